@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Only Python 3.11+ and make are needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
+
+.PHONY: run test bench lint typecheck clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+$(DEV_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+run: $(INSTALLED)
+	$(BIN)/diaspora-desk migrate
+	$(BIN)/diaspora-desk seed
+	$(BIN)/diaspora-desk serve
+
+test: $(DEV_INSTALLED)
+	$(BIN)/pytest
+
+bench: $(DEV_INSTALLED)
+	$(BIN)/python bench/run.py
+
+lint: $(DEV_INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(DEV_INSTALLED)
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Diaspora Desk: case management for the desks serving Senegalese abroad."""

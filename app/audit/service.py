@@ -1,0 +1,225 @@
+"""Write, list and verify audit events.
+
+Every write and every read of a personal record calls :func:`record` in the same transaction as
+the work, so the event commits or rolls back with it. Events that must survive a failed request
+(a refused login) go through :func:`record_even_if_rolled_back`.
+
+The chain: ``hash = SHA-256(canonical JSON of the event's fields + prev_hash)``; appends lock the
+single ``audit_chain_head`` row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions are
+already serialised by ``BEGIN IMMEDIATE``), so concurrent writers form one unbroken chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from app.core.context import Actor
+from app.core.db import on_failure, utcnow
+
+MASK = "***"
+
+
+def event_digest(event: AuditEvent) -> str:
+    """The SHA-256 hex digest of ``event``'s content and its ``prev_hash``."""
+    payload = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": str(event.actor_id) if event.actor_id else None,
+        "actor_label": event.actor_label,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "desk_id": str(event.desk_id) if event.desk_id else None,
+        "request_id": event.request_id,
+        "ip": event.ip,
+        "user_agent": event.user_agent,
+        "details": event.details,
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def diff(
+    before: Mapping[str, Any], after: Mapping[str, Any], *, sensitive: frozenset[str] = frozenset()
+) -> dict[str, dict[str, Any]]:
+    """``{field: {"before": …, "after": …}}`` for the fields that changed; sensitive values masked."""
+    changes: dict[str, dict[str, Any]] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new:
+            continue
+        if key in sensitive:
+            changes[key] = {"before": MASK if old is not None else None, "after": MASK if new is not None else None}
+        else:
+            changes[key] = {"before": _jsonable(old), "after": _jsonable(new)}
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str | uuid.UUID | None = None,
+    desk_id: uuid.UUID | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain within the caller's transaction and flush it.
+
+    ``action`` is a dotted verb (``registrant.read``, ``auth.login_failed``…); ``details`` must
+    already have sensitive values masked (see :func:`diff`).
+    """
+    head = (
+        await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update())
+    ).scalar_one()
+    ctx = actor.context
+    event = AuditEvent(
+        seq=head.seq + 1,
+        occurred_at=utcnow(),
+        actor_id=actor.user_id,
+        actor_label=actor.email,
+        actor_role=actor.role,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id) if entity_id is not None else None,
+        desk_id=desk_id,
+        request_id=ctx.request_id,
+        ip=ctx.ip,
+        user_agent=ctx.user_agent,
+        details=_jsonable(dict(details or {})),
+        prev_hash=head.hash,
+    )
+    event.hash = event_digest(event)
+    head.seq, head.hash = event.seq, event.hash
+    session.add(event)
+    await session.flush()
+    return event
+
+
+def record_even_if_rolled_back(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str | uuid.UUID | None = None,
+    desk_id: uuid.UUID | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Queue an event that is written even though the request fails (a refused login…).
+
+    The session dependency rolls the request back, then writes the event in its own transaction.
+    """
+
+    async def write(fresh: AsyncSession) -> None:
+        await record(
+            fresh, actor=actor, action=action, entity_type=entity_type,
+            entity_id=entity_id, desk_id=desk_id, details=details,
+        )
+
+    on_failure(session, write)
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """Filters of the audit event listing; times are inclusive bounds in UTC."""
+
+    actor_id: uuid.UUID | None = None
+    action: str | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+    desk_id: uuid.UUID | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+def list_query(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
+    """The filtered select, unordered (the caller paginates by ``seq``)."""
+    stmt = select(AuditEvent)
+    if filters.actor_id:
+        stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.action:
+        stmt = stmt.where(AuditEvent.action == filters.action)
+    if filters.entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == filters.entity_type)
+    if filters.entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == filters.entity_id)
+    if filters.desk_id:
+        stmt = stmt.where(AuditEvent.desk_id == filters.desk_id)
+    if filters.since:
+        stmt = stmt.where(AuditEvent.occurred_at >= filters.since)
+    if filters.until:
+        stmt = stmt.where(AuditEvent.occurred_at <= filters.until)
+    return stmt
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of :func:`verify_chain`: how many events were checked and the first broken one."""
+
+    checked: int
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_seq is None
+
+
+async def verify_chain(session: AsyncSession, *, batch_size: int = 5000) -> VerifyResult:
+    """Recompute every event's hash in ``seq`` order; report the first event that does not match.
+
+    An event is broken when its stored hash differs from the recomputed one (its content was
+    changed), when its ``prev_hash`` is not the previous event's hash, or when a ``seq`` is
+    missing (an event was deleted). The head row must point at the last event.
+    """
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    last_seq = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch_size)
+            )
+        ).scalars().all()
+        if not rows:
+            break
+        for event in rows:
+            if event.seq != expected_seq:
+                return VerifyResult(checked, expected_seq, event.id, f"event seq {expected_seq} is missing")
+            if event.prev_hash != expected_prev:
+                return VerifyResult(checked, event.seq, event.id, "prev_hash does not match the previous event")
+            if event_digest(event) != event.hash:
+                return VerifyResult(checked, event.seq, event.id, "content does not match its hash")
+            expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+            last_seq = event.seq
+        session.expunge_all()
+    head = (await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1))).scalar_one()
+    if head.seq != expected_seq - 1 or head.hash != expected_prev:
+        return VerifyResult(checked, expected_seq, None, "chain head does not match the last event")
+    return VerifyResult(checked)

@@ -1,0 +1,59 @@
+"""The authenticated staff user of a request, and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from app.auth.models import StaffUser
+from app.auth.service import actor_for
+from app.core.context import Actor
+from app.core.deps import RequestContextDep, SessionDep, SettingsDep
+from app.core.errors import Forbidden, Unauthorized
+from app.core.security import decode_access_token
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+async def get_actor(
+    session: SessionDep,
+    settings: SettingsDep,
+    context: RequestContextDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Actor:
+    """The staff user behind the bearer token. Raises ``Unauthorized`` (401) otherwise."""
+    claims = decode_access_token(token, key=settings.signing_key()) if token else None
+    if claims is None:
+        raise Unauthorized(
+            "A valid bearer access token is required.",
+            detail_fr="Un jeton d'accès valide est requis.",
+        )
+    user = await session.get(StaffUser, claims.user_id)
+    if user is None or not user.is_active or user.token_version != claims.token_version:
+        raise Unauthorized("The access token was revoked.", detail_fr="Le jeton d'accès a été révoqué.")
+    return await actor_for(session, user, context)
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def require_roles(*roles: str) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
+    """A dependency answering 403 unless the actor has one of ``roles``."""
+
+    async def check(actor: CurrentActor) -> Actor:
+        if actor.role not in roles:
+            raise Forbidden(
+                f"This action needs the role {' or '.join(roles)}.",
+                detail_fr=f"Cette action requiert le rôle {' ou '.join(roles)}.",
+            )
+        return actor
+
+    return check
+
+
+AdminActor = Annotated[Actor, Depends(require_roles("admin"))]
+AuditorActor = Annotated[Actor, Depends(require_roles("admin", "auditor"))]
+SupervisorActor = Annotated[Actor, Depends(require_roles("supervisor", "admin"))]

@@ -1,0 +1,23 @@
+"""Problem types of authentication."""
+
+from app.core.errors import Problem, TooManyRequests, Unauthorized
+
+
+class InvalidCredentials(Unauthorized):
+    slug = "invalid-credentials"
+    title_fr, title_en = "Identifiants incorrects", "Invalid credentials"
+
+
+class InvalidRefreshToken(Unauthorized):
+    slug = "invalid-refresh-token"
+    title_fr, title_en = "Jeton de rafraîchissement invalide", "Invalid refresh token"
+
+
+class LoginRateLimited(TooManyRequests):
+    slug = "login-rate-limited"
+    title_fr, title_en = "Trop de tentatives de connexion", "Too many login attempts"
+
+
+class EmailTaken(Problem):
+    status, slug = 409, "email-taken"
+    title_fr, title_en = "Adresse e-mail déjà utilisée", "E-mail address already in use"

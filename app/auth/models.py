@@ -1,0 +1,74 @@
+"""Staff accounts, desk memberships, refresh tokens and login attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
+
+ROLES = ("agent", "supervisor", "admin", "auditor")
+
+
+class StaffUser(UUIDPrimaryKey, Timestamps, Base):
+    """A member of staff. ``email`` is stored case-folded, so uniqueness is case-insensitive."""
+
+    __tablename__ = "staff_users"
+
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Bumped to invalidate every access token issued before (deactivation, password change).
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class DeskMembership(Base):
+    """A staff user belongs to a desk."""
+
+    __tablename__ = "desk_memberships"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id", ondelete="CASCADE"), primary_key=True)
+
+
+class RefreshToken(UUIDPrimaryKey, Base):
+    """A refresh token (stored as its SHA-256 digest), rotated on every use.
+
+    Tokens of one login share a ``family_id``; presenting an already-rotated token revokes the
+    whole family (reuse detection, OAuth 2.0 Security BCP §4.14).
+    """
+
+    __tablename__ = "refresh_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    rotated_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class LoginAttempt(Base):
+    """One login attempt, kept for rate limiting per account and per client address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_identifier_at", "identifier", "attempted_at"),
+        Index("ix_login_attempts_ip_at", "ip", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    identifier: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column()
+    attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

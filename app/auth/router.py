@@ -1,0 +1,78 @@
+"""``/api/v1/auth``: OAuth 2.0 password and refresh-token grants, logout, the current user."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form
+from pydantic import BaseModel
+
+from app.auth import service
+from app.auth.deps import CurrentActor
+from app.core.deps import RequestContextDep, SessionDep, SettingsDep
+from app.core.errors import BadRequest
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+class TokenOut(BaseModel):
+    """RFC 6749 §5.1 token response; ``expires_in`` in seconds."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class LogoutIn(BaseModel):
+    refresh_token: str
+
+
+class MeOut(BaseModel):
+    id: str
+    email: str
+    role: str
+    desk_ids: list[str] | None
+
+
+@router.post("/token", response_model=TokenOut)
+async def token(
+    session: SessionDep,
+    settings: SettingsDep,
+    context: RequestContextDep,
+    grant_type: Annotated[Literal["password", "refresh_token"], Form()] = "password",
+    username: Annotated[str | None, Form(max_length=320)] = None,
+    password: Annotated[str | None, Form(max_length=256)] = None,
+    refresh_token: Annotated[str | None, Form(max_length=256)] = None,
+) -> TokenOut:
+    """Log in (``grant_type=password`` with ``username`` = e-mail) or rotate a refresh token.
+
+    Form-encoded, as RFC 6749 §4.3 and §6 specify. 401 ``invalid-credentials`` for any wrong
+    login, 429 ``login-rate-limited`` after too many failures (``Retry-After`` in seconds).
+    """
+    if grant_type == "password":
+        if not username or password is None:
+            raise BadRequest("username and password are required.", detail_fr="username et password sont requis.")
+        pair = await service.login(session, email=username, password=password, context=context, settings=settings)
+    else:
+        if not refresh_token:
+            raise BadRequest("refresh_token is required.", detail_fr="refresh_token est requis.")
+        pair = await service.refresh(session, refresh_token=refresh_token, context=context, settings=settings)
+    return TokenOut(access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token)
+
+
+@router.post("/logout", status_code=204)
+async def logout(body: LogoutIn, session: SessionDep, actor: CurrentActor) -> None:
+    """Revoke the refresh token (and the tokens rotated from it). Access tokens expire on their own."""
+    await service.logout(session, refresh_token=body.refresh_token, actor=actor)
+
+
+@router.get("/me", response_model=MeOut)
+async def me(actor: CurrentActor) -> MeOut:
+    """The authenticated staff user; ``desk_ids`` is null for roles that see every desk."""
+    return MeOut(
+        id=str(actor.user_id),
+        email=actor.email,
+        role=actor.role,
+        desk_ids=None if actor.desk_ids is None else sorted(str(d) for d in actor.desk_ids),
+    )

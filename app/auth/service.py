@@ -1,0 +1,201 @@
+"""Staff authentication: password login, refresh-token rotation, logout, rate limiting.
+
+Errors: ``InvalidCredentials`` (401, the same for an unknown account, a wrong password and a
+deactivated account, after the same Argon2 work), ``LoginRateLimited`` (429 with
+``Retry-After``), ``InvalidRefreshToken`` (401).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.auth.errors import InvalidCredentials, InvalidRefreshToken, LoginRateLimited
+from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
+from app.core.config import Settings
+from app.core.context import Actor, RequestContext
+from app.core.db import on_failure, utcnow
+from app.core.security import (
+    create_access_token,
+    hash_password,
+    new_opaque_token,
+    password_needs_rehash,
+    token_digest,
+    verify_password,
+)
+
+# A client address may fail this many times more than one account before it is slowed down.
+PER_CLIENT_FACTOR = 4
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """An OAuth 2.0 token response (RFC 6749 §5.1); ``expires_in`` in seconds."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "bearer"
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses compare case-insensitively: stored trimmed and case-folded."""
+    return email.strip().casefold()
+
+
+async def actor_for(session: AsyncSession, user: StaffUser, context: RequestContext) -> Actor:
+    """The :class:`Actor` for ``user``: administrators and auditors see every desk."""
+    desk_ids: frozenset[uuid.UUID] | None = None
+    if user.role not in {"admin", "auditor"}:
+        rows = await session.execute(select(DeskMembership.desk_id).where(DeskMembership.user_id == user.id))
+        desk_ids = frozenset(rows.scalars().all())
+    return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids, context=context)
+
+
+async def _recent_failures(session: AsyncSession, column: object, value: str | None, since: dt.datetime) -> int:
+    if value is None:
+        return 0
+    last_success = (
+        select(func.max(LoginAttempt.attempted_at))
+        .where(column == value, LoginAttempt.succeeded.is_(True))  # type: ignore[operator]
+        .scalar_subquery()
+    )
+    stmt = select(func.count()).where(
+        column == value,  # type: ignore[operator]
+        LoginAttempt.succeeded.is_(False),
+        LoginAttempt.attempted_at >= since,
+        LoginAttempt.attempted_at > func.coalesce(last_success, since - dt.timedelta(seconds=1)),
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+def _refuse(session: AsyncSession, *, identifier: str, context: RequestContext, reason: str) -> None:
+    """Queue the failed attempt and its audit event so they survive the request's rollback."""
+
+    async def write(fresh: AsyncSession) -> None:
+        fresh.add(LoginAttempt(identifier=identifier, ip=context.ip, succeeded=False))
+        await audit.record(
+            fresh,
+            actor=Actor(user_id=None, email=identifier, role="anonymous", context=context),
+            action="auth.login_failed",
+            entity_type="staff_user",
+            details={"reason": reason},
+        )
+
+    on_failure(session, write)
+
+
+async def login(
+    session: AsyncSession, *, email: str, password: str, context: RequestContext, settings: Settings
+) -> TokenPair:
+    """Check a password login and issue a token pair; every attempt is recorded and audited."""
+    identifier = normalise_email(email)
+    since = utcnow() - dt.timedelta(seconds=settings.login_window_seconds)
+    by_account = await _recent_failures(session, LoginAttempt.identifier, identifier, since)
+    by_client = await _recent_failures(session, LoginAttempt.ip, context.ip, since)
+    if by_account >= settings.login_max_failures or by_client >= settings.login_max_failures * PER_CLIENT_FACTOR:
+        _refuse(session, identifier=identifier, context=context, reason="rate_limited")
+        raise LoginRateLimited(
+            "Too many failed attempts; try again later.",
+            detail_fr="Trop d'échecs ; réessayez plus tard.",
+            headers={"Retry-After": str(settings.login_window_seconds)},
+        )
+    user = (await session.execute(select(StaffUser).where(StaffUser.email == identifier))).scalar_one_or_none()
+    valid = verify_password(password, user.password_hash if user else None)
+    if user is None or not valid or not user.is_active:
+        reason = "unknown_account" if user is None else ("inactive" if valid else "wrong_password")
+        _refuse(session, identifier=identifier, context=context, reason=reason)
+        raise InvalidCredentials(
+            "The e-mail or the password is wrong.", detail_fr="L'e-mail ou le mot de passe est incorrect."
+        )
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.add(LoginAttempt(identifier=identifier, ip=context.ip, succeeded=True))
+    actor = await actor_for(session, user, context)
+    await audit.record(session, actor=actor, action="auth.login", entity_type="staff_user", entity_id=user.id)
+    return await _issue(session, user=user, family_id=uuid.uuid4(), settings=settings)
+
+
+async def _issue(session: AsyncSession, *, user: StaffUser, family_id: uuid.UUID, settings: Settings) -> TokenPair:
+    refresh = new_opaque_token()
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            digest=token_digest(refresh),
+            family_id=family_id,
+            expires_at=utcnow() + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+        )
+    )
+    await session.flush()
+    access = create_access_token(
+        user_id=user.id,
+        role=user.role,
+        token_version=user.token_version,
+        key=settings.signing_key(),
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
+    return TokenPair(access_token=access, refresh_token=refresh, expires_in=settings.access_token_ttl_seconds)
+
+
+async def refresh(
+    session: AsyncSession, *, refresh_token: str, context: RequestContext, settings: Settings
+) -> TokenPair:
+    """Rotate a refresh token: the presented one is spent, a new pair is issued.
+
+    Presenting a token that was already rotated revokes its whole family (it was stolen or
+    replayed) and answers ``InvalidRefreshToken``.
+    """
+    stmt = select(RefreshToken).where(RefreshToken.digest == token_digest(refresh_token)).with_for_update()
+    token = (await session.execute(stmt)).scalar_one_or_none()
+    now = utcnow()
+    invalid = InvalidRefreshToken(
+        "The refresh token is unknown, expired or revoked.",
+        detail_fr="Le jeton de rafraîchissement est inconnu, expiré ou révoqué.",
+    )
+    if token is None:
+        raise invalid
+    user = await session.get(StaffUser, token.user_id)
+    if token.rotated_at is not None and token.revoked_at is None:
+        family_id, user_id = token.family_id, token.user_id
+
+        async def revoke_family(fresh: AsyncSession) -> None:
+            await fresh.execute(
+                update(RefreshToken)
+                .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+            await audit.record(
+                fresh,
+                actor=Actor(user_id=user_id, email=user.email if user else "?", role="anonymous", context=context),
+                action="auth.refresh_reused",
+                entity_type="staff_user",
+                entity_id=user_id,
+            )
+
+        on_failure(session, revoke_family)
+        raise invalid
+    if token.revoked_at is not None or token.expires_at <= now or user is None or not user.is_active:
+        raise invalid
+    token.rotated_at = now
+    return await _issue(session, user=user, family_id=token.family_id, settings=settings)
+
+
+async def logout(session: AsyncSession, *, refresh_token: str, actor: Actor) -> None:
+    """Revoke the refresh token's whole family (this login on this device). Unknown tokens: no-op."""
+    token = (
+        await session.execute(select(RefreshToken).where(RefreshToken.digest == token_digest(refresh_token)))
+    ).scalar_one_or_none()
+    if token is None or token.user_id != actor.user_id:
+        return
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == token.family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    await audit.record(session, actor=actor, action="auth.logout", entity_type="staff_user", entity_id=actor.user_id)

@@ -1,0 +1,72 @@
+"""One settings object, read once at start-up from the environment (and `.env` if present).
+
+Every setting's environment variable is its field name in upper case (``DATABASE_URL``,
+``SECRET_KEY``…). The README lists them with their defaults.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """The service's configuration.
+
+    Raises ``pydantic.ValidationError`` at start-up when a value is malformed, and ``ValueError``
+    when ``ENVIRONMENT=production`` without a ``SECRET_KEY``.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: SecretStr | None = None
+
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=3600)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+
+    cors_origins: list[str] = []
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    default_language: Literal["fr", "en"] = "fr"
+    desk_admin_email: str | None = None
+    desk_admin_password: SecretStr | None = None
+
+    max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    @model_validator(mode="after")
+    def _require_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key is None:
+            raise ValueError("SECRET_KEY is required when ENVIRONMENT=production")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """``DATABASE_URL``, or a SQLite file under ``DATA_DIR`` when it is unset."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'diaspora_desk.sqlite3'}"
+
+    def signing_key(self) -> str:
+        """The key that signs tokens and keys pseudonyms.
+
+        In development and tests, a random key is generated once and kept in
+        ``DATA_DIR/secret_key`` (mode 0600) so tokens survive a restart.
+        """
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

@@ -1,0 +1,49 @@
+"""Request-scoped dependencies shared by every router: settings, the database session, context."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.config import Settings
+from app.core.context import RequestContext
+from app.core.db import run_failure_callbacks
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed here and only here.
+
+    On any exception the work is rolled back; what was queued with ``db.on_failure`` (a refused
+    login's attempt and audit event) is then written and committed alone.
+    """
+    async with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            if await run_failure_callbacks(session):
+                await session.commit()
+            raise
+
+
+def get_request_context(request: Request) -> RequestContext:
+    state = request.state
+    return RequestContext(
+        request_id=getattr(state, "request_id", None),
+        ip=getattr(state, "client_ip", None),
+        user_agent=getattr(state, "user_agent", None),
+    )
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+RequestContextDep = Annotated[RequestContext, Depends(get_request_context)]

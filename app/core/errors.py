@@ -1,0 +1,148 @@
+"""Problem types (RFC 9457) shared by every domain.
+
+A problem is raised as a :class:`Problem` subclass carrying its HTTP status, a stable ``type``
+slug and a French and English title. ``app.core.problems`` renders them as
+``application/problem+json``; services raise them without knowing about HTTP frameworks.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+PROBLEM_BASE = "/problems/"
+
+
+class Problem(Exception):
+    """Base of every error answered to a client.
+
+    Class attributes: ``status`` (HTTP status code), ``slug`` (the last segment of the stable
+    ``type`` URI ``/problems/<slug>``), ``title_fr`` and ``title_en``. An instance carries an
+    optional ``detail`` per language and extension members (``extra``) merged into the body.
+    """
+
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+    title_fr: ClassVar[str] = "Requête invalide"
+    title_en: ClassVar[str] = "Bad request"
+
+    def __init__(
+        self,
+        detail_en: str | None = None,
+        *,
+        detail_fr: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail_en or self.title_en)
+        self.detail_en = detail_en
+        self.detail_fr = detail_fr or detail_en
+        self.headers = headers or {}
+        self.extra = extra
+
+    @classmethod
+    def type_uri(cls) -> str:
+        return PROBLEM_BASE + cls.slug
+
+
+class BadRequest(Problem):
+    status, slug = 400, "bad-request"
+    title_fr, title_en = "Requête invalide", "Bad request"
+
+
+class MalformedBody(Problem):
+    status, slug = 400, "malformed-body"
+    title_fr, title_en = "Corps de requête illisible", "Malformed request body"
+
+
+class Unauthorized(Problem):
+    status, slug = 401, "unauthorized"
+    title_fr, title_en = "Authentification requise", "Authentication required"
+
+    def __init__(self, detail_en: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail_en, **kwargs)
+
+
+class Forbidden(Problem):
+    status, slug = 403, "forbidden"
+    title_fr, title_en = "Action non autorisée pour ce rôle", "Not allowed for this role"
+
+
+class NotFound(Problem):
+    status, slug = 404, "not-found"
+    title_fr, title_en = "Ressource introuvable", "Resource not found"
+
+
+class MethodNotAllowed(Problem):
+    status, slug = 405, "method-not-allowed"
+    title_fr, title_en = "Méthode non autorisée", "Method not allowed"
+
+
+class Conflict(Problem):
+    status, slug = 409, "conflict"
+    title_fr, title_en = "Conflit avec l'état actuel", "Conflict with the current state"
+
+
+class PreconditionFailed(Problem):
+    status, slug = 412, "precondition-failed"
+    title_fr, title_en = (
+        "La ressource a été modifiée depuis votre lecture",
+        "The resource changed since you read it",
+    )
+
+
+class PayloadTooLarge(Problem):
+    status, slug = 413, "payload-too-large"
+    title_fr, title_en = "Contenu trop volumineux", "Content too large"
+
+
+class UnsupportedMediaType(Problem):
+    status, slug = 415, "unsupported-media-type"
+    title_fr, title_en = "Type de contenu non accepté", "Unsupported media type"
+
+
+class ValidationFailed(Problem):
+    status, slug = 422, "validation-failed"
+    title_fr, title_en = "Données invalides", "Invalid data"
+
+
+class IdempotencyKeyReused(Problem):
+    status, slug = 422, "idempotency-key-reused"
+    title_fr, title_en = (
+        "Clé d'idempotence déjà utilisée pour une autre requête",
+        "Idempotency key already used for another request",
+    )
+
+
+class PreconditionRequired(Problem):
+    status, slug = 428, "precondition-required"
+    title_fr, title_en = (
+        "En-tête If-Match requis pour modifier",
+        "If-Match header required to modify",
+    )
+
+
+class TooManyRequests(Problem):
+    status, slug = 429, "too-many-requests"
+    title_fr, title_en = "Trop de tentatives", "Too many requests"
+
+
+class InternalError(Problem):
+    status, slug = 500, "internal-error"
+    title_fr, title_en = "Erreur interne", "Internal error"
+
+
+class ServiceUnavailable(Problem):
+    status, slug = 503, "service-unavailable"
+    title_fr, title_en = "Service indisponible", "Service unavailable"
+
+
+def all_problem_types() -> list[type[Problem]]:
+    """Every problem class defined so far (domains' included once imported), by slug."""
+    seen: dict[str, type[Problem]] = {}
+    stack: list[type[Problem]] = [Problem]
+    while stack:
+        cls = stack.pop()
+        seen.setdefault(cls.slug, cls)
+        stack.extend(cls.__subclasses__())
+    return sorted(seen.values(), key=lambda c: c.slug)

@@ -1,0 +1,47 @@
+"""Language negotiation from ``Accept-Language`` (RFC 9110 §12.5.4), French first.
+
+Negotiation itself is Babel's (``babel.negotiate_locale``); this module only splits the header
+into tags ordered by their quality value.
+"""
+
+from __future__ import annotations
+
+from babel import negotiate_locale
+
+SUPPORTED = ("fr", "en")
+
+
+def preferred_tags(header: str | None) -> list[str]:
+    """Language tags of an ``Accept-Language`` header, best first; malformed weights count as 0."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip()
+        if not tag or tag == "*":
+            continue
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        if quality > 0:
+            weighted.append((-quality, index, tag.replace("-", "_")))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def negotiate(header: str | None, default: str = "fr") -> str:
+    """``"fr"`` or ``"en"``: the supported language the client prefers, else ``default``."""
+    tags = preferred_tags(header)
+    choice = negotiate_locale(tags, list(SUPPORTED), sep="_") if tags else None
+    if choice is None:
+        # "fr_SN" or "en-GB" negotiate to their base language.
+        for tag in tags:
+            base = tag.split("_")[0].lower()
+            if base in SUPPORTED:
+                return base
+        return default
+    return choice.split("_")[0]

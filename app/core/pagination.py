@@ -1,0 +1,95 @@
+"""Cursor (keyset) pagination, stable under concurrent inserts.
+
+Lists are ordered by a unique key (usually ``(created_at, id)``, newest first). The cursor is an
+opaque URL-safe token encoding the last row's key; the next page holds the rows strictly after it,
+so rows inserted meanwhile never shift or repeat a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.core.errors import BadRequest
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of results; pass ``next_cursor`` as ``cursor`` to get the next one (null: no more)."""
+
+    items: list[T]
+    next_cursor: str | None = Field(default=None, description="Opaque cursor of the next page, or null.")
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"t": value.astimezone(dt.UTC).isoformat()}
+    if isinstance(value, uuid.UUID):
+        return {"u": str(value)}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and "t" in value:
+        return dt.datetime.fromisoformat(value["t"])
+    if isinstance(value, dict) and "u" in value:
+        return uuid.UUID(value["u"])
+    return value
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, width: int) -> list[Any]:
+    """The key values in ``cursor``; raises ``BadRequest`` for a cursor this API did not issue."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = [_decode_value(v) for v in json.loads(raw)]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.") from exc
+    if len(values) != width:
+        raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.")
+    return values
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[tuple[T]],
+    *,
+    keys: Sequence[InstrumentedAttribute[Any]],
+    cursor: str | None,
+    limit: int,
+    descending: bool = True,
+) -> tuple[list[T], str | None]:
+    """Run ``stmt`` for one page ordered by ``keys``; return the rows and the next cursor.
+
+    Raises ``BadRequest`` for an invalid cursor.
+    """
+    limit = max(1, min(limit, MAX_LIMIT))
+    if cursor:
+        values = decode_cursor(cursor, len(keys))
+        row_key = tuple_(*keys) if len(keys) > 1 else keys[0]
+        bound = tuple_(*values) if len(keys) > 1 else values[0]
+        stmt = stmt.where(row_key < bound if descending else row_key > bound)
+    order = [k.desc() if descending else k.asc() for k in keys]
+    rows = list((await session.execute(stmt.order_by(*order).limit(limit + 1))).scalars().all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor([getattr(last, k.key) for k in keys])
+    return rows, next_cursor

@@ -1,0 +1,130 @@
+"""Render every error as RFC 9457 ``application/problem+json``, in French or English.
+
+Handlers cover :class:`~app.core.errors.Problem`, request validation, Starlette's HTTP errors
+(404/405 of the router) and anything unexpected (500, logged with the request id, never leaking
+internals).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core import errors
+from app.core.i18n import negotiate
+
+logger = logging.getLogger("app.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_BY_STATUS: dict[int, type[errors.Problem]] = {
+    400: errors.BadRequest,
+    401: errors.Unauthorized,
+    403: errors.Forbidden,
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    409: errors.Conflict,
+    412: errors.PreconditionFailed,
+    413: errors.PayloadTooLarge,
+    415: errors.UnsupportedMediaType,
+    422: errors.ValidationFailed,
+    428: errors.PreconditionRequired,
+    429: errors.TooManyRequests,
+    500: errors.InternalError,
+    503: errors.ServiceUnavailable,
+}
+
+
+def _language(request: Request) -> str:
+    default = getattr(getattr(request.app.state, "settings", None), "default_language", "fr")
+    return negotiate(request.headers.get("accept-language"), default)
+
+
+def problem_response(request: Request, problem: errors.Problem) -> JSONResponse:
+    """The problem+json response for ``problem`` in the client's language."""
+    lang = _language(request)
+    body: dict[str, Any] = {
+        "type": problem.type_uri(),
+        "title": problem.title_fr if lang == "fr" else problem.title_en,
+        "status": problem.status,
+    }
+    detail = problem.detail_fr if lang == "fr" else problem.detail_en
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.url.path
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    body.update(problem.extra)
+    headers = dict(problem.headers)
+    headers["Content-Language"] = lang
+    return JSONResponse(body, status_code=problem.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        out.append({"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")})
+    return out
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.Problem)
+    return problem_response(request, exc)
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    found = _validation_errors(exc)
+    if any(e["type"] == "json_invalid" for e in found):
+        return problem_response(
+            request,
+            errors.MalformedBody(
+                "The request body is not valid JSON.",
+                detail_fr="Le corps de la requête n'est pas du JSON valide.",
+                errors=found,
+            ),
+        )
+    return problem_response(
+        request,
+        errors.ValidationFailed(
+            "One or more fields are invalid; see `errors`.",
+            detail_fr="Un ou plusieurs champs sont invalides ; voir `errors`.",
+            errors=found,
+        ),
+    )
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    cls = _BY_STATUS.get(exc.status_code)
+    if cls is None:
+        cls = type("HTTPProblem", (errors.Problem,), {"status": exc.status_code, "slug": f"http-{exc.status_code}",
+                                                      "title_fr": str(exc.detail), "title_en": str(exc.detail)})
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != cls.title_en else None
+    problem = cls(detail, headers=dict(exc.headers or {}))
+    return problem_response(request, problem)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error (request_id=%s)", getattr(request.state, "request_id", None))
+    return problem_response(
+        request,
+        errors.InternalError(
+            "An unexpected error occurred; it was logged with this request id.",
+            detail_fr="Une erreur inattendue s'est produite ; elle est journalisée avec cet identifiant de requête.",
+        ),
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the problem handlers on ``app``."""
+    app.add_exception_handler(errors.Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)

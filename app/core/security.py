@@ -1,0 +1,94 @@
+"""Password hashing (Argon2id, argon2-cffi) and access tokens (JWT, PyJWT).
+
+The JWT algorithm is fixed on the server (HS256); a token's own ``alg`` header is never trusted
+(RFC 8725 §3.1). Refresh tokens are opaque random strings stored only as SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from app.core.db import utcnow
+
+JWT_ALGORITHM = "HS256"
+_hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id, RFC 9106 low-memory profile
+# Verified against when the account does not exist, so both paths cost one Argon2 verification.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id PHC string for ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """True when ``password`` matches ``password_hash``; with ``None`` it still spends the time."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with weaker parameters than the current ones."""
+    return _hasher.check_needs_rehash(password_hash)
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """The claims of a verified access token."""
+
+    user_id: uuid.UUID
+    role: str
+    token_version: int
+    expires_at: dt.datetime
+
+
+def create_access_token(*, user_id: uuid.UUID, role: str, token_version: int, key: str, ttl_seconds: int) -> str:
+    """A signed JWT for the user, valid ``ttl_seconds`` from now."""
+    now = utcnow()
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "role": role,
+        "tv": token_version,
+        "iat": int(now.timestamp()),
+        "exp": int((now + dt.timedelta(seconds=ttl_seconds)).timestamp()),
+        "jti": uuid.uuid4().hex,
+        "typ": "access",
+    }
+    return jwt.encode(claims, key, algorithm=JWT_ALGORITHM)
+
+
+def decode_access_token(token: str, *, key: str) -> AccessClaims | None:
+    """The token's claims, or ``None`` when it is malformed, forged, of another type or expired."""
+    try:
+        claims = jwt.decode(token, key, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub", "typ"]})
+        if claims.get("typ") != "access":
+            return None
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            role=str(claims.get("role", "")),
+            token_version=int(claims.get("tv", 0)),
+            expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
+        )
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError):
+        return None
+
+
+def new_opaque_token() -> str:
+    """A 256-bit random URL-safe token (refresh tokens)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex digest under which an opaque token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,31 @@
+"""Desks: the offices that receive people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, Timestamps, UUIDPrimaryKey
+
+
+class Desk(UUIDPrimaryKey, Timestamps, Base):
+    """An office such as ``CASA-BASE`` (Casablanca) or ``DKR-MOB`` (Dakar mobility desk).
+
+    ``country`` is ISO 3166-1 alpha-2; ``time_zone`` an IANA zone name (never a fixed offset);
+    ``opening_hours`` maps ISO weekday numbers (``"1"`` = Monday) to ``[["09:00", "16:30"], …]``
+    in the desk's local time.
+    """
+
+    __tablename__ = "desks"
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    city: Mapped[str] = mapped_column(String(120))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,56 @@
+"""``/api/v1/desks``: the desks a user belongs to; administrators create and edit them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from app.auth.deps import AdminActor, CurrentActor
+from app.core.deps import SessionDep
+from app.core.http import etag_of
+from app.desks import service
+from app.desks.schemas import DeskCreate, DeskOut, DeskUpdate
+
+router = APIRouter(prefix="/api/v1/desks", tags=["desks"])
+
+
+@router.get("", response_model=list[DeskOut])
+async def list_desks(session: SessionDep, actor: CurrentActor) -> list[DeskOut]:
+    """The desks the user may see (all of them for administrators and auditors)."""
+    return [DeskOut.model_validate(d) for d in await service.list_visible(session, actor=actor)]
+
+
+@router.post("", status_code=201, response_model=DeskOut)
+async def create_desk(body: DeskCreate, session: SessionDep, actor: AdminActor, response: Response) -> DeskOut:
+    """Create a desk. 409 ``desk-code-taken``."""
+    desk = await service.create(session, actor=actor, values=body.model_dump())
+    response.headers["ETag"] = etag_of(desk.version)
+    response.headers["Location"] = f"/api/v1/desks/{desk.id}"
+    return DeskOut.model_validate(desk)
+
+
+@router.get("/{desk_id}", response_model=DeskOut)
+async def get_desk(desk_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response) -> DeskOut:
+    """One desk (404 when the user does not belong to it)."""
+    desk = await service.get(session, actor=actor, desk_id=desk_id)
+    response.headers["ETag"] = etag_of(desk.version)
+    return DeskOut.model_validate(desk)
+
+
+@router.patch("/{desk_id}", response_model=DeskOut)
+async def update_desk(
+    desk_id: uuid.UUID,
+    body: DeskUpdate,
+    session: SessionDep,
+    actor: AdminActor,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> DeskOut:
+    """Update a desk (``If-Match`` required)."""
+    desk = await service.update(
+        session, actor=actor, desk_id=desk_id, if_match=if_match, changes=body.model_dump(exclude_unset=True)
+    )
+    response.headers["ETag"] = etag_of(desk.version)
+    return DeskOut.model_validate(desk)

@@ -1,0 +1,84 @@
+"""The ASGI application: routers, middleware, error handlers, health checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.core import errors, problems
+from app.core.config import Settings
+from app.core.db import create_engine, create_sessionmaker
+from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.routers import ROUTERS
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for ``settings`` (read from the environment when omitted).
+
+    The database engine is created here and disposed of at shutdown; no connection is opened
+    until the first request.
+    """
+    settings = settings or Settings()
+    engine = create_engine(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="Diaspora Desk API",
+        version="0.1.0",
+        description="Case management for the desks serving Senegalese abroad. Errors are RFC 9457 problem+json.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+
+    problems.install(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz(request: Request) -> dict[str, str]:
+        """The database answers; 503 ``service-unavailable`` otherwise."""
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise errors.ServiceUnavailable("The database is not reachable.",
+                                            detail_fr="La base de données est injoignable.") from exc
+        return {"status": "ready"}
+
+    @app.get("/problems/{slug}", tags=["health"], include_in_schema=True)
+    async def problem_type(slug: str) -> JSONResponse:
+        """What a problem ``type`` URI means: its status and titles."""
+        for cls in errors.all_problem_types():
+            if cls.slug == slug:
+                return JSONResponse({"type": cls.type_uri(), "status": cls.status,
+                                     "title": {"fr": cls.title_fr, "en": cls.title_en}})
+        raise errors.NotFound("No such problem type.", detail_fr="Type de problème inconnu.")
+
+    return app

@@ -1,0 +1,127 @@
+"""Registrants: the people a desk serves, with their phones, identity documents and consents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
+
+SEXES = ("female", "male", "unknown")
+
+
+class Registrant(UUIDPrimaryKey, Timestamps, Base):
+    """A person served by a desk.
+
+    Names are kept as written (NFC, trimmed); ``*_key`` columns hold folded and phonetic search
+    keys computed in Python so search behaves the same on SQLite and PostgreSQL.
+    ``date_of_birth`` is partial ISO 8601: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+    ``residence_status`` is a restricted sensitive field (supervisor/admin only).
+    """
+
+    __tablename__ = "registrants"
+    __table_args__ = (
+        Index("ix_registrants_desk_created", "desk_id", "created_at", "id"),
+        Index("ix_registrants_family_key", "family_name_key"),
+        Index("ix_registrants_family_phonetic", "family_name_phonetic"),
+        Index("ix_registrants_birth_year", "birth_year"),
+    )
+
+    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id"), index=True)
+    registration_number: Mapped[str] = mapped_column(String(32), unique=True)
+    given_names: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    name_arabic: Mapped[str | None] = mapped_column(String(200))
+    given_names_key: Mapped[str] = mapped_column(String(200))
+    family_name_key: Mapped[str] = mapped_column(String(200))
+    given_names_phonetic: Mapped[str] = mapped_column(String(200))
+    family_name_phonetic: Mapped[str] = mapped_column(String(200))
+    sex: Mapped[str] = mapped_column(String(8), default="unknown")
+    date_of_birth: Mapped[str | None] = mapped_column(String(10))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    place_of_birth: Mapped[str | None] = mapped_column(String(200))
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    origin_region_code: Mapped[str | None] = mapped_column(String(16))
+    origin_departement_code: Mapped[str | None] = mapped_column(String(16))
+    host_country: Mapped[str | None] = mapped_column(String(2))
+    host_city: Mapped[str | None] = mapped_column(String(120))
+    host_region_code: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(320))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status_category: Mapped[str | None] = mapped_column(String(32))
+    occupation: Mapped[str | None] = mapped_column(String(200))
+    arrival_date: Mapped[dt.date | None] = mapped_column(Date)
+    residence_status: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(32), default="api")
+    source_ref: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[uuid.UUID | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    phones: Mapped[list[RegistrantPhone]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="RegistrantPhone.position"
+    )
+    documents: Mapped[list[IdentityDocument]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="IdentityDocument.position"
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="Consent.recorded_at"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class RegistrantPhone(Base):
+    """A phone number in E.164 (``+221771234567``), with a WhatsApp flag.
+
+    ``flag`` notes a doubt worth a human look (e.g. ``likely_senegalese_without_prefix``).
+    """
+
+    __tablename__ = "registrant_phones"
+    __table_args__ = (UniqueConstraint("registrant_id", "e164"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), index=True)
+    e164: Mapped[str] = mapped_column(String(20), index=True)
+    whatsapp: Mapped[bool] = mapped_column(default=False)
+    label: Mapped[str | None] = mapped_column(String(40))
+    flag: Mapped[str | None] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IdentityDocument(Base):
+    """An identity document: type, normalised number (upper case, no spaces or dashes), expiry."""
+
+    __tablename__ = "identity_documents"
+    __table_args__ = (UniqueConstraint("registrant_id", "doc_type", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), index=True)
+    doc_type: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(64), index=True)
+    issuing_country: Mapped[str | None] = mapped_column(String(2))
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Consent(Base):
+    """Consent for one purpose: who recorded it, when, through which channel, under which notice."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(48))
+    granted: Mapped[bool] = mapped_column()
+    channel: Mapped[str] = mapped_column(String(32))
+    notice_version: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column()
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
+    partner_name: Mapped[str | None] = mapped_column(String(200))
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

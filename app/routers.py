@@ -1,0 +1,17 @@
+"""Every domain's router, in the order they appear in the OpenAPI document."""
+
+from fastapi import APIRouter
+
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.desks.router import router as desks_router
+from app.reference.router import router as reference_router
+from app.users.router import router as users_router
+
+ROUTERS: list[APIRouter] = [
+    auth_router,
+    users_router,
+    desks_router,
+    reference_router,
+    audit_router,
+]

@@ -1,0 +1,124 @@
+"""Staff accounts: create, update, list. Administrators only (enforced by the router).
+
+Errors: ``EmailTaken`` (409), ``UnknownDesk`` (422), ``NotFound`` (404), ``PreconditionFailed``
+/ ``PreconditionRequired`` (412/428) through ``If-Match``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.auth.errors import EmailTaken
+from app.auth.models import DeskMembership, StaffUser
+from app.auth.service import normalise_email
+from app.core.context import Actor
+from app.core.errors import NotFound
+from app.core.http import require_if_match
+from app.core.security import hash_password
+from app.desks import service as desks
+
+
+async def desk_codes_of(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """``{user_id: [desk code, …]}`` for the given users, codes sorted."""
+    from app.desks.models import Desk
+
+    result: dict[uuid.UUID, list[str]] = {uid: [] for uid in user_ids}
+    if not user_ids:
+        return result
+    rows = await session.execute(
+        select(DeskMembership.user_id, Desk.code)
+        .join(Desk, Desk.id == DeskMembership.desk_id)
+        .where(DeskMembership.user_id.in_(user_ids))
+        .order_by(Desk.code)
+    )
+    for user_id, code in rows:
+        result[user_id].append(code)
+    return result
+
+
+async def _set_desks(session: AsyncSession, user: StaffUser, codes: Sequence[str]) -> None:
+    desk_ids = [d.id for d in await desks.get_many_by_code(session, codes=codes)]
+    await session.execute(delete(DeskMembership).where(DeskMembership.user_id == user.id))
+    session.add_all(DeskMembership(user_id=user.id, desk_id=desk_id) for desk_id in desk_ids)
+    await session.flush()
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    email: str,
+    full_name: str,
+    role: str,
+    password: str,
+    desk_codes: Sequence[str] = (),
+) -> StaffUser:
+    """Create a staff account with an Argon2id password hash and its desk memberships."""
+    normalised = normalise_email(email)
+    if (await session.execute(select(StaffUser.id).where(StaffUser.email == normalised))).first():
+        raise EmailTaken(f"{normalised} already has an account.", detail_fr=f"{normalised} a déjà un compte.")
+    user = StaffUser(email=normalised, full_name=full_name.strip(), role=role, password_hash=hash_password(password))
+    session.add(user)
+    await session.flush()
+    await _set_desks(session, user, desk_codes)
+    await audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        entity_type="staff_user",
+        entity_id=user.id,
+        details={"email": normalised, "role": role, "desk_codes": sorted(desk_codes)},
+    )
+    return user
+
+
+async def get(session: AsyncSession, *, user_id: uuid.UUID) -> StaffUser:
+    """The account, or ``NotFound``."""
+    user = await session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("No such staff user.", detail_fr="Utilisateur introuvable.")
+    return user
+
+
+async def update(
+    session: AsyncSession, *, actor: Actor, user_id: uuid.UUID, if_match: str | None, changes: dict[str, Any]
+) -> StaffUser:
+    """Apply ``changes`` (keys of ``UserUpdate``). A new password or deactivation revokes tokens."""
+    user = await get(session, user_id=user_id)
+    require_if_match(if_match, user.version)
+    before = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
+    before["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
+    if "desk_codes" in changes and changes["desk_codes"] is not None:
+        await _set_desks(session, user, changes["desk_codes"])
+    for field in ("full_name", "role", "is_active"):
+        if changes.get(field) is not None:
+            setattr(user, field, changes[field])
+    revoke = False
+    if changes.get("password"):
+        user.password_hash = hash_password(changes["password"])
+        revoke = True
+    if changes.get("is_active") is False or changes.get("role") not in (None, before["role"]):
+        revoke = True
+    if revoke:
+        user.token_version += 1
+    await session.flush()
+    after = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
+    after["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
+    details: dict[str, Any] = {"changes": audit.diff(before, after)}
+    if changes.get("password"):
+        details["password_changed"] = True
+    await audit.record(
+        session, actor=actor, action="user.update", entity_type="staff_user", entity_id=user.id, details=details
+    )
+    return user
+
+
+async def list_all(session: AsyncSession) -> list[StaffUser]:
+    """Every staff account, by e-mail."""
+    return list((await session.execute(select(StaffUser).order_by(StaffUser.email))).scalars().all())

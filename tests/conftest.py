@@ -1,0 +1,116 @@
+"""Shared fixtures: a migrated database per test, the app over HTTP (httpx), staff accounts.
+
+Every test gets its own clone of a migrated, seeded template database (SQLite file, or a real
+PostgreSQL database when ``DATABASE_URL`` points at one) and its own ``var/`` folder.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth.models import DeskMembership, StaffUser
+from app.core.config import Settings
+from app.core.security import create_access_token, hash_password
+from app.desks.models import Desk
+from app.main import create_app
+from tests.db import TestDatabases
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
+    dbs = TestDatabases(tmp_path_factory.mktemp("db"))
+    dbs.build_template()
+    yield dbs
+    dbs.drop_template()
+
+
+@pytest.fixture
+async def database_url(databases: TestDatabases) -> AsyncIterator[str]:
+    name = await databases.clone()
+    yield databases.url_for(name)
+    await databases.drop(name)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path / "var",
+        environment="test",
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def sessionmaker(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    return maker
+
+
+@dataclass
+class Staff:
+    """A staff account created for a test, with ready-made ``Authorization`` headers."""
+
+    id: uuid.UUID
+    email: str
+    role: str
+    headers: dict[str, str]
+
+
+@pytest.fixture
+def make_staff(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings):  # type: ignore[no-untyped-def]
+    """``await make_staff("agent", ["CASA-BASE"])`` → :class:`Staff` (password: ``PASSWORD``)."""
+
+    async def make(role: str = "agent", desks: list[str] | None = None, email: str | None = None) -> Staff:
+        desks = ["CASA-BASE"] if desks is None else desks
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@desk.example"
+        async with sessionmaker() as session:
+            user = StaffUser(email=email.casefold(), full_name=f"Test {role}", role=role, password_hash=_PASSWORD_HASH)
+            session.add(user)
+            await session.flush()
+            for code in desks:
+                desk_id = (await session.execute(select(Desk.id).where(Desk.code == code))).scalar_one()
+                session.add(DeskMembership(user_id=user.id, desk_id=desk_id))
+            await session.commit()
+        token = create_access_token(
+            user_id=user.id, role=role, token_version=user.token_version, key=TEST_SECRET, ttl_seconds=900
+        )
+        return Staff(id=user.id, email=user.email, role=role, headers={"Authorization": f"Bearer {token}"})
+
+    return make
+
+
+@pytest.fixture
+async def desk_ids(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, uuid.UUID]:
+    """``{"CASA-BASE": id, "DKR-MOB": id}`` of the seeded desks."""
+    async with sessionmaker() as session:
+        rows = await session.execute(select(Desk.code, Desk.id))
+        return {code: desk_id for code, desk_id in rows}
