@@ -36,14 +36,14 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
 
 
 def migrate_database(settings: Settings) -> None:
-    """``alembic upgrade head`` on the configured database (creating a SQLite file's folder)."""
+    """``alembic upgrade heads`` on the configured database (creating a SQLite file's folder)."""
     from alembic import command
     from alembic.config import Config
 
     config = Config(str(ROOT / "alembic.ini"))
     config.attributes["url"] = settings.effective_database_url
     config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 @cli.command()
@@ -92,8 +92,9 @@ def create_user(
     role: Annotated[str, typer.Option(help="agent, supervisor, admin or auditor.")] = "agent",
     full_name: Annotated[str, typer.Option(help="Name shown to colleagues.")] = "",
     desk: Annotated[list[str] | None, typer.Option(help="Desk code; repeat for several desks.")] = None,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          help="At least 10 characters.")] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")
+    ] = "",
 ) -> None:
     """Create a staff account (audited as done by the system)."""
     from app.core.context import SYSTEM_ACTOR
@@ -102,8 +103,13 @@ def create_user(
     from app.users.schemas import UserCreate
 
     try:
-        body = UserCreate(email=email, full_name=full_name or email, role=role,  # type: ignore[arg-type]
-                          password=password, desk_codes=desk or [])
+        body = UserCreate(
+            email=email,
+            full_name=full_name or email,
+            role=role,  # type: ignore[arg-type]
+            password=password,
+            desk_codes=desk or [],
+        )
     except ValueError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc

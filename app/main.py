@@ -68,8 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:
-            raise errors.ServiceUnavailable("The database is not reachable.",
-                                            detail_fr="La base de données est injoignable.") from exc
+            raise errors.ServiceUnavailable(
+                "The database is not reachable.", detail_fr="La base de données est injoignable."
+            ) from exc
         return {"status": "ready"}
 
     @app.get("/problems/{slug}", tags=["health"], include_in_schema=True)
@@ -77,8 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """What a problem ``type`` URI means: its status and titles."""
         for cls in errors.all_problem_types():
             if cls.slug == slug:
-                return JSONResponse({"type": cls.type_uri(), "status": cls.status,
-                                     "title": {"fr": cls.title_fr, "en": cls.title_en}})
+                return JSONResponse(
+                    {"type": cls.type_uri(), "status": cls.status, "title": {"fr": cls.title_fr, "en": cls.title_en}}
+                )
         raise errors.NotFound("No such problem type.", detail_fr="Type de problème inconnu.")
 
     return app

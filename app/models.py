@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditChainHead, AuditEvent
 from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
+from app.calendars.models import DeskHoliday
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
 from app.core.numbering import NumberCounter
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "Consent",
     "Desk",
+    "DeskHoliday",
     "DeskMembership",
     "IdempotencyRecord",
     "IdentityDocument",

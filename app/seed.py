@@ -53,8 +53,15 @@ async def seed_admin(session: AsyncSession, settings: Settings, report: SeedRepo
         password = secrets.token_urlsafe(12)
         report.admin_password = password
     desks = list((await session.execute(select(Desk.code))).scalars().all())
-    await users.create(session, actor=SYSTEM_ACTOR, email=email, full_name="Administrator", role="admin",
-                       password=password, desk_codes=desks)
+    await users.create(
+        session,
+        actor=SYSTEM_ACTOR,
+        email=email,
+        full_name="Administrator",
+        role="admin",
+        password=password,
+        desk_codes=desks,
+    )
     report.admin_email = email
 
 

@@ -53,7 +53,9 @@ class TestDatabases:
 
     def build_template(self) -> None:
         if self.pg_url:
-            asyncio.run(self._pg_admin(f'DROP DATABASE IF EXISTS "{self.template}"', f'CREATE DATABASE "{self.template}"'))
+            asyncio.run(
+                self._pg_admin(f'DROP DATABASE IF EXISTS "{self.template}"', f'CREATE DATABASE "{self.template}"')
+            )
         url = self.url_for(self.template)
         settings = Settings(database_url=url, data_dir=self.workdir / "var", environment="test")
         migrate_database(settings)

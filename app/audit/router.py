@@ -34,8 +34,13 @@ async def list_events(
 ) -> Page[AuditEventOut]:
     """Audit events, newest first, filtered; ``since``/``until`` are ISO 8601 with offset."""
     filters = service.AuditFilters(
-        actor_id=actor_id, action=action, entity_type=entity_type, entity_id=entity_id,
-        desk_id=desk_id, since=since, until=until,
+        actor_id=actor_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        desk_id=desk_id,
+        since=since,
+        until=until,
     )
     rows, next_cursor = await paginate(
         session, service.list_query(filters), keys=[AuditEvent.seq], cursor=cursor, limit=limit

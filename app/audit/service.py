@@ -94,9 +94,7 @@ async def record(
     ``action`` is a dotted verb (``registrant.read``, ``auth.login_failed``…); ``details`` must
     already have sensitive values masked (see :func:`diff`).
     """
-    head = (
-        await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update())
-    ).scalar_one()
+    head = (await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update())).scalar_one()
     ctx = actor.context
     event = AuditEvent(
         seq=head.seq + 1,
@@ -138,8 +136,13 @@ def record_even_if_rolled_back(
 
     async def write(fresh: AsyncSession) -> None:
         await record(
-            fresh, actor=actor, action=action, entity_type=entity_type,
-            entity_id=entity_id, desk_id=desk_id, details=details,
+            fresh,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            desk_id=desk_id,
+            details=details,
         )
 
     on_failure(session, write)
@@ -203,10 +206,14 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 5000) -> Veri
     last_seq = 0
     while True:
         rows = (
-            await session.execute(
-                select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch_size)
+            (
+                await session.execute(
+                    select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch_size)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not rows:
             break
         for event in rows:

@@ -34,7 +34,7 @@ class RequestContextMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + [(b"x-request-id", request_id.encode())]
+                message["headers"] = [*list(message["headers"]), (b"x-request-id", request_id.encode())]
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -69,7 +69,9 @@ def problem_response(request: Request, problem: errors.Problem) -> JSONResponse:
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
-        out.append({"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")})
+        out.append(
+            {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
+        )
     return out
 
 
@@ -104,8 +106,16 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     cls = _BY_STATUS.get(exc.status_code)
     if cls is None:
-        cls = type("HTTPProblem", (errors.Problem,), {"status": exc.status_code, "slug": f"http-{exc.status_code}",
-                                                      "title_fr": str(exc.detail), "title_en": str(exc.detail)})
+        cls = type(
+            "HTTPProblem",
+            (errors.Problem,),
+            {
+                "status": exc.status_code,
+                "slug": f"http-{exc.status_code}",
+                "title_fr": str(exc.detail),
+                "title_en": str(exc.detail),
+            },
+        )
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail != cls.title_en else None
     problem = cls(detail, headers=dict(exc.headers or {}))
     return problem_response(request, problem)

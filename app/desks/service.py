@@ -31,8 +31,10 @@ async def get_many_by_code(session: AsyncSession, *, codes: Sequence[str]) -> li
     found = list((await session.execute(select(Desk).where(Desk.code.in_(wanted)))).scalars().all())
     missing = sorted(set(wanted) - {d.code for d in found})
     if missing:
-        raise UnknownDesk(f"Unknown desk code(s): {', '.join(missing)}.",
-                          detail_fr=f"Code(s) de guichet inconnu(s) : {', '.join(missing)}.")
+        raise UnknownDesk(
+            f"Unknown desk code(s): {', '.join(missing)}.",
+            detail_fr=f"Code(s) de guichet inconnu(s) : {', '.join(missing)}.",
+        )
     return found
 
 
@@ -60,12 +62,21 @@ async def list_visible(session: AsyncSession, *, actor: Actor) -> list[Desk]:
 async def create(session: AsyncSession, *, actor: Actor, values: dict[str, Any]) -> Desk:
     """Create a desk (administrators)."""
     if (await session.execute(select(Desk.id).where(Desk.code == values["code"]))).first():
-        raise DeskCodeTaken(f"Desk {values['code']} already exists.", detail_fr=f"Le guichet {values['code']} existe déjà.")
+        raise DeskCodeTaken(
+            f"Desk {values['code']} already exists.", detail_fr=f"Le guichet {values['code']} existe déjà."
+        )
     desk = Desk(**values)
     session.add(desk)
     await session.flush()
-    await audit.record(session, actor=actor, action="desk.create", entity_type="desk", entity_id=desk.id,
-                       desk_id=desk.id, details={"code": desk.code})
+    await audit.record(
+        session,
+        actor=actor,
+        action="desk.create",
+        entity_type="desk",
+        entity_id=desk.id,
+        desk_id=desk.id,
+        details={"code": desk.code},
+    )
     return desk
 
 
@@ -81,6 +92,13 @@ async def update(
             setattr(desk, field, value)
     await session.flush()
     after = {f: getattr(desk, f) for f in _FIELDS}
-    await audit.record(session, actor=actor, action="desk.update", entity_type="desk", entity_id=desk.id,
-                       desk_id=desk.id, details={"changes": audit.diff(before, after)})
+    await audit.record(
+        session,
+        actor=actor,
+        action="desk.update",
+        entity_type="desk",
+        entity_id=desk.id,
+        desk_id=desk.id,
+        details={"changes": audit.diff(before, after)},
+    )
     return desk

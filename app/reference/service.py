@@ -28,8 +28,11 @@ def reference_areas() -> list[AdminArea]:
             if sub.type != "Region":
                 continue
             name = _ISO_NOTE.sub("", sub.name)
-            areas.append(AdminArea(country=country, level="region", code=sub.code, name=name,
-                                   parent_code=None, search_key=fold(name)))
+            areas.append(
+                AdminArea(
+                    country=country, level="region", code=sub.code, name=name, parent_code=None, search_key=fold(name)
+                )
+            )
     seen: set[str] = set()
     for region_code, names in SENEGAL_DEPARTEMENTS.items():
         for name in names:
@@ -39,8 +42,16 @@ def reference_areas() -> list[AdminArea]:
                 code = f"{_departement_code(region_code, name)}{suffix}"
                 suffix += 1
             seen.add(code)
-            areas.append(AdminArea(country="SN", level="departement", code=code, name=name,
-                                   parent_code=region_code, search_key=fold(name)))
+            areas.append(
+                AdminArea(
+                    country="SN",
+                    level="departement",
+                    code=code,
+                    name=name,
+                    parent_code=region_code,
+                    search_key=fold(name),
+                )
+            )
     return areas
 
 

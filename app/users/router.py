@@ -19,8 +19,14 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 def _out(user: StaffUser, desk_codes: list[str]) -> UserOut:
     return UserOut(
-        id=user.id, email=user.email, full_name=user.full_name, role=user.role,  # type: ignore[arg-type]
-        is_active=user.is_active, desk_codes=desk_codes, created_at=user.created_at, last_login_at=user.last_login_at,
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,  # type: ignore[arg-type]
+        is_active=user.is_active,
+        desk_codes=desk_codes,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
     )
 
 

@@ -129,6 +129,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_users')),
     sa.UniqueConstraint('email', name=op.f('uq_staff_users_email'))
     )
+    op.create_table('desk_holidays',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('desk_id', sa.Uuid(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['desk_id'], ['desks.id'], name=op.f('fk_desk_holidays_desk_id_desks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_desk_holidays')),
+    sa.UniqueConstraint('desk_id', 'day', name=op.f('uq_desk_holidays_desk_id_day'))
+    )
+    op.create_index(op.f('ix_desk_holidays_desk_id'), 'desk_holidays', ['desk_id'], unique=False)
     op.create_table('desk_memberships',
     sa.Column('user_id', sa.Uuid(), nullable=False),
     sa.Column('desk_id', sa.Uuid(), nullable=False),
@@ -286,6 +296,7 @@ def _make_audit_append_only() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('desk_holidays')
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
         op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")

@@ -51,7 +51,8 @@ async def test_problem_type_uri_is_documented(client: httpx.AsyncClient) -> None
 
 
 async def test_oversized_json_body_is_413(client: httpx.AsyncClient) -> None:
-    response = await client.post("/api/v1/auth/logout", content=b"{" + b" " * 2_000_000 + b"}",
-                                 headers={"content-type": "application/json"})
+    response = await client.post(
+        "/api/v1/auth/logout", content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.json()["type"] == "/problems/payload-too-large"

@@ -1,0 +1,27 @@
+"""Desk calendars: public holidays per desk (opening hours live on the desk)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base
+
+
+class DeskHoliday(Base):
+    """A day a desk is closed (a public holiday, local date in the desk's time zone).
+
+    Editable: Islamic holidays are fixed after moon sighting and can differ by a day between
+    countries (DOMAIN.md, "Time").
+    """
+
+    __tablename__ = "desk_holidays"
+    __table_args__ = (UniqueConstraint("desk_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id", ondelete="CASCADE"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
