@@ -141,5 +141,5 @@ def verify_audit() -> None:
 
 app = cli
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m app.cli
     cli()

@@ -162,7 +162,8 @@ async def refresh(
         raise invalid
     user = await session.get(StaffUser, token.user_id)
     if token.rotated_at is not None and token.revoked_at is None:
-        family_id, user_id = token.family_id, token.user_id
+        # Captured now: the rollback that precedes ``revoke_family`` expires ORM objects.
+        family_id, user_id, email = token.family_id, token.user_id, user.email if user else "?"
 
         async def revoke_family(fresh: AsyncSession) -> None:
             await fresh.execute(
@@ -172,7 +173,7 @@ async def refresh(
             )
             await audit.record(
                 fresh,
-                actor=Actor(user_id=user_id, email=user.email if user else "?", role="anonymous", context=context),
+                actor=Actor(user_id=user_id, email=email, role="anonymous", context=context),
                 action="auth.refresh_reused",
                 entity_type="staff_user",
                 entity_id=user_id,

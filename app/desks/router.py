@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Response
 from app.auth.deps import AdminActor, CurrentActor
 from app.core.deps import SessionDep
 from app.core.http import etag_of
+from app.core.idempotency import IdempotencyDep
 from app.desks import service
 from app.desks.schemas import DeskCreate, DeskOut, DeskUpdate
 
@@ -23,12 +24,13 @@ async def list_desks(session: SessionDep, actor: CurrentActor) -> list[DeskOut]:
 
 
 @router.post("", status_code=201, response_model=DeskOut)
-async def create_desk(body: DeskCreate, session: SessionDep, actor: AdminActor, response: Response) -> DeskOut:
-    """Create a desk. 409 ``desk-code-taken``."""
+async def create_desk(body: DeskCreate, session: SessionDep, actor: AdminActor, idem: IdempotencyDep) -> Response:
+    """Create a desk. 409 ``desk-code-taken``; ``Idempotency-Key`` makes a retry safe."""
+    if (replayed := await idem.replay(str(actor.user_id))) is not None:
+        return replayed
     desk = await service.create(session, actor=actor, values=body.model_dump())
-    response.headers["ETag"] = etag_of(desk.version)
-    response.headers["Location"] = f"/api/v1/desks/{desk.id}"
-    return DeskOut.model_validate(desk)
+    headers = {"ETag": etag_of(desk.version), "Location": f"/api/v1/desks/{desk.id}"}
+    return await idem.respond(201, DeskOut.model_validate(desk).model_dump(mode="json"), headers)
 
 
 @router.get("/{desk_id}", response_model=DeskOut)

@@ -1,0 +1,136 @@
+"""The audit log: hash chain, append-only storage, verification, listing."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from app.audit import service as audit
+from app.audit.models import AuditEvent
+from app.core.context import SYSTEM_ACTOR
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _write_events(sessionmaker, count: int) -> None:
+    async with sessionmaker() as session:
+        for i in range(count):
+            await audit.record(session, actor=SYSTEM_ACTOR, action="test.event", entity_type="test", entity_id=str(i))
+        await session.commit()
+
+
+async def _tamper(sessionmaker, seq: int) -> None:
+    """Change one row behind the application's back, as someone with database access could."""
+    async with sessionmaker() as session:
+        dialect = session.bind.dialect.name
+        if dialect == "postgresql":
+            await session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+        else:
+            await session.execute(text("DROP TRIGGER audit_events_no_update"))
+        await session.execute(text("UPDATE audit_events SET entity_id = 'forged' WHERE seq = :seq"), {"seq": seq})
+        await session.commit()
+
+
+async def test_a_fresh_chain_verifies(sessionmaker) -> None:
+    await _write_events(sessionmaker, 5)
+    async with sessionmaker() as session:
+        result = await audit.verify_chain(session)
+    assert result.ok
+    assert result.checked == 5
+
+
+async def test_tampered_event_is_named_by_verification(sessionmaker) -> None:
+    await _write_events(sessionmaker, 6)
+    await _tamper(sessionmaker, 4)
+    async with sessionmaker() as session:
+        result = await audit.verify_chain(session)
+    assert not result.ok
+    assert result.broken_seq == 4
+    assert result.checked == 3
+    assert result.reason == "content does not match its hash"
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"])
+async def test_the_database_refuses_to_change_audit_events(sessionmaker, statement: str) -> None:
+    await _write_events(sessionmaker, 1)
+    async with sessionmaker() as session:
+        with pytest.raises(DBAPIError, match="append-only"):
+            await session.execute(text(statement))
+
+
+async def test_concurrent_writers_form_one_unbroken_chain(sessionmaker) -> None:
+    async def writer(n: int) -> None:
+        async with sessionmaker() as session:
+            await audit.record(
+                session, actor=SYSTEM_ACTOR, action="test.concurrent", entity_type="test", entity_id=str(n)
+            )
+            await asyncio.sleep(0)
+            await session.commit()
+
+    await asyncio.gather(*(writer(n) for n in range(25)))
+    async with sessionmaker() as session:
+        result = await audit.verify_chain(session)
+        seqs = (await session.execute(select(AuditEvent.seq).order_by(AuditEvent.seq))).scalars().all()
+    assert result.ok
+    assert seqs == list(range(1, 26))
+
+
+async def test_sensitive_values_are_masked_in_diffs() -> None:
+    changes = audit.diff(
+        {"residence_status": "irregular", "city": "Rabat"},
+        {"residence_status": "card pending", "city": "Fès"},
+        sensitive=frozenset({"residence_status"}),
+    )
+    assert changes == {
+        "city": {"before": "Rabat", "after": "Fès"},
+        "residence_status": {"before": "***", "after": "***"},
+    }
+
+
+def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+async def test_verify_audit_command_passes_then_fails_naming_the_event(sessionmaker, database_url) -> None:
+    await _write_events(sessionmaker, 3)
+    ok = await asyncio.to_thread(_cli, database_url, "verify-audit")
+    assert ok.returncode == 0, ok.stderr
+    assert "audit chain valid: 3 events" in ok.stdout
+    await _tamper(sessionmaker, 2)
+    broken = await asyncio.to_thread(_cli, database_url, "verify-audit")
+    assert broken.returncode == 1
+    assert "seq=2" in broken.stderr
+
+
+async def test_listing_is_for_auditors_and_paginates_without_repeats(client, make_staff, sessionmaker) -> None:
+    auditor = await make_staff("auditor", [])
+    agent = await make_staff("agent")
+    await _write_events(sessionmaker, 7)
+    assert (await client.get("/api/v1/audit/events", headers=agent.headers)).status_code == 403
+    seen: list[int] = []
+    cursor = None
+    while True:
+        params = {"limit": 3, "action": "test.event"} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/api/v1/audit/events", params=params, headers=auditor.headers)).json()
+        seen += [e["seq"] for e in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [7, 6, 5, 4, 3, 2, 1]
+
+
+async def test_listing_rejects_a_naive_since_and_a_forged_cursor(client, make_staff) -> None:
+    auditor = await make_staff("auditor", [])
+    naive = await client.get("/api/v1/audit/events", params={"since": "2026-01-01T00:00:00"}, headers=auditor.headers)
+    assert naive.status_code == 422
+    forged = await client.get("/api/v1/audit/events", params={"cursor": "%%%"}, headers=auditor.headers)
+    assert forged.status_code == 400
+    assert forged.json()["type"] == "/problems/bad-request"

@@ -1,0 +1,37 @@
+"""The migrations produce exactly the schema the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from app.models import Base
+
+
+async def test_models_and_migrations_agree(app) -> None:
+    async with app.state.engine.connect() as conn:
+        diffs = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+        )
+    assert diffs == []
+
+
+async def test_timestamps_come_back_timezone_aware_in_utc(app, make_staff) -> None:
+    await make_staff("agent")
+    async with app.state.sessionmaker() as session:
+        from sqlalchemy import select
+
+        from app.auth.models import StaffUser
+
+        user = (await session.execute(select(StaffUser))).scalars().first()
+        assert user.created_at.utcoffset().total_seconds() == 0
+        dialect = session.bind.dialect.name
+        if dialect == "postgresql":
+            kind = (
+                await session.execute(
+                    text(
+                        "SELECT data_type FROM information_schema.columns "
+                        "WHERE table_name='staff_users' AND column_name='created_at'"
+                    )
+                )
+            ).scalar_one()
+            assert kind == "timestamp with time zone"

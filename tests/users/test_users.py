@@ -1,0 +1,93 @@
+"""Staff accounts managed by administrators."""
+
+from sqlalchemy import func, select
+
+from app.auth.models import StaffUser
+
+
+async def test_admin_creates_an_agent_with_desks(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    response = await client.post(
+        "/api/v1/users",
+        json={
+            "email": "Awa.Diop@Desk.Example",
+            "full_name": "Awa Diop",
+            "role": "agent",
+            "password": "a long enough password",
+            "desk_codes": ["casa-base"],
+        },
+        headers=admin.headers,
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "awa.diop@desk.example"
+    assert body["desk_codes"] == ["CASA-BASE"]
+    assert response.headers["etag"] == '"v1"'
+    login = await client.post(
+        "/api/v1/auth/token", data={"username": "AWA.DIOP@desk.example", "password": "a long enough password"}
+    )
+    assert login.status_code == 200
+
+
+async def test_email_is_unique_whatever_its_case(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    await make_staff("agent", email="moussa@desk.example")
+    response = await client.post(
+        "/api/v1/users",
+        json={"email": "MOUSSA@desk.example", "full_name": "M", "role": "agent", "password": "0123456789"},
+        headers=admin.headers,
+    )
+    assert response.status_code == 409
+    assert response.json()["type"] == "/problems/email-taken"
+
+
+async def test_unknown_desk_code_is_422_and_creates_nothing(client, make_staff, sessionmaker) -> None:
+    admin = await make_staff("admin", [])
+    response = await client.post(
+        "/api/v1/users",
+        json={
+            "email": "x@desk.example",
+            "full_name": "X",
+            "role": "agent",
+            "password": "0123456789",
+            "desk_codes": ["NOWHERE"],
+        },
+        headers=admin.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/unknown-desk"
+    async with sessionmaker() as session:
+        count = (await session.execute(select(func.count()).where(StaffUser.email == "x@desk.example"))).scalar_one()
+    assert count == 0
+
+
+async def test_agents_cannot_manage_users(client, make_staff) -> None:
+    agent = await make_staff("agent")
+    assert (await client.get("/api/v1/users", headers=agent.headers)).status_code == 403
+
+
+async def test_update_needs_if_match_and_refuses_stale_etag(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    agent = await make_staff("agent")
+    url = f"/api/v1/users/{agent.id}"
+    missing = await client.patch(url, json={"full_name": "New"}, headers=admin.headers)
+    assert missing.status_code == 428
+    assert missing.json()["type"] == "/problems/precondition-required"
+    ok = await client.patch(url, json={"full_name": "New"}, headers={**admin.headers, "If-Match": '"v1"'})
+    assert ok.status_code == 200
+    assert ok.headers["etag"] == '"v2"'
+    stale = await client.patch(url, json={"full_name": "Newer"}, headers={**admin.headers, "If-Match": '"v1"'})
+    assert stale.status_code == 412
+    assert stale.json()["current_etag"] == '"v2"'
+
+
+async def test_short_password_and_bad_role_are_422(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    response = await client.post(
+        "/api/v1/users",
+        json={"email": "y@desk.example", "full_name": "Y", "role": "boss", "password": "short"},
+        headers=admin.headers,
+    )
+    assert response.status_code == 422
+    fields = sorted(e["loc"][-1] for e in response.json()["errors"])
+    assert fields == ["password", "role"]
