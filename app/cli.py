@@ -106,7 +106,7 @@ def create_user(
         body = UserCreate(
             email=email,
             full_name=full_name or email,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             password=password,
             desk_codes=desk or [],
         )

@@ -161,7 +161,7 @@ class AuditFilters:
     until: dt.datetime | None = None
 
 
-def list_query(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
+def list_query(filters: AuditFilters) -> Select[AuditEvent]:
     """The filtered select, unordered (the caller paginates by ``seq``)."""
     stmt = select(AuditEvent)
     if filters.actor_id:

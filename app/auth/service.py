@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.audit import service as audit
 from app.auth.errors import InvalidCredentials, InvalidRefreshToken, LoginRateLimited
@@ -57,16 +59,18 @@ async def actor_for(session: AsyncSession, user: StaffUser, context: RequestCont
     return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids, context=context)
 
 
-async def _recent_failures(session: AsyncSession, column: object, value: str | None, since: dt.datetime) -> int:
+async def _recent_failures(
+    session: AsyncSession, column: InstrumentedAttribute[Any], value: str | None, since: dt.datetime
+) -> int:
     if value is None:
         return 0
     last_success = (
         select(func.max(LoginAttempt.attempted_at))
-        .where(column == value, LoginAttempt.succeeded.is_(True))  # type: ignore[operator]
+        .where(column == value, LoginAttempt.succeeded.is_(True))
         .scalar_subquery()
     )
     stmt = select(func.count()).where(
-        column == value,  # type: ignore[operator]
+        column == value,
         LoginAttempt.succeeded.is_(False),
         LoginAttempt.attempted_at >= since,
         LoginAttempt.attempted_at > func.coalesce(last_success, since - dt.timedelta(seconds=1)),

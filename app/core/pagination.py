@@ -68,7 +68,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
 
 async def paginate(
     session: AsyncSession,
-    stmt: Select[tuple[T]],
+    stmt: Select[T],
     *,
     keys: Sequence[InstrumentedAttribute[Any]],
     cursor: str | None,

@@ -24,7 +24,7 @@ def reference_areas() -> list[AdminArea]:
     """The regions of Senegal and Morocco and the départements of Senegal, as new rows."""
     areas: list[AdminArea] = []
     for country in REGION_COUNTRIES:
-        for sub in pycountry.subdivisions.get(country_code=country) or []:
+        for sub in pycountry.subdivisions.get(country_code=country) or []:  # type: ignore[no-untyped-call]
             if sub.type != "Region":
                 continue
             name = _ISO_NOTE.sub("", sub.name)

@@ -22,7 +22,7 @@ def _out(user: StaffUser, desk_codes: list[str]) -> UserOut:
         id=user.id,
         email=user.email,
         full_name=user.full_name,
-        role=user.role,  # type: ignore[arg-type]
+        role=user.role,
         is_active=user.is_active,
         desk_codes=desk_codes,
         created_at=user.created_at,
