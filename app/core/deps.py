@@ -13,7 +13,7 @@ from app.core.context import RequestContext
 from app.core.db import run_failure_callbacks
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -35,7 +35,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-def get_request_context(request: Request) -> RequestContext:
+async def get_request_context(request: Request) -> RequestContext:
     state = request.state
     return RequestContext(
         request_id=getattr(state, "request_id", None),

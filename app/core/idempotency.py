@@ -99,7 +99,7 @@ class Idempotency:
         return JSONResponse(payload, status_code=status_code, headers=headers)
 
 
-def get_idempotency(
+async def get_idempotency(
     request: Request,
     session: SessionDep,
     idempotency_key: Annotated[

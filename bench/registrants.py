@@ -1,0 +1,85 @@
+"""Issue 2 benchmark: ``GET /api/v1/registrants/{id}`` and ``POST /api/v1/registrants`` at 32
+concurrent clients against one server process on PostgreSQL, next to a baseline route that reads
+one row with raw asyncpg in the same process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from typing import Any
+
+from bench.common import Request, Result, Server, load, to_json
+
+GIVEN = ["Awa", "Moussa", "Fatou", "Mamadou", "Aïssatou", "Ndèye Fatou", "Cheikh", "Mariama", "Ousmane", "Khady"]
+FAMILY = ["Ndiaye", "Diop", "Fall", "Sarr", "Ba", "Gueye", "Sow", "Faye", "Diallo", "Cissé", "Mbaye", "Thiam"]
+
+
+def registrant_body(n: int) -> dict[str, Any]:
+    rng = random.Random(n)
+    return {
+        "given_names": rng.choice(GIVEN),
+        "family_name": f"{rng.choice(FAMILY)}-{uuid.uuid4().hex[:6]}",
+        "sex": rng.choice(["female", "male"]),
+        "date_of_birth": f"{rng.randint(1960, 2005)}-{rng.randint(1, 12):02d}",
+        "phones": [{"number": f"+2126{rng.randint(10_000_000, 99_999_999)}", "whatsapp": True}],
+        "desk_code": "CASA-BASE",
+    }
+
+
+async def seed_registrants(port: int, headers: dict[str, str], count: int) -> list[str]:
+    """Create ``count`` registrants over the API (sequentially) and return their ids."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    from bench.common import _read_response
+
+    ids = []
+    try:
+        for n in range(count):
+            req = Request(
+                "POST",
+                "/api/v1/registrants?confirm_duplicates=true",
+                {**headers, "Content-Type": "application/json"},
+                to_json(registrant_body(-n - 1)),
+            )
+            writer.write(req.encode(port))
+            status, body = await _read_response(reader)
+            if status != 201:
+                raise RuntimeError(f"seeding failed: {status} {body[:300]!r}")
+            ids.append(json.loads(body)["id"])
+    finally:
+        writer.close()
+    return ids
+
+
+async def run(server: Server, headers: dict[str, str], *, seconds: float) -> list[Result]:
+    ids = await seed_registrants(server.port, headers, 500)
+    port = server.port
+    results = [
+        await load(
+            "baseline: raw asyncpg row",
+            port,
+            lambda n: Request("GET", f"/bench/baseline/{ids[n % len(ids)]}"),
+            seconds=seconds,
+        ),
+        await load(
+            "GET /api/v1/registrants/{id}",
+            port,
+            lambda n: Request("GET", f"/api/v1/registrants/{ids[n % len(ids)]}", headers),
+            seconds=seconds,
+        ),
+        await load(
+            "POST /api/v1/registrants",
+            port,
+            lambda n: Request(
+                "POST",
+                "/api/v1/registrants?confirm_duplicates=true",
+                {**headers, "Content-Type": "application/json"},
+                to_json(registrant_body(n)),
+            ),
+            seconds=seconds,
+            expect=(201,),
+        ),
+    ]
+    return results

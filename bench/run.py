@@ -1,0 +1,73 @@
+"""``make bench``: every benchmark, on a throw-away PostgreSQL database, printing its figures.
+
+Needs PostgreSQL: ``BENCH_DATABASE_URL`` names a database the benchmark can connect to in order
+to create its own (default ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``).
+``BENCH_SECONDS`` sets each scenario's measured duration (default 10).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import registrants
+from bench.common import BenchDatabase, Server, print_table
+
+SECRET = "bench-secret-key-bench-secret-key-bench-secret-key"
+
+
+async def prepare(db: BenchDatabase) -> dict[str, str]:
+    """Migrate and seed the database; return the headers of a CASA-BASE agent."""
+    from app.cli import migrate_database
+    from app.core.config import Settings
+    from app.core.context import SYSTEM_ACTOR
+    from app.core.db import create_engine, create_sessionmaker
+    from app.core.security import create_access_token
+    from app.seed import seed_all
+    from app.users import service as users
+
+    settings = Settings(database_url=db.url, secret_key=SECRET, desk_admin_password="bench-admin-password")  # type: ignore[arg-type]
+    await asyncio.to_thread(migrate_database, settings)
+    engine = create_engine(db.url)
+    async with create_sessionmaker(engine)() as session:
+        await seed_all(session, settings)
+        agent = await users.create(
+            session,
+            actor=SYSTEM_ACTOR,
+            email="bench-agent@desk.example",
+            full_name="Bench Agent",
+            role="agent",
+            password="bench-agent-password",
+            desk_codes=["CASA-BASE"],
+        )
+        await session.commit()
+    await engine.dispose()
+    token = create_access_token(
+        user_id=agent.id, role="agent", token_version=agent.token_version, key=SECRET, ttl_seconds=3600
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def main() -> None:
+    seconds = float(os.environ.get("BENCH_SECONDS", "10"))
+    db = BenchDatabase("dd_bench")
+    await db.create()
+    try:
+        headers = await prepare(db)
+        env = {"DATABASE_URL": db.url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
+        with Server("bench.baseline_app:app", env) as server:
+            results = await registrants.run(server, headers, seconds=seconds)
+        print(f"\n== registrants (PostgreSQL, 1 server process, 32 concurrent clients, {seconds:.0f} s each)")
+        print_table([r.row() for r in results])
+        base = results[0].rps
+        print(f"GET registrant / baseline throughput: {results[1].rps / base:.2f}x (target >= 0.5x)")
+    finally:
+        await db.drop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
