@@ -40,7 +40,9 @@ def migrate_database(settings: Settings) -> None:
     from alembic import command
     from alembic.config import Config
 
-    config = Config(str(ROOT / "alembic.ini"))
+    # The source tree's alembic.ini, or the working directory's (installed image).
+    ini = ROOT / "alembic.ini" if (ROOT / "alembic.ini").exists() else Path.cwd() / "alembic.ini"
+    config = Config(str(ini))
     config.attributes["url"] = settings.effective_database_url
     config.attributes["configure_logger"] = False
     command.upgrade(config, "heads")

@@ -15,6 +15,7 @@ from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.routers import ROUTERS
+from app.web import router as web
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    web.mount(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

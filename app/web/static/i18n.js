@@ -1,0 +1,31 @@
+// Labels of the web client: French first, English second (DOMAIN.md, "Languages").
+export const LABELS = {
+  fr: {
+    logout: "Se déconnecter", login: "Connexion", email: "E-mail", password: "Mot de passe", signin: "Se connecter",
+    tab_search: "Rechercher", tab_register: "Nouvelle personne", tab_cases: "Mes dossiers", search: "Chercher",
+    search_hint: "Nom, téléphone, n° de document ou d'enregistrement", more: "Suite",
+    given_names: "Prénom(s)", family_name: "Nom", sex: "Sexe", female: "Femme", male: "Homme",
+    dob: "Date de naissance (AAAA, AAAA-MM ou AAAA-MM-JJ)", phone: "Téléphone", origin_region: "Région d'origine",
+    host_city: "Ville de résidence", register: "Enregistrer",
+    consent: "La personne consent au traitement de ses données pour être servie (notice lue dans sa langue)",
+    dups: "Personnes déjà enregistrées qui pourraient être la même",
+    confirm_new: "C'est une autre personne : enregistrer quand même", queue: "File", q_mine: "Mes dossiers",
+    q_unassigned: "Non attribués", q_overdue: "En retard", q_due_today: "Échéance aujourd'hui",
+    q_waiting: "En attente d'un partenaire", registered: "Personne enregistrée", none: "Aucun résultat",
+    cases_of: "Dossiers", timeline: "Historique", due: "échéance", score: "score", other_language: "English",
+  },
+  en: {
+    logout: "Log out", login: "Log in", email: "E-mail", password: "Password", signin: "Log in",
+    tab_search: "Search", tab_register: "New person", tab_cases: "My cases", search: "Search",
+    search_hint: "Name, phone, document or registration number", more: "More",
+    given_names: "Given names", family_name: "Family name", sex: "Sex", female: "Female", male: "Male",
+    dob: "Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)", phone: "Phone", origin_region: "Region of origin",
+    host_city: "City of residence", register: "Register",
+    consent: "The person consents to the processing of their data to be served (notice read in their language)",
+    dups: "Already registered people who may be the same person",
+    confirm_new: "This is someone else: register anyway", queue: "Queue", q_mine: "My cases",
+    q_unassigned: "Unassigned", q_overdue: "Overdue", q_due_today: "Due today",
+    q_waiting: "Waiting on a partner", registered: "Person registered", none: "No result",
+    cases_of: "Cases", timeline: "Timeline", due: "due", score: "score", other_language: "Français",
+  },
+};

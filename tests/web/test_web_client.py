@@ -1,0 +1,28 @@
+"""The web client is served by the API process with a strict Content-Security-Policy."""
+
+
+async def test_root_redirects_to_the_web_client(client) -> None:
+    response = await client.get("/")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/app/"
+
+
+async def test_web_client_page_is_served_with_a_strict_csp(client) -> None:
+    response = await client.get("/app/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert '<script type="module" src="app.js">' in response.text
+
+
+async def test_web_client_script_is_javascript(client) -> None:
+    response = await client.get("/app/app.js")
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]
+    assert "innerHTML" not in response.text
+
+
+async def test_unknown_static_file_is_404(client) -> None:
+    response = await client.get("/app/nothing.js")
+    assert response.status_code == 404
