@@ -6,6 +6,7 @@ from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.desks.router import router as desks_router
 from app.reference.router import router as reference_router
+from app.registrants.router import router as registrants_router
 from app.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
@@ -13,5 +14,6 @@ ROUTERS: list[APIRouter] = [
     users_router,
     desks_router,
     reference_router,
+    registrants_router,
     audit_router,
 ]
