@@ -24,7 +24,7 @@ def registrant_body(n: int) -> dict[str, Any]:
         "family_name": f"{rng.choice(FAMILY)}-{uuid.uuid4().hex[:6]}",
         "sex": rng.choice(["female", "male"]),
         "date_of_birth": f"{rng.randint(1960, 2005)}-{rng.randint(1, 12):02d}",
-        "phones": [{"number": f"+2126{rng.randint(10_000_000, 99_999_999)}", "whatsapp": True}],
+        "phones": [{"number": f"+212661{rng.randint(100_000, 999_999)}", "whatsapp": True}],
         "desk_code": "CASA-BASE",
     }
 

@@ -4,9 +4,11 @@ Every write and every read of a personal record calls :func:`record` in the same
 the work, so the event commits or rolls back with it. Events that must survive a failed request
 (a refused login) go through :func:`record_even_if_rolled_back`.
 
-The chain: ``hash = SHA-256(canonical JSON of the event's fields + prev_hash)``; appends lock the
-single ``audit_chain_head`` row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions are
-already serialised by ``BEGIN IMMEDIATE``), so concurrent writers form one unbroken chain.
+The chain: ``hash = SHA-256(canonical JSON of the event's fields + prev_hash)``. Events are
+chained when their transaction commits: the ``before_commit`` hook locks the single
+``audit_chain_head`` row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions are already
+serialised by ``BEGIN IMMEDIATE``), so concurrent writers form one unbroken chain while the lock
+is held only for the commit's last statements.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.core.context import Actor
-from app.core.db import on_failure, utcnow
+from app.core.db import AppSession, on_failure, utcnow
 
 MASK = "***"
 
@@ -88,16 +91,17 @@ async def record(
     entity_id: str | uuid.UUID | None = None,
     desk_id: uuid.UUID | None = None,
     details: Mapping[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event to the chain within the caller's transaction and flush it.
+) -> None:
+    """Record one event in the caller's transaction; it is chained and written at commit.
 
     ``action`` is a dotted verb (``registrant.read``, ``auth.login_failed``…); ``details`` must
-    already have sensitive values masked (see :func:`diff`).
+    already have sensitive values masked (see :func:`diff`). The event's time is now; its place
+    in the chain is taken when the transaction commits, in the ``before_commit`` hook, so the
+    chain head stays locked only for the last statements of the transaction, never while the
+    request is still working. A rollback discards the event with the work.
     """
-    head = (await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update())).scalar_one()
     ctx = actor.context
     event = AuditEvent(
-        seq=head.seq + 1,
         occurred_at=utcnow(),
         actor_id=actor.user_id,
         actor_label=actor.email,
@@ -110,13 +114,36 @@ async def record(
         ip=ctx.ip,
         user_agent=ctx.user_agent,
         details=_jsonable(dict(details or {})),
-        prev_hash=head.hash,
     )
-    event.hash = event_digest(event)
-    head.seq, head.hash = event.seq, event.hash
-    session.add(event)
-    await session.flush()
-    return event
+    if not session.in_transaction():
+        session.sync_session.begin()  # so a rollback before any statement still discards it
+    session.info.setdefault(_PENDING, []).append(event)
+
+
+_PENDING = "audit_events_pending"
+
+
+@event.listens_for(AppSession, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Chain and add the transaction's pending events; the commit's flush writes them."""
+    pending: list[AuditEvent] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    head = session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).scalar_one()
+    seq, prev = head.seq, head.hash
+    for item in pending:
+        seq += 1
+        item.seq, item.prev_hash = seq, prev
+        item.hash = prev = event_digest(item)
+    head.seq, head.hash = seq, prev
+    session.add_all(pending)
+
+
+@event.listens_for(AppSession, "after_transaction_end")
+def _discard_pending(session: Session, transaction: SessionTransaction) -> None:
+    # The root transaction ended without committing its events (a savepoint's end keeps them).
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def record_even_if_rolled_back(

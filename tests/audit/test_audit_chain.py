@@ -134,3 +134,21 @@ async def test_listing_rejects_a_naive_since_and_a_forged_cursor(client, make_st
     forged = await client.get("/api/v1/audit/events", params={"cursor": "%%%"}, headers=auditor.headers)
     assert forged.status_code == 400
     assert forged.json()["type"] == "/problems/bad-request"
+
+
+async def test_events_survive_a_savepoint_rollback_and_die_with_the_transaction(sessionmaker) -> None:
+    async with sessionmaker() as session:
+        await audit.record(session, actor=SYSTEM_ACTOR, action="test.kept", entity_type="test")
+        try:
+            async with session.begin_nested():
+                raise ValueError("inner failure")
+        except ValueError:
+            pass
+        await session.commit()
+    async with sessionmaker() as session:
+        await audit.record(session, actor=SYSTEM_ACTOR, action="test.dropped", entity_type="test")
+        await session.rollback()
+        await session.commit()
+    async with sessionmaker() as session:
+        actions = (await session.execute(select(AuditEvent.action).order_by(AuditEvent.seq))).scalars().all()
+    assert actions == ["test.kept"]
