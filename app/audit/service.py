@@ -243,15 +243,15 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 5000) -> Veri
         )
         if not rows:
             break
-        for event in rows:
-            if event.seq != expected_seq:
-                return VerifyResult(checked, expected_seq, event.id, f"event seq {expected_seq} is missing")
-            if event.prev_hash != expected_prev:
-                return VerifyResult(checked, event.seq, event.id, "prev_hash does not match the previous event")
-            if event_digest(event) != event.hash:
-                return VerifyResult(checked, event.seq, event.id, "content does not match its hash")
-            expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-            last_seq = event.seq
+        for item in rows:
+            if item.seq != expected_seq:
+                return VerifyResult(checked, expected_seq, item.id, f"event seq {expected_seq} is missing")
+            if item.prev_hash != expected_prev:
+                return VerifyResult(checked, item.seq, item.id, "prev_hash does not match the previous event")
+            if event_digest(item) != item.hash:
+                return VerifyResult(checked, item.seq, item.id, "content does not match its hash")
+            expected_prev, expected_seq, checked = item.hash, expected_seq + 1, checked + 1
+            last_seq = item.seq
         session.expunge_all()
     head = (await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1))).scalar_one()
     if head.seq != expected_seq - 1 or head.hash != expected_prev:
