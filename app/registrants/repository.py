@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.registrants import matching
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
@@ -28,9 +28,13 @@ _DOC_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\s\-./]{3,63}$")
 
 
 def with_children(stmt: Select[Any]) -> Select[Any]:
-    """``stmt`` loading phones, documents and consents eagerly (relationships are ``lazy="raise"``)."""
+    """``stmt`` loading phones, documents and consents eagerly (relationships are ``lazy="raise"``).
+
+    Phones and documents (at most 10 each) are joined into the same query, consents (which grow
+    over time) come in a second one: two round trips per registrant instead of four.
+    """
     return stmt.options(
-        selectinload(Registrant.phones), selectinload(Registrant.documents), selectinload(Registrant.consents)
+        joinedload(Registrant.phones), joinedload(Registrant.documents), selectinload(Registrant.consents)
     )
 
 

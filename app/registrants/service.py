@@ -368,7 +368,7 @@ async def _load(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID
     stmt = repository.with_children(select(Registrant).where(Registrant.id == registrant_id))
     if lock:
         stmt = stmt.with_for_update(of=Registrant)
-    registrant: Registrant | None = (await session.execute(stmt)).scalar_one_or_none()
+    registrant: Registrant | None = (await session.execute(stmt)).unique().scalar_one_or_none()
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
     return registrant
