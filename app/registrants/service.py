@@ -72,8 +72,8 @@ def _invalid(loc: list[str | int], msg: str, kind: str) -> ValidationFailed:
     )
 
 
-def _check_restricted(actor: Actor, fields: Mapping[str, Any]) -> None:
-    if fields.get("residence_status") is not None and not actor.reads_sensitive:
+def _check_restricted(actor: Actor, sent: set[str]) -> None:
+    if "residence_status" in sent and not actor.reads_sensitive:
         raise RestrictedField(
             "Only a supervisor or an administrator may write residence_status.",
             detail_fr="Seul un superviseur ou un administrateur peut saisir residence_status.",
@@ -313,7 +313,7 @@ async def create(
     if not actor.can_see_desk(desk.id):
         raise NotFound("No such desk.", detail_fr="Guichet introuvable.")
     fields = data.model_dump(exclude={"phones", "documents", "consents", "desk_code"})
-    _check_restricted(actor, fields)
+    _check_restricted(actor, data.model_fields_set)
     phones = _phones(data.phones, desk.country)
     documents = _documents(data.documents, document_patterns)
     areas = await _areas(session, desk=desk, fields=fields)
@@ -437,11 +437,7 @@ async def update(
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
     require_if_match(if_match, registrant.version)
     changes = data.model_dump(exclude_unset=True)
-    if "residence_status" in changes and not actor.reads_sensitive:
-        raise RestrictedField(
-            "Only a supervisor or an administrator may write residence_status.",
-            detail_fr="Seul un superviseur ou un administrateur peut saisir residence_status.",
-        )
+    _check_restricted(actor, set(changes))
     for required in ("given_names", "family_name", "sex"):
         if required in changes and changes[required] is None:
             raise _invalid([required], "may not be null", "null_not_allowed")

@@ -224,3 +224,12 @@ async def test_consent_add_and_withdraw(casa_agent, create, client) -> None:
     again = await client.post(url, headers=casa_agent.headers)
     assert again.status_code == 409
     assert again.json()["type"] == "/problems/consent-already-withdrawn"
+
+
+async def test_openapi_documents_create_example_and_duplicate_problem(client) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    example = spec["components"]["schemas"]["RegistrantCreate"]["examples"][0]
+    assert example["family_name"] == "N'Diaye"
+    post = spec["paths"]["/api/v1/registrants"]["post"]
+    assert "possible-duplicates" in post["responses"]["409"]["description"]
+    assert {p["name"] for p in post["parameters"]} >= {"confirm_duplicates", "idempotency-key"}
