@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
-from app.auth.models import StaffUser
-from app.auth.service import actor_for
+from app.auth.service import load_actor
 from app.core.context import Actor
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.errors import Forbidden, Unauthorized
@@ -31,10 +30,10 @@ async def get_actor(
             "A valid bearer access token is required.",
             detail_fr="Un jeton d'accès valide est requis.",
         )
-    user = await session.get(StaffUser, claims.user_id)
-    if user is None or not user.is_active or user.token_version != claims.token_version:
+    actor = await load_actor(session, user_id=claims.user_id, token_version=claims.token_version, context=context)
+    if actor is None:
         raise Unauthorized("The access token was revoked.", detail_fr="Le jeton d'accès a été révoqué.")
-    return await actor_for(session, user, context)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]

@@ -59,6 +59,26 @@ async def actor_for(session: AsyncSession, user: StaffUser, context: RequestCont
     return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids, context=context)
 
 
+async def load_actor(
+    session: AsyncSession, *, user_id: uuid.UUID, token_version: int, context: RequestContext
+) -> Actor | None:
+    """The :class:`Actor` of an access token's user in one query; ``None`` when the user is gone,
+    deactivated, or the token was issued before its ``token_version`` was bumped (revoked)."""
+    stmt = (
+        select(StaffUser, DeskMembership.desk_id)
+        .outerjoin(DeskMembership, DeskMembership.user_id == StaffUser.id)
+        .where(StaffUser.id == user_id)
+    )
+    rows = (await session.execute(stmt)).all()
+    if not rows:
+        return None
+    user = rows[0][0]
+    if not user.is_active or user.token_version != token_version:
+        return None
+    desk_ids = None if user.role in {"admin", "auditor"} else frozenset(r[1] for r in rows if r[1] is not None)
+    return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids, context=context)
+
+
 async def _recent_failures(
     session: AsyncSession, column: InstrumentedAttribute[Any], value: str | None, since: dt.datetime
 ) -> int:
