@@ -7,6 +7,7 @@ from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
 from app.core.numbering import NumberCounter
 from app.desks.models import Desk
+from app.documents.models import Document
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -19,6 +20,7 @@ __all__ = [
     "Desk",
     "DeskHoliday",
     "DeskMembership",
+    "Document",
     "IdempotencyRecord",
     "IdentityDocument",
     "LoginAttempt",

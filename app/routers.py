@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.desks.router import router as desks_router
+from app.documents.router import router as documents_router
 from app.reference.router import router as reference_router
 from app.users.router import router as users_router
 
@@ -12,6 +13,7 @@ ROUTERS: list[APIRouter] = [
     auth_router,
     users_router,
     desks_router,
+    documents_router,
     reference_router,
     audit_router,
 ]
