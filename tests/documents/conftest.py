@@ -67,7 +67,11 @@ def settings(settings: Settings, backend: str, request: pytest.FixtureRequest) -
     endpoint = request.getfixturevalue("s3_endpoint")
     bucket = f"dd-{uuid.uuid4().hex[:16]}"
     boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     ).create_bucket(Bucket=bucket)
     return settings.model_copy(
         update={
@@ -146,3 +150,17 @@ async def leftovers(storage: Storage) -> dict[str, Any]:
 
 
 NOTHING = {"objects": [], "spool": []}
+
+
+def raw_multipart(
+    filename: bytes, data: bytes, *, boundary: str = "rawboundary", kind: str = "passport", content_type: bytes = b""
+) -> tuple[dict[str, str], bytes]:
+    """A hand-built multipart body (httpx percent-encodes control characters in filenames)."""
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n'.encode()
+    head += (
+        b"--" + boundary.encode() + b'\r\nContent-Disposition: form-data; name="file"; filename="' + filename + b'"\r\n'
+    )
+    if content_type:
+        head += b"Content-Type: " + content_type + b"\r\n"
+    body = head + b"\r\n" + data + f"\r\n--{boundary}--\r\n".encode()
+    return {"Content-Type": f"multipart/form-data; boundary={boundary}"}, body

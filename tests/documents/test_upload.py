@@ -50,9 +50,7 @@ async def test_upload_is_audited_with_the_hash(client, make_staff, make_registra
     registrant = await make_registrant()
     response = await upload(client, agent.headers, registrant, filename="p.pdf", data=PASSPORT.read_bytes())
     async with sessionmaker() as session:
-        event = (
-            await session.execute(select(AuditEvent).where(AuditEvent.action == "document.upload"))
-        ).scalar_one()
+        event = (await session.execute(select(AuditEvent).where(AuditEvent.action == "document.upload"))).scalar_one()
     assert event.entity_id == response.json()["id"]
     assert event.desk_id == desk_ids["CASA-BASE"]
     assert event.details["sha256"] == sha256_of(PASSPORT.read_bytes())
