@@ -150,7 +150,7 @@ async def get_document(
 
 def ascii_fallback(filename: str, media_type: str) -> str:
     """An ASCII ``filename=`` for old clients: accents dropped, other characters as ``_``."""
-    folded = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    folded = "".join(c for c in unicodedata.normalize("NFKD", filename) if unicodedata.category(c) != "Mn")
     safe = re.sub(r"[^A-Za-z0-9._() -]", "_", folded).strip(" .")
     stem = safe.rsplit(".", 1)[0]
     if not stem.strip("_ "):
