@@ -173,7 +173,8 @@ async def test_failed_transaction_removes_the_object_it_stored(app, agent, make_
         if postgres_url():
             await session.execute(
                 text(
-                    "CREATE FUNCTION dd_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$ LANGUAGE plpgsql"
+                    "CREATE FUNCTION dd_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$"
+                    " LANGUAGE plpgsql"
                 )
             )
             await session.execute(
