@@ -4,6 +4,9 @@ from fastapi import APIRouter
 
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.cases.catalogue_router import partners_router, service_types_router
+from app.cases.followup_router import router as case_followup_router
+from app.cases.router import router as cases_router
 from app.desks.router import router as desks_router
 from app.documents.router import router as documents_router
 from app.reference.router import router as reference_router
@@ -15,5 +18,9 @@ ROUTERS: list[APIRouter] = [
     desks_router,
     documents_router,
     reference_router,
+    service_types_router,
+    partners_router,
+    cases_router,
+    case_followup_router,
     audit_router,
 ]
