@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.cases.models import Case
 from app.core.context import Actor
 from app.core.errors import NotFound
 from app.registrants.models import Registrant
@@ -52,3 +53,10 @@ async def _registrant_desk(session: AsyncSession, registrant_id: uuid.UUID) -> u
 
 
 register("registrant", _registrant_desk)
+
+
+async def _case_desk(session: AsyncSession, case_id: uuid.UUID) -> uuid.UUID | None:
+    return (await session.execute(select(Case.desk_id).where(Case.id == case_id))).scalar()
+
+
+register("case", _case_desk)

@@ -14,9 +14,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
 
 from app.auth.deps import CurrentActor, SupervisorActor
+from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from app.documents import owners, service
@@ -118,6 +120,25 @@ async def upload_registrant_document(
     return await upload_for("registrant", registrant_id, request, actor, settings, storage, sessionmaker)
 
 
+@router.post(
+    "/api/v1/cases/{case_id}/documents",
+    status_code=201,
+    response_model=DocumentOut,
+    openapi_extra=_UPLOAD_BODY,
+    responses={200: {"model": DocumentOut, "description": "The same bytes were already stored for this case."}},
+)
+async def upload_case_document(
+    case_id: uuid.UUID,
+    request: Request,
+    actor: BriefActor,
+    settings: SettingsDep,
+    storage: StorageDep,
+    sessionmaker: Sessions,
+) -> Response:
+    """Upload a file for a case; same form, limits and answers as the registrant upload."""
+    return await upload_for("case", case_id, request, actor, settings, storage, sessionmaker)
+
+
 @router.get("/api/v1/registrants/{registrant_id}/documents", response_model=Page[DocumentOut])
 async def list_registrant_documents(
     registrant_id: uuid.UUID,
@@ -127,7 +148,25 @@ async def list_registrant_documents(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[DocumentOut]:
     """The registrant's live documents, newest first (cursor pagination). 404 across desks."""
-    owner = await owners.resolve(session, actor=actor, owner_type="registrant", owner_id=registrant_id)
+    return await _list(session, actor, owner_type="registrant", owner_id=registrant_id, cursor=cursor, limit=limit)
+
+
+@router.get("/api/v1/cases/{case_id}/documents", response_model=Page[DocumentOut])
+async def list_case_documents(
+    case_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[DocumentOut]:
+    """The case's live documents, newest first (cursor pagination). 404 across desks."""
+    return await _list(session, actor, owner_type="case", owner_id=case_id, cursor=cursor, limit=limit)
+
+
+async def _list(
+    session: AsyncSession, actor: Actor, *, owner_type: str, owner_id: uuid.UUID, cursor: str | None, limit: int
+) -> Page[DocumentOut]:
+    owner = await owners.resolve(session, actor=actor, owner_type=owner_type, owner_id=owner_id)
     rows, next_cursor = await paginate(
         session,
         service.owner_documents_query(owner),

@@ -25,7 +25,7 @@ async def server_url(app):  # type: ignore[no-untyped-def]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
         await asyncio.sleep(0.01)
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
@@ -34,8 +34,8 @@ async def server_url(app):  # type: ignore[no-untyped-def]
     sock.close()
 
 
-async def _wait_until(predicate, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _wait_until(predicate, seconds: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
         if await predicate():
             return True
@@ -57,7 +57,7 @@ async def test_client_closing_the_socket_mid_upload_leaves_nothing(
     ).encode()
     body = head + data + f"\r\n--{boundary}--\r\n".encode()
     port = int(server_url.rsplit(":", 1)[1])
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
     request = (
         f"POST /api/v1/registrants/{registrant}/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         f"Authorization: {agent.headers['Authorization']}\r\n"
