@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -203,7 +204,7 @@ async def record_download(
     return document
 
 
-def owner_documents_query(owner: owners.Owner) -> Select[tuple[Document]]:
+def owner_documents_query(owner: owners.Owner) -> Select[Any]:
     """The live documents of ``owner`` (order and page with ``paginate``)."""
     return select(Document).where(
         Document.owner_type == owner.type, Document.owner_id == owner.id, Document.deleted_at.is_(None)

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from app.core.config import Settings
 
-CHUNK = 256 * 1024
+CHUNK = 1024 * 1024
 
 
 def key_for(sha256: str) -> str:
