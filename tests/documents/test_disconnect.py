@@ -132,3 +132,60 @@ async def test_asgi_disconnect_message_midway_leaves_nothing(app, make_staff, ma
 
     assert await count_rows(sessionmaker) == 0
     assert await leftovers(storage) == NOTHING
+
+
+async def test_oversized_upload_is_refused_while_the_client_is_still_sending(
+    server_url, make_staff, make_registrant, storage, sessionmaker, settings
+):
+    """413 arrives before the body is complete (chunked, no Content-Length to judge by)."""
+    settings.documents_max_bytes = 100_000
+    agent = await make_staff("agent", ["CASA-BASE"])
+    registrant = await make_registrant()
+    boundary = "toolarge"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.pdf"\r\n\r\n'
+    ).encode() + PASSPORT.read_bytes() * 2  # ~178 KB: past the limit, and the body is not finished
+    port = int(server_url.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        (
+            f"POST /api/v1/registrants/{registrant}/documents HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: {agent.headers['Authorization']}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ).encode()
+        + f"{len(head):x}\r\n".encode()
+        + head
+        + b"\r\n"
+    )
+    await writer.drain()
+
+    status_line = await asyncio.wait_for(reader.readline(), 5)
+    response = await asyncio.wait_for(reader.read(65536), 5)
+    writer.close()
+
+    assert status_line.startswith(b"HTTP/1.1 413 ")
+    assert b'"type":"/problems/document-too-large"' in response
+    assert await count_rows(sessionmaker) == 0
+    assert await leftovers(storage) == NOTHING
+
+
+async def test_concurrent_identical_uploads_make_one_document(
+    client, make_staff, make_registrant, storage, sessionmaker
+):
+    agent = await make_staff("agent", ["CASA-BASE"])
+    registrant = await make_registrant()
+
+    async def send() -> httpx.Response:
+        return await client.post(
+            f"/api/v1/registrants/{registrant}/documents",
+            headers=agent.headers,
+            files={"file": ("p.pdf", PASSPORT.read_bytes(), "application/pdf")},
+            data={"kind": "passport"},
+        )
+
+    responses = await asyncio.gather(send(), send(), send())
+
+    assert sorted(r.status_code for r in responses) == [200, 200, 201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert await count_rows(sessionmaker) == 1
+    assert len((await leftovers(storage))["objects"]) == 1
