@@ -112,9 +112,9 @@ async def record_upload(
         storage_key=key_for(stored.sha256),
         uploaded_by=actor.user_id,
     )
-    session.add(document)
     try:
-        async with session.begin_nested():
+        async with session.begin_nested():  # on rollback, the savepoint also expunges the new row
+            session.add(document)
             await session.flush()
     except IntegrityError:
         # A concurrent upload of the same bytes to the same owner won the race.
