@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import time
 
 import httpx
 import pytest
@@ -192,3 +194,16 @@ async def test_failed_transaction_removes_the_object_it_stored(app, agent, make_
     assert response.status_code == 500
     assert await count_rows(sessionmaker) == 0
     assert await leftovers(storage) == NOTHING
+
+
+async def test_gc_removes_stale_spool_files_only(storage, run_cli):
+    stale = storage.spool_dir / "upload-stale.part"
+    fresh = storage.spool_dir / "upload-fresh.part"
+    stale.write_bytes(b"%PDF-1.7 half an upload")
+    fresh.write_bytes(b"%PDF-1.7 an upload in flight")
+    os.utime(stale, (time.time() - 2 * 86_400, time.time() - 2 * 86_400))
+
+    output = await run_cli("gc-storage")
+
+    assert "removed spool file upload-stale.part" in output
+    assert sorted(p.name for p in storage.spool_dir.iterdir()) == ["upload-fresh.part"]
