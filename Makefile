@@ -28,6 +28,7 @@ test: $(DEV_INSTALLED)
 
 bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/documents.py
 
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .

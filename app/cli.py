@@ -141,6 +141,56 @@ def verify_audit() -> None:
     raise typer.Exit(1)
 
 
+@cli.command("gc-storage")
+def gc_storage(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed; remove nothing.")] = False,
+) -> None:
+    """Remove stored document objects that no row references, and stale upload spool files.
+
+    Only those older than DOCUMENTS_GC_GRACE_SECONDS (default one day) are touched, so uploads in
+    flight are never collected.
+    """
+    from app.documents.service import collect_garbage
+    from app.documents.storage import create_storage
+
+    settings = Settings()
+    storage = create_storage(settings)
+    report = run_in_session(
+        settings,
+        lambda s: collect_garbage(s, storage, grace_seconds=settings.documents_gc_grace_seconds, dry_run=dry_run),
+    )
+    verb = "would remove" if dry_run else "removed"
+    for key in report.orphans:
+        typer.echo(f"{verb} object {key}")
+    for name in report.spool_files:
+        typer.echo(f"{verb} spool file {name}")
+    typer.echo(
+        f"{verb} {len(report.orphans)} orphaned objects and {len(report.spool_files)} spool files; "
+        f"{report.kept_recent} recent orphans kept until the grace period ends"
+    )
+
+
+@cli.command("purge-documents")
+def purge_documents() -> None:
+    """Delete documents soft-deleted more than DOCUMENTS_RETENTION_DAYS ago, rows then objects (audited)."""
+    from app.core.context import SYSTEM_ACTOR
+    from app.documents.service import purge
+    from app.documents.storage import create_storage
+
+    settings = Settings()
+    storage = create_storage(settings)
+    keys = run_in_session(
+        settings, lambda s: purge(s, actor=SYSTEM_ACTOR, retention_days=settings.documents_retention_days)
+    )
+
+    async def delete_objects() -> None:
+        for key in keys:
+            await storage.delete(key)
+
+    asyncio.run(delete_objects())
+    typer.echo(f"purged; {len(keys)} objects removed")
+
+
 app = cli
 
 if __name__ == "__main__":  # python -m app.cli

@@ -3,10 +3,12 @@
 from app.audit.models import AuditChainHead, AuditEvent
 from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
 from app.calendars.models import DeskHoliday
+from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, PartnerServiceType, Referral, ServiceType
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
 from app.core.numbering import NumberCounter
 from app.desks.models import Desk
+from app.documents.models import Document
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -15,16 +17,25 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "Case",
+    "CaseEvent",
+    "CaseNote",
+    "CaseTransfer",
     "Consent",
     "Desk",
     "DeskHoliday",
     "DeskMembership",
+    "Document",
     "IdempotencyRecord",
     "IdentityDocument",
     "LoginAttempt",
     "NumberCounter",
+    "Partner",
+    "PartnerServiceType",
+    "Referral",
     "RefreshToken",
     "Registrant",
     "RegistrantPhone",
+    "ServiceType",
     "StaffUser",
 ]

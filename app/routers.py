@@ -4,7 +4,11 @@ from fastapi import APIRouter
 
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.cases.catalogue_router import partners_router, service_types_router
+from app.cases.followup_router import router as case_followup_router
+from app.cases.router import router as cases_router
 from app.desks.router import router as desks_router
+from app.documents.router import router as documents_router
 from app.reference.router import router as reference_router
 from app.registrants.router import router as registrants_router
 from app.users.router import router as users_router
@@ -15,5 +19,10 @@ ROUTERS: list[APIRouter] = [
     desks_router,
     reference_router,
     registrants_router,
+    service_types_router,
+    partners_router,
+    cases_router,
+    case_followup_router,
+    documents_router,
     audit_router,
 ]

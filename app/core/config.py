@@ -49,6 +49,30 @@ class Settings(BaseSettings):
     # first dash, CASA-BASE → CASA).
     document_number_patterns: dict[str, str] = {}
     registration_prefixes: dict[str, str] = {}
+    # Documents (app/documents): limits, allowed types, storage backend.
+    documents_max_bytes: int = Field(default=20 * 1_048_576, ge=1)
+    documents_max_parts: int = Field(default=8, ge=1, le=100)
+    documents_max_field_bytes: int = Field(default=4096, ge=64)
+    documents_allowed_types: list[str] = [
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/heic",
+        "image/heif",
+        "image/webp",
+    ]
+    documents_strip_metadata: bool = True
+    documents_max_image_pixels: int = Field(default=60_000_000, ge=1)
+    documents_storage: Literal["local", "s3"] = "local"
+    documents_local_dir: Path | None = None
+    documents_gc_grace_seconds: int = Field(default=86_400, ge=0)
+    documents_retention_days: int = Field(default=30, ge=0)
+    s3_bucket: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_multipart_threshold_bytes: int = Field(default=8 * 1_048_576, ge=5 * 1_048_576)
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
@@ -62,6 +86,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'diaspora_desk.sqlite3'}"
+
+    @property
+    def effective_documents_dir(self) -> Path:
+        """``DOCUMENTS_LOCAL_DIR``, or ``DATA_DIR/documents`` when it is unset."""
+        return self.documents_local_dir or self.data_dir / "documents"
 
     def signing_key(self) -> str:
         """The key that signs tokens and keys pseudonyms.

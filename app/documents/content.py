@@ -1,0 +1,153 @@
+"""What a file really is, what it may be called, and what it must not carry.
+
+* Sniffing uses `filetype` (pure Python, no libmagic to install): it reads the leading bytes'
+  signatures and answers one MIME type, telling HEIC from HEIF by the ``ftyp`` brand, and
+  recognising executables (ELF, PE, Mach-O). Anything it does not recognise (HTML, SVG, text…)
+  is refused, since only the allow-list (``DOCUMENTS_ALLOWED_TYPES``) is accepted.
+* Filenames are for display only: path components, control and bidi-override characters are
+  removed, the result is NFC and at most 255 characters (extension kept). A NUL byte is refused
+  (``invalid-filename``): it is the mark of a truncation attack (``x.pdf\\0.exe``), not a name.
+* Image metadata (EXIF with GPS, XMP, comments, text chunks) is removed by re-saving the image
+  with Pillow (``pillow-heif`` for HEIC/HEIF). JPEGs keep their quantisation tables
+  (``quality="keep"``) unless they had to be rotated upright; the ICC colour profile is kept.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import warnings
+from pathlib import Path
+
+import filetype
+
+from app.documents.errors import DocumentTypeMismatch, DocumentTypeNotAllowed, InvalidFilename, UnreadableDocument
+
+SNIFF_BYTES = 8192
+MAX_FILENAME = 255
+
+EXTENSIONS: dict[str, set[str]] = {
+    "application/pdf": {"pdf"},
+    "image/jpeg": {"jpg", "jpeg", "jpe", "jfif"},
+    "image/png": {"png"},
+    "image/heic": {"heic", "heif", "hif"},
+    "image/heif": {"heic", "heif", "hif"},
+    "image/webp": {"webp"},
+}
+SUFFIX_OF = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", "image/heic": "heic"}
+SUFFIX_OF |= {"image/heif": "heif", "image/webp": "webp"}
+# Types a client may declare for the same bytes (HEIC is a profile of HEIF).
+_EQUIVALENT = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heic": "image/heif"}
+_NEUTRAL_DECLARED = {"", "application/octet-stream", "binary/octet-stream"}
+_BIDI = {"\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
+
+
+def sniff(head: bytes) -> str | None:
+    """The MIME type read from a file's first bytes, or ``None`` when unrecognised."""
+    kind = filetype.guess(head)
+    return kind.mime if kind else None
+
+
+def check_type(*, head: bytes, declared: str | None, filename: str, allowed: list[str]) -> str:
+    """The sniffed type of ``head`` if it is allowed and agrees with the declared type and extension.
+
+    Raises ``DocumentTypeNotAllowed`` (415) when the bytes are not an allowed type, and
+    ``DocumentTypeMismatch`` (415) when the part's ``Content-Type`` or the filename's extension
+    names another type.
+    """
+    sniffed = sniff(head)
+    if sniffed is None or sniffed not in allowed:
+        seen = sniffed or "unrecognised content"
+        raise DocumentTypeNotAllowed(
+            f"The file's bytes are {seen}; accepted types: {', '.join(allowed)}.",
+            detail_fr=f"Le contenu du fichier est {seen} ; types acceptés : {', '.join(allowed)}.",
+            sniffed_type=sniffed,
+        )
+    declared_type = (declared or "").split(";")[0].strip().lower()
+    if declared_type not in _NEUTRAL_DECLARED and _EQUIVALENT.get(declared_type, declared_type) != _EQUIVALENT.get(
+        sniffed, sniffed
+    ):
+        raise DocumentTypeMismatch(
+            f"Declared as {declared_type} but the bytes are {sniffed}.",
+            detail_fr=f"Déclaré {declared_type} mais le contenu est {sniffed}.",
+            sniffed_type=sniffed,
+        )
+    suffix = Path(filename).suffix.lower().lstrip(".")
+    if suffix and suffix not in EXTENSIONS.get(sniffed, set()):
+        raise DocumentTypeMismatch(
+            f"The extension .{suffix} does not match the bytes ({sniffed}).",
+            detail_fr=f"L'extension .{suffix} ne correspond pas au contenu ({sniffed}).",
+            sniffed_type=sniffed,
+        )
+    return sniffed
+
+
+def sanitize_filename(raw: str) -> str:
+    """A display-safe version of a client's filename (see the module docstring); may be ``""``.
+
+    Raises ``InvalidFilename`` (422) when it contains a NUL character.
+    """
+    if "\x00" in raw:
+        raise InvalidFilename(
+            "The filename contains a NUL character.", detail_fr="Le nom de fichier contient un caractère NUL."
+        )
+    name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf"} and c not in _BIDI)
+    name = name.strip().strip(".").strip()
+    if len(name) > MAX_FILENAME:
+        stem, dot, suffix = name.rpartition(".")
+        if dot and 0 < len(suffix) <= 10:
+            name = stem[: MAX_FILENAME - len(suffix) - 1].rstrip() + "." + suffix
+        else:
+            name = name[:MAX_FILENAME]
+    return name
+
+
+def strip_metadata(source: Path, target: Path, *, media_type: str, max_pixels: int) -> bool:
+    """Re-save the image ``source`` to ``target`` without metadata; False when not an image (PDF).
+
+    Raises ``UnreadableDocument`` (422) when the image cannot be decoded or exceeds ``max_pixels``
+    (a decompression bomb).
+    """
+    if not media_type.startswith("image/"):
+        return False
+    from PIL import Image, ImageOps
+
+    if media_type in {"image/heic", "image/heif"}:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source) as img:
+                img.load()
+                icc = img.info.get("icc_profile")
+                fmt = img.format
+                exif = img.getexif()
+                upright = ImageOps.exif_transpose(img) if exif.get(0x0112, 1) != 1 else img
+                upright.info.clear()
+                with target.open("wb") as out:
+                    _save(upright, out, fmt=fmt, rotated=upright is not img, icc=icc)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        target.unlink(missing_ok=True)
+        raise UnreadableDocument(
+            "The image cannot be decoded, or is too large in pixels.",
+            detail_fr="L'image ne peut pas être décodée, ou compte trop de pixels.",
+        ) from exc
+    return True
+
+
+def _save(img: object, out: object, *, fmt: str | None, rotated: bool, icc: bytes | None) -> None:
+    from PIL import Image
+
+    assert isinstance(img, Image.Image)
+    extra = {"icc_profile": icc} if icc else {}
+    if fmt == "JPEG":
+        img.save(out, format="JPEG", quality=90 if rotated else "keep", **extra)  # type: ignore[arg-type]
+    elif fmt == "PNG":
+        img.save(out, format="PNG", optimize=False, **extra)  # type: ignore[arg-type]
+    elif fmt == "WEBP":
+        img.save(out, format="WEBP", quality=90, **extra)  # type: ignore[arg-type]
+    else:  # HEIF/HEIC via pillow-heif
+        img.save(out, format="HEIF", quality=90, exif=None, xmp=None, **extra)  # type: ignore[arg-type]

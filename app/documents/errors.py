@@ -1,0 +1,66 @@
+"""Problem types of documents (RFC 9457 ``type`` = ``/problems/<slug>``)."""
+
+from app.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+
+
+class MultipartRequired(UnsupportedMediaType):
+    slug = "multipart-required"
+    title_fr, title_en = "Envoi multipart/form-data requis", "multipart/form-data required"
+
+
+class MalformedMultipart(BadRequest):
+    slug = "malformed-multipart"
+    title_fr, title_en = "Formulaire multipart illisible", "Malformed multipart body"
+
+
+class TooManyParts(BadRequest):
+    slug = "too-many-parts"
+    title_fr, title_en = "Trop de parties dans le formulaire", "Too many parts in the form"
+
+
+class FormFieldTooLarge(BadRequest):
+    slug = "form-field-too-large"
+    title_fr, title_en = "Champ de formulaire trop long", "Form field too large"
+
+
+class DocumentTooLarge(PayloadTooLarge):
+    slug = "document-too-large"
+    title_fr, title_en = "Fichier trop volumineux", "File too large"
+
+
+class EmptyDocument(ValidationFailed):
+    slug = "empty-document"
+    title_fr, title_en = "Fichier vide", "Empty file"
+
+
+class DocumentFileMissing(ValidationFailed):
+    slug = "document-file-missing"
+    title_fr, title_en = "Aucun fichier dans le formulaire", "No file in the form"
+
+
+class InvalidFilename(ValidationFailed):
+    slug = "invalid-filename"
+    title_fr, title_en = "Nom de fichier refusé", "Filename refused"
+
+
+class DocumentTypeNotAllowed(UnsupportedMediaType):
+    slug = "document-type-not-allowed"
+    title_fr, title_en = "Type de fichier non accepté", "File type not allowed"
+
+
+class DocumentTypeMismatch(UnsupportedMediaType):
+    slug = "document-type-mismatch"
+    title_fr, title_en = (
+        "Le type déclaré ne correspond pas au contenu du fichier",
+        "The declared type does not match the file's content",
+    )
+
+
+class UnreadableDocument(ValidationFailed):
+    slug = "document-unreadable"
+    title_fr, title_en = "Image illisible ou trop grande", "Unreadable or oversized image"
+
+
+class RangeNotSatisfiable(BadRequest):
+    status, slug = 416, "range-not-satisfiable"
+    title_fr, title_en = "Plage demandée hors du fichier", "Range not satisfiable"

@@ -1,0 +1,118 @@
+"""The upload flow: stream to a spool file, check, store the object, then one short transaction.
+
+No FastAPI import: the router hands over the body stream and headers. Phases:
+
+1. resolve the owner in a short read transaction (404 before a byte is read);
+2. stream the body to a spool file (:func:`~app.documents.multipart.receive_upload`) — no
+   transaction is open meanwhile;
+3. validate the text fields, strip image metadata, put the object at its content-addressed key;
+4. one short transaction writes the row and the ``document.upload`` audit event; if it fails, the
+   object this upload created is removed again.
+
+On any failure (a problem, a client disconnect, a crash of a step) spool files are removed, so
+nothing is left but, at worst, an orphaned object that ``gc-storage`` collects after its grace
+period.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core.config import Settings
+from app.core.context import Actor
+from app.core.errors import ValidationFailed
+from app.documents import owners, service
+from app.documents.models import Document
+from app.documents.multipart import UploadLimits, receive_upload
+from app.documents.schemas import UploadFields
+from app.documents.storage import Storage, key_for
+
+
+def limits_from(settings: Settings) -> UploadLimits:
+    """The upload bounds configured in ``settings``."""
+    return UploadLimits(
+        max_bytes=settings.documents_max_bytes,
+        max_parts=settings.documents_max_parts,
+        max_field_bytes=settings.documents_max_field_bytes,
+        allowed_types=list(settings.documents_allowed_types),
+    )
+
+
+def _fields(raw: dict[str, str]) -> UploadFields:
+    try:
+        return UploadFields.model_validate(raw)
+    except ValidationError as exc:
+        found = [
+            {"loc": ["body", *(str(p) for p in e["loc"])], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+        ]
+        raise ValidationFailed(
+            "One or more form fields are invalid; see `errors`.",
+            detail_fr="Un ou plusieurs champs du formulaire sont invalides ; voir `errors`.",
+            errors=found,
+        ) from None
+
+
+async def upload(
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    storage: Storage,
+    settings: Settings,
+    actor: Actor,
+    owner_type: str,
+    owner_id: uuid.UUID,
+    stream: AsyncIterator[bytes],
+    content_type: str | None,
+    content_length: str | None,
+) -> tuple[Document, bool]:
+    """Store one uploaded document for an owner; returns ``(document, created)``.
+
+    ``created`` is False when the owner already had the same stored bytes (the existing document
+    is returned and nothing is written). Raises ``NotFound`` for an unknown or foreign owner and
+    the upload problems of :mod:`app.documents.errors`; commits its own short transaction.
+    """
+    async with sessionmaker() as session:
+        owner = await owners.resolve(session, actor=actor, owner_type=owner_type, owner_id=owner_id)
+        await session.rollback()
+
+    received = await receive_upload(
+        stream,
+        content_type=content_type,
+        content_length=content_length,
+        limits=limits_from(settings),
+        spool_dir=storage.spool_dir,
+    )
+    try:
+        fields = _fields(received.fields)
+        stored = await service.prepare(
+            received, strip=settings.documents_strip_metadata, max_pixels=settings.documents_max_image_pixels
+        )
+    except BaseException:
+        received.path.unlink(missing_ok=True)
+        raise
+    key = key_for(stored.sha256)
+    try:
+        created_object = await storage.put(source=stored.path, key=key, media_type=received.media_type)
+    finally:
+        stored.path.unlink(missing_ok=True)
+
+    try:
+        async with sessionmaker() as session:
+            document, created = await service.record_upload(
+                session,
+                actor=actor,
+                owner=owner,
+                upload=received,
+                stored=stored,
+                kind=fields.kind,
+                description=fields.description,
+            )
+            await session.commit()
+    except BaseException:
+        if created_object:
+            await service.discard_object(sessionmaker, storage, key=key)
+        raise
+    return document, created
