@@ -18,6 +18,10 @@ from app.routers import ROUTERS
 from app.web import router as web
 
 
+# Endpoints that stream their request body to storage and bound it themselves.
+STREAMING_UPLOADS = (r"/api/v1/(registrants|cases)/[^/]+/documents",)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for ``settings`` (read from the environment when omitted).
 
@@ -43,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes, streaming_paths=STREAMING_UPLOADS
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -41,21 +41,23 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Answer 413 when a non-multipart request body exceeds ``max_bytes``, counting as it streams.
+    """Answer 413 when a request body exceeds ``max_bytes``, counting as it streams.
 
-    Multipart uploads are bounded by the documents domain, which streams them to storage.
+    Only ``POST`` requests to the paths matching ``streaming_paths`` (regular expressions) are let
+    through unbounded: those endpoints stream the body to storage and enforce their own limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, streaming_paths: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.streaming = re.compile("|".join(f"(?:{p})" for p in streaming_paths)) if streaming_paths else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        if headers.get(b"content-type", b"").startswith(b"multipart/"):
+        if self.streaming and scope["method"] == "POST" and self.streaming.fullmatch(scope["path"]):
             await self.app(scope, receive, send)
             return
         declared = headers.get(b"content-length")

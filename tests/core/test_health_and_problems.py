@@ -56,3 +56,11 @@ async def test_oversized_json_body_is_413(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 413
     assert response.json()["type"] == "/problems/payload-too-large"
+
+
+async def test_multipart_body_to_a_json_endpoint_is_bounded_too(client) -> None:
+    body = b'--x\r\nContent-Disposition: form-data; name="f"\r\n\r\n' + b"a" * 2_000_000 + b"\r\n--x--\r\n"
+    response = await client.post(
+        "/api/v1/auth/token", content=body, headers={"content-type": "multipart/form-data; boundary=x"}
+    )
+    assert response.status_code == 413
