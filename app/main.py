@@ -17,7 +17,6 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.routers import ROUTERS
 from app.web import router as web
 
-
 # Endpoints that stream their request body to storage and bound it themselves.
 STREAMING_UPLOADS = (r"/api/v1/(registrants|cases)/[^/]+/documents",)
 
