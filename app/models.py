@@ -3,6 +3,7 @@
 from app.audit.models import AuditChainHead, AuditEvent
 from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
 from app.calendars.models import DeskHoliday
+from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, PartnerServiceType, Referral, ServiceType
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
 from app.core.numbering import NumberCounter
@@ -15,6 +16,10 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "Base",
+    "Case",
+    "CaseEvent",
+    "CaseNote",
+    "CaseTransfer",
     "Consent",
     "Desk",
     "DeskHoliday",
@@ -23,8 +28,12 @@ __all__ = [
     "IdentityDocument",
     "LoginAttempt",
     "NumberCounter",
+    "Partner",
+    "PartnerServiceType",
+    "Referral",
     "RefreshToken",
     "Registrant",
     "RegistrantPhone",
+    "ServiceType",
     "StaffUser",
 ]

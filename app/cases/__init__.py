@@ -1,0 +1,1 @@
+"""Cases: service requests and their follow-up (catalogue, partners, workflow, referrals, timeline)."""
