@@ -2,8 +2,10 @@
 
 from fastapi import APIRouter
 
+from app.appointments.router import router as appointments_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.calendars.router import router as calendars_router
 from app.desks.router import router as desks_router
 from app.reference.router import router as reference_router
 from app.users.router import router as users_router
@@ -12,6 +14,8 @@ ROUTERS: list[APIRouter] = [
     auth_router,
     users_router,
     desks_router,
+    calendars_router,
+    appointments_router,
     reference_router,
     audit_router,
 ]
