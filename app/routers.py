@@ -6,6 +6,9 @@ from app.appointments.router import router as appointments_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.calendars.router import router as calendars_router
+from app.cases.catalogue_router import partners_router, service_types_router
+from app.cases.followup_router import router as case_followup_router
+from app.cases.router import router as cases_router
 from app.desks.router import router as desks_router
 from app.reference.router import router as reference_router
 from app.users.router import router as users_router
@@ -17,5 +20,9 @@ ROUTERS: list[APIRouter] = [
     calendars_router,
     appointments_router,
     reference_router,
+    service_types_router,
+    partners_router,
+    cases_router,
+    case_followup_router,
     audit_router,
 ]
