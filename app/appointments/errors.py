@@ -3,11 +3,6 @@
 from app.core.errors import Conflict, ValidationFailed
 
 
-class UnknownRegistrant(ValidationFailed):
-    slug = "unknown-registrant"
-    title_fr, title_en = "Personne inconnue", "Unknown registrant"
-
-
 class UnknownCase(ValidationFailed):
     slug = "unknown-case"
     title_fr, title_en = "Dossier inconnu", "Unknown case"

@@ -54,7 +54,8 @@ async def create_appointment(
 ) -> Response:
     """Book an appointment. Times need an offset (naive → 422) and are stored in UTC.
 
-    Problems: 404 desk; 422 ``unknown-case``, ``case-at-other-desk``, ``unknown-registrant``,
+    Problems: 404 desk, ``unknown-registrant``; 409 ``case-not-open``, ``case-read-only``;
+    422 ``unknown-case``, ``case-at-other-desk``,
     ``agent-not-at-desk``, ``appointment-ends-before-start``, ``appointment-in-past``,
     ``desk-holiday``, ``outside-opening-hours``; 409 ``agent-double-booked``.
     Accepts ``Idempotency-Key``.

@@ -2,20 +2,20 @@
 
 Rules (each refused with its problem type, nothing written):
 - the desk must be visible to the actor (``NotFound`` 404 otherwise, also for the appointment);
-- the subject: a case (``UnknownCase``, ``CaseAtOtherDesk``) or a registrant (``UnknownRegistrant``)
-  the actor may see; for a case, the registrant is the case's;
+- the subject: an open case of that desk (``UnknownCase`` 422, ``CaseAtOtherDesk`` 422, the cases
+  domain's ``CaseNotOpen``/``CaseReadOnly`` 409) or a registrant the actor may see (the cases
+  domain's ``UnknownRegistrant``, 404); for a case, the registrant is the case's;
 - the agent is an active, non-auditor member of the desk (``AgentNotAtDesk``);
 - ``ends_at`` after ``starts_at`` (``AppointmentEndsBeforeStart``), start in the future
   (``AppointmentInPast``), not on a desk holiday (``DeskClosedForHoliday``), inside one opening span
   of the desk's local day (``OutsideOpeningHours``);
 - no overlap with the agent's other booked or kept appointments (``AgentDoubleBooked`` 409).
 
-Concurrency: before the overlap check the agent's ``staff_users`` row is locked
-(``SELECT … FOR NO KEY UPDATE`` on PostgreSQL, which does not block foreign-key checks of other
-writers), so two bookings of one agent are serialised and the second sees the first. On SQLite
-every transaction starts with ``BEGIN IMMEDIATE`` (``app.core.db``), which serialises writers.
+The checks live in :mod:`app.appointments.checks` (with how concurrent bookings are serialised).
 
-Times are stored in UTC and shown in the desk's IANA zone (``zoneinfo`` + ``tzdata``).
+Times are stored in UTC and shown in the desk's IANA zone (``zoneinfo`` + ``tzdata``). Booking,
+rescheduling and status changes of an appointment with a case add ``appointment_<status>`` events
+to the case's timeline (``app.cases.timeline.add_event``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,144 +29,27 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.appointments.errors import (
-    AgentDoubleBooked,
-    AgentNotAtDesk,
-    AppointmentEndsBeforeStart,
-    AppointmentInPast,
-    AppointmentNotStarted,
-    AppointmentTransitionNotAllowed,
-    CaseAtOtherDesk,
-    DeskClosedForHoliday,
-    OutsideOpeningHours,
-    UnknownCase,
-    UnknownRegistrant,
-)
-from app.appointments.models import BLOCKING_STATUSES, Appointment
+from app.appointments import checks
+from app.appointments.errors import AppointmentNotStarted, AppointmentTransitionNotAllowed
+from app.appointments.models import Appointment
 from app.audit import service as audit
-from app.auth.models import DeskMembership, StaffUser
 from app.calendars import service as calendars
-from app.cases.models import Case
+from app.cases import timeline
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import require_if_match
 from app.desks import service as desks
 from app.desks.models import Desk
-from app.registrants.models import Registrant
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {"booked": ("kept", "missed", "cancelled")}
 _AUDITED = ("starts_at", "ends_at", "agent_id", "purpose", "status", "status_reason")
-
-
-@dataclass(frozen=True)
-class Subject:
-    """Whom an appointment is for."""
-
-    registrant_id: uuid.UUID
-    case_id: uuid.UUID | None
 
 
 def local_times(desk: Desk, appointment: Appointment) -> tuple[dt.datetime, dt.datetime]:
     """The appointment's start and end in the desk's zone (aware, with that date's offset)."""
     zone = ZoneInfo(desk.time_zone)
     return appointment.starts_at.astimezone(zone), appointment.ends_at.astimezone(zone)
-
-
-async def _subject(
-    session: AsyncSession, *, actor: Actor, desk: Desk, case_id: uuid.UUID | None, registrant_id: uuid.UUID | None
-) -> Subject:
-    if case_id is not None:
-        case = await session.get(Case, case_id)
-        if case is None or not actor.can_see_desk(case.desk_id):
-            raise UnknownCase(f"No case {case_id}.", detail_fr=f"Aucun dossier {case_id}.")
-        if case.desk_id != desk.id:
-            raise CaseAtOtherDesk(
-                f"Case {case.case_number} belongs to another desk.",
-                detail_fr=f"Le dossier {case.case_number} relève d'un autre guichet.",
-            )
-        if registrant_id is not None and registrant_id != case.registrant_id:
-            raise ValidationFailed(
-                "registrant_id is not the case's registrant.",
-                detail_fr="registrant_id n'est pas la personne du dossier.",
-            )
-        return Subject(registrant_id=case.registrant_id, case_id=case.id)
-    assert registrant_id is not None
-    registrant = await session.get(Registrant, registrant_id)
-    if registrant is None or not actor.can_see_desk(registrant.desk_id):
-        raise UnknownRegistrant(f"No registrant {registrant_id}.", detail_fr=f"Aucune personne {registrant_id}.")
-    return Subject(registrant_id=registrant.id, case_id=None)
-
-
-async def _lock_agent(session: AsyncSession, *, desk: Desk, agent_id: uuid.UUID) -> StaffUser:
-    """The agent, row-locked until the transaction ends; ``AgentNotAtDesk`` unless an active member."""
-    agent = (
-        await session.execute(select(StaffUser).where(StaffUser.id == agent_id).with_for_update(key_share=True))
-    ).scalar_one_or_none()
-    member = (
-        await session.execute(
-            select(DeskMembership.user_id).where(DeskMembership.user_id == agent_id, DeskMembership.desk_id == desk.id)
-        )
-    ).first()
-    if agent is None or not agent.is_active or agent.role == "auditor" or member is None:
-        raise AgentNotAtDesk(
-            f"Staff user {agent_id} is not an active agent of desk {desk.code}.",
-            detail_fr=f"L'utilisateur {agent_id} n'est pas un agent actif du guichet {desk.code}.",
-        )
-    return agent
-
-
-async def _check_slot(
-    session: AsyncSession,
-    *,
-    desk: Desk,
-    agent_id: uuid.UUID,
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-    ignore: uuid.UUID | None = None,
-) -> None:
-    """Time rules in order: end after start, future, holiday, opening hours; then the overlap."""
-    if ends_at <= starts_at:
-        raise AppointmentEndsBeforeStart(
-            "ends_at must be after starts_at.", detail_fr="ends_at doit être postérieur à starts_at."
-        )
-    if starts_at <= utcnow():
-        raise AppointmentInPast(
-            "An appointment cannot start in the past.", detail_fr="Un rendez-vous ne peut pas commencer dans le passé."
-        )
-    day = calendars.local_date(desk, starts_at)
-    holidays = await calendars.list_holidays(session, desk=desk, start=day, end=day)
-    if holidays:
-        raise DeskClosedForHoliday(
-            f"{desk.code} is closed on {day.isoformat()} ({holidays[0].name}).",
-            detail_fr=f"Le guichet {desk.code} est fermé le {day.isoformat()} ({holidays[0].name}).",
-            day=day.isoformat(),
-        )
-    if not calendars.within_opening_hours(desk, starts_at, ends_at):
-        spans = [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in calendars.opening_spans(desk, day)]
-        raise OutsideOpeningHours(
-            f"{desk.code} opening hours on {day.isoformat()} ({desk.time_zone}): {spans or 'closed'}.",
-            detail_fr=f"Heures d'ouverture de {desk.code} le {day.isoformat()} ({desk.time_zone}) : "
-            f"{spans or 'fermé'}.",
-            opening_hours=spans,
-        )
-    stmt = select(Appointment.id, Appointment.starts_at, Appointment.ends_at).where(
-        Appointment.agent_id == agent_id,
-        Appointment.status.in_(BLOCKING_STATUSES),
-        Appointment.starts_at < ends_at,
-        Appointment.ends_at > starts_at,
-    )
-    if ignore is not None:
-        stmt = stmt.where(Appointment.id != ignore)
-    clash = (await session.execute(stmt.limit(1))).first()
-    if clash is not None:
-        raise AgentDoubleBooked(
-            f"The agent already has appointment {clash.id} from {clash.starts_at.isoformat()} "
-            f"to {clash.ends_at.isoformat()} (UTC).",
-            detail_fr=f"L'agent a déjà le rendez-vous {clash.id} de {clash.starts_at.isoformat()} "
-            f"à {clash.ends_at.isoformat()} (UTC).",
-            conflicting_appointment_id=str(clash.id),
-        )
 
 
 def _snapshot(appointment: Appointment) -> dict[str, object]:
@@ -187,10 +70,12 @@ async def create(
 ) -> tuple[Appointment, Desk]:
     """Book an appointment (aware ``starts_at``/``ends_at``, any offset; stored in UTC). Audited."""
     desk = await desks.get(session, actor=actor, desk_id=desk_id)
-    subject = await _subject(session, actor=actor, desk=desk, case_id=case_id, registrant_id=registrant_id)
-    await _lock_agent(session, desk=desk, agent_id=agent_id)
+    subject = await checks.resolve_subject(
+        session, actor=actor, desk=desk, case_id=case_id, registrant_id=registrant_id
+    )
+    await checks.lock_agent(session, desk=desk, agent_id=agent_id)
     starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
-    await _check_slot(session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at)
+    await checks.check_slot(session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at)
     appointment = Appointment(
         desk_id=desk.id,
         agent_id=agent_id,
@@ -219,7 +104,7 @@ async def create(
             "ends_at": ends_at,
         },
     )
-    await _case_event(session, actor=actor, appointment=appointment, kind="appointment.booked")
+    await _case_event(session, actor=actor, appointment=appointment, kind="appointment_booked")
     return appointment, desk
 
 
@@ -281,9 +166,9 @@ async def reschedule(
             allowed=[],
         )
     agent_id = agent_id or appointment.agent_id
-    await _lock_agent(session, desk=desk, agent_id=agent_id)
+    await checks.lock_agent(session, desk=desk, agent_id=agent_id)
     starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
-    await _check_slot(
+    await checks.check_slot(
         session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at, ignore=appointment.id
     )
     before = _snapshot(appointment)
@@ -300,7 +185,7 @@ async def reschedule(
         desk_id=desk.id,
         details={"changes": audit.diff(before, _snapshot(appointment))},
     )
-    await _case_event(session, actor=actor, appointment=appointment, kind="appointment.rescheduled")
+    await _case_event(session, actor=actor, appointment=appointment, kind="appointment_rescheduled")
     return appointment, desk
 
 
@@ -342,7 +227,7 @@ async def transition(
         desk_id=desk.id,
         details={"changes": audit.diff(before, _snapshot(appointment))},
     )
-    await _case_event(session, actor=actor, appointment=appointment, kind=f"appointment.{status}")
+    await _case_event(session, actor=actor, appointment=appointment, kind=f"appointment_{status}")
     return appointment, desk
 
 
@@ -399,5 +284,22 @@ async def desks_of(session: AsyncSession, appointments: Iterable[Appointment]) -
 
 
 async def _case_event(session: AsyncSession, *, actor: Actor, appointment: Appointment, kind: str) -> None:
-    """Hook for the case timeline (``app/cases/timeline.py::add_event``), not yet available."""
-    return None
+    """Add ``kind`` (``appointment_booked``…) to the case's timeline when the appointment has a case.
+
+    Details hold no free text (the purpose or a cancellation reason may be sensitive).
+    """
+    if appointment.case_id is None:
+        return
+    await timeline.add_event(
+        session,
+        case_id=appointment.case_id,
+        kind=kind,
+        actor=actor,
+        details={
+            "appointment_id": appointment.id,
+            "agent_id": appointment.agent_id,
+            "starts_at": appointment.starts_at,
+            "ends_at": appointment.ends_at,
+            "status": appointment.status,
+        },
+    )

@@ -255,7 +255,7 @@ async def test_unknown_registrant_is_refused(client, world: World, sessionmaker)
         client,
         sessionmaker,
         world.agent,
-        422,
+        404,
         "/problems/unknown-registrant",
         desk_id=world.casa,
         agent_id=world.agent.id,
@@ -271,7 +271,7 @@ async def test_registrant_of_a_desk_the_user_cannot_see_is_unknown(client, world
         client,
         sessionmaker,
         world.agent,
-        422,
+        404,
         "/problems/unknown-registrant",
         desk_id=world.casa,
         agent_id=world.agent.id,
@@ -385,3 +385,30 @@ async def test_unknown_field_is_refused(client, world: World, sessionmaker) -> N
         status="kept",
     )
     assert problem["errors"][0]["type"] == "extra_forbidden"
+
+
+@pytest.mark.parametrize(("status", "problem"), [("resolved", "case-not-open"), ("transferred", "case-read-only")])
+async def test_case_no_longer_worked_on_is_refused(
+    client, world: World, sessionmaker, status: str, problem: str
+) -> None:
+    from sqlalchemy import update
+
+    from app.cases.models import Case
+
+    case_id = await add_case(sessionmaker, world.casa, world.registrant, "CASA-2026-C-000010")
+    async with sessionmaker() as session:
+        await session.execute(update(Case).where(Case.id == case_id).values(status=status))
+        await session.commit()
+    day = next_weekday(2)
+    await _refused(
+        client,
+        sessionmaker,
+        world.agent,
+        409,
+        f"/problems/{problem}",
+        desk_id=world.casa,
+        agent_id=world.agent.id,
+        case_id=case_id,
+        starts_at=iso(day, "10:00"),
+        ends_at=iso(day, "10:30"),
+    )
