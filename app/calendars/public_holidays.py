@@ -24,7 +24,7 @@ class PublicHoliday:
 
 
 def _french(cls: type[holidays.HolidayBase]) -> str | None:
-    languages = getattr(cls, "supported_languages", ()) or ()
+    languages: tuple[str, ...] = tuple(getattr(cls, "supported_languages", ()) or ())
     for code in ("fr", *sorted(lang for lang in languages if lang.startswith("fr"))):
         if code in languages:
             return code
