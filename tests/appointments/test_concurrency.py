@@ -11,8 +11,15 @@ from tests.appointments.conftest import World, book, count_appointments, count_a
 from tests.appointments.helpers import iso, next_weekday
 
 
+async def _warm_up(client, world: World) -> None:
+    """Open pooled connections first, so that the racing requests start together (no request
+    gets ahead while another is still connecting)."""
+    await asyncio.gather(*(client.get("/api/v1/appointments", headers=world.agent.headers) for _ in range(3)))
+
+
 async def test_concurrent_bookings_of_the_same_slot_one_wins(client, world: World, sessionmaker) -> None:
     day = next_weekday(2)
+    await _warm_up(client, world)
     common = {
         "desk_id": world.casa,
         "agent_id": world.agent.id,
@@ -32,6 +39,7 @@ async def test_concurrent_bookings_of_the_same_slot_one_wins(client, world: Worl
 
 async def test_concurrent_overlapping_bookings_of_one_agent_one_wins(client, world: World, sessionmaker) -> None:
     day = next_weekday(3)
+    await _warm_up(client, world)
     base = {"desk_id": world.casa, "agent_id": world.agent.id, "registrant_id": world.registrant}
     attempts = [
         book(client, world.agent, starts_at=iso(day, "10:00"), ends_at=iso(day, "10:30"), **base),
