@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import AwareDatetime
 
 from app.auth.deps import require_roles
-from app.cases import service, transitions
+from app.cases import queues, service, transitions
 from app.cases.models import Case, CaseEvent
 from app.cases.schemas import (
     AssignmentIn,
@@ -41,11 +41,11 @@ LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 async def _out(session: SessionDep, case: Case) -> CaseOut:
-    return CaseOut.of((await service.views(session, [case]))[0])
+    return CaseOut.of((await queues.views(session, [case]))[0])
 
 
 async def _page(session: SessionDep, rows: list[Case], next_cursor: str | None) -> Page[CaseOut]:
-    return Page[CaseOut](items=[CaseOut.of(v) for v in await service.views(session, rows)], next_cursor=next_cursor)
+    return Page[CaseOut](items=[CaseOut.of(v) for v in await queues.views(session, rows)], next_cursor=next_cursor)
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut)
@@ -83,7 +83,7 @@ async def list_cases(
     ``unassigned``, ``overdue``, ``due_today``, ``waiting_on_partner``; "today" is each desk's
     local date) the oldest come first; without it, the newest. ``created_since``/``created_until``
     are ISO 8601 instants with offset (a naive time is a 422). Cursor-paginated."""
-    filters = service.CaseFilters(
+    filters = queues.CaseFilters(
         queue=queue,
         status=status,
         service_type=service_type,
@@ -94,7 +94,7 @@ async def list_cases(
         created_since=created_since,
         created_until=created_until,
     )
-    stmt = await service.list_query(session, actor=actor, filters=filters)
+    stmt = await queues.list_query(session, actor=actor, filters=filters)
     rows, next_cursor = await paginate(
         session, stmt, keys=[Case.created_at, Case.id], cursor=cursor, limit=limit, descending=queue is None
     )
@@ -110,7 +110,7 @@ async def list_registrant_cases(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[CaseOut]:
     """A registrant's cases at the user's desks, newest first (404 ``unknown-registrant``)."""
-    stmt = await service.registrant_cases_query(session, actor=actor, registrant_id=registrant_id)
+    stmt = await queues.registrant_cases_query(session, actor=actor, registrant_id=registrant_id)
     rows, next_cursor = await paginate(session, stmt, keys=[Case.created_at, Case.id], cursor=cursor, limit=limit)
     return await _page(session, rows, next_cursor)
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Self
 import pycountry
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from app.cases.service import CaseView
+from app.cases.queues import CaseView
 from app.cases.workflow import allowed_from
 
 Channel = Literal["walk_in", "phone", "mobile_app", "web", "partner_referral"]

@@ -1,4 +1,4 @@
-"""Cases: opening (number, SLA due date), reading, listing and queues, editing, assignment.
+"""Cases: opening (number, SLA due date), reading, editing, assignment (listing: ``queues``).
 
 Scoping: a case is visible to staff of its desk (administrators see every desk); anything else is
 ``NotFound`` (404). Dates are local dates of the case's desk; "today" is the desk's local date.
@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -28,9 +26,9 @@ from app.cases.errors import (
     InvalidAssignee,
     UnknownRegistrant,
 )
-from app.cases.models import Case, Referral, ServiceType
+from app.cases.models import Case, ServiceType
 from app.cases.timeline import add_event
-from app.cases.workflow import OPEN_STATUSES, PENDING_REFERRAL_STATUSES, is_open
+from app.cases.workflow import is_open
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
@@ -39,7 +37,6 @@ from app.core.numbering import next_number
 from app.desks.models import Desk
 from app.registrants.models import Registrant
 
-QUEUES = ("mine", "unassigned", "overdue", "due_today", "waiting_on_partner")
 _EDITABLE = ("priority", "vulnerability_flags", "description", "language", "interpreter_used")
 _SENSITIVE = frozenset({"description"})
 ASSIGNABLE_ROLES = frozenset({"agent", "supervisor"})
@@ -284,158 +281,3 @@ async def _assignee_label(session: AsyncSession, *, desk_id: uuid.UUID, user_id:
             detail_fr="La personne assignée doit être un agent ou superviseur actif du guichet du dossier.",
         )
     return user.email
-
-
-# --- listing and queues ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseFilters:
-    """Filters of the case list; ``queue`` is one of :data:`QUEUES`."""
-
-    queue: str | None = None
-    status: str | None = None
-    service_type: str | None = None
-    priority: str | None = None
-    channel: str | None = None
-    assignee_id: uuid.UUID | None = None
-    desk_id: uuid.UUID | None = None
-    registrant_id: uuid.UUID | None = None
-    created_since: dt.datetime | None = None
-    created_until: dt.datetime | None = None
-
-
-async def visible_desks(session: AsyncSession, *, actor: Actor) -> list[Desk]:
-    """The desks whose cases the actor may list."""
-    stmt = select(Desk)
-    if actor.desk_ids is not None:
-        stmt = stmt.where(Desk.id.in_(actor.desk_ids))
-    return list((await session.execute(stmt)).scalars().all())
-
-
-def _pending_referral(extra: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
-    stmt = select(Referral.id).where(Referral.case_id == Case.id, Referral.status.in_(PENDING_REFERRAL_STATUSES))
-    if extra is not None:
-        stmt = stmt.where(extra)
-    return stmt.exists()
-
-
-def _per_desk(today: dict[uuid.UUID, dt.date], build: Any) -> ColumnElement[bool]:
-    clauses = [and_(Case.desk_id == desk_id, build(day)) for desk_id, day in today.items()]
-    return or_(*clauses) if clauses else false()
-
-
-async def list_query(
-    session: AsyncSession, *, actor: Actor, filters: CaseFilters, now: dt.datetime | None = None
-) -> Select[tuple[Case]]:
-    """The select of the cases the actor may see, filtered and restricted to ``filters.queue``.
-
-    Queues (open cases only): ``mine`` (assigned to the actor), ``unassigned``, ``overdue`` (due
-    date before the desk's today, or a partner answer expected before today), ``due_today``,
-    ``waiting_on_partner`` (a referral ``sent`` or ``acknowledged``).
-    """
-    desks = await visible_desks(session, actor=actor)
-    moment = now or utcnow()
-    today = {d.id: local_date(d, moment) for d in desks}
-    stmt = select(Case)
-    if actor.desk_ids is not None:
-        stmt = stmt.where(Case.desk_id.in_(actor.desk_ids))
-    if filters.queue:
-        stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
-    if filters.queue == "mine":
-        stmt = stmt.where(Case.assignee_id == actor.user_id)
-    elif filters.queue == "unassigned":
-        stmt = stmt.where(Case.assignee_id.is_(None))
-    elif filters.queue == "overdue":
-        late = _per_desk(today, lambda day: Case.due_date < day)
-        late_answer = _per_desk(today, lambda day: _pending_referral(Referral.expected_answer_on < day))
-        stmt = stmt.where(or_(late, late_answer))
-    elif filters.queue == "due_today":
-        stmt = stmt.where(_per_desk(today, lambda day: Case.due_date == day))
-    elif filters.queue == "waiting_on_partner":
-        stmt = stmt.where(_pending_referral())
-    if filters.status:
-        stmt = stmt.where(Case.status == filters.status)
-    if filters.service_type:
-        type_id = select(ServiceType.id).where(ServiceType.code == filters.service_type.upper()).scalar_subquery()
-        stmt = stmt.where(Case.service_type_id == type_id)
-    if filters.priority:
-        stmt = stmt.where(Case.priority == filters.priority)
-    if filters.channel:
-        stmt = stmt.where(Case.channel == filters.channel)
-    if filters.assignee_id:
-        stmt = stmt.where(Case.assignee_id == filters.assignee_id)
-    if filters.desk_id:
-        stmt = stmt.where(Case.desk_id == filters.desk_id)
-    if filters.registrant_id:
-        stmt = stmt.where(Case.registrant_id == filters.registrant_id)
-    if filters.created_since:
-        stmt = stmt.where(Case.created_at >= filters.created_since)
-    if filters.created_until:
-        stmt = stmt.where(Case.created_at <= filters.created_until)
-    return stmt
-
-
-async def registrant_cases_query(
-    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID
-) -> Select[tuple[Case]]:
-    """The visible cases of a visible registrant (audited as ``registrant.cases_read``)."""
-    registrant = await visible_registrant(session, actor=actor, registrant_id=registrant_id)
-    await audit.record(
-        session,
-        actor=actor,
-        action="registrant.cases_read",
-        entity_type="registrant",
-        entity_id=registrant.id,
-        desk_id=registrant.desk_id,
-    )
-    return await list_query(session, actor=actor, filters=CaseFilters(registrant_id=registrant.id))
-
-
-@dataclass(frozen=True)
-class CaseView:
-    """A case with what the API shows beside it: desk code, service type code, flags of the day."""
-
-    case: Case
-    desk_code: str
-    service_type: str
-    is_overdue: bool
-    waiting_on_partner: bool
-    partner_answer_overdue: bool
-
-
-async def views(session: AsyncSession, cases: Sequence[Case], *, now: dt.datetime | None = None) -> list[CaseView]:
-    """Decorate ``cases`` with the flags computed against each desk's local today."""
-    if not cases:
-        return []
-    moment = now or utcnow()
-    desk_ids = {c.desk_id for c in cases}
-    desks = {d.id: d for d in (await session.execute(select(Desk).where(Desk.id.in_(desk_ids)))).scalars()}
-    type_ids = {c.service_type_id for c in cases}
-    codes = dict(
-        (await session.execute(select(ServiceType.id, ServiceType.code).where(ServiceType.id.in_(type_ids)))).all()
-    )
-    pending: dict[uuid.UUID, list[dt.date]] = {}
-    rows = await session.execute(
-        select(Referral.case_id, Referral.expected_answer_on).where(
-            Referral.case_id.in_([c.id for c in cases]), Referral.status.in_(PENDING_REFERRAL_STATUSES)
-        )
-    )
-    for case_id, expected in rows:
-        pending.setdefault(case_id, []).append(expected)
-    out = []
-    for case in cases:
-        today = local_date(desks[case.desk_id], moment)
-        open_ = is_open(case.status)
-        expected_dates = pending.get(case.id, [])
-        out.append(
-            CaseView(
-                case=case,
-                desk_code=desks[case.desk_id].code,
-                service_type=codes[case.service_type_id],
-                is_overdue=open_ and case.due_date < today,
-                waiting_on_partner=open_ and bool(expected_dates),
-                partner_answer_overdue=open_ and any(d < today for d in expected_dates),
-            )
-        )
-    return out
