@@ -7,6 +7,7 @@ from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
 from app.core.numbering import NumberCounter
 from app.desks.models import Desk
+from app.imports.models import ImportBatch, ImportRow
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -21,6 +22,8 @@ __all__ = [
     "DeskMembership",
     "IdempotencyRecord",
     "IdentityDocument",
+    "ImportBatch",
+    "ImportRow",
     "LoginAttempt",
     "NumberCounter",
     "RefreshToken",

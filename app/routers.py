@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.desks.router import router as desks_router
+from app.imports.router import router as imports_router
 from app.reference.router import router as reference_router
 from app.users.router import router as users_router
 
@@ -14,4 +15,5 @@ ROUTERS: list[APIRouter] = [
     desks_router,
     reference_router,
     audit_router,
+    imports_router,
 ]
