@@ -7,6 +7,7 @@ from app.auth.router import router as auth_router
 from app.desks.router import router as desks_router
 from app.imports.router import router as imports_router
 from app.reference.router import router as reference_router
+from app.registrants.router import router as registrants_router
 from app.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
@@ -14,6 +15,7 @@ ROUTERS: list[APIRouter] = [
     users_router,
     desks_router,
     reference_router,
+    registrants_router,
     audit_router,
     imports_router,
 ]

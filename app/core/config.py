@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
     import_max_bytes: int = Field(default=10 * 1_048_576, ge=1024)
 
+    # Registrants: per-type regexes over normalised identity document numbers (layouts are
+    # unverified, DOMAIN.md), merged over app.registrants.normalize.DEFAULT_DOCUMENT_PATTERNS; and
+    # the short code that prefixes a desk's registration numbers (default: the desk code up to its
+    # first dash, CASA-BASE → CASA).
+    document_number_patterns: dict[str, str] = {}
+    registration_prefixes: dict[str, str] = {}
+
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Integer, String, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,9 +29,11 @@ async def next_number(session: AsyncSession, *, scope: str, year: int) -> int:
     stmt = select(NumberCounter).where(NumberCounter.scope == scope, NumberCounter.year == year).with_for_update()
     counter = (await session.execute(stmt)).scalar_one_or_none()
     if counter is None:
-        async with session.begin_nested():
-            counter = NumberCounter(scope=scope, year=year, last_value=0)
-            session.add(counter)
+        try:
+            async with session.begin_nested():
+                session.add(NumberCounter(scope=scope, year=year, last_value=0))
+        except IntegrityError:
+            pass  # a concurrent transaction created the series first; lock its row below
         counter = (await session.execute(stmt)).scalar_one()
     counter.last_value += 1
     await session.flush()

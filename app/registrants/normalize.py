@@ -1,0 +1,220 @@
+"""Normalisation of what people write on registration forms and legacy registers.
+
+Public interface (the legacy register import codes against it; keep names and signatures):
+:func:`parse_phone`, :func:`normalise_document_number`, :func:`validate_document_number`,
+:func:`parse_partial_date`, :func:`clean_name`, :func:`normalise_email`, :func:`name_keys`.
+Every function raises ``ValueError`` with an English message for input it cannot accept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from app.core.text import clean, fold
+from app.registrants import matching
+
+# ---------------------------------------------------------------- phones
+
+LIKELY_SENEGALESE = "likely_senegalese_without_prefix"
+_PHONE_CHARS = re.compile(r"^[\d\s+().\-/]+$")
+_SENEGAL_MOBILE = re.compile(r"^7[05678]\d{7}$")
+
+
+@dataclass(frozen=True)
+class ParsedPhone:
+    """A phone in E.164 (``+221771234567``) and an optional flag for a human to check."""
+
+    e164: str
+    flag: str | None = None
+
+
+def parse_phone(raw: str, *, default_region: str) -> ParsedPhone:
+    """Parse a phone written any way (``06 12 34 56 78``, ``00212…``, ``212…``, ``+221 77…``,
+    ``77-123-45-67``, ``(+221)77…``) to E.164.
+
+    ``default_region`` (ISO 3166-1 alpha-2, the desk's country) applies when the number carries
+    no country code. Exception (DOMAIN.md): at a Moroccan desk, a bare 9-digit number starting
+    70/75/76/77/78 without the trunk 0 is the Senegalese mobile pattern (Moroccan mobiles are
+    written 06…/07… with the 0), so it is parsed as +221 and flagged
+    ``likely_senegalese_without_prefix``. A number that has only a country code missing but is
+    written with a leading ``212``/``221``… is recognised as international.
+
+    Raises ``ValueError`` when the text is not a valid phone number.
+    """
+    text = (raw or "").strip()
+    if not text or not _PHONE_CHARS.match(text):
+        raise ValueError(f"{raw!r} is not a phone number")
+    digits = re.sub(r"\D", "", text)
+    has_plus = "+" in text
+    if not has_plus and digits.startswith("00"):
+        digits, has_plus = digits[2:], True
+    if len(digits) < 6 or len(digits) > 15:
+        raise ValueError(f"{raw!r} is not a phone number (wrong length)")
+    region = default_region.upper()
+    flag: str | None = None
+    attempts: list[tuple[str, str | None]] = []
+    if has_plus:
+        attempts.append(("+" + digits, None))
+    elif region == "MA" and _SENEGAL_MOBILE.match(digits):
+        attempts.append(("+221" + digits, None))
+        flag = LIKELY_SENEGALESE
+    else:
+        attempts.append((digits, region))
+        attempts.append(("+" + digits, None))  # "212612345678": a country code without "+"
+    for candidate, hint in attempts:
+        try:
+            number = phonenumbers.parse(candidate, hint)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return ParsedPhone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), flag)
+    raise ValueError(f"{raw!r} is not a valid phone number")
+
+
+# ---------------------------------------------------------------- identity documents
+
+DOCUMENT_TYPES = (
+    "passport",
+    "cni_ecowas",
+    "consular_card",
+    "ma_residence_card",
+    "birth_extract",
+    "card_receipt",
+    "laissez_passer",
+    "student_card",
+    "work_contract",
+    "other",
+)
+
+# Number layouts are *unverified* (DOMAIN.md): permissive defaults, overridable per type by the
+# ``DOCUMENT_NUMBER_PATTERNS`` setting (a JSON object ``{"passport": "^[A-Z0-9]{8,9}$"}``).
+DEFAULT_DOCUMENT_PATTERNS: dict[str, str] = {
+    "passport": r"^[A-Z0-9]{6,12}$",
+    "cni_ecowas": r"^[A-Z0-9]{9,20}$",
+    "consular_card": r"^[A-Z0-9/]{4,24}$",
+    "ma_residence_card": r"^[A-Z0-9]{5,16}$",
+    "birth_extract": r"^[A-Z0-9/]{1,40}$",
+    "card_receipt": r"^[A-Z0-9/]{1,40}$",
+    "laissez_passer": r"^[A-Z0-9/]{1,40}$",
+    "student_card": r"^[A-Z0-9/]{1,40}$",
+    "work_contract": r"^[A-Z0-9/]{1,40}$",
+    "other": r"^[A-Z0-9/]{1,40}$",
+}
+
+_DOC_SEPARATORS = re.compile(r"[\s\-.‐‑–—_]+")
+
+
+def normalise_document_number(raw: str) -> str:
+    """Upper case, spaces, dashes, dots and underscores removed: ``"ab 12-345.6"`` → ``"AB123456"``."""
+    return _DOC_SEPARATORS.sub("", clean(raw)).upper()
+
+
+def validate_document_number(doc_type: str, number: str, *, patterns: Mapping[str, str] | None = None) -> str:
+    """The normalised ``number`` if it fits the pattern configured for ``doc_type``.
+
+    ``patterns`` overrides :data:`DEFAULT_DOCUMENT_PATTERNS` per type (from settings). Raises
+    ``ValueError`` for an unknown type or a number that does not fit.
+    """
+    table = {**DEFAULT_DOCUMENT_PATTERNS, **(patterns or {})}
+    if doc_type not in table:
+        raise ValueError(f"unknown document type {doc_type!r}")
+    normalised = normalise_document_number(number)
+    if not re.fullmatch(table[doc_type], normalised):
+        raise ValueError(f"{number!r} does not look like a {doc_type} number")
+    return normalised
+
+
+# ---------------------------------------------------------------- dates, names, e-mail
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+MIN_YEAR = 1900
+
+
+def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
+    """A partial ISO 8601 date: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, returned canonical.
+
+    Raises ``ValueError`` for another layout, an impossible date (``2023-02-30``, month 13), a
+    year before 1900 or a date in the future (compared with ``today``, UTC by default).
+    """
+    text = (raw or "").strip()
+    m = _PARTIAL_DATE.match(text)
+    if m is None:
+        raise ValueError(f"{raw!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    today = today or dt.datetime.now(dt.UTC).date()
+    year = int(m.group(1))
+    month = int(m.group(2)) if m.group(2) else None
+    day = int(m.group(3)) if m.group(3) else None
+    if year < MIN_YEAR:
+        raise ValueError(f"{raw!r} is before {MIN_YEAR}")
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"{raw!r} has no month {month}")
+    if day is not None:
+        assert month is not None
+        try:
+            full = dt.date(year, month, day)
+        except ValueError as exc:
+            raise ValueError(f"{raw!r} is not a calendar date") from exc
+        if full > today:
+            raise ValueError(f"{raw!r} is in the future")
+        return full.isoformat()
+    if month is not None:
+        if (year, month) > (today.year, today.month):
+            raise ValueError(f"{raw!r} is in the future")
+        return f"{year:04d}-{month:02d}"
+    if year > today.year:
+        raise ValueError(f"{raw!r} is in the future")
+    return f"{year:04d}"
+
+
+def clean_name(raw: str) -> str:
+    """A name as written, NFC-normalised, trimmed, inner white space collapsed.
+
+    Raises ``ValueError`` when nothing is left.
+    """
+    value = clean(raw or "")
+    if not value:
+        raise ValueError("a name cannot be empty")
+    return value
+
+
+def normalise_email(raw: str) -> str:
+    """The e-mail address with its domain lower-cased and IDNA-normalised (email-validator).
+
+    Raises ``ValueError`` for a malformed address. Deliverability (DNS) is not checked.
+    """
+    try:
+        result = validate_email(clean(raw or ""), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from exc
+    return f"{result.local_part}@{result.domain.lower()}"
+
+
+@dataclass(frozen=True)
+class NameKeys:
+    """Search keys stored on the registrant: folded tokens and phonetic keys, space-separated."""
+
+    given_names_key: str
+    family_name_key: str
+    given_names_phonetic: str
+    family_name_phonetic: str
+
+
+def name_keys(given_names: str, family_name: str) -> NameKeys:
+    """The folded and phonetic keys of a person's names (see :mod:`app.registrants.matching`).
+
+    ``name_keys("Ndèye Fatou", "N'Diaye")`` → keys ``"ndeye fatou"``/``"ndiaye"``, phonetic
+    ``"ndei fatu"``/``"njai"``.
+    """
+    given, family = matching.tokens(given_names), matching.tokens(family_name)
+    return NameKeys(
+        given_names_key=" ".join(given) or fold(given_names),
+        family_name_key=" ".join(family) or fold(family_name),
+        given_names_phonetic=" ".join(matching.phonetic(t) for t in given),
+        family_name_phonetic=" ".join(matching.phonetic(t) for t in family),
+    )

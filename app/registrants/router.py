@@ -1,0 +1,188 @@
+"""``/api/v1/registrants``: register, read, update, list and search people; record consents.
+
+Creating a person whose details resemble registrants already on file answers 409
+``possible-duplicates`` with the scored candidates and writes nothing; the agent looks at them and,
+if this is really someone new, sends the same request again with ``?confirm_duplicates=true``
+(a query flag, so the body — and its ``Idempotency-Key`` fingerprint — stays the same person).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import AwareDatetime
+
+from app.auth.deps import CurrentActor, require_roles
+from app.core.context import Actor
+from app.core.deps import SessionDep, SettingsDep
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.desks import service as desks
+from app.registrants import repository, service
+from app.registrants.errors import PossibleDuplicates
+from app.registrants.models import Registrant
+from app.registrants.schemas import (
+    ConsentIn,
+    ConsentOut,
+    RegistrantCreate,
+    RegistrantOut,
+    RegistrantSummary,
+    RegistrantUpdate,
+    Sex,
+    StatusCategory,
+)
+
+router = APIRouter(prefix="/api/v1/registrants", tags=["registrants"])
+
+WriterActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
+_PROBLEM = {"content": {"application/problem+json": {}}}
+
+
+def _out(registrant: Registrant, actor: Actor) -> RegistrantOut:
+    out = RegistrantOut.model_validate(registrant)
+    if not actor.reads_sensitive:
+        out.residence_status = None
+    return out
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RegistrantOut,
+    responses={
+        409: {"description": "possible-duplicates: scored `candidates`; nothing written", **_PROBLEM},
+        403: {"description": "restricted-field (residence_status) or role", **_PROBLEM},
+        422: {"description": "validation-failed / idempotency-key-reused / desk-required", **_PROBLEM},
+    },
+)
+async def create_registrant(
+    body: RegistrantCreate,
+    session: SessionDep,
+    actor: WriterActor,
+    settings: SettingsDep,
+    idem: IdempotencyDep,
+    confirm_duplicates: Annotated[
+        bool, Query(description="Create even though possible duplicates were shown (after a 409).")
+    ] = False,
+) -> Response:
+    """Register a person at a desk; 201 with ``Location`` and ``ETag``.
+
+    Phones are parsed with the desk's country as default; the registration number is
+    ``<PREFIX>-<YEAR>-<NNNNNN>``. ``Idempotency-Key`` makes a retry return the first response.
+    """
+    replayed = await idem.replay(f"registrants.create:{actor.user_id}")
+    if replayed is not None:
+        return replayed
+    desk = await service.resolve_desk(session, actor=actor, desk_code=body.desk_code)
+    outcome = await service.create(
+        session,
+        actor=actor,
+        desk=desk,
+        data=body,
+        confirm_duplicates=confirm_duplicates,
+        document_patterns=settings.document_number_patterns,
+        registration_prefixes=settings.registration_prefixes,
+    )
+    if outcome.registrant is None:
+        raise PossibleDuplicates(
+            "This person may already be registered; check the candidates, then resend with "
+            "?confirm_duplicates=true if they are someone else.",
+            detail_fr="Cette personne est peut-être déjà inscrite ; vérifiez les candidats puis renvoyez "
+            "avec ?confirm_duplicates=true s'il s'agit de quelqu'un d'autre.",
+            candidates=[c.model_dump(mode="json") for c in outcome.candidates],
+        )
+    registrant = outcome.registrant
+    return await idem.respond(
+        201,
+        _out(registrant, actor).model_dump(mode="json"),
+        headers={"Location": f"/api/v1/registrants/{registrant.id}", "ETag": service.etag(registrant)},
+    )
+
+
+@router.get("", response_model=Page[RegistrantSummary])
+async def list_registrants(
+    session: SessionDep,
+    actor: CurrentActor,
+    q: Annotated[str | None, Query(max_length=200, description="Name, phone, document or registration number.")] = None,
+    desk: Annotated[str | None, Query(max_length=32, description="Desk code, e.g. CASA-BASE.")] = None,
+    sex: Sex | None = None,
+    status_category: StatusCategory | None = None,
+    created_from: Annotated[AwareDatetime | None, Query(description="Inclusive, with offset.")] = None,
+    created_to: Annotated[AwareDatetime | None, Query(description="Inclusive, with offset.")] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[RegistrantSummary]:
+    """Registrants of the user's desks, newest first, with cursor pagination.
+
+    ``q`` is accent- and case-insensitive and tolerant of spelling variants (N'Diaye, Njaay and
+    NDIAYE all find Ndiaye); a phone may be written any way. 422 ``unknown-desk``.
+    """
+    desk_ids = [(await desks.get_by_code(session, code=desk)).id] if desk else None
+    filters = repository.SearchFilters(
+        q=q,
+        desk_ids=desk_ids,
+        sex=sex,
+        status_category=status_category,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    rows, next_cursor = await service.search(session, actor=actor, filters=filters, cursor=cursor, limit=limit)
+    return Page[RegistrantSummary](items=[RegistrantSummary.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{registrant_id}", response_model=RegistrantOut, responses={404: _PROBLEM})
+async def get_registrant(
+    registrant_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
+) -> RegistrantOut:
+    """One registrant with phones, documents and consents (``ETag``); the read is audited.
+
+    404 also for a registrant of a desk the user does not belong to.
+    """
+    registrant = await service.get(session, actor=actor, registrant_id=registrant_id)
+    response.headers["ETag"] = service.etag(registrant)
+    return _out(registrant, actor)
+
+
+@router.patch(
+    "/{registrant_id}",
+    response_model=RegistrantOut,
+    responses={403: _PROBLEM, 404: _PROBLEM, 412: _PROBLEM, 428: _PROBLEM},
+)
+async def update_registrant(
+    registrant_id: uuid.UUID,
+    body: RegistrantUpdate,
+    session: SessionDep,
+    actor: WriterActor,
+    settings: SettingsDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(description="The ETag of your last read.")] = None,
+) -> RegistrantOut:
+    """Change some fields (``If-Match`` required: 428 without it, 412 when stale)."""
+    registrant = await service.update(
+        session,
+        actor=actor,
+        registrant_id=registrant_id,
+        if_match=if_match,
+        data=body,
+        document_patterns=settings.document_number_patterns,
+    )
+    response.headers["ETag"] = service.etag(registrant)
+    return _out(registrant, actor)
+
+
+@router.post("/{registrant_id}/consents", status_code=201, response_model=ConsentOut)
+async def add_consent(registrant_id: uuid.UUID, body: ConsentIn, session: SessionDep, actor: WriterActor) -> ConsentOut:
+    """Record consent (granted or refused) for one purpose, with channel, notice version and language."""
+    consent = await service.add_consent(session, actor=actor, registrant_id=registrant_id, data=body)
+    return ConsentOut.model_validate(consent)
+
+
+@router.post("/{registrant_id}/consents/{consent_id}/withdraw", response_model=ConsentOut)
+async def withdraw_consent(
+    registrant_id: uuid.UUID, consent_id: int, session: SessionDep, actor: WriterActor
+) -> ConsentOut:
+    """Withdraw a consent; the decision stays on record with its withdrawal time. 409 if already withdrawn."""
+    consent = await service.withdraw_consent(session, actor=actor, registrant_id=registrant_id, consent_id=consent_id)
+    return ConsentOut.model_validate(consent)

@@ -1,0 +1,289 @@
+"""Request and response bodies of registrants.
+
+Strings are NFC-normalised and trimmed; every string has a maximum length; unknown fields are
+refused (422). Phones must be JSON strings (a JSON number is a 422): they are parsed against the
+desk's country by the service. Dates of birth are partial ISO 8601 (``YYYY``, ``YYYY-MM``,
+``YYYY-MM-DD``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
+
+from app.core.text import clean
+from app.registrants.normalize import DOCUMENT_TYPES, clean_name, normalise_email, parse_partial_date
+
+Sex = Literal["female", "male", "unknown"]
+StatusCategory = Literal[
+    "student", "worker", "trainee", "entrepreneur", "family_member", "returnee", "seasonal_worker",
+    "job_seeker", "retired", "other",
+]  # fmt: skip
+ConsentPurpose = Literal[
+    "service_delivery", "transfer_to_senegal", "partner_referral", "contact_sms_whatsapp", "statistics"
+]
+ConsentChannel = Literal["in_person", "paper_form", "phone", "email", "whatsapp", "online"]
+DocumentType = Literal[
+    "passport", "cni_ecowas", "consular_card", "ma_residence_card", "birth_extract", "card_receipt",
+    "laissez_passer", "student_card", "work_contract", "other",
+]  # fmt: skip
+assert set(DocumentType.__args__) == set(DOCUMENT_TYPES)  # type: ignore[attr-defined]
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _optional_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return clean(value) or None
+
+
+CountryCode = Annotated[StrictStr, Field(min_length=2, max_length=2), AfterValidator(_country)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(clean_name)]
+PartialDate = Annotated[StrictStr, Field(max_length=10, examples=["1994-03"]), AfterValidator(parse_partial_date)]
+Email = Annotated[StrictStr, Field(max_length=320), AfterValidator(normalise_email)]
+LanguageCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
+
+
+Text40 = Annotated[StrictStr, Field(max_length=40), AfterValidator(_optional_text)]
+Text120 = Annotated[StrictStr, Field(max_length=120), AfterValidator(_optional_text)]
+Text200 = Annotated[StrictStr, Field(max_length=200), AfterValidator(_optional_text)]
+Text2000 = Annotated[StrictStr, Field(max_length=2000), AfterValidator(_optional_text)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class PhoneIn(_Strict):
+    """A phone as written; parsed to E.164 with the desk's country as default."""
+
+    number: StrictStr = Field(min_length=1, max_length=40, examples=["77 123 45 67"])
+    whatsapp: StrictBool = False
+    label: Text40 | None = Field(default=None, examples=["mobile"])
+
+
+class DocumentIn(_Strict):
+    """An identity document; ``number`` is normalised (upper case, no spaces/dashes/dots)."""
+
+    doc_type: DocumentType
+    number: StrictStr = Field(min_length=1, max_length=64, examples=["A01234567"])
+    issuing_country: CountryCode | None = Field(default=None, examples=["SN"])
+    expires_on: dt.date | None = None
+
+
+class ConsentIn(_Strict):
+    """Consent for one purpose, as informed at collection (DOMAIN.md "Data protection")."""
+
+    purpose: ConsentPurpose
+    granted: StrictBool
+    channel: ConsentChannel
+    notice_version: StrictStr = Field(min_length=1, max_length=32, examples=["2026-01"])
+    language: LanguageCode = Field(examples=["wo"])
+    partner_name: Text200 | None = Field(default=None, description="Required for partner_referral.")
+
+    @model_validator(mode="after")
+    def _partner_named(self) -> ConsentIn:
+        if self.purpose == "partner_referral" and not self.partner_name:
+            raise ValueError("partner_referral consent names the partner (partner_name)")
+        return self
+
+
+class RegistrantCreate(_Strict):
+    """A new registrant.
+
+    ``origin_region``/``origin_departement`` are Senegalese areas (code like ``SN-DK`` or name),
+    ``host_region`` an area of the desk's country; all are checked against the reference tables.
+    ``residence_status`` may only be sent by a supervisor or an administrator (403 otherwise).
+    ``desk_code`` defaults to the actor's only desk and is required when they have several.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "given_names": "Ndèye Fatou",
+                    "family_name": "N'Diaye",
+                    "sex": "female",
+                    "date_of_birth": "1994-03",
+                    "nationality": "SN",
+                    "origin_region": "Thiès",
+                    "host_city": "Casablanca",
+                    "phones": [{"number": "06 12 34 56 78", "whatsapp": True, "label": "mobile"}],
+                    "documents": [{"doc_type": "passport", "number": "A0 123 4567", "issuing_country": "SN"}],
+                    "languages": ["wo", "fr"],
+                    "status_category": "student",
+                    "consents": [
+                        {
+                            "purpose": "service_delivery",
+                            "granted": True,
+                            "channel": "in_person",
+                            "notice_version": "2026-01",
+                            "language": "wo",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    given_names: Name
+    family_name: Name
+    name_arabic: Text200 | None = None
+    sex: Sex = "unknown"
+    date_of_birth: PartialDate | None = None
+    place_of_birth: Text200 | None = None
+    nationality: CountryCode | None = Field(default=None, examples=["SN"])
+    origin_region: Text120 | None = Field(default=None, examples=["SN-TH"])
+    origin_departement: Text120 | None = Field(default=None, examples=["Mbour"])
+    host_city: Text120 | None = None
+    host_region: Text120 | None = Field(default=None, examples=["MA-06"])
+    email: Email | None = None
+    phones: list[PhoneIn] = Field(default_factory=list, max_length=10)
+    documents: list[DocumentIn] = Field(default_factory=list, max_length=10)
+    languages: list[LanguageCode] = Field(default_factory=list, max_length=10)
+    status_category: StatusCategory | None = None
+    occupation: Text200 | None = None
+    arrival_date: dt.date | None = None
+    residence_status: Text2000 | None = Field(default=None, description="Restricted: supervisor/admin only.")
+    notes: Text2000 | None = None
+    consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
+    desk_code: Annotated[StrictStr, Field(max_length=32)] | None = Field(default=None, examples=["CASA-BASE"])
+
+
+class RegistrantUpdate(_Strict):
+    """A partial update (PATCH): only the fields sent change; ``phones``/``documents`` replace the
+    whole list when sent. Consents change through their own endpoints; the desk never changes."""
+
+    given_names: Name | None = None
+    family_name: Name | None = None
+    name_arabic: Text200 | None = None
+    sex: Sex | None = None
+    date_of_birth: PartialDate | None = None
+    place_of_birth: Text200 | None = None
+    nationality: CountryCode | None = None
+    origin_region: Text120 | None = None
+    origin_departement: Text120 | None = None
+    host_city: Text120 | None = None
+    host_region: Text120 | None = None
+    email: Email | None = None
+    phones: list[PhoneIn] | None = Field(default=None, max_length=10)
+    documents: list[DocumentIn] | None = Field(default=None, max_length=10)
+    languages: list[LanguageCode] | None = Field(default=None, max_length=10)
+    status_category: StatusCategory | None = None
+    occupation: Text200 | None = None
+    arrival_date: dt.date | None = None
+    residence_status: Text2000 | None = None
+    notes: Text2000 | None = None
+
+
+class PhoneOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    e164: str
+    whatsapp: bool
+    label: str | None
+    flag: str | None = Field(description="A doubt for a human to check, e.g. likely_senegalese_without_prefix.")
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    doc_type: str
+    number: str
+    issuing_country: str | None
+    expires_on: dt.date | None
+
+
+class ConsentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    purpose: str
+    granted: bool
+    channel: str
+    notice_version: str
+    language: str
+    partner_name: str | None
+    recorded_at: dt.datetime
+    recorded_by: uuid.UUID | None
+    withdrawn_at: dt.datetime | None
+
+
+class RegistrantOut(BaseModel):
+    """A registrant. ``residence_status`` is null for roles that may not read it (agents, auditors)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    registration_number: str
+    desk_id: uuid.UUID
+    given_names: str
+    family_name: str
+    name_arabic: str | None
+    sex: str
+    date_of_birth: str | None
+    place_of_birth: str | None
+    nationality: str | None
+    origin_region_code: str | None
+    origin_departement_code: str | None
+    host_country: str | None
+    host_city: str | None
+    host_region_code: str | None
+    email: str | None
+    phones: list[PhoneOut]
+    documents: list[DocumentOut]
+    languages: list[str]
+    status_category: str | None
+    occupation: str | None
+    arrival_date: dt.date | None
+    residence_status: str | None = None
+    notes: str | None
+    consents: list[ConsentOut]
+    source: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class RegistrantSummary(BaseModel):
+    """A registrant in a list (no phones, documents or restricted fields)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    registration_number: str
+    desk_id: uuid.UUID
+    given_names: str
+    family_name: str
+    sex: str
+    date_of_birth: str | None
+    status_category: str | None
+    created_at: dt.datetime
+
+
+class DuplicateCandidate(BaseModel):
+    """A registrant who may be the same person: ``score`` in [0, 1] and the ``reasons`` for it
+    (``same_document``, ``same_phone``, ``same_family_name``, ``same_given_names``,
+    ``name_variant``, ``same_birth_date``, ``same_birth_year``, ``different_sex``…)."""
+
+    id: uuid.UUID
+    registration_number: str
+    desk_id: uuid.UUID
+    given_names: str
+    family_name: str
+    date_of_birth: str | None
+    sex: str
+    score: float
+    strength: Literal["strong", "possible"]
+    reasons: list[str]

@@ -1,0 +1,573 @@
+"""Registrants: create (with duplicate candidates), read, update, list/search, consents.
+
+Every function takes the acting staff user; records of desks the actor does not belong to are
+answered as ``NotFound`` (404). Every write and every read of one record is audited in the same
+transaction. ``residence_status`` is restricted: only supervisors and administrators read or write
+it (``RestrictedField``, 403), and it is masked in audit details.
+
+Registration numbers are ``<PREFIX>-<YEAR>-<6 digits>`` (``CASA-2026-000123``): the prefix is the
+``REGISTRATION_PREFIXES`` setting for the desk code, else the desk code up to its first dash
+(``CASA-BASE`` → ``CASA``); the series is per prefix and year (the desk's local year), so two
+desks sharing a prefix share one series and never collide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit import service as audit
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.errors import NotFound, PreconditionFailed, ValidationFailed
+from app.core.http import etag_of, require_if_match
+from app.core.numbering import next_number
+from app.core.pagination import paginate
+from app.core.text import fold
+from app.desks.models import Desk
+from app.reference.models import AdminArea
+from app.reference.service import find_area, list_areas
+from app.registrants import matching, repository
+from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, RestrictedField
+from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
+from app.registrants.normalize import name_keys, parse_phone, validate_document_number
+from app.registrants.schemas import (
+    ConsentIn,
+    DocumentIn,
+    DuplicateCandidate,
+    PhoneIn,
+    RegistrantCreate,
+    RegistrantUpdate,
+)
+
+SENSITIVE = frozenset({"residence_status"})
+_PLAIN = (
+    "given_names", "family_name", "name_arabic", "sex", "date_of_birth", "place_of_birth", "nationality",
+    "host_city", "email", "languages", "status_category", "occupation", "arrival_date", "residence_status", "notes",
+)  # fmt: skip
+_AUDITED = (*_PLAIN, "origin_region_code", "origin_departement_code", "host_region_code", "phones", "documents")
+
+
+@dataclass
+class CreateOutcome:
+    """The registrant created, or ``None`` with the candidates that stopped the creation."""
+
+    registrant: Registrant | None
+    candidates: list[DuplicateCandidate]
+
+
+def _invalid(loc: list[str | int], msg: str, kind: str) -> ValidationFailed:
+    return ValidationFailed(
+        "One or more fields are invalid; see `errors`.",
+        detail_fr="Un ou plusieurs champs sont invalides ; voir `errors`.",
+        errors=[{"loc": ["body", *map(str, loc)], "msg": msg, "type": kind}],
+    )
+
+
+def _check_restricted(actor: Actor, fields: Mapping[str, Any]) -> None:
+    if fields.get("residence_status") is not None and not actor.reads_sensitive:
+        raise RestrictedField(
+            "Only a supervisor or an administrator may write residence_status.",
+            detail_fr="Seul un superviseur ou un administrateur peut saisir residence_status.",
+        )
+
+
+def _phones(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
+    out: dict[str, RegistrantPhone] = {}
+    for i, item in enumerate(items):
+        try:
+            parsed = parse_phone(item.number, default_region=region)
+        except ValueError as exc:
+            raise _invalid(["phones", i, "number"], str(exc), "phone_invalid") from exc
+        if parsed.e164 not in out:
+            out[parsed.e164] = RegistrantPhone(
+                e164=parsed.e164, whatsapp=item.whatsapp, label=item.label, flag=parsed.flag, position=len(out)
+            )
+    return list(out.values())
+
+
+def _documents(items: Sequence[DocumentIn], patterns: Mapping[str, str] | None) -> list[IdentityDocument]:
+    out: dict[tuple[str, str], IdentityDocument] = {}
+    for i, item in enumerate(items):
+        try:
+            number = validate_document_number(item.doc_type, item.number, patterns=patterns)
+        except ValueError as exc:
+            raise _invalid(["documents", i, "number"], str(exc), "document_number_invalid") from exc
+        out.setdefault(
+            (item.doc_type, number),
+            IdentityDocument(
+                doc_type=item.doc_type,
+                number=number,
+                issuing_country=item.issuing_country,
+                expires_on=item.expires_on,
+                position=len(out),
+            ),
+        )
+    return list(out.values())
+
+
+async def _find_area(session: AsyncSession, *, country: str, level: str, text: str) -> AdminArea | None:
+    """``find_area``, then a match ignoring spaces and apostrophes (``Mbour`` finds ``M'bour``)."""
+    area = await find_area(session, country=country, level=level, text=text)
+    if area is not None:
+        return area
+    squeezed = fold(text).replace(" ", "")
+    for candidate in await list_areas(session, country=country, level=level):
+        if candidate.search_key.replace(" ", "") == squeezed:
+            return candidate
+    return None
+
+
+async def _areas(session: AsyncSession, *, desk: Desk, fields: Mapping[str, Any]) -> dict[str, str | None]:
+    """Resolve ``origin_region``/``origin_departement``/``host_region`` (codes or names) to codes."""
+    out: dict[str, str | None] = {}
+    if fields.get("origin_region"):
+        area = await _find_area(session, country="SN", level="region", text=fields["origin_region"])
+        if area is None:
+            raise _invalid(["origin_region"], "not a region of Senegal", "area_unknown")
+        out["origin_region_code"] = area.code
+    if fields.get("origin_departement"):
+        area = await _find_area(session, country="SN", level="departement", text=fields["origin_departement"])
+        if area is None:
+            raise _invalid(["origin_departement"], "not a département of Senegal", "area_unknown")
+        region = out.get("origin_region_code")
+        if region and area.parent_code != region:
+            raise _invalid(["origin_departement"], f"not a département of {region}", "area_mismatch")
+        out["origin_departement_code"] = area.code
+        out.setdefault("origin_region_code", area.parent_code)
+    if fields.get("host_region"):
+        area = await _find_area(session, country=desk.country, level="region", text=fields["host_region"])
+        if area is None:
+            raise _invalid(["host_region"], f"not a region of {desk.country}", "area_unknown")
+        out["host_region_code"] = area.code
+    return out
+
+
+def _set_keys(registrant: Registrant) -> None:
+    keys = name_keys(registrant.given_names, registrant.family_name)
+    registrant.given_names_key, registrant.family_name_key = keys.given_names_key, keys.family_name_key
+    registrant.given_names_phonetic = keys.given_names_phonetic
+    registrant.family_name_phonetic = keys.family_name_phonetic
+    registrant.birth_year = int(registrant.date_of_birth[:4]) if registrant.date_of_birth else None
+
+
+def _consent(item: ConsentIn, actor: Actor) -> Consent:
+    return Consent(
+        purpose=item.purpose,
+        granted=item.granted,
+        channel=item.channel,
+        notice_version=item.notice_version,
+        language=item.language,
+        partner_name=item.partner_name,
+        recorded_by=actor.user_id,
+        recorded_at=utcnow(),
+        extra={},
+    )
+
+
+def _snapshot(r: Registrant) -> dict[str, Any]:
+    snap = {f: getattr(r, f) for f in _AUDITED if f not in ("phones", "documents")}
+    snap["phones"] = sorted(p.e164 for p in r.phones)
+    snap["documents"] = sorted(f"{d.doc_type}:{d.number}" for d in r.documents)
+    return snap
+
+
+async def resolve_desk(session: AsyncSession, *, actor: Actor, desk_code: str | None) -> Desk:
+    """The desk a new registrant belongs to: ``desk_code`` if the actor belongs to it, else the
+    actor's only desk. Raises ``NotFound`` (unknown or foreign desk) or ``DeskRequired`` (422)."""
+    if desk_code:
+        desk = (await session.execute(select(Desk).where(Desk.code == desk_code.strip().upper()))).scalar_one_or_none()
+        if desk is None or not actor.can_see_desk(desk.id):
+            raise NotFound(f"No desk {desk_code} for you.", detail_fr=f"Aucun guichet {desk_code} pour vous.")
+        return desk
+    if actor.desk_ids is not None and len(actor.desk_ids) == 1:
+        return (await session.execute(select(Desk).where(Desk.id.in_(actor.desk_ids)))).scalar_one()
+    raise DeskRequired(
+        "You work for several desks: name one in desk_code.",
+        detail_fr="Vous travaillez pour plusieurs guichets : précisez desk_code.",
+    )
+
+
+async def find_duplicates(
+    session: AsyncSession,
+    *,
+    data: RegistrantCreate | matching.PersonKeys,
+    desk_ids: Sequence[uuid.UUID] | frozenset[uuid.UUID] | None = None,
+    exclude_id: uuid.UUID | None = None,
+    default_region: str = "SN",
+    document_patterns: Mapping[str, str] | None = None,
+) -> list[DuplicateCandidate]:
+    """Registrants (of ``desk_ids``; all when None) that may be the person in ``data``, best first.
+
+    Candidates are blocked by phone, document number, birth date/year and phonetic name keys,
+    then scored by :func:`app.registrants.matching.score`; those under 0.35 are dropped unless
+    they share a phone or a document number (shown whatever their score). Phones
+    and documents in ``data`` that do not parse are ignored here. Never merges anything.
+    """
+    if isinstance(data, RegistrantCreate):
+        phones = [p.e164 for p in _phones_lenient(data.phones, default_region)]
+        docs = []
+        for d in data.documents:
+            try:
+                docs.append(validate_document_number(d.doc_type, d.number, patterns=document_patterns))
+            except ValueError:
+                continue
+        keys = matching.PersonKeys.of(
+            given_names=data.given_names,
+            family_name=data.family_name,
+            date_of_birth=data.date_of_birth,
+            sex=data.sex,
+            phones=phones,
+            documents=docs,
+        )
+    else:
+        keys = data
+    given_phonetic = " ".join(matching.phonetic(t) for t in keys.given)
+    family_phonetic = " ".join(matching.phonetic(t) for t in keys.family)
+    birth_year = int(keys.date_of_birth[:4]) if keys.date_of_birth else None
+    pool = await repository.duplicate_pool(
+        session,
+        keys=keys,
+        family_phonetic=family_phonetic,
+        given_phonetic=given_phonetic,
+        birth_year=birth_year,
+        desk_ids=desk_ids,
+        exclude_id=exclude_id,
+    )
+    found: list[DuplicateCandidate] = []
+    for r in pool:
+        other = matching.PersonKeys.of(
+            given_names=r.given_names,
+            family_name=r.family_name,
+            date_of_birth=r.date_of_birth,
+            sex=r.sex,
+            phones=[p.e164 for p in r.phones],
+            documents=[d.number for d in r.documents],
+        )
+        value, reasons = matching.score(keys, other)
+        shares_identifier = "same_phone" in reasons or "same_document" in reasons
+        if value < matching.REPORT_THRESHOLD and not shares_identifier:
+            continue
+        found.append(
+            DuplicateCandidate(
+                id=r.id,
+                registration_number=r.registration_number,
+                desk_id=r.desk_id,
+                given_names=r.given_names,
+                family_name=r.family_name,
+                date_of_birth=r.date_of_birth,
+                sex=r.sex,
+                score=value,
+                strength="strong" if value >= matching.STRONG_THRESHOLD else "possible",
+                reasons=reasons,
+            )
+        )
+    found.sort(key=lambda c: (-c.score, c.registration_number))
+    return found[:10]
+
+
+def _phones_lenient(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
+    out = []
+    for item in items:
+        try:
+            out.extend(_phones([item], region))
+        except ValidationFailed:
+            continue
+    return out
+
+
+async def _registration_number(session: AsyncSession, *, desk: Desk, prefixes: Mapping[str, str] | None) -> str:
+    prefix = (prefixes or {}).get(desk.code) or desk.code.split("-")[0]
+    year = dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).year
+    value = await next_number(session, scope=f"registrant:{prefix}", year=year)
+    return f"{prefix}-{year}-{value:06d}"
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    desk: Desk,
+    data: RegistrantCreate,
+    confirm_duplicates: bool,
+    source: str = "api",
+    source_ref: str | None = None,
+    document_patterns: Mapping[str, str] | None = None,
+    registration_prefixes: Mapping[str, str] | None = None,
+) -> CreateOutcome:
+    """Register a person at ``desk`` (audited ``registrant.create``).
+
+    When possible duplicates exist among the actor's desks and ``confirm_duplicates`` is false,
+    nothing is written and the candidates are returned. Raises ``NotFound`` (desk not the
+    actor's), ``RestrictedField`` (403, residence_status by an agent) and ``ValidationFailed``
+    (422: a phone, document number or area that does not parse).
+    """
+    if not actor.can_see_desk(desk.id):
+        raise NotFound("No such desk.", detail_fr="Guichet introuvable.")
+    fields = data.model_dump(exclude={"phones", "documents", "consents", "desk_code"})
+    _check_restricted(actor, fields)
+    phones = _phones(data.phones, desk.country)
+    documents = _documents(data.documents, document_patterns)
+    areas = await _areas(session, desk=desk, fields=fields)
+    keys = matching.PersonKeys.of(
+        given_names=data.given_names,
+        family_name=data.family_name,
+        date_of_birth=data.date_of_birth,
+        sex=data.sex,
+        phones=[p.e164 for p in phones],
+        documents=[d.number for d in documents],
+    )
+    candidates = await find_duplicates(session, data=keys, desk_ids=actor.desk_ids)
+    if candidates and not confirm_duplicates:
+        return CreateOutcome(None, candidates)
+    registrant = Registrant(
+        id=uuid.uuid4(),
+        desk_id=desk.id,
+        registration_number=await _registration_number(session, desk=desk, prefixes=registration_prefixes),
+        host_country=desk.country,
+        source=source,
+        source_ref=source_ref,
+        created_by=actor.user_id,
+        phones=phones,
+        documents=documents,
+        consents=[_consent(c, actor) for c in data.consents],
+        **{f: fields[f] for f in _PLAIN},
+        **areas,
+    )
+    _set_keys(registrant)
+    session.add(registrant)
+    await session.flush()
+    after = _snapshot(registrant)
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.create",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=desk.id,
+        details={
+            "registration_number": registrant.registration_number,
+            "source": source,
+            "changes": audit.diff({}, after, sensitive=SENSITIVE),
+            "consents": [c.purpose for c in data.consents if c.granted],
+            "confirmed_duplicates": [str(c.id) for c in candidates],
+        },
+    )
+    return CreateOutcome(registrant, candidates)
+
+
+async def _load(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, lock: bool = False) -> Registrant:
+    stmt = repository.with_children(select(Registrant).where(Registrant.id == registrant_id))
+    if lock:
+        stmt = stmt.with_for_update(of=Registrant)
+    registrant = (await session.execute(stmt)).scalar_one_or_none()
+    if registrant is None or not actor.can_see_desk(registrant.desk_id):
+        raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    return registrant
+
+
+async def get(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
+    """One registrant with phones, documents and consents; audited ``registrant.read``.
+
+    Raises ``NotFound`` (404) also for a registrant of a desk the actor does not belong to.
+    """
+    registrant = await _load(session, actor=actor, registrant_id=registrant_id)
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.read",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+    )
+    return registrant
+
+
+def _merge_phones(registrant: Registrant, new: list[RegistrantPhone]) -> None:
+    existing = {p.e164: p for p in registrant.phones}
+    kept = []
+    for i, phone in enumerate(new):
+        row = existing.get(phone.e164)
+        if row is None:
+            row = phone
+        else:
+            row.whatsapp, row.label, row.flag = phone.whatsapp, phone.label, phone.flag
+        row.position = i
+        kept.append(row)
+    registrant.phones = kept
+
+
+def _merge_documents(registrant: Registrant, new: list[IdentityDocument]) -> None:
+    existing = {(d.doc_type, d.number): d for d in registrant.documents}
+    kept = []
+    for i, doc in enumerate(new):
+        row = existing.get((doc.doc_type, doc.number))
+        if row is None:
+            row = doc
+        else:
+            row.issuing_country, row.expires_on = doc.issuing_country, doc.expires_on
+        row.position = i
+        kept.append(row)
+    registrant.documents = kept
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    registrant_id: uuid.UUID,
+    if_match: str | None,
+    data: RegistrantUpdate,
+    document_patterns: Mapping[str, str] | None = None,
+) -> Registrant:
+    """Apply a partial update checked against ``If-Match``; audited ``registrant.update`` with a
+    before/after diff (residence_status masked).
+
+    Raises ``NotFound``, ``PreconditionRequired`` (428), ``PreconditionFailed`` (412, also when a
+    concurrent update won), ``RestrictedField`` (403) and ``ValidationFailed`` (422).
+    """
+    registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
+    require_if_match(if_match, registrant.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "residence_status" in changes and not actor.reads_sensitive:
+        raise RestrictedField(
+            "Only a supervisor or an administrator may write residence_status.",
+            detail_fr="Seul un superviseur ou un administrateur peut saisir residence_status.",
+        )
+    for required in ("given_names", "family_name", "sex"):
+        if required in changes and changes[required] is None:
+            raise _invalid([required], "may not be null", "null_not_allowed")
+    desk = await session.get(Desk, registrant.desk_id)
+    assert desk is not None
+    before = _snapshot(registrant)
+    for name in ("origin_region", "origin_departement", "host_region"):
+        if name in changes and changes[name] is None:
+            setattr(registrant, f"{name}_code", None)
+    areas = await _areas(session, desk=desk, fields=changes)
+    for name, value in areas.items():
+        setattr(registrant, name, value)
+    for name in _PLAIN:
+        if name in changes:
+            setattr(registrant, name, changes[name])
+    if data.phones is not None and "phones" in changes:
+        _merge_phones(registrant, _phones(data.phones, desk.country))
+    if data.documents is not None and "documents" in changes:
+        _merge_documents(registrant, _documents(data.documents, document_patterns))
+    _set_keys(registrant)
+    registrant.updated_at = utcnow()  # always bump the version, even when only children changed
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise PreconditionFailed(
+            "The record changed while you were updating it; read it again.",
+            detail_fr="L'enregistrement a changé pendant votre modification ; relisez-le.",
+        ) from exc
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.update",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+        details={"changes": audit.diff(before, _snapshot(registrant), sensitive=SENSITIVE)},
+    )
+    return registrant
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    filters: repository.SearchFilters,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Registrant], str | None]:
+    """A page of the registrants the actor may see, newest first, matching ``filters``.
+
+    ``q`` matches names (accent/case-insensitive, spelling variants and phonetic keys), phones
+    written any way, document numbers and registration numbers. ``filters.desk_ids`` narrows to
+    those desks (intersected with the actor's). Raises ``BadRequest`` for an invalid cursor.
+    """
+    wanted = set(filters.desk_ids) if filters.desk_ids is not None else None
+    if actor.desk_ids is not None:
+        wanted = set(actor.desk_ids) if wanted is None else wanted & actor.desk_ids
+    visible = list(wanted) if wanted is not None else None
+    regions_stmt = select(Desk.country).distinct()
+    if visible is not None:
+        regions_stmt = regions_stmt.where(Desk.id.in_(visible))
+    regions = sorted((await session.execute(regions_stmt)).scalars().all()) or ["SN"]
+    scoped = repository.SearchFilters(
+        q=filters.q,
+        desk_ids=visible,
+        sex=filters.sex,
+        status_category=filters.status_category,
+        created_from=filters.created_from,
+        created_to=filters.created_to,
+    )
+    stmt = repository.search_query(scoped, regions=regions)
+    return await paginate(
+        session, stmt, keys=[Registrant.created_at, Registrant.id], cursor=cursor, limit=limit, descending=True
+    )
+
+
+async def add_consent(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, data: ConsentIn) -> Consent:
+    """Record a consent decision for one purpose (audited ``registrant.consent_add``)."""
+    registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
+    consent = _consent(data, actor)
+    consent.registrant_id = registrant.id
+    session.add(consent)
+    registrant.updated_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.consent_add",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+        details={"consent_id": consent.id, "purpose": consent.purpose, "granted": consent.granted},
+    )
+    return consent
+
+
+async def withdraw_consent(
+    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, consent_id: int
+) -> Consent:
+    """Withdraw a consent (audited ``registrant.consent_withdraw``); the record is kept.
+
+    Raises ``NotFound`` and ``ConsentAlreadyWithdrawn`` (409).
+    """
+    registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
+    consent = next((c for c in registrant.consents if c.id == consent_id), None)
+    if consent is None:
+        raise NotFound("No such consent.", detail_fr="Consentement introuvable.")
+    if consent.withdrawn_at is not None:
+        raise ConsentAlreadyWithdrawn(
+            "This consent was already withdrawn.", detail_fr="Ce consentement a déjà été retiré."
+        )
+    consent.withdrawn_at = utcnow()
+    registrant.updated_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.consent_withdraw",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+        details={"consent_id": consent.id, "purpose": consent.purpose},
+    )
+    return consent
+
+
+def etag(registrant: Registrant) -> str:
+    """The ETag of the registrant's current version."""
+    return etag_of(registrant.version)
