@@ -176,6 +176,8 @@ def import_register(
             filename=file.name,
             dry_run=dry_run,
             max_bytes=settings.import_max_bytes,
+            document_patterns=settings.document_number_patterns,
+            registration_prefixes=settings.registration_prefixes,
         )
 
     try:

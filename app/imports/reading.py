@@ -11,6 +11,7 @@ the standard ``csv`` module in strict mode, openpyxl read-only mode
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -33,6 +34,7 @@ from app.imports.errors import (
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 DELIMITERS = (";", ",", "\t", "|")
+WESTERN_ENCODINGS = ("cp1252", "iso8859_15", "latin_1", "mac_roman")
 
 # Header (folded: no accents, lower case, punctuation as spaces) → field of the import.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -129,14 +131,30 @@ def decode_text(content: bytes) -> tuple[str, str]:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(content).best()
-    if best is None or b"\x00" in content and not best.encoding.startswith("utf_16"):
+    matches = from_bytes(content)
+    best = matches.best()
+    if best is None or (b"\x00" in content and not best.encoding.startswith("utf_16")):
         raise _unreadable("it is not text in any encoding we recognise (binary content?)")
-    text = str(best)
+    encoding, text = best.encoding, str(best)
+    # On a short file several single-byte code pages fit equally well (charset-normalizer may rank
+    # ISO 8859-14 first); a French-locale spreadsheet export is Windows-1252, so among the
+    # encodings that fit, the first-ranked match that a usual Western code page explains wins.
+    preferred = next(
+        (
+            name
+            for match in matches
+            for name in WESTERN_ENCODINGS
+            if name in match.could_be_from_charset or name == match.encoding
+        ),
+        None,
+    )
+    if preferred and preferred != encoding:
+        with contextlib.suppress(UnicodeDecodeError):
+            encoding, text = preferred, content.decode(preferred)
     controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\r\n\t")
     if controls > max(2, len(text) // 1000):
-        raise _unreadable(f"it decodes as {best.encoding} but holds {controls} control characters")
-    return text, best.encoding
+        raise _unreadable(f"it decodes as {encoding} but holds {controls} control characters")
+    return text, encoding
 
 
 def _unreadable(why: str) -> UnreadableRegister:
@@ -229,11 +247,8 @@ def _table_from_records(
         file_format=file_format, encoding=encoding, delimiter=delimiter, columns=columns, ignored_columns=ignored
     )
     for line, cells in records[1:]:
-        problem = None
-        if len(cells) < width:
-            problem = f"{len(cells)} cells where the header has {width}"
-        elif len(cells) > width and any(c.strip() for c in cells[width:]):
-            problem = f"{len(cells)} cells where the header has {width}"
+        extra = any(c.strip() for c in cells[width:])
+        problem = f"{len(cells)} cells where the header has {width}" if len(cells) < width or extra else None
         values = {name: (cells[i] if i < len(cells) else "") for i, name in by_index.items()}
         table.rows.append(SourceRow(line=line, cells=values, problem=problem))
     if not table.rows:

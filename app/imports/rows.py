@@ -12,7 +12,8 @@ What rejects a row and what only drops a field (with a warning) is decided per c
 | Email | none | dropped + warning |
 | N° passeport / N° CNI | none | dropped + warning |
 | Statut | none | dropped + warning (text kept in the notes) |
-| Date d'arrivée au Maroc | none | dropped + warning (text kept in the notes): unreadable, partial, after the registration date or before the birth |
+| Date d'arrivée au Maroc | none | dropped + warning, text kept in the notes (unreadable, partial, after |
+|   |   | the registration date, before the birth) |
 | Demande, Observations | — | kept verbatim in the registrant's notes |
 
 A row whose number of cells differs from the header's is rejected (malformed row). The raw
@@ -24,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +72,12 @@ def row_fingerprint(raw: dict[str, str]) -> str:
 
 
 def prepare_row(
-    row: SourceRow, *, desk_country: str, filename: str | None, today: dt.date | None = None
+    row: SourceRow,
+    *,
+    desk_country: str,
+    filename: str | None,
+    document_patterns: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
 ) -> PreparedRow:
     """Map one :class:`SourceRow` to a :class:`PreparedRow` (see the module doc for the rules)."""
     today = today or dt.datetime.now(dt.UTC).date()
@@ -128,7 +135,7 @@ def prepare_row(
         data[name] = clean(get(name)) or None
 
     data["phones"] = _phones(prepared, get("phones"), desk_country, notes)
-    data["documents"] = _documents(prepared, raw)
+    data["documents"] = _documents(prepared, raw, document_patterns)
 
     email = clean(get("email"))
     if email:
@@ -187,14 +194,14 @@ def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str
     return phones[:10]
 
 
-def _documents(prepared: PreparedRow, raw: dict[str, str]) -> list[dict[str, Any]]:
+def _documents(prepared: PreparedRow, raw: dict[str, str], patterns: Mapping[str, str] | None) -> list[dict[str, Any]]:
     documents: list[dict[str, Any]] = []
     for column, doc_type in DOC_COLUMNS:
         value = clean(raw.get(column, ""))
         if not value:
             continue
         try:
-            number = validate_document_number(doc_type, normalise_document_number(value))
+            number = validate_document_number(doc_type, normalise_document_number(value), patterns=patterns)
         except ValueError as exc:
             prepared.warn(column, f"document number {value!r} dropped: {exc}")
             continue

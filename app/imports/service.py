@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,11 +34,10 @@ from app.desks import service as desks
 from app.desks.models import Desk
 from app.imports.errors import ImportBatchNotFound, RegisterTooLarge
 from app.imports.models import ImportBatch, ImportRow
-from app.imports.reading import RegisterTable, read_register
+from app.imports.reading import read_register
 from app.imports.rows import PreparedRow, prepare_row
 from app.imports.schemas import ImportReport, RowCandidate, RowReport, RowWarning, counts_of
 from app.registrants import service as registrants
-from app.registrants.models import Registrant
 from app.registrants.schemas import RegistrantCreate
 
 # Fields the registry may refuse that only cost the row that field (dropped with a warning).
@@ -58,6 +57,8 @@ async def run_import(
     filename: str | None,
     dry_run: bool,
     max_bytes: int,
+    document_patterns: Mapping[str, str] | None = None,
+    registration_prefixes: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Import the register ``content`` (the file's bytes) into the desk ``desk_code``.
 
@@ -85,7 +86,10 @@ async def run_import(
             )
         ).scalars()
     )
-    prepared = [prepare_row(row, desk_country=desk.country, filename=filename) for row in table.rows]
+    prepared = [
+        prepare_row(row, desk_country=desk.country, filename=filename, document_patterns=document_patterns)
+        for row in table.rows
+    ]
     earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
 
     savepoint = await session.begin_nested()
@@ -106,7 +110,14 @@ async def run_import(
         )
         session.add(batch)
         await session.flush()
-        run = _Run(session=session, actor=actor, desk=desk, batch=batch, earlier=earlier)
+        run = _Run(
+            session=session,
+            actor=actor,
+            desk=desk,
+            batch=batch,
+            earlier=earlier,
+            create_options={"document_patterns": document_patterns, "registration_prefixes": registration_prefixes},
+        )
         for row in prepared:
             await run.process(row)
         counts = counts_of(run.reports)
@@ -129,9 +140,7 @@ async def run_import(
                     "counts": counts.model_dump(),
                 },
             )
-        report = _report(
-            batch, desk=desk, table=table, rows=run.reports, previous=previous, dry_run=dry_run, sha256=sha256
-        )
+        report = _report(batch, desk=desk, rows=run.reports, previous=previous, dry_run=dry_run, sha256=sha256)
         if dry_run:
             await savepoint.rollback()
         else:
@@ -173,8 +182,10 @@ class _Run:
         desk: Desk,
         batch: ImportBatch,
         earlier: dict[str, tuple[str, uuid.UUID | None]],
+        create_options: dict[str, Any],
     ) -> None:
         self.session, self.actor, self.desk, self.batch, self.earlier = session, actor, desk, batch, earlier
+        self.create_options = create_options
         self.reports: list[RowReport] = []
         self.stored: list[ImportRow] = []
         self.first_line: dict[str, int] = {}  # fingerprint → first line of this file
@@ -256,6 +267,7 @@ class _Run:
                         confirm_duplicates=False,
                         source="import",
                         source_ref=f"import:{self.batch.id}:line {row.line}",
+                        **self.create_options,
                     )
             except ValidationFailed as exc:
                 errors = exc.extra.get("errors") or []
@@ -308,7 +320,6 @@ def _report(
     batch: ImportBatch,
     *,
     desk: Desk,
-    table: RegisterTable | None,
     rows: list[RowReport],
     previous: list[uuid.UUID],
     dry_run: bool,
@@ -380,7 +391,7 @@ async def get_report(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID
         entity_id=batch.id,
         desk_id=batch.desk_id,
     )
-    return _report(batch, desk=desk, table=None, rows=rows, previous=previous, dry_run=False, sha256=batch.file_sha256)
+    return _report(batch, desk=desk, rows=rows, previous=previous, dry_run=False, sha256=batch.file_sha256)
 
 
 def _display_name(row: ImportRow) -> str:
@@ -389,6 +400,3 @@ def _display_name(row: ImportRow) -> str:
 
     given, family = row.raw.get("given_names", ""), row.raw.get("family_name", "")
     return clean(f"{readable_name(given)} {readable_name(family)}")
-
-
-__all__ = ["Registrant", "get_report", "run_import"]

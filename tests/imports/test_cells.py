@@ -188,5 +188,5 @@ def test_formula_looking_cells_are_detected(raw: str, formula: bool) -> None:
 
 
 def test_formula_cells_are_neutralised_for_export() -> None:
-    assert neutralise_for_spreadsheet('=HYPERLINK("x")') == "'=HYPERLINK(\"x\")"
+    assert neutralise_for_spreadsheet('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert neutralise_for_spreadsheet("Urgent") == "Urgent"
