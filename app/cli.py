@@ -191,13 +191,11 @@ def import_register(
     from app.imports.schemas import ImportReport
 
     assert isinstance(result, ImportReport)
+    if report is not None and str(report) != "-":
+        report.write_text(result.model_dump_json(indent=2), encoding="utf-8")
     _print_import_report(result)
-    if report is not None:
-        text = result.model_dump_json(indent=2)
-        if str(report) == "-":
-            typer.echo(text)
-        else:
-            report.write_text(text, encoding="utf-8")
+    if report is not None and str(report) == "-":
+        typer.echo(result.model_dump_json(indent=2))
 
 
 class _CliRefusal(Exception):

@@ -33,12 +33,14 @@ from app.core.errors import Problem, ValidationFailed
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.imports.errors import ImportBatchNotFound, RegisterTooLarge
+from app.imports.matching import BatchMatcher, person_keys
 from app.imports.models import ImportBatch, ImportRow
 from app.imports.reading import read_register
 from app.imports.rows import PreparedRow, prepare_row
 from app.imports.schemas import ImportReport, RowCandidate, RowReport, RowWarning, counts_of
 from app.registrants import service as registrants
-from app.registrants.schemas import RegistrantCreate
+from app.registrants.matching import PersonKeys
+from app.registrants.schemas import DuplicateCandidate, RegistrantCreate
 
 # Fields the registry may refuse that only cost the row that field (dropped with a warning).
 DROPPABLE = frozenset(
@@ -91,6 +93,10 @@ async def run_import(
         for row in table.rows
     ]
     earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
+    matcher = BatchMatcher(desk_ids=actor.desk_ids)
+    await matcher.preload(
+        session, [keys for p in prepared if p.fingerprint not in earlier and (keys := _keys_of(p)) is not None]
+    )
 
     savepoint = await session.begin_nested()
     try:
@@ -116,6 +122,7 @@ async def run_import(
             desk=desk,
             batch=batch,
             earlier=earlier,
+            matcher=matcher,
             create_options={"document_patterns": document_patterns, "registration_prefixes": registration_prefixes},
         )
         for row in prepared:
@@ -182,9 +189,11 @@ class _Run:
         desk: Desk,
         batch: ImportBatch,
         earlier: dict[str, tuple[str, uuid.UUID | None]],
+        matcher: BatchMatcher,
         create_options: dict[str, Any],
     ) -> None:
         self.session, self.actor, self.desk, self.batch, self.earlier = session, actor, desk, batch, earlier
+        self.matcher = matcher
         self.create_options = create_options
         self.reports: list[RowReport] = []
         self.stored: list[ImportRow] = []
@@ -257,6 +266,9 @@ class _Run:
                 if field in DROPPABLE and _drop(row, field, exc.errors()[0]["msg"]):
                     continue
                 return "rejected", None, [], f"{field or 'row'}: {exc.errors()[0]['msg']}"
+            found = self.matcher.candidates(_body_keys(body))
+            if found:
+                return "flagged", None, self._candidates(found), None
             try:
                 async with self.session.begin_nested():
                     outcome = await registrants.create(
@@ -267,6 +279,7 @@ class _Run:
                         confirm_duplicates=False,
                         source="import",
                         source_ref=f"import:{self.batch.id}:line {row.line}",
+                        known_candidates=[],
                         **self.create_options,
                     )
             except ValidationFailed as exc:
@@ -278,20 +291,44 @@ class _Run:
                 return "rejected", None, [], f"{field or 'row'}: {message}"
             except Problem as exc:
                 return "rejected", None, [], exc.detail_en or exc.title_en
-            if outcome.registrant is not None:
-                return "imported", outcome.registrant.id, [], None
-            candidates = [
-                RowCandidate(
-                    registrant_id=c.id,
-                    registration_number=c.registration_number,
-                    line=self.line_of.get(c.id),
-                    score=round(c.score, 3),
-                    reasons=c.reasons,
-                )
-                for c in outcome.candidates
-            ]
-            return "flagged", None, candidates, None
+            if outcome.registrant is None:  # the registry found candidates the batch lookup did not
+                return "flagged", None, self._candidates(outcome.candidates), None
+            self.matcher.add_registrant(outcome.registrant)
+            return "imported", outcome.registrant.id, [], None
         return "rejected", None, [], "too many invalid fields"
+
+    def _candidates(self, found: Sequence[DuplicateCandidate]) -> list[RowCandidate]:
+        return [
+            RowCandidate(
+                registrant_id=c.id,
+                registration_number=c.registration_number,
+                line=self.line_of.get(c.id),
+                score=round(c.score, 3),
+                reasons=c.reasons,
+            )
+            for c in found
+        ]
+
+
+def _keys_of(row: PreparedRow) -> PersonKeys | None:
+    """Matching keys of a prepared row (None when rejected or when the registry would refuse it)."""
+    if row.data is None:
+        return None
+    try:
+        return _body_keys(RegistrantCreate.model_validate(_without_empty(row.data)))
+    except ValidationError:
+        return None
+
+
+def _body_keys(body: RegistrantCreate) -> PersonKeys:
+    return person_keys(
+        given_names=body.given_names,
+        family_name=body.family_name,
+        date_of_birth=body.date_of_birth,
+        sex=body.sex,
+        phones=[p.number for p in body.phones],
+        documents=[d.number for d in body.documents],
+    )
 
 
 def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
