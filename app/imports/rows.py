@@ -40,6 +40,7 @@ from app.registrants.normalize import (
 )
 
 NOTES_MAX = 2000
+NOTES_SEPARATOR = " | "
 DOC_COLUMNS = (("passport_number", "passport"), ("cni_number", "cni_ecowas"))
 DOC_ISSUING_COUNTRY = "SN"  # a Senegalese desk register: passports and CNI are Senegalese
 
@@ -163,7 +164,7 @@ def prepare_row(
         text = clean(get(name))
         if text:
             notes.append(f"{label} : {text}")
-    note_text = "\n".join(notes)
+    note_text = NOTES_SEPARATOR.join(notes)  # the registry keeps notes on one line
     if len(note_text) > NOTES_MAX:
         prepared.warn("notes", f"notes cut to {NOTES_MAX} characters (the full text is in the batch's raw cells)")
         note_text = note_text[: NOTES_MAX - 1] + "…"

@@ -378,8 +378,18 @@ def _report(
         counts=counts_of(rows),
         duration_ms=batch.duration_ms,
         created_at=None if dry_run else batch.created_at,
-        rows=[r if not dry_run else r.model_copy(update={"registrant_id": None}) for r in rows],
+        rows=[_without_ids(r) for r in rows] if dry_run else rows,
     )
+
+
+def _without_ids(row: RowReport) -> RowReport:
+    """A dry run's row: no registrant id, no number for candidates that only this run created."""
+    candidates = [
+        c.model_copy(update={"registrant_id": None, "registration_number": None}) if c.line is not None else c
+        for c in row.candidates
+    ]
+    registrant_id = None if row.outcome == "imported" else row.registrant_id
+    return row.model_copy(update={"registrant_id": registrant_id, "candidates": candidates})
 
 
 async def get_report(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID) -> ImportReport:

@@ -42,9 +42,9 @@ def test_a_complete_row_maps_every_column() -> None:
         "email": "adama.kane@example.org",
         "status_category": "student",
         "arrival_date": "2004-04-22",
-        "notes": "Import du registre « r.csv » : N° 3, ligne 2.\n"
-        "Date d'enregistrement : 2019-06-02\n"
-        "Demande : Stage au Sénégal\n"
+        "notes": "Import du registre « r.csv » : N° 3, ligne 2. | "
+        "Date d'enregistrement : 2019-06-02 | "
+        "Demande : Stage au Sénégal | "
         "Observations : Revenir avec copie du passeport",
     }
 
