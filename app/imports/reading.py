@@ -260,7 +260,7 @@ def _table_from_records(
 
 
 def _read_xlsx(content: bytes) -> RegisterTable:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)

@@ -83,7 +83,10 @@ def prepare_row(
     """Map one :class:`SourceRow` to a :class:`PreparedRow` (see the module doc for the rules)."""
     today = today or dt.datetime.now(dt.UTC).date()
     raw = dict(row.cells)
-    get = lambda name: raw.get(name, "")  # noqa: E731
+
+    def get(name: str) -> str:
+        return raw.get(name, "")
+
     number = clean(get("source_number")) or None
     given, family = cells.readable_name(get("given_names")), cells.readable_name(get("family_name"))
     prepared = PreparedRow(

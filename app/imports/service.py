@@ -229,7 +229,7 @@ class _Run:
             RowReport(
                 line=row.line,
                 number=row.number,
-                outcome=outcome,  # type: ignore[arg-type]
+                outcome=outcome,
                 name=row.name,
                 registrant_id=registrant_id,
                 reason=reason,
@@ -369,7 +369,7 @@ def _report(
         filename=batch.filename,
         file_sha256=sha256,
         file_size=batch.file_size,
-        file_format=batch.file_format,  # type: ignore[arg-type]
+        file_format=batch.file_format,
         encoding=batch.encoding,
         delimiter=batch.delimiter,
         columns=dict(batch.columns),
@@ -421,7 +421,7 @@ async def get_report(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID
         RowReport(
             line=r.line,
             number=r.source_number,
-            outcome=r.outcome,  # type: ignore[arg-type]
+            outcome=r.outcome,
             name=_display_name(r),
             registrant_id=r.registrant_id,
             reason=r.reason,
