@@ -78,6 +78,9 @@ async def run_import(
     table = read_register(content, filename=filename)
     desk = await desks.get_by_code(session, code=desk_code)
     await desks.get(session, actor=actor, desk_id=desk.id)  # NotFound outside the actor's desks
+    # One import at a time per desk: a second run of the same file waits, then sees the first's
+    # rows as already imported (PostgreSQL row lock; SQLite transactions are already serialised).
+    await session.execute(select(Desk.id).where(Desk.id == desk.id).with_for_update())
     sha256 = hashlib.sha256(content).hexdigest()
     previous = list(
         (

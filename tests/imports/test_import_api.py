@@ -254,3 +254,13 @@ async def test_settings_limit_applies(upload, settings: Settings, count_rows) ->
     response = await upload(register_head(HEAD_200))
     assert (response.status_code, response.json()["type"]) == (413, "/problems/import-file-too-large")
     assert await count_rows() == before
+
+
+async def test_two_concurrent_imports_of_one_file_create_each_person_once(upload, count_rows) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    first, second = await asyncio.gather(upload(register_head(41)), upload(register_head(41)))
+    reports = sorted([first.json(), second.json()], key=lambda r: r["counts"]["imported"])
+    assert [r["counts"]["imported"] for r in reports] == [0, 35]
+    assert (reports[0]["counts"]["already_imported"], reports[0]["counts"]["already_flagged"]) == (35, 5)
+    assert (await count_rows())["registrants"] == 35
