@@ -59,6 +59,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 REQUIRED_FIELDS = ("given_names", "family_name")
+HEADER_SEARCH_LINES = 10
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
@@ -164,9 +165,14 @@ def _unreadable(why: str) -> UnreadableRegister:
     )
 
 
-def sniff_delimiter(header_line: str) -> str:
-    """The delimiter that splits the header line most (``;`` for French-locale exports)."""
-    counts = {d: header_line.count(d) for d in DELIMITERS}
+def sniff_delimiter(head: str) -> str:
+    """The delimiter that splits one of the first lines most (``;`` for French-locale exports).
+
+    Counting on the first lines (a title line may come before the header) is steadier than
+    ``csv.Sniffer`` on registers whose cells hold commas and slashes.
+    """
+    lines = [line for line in head.splitlines()[:HEADER_SEARCH_LINES] if line.strip()]
+    counts = {d: max((line.count(d) for line in lines), default=0) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ";"
 
@@ -207,8 +213,7 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], lis
 
 
 def _read_delimited(text: str, encoding: str) -> RegisterTable:
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = sniff_delimiter(first_line)
+    delimiter = sniff_delimiter(text.lstrip("\ufeff")[:20_000])
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
     try:
@@ -240,13 +245,13 @@ def _table_from_records(
     records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
     if not records:
         raise EmptyRegister("The file holds no header line.", detail_fr="Le fichier ne contient aucun en-tête.")
-    header_line, headers = records[0]
-    by_index, columns, ignored = map_headers(headers)
+    position, (by_index, columns, ignored) = _find_header(records)
+    header_line, headers = records[position]
     width = len(headers)
     table = RegisterTable(
         file_format=file_format, encoding=encoding, delimiter=delimiter, columns=columns, ignored_columns=ignored
     )
-    for line, cells in records[1:]:
+    for line, cells in records[position + 1 :]:
         extra = any(c.strip() for c in cells[width:])
         problem = f"{len(cells)} cells where the header has {width}" if len(cells) < width or extra else None
         values = {name: (cells[i] if i < len(cells) else "") for i, name in by_index.items()}
@@ -257,6 +262,25 @@ def _table_from_records(
             detail_fr=f"Le fichier contient une ligne d'en-tête (ligne {header_line}) et aucune donnée.",
         )
     return table
+
+
+def _find_header(
+    records: list[tuple[int, list[str]]],
+) -> tuple[int, tuple[dict[int, str], dict[str, str], list[str]]]:
+    """The index of the header record and its mapping.
+
+    The header is the first line naming the register's columns: spreadsheets often carry a title
+    line above it (searched within the first ``HEADER_SEARCH_LINES`` non-blank lines). Raises the
+    ``UnrecognisedHeaders`` of the first line when none qualifies.
+    """
+    first_error: UnrecognisedHeaders | None = None
+    for position, (_line, headers) in enumerate(records[:HEADER_SEARCH_LINES]):
+        try:
+            return position, map_headers(headers)
+        except UnrecognisedHeaders as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    raise first_error
 
 
 def _read_xlsx(content: bytes) -> RegisterTable:

@@ -169,3 +169,17 @@ def test_short_windows_1252_file_is_not_mistaken_for_another_code_page() -> None
     assert table.encoding == "cp1252"
     assert table.columns["source_number"] == "N°"
     assert table.rows[0].cells["host_city"] == "Tétouan"
+
+
+def test_title_lines_above_the_header_are_skipped() -> None:
+    title = "Registre des Sénégalais - Casablanca 2019-2021\r\n\r\n"
+    content = (title + HEADER + "\r\n" + ROW + "\r\n").encode("cp1252")
+    table = read_register(content)
+    assert (table.delimiter, len(table.columns)) == (";", 18)
+    assert [(r.line, r.cells["family_name"]) for r in table.rows] == [(4, "Dieng")]
+
+
+def test_xlsx_title_row_above_the_header_is_skipped() -> None:
+    content = xlsx_file([["Registre 2019-2021"], [], ["Prénom(s)", "Nom"], ["Awa", "DIOP"]])
+    table = read_register(content, filename="r.xlsx")
+    assert [(r.line, r.cells["family_name"]) for r in table.rows] == [(4, "DIOP")]
