@@ -11,10 +11,11 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.registrants import matching
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
@@ -26,14 +27,18 @@ _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 _DOC_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\s\-./]{3,63}$")
 
 
-def with_children(stmt: Select[tuple[Registrant]]) -> Select[tuple[Registrant]]:
-    """``stmt`` loading phones, documents and consents eagerly (relationships are ``lazy="raise"``)."""
+def with_children(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` loading phones, documents and consents eagerly (relationships are ``lazy="raise"``).
+
+    Phones and documents (at most 10 each) are joined into the same query, consents (which grow
+    over time) come in a second one: two round trips per registrant instead of four.
+    """
     return stmt.options(
-        selectinload(Registrant.phones), selectinload(Registrant.documents), selectinload(Registrant.consents)
+        joinedload(Registrant.phones), joinedload(Registrant.documents), selectinload(Registrant.consents)
     )
 
 
-def _scoped(stmt: Select[tuple[Registrant]], desk_ids: Iterable[uuid.UUID] | None) -> Select[tuple[Registrant]]:
+def _scoped(stmt: Select[Any], desk_ids: Iterable[uuid.UUID] | None) -> Select[Any]:
     if desk_ids is None:
         return stmt
     return stmt.where(Registrant.desk_id.in_(list(desk_ids)))
@@ -151,7 +156,7 @@ def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
     return or_(*options)
 
 
-def search_query(filters: SearchFilters, *, regions: Sequence[str]) -> Select[tuple[Registrant]]:
+def search_query(filters: SearchFilters, *, regions: Sequence[str]) -> Select[Any]:
     """The filtered select (unordered: the caller paginates by ``(created_at, id)``).
 
     ``regions`` are the countries used to read a phone written without country code.

@@ -9,7 +9,7 @@ if this is really someone new, sends the same request again with ``?confirm_dupl
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import AwareDatetime
@@ -37,7 +37,7 @@ from app.registrants.schemas import (
 router = APIRouter(prefix="/api/v1/registrants", tags=["registrants"])
 
 WriterActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
-_PROBLEM = {"content": {"application/problem+json": {}}}
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _out(registrant: Registrant, actor: Actor) -> RegistrantOut:

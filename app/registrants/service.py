@@ -18,7 +18,6 @@ import uuid
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,33 +26,23 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.core.errors import NotFound, PreconditionFailed, ValidationFailed
+from app.core.errors import NotFound, PreconditionFailed
 from app.core.http import etag_of, require_if_match
 from app.core.numbering import next_number
 from app.core.pagination import paginate
-from app.core.text import fold
 from app.desks.models import Desk
-from app.reference.models import AdminArea
-from app.reference.service import find_area, list_areas
-from app.registrants import matching, repository
-from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, RestrictedField
-from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
-from app.registrants.normalize import name_keys, parse_phone, validate_document_number
+from app.registrants import matching, prepare, repository
+from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired
+from app.registrants.models import Consent, Registrant
+from app.registrants.normalize import validate_document_number
 from app.registrants.schemas import (
     ConsentIn,
-    DocumentIn,
     DuplicateCandidate,
-    PhoneIn,
     RegistrantCreate,
     RegistrantUpdate,
 )
 
 SENSITIVE = frozenset({"residence_status"})
-_PLAIN = (
-    "given_names", "family_name", "name_arabic", "sex", "date_of_birth", "place_of_birth", "nationality",
-    "host_city", "email", "languages", "status_category", "occupation", "arrival_date", "residence_status", "notes",
-)  # fmt: skip
-_AUDITED = (*_PLAIN, "origin_region_code", "origin_departement_code", "host_region_code", "phones", "documents")
 
 
 @dataclass
@@ -62,122 +51,6 @@ class CreateOutcome:
 
     registrant: Registrant | None
     candidates: list[DuplicateCandidate]
-
-
-def _invalid(loc: list[str | int], msg: str, kind: str) -> ValidationFailed:
-    return ValidationFailed(
-        "One or more fields are invalid; see `errors`.",
-        detail_fr="Un ou plusieurs champs sont invalides ; voir `errors`.",
-        errors=[{"loc": ["body", *map(str, loc)], "msg": msg, "type": kind}],
-    )
-
-
-def _check_restricted(actor: Actor, fields: Mapping[str, Any]) -> None:
-    if fields.get("residence_status") is not None and not actor.reads_sensitive:
-        raise RestrictedField(
-            "Only a supervisor or an administrator may write residence_status.",
-            detail_fr="Seul un superviseur ou un administrateur peut saisir residence_status.",
-        )
-
-
-def _phones(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
-    out: dict[str, RegistrantPhone] = {}
-    for i, item in enumerate(items):
-        try:
-            parsed = parse_phone(item.number, default_region=region)
-        except ValueError as exc:
-            raise _invalid(["phones", i, "number"], str(exc), "phone_invalid") from exc
-        if parsed.e164 not in out:
-            out[parsed.e164] = RegistrantPhone(
-                e164=parsed.e164, whatsapp=item.whatsapp, label=item.label, flag=parsed.flag, position=len(out)
-            )
-    return list(out.values())
-
-
-def _documents(items: Sequence[DocumentIn], patterns: Mapping[str, str] | None) -> list[IdentityDocument]:
-    out: dict[tuple[str, str], IdentityDocument] = {}
-    for i, item in enumerate(items):
-        try:
-            number = validate_document_number(item.doc_type, item.number, patterns=patterns)
-        except ValueError as exc:
-            raise _invalid(["documents", i, "number"], str(exc), "document_number_invalid") from exc
-        out.setdefault(
-            (item.doc_type, number),
-            IdentityDocument(
-                doc_type=item.doc_type,
-                number=number,
-                issuing_country=item.issuing_country,
-                expires_on=item.expires_on,
-                position=len(out),
-            ),
-        )
-    return list(out.values())
-
-
-async def _find_area(session: AsyncSession, *, country: str, level: str, text: str) -> AdminArea | None:
-    """``find_area``, then a match ignoring spaces and apostrophes (``Mbour`` finds ``M'bour``)."""
-    area = await find_area(session, country=country, level=level, text=text)
-    if area is not None:
-        return area
-    squeezed = fold(text).replace(" ", "")
-    for candidate in await list_areas(session, country=country, level=level):
-        if candidate.search_key.replace(" ", "") == squeezed:
-            return candidate
-    return None
-
-
-async def _areas(session: AsyncSession, *, desk: Desk, fields: Mapping[str, Any]) -> dict[str, str | None]:
-    """Resolve ``origin_region``/``origin_departement``/``host_region`` (codes or names) to codes."""
-    out: dict[str, str | None] = {}
-    if fields.get("origin_region"):
-        area = await _find_area(session, country="SN", level="region", text=fields["origin_region"])
-        if area is None:
-            raise _invalid(["origin_region"], "not a region of Senegal", "area_unknown")
-        out["origin_region_code"] = area.code
-    if fields.get("origin_departement"):
-        area = await _find_area(session, country="SN", level="departement", text=fields["origin_departement"])
-        if area is None:
-            raise _invalid(["origin_departement"], "not a département of Senegal", "area_unknown")
-        region = out.get("origin_region_code")
-        if region and area.parent_code != region:
-            raise _invalid(["origin_departement"], f"not a département of {region}", "area_mismatch")
-        out["origin_departement_code"] = area.code
-        out.setdefault("origin_region_code", area.parent_code)
-    if fields.get("host_region"):
-        area = await _find_area(session, country=desk.country, level="region", text=fields["host_region"])
-        if area is None:
-            raise _invalid(["host_region"], f"not a region of {desk.country}", "area_unknown")
-        out["host_region_code"] = area.code
-    return out
-
-
-def _set_keys(registrant: Registrant) -> None:
-    keys = name_keys(registrant.given_names, registrant.family_name)
-    registrant.given_names_key, registrant.family_name_key = keys.given_names_key, keys.family_name_key
-    registrant.given_names_phonetic = keys.given_names_phonetic
-    registrant.family_name_phonetic = keys.family_name_phonetic
-    registrant.birth_year = int(registrant.date_of_birth[:4]) if registrant.date_of_birth else None
-
-
-def _consent(item: ConsentIn, actor: Actor) -> Consent:
-    return Consent(
-        purpose=item.purpose,
-        granted=item.granted,
-        channel=item.channel,
-        notice_version=item.notice_version,
-        language=item.language,
-        partner_name=item.partner_name,
-        recorded_by=actor.user_id,
-        recorded_at=utcnow(),
-        extra={},
-    )
-
-
-def _snapshot(r: Registrant) -> dict[str, Any]:
-    snap = {f: getattr(r, f) for f in _AUDITED if f not in ("phones", "documents")}
-    snap["phones"] = sorted(p.e164 for p in r.phones)
-    snap["documents"] = sorted(f"{d.doc_type}:{d.number}" for d in r.documents)
-    return snap
 
 
 async def resolve_desk(session: AsyncSession, *, actor: Actor, desk_code: str | None) -> Desk:
@@ -213,7 +86,7 @@ async def find_duplicates(
     and documents in ``data`` that do not parse are ignored here. Never merges anything.
     """
     if isinstance(data, RegistrantCreate):
-        phones = [p.e164 for p in _phones_lenient(data.phones, default_region)]
+        phones = [p.e164 for p in prepare.phones_lenient(data.phones, default_region)]
         docs = []
         for d in data.documents:
             try:
@@ -274,16 +147,6 @@ async def find_duplicates(
     return found[:10]
 
 
-def _phones_lenient(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
-    out = []
-    for item in items:
-        try:
-            out.extend(_phones([item], region))
-        except ValidationFailed:
-            continue
-    return out
-
-
 async def _registration_number(session: AsyncSession, *, desk: Desk, prefixes: Mapping[str, str] | None) -> str:
     prefix = (prefixes or {}).get(desk.code) or desk.code.split("-")[0]
     year = dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).year
@@ -315,10 +178,10 @@ async def create(
     if not actor.can_see_desk(desk.id):
         raise NotFound("No such desk.", detail_fr="Guichet introuvable.")
     fields = data.model_dump(exclude={"phones", "documents", "consents", "desk_code"})
-    _check_restricted(actor, fields)
-    phones = _phones(data.phones, desk.country)
-    documents = _documents(data.documents, document_patterns)
-    areas = await _areas(session, desk=desk, fields=fields)
+    prepare.check_restricted(actor, data.model_fields_set)
+    phones = prepare.phones(data.phones, desk.country)
+    documents = prepare.documents(data.documents, document_patterns)
+    areas = await prepare.areas(session, desk=desk, fields=fields)
     keys = matching.PersonKeys.of(
         given_names=data.given_names,
         family_name=data.family_name,
@@ -343,14 +206,14 @@ async def create(
         created_by=actor.user_id,
         phones=phones,
         documents=documents,
-        consents=[_consent(c, actor) for c in data.consents],
-        **{f: fields[f] for f in _PLAIN},
+        consents=[prepare.consent(c, actor) for c in data.consents],
+        **{f: fields[f] for f in prepare.PLAIN},
         **areas,
     )
-    _set_keys(registrant)
+    prepare.set_keys(registrant)
     session.add(registrant)
     await session.flush()
-    after = _snapshot(registrant)
+    after = prepare.snapshot(registrant)
     await audit.record(
         session,
         actor=actor,
@@ -373,7 +236,7 @@ async def _load(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID
     stmt = repository.with_children(select(Registrant).where(Registrant.id == registrant_id))
     if lock:
         stmt = stmt.with_for_update(of=Registrant)
-    registrant = (await session.execute(stmt)).scalar_one_or_none()
+    registrant: Registrant | None = (await session.execute(stmt)).unique().scalar_one_or_none()
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
     return registrant
@@ -396,34 +259,6 @@ async def get(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) 
     return registrant
 
 
-def _merge_phones(registrant: Registrant, new: list[RegistrantPhone]) -> None:
-    existing = {p.e164: p for p in registrant.phones}
-    kept = []
-    for i, phone in enumerate(new):
-        row = existing.get(phone.e164)
-        if row is None:
-            row = phone
-        else:
-            row.whatsapp, row.label, row.flag = phone.whatsapp, phone.label, phone.flag
-        row.position = i
-        kept.append(row)
-    registrant.phones = kept
-
-
-def _merge_documents(registrant: Registrant, new: list[IdentityDocument]) -> None:
-    existing = {(d.doc_type, d.number): d for d in registrant.documents}
-    kept = []
-    for i, doc in enumerate(new):
-        row = existing.get((doc.doc_type, doc.number))
-        if row is None:
-            row = doc
-        else:
-            row.issuing_country, row.expires_on = doc.issuing_country, doc.expires_on
-        row.position = i
-        kept.append(row)
-    registrant.documents = kept
-
-
 async def update(
     session: AsyncSession,
     *,
@@ -442,31 +277,27 @@ async def update(
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
     require_if_match(if_match, registrant.version)
     changes = data.model_dump(exclude_unset=True)
-    if "residence_status" in changes and not actor.reads_sensitive:
-        raise RestrictedField(
-            "Only a supervisor or an administrator may write residence_status.",
-            detail_fr="Seul un superviseur ou un administrateur peut saisir residence_status.",
-        )
+    prepare.check_restricted(actor, set(changes))
     for required in ("given_names", "family_name", "sex"):
         if required in changes and changes[required] is None:
-            raise _invalid([required], "may not be null", "null_not_allowed")
+            raise prepare.invalid([required], "may not be null", "null_not_allowed")
     desk = await session.get(Desk, registrant.desk_id)
     assert desk is not None
-    before = _snapshot(registrant)
+    before = prepare.snapshot(registrant)
     for name in ("origin_region", "origin_departement", "host_region"):
         if name in changes and changes[name] is None:
             setattr(registrant, f"{name}_code", None)
-    areas = await _areas(session, desk=desk, fields=changes)
+    areas = await prepare.areas(session, desk=desk, fields=changes)
     for name, value in areas.items():
         setattr(registrant, name, value)
-    for name in _PLAIN:
+    for name in prepare.PLAIN:
         if name in changes:
             setattr(registrant, name, changes[name])
     if data.phones is not None and "phones" in changes:
-        _merge_phones(registrant, _phones(data.phones, desk.country))
+        prepare.merge_phones(registrant, prepare.phones(data.phones, desk.country))
     if data.documents is not None and "documents" in changes:
-        _merge_documents(registrant, _documents(data.documents, document_patterns))
-    _set_keys(registrant)
+        prepare.merge_documents(registrant, prepare.documents(data.documents, document_patterns))
+    prepare.set_keys(registrant)
     registrant.updated_at = utcnow()  # always bump the version, even when only children changed
     try:
         await session.flush()
@@ -482,7 +313,7 @@ async def update(
         entity_type="registrant",
         entity_id=registrant.id,
         desk_id=registrant.desk_id,
-        details={"changes": audit.diff(before, _snapshot(registrant), sensitive=SENSITIVE)},
+        details={"changes": audit.diff(before, prepare.snapshot(registrant), sensitive=SENSITIVE)},
     )
     return registrant
 
@@ -526,7 +357,7 @@ async def search(
 async def add_consent(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, data: ConsentIn) -> Consent:
     """Record a consent decision for one purpose (audited ``registrant.consent_add``)."""
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
-    consent = _consent(data, actor)
+    consent = prepare.consent(data, actor)
     consent.registrant_id = registrant.id
     session.add(consent)
     registrant.updated_at = utcnow()

@@ -101,3 +101,9 @@ async def test_auditor_cannot_create(make_staff, create) -> None:
     response = await create(auditor, person(desk_code="CASA-BASE"))
     assert response.status_code == 403
     assert response.json()["type"] == "/problems/forbidden"
+
+
+async def test_agent_sending_null_residence_status_is_also_refused(casa_agent, create) -> None:
+    response = await create(casa_agent, person(residence_status=None))
+    assert response.status_code == 403
+    assert response.json()["type"] == "/problems/restricted-field"

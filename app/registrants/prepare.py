@@ -1,0 +1,195 @@
+"""Turning a request body into rows: phones, documents, areas, search keys, audit snapshots.
+
+Helpers of :mod:`app.registrants.service`; each raises ``ValidationFailed`` (422) with an
+``errors`` list shaped like request-validation errors (``loc``, ``msg``, ``type``) so clients
+handle both the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.errors import ValidationFailed
+from app.core.text import fold
+from app.desks.models import Desk
+from app.reference.models import AdminArea
+from app.reference.service import find_area, list_areas
+from app.registrants.errors import RestrictedField
+from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
+from app.registrants.normalize import name_keys, parse_phone, validate_document_number
+from app.registrants.schemas import ConsentIn, DocumentIn, PhoneIn
+
+PLAIN = (
+    "given_names", "family_name", "name_arabic", "sex", "date_of_birth", "place_of_birth", "nationality",
+    "host_city", "email", "languages", "status_category", "occupation", "arrival_date", "residence_status", "notes",
+)  # fmt: skip
+AUDITED = (*PLAIN, "origin_region_code", "origin_departement_code", "host_region_code", "phones", "documents")
+
+
+def invalid(loc: list[str | int], msg: str, kind: str) -> ValidationFailed:
+    """A 422 ``ValidationFailed`` naming one body field (``loc`` below ``body``)."""
+    return ValidationFailed(
+        "One or more fields are invalid; see `errors`.",
+        detail_fr="Un ou plusieurs champs sont invalides ; voir `errors`.",
+        errors=[{"loc": ["body", *map(str, loc)], "msg": msg, "type": kind}],
+    )
+
+
+def check_restricted(actor: Actor, sent: set[str]) -> None:
+    """Raise ``RestrictedField`` (403) when a role other than supervisor/admin sent residence_status."""
+    if "residence_status" in sent and not actor.reads_sensitive:
+        raise RestrictedField(
+            "Only a supervisor or an administrator may write residence_status.",
+            detail_fr="Seul un superviseur ou un administrateur peut saisir residence_status.",
+        )
+
+
+def phones(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
+    """Phone rows in E.164 (``region`` = the desk country), duplicates dropped; 422 ``phone_invalid``."""
+    out: dict[str, RegistrantPhone] = {}
+    for i, item in enumerate(items):
+        try:
+            parsed = parse_phone(item.number, default_region=region)
+        except ValueError as exc:
+            raise invalid(["phones", i, "number"], str(exc), "phone_invalid") from exc
+        if parsed.e164 not in out:
+            out[parsed.e164] = RegistrantPhone(
+                e164=parsed.e164, whatsapp=item.whatsapp, label=item.label, flag=parsed.flag, position=len(out)
+            )
+    return list(out.values())
+
+
+def documents(items: Sequence[DocumentIn], patterns: Mapping[str, str] | None) -> list[IdentityDocument]:
+    """Document rows with normalised numbers, duplicates dropped; 422 ``document_number_invalid``."""
+    out: dict[tuple[str, str], IdentityDocument] = {}
+    for i, item in enumerate(items):
+        try:
+            number = validate_document_number(item.doc_type, item.number, patterns=patterns)
+        except ValueError as exc:
+            raise invalid(["documents", i, "number"], str(exc), "document_number_invalid") from exc
+        out.setdefault(
+            (item.doc_type, number),
+            IdentityDocument(
+                doc_type=item.doc_type,
+                number=number,
+                issuing_country=item.issuing_country,
+                expires_on=item.expires_on,
+                position=len(out),
+            ),
+        )
+    return list(out.values())
+
+
+async def lookup_area(session: AsyncSession, *, country: str, level: str, text: str) -> AdminArea | None:
+    """``find_area``, then a match ignoring spaces and apostrophes (``Mbour`` finds ``M'bour``)."""
+    area = await find_area(session, country=country, level=level, text=text)
+    if area is not None:
+        return area
+    squeezed = fold(text).replace(" ", "")
+    for candidate in await list_areas(session, country=country, level=level):
+        if candidate.search_key.replace(" ", "") == squeezed:
+            return candidate
+    return None
+
+
+async def areas(session: AsyncSession, *, desk: Desk, fields: Mapping[str, Any]) -> dict[str, str | None]:
+    """Resolve ``origin_region``/``origin_departement``/``host_region`` (codes or names) to codes."""
+    out: dict[str, str | None] = {}
+    if fields.get("origin_region"):
+        area = await lookup_area(session, country="SN", level="region", text=fields["origin_region"])
+        if area is None:
+            raise invalid(["origin_region"], "not a region of Senegal", "area_unknown")
+        out["origin_region_code"] = area.code
+    if fields.get("origin_departement"):
+        area = await lookup_area(session, country="SN", level="departement", text=fields["origin_departement"])
+        if area is None:
+            raise invalid(["origin_departement"], "not a département of Senegal", "area_unknown")
+        region = out.get("origin_region_code")
+        if region and area.parent_code != region:
+            raise invalid(["origin_departement"], f"not a département of {region}", "area_mismatch")
+        out["origin_departement_code"] = area.code
+        out.setdefault("origin_region_code", area.parent_code)
+    if fields.get("host_region"):
+        area = await lookup_area(session, country=desk.country, level="region", text=fields["host_region"])
+        if area is None:
+            raise invalid(["host_region"], f"not a region of {desk.country}", "area_unknown")
+        out["host_region_code"] = area.code
+    return out
+
+
+def set_keys(registrant: Registrant) -> None:
+    """Recompute the folded/phonetic name keys and the birth year from the record's fields."""
+    keys = name_keys(registrant.given_names, registrant.family_name)
+    registrant.given_names_key, registrant.family_name_key = keys.given_names_key, keys.family_name_key
+    registrant.given_names_phonetic = keys.given_names_phonetic
+    registrant.family_name_phonetic = keys.family_name_phonetic
+    registrant.birth_year = int(registrant.date_of_birth[:4]) if registrant.date_of_birth else None
+
+
+def consent(item: ConsentIn, actor: Actor) -> Consent:
+    """A consent row recorded now by ``actor``."""
+    return Consent(
+        purpose=item.purpose,
+        granted=item.granted,
+        channel=item.channel,
+        notice_version=item.notice_version,
+        language=item.language,
+        partner_name=item.partner_name,
+        recorded_by=actor.user_id,
+        recorded_at=utcnow(),
+        extra={},
+    )
+
+
+def snapshot(r: Registrant) -> dict[str, Any]:
+    """The audited fields of ``r`` (phones and documents as sorted lists) for ``audit.diff``."""
+    snap = {f: getattr(r, f) for f in AUDITED if f not in ("phones", "documents")}
+    snap["phones"] = sorted(p.e164 for p in r.phones)
+    snap["documents"] = sorted(f"{d.doc_type}:{d.number}" for d in r.documents)
+    return snap
+
+
+def phones_lenient(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
+    """Like :func:`phones`, silently skipping numbers that do not parse (duplicate search only)."""
+    out = []
+    for item in items:
+        try:
+            out.extend(phones([item], region))
+        except ValidationFailed:
+            continue
+    return out
+
+
+def merge_phones(registrant: Registrant, new: list[RegistrantPhone]) -> None:
+    """Replace the phone list, updating rows kept (same E.164) instead of delete + insert."""
+    existing = {p.e164: p for p in registrant.phones}
+    kept = []
+    for i, phone in enumerate(new):
+        row = existing.get(phone.e164)
+        if row is None:
+            row = phone
+        else:
+            row.whatsapp, row.label, row.flag = phone.whatsapp, phone.label, phone.flag
+        row.position = i
+        kept.append(row)
+    registrant.phones = kept
+
+
+def merge_documents(registrant: Registrant, new: list[IdentityDocument]) -> None:
+    """Replace the document list, updating rows kept (same type and number)."""
+    existing = {(d.doc_type, d.number): d for d in registrant.documents}
+    kept = []
+    for i, doc in enumerate(new):
+        row = existing.get((doc.doc_type, doc.number))
+        if row is None:
+            row = doc
+        else:
+            row.issuing_country, row.expires_on = doc.issuing_country, doc.expires_on
+        row.position = i
+        kept.append(row)
+    registrant.documents = kept

@@ -1,0 +1,107 @@
+"""Bad input on registrants: the exact problem type, and nothing written (rows counted)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.registrants.conftest import URL, person
+
+ZERO = {"registrants": 0, "phones": 0, "documents": 0, "consents": 0, "audit_writes": 0}
+
+
+async def test_malformed_json_is_400_malformed_body(casa_agent, client, count_rows) -> None:
+    response = await client.post(
+        URL,
+        content=b'{"given_names": "Awa", "family_name": ',
+        headers={**casa_agent.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "/problems/malformed-body"
+    assert await count_rows() == ZERO
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "kind"),
+    [
+        (person(phones=[{"number": 771234567}]), ["body", "phones", "0", "number"], "string_type"),
+        (person(nickname="Fafa"), ["body", "nickname"], "extra_forbidden"),
+        (person(phones=[{"number": "0612345678", "carrier": "Orange"}]), ["body", "phones", "0", "carrier"],
+         "extra_forbidden"),
+        (person(date_of_birth="2023-02-30"), ["body", "date_of_birth"], "value_error"),
+        (person(date_of_birth="1994-13"), ["body", "date_of_birth"], "value_error"),
+        (person(date_of_birth="2999-01-01"), ["body", "date_of_birth"], "value_error"),
+        (person(family_name="N" * 201), ["body", "family_name"], "string_too_long"),
+        (person(occupation="x" * 201), ["body", "occupation"], "string_too_long"),
+        (person(family_name="   "), ["body", "family_name"], "value_error"),
+        (person(sex="f"), ["body", "sex"], "literal_error"),
+        (person(nationality="XX"), ["body", "nationality"], "value_error"),
+        (person(email="awa@"), ["body", "email"], "value_error"),
+        (person(given_names=12), ["body", "given_names"], "string_type"),
+        (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
+                           "notice_version": "1", "language": "fr"}]), ["body", "consents", "0"], "value_error"),
+    ],
+)  # fmt: skip
+async def test_invalid_fields_are_422_validation_failed(casa_agent, create, count_rows, body, loc, kind) -> None:
+    response = await create(casa_agent, body)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "/problems/validation-failed"
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, kind)]
+    assert await count_rows() == ZERO
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "kind"),
+    [
+        (person(phones=[{"number": "0612345678"}, {"number": "06 12"}]), ["body", "phones", "1", "number"],
+         "phone_invalid"),
+        (person(phones=[{"number": "call me"}]), ["body", "phones", "0", "number"], "phone_invalid"),
+        (person(documents=[{"doc_type": "passport", "number": "A1"}]), ["body", "documents", "0", "number"],
+         "document_number_invalid"),
+        (person(origin_region="Atlantis"), ["body", "origin_region"], "area_unknown"),
+        (person(origin_region="Dakar", origin_departement="Mbour"), ["body", "origin_departement"], "area_mismatch"),
+    ],
+)  # fmt: skip
+async def test_unparseable_values_are_422_and_nothing_written(casa_agent, create, count_rows, body, loc, kind) -> None:
+    response = await create(casa_agent, body)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "/problems/validation-failed"
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, kind)]
+    assert await count_rows() == ZERO
+
+
+async def test_bad_patch_changes_nothing(casa_agent, create, client) -> None:
+    created = (await create(casa_agent, person(phones=[{"number": "0612345678"}]))).json()
+    headers = {**casa_agent.headers, "If-Match": '"v1"'}
+    for body in ({"phones": [{"number": 612345678}]}, {"phones": [{"number": "06"}]}, {"given_names": None},
+                 {"unknown": 1}, {"date_of_birth": "2023-02-30"}):  # fmt: skip
+        response = await client.patch(f"{URL}/{created['id']}", json=body, headers=headers)
+        assert response.status_code == 422, body
+        assert response.json()["type"] == "/problems/validation-failed"
+    after = await client.get(f"{URL}/{created['id']}", headers=casa_agent.headers)
+    assert after.headers["etag"] == '"v1"'
+    assert after.json()["phones"][0]["e164"] == "+212612345678"
+
+
+async def test_invalid_cursor_and_naive_datetime_filter(casa_agent, client) -> None:
+    bad_cursor = await client.get(URL, params={"cursor": "not-a-cursor"}, headers=casa_agent.headers)
+    assert bad_cursor.status_code == 400
+    assert bad_cursor.json()["type"] == "/problems/bad-request"
+    naive = await client.get(URL, params={"created_from": "2026-01-01T00:00:00"}, headers=casa_agent.headers)
+    assert naive.status_code == 422
+    assert naive.json()["type"] == "/problems/validation-failed"
+
+
+async def test_unknown_registrant_is_404_and_bad_id_is_422(casa_agent, client) -> None:
+    missing = await client.get(f"{URL}/00000000-0000-4000-8000-000000000000", headers=casa_agent.headers)
+    assert missing.status_code == 404
+    bad = await client.get(f"{URL}/not-a-uuid", headers=casa_agent.headers)
+    assert bad.status_code == 422
+
+
+async def test_no_token_is_401(client) -> None:
+    response = await client.post(URL, json=person())
+    assert response.status_code == 401
+    assert response.json()["type"] == "/problems/unauthorized"

@@ -1,0 +1,76 @@
+"""Idempotent creates, parallel creates (audit chain, numbering) and parallel updates (one 412)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from app.audit.service import verify_chain
+from tests.registrants.conftest import URL, person
+
+NAMES = [
+    ("Awa", "Ndiaye"), ("Modou", "Diop"), ("Fatou", "Fall"), ("Ibrahima", "Sarr"), ("Aminata", "Ba"),
+    ("Cheikh", "Seck"), ("Mariama", "Diallo"), ("Ousmane", "Sy"), ("Khady", "Gueye"), ("Pape", "Mbaye"),
+    ("Coumba", "Thiam"), ("Abdou", "Ndao"), ("Bineta", "Diouf"), ("Lamine", "Cissé"), ("Rokhaya", "Faye"),
+    ("Babacar", "Sow"), ("Astou", "Kane"), ("Moussa", "Camara"), ("Seynabou", "Niang"), ("Alioune", "Wade"),
+]  # fmt: skip
+
+
+async def test_idempotency_key_replays_the_first_response(casa_agent, client, count_rows) -> None:
+    headers = {**casa_agent.headers, "Idempotency-Key": "create-awa-1"}
+    first = await client.post(URL, json=person(), headers=headers)
+    again = await client.post(URL, json=person(), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert (await count_rows())["registrants"] == 1
+
+
+async def test_idempotency_key_with_another_body_is_422(casa_agent, client, count_rows) -> None:
+    headers = {**casa_agent.headers, "Idempotency-Key": "create-awa-2"}
+    assert (await client.post(URL, json=person(), headers=headers)).status_code == 201
+    other = await client.post(URL, json=person(given_names="Awa", family_name="Faye"), headers=headers)
+    assert other.status_code == 422
+    assert other.json()["type"] == "/problems/idempotency-key-reused"
+    assert (await count_rows())["registrants"] == 1
+
+
+async def test_refused_duplicate_does_not_consume_the_key(casa_agent, create, client) -> None:
+    await create(casa_agent, person())
+    headers = {**casa_agent.headers, "Idempotency-Key": "dup-1"}
+    refused = await client.post(URL, json=person(), headers=headers)
+    assert refused.status_code == 409
+    confirmed = await client.post(URL, json=person(), headers=headers, params={"confirm_duplicates": "true"})
+    assert confirmed.status_code == 201
+
+
+async def test_twenty_parallel_creates_keep_chain_valid_and_numbers_distinct(casa_agent, client, sessionmaker) -> None:
+    bodies = [
+        person(given_names=g, family_name=f, date_of_birth=str(1960 + i), phones=[{"number": f"06 12 34 56 {i:02d}"}])
+        for i, (g, f) in enumerate(NAMES)
+    ]
+    responses = await asyncio.gather(*(client.post(URL, json=b, headers=casa_agent.headers) for b in bodies))
+    assert [r.status_code for r in responses] == [201] * 20, [r.text for r in responses if r.status_code != 201]
+    numbers = sorted(r.json()["registration_number"] for r in responses)
+    assert [n[-6:] for n in numbers] == [f"{i:06d}" for i in range(1, 21)]
+    async with sessionmaker() as session:
+        result = await verify_chain(session)
+    assert result.ok, result
+    assert result.checked >= 20
+
+
+async def test_two_parallel_patches_with_one_etag_one_wins_one_412(casa_agent, create, client) -> None:
+    created = (await create(casa_agent, person())).json()
+    headers = {**casa_agent.headers, "If-Match": '"v1"'}
+    url = f"{URL}/{created['id']}"
+    a, b = await asyncio.gather(
+        client.patch(url, json={"occupation": "couturière"}, headers=headers),
+        client.patch(url, json={"occupation": "étudiante"}, headers=headers),
+    )
+    assert sorted([a.status_code, b.status_code]) == [200, 412]
+    winner = a if a.status_code == 200 else b
+    loser = b if winner is a else a
+    assert loser.json()["type"] == "/problems/precondition-failed"
+    final = (await client.get(url, headers=casa_agent.headers)).json()
+    assert final["occupation"] == winner.json()["occupation"]
+    assert final["version"] == 2
