@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 
 from app.auth.deps import AdminActor
 from app.core.deps import SessionDep, SettingsDep
-from app.imports import service
+from app.imports import reports, service
 from app.imports.errors import RegisterTooLarge
 from app.imports.schemas import ImportReport
 
@@ -72,4 +72,4 @@ async def import_register(
 @router.get("/{batch_id}", response_model=ImportReport)
 async def get_import(batch_id: uuid.UUID, session: SessionDep, actor: AdminActor) -> ImportReport:
     """The stored report of an import (audited: it lists people). 404 ``import-batch-not-found``."""
-    return await service.get_report(session, actor=actor, batch_id=batch_id)
+    return await reports.get_report(session, actor=actor, batch_id=batch_id)
