@@ -15,9 +15,15 @@ What rejects a row and what only drops a field (with a warning) is decided per c
 | Date d'arrivée au Maroc | none | dropped + warning, text kept in the notes (unreadable, partial, after |
 |   |   | the registration date, before the birth) |
 | Demande, Observations | — | kept verbatim in the registrant's notes |
+| Lieu de naissance, Région d'origine, Ville, Profession | none | kept as written (a region the |
+|   |   | reference tables do not know is dropped + warning by the service) |
 
-A row whose number of cells differs from the header's is rejected (malformed row). The raw
-cells are kept, unevaluated, in the batch (``ImportRow.raw``).
+Names: NFC, trimmed, inner spaces collapsed; a name written all in capitals is stored in a
+readable case (``KANE`` → ``Kane``, ``N'DIAYE`` → ``N'Diaye``), its spelling (accents,
+apostrophes, hyphens) untouched; the original cell stays in the batch. The notes start with the
+source (file, ``N°``, line) and the legacy registration date, parts separated by `` | `` (the
+registry keeps notes on one line). A row whose number of cells differs from the header's is
+rejected (malformed row). The raw cells are kept, unevaluated, in the batch (``ImportRow.raw``).
 """
 
 from __future__ import annotations
