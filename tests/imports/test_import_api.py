@@ -269,3 +269,24 @@ async def test_two_concurrent_imports_of_one_file_create_each_person_once(upload
 async def test_the_uploaded_file_name_is_kept_without_its_folders(upload) -> None:  # type: ignore[no-untyped-def]
     report = (await upload(csv_file(line(1)), filename="C:\\Users\\desk\\" + "r" * 300 + ".csv")).json()
     assert report["filename"] == "r" * 255
+
+
+async def test_unknown_origin_region_is_dropped_with_a_warning(upload, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    content = csv_file(line(1).replace(";Dakar;Thiès;", ";Dakar;Atlantide;"))
+    row = (await upload(content)).json()["rows"][0]
+    assert row["outcome"] == "imported"
+    assert row["warnings"] == [{"field": "origin_region", "message": "dropped: not a region of Senegal"}]
+    async with sessionmaker() as session:
+        registrant = await session.get_one(Registrant, uuid.UUID(row["registrant_id"]))
+    assert (registrant.origin_region_code, registrant.place_of_birth) == (None, "Dakar")
+
+
+async def test_over_long_occupation_is_dropped_with_a_warning(upload) -> None:  # type: ignore[no-untyped-def]
+    row = (await upload(csv_file(line(1, job="x" * 250)))).json()["rows"][0]
+    assert row["outcome"] == "imported"
+    assert row["warnings"] == [{"field": "occupation", "message": "dropped: String should have at most 200 characters"}]
+
+
+async def test_over_long_name_rejects_the_row(upload) -> None:  # type: ignore[no-untyped-def]
+    row = (await upload(csv_file(line(1, family="N" * 250)))).json()["rows"][0]
+    assert (row["outcome"], row["reason"]) == ("rejected", "family_name: String should have at most 200 characters")
