@@ -123,6 +123,117 @@ def create_user(
     typer.echo(f"created {user.role} {user.email} ({user.id})")
 
 
+@cli.command("import-register")
+def import_register(
+    file: Annotated[Path, typer.Argument(help="The register: CSV (any encoding; ; , tab or |) or XLSX.")],
+    desk: Annotated[str, typer.Option(help="Code of the desk the register belongs to, e.g. CASA-BASE.")],
+    as_email: Annotated[
+        str, typer.Option("--as", help="E-mail of the administrator the import is done (and audited) as.")
+    ],
+    dry_run: Annotated[bool, typer.Option(help="Show what would happen; write nothing.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write the full JSON report to this file ('-' for standard output).")
+    ] = None,
+) -> None:
+    """Import a desk's legacy register: each row is imported, flagged (possible duplicate) or rejected.
+
+    Runs as the named administrator (so the audit log says who imported 2,000 people). Re-running
+    the same file imports nothing new. Exit 0 when the file was processed (even with rejected
+    rows), 2 when the file or the arguments are refused (nothing is written then).
+    """
+    from sqlalchemy import select
+
+    from app.auth.models import StaffUser
+    from app.auth.service import actor_for
+    from app.core.context import RequestContext
+    from app.core.errors import Problem
+    from app.imports.service import run_import
+
+    settings = Settings()
+    try:
+        size = file.stat().st_size
+        if size > settings.import_max_bytes:
+            typer.secho(
+                f"{file}: {size} bytes, over the import limit of {settings.import_max_bytes} bytes (IMPORT_MAX_BYTES)",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(2)
+        content = file.read_bytes()
+    except OSError as exc:
+        typer.secho(f"{file}: {exc.strerror or exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+
+    async def work(session: AsyncSession) -> object:
+        email = as_email.strip().casefold()
+        user = (await session.execute(select(StaffUser).where(StaffUser.email == email))).scalar_one_or_none()
+        if user is None or not user.is_active or user.role != "admin":
+            raise _CliRefusal(f"{as_email} is not an active administrator")
+        actor = await actor_for(session, user, RequestContext(user_agent="diaspora-desk import-register"))
+        return await run_import(
+            session,
+            actor=actor,
+            desk_code=desk,
+            content=content,
+            filename=file.name,
+            dry_run=dry_run,
+            max_bytes=settings.import_max_bytes,
+            document_patterns=settings.document_number_patterns,
+            registration_prefixes=settings.registration_prefixes,
+        )
+
+    try:
+        result = run_in_session(settings, work)
+    except _CliRefusal as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    except Problem as exc:
+        typer.secho(f"{file}: {exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    from app.imports.schemas import ImportReport
+
+    assert isinstance(result, ImportReport)
+    if report is not None and str(report) != "-":
+        report.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    _print_import_report(result)
+    if report is not None and str(report) == "-":
+        typer.echo(result.model_dump_json(indent=2))
+
+
+class _CliRefusal(Exception):
+    pass
+
+
+def _print_import_report(result: object) -> None:
+    from app.imports.schemas import ImportReport
+
+    assert isinstance(result, ImportReport)
+    c = result.counts
+    head = "DRY RUN (nothing written)" if result.dry_run else f"batch {result.batch_id}"
+    typer.echo(
+        f"{head}: {result.filename} ({result.file_format}, {result.encoding or '-'}, "
+        f"delimiter {result.delimiter!r}) → desk {result.desk_code}"
+    )
+    if result.previous_batch_ids:
+        typer.echo(f"this file was imported before: {', '.join(map(str, result.previous_batch_ids))}")
+    typer.echo(
+        f"{c.total} rows: {c.imported} imported, {c.flagged} flagged, {c.rejected} rejected, "
+        f"{c.already_imported} already imported, {c.already_flagged} already flagged "
+        f"({c.with_warnings} with warnings) in {result.duration_ms} ms"
+    )
+    for row in result.rows_with("rejected"):
+        typer.echo(f"  rejected line {row.line} (N° {row.number}) {row.name}: {row.reason}")
+    for row in result.rows_with("flagged"):
+        best = row.candidates[0] if row.candidates else None
+        target = ""
+        if best:
+            target = best.registration_number or f"line {best.line}"
+            if best.line and best.registration_number:
+                target += f" (line {best.line})"
+            target = f" ~ {target} score {best.score} [{', '.join(best.reasons)}]"
+        typer.echo(f"  flagged  line {row.line} (N° {row.number}) {row.name}{target}")
+
+
 @cli.command("verify-audit")
 def verify_audit() -> None:
     """Verify the audit log's hash chain; exit 1 naming the first broken event."""

@@ -17,8 +17,8 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.routers import ROUTERS
 from app.web import router as web
 
-# Endpoints that stream their request body to storage and bound it themselves.
-STREAMING_UPLOADS = (r"/api/v1/(registrants|cases)/[^/]+/documents",)
+# Multipart framing allowance on top of an uploaded file's own limit.
+_MULTIPART_OVERHEAD = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,7 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     problems.install(app)
     app.add_middleware(
-        BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes, streaming_paths=STREAMING_UPLOADS
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        path_limits=(
+            # Document uploads stream to storage and stop at DOCUMENTS_MAX_BYTES themselves.
+            (r"/api/v1/(registrants|cases)/[^/]+/documents", None),
+            (r"/api/v1/imports/registers", settings.import_max_bytes + _MULTIPART_OVERHEAD),
+        ),
     )
     if settings.cors_origins:
         app.add_middleware(

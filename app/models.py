@@ -10,6 +10,7 @@ from app.core.idempotency import IdempotencyRecord
 from app.core.numbering import NumberCounter
 from app.desks.models import Desk
 from app.documents.models import Document
+from app.imports.models import ImportBatch, ImportRow
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -30,6 +31,8 @@ __all__ = [
     "Document",
     "IdempotencyRecord",
     "IdentityDocument",
+    "ImportBatch",
+    "ImportRow",
     "LoginAttempt",
     "NumberCounter",
     "Partner",

@@ -11,6 +11,7 @@ from app.cases.followup_router import router as case_followup_router
 from app.cases.router import router as cases_router
 from app.desks.router import router as desks_router
 from app.documents.router import router as documents_router
+from app.imports.router import router as imports_router
 from app.reference.router import router as reference_router
 from app.registrants.router import router as registrants_router
 from app.users.router import router as users_router
@@ -28,5 +29,6 @@ ROUTERS: list[APIRouter] = [
     cases_router,
     case_followup_router,
     documents_router,
+    imports_router,
     audit_router,
 ]

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     desk_admin_password: SecretStr | None = None
 
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+    import_max_bytes: int = Field(default=10 * 1_048_576, ge=1024)
 
     # Registrants: per-type regexes over normalised identity document numbers (layouts are
     # unverified, DOMAIN.md), merged over app.registrants.normalize.DEFAULT_DOCUMENT_PATTERNS; and

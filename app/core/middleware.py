@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -41,61 +42,77 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Answer 413 when a request body exceeds ``max_bytes``, counting as it streams.
+    """Answer 413 when a request body exceeds its limit, counting bytes as they arrive.
 
-    Only ``POST`` requests to the paths matching ``streaming_paths`` (regular expressions) are let
-    through unbounded: those endpoints stream the body to storage and enforce their own limit.
+    The limit is ``max_bytes`` unless the request's path matches one of ``path_limits``
+    (``(regular expression, limit)``; a ``None`` limit is for endpoints that stream the body to
+    storage and enforce their own bound while reading).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, streaming_paths: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: tuple[tuple[str, int | None], ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.streaming = re.compile("|".join(f"(?:{p})" for p in streaming_paths)) if streaming_paths else None
+        self.path_limits = [(re.compile(pattern), limit) for pattern, limit in path_limits]
+
+    def _limit_for(self, path: str) -> int | None:
+        for pattern, limit in self.path_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        if self.streaming and scope["method"] == "POST" and self.streaming.fullmatch(scope["path"]):
+        limit = self._limit_for(scope["path"])
+        if limit is None:
             await self.app(scope, receive, send)
             return
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(scope, receive, send, limit)
             return
         received = 0
+        started = False
 
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
+                if received > limit:
+                    raise _BodyTooLarge(limit)
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await self._reject(scope, receive, send)
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._reject(scope, receive, send, limit)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         from starlette.requests import Request
 
         from app.core.errors import PayloadTooLarge
         from app.core.problems import problem_response
 
-        request = Request(scope, receive)
         response = problem_response(
-            request,
+            Request(scope, receive),
             PayloadTooLarge(
-                f"The request body exceeds {self.max_bytes} bytes.",
-                detail_fr=f"Le corps de la requête dépasse {self.max_bytes} octets.",
+                f"The request body exceeds {limit} bytes.",
+                detail_fr=f"Le corps de la requête dépasse {limit} octets.",
             ),
         )
         await response(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised from ``receive``; an ``HTTPException`` so body parsers re-raise it unchanged."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=f"The request body exceeds {limit} bytes.")

@@ -165,13 +165,15 @@ async def create(
     source_ref: str | None = None,
     document_patterns: Mapping[str, str] | None = None,
     registration_prefixes: Mapping[str, str] | None = None,
+    known_candidates: list[DuplicateCandidate] | None = None,
 ) -> CreateOutcome:
     """Register a person at ``desk`` (audited ``registrant.create``).
 
     When possible duplicates exist among the actor's desks and ``confirm_duplicates`` is false,
-    nothing is written and the candidates are returned. Raises ``NotFound`` (desk not the
-    actor's), ``RestrictedField`` (403, residence_status by an agent) and ``ValidationFailed``
-    (422: a phone, document number or area that does not parse).
+    nothing is written and the candidates are returned. ``known_candidates``: the caller already
+    looked for duplicates (the register import matches a whole file in one pass): no lookup.
+    Raises ``NotFound`` (desk not the actor's), ``RestrictedField`` (403, residence_status by an
+    agent) and ``ValidationFailed`` (422: a phone, document number or area that does not parse).
     """
     if not actor.can_see_desk(desk.id):
         raise NotFound("No such desk.", detail_fr="Guichet introuvable.")
@@ -188,7 +190,10 @@ async def create(
         phones=[p.e164 for p in phones],
         documents=[d.number for d in documents],
     )
-    candidates = await find_duplicates(session, data=keys, desk_ids=actor.desk_ids)
+    if known_candidates is None:
+        candidates = await find_duplicates(session, data=keys, desk_ids=actor.desk_ids)
+    else:
+        candidates = known_candidates
     if candidates and not confirm_duplicates:
         return CreateOutcome(None, candidates)
     registrant = Registrant(

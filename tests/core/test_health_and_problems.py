@@ -64,3 +64,13 @@ async def test_multipart_body_to_a_json_endpoint_is_bounded_too(client) -> None:
         "/api/v1/auth/token", content=body, headers={"content-type": "multipart/form-data; boundary=x"}
     )
     assert response.status_code == 413
+
+
+async def test_chunked_body_without_length_is_stopped_at_the_limit(client) -> None:
+    async def chunks():
+        for _ in range(40):
+            yield b" " * 65536
+
+    response = await client.post("/api/v1/auth/logout", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["type"] == "/problems/payload-too-large"

@@ -1,0 +1,78 @@
+"""Import batches and their rows: what each run of a register import did, row by row.
+
+A batch is stored for every real run (never for a dry run). Its rows keep the raw cells exactly
+as read (so a later export can neutralise formula-looking text), the outcome, and for a flagged
+row the normalised values and the duplicate candidates an agent needs to resolve it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, UUIDPrimaryKey, utcnow
+
+OUTCOMES = ("imported", "flagged", "rejected", "already_imported", "already_flagged")
+
+
+class ImportBatch(UUIDPrimaryKey, Base):
+    """One run of ``import-register`` on one file for one desk.
+
+    ``file_sha256`` fingerprints the bytes; ``counts`` maps each outcome to its number of rows;
+    ``duration_ms`` is the wall time of the run.
+    """
+
+    __tablename__ = "import_batches"
+    __table_args__ = (Index("ix_import_batches_desk_file", "desk_id", "file_sha256"),)
+
+    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id"), index=True)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column()
+    actor_label: Mapped[str] = mapped_column(String(320))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    file_size: Mapped[int] = mapped_column(Integer)
+    file_format: Mapped[str] = mapped_column(String(8))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    delimiter: Mapped[str | None] = mapped_column(String(4))
+    columns: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    ignored_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ImportRow(Base):
+    """One data row of a batch and its outcome.
+
+    ``line`` is the row's line in the file (the header is line 1); ``source_number`` the
+    register's own ``N°``. ``registrant_id`` is the registrant created (``imported``) or created
+    by an earlier run (``already_imported``). ``candidates`` (flagged rows) lists
+    ``{"registrant_id", "registration_number", "score", "reasons"}`` or ``{"line", …}`` for an
+    earlier row of the same file. ``resolution`` is ``pending`` for a flagged row until an agent
+    decides. ``raw`` holds the cells as read, never evaluated.
+    """
+
+    __tablename__ = "import_rows"
+    __table_args__ = (
+        Index("ix_import_rows_batch_line", "batch_id", "line"),
+        Index("ix_import_rows_desk_fingerprint", "desk_id", "row_fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id"))
+    line: Mapped[int] = mapped_column(Integer)
+    source_number: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(24))
+    row_fingerprint: Mapped[str] = mapped_column(String(64))
+    registrant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("registrants.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    raw: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    resolution: Mapped[str | None] = mapped_column(String(24))

@@ -1,0 +1,241 @@
+"""One register row → the values of a new registrant, with warnings, or a rejection reason.
+
+What rejects a row and what only drops a field (with a warning) is decided per column:
+
+| column | blank | cannot be understood |
+|---|---|---|
+| Prénom(s), Nom | **rejected** (no name) | — (any text is a name; capitals made readable) |
+| Date de naissance | allowed (unknown) | **rejected**: impossible date, or after the registration date |
+| Date d'enregistrement | allowed | **rejected**: impossible date, or in the future |
+| Sexe | ``unknown`` | ``unknown`` + warning |
+| Téléphone | no phone | that number dropped + warning (the others kept) |
+| Email | none | dropped + warning |
+| N° passeport / N° CNI | none | dropped + warning |
+| Statut | none | dropped + warning (text kept in the notes) |
+| Date d'arrivée au Maroc | none | dropped + warning, text kept in the notes (unreadable, partial, after |
+|   |   | the registration date, before the birth) |
+| Demande, Observations | — | kept verbatim in the registrant's notes |
+| Lieu de naissance, Région d'origine, Ville, Profession | none | kept as written (a region the |
+|   |   | reference tables do not know is dropped + warning by the service) |
+
+Names: NFC, trimmed, inner spaces collapsed; a name written all in capitals is stored in a
+readable case (``KANE`` → ``Kane``, ``N'DIAYE`` → ``N'Diaye``), its spelling (accents,
+apostrophes, hyphens) untouched; the original cell stays in the batch. The notes start with the
+source (file, ``N°``, line) and the legacy registration date, parts separated by `` | `` (the
+registry keeps notes on one line). A row whose number of cells differs from the header's is
+rejected (malformed row). The raw cells are kept, unevaluated, in the batch (``ImportRow.raw``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.text import clean
+from app.imports import cells
+from app.imports.reading import SourceRow
+from app.registrants.normalize import (
+    normalise_document_number,
+    normalise_email,
+    parse_phone,
+    validate_document_number,
+)
+
+NOTES_MAX = 2000
+NOTES_SEPARATOR = " | "
+DOC_COLUMNS = (("passport_number", "passport"), ("cni_number", "cni_ecowas"))
+DOC_ISSUING_COUNTRY = "SN"  # a Senegalese desk register: passports and CNI are Senegalese
+
+
+@dataclass
+class PreparedRow:
+    """A row ready for the import service.
+
+    ``data`` is the body of a ``RegistrantCreate`` (None when rejected); ``warnings`` lists
+    ``{"field", "message"}``; ``fingerprint`` is the SHA-256 of the row's cells (all but ``N°``).
+    """
+
+    line: int
+    number: str | None
+    name: str
+    fingerprint: str
+    raw: dict[str, str]
+    data: dict[str, Any] | None = None
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    rejection: str | None = None
+
+    def warn(self, field_name: str, message: str) -> None:
+        self.warnings.append({"field": field_name, "message": message})
+
+
+def row_fingerprint(raw: dict[str, str]) -> str:
+    """SHA-256 of the row's trimmed cells by field name, ignoring the register's own ``N°``."""
+    content = {k: clean(v) for k, v in sorted(raw.items()) if k != "source_number"}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def prepare_row(
+    row: SourceRow,
+    *,
+    desk_country: str,
+    filename: str | None,
+    document_patterns: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
+) -> PreparedRow:
+    """Map one :class:`SourceRow` to a :class:`PreparedRow` (see the module doc for the rules)."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    raw = dict(row.cells)
+
+    def get(name: str) -> str:
+        return raw.get(name, "")
+
+    number = clean(get("source_number")) or None
+    given, family = cells.readable_name(get("given_names")), cells.readable_name(get("family_name"))
+    prepared = PreparedRow(
+        line=row.line, number=number, name=f"{given} {family}".strip(), fingerprint=row_fingerprint(raw), raw=raw
+    )
+    for name, value in raw.items():
+        if name != "phones" and cells.looks_like_formula(value):
+            prepared.warn(name, "formula-looking cell stored as plain text, never evaluated")
+    if row.problem:
+        prepared.rejection = f"malformed row: {row.problem}"
+        return prepared
+    if not any(c.isalnum() for c in given):
+        prepared.rejection = "no given names"
+        return prepared
+    if not any(c.isalnum() for c in family):
+        prepared.rejection = "no family name"
+        return prepared
+
+    source = f"Import du registre « {filename} »" if filename else "Import de registre"
+    notes: list[str] = [f"{source} : N° {number or '?'}, ligne {row.line}."]
+    try:
+        registered = cells.parse_legacy_date(get("registered_on"), reference_year=today.year, allow_partial=False)
+    except ValueError as exc:
+        prepared.rejection = f"registration date: {exc}"
+        return prepared
+    if registered and dt.date.fromisoformat(registered) > today:
+        prepared.rejection = f"registration date {clean(get('registered_on'))!r} is in the future"
+        return prepared
+    reference_year = int(registered[:4]) if registered else today.year
+    if registered:
+        notes.append(f"Date d'enregistrement : {registered}")
+
+    try:
+        birth = cells.parse_legacy_date(get("date_of_birth"), reference_year=reference_year)
+    except ValueError as exc:
+        prepared.rejection = f"date of birth: {exc}"
+        return prepared
+    if birth and cells.partial_date_start(birth) > (dt.date.fromisoformat(registered) if registered else today):
+        prepared.rejection = f"date of birth {clean(get('date_of_birth'))!r} is after the registration date"
+        return prepared
+
+    data: dict[str, Any] = {"given_names": given, "family_name": family, "date_of_birth": birth}
+    try:
+        data["sex"] = cells.parse_sex(get("sex"))
+    except ValueError as exc:
+        data["sex"] = "unknown"
+        prepared.warn("sex", f"{exc}; recorded as unknown")
+
+    for name in ("place_of_birth", "origin_region", "host_city", "occupation"):
+        data[name] = clean(get(name)) or None
+
+    data["phones"] = _phones(prepared, get("phones"), desk_country, notes)
+    data["documents"] = _documents(prepared, raw, document_patterns)
+
+    email = clean(get("email"))
+    if email:
+        try:
+            data["email"] = normalise_email(email)
+        except ValueError as exc:
+            prepared.warn("email", f"e-mail {email!r} dropped: {exc}")
+            notes.append(f"Email (non repris) : {email}")
+
+    try:
+        data["status_category"], residence = cells.parse_status(get("status"))
+        if residence:
+            data["residence_status"] = residence
+    except ValueError as exc:
+        prepared.warn("status", f"{exc}; not recorded")
+        notes.append(f"Statut (non repris) : {clean(get('status'))}")
+
+    arrival = _arrival(prepared, get("arrival_date"), reference_year, registered, birth, today)
+    if arrival:
+        data["arrival_date"] = arrival
+    elif clean(get("arrival_date")):
+        notes.append(f"Date d'arrivée au Maroc (non reprise) : {clean(get('arrival_date'))}")
+
+    for name, label in (("request", "Demande"), ("observations", "Observations")):
+        text = clean(get(name))
+        if text:
+            notes.append(f"{label} : {text}")
+    note_text = NOTES_SEPARATOR.join(notes)  # the registry keeps notes on one line
+    if len(note_text) > NOTES_MAX:
+        prepared.warn("notes", f"notes cut to {NOTES_MAX} characters (the full text is in the batch's raw cells)")
+        note_text = note_text[: NOTES_MAX - 1] + "…"
+    data["notes"] = note_text
+    prepared.data = data
+    return prepared
+
+
+def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str]) -> list[dict[str, Any]]:
+    phones: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    pieces = cells.split_phones(cell)
+    if not pieces and clean(cell):
+        return phones  # an explicit "pas de téléphone"
+    for piece in pieces:
+        try:
+            parsed = parse_phone(piece, default_region=desk_country)
+        except ValueError as exc:
+            prepared.warn("phones", f"phone {piece!r} dropped: {exc}")
+            notes.append(f"Téléphone (non repris) : {piece}")
+            continue
+        if parsed.e164 in seen:
+            continue
+        seen.add(parsed.e164)
+        phones.append({"number": parsed.e164, "whatsapp": False, "label": None})
+        if parsed.flag:
+            prepared.warn("phones", f"phone {piece!r} read as {parsed.e164} ({parsed.flag})")
+    return phones[:10]
+
+
+def _documents(prepared: PreparedRow, raw: dict[str, str], patterns: Mapping[str, str] | None) -> list[dict[str, Any]]:
+    documents: list[dict[str, Any]] = []
+    for column, doc_type in DOC_COLUMNS:
+        value = clean(raw.get(column, ""))
+        if not value:
+            continue
+        try:
+            number = validate_document_number(doc_type, normalise_document_number(value), patterns=patterns)
+        except ValueError as exc:
+            prepared.warn(column, f"document number {value!r} dropped: {exc}")
+            continue
+        documents.append({"doc_type": doc_type, "number": number, "issuing_country": DOC_ISSUING_COUNTRY})
+    return documents
+
+
+def _arrival(
+    prepared: PreparedRow, cell: str, reference_year: int, registered: str | None, birth: str | None, today: dt.date
+) -> str | None:
+    if not clean(cell):
+        return None
+    try:
+        value = cells.parse_legacy_date(cell, reference_year=reference_year, allow_partial=False)
+    except ValueError as exc:
+        prepared.warn("arrival_date", f"arrival date dropped: {exc}")
+        return None
+    assert value is not None
+    arrival = dt.date.fromisoformat(value)
+    limit = dt.date.fromisoformat(registered) if registered else today
+    if arrival > limit:
+        prepared.warn("arrival_date", f"arrival date {clean(cell)!r} dropped: after the registration date")
+        return None
+    if birth and arrival < cells.partial_date_start(birth):
+        prepared.warn("arrival_date", f"arrival date {clean(cell)!r} dropped: before the date of birth")
+        return None
+    return value

@@ -1,0 +1,92 @@
+"""Bad register files over the API: a clear problem response each time, and nothing written."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from tests.imports.conftest import HEADER, csv_file, register_bytes, register_head, xlsx_file
+
+GOOD_ROW = "1;01/06/2019;Awa;Diop;F;01/01/1990;Dakar;Thiès;;;0612345678;;Casablanca;;;;;"
+UNCLOSED = b'2;01/06/2019;Awa;Diop;F;;;;;;;;;;;;"Demande'  # the file ends inside a quoted cell
+
+
+def _zip_without_workbook() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "status", "problem"),
+    [
+        (b"", "registre.csv", 422, "import-empty-file"),
+        (b"\r\n\r\n", "registre.csv", 422, "import-empty-file"),
+        (csv_file(), "registre.csv", 422, "import-empty-file"),
+        (register_head(31)[:-40], "registre.csv", 422, "import-truncated-file"),
+        (
+            csv_file(GOOD_ROW) + b'2;01/06/2019;Awa;Diop;F;;;;;;;;;;;;"Demande',
+            "registre.csv",
+            422,
+            "import-truncated-file",
+        ),
+        (bytes(range(256)) * 40, "registre.csv", 422, "import-unreadable-file"),
+        (b"\xef\xbb\xbfPr\xe9nom;Nom\nAwa;Diop\n", "registre.csv", 422, "import-unreadable-file"),
+        (b"Produit;Prix\nRiz;12\n", "registre.csv", 422, "import-unrecognised-headers"),
+        (register_head(31), "registre.xlsx", 415, "import-unsupported-format"),
+        (_zip_without_workbook(), "registre.xlsx", 415, "import-unsupported-format"),
+        (xlsx_file([HEADER.split(";")]), "registre.xlsx", 422, "import-empty-file"),
+    ],
+    ids=[
+        "empty",
+        "blank-lines",
+        "header-only",
+        "last-line-cut",
+        "unclosed-quote",
+        "binary",
+        "invalid-utf8-after-bom",
+        "wrong-headers",
+        "xlsx-not-a-zip",
+        "zip-not-a-workbook",
+        "xlsx-header-only",
+    ],
+)
+async def test_bad_file_is_a_problem_and_writes_nothing(  # type: ignore[no-untyped-def]
+    upload, count_rows, content: bytes, filename: str, status: int, problem: str
+) -> None:
+    before = await count_rows()
+    response = await upload(content, filename=filename)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == f"/problems/{problem}"
+    assert await count_rows() == before
+
+
+async def test_problem_detail_is_in_french_by_default(upload) -> None:  # type: ignore[no-untyped-def]
+    response = await upload(b"Produit;Prix\nRiz;12\n")
+    body = response.json()
+    assert body["title"] == "En-têtes du registre non reconnus"
+    assert body["detail"].startswith("La ligne d'en-tête ne nomme pas les colonnes du registre")
+    assert body["missing"] == ["given_names", "family_name"]
+
+
+async def test_truncated_file_names_the_cut_line(upload) -> None:  # type: ignore[no-untyped-def]
+    content = register_bytes()[:5000]
+    body = (await upload(content, filename="registre.csv")).json()
+    assert body["line"] == 29
+
+
+async def test_missing_file_field_is_a_validation_problem(client, admin) -> None:  # type: ignore[no-untyped-def]
+    response = await client.post("/api/v1/imports/registers", data={"desk_code": "CASA-BASE"}, headers=admin.headers)
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/validation-failed"
+
+
+async def test_service_keeps_serving_after_bad_files(upload, client) -> None:  # type: ignore[no-untyped-def]
+    for content in (b"", bytes(range(256)) * 40, b"Produit;Prix\nRiz;12\n"):
+        await upload(content)
+    assert (await client.get("/readyz")).status_code == 200
+    assert (await upload(csv_file(GOOD_ROW))).status_code == 201

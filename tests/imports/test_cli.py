@@ -1,0 +1,104 @@
+"""``diaspora-desk import-register``: runs as a named administrator; bad files exit 2, nothing written."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.imports.conftest import csv_file, register_head
+
+ADMIN = "imports-admin@desk.example"
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The CLI pointed at this test's database, with an administrator account."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    runner = CliRunner()
+    created = runner.invoke(
+        cli, ["create-user", ADMIN, "--role", "admin", "--full-name", "Admin", "--password", "correct horse battery"]
+    )
+    assert created.exit_code == 0, created.output
+    return runner
+
+
+def _count(database_url: str, table: str) -> int:
+    from sqlalchemy import text
+
+    from app.core.db import create_engine
+
+    async def count() -> int:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(count())
+
+
+def test_cli_imports_and_prints_the_counts(cli_env: CliRunner, tmp_path: Path, database_url: str) -> None:
+    register = tmp_path / "registre.csv"
+    register.write_bytes(register_head(201))
+    report = tmp_path / "report.json"
+    result = cli_env.invoke(
+        cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN, "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "200 rows: 186 imported, 14 flagged, 0 rejected, 0 already imported, 0 already flagged" in result.output
+    assert "flagged  line 7 (N° 6) Saliou Ka ~ CASA-" in result.output
+    assert json.loads(report.read_text())["counts"]["imported"] == 186
+    assert _count(database_url, "registrants") == 186
+
+
+def test_cli_dry_run_writes_nothing(cli_env: CliRunner, tmp_path: Path, database_url: str) -> None:
+    register = tmp_path / "registre.csv"
+    register.write_bytes(register_head(51))
+    events = _count(database_url, "audit_events")
+    result = cli_env.invoke(cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("DRY RUN (nothing written)")
+    assert (_count(database_url, "registrants"), _count(database_url, "import_batches")) == (0, 0)
+    assert _count(database_url, "audit_events") == events
+
+
+def test_cli_refuses_a_bad_file_with_exit_2(cli_env: CliRunner, tmp_path: Path, database_url: str) -> None:
+    register = tmp_path / "registre.csv"
+    register.write_bytes(csv_file())
+    result = cli_env.invoke(cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN])
+    assert result.exit_code == 2
+    assert "Empty register: The file holds a header line (line 1) and no data row." in result.output
+    assert _count(database_url, "import_batches") == 0
+
+
+def test_cli_refuses_a_missing_file(cli_env: CliRunner, tmp_path: Path) -> None:
+    result = cli_env.invoke(cli, ["import-register", str(tmp_path / "nope.csv"), "--desk", "CASA-BASE", "--as", ADMIN])
+    assert result.exit_code == 2
+    assert "No such file or directory" in result.output
+
+
+def test_cli_refuses_someone_who_is_not_an_administrator(cli_env: CliRunner, tmp_path: Path) -> None:
+    register = tmp_path / "registre.csv"
+    register.write_bytes(register_head(3))
+    result = cli_env.invoke(
+        cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", "nobody@desk.example"]
+    )
+    assert result.exit_code == 2
+    assert "nobody@desk.example is not an active administrator" in result.output
+
+
+def test_cli_refuses_a_file_over_the_limit(cli_env: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMPORT_MAX_BYTES", "2048")
+    register = tmp_path / "registre.csv"
+    register.write_bytes(register_head(51))
+    result = cli_env.invoke(cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN])
+    assert result.exit_code == 2
+    assert "over the import limit of 2048 bytes" in result.output

@@ -1,0 +1,155 @@
+"""Mapping one register row to a registrant: what is kept, dropped with a warning, or rejected."""
+
+import datetime as dt
+
+from app.imports.reading import read_register
+from app.imports.rows import PreparedRow, prepare_row
+from tests.imports.conftest import csv_file
+
+TODAY = dt.date(2026, 11, 29)
+
+
+def row(line: str) -> PreparedRow:
+    source = read_register(csv_file(line)).rows[0]
+    return prepare_row(source, desk_country="MA", filename="r.csv", today=TODAY)
+
+
+GOOD = (
+    "3;2019-06-02;Adama;KANE;F;06/04/1968;Dakar;Saint-Louis;A44754150;1390197851346;00212784160076;"
+    "adama.kane@example.org;Rabat;Étudiant;Cuisinier;22/04/2004;Stage au Sénégal;Revenir avec copie du passeport"
+)
+
+
+def test_a_complete_row_maps_every_column() -> None:
+    prepared = row(GOOD)
+    assert prepared.rejection is None
+    assert prepared.warnings == []
+    assert (prepared.line, prepared.number, prepared.name) == (2, "3", "Adama Kane")
+    assert prepared.data == {
+        "given_names": "Adama",
+        "family_name": "Kane",
+        "date_of_birth": "1968-04-06",
+        "sex": "female",
+        "place_of_birth": "Dakar",
+        "origin_region": "Saint-Louis",
+        "host_city": "Rabat",
+        "occupation": "Cuisinier",
+        "phones": [{"number": "+212784160076", "whatsapp": False, "label": None}],
+        "documents": [
+            {"doc_type": "passport", "number": "A44754150", "issuing_country": "SN"},
+            {"doc_type": "cni_ecowas", "number": "1390197851346", "issuing_country": "SN"},
+        ],
+        "email": "adama.kane@example.org",
+        "status_category": "student",
+        "arrival_date": "2004-04-22",
+        "notes": "Import du registre « r.csv » : N° 3, ligne 2. | "
+        "Date d'enregistrement : 2019-06-02 | "
+        "Demande : Stage au Sénégal | "
+        "Observations : Revenir avec copie du passeport",
+    }
+
+
+def test_fingerprint_ignores_the_register_number_but_not_the_content() -> None:
+    same = row("999" + GOOD[1:])
+    other = row(GOOD.replace("Adama;KANE", "Adama;KANÉ"))
+    assert same.fingerprint == row(GOOD).fingerprint
+    assert other.fingerprint != row(GOOD).fingerprint
+
+
+def test_row_without_given_names_is_rejected() -> None:
+    assert row("4;02/06/2019;  ;Ka;M;;;;;;;;;;;;;").rejection == "no given names"
+
+
+def test_row_without_family_name_is_rejected() -> None:
+    assert row("4;02/06/2019;Saliou;;M;;;;;;;;;;;;;").rejection == "no family name"
+
+
+def test_impossible_date_of_birth_rejects_the_row() -> None:
+    assert row("4;02/06/2019;Saliou;Ka;M;31/02/1990;;;;;;;;;;;;").rejection == (
+        "date of birth: impossible date '31/02/1990'"
+    )
+
+
+def test_date_of_birth_after_the_registration_rejects_the_row() -> None:
+    assert row("4;02/06/2019;Saliou;Ka;M;03/07/2019;;;;;;;;;;;;").rejection == (
+        "date of birth '03/07/2019' is after the registration date"
+    )
+
+
+def test_unreadable_registration_date_rejects_the_row() -> None:
+    assert row("4;bientôt;Saliou;Ka;M;;;;;;;;;;;;;").rejection == "registration date: unrecognised date 'bientôt'"
+
+
+def test_registration_date_in_the_future_rejects_the_row() -> None:
+    assert row("4;02/06/2031;Saliou;Ka;M;;;;;;;;;;;;;").rejection == ("registration date '02/06/2031' is in the future")
+
+
+def test_partial_and_unknown_birth_dates_are_kept_partial() -> None:
+    assert row("4;02/06/2019;Saliou;Ka;M;vers 1985;;;;;;;;;;;;").data["date_of_birth"] == "1985"  # type: ignore[index]
+    assert row("4;02/06/2019;Saliou;Ka;M;00/00/1979;;;;;;;;;;;;").data["date_of_birth"] == "1979"  # type: ignore[index]
+
+
+def test_two_digit_birth_year_pivots_on_the_registration_year() -> None:
+    assert row("4;02/06/2019;Saliou;Ka;M;22/12/02;;;;;;;;;;;;").data["date_of_birth"] == "2002-12-22"  # type: ignore[index]
+    assert row("4;02/06/2019;Saliou;Ka;M;22/12/68;;;;;;;;;;;;").data["date_of_birth"] == "1968-12-22"  # type: ignore[index]
+
+
+def test_unparseable_phone_is_dropped_with_a_warning_and_the_row_kept() -> None:
+    prepared = row("4;02/06/2019;Saliou;Ka;M;;;;;;0612345678 / 12;;;;;;;")
+    assert prepared.rejection is None
+    assert prepared.data["phones"] == [{"number": "+212612345678", "whatsapp": False, "label": None}]  # type: ignore[index]
+    message = "phone '12' dropped: '12' is not a phone number (wrong length)"
+    assert prepared.warnings == [{"field": "phones", "message": message}]
+    assert "Téléphone (non repris) : 12" in prepared.data["notes"]  # type: ignore[index]
+
+
+def test_no_phone_written_in_words_means_no_phone_and_no_warning() -> None:
+    prepared = row("4;02/06/2019;Saliou;Ka;M;;;;;;pas de téléphone;;;;;;;")
+    assert (prepared.data["phones"], prepared.warnings) == ([], [])  # type: ignore[index]
+
+
+def test_bare_senegalese_mobile_at_a_moroccan_desk_is_read_as_senegalese_and_flagged() -> None:
+    prepared = row("4;02/06/2019;Saliou;Ka;M;;;;;;76-301-38-80;;;;;;;")
+    assert prepared.data["phones"] == [{"number": "+221763013880", "whatsapp": False, "label": None}]  # type: ignore[index]
+    assert prepared.warnings == [
+        {"field": "phones", "message": "phone '76-301-38-80' read as +221763013880 (likely_senegalese_without_prefix)"}
+    ]
+
+
+def test_invalid_email_is_dropped_with_a_warning() -> None:
+    prepared = row("4;02/06/2019;Saliou;Ka;M;;;;;;;saliou.ka@;;;;;;")
+    assert "email" not in prepared.data  # type: ignore[operator]
+    assert prepared.warnings[0]["field"] == "email"
+
+
+def test_arrival_after_the_registration_is_dropped_and_kept_in_the_notes() -> None:
+    prepared = row("6;03/06/2019;Saliou;Ka;M;22/12/2002;;;;;;;;;;09.02.2026;;")
+    assert "arrival_date" not in prepared.data  # type: ignore[operator]
+    assert prepared.warnings == [
+        {"field": "arrival_date", "message": "arrival date '09.02.2026' dropped: after the registration date"}
+    ]
+    assert "Date d'arrivée au Maroc (non reprise) : 09.02.2026" in prepared.data["notes"]  # type: ignore[index]
+
+
+def test_undocumented_status_goes_to_the_restricted_field_only() -> None:
+    prepared = row("4;02/06/2019;Saliou;Ka;M;;;;;;;;;Sans papiers;;;;")
+    assert (prepared.data["status_category"], prepared.data["residence_status"]) == (None, "undocumented")  # type: ignore[index]
+
+
+def test_unknown_sex_is_recorded_unknown_with_a_warning() -> None:
+    prepared = row("4;02/06/2019;Saliou;Ka;X;;;;;;;;;;;;;")
+    assert prepared.data["sex"] == "unknown"  # type: ignore[index]
+    assert prepared.warnings == [{"field": "sex", "message": "unrecognised sex 'X'; recorded as unknown"}]
+
+
+def test_formula_looking_cell_is_kept_as_text_with_a_warning() -> None:
+    prepared = row('4;02/06/2019;Saliou;Ka;M;;;;;;;;;;;;;=HYPERLINK("http://example.com/x","cliquer ici")')
+    assert prepared.raw["observations"] == '=HYPERLINK("http://example.com/x","cliquer ici")'
+    assert prepared.data["notes"].endswith('Observations : =HYPERLINK("http://example.com/x","cliquer ici")')  # type: ignore[index]
+    assert prepared.warnings == [
+        {"field": "observations", "message": "formula-looking cell stored as plain text, never evaluated"}
+    ]
+
+
+def test_malformed_row_is_rejected() -> None:
+    assert row("4;02/06/2019;Saliou").rejection == "malformed row: 3 cells where the header has 18"
