@@ -6,6 +6,8 @@ from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.desks.router import router as desks_router
 from app.reference.router import router as reference_router
+from app.reports.exports_router import router as exports_router
+from app.reports.router import router as reports_router
 from app.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
@@ -14,4 +16,6 @@ ROUTERS: list[APIRouter] = [
     desks_router,
     reference_router,
     audit_router,
+    reports_router,
+    exports_router,
 ]
