@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit.models import AuditEvent
@@ -32,7 +32,7 @@ from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 from app.reports.ages import AgeBands
 from app.reports.pseudonyms import Pseudonymizer
 from app.reports.scope import Scope
-from app.reports.streaming import Batch, RowSource, stream_batches
+from app.reports.streaming import AnySelect, Batch, RowSource, stream_batches
 from app.reports.writers import Column
 
 KINDS = ("registrants", "cases", "referrals", "audit")
@@ -47,7 +47,7 @@ class ExportSpec:
     kind: str
     named: bool
     columns: list[Column]
-    count: Select[tuple[int]]
+    count: Select[int]
     source: RowSource
 
 
@@ -60,7 +60,7 @@ class ExportContext:
     desk_filter_given: bool
 
 
-def _map_batches(stmt: Select[Any], convert: Callable[[Any], Sequence[Any]]) -> RowSource:
+def _map_batches(stmt: AnySelect, convert: Callable[[Any], Sequence[Any]]) -> RowSource:
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
         async for batch in stream_batches(conn, stmt):
             yield [convert(row) for row in batch]
@@ -68,7 +68,7 @@ def _map_batches(stmt: Select[Any], convert: Callable[[Any], Sequence[Any]]) -> 
     return source
 
 
-def _count(stmt: Select[Any]) -> Select[tuple[int]]:
+def _count(stmt: AnySelect) -> Select[int]:
     return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
@@ -394,7 +394,7 @@ def audit_export(ctx: ExportContext) -> ExportSpec:
     stmt = (
         select(AuditEvent.__table__, Desk.code.label("desk_code"))
         .outerjoin(Desk, Desk.id == AuditEvent.desk_id)
-        .where(and_(*clauses) if clauses else True)
+        .where(and_(*clauses) if clauses else true())
         .order_by(AuditEvent.seq)
     )
 

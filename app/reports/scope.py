@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, or_
@@ -65,7 +66,7 @@ class Scope:
         return low, high
 
     def instant_filter(
-        self, desk_column: InstrumentedAttribute[uuid.UUID], instant: InstrumentedAttribute[dt.datetime]
+        self, desk_column: InstrumentedAttribute[uuid.UUID], instant: InstrumentedAttribute[Any]
     ) -> ColumnElement[bool]:
         """SQL: the row's desk is in scope and ``instant`` falls in the period at that desk."""
         clauses = []
@@ -80,7 +81,7 @@ class Scope:
         return or_(*clauses) if clauses else false()
 
     def date_filter(
-        self, desk_column: InstrumentedAttribute[uuid.UUID], day: InstrumentedAttribute[dt.date]
+        self, desk_column: InstrumentedAttribute[uuid.UUID], day: InstrumentedAttribute[Any]
     ) -> ColumnElement[bool]:
         """SQL: the row's desk is in scope and the local date ``day`` is in the period."""
         parts: list[ColumnElement[bool]] = [desk_column.in_(self.desk_ids)] if self.desks else [false()]

@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cases.models import Case, Partner, Referral, ServiceType
@@ -41,6 +41,7 @@ from app.reports.ages import UNKNOWN, AgeBands
 from app.reports.errors import UnknownDimension, UnknownServiceType
 from app.reports.schemas import DurationReportOut, DurationStatOut, ReportOut
 from app.reports.scope import Scope
+from app.reports.streaming import AnySelect
 from app.reports.tables import SEXES, Tally
 
 OPEN_STATUSES = ("received", "qualified", "oriented", "referred", "in_follow_up", "pending_closure")
@@ -75,7 +76,7 @@ CASE_MEASURES = ("opened", "open", "closed")
 PARTITION = 2000
 
 
-async def _rows(session: AsyncSession, stmt: Select[Any]) -> AsyncIterator[Any]:
+async def _rows(session: AsyncSession, stmt: AnySelect) -> AsyncIterator[Any]:
     result = await session.stream(stmt.execution_options(yield_per=PARTITION))
     try:
         async for row in result:
@@ -215,7 +216,7 @@ def _measure_filter(scope: Scope, measure: str) -> Any:
     return or_(*clauses) if clauses else Case.id.is_(None)
 
 
-def case_query(scope: Scope, measure: str, service_types: dict[uuid.UUID, str] | None) -> Select[Any]:
+def case_query(scope: Scope, measure: str, service_types: dict[uuid.UUID, str] | None) -> AnySelect:
     """The narrow select of cases for ``measure``, joined to their registrant and service type."""
     stmt = (
         select(*_case_columns())

@@ -30,7 +30,8 @@ logger = logging.getLogger("app.reports")
 
 BATCH_SIZE = 1000
 FILE_CHUNK = 256 * 1024
-Batch = list[Sequence[Any]]
+Batch = list[Any]
+AnySelect = Select[*tuple[Any, ...]]
 RowSource = Callable[[AsyncConnection], AsyncIterator[Batch]]
 FinishCallback = Callable[[int, bool], Awaitable[None]]
 
@@ -51,7 +52,7 @@ async def read_only_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnec
             await conn.close()
 
 
-async def stream_batches(conn: AsyncConnection, stmt: Select[Any], size: int = BATCH_SIZE) -> AsyncIterator[Batch]:
+async def stream_batches(conn: AsyncConnection, stmt: AnySelect, size: int = BATCH_SIZE) -> AsyncIterator[Batch]:
     """The rows of ``stmt`` in batches of ``size`` through a server-side cursor."""
     result = await conn.stream(stmt.execution_options(yield_per=size))
     try:

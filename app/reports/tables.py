@@ -39,8 +39,10 @@ class Tally:
         self.known_columns = list(columns)
         self.counts: Counter[tuple[str, str]] = Counter()
 
-    def add(self, row: str, column: str = COUNT_COLUMN, n: int = 1) -> None:
-        self.counts[(row, column)] += n
+    def add(self, *labels: str) -> None:
+        """Count one record: ``add(row)`` for a one-dimensional tally, ``add(row, column)`` otherwise."""
+        row, column = (labels[0], COUNT_COLUMN) if len(labels) == 1 else (labels[0], labels[1])
+        self.counts[(row, column)] += 1
 
     def table(self, name: str, threshold: int) -> TableOut:
         """The suppressed table (see :mod:`app.reports.suppression`)."""

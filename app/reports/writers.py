@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]
 
 ColumnKind = Literal["text", "int", "date", "datetime", "phone", "document", "bool"]
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
