@@ -4,6 +4,9 @@ from fastapi import APIRouter
 
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.cases.catalogue_router import partners_router, service_types_router
+from app.cases.followup_router import router as case_followup_router
+from app.cases.router import router as cases_router
 from app.desks.router import router as desks_router
 from app.reference.router import router as reference_router
 from app.reports.exports_router import router as exports_router
@@ -15,6 +18,10 @@ ROUTERS: list[APIRouter] = [
     users_router,
     desks_router,
     reference_router,
+    service_types_router,
+    partners_router,
+    cases_router,
+    case_followup_router,
     audit_router,
     reports_router,
     exports_router,

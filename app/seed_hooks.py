@@ -7,4 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 async def seed_catalogues(session: AsyncSession) -> int:
     """Seed the domain catalogues; returns how many service types were added."""
-    return 0
+    from app.cases.catalogue import seed_service_types
+
+    return await seed_service_types(session)

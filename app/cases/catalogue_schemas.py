@@ -1,0 +1,141 @@
+"""Request and response bodies of the service catalogue and partners."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+import phonenumbers
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
+from app.desks.schemas import CountryCode
+
+Category = Literal[
+    "administrative",
+    "legal",
+    "social",
+    "health",
+    "psychosocial",
+    "economic",
+    "training",
+    "education",
+    "mobility",
+    "reintegration",
+    "emergency",
+    "information",
+]
+assert set(SERVICE_TYPE_CATEGORIES) == set(Category.__args__)  # type: ignore[attr-defined]
+
+PartnerKind = Literal["consulate", "international_organisation", "ngo", "national_agency", "local_authority", "other"]
+DocumentName = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*$")]
+ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", examples=["LEGAL_AID"])]
+
+
+def _e164(value: str) -> str:
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("contact_phone must be an international number (+221…, +212…)") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("contact_phone is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+Phone = Annotated[str, AfterValidator(_e164)]
+
+
+class ServiceTypeCreate(BaseModel):
+    """A new catalogue entry; ``default_sla_days`` in business days of the case's desk (0–250)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: ServiceCode
+    label_fr: str = Field(min_length=1, max_length=200)
+    label_en: str = Field(min_length=1, max_length=200)
+    category: Category
+    default_sla_days: int = Field(ge=0, le=250)
+    documents_required: list[DocumentName] = Field(default_factory=list, max_length=30)
+    closure_requires_approval: bool = False
+
+
+class ServiceTypeUpdate(BaseModel):
+    """A partial update; ``is_active: false`` retires the type (it keeps its cases, takes no new)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label_fr: str | None = Field(default=None, min_length=1, max_length=200)
+    label_en: str | None = Field(default=None, min_length=1, max_length=200)
+    category: Category | None = None
+    default_sla_days: int | None = Field(default=None, ge=0, le=250)
+    documents_required: list[DocumentName] | None = Field(default=None, max_length=30)
+    closure_requires_approval: bool | None = None
+    is_active: bool | None = None
+
+
+class ServiceTypeOut(BaseModel):
+    """A catalogue entry."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    label_fr: str
+    label_en: str
+    category: str
+    default_sla_days: int
+    documents_required: list[str]
+    closure_requires_approval: bool
+    is_active: bool
+    retired_at: dt.datetime | None
+
+
+class PartnerCreate(BaseModel):
+    """A partner organisation; ``country`` ISO 3166-1 alpha-2, ``contact_phone`` international."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: PartnerKind
+    country: CountryCode
+    city: str | None = Field(default=None, max_length=120)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_email: EmailStr | None = None
+    contact_phone: Phone | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+    service_types: list[ServiceCode] = Field(default_factory=list, max_length=50)
+
+
+class PartnerUpdate(BaseModel):
+    """A partial update; ``service_types`` replaces the list; ``is_active: false`` stops referrals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: PartnerKind | None = None
+    country: CountryCode | None = None
+    city: str | None = Field(default=None, max_length=120)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_email: EmailStr | None = None
+    contact_phone: Phone | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+    service_types: list[ServiceCode] | None = Field(default=None, max_length=50)
+    is_active: bool | None = None
+
+
+class PartnerOut(BaseModel):
+    """A partner with the codes of the service types it handles."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    country: str
+    city: str | None
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    notes: str | None
+    service_types: list[str]
+    is_active: bool
+    created_at: dt.datetime

@@ -1,0 +1,187 @@
+"""Referrals of a case to a partner, and the partner's answer.
+
+Dates are local dates of the case's desk. ``expected_answer_on`` defaults to
+:data:`~app.cases.workflow.DEFAULT_PARTNER_ANSWER_DAYS` business days after ``referred_on``.
+A referral ``sent`` or ``acknowledged`` keeps the case in the ``waiting_on_partner`` queue; past
+its expected answer date it also puts the case in the ``overdue`` queue.
+
+Errors: ``UnknownPartner``/``PartnerInactive`` (422), ``ValidationFailed`` (422) for dates out of
+order, ``ReferralStatusNotAllowed`` (409, with ``allowed``), ``CaseNotOpen``/``CaseReadOnly``
+(409), ``NotFound`` across desks, the ``If-Match`` problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.calendars.service import add_business_days, local_date
+from app.cases import catalogue
+from app.cases.errors import ReferralStatusNotAllowed
+from app.cases.models import Case, Partner, Referral
+from app.cases.service import ensure_open, ensure_writable, get_visible
+from app.cases.timeline import add_event
+from app.cases.workflow import DEFAULT_PARTNER_ANSWER_DAYS, REFERRAL_TRANSITIONS
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.errors import NotFound, ValidationFailed
+from app.core.http import require_if_match
+from app.desks.models import Desk
+
+_FIELDS = ("status", "partner_reference", "expected_answer_on", "answered_on", "outcome")
+
+
+async def _desk_of(session: AsyncSession, case: Case) -> Desk:
+    return (await session.execute(select(Desk).where(Desk.id == case.desk_id))).scalar_one()
+
+
+def _bad_dates(en: str, fr: str) -> ValidationFailed:
+    return ValidationFailed(en, detail_fr=fr)
+
+
+async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, values: dict[str, Any]) -> Referral:
+    """Refer an open case to an active partner (status ``sent``).
+
+    ``values``: ``partner_id``, optional ``referred_on`` (default: the desk's today; not in the
+    future, not before the case opened), ``expected_answer_on`` (not before ``referred_on``),
+    ``partner_reference``.
+    """
+    case = await get_visible(session, actor=actor, case_id=case_id)
+    ensure_open(case)
+    partner = await catalogue.active_partner(session, partner_id=values["partner_id"])
+    desk = await _desk_of(session, case)
+    today = local_date(desk, utcnow())
+    referred_on: dt.date = values.get("referred_on") or today
+    if referred_on > today or referred_on < case.opened_on:
+        raise _bad_dates(
+            f"referred_on must be between the case's opening ({case.opened_on}) and today ({today}).",
+            f"referred_on doit être entre l'ouverture du dossier ({case.opened_on}) et aujourd'hui ({today}).",
+        )
+    expected: dt.date | None = values.get("expected_answer_on")
+    if expected is None:
+        expected = await add_business_days(session, desk=desk, start=referred_on, days=DEFAULT_PARTNER_ANSWER_DAYS)
+    elif expected < referred_on:
+        raise _bad_dates(
+            "expected_answer_on cannot be before referred_on.",
+            "expected_answer_on ne peut pas précéder referred_on.",
+        )
+    referral = Referral(
+        id=uuid.uuid4(),
+        case_id=case.id,
+        partner_id=partner.id,
+        status="sent",
+        referred_on=referred_on,
+        expected_answer_on=expected,
+        partner_reference=values.get("partner_reference"),
+        created_by=actor.user_id,
+    )
+    session.add(referral)
+    await session.flush()
+    details = {
+        "referral_id": referral.id,
+        "partner": partner.name,
+        "referred_on": referred_on,
+        "expected_answer_on": expected,
+    }
+    await add_event(session, case_id=case.id, kind="referral_created", actor=actor, details=details)
+    await audit.record(
+        session,
+        actor=actor,
+        action="referral.create",
+        entity_type="referral",
+        entity_id=referral.id,
+        desk_id=case.desk_id,
+        details={**details, "case_id": case.id},
+    )
+    return referral
+
+
+async def list_for_case(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> list[tuple[Referral, Partner]]:
+    """The case's referrals with their partner, oldest first."""
+    case = await get_visible(session, actor=actor, case_id=case_id)
+    rows = await session.execute(
+        select(Referral, Partner)
+        .join(Partner, Partner.id == Referral.partner_id)
+        .where(Referral.case_id == case.id)
+        .order_by(Referral.created_at, Referral.id)
+    )
+    return [(r, p) for r, p in rows.all()]
+
+
+async def get(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, referral_id: uuid.UUID) -> Referral:
+    """One referral of a visible case; ``NotFound`` otherwise."""
+    case = await get_visible(session, actor=actor, case_id=case_id)
+    referral = await session.get(Referral, referral_id)
+    if referral is None or referral.case_id != case.id:
+        raise NotFound("No such referral.", detail_fr="Orientation introuvable.")
+    return referral
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    referral_id: uuid.UUID,
+    if_match: str | None,
+    changes: dict[str, Any],
+) -> Referral:
+    """Record the partner's acknowledgement, reference, answer or silence.
+
+    ``status`` follows :data:`~app.cases.workflow.REFERRAL_TRANSITIONS`; ``answered``/``declined``
+    set ``answered_on`` to the desk's today unless given.
+    """
+    case = await get_visible(session, actor=actor, case_id=case_id, for_update=True)
+    ensure_writable(case)
+    referral = await get(session, actor=actor, case_id=case_id, referral_id=referral_id)
+    require_if_match(if_match, referral.version)
+    before = {f: getattr(referral, f) for f in _FIELDS}
+    status = changes.get("status")
+    if status is not None and status != referral.status:
+        allowed = REFERRAL_TRANSITIONS[referral.status]
+        if status not in allowed:
+            raise ReferralStatusNotAllowed(
+                f"A referral {referral.status} cannot become {status}; allowed: {', '.join(allowed) or 'none'}.",
+                detail_fr=f"Une orientation {referral.status} ne peut pas passer à {status} ; "
+                f"autorisés : {', '.join(allowed) or 'aucun'}.",
+                current_status=referral.status,
+                allowed=list(allowed),
+            )
+    for field, value in changes.items():
+        setattr(referral, field, value)
+    if referral.status in ("answered", "declined") and referral.answered_on is None:
+        referral.answered_on = local_date(await _desk_of(session, case), utcnow())
+    if referral.expected_answer_on < referral.referred_on or (
+        referral.answered_on is not None and referral.answered_on < referral.referred_on
+    ):
+        raise _bad_dates(
+            "expected_answer_on and answered_on cannot be before referred_on.",
+            "expected_answer_on et answered_on ne peuvent pas précéder referred_on.",
+        )
+    after = {f: getattr(referral, f) for f in _FIELDS}
+    diff = audit.diff(before, after, sensitive=frozenset({"outcome"}))
+    if not diff:
+        return referral
+    await session.flush()
+    await add_event(
+        session,
+        case_id=case.id,
+        kind="referral_updated",
+        actor=actor,
+        details={"referral_id": referral.id, "changes": diff},
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="referral.update",
+        entity_type="referral",
+        entity_id=referral.id,
+        desk_id=case.desk_id,
+        details={"case_id": case.id, "changes": diff},
+    )
+    return referral

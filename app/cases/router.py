@@ -1,0 +1,200 @@
+"""``/api/v1/cases``: open, read, list and queues, edit, assign, move through the workflow, timeline.
+
+Open to agents, supervisors and administrators of the case's desk (404 across desks; auditors
+read the audit log instead). Updates need ``If-Match``; creation accepts ``Idempotency-Key``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import AwareDatetime
+
+from app.auth.deps import require_roles
+from app.cases import service, transitions
+from app.cases.models import Case, CaseEvent
+from app.cases.schemas import (
+    AssignmentIn,
+    CaseCreate,
+    CaseOut,
+    CaseUpdate,
+    Channel,
+    Priority,
+    Queue,
+    Status,
+    TimelineEventOut,
+    TransitionIn,
+)
+from app.cases.timeline import events_query
+from app.core.context import Actor
+from app.core.deps import SessionDep
+from app.core.http import etag_of
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+CaseWorker = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
+CursorQuery = Annotated[str | None, Query(max_length=512)]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+
+
+async def _out(session: SessionDep, case: Case) -> CaseOut:
+    return CaseOut.of((await service.views(session, [case]))[0])
+
+
+async def _page(session: SessionDep, rows: list[Case], next_cursor: str | None) -> Page[CaseOut]:
+    return Page[CaseOut](items=[CaseOut.of(v) for v in await service.views(session, rows)], next_cursor=next_cursor)
+
+
+@router.post("/cases", status_code=201, response_model=CaseOut)
+async def create_case(body: CaseCreate, session: SessionDep, actor: CaseWorker, idem: IdempotencyDep) -> Response:
+    """Open a case at the registrant's desk; due date = today (desk) + the type's SLA in business days.
+
+    404 ``unknown-registrant`` (also for a registrant of another desk); 422 ``unknown-service-type``
+    or ``service-type-retired``. Accepts ``Idempotency-Key``.
+    """
+    if (replayed := await idem.replay(f"staff:{actor.user_id}")) is not None:
+        return replayed
+    case = await service.create(session, actor=actor, values=body.model_dump())
+    out = await _out(session, case)
+    headers = {"ETag": etag_of(case.version), "Location": f"/api/v1/cases/{case.id}"}
+    return await idem.respond(201, out.model_dump(mode="json"), headers)
+
+
+@router.get("/cases", response_model=Page[CaseOut])
+async def list_cases(
+    session: SessionDep,
+    actor: CaseWorker,
+    queue: Queue | None = None,
+    status: Status | None = None,
+    service_type: Annotated[str | None, Query(max_length=40)] = None,
+    priority: Priority | None = None,
+    channel: Channel | None = None,
+    assignee_id: uuid.UUID | None = None,
+    desk_id: uuid.UUID | None = None,
+    created_since: AwareDatetime | None = None,
+    created_until: AwareDatetime | None = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[CaseOut]:
+    """Cases of the user's desks, filtered. With ``queue`` (open cases only: ``mine``,
+    ``unassigned``, ``overdue``, ``due_today``, ``waiting_on_partner``; "today" is each desk's
+    local date) the oldest come first; without it, the newest. ``created_since``/``created_until``
+    are ISO 8601 instants with offset (a naive time is a 422). Cursor-paginated."""
+    filters = service.CaseFilters(
+        queue=queue,
+        status=status,
+        service_type=service_type,
+        priority=priority,
+        channel=channel,
+        assignee_id=assignee_id,
+        desk_id=desk_id,
+        created_since=created_since,
+        created_until=created_until,
+    )
+    stmt = await service.list_query(session, actor=actor, filters=filters)
+    rows, next_cursor = await paginate(
+        session, stmt, keys=[Case.created_at, Case.id], cursor=cursor, limit=limit, descending=queue is None
+    )
+    return await _page(session, rows, next_cursor)
+
+
+@router.get("/registrants/{registrant_id}/cases", response_model=Page[CaseOut])
+async def list_registrant_cases(
+    registrant_id: uuid.UUID,
+    session: SessionDep,
+    actor: CaseWorker,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[CaseOut]:
+    """A registrant's cases at the user's desks, newest first (404 ``unknown-registrant``)."""
+    stmt = await service.registrant_cases_query(session, actor=actor, registrant_id=registrant_id)
+    rows, next_cursor = await paginate(session, stmt, keys=[Case.created_at, Case.id], cursor=cursor, limit=limit)
+    return await _page(session, rows, next_cursor)
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut)
+async def get_case(case_id: uuid.UUID, session: SessionDep, actor: CaseWorker, response: Response) -> CaseOut:
+    """One case with its ETag (404 across desks). Audited."""
+    case = await service.read(session, actor=actor, case_id=case_id)
+    response.headers["ETag"] = etag_of(case.version)
+    return await _out(session, case)
+
+
+@router.patch("/cases/{case_id}", response_model=CaseOut)
+async def update_case(
+    case_id: uuid.UUID,
+    body: CaseUpdate,
+    session: SessionDep,
+    actor: CaseWorker,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> CaseOut:
+    """Edit details or the due date (with ``due_date_reason``). ``If-Match`` required (428/412);
+    422 ``due-date-before-creation``; 409 ``case-read-only``/``case-not-open``."""
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "language"}
+    case = await service.update(session, actor=actor, case_id=case_id, if_match=if_match, changes=changes)
+    response.headers["ETag"] = etag_of(case.version)
+    return await _out(session, case)
+
+
+@router.post("/cases/{case_id}/transitions", response_model=CaseOut)
+async def transition_case(
+    case_id: uuid.UUID,
+    body: TransitionIn,
+    session: SessionDep,
+    actor: CaseWorker,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> CaseOut:
+    """Move the case to ``to``. 409 ``transition-not-allowed`` (body: ``current_status``,
+    ``allowed``), ``referral-required``, ``consent-required``; 403 ``closure-approval-required``;
+    422 ``transition-requirement-missing``. ``If-Match`` required."""
+    case = await transitions.transition(
+        session,
+        actor=actor,
+        case_id=case_id,
+        if_match=if_match,
+        request=transitions.TransitionRequest(**body.model_dump()),
+    )
+    response.headers["ETag"] = etag_of(case.version)
+    return await _out(session, case)
+
+
+@router.post("/cases/{case_id}/assignment", response_model=CaseOut)
+async def assign_case(
+    case_id: uuid.UUID,
+    body: AssignmentIn,
+    session: SessionDep,
+    actor: CaseWorker,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> CaseOut:
+    """Assign (supervisors), take an unassigned case or release one's own (agents). ``If-Match``
+    required; 403 for an agent reassigning; 422 ``invalid-assignee``."""
+    case = await service.assign(session, actor=actor, case_id=case_id, if_match=if_match, assignee_id=body.assignee_id)
+    response.headers["ETag"] = etag_of(case.version)
+    return await _out(session, case)
+
+
+@router.get("/cases/{case_id}/timeline", response_model=Page[TimelineEventOut])
+async def case_timeline(
+    case_id: uuid.UUID,
+    session: SessionDep,
+    actor: CaseWorker,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = MAX_LIMIT,
+) -> Page[TimelineEventOut]:
+    """Every event of the case in the order it happened (oldest first), with actor and time. Audited."""
+    case = await service.read(session, actor=actor, case_id=case_id, action="case.timeline_read")
+    rows, next_cursor = await paginate(
+        session,
+        events_query(case.id),
+        keys=[CaseEvent.occurred_at, CaseEvent.id],
+        cursor=cursor,
+        limit=limit,
+        descending=False,
+    )
+    return Page[TimelineEventOut](items=[TimelineEventOut.model_validate(e) for e in rows], next_cursor=next_cursor)

@@ -1,0 +1,275 @@
+"""Request and response bodies of cases, transitions, notes, referrals and the timeline.
+
+Dates (``opened_on``, ``due_date``, referral dates) are local calendar dates of the case's desk;
+``*_at`` are ISO 8601 instants with offset (UTC).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal, Self
+
+import pycountry
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from app.cases.service import CaseView
+from app.cases.workflow import allowed_from
+
+Channel = Literal["walk_in", "phone", "mobile_app", "web", "partner_referral"]
+Priority = Literal["low", "normal", "high", "urgent"]
+Status = Literal[
+    "received",
+    "qualified",
+    "oriented",
+    "referred",
+    "in_follow_up",
+    "pending_closure",
+    "resolved",
+    "closed_no_response",
+    "closed_withdrawn",
+    "transferred",
+]
+ClosingStatus = Literal["resolved", "closed_no_response", "closed_withdrawn"]
+Outcome = Literal[
+    "social",
+    "psychosocial",
+    "health",
+    "economic",
+    "training",
+    "financing",
+    "administrative",
+    "legal",
+    "information",
+    "no_outcome",
+]
+Vulnerability = Literal[
+    "minor",
+    "unaccompanied_minor",
+    "pregnant",
+    "disability",
+    "serious_illness",
+    "elderly",
+    "victim_of_violence",
+    "trafficking_victim",
+    "detained",
+    "homeless",
+    "stranded",
+    "no_documents",
+]
+ReferralStatus = Literal["sent", "acknowledged", "answered", "declined", "no_answer"]
+Queue = Literal["mine", "unassigned", "overdue", "due_today", "waiting_on_partner"]
+
+
+def _language(value: str) -> str:
+    code = value.strip().lower()
+    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
+    if found is None:
+        raise ValueError(f"{value!r} is not an ISO 639 language code (wo, ff, srr, fr, ar…)")
+    return code
+
+
+LanguageCode = Annotated[str, AfterValidator(_language)]
+
+
+class CaseCreate(BaseModel):
+    """A new case for a registrant, opened at the registrant's desk; ``service_type`` is a code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    registrant_id: uuid.UUID
+    service_type: str = Field(min_length=1, max_length=40, examples=["RESIDENCE_MA"])
+    channel: Channel
+    priority: Priority = "normal"
+    vulnerability_flags: list[Vulnerability] = Field(default_factory=list, max_length=12)
+    description: str = Field(default="", max_length=10_000)
+    language: LanguageCode | None = Field(default=None, description="ISO 639-1 or 639-3 code", examples=["wo"])
+    interpreter_used: bool = False
+
+
+class CaseUpdate(BaseModel):
+    """A partial update; a new ``due_date`` (local date, not before ``opened_on``) needs a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    priority: Priority | None = None
+    vulnerability_flags: list[Vulnerability] | None = Field(default=None, max_length=12)
+    description: str | None = Field(default=None, max_length=10_000)
+    language: LanguageCode | None = None
+    interpreter_used: bool | None = None
+    due_date: dt.date | None = None
+    due_date_reason: str | None = Field(default=None, min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _reason_with_due_date(self) -> Self:
+        if self.due_date is not None and not self.due_date_reason:
+            raise ValueError("changing due_date needs due_date_reason")
+        return self
+
+
+class TransitionIn(BaseModel):
+    """A status change. Closing (and ``pending_closure``) needs ``outcome_category``;
+    ``pending_closure`` takes ``requested_status`` (default ``resolved``); a reopen or a refused
+    closure request needs ``reason``; ``transferred`` needs ``to_desk`` (code) and may name the
+    ``consent_id`` used as legal basis."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: Status
+    outcome_category: Outcome | None = None
+    outcome_note: str | None = Field(default=None, max_length=2000)
+    requested_status: ClosingStatus | None = None
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
+    to_desk: str | None = Field(default=None, max_length=32)
+    consent_id: int | None = None
+    legal_basis_note: str | None = Field(default=None, max_length=500)
+
+
+class AssignmentIn(BaseModel):
+    """Assign to a staff user of the case's desk, or ``null`` to unassign."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    assignee_id: uuid.UUID | None
+
+
+class CaseOut(BaseModel):
+    """A case. ``is_overdue``: open and past its due date (desk's today); ``waiting_on_partner``:
+    a referral awaits an answer; ``partner_answer_overdue``: that answer is late."""
+
+    id: uuid.UUID
+    case_number: str
+    desk_id: uuid.UUID
+    desk_code: str
+    registrant_id: uuid.UUID
+    service_type: str
+    channel: str
+    priority: str
+    vulnerability_flags: list[str]
+    description: str
+    language: str | None
+    interpreter_used: bool
+    assignee_id: uuid.UUID | None
+    status: str
+    allowed_transitions: list[str]
+    outcome_category: str | None
+    outcome_note: str | None
+    closure_requested_status: str | None
+    opened_on: dt.date
+    due_date: dt.date
+    is_overdue: bool
+    waiting_on_partner: bool
+    partner_answer_overdue: bool
+    closed_at: dt.datetime | None
+    transferred_from_case_id: uuid.UUID | None
+    transferred_to_case_id: uuid.UUID | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, view: CaseView) -> CaseOut:
+        c = view.case
+        return cls(
+            id=c.id,
+            case_number=c.case_number,
+            desk_id=c.desk_id,
+            desk_code=view.desk_code,
+            registrant_id=c.registrant_id,
+            service_type=view.service_type,
+            channel=c.channel,
+            priority=c.priority,
+            vulnerability_flags=list(c.vulnerability_flags),
+            description=c.description,
+            language=c.language,
+            interpreter_used=c.interpreter_used,
+            assignee_id=c.assignee_id,
+            status=c.status,
+            allowed_transitions=list(allowed_from(c.status)),
+            outcome_category=c.outcome_category,
+            outcome_note=c.outcome_note,
+            closure_requested_status=c.closure_requested_status,
+            opened_on=c.opened_on,
+            due_date=c.due_date,
+            is_overdue=view.is_overdue,
+            waiting_on_partner=view.waiting_on_partner,
+            partner_answer_overdue=view.partner_answer_overdue,
+            closed_at=c.closed_at,
+            transferred_from_case_id=c.transferred_from_case_id,
+            transferred_to_case_id=c.transferred_to_case_id,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+
+
+class NoteCreate(BaseModel):
+    """A note; ``confidential`` for health, psychosocial or legal content."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=10_000)
+    confidential: bool = False
+
+
+class NoteOut(BaseModel):
+    """A note; ``text`` is null when it is confidential and the reader may not see sensitive data."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    author_id: uuid.UUID | None
+    author_label: str
+    confidential: bool
+    text: str | None
+    created_at: dt.datetime
+
+
+class ReferralCreate(BaseModel):
+    """A referral to an active partner; dates are the desk's local dates (defaults: today, +10 business days)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: uuid.UUID
+    referred_on: dt.date | None = None
+    expected_answer_on: dt.date | None = None
+    partner_reference: str | None = Field(default=None, max_length=120)
+
+
+class ReferralUpdate(BaseModel):
+    """The partner's acknowledgement, reference, answer or silence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: ReferralStatus | None = None
+    partner_reference: str | None = Field(default=None, max_length=120)
+    expected_answer_on: dt.date | None = None
+    answered_on: dt.date | None = None
+    outcome: str | None = Field(default=None, max_length=2000)
+
+
+class ReferralOut(BaseModel):
+    """A referral with its partner's name."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    partner_id: uuid.UUID
+    partner_name: str
+    status: str
+    referred_on: dt.date
+    expected_answer_on: dt.date
+    answered_on: dt.date | None
+    partner_reference: str | None
+    outcome: str | None
+    created_at: dt.datetime
+
+
+class TimelineEventOut(BaseModel):
+    """One event of a case, with who did it and when."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    occurred_at: AwareDatetime
+    actor_id: uuid.UUID | None
+    actor_label: str
+    actor_role: str
+    details: dict[str, Any]

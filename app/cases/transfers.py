@@ -1,0 +1,282 @@
+"""Transfer of a case between desks (Casablanca → Dakar mobility desk and back).
+
+Decision: the case is **not moved**. The receiving desk gets a **new case** (its own number,
+status ``received``, unassigned, due date from its own calendar) pointing back with
+``transferred_from_case_id``; the sending case becomes ``transferred``, a read-only trace the
+sending desk keeps (no notes, referrals, assignment or edits; no reopening).
+
+The receiving desk also needs the registrant: it reuses the record it already holds for that
+person (the one this record was copied from, or a copy made by an earlier transfer), or gets a
+copy with the **minimum fields** (:data:`REGISTRANT_FIELDS_SENT`, phones and the consents in
+force). Residence/legal status, free-text notes, identity documents, occupation and case notes are
+never copied (law 2008-12 / 09-08: send the minimum). The copy is numbered in its own series
+(``DKR-2026-T-000001``) so it never collides with registration numbers issued by the registrants
+domain; ``source = "transfer"`` and ``source_ref`` = the sending record's id.
+
+Legal basis: the registrant's consent in force for a transfer purpose (``transfer_to_senegal`` or
+``desk_transfer`` towards a Senegalese desk, ``desk_transfer`` otherwise), recorded with the
+consent id in the transfer register (:class:`~app.cases.models.CaseTransfer`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Final
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.calendars.service import local_date
+from app.cases.errors import ConsentRequired, InvalidTransferTarget
+from app.cases.models import Case, CaseTransfer, ServiceType
+from app.cases.service import next_case_number, sla_due_date
+from app.cases.timeline import add_event
+from app.cases.workflow import TRANSFER_PURPOSES_ANY, TRANSFER_PURPOSES_TO_SENEGAL
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.numbering import next_number
+from app.desks import service as desks
+from app.desks.models import Desk
+from app.registrants.models import Consent, Registrant, RegistrantPhone
+
+REGISTRANT_FIELDS_SENT: Final = (
+    "given_names",
+    "family_name",
+    "name_arabic",
+    "given_names_key",
+    "family_name_key",
+    "given_names_phonetic",
+    "family_name_phonetic",
+    "sex",
+    "date_of_birth",
+    "birth_year",
+    "place_of_birth",
+    "nationality",
+    "origin_region_code",
+    "origin_departement_code",
+    "email",
+    "languages",
+    "status_category",
+)
+
+
+async def transfer(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    case: Case,
+    service_type: ServiceType,
+    to_desk_code: str,
+    consent_id: int | None,
+    legal_basis_note: str | None,
+) -> CaseTransfer:
+    """Open the case at the receiving desk and write the transfer register entry.
+
+    The caller sets the sending case's status. Raises ``UnknownDesk``/``InvalidTransferTarget``
+    (422) and ``ConsentRequired`` (409).
+    """
+    to_desk = await desks.get_by_code(session, code=to_desk_code)
+    if to_desk.id == case.desk_id or not to_desk.is_active:
+        raise InvalidTransferTarget(
+            "The receiving desk must be another, active desk.",
+            detail_fr="Le guichet destinataire doit être un autre guichet, actif.",
+        )
+    from_desk = (await session.execute(select(Desk).where(Desk.id == case.desk_id))).scalar_one()
+    registrant = (await session.execute(select(Registrant).where(Registrant.id == case.registrant_id))).scalar_one()
+    purposes = TRANSFER_PURPOSES_TO_SENEGAL if to_desk.country == "SN" else TRANSFER_PURPOSES_ANY
+    consent = await _consent_in_force(session, registrant_id=registrant.id, purposes=purposes, consent_id=consent_id)
+    target_registrant, copied = await _registrant_at(session, actor=actor, registrant=registrant, desk=to_desk)
+    now = utcnow()
+    opened_on = local_date(to_desk, now)
+    new_case = Case(
+        id=uuid.uuid4(),
+        case_number=await next_case_number(session, desk=to_desk, year=opened_on.year),
+        desk_id=to_desk.id,
+        registrant_id=target_registrant.id,
+        service_type_id=case.service_type_id,
+        channel=case.channel,
+        priority=case.priority,
+        vulnerability_flags=list(case.vulnerability_flags),
+        description=case.description,
+        language=case.language,
+        interpreter_used=case.interpreter_used,
+        status="received",
+        opened_on=opened_on,
+        due_date=await sla_due_date(session, desk=to_desk, opened_on=opened_on, service_type=service_type),
+        transferred_from_case_id=case.id,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(new_case)
+    await session.flush()
+    case.transferred_to_case_id = new_case.id
+    fields_sent = [*REGISTRANT_FIELDS_SENT, "phones", "consents"] if copied else []
+    record = CaseTransfer(
+        id=uuid.uuid4(),
+        source_case_id=case.id,
+        target_case_id=new_case.id,
+        from_desk_id=from_desk.id,
+        to_desk_id=to_desk.id,
+        source_registrant_id=registrant.id,
+        target_registrant_id=target_registrant.id,
+        consent_id=consent.id,
+        legal_basis="consent",
+        legal_basis_note=legal_basis_note,
+        fields_sent=fields_sent,
+        transferred_at=now,
+        transferred_by=actor.user_id,
+    )
+    session.add(record)
+    await session.flush()
+    basis = {"legal_basis": "consent", "consent_id": consent.id, "consent_purpose": consent.purpose}
+    await add_event(
+        session,
+        case_id=new_case.id,
+        kind="transferred_in",
+        actor=actor,
+        details={
+            "from_desk": from_desk.code,
+            "source_case_number": case.case_number,
+            "transfer_id": record.id,
+            **basis,
+        },
+    )
+    await add_event(
+        session,
+        case_id=case.id,
+        kind="transferred_out",
+        actor=actor,
+        details={
+            "to_desk": to_desk.code,
+            "target_case_number": new_case.case_number,
+            "transfer_id": record.id,
+            **basis,
+        },
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.transfer",
+        entity_type="case",
+        entity_id=case.id,
+        desk_id=from_desk.id,
+        details={
+            "transfer_id": record.id,
+            "to_desk": to_desk.code,
+            "target_case_id": new_case.id,
+            "target_case_number": new_case.case_number,
+            "target_registrant_id": target_registrant.id,
+            "registrant_copied": copied,
+            "fields_sent": fields_sent,
+            **basis,
+        },
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.create",
+        entity_type="case",
+        entity_id=new_case.id,
+        desk_id=to_desk.id,
+        details={"case_number": new_case.case_number, "transferred_from": case.id, "service_type": service_type.code},
+    )
+    return record
+
+
+async def _consent_in_force(
+    session: AsyncSession, *, registrant_id: uuid.UUID, purposes: frozenset[str], consent_id: int | None
+) -> Consent:
+    stmt = select(Consent).where(
+        Consent.registrant_id == registrant_id,
+        Consent.purpose.in_(purposes),
+        Consent.granted.is_(True),
+        Consent.withdrawn_at.is_(None),
+    )
+    if consent_id is not None:
+        stmt = stmt.where(Consent.id == consent_id)
+    consent = (await session.execute(stmt.order_by(Consent.recorded_at.desc()).limit(1))).scalar_one_or_none()
+    if consent is None:
+        names = ", ".join(sorted(purposes))
+        raise ConsentRequired(
+            f"The registrant has no consent in force for a transfer ({names}).",
+            detail_fr=f"La personne n'a pas de consentement en vigueur pour un transfert ({names}).",
+            accepted_purposes=sorted(purposes),
+        )
+    return consent
+
+
+async def _registrant_at(
+    session: AsyncSession, *, actor: Actor, registrant: Registrant, desk: Desk
+) -> tuple[Registrant, bool]:
+    """The receiving desk's record of this person, and whether it was just copied."""
+    related = [Registrant.source_ref == str(registrant.id)]
+    if registrant.source == "transfer" and registrant.source_ref:
+        related.append(Registrant.id == uuid.UUID(registrant.source_ref))
+    stmt = select(Registrant).where(Registrant.desk_id == desk.id, or_(*related)).order_by(Registrant.created_at)
+    existing = (await session.execute(stmt.limit(1))).scalar_one_or_none()
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    year = local_date(desk, now).year
+    number = await next_number(session, scope=f"registrant-transfer:{desk.code}", year=year)
+    copy = Registrant(
+        id=uuid.uuid4(),
+        desk_id=desk.id,
+        registration_number=f"{desk.code.split('-')[0]}-{year}-T-{number:06d}",
+        source="transfer",
+        source_ref=str(registrant.id),
+        created_by=actor.user_id,
+        **{f: getattr(registrant, f) for f in REGISTRANT_FIELDS_SENT},
+    )
+    session.add(copy)
+    await session.flush()
+    phones = (
+        (await session.execute(select(RegistrantPhone).where(RegistrantPhone.registrant_id == registrant.id)))
+        .scalars()
+        .all()
+    )
+    session.add_all(
+        RegistrantPhone(
+            registrant_id=copy.id, e164=p.e164, whatsapp=p.whatsapp, label=p.label, flag=p.flag, position=p.position
+        )
+        for p in phones
+    )
+    consents = (
+        (
+            await session.execute(
+                select(Consent).where(
+                    Consent.registrant_id == registrant.id, Consent.granted.is_(True), Consent.withdrawn_at.is_(None)
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    session.add_all(
+        Consent(
+            registrant_id=copy.id,
+            purpose=c.purpose,
+            granted=True,
+            channel=c.channel,
+            notice_version=c.notice_version,
+            language=c.language,
+            recorded_at=c.recorded_at,
+            recorded_by=c.recorded_by,
+            partner_name=c.partner_name,
+            extra={**(c.extra or {}), "copied_from_consent_id": c.id},
+        )
+        for c in consents
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.transfer_copy",
+        entity_type="registrant",
+        entity_id=copy.id,
+        desk_id=desk.id,
+        details={"source_registrant_id": registrant.id, "fields": [*REGISTRANT_FIELDS_SENT, "phones", "consents"]},
+    )
+    return copy, True

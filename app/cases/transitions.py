@@ -1,0 +1,181 @@
+"""Moving a case through its workflow (:mod:`app.cases.workflow` holds the table and rules).
+
+Errors: ``TransitionNotAllowed`` (409, with ``current_status`` and ``allowed``),
+``TransitionRequirementMissing`` (422: outcome category, reason, receiving desk),
+``ReferralRequired`` and ``ConsentRequired`` (409), ``ClosureApprovalRequired`` (403),
+the ``If-Match`` problems (428/412) and ``NotFound`` across desks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.cases import transfers
+from app.cases.errors import (
+    ClosureApprovalRequired,
+    ReferralRequired,
+    TransitionNotAllowed,
+    TransitionRequirementMissing,
+)
+from app.cases.models import Case, Referral, ServiceType
+from app.cases.service import get_visible
+from app.cases.timeline import add_event
+from app.cases.workflow import (
+    CLOSING_STATUSES,
+    NEEDS_OUTCOME,
+    NEEDS_PENDING_REFERRAL,
+    NEEDS_TRANSFER,
+    PENDING_REFERRAL_STATUSES,
+    SUPERVISOR_ONLY_FROM,
+    SUPERVISOR_ROLES,
+    allowed_from,
+    needs_reason,
+)
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.http import require_if_match
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    """What a transition carries; which fields are needed depends on the target (see workflow)."""
+
+    to: str
+    outcome_category: str | None = None
+    outcome_note: str | None = None
+    requested_status: str | None = None
+    reason: str | None = None
+    to_desk: str | None = None
+    consent_id: int | None = None
+    legal_basis_note: str | None = None
+
+
+def _missing(what_en: str, what_fr: str, field: str) -> TransitionRequirementMissing:
+    return TransitionRequirementMissing(what_en, detail_fr=what_fr, field=field)
+
+
+async def transition(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, if_match: str | None, request: TransitionRequest
+) -> Case:
+    """Move the case to ``request.to`` if the table allows it and its rules hold; returns the case.
+
+    A transfer also opens the case at the receiving desk (see :mod:`app.cases.transfers`).
+    """
+    case = await get_visible(session, actor=actor, case_id=case_id, for_update=True)
+    require_if_match(if_match, case.version)
+    source, target = case.status, request.to
+    allowed = allowed_from(source)
+    if target not in allowed:
+        raise TransitionNotAllowed(
+            f"A case in status {source} cannot move to {target}; allowed: {', '.join(allowed) or 'none'}.",
+            detail_fr=f"Un dossier au statut {source} ne peut pas passer à {target} ; "
+            f"autorisés : {', '.join(allowed) or 'aucun'}.",
+            current_status=source,
+            allowed=list(allowed),
+        )
+    service_type = (
+        await session.execute(select(ServiceType).where(ServiceType.id == case.service_type_id))
+    ).scalar_one()
+    supervisor = actor.role in SUPERVISOR_ROLES
+    if source in SUPERVISOR_ONLY_FROM and not supervisor:
+        raise ClosureApprovalRequired(
+            "Only a supervisor decides on a closure request.",
+            detail_fr="Seul un superviseur statue sur une demande de clôture.",
+        )
+    if target in CLOSING_STATUSES and service_type.closure_requires_approval and not supervisor:
+        raise ClosureApprovalRequired(
+            f"Closing a {service_type.code} case needs a supervisor: move it to pending_closure.",
+            detail_fr=f"La clôture d'un dossier {service_type.code} requiert un superviseur : "
+            "passez-le en pending_closure.",
+            allowed=["pending_closure"],
+        )
+    details: dict[str, Any] = {"from": source, "to": target}
+    outcome = None
+    if target in NEEDS_OUTCOME:
+        outcome = request.outcome_category or (case.outcome_category if source == "pending_closure" else None)
+        closing = (request.requested_status or "resolved") if target == "pending_closure" else target
+        if outcome is None:
+            raise _missing(
+                "Closing a case needs an outcome_category.",
+                "La clôture d'un dossier requiert une outcome_category.",
+                "outcome_category",
+            )
+        if closing == "resolved" and outcome == "no_outcome":
+            raise _missing(
+                "A resolved case needs an outcome other than no_outcome.",
+                "Un dossier résolu requiert un résultat autre que no_outcome.",
+                "outcome_category",
+            )
+        details["outcome_category"] = outcome
+    if target in NEEDS_PENDING_REFERRAL:
+        pending = select(Referral.id).where(Referral.case_id == case.id, Referral.status.in_(PENDING_REFERRAL_STATUSES))
+        if (await session.execute(pending.limit(1))).first() is None:
+            raise ReferralRequired(
+                "Record the referral to a partner first (POST /cases/{id}/referrals).",
+                detail_fr="Enregistrez d'abord l'orientation vers un partenaire (POST /cases/{id}/referrals).",
+            )
+    if needs_reason(source, target):
+        if not request.reason:
+            raise _missing("This status change needs a reason.", "Ce changement de statut requiert un motif.", "reason")
+        details["reason"] = request.reason
+    if target in NEEDS_TRANSFER:
+        if not request.to_desk:
+            raise _missing(
+                "A transfer names the receiving desk (to_desk).", "Un transfert nomme le guichet (to_desk).", "to_desk"
+            )
+        record = await transfers.transfer(
+            session,
+            actor=actor,
+            case=case,
+            service_type=service_type,
+            to_desk_code=request.to_desk,
+            consent_id=request.consent_id,
+            legal_basis_note=request.legal_basis_note,
+        )
+        details.update(to_desk=request.to_desk.upper(), transfer_id=record.id, target_case_id=record.target_case_id)
+    _apply(case, actor=actor, source=source, target=target, outcome=outcome, request=request)
+    if target == "pending_closure":
+        details["requested_status"] = case.closure_requested_status
+    await session.flush()
+    await add_event(session, case_id=case.id, kind="status_changed", actor=actor, details=details)
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.transition",
+        entity_type="case",
+        entity_id=case.id,
+        desk_id=case.desk_id,
+        details=details,
+    )
+    return case
+
+
+def _apply(
+    case: Case, *, actor: Actor, source: str, target: str, outcome: str | None, request: TransitionRequest
+) -> None:
+    case.status = target
+    if target in CLOSING_STATUSES or target == "transferred":
+        case.closed_at = utcnow()
+        case.closure_requested_status = None
+        case.closure_requested_by = None
+    if target in CLOSING_STATUSES:
+        case.outcome_category = outcome
+        case.outcome_note = request.outcome_note or case.outcome_note
+    elif target == "pending_closure":
+        case.outcome_category = outcome
+        case.outcome_note = request.outcome_note
+        case.closure_requested_status = request.requested_status or "resolved"
+        case.closure_requested_by = actor.user_id
+    elif target == "in_follow_up" and (source in CLOSING_STATUSES or source == "pending_closure"):
+        # Reopened, or a closure request sent back: the case is worked on again.
+        case.closed_at = None
+        case.outcome_category = None
+        case.outcome_note = None
+        case.closure_requested_status = None
+        case.closure_requested_by = None

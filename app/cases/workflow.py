@@ -1,0 +1,114 @@
+"""The case workflow, written once as data: statuses, allowed transitions and their requirements.
+
+``received → qualified → oriented → referred → in_follow_up → resolved | closed_no_response |
+closed_withdrawn | transferred``, with reopen (a closed case goes back to ``in_follow_up``).
+
+Supervisor approval of closures: for a service type with ``closure_requires_approval``, an agent
+does not close; they move the case to ``pending_closure`` with the closing status and outcome they
+propose. A supervisor (or administrator) then either closes it (any closing status, the proposal
+by default) or sends it back to ``in_follow_up`` with a reason. Supervisors may close such cases
+directly. ``transferred`` is final: the sending desk's read-only trace of a transfer.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+OPEN_STATUSES: Final = ("received", "qualified", "oriented", "referred", "in_follow_up", "pending_closure")
+CLOSING_STATUSES: Final = ("resolved", "closed_no_response", "closed_withdrawn")
+FINAL_STATUSES: Final = ("transferred",)
+STATUSES: Final = OPEN_STATUSES + CLOSING_STATUSES + FINAL_STATUSES
+
+_LEAVE = (*CLOSING_STATUSES, "transferred", "pending_closure")
+
+TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
+    "received": ("qualified", *_LEAVE),
+    "qualified": ("oriented", "referred", *_LEAVE),
+    "oriented": ("referred", "in_follow_up", *_LEAVE),
+    "referred": ("in_follow_up", *_LEAVE),
+    "in_follow_up": ("referred", *_LEAVE),
+    "pending_closure": (*CLOSING_STATUSES, "in_follow_up"),
+    # Reopen.
+    "resolved": ("in_follow_up",),
+    "closed_no_response": ("in_follow_up",),
+    "closed_withdrawn": ("in_follow_up",),
+    "transferred": (),
+}
+"""``{from: (allowed targets…)}``; everything else is refused with 409 naming the allowed ones."""
+
+# What a transition must carry, by target status (and by source for reopen/rejection).
+NEEDS_OUTCOME: Final = frozenset({*CLOSING_STATUSES, "pending_closure"})
+NEEDS_PENDING_REFERRAL: Final = frozenset({"referred"})
+NEEDS_TRANSFER: Final = frozenset({"transferred"})
+SUPERVISOR_ONLY_FROM: Final = frozenset({"pending_closure"})
+SUPERVISOR_ROLES: Final = frozenset({"supervisor", "admin"})
+
+
+def needs_reason(source: str, target: str) -> bool:
+    """A reopen (closed → ``in_follow_up``) and a refused closure request must say why."""
+    return target == "in_follow_up" and (source in CLOSING_STATUSES or source == "pending_closure")
+
+
+def allowed_from(status: str) -> tuple[str, ...]:
+    """The statuses a case in ``status`` may move to (empty for ``transferred``)."""
+    return TRANSITIONS.get(status, ())
+
+
+def is_open(status: str) -> bool:
+    """True while the desk still works on the case (it appears in the queues)."""
+    return status in OPEN_STATUSES
+
+
+OUTCOME_CATEGORIES: Final = (
+    "social",
+    "psychosocial",
+    "health",
+    "economic",
+    "training",
+    "financing",
+    "administrative",
+    "legal",
+    "information",
+    "no_outcome",
+)
+"""Outcome categories of a closed case.
+
+The first four are exactly the BAOS funder-report categories (cases resolved: social,
+psychosocial, health, economic — DOMAIN.md); ``training`` and ``financing`` count the BAOS
+"trained" and "financed" figures; ``administrative`` (consular and residence papers), ``legal`` and
+``information`` cover the desk's other work; ``no_outcome`` is for a case closed without a result
+(no response, withdrawn) and is refused for ``resolved``.
+"""
+
+CHANNELS: Final = ("walk_in", "phone", "mobile_app", "web", "partner_referral")
+PRIORITIES: Final = ("low", "normal", "high", "urgent")
+VULNERABILITY_FLAGS: Final = (
+    "minor",
+    "unaccompanied_minor",
+    "pregnant",
+    "disability",
+    "serious_illness",
+    "elderly",
+    "victim_of_violence",
+    "trafficking_victim",
+    "detained",
+    "homeless",
+    "stranded",
+    "no_documents",
+)
+REFERRAL_STATUSES: Final = ("sent", "acknowledged", "answered", "declined", "no_answer")
+PENDING_REFERRAL_STATUSES: Final = ("sent", "acknowledged")
+REFERRAL_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
+    "sent": ("acknowledged", "answered", "declined", "no_answer"),
+    "acknowledged": ("answered", "declined", "no_answer"),
+    "answered": (),
+    "declined": (),
+    "no_answer": ("acknowledged", "answered", "declined"),
+}
+"""A late partner may still answer after the desk recorded ``no_answer``."""
+
+DEFAULT_PARTNER_ANSWER_DAYS: Final = 10
+"""Business days a partner has to answer when the referral does not say (a default, not a rule)."""
+
+TRANSFER_PURPOSES_ANY: Final = frozenset({"desk_transfer"})
+TRANSFER_PURPOSES_TO_SENEGAL: Final = frozenset({"transfer_to_senegal", "desk_transfer"})
