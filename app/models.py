@@ -1,5 +1,6 @@
 """Import every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from app.appointments.models import Appointment
 from app.audit.models import AuditChainHead, AuditEvent
 from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
 from app.calendars.models import DeskHoliday
@@ -13,6 +14,7 @@ from app.registrants.models import Consent, IdentityDocument, Registrant, Regist
 
 __all__ = [
     "AdminArea",
+    "Appointment",
     "AuditChainHead",
     "AuditEvent",
     "Base",

@@ -2,8 +2,10 @@
 
 from fastapi import APIRouter
 
+from app.appointments.router import router as appointments_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.calendars.router import router as calendars_router
 from app.cases.catalogue_router import partners_router, service_types_router
 from app.cases.followup_router import router as case_followup_router
 from app.cases.router import router as cases_router
@@ -17,6 +19,8 @@ ROUTERS: list[APIRouter] = [
     auth_router,
     users_router,
     desks_router,
+    calendars_router,
+    appointments_router,
     reference_router,
     service_types_router,
     partners_router,

@@ -15,7 +15,9 @@ class DeskHoliday(Base):
     """A day a desk is closed (a public holiday, local date in the desk's time zone).
 
     Editable: Islamic holidays are fixed after moon sighting and can differ by a day between
-    countries (DOMAIN.md, "Time").
+    countries (DOMAIN.md, "Time"). ``observed_from`` is the legal date when the holiday was moved
+    (a Senegalese holiday falling on a Sunday is observed on the Monday); ``day`` is then the
+    day the desk is actually closed.
     """
 
     __tablename__ = "desk_holidays"
@@ -25,3 +27,4 @@ class DeskHoliday(Base):
     desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id", ondelete="CASCADE"), index=True)
     day: Mapped[dt.date] = mapped_column(Date)
     name: Mapped[str] = mapped_column(String(200))
+    observed_from: Mapped[dt.date | None] = mapped_column(Date)

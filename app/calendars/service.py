@@ -1,4 +1,7 @@
-"""Business days of a desk: weekends (Saturday, Sunday) and the desk's holidays are skipped.
+"""Desk calendars: business days, opening hours and holidays of a desk.
+
+Business days skip weekends (Saturday, Sunday) and the desk's holidays. Holidays are added and
+removed by administrators (audited), by hand or imported for a year from the ``holidays`` library.
 
 Dates are local dates in the desk's IANA time zone (``zoneinfo``, with the ``tzdata`` package
 shipped with the app so rule changes such as Africa/Casablanca's arrive with an upgrade).
@@ -8,12 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit
+from app.calendars.errors import HolidayExists, PublicHolidaysUnavailable
 from app.calendars.models import DeskHoliday
+from app.calendars.public_holidays import fixed_public_holidays
+from app.calendars.rules import SundayRule, observed_day
+from app.core.context import Actor
+from app.core.errors import NotFound
 from app.desks.models import Desk
 
 WEEKEND = frozenset({5, 6})  # date.weekday(): Saturday, Sunday
@@ -60,3 +70,155 @@ async def is_business_day(session: AsyncSession, *, desk: Desk, day: dt.date) ->
     if day.weekday() in WEEKEND:
         return False
     return not await holidays_between(session, desk_id=desk.id, start=day, end=day)
+
+
+# --- Opening hours -----------------------------------------------------------------------------
+
+
+def opening_spans(desk: Desk, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """The desk's opening spans on the local date ``day`` (``[]`` when closed that weekday).
+
+    ``Desk.opening_hours`` maps ISO weekdays ``"1"``..``"7"`` to ``[["HH:MM", "HH:MM"], …]``
+    local wall times.
+    """
+    spans = (desk.opening_hours or {}).get(str(day.isoweekday()), [])
+    return [(dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in spans]
+
+
+def within_opening_hours(desk: Desk, start: dt.datetime, end: dt.datetime) -> bool:
+    """True when the aware interval ``[start, end)`` lies inside one opening span of one local day.
+
+    Both ends are converted to the desk's zone, so the check follows the UTC offset in force on
+    that date (Africa/Casablanca's +01/+00 changes included).
+    """
+    zone = ZoneInfo(desk.time_zone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    if local_start.date() != local_end.date():
+        return False
+    return any(
+        opens <= local_start.time() and local_end.time() <= closes
+        for opens, closes in opening_spans(desk, local_start.date())
+    )
+
+
+def local_day_bounds(desk: Desk, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants ``[start, end)`` of the desk's local calendar date ``day``.
+
+    A local day is not always 24 hours long where the offset changes; this follows the zone.
+    """
+    zone = ZoneInfo(desk.time_zone)
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+# --- Holidays ----------------------------------------------------------------------------------
+
+
+async def list_holidays(session: AsyncSession, *, desk: Desk, start: dt.date, end: dt.date) -> list[DeskHoliday]:
+    """The desk's holidays in ``[start, end]``, by day."""
+    stmt = (
+        select(DeskHoliday)
+        .where(DeskHoliday.desk_id == desk.id, DeskHoliday.day >= start, DeskHoliday.day <= end)
+        .order_by(DeskHoliday.day)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def _get_holiday(session: AsyncSession, *, desk: Desk, day: dt.date) -> DeskHoliday | None:
+    stmt = select(DeskHoliday).where(DeskHoliday.desk_id == desk.id, DeskHoliday.day == day)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_holiday(
+    session: AsyncSession, *, actor: Actor, desk: Desk, day: dt.date, name: str, sunday_rule: SundayRule = "country"
+) -> DeskHoliday:
+    """Close the desk for a holiday whose legal date is ``day`` (administrators; audited).
+
+    A Sunday holiday moves to Monday when the rule says so (:func:`app.calendars.rules.observed_day`);
+    the stored ``day`` is then the Monday and ``observed_from`` the Sunday. Raises ``HolidayExists``
+    (409) when the desk is already closed for a holiday that day.
+    """
+    closed = observed_day(day, country=desk.country, rule=sunday_rule)
+    existing = await _get_holiday(session, desk=desk, day=closed)
+    if existing is not None:
+        raise HolidayExists(
+            f"{closed.isoformat()} is already a holiday at {desk.code} ({existing.name}).",
+            detail_fr=f"Le {closed.isoformat()} est déjà férié au guichet {desk.code} ({existing.name}).",
+            day=closed.isoformat(),
+        )
+    holiday = DeskHoliday(desk_id=desk.id, day=closed, name=name, observed_from=day if closed != day else None)
+    session.add(holiday)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="desk_holiday.create",
+        entity_type="desk_holiday",
+        entity_id=str(holiday.id),
+        desk_id=desk.id,
+        details={"day": closed, "name": name, "observed_from": holiday.observed_from, "sunday_rule": sunday_rule},
+    )
+    return holiday
+
+
+async def remove_holiday(session: AsyncSession, *, actor: Actor, desk: Desk, day: dt.date) -> None:
+    """Reopen the desk on ``day`` (administrators; audited). Raises ``NotFound`` (404)."""
+    holiday = await _get_holiday(session, desk=desk, day=day)
+    if holiday is None:
+        raise NotFound(
+            f"{day.isoformat()} is not a holiday at {desk.code}.",
+            detail_fr=f"Le {day.isoformat()} n'est pas férié au guichet {desk.code}.",
+        )
+    await session.delete(holiday)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="desk_holiday.delete",
+        entity_type="desk_holiday",
+        entity_id=str(holiday.id),
+        desk_id=desk.id,
+        details={"day": day, "name": holiday.name, "observed_from": holiday.observed_from},
+    )
+
+
+@dataclass
+class ImportResult:
+    """What a public-holiday import did: holidays added, and legal dates skipped with the reason."""
+
+    added: list[DeskHoliday] = field(default_factory=list)
+    skipped: list[tuple[dt.date, str, str]] = field(default_factory=list)
+
+
+async def import_public_holidays(session: AsyncSession, *, actor: Actor, desk: Desk, year: int) -> ImportResult:
+    """Add the exactly-known public holidays of the desk's country for ``year`` (administrators).
+
+    Source: the ``holidays`` library (:mod:`app.calendars.public_holidays`); Islamic holidays are
+    not imported (moon sighting: add them by hand). The desk's Sunday rule applies. Days already
+    closed are skipped (``reason="exists"``). One audit event for the import and one per holiday.
+    Raises ``PublicHolidaysUnavailable`` (422) for a country the library does not know.
+    """
+    found = fixed_public_holidays(desk.country, year)
+    if found is None:
+        raise PublicHolidaysUnavailable(
+            f"No public-holiday data for country {desk.country}; add the holidays by hand.",
+            detail_fr=f"Pas de jours fériés connus pour le pays {desk.country} ; ajoutez-les à la main.",
+        )
+    result = ImportResult()
+    for item in found:
+        closed = observed_day(item.day, country=desk.country)
+        if await _get_holiday(session, desk=desk, day=closed) is not None:
+            result.skipped.append((item.day, item.name, "exists"))
+            continue
+        result.added.append(await add_holiday(session, actor=actor, desk=desk, day=item.day, name=item.name))
+    await audit.record(
+        session,
+        actor=actor,
+        action="desk_holiday.import",
+        entity_type="desk",
+        entity_id=desk.id,
+        desk_id=desk.id,
+        details={"year": year, "source": "holidays", "added": len(result.added), "skipped": len(result.skipped)},
+    )
+    return result

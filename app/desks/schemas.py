@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import uuid
 import zoneinfo
@@ -28,13 +29,20 @@ def _time_zone(value: str) -> str:
 
 
 def _opening_hours(value: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+    cleaned: dict[str, list[list[str]]] = {}
     for day, spans in value.items():
         if day not in {"1", "2", "3", "4", "5", "6", "7"}:
             raise ValueError("opening hours are keyed by ISO weekday, '1' (Monday) to '7' (Sunday)")
         for span in spans:
             if len(span) != 2 or not all(_HOURS.match(t) for t in span) or span[0] >= span[1]:
                 raise ValueError('each span is ["HH:MM", "HH:MM"] with the start before the end')
-    return value
+        ordered = sorted(spans)
+        for before, after in itertools.pairwise(ordered):
+            if after[0] < before[1]:
+                raise ValueError(f"opening spans of day {day} overlap: {before} and {after}")
+        if ordered:
+            cleaned[day] = ordered
+    return dict(sorted(cleaned.items()))
 
 
 CountryCode = Annotated[str, AfterValidator(_country)]

@@ -1,0 +1,1 @@
+"""Appointments of registrants (or their cases) with a desk agent."""

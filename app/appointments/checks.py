@@ -1,0 +1,145 @@
+"""The booking rules of an appointment, each refused with its own problem type (nothing written).
+
+Checked in this order by :mod:`app.appointments.service` for a booking or a reschedule:
+the subject (case or registrant), the agent (locked), then the time: end after start, in the
+future, not on a desk holiday, inside one opening span, no overlap with the agent's other
+booked or kept appointments.
+
+Concurrency: :func:`lock_agent` locks the agent's ``staff_users`` row (``SELECT … FOR NO KEY
+UPDATE`` on PostgreSQL, which does not block other writers' foreign-key checks) before
+:func:`check_slot` looks for overlaps, so two bookings of one agent are serialised and the
+second sees the first. On SQLite every transaction starts with ``BEGIN IMMEDIATE``
+(``app.core.db``), which serialises writers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.appointments.errors import (
+    AgentDoubleBooked,
+    AgentNotAtDesk,
+    AppointmentEndsBeforeStart,
+    AppointmentInPast,
+    CaseAtOtherDesk,
+    DeskClosedForHoliday,
+    OutsideOpeningHours,
+    UnknownCase,
+)
+from app.appointments.models import BLOCKING_STATUSES, Appointment
+from app.auth.models import DeskMembership, StaffUser
+from app.calendars import service as calendars
+from app.cases import service as cases
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.errors import NotFound, ValidationFailed
+from app.desks.models import Desk
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom an appointment is for."""
+
+    registrant_id: uuid.UUID
+    case_id: uuid.UUID | None
+
+
+async def resolve_subject(
+    session: AsyncSession, *, actor: Actor, desk: Desk, case_id: uuid.UUID | None, registrant_id: uuid.UUID | None
+) -> Subject:
+    if case_id is not None:
+        try:
+            case = await cases.get_visible(session, actor=actor, case_id=case_id)
+        except NotFound as exc:
+            raise UnknownCase(f"No case {case_id}.", detail_fr=f"Aucun dossier {case_id}.") from exc
+        if case.desk_id != desk.id:
+            raise CaseAtOtherDesk(
+                f"Case {case.case_number} belongs to another desk.",
+                detail_fr=f"Le dossier {case.case_number} relève d'un autre guichet.",
+            )
+        cases.ensure_open(case)
+        if registrant_id is not None and registrant_id != case.registrant_id:
+            raise ValidationFailed(
+                "registrant_id is not the case's registrant.",
+                detail_fr="registrant_id n'est pas la personne du dossier.",
+            )
+        return Subject(registrant_id=case.registrant_id, case_id=case.id)
+    assert registrant_id is not None
+    registrant = await cases.visible_registrant(session, actor=actor, registrant_id=registrant_id)
+    return Subject(registrant_id=registrant.id, case_id=None)
+
+
+async def lock_agent(session: AsyncSession, *, desk: Desk, agent_id: uuid.UUID) -> StaffUser:
+    """The agent, row-locked until the transaction ends; ``AgentNotAtDesk`` unless an active member."""
+    agent = (
+        await session.execute(select(StaffUser).where(StaffUser.id == agent_id).with_for_update(key_share=True))
+    ).scalar_one_or_none()
+    member = (
+        await session.execute(
+            select(DeskMembership.user_id).where(DeskMembership.user_id == agent_id, DeskMembership.desk_id == desk.id)
+        )
+    ).first()
+    if agent is None or not agent.is_active or agent.role == "auditor" or member is None:
+        raise AgentNotAtDesk(
+            f"Staff user {agent_id} is not an active agent of desk {desk.code}.",
+            detail_fr=f"L'utilisateur {agent_id} n'est pas un agent actif du guichet {desk.code}.",
+        )
+    return agent
+
+
+async def check_slot(
+    session: AsyncSession,
+    *,
+    desk: Desk,
+    agent_id: uuid.UUID,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    ignore: uuid.UUID | None = None,
+) -> None:
+    """Time rules in order: end after start, future, holiday, opening hours; then the overlap."""
+    if ends_at <= starts_at:
+        raise AppointmentEndsBeforeStart(
+            "ends_at must be after starts_at.", detail_fr="ends_at doit être postérieur à starts_at."
+        )
+    if starts_at <= utcnow():
+        raise AppointmentInPast(
+            "An appointment cannot start in the past.", detail_fr="Un rendez-vous ne peut pas commencer dans le passé."
+        )
+    day = calendars.local_date(desk, starts_at)
+    holidays = await calendars.list_holidays(session, desk=desk, start=day, end=day)
+    if holidays:
+        raise DeskClosedForHoliday(
+            f"{desk.code} is closed on {day.isoformat()} ({holidays[0].name}).",
+            detail_fr=f"Le guichet {desk.code} est fermé le {day.isoformat()} ({holidays[0].name}).",
+            day=day.isoformat(),
+        )
+    if not calendars.within_opening_hours(desk, starts_at, ends_at):
+        spans = [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in calendars.opening_spans(desk, day)]
+        raise OutsideOpeningHours(
+            f"{desk.code} opening hours on {day.isoformat()} ({desk.time_zone}): {spans or 'closed'}.",
+            detail_fr=f"Heures d'ouverture de {desk.code} le {day.isoformat()} ({desk.time_zone}) : "
+            f"{spans or 'fermé'}.",
+            opening_hours=spans,
+        )
+    stmt = select(Appointment.id, Appointment.starts_at, Appointment.ends_at).where(
+        Appointment.agent_id == agent_id,
+        Appointment.status.in_(BLOCKING_STATUSES),
+        Appointment.starts_at < ends_at,
+        Appointment.ends_at > starts_at,
+    )
+    if ignore is not None:
+        stmt = stmt.where(Appointment.id != ignore)
+    clash = (await session.execute(stmt.limit(1))).first()
+    if clash is not None:
+        raise AgentDoubleBooked(
+            f"The agent already has appointment {clash.id} from {clash.starts_at.isoformat()} "
+            f"to {clash.ends_at.isoformat()} (UTC).",
+            detail_fr=f"L'agent a déjà le rendez-vous {clash.id} de {clash.starts_at.isoformat()} "
+            f"à {clash.ends_at.isoformat()} (UTC).",
+            conflicting_appointment_id=str(clash.id),
+        )

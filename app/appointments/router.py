@@ -1,0 +1,147 @@
+"""``/api/v1/appointments``: book, read, list by desk and local day, reschedule, change status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from app.appointments import service
+from app.appointments.models import Appointment
+from app.appointments.schemas import AppointmentCreate, AppointmentOut, AppointmentReschedule, AppointmentTransition
+from app.auth.deps import CurrentActor, require_roles
+from app.core.context import Actor
+from app.core.deps import SessionDep
+from app.core.http import etag_of
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.desks.models import Desk
+
+router = APIRouter(prefix="/api/v1/appointments", tags=["appointments"])
+
+# Auditors read; they do not book.
+StaffActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
+
+
+def to_out(appointment: Appointment, desk: Desk) -> AppointmentOut:
+    """Render in the desk's zone: UTC instants plus local ISO 8601 times with that date's offset."""
+    start_local, end_local = service.local_times(desk, appointment)
+    return AppointmentOut(
+        id=appointment.id,
+        desk_id=appointment.desk_id,
+        time_zone=desk.time_zone,
+        agent_id=appointment.agent_id,
+        registrant_id=appointment.registrant_id,
+        case_id=appointment.case_id,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        start_local=start_local.isoformat(),
+        end_local=end_local.isoformat(),
+        local_date=start_local.date(),
+        status=appointment.status,
+        purpose=appointment.purpose,
+        status_reason=appointment.status_reason,
+        created_at=appointment.created_at,
+        updated_at=appointment.updated_at,
+    )
+
+
+@router.post("", status_code=201, response_model=AppointmentOut)
+async def create_appointment(
+    body: AppointmentCreate, session: SessionDep, actor: StaffActor, idem: IdempotencyDep
+) -> Response:
+    """Book an appointment. Times need an offset (naive → 422) and are stored in UTC.
+
+    Problems: 404 desk, ``unknown-registrant``; 409 ``case-not-open``, ``case-read-only``;
+    422 ``unknown-case``, ``case-at-other-desk``,
+    ``agent-not-at-desk``, ``appointment-ends-before-start``, ``appointment-in-past``,
+    ``desk-holiday``, ``outside-opening-hours``; 409 ``agent-double-booked``.
+    Accepts ``Idempotency-Key``.
+    """
+    if (replayed := await idem.replay(str(actor.user_id))) is not None:
+        return replayed
+    appointment, desk = await service.create(session, actor=actor, **body.model_dump())
+    headers = {"ETag": etag_of(appointment.version), "Location": f"/api/v1/appointments/{appointment.id}"}
+    return await idem.respond(201, to_out(appointment, desk).model_dump(mode="json"), headers)
+
+
+@router.get("", response_model=Page[AppointmentOut])
+async def list_appointments(
+    session: SessionDep,
+    actor: CurrentActor,
+    desk_id: uuid.UUID | None = None,
+    day: Annotated[dt.date | None, Query(description="A local date of the desk (needs desk_id).")] = None,
+    agent_id: uuid.UUID | None = None,
+    registrant_id: uuid.UUID | None = None,
+    case_id: uuid.UUID | None = None,
+    status: Literal["booked", "kept", "missed", "cancelled"] | None = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[AppointmentOut]:
+    """Appointments of the user's desks by start time (earliest first).
+
+    ``day`` selects the desk's local calendar day ``[00:00, 24:00)`` in its zone. 404 for a desk
+    the user cannot see; 422 for ``day`` without ``desk_id``.
+    """
+    filters = service.ListFilters(
+        desk_id=desk_id, day=day, agent_id=agent_id, registrant_id=registrant_id, case_id=case_id, status=status
+    )
+    stmt = await service.list_query(session, actor=actor, filters=filters)
+    rows, next_cursor = await paginate(
+        session, stmt, keys=[Appointment.starts_at, Appointment.id], cursor=cursor, limit=limit, descending=False
+    )
+    by_desk = await service.desks_of(session, rows)
+    return Page[AppointmentOut](items=[to_out(a, by_desk[a.desk_id]) for a in rows], next_cursor=next_cursor)
+
+
+@router.get("/{appointment_id}", response_model=AppointmentOut)
+async def get_appointment(
+    appointment_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
+) -> AppointmentOut:
+    """One appointment (audited read). 404 outside the user's desks."""
+    appointment, desk = await service.read(session, actor=actor, appointment_id=appointment_id)
+    response.headers["ETag"] = etag_of(appointment.version)
+    return to_out(appointment, desk)
+
+
+@router.patch("/{appointment_id}", response_model=AppointmentOut)
+async def reschedule_appointment(
+    appointment_id: uuid.UUID,
+    body: AppointmentReschedule,
+    session: SessionDep,
+    actor: StaffActor,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> AppointmentOut:
+    """Reschedule a booked appointment (``If-Match`` required), checked like a new booking.
+
+    409 ``appointment-transition-not-allowed`` when it is no longer booked.
+    """
+    appointment, desk = await service.reschedule(
+        session, actor=actor, appointment_id=appointment_id, if_match=if_match, **body.model_dump()
+    )
+    response.headers["ETag"] = etag_of(appointment.version)
+    return to_out(appointment, desk)
+
+
+@router.post("/{appointment_id}/transitions", response_model=AppointmentOut)
+async def transition_appointment(
+    appointment_id: uuid.UUID,
+    body: AppointmentTransition,
+    session: SessionDep,
+    actor: StaffActor,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> AppointmentOut:
+    """Mark kept or missed (once started) or cancel a booked appointment (``If-Match`` required).
+
+    409 ``appointment-transition-not-allowed`` (lists the allowed statuses), 409
+    ``appointment-not-started``.
+    """
+    appointment, desk = await service.transition(
+        session, actor=actor, appointment_id=appointment_id, if_match=if_match, status=body.status, reason=body.reason
+    )
+    response.headers["ETag"] = etag_of(appointment.version)
+    return to_out(appointment, desk)

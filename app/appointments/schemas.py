@@ -1,0 +1,75 @@
+"""Request and response bodies of appointments.
+
+Times coming in must carry an offset (``2026-03-02T10:00:00+01:00`` or ``…Z``): a naive
+datetime is a 422. Times going out are given twice: the UTC instant (``starts_at``) and the
+desk's local time with its offset on that date (``start_local``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+
+class AppointmentCreate(BaseModel):
+    """A new appointment for a case or a registrant (at least one; both must agree)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    desk_id: uuid.UUID
+    agent_id: uuid.UUID = Field(description="A staff user who is an active member of the desk.")
+    case_id: uuid.UUID | None = None
+    registrant_id: uuid.UUID | None = None
+    starts_at: AwareDatetime = Field(examples=["2027-03-01T10:00:00+01:00"])
+    ends_at: AwareDatetime = Field(examples=["2027-03-01T10:30:00+01:00"])
+    purpose: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _has_subject(self) -> AppointmentCreate:
+        if self.case_id is None and self.registrant_id is None:
+            raise ValueError("give case_id or registrant_id")
+        return self
+
+
+class AppointmentReschedule(BaseModel):
+    """New times (both), and optionally another agent or purpose, of a booked appointment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    agent_id: uuid.UUID | None = None
+    purpose: str | None = Field(default=None, max_length=500)
+
+
+class AppointmentTransition(BaseModel):
+    """A status change: ``kept`` or ``missed`` once started, ``cancelled`` while booked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["kept", "missed", "cancelled"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class AppointmentOut(BaseModel):
+    """An appointment: UTC instants, and the desk's local times with offset (``+01:00``…)."""
+
+    id: uuid.UUID
+    desk_id: uuid.UUID
+    time_zone: str = Field(description="The desk's IANA time zone.")
+    agent_id: uuid.UUID
+    registrant_id: uuid.UUID
+    case_id: uuid.UUID | None
+    starts_at: dt.datetime = Field(description="UTC instant.")
+    ends_at: dt.datetime = Field(description="UTC instant.")
+    start_local: str = Field(description="ISO 8601 local time at the desk with its offset.")
+    end_local: str = Field(description="ISO 8601 local time at the desk with its offset.")
+    local_date: dt.date = Field(description="The desk's local date of the start.")
+    status: str
+    purpose: str | None
+    status_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime

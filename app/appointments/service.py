@@ -1,0 +1,305 @@
+"""Appointments: booking, rescheduling, status changes, listing by desk and local day.
+
+Rules (each refused with its problem type, nothing written):
+- the desk must be visible to the actor (``NotFound`` 404 otherwise, also for the appointment);
+- the subject: an open case of that desk (``UnknownCase`` 422, ``CaseAtOtherDesk`` 422, the cases
+  domain's ``CaseNotOpen``/``CaseReadOnly`` 409) or a registrant the actor may see (the cases
+  domain's ``UnknownRegistrant``, 404); for a case, the registrant is the case's;
+- the agent is an active, non-auditor member of the desk (``AgentNotAtDesk``);
+- ``ends_at`` after ``starts_at`` (``AppointmentEndsBeforeStart``), start in the future
+  (``AppointmentInPast``), not on a desk holiday (``DeskClosedForHoliday``), inside one opening span
+  of the desk's local day (``OutsideOpeningHours``);
+- no overlap with the agent's other booked or kept appointments (``AgentDoubleBooked`` 409).
+
+The checks live in :mod:`app.appointments.checks` (with how concurrent bookings are serialised).
+
+Times are stored in UTC and shown in the desk's IANA zone (``zoneinfo`` + ``tzdata``). Booking,
+rescheduling and status changes of an appointment with a case add ``appointment_<status>`` events
+to the case's timeline (``app.cases.timeline.add_event``) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.appointments import checks
+from app.appointments.errors import AppointmentNotStarted, AppointmentTransitionNotAllowed
+from app.appointments.models import Appointment
+from app.audit import service as audit
+from app.calendars import service as calendars
+from app.cases import timeline
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.errors import NotFound, ValidationFailed
+from app.core.http import require_if_match
+from app.desks import service as desks
+from app.desks.models import Desk
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {"booked": ("kept", "missed", "cancelled")}
+_AUDITED = ("starts_at", "ends_at", "agent_id", "purpose", "status", "status_reason")
+
+
+def local_times(desk: Desk, appointment: Appointment) -> tuple[dt.datetime, dt.datetime]:
+    """The appointment's start and end in the desk's zone (aware, with that date's offset)."""
+    zone = ZoneInfo(desk.time_zone)
+    return appointment.starts_at.astimezone(zone), appointment.ends_at.astimezone(zone)
+
+
+def _snapshot(appointment: Appointment) -> dict[str, object]:
+    return {f: getattr(appointment, f) for f in _AUDITED}
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    desk_id: uuid.UUID,
+    agent_id: uuid.UUID,
+    case_id: uuid.UUID | None,
+    registrant_id: uuid.UUID | None,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    purpose: str | None,
+) -> tuple[Appointment, Desk]:
+    """Book an appointment (aware ``starts_at``/``ends_at``, any offset; stored in UTC). Audited."""
+    desk = await desks.get(session, actor=actor, desk_id=desk_id)
+    subject = await checks.resolve_subject(
+        session, actor=actor, desk=desk, case_id=case_id, registrant_id=registrant_id
+    )
+    await checks.lock_agent(session, desk=desk, agent_id=agent_id)
+    starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
+    await checks.check_slot(session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at)
+    appointment = Appointment(
+        desk_id=desk.id,
+        agent_id=agent_id,
+        registrant_id=subject.registrant_id,
+        case_id=subject.case_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status="booked",
+        purpose=purpose.strip() if purpose else None,
+        created_by=actor.user_id,
+    )
+    session.add(appointment)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="appointment.create",
+        entity_type="appointment",
+        entity_id=appointment.id,
+        desk_id=desk.id,
+        details={
+            "agent_id": agent_id,
+            "registrant_id": subject.registrant_id,
+            "case_id": subject.case_id,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+        },
+    )
+    await _case_event(session, actor=actor, appointment=appointment, kind="appointment_booked")
+    return appointment, desk
+
+
+async def get(session: AsyncSession, *, actor: Actor, appointment_id: uuid.UUID) -> tuple[Appointment, Desk]:
+    """The appointment and its desk if the actor may see the desk; ``NotFound`` otherwise."""
+    appointment = await session.get(Appointment, appointment_id)
+    if appointment is None or not actor.can_see_desk(appointment.desk_id):
+        raise NotFound("No such appointment.", detail_fr="Rendez-vous introuvable.")
+    desk = await session.get(Desk, appointment.desk_id)
+    assert desk is not None
+    return appointment, desk
+
+
+async def read(session: AsyncSession, *, actor: Actor, appointment_id: uuid.UUID) -> tuple[Appointment, Desk]:
+    """:func:`get`, audited as a read of a person's record (``appointment.read``)."""
+    appointment, desk = await get(session, actor=actor, appointment_id=appointment_id)
+    await audit.record(
+        session,
+        actor=actor,
+        action="appointment.read",
+        entity_type="appointment",
+        entity_id=appointment.id,
+        desk_id=desk.id,
+    )
+    return appointment, desk
+
+
+def _require_booked(appointment: Appointment, wanted: str) -> None:
+    allowed = TRANSITIONS.get(appointment.status, ())
+    if wanted not in allowed:
+        raise AppointmentTransitionNotAllowed(
+            f"A {appointment.status} appointment cannot become {wanted}; allowed: {list(allowed)}.",
+            detail_fr=f"Un rendez-vous {appointment.status} ne peut pas passer à {wanted} ; "
+            f"autorisé : {list(allowed)}.",
+            current_status=appointment.status,
+            allowed=list(allowed),
+        )
+
+
+async def reschedule(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    appointment_id: uuid.UUID,
+    if_match: str | None,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    agent_id: uuid.UUID | None,
+    purpose: str | None,
+) -> tuple[Appointment, Desk]:
+    """Move a booked appointment (``If-Match`` required: 428/412), checked like a new booking."""
+    appointment, desk = await get(session, actor=actor, appointment_id=appointment_id)
+    require_if_match(if_match, appointment.version)
+    if appointment.status != "booked":
+        raise AppointmentTransitionNotAllowed(
+            f"Only a booked appointment can be rescheduled; this one is {appointment.status}.",
+            detail_fr=f"Seul un rendez-vous réservé peut être déplacé ; celui-ci est {appointment.status}.",
+            current_status=appointment.status,
+            allowed=[],
+        )
+    agent_id = agent_id or appointment.agent_id
+    await checks.lock_agent(session, desk=desk, agent_id=agent_id)
+    starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
+    await checks.check_slot(
+        session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at, ignore=appointment.id
+    )
+    before = _snapshot(appointment)
+    appointment.starts_at, appointment.ends_at, appointment.agent_id = starts_at, ends_at, agent_id
+    if purpose is not None:
+        appointment.purpose = purpose.strip() or None
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="appointment.reschedule",
+        entity_type="appointment",
+        entity_id=appointment.id,
+        desk_id=desk.id,
+        details={"changes": audit.diff(before, _snapshot(appointment))},
+    )
+    await _case_event(session, actor=actor, appointment=appointment, kind="appointment_rescheduled")
+    return appointment, desk
+
+
+async def transition(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    appointment_id: uuid.UUID,
+    if_match: str | None,
+    status: str,
+    reason: str | None,
+) -> tuple[Appointment, Desk]:
+    """Change the status: ``booked`` → ``kept`` | ``missed`` (once started) | ``cancelled``.
+
+    Raises ``AppointmentTransitionNotAllowed`` (409, naming the allowed statuses),
+    ``AppointmentNotStarted`` (409) for kept/missed before the start, 428/412 through If-Match.
+    """
+    appointment, desk = await get(session, actor=actor, appointment_id=appointment_id)
+    require_if_match(if_match, appointment.version)
+    _require_booked(appointment, status)
+    now = utcnow()
+    if status in ("kept", "missed") and now < appointment.starts_at:
+        raise AppointmentNotStarted(
+            f"The appointment starts at {appointment.starts_at.isoformat()}; it cannot be {status} yet.",
+            detail_fr=f"Le rendez-vous commence à {appointment.starts_at.isoformat()} ; "
+            f"il ne peut pas encore être marqué {status}.",
+        )
+    before = _snapshot(appointment)
+    appointment.status = status
+    appointment.status_reason = reason.strip() if reason and reason.strip() else None
+    appointment.status_changed_at, appointment.status_changed_by = now, actor.user_id
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"appointment.{status}",
+        entity_type="appointment",
+        entity_id=appointment.id,
+        desk_id=desk.id,
+        details={"changes": audit.diff(before, _snapshot(appointment))},
+    )
+    await _case_event(session, actor=actor, appointment=appointment, kind=f"appointment_{status}")
+    return appointment, desk
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """Filters of the appointment list; ``day`` is a local date of ``desk_id`` (which it needs)."""
+
+    desk_id: uuid.UUID | None = None
+    day: dt.date | None = None
+    agent_id: uuid.UUID | None = None
+    registrant_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
+    status: str | None = None
+
+
+async def list_query(session: AsyncSession, *, actor: Actor, filters: ListFilters) -> Select[tuple[Appointment]]:
+    """The scoped, filtered select (unordered: the caller paginates by ``(starts_at, id)``).
+
+    Raises ``NotFound`` for a desk the actor cannot see, ``ValidationFailed`` for ``day``
+    without ``desk_id``.
+    """
+    stmt = select(Appointment)
+    if actor.desk_ids is not None:
+        stmt = stmt.where(Appointment.desk_id.in_(actor.desk_ids))
+    if filters.day is not None and filters.desk_id is None:
+        raise ValidationFailed(
+            "day is a local date of a desk: give desk_id too.",
+            detail_fr="day est une date locale d'un guichet : précisez aussi desk_id.",
+        )
+    if filters.desk_id is not None:
+        desk = await desks.get(session, actor=actor, desk_id=filters.desk_id)
+        stmt = stmt.where(Appointment.desk_id == desk.id)
+        if filters.day is not None:
+            start, end = calendars.local_day_bounds(desk, filters.day)
+            stmt = stmt.where(Appointment.starts_at >= start, Appointment.starts_at < end)
+    for column, value in (
+        (Appointment.agent_id, filters.agent_id),
+        (Appointment.registrant_id, filters.registrant_id),
+        (Appointment.case_id, filters.case_id),
+        (Appointment.status, filters.status),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+async def desks_of(session: AsyncSession, appointments: Iterable[Appointment]) -> dict[uuid.UUID, Desk]:
+    """``{desk_id: desk}`` for rendering a page of appointments in their desks' zones."""
+    ids = {a.desk_id for a in appointments}
+    if not ids:
+        return {}
+    rows = (await session.execute(select(Desk).where(Desk.id.in_(ids)))).scalars().all()
+    return {d.id: d for d in rows}
+
+
+async def _case_event(session: AsyncSession, *, actor: Actor, appointment: Appointment, kind: str) -> None:
+    """Add ``kind`` (``appointment_booked``…) to the case's timeline when the appointment has a case.
+
+    Details hold no free text (the purpose or a cancellation reason may be sensitive).
+    """
+    if appointment.case_id is None:
+        return
+    await timeline.add_event(
+        session,
+        case_id=appointment.case_id,
+        kind=kind,
+        actor=actor,
+        details={
+            "appointment_id": appointment.id,
+            "agent_id": appointment.agent_id,
+            "starts_at": appointment.starts_at,
+            "ends_at": appointment.ends_at,
+            "status": appointment.status,
+        },
+    )

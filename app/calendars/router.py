@@ -1,0 +1,83 @@
+"""``/api/v1/desks/{desk_id}/holidays``: a desk's holidays; administrators add and remove them.
+
+Opening hours are edited on the desk itself (``PATCH /api/v1/desks/{desk_id}``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.auth.deps import AdminActor, CurrentActor
+from app.calendars import service
+from app.calendars.schemas import (
+    HolidayCreate,
+    HolidayImport,
+    HolidayImportOut,
+    HolidayList,
+    HolidayOut,
+    SkippedHoliday,
+)
+from app.core.deps import SessionDep
+from app.core.idempotency import IdempotencyDep
+from app.desks import service as desks
+
+router = APIRouter(prefix="/api/v1/desks/{desk_id}/holidays", tags=["calendars"])
+
+
+@router.get("", response_model=HolidayList)
+async def list_holidays(
+    desk_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="Defaults to the current year.")] = None,
+) -> HolidayList:
+    """The desk's holidays in ``year`` (local dates), by day. 404 for a desk the user cannot see."""
+    desk = await desks.get(session, actor=actor, desk_id=desk_id)
+    year = year or dt.datetime.now(dt.UTC).year
+    rows = await service.list_holidays(session, desk=desk, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
+    return HolidayList(desk_id=desk.id, year=year, items=[HolidayOut.model_validate(h) for h in rows])
+
+
+@router.post("", status_code=201, response_model=HolidayOut)
+async def add_holiday(
+    desk_id: uuid.UUID, body: HolidayCreate, session: SessionDep, actor: AdminActor, idem: IdempotencyDep
+) -> Response:
+    """Close the desk for a holiday (administrators). A Sunday holiday at a Senegalese desk is
+    stored on the Monday with ``observed_from`` set. 409 ``holiday-exists``; 404 unknown desk.
+    Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(str(actor.user_id))) is not None:
+        return replayed
+    desk = await desks.get(session, actor=actor, desk_id=desk_id)
+    holiday = await service.add_holiday(
+        session, actor=actor, desk=desk, day=body.day, name=body.name, sunday_rule=body.sunday_rule
+    )
+    location = f"/api/v1/desks/{desk.id}/holidays/{holiday.day.isoformat()}"
+    return await idem.respond(201, HolidayOut.model_validate(holiday).model_dump(mode="json"), {"Location": location})
+
+
+@router.delete("/{day}", status_code=204)
+async def remove_holiday(desk_id: uuid.UUID, day: dt.date, session: SessionDep, actor: AdminActor) -> Response:
+    """Reopen the desk on ``day`` (administrators). 404 when ``day`` is not one of its holidays."""
+    desk = await desks.get(session, actor=actor, desk_id=desk_id)
+    await service.remove_holiday(session, actor=actor, desk=desk, day=day)
+    return Response(status_code=204)
+
+
+@router.post("/import", response_model=HolidayImportOut)
+async def import_holidays(
+    desk_id: uuid.UUID, body: HolidayImport, session: SessionDep, actor: AdminActor
+) -> HolidayImportOut:
+    """Add the desk country's exactly-known public holidays of a year from the ``holidays`` library
+    (administrators). Islamic holidays (moon sighting) are not imported: add them by hand.
+    Safe to repeat: days already closed are skipped. 422 ``public-holidays-unavailable``."""
+    desk = await desks.get(session, actor=actor, desk_id=desk_id)
+    result = await service.import_public_holidays(session, actor=actor, desk=desk, year=body.year)
+    return HolidayImportOut(
+        year=body.year,
+        added=[HolidayOut.model_validate(h) for h in result.added],
+        skipped=[SkippedHoliday(day=d, name=n, reason=r) for d, n, r in result.skipped],
+    )
