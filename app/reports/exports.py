@@ -15,62 +15,25 @@ referrals by ``referred_on``, audit events by ``occurred_at`` (UTC dates).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.audit.models import AuditEvent
-from app.cases.models import Case, Partner, Referral, ServiceType
 from app.desks.models import Desk
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
-from app.reports.ages import AgeBands
-from app.reports.pseudonyms import Pseudonymizer
-from app.reports.scope import Scope
-from app.reports.streaming import AnySelect, Batch, RowSource, stream_batches
+from app.reports.export_base import ExportContext, ExportSpec, count_of
+from app.reports.exports_audit import audit_export
+from app.reports.exports_followup import appointments_export, cases_export, referrals_export
+from app.reports.streaming import Batch, stream_batches
 from app.reports.writers import Column
 
-KINDS = ("registrants", "cases", "referrals", "audit")
+KINDS = ("registrants", "cases", "referrals", "appointments", "audit")
 PHONES_EXPORTED = 3
 DOCUMENTS_EXPORTED = 2
-
-
-@dataclass(frozen=True)
-class ExportSpec:
-    """An export ready to run: columns, a count of its rows and the row source."""
-
-    kind: str
-    named: bool
-    columns: list[Column]
-    count: Select[int]
-    source: RowSource
-
-
-@dataclass(frozen=True)
-class ExportContext:
-    scope: Scope
-    named: bool
-    pseudonym: Pseudonymizer
-    bands: AgeBands
-    desk_filter_given: bool
-
-
-def _map_batches(stmt: AnySelect, convert: Callable[[Any], Sequence[Any]]) -> RowSource:
-    async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
-        async for batch in stream_batches(conn, stmt):
-            yield [convert(row) for row in batch]
-
-    return source
-
-
-def _count(stmt: AnySelect) -> Select[int]:
-    return select(func.count()).select_from(stmt.order_by(None).subquery())
-
 
 # --- registrants ---------------------------------------------------------------------------------
 
@@ -190,242 +153,13 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
                 )
             yield rows
 
-    return ExportSpec("registrants", ctx.named, columns, _count(stmt), source)
-
-
-# --- cases ---------------------------------------------------------------------------------------
-
-CASES_PSEUDONYMISED = [
-    Column("case_id", width=24),
-    Column("person_id", width=24),
-    Column("desk", width=12),
-    Column("service_type", width=20),
-    Column("channel", width=14),
-    Column("priority", width=8),
-    Column("status", width=16),
-    Column("outcome_category", width=14),
-    Column("opened_on", "date", 12),
-    Column("due_date", "date", 12),
-    Column("closed_on", "date", 12),
-    Column("days_to_close", "int", 8),
-    Column("sex", width=8),
-    Column("age_band_at_opening", width=12),
-]
-CASES_NAMED = [
-    Column("case_number", width=20),
-    Column("registration_number", width=20),
-    Column("family_name", width=20),
-    Column("given_names", width=24),
-]
-
-
-def cases_export(ctx: ExportContext) -> ExportSpec:
-    """Cases opened in the period at the desks in scope, by opening date."""
-    scope = ctx.scope
-    stmt = (
-        select(
-            Case.id,
-            Registrant.id,
-            Desk.code,
-            ServiceType.code,
-            Case.channel,
-            Case.priority,
-            Case.status,
-            Case.outcome_category,
-            Case.opened_on,
-            Case.due_date,
-            Case.closed_at,
-            Case.desk_id,
-            Registrant.sex,
-            Registrant.date_of_birth,
-            Case.case_number,
-            Registrant.registration_number,
-            Registrant.family_name,
-            Registrant.given_names,
-        )
-        .join(Registrant, Registrant.id == Case.registrant_id)
-        .join(ServiceType, ServiceType.id == Case.service_type_id)
-        .join(Desk, Desk.id == Case.desk_id)
-        .where(scope.date_filter(Case.desk_id, Case.opened_on))
-        .order_by(Case.opened_on, Case.id)
-    )
-
-    def convert(row: Any) -> list[Any]:
-        (case_id, rid, code, service, channel, priority, status, outcome, opened, due, closed_at, desk_id, sex, dob) = (
-            row[:14]
-        )
-        closed_on = scope.local_date(desk_id, closed_at) if closed_at else None
-        out = [
-            ctx.pseudonym("case", case_id),
-            ctx.pseudonym("registrant", rid),
-            code,
-            service,
-            channel,
-            priority,
-            status,
-            outcome,
-            opened,
-            due,
-            closed_on,
-            (closed_on - opened).days if closed_on else None,
-            sex,
-            ctx.bands.band(dob, opened),
-        ]
-        if ctx.named:
-            out += list(row[14:18])
-        return out
-
-    columns = CASES_PSEUDONYMISED + (CASES_NAMED if ctx.named else [])
-    return ExportSpec("cases", ctx.named, columns, _count(stmt), _map_batches(stmt, convert))
-
-
-# --- referrals -----------------------------------------------------------------------------------
-
-REFERRALS_PSEUDONYMISED = [
-    Column("referral_id", width=24),
-    Column("case_id", width=24),
-    Column("person_id", width=24),
-    Column("desk", width=12),
-    Column("service_type", width=20),
-    Column("partner", width=28),
-    Column("status", width=14),
-    Column("referred_on", "date", 12),
-    Column("expected_answer_on", "date", 12),
-    Column("answered_on", "date", 12),
-    Column("answered_on_time", "bool", 8),
-]
-REFERRALS_NAMED = [
-    Column("case_number", width=20),
-    Column("registration_number", width=20),
-    Column("family_name", width=20),
-    Column("given_names", width=24),
-    Column("partner_reference", "document", 20),
-]
-
-
-def referrals_export(ctx: ExportContext) -> ExportSpec:
-    """Referrals made in the period by the desks in scope, by referral date."""
-    scope = ctx.scope
-    stmt = (
-        select(
-            Referral.id,
-            Case.id,
-            Registrant.id,
-            Desk.code,
-            ServiceType.code,
-            Partner.name,
-            Referral.status,
-            Referral.referred_on,
-            Referral.expected_answer_on,
-            Referral.answered_on,
-            Case.case_number,
-            Registrant.registration_number,
-            Registrant.family_name,
-            Registrant.given_names,
-            Referral.partner_reference,
-        )
-        .join(Case, Case.id == Referral.case_id)
-        .join(Registrant, Registrant.id == Case.registrant_id)
-        .join(ServiceType, ServiceType.id == Case.service_type_id)
-        .join(Partner, Partner.id == Referral.partner_id)
-        .join(Desk, Desk.id == Case.desk_id)
-        .where(scope.date_filter(Case.desk_id, Referral.referred_on))
-        .order_by(Referral.referred_on, Referral.id)
-    )
-
-    def convert(row: Any) -> list[Any]:
-        ref_id, case_id, rid, code, service, partner, status, referred, expected, answered = row[:10]
-        out = [
-            ctx.pseudonym("referral", ref_id),
-            ctx.pseudonym("case", case_id),
-            ctx.pseudonym("registrant", rid),
-            code,
-            service,
-            partner,
-            status,
-            referred,
-            expected,
-            answered,
-            (answered <= expected) if answered else None,
-        ]
-        if ctx.named:
-            out += list(row[10:15])
-        return out
-
-    columns = REFERRALS_PSEUDONYMISED + (REFERRALS_NAMED if ctx.named else [])
-    return ExportSpec("referrals", ctx.named, columns, _count(stmt), _map_batches(stmt, convert))
-
-
-# --- audit log -----------------------------------------------------------------------------------
-
-AUDIT_COLUMNS = [
-    Column("seq", "int", 8),
-    Column("occurred_at", "datetime", 20),
-    Column("actor", width=28),
-    Column("actor_role", width=10),
-    Column("action", width=24),
-    Column("entity_type", width=14),
-    Column("entity_id", width=36),
-    Column("desk", width=12),
-    Column("request_id", width=32),
-    Column("ip", width=16),
-    Column("user_agent", width=30),
-    Column("prev_hash", width=20),
-    Column("hash", width=20),
-]
-AUDIT_NAMED = [Column("details", width=60)]
-
-
-def audit_export(ctx: ExportContext) -> ExportSpec:
-    """Audit events in the period (UTC dates), in chain order; desk filter on the event's desk.
-
-    Without a desk filter an administrator or auditor gets every event, desk-less ones included.
-    """
-    scope = ctx.scope
-    clauses: list[ColumnElement[bool]] = []
-    if ctx.desk_filter_given:
-        clauses.append(AuditEvent.desk_id.in_(scope.desk_ids))
-    if scope.start:
-        clauses.append(AuditEvent.occurred_at >= dt.datetime.combine(scope.start, dt.time(), dt.UTC))
-    if scope.end:
-        clauses.append(
-            AuditEvent.occurred_at < dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time(), dt.UTC)
-        )
-    stmt = (
-        select(AuditEvent.__table__, Desk.code.label("desk_code"))
-        .outerjoin(Desk, Desk.id == AuditEvent.desk_id)
-        .where(and_(*clauses) if clauses else true())
-        .order_by(AuditEvent.seq)
-    )
-
-    def convert(row: Any) -> list[Any]:
-        e, code = row, row.desk_code
-        out = [
-            e.seq,
-            e.occurred_at,
-            e.actor_label,
-            e.actor_role,
-            e.action,
-            e.entity_type,
-            e.entity_id,
-            code,
-            e.request_id,
-            e.ip,
-            e.user_agent,
-            e.prev_hash,
-            e.hash,
-        ]
-        if ctx.named:
-            out.append(json.dumps(e.details, ensure_ascii=False, sort_keys=True))
-        return out
-
-    columns = AUDIT_COLUMNS + (AUDIT_NAMED if ctx.named else [])
-    return ExportSpec("audit", ctx.named, columns, _count(stmt), _map_batches(stmt, convert))
+    return ExportSpec("registrants", ctx.named, columns, count_of(stmt), source)
 
 
 BUILDERS: dict[str, Callable[[ExportContext], ExportSpec]] = {
     "registrants": registrants_export,
     "cases": cases_export,
     "referrals": referrals_export,
+    "appointments": appointments_export,
     "audit": audit_export,
 }

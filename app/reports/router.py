@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from app.auth.deps import SupervisorActor
 from app.core.deps import SessionDep, SettingsDep
-from app.reports import funders, service, statistics
+from app.reports import activity, funders, service, statistics
 from app.reports.exports_router import delimiter_of
 from app.reports.files import report_csv, report_xlsx
 from app.reports.schemas import DurationReportOut, ReportOut
@@ -203,6 +203,24 @@ async def referrals(
     fmt = service.check_format(params.format, FILE_FORMATS)
     scope = await _scope(session, actor, params)
     report = await statistics.referrals(session, scope=scope, threshold=settings.report_small_cell_threshold)
+    return await _respond(report, params, fmt)
+
+
+@router.get("/appointments", response_model=ReportOut)
+async def appointments(
+    session: SessionDep,
+    actor: SupervisorActor,
+    settings: SettingsDep,
+    params: Params,
+    by: Annotated[str, Query(description="month, desk, sex or age_band")] = "month",
+) -> ReportOut | Response:
+    """Appointments starting in the period by ``by`` × status (booked, kept, missed, cancelled);
+    ``notes`` give the attendance rate (kept ÷ (kept + missed)) where it is not suppressed."""
+    fmt = service.check_format(params.format, FILE_FORMATS)
+    scope = await _scope(session, actor, params)
+    report = await activity.appointments(
+        session, scope=scope, by=by, threshold=settings.report_small_cell_threshold, bands=service.age_bands(settings)
+    )
     return await _respond(report, params, fmt)
 
 

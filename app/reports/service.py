@@ -27,7 +27,8 @@ from app.core.context import Actor
 from app.core.errors import Forbidden, NotFound
 from app.reports.ages import AgeBands
 from app.reports.errors import ExportPurposeRequired, NamedExportForbidden, UnsupportedFormat
-from app.reports.exports import BUILDERS, ExportContext, ExportSpec
+from app.reports.export_base import ExportContext, ExportSpec
+from app.reports.exports import BUILDERS
 from app.reports.pseudonyms import Pseudonymizer, pseudonym_key
 from app.reports.scope import Scope, resolve
 

@@ -36,6 +36,15 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cases.models import Case, Partner, Referral, ServiceType
+from app.cases.workflow import (
+    CHANNELS,
+    CLOSING_STATUSES,
+    OPEN_STATUSES,
+    OUTCOME_CATEGORIES,
+    PRIORITIES,
+    REFERRAL_STATUSES,
+    STATUSES,
+)
 from app.registrants.models import Registrant
 from app.reports.ages import UNKNOWN, AgeBands
 from app.reports.errors import UnknownDimension, UnknownServiceType
@@ -44,22 +53,6 @@ from app.reports.scope import Scope
 from app.reports.streaming import AnySelect
 from app.reports.tables import SEXES, Tally
 
-OPEN_STATUSES = ("received", "qualified", "oriented", "referred", "in_follow_up", "pending_closure")
-CLOSING_STATUSES = ("resolved", "closed_no_response", "closed_withdrawn")
-CHANNELS = ("walk_in", "phone", "mobile_app", "web", "partner_referral")
-REFERRAL_STATUSES = ("sent", "acknowledged", "answered", "declined", "no_answer")
-OUTCOME_CATEGORIES = (
-    "social",
-    "psychosocial",
-    "health",
-    "economic",
-    "training",
-    "financing",
-    "administrative",
-    "legal",
-    "information",
-    "no_outcome",
-)
 REGISTRATION_DIMENSIONS = ("sex", "age_band", "origin_region", "host_city", "status_category", "desk", "month")
 CASE_DIMENSIONS = (
     "service_type",
@@ -101,9 +94,9 @@ def _known(dimension: str, scope: Scope, bands: AgeBands) -> list[str]:
         "desk": scope.codes,
         "month": scope.months() if scope.start and scope.end else [],
         "channel": list(CHANNELS),
-        "status": [*OPEN_STATUSES, *CLOSING_STATUSES, "transferred"],
+        "status": list(STATUSES),
         "outcome_category": list(OUTCOME_CATEGORIES),
-        "priority": ["low", "normal", "high", "urgent"],
+        "priority": list(PRIORITIES),
     }.get(dimension, [])
 
 

@@ -17,6 +17,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.appointments.models import Appointment
+from app.auth.models import StaffUser
 from app.cases.models import Case, Partner, Referral, ServiceType
 from app.core.text import fold
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
@@ -36,6 +38,7 @@ class World:
     desks: dict[str, uuid.UUID]
     service_types: dict[str, uuid.UUID] = field(default_factory=dict)
     partners: dict[str, uuid.UUID] = field(default_factory=dict)
+    agent_id: uuid.UUID | None = None
 
     async def registrant(
         self,
@@ -162,6 +165,39 @@ class World:
         self.session.add(referral)
         await self.session.flush()
         return referral
+
+    async def agent(self) -> uuid.UUID:
+        if self.agent_id is None:
+            user = StaffUser(
+                email=f"agent-{uuid.uuid4().hex[:8]}@desk.example", full_name="Agent", role="agent", password_hash="x"
+            )
+            self.session.add(user)
+            await self.session.flush()
+            self.agent_id = user.id
+        return self.agent_id
+
+    async def appointment(
+        self,
+        registrant: Registrant,
+        *,
+        starts_at: dt.datetime,
+        status: str = "kept",
+        case: Case | None = None,
+        minutes: int = 30,
+    ) -> Appointment:
+        appointment = Appointment(
+            desk_id=registrant.desk_id,
+            agent_id=await self.agent(),
+            registrant_id=registrant.id,
+            case_id=case.id if case else None,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(minutes=minutes),
+            status=status,
+            purpose="free text that must never be exported",
+        )
+        self.session.add(appointment)
+        await self.session.flush()
+        return appointment
 
 
 @pytest.fixture
