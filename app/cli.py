@@ -139,6 +139,10 @@ def verify_audit() -> None:
     raise typer.Exit(1)
 
 
+from app.reports.cli import export as _export  # noqa: E402
+
+cli.command("export")(_export)
+
 app = cli
 
 if __name__ == "__main__":
