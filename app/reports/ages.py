@@ -17,6 +17,7 @@ on 1 March in common years.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import itertools
@@ -81,6 +82,7 @@ class AgeBands:
         bounds = self.lower_bounds
         if not bounds or any(b < 0 for b in bounds) or any(a >= b for a, b in itertools.pairwise(bounds)):
             raise ValueError("age band bounds must be strictly ascending non-negative integers")
+        object.__setattr__(self, "_labels", self._make_labels())
 
     @classmethod
     def of(cls, bounds: Sequence[int]) -> AgeBands:
@@ -89,22 +91,21 @@ class AgeBands:
     @property
     def labels(self) -> list[str]:
         """Every band label in order, ``unknown`` last."""
+        return list(self._labels)  # type: ignore[attr-defined]
+
+    def _make_labels(self) -> tuple[str, ...]:
         out = []
         for i, low in enumerate(self.lower_bounds):
             if i + 1 < len(self.lower_bounds):
                 out.append(f"{low}-{self.lower_bounds[i + 1] - 1}")
             else:
                 out.append(f"{low}+")
-        return [*out, UNKNOWN]
+        return (*out, UNKNOWN)
 
     def band_of_age(self, age: int) -> str:
         """The label of the band holding ``age`` (``unknown`` below the first bound)."""
-        labels = self.labels
-        found = UNKNOWN
-        for i, low in enumerate(self.lower_bounds):
-            if age >= low:
-                found = labels[i]
-        return found
+        index = bisect.bisect_right(self.lower_bounds, age) - 1
+        return UNKNOWN if index < 0 else self._labels[index]  # type: ignore[attr-defined]
 
     def band(self, date_of_birth: str | None, on: dt.date) -> str:
         """The band at ``on`` of a person born ``date_of_birth`` (partial ISO), by the module's rule."""

@@ -39,7 +39,10 @@ class ExportContext:
 def map_batches(stmt: AnySelect, convert: Callable[[Any], Sequence[Any]]) -> RowSource:
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
         async for batch in stream_batches(conn, stmt):
-            yield [convert(row) for row in batch]
+            converted = [convert(row) for row in batch]
+            del batch
+            yield converted
+            del converted
 
     return source
 

@@ -42,6 +42,5 @@ class Pseudonymizer:
     def __call__(self, kind: str, record_id: uuid.UUID | str | None) -> str | None:
         if record_id is None:
             return None
-        message = f"{kind}:{record_id}".encode()
-        digest = hmac.new(self._key, message, hashlib.sha256).hexdigest()
-        return f"P-{digest[:PSEUDONYM_HEX_CHARS]}"
+        digest = hmac.digest(self._key, f"{kind}:{record_id}".encode(), "sha256")
+        return "P-" + digest.hex()[:PSEUDONYM_HEX_CHARS]

@@ -8,6 +8,7 @@ exact UTC half-open intervals per desk, so filters are plain SQL comparisons on 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,7 +93,12 @@ class Scope:
         return and_(*parts)
 
     def local_date(self, desk_id: uuid.UUID, instant: dt.datetime) -> dt.date:
-        return instant.astimezone(self.by_id()[desk_id].zone).date()
+        """The local date at the desk ``desk_id`` (in scope) of the aware ``instant``."""
+        return instant.astimezone(self._zones[desk_id]).date()
+
+    @functools.cached_property
+    def _zones(self) -> dict[uuid.UUID, ZoneInfo]:
+        return {d.id: d.zone for d in self.desks}
 
     def months(self) -> list[str]:
         """``YYYY-MM`` of every month the period touches (needs both bounds)."""

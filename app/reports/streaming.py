@@ -28,8 +28,9 @@ from app.reports.writers import Column, CsvWriter, XlsxWriter
 
 logger = logging.getLogger("app.reports")
 
-BATCH_SIZE = 1000
-FILE_CHUNK = 256 * 1024
+BATCH_SIZE = 500
+FILE_CHUNK = 64 * 1024
+CSV_ROWS_PER_CHUNK = 100
 Batch = list[Any]
 AnySelect = Select[*tuple[Any, ...]]
 RowSource = Callable[[AsyncConnection], AsyncIterator[Batch]]
@@ -53,11 +54,19 @@ async def read_only_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnec
 
 
 async def stream_batches(conn: AsyncConnection, stmt: AnySelect, size: int = BATCH_SIZE) -> AsyncIterator[Batch]:
-    """The rows of ``stmt`` in batches of ``size`` through a server-side cursor."""
+    """The rows of ``stmt`` in batches of ``size`` through a server-side cursor.
+
+    Each layer of the pipeline drops its batch before asking for the next one, so at most one
+    batch is alive while the next is fetched (``del`` below and in the writers' loops).
+    """
     result = await conn.stream(stmt.execution_options(yield_per=size))
     try:
-        async for partition in result.partitions(size):
-            yield list(partition)
+        while True:
+            rows = await result.fetchmany(size)
+            if not rows:
+                break
+            yield rows
+            del rows
     finally:
         with anyio.CancelScope(shield=True):
             await result.close()
@@ -76,6 +85,7 @@ async def _counted(
         async for batch in source(conn):
             yield batch
             written += len(batch)
+            del batch
 
     try:
         async with read_only_connection(engine) as conn:
@@ -105,7 +115,11 @@ def csv_stream(
         writer = CsvWriter(columns, delimiter=delimiter)
         yield writer.header()
         async for batch in batches:
-            yield writer.rows(batch)
+            for start in range(0, len(batch), CSV_ROWS_PER_CHUNK):
+                chunk = writer.rows(batch[start : start + CSV_ROWS_PER_CHUNK])
+                yield chunk
+                del chunk
+            del batch
 
     return _counted(engine, source, on_finish, body)
 
@@ -125,6 +139,7 @@ def xlsx_stream(
         try:
             async for batch in batches:
                 await anyio.to_thread.run_sync(writer.rows, batch)
+                del batch
             await anyio.to_thread.run_sync(writer.close)
             async with await anyio.open_file(writer.path, "rb") as handle:
                 while chunk := await handle.read(FILE_CHUNK):

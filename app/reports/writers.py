@@ -62,6 +62,8 @@ def neutralise_csv(value: str) -> str:
 
 
 def _csv_value(value: Any) -> Any:
+    if type(value) is str:
+        return "'" + value if value.startswith(FORMULA_TRIGGERS) and not E164.match(value) else value
     if value is None:
         return ""
     if isinstance(value, bool):
