@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
@@ -76,13 +77,10 @@ async def test_pseudonyms_are_stable_across_exports_and_change_with_the_key(  # 
     first = _csv_rows(await client.get("/api/v1/exports/registrants", params=FEB, headers=admin.headers))
     second = _csv_rows(await client.get("/api/v1/exports/registrants", params=FEB, headers=admin.headers))
     assert [r[0] for r in first[1:]] == [r[0] for r in second[1:]]
-    cases_ids = {r[0] for r in first[1:]}
-    settings.pseudonym_key = "another-dedicated-pseudonym-key"  # type: ignore[assignment]
-    from pydantic import SecretStr
-
+    person_ids = {r[0] for r in first[1:]}
     settings.pseudonym_key = SecretStr("another-dedicated-pseudonym-key")
     third = _csv_rows(await client.get("/api/v1/exports/registrants", params=FEB, headers=admin.headers))
-    assert {r[0] for r in third[1:]}.isdisjoint(cases_ids)
+    assert {r[0] for r in third[1:]}.isdisjoint(person_ids)
     assert len({r[0] for r in third[1:]}) == 3
 
 
