@@ -37,7 +37,10 @@ def render(table: TableOut, *, title: str, fmt: str, threshold: int) -> bytes:
         label = column if table.columns_dimension else None
         ax.bar(positions, heights, bottom=bottoms, label=label)
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-    ax.set_xticks(positions, table.rows, rotation=45 if len(table.rows) > 6 else 0, ha="right")
+    names = table.names or {}
+    ax.set_xticks(
+        positions, [names.get(r, r) for r in table.rows], rotation=45 if len(table.rows) > 6 else 0, ha="right"
+    )
     ax.set_xlabel(table.rows_dimension)
     ax.set_ylabel("count")
     ax.set_title(title)

@@ -25,6 +25,11 @@ class TableOut(BaseModel):
     row_totals: list[int | None] | None = None
     column_totals: list[int | None]
     total: int | None
+    names: dict[str, str] | None = Field(
+        default=None,
+        description="Display names of row labels that are codes (regions of origin).",
+        examples=[{"SN-DK": "Dakar"}],
+    )
 
 
 class ReportOut(BaseModel):

@@ -148,7 +148,8 @@ async def prepare_export(
             "filters": {
                 "start": scope.start,
                 "end": scope.end,
-                "desks": scope.codes if desk_codes else "all visible",
+                "desks": scope.codes,
+                "desk_filter": bool(desk_codes),
                 "delimiter": delimiter if fmt == "csv" else None,
             },
             "row_count": expected,

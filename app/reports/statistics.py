@@ -45,6 +45,7 @@ from app.cases.workflow import (
     REFERRAL_STATUSES,
     STATUSES,
 )
+from app.reference.models import AdminArea
 from app.registrants.models import Registrant
 from app.reports.ages import UNKNOWN, AgeBands
 from app.reports.errors import UnknownDimension, UnknownServiceType
@@ -151,13 +152,17 @@ async def registrations(
             "month": f"{day:%Y-%m}",
         }
         tally.add(*(labels[d] for d in by))
+    table = tally.table("registrations", threshold)
+    if by[0] == "origin_region":
+        rows = await session.execute(select(AdminArea.code, AdminArea.name).where(AdminArea.code.in_(table.rows)))
+        table.names = {code: name for code, name in rows.all()}
     return ReportOut(
         report="registrations",
         start=scope.start,
         end=scope.end,
         desks=scope.codes,
         suppression_threshold=threshold,
-        tables=[tally.table("registrations", threshold)],
+        tables=[table],
     )
 
 

@@ -121,7 +121,13 @@ async def test_named_export_by_admin_with_purpose_is_audited(client, make_staff,
         "format": "csv",
         "named": True,
         "purpose": purpose,
-        "filters": {"start": "2026-02-01", "end": "2026-02-28", "desks": ["CASA-BASE"], "delimiter": ";"},
+        "filters": {
+            "start": "2026-02-01",
+            "end": "2026-02-28",
+            "desks": ["CASA-BASE"],
+            "desk_filter": True,
+            "delimiter": ";",
+        },
         "row_count": 2,
     }
     assert finish.details == {"kind": "registrants", "named": True, "rows_written": 2, "completed": True}

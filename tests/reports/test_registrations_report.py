@@ -68,6 +68,7 @@ async def test_one_dimension_hides_the_complementary_cell(client: httpx.AsyncCli
     table = response.json()["tables"][0]
     assert table["rows"] == ["SN-DK", "SN-LG", "SN-MT"]
     assert table["values"] == [[20], [None], [None]]  # SN-LG = 1, hidden with SN-MT = 7
+    assert table["names"] == {"SN-DK": "Dakar", "SN-LG": "Louga", "SN-MT": "Matam"}
     assert table["total"] == 28
     assert table["row_totals"] is None
 
