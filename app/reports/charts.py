@@ -38,17 +38,22 @@ def render(table: TableOut, *, title: str, fmt: str, threshold: int) -> bytes:
         ax.bar(positions, heights, bottom=bottoms, label=label)
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     names = table.names or {}
+    rotated = len(table.rows) > 6
     ax.set_xticks(
-        positions, [names.get(r, r) for r in table.rows], rotation=45 if len(table.rows) > 6 else 0, ha="right"
+        positions,
+        [names.get(r, r) for r in table.rows],
+        rotation=45 if rotated else 0,
+        ha="right" if rotated else "center",
     )
     ax.set_xlabel(table.rows_dimension)
     ax.set_ylabel("count")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title)
     if table.columns_dimension and table.columns:
         ax.legend(title=table.columns_dimension, fontsize="small", ncols=1 if len(table.columns) < 8 else 2)
     if suppressed:
         fig.text(0.01, 0.01, f"Cells below {threshold} are suppressed and drawn as 0.", fontsize="small")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04 if suppressed else 0, 1, 1))
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else None
     fig.savefig(buffer, format=fmt, metadata=metadata)
