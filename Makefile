@@ -29,6 +29,7 @@ test: $(DEV_INSTALLED)
 bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/exports.py
 
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .

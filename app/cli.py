@@ -301,6 +301,9 @@ def purge_documents() -> None:
     asyncio.run(delete_objects())
     typer.echo(f"purged; {len(keys)} objects removed")
 
+from app.reports.cli import export as _export  # noqa: E402
+
+cli.command("export")(_export)
 
 app = cli
 

@@ -14,6 +14,8 @@ from app.documents.router import router as documents_router
 from app.imports.router import router as imports_router
 from app.reference.router import router as reference_router
 from app.registrants.router import router as registrants_router
+from app.reports.exports_router import router as exports_router
+from app.reports.router import router as reports_router
 from app.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
@@ -31,4 +33,6 @@ ROUTERS: list[APIRouter] = [
     documents_router,
     imports_router,
     audit_router,
+    reports_router,
+    exports_router,
 ]

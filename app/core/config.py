@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     s3_secret_access_key: SecretStr | None = None
     s3_multipart_threshold_bytes: int = Field(default=8 * 1_048_576, ge=5 * 1_048_576)
 
+    # Reports and exports (app/reports): small-cell threshold, age-band lower bounds (years),
+    # and the key of pseudonymous ids (derived from the signing key when unset).
+    report_small_cell_threshold: int = Field(default=5, ge=1, le=100)
+    report_age_bands: list[int] = Field(default=[0, 18, 25, 35, 50, 65], min_length=1)
+    pseudonym_key: SecretStr | None = None
+
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key is None:

@@ -79,6 +79,10 @@ class Timestamps:
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+READ_ONLY_OPTION = "diaspora_read_only"
+"""Execution option of a read-only connection (SQLite: ``BEGIN DEFERRED`` instead of ``IMMEDIATE``)."""
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -93,6 +97,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # A long read-only stream (an export) opts out of the write lock: in WAL mode a deferred
+        # transaction reads one consistent snapshot without blocking writers.
+        if conn.get_execution_options().get(READ_ONLY_OPTION):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+            return
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

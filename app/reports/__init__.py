@@ -1,0 +1,1 @@
+"""Reports and exports: statistics with small-cell suppression, pseudonymised and named exports."""

@@ -1,0 +1,154 @@
+"""``diaspora-desk export``: the exports of ``/api/v1/exports`` written to a file, with a progress bar.
+
+The export runs on behalf of a staff account (``--user``) whose role and desks apply exactly as
+over HTTP, and is audited the same way (``export.start`` / ``export.finish``, user agent
+``diaspora-desk-cli``). The file is written next to its target and renamed when complete, so an
+interrupted run never leaves a truncated file under the requested name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.core.config import Settings
+
+
+def export(
+    kind: Annotated[str, typer.Argument(help="registrants, cases, referrals, appointments or audit")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.csv or .xlsx).")],
+    user: Annotated[str, typer.Option(help="E-mail of the staff account the export is made for (audited).")],
+    format: Annotated[str | None, typer.Option(help="csv or xlsx (default: from the file's extension).")] = None,
+    start: Annotated[str | None, typer.Option(help="First local date included, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last local date included, YYYY-MM-DD.")] = None,
+    desk: Annotated[list[str] | None, typer.Option(help="Desk code; repeat for several.")] = None,
+    named: Annotated[bool, typer.Option(help="Include names, contacts, documents (administrators).")] = False,
+    purpose: Annotated[str | None, typer.Option(help="Why: mandatory for a named export.")] = None,
+    delimiter: Annotated[str, typer.Option(help="CSV separator: comma or semicolon.")] = "comma",
+) -> None:
+    """Export KIND to a CSV or XLSX file, pseudonymised unless --named (see the API's exports)."""
+    from app.core.errors import Problem
+
+    fmt = format or output.suffix.lstrip(".").lower() or "csv"
+    try:
+        first = dt.date.fromisoformat(start) if start else None
+        last = dt.date.fromisoformat(end) if end else None
+    except ValueError as exc:
+        typer.secho(f"invalid date: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    try:
+        rows = asyncio.run(
+            _run(
+                Settings(),
+                kind=kind,
+                output=output,
+                user=user,
+                fmt=fmt,
+                start=first,
+                end=last,
+                desks=desk or [],
+                named=named,
+                purpose=purpose,
+                delimiter=delimiter,
+            )
+        )
+    except Problem as exc:
+        typer.secho(f"{exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"wrote {rows} rows to {output}")
+
+
+async def _run(
+    settings: Settings,
+    *,
+    kind: str,
+    output: Path,
+    user: str,
+    fmt: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    desks: list[str],
+    named: bool,
+    purpose: str | None,
+    delimiter: str,
+) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from sqlalchemy import func, select
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from app.auth.models import StaffUser
+    from app.auth.service import actor_for
+    from app.core.context import RequestContext
+    from app.core.db import create_engine, create_sessionmaker
+    from app.core.errors import NotFound
+    from app.reports import service
+    from app.reports.exports_router import delimiter_of
+    from app.reports.streaming import Batch, csv_stream, xlsx_stream
+
+    engine = create_engine(settings.effective_database_url)
+    sessionmaker = create_sessionmaker(engine)
+    context = RequestContext(request_id=None, ip=None, user_agent="diaspora-desk-cli")
+    try:
+        async with sessionmaker() as session:
+            account = (
+                await session.execute(select(StaffUser).where(func.lower(StaffUser.email) == user.strip().casefold()))
+            ).scalar_one_or_none()
+            if account is None or not account.is_active:
+                raise NotFound(f"No active staff account {user}.")
+            actor = await actor_for(session, account, context)
+            sep = delimiter_of(delimiter)
+            prepared = await service.prepare_export(
+                session,
+                actor=actor,
+                settings=settings,
+                kind=kind,
+                fmt=fmt,
+                named=named,
+                purpose=purpose,
+                start=start,
+                end=end,
+                desk_codes=desks,
+                delimiter=sep,
+            )
+            await session.commit()
+
+        async def on_finish(rows_written: int, completed: bool) -> None:
+            async with sessionmaker() as fresh:
+                await service.record_finish(
+                    fresh, actor=actor, prepared=prepared, rows_written=rows_written, completed=completed
+                )
+                await fresh.commit()
+
+        spec = prepared.spec
+        with Progress(
+            TextColumn(f"{kind} → {output.name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+        ) as progress:
+            task = progress.add_task(kind, total=prepared.expected_rows)
+
+            async def counted(conn: AsyncConnection) -> AsyncIterator[Batch]:
+                async for batch in spec.source(conn):
+                    yield batch
+                    progress.advance(task, len(batch))
+
+            if fmt == "csv":
+                body = csv_stream(engine, counted, spec.columns, delimiter=sep, on_finish=on_finish)
+            else:
+                body = xlsx_stream(engine, counted, spec.columns, sheet_name=kind, on_finish=on_finish)
+            partial = output.with_name(f".{output.name}.part")
+            try:
+                with partial.open("wb") as handle:
+                    async for chunk in body:
+                        handle.write(chunk)
+                os.replace(partial, output)
+            finally:
+                await body.aclose()  # type: ignore[attr-defined]
+                partial.unlink(missing_ok=True)
+            return int(progress.tasks[0].completed)
+    finally:
+        await engine.dispose()

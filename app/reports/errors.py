@@ -1,0 +1,39 @@
+"""Problem types of reports and exports."""
+
+from app.core.errors import Forbidden, ValidationFailed
+
+
+class InvalidPeriod(ValidationFailed):
+    slug = "invalid-period"
+    title_fr, title_en = "Période invalide", "Invalid period"
+
+
+class UnsupportedFormat(ValidationFailed):
+    slug = "unsupported-format"
+    title_fr, title_en = "Format non pris en charge", "Unsupported format"
+
+
+class UnknownServiceType(ValidationFailed):
+    slug = "unknown-service-type"
+    title_fr, title_en = "Type de service inconnu", "Unknown service type"
+
+
+class UnknownDimension(ValidationFailed):
+    slug = "unknown-dimension"
+    title_fr, title_en = "Ventilation inconnue", "Unknown breakdown"
+
+
+class ExportPurposeRequired(ValidationFailed):
+    slug = "export-purpose-required"
+    title_fr, title_en = (
+        "Un export nominatif doit indiquer sa finalité",
+        "A named export must state its purpose",
+    )
+
+
+class NamedExportForbidden(Forbidden):
+    slug = "named-export-forbidden"
+    title_fr, title_en = (
+        "Seuls les administrateurs peuvent exporter des données nominatives",
+        "Only administrators may export named data",
+    )

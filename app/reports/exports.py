@@ -1,0 +1,165 @@
+"""What each export holds: its columns, its SQL and how a database row becomes a file row.
+
+Pseudonymised (the default) exports carry **no names, contacts, document numbers, free text or
+registration/case numbers**: a person is a pseudonymous id (:mod:`app.reports.pseudonyms`), a date
+of birth becomes the age band at the event date, and sensitive fields (residence/legal status,
+vulnerability flags, notes, outcome notes, case descriptions) are never exported, named or not.
+Named exports (administrators, with a stated purpose) add the identifying columns listed in
+``*_NAMED`` below. The audit log export leaves out event ``details`` (which may quote changed
+names) unless named.
+
+Period filters: registrants by registration (local date of their desk), cases by ``opened_on``,
+referrals by ``referred_on``, audit events by ``occurred_at`` (UTC dates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.desks.models import Desk
+from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
+from app.reports.export_base import ExportContext, ExportSpec, count_of
+from app.reports.exports_audit import audit_export
+from app.reports.exports_followup import appointments_export, cases_export, referrals_export
+from app.reports.streaming import Batch, stream_batches
+from app.reports.writers import Column
+
+KINDS = ("registrants", "cases", "referrals", "appointments", "audit")
+PHONES_EXPORTED = 3
+DOCUMENTS_EXPORTED = 2
+
+# --- registrants ---------------------------------------------------------------------------------
+
+REGISTRANTS_PSEUDONYMISED = [
+    Column("person_id", width=24),
+    Column("desk", width=12),
+    Column("registered_on", "date", 12),
+    Column("sex", width=8),
+    Column("age_band_at_registration", width=12),
+    Column("nationality", width=6),
+    Column("origin_region", width=10),
+    Column("origin_departement", width=12),
+    Column("host_country", width=6),
+    Column("host_city", width=18),
+    Column("host_region", width=10),
+    Column("status_category", width=14),
+    Column("languages", width=14),
+    Column("arrival_year", "int", 8),
+    Column("source", width=10),
+]
+REGISTRANTS_NAMED = [
+    Column("registration_number", width=20),
+    Column("family_name", width=20),
+    Column("given_names", width=24),
+    Column("name_arabic", width=20),
+    Column("date_of_birth", width=12),
+    Column("place_of_birth", width=18),
+    Column("email", width=28),
+    *(Column(f"phone_{i}", "phone", 18) for i in range(1, PHONES_EXPORTED + 1)),
+    *(
+        col
+        for i in range(1, DOCUMENTS_EXPORTED + 1)
+        for col in (
+            Column(f"document_{i}_type", width=14),
+            Column(f"document_{i}_number", "document", 18),
+            Column(f"document_{i}_expires_on", "date", 12),
+        )
+    ),
+    Column("occupation", width=18),
+]
+
+
+def registrants_export(ctx: ExportContext) -> ExportSpec:
+    """Registrants registered in the period at the desks in scope, oldest first."""
+    scope = ctx.scope
+    stmt = (
+        select(Registrant.__table__, Desk.code.label("desk_code"))
+        .join(Desk, Desk.id == Registrant.desk_id)
+        .where(scope.instant_filter(Registrant.desk_id, Registrant.created_at))
+        .order_by(Registrant.created_at, Registrant.id)
+    )
+    columns = REGISTRANTS_PSEUDONYMISED + (REGISTRANTS_NAMED if ctx.named else [])
+
+    def base(r: Any) -> list[Any]:
+        day = scope.local_date(r.desk_id, r.created_at)
+        return [
+            ctx.pseudonym("registrant", r.id),
+            r.desk_code,
+            day,
+            r.sex,
+            ctx.bands.band(r.date_of_birth, day),
+            r.nationality,
+            r.origin_region_code,
+            r.origin_departement_code,
+            r.host_country,
+            r.host_city,
+            r.host_region_code,
+            r.status_category,
+            ",".join(r.languages or []),
+            r.arrival_date.year if r.arrival_date else None,
+            r.source,
+        ]
+
+    async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        async for batch in stream_batches(conn, stmt):
+            if not ctx.named:
+                yield [base(r) for r in batch]
+                continue
+            ids = [r.id for r in batch]
+            phones: dict[uuid.UUID, list[str]] = defaultdict(list)
+            for rid, e164 in await conn.execute(
+                select(RegistrantPhone.registrant_id, RegistrantPhone.e164)
+                .where(RegistrantPhone.registrant_id.in_(ids))
+                .order_by(RegistrantPhone.registrant_id, RegistrantPhone.position, RegistrantPhone.id)
+            ):
+                phones[rid].append(e164)
+            documents: dict[uuid.UUID, list[tuple[str, str, dt.date | None]]] = defaultdict(list)
+            for rid, doc_type, number, expires in await conn.execute(
+                select(
+                    IdentityDocument.registrant_id,
+                    IdentityDocument.doc_type,
+                    IdentityDocument.number,
+                    IdentityDocument.expires_on,
+                )
+                .where(IdentityDocument.registrant_id.in_(ids))
+                .order_by(IdentityDocument.registrant_id, IdentityDocument.position, IdentityDocument.id)
+            ):
+                documents[rid].append((doc_type, number, expires))
+            rows = []
+            for r in batch:
+                own_phones = (phones[r.id] + [None] * PHONES_EXPORTED)[:PHONES_EXPORTED]
+                own_docs = (documents[r.id] + [(None, None, None)] * DOCUMENTS_EXPORTED)[:DOCUMENTS_EXPORTED]
+                rows.append(
+                    [
+                        *base(r),
+                        r.registration_number,
+                        r.family_name,
+                        r.given_names,
+                        r.name_arabic,
+                        r.date_of_birth,
+                        r.place_of_birth,
+                        r.email,
+                        *own_phones,
+                        *(v for doc in own_docs for v in doc),
+                        r.occupation,
+                    ]
+                )
+            yield rows
+
+    return ExportSpec("registrants", ctx.named, columns, count_of(stmt), source)
+
+
+BUILDERS: dict[str, Callable[[ExportContext], ExportSpec]] = {
+    "registrants": registrants_export,
+    "cases": cases_export,
+    "referrals": referrals_export,
+    "appointments": appointments_export,
+    "audit": audit_export,
+}

@@ -1,0 +1,106 @@
+"""``/api/v1/exports/{kind}``: registrants, cases, referrals and the audit log as CSV or XLSX.
+
+Streamed: rows flow from a read-only database snapshot to the client batch by batch; an
+interrupted download releases its connection at once. Pseudonymised by default; ``named=true``
+(administrators, with ``purpose``) adds names, contacts and document numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from app.auth.deps import CurrentActor
+from app.core.deps import SessionDep, SettingsDep
+from app.reports import service
+from app.reports.errors import UnsupportedFormat
+from app.reports.streaming import ExportResponse, csv_stream, xlsx_stream
+from app.reports.writers import content_disposition
+
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+
+DELIMITERS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
+
+
+def delimiter_of(value: str) -> str:
+    """``,``/``comma`` or ``;``/``semicolon``; ``UnsupportedFormat`` otherwise."""
+    try:
+        return DELIMITERS[value.strip().lower()]
+    except KeyError:
+        raise UnsupportedFormat(
+            "delimiter is `comma` (,) or `semicolon` (;).", detail_fr="delimiter vaut `comma` (,) ou `semicolon` (;)."
+        ) from None
+
+
+@router.get(
+    "/{kind}",
+    response_class=ExportResponse,
+    responses={200: {"content": {"text/csv": {}, service.MEDIA_TYPES["xlsx"]: {}}}},
+)
+async def export(
+    kind: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: CurrentActor,
+    format: Annotated[str, Query(max_length=16, description="csv or xlsx")] = "csv",
+    start: Annotated[dt.date | None, Query(description="First local date included (YYYY-MM-DD).")] = None,
+    end: Annotated[dt.date | None, Query(description="Last local date included (YYYY-MM-DD).")] = None,
+    desk: Annotated[list[str], Query(max_length=20, description="Desk code; repeat for several.")] = [],  # noqa: B006
+    named: Annotated[bool, Query(description="Include names, contacts and document numbers (admins).")] = False,
+    purpose: Annotated[str | None, Query(max_length=500, description="Why (mandatory for named exports).")] = None,
+    delimiter: Annotated[str, Query(max_length=10, description="CSV separator: comma or semicolon.")] = "comma",
+) -> ExportResponse:
+    """Download ``kind`` (``registrants``, ``cases``, ``referrals``, ``audit``) as CSV or XLSX.
+
+    Supervisors export their desks, administrators any desk, auditors and administrators the audit
+    log. CSV: UTF-8 with BOM, ISO 8601 dates (timestamps in UTC), formula-like cells neutralised.
+    XLSX: typed columns (dates, text phone/document numbers). The filename is in
+    ``Content-Disposition`` (RFC 6266); ``X-Export-Id`` names the audit events of the export.
+    Errors: 403 ``forbidden``/``named-export-forbidden``, 404 (unknown kind, desk not yours),
+    422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``.
+    """
+    sep = delimiter_of(delimiter)
+    prepared = await service.prepare_export(
+        session,
+        actor=actor,
+        settings=settings,
+        kind=kind,
+        fmt=format,
+        named=named,
+        purpose=purpose,
+        start=start,
+        end=end,
+        desk_codes=desk,
+        delimiter=sep,
+    )
+    # The audit event must be durable before any data leaves, and the request's transaction must
+    # not hold the audit chain's lock (or SQLite's write lock) while the file streams.
+    await session.commit()
+    sessionmaker = request.app.state.sessionmaker
+
+    async def on_finish(rows_written: int, completed: bool) -> None:
+        async with sessionmaker() as fresh:
+            await service.record_finish(
+                fresh, actor=actor, prepared=prepared, rows_written=rows_written, completed=completed
+            )
+            await fresh.commit()
+
+    engine = request.app.state.engine
+    spec = prepared.spec
+    if prepared.fmt == "csv":
+        body = csv_stream(engine, spec.source, spec.columns, delimiter=sep, on_finish=on_finish)
+    else:
+        body = xlsx_stream(engine, spec.source, spec.columns, sheet_name=spec.kind, on_finish=on_finish)
+    return ExportResponse(
+        body,
+        media_type=prepared.media_type,
+        headers={
+            "Content-Disposition": content_disposition(prepared.filename),
+            "Cache-Control": "no-store",
+            "X-Export-Id": str(prepared.export_id),
+            "X-Export-Rows": str(prepared.expected_rows),
+        },
+    )

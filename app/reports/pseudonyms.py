@@ -1,0 +1,46 @@
+"""Pseudonymous ids: a keyed hash (HMAC-SHA256) of a record's id, stable and not reversible.
+
+The key is ``PSEUDONYM_KEY`` when set, otherwise derived from the signing key as
+``HMAC-SHA256(signing_key, "diaspora-desk/pseudonym/v1")`` — a dedicated key, so a pseudonym never
+equals anything the token machinery computes. Changing either key changes every pseudonym (set
+``PSEUDONYM_KEY`` explicitly to keep pseudonyms stable across a rotation of ``SECRET_KEY``).
+
+Without the key, a pseudonym cannot be linked back to the person: the input is a random UUID and
+HMAC is a pseudo-random function. With the key, the desk can recompute the pseudonym of a known
+person (to answer a data-subject request about an export).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+
+from app.core.config import Settings
+
+_DERIVATION_LABEL = b"diaspora-desk/pseudonym/v1"
+PSEUDONYM_HEX_CHARS = 20  # 80 bits: collision-free in practice for millions of people
+
+
+def pseudonym_key(settings: Settings) -> bytes:
+    """The key of pseudonymous ids for these settings."""
+    if settings.pseudonym_key is not None:
+        return settings.pseudonym_key.get_secret_value().encode()
+    return hmac.new(settings.signing_key().encode(), _DERIVATION_LABEL, hashlib.sha256).digest()
+
+
+class Pseudonymizer:
+    """Computes ``P-`` + 20 hex characters for a (kind, id) pair, e.g. ``P-3f9a0c…``.
+
+    ``kind`` separates namespaces (``registrant``, ``case``…) so ids of different kinds never
+    collide or correlate.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def __call__(self, kind: str, record_id: uuid.UUID | str | None) -> str | None:
+        if record_id is None:
+            return None
+        digest = hmac.digest(self._key, f"{kind}:{record_id}".encode(), "sha256")
+        return "P-" + digest.hex()[:PSEUDONYM_HEX_CHARS]

@@ -1,0 +1,239 @@
+"""``/api/v1/reports/...``: statistics for a period and desks, as JSON (plot-ready), CSV, XLSX,
+or a PNG/SVG chart for registrations and cases.
+
+Supervisors get their desks, administrators every desk. ``start``/``end`` are local dates of each
+desk, both included. Every count goes through small-cell suppression (``null`` in JSON, ``<N`` in
+files). Errors: 403 for other roles, 404 for a desk the user does not belong to, 422
+``invalid-period``, ``unknown-desk``, ``unknown-service-type``, ``unknown-dimension``,
+``unsupported-format``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.auth.deps import SupervisorActor
+from app.core.deps import SessionDep, SettingsDep
+from app.reports import activity, funders, service, statistics
+from app.reports.exports_router import delimiter_of
+from app.reports.files import report_csv, report_xlsx
+from app.reports.schemas import DurationReportOut, ReportOut
+from app.reports.scope import Scope, resolve
+from app.reports.writers import content_disposition
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+FILE_FORMATS = ("json", "csv", "xlsx")
+CHART_FORMATS = ("json", "csv", "xlsx", "png", "svg")
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    start: dt.date | None
+    end: dt.date | None
+    desk: list[str]
+    format: str
+    delimiter: str
+
+
+def report_params(
+    start: Annotated[dt.date | None, Query(description="First local date included (YYYY-MM-DD).")] = None,
+    end: Annotated[dt.date | None, Query(description="Last local date included (YYYY-MM-DD).")] = None,
+    desk: Annotated[list[str], Query(max_length=20, description="Desk code; repeat for several.")] = [],  # noqa: B006
+    format: Annotated[str, Query(max_length=16, description="json, csv, xlsx (png, svg for charts)")] = "json",
+    delimiter: Annotated[str, Query(max_length=10, description="CSV separator: comma or semicolon.")] = "comma",
+) -> ReportParams:
+    return ReportParams(start=start, end=end, desk=desk, format=format, delimiter=delimiter)
+
+
+Params = Annotated[ReportParams, Depends(report_params)]
+
+
+async def _scope(session: SessionDep, actor: SupervisorActor, params: ReportParams) -> Scope:
+    return await resolve(session, actor=actor, start=params.start, end=params.end, desk_codes=params.desk)
+
+
+async def _respond(report: ReportOut, params: ReportParams, fmt: str, *, chart_title: str = "") -> ReportOut | Response:
+    name = f"{report.report}_{report.start}_{report.end}"
+    if fmt == "json":
+        return report
+    if fmt == "csv":
+        body = report_csv(report, delimiter=delimiter_of(params.delimiter))
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": content_disposition(f"{name}.csv")},
+        )
+    if fmt == "xlsx":
+        body = await anyio.to_thread.run_sync(report_xlsx, report)
+        return Response(
+            body,
+            media_type=service.MEDIA_TYPES["xlsx"],
+            headers={"Content-Disposition": content_disposition(f"{name}.xlsx")},
+        )
+    from app.reports.charts import MEDIA_TYPES, render
+
+    table = report.tables[0]
+    image = await anyio.to_thread.run_sync(
+        lambda: render(table, title=chart_title or report.report, fmt=fmt, threshold=report.suppression_threshold)
+    )
+    return Response(image, media_type=MEDIA_TYPES[fmt])
+
+
+@router.get("/registrations", response_model=ReportOut)
+async def registrations(
+    session: SessionDep,
+    actor: SupervisorActor,
+    settings: SettingsDep,
+    params: Params,
+    by: Annotated[list[str] | None, Query(description="One or two of the registration dimensions.")] = None,
+) -> ReportOut | Response:
+    """Registrations in the period by one or two dimensions (sex, age band at registration, region
+    of origin, host city, status category, desk, month). ``format=png|svg``: a bar chart, e.g.
+    ``by=origin_region`` for registrations by region of origin."""
+    fmt = service.check_format(params.format, CHART_FORMATS)
+    scope = await _scope(session, actor, params)
+    by = by or ["sex"]
+    report = await statistics.registrations(
+        session, scope=scope, by=by, threshold=settings.report_small_cell_threshold, bands=service.age_bands(settings)
+    )
+    return await _respond(report, params, fmt, chart_title=f"Registrations by {' × '.join(by)}")
+
+
+@router.get("/cases", response_model=ReportOut)
+async def cases(
+    session: SessionDep,
+    actor: SupervisorActor,
+    settings: SettingsDep,
+    params: Params,
+    measure: Annotated[str, Query(description="opened, open (at the period's end) or closed")] = "opened",
+    by: Annotated[list[str] | None, Query(description="One or two of the case dimensions.")] = None,
+    service_type: Annotated[list[str], Query(max_length=40, description="Service type code filter.")] = [],  # noqa: B006
+) -> ReportOut | Response:
+    """Cases opened, open or closed in the period by one or two dimensions (service type, channel,
+    status, outcome category, priority, sex, age band at the event, desk, month)."""
+    fmt = service.check_format(params.format, CHART_FORMATS)
+    scope = await _scope(session, actor, params)
+    types = await statistics.service_type_ids(session, service_type) if service_type else None
+    by = by or ["service_type"]
+    report = await statistics.cases(
+        session,
+        scope=scope,
+        measure=measure,
+        by=by,
+        threshold=settings.report_small_cell_threshold,
+        bands=service.age_bands(settings),
+        service_types=types,
+    )
+    return await _respond(report, params, fmt, chart_title=f"Cases {measure} by {' × '.join(by)}")
+
+
+@router.get("/cases/monthly", response_model=ReportOut)
+async def cases_monthly(
+    session: SessionDep,
+    actor: SupervisorActor,
+    settings: SettingsDep,
+    params: Params,
+    service_type: Annotated[list[str], Query(max_length=40, description="Service type code filter.")] = [],  # noqa: B006
+) -> ReportOut | Response:
+    """Cases opened per month (desk-local) by service type; ``format=png|svg`` draws stacked bars."""
+    fmt = service.check_format(params.format, CHART_FORMATS)
+    scope = await _scope(session, actor, params)
+    types = await statistics.service_type_ids(session, service_type) if service_type else None
+    report = await statistics.cases(
+        session,
+        scope=scope,
+        measure="opened",
+        by=["month", "service_type"],
+        threshold=settings.report_small_cell_threshold,
+        bands=service.age_bands(settings),
+        service_types=types,
+    )
+    return await _respond(report, params, fmt, chart_title="Cases opened per month by service type")
+
+
+@router.get("/resolution-time", response_model=DurationReportOut)
+async def resolution_time(
+    session: SessionDep,
+    actor: SupervisorActor,
+    settings: SettingsDep,
+    params: Params,
+    group_by: Annotated[str, Query(description="service_type, channel, desk or none")] = "service_type",
+    service_type: Annotated[list[str], Query(max_length=40)] = [],  # noqa: B006
+) -> DurationReportOut:
+    """Median and 90th percentile (nearest rank) of calendar days from opening to resolution of the
+    cases resolved in the period; groups smaller than the threshold are withheld (``null``)."""
+    service.check_format(params.format, ("json",))
+    scope = await _scope(session, actor, params)
+    types = await statistics.service_type_ids(session, service_type) if service_type else None
+    return await statistics.resolution_time(
+        session, scope=scope, group_by=group_by, threshold=settings.report_small_cell_threshold, service_types=types
+    )
+
+
+@router.get("/sla", response_model=ReportOut)
+async def sla(
+    session: SessionDep,
+    actor: SupervisorActor,
+    settings: SettingsDep,
+    params: Params,
+    service_type: Annotated[list[str], Query(max_length=40)] = [],  # noqa: B006
+) -> ReportOut | Response:
+    """SLA compliance by service type: closed on time / late in the period, open overdue / within
+    SLA at its end (due dates are the desks' business-day SLAs)."""
+    fmt = service.check_format(params.format, FILE_FORMATS)
+    scope = await _scope(session, actor, params)
+    types = await statistics.service_type_ids(session, service_type) if service_type else None
+    report = await statistics.sla(
+        session, scope=scope, threshold=settings.report_small_cell_threshold, service_types=types
+    )
+    return await _respond(report, params, fmt)
+
+
+@router.get("/referrals", response_model=ReportOut)
+async def referrals(
+    session: SessionDep, actor: SupervisorActor, settings: SettingsDep, params: Params
+) -> ReportOut | Response:
+    """Referrals made in the period by partner × status, and by partner × timeliness of answers."""
+    fmt = service.check_format(params.format, FILE_FORMATS)
+    scope = await _scope(session, actor, params)
+    report = await statistics.referrals(session, scope=scope, threshold=settings.report_small_cell_threshold)
+    return await _respond(report, params, fmt)
+
+
+@router.get("/appointments", response_model=ReportOut)
+async def appointments(
+    session: SessionDep,
+    actor: SupervisorActor,
+    settings: SettingsDep,
+    params: Params,
+    by: Annotated[str, Query(description="month, desk, sex or age_band")] = "month",
+) -> ReportOut | Response:
+    """Appointments starting in the period by ``by`` × status (booked, kept, missed, cancelled);
+    ``notes`` give the attendance rate (kept ÷ (kept + missed)) where it is not suppressed."""
+    fmt = service.check_format(params.format, FILE_FORMATS)
+    scope = await _scope(session, actor, params)
+    report = await activity.appointments(
+        session, scope=scope, by=by, threshold=settings.report_small_cell_threshold, bands=service.age_bands(settings)
+    )
+    return await _respond(report, params, fmt)
+
+
+@router.get("/funder-indicators", response_model=ReportOut)
+async def funder_indicators(
+    session: SessionDep, actor: SupervisorActor, settings: SettingsDep, params: Params
+) -> ReportOut | Response:
+    """The funder indicators (people received, cases resolved by outcome category — social,
+    psychosocial, health, economic —, people trained, people financed, referrals made), each by
+    sex × age band with totals. ``format=xlsx`` or ``csv`` for the file funders receive."""
+    fmt = service.check_format(params.format, FILE_FORMATS)
+    scope = await _scope(session, actor, params)
+    report = await funders.funder_indicators(
+        session, scope=scope, threshold=settings.report_small_cell_threshold, bands=service.age_bands(settings)
+    )
+    return await _respond(report, params, fmt)

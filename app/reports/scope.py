@@ -1,0 +1,154 @@
+"""What a report or export covers: a period of local dates and the desks the actor may see.
+
+Period bounds are *local calendar dates* of each desk (inclusive); an instant belongs to the
+period when its local date in the desk's IANA zone does. :meth:`Scope.utc_bounds` turns them into
+exact UTC half-open intervals per desk, so filters are plain SQL comparisons on every backend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.core.context import Actor
+from app.core.errors import NotFound
+from app.desks import service as desks
+from app.desks.models import Desk
+from app.reports.errors import InvalidPeriod
+
+MAX_PERIOD_DAYS = 366 * 10
+
+
+@dataclass(frozen=True)
+class DeskInfo:
+    """The little a report needs of a desk."""
+
+    id: uuid.UUID
+    code: str
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A period (``start``/``end`` inclusive local dates, or None for open-ended) and desks."""
+
+    start: dt.date | None
+    end: dt.date | None
+    desks: tuple[DeskInfo, ...]
+
+    @property
+    def desk_ids(self) -> list[uuid.UUID]:
+        return [d.id for d in self.desks]
+
+    @property
+    def codes(self) -> list[str]:
+        return [d.code for d in self.desks]
+
+    def by_id(self) -> dict[uuid.UUID, DeskInfo]:
+        return {d.id: d for d in self.desks}
+
+    def utc_bounds(self, desk: DeskInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """``[from, to)`` in UTC covering the period's local dates at ``desk``."""
+        low = dt.datetime.combine(self.start, dt.time(), desk.zone).astimezone(dt.UTC) if self.start else None
+        high = (
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), desk.zone).astimezone(dt.UTC)
+            if self.end
+            else None
+        )
+        return low, high
+
+    def instant_filter(
+        self, desk_column: InstrumentedAttribute[uuid.UUID], instant: InstrumentedAttribute[Any]
+    ) -> ColumnElement[bool]:
+        """SQL: the row's desk is in scope and ``instant`` falls in the period at that desk."""
+        clauses = []
+        for desk in self.desks:
+            low, high = self.utc_bounds(desk)
+            parts: list[ColumnElement[bool]] = [desk_column == desk.id]
+            if low is not None:
+                parts.append(instant >= low)
+            if high is not None:
+                parts.append(instant < high)
+            clauses.append(and_(*parts))
+        return or_(*clauses) if clauses else false()
+
+    def date_filter(
+        self, desk_column: InstrumentedAttribute[uuid.UUID], day: InstrumentedAttribute[Any]
+    ) -> ColumnElement[bool]:
+        """SQL: the row's desk is in scope and the local date ``day`` is in the period."""
+        parts: list[ColumnElement[bool]] = [desk_column.in_(self.desk_ids)] if self.desks else [false()]
+        if self.start is not None:
+            parts.append(day >= self.start)
+        if self.end is not None:
+            parts.append(day <= self.end)
+        return and_(*parts)
+
+    def local_date(self, desk_id: uuid.UUID, instant: dt.datetime) -> dt.date:
+        """The local date at the desk ``desk_id`` (in scope) of the aware ``instant``."""
+        return instant.astimezone(self._zones[desk_id]).date()
+
+    @functools.cached_property
+    def _zones(self) -> dict[uuid.UUID, ZoneInfo]:
+        return {d.id: d.zone for d in self.desks}
+
+    def months(self) -> list[str]:
+        """``YYYY-MM`` of every month the period touches (needs both bounds)."""
+        assert self.start and self.end
+        out, year, month = [], self.start.year, self.start.month
+        while (year, month) <= (self.end.year, self.end.month):
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+
+def check_period(start: dt.date | None, end: dt.date | None, *, required: bool) -> None:
+    """Raise ``InvalidPeriod`` when a bound is missing (if required), reversed or too long."""
+    if required and (start is None or end is None):
+        raise InvalidPeriod(
+            "Give the period as start and end dates (YYYY-MM-DD).",
+            detail_fr="Indiquez la période par des dates de début et de fin (AAAA-MM-JJ).",
+        )
+    if start and end and end < start:
+        raise InvalidPeriod(
+            f"The period ends ({end}) before it starts ({start}).",
+            detail_fr=f"La période se termine ({end}) avant de commencer ({start}).",
+        )
+    if start and end and (end - start).days > MAX_PERIOD_DAYS:
+        raise InvalidPeriod("A period spans at most ten years.", detail_fr="Une période couvre dix ans au plus.")
+
+
+async def resolve(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    start: dt.date | None,
+    end: dt.date | None,
+    desk_codes: Sequence[str] = (),
+    period_required: bool = True,
+) -> Scope:
+    """The scope of a request.
+
+    No desk code: every desk the actor may see. Raises ``InvalidPeriod`` (422), ``UnknownDesk``
+    (422) for a code that does not exist and ``NotFound`` (404) for a desk the actor does not
+    belong to.
+    """
+    check_period(start, end, required=period_required)
+    if desk_codes:
+        found = await desks.get_many_by_code(session, codes=desk_codes)
+        for desk in found:
+            if not actor.can_see_desk(desk.id):
+                raise NotFound(f"No such desk: {desk.code}.", detail_fr=f"Guichet introuvable : {desk.code}.")
+    else:
+        found = await desks.list_visible(session, actor=actor)
+    chosen: list[Desk] = sorted(found, key=lambda d: d.code)
+    infos = tuple(DeskInfo(id=d.id, code=d.code, zone=ZoneInfo(d.time_zone)) for d in chosen)
+    return Scope(start=start, end=end, desks=infos)

@@ -1,0 +1,186 @@
+"""Preparing exports: who may export what, the audit trail, and the file's name.
+
+An export is audited twice, each time in its own committed transaction:
+
+* ``export.start`` before the first byte — kind, format, named or pseudonymised, the stated
+  purpose, the filters and the number of rows the query matches at that moment;
+* ``export.finish`` when the stream ends — the rows actually written and whether the client
+  received the whole file (``completed`` is false when it disconnected or the stream failed).
+
+Errors: ``UnsupportedFormat`` (422), ``NamedExportForbidden`` (403) for a named export by anyone
+but an administrator, ``ExportPurposeRequired`` (422), ``Forbidden`` (403) for a role that may not
+export this kind, and the scope's errors (``InvalidPeriod``, ``UnknownDesk``, ``NotFound``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.core.config import Settings
+from app.core.context import Actor
+from app.core.errors import Forbidden, NotFound
+from app.reports.ages import AgeBands
+from app.reports.errors import ExportPurposeRequired, NamedExportForbidden, UnsupportedFormat
+from app.reports.export_base import ExportContext, ExportSpec
+from app.reports.exports import BUILDERS
+from app.reports.pseudonyms import Pseudonymizer, pseudonym_key
+from app.reports.scope import Scope, resolve
+
+EXPORT_FORMATS = ("csv", "xlsx")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+KIND_ROLES = {
+    "registrants": frozenset({"supervisor", "admin"}),
+    "cases": frozenset({"supervisor", "admin"}),
+    "referrals": frozenset({"supervisor", "admin"}),
+    "appointments": frozenset({"supervisor", "admin"}),
+    "audit": frozenset({"auditor", "admin"}),
+}
+MIN_PURPOSE_LENGTH = 10
+
+
+def age_bands(settings: Settings) -> AgeBands:
+    """The configured age bands (``REPORT_AGE_BANDS``)."""
+    return AgeBands.of(settings.report_age_bands)
+
+
+def check_format(fmt: str, allowed: Sequence[str]) -> str:
+    """``fmt`` lower-cased if allowed; ``UnsupportedFormat`` otherwise."""
+    value = fmt.strip().lower()
+    if value not in allowed:
+        raise UnsupportedFormat(
+            f"Format {fmt!r} is not available here; use one of: {', '.join(allowed)}.",
+            detail_fr=f"Le format {fmt!r} n'est pas disponible ici ; utilisez : {', '.join(allowed)}.",
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class PreparedExport:
+    """An audited export ready to stream."""
+
+    export_id: uuid.UUID
+    spec: ExportSpec
+    fmt: str
+    filename: str
+    media_type: str
+    expected_rows: int
+    scope: Scope
+
+
+def filename_for(kind: str, *, named: bool, scope: Scope, fmt: str, desk_filter_given: bool) -> str:
+    """``diaspora-desk_cases_pseudonymised_CASA-BASE_2026-01-01_2026-03-31.xlsx``-style names."""
+    parts = ["diaspora-desk", kind, "named" if named else "pseudonymised"]
+    if desk_filter_given:
+        parts.append("+".join(scope.codes))
+    parts.append(str(scope.start) if scope.start else "begin")
+    parts.append(str(scope.end) if scope.end else dt.date.today().isoformat())
+    return "_".join(parts) + f".{fmt}"
+
+
+async def prepare_export(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    settings: Settings,
+    kind: str,
+    fmt: str,
+    named: bool,
+    purpose: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    desk_codes: Sequence[str],
+    delimiter: str = ",",
+) -> PreparedExport:
+    """Check the request, count the rows and record ``export.start`` (flushed, not committed)."""
+    if kind not in BUILDERS:
+        raise NotFound(f"No export named {kind!r}.", detail_fr=f"Aucun export nommé {kind!r}.")
+    fmt = check_format(fmt, EXPORT_FORMATS)
+    if actor.role not in KIND_ROLES[kind]:
+        raise Forbidden(
+            f"Exporting {kind} needs the role {' or '.join(sorted(KIND_ROLES[kind]))}.",
+            detail_fr=f"L'export {kind} requiert le rôle {' ou '.join(sorted(KIND_ROLES[kind]))}.",
+        )
+    purpose = (purpose or "").strip() or None
+    if named:
+        if actor.role != "admin":
+            raise NamedExportForbidden(
+                "Named exports (with personal data) are for administrators only.",
+                detail_fr="Les exports nominatifs (avec données personnelles) sont réservés aux administrateurs.",
+            )
+        if purpose is None or len(purpose) < MIN_PURPOSE_LENGTH:
+            raise ExportPurposeRequired(
+                f"State the purpose of this named export in `purpose` (at least {MIN_PURPOSE_LENGTH} characters).",
+                detail_fr=f"Indiquez la finalité de cet export nominatif dans `purpose` "
+                f"(au moins {MIN_PURPOSE_LENGTH} caractères).",
+            )
+    scope = await resolve(session, actor=actor, start=start, end=end, desk_codes=desk_codes, period_required=False)
+    context = ExportContext(
+        scope=scope,
+        named=named,
+        pseudonym=Pseudonymizer(pseudonym_key(settings)),
+        bands=age_bands(settings),
+        desk_filter_given=bool(desk_codes),
+    )
+    spec = BUILDERS[kind](context)
+    expected = int((await session.execute(spec.count)).scalar_one())
+    export_id = uuid.uuid4()
+    await audit.record(
+        session,
+        actor=actor,
+        action="export.start",
+        entity_type="export",
+        entity_id=export_id,
+        desk_id=scope.desk_ids[0] if len(scope.desk_ids) == 1 else None,
+        details={
+            "kind": kind,
+            "format": fmt,
+            "named": named,
+            "purpose": purpose,
+            "filters": {
+                "start": scope.start,
+                "end": scope.end,
+                "desks": scope.codes,
+                "desk_filter": bool(desk_codes),
+                "delimiter": delimiter if fmt == "csv" else None,
+            },
+            "row_count": expected,
+        },
+    )
+    return PreparedExport(
+        export_id=export_id,
+        spec=spec,
+        fmt=fmt,
+        filename=filename_for(kind, named=named, scope=scope, fmt=fmt, desk_filter_given=bool(desk_codes)),
+        media_type=MEDIA_TYPES[fmt],
+        expected_rows=expected,
+        scope=scope,
+    )
+
+
+async def record_finish(
+    session: AsyncSession, *, actor: Actor, prepared: PreparedExport, rows_written: int, completed: bool
+) -> None:
+    """Record ``export.finish`` (rows written, completed or interrupted); the caller commits."""
+    await audit.record(
+        session,
+        actor=actor,
+        action="export.finish",
+        entity_type="export",
+        entity_id=prepared.export_id,
+        desk_id=prepared.scope.desk_ids[0] if len(prepared.scope.desk_ids) == 1 else None,
+        details={
+            "kind": prepared.spec.kind,
+            "named": prepared.spec.named,
+            "rows_written": rows_written,
+            "completed": completed,
+        },
+    )

@@ -1,0 +1,163 @@
+"""Streaming rows from the database to an HTTP client in constant memory.
+
+* Rows are read on a dedicated read-only connection: on PostgreSQL a ``REPEATABLE READ READ ONLY``
+  transaction (one snapshot, a server-side cursor through asyncpg); on SQLite a deferred
+  transaction (``BEGIN DEFERRED``: a WAL snapshot that never blocks writers). ``yield_per`` keeps
+  only one batch in memory.
+* CSV is encoded batch by batch; XLSX rows go to xlsxwriter's constant-memory temporary files in a
+  worker thread and the finished file is then streamed from disk.
+* :class:`ExportResponse` always closes the row generator — when the client disconnects, when the
+  stream fails or when it ends — so the cursor, connection and temporary file are released at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from app.core.db import READ_ONLY_OPTION
+from app.reports.writers import Column, CsvWriter, XlsxWriter
+
+logger = logging.getLogger("app.reports")
+
+BATCH_SIZE = 500
+FILE_CHUNK = 64 * 1024
+CSV_ROWS_PER_CHUNK = 100
+Batch = Sequence[Any]
+AnySelect = Select[*tuple[Any, ...]]
+RowSource = Callable[[AsyncConnection], AsyncIterator[Batch]]
+FinishCallback = Callable[[int, bool], Awaitable[None]]
+
+
+@asynccontextmanager
+async def read_only_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection in a read-only snapshot transaction, rolled back (shielded) on exit."""
+    conn = await engine.connect()
+    try:
+        if engine.dialect.name == "postgresql":
+            conn = await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        else:
+            conn = await conn.execution_options(**{READ_ONLY_OPTION: True})
+        await conn.begin()
+        yield conn
+    finally:
+        with anyio.CancelScope(shield=True):
+            await conn.close()
+
+
+async def stream_batches(conn: AsyncConnection, stmt: AnySelect, size: int = BATCH_SIZE) -> AsyncIterator[Batch]:
+    """The rows of ``stmt`` in batches of ``size`` through a server-side cursor.
+
+    Each layer of the pipeline drops its batch before asking for the next one, so at most one
+    batch is alive while the next is fetched (``del`` below and in the writers' loops).
+    """
+    result = await conn.stream(stmt.execution_options(yield_per=size))
+    try:
+        while True:
+            rows = await result.fetchmany(size)
+            if not rows:
+                break
+            yield rows
+            del rows
+    finally:
+        with anyio.CancelScope(shield=True):
+            await result.close()
+
+
+async def _counted(
+    engine: AsyncEngine,
+    source: RowSource,
+    on_finish: FinishCallback | None,
+    body: Callable[[AsyncIterator[Batch]], AsyncIterator[bytes]],
+) -> AsyncIterator[bytes]:
+    written, completed = 0, False
+
+    async def batches(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        nonlocal written
+        async for batch in source(conn):
+            yield batch
+            written += len(batch)
+            del batch
+
+    try:
+        async with read_only_connection(engine) as conn:
+            async for chunk in body(batches(conn)):
+                yield chunk
+        completed = True
+    finally:
+        if on_finish is not None:
+            with anyio.CancelScope(shield=True):
+                try:
+                    await on_finish(written, completed)
+                except Exception:
+                    logger.exception("could not record the end of an export")
+
+
+def csv_stream(
+    engine: AsyncEngine,
+    source: RowSource,
+    columns: Sequence[Column],
+    *,
+    delimiter: str = ",",
+    on_finish: FinishCallback | None = None,
+) -> AsyncIterator[bytes]:
+    """The CSV bytes of ``source``'s rows, batch by batch (header first, BOM included)."""
+
+    async def body(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
+        writer = CsvWriter(columns, delimiter=delimiter)
+        yield writer.header()
+        async for batch in batches:
+            for start in range(0, len(batch), CSV_ROWS_PER_CHUNK):
+                chunk = writer.rows(batch[start : start + CSV_ROWS_PER_CHUNK])
+                yield chunk
+                del chunk
+            del batch
+
+    return _counted(engine, source, on_finish, body)
+
+
+def xlsx_stream(
+    engine: AsyncEngine,
+    source: RowSource,
+    columns: Sequence[Column],
+    *,
+    sheet_name: str = "export",
+    on_finish: FinishCallback | None = None,
+) -> AsyncIterator[bytes]:
+    """The XLSX bytes of ``source``'s rows: written to a temporary file, then streamed from it."""
+
+    async def body(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
+        writer = await anyio.to_thread.run_sync(lambda: XlsxWriter(columns, sheet_name=sheet_name))
+        try:
+            async for batch in batches:
+                await anyio.to_thread.run_sync(writer.rows, batch)
+                del batch
+            await anyio.to_thread.run_sync(writer.close)
+            async with await anyio.open_file(writer.path, "rb") as handle:
+                while chunk := await handle.read(FILE_CHUNK):
+                    yield chunk
+        finally:
+            writer.discard()
+
+    return _counted(engine, source, on_finish, body)
+
+
+class ExportResponse(StreamingResponse):
+    """A streaming response that always closes its body generator, releasing DB resources."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            closer = getattr(self.body_iterator, "aclose", None)
+            if closer is not None:
+                with anyio.CancelScope(shield=True):
+                    await closer()

@@ -1,0 +1,241 @@
+"""Benchmark: CSV and XLSX export of 100,000 cases from a real uvicorn server on loopback.
+
+Creates a scratch PostgreSQL database (``BENCH_DATABASE_URL`` names the server; default
+``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``), migrates and seeds it, inserts 20,000
+registrants and 100,000 cases (1,000 of them opened on 2024-12-31, the rest in 2025), then for each
+format and size (1,000 and 100,000 rows) starts ONE fresh ``uvicorn app.asgi:app`` process on a
+random loopback port, warms it up with an export matching no row, resets its peak-RSS counter
+(``/proc/<pid>/clear_refs``), downloads the export with a streaming httpx client and reports:
+
+* rows per second (rows ÷ wall time of the download, first byte to last);
+* the server's peak memory growth: peak RSS during the export (``VmHWM``) minus RSS before it.
+
+Target: growth at 100,000 rows within 1.2× the growth at 1,000 rows (constant memory). Run with
+``PYTHONPATH=. python bench/exports.py``; the database is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy import insert, select
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.auth.models import StaffUser  # noqa: E402
+from app.cases.models import Case, ServiceType  # noqa: E402
+from app.cli import migrate_database  # noqa: E402
+from app.core.config import Settings  # noqa: E402
+from app.core.db import create_engine, create_sessionmaker  # noqa: E402
+from app.core.security import create_access_token, hash_password  # noqa: E402
+from app.core.text import fold  # noqa: E402
+from app.desks.models import Desk  # noqa: E402
+from app.registrants.models import Registrant  # noqa: E402
+
+ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+SECRET = "bench-secret-key-0123456789-0123456789-0123456789"
+REGISTRANTS = 20_000
+CASES = 100_000
+SMALL = 1_000
+FAMILY = ["Ndiaye", "Diop", "Fall", "Sarr", "Ba", "Seck", "Diallo", "Sy", "Gueye", "Mbaye", "Faye", "Sow"]
+GIVEN = ["Awa", "Modou", "Fatou", "Ibrahima", "Aminata", "Cheikh", "Mariama", "Ousmane", "Khady", "Pape"]
+
+
+def _dsn(url: str, database: str) -> str:
+    return make_url(url).set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+
+
+async def _admin(statement: str) -> None:
+    conn = await asyncpg.connect(_dsn(ADMIN_URL, make_url(ADMIN_URL).database or "postgres"))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def _populate(url: str) -> str:
+    from app.reference import service as reference
+    from app.seed import seed_desks
+    from app.seed_hooks import seed_catalogues
+
+    rng = random.Random(2026)
+    engine = create_engine(url)
+    async with create_sessionmaker(engine)() as session:
+        await reference.seed(session)
+        await seed_desks(session)
+        await seed_catalogues(session)
+        admin = StaffUser(email="bench-admin@desk.example", full_name="Bench", role="admin",
+                          password_hash=hash_password("unused password 123"))  # fmt: skip
+        session.add(admin)
+        await session.commit()
+        desk_id = (await session.execute(select(Desk.id).where(Desk.code == "CASA-BASE"))).scalar_one()
+        types = list((await session.execute(select(ServiceType.id))).scalars().all())
+    now = dt.datetime(2024, 12, 1, tzinfo=dt.UTC)
+    people = []
+    for i in range(REGISTRANTS):
+        family, given = rng.choice(FAMILY), rng.choice(GIVEN)
+        year = rng.randint(1950, 2008)
+        dob = f"{year}" if i % 5 == 0 else f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        people.append(
+            {
+                "id": uuid.uuid4(), "desk_id": desk_id, "registration_number": f"CASA-2024-{i:06d}",
+                "given_names": given, "family_name": family, "given_names_key": fold(given),
+                "family_name_key": fold(family), "given_names_phonetic": fold(given),
+                "family_name_phonetic": fold(family), "sex": rng.choice(["female", "male"]),
+                "date_of_birth": dob,
+                "birth_year": year, "languages": ["wo", "fr"], "source": "bench", "version": 1,
+                "created_at": now, "updated_at": now,
+            }
+        )  # fmt: skip
+    cases = []
+    for i in range(CASES):
+        opened = dt.date(2024, 12, 31) if i < SMALL else dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+        closed = rng.random() < 0.6
+        cases.append(
+            {
+                "id": uuid.uuid4(), "case_number": f"CASA-2025-C-{i:06d}", "desk_id": desk_id,
+                "registrant_id": people[rng.randrange(REGISTRANTS)]["id"], "service_type_id": rng.choice(types),
+                "channel": rng.choice(["walk_in", "phone", "web"]), "priority": "normal",
+                "vulnerability_flags": [], "description": "", "interpreter_used": False,
+                "status": "resolved" if closed else "in_follow_up", "outcome_category": "social" if closed else None,
+                "opened_on": opened, "due_date": opened + dt.timedelta(days=14),
+                "closed_at": dt.datetime.combine(opened + dt.timedelta(days=rng.randint(1, 40)), dt.time(10), dt.UTC)
+                if closed else None,
+                "version": 1, "created_at": now, "updated_at": now,
+            }
+        )  # fmt: skip
+    async with engine.begin() as conn:
+        for chunk in range(0, REGISTRANTS, 5000):
+            await conn.execute(insert(Registrant.__table__), people[chunk : chunk + 5000])
+        for chunk in range(0, CASES, 5000):
+            await conn.execute(insert(Case.__table__), cases[chunk : chunk + 5000])
+    await engine.dispose()
+    return create_access_token(user_id=admin.id, role="admin", token_version=admin.token_version, key=SECRET,
+                               ttl_seconds=3600)  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """One ``uvicorn app.asgi:app`` process on a free loopback port."""
+
+    def __init__(self, url: str) -> None:
+        self.port = _free_port()
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "PYTHONPATH": str(ROOT),
+               "ENVIRONMENT": "production", "LOG_LEVEL": "WARNING"}  # fmt: skip
+        cmd = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
+               "--no-access-log", "--log-level", "warning"]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not start")
+
+    def status(self) -> dict[str, int]:
+        out = {}
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(rest.split()[0])
+        return out
+
+    def reset_peak(self) -> bool:
+        try:
+            Path(f"/proc/{self.proc.pid}/clear_refs").write_text("5")
+            return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+async def _download(port: int, token: str, fmt: str, start: str, end: str) -> tuple[int, int, float]:
+    params = {"format": fmt, "start": start, "end": end}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
+        began = time.perf_counter()
+        async with client.stream(
+            "GET", "/api/v1/exports/cases", params=params, headers={"Authorization": f"Bearer {token}"}
+        ) as response:
+            response.raise_for_status()
+            rows = int(response.headers["x-export-rows"])
+            size = 0
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+        return rows, size, time.perf_counter() - began
+
+
+def measure(url: str, token: str, fmt: str, rows_wanted: int) -> dict[str, float]:
+    end = "2024-12-31" if rows_wanted == SMALL else "2025-12-31"
+    server = Server(url)
+    try:
+        # Warm-up: an export of the same kind and format matching no row (imports, query compilation).
+        asyncio.run(_download(server.port, token, fmt, "2024-11-30", "2024-11-30"))
+        time.sleep(0.5)
+        exact = server.reset_peak()
+        before = server.status()["VmRSS"]
+        rows, size, seconds = asyncio.run(_download(server.port, token, fmt, "2024-12-31", end))
+        peak = server.status()["VmHWM"]
+        return {"rows": rows, "bytes": size, "seconds": seconds, "rows_per_s": rows / seconds,
+                "growth_kib": max(0, peak - before), "rss_before_kib": before, "exact_peak": float(exact)}  # fmt: skip
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    name = f"dd_bench_exports_{os.getpid()}"
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        migrate_database(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
+        began = time.perf_counter()
+        token = asyncio.run(_populate(url))
+        print(f"populated {REGISTRANTS:,} registrants and {CASES:,} cases in {time.perf_counter() - began:.1f} s")
+        results = {}
+        for fmt in ("csv", "xlsx"):
+            for n in (SMALL, CASES):
+                r = measure(url, token, fmt, n)
+                results[(fmt, n)] = r
+                print(
+                    f"{fmt:4} {int(r['rows']):>7,} rows  {r['bytes'] / 1e6:7.1f} MB  {r['seconds']:6.2f} s  "
+                    f"{r['rows_per_s']:>9,.0f} rows/s  server peak RSS growth {r['growth_kib'] / 1024:6.1f} MiB "
+                    f"(RSS before {r['rss_before_kib'] / 1024:.0f} MiB{'' if r['exact_peak'] else ', peak not reset'})"
+                )
+        for fmt in ("csv", "xlsx"):
+            small, large = results[(fmt, SMALL)]["growth_kib"], results[(fmt, CASES)]["growth_kib"]
+            ratio = large / small if small else float("inf")
+            verdict = "within target" if large <= 1.2 * small else "ABOVE TARGET"
+            print(f"{fmt}: growth 100k / 1k = {large / 1024:.1f} / {small / 1024:.1f} MiB = {ratio:.2f}x  [{verdict}]")
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Age at an event date from partial dates of birth, and age bands at their boundaries."""
+
+import datetime as dt
+
+import pytest
+
+from app.reports.ages import AgeBands, age_range, birth_interval
+
+BANDS = AgeBands.of([0, 18, 25, 35, 50, 65])
+ON = dt.date(2026, 6, 15)
+
+
+def test_labels_follow_the_bounds_with_unknown_last() -> None:
+    assert BANDS.labels == ["0-17", "18-24", "25-34", "35-49", "50-64", "65+", "unknown"]
+
+
+@pytest.mark.parametrize(
+    ("dob", "band"),
+    [
+        ("2008-06-15", "18-24"),  # 18th birthday on the event date
+        ("2008-06-16", "0-17"),  # one day short of 18
+        ("2001-06-15", "25-34"),
+        ("2001-06-16", "18-24"),
+        ("1961-06-15", "65+"),
+        ("1961-06-16", "50-64"),
+        ("2026-06-15", "0-17"),  # born that day: age 0
+    ],
+)
+def test_full_dates_at_band_boundaries(dob: str, band: str) -> None:
+    assert BANDS.band(dob, ON) == band
+
+
+def test_year_only_inside_a_band_gets_the_band() -> None:
+    # Born in 1990: 35 or 36 on 2026-06-15, both in 35-49.
+    assert age_range("1990", ON) == (35, 36)
+    assert BANDS.band("1990", ON) == "35-49"
+
+
+def test_year_only_straddling_a_boundary_is_unknown() -> None:
+    # Born in 2008: 17 (birthday after 15 June) or 18 — the band is not guessed.
+    assert age_range("2008", ON) == (17, 18)
+    assert BANDS.band("2008", ON) == "unknown"
+
+
+def test_year_month_resolves_what_year_only_cannot() -> None:
+    assert BANDS.band("2008-05", ON) == "18-24"  # 18 whatever the day in May
+    assert BANDS.band("2008-07", ON) == "0-17"  # 17 whatever the day in July
+    assert BANDS.band("2008-06", ON) == "unknown"  # 17 or 18 depending on the day
+
+
+def test_year_month_interval_ends_on_the_last_day_of_the_month() -> None:
+    assert birth_interval("2024-02") == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    assert birth_interval("2023-02") == (dt.date(2023, 2, 1), dt.date(2023, 2, 28))
+
+
+def test_leap_day_birthday_is_reached_on_first_of_march() -> None:
+    assert age_range("2008-02-29", dt.date(2026, 2, 28)) == (17, 17)
+    assert age_range("2008-02-29", dt.date(2026, 3, 1)) == (18, 18)
+
+
+@pytest.mark.parametrize("dob", [None, "", "vers 1985", "1985-13", "1985-02-30", "2027", "2026-07"])
+def test_missing_malformed_or_future_births_are_unknown(dob: str | None) -> None:
+    assert BANDS.band(dob, ON) == "unknown"
+
+
+def test_birth_year_of_the_event_whose_interval_passes_the_event_date_is_age_zero() -> None:
+    assert age_range("2026", ON) == (0, 0)
+    assert BANDS.band("2026", ON) == "0-17"
+
+
+def test_custom_bands_and_bad_bounds() -> None:
+    assert AgeBands.of([15, 60]).labels == ["15-59", "60+", "unknown"]
+    assert AgeBands.of([15, 60]).band("2020-01-01", ON) == "unknown"  # below the first bound
+    with pytest.raises(ValueError):
+        AgeBands.of([18, 18])
+    with pytest.raises(ValueError):
+        AgeBands.of([])

@@ -1,0 +1,110 @@
+"""``diaspora-desk export``: the same export written to a file, audited, with clear failures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from app.audit.models import AuditEvent
+from app.cli import cli
+from tests.conftest import TEST_SECRET
+from tests.reports.conftest import World, utc
+
+
+async def _people(world: World) -> None:
+    await world.registrant(family="Ndiaye", phones=["+221771234567"], at=utc(2026, 2, 10))
+    await world.registrant(family='=HYPERLINK("http://example.org","x")', at=utc(2026, 2, 11))
+
+
+@pytest.fixture
+async def prepared(build, make_staff, settings, monkeypatch) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    await build(_people)
+    admin = await make_staff("admin", [])
+    supervisor = await make_staff("supervisor", ["CASA-BASE"])
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("DATA_DIR", str(settings.data_dir))
+    return {"admin": admin, "supervisor": supervisor}
+
+
+def test_cli_writes_a_named_csv(prepared, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "registrants.csv"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "export",
+            "registrants",
+            "--output",
+            str(target),
+            "--user",
+            prepared["admin"].email,
+            "--start",
+            "2026-02-01",
+            "--end",
+            "2026-02-28",
+            "--named",
+            "--purpose",
+            "Campagne de renouvellement des passeports",
+            "--delimiter",
+            "semicolon",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 rows" in result.output
+    rows = list(csv.DictReader(io.StringIO(target.read_text("utf-8-sig")), delimiter=";"))
+    assert [r["family_name"] for r in rows] == ["Ndiaye", '\'=HYPERLINK("http://example.org","x")']
+    assert rows[0]["phone_1"] == "+221771234567"
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_cli_xlsx_from_the_extension(prepared, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "cases.xlsx"
+    result = CliRunner().invoke(
+        cli, ["export", "registrants", "-o", str(target), "--user", prepared["supervisor"].email]
+    )
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(target)["registrants"]
+    assert sheet.max_row == 3
+    assert sheet["A1"].value == "person_id"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--named"], "Only administrators may export named data"),
+        (["--format", "pdf"], "Unsupported format"),
+        (["--start", "2026-03-01", "--end", "2026-02-01"], "Invalid period"),
+        (["--desk", "DKR-MOB"], "Resource not found"),
+    ],
+)
+def test_cli_refusals_are_clear(prepared, tmp_path: Path, extra: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.csv"
+    result = CliRunner().invoke(
+        cli, ["export", "registrants", "-o", str(target), "--user", prepared["supervisor"].email, *extra]
+    )
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not target.exists()
+
+
+async def test_cli_exports_are_audited(prepared, tmp_path: Path, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    target = tmp_path / "out.csv"
+    args = ["export", "cases", "-o", str(target), "--user", prepared["supervisor"].email]
+    result = await asyncio.to_thread(CliRunner().invoke, cli, args)
+    assert result.exit_code == 0, result.output
+    async with sessionmaker() as session:
+        events = (await session.execute(select(AuditEvent).where(AuditEvent.entity_type == "export"))).scalars().all()
+    assert [(e.action, e.actor_label, e.user_agent) for e in events] == [
+        ("export.start", prepared["supervisor"].email, "diaspora-desk-cli"),
+        ("export.finish", prepared["supervisor"].email, "diaspora-desk-cli"),
+    ]
+    assert events[1].details["completed"] is True

@@ -1,0 +1,245 @@
+"""``/api/v1/exports/...``: pseudonymised and named exports, CSV and XLSX, audit, injection."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from tests.reports.conftest import World, utc
+
+FEB = {"start": "2026-02-01", "end": "2026-02-28"}
+HYPERLINK = '=HYPERLINK("http://example.org","x")'
+
+
+async def _people(world: World) -> dict[str, Any]:
+    a = await world.registrant(
+        family="Ndiaye",
+        given="Aïssatou",
+        dob="1990-05-17",
+        phones=["+221771234567", "+212612345678"],
+        documents=[("passport", "A01234567"), ("cni", "0012345678901")],
+        at=utc(2026, 2, 10, 9),
+        languages=["wo", "fr"],
+    )
+    b = await world.registrant(family=HYPERLINK, given="@SUM(A1)", sex="male", dob="2008", at=utc(2026, 2, 11, 9))
+    await world.registrant(family="Diop", at=utc(2026, 3, 2))  # outside February
+    await world.registrant(desk="DKR-MOB", family="Faye", at=utc(2026, 2, 12))
+    return {"a": a, "b": b}
+
+
+@pytest.fixture
+async def people(build) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return await build(_people)
+
+
+def _csv_rows(response: httpx.Response, delimiter: str = ",") -> list[list[str]]:
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=delimiter))
+
+
+async def test_pseudonymised_csv_holds_no_personal_data(client, make_staff, people) -> None:  # type: ignore[no-untyped-def]
+    supervisor = await make_staff("supervisor", ["CASA-BASE"])
+    response = await client.get("/api/v1/exports/registrants", params=FEB, headers=supervisor.headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="diaspora-desk_registrants_pseudonymised_2026-02-01_2026-02-28.csv"'
+    )
+    assert response.headers["cache-control"] == "no-store"
+    rows = _csv_rows(response)
+    assert rows[0][:5] == ["person_id", "desk", "registered_on", "sex", "age_band_at_registration"]
+    assert len(rows) == 3
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["person_id"].startswith("P-") and len(first["person_id"]) == 22
+    assert (first["desk"], first["registered_on"], first["sex"]) == ("CASA-BASE", "2026-02-10", "female")
+    assert first["age_band_at_registration"] == "35-49"
+    assert first["origin_region"] == "SN-DK" and first["host_city"] == "Casablanca"
+    assert first["languages"] == "wo,fr"
+    assert rows[2][4] == "unknown"  # born "2008": 17 or 18 on 2026-02-11
+    text = response.content.decode("utf-8-sig")
+    for secret in ("Ndiaye", "Aïssatou", "+221771234567", "A01234567", "1990-05-17", "HYPERLINK", "séjour"):
+        assert secret not in text
+
+
+async def test_pseudonyms_are_stable_across_exports_and_change_with_the_key(  # type: ignore[no-untyped-def]
+    client, make_staff, people, settings
+) -> None:
+    admin = await make_staff("admin", [])
+    first = _csv_rows(await client.get("/api/v1/exports/registrants", params=FEB, headers=admin.headers))
+    second = _csv_rows(await client.get("/api/v1/exports/registrants", params=FEB, headers=admin.headers))
+    assert [r[0] for r in first[1:]] == [r[0] for r in second[1:]]
+    person_ids = {r[0] for r in first[1:]}
+    settings.pseudonym_key = SecretStr("another-dedicated-pseudonym-key")
+    third = _csv_rows(await client.get("/api/v1/exports/registrants", params=FEB, headers=admin.headers))
+    assert {r[0] for r in third[1:]}.isdisjoint(person_ids)
+    assert len({r[0] for r in third[1:]}) == 3
+
+
+async def test_named_export_by_admin_with_purpose_is_audited(client, make_staff, people, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    purpose = "Transmission au consulat pour renouvellement de passeports"
+    response = await client.get(
+        "/api/v1/exports/registrants",
+        params={**FEB, "desk": "CASA-BASE", "named": "true", "purpose": purpose, "delimiter": "semicolon"},
+        headers=admin.headers,
+    )
+    assert response.status_code == 200
+    rows = _csv_rows(response, ";")
+    header = rows[0]
+    record = dict(zip(header, rows[1], strict=True))
+    assert record["family_name"] == "Ndiaye" and record["given_names"] == "Aïssatou"
+    assert record["date_of_birth"] == "1990-05-17"
+    assert (record["phone_1"], record["phone_2"], record["phone_3"]) == ("+221771234567", "+212612345678", "")
+    assert (record["document_1_type"], record["document_1_number"]) == ("passport", "A01234567")
+    assert record["document_2_number"] == "0012345678901"
+    assert "residence_status" not in header and "notes" not in header
+    export_id = response.headers["x-export-id"]
+    async with sessionmaker() as session:
+        events = (
+            (
+                await session.execute(
+                    select(AuditEvent).where(AuditEvent.entity_id == export_id).order_by(AuditEvent.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [e.action for e in events] == ["export.start", "export.finish"]
+    start, finish = events
+    assert start.actor_id == admin.id
+    assert start.details == {
+        "kind": "registrants",
+        "format": "csv",
+        "named": True,
+        "purpose": purpose,
+        "filters": {
+            "start": "2026-02-01",
+            "end": "2026-02-28",
+            "desks": ["CASA-BASE"],
+            "desk_filter": True,
+            "delimiter": ";",
+        },
+        "row_count": 2,
+    }
+    assert finish.details == {"kind": "registrants", "named": True, "rows_written": 2, "completed": True}
+
+
+async def test_named_export_refused_without_purpose_or_for_non_admins(client, make_staff, people, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    supervisor = await make_staff("supervisor", ["CASA-BASE"])
+    missing = await client.get("/api/v1/exports/registrants", params={**FEB, "named": "true"}, headers=admin.headers)
+    assert missing.status_code == 422
+    assert missing.json()["type"] == "/problems/export-purpose-required"
+    vague = await client.get(
+        "/api/v1/exports/registrants", params={**FEB, "named": "true", "purpose": "  because "}, headers=admin.headers
+    )
+    assert vague.status_code == 422
+    refused = await client.get(
+        "/api/v1/exports/registrants",
+        params={**FEB, "named": "true", "purpose": "Suivi des dossiers du trimestre"},
+        headers=supervisor.headers,
+    )
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/named-export-forbidden"
+    async with sessionmaker() as session:
+        starts = (await session.execute(select(AuditEvent).where(AuditEvent.action == "export.start"))).all()
+    assert starts == []
+
+
+async def test_csv_export_makes_formulas_inert_and_keeps_phones_exact(client, make_staff, people) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    response = await client.get(
+        "/api/v1/exports/registrants",
+        params={**FEB, "desk": "CASA-BASE", "named": "true", "purpose": "Contrôle qualité des données"},
+        headers=admin.headers,
+    )
+    rows = _csv_rows(response)
+    record = dict(zip(rows[0], rows[2], strict=True))
+    assert record["family_name"] == "'" + HYPERLINK
+    assert record["given_names"] == "'@SUM(A1)"
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["phone_1"] == "+221771234567"
+
+
+async def test_xlsx_export_is_typed_and_inert(client, make_staff, people, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    response = await client.get(
+        "/api/v1/exports/registrants",
+        params={
+            **FEB,
+            "desk": "CASA-BASE",
+            "named": "true",
+            "purpose": "Contrôle qualité des données",
+            "format": "xlsx",
+        },
+        headers=admin.headers,
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["content-disposition"].endswith('_CASA-BASE_2026-02-01_2026-02-28.xlsx"')
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(response.content)
+    sheet = openpyxl.load_workbook(path)["registrants"]
+    header = [c.value for c in sheet[1]]
+    first = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    second = {h: c for h, c in zip(header, sheet[3], strict=True)}
+    assert first["registered_on"].value == dt.datetime(2026, 2, 10) and first["registered_on"].is_date
+    assert first["phone_1"].value == "+221771234567" and first["phone_1"].data_type == "s"
+    assert first["document_2_number"].value == "0012345678901" and first["document_2_number"].data_type == "s"
+    assert first["family_name"].value == "Ndiaye"
+    assert second["family_name"].value == HYPERLINK and second["family_name"].data_type == "s"
+    assert second["family_name"].quotePrefix is True
+    assert second["given_names"].value == "@SUM(A1)" and second["given_names"].data_type == "s"
+    assert sheet.max_row == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "problem"),
+    [
+        ("/api/v1/exports/registrants", {"format": "pdf"}, 422, "unsupported-format"),
+        ("/api/v1/exports/registrants", {"delimiter": "tab"}, 422, "unsupported-format"),
+        ("/api/v1/exports/registrants", {"start": "2026-03-01", "end": "2026-02-01"}, 422, "invalid-period"),
+        ("/api/v1/exports/registrants", {"desk": "DKR-MOB"}, 404, "not-found"),
+        ("/api/v1/exports/registrants", {"desk": "XX"}, 422, "unknown-desk"),
+        ("/api/v1/exports/people", {}, 404, "not-found"),
+        ("/api/v1/exports/audit", {}, 403, "forbidden"),
+    ],
+)
+async def test_bad_export_requests(client, make_staff, path, params, status, problem) -> None:  # type: ignore[no-untyped-def]
+    supervisor = await make_staff("supervisor", ["CASA-BASE"])
+    response = await client.get(path, params=params, headers=supervisor.headers)
+    assert response.status_code == status
+    assert response.json()["type"] == f"/problems/{problem}"
+
+
+async def test_audit_log_export_shows_who_exported_what_and_why(client, make_staff, people) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    auditor = await make_staff("auditor", [])
+    await client.get(
+        "/api/v1/exports/registrants",
+        params={**FEB, "named": "true", "purpose": "Rapport annuel au ministère"},
+        headers=admin.headers,
+    )
+    pseudonymised = _csv_rows(await client.get("/api/v1/exports/audit", headers=auditor.headers))
+    assert "details" not in pseudonymised[0]
+    actions = [(r[2], r[4]) for r in pseudonymised[1:]]
+    assert actions[:2] == [(admin.email, "export.start"), (admin.email, "export.finish")]
+    named = _csv_rows(
+        await client.get(
+            "/api/v1/exports/audit",
+            params={"named": "true", "purpose": "Contrôle CDP des exports"},
+            headers=admin.headers,
+        )
+    )
+    details = [r[-1] for r in named[1:] if r[4] == "export.start"]
+    assert '"purpose": "Rapport annuel au ministère"' in details[0]
+    assert '"row_count": 3' in details[0]
