@@ -65,7 +65,7 @@ def _per_desk(today: dict[uuid.UUID, dt.date], build: Any) -> ColumnElement[bool
 
 async def list_query(
     session: AsyncSession, *, actor: Actor, filters: CaseFilters, now: dt.datetime | None = None
-) -> Select[tuple[Case]]:
+) -> Select[Case]:
     """The select of the cases the actor may see, filtered and restricted to ``filters.queue``.
 
     Queues (open cases only): ``mine`` (assigned to the actor), ``unassigned``, ``overdue`` (due
@@ -116,7 +116,7 @@ async def list_query(
 
 async def registrant_cases_query(
     session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID
-) -> Select[tuple[Case]]:
+) -> Select[Case]:
     """The visible cases of a visible registrant (audited as ``registrant.cases_read``)."""
     registrant = await visible_registrant(session, actor=actor, registrant_id=registrant_id)
     await audit.record(
