@@ -114,9 +114,7 @@ async def list_query(
     return stmt
 
 
-async def registrant_cases_query(
-    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID
-) -> Select[Case]:
+async def registrant_cases_query(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Select[Case]:
     """The visible cases of a visible registrant (audited as ``registrant.cases_read``)."""
     registrant = await visible_registrant(session, actor=actor, registrant_id=registrant_id)
     await audit.record(
