@@ -26,6 +26,10 @@ from app.desks.models import Desk
 
 QUEUES = ("mine", "unassigned", "overdue", "due_today", "waiting_on_partner")
 
+# id → code of service types, kept for the life of the process: a type's code never changes
+# (``ServiceTypeUpdate`` cannot edit it) and ids are random UUIDs never reused.
+_SERVICE_TYPE_CODES: dict[uuid.UUID, str] = {}
+
 
 @dataclass(frozen=True)
 class CaseFilters:
@@ -145,12 +149,17 @@ async def views(session: AsyncSession, cases: Sequence[Case], *, now: dt.datetim
     if not cases:
         return []
     moment = now or utcnow()
-    desk_ids = {c.desk_id for c in cases}
-    desks = {d.id: d for d in (await session.execute(select(Desk).where(Desk.id.in_(desk_ids)))).scalars()}
-    type_ids = {c.service_type_id for c in cases}
-    codes = dict(
-        (await session.execute(select(ServiceType.id, ServiceType.code).where(ServiceType.id.in_(type_ids)))).all()
-    )
+    desks: dict[uuid.UUID, Desk] = {}
+    for desk_id in {c.desk_id for c in cases}:
+        # Usually already in the session (loaded for scoping): no query then.
+        desk = await session.get(Desk, desk_id)
+        assert desk is not None
+        desks[desk_id] = desk
+    missing = {c.service_type_id for c in cases} - _SERVICE_TYPE_CODES.keys()
+    if missing:
+        found = await session.execute(select(ServiceType.id, ServiceType.code).where(ServiceType.id.in_(missing)))
+        _SERVICE_TYPE_CODES.update(dict(found.all()))
+    codes = _SERVICE_TYPE_CODES
     pending: dict[uuid.UUID, list[dt.date]] = {}
     rows = await session.execute(
         select(Referral.case_id, Referral.expected_answer_on).where(
