@@ -161,9 +161,7 @@ async def update_service_type(
 # --- partners ----------------------------------------------------------------------------------
 
 
-def partners_query(
-    *, active: bool | None, country: str | None, service_type_id: uuid.UUID | None
-) -> Select[tuple[Partner]]:
+def partners_query(*, active: bool | None, country: str | None, service_type_id: uuid.UUID | None) -> Select[Partner]:
     """The filtered partner select, unordered (the caller paginates)."""
     stmt = select(Partner)
     if active is not None:

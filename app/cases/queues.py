@@ -26,6 +26,10 @@ from app.desks.models import Desk
 
 QUEUES = ("mine", "unassigned", "overdue", "due_today", "waiting_on_partner")
 
+# id → code of service types, kept for the life of the process: a type's code never changes
+# (``ServiceTypeUpdate`` cannot edit it) and ids are random UUIDs never reused.
+_SERVICE_TYPE_CODES: dict[uuid.UUID, str] = {}
+
 
 @dataclass(frozen=True)
 class CaseFilters:
@@ -65,7 +69,7 @@ def _per_desk(today: dict[uuid.UUID, dt.date], build: Any) -> ColumnElement[bool
 
 async def list_query(
     session: AsyncSession, *, actor: Actor, filters: CaseFilters, now: dt.datetime | None = None
-) -> Select[tuple[Case]]:
+) -> Select[Case]:
     """The select of the cases the actor may see, filtered and restricted to ``filters.queue``.
 
     Queues (open cases only): ``mine`` (assigned to the actor), ``unassigned``, ``overdue`` (due
@@ -114,9 +118,7 @@ async def list_query(
     return stmt
 
 
-async def registrant_cases_query(
-    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID
-) -> Select[tuple[Case]]:
+async def registrant_cases_query(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Select[Case]:
     """The visible cases of a visible registrant (audited as ``registrant.cases_read``)."""
     registrant = await visible_registrant(session, actor=actor, registrant_id=registrant_id)
     await audit.record(
@@ -147,12 +149,17 @@ async def views(session: AsyncSession, cases: Sequence[Case], *, now: dt.datetim
     if not cases:
         return []
     moment = now or utcnow()
-    desk_ids = {c.desk_id for c in cases}
-    desks = {d.id: d for d in (await session.execute(select(Desk).where(Desk.id.in_(desk_ids)))).scalars()}
-    type_ids = {c.service_type_id for c in cases}
-    codes = dict(
-        (await session.execute(select(ServiceType.id, ServiceType.code).where(ServiceType.id.in_(type_ids)))).all()
-    )
+    desks: dict[uuid.UUID, Desk] = {}
+    for desk_id in {c.desk_id for c in cases}:
+        # Usually already in the session (loaded for scoping): no query then.
+        desk = await session.get(Desk, desk_id)
+        assert desk is not None
+        desks[desk_id] = desk
+    missing = {c.service_type_id for c in cases} - _SERVICE_TYPE_CODES.keys()
+    if missing:
+        found = await session.execute(select(ServiceType.id, ServiceType.code).where(ServiceType.id.in_(missing)))
+        _SERVICE_TYPE_CODES.update(dict(found.all()))
+    codes = _SERVICE_TYPE_CODES
     pending: dict[uuid.UUID, list[dt.date]] = {}
     rows = await session.execute(
         select(Referral.case_id, Referral.expected_answer_on).where(

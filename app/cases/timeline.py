@@ -57,6 +57,6 @@ async def add_event(
     await session.flush()
 
 
-def events_query(case_id: uuid.UUID) -> Select[tuple[CaseEvent]]:
+def events_query(case_id: uuid.UUID) -> Select[CaseEvent]:
     """The case's events, unordered (the caller paginates by ``(occurred_at, id)`` ascending)."""
     return select(CaseEvent).where(CaseEvent.case_id == case_id)

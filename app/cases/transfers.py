@@ -86,12 +86,14 @@ async def transfer(
     registrant = (await session.execute(select(Registrant).where(Registrant.id == case.registrant_id))).scalar_one()
     purposes = TRANSFER_PURPOSES_TO_SENEGAL if to_desk.country == "SN" else TRANSFER_PURPOSES_ANY
     consent = await _consent_in_force(session, registrant_id=registrant.id, purposes=purposes, consent_id=consent_id)
-    target_registrant, copied = await _registrant_at(session, actor=actor, registrant=registrant, desk=to_desk)
     now = utcnow()
     opened_on = local_date(to_desk, now)
+    # Lock order as in case creation: number counters first, the audit chain head last.
+    case_number = await next_case_number(session, desk=to_desk, year=opened_on.year)
+    target_registrant, copied = await _registrant_at(session, actor=actor, registrant=registrant, desk=to_desk)
     new_case = Case(
         id=uuid.uuid4(),
-        case_number=await next_case_number(session, desk=to_desk, year=opened_on.year),
+        case_number=case_number,
         desk_id=to_desk.id,
         registrant_id=target_registrant.id,
         service_type_id=case.service_type_id,
@@ -173,6 +175,16 @@ async def transfer(
             **basis,
         },
     )
+    if copied:
+        await audit.record(
+            session,
+            actor=actor,
+            action="registrant.transfer_copy",
+            entity_type="registrant",
+            entity_id=target_registrant.id,
+            desk_id=to_desk.id,
+            details={"source_registrant_id": registrant.id, "fields": fields_sent},
+        )
     await audit.record(
         session,
         actor=actor,
@@ -270,13 +282,4 @@ async def _registrant_at(
         for c in consents
     )
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="registrant.transfer_copy",
-        entity_type="registrant",
-        entity_id=copy.id,
-        desk_id=desk.id,
-        details={"source_registrant_id": registrant.id, "fields": [*REGISTRANT_FIELDS_SENT, "phones", "consents"]},
-    )
     return copy, True
