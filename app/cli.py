@@ -36,7 +36,7 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
 
 
 def migrate_database(settings: Settings) -> None:
-    """``alembic upgrade heads`` on the configured database (creating a SQLite file's folder)."""
+    """``alembic upgrade head`` on the configured database (creating a SQLite file's folder)."""
     from alembic import command
     from alembic.config import Config
 
@@ -45,7 +45,7 @@ def migrate_database(settings: Settings) -> None:
     config = Config(str(ini))
     config.attributes["url"] = settings.effective_database_url
     config.attributes["configure_logger"] = False
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
 
 
 @cli.command()
@@ -300,6 +300,7 @@ def purge_documents() -> None:
 
     asyncio.run(delete_objects())
     typer.echo(f"purged; {len(keys)} objects removed")
+
 
 from app.reports.cli import export as _export  # noqa: E402
 

@@ -243,7 +243,7 @@ class ListFilters:
     status: str | None = None
 
 
-async def list_query(session: AsyncSession, *, actor: Actor, filters: ListFilters) -> Select[tuple[Appointment]]:
+async def list_query(session: AsyncSession, *, actor: Actor, filters: ListFilters) -> Select[Appointment]:
     """The scoped, filtered select (unordered: the caller paginates by ``(starts_at, id)``).
 
     Raises ``NotFound`` for a desk the actor cannot see, ``ValidationFailed`` for ``day``

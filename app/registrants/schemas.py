@@ -23,9 +23,11 @@ StatusCategory = Literal[
     "student", "worker", "trainee", "entrepreneur", "family_member", "returnee", "seasonal_worker",
     "job_seeker", "retired", "other",
 ]  # fmt: skip
+# desk_transfer: sending the person's file to another desk (e.g. Dakar back to Casablanca).
 ConsentPurpose = Literal[
-    "service_delivery", "transfer_to_senegal", "partner_referral", "contact_sms_whatsapp", "statistics"
-]
+    "service_delivery", "transfer_to_senegal", "desk_transfer", "partner_referral", "contact_sms_whatsapp",
+    "statistics",
+]  # fmt: skip
 ConsentChannel = Literal["in_person", "paper_form", "phone", "email", "whatsapp", "online"]
 DocumentType = Literal[
     "passport", "cni_ecowas", "consular_card", "ma_residence_card", "birth_extract", "card_receipt",

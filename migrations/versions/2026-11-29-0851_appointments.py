@@ -4,7 +4,7 @@ Branches from 0001 (the integrator chains branches); depends on 0002 for the ``c
 that ``appointments.case_id`` references.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Depends on: 0002
 Create Date: 2026-11-29 08:51:47.934491+00:00
 """
@@ -18,9 +18,9 @@ import app.core.db
 
 
 revision: str = '0003'
-down_revision: str | Sequence[str] | None = '0001'
+down_revision: str | Sequence[str] | None = '0002'
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = '0002'
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -35,3 +35,15 @@ async def test_timestamps_come_back_timezone_aware_in_utc(app, make_staff) -> No
                 )
             ).scalar_one()
             assert kind == "timestamp with time zone"
+
+
+def test_migrations_form_one_linear_history() -> None:
+    from pathlib import Path
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    root = Path(__file__).resolve().parents[2]
+    script = ScriptDirectory.from_config(Config(str(root / "alembic.ini")))
+    assert script.get_heads() == ["0005"]
+    assert [rev.revision for rev in script.walk_revisions()] == ["0005", "0004", "0003", "0002", "0001"]

@@ -1,7 +1,7 @@
 """import_batches
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-29 08:50:56.763506+00:00
 """
 
@@ -14,7 +14,7 @@ import app.core.db
 
 
 revision: str = '0005'
-down_revision: str | Sequence[str] | None = '0001'
+down_revision: str | Sequence[str] | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
