@@ -28,6 +28,7 @@ test: $(DEV_INSTALLED)
 
 bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/exports.py
 
