@@ -13,7 +13,7 @@ from sqlalchemy import text
 from app.core import errors, problems
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
-from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.core.middleware import BodySizeLimitMiddleware, NulCharacterGuard, RequestContextMiddleware
 from app.routers import ROUTERS
 from app.web import router as web
 
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = create_sessionmaker(engine)
 
     problems.install(app)
+    app.add_middleware(NulCharacterGuard)  # inside the size guard: it reads bounded bodies only
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_body_bytes,

@@ -14,8 +14,8 @@ def require_if_match(if_match: str | None, version: int) -> None:
     """Check an update's ``If-Match`` against the record's current version.
 
     Raises ``PreconditionRequired`` (428) when the header is missing and ``PreconditionFailed``
-    (412) when none of its ETags is current. ``*`` is not accepted: an update must name what it
-    read.
+    (412) when none of its ETags is current. ``*`` matches any current version (RFC 9110
+    §13.1.1): the client knowingly overwrites.
     """
     if not if_match or not if_match.strip():
         raise PreconditionRequired(
@@ -24,6 +24,8 @@ def require_if_match(if_match: str | None, version: int) -> None:
         )
     current = etag_of(version)
     tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+    if "*" in tags:  # RFC 9110 §13.1.1: any current representation matches
+        return
     if current not in tags:
         raise PreconditionFailed(
             f"The record is now at {current}; read it again and reapply your change.",

@@ -57,9 +57,8 @@ class Idempotency:
         """
         if self.key is None:
             return None
-        body = await self.request.body()
         fingerprint = hashlib.sha256(
-            self.request.method.encode() + b" " + self.request.url.path.encode() + b"\n" + body
+            self.request.method.encode() + b" " + self.request.url.path.encode() + b"\n" + await self._canonical_body()
         ).hexdigest()
         existing = await self._find(scope)
         if existing is None:
@@ -82,6 +81,17 @@ class Idempotency:
         headers = dict(existing.headers or {})
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(existing.body, status_code=existing.status_code or 200, headers=headers)
+
+    async def _canonical_body(self) -> bytes:
+        """The body as sorted, compact JSON when it is JSON (key order and spacing do not make a
+        different request), else its bytes."""
+        body = await self.request.body()
+        if "json" in self.request.headers.get("content-type", ""):
+            try:
+                return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+            except ValueError:
+                return body
+        return body
 
     async def _find(self, scope: str) -> IdempotencyRecord | None:
         stmt = select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == self.key)

@@ -116,3 +116,78 @@ class _BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(status_code=413, detail=f"The request body exceeds {limit} bytes.")
+
+
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+
+
+class NulCharacterGuard:
+    """Answer 422 to a request carrying a NUL character in its path, query or JSON/form body.
+
+    PostgreSQL cannot store U+0000 in text while SQLite can: refusing it at the door keeps both
+    backends identical and keeps NUL out of names, notes and search terms. Bodies are inspected
+    only for JSON and URL-encoded forms (already bounded by :class:`BodySizeLimitMiddleware`);
+    multipart uploads check their own fields.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if (
+            "\x00" in scope["path"]
+            or b"%00" in scope.get("query_string", b"")
+            or b"\x00" in scope.get("query_string", b"")
+        ):
+            await self._reject(scope, receive, send)
+            return
+        content_type = dict(scope.get("headers") or []).get(b"content-type", b"").lower()
+        if b"json" not in content_type and b"x-www-form-urlencoded" not in content_type:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if b"\x00" in body or b"%00" in body or _JSON_NUL.search(body):
+            await self._reject(scope, receive, send)
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from starlette.requests import Request
+
+        from app.core.errors import ValidationFailed
+        from app.core.problems import problem_response
+
+        response = problem_response(
+            Request(scope, receive),
+            ValidationFailed(
+                "NUL characters (U+0000) are not accepted in any field.",
+                detail_fr="Le caractère NUL (U+0000) n'est accepté dans aucun champ.",
+            ),
+        )
+        await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    """A ``receive`` that returns ``messages`` first, then defers to ``then`` (disconnects)."""
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive

@@ -82,6 +82,10 @@ async def paginate(
     limit = max(1, min(limit, MAX_LIMIT))
     if cursor:
         values = decode_cursor(cursor, len(keys))
+        for key, value in zip(keys, values, strict=True):
+            expected = key.type.python_type
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.")
         row_key = tuple_(*keys) if len(keys) > 1 else keys[0]
         bound = tuple_(*values) if len(keys) > 1 else values[0]
         stmt = stmt.where(row_key < bound if descending else row_key > bound)

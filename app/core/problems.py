@@ -8,11 +8,13 @@ internals).
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core import errors
@@ -104,6 +106,13 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        return problem_response(
+            request,
+            errors.MalformedBody(
+                "The request body could not be parsed.", detail_fr="Le corps de la requête est illisible."
+            ),
+        )
     cls = _BY_STATUS.get(exc.status_code)
     if cls is None:
         cls = type(
@@ -116,9 +125,36 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
                 "title_en": str(exc.detail),
             },
         )
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != cls.title_en else None
+    # Starlette's default details are the English reason phrases: the title already says it.
+    phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else ""
+    generic = {cls.title_en.casefold(), phrase.casefold()}
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail.casefold() not in generic else None
     problem = cls(detail, headers=dict(exc.headers or {}))
     return problem_response(request, problem)
+
+
+def _out_of_range(exc: BaseException) -> bool:
+    """True for a date or time beyond what can be stored (year 1 or 9999 shifted by an offset)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
+
+
+async def _on_overflow(request: Request, exc: Exception) -> JSONResponse:
+    if not _out_of_range(exc):
+        raise exc
+    return problem_response(
+        request,
+        errors.ValidationFailed(
+            "A date or time is out of the supported range.",
+            detail_fr="Une date ou une heure est hors de la plage acceptée.",
+        ),
+    )
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -137,4 +173,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    # Dates near year 1 or 9999 overflow when shifted to UTC or by a day, in Python or in the driver.
+    app.add_exception_handler(OverflowError, _on_overflow)
+    app.add_exception_handler(StatementError, _on_overflow)
     app.add_exception_handler(Exception, _on_unexpected)

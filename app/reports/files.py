@@ -1,7 +1,8 @@
 """Small report files: a report's tables as CSV or XLSX (built in memory; reports are small).
 
 Layout: one row per table row — ``table``, the row label, one column per table column, ``total``
-— with suppressed cells written as ``<N`` (N the threshold). Tables with different columns are
+— with suppressed cells written as ``x`` (the statistical offices' mark for "confidential"):
+never ``<N``, since a cell hidden by secondary suppression can hold any value. Tables with different columns are
 written one after the other, each after its own header row.
 """
 
@@ -12,10 +13,12 @@ from typing import Any
 from app.reports.schemas import ReportOut
 from app.reports.writers import Column, CsvWriter, XlsxWriter
 
+SUPPRESSED_MARK = "x"
+
 
 def _rows(report: ReportOut) -> list[list[Any]]:
     out: list[list[Any]] = []
-    hidden = f"<{report.suppression_threshold}"
+    hidden = SUPPRESSED_MARK
 
     def show(value: int | None) -> Any:
         return hidden if value is None else value

@@ -74,3 +74,68 @@ async def test_chunked_body_without_length_is_stopped_at_the_limit(client) -> No
     response = await client.post("/api/v1/auth/logout", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json()["type"] == "/problems/payload-too-large"
+
+
+async def test_nul_characters_are_refused_everywhere_with_the_same_answer(client, make_staff) -> None:
+    agent = await make_staff("agent")
+    answers = [
+        await client.post("/api/v1/auth/token", data={"username": "a\x00b@example.org", "password": "x"}),
+        await client.get("/api/v1/registrants", params={"q": "Nd\x00iaye"}, headers=agent.headers),
+        await client.post(
+            "/api/v1/registrants",
+            content=b'{"given_names": "T", "family_name": "Ab\\u0000c"}',
+            headers={**agent.headers, "content-type": "application/json"},
+        ),
+    ]
+    assert [a.status_code for a in answers] == [422, 422, 422]
+    assert {a.json()["type"] for a in answers} == {"/problems/validation-failed"}
+
+
+async def test_an_escaped_backslash_before_u0000_is_not_a_nul(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    response = await client.post(
+        "/api/v1/desks",
+        content=b'{"code": "ABJ-1", "name": "C:\\\\u0000", "country": "CI", "city": "A", "time_zone": "Africa/Abidjan"}',
+        headers={**admin.headers, "content-type": "application/json"},
+    )
+    assert response.status_code == 201
+    assert response.json()["name"] == "C:\\u0000"
+
+
+async def test_out_of_range_dates_are_422_not_500(client, make_staff) -> None:
+    auditor = await make_staff("auditor", [])
+    response = await client.get(
+        "/api/v1/audit/events", params={"since": "9999-12-31T23:30:00-05:00"}, headers=auditor.headers
+    )
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/validation-failed"
+
+
+async def test_405_detail_is_not_an_english_phrase_under_a_french_title(client) -> None:
+    response = await client.delete("/healthz")
+    assert "detail" not in response.json()
+
+
+async def test_forged_cursor_with_wrong_value_types_is_400(client, make_staff) -> None:
+    import base64
+    import json
+
+    auditor = await make_staff("auditor", [])
+    forged = base64.urlsafe_b64encode(json.dumps(["not-a-number"]).encode()).decode().rstrip("=")
+    response = await client.get("/api/v1/audit/events", params={"cursor": forged}, headers=auditor.headers)
+    assert response.status_code == 400
+
+
+async def test_far_future_days_and_periods_are_422_not_500(client, make_staff, desk_ids) -> None:
+    supervisor = await make_staff("supervisor")
+    listing = await client.get(
+        "/api/v1/appointments",
+        params={"desk_id": str(desk_ids["CASA-BASE"]), "day": "9999-12-31"},
+        headers=supervisor.headers,
+    )
+    report = await client.get(
+        "/api/v1/reports/funder-indicators",
+        params={"start": "9999-01-01", "end": "9999-12-31"},
+        headers=supervisor.headers,
+    )
+    assert (listing.status_code, report.status_code) == (422, 422)
