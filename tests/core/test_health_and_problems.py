@@ -95,7 +95,8 @@ async def test_an_escaped_backslash_before_u0000_is_not_a_nul(client, make_staff
     admin = await make_staff("admin", [])
     response = await client.post(
         "/api/v1/desks",
-        content=b'{"code": "ABJ-1", "name": "C:\\\\u0000", "country": "CI", "city": "A", "time_zone": "Africa/Abidjan"}',
+        content=b'{"code": "ABJ-1", "name": "C:\\\\u0000", "country": "CI", "city": "A", '
+        b'"time_zone": "Africa/Abidjan"}',
         headers={**admin.headers, "content-type": "application/json"},
     )
     assert response.status_code == 201
