@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DEV_INSTALLED := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test bench lint typecheck clean
 
@@ -21,7 +23,7 @@ $(DEV_INSTALLED): $(INSTALLED)
 run: $(INSTALLED)
 	$(BIN)/diaspora-desk migrate
 	$(BIN)/diaspora-desk seed
-	$(BIN)/diaspora-desk serve
+	$(BIN)/diaspora-desk serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_INSTALLED)
 	$(BIN)/pytest

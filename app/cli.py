@@ -85,7 +85,15 @@ def serve(
 
     settings = Settings()
     configure(settings.log_level, settings.log_format)
-    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_config=None)
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        log_config=None,
+    )
 
 
 @cli.command("create-user")

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     desk_admin_password: SecretStr | None = None
 
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated,
+    # "*" for any). Empty: the peer address is the client's, as recorded in the audit log and
+    # used by the login rate limit.
+    forwarded_allow_ips: str = ""
     import_max_bytes: int = Field(default=10 * 1_048_576, ge=1024)
 
     # Registrants: per-type regexes over normalised identity document numbers (layouts are

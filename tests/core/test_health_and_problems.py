@@ -140,3 +140,21 @@ async def test_far_future_days_and_periods_are_422_not_500(client, make_staff, d
         headers=supervisor.headers,
     )
     assert (listing.status_code, report.status_code) == (422, 422)
+
+
+def test_access_log_drops_query_strings_with_personal_data() -> None:
+    import logging
+
+    from app.core.logging import AccessLogQueryFilter
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/api/v1/registrants?q=%2B212612345678", "1.1", 200),
+        None,
+    )
+    AccessLogQueryFilter().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /api/v1/registrants?… HTTP/1.1" 200'
