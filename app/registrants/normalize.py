@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -175,11 +176,30 @@ def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
 def clean_name(raw: str) -> str:
     """A name as written, NFC-normalised, trimmed, inner white space collapsed.
 
-    Raises ``ValueError`` when nothing is left.
+    Invisible format characters (bidirectional overrides, zero-width spaces; Unicode category Cf)
+    are removed. Raises ``ValueError`` for control characters (category Cc) and when no letter is
+    left (a lone accent or a zero-width space is not a name).
     """
-    value = clean(raw or "")
+    if any(unicodedata.category(c) == "Cc" for c in raw or ""):
+        raise ValueError("a name cannot contain control characters")
+    value = clean("".join(c for c in raw or "" if unicodedata.category(c) != "Cf"))
     if not value:
         raise ValueError("a name cannot be empty")
+    if not any(unicodedata.category(c).startswith("L") for c in value):
+        raise ValueError("a name must contain at least one letter")
+    return value
+
+
+def check_arrival_date(value: dt.date, *, today: dt.date | None = None) -> dt.date:
+    """An arrival date in the host country: not in the future, not before 1900.
+
+    Raises ``ValueError`` otherwise.
+    """
+    today = today or dt.date.today()
+    if value > today:
+        raise ValueError("the arrival date cannot be in the future")
+    if value.year < 1900:
+        raise ValueError("the arrival date cannot be before 1900")
     return value
 
 

@@ -16,7 +16,13 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
 from app.core.text import clean
-from app.registrants.normalize import DOCUMENT_TYPES, clean_name, normalise_email, parse_partial_date
+from app.registrants.normalize import (
+    DOCUMENT_TYPES,
+    check_arrival_date,
+    clean_name,
+    normalise_email,
+    parse_partial_date,
+)
 
 Sex = Literal["female", "male", "unknown"]
 StatusCategory = Literal[
@@ -53,6 +59,7 @@ CountryCode = Annotated[StrictStr, Field(min_length=2, max_length=2), AfterValid
 Name = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(clean_name)]
 PartialDate = Annotated[StrictStr, Field(max_length=10, examples=["1994-03"]), AfterValidator(parse_partial_date)]
 Email = Annotated[StrictStr, Field(max_length=320), AfterValidator(normalise_email)]
+ArrivalDate = Annotated[dt.date, AfterValidator(check_arrival_date)]
 LanguageCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
 
 
@@ -156,11 +163,17 @@ class RegistrantCreate(_Strict):
     languages: list[LanguageCode] = Field(default_factory=list, max_length=10)
     status_category: StatusCategory | None = None
     occupation: Text200 | None = None
-    arrival_date: dt.date | None = None
+    arrival_date: ArrivalDate | None = None
     residence_status: Text2000 | None = Field(default=None, description="Restricted: supervisor/admin only.")
     notes: Text2000 | None = None
     consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
     desk_code: Annotated[StrictStr, Field(max_length=32)] | None = Field(default=None, examples=["CASA-BASE"])
+
+    @model_validator(mode="after")
+    def _arrival_after_birth(self) -> RegistrantCreate:
+        if self.arrival_date and self.date_of_birth and self.arrival_date.isoformat() < self.date_of_birth:
+            raise ValueError("the arrival date cannot be before the date of birth")
+        return self
 
 
 class RegistrantUpdate(_Strict):
@@ -184,7 +197,7 @@ class RegistrantUpdate(_Strict):
     languages: list[LanguageCode] | None = Field(default=None, max_length=10)
     status_category: StatusCategory | None = None
     occupation: Text200 | None = None
-    arrival_date: dt.date | None = None
+    arrival_date: ArrivalDate | None = None
     residence_status: Text2000 | None = None
     notes: Text2000 | None = None
 

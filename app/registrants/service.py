@@ -298,6 +298,8 @@ async def update(
     if data.documents is not None and "documents" in changes:
         prepare.merge_documents(registrant, prepare.documents(data.documents, document_patterns))
     prepare.set_keys(registrant)
+    if not changes:
+        return registrant  # an empty PATCH changes nothing: no new version, no audit event
     registrant.updated_at = utcnow()  # always bump the version, even when only children changed
     try:
         await session.flush()

@@ -105,3 +105,42 @@ async def test_no_token_is_401(client) -> None:
     response = await client.post(URL, json=person())
     assert response.status_code == 401
     assert response.json()["type"] == "/problems/unauthorized"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "loc"),
+    [
+        ({"family_name": "Ab\x07c"}, "family_name"),
+        ({"given_names": "\u0301"}, "given_names"),
+        ({"family_name": "\u200b"}, "family_name"),
+        ({"arrival_date": "2999-01-01"}, "arrival_date"),
+        ({"arrival_date": "1066-10-14"}, "arrival_date"),
+    ],
+)
+async def test_names_without_letters_and_impossible_arrival_dates_are_422(
+    casa_agent, create, count_rows, overrides, loc
+) -> None:
+    before = await count_rows()
+    response = await create(casa_agent, person(**overrides), confirm=True)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"][-1] == loc
+    assert await count_rows() == before
+
+
+async def test_arrival_before_birth_is_422(casa_agent, create) -> None:
+    response = await create(casa_agent, person(date_of_birth="1994-03", arrival_date="1994-02-01"), confirm=True)
+    assert response.status_code == 422
+
+
+async def test_bidi_overrides_are_removed_from_names(casa_agent, create) -> None:
+    response = await create(casa_agent, person(family_name="\u202eDiop"), confirm=True)
+    assert response.status_code == 201
+    assert response.json()["family_name"] == "Diop"
+
+
+async def test_empty_patch_changes_nothing_and_keeps_the_etag(casa_agent, create, client, audit_events) -> None:
+    created = (await create(casa_agent, person())).json()
+    response = await client.patch(f"{URL}/{created['id']}", json={}, headers={**casa_agent.headers, "If-Match": '"v1"'})
+    assert response.status_code == 200
+    assert response.headers["etag"] == '"v1"'
+    assert await audit_events(created["id"], "registrant.update") == []
