@@ -237,6 +237,7 @@ async def _registrant_at(
         id=uuid.uuid4(),
         desk_id=desk.id,
         registration_number=f"{desk.code.split('-')[0]}-{year}-T-{number:06d}",
+        registered_on=local_date(desk, now),
         source="transfer",
         source_ref=str(registrant.id),
         created_by=actor.user_id,

@@ -65,6 +65,7 @@ class PreparedRow:
     fingerprint: str
     raw: dict[str, str]
     data: dict[str, Any] | None = None
+    registered_on: str | None = None
     warnings: list[dict[str, str]] = field(default_factory=list)
     rejection: str | None = None
 
@@ -123,7 +124,7 @@ def prepare_row(
         return prepared
     reference_year = int(registered[:4]) if registered else today.year
     if registered:
-        notes.append(f"Date d'enregistrement : {registered}")
+        prepared.registered_on = registered
 
     try:
         birth = cells.parse_legacy_date(get("date_of_birth"), reference_year=reference_year)

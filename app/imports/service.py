@@ -18,6 +18,7 @@ shared register on a busy 2-core machine, ~14 s of it CPU); imports of one desk 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 import uuid
@@ -287,6 +288,7 @@ class _Run:
                         source="import",
                         source_ref=f"import:{self.batch.id}:line {row.line}",
                         known_candidates=[],
+                        registered_on=dt.date.fromisoformat(row.registered_on) if row.registered_on else None,
                         **self.create_options,
                     )
             except ValidationFailed as exc:

@@ -29,10 +29,14 @@ class Registrant(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_registrants_family_key", "family_name_key"),
         Index("ix_registrants_family_phonetic", "family_name_phonetic"),
         Index("ix_registrants_birth_year", "birth_year"),
+        Index("ix_registrants_desk_registered", "desk_id", "registered_on"),
     )
 
     desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id"), index=True)
     registration_number: Mapped[str] = mapped_column(String(32), unique=True)
+    # The day the desk registered the person (its local date): today for a new registration, the
+    # register's "Date d'enregistrement" for an imported one. Reports count registrations by it.
+    registered_on: Mapped[dt.date] = mapped_column(Date, default=lambda: utcnow().date())
     given_names: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
     name_arabic: Mapped[str | None] = mapped_column(String(200))

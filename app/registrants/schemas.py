@@ -242,6 +242,7 @@ class RegistrantOut(BaseModel):
 
     id: uuid.UUID
     registration_number: str
+    registered_on: dt.date = Field(description="The desk's local date of registration.")
     desk_id: uuid.UUID
     given_names: str
     family_name: str

@@ -166,6 +166,7 @@ async def create(
     document_patterns: Mapping[str, str] | None = None,
     registration_prefixes: Mapping[str, str] | None = None,
     known_candidates: list[DuplicateCandidate] | None = None,
+    registered_on: dt.date | None = None,
 ) -> CreateOutcome:
     """Register a person at ``desk`` (audited ``registrant.create``).
 
@@ -200,6 +201,7 @@ async def create(
         id=uuid.uuid4(),
         desk_id=desk.id,
         registration_number=await _registration_number(session, desk=desk, prefixes=registration_prefixes),
+        registered_on=registered_on or dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).date(),
         host_country=desk.country,
         source=source,
         source_ref=source_ref,

@@ -82,13 +82,13 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
     stmt = (
         select(Registrant.__table__, Desk.code.label("desk_code"))
         .join(Desk, Desk.id == Registrant.desk_id)
-        .where(scope.instant_filter(Registrant.desk_id, Registrant.created_at))
-        .order_by(Registrant.created_at, Registrant.id)
+        .where(scope.date_filter(Registrant.desk_id, Registrant.registered_on))
+        .order_by(Registrant.registered_on, Registrant.created_at, Registrant.id)
     )
     columns = REGISTRANTS_PSEUDONYMISED + (REGISTRANTS_NAMED if ctx.named else [])
 
     def base(r: Any) -> list[Any]:
-        day = scope.local_date(r.desk_id, r.created_at)
+        day = r.registered_on
         return [
             ctx.pseudonym("registrant", r.id),
             r.desk_code,

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import Date, cast, null, select, union_all
+from sqlalchemy import cast, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cases.models import Case, Referral
@@ -82,9 +82,9 @@ async def _received_rows(session: AsyncSession, scope: Scope) -> AsyncIterator[A
         Registrant.sex,
         Registrant.date_of_birth,
         Registrant.desk_id,
-        Registrant.created_at.label("at"),
-        cast(null(), Date).label("day"),
-    ).where(scope.instant_filter(Registrant.desk_id, Registrant.created_at))
+        cast(null(), UTCDateTime).label("at"),
+        Registrant.registered_on.label("day"),
+    ).where(scope.date_filter(Registrant.desk_id, Registrant.registered_on))
     opened = (
         select(
             Registrant.id.label("registrant_id"),

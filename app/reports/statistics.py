@@ -137,10 +137,9 @@ async def registrations(
         Registrant.origin_region_code,
         Registrant.host_city,
         Registrant.status_category,
-        Registrant.created_at,
-    ).where(scope.instant_filter(Registrant.desk_id, Registrant.created_at))
-    async for desk_id, sex, dob, region, city, status_category, created_at in _rows(session, stmt):
-        day = scope.local_date(desk_id, created_at)
+        Registrant.registered_on,
+    ).where(scope.date_filter(Registrant.desk_id, Registrant.registered_on))
+    async for desk_id, sex, dob, region, city, status_category, day in _rows(session, stmt):
         city_label = city_labels.setdefault(fold(city), city.strip()) if city and city.strip() else UNKNOWN
         labels = {
             "sex": sex if sex in SEXES else UNKNOWN,

@@ -166,6 +166,7 @@ def upgrade() -> None:
     op.create_table('registrants',
     sa.Column('desk_id', sa.Uuid(), nullable=False),
     sa.Column('registration_number', sa.String(length=32), nullable=False),
+    sa.Column('registered_on', sa.Date(), nullable=False),
     sa.Column('given_names', sa.String(length=200), nullable=False),
     sa.Column('family_name', sa.String(length=200), nullable=False),
     sa.Column('name_arabic', sa.String(length=200), nullable=True),
@@ -203,6 +204,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('registrants', schema=None) as batch_op:
         batch_op.create_index('ix_registrants_birth_year', ['birth_year'], unique=False)
+        batch_op.create_index('ix_registrants_desk_registered', ['desk_id', 'registered_on'], unique=False)
         batch_op.create_index('ix_registrants_desk_created', ['desk_id', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_desk_id'), ['desk_id'], unique=False)
         batch_op.create_index('ix_registrants_family_key', ['family_name_key'], unique=False)
@@ -321,6 +323,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_registrants_family_key')
         batch_op.drop_index(batch_op.f('ix_registrants_desk_id'))
         batch_op.drop_index('ix_registrants_desk_created')
+        batch_op.drop_index('ix_registrants_desk_registered')
         batch_op.drop_index('ix_registrants_birth_year')
 
     op.drop_table('registrants')

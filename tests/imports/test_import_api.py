@@ -290,3 +290,15 @@ async def test_over_long_occupation_is_dropped_with_a_warning(upload) -> None:  
 async def test_over_long_name_rejects_the_row(upload) -> None:  # type: ignore[no-untyped-def]
     row = (await upload(csv_file(line(1, family="N" * 250)))).json()["rows"][0]
     assert (row["outcome"], row["reason"]) == ("rejected", "family_name: String should have at most 200 characters")
+
+
+async def test_imported_people_keep_the_registers_registration_date(upload, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    report = (await upload(register_head(4))).json()
+    assert report["counts"]["imported"] == 3
+    async with sessionmaker() as session:
+        days = (
+            (await session.execute(select(Registrant.registered_on).order_by(Registrant.registration_number)))
+            .scalars()
+            .all()
+        )
+    assert [d.isoformat() for d in days] == ["2019-06-01", "2019-06-01", "2019-06-02"]

@@ -43,10 +43,10 @@ def test_a_complete_row_maps_every_column() -> None:
         "status_category": "student",
         "arrival_date": "2004-04-22",
         "notes": "Import du registre « r.csv » : N° 3, ligne 2. | "
-        "Date d'enregistrement : 2019-06-02 | "
         "Demande : Stage au Sénégal | "
         "Observations : Revenir avec copie du passeport",
     }
+    assert prepared.registered_on == "2019-06-02"
 
 
 def test_fingerprint_ignores_the_register_number_but_not_the_content() -> None:

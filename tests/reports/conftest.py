@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from app.cases.models import Case, Partner, Referral, ServiceType
 from app.core.text import fold
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 
+_ZONES = {"CASA-BASE": "Africa/Casablanca", "DKR-MOB": "Africa/Dakar"}
 _numbers = itertools.count(1)
 
 
@@ -74,6 +76,7 @@ class World:
             status_category=status,
             residence_status="titre de séjour en cours",
             created_at=at or utc(2026, 2, 10),
+            registered_on=(at or utc(2026, 2, 10)).astimezone(ZoneInfo(_ZONES[desk])).date(),
             **extra,
         )
         self.session.add(registrant)
