@@ -85,6 +85,16 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     found = _validation_errors(exc)
+    content_type = request.headers.get("content-type", "")
+    body_errors = [e for e in found if e["loc"] == ["body"]]
+    if body_errors and content_type and "json" not in content_type and request.method in {"POST", "PATCH", "PUT"}:
+        return problem_response(
+            request,
+            errors.UnsupportedMediaType(
+                f"This endpoint takes application/json, not {content_type.split(';')[0]}.",
+                detail_fr=f"Ce point d'accès attend application/json, pas {content_type.split(';')[0]}.",
+            ),
+        )
     if any(e["type"] == "json_invalid" for e in found):
         return problem_response(
             request,

@@ -36,7 +36,7 @@ async def create_user(body: UserCreate, session: SessionDep, actor: AdminActor, 
     user = await service.create(session, actor=actor, **body.model_dump())
     response.headers["ETag"] = etag_of(user.version)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
-    return _out(user, sorted(c.upper() for c in body.desk_codes))
+    return _out(user, sorted({c.strip().upper() for c in body.desk_codes}))
 
 
 @router.get("", response_model=list[UserOut])

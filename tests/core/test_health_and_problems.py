@@ -158,3 +158,12 @@ def test_access_log_drops_query_strings_with_personal_data() -> None:
     )
     AccessLogQueryFilter().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "GET /api/v1/registrants?… HTTP/1.1" 200'
+
+
+async def test_a_form_body_to_a_json_endpoint_is_415(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    response = await client.post(
+        "/api/v1/desks", content=b"code=X", headers={**admin.headers, "content-type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert response.json()["type"] == "/problems/unsupported-media-type"
