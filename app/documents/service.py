@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import service as audit
+from app.cases import timeline
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound
@@ -139,6 +140,15 @@ async def record_upload(
             "metadata_stripped": document.metadata_stripped,
         },
     )
+    if owner.type == "case":
+        # The delete reason and description are free text: the timeline gets the kind only.
+        await timeline.add_event(
+            session,
+            case_id=owner.id,
+            kind="document_attached",
+            actor=actor,
+            details={"document_id": document.id, "kind": kind},
+        )
     return document, True
 
 
@@ -227,6 +237,10 @@ async def soft_delete(session: AsyncSession, *, actor: Actor, document_id: uuid.
         desk_id=owner.desk_id,
         details={"reason": reason},
     )
+    if owner.type == "case":
+        await timeline.add_event(
+            session, case_id=owner.id, kind="document_deleted", actor=actor, details={"document_id": document.id}
+        )
     return document
 
 

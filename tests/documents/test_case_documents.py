@@ -67,3 +67,19 @@ async def test_case_of_another_desk_is_404_and_nothing_is_stored(client, make_st
     assert (await client.get(f"/api/v1/cases/{case_id}/documents", headers=agent.headers)).status_code == 404
     assert await count_rows(sessionmaker) == 0
     assert await leftovers(storage) == NOTHING
+
+
+async def test_attaching_and_deleting_a_case_document_shows_in_the_case_timeline(
+    client, make_staff, make_case, storage
+):
+    agent = await make_staff("agent", ["CASA-BASE"])
+    supervisor = await make_staff("supervisor", ["CASA-BASE"])
+    case_id = await make_case()
+    document = (await _upload(client, agent.headers, case_id)).json()
+    deleted = await client.request(
+        "DELETE", f"/api/v1/documents/{document['id']}", json={"reason": "wrong person"}, headers=supervisor.headers
+    )
+    assert deleted.status_code in (200, 204), deleted.text
+    timeline = (await client.get(f"/api/v1/cases/{case_id}/timeline", headers=supervisor.headers)).json()
+    events = [(e["kind"], e["details"].get("document_id")) for e in timeline["items"]]
+    assert events == [("document_attached", document["id"]), ("document_deleted", document["id"])]
