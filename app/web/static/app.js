@@ -51,11 +51,13 @@ function storeTokens(tokens) {
   sessionStorage.setItem("refresh", tokens.refresh_token);
 }
 
-async function api(method, path, { json, retry = true } = {}) {
-  const headers = { "Accept-Language": state.lang, Authorization: `Bearer ${sessionStorage.getItem("access")}` };
+async function api(method, path, { json, retry = true, extraHeaders = {} } = {}) {
+  const headers = {
+    "Accept-Language": state.lang, Authorization: `Bearer ${sessionStorage.getItem("access")}`, ...extraHeaders,
+  };
   if (json !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
-  if (r.status === 401 && retry && (await refresh())) return api(method, path, { json, retry: false });
+  if (r.status === 401 && retry && (await refresh())) return api(method, path, { json, retry: false, extraHeaders });
   if (r.status === 401) { logout(); throw new Error(t("login")); }
   const body = r.status === 204 ? null : await r.json();
   return { status: r.status, ok: r.ok, body };
@@ -94,6 +96,10 @@ async function enter() {
   const me = await api("GET", "/api/v1/auth/me");
   if (!me.ok) return;
   $("#who").textContent = `${me.body.email} (${me.body.role})`;
+  const desks = await api("GET", "/api/v1/desks");
+  if (desks.ok) {
+    $("#desk-select").replaceChildren(...desks.body.map((d) => el("option", `${d.code} — ${d.city}`, { value: d.code })));
+  }
   $("#login-view").hidden = true;
   $("#desk-view").hidden = false;
   $("#logout").hidden = false;
@@ -162,9 +168,16 @@ async function openTimeline(caseId, anchor) {
   anchor.after(ol);
 }
 
+// crypto.randomUUID exists only in secure contexts (HTTPS, localhost); getRandomValues everywhere.
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function registrationBody(form, confirm) {
   const data = new FormData(form);
   const body = {
+    desk_code: data.get("desk_code"),
     given_names: data.get("given_names"), family_name: data.get("family_name"), sex: data.get("sex"),
     consents: [{ purpose: "service_delivery", granted: true, channel: "in_person", notice_version: "2026-01", language: state.lang }],
   };
@@ -176,10 +189,11 @@ function registrationBody(form, confirm) {
 async function register(event, confirm = false) {
   if (event) event.preventDefault();
   const { body } = registrationBody($("#register-form"), confirm);
-  const key = state.pending || crypto.randomUUID();
+  const key = state.pending || newKey();
   state.pending = key;
   const path = `/api/v1/registrants${confirm ? "?confirm_duplicates=true" : ""}`;
-  const r = await api("POST", path, { json: body });
+  // One key per person being registered: a retry after a network failure cannot create them twice.
+  const r = await api("POST", path, { json: body, extraHeaders: { "Idempotency-Key": key } });
   if (r.status === 409 && r.body.candidates) {
     $("#duplicates").hidden = false;
     $("#candidates").replaceChildren(...r.body.candidates.map((c) => {

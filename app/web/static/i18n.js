@@ -12,7 +12,7 @@ export const LABELS = {
     confirm_new: "C'est une autre personne : enregistrer quand même", queue: "File", q_mine: "Mes dossiers",
     q_unassigned: "Non attribués", q_overdue: "En retard", q_due_today: "Échéance aujourd'hui",
     q_waiting: "En attente d'un partenaire", registered: "Personne enregistrée", none: "Aucun résultat",
-    cases_of: "Dossiers", timeline: "Historique", due: "échéance", score: "score", other_language: "English",
+    desk: "Guichet", cases_of: "Dossiers", timeline: "Historique", due: "échéance", score: "score", other_language: "English",
   },
   en: {
     logout: "Log out", login: "Log in", email: "E-mail", password: "Password", signin: "Log in",
@@ -26,6 +26,6 @@ export const LABELS = {
     confirm_new: "This is someone else: register anyway", queue: "Queue", q_mine: "My cases",
     q_unassigned: "Unassigned", q_overdue: "Overdue", q_due_today: "Due today",
     q_waiting: "Waiting on a partner", registered: "Person registered", none: "No result",
-    cases_of: "Cases", timeline: "Timeline", due: "due", score: "score", other_language: "Français",
+    desk: "Desk", cases_of: "Cases", timeline: "Timeline", due: "due", score: "score", other_language: "Français",
   },
 };
