@@ -158,7 +158,9 @@ class NulCharacterGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if b"\x00" in body or b"%00" in body or _JSON_NUL.search(body):
+        # "%00" means NUL only in a URL-encoded form; in JSON it is three ordinary characters.
+        encoded_nul = b"%00" in body if b"x-www-form-urlencoded" in content_type else bool(_JSON_NUL.search(body))
+        if b"\x00" in body or encoded_nul:
             await self._reject(scope, receive, send)
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)

@@ -167,3 +167,11 @@ async def test_a_form_body_to_a_json_endpoint_is_415(client, make_staff) -> None
     )
     assert response.status_code == 415
     assert response.json()["type"] == "/problems/unsupported-media-type"
+
+
+async def test_percent_zero_zero_is_ordinary_text_in_json(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    body = {"code": "ABJ-2", "name": "Remise 100%00", "country": "CI", "city": "A", "time_zone": "Africa/Abidjan"}
+    response = await client.post("/api/v1/desks", json=body, headers=admin.headers)
+    assert response.status_code == 201
+    assert response.json()["name"] == "Remise 100%00"
