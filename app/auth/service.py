@@ -50,10 +50,14 @@ def normalise_email(email: str) -> str:
     return email.strip().casefold()
 
 
+# Roles that see every desk (their Actor has ``desk_ids=None``).
+ALL_DESK_ROLES = frozenset({"admin", "auditor"})
+
+
 async def actor_for(session: AsyncSession, user: StaffUser, context: RequestContext) -> Actor:
     """The :class:`Actor` for ``user``: administrators and auditors see every desk."""
     desk_ids: frozenset[uuid.UUID] | None = None
-    if user.role not in {"admin", "auditor"}:
+    if user.role not in ALL_DESK_ROLES:
         rows = await session.execute(select(DeskMembership.desk_id).where(DeskMembership.user_id == user.id))
         desk_ids = frozenset(rows.scalars().all())
     return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids, context=context)
@@ -75,7 +79,7 @@ async def load_actor(
     user = rows[0][0]
     if not user.is_active or user.token_version != token_version:
         return None
-    desk_ids = None if user.role in {"admin", "auditor"} else frozenset(r[1] for r in rows if r[1] is not None)
+    desk_ids = None if user.role in ALL_DESK_ROLES else frozenset(r[1] for r in rows if r[1] is not None)
     return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids, context=context)
 
 

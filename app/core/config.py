@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    _file_key: str | None = PrivateAttr(default=None)
 
     environment: Literal["development", "production", "test"] = "development"
     data_dir: Path = Path("var")
@@ -107,13 +108,16 @@ class Settings(BaseSettings):
         """The key that signs tokens and keys pseudonyms.
 
         In development and tests, a random key is generated once and kept in
-        ``DATA_DIR/secret_key`` (mode 0600) so tokens survive a restart.
+        ``DATA_DIR/secret_key`` (mode 0600) so tokens survive a restart; it is read from disk once
+        per settings object, not on every request.
         """
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        if self._file_key is None:
+            path = self.data_dir / "secret_key"
+            if not path.exists():
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                path.write_text(secrets.token_urlsafe(48))
+                path.chmod(0o600)
+            self._file_key = path.read_text().strip()
+        return self._file_key

@@ -24,7 +24,6 @@ from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.schemas import DuplicateCandidate
 
 CHUNK = 300
-MAX_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
@@ -149,6 +148,8 @@ class BatchMatcher:
         found: list[DuplicateCandidate] = []
         for known in pool.values():
             value, reasons = matching.score(keys, known.keys)
+            # Unlike the registry (matching.worth_showing), a shared identifier alone does not flag
+            # an imported row: kept as it was when the import's exact counts were checked by hand.
             if value < matching.REPORT_THRESHOLD:
                 continue
             found.append(
@@ -161,9 +162,8 @@ class BatchMatcher:
                     date_of_birth=known.date_of_birth,
                     sex=known.sex,
                     score=value,
-                    strength="strong" if value >= matching.STRONG_THRESHOLD else "possible",
+                    strength=DuplicateCandidate.strength_of(value),
                     reasons=reasons,
                 )
             )
-        found.sort(key=lambda c: (-c.score, c.registration_number))
-        return found[:MAX_CANDIDATES]
+        return DuplicateCandidate.ranked(found)

@@ -52,6 +52,13 @@ _VOWELS = "aeiou"
 SIMILAR_THRESHOLD = 0.88
 REPORT_THRESHOLD = 0.35
 STRONG_THRESHOLD = 0.6
+MAX_CANDIDATES = 10
+
+
+def worth_showing(value: float, reasons: Iterable[str]) -> bool:
+    """A candidate is shown from ``REPORT_THRESHOLD`` on, or whatever its score when it shares a
+    phone or a document number with the person (an identifier in common is always worth a look)."""
+    return value >= REPORT_THRESHOLD or bool({"same_phone", "same_document"} & set(reasons))
 
 
 def tokens(name: str) -> list[str]:

@@ -16,6 +16,7 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
 from app.core.text import clean
+from app.registrants import matching
 from app.registrants.normalize import (
     DOCUMENT_TYPES,
     check_arrival_date,
@@ -303,3 +304,12 @@ class DuplicateCandidate(BaseModel):
     score: float
     strength: Literal["strong", "possible"]
     reasons: list[str]
+
+    @staticmethod
+    def ranked(found: list[DuplicateCandidate]) -> list[DuplicateCandidate]:
+        """Best first (score, then registration number), at most ``MAX_CANDIDATES``."""
+        return sorted(found, key=lambda c: (-c.score, c.registration_number))[: matching.MAX_CANDIDATES]
+
+    @staticmethod
+    def strength_of(value: float) -> Literal["strong", "possible"]:
+        return "strong" if value >= matching.STRONG_THRESHOLD else "possible"

@@ -126,8 +126,7 @@ async def find_duplicates(
             documents=[d.number for d in r.documents],
         )
         value, reasons = matching.score(keys, other)
-        shares_identifier = "same_phone" in reasons or "same_document" in reasons
-        if value < matching.REPORT_THRESHOLD and not shares_identifier:
+        if not matching.worth_showing(value, reasons):
             continue
         found.append(
             DuplicateCandidate(
@@ -139,12 +138,11 @@ async def find_duplicates(
                 date_of_birth=r.date_of_birth,
                 sex=r.sex,
                 score=value,
-                strength="strong" if value >= matching.STRONG_THRESHOLD else "possible",
+                strength=DuplicateCandidate.strength_of(value),
                 reasons=reasons,
             )
         )
-    found.sort(key=lambda c: (-c.score, c.registration_number))
-    return found[:10]
+    return DuplicateCandidate.ranked(found)
 
 
 async def _registration_number(session: AsyncSession, *, desk: Desk, prefixes: Mapping[str, str] | None) -> str:

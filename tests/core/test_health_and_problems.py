@@ -175,3 +175,13 @@ async def test_percent_zero_zero_is_ordinary_text_in_json(client, make_staff) ->
     response = await client.post("/api/v1/desks", json=body, headers=admin.headers)
     assert response.status_code == 201
     assert response.json()["name"] == "Remise 100%00"
+
+
+def test_generated_signing_key_is_read_once_and_kept(tmp_path) -> None:
+    from app.core.config import Settings
+
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    first = settings.signing_key()
+    (tmp_path / "secret_key").unlink()
+    assert settings.signing_key() == first
+    assert len(first) >= 48
