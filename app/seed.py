@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import StaffUser
+from app.cases.catalogue import seed_service_types
 from app.core.config import Settings
 from app.core.context import SYSTEM_ACTOR
 from app.desks.models import Desk
@@ -67,11 +68,9 @@ async def seed_admin(session: AsyncSession, settings: Settings, report: SeedRepo
 
 async def seed_all(session: AsyncSession, settings: Settings) -> SeedReport:
     """Seed areas, desks, the service catalogue and the first administrator (caller commits)."""
-    from app.seed_hooks import seed_catalogues
-
     report = SeedReport()
     report.areas = await reference.seed(session)
     report.desks = await seed_desks(session)
-    report.service_types = await seed_catalogues(session)
+    report.service_types = await seed_service_types(session)
     await seed_admin(session, settings, report)
     return report

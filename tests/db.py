@@ -62,15 +62,15 @@ class TestDatabases:
         asyncio.run(self._seed(url, settings))
 
     async def _seed(self, url: str, settings: Settings) -> None:
+        from app.cases.catalogue import seed_service_types
         from app.reference import service as reference
         from app.seed import seed_desks
-        from app.seed_hooks import seed_catalogues
 
         engine = create_engine(url)
         async with create_sessionmaker(engine)() as session:
             await reference.seed(session)
             await seed_desks(session)
-            await seed_catalogues(session)
+            await seed_service_types(session)
             await session.commit()
         await engine.dispose()
 
