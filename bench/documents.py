@@ -50,15 +50,15 @@ SECRET = "bench-secret-key-0123456789-0123456789-0123456789"
 async def _prepare(url: str) -> tuple[str, uuid.UUID]:
     from sqlalchemy import select
 
+    from app.cases.catalogue import seed_service_types
     from app.reference import service as reference
     from app.seed import seed_desks
-    from app.seed_hooks import seed_catalogues
 
     engine = create_engine(url)
     async with create_sessionmaker(engine)() as session:
         await reference.seed(session)
         await seed_desks(session)
-        await seed_catalogues(session)
+        await seed_service_types(session)
         desk_id = (await session.execute(select(Desk.id).where(Desk.code == "CASA-BASE"))).scalar_one()
         user = StaffUser(
             email="bench@desk.example", full_name="Bench", role="agent", password_hash=hash_password("x" * 12)

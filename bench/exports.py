@@ -68,16 +68,16 @@ async def _admin(statement: str) -> None:
 
 
 async def _populate(url: str) -> str:
+    from app.cases.catalogue import seed_service_types
     from app.reference import service as reference
     from app.seed import seed_desks
-    from app.seed_hooks import seed_catalogues
 
     rng = random.Random(2026)
     engine = create_engine(url)
     async with create_sessionmaker(engine)() as session:
         await reference.seed(session)
         await seed_desks(session)
-        await seed_catalogues(session)
+        await seed_service_types(session)
         admin = StaffUser(email="bench-admin@desk.example", full_name="Bench", role="admin",
                           password_hash=hash_password("unused password 123"))  # fmt: skip
         session.add(admin)
