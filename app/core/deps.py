@@ -21,7 +21,10 @@ async def get_settings(request: Request) -> Settings:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed here and only here.
 
-    On any exception the work is rolled back; what was queued with ``db.on_failure`` (a refused
+    Declared with ``scope="function"`` (see ``SessionDep``): the commit runs when the endpoint
+    returns and *before* the response is sent, so a 2xx is only ever sent for committed work and a
+    failed commit becomes a problem response (FastAPI's default ``"request"`` scope would commit
+    after the client already has its answer). On any exception the work is rolled back; what was queued with ``db.on_failure`` (a refused
     login's attempt and audit event) is then written and committed alone.
     """
     async with request.app.state.sessionmaker() as session:
@@ -45,5 +48,5 @@ async def get_request_context(request: Request) -> RequestContext:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 RequestContextDep = Annotated[RequestContext, Depends(get_request_context)]
