@@ -24,8 +24,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     Declared with ``scope="function"`` (see ``SessionDep``): the commit runs when the endpoint
     returns and *before* the response is sent, so a 2xx is only ever sent for committed work and a
     failed commit becomes a problem response (FastAPI's default ``"request"`` scope would commit
-    after the client already has its answer). On any exception the work is rolled back; what was queued with ``db.on_failure`` (a refused
-    login's attempt and audit event) is then written and committed alone.
+    after the client already has its answer). On any exception the work is rolled back; what was
+    queued with ``db.on_failure`` (a refused login's attempt and audit event) is then written and
+    committed alone.
     """
     async with request.app.state.sessionmaker() as session:
         try:
