@@ -4,18 +4,14 @@ Every write and every read of a personal record calls :func:`record` in the same
 the work, so the event commits or rolls back with it. Events that must survive a failed request
 (a refused login) go through :func:`record_even_if_rolled_back`.
 
-The chain: ``hash = SHA-256(canonical JSON of the event's fields + prev_hash)``. Events are
-chained when their transaction commits: the ``before_commit`` hook locks the single
-``audit_chain_head`` row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite transactions are already
-serialised by ``BEGIN IMMEDIATE``), so concurrent writers form one unbroken chain while the lock
-is held only for the commit's last statements.
+Events are chained when their transaction commits: the ``before_commit`` hook appends them
+through :mod:`app.audit.chain` (digests, links, and the one-statement append on PostgreSQL), so
+the chain head stays locked only for the commit's last statements.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,33 +21,12 @@ from sqlalchemy import Select, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.audit import chain
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.core.context import Actor
 from app.core.db import AppSession, on_failure, utcnow
 
 MASK = "***"
-
-
-def event_digest(event: AuditEvent) -> str:
-    """The SHA-256 hex digest of ``event``'s content and its ``prev_hash``."""
-    payload = {
-        "seq": event.seq,
-        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor_id": str(event.actor_id) if event.actor_id else None,
-        "actor_label": event.actor_label,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "desk_id": str(event.desk_id) if event.desk_id else None,
-        "request_id": event.request_id,
-        "ip": event.ip,
-        "user_agent": event.user_agent,
-        "details": event.details,
-        "prev_hash": event.prev_hash,
-    }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def diff(
@@ -129,14 +104,10 @@ def _append_pending(session: Session) -> None:
     pending: list[AuditEvent] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    head = session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).scalar_one()
-    seq, prev = head.seq, head.hash
-    for item in pending:
-        seq += 1
-        item.seq, item.prev_hash = seq, prev
-        item.hash = prev = event_digest(item)
-    head.seq, head.hash = seq, prev
-    session.add_all(pending)
+    if session.get_bind().dialect.name == "postgresql":
+        chain.append_with_sql(session, pending)
+    else:
+        chain.append_in_python(session, pending)
 
 
 @event.listens_for(AppSession, "after_transaction_end")
@@ -248,7 +219,7 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 5000) -> Veri
                 return VerifyResult(checked, expected_seq, item.id, f"event seq {expected_seq} is missing")
             if item.prev_hash != expected_prev:
                 return VerifyResult(checked, item.seq, item.id, "prev_hash does not match the previous event")
-            if event_digest(item) != item.hash:
+            if chain.event_hash(item) != item.hash:
                 return VerifyResult(checked, item.seq, item.id, "content does not match its hash")
             expected_prev, expected_seq, checked = item.hash, expected_seq + 1, checked + 1
             last_seq = item.seq

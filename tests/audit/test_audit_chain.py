@@ -152,3 +152,37 @@ async def test_events_survive_a_savepoint_rollback_and_die_with_the_transaction(
     async with sessionmaker() as session:
         actions = (await session.execute(select(AuditEvent.action).order_by(AuditEvent.seq))).scalars().all()
     assert actions == ["test.kept"]
+
+
+def test_an_event_hash_links_the_previous_hash_its_seq_and_its_content_digest() -> None:
+    import datetime as dt
+    import hashlib
+    import json
+
+    from app.audit import chain
+
+    event = AuditEvent(
+        seq=7,
+        prev_hash="ab" * 32,
+        occurred_at=dt.datetime(2026, 11, 29, 10, 0, 0, 123456, tzinfo=dt.UTC),
+        actor_id=None,
+        actor_label="system",
+        actor_role="system",
+        action="registrant.read",
+        entity_type="registrant",
+        entity_id="42",
+        desk_id=None,
+        request_id="r1",
+        ip=None,
+        user_agent=None,
+        details={"note": "Ndèye"},
+    )
+    content = (
+        '{"action":"registrant.read","actor_id":null,"actor_label":"system","actor_role":"system",'
+        '"desk_id":null,"details":{"note":"Ndèye"},"entity_id":"42","entity_type":"registrant","ip":null,'
+        '"occurred_at":"2026-11-29T10:00:00.123456+00:00","request_id":"r1","user_agent":null}'
+    )
+    assert json.loads(content)["details"] == {"note": "Ndèye"}
+    digest = hashlib.sha256(content.encode()).hexdigest()
+    assert chain.content_digest(event) == digest
+    assert chain.event_hash(event) == hashlib.sha256(f"{'ab' * 32}:7:{digest}".encode()).hexdigest()

@@ -1,0 +1,144 @@
+"""The audit log's hash chain: how an event is digested, linked and appended.
+
+Two digests, so that the link can be computed by the database itself:
+
+* ``content_digest`` = SHA-256 (hex) of the canonical JSON (keys sorted, no spaces, UTF-8) of the
+  event's content: time, actor, action, entity, desk, request id, IP, user agent and details.
+* ``hash`` = SHA-256 (hex) of ``"{prev_hash}:{seq}:{content_digest}"``, where ``prev_hash`` is the
+  hash of event ``seq - 1`` (64 zeros before the first event).
+
+Appending locks the single ``audit_chain_head`` row, so concurrent writers form one unbroken
+chain. On PostgreSQL one statement (:data:`APPEND_SQL`) locks the head, computes the link with the
+built-in ``sha256()`` (PostgreSQL 11+), moves the head and inserts the event: one round trip per
+event, and the lock is held only from that statement to the end of its transaction. On SQLite,
+whose transactions are serialised by ``BEGIN IMMEDIATE``, Python reads the head and computes the
+same link (:func:`append_in_python`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import JSON, bindparam, select, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from app.audit.models import AuditChainHead, AuditEvent
+from app.core.db import UTCDateTime
+
+CONTENT_FIELDS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "actor_role",
+    "action",
+    "entity_type",
+    "entity_id",
+    "desk_id",
+    "request_id",
+    "ip",
+    "user_agent",
+    "details",
+)
+
+
+def content_digest(event: AuditEvent) -> str:
+    """SHA-256 hex digest of ``event``'s content (everything but ``seq``, ``prev_hash``, ``hash``)."""
+    payload = {
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": str(event.actor_id) if event.actor_id else None,
+        "actor_label": event.actor_label,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "desk_id": str(event.desk_id) if event.desk_id else None,
+        "request_id": event.request_id,
+        "ip": event.ip,
+        "user_agent": event.user_agent,
+        "details": event.details,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def link(prev_hash: str, seq: int, digest: str) -> str:
+    """The chain hash of event ``seq`` whose content digest is ``digest``."""
+    return hashlib.sha256(f"{prev_hash}:{seq}:{digest}".encode()).hexdigest()
+
+
+def event_hash(event: AuditEvent) -> str:
+    """The hash ``event`` must carry given its content, ``seq`` and ``prev_hash``."""
+    return link(event.prev_hash, event.seq, content_digest(event))
+
+
+APPEND_SQL = """
+WITH head AS (
+    SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE
+), next AS (
+    SELECT head.seq + 1 AS seq, head.hash AS prev_hash,
+           encode(sha256(convert_to(head.hash || ':' || (head.seq + 1)::text || ':' || :content_digest, 'UTF8')),
+                  'hex') AS hash
+    FROM head
+), moved AS (
+    UPDATE audit_chain_head SET seq = next.seq, hash = next.hash FROM next WHERE audit_chain_head.id = 1
+)
+INSERT INTO audit_events (seq, prev_hash, hash, occurred_at, actor_id, actor_label, actor_role, action,
+                          entity_type, entity_id, desk_id, request_id, ip, user_agent, details)
+SELECT next.seq, next.prev_hash, next.hash, :occurred_at, :actor_id, :actor_label, :actor_role, :action,
+       :entity_type, :entity_id, :desk_id, :request_id, :ip, :user_agent, :details
+FROM next
+RETURNING seq, prev_hash, hash
+"""
+"""PostgreSQL: append one event (named parameters: ``content_digest`` and the content fields).
+
+Under READ COMMITTED, ``FOR UPDATE`` waits for a concurrent appender and then reads the head it
+committed, and the ``UPDATE`` re-checks that same row, so each event links to the one committed
+just before it."""
+
+_APPEND = text(APPEND_SQL).bindparams(bindparam("occurred_at", type_=UTCDateTime), bindparam("details", type_=JSON))
+_APPEND_DRIVER = _APPEND.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
+
+
+def driver_statement() -> tuple[str, tuple[str, ...]]:
+    """:data:`APPEND_SQL` for asyncpg directly: the SQL with ``$n`` placeholders and the order of
+    the named parameters they stand for."""
+    return str(_APPEND_DRIVER), tuple(_APPEND_DRIVER.positiontup or ())
+
+
+def driver_arguments(event: AuditEvent) -> list[Any]:
+    """The positional arguments of :func:`driver_statement` for ``event`` (details as JSON text,
+    the form SQLAlchemy's asyncpg codec expects)."""
+    values = _values(event)
+    values["details"] = json.dumps(values["details"], separators=(",", ":"), ensure_ascii=False)
+    _, order = driver_statement()
+    return [values[name] for name in order]
+
+
+def _values(event: AuditEvent) -> dict[str, Any]:
+    values = {name: getattr(event, name) for name in CONTENT_FIELDS}
+    values["content_digest"] = content_digest(event)
+    return values
+
+
+def append_with_sql(session: Session, events: Sequence[AuditEvent]) -> None:
+    """PostgreSQL: append ``events`` in order, one :data:`APPEND_SQL` statement each."""
+    for item in events:
+        item.seq, item.prev_hash, item.hash = session.execute(_APPEND, _values(item)).one()
+
+
+def append_in_python(session: Session, events: Sequence[AuditEvent]) -> None:
+    """Any database whose transaction already excludes other writers (SQLite's ``BEGIN
+    IMMEDIATE``): read the head, link ``events`` in Python, add them and move the head."""
+    head = session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).scalar_one()
+    seq, prev = head.seq, head.hash
+    for item in events:
+        seq += 1
+        item.seq, item.prev_hash = seq, prev
+        item.hash = prev = event_hash(item)
+    head.seq, head.hash = seq, prev
+    session.add_all(events)
