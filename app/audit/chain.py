@@ -101,7 +101,7 @@ committed, and the ``UPDATE`` re-checks that same row, so each event links to th
 just before it."""
 
 _APPEND = text(APPEND_SQL).bindparams(bindparam("occurred_at", type_=UTCDateTime), bindparam("details", type_=JSON))
-_APPEND_DRIVER = _APPEND.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
+_APPEND_DRIVER = _APPEND.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
 
 
 def driver_statement() -> tuple[str, tuple[str, ...]]:
