@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.auth.cache import AuthCache
 from app.core import errors, problems
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.auth_cache = AuthCache(ttl_seconds=settings.actor_cache_seconds)
 
     problems.install(app)
     app.add_middleware(NulCharacterGuard)  # inside the size guard: it reads bounded bodies only

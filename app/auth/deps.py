@@ -3,37 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from app.auth import cache as auth_cache
+from app.auth.cache import AuthCache
 from app.auth.service import load_actor
 from app.core.context import Actor
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.errors import Forbidden, Unauthorized
-from app.core.security import decode_access_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
 async def get_actor(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     context: RequestContextDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Actor:
-    """The staff user behind the bearer token. Raises ``Unauthorized`` (401) otherwise."""
-    claims = decode_access_token(token, key=settings.signing_key()) if token else None
+    """The staff user behind the bearer token. Raises ``Unauthorized`` (401) otherwise.
+
+    The token's claims and the user's role and desks come from the app's :class:`AuthCache` when
+    it has them (see :mod:`app.auth.cache` for how long and how changes are noticed).
+    """
+    cache: AuthCache = request.app.state.auth_cache
+    claims = cache.claims(token, key=settings.signing_key()) if token else None
     if claims is None:
         raise Unauthorized(
             "A valid bearer access token is required.",
             detail_fr="Un jeton d'accès valide est requis.",
         )
-    actor = await load_actor(session, user_id=claims.user_id, token_version=claims.token_version, context=context)
+    actor = cache.actor(claims.user_id, claims.token_version)
     if actor is None:
-        raise Unauthorized("The access token was revoked.", detail_fr="Le jeton d'accès a été révoqué.")
-    return actor
+        generation = auth_cache.generation()
+        actor = await load_actor(session, user_id=claims.user_id, token_version=claims.token_version)
+        if actor is None:
+            raise Unauthorized("The access token was revoked.", detail_fr="Le jeton d'accès a été révoqué.")
+        cache.remember(claims.user_id, claims.token_version, actor, generation=generation)
+    return replace(actor, context=context)
 
 
 CurrentActor = Annotated[Actor, Depends(get_actor)]

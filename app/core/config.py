@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=3600)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    actor_cache_seconds: float = Field(default=5, ge=0, le=300)
 
     cors_origins: list[str] = []
     log_level: str = "INFO"

@@ -33,7 +33,7 @@ async def get_actor_briefly(
     """The authenticated actor, read in a transaction closed before returning (401 otherwise)."""
     async with sessions(request)() as session:
         try:
-            return await get_actor(session, settings, context, token)
+            return await get_actor(request, session, settings, context, token)
         finally:
             await session.rollback()
 

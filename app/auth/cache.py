@@ -1,0 +1,131 @@
+"""Per-process memory of verified access tokens and of the staff users behind them.
+
+Every request used to verify its token's signature and load its user and desk memberships from
+the database. Both are remembered here:
+
+* **claims** of a verified token, by the token string (its signature is checked once; the expiry
+  is checked again on every use, so an expired token is refused as before);
+* the **actor** (role, desks, active) of a ``(user id, token version)`` for at most
+  ``ACTOR_CACHE_SECONDS`` (default 5; 0 turns it off).
+
+A change to staff users or desk memberships committed through this process forgets every actor at
+once (SQLAlchemy session events below), so deactivating someone, changing a role or desks takes
+effect immediately here. Other processes of the same deployment notice it when their entry
+expires: at most ``ACTOR_CACHE_SECONDS`` later.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+
+from app.auth.models import DeskMembership, StaffUser
+from app.core.context import Actor
+from app.core.db import AppSession, utcnow
+from app.core.security import AccessClaims, decode_access_token
+
+K = TypeVar("K")
+V = TypeVar("V")
+_STAFF_CHANGED = "auth_staff_changed"
+_STAFF_ENTITIES = (StaffUser, DeskMembership)
+_generation = 0
+"""Bumped after every commit that changed staff users or memberships; older actors are stale."""
+
+
+@dataclass(frozen=True)
+class _Remembered:
+    actor: Actor
+    generation: int
+    expires: float
+
+
+class AuthCache:
+    """Bounded (least recently used first out) memory of token claims and actors.
+
+    ``ttl_seconds`` bounds how long an actor is reused; ``max_entries`` bounds each map.
+    """
+
+    def __init__(self, *, ttl_seconds: float, max_entries: int = 4096) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._claims: OrderedDict[str, AccessClaims] = OrderedDict()
+        self._actors: OrderedDict[tuple[uuid.UUID, int], _Remembered] = OrderedDict()
+
+    def claims(self, token: str, *, key: str) -> AccessClaims | None:
+        """The claims of ``token`` if it is a valid, unexpired access token signed with ``key``."""
+        claims = self._claims.get(token)
+        if claims is None:
+            claims = decode_access_token(token, key=key)
+            if claims is None:
+                return None
+            self._put(self._claims, token, claims)
+        if claims.expires_at <= utcnow():
+            self._claims.pop(token, None)
+            return None
+        return claims
+
+    def actor(self, user_id: uuid.UUID, token_version: int) -> Actor | None:
+        """The actor remembered for this user and token version, if still fresh."""
+        if self.ttl_seconds <= 0:
+            return None
+        entry = self._actors.get((user_id, token_version))
+        if entry is None:
+            return None
+        if entry.generation != _generation or entry.expires <= time.monotonic():
+            self._actors.pop((user_id, token_version), None)
+            return None
+        return entry.actor
+
+    def remember(self, user_id: uuid.UUID, token_version: int, actor: Actor, *, generation: int) -> None:
+        """Remember ``actor`` as loaded while the staff generation was ``generation``.
+
+        Pass the :func:`generation` read *before* loading: if staff changed meanwhile, the entry
+        is born stale instead of hiding the change.
+        """
+        if self.ttl_seconds > 0:
+            entry = _Remembered(actor, generation, time.monotonic() + self.ttl_seconds)
+            self._put(self._actors, (user_id, token_version), entry)
+
+    def _put(self, store: OrderedDict[K, V], key: K, value: V) -> None:
+        store[key] = value
+        store.move_to_end(key)
+        while len(store) > self.max_entries:
+            store.popitem(last=False)
+
+
+def generation() -> int:
+    """The current staff generation (see :meth:`AuthCache.remember`)."""
+    return _generation
+
+
+@event.listens_for(AppSession, "after_flush")
+def _note_flushed_staff(session: Session, _context: object) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, _STAFF_ENTITIES) for obj in changed):
+        session.info[_STAFF_CHANGED] = True
+
+
+@event.listens_for(AppSession, "do_orm_execute")
+def _note_bulk_staff(state: ORMExecuteState) -> None:
+    mapper = state.bind_mapper
+    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ in _STAFF_ENTITIES:
+        state.session.info[_STAFF_CHANGED] = True
+
+
+@event.listens_for(AppSession, "after_commit")
+def _forget_actors(session: Session) -> None:
+    global _generation
+    if session.info.pop(_STAFF_CHANGED, False):
+        _generation += 1
+
+
+@event.listens_for(AppSession, "after_transaction_end")
+def _drop_mark(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_STAFF_CHANGED, None)

@@ -1,0 +1,90 @@
+"""What a process remembers of tokens and staff users, and when it forgets."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.auth.cache import AuthCache
+from app.core.context import Actor
+from app.core.security import create_access_token
+from tests.conftest import TEST_SECRET
+
+
+async def _patch_user(client, admin, user_id: uuid.UUID, changes: dict[str, object]) -> None:
+    current = await client.get(f"/api/v1/users/{user_id}", headers=admin.headers)
+    response = await client.patch(
+        f"/api/v1/users/{user_id}", json=changes, headers={**admin.headers, "If-Match": current.headers["etag"]}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_a_cached_user_deactivated_through_this_process_is_refused_at_once(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    agent = await make_staff("agent")
+    assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 200  # now cached
+    await _patch_user(client, admin, agent.id, {"is_active": False})
+    assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 401
+
+
+async def test_a_change_of_desks_applies_to_the_next_request(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    agent = await make_staff("agent", ["CASA-BASE"])
+    body = {"given_names": "Awa", "family_name": "Faye", "sex": "female", "desk_code": "DKR-MOB"}
+    refused = await client.post("/api/v1/registrants", json=body, headers=agent.headers)
+    assert refused.status_code == 404  # Dakar is not their desk (cached: CASA-BASE only)
+    await _patch_user(client, admin, agent.id, {"desk_codes": ["DKR-MOB"]})  # memberships only
+    accepted = await client.post("/api/v1/registrants", json=body, headers=agent.headers)
+    assert accepted.status_code == 201, accepted.text
+
+
+async def test_a_change_made_elsewhere_applies_when_the_entry_expires(app: FastAPI, client, make_staff) -> None:
+    app.state.auth_cache = AuthCache(ttl_seconds=0.3)
+    agent = await make_staff("agent")
+    assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 200
+    # Another process of the deployment deactivates the user: no session event reaches this one.
+    async with app.state.engine.begin() as conn:
+        await conn.execute(text("UPDATE staff_users SET is_active = false WHERE email = :e"), {"e": agent.email})
+    assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 200  # remembered
+    await asyncio.sleep(0.35)
+    assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 401
+
+
+async def test_with_no_cache_every_request_reads_the_user(app: FastAPI, client, make_staff) -> None:
+    app.state.auth_cache = AuthCache(ttl_seconds=0)
+    agent = await make_staff("agent")
+    assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 200
+    async with app.state.engine.begin() as conn:
+        await conn.execute(text("UPDATE staff_users SET is_active = false WHERE email = :e"), {"e": agent.email})
+    assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 401
+
+
+async def test_remembered_claims_still_expire() -> None:
+    cache = AuthCache(ttl_seconds=5)
+    token = create_access_token(user_id=uuid.uuid4(), role="agent", token_version=1, key=TEST_SECRET, ttl_seconds=1)
+    assert cache.claims(token, key=TEST_SECRET) is not None
+    await asyncio.sleep(1.1)
+    assert cache.claims(token, key=TEST_SECRET) is None
+
+
+def test_a_forged_token_is_never_remembered() -> None:
+    cache = AuthCache(ttl_seconds=5)
+    token = create_access_token(
+        user_id=uuid.uuid4(), role="admin", token_version=1, key="another-key" * 4, ttl_seconds=60
+    )
+    assert cache.claims(token, key=TEST_SECRET) is None
+    assert cache.claims(token, key=TEST_SECRET) is None
+
+
+def test_the_least_recently_used_entries_leave_first() -> None:
+    cache = AuthCache(ttl_seconds=5, max_entries=2)
+    users = [uuid.uuid4() for _ in range(3)]
+    from app.auth.cache import generation
+
+    for user_id in users:
+        cache.remember(user_id, 1, Actor(user_id=user_id, email="x", role="agent"), generation=generation())
+    assert cache.actor(users[0], 1) is None
+    assert cache.actor(users[2], 1) is not None
