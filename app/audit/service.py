@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.audit import chain
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.core.context import Actor
-from app.core.db import AppSession, on_failure, utcnow
+from app.core.db import AppSession, driver_connection, on_failure, utcnow
 
 MASK = "***"
 
@@ -75,8 +75,45 @@ async def record(
     chain head stays locked only for the last statements of the transaction, never while the
     request is still working. A rollback discards the event with the work.
     """
+    event = _event(actor, action, entity_type, entity_id, desk_id, details)
+    if not session.in_transaction():
+        session.sync_session.begin()  # so a rollback before any statement still discards it
+    session.info.setdefault(_PENDING, []).append(event)
+
+
+async def append_now(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str | uuid.UUID | None = None,
+    desk_id: uuid.UUID | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """PostgreSQL only: append one event now, through the session's asyncpg connection.
+
+    For hot reads (``registrant.read``): one statement (:data:`app.audit.chain.APPEND_SQL`)
+    instead of the commit-time hook. When the request has no transaction open on the server the
+    event commits on its own before this returns, so the caller releases the record only once its
+    read is durably logged; inside a transaction it commits (or rolls back) with it.
+    """
+    event = _event(actor, action, entity_type, entity_id, desk_id, details)
+    driver = await driver_connection(session)
+    sql, _ = chain.driver_statement()
+    await driver.execute(sql, *chain.driver_arguments(event))
+
+
+def _event(
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str | uuid.UUID | None,
+    desk_id: uuid.UUID | None,
+    details: Mapping[str, Any] | None,
+) -> AuditEvent:
     ctx = actor.context
-    event = AuditEvent(
+    return AuditEvent(
         occurred_at=utcnow(),
         actor_id=actor.user_id,
         actor_label=actor.email,
@@ -90,9 +127,6 @@ async def record(
         user_agent=ctx.user_agent,
         details=_jsonable(dict(details or {})),
     )
-    if not session.in_transaction():
-        session.sync_session.begin()  # so a rollback before any statement still discards it
-    session.info.setdefault(_PENDING, []).append(event)
 
 
 _PENDING = "audit_events_pending"

@@ -127,6 +127,20 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=AppSession)
 
 
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under ``session`` (PostgreSQL only), for the few hot paths that send
+    hand-written SQL without SQLAlchemy's statement machinery.
+
+    It is the session's own pooled connection. Statements sent on it join the transaction the
+    session has already started on the server; when none was started yet (SQLAlchemy's asyncpg
+    adapter sends ``BEGIN`` only before its first statement), each one commits on its own before
+    it returns. Either way its work is committed before the request's response is sent.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
 ON_FAILURE_KEY = "on_failure"
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.db import driver_connection
 from app.registrants import matching
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import normalise_document_number, parse_phone
@@ -175,3 +176,46 @@ def search_query(filters: SearchFilters, *, regions: Sequence[str]) -> Select[An
         if condition is not None:
             stmt = stmt.where(condition)
     return stmt
+
+
+_CHILDREN = ("phones", "documents", "consents")
+_RECORD_SQL = """
+SELECT {columns},
+  (SELECT coalesce(json_agg(json_build_object('e164', p.e164, 'whatsapp', p.whatsapp, 'label', p.label,
+                                              'flag', p.flag) ORDER BY p.position, p.id), '[]')
+   FROM registrant_phones p WHERE p.registrant_id = r.id) AS phones,
+  (SELECT coalesce(json_agg(json_build_object('doc_type', d.doc_type, 'number', d.number,
+                                              'issuing_country', d.issuing_country, 'expires_on', d.expires_on)
+                            ORDER BY d.position, d.id), '[]')
+   FROM identity_documents d WHERE d.registrant_id = r.id) AS documents,
+  (SELECT coalesce(json_agg(json_build_object('id', c.id, 'purpose', c.purpose, 'granted', c.granted,
+                                              'channel', c.channel, 'notice_version', c.notice_version,
+                                              'language', c.language, 'partner_name', c.partner_name,
+                                              'recorded_at', {recorded_at}, 'recorded_by', c.recorded_by,
+                                              'withdrawn_at', {withdrawn_at})
+                            ORDER BY c.recorded_at, c.id), '[]')
+   FROM consents c WHERE c.registrant_id = r.id) AS consents
+FROM registrants r WHERE r.id = $1
+"""
+
+
+def _utc_text(column: str) -> str:
+    # JSON renders timestamptz in the session's time zone: spell it out in UTC instead.
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
+def record_sql(fields: Iterable[str]) -> str:
+    """PostgreSQL: one registrant's ``fields`` and its phones, documents and consents (as JSON
+    arrays, in the ORM relationships' order) in one statement; parameter ``$1`` is the id."""
+    columns = ", ".join(f"r.{name}" for name in fields if name not in _CHILDREN)
+    return _RECORD_SQL.format(
+        columns=columns, recorded_at=_utc_text("c.recorded_at"), withdrawn_at=_utc_text("c.withdrawn_at")
+    )
+
+
+async def read_record(session: AsyncSession, registrant_id: uuid.UUID, *, sql: str) -> dict[str, Any] | None:
+    """PostgreSQL: run :func:`record_sql`'s statement on the session's asyncpg connection; the row
+    as a dict (children as lists of dicts), or ``None``."""
+    driver = await driver_connection(session)
+    row = await driver.fetchrow(sql, registrant_id)
+    return dict(row) if row is not None else None

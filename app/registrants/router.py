@@ -17,6 +17,7 @@ from pydantic import AwareDatetime
 from app.auth.deps import CurrentActor, require_roles
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
+from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.desks import service as desks
@@ -140,9 +141,9 @@ async def get_registrant(
 
     404 also for a registrant of a desk the user does not belong to.
     """
-    registrant = await service.get(session, actor=actor, registrant_id=registrant_id)
-    response.headers["ETag"] = service.etag(registrant)
-    return _out(registrant, actor)
+    record = await service.read(session, actor=actor, registrant_id=registrant_id)
+    response.headers["ETag"] = etag_of(record.version)
+    return record
 
 
 @router.patch(
