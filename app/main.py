@@ -29,7 +29,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     until the first request.
     """
     settings = settings or Settings()
-    engine = create_engine(settings.effective_database_url)
+    engine = create_engine(
+        settings.effective_database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -105,13 +105,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """Create the async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``)."""
+def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 10) -> AsyncEngine:
+    """Create the async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
+
+    PostgreSQL keeps up to ``pool_size`` connections open between requests and opens up to
+    ``max_overflow`` more for bursts (closed again when returned). Opening a connection costs far
+    more than a request's statements, so ``pool_size`` should cover the usual concurrency.
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
 
 
 class AppSession(Session):
