@@ -20,8 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, bindparam, select, text
 from sqlalchemy.dialects import postgresql
@@ -46,7 +48,42 @@ CONTENT_FIELDS = (
 )
 
 
-def content_digest(event: AuditEvent) -> str:
+class EventContent(Protocol):
+    """What an event says, whether an :class:`AuditEvent` row or a :class:`Content` not stored yet."""
+
+    occurred_at: dt.datetime
+    actor_id: uuid.UUID | None
+    actor_label: str
+    actor_role: str
+    action: str
+    entity_type: str
+    entity_id: str | None
+    desk_id: uuid.UUID | None
+    request_id: str | None
+    ip: str | None
+    user_agent: str | None
+    details: dict[str, Any]
+
+
+@dataclass
+class Content:
+    """An event's content before it is chained (see :data:`CONTENT_FIELDS`)."""
+
+    occurred_at: dt.datetime
+    actor_id: uuid.UUID | None
+    actor_label: str
+    actor_role: str
+    action: str
+    entity_type: str
+    entity_id: str | None
+    desk_id: uuid.UUID | None
+    request_id: str | None
+    ip: str | None
+    user_agent: str | None
+    details: dict[str, Any]
+
+
+def content_digest(event: EventContent) -> str:
     """SHA-256 hex digest of ``event``'s content (everything but ``seq``, ``prev_hash``, ``hash``)."""
     payload = {
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -110,7 +147,7 @@ def driver_statement() -> tuple[str, tuple[str, ...]]:
     return str(_APPEND_DRIVER), tuple(_APPEND_DRIVER.positiontup or ())
 
 
-def driver_arguments(event: AuditEvent) -> list[Any]:
+def driver_arguments(event: EventContent) -> list[Any]:
     """The positional arguments of :func:`driver_statement` for ``event`` (details as JSON text,
     the form SQLAlchemy's asyncpg codec expects)."""
     values = _values(event)
@@ -119,7 +156,7 @@ def driver_arguments(event: AuditEvent) -> list[Any]:
     return [values[name] for name in order]
 
 
-def _values(event: AuditEvent) -> dict[str, Any]:
+def _values(event: EventContent) -> dict[str, Any]:
     values = {name: getattr(event, name) for name in CONTENT_FIELDS}
     values["content_digest"] = content_digest(event)
     return values

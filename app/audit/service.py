@@ -75,7 +75,8 @@ async def record(
     chain head stays locked only for the last statements of the transaction, never while the
     request is still working. A rollback discards the event with the work.
     """
-    event = _event(actor, action, entity_type, entity_id, desk_id, details)
+    content = _content(actor, action, entity_type, entity_id, desk_id, details)
+    event = AuditEvent(**{name: getattr(content, name) for name in chain.CONTENT_FIELDS})
     if not session.in_transaction():
         session.sync_session.begin()  # so a rollback before any statement still discards it
     session.info.setdefault(_PENDING, []).append(event)
@@ -98,22 +99,22 @@ async def append_now(
     event commits on its own before this returns, so the caller releases the record only once its
     read is durably logged; inside a transaction it commits (or rolls back) with it.
     """
-    event = _event(actor, action, entity_type, entity_id, desk_id, details)
+    content = _content(actor, action, entity_type, entity_id, desk_id, details)
     driver = await driver_connection(session)
     sql, _ = chain.driver_statement()
-    await driver.execute(sql, *chain.driver_arguments(event))
+    await driver.execute(sql, *chain.driver_arguments(content))
 
 
-def _event(
+def _content(
     actor: Actor,
     action: str,
     entity_type: str,
     entity_id: str | uuid.UUID | None,
     desk_id: uuid.UUID | None,
     details: Mapping[str, Any] | None,
-) -> AuditEvent:
+) -> chain.Content:
     ctx = actor.context
-    return AuditEvent(
+    return chain.Content(
         occurred_at=utcnow(),
         actor_id=actor.user_id,
         actor_label=actor.email,

@@ -31,7 +31,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
         try:
             yield session
-            await session.commit()
+            if session.in_transaction():  # anything added, read or written began one
+                await session.commit()
         except BaseException:
             await session.rollback()
             if await run_failure_callbacks(session):
