@@ -109,6 +109,12 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far, from /proc."""
+        assert self.proc
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_kib(self) -> tuple[int, int]:
         """(current RSS, peak RSS) of the server process, in KiB, from /proc."""
         assert self.proc
@@ -165,6 +171,7 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    server_cpu_seconds: float | None = None
 
     @property
     def rps(self) -> float:
@@ -184,6 +191,11 @@ class Result:
             "req/s": round(self.rps, 1),
             "p50 ms": round(self.percentile(0.50), 2),
             "p99 ms": round(self.percentile(0.99), 2),
+            "server CPU ms/req": (
+                round(1000 * self.server_cpu_seconds / self.requests, 3)
+                if self.server_cpu_seconds is not None and self.requests
+                else ""
+            ),
         }
 
 
@@ -196,8 +208,13 @@ async def load(
     seconds: float = 10.0,
     warmup: float = 2.0,
     expect: tuple[int, ...] = (200,),
+    server: Server | None = None,
 ) -> Result:
-    """Run ``concurrency`` keep-alive connections for ``warmup + seconds``; measure the last part."""
+    """Run ``concurrency`` keep-alive connections for ``warmup + seconds``; measure the last part.
+
+    With ``server``, also the CPU time its process spent during the measured part: unlike
+    requests per second, it hardly moves with whatever else the machine is doing.
+    """
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
     counter = iter(range(10**9))
@@ -219,8 +236,16 @@ async def load(
         finally:
             writer.close()
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Result(name, counts["ok"] + counts["errors"], counts["errors"], seconds, latencies)
+    async def cpu_during_measure() -> float | None:
+        if server is None:
+            return None
+        await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
+        before = server.cpu_seconds()
+        await asyncio.sleep(max(0.0, stop_at - time.perf_counter()))
+        return server.cpu_seconds() - before
+
+    cpu, *_ = await asyncio.gather(cpu_during_measure(), *(worker() for _ in range(concurrency)))
+    return Result(name, counts["ok"] + counts["errors"], counts["errors"], seconds, latencies, cpu)
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:

@@ -62,12 +62,14 @@ async def run(server: Server, headers: dict[str, str], *, seconds: float) -> lis
             port,
             lambda n: Request("GET", f"/bench/baseline/{ids[n % len(ids)]}"),
             seconds=seconds,
+            server=server,
         ),
         await load(
             "GET /api/v1/registrants/{id}",
             port,
             lambda n: Request("GET", f"/api/v1/registrants/{ids[n % len(ids)]}", headers),
             seconds=seconds,
+            server=server,
         ),
         await load(
             "POST /api/v1/registrants",
@@ -80,6 +82,7 @@ async def run(server: Server, headers: dict[str, str], *, seconds: float) -> lis
             ),
             seconds=seconds,
             expect=(201,),
+            server=server,
         ),
     ]
     return results

@@ -63,8 +63,11 @@ async def main() -> None:
             results = await registrants.run(server, headers, seconds=seconds)
         print(f"\n== registrants (PostgreSQL, 1 server process, 32 concurrent clients, {seconds:.0f} s each)")
         print_table([r.row() for r in results])
-        base = results[0].rps
-        print(f"GET registrant / baseline throughput: {results[1].rps / base:.2f}x (target >= 0.5x)")
+        base, read = results[0], results[1]
+        print(f"GET registrant / baseline throughput: {read.rps / base.rps:.2f}x (target >= 0.5x)")
+        if base.server_cpu_seconds and read.server_cpu_seconds:
+            cost = (base.server_cpu_seconds / base.requests) / (read.server_cpu_seconds / read.requests)
+            print(f"baseline / GET registrant server CPU per request: {cost:.2f}x")
     finally:
         await db.drop()
 
