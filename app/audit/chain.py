@@ -3,9 +3,12 @@
 Two digests, so that the link can be computed by the database itself:
 
 * ``content_digest`` = SHA-256 (hex) of the canonical JSON (keys sorted, no spaces, UTF-8) of the
-  event's content: time, actor, action, entity, desk, request id, IP, user agent and details.
-* ``hash`` = SHA-256 (hex) of ``"{prev_hash}:{seq}:{content_digest}"``, where ``prev_hash`` is the
-  hash of event ``seq - 1`` (64 zeros before the first event).
+  event's content: time, actor, action, entity, request id, IP, user agent and details.
+* ``hash`` = SHA-256 (hex) of ``"{prev_hash}:{seq}:{desk_id}:{content_digest}"``, where
+  ``prev_hash`` is the hash of event ``seq - 1`` (64 zeros before the first event) and ``desk_id``
+  the event's desk as a lower-case UUID (empty when none). The desk sits in the link, not in the
+  content digest, because it is the one field the database may supply itself: a read can log
+  itself with the desk of the record it found, in the same statement (:func:`append_ctes`).
 
 Appending locks the single ``audit_chain_head`` row, so concurrent writers form one unbroken
 chain. On PostgreSQL one statement (:data:`APPEND_SQL`) locks the head, computes the link with the
@@ -25,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, bindparam, select, text
+from sqlalchemy import JSON, TextClause, bindparam, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -84,7 +87,7 @@ class Content:
 
 
 def content_digest(event: EventContent) -> str:
-    """SHA-256 hex digest of ``event``'s content (everything but ``seq``, ``prev_hash``, ``hash``)."""
+    """SHA-256 hex digest of ``event``'s content (all but ``desk_id``, ``seq``, ``prev_hash``, ``hash``)."""
     payload = {
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor_id": str(event.actor_id) if event.actor_id else None,
@@ -93,7 +96,6 @@ def content_digest(event: EventContent) -> str:
         "action": event.action,
         "entity_type": event.entity_type,
         "entity_id": event.entity_id,
-        "desk_id": str(event.desk_id) if event.desk_id else None,
         "request_id": event.request_id,
         "ip": event.ip,
         "user_agent": event.user_agent,
@@ -103,69 +105,89 @@ def content_digest(event: EventContent) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def link(prev_hash: str, seq: int, digest: str) -> str:
-    """The chain hash of event ``seq`` whose content digest is ``digest``."""
-    return hashlib.sha256(f"{prev_hash}:{seq}:{digest}".encode()).hexdigest()
+def link(prev_hash: str, seq: int, desk_id: uuid.UUID | None, digest: str) -> str:
+    """The chain hash of event ``seq`` of desk ``desk_id`` whose content digest is ``digest``."""
+    return hashlib.sha256(f"{prev_hash}:{seq}:{desk_id or ''}:{digest}".encode()).hexdigest()
 
 
 def event_hash(event: AuditEvent) -> str:
-    """The hash ``event`` must carry given its content, ``seq`` and ``prev_hash``."""
-    return link(event.prev_hash, event.seq, content_digest(event))
+    """The hash ``event`` must carry given its content, desk, ``seq`` and ``prev_hash``."""
+    return link(event.prev_hash, event.seq, event.desk_id, content_digest(event))
 
 
-APPEND_SQL = """
-WITH head AS (
-    SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE
+def append_ctes(*, desk_id: str = ":desk_id", guard: str = "TRUE") -> str:
+    """PostgreSQL: the CTEs ``head, next, moved, logged`` that append one event, to be placed in a
+    ``WITH`` clause (named parameters: ``content_digest`` and the content fields but the desk).
+
+    ``desk_id`` is the SQL expression of the event's desk; ``guard`` a condition: when false,
+    nothing is locked, moved or logged. Under READ COMMITTED, ``FOR UPDATE`` waits for a concurrent
+    appender and then reads the head it committed, and the ``UPDATE`` re-checks that same row, so
+    each event links to the one committed just before it.
+    """
+    # Composed from SQL fragments written in this code base, never from input; values are bound.
+    return f"""head AS (
+    SELECT seq, hash FROM audit_chain_head WHERE id = 1 AND ({guard}) FOR UPDATE
 ), next AS (
-    SELECT head.seq + 1 AS seq, head.hash AS prev_hash,
-           encode(sha256(convert_to(head.hash || ':' || (head.seq + 1)::text || ':' || :content_digest, 'UTF8')),
-                  'hex') AS hash
+    SELECT head.seq + 1 AS seq, head.hash AS prev_hash, CAST({desk_id} AS uuid) AS desk_id,
+           encode(sha256(convert_to(head.hash || ':' || (head.seq + 1)::text || ':'
+                                    || coalesce(CAST({desk_id} AS uuid)::text, '') || ':' || :content_digest,
+                                    'UTF8')), 'hex') AS hash
     FROM head
 ), moved AS (
     UPDATE audit_chain_head SET seq = next.seq, hash = next.hash FROM next WHERE audit_chain_head.id = 1
-)
-INSERT INTO audit_events (seq, prev_hash, hash, occurred_at, actor_id, actor_label, actor_role, action,
-                          entity_type, entity_id, desk_id, request_id, ip, user_agent, details)
-SELECT next.seq, next.prev_hash, next.hash, :occurred_at, :actor_id, :actor_label, :actor_role, :action,
-       :entity_type, :entity_id, :desk_id, :request_id, :ip, :user_agent, :details
-FROM next
-RETURNING seq, prev_hash, hash
-"""
-"""PostgreSQL: append one event (named parameters: ``content_digest`` and the content fields).
-
-Under READ COMMITTED, ``FOR UPDATE`` waits for a concurrent appender and then reads the head it
-committed, and the ``UPDATE`` re-checks that same row, so each event links to the one committed
-just before it."""
-
-_APPEND = text(APPEND_SQL).bindparams(bindparam("occurred_at", type_=UTCDateTime), bindparam("details", type_=JSON))
-_APPEND_DRIVER = _APPEND.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
+), logged AS (
+    INSERT INTO audit_events (seq, prev_hash, hash, occurred_at, actor_id, actor_label, actor_role, action,
+                              entity_type, entity_id, desk_id, request_id, ip, user_agent, details)
+    SELECT next.seq, next.prev_hash, next.hash, :occurred_at, :actor_id, :actor_label, :actor_role, :action,
+           :entity_type, :entity_id, next.desk_id, :request_id, :ip, :user_agent, :details
+    FROM next
+    RETURNING seq, prev_hash, hash
+)"""  # noqa: S608
 
 
-def driver_statement() -> tuple[str, tuple[str, ...]]:
-    """:data:`APPEND_SQL` for asyncpg directly: the SQL with ``$n`` placeholders and the order of
-    the named parameters they stand for."""
-    return str(_APPEND_DRIVER), tuple(_APPEND_DRIVER.positiontup or ())
+APPEND_SQL = f"WITH {append_ctes()}\nSELECT seq, prev_hash, hash FROM logged"
+"""PostgreSQL: append one event (named parameters: ``content_digest``, ``desk_id`` and the rest
+of the content)."""
 
 
-def driver_arguments(event: EventContent) -> list[Any]:
-    """The positional arguments of :func:`driver_statement` for ``event`` (details as JSON text,
-    the form SQLAlchemy's asyncpg codec expects)."""
-    values = _values(event)
-    values["details"] = json.dumps(values["details"], separators=(",", ":"), ensure_ascii=False)
-    _, order = driver_statement()
-    return [values[name] for name in order]
+def statement(sql: str) -> TextClause:
+    """``sql`` (with the parameters of :func:`append_ctes`) with the types its values need."""
+    return text(sql).bindparams(bindparam("occurred_at", type_=UTCDateTime), bindparam("details", type_=JSON))
 
 
-def _values(event: EventContent) -> dict[str, Any]:
-    values = {name: getattr(event, name) for name in CONTENT_FIELDS}
-    values["content_digest"] = content_digest(event)
-    return values
+@dataclass(frozen=True)
+class DriverStatement:
+    """A statement compiled for asyncpg directly: ``$n`` placeholders, and the names they stand for."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, clause: TextClause) -> DriverStatement:
+        compiled = clause.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
+        return cls(str(compiled), tuple(compiled.positiontup or ()))
+
+    def arguments(self, values: dict[str, Any]) -> list[Any]:
+        """The positional arguments for ``values`` (``details`` as JSON text, as SQLAlchemy's
+        asyncpg codec expects)."""
+        values = {**values, "details": json.dumps(values["details"], separators=(",", ":"), ensure_ascii=False)}
+        return [values[name] for name in self.names]
+
+
+def values(event: EventContent) -> dict[str, Any]:
+    """The named parameters of :func:`append_ctes` for ``event`` (and ``desk_id``)."""
+    out = {name: getattr(event, name) for name in CONTENT_FIELDS}
+    out["content_digest"] = content_digest(event)
+    return out
+
+
+_APPEND = statement(APPEND_SQL)
 
 
 def append_with_sql(session: Session, events: Sequence[AuditEvent]) -> None:
     """PostgreSQL: append ``events`` in order, one :data:`APPEND_SQL` statement each."""
     for item in events:
-        item.seq, item.prev_hash, item.hash = session.execute(_APPEND, _values(item)).one()
+        item.seq, item.prev_hash, item.hash = session.execute(_APPEND, values(item)).one()
 
 
 def append_in_python(session: Session, events: Sequence[AuditEvent]) -> None:

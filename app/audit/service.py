@@ -82,27 +82,46 @@ async def record(
     session.info.setdefault(_PENDING, []).append(event)
 
 
-async def append_now(
+def audited_read(select_sql: str) -> chain.DriverStatement:
+    """PostgreSQL: ``select_sql`` (a SELECT of at most one row having a ``desk_id`` column, with
+    named parameters) made into one statement that also logs the read: an event is appended when,
+    and only when, the row is found, with the row's desk. The statement returns the row.
+
+    Run it with :func:`read_logged`. Compile once, at import time: compiling costs more than
+    running it.
+    """
+    # Composed from SQL written in this code base, never from input; values are bound parameters.
+    sql = (
+        f"WITH r AS ({select_sql}),\n"  # noqa: S608
+        f"{chain.append_ctes(desk_id='(SELECT desk_id FROM r)', guard='EXISTS (SELECT 1 FROM r)')}\n"
+        "SELECT r.* FROM r"
+    )
+    return chain.DriverStatement.compile(chain.statement(sql))
+
+
+async def read_logged(
     session: AsyncSession,
+    statement: chain.DriverStatement,
+    params: Mapping[str, Any],
     *,
     actor: Actor,
     action: str,
     entity_type: str,
-    entity_id: str | uuid.UUID | None = None,
-    desk_id: uuid.UUID | None = None,
+    entity_id: str | uuid.UUID,
     details: Mapping[str, Any] | None = None,
-) -> None:
-    """PostgreSQL only: append one event now, through the session's asyncpg connection.
+) -> dict[str, Any] | None:
+    """Run an :func:`audited_read` statement with ``params``: the row as a dict, or ``None`` (and
+    then nothing is logged).
 
-    For hot reads (``registrant.read``): one statement (:data:`app.audit.chain.APPEND_SQL`)
-    instead of the commit-time hook. When the request has no transaction open on the server the
-    event commits on its own before this returns, so the caller releases the record only once its
-    read is durably logged; inside a transaction it commits (or rolls back) with it.
+    The read and its event are one statement, so one transaction: when the request has not
+    opened one, the statement commits on its own before this returns; otherwise it commits or
+    rolls back with the request.
     """
-    content = _content(actor, action, entity_type, entity_id, desk_id, details)
-    driver = await driver_connection(session)
-    sql, _ = chain.driver_statement()
-    await driver.execute(sql, *chain.driver_arguments(content))
+    content = _content(actor, action, entity_type, entity_id, None, details)
+    values = {**params, **chain.values(content)}
+    async with driver_connection(session) as driver:
+        row = await driver.fetchrow(statement.sql, *statement.arguments(values))
+    return dict(row) if row is not None else None
 
 
 def _content(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
@@ -132,18 +133,25 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=AppSession)
 
 
-async def driver_connection(session: AsyncSession) -> Any:
-    """The asyncpg connection under ``session`` (PostgreSQL only), for the few hot paths that send
-    hand-written SQL without SQLAlchemy's statement machinery.
+@asynccontextmanager
+async def driver_connection(session: AsyncSession) -> AsyncIterator[Any]:
+    """An asyncpg connection (PostgreSQL only) for the few hot paths that send hand-written SQL
+    without SQLAlchemy's statement machinery.
 
-    It is the session's own pooled connection. Statements sent on it join the transaction the
-    session has already started on the server; when none was started yet (SQLAlchemy's asyncpg
-    adapter sends ``BEGIN`` only before its first statement), each one commits on its own before
-    it returns. Either way its work is committed before the request's response is sent.
+    If ``session`` already has a transaction open, its own connection: statements join that
+    transaction and commit or roll back with the request. Otherwise a connection of the session's
+    engine, held only inside the ``async with`` and then returned to the pool; as SQLAlchemy never
+    sends ``BEGIN`` on it, each statement commits on its own before it returns. Never two
+    connections at once, so a request cannot wait for the pool while holding one.
     """
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
+    if session.in_transaction():
+        connection = await session.connection()
+        yield (await connection.get_raw_connection()).driver_connection
+        return
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "sessions are bound to the app's engine"
+    async with engine.connect() as connection:
+        yield (await connection.get_raw_connection()).driver_connection
 
 
 ON_FAILURE_KEY = "on_failure"

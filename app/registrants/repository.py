@@ -17,7 +17,6 @@ from sqlalchemy import ColumnElement, Select, and_, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.core.db import driver_connection
 from app.registrants import matching
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import normalise_document_number, parse_phone
@@ -195,7 +194,8 @@ SELECT {columns},
                                               'withdrawn_at', {withdrawn_at})
                             ORDER BY c.recorded_at, c.id), '[]')
    FROM consents c WHERE c.registrant_id = r.id) AS consents
-FROM registrants r WHERE r.id = $1
+FROM registrants r
+WHERE r.id = :registrant_id AND (CAST(:desk_ids AS uuid[]) IS NULL OR r.desk_id = ANY(CAST(:desk_ids AS uuid[])))
 """
 
 
@@ -206,16 +206,9 @@ def _utc_text(column: str) -> str:
 
 def record_sql(fields: Iterable[str]) -> str:
     """PostgreSQL: one registrant's ``fields`` and its phones, documents and consents (as JSON
-    arrays, in the ORM relationships' order) in one statement; parameter ``$1`` is the id."""
+    arrays, in the ORM relationships' order) in one SELECT. Named parameters: ``registrant_id``,
+    and ``desk_ids`` (the desks in scope; null for all)."""
     columns = ", ".join(f"r.{name}" for name in fields if name not in _CHILDREN)
     return _RECORD_SQL.format(
         columns=columns, recorded_at=_utc_text("c.recorded_at"), withdrawn_at=_utc_text("c.withdrawn_at")
     )
-
-
-async def read_record(session: AsyncSession, registrant_id: uuid.UUID, *, sql: str) -> dict[str, Any] | None:
-    """PostgreSQL: run :func:`record_sql`'s statement on the session's asyncpg connection; the row
-    as a dict (children as lists of dicts), or ``None``."""
-    driver = await driver_connection(session)
-    row = await driver.fetchrow(sql, registrant_id)
-    return dict(row) if row is not None else None

@@ -260,7 +260,7 @@ async def get(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) 
     return registrant
 
 
-_RECORD_SQL = repository.record_sql(RegistrantOut.model_fields)
+_READ_RECORD = audit.audited_read(repository.record_sql(RegistrantOut.model_fields))
 
 
 async def read(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> RegistrantOut:
@@ -269,24 +269,25 @@ async def read(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID)
     ``residence_status`` is null unless the actor may read it. Raises ``NotFound`` (404), also for
     a registrant of a desk the actor does not belong to (and then nothing is logged).
 
-    On PostgreSQL, the desk's most frequent request takes two statements: the record with its
-    phones, documents and consents, then the audit event (:func:`audit.append_now`), which is
+    On PostgreSQL, the desk's most frequent request is one statement: it reads the record with its
+    phones, documents and consents and appends the read's audit event (:func:`audit.audited_read`),
     committed before the record is returned. Elsewhere: :func:`get` and the commit-time hook.
     """
     if session.get_bind().dialect.name != "postgresql":
         out = RegistrantOut.model_validate(await get(session, actor=actor, registrant_id=registrant_id))
     else:
-        record = await repository.read_record(session, registrant_id, sql=_RECORD_SQL)
-        if record is None or not actor.can_see_desk(record["desk_id"]):
-            raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
-        await audit.append_now(
+        scope = list(actor.desk_ids) if actor.desk_ids is not None else None
+        record = await audit.read_logged(
             session,
+            _READ_RECORD,
+            {"registrant_id": registrant_id, "desk_ids": scope},
             actor=actor,
             action="registrant.read",
             entity_type="registrant",
             entity_id=registrant_id,
-            desk_id=record["desk_id"],
         )
+        if record is None:
+            raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
         out = RegistrantOut.model_validate(record)
     if not actor.reads_sensitive:
         out.residence_status = None

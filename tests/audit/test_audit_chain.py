@@ -154,10 +154,11 @@ async def test_events_survive_a_savepoint_rollback_and_die_with_the_transaction(
     assert actions == ["test.kept"]
 
 
-def test_an_event_hash_links_the_previous_hash_its_seq_and_its_content_digest() -> None:
+def test_an_event_hash_links_the_previous_hash_its_seq_its_desk_and_its_content_digest() -> None:
     import datetime as dt
     import hashlib
     import json
+    import uuid
 
     from app.audit import chain
 
@@ -171,7 +172,7 @@ def test_an_event_hash_links_the_previous_hash_its_seq_and_its_content_digest() 
         action="registrant.read",
         entity_type="registrant",
         entity_id="42",
-        desk_id=None,
+        desk_id=uuid.UUID("5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10"),
         request_id="r1",
         ip=None,
         user_agent=None,
@@ -179,10 +180,11 @@ def test_an_event_hash_links_the_previous_hash_its_seq_and_its_content_digest() 
     )
     content = (
         '{"action":"registrant.read","actor_id":null,"actor_label":"system","actor_role":"system",'
-        '"desk_id":null,"details":{"note":"Ndèye"},"entity_id":"42","entity_type":"registrant","ip":null,'
+        '"details":{"note":"Ndèye"},"entity_id":"42","entity_type":"registrant","ip":null,'
         '"occurred_at":"2026-11-29T10:00:00.123456+00:00","request_id":"r1","user_agent":null}'
     )
     assert json.loads(content)["details"] == {"note": "Ndèye"}
     digest = hashlib.sha256(content.encode()).hexdigest()
     assert chain.content_digest(event) == digest
-    assert chain.event_hash(event) == hashlib.sha256(f"{'ab' * 32}:7:{digest}".encode()).hexdigest()
+    link = f"{'ab' * 32}:7:5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10:{digest}"
+    assert chain.event_hash(event) == hashlib.sha256(link.encode()).hexdigest()

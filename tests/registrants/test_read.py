@@ -7,6 +7,7 @@ tests hold it to the record the ORM builds when the person is created or changed
 from __future__ import annotations
 
 from app.audit import service as audit
+from app.auth.cache import AuthCache
 from tests.registrants.conftest import URL, person
 
 FULL = person(
@@ -105,3 +106,18 @@ async def test_a_record_out_of_scope_is_404_and_its_read_is_not_logged(
     response = await client.get(f"{URL}/{created['id']}", headers=dakar_agent.headers)
     assert response.status_code == 404
     assert await audit_events(created["id"], "registrant.read") == []
+
+
+async def test_a_read_in_a_request_that_already_opened_its_transaction_is_logged(
+    app, casa_agent, create, client, audit_events, sessionmaker
+) -> None:
+    # With no remembered actor, the actor is read through the request's session first, so the
+    # record and its event go through that open transaction and commit with the request.
+    app.state.auth_cache = AuthCache(ttl_seconds=0)
+    created = (await create(casa_agent, AGENT_FULL)).json()
+    read = await client.get(f"{URL}/{created['id']}", headers=casa_agent.headers)
+    assert read.status_code == 200
+    assert read.json() == created
+    assert len(await audit_events(created["id"], "registrant.read")) == 1
+    async with sessionmaker() as session:
+        assert (await audit.verify_chain(session)).ok
