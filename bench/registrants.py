@@ -11,6 +11,7 @@ import random
 import uuid
 from typing import Any
 
+from bench import ceiling
 from bench.common import Request, Result, Server, load, to_json
 
 GIVEN = ["Awa", "Moussa", "Fatou", "Mamadou", "Aïssatou", "Ndèye Fatou", "Cheikh", "Mariama", "Ousmane", "Khady"]
@@ -53,7 +54,7 @@ async def seed_registrants(port: int, headers: dict[str, str], count: int) -> li
     return ids
 
 
-async def run(server: Server, headers: dict[str, str], *, seconds: float) -> list[Result]:
+async def run(server: Server, headers: dict[str, str], *, seconds: float, dsn: str) -> list[Result]:
     ids = await seed_registrants(server.port, headers, 500)
     port = server.port
     results = [
@@ -85,4 +86,4 @@ async def run(server: Server, headers: dict[str, str], *, seconds: float) -> lis
             server=server,
         ),
     ]
-    return results
+    return results + await ceiling.run(dsn, ids, seconds=seconds)

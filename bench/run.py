@@ -60,7 +60,7 @@ async def main() -> None:
         headers = await prepare(db)
         env = {"DATABASE_URL": db.url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
         with Server("bench.baseline_app:app", env) as server:
-            results = await registrants.run(server, headers, seconds=seconds)
+            results = await registrants.run(server, headers, seconds=seconds, dsn=db.dsn())
         print(f"\n== registrants (PostgreSQL, 1 server process, 32 concurrent clients, {seconds:.0f} s each)")
         print_table([r.row() for r in results])
         base, read = results[0], results[1]
@@ -68,6 +68,7 @@ async def main() -> None:
         if base.server_cpu_seconds and read.server_cpu_seconds:
             cost = (base.server_cpu_seconds / base.requests) / (read.server_cpu_seconds / read.requests)
             print(f"baseline / GET registrant server CPU per request: {cost:.2f}x")
+        print(f"PostgreSQL alone, audited read / baseline throughput: {results[3].rps / base.rps:.2f}x")
     finally:
         await db.drop()
 

@@ -260,7 +260,8 @@ async def get(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) 
     return registrant
 
 
-_READ_RECORD = audit.audited_read(repository.record_sql(RegistrantOut.model_fields))
+READ_RECORD = audit.audited_read(repository.record_sql(RegistrantOut.model_fields))
+"""PostgreSQL: the statement behind :func:`read` (parameters ``registrant_id``, ``desk_ids``)."""
 
 
 async def read(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> RegistrantOut:
@@ -279,7 +280,7 @@ async def read(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID)
         scope = list(actor.desk_ids) if actor.desk_ids is not None else None
         record = await audit.read_logged(
             session,
-            _READ_RECORD,
+            READ_RECORD,
             {"registrant_id": registrant_id, "desk_ids": scope},
             actor=actor,
             action="registrant.read",
