@@ -26,7 +26,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import JSON, TextClause, bindparam, select, text
 from sqlalchemy.dialects import postgresql
@@ -51,24 +51,7 @@ CONTENT_FIELDS = (
 )
 
 
-class EventContent(Protocol):
-    """What an event says, whether an :class:`AuditEvent` row or a :class:`Content` not stored yet."""
-
-    occurred_at: dt.datetime
-    actor_id: uuid.UUID | None
-    actor_label: str
-    actor_role: str
-    action: str
-    entity_type: str
-    entity_id: str | None
-    desk_id: uuid.UUID | None
-    request_id: str | None
-    ip: str | None
-    user_agent: str | None
-    details: dict[str, Any]
-
-
-@dataclass
+@dataclass(frozen=True)
 class Content:
     """An event's content before it is chained (see :data:`CONTENT_FIELDS`)."""
 
@@ -86,7 +69,7 @@ class Content:
     details: dict[str, Any]
 
 
-def content_digest(event: EventContent) -> str:
+def content_digest(event: Content | AuditEvent) -> str:
     """SHA-256 hex digest of ``event``'s content (all but ``desk_id``, ``seq``, ``prev_hash``, ``hash``)."""
     payload = {
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -174,7 +157,7 @@ class DriverStatement:
         return [values[name] for name in self.names]
 
 
-def values(event: EventContent) -> dict[str, Any]:
+def values(event: Content | AuditEvent) -> dict[str, Any]:
     """The named parameters of :func:`append_ctes` for ``event`` (and ``desk_id``)."""
     out = {name: getattr(event, name) for name in CONTENT_FIELDS}
     out["content_digest"] = content_digest(event)
