@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     database_pool_size: int = Field(default=20, ge=1, le=500)
-    database_max_overflow: int = Field(default=10, ge=0, le=500)
+    database_max_overflow: int = Field(default=0, ge=0, le=500)
     secret_key: SecretStr | None = None
 
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)

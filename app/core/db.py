@@ -106,12 +106,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 0) -> AsyncEngine:
     """Create the async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
 
-    PostgreSQL keeps up to ``pool_size`` connections open between requests and opens up to
-    ``max_overflow`` more for bursts (closed again when returned). Opening a connection costs far
-    more than a request's statements, so ``pool_size`` should cover the usual concurrency.
+    PostgreSQL keeps up to ``pool_size`` connections open between requests; ``max_overflow`` more
+    may be opened for bursts and are closed again when returned. Opening a connection (and
+    preparing its statements again) costs far more than a request's statements, so by default the
+    pool is fixed: past ``pool_size`` busy connections a request waits for one (up to 30 s).
     """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
