@@ -140,15 +140,17 @@ def statement(sql: str) -> TextClause:
 
 @dataclass(frozen=True)
 class DriverStatement:
-    """A statement compiled for asyncpg directly: ``$n`` placeholders, and the names they stand for."""
+    """A statement, and the same compiled for asyncpg directly: ``$n`` placeholders and the names
+    they stand for."""
 
+    clause: TextClause
     sql: str
     names: tuple[str, ...]
 
     @classmethod
     def compile(cls, clause: TextClause) -> DriverStatement:
         compiled = clause.compile(dialect=postgresql.asyncpg.dialect())  # type: ignore[no-untyped-call]
-        return cls(str(compiled), tuple(compiled.positiontup or ()))
+        return cls(clause, str(compiled), tuple(compiled.positiontup or ()))
 
     def arguments(self, values: dict[str, Any]) -> list[Any]:
         """The positional arguments for ``values`` (``details`` as JSON text, as SQLAlchemy's

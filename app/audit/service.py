@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.audit import chain
 from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from app.core.context import Actor
-from app.core.db import AppSession, driver_connection, on_failure, utcnow
+from app.core.db import AppSession, idle_session_connection, on_failure, utcnow
 
 MASK = "***"
 
@@ -113,13 +113,17 @@ async def read_logged(
     """Run an :func:`audited_read` statement with ``params``: the row as a dict, or ``None`` (and
     then nothing is logged).
 
-    The read and its event are one statement, so one transaction: when the request has not
-    opened one, the statement commits on its own before this returns; otherwise it commits or
-    rolls back with the request.
+    The read and its event are one statement. When the request has a transaction open, the
+    statement joins it through the session and commits or rolls back with it. Otherwise (the hot
+    path: nothing else done yet) it runs straight on a pooled asyncpg connection and commits on
+    its own before this returns, so the row is never handed out before its event is stored.
     """
     content = _content(actor, action, entity_type, entity_id, None, details)
     values = {**params, **chain.values(content)}
-    async with driver_connection(session) as driver:
+    if session.in_transaction():
+        found = (await session.execute(statement.clause, values)).mappings().one_or_none()
+        return dict(found) if found is not None else None
+    async with idle_session_connection(session) as driver:
         row = await driver.fetchrow(statement.sql, *statement.arguments(values))
     return dict(row) if row is not None else None
 

@@ -135,20 +135,17 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 @asynccontextmanager
-async def driver_connection(session: AsyncSession) -> AsyncIterator[Any]:
-    """An asyncpg connection (PostgreSQL only) for the few hot paths that send hand-written SQL
-    without SQLAlchemy's statement machinery.
+async def idle_session_connection(session: AsyncSession) -> AsyncIterator[Any]:
+    """A pooled asyncpg connection (PostgreSQL only) of ``session``'s engine, for a hot statement
+    sent without SQLAlchemy's statement machinery while the session itself holds no connection.
 
-    If ``session`` already has a transaction open, its own connection: statements join that
-    transaction and commit or roll back with the request. Otherwise a connection of the session's
-    engine, held only inside the ``async with`` and then returned to the pool; as SQLAlchemy never
-    sends ``BEGIN`` on it, each statement commits on its own before it returns. Never two
-    connections at once, so a request cannot wait for the pool while holding one.
+    SQLAlchemy sends no ``BEGIN`` on it, so each statement commits on its own before it returns;
+    the connection goes back to the pool at the end of the ``async with``. Raises
+    ``RuntimeError`` if the session has a transaction open: its work would not include these
+    statements, and the request would hold two connections at once.
     """
     if session.in_transaction():
-        connection = await session.connection()
-        yield (await connection.get_raw_connection()).driver_connection
-        return
+        raise RuntimeError("the session has a transaction open: run the statement through it")
     engine = session.bind
     assert isinstance(engine, AsyncEngine), "sessions are bound to the app's engine"
     async with engine.connect() as connection:

@@ -6,6 +6,8 @@ tests hold it to the record the ORM builds when the person is created or changed
 
 from __future__ import annotations
 
+import uuid
+
 from app.audit import service as audit
 from app.auth.cache import AuthCache
 from tests.registrants.conftest import URL, person
@@ -121,3 +123,21 @@ async def test_a_read_in_a_request_that_already_opened_its_transaction_is_logged
     assert len(await audit_events(created["id"], "registrant.read")) == 1
     async with sessionmaker() as session:
         assert (await audit.verify_chain(session)).ok
+
+
+async def test_a_read_inside_a_transaction_rolls_back_with_it(casa_agent, create, sessionmaker, audit_events) -> None:
+    # A transaction begun by queuing an event (no statement sent yet): the read and its event
+    # must belong to it and vanish with its rollback, not commit on their own.
+    from app.auth.service import load_actor
+    from app.registrants import service
+
+    created = (await create(casa_agent, AGENT_FULL)).json()
+    async with sessionmaker() as session:
+        actor = await load_actor(session, user_id=casa_agent.id, token_version=1)
+        await session.rollback()
+        assert actor is not None
+        await audit.record(session, actor=actor, action="test.begin", entity_type="test")
+        record = await service.read(session, actor=actor, registrant_id=uuid.UUID(created["id"]))
+        assert str(record.id) == created["id"]
+        await session.rollback()
+    assert await audit_events(created["id"], "registrant.read") == []
