@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from app.auth.models import DeskMembership, StaffUser
@@ -34,6 +34,8 @@ K = TypeVar("K")
 V = TypeVar("V")
 _STAFF_CHANGED = "auth_staff_changed"
 _STAFF_ENTITIES = (StaffUser, DeskMembership)
+_ACTOR_FIELDS = ("email", "role", "is_active", "token_version")
+"""What an :class:`Actor` is made of; other changes (a login's ``last_login_at``…) forget nothing."""
 _generation = 0
 """Bumped after every commit that changed staff users or memberships; older actors are stale."""
 
@@ -46,7 +48,7 @@ class _Remembered:
 
 
 class AuthCache:
-    """Bounded (least recently used first out) memory of token claims and actors.
+    """Bounded memory of token claims and actors; the least recently used entries leave first.
 
     ``ttl_seconds`` bounds how long an actor is reused; ``max_entries`` bounds each map.
     """
@@ -65,6 +67,8 @@ class AuthCache:
             if claims is None:
                 return None
             self._put(self._claims, token, claims)
+        else:
+            self._claims.move_to_end(token)
         if claims.expires_at <= utcnow():
             self._claims.pop(token, None)
             return None
@@ -74,12 +78,14 @@ class AuthCache:
         """The actor remembered for this user and token version, if still fresh."""
         if self.ttl_seconds <= 0:
             return None
-        entry = self._actors.get((user_id, token_version))
+        key = (user_id, token_version)
+        entry = self._actors.get(key)
         if entry is None:
             return None
         if entry.generation != _generation or entry.expires <= time.monotonic():
-            self._actors.pop((user_id, token_version), None)
+            self._actors.pop(key, None)
             return None
+        self._actors.move_to_end(key)
         return entry.actor
 
     def remember(self, user_id: uuid.UUID, token_version: int, actor: Actor, *, generation: int) -> None:
@@ -106,15 +112,25 @@ def generation() -> int:
 
 @event.listens_for(AppSession, "after_flush")
 def _note_flushed_staff(session: Session, _context: object) -> None:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(obj, _STAFF_ENTITIES) for obj in changed):
+    changed = (*session.new, *session.deleted)
+    if any(isinstance(obj, _STAFF_ENTITIES) for obj in changed) or any(
+        _actor_changed(obj) for obj in session.dirty if isinstance(obj, _STAFF_ENTITIES)
+    ):
         session.info[_STAFF_CHANGED] = True
+
+
+def _actor_changed(obj: StaffUser | DeskMembership) -> bool:
+    if isinstance(obj, DeskMembership):
+        return True
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in _ACTOR_FIELDS)
 
 
 @event.listens_for(AppSession, "do_orm_execute")
 def _note_bulk_staff(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
-    if (state.is_update or state.is_delete) and mapper is not None and mapper.class_ in _STAFF_ENTITIES:
+    writes = state.is_insert or state.is_update or state.is_delete
+    if writes and mapper is not None and mapper.class_ in _STAFF_ENTITIES:
         state.session.info[_STAFF_CHANGED] = True
 
 

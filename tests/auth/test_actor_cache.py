@@ -88,3 +88,27 @@ def test_the_least_recently_used_entries_leave_first() -> None:
         cache.remember(user_id, 1, Actor(user_id=user_id, email="x", role="agent"), generation=generation())
     assert cache.actor(users[0], 1) is None
     assert cache.actor(users[2], 1) is not None
+
+
+def test_a_used_entry_stays_while_an_unused_one_leaves() -> None:
+    from app.auth.cache import generation
+
+    cache = AuthCache(ttl_seconds=5, max_entries=2)
+    first, second, third = (uuid.uuid4() for _ in range(3))
+    for user_id in (first, second):
+        cache.remember(user_id, 1, Actor(user_id=user_id, email="x", role="agent"), generation=generation())
+    assert cache.actor(first, 1) is not None  # used: now the most recent
+    cache.remember(third, 1, Actor(user_id=third, email="x", role="agent"), generation=generation())
+    assert cache.actor(first, 1) is not None
+    assert cache.actor(second, 1) is None
+
+
+async def test_a_login_forgets_no_one(client, make_staff) -> None:
+    from app.auth.cache import generation
+    from tests.conftest import PASSWORD
+
+    agent = await make_staff("agent")
+    before = generation()
+    response = await client.post("/api/v1/auth/token", data={"username": agent.email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    assert generation() == before
