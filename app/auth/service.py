@@ -60,14 +60,10 @@ async def actor_for(session: AsyncSession, user: StaffUser, context: RequestCont
     if user.role not in ALL_DESK_ROLES:
         rows = await session.execute(select(DeskMembership.desk_id).where(DeskMembership.user_id == user.id))
         desk_ids = frozenset(rows.scalars().all())
-    return Actor(
-        user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids, context=context or RequestContext()
-    )
+    return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids, context=context)
 
 
-async def load_actor(
-    session: AsyncSession, *, user_id: uuid.UUID, token_version: int, context: RequestContext | None = None
-) -> Actor | None:
+async def load_actor(session: AsyncSession, *, user_id: uuid.UUID, token_version: int) -> Actor | None:
     """The :class:`Actor` of an access token's user in one query; ``None`` when the user is gone,
     deactivated, or the token was issued before its ``token_version`` was bumped (revoked)."""
     stmt = (
@@ -82,9 +78,7 @@ async def load_actor(
     if not user.is_active or user.token_version != token_version:
         return None
     desk_ids = None if user.role in ALL_DESK_ROLES else frozenset(r[1] for r in rows if r[1] is not None)
-    return Actor(
-        user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids, context=context or RequestContext()
-    )
+    return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids)
 
 
 async def _recent_failures(

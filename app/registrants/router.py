@@ -23,7 +23,6 @@ from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.desks import service as desks
 from app.registrants import repository, service
 from app.registrants.errors import PossibleDuplicates
-from app.registrants.models import Registrant
 from app.registrants.schemas import (
     ConsentIn,
     ConsentOut,
@@ -39,13 +38,6 @@ router = APIRouter(prefix="/api/v1/registrants", tags=["registrants"])
 
 WriterActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-
-
-def _out(registrant: Registrant, actor: Actor) -> RegistrantOut:
-    out = RegistrantOut.model_validate(registrant)
-    if not actor.reads_sensitive:
-        out.residence_status = None
-    return out
 
 
 @router.post(
@@ -97,7 +89,7 @@ async def create_registrant(
     registrant = outcome.registrant
     return await idem.respond(
         201,
-        _out(registrant, actor).model_dump(mode="json"),
+        service.present(registrant, actor).model_dump(mode="json"),
         headers={"Location": f"/api/v1/registrants/{registrant.id}", "ETag": service.etag(registrant)},
     )
 
@@ -170,7 +162,7 @@ async def update_registrant(
         document_patterns=settings.document_number_patterns,
     )
     response.headers["ETag"] = service.etag(registrant)
-    return _out(registrant, actor)
+    return service.present(registrant, actor)
 
 
 @router.post("/{registrant_id}/consents", status_code=201, response_model=ConsentOut)

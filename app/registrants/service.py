@@ -18,6 +18,7 @@ import uuid
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -275,21 +276,26 @@ async def read(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID)
     committed before the record is returned. Elsewhere: :func:`get` and the commit-time hook.
     """
     if session.get_bind().dialect.name != "postgresql":
-        out = RegistrantOut.model_validate(await get(session, actor=actor, registrant_id=registrant_id))
-    else:
-        scope = list(actor.desk_ids) if actor.desk_ids is not None else None
-        record = await audit.read_logged(
-            session,
-            READ_RECORD,
-            {"registrant_id": registrant_id, "desk_ids": scope},
-            actor=actor,
-            action="registrant.read",
-            entity_type="registrant",
-            entity_id=registrant_id,
-        )
-        if record is None:
-            raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
-        out = RegistrantOut.model_validate(record)
+        return present(await get(session, actor=actor, registrant_id=registrant_id), actor)
+    scope = list(actor.desk_ids) if actor.desk_ids is not None else None
+    record = await audit.read_logged(
+        session,
+        READ_RECORD,
+        {"registrant_id": registrant_id, "desk_ids": scope},
+        actor=actor,
+        action="registrant.read",
+        entity_type="registrant",
+        entity_id=registrant_id,
+    )
+    if record is None:
+        raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    return present(record, actor)
+
+
+def present(registrant: Registrant | Mapping[str, Any], actor: Actor) -> RegistrantOut:
+    """The API's view of a registrant (an ORM object or a row read as a mapping) for ``actor``:
+    ``residence_status`` is null unless they may read it."""
+    out = RegistrantOut.model_validate(registrant)
     if not actor.reads_sensitive:
         out.residence_status = None
     return out
