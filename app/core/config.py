@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     database_pool_size: int = Field(default=20, ge=1, le=500)
     database_max_overflow: int = Field(default=0, ge=0, le=500)
+    database_pool_timeout_seconds: float = Field(default=30, gt=0, le=600)
     secret_key: SecretStr | None = None
 
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)

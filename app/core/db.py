@@ -106,19 +106,21 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 0) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 0, pool_timeout: float = 30) -> AsyncEngine:
     """Create the async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
 
-    PostgreSQL keeps up to ``pool_size`` connections open between requests; ``max_overflow`` more
+    The pool keeps up to ``pool_size`` connections open between requests; ``max_overflow`` more
     may be opened for bursts and are closed again when returned. Opening a connection (and
     preparing its statements again) costs far more than a request's statements, so by default the
-    pool is fixed: past ``pool_size`` busy connections a request waits for one (up to 30 s).
+    pool is fixed: past ``pool_size`` busy connections a request waits for one, up to
+    ``pool_timeout`` seconds, then SQLAlchemy raises ``TimeoutError`` (answered 503).
     """
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800)
+    return create_async_engine(url, pool_recycle=1800, **pool)
 
 
 class AppSession(Session):

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core import errors
@@ -167,6 +168,20 @@ async def _on_overflow(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    # Every pooled database connection stayed busy for DATABASE_POOL_TIMEOUT_SECONDS: the service
+    # is saturated, not broken; the client may retry shortly.
+    logger.warning("database pool exhausted (request_id=%s)", getattr(request.state, "request_id", None))
+    return problem_response(
+        request,
+        errors.ServiceUnavailable(
+            "The service is busy; try again in a few seconds.",
+            detail_fr="Le service est saturé ; réessayez dans quelques secondes.",
+            headers={"Retry-After": "5"},
+        ),
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error (request_id=%s)", getattr(request.state, "request_id", None))
     return problem_response(
@@ -186,4 +201,5 @@ def install(app: FastAPI) -> None:
     # Dates near year 1 or 9999 overflow when shifted to UTC or by a day, in Python or in the driver.
     app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(StatementError, _on_overflow)
+    app.add_exception_handler(PoolTimeout, _on_pool_timeout)
     app.add_exception_handler(Exception, _on_unexpected)

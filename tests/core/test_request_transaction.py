@@ -36,3 +36,22 @@ def _refuse(session: Session) -> None:
     would make it fail (savepoints released on the way still succeed)."""
     if not session.in_nested_transaction():
         raise CommitRefused("commit refused for the test")
+
+
+async def test_a_saturated_pool_answers_503_with_retry_after(settings, make_staff) -> None:
+    from app.main import create_app
+
+    app = create_app(settings.model_copy(update={"database_pool_size": 1, "database_pool_timeout_seconds": 0.3}))
+    agent = await make_staff("agent", ["CASA-BASE"])
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            async with app.state.engine.connect() as busy:  # the only connection, held elsewhere
+                await busy.execute(select(1))
+                response = await http.get("/api/v1/registrants", headers=agent.headers)
+            assert response.status_code == 503
+            assert response.headers["retry-after"] == "5"
+            assert response.json()["type"] == "/problems/service-unavailable"
+            assert (await http.get("/api/v1/registrants", headers=agent.headers)).status_code == 200
+    finally:
+        await app.state.engine.dispose()
