@@ -98,6 +98,29 @@ def event_hash(event: AuditEvent) -> str:
     return link(event.prev_hash, event.seq, event.desk_id, content_digest(event))
 
 
+def legacy_event_hash(event: AuditEvent) -> str:
+    """The hash of an event appended before revision 0006: SHA-256 of the canonical JSON of all its
+    fields, ``seq``, ``desk_id`` and ``prev_hash`` included. Only :func:`verify_chain` needs it."""
+    payload = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor_id": str(event.actor_id) if event.actor_id else None,
+        "actor_label": event.actor_label,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "desk_id": str(event.desk_id) if event.desk_id else None,
+        "request_id": event.request_id,
+        "ip": event.ip,
+        "user_agent": event.user_agent,
+        "details": event.details,
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def append_ctes(*, desk_id: str = ":desk_id", guard: str = "TRUE") -> str:
     """PostgreSQL: the CTEs ``head, next, moved, logged`` that append one event, to be placed in a
     ``WITH`` clause (named parameters: ``content_digest`` and the content fields but the desk).

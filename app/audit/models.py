@@ -51,3 +51,6 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+    link_v2_from_seq: Mapped[int] = mapped_column(BigInteger, server_default="1")
+    """Events from this ``seq`` on are linked by :func:`app.audit.chain.event_hash`; earlier ones
+    (written before revision 0006) by :func:`app.audit.chain.legacy_event_hash`."""

@@ -256,8 +256,12 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 5000) -> Veri
 
     An event is broken when its stored hash differs from the recomputed one (its content was
     changed), when its ``prev_hash`` is not the previous event's hash, or when a ``seq`` is
-    missing (an event was deleted). The head row must point at the last event.
+    missing (an event was deleted). The head row must point at the last event. Events older than
+    the head's ``link_v2_from_seq`` are checked with the formula they were written with.
     """
+    v2_from = (
+        await session.execute(select(AuditChainHead.link_v2_from_seq).where(AuditChainHead.id == 1))
+    ).scalar_one()
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     last_seq = 0
     while True:
@@ -277,7 +281,8 @@ async def verify_chain(session: AsyncSession, *, batch_size: int = 5000) -> Veri
                 return VerifyResult(checked, expected_seq, item.id, f"event seq {expected_seq} is missing")
             if item.prev_hash != expected_prev:
                 return VerifyResult(checked, item.seq, item.id, "prev_hash does not match the previous event")
-            if chain.event_hash(item) != item.hash:
+            expected_hash = chain.event_hash(item) if item.seq >= v2_from else chain.legacy_event_hash(item)
+            if expected_hash != item.hash:
                 return VerifyResult(checked, item.seq, item.id, "content does not match its hash")
             expected_prev, expected_seq, checked = item.hash, expected_seq + 1, checked + 1
             last_seq = item.seq

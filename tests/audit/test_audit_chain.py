@@ -188,3 +188,47 @@ def test_an_event_hash_links_the_previous_hash_its_seq_its_desk_and_its_content_
     assert chain.content_digest(event) == digest
     link = f"{'ab' * 32}:7:5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10:{digest}"
     assert chain.event_hash(event) == hashlib.sha256(link.encode()).hexdigest()
+
+
+async def test_a_log_written_before_the_link_change_still_verifies_and_goes_on(sessionmaker) -> None:
+    """A log from before revision 0006 (legacy hashes), upgraded: the head says where v2 starts."""
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from app.audit import chain
+    from app.audit.models import GENESIS_HASH, AuditChainHead
+
+    async with sessionmaker() as session:
+        prev = GENESIS_HASH
+        for seq in (1, 2, 3):
+            old = AuditEvent(
+                seq=seq,
+                prev_hash=prev,
+                occurred_at=dt.datetime(2026, 11, 1, 9, seq, tzinfo=dt.UTC),
+                actor_id=None,
+                actor_label="system",
+                actor_role="system",
+                action="test.before_upgrade",
+                entity_type="test",
+                entity_id=str(seq),
+                desk_id=None,
+                request_id=None,
+                ip=None,
+                user_agent=None,
+                details={},
+            )
+            old.hash = prev = chain.legacy_event_hash(old)
+            session.add(old)
+        await session.execute(
+            update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=3, hash=prev, link_v2_from_seq=4)
+        )
+        await session.commit()
+    await _write_events(sessionmaker, 2)
+    async with sessionmaker() as session:
+        result = await audit.verify_chain(session)
+    assert (result.ok, result.checked) == (True, 5)
+    await _tamper(sessionmaker, 2)
+    async with sessionmaker() as session:
+        result = await audit.verify_chain(session)
+    assert (result.broken_seq, result.reason) == (2, "content does not match its hash")
