@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncResult
 
 from app.audit.models import AuditEvent
-from app.reports.streaming import BATCH_SIZE
+from app.registrants.models import Registrant
+from app.reports.streaming import BATCH_SIZE, FETCH_SIZE, read_only_connection, stream_batches
 from tests.reports.conftest import World, utc
 
 
@@ -95,3 +97,20 @@ async def test_complete_export_spans_several_batches(client, build, make_staff, 
     assert response.headers["x-export-rows"] == str(BATCH_SIZE + 5)
     details = await _finish_event(sessionmaker, response.headers["x-export-id"])
     assert details == {"kind": "registrants", "named": False, "rows_written": BATCH_SIZE + 5, "completed": True}
+
+
+async def test_batches_are_whole_though_read_in_smaller_fetches(app: FastAPI, build, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    await build(_many)
+    fetched: list[int | None] = []
+    fetchmany = AsyncResult.fetchmany
+
+    async def spy(self: AsyncResult[Any], size: int | None = None) -> Any:
+        fetched.append(size)
+        return await fetchmany(self, size)
+
+    monkeypatch.setattr(AsyncResult, "fetchmany", spy)
+    async with read_only_connection(app.state.engine) as conn:
+        stmt = select(Registrant.id).order_by(Registrant.id)
+        sizes = [len(batch) async for batch in stream_batches(conn, stmt)]
+    assert sizes == [BATCH_SIZE, 5]
+    assert max(n or 0 for n in fetched) == FETCH_SIZE
