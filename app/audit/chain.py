@@ -69,9 +69,8 @@ class Content:
     details: dict[str, Any]
 
 
-def content_digest(event: Content | AuditEvent) -> str:
-    """SHA-256 hex digest of ``event``'s content (all but ``desk_id``, ``seq``, ``prev_hash``, ``hash``)."""
-    payload = {
+def _content_payload(event: Content | AuditEvent) -> dict[str, Any]:
+    return {
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor_id": str(event.actor_id) if event.actor_id else None,
         "actor_label": event.actor_label,
@@ -84,8 +83,16 @@ def content_digest(event: Content | AuditEvent) -> str:
         "user_agent": event.user_agent,
         "details": event.details,
     }
+
+
+def _sha256_of_canonical_json(payload: dict[str, Any]) -> str:
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def content_digest(event: Content | AuditEvent) -> str:
+    """SHA-256 hex digest of ``event``'s content (all but ``desk_id``, ``seq``, ``prev_hash``, ``hash``)."""
+    return _sha256_of_canonical_json(_content_payload(event))
 
 
 def link(prev_hash: str, seq: int, desk_id: uuid.UUID | None, digest: str) -> str:
@@ -101,24 +108,9 @@ def event_hash(event: AuditEvent) -> str:
 def legacy_event_hash(event: AuditEvent) -> str:
     """The hash of an event appended before revision 0006: SHA-256 of the canonical JSON of all its
     fields, ``seq``, ``desk_id`` and ``prev_hash`` included. Only :func:`verify_chain` needs it."""
-    payload = {
-        "seq": event.seq,
-        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor_id": str(event.actor_id) if event.actor_id else None,
-        "actor_label": event.actor_label,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "desk_id": str(event.desk_id) if event.desk_id else None,
-        "request_id": event.request_id,
-        "ip": event.ip,
-        "user_agent": event.user_agent,
-        "details": event.details,
-        "prev_hash": event.prev_hash,
-    }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    desk_id = str(event.desk_id) if event.desk_id else None
+    payload = {**_content_payload(event), "seq": event.seq, "desk_id": desk_id, "prev_hash": event.prev_hash}
+    return _sha256_of_canonical_json(payload)
 
 
 def append_ctes(*, desk_id: str = ":desk_id", guard: str = "TRUE") -> str:
