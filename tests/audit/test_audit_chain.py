@@ -232,3 +232,29 @@ async def test_a_log_written_before_the_link_change_still_verifies_and_goes_on(s
     async with sessionmaker() as session:
         result = await audit.verify_chain(session)
     assert (result.broken_seq, result.reason) == (2, "content does not match its hash")
+
+
+def test_the_legacy_hash_is_the_one_events_were_written_with_before_revision_0006() -> None:
+    import datetime as dt
+    import uuid
+
+    from app.audit import chain
+
+    event = AuditEvent(
+        seq=3,
+        prev_hash="cd" * 32,
+        occurred_at=dt.datetime(2026, 11, 1, 9, 3, tzinfo=dt.UTC),
+        actor_id=None,
+        actor_label="system",
+        actor_role="system",
+        action="test.before_upgrade",
+        entity_type="test",
+        entity_id="3",
+        desk_id=uuid.UUID("5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10"),
+        request_id=None,
+        ip=None,
+        user_agent=None,
+        details={"note": "Ndèye"},
+    )
+    # Computed by the previous code's event_digest (commit f9481e2) for this event.
+    assert chain.legacy_event_hash(event) == "9cfa9a7a7dfc1d2b7e00e9b81a91c2ea2df66c59cb5ea39ee5bb96cf8d052ab0"
