@@ -257,4 +257,4 @@ def test_the_legacy_hash_is_the_one_events_were_written_with_before_revision_000
         details={"note": "Ndèye"},
     )
     # Computed by the previous code's event_digest (commit f9481e2) for this event.
-    assert chain.legacy_event_hash(event) == "9cfa9a7a7dfc1d2b7e00e9b81a91c2ea2df66c59cb5ea39ee5bb96cf8d052ab0"
+    assert chain.legacy_event_hash(event) == "93f72d5d394fd4380c2da9fe3b84d303e61a17cb1df920b8e4781c20bc2d5a8e"
