@@ -17,7 +17,7 @@ from app.reports.errors import UnknownDimension
 from app.reports.schemas import ReportOut
 from app.reports.scope import Scope
 from app.reports.statistics import _rows
-from app.reports.tables import SEXES, Tally
+from app.reports.tables import SEXES, Tally, share_notes
 
 APPOINTMENT_DIMENSIONS = ("month", "desk", "sex", "age_band")
 
@@ -52,12 +52,7 @@ async def appointments(session: AsyncSession, *, scope: Scope, by: str, threshol
         }[by]
         tally.add(label, status)
     table = tally.table("appointments", threshold)
-    kept_at, missed_at = table.columns.index("kept"), table.columns.index("missed")
-    notes = []
-    for label, values in zip(table.rows, table.values, strict=True):
-        kept, missed = values[kept_at], values[missed_at]
-        if kept is not None and missed is not None and kept + missed:
-            notes.append(f"{label}: {round(100 * kept / (kept + missed), 1)}% of appointments kept")
+    notes = share_notes(table, "kept", "missed", "of appointments kept")
     return ReportOut(
         report="appointments",
         start=scope.start,

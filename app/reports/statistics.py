@@ -52,7 +52,7 @@ from app.reports.errors import UnknownDimension, UnknownServiceType
 from app.reports.schemas import DurationReportOut, DurationStatOut, ReportOut
 from app.reports.scope import Scope
 from app.reports.streaming import AnySelect
-from app.reports.tables import SEXES, Tally
+from app.reports.tables import SEXES, Tally, share_notes
 
 REGISTRATION_DIMENSIONS = ("sex", "age_band", "origin_region", "host_city", "status_category", "desk", "month")
 CASE_DIMENSIONS = (
@@ -362,11 +362,7 @@ async def sla(
     async for row in _rows(session, case_query(scope, "open", service_types)):
         tally.add(row[1], "open_overdue" if row[8] < end else "open_within_sla")
     table = tally.table("sla", threshold)
-    notes = []
-    for label, values in zip(table.rows, table.values, strict=True):
-        on_time, late = values[0], values[1]
-        if on_time is not None and late is not None and on_time + late:
-            notes.append(f"{label}: {round(100 * on_time / (on_time + late), 1)}% closed on time")
+    notes = share_notes(table, "closed_on_time", "closed_late", "closed on time")
     return ReportOut(
         report="sla",
         start=scope.start,

@@ -13,6 +13,19 @@ SEXES = ("female", "male", "unknown")
 COUNT_COLUMN = "count"
 
 
+def share_notes(table: TableOut, part: str, rest: str, phrase: str) -> list[str]:
+    """``"<row>: <p>% <phrase>"`` for each row of ``table``, ``p`` being column ``part`` over
+    ``part + rest`` (rounded to 0.1); rows with a suppressed cell or nothing to count say nothing,
+    so no note gives away a suppressed figure."""
+    part_at, rest_at = table.columns.index(part), table.columns.index(rest)
+    notes = []
+    for label, values in zip(table.rows, table.values, strict=True):
+        counted, other = values[part_at], values[rest_at]
+        if counted is not None and other is not None and counted + other:
+            notes.append(f"{label}: {round(100 * counted / (counted + other), 1)}% {phrase}")
+    return notes
+
+
 def order_labels(known: Sequence[str], seen: set[str]) -> list[str]:
     """``known`` labels in their order, then any other seen label sorted, ``unknown`` last."""
     extra = sorted(label for label in seen - set(known) if label != UNKNOWN)
