@@ -150,28 +150,6 @@ def has_digit(value: str) -> bool:
     return bool(_HAS_DIGIT.search(value))
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def looks_like_formula(raw: str) -> bool:
-    """True for a cell a spreadsheet could take for a formula (OWASP "CSV injection").
-
-    The cell starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (leading spaces
-    ignored, since spreadsheets ignore them too).
-    """
-    stripped = raw.lstrip(" ")
-    return bool(stripped) and stripped.startswith(FORMULA_PREFIXES)
-
-
-def neutralise_for_spreadsheet(value: str) -> str:
-    """The text to write into a CSV/XLSX export so that it is shown, never evaluated.
-
-    A formula-looking value gets a leading apostrophe (``'=HYPERLINK(…)``), the OWASP
-    recommendation; anything else is returned unchanged.
-    """
-    return "'" + value if looks_like_formula(value) else value
-
-
 # "Statut" of the register → (status_category, restricted residence status).
 # "Sans papiers" is a legal/residence status: sensitive, stored only in the restricted field.
 STATUS_MAP: dict[str, tuple[str | None, str | None]] = {

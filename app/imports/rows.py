@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.spreadsheet import looks_like_formula
 from app.core.text import clean
 from app.imports import cells
 from app.imports.reading import SourceRow
@@ -100,7 +101,7 @@ def prepare_row(
         line=row.line, number=number, name=f"{given} {family}".strip(), fingerprint=row_fingerprint(raw), raw=raw
     )
     for name, value in raw.items():
-        if name != "phones" and cells.looks_like_formula(value):
+        if name != "phones" and looks_like_formula(value):
             prepared.warn(name, "formula-looking cell stored as plain text, never evaluated")
     if row.problem:
         prepared.rejection = f"malformed row: {row.problem}"

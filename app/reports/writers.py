@@ -1,17 +1,16 @@
 """Export file writers: CSV (UTF-8 with BOM, ``,`` or ``;``) and XLSX (typed columns), both inert.
 
-**Formula injection** (OWASP "CSV Injection"): a spreadsheet evaluates a cell whose text starts
-with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return. Whatever a registrant typed must stay
-text:
+**Formula injection** (OWASP "CSV Injection"): which text a spreadsheet could evaluate is decided
+by one rule, :mod:`app.core.spreadsheet` (leading white space skipped, full-width triggers, tab,
+CR and LF included). Whatever a registrant typed must stay text:
 
 * CSV: such a cell is prefixed with an apostrophe (``'=HYPERLINK(…)``), and every text field is
   quoted so a separator inside a value can never start a new cell. The only exception is a cell
-  that is exactly an E.164 phone number (``+`` then 7 to 15 digits, e.g. ``+221771234567``): it is
-  a bare numeric literal that can call no function, reference no cell and trigger no DDE, so it is
-  written verbatim and reads back exact. (A spreadsheet opening a CSV may still *display* it as a
-  number; the XLSX export is the one to open in a spreadsheet.)
+  that is exactly an E.164 phone number (``+221771234567``), written verbatim so it reads back
+  exact. (A spreadsheet opening a CSV may still *display* it as a number; the XLSX export is the
+  one to open in a spreadsheet.)
 * XLSX: text is always written with ``write_string`` (a string cell is never a formula) and a
-  cell starting with a trigger character also carries Excel's "quote prefix" style, so re-editing
+  formula-looking cell also carries Excel's "quote prefix" style, so re-editing
   it in Excel keeps it text. Values stay exact — ``+221771234567`` and document numbers are text
   cells, dates are date cells (``yyyy-mm-dd``), timestamps are UTC date-times, counts are numbers.
 
@@ -33,9 +32,9 @@ from typing import Any, Literal
 
 import xlsxwriter  # type: ignore[import-untyped]
 
+from app.core.spreadsheet import needs_quote, neutralise
+
 ColumnKind = Literal["text", "int", "date", "datetime", "phone", "document", "bool"]
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 BOM = "\ufeff"
 
 
@@ -48,21 +47,9 @@ class Column:
     width: int = 16
 
 
-def is_formula_like(value: str) -> bool:
-    """True when a spreadsheet could take ``value`` for a formula (OWASP trigger characters)."""
-    return value.startswith(FORMULA_TRIGGERS)
-
-
-def neutralise_csv(value: str) -> str:
-    """``value`` made inert for CSV: apostrophe-prefixed if formula-like, unless it is E.164."""
-    if is_formula_like(value) and not E164.match(value):
-        return "'" + value
-    return value
-
-
 def _csv_value(value: Any) -> Any:
     if type(value) is str:
-        return "'" + value if value.startswith(FORMULA_TRIGGERS) and not E164.match(value) else value
+        return neutralise(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -75,7 +62,7 @@ def _csv_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
-    return neutralise_csv(str(value))
+    return neutralise(str(value))
 
 
 class _Lines(list[bytes]):
@@ -168,7 +155,7 @@ class XlsxWriter:
             sheet.write_datetime(i, j, value, self._date)
         else:
             text = str(value)
-            sheet.write_string(i, j, text, self._quoted if is_formula_like(text) else self._text)
+            sheet.write_string(i, j, text, self._quoted if needs_quote(text) else self._text)
 
     def rows(self, rows: Iterable[Sequence[Any]]) -> int:
         """Append rows (each in column order); returns how many were written."""

@@ -4,8 +4,6 @@ import pytest
 
 from app.imports.cells import (
     expand_year,
-    looks_like_formula,
-    neutralise_for_spreadsheet,
     parse_legacy_date,
     parse_sex,
     parse_status,
@@ -166,27 +164,3 @@ def test_register_status_maps_to_category_or_restricted_status(
 def test_unknown_status_raises() -> None:
     with pytest.raises(ValueError, match="unrecognised status 'Touriste'"):
         parse_status("Touriste")
-
-
-@pytest.mark.parametrize(
-    ("raw", "formula"),
-    [
-        ('=HYPERLINK("http://example.com/x","cliquer ici")', True),
-        ("+221 77 123 45 67", True),
-        ("-2+3", True),
-        ("@SUM(A1)", True),
-        ("\t=1", True),
-        ("\r=1", True),
-        ("  =1", True),
-        ("Urgent", False),
-        ("", False),
-        ("a=b", False),
-    ],
-)
-def test_formula_looking_cells_are_detected(raw: str, formula: bool) -> None:
-    assert looks_like_formula(raw) is formula
-
-
-def test_formula_cells_are_neutralised_for_export() -> None:
-    assert neutralise_for_spreadsheet('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
-    assert neutralise_for_spreadsheet("Urgent") == "Urgent"

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.core.config import Settings
-from app.imports.cells import neutralise_for_spreadsheet
+from app.core.spreadsheet import neutralise
 from app.imports.models import ImportRow
 from app.registrants.models import Registrant
 from tests.imports.conftest import csv_file, register_bytes, register_head, xlsx_file
@@ -198,7 +198,7 @@ async def test_formula_looking_cells_are_stored_as_inert_text(upload, sessionmak
     assert registrant.notes is not None
     assert registrant.notes.endswith(f"Demande : @SUM(1;2) | Observations : {hyperlink}")
     assert (stored.raw["occupation"], stored.raw["observations"]) == ("=2+3", hyperlink)
-    assert neutralise_for_spreadsheet(registrant.occupation) == "'=2+3"
+    assert neutralise(registrant.occupation) == "'=2+3"
 
 
 async def test_undocumented_status_is_stored_in_the_restricted_field(upload, sessionmaker) -> None:  # type: ignore[no-untyped-def]

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils.escape import unescape
 
 from app.core.config import Settings
 from app.reports.pseudonyms import Pseudonymizer, pseudonym_key
-from app.reports.writers import Column, CsvWriter, XlsxWriter, content_disposition, neutralise_csv
+from app.reports.writers import Column, CsvWriter, XlsxWriter, content_disposition
 
 COLUMNS = [
     Column("name"),
@@ -68,22 +69,54 @@ def test_csv_text_fields_are_quoted_so_a_separator_cannot_open_a_new_cell() -> N
     assert writer.rows([["x;=cmd|' /C calc'!A0"]]) == b"\"x;=cmd|' /C calc'!A0\"\r\n"
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("+221771234567", "+221771234567"),
-        ("+22177 123", "'+22177 123"),
-        ("+1+1", "'+1+1"),
-        ("-2+3", "'-2+3"),
-        ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
-        ("＝1+1", "'＝1+1"),
-        ("Diop", "Diop"),
-        ("", ""),
-    ],
-)
-def test_neutralise_csv(value: str, expected: str) -> None:
-    assert neutralise_csv(value) == expected
+# OWASP "CSV Injection": every trigger a spreadsheet evaluates, including after leading white
+# space (LibreOffice and Excel skip it), and the full-width forms; each written through the writer.
+INJECTIONS = [
+    '=HYPERLINK("http://example.org","x")',
+    ' =HYPERLINK("http://example.org","x")',
+    "\n=1+1",
+    "\r\n=1+1",
+    "\u00a0=1+1",
+    "  @SUM(A1)",
+    "+1+1",
+    "+22177 123",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "\tx",
+    "＝1+1",
+    " ＋1",
+]
+PLAIN = ["Diop", "a=b", "", "N'Diaye", "  Diop", "1=1", "+221771234567", "+212612345678"]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_csv_writer_writes_every_formula_trigger_with_an_apostrophe(value: str) -> None:
+    writer = CsvWriter([Column("a")])
+    rows = list(csv.reader(io.StringIO((writer.header() + writer.rows([[value]])).decode("utf-8-sig"))))
+    assert rows[1] == ["'" + value]
+
+
+@pytest.mark.parametrize("value", PLAIN)
+def test_csv_writer_keeps_plain_text_and_e164_phones_verbatim(value: str) -> None:
+    writer = CsvWriter([Column("a")])
+    rows = list(csv.reader(io.StringIO((writer.header() + writer.rows([[value]])).decode("utf-8-sig"))))
+    assert rows[1] == [value]
+
+
+def test_xlsx_writer_marks_every_formula_trigger_as_quoted_text(tmp_path: Path) -> None:
+    writer = XlsxWriter([Column("a")], tmpdir=tmp_path)
+    writer.rows([[v] for v in INJECTIONS + PLAIN])
+    writer.close()
+    sheet = openpyxl.load_workbook(writer.path).active
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    # xlsxwriter stores a CR as the OOXML escape _x000D_, which Excel decodes and openpyxl does not.
+    values = [unescape(c.value or "") for c in cells]
+    assert values == INJECTIONS + PLAIN
+    assert all(c.data_type == "s" for c in cells if c.value is not None)
+    quoted = [c.quotePrefix for c in (c.style_array for c in cells)]
+    assert quoted == [1] * len(INJECTIONS) + [0] * len(PLAIN)
 
 
 def test_xlsx_reads_back_typed_and_inert(tmp_path: Path) -> None:
