@@ -60,7 +60,7 @@ async def create_appointment(
     ``desk-holiday``, ``outside-opening-hours``; 409 ``agent-double-booked``.
     Accepts ``Idempotency-Key``.
     """
-    if (replayed := await idem.replay(str(actor.user_id))) is not None:
+    if (replayed := await idem.replay(actor)) is not None:
         return replayed
     appointment, desk = await service.create(session, actor=actor, **body.model_dump())
     headers = {"ETag": etag_of(appointment.version), "Location": f"/api/v1/appointments/{appointment.id}"}

@@ -49,7 +49,7 @@ async def add_holiday(
     """Close the desk for a holiday (administrators). A Sunday holiday at a Senegalese desk is
     stored on the Monday with ``observed_from`` set. 409 ``holiday-exists``; 404 unknown desk.
     Accepts ``Idempotency-Key``."""
-    if (replayed := await idem.replay(str(actor.user_id))) is not None:
+    if (replayed := await idem.replay(actor)) is not None:
         return replayed
     desk = await desks.get(session, actor=actor, desk_id=desk_id)
     holiday = await service.add_holiday(

@@ -41,7 +41,7 @@ async def create_service_type(
     body: ServiceTypeCreate, session: SessionDep, actor: AdminActor, idem: IdempotencyDep
 ) -> Response:
     """Add a type (administrators). 409 ``service-type-code-taken``. Accepts ``Idempotency-Key``."""
-    if (replayed := await idem.replay(f"staff:{actor.user_id}")) is not None:
+    if (replayed := await idem.replay(actor)) is not None:
         return replayed
     service_type = await catalogue.create_service_type(session, actor=actor, values=body.model_dump())
     headers = {"ETag": etag_of(service_type.version), "Location": f"/api/v1/service-types/{service_type.code}"}
@@ -113,7 +113,7 @@ async def list_partners(
 @partners_router.post("", status_code=201, response_model=PartnerOut)
 async def create_partner(body: PartnerCreate, session: SessionDep, actor: AdminActor, idem: IdempotencyDep) -> Response:
     """Add a partner (administrators). 409 ``partner-name-taken``; 422 ``unknown-service-type``."""
-    if (replayed := await idem.replay(f"staff:{actor.user_id}")) is not None:
+    if (replayed := await idem.replay(actor)) is not None:
         return replayed
     partner = await catalogue.create_partner(session, actor=actor, values=body.model_dump())
     out = await _partner_out(session, partner)

@@ -55,7 +55,7 @@ async def add_note(
 ) -> Response:
     """Add a note (``confidential`` for health, psychosocial, legal content). Accepts ``Idempotency-Key``;
     409 ``case-read-only`` on a transferred case."""
-    if (replayed := await idem.replay(f"staff:{actor.user_id}")) is not None:
+    if (replayed := await idem.replay(actor)) is not None:
         return replayed
     note = await notes.add(session, actor=actor, case_id=case_id, text=body.text, confidential=body.confidential)
     headers = {"Location": f"/api/v1/cases/{case_id}/notes/{note.id}"}
@@ -81,7 +81,7 @@ async def create_referral(
 ) -> Response:
     """Refer the case to an active partner. 422 ``unknown-partner``/``partner-inactive``;
     409 ``case-not-open``. Accepts ``Idempotency-Key``."""
-    if (replayed := await idem.replay(f"staff:{actor.user_id}")) is not None:
+    if (replayed := await idem.replay(actor)) is not None:
         return replayed
     referral = await referrals.create(session, actor=actor, case_id=case_id, values=body.model_dump())
     partner = await session.get(Partner, referral.partner_id)

@@ -55,7 +55,7 @@ async def create_case(body: CaseCreate, session: SessionDep, actor: CaseWorker, 
     404 ``unknown-registrant`` (also for a registrant of another desk); 422 ``unknown-service-type``
     or ``service-type-retired``. Accepts ``Idempotency-Key``.
     """
-    if (replayed := await idem.replay(f"staff:{actor.user_id}")) is not None:
+    if (replayed := await idem.replay(actor)) is not None:
         return replayed
     case = await service.create(session, actor=actor, values=body.model_dump())
     out = await _out(session, case)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.context import Actor
 from app.core.db import Base, utcnow
 from app.core.deps import SessionDep
 from app.core.errors import BadRequest, IdempotencyKeyReused
@@ -50,13 +51,17 @@ class Idempotency:
         self.key = key
         self._record: IdempotencyRecord | None = None
 
-    async def replay(self, scope: str) -> Response | None:
-        """The stored response for a retry, or ``None`` when this is the first request.
+    async def replay(self, actor: Actor) -> Response | None:
+        """The stored response for a retry by the same staff user, or ``None`` for a first request.
 
+        Keys are scoped to the user who sent them (draft-ietf-httpapi-idempotency-key-header: a
+        key is unique per client): another user's request with the same key and body is a first
+        request of theirs, never a replay of someone else's response.
         Raises ``IdempotencyKeyReused`` (422) when the key was used with another body.
         """
         if self.key is None:
             return None
+        scope = f"staff:{actor.user_id}"
         fingerprint = hashlib.sha256(
             self.request.method.encode() + b" " + self.request.url.path.encode() + b"\n" + await self._canonical_body()
         ).hexdigest()

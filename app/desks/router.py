@@ -26,7 +26,7 @@ async def list_desks(session: SessionDep, actor: CurrentActor) -> list[DeskOut]:
 @router.post("", status_code=201, response_model=DeskOut)
 async def create_desk(body: DeskCreate, session: SessionDep, actor: AdminActor, idem: IdempotencyDep) -> Response:
     """Create a desk. 409 ``desk-code-taken``; ``Idempotency-Key`` makes a retry safe."""
-    if (replayed := await idem.replay(str(actor.user_id))) is not None:
+    if (replayed := await idem.replay(actor)) is not None:
         return replayed
     desk = await service.create(session, actor=actor, values=body.model_dump())
     headers = {"ETag": etag_of(desk.version), "Location": f"/api/v1/desks/{desk.id}"}

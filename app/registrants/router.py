@@ -65,7 +65,7 @@ async def create_registrant(
     Phones are parsed with the desk's country as default; the registration number is
     ``<PREFIX>-<YEAR>-<NNNNNN>``. ``Idempotency-Key`` makes a retry return the first response.
     """
-    replayed = await idem.replay(f"registrants.create:{actor.user_id}")
+    replayed = await idem.replay(actor)
     if replayed is not None:
         return replayed
     desk = await service.resolve_desk(session, actor=actor, desk_code=body.desk_code)

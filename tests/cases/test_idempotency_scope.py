@@ -1,0 +1,61 @@
+"""An Idempotency-Key is scoped to the staff user who sent it: another user sending the same key
+with the same body never receives the first user's stored response (it could be another desk's
+registrant). draft-ietf-httpapi-idempotency-key-header: keys are unique per client."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import Staff
+from tests.registrants.conftest import URL as REGISTRANTS
+from tests.registrants.conftest import person
+
+KEY = {"Idempotency-Key": "same-key-1"}
+
+
+async def test_registration_with_another_users_key_is_not_a_replay(client: httpx.AsyncClient, make_staff) -> None:
+    first, second = await make_staff("agent"), await make_staff("agent")
+    created = await client.post(REGISTRANTS, json=person(), headers={**first.headers, **KEY})
+    other = await client.post(REGISTRANTS, json=person(), headers={**second.headers, **KEY})
+    assert created.status_code == 201
+    # The second agent's request is a first request of theirs: the duplicate check runs and answers.
+    assert other.status_code == 409
+    assert "idempotent-replayed" not in other.headers
+
+
+async def test_case_with_another_users_key_opens_a_case_of_theirs(
+    client: httpx.AsyncClient, agent: Staff, make_staff, make_registrant
+) -> None:
+    colleague = await make_staff("agent")
+    body = {"registrant_id": str(await make_registrant()), "service_type": "SOCIAL", "channel": "walk_in"}
+    mine = await client.post("/api/v1/cases", headers={**agent.headers, **KEY}, json=body)
+    theirs = await client.post("/api/v1/cases", headers={**colleague.headers, **KEY}, json=body)
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert "idempotent-replayed" not in theirs.headers
+    assert theirs.json()["id"] != mine.json()["id"]
+    # …while the first user's own retry is a replay.
+    again = await client.post("/api/v1/cases", headers={**agent.headers, **KEY}, json=body)
+    assert (again.headers["idempotent-replayed"], again.json()["id"]) == ("true", mine.json()["id"])
+
+
+async def test_note_with_another_users_key_adds_a_note_of_theirs(
+    client: httpx.AsyncClient, agent: Staff, make_staff, make_registrant
+) -> None:
+    colleague = await make_staff("agent")
+    body = {"registrant_id": str(await make_registrant()), "service_type": "SOCIAL", "channel": "walk_in"}
+    case_id = (await client.post("/api/v1/cases", headers=agent.headers, json=body)).json()["id"]
+    note = {"text": "Rappeler lundi"}
+    mine = await client.post(f"/api/v1/cases/{case_id}/notes", headers={**agent.headers, **KEY}, json=note)
+    theirs = await client.post(f"/api/v1/cases/{case_id}/notes", headers={**colleague.headers, **KEY}, json=note)
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert "idempotent-replayed" not in theirs.headers
+    assert theirs.json()["id"] != mine.json()["id"]
+
+
+async def test_desk_with_another_admins_key_is_their_own_request(client: httpx.AsyncClient, make_staff) -> None:
+    first, second = await make_staff("admin", []), await make_staff("admin", [])
+    body = {"code": "ABJ-1", "name": "Abidjan", "country": "CI", "city": "Abidjan", "time_zone": "Africa/Abidjan"}
+    created = await client.post("/api/v1/desks", json=body, headers={**first.headers, **KEY})
+    other = await client.post("/api/v1/desks", json=body, headers={**second.headers, **KEY})
+    assert created.status_code == 201
+    assert (other.status_code, other.json()["type"]) == (409, "/problems/desk-code-taken")
