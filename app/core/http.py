@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from app.core.errors import PreconditionFailed, PreconditionRequired
+
+# RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc excludes DQUOTE.
+_ENTITY_TAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
+
+
+def parse_entity_tags(value: str) -> list[tuple[bool, str]] | None:
+    """The ``(weak, tag)`` pairs of an ``#entity-tag`` list, or ``None`` when it is malformed.
+
+    ``'"v1", W/"v2"'`` → ``[(False, '"v1"'), (True, '"v2"')]``; ``'v1'`` → ``None``.
+    """
+    tags: list[tuple[bool, str]] = []
+    position = 0
+    while position < len(value):
+        match = _ENTITY_TAG.match(value, position)
+        if match is None or match.end() == position:
+            return None
+        tags.append((match.group(1) is not None, match.group(2)))
+        position = match.end()
+    return tags
 
 
 def etag_of(version: int) -> str:
@@ -13,9 +34,11 @@ def etag_of(version: int) -> str:
 def require_if_match(if_match: str | None, version: int) -> None:
     """Check an update's ``If-Match`` against the record's current version.
 
-    Raises ``PreconditionRequired`` (428) when the header is missing and ``PreconditionFailed``
-    (412) when none of its ETags is current. ``*`` matches any current version (RFC 9110
-    §13.1.1): the client knowingly overwrites.
+    Raises ``PreconditionRequired`` (428, RFC 6585 §3) when the header is missing and
+    ``PreconditionFailed`` (412) when none of its ETags is current. RFC 9110 §13.1.1: the field
+    is ``*`` (any current version: the client knowingly overwrites) or a list of entity-tags
+    compared with the *strong* function, so a weak tag (``W/"v3"``) never matches; a malformed
+    field matches nothing.
     """
     if not if_match or not if_match.strip():
         raise PreconditionRequired(
@@ -23,12 +46,20 @@ def require_if_match(if_match: str | None, version: int) -> None:
             detail_fr="Envoyez If-Match avec l'ETag de votre dernière lecture.",
         )
     current = etag_of(version)
-    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
-    if "*" in tags:  # RFC 9110 §13.1.1: any current representation matches
+    if if_match.strip() == "*":
         return
-    if current not in tags:
+    tags = parse_entity_tags(if_match) or []
+    if not any(not weak and tag == current for weak, tag in tags):
         raise PreconditionFailed(
             f"The record is now at {current}; read it again and reapply your change.",
             detail_fr=f"L'enregistrement est maintenant en {current} ; relisez-le et refaites votre modification.",
             current_etag=current,
         )
+
+
+def none_match_fails(if_none_match: str, etag: str) -> bool:
+    """True when ``If-None-Match`` names ``etag`` (RFC 9110 §13.1.2: ``*`` or the *weak*
+    comparison, so ``W/"x"`` matches ``"x"``): a GET then answers 304 Not Modified."""
+    if if_none_match.strip() == "*":
+        return True
+    return any(tag == etag for _, tag in parse_entity_tags(if_none_match) or [])

@@ -20,6 +20,7 @@ from starlette.requests import ClientDisconnect
 from app.auth.deps import CurrentActor, SupervisorActor
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
+from app.core.http import none_match_fails
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from app.documents import owners, service
 from app.documents.content import SUFFIX_OF
@@ -262,9 +263,7 @@ async def download_document(
     async with sessionmaker() as session:
         document, _ = await service.get(session, actor=actor, document_id=document_id)
         etag = f'"{document.sha256}"'
-        not_modified = if_none_match is not None and (
-            if_none_match.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        )
+        not_modified = if_none_match is not None and none_match_fails(if_none_match, etag)
         byte_range = None
         if not not_modified and (if_range is None or if_range.strip() == etag):
             byte_range = parse_range(range_header, document.size_bytes)
