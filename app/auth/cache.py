@@ -16,9 +16,11 @@ expires: at most ``ACTOR_CACHE_SECONDS`` later.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -51,11 +53,21 @@ class AuthCache:
     """Bounded memory of token claims and actors; the least recently used entries leave first.
 
     ``ttl_seconds`` bounds how long an actor is reused; ``max_entries`` bounds each map.
+    ``monotonic`` (seconds) and ``now`` (aware UTC) are the clocks, replaceable in tests.
     """
 
-    def __init__(self, *, ttl_seconds: float, max_entries: int = 4096) -> None:
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float,
+        max_entries: int = 4096,
+        monotonic: Callable[[], float] = time.monotonic,
+        now: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
+        self._monotonic = monotonic
+        self._now = now
         self._claims: OrderedDict[str, AccessClaims] = OrderedDict()
         self._actors: OrderedDict[tuple[uuid.UUID, int], _Remembered] = OrderedDict()
 
@@ -69,7 +81,7 @@ class AuthCache:
             self._put(self._claims, token, claims)
         else:
             self._claims.move_to_end(token)
-        if claims.expires_at <= utcnow():
+        if claims.expires_at <= self._now():
             self._claims.pop(token, None)
             return None
         return claims
@@ -82,7 +94,7 @@ class AuthCache:
         entry = self._actors.get(key)
         if entry is None:
             return None
-        if entry.generation != _generation or entry.expires <= time.monotonic():
+        if entry.generation != _generation or entry.expires <= self._monotonic():
             self._actors.pop(key, None)
             return None
         self._actors.move_to_end(key)
@@ -95,7 +107,7 @@ class AuthCache:
         is born stale instead of hiding the change.
         """
         if self.ttl_seconds > 0:
-            entry = _Remembered(actor, generation, time.monotonic() + self.ttl_seconds)
+            entry = _Remembered(actor, generation, self._monotonic() + self.ttl_seconds)
             self._put(self._actors, (user_id, token_version), entry)
 
     def _put(self, store: OrderedDict[K, V], key: K, value: V) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
 import uuid
 
 from fastapi import FastAPI
@@ -12,6 +12,23 @@ from app.auth.cache import AuthCache
 from app.core.context import Actor
 from app.core.security import create_access_token
 from tests.conftest import TEST_SECRET
+
+
+class FakeClock:
+    """A clock the test moves: ``monotonic()`` in seconds and ``now()`` in aware UTC, together."""
+
+    def __init__(self) -> None:
+        self._start = dt.datetime.now(dt.UTC)
+        self._offset = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self._offset += seconds
+
+    def monotonic(self) -> float:
+        return 1_000.0 + self._offset
+
+    def now(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=self._offset)
 
 
 async def _patch_user(client, admin, user_id: uuid.UUID, changes: dict[str, object]) -> None:
@@ -42,14 +59,17 @@ async def test_a_change_of_desks_applies_to_the_next_request(client, make_staff)
 
 
 async def test_a_change_made_elsewhere_applies_when_the_entry_expires(app: FastAPI, client, make_staff) -> None:
-    app.state.auth_cache = AuthCache(ttl_seconds=0.3)
+    clock = FakeClock()
+    app.state.auth_cache = AuthCache(ttl_seconds=5, monotonic=clock.monotonic)
     agent = await make_staff("agent")
     assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 200
     # Another process of the deployment deactivates the user: no session event reaches this one.
     async with app.state.engine.begin() as conn:
         await conn.execute(text("UPDATE staff_users SET is_active = false WHERE email = :e"), {"e": agent.email})
     assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 200  # remembered
-    await asyncio.sleep(0.35)
+    clock.advance(4.9)
+    assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 200  # still remembered
+    clock.advance(0.1)  # 5 s after it was loaded: the entry has expired
     assert (await client.get("/api/v1/auth/me", headers=agent.headers)).status_code == 401
 
 
@@ -63,10 +83,13 @@ async def test_with_no_cache_every_request_reads_the_user(app: FastAPI, client, 
 
 
 async def test_remembered_claims_still_expire() -> None:
-    cache = AuthCache(ttl_seconds=5)
-    token = create_access_token(user_id=uuid.uuid4(), role="agent", token_version=1, key=TEST_SECRET, ttl_seconds=1)
+    clock = FakeClock()
+    cache = AuthCache(ttl_seconds=5, now=clock.now)
+    token = create_access_token(user_id=uuid.uuid4(), role="agent", token_version=1, key=TEST_SECRET, ttl_seconds=60)
+    assert cache.claims(token, key=TEST_SECRET) is not None  # verified and remembered
+    clock.advance(59)
     assert cache.claims(token, key=TEST_SECRET) is not None
-    await asyncio.sleep(1.1)
+    clock.advance(2)  # past the token's exp (JWT exp is whole seconds: RFC 7519 §4.1.4)
     assert cache.claims(token, key=TEST_SECRET) is None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import uuid
 from typing import Any
 
@@ -26,9 +25,7 @@ def outcomes(report: dict[str, Any], outcome: str) -> list[tuple[int, str | None
 
 
 async def test_shared_register_imports_with_exact_counts(upload, count_rows, sessionmaker) -> None:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
     response = await upload(register_bytes(), filename="registre_casablanca_2019_2021.csv")
-    elapsed = time.perf_counter() - started
     assert response.status_code == 201, response.text
     report = response.json()
     assert report["counts"] == {
@@ -51,7 +48,6 @@ async def test_shared_register_imports_with_exact_counts(upload, count_rows, ses
         run = (await session.execute(select(AuditEvent).where(AuditEvent.action == "import.run"))).scalar_one()
     assert (actions["import.run"], actions["registrant.create"]) == (1, 1820)
     assert run.details["counts"]["imported"] == 1820
-    assert elapsed < 180, f"the import took {elapsed:.1f} s"
 
 
 async def test_a_flagged_row_names_the_earlier_row_and_its_score(upload) -> None:  # type: ignore[no-untyped-def]

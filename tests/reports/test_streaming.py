@@ -72,7 +72,9 @@ async def test_client_disconnect_releases_the_connection(  # type: ignore[no-unt
             disconnected.set()
             if spec_version == "2.4":
                 raise OSError("connection reset by peer")
-            await asyncio.sleep(0.5)  # the disconnect listener cancels the stream meanwhile
+            # The disconnect listener must cancel the stream while it waits here; a stream that is
+            # never cancelled fails the test (TimeoutError) instead of passing on a slow machine.
+            await asyncio.wait_for(asyncio.Event().wait(), 30)
 
     try:
         await app(_scope(supervisor.headers, spec_version), receive, send)
