@@ -31,6 +31,7 @@ async def test_an_agent_sees_a_confidential_note_exists_but_not_its_text(
     await add_note(client, agent, case["id"], "RDV pris au consulat.")
     await add_note(client, supervisor, case["id"], "Suivi psychologique en cours (dépression).", confidential=True)
     response = await client.get(f"/api/v1/cases/{case['id']}/notes", headers=agent.headers)
+    assert response.status_code == 200
     assert [(n["confidential"], n["text"]) for n in response.json()["items"]] == [
         (False, "RDV pris au consulat."),
         (True, None),
@@ -64,6 +65,8 @@ async def test_confidential_text_is_not_on_the_timeline_nor_in_the_audit_log(
     last = timeline.json()["items"][-1]
     assert (last["kind"], last["details"]) == ("note_added", {"note_id": note["id"], "confidential": True})
     audit = await client.get("/api/v1/audit/events", headers=admin.headers)
+    assert audit.status_code == 200
+    assert any(e["action"] == "case_note.create" for e in audit.json()["items"])
     assert "Victime" not in audit.text
 
 

@@ -11,8 +11,22 @@ async def test_web_client_page_is_served_with_a_strict_csp(client) -> None:
     response = await client.get("/app/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "script-src 'self'" in response.headers["content-security-policy"]
+    directives = dict(
+        (d.split()[0], sorted(d.split()[1:])) for d in response.headers["content-security-policy"].split(";")
+    )
+    # CSP Level 3: nothing inline or eval'd ('unsafe-*' absent), no third-party origin, not framable.
+    assert directives == {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+    }
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
     assert '<script type="module" src="app.js">' in response.text
 
 
