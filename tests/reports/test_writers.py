@@ -115,8 +115,8 @@ def test_xlsx_writer_marks_every_formula_trigger_as_quoted_text(tmp_path: Path) 
     values = [unescape(c.value or "") for c in cells]
     assert values == INJECTIONS + PLAIN
     assert all(c.data_type == "s" for c in cells if c.value is not None)
-    quoted = [c.quotePrefix for c in (c.style_array for c in cells)]
-    assert quoted == [1] * len(INJECTIONS) + [0] * len(PLAIN)
+    quoted = [bool(c.quotePrefix) for c in cells]
+    assert quoted == [True] * len(INJECTIONS) + [False] * len(PLAIN)
 
 
 def test_xlsx_reads_back_typed_and_inert(tmp_path: Path) -> None:
