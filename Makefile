@@ -7,7 +7,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint typecheck clean
+.PHONY: run test bench mutation lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/exports.py
+
+# Mutation testing of the guarantees (slow, not in CI): make mutation [GROUPS="exports workflow"]
+mutation: $(DEV_INSTALLED)
+	$(BIN)/python scripts/mutation.py $(GROUPS)
 
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .
