@@ -70,7 +70,8 @@ def _copy_tree(target: Path) -> None:
 
 
 def _config(group: Group) -> str:
-    lines = ["[mutmut]", "source_paths=app", "only_mutate=" + "\n    ".join(group.modules)]
+    lines = ["[mutmut]", "source_paths=app", "also_copy=alembic.ini\n    migrations"]
+    lines.append("only_mutate=" + "\n    ".join(group.modules))
     lines.append("pytest_add_cli_args_test_selection=" + "\n    ".join(group.tests))
     return "\n".join(lines) + "\n"
 
