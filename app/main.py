@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.auth.cache import AuthCache
-from app.core import errors, problems
+from app.core import errors, problems, timezones
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.middleware import BodySizeLimitMiddleware, NulCharacterGuard, RequestContextMiddleware
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     until the first request.
     """
     settings = settings or Settings()
+    tz_version = timezones.log_database()  # refuses to start on host or older time-zone data
     engine = create_engine(
         settings.effective_database_url,
         pool_size=settings.database_pool_size,
@@ -84,7 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", tags=["health"])
     async def readyz(request: Request) -> dict[str, str]:
-        """The database answers; 503 ``service-unavailable`` otherwise."""
+        """The database answers; 503 ``service-unavailable`` otherwise. ``tzdata``: the IANA time-zone
+        release in force (``app.core.timezones``)."""
         try:
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
@@ -92,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise errors.ServiceUnavailable(
                 "The database is not reachable.", detail_fr="La base de données est injoignable."
             ) from exc
-        return {"status": "ready"}
+        return {"status": "ready", "tzdata": tz_version}
 
     @app.get("/problems/{slug}", tags=["health"], include_in_schema=True)
     async def problem_type(slug: str) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""Dates and times for appointment tests, computed from the real clock and the installed tzdata."""
+"""Dates and times for appointment tests, computed from the real clock and the pinned tzdata."""
 
 from __future__ import annotations
 

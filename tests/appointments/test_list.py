@@ -16,7 +16,7 @@ async def _list(client, staff, **params: object):
 
 async def test_day_is_the_desk_s_local_day(client, world: World, sessionmaker) -> None:
     """At +01, 23:30 UTC is 00:30 the next local day; at Dakar (+00) it is still the same day."""
-    day = dt.date(2027, 1, 20)  # Casablanca is at +01 then
+    day = dt.date(2026, 6, 17)  # Casablanca is at +01 then (IANA 2026c: +01 until 2026-09-20)
     late_utc = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(23, 30), tzinfo=dt.UTC)
     casa_id = await insert_appointment(
         sessionmaker, desk_id=world.casa, agent_id=world.agent.id, registrant_id=world.registrant, starts_at=late_utc
@@ -33,11 +33,11 @@ async def test_day_is_the_desk_s_local_day(client, world: World, sessionmaker) -
     dakar_day = await _list(client, world.admin, desk_id=world.dakar, day=day)
     dakar_eve = await _list(client, world.admin, desk_id=world.dakar, day=day - dt.timedelta(days=1))
     assert [a["id"] for a in casa_day.json()["items"]] == [str(casa_id)]
-    assert casa_day.json()["items"][0]["start_local"] == "2027-01-20T00:30:00+01:00"
+    assert casa_day.json()["items"][0]["start_local"] == "2026-06-17T00:30:00+01:00"
     assert casa_eve.json()["items"] == []
     assert dakar_day.json()["items"] == []
     assert [a["id"] for a in dakar_eve.json()["items"]] == [str(dakar_id)]
-    assert dakar_eve.json()["items"][0]["start_local"] == "2027-01-19T23:30:00+00:00"
+    assert dakar_eve.json()["items"][0]["start_local"] == "2026-06-16T23:30:00+00:00"
 
 
 async def test_list_of_a_day_is_ordered_by_start_and_paginated(client, world: World) -> None:
@@ -134,7 +134,7 @@ async def test_malformed_day_is_422(client, world: World) -> None:
 
 
 async def test_list_renders_each_desk_in_its_own_zone(client, world: World, sessionmaker) -> None:
-    moment = local(dt.date(2027, 1, 20), "10:00")  # 09:00 UTC
+    moment = local(dt.date(2026, 6, 17), "10:00")  # 09:00 UTC (Casablanca at +01 until 2026-09-20)
     for desk_id, agent, registrant in (
         (world.casa, world.agent, world.registrant),
         (world.dakar, world.dakar_agent, world.dakar_registrant),
@@ -144,6 +144,6 @@ async def test_list_renders_each_desk_in_its_own_zone(client, world: World, sess
         )
     items = (await _list(client, world.admin)).json()["items"]
     assert sorted((a["time_zone"], a["start_local"]) for a in items) == [
-        ("Africa/Casablanca", "2027-01-20T10:00:00+01:00"),
-        ("Africa/Dakar", "2027-01-20T09:00:00+00:00"),
+        ("Africa/Casablanca", "2026-06-17T10:00:00+01:00"),
+        ("Africa/Dakar", "2026-06-17T09:00:00+00:00"),
     ]

@@ -1,5 +1,9 @@
-"""Appointments around Africa/Casablanca's changes of UTC offset (+01, and +00 during Ramadan),
-looked up in the installed tzdata with zoneinfo, and at the Dakar desk (UTC+0 all year)."""
+"""Appointments around Africa/Casablanca's changes of UTC offset and at the Dakar desk (UTC+0 all year).
+
+Offsets are those of the pinned IANA release (``app.core.timezones``): +01 with +00 during Ramadan
+until 2026, then permanent +00 from 2026-09-20 02:00 local (IANA tz 2026c NEWS, "Morocco moves to
+permanent +00 on 2026-09-20"). A host database older than 2026c fails these tests.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,15 @@ import datetime as dt
 
 import pytest
 
+from app.appointments import checks
 from app.calendars.service import local_day_bounds
 from app.desks.models import Desk
 from tests.appointments.conftest import World, book, insert_appointment
 from tests.appointments.helpers import (
     CASA_TZ,
     DAKAR_TZ,
-    iso,
     local,
     offset_changes,
-    weekday_after,
-    weekday_before,
 )
 
 HOUR = dt.timedelta(hours=1)
@@ -27,18 +29,19 @@ def _year(year: int) -> list[tuple[dt.datetime, dt.timedelta]]:
     return offset_changes(CASA_TZ, dt.datetime(year, 1, 1, tzinfo=dt.UTC), dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC))
 
 
-def test_tzdata_has_casablanca_s_2026_ramadan_switches() -> None:
+def test_tzdata_has_casablanca_s_2026_switches() -> None:
+    """IANA 2026c: the Ramadan switches of 2026, then permanent +00 from 2026-09-20 02:00 local."""
     assert _year(2026) == [
         (dt.datetime(2026, 2, 15, 2, tzinfo=dt.UTC), dt.timedelta(0)),
         (dt.datetime(2026, 3, 22, 2, tzinfo=dt.UTC), HOUR),
+        (dt.datetime(2026, 9, 20, 1, tzinfo=dt.UTC), dt.timedelta(0)),
     ]
 
 
-def test_tzdata_has_casablanca_s_2027_ramadan_switches() -> None:
-    assert _year(2027) == [
-        (dt.datetime(2027, 2, 7, 2, tzinfo=dt.UTC), dt.timedelta(0)),
-        (dt.datetime(2027, 3, 14, 2, tzinfo=dt.UTC), HOUR),
-    ]
+def test_tzdata_has_no_casablanca_switch_after_september_2026() -> None:
+    """The host's 2025b predicts Ramadan switches in 2027 (7 February, 14 March); 2026c none."""
+    start = dt.datetime(2026, 9, 21, tzinfo=dt.UTC)
+    assert offset_changes(CASA_TZ, start, start + dt.timedelta(days=3 * 366)) == []
 
 
 def test_dakar_never_changes_offset() -> None:
@@ -47,57 +50,63 @@ def test_dakar_never_changes_offset() -> None:
     assert local(dt.date(2027, 2, 10), "10:00", DAKAR_TZ).utcoffset() == dt.timedelta(0)
 
 
-def _upcoming_changes() -> list[tuple[dt.datetime, dt.timedelta]]:
-    """The next two offset changes at least two weeks from now (bookable on both sides)."""
-    now = dt.datetime.now(dt.UTC) + dt.timedelta(days=14)
-    changes = offset_changes(CASA_TZ, now, now + dt.timedelta(days=2 * 366))
-    assert len(changes) >= 2, "tzdata predicts no Africa/Casablanca change in the next two years"
-    return changes[:2]
+@pytest.fixture
+def november_2026(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """The booking rules' clock set to 2026-11-20 12:00 UTC (bookings on 1 December are ahead)."""
+    now = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+    monkeypatch.setattr(checks, "utcnow", lambda: now)
+    return now
 
 
-@pytest.mark.parametrize("which", [0, 1])
-async def test_ten_o_clock_local_differs_by_one_hour_in_utc_across_a_change(client, world: World, which: int) -> None:
-    change, new_offset = _upcoming_changes()[which]
-    before_day = weekday_before(change.astimezone(CASA_TZ).date())
-    after_day = weekday_after(change.astimezone(CASA_TZ).date())
-    common = {"desk_id": world.casa, "agent_id": world.agent.id, "registrant_id": world.registrant}
-    before = await book(
-        client, world.agent, starts_at=iso(before_day, "10:00"), ends_at=iso(before_day, "10:30"), **common
+async def _book_on(client, world: World, desk: str, start: str, end: str):  # type: ignore[no-untyped-def]
+    if desk == "casa":
+        who = {"desk_id": world.casa, "agent_id": world.agent.id, "registrant_id": world.registrant}
+        return await book(client, world.agent, starts_at=start, ends_at=end, **who)
+    who = {"desk_id": world.dakar, "agent_id": world.dakar_agent.id, "registrant_id": world.dakar_registrant}
+    return await book(client, world.dakar_agent, starts_at=start, ends_at=end, **who)
+
+
+async def test_ten_o_clock_at_casablanca_on_1_december_2026_is_stored_and_shown_at_ten(
+    client, world: World, november_2026
+) -> None:
+    """A client using the 2026c rules sends 10:00+00:00; the host's 2025b would show 11:00+01:00."""
+    response = await _book_on(client, world, "casa", "2026-12-01T10:00:00+00:00", "2026-12-01T10:30:00+00:00")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["starts_at"], body["start_local"]) == ("2026-12-01T10:00:00Z", "2026-12-01T10:00:00+00:00")
+    listed = await client.get(
+        "/api/v1/appointments", params={"desk_id": str(world.casa), "day": "2026-12-01"}, headers=world.agent.headers
     )
-    after = await book(
-        client, world.agent, starts_at=iso(after_day, "10:00"), ends_at=iso(after_day, "10:30"), **common
-    )
-    assert before.status_code == after.status_code == 201, (before.text, after.text)
-    old_offset = new_offset + HOUR if new_offset == dt.timedelta(0) else new_offset - HOUR
-
-    def hhmm(offset: dt.timedelta) -> str:
-        return "+01:00" if offset == HOUR else "+00:00"
-
-    assert before.json()["start_local"] == f"{before_day.isoformat()}T10:00:00{hhmm(old_offset)}"
-    assert after.json()["start_local"] == f"{after_day.isoformat()}T10:00:00{hhmm(new_offset)}"
-    utc_before = dt.datetime.fromisoformat(before.json()["starts_at"])
-    utc_after = dt.datetime.fromisoformat(after.json()["starts_at"])
-    assert utc_before.time() == (dt.time(9, 0) if old_offset == HOUR else dt.time(10, 0))
-    assert utc_after.time() == (dt.time(9, 0) if new_offset == HOUR else dt.time(10, 0))
-    assert abs((utc_after.hour * 60 + utc_after.minute) - (utc_before.hour * 60 + utc_before.minute)) == 60
+    [item] = listed.json()["items"]
+    assert (item["start_local"], item["local_date"]) == ("2026-12-01T10:00:00+00:00", "2026-12-01")
 
 
-async def test_booking_sent_with_the_wrong_offset_during_ramadan_time_is_another_instant(client, world: World) -> None:
-    """A client that assumes +01 during the +00 period books 09:00 local, not 10:00."""
-    change = next(c for c, o in _upcoming_changes() if o == dt.timedelta(0))
-    day = weekday_after(change.astimezone(CASA_TZ).date())
-    response = await book(
-        client,
-        world.agent,
-        desk_id=world.casa,
-        agent_id=world.agent.id,
-        registrant_id=world.registrant,
-        starts_at=f"{day.isoformat()}T10:00:00+01:00",
-        ends_at=f"{day.isoformat()}T10:30:00+01:00",
-    )
+async def test_a_client_still_on_plus_one_books_nine_o_clock_local(client, world: World, november_2026) -> None:
+    """10:00+01:00 is an instant: 09:00 UTC, shown as 09:00 at the desk (UTC+00)."""
+    response = await _book_on(client, world, "casa", "2026-12-01T10:00:00+01:00", "2026-12-01T10:30:00+01:00")
     assert response.status_code == 201
-    assert response.json()["starts_at"] == f"{day.isoformat()}T09:00:00Z"
-    assert response.json()["start_local"] == f"{day.isoformat()}T09:00:00+00:00"
+    assert response.json()["starts_at"] == "2026-12-01T09:00:00Z"
+    assert response.json()["start_local"] == "2026-12-01T09:00:00+00:00"
+
+
+@pytest.mark.parametrize("desk", ["casa", "dakar"])
+@pytest.mark.parametrize(
+    ("start", "end", "status"),
+    [
+        ("16:00", "16:30", 201),  # the last half hour (09:00–16:30); 17:00 local under +01
+        ("08:15", "08:45", 422),  # before opening; 09:15 local under +01
+        ("09:00", "09:30", 201),
+        ("16:15", "16:45", 422),  # runs past closing
+    ],
+)
+async def test_opening_hours_on_1_december_2026_follow_utc_plus_zero(
+    client, world: World, november_2026, desk: str, start: str, end: str, status: int
+) -> None:
+    """Both desks open 09:00–16:30 local (app.reference.data) and are both at UTC+00 that day."""
+    response = await _book_on(client, world, desk, f"2026-12-01T{start}:00Z", f"2026-12-01T{end}:00Z")
+    assert response.status_code == status, response.text
+    if status == 422:
+        assert response.json()["type"].endswith("/problems/outside-opening-hours")
 
 
 @pytest.mark.parametrize(
@@ -131,16 +140,22 @@ def _desk(time_zone: str) -> Desk:
     return Desk(code="T", name="T", country="MA", city="T", time_zone=time_zone, opening_hours={})
 
 
-def test_local_day_of_the_switch_to_plus_zero_lasts_25_hours() -> None:
-    start, end = local_day_bounds(_desk("Africa/Casablanca"), dt.date(2027, 2, 7))
-    assert start == dt.datetime(2027, 2, 6, 23, tzinfo=dt.UTC)
-    assert end == dt.datetime(2027, 2, 8, 0, tzinfo=dt.UTC)
+@pytest.mark.parametrize("day", [dt.date(2026, 2, 15), dt.date(2026, 9, 20)])
+def test_local_day_of_a_switch_to_plus_zero_lasts_25_hours(day: dt.date) -> None:
+    start, end = local_day_bounds(_desk("Africa/Casablanca"), day)
+    assert start == dt.datetime.combine(day - dt.timedelta(days=1), dt.time(23), tzinfo=dt.UTC)
+    assert end == dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
 
 
 def test_local_day_of_the_switch_back_to_plus_one_lasts_23_hours() -> None:
-    start, end = local_day_bounds(_desk("Africa/Casablanca"), dt.date(2027, 3, 14))
-    assert start == dt.datetime(2027, 3, 14, 0, tzinfo=dt.UTC)
-    assert end == dt.datetime(2027, 3, 14, 23, tzinfo=dt.UTC)
+    start, end = local_day_bounds(_desk("Africa/Casablanca"), dt.date(2026, 3, 22))
+    assert start == dt.datetime(2026, 3, 22, 0, tzinfo=dt.UTC)
+    assert end == dt.datetime(2026, 3, 22, 23, tzinfo=dt.UTC)
+
+
+def test_local_day_at_casablanca_after_september_2026_is_the_utc_day() -> None:
+    start, end = local_day_bounds(_desk("Africa/Casablanca"), dt.date(2027, 2, 7))
+    assert (start, end) == (dt.datetime(2027, 2, 7, tzinfo=dt.UTC), dt.datetime(2027, 2, 8, tzinfo=dt.UTC))
 
 
 def test_dakar_local_day_is_the_utc_day() -> None:

@@ -26,7 +26,7 @@ from app.documents.models import Document
 from app.documents.storage import Storage, create_storage
 from app.registrants.models import Registrant
 
-SPECIMENS = Path("/work/shared/data/documents")
+SPECIMENS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
 PASSPORT = SPECIMENS / "specimen_passport.pdf"
 PHOTO_GPS = SPECIMENS / "phone_photo_with_gps.jpg"
 CARD_PNG = SPECIMENS / "specimen_residence_card.png"

@@ -16,7 +16,7 @@ from app.audit.models import AuditEvent
 from app.cli import cli
 from app.documents.storage import key_for
 from tests.db import postgres_url
-from tests.documents.conftest import NOTHING, PASSPORT, count_rows, leftovers, sha256_of, upload
+from tests.documents.conftest import CARD_PNG, NOTHING, PASSPORT, count_rows, leftovers, sha256_of, upload
 
 PDF_KEY = key_for(sha256_of(PASSPORT.read_bytes()))
 REASON = {"reason": "Scan illisible, remplacé par une nouvelle copie"}
@@ -140,7 +140,7 @@ async def test_purge_keeps_an_object_another_row_still_uses(
 
 async def _orphan(storage, tmp_path) -> str:  # type: ignore[no-untyped-def]
     spooled = storage.spool_dir / "orphan-source"
-    shutil.copyfile("/work/shared/data/documents/specimen_residence_card.png", spooled)
+    shutil.copyfile(CARD_PNG, spooled)
     key = key_for(sha256_of(spooled.read_bytes()))
     await storage.put(source=spooled, key=key, media_type="image/png")
     return key

@@ -16,7 +16,7 @@ from app.audit.models import AuditEvent
 from app.imports.models import ImportBatch, ImportRow
 from app.registrants.models import Registrant, RegistrantPhone
 
-REGISTER = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "registre_casablanca_2019_2021.csv"
+REGISTER = Path(__file__).resolve().parents[1] / "fixtures" / "registre_casablanca_2019_2021.csv"
 URL = "/api/v1/imports/registers"
 HEADER = (
     "N°;Date d'enregistrement;Prénom(s);Nom;Sexe;Date de naissance;Lieu de naissance;Région d'origine;"
