@@ -142,6 +142,9 @@ def import_register(
     report: Annotated[
         Path | None, typer.Option(help="Also write the full JSON report to this file ('-' for standard output).")
     ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV only: the column delimiter (';', ',', '|' or '\\t'); detected when absent.")
+    ] = None,
 ) -> None:
     """Import a desk's legacy register: each row is imported, flagged (possible duplicate) or rejected.
 
@@ -155,7 +158,8 @@ def import_register(
     from app.auth.service import actor_for
     from app.core.context import RequestContext
     from app.core.errors import Problem
-    from app.imports.service import run_import
+    from app.core.text import require_storable
+    from app.imports.service import read_limits, run_import
 
     settings = Settings()
     try:
@@ -173,7 +177,7 @@ def import_register(
         raise typer.Exit(2) from exc
 
     async def work(session: AsyncSession) -> object:
-        email = as_email.strip().casefold()
+        email = require_storable(as_email, ["--as"]).strip().casefold()
         user = (await session.execute(select(StaffUser).where(StaffUser.email == email))).scalar_one_or_none()
         if user is None or not user.is_active or user.role != "admin":
             raise _CliRefusal(f"{as_email} is not an active administrator")
@@ -188,6 +192,8 @@ def import_register(
             max_bytes=settings.import_max_bytes,
             document_patterns=settings.document_number_patterns,
             registration_prefixes=settings.registration_prefixes,
+            delimiter=delimiter,
+            limits=read_limits(settings),
         )
 
     try:

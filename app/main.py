@@ -14,7 +14,7 @@ from app.auth.cache import AuthCache
 from app.core import errors, problems, timezones
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
-from app.core.middleware import BodySizeLimitMiddleware, NulCharacterGuard, RequestContextMiddleware
+from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
 from app.routers import ROUTERS
 from app.web import router as web
 
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth_cache = AuthCache(ttl_seconds=settings.actor_cache_seconds)
 
     problems.install(app)
-    app.add_middleware(NulCharacterGuard)  # inside the size guard: it reads bounded bodies only
+    app.add_middleware(TextGuard)  # inside the size guard: it reads bounded bodies only
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_body_bytes,

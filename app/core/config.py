@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     # used by the login rate limit.
     forwarded_allow_ips: str = ""
     import_max_bytes: int = Field(default=10 * 1_048_576, ge=1024)
+    # Register imports are bounded before and while reading (app/imports/workbook.py): data rows,
+    # columns, what an XLSX (a zip) may inflate to, a large part's compression ratio, its number of
+    # parts, and the seconds one read may take.
+    import_max_rows: int = Field(default=50_000, ge=1)
+    import_max_columns: int = Field(default=200, ge=2)
+    import_max_uncompressed_bytes: int = Field(default=100 * 1_048_576, ge=1024)
+    import_max_compression_ratio: int = Field(default=100, ge=1)
+    import_max_zip_members: int = Field(default=1_000, ge=1)
+    import_max_parse_seconds: float = Field(default=60, ge=0)
 
     # Registrants: per-type regexes over normalised identity document numbers (layouts are
     # unverified, DOMAIN.md), merged over app.registrants.normalize.DEFAULT_DOCUMENT_PATTERNS; and

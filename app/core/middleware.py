@@ -1,12 +1,20 @@
-"""Pure-ASGI middleware: request id, client address and a JSON body-size guard."""
+"""Pure-ASGI middleware: request id, client address, a body-size guard and the text guard."""
 
 from __future__ import annotations
 
+import codecs
+import json
 import re
 import uuid
+from typing import Any
+from urllib.parse import unquote_to_bytes
 
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import ValidationFailed
+from app.core.text import DISALLOWED_CHARACTERS, disallowed_character, require_storable, require_utf8, text_problem
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -30,7 +38,7 @@ class RequestContextMiddleware:
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["client_ip"] = scope["client"][0] if scope.get("client") else None
-        state["user_agent"] = headers.get(b"user-agent", b"").decode("latin-1")[:512] or None
+        state["user_agent"] = header_text(headers.get(b"user-agent", b""))[:512] or None
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -118,16 +126,32 @@ class _BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=f"The request body exceeds {limit} bytes.")
 
 
-_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+class TextRefused(HTTPException):
+    """Raised from ``receive`` when a streamed multipart field breaks the text rule.
+
+    An ``HTTPException`` so that body parsers re-raise it unchanged; ``app.core.problems`` renders
+    the ``problem`` it carries.
+    """
+
+    def __init__(self, problem: ValidationFailed) -> None:
+        super().__init__(status_code=422, detail=problem.detail_en)
+        self.problem = problem
 
 
-class NulCharacterGuard:
-    """Answer 422 to a request carrying a NUL character in its path, query or JSON/form body.
+# Request headers whose values are stored (the audit log's user agent, idempotency records).
+STORED_HEADERS = (b"user-agent", b"idempotency-key")
 
-    PostgreSQL cannot store U+0000 in text while SQLite can: refusing it at the door keeps both
-    backends identical and keeps NUL out of names, notes and search terms. Bodies are inspected
-    only for JSON and URL-encoded forms (already bounded by :class:`BodySizeLimitMiddleware`);
-    multipart uploads check their own fields.
+
+class TextGuard:
+    """Apply the text rule of :mod:`app.core.text` to everything a request can bring in.
+
+    Checked before any endpoint runs: the path, every query parameter (name and value), the
+    stored headers (``User-Agent``, ``Idempotency-Key``), JSON bodies (every string and key),
+    URL-encoded forms (every name and value) — all must be valid UTF-8 and hold no refused
+    character. Multipart bodies are checked as they stream by (field names, file names and text
+    fields; file contents are left to their endpoint), so uploads are never buffered here. The
+    answer is always the same 422 ``validation-failed`` naming the field and the character, on
+    SQLite and PostgreSQL alike (PostgreSQL cannot store U+0000 nor unpaired surrogates).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -137,15 +161,18 @@ class NulCharacterGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if (
-            "\x00" in scope["path"]
-            or b"%00" in scope.get("query_string", b"")
-            or b"\x00" in scope.get("query_string", b"")
-        ):
-            await self._reject(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        try:
+            _check_head(scope, headers)
+        except ValidationFailed as problem:
+            await _respond(scope, receive, send, problem)
             return
-        content_type = dict(scope.get("headers") or []).get(b"content-type", b"").lower()
-        if b"json" not in content_type and b"x-www-form-urlencoded" not in content_type:
+        content_type = headers.get(b"content-type", b"").lower()
+        if content_type.startswith(b"multipart/form-data"):
+            await self.app(scope, _checked_multipart(receive, content_type, headers[b"content-type"]), send)
+            return
+        is_form = b"x-www-form-urlencoded" in content_type
+        if b"json" not in content_type and not is_form:
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -158,27 +185,176 @@ class NulCharacterGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        # "%00" means NUL only in a URL-encoded form; in JSON it is three ordinary characters.
-        encoded_nul = b"%00" in body if b"x-www-form-urlencoded" in content_type else bool(_JSON_NUL.search(body))
-        if b"\x00" in body or encoded_nul:
-            await self._reject(scope, receive, send)
+        try:
+            if is_form:
+                _check_pairs(body, "body")
+            else:
+                _check_json(body)
+        except ValidationFailed as problem:
+            await _respond(scope, receive, send, problem)
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from starlette.requests import Request
 
-        from app.core.errors import ValidationFailed
-        from app.core.problems import problem_response
+def header_text(value: bytes) -> str:
+    """A header value as text: UTF-8 when it is, else ISO-8859-1 (RFC 9110 §5.5 obs-text)."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
 
-        response = problem_response(
-            Request(scope, receive),
-            ValidationFailed(
-                "NUL characters (U+0000) are not accepted in any field.",
-                detail_fr="Le caractère NUL (U+0000) n'est accepté dans aucun champ.",
-            ),
+
+def _check_head(scope: Scope, headers: dict[bytes, bytes]) -> None:
+    raw_path = scope.get("raw_path")
+    if isinstance(raw_path, bytes):
+        require_utf8(unquote_to_bytes(raw_path), ["path"])
+    else:
+        require_storable(scope["path"], ["path"])
+    _check_pairs(scope.get("query_string", b""), "query")
+    for name in STORED_HEADERS:
+        if name in headers:
+            require_storable(header_text(headers[name]), ["header", name.decode()])
+
+
+def _check_pairs(data: bytes, where: str) -> None:
+    """``name=value&…`` (a query string or an URL-encoded form): every name and value."""
+    for piece in data.split(b"&"):
+        if not piece:
+            continue
+        raw_name, _, raw_value = piece.partition(b"=")
+        name = require_utf8(unquote_to_bytes(raw_name.replace(b"+", b" ")), [where])
+        require_utf8(unquote_to_bytes(raw_value.replace(b"+", b" ")), [where, name])
+
+
+def _check_json(body: bytes) -> None:
+    """Every key and string of a JSON body (RFC 8259 §8.1: UTF-8); invalid JSON is left to the endpoint."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise text_problem(["body"], invalid_utf8_at=exc.start) from None
+    if "\\u" not in text and not DISALLOWED_CHARACTERS.search(text):
+        return  # no escape and no refused character: nothing to look for in the strings
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        require_storable(text, ["body"])
+        return
+    stack: list[tuple[Any, list[str]]] = [(document, ["body"])]
+    while stack:
+        value, loc = stack.pop()
+        if isinstance(value, str):
+            require_storable(value, loc)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                require_storable(key, loc)
+                stack.append((item, [*loc, key]))
+        elif isinstance(value, list):
+            stack.extend((item, [*loc, str(index)]) for index, item in enumerate(value))
+
+
+def _checked_multipart(receive: Receive, content_type: bytes, raw_content_type: bytes) -> Receive:
+    """A ``receive`` that feeds each body chunk to :class:`_MultipartTextCheck` on its way."""
+    _media, params = parse_options_header(raw_content_type)
+    boundary = params.get(b"boundary")
+    if not boundary:
+        return receive  # the endpoint answers the malformed body
+    try:
+        check = _MultipartTextCheck(boundary)
+    except Exception:
+        return receive  # an unusable boundary: the endpoint answers the malformed body
+
+    async def checked() -> Message:
+        message = await receive()
+        if message["type"] == "http.request":
+            check.feed(message.get("body", b""))
+        return message
+
+    return checked
+
+
+class _MultipartTextCheck:
+    """Parse a multipart body as it streams; raise :class:`TextRefused` for a bad name or field.
+
+    A part is a file (its bytes are not text) when it has a ``filename`` or a non-text
+    ``Content-Type``; the bytes of every other part are decoded incrementally as strict UTF-8.
+    A malformed body stops the check and is left to the endpoint's own parser.
+    """
+
+    def __init__(self, boundary: bytes) -> None:
+        self.parser: MultipartParser | None = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._begin,
+                "on_header_field": lambda d, s, e: self._field.extend(d[s:e]),
+                "on_header_value": lambda d, s, e: self._value.extend(d[s:e]),
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._data,
+                "on_part_end": self._end,
+            },
         )
-        await response(scope, receive, send)
+        self._field, self._value = bytearray(), bytearray()
+        self._headers: dict[str, bytes] = {}
+        self._name = ""
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._offset = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if self.parser is None or not chunk:
+            return
+        try:
+            self.parser.write(chunk)
+        except ValidationFailed as problem:
+            self.parser = None
+            raise TextRefused(problem) from None
+        except Exception:
+            self.parser = None  # malformed: the endpoint's parser says so
+
+    def _begin(self) -> None:
+        self._headers, self._decoder, self._offset = {}, None, 0
+
+    def _header_end(self) -> None:
+        self._headers[bytes(self._field).decode("latin-1").strip().lower()] = bytes(self._value).strip()
+        self._field.clear()
+        self._value.clear()
+
+    def _headers_finished(self) -> None:
+        _disposition, params = parse_options_header(self._headers.get("content-disposition", b""))
+        self._name = require_utf8(params.get(b"name", b""), ["body"])
+        if b"filename" in params:
+            require_utf8(params[b"filename"], ["body", self._name, "filename"])
+            return
+        part_type = self._headers.get("content-type", b"text/plain").lower()
+        if part_type.startswith(b"text/"):
+            self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+
+    def _data(self, data: bytes, start: int, end: int) -> None:
+        if self._decoder is not None:
+            self._text(data[start:end], final=False)
+
+    def _end(self) -> None:
+        if self._decoder is not None:
+            self._text(b"", final=True)
+
+    def _text(self, piece: bytes, *, final: bool) -> None:
+        assert self._decoder is not None
+        loc = ["body", self._name]
+        try:
+            text = self._decoder.decode(piece, final=final)
+        except UnicodeDecodeError as exc:
+            raise text_problem(loc, invalid_utf8_at=self._offset + max(exc.start, 0)) from None
+        found = disallowed_character(text)
+        if found is not None:
+            raise text_problem(loc, code=found[1], position=self._offset + found[0] + 1)
+        self._offset += len(text)
+
+
+async def _respond(scope: Scope, receive: Receive, send: Send, problem: ValidationFailed) -> None:
+    from starlette.requests import Request
+
+    from app.core.problems import problem_response
+
+    await problem_response(Request(scope, receive), problem)(scope, receive, send)
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:

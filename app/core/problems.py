@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core import errors
 from app.core.i18n import negotiate
+from app.core.middleware import TextRefused
 
 logger = logging.getLogger("app.errors")
 
@@ -117,6 +118,8 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc, TextRefused):  # a multipart field refused by the text guard as it streamed
+        return problem_response(request, exc.problem)
     if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
         return problem_response(
             request,

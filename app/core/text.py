@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+
+from app.core.errors import ValidationFailed
 
 _SPACES = re.compile(r"\s+")
 _SEPARATORS = re.compile(r"[\s'’‘`´\-‐‑–—_.]+")
@@ -23,3 +26,90 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SEPARATORS.sub(" ", stripped).strip()
+
+
+# The one rule for text that may be stored (every request field, header we keep, imported cell,
+# file name). Refused: the C0 control characters but TAB, LF and CR; DEL and the C1 controls
+# (Unicode general category Cc); lone surrogates (category Cs: no UTF-8 form, RFC 3629 §3); and
+# the noncharacters U+FFFE and U+FFFF. What is left is the W3C XML 1.0 ``Char`` production
+# (§2.2) less the controls it discourages: it can be stored in PostgreSQL text/jsonb (which refuse
+# U+0000 and unpaired surrogates) and in SQLite alike, and written to XLSX and XML exports.
+DISALLOWED_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+REPLACEMENT = "\ufffd"
+
+
+def disallowed_character(value: str) -> tuple[int, str] | None:
+    """``(0-based position, "U+0000")`` of the first character the rule refuses, or None.
+
+    ``"Ab\\x00c"`` → ``(2, "U+0000")``; ``"Awa\\tDiop"`` → None (TAB, LF and CR are allowed).
+    """
+    found = DISALLOWED_CHARACTERS.search(value)
+    if found is None:
+        return None
+    return found.start(), f"U+{ord(found.group()):04X}"
+
+
+def describe_disallowed(value: str) -> str | None:
+    """An English reason naming the first refused character and its position, or None."""
+    found = disallowed_character(value)
+    if found is None:
+        return None
+    position, code = found
+    return f"character {code} at position {position + 1} is not accepted (a control character or lone surrogate)"
+
+
+def storable(value: str) -> str:
+    """``value`` with every refused character replaced by U+FFFD REPLACEMENT CHARACTER.
+
+    For copies kept for the record (an import row's raw cells), never for values taken as valid.
+    """
+    return DISALLOWED_CHARACTERS.sub(REPLACEMENT, value)
+
+
+def utf8_error(data: bytes) -> str | None:
+    """An English reason when ``data`` is not valid UTF-8 (RFC 3629), else None."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"bytes at offset {exc.start} are not valid UTF-8"
+    return None
+
+
+def require_storable(value: str, loc: Sequence[str]) -> str:
+    """``value`` unchanged, or ``ValidationFailed`` (422) naming ``loc`` and the refused character."""
+    found = disallowed_character(value)
+    if found is not None:
+        raise text_problem(loc, code=found[1], position=found[0] + 1)
+    return value
+
+
+def require_utf8(data: bytes, loc: Sequence[str]) -> str:
+    """``data`` decoded as UTF-8 and checked by :func:`require_storable`; 422 when it is not UTF-8."""
+    try:
+        value = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise text_problem(loc, invalid_utf8_at=exc.start) from None
+    return require_storable(value, loc)
+
+
+def text_problem(
+    loc: Sequence[str], *, code: str | None = None, position: int | None = None, invalid_utf8_at: int | None = None
+) -> ValidationFailed:
+    """The 422 answered for text the rule refuses, the same for every field, header and file."""
+    where = ".".join(loc) or "request"
+    if invalid_utf8_at is not None:
+        en = f"{where}: bytes at offset {invalid_utf8_at} are not valid UTF-8."
+        fr = f"{where} : les octets à la position {invalid_utf8_at} ne sont pas de l'UTF-8 valide."
+        kind = "text_invalid_utf8"
+    else:
+        en = (
+            f"{where}: character {code} at position {position} is not accepted (control characters other "
+            "than tab and line breaks, lone surrogates and U+FFFE/U+FFFF are refused everywhere)."
+        )
+        fr = (
+            f"{where} : le caractère {code} en position {position} n'est pas accepté (les caractères de "
+            "contrôle autres que tabulation et sauts de ligne, les demi-codets isolés et U+FFFE/U+FFFF sont "
+            "refusés partout)."
+        )
+        kind = "text_disallowed_character"
+    return ValidationFailed(en, detail_fr=fr, errors=[{"loc": list(loc), "msg": en, "type": kind}])

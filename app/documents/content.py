@@ -4,9 +4,11 @@
   signatures and answers one MIME type, telling HEIC from HEIF by the ``ftyp`` brand, and
   recognising executables (ELF, PE, Mach-O). Anything it does not recognise (HTML, SVG, text…)
   is refused, since only the allow-list (``DOCUMENTS_ALLOWED_TYPES``) is accepted.
-* Filenames are for display only: path components, control and bidi-override characters are
-  removed, the result is NFC and at most 255 characters (extension kept). A NUL byte is refused
-  (``invalid-filename``): it is the mark of a truncation attack (``x.pdf\\0.exe``), not a name.
+* Filenames are for display only: path components, format and bidi-override characters are
+  removed, the result is NFC and at most 255 characters (extension kept). A character the text
+  rule of :mod:`app.core.text` refuses (NUL, another control character, a lone surrogate) is
+  refused (``invalid-filename``; over HTTP the text guard answers ``validation-failed`` first):
+  NUL is the mark of a truncation attack (``x.pdf\\0.exe``), not a name.
 * Image metadata (EXIF with GPS, XMP, comments, text chunks) is removed by re-saving the image
   with Pillow (``pillow-heif`` for HEIC/HEIF). JPEGs keep their quantisation tables
   (``quality="keep"``) unless they had to be rotated upright; the ICC colour profile is kept.
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import filetype
 
+from app.core.text import disallowed_character
 from app.documents.errors import DocumentTypeMismatch, DocumentTypeNotAllowed, InvalidFilename, UnreadableDocument
 
 SNIFF_BYTES = 8192
@@ -84,11 +87,14 @@ def check_type(*, head: bytes, declared: str | None, filename: str, allowed: lis
 def sanitize_filename(raw: str) -> str:
     """A display-safe version of a client's filename (see the module docstring); may be ``""``.
 
-    Raises ``InvalidFilename`` (422) when it contains a NUL character.
+    Raises ``InvalidFilename`` (422) when it holds a character the text rule of
+    :mod:`app.core.text` refuses (NUL, other control characters, lone surrogates).
     """
-    if "\x00" in raw:
+    found = disallowed_character(raw)
+    if found is not None:
         raise InvalidFilename(
-            "The filename contains a NUL character.", detail_fr="Le nom de fichier contient un caractère NUL."
+            f"The filename holds the character {found[1]} (position {found[0] + 1}), which is not accepted.",
+            detail_fr=f"Le nom de fichier contient le caractère {found[1]} (position {found[0] + 1}), non accepté.",
         )
     name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf"} and c not in _BIDI)

@@ -10,7 +10,9 @@ arrive, the SHA-256 is updated on the way, and every limit is checked as soon as
 * parts beyond ``DOCUMENTS_MAX_PARTS`` → ``too-many-parts``; a text field beyond
   ``DOCUMENTS_MAX_FIELD_BYTES`` → ``form-field-too-large``; header count and size are bounded by
   the parser (→ ``malformed-multipart``);
-* the type is sniffed as soon as the first 8 KiB have arrived (→ 415 without reading further).
+* the type is sniffed as soon as the first 8 KiB have arrived (→ 415 without reading further);
+* field names, the file name and text fields must be UTF-8 text the rule of
+  :mod:`app.core.text` accepts (→ 422 ``validation-failed``, as everywhere else).
 
 On any failure, including the client disconnecting, the spool file is removed before the error
 propagates.
@@ -30,6 +32,7 @@ from typing import IO
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from app.core.text import require_utf8
 from app.documents.content import SNIFF_BYTES, check_type, sanitize_filename
 from app.documents.errors import (
     DocumentFileMissing,
@@ -152,18 +155,13 @@ class _Receiver:
                 "Each part needs Content-Disposition: form-data with a name.",
                 detail_fr="Chaque partie doit porter Content-Disposition: form-data avec un nom.",
             )
-        self.name = params[b"name"].decode("utf-8", "replace")
+        self.name = require_utf8(params[b"name"], ["body"])
         self.in_file = self.name == FILE_FIELD
         if self.in_file:
             if self.file_seen:
                 raise MalformedMultipart("Send one file per request.", detail_fr="Envoyez un fichier par requête.")
             self.file_seen = True
-            raw = params.get(b"filename", b"")
-            try:
-                name = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                name = raw.decode("latin-1")
-            self.filename = sanitize_filename(name)
+            self.filename = sanitize_filename(require_utf8(params.get(b"filename", b""), ["body", "filename"]))
             declared = self.headers.get("content-type")
             self.declared = declared.decode("latin-1") if declared else None
 
@@ -208,7 +206,7 @@ class _Receiver:
                 raise MalformedMultipart(
                     f"The field {self.name!r} is repeated.", detail_fr=f"Le champ {self.name!r} est répété."
                 )
-            self.fields[self.name] = self.current.decode("utf-8", "replace")
+            self.fields[self.name] = require_utf8(bytes(self.current), ["body", self.name])
 
     def on_end(self) -> None:
         self.finished = True

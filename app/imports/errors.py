@@ -43,7 +43,9 @@ class UnsupportedRegisterFormat(UnsupportedMediaType):
 
 
 class RegisterTooLarge(PayloadTooLarge):
-    """The file is over the import size limit (``IMPORT_MAX_BYTES``)."""
+    """The file is over an import bound: its size (``IMPORT_MAX_BYTES``), what it inflates to, its
+    compression ratio or member count (a zip bomb), its rows, columns or parse time
+    (``IMPORT_MAX_*``); the ``limit`` member names the setting."""
 
     slug = "import-file-too-large"
     title_fr, title_en = "Fichier de registre trop volumineux", "Register file too large"
@@ -52,3 +54,10 @@ class RegisterTooLarge(PayloadTooLarge):
 class ImportBatchNotFound(NotFound):
     slug = "import-batch-not-found"
     title_fr, title_en = "Import introuvable", "Import not found"
+
+
+class AmbiguousDelimiter(ValidationFailed):
+    """No delimiter makes the header line name the register's columns, and several could be meant."""
+
+    slug = "import-ambiguous-delimiter"
+    title_fr, title_en = "Séparateur de colonnes incertain", "Ambiguous column delimiter"

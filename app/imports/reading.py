@@ -1,8 +1,15 @@
 """Read a register file (CSV in any common encoding and delimiter, or XLSX) into text cells.
 
-Cells are only ever text: nothing is evaluated, a spreadsheet formula stays the string it was
-(``=HYPERLINK(…)``), XLSX is opened with openpyxl in read-only mode without computing anything.
-Every refusal is raised before anything is written (see ``app.imports.errors``).
+Cells are only ever text, read as a person sees them: an XLSX formula cell gives the value the
+spreadsheet saved with it, never evaluated here (:mod:`app.imports.workbook`); a CSV cell is the
+text between its delimiters. Every refusal is raised before anything is written (see
+``app.imports.errors``), and every read is bounded (:class:`~app.imports.workbook.ReadLimits`).
+
+Delimiter of a CSV file, in this order: the ``delimiter`` the user gives; Excel's ``sep=;``
+first line; else the candidate (``;``, ``,``, tab, ``|``) with which the header line names the
+register's columns, the data rows below it keeping the header's width most often (a note full of
+commas cannot outvote the header). When no candidate gives recognised headers and more than one
+occurs in the file, the answer is ``import-ambiguous-delimiter`` asking for ``delimiter``.
 
 Sources: charset-normalizer (https://charset-normalizer.readthedocs.io) for the encoding,
 the standard ``csv`` module in strict mode, openpyxl read-only mode
@@ -13,23 +20,22 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
-from typing import Any
 
 from charset_normalizer import from_bytes
 
 from app.imports.errors import (
+    AmbiguousDelimiter,
     EmptyRegister,
     TruncatedRegister,
     UnreadableRegister,
     UnrecognisedHeaders,
     UnsupportedRegisterFormat,
 )
+from app.imports.workbook import Budget, ReadLimits, check_zip, over_limit, read_workbook
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
@@ -61,6 +67,9 @@ _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for a
 REQUIRED_FIELDS = ("given_names", "family_name")
 HEADER_SEARCH_LINES = 10
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_SEP_LINE = re.compile(r"^\ufeff?sep=(.)[ \t]*(?:\r\n|\n|\r|$)", re.IGNORECASE)
+DELIMITER_NAMES = {";": ";", ",": ",", "|": "|", "\t": "\t", "tab": "\t", "\\t": "\t"}
+SNIFF_ROWS = 200  # rows read with each candidate delimiter to choose among them
 
 
 def header_key(header: str) -> str:
@@ -75,12 +84,14 @@ class SourceRow:
     """One data row: its 1-based line in the file (the header is line 1) and its cells by field.
 
     ``cells`` holds the text exactly as read (not trimmed: the raw cell is kept for later export
-    neutralisation); ``problem`` is set when the row itself is malformed (wrong number of cells).
+    neutralisation); ``problem`` is set when the row itself is malformed (wrong number of cells);
+    ``unreadable`` when a cell cannot be read as shown (an XLSX formula with no saved value).
     """
 
     line: int
     cells: dict[str, str]
     problem: str | None = None
+    unreadable: str | None = None
 
 
 @dataclass
@@ -95,19 +106,32 @@ class RegisterTable:
     rows: list[SourceRow] = field(default_factory=list)
 
 
-def read_register(content: bytes, *, filename: str | None = None) -> RegisterTable:
-    """Read ``content`` (the whole file) as a register.
+def read_register(
+    content: bytes,
+    *,
+    filename: str | None = None,
+    delimiter: str | None = None,
+    limits: ReadLimits | None = None,
+    budget: Budget | None = None,
+) -> RegisterTable:
+    """Read ``content`` (the whole file) as a register, within ``limits``.
 
     XLSX when it starts with the zip signature; a file named ``*.xlsx``/``*.xlsm`` that is not
     a zip, or a legacy ``.xls``, is refused (``UnsupportedRegisterFormat``). Anything else is
-    read as delimited text. Raises ``EmptyRegister``, ``UnreadableRegister``,
-    ``TruncatedRegister`` and ``UnrecognisedHeaders`` (all 4xx problems).
+    read as delimited text, split by ``delimiter`` when given (``;``, ``,``, ``|``, tab written
+    ``\\t`` or ``tab``). CPU-bound: call it from a worker thread in a server. Raises
+    ``EmptyRegister``, ``UnreadableRegister``, ``TruncatedRegister``, ``UnrecognisedHeaders``,
+    ``AmbiguousDelimiter`` (4xx problems) and ``RegisterTooLarge`` (413) past a bound.
     """
+    limits = limits or ReadLimits()
+    budget = budget or Budget(limits.max_seconds)
     name = (filename or "").lower()
     if not content.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise EmptyRegister("The file is empty.", detail_fr="Le fichier est vide.")
     if content.startswith(ZIP_MAGIC):
-        return _read_xlsx(content)
+        check_zip(content, limits)
+        records, unresolved = read_workbook(content, limits, budget)
+        return _table_from_records(records, file_format="xlsx", encoding=None, delimiter=None, unresolved=unresolved)
     if content.startswith(OLE2_MAGIC) or name.endswith((".xls", ".xlsx", ".xlsm", ".ods")):
         raise UnsupportedRegisterFormat(
             "The file is named like a spreadsheet but is not an XLSX workbook (a zip); save it as .xlsx or .csv.",
@@ -115,7 +139,23 @@ def read_register(content: bytes, *, filename: str | None = None) -> RegisterTab
             "enregistrez-le en .xlsx ou .csv.",
         )
     text, encoding = decode_text(content)
-    return _read_delimited(text, encoding)
+    return _read_delimited(text, encoding, given=parse_delimiter(delimiter), limits=limits, budget=budget)
+
+
+def parse_delimiter(value: str | None) -> str | None:
+    """``";"``, ``","``, ``"|"``, ``"\\t"``/``"tab"``/a TAB → the delimiter; blank → None (detect).
+
+    Raises ``AmbiguousDelimiter`` (422) for anything else.
+    """
+    if value is None or value == "":
+        return None
+    found = DELIMITER_NAMES.get(value if value == "\t" else value.strip().lower())
+    if found is None:
+        raise AmbiguousDelimiter(
+            f"The delimiter {value!r} is not one of ';', ',', '|' or tab (written \\t).",
+            detail_fr=f"Le séparateur {value!r} n'est pas l'un de ';', ',', '|' ou tabulation (écrite \\t).",
+        )
+    return found
 
 
 def decode_text(content: bytes) -> tuple[str, str]:
@@ -165,16 +205,42 @@ def _unreadable(why: str) -> UnreadableRegister:
     )
 
 
-def sniff_delimiter(head: str) -> str:
-    """The delimiter that splits one of the first lines most (``;`` for French-locale exports).
+def choose_delimiter(text: str, budget: Budget) -> str:
+    """The delimiter with which the header names the register's columns (see the module doc).
 
-    Counting on the first lines (a title line may come before the header) is steadier than
-    ``csv.Sniffer`` on registers whose cells hold commas and slashes.
+    Among candidates whose header line maps, the one whose following rows (up to ``SNIFF_ROWS``)
+    most often have the header's number of cells wins; a tie goes to the order ``; , tab |``
+    (French-locale exports use ``;``). Raises ``AmbiguousDelimiter`` or ``UnrecognisedHeaders``.
     """
-    lines = [line for line in head.splitlines()[:HEADER_SEARCH_LINES] if line.strip()]
-    counts = {d: max((line.count(d) for line in lines), default=0) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ";"
+    head = "\n".join(text.splitlines()[: SNIFF_ROWS + HEADER_SEARCH_LINES])
+    scores: dict[str, float] = {}
+    first_error: UnrecognisedHeaders | None = None
+    for candidate in DELIMITERS:
+        budget.check()
+        records = _records(head, candidate, strict=False)
+        try:
+            position, _mapping = _find_header(records)
+        except UnrecognisedHeaders as exc:
+            first_error = first_error or exc
+            continue
+        width = len(records[position][1])
+        rows = records[position + 1 :]
+        scores[candidate] = sum(len(cells) == width for _line, cells in rows) / max(len(rows), 1)
+    if scores:
+        return max(DELIMITERS, key=lambda d: (d in scores, scores.get(d, -1.0), -DELIMITERS.index(d)))
+    present = [d for d in DELIMITERS if d in head]
+    if len(present) > 1:
+        shown = " ".join(repr(d) for d in present)
+        raise AmbiguousDelimiter(
+            f"No column delimiter makes the header line name the register's columns ('Prénom(s)', 'Nom'); "
+            f"the file holds {shown}. Send the delimiter in the `delimiter` field (';', ',', '|' or \\t).",
+            detail_fr="Aucun séparateur ne fait nommer à la ligne d'en-tête les colonnes du registre "
+            f"(« Prénom(s) », « Nom ») ; le fichier contient {shown}. Indiquez le séparateur dans le champ "
+            "`delimiter` (';', ',', '|' ou \\t).",
+            candidates=present,
+        )
+    assert first_error is not None
+    raise first_error
 
 
 def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], list[str]]:
@@ -212,23 +278,45 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], lis
     return by_index, columns, ignored
 
 
-def _read_delimited(text: str, encoding: str) -> RegisterTable:
-    delimiter = sniff_delimiter(text.lstrip("\ufeff")[:20_000])
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter, strict=True)
+def _read_delimited(
+    text: str, encoding: str, *, given: str | None, limits: ReadLimits, budget: Budget
+) -> RegisterTable:
+    text = text.lstrip("\ufeff")
+    first_line = 1
+    sep = _SEP_LINE.match(text)
+    if sep:  # Excel's "sep=;" line: the delimiter, and not a row
+        given = given or sep.group(1)
+        text, first_line = text[sep.end() :], 2
+    delimiter = given or choose_delimiter(text, budget)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     records: list[tuple[int, list[str]]] = []
     try:
         start = 1
         for record in reader:
-            records.append((start, record))
+            if len(records) % 256 == 0:
+                budget.check()
+            if len(records) > limits.max_rows + HEADER_SEARCH_LINES:
+                raise over_limit(
+                    f"more than {limits.max_rows} rows", f"plus de {limits.max_rows} lignes", "IMPORT_MAX_ROWS"
+                )
+            if len(record) > limits.max_columns:
+                raise over_limit(
+                    f"line {start + first_line - 1} has more than {limits.max_columns} cells",
+                    f"la ligne {start + first_line - 1} a plus de {limits.max_columns} cellules",
+                    "IMPORT_MAX_COLUMNS",
+                )
+            records.append((start + first_line - 1, record))
             start = reader.line_num + 1
     except csv.Error as exc:
+        line = reader.line_num + first_line - 1
         raise TruncatedRegister(
-            f"The file is cut or malformed near line {reader.line_num}: {exc} (an unclosed quote?).",
-            detail_fr=f"Le fichier est coupé ou mal formé vers la ligne {reader.line_num} : {exc} "
-            "(guillemet non fermé ?).",
-            line=reader.line_num,
+            f"The file is cut or malformed near line {line}: {exc} (an unclosed quote?).",
+            detail_fr=f"Le fichier est coupé ou mal formé vers la ligne {line} : {exc} (guillemet non fermé ?).",
+            line=line,
         ) from exc
     table = _table_from_records(records, file_format="csv", encoding=encoding, delimiter=delimiter)
+    if len(table.rows) > limits.max_rows:
+        raise over_limit(f"more than {limits.max_rows} rows", f"plus de {limits.max_rows} lignes", "IMPORT_MAX_ROWS")
     if table.rows and table.rows[-1].problem and not text.endswith(("\n", "\r")):
         last = table.rows[-1]
         raise TruncatedRegister(
@@ -239,8 +327,26 @@ def _read_delimited(text: str, encoding: str) -> RegisterTable:
     return table
 
 
+def _records(text: str, delimiter: str, *, strict: bool) -> list[tuple[int, list[str]]]:
+    """The records of ``text`` split by ``delimiter`` (a malformed tail is dropped: for sniffing)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+    records: list[tuple[int, list[str]]] = []
+    with contextlib.suppress(csv.Error):
+        start = 1
+        for record in reader:
+            if any(c.strip() for c in record):
+                records.append((start, record))
+            start = reader.line_num + 1
+    return records
+
+
 def _table_from_records(
-    records: list[tuple[int, list[str]]], *, file_format: str, encoding: str | None, delimiter: str | None
+    records: list[tuple[int, list[str]]],
+    *,
+    file_format: str,
+    encoding: str | None,
+    delimiter: str | None,
+    unresolved: dict[int, dict[int, str]] | None = None,
 ) -> RegisterTable:
     records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
     if not records:
@@ -255,7 +361,14 @@ def _table_from_records(
         extra = any(c.strip() for c in cells[width:])
         problem = f"{len(cells)} cells where the header has {width}" if len(cells) < width or extra else None
         values = {name: (cells[i] if i < len(cells) else "") for i, name in by_index.items()}
-        table.rows.append(SourceRow(line=line, cells=values, problem=problem))
+        formulas = (unresolved or {}).get(line, {})
+        unreadable = "; ".join(
+            f"column {headers[i].strip()!r} holds the formula {formula!r} with no value saved by the spreadsheet "
+            "(open the file in a spreadsheet, save it and import it again, or type the value)"
+            for i, formula in sorted(formulas.items())
+            if i in by_index  # a formula in an ignored column costs nothing: that column is not read
+        )
+        table.rows.append(SourceRow(line=line, cells=values, problem=problem, unreadable=unreadable or None))
     if not table.rows:
         raise EmptyRegister(
             f"The file holds a header line (line {header_line}) and no data row.",
@@ -281,41 +394,3 @@ def _find_header(
             first_error = first_error or exc
     assert first_error is not None
     raise first_error
-
-
-def _read_xlsx(content: bytes) -> RegisterTable:
-    from openpyxl import load_workbook  # type: ignore[import-untyped]
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnsupportedRegisterFormat(
-            f"The file starts like a zip but is not a readable XLSX workbook ({type(exc).__name__}).",
-            detail_fr=f"Le fichier commence comme un zip mais n'est pas un classeur XLSX lisible "
-            f"({type(exc).__name__}).",
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        records = [
-            (index, [xlsx_cell_text(v) for v in values])
-            for index, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _unreadable(f"the workbook's first sheet is damaged ({type(exc).__name__})") from exc
-    finally:
-        workbook.close()
-    return _table_from_records(records, file_format="xlsx", encoding=None, delimiter=None)
-
-
-def xlsx_cell_text(value: Any) -> str:
-    """A workbook cell as text: dates as ``dd/mm/yyyy`` (as a French sheet shows them), integral
-    numbers without ``.0`` (a phone typed as a number), formulas as their text, never evaluated."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -32,15 +32,25 @@ async def import_register(
     file: Annotated[UploadFile, File(description="The register: CSV (any encoding, ; , tab or |) or XLSX.")],
     desk_code: Annotated[str, Form(max_length=32, examples=["CASA-BASE"])],
     dry_run: Annotated[bool, Form()] = False,
+    delimiter: Annotated[
+        str | None,
+        Form(
+            max_length=3,
+            description="CSV only: the column delimiter (';', ',', '|' or \\t); detected when absent.",
+        ),
+    ] = None,
 ) -> ImportReport:
-    """Import a desk's legacy register (multipart: ``file``, ``desk_code``, ``dry_run``).
+    """Import a desk's legacy register (multipart: ``file``, ``desk_code``, ``dry_run``, ``delimiter``).
 
     Every data row ends up ``imported``, ``flagged`` (possible duplicate, held for an agent) or
     ``rejected`` (with its line, ``N°`` and reason); on a re-run, ``already_imported``. 201 with
     ``Location`` for a real run; 200 for a dry run (nothing written). Problems: 413
-    ``import-file-too-large`` (over ``IMPORT_MAX_BYTES``), 415 ``import-unsupported-format``,
-    422 ``import-empty-file``, ``import-truncated-file``, ``import-unreadable-file``,
-    ``import-unrecognised-headers``, ``unknown-desk``; 403 for non-administrators.
+    ``import-file-too-large`` (over ``IMPORT_MAX_BYTES`` or another ``IMPORT_MAX_*`` bound, named
+    in ``limit``), 415 ``import-unsupported-format``, 422 ``import-empty-file``,
+    ``import-truncated-file``, ``import-unreadable-file``, ``import-unrecognised-headers``,
+    ``import-ambiguous-delimiter`` (send ``delimiter``), ``unknown-desk``, ``validation-failed``
+    (a refused character in a field or the file name); 403 for non-administrators. The file is
+    parsed in a worker thread: the server keeps answering meanwhile.
     """
     limit = settings.import_max_bytes
     content = bytearray()
@@ -61,6 +71,8 @@ async def import_register(
         max_bytes=limit,
         document_patterns=settings.document_number_patterns,
         registration_prefixes=settings.registration_prefixes,
+        delimiter=delimiter,
+        limits=service.read_limits(settings),
     )
     if dry_run:
         response.status_code = 200

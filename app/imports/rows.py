@@ -24,6 +24,13 @@ apostrophes, hyphens) untouched; the original cell stays in the batch. The notes
 source (file, ``N°``, line) and the legacy registration date, parts separated by `` | `` (the
 registry keeps notes on one line). A row whose number of cells differs from the header's is
 rejected (malformed row). The raw cells are kept, unevaluated, in the batch (``ImportRow.raw``).
+
+Text rule (:mod:`app.core.text`, the same for every input of the service): a cell holding a
+refused character (NUL, another control character but tab and line breaks, a lone surrogate,
+U+FFFE/U+FFFF) rejects its row, the reason naming the column, the character and its position;
+neither PostgreSQL text nor its JSON can hold such characters, so the batch keeps that row's raw
+cells with each refused character replaced by U+FFFD (the reason says so). An XLSX formula with
+no value saved by the spreadsheet rejects its row too (the raw cell keeps the formula text).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.spreadsheet import looks_like_formula
-from app.core.text import clean
+from app.core.text import clean, describe_disallowed, storable
 from app.imports import cells
 from app.imports.reading import SourceRow
 from app.registrants.normalize import (
@@ -95,14 +102,23 @@ def prepare_row(
     def get(name: str) -> str:
         return raw.get(name, "")
 
-    number = clean(get("source_number")) or None
-    given, family = cells.readable_name(get("given_names")), cells.readable_name(get("family_name"))
+    refused = _refused_cells(raw)
+    stored = {name: storable(value) for name, value in raw.items()} if refused else raw
+    number = clean(storable(get("source_number"))) or None
+    given = cells.readable_name(storable(get("given_names")))
+    family = cells.readable_name(storable(get("family_name")))
     prepared = PreparedRow(
-        line=row.line, number=number, name=f"{given} {family}".strip(), fingerprint=row_fingerprint(raw), raw=raw
+        line=row.line, number=number, name=f"{given} {family}".strip(), fingerprint=row_fingerprint(stored), raw=stored
     )
     for name, value in raw.items():
         if name != "phones" and looks_like_formula(value):
             prepared.warn(name, "formula-looking cell stored as plain text, never evaluated")
+    if refused:
+        prepared.rejection = f"{refused}; the batch keeps the row with each such character replaced by U+FFFD"
+        return prepared
+    if row.unreadable:
+        prepared.rejection = row.unreadable
+        return prepared
     if row.problem:
         prepared.rejection = f"malformed row: {row.problem}"
         return prepared
@@ -182,6 +198,12 @@ def prepare_row(
     data["notes"] = note_text
     prepared.data = data
     return prepared
+
+
+def _refused_cells(raw: dict[str, str]) -> str | None:
+    """The reason a row's cells cannot be stored (the text rule of :mod:`app.core.text`), or None."""
+    reasons = [f"{name}: {reason}" for name, value in raw.items() if (reason := describe_disallowed(value))]
+    return "; ".join(reasons) or None
 
 
 def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str]) -> list[dict[str, Any]]:

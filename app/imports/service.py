@@ -19,6 +19,7 @@ shared register on a busy 2-core machine, ~14 s of it CPU); imports of one desk 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import time
 import uuid
@@ -26,22 +27,26 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
+import anyio.to_thread
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.core.config import Settings
 from app.core.context import Actor
 from app.core.errors import Problem, ValidationFailed
+from app.core.text import require_storable, storable
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.imports.errors import RegisterTooLarge
 from app.imports.matching import BatchMatcher, person_keys
 from app.imports.models import ImportBatch, ImportRow
-from app.imports.reading import read_register
+from app.imports.reading import SourceRow, read_register
 from app.imports.reports import build_report
 from app.imports.rows import PreparedRow, prepare_row
 from app.imports.schemas import ImportReport, RowCandidate, RowReport, RowWarning, counts_of
+from app.imports.workbook import ReadLimits
 from app.registrants import service as registrants
 from app.registrants.matching import PersonKeys
 from app.registrants.schemas import DuplicateCandidate, RegistrantCreate
@@ -65,22 +70,35 @@ async def run_import(
     max_bytes: int,
     document_patterns: Mapping[str, str] | None = None,
     registration_prefixes: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> ImportReport:
     """Import the register ``content`` (the file's bytes) into the desk ``desk_code``.
 
     Returns the report (also stored, with the batch, unless ``dry_run``). Raises before writing
     anything: ``RegisterTooLarge`` (413) over ``max_bytes``; ``UnknownDesk`` (422);
     ``NotFound`` for a desk the actor does not belong to; the file problems of
-    :func:`app.imports.reading.read_register` (415/422).
+    :func:`app.imports.reading.read_register` (413/415/422, within ``limits``; ``delimiter``
+    forces a CSV delimiter); ``ValidationFailed`` (422) for a desk code or file name the text
+    rule of :mod:`app.core.text` refuses. Reading and row preparation run in a worker thread.
     """
     started = time.perf_counter()
+    require_storable(desk_code, ["desk_code"])
+    if filename is not None:
+        require_storable(filename, ["file", "filename"])
     filename = PurePosixPath((filename or "").replace("\\", "/")).name[:255] or None
     if len(content) > max_bytes:
         raise RegisterTooLarge(
             f"The file is {len(content)} bytes; the import limit is {max_bytes} bytes.",
             detail_fr=f"Le fichier fait {len(content)} octets ; la limite d'import est de {max_bytes} octets.",
         )
-    table = read_register(content, filename=filename)
+    # Parsing is CPU-bound (charset detection, CSV, XLSX XML): a worker thread keeps the event loop
+    # answering other requests meanwhile; the read's own bounds (rows, bytes, time) end it.
+    table = await anyio.to_thread.run_sync(
+        functools.partial(read_register, content, filename=filename, delimiter=delimiter, limits=limits)
+    )
+    table.columns = {name: storable(header) for name, header in table.columns.items()}
+    table.ignored_columns = [storable(header) for header in table.ignored_columns]
     desk = await desks.get_by_code(session, code=desk_code)
     await desks.get(session, actor=actor, desk_id=desk.id)  # NotFound outside the actor's desks
     # One import at a time per desk: a second run of the same file waits, then sees the first's
@@ -96,10 +114,11 @@ async def run_import(
             )
         ).scalars()
     )
-    prepared = [
-        prepare_row(row, desk_country=desk.country, filename=filename, document_patterns=document_patterns)
-        for row in table.rows
-    ]
+    prepared = await anyio.to_thread.run_sync(
+        functools.partial(
+            _prepare_rows, table.rows, desk_country=desk.country, filename=filename, patterns=document_patterns
+        )
+    )
     earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
     matcher = BatchMatcher(desk_ids=actor.desk_ids)
     await matcher.preload(
@@ -166,6 +185,24 @@ async def run_import(
         raise
     report.duration_ms = int((time.perf_counter() - started) * 1000)
     return report
+
+
+def read_limits(settings: Settings) -> ReadLimits:
+    """The read bounds configured in ``settings`` (``IMPORT_MAX_*``)."""
+    return ReadLimits(
+        max_rows=settings.import_max_rows,
+        max_columns=settings.import_max_columns,
+        max_uncompressed_bytes=settings.import_max_uncompressed_bytes,
+        max_compression_ratio=settings.import_max_compression_ratio,
+        max_zip_members=settings.import_max_zip_members,
+        max_seconds=settings.import_max_parse_seconds,
+    )
+
+
+def _prepare_rows(
+    rows: Sequence[SourceRow], *, desk_country: str, filename: str | None, patterns: Mapping[str, str] | None
+) -> list[PreparedRow]:
+    return [prepare_row(row, desk_country=desk_country, filename=filename, document_patterns=patterns) for row in rows]
 
 
 async def _earlier_outcomes(
