@@ -60,7 +60,6 @@ async def import_register(
         dry_run=dry_run,
         max_bytes=limit,
         document_patterns=settings.document_number_patterns,
-        registration_prefixes=settings.registration_prefixes,
     )
     if dry_run:
         response.status_code = 200
