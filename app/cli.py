@@ -191,7 +191,6 @@ def import_register(
             dry_run=dry_run,
             max_bytes=settings.import_max_bytes,
             document_patterns=settings.document_number_patterns,
-            registration_prefixes=settings.registration_prefixes,
             delimiter=delimiter,
             limits=read_limits(settings),
         )

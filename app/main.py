@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.auth.cache import AuthCache
-from app.core import errors, problems, timezones
+from app.core import errors, integrity, problems, timezones
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth_cache = AuthCache(ttl_seconds=settings.actor_cache_seconds)
 
     problems.install(app)
+    integrity.install(app)
     app.add_middleware(TextGuard)  # inside the size guard: it reads bounded bodies only
     app.add_middleware(
         BodySizeLimitMiddleware,

@@ -29,11 +29,11 @@ from app.cases.errors import (
 from app.cases.models import Case, ServiceType
 from app.cases.timeline import add_event
 from app.cases.workflow import is_open
+from app.core import numbering
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
 from app.core.http import require_if_match
-from app.core.numbering import next_number
 from app.desks.models import Desk
 from app.registrants.models import Registrant
 
@@ -82,9 +82,8 @@ def ensure_open(case: Case) -> None:
 
 
 async def next_case_number(session: AsyncSession, *, desk: Desk, year: int) -> str:
-    """``CASA-2026-C-000042``: the desk code's first segment, the local year, series ``C``."""
-    number = await next_number(session, scope=f"case:{desk.code}", year=year)
-    return f"{desk.code.split('-')[0]}-{year}-C-{number:06d}"
+    """``CASA-2026-C-000042``: the desk's ``number_prefix``, the local year, series ``C``."""
+    return await numbering.allocate(session, prefix=desk.number_prefix, kind="C", year=year, column=Case.case_number)
 
 
 async def sla_due_date(session: AsyncSession, *, desk: Desk, opened_on: dt.date, service_type: ServiceType) -> dt.date:

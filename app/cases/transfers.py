@@ -33,9 +33,9 @@ from app.cases.models import Case, CaseTransfer, ServiceType
 from app.cases.service import next_case_number, sla_due_date
 from app.cases.timeline import add_event
 from app.cases.workflow import TRANSFER_PURPOSES_ANY, TRANSFER_PURPOSES_TO_SENEGAL
+from app.core import numbering
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.core.numbering import next_number
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.registrants.models import Consent, Registrant, RegistrantPhone
@@ -232,11 +232,13 @@ async def _registrant_at(
         return existing, False
     now = utcnow()
     year = local_date(desk, now).year
-    number = await next_number(session, scope=f"registrant-transfer:{desk.code}", year=year)
+    number = await numbering.allocate(
+        session, prefix=desk.number_prefix, kind="T", year=year, column=Registrant.registration_number
+    )
     copy = Registrant(
         id=uuid.uuid4(),
         desk_id=desk.id,
-        registration_number=f"{desk.code.split('-')[0]}-{year}-T-{number:06d}",
+        registration_number=number,
         registered_on=local_date(desk, now),
         source="transfer",
         source_ref=str(registrant.id),

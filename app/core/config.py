@@ -63,11 +63,9 @@ class Settings(BaseSettings):
     import_max_parse_seconds: float = Field(default=60, ge=0)
 
     # Registrants: per-type regexes over normalised identity document numbers (layouts are
-    # unverified, DOMAIN.md), merged over app.registrants.normalize.DEFAULT_DOCUMENT_PATTERNS; and
-    # the short code that prefixes a desk's registration numbers (default: the desk code up to its
-    # first dash, CASA-BASE → CASA).
+    # unverified, DOMAIN.md), merged over app.registrants.normalize.DEFAULT_DOCUMENT_PATTERNS.
+    # (The prefix of a desk's human numbers is the desk's stored number_prefix, not a setting.)
     document_number_patterns: dict[str, str] = {}
-    registration_prefixes: dict[str, str] = {}
     # Documents (app/documents): limits, allowed types, storage backend.
     documents_max_bytes: int = Field(default=20 * 1_048_576, ge=1)
     documents_max_parts: int = Field(default=8, ge=1, le=100)

@@ -1,17 +1,48 @@
-"""Human-readable numbers per desk and year (``CASA-2026-000123``, ``CASA-2026-C-000042``)."""
+"""Human-readable numbers: ``CASA-2026-000123`` (registration), ``CASA-2026-C-000042`` (case),
+``CASA-2026-T-000007`` (a registrant copied to a desk by a transfer).
+
+A number prints ``{prefix}-{year}[-{kind}]-{value:06d}``: ``prefix`` is the desk's stored, unique
+``number_prefix``, ``year`` the desk's local year, ``kind`` ``""``, ``"C"`` or ``"T"``. The counter
+is keyed by exactly what is printed (the *series* ``prefix``/``kind``/``year``), so two series can
+never print the same number, whoever shares a prefix; every human-number column also carries a
+UNIQUE constraint, and a value already present there (written before this scheme, or by hand) is
+skipped rather than reused.
+
+Allocation never holds a shared row until the request commits:
+
+- PostgreSQL: one sequence per series (``human_number_casa_c_2026``), created on the series' first
+  use and started after the ``number_counters`` row the upgrade left for it (numbers issued
+  before). ``nextval`` takes no lock held to commit, so concurrent registrations do not queue on
+  each other. ``nextval`` is not transactional (PostgreSQL documentation, "Sequence Manipulation
+  Functions"): a request that fails after drawing a number leaves a **gap** in its series. Numbers
+  are unique and increasing, not gap-free.
+- SQLite: the series' row of ``number_counters`` is incremented in the caller's transaction
+  (SQLite has one writer at a time anyway, ``BEGIN IMMEDIATE``): gap-free.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, select
-from sqlalchemy.exc import IntegrityError
+import hashlib
+import re
+from typing import Any
+
+from sqlalchemy import Integer, String, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from app.core.db import Base
+from app.core.errors import Conflict
+
+KINDS = ("", "C", "T")
+_MAX_SKIPS = 1000
+_SAFE = re.compile(r"^[A-Za-z0-9]{1,24}$")
 
 
 class NumberCounter(Base):
-    """The last number issued for one series (``scope``) in one year."""
+    """The last number issued in one series: ``scope`` is the prefix and kind (``CASA``,
+    ``CASA-C``, ``CASA-T``), ``year`` the year printed. On PostgreSQL the row only records where
+    the series stood when its sequence was created."""
 
     __tablename__ = "number_counters"
 
@@ -20,12 +51,64 @@ class NumberCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-async def next_number(session: AsyncSession, *, scope: str, year: int) -> int:
-    """The next number of series ``scope`` in ``year`` (1, 2, …), gap-free within a transaction.
+class NumberUnavailable(Conflict):
+    slug = "number-unavailable"
+    title_fr, title_en = "Numéro indisponible", "Number unavailable"
 
-    The counter row is locked until the caller's transaction ends, so concurrent requests get
-    distinct numbers.
+
+def series_scope(prefix: str, kind: str) -> str:
+    """The ``number_counters.scope`` of a series: ``CASA`` or ``CASA-C``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of human number: {kind!r}")
+    return f"{prefix}-{kind}" if kind else prefix
+
+
+def format_number(prefix: str, kind: str, year: int, value: int) -> str:
+    """``format_number("CASA", "C", 2026, 42)`` → ``"CASA-2026-C-000042"``."""
+    middle = f"{year}-{kind}" if kind else str(year)
+    return f"{prefix}-{middle}-{value:06d}"
+
+
+def sequence_name(prefix: str, kind: str, year: int) -> str:
+    """The PostgreSQL sequence of a series: ``human_number_casa_c_2026`` (a digest for prefixes
+    that are not plain letters and digits)."""
+    if _SAFE.match(prefix):
+        return f"human_number_{prefix.lower()}_{(kind or 'r').lower()}_{year}"
+    digest = hashlib.sha256(series_scope(prefix, kind).encode()).hexdigest()[:20]
+    return f"human_number_{digest}_{year}"
+
+
+async def allocate(
+    session: AsyncSession,
+    *,
+    prefix: str,
+    kind: str,
+    year: int,
+    column: InstrumentedAttribute[Any],
+) -> str:
+    """The next unused human number of the series, e.g. ``CASA-2026-C-000042``.
+
+    ``column`` is the (UNIQUE) column the number goes into: a value already there is skipped.
+    Raises ``NumberUnavailable`` (409) if a thousand values in a row are taken (a counter far
+    behind its column: set the series' counter or sequence forward).
     """
+    scope = series_scope(prefix, kind)
+    for _ in range(_MAX_SKIPS):
+        if session.get_bind().dialect.name == "postgresql":
+            value = await _next_from_sequence(session, prefix=prefix, kind=kind, year=year)
+        else:
+            value = await _next_from_counter(session, scope=scope, year=year)
+        number = format_number(prefix, kind, year, value)
+        taken = (await session.execute(select(column).where(column == number).limit(1))).first()
+        if taken is None:
+            return number
+    raise NumberUnavailable(
+        f"No free number in series {scope} {year}; the counter is behind the stored numbers.",
+        detail_fr=f"Aucun numéro libre dans la série {scope} {year} : le compteur est en retard.",
+    )
+
+
+async def _next_from_counter(session: AsyncSession, *, scope: str, year: int) -> int:
     stmt = select(NumberCounter).where(NumberCounter.scope == scope, NumberCounter.year == year).with_for_update()
     counter = (await session.execute(stmt)).scalar_one_or_none()
     if counter is None:
@@ -38,3 +121,32 @@ async def next_number(session: AsyncSession, *, scope: str, year: int) -> int:
     counter.last_value += 1
     await session.flush()
     return counter.last_value
+
+
+_NEXTVAL = text("SELECT nextval(to_regclass(:name)) WHERE to_regclass(:name) IS NOT NULL")
+
+
+async def _next_from_sequence(session: AsyncSession, *, prefix: str, kind: str, year: int) -> int:
+    name = sequence_name(prefix, kind, year)
+    for _ in range(3):
+        value = (await session.execute(_NEXTVAL, {"name": name})).scalar_one_or_none()
+        if value is not None:
+            return int(value)
+        await _create_sequence(session, name=name, scope=series_scope(prefix, kind), year=year)
+    raise RuntimeError(f"sequence {name} could not be created")  # pragma: no cover - three lost races
+
+
+async def _create_sequence(session: AsyncSession, *, name: str, scope: str, year: int) -> None:
+    """Create the series' sequence after its counter row's last value.
+
+    Two first registrations of a series at once: the second ``CREATE`` waits for the first
+    transaction, then fails on the catalogue's unique index (or succeeds if the first rolled
+    back); its savepoint absorbs that and the caller draws from the sequence that now exists.
+    """
+    stmt = select(NumberCounter.last_value).where(NumberCounter.scope == scope, NumberCounter.year == year)
+    start = ((await session.execute(stmt)).scalar_one_or_none() or 0) + 1
+    try:
+        async with session.begin_nested():
+            await session.execute(text(f'CREATE SEQUENCE IF NOT EXISTS "{name}" START WITH {int(start)} MINVALUE 1'))
+    except DBAPIError:
+        pass

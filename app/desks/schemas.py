@@ -56,6 +56,13 @@ class DeskCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(pattern=r"^[A-Z][A-Z0-9-]{1,31}$", examples=["CASA-BASE"])
+    number_prefix: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z][A-Z0-9]{1,11}$",
+        examples=["CASA"],
+        description="Begins the desk's registration, case and transfer numbers; unique among desks and fixed "
+        "once created. Default: the code up to its first dash (409 `number-prefix-taken` if another desk has it).",
+    )
     name: str = Field(min_length=1, max_length=200)
     country: CountryCode = Field(examples=["MA"])
     city: str = Field(min_length=1, max_length=120)
@@ -82,6 +89,7 @@ class DeskOut(BaseModel):
 
     id: uuid.UUID
     code: str
+    number_prefix: str
     name: str
     country: str
     city: str

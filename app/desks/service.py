@@ -1,7 +1,8 @@
 """Desks: lookup (scoped to the actor's memberships), creation and update by administrators.
 
 Errors: ``NotFound`` (404, also for a desk the actor does not belong to), ``UnknownDesk`` (422)
-when a request names a desk code that does not exist, ``DeskCodeTaken`` (409).
+when a request names a desk code that does not exist, ``DeskCodeTaken`` and
+``NumberPrefixTaken`` (409).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from app.audit import service as audit
 from app.core.context import Actor
 from app.core.errors import NotFound
 from app.core.http import require_if_match
-from app.desks.errors import DeskCodeTaken, UnknownDesk
-from app.desks.models import Desk
+from app.desks.errors import DeskCodeTaken, NumberPrefixTaken, UnknownDesk
+from app.desks.models import Desk, default_number_prefix
 
 _FIELDS = ("name", "city", "time_zone", "opening_hours", "is_active")
 
@@ -60,12 +61,24 @@ async def list_visible(session: AsyncSession, *, actor: Actor) -> list[Desk]:
 
 
 async def create(session: AsyncSession, *, actor: Actor, values: dict[str, Any]) -> Desk:
-    """Create a desk (administrators)."""
+    """Create a desk (administrators).
+
+    ``values["number_prefix"]`` (``None``: the code up to its first dash) must be free: raises
+    ``DeskCodeTaken`` or ``NumberPrefixTaken`` (409) otherwise.
+    """
     if (await session.execute(select(Desk.id).where(Desk.code == values["code"]))).first():
         raise DeskCodeTaken(
             f"Desk {values['code']} already exists.", detail_fr=f"Le guichet {values['code']} existe déjà."
         )
-    desk = Desk(**values)
+    prefix = values.get("number_prefix") or default_number_prefix(values["code"])
+    holder = (await session.execute(select(Desk.code).where(Desk.number_prefix == prefix))).scalar_one_or_none()
+    if holder is not None:
+        raise NumberPrefixTaken(
+            f"Desk {holder} already numbers with {prefix}; choose another number_prefix.",
+            detail_fr=f"Le guichet {holder} numérote déjà avec {prefix} ; choisissez un autre number_prefix.",
+            number_prefix=prefix,
+        )
+    desk = Desk(**{**values, "number_prefix": prefix})
     session.add(desk)
     await session.flush()
     await audit.record(
@@ -75,7 +88,7 @@ async def create(session: AsyncSession, *, actor: Actor, values: dict[str, Any])
         entity_type="desk",
         entity_id=desk.id,
         desk_id=desk.id,
-        details={"code": desk.code},
+        details={"code": desk.code, "number_prefix": desk.number_prefix},
     )
     return desk
 

@@ -70,7 +70,6 @@ async def import_register(
         dry_run=dry_run,
         max_bytes=limit,
         document_patterns=settings.document_number_patterns,
-        registration_prefixes=settings.registration_prefixes,
         delimiter=delimiter,
         limits=service.read_limits(settings),
     )

@@ -69,7 +69,6 @@ async def run_import(
     dry_run: bool,
     max_bytes: int,
     document_patterns: Mapping[str, str] | None = None,
-    registration_prefixes: Mapping[str, str] | None = None,
     delimiter: str | None = None,
     limits: ReadLimits | None = None,
 ) -> ImportReport:
@@ -150,7 +149,7 @@ async def run_import(
             batch=batch,
             earlier=earlier,
             matcher=matcher,
-            create_options={"document_patterns": document_patterns, "registration_prefixes": registration_prefixes},
+            create_options={"document_patterns": document_patterns},
         )
         for row in prepared:
             await run.process(row)

@@ -76,7 +76,6 @@ async def create_registrant(
         data=body,
         confirm_duplicates=confirm_duplicates,
         document_patterns=settings.document_number_patterns,
-        registration_prefixes=settings.registration_prefixes,
     )
     if outcome.registrant is None:
         raise PossibleDuplicates(

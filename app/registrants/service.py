@@ -6,9 +6,7 @@ transaction. ``residence_status`` is restricted: only supervisors and administra
 it (``RestrictedField``, 403), and it is masked in audit details.
 
 Registration numbers are ``<PREFIX>-<YEAR>-<6 digits>`` (``CASA-2026-000123``): the prefix is the
-``REGISTRATION_PREFIXES`` setting for the desk code, else the desk code up to its first dash
-(``CASA-BASE`` → ``CASA``); the series is per prefix and year (the desk's local year), so two
-desks sharing a prefix share one series and never collide.
+desk's ``number_prefix`` and the year the desk's local year; see ``app.core.numbering``.
 """
 
 from __future__ import annotations
@@ -25,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import service as audit
+from app.core import numbering
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, PreconditionFailed
 from app.core.http import etag_of, require_if_match
-from app.core.numbering import next_number
 from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.registrants import matching, prepare, repository
@@ -147,11 +145,10 @@ async def find_duplicates(
     return DuplicateCandidate.ranked(found)
 
 
-async def _registration_number(session: AsyncSession, *, desk: Desk, prefixes: Mapping[str, str] | None) -> str:
-    prefix = (prefixes or {}).get(desk.code) or desk.code.split("-")[0]
+async def _registration_number(session: AsyncSession, *, desk: Desk) -> str:
     year = dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).year
-    value = await next_number(session, scope=f"registrant:{prefix}", year=year)
-    return f"{prefix}-{year}-{value:06d}"
+    column = Registrant.registration_number
+    return await numbering.allocate(session, prefix=desk.number_prefix, kind="", year=year, column=column)
 
 
 async def create(
@@ -164,7 +161,6 @@ async def create(
     source: str = "api",
     source_ref: str | None = None,
     document_patterns: Mapping[str, str] | None = None,
-    registration_prefixes: Mapping[str, str] | None = None,
     known_candidates: list[DuplicateCandidate] | None = None,
     registered_on: dt.date | None = None,
 ) -> CreateOutcome:
@@ -200,7 +196,7 @@ async def create(
     registrant = Registrant(
         id=uuid.uuid4(),
         desk_id=desk.id,
-        registration_number=await _registration_number(session, desk=desk, prefixes=registration_prefixes),
+        registration_number=await _registration_number(session, desk=desk),
         registered_on=registered_on or dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).date(),
         host_country=desk.country,
         source=source,
