@@ -14,6 +14,7 @@ from app.auth.cache import AuthCache
 from app.core import errors, integrity, problems, timezones
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
+from app.core.db_errors import RETRY_AFTER_SECONDS
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
 from app.routers import ROUTERS
 from app.web import router as web
@@ -35,6 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_timeout=settings.database_pool_timeout_seconds,
+        pre_ping=settings.database_pre_ping,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        pgbouncer=settings.database_pgbouncer,
     )
 
     @asynccontextmanager
@@ -93,7 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:
             raise errors.ServiceUnavailable(
-                "The database is not reachable.", detail_fr="La base de données est injoignable."
+                "The database is not reachable.",
+                detail_fr="La base de données est injoignable.",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             ) from exc
         return {"status": "ready", "tzdata": tz_version}
 

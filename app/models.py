@@ -2,7 +2,7 @@
 
 from app.appointments.models import Appointment
 from app.audit.models import AuditChainHead, AuditEvent
-from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
+from app.auth.models import DeskMembership, LoginAttempt, LoginThrottle, RefreshToken, StaffUser
 from app.calendars.models import DeskHoliday
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, PartnerServiceType, Referral, ServiceType
 from app.core.db import Base
@@ -34,6 +34,7 @@ __all__ = [
     "ImportBatch",
     "ImportRow",
     "LoginAttempt",
+    "LoginThrottle",
     "NumberCounter",
     "Partner",
     "PartnerServiceType",

@@ -71,11 +71,12 @@ class AuthCache:
         self._claims: OrderedDict[str, AccessClaims] = OrderedDict()
         self._actors: OrderedDict[tuple[uuid.UUID, int], _Remembered] = OrderedDict()
 
-    def claims(self, token: str, *, key: str) -> AccessClaims | None:
-        """The claims of ``token`` if it is a valid, unexpired access token signed with ``key``."""
+    def claims(self, token: str, *, key: str, leeway_seconds: int = 0) -> AccessClaims | None:
+        """The claims of ``token`` if it is a valid, unexpired access token signed with ``key``
+        (``leeway_seconds`` of clock skew tolerated, see :func:`decode_access_token`)."""
         claims = self._claims.get(token)
         if claims is None:
-            claims = decode_access_token(token, key=key)
+            claims = decode_access_token(token, key=key, leeway_seconds=leeway_seconds)
             if claims is None:
                 return None
             self._put(self._claims, token, claims)

@@ -32,7 +32,8 @@ async def get_actor(
     it has them (see :mod:`app.auth.cache` for how long and how changes are noticed).
     """
     cache: AuthCache = request.app.state.auth_cache
-    claims = cache.claims(token, key=settings.signing_key()) if token else None
+    leeway = settings.jwt_leeway_seconds
+    claims = cache.claims(token, key=settings.signing_key(), leeway_seconds=leeway) if token else None
     if claims is None:
         raise Unauthorized(
             "A valid bearer access token is required.",

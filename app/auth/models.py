@@ -56,6 +56,8 @@ class RefreshToken(UUIDPrimaryKey, Base):
     expires_at: Mapped[dt.datetime] = mapped_column()
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
     rotated_at: Mapped[dt.datetime | None] = mapped_column()
+    # The user's ``token_version`` when issued; a refresh is refused once the user's has moved on.
+    token_version: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class LoginAttempt(Base):
@@ -72,3 +74,17 @@ class LoginAttempt(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column()
     attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed logins counted under one rate-limit key in its current fixed window.
+
+    ``key`` is ``account:<e-mail>``, ``address:<client address>`` or ``pair:<address> <e-mail>``
+    (see :mod:`app.auth.throttle`); ``window_start`` is when the window's first failure came.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column()
+    failures: Mapped[int] = mapped_column(Integer)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.audit import service as audit
+from app.auth import throttle
 from app.auth.errors import InvalidCredentials, InvalidRefreshToken, LoginRateLimited
 from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
 from app.core.config import Settings
@@ -30,9 +29,6 @@ from app.core.security import (
     token_digest,
     verify_password,
 )
-
-# A client address may fail this many times more than one account before it is slowed down.
-PER_CLIENT_FACTOR = 4
 
 
 @dataclass(frozen=True)
@@ -81,25 +77,6 @@ async def load_actor(session: AsyncSession, *, user_id: uuid.UUID, token_version
     return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids)
 
 
-async def _recent_failures(
-    session: AsyncSession, column: InstrumentedAttribute[Any], value: str | None, since: dt.datetime
-) -> int:
-    if value is None:
-        return 0
-    last_success = (
-        select(func.max(LoginAttempt.attempted_at))
-        .where(column == value, LoginAttempt.succeeded.is_(True))
-        .scalar_subquery()
-    )
-    stmt = select(func.count()).where(
-        column == value,
-        LoginAttempt.succeeded.is_(False),
-        LoginAttempt.attempted_at >= since,
-        LoginAttempt.attempted_at > func.coalesce(last_success, since - dt.timedelta(seconds=1)),
-    )
-    return int((await session.execute(stmt)).scalar_one())
-
-
 def _refuse(session: AsyncSession, *, identifier: str, context: RequestContext, reason: str) -> None:
     """Queue the failed attempt and its audit event so they survive the request's rollback."""
 
@@ -121,15 +98,21 @@ async def login(
 ) -> TokenPair:
     """Check a password login and issue a token pair; every attempt is recorded and audited."""
     identifier = normalise_email(email)
-    since = utcnow() - dt.timedelta(seconds=settings.login_window_seconds)
-    by_account = await _recent_failures(session, LoginAttempt.identifier, identifier, since)
-    by_client = await _recent_failures(session, LoginAttempt.ip, context.ip, since)
-    if by_account >= settings.login_max_failures or by_client >= settings.login_max_failures * PER_CLIENT_FACTOR:
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "sessions are bound to the app's engine"
+    reservation = await throttle.reserve(
+        engine,
+        identifier=identifier,
+        ip=context.ip,
+        max_failures=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
+    )
+    if isinstance(reservation, throttle.Refusal):
         _refuse(session, identifier=identifier, context=context, reason="rate_limited")
         raise LoginRateLimited(
             "Too many failed attempts; try again later.",
             detail_fr="Trop d'échecs ; réessayez plus tard.",
-            headers={"Retry-After": str(settings.login_window_seconds)},
+            headers={"Retry-After": str(reservation.retry_after)},
         )
     user = (await session.execute(select(StaffUser).where(StaffUser.email == identifier))).scalar_one_or_none()
     valid = verify_password(password, user.password_hash if user else None)
@@ -143,6 +126,7 @@ async def login(
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     session.add(LoginAttempt(identifier=identifier, ip=context.ip, succeeded=True))
+    await throttle.succeeded(session, reservation)
     actor = await actor_for(session, user, context)
     await audit.record(session, actor=actor, action="auth.login", entity_type="staff_user", entity_id=user.id)
     return await _issue(session, user=user, family_id=uuid.uuid4(), settings=settings)
@@ -155,6 +139,7 @@ async def _issue(session: AsyncSession, *, user: StaffUser, family_id: uuid.UUID
             user_id=user.id,
             digest=token_digest(refresh),
             family_id=family_id,
+            token_version=user.token_version,
             expires_at=utcnow() + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
         )
     )
@@ -207,10 +192,33 @@ async def refresh(
 
         on_failure(session, revoke_family)
         raise invalid
-    if token.revoked_at is not None or token.expires_at <= now or user is None or not user.is_active:
+    if (
+        token.revoked_at is not None
+        or token.expires_at <= now
+        or user is None
+        or not user.is_active
+        or token.token_version != user.token_version  # issued before a password, role or status change
+    ):
         raise invalid
     token.rotated_at = now
     return await _issue(session, user=user, family_id=token.family_id, settings=settings)
+
+
+async def revoke_all_tokens(session: AsyncSession, user: StaffUser) -> None:
+    """End every session of ``user``: bump its ``token_version`` (its access tokens are refused from
+    the next request on) and revoke all its refresh tokens (a refresh issued under an older
+    version is refused as well, see :func:`refresh`).
+
+    For a password change, a role change and a deactivation (OWASP Session Management Cheat
+    Sheet, "Renew the Session ID After Any Privilege Level Change"). Desk memberships are not in
+    any token: they are read again on each request, so changing them needs no revocation.
+    """
+    user.token_version += 1
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 async def logout(session: AsyncSession, *, refresh_token: str, actor: Actor) -> None:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class Settings(BaseSettings):
@@ -30,10 +31,18 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=20, ge=1, le=500)
     database_max_overflow: int = Field(default=0, ge=0, le=500)
     database_pool_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    # Test a pooled connection before handing it out, so a restarted database costs no request.
+    database_pre_ping: bool = True
+    database_connect_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    # PostgreSQL reached through PgBouncer in transaction (or statement) pooling mode: no cached
+    # prepared statements, unique statement names (also set by `?pgbouncer=true` in DATABASE_URL).
+    database_pgbouncer: bool = False
     secret_key: SecretStr | None = None
 
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=3600)
+    # Clock skew tolerated on an access token's iat/nbf/exp (another server's clock slightly off).
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     actor_cache_seconds: float = Field(default=5, ge=0, le=300)
@@ -105,8 +114,12 @@ class Settings(BaseSettings):
 
     @property
     def effective_database_url(self) -> str:
-        """``DATABASE_URL``, or a SQLite file under ``DATA_DIR`` when it is unset."""
+        """``DATABASE_URL`` (with ``pgbouncer=true`` in its query when ``DATABASE_PGBOUNCER`` is
+        set, so every engine made from it is configured for PgBouncer), or a SQLite file under
+        ``DATA_DIR`` when it is unset."""
         if self.database_url:
+            if self.database_pgbouncer and self.database_url.startswith("postgresql"):
+                return str(make_url(self.database_url).update_query_dict({"pgbouncer": "true"}).render_as_string(False))
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'diaspora_desk.sqlite3'}"
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from app.core.db_errors import database_unavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -106,7 +109,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 0, pool_timeout: float = 30) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 20,
+    max_overflow: int = 0,
+    pool_timeout: float = 30,
+    pre_ping: bool = True,
+    connect_timeout: float = 10,
+    pgbouncer: bool = False,
+) -> AsyncEngine:
     """Create the async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
 
     The pool keeps up to ``pool_size`` connections open between requests; ``max_overflow`` more
@@ -114,13 +126,48 @@ def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 0, pool_
     preparing its statements again) costs far more than a request's statements, so by default the
     pool is fixed: past ``pool_size`` busy connections a request waits for one, up to
     ``pool_timeout`` seconds, then SQLAlchemy raises ``TimeoutError`` (answered 503).
+
+    PostgreSQL: with ``pre_ping`` each checkout first tests the connection and replaces it if the
+    server dropped it (a restart), and a connection attempt gives up after ``connect_timeout``
+    seconds; while the server is unreachable the errors are answered 503 (``app.core.db_errors``).
+    ``pgbouncer`` (or ``?pgbouncer=true`` in ``url``, removed before connecting) configures asyncpg
+    for PgBouncer's transaction pooling as SQLAlchemy's documentation describes
+    (https://docs.sqlalchemy.org/en/20/dialects/postgresql.html#prepared-statement-cache): no
+    prepared-statement cache in asyncpg nor in SQLAlchemy's adapter, every prepared statement under
+    a unique name, so that no statement is looked for on a server connection that never saw it.
     """
     pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_recycle=1800, **pool)
+    parsed = make_url(url)
+    if parsed.query.get("pgbouncer") is not None:
+        pgbouncer = pgbouncer or str(parsed.query["pgbouncer"]).lower() in {"1", "true", "yes", "on"}
+        parsed = parsed.difference_update_query(["pgbouncer"])
+    connect_args: dict[str, Any] = {"timeout": connect_timeout}
+    if pgbouncer:
+        connect_args |= {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": _unique_statement_name,
+        }
+    engine = create_async_engine(parsed, pool_recycle=1800, pool_pre_ping=pre_ping, connect_args=connect_args, **pool)
+    if pgbouncer:
+        _BEHIND_PGBOUNCER.add(engine.sync_engine)
+    return engine
+
+
+_BEHIND_PGBOUNCER: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
+def behind_pgbouncer(engine: AsyncEngine) -> bool:
+    """True when ``engine`` was created for PgBouncer's transaction pooling (see :func:`create_engine`)."""
+    return engine.sync_engine in _BEHIND_PGBOUNCER
 
 
 class AppSession(Session):
@@ -141,8 +188,10 @@ async def idle_session_connection(session: AsyncSession) -> AsyncIterator[Any]:
     """A pooled asyncpg connection (PostgreSQL only) of ``session``'s engine, for a hot statement
     sent without SQLAlchemy's statement machinery while the session itself holds no connection.
 
-    SQLAlchemy sends no ``BEGIN`` on it, so each statement commits on its own before it returns;
-    the connection goes back to the pool at the end of the ``async with``. Raises
+    SQLAlchemy sends no ``BEGIN`` on it, so each statement commits on its own before it returns
+    (behind PgBouncer the block runs in one driver transaction, committed at its end); the
+    connection goes back to the pool at the end of the ``async with``, or is discarded if the
+    server dropped it. It is checked out like any other (pre-ping). Raises
     ``RuntimeError`` if the session has a transaction open: its work would not include these
     statements, and the request would hold two connections at once.
     """
@@ -151,7 +200,20 @@ async def idle_session_connection(session: AsyncSession) -> AsyncIterator[Any]:
     engine = session.bind
     assert isinstance(engine, AsyncEngine), "sessions are bound to the app's engine"
     async with engine.connect() as connection:
-        yield (await connection.get_raw_connection()).driver_connection
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None, "a checked-out connection has its driver connection"
+        try:
+            if behind_pgbouncer(engine):
+                # PgBouncer hands a server connection out per transaction: the statement's
+                # Parse/Bind/Execute round trips must all reach the same one.
+                async with driver.transaction():
+                    yield driver
+            else:
+                yield driver
+        except Exception as exc:
+            if database_unavailable(exc):
+                await connection.invalidate(exc)  # not back into the pool: it is dead
+            raise
 
 
 ON_FAILURE_KEY = "on_failure"

@@ -11,6 +11,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core import errors
+from app.core.db_errors import RETRY_AFTER_SECONDS, database_unavailable
 from app.core.i18n import negotiate
 from app.core.middleware import TextRefused
 
@@ -161,7 +163,7 @@ def _out_of_range(exc: BaseException) -> bool:
 
 async def _on_overflow(request: Request, exc: Exception) -> JSONResponse:
     if not _out_of_range(exc):
-        raise exc
+        return await _on_unexpected(request, exc)
     return problem_response(
         request,
         errors.ValidationFailed(
@@ -185,7 +187,21 @@ async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _database_unavailable_response(request: Request) -> JSONResponse:
+    logger.warning("database unreachable (request_id=%s)", getattr(request.state, "request_id", None))
+    return problem_response(
+        request,
+        errors.ServiceUnavailable(
+            "The database is unreachable or restarting; try again in a few seconds.",
+            detail_fr="La base de données est injoignable ou redémarre ; réessayez dans quelques secondes.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ),
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if database_unavailable(exc):
+        return _database_unavailable_response(request)
     logger.exception("unhandled error (request_id=%s)", getattr(request.state, "request_id", None))
     return problem_response(
         request,
@@ -205,4 +221,10 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(StatementError, _on_overflow)
     app.add_exception_handler(PoolTimeout, _on_pool_timeout)
+    # The database unreachable or restarting (connection refused or dropped, server shutting
+    # down or starting up) answers 503 with Retry-After; handled here, inside the middleware, so
+    # that the client always gets an answer.
+    app.add_exception_handler(OSError, _on_unexpected)
+    app.add_exception_handler(asyncpg.PostgresError, _on_unexpected)
+    app.add_exception_handler(asyncpg.InterfaceError, _on_unexpected)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -51,6 +51,7 @@ class AccessClaims:
     role: str
     token_version: int
     expires_at: dt.datetime
+    """``exp`` plus the leeway: the instant after which the token is refused."""
 
 
 def create_access_token(*, user_id: uuid.UUID, role: str, token_version: int, key: str, ttl_seconds: int) -> str:
@@ -68,17 +69,29 @@ def create_access_token(*, user_id: uuid.UUID, role: str, token_version: int, ke
     return jwt.encode(claims, key, algorithm=JWT_ALGORITHM)
 
 
-def decode_access_token(token: str, *, key: str) -> AccessClaims | None:
-    """The token's claims, or ``None`` when it is malformed, forged, of another type or expired."""
+def decode_access_token(token: str, *, key: str, leeway_seconds: int = 0) -> AccessClaims | None:
+    """The token's claims, or ``None`` when it is malformed, forged, of another type, expired, or
+    not yet valid.
+
+    ``leeway_seconds`` of clock skew are tolerated on ``exp``, ``nbf`` and ``iat`` (RFC 7519
+    §4.1.4-4.1.6 "some small leeway"; PyJWT's ``leeway``): a token whose ``iat`` is up to that far
+    in the future is accepted, one further ahead is refused.
+    """
     try:
-        claims = jwt.decode(token, key, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub", "typ"]})
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["exp", "sub", "typ"]},
+            leeway=dt.timedelta(seconds=leeway_seconds),
+        )
         if claims.get("typ") != "access":
             return None
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             role=str(claims.get("role", "")),
             token_version=int(claims.get("tv", 0)),
-            expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
+            expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC) + dt.timedelta(seconds=leeway_seconds),
         )
     except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         return None

@@ -1,9 +1,14 @@
-"""Owners of documents, behind one resolver.
+"""Owners of documents, behind one resolver, and the one rule for document permissions.
 
 An owner type maps to a loader returning the owner's desk id (or ``None`` when it does not
-exist). :func:`resolve` checks that the actor can see that desk and answers ``NotFound`` (404)
-otherwise, so a record of another desk is indistinguishable from a missing one. Attaching
-documents to a new kind of record is one :func:`register` call and one route.
+exist) and to the roles that may read and write the owner itself. Every document action is
+allowed exactly when the actor may do the corresponding thing to the owner
+(:data:`DOCUMENT_ACTIONS`): listing, reading and downloading need the owner's *read*
+permission, uploading its *write* permission, deleting its *write* permission and a moderating
+role (supervisor, administrator). :func:`resolve` applies it: a role without the permission gets
+``Forbidden`` (403, as on the owner's own routes), a record of a desk the actor does not see
+``NotFound`` (404, indistinguishable from a missing one). Attaching documents to a new kind of
+record is one :func:`register` call and one route.
 """
 
 from __future__ import annotations
@@ -11,18 +16,43 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cases.models import Case
 from app.core.context import Actor
-from app.core.errors import NotFound
+from app.core.errors import Forbidden, NotFound
 from app.registrants.models import Registrant
 
 DeskLoader = Callable[[AsyncSession, uuid.UUID], Awaitable[uuid.UUID | None]]
+DocumentAction = Literal["list", "read", "download", "upload", "delete"]
 
-_LOADERS: dict[str, DeskLoader] = {}
+DOCUMENT_ACTIONS: dict[str, tuple[Literal["read", "write"], frozenset[str] | None]] = {
+    "list": ("read", None),
+    "read": ("read", None),
+    "download": ("read", None),
+    "upload": ("write", None),
+    "delete": ("write", frozenset({"supervisor", "admin"})),
+}
+"""Document action → (the owner permission it needs, the roles it is further limited to)."""
+
+# The roles of the owners' own routes (app/registrants/router.py, app/cases/router.py): every role
+# reads registrants of the desks it sees (auditors handle access requests); cases are for agents,
+# supervisors and administrators only; auditors write nothing.
+STAFF_WRITERS = frozenset({"agent", "supervisor", "admin"})
+EVERY_ROLE = frozenset({"agent", "supervisor", "admin", "auditor"})
+
+
+@dataclass(frozen=True)
+class _OwnerKind:
+    loader: DeskLoader
+    read_roles: frozenset[str]
+    write_roles: frozenset[str]
+
+
+_KINDS: dict[str, _OwnerKind] = {}
 
 
 @dataclass(frozen=True)
@@ -34,15 +64,37 @@ class Owner:
     desk_id: uuid.UUID
 
 
-def register(owner_type: str, loader: DeskLoader) -> None:
-    """Make ``owner_type`` a valid owner, with ``loader(session, id) -> desk_id | None``."""
-    _LOADERS[owner_type] = loader
+def register(owner_type: str, loader: DeskLoader, *, read_roles: frozenset[str], write_roles: frozenset[str]) -> None:
+    """Make ``owner_type`` a valid owner, with ``loader(session, id) -> desk_id | None`` and the
+    roles that may read and write such an owner (on the desks they see)."""
+    _KINDS[owner_type] = _OwnerKind(loader, read_roles, write_roles)
 
 
-async def resolve(session: AsyncSession, *, actor: Actor, owner_type: str, owner_id: uuid.UUID) -> Owner:
-    """The owner if it exists and the actor can see its desk; ``NotFound`` otherwise."""
-    loader = _LOADERS.get(owner_type)
-    desk_id = await loader(session, owner_id) if loader else None
+def allowed_roles(owner_type: str, action: DocumentAction) -> frozenset[str]:
+    """The roles that may do ``action`` to the documents of an ``owner_type`` (desk aside)."""
+    kind = _KINDS[owner_type]
+    permission, limited_to = DOCUMENT_ACTIONS[action]
+    roles = kind.read_roles if permission == "read" else kind.write_roles
+    return roles if limited_to is None else roles & limited_to
+
+
+async def resolve(
+    session: AsyncSession, *, actor: Actor, owner_type: str, owner_id: uuid.UUID, action: DocumentAction
+) -> Owner:
+    """The owner if the actor may do ``action`` to its documents.
+
+    Raises ``Forbidden`` (403) when the actor's role may not (whatever the record), ``NotFound``
+    (404) when the owner does not exist or belongs to a desk the actor does not see.
+    """
+    kind = _KINDS.get(owner_type)
+    if kind is None:
+        raise NotFound(f"No such {owner_type}.", detail_fr="Dossier introuvable.")
+    if actor.role not in allowed_roles(owner_type, action):
+        raise Forbidden(
+            f"The role {actor.role} may not {action} the documents of a {owner_type}.",
+            detail_fr=f"Le rôle {actor.role} ne peut pas faire « {action} » sur les documents de ce dossier.",
+        )
+    desk_id = await kind.loader(session, owner_id)
     if desk_id is None or not actor.can_see_desk(desk_id):
         raise NotFound(f"No such {owner_type}.", detail_fr="Dossier introuvable.")
     return Owner(type=owner_type, id=owner_id, desk_id=desk_id)
@@ -52,11 +104,11 @@ async def _registrant_desk(session: AsyncSession, registrant_id: uuid.UUID) -> u
     return (await session.execute(select(Registrant.desk_id).where(Registrant.id == registrant_id))).scalar()
 
 
-register("registrant", _registrant_desk)
+register("registrant", _registrant_desk, read_roles=EVERY_ROLE, write_roles=STAFF_WRITERS)
 
 
 async def _case_desk(session: AsyncSession, case_id: uuid.UUID) -> uuid.UUID | None:
     return (await session.execute(select(Case.desk_id).where(Case.id == case_id))).scalar()
 
 
-register("case", _case_desk)
+register("case", _case_desk, read_roles=STAFF_WRITERS, write_roles=STAFF_WRITERS)

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
 
-from app.auth.deps import CurrentActor, SupervisorActor
+from app.auth.deps import CurrentActor
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.http import none_match_fails
@@ -167,7 +167,7 @@ async def list_case_documents(
 async def _list(
     session: AsyncSession, actor: Actor, *, owner_type: str, owner_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[DocumentOut]:
-    owner = await owners.resolve(session, actor=actor, owner_type=owner_type, owner_id=owner_id)
+    owner = await owners.resolve(session, actor=actor, owner_type=owner_type, owner_id=owner_id, action="list")
     rows, next_cursor = await paginate(
         session,
         service.owner_documents_query(owner),
@@ -261,7 +261,7 @@ async def download_document(
     206 (416 when out of the file). 404 when deleted or of another desk.
     """
     async with sessionmaker() as session:
-        document, _ = await service.get(session, actor=actor, document_id=document_id)
+        document, _ = await service.get(session, actor=actor, document_id=document_id, action="download")
         etag = f'"{document.sha256}"'
         not_modified = if_none_match is not None and none_match_fails(if_none_match, etag)
         byte_range = None
@@ -297,9 +297,10 @@ async def download_document(
 
 @router.delete("/api/v1/documents/{document_id}", status_code=204)
 async def delete_document(
-    document_id: uuid.UUID, body: DocumentDelete, session: SessionDep, actor: SupervisorActor
+    document_id: uuid.UUID, body: DocumentDelete, session: SessionDep, actor: CurrentActor
 ) -> Response:
-    """Soft-delete a document with a reason (supervisors, administrators). Its bytes are purged
-    after ``DOCUMENTS_RETENTION_DAYS`` by ``diaspora-desk purge-documents``. 404 across desks."""
+    """Soft-delete a document with a reason (supervisors and administrators who may write its
+    owner; 403 otherwise). Its bytes are purged after ``DOCUMENTS_RETENTION_DAYS`` by
+    ``diaspora-desk purge-documents``. 404 across desks."""
     await service.soft_delete(session, actor=actor, document_id=document_id, reason=body.reason)
     return Response(status_code=204)

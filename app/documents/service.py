@@ -171,13 +171,19 @@ async def discard_object(sessionmaker: async_sessionmaker[AsyncSession], storage
         await storage.delete(key)
 
 
-async def get(session: AsyncSession, *, actor: Actor, document_id: uuid.UUID) -> tuple[Document, owners.Owner]:
-    """A live document and its owner if the actor can see the owner's desk; ``NotFound`` otherwise."""
+async def get(
+    session: AsyncSession, *, actor: Actor, document_id: uuid.UUID, action: owners.DocumentAction
+) -> tuple[Document, owners.Owner]:
+    """A live document and its owner if the actor may do ``action`` to it (:func:`owners.resolve`):
+    ``NotFound`` when it is missing, deleted or of a desk the actor does not see, ``Forbidden``
+    when the actor's role may not do ``action`` to its owner's documents."""
     document = await session.get(Document, document_id)
     if document is None or document.deleted_at is not None:
         raise NotFound("No such document.", detail_fr="Document introuvable.")
     try:
-        owner = await owners.resolve(session, actor=actor, owner_type=document.owner_type, owner_id=document.owner_id)
+        owner = await owners.resolve(
+            session, actor=actor, owner_type=document.owner_type, owner_id=document.owner_id, action=action
+        )
     except NotFound:
         raise NotFound("No such document.", detail_fr="Document introuvable.") from None
     return document, owner
@@ -185,7 +191,7 @@ async def get(session: AsyncSession, *, actor: Actor, document_id: uuid.UUID) ->
 
 async def read_metadata(session: AsyncSession, *, actor: Actor, document_id: uuid.UUID) -> Document:
     """A document's metadata, audited as ``document.read``."""
-    document, owner = await get(session, actor=actor, document_id=document_id)
+    document, owner = await get(session, actor=actor, document_id=document_id, action="read")
     await audit.record(
         session,
         actor=actor,
@@ -201,7 +207,7 @@ async def record_download(
     session: AsyncSession, *, actor: Actor, document_id: uuid.UUID, byte_range: tuple[int, int] | None
 ) -> Document:
     """Check access to a document's content and audit ``document.download`` (with the range)."""
-    document, owner = await get(session, actor=actor, document_id=document_id)
+    document, owner = await get(session, actor=actor, document_id=document_id, action="download")
     await audit.record(
         session,
         actor=actor,
@@ -223,7 +229,7 @@ def owner_documents_query(owner: owners.Owner) -> Select[Any]:
 
 async def soft_delete(session: AsyncSession, *, actor: Actor, document_id: uuid.UUID, reason: str) -> Document:
     """Mark a document deleted (supervisors and administrators); its bytes stay until purge."""
-    document, owner = await get(session, actor=actor, document_id=document_id)
+    document, owner = await get(session, actor=actor, document_id=document_id, action="delete")
     document.deleted_at = utcnow()
     document.deleted_by = actor.user_id
     document.delete_reason = reason

@@ -71,11 +71,12 @@ async def upload(
     """Store one uploaded document for an owner; returns ``(document, created)``.
 
     ``created`` is False when the owner already had the same stored bytes (the existing document
-    is returned and nothing is written). Raises ``NotFound`` for an unknown or foreign owner and
+    is returned and nothing is written). Raises ``Forbidden`` when the actor may not write the
+    owner (:func:`owners.resolve`), ``NotFound`` for an unknown or foreign owner and
     the upload problems of :mod:`app.documents.errors`; commits its own short transaction.
     """
     async with sessionmaker() as session:
-        owner = await owners.resolve(session, actor=actor, owner_type=owner_type, owner_id=owner_id)
+        owner = await owners.resolve(session, actor=actor, owner_type=owner_type, owner_id=owner_id, action="upload")
         await session.rollback()
 
     received = await receive_upload(

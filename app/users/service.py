@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.auth.errors import EmailTaken
 from app.auth.models import DeskMembership, StaffUser
-from app.auth.service import normalise_email
+from app.auth.service import normalise_email, revoke_all_tokens
 from app.core.context import Actor
 from app.core.errors import NotFound
 from app.core.http import require_if_match
@@ -89,7 +89,8 @@ async def get(session: AsyncSession, *, user_id: uuid.UUID) -> StaffUser:
 async def update(
     session: AsyncSession, *, actor: Actor, user_id: uuid.UUID, if_match: str | None, changes: dict[str, Any]
 ) -> StaffUser:
-    """Apply ``changes`` (keys of ``UserUpdate``). A new password or deactivation revokes tokens."""
+    """Apply ``changes`` (keys of ``UserUpdate``). A new password, a new role or deactivation
+    revokes every access and refresh token of the user (:func:`revoke_all_tokens`)."""
     user = await get(session, user_id=user_id)
     require_if_match(if_match, user.version)
     before = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
@@ -106,7 +107,7 @@ async def update(
     if changes.get("is_active") is False or changes.get("role") not in (None, before["role"]):
         revoke = True
     if revoke:
-        user.token_version += 1
+        await revoke_all_tokens(session, user)
     await session.flush()
     after = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
     after["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]

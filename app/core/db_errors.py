@@ -1,0 +1,47 @@
+"""Telling "the database is unreachable or restarting" apart from other database errors.
+
+While PostgreSQL is down, restarting or refusing connections, requests answer 503
+``service-unavailable`` with ``Retry-After`` (``app.core.problems``) instead of 500, and the pool
+recovers by itself (pre-ping on checkout, connections invalidated on a disconnect:
+https://docs.sqlalchemy.org/en/20/core/pooling.html#dealing-with-disconnects).
+"""
+
+from __future__ import annotations
+
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.exc import DBAPIError
+
+RETRY_AFTER_SECONDS = 5
+"""What ``Retry-After`` tells a client while the database is unreachable."""
+
+_SERVER_GOING_AWAY = (
+    asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.exceptions.CannotConnectNowError,  # 57P03: starting up, shutting down, recovering
+    asyncpg.exceptions.AdminShutdownError,  # 57P01: terminated by a fast shutdown / restart
+    asyncpg.exceptions.CrashShutdownError,  # 57P02
+    asyncpg.exceptions.TooManyConnectionsError,  # 53300
+    ConnectionError,  # refused, reset, aborted, broken pipe
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` (or what it wraps) says the database cannot be reached or is restarting.
+
+    Looks through SQLAlchemy's wrappers (``DBAPIError.orig``, a disconnect it already detected:
+    ``connection_invalidated``) and the exception chain, a few levels deep.
+    """
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, _SERVER_GOING_AWAY):
+            return True
+        if isinstance(seen, asyncpg.exceptions.InterfaceError) and "connection is closed" in str(seen):
+            return True  # a pooled connection the server dropped, used before the pool noticed
+        if isinstance(seen, OSError) and seen.errno is None and "connect" in str(seen).lower():
+            return True  # asyncpg's "Multiple exceptions: [Errno 111] Connect call failed …"
+        wrapped = seen.orig if isinstance(seen, DBAPIError) else None
+        seen = wrapped or seen.__cause__ or seen.__context__
+    return False
