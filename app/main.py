@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
+from app.audit.sequencer import Sequencer, signer_for
+from app.audit.sequencer import backlog as audit_backlog
 from app.auth.cache import AuthCache
 from app.core import errors, problems
 from app.core.config import Settings
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import create_engine, create_sessionmaker, utcnow
 from app.core.middleware import BodySizeLimitMiddleware, NulCharacterGuard, RequestContextMiddleware
 from app.routers import ROUTERS
 from app.web import router as web
@@ -36,9 +40,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_timeout=settings.database_pool_timeout_seconds,
     )
 
+    sequencer = Sequencer(
+        engine,
+        signer_for(settings),
+        batch=settings.audit_seal_batch,
+        interval_seconds=settings.audit_seal_interval_seconds,
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sealing = asyncio.create_task(sequencer.run(), name="audit-sequencer")
         yield
+        sealing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sealing
         await engine.dispose()
 
     app = FastAPI(
@@ -51,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.auth_cache = AuthCache(ttl_seconds=settings.actor_cache_seconds)
+    app.state.audit_sequencer = sequencer
 
     problems.install(app)
     app.add_middleware(NulCharacterGuard)  # inside the size guard: it reads bounded bodies only
@@ -83,16 +99,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"])
-    async def readyz(request: Request) -> dict[str, str]:
-        """The database answers; 503 ``service-unavailable`` otherwise."""
+    async def readyz(request: Request) -> dict[str, Any]:
+        """The database answers; 503 ``service-unavailable`` otherwise.
+
+        ``audit`` reports the events committed but not yet sealed into the audit chain: how many,
+        the age in seconds of the oldest, and ``lagging`` when that age passes
+        ``AUDIT_MAX_UNSEALED_SECONDS`` (sealing is stuck, or a long transaction holds it back).
+        """
         try:
             async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+                pending = await audit_backlog(conn)
         except Exception as exc:
             raise errors.ServiceUnavailable(
                 "The database is not reachable.", detail_fr="La base de données est injoignable."
             ) from exc
-        return {"status": "ready"}
+        age = pending.age_seconds(utcnow())
+        lagging = age > settings.audit_max_unsealed_seconds
+        return {
+            "status": "ready",
+            "audit": {"unsealed_events": pending.count, "oldest_unsealed_seconds": round(age, 3), "lagging": lagging},
+        }
 
     @app.get("/problems/{slug}", tags=["health"], include_in_schema=True)
     async def problem_type(slug: str) -> JSONResponse:
