@@ -47,7 +47,8 @@ class CheckpointOut(BaseModel):
 
     seq: int
     hash: str
-    signed_at: dt.datetime
+    signed_at: str
+    """UTC, ISO 8601 with microseconds and ``+00:00``: exactly as in the signed text."""
     key_id: str
     signature: str
     public_key: str
