@@ -35,24 +35,37 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
     return asyncio.run(main())
 
 
-def migrate_database(settings: Settings) -> None:
-    """``alembic upgrade head`` on the configured database (creating a SQLite file's folder)."""
+def migrate_database(settings: Settings) -> str | None:
+    """``alembic upgrade head`` as the owner (``DATABASE_OWNER_URL``, else ``DATABASE_URL``), then,
+    on PostgreSQL with two roles, grant the application's role (:func:`app.core.roles.grant_app_role`).
+    Returns the role granted, if any."""
     from alembic import command
     from alembic.config import Config
 
     # The source tree's alembic.ini, or the working directory's (installed image).
     ini = ROOT / "alembic.ini" if (ROOT / "alembic.ini").exists() else Path.cwd() / "alembic.ini"
     config = Config(str(ini))
-    config.attributes["url"] = settings.effective_database_url
+    config.attributes["url"] = settings.effective_owner_database_url
     config.attributes["configure_logger"] = False
     command.upgrade(config, "head")
+    if not settings.database_owner_url:
+        return None
+    from app.core.roles import grant_app_role
+
+    return asyncio.run(grant_app_role(settings.effective_owner_database_url, settings.effective_database_url))
 
 
 @cli.command()
 def migrate() -> None:
-    """Apply every database migration (alembic upgrade head)."""
-    migrate_database(Settings())
+    """Apply every database migration (alembic upgrade head) as the owner role.
+
+    With DATABASE_OWNER_URL set (PostgreSQL), the role of DATABASE_URL is then created if missing
+    and granted what the application needs: no UPDATE, DELETE or TRUNCATE on the audit log.
+    """
+    role = migrate_database(Settings())
     typer.echo("database is up to date")
+    if role:
+        typer.echo(f"application role {role}: granted (audit tables: SELECT and INSERT only)")
 
 
 @cli.command()
@@ -248,21 +261,67 @@ def _print_import_report(result: object) -> None:
 
 
 @cli.command("verify-audit")
-def verify_audit() -> None:
-    """Verify the audit log's hash chain; exit 1 naming the first broken event."""
-    from app.audit.service import verify_chain
+def verify_audit(
+    against: Annotated[
+        Path | None,
+        typer.Option(help="A checkpoint kept outside the database (JSON from GET /api/v1/audit/checkpoint)."),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(help="The trusted public key (base64); default: that of AUDIT_SIGNING_KEY_FILE's private key."),
+    ] = None,
+    seal: Annotated[bool, typer.Option(help="First seal the events committed but not yet sealed.")] = False,
+) -> None:
+    """Verify the audit log: hash chain, every signed checkpoint, optionally a kept checkpoint.
 
-    result = run_in_session(Settings(), verify_chain)
+    Exits 0 when valid (reporting events still waiting to be sealed), 1 naming the first broken
+    link or checkpoint, 2 when the key or the checkpoint file cannot be read.
+    """
+    from app.audit.sequencer import signer_for
+    from app.audit.signing import Verifier, load_checkpoint_file
+    from app.audit.verify import VerifyResult
+
+    settings = Settings()
+    try:
+        verifier = Verifier.from_b64(public_key) if public_key else signer_for(settings)
+        kept = load_checkpoint_file(against) if against else None
+    except (OSError, ValueError) as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    if seal:
+        sealed = _seal(settings)
+        typer.echo(f"sealed {sealed} events")
+
+    async def check(session: AsyncSession) -> VerifyResult:
+        from app.audit.service import verify_chain
+
+        return await verify_chain(session, verifier, against=kept)
+
+    result = run_in_session(settings, check)
+    pending = f"; {result.pending.count} events not sealed yet" if result.pending.count else ""
     if result.ok:
-        typer.echo(f"audit chain valid: {result.checked} events")
+        typer.echo(f"audit chain valid: {result.checked} events, {result.checkpoints} signed checkpoints{pending}")
         return
     typer.secho(
-        f"audit chain BROKEN at event seq={result.broken_seq} id={result.broken_id}: {result.reason} "
-        f"({result.checked} events valid before it)",
+        f"audit chain BROKEN at seq={result.broken_seq} event id={result.broken_id}: {result.reason} "
+        f"({result.checked} events valid before it){pending}",
         fg=typer.colors.RED,
         err=True,
     )
     raise typer.Exit(1)
+
+
+def _seal(settings: Settings) -> int:
+    from app.audit.sequencer import Sequencer, signer_for
+
+    async def main() -> int:
+        engine = create_engine(settings.effective_database_url)
+        try:
+            return await Sequencer(engine, signer_for(settings), batch=settings.audit_seal_batch).seal_all()
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
 
 
 @cli.command("gc-storage")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
+from app.audit.sequencer import Sequencer, signer_for
+from app.audit.sequencer import backlog as audit_backlog
 from app.auth.cache import AuthCache
 from app.core import errors, integrity, problems, timezones
 from app.core.config import Settings
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import create_engine, create_sessionmaker, utcnow
 from app.core.db_errors import RETRY_AFTER_SECONDS
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
 from app.routers import ROUTERS
@@ -41,9 +45,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pgbouncer=settings.database_pgbouncer,
     )
 
+    sequencer = Sequencer(
+        engine,
+        signer_for(settings),
+        batch=settings.audit_seal_batch,
+        interval_seconds=settings.audit_seal_interval_seconds,
+    )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sealing = asyncio.create_task(sequencer.run(), name="audit-sequencer")
         yield
+        sealing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sealing
         await engine.dispose()
 
     app = FastAPI(
@@ -56,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.auth_cache = AuthCache(ttl_seconds=settings.actor_cache_seconds)
+    app.state.audit_sequencer = sequencer
 
     problems.install(app)
     integrity.install(app)
@@ -89,19 +105,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["health"])
-    async def readyz(request: Request) -> dict[str, str]:
-        """The database answers; 503 ``service-unavailable`` otherwise. ``tzdata``: the IANA time-zone
-        release in force (``app.core.timezones``)."""
+    async def readyz(request: Request) -> dict[str, Any]:
+        """The database answers; 503 ``service-unavailable`` (with ``Retry-After``) otherwise.
+
+        ``tzdata``: the IANA time-zone release in force (``app.core.timezones``). ``audit`` reports
+        the events committed but not yet sealed into the audit chain: how many, the age in seconds
+        of the oldest, and ``lagging`` when that age passes ``AUDIT_MAX_UNSEALED_SECONDS`` (sealing
+        is stuck, or a long transaction holds it back).
+        """
         try:
             async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
+                pending = await audit_backlog(conn)
         except Exception as exc:
             raise errors.ServiceUnavailable(
                 "The database is not reachable.",
                 detail_fr="La base de données est injoignable.",
                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             ) from exc
-        return {"status": "ready", "tzdata": tz_version}
+        age = pending.age_seconds(utcnow())
+        lagging = age > settings.audit_max_unsealed_seconds
+        return {
+            "status": "ready",
+            "tzdata": tz_version,
+            "audit": {"unsealed_events": pending.count, "oldest_unsealed_seconds": round(age, 3), "lagging": lagging},
+        }
 
     @app.get("/problems/{slug}", tags=["health"], include_in_schema=True)
     async def problem_type(slug: str) -> JSONResponse:

@@ -1,7 +1,7 @@
 """Import every domain's models so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from app.appointments.models import Appointment
-from app.audit.models import AuditChainHead, AuditEvent
+from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink
 from app.auth.models import DeskMembership, LoginAttempt, LoginThrottle, RefreshToken, StaffUser
 from app.calendars.models import DeskHoliday
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, PartnerServiceType, Referral, ServiceType
@@ -17,8 +17,9 @@ from app.registrants.models import Consent, IdentityDocument, Registrant, Regist
 __all__ = [
     "AdminArea",
     "Appointment",
-    "AuditChainHead",
+    "AuditCheckpoint",
     "AuditEvent",
+    "AuditLink",
     "Base",
     "Case",
     "CaseEvent",

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -106,6 +107,29 @@ def make_staff(sessionmaker: async_sessionmaker[AsyncSession], settings: Setting
         return Staff(id=user.id, email=user.email, role=role, headers={"Authorization": f"Bearer {token}"})
 
     return make
+
+
+class AuditLog:
+    """The app's audit log as a test drives it: seal now (no background task runs in tests), verify."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def seal(self) -> int:
+        sealed: int = await self.app.state.audit_sequencer.seal_all()
+        return sealed
+
+    async def verify(self, against: Any = None) -> Any:
+        from app.audit.service import verify_chain
+
+        async with self.app.state.sessionmaker() as session:
+            return await verify_chain(session, self.app.state.audit_sequencer.signer, against=against)
+
+
+@pytest.fixture
+def audit_log(app: FastAPI) -> AuditLog:
+    """Seal and verify the test app's audit log (:class:`AuditLog`)."""
+    return AuditLog(app)
 
 
 @pytest.fixture

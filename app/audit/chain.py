@@ -1,21 +1,19 @@
-"""The audit log's hash chain: how an event is digested, linked and appended.
+"""The audit log's hash chain: how an event is digested and linked.
 
-Two digests, so that the link can be computed by the database itself:
+Link version 2 (current, since revision 0006):
 
 * ``content_digest`` = SHA-256 (hex) of the canonical JSON (keys sorted, no spaces, UTF-8) of the
   event's content: time, actor, action, entity, request id, IP, user agent and details.
 * ``hash`` = SHA-256 (hex) of ``"{prev_hash}:{seq}:{desk_id}:{content_digest}"``, where
-  ``prev_hash`` is the hash of event ``seq - 1`` (64 zeros before the first event) and ``desk_id``
-  the event's desk as a lower-case UUID (empty when none). The desk sits in the link, not in the
-  content digest, because it is the one field the database may supply itself: a read can log
-  itself with the desk of the record it found, in the same statement (:func:`append_ctes`).
+  ``prev_hash`` is the hash of link ``seq - 1`` (64 zeros before the first) and ``desk_id`` the
+  event's desk as a lower-case UUID (empty when none).
 
-Appending locks the single ``audit_chain_head`` row, so concurrent writers form one unbroken
-chain. On PostgreSQL one statement (:data:`APPEND_SQL`) locks the head, computes the link with the
-built-in ``sha256()`` (PostgreSQL 11+), moves the head and inserts the event: one round trip per
-event, and the lock is held only from that statement to the end of its transaction. On SQLite,
-whose transactions are serialised by ``BEGIN IMMEDIATE``, Python reads the head and computes the
-same link (:func:`append_in_python`).
+Link version 1 (events chained before revision 0006): SHA-256 of the canonical JSON of the
+content plus ``seq``, ``desk_id`` and ``prev_hash``. Only verification still computes it.
+
+Events are written without a place in the chain (:mod:`app.audit.service`); the sequencer
+(:mod:`app.audit.sequencer`) links them. :func:`row_hash` is the per-event work of sealing and
+of verification, written to do as little as possible per row.
 """
 
 from __future__ import annotations
@@ -24,15 +22,13 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, TextClause, bindparam, select, text
+from sqlalchemy import JSON, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
 
-from app.audit.models import AuditChainHead, AuditEvent
+from app.audit.models import AuditEvent
 from app.core.db import UTCDateTime
 
 CONTENT_FIELDS = (
@@ -49,11 +45,18 @@ CONTENT_FIELDS = (
     "user_agent",
     "details",
 )
+"""An event's content, in the order :func:`row_hash` takes it."""
+
+CURRENT_LINK_VERSION = 2
+
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
+_sha256 = hashlib.sha256
+_UTC = dt.UTC
 
 
 @dataclass(frozen=True)
 class Content:
-    """An event's content before it is chained (see :data:`CONTENT_FIELDS`)."""
+    """An event's content before it is written (see :data:`CONTENT_FIELDS`)."""
 
     occurred_at: dt.datetime
     actor_id: uuid.UUID | None
@@ -69,9 +72,53 @@ class Content:
     details: dict[str, Any]
 
 
-def _content_payload(event: Content | AuditEvent) -> dict[str, Any]:
-    return {
-        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+def row_hash(
+    version: int,
+    prev_hash: str,
+    seq: int,
+    occurred_at: dt.datetime,
+    actor_id: uuid.UUID | None,
+    actor_label: str,
+    actor_role: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    desk_id: uuid.UUID | None,
+    request_id: str | None,
+    ip: str | None,
+    user_agent: str | None,
+    details: dict[str, Any],
+) -> str:
+    """The chain hash (hex) of the event with this content at place ``seq`` after ``prev_hash``,
+    by link formula ``version`` (1 or 2, see the module docstring)."""
+    payload: dict[str, Any] = {
+        "occurred_at": occurred_at.astimezone(_UTC).isoformat(timespec="microseconds"),
+        "actor_id": str(actor_id) if actor_id else None,
+        "actor_label": actor_label,
+        "actor_role": actor_role,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "request_id": request_id,
+        "ip": ip,
+        "user_agent": user_agent,
+        "details": details,
+    }
+    if version == 2:
+        digest = _sha256(_canonical(payload).encode()).hexdigest()
+        return _sha256(f"{prev_hash}:{seq}:{desk_id or ''}:{digest}".encode()).hexdigest()
+    if version == 1:
+        payload["seq"] = seq
+        payload["desk_id"] = str(desk_id) if desk_id else None
+        payload["prev_hash"] = prev_hash
+        return _sha256(_canonical(payload).encode()).hexdigest()
+    raise ValueError(f"unknown audit link version {version}")
+
+
+def content_digest(event: Content | AuditEvent) -> str:
+    """SHA-256 hex digest of ``event``'s content (all but its desk), link version 2."""
+    payload = {
+        "occurred_at": event.occurred_at.astimezone(_UTC).isoformat(timespec="microseconds"),
         "actor_id": str(event.actor_id) if event.actor_id else None,
         "actor_label": event.actor_label,
         "actor_role": event.actor_role,
@@ -83,73 +130,21 @@ def _content_payload(event: Content | AuditEvent) -> dict[str, Any]:
         "user_agent": event.user_agent,
         "details": event.details,
     }
-
-
-def _sha256_of_canonical_json(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def content_digest(event: Content | AuditEvent) -> str:
-    """SHA-256 hex digest of ``event``'s content (all but ``desk_id``, ``seq``, ``prev_hash``, ``hash``)."""
-    return _sha256_of_canonical_json(_content_payload(event))
+    return _sha256(_canonical(payload).encode()).hexdigest()
 
 
 def link(prev_hash: str, seq: int, desk_id: uuid.UUID | None, digest: str) -> str:
-    """The chain hash of event ``seq`` of desk ``desk_id`` whose content digest is ``digest``."""
-    return hashlib.sha256(f"{prev_hash}:{seq}:{desk_id or ''}:{digest}".encode()).hexdigest()
+    """The version 2 chain hash of event ``seq`` of desk ``desk_id`` whose content digest is ``digest``."""
+    return _sha256(f"{prev_hash}:{seq}:{desk_id or ''}:{digest}".encode()).hexdigest()
 
 
-def event_hash(event: AuditEvent) -> str:
-    """The hash ``event`` must carry given its content, desk, ``seq`` and ``prev_hash``."""
-    return link(event.prev_hash, event.seq, event.desk_id, content_digest(event))
-
-
-def legacy_event_hash(event: AuditEvent) -> str:
-    """The hash of an event appended before revision 0006: SHA-256 of the canonical JSON of all its
-    fields, ``seq``, ``desk_id`` and ``prev_hash`` included. Only :func:`verify_chain` needs it."""
-    desk_id = str(event.desk_id) if event.desk_id else None
-    payload = {**_content_payload(event), "seq": event.seq, "desk_id": desk_id, "prev_hash": event.prev_hash}
-    return _sha256_of_canonical_json(payload)
-
-
-def append_ctes(*, desk_id: str = ":desk_id", guard: str = "TRUE") -> str:
-    """PostgreSQL: the CTEs ``head, next, moved, logged`` that append one event, to be placed in a
-    ``WITH`` clause (named parameters: ``content_digest`` and the content fields but the desk).
-
-    ``desk_id`` is the SQL expression of the event's desk; ``guard`` a condition: when false,
-    nothing is locked, moved or logged. Under READ COMMITTED, ``FOR UPDATE`` waits for a concurrent
-    appender and then reads the head it committed, and the ``UPDATE`` re-checks that same row, so
-    each event links to the one committed just before it.
-    """
-    # Composed from SQL fragments written in this code base, never from input; values are bound.
-    return f"""head AS (
-    SELECT seq, hash FROM audit_chain_head WHERE id = 1 AND ({guard}) FOR UPDATE
-), next AS (
-    SELECT head.seq + 1 AS seq, head.hash AS prev_hash, CAST({desk_id} AS uuid) AS desk_id,
-           encode(sha256(convert_to(head.hash || ':' || (head.seq + 1)::text || ':'
-                                    || coalesce(CAST({desk_id} AS uuid)::text, '') || ':' || :content_digest,
-                                    'UTF8')), 'hex') AS hash
-    FROM head
-), moved AS (
-    UPDATE audit_chain_head SET seq = next.seq, hash = next.hash FROM next WHERE audit_chain_head.id = 1
-), logged AS (
-    INSERT INTO audit_events (seq, prev_hash, hash, occurred_at, actor_id, actor_label, actor_role, action,
-                              entity_type, entity_id, desk_id, request_id, ip, user_agent, details)
-    SELECT next.seq, next.prev_hash, next.hash, :occurred_at, :actor_id, :actor_label, :actor_role, :action,
-           :entity_type, :entity_id, next.desk_id, :request_id, :ip, :user_agent, :details
-    FROM next
-    RETURNING seq, prev_hash, hash
-)"""  # noqa: S608
-
-
-APPEND_SQL = f"WITH {append_ctes()}\nSELECT seq, prev_hash, hash FROM logged"
-"""PostgreSQL: append one event (named parameters: ``content_digest``, ``desk_id`` and the rest
-of the content)."""
+def chain_hash(version: int, prev_hash: str, seq: int, event: Content | AuditEvent) -> str:
+    """:func:`row_hash` of ``event``."""
+    return row_hash(version, prev_hash, seq, *(getattr(event, name) for name in CONTENT_FIELDS))
 
 
 def statement(sql: str) -> TextClause:
-    """``sql`` (with the parameters of :func:`append_ctes`) with the types its values need."""
+    """``sql`` (with named parameters for an event's content) with the types its values need."""
     return text(sql).bindparams(bindparam("occurred_at", type_=UTCDateTime), bindparam("details", type_=JSON))
 
 
@@ -175,29 +170,5 @@ class DriverStatement:
 
 
 def values(event: Content | AuditEvent) -> dict[str, Any]:
-    """The named parameters of :func:`append_ctes` for ``event`` (and ``desk_id``)."""
-    out = {name: getattr(event, name) for name in CONTENT_FIELDS}
-    out["content_digest"] = content_digest(event)
-    return out
-
-
-_APPEND = statement(APPEND_SQL)
-
-
-def append_with_sql(session: Session, events: Sequence[AuditEvent]) -> None:
-    """PostgreSQL: append ``events`` in order, one :data:`APPEND_SQL` statement each."""
-    for item in events:
-        item.seq, item.prev_hash, item.hash = session.execute(_APPEND, values(item)).one()
-
-
-def append_in_python(session: Session, events: Sequence[AuditEvent]) -> None:
-    """Any database whose transaction already excludes other writers (SQLite's ``BEGIN
-    IMMEDIATE``): read the head, link ``events`` in Python, add them and move the head."""
-    head = session.execute(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()).scalar_one()
-    seq, prev = head.seq, head.hash
-    for item in events:
-        seq += 1
-        item.seq, item.prev_hash = seq, prev
-        item.hash = prev = event_hash(item)
-    head.seq, head.hash = seq, prev
-    session.add_all(events)
+    """The named parameters (:data:`CONTENT_FIELDS`) of ``event``."""
+    return {name: getattr(event, name) for name in CONTENT_FIELDS}

@@ -1,4 +1,14 @@
-"""The audit log: append-only, hash-chained events."""
+"""The audit log: append-only events, the hash chain that links them, and its signed checkpoints.
+
+Three tables, each INSERT-only for the application's database role (``docs/audit.md``):
+
+* ``audit_events``: what happened. Written in the request's own transaction, without any shared
+  row to wait on.
+* ``audit_links``: the hash chain. The sequencer (:mod:`app.audit.sequencer`) gives each committed
+  event its place ``seq`` and its chain hash, in batches.
+* ``audit_checkpoints``: the chain head after each batch, signed with Ed25519
+  (:mod:`app.audit.signing`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +16,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, utcnow
@@ -17,16 +27,22 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditEvent(Base):
-    """One audited action. ``seq`` orders the chain; ``prev_hash`` is the hash of event ``seq - 1``."""
+    """One audited action, as recorded in the request's transaction.
+
+    ``txid`` is the inserting transaction's id on PostgreSQL (set by a trigger, whatever the
+    client sends; 0 on SQLite). The sequencer seals events in ``(txid, id)`` order once no
+    transaction older than them is still running.
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_entity", "entity_type", "entity_id"),
         Index("ix_audit_events_occurred_at", "occurred_at"),
+        Index("ix_audit_events_txid_id", "txid", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    txid: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     actor_label: Mapped[str] = mapped_column(String(320))
@@ -39,18 +55,37 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditLink(Base):
+    """Event ``event_id``'s place ``seq`` (1, 2, 3… without gaps) in the hash chain.
+
+    ``hash`` is computed by :func:`app.audit.chain.chain_hash` from ``prev_hash`` (the hash of
+    link ``seq - 1``), ``seq`` and the event; ``link_version`` says with which formula (1: before
+    revision 0006, 2: since).
+    """
+
+    __tablename__ = "audit_links"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    link_version: Mapped[int] = mapped_column(SmallInteger)
+    sealed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class AuditChainHead(Base):
-    """A single row holding the last ``seq`` and ``hash``; locking it serialises appends."""
+class AuditCheckpoint(Base):
+    """The chain head at ``seq`` (its ``hash``), signed at ``signed_at`` by key ``key_id``.
 
-    __tablename__ = "audit_chain_head"
+    ``signature`` is the base64 Ed25519 signature (RFC 8032) of
+    :func:`app.audit.signing.checkpoint_note`.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger)
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[str] = mapped_column(String(64))
-    link_v2_from_seq: Mapped[int] = mapped_column(BigInteger, server_default="1")
-    """Events from this ``seq`` on are linked by :func:`app.audit.chain.event_hash`; earlier ones
-    (written before revision 0006) by :func:`app.audit.chain.legacy_event_hash`."""
+    signed_at: Mapped[dt.datetime] = mapped_column()
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(88))

@@ -1,18 +1,20 @@
-"""``/api/v1/audit/events``: read-only access to the audit log (auditors, administrators)."""
+"""``/api/v1/audit``: read-only access to the audit log and its signed checkpoints (auditors, administrators)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime
 
 from app.audit import service
 from app.audit.models import AuditEvent
-from app.audit.schemas import AuditEventOut
+from app.audit.schemas import AuditEventOut, CheckpointOut
+from app.audit.signing import Verifier
 from app.auth.deps import AuditorActor
 from app.core.deps import SessionDep
+from app.core.errors import NotFound
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -32,7 +34,10 @@ async def list_events(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[AuditEventOut]:
-    """Audit events, newest first, filtered; ``since``/``until`` are ISO 8601 with offset."""
+    """Audit events, newest recorded first, filtered; ``since``/``until`` are ISO 8601 with offset.
+
+    Events not yet sealed into the chain are listed too, with a null ``seq``.
+    """
     filters = service.AuditFilters(
         actor_id=actor_id,
         action=action,
@@ -43,6 +48,32 @@ async def list_events(
         until=until,
     )
     rows, next_cursor = await paginate(
-        session, service.list_query(filters), keys=[AuditEvent.seq], cursor=cursor, limit=limit
+        session, service.list_query(filters), keys=[AuditEvent.id], cursor=cursor, limit=limit
     )
-    return Page[AuditEventOut](items=[AuditEventOut.model_validate(r) for r in rows], next_cursor=next_cursor)
+    links = await service.links_of(session, [r.id for r in rows])
+    items = []
+    for row in rows:
+        link = links.get(row.id)
+        out = AuditEventOut.model_validate(
+            {
+                **{name: getattr(row, name) for name in AuditEventOut.model_fields if hasattr(row, name)},
+                "seq": link.seq if link else None,
+                "prev_hash": link.prev_hash if link else None,
+                "hash": link.hash if link else None,
+            }
+        )
+        items.append(out)
+    return Page[AuditEventOut](items=items, next_cursor=next_cursor)
+
+
+@router.get("/checkpoint", response_model=CheckpointOut)
+async def latest_checkpoint(request: Request, session: SessionDep, actor: AuditorActor) -> CheckpointOut:
+    """The latest signed checkpoint of the chain and the public key that verifies it.
+
+    404 ``not-found`` before the first event is sealed.
+    """
+    checkpoint = await service.current_checkpoint(session)
+    if checkpoint is None:
+        raise NotFound("No checkpoint has been signed yet.", detail_fr="Aucun point de contrôle signé pour l'instant.")
+    verifier: Verifier = request.app.state.audit_sequencer.signer
+    return CheckpointOut(**checkpoint.as_json(), public_key=verifier.public_key_b64)

@@ -4,9 +4,9 @@ Every write and every read of a personal record calls :func:`record` in the same
 the work, so the event commits or rolls back with it. Events that must survive a failed request
 (a refused login) go through :func:`record_even_if_rolled_back`.
 
-Events are chained when their transaction commits: the ``before_commit`` hook appends them
-through :mod:`app.audit.chain` (digests, links, and the one-statement append on PostgreSQL), so
-the chain head stays locked only for the commit's last statements.
+Events are only INSERTed, at commit (the ``before_commit`` hook adds them to the flush): no shared
+row is locked, so writers never wait on one another for the audit log. The sequencer
+(:mod:`app.audit.sequencer`) links committed events into the hash chain shortly afterwards.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from sqlalchemy import Select, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from app.audit import chain
-from app.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from app.audit import chain, verify
+from app.audit.models import AuditEvent, AuditLink
+from app.audit.signing import Checkpoint, Verifier
 from app.core.context import Actor
 from app.core.db import AppSession, idle_session_connection, on_failure, utcnow
 
@@ -67,13 +68,12 @@ async def record(
     desk_id: uuid.UUID | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> None:
-    """Record one event in the caller's transaction; it is chained and written at commit.
+    """Record one event in the caller's transaction; it is written at commit.
 
     ``action`` is a dotted verb (``registrant.read``, ``auth.login_failed``…); ``details`` must
-    already have sensitive values masked (see :func:`diff`). The event's time is now; its place
-    in the chain is taken when the transaction commits, in the ``before_commit`` hook, so the
-    chain head stays locked only for the last statements of the transaction, never while the
-    request is still working. A rollback discards the event with the work.
+    already have sensitive values masked (see :func:`diff`). The event's time is now; it is
+    inserted by the commit's flush and sealed into the chain by the sequencer once committed. A
+    rollback discards the event with the work.
     """
     content = _content(actor, action, entity_type, entity_id, desk_id, details)
     event = AuditEvent(**{name: getattr(content, name) for name in chain.CONTENT_FIELDS})
@@ -84,16 +84,18 @@ async def record(
 
 def audited_read(select_sql: str) -> chain.DriverStatement:
     """PostgreSQL: ``select_sql`` (a SELECT of at most one row having a ``desk_id`` column, with
-    named parameters) made into one statement that also logs the read: an event is appended when,
+    named parameters) made into one statement that also logs the read: an event is inserted when,
     and only when, the row is found, with the row's desk. The statement returns the row.
 
     Run it with :func:`read_logged`. Compile once, at import time: compiling costs more than
     running it.
     """
     # Composed from SQL written in this code base, never from input; values are bound parameters.
+    columns = ", ".join(chain.CONTENT_FIELDS)
+    content = ", ".join("r.desk_id" if name == "desk_id" else f":{name}" for name in chain.CONTENT_FIELDS)
     sql = (
         f"WITH r AS ({select_sql}),\n"  # noqa: S608
-        f"{chain.append_ctes(desk_id='(SELECT desk_id FROM r)', guard='EXISTS (SELECT 1 FROM r)')}\n"
+        f"logged AS (INSERT INTO audit_events ({columns}) SELECT {content} FROM r)\n"
         "SELECT r.* FROM r"
     )
     return chain.DriverStatement.compile(chain.statement(sql))
@@ -157,15 +159,11 @@ _PENDING = "audit_events_pending"
 
 
 @event.listens_for(AppSession, "before_commit")
-def _append_pending(session: Session) -> None:
-    """Chain and add the transaction's pending events; the commit's flush writes them."""
+def _add_pending(session: Session) -> None:
+    """Add the transaction's pending events, in order; the commit's flush inserts them."""
     pending: list[AuditEvent] = session.info.pop(_PENDING, [])
-    if not pending:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        chain.append_with_sql(session, pending)
-    else:
-        chain.append_in_python(session, pending)
+    if pending:
+        session.add_all(pending)
 
 
 @event.listens_for(AppSession, "after_transaction_end")
@@ -218,7 +216,7 @@ class AuditFilters:
 
 
 def list_query(filters: AuditFilters) -> Select[AuditEvent]:
-    """The filtered select, unordered (the caller paginates by ``seq``)."""
+    """The filtered select, unordered (the caller paginates by ``id``, the order of insertion)."""
     stmt = select(AuditEvent)
     if filters.actor_id:
         stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
@@ -237,57 +235,24 @@ def list_query(filters: AuditFilters) -> Select[AuditEvent]:
     return stmt
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    """Outcome of :func:`verify_chain`: how many events were checked and the first broken one."""
-
-    checked: int
-    broken_seq: int | None = None
-    broken_id: int | None = None
-    reason: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_seq is None
+async def verify_chain(
+    session: AsyncSession, verifier: Verifier, *, against: Checkpoint | None = None
+) -> verify.VerifyResult:
+    """:func:`app.audit.verify.verify_log` on ``session``'s connection (one snapshot on PostgreSQL)."""
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    return await verify.verify_log(conn, verifier, against=against)
 
 
-async def verify_chain(session: AsyncSession, *, batch_size: int = 5000) -> VerifyResult:
-    """Recompute every event's hash in ``seq`` order; report the first event that does not match.
+async def links_of(session: AsyncSession, event_ids: list[int]) -> dict[int, AuditLink]:
+    """The chain links of ``event_ids`` (events not sealed yet have none)."""
+    if not event_ids:
+        return {}
+    rows = await session.execute(select(AuditLink).where(AuditLink.event_id.in_(event_ids)))
+    return {link.event_id: link for link in rows.scalars()}
 
-    An event is broken when its stored hash differs from the recomputed one (its content was
-    changed), when its ``prev_hash`` is not the previous event's hash, or when a ``seq`` is
-    missing (an event was deleted). The head row must point at the last event. Events older than
-    the head's ``link_v2_from_seq`` are checked with the formula they were written with.
-    """
-    v2_from = (
-        await session.execute(select(AuditChainHead.link_v2_from_seq).where(AuditChainHead.id == 1))
-    ).scalar_one()
-    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    last_seq = 0
-    while True:
-        rows = (
-            (
-                await session.execute(
-                    select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch_size)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if not rows:
-            break
-        for item in rows:
-            if item.seq != expected_seq:
-                return VerifyResult(checked, expected_seq, item.id, f"event seq {expected_seq} is missing")
-            if item.prev_hash != expected_prev:
-                return VerifyResult(checked, item.seq, item.id, "prev_hash does not match the previous event")
-            expected_hash = chain.event_hash(item) if item.seq >= v2_from else chain.legacy_event_hash(item)
-            if expected_hash != item.hash:
-                return VerifyResult(checked, item.seq, item.id, "content does not match its hash")
-            expected_prev, expected_seq, checked = item.hash, expected_seq + 1, checked + 1
-            last_seq = item.seq
-        session.expunge_all()
-    head = (await session.execute(select(AuditChainHead).where(AuditChainHead.id == 1))).scalar_one()
-    if head.seq != expected_seq - 1 or head.hash != expected_prev:
-        return VerifyResult(checked, expected_seq, None, "chain head does not match the last event")
-    return VerifyResult(checked)
+
+async def current_checkpoint(session: AsyncSession) -> Checkpoint | None:
+    """The latest signed checkpoint (None before anything is sealed)."""
+    return await verify.latest_checkpoint(await session.connection())

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     data_dir: Path = Path("var")
     database_url: str = ""
+    # PostgreSQL: the role that owns the schema and runs the migrations (DATABASE_URL's role then
+    # gets only what the application needs; see docs/audit.md). Empty: DATABASE_URL does both.
+    database_owner_url: str = ""
     database_pool_size: int = Field(default=20, ge=1, le=500)
     database_max_overflow: int = Field(default=0, ge=0, le=500)
     database_pool_timeout_seconds: float = Field(default=30, gt=0, le=600)
@@ -106,6 +109,14 @@ class Settings(BaseSettings):
     report_age_bands: list[int] = Field(default=[0, 18, 25, 35, 50, 65], min_length=1)
     pseudonym_key: SecretStr | None = None
 
+    # Audit log (app/audit): the Ed25519 key that signs checkpoints (PEM, PKCS#8; generated into
+    # DATA_DIR/audit_signing_key.pem outside production), how often and how many events the
+    # sequencer seals at a time, and the unsealed age past which /readyz answers 503.
+    audit_signing_key_file: Path | None = None
+    audit_seal_interval_seconds: float = Field(default=0.2, gt=0, le=60)
+    audit_seal_batch: int = Field(default=1000, ge=1, le=100_000)
+    audit_max_unsealed_seconds: float = Field(default=30, gt=0)
+
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key is None:
@@ -122,6 +133,16 @@ class Settings(BaseSettings):
                 return str(make_url(self.database_url).update_query_dict({"pgbouncer": "true"}).render_as_string(False))
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'diaspora_desk.sqlite3'}"
+
+    @property
+    def effective_owner_database_url(self) -> str:
+        """``DATABASE_OWNER_URL``, or the application's URL when it is unset."""
+        return self.database_owner_url or self.effective_database_url
+
+    @property
+    def effective_audit_signing_key_file(self) -> Path:
+        """``AUDIT_SIGNING_KEY_FILE``, or ``DATA_DIR/audit_signing_key.pem`` when it is unset."""
+        return self.audit_signing_key_file or self.data_dir / "audit_signing_key.pem"
 
     @property
     def effective_documents_dir(self) -> Path:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, true
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditLink
 from app.desks.models import Desk
 from app.reports.export_base import ExportContext, ExportSpec, count_of, map_batches
 from app.reports.writers import Column
@@ -48,11 +48,19 @@ def audit_export(ctx: ExportContext) -> ExportSpec:
         clauses.append(
             AuditEvent.occurred_at < dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time(), dt.UTC)
         )
+    # Sealed events in chain order, then those not sealed yet (no seq) in the order recorded.
     stmt = (
-        select(AuditEvent.__table__, Desk.code.label("desk_code"))
+        select(
+            AuditEvent.__table__,
+            AuditLink.seq,
+            AuditLink.prev_hash,
+            AuditLink.hash,
+            Desk.code.label("desk_code"),
+        )
+        .outerjoin(AuditLink, AuditLink.event_id == AuditEvent.id)
         .outerjoin(Desk, Desk.id == AuditEvent.desk_id)
         .where(and_(*clauses) if clauses else true())
-        .order_by(AuditEvent.seq)
+        .order_by(AuditLink.seq.is_(None), AuditLink.seq, AuditEvent.id)
     )
 
     def convert(row: Any) -> list[Any]:

@@ -11,59 +11,74 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.audit import service as audit
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditLink
 from app.core.context import SYSTEM_ACTOR
+from tests.audit.conftest import write_events
+from tests.audit.tampering import lift_protection
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _write_events(sessionmaker, count: int) -> None:
-    async with sessionmaker() as session:
-        for i in range(count):
-            await audit.record(session, actor=SYSTEM_ACTOR, action="test.event", entity_type="test", entity_id=str(i))
-        await session.commit()
+    await write_events(sessionmaker, count)
 
 
 async def _tamper(sessionmaker, seq: int) -> None:
-    """Change one row behind the application's back, as someone with database access could."""
+    """Change one sealed event's content behind the application's back, as someone with database access could."""
     async with sessionmaker() as session:
-        dialect = session.bind.dialect.name
-        if dialect == "postgresql":
-            await session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
-        else:
-            await session.execute(text("DROP TRIGGER audit_events_no_update"))
-        await session.execute(text("UPDATE audit_events SET entity_id = 'forged' WHERE seq = :seq"), {"seq": seq})
+        await lift_protection(session)
+        event_id = (await session.execute(select(AuditLink.event_id).where(AuditLink.seq == seq))).scalar_one()
+        await session.execute(text("UPDATE audit_events SET entity_id = 'forged' WHERE id = :id"), {"id": event_id})
         await session.commit()
 
 
-async def test_a_fresh_chain_verifies(sessionmaker) -> None:
+async def test_a_fresh_chain_verifies(sessionmaker, audit_log) -> None:
     await _write_events(sessionmaker, 5)
-    async with sessionmaker() as session:
-        result = await audit.verify_chain(session)
-    assert result.ok
-    assert result.checked == 5
+    assert await audit_log.seal() == 5
+    result = await audit_log.verify()
+    assert (result.ok, result.checked, result.checkpoints, result.pending.count) == (True, 5, 1, 0)
 
 
-async def test_tampered_event_is_named_by_verification(sessionmaker) -> None:
+async def test_events_wait_unsealed_until_the_sequencer_runs_and_are_reported_pending(sessionmaker, audit_log) -> None:
+    await _write_events(sessionmaker, 3)
+    result = await audit_log.verify()
+    assert (result.ok, result.checked, result.pending.count) == (True, 0, 3)
+    assert await audit_log.seal() == 3
+    result = await audit_log.verify()
+    assert (result.ok, result.checked, result.pending.count) == (True, 3, 0)
+
+
+async def test_tampered_event_is_named_by_verification(sessionmaker, audit_log) -> None:
     await _write_events(sessionmaker, 6)
+    await audit_log.seal()
     await _tamper(sessionmaker, 4)
-    async with sessionmaker() as session:
-        result = await audit.verify_chain(session)
+    result = await audit_log.verify()
     assert not result.ok
     assert result.broken_seq == 4
     assert result.checked == 3
     assert result.reason == "content does not match its hash"
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events"])
-async def test_the_database_refuses_to_change_audit_events(sessionmaker, statement: str) -> None:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET action = 'x'",
+        "DELETE FROM audit_events",
+        "UPDATE audit_links SET hash = 'x'",
+        "DELETE FROM audit_links",
+        "UPDATE audit_checkpoints SET hash = 'x'",
+        "DELETE FROM audit_checkpoints",
+    ],
+)
+async def test_the_database_refuses_to_change_the_audit_log(sessionmaker, audit_log, statement: str) -> None:
     await _write_events(sessionmaker, 1)
+    await audit_log.seal()
     async with sessionmaker() as session:
-        with pytest.raises(DBAPIError, match="append-only"):
+        with pytest.raises(DBAPIError, match="is append-only"):
             await session.execute(text(statement))
 
 
-async def test_concurrent_writers_form_one_unbroken_chain(sessionmaker) -> None:
+async def test_concurrent_writers_form_one_unbroken_chain(sessionmaker, audit_log) -> None:
     async def writer(n: int) -> None:
         async with sessionmaker() as session:
             await audit.record(
@@ -73,9 +88,10 @@ async def test_concurrent_writers_form_one_unbroken_chain(sessionmaker) -> None:
             await session.commit()
 
     await asyncio.gather(*(writer(n) for n in range(25)))
+    assert await audit_log.seal() == 25
+    result = await audit_log.verify()
     async with sessionmaker() as session:
-        result = await audit.verify_chain(session)
-        seqs = (await session.execute(select(AuditEvent.seq).order_by(AuditEvent.seq))).scalars().all()
+        seqs = (await session.execute(select(AuditLink.seq).order_by(AuditLink.seq))).scalars().all()
     assert result.ok
     assert seqs == list(range(1, 26))
 
@@ -92,39 +108,50 @@ async def test_sensitive_values_are_masked_in_diffs() -> None:
     }
 
 
-def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url}
+def _cli(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "test"}
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 
 
-async def test_verify_audit_command_passes_then_fails_naming_the_event(sessionmaker, database_url) -> None:
+async def test_verify_audit_command_seals_passes_then_fails_naming_the_event(
+    sessionmaker, database_url, settings
+) -> None:
     await _write_events(sessionmaker, 3)
-    ok = await asyncio.to_thread(_cli, database_url, "verify-audit")
+    pending = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit")
+    assert pending.returncode == 0, pending.stderr
+    assert "audit chain valid: 0 events, 0 signed checkpoints; 3 events not sealed yet" in pending.stdout
+    ok = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit", "--seal")
     assert ok.returncode == 0, ok.stderr
-    assert "audit chain valid: 3 events" in ok.stdout
+    assert "sealed 3 events" in ok.stdout
+    assert "audit chain valid: 3 events, 1 signed checkpoints" in ok.stdout
     await _tamper(sessionmaker, 2)
-    broken = await asyncio.to_thread(_cli, database_url, "verify-audit")
+    broken = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit")
     assert broken.returncode == 1
     assert "seq=2" in broken.stderr
+    assert "content does not match its hash" in broken.stderr
 
 
-async def test_listing_is_for_auditors_and_paginates_without_repeats(client, make_staff, sessionmaker) -> None:
+async def test_listing_is_for_auditors_and_paginates_without_repeats(
+    client, make_staff, sessionmaker, audit_log
+) -> None:
     auditor = await make_staff("auditor", [])
     agent = await make_staff("agent")
     await _write_events(sessionmaker, 7)
+    await audit_log.seal()
     assert (await client.get("/api/v1/audit/events", headers=agent.headers)).status_code == 403
     seen: list[int] = []
     cursor = None
     while True:
         params = {"limit": 3, "action": "test.event"} | ({"cursor": cursor} if cursor else {})
         page = (await client.get("/api/v1/audit/events", params=params, headers=auditor.headers)).json()
-        seen += [e["seq"] for e in page["items"]]
+        seen += [e["entity_id"] for e in page["items"]]
+        assert all(e["seq"] is not None and len(e["hash"]) == 64 for e in page["items"])
         cursor = page["next_cursor"]
         if not cursor:
             break
-    assert seen == [7, 6, 5, 4, 3, 2, 1]
+    assert seen == ["6", "5", "4", "3", "2", "1", "0"]
 
 
 async def test_listing_rejects_a_naive_since_and_a_forged_cursor(client, make_staff) -> None:
@@ -150,7 +177,7 @@ async def test_events_survive_a_savepoint_rollback_and_die_with_the_transaction(
         await session.rollback()
         await session.commit()
     async with sessionmaker() as session:
-        actions = (await session.execute(select(AuditEvent.action).order_by(AuditEvent.seq))).scalars().all()
+        actions = (await session.execute(select(AuditEvent.action).order_by(AuditEvent.id))).scalars().all()
     assert actions == ["test.kept"]
 
 
@@ -162,9 +189,7 @@ def test_an_event_hash_links_the_previous_hash_its_seq_its_desk_and_its_content_
 
     from app.audit import chain
 
-    event = AuditEvent(
-        seq=7,
-        prev_hash="ab" * 32,
+    event = chain.Content(
         occurred_at=dt.datetime(2026, 11, 29, 10, 0, 0, 123456, tzinfo=dt.UTC),
         actor_id=None,
         actor_label="system",
@@ -187,51 +212,7 @@ def test_an_event_hash_links_the_previous_hash_its_seq_its_desk_and_its_content_
     digest = hashlib.sha256(content.encode()).hexdigest()
     assert chain.content_digest(event) == digest
     link = f"{'ab' * 32}:7:5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10:{digest}"
-    assert chain.event_hash(event) == hashlib.sha256(link.encode()).hexdigest()
-
-
-async def test_a_log_written_before_the_link_change_still_verifies_and_goes_on(sessionmaker) -> None:
-    """A log from before revision 0006 (legacy hashes), upgraded: the head says where v2 starts."""
-    import datetime as dt
-
-    from sqlalchemy import update
-
-    from app.audit import chain
-    from app.audit.models import GENESIS_HASH, AuditChainHead
-
-    async with sessionmaker() as session:
-        prev = GENESIS_HASH
-        for seq in (1, 2, 3):
-            old = AuditEvent(
-                seq=seq,
-                prev_hash=prev,
-                occurred_at=dt.datetime(2026, 11, 1, 9, seq, tzinfo=dt.UTC),
-                actor_id=None,
-                actor_label="system",
-                actor_role="system",
-                action="test.before_upgrade",
-                entity_type="test",
-                entity_id=str(seq),
-                desk_id=None,
-                request_id=None,
-                ip=None,
-                user_agent=None,
-                details={},
-            )
-            old.hash = prev = chain.legacy_event_hash(old)
-            session.add(old)
-        await session.execute(
-            update(AuditChainHead).where(AuditChainHead.id == 1).values(seq=3, hash=prev, link_v2_from_seq=4)
-        )
-        await session.commit()
-    await _write_events(sessionmaker, 2)
-    async with sessionmaker() as session:
-        result = await audit.verify_chain(session)
-    assert (result.ok, result.checked) == (True, 5)
-    await _tamper(sessionmaker, 2)
-    async with sessionmaker() as session:
-        result = await audit.verify_chain(session)
-    assert (result.broken_seq, result.reason) == (2, "content does not match its hash")
+    assert chain.chain_hash(2, "ab" * 32, 7, event) == hashlib.sha256(link.encode()).hexdigest()
 
 
 def test_the_legacy_hash_is_the_one_events_were_written_with_before_revision_0006() -> None:
@@ -240,9 +221,7 @@ def test_the_legacy_hash_is_the_one_events_were_written_with_before_revision_000
 
     from app.audit import chain
 
-    event = AuditEvent(
-        seq=3,
-        prev_hash="cd" * 32,
+    event = chain.Content(
         occurred_at=dt.datetime(2026, 11, 1, 9, 3, tzinfo=dt.UTC),
         actor_id=None,
         actor_label="system",
@@ -256,5 +235,7 @@ def test_the_legacy_hash_is_the_one_events_were_written_with_before_revision_000
         user_agent=None,
         details={"note": "Ndèye"},
     )
-    # Computed by the previous code's event_digest (commit f9481e2) for this event.
-    assert chain.legacy_event_hash(event) == "93f72d5d394fd4380c2da9fe3b84d303e61a17cb1df920b8e4781c20bc2d5a8e"
+    # Computed by the previous code's event_digest (commit f9481e2) for this event at seq 3.
+    assert (
+        chain.chain_hash(1, "cd" * 32, 3, event) == "93f72d5d394fd4380c2da9fe3b84d303e61a17cb1df920b8e4781c20bc2d5a8e"
+    )

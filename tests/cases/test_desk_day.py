@@ -14,7 +14,6 @@ import uuid
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.audit.service import verify_chain
 from app.cases.timeline import add_event
 from app.core.context import Actor
 from tests.cases.conftest import move, open_case, refer
@@ -28,6 +27,7 @@ async def test_a_desk_day_is_told_by_the_timeline_and_the_audit_log(
     make_registrant,
     partner,
     sessionmaker: async_sessionmaker[AsyncSession],
+    audit_log,
 ) -> None:
     registrant = await make_registrant(given="Mouhamadou", family="Diop")
     case = await open_case(client, agent, registrant, service_type="RETURN_REINTEGRATION", language="wo")
@@ -100,5 +100,5 @@ async def test_a_desk_day_is_told_by_the_timeline_and_the_audit_log(
         "case.transition",
         "case.transition",
     ]
-    async with sessionmaker() as session:
-        assert (await verify_chain(session)).ok
+    await audit_log.seal()
+    assert (await audit_log.verify()).ok

@@ -136,7 +136,7 @@ async def test_metadata_read_and_download_are_audited(client, agent, passport, s
         rows = await session.execute(
             select(AuditEvent.action, AuditEvent.details)
             .where(AuditEvent.entity_id == passport["id"])
-            .order_by(AuditEvent.seq)
+            .order_by(AuditEvent.id)
         )
         events = [(action, details) for action, details in rows]
     assert [a for a, _ in events] == ["document.upload", "document.read", "document.download"]
@@ -159,7 +159,7 @@ async def test_agent_round_trip_passport_and_photo(client, agent, make_registran
         actions = list(
             (
                 await session.execute(
-                    select(AuditEvent.action).where(AuditEvent.action.like("document.%")).order_by(AuditEvent.seq)
+                    select(AuditEvent.action).where(AuditEvent.action.like("document.%")).order_by(AuditEvent.id)
                 )
             ).scalars()
         )

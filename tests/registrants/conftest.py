@@ -85,7 +85,7 @@ def count_rows(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[[], A
 def audit_events(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[..., Awaitable[list[AuditEvent]]]:
     async def _events(entity_id: uuid.UUID | str, action: str | None = None) -> list[AuditEvent]:
         async with sessionmaker() as session:
-            stmt = select(AuditEvent).where(AuditEvent.entity_id == str(entity_id)).order_by(AuditEvent.seq)
+            stmt = select(AuditEvent).where(AuditEvent.entity_id == str(entity_id)).order_by(AuditEvent.id)
             if action:
                 stmt = stmt.where(AuditEvent.action == action)
             return list((await session.execute(stmt)).scalars().all())

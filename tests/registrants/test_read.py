@@ -86,7 +86,7 @@ async def test_the_record_read_after_an_update_carries_the_new_version(casa_agen
     assert read.json() == patched.json()
 
 
-async def test_reads_are_logged_in_an_unbroken_chain(casa_agent, create, client, audit_events, sessionmaker) -> None:
+async def test_reads_are_logged_in_an_unbroken_chain(casa_agent, create, client, audit_events, audit_log) -> None:
     created = (await create(casa_agent, AGENT_FULL)).json()
     for _ in range(3):
         assert (await client.get(f"{URL}/{created['id']}", headers=casa_agent.headers)).status_code == 200
@@ -96,8 +96,8 @@ async def test_reads_are_logged_in_an_unbroken_chain(casa_agent, create, client,
     ] * 3
     assert reads[0].request_id is not None
     assert reads[0].ip == "203.0.113.7"
-    async with sessionmaker() as session:
-        result = await audit.verify_chain(session)
+    await audit_log.seal()
+    result = await audit_log.verify()
     assert result.ok, result
 
 
@@ -111,7 +111,7 @@ async def test_a_record_out_of_scope_is_404_and_its_read_is_not_logged(
 
 
 async def test_a_read_in_a_request_that_already_opened_its_transaction_is_logged(
-    app, casa_agent, create, client, audit_events, sessionmaker
+    app, casa_agent, create, client, audit_events, audit_log
 ) -> None:
     # With no remembered actor, the actor is read through the request's session first, so the
     # record and its event go through that open transaction and commit with the request.
@@ -121,8 +121,8 @@ async def test_a_read_in_a_request_that_already_opened_its_transaction_is_logged
     assert read.status_code == 200
     assert read.json() == created
     assert len(await audit_events(created["id"], "registrant.read")) == 1
-    async with sessionmaker() as session:
-        assert (await audit.verify_chain(session)).ok
+    await audit_log.seal()
+    assert (await audit_log.verify()).ok
 
 
 async def test_a_read_inside_a_transaction_rolls_back_with_it(casa_agent, create, sessionmaker, audit_events) -> None:

@@ -105,11 +105,7 @@ async def test_named_export_by_admin_with_purpose_is_audited(client, make_staff,
     export_id = response.headers["x-export-id"]
     async with sessionmaker() as session:
         events = (
-            (
-                await session.execute(
-                    select(AuditEvent).where(AuditEvent.entity_id == export_id).order_by(AuditEvent.seq)
-                )
-            )
+            (await session.execute(select(AuditEvent).where(AuditEvent.entity_id == export_id).order_by(AuditEvent.id)))
             .scalars()
             .all()
         )

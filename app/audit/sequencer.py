@@ -1,0 +1,249 @@
+"""The sequencer: links committed audit events into the hash chain, in batches, and signs the head.
+
+Requests only INSERT their events (:mod:`app.audit.service`); nothing waits on a shared row. The
+sequencer, like a transparency log's integrator (RFC 9162, Trillian), then takes the events that
+are committed and not yet linked, gives each the next ``seq`` and its chain hash
+(:func:`app.audit.chain.row_hash`), inserts the links and a signed checkpoint of the new head
+(:mod:`app.audit.signing`), all in one short transaction.
+
+Which events, in which order (PostgreSQL). An identity id is handed out at INSERT, not at COMMIT:
+a transaction holding id 10 may commit after the one holding id 11, so sealing "every committed id
+above the last one sealed" would skip 10 forever. Each event therefore records its inserting
+transaction's id (``txid``, set by a trigger to ``pg_current_xact_id()``). A batch seals only
+events whose transaction id is below the oldest transaction of this database still running
+(:func:`horizon`): every such transaction has ended, so all their events are visible now and no
+new one can ever appear below that horizon (a transaction that starts writing later gets a
+larger id). Sealed in ``(txid, id)`` order, a batch resumes after the
+last link's event, and one transaction's events stay contiguous in the chain. The price: a long
+writing transaction (a large import) holds the horizon back, and events of transactions that began
+after it wait for it to end before they are sealed. It delays sealing, never another writer.
+
+Several processes may run a sequencer: each batch first takes a transaction-level advisory lock
+(``pg_try_advisory_xact_lock``); whoever does not get it skips that round. The links' primary key
+(``seq``) and unique ``event_id`` make a fork or a double seal fail rather than be stored.
+
+SQLite serialises writers (``BEGIN IMMEDIATE``), so commit order is id order and every committed
+event is sealable; ``txid`` is 0 there and the same code runs without horizon or advisory lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, exists, func, insert, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.audit import chain
+from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
+from app.audit.signing import Checkpoint, Signer, load_signer
+from app.core.config import Settings
+from app.core.db import utcnow
+
+log = logging.getLogger(__name__)
+
+ADVISORY_LOCK_KEY = 0x6175_6469_7431
+"""The PostgreSQL advisory lock key the sequencers of one database share ("audit1")."""
+
+_NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+# The oldest transaction of this database still running, as a 64-bit id: every transaction that
+# has an id holds an ExclusiveLock on it, and a lock on some relation of its database (it wrote
+# there before it got its id). pg_locks is readable by every role. Its 32-bit xid is widened with
+# the epoch of ``:next_xid`` (a running xid is less than 2^31 behind it).
+_OLDEST_RUNNING_HERE = text(
+    """
+    SELECT min(:next_xid - (((:next_xid % 4294967296) - own.transactionid::text::bigint + 4294967296) % 4294967296))
+    FROM pg_locks own
+    WHERE own.locktype = 'transactionid' AND own.mode = 'ExclusiveLock' AND own.granted
+      AND EXISTS (
+        SELECT 1 FROM pg_locks rel
+        WHERE rel.virtualtransaction = own.virtualtransaction
+          AND rel.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      )
+    """
+)
+
+
+async def horizon(conn: AsyncConnection) -> int:
+    """PostgreSQL: a transaction id below which every transaction that may have written events in
+    this database has ended (committed or rolled back).
+
+    The next unassigned id is read first, then the ids of this database's running transactions:
+    a transaction with an id below the former is either listed by the latter or already ended (and
+    then visible to the statements that follow). Transactions of other databases of the cluster do
+    not hold it back (``pg_snapshot_xmin`` would: ids are shared by the whole cluster).
+    """
+    next_xid: int = (await conn.execute(_NEXT_XID)).scalar_one()
+    oldest = (await conn.execute(_OLDEST_RUNNING_HERE, {"next_xid": next_xid})).scalar_one()
+    return min(next_xid, oldest) if oldest is not None else next_xid
+
+
+_CONTENT = [getattr(AuditEvent, name) for name in chain.CONTENT_FIELDS]
+
+
+def signer_for(settings: Settings) -> Signer:
+    """The checkpoint signer of ``settings``: ``AUDIT_SIGNING_KEY_FILE``, or outside production a
+    key generated once into ``DATA_DIR/audit_signing_key.pem``. Raises ``FileNotFoundError`` in
+    production when the file is missing, ``ValueError`` when it holds no Ed25519 key."""
+    create = settings.audit_signing_key_file is None and settings.environment != "production"
+    return load_signer(settings.effective_audit_signing_key_file, create=create)
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last link: its ``seq`` and ``hash`` and its event's ``(txid, id)`` (where sealing resumes)."""
+
+    seq: int
+    hash: str
+    txid: int
+    event_id: int
+
+
+async def head(conn: AsyncConnection) -> Head:
+    """The chain's last link (``seq`` 0 and the genesis hash when the chain is empty)."""
+    row = (
+        await conn.execute(
+            select(AuditLink.seq, AuditLink.hash, AuditEvent.txid, AuditEvent.id)
+            .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
+            .order_by(AuditLink.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    return Head(*row) if row else Head(0, GENESIS_HASH, -1, 0)
+
+
+def _unsealed(after: Head) -> list[ColumnElement[bool]]:
+    linked = exists().where(AuditLink.event_id == AuditEvent.id)
+    return [tuple_(AuditEvent.txid, AuditEvent.id) > tuple_(after.txid, after.event_id), ~linked]
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Events committed but not yet sealed: how many, and the time of the oldest."""
+
+    count: int
+    oldest: dt.datetime | None
+
+    def age_seconds(self, now: dt.datetime) -> float:
+        """Seconds since the oldest unsealed event was recorded (0 when there is none)."""
+        return max(0.0, (now - self.oldest).total_seconds()) if self.oldest else 0.0
+
+
+async def backlog(conn: AsyncConnection) -> Backlog:
+    """The events visible to ``conn`` that no link seals yet."""
+    after = await head(conn)
+    count, oldest = (
+        await conn.execute(select(func.count(), func.min(AuditEvent.occurred_at)).where(*_unsealed(after)))
+    ).one()
+    return Backlog(count, oldest)
+
+
+@dataclass(frozen=True)
+class SealResult:
+    """One batch: events sealed, the head after it, and its checkpoint (None if none was due)."""
+
+    sealed: int
+    head_seq: int
+    checkpoint: Checkpoint | None
+
+
+class Sequencer:
+    """Seals committed audit events of ``engine``'s database into the chain, signing with ``signer``."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        signer: Signer,
+        *,
+        batch: int = 1000,
+        interval_seconds: float = 0.2,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.batch = batch
+        self.interval_seconds = interval_seconds
+        self.clock = clock
+
+    async def seal_once(self) -> SealResult | None:
+        """Seal up to ``batch`` events in one transaction and sign the new head.
+
+        Returns None when another process holds the sequencing lock. The head is also signed
+        when it has no checkpoint yet (a chain carried over from before checkpoints existed).
+        """
+        async with self.engine.begin() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            if (
+                postgres
+                and not (
+                    await conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+                ).scalar_one()
+            ):
+                return None
+            last = await head(conn)
+            query = select(AuditEvent.id, *_CONTENT).where(*_unsealed(last))
+            if postgres:
+                query = query.where(AuditEvent.txid < await horizon(conn))
+            rows = (await conn.execute(query.order_by(AuditEvent.txid, AuditEvent.id).limit(self.batch))).all()
+            seq, prev, now = last.seq, last.hash, self.clock()
+            links = []
+            version, row_hash = chain.CURRENT_LINK_VERSION, chain.row_hash
+            for event_id, *content in rows:
+                seq += 1
+                digest = row_hash(version, prev, seq, *content)
+                links.append(
+                    {
+                        "seq": seq,
+                        "event_id": event_id,
+                        "prev_hash": prev,
+                        "hash": digest,
+                        "link_version": version,
+                        "sealed_at": now,
+                    }
+                )
+                prev = digest
+            if links:
+                await conn.execute(insert(AuditLink), links)
+            signed = (await conn.execute(select(func.max(AuditCheckpoint.seq)))).scalar_one()
+            checkpoint = None
+            if seq > 0 and signed != seq:
+                checkpoint = self.signer.sign(seq, prev, now)
+                await conn.execute(
+                    insert(AuditCheckpoint).values(
+                        seq=seq,
+                        hash=prev,
+                        signed_at=now,
+                        key_id=checkpoint.key_id,
+                        signature=checkpoint.signature,
+                    )
+                )
+        return SealResult(len(links), seq, checkpoint)
+
+    async def seal_all(self) -> int:
+        """Seal batches until a batch finds less than a full one; the number of events sealed.
+
+        Deterministic for tests: after it returns, every event committed (by transactions that
+        have all ended) before the call is sealed.
+        """
+        total = 0
+        while True:
+            result = await self.seal_once()
+            if result is None:
+                return total
+            total += result.sealed
+            if result.sealed < self.batch:
+                return total
+
+    async def run(self) -> None:
+        """Seal every ``interval_seconds`` until cancelled; a failed round is logged and retried."""
+        while True:
+            try:
+                await self.seal_all()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("audit sequencer: sealing failed; retrying")
+            await asyncio.sleep(self.interval_seconds)

@@ -1,0 +1,158 @@
+"""Signed checkpoints of the audit chain: Ed25519 (RFC 8032) with the ``cryptography`` library.
+
+A checkpoint says "the chain's link ``seq`` has hash ``hash``", signed at ``signed_at``. The signed
+text (:func:`checkpoint_note`) follows the shape of a transparency log's checkpoint (C2SP
+tlog-checkpoint, RFC 9162 signed tree heads): an origin line, the size, the head hash, then the
+time::
+
+    diaspora-desk audit log
+    1234
+    9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+    2026-11-30T04:12:00.123456+00:00
+
+The private key lives in a PEM file outside the database (``AUDIT_SIGNING_KEY_FILE``; generated
+into ``DATA_DIR`` outside production). Anyone holding only the public key can check checkpoints;
+someone with full database rights but without the key cannot sign a rewritten history.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+ORIGIN = "diaspora-desk audit log"
+
+
+def checkpoint_note(seq: int, head_hash: str, signed_at: dt.datetime) -> bytes:
+    """The exact bytes a checkpoint's signature covers (UTF-8, one field per line, final newline)."""
+    when = signed_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return f"{ORIGIN}\n{seq}\n{head_hash}\n{when}\n".encode()
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id_of(key: Ed25519PublicKey) -> str:
+    """The key's id: the first 8 bytes (16 hex digits) of SHA-256 of its raw 32-byte public key."""
+    return hashlib.sha256(_raw_public(key)).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed checkpoint as stored and exported (``signature``: base64)."""
+
+    seq: int
+    hash: str
+    signed_at: dt.datetime
+    key_id: str
+    signature: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The auditor's copy (``GET /api/v1/audit/checkpoint``, ``verify-audit --against``)."""
+        return {
+            "seq": self.seq,
+            "hash": self.hash,
+            "signed_at": self.signed_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "key_id": self.key_id,
+            "signature": self.signature,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Checkpoint:
+        """Parse :meth:`as_json`'s shape; ``ValueError`` when a field is missing or malformed."""
+        try:
+            signed_at = dt.datetime.fromisoformat(data["signed_at"])
+            if signed_at.tzinfo is None:
+                raise ValueError("signed_at has no offset")
+            return cls(int(data["seq"]), str(data["hash"]), signed_at, str(data["key_id"]), str(data["signature"]))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a checkpoint: {exc}") from exc
+
+
+class Verifier:
+    """Checks checkpoint signatures against one trusted public key."""
+
+    def __init__(self, public_key: Ed25519PublicKey) -> None:
+        self.public_key = public_key
+        self.key_id = key_id_of(public_key)
+
+    @property
+    def public_key_b64(self) -> str:
+        """The raw 32-byte public key, base64 (how it is published)."""
+        return base64.b64encode(_raw_public(self.public_key)).decode()
+
+    @classmethod
+    def from_b64(cls, value: str) -> Verifier:
+        """From a published key (:attr:`public_key_b64`); ``ValueError`` when malformed."""
+        try:
+            return cls(Ed25519PublicKey.from_public_bytes(base64.b64decode(value.strip(), validate=True)))
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("not an Ed25519 public key (base64 of 32 bytes)") from exc
+
+    def verify(self, checkpoint: Checkpoint) -> bool:
+        """True when ``checkpoint`` was signed by this key over its own fields."""
+        if checkpoint.key_id != self.key_id:
+            return False
+        try:
+            signature = base64.b64decode(checkpoint.signature, validate=True)
+            note = checkpoint_note(checkpoint.seq, checkpoint.hash, checkpoint.signed_at)
+            self.public_key.verify(signature, note)
+        except (binascii.Error, InvalidSignature):
+            return False
+        return True
+
+
+class Signer(Verifier):
+    """Signs checkpoints with an Ed25519 private key."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        super().__init__(private_key.public_key())
+        self._private_key = private_key
+
+    def sign(self, seq: int, head_hash: str, signed_at: dt.datetime) -> Checkpoint:
+        """The checkpoint of head ``seq``/``head_hash`` at ``signed_at``."""
+        signature = self._private_key.sign(checkpoint_note(seq, head_hash, signed_at))
+        return Checkpoint(seq, head_hash, signed_at, self.key_id, base64.b64encode(signature).decode())
+
+
+def load_signer(path: Path, *, create: bool) -> Signer:
+    """The signer whose PEM (PKCS#8) private key is in ``path``.
+
+    When the file does not exist and ``create`` is true, a new key is generated into it (mode
+    0600). Raises ``FileNotFoundError`` otherwise, ``ValueError`` when the file holds no Ed25519
+    private key.
+    """
+    if not path.exists():
+        if not create:
+            raise FileNotFoundError(f"audit signing key {path} does not exist (AUDIT_SIGNING_KEY_FILE)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return Signer(key)
+
+
+def load_checkpoint_file(path: Path) -> Checkpoint:
+    """A checkpoint an auditor kept (JSON as exported); ``ValueError`` when it is not one."""
+    try:
+        return Checkpoint.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not JSON: {exc}") from exc

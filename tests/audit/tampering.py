@@ -1,0 +1,69 @@
+"""What someone with full rights on the database (but not the signing key) can do to the audit log.
+
+Used by the tamper tests: lift the append-only triggers, rewrite links as a forger would (the link
+formula is public), and, for tests that isolate one check, re-sign the head with the test's key.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import chain
+from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
+from app.audit.signing import Signer
+from app.core.db import utcnow
+
+TABLES = ("audit_events", "audit_links", "audit_checkpoints")
+
+
+async def lift_protection(session: AsyncSession) -> None:
+    """Disable the append-only triggers (owner/superuser on PostgreSQL; anyone on SQLite)."""
+    if session.bind.dialect.name == "postgresql":
+        for table in TABLES:
+            await session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+    else:
+        for table in TABLES:
+            for verb in ("update", "delete"):
+                await session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
+
+
+async def relink(
+    session: AsyncSession, from_seq: int, *, first_prev: str | None = None, versions: dict[int, int] | None = None
+) -> None:
+    """Recompute every link from ``from_seq`` on from the events' current content, as a forger
+    would; ``first_prev`` replaces the prev_hash of link ``from_seq``, ``versions`` forces link
+    versions."""
+    prev = first_prev
+    if prev is None:
+        prev = (
+            await session.execute(select(AuditLink.hash).where(AuditLink.seq == from_seq - 1))
+        ).scalar_one_or_none() or GENESIS_HASH
+    rows = (
+        await session.execute(
+            select(AuditLink.seq, AuditLink.link_version, AuditEvent)
+            .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
+            .where(AuditLink.seq >= from_seq)
+            .order_by(AuditLink.seq)
+        )
+    ).all()
+    for seq, version, event in rows:
+        version = (versions or {}).get(seq, version)
+        digest = chain.chain_hash(version, prev, seq, event)
+        await session.execute(
+            update(AuditLink).where(AuditLink.seq == seq).values(prev_hash=prev, hash=digest, link_version=version)
+        )
+        prev = digest
+
+
+async def resign_head(session: AsyncSession, signer: Signer) -> None:
+    """Replace every checkpoint by one of the current head, signed with ``signer`` (a key holder)."""
+    await session.execute(delete(AuditCheckpoint))
+    seq, head_hash = (
+        await session.execute(select(AuditLink.seq, AuditLink.hash).order_by(AuditLink.seq.desc()).limit(1))
+    ).one()
+    cp = signer.sign(seq, head_hash, utcnow())
+    session.add(
+        AuditCheckpoint(seq=cp.seq, hash=cp.hash, signed_at=cp.signed_at, key_id=cp.key_id, signature=cp.signature)
+    )
+    await session.flush()
