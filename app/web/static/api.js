@@ -105,7 +105,11 @@ export function clearInvalid(form) {
 // A problem+json body (RFC 9457) as sentences for a person, with the fields at fault marked in `form`.
 export function problemLines(problem, form) {
   if (form) clearInvalid(form);
-  const errors = (problem && problem.errors) || [];
+  let errors = (problem && problem.errors) || [];
+  // A workflow requirement names one field (`field`): say it in words rather than the API's code.
+  if (!errors.length && problem && problem.field && form && form.elements.namedItem(problem.field)) {
+    errors = [{ loc: [problem.field], type: "missing" }];
+  }
   if (!errors.length) return [(problem && (problem.detail || problem.title)) || t("unexpected")];
   const lines = [t("check_fields")];
   let first = null;
@@ -122,3 +126,18 @@ export function problemLines(problem, form) {
   if (first) first.focus();
   return lines;
 }
+
+// One Idempotency-Key per thing being sent: the same content resent (after a failure) keeps its key,
+// changed content gets a new one. `slot` names the form ("registration", "note:<case id>"…).
+const keys = new Map();
+export function keyFor(slot, body) {
+  const fingerprint = JSON.stringify(body);
+  const known = keys.get(slot);
+  if (known && known.fingerprint === fingerprint) return known.key;
+  const key = newKey();
+  keys.set(slot, { fingerprint, key });
+  return key;
+}
+
+export function sent(slot) { keys.delete(slot); }
+export function forgetKeys() { keys.clear(); }

@@ -113,6 +113,13 @@ export const CODES = {
   },
 };
 
+import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
+
+for (const lang of ["fr", "en"]) {
+  Object.assign(LABELS[lang], CASE_LABELS[lang]);
+  Object.assign(CODES[lang], CASE_CODES[lang]);
+}
+
 export const i18n = { lang: sessionStorage.getItem("lang") || "fr" };
 
 export function t(key, vars = {}) {

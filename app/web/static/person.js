@@ -6,6 +6,7 @@ import { code, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { startEdit } from "./edit.js";
+import { caseRows, openCaseForm } from "./case_open.js";
 
 function section(titleKey, items, empty = t("none")) {
   const s = el("section");
@@ -33,11 +34,6 @@ export function identityRows(p) {
   ];
 }
 
-function caseLine(c) {
-  const late = c.is_overdue ? ` · ${t("q_overdue")}` : "";
-  return `${c.case_number} · ${c.service_type} · ${code(c.status)} · ${t("due")} ${day(c.due_date)}${late}`;
-}
-
 export function renderPerson(extra = {}) {
   const p = state.person.record;
   const box = $("#person");
@@ -52,10 +48,11 @@ export function renderPerson(extra = {}) {
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`)),
     section("consents", p.consents.map((c) => `${code(c.purpose)} : ${c.granted ? t("granted") : t("refused")} · ${day(c.recorded_at)}`
       + (c.withdrawn_at ? ` · ${t("withdrawn")} ${day(c.withdrawn_at)}` : ""))),
-    section("cases_of", (extra.cases || []).map(caseLine)),
+    caseRows(extra.cases || []),
     section("appointments", (extra.appointments || []).map((a) => `${deskTime(a.starts_at, a.desk_id, i18n.lang)} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""}`)),
     section("files", (extra.files || []).map((d) => `${d.original_filename} · ${Math.ceil(d.size_bytes / 1024)} Ko`)),
   );
+  if (extra.openCase) box.append(extra.openCase);
   return title;
 }
 
@@ -81,7 +78,7 @@ export async function openPerson(id) {
       items(`/api/v1/registrants/${id}/cases`), items(`/api/v1/appointments?registrant_id=${id}`),
       items(`/api/v1/registrants/${id}/documents`),
     ]);
-    state.person.extra = { cases, appointments, files };
+    state.person.extra = { cases, appointments, files, openCase: await openCaseForm(r.body) };
     focusOn(renderPerson(state.person.extra));
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

@@ -3,7 +3,7 @@
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, openRow, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
-import { openPerson } from "./person.js";
+import { openCase } from "./case.js";
 
 function lateness(c) {
   if (!c.is_overdue) return t("on_time");
@@ -31,7 +31,7 @@ async function loadQueue() {
     $("#cases").replaceChildren(...cases.map((c) => openRow([
       el("strong", who[c.registrant_id]), el("span", `${c.case_number} · ${c.service_type}`, { class: "mono" }),
       el("span", `${code(c.status)} · ${t("due")} ${day(c.due_date)} · ${lateness(c)}`, { class: c.is_overdue ? "late" : "" }),
-    ], () => openPerson(c.registrant_id))));
+    ], () => openCase(c.id))));
     if (!cases.length) $("#cases").append(el("li", t("none")));
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

@@ -1,10 +1,9 @@
 // Register a person with the duplicate check. Candidates appear under the form; each can be compared
 // side by side; "same person" opens their file. A registration that could not be sent is kept and
 // resent with the same Idempotency-Key (nothing duplicated, nothing lost).
-import { api, newKey, problemLines, SessionExpired } from "./api.js";
+import { api, keyFor, problemLines, sent, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
-import { state } from "./state.js";
 import { openPerson } from "./person.js";
 
 function registrationBody(form) {
@@ -17,15 +16,6 @@ function registrationBody(form) {
   for (const key of ["date_of_birth", "origin_region", "host_city"]) if (String(data.get(key)).trim()) body[key] = data.get(key);
   if (String(data.get("phone")).trim()) body.phones = [{ number: data.get("phone"), whatsapp: data.get("whatsapp") === "on" }];
   return body;
-}
-
-// The same person being registered keeps the same key; a changed form is a new request.
-function keyFor(body) {
-  const fingerprint = JSON.stringify(body);
-  const pending = state.pendingRegistration;
-  if (pending && pending.fingerprint === fingerprint) return pending.key;
-  state.pendingRegistration = { fingerprint, key: newKey() };
-  return state.pendingRegistration.key;
 }
 
 const COMPARED = ["registration_number", "given_names", "family_name", "sex", "date_of_birth", "phones", "host_city"];
@@ -79,7 +69,7 @@ function showCandidates(candidates, body) {
 }
 
 function clearRegistration() {
-  state.pendingRegistration = null;
+  sent("registration");
   $("#register-form").reset();
   $("#duplicates").hidden = true;
   $("#candidates").replaceChildren();
@@ -90,7 +80,7 @@ async function register(button, confirm) {
   const form = $("#register-form");
   const box = $("#register-msg");
   const body = registrationBody(form);
-  const key = keyFor(body);
+  const key = keyFor("registration", body);
   try {
     const path = `/api/v1/registrants${confirm ? "?confirm_duplicates=true" : ""}`;
     const r = await api("POST", path, { json: body, headers: { "Idempotency-Key": key } });

@@ -1,6 +1,6 @@
 // Signing in and out. Signing out (or another agent signing in after a session ended) clears every
 // screen, form, result and cached record; the password never stays in the page.
-import { api, forgetTokens, login, logoutRequest, onSessionExpired, tokens } from "./api.js";
+import { api, forgetKeys, forgetTokens, login, logoutRequest, onSessionExpired, tokens } from "./api.js";
 import { $, $$, busy, el, focusOn, say } from "./dom.js";
 import { t } from "./i18n.js";
 import { resetState, state } from "./state.js";
@@ -10,6 +10,7 @@ const expiry = { userId: null };
 
 export function clearAll() {
   resetState();
+  forgetKeys();
   for (const form of $$("form")) form.reset();
   for (const node of $$("[data-clear]")) node.replaceChildren();
   for (const node of $$(".msg")) say(node, "");

@@ -4,7 +4,7 @@ export const state = {};
 export function resetState() {
   for (const key of Object.keys(state)) delete state[key];
   Object.assign(state, {
-    me: null, desks: [], search: { params: null, cursor: null }, person: null, pendingRegistration: null,
+    me: null, desks: [], search: { params: null, cursor: null }, person: null,
   });
 }
 
