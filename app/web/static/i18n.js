@@ -1,31 +1,142 @@
-// Labels of the web client: French first, English second (DOMAIN.md, "Languages").
+// Words of the web client: French first, English second (DOMAIN.md, "Languages"). Codes the API
+// sends (statuses, reasons, purposes…) are shown through CODES, never raw.
 export const LABELS = {
   fr: {
     logout: "Se déconnecter", login: "Connexion", email: "E-mail", password: "Mot de passe", signin: "Se connecter",
-    tab_search: "Rechercher", tab_register: "Nouvelle personne", tab_cases: "Mes dossiers", search: "Chercher",
-    search_hint: "Nom, téléphone, n° de document ou d'enregistrement", more: "Suite",
-    given_names: "Prénom(s)", family_name: "Nom", sex: "Sexe", female: "Femme", male: "Homme",
-    dob: "Date de naissance (AAAA, AAAA-MM ou AAAA-MM-JJ)", phone: "Téléphone", origin_region: "Région d'origine",
-    host_city: "Ville de résidence", register: "Enregistrer",
+    tab_search: "Rechercher", tab_register: "Nouvelle personne", tab_cases: "Files de dossiers", search: "Chercher",
+    search_q: "Nom, téléphone, n° de document ou d'enregistrement", more: "Afficher la suite", filters: "Affiner",
+    any: "Tous", status_category: "Situation", results: "Résultats",
+    given_names: "Prénom(s)", family_name: "Nom", sex: "Sexe", date_of_birth: "Date de naissance",
+    dob_hint: "AAAA, AAAA-MM ou AAAA-MM-JJ", phone: "Téléphone", phones: "Téléphones",
+    origin_region: "Région d'origine", host_city: "Ville de résidence", register: "Enregistrer", desk: "Guichet",
     consent: "La personne consent au traitement de ses données pour être servie (notice lue dans sa langue)",
     dups: "Personnes déjà enregistrées qui pourraient être la même",
-    confirm_new: "C'est une autre personne : enregistrer quand même", queue: "File", q_mine: "Mes dossiers",
-    q_unassigned: "Non attribués", q_overdue: "En retard", q_due_today: "Échéance aujourd'hui",
-    q_waiting: "En attente d'un partenaire", registered: "Personne enregistrée", none: "Aucun résultat",
-    desk: "Guichet", cases_of: "Dossiers", timeline: "Historique", due: "échéance", score: "score", other_language: "English",
+    dups_help: "Comparez avant d'enregistrer : si c'est la même personne, ouvrez son dossier.",
+    compare: "Comparer", same_person: "C'est la même personne : ouvrir son dossier", entered: "Saisi",
+    on_file: "Déjà enregistré", confirm_new: "C'est une autre personne : enregistrer quand même",
+    queue: "File", q_mine: "Mes dossiers", q_unassigned: "Non attribués", q_overdue: "En retard",
+    q_due_today: "Échéance aujourd'hui", q_waiting: "En attente d'un partenaire", show: "Afficher",
+    registered: "Personne enregistrée sous le numéro", none: "Aucun résultat.", cases_of: "Dossiers",
+    due: "Échéance", late_by: "en retard de", days: "jour(s)", on_time: "dans les délais", score: "ressemblance",
+    other_language: "English", identity: "Identité", documents: "Pièces d'identité", consents: "Consentements",
+    appointments: "Rendez-vous", files: "Documents déposés", granted: "accordé", refused: "refusé",
+    withdrawn: "retiré le", edit: "Modifier", save: "Enregistrer les modifications", cancel: "Annuler",
+    saved: "Modifications enregistrées.", busy: "Envoi en cours…", loading: "Chargement…",
+    registration_number: "N° d'enregistrement", nationality: "Nationalité", email_field: "E-mail",
+    occupation: "Profession", notes: "Remarques", back: "Retour aux résultats", service_type: "Service",
+    status: "Statut", person: "Personne",
+    conflict: "Quelqu'un a modifié cette fiche pendant que vous la modifiiez. Voici ce qui a changé :",
+    conflict_field: "{field} : « {old} » est devenu « {new} »", reapply: "Appliquer mes modifications à la version actuelle",
+    offline: "Le serveur ne répond pas (connexion coupée ?). Rien n'a été enregistré ; le formulaire est gardé, renvoyez-le.",
+    expired: "Votre session a expiré. Reconnectez-vous : ce que vous étiez en train de saisir est gardé.",
+    resend: "Vous êtes reconnecté. Vérifiez le formulaire puis renvoyez-le.",
+    check_fields: "Vérifiez les champs signalés :", field_missing: "à remplir", field_invalid: "valeur non valide",
+    field_too_long: "trop long", unexpected: "Une erreur s'est produite. Réessayez.",
+    dob_value: "né(e) le", empty: "—", whatsapp: "WhatsApp", skip: "Aller au contenu",
   },
   en: {
     logout: "Log out", login: "Log in", email: "E-mail", password: "Password", signin: "Log in",
-    tab_search: "Search", tab_register: "New person", tab_cases: "My cases", search: "Search",
-    search_hint: "Name, phone, document or registration number", more: "More",
-    given_names: "Given names", family_name: "Family name", sex: "Sex", female: "Female", male: "Male",
-    dob: "Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)", phone: "Phone", origin_region: "Region of origin",
-    host_city: "City of residence", register: "Register",
+    tab_search: "Search", tab_register: "New person", tab_cases: "Case queues", search: "Search",
+    search_q: "Name, phone, document or registration number", more: "Show more", filters: "Narrow down",
+    any: "Any", status_category: "Situation", results: "Results",
+    given_names: "Given names", family_name: "Family name", sex: "Sex", date_of_birth: "Date of birth",
+    dob_hint: "YYYY, YYYY-MM or YYYY-MM-DD", phone: "Phone", phones: "Phones",
+    origin_region: "Region of origin", host_city: "City of residence", register: "Register", desk: "Desk",
     consent: "The person consents to the processing of their data to be served (notice read in their language)",
     dups: "Already registered people who may be the same person",
-    confirm_new: "This is someone else: register anyway", queue: "Queue", q_mine: "My cases",
-    q_unassigned: "Unassigned", q_overdue: "Overdue", q_due_today: "Due today",
-    q_waiting: "Waiting on a partner", registered: "Person registered", none: "No result",
-    desk: "Desk", cases_of: "Cases", timeline: "Timeline", due: "due", score: "score", other_language: "Français",
+    dups_help: "Compare before registering: if it is the same person, open their file.",
+    compare: "Compare", same_person: "This is the same person: open their file", entered: "Entered",
+    on_file: "On file", confirm_new: "This is someone else: register anyway",
+    queue: "Queue", q_mine: "My cases", q_unassigned: "Unassigned", q_overdue: "Overdue",
+    q_due_today: "Due today", q_waiting: "Waiting on a partner", show: "Show",
+    registered: "Person registered with number", none: "No result.", cases_of: "Cases",
+    due: "Due", late_by: "late by", days: "day(s)", on_time: "on time", score: "likeness",
+    other_language: "Français", identity: "Identity", documents: "Identity documents", consents: "Consents",
+    appointments: "Appointments", files: "Uploaded documents", granted: "granted", refused: "refused",
+    withdrawn: "withdrawn on", edit: "Edit", save: "Save changes", cancel: "Cancel",
+    saved: "Changes saved.", busy: "Sending…", loading: "Loading…",
+    registration_number: "Registration number", nationality: "Nationality", email_field: "E-mail",
+    occupation: "Occupation", notes: "Remarks", back: "Back to results", service_type: "Service",
+    status: "Status", person: "Person",
+    conflict: "Someone changed this file while you were editing it. This is what changed:",
+    conflict_field: "{field}: “{old}” became “{new}”", reapply: "Apply my changes to the current version",
+    offline: "The server does not answer (connection lost?). Nothing was saved; the form is kept, send it again.",
+    expired: "Your session has ended. Log in again: what you were typing is kept.",
+    resend: "You are logged in again. Check the form, then send it again.",
+    check_fields: "Check the highlighted fields:", field_missing: "required", field_invalid: "invalid value",
+    field_too_long: "too long", unexpected: "Something went wrong. Try again.",
+    dob_value: "born", empty: "—", whatsapp: "WhatsApp", skip: "Skip to content",
   },
 };
+
+export const CODES = {
+  fr: {
+    female: "Femme", male: "Homme", unknown: "Non précisé",
+    student: "Étudiant(e)", worker: "Salarié(e)", trainee: "Stagiaire", entrepreneur: "Entrepreneur(e)",
+    family_member: "Membre de famille", returnee: "De retour", seasonal_worker: "Saisonnier(ère)",
+    job_seeker: "En recherche d'emploi", retired: "Retraité(e)", other: "Autre",
+    service_delivery: "être servi(e) au guichet", transfer_to_senegal: "transfert vers le Sénégal",
+    desk_transfer: "transfert vers un autre guichet", partner_referral: "orientation vers un partenaire",
+    contact_sms_whatsapp: "contact par SMS/WhatsApp", statistics: "statistiques",
+    passport: "Passeport", cni_ecowas: "CNI CEDEAO", consular_card: "Carte consulaire",
+    ma_residence_card: "Carte de séjour (Maroc)", birth_extract: "Extrait de naissance", card_receipt: "Récépissé",
+    laissez_passer: "Laissez-passer", student_card: "Carte d'étudiant", work_contract: "Contrat de travail",
+    same_document: "même pièce d'identité", same_phone: "même téléphone", same_family_name: "même nom",
+    same_given_names: "mêmes prénoms", name_variant: "nom proche", same_birth_date: "même date de naissance",
+    same_birth_year: "même année de naissance", different_sex: "sexe différent",
+    received: "Reçu", qualified: "Qualifié", oriented: "Orienté", referred: "Adressé à un partenaire",
+    in_follow_up: "En suivi", pending_closure: "Clôture demandée", resolved: "Résolu",
+    closed_no_response: "Clos sans réponse", closed_withdrawn: "Clos (retrait)", transferred: "Transféré",
+    cancelled: "Annulé", booked: "Réservé", kept: "Honoré", missed: "Manqué",
+    strong: "forte", possible: "possible",
+  },
+  en: {
+    female: "Female", male: "Male", unknown: "Not stated",
+    student: "Student", worker: "Worker", trainee: "Trainee", entrepreneur: "Entrepreneur",
+    family_member: "Family member", returnee: "Returnee", seasonal_worker: "Seasonal worker",
+    job_seeker: "Job seeker", retired: "Retired", other: "Other",
+    service_delivery: "being served at the desk", transfer_to_senegal: "transfer to Senegal",
+    desk_transfer: "transfer to another desk", partner_referral: "referral to a partner",
+    contact_sms_whatsapp: "contact by SMS/WhatsApp", statistics: "statistics",
+    passport: "Passport", cni_ecowas: "ECOWAS ID card", consular_card: "Consular card",
+    ma_residence_card: "Residence card (Morocco)", birth_extract: "Birth certificate extract",
+    card_receipt: "Card receipt", laissez_passer: "Laissez-passer", student_card: "Student card",
+    work_contract: "Work contract",
+    same_document: "same identity document", same_phone: "same phone", same_family_name: "same family name",
+    same_given_names: "same given names", name_variant: "similar name", same_birth_date: "same date of birth",
+    same_birth_year: "same year of birth", different_sex: "different sex",
+    received: "Received", qualified: "Qualified", oriented: "Oriented", referred: "Referred to a partner",
+    in_follow_up: "In follow-up", pending_closure: "Closure requested", resolved: "Resolved",
+    closed_no_response: "Closed, no response", closed_withdrawn: "Closed (withdrawn)", transferred: "Transferred",
+    cancelled: "Cancelled", booked: "Booked", kept: "Kept", missed: "Missed",
+    strong: "strong", possible: "possible",
+  },
+};
+
+import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
+
+for (const lang of ["fr", "en"]) {
+  Object.assign(LABELS[lang], CASE_LABELS[lang]);
+  Object.assign(CODES[lang], CASE_CODES[lang]);
+}
+
+export const i18n = { lang: sessionStorage.getItem("lang") || "fr" };
+
+export function t(key, vars = {}) {
+  let text = LABELS[i18n.lang][key] || LABELS.fr[key] || key;
+  for (const [k, v] of Object.entries(vars)) text = text.replace(`{${k}}`, v);
+  return text;
+}
+
+// A code from the API in words; an unknown code is shown humanised rather than as a raw token.
+export function code(value) {
+  if (value === null || value === undefined || value === "") return t("empty");
+  return CODES[i18n.lang][value] || String(value).replaceAll("_", " ");
+}
+
+export function translatePage() {
+  document.documentElement.lang = i18n.lang;
+  document.querySelectorAll("[data-t]").forEach((n) => { n.textContent = t(n.dataset.t); });
+  document.querySelectorAll("[data-tp]").forEach((n) => { n.placeholder = t(n.dataset.tp); });
+  document.querySelectorAll("[data-code]").forEach((n) => { n.textContent = code(n.dataset.code); });
+}

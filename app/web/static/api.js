@@ -1,0 +1,143 @@
+// The JSON API seen from the page: tokens, retries after a refresh, problems turned into sentences.
+import { i18n, t } from "./i18n.js";
+import { $$ } from "./dom.js";
+
+export class SessionExpired extends Error {}
+export class Offline extends Error {}
+
+const session = { onExpired: () => {} };
+export function onSessionExpired(handler) { session.onExpired = handler; }
+
+export function tokens() {
+  return { access: sessionStorage.getItem("access"), refresh: sessionStorage.getItem("refresh") };
+}
+
+export function storeTokens(body) {
+  sessionStorage.setItem("access", body.access_token);
+  sessionStorage.setItem("refresh", body.refresh_token);
+}
+
+export function forgetTokens() {
+  sessionStorage.removeItem("access");
+  sessionStorage.removeItem("refresh");
+}
+
+async function send(path, init) {
+  try {
+    return await fetch(path, init);
+  } catch {
+    throw new Offline(t("offline"));
+  }
+}
+
+async function refresh() {
+  const token = tokens().refresh;
+  if (!token) return false;
+  const r = await send("/api/v1/auth/token", {
+    method: "POST", body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: token }),
+  });
+  if (!r.ok) return false;
+  storeTokens(await r.json());
+  return true;
+}
+
+export async function login(form) {
+  const r = await send("/api/v1/auth/token", {
+    method: "POST", headers: { "Accept-Language": i18n.lang }, body: new URLSearchParams(new FormData(form)),
+  });
+  const body = await r.json();
+  if (r.ok) storeTokens(body);
+  return { ok: r.ok, status: r.status, body };
+}
+
+// `api("GET", path)` → {status, ok, body, etag}. Throws SessionExpired (after telling the page) or Offline.
+export async function api(method, path, { json, headers = {}, form, retry = true } = {}) {
+  const all = { "Accept-Language": i18n.lang, Authorization: `Bearer ${tokens().access}`, ...headers };
+  let body;
+  if (json !== undefined) { all["Content-Type"] = "application/json"; body = JSON.stringify(json); }
+  if (form !== undefined) body = form;
+  const r = await send(path, { method, headers: all, body });
+  if (r.status === 401 && retry && (await refresh())) return api(method, path, { json, headers, form, retry: false });
+  if (r.status === 401) {
+    forgetTokens();
+    session.onExpired();
+    throw new SessionExpired(t("expired"));
+  }
+  const text = r.status === 204 ? "" : await r.text();
+  return { status: r.status, ok: r.ok, body: text ? JSON.parse(text) : null, etag: r.headers.get("ETag") };
+}
+
+export function logoutRequest() {
+  const { access, refresh: token } = tokens();
+  if (!token) return;
+  fetch("/api/v1/auth/logout", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${access}` },
+    body: JSON.stringify({ refresh_token: token }),
+  }).catch(() => {});
+}
+
+// crypto.randomUUID exists only in secure contexts (HTTPS, localhost); getRandomValues everywhere.
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const FIELD_ALIASES = { phones: "phone", consents: "consent", documents: "document_number" };
+
+function fieldLabel(form, name) {
+  const input = form && form.elements.namedItem(name);
+  const label = input && input.labels && input.labels[0];
+  return label ? (label.querySelector("[data-t]") || label).textContent.trim() : name.replaceAll("_", " ");
+}
+
+function reason(error) {
+  if (i18n.lang !== "fr") return error.msg;
+  if (error.type === "missing") return t("field_missing");
+  if (String(error.type).includes("too_long")) return t("field_too_long");
+  return t("field_invalid");
+}
+
+export function clearInvalid(form) {
+  for (const n of $$("[aria-invalid]", form)) n.removeAttribute("aria-invalid");
+}
+
+// A problem+json body (RFC 9457) as sentences for a person, with the fields at fault marked in `form`.
+export function problemLines(problem, form) {
+  if (form) clearInvalid(form);
+  let errors = (problem && problem.errors) || [];
+  // A workflow requirement names one field (`field`): say it in words rather than the API's code.
+  if (!errors.length && problem && problem.field && form && form.elements.namedItem(problem.field)) {
+    errors = [{ loc: [problem.field], type: "missing" }];
+  }
+  if (!errors.length) return [(problem && (problem.detail || problem.title)) || t("unexpected")];
+  const lines = [t("check_fields")];
+  let first = null;
+  for (const error of errors) {
+    const loc = (error.loc || []).filter((p) => p !== "body");
+    const name = FIELD_ALIASES[loc[0]] || loc[0] || "";
+    const input = form && form.elements.namedItem(name);
+    if (input && input.setAttribute) {
+      input.setAttribute("aria-invalid", "true");
+      first = first || input;
+    }
+    lines.push(`${fieldLabel(form, name)}${i18n.lang === "fr" ? " : " : ": "}${reason(error)}`);
+  }
+  if (first) first.focus();
+  return lines;
+}
+
+// One Idempotency-Key per thing being sent: the same content resent (after a failure) keeps its key,
+// changed content gets a new one. `slot` names the form ("registration", "note:<case id>"…).
+const keys = new Map();
+export function keyFor(slot, body) {
+  const fingerprint = JSON.stringify(body);
+  const known = keys.get(slot);
+  if (known && known.fingerprint === fingerprint) return known.key;
+  const key = newKey();
+  keys.set(slot, { fingerprint, key });
+  return key;
+}
+
+export function sent(slot) { keys.delete(slot); }
+export function forgetKeys() { keys.clear(); }

@@ -1,0 +1,152 @@
+// One case: status and due date, take it, move it to an allowed next status (the reason, outcome or
+// receiving desk the workflow asks for), notes, referrals, and a readable timeline in desk time.
+import { api, problemLines, SessionExpired } from "./api.js";
+import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
+import { code, i18n, t } from "./i18n.js";
+import { deskTime, state } from "./state.js";
+import { showTab } from "./tabs.js";
+import { followUp } from "./case_followup.js";
+import { openPerson } from "./person.js";
+
+export function day(iso) {
+  return iso ? new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T12:00:00`)) : t("empty");
+}
+
+export function serviceLabel(codeValue) {
+  const found = (state.serviceTypes || []).find((s) => s.code === codeValue);
+  return found ? (i18n.lang === "fr" ? found.label_fr : found.label_en) : codeValue;
+}
+
+export async function loadServiceTypes() {
+  if (state.serviceTypes) return state.serviceTypes;
+  const r = await api("GET", "/api/v1/service-types");
+  state.serviceTypes = r.ok ? r.body : [];
+  return state.serviceTypes;
+}
+
+// Run an action of the case screen: progress on the button, the answer next to it, errors in words.
+export function action(form, box, run) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(event.submitter || $("button[type=submit]", form), async () => {
+      try {
+        await run();
+      } catch (error) {
+        if (!(error instanceof SessionExpired)) say(box, error.message);
+      }
+    });
+  });
+}
+
+function eventText(e, deskId) {
+  const d = e.details || {};
+  const vars = {
+    from: code(d.from), to: d.to_label || code(d.to), partner: d.partner || "", desk: d.to_desk || d.from_desk || "",
+    number: d.target_case_number || d.source_case_number || "",
+  };
+  let key = `ev_${e.kind}`;
+  if (e.kind === "assigned" && !d.to) key = "ev_unassigned";
+  if (e.kind === "note_added" && d.confidential) key = "ev_note_confidential";
+  if (!t(key) || t(key) === key) key = "ev_other";
+  const extra = [];
+  if (d.reason) extra.push(t("with_reason", { reason: d.reason }));
+  if (d.outcome_category) extra.push(t("with_outcome", { outcome: code(d.outcome_category) }));
+  const who = `${e.actor_label} (${code(e.actor_role)})`;
+  return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${who} ${t(key, vars)}${extra.length ? ` (${extra.join(", ")})` : ""}`;
+}
+
+async function timeline(c) {
+  const r = await api("GET", `/api/v1/cases/${c.id}/timeline`);
+  const s = el("section");
+  s.append(el("h2", t("timeline")));
+  const ol = el("ol", null, { class: "timeline" });
+  for (const e of r.ok ? r.body.items : []) ol.append(el("li", eventText(e, c.desk_id)));
+  s.append(ol);
+  return s;
+}
+
+function moveForm(c, box) {
+  const form = el("form", null, { id: "move-form" });
+  if (!c.allowed_transitions.length) return el("p", t("no_move"));
+  const target = el("select", null, { id: "move-to", name: "to" });
+  for (const s of c.allowed_transitions) target.append(el("option", code(s), { value: s }));
+  const outcome = el("select", null, { id: "move-outcome", name: "outcome_category" });
+  outcome.append(el("option", t("pick"), { value: "" }));
+  for (const o of ["social", "psychosocial", "health", "economic", "training", "financing", "administrative", "legal", "information", "no_outcome"]) {
+    outcome.append(el("option", code(o), { value: o }));
+  }
+  // Agents see only their own desks: the receiving desk is typed as its code (e.g. DKR-MOB).
+  const desk = el("input", null, { id: "move-desk", name: "to_desk", maxlength: "32", autocomplete: "off" });
+  const consent = el("select", null, { id: "move-consent", name: "consent_id" });
+  const granted = (state.caseView.person.consents || []).filter((x) => x.purpose === "desk_transfer" && x.granted && !x.withdrawn_at);
+  if (!granted.length) consent.append(el("option", t("no_transfer_consent"), { value: "" }));
+  for (const x of granted) consent.append(el("option", `${code(x.purpose)} · ${day(x.recorded_at)}`, { value: String(x.id) }));
+  form.append(
+    el("label", t("move_to"), { for: "move-to" }), target,
+    el("label", t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason", maxlength: "500" }),
+    el("label", t("outcome"), { for: "move-outcome" }), outcome,
+    el("label", t("to_desk"), { for: "move-desk" }), desk,
+    el("label", t("transfer_consent"), { for: "move-consent" }), consent,
+    el("button", t("move"), { type: "submit" }),
+  );
+  action(form, box, async () => {
+    const data = new FormData(form);
+    const body = { to: data.get("to") };
+    if (data.get("reason").trim()) body.reason = data.get("reason").trim();
+    if (data.get("outcome_category")) body.outcome_category = data.get("outcome_category");
+    if (body.to === "transferred") {
+      if (data.get("to_desk")) body.to_desk = data.get("to_desk");
+      if (data.get("consent_id")) body.consent_id = Number(data.get("consent_id"));
+    }
+    const r = await api("POST", `/api/v1/cases/${c.id}/transitions`, { json: body, headers: { "If-Match": state.caseView.etag } });
+    if (!r.ok) return sayLines(box, problemLines(r.body, form));
+    return openCase(c.id, t("status_saved"));
+  });
+  return form;
+}
+
+function takeForm(c, box) {
+  const form = el("form");
+  form.append(el("button", t("take"), { type: "submit" }));
+  action(form, box, async () => {
+    const r = await api("POST", `/api/v1/cases/${c.id}/assignment`, {
+      json: { assignee_id: state.me.id }, headers: { "If-Match": state.caseView.etag },
+    });
+    if (!r.ok) return sayLines(box, problemLines(r.body));
+    return openCase(c.id, t("taken"));
+  });
+  return form;
+}
+
+export async function openCase(id, done = "") {
+  showTab("case", { focus: false });
+  const box = $("#case-msg");
+  const view = $("#case");
+  try {
+    await loadServiceTypes();
+    const r = await api("GET", `/api/v1/cases/${id}`);
+    if (!r.ok) { view.replaceChildren(); sayLines(box, problemLines(r.body)); return focusOn(box); }
+    const c = r.body;
+    const person = await api("GET", `/api/v1/registrants/${c.registrant_id}`);
+    state.caseView = { case: c, etag: r.etag, person: person.ok ? person.body : { consents: [] } };
+    const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
+    const title = el("h1", `${c.case_number} — ${serviceLabel(c.service_type)}`);
+    const assignee = c.assignee_id ? (c.assignee_id === state.me.id ? t("you") : "✓") : t("nobody");
+    const toPerson = el("button", `${t("open_file")} : ${name}`, { type: "button", class: "link" });
+    toPerson.addEventListener("click", () => openPerson(c.registrant_id));
+    view.replaceChildren(
+      title, toPerson,
+      definitionList([[t("person"), name], [t("status"), code(c.status)], [t("due"), day(c.due_date)],
+        [t("channel"), code(c.channel)], [t("assignee"), assignee], [t("description"), c.description]]),
+    );
+    if (!c.assignee_id && c.allowed_transitions.length) view.append(takeForm(c, box));
+    const move = el("section");
+    move.append(el("h2", t("move")), moveForm(c, box));
+    view.append(move, ...(await followUp(c, box)), await timeline(c));
+    say(box, done, "ok");
+    return focusOn(done ? box : title);
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) say(box, error.message);
+    return undefined;
+  }
+}

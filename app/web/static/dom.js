@@ -1,0 +1,70 @@
+// DOM helpers. Every text goes in with textContent (never as HTML), so nothing a registrant typed
+// can run as script in an agent's browser.
+import { t } from "./i18n.js";
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+export function el(tag, text, attrs = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  return node;
+}
+
+// A message in the box next to the action (role=alert or status set in the page); replaces any earlier one.
+export function say(box, text, kind = "error") {
+  box.hidden = !text;
+  box.className = `msg ${kind}`;
+  box.textContent = text || "";
+}
+
+export function sayLines(box, lines, kind = "error") {
+  say(box, lines[0], kind);
+  if (lines.length > 1) {
+    const ul = el("ul");
+    for (const line of lines.slice(1)) ul.append(el("li", line));
+    box.append(ul);
+  }
+}
+
+// Run `action` with the button showing progress; a second click while it runs does nothing.
+export async function busy(button, action) {
+  if (button.dataset.busy) return undefined;
+  button.dataset.busy = "1";
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  const label = button.textContent;
+  button.textContent = t("busy");
+  try {
+    return await action();
+  } finally {
+    delete button.dataset.busy;
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    button.textContent = label;
+  }
+}
+
+// Move keyboard and screen reader focus to something that just appeared.
+export function focusOn(node) {
+  if (!node) return;
+  if (!node.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(node.tagName)) node.tabIndex = -1;
+  node.focus();
+}
+
+export function definitionList(rows) {
+  const dl = el("dl");
+  for (const [k, v] of rows) dl.append(el("dt", k), el("dd", v === null || v === undefined || v === "" ? t("empty") : v));
+  return dl;
+}
+
+// A clickable row that also opens with Enter or Space (a real button inside a list item).
+export function openRow(parts, onOpen) {
+  const li = el("li");
+  const button = el("button", null, { type: "button", class: "row" });
+  for (const part of parts) button.append(part);
+  button.addEventListener("click", onOpen);
+  li.append(button);
+  return li;
+}

@@ -1,0 +1,96 @@
+// Edit a person with If-Match. On 412 the agent sees what changed meanwhile and re-applies their
+// own changes to the current version; nothing is overwritten silently (only changed fields are sent).
+import { api, problemLines, SessionExpired } from "./api.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, t } from "./i18n.js";
+import { state } from "./state.js";
+import { renderPerson } from "./person.js";
+
+const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "host_city", "occupation"];
+
+function value(record, name) {
+  return record[name] === null || record[name] === undefined ? "" : String(record[name]);
+}
+
+function field(name, current) {
+  const id = `edit-${name}`;
+  const label = el("label", t(name), { for: id });
+  if (name === "sex") {
+    const select = el("select", null, { id, name });
+    for (const v of ["unknown", "female", "male"]) select.append(el("option", code(v), { value: v }));
+    select.value = current;
+    return [label, select];
+  }
+  const input = el("input", null, { id, name, maxlength: name === "date_of_birth" ? "10" : "200", autocomplete: "off" });
+  input.value = current;
+  return [label, input];
+}
+
+function changes(form, base) {
+  const body = {};
+  for (const name of FIELDS) {
+    const now = form.elements.namedItem(name).value.trim();
+    if (now !== value(base, name)) body[name] = now === "" ? null : now;
+  }
+  return body;
+}
+
+async function save(form, box) {
+  const base = state.person.editBase;
+  const body = changes(form, base);
+  if (!Object.keys(body).length) return renderPerson(state.person.extra);
+  const id = state.person.record.id;
+  const r = await api("PATCH", `/api/v1/registrants/${id}`, { json: body, headers: { "If-Match": state.person.etag } });
+  if (r.status === 412) return conflict(form, box, base);
+  if (!r.ok) return sayLines(box, problemLines(r.body, form));
+  state.person.record = r.body;
+  state.person.etag = r.etag;
+  renderPerson(state.person.extra);
+  const done = el("p", t("saved"), { class: "msg ok", role: "status" });
+  $("#edit-person").after(done);
+  return focusOn(done);
+}
+
+// Someone saved first: show their changes, keep the agent's values, and let them send again on top.
+async function conflict(form, box, base) {
+  const r = await api("GET", `/api/v1/registrants/${state.person.record.id}`);
+  if (!r.ok) return say(box, r.body.detail || r.body.title);
+  const lines = [t("conflict")];
+  for (const name of FIELDS) {
+    if (value(base, name) !== value(r.body, name)) {
+      const show = (v) => (name === "sex" ? code(v) : v) || t("empty");
+      lines.push(t("conflict_field", { field: t(name), old: show(value(base, name)), new: show(value(r.body, name)) }));
+    }
+  }
+  sayLines(box, lines, "warning");
+  state.person.record = r.body;
+  state.person.etag = r.etag;
+  // The agent's own changes (against what they started from) are kept in the form and re-based.
+  const mine = changes(form, base);
+  state.person.editBase = r.body;
+  for (const name of FIELDS) if (!(name in mine)) form.elements.namedItem(name).value = value(r.body, name);
+  const again = el("button", t("reapply"), { type: "submit", form: "edit-form" });
+  box.append(again);
+  return focusOn(box);
+}
+
+export function startEdit() {
+  const p = state.person.record;
+  state.person.editBase = p;
+  const form = el("form", null, { id: "edit-form" });
+  const box = el("div", null, { class: "msg", role: "alert", hidden: "" });
+  for (const name of FIELDS) form.append(...field(name, value(p, name)));
+  const submit = el("button", t("save"), { type: "submit" });
+  const cancel = el("button", t("cancel"), { type: "button", class: "secondary" });
+  form.append(submit, cancel);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(event.submitter || submit, async () => {
+      try { await save(form, box); } catch (error) { if (!(error instanceof SessionExpired)) say(box, error.message); }
+    });
+  });
+  cancel.addEventListener("click", () => renderPerson(state.person.extra));
+  const heading = el("h2", t("edit"), { id: "edit-title" });
+  $("#person").replaceChildren(heading, box, form);
+  focusOn(form.elements.namedItem("given_names"));
+}

@@ -1,0 +1,114 @@
+// Register a person with the duplicate check. Candidates appear under the form; each can be compared
+// side by side; "same person" opens their file. A registration that could not be sent is kept and
+// resent with the same Idempotency-Key (nothing duplicated, nothing lost).
+import { api, keyFor, problemLines, sent, SessionExpired } from "./api.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, i18n, t } from "./i18n.js";
+import { openPerson } from "./person.js";
+
+function registrationBody(form) {
+  const data = new FormData(form);
+  const body = {
+    desk_code: data.get("desk_code"), given_names: data.get("given_names"), family_name: data.get("family_name"),
+    sex: data.get("sex"),
+    consents: [{ purpose: "service_delivery", granted: true, channel: "in_person", notice_version: "2026-01", language: i18n.lang }],
+  };
+  for (const key of ["date_of_birth", "origin_region", "host_city"]) if (String(data.get(key)).trim()) body[key] = data.get(key);
+  if (String(data.get("phone")).trim()) body.phones = [{ number: data.get("phone"), whatsapp: data.get("whatsapp") === "on" }];
+  return body;
+}
+
+const COMPARED = ["registration_number", "given_names", "family_name", "sex", "date_of_birth", "phones", "host_city"];
+
+function enteredValue(body, name) {
+  if (name === "phones") return (body.phones || []).map((p) => p.number).join(", ");
+  if (name === "sex") return code(body.sex);
+  return body[name] || "";
+}
+
+function fileValue(p, name) {
+  if (name === "phones") return p.phones.map((x) => x.e164).join(", ");
+  if (name === "sex") return code(p.sex);
+  return p[name] || "";
+}
+
+async function compare(candidate, body) {
+  const r = await api("GET", `/api/v1/registrants/${candidate.id}`);
+  const box = $("#compare");
+  if (!r.ok) return say($("#register-msg"), r.body.detail || r.body.title);
+  const table = el("table");
+  table.append(el("caption", `${t("compare")} : ${candidate.given_names} ${candidate.family_name}`));
+  const head = el("tr");
+  head.append(el("td"), el("th", t("entered"), { scope: "col" }), el("th", t("on_file"), { scope: "col" }));
+  table.append(head);
+  for (const name of COMPARED) {
+    const row = el("tr");
+    row.append(el("th", t(name), { scope: "row" }), el("td", enteredValue(body, name) || t("empty")), el("td", fileValue(r.body, name) || t("empty")));
+    table.append(row);
+  }
+  const same = el("button", t("same_person"), { type: "button" });
+  same.addEventListener("click", () => { clearRegistration(); openPerson(candidate.id); });
+  box.replaceChildren(table, same);
+  return focusOn(table);
+}
+
+function showCandidates(candidates, body) {
+  $("#duplicates").hidden = false;
+  $("#compare").replaceChildren();
+  $("#candidates").replaceChildren(...candidates.map((c) => {
+    const li = el("li");
+    const reasons = (c.reasons || []).map(code).join(", ");
+    li.append(el("strong", `${c.given_names} ${c.family_name}`), el("span", ` ${c.registration_number} `, { class: "mono" }),
+      el("span", `${t("score")} ${code(c.strength)} (${Math.round(c.score * 100)} %) — ${reasons}`));
+    const button = el("button", t("compare"), { type: "button", class: "secondary" });
+    button.addEventListener("click", () => busy(button, () => compare(c, body).catch(() => {})));
+    li.append(button);
+    return li;
+  }));
+  focusOn($("#dups-title"));
+}
+
+function clearRegistration() {
+  sent("registration");
+  $("#register-form").reset();
+  $("#duplicates").hidden = true;
+  $("#candidates").replaceChildren();
+  $("#compare").replaceChildren();
+}
+
+async function register(button, confirm) {
+  const form = $("#register-form");
+  const box = $("#register-msg");
+  const body = registrationBody(form);
+  const key = keyFor("registration", body);
+  try {
+    const path = `/api/v1/registrants${confirm ? "?confirm_duplicates=true" : ""}`;
+    const r = await api("POST", path, { json: body, headers: { "Idempotency-Key": key } });
+    if (r.status === 409 && r.body.candidates) {
+      say(box, "");
+      return showCandidates(r.body.candidates, body);
+    }
+    if (!r.ok) {
+      sayLines(box, problemLines(r.body, form));
+      return undefined;
+    }
+    clearRegistration();
+    const done = el("a", `${t("registered")} ${r.body.registration_number}`, { href: "#", id: "registered-link" });
+    done.addEventListener("click", (event) => { event.preventDefault(); openPerson(r.body.id); });
+    say(box, "", "ok");
+    box.append(done);
+    box.hidden = false;
+    return focusOn(done);
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) say(box, error.message);
+    return focusOn(box);
+  }
+}
+
+export function initRegister() {
+  $("#register-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("#register-form button[type=submit]"), () => register(null, false));
+  });
+  $("#confirm-new").addEventListener("click", () => busy($("#confirm-new"), () => register(null, true)));
+}

@@ -1,0 +1,54 @@
+// Find a person: any spelling, phone (or its last digits), document or registration number, with
+// filters; a result opens the person's file by mouse or keyboard.
+import { api, problemLines, SessionExpired } from "./api.js";
+import { $, busy, el, focusOn, openRow, say, sayLines } from "./dom.js";
+import { code, t } from "./i18n.js";
+import { deskOf, state } from "./state.js";
+import { openPerson } from "./person.js";
+
+function resultRow(r) {
+  const desk = deskOf(r.desk_id);
+  return openRow([
+    el("strong", `${r.given_names} ${r.family_name}`),
+    el("span", r.registration_number, { class: "mono" }),
+    el("span", [code(r.sex), r.date_of_birth ? `${t("dob_value")} ${r.date_of_birth}` : "", desk ? desk.city : ""]
+      .filter(Boolean).join(" · ")),
+  ], () => openPerson(r.id));
+}
+
+async function fetchPage(more) {
+  const box = $("#search-msg");
+  if (!more) {
+    const data = new FormData($("#search-form"));
+    const params = new URLSearchParams({ limit: "25" });
+    for (const [k, v] of data) if (String(v).trim()) params.set(k, String(v).trim());
+    state.search = { params, cursor: null };
+  }
+  const params = new URLSearchParams(state.search.params);
+  if (state.search.cursor) params.set("cursor", state.search.cursor);
+  try {
+    const r = await api("GET", `/api/v1/registrants?${params}`);
+    if (!r.ok) return sayLines(box, problemLines(r.body, $("#search-form")));
+    say(box, "");
+    const list = $("#results");
+    if (!more) list.replaceChildren();
+    const rows = r.body.items.map(resultRow);
+    list.append(...rows);
+    if (!more && !rows.length) list.append(el("li", t("none")));
+    $("#results-title").hidden = false;
+    state.search.cursor = r.body.next_cursor;
+    $("#more").hidden = !state.search.cursor;
+    if (rows.length) focusOn($("button", rows[0]));
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) say(box, error.message);
+  }
+  return undefined;
+}
+
+export function initSearch() {
+  $("#search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("#search-form button[type=submit]"), () => fetchPage(false));
+  });
+  $("#more").addEventListener("click", () => busy($("#more"), () => fetchPage(true)));
+}

@@ -1,0 +1,23 @@
+// What the page holds for the signed-in agent; `resetState()` forgets all of it at sign-out.
+export const state = {};
+
+export function resetState() {
+  for (const key of Object.keys(state)) delete state[key];
+  Object.assign(state, {
+    me: null, desks: [], search: { params: null, cursor: null }, person: null,
+  });
+}
+
+resetState();
+
+export function deskOf(id) {
+  return state.desks.find((d) => d.id === id) || null;
+}
+
+// A date-time in the desk's local time, in the interface language.
+export function deskTime(iso, deskId, lang) {
+  const desk = deskOf(deskId);
+  const options = { dateStyle: "medium", timeStyle: "short" };
+  if (desk) options.timeZone = desk.time_zone;
+  return new Intl.DateTimeFormat(lang, options).format(new Date(iso));
+}

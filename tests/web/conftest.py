@@ -1,0 +1,175 @@
+"""Browser tests of the web client: a real uvicorn server on the test's database, driven by
+Debian's Chromium through Playwright, with axe-core injected to check accessibility.
+
+One browser per session, one fresh context (cookies, storage) per test. A failing test leaves a
+full-page screenshot in the test's tmp folder (the path is printed in the failure report).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright
+from sqlalchemy import select
+
+from app.auth.models import DeskMembership, StaffUser
+from app.core.config import Settings
+from app.core.security import hash_password
+from app.desks.models import Desk
+from app.main import create_app
+from tests.conftest import PASSWORD
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+_HASH = hash_password(PASSWORD)
+
+
+@dataclass
+class Agent:
+    """A staff account made for a browser test (password: ``tests.conftest.PASSWORD``)."""
+
+    id: uuid.UUID
+    email: str
+    role: str
+
+
+class LiveServer:
+    """The application served by uvicorn on 127.0.0.1 in a background thread, with its own loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = create_app(settings)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._server.serve(sockets=[self._sock]))
+
+    def start(self) -> None:
+        self._thread.start()
+        for _ in range(200):
+            if self._server.started:
+                return
+            threading.Event().wait(0.02)
+        raise RuntimeError("uvicorn did not start")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._loop.close()
+        self._sock.close()
+
+    def call(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run ``coro`` on the server's loop (so it shares the server's database engine)."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(30)
+
+    def make_agent(self, role: str = "agent", desks: list[str] | None = None) -> Agent:
+        """Create a staff account attached to ``desks`` (default ``["CASA-BASE"]``)."""
+        desks = ["CASA-BASE"] if desks is None else desks
+        email = f"{role}-{uuid.uuid4().hex[:8]}@desk.example"
+
+        async def create() -> uuid.UUID:
+            async with self.app.state.sessionmaker() as session:
+                user = StaffUser(email=email, full_name=f"Test {role}", role=role, password_hash=_HASH)
+                session.add(user)
+                await session.flush()
+                for code in desks:
+                    desk_id = (await session.execute(select(Desk.id).where(Desk.code == code))).scalar_one()
+                    session.add(DeskMembership(user_id=user.id, desk_id=desk_id))
+                await session.commit()
+                return user.id
+
+        return Agent(id=self.call(create()), email=email, role=role)
+
+    def api(self, agent: Agent) -> httpx.Client:
+        """An HTTP client logged in as ``agent`` (to prepare data the way another desk would)."""
+        token = httpx.post(
+            f"{self.url}/api/v1/auth/token", data={"username": agent.email, "password": PASSWORD}
+        ).json()["access_token"]
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[LiveServer]:
+    live = LiveServer(settings)
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        await chromium.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(params=[(1366, 768)], ids=["desk"])
+def viewport(request: pytest.FixtureRequest) -> tuple[int, int]:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(
+    browser: Browser, request: pytest.FixtureRequest, tmp_path: Path, viewport: tuple[int, int]
+) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR")
+    context.set_default_timeout(5000)
+    tab = await context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    yield tab
+    if request.node.stash.get(_FAILED, False):
+        shot = tmp_path / "failure.png"
+        await tab.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot: {shot}")
+    await context.close()
+    assert not errors, f"script errors or CSP violations in the page: {errors}"
+
+
+async def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the page; the violations found."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        # CDP evaluation is not subject to the page's Content-Security-Policy.
+        await page.evaluate(AXE.read_text(encoding="utf-8"))
+    result: dict[str, Any] = await page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]
+    ]
+
+
+async def assert_accessible(page: Page) -> None:
+    found = await axe_violations(page)
+    assert found == [], found

@@ -1,0 +1,43 @@
+"""Steps shared by the browser tests: sign in, register a person through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from tests.conftest import PASSWORD
+from tests.web.conftest import Agent, LiveServer
+
+
+async def sign_in(page: Page, server: LiveServer, agent: Agent) -> None:
+    """Open the client and sign in through the login form."""
+    if not page.url.startswith(server.url):
+        await page.goto(f"{server.url}/app/")
+    await page.get_by_label("E-mail").fill(agent.email)
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await expect(page.get_by_role("heading", name="Rechercher", level=1)).to_be_visible()
+
+
+def register_via_api(server: LiveServer, agent: Agent, **fields: Any) -> dict[str, Any]:
+    """Register a person as ``agent`` would from another screen; the created record."""
+    body = {
+        "given_names": "Awa",
+        "family_name": "Diop",
+        "sex": "female",
+        "consents": [
+            {
+                "purpose": "service_delivery",
+                "granted": True,
+                "channel": "in_person",
+                "notice_version": "2026-01",
+                "language": "fr",
+            }
+        ],
+        **fields,
+    }
+    with server.api(agent) as http:
+        response = http.post("/api/v1/registrants?confirm_duplicates=true", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]

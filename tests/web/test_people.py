@@ -1,0 +1,168 @@
+"""Items 2 to 5: find a person, read their whole file, edit it safely, register with the duplicate check."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, Route, expect
+
+from tests.web.conftest import LiveServer, assert_accessible
+from tests.web.helpers import register_via_api, sign_in
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_find_by_spelling_variant_and_open_with_the_keyboard(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    person = register_via_api(
+        server, agent, given_names="Fatou", family_name="Ndiaye", date_of_birth="1990-05-04",
+        phones=[{"number": "06 12 34 56 78", "whatsapp": True}],
+        documents=[{"doc_type": "passport", "number": "A01234567", "issuing_country": "SN"}],
+    )  # fmt: skip
+    register_via_api(server, agent, given_names="Moussa", family_name="Ndiaye", sex="male")
+    await sign_in(page, server, agent)
+
+    await page.locator("#search-form").get_by_label("Nom, téléphone").fill("N'Diaye")
+    await page.locator("#search-form").get_by_label("Sexe").select_option(label="Femme")
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    results = page.locator("#results li")
+    await expect(results).to_have_count(1)
+    await expect(results.first).to_contain_text("Fatou Ndiaye")
+    await expect(results.first).to_contain_text(person["registration_number"])
+    # Focus went to the first result: Enter opens the file.
+    await expect(page.get_by_role("button", name="Fatou Ndiaye")).to_be_focused()
+    await page.keyboard.press("Enter")
+    file = page.locator("#person")
+    await expect(page.get_by_role("heading", name="Fatou Ndiaye", level=1)).to_be_focused()
+    await expect(file).to_contain_text("+212612345678 (WhatsApp)")
+    await expect(file).to_contain_text("Passeport A01234567 (SN)")
+    await expect(file).to_contain_text("être servi(e) au guichet : accordé")
+    await expect(file).to_contain_text("Femme")
+    assert "service_delivery" not in await file.inner_text()
+    await assert_accessible(page)
+
+    # The registration number finds the same person; the mouse opens it.
+    await page.get_by_role("button", name="Retour aux résultats").click()
+    await page.locator("#search-form").get_by_label("Nom, téléphone").fill(person["registration_number"])
+    await page.locator("#search-form").get_by_label("Sexe").select_option(label="Tous")
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    await expect(results).to_have_count(1)
+    await results.first.get_by_role("button").click()
+    await expect(page.get_by_role("heading", name="Fatou Ndiaye", level=1)).to_be_visible()
+
+
+async def test_edit_conflict_shows_what_changed_and_reapplies_the_agents_change(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    person = register_via_api(server, agent, given_names="Awa", family_name="Diop", host_city="Rabat")
+    await sign_in(page, server, agent)
+    await page.locator("#search-form").get_by_label("Nom, téléphone").fill("Diop")
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    await page.get_by_role("button", name="Awa Diop").click()
+    await page.get_by_role("button", name="Modifier").click()
+    await expect(page.locator("#edit-form").get_by_label("Prénom(s)")).to_be_focused()
+    await page.locator("#edit-form").get_by_label("Ville de résidence").fill("Casablanca")
+
+    # Meanwhile a colleague corrects the family name.
+    with server.api(agent) as http:
+        etag = http.get(f"/api/v1/registrants/{person['id']}").headers["etag"]
+        changed = http.patch(
+            f"/api/v1/registrants/{person['id']}", json={"family_name": "Diop Ba"}, headers={"If-Match": etag}
+        )
+        assert changed.status_code == 200
+
+    await page.get_by_role("button", name="Enregistrer les modifications").click()
+    alert = page.locator("#person .msg")
+    await expect(alert).to_contain_text("Quelqu'un a modifié cette fiche")
+    await expect(alert).to_contain_text("Nom : « Diop » est devenu « Diop Ba »")
+    assert await page.locator("#edit-form").get_by_label("Ville de résidence").input_value() == "Casablanca"
+    assert await page.locator("#edit-form").get_by_label("Nom", exact=True).input_value() == "Diop Ba"
+    await assert_accessible(page)
+
+    await page.get_by_role("button", name="Appliquer mes modifications à la version actuelle").click()
+    await expect(page.get_by_text("Modifications enregistrées.")).to_be_visible()
+    with server.api(agent) as http:
+        final = http.get(f"/api/v1/registrants/{person['id']}").json()
+    assert (final["family_name"], final["host_city"]) == ("Diop Ba", "Casablanca")
+
+
+async def test_registration_shows_duplicates_compares_and_opens_the_same_person(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    existing = register_via_api(server, agent, given_names="Ibrahima", family_name="Sow", date_of_birth="1988-02-11")
+    await sign_in(page, server, agent)
+    await page.get_by_role("button", name="Nouvelle personne").click()
+    await page.locator("#register-form").get_by_label("Prénom(s)").fill("Ibrahima")
+    await page.locator("#register-form").get_by_label("Nom", exact=True).fill("Sow")
+    await page.locator("#register-form").get_by_label("Date de naissance").fill("1988-02-11")
+    await page.locator("#register-form").get_by_label("La personne consent").check()
+    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+
+    await expect(page.get_by_role("heading", name="Personnes déjà enregistrées")).to_be_focused()
+    candidates = page.locator("#candidates li")
+    await expect(candidates).to_have_count(1)
+    await expect(candidates.first).to_contain_text(existing["registration_number"])
+    await expect(candidates.first).to_contain_text("même date de naissance")
+    await candidates.first.get_by_role("button", name="Comparer").click()
+    table = page.locator("#compare table")
+    await expect(table).to_contain_text("Saisi")
+    await expect(table.locator("tr", has_text="N° d'enregistrement")).to_contain_text(existing["registration_number"])
+    await assert_accessible(page)
+
+    await page.get_by_role("button", name="C'est la même personne").click()
+    await expect(page.get_by_role("heading", name="Ibrahima Sow", level=1)).to_be_visible()
+    await expect(page.locator("#person p.mono")).to_have_text(existing["registration_number"])
+    with server.api(agent) as http:
+        assert len(http.get("/api/v1/registrants", params={"q": "Ibrahima Sow"}).json()["items"]) == 1
+
+
+async def test_a_registration_lost_on_the_way_back_is_resent_with_the_same_key(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    await sign_in(page, server, agent)
+    await page.get_by_role("button", name="Nouvelle personne").click()
+    await page.locator("#register-form").get_by_label("Prénom(s)").fill("Aminata")
+    await page.locator("#register-form").get_by_label("Nom", exact=True).fill("Kane")
+    await page.locator("#register-form").get_by_label("Téléphone").fill("0661234567")
+    await page.locator("#register-form").get_by_label("La personne consent").check()
+
+    keys: list[str] = []
+
+    async def lose_first_answer(route: Route) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) == 1:
+            await route.fetch()  # the server creates the person, but the answer never arrives
+            await route.abort("connectionreset")
+        else:
+            await route.continue_()
+
+    await page.route("**/api/v1/registrants", lose_first_answer)
+    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    alert = page.locator("#register-msg")
+    await expect(alert).to_contain_text("Rien n'a été enregistré")
+    assert await page.locator("#register-form").get_by_label("Prénom(s)").input_value() == "Aminata"
+    await expect(page.get_by_role("button", name="Enregistrer", exact=True)).to_be_enabled()
+
+    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    await expect(page.locator("#registered-link")).to_be_focused()
+    assert len(keys) == 2 and keys[0] == keys[1]
+    with server.api(agent) as http:
+        found = http.get("/api/v1/registrants", params={"q": "Aminata Kane"}).json()["items"]
+    assert len(found) == 1
+    await expect(page.locator("#registered-link")).to_contain_text(found[0]["registration_number"])
+
+
+async def test_invalid_field_is_named_and_highlighted_in_french(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    await sign_in(page, server, agent)
+    await page.get_by_role("button", name="Nouvelle personne").click()
+    await page.locator("#register-form").get_by_label("Prénom(s)").fill("Ousmane")
+    await page.locator("#register-form").get_by_label("Nom", exact=True).fill("Ba")
+    await page.locator("#register-form").get_by_label("Date de naissance").fill("31-12-1990")
+    await page.locator("#register-form").get_by_label("La personne consent").check()
+    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    alert = page.locator("#register-msg")
+    await expect(alert).to_contain_text("Vérifiez les champs signalés")
+    await expect(alert).to_contain_text("Date de naissance : valeur non valide")
+    await expect(page.locator("#register-form").get_by_label("Date de naissance")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await expect(page.locator("#register-form").get_by_label("Date de naissance")).to_be_focused()
+    assert "errors" not in await alert.inner_text()
+    await assert_accessible(page)
