@@ -12,7 +12,11 @@ async def test_healthz_answers_ok(client: httpx.AsyncClient) -> None:
 async def test_readyz_reaches_the_database(client: httpx.AsyncClient) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "tzdata": "2026f"}  # constraints.txt: tzdata==2026.6
+    assert response.json() == {
+        "status": "ready",
+        "tzdata": "2026f",  # constraints.txt: tzdata==2026.6
+        "audit": {"unsealed_events": 0, "oldest_unsealed_seconds": 0.0, "lagging": False},
+    }
 
 
 async def test_unknown_route_is_a_problem_in_french_by_default(client: httpx.AsyncClient) -> None:
