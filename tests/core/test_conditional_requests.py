@@ -75,3 +75,19 @@ async def test_a_patch_with_a_list_holding_the_current_tag_applies(client: httpx
     assert (weak.status_code, weak.json()["type"]) == (412, "/problems/precondition-failed")
     star = await client.patch(url, json={"occupation": "Couturière"}, headers={**agent.headers, "If-Match": "*"})
     assert (star.status_code, star.headers["etag"], star.json()["occupation"]) == (200, '"v3"', "Couturière")
+
+
+def test_the_problems_tell_the_agent_what_to_do_in_both_languages() -> None:
+    with pytest.raises(PreconditionRequired) as missing:
+        require_if_match(None, 3)
+    assert (missing.value.detail_en, missing.value.detail_fr) == (
+        "Send If-Match with the ETag of your last read.",
+        "Envoyez If-Match avec l'ETag de votre dernière lecture.",
+    )
+    with pytest.raises(PreconditionFailed) as stale:
+        require_if_match('"v2"', 3)
+    assert (stale.value.detail_en, stale.value.detail_fr, stale.value.extra) == (
+        'The record is now at "v3"; read it again and reapply your change.',
+        'L\'enregistrement est maintenant en "v3" ; relisez-le et refaites votre modification.',
+        {"current_etag": '"v3"'},
+    )
