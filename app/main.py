@@ -8,15 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from app.audit.sequencer import Sequencer, signer_for
 from app.audit.sequencer import backlog as audit_backlog
 from app.auth.cache import AuthCache
-from app.core import errors, integrity, problems, timezones
+from app.core import errors, integrity, openapi, problems, timezones
 from app.core.config import Settings
+from app.core.conformance import HeadAsGet, NoStoreByDefault, reject_unknown_query_parameters
 from app.core.db import create_engine, create_sessionmaker, utcnow
 from app.core.db_errors import RETRY_AFTER_SECONDS
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Case management for the desks serving Senegalese abroad. Errors are RFC 9457 problem+json.",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     problems.install(app)
     integrity.install(app)
+    openapi.install(app)
     app.add_middleware(TextGuard)  # inside the size guard: it reads bounded bodies only
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -93,7 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
+    app.add_middleware(NoStoreByDefault)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(HeadAsGet)  # outermost: everything inside sees the GET it answers
 
     for router in ROUTERS:
         app.include_router(router)

@@ -275,7 +275,7 @@ async def download_document(
         "ETag": etag,
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-cache",
+        "Cache-Control": "no-store",  # identity papers: no cache may keep a copy (RFC 9111 §5.2.2.5)
         "Content-Disposition": content_disposition(document.original_filename, document.media_type),
         "Content-Security-Policy": "default-src 'none'; sandbox",
     }

@@ -34,16 +34,16 @@ CHART_FORMATS = ("json", "csv", "xlsx", "png", "svg")
 
 @dataclass(frozen=True)
 class ReportParams:
-    start: dt.date | None
-    end: dt.date | None
+    start: dt.date
+    end: dt.date
     desk: list[str]
     format: str
     delimiter: str
 
 
 def report_params(
-    start: Annotated[dt.date | None, Query(description="First local date included (YYYY-MM-DD).")] = None,
-    end: Annotated[dt.date | None, Query(description="Last local date included (YYYY-MM-DD).")] = None,
+    start: Annotated[dt.date, Query(description="First local date included (YYYY-MM-DD).")],
+    end: Annotated[dt.date, Query(description="Last local date included (YYYY-MM-DD).")],
     desk: Annotated[list[str], Query(max_length=20, description="Desk code; repeat for several.")] = [],  # noqa: B006
     format: Annotated[str, Query(max_length=16, description="json, csv, xlsx (png, svg for charts)")] = "json",
     delimiter: Annotated[str, Query(max_length=10, description="CSV separator: comma or semicolon.")] = "comma",

@@ -1,0 +1,125 @@
+"""HTTP behaviour every endpoint shares, applied centrally rather than route by route.
+
+- :class:`HeadAsGet`: every ``GET`` answers ``HEAD`` (RFC 9110 §9.3.2): the same status and
+  headers (``Content-Length`` included), no body.
+- :class:`NoStoreByDefault`: responses under ``/api/`` carry ``Cache-Control: no-store`` and
+  ``Pragma: no-cache`` unless the endpoint chose its own ``Cache-Control``. The API answers with
+  personal data or tokens (RFC 6749 §5.1 requires both headers on a token response); RFC 9111
+  §5.2.2.5: ``no-store`` forbids any cache, the browser's included, to keep a copy.
+- :func:`reject_unknown_query_parameters`: a query parameter the operation does not declare
+  answers 422 ``validation-failed`` naming it, instead of being silently ignored (a misspelt
+  filter would otherwise return everything).
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import ValidationFailed
+
+API_PREFIX = "/api/"
+
+
+class HeadAsGet:
+    """Serve ``HEAD`` as the ``GET`` of the same URL with the body dropped.
+
+    The handler runs as for ``GET`` (a ``HEAD`` on a person's record is audited as a read: it
+    reveals that the record exists). A path without ``GET`` answers 405 as before.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        finished = False
+
+        async def send_headers_only(message: Message) -> None:
+            nonlocal finished
+            if message["type"] == "http.response.start":
+                await send(message)
+            elif message["type"] == "http.response.body" and not finished and not message.get("more_body", False):
+                finished = True
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class NoStoreByDefault:
+    """Add ``Cache-Control: no-store`` and ``Pragma: no-cache`` to ``/api/`` responses that set no
+    ``Cache-Control`` of their own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                    if b"pragma" not in names:
+                        headers.append((b"pragma", b"no-cache"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
+
+
+_DECLARED = "diaspora_declared_query_parameters"
+
+
+def declared_query_parameters(route: APIRoute) -> frozenset[str]:
+    """The query parameter names ``route`` accepts, its dependencies' included (by alias)."""
+    names: frozenset[str] | None = getattr(route, _DECLARED, None)
+    if names is None:
+        names = frozenset(_query_names(route.dependant))
+        setattr(route, _DECLARED, names)  # computed once per route, kept with it
+    return names
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        pending.extend(current.dependencies)
+        for field in current.query_params:
+            model = field.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):  # a query parameter model
+                names |= {info.alias or name for name, info in model.model_fields.items()}
+            else:
+                names.add(field.alias)
+    return names
+
+
+async def reject_unknown_query_parameters(request: Request) -> None:
+    """Raise ``ValidationFailed`` (422) naming every query parameter the operation does not declare.
+
+    Installed as an application-wide dependency, so it covers every route, present and future.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    unknown = sorted(set(request.query_params.keys()) - declared_query_parameters(route))
+    if unknown:
+        names = ", ".join(unknown)
+        raise ValidationFailed(
+            f"Unknown query parameter(s): {names}.",
+            detail_fr=f"Paramètre(s) de requête inconnu(s) : {names}.",
+            errors=[
+                {"loc": ["query", name], "msg": "Unknown query parameter.", "type": "unknown_parameter"}
+                for name in unknown
+            ],
+        )

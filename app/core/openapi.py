@@ -1,0 +1,134 @@
+"""The OpenAPI document, made true about errors and required inputs.
+
+FastAPI documents only the success response and a JSON 422. Every error of this API is an RFC 9457
+``application/problem+json`` body, and which statuses an operation can answer follows from what
+it is made of, so they are added here from each route rather than repeated on every decorator:
+
+===========  =================================================================================
+status       declared for
+===========  =================================================================================
+400          operations with a body (malformed), a ``cursor`` or an ``Idempotency-Key``
+401, 403     operations behind a bearer token (403: role, desk or field not allowed)
+404          operations with path parameters (also for records of another desk)
+409          writes (POST, PUT, PATCH, DELETE): state conflicts, values already in use
+412, 428     operations reading ``If-Match`` (declared **required**; a missing one is 428)
+413, 415     operations with a body
+422          every operation (invalid or unknown parameters)
+429          the token endpoint (login rate limit)
+503          every operation that uses the database (unreachable, or every connection busy)
+===========  =================================================================================
+
+plus the statuses a few operations add themselves (:data:`EXTRA_STATUSES`).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `type` is `/problems/<slug>`, described at that path.",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference", "examples": ["/problems/validation-failed"]},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "format": "uri-reference"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "Validation errors: where (`loc`), what (`msg`) and its kind (`type`).",
+            "items": {"type": "object"},
+        },
+    },
+    "additionalProperties": True,
+}
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+NO_DATABASE = frozenset({("get", "/healthz"), ("get", "/problems/{slug}")})
+EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
+    ("post", "/api/v1/auth/token"): (400, 401, 429),
+    ("get", "/api/v1/documents/{document_id}/content"): (304, 206, 416),
+}
+"""Statuses particular to one operation: (method, path) → statuses."""
+
+
+def _has_parameter(operation: dict[str, Any], where: str, name: str) -> bool:
+    return any(p.get("in") == where and p.get("name", "").lower() == name.lower() for p in operation["parameters"])
+
+
+def expected_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
+    """The error statuses the table above gives an operation (its OpenAPI ``operation`` object)."""
+    operation.setdefault("parameters", [])
+    has_body = "requestBody" in operation
+    statuses = {422}
+    keyed = _has_parameter(operation, "header", "idempotency-key")
+    if has_body or keyed or _has_parameter(operation, "query", "cursor"):
+        statuses.add(400)
+    if operation.get("security"):  # FastAPI lists the bearer scheme on operations that read it
+        statuses |= {401, 403}
+    if "{" in path:
+        statuses.add(404)
+    if method in WRITE_METHODS:
+        statuses.add(409)
+    if _has_parameter(operation, "header", "if-match"):
+        statuses |= {412, 428}
+    if has_body:
+        statuses |= {413, 415}
+    if (method, path) not in NO_DATABASE:
+        statuses.add(503)
+    return statuses | set(EXTRA_STATUSES.get((method, path), ()))
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    return {
+        "description": HTTPStatus(status).phrase,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def complete(document: dict[str, Any]) -> dict[str, Any]:
+    """Add the problem schema, every operation's error responses, and required ``If-Match``."""
+    document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    document["components"]["schemas"].pop("HTTPValidationError", None)
+    document["components"]["schemas"].pop("ValidationError", None)
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
+                    parameter["required"] = True
+                    parameter["description"] = "The ETag of your last read (428 when missing, 412 when stale)."
+                    parameter["schema"] = {"type": "string"}
+            responses = operation.setdefault("responses", {})
+            for status in sorted(expected_statuses(method, path, operation)):
+                if status < 400:
+                    responses.setdefault(str(status), {"description": HTTPStatus(status).phrase})
+                    continue
+                declared = responses.get(str(status), {})
+                response = _problem_response(status)
+                if declared.get("description") and declared["description"] != "Validation Error":
+                    response["description"] = declared["description"]  # the route's own words
+                responses[str(status)] = response
+            if not operation["parameters"]:
+                del operation["parameters"]
+    return document
+
+
+def install(app: FastAPI) -> None:
+    """Make ``app.openapi()`` return the completed document (built once, then cached)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            app.openapi_schema = complete(document)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,141 @@
+"""HTTP behaviour every route shares: HEAD (RFC 9110 §9.3.2), no-store (RFC 6749 §5.1, RFC 9111
+§5.2.2.5), unknown query parameters refused. Each is checked on every route of the app."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from tests.conftest import PASSWORD, Staff
+
+# Path parameters that are not record ids get a real value, so the walk reaches the handler.
+PATH_VALUES = {"slug": "not-found", "kind": "registrants", "country": "MA"}
+VOLATILE = {"date", "x-request-id", "x-export-id", "content-disposition"}
+
+
+def concrete(path: str, **values: str) -> str:
+    """``/api/v1/cases/{case_id}`` → ``/api/v1/cases/<random uuid>`` (or the given value)."""
+    out = path
+    while "{" in out:
+        start, end = out.index("{"), out.index("}")
+        name = out[start + 1 : end].split(":")[0]
+        value = values.get(name) or PATH_VALUES.get(name) or str(uuid.uuid4())
+        out = out[:start] + value + out[end + 1 :]
+    return out
+
+
+def operations(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app routes to a FastAPI endpoint, included routers' too."""
+    found = set()
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            found |= {(method, context.path) for method in context.methods or ()}
+    return sorted(found)
+
+
+def get_paths(app: FastAPI) -> list[str]:
+    return [path for method, path in operations(app) if method == "GET"]
+
+
+def _comparable(response: httpx.Response) -> dict[str, Any]:
+    return {k: v for k, v in response.headers.items() if k not in VOLATILE}
+
+
+async def test_every_get_route_answers_head_with_the_get_headers_and_no_body(app, client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    paths = get_paths(app)
+    assert len(paths) >= 30
+    for path in paths:
+        url = concrete(path)
+        got = await client.get(url, headers=admin.headers)
+        head = await client.head(url, headers=admin.headers)
+        assert head.status_code == got.status_code != 405, url
+        assert head.content == b"", url
+        assert _comparable(head) == _comparable(got), url
+
+
+async def test_head_on_health_lists_and_a_document_download(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    agent = await make_staff("agent", ["CASA-BASE"])
+    body = {"given_names": "Awa", "family_name": "Sarr", "sex": "female", "date_of_birth": "1990-01-01"}
+    registrant = (await client.post("/api/v1/registrants", json=body, headers=agent.headers)).json()
+    pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    uploaded = await client.post(
+        f"/api/v1/registrants/{registrant['id']}/documents",
+        headers=agent.headers,
+        files={"file": ("carte.pdf", pdf, "application/pdf")},
+        data={"kind": "passport"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    for url, headers in [
+        ("/healthz", {}),
+        ("/readyz", {}),
+        ("/api/v1/registrants", admin.headers),
+        ("/api/v1/desks", admin.headers),
+        (f"/api/v1/documents/{uploaded.json()['id']}/content", agent.headers),
+    ]:
+        head = await client.head(url, headers=headers)
+        assert head.status_code == 200, url
+        assert head.content == b""
+        got = await client.get(url, headers=headers)
+        assert head.headers.get("content-length") == got.headers.get("content-length"), url
+    download = await client.head(f"/api/v1/documents/{uploaded.json()['id']}/content", headers=agent.headers)
+    assert download.headers["content-length"] == str(len(pdf))
+
+
+async def test_token_response_is_not_stored(client, make_staff) -> None:
+    staff: Staff = await make_staff("agent", ["CASA-BASE"])
+    response = await client.post("/api/v1/auth/token", data={"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"  # RFC 6749 §5.1
+    assert response.headers["pragma"] == "no-cache"
+
+
+async def test_every_api_response_is_no_store(app, client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    for path in get_paths(app):
+        if not path.startswith("/api/"):
+            continue
+        response = await client.get(concrete(path), headers=admin.headers)
+        assert "no-store" in response.headers.get("cache-control", ""), path
+    refused = await client.get("/api/v1/registrants")  # a problem response too
+    assert refused.headers["cache-control"] == "no-store"
+
+
+async def test_an_endpoint_keeps_its_own_cache_control(client) -> None:
+    # /problems/… is not under /api/: public, cacheable descriptions, left alone.
+    response = await client.get("/problems/not-found")
+    assert "cache-control" not in response.headers
+
+
+async def test_unknown_query_parameter_is_422_naming_it_on_every_route(app, client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    all_operations = operations(app)
+    assert len(all_operations) >= 60
+    for method, path in all_operations:
+        response = await client.request(
+            method, concrete(path), params={"updated_since": "2026-01-01"}, headers=admin.headers
+        )
+        assert response.status_code == 422, (method, path, response.text)
+        problem = response.json()
+        assert response.headers["content-type"] == "application/problem+json"
+        assert problem["errors"] == [
+            {"loc": ["query", "updated_since"], "msg": "Unknown query parameter.", "type": "unknown_parameter"}
+        ]
+        assert "updated_since" in problem["detail"]
+
+
+async def test_declared_query_parameters_still_pass(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    listing = await client.get("/api/v1/registrants", params={"q": "Awa", "limit": "5"}, headers=admin.headers)
+    assert listing.status_code == 200
+    report = await client.get(
+        "/api/v1/reports/registrations",
+        params={"start": "2026-01-01", "end": "2026-01-31", "desk": ["CASA-BASE", "DKR-MOB"], "by": "month"},
+        headers=admin.headers,
+    )
+    assert report.status_code == 200, report.text
