@@ -20,6 +20,7 @@ export function storeTokens(body) {
 export function forgetTokens() {
   sessionStorage.removeItem("access");
   sessionStorage.removeItem("refresh");
+  sessionStorage.removeItem("agent");
 }
 
 async function send(path, init) {

@@ -113,11 +113,12 @@ export const CODES = {
   },
 };
 
-import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
-
-for (const lang of ["fr", "en"]) {
-  Object.assign(LABELS[lang], CASE_LABELS[lang]);
-  Object.assign(CODES[lang], CASE_CODES[lang]);
+// Words of screens loaded later (case screens) join the tables when their module arrives.
+export function addWords(labels, codes) {
+  for (const lang of ["fr", "en"]) {
+    Object.assign(LABELS[lang], labels[lang]);
+    Object.assign(CODES[lang], codes[lang]);
+  }
 }
 
 export const i18n = { lang: sessionStorage.getItem("lang") || "fr" };

@@ -40,6 +40,7 @@ async function loadQueue() {
 }
 
 export function initQueue() {
+  $("#queue-form").removeAttribute("data-wait");
   $("#queue-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("#queue-form button[type=submit]"), loadQueue);

@@ -1,0 +1,13 @@
+// The screens after the search: loaded in the background once the login and search screens work,
+// so a slow connection first fetches only what the first screen needs.
+import { initPerson } from "./person.js";
+import { initQueue, loadQueue } from "./queue.js";
+import { initRegister } from "./register.js";
+import { onTab } from "./tabs.js";
+
+export function initScreens() {
+  initPerson();
+  initRegister();
+  initQueue();
+  onTab("cases", () => loadQueue());
+}
