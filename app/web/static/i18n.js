@@ -40,7 +40,8 @@ export const LABELS = {
     file: "Fichier (scan, photo ou PDF)", doc_kind: "Nature du document", upload: "Déposer le document",
     uploaded: "Document déposé.", receipt: "Reçu", case_number: "N° de dossier",
     next_appointment: "Prochain rendez-vous", opening_hours: "Horaires d'ouverture", printed_on: "Imprimé le",
-    print_receipt: "Imprimer un reçu",
+    print_receipt: "Imprimer un reçu", tab_day: "Rendez-vous du jour", day: "Jour", arrived: "Arrivé(e)",
+    no_show: "Absent(e)", cancel_appointment: "Annuler", appointment_saved: "Rendez-vous mis à jour.",
   },
   en: {
     logout: "Log out", login: "Log in", email: "E-mail", password: "Password", signin: "Log in",
@@ -81,7 +82,8 @@ export const LABELS = {
     file: "File (scan, photo or PDF)", doc_kind: "Kind of document", upload: "Upload the document",
     uploaded: "Document uploaded.", receipt: "Receipt", case_number: "Case number",
     next_appointment: "Next appointment", opening_hours: "Opening hours", printed_on: "Printed on",
-    print_receipt: "Print a receipt",
+    print_receipt: "Print a receipt", tab_day: "Today's appointments", day: "Day", arrived: "Arrived",
+    no_show: "No-show", cancel_appointment: "Cancel", appointment_saved: "Appointment updated.",
   },
 };
 

@@ -1,5 +1,6 @@
 // The screens after the search: loaded in the background once the login and search screens work,
 // so a slow connection first fetches only what the first screen needs.
+import { initAppointments } from "./appointments.js";
 import { initPerson } from "./person.js";
 import { initQueue, loadQueue } from "./queue.js";
 import { initRegister } from "./register.js";
@@ -9,5 +10,6 @@ export function initScreens() {
   initPerson();
   initRegister();
   initQueue();
+  initAppointments();
   onTab("cases", () => loadQueue());
 }
