@@ -140,8 +140,9 @@ def viewport(request: pytest.FixtureRequest) -> tuple[int, int]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def page(
-    browser: Browser, request: pytest.FixtureRequest, tmp_path: Path, viewport: tuple[int, int]
+    browser: Browser, server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path, viewport: tuple[int, int]
 ) -> AsyncIterator[Page]:
+    """A fresh browser context on ``server`` (which outlives it: late requests still get answers)."""
     context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR")
     context.set_default_timeout(5000)
     tab = await context.new_page()

@@ -42,6 +42,12 @@ export const LABELS = {
     next_appointment: "Prochain rendez-vous", opening_hours: "Horaires d'ouverture", printed_on: "Imprimé le",
     print_receipt: "Imprimer un reçu", tab_day: "Rendez-vous du jour", day: "Jour", arrived: "Arrivé(e)",
     no_show: "Absent(e)", cancel_appointment: "Annuler", appointment_saved: "Rendez-vous mis à jour.",
+    tab_reports: "Rapports", start: "Du", end: "Au", export: "Exporter", export_kind: "Données", format: "Format",
+    named_export: "Avec noms et contacts (administrateurs)", purpose: "Finalité de l'export nominatif",
+    tab_people: "Personnes", referrals_word: "Orientations", exported: "Fichier exporté :",
+    report_registrations: "Inscriptions par sexe", report_cases: "Dossiers ouverts par service",
+    report_cases_status: "Dossiers en cours par statut", dim_sex: "Sexe", dim_service_type: "Service",
+    dim_status: "Statut", count: "Nombre", suppressed: "< seuil (masqué)",
   },
   en: {
     logout: "Log out", login: "Log in", email: "E-mail", password: "Password", signin: "Log in",
@@ -84,6 +90,12 @@ export const LABELS = {
     next_appointment: "Next appointment", opening_hours: "Opening hours", printed_on: "Printed on",
     print_receipt: "Print a receipt", tab_day: "Today's appointments", day: "Day", arrived: "Arrived",
     no_show: "No-show", cancel_appointment: "Cancel", appointment_saved: "Appointment updated.",
+    tab_reports: "Reports", start: "From", end: "To", export: "Export", export_kind: "Data", format: "Format",
+    named_export: "With names and contacts (administrators)", purpose: "Purpose of the named export",
+    tab_people: "People", referrals_word: "Referrals", exported: "File exported:",
+    report_registrations: "Registrations by sex", report_cases: "Cases opened by service",
+    report_cases_status: "Open cases by status", dim_sex: "Sex", dim_service_type: "Service",
+    dim_status: "Status", count: "Count", suppressed: "< threshold (hidden)",
   },
 };
 

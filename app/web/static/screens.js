@@ -4,6 +4,7 @@ import { initAppointments } from "./appointments.js";
 import { initPerson } from "./person.js";
 import { initQueue, loadQueue } from "./queue.js";
 import { initRegister } from "./register.js";
+import { initReports } from "./reports.js";
 import { onTab } from "./tabs.js";
 
 export function initScreens() {
@@ -11,5 +12,6 @@ export function initScreens() {
   initRegister();
   initQueue();
   initAppointments();
+  initReports();
   onTab("cases", () => loadQueue());
 }

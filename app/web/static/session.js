@@ -16,6 +16,8 @@ export function clearAll() {
   for (const node of $$(".msg")) say(node, "");
   for (const node of $$("[aria-invalid]")) node.removeAttribute("aria-invalid");
   for (const select of $$(".desk-options")) select.replaceChildren();
+  for (const b of $$("[data-roles]")) b.hidden = true;
+  $("#export-purpose-field").hidden = true;
   $("#duplicates").hidden = true;
   $("#more").hidden = true;
   $("#results-title").hidden = true;
@@ -55,6 +57,7 @@ function fillDesks() {
 function open(me, desks, resumed) {
   state.me = me;
   $("#who").textContent = me.email;
+  for (const b of $$("[data-roles]")) b.hidden = !b.dataset.roles.split(" ").includes(me.role);
   if (!resumed) { state.desks = desks; fillDesks(); }
   $("#login-view").hidden = true;
   $("#desk-view").hidden = false;
