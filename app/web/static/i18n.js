@@ -48,6 +48,9 @@ export const LABELS = {
     report_registrations: "Inscriptions par sexe", report_cases: "Dossiers ouverts par service",
     report_cases_status: "Dossiers en cours par statut", dim_sex: "Sexe", dim_service_type: "Service",
     dim_status: "Statut", count: "Nombre", suppressed: "< seuil (masqué)",
+    tab_imports: "Registres importés", batch: "Identifiant du lot d'import", flagged_rows: "lignes signalées comme doublons possibles",
+    line: "Ligne", register_number: "N° au registre", may_be: "Peut-être la même que",
+    batch_unknown: "Aucun lot d'import avec cet identifiant.",
   },
   en: {
     logout: "Log out", login: "Log in", email: "E-mail", password: "Password", signin: "Log in",
@@ -96,6 +99,9 @@ export const LABELS = {
     report_registrations: "Registrations by sex", report_cases: "Cases opened by service",
     report_cases_status: "Open cases by status", dim_sex: "Sex", dim_service_type: "Service",
     dim_status: "Status", count: "Count", suppressed: "< threshold (hidden)",
+    tab_imports: "Imported registers", batch: "Import batch identifier", flagged_rows: "rows flagged as possible duplicates",
+    line: "Line", register_number: "Register number", may_be: "May be the same as",
+    batch_unknown: "No import batch with this identifier.",
   },
 };
 

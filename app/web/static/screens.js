@@ -3,6 +3,7 @@
 import { initAppointments } from "./appointments.js";
 import { initPerson } from "./person.js";
 import { initQueue, loadQueue } from "./queue.js";
+import { initImports } from "./imports.js";
 import { initRegister } from "./register.js";
 import { initReports } from "./reports.js";
 import { onTab } from "./tabs.js";
@@ -13,5 +14,6 @@ export function initScreens() {
   initQueue();
   initAppointments();
   initReports();
+  initImports();
   onTab("cases", () => loadQueue());
 }
