@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
@@ -47,4 +48,6 @@ class _SecuredStatic(StaticFiles):
 def mount(app: FastAPI) -> None:
     """Serve the client at ``/app`` and redirect ``/`` to it."""
     app.include_router(router)
-    app.mount("/app", _SecuredStatic(directory=STATIC_DIR, html=True), name="web")
+    # Compressed: about a quarter of the bytes on a slow connection (400 kbit/s at some desks).
+    static = GZipMiddleware(_SecuredStatic(directory=STATIC_DIR, html=True), minimum_size=1024)
+    app.mount("/app", static, name="web")

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy import select
 
 from app.auth.models import DeskMembership, StaffUser
@@ -34,6 +34,9 @@ from tests.conftest import PASSWORD
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 _HASH = hash_password(PASSWORD)
+# Generous waits: CI machines are shared; a wait ends as soon as the page is ready.
+WAIT_MS = 15_000
+expect.set_options(timeout=WAIT_MS)
 
 
 @dataclass
@@ -140,10 +143,11 @@ def viewport(request: pytest.FixtureRequest) -> tuple[int, int]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def page(
-    browser: Browser, request: pytest.FixtureRequest, tmp_path: Path, viewport: tuple[int, int]
+    browser: Browser, server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path, viewport: tuple[int, int]
 ) -> AsyncIterator[Page]:
+    """A fresh browser context on ``server`` (which outlives it: late requests still get answers)."""
     context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR")
-    context.set_default_timeout(5000)
+    context.set_default_timeout(WAIT_MS)
     tab = await context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -30,11 +30,17 @@ async def test_web_client_page_is_served_with_a_strict_csp(client) -> None:
     assert '<script type="module" src="app.js">' in response.text
 
 
-async def test_web_client_script_is_javascript(client) -> None:
-    response = await client.get("/app/app.js")
-    assert response.status_code == 200
-    assert "javascript" in response.headers["content-type"]
-    assert "innerHTML" not in response.text
+async def test_web_client_scripts_are_javascript_and_never_write_html(client) -> None:
+    from app.web.router import STATIC_DIR
+
+    scripts = sorted(p.name for p in STATIC_DIR.glob("*.js"))
+    assert "app.js" in scripts
+    for name in scripts:
+        response = await client.get(f"/app/{name}")
+        assert response.status_code == 200
+        assert "javascript" in response.headers["content-type"]
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in response.text, (name, sink)
 
 
 async def test_unknown_static_file_is_404(client) -> None:

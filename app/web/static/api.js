@@ -1,5 +1,5 @@
 // The JSON API seen from the page: tokens, retries after a refresh, problems turned into sentences.
-import { i18n, t } from "./i18n.js";
+import { code, CODES, i18n, t } from "./i18n.js";
 import { $$ } from "./dom.js";
 
 export class SessionExpired extends Error {}
@@ -20,6 +20,7 @@ export function storeTokens(body) {
 export function forgetTokens() {
   sessionStorage.removeItem("access");
   sessionStorage.removeItem("refresh");
+  sessionStorage.removeItem("agent");
 }
 
 async function send(path, init) {
@@ -98,6 +99,18 @@ function reason(error) {
   return t("field_invalid");
 }
 
+// An API detail sometimes names a status or a field by its code ("marqué kept"): the words instead.
+function inWords(text) {
+  return String(text).replace(/`?\b[a-z]+(?:_[a-z]+)*\b`?/g, (word) => {
+    const bare = word.replaceAll("`", "");
+    const known = CODES[i18n.lang][bare] || CODES.fr[bare];
+    if (known && (bare.includes("_") || /^(kept|missed|cancelled|booked|received|qualified|oriented|referred|resolved|transferred)$/.test(bare))) {
+      return code(bare).toLowerCase();
+    }
+    return word;
+  });
+}
+
 export function clearInvalid(form) {
   for (const n of $$("[aria-invalid]", form)) n.removeAttribute("aria-invalid");
 }
@@ -110,7 +123,7 @@ export function problemLines(problem, form) {
   if (!errors.length && problem && problem.field && form && form.elements.namedItem(problem.field)) {
     errors = [{ loc: [problem.field], type: "missing" }];
   }
-  if (!errors.length) return [(problem && (problem.detail || problem.title)) || t("unexpected")];
+  if (!errors.length) return [inWords((problem && (problem.detail || problem.title)) || t("unexpected"))];
   const lines = [t("check_fields")];
   let first = null;
   for (const error of errors) {

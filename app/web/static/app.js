@@ -1,12 +1,25 @@
 // Diaspora Desk web client: plain ES modules, no build step, one module per screen.
 import { $ } from "./dom.js";
 import { i18n, translatePage } from "./i18n.js";
-import { initPerson } from "./person.js";
-import { initQueue, loadQueue } from "./queue.js";
-import { initRegister } from "./register.js";
 import { initSearch } from "./search.js";
 import { initSession } from "./session.js";
-import { initTabs, onTab } from "./tabs.js";
+import { initTabs } from "./tabs.js";
+
+// The other screens load once the search screen is up, not competing with the sign-in requests.
+let loaded;
+const screens = new Promise((resolve) => { loaded = resolve; });
+document.addEventListener("desk:ready", () => {
+  import("./screens.js").then((module) => { module.initScreens(); loaded(); });
+}, { once: true });
+
+// A form whose module has not arrived yet must not submit natively (its fields would go in the
+// URL): it is sent once the module is there.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.hasAttribute("data-wait")) return;
+  event.preventDefault();
+  screens.then(() => form.requestSubmit());
+}, true);
 
 $("#lang").addEventListener("click", () => {
   i18n.lang = i18n.lang === "fr" ? "en" : "fr";
@@ -17,9 +30,6 @@ $("#lang").addEventListener("click", () => {
 
 translatePage();
 initTabs();
-onTab("cases", () => loadQueue());
 initSearch();
-initPerson();
-initRegister();
-initQueue();
 initSession();
+

@@ -2,11 +2,14 @@
 // receiving desk the workflow asks for), notes, referrals, and a readable timeline in desk time.
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { addWords, code, i18n, t } from "./i18n.js";
+import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
 import { deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
+
+addWords(CASE_LABELS, CASE_CODES);
 
 export function day(iso) {
   return iso ? new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T12:00:00`)) : t("empty");

@@ -33,6 +33,24 @@ export const LABELS = {
     check_fields: "Vérifiez les champs signalés :", field_missing: "à remplir", field_invalid: "valeur non valide",
     field_too_long: "trop long", unexpected: "Une erreur s'est produite. Réessayez.",
     dob_value: "né(e) le", empty: "—", whatsapp: "WhatsApp", skip: "Aller au contenu",
+    doc_too_large: "Le fichier est trop volumineux. Réduisez-le (photo en qualité normale, PDF compressé) puis réessayez.",
+    doc_bad_type: "Ce type de fichier n'est pas accepté (ou son contenu ne correspond pas à son nom). Envoyez un PDF ou une photo (JPEG, PNG, HEIC, WebP).",
+    doc_empty: "Le fichier est vide.", kib: "Ko", download: "Télécharger", delete: "Supprimer",
+    delete_reason: "Motif de la suppression", deleted: "Document supprimé.", uploading: "Envoi du fichier",
+    file: "Fichier (scan, photo ou PDF)", doc_kind: "Nature du document", upload: "Déposer le document",
+    uploaded: "Document déposé.", receipt: "Reçu", case_number: "N° de dossier",
+    next_appointment: "Prochain rendez-vous", opening_hours: "Horaires d'ouverture", printed_on: "Imprimé le",
+    print_receipt: "Imprimer un reçu", tab_day: "Rendez-vous du jour", day: "Jour", arrived: "Arrivé(e)",
+    no_show: "Absent(e)", cancel_appointment: "Annuler", appointment_saved: "Rendez-vous mis à jour.",
+    tab_reports: "Rapports", start: "Du", end: "Au", export: "Exporter", export_kind: "Données", format: "Format",
+    named_export: "Avec noms et contacts (administrateurs)", purpose: "Finalité de l'export nominatif",
+    tab_people: "Personnes", referrals_word: "Orientations", exported: "Fichier exporté :",
+    report_registrations: "Inscriptions par sexe", report_cases: "Dossiers ouverts par service",
+    report_cases_status: "Dossiers en cours par statut", dim_sex: "Sexe", dim_service_type: "Service",
+    dim_status: "Statut", count: "Nombre", suppressed: "< seuil (masqué)",
+    tab_imports: "Registres importés", batch: "Identifiant du lot d'import", flagged_rows: "lignes signalées comme doublons possibles",
+    line: "Ligne", register_number: "N° au registre", may_be: "Peut-être la même que",
+    batch_unknown: "Aucun lot d'import avec cet identifiant.",
   },
   en: {
     logout: "Log out", login: "Log in", email: "E-mail", password: "Password", signin: "Log in",
@@ -66,6 +84,24 @@ export const LABELS = {
     check_fields: "Check the highlighted fields:", field_missing: "required", field_invalid: "invalid value",
     field_too_long: "too long", unexpected: "Something went wrong. Try again.",
     dob_value: "born", empty: "—", whatsapp: "WhatsApp", skip: "Skip to content",
+    doc_too_large: "The file is too large. Make it smaller (normal-quality photo, compressed PDF) and try again.",
+    doc_bad_type: "This type of file is not accepted (or its content does not match its name). Send a PDF or a photo (JPEG, PNG, HEIC, WebP).",
+    doc_empty: "The file is empty.", kib: "KB", download: "Download", delete: "Delete",
+    delete_reason: "Reason for deleting", deleted: "Document deleted.", uploading: "Uploading the file",
+    file: "File (scan, photo or PDF)", doc_kind: "Kind of document", upload: "Upload the document",
+    uploaded: "Document uploaded.", receipt: "Receipt", case_number: "Case number",
+    next_appointment: "Next appointment", opening_hours: "Opening hours", printed_on: "Printed on",
+    print_receipt: "Print a receipt", tab_day: "Today's appointments", day: "Day", arrived: "Arrived",
+    no_show: "No-show", cancel_appointment: "Cancel", appointment_saved: "Appointment updated.",
+    tab_reports: "Reports", start: "From", end: "To", export: "Export", export_kind: "Data", format: "Format",
+    named_export: "With names and contacts (administrators)", purpose: "Purpose of the named export",
+    tab_people: "People", referrals_word: "Referrals", exported: "File exported:",
+    report_registrations: "Registrations by sex", report_cases: "Cases opened by service",
+    report_cases_status: "Open cases by status", dim_sex: "Sex", dim_service_type: "Service",
+    dim_status: "Status", count: "Count", suppressed: "< threshold (hidden)",
+    tab_imports: "Imported registers", batch: "Import batch identifier", flagged_rows: "rows flagged as possible duplicates",
+    line: "Line", register_number: "Register number", may_be: "May be the same as",
+    batch_unknown: "No import batch with this identifier.",
   },
 };
 
@@ -81,6 +117,8 @@ export const CODES = {
     passport: "Passeport", cni_ecowas: "CNI CEDEAO", consular_card: "Carte consulaire",
     ma_residence_card: "Carte de séjour (Maroc)", birth_extract: "Extrait de naissance", card_receipt: "Récépissé",
     laissez_passer: "Laissez-passer", student_card: "Carte d'étudiant", work_contract: "Contrat de travail",
+    national_id: "Carte d'identité", residence_card: "Titre de séjour", diploma: "Diplôme", contract: "Contrat",
+    medical_certificate: "Certificat médical", photo: "Photo",
     same_document: "même pièce d'identité", same_phone: "même téléphone", same_family_name: "même nom",
     same_given_names: "mêmes prénoms", name_variant: "nom proche", same_birth_date: "même date de naissance",
     same_birth_year: "même année de naissance", different_sex: "sexe différent",
@@ -101,7 +139,8 @@ export const CODES = {
     passport: "Passport", cni_ecowas: "ECOWAS ID card", consular_card: "Consular card",
     ma_residence_card: "Residence card (Morocco)", birth_extract: "Birth certificate extract",
     card_receipt: "Card receipt", laissez_passer: "Laissez-passer", student_card: "Student card",
-    work_contract: "Work contract",
+    work_contract: "Work contract", national_id: "Identity card", residence_card: "Residence permit",
+    diploma: "Diploma", contract: "Contract", medical_certificate: "Medical certificate", photo: "Photo",
     same_document: "same identity document", same_phone: "same phone", same_family_name: "same family name",
     same_given_names: "same given names", name_variant: "similar name", same_birth_date: "same date of birth",
     same_birth_year: "same year of birth", different_sex: "different sex",
@@ -113,11 +152,12 @@ export const CODES = {
   },
 };
 
-import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
-
-for (const lang of ["fr", "en"]) {
-  Object.assign(LABELS[lang], CASE_LABELS[lang]);
-  Object.assign(CODES[lang], CASE_CODES[lang]);
+// Words of screens loaded later (case screens) join the tables when their module arrives.
+export function addWords(labels, codes) {
+  for (const lang of ["fr", "en"]) {
+    Object.assign(LABELS[lang], labels[lang]);
+    Object.assign(CODES[lang], codes[lang]);
+  }
 }
 
 export const i18n = { lang: sessionStorage.getItem("lang") || "fr" };

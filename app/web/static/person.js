@@ -7,6 +7,8 @@ import { deskOf, deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { startEdit } from "./edit.js";
 import { caseRows, openCaseForm } from "./case_open.js";
+import { documentsSection } from "./documents.js";
+import { receiptButton } from "./receipt.js";
 
 function section(titleKey, items, empty = t("none")) {
   const s = el("section");
@@ -43,14 +45,14 @@ export function renderPerson(extra = {}) {
   const identity = el("section");
   identity.append(el("h2", t("identity")), definitionList(identityRows(p)));
   box.replaceChildren(
-    title, el("p", p.registration_number, { class: "mono" }), edit, identity,
+    title, el("p", p.registration_number, { class: "mono" }), edit, receiptButton(p, extra), identity,
     section("phones", p.phones.map((x) => `${x.e164}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`)),
     section("consents", p.consents.map((c) => `${code(c.purpose)} : ${c.granted ? t("granted") : t("refused")} · ${day(c.recorded_at)}`
       + (c.withdrawn_at ? ` · ${t("withdrawn")} ${day(c.withdrawn_at)}` : ""))),
     caseRows(extra.cases || []),
     section("appointments", (extra.appointments || []).map((a) => `${deskTime(a.starts_at, a.desk_id, i18n.lang)} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""}`)),
-    section("files", (extra.files || []).map((d) => `${d.original_filename} · ${Math.ceil(d.size_bytes / 1024)} Ko`)),
+    documentsSection(p, extra.files || []),
   );
   if (extra.openCase) box.append(extra.openCase);
   return title;

@@ -11,7 +11,7 @@ function lateness(c) {
   return `${t("late_by")} ${days} ${t("days")}`;
 }
 
-async function names(cases) {
+export async function names(cases) {
   const ids = [...new Set(cases.map((c) => c.registrant_id))];
   const found = await Promise.all(ids.map((id) => api("GET", `/api/v1/registrants/${id}`)));
   const out = {};
@@ -40,6 +40,7 @@ async function loadQueue() {
 }
 
 export function initQueue() {
+  $("#queue-form").removeAttribute("data-wait");
   $("#queue-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("#queue-form button[type=submit]"), loadQueue);

@@ -106,6 +106,7 @@ async function register(button, confirm) {
 }
 
 export function initRegister() {
+  $("#register-form").removeAttribute("data-wait");
   $("#register-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("#register-form button[type=submit]"), () => register(null, false));

@@ -4,7 +4,6 @@ import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, openRow, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { deskOf, state } from "./state.js";
-import { openPerson } from "./person.js";
 
 function resultRow(r) {
   const desk = deskOf(r.desk_id);
@@ -13,7 +12,7 @@ function resultRow(r) {
     el("span", r.registration_number, { class: "mono" }),
     el("span", [code(r.sex), r.date_of_birth ? `${t("dob_value")} ${r.date_of_birth}` : "", desk ? desk.city : ""]
       .filter(Boolean).join(" · ")),
-  ], () => openPerson(r.id));
+  ], async () => (await import("./person.js")).openPerson(r.id));
 }
 
 async function fetchPage(more) {

@@ -16,6 +16,8 @@ export function clearAll() {
   for (const node of $$(".msg")) say(node, "");
   for (const node of $$("[aria-invalid]")) node.removeAttribute("aria-invalid");
   for (const select of $$(".desk-options")) select.replaceChildren();
+  for (const b of $$("[data-roles]")) b.hidden = true;
+  $("#export-purpose-field").hidden = true;
   $("#duplicates").hidden = true;
   $("#more").hidden = true;
   $("#results-title").hidden = true;
@@ -44,9 +46,7 @@ function expired() {
   showLogin(t("expired"));
 }
 
-async function loadDesks() {
-  const r = await api("GET", "/api/v1/desks");
-  state.desks = r.ok ? r.body : [];
+function fillDesks() {
   for (const select of $$(".desk-options")) {
     const options = state.desks.map((d) => el("option", `${d.name} (${d.city})`, { value: d.code }));
     if (select.dataset.any) options.unshift(el("option", t("any"), { value: "" }));
@@ -54,26 +54,36 @@ async function loadDesks() {
   }
 }
 
-export async function enter() {
-  const me = await api("GET", "/api/v1/auth/me");
-  if (!me.ok) return;
-  const resumed = expiry.userId && expiry.userId === me.body.id;
-  if (expiry.userId && !resumed) clearAll();
-  expiry.userId = null;
-  state.me = me.body;
-  $("#who").textContent = me.body.email;
-  if (!resumed) await loadDesks();
+function open(me, desks, resumed) {
+  state.me = me;
+  $("#who").textContent = me.email;
+  for (const b of $$("[data-roles]")) b.hidden = !b.dataset.roles.split(" ").includes(me.role);
+  if (!resumed) { state.desks = desks; fillDesks(); }
   $("#login-view").hidden = true;
   $("#desk-view").hidden = false;
   $("#logout").hidden = false;
   if (resumed) {
-    const tab = $(".tab:not([hidden])");
-    const box = $(".msg", tab);
+    const box = $(".msg", $(".tab:not([hidden])"));
     say(box, t("resend"), "info");
     focusOn(box);
   } else {
     showTab("search");
   }
+  document.dispatchEvent(new Event("desk:ready"));
+}
+
+export async function enter() {
+  const desks = api("GET", "/api/v1/desks"); // in parallel with /me: one round trip, not two
+  const me = await api("GET", "/api/v1/auth/me");
+  const list = await desks;
+  if (!me.ok) return;
+  const resumed = Boolean(expiry.userId) && expiry.userId === me.body.id;
+  if (expiry.userId && !resumed) clearAll();
+  expiry.userId = null;
+  // The agent's own account and the desk names, so that opening the client again in this tab
+  // shows the search at once (checked with the server just after); forgotten at sign-out.
+  sessionStorage.setItem("agent", JSON.stringify({ me: me.body, desks: list.ok ? list.body : [] }));
+  open(me.body, list.ok ? list.body : [], resumed);
 }
 
 async function submitLogin(event) {
@@ -99,6 +109,15 @@ async function submitLogin(event) {
 export function initSession() {
   onSessionExpired(expired);
   $("#login-form").addEventListener("submit", submitLogin);
+  // Enabled only now: before the script runs, a submit would send the password in the URL.
+  $("#login-form button[type=submit]").disabled = false;
   $("#logout").addEventListener("click", logout);
-  if (tokens().access) enter().catch(() => showLogin(""));
+  const cached = sessionStorage.getItem("agent");
+  if (tokens().access && cached) {
+    const agent = JSON.parse(cached);
+    open(agent.me, agent.desks, false);
+    api("GET", "/api/v1/auth/me").catch(() => {}); // an ended session shows the sign-in screen
+  } else if (tokens().access) {
+    enter().catch(() => showLogin(""));
+  }
 }

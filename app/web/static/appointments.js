@@ -1,0 +1,65 @@
+// The desk's appointments of a day: time at the desk, person, status; mark arrived or no-show, or
+// cancel. Times are the API's desk-local times (start_local), never recomputed in the browser.
+import { api, problemLines, SessionExpired } from "./api.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, t } from "./i18n.js";
+import { names } from "./queue.js";
+import { state } from "./state.js";
+
+const ACTIONS = [["kept", "arrived"], ["missed", "no_show"], ["cancelled", "cancel_appointment"]];
+
+function localTime(iso) {
+  return String(iso).slice(11, 16); // "2026-12-01T10:00:00+01:00" → "10:00", the desk's own clock
+}
+
+async function act(a, status, box) {
+  const current = await api("GET", `/api/v1/appointments/${a.id}`);
+  if (!current.ok) return sayLines(box, problemLines(current.body));
+  const r = await api("POST", `/api/v1/appointments/${a.id}/transitions`, { json: { status }, headers: { "If-Match": current.etag } });
+  if (!r.ok) return sayLines(box, problemLines(r.body));
+  await loadDay(t("appointment_saved"));
+  return undefined;
+}
+
+export async function loadDay(done = "") {
+  const box = $("#day-msg");
+  const form = $("#day-form");
+  const data = new FormData(form);
+  const desk = state.desks.find((d) => d.code === data.get("desk"));
+  if (!desk || !data.get("day")) return undefined;
+  try {
+    const r = await api("GET", `/api/v1/appointments?desk_id=${desk.id}&day=${data.get("day")}&limit=100`);
+    if (!r.ok) return sayLines(box, problemLines(r.body, form));
+    const who = await names(r.body.items);
+    const list = $("#day-list");
+    list.replaceChildren(...r.body.items.map((a) => {
+      const li = el("li");
+      li.append(el("strong", `${localTime(a.start_local)}–${localTime(a.end_local)}`), el("span", ` ${who[a.registrant_id]} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""} `));
+      if (a.status === "booked") {
+        for (const [status, label] of ACTIONS) {
+          const b = el("button", t(label), { type: "button", class: "secondary" });
+          b.addEventListener("click", () => busy(b, () => act(a, status, box).catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); })));
+          li.append(b);
+        }
+      }
+      return li;
+    }));
+    if (!r.body.items.length) list.append(el("li", t("none")));
+    say(box, done, "ok");
+    if (done) focusOn(box);
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) say(box, error.message);
+  }
+  return undefined;
+}
+
+export function initAppointments() {
+  const form = $("#day-form");
+  form.removeAttribute("data-wait");
+  const day = form.elements.namedItem("day");
+  if (!day.value) day.value = new Date().toISOString().slice(0, 10);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("button[type=submit]", form), () => loadDay());
+  });
+}

@@ -1,0 +1,126 @@
+// Uploaded documents of a person: upload with progress (scans, photos from a phone camera), list,
+// download, and delete with a reason (supervisors). A refused file says why in plain words.
+import { api, problemLines, tokens } from "./api.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, i18n, t } from "./i18n.js";
+import { state } from "./state.js";
+
+const KINDS = ["passport", "national_id", "residence_card", "birth_extract", "diploma", "contract", "medical_certificate", "photo", "other"];
+
+// The API's refusal in words an agent can act on (the detail lists media types, not for people).
+function refusal(status, problem) {
+  const slug = String((problem && problem.type) || "").split("/").pop();
+  if (slug === "document-too-large" || status === 413) return t("doc_too_large");
+  if (slug === "document-type-not-allowed" || slug === "document-type-mismatch") return t("doc_bad_type");
+  if (slug === "empty-document") return t("doc_empty");
+  return null;
+}
+
+// XMLHttpRequest rather than fetch: it reports upload progress.
+function send(url, form, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Authorization", `Bearer ${tokens().access}`);
+    xhr.setRequestHeader("Accept-Language", i18n.lang);
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(e.loaded / e.total); };
+    xhr.onload = () => resolve({ status: xhr.status, body: xhr.responseText ? JSON.parse(xhr.responseText) : null });
+    xhr.onerror = () => reject(new Error(t("offline")));
+    xhr.send(form);
+  });
+}
+
+async function upload(person, form, box, bar) {
+  const data = new FormData(form);
+  bar.hidden = false;
+  bar.value = 0;
+  let r = await send(`/api/v1/registrants/${person.id}/documents`, data, (share) => { bar.value = Math.round(share * 100); });
+  if (r.status === 401) {
+    await api("GET", "/api/v1/auth/me"); // refreshes the session, or shows the sign-in screen
+    r = await send(`/api/v1/registrants/${person.id}/documents`, data, (share) => { bar.value = Math.round(share * 100); });
+  }
+  bar.hidden = true;
+  if (r.status === 200 || r.status === 201) {
+    form.reset();
+    return r.body;
+  }
+  const plain = refusal(r.status, r.body);
+  if (plain) say(box, plain);
+  else sayLines(box, problemLines(r.body, form));
+  focusOn(box);
+  return null;
+}
+
+async function download(doc) {
+  const r = await fetch(`/api/v1/documents/${doc.id}/content`, { headers: { Authorization: `Bearer ${tokens().access}` } });
+  if (!r.ok) return;
+  const url = URL.createObjectURL(await r.blob());
+  const link = el("a", null, { href: url, download: doc.original_filename });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function row(doc, onDelete) {
+  const li = el("li");
+  li.append(el("span", `${doc.original_filename} · ${code(doc.kind)} · ${Math.max(1, Math.round(doc.size_bytes / 1024))} ${t("kib")}`));
+  const get = el("button", t("download"), { type: "button", class: "secondary" });
+  get.addEventListener("click", () => busy(get, () => download(doc)));
+  li.append(get);
+  if (state.me && ["supervisor", "admin"].includes(state.me.role)) {
+    const del = el("button", t("delete"), { type: "button", class: "secondary" });
+    del.addEventListener("click", () => onDelete(doc, li));
+    li.append(del);
+  }
+  return li;
+}
+
+export function documentsSection(person, files) {
+  const s = el("section", null, { id: "documents" });
+  const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
+  const list = el("ul", null, { class: "plain", id: "document-list" });
+  const onDelete = async (doc, li) => {
+    const reason = el("input", null, { id: `reason-${doc.id}`, maxlength: "500", required: "" });
+    const form = el("form");
+    form.append(el("label", t("delete_reason"), { for: `reason-${doc.id}` }), reason, el("button", t("delete"), { type: "submit" }));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const r = await api("DELETE", `/api/v1/documents/${doc.id}`, { json: { reason: reason.value } });
+      if (!r.ok) return sayLines(box, problemLines(r.body, form));
+      li.remove();
+      return say(box, t("deleted"), "ok");
+    });
+    li.append(form);
+    focusOn(reason);
+  };
+  for (const doc of files) list.append(row(doc, onDelete));
+  const form = el("form", null, { id: "upload-form" });
+  const kind = el("select", null, { id: "upload-kind", name: "kind" });
+  for (const k of KINDS) kind.append(el("option", code(k), { value: k }));
+  const bar = el("progress", null, { max: "100", value: "0", hidden: "", "aria-label": t("uploading") });
+  form.append(
+    el("label", t("file"), { for: "upload-file" }),
+    el("input", null, { id: "upload-file", name: "file", type: "file", required: "", accept: "application/pdf,image/*" }),
+    el("label", t("doc_kind"), { for: "upload-kind" }), kind, bar, el("button", t("upload"), { type: "submit" }),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(event.submitter, async () => {
+      say(box, "");
+      try {
+        const doc = await upload(person, form, box, bar);
+        if (doc) {
+          list.append(row(doc, onDelete));
+          say(box, t("uploaded"), "ok");
+          focusOn(box);
+        }
+      } catch (error) {
+        bar.hidden = true;
+        say(box, error.message);
+      }
+    });
+  });
+  s.append(el("h2", t("files")), list, form, box);
+  return s;
+}

@@ -1,0 +1,49 @@
+// Legacy register imports (administrators): the rows of one batch flagged as possible duplicates,
+// read-only, with the registrants or earlier rows they may be.
+import { api, problemLines, SessionExpired } from "./api.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, t } from "./i18n.js";
+
+function candidateText(c) {
+  const who = c.registration_number || `${t("line")} ${c.line}`;
+  return `${who} (${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ")})`;
+}
+
+async function loadBatch() {
+  const box = $("#import-msg");
+  const form = $("#import-form");
+  const id = form.elements.namedItem("batch").value.trim();
+  try {
+    const r = await api("GET", `/api/v1/imports/${encodeURIComponent(id)}`);
+    if (!r.ok) return sayLines(box, problemLines(r.status === 422 || r.status === 404 ? { detail: t("batch_unknown") } : r.body, form));
+    say(box, "");
+    const report = r.body;
+    const flagged = report.rows.filter((row) => row.outcome === "flagged" || row.outcome === "already_flagged");
+    const out = $("#import-report");
+    const table = el("table");
+    table.append(el("caption", `${report.filename || ""} · ${report.desk_code} · ${t("flagged_rows")} : ${flagged.length} / ${report.counts.total}`));
+    const head = el("tr");
+    for (const key of ["line", "register_number", "person", "may_be"]) head.append(el("th", t(key), { scope: "col" }));
+    table.append(head);
+    for (const row of flagged) {
+      const tr = el("tr");
+      tr.append(el("td", String(row.line)), el("td", row.number || t("empty")), el("td", row.name),
+        el("td", row.candidates.map(candidateText).join(" ; ") || t("empty")));
+      table.append(tr);
+    }
+    out.replaceChildren(table);
+    return focusOn(table);
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) say(box, error.message);
+    return undefined;
+  }
+}
+
+export function initImports() {
+  const form = $("#import-form");
+  form.removeAttribute("data-wait");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("button[type=submit]", form), loadBatch);
+  });
+}

@@ -1,0 +1,109 @@
+// Supervisors and administrators: the reports of a period on one page, each a table with a bar
+// chart, and exports (pseudonymised unless a named export is asked for, with its purpose).
+import { api, problemLines, SessionExpired, tokens } from "./api.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, i18n, t } from "./i18n.js";
+
+const REPORTS = [
+  ["report_registrations", "/api/v1/reports/registrations?by=sex"],
+  ["report_cases", "/api/v1/reports/cases?by=service_type"],
+  ["report_cases_status", "/api/v1/reports/cases?measure=open&by=status"],
+];
+
+function label(table, value) {
+  return (table.names && table.names[value]) || code(value);
+}
+
+// One table and its bars: the row totals (or the single column) as widths of the largest.
+function render(titleKey, table) {
+  const s = el("section", null, { class: "report" });
+  s.append(el("h2", t(titleKey)));
+  const totals = table.row_totals || table.values.map((row) => row[0]);
+  const max = Math.max(1, ...totals.map((v) => v || 0));
+  const chart = el("div", null, { class: "bars", "aria-hidden": "true" });
+  table.rows.forEach((row, i) => {
+    const bar = el("div", null, { class: "bar" });
+    bar.style.width = `${Math.round(((totals[i] || 0) / max) * 100)}%`; // CSSOM: allowed by the CSP
+    const line = el("div", null, { class: "bar-line" });
+    line.append(el("span", label(table, row)), bar);
+    chart.append(line);
+  });
+  const grid = el("table");
+  grid.append(el("caption", t(titleKey)));
+  const head = el("tr");
+  head.append(el("th", t(`dim_${table.rows_dimension}`), { scope: "col" }));
+  for (const c of table.columns) head.append(el("th", label(table, c) === t("empty") ? t("count") : label(table, c), { scope: "col" }));
+  grid.append(head);
+  table.rows.forEach((row, i) => {
+    const tr = el("tr");
+    tr.append(el("th", label(table, row), { scope: "row" }));
+    for (const v of table.values[i]) tr.append(el("td", v === null ? t("suppressed") : String(v)));
+    grid.append(tr);
+  });
+  s.append(chart, grid);
+  return s;
+}
+
+async function loadReports() {
+  const box = $("#reports-msg");
+  const form = $("#reports-form");
+  const data = new FormData(form);
+  const period = new URLSearchParams();
+  for (const k of ["start", "end"]) if (data.get(k)) period.set(k, data.get(k));
+  try {
+    const found = await Promise.all(REPORTS.map(([, path]) => api("GET", `${path}&${period}`)));
+    const failed = found.find((r) => !r.ok);
+    if (failed) return sayLines(box, problemLines(failed.body, form));
+    say(box, "");
+    const out = $("#reports");
+    out.replaceChildren();
+    found.forEach((r, i) => { for (const table of r.body.tables) out.append(render(REPORTS[i][0], table)); });
+    return focusOn($("h2", out));
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) say(box, error.message);
+    return undefined;
+  }
+}
+
+async function exportFile() {
+  const box = $("#export-msg");
+  const form = $("#export-form");
+  const data = new FormData(form);
+  const params = new URLSearchParams({ format: data.get("format") });
+  if (data.get("named") === "on") { params.set("named", "true"); params.set("purpose", data.get("purpose")); }
+  const r = await fetch(`/api/v1/exports/${data.get("kind")}?${params}`, {
+    headers: { Authorization: `Bearer ${tokens().access}`, "Accept-Language": i18n.lang },
+  });
+  if (!r.ok) return sayLines(box, problemLines(await r.json(), form));
+  const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || `export.${data.get("format")}`;
+  const url = URL.createObjectURL(await r.blob());
+  const link = el("a", null, { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  say(box, `${t("exported")} ${name}`, "ok");
+  return focusOn(box);
+}
+
+export function initReports() {
+  for (const id of ["#reports-form", "#export-form"]) $(id).removeAttribute("data-wait");
+  // The period starts as this month so far; the agent can change it.
+  const today = new Date().toISOString().slice(0, 10);
+  const form = $("#reports-form");
+  if (!form.elements.namedItem("end").value) form.elements.namedItem("end").value = today;
+  if (!form.elements.namedItem("start").value) form.elements.namedItem("start").value = `${today.slice(0, 8)}01`;
+  $("#reports-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("#reports-form button[type=submit]"), loadReports);
+  });
+  const named = $("#export-named");
+  named.addEventListener("change", () => {
+    $("#export-purpose-field").hidden = !named.checked;
+    $("#export-purpose").required = named.checked;
+  });
+  $("#export-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("#export-form button[type=submit]"), () => exportFile().catch((e) => say($("#export-msg"), e.message)));
+  });
+}

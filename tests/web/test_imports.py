@@ -1,0 +1,45 @@
+"""Item 12: an import batch's rows flagged as possible duplicates, read-only, for administrators."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.imports.conftest import csv_file
+from tests.web.conftest import LiveServer, assert_accessible
+from tests.web.helpers import sign_in
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_flagged_rows_of_a_batch_are_listed_with_who_they_may_be(page: Page, server: LiveServer) -> None:
+    admin = server.make_agent("admin", [])
+    register = csv_file(
+        "1;12/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;",
+        "2;15/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;",
+    )
+    with server.api(admin) as http:
+        response = http.post(
+            "/api/v1/imports/registers",
+            files={"file": ("registre.csv", register, "text/csv")},
+            data={"desk_code": "CASA-BASE"},
+        )
+        assert response.status_code == 201, response.text
+        report = response.json()
+    assert report["counts"]["flagged"] == 1, report["counts"]
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Registres importés").click()
+    await page.get_by_label("Identifiant du lot d'import").fill(report["batch_id"])
+    await page.locator("#import-form").get_by_role("button", name="Afficher").click()
+    table = page.locator("#import-report table")
+    await expect(table.locator("caption")).to_contain_text("lignes signalées comme doublons possibles : 1 / 2")
+    row = table.locator("tr").nth(1)
+    await expect(row).to_contain_text("Saliou Ka")
+    await expect(row).to_contain_text("mêmes prénoms")
+    assert "same_" not in await table.inner_text()
+    await expect(table.locator("button, input")).to_have_count(0)  # read-only
+    await assert_accessible(page)
+
+    await page.get_by_label("Identifiant du lot d'import").fill("00000000-0000-0000-0000-000000000000")
+    await page.locator("#import-form").get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#import-msg")).to_have_text("Aucun lot d'import avec cet identifiant.")

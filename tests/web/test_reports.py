@@ -1,0 +1,45 @@
+"""Item 11: reports on one page with their charts, and exports (pseudonymised unless named)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.web.conftest import LiveServer, assert_accessible
+from tests.web.helpers import register_via_api, sign_in
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_supervisor_reads_reports_and_exports(page: Page, server: LiveServer) -> None:
+    supervisor = server.make_agent("supervisor")
+    for name in ("Aïda", "Coumba", "Rokhaya"):
+        register_via_api(server, supervisor, given_names=name, family_name="Diagne")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    await page.locator("#reports-form").get_by_role("button", name="Afficher").click()
+    table = page.locator("#reports table").first
+    await expect(table.locator("caption")).to_have_text("Inscriptions par sexe")
+    await expect(table.locator("th[scope=row]").first).to_have_text("Femme")
+    await expect(page.locator("#reports .bar").first).to_be_attached()
+    await assert_accessible(page)
+
+    form = page.locator("#export-form")
+    async with page.expect_download() as info:
+        await form.get_by_role("button", name="Exporter").click()
+    download = await info.value
+    assert download.suggested_filename.endswith(".csv")
+    await expect(page.locator("#export-msg")).to_contain_text("Fichier exporté")
+
+    await form.get_by_label("Avec noms et contacts").check()
+    await form.get_by_label("Finalité de l'export nominatif").fill("Contrôle de la liste")
+    await form.get_by_role("button", name="Exporter").click()
+    await expect(page.locator("#export-msg")).not_to_contain_text("Fichier exporté")
+    await expect(page.locator("#export-msg")).to_be_visible()
+    await assert_accessible(page)
+
+
+async def test_agents_do_not_see_the_reports(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    await sign_in(page, server, agent)
+    await expect(page.get_by_role("button", name="Rapports")).to_be_hidden()
