@@ -19,6 +19,22 @@ T = TypeVar("T")
 cli = typer.Typer(help="Diaspora Desk: run and administer a desk's case-management service.", no_args_is_help=True)
 
 
+def refuse_unstorable(**arguments: str | list[str] | None) -> None:
+    """Exit 2 naming the first argument the text rule of :mod:`app.core.text` refuses.
+
+    Command-line arguments reach the database like request fields do (an undecodable byte in
+    ``argv`` becomes a lone surrogate under Python's ``surrogateescape``).
+    """
+    from app.core.text import describe_disallowed
+
+    for name, value in arguments.items():
+        for item in [value] if isinstance(value, str) else value or []:
+            reason = describe_disallowed(item)
+            if reason:
+                typer.secho(f"--{name.replace('_', '-')}: {reason}", fg=typer.colors.RED, err=True)
+                raise typer.Exit(2)
+
+
 def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one transaction on the configured database, committing if it succeeds."""
 
@@ -125,6 +141,7 @@ def create_user(
     from app.users import service as users
     from app.users.schemas import UserCreate
 
+    refuse_unstorable(email=email, full_name=full_name, desk=desk, password=password)
     try:
         body = UserCreate(
             email=email,
@@ -174,6 +191,7 @@ def import_register(
     from app.core.text import require_storable
     from app.imports.service import read_limits, run_import
 
+    refuse_unstorable(file=str(file), desk=desk, as_email=as_email, delimiter=delimiter)
     settings = Settings()
     try:
         size = file.stat().st_size

@@ -172,7 +172,9 @@ class TextGuard:
             await self.app(scope, _checked_multipart(receive, content_type, headers[b"content-type"]), send)
             return
         is_form = b"x-www-form-urlencoded" in content_type
-        if b"json" not in content_type and not is_form:
+        # FastAPI reads a body without Content-Type as JSON: it is checked as JSON too.
+        untyped = not content_type and scope.get("method") in {"POST", "PUT", "PATCH", "DELETE"}
+        if b"json" not in content_type and not is_form and not untyped:
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -275,8 +277,8 @@ def _checked_multipart(receive: Receive, content_type: bytes, raw_content_type: 
 class _MultipartTextCheck:
     """Parse a multipart body as it streams; raise :class:`TextRefused` for a bad name or field.
 
-    A part is a file (its bytes are not text) when it has a ``filename`` or a non-text
-    ``Content-Type``; the bytes of every other part are decoded incrementally as strict UTF-8.
+    A part is a file (its bytes are not text) when it has a ``filename``, is named ``file`` or
+    has a non-text ``Content-Type``; the bytes of every other part are decoded incrementally as strict UTF-8.
     A malformed body stops the check and is left to the endpoint's own parser.
     """
 
@@ -321,8 +323,9 @@ class _MultipartTextCheck:
     def _headers_finished(self) -> None:
         _disposition, params = parse_options_header(self._headers.get("content-disposition", b""))
         self._name = require_utf8(params.get(b"name", b""), ["body"])
-        if b"filename" in params:
-            require_utf8(params[b"filename"], ["body", self._name, "filename"])
+        if b"filename" in params or self._name == "file":  # the upload endpoints' file part
+            if b"filename" in params:
+                require_utf8(params[b"filename"], ["body", self._name, "filename"])
             return
         part_type = self._headers.get("content-type", b"text/plain").lower()
         if part_type.startswith(b"text/"):

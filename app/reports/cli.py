@@ -33,8 +33,10 @@ def export(
     delimiter: Annotated[str, typer.Option(help="CSV separator: comma or semicolon.")] = "comma",
 ) -> None:
     """Export KIND to a CSV or XLSX file, pseudonymised unless --named (see the API's exports)."""
+    from app.cli import refuse_unstorable
     from app.core.errors import Problem
 
+    refuse_unstorable(output=str(output), user=user, desk=desk, purpose=purpose)
     fmt = format or output.suffix.lstrip(".").lower() or "csv"
     try:
         first = dt.date.fromisoformat(start) if start else None

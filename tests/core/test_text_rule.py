@@ -129,3 +129,13 @@ async def test_a_utf8_user_agent_is_accepted(client, make_staff) -> None:
         headers={**admin.headers, "user-agent": agent},
     )
     assert response.status_code == 201, response.text
+
+
+async def test_a_json_body_sent_without_content_type_is_checked_too(client, make_staff) -> None:
+    """FastAPI reads a body without Content-Type as JSON."""
+    admin = await make_staff("admin", [])
+    body = b'{"code": "ABJ-9", "name": "Abidjan \\u0000", "country": "CI", "city": "Abidjan", '
+    body += b'"time_zone": "Africa/Abidjan"}'
+    response = await client.post("/api/v1/desks", content=body, headers=admin.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "name"]

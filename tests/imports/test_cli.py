@@ -102,3 +102,30 @@ def test_cli_refuses_a_file_over_the_limit(cli_env: CliRunner, tmp_path: Path, m
     result = cli_env.invoke(cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN])
     assert result.exit_code == 2
     assert "over the import limit of 2048 bytes" in result.output
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--desk", "CASA\x00BASE"], ["--desk", "CASA-BASE\udcff"], ["--desk", "CASA-BASE", "--delimiter", "\x1b"]],
+    ids=["nul-desk", "undecodable-argv-byte", "esc-delimiter"],
+)
+def test_cli_refuses_arguments_the_text_rule_refuses(
+    cli_env: CliRunner, tmp_path: Path, database_url: str, arguments: list[str]
+) -> None:
+    register = tmp_path / "registre.csv"
+    register.write_bytes(csv_file("1;01/06/2019;Awa;Diop;F;;;;;;;;;;;;;"))
+    result = cli_env.invoke(cli, ["import-register", str(register), "--as", ADMIN, *arguments])
+    assert result.exit_code == 2, result.output
+    assert "is not accepted" in result.output
+    assert _count(database_url, "import_batches") == 0
+
+
+def test_cli_delimiter_option_reads_a_pipe_register(cli_env: CliRunner, tmp_path: Path) -> None:
+    register = tmp_path / "registre.csv"
+    register.write_bytes("Prénom(s)|Nom|Observations\r\nAwa|Diop|a;b,c\r\n".encode())
+    result = cli_env.invoke(
+        cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN, "--dry-run", "--delimiter", "|"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "delimiter '|'" in result.output
+    assert "1 imported" in result.output

@@ -145,7 +145,7 @@ def test_zip_that_is_not_a_workbook_is_refused() -> None:
         read_register(out.getvalue(), filename="registre.xlsx")
 
 
-def test_xlsx_cells_are_read_as_text_never_evaluated() -> None:
+def test_xlsx_cells_are_read_as_shown_and_a_formula_without_saved_value_is_marked() -> None:
     import datetime as dt
 
     data = [1, dt.datetime(2019, 6, 1), "Awa", "DIOP", "F", "03/10/1980", "Dakar", "Thiès", None, None]
@@ -155,8 +155,30 @@ def test_xlsx_cells_are_read_as_text_never_evaluated() -> None:
     assert (table.file_format, table.encoding, table.delimiter) == ("xlsx", None, None)
     cells = table.rows[0].cells
     assert (cells["source_number"], cells["registered_on"], cells["phones"]) == ("1", "01/06/2019", "212612345678")
-    assert cells["observations"] == '=HYPERLINK("http://x","y")'
+    assert cells["observations"] == '=HYPERLINK("http://x","y")'  # openpyxl saves no value: kept as written
     assert cells["passport_number"] == ""
+    assert table.rows[0].unreadable is not None
+    assert "'Observations' holds the formula" in table.rows[0].unreadable
+
+
+def test_a_formula_in_an_ignored_column_costs_nothing() -> None:
+    content = xlsx_file([["Prénom(s)", "Nom", "Colonne libre"], ["Awa", "Diop", "=1+1"]])
+    table = read_register(content, filename="r.xlsx")
+    assert table.rows[0].unreadable is None
+    assert table.ignored_columns == ["Colonne libre"]
+
+
+def test_sep_line_with_a_given_delimiter_the_given_one_wins() -> None:
+    table = read_register("sep=,\nPrénom(s);Nom\nAwa;Diop\n".encode(), delimiter=";")
+    assert table.delimiter == ";"
+    assert [(r.line, r.cells["family_name"]) for r in table.rows] == [(3, "Diop")]
+
+
+def test_a_tab_register_with_commas_and_semicolons_in_notes_is_read_with_tabs() -> None:
+    content = "Prénom(s)\tNom\tObservations\nAwa\tDiop\ta;b;c,d,e\nFatou\tSarr\t;;;;\n".encode()
+    table = read_register(content)
+    assert table.delimiter == "\t"
+    assert [r.cells["observations"] for r in table.rows] == ["a;b;c,d,e", ";;;;"]
 
 
 def test_xlsx_with_a_header_only_is_refused() -> None:
