@@ -135,9 +135,12 @@ async function openRegistrant(id) {
   const box = $("#detail");
   box.hidden = false;
   const dl = el("dl");
+  // An unverified number (not validated by the phone library) is shown as typed, marked for a check.
+  const phoneText = (x) =>
+    (x.verified === false ? `${x.raw} (${t("phone_unverified")})` : x.e164) + (x.whatsapp ? " (WhatsApp)" : "");
   const rows = [
     [t("given_names"), p.given_names], [t("family_name"), p.family_name], [t("sex"), p.sex],
-    [t("dob"), p.date_of_birth], [t("phone"), (p.phones || []).map((x) => x.e164 + (x.whatsapp ? " (WhatsApp)" : "")).join(", ")],
+    [t("dob"), p.date_of_birth], [t("phone"), (p.phones || []).map(phoneText).join(", ")],
     [t("host_city"), p.host_city],
   ];
   for (const [k, v] of rows) dl.append(el("dt", k), el("dd", v || "—"));
