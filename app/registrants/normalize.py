@@ -258,11 +258,12 @@ def clean_name(raw: str) -> str:
 
 
 def check_arrival_date(value: dt.date, *, today: dt.date | None = None) -> dt.date:
-    """An arrival date in the host country: not in the future, not before 1900.
+    """An arrival date in the host country: not in the future (UTC date by default, never the
+    server's local date), not before 1900.
 
     Raises ``ValueError`` otherwise.
     """
-    today = today or dt.date.today()
+    today = today or dt.datetime.now(dt.UTC).date()
     if value > today:
         raise ValueError("the arrival date cannot be in the future")
     if value.year < 1900:
