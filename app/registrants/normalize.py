@@ -26,6 +26,7 @@ LIKELY_SENEGALESE = "likely_senegalese_without_prefix"
 UNVERIFIED = "unverified_number"
 _PHONE_CHARS = re.compile(r"^[\d\s+().\-/]+$")
 _MIN_DIGITS, _MAX_DIGITS = 6, 15  # ITU-T E.164: at most 15 digits
+_MAX_TEXT = 64  # RegistrantPhone.raw
 _MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
@@ -73,7 +74,7 @@ def is_senegalese_mobile(national_number: str) -> bool:
 def _phone_text(raw: str) -> tuple[str, str]:
     """The normalised text and its ASCII digits; ``ValueError`` when it is not written like a phone."""
     text = normalise_typed_identifier(raw or "")
-    if not text or not _PHONE_CHARS.match(text):
+    if not text or len(text) > _MAX_TEXT or not _PHONE_CHARS.match(text):
         raise ValueError(f"{raw!r} is not a phone number")
     digits = re.sub(r"\D", "", text)
     if len(digits) < _MIN_DIGITS or len(digits) > _MAX_DIGITS + 2:  # + 2: an international "00" prefix

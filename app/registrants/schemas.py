@@ -77,7 +77,7 @@ class _Strict(BaseModel):
 class PhoneIn(_Strict):
     """A phone as written; parsed to E.164 with the desk's country as default."""
 
-    number: StrictStr = Field(min_length=1, max_length=40, examples=["77 123 45 67"])
+    number: StrictStr = Field(min_length=1, max_length=64, examples=["77 123 45 67"])  # pasted marks count too
     whatsapp: StrictBool = False
     label: Text40 | None = Field(default=None, examples=["mobile"])
 

@@ -86,3 +86,16 @@ async def test_search_by_other_digits_does_not_find_it(casa_agent, create, clien
     assert (await create(casa_agent, person(phones=[{"number": UNALLOCATED}]))).status_code == 201
     response = await client.get(URL, params={"q": "0500000001"}, headers=casa_agent.headers)
     assert response.json()["items"] == []
+
+
+def test_a_phone_longer_than_what_is_kept_is_refused_not_cut() -> None:
+    with pytest.raises(ValueError, match="not a phone number"):
+        read_phone("0" + "6 " * 40, default_region="MA")  # 81 characters
+
+
+async def test_a_pasted_phone_with_many_marks_is_accepted(casa_agent, create) -> None:  # type: ignore[no-untyped-def]
+    typed = "\u2066\u202a\u200e" + "\u200e\u00a0".join("+221771234567") + "\u202c\u2069"
+    assert 40 < len(typed) <= 64
+    response = await create(casa_agent, person(phones=[{"number": typed}]))
+    assert response.status_code == 201, response.text
+    assert response.json()["phones"][0]["e164"] == "+221771234567"
