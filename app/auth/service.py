@@ -22,12 +22,11 @@ from app.core.config import Settings
 from app.core.context import Actor, RequestContext
 from app.core.db import on_failure, utcnow
 from app.core.security import (
+    check_password,
     create_access_token,
     hash_password,
     new_opaque_token,
-    password_needs_rehash,
     token_digest,
-    verify_password,
 )
 
 
@@ -115,14 +114,15 @@ async def login(
             headers={"Retry-After": str(reservation.retry_after)},
         )
     user = (await session.execute(select(StaffUser).where(StaffUser.email == identifier))).scalar_one_or_none()
-    valid = verify_password(password, user.password_hash if user else None)
+    check = check_password(password, user.password_hash if user else None)
+    valid = check.valid
     if user is None or not valid or not user.is_active:
         reason = "unknown_account" if user is None else ("inactive" if valid else "wrong_password")
         _refuse(session, identifier=identifier, context=context, reason=reason)
         raise InvalidCredentials(
             "The e-mail or the password is wrong.", detail_fr="L'e-mail ou le mot de passe est incorrect."
         )
-    if password_needs_rehash(user.password_hash):
+    if check.rehash:  # weaker Argon2 parameters, or a hash made before passwords were normalised
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     session.add(LoginAttempt(identifier=identifier, ip=context.ip, succeeded=True))

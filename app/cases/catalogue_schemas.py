@@ -10,6 +10,7 @@ import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
+from app.core.text import normalise_typed_identifier
 from app.desks.schemas import CountryCode
 
 Category = Literal[
@@ -34,8 +35,11 @@ ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", examples=[
 
 
 def _e164(value: str) -> str:
+    """A partner's international phone in E.164, read through the one rule for typed identifiers
+    (:func:`app.core.text.normalise_typed_identifier`: pasted direction marks, Unicode spaces,
+    dashes and digits). ``ValueError`` when ``phonenumbers`` cannot parse or validate it."""
     try:
-        parsed = phonenumbers.parse(value, None)
+        parsed = phonenumbers.parse(normalise_typed_identifier(value), None)
     except phonenumbers.NumberParseException as exc:
         raise ValueError("contact_phone must be an international number (+221…, +212…)") from exc
     if not phonenumbers.is_valid_number(parsed):

@@ -254,7 +254,15 @@ async def _registrant_at(
     )
     session.add_all(
         RegistrantPhone(
-            registrant_id=copy.id, e164=p.e164, whatsapp=p.whatsapp, label=p.label, flag=p.flag, position=p.position
+            registrant_id=copy.id,
+            e164=p.e164,
+            verified=p.verified,
+            raw=p.raw,
+            digits=p.digits,
+            whatsapp=p.whatsapp,
+            label=p.label,
+            flag=p.flag,
+            position=p.position,
         )
         for p in phones
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -25,17 +26,59 @@ _hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id, RFC 9106 low-memor
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
+def normalise_password(password: str) -> str:
+    """``password`` in Unicode NFKC (UAX #15), as NIST SP 800-63B §5.1.1.2 advises verifiers to
+    apply before hashing, so that "é" sent precomposed (NFC, most keyboards) or decomposed (NFD,
+    some devices) is the same password."""
+    return unicodedata.normalize("NFKC", password)
+
+
 def hash_password(password: str) -> str:
-    """The Argon2id PHC string for ``password``."""
-    return _hasher.hash(password)
+    """The Argon2id PHC string for ``password`` after :func:`normalise_password`."""
+    return _hasher.hash(normalise_password(password))
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The outcome of :func:`check_password`: ``valid``, and ``rehash`` when the stored hash should
+    be replaced by :func:`hash_password` of the password just checked."""
+
+    valid: bool
+    rehash: bool = False
+
+
+def check_password(password: str, password_hash: str | None) -> PasswordCheck:
+    """Check ``password`` against ``password_hash`` (``None``: no account; the time is still spent).
+
+    The NFKC form (:func:`normalise_password`) is tried first. Hashes stored before passwords were
+    normalised hold the text as it was typed then, in whatever form the device sent: when the NFKC
+    form fails and the password has other forms, it is tried as sent and in NFC and NFD; a match
+    there asks for a ``rehash`` (no migration: each account moves to the normalised hash at its
+    next login). ``rehash`` is also set when the hash's Argon2 parameters are weaker than today's.
+    """
+    normalised = normalise_password(password)
+    stored = password_hash or _DUMMY_HASH
+    if _matches(stored, normalised):
+        valid = password_hash is not None
+        return PasswordCheck(valid=valid, rehash=valid and _hasher.check_needs_rehash(stored))
+    legacy = dict.fromkeys((password, unicodedata.normalize("NFC", password), unicodedata.normalize("NFD", password)))
+    legacy.pop(normalised, None)
+    for candidate in legacy:
+        if _matches(stored, candidate):
+            return PasswordCheck(valid=password_hash is not None, rehash=password_hash is not None)
+    return PasswordCheck(valid=False)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
-    """True when ``password`` matches ``password_hash``; with ``None`` it still spends the time."""
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    """True when ``password`` matches ``password_hash`` (see :func:`check_password`)."""
+    return check_password(password, password_hash).valid
 
 
 def password_needs_rehash(password_hash: str) -> bool:

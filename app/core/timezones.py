@@ -23,7 +23,7 @@ import logging
 import re
 import zoneinfo
 
-import tzdata
+import tzdata  # type: ignore[import-untyped]  # no stubs; IANA_VERSION and __version__ are str
 
 # ``tzdata.IANA_VERSION`` of the pinned ``tzdata==2026.6``.
 MINIMUM_IANA_VERSION = "2026f"

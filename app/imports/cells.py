@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from app.core.text import clean, fold
+from app.core.text import clean, fold, normalise_typed_identifier
 
 _DMY = re.compile(r"^(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})$")
 _YMD = re.compile(r"^(\d{4})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{1,2})$")
@@ -140,7 +140,7 @@ def split_phones(raw: str) -> list[str]:
     Pieces are returned as written (trimmed); parsing them is the caller's job. A piece with no
     digit at all is returned too, so that the caller can warn about it.
     """
-    value = clean(raw)
+    value = normalise_typed_identifier(raw)  # direction marks, Unicode spaces and dashes (one rule)
     if not value or fold(value) in NO_PHONE:
         return []
     return [p for p in (piece.strip() for piece in _PHONE_SPLIT.split(value)) if p]

@@ -123,7 +123,7 @@ class BatchMatcher:
             family_name=registrant.family_name,
             date_of_birth=registrant.date_of_birth,
             sex=registrant.sex,
-            phones=[p.e164 for p in registrant.phones],
+            phones=[p.e164 for p in registrant.phones if p.e164 is not None],
             documents=[d.number for d in registrant.documents],
         )
         known = Known(

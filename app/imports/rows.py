@@ -49,7 +49,7 @@ from app.imports.reading import SourceRow
 from app.registrants.normalize import (
     normalise_document_number,
     normalise_email,
-    parse_phone,
+    read_phone,
     validate_document_number,
 )
 
@@ -207,6 +207,12 @@ def _refused_cells(raw: dict[str, str]) -> str | None:
 
 
 def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str]) -> list[dict[str, Any]]:
+    """The cell's phones: E.164 when valid, else kept unverified as typed (never dropped).
+
+    A piece ``phonenumbers`` cannot validate but written like a phone (a new range, a typo) goes
+    on the person as typed and the registry stores it unverified (``read_phone``); only a piece
+    that is not a phone at all (no digits, letters) goes to the notes.
+    """
     phones: list[dict[str, Any]] = []
     seen: set[str] = set()
     pieces = cells.split_phones(cell)
@@ -214,17 +220,19 @@ def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str
         return phones  # an explicit "pas de téléphone"
     for piece in pieces:
         try:
-            parsed = parse_phone(piece, default_region=desk_country)
+            reading = read_phone(piece, default_region=desk_country)
         except ValueError as exc:
             prepared.warn("phones", f"phone {piece!r} dropped: {exc}")
             notes.append(f"Téléphone (non repris) : {piece}")
             continue
-        if parsed.e164 in seen:
+        key = reading.e164 or f"unverified:{reading.digits}"
+        if key in seen:
             continue
-        seen.add(parsed.e164)
-        phones.append({"number": parsed.e164, "whatsapp": False, "label": None})
-        if parsed.flag:
-            prepared.warn("phones", f"phone {piece!r} read as {parsed.e164} ({parsed.flag})")
+        seen.add(key)
+        phones.append({"number": reading.e164 or reading.raw, "whatsapp": False, "label": None})
+        if reading.flag:
+            shown = reading.e164 or "an unverified number"
+            prepared.warn("phones", f"phone {piece!r} read as {shown} ({reading.flag})")
     return phones[:10]
 
 

@@ -371,9 +371,13 @@ def _body_keys(body: RegistrantCreate) -> PersonKeys:
         family_name=body.family_name,
         date_of_birth=body.date_of_birth,
         sex=body.sex,
-        phones=[p.number for p in body.phones],
+        phones=[p.number for p in body.phones if _is_e164(p.number)],  # unverified numbers do not match
         documents=[d.number for d in body.documents],
     )
+
+
+def _is_e164(number: str) -> bool:
+    return number.startswith("+") and number[1:].isdigit()
 
 
 def _without_empty(data: dict[str, Any]) -> dict[str, Any]:

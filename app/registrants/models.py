@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -82,7 +82,11 @@ class Registrant(UUIDPrimaryKey, Timestamps, Base):
 class RegistrantPhone(Base):
     """A phone number in E.164 (``+221771234567``), with a WhatsApp flag.
 
-    ``flag`` notes a doubt worth a human look (e.g. ``likely_senegalese_without_prefix``).
+    ``flag`` notes a doubt worth a human look (e.g. ``likely_senegalese_without_prefix``). A number
+    the ``phonenumbers`` library cannot validate (a new range, a typo) is kept unverified rather than
+    dropped: ``verified`` false, ``e164`` null, ``flag`` ``unverified_number``. ``raw`` is the number
+    as typed (format characters removed; null on rows stored before it was kept), ``digits`` its
+    digits only (the E.164 digits for a verified number), which phone search matches.
     """
 
     __tablename__ = "registrant_phones"
@@ -90,7 +94,10 @@ class RegistrantPhone(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), index=True)
-    e164: Mapped[str] = mapped_column(String(20), index=True)
+    e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    verified: Mapped[bool] = mapped_column(default=True, server_default=true())
+    raw: Mapped[str | None] = mapped_column(String(64))
+    digits: Mapped[str] = mapped_column(String(20), index=True, default="", server_default="")
     whatsapp: Mapped[bool] = mapped_column(default=False)
     label: Mapped[str | None] = mapped_column(String(40))
     flag: Mapped[str | None] = mapped_column(String(64))

@@ -1,7 +1,7 @@
 """Normalisation of what people write on registration forms and legacy registers.
 
 Public interface (the legacy register import codes against it; keep names and signatures):
-:func:`parse_phone`, :func:`normalise_document_number`, :func:`validate_document_number`,
+:func:`parse_phone`, :func:`read_phone`, :func:`normalise_document_number`, :func:`validate_document_number`,
 :func:`parse_partial_date`, :func:`clean_name`, :func:`normalise_email`, :func:`name_keys`.
 Every function raises ``ValueError`` with an English message for input it cannot accept.
 """
@@ -17,14 +17,17 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from app.core.text import clean, fold
+from app.core.text import clean, fold, normalise_typed_identifier
 from app.registrants import matching
 
 # ---------------------------------------------------------------- phones
 
 LIKELY_SENEGALESE = "likely_senegalese_without_prefix"
+UNVERIFIED = "unverified_number"
 _PHONE_CHARS = re.compile(r"^[\d\s+().\-/]+$")
-_SENEGAL_MOBILE = re.compile(r"^7[05678]\d{7}$")
+_MIN_DIGITS, _MAX_DIGITS = 6, 15  # ITU-T E.164: at most 15 digits
+_MAX_TEXT = 64  # RegistrantPhone.raw
+_MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
 @dataclass(frozen=True)
@@ -35,34 +38,78 @@ class ParsedPhone:
     flag: str | None = None
 
 
+@dataclass(frozen=True)
+class PhoneReading:
+    """A phone as kept on a person: verified (``e164`` set) or not (``e164`` None, ``flag`` ``unverified_number``).
+
+    ``raw`` is the text as typed (format characters removed, see
+    :func:`app.core.text.normalise_typed_identifier`), ``digits`` its digits only (the search key;
+    for a verified phone, the E.164 digits without ``+``).
+    """
+
+    e164: str | None
+    raw: str
+    digits: str
+    flag: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.e164 is not None
+
+
+def is_senegalese_mobile(national_number: str) -> bool:
+    """True when ``national_number`` (9 digits, no trunk 0) is a valid Senegalese mobile number.
+
+    The ranges come from ``phonenumbers``' metadata for SN (number type ``MOBILE``), not from a list
+    kept here: ``"710000002"`` (Orange's 71) is one, like ``"771234567"``; ``"330000000"`` (a fixed
+    line) is not.
+    """
+    try:
+        number = phonenumbers.parse("+221" + national_number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE_TYPES
+
+
+def _phone_text(raw: str) -> tuple[str, str]:
+    """The normalised text and its ASCII digits; ``ValueError`` when it is not written like a phone."""
+    text = normalise_typed_identifier(raw or "")
+    if not text or len(text) > _MAX_TEXT or not _PHONE_CHARS.match(text):
+        raise ValueError(f"{raw!r} is not a phone number")
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < _MIN_DIGITS or len(digits) > _MAX_DIGITS + 2:  # + 2: an international "00" prefix
+        raise ValueError(f"{raw!r} is not a phone number (wrong length)")
+    return text, digits
+
+
 def parse_phone(raw: str, *, default_region: str) -> ParsedPhone:
     """Parse a phone written any way (``06 12 34 56 78``, ``00212…``, ``212…``, ``+221 77…``,
     ``77-123-45-67``, ``(+221)77…``) to E.164.
 
-    ``default_region`` (ISO 3166-1 alpha-2, the desk's country) applies when the number carries
-    no country code. Exception (DOMAIN.md): at a Moroccan desk, a bare 9-digit number starting
-    70/75/76/77/78 without the trunk 0 is the Senegalese mobile pattern (Moroccan mobiles are
-    written 06…/07… with the 0), so it is parsed as +221 and flagged
-    ``likely_senegalese_without_prefix``. A number that has only a country code missing but is
-    written with a leading ``212``/``221``… is recognised as international.
+    The text is first normalised (:func:`app.core.text.normalise_typed_identifier`: direction marks
+    and other format characters removed, Unicode spaces/dashes/digits made plain). ``default_region``
+    (ISO 3166-1 alpha-2, the desk's country) applies when the number carries no country code.
+    Exception (DOMAIN.md "Phone numbers"): at a Moroccan desk, a bare 9-digit number without the
+    trunk 0 that ``phonenumbers``' metadata classes as a Senegalese mobile (:func:`is_senegalese_mobile`)
+    is parsed as +221 and flagged ``likely_senegalese_without_prefix`` (Moroccan mobiles are written
+    06…/07… with the 0). A number written with a leading ``212``/``221``… but no ``+`` is recognised
+    as international.
 
-    Raises ``ValueError`` when the text is not a valid phone number.
+    Raises ``ValueError`` when the text is not a valid phone number (see :func:`read_phone` to keep
+    such a number unverified).
     """
-    text = (raw or "").strip()
-    if not text or not _PHONE_CHARS.match(text):
-        raise ValueError(f"{raw!r} is not a phone number")
-    digits = re.sub(r"\D", "", text)
+    text, digits = _phone_text(raw)
     has_plus = "+" in text
     if not has_plus and digits.startswith("00"):
         digits, has_plus = digits[2:], True
-    if len(digits) < 6 or len(digits) > 15:
+    if len(digits) < _MIN_DIGITS or len(digits) > _MAX_DIGITS:
         raise ValueError(f"{raw!r} is not a phone number (wrong length)")
     region = default_region.upper()
     flag: str | None = None
     attempts: list[tuple[str, str | None]] = []
     if has_plus:
         attempts.append(("+" + digits, None))
-    elif region == "MA" and _SENEGAL_MOBILE.match(digits):
+    elif region == "MA" and len(digits) == 9 and is_senegalese_mobile(digits):
         attempts.append(("+221" + digits, None))
         flag = LIKELY_SENEGALESE
     else:
@@ -76,6 +123,22 @@ def parse_phone(raw: str, *, default_region: str) -> ParsedPhone:
         if phonenumbers.is_valid_number(number):
             return ParsedPhone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), flag)
     raise ValueError(f"{raw!r} is not a valid phone number")
+
+
+def read_phone(raw: str, *, default_region: str) -> PhoneReading:
+    """A phone to keep on a person: verified when :func:`parse_phone` accepts it, else unverified.
+
+    A text written like a phone (digits, spaces, ``+ ( ) . - /``, 6 to 17 digits) that
+    ``phonenumbers`` cannot validate (a new or unallocated range, a typo) is kept, never dropped:
+    ``e164`` None, ``flag`` ``unverified_number``, ``raw`` as typed and ``digits`` for search.
+    Raises ``ValueError`` only for text that is not written like a phone at all.
+    """
+    text, digits = _phone_text(raw)
+    try:
+        parsed = parse_phone(text, default_region=default_region)
+    except ValueError:
+        return PhoneReading(e164=None, raw=text, digits=digits, flag=UNVERIFIED)
+    return PhoneReading(e164=parsed.e164, raw=text, digits=parsed.e164.lstrip("+"), flag=parsed.flag)
 
 
 # ---------------------------------------------------------------- identity documents
@@ -108,12 +171,17 @@ DEFAULT_DOCUMENT_PATTERNS: dict[str, str] = {
     "other": r"^[A-Z0-9/]{1,40}$",
 }
 
-_DOC_SEPARATORS = re.compile(r"[\s\-.‐‑–—_]+")
+_DOC_SEPARATORS = re.compile(r"[\s\-._]+")
 
 
 def normalise_document_number(raw: str) -> str:
-    """Upper case, spaces, dashes, dots and underscores removed: ``"ab 12-345.6"`` → ``"AB123456"``."""
-    return _DOC_SEPARATORS.sub("", clean(raw)).upper()
+    """Upper case, spaces, dashes, dots and underscores removed: ``"ab 12-345.6"`` → ``"AB123456"``.
+
+    The text is first normalised (:func:`app.core.text.normalise_typed_identifier`), so pasted
+    direction marks, no-break spaces, Unicode hyphens and Arabic-Indic digits read as typed:
+    ``"\u200eA0\u00a0123\u20114567"`` → ``"A01234567"``.
+    """
+    return _DOC_SEPARATORS.sub("", normalise_typed_identifier(raw or "")).upper()
 
 
 def validate_document_number(doc_type: str, number: str, *, patterns: Mapping[str, str] | None = None) -> str:
@@ -191,11 +259,12 @@ def clean_name(raw: str) -> str:
 
 
 def check_arrival_date(value: dt.date, *, today: dt.date | None = None) -> dt.date:
-    """An arrival date in the host country: not in the future, not before 1900.
+    """An arrival date in the host country: not in the future (UTC date by default, never the
+    server's local date), not before 1900.
 
     Raises ``ValueError`` otherwise.
     """
-    today = today or dt.date.today()
+    today = today or dt.datetime.now(dt.UTC).date()
     if value > today:
         raise ValueError("the arrival date cannot be in the future")
     if value.year < 1900:

@@ -21,7 +21,7 @@ from app.reference.models import AdminArea
 from app.reference.service import find_area, list_areas
 from app.registrants.errors import RestrictedField
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
-from app.registrants.normalize import name_keys, parse_phone, validate_document_number
+from app.registrants.normalize import name_keys, read_phone, validate_document_number
 from app.registrants.schemas import ConsentIn, DocumentIn, PhoneIn
 
 PLAIN = (
@@ -49,18 +49,37 @@ def check_restricted(actor: Actor, sent: set[str]) -> None:
         )
 
 
+def phone_key(phone: RegistrantPhone) -> str:
+    """What makes two phones of a person the same: the E.164 number, or the digits of an unverified one."""
+    return phone.e164 or f"unverified:{phone.digits}"
+
+
 def phones(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
-    """Phone rows in E.164 (``region`` = the desk country), duplicates dropped; 422 ``phone_invalid``."""
+    """Phone rows (``region`` = the desk country), duplicates dropped.
+
+    A number ``phonenumbers`` validates is stored in E.164; one written like a phone that it cannot
+    validate (a new range, a typo) is kept unverified (``e164`` null, ``verified`` false, ``flag``
+    ``unverified_number``, ``raw`` as typed, ``digits`` for search): see
+    :func:`app.registrants.normalize.read_phone`. Text that is not written like a phone at all is a
+    422 ``phone_invalid``.
+    """
     out: dict[str, RegistrantPhone] = {}
     for i, item in enumerate(items):
         try:
-            parsed = parse_phone(item.number, default_region=region)
+            reading = read_phone(item.number, default_region=region)
         except ValueError as exc:
             raise invalid(["phones", i, "number"], str(exc), "phone_invalid") from exc
-        if parsed.e164 not in out:
-            out[parsed.e164] = RegistrantPhone(
-                e164=parsed.e164, whatsapp=item.whatsapp, label=item.label, flag=parsed.flag, position=len(out)
-            )
+        row = RegistrantPhone(
+            e164=reading.e164,
+            verified=reading.verified,
+            raw=reading.raw,
+            digits=reading.digits,
+            whatsapp=item.whatsapp,
+            label=item.label,
+            flag=reading.flag,
+            position=len(out),
+        )
+        out.setdefault(phone_key(row), row)
     return list(out.values())
 
 
@@ -149,7 +168,7 @@ def consent(item: ConsentIn, actor: Actor) -> Consent:
 def snapshot(r: Registrant) -> dict[str, Any]:
     """The audited fields of ``r`` (phones and documents as sorted lists) for ``audit.diff``."""
     snap = {f: getattr(r, f) for f in AUDITED if f not in ("phones", "documents")}
-    snap["phones"] = sorted(p.e164 for p in r.phones)
+    snap["phones"] = sorted(p.e164 or f"unverified:{p.raw}" for p in r.phones)
     snap["documents"] = sorted(f"{d.doc_type}:{d.number}" for d in r.documents)
     return snap
 
@@ -165,16 +184,22 @@ def phones_lenient(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhon
     return out
 
 
+def verified_numbers(rows: Sequence[RegistrantPhone]) -> list[str]:
+    """The E.164 numbers of the verified phones among ``rows`` (the duplicate check compares these)."""
+    return [p.e164 for p in rows if p.e164 is not None]
+
+
 def merge_phones(registrant: Registrant, new: list[RegistrantPhone]) -> None:
-    """Replace the phone list, updating rows kept (same E.164) instead of delete + insert."""
-    existing = {p.e164: p for p in registrant.phones}
+    """Replace the phone list, updating rows kept (same :func:`phone_key`) instead of delete + insert."""
+    existing = {phone_key(p): p for p in registrant.phones}
     kept = []
     for i, phone in enumerate(new):
-        row = existing.get(phone.e164)
+        row = existing.get(phone_key(phone))
         if row is None:
             row = phone
         else:
             row.whatsapp, row.label, row.flag = phone.whatsapp, phone.label, phone.flag
+            row.verified, row.raw, row.digits = phone.verified, phone.raw, phone.digits
         row.position = i
         kept.append(row)
     registrant.phones = kept

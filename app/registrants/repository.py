@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.text import normalise_typed_identifier
 from app.registrants import matching
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import normalise_document_number, parse_phone
@@ -104,8 +105,14 @@ def _like_escape(value: str) -> str:
 
 
 def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
-    """One condition matching ``q`` as a name, phone, document or registration number."""
-    q = q.strip()
+    """One condition matching ``q`` as a name, phone, document or registration number.
+
+    ``q`` is first normalised like every typed identifier
+    (:func:`app.core.text.normalise_typed_identifier`). A phone matches by its E.164 form in any of
+    ``regions``, by its digits exactly (unverified numbers included) or, from 8 digits on, by the
+    end of the stored digits (``0612345678`` finds ``+212612345678``).
+    """
+    q = normalise_typed_identifier(q)
     if not q:
         return None
     options: list[ColumnElement[bool]] = []
@@ -121,9 +128,9 @@ def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
             except ValueError:
                 continue
         national = digits.lstrip("0")
-        phone_match: ColumnElement[bool] = (
-            RegistrantPhone.e164.like("%" + national) if len(national) >= 8 else literal(False)
-        )
+        phone_match: ColumnElement[bool] = RegistrantPhone.digits == digits
+        if len(national) >= 8:
+            phone_match = or_(phone_match, RegistrantPhone.digits.like("%" + national))
         if numbers:
             phone_match = or_(phone_match, RegistrantPhone.e164.in_(numbers))
         options.append(Registrant.id.in_(select(RegistrantPhone.registrant_id).where(phone_match)))
@@ -180,8 +187,9 @@ def search_query(filters: SearchFilters, *, regions: Sequence[str]) -> Select[An
 _CHILDREN = ("phones", "documents", "consents")
 _RECORD_SQL = """
 SELECT {columns},
-  (SELECT coalesce(json_agg(json_build_object('e164', p.e164, 'whatsapp', p.whatsapp, 'label', p.label,
-                                              'flag', p.flag) ORDER BY p.position, p.id), '[]')
+  (SELECT coalesce(json_agg(json_build_object('e164', p.e164, 'verified', p.verified, 'raw', p.raw,
+                                              'whatsapp', p.whatsapp, 'label', p.label, 'flag', p.flag)
+                            ORDER BY p.position, p.id), '[]')
    FROM registrant_phones p WHERE p.registrant_id = r.id) AS phones,
   (SELECT coalesce(json_agg(json_build_object('doc_type', d.doc_type, 'number', d.number,
                                               'issuing_country', d.issuing_country, 'expires_on', d.expires_on)

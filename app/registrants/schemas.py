@@ -77,7 +77,7 @@ class _Strict(BaseModel):
 class PhoneIn(_Strict):
     """A phone as written; parsed to E.164 with the desk's country as default."""
 
-    number: StrictStr = Field(min_length=1, max_length=40, examples=["77 123 45 67"])
+    number: StrictStr = Field(min_length=1, max_length=64, examples=["77 123 45 67"])  # pasted marks count too
     whatsapp: StrictBool = False
     label: Text40 | None = Field(default=None, examples=["mobile"])
 
@@ -204,12 +204,20 @@ class RegistrantUpdate(_Strict):
 
 
 class PhoneOut(BaseModel):
+    """A phone of a registrant. ``verified`` false: the ``phonenumbers`` library could not validate
+    it (a new range, a typo); it is kept as typed (``raw``), ``e164`` is null and ``flag`` is
+    ``unverified_number`` for the agent to check with the person."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    e164: str
+    e164: str | None = Field(description="E.164 (+221771234567); null for an unverified number.")
+    verified: bool = Field(description="False when the number could not be validated (kept as typed in raw).")
+    raw: str | None = Field(description="The number as typed (format characters removed); null on older records.")
     whatsapp: bool
     label: str | None
-    flag: str | None = Field(description="A doubt for a human to check, e.g. likely_senegalese_without_prefix.")
+    flag: str | None = Field(
+        description="A doubt for a human to check: likely_senegalese_without_prefix, unverified_number."
+    )
 
 
 class DocumentOut(BaseModel):

@@ -86,7 +86,7 @@ async def find_duplicates(
     and documents in ``data`` that do not parse are ignored here. Never merges anything.
     """
     if isinstance(data, RegistrantCreate):
-        phones = [p.e164 for p in prepare.phones_lenient(data.phones, default_region)]
+        phones = prepare.verified_numbers(prepare.phones_lenient(data.phones, default_region))
         docs = []
         for d in data.documents:
             try:
@@ -122,7 +122,7 @@ async def find_duplicates(
             family_name=r.family_name,
             date_of_birth=r.date_of_birth,
             sex=r.sex,
-            phones=[p.e164 for p in r.phones],
+            phones=prepare.verified_numbers(r.phones),
             documents=[d.number for d in r.documents],
         )
         value, reasons = matching.score(keys, other)
@@ -184,7 +184,7 @@ async def create(
         family_name=data.family_name,
         date_of_birth=data.date_of_birth,
         sex=data.sex,
-        phones=[p.e164 for p in phones],
+        phones=prepare.verified_numbers(phones),
         documents=[d.number for d in documents],
     )
     if known_candidates is None:

@@ -114,12 +114,12 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
                 continue
             ids = [r.id for r in batch]
             phones: dict[uuid.UUID, list[str]] = defaultdict(list)
-            for rid, e164 in await conn.execute(
-                select(RegistrantPhone.registrant_id, RegistrantPhone.e164)
+            for rid, e164, raw in await conn.execute(
+                select(RegistrantPhone.registrant_id, RegistrantPhone.e164, RegistrantPhone.raw)
                 .where(RegistrantPhone.registrant_id.in_(ids))
                 .order_by(RegistrantPhone.registrant_id, RegistrantPhone.position, RegistrantPhone.id)
             ):
-                phones[rid].append(e164)
+                phones[rid].append(e164 or f"{raw} (unverified)")  # an unverified number, as typed
             documents: dict[uuid.UUID, list[tuple[str, str, dt.date | None]]] = defaultdict(list)
             for rid, doc_type, number, expires in await conn.execute(
                 select(

@@ -82,7 +82,7 @@ def filename_for(kind: str, *, named: bool, scope: Scope, fmt: str, desk_filter_
     if desk_filter_given:
         parts.append("+".join(scope.codes))
     parts.append(str(scope.start) if scope.start else "begin")
-    parts.append(str(scope.end) if scope.end else dt.date.today().isoformat())
+    parts.append(str(scope.end) if scope.end else dt.datetime.now(dt.UTC).date().isoformat())
     return "_".join(parts) + f".{fmt}"
 
 

@@ -233,7 +233,7 @@ def _case_event_day(
         return opened_on
     if measure == "closed" and closed_at is not None:
         return scope.local_date(desk_id, closed_at)
-    return scope.end or dt.date.today()
+    return scope.end or dt.datetime.now(dt.UTC).date()
 
 
 async def cases(
@@ -354,7 +354,7 @@ async def sla(
     SLA at its end. ``notes`` give each visible compliance rate (on time ÷ closed, in percent).
     """
     tally = Tally("service_type", "sla", columns=SLA_COLUMNS)
-    end = scope.end or dt.date.today()
+    end = scope.end or dt.datetime.now(dt.UTC).date()
     async for row in _rows(session, case_query(scope, "closed", service_types)):
         desk_id, service, *_rest = row
         closed_on = scope.local_date(desk_id, row[7])
@@ -387,7 +387,7 @@ async def referrals(session: AsyncSession, *, scope: Scope, threshold: int) -> R
         .join(Partner, Partner.id == Referral.partner_id)
         .where(scope.date_filter(Case.desk_id, Referral.referred_on))
     )
-    today = scope.end or dt.date.today()
+    today = scope.end or dt.datetime.now(dt.UTC).date()
     async for partner, status, expected, answered in _rows(session, stmt):
         by_status.add(partner, status)
         if answered is not None:

@@ -21,7 +21,7 @@ from alembic import op
 import app.core.db
 
 revision: str = "0501"
-down_revision: str | Sequence[str] | None = "0401"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -210,3 +210,22 @@ async def test_an_agent_cannot_edit_a_partner(client: httpx.AsyncClient, agent: 
         f"/api/v1/partners/{partner['id']}", headers={**agent.headers, "If-Match": '"v1"'}, json={"is_active": False}
     )
     assert response.status_code == 403
+
+
+async def test_a_partner_phone_pasted_with_direction_marks_and_unicode_dashes_is_read(
+    client: httpx.AsyncClient, admin: Staff
+) -> None:
+    """The same rule as registrants' phones (app.core.text.normalise_typed_identifier)."""
+    response = await client.post(
+        "/api/v1/partners",
+        headers=admin.headers,
+        json={
+            "name": "Caritas Rabat",
+            "kind": "ngo",
+            "country": "MA",
+            "contact_phone": "\u202a+212\u00a05\u201137\u201165\u201128\u201181\u202c",
+            "service_types": ["EMERGENCY"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["contact_phone"] == "+212537652881"

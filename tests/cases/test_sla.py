@@ -88,19 +88,28 @@ async def test_a_one_off_answer_is_due_the_day_it_is_opened(sessionmaker, make_r
 
 
 async def test_the_opening_date_is_the_desks_local_date(sessionmaker, make_registrant) -> None:
-    # 23:30 UTC on Thursday is already Friday 00:30 in Casablanca (UTC+1), still Thursday in Dakar.
-    late = dt.datetime(2026, 12, 3, 23, 30, tzinfo=dt.UTC)
+    # 23:30 UTC on Thursday 11 June 2026 is already Friday 00:30 in Casablanca (UTC+1 until
+    # 2026-09-20, IANA tz 2026c), still Thursday in Dakar (UTC+0).
+    late = dt.datetime(2026, 6, 11, 23, 30, tzinfo=dt.UTC)
     casa = await _open_at(sessionmaker, await make_registrant("CASA-BASE"), "HEALTH", late)
     dakar = await _open_at(sessionmaker, await make_registrant("DKR-MOB"), "HEALTH", late)
-    assert casa[:2] == (dt.date(2026, 12, 4), dt.date(2026, 12, 11))
-    assert dakar[:2] == (dt.date(2026, 12, 3), dt.date(2026, 12, 10))
+    assert casa[:2] == (dt.date(2026, 6, 12), dt.date(2026, 6, 19))
+    assert dakar[:2] == (dt.date(2026, 6, 11), dt.date(2026, 6, 18))
+
+
+async def test_after_september_2026_casablanca_s_local_date_is_the_utc_date(sessionmaker, make_registrant) -> None:
+    # Morocco is at UTC+0 from 2026-09-20 (IANA tz 2026c): 23:30 UTC on Thursday is Thursday there.
+    late = dt.datetime(2026, 12, 3, 23, 30, tzinfo=dt.UTC)
+    casa = await _open_at(sessionmaker, await make_registrant("CASA-BASE"), "HEALTH", late)
+    assert casa[:2] == (dt.date(2026, 12, 3), dt.date(2026, 12, 10))
 
 
 async def test_the_case_number_takes_the_desks_local_year(sessionmaker, make_registrant) -> None:
-    new_year = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)
+    # 31 December 2025, 23:30 UTC: Casablanca (UTC+1 then) is already in 2026, Dakar (UTC+0) is not.
+    new_year = dt.datetime(2025, 12, 31, 23, 30, tzinfo=dt.UTC)
     _, _, casa_number = await _open_at(sessionmaker, await make_registrant("CASA-BASE"), "HEALTH", new_year)
     _, _, dakar_number = await _open_at(sessionmaker, await make_registrant("DKR-MOB"), "HEALTH", new_year)
-    assert (casa_number, dakar_number) == ("CASA-2027-C-000001", "DKR-2026-C-000001")
+    assert (casa_number, dakar_number) == ("CASA-2026-C-000001", "DKR-2025-C-000001")
 
 
 async def test_over_http_the_due_date_counts_from_today_at_the_desk(

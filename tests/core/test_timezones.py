@@ -3,8 +3,9 @@
 Expected offsets come from the IANA tz database NEWS: release 2026c (2026-07-08), "Morocco moves to
 permanent +00 on 2026-09-20" at 02:00 local (https://lists.iana.org/hyperkitty/list/tz-announce@iana.org/
 thread/NVHSX2PAQIT44U5FCCEVNJJYXQMMTJSA/); Senegal (Africa/Dakar) is UTC+00 with no transitions. A
-host database older than 2026c (this machine's ``/usr/share/zoneinfo`` is 2025b) still predicts +01
-with Ramadan switches after that date, so these tests fail if the host's files are read.
+host database older than 2026c (such as 2025b, common on servers today) still predicts +01 with
+Ramadan switches after that date, so these tests fail if the host's files are read. No test reads
+the host's files: a decoy zone directory under ``tmp_path`` stands for them.
 """
 
 from __future__ import annotations
@@ -79,26 +80,63 @@ def test_desk_zone_names_come_from_the_package() -> None:
     assert "Africa/Casablanca" in zoneinfo.available_timezones()
 
 
-def test_a_process_told_to_read_the_host_still_reads_the_package() -> None:
-    """``PYTHONTZPATH`` pointing at the host's files is overridden when ``app`` is imported."""
+def _decoy_zone_dir(tmp_path: Path) -> Path:
+    """A zoneinfo directory whose ``Africa/Casablanca`` is really Asia/Tokyo (UTC+09): a process
+    that reads it shows 10:00+09:00; one that reads the pinned package shows 10:00+00:00."""
+    from importlib import resources
+
+    target = tmp_path / "zoneinfo" / "Africa" / "Casablanca"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(resources.files("tzdata.zoneinfo").joinpath("Asia", "Tokyo").read_bytes())
+    return tmp_path / "zoneinfo"
+
+
+def test_a_process_told_to_read_other_files_still_reads_the_package(tmp_path: Path) -> None:
+    """``PYTHONTZPATH`` naming another zone directory is overridden when ``app`` is imported (CLI)."""
     code = (
         "import datetime as dt, zoneinfo, app.cli; "
         "z = zoneinfo.ZoneInfo('Africa/Casablanca'); "
         "print(zoneinfo.TZPATH, dt.datetime(2026, 12, 1, 10, tzinfo=z).isoformat())"
     )
-    env = {**os.environ, "PYTHONTZPATH": "/usr/share/zoneinfo"}
+    env = {**os.environ, "PYTHONTZPATH": str(_decoy_zone_dir(tmp_path))}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "() 2026-12-01T10:00:00+00:00"
 
 
-def test_start_up_check_refuses_the_host_search_path() -> None:
+def test_start_up_check_refuses_a_search_path(tmp_path: Path) -> None:
+    decoy = _decoy_zone_dir(tmp_path)
     try:
-        zoneinfo.reset_tzpath(to=["/usr/share/zoneinfo"])
+        zoneinfo.reset_tzpath(to=[str(decoy)])
+        zoneinfo.ZoneInfo.clear_cache()
+        assert dt.datetime(2026, 12, 1, 10, tzinfo=zoneinfo.ZoneInfo("Africa/Casablanca")).utcoffset() == dt.timedelta(
+            hours=9
+        )  # what the decoy says: the check below is what stands between it and the desks
         with pytest.raises(timezones.TimeZoneDataError, match="host"):
             timezones.check_database()
     finally:
         timezones.use_pinned_database()
     assert zoneinfo.TZPATH == ()
+    assert dt.datetime(2026, 12, 1, 10, tzinfo=zoneinfo.ZoneInfo("Africa/Casablanca")).utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.parametrize("posix_tz", ["XXX-14", "XXX+12"])
+def test_today_is_never_the_server_s_local_date(posix_tz: str) -> None:
+    """With the server's clock set to UTC+14 or UTC-12 (POSIX ``TZ``), "today" is still the UTC date:
+    an arrival tomorrow (UTC) is refused and one today (UTC) accepted. At any instant one of the two
+    settings is on another date than UTC."""
+    code = (
+        "import datetime as dt, app\n"
+        "from app.registrants.normalize import check_arrival_date\n"
+        "today = dt.datetime.now(dt.UTC).date()\n"
+        "check_arrival_date(today)\n"
+        "try:\n"
+        "    check_arrival_date(today + dt.timedelta(days=1))\n"
+        "except ValueError:\n"
+        "    print('refused')\n"
+    )
+    env = {**os.environ, "TZ": posix_tz}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "refused"
 
 
 def test_start_up_check_refuses_data_older_than_the_pin() -> None:

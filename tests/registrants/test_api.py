@@ -19,7 +19,16 @@ async def test_create_returns_201_with_location_etag_and_registration_number(cas
     assert body["given_names"] == "Ndèye Fatou"
     assert body["family_name"] == "N'Diaye"
     assert body["host_country"] == "MA"
-    assert body["phones"] == [{"e164": "+212612345678", "whatsapp": True, "label": None, "flag": None}]
+    assert body["phones"] == [
+        {
+            "e164": "+212612345678",
+            "verified": True,
+            "raw": "06 12 34 56 78",
+            "whatsapp": True,
+            "label": None,
+            "flag": None,
+        }
+    ]
     assert body["created_at"].endswith("Z") or body["created_at"].endswith("+00:00")
 
 
@@ -72,7 +81,14 @@ async def test_full_record_is_normalised(casa_supervisor, create) -> None:
     assert (out["origin_region_code"], out["origin_departement_code"]) == ("SN-TH", "SN-TH-MBO")
     assert out["host_region_code"] == "MA-06"
     assert out["phones"] == [
-        {"e164": "+221771234567", "whatsapp": False, "label": "mobile", "flag": "likely_senegalese_without_prefix"}
+        {
+            "e164": "+221771234567",
+            "verified": True,
+            "raw": "77-123-45-67",
+            "whatsapp": False,
+            "label": "mobile",
+            "flag": "likely_senegalese_without_prefix",
+        }
     ]
     assert out["documents"] == [
         {"doc_type": "passport", "number": "A01234567", "issuing_country": "SN", "expires_on": None}

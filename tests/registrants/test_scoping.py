@@ -53,7 +53,14 @@ async def test_staff_of_two_desks_must_name_one(make_staff, create) -> None:
     dakar = await create(both, person(desk_code="DKR-MOB", phones=[{"number": "77 123 45 67"}]))
     assert dakar.status_code == 201
     assert dakar.json()["registration_number"].startswith("DKR-")
-    assert dakar.json()["phones"][0] == {"e164": "+221771234567", "whatsapp": False, "label": None, "flag": None}
+    assert dakar.json()["phones"][0] == {
+        "e164": "+221771234567",
+        "verified": True,
+        "raw": "77 123 45 67",
+        "whatsapp": False,
+        "label": None,
+        "flag": None,
+    }
 
 
 async def test_agent_sending_residence_status_gets_403_and_nothing_written(casa_agent, create, count_rows) -> None:

@@ -1,0 +1,97 @@
+"""Imported phones and document numbers: read as typed or pasted (one normalisation with the
+registry), Senegal's mobile ranges from ``phonenumbers``' metadata, and numbers the library cannot
+validate kept on the person as unverified — never dropped (see tests/registrants/test_unverified_phones.py
+for the sources of the example numbers)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from app.imports.reading import read_register
+from app.imports.rows import PreparedRow, prepare_row
+from app.registrants.models import IdentityDocument, RegistrantPhone
+from tests.imports.conftest import csv_file, xlsx_file
+from tests.imports.test_rows import TODAY
+
+HEADER_CELLS = [
+    "N°", "Date d'enregistrement", "Prénom(s)", "Nom", "Sexe", "Date de naissance", "Lieu de naissance",
+    "Région d'origine", "N° passeport", "N° CNI", "Téléphone", "Email", "Ville de résidence", "Statut", "Profession",
+    "Date d'arrivée au Maroc", "Demande", "Observations",
+]  # fmt: skip
+
+
+FAMILIES = {"Awa": ("Diop", "01/01/1990"), "Khady": ("Sarr", "12/03/1985"), "Moussa": ("Faye", "07/07/1979"),
+            "Fatou": ("Ba", "30/11/2001")}  # fmt: skip
+
+
+def cells(n: int, given: str, phone: str, passport: str = "") -> list[str]:
+    family, birth = FAMILIES[given]
+    return [str(n), "02/06/2019", given, family, "F", birth, "Dakar", "Thiès", passport, "", phone, "",
+            "Casablanca", "", "", "", "", ""]  # fmt: skip
+
+
+def prepared(phone: str, passport: str = "") -> PreparedRow:
+    content = csv_file(";".join(cells(1, "Awa", phone, passport)), encoding="utf-8")
+    source = read_register(content).rows[0]
+    return prepare_row(source, desk_country="MA", filename="r.csv", today=TODAY)
+
+
+def test_an_unallocated_moroccan_number_is_kept_as_typed_with_a_warning() -> None:
+    row = prepared("0612345678 / 05 00 00 00 00")
+    assert row.data["phones"] == [  # type: ignore[index]
+        {"number": "+212612345678", "whatsapp": False, "label": None},
+        {"number": "05 00 00 00 00", "whatsapp": False, "label": None},
+    ]
+    message = "phone '05 00 00 00 00' read as an unverified number (unverified_number)"
+    assert row.warnings == [{"field": "phones", "message": message}]
+    assert "Téléphone (non repris)" not in row.data["notes"]  # type: ignore[index]
+
+
+def test_pasted_phone_and_passport_read_plain() -> None:
+    row = prepared("\u202a+221\u00a077\u2011123\u201145\u201167\u202c", passport="\u200eA0\u00a0123\u20114567")
+    assert row.data["phones"] == [{"number": "+221771234567", "whatsapp": False, "label": None}]  # type: ignore[index]
+    assert row.data["documents"][0]["number"] == "A01234567"  # type: ignore[index]
+    assert row.warnings == []
+
+
+def test_orange_71_is_read_as_senegalese_and_flagged() -> None:
+    row = prepared("71 000 00 02")
+    assert row.data["phones"] == [{"number": "+221710000002", "whatsapp": False, "label": None}]  # type: ignore[index]
+    message = "phone '71 000 00 02' read as +221710000002 (likely_senegalese_without_prefix)"
+    assert row.warnings == [{"field": "phones", "message": message}]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+async def test_imported_people_keep_every_number_and_are_found_by_it(upload, sessionmaker, client, admin, kind) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        cells(1, "Awa", "05 00 00 00 00"),
+        cells(2, "Khady", "06 12 34 56 789"),
+        cells(3, "Moussa", "\u202a+221\u00a077\u2011123\u201145\u201167\u202c", passport="\u200eA0\u00a0123\u20114567"),
+        cells(4, "Fatou", "71 000 00 02"),
+    ]
+    if kind == "csv":
+        content = csv_file(*(";".join(r) for r in rows), encoding="utf-8")
+    else:
+        content = xlsx_file([HEADER_CELLS, *rows])
+    report = (await upload(content, filename=f"registre.{kind}")).json()
+    assert [r["outcome"] for r in report["rows"]] == ["imported"] * 4, report["rows"]
+    ids = [uuid.UUID(r["registrant_id"]) for r in report["rows"]]
+    async with sessionmaker() as session:
+        phones = {
+            p.registrant_id: (p.e164, p.verified, p.raw, p.digits, p.flag)
+            for p in (await session.execute(select(RegistrantPhone))).scalars()
+        }
+        passport = (await session.execute(select(IdentityDocument.number))).scalar_one()
+    assert [phones[i] for i in ids] == [
+        (None, False, "05 00 00 00 00", "0500000000", "unverified_number"),
+        (None, False, "06 12 34 56 789", "06123456789", "unverified_number"),
+        ("+221771234567", True, "+221771234567", "221771234567", None),
+        ("+221710000002", True, "+221710000002", "221710000002", None),  # the doubt is in the batch's warnings
+    ]
+    assert passport == "A01234567"
+    for q, given in (("0500000000", "Awa"), ("06123456789", "Khady"), ("710000002", "Fatou")):
+        found = await client.get("/api/v1/registrants", params={"q": q}, headers=admin.headers)
+        assert [r["given_names"] for r in found.json()["items"]] == [given], q
