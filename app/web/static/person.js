@@ -46,7 +46,7 @@ export function renderPerson(extra = {}) {
   identity.append(el("h2", t("identity")), definitionList(identityRows(p)));
   box.replaceChildren(
     title, el("p", p.registration_number, { class: "mono" }), edit, receiptButton(p, extra), identity,
-    section("phones", p.phones.map((x) => `${x.e164}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
+    section("phones", p.phones.map((x) => `${phoneText(x)}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`)),
     section("consents", p.consents.map((c) => `${code(c.purpose)} : ${c.granted ? t("granted") : t("refused")} · ${day(c.recorded_at)}`
       + (c.withdrawn_at ? ` · ${t("withdrawn")} ${day(c.withdrawn_at)}` : ""))),
@@ -90,4 +90,9 @@ export async function openPerson(id) {
 
 export function initPerson() {
   $("#back").addEventListener("click", () => showTab("search"));
+}
+
+/** A phone as the agent should read it: E.164 when verified, else as typed and marked for a check. */
+export function phoneText(phone) {
+  return phone.verified === false || !phone.e164 ? `${phone.raw} (${t("phone_unverified")})` : phone.e164;
 }

@@ -4,7 +4,7 @@
 import { api, keyFor, problemLines, sent, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
-import { openPerson } from "./person.js";
+import { openPerson, phoneText } from "./person.js";
 
 function registrationBody(form) {
   const data = new FormData(form);
@@ -27,7 +27,7 @@ function enteredValue(body, name) {
 }
 
 function fileValue(p, name) {
-  if (name === "phones") return p.phones.map((x) => x.e164).join(", ");
+  if (name === "phones") return p.phones.map(phoneText).join(", ");
   if (name === "sex") return code(p.sex);
   return p[name] || "";
 }
