@@ -33,6 +33,7 @@ bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/cases.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/exports.py
+	$(BIN)/python bench/audit.py
 
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .
