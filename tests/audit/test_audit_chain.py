@@ -271,3 +271,33 @@ def test_the_fast_digest_gives_the_bytes_of_json_dumps_for_awkward_values() -> N
         assert chain.text_row_hash(1, "ab" * 32, i + 1, *args) == v1
         args[-1] = json.dumps(details)  # details as the database's JSON text
         assert chain.text_row_hash(2, "ab" * 32, i + 1, *args) == v2
+
+
+async def test_verify_audit_command_checks_a_kept_checkpoint_with_a_published_key(
+    sessionmaker, database_url, settings, audit_log, app, tmp_path
+) -> None:
+    import json
+
+    from app.audit.service import current_checkpoint
+
+    await _write_events(sessionmaker, 2)
+    await audit_log.seal()
+    async with sessionmaker() as session:
+        kept = await current_checkpoint(session)
+    kept_file = tmp_path / "kept.json"
+    kept_file.write_text(json.dumps(kept.as_json()))
+    public_key = app.state.audit_sequencer.signer.public_key_b64
+    # another DATA_DIR: no private key there, the published public key is all the auditor has
+    auditor_dir = tmp_path / "auditor"
+    ok = await asyncio.to_thread(
+        _cli, database_url, auditor_dir, "verify-audit", "--against", str(kept_file), "--public-key", public_key
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "audit chain valid: 2 events, 1 signed checkpoints" in ok.stdout
+    assert not (auditor_dir / "audit_signing_key.pem").exists()
+    kept_file.write_text("{not json")
+    bad = await asyncio.to_thread(
+        _cli, database_url, auditor_dir, "verify-audit", "--against", str(kept_file), "--public-key", public_key
+    )
+    assert bad.returncode == 2
+    assert "is not JSON" in bad.stderr
