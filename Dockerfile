@@ -1,4 +1,6 @@
 # Production image: migrations, reference data, then the server (several can run behind a proxy).
+# Needs SECRET_KEY and AUDIT_SIGNING_KEY_FILE (a mounted Ed25519 PEM); on PostgreSQL set
+# DATABASE_OWNER_URL too, so the server runs as a role that cannot rewrite the audit log.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ENVIRONMENT=production DATA_DIR=/var/lib/diaspora-desk

@@ -34,6 +34,7 @@ bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/audit.py
 
 # Mutation testing of the guarantees (slow, not in CI): make mutation [GROUPS="exports workflow"]
 mutation: $(DEV_INSTALLED)

@@ -1,9 +1,9 @@
 """What PostgreSQL alone allows: the registrant read statement run straight from asyncpg by 32
 connections, with and without its audit event, no HTTP and no application code in between.
 
-Every audited statement takes the audit chain's head row lock and holds it until its commit is
-flushed, so audited reads are serialised; this measures that ceiling on the same machine, next to
-the HTTP figures of bench/registrants.py.
+An audited statement also inserts its audit event (sealed into the chain later by the
+sequencer, no shared row locked); this measures that ceiling on the same machine, next to the HTTP
+figures of bench/registrants.py.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ CONTENT_FIELDS = (
 
 CURRENT_LINK_VERSION = 2
 
+_encode_string = json.encoder.encode_basestring  # the C routine json.dumps(ensure_ascii=False) uses
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
 _sha256 = hashlib.sha256
 _UTC = dt.UTC
@@ -91,28 +92,82 @@ def row_hash(
 ) -> str:
     """The chain hash (hex) of the event with this content at place ``seq`` after ``prev_hash``,
     by link formula ``version`` (1 or 2, see the module docstring)."""
-    payload: dict[str, Any] = {
-        "occurred_at": occurred_at.astimezone(_UTC).isoformat(timespec="microseconds"),
-        "actor_id": str(actor_id) if actor_id else None,
-        "actor_label": actor_label,
-        "actor_role": actor_role,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": entity_id,
-        "request_id": request_id,
-        "ip": ip,
-        "user_agent": user_agent,
-        "details": details,
-    }
+    return text_row_hash(
+        version,
+        prev_hash,
+        seq,
+        occurred_at.astimezone(_UTC).isoformat(timespec="microseconds"),
+        str(actor_id) if actor_id else None,
+        actor_label,
+        actor_role,
+        action,
+        entity_type,
+        entity_id,
+        str(desk_id) if desk_id else None,
+        request_id,
+        ip,
+        user_agent,
+        details,
+    )
+
+
+def text_row_hash(
+    version: int,
+    prev_hash: str,
+    seq: int,
+    occurred_at: str,
+    actor_id: str | None,
+    actor_label: str,
+    actor_role: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    desk_id: str | None,
+    request_id: str | None,
+    ip: str | None,
+    user_agent: str | None,
+    details: dict[str, Any] | str,
+) -> str:
+    """:func:`row_hash` with the time and ids already as text: ``occurred_at`` in UTC as
+    ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``, the UUIDs lower-case with hyphens (what PostgreSQL's
+    ``to_char``/``::text`` give, so verification does no conversion in Python); ``details`` may be
+    its JSON text.
+
+    The canonical JSON is assembled field by field, keys in sorted order, each value encoded by
+    the same routine :mod:`json` uses (``encode_basestring``): the same bytes as
+    ``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, for a third of
+    the work (tests pin both against hand-written JSON).
+    """
+    if isinstance(details, str):
+        details_json = "{}" if details == "{}" else _canonical(json.loads(details))
+    else:
+        details_json = _canonical(details)
+    head = (
+        f'{{"action":{_string(action)},"actor_id":{_string(actor_id)},'
+        f'"actor_label":{_string(actor_label)},"actor_role":{_string(actor_role)},'
+    )
+    tail = (
+        f'"entity_id":{_string(entity_id)},"entity_type":{_string(entity_type)},"ip":{_string(ip)},'
+        f'"occurred_at":{_string(occurred_at)},'
+    )
     if version == 2:
-        digest = _sha256(_canonical(payload).encode()).hexdigest()
+        content = (
+            f'{head}"details":{details_json},{tail}'
+            f'"request_id":{_string(request_id)},"user_agent":{_string(user_agent)}}}'
+        )
+        digest = _sha256(content.encode()).hexdigest()
         return _sha256(f"{prev_hash}:{seq}:{desk_id or ''}:{digest}".encode()).hexdigest()
     if version == 1:
-        payload["seq"] = seq
-        payload["desk_id"] = str(desk_id) if desk_id else None
-        payload["prev_hash"] = prev_hash
-        return _sha256(_canonical(payload).encode()).hexdigest()
+        content = (
+            f'{head}"desk_id":{_string(desk_id)},"details":{details_json},{tail}"prev_hash":{_string(prev_hash)},'
+            f'"request_id":{_string(request_id)},"seq":{int(seq)},"user_agent":{_string(user_agent)}}}'
+        )
+        return _sha256(content.encode()).hexdigest()
     raise ValueError(f"unknown audit link version {version}")
+
+
+def _string(value: str | None) -> str:
+    return "null" if value is None else _encode_string(value)
 
 
 def content_digest(event: Content | AuditEvent) -> str:

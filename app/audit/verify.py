@@ -20,7 +20,6 @@ the work per event is one canonical JSON encoding and two SHA-256 (bench/audit.p
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,14 @@ from app.audit.signing import Checkpoint, Verifier
 
 BATCH = 10_000
 
-_COLUMNS = ", ".join(f"e.{name}" for name in chain.CONTENT_FIELDS)
+# Time and ids rendered as text by PostgreSQL, in the form the content digest uses.
+_AS_TEXT = {
+    "occurred_at": "to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')",
+    "actor_id": "e.actor_id::text",
+    "desk_id": "e.desk_id::text",
+    "details": "e.details::text",
+}
+_COLUMNS = ", ".join(_AS_TEXT.get(name, f"e.{name}") for name in chain.CONTENT_FIELDS)
 _PG_BATCH = (
     f"SELECT l.seq, l.prev_hash, l.hash, l.link_version, e.id, {_COLUMNS} "  # noqa: S608 (constant)
     "FROM audit_links l JOIN audit_events e ON e.id = l.event_id WHERE l.seq > $1 ORDER BY l.seq LIMIT $2"
@@ -117,9 +123,10 @@ async def verify_log(conn: AsyncConnection, verifier: Verifier, *, against: Chec
     if against is not None:
         wanted[against.seq] = against.hash
 
-    rows = _pg_rows(conn) if conn.dialect.name == "postgresql" else _orm_rows(conn)
+    postgres = conn.dialect.name == "postgresql"
+    rows = _pg_rows(conn) if postgres else _orm_rows(conn)
     expected_seq, prev, version_floor = 1, GENESIS_HASH, 1
-    row_hash = chain.row_hash
+    row_hash = chain.text_row_hash if postgres else chain.row_hash
     async for seq, prev_hash, stored_hash, version, event_id, *content in rows:
         if seq != expected_seq:
             return VerifyResult(
@@ -138,8 +145,6 @@ async def verify_log(conn: AsyncConnection, verifier: Verifier, *, against: Chec
                 event_id,
                 f"link version {version} after version {version_floor}",
             )
-        if isinstance(content[-1], str):  # details as JSON text (driver without a JSON codec)
-            content[-1] = json.loads(content[-1])
         if row_hash(version, prev, seq, *content) != stored_hash:
             return VerifyResult(seq - 1, len(checkpoints), pending, seq, event_id, "content does not match its hash")
         if seq in wanted and wanted[seq] != stored_hash:

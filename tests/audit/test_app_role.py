@@ -7,10 +7,14 @@ texts are from its documentation of privileges (https://www.postgresql.org/docs/
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncpg
 import pytest
 
 from tests.audit.conftest import write_events
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -58,3 +62,34 @@ async def test_the_app_role_appends_seals_and_reads_the_audit_log(app_role_conne
     assert await audit_log.seal() == 1
     assert await app_role_connection.fetchval("SELECT count(*) FROM audit_checkpoints") == 1
     assert await app_role_connection.fetchval("SELECT count(*) FROM registrants") == 0
+
+
+async def test_migrate_with_an_owner_url_grants_the_application_role(app_role, database_url, tmp_path) -> None:
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy.engine import make_url
+
+    app_url = make_url(database_url).set(username=app_role).render_as_string(hide_password=False)
+    env = {**os.environ, "DATABASE_OWNER_URL": database_url, "DATABASE_URL": app_url, "DATA_DIR": str(tmp_path)}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "app.cli", "migrate"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"application role {app_role}: granted (audit tables: SELECT and INSERT only)" in done.stdout
+    conn = await asyncpg.connect(make_url(app_url).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("DELETE FROM audit_links")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    finally:
+        await conn.close()

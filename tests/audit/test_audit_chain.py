@@ -239,3 +239,65 @@ def test_the_legacy_hash_is_the_one_events_were_written_with_before_revision_000
     assert (
         chain.chain_hash(1, "cd" * 32, 3, event) == "93f72d5d394fd4380c2da9fe3b84d303e61a17cb1df920b8e4781c20bc2d5a8e"
     )
+
+
+def test_the_fast_digest_gives_the_bytes_of_json_dumps_for_awkward_values() -> None:
+    """Verification assembles the canonical JSON itself; it must equal the json.dumps formula the
+    chain is documented with, for quotes, control characters, non-BMP text, nulls and nesting."""
+    import hashlib
+    import itertools
+    import json
+
+    from app.audit import chain
+
+    names = ("occurred_at", "actor_id", "actor_label", "actor_role", "action", "entity_type", "entity_id")
+    names += ("desk_id", "request_id", "ip", "user_agent", "details")
+    awkward = ['a"b', "é\u2028\n\t\\", None, "", "\x00\x1f", "😀 Ndèye"]
+    detail_values = [{}, {"b": 1, "a": [1, "é"], "z": {"y": None, "x": 1.5}}, {"note": 'q"\n'}]
+    for i, (text_value, details) in enumerate(itertools.product(awkward, detail_values)):
+        content = dict.fromkeys(names, text_value)
+        content |= {"occurred_at": "2026-11-30T04:00:00.000001+00:00", "actor_label": "x", "details": details}
+        payload = {k: v for k, v in content.items() if k != "desk_id"}
+        digest = hashlib.sha256(
+            json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        ).hexdigest()
+        v2 = hashlib.sha256(f"{'ab' * 32}:{i + 1}:{content['desk_id'] or ''}:{digest}".encode()).hexdigest()
+        legacy = {**payload, "seq": i + 1, "desk_id": content["desk_id"], "prev_hash": "ab" * 32}
+        v1 = hashlib.sha256(
+            json.dumps(legacy, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        ).hexdigest()
+        args = [content[name] for name in names]
+        assert chain.text_row_hash(2, "ab" * 32, i + 1, *args) == v2
+        assert chain.text_row_hash(1, "ab" * 32, i + 1, *args) == v1
+        args[-1] = json.dumps(details)  # details as the database's JSON text
+        assert chain.text_row_hash(2, "ab" * 32, i + 1, *args) == v2
+
+
+async def test_verify_audit_command_checks_a_kept_checkpoint_with_a_published_key(
+    sessionmaker, database_url, settings, audit_log, app, tmp_path
+) -> None:
+    import json
+
+    from app.audit.service import current_checkpoint
+
+    await _write_events(sessionmaker, 2)
+    await audit_log.seal()
+    async with sessionmaker() as session:
+        kept = await current_checkpoint(session)
+    kept_file = tmp_path / "kept.json"
+    kept_file.write_text(json.dumps(kept.as_json()))
+    public_key = app.state.audit_sequencer.signer.public_key_b64
+    # another DATA_DIR: no private key there, the published public key is all the auditor has
+    auditor_dir = tmp_path / "auditor"
+    ok = await asyncio.to_thread(
+        _cli, database_url, auditor_dir, "verify-audit", "--against", str(kept_file), "--public-key", public_key
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "audit chain valid: 2 events, 1 signed checkpoints" in ok.stdout
+    assert not (auditor_dir / "audit_signing_key.pem").exists()
+    kept_file.write_text("{not json")
+    bad = await asyncio.to_thread(
+        _cli, database_url, auditor_dir, "verify-audit", "--against", str(kept_file), "--public-key", public_key
+    )
+    assert bad.returncode == 2
+    assert "is not JSON" in bad.stderr
