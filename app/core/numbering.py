@@ -69,13 +69,18 @@ def format_number(prefix: str, kind: str, year: int, value: int) -> str:
     return f"{prefix}-{middle}-{value:06d}"
 
 
+SEQUENCE_SCHEMA = "number_series"
+"""The PostgreSQL schema of the series' sequences: the one place the application's role may
+create objects (it has no CREATE on ``public``, see ``app/core/roles.py``)."""
+
+
 def sequence_name(prefix: str, kind: str, year: int) -> str:
-    """The PostgreSQL sequence of a series: ``human_number_casa_c_2026`` (a digest for prefixes
-    that are not plain letters and digits)."""
+    """The PostgreSQL sequence of a series, schema-qualified: ``number_series.human_number_casa_c_2026``
+    (a digest for prefixes that are not plain letters and digits)."""
     if _SAFE.match(prefix):
-        return f"human_number_{prefix.lower()}_{(kind or 'r').lower()}_{year}"
+        return f"{SEQUENCE_SCHEMA}.human_number_{prefix.lower()}_{(kind or 'r').lower()}_{year}"
     digest = hashlib.sha256(series_scope(prefix, kind).encode()).hexdigest()[:20]
-    return f"human_number_{digest}_{year}"
+    return f"{SEQUENCE_SCHEMA}.human_number_{digest}_{year}"
 
 
 async def allocate(
@@ -147,6 +152,9 @@ async def _create_sequence(session: AsyncSession, *, name: str, scope: str, year
     start = ((await session.execute(stmt)).scalar_one_or_none() or 0) + 1
     try:
         async with session.begin_nested():
-            await session.execute(text(f'CREATE SEQUENCE IF NOT EXISTS "{name}" START WITH {int(start)} MINVALUE 1'))
+            schema, _, relation = name.partition(".")
+            await session.execute(
+                text(f'CREATE SEQUENCE IF NOT EXISTS {schema}."{relation}" START WITH {int(start)} MINVALUE 1')
+            )
     except DBAPIError:
         pass

@@ -60,6 +60,8 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
                 f"GRANT CONNECT ON DATABASE {db} TO {r}",
                 f"REVOKE CREATE ON SCHEMA public FROM {r}",
                 f"GRANT USAGE ON SCHEMA public TO {r}",
+                # Human-number series draw from sequences created on a series' first number.
+                f"GRANT USAGE, CREATE ON SCHEMA number_series TO {r}",
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
                 f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}",
                 f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {audit} FROM {r}",

@@ -70,6 +70,10 @@ def _series_maxima(conn: sa.Connection) -> dict[tuple[str, int], int]:
 
 def upgrade() -> None:
     conn = op.get_bind()
+    if conn.dialect.name == "postgresql":
+        # The series' sequences live in their own schema, where the application's role may create
+        # them (it may create nothing in ``public``: app/core/roles.py).
+        conn.execute(sa.text("CREATE SCHEMA IF NOT EXISTS number_series"))
     op.add_column("desks", sa.Column("number_prefix", sa.String(length=12), server_default="", nullable=False))
     for desk_id, prefix in _choose_prefixes(conn).items():
         conn.execute(sa.text("UPDATE desks SET number_prefix = :p WHERE id = :i"), {"p": prefix, "i": desk_id})
@@ -87,9 +91,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":
-        names = conn.execute(sa.text("SELECT relname FROM pg_class WHERE relkind = 'S' AND relname LIKE 'human_number_%'"))
-        for (name,) in names.all():
-            conn.execute(sa.text(f'DROP SEQUENCE "{name}"'))
+        conn.execute(sa.text("DROP SCHEMA IF EXISTS number_series CASCADE"))
     # The previous scheme (registrations per prefix, cases and transfers per desk code), counted
     # from the numbers stored, so it continues after every number issued.
     maxima = _series_maxima(conn)

@@ -103,7 +103,7 @@ async def test_a_counter_behind_its_column_skips_numbers_already_taken(client, m
     async with sessionmaker() as session:  # the series restarts, as after a restore of an older counter
         await session.execute(text("DELETE FROM number_counters"))
         if session.bind.dialect.name == "postgresql":
-            await session.execute(text(f"DROP SEQUENCE human_number_casa_r_{year}"))
+            await session.execute(text(f"DROP SEQUENCE number_series.human_number_casa_r_{year}"))
         await session.commit()
     second = await _register(client, staff, "CASA-BASE", "Fatou")
     assert second["registration_number"] == f"CASA-{year}-000002"

@@ -8,6 +8,7 @@ import zoneinfo
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from app.cli import ROOT
@@ -36,7 +37,8 @@ async def test_upgrade_gives_each_desk_a_unique_prefix_and_counts_every_series(
     await app.state.engine.dispose()
 
     config = _alembic(settings)
-    await asyncio.to_thread(command.downgrade, config, "0006")
+    before_series = ScriptDirectory.from_config(config).get_revision("0301").down_revision
+    await asyncio.to_thread(command.downgrade, config, before_series)
     async with sessionmaker() as session:
         # What the old numbering printed for CASA-ANFA: the first segment of its code.
         await session.execute(
