@@ -16,13 +16,28 @@ from app.audit.models import AuditEvent
 from app.imports.models import ImportBatch, ImportRow
 from app.registrants.models import Registrant, RegistrantPhone
 
-REGISTER = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "registre_casablanca_2019_2021.csv"
+REGISTER = Path(__file__).resolve().parents[1] / "fixtures" / "registre_casablanca_2019_2021.csv"
 URL = "/api/v1/imports/registers"
 HEADER = (
     "N°;Date d'enregistrement;Prénom(s);Nom;Sexe;Date de naissance;Lieu de naissance;Région d'origine;"
     "N° passeport;N° CNI;Téléphone;Email;Ville de résidence;Statut;Profession;Date d'arrivée au Maroc;"
     "Demande;Observations"
 )
+
+
+TRUTH = REGISTER.with_name("registre_casablanca_2019_2021.truth.csv")
+
+
+def truth_duplicates() -> set[int]:
+    """The register's N° whose person appeared on an earlier row (the generator's ``row,pid``)."""
+    seen: set[str] = set()
+    out: set[int] = set()
+    for line in TRUTH.read_text().splitlines()[1:]:
+        row, pid = line.split(",")
+        if pid in seen:
+            out.add(int(row))
+        seen.add(pid)
+    return out
 
 
 def register_bytes() -> bytes:
