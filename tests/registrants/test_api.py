@@ -255,9 +255,7 @@ async def test_search_by_the_last_six_digits_of_a_phone(casa_agent, create, clie
     assert await _names(client, casa_agent, q="999999") == []
 
 
-async def test_a_name_in_arabic_script_is_found_and_its_second_registration_flagged(
-    casa_agent, create, client
-) -> None:
+async def test_a_name_in_arabic_script_is_found_and_its_second_registration_flagged(casa_agent, create, client) -> None:
     first = await create(
         casa_agent, person(given_names="محمد", family_name="ديوب", sex="male", date_of_birth="1990-05-04")
     )
