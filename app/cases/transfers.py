@@ -38,6 +38,8 @@ from app.core.db import utcnow
 from app.core.numbering import next_number
 from app.desks import service as desks
 from app.desks.models import Desk
+from app.registrants import keys as match_keys
+from app.registrants.matching import PersonKeys
 from app.registrants.models import Consent, Registrant, RegistrantPhone
 
 REGISTRANT_FIELDS_SENT: Final = (
@@ -255,6 +257,17 @@ async def _registrant_at(
             registrant_id=copy.id, e164=p.e164, whatsapp=p.whatsapp, label=p.label, flag=p.flag, position=p.position
         )
         for p in phones
+    )
+    await match_keys.insert_keys(  # the copy is found and matched at its desk like any registrant
+        session,
+        copy.id,
+        PersonKeys.of(
+            given_names=copy.given_names,
+            family_name=copy.family_name,
+            date_of_birth=copy.date_of_birth,
+            sex=copy.sex,
+            phones=[p.e164 for p in phones],
+        ),
     )
     consents = (
         (

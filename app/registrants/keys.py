@@ -113,7 +113,12 @@ async def replace(session: AsyncSession, registrant: Registrant, *, new: bool = 
     """Store the keys of ``registrant`` (phones and documents loaded), replacing its old ones."""
     if not new:
         await session.execute(delete(RegistrantKey).where(RegistrantKey.registrant_id == registrant.id))
-    rows = [{"registrant_id": registrant.id, "kind": k, "value": v} for k, v in sorted(all_keys(person_of(registrant)))]
+    await insert_keys(session, registrant.id, person_of(registrant))
+
+
+async def insert_keys(session: AsyncSession, registrant_id: uuid.UUID, person: PersonKeys) -> None:
+    """Store the keys of ``person`` for the (new) registrant ``registrant_id``."""
+    rows = [{"registrant_id": registrant_id, "kind": k, "value": v} for k, v in sorted(all_keys(person))]
     if rows:
         await session.execute(insert(RegistrantKey), rows)
 
