@@ -38,6 +38,8 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.desks import service as desks
 from app.desks.models import Desk
+from app.registrants import keys as match_keys
+from app.registrants.matching import PersonKeys
 from app.registrants.models import Consent, Registrant, RegistrantPhone
 
 REGISTRANT_FIELDS_SENT: Final = (
@@ -265,6 +267,17 @@ async def _registrant_at(
             position=p.position,
         )
         for p in phones
+    )
+    await match_keys.insert_keys(  # the copy is found and matched at its desk like any registrant
+        session,
+        copy.id,
+        PersonKeys.of(
+            given_names=copy.given_names,
+            family_name=copy.family_name,
+            date_of_birth=copy.date_of_birth,
+            sex=copy.sex,
+            phones=[p.e164 for p in phones if p.e164 is not None],
+        ),
     )
     consents = (
         (

@@ -1,26 +1,30 @@
 """Duplicate lookup for a whole register in one pass (instead of one query per row).
 
-Same blocks and the same scoring as :func:`app.registrants.service.find_duplicates` (a phone, a
-document number, the full birth date, the birth year with a phonetic family or given name, or
-both phonetic names; scored by :func:`app.registrants.matching.score`, kept from
-``REPORT_THRESHOLD``): the registrants sharing a block with any row of the file are loaded in a
-few queries, then every row is matched in memory against them and against the rows the import
-has already created.
+Same blocks and the same scoring as :func:`app.registrants.service.find_duplicates` (the match
+keys of :func:`app.registrants.keys.block_keys` and a document number; scored by
+:func:`app.registrants.linkage.compare`): the registrants sharing a block with any row of the file
+are loaded through the indexed keys in a few queries, then every row is matched in memory against
+them and against the rows the import has already created. Term frequencies are those of the
+registry plus the file (the registry as it will be once the file is in), and a row is flagged
+from ``linkage.FLAG_PROBABILITY``.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.registrants import matching
-from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
+from app.core.text import fold
+from app.reference.service import list_areas
+from app.registrants import keys as match_keys
+from app.registrants import linkage, matching
+from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
 from app.registrants.schemas import DuplicateCandidate
 
 CHUNK = 300
@@ -42,33 +46,50 @@ class Known:
 
 def person_keys(
     *, given_names: str, family_name: str, date_of_birth: str | None, sex: str, phones: Iterable[str],
-    documents: Iterable[str],
+    documents: Iterable[tuple[str, str]], place_of_birth: str | None = None, arrival_date: str | None = None,
+    email: str | None = None, origin_region: str | None = None, host_city: str | None = None,
+    occupation: str | None = None,
 ) -> matching.PersonKeys:  # fmt: skip
-    """The registry's matching keys of one person (phones in E.164, normalised document numbers)."""
+    """The registry's matching keys of one person (phones in E.164, ``(doc_type, number)`` pairs)."""
     return matching.PersonKeys.of(
         given_names=given_names,
         family_name=family_name,
         date_of_birth=date_of_birth,
         sex=sex,
         phones=phones,
-        documents=documents,
+        typed_documents=documents,
+        place_of_birth=place_of_birth,
+        arrival_date=arrival_date,
+        email=email,
+        origin_region=origin_region,
+        host_city=host_city,
+        occupation=occupation,
     )
 
 
-def _phonetic(tokens: Sequence[str]) -> str:
-    return " ".join(matching.phonetic(t) for t in tokens)
+def _full(date_of_birth: str | None) -> bool:
+    return date_of_birth is not None and len(date_of_birth) == 10
+
+
+async def region_codes(session: AsyncSession) -> dict[str, str]:
+    """Senegal's regions by folded name (spaces and apostrophes removed) and by code → code."""
+    out: dict[str, str] = {}
+    for area in await list_areas(session, country="SN", level="region"):
+        out[area.search_key.replace(" ", "")] = area.code
+        out[area.code.casefold()] = area.code
+    return out
+
+
+def region_code(text: str | None, codes: Mapping[str, str]) -> str | None:
+    """The code of the region written ``text`` (a name or a code), None when unknown."""
+    if not text:
+        return None
+    return codes.get(fold(text).replace(" ", "")) or codes.get(text.strip().casefold())
 
 
 def _blocks(keys: matching.PersonKeys) -> list[tuple[str, ...]]:
-    family, given = _phonetic(keys.family), _phonetic(keys.given)
-    year = keys.date_of_birth[:4] if keys.date_of_birth else None
-    blocks: list[tuple[str, ...]] = [("phone", p) for p in keys.phones]
-    blocks += [("document", d) for d in keys.documents]
-    if keys.date_of_birth and len(keys.date_of_birth) == 10:
-        blocks.append(("birth_date", keys.date_of_birth))
-    if year:
-        blocks += [("year_family", year, family), ("year_given", year, given)]
-    blocks.append(("names", family, given))
+    blocks: list[tuple[str, ...]] = sorted(match_keys.block_keys(keys))
+    blocks += [("document", d) for d in sorted(keys.documents)]
     return blocks
 
 
@@ -79,31 +100,36 @@ class BatchMatcher:
         self.desk_ids = desk_ids
         self.index: dict[tuple[str, ...], list[Known]] = defaultdict(list)
         self.seen: set[uuid.UUID] = set()
+        self.frequencies = linkage.Frequencies({}, 1)
+        self.regions: Mapping[str, str] = {}
 
     async def preload(self, session: AsyncSession, rows: Sequence[matching.PersonKeys]) -> None:
-        """Load every registrant (of the actor's desks) sharing a block with one of ``rows``."""
+        """Load every registrant (of the actor's desks) sharing a block with one of ``rows``, and the
+        term frequencies of the rows' values (registry plus file)."""
+        registry = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
+        file_counts: Counter[tuple[str, str]] = Counter()
+        for keys in rows:
+            file_counts.update(match_keys.frequency_keys(keys))
+        counts = Counter(await match_keys.counts(session, file_counts))
+        counts.update(file_counts)
+        self.frequencies = linkage.Frequencies(counts, registry + len(rows))
+        if registry == 0:
+            return
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            phones = {p for k in chunk for p in k.phones}
-            documents = {d for k in chunk for d in k.documents}
-            births = {k.date_of_birth for k in chunk if k.date_of_birth and len(k.date_of_birth) == 10}
-            years = {int(k.date_of_birth[:4]) for k in chunk if k.date_of_birth}
-            families = {_phonetic(k.family) for k in chunk}
-            givens = {_phonetic(k.given) for k in chunk}
+            block = sorted({k for keys in chunk for k in match_keys.block_keys(keys)})
+            documents = sorted({d for keys in chunk for d in keys.documents})
             conditions = [
-                and_(Registrant.family_name_phonetic.in_(families), Registrant.given_names_phonetic.in_(givens))
+                Registrant.id.in_(
+                    select(RegistrantKey.registrant_id).where(
+                        tuple_(RegistrantKey.kind, RegistrantKey.value).in_(block)
+                    )
+                )
             ]
-            if phones:
-                conditions.append(Registrant.phones.any(RegistrantPhone.e164.in_(phones)))
             if documents:
-                conditions.append(Registrant.documents.any(IdentityDocument.number.in_(documents)))
-            if births:
-                conditions.append(Registrant.date_of_birth.in_(births))
-            if years:
                 conditions.append(
-                    and_(
-                        Registrant.birth_year.in_(years),
-                        or_(Registrant.family_name_phonetic.in_(families), Registrant.given_names_phonetic.in_(givens)),
+                    Registrant.id.in_(
+                        select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(documents))
                     )
                 )
             stmt = select(Registrant).where(or_(*conditions))
@@ -118,14 +144,7 @@ class BatchMatcher:
         if registrant.id in self.seen:
             return
         self.seen.add(registrant.id)
-        keys = person_keys(
-            given_names=registrant.given_names,
-            family_name=registrant.family_name,
-            date_of_birth=registrant.date_of_birth,
-            sex=registrant.sex,
-            phones=[p.e164 for p in registrant.phones if p.e164 is not None],
-            documents=[d.number for d in registrant.documents],
-        )
+        keys = match_keys.person_of(registrant)
         known = Known(
             id=registrant.id,
             registration_number=registrant.registration_number,
@@ -136,7 +155,11 @@ class BatchMatcher:
             sex=registrant.sex,
             keys=keys,
         )
-        for block in _blocks(keys):
+        self.add(known)
+
+    def add(self, known: Known) -> None:
+        """Index one known person under each of its blocks."""
+        for block in _blocks(known.keys):
             self.index[block].append(known)
 
     def candidates(self, keys: matching.PersonKeys) -> list[DuplicateCandidate]:
@@ -144,16 +167,17 @@ class BatchMatcher:
         pool: dict[uuid.UUID, Known] = {}
         for block in _blocks(keys):
             for known in self.index.get(block, ()):
+                if block[0] == "gf" and _full(keys.date_of_birth) and _full(known.date_of_birth):
+                    continue  # both full birth dates known: the ("gfy", …) block covers them
                 pool[known.id] = known
         found: list[DuplicateCandidate] = []
         for known in pool.values():
-            value, reasons = matching.score(keys, known.keys)
-            # Unlike the registry (matching.worth_showing), a shared identifier alone does not flag
-            # an imported row: kept as it was when the import's exact counts were checked by hand.
-            if value < matching.REPORT_THRESHOLD:
+            match = linkage.compare(keys, known.keys, self.frequencies)
+            if match.probability < linkage.FLAG_PROBABILITY:
                 continue
             found.append(
-                DuplicateCandidate(
+                linkage.candidate(
+                    match,
                     id=known.id,
                     registration_number=known.registration_number,
                     desk_id=known.desk_id,
@@ -161,9 +185,6 @@ class BatchMatcher:
                     family_name=known.family_name,
                     date_of_birth=known.date_of_birth,
                     sex=known.sex,
-                    score=value,
-                    strength=DuplicateCandidate.strength_of(value),
-                    reasons=reasons,
                 )
             )
         return DuplicateCandidate.ranked(found)

@@ -40,7 +40,7 @@ from app.core.text import require_storable, storable
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.imports.errors import RegisterTooLarge
-from app.imports.matching import BatchMatcher, person_keys
+from app.imports.matching import BatchMatcher, person_keys, region_code, region_codes
 from app.imports.models import ImportBatch, ImportRow
 from app.imports.reading import SourceRow, read_register
 from app.imports.reports import build_report
@@ -120,9 +120,12 @@ async def run_import(
     )
     earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
     matcher = BatchMatcher(desk_ids=actor.desk_ids)
+    regions = await region_codes(session)
     await matcher.preload(
-        session, [keys for p in prepared if p.fingerprint not in earlier and (keys := _keys_of(p)) is not None]
+        session,
+        [keys for p in prepared if p.fingerprint not in earlier and (keys := _keys_of(p, regions)) is not None],
     )
+    matcher.regions = regions
 
     savepoint = await session.begin_nested()
     try:
@@ -310,7 +313,7 @@ class _Run:
                 if field in DROPPABLE and _drop(row, field, exc.errors()[0]["msg"]):
                     continue
                 return "rejected", None, [], f"{field or 'row'}: {exc.errors()[0]['msg']}"
-            found = self.matcher.candidates(_body_keys(body))
+            found = self.matcher.candidates(_body_keys(body, self.matcher.regions))
             if found:
                 return "flagged", None, self._candidates(found), None
             try:
@@ -355,24 +358,30 @@ class _Run:
         ]
 
 
-def _keys_of(row: PreparedRow) -> PersonKeys | None:
+def _keys_of(row: PreparedRow, regions: Mapping[str, str]) -> PersonKeys | None:
     """Matching keys of a prepared row (None when rejected or when the registry would refuse it)."""
     if row.data is None:
         return None
     try:
-        return _body_keys(RegistrantCreate.model_validate(_without_empty(row.data)))
+        return _body_keys(RegistrantCreate.model_validate(_without_empty(row.data)), regions)
     except ValidationError:
         return None
 
 
-def _body_keys(body: RegistrantCreate) -> PersonKeys:
+def _body_keys(body: RegistrantCreate, regions: Mapping[str, str]) -> PersonKeys:
     return person_keys(
         given_names=body.given_names,
         family_name=body.family_name,
         date_of_birth=body.date_of_birth,
         sex=body.sex,
         phones=[p.number for p in body.phones if _is_e164(p.number)],  # unverified numbers do not match
-        documents=[d.number for d in body.documents],
+        documents=[(d.doc_type, d.number) for d in body.documents],
+        place_of_birth=body.place_of_birth,
+        arrival_date=body.arrival_date.isoformat() if body.arrival_date else None,
+        email=body.email,
+        origin_region=region_code(body.origin_region, regions),
+        host_city=body.host_city,
+        occupation=body.occupation,
     )
 
 

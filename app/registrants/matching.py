@@ -6,9 +6,9 @@ stripped (``app.core.text.fold``), a lone letter joined to the next token (``N'D
 and Wolof spellings (:data:`VARIANT_GROUPS`) and a small phonetic key tuned for French/Wolof
 transcriptions (:func:`phonetic`). String similarity (Jaro-Winkler) comes from ``jellyfish``.
 
-Scoring is explainable: :func:`score` returns a number in ``[0, 1]`` and the reasons behind it
-(``same_document``, ``same_phone``, ``same_family_name``, ``name_variant``…). Nothing here ever
-merges records; the service shows candidates and an agent decides.
+Scoring is :mod:`app.registrants.linkage` (Fellegi–Sunter with term-frequency adjustments),
+explainable field by field. Nothing here ever merges records; the service shows candidates and an
+agent decides.
 
 Sy and Sylla are different lineages: they are neither in one variant group nor phonetically
 equal, so they never count as the same name (at most a weak candidate on other evidence).
@@ -20,28 +20,65 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import jellyfish
+from anyascii import anyascii
 
 from app.core.text import fold
 
 # Curated spelling variants (DOMAIN.md). The first spelling of each group is its canonical form.
+# Family names: French colonial and Wolof (CLAD orthography, decree 2005-992) spellings of the
+# same name. Given names: Latin transcriptions of one Arabic name, as written in Senegal, Morocco
+# and Mauritania (Mouhamadou/Mamadou/Modou are Senegalese forms of Muhammad), plus the
+# vowel-less skeleton that transliterating Arabic script gives (``محمد`` → ``mhmd``).
 VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("ndiaye", "njaay", "ndiay", "njaye"),
-    ("diop", "joob", "djop"),
+    ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njy"),
+    ("diop", "joob", "djop", "dyop", "dywb", "diob"),
     ("ndao", "ndaw"),
-    ("diouf", "juuf"),
+    ("diouf", "juuf", "dyuf"),
     ("thiam", "caam", "tiam"),
     ("seck", "sek"),
     ("mbaye", "mbay", "mbaay"),
-    ("fall", "faal"),
+    ("fall", "faal", "fal"),
     ("sarr", "saar"),
     ("ba", "bah"),
-    ("diallo", "jallo", "djallo"),
+    ("diallo", "jallo", "djallo", "jalo", "dyalw"),
     ("gueye", "gey", "guey"),
-    ("mouhamadou", "mamadou", "mohamadou", "modou", "muhammad", "mouhammadou", "mohamed", "muhamadu"),
-    ("amadou", "ahmadou", "amadu"),
-    ("aissatou", "astou", "aissata"),
+    (
+        "mouhamadou",
+        "mamadou",
+        "mohamadou",
+        "modou",
+        "muhammad",
+        "mouhammadou",
+        "mohamed",
+        "muhamadu",
+        "mouhamed",
+        "mohammed",
+        "mohamad",
+        "mohammad",
+        "muhamed",
+        "mouhammed",
+        "mamadu",
+        "mhmd",
+    ),
+    ("amadou", "ahmadou", "amadu", "ahmed", "ahmad", "hamadou", "hmd"),
+    ("abdou", "abdoul", "abdul", "abdu", "bd"),
+    ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi"),
+    ("ibrahima", "ibrahim", "brahim", "ibrahym", "brhym"),
+    ("oumar", "omar", "umar", "omer", "mr"),
+    ("ousmane", "usman", "othmane", "outhmane", "osman", "thmn"),
+    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "shykh"),
+    ("souleymane", "suleymane", "soulaymane", "sulayman", "slymn"),
+    ("daouda", "dawda", "daoud", "dawud", "dwd"),
+    ("babacar", "boubacar", "aboubacar", "abubakar", "aboubakr", "bwbkr"),
+    ("aissatou", "astou", "aissata", "aicha", "aisha", "ishh"),
+    ("fatou", "fatu"),
+    ("fatoumata", "fatimata", "fatumata", "fatima", "ftmh"),
+    ("mariama", "mariam", "maryam", "mryam", "mrym"),
+    ("aminata", "aminatou", "amina", "amynh"),
+    ("khadidiatou", "khadija", "khadidja", "kadidiatou", "khdyjh"),
     ("ndeye", "ndey"),
+    ("hadji", "hadj", "haj", "hajj"),
+    ("elhadji", "elhadj", "elhaj", "alhaji", "alhadji"),
     ("cisse", "cise"),
 )
 
@@ -49,24 +86,21 @@ _CANONICAL: dict[str, str] = {variant: group[0] for group in VARIANT_GROUPS for 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _VOWELS = "aeiou"
 
-SIMILAR_THRESHOLD = 0.88
-REPORT_THRESHOLD = 0.35
-STRONG_THRESHOLD = 0.6
+STRONG_THRESHOLD = 0.9
+"""Match probability from which a candidate is labelled ``strong`` (else ``possible``)."""
 MAX_CANDIDATES = 10
-
-
-def worth_showing(value: float, reasons: Iterable[str]) -> bool:
-    """A candidate is shown from ``REPORT_THRESHOLD`` on, or whatever its score when it shares a
-    phone or a document number with the person (an identifier in common is always worth a look)."""
-    return value >= REPORT_THRESHOLD or bool({"same_phone", "same_document"} & set(reasons))
 
 
 def tokens(name: str) -> list[str]:
     """The folded tokens of a name; a lone letter is joined to the next token.
 
+    Any script is first transliterated to ASCII by ``anyascii`` (https://github.com/anyascii/anyascii,
+    ISC licence): Arabic script gives its consonant skeleton (``محمد ديوب`` → ``mhmd dywb``), which
+    the variant table ties to the Latin spellings where it knows them.
+
     ``"N'Diaye"`` → ``["ndiaye"]``, ``"Ndèye Fatou"`` → ``["ndeye", "fatou"]``.
     """
-    raw = [_NON_ALNUM.sub("", t) for t in fold(name).split(" ")]
+    raw = [_NON_ALNUM.sub("", t) for t in fold(anyascii(fold(name))).split(" ")]
     raw = [t for t in raw if t]
     out: list[str] = []
     pending = ""
@@ -156,6 +190,13 @@ class PersonKeys:
     sex: str | None = None
     phones: frozenset[str] = field(default_factory=frozenset)
     documents: frozenset[str] = field(default_factory=frozenset)
+    typed_documents: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    place_of_birth: str | None = None
+    origin_region: str | None = None
+    arrival_date: str | None = None
+    email: str | None = None
+    host_city: str | None = None
+    occupation: str | None = None
 
     @classmethod
     def of(
@@ -167,87 +208,33 @@ class PersonKeys:
         sex: str | None = None,
         phones: Iterable[str] = (),
         documents: Iterable[str] = (),
+        typed_documents: Iterable[tuple[str, str]] = (),
+        place_of_birth: str | None = None,
+        origin_region: str | None = None,
+        arrival_date: str | None = None,
+        email: str | None = None,
+        host_city: str | None = None,
+        occupation: str | None = None,
     ) -> PersonKeys:
+        """Keys of one person; ``typed_documents`` are ``(doc_type, number)`` pairs (their numbers
+        are added to ``documents``); ``place_of_birth``, ``host_city`` and ``occupation`` are
+        folded here; ``origin_region`` is a region code."""
+        typed = frozenset(typed_documents)
+        place = " ".join(tokens(place_of_birth)) if place_of_birth else None
+        city = " ".join(tokens(host_city)) if host_city else None
+        job = " ".join(tokens(occupation)) if occupation else None
         return cls(
             given=tuple(tokens(given_names)),
             family=tuple(tokens(family_name)),
             date_of_birth=date_of_birth,
             sex=sex,
             phones=frozenset(phones),
-            documents=frozenset(documents),
+            documents=frozenset(documents) | {n for _, n in typed},
+            typed_documents=typed,
+            place_of_birth=place or None,
+            origin_region=origin_region,
+            arrival_date=arrival_date,
+            email=email.casefold() if email else None,
+            host_city=city or None,
+            occupation=job or None,
         )
-
-
-def _name_level(a: tuple[str, ...], b: tuple[str, ...]) -> str | None:
-    """``same``, ``variant``, ``overlap``, ``similar`` or None for two token lists."""
-    if not a or not b:
-        return None
-    if a == b:
-        return "same"
-    pa, pb = [phonetic(t) for t in a], [phonetic(t) for t in b]
-    if pa == pb:
-        return "variant"
-    if set(pa) & set(pb):
-        return "overlap"
-    if jellyfish.jaro_winkler_similarity(" ".join(a), " ".join(b)) >= SIMILAR_THRESHOLD:
-        return "similar"
-    return None
-
-
-def _birth(a: str | None, b: str | None) -> tuple[float, str | None]:
-    if not a or not b:
-        return 0.0, None
-    if a == b and len(a) == 10:
-        return 0.25, "same_birth_date"
-    if a[:4] != b[:4]:
-        return -0.3, "different_birth_year"
-    if len(a) == 10 and len(b) == 10:
-        return -0.15, "different_birth_date"
-    if a[: min(len(a), len(b))] == b[: min(len(a), len(b))]:
-        return 0.1, "same_birth_year"
-    return -0.15, "different_birth_date"
-
-
-_NAME_WEIGHTS = {
-    "family": {"same": (0.2, "same_family_name"), "variant": (0.15, "name_variant"),
-               "overlap": (0.08, "family_name_overlap"), "similar": (0.05, "similar_name")},
-    "given": {"same": (0.2, "same_given_names"), "variant": (0.15, "name_variant"),
-              "overlap": (0.08, "given_name_overlap"), "similar": (0.05, "similar_name")},
-}  # fmt: skip
-
-
-def score(new: PersonKeys, old: PersonKeys) -> tuple[float, list[str]]:
-    """How likely ``old`` is the same person as ``new``: a score in ``[0, 1]`` and its reasons.
-
-    Weights: same document +0.5, same phone +0.4, family and given names +0.2 each when equal
-    (+0.15 spelling variant, +0.08 one token in common, +0.05 similar spelling), full birth date
-    equal +0.25 (same year +0.1; a different year −0.3), different known sex −0.2.
-    """
-    total = 0.0
-    reasons: list[str] = []
-    if new.documents & old.documents:
-        total += 0.5
-        reasons.append("same_document")
-    if new.phones & old.phones:
-        total += 0.4
-        reasons.append("same_phone")
-    for part, a, b in (("family", new.family, old.family), ("given", new.given, old.given)):
-        level = _name_level(a, b)
-        if level is not None:
-            weight, reason = _NAME_WEIGHTS[part][level]
-            total += weight
-            if reason not in reasons:
-                reasons.append(reason)
-    birth_weight, birth_reason = _birth(new.date_of_birth, old.date_of_birth)
-    total += birth_weight
-    if birth_reason:
-        reasons.append(birth_reason)
-    if new.sex in ("female", "male") and old.sex in ("female", "male") and new.sex != old.sex:
-        total -= 0.2
-        reasons.append("different_sex")
-    return round(max(0.0, min(1.0, total)), 2), reasons
-
-
-def strength(value: float) -> str:
-    """``strong`` (≥ 0.6) or ``possible``: a label for the agent, never a decision."""
-    return "strong" if value >= STRONG_THRESHOLD else "possible"

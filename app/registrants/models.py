@@ -136,3 +136,20 @@ class Consent(Base):
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
     partner_name: Mapped[str | None] = mapped_column(String(200))
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RegistrantKey(Base):
+    """One match key of a registrant (``app.registrants.keys``): an indexed ``(kind, value)`` pair
+    through which duplicate blocking, name search, phone-fragment search and term frequencies are
+    answered by equality or prefix-range lookups, the same on SQLite and PostgreSQL."""
+
+    __tablename__ = "registrant_keys"
+    __table_args__ = (
+        UniqueConstraint("registrant_id", "kind", "value"),
+        Index("ix_registrant_keys_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    value: Mapped[str] = mapped_column(String(200))

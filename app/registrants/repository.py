@@ -1,7 +1,8 @@
 """Queries over registrants: duplicate blocking and the search behind ``GET /registrants?q=``.
 
-Search keys are computed in Python (:mod:`app.registrants.normalize`) and matched with plain
-``LIKE`` over space-padded key strings, so results are identical on SQLite and PostgreSQL.
+Search keys are computed in Python (:mod:`app.registrants.keys`) and looked up in the indexed
+``registrant_keys`` table by equality or prefix range, so results are identical on SQLite and
+PostgreSQL and the cost grows with the matches, not the registry.
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.text import normalise_typed_identifier
-from app.registrants import matching
+from app.registrants import keys, matching
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import normalise_document_number, parse_phone
 
-BLOCK_LIMIT = 200
 _REGISTRATION = re.compile(r"^[A-Z0-9]+-\d{4}-\d{1,9}$")
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 _DOC_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\s\-./]{3,63}$")
@@ -45,49 +44,6 @@ def _scoped(stmt: Select[Any], desk_ids: Iterable[uuid.UUID] | None) -> Select[A
     return stmt.where(Registrant.desk_id.in_(list(desk_ids)))
 
 
-async def duplicate_pool(
-    session: AsyncSession,
-    *,
-    keys: matching.PersonKeys,
-    family_phonetic: str,
-    given_phonetic: str,
-    birth_year: int | None,
-    desk_ids: Iterable[uuid.UUID] | None,
-    exclude_id: uuid.UUID | None,
-) -> list[Registrant]:
-    """Registrants sharing a block with ``keys``: a phone, a document number, the full birth date,
-    the birth year with a family or given name key, or both phonetic name keys."""
-    blocks: list[ColumnElement[bool]] = []
-    if keys.phones:
-        blocks.append(
-            Registrant.id.in_(select(RegistrantPhone.registrant_id).where(RegistrantPhone.e164.in_(keys.phones)))
-        )
-    if keys.documents:
-        blocks.append(
-            Registrant.id.in_(select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(keys.documents)))
-        )
-    if keys.date_of_birth and len(keys.date_of_birth) == 10:
-        blocks.append(Registrant.date_of_birth == keys.date_of_birth)
-    if birth_year is not None:
-        blocks.append(
-            and_(
-                Registrant.birth_year == birth_year,
-                or_(
-                    Registrant.family_name_phonetic == family_phonetic,
-                    Registrant.given_names_phonetic == given_phonetic,
-                ),
-            )
-        )
-    blocks.append(
-        and_(Registrant.family_name_phonetic == family_phonetic, Registrant.given_names_phonetic == given_phonetic)
-    )
-    stmt = _scoped(select(Registrant).where(or_(*blocks)), desk_ids)
-    if exclude_id is not None:
-        stmt = stmt.where(Registrant.id != exclude_id)
-    stmt = stmt.options(selectinload(Registrant.phones), selectinload(Registrant.documents)).limit(BLOCK_LIMIT)
-    return list((await session.execute(stmt)).scalars().all())
-
-
 @dataclass(frozen=True)
 class SearchFilters:
     """Filters of the registrant list; ``created_from``/``created_to`` are inclusive UTC bounds."""
@@ -100,17 +56,13 @@ class SearchFilters:
     created_to: dt.datetime | None = None
 
 
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
     """One condition matching ``q`` as a name, phone, document or registration number.
 
     ``q`` is first normalised like every typed identifier
     (:func:`app.core.text.normalise_typed_identifier`). A phone matches by its E.164 form in any of
-    ``regions``, by its digits exactly (unverified numbers included) or, from 8 digits on, by the
-    end of the stored digits (``0612345678`` finds ``+212612345678``).
+    ``regions``, by its digits exactly (unverified numbers included) or, from 6 digits on, by the end
+    of a verified number (its indexed reversed-digits key: ``612345678`` finds ``+212612345678``).
     """
     q = normalise_typed_identifier(q)
     if not q:
@@ -128,12 +80,18 @@ def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
             except ValueError:
                 continue
         national = digits.lstrip("0")
-        phone_match: ColumnElement[bool] = RegistrantPhone.digits == digits
-        if len(national) >= 8:
-            phone_match = or_(phone_match, RegistrantPhone.digits.like("%" + national))
+        # a suffix of a verified number (6+ digits) is a prefix of its reversed-digits key; an
+        # unverified number (no E.164 form, no key) is found by its digits exactly
+        phone_match: ColumnElement[bool] = or_(
+            Registrant.id.in_(keys.prefix_ids("t", national[::-1])) if len(national) >= 6 else literal(False),
+            Registrant.id.in_(select(RegistrantPhone.registrant_id).where(RegistrantPhone.digits == digits)),
+        )
         if numbers:
-            phone_match = or_(phone_match, RegistrantPhone.e164.in_(numbers))
-        options.append(Registrant.id.in_(select(RegistrantPhone.registrant_id).where(phone_match)))
+            phone_match = or_(
+                phone_match,
+                Registrant.id.in_(select(RegistrantPhone.registrant_id).where(RegistrantPhone.e164.in_(numbers))),
+            )
+        options.append(phone_match)
     if _DOC_LIKE.match(q) and any(c.isdigit() for c in q):
         number = normalise_document_number(q)
         options.append(
@@ -141,19 +99,11 @@ def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
         )
     name_tokens = matching.tokens(q)
     if name_tokens and not digits:
-        keys = literal(" ") + Registrant.given_names_key + literal(" ") + Registrant.family_name_key + literal(" ")
-        phon = (
-            literal(" ")
-            + Registrant.given_names_phonetic
-            + literal(" ")
-            + Registrant.family_name_phonetic
-            + literal(" ")
-        )
         per_token = [
             or_(
+                Registrant.id.in_(keys.equal_ids("n", matching.phonetic(tok))),
                 # a prefix for 3+ letters ("Ndia"); a short name is a whole word: "Sy" never finds "Sylla"
-                keys.like(f"% {_like_escape(tok)}{'%' if len(tok) >= 3 else ' %'}", escape="\\"),
-                phon.like(f"% {_like_escape(matching.phonetic(tok))} %", escape="\\"),
+                Registrant.id.in_(keys.prefix_ids("w", tok) if len(tok) >= 3 else keys.equal_ids("w", tok)),
             )
             for tok in name_tokens
         ]

@@ -297,10 +297,27 @@ class RegistrantSummary(BaseModel):
     created_at: dt.datetime
 
 
+class FieldComparison(BaseModel):
+    """How one field of a candidate compared (Fellegi–Sunter, ``app.registrants.linkage``):
+    the agreement ``level`` (``exact``, ``variant``, ``partial``, ``similar``, ``year``, ``close``,
+    ``different``…) and the ``weight`` in bits it added (``log2(m / u)``; negative is evidence
+    against), with its ``m`` and ``u`` probabilities (``u`` from the registry's term frequencies
+    for names, places and phones)."""
+
+    field: str
+    level: str
+    weight: float
+    m: float
+    u: float
+
+
 class DuplicateCandidate(BaseModel):
-    """A registrant who may be the same person: ``score`` in [0, 1] and the ``reasons`` for it
-    (``same_document``, ``same_phone``, ``same_family_name``, ``same_given_names``,
-    ``name_variant``, ``same_birth_date``, ``same_birth_year``, ``different_sex``…)."""
+    """A registrant who may be the same person: ``score`` in [0, 1] is the match probability
+    (Fellegi–Sunter with term-frequency adjustments), ``match_weight`` its weight in bits
+    (``prior_weight`` plus each comparison's weight), ``comparisons`` every field compared, and
+    ``reasons`` short codes for them (``same_document``, ``same_phone``, ``same_family_name``,
+    ``same_given_names``, ``name_variant``, ``same_birth_date``, ``same_birth_year``,
+    ``different_sex``…)."""
 
     id: uuid.UUID
     registration_number: str
@@ -312,6 +329,9 @@ class DuplicateCandidate(BaseModel):
     score: float
     strength: Literal["strong", "possible"]
     reasons: list[str]
+    match_weight: float = 0.0
+    prior_weight: float = 0.0
+    comparisons: list[FieldComparison] = Field(default_factory=list)
 
     @staticmethod
     def ranked(found: list[DuplicateCandidate]) -> list[DuplicateCandidate]:

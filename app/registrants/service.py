@@ -30,7 +30,8 @@ from app.core.errors import NotFound, PreconditionFailed
 from app.core.http import etag_of, require_if_match
 from app.core.pagination import paginate
 from app.desks.models import Desk
-from app.registrants import matching, prepare, repository
+from app.registrants import keys as match_keys
+from app.registrants import linkage, matching, prepare, repository
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired
 from app.registrants.models import Consent, Registrant
 from app.registrants.normalize import validate_document_number
@@ -80,17 +81,19 @@ async def find_duplicates(
 ) -> list[DuplicateCandidate]:
     """Registrants (of ``desk_ids``; all when None) that may be the person in ``data``, best first.
 
-    Candidates are blocked by phone, document number, birth date/year and phonetic name keys,
-    then scored by :func:`app.registrants.matching.score`; those under 0.35 are dropped unless
-    they share a phone or a document number (shown whatever their score). Phones
-    and documents in ``data`` that do not parse are ignored here. Never merges anything.
+    Candidates are blocked through the indexed match keys (:func:`app.registrants.keys.block`:
+    a phone, a document number, the full birth date, a given name with the family name and birth
+    year), then scored by :func:`app.registrants.linkage.compare` with the registry's term
+    frequencies; shown from ``linkage.SHOW_PROBABILITY`` or whatever their score when they share a
+    phone or a document number. Phones and documents in ``data`` that do not parse are ignored
+    here. Never merges anything.
     """
     if isinstance(data, RegistrantCreate):
         phones = prepare.verified_numbers(prepare.phones_lenient(data.phones, default_region))
-        docs = []
+        docs: list[tuple[str, str]] = []
         for d in data.documents:
             try:
-                docs.append(validate_document_number(d.doc_type, d.number, patterns=document_patterns))
+                docs.append((d.doc_type, validate_document_number(d.doc_type, d.number, patterns=document_patterns)))
             except ValueError:
                 continue
         keys = matching.PersonKeys.of(
@@ -99,37 +102,30 @@ async def find_duplicates(
             date_of_birth=data.date_of_birth,
             sex=data.sex,
             phones=phones,
-            documents=docs,
+            typed_documents=docs,
+            place_of_birth=data.place_of_birth,
+            arrival_date=data.arrival_date.isoformat() if data.arrival_date else None,
+            email=data.email,
+            host_city=data.host_city,
+            occupation=data.occupation,
         )
     else:
         keys = data
-    given_phonetic = " ".join(matching.phonetic(t) for t in keys.given)
-    family_phonetic = " ".join(matching.phonetic(t) for t in keys.family)
-    birth_year = int(keys.date_of_birth[:4]) if keys.date_of_birth else None
-    pool = await repository.duplicate_pool(
-        session,
-        keys=keys,
-        family_phonetic=family_phonetic,
-        given_phonetic=given_phonetic,
-        birth_year=birth_year,
-        desk_ids=desk_ids,
-        exclude_id=exclude_id,
+    pool = await match_keys.block(session, keys, desk_ids=desk_ids, exclude_id=exclude_id)
+    if not pool:
+        return []
+    size = await match_keys.registry_size(session)
+    frequency = linkage.Frequencies(
+        await match_keys.counts(session, match_keys.frequency_keys(keys)), size + (exclude_id is None)
     )
     found: list[DuplicateCandidate] = []
     for r in pool:
-        other = matching.PersonKeys.of(
-            given_names=r.given_names,
-            family_name=r.family_name,
-            date_of_birth=r.date_of_birth,
-            sex=r.sex,
-            phones=prepare.verified_numbers(r.phones),
-            documents=[d.number for d in r.documents],
-        )
-        value, reasons = matching.score(keys, other)
-        if not matching.worth_showing(value, reasons):
+        match = linkage.compare(keys, match_keys.person_of(r), frequency)
+        if match.probability < linkage.SHOW_PROBABILITY and not linkage.shares_identifier(match):
             continue
         found.append(
-            DuplicateCandidate(
+            linkage.candidate(
+                match,
                 id=r.id,
                 registration_number=r.registration_number,
                 desk_id=r.desk_id,
@@ -137,9 +133,6 @@ async def find_duplicates(
                 family_name=r.family_name,
                 date_of_birth=r.date_of_birth,
                 sex=r.sex,
-                score=value,
-                strength=DuplicateCandidate.strength_of(value),
-                reasons=reasons,
             )
         )
     return DuplicateCandidate.ranked(found)
@@ -185,7 +178,13 @@ async def create(
         date_of_birth=data.date_of_birth,
         sex=data.sex,
         phones=prepare.verified_numbers(phones),
-        documents=[d.number for d in documents],
+        typed_documents=[(d.doc_type, d.number) for d in documents],
+        place_of_birth=data.place_of_birth,
+        origin_region=areas.get("origin_region_code"),
+        arrival_date=data.arrival_date.isoformat() if data.arrival_date else None,
+        email=data.email,
+        host_city=data.host_city,
+        occupation=data.occupation,
     )
     if known_candidates is None:
         candidates = await find_duplicates(session, data=keys, desk_ids=actor.desk_ids)
@@ -211,6 +210,7 @@ async def create(
     prepare.set_keys(registrant)
     session.add(registrant)
     await session.flush()
+    await match_keys.replace(session, registrant, new=True)
     after = prepare.snapshot(registrant)
     await audit.record(
         session,
@@ -346,6 +346,7 @@ async def update(
             "The record changed while you were updating it; read it again.",
             detail_fr="L'enregistrement a changé pendant votre modification ; relisez-le.",
         ) from exc
+    await match_keys.replace(session, registrant)
     await audit.record(
         session,
         actor=actor,

@@ -162,3 +162,14 @@ async def test_the_transfer_is_on_both_timelines_and_in_the_audit_log(
         "transfer_to_senegal",
         True,
     )
+
+
+async def test_the_receiving_desk_finds_the_copied_registrant_by_name_and_phone(
+    client: httpx.AsyncClient, agent: Staff, dakar_agent: Staff, make_registrant
+) -> None:
+    registrant = await make_registrant(consents=("transfer_to_senegal",))
+    case = await open_case(client, agent, registrant)
+    assert (await _transfer(client, agent, case["id"], "DKR-MOB")).status_code == 200
+    found = await client.get("/api/v1/registrants", params={"q": "awa njaay"}, headers=dakar_agent.headers)
+    assert found.status_code == 200
+    assert [(r["given_names"], r["family_name"]) for r in found.json()["items"]] == [("Awa", "Ndiaye")]

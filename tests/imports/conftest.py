@@ -25,6 +25,21 @@ HEADER = (
 )
 
 
+TRUTH = REGISTER.with_name("registre_casablanca_2019_2021.truth.csv")
+
+
+def truth_duplicates() -> set[int]:
+    """The register's N° whose person appeared on an earlier row (the generator's ``row,pid``)."""
+    seen: set[str] = set()
+    out: set[int] = set()
+    for line in TRUTH.read_text().splitlines()[1:]:
+        row, pid = line.split(",")
+        if pid in seen:
+            out.add(int(row))
+        seen.add(pid)
+    return out
+
+
 def register_bytes() -> bytes:
     """The shared register, byte for byte (Windows-1252, ``;``, CRLF)."""
     return REGISTER.read_bytes()

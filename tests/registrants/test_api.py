@@ -260,3 +260,38 @@ async def test_document_patterns_come_from_settings(app, casa_agent, create) -> 
     assert created.status_code == 201
     assert re.fullmatch(r"CASA-20\d\d-000001", created.json()["registration_number"])
     assert created.json()["documents"][0]["number"] == "P1234567"
+
+
+async def test_search_by_the_last_six_digits_of_a_phone(casa_agent, create, client) -> None:
+    await create(casa_agent, person(phones=[{"number": "+221 77 123 45 67"}]))
+    await create(casa_agent, person(given_names="Awa", family_name="Faye", phones=[{"number": "+212 6 12 34 56 78"}]))
+    assert await _names(client, casa_agent, q="234567") == ["Ndèye Fatou N'Diaye"]
+    assert await _names(client, casa_agent, q="345678") == ["Awa Faye"]
+    assert await _names(client, casa_agent, q="999999") == []
+
+
+async def test_a_name_in_arabic_script_is_found_and_its_second_registration_flagged(casa_agent, create, client) -> None:
+    first = await create(
+        casa_agent, person(given_names="محمد", family_name="ديوب", sex="male", date_of_birth="1990-05-04")
+    )
+    assert first.status_code == 201, first.text
+    again = await create(
+        casa_agent, person(given_names="محمد", family_name="ديوب", sex="male", date_of_birth="1990-05-04")
+    )
+    assert again.status_code == 409
+    (candidate,) = again.json()["candidates"]
+    assert candidate["id"] == first.json()["id"]
+    assert candidate["reasons"][:2] == ["same_given_names", "same_family_name"]
+    assert await _names(client, casa_agent, q="محمد ديوب") == ["محمد ديوب"]
+    # the Arabic skeleton is tied to the Latin spellings by the variant table
+    assert await _names(client, casa_agent, q="Mohamed Diop") == ["محمد ديوب"]
+
+
+async def test_search_follows_a_renamed_registrant_and_a_changed_phone(casa_agent, create, client) -> None:
+    created = (await create(casa_agent, person(given_names="Awa", family_name="Faye"))).json()
+    headers = {**casa_agent.headers, "If-Match": '"v1"'}
+    body = {"family_name": "Badji", "phones": [{"number": "+221 76 555 44 33"}]}
+    assert (await client.patch(f"{URL}/{created['id']}", json=body, headers=headers)).status_code == 200
+    assert await _names(client, casa_agent, q="Faye") == []
+    assert await _names(client, casa_agent, q="awa badji") == ["Awa Badji"]
+    assert await _names(client, casa_agent, q="554433") == ["Awa Badji"]

@@ -1,0 +1,301 @@
+"""Fellegi–Sunter scoring of a possible duplicate, with term-frequency adjustments.
+
+Sources: I. P. Fellegi and A. B. Sunter, "A Theory for Record Linkage", JASA 64 (1969); and the way
+Splink implements it (https://moj-analytical-services.github.io/splink/, topic guides "The
+Fellegi-Sunter model", "m and u probabilities" and "Term-frequency adjustments").
+
+Each field of two records is compared into one *level* (``exact``, ``variant``, ``year``…). A level
+has an ``m`` probability (how often two records *of the same person* land there: how people and
+clerks write things, the values of :data:`M`) and a ``u`` probability (how often two records *of
+different people* do by chance). The level adds ``log2(m / u)`` bits to the match weight: positive
+for evidence for, negative for evidence against, zero for a missing value. The ``u`` of agreeing
+on a name, a place, a phone is not a constant but the share of the registry carrying that value
+(Splink's term-frequency adjustment, ``u = tf(value)``), so agreeing on ``Diop`` weighs less than
+on ``Badji``. Frequencies come from the registry's own match keys (:mod:`app.registrants.keys`).
+
+The prior is the probability that two records picked at random are the same person,
+``λ = RETURN_RATE / N`` in a registry of ``N`` people (one person in ``1 / RETURN_RATE`` comes
+back and is registered again), so the bar rises as the registry grows and precision holds. The
+match probability is ``1 / (1 + 2^-W)`` with ``W = log2(λ / (1 - λ)) + Σ field weights``.
+
+E-mail addresses are not compared: registers build them from the person's names
+(``fatou.diop12@…``), so agreeing on one is not evidence independent of the names (the model
+assumes fields independent given match status).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jellyfish
+
+from app.registrants.matching import PersonKeys, phonetic
+from app.registrants.schemas import DuplicateCandidate, FieldComparison
+
+RETURN_RATE = 0.05
+"""Assumed share of registrations that are a person already in the registry (the prior)."""
+
+FLAG_PROBABILITY = 0.5
+"""A candidate at or above this match probability is a likely duplicate (import flags the row)."""
+
+SIMILAR = 0.9
+"""Jaro–Winkler similarity from which two differently written names count as ``similar``."""
+
+# m probabilities: how the same person's two records compare (chosen from how registers are kept:
+# names re-spelled by another clerk, compound given names shortened, birth dates unknown or
+# approximated as a year, sex mis-keyed, phones changed, passports renewed). The ``u`` of the
+# non-agreeing levels is the chance that two different people land there.
+M: Mapping[str, Mapping[str, float]] = {
+    "given_names": {"exact": 0.70, "variant": 0.17, "partial": 0.08, "similar": 0.04, "different": 0.01},
+    "family_name": {"exact": 0.80, "variant": 0.15, "partial": 0.02, "similar": 0.025, "different": 0.005},
+    "date_of_birth": {"exact": 0.90, "month": 0.90, "year": 0.90, "close": 0.05, "near_year": 0.03,
+                      "different": 0.02},
+    "approximate_year": {"year": 0.75, "different": 0.25},
+    "sex": {"exact": 0.95, "different": 0.05},
+    "document": {"exact": 0.98, "different": 0.02},
+    "phone": {"exact": 0.5, "different": 0.5},
+    "place_of_birth": {"exact": 0.85, "different": 0.15},
+    "origin_region": {"exact": 0.85, "different": 0.15},
+    "arrival_date": {"exact": 0.70, "different": 0.30},
+    "host_city": {"exact": 0.75, "different": 0.25},
+    "occupation": {"exact": 0.6, "different": 0.4},
+}  # fmt: skip
+U_FIXED: Mapping[str, Mapping[str, float]] = {
+    "given_names": {"similar": 0.01, "different": 0.9},
+    "family_name": {"partial": 0.01, "similar": 0.01, "different": 0.9},
+    # birth dates spread over about 50 years of adult registrants
+    "date_of_birth": {"exact": 1 / 18_000, "month": 1 / 600, "year": 1 / 50, "close": 1 / 400, "near_year": 2 / 50,
+                      "different": 0.95},
+    "approximate_year": {"year": 1 / 50, "different": 0.98},
+    "sex": {"exact": 0.5, "different": 0.5},
+    "document": {"exact": 1e-7, "different": 1.0},
+    "phone": {"different": 1.0},
+    "place_of_birth": {"different": 0.8},
+    "origin_region": {"different": 0.8},
+    "arrival_date": {"exact": 1 / 7_000, "different": 1.0},
+    "host_city": {"different": 0.85},
+    "occupation": {"different": 0.9},
+}  # fmt: skip
+
+
+SMOOTHING = 100
+"""Pseudo-records of additive smoothing: a small registry's frequencies lean on :data:`TYPICAL`."""
+
+TYPICAL: Mapping[str, float] = {"g": 0.02, "f": 0.03, "n": 0.02, "b": 0.1, "r": 0.08, "c": 0.1, "o": 0.1, "t": 1e-4}
+"""Typical share of one value per key kind (a given name, a family name, a name token, a place of
+birth, a region, a phone shared by a household) before the registry has data of its own."""
+
+SHOW_PROBABILITY = 0.2
+"""At registration a candidate is shown from this match probability (or sharing a phone or a
+document number): the agent at the counter decides, a few false alarms cost little."""
+
+
+class Frequencies:
+    """Term frequencies of match keys, ``share(kind, value)``: the share of registrants carrying
+    a value, smoothed ``(n + K·typical) / (N + K)`` with ``K =`` :data:`SMOOTHING` (additive
+    smoothing, so that a registry of three people does not believe every name is common).
+
+    ``counts`` maps a key ``(kind, value)`` (see :mod:`app.registrants.keys`) to how many people
+    carry it (the record being compared included); ``total`` is the registry's size ``N``.
+    """
+
+    def __init__(self, counts: Mapping[tuple[str, str], int], total: int) -> None:
+        self.counts = counts
+        self.total = max(total, 1)
+
+    def share(self, kind: str, value: str) -> float:
+        n = max(self.counts.get((kind, value), 0), 1)
+        return (n + SMOOTHING * TYPICAL[kind]) / (self.total + SMOOTHING)
+
+    def prior_weight(self) -> float:
+        """``log2(λ / (1 - λ))`` with ``λ = RETURN_RATE / N`` (at most 0.5)."""
+        lam = min(RETURN_RATE / self.total, 0.5)
+        return math.log2(lam / (1 - lam))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One field's comparison: its level and the bits it added (``log2(m / u)``)."""
+
+    field: str
+    level: str
+    weight: float
+    m: float
+    u: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """The match weight (bits, prior included), the match probability and every comparison."""
+
+    weight: float
+    probability: float
+    prior: float
+    comparisons: tuple[Comparison, ...]
+
+    def agreeing(self, field: str) -> bool:
+        return any(c.field == field and c.weight > 0 for c in self.comparisons)
+
+
+def _cmp(field: str, level: str, u: float | None = None) -> Comparison:
+    m = M[field][level]
+    u = U_FIXED[field][level] if u is None else u
+    u = min(max(u, 1e-9), 1.0)
+    return Comparison(field, level, round(math.log2(m / u), 2), m, round(u, 9))
+
+
+def _digits_reversed(e164: str) -> str:
+    return "".join(c for c in e164 if c.isdigit())[::-1]
+
+
+def phonetic_tokens(tokens: tuple[str, ...]) -> list[str]:
+    """The phonetic key of each folded name token."""
+    return [phonetic(t) for t in tokens]
+
+
+def _names(field: str, a: tuple[str, ...], b: tuple[str, ...], freq: Frequencies) -> Comparison | None:
+    if not a or not b:
+        return None
+    kind = "g" if field == "given_names" else "f"
+    pa, pb = phonetic_tokens(a), phonetic_tokens(b)
+    whole = " ".join(pa)
+    if a == b:
+        return _cmp(field, "exact", freq.share(kind, whole))
+    if pa == pb or sorted(pa) == sorted(pb) or "".join(pa) == "".join(pb):
+        return _cmp(field, "variant", freq.share(kind, whole))
+    shared = [t for t in pa if t in pb]
+    if shared:  # "Ndèye Fatou" written "Ndèye": the rarest shared token is the evidence
+        return _cmp(field, "partial", min(freq.share("n", t) for t in shared) if field == "given_names" else None)
+    if jellyfish.jaro_winkler_similarity(" ".join(a), " ".join(b)) >= SIMILAR:
+        return _cmp(field, "similar")
+    return _cmp(field, "different")
+
+
+def _birth(a: str | None, b: str | None) -> Comparison | None:
+    if not a or not b:
+        return None
+    if len(a) == 10 and len(b) == 10:
+        if a == b:
+            return _cmp("date_of_birth", "exact")
+        ya, ma, da = a.split("-")
+        yb, mb, db = b.split("-")
+        if ya == yb and (ma == mb or da == db or (ma, da) == (db, mb)):
+            return _cmp("date_of_birth", "close")  # a mis-keyed day or month, or day and month swapped
+        if ma == mb and da == db and jellyfish.damerau_levenshtein_distance(ya, yb) == 1:
+            return _cmp("date_of_birth", "close")
+        return _cmp("date_of_birth", "different")
+    if len(a) == 4 or len(b) == 4:  # a year alone is often an estimate ("vers 1985")
+        return _cmp("approximate_year", "year" if a[:4] == b[:4] else "different")
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return _cmp("date_of_birth", "month" if n == 7 else "year")
+    if abs(int(a[:4]) - int(b[:4])) == 1:
+        return _cmp("date_of_birth", "near_year")
+    return _cmp("date_of_birth", "different")
+
+
+def _value(field: str, kind: str, a: str | None, b: str | None, freq: Frequencies | None) -> Comparison | None:
+    if not a or not b:
+        return None
+    if a == b:
+        return _cmp(field, "exact", freq.share(kind, a) if freq is not None else None)
+    return _cmp(field, "different")
+
+
+def compare(new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Match:
+    """Compare two people field by field (see the module docstring); missing values weigh 0."""
+    found: list[Comparison | None] = [
+        _names("given_names", new.given, old.given, freq),
+        _names("family_name", new.family, old.family, freq),
+        _birth(new.date_of_birth, old.date_of_birth),
+    ]
+    if new.sex in ("female", "male") and old.sex in ("female", "male"):
+        found.append(_cmp("sex", "exact" if new.sex == old.sex else "different"))
+    shared_types = {t for t, _ in new.typed_documents} & {t for t, _ in old.typed_documents}
+    if new.documents & old.documents:
+        found.append(_cmp("document", "exact"))
+    elif shared_types:
+        found.append(_cmp("document", "different"))
+    if new.phones & old.phones:
+        found.append(_cmp("phone", "exact", min(freq.share("t", _digits_reversed(p)) for p in new.phones & old.phones)))
+    found.append(_value("place_of_birth", "b", new.place_of_birth, old.place_of_birth, freq))
+    found.append(_value("origin_region", "r", new.origin_region, old.origin_region, freq))
+    found.append(_value("host_city", "c", new.host_city, old.host_city, freq))
+    found.append(_value("occupation", "o", new.occupation, old.occupation, freq))
+    found.append(_value("arrival_date", "", new.arrival_date, old.arrival_date, None))
+    comparisons = tuple(c for c in found if c is not None)
+    prior = freq.prior_weight()
+    weight = prior + sum(c.weight for c in comparisons)
+    probability = 1 / (1 + 2 ** (-weight))
+    return Match(round(weight, 2), probability, round(prior, 2), comparisons)
+
+
+REASONS = {
+    ("document", "exact"): "same_document",
+    ("phone", "exact"): "same_phone",
+    ("family_name", "exact"): "same_family_name",
+    ("family_name", "variant"): "name_variant",
+    ("family_name", "partial"): "family_name_overlap",
+    ("family_name", "similar"): "similar_name",
+    ("given_names", "exact"): "same_given_names",
+    ("given_names", "variant"): "name_variant",
+    ("given_names", "partial"): "given_name_overlap",
+    ("given_names", "similar"): "similar_name",
+    ("date_of_birth", "exact"): "same_birth_date",
+    ("date_of_birth", "month"): "same_birth_month",
+    ("date_of_birth", "year"): "same_birth_year",
+    ("approximate_year", "year"): "same_birth_year",
+    ("date_of_birth", "close"): "close_birth_date",
+    ("date_of_birth", "near_year"): "different_birth_year",
+    ("date_of_birth", "different"): "different_birth_date",
+    ("approximate_year", "different"): "different_birth_year",
+    ("sex", "different"): "different_sex",
+    ("document", "different"): "different_document",
+    ("place_of_birth", "exact"): "same_place_of_birth",
+    ("origin_region", "exact"): "same_origin_region",
+    ("arrival_date", "exact"): "same_arrival_date",
+    ("host_city", "exact"): "same_host_city",
+    ("occupation", "exact"): "same_occupation",
+}
+
+
+def reasons(match: Match) -> list[str]:
+    """The short reason codes of a match (``same_document``, ``name_variant``…), in field order."""
+    out: list[str] = []
+    for c in match.comparisons:
+        reason = REASONS.get((c.field, c.level))
+        if reason and reason not in out:
+            out.append(reason)
+    return out
+
+
+def candidate(
+    match: Match, *, id: uuid.UUID, registration_number: str, desk_id: uuid.UUID, given_names: str,
+    family_name: str, date_of_birth: str | None, sex: str,
+) -> DuplicateCandidate:  # fmt: skip
+    """The API's view of a scored candidate (``score`` is the match probability, 3 decimals)."""
+    score = round(match.probability, 3)
+    return DuplicateCandidate(
+        id=id,
+        registration_number=registration_number,
+        desk_id=desk_id,
+        given_names=given_names,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        sex=sex,
+        score=score,
+        strength=DuplicateCandidate.strength_of(score),
+        reasons=reasons(match),
+        match_weight=match.weight,
+        prior_weight=match.prior,
+        comparisons=[FieldComparison(field=c.field, level=c.level, weight=c.weight, m=c.m, u=c.u)
+                     for c in match.comparisons],
+    )  # fmt: skip
+
+
+def shares_identifier(match: Match) -> bool:
+    """Whether the two records share a phone or an identity document number."""
+    return any(c.field in ("phone", "document") and c.level == "exact" for c in match.comparisons)
