@@ -113,12 +113,18 @@ async def replace(session: AsyncSession, registrant: Registrant, *, new: bool = 
     """Store the keys of ``registrant`` (phones and documents loaded), replacing its old ones."""
     if not new:
         await session.execute(delete(RegistrantKey).where(RegistrantKey.registrant_id == registrant.id))
-    await insert_keys(session, registrant.id, person_of(registrant))
+    # An unverified number (no E.164 form) is never matched, but an agent finds it by its digits:
+    # by its end too, like a verified number (``500000000`` finds ``0500000000``).
+    unverified = {("t", p.digits[::-1]) for p in registrant.phones if p.e164 is None and p.digits}
+    await insert_keys(session, registrant.id, person_of(registrant), extra=unverified)
 
 
-async def insert_keys(session: AsyncSession, registrant_id: uuid.UUID, person: PersonKeys) -> None:
-    """Store the keys of ``person`` for the (new) registrant ``registrant_id``."""
-    rows = [{"registrant_id": registrant_id, "kind": k, "value": v} for k, v in sorted(all_keys(person))]
+async def insert_keys(
+    session: AsyncSession, registrant_id: uuid.UUID, person: PersonKeys, *, extra: Iterable[Key] = ()
+) -> None:
+    """Store the keys of ``person`` (and the search-only keys ``extra``) for ``registrant_id``."""
+    stored = all_keys(person) | {(k, v[:200]) for k, v in extra if v}
+    rows = [{"registrant_id": registrant_id, "kind": k, "value": v} for k, v in sorted(stored)]
     if rows:
         await session.execute(insert(RegistrantKey), rows)
 
