@@ -154,8 +154,14 @@ async def update(
             )
     for field, value in changes.items():
         setattr(referral, field, value)
+    today = local_date(await _desk_of(session, case), utcnow())
     if referral.status in ("answered", "declined") and referral.answered_on is None:
-        referral.answered_on = local_date(await _desk_of(session, case), utcnow())
+        referral.answered_on = today
+    if referral.answered_on is not None and referral.answered_on > today:
+        raise _bad_dates(
+            f"answered_on cannot be after the desk's today ({today.isoformat()}).",
+            f"answered_on ne peut pas être postérieure à la date du jour au guichet ({today.isoformat()}).",
+        )
     if referral.expected_answer_on < referral.referred_on or (
         referral.answered_on is not None and referral.answered_on < referral.referred_on
     ):

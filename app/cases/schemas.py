@@ -15,6 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.cases.queues import CaseView
 from app.cases.workflow import allowed_from
+from app.core.text import not_blank
 
 Channel = Literal["walk_in", "phone", "mobile_app", "web", "partner_referral"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -206,7 +207,7 @@ class NoteCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(not_blank)]
     confidential: bool = False
 
 

@@ -152,3 +152,11 @@ def normalise_typed_identifier(value: str) -> str:
         else:
             out.append(char)
     return _SPACES.sub(" ", "".join(out)).strip()
+
+
+def not_blank(value: str) -> str:
+    """``value`` unchanged; ``ValueError`` when it is empty or white space only (a pydantic
+    ``AfterValidator``: a note, a name or a password of spaces says nothing)."""
+    if not value.strip():
+        raise ValueError("must not be blank (white space only)")
+    return value

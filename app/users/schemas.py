@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from app.core.text import not_blank
 
 Role = Literal["agent", "supervisor", "admin", "auditor"]
+
+
+Password = Annotated[str, Field(min_length=10, max_length=128), AfterValidator(not_blank)]
+FullName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank)]
 
 
 class UserCreate(BaseModel):
@@ -17,9 +23,9 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: FullName
     role: Role
-    password: str = Field(min_length=10, max_length=128)
+    password: Password
     desk_codes: list[str] = Field(default_factory=list, max_length=100)
 
 
@@ -28,9 +34,9 @@ class UserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    full_name: FullName | None = None
     role: Role | None = None
-    password: str | None = Field(default=None, min_length=10, max_length=128)
+    password: Password | None = None
     is_active: bool | None = None
     desk_codes: list[str] | None = Field(default=None, max_length=100)
 

@@ -229,3 +229,22 @@ async def test_a_partner_phone_pasted_with_direction_marks_and_unicode_dashes_is
     )
     assert response.status_code == 201, response.text
     assert response.json()["contact_phone"] == "+212537652881"
+
+
+async def test_an_answer_dated_after_the_desks_today_is_refused(
+    client: httpx.AsyncClient, agent: Staff, make_registrant, partner
+) -> None:
+    case = await open_case(client, agent, await make_registrant())
+    referral = await refer(client, agent, case["id"], partner["id"])
+    url = f"/api/v1/cases/{case['id']}/referrals/{referral['id']}"
+    tomorrow = (dt.date.fromisoformat(case["opened_on"]) + dt.timedelta(days=1)).isoformat()
+    refused = await client.patch(
+        url, headers={**agent.headers, "If-Match": '"v1"'}, json={"status": "answered", "answered_on": tomorrow}
+    )
+    assert (refused.status_code, refused.json()["type"]) == (422, "/problems/validation-failed")
+    unchanged = await client.get(url, headers=agent.headers)
+    assert (unchanged.json()["status"], unchanged.json()["answered_on"], unchanged.headers["etag"]) == (
+        "sent",
+        None,
+        '"v1"',
+    )
