@@ -5,6 +5,7 @@ registrant). draft-ietf-httpapi-idempotency-key-header: keys are unique per clie
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.conftest import Staff
 from tests.registrants.conftest import URL as REGISTRANTS
@@ -59,3 +60,61 @@ async def test_desk_with_another_admins_key_is_their_own_request(client: httpx.A
     other = await client.post("/api/v1/desks", json=body, headers={**second.headers, **KEY})
     assert created.status_code == 201
     assert (other.status_code, other.json()["type"]) == (409, "/problems/desk-code-taken")
+
+
+DESK = {"code": "ABJ-1", "name": "Abidjan", "country": "CI", "city": "Abidjan", "time_zone": "Africa/Abidjan"}
+
+
+async def test_one_users_two_keys_are_two_requests(client: httpx.AsyncClient, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    first = await client.post("/api/v1/desks", json=DESK, headers={**admin.headers, "Idempotency-Key": "k-1"})
+    second = await client.post(
+        "/api/v1/desks", json={**DESK, "code": "ABJ-2"}, headers={**admin.headers, "Idempotency-Key": "k-2"}
+    )
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert "idempotent-replayed" not in second.headers
+    assert (first.json()["code"], second.json()["code"]) == ("ABJ-1", "ABJ-2")
+
+
+async def test_the_same_body_in_another_key_order_and_spacing_is_a_replay(
+    client: httpx.AsyncClient, make_staff
+) -> None:
+    admin = await make_staff("admin", [])
+    headers = {**admin.headers, "Idempotency-Key": "k-order", "Content-Type": "application/json"}
+    first = await client.post(
+        "/api/v1/desks",
+        content=b'{"code":"ABJ-1","name":"Abidjan","country":"CI","city":"Abidjan","time_zone":"Africa/Abidjan"}',
+        headers=headers,
+    )
+    again = await client.post(
+        "/api/v1/desks",
+        content=b'{ "time_zone": "Africa/Abidjan", "city": "Abidjan",\n'
+        b' "country": "CI", "name": "Abidjan", "code": "ABJ-1" }',
+        headers=headers,
+    )
+    assert (first.status_code, again.status_code, again.headers["idempotent-replayed"]) == (201, 201, "true")
+    assert again.json() == first.json()
+
+
+@pytest.mark.parametrize(("key", "accepted"), [("k", True), ("k" * 255, True), ("k" * 256, False), ("a\tb", False)])
+async def test_a_key_is_1_to_255_printable_characters(
+    client: httpx.AsyncClient, make_staff, key: str, accepted: bool
+) -> None:
+    admin = await make_staff("admin", [])
+    response = await client.post("/api/v1/desks", json=DESK, headers={**admin.headers, "Idempotency-Key": key})
+    if accepted:
+        assert response.status_code == 201
+    else:
+        assert (response.status_code, response.json()["type"]) == (400, "/problems/bad-request")
+        assert response.json()["detail"] == "Idempotency-Key doit compter de 1 à 255 caractères imprimables."
+
+
+async def test_a_key_reused_with_another_body_says_so(client: httpx.AsyncClient, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    headers = {**admin.headers, "Idempotency-Key": "k-reused", "Accept-Language": "en"}
+    assert (await client.post("/api/v1/desks", json=DESK, headers=headers)).status_code == 201
+    other = await client.post("/api/v1/desks", json={**DESK, "city": "Bouaké"}, headers=headers)
+    assert (other.status_code, other.json()["detail"]) == (
+        422,
+        "This Idempotency-Key was already used with a different request body.",
+    )
