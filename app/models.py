@@ -11,6 +11,7 @@ from app.core.numbering import NumberCounter
 from app.desks.models import Desk
 from app.documents.models import Document
 from app.imports.models import ImportBatch, ImportRow
+from app.privacy.models import Disclosure
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -28,6 +29,7 @@ __all__ = [
     "Desk",
     "DeskHoliday",
     "DeskMembership",
+    "Disclosure",
     "Document",
     "IdempotencyRecord",
     "IdentityDocument",

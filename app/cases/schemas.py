@@ -15,6 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.cases.queues import CaseView
 from app.cases.workflow import allowed_from
+from app.privacy.purposes import LegalBasis
 
 Channel = Literal["walk_in", "phone", "mobile_app", "web", "partner_referral"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -111,7 +112,8 @@ class TransitionIn(BaseModel):
     """A status change. Closing (and ``pending_closure``) needs ``outcome_category``;
     ``pending_closure`` takes ``requested_status`` (default ``resolved``); a reopen or a refused
     closure request needs ``reason``; ``transferred`` needs ``to_desk`` (code) and may name the
-    ``consent_id`` used as legal basis."""
+    ``consent_id`` used as legal basis, or (supervisors, administrators) another ``legal_basis``
+    justified in ``legal_basis_note`` (see app.privacy.purposes)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -122,6 +124,7 @@ class TransitionIn(BaseModel):
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     to_desk: str | None = Field(default=None, max_length=32)
     consent_id: int | None = None
+    legal_basis: LegalBasis = "consent"
     legal_basis_note: str | None = Field(default=None, max_length=500)
 
 
@@ -223,7 +226,12 @@ class NoteOut(BaseModel):
 
 
 class ReferralCreate(BaseModel):
-    """A referral to an active partner; dates are the desk's local dates (defaults: today, +10 business days)."""
+    """A referral to an active partner; dates are the desk's local dates (defaults: today, +10 business days).
+
+    Legal basis: the registrant's ``partner_referral`` consent naming this partner, in force now
+    (``consent_id`` may name it); or, for a supervisor or an administrator, ``vital_interest`` or
+    ``legal_obligation`` with a ``legal_basis_justification`` (at least 20 characters).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -231,6 +239,9 @@ class ReferralCreate(BaseModel):
     referred_on: dt.date | None = None
     expected_answer_on: dt.date | None = None
     partner_reference: str | None = Field(default=None, max_length=120)
+    consent_id: int | None = None
+    legal_basis: LegalBasis = "consent"
+    legal_basis_justification: str | None = Field(default=None, max_length=2000)
 
 
 class ReferralUpdate(BaseModel):
