@@ -11,7 +11,7 @@ from app.core.numbering import NumberCounter
 from app.desks.models import Desk
 from app.documents.models import Document
 from app.imports.models import ImportBatch, ImportRow
-from app.privacy.models import Disclosure
+from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -45,4 +45,5 @@ __all__ = [
     "RegistrantPhone",
     "ServiceType",
     "StaffUser",
+    "SubjectRequest",
 ]

@@ -205,12 +205,15 @@ class CaseOut(BaseModel):
 
 
 class NoteCreate(BaseModel):
-    """A note; ``confidential`` for health, psychosocial or legal content."""
+    """A note; ``confidential`` for health, psychosocial or legal content; ``internal_assessment``
+    for the desk's own assessment, which a subject access archive leaves out where the law allows
+    withholding it (docs/data-protection.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=10_000)
     confidential: bool = False
+    internal_assessment: bool = False
 
 
 class NoteOut(BaseModel):
@@ -221,6 +224,7 @@ class NoteOut(BaseModel):
     author_id: uuid.UUID | None
     author_label: str
     confidential: bool
+    internal_assessment: bool = False
     text: str | None
     created_at: dt.datetime
 

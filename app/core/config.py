@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     documents_local_dir: Path | None = None
     documents_gc_grace_seconds: int = Field(default=86_400, ge=0)
     documents_retention_days: int = Field(default=30, ge=0)
+    # GDPR art. 12(3): one month; laws 09-08 and 2008-12 set their own delays: check the one in force.
+    subject_request_deadline_days: int = Field(default=30, ge=1, le=365)
     s3_bucket: str = ""
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UUIDPrimaryKey, utcnow
@@ -44,3 +44,27 @@ class Disclosure(UUIDPrimaryKey, Base):
     justification: Mapped[str | None] = mapped_column(Text)
     disclosed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     disclosed_by: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class SubjectRequest(UUIDPrimaryKey, Base):
+    """A request by a person about their data (``kind``: ``access``), kept with its dates.
+
+    ``received_on`` is the day the desk received it; ``due_on`` the day the answer is due
+    (``SUBJECT_REQUEST_DEADLINE_DAYS`` later); ``fulfilled_at``/``fulfilled_by`` when and by whom the
+    archive was first produced, ``archive_sha256`` its digest (later downloads are logged too).
+    """
+
+    __tablename__ = "subject_requests"
+    __table_args__ = (Index("ix_subject_requests_desk_received", "desk_id", "received_on", "id"),)
+
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id"), index=True)
+    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(32))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column()
+    fulfilled_at: Mapped[dt.datetime | None] = mapped_column()
+    fulfilled_by: Mapped[uuid.UUID | None] = mapped_column()
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))

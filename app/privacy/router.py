@@ -1,4 +1,4 @@
-"""``/api/v1/privacy``: the consent purposes and the register of disclosures."""
+"""``/api/v1/privacy``: the consent purposes, the register of disclosures, subject requests."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import CurrentActor
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
-from app.privacy import register
+from app.documents.deps import StorageDep
+from app.privacy import register, requests
 from app.privacy.purposes import PURPOSES
-from app.privacy.schemas import DisclosureOut, PurposeOut
+from app.privacy.schemas import DisclosureOut, PurposeOut, SubjectRequestIn, SubjectRequestOut
 from app.reports.writers import content_disposition
 
 router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
@@ -81,6 +82,60 @@ async def export_disclosures(
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": content_disposition("diaspora-desk-disclosures.csv"),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/subject-requests", status_code=201, response_model=SubjectRequestOut)
+async def create_subject_request(
+    body: SubjectRequestIn, session: SessionDep, settings: SettingsDep, actor: CurrentActor
+) -> SubjectRequestOut:
+    """Record a person's request (``access``) with the day it was received; ``due_on`` is the day
+    the answer is due. Supervisors (their desks) and administrators; 403 otherwise, 404 for a
+    registrant not visible; 422 for a future ``received_on``. Audited."""
+    request = await requests.create(
+        session,
+        actor=actor,
+        registrant_id=body.registrant_id,
+        kind=body.kind,
+        channel=body.channel,
+        received_on=body.received_on,
+        deadline_days=settings.subject_request_deadline_days,
+    )
+    return SubjectRequestOut.model_validate(request)
+
+
+@router.get("/subject-requests", response_model=list[SubjectRequestOut])
+async def list_subject_requests(
+    session: SessionDep,
+    actor: CurrentActor,
+    response: Response,
+    open_only: Annotated[bool, Query(description="Only requests not answered yet.")] = False,
+) -> list[SubjectRequestOut]:
+    """The log of subject requests (received, due, fulfilled), oldest first; same roles."""
+    response.headers["Cache-Control"] = "no-store"
+    rows = await requests.list_all(session, actor=actor, open_only=open_only)
+    return [SubjectRequestOut.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/subject-requests/{request_id}/archive",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+async def subject_access_archive(
+    request_id: uuid.UUID, session: SessionDep, actor: CurrentActor, storage: StorageDep
+) -> Response:
+    """The access archive of the request's registrant (ZIP: ``data.json``, the documents' files,
+    ``resume.html`` in French, ``manifest.json`` with SHA-256 checksums). The first archive
+    fulfils the request. Same roles; 404 for an unknown request. Audited."""
+    request, archive = await requests.access_archive(session, actor=actor, storage=storage, request_id=request_id)
+    return Response(
+        archive,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": content_disposition(f"acces-{request.registrant_id}.zip"),
             "Cache-Control": "no-store",
         },
     )

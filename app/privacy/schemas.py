@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -41,3 +42,32 @@ class DisclosureOut(BaseModel):
     justification: str | None
     disclosed_at: dt.datetime
     disclosed_by: uuid.UUID | None
+
+
+class SubjectRequestIn(BaseModel):
+    """A person's request about their data, as received at the desk (``received_on``: default today)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    registrant_id: uuid.UUID
+    kind: Literal["access"] = "access"
+    channel: Literal["in_person", "paper_form", "phone", "email", "post", "online"] = "in_person"
+    received_on: dt.date | None = None
+
+
+class SubjectRequestOut(BaseModel):
+    """A subject request with its deadline and, once answered, when and by whom."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    registrant_id: uuid.UUID
+    kind: str
+    channel: str
+    received_on: dt.date
+    due_on: dt.date
+    recorded_at: dt.datetime
+    recorded_by: uuid.UUID | None
+    fulfilled_at: dt.datetime | None
+    fulfilled_by: uuid.UUID | None
+    archive_sha256: str | None
