@@ -72,6 +72,7 @@ class Settings(BaseSettings):
         "image/webp",
     ]
     documents_strip_metadata: bool = True
+    documents_strip_pdf_metadata: bool = True
     documents_max_image_pixels: int = Field(default=60_000_000, ge=1)
     documents_storage: Literal["local", "s3"] = "local"
     documents_local_dir: Path | None = None
