@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -12,7 +12,7 @@ from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.documents.deps import StorageDep
-from app.privacy import register, requests
+from app.privacy import activities, register, requests
 from app.privacy.purposes import PURPOSES
 from app.privacy.schemas import DisclosureOut, PurposeOut, SubjectRequestIn, SubjectRequestOut
 from app.reports.writers import content_disposition
@@ -40,6 +40,17 @@ async def list_purposes(actor: CurrentActor) -> list[PurposeOut]:
         )
         for p in PURPOSES.values()
     ]
+
+
+@router.get("/processing-activities")
+async def processing_activities(
+    session: SessionDep, settings: SettingsDep, actor: CurrentActor, response: Response
+) -> dict[str, Any]:
+    """The record of processing activities generated from the configuration: controllers (desks),
+    and per purpose its legal basis, data subjects, categories of data, recipients, transfers to
+    other countries, time limits and security measures. Supervisors, administrators, auditors."""
+    response.headers["Cache-Control"] = "no-store"
+    return await activities.record_of_processing(session, actor=actor, settings=settings)
 
 
 @router.get("/disclosures", response_model=Page[DisclosureOut])

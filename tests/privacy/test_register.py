@@ -139,3 +139,23 @@ async def test_the_purposes_catalogue_is_published(client: httpx.AsyncClient, ag
         "transfer_to_senegal",
     ]
     assert (by_code["partner_referral"]["validity_days"], by_code["service_delivery"]["validity_days"]) == (365, None)
+
+
+async def test_the_record_of_processing_comes_from_the_configuration(
+    client: httpx.AsyncClient, agent: Staff, auditor: Staff, settings
+) -> None:
+    refused = await client.get("/api/v1/privacy/processing-activities", headers=agent.headers)
+    record = (await client.get("/api/v1/privacy/processing-activities", headers=auditor.headers)).json()
+    assert refused.status_code == 403
+    assert [c["desk"] for c in record["controllers"]] == ["CASA-BASE", "DKR-MOB"]
+    by_purpose = {a["purpose"]: a for a in record["activities"]}
+    assert sorted(by_purpose) == sorted(
+        ["service_delivery", "transfer_to_senegal", "desk_transfer", "partner_referral", "contact_sms_whatsapp",
+         "statistics", "named_export"]
+    )  # fmt: skip
+    referral = by_purpose["partner_referral"]
+    assert referral["recipients"] == ["the partner named in the consent"]
+    assert referral["time_limits"][0] == "consent valid 365 days, then asked again"
+    assert f"purged after {settings.documents_retention_days} days" in referral["time_limits"][1]
+    assert by_purpose["transfer_to_senegal"]["transfers_to_other_countries"] == ["SN"]
+    assert sorted(record["other_legal_bases"]) == ["legal_obligation", "vital_interest"]
