@@ -153,6 +153,9 @@ async def test_a_referral_consent_expires_after_the_purposes_validity(
     recorded = dt.datetime.fromisoformat(body["recorded_at"])
     # The catalogue (README, docs/data-protection.md) gives partner_referral a validity of 365 days.
     assert dt.datetime.fromisoformat(body["expires_at"]) - recorded == dt.timedelta(days=365)
+    read = await client.get(f"/api/v1/registrants/{registrant}", headers=agent.headers)
+    [shown] = read.json()["consents"]
+    assert dt.datetime.fromisoformat(shown["expires_at"]) == dt.datetime.fromisoformat(body["expires_at"])
     async with sessionmaker() as session:
         day_before = recorded + dt.timedelta(days=364)
         day_after = recorded + dt.timedelta(days=366)
