@@ -11,6 +11,7 @@ from app.core.numbering import NumberCounter
 from app.desks.models import Desk
 from app.documents.models import Document
 from app.imports.models import ImportBatch, ImportRow
+from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -29,6 +30,7 @@ __all__ = [
     "Desk",
     "DeskHoliday",
     "DeskMembership",
+    "Disclosure",
     "Document",
     "IdempotencyRecord",
     "IdentityDocument",
@@ -45,4 +47,5 @@ __all__ = [
     "RegistrantPhone",
     "ServiceType",
     "StaffUser",
+    "SubjectRequest",
 ]

@@ -55,11 +55,6 @@ class ReferralRequired(Problem):
     title_fr, title_en = "Une orientation en cours est requise", "A pending referral is required"
 
 
-class ConsentRequired(Problem):
-    status, slug = 409, "consent-required"
-    title_fr, title_en = "Consentement au transfert requis", "Consent to transfer required"
-
-
 class ClosureApprovalRequired(Forbidden):
     slug = "closure-approval-required"
     title_fr, title_en = "Clôture soumise à l'approbation d'un superviseur", "Closure needs a supervisor's approval"

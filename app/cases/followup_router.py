@@ -28,6 +28,7 @@ def _note_out(note: CaseNote, actor: Actor) -> NoteOut:
         author_id=note.author_id,
         author_label=note.author_label,
         confidential=note.confidential,
+        internal_assessment=note.internal_assessment,
         text=None if hidden else note.text,
         created_at=note.created_at,
     )
@@ -57,7 +58,14 @@ async def add_note(
     409 ``case-read-only`` on a transferred case."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
-    note = await notes.add(session, actor=actor, case_id=case_id, text=body.text, confidential=body.confidential)
+    note = await notes.add(
+        session,
+        actor=actor,
+        case_id=case_id,
+        text=body.text,
+        confidential=body.confidential,
+        internal_assessment=body.internal_assessment,
+    )
     headers = {"Location": f"/api/v1/cases/{case_id}/notes/{note.id}"}
     return await idem.respond(201, _note_out(note, actor).model_dump(mode="json"), headers)
 

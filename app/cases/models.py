@@ -159,6 +159,8 @@ class CaseNote(UUIDPrimaryKey, Base):
     author_label: Mapped[str] = mapped_column(String(320))
     text: Mapped[str] = mapped_column(Text)
     confidential: Mapped[bool] = mapped_column(default=False)
+    # The desk's own assessment: left out of subject access archives (app.privacy.access).
+    internal_assessment: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

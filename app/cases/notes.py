@@ -25,7 +25,15 @@ from app.core.db import utcnow
 from app.core.pagination import paginate
 
 
-async def add(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, text: str, confidential: bool) -> CaseNote:
+async def add(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    text: str,
+    confidential: bool,
+    internal_assessment: bool = False,
+) -> CaseNote:
     """Add a note to a case (closed cases too; not a transferred one: ``CaseReadOnly``, 409)."""
     case = await get_visible(session, actor=actor, case_id=case_id)
     ensure_writable(case)
@@ -36,6 +44,7 @@ async def add(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, text: 
         author_label=actor.email,
         text=text,
         confidential=confidential,
+        internal_assessment=internal_assessment,
         created_at=utcnow(),
     )
     session.add(note)

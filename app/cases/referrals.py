@@ -5,7 +5,12 @@ Dates are local dates of the case's desk. ``expected_answer_on`` defaults to
 A referral ``sent`` or ``acknowledged`` keeps the case in the ``waiting_on_partner`` queue; past
 its expected answer date it also puts the case in the ``overdue`` queue.
 
-Errors: ``UnknownPartner``/``PartnerInactive`` (422), ``ValidationFailed`` (422) for dates out of
+A referral discloses the person's data to the partner: it needs the ``partner_referral`` consent
+naming that partner, in force at the time of referral, or another legal basis
+(:func:`app.privacy.service.authorise`); it is written to the register of disclosures.
+
+Errors: ``ConsentRequired`` (409), ``LegalBasisForbidden`` (403), ``JustificationRequired`` (422),
+``UnknownPartner``/``PartnerInactive`` (422), ``ValidationFailed`` (422) for dates out of
 order, ``ReferralStatusNotAllowed`` (409, with ``allowed``), ``CaseNotOpen``/``CaseReadOnly``
 (409), ``NotFound`` across desks, the ``If-Match`` problems.
 """
@@ -32,7 +37,11 @@ from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import require_if_match
 from app.desks.models import Desk
+from app.privacy import service as privacy
+from app.privacy.purposes import REFERRAL_PURPOSE
 
+# What a referral hands the partner: who the person is, how to reach them, what they need.
+REFERRAL_FIELDS_SENT = ("given_names", "family_name", "phones", "service_type", "case_description")
 _FIELDS = ("status", "partner_reference", "expected_answer_on", "answered_on", "outcome")
 
 
@@ -70,6 +79,17 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
             "expected_answer_on cannot be before referred_on.",
             "expected_answer_on ne peut pas précéder referred_on.",
         )
+    basis = await privacy.authorise(
+        session,
+        actor=actor,
+        registrant_id=case.registrant_id,
+        purpose=REFERRAL_PURPOSE,
+        at=utcnow(),
+        legal_basis=values.get("legal_basis") or "consent",
+        justification=values.get("legal_basis_justification"),
+        partner_name=partner.name,
+        consent_id=values.get("consent_id"),
+    )
     referral = Referral(
         id=uuid.uuid4(),
         case_id=case.id,
@@ -82,11 +102,27 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
     )
     session.add(referral)
     await session.flush()
+    await privacy.record_disclosure(
+        session,
+        actor=actor,
+        registrant_id=case.registrant_id,
+        desk_id=case.desk_id,
+        kind="referral",
+        basis=basis,
+        recipient_type="partner",
+        recipient_id=partner.id,
+        recipient_name=partner.name,
+        entity_type="referral",
+        entity_id=referral.id,
+        fields=REFERRAL_FIELDS_SENT,
+    )
     details = {
         "referral_id": referral.id,
         "partner": partner.name,
         "referred_on": referred_on,
         "expected_answer_on": expected,
+        "legal_basis": basis.legal_basis,
+        "consent_id": basis.consent_id,
     }
     await add_event(session, case_id=case.id, kind="referral_created", actor=actor, details=details)
     await audit.record(

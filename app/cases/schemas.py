@@ -16,6 +16,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from app.cases.queues import CaseView
 from app.cases.workflow import allowed_from
 from app.core.text import not_blank
+from app.privacy.purposes import LegalBasis
 
 Channel = Literal["walk_in", "phone", "mobile_app", "web", "partner_referral"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -112,7 +113,8 @@ class TransitionIn(BaseModel):
     """A status change. Closing (and ``pending_closure``) needs ``outcome_category``;
     ``pending_closure`` takes ``requested_status`` (default ``resolved``); a reopen or a refused
     closure request needs ``reason``; ``transferred`` needs ``to_desk`` (code) and may name the
-    ``consent_id`` used as legal basis."""
+    ``consent_id`` used as legal basis, or (supervisors, administrators) another ``legal_basis``
+    justified in ``legal_basis_note`` (see app.privacy.purposes)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -123,6 +125,7 @@ class TransitionIn(BaseModel):
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     to_desk: str | None = Field(default=None, max_length=32)
     consent_id: int | None = None
+    legal_basis: LegalBasis = "consent"
     legal_basis_note: str | None = Field(default=None, max_length=500)
 
 
@@ -203,12 +206,15 @@ class CaseOut(BaseModel):
 
 
 class NoteCreate(BaseModel):
-    """A note; ``confidential`` for health, psychosocial or legal content."""
+    """A note; ``confidential`` for health, psychosocial or legal content; ``internal_assessment``
+    for the desk's own assessment, which a subject access archive leaves out where the law allows
+    withholding it (docs/data-protection.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
     text: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(not_blank)]
     confidential: bool = False
+    internal_assessment: bool = False
 
 
 class NoteOut(BaseModel):
@@ -219,12 +225,18 @@ class NoteOut(BaseModel):
     author_id: uuid.UUID | None
     author_label: str
     confidential: bool
+    internal_assessment: bool = False
     text: str | None
     created_at: dt.datetime
 
 
 class ReferralCreate(BaseModel):
-    """A referral to an active partner; dates are the desk's local dates (defaults: today, +10 business days)."""
+    """A referral to an active partner; dates are the desk's local dates (defaults: today, +10 business days).
+
+    Legal basis: the registrant's ``partner_referral`` consent naming this partner, in force now
+    (``consent_id`` may name it); or, for a supervisor or an administrator, ``vital_interest`` or
+    ``legal_obligation`` with a ``legal_basis_justification`` (at least 20 characters).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -232,6 +244,9 @@ class ReferralCreate(BaseModel):
     referred_on: dt.date | None = None
     expected_answer_on: dt.date | None = None
     partner_reference: str | None = Field(default=None, max_length=120)
+    consent_id: int | None = None
+    legal_basis: LegalBasis = "consent"
+    legal_basis_justification: str | None = Field(default=None, max_length=2000)
 
 
 class ReferralUpdate(BaseModel):

@@ -14,8 +14,10 @@ never copied (law 2008-12 / 09-08: send the minimum). The copy is numbered in it
 domain; ``source = "transfer"`` and ``source_ref`` = the sending record's id.
 
 Legal basis: the registrant's consent in force for a transfer purpose (``transfer_to_senegal`` or
-``desk_transfer`` towards a Senegalese desk, ``desk_transfer`` otherwise), recorded with the
-consent id in the transfer register (:class:`~app.cases.models.CaseTransfer`).
+``desk_transfer`` towards a Senegalese desk, ``desk_transfer`` otherwise), checked by the one
+consent rule of :func:`app.privacy.service.authorise` (or another legal basis, for supervisors and
+administrators, justified in ``legal_basis_note``), recorded with the consent id in the transfer
+register (:class:`~app.cases.models.CaseTransfer`) and the register of disclosures.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.calendars.service import local_date
-from app.cases.errors import ConsentRequired, InvalidTransferTarget
+from app.cases.errors import InvalidTransferTarget
 from app.cases.models import Case, CaseTransfer, ServiceType
 from app.cases.service import next_case_number, sla_due_date
 from app.cases.timeline import add_event
@@ -38,6 +40,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.desks import service as desks
 from app.desks.models import Desk
+from app.privacy import service as privacy
 from app.registrants import keys as match_keys
 from app.registrants.matching import PersonKeys
 from app.registrants.models import Consent, Registrant, RegistrantPhone
@@ -72,11 +75,12 @@ async def transfer(
     to_desk_code: str,
     consent_id: int | None,
     legal_basis_note: str | None,
+    legal_basis: str = "consent",
 ) -> CaseTransfer:
     """Open the case at the receiving desk and write the transfer register entry.
 
     The caller sets the sending case's status. Raises ``UnknownDesk``/``InvalidTransferTarget``
-    (422) and ``ConsentRequired`` (409).
+    (422), ``ConsentRequired`` (409) and the other problems of :func:`app.privacy.service.authorise`.
     """
     to_desk = await desks.get_by_code(session, code=to_desk_code)
     if to_desk.id == case.desk_id or not to_desk.is_active:
@@ -87,8 +91,17 @@ async def transfer(
     from_desk = (await session.execute(select(Desk).where(Desk.id == case.desk_id))).scalar_one()
     registrant = (await session.execute(select(Registrant).where(Registrant.id == case.registrant_id))).scalar_one()
     purposes = TRANSFER_PURPOSES_TO_SENEGAL if to_desk.country == "SN" else TRANSFER_PURPOSES_ANY
-    consent = await _consent_in_force(session, registrant_id=registrant.id, purposes=purposes, consent_id=consent_id)
     now = utcnow()
+    basis = await privacy.authorise(
+        session,
+        actor=actor,
+        registrant_id=registrant.id,
+        purpose=purposes,
+        at=now,
+        legal_basis=legal_basis,
+        justification=legal_basis_note,
+        consent_id=consent_id,
+    )
     opened_on = local_date(to_desk, now)
     # Lock order as in case creation: number counters first, the audit chain head last.
     case_number = await next_case_number(session, desk=to_desk, year=opened_on.year)
@@ -125,8 +138,8 @@ async def transfer(
         to_desk_id=to_desk.id,
         source_registrant_id=registrant.id,
         target_registrant_id=target_registrant.id,
-        consent_id=consent.id,
-        legal_basis="consent",
+        consent_id=basis.consent_id,
+        legal_basis=basis.legal_basis,
         legal_basis_note=legal_basis_note,
         fields_sent=fields_sent,
         transferred_at=now,
@@ -134,7 +147,22 @@ async def transfer(
     )
     session.add(record)
     await session.flush()
-    basis = {"legal_basis": "consent", "consent_id": consent.id, "consent_purpose": consent.purpose}
+    await privacy.record_disclosure(
+        session,
+        actor=actor,
+        registrant_id=registrant.id,
+        desk_id=from_desk.id,
+        kind="transfer",
+        basis=basis,
+        recipient_type="desk",
+        recipient_id=to_desk.id,
+        recipient_name=to_desk.code,
+        entity_type="case_transfer",
+        entity_id=record.id,
+        fields=fields_sent or ["case"],
+        at=now,
+    )
+    basis_details = {"legal_basis": basis.legal_basis, "consent_id": basis.consent_id, "consent_purpose": basis.purpose}
     await add_event(
         session,
         case_id=new_case.id,
@@ -144,7 +172,7 @@ async def transfer(
             "from_desk": from_desk.code,
             "source_case_number": case.case_number,
             "transfer_id": record.id,
-            **basis,
+            **basis_details,
         },
     )
     await add_event(
@@ -156,7 +184,7 @@ async def transfer(
             "to_desk": to_desk.code,
             "target_case_number": new_case.case_number,
             "transfer_id": record.id,
-            **basis,
+            **basis_details,
         },
     )
     await audit.record(
@@ -174,7 +202,7 @@ async def transfer(
             "target_registrant_id": target_registrant.id,
             "registrant_copied": copied,
             "fields_sent": fields_sent,
-            **basis,
+            **basis_details,
         },
     )
     if copied:
@@ -197,28 +225,6 @@ async def transfer(
         details={"case_number": new_case.case_number, "transferred_from": case.id, "service_type": service_type.code},
     )
     return record
-
-
-async def _consent_in_force(
-    session: AsyncSession, *, registrant_id: uuid.UUID, purposes: frozenset[str], consent_id: int | None
-) -> Consent:
-    stmt = select(Consent).where(
-        Consent.registrant_id == registrant_id,
-        Consent.purpose.in_(purposes),
-        Consent.granted.is_(True),
-        Consent.withdrawn_at.is_(None),
-    )
-    if consent_id is not None:
-        stmt = stmt.where(Consent.id == consent_id)
-    consent = (await session.execute(stmt.order_by(Consent.recorded_at.desc()).limit(1))).scalar_one_or_none()
-    if consent is None:
-        names = ", ".join(sorted(purposes))
-        raise ConsentRequired(
-            f"The registrant has no consent in force for a transfer ({names}).",
-            detail_fr=f"La personne n'a pas de consentement en vigueur pour un transfert ({names}).",
-            accepted_purposes=sorted(purposes),
-        )
-    return consent
 
 
 async def _registrant_at(
@@ -279,17 +285,8 @@ async def _registrant_at(
             phones=[p.e164 for p in phones if p.e164 is not None],
         ),
     )
-    consents = (
-        (
-            await session.execute(
-                select(Consent).where(
-                    Consent.registrant_id == registrant.id, Consent.granted.is_(True), Consent.withdrawn_at.is_(None)
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = (await session.execute(select(Consent).where(Consent.registrant_id == registrant.id))).scalars().all()
+    consents = [c for c in rows if privacy.in_force(c, now)]
     session.add_all(
         Consent(
             registrant_id=copy.id,
@@ -300,6 +297,7 @@ async def _registrant_at(
             language=c.language,
             recorded_at=c.recorded_at,
             recorded_by=c.recorded_by,
+            expires_at=c.expires_at,
             partner_name=c.partner_name,
             extra={**(c.extra or {}), "copied_from_consent_id": c.id},
         )

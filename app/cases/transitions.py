@@ -53,6 +53,7 @@ class TransitionRequest:
     reason: str | None = None
     to_desk: str | None = None
     consent_id: int | None = None
+    legal_basis: str = "consent"
     legal_basis_note: str | None = None
 
 
@@ -136,6 +137,7 @@ async def transition(
             service_type=service_type,
             to_desk_code=request.to_desk,
             consent_id=request.consent_id,
+            legal_basis=request.legal_basis,
             legal_basis_note=request.legal_basis_note,
         )
         details.update(to_desk=request.to_desk.upper(), transfer_id=record.id, target_case_id=record.target_case_id)

@@ -91,11 +91,14 @@ class Settings(BaseSettings):
         "image/webp",
     ]
     documents_strip_metadata: bool = True
+    documents_strip_pdf_metadata: bool = True
     documents_max_image_pixels: int = Field(default=60_000_000, ge=1)
     documents_storage: Literal["local", "s3"] = "local"
     documents_local_dir: Path | None = None
     documents_gc_grace_seconds: int = Field(default=86_400, ge=0)
     documents_retention_days: int = Field(default=30, ge=0)
+    # GDPR art. 12(3): one month; laws 09-08 and 2008-12 set their own delays: check the one in force.
+    subject_request_deadline_days: int = Field(default=30, ge=1, le=365)
     s3_bucket: str = ""
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"

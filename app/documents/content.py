@@ -109,11 +109,17 @@ def sanitize_filename(raw: str) -> str:
 
 
 def strip_metadata(source: Path, target: Path, *, media_type: str, max_pixels: int) -> bool:
-    """Re-save the image ``source`` to ``target`` without metadata; False when not an image (PDF).
+    """Re-save the image or PDF ``source`` to ``target`` without metadata (PDFs:
+    :func:`app.documents.pdf.strip_pdf_metadata`); False for any other type.
 
     Raises ``UnreadableDocument`` (422) when the image cannot be decoded or exceeds ``max_pixels``
-    (a decompression bomb).
+    (a decompression bomb), or the PDF cannot be read.
     """
+    if media_type == "application/pdf":
+        from app.documents.pdf import strip_pdf_metadata
+
+        strip_pdf_metadata(source, target)
+        return True
     if not media_type.startswith("image/"):
         return False
     from PIL import Image, ImageOps

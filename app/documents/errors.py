@@ -58,7 +58,7 @@ class DocumentTypeMismatch(UnsupportedMediaType):
 
 class UnreadableDocument(ValidationFailed):
     slug = "document-unreadable"
-    title_fr, title_en = "Image illisible ou trop grande", "Unreadable or oversized image"
+    title_fr, title_en = "Document illisible ou image trop grande", "Unreadable document or oversized image"
 
 
 class RangeNotSatisfiable(BadRequest):

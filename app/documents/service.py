@@ -58,13 +58,15 @@ def _hash_file(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-async def prepare(upload: ReceivedUpload, *, strip: bool, max_pixels: int) -> PreparedFile:
-    """Strip image metadata if ``strip`` (a new spool file replaces the received one).
+async def prepare(upload: ReceivedUpload, *, strip: bool, max_pixels: int, strip_pdf: bool = True) -> PreparedFile:
+    """Strip image metadata if ``strip``, and PDF metadata if ``strip`` and ``strip_pdf`` (a new
+    spool file replaces the received one).
 
     Returns the stored bytes' size and SHA-256 (of the stripped file when stripped, else the
     received digest). Raises ``UnreadableDocument`` (422); the spool files are removed on error.
     """
-    if not strip or not upload.media_type.startswith("image/"):
+    is_pdf = upload.media_type == "application/pdf"
+    if not strip or not (upload.media_type.startswith("image/") or (is_pdf and strip_pdf)):
         return PreparedFile(upload.path, upload.size, upload.sha256, metadata_stripped=False)
     target = upload.path.with_suffix(".clean")
     try:

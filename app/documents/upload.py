@@ -89,7 +89,10 @@ async def upload(
     try:
         fields = _fields(received.fields)
         stored = await service.prepare(
-            received, strip=settings.documents_strip_metadata, max_pixels=settings.documents_max_image_pixels
+            received,
+            strip=settings.documents_strip_metadata,
+            strip_pdf=settings.documents_strip_pdf_metadata,
+            max_pixels=settings.documents_max_image_pixels,
         )
     except BaseException:
         received.path.unlink(missing_ok=True)

@@ -120,7 +120,12 @@ class IdentityDocument(Base):
 
 
 class Consent(Base):
-    """Consent for one purpose: who recorded it, when, through which channel, under which notice."""
+    """Consent for one purpose: who recorded it, when, through which channel, under which notice.
+
+    ``language`` is the language the notice was given in (the person's). ``expires_at`` is set
+    from the purpose's validity (:data:`app.privacy.purposes.PURPOSES`) when it has one; a consent
+    is in force from ``recorded_at`` until it is withdrawn or expires (``app.privacy.service``).
+    """
 
     __tablename__ = "consents"
 
@@ -134,6 +139,7 @@ class Consent(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     recorded_by: Mapped[uuid.UUID | None] = mapped_column()
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
+    expires_at: Mapped[dt.datetime | None] = mapped_column()
     partner_name: Mapped[str | None] = mapped_column(String(200))
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -7,6 +7,7 @@ handle both the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from app.core.db import utcnow
 from app.core.errors import ValidationFailed
 from app.core.text import fold
 from app.desks.models import Desk
+from app.privacy.purposes import PURPOSES
 from app.reference.models import AdminArea
 from app.reference.service import find_area, list_areas
 from app.registrants.errors import RestrictedField
@@ -151,7 +153,9 @@ def set_keys(registrant: Registrant) -> None:
 
 
 def consent(item: ConsentIn, actor: Actor) -> Consent:
-    """A consent row recorded now by ``actor``."""
+    """A consent row recorded now by ``actor``, expiring after its purpose's validity if it has one."""
+    now = utcnow()
+    validity = PURPOSES[item.purpose].validity_days
     return Consent(
         purpose=item.purpose,
         granted=item.granted,
@@ -160,7 +164,8 @@ def consent(item: ConsentIn, actor: Actor) -> Consent:
         language=item.language,
         partner_name=item.partner_name,
         recorded_by=actor.user_id,
-        recorded_at=utcnow(),
+        recorded_at=now,
+        expires_at=now + dt.timedelta(days=validity) if validity is not None else None,
         extra={},
     )
 

@@ -149,7 +149,7 @@ SELECT {columns},
                                               'channel', c.channel, 'notice_version', c.notice_version,
                                               'language', c.language, 'partner_name', c.partner_name,
                                               'recorded_at', {recorded_at}, 'recorded_by', c.recorded_by,
-                                              'withdrawn_at', {withdrawn_at})
+                                              'withdrawn_at', {withdrawn_at}, 'expires_at', {expires_at})
                             ORDER BY c.recorded_at, c.id), '[]')
    FROM consents c WHERE c.registrant_id = r.id) AS consents
 FROM registrants r
@@ -168,5 +168,8 @@ def record_sql(fields: Iterable[str]) -> str:
     and ``desk_ids`` (the desks in scope; null for all)."""
     columns = ", ".join(f"r.{name}" for name in fields if name not in _CHILDREN)
     return _RECORD_SQL.format(
-        columns=columns, recorded_at=_utc_text("c.recorded_at"), withdrawn_at=_utc_text("c.withdrawn_at")
+        columns=columns,
+        recorded_at=_utc_text("c.recorded_at"),
+        withdrawn_at=_utc_text("c.withdrawn_at"),
+        expires_at=_utc_text("c.expires_at"),
     )

@@ -31,9 +31,10 @@ StatusCategory = Literal[
     "job_seeker", "retired", "other",
 ]  # fmt: skip
 # desk_transfer: sending the person's file to another desk (e.g. Dakar back to Casablanca).
+# The catalogue with labels, recipients and validity: app.privacy.purposes.PURPOSES.
 ConsentPurpose = Literal[
     "service_delivery", "transfer_to_senegal", "desk_transfer", "partner_referral", "contact_sms_whatsapp",
-    "statistics",
+    "statistics", "named_export",
 ]  # fmt: skip
 ConsentChannel = Literal["in_person", "paper_form", "phone", "email", "whatsapp", "online"]
 DocumentType = Literal[
@@ -98,7 +99,9 @@ class ConsentIn(_Strict):
     granted: StrictBool
     channel: ConsentChannel
     notice_version: StrictStr = Field(min_length=1, max_length=32, examples=["2026-01"])
-    language: LanguageCode = Field(examples=["wo"])
+    language: LanguageCode = Field(
+        examples=["wo"], description="Language the notice was given in: the person's, not the interface's."
+    )
     partner_name: Text200 | None = Field(default=None, description="Required for partner_referral.")
 
     @model_validator(mode="after")
@@ -242,6 +245,7 @@ class ConsentOut(BaseModel):
     recorded_at: dt.datetime
     recorded_by: uuid.UUID | None
     withdrawn_at: dt.datetime | None
+    expires_at: dt.datetime | None = None
 
 
 class RegistrantOut(BaseModel):

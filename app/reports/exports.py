@@ -5,8 +5,10 @@ registration/case numbers**: a person is a pseudonymous id (:mod:`app.reports.ps
 of birth becomes the age band at the event date, and sensitive fields (residence/legal status,
 vulnerability flags, notes, outcome notes, case descriptions) are never exported, named or not.
 Named exports (administrators, with a stated purpose) add the identifying columns listed in
-``*_NAMED`` below. The audit log export leaves out event ``details`` (which may quote changed
-names) unless named.
+``*_NAMED`` below, for the people whose ``named_export`` consent is in force when the export starts
+(:class:`~app.reports.export_base.ConsentGate`); the others' rows are kept with those columns
+empty. The audit log export leaves out event ``details`` (which may quote changed names) unless
+named.
 
 Period filters: registrants by registration (local date of their desk), cases by ``opened_on``,
 referrals by ``referred_on``, audit events by ``occurred_at`` (UTC dates).
@@ -132,8 +134,12 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
                 .order_by(IdentityDocument.registrant_id, IdentityDocument.position, IdentityDocument.id)
             ):
                 documents[rid].append((doc_type, number, expires))
+            allowed = await ctx.gate.allowed(conn, ids) if ctx.gate is not None else set(ids)
             rows = []
             for r in batch:
+                if ctx.gate is not None and r.id not in allowed:
+                    rows.append(ctx.gate.blank(base(r) + [None] * len(REGISTRANTS_NAMED), len(REGISTRANTS_NAMED)))
+                    continue
                 own_phones = (phones[r.id] + [None] * PHONES_EXPORTED)[:PHONES_EXPORTED]
                 own_docs = (documents[r.id] + [(None, None, None)] * DOCUMENTS_EXPORTED)[:DOCUMENTS_EXPORTED]
                 rows.append(

@@ -97,7 +97,8 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
         return out
 
     columns = CASES_PSEUDONYMISED + (CASES_NAMED if ctx.named else [])
-    return ExportSpec("cases", ctx.named, columns, count_of(stmt), map_batches(stmt, convert))
+    source = map_batches(stmt, convert, gate=ctx.gate, person=lambda row: row[1], named_width=len(CASES_NAMED))
+    return ExportSpec("cases", ctx.named, columns, count_of(stmt), source)
 
 
 # --- referrals -----------------------------------------------------------------------------------
@@ -174,7 +175,8 @@ def referrals_export(ctx: ExportContext) -> ExportSpec:
         return out
 
     columns = REFERRALS_PSEUDONYMISED + (REFERRALS_NAMED if ctx.named else [])
-    return ExportSpec("referrals", ctx.named, columns, count_of(stmt), map_batches(stmt, convert))
+    source = map_batches(stmt, convert, gate=ctx.gate, person=lambda row: row[2], named_width=len(REFERRALS_NAMED))
+    return ExportSpec("referrals", ctx.named, columns, count_of(stmt), source)
 
 
 # --- appointments --------------------------------------------------------------------------------
@@ -246,4 +248,5 @@ def appointments_export(ctx: ExportContext) -> ExportSpec:
         return out
 
     columns = APPOINTMENTS_PSEUDONYMISED + (APPOINTMENTS_NAMED if ctx.named else [])
-    return ExportSpec("appointments", ctx.named, columns, count_of(stmt), map_batches(stmt, convert))
+    source = map_batches(stmt, convert, gate=ctx.gate, person=lambda row: row[1], named_width=len(APPOINTMENTS_NAMED))
+    return ExportSpec("appointments", ctx.named, columns, count_of(stmt), source)

@@ -24,10 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.core.config import Settings
 from app.core.context import Actor
+from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
+from app.privacy.purposes import NAMED_EXPORT_PURPOSE
 from app.reports.ages import AgeBands
 from app.reports.errors import ExportPurposeRequired, NamedExportForbidden, UnsupportedFormat
-from app.reports.export_base import ExportContext, ExportSpec
+from app.reports.export_base import ConsentGate, ExportContext, ExportSpec
 from app.reports.exports import BUILDERS
 from app.reports.pseudonyms import Pseudonymizer, pseudonym_key
 from app.reports.scope import Scope, resolve
@@ -74,6 +76,7 @@ class PreparedExport:
     media_type: str
     expected_rows: int
     scope: Scope
+    gate: ConsentGate | None = None
 
 
 def filename_for(kind: str, *, named: bool, scope: Scope, fmt: str, desk_filter_given: bool) -> str:
@@ -123,12 +126,16 @@ async def prepare_export(
                 f"(au moins {MIN_PURPOSE_LENGTH} caractères).",
             )
     scope = await resolve(session, actor=actor, start=start, end=end, desk_codes=desk_codes, period_required=False)
+    # A named export hands people's identities outside the desk: each person is named only under
+    # their named_export consent in force now (the audit log is not about registrants: not gated).
+    gate = ConsentGate(NAMED_EXPORT_PURPOSE, utcnow()) if named and kind != "audit" else None
     context = ExportContext(
         scope=scope,
         named=named,
         pseudonym=Pseudonymizer(pseudonym_key(settings)),
         bands=age_bands(settings),
         desk_filter_given=bool(desk_codes),
+        gate=gate,
     )
     spec = BUILDERS[kind](context)
     expected = int((await session.execute(spec.count)).scalar_one())
@@ -145,6 +152,7 @@ async def prepare_export(
             "format": fmt,
             "named": named,
             "purpose": purpose,
+            **({"consent_purpose": gate.purpose} if gate is not None else {}),
             "filters": {
                 "start": scope.start,
                 "end": scope.end,
@@ -163,6 +171,7 @@ async def prepare_export(
         media_type=MEDIA_TYPES[fmt],
         expected_rows=expected,
         scope=scope,
+        gate=gate,
     )
 
 
@@ -182,5 +191,6 @@ async def record_finish(
             "named": prepared.spec.named,
             "rows_written": rows_written,
             "completed": completed,
+            **({"named_rows_withheld": prepared.gate.withheld} if prepared.gate is not None else {}),
         },
     )

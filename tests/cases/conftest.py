@@ -24,14 +24,18 @@ _numbers = iter(range(1, 1_000_000))
 
 @pytest.fixture
 def make_registrant(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ignore[no-untyped-def]
-    """``await make_registrant("CASA-BASE", consents=["desk_transfer"])`` → the registrant's id."""
+    """``await make_registrant("CASA-BASE", consents=["desk_transfer"])`` → the registrant's id.
+
+    By default the person consents to referral to the partner "OIM Maroc" (the ``partner``
+    fixture), as people referred at the counter do; pass ``consents=()`` for none."""
 
     async def make(
         desk: str = "CASA-BASE",
         given: str = "Awa",
         family: str = "Ndiaye",
-        consents: tuple[str, ...] = (),
+        consents: tuple[str, ...] = ("partner_referral",),
         withdrawn: tuple[str, ...] = (),
+        partner_name: str = "OIM Maroc",
     ) -> uuid.UUID:
         async with sessionmaker() as session:
             desk_id = (await session.execute(select(Desk.id).where(Desk.code == desk))).scalar_one()
@@ -64,6 +68,7 @@ def make_registrant(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ig
                         channel="counter",
                         notice_version="2026-01",
                         language="fr",
+                        partner_name=partner_name if purpose == "partner_referral" else None,
                         withdrawn_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC) if purpose in withdrawn else None,
                     )
                 )

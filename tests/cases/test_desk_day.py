@@ -93,6 +93,7 @@ async def test_a_desk_day_is_told_by_the_timeline_and_the_audit_log(
         "case.create",
         "case.assign",
         "case.transition",
+        "privacy.disclosure",
         "referral.create",
         "case.transition",
         "case_note.create",

@@ -51,7 +51,7 @@ def test_the_code_knows_exactly_the_specified_statuses() -> None:
 async def _case_in(
     status: str, client: httpx.AsyncClient, staff: Staff, make_registrant, partner: dict[str, Any], db: Db
 ) -> dict[str, Any]:
-    registrant = await make_registrant(consents=("desk_transfer",))
+    registrant = await make_registrant(consents=("desk_transfer", "partner_referral"))
     case = await open_case(client, staff, registrant, service_type="SOCIAL")
     await refer(client, staff, case["id"], partner["id"])
     extra: dict[str, Any] = {}

@@ -1,8 +1,6 @@
 """Values that say nothing or cannot be true yet are refused: a blank password, name or note, and
 a referral answered after the desk's today."""
 
-import datetime as dt
-
 import httpx
 
 from tests.registrants.conftest import URL, person

@@ -61,7 +61,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(settings: Settings, backend: str, request: pytest.FixtureRequest) -> Settings:
-    """The test settings on the parametrised storage backend (S3: a fresh bucket per test)."""
+    """The test settings on the parametrised storage backend (S3: a fresh bucket per test).
+
+    PDF metadata stripping is off: these tests check that stored bytes are the bytes sent
+    (tests/documents/test_pdf_metadata.py turns it back on)."""
+    settings = settings.model_copy(update={"documents_strip_pdf_metadata": False})
     if backend == "local":
         return settings
     endpoint = request.getfixturevalue("s3_endpoint")

@@ -22,7 +22,7 @@ from app.appointments.models import Appointment
 from app.auth.models import StaffUser
 from app.cases.models import Case, Partner, Referral, ServiceType
 from app.core.text import fold
-from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
+from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
 _ZONES = {"CASA-BASE": "Africa/Casablanca", "DKR-MOB": "Africa/Dakar"}
 _numbers = itertools.count(1)
@@ -56,6 +56,7 @@ class World:
         status: str | None = "student",
         phones: list[str] | None = None,
         documents: list[tuple[str, str]] | None = None,
+        consents: tuple[str, ...] = ("named_export",),
         **extra: Any,
     ) -> Registrant:
         n = next(_numbers)
@@ -81,6 +82,18 @@ class World:
         )
         self.session.add(registrant)
         await self.session.flush()
+        for purpose in consents:  # named_export by default: named exports name the person
+            self.session.add(
+                Consent(
+                    registrant_id=registrant.id,
+                    purpose=purpose,
+                    granted=True,
+                    channel="in_person",
+                    notice_version="2026-01",
+                    language="wo",
+                    recorded_at=at or utc(2026, 2, 10),
+                )
+            )
         for i, e164 in enumerate(phones or []):
             self.session.add(RegistrantPhone(registrant_id=registrant.id, e164=e164, position=i))
         for i, (doc_type, number) in enumerate(documents or []):
@@ -95,6 +108,22 @@ class World:
             )
         await self.session.flush()
         return registrant
+
+    async def consent(self, registrant: Registrant, purpose: str, **values: Any) -> Consent:
+        """A granted consent recorded on 10 February 2026, with ``values`` (withdrawn_at, expires_at…)."""
+        consent = Consent(
+            registrant_id=registrant.id,
+            purpose=purpose,
+            granted=True,
+            channel="in_person",
+            notice_version="2026-01",
+            language="wo",
+            recorded_at=utc(2026, 2, 10),
+            **values,
+        )
+        self.session.add(consent)
+        await self.session.flush()
+        return consent
 
     async def service_type(self, code: str, category: str = "social") -> uuid.UUID:
         if code not in self.service_types:

@@ -117,6 +117,7 @@ async def test_named_export_by_admin_with_purpose_is_audited(client, make_staff,
         "format": "csv",
         "named": True,
         "purpose": purpose,
+        "consent_purpose": "named_export",
         "filters": {
             "start": "2026-02-01",
             "end": "2026-02-28",
@@ -126,7 +127,13 @@ async def test_named_export_by_admin_with_purpose_is_audited(client, make_staff,
         },
         "row_count": 2,
     }
-    assert finish.details == {"kind": "registrants", "named": True, "rows_written": 2, "completed": True}
+    assert finish.details == {
+        "kind": "registrants",
+        "named": True,
+        "rows_written": 2,
+        "completed": True,
+        "named_rows_withheld": 0,
+    }
 
 
 async def test_named_export_refused_without_purpose_or_for_non_admins(client, make_staff, people, sessionmaker) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,130 @@
+"""Subject requests: recorded when the person asks, answered within the legal deadline, logged.
+
+Administrators (every desk) and supervisors (their desks) record and answer them; anyone else gets
+403, and a registrant of another desk 404. ``due_on`` is ``received_on`` plus
+``SUBJECT_REQUEST_DEADLINE_DAYS`` (default 30: GDPR art. 12(3) allows one month; laws 09-08 and
+2008-12 set their own delays, which the desk's controller checks). Audited:
+``privacy.subject_request`` (recorded), ``privacy.subject_access`` (each archive produced, with its
+SHA-256 and number of files, never the data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.documents.storage import Storage
+from app.privacy import access
+from app.privacy.models import SubjectRequest
+from app.registrants.models import Registrant
+
+REQUEST_ROLES: Final = frozenset({"admin", "supervisor"})
+
+
+def _check_role(actor: Actor) -> None:
+    if actor.role not in REQUEST_ROLES:
+        raise Forbidden(
+            "Subject requests are handled by supervisors and administrators.",
+            detail_fr="Les demandes des personnes sont traitées par les superviseurs et administrateurs.",
+        )
+
+
+async def _registrant(session: AsyncSession, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
+    registrant = await session.get(Registrant, registrant_id)
+    if registrant is None or not actor.can_see_desk(registrant.desk_id):
+        raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    return registrant
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    registrant_id: uuid.UUID,
+    kind: str,
+    channel: str,
+    received_on: dt.date | None,
+    deadline_days: int,
+) -> SubjectRequest:
+    """Record a request received on ``received_on`` (default: today, UTC; not in the future)."""
+    _check_role(actor)
+    registrant = await _registrant(session, actor, registrant_id)
+    today = utcnow().date()
+    received = received_on or today
+    if received > today:
+        raise ValidationFailed("received_on cannot be in the future.", detail_fr="received_on ne peut être futur.")
+    request = SubjectRequest(
+        id=uuid.uuid4(),
+        registrant_id=registrant.id,
+        desk_id=registrant.desk_id,
+        kind=kind,
+        channel=channel,
+        received_on=received,
+        due_on=received + dt.timedelta(days=deadline_days),
+        recorded_at=utcnow(),
+        recorded_by=actor.user_id,
+    )
+    session.add(request)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="privacy.subject_request",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+        details={"subject_request_id": request.id, "kind": kind, "received_on": received, "due_on": request.due_on},
+    )
+    return request
+
+
+async def list_all(session: AsyncSession, *, actor: Actor, open_only: bool = False) -> list[SubjectRequest]:
+    """The log of subject requests of the actor's desks, oldest received first."""
+    _check_role(actor)
+    stmt = select(SubjectRequest).order_by(SubjectRequest.received_on, SubjectRequest.recorded_at)
+    if actor.desk_ids is not None:
+        stmt = stmt.where(SubjectRequest.desk_id.in_(actor.desk_ids))
+    if open_only:
+        stmt = stmt.where(SubjectRequest.fulfilled_at.is_(None))
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def access_archive(
+    session: AsyncSession, *, actor: Actor, storage: Storage, request_id: uuid.UUID
+) -> tuple[SubjectRequest, bytes]:
+    """Build the access archive of the request's registrant (:mod:`app.privacy.access`); the first
+    one fulfils the request. Raises ``NotFound`` for another desk's or another kind of request."""
+    _check_role(actor)
+    request = await session.get(SubjectRequest, request_id)
+    if request is None or request.kind != "access" or not actor.can_see_desk(request.desk_id):
+        raise NotFound("No such access request.", detail_fr="Demande d'accès introuvable.")
+    registrant = await _registrant(session, actor, request.registrant_id)
+    now = utcnow()
+    data = await access.collect(session, registrant=registrant)
+    files = len(data["documents"])
+    archive = await access.build_archive(data, storage=storage, generated_at=now, request_id=request.id)
+    digest = hashlib.sha256(archive).hexdigest()
+    if request.fulfilled_at is None:
+        request.fulfilled_at = now
+        request.fulfilled_by = actor.user_id
+        request.archive_sha256 = digest
+        await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="privacy.subject_access",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+        details={"subject_request_id": request.id, "archive_sha256": digest, "document_files": files},
+    )
+    return request, archive

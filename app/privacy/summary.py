@@ -1,0 +1,168 @@
+"""The French, printable summary of a subject access archive (``resume.html``).
+
+Plain HTML with a print style sheet, every value escaped (``html.escape``); it lists what
+``data.json`` holds, section by section, in words a person at the counter reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+_STYLE = (
+    "body{font-family:sans-serif;font-size:11pt;margin:2em}table{border-collapse:collapse;width:100%;"
+    "margin-bottom:1em}th,td{border:1px solid #999;padding:3px 6px;text-align:left;vertical-align:top}"
+    "h2{margin-top:1.5em}@media print{h2{page-break-after:avoid}}"
+)
+_IDENTITY = (
+    ("registration_number", "Numéro d'enregistrement"),
+    ("family_name", "Nom"),
+    ("given_names", "Prénoms"),
+    ("name_arabic", "Nom en caractères arabes"),
+    ("sex", "Sexe"),
+    ("date_of_birth", "Date de naissance"),
+    ("place_of_birth", "Lieu de naissance"),
+    ("nationality", "Nationalité"),
+    ("origin_region_code", "Région d'origine"),
+    ("origin_departement_code", "Département d'origine"),
+    ("host_country", "Pays de résidence"),
+    ("host_city", "Ville de résidence"),
+    ("email", "Courriel"),
+    ("languages", "Langues"),
+    ("status_category", "Situation"),
+    ("occupation", "Profession"),
+    ("arrival_date", "Date d'arrivée"),
+    ("residence_status", "Situation administrative de séjour"),
+    ("notes", "Observations"),
+    ("registered_on", "Enregistré(e) le"),
+)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M UTC")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value) or "—"
+    return str(value)
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if body else "<p>Aucun.</p>"
+
+
+def render_summary(data: dict[str, Any]) -> str:
+    """``data`` (the archive's ``data.json`` content, not yet serialised) as an HTML page in French."""
+    person = data["registrant"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="fr"><head><meta charset="utf-8">',
+        f"<title>Vos données — {html.escape(_text(person['registration_number']))}</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>Données vous concernant</h1>",
+        f"<p>Document établi le {html.escape(_text(data['generated_at']))} en réponse à votre demande "
+        f"d'accès (référence {html.escape(_text(data['subject_request_id']))}). Le fichier "
+        "<code>data.json</code> joint contient les mêmes informations sous une forme lisible par "
+        "machine ; <code>manifest.json</code> donne l'empreinte SHA-256 de chaque fichier.</p>",
+        "<h2>Identité</h2>",
+        _table(("Champ", "Valeur"), ((label, person.get(key)) for key, label in _IDENTITY)),
+        "<h2>Téléphones</h2>",
+        _table(("Numéro", "WhatsApp", "Libellé"), ((p["e164"], p["whatsapp"], p["label"]) for p in data["phones"])),
+        "<h2>Pièces d'identité</h2>",
+        _table(
+            ("Type", "Numéro", "Pays", "Expire le"),
+            ((d["doc_type"], d["number"], d["issuing_country"], d["expires_on"]) for d in data["identity_documents"]),
+        ),
+        "<h2>Consentements</h2>",
+        _table(
+            ("Finalité", "Donné", "Canal", "Notice", "Langue", "Partenaire", "Le", "Retiré le", "Expire le"),
+            (
+                (
+                    c["purpose"],
+                    c["granted"],
+                    c["channel"],
+                    c["notice_version"],
+                    c["language"],
+                    c["partner_name"],
+                    c["recorded_at"],
+                    c["withdrawn_at"],
+                    c["expires_at"],
+                )
+                for c in data["consents"]
+            ),
+        ),
+        "<h2>Dossiers</h2>",
+    ]
+    if not data["cases"]:
+        parts.append("<p>Aucun.</p>")
+    for case in data["cases"]:
+        parts += [
+            f"<h3>Dossier {html.escape(_text(case['case_number']))}</h3>",
+            _table(
+                ("Ouvert le", "Statut", "Canal", "Priorité", "Résultat", "Description"),
+                [
+                    (
+                        case["opened_on"],
+                        case["status"],
+                        case["channel"],
+                        case["priority"],
+                        case["outcome_category"],
+                        case["description"],
+                    )
+                ],
+            ),
+            "<h4>Notes</h4>",
+            _table(("Le", "Par", "Texte"), ((n["created_at"], n["author_label"], n["text"]) for n in case["notes"])),
+            "<h4>Orientations vers des partenaires</h4>",
+            _table(
+                ("Partenaire", "Le", "Statut", "Réponse le", "Résultat"),
+                (
+                    (r["partner_name"], r["referred_on"], r["status"], r["answered_on"], r["outcome"])
+                    for r in case["referrals"]
+                ),
+            ),
+        ]
+    parts += [
+        "<h2>Transferts entre guichets</h2>",
+        _table(
+            ("Le", "Base légale", "Champs transmis"),
+            ((t["transferred_at"], t["legal_basis"], t["fields_sent"]) for t in data["transfers"]),
+        ),
+        "<h2>Rendez-vous</h2>",
+        _table(("Début", "Fin", "Statut"), ((a["starts_at"], a["ends_at"], a["status"]) for a in data["appointments"])),
+        "<h2>Documents</h2>",
+        _table(
+            ("Nom du fichier", "Type", "Taille (octets)", "Déposé le", "Fichier dans l'archive"),
+            (
+                (d["original_filename"], d["media_type"], d["size_bytes"], d["created_at"], d.get("archive_path"))
+                for d in data["documents"]
+            ),
+        ),
+        "<h2>Communications à des tiers</h2>",
+        _table(
+            ("Le", "Destinataire", "Finalité", "Base légale", "Données transmises"),
+            (
+                (d["disclosed_at"], d["recipient_name"], d["purpose"], d["legal_basis"], d["fields"])
+                for d in data["disclosures"]
+            ),
+        ),
+        "<h2>Qui a consulté ou modifié votre dossier</h2>",
+        _table(
+            ("Le", "Action", "Par", "Rôle"),
+            ((e["occurred_at"], e["action"], e["actor"], e["actor_role"]) for e in data["audit_trail"]),
+        ),
+        "</body></html>",
+    ]
+    return "\n".join(parts)

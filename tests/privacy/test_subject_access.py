@@ -1,0 +1,148 @@
+"""Subject access: the request is logged with its deadline, and the archive holds what was stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from typing import Any
+
+import httpx
+from PIL import Image
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from tests.cases.conftest import open_case
+from tests.conftest import Staff
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def _file_of_a_person(
+    client: httpx.AsyncClient, agent: Staff, registrant: Any, partner: dict[str, Any]
+) -> dict[str, Any]:
+    case = await open_case(client, agent, registrant, description="Renouvellement de la carte de séjour")
+    url = f"/api/v1/cases/{case['id']}"
+    shown = await client.post(f"{url}/notes", headers=agent.headers, json={"text": "A apporté son contrat"})
+    internal = await client.post(
+        f"{url}/notes",
+        headers=agent.headers,
+        json={"text": "Évaluation interne : dossier fragile", "internal_assessment": True},
+    )
+    referral = await client.post(f"{url}/referrals", headers=agent.headers, json={"partner_id": partner["id"]})
+    document = await client.post(
+        f"/api/v1/registrants/{registrant}/documents",
+        headers=agent.headers,
+        files={"file": ("passeport scanné.png", _png(), "image/png")},
+        data={"kind": "passport"},
+    )
+    read = await client.get(f"/api/v1/registrants/{registrant}", headers=agent.headers)
+    statuses = [shown.status_code, internal.status_code, referral.status_code, document.status_code, read.status_code]
+    assert statuses == [201, 201, 201, 201, 200], document.text
+    assert internal.json()["internal_assessment"] is True
+    content = await client.get(f"/api/v1/documents/{document.json()['id']}/content", headers=agent.headers)
+    return {"case": case, "document": document.json(), "content": content.content, "registrant": read.json()}
+
+
+async def test_a_request_is_logged_with_its_deadline_by_supervisors_only(
+    client: httpx.AsyncClient, agent: Staff, supervisor: Staff, dakar_supervisor: Staff, make_registrant
+) -> None:
+    registrant = await make_registrant()
+    body = {"registrant_id": str(registrant), "received_on": "2026-11-02", "channel": "in_person"}
+    by_agent = await client.post("/api/v1/privacy/subject-requests", headers=agent.headers, json=body)
+    other_desk = await client.post("/api/v1/privacy/subject-requests", headers=dakar_supervisor.headers, json=body)
+    future = await client.post(
+        "/api/v1/privacy/subject-requests",
+        headers=supervisor.headers,
+        json={**body, "received_on": (dt.date.today() + dt.timedelta(days=2)).isoformat()},
+    )
+    created = await client.post("/api/v1/privacy/subject-requests", headers=supervisor.headers, json=body)
+    assert [by_agent.status_code, other_desk.status_code, future.status_code, created.status_code] == [
+        403,
+        404,
+        422,
+        201,
+    ]
+    # GDPR art. 12(3): one month; the default deadline is 30 days: 2 November + 30 days.
+    assert (created.json()["due_on"], created.json()["fulfilled_at"]) == ("2026-12-02", None)
+    log = await client.get("/api/v1/privacy/subject-requests", headers=supervisor.headers)
+    assert [r["id"] for r in log.json()] == [created.json()["id"]]
+    assert (await client.get("/api/v1/privacy/subject-requests", headers=dakar_supervisor.headers)).json() == []
+
+
+async def test_the_access_archive_holds_what_was_stored_with_checksums(
+    client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant, partner, sessionmaker
+) -> None:
+    registrant = await make_registrant()
+    stored = await _file_of_a_person(client, agent, registrant, partner)
+    request = await client.post(
+        "/api/v1/privacy/subject-requests", headers=supervisor.headers, json={"registrant_id": str(registrant)}
+    )
+    refused = await client.post(
+        f"/api/v1/privacy/subject-requests/{request.json()['id']}/archive", headers=agent.headers
+    )
+    response = await client.post(
+        f"/api/v1/privacy/subject-requests/{request.json()['id']}/archive", headers=supervisor.headers
+    )
+    assert (refused.status_code, response.status_code) == (403, 200)
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["cache-control"] == "no-store"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    document_path = f"documents/{stored['document']['id']}-passeport_scann_.png"
+    assert sorted(archive.namelist()) == sorted(["data.json", "resume.html", "manifest.json", document_path])
+
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["registrant_id"] == str(registrant)
+    for entry in manifest["files"]:
+        content = archive.read(entry["path"])
+        assert (entry["size"], entry["sha256"]) == (len(content), hashlib.sha256(content).hexdigest())
+    assert sorted(e["path"] for e in manifest["files"]) == sorted(["data.json", "resume.html", document_path])
+
+    # The file is the one the desk stores and serves.
+    assert archive.read(document_path) == stored["content"]
+    assert hashlib.sha256(stored["content"]).hexdigest() == stored["document"]["sha256"]
+
+    data = json.loads(archive.read("data.json"))
+    person = data["registrant"]
+    assert (person["id"], person["family_name"], person["given_names"], person["residence_status"]) == (
+        str(registrant),
+        "Ndiaye",
+        "Awa",
+        "carte de séjour expirée",
+    )
+    assert "family_name_key" not in person
+    assert [p["e164"] for p in data["phones"]] == ["+212612345678"]
+    assert [(c["purpose"], c["partner_name"]) for c in data["consents"]] == [("partner_referral", "OIM Maroc")]
+    [case] = data["cases"]
+    assert (case["case_number"], case["description"]) == (
+        stored["case"]["case_number"],
+        "Renouvellement de la carte de séjour",
+    )
+    assert [n["text"] for n in case["notes"]] == ["A apporté son contrat"]
+    assert "dossier fragile" not in archive.read("data.json").decode() + archive.read("resume.html").decode()
+    assert [(r["partner_name"], r["status"]) for r in case["referrals"]] == [("OIM Maroc", "sent")]
+    assert [(d["id"], d["sha256"], d["archive_path"]) for d in data["documents"]] == [
+        (stored["document"]["id"], stored["document"]["sha256"], document_path)
+    ]
+    assert [(d["kind"], d["recipient_name"]) for d in data["disclosures"]] == [("referral", "OIM Maroc")]
+    trail = {(e["action"], e["actor"]) for e in data["audit_trail"]}
+    assert {("registrant.read", agent.email), ("case.create", agent.email), ("referral.create", agent.email)} <= trail
+
+    summary = archive.read("resume.html").decode("utf-8")
+    assert '<html lang="fr">' in summary and "Ndiaye" in summary and stored["case"]["case_number"] in summary
+
+    log = (await client.get("/api/v1/privacy/subject-requests", headers=supervisor.headers)).json()
+    assert log[0]["archive_sha256"] == hashlib.sha256(response.content).hexdigest()
+    assert log[0]["fulfilled_by"] == str(supervisor.id)
+    async with sessionmaker() as session:
+        event = (
+            await session.execute(select(AuditEvent).where(AuditEvent.action == "privacy.subject_access"))
+        ).scalar_one()
+    assert (event.actor_label, event.details["document_files"]) == (supervisor.email, 1)
+    assert "Ndiaye" not in json.dumps(event.details)
