@@ -55,6 +55,7 @@ NO_DATABASE = frozenset({("get", "/healthz"), ("get", "/problems/{slug}")})
 EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/auth/token"): (400, 401, 429),
     ("get", "/api/v1/documents/{document_id}/content"): (304, 206, 416),
+    ("get", "/api/v1/audit/checkpoint"): (404,),  # nothing sealed and signed yet
 }
 """Statuses particular to one operation: (method, path) → statuses."""
 

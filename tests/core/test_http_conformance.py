@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from tests.conftest import PASSWORD, Staff
+from tests.documents.conftest import PASSPORT
 
 # Path parameters that are not record ids get a real value, so the walk reaches the handler.
 PATH_VALUES = {"slug": "not-found", "kind": "registrants", "country": "MA"}
@@ -63,7 +64,7 @@ async def test_head_on_health_lists_and_a_document_download(client, make_staff) 
     agent = await make_staff("agent", ["CASA-BASE"])
     body = {"given_names": "Awa", "family_name": "Sarr", "sex": "female", "date_of_birth": "1990-01-01"}
     registrant = (await client.post("/api/v1/registrants", json=body, headers=agent.headers)).json()
-    pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    pdf = PASSPORT.read_bytes()
     uploaded = await client.post(
         f"/api/v1/registrants/{registrant['id']}/documents",
         headers=agent.headers,
@@ -84,7 +85,7 @@ async def test_head_on_health_lists_and_a_document_download(client, make_staff) 
         got = await client.get(url, headers=headers)
         assert head.headers.get("content-length") == got.headers.get("content-length"), url
     download = await client.head(f"/api/v1/documents/{uploaded.json()['id']}/content", headers=agent.headers)
-    assert download.headers["content-length"] == str(len(pdf))
+    assert download.headers["content-length"] == str(uploaded.json()["size_bytes"])
 
 
 async def test_token_response_is_not_stored(client, make_staff) -> None:
