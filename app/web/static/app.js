@@ -8,12 +8,20 @@ import { initTabs } from "./tabs.js";
 // The other screens load once the search screen is up, not competing with the sign-in requests.
 let loaded;
 const screens = new Promise((resolve) => { loaded = resolve; });
+// Until its module is there a form is not validated by the browser: a click on a field its module
+// fills (a report's period) would otherwise stop at "required" and never be sent.
+const waiting = [...document.querySelectorAll("form[data-wait]")];
+for (const form of waiting) form.noValidate = true;
 document.addEventListener("desk:ready", () => {
-  import("./screens.js").then((module) => { module.initScreens(); loaded(); });
+  import("./screens.js").then((module) => {
+    module.initScreens();
+    for (const form of waiting) form.noValidate = false;
+    loaded();
+  });
 }, { once: true });
 
 // A form whose module has not arrived yet must not submit natively (its fields would go in the
-// URL): it is sent once the module is there.
+// URL): it is sent, validated, once the module is there.
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (!form.hasAttribute("data-wait")) return;
