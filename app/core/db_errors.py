@@ -21,6 +21,10 @@ _SERVER_GOING_AWAY = (
     asyncpg.exceptions.CrashShutdownError,  # 57P02
     asyncpg.exceptions.TooManyConnectionsError,  # 53300
     ConnectionError,  # refused, reset, aborted, broken pipe
+    # The driver's protocol left mid-statement ("cannot switch to state …; another operation is in
+    # progress"): seen when the server drops the connection between a statement's round trips
+    # (type introspection of a new statement). The connection is discarded; the client retries.
+    asyncpg.exceptions.InternalClientError,
 )
 
 

@@ -147,6 +147,10 @@ def test_what_counts_as_the_database_being_unreachable() -> None:
     assert database_unavailable(asyncpg.exceptions.AdminShutdownError("terminating connection"))
     assert database_unavailable(asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"))
     assert database_unavailable(asyncpg.exceptions.InterfaceError("connection is closed"))
+    # the driver's protocol left mid-statement when the server went away between round trips
+    assert database_unavailable(
+        asyncpg.exceptions.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+    )
     wrapped = DBAPIError("SELECT 1", {}, ConnectionResetError(104, "reset"), connection_invalidated=True)
     assert database_unavailable(wrapped)
     assert not database_unavailable(asyncpg.exceptions.UniqueViolationError("duplicate key"))
