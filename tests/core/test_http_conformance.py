@@ -83,7 +83,9 @@ async def test_head_on_health_lists_and_a_document_download(client, make_staff) 
         assert head.status_code == 200, url
         assert head.content == b""
         got = await client.get(url, headers=headers)
-        assert head.headers.get("content-length") == got.headers.get("content-length"), url
+        if url != "/readyz":  # its body carries the audit backlog's age, which moves between two calls
+            assert head.headers.get("content-length") == got.headers.get("content-length"), url
+        assert head.headers.get("content-type") == got.headers.get("content-type"), url
     download = await client.head(f"/api/v1/documents/{uploaded.json()['id']}/content", headers=agent.headers)
     assert download.headers["content-length"] == str(uploaded.json()["size_bytes"])
 
