@@ -227,4 +227,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OSError, _on_unexpected)
     app.add_exception_handler(asyncpg.PostgresError, _on_unexpected)
     app.add_exception_handler(asyncpg.InterfaceError, _on_unexpected)
+    app.add_exception_handler(asyncpg.exceptions.InternalClientError, _on_unexpected)  # see db_errors
     app.add_exception_handler(Exception, _on_unexpected)
