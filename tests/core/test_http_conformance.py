@@ -56,7 +56,10 @@ async def test_every_get_route_answers_head_with_the_get_headers_and_no_body(app
         head = await client.head(url, headers=admin.headers)
         assert head.status_code == got.status_code != 405, url
         assert head.content == b"", url
-        assert _comparable(head) == _comparable(got), url
+        if path == "/readyz":  # its body carries the audit backlog's age, whose length moves between calls
+            assert {**_comparable(head), "content-length": ""} == {**_comparable(got), "content-length": ""}
+        else:
+            assert _comparable(head) == _comparable(got), url
 
 
 async def test_head_on_health_lists_and_a_document_download(client, make_staff) -> None:
