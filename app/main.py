@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_timeout=settings.database_pool_timeout_seconds,
         pre_ping=settings.database_pre_ping,
         connect_timeout=settings.database_connect_timeout_seconds,
+        busy_timeout=settings.database_busy_timeout_seconds,
         pgbouncer=settings.database_pgbouncer,
     )
 

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Test a pooled connection before handing it out, so a restarted database costs no request.
     database_pre_ping: bool = True
     database_connect_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    # SQLite: how long a write waits for another transaction's write lock before the request is
+    # answered 503 "busy" (https://www.sqlite.org/c3ref/busy_timeout.html).
+    database_busy_timeout_seconds: float = Field(default=30, gt=0, le=600)
     # PostgreSQL reached through PgBouncer in transaction (or statement) pooling mode: no cached
     # prepared statements, unique statement names (also set by `?pgbouncer=true` in DATABASE_URL).
     database_pgbouncer: bool = False

@@ -87,7 +87,7 @@ READ_ONLY_OPTION = "diaspora_read_only"
 """Execution option of a read-only connection (SQLite: ``BEGIN DEFERRED`` instead of ``IMMEDIATE``)."""
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout: float) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
@@ -95,7 +95,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -117,6 +117,7 @@ def create_engine(
     pool_timeout: float = 30,
     pre_ping: bool = True,
     connect_timeout: float = 10,
+    busy_timeout: float = 30,
     pgbouncer: bool = False,
 ) -> AsyncEngine:
     """Create the async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
@@ -135,11 +136,15 @@ def create_engine(
     (https://docs.sqlalchemy.org/en/20/dialects/postgresql.html#prepared-statement-cache): no
     prepared-statement cache in asyncpg nor in SQLAlchemy's adapter, every prepared statement under
     a unique name, so that no statement is looked for on a server connection that never saw it.
+
+    SQLite: a transaction waits up to ``busy_timeout`` seconds for another one's write lock; past
+    that the driver raises "database is locked", answered 503 ``service-unavailable`` with
+    ``Retry-After`` (``app.core.db_errors.database_busy``).
     """
     pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
-        _configure_sqlite(engine)
+        engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **pool)
+        _configure_sqlite(engine, busy_timeout)
         return engine
     parsed = make_url(url)
     if parsed.query.get("pgbouncer") is not None:

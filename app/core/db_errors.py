@@ -8,6 +8,8 @@ https://docs.sqlalchemy.org/en/20/core/pooling.html#dealing-with-disconnects).
 
 from __future__ import annotations
 
+import sqlite3
+
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.exc import DBAPIError
 
@@ -46,6 +48,27 @@ def database_unavailable(exc: BaseException) -> bool:
             return True  # a pooled connection the server dropped, used before the pool noticed
         if isinstance(seen, OSError) and seen.errno is None and "connect" in str(seen).lower():
             return True  # asyncpg's "Multiple exceptions: [Errno 111] Connect call failed …"
+        wrapped = seen.orig if isinstance(seen, DBAPIError) else None
+        seen = wrapped or seen.__cause__ or seen.__context__
+    return False
+
+
+_SQLITE_BUSY_MESSAGES = ("database is locked", "database is busy")
+
+
+def database_busy(exc: BaseException) -> bool:
+    """True when ``exc`` (or what it wraps) is SQLite's "database is locked" (``SQLITE_BUSY``).
+
+    Raised once a write waited the whole busy timeout for another transaction's write lock (a
+    long import, a bulk job): the request did nothing and can be sent again.
+    https://www.sqlite.org/rescode.html#busy
+    """
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, sqlite3.OperationalError) and str(seen).startswith(_SQLITE_BUSY_MESSAGES):
+            return True
         wrapped = seen.orig if isinstance(seen, DBAPIError) else None
         seen = wrapped or seen.__cause__ or seen.__context__
     return False

@@ -20,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core import errors
-from app.core.db_errors import RETRY_AFTER_SECONDS, database_unavailable
+from app.core.db_errors import RETRY_AFTER_SECONDS, database_busy, database_unavailable
 from app.core.i18n import negotiate
 from app.core.middleware import TextRefused
 
@@ -199,9 +199,24 @@ def _database_unavailable_response(request: Request) -> JSONResponse:
     )
 
 
+def _database_busy_response(request: Request) -> JSONResponse:
+    logger.warning("database busy (request_id=%s)", getattr(request.state, "request_id", None))
+    return problem_response(
+        request,
+        errors.ServiceUnavailable(
+            "The database is busy with another write; nothing was saved, try again in a few seconds.",
+            detail_fr="La base de données est occupée par une autre écriture ; rien n'a été enregistré, "
+            "réessayez dans quelques secondes.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ),
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     if database_unavailable(exc):
         return _database_unavailable_response(request)
+    if database_busy(exc):
+        return _database_busy_response(request)
     logger.exception("unhandled error (request_id=%s)", getattr(request.state, "request_id", None))
     return problem_response(
         request,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
@@ -54,4 +57,34 @@ async def test_a_saturated_pool_answers_503_with_retry_after(settings, make_staf
             assert response.json()["type"] == "/problems/service-unavailable"
             assert (await http.get("/api/v1/registrants", headers=agent.headers)).status_code == 200
     finally:
+        await app.state.engine.dispose()
+
+
+async def test_a_write_kept_waiting_by_another_sqlite_writer_answers_503_and_saves_nothing(
+    settings, make_staff, sessionmaker
+) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the write lock and its busy timeout are SQLite's; PostgreSQL locks rows")
+    from app.main import create_app
+
+    app = create_app(settings.model_copy(update={"database_busy_timeout_seconds": 0.2}))
+    agent = await make_staff("agent", ["CASA-BASE"])
+    body = {"given_names": "Awa", "family_name": "Faye", "sex": "female", "desk_code": "CASA-BASE"}
+    path = settings.database_url.removeprefix("sqlite+aiosqlite:///")
+    other_writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+            other_writer.execute("BEGIN IMMEDIATE")  # an import's long transaction, say
+            refused = await http.post("/api/v1/registrants", json=body, headers=agent.headers)
+            other_writer.execute("ROLLBACK")
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["retry-after"] == "5"
+            assert refused.json()["type"] == "/problems/service-unavailable"
+            assert "occupée par une autre écriture" in refused.json()["detail"]
+            async with sessionmaker() as session:
+                assert (await session.execute(select(func.count()).select_from(Registrant))).scalar_one() == 0
+            accepted = await http.post("/api/v1/registrants", json=body, headers=agent.headers)
+            assert accepted.status_code == 201, accepted.text
+    finally:
+        other_writer.close()
         await app.state.engine.dispose()
