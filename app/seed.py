@@ -48,7 +48,7 @@ async def seed_admin(session: AsyncSession, settings: Settings, report: SeedRepo
     """
     if (await session.execute(select(StaffUser.id).where(StaffUser.role == "admin"))).first():
         return
-    email = settings.desk_admin_email or "admin@diaspora-desk.local"
+    email = settings.desk_admin_email or "admin@diaspora-desk.example"
     password = settings.desk_admin_password.get_secret_value() if settings.desk_admin_password else None
     if password is None:
         password = secrets.token_urlsafe(12)

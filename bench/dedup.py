@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "bench" / "dedup_tools"
 SHARED = ROOT / "tests" / "fixtures" / "registre_casablanca_2019_2021.csv"
-ADMIN = "bench-admin@diaspora-desk.local"
+ADMIN = "bench-admin@diaspora-desk.example"
 
 
 def _score(report: Path, truth: Path) -> str:

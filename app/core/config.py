@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
+from pydantic import EmailStr, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -58,7 +58,9 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     default_language: Literal["fr", "en"] = "fr"
-    desk_admin_email: str | None = None
+    # Validated as staff e-mails are (POST /api/v1/users), so the first administrator's address is one
+    # the API itself would accept (special-use domains such as .local are not).
+    desk_admin_email: EmailStr | None = None
     desk_admin_password: SecretStr | None = None
 
     max_request_body_bytes: int = Field(default=1_048_576, ge=1024)

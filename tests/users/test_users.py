@@ -1,8 +1,12 @@
 """Staff accounts managed by administrators."""
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from app.auth.models import StaffUser
+from app.core.config import Settings
+from app.seed import SeedReport, seed_admin
 
 
 async def test_admin_creates_an_agent_with_desks(client, make_staff) -> None:
@@ -91,3 +95,24 @@ async def test_short_password_and_bad_role_are_422(client, make_staff) -> None:
     assert response.status_code == 422
     fields = sorted(e["loc"][-1] for e in response.json()["errors"])
     assert fields == ["password", "role"]
+
+
+async def test_the_seeded_administrator_has_an_address_the_api_accepts(client, make_staff, sessionmaker) -> None:
+    async with sessionmaker() as session:
+        report = SeedReport()
+        await seed_admin(session, Settings(_env_file=None, desk_admin_email=None), report)  # type: ignore[call-arg]
+        await session.commit()
+    assert report.admin_email is not None
+    admin = await make_staff("admin", [])
+    colleague = "colleague@" + report.admin_email.split("@")[1]
+    response = await client.post(
+        "/api/v1/users",
+        json={"email": colleague, "full_name": "Colleague", "role": "agent", "password": "0123456789"},
+        headers=admin.headers,
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_a_first_administrator_address_the_api_would_refuse_stops_the_settings() -> None:
+    with pytest.raises(ValidationError, match="desk_admin_email"):
+        Settings(_env_file=None, desk_admin_email="admin@desk.local")  # type: ignore[call-arg]
