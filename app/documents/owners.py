@@ -21,6 +21,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.deps import CurrentActor
 from app.cases.models import Case
 from app.core.context import Actor
 from app.core.errors import Forbidden, NotFound
@@ -76,6 +77,29 @@ def allowed_roles(owner_type: str, action: DocumentAction) -> frozenset[str]:
     permission, limited_to = DOCUMENT_ACTIONS[action]
     roles = kind.read_roles if permission == "read" else kind.write_roles
     return roles if limited_to is None else roles & limited_to
+
+
+def roles_for(action: DocumentAction) -> frozenset[str]:
+    """The roles that may do ``action`` to the documents of at least one owner type."""
+    return frozenset().union(*(allowed_roles(owner_type, action) for owner_type in _KINDS))
+
+
+def require_action(action: DocumentAction) -> Callable[[Actor], Awaitable[Actor]]:
+    """A route dependency answering 403 to a role that may do ``action`` to no document at all.
+
+    Runs before the request body is read and validated, so such a role learns nothing from the
+    body's problems; :func:`resolve` still checks the role against the owner found.
+    """
+
+    async def check(actor: CurrentActor) -> Actor:
+        if actor.role not in roles_for(action):
+            raise Forbidden(
+                f"The role {actor.role} may not {action} documents.",
+                detail_fr=f"Le rôle {actor.role} ne peut pas faire « {action} » sur des documents.",
+            )
+        return actor
+
+    return check
 
 
 async def resolve(

@@ -12,7 +12,7 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
@@ -297,7 +297,10 @@ async def download_document(
 
 @router.delete("/api/v1/documents/{document_id}", status_code=204)
 async def delete_document(
-    document_id: uuid.UUID, body: DocumentDelete, session: SessionDep, actor: CurrentActor
+    document_id: uuid.UUID,
+    body: DocumentDelete,
+    session: SessionDep,
+    actor: Annotated[Actor, Depends(owners.require_action("delete"))],
 ) -> Response:
     """Soft-delete a document with a reason (supervisors and administrators who may write its
     owner; 403 otherwise). Its bytes are purged after ``DOCUMENTS_RETENTION_DAYS`` by

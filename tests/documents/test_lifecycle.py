@@ -77,6 +77,13 @@ async def test_agent_cannot_delete(client, agent, document):
     assert response.json()["type"] == "/problems/forbidden"
 
 
+@pytest.mark.parametrize("body", [None, {}, {"reason": ""}, {"reason": "x", "extra": 1}], ids=repr)
+async def test_a_role_that_may_not_delete_learns_nothing_from_a_bad_body(client, agent, document, body):
+    response = await client.request("DELETE", f"/api/v1/documents/{document['id']}", json=body, headers=agent.headers)
+    assert response.status_code == 403, response.text
+    assert response.json()["type"] == "/problems/forbidden"
+
+
 async def test_supervisor_soft_deletes_with_a_reason(client, agent, supervisor, document, storage, sessionmaker):
     response = await delete(client, supervisor.headers, document["id"])
 
