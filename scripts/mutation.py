@@ -45,14 +45,23 @@ GROUPS: dict[str, Group] = {
         ("tests/cases/test_idempotency_scope.py", "tests/registrants/test_concurrency.py", "tests/desks"),
     ),
     "conditional": Group(("app/core/http.py",), ("tests/core/test_conditional_requests.py", "tests/documents")),
-    "audit": Group(("app/audit/chain.py", "app/audit/service.py"), ("tests/audit", "tests/core")),
+    "audit": Group(
+        ("app/audit/chain.py", "app/audit/service.py", "app/audit/verify.py", "app/audit/signing.py"),
+        ("tests/audit", "tests/core"),
+    ),
     "documents": Group(("app/documents/content.py",), ("tests/documents",)),
     "exports": Group(
         ("app/core/spreadsheet.py", "app/reports/writers.py", "app/reports/suppression.py"),
         ("tests/core/test_spreadsheet.py", "tests/reports"),
     ),
     "duplicates": Group(
-        ("app/registrants/matching.py", "app/imports/matching.py"), ("tests/registrants", "tests/imports")
+        (
+            "app/registrants/matching.py",
+            "app/registrants/linkage.py",
+            "app/registrants/keys.py",
+            "app/imports/matching.py",
+        ),
+        ("tests/registrants", "tests/imports"),
     ),
     "workflow": Group(("app/cases/workflow.py", "app/cases/transitions.py"), ("tests/cases",)),
     "numbering": Group(("app/core/numbering.py",), ("tests/registrants", "tests/cases", "tests/desks")),
