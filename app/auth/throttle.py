@@ -20,7 +20,8 @@ Counting is atomic on SQLite and PostgreSQL: every attempt first reserves a fail
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` per key, in a short transaction of its own that
 commits before the password is checked (parallel attempts cannot all read the same old count); a
 success then gives the reservation back in the request's transaction. Refused attempts (429) do
-not count.
+not count. The same transaction deletes every count whose window has ended (an ended window counts
+as no row at all), so the table holds only the keys tried in the last window.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, literal, update
+from sqlalchemy import ColumnElement, case, delete, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -115,6 +116,7 @@ async def reserve(
     window = dt.timedelta(seconds=window_seconds)
     account_key, pair_key, address_key = keys(identifier, ip)
     async with engine.begin() as conn:
+        await conn.execute(delete(LoginThrottle).where(LoginThrottle.window_start <= now - window))
         counts: dict[str, tuple[int, dt.datetime]] = {}
         for key in (account_key, pair_key, address_key):
             if key is not None:

@@ -8,11 +8,15 @@ while it has no failure from that address (one guess per account)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from app.auth import throttle
+from app.auth.models import LoginThrottle
 from tests.conftest import PASSWORD
 
 LIMIT = 5
@@ -104,3 +108,45 @@ async def test_refused_attempts_do_not_count(client, other_address, make_staff) 
     newcomer = await make_staff("agent")
     assert await _login(client, newcomer.email, "typo") == 401
     assert await _login(client, newcomer.email) == 200
+
+
+async def test_counts_of_ended_windows_are_deleted_by_the_next_attempt(app: FastAPI) -> None:
+    start = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    window = 900
+    for identifier in ("awa@desk.example", "moussa@desk.example"):
+        await throttle.reserve(
+            app.state.engine,
+            identifier=identifier,
+            ip="203.0.113.7",
+            max_failures=LIMIT,
+            window_seconds=window,
+            now=start,
+        )
+    assert await _keys(app) == {
+        "account:awa@desk.example",
+        "pair:203.0.113.7 awa@desk.example",
+        "account:moussa@desk.example",
+        "pair:203.0.113.7 moussa@desk.example",
+        "address:203.0.113.7",
+    }
+    still_open = start + dt.timedelta(seconds=window - 1)
+    await throttle.reserve(
+        app.state.engine,
+        identifier="awa@desk.example",
+        ip=None,
+        max_failures=LIMIT,
+        window_seconds=window,
+        now=still_open,
+    )
+    assert len(await _keys(app)) == 5  # nothing has ended yet
+    ended = start + dt.timedelta(seconds=window)
+    await throttle.reserve(
+        app.state.engine, identifier="fatou@desk.example", ip=None, max_failures=LIMIT, window_seconds=window, now=ended
+    )
+    # awa's second failure counted in the window begun at ``start``, which has now ended too
+    assert await _keys(app) == {"account:fatou@desk.example"}
+
+
+async def _keys(app: FastAPI) -> set[str]:
+    async with app.state.engine.connect() as conn:
+        return set((await conn.execute(select(LoginThrottle.key))).scalars())
