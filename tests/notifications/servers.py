@@ -32,7 +32,7 @@ class SmtpSink:
     refuse_permanently: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.lock:
             if self.refuse_permanently:
                 return "550 5.7.1 Message refused"
@@ -80,7 +80,7 @@ def twilio_server(account_sid: str, auth_token: str) -> Iterator[FakeTwilio]:
     fake = FakeTwilio(account_sid, auth_token, port=free_port())
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
+        def log_message(self, format: str, *args: Any) -> None:
             return None
 
         def _answer(self, status: int, body: dict[str, Any]) -> None:
@@ -91,7 +91,7 @@ def twilio_server(account_sid: str, auth_token: str) -> Iterator[FakeTwilio]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's hook name)
+        def do_POST(self) -> None:
             expected = "Basic " + base64.b64encode(f"{fake.account_sid}:{fake.auth_token}".encode()).decode()
             if self.headers.get("Authorization") != expected:
                 self._answer(401, {"code": 20003, "message": "Authenticate", "status": 401})
