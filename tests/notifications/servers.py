@@ -3,6 +3,7 @@ it receives, and a small HTTP server speaking Twilio's Messages API."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import email
 import email.policy
@@ -24,15 +25,18 @@ from tests.core.servers import free_port
 @dataclass
 class SmtpSink:
     """What the SMTP server received, and how it answers: ``refuse_next`` transient (451) or
-    ``refuse_permanently`` (550) replies to DATA."""
+    ``refuse_permanently`` (550) replies to DATA, each reply after ``delay_seconds``."""
 
     port: int = 0
     messages: list[EmailMessage] = field(default_factory=list)
     refuse_next: int = 0
     refuse_permanently: bool = False
+    delay_seconds: float = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         with self.lock:
             if self.refuse_permanently:
                 return "550 5.7.1 Message refused"
