@@ -73,8 +73,10 @@ async def run_due_jobs(
 ) -> list[str]:
     """Run every registered job whose time has come; returns their names. A job that raises is
     logged, keeps its lease until it expires (no tight retry loop), and runs again after it."""
+    from app.notifications import jobs  # registers every job (it imports this module)
+
     ran: list[str] = []
-    for job in list(JOBS.values()):
+    for job in list(jobs.JOBS.values()):
         when = now or utcnow()
         async with sessionmaker() as session:
             leased = await _lease(session, job, when)

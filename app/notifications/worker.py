@@ -266,10 +266,7 @@ class Worker:
         self.settings = settings
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        from app.notifications import jobs  # registers the periodic jobs
         from app.notifications.scheduler import run_due_jobs
-
-        assert jobs.JOBS
 
         stop = stop or asyncio.Event()
         senders = senders_for(self.settings)
