@@ -222,8 +222,9 @@ class TwilioSender:
 
 
 def senders_for(settings: Settings) -> dict[str, Sender]:
-    """``{channel: sender}`` configured by ``SMS_PROVIDER`` and ``WHATSAPP_PROVIDER``."""
-    found: dict[str, Sender] = {"email": SmtpSender(settings)}
+    """``{channel: sender}`` configured by ``EMAIL_PROVIDER``, ``SMS_PROVIDER`` and ``WHATSAPP_PROVIDER``."""
+    email: Sender = SmtpSender(settings) if settings.email_provider == "smtp" else LogSender(settings.data_dir, "email")
+    found: dict[str, Sender] = {"email": email}
     for channel, provider in (("sms", settings.sms_provider), ("whatsapp", settings.whatsapp_provider)):
         found[channel] = (
             TwilioSender(settings, channel) if provider == "twilio" else LogSender(settings.data_dir, channel)
