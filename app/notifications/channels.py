@@ -108,8 +108,12 @@ class SmtpSender:
 
     async def send(self, message: Outgoing) -> str | None:
         try:
+            mail = self.build(message)
+        except (ValueError, TypeError) as exc:  # a header the rendered text cannot make (a line break…)
+            raise DeliveryError(f"message cannot be built: {exc}", permanent=True) from exc
+        try:
             client = await self._connected()
-            await client.send_message(self.build(message))
+            await client.send_message(mail)
         except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as exc:
             await self._drop()
             code = getattr(exc, "code", None)

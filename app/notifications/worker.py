@@ -268,6 +268,10 @@ async def deliver_due(
                 except DeliveryError as exc:
                     await _record(sessionmaker, settings, message, error=exc)
                     continue
+                except Exception as exc:  # a sender's bug must not stall the queue: retried with backoff
+                    log.exception("sender %s failed on notification %s", message.channel, message.id)
+                    await _record(sessionmaker, settings, message, error=DeliveryError(f"sender error: {exc!r}"))
+                    continue
                 await _record(sessionmaker, settings, message, reference=reference)
     finally:
         if own:
