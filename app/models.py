@@ -11,6 +11,7 @@ from app.core.numbering import NumberCounter
 from app.desks.models import Desk
 from app.documents.models import Document
 from app.imports.models import ImportBatch, ImportRow
+from app.notifications.models import Notification, NotificationPreference, ScheduledRun
 from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
@@ -38,6 +39,8 @@ __all__ = [
     "ImportRow",
     "LoginAttempt",
     "LoginThrottle",
+    "Notification",
+    "NotificationPreference",
     "NumberCounter",
     "Partner",
     "PartnerServiceType",
@@ -45,6 +48,7 @@ __all__ = [
     "RefreshToken",
     "Registrant",
     "RegistrantPhone",
+    "ScheduledRun",
     "ServiceType",
     "StaffUser",
     "SubjectRequest",
