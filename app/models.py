@@ -14,6 +14,7 @@ from app.imports.models import ImportBatch, ImportRow
 from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
+from app.selfservice.models import LinkCode, OneTimeCode, PersonAccount
 
 __all__ = [
     "AdminArea",
@@ -36,11 +37,14 @@ __all__ = [
     "IdentityDocument",
     "ImportBatch",
     "ImportRow",
+    "LinkCode",
     "LoginAttempt",
     "LoginThrottle",
     "NumberCounter",
+    "OneTimeCode",
     "Partner",
     "PartnerServiceType",
+    "PersonAccount",
     "Referral",
     "RefreshToken",
     "Registrant",
