@@ -11,6 +11,7 @@ from app.core.numbering import NumberCounter
 from app.desks.models import Desk
 from app.documents.models import Document
 from app.imports.models import ImportBatch, ImportRow
+from app.notifications.models import Notification, NotificationPreference, ScheduledRun
 from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
@@ -40,6 +41,8 @@ __all__ = [
     "LinkCode",
     "LoginAttempt",
     "LoginThrottle",
+    "Notification",
+    "NotificationPreference",
     "NumberCounter",
     "OneTimeCode",
     "Partner",
@@ -49,6 +52,7 @@ __all__ = [
     "RefreshToken",
     "Registrant",
     "RegistrantPhone",
+    "ScheduledRun",
     "ServiceType",
     "StaffUser",
     "SubjectRequest",

@@ -150,6 +150,38 @@ class Settings(BaseSettings):
         "INFO_ONLY",
     ]
 
+    # Notifications (app/notifications, docs/notifications.md). E-mail over SMTP; SMS and WhatsApp
+    # through a provider: "log" (JSON lines under DATA_DIR/notifications/) or "twilio".
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "Diaspora Desk <no-reply@diaspora-desk.local>"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    sms_provider: Literal["log", "twilio"] = "log"
+    whatsapp_provider: Literal["log", "twilio"] = "log"
+    provider_timeout_seconds: float = Field(default=15, gt=0, le=600)
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr | None = None
+    twilio_sms_from: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    # Desk-supplied translations (Wolof…): <language>.json or <DESK-CODE>/<language>.json.
+    notify_templates_dir: Path | None = None
+    # The delivery worker: runs inside `serve` unless JOBS_IN_PROCESS=false (then `diaspora-desk worker`).
+    jobs_in_process: bool = True
+    notify_poll_seconds: float = Field(default=1.0, gt=0, le=300)
+    notify_batch: int = Field(default=50, ge=1, le=10_000)
+    notify_lease_seconds: float = Field(default=120, gt=0, le=86_400)
+    notify_max_attempts: int = Field(default=8, ge=1, le=100)
+    notify_backoff_seconds: float = Field(default=30, gt=0, le=86_400)
+    notify_backoff_max_seconds: float = Field(default=6 * 3600, gt=0)
+    # Appointment reminders: queued the day before, sent from this hour of the desk's local day.
+    reminder_local_hour: int = Field(default=9, ge=0, le=23)
+    reminder_interval_seconds: float = Field(default=900, gt=0, le=86_400)
+
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key is None:

@@ -76,6 +76,14 @@ PURPOSES: Final[dict[str, Purpose]] = {
             validity_days=730,
         ),
         Purpose(
+            "contact_email",
+            "Contact par e-mail (avis sur les demandes et les rendez-vous)",
+            "Contact by e-mail (notices about requests and appointments)",
+            ("the desk's e-mail relay",),
+            ("contact",),
+            validity_days=730,
+        ),
+        Purpose(
             "statistics",
             "Statistiques agrégées pour les bailleurs",
             "Aggregated statistics for funders",
@@ -95,4 +103,5 @@ PURPOSES: Final[dict[str, Purpose]] = {
 
 REFERRAL_PURPOSE: Final = "partner_referral"
 NOTIFICATION_PURPOSE: Final = "contact_sms_whatsapp"
+EMAIL_CONTACT_PURPOSE: Final = "contact_email"
 NAMED_EXPORT_PURPOSE: Final = "named_export"

@@ -34,7 +34,7 @@ StatusCategory = Literal[
 # The catalogue with labels, recipients and validity: app.privacy.purposes.PURPOSES.
 ConsentPurpose = Literal[
     "service_delivery", "transfer_to_senegal", "desk_transfer", "partner_referral", "contact_sms_whatsapp",
-    "statistics", "named_export",
+    "contact_email", "statistics", "named_export",
 ]  # fmt: skip
 ConsentChannel = Literal["in_person", "paper_form", "phone", "email", "whatsapp", "online"]
 DocumentType = Literal[

@@ -130,6 +130,7 @@ async def test_the_purposes_catalogue_is_published(client: httpx.AsyncClient, ag
     response = await client.get("/api/v1/privacy/purposes", headers=agent.headers)
     by_code = {p["code"]: p for p in response.json()}
     assert sorted(by_code) == [
+        "contact_email",
         "contact_sms_whatsapp",
         "desk_transfer",
         "named_export",
@@ -151,7 +152,7 @@ async def test_the_record_of_processing_comes_from_the_configuration(
     by_purpose = {a["purpose"]: a for a in record["activities"]}
     assert sorted(by_purpose) == sorted(
         ["service_delivery", "transfer_to_senegal", "desk_transfer", "partner_referral", "contact_sms_whatsapp",
-         "statistics", "named_export"]
+         "contact_email", "statistics", "named_export"]
     )  # fmt: skip
     referral = by_purpose["partner_referral"]
     assert referral["recipients"] == ["the partner named in the consent"]

@@ -1,0 +1,319 @@
+"""The transactional outbox: queue a message in the caller's transaction.
+
+:func:`enqueue_message` writes one ``notifications`` row (and its audit event) in the session it
+is given and never commits: the message exists if and only if the change it announces commits.
+The worker (:mod:`app.notifications.worker`) delivers it later. A ``dedupe_key`` already queued
+makes the call a no-op that returns ``None`` (``INSERT … ON CONFLICT DO NOTHING``, the same on
+PostgreSQL and SQLite): the same event for the same person is sent once, even when a request is
+retried or a job runs twice.
+
+:func:`enqueue_for_registrant` decides channel, recipient and language for a person on file and
+checks their consent for contact (``contact_sms_whatsapp`` for SMS and WhatsApp,
+``contact_email`` for e-mail, :mod:`app.privacy.purposes`). Without a consent in force or a
+reachable channel it queues nothing and returns ``None``; a ``skipped`` row with the ``reason``
+keeps that decision visible to staff (and dedupes it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.core.context import SYSTEM_ACTOR, Actor
+from app.core.db import utcnow
+from app.core.errors import ValidationFailed
+from app.desks.models import Desk
+from app.notifications import templates
+from app.notifications.models import CHANNELS, Notification, NotificationPreference
+from app.notifications.templates import EVENTS
+from app.privacy.purposes import EMAIL_CONTACT_PURPOSE, NOTIFICATION_PURPOSE
+from app.privacy.service import consent_in_force
+from app.registrants.models import Registrant, RegistrantPhone
+
+E164: Final = re.compile(r"^\+[1-9]\d{6,14}$")
+"""ITU-T E.164: a ``+``, a country code and at most 15 digits in all."""
+EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MESSAGE_ID_DOMAIN: Final = "notifications.diaspora-desk.invalid"
+"""Right-hand side of the Message-IDs (RFC 5322 §3.6.4); the worker may use the sender's domain."""
+
+CONSENT_PURPOSE_BY_CHANNEL: Final = {
+    "email": EMAIL_CONTACT_PURPOSE,
+    "sms": NOTIFICATION_PURPOSE,
+    "whatsapp": NOTIFICATION_PURPOSE,
+}
+DEFAULT_CHANNEL_ORDER: Final = ("whatsapp", "sms", "email")
+"""Without a chosen channel: WhatsApp on a phone flagged for it, else SMS, else e-mail."""
+
+
+def _jsonable(value: object, key: str) -> object:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValidationFailed(
+                f"context[{key!r}]: a naive datetime", detail_fr=f"context[{key!r}] : date sans fuseau horaire"
+            )
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, (dt.date, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v, key) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise ValidationFailed(
+        f"context[{key!r}]: {type(value).__name__} cannot be stored",
+        detail_fr=f"context[{key!r}] : valeur de type {type(value).__name__} non enregistrable",
+    )
+
+
+def message_id_for(notification_id: uuid.UUID, domain: str = MESSAGE_ID_DOMAIN) -> str:
+    """The Message-ID every attempt of one notification carries: ``<uuid@domain>``."""
+    return f"<{notification_id}@{domain}>"
+
+
+async def enqueue_message(
+    session: AsyncSession,
+    *,
+    event: str,
+    channel: str,
+    recipient: str,
+    language: str,
+    context: Mapping[str, object],
+    dedupe_key: str,
+    registrant_id: uuid.UUID | None = None,
+    desk_id: uuid.UUID | None = None,
+    consent_purpose: str | None = None,
+    not_before: dt.datetime | None = None,
+    actor: Actor = SYSTEM_ACTOR,
+) -> Notification | None:
+    """Queue one message in the caller's transaction (flushed, not committed).
+
+    ``event``: one of :data:`app.notifications.templates.EVENTS` (``one_time_code`` takes context
+    ``{"code", "expires_minutes"}``). ``channel``: ``email``, ``sms`` or ``whatsapp``;
+    ``recipient``: an e-mail address for ``email``, an E.164 number (``+221771234567``) otherwise.
+    ``language``: a BCP 47 code (``fr``, ``en``, ``wo``…); a language without a template for the
+    event is sent in French. ``context``: the template's values — str, int, float, bool, lists,
+    dates, UUIDs and timezone-aware datetimes (stored in UTC, shown in the desk's zone).
+    ``dedupe_key`` (≤ 200 characters): one message per key, ever. ``consent_purpose``: checked
+    again by the worker just before sending (``enqueue_for_registrant`` sets it).
+    ``not_before``: do not send before that time (default now).
+
+    Returns the new row, or ``None`` when ``dedupe_key`` is already queued. Raises
+    ``ValidationFailed`` (422) for an unknown event or channel, a malformed recipient, a context
+    value that cannot be stored or an empty/over-long dedupe key. Writes the audit event
+    ``notification.queue`` (event, channel, dedupe key — no recipient, no content).
+    """
+    _check(event=event, channel=channel, recipient=recipient, dedupe_key=dedupe_key)
+    values = {str(k): _jsonable(v, str(k)) for k, v in context.items()}
+    new_id = uuid.uuid4()
+    now = utcnow()
+    row: dict[str, Any] = {
+        "id": new_id,
+        "event": event,
+        "channel": channel,
+        "recipient": recipient,
+        "language": language or "fr",
+        "context": values,
+        "dedupe_key": dedupe_key,
+        "registrant_id": registrant_id,
+        "desk_id": desk_id,
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "message_id": message_id_for(new_id),
+        "consent_purpose": consent_purpose,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if not await _insert_once(session, row):
+        return None
+    await audit.record(
+        session,
+        actor=actor,
+        action="notification.queue",
+        entity_type="notification",
+        entity_id=new_id,
+        desk_id=desk_id,
+        details={"event": event, "channel": channel, "dedupe_key": dedupe_key, "registrant_id": registrant_id},
+    )
+    return await session.get(Notification, new_id)
+
+
+def _check(*, event: str, channel: str, recipient: str, dedupe_key: str) -> None:
+    if event not in EVENTS:
+        raise ValidationFailed(f"Unknown notification event {event!r}.", detail_fr=f"Événement inconnu {event!r}.")
+    if channel not in CHANNELS:
+        raise ValidationFailed(f"Unknown channel {channel!r}.", detail_fr=f"Canal inconnu {channel!r}.")
+    pattern = EMAIL if channel == "email" else E164
+    if len(recipient) > 320 or not pattern.match(recipient):
+        raise ValidationFailed(
+            f"Recipient is not {'an e-mail address' if channel == 'email' else 'an E.164 number'}.",
+            detail_fr=f"Destinataire invalide pour le canal {channel}.",
+        )
+    if not dedupe_key or len(dedupe_key) > 200:
+        raise ValidationFailed(
+            "dedupe_key must have 1 to 200 characters.", detail_fr="dedupe_key : 1 à 200 caractères."
+        )
+
+
+async def _insert_once(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING; True when the row was inserted. A concurrent
+    transaction holding the same key makes PostgreSQL wait for it, then do nothing."""
+    table = Notification.__table__
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(table).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a person's message goes: channel, recipient, language and the consent to check."""
+
+    channel: str
+    recipient: str
+    language: str
+    consent_purpose: str
+
+
+@dataclass(frozen=True)
+class NoRoute:
+    """Why nothing is sent: ``opted_out`` (chose no messages), ``no_channel`` (no reachable
+    contact, or none on the chosen channel), ``no_consent`` (no consent for contact in force)."""
+
+    reason: str
+    channel: str | None = None
+
+
+async def choose_route(
+    session: AsyncSession, *, registrant: Registrant, event: str, at: dt.datetime | None = None
+) -> Route | NoRoute:
+    """The person's channel and language for ``event`` at ``at`` (default now).
+
+    The chosen channel (``notification_preferences``) when there is one — and then only that
+    one; otherwise the first of WhatsApp (a verified phone flagged WhatsApp), SMS (a verified
+    phone), e-mail that is reachable *and* has the consent for contact in force. Language: the
+    chosen one, else the first of ``registrant.languages`` with a template for the event, else
+    French.
+    """
+    when = at or utcnow()
+    preference = await session.get(NotificationPreference, registrant.id)
+    if preference is not None and preference.channel == "none":
+        return NoRoute("opted_out")
+    phones = (
+        (
+            await session.execute(
+                select(RegistrantPhone)
+                .where(RegistrantPhone.registrant_id == registrant.id, RegistrantPhone.verified.is_(True))
+                .order_by(RegistrantPhone.position, RegistrantPhone.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    reachable: dict[str, str] = {}
+    whatsapp = next((p.e164 for p in phones if p.whatsapp and p.e164), None)
+    if whatsapp:
+        reachable["whatsapp"] = whatsapp
+    sms = next((p.e164 for p in phones if p.e164), None)
+    if sms:
+        reachable["sms"] = sms
+    if registrant.email and EMAIL.match(registrant.email):
+        reachable["email"] = registrant.email
+    chosen = preference.channel if preference is not None and preference.channel else None
+    order = (chosen,) if chosen else DEFAULT_CHANNEL_ORDER
+    candidates = [c for c in order if c in reachable]
+    if not candidates:
+        return NoRoute("no_channel", chosen)
+    languages = [preference.language] if preference is not None and preference.language else []
+    desk_code = (await session.execute(select(Desk.code).where(Desk.id == registrant.desk_id))).scalar_one()
+    language = templates.registry().choose_language(event, [*languages, *(registrant.languages or [])], desk_code)
+    for channel in candidates:
+        purpose = CONSENT_PURPOSE_BY_CHANNEL[channel]
+        if await consent_in_force(session, registrant_id=registrant.id, purpose=purpose, at=when) is not None:
+            return Route(channel, reachable[channel], language, purpose)
+    return NoRoute("no_consent", candidates[0])
+
+
+async def enqueue_for_registrant(
+    session: AsyncSession,
+    *,
+    event: str,
+    registrant: Registrant,
+    context: Mapping[str, object],
+    dedupe_key: str,
+    not_before: dt.datetime | None = None,
+    actor: Actor = SYSTEM_ACTOR,
+) -> Notification | None:
+    """Queue ``event`` for a person on file, on their channel, in their language, with consent.
+
+    ``registrant``: the ORM row (its phones are read here). The channel and language come from
+    :func:`choose_route`; the consent for contact is checked now and again by the worker before
+    sending (a withdrawal in between withholds the message). Returns the queued row, or ``None``
+    when nothing is queued: no consent, no reachable channel, opted out (a ``skipped`` row records
+    the reason, and the audit event ``notification.skip``), or ``dedupe_key`` already used.
+    Raises ``ValidationFailed`` (422) as :func:`enqueue_message` does.
+    """
+    route = await choose_route(session, registrant=registrant, event=event)
+    if isinstance(route, Route):
+        return await enqueue_message(
+            session,
+            event=event,
+            channel=route.channel,
+            recipient=route.recipient,
+            language=route.language,
+            context=context,
+            dedupe_key=dedupe_key,
+            registrant_id=registrant.id,
+            desk_id=registrant.desk_id,
+            consent_purpose=route.consent_purpose,
+            not_before=not_before,
+            actor=actor,
+        )
+    await _record_skip(session, event=event, registrant=registrant, route=route, dedupe_key=dedupe_key, actor=actor)
+    return None
+
+
+async def _record_skip(
+    session: AsyncSession, *, event: str, registrant: Registrant, route: NoRoute, dedupe_key: str, actor: Actor
+) -> None:
+    _check(event=event, channel="email", recipient="x@x.xx", dedupe_key=dedupe_key)
+    new_id = uuid.uuid4()
+    now = utcnow()
+    row: dict[str, Any] = {
+        "id": new_id,
+        "event": event,
+        "channel": route.channel or "none",
+        "recipient": "",
+        "language": "",
+        "context": {},
+        "dedupe_key": dedupe_key,
+        "registrant_id": registrant.id,
+        "desk_id": registrant.desk_id,
+        "status": "skipped",
+        "reason": route.reason,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "message_id": message_id_for(new_id),
+        "created_at": now,
+        "updated_at": now,
+    }
+    if await _insert_once(session, row):
+        await audit.record(
+            session,
+            actor=actor,
+            action="notification.skip",
+            entity_type="notification",
+            entity_id=new_id,
+            desk_id=registrant.desk_id,
+            details={"event": event, "reason": route.reason, "dedupe_key": dedupe_key, "registrant_id": registrant.id},
+        )

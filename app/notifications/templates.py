@@ -1,0 +1,266 @@
+"""The message templates, keyed by event and language, and their rendering.
+
+French and English are built in (:data:`BUILT_IN`). A desk supplies other languages — Wolof first —
+as JSON files in ``NOTIFY_TEMPLATES_DIR``: ``<language>.json`` for every desk, or
+``<DESK-CODE>/<language>.json`` for one desk (it wins), each ``{"events": {event: {"subject": …,
+"body": …}}, "status_labels": {status: label}}``. A language is used only for the events it
+covers; any other event falls back to the next language the person speaks, then to French.
+
+Bodies are :meth:`str.format` strings over the event's context. Context values that are ISO 8601
+datetimes with an offset (keys ending in ``_at``) are shown in the desk's IANA time zone, in the
+message's language, by Babel (``babel.dates.format_datetime``, CLDR patterns) — an appointment at
+10:00 in Casablanca reads 10:00 whatever the server's zone. ``status`` gains ``status_label``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
+
+DEFAULT_LANGUAGE: Final = "fr"
+
+
+@dataclass(frozen=True)
+class Template:
+    """One event's message in one language: ``subject`` (e-mail only) and ``body``."""
+
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered message: its language, subject (e-mail) and text."""
+
+    language: str
+    subject: str
+    body: str
+
+
+_FR: dict[str, Template] = {
+    "one_time_code": Template(
+        "Votre code de connexion",
+        "Votre code Diaspora Desk est {code}. Il expire dans {expires_minutes} minutes. Ne le communiquez à personne.",
+    ),
+    "registration_receipt": Template(
+        "Votre inscription au guichet {desk_name}",
+        "Bonjour {given_names}, vous êtes inscrit(e) au guichet {desk_name} sous le numéro {registration_number}.",
+    ),
+    "case_received": Template(
+        "Demande {case_number} reçue",
+        "Votre demande {case_number} ({service_type}) a été reçue par le guichet {desk_name}.",
+    ),
+    "case_status_changed": Template(
+        "Demande {case_number} : {status_label}",
+        "Votre demande {case_number} est maintenant : {status_label}.",
+    ),
+    "documents_missing": Template(
+        "Demande {case_number} : documents manquants",
+        "Pour traiter votre demande {case_number}, le guichet {desk_name} attend : {documents}.",
+    ),
+    "appointment_booked": Template(
+        "Rendez-vous le {starts_at}",
+        "Votre rendez-vous au guichet {desk_name} est fixé au {starts_at} (heure locale du guichet).",
+    ),
+    "appointment_changed": Template(
+        "Rendez-vous déplacé au {starts_at}",
+        "Votre rendez-vous au guichet {desk_name} est déplacé au {starts_at} (heure locale du guichet).",
+    ),
+    "appointment_cancelled": Template(
+        "Rendez-vous du {starts_at} annulé",
+        "Votre rendez-vous au guichet {desk_name} du {starts_at} est annulé.",
+    ),
+    "appointment_reminder": Template(
+        "Rappel : rendez-vous demain, {starts_at}",
+        "Rappel : vous avez rendez-vous au guichet {desk_name} le {starts_at} (heure locale du guichet).",
+    ),
+}
+_EN: dict[str, Template] = {
+    "one_time_code": Template(
+        "Your sign-in code",
+        "Your Diaspora Desk code is {code}. It expires in {expires_minutes} minutes. Do not share it with anyone.",
+    ),
+    "registration_receipt": Template(
+        "Your registration at the {desk_name} desk",
+        "Hello {given_names}, you are registered at the {desk_name} desk under number {registration_number}.",
+    ),
+    "case_received": Template(
+        "Request {case_number} received",
+        "Your request {case_number} ({service_type}) was received by the {desk_name} desk.",
+    ),
+    "case_status_changed": Template(
+        "Request {case_number}: {status_label}",
+        "Your request {case_number} is now: {status_label}.",
+    ),
+    "documents_missing": Template(
+        "Request {case_number}: documents missing",
+        "To handle your request {case_number}, the {desk_name} desk needs: {documents}.",
+    ),
+    "appointment_booked": Template(
+        "Appointment on {starts_at}",
+        "Your appointment at the {desk_name} desk is on {starts_at} (the desk's local time).",
+    ),
+    "appointment_changed": Template(
+        "Appointment moved to {starts_at}",
+        "Your appointment at the {desk_name} desk is moved to {starts_at} (the desk's local time).",
+    ),
+    "appointment_cancelled": Template(
+        "Appointment of {starts_at} cancelled",
+        "Your appointment at the {desk_name} desk on {starts_at} is cancelled.",
+    ),
+    "appointment_reminder": Template(
+        "Reminder: appointment tomorrow, {starts_at}",
+        "Reminder: you have an appointment at the {desk_name} desk on {starts_at} (the desk's local time).",
+    ),
+}
+BUILT_IN: Final[dict[str, dict[str, Template]]] = {"fr": _FR, "en": _EN}
+EVENTS: Final = frozenset(_FR)
+"""Every event a notification may announce."""
+
+STATUS_LABELS: Final[dict[str, dict[str, str]]] = {
+    "fr": {
+        "received": "reçue",
+        "qualified": "qualifiée",
+        "oriented": "orientée",
+        "referred": "transmise à un partenaire",
+        "in_follow_up": "en suivi",
+        "pending_closure": "en cours de clôture",
+        "resolved": "résolue",
+        "closed_no_response": "close (sans réponse de votre part)",
+        "closed_withdrawn": "close (retirée)",
+        "transferred": "transférée à un autre guichet",
+    },
+    "en": {
+        "received": "received",
+        "qualified": "qualified",
+        "oriented": "oriented",
+        "referred": "referred to a partner",
+        "in_follow_up": "in follow-up",
+        "pending_closure": "being closed",
+        "resolved": "resolved",
+        "closed_no_response": "closed (no response from you)",
+        "closed_withdrawn": "closed (withdrawn)",
+        "transferred": "transferred to another desk",
+    },
+}
+
+
+class TemplateRegistry:
+    """Built-in templates plus the desk-supplied translations found under ``directory``.
+
+    Raises ``ValueError`` at construction for a malformed translation file (bad JSON, an unknown
+    event, a template missing ``body``), so a typo is found at start-up, not at sending time.
+    """
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._templates: dict[tuple[str, str], dict[str, Template]] = {("", k): v for k, v in BUILT_IN.items()}
+        self._labels: dict[tuple[str, str], dict[str, str]] = {("", k): v for k, v in STATUS_LABELS.items()}
+        if directory is not None and directory.is_dir():
+            for path in sorted(directory.glob("*.json")):
+                self._load(path, "")
+            for path in sorted(directory.glob("*/*.json")):
+                self._load(path, path.parent.name)
+
+    def _load(self, path: Path, desk_code: str) -> None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            events = data.get("events", {})
+            found = {}
+            for event, parts in events.items():
+                if event not in EVENTS:
+                    raise ValueError(f"unknown event {event!r}")
+                found[event] = Template(str(parts.get("subject", "")), str(parts["body"]))
+        except (ValueError, KeyError, AttributeError, TypeError) as exc:
+            raise ValueError(f"notification templates {path}: {exc}") from exc
+        language = path.stem
+        self._templates.setdefault((desk_code, language), {}).update(found)
+        labels = data.get("status_labels", {})
+        if isinstance(labels, dict):
+            self._labels.setdefault((desk_code, language), {}).update({str(k): str(v) for k, v in labels.items()})
+
+    def find(self, event: str, language: str, desk_code: str = "") -> Template | None:
+        """The template of ``event`` in ``language`` (the desk's own first), or ``None``."""
+        for key in ((desk_code, language), ("", language)):
+            template = self._templates.get(key, {}).get(event)
+            if template is not None:
+                return template
+        return None
+
+    def choose_language(self, event: str, languages: list[str], desk_code: str = "") -> str:
+        """The first of ``languages`` (the person's, in order) with a template for ``event``,
+        else French."""
+        for language in languages:
+            if self.find(event, language, desk_code) is not None:
+                return language
+        return DEFAULT_LANGUAGE
+
+    def render(
+        self, event: str, language: str, context: Mapping[str, Any], *, time_zone: str = "UTC", desk_code: str = ""
+    ) -> Rendered:
+        """``event``'s message in ``language`` (French when that language has none), filled from
+        ``context`` with datetimes shown in ``time_zone`` (IANA name).
+
+        Raises ``KeyError`` when the template needs a value ``context`` lacks, ``LookupError`` for
+        an unknown event.
+        """
+        template = self.find(event, language, desk_code)
+        if template is None:
+            language = DEFAULT_LANGUAGE
+            template = self.find(event, language, desk_code)
+        if template is None:
+            raise LookupError(f"no template for event {event!r}")
+        values = self._values(context, language, time_zone, desk_code)
+        return Rendered(language, template.subject.format_map(values), template.body.format_map(values))
+
+    def _values(self, context: Mapping[str, Any], language: str, time_zone: str, desk_code: str) -> dict[str, Any]:
+        locale = _locale(language)
+        zone = ZoneInfo(time_zone)
+        values: dict[str, Any] = {}
+        for key, value in context.items():
+            if key.endswith("_at") and isinstance(value, str):
+                when = dt.datetime.fromisoformat(value)
+                values[key] = format_datetime(when.astimezone(zone), "EEEE d MMMM y HH:mm", tzinfo=zone, locale=locale)
+            elif isinstance(value, list):
+                values[key] = ", ".join(str(v) for v in value)
+            else:
+                values[key] = value
+        if "status" in context:
+            status = str(context["status"])
+            labels = {**STATUS_LABELS["fr"]}
+            for scope in (("", language), (desk_code, language)):
+                labels.update(self._labels.get(scope, {}))
+            values["status_label"] = labels.get(status, status)
+        return values
+
+
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT_LANGUAGE)
+
+
+_active = TemplateRegistry()
+
+
+def registry() -> TemplateRegistry:
+    """The registry in use (built-in templates, plus ``NOTIFY_TEMPLATES_DIR`` once configured)."""
+    return _active
+
+
+def configure(directory: Path | None) -> TemplateRegistry:
+    """Load the desk-supplied translations of ``directory`` (at start-up: app, worker, CLI).
+
+    Raises ``ValueError`` for a malformed file.
+    """
+    global _active
+    _active = TemplateRegistry(directory)
+    return _active
