@@ -265,8 +265,8 @@ async def upload_request_document(
     """Upload a document for one of your requests (404 for anything not yours); same form."""
     async with sessionmaker() as session:
         case = await service.own_case(session, registrant_id=person.registrant_id, case_id=case_id)
+        owner = Owner(type="case", id=case.id, desk_id=case.desk_id)
         await session.rollback()
-    owner = Owner(type="case", id=case.id, desk_id=case.desk_id)
     return await _upload(owner, person, request, settings, storage, sessionmaker)
 
 
