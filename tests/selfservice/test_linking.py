@@ -24,7 +24,9 @@ async def test_an_agent_links_through_a_handed_code(
     agent = await make_staff("agent", ["CASA-BASE"])
     registrant = await register(agent)
     person = await sign_in(phone="+221771234567")
-    assert (await client.get(f"{SELF}/contact", headers=person.headers)).json()["type"] == "/problems/account-not-linked"
+    assert (await client.get(f"{SELF}/contact", headers=person.headers)).json()[
+        "type"
+    ] == "/problems/account-not-linked"
 
     issued = await client.post(codes_url(registrant), headers=agent.headers)
     assert issued.status_code == 201
@@ -42,7 +44,9 @@ async def test_an_agent_links_through_a_handed_code(
     assert contact.status_code == 200 and contact.json()["given_names"] == "Awa"
 
     async with sessionmaker() as session:
-        events = (await session.execute(select(AuditEvent).where(AuditEvent.action.like("self_service.link%")))).scalars()
+        events = (
+            await session.execute(select(AuditEvent).where(AuditEvent.action.like("self_service.link%")))
+        ).scalars()
         by_action = {e.action: e for e in events}
     assert by_action["self_service.link_code_issue"].actor_id == agent.id
     assert by_action["self_service.link"].actor_role == "person"

@@ -128,7 +128,9 @@ async def test_requests_of_types_not_offered_are_refused(
     for code, problem in (("EMERGENCY", "service-type-not-offered"), ("NOPE", "service-type-not-offered")):
         r = await client.post(f"{SELF}/requests", json={"service_type": code}, headers=world.a.headers)
         assert r.status_code == 422 and r.json()["type"] == f"/problems/{problem}"
-    r = await client.post(f"{SELF}/requests", json={"service_type": "STUDENT", "channel": "web"}, headers=world.a.headers)
+    r = await client.post(
+        f"{SELF}/requests", json={"service_type": "STUDENT", "channel": "web"}, headers=world.a.headers
+    )
     assert r.status_code == 422
     assert await count(sessionmaker, Case) == 0
 
@@ -146,7 +148,9 @@ async def test_documents_uploaded_to_the_file_and_to_a_request(
     assert r.status_code == 201, r.text
     assert r.json()["owner_type"] == "registrant" and r.json()["owner_id"] == str(world.a.registrant_id)
     assert r.json()["media_type"] == "image/png"
-    case = (await client.post(f"{SELF}/requests", json={"service_type": "RESIDENCE_MA"}, headers=world.a.headers)).json()
+    case = (
+        await client.post(f"{SELF}/requests", json={"service_type": "RESIDENCE_MA"}, headers=world.a.headers)
+    ).json()
     pdf = (SPECIMENS / "specimen_passport.pdf").read_bytes()
     r = await client.post(
         f"{SELF}/requests/{case['id']}/documents",
@@ -221,7 +225,9 @@ async def test_free_slots_booking_rescheduling_and_cancelling(
     async with sessionmaker() as session:
         actions = (
             await session.execute(
-                select(AuditEvent.action).where(AuditEvent.entity_type == "appointment", AuditEvent.actor_role == "person")
+                select(AuditEvent.action).where(
+                    AuditEvent.entity_type == "appointment", AuditEvent.actor_role == "person"
+                )
             )
         ).scalars()
         assert sorted(actions) == ["appointment.cancelled", "appointment.create", "appointment.reschedule"]

@@ -26,7 +26,12 @@ async def test_code_queued_by_sms_signs_up_then_in(
     assert r.json() == {"status": "code_sent", "expires_in": 600, "resend_after": 60}
     async with sessionmaker() as session:
         message = (await session.execute(select(Notification))).scalar_one()
-    assert (message.event, message.channel, message.recipient, message.language) == ("one_time_code", "sms", PHONE, "en")
+    assert (message.event, message.channel, message.recipient, message.language) == (
+        "one_time_code",
+        "sms",
+        PHONE,
+        "en",
+    )
     assert message.context["expires_minutes"] == 10
     code = await latest_code(sessionmaker, PHONE)
 
@@ -61,9 +66,7 @@ async def test_code_is_stored_only_as_a_keyed_hash(
     assert row.expires_at - row.created_at == dt.timedelta(seconds=600)
 
 
-async def test_known_and_unknown_recipients_get_the_same_answer(
-    client: httpx.AsyncClient, sign_in
-) -> None:  # type: ignore[no-untyped-def]
+async def test_known_and_unknown_recipients_get_the_same_answer(client: httpx.AsyncClient, sign_in) -> None:  # type: ignore[no-untyped-def]
     await sign_in(phone=PHONE)
     known = await client.post(f"{SELF}/codes", json={"phone": "+212612345678", "country": "MA"})
     unknown_first = await client.post(f"{SELF}/codes", json={"phone": "+221781112233"})
@@ -90,7 +93,9 @@ async def test_wrong_codes_are_counted_and_the_code_dies_after_five(
     assert await count(sessionmaker, PersonAccount) == 0
 
 
-async def test_an_expired_code_is_refused(client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_an_expired_code_is_refused(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     await client.post(f"{SELF}/codes", json={"phone": PHONE})
     code = await latest_code(sessionmaker, PHONE)
     async with sessionmaker() as session:
@@ -126,7 +131,9 @@ async def test_cool_down_answers_429_with_retry_after_and_sends_nothing(
     assert await count(sessionmaker, OneTimeCode) == 1
 
 
-async def test_daily_cap_per_recipient(client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], app) -> None:  # type: ignore[no-untyped-def]
+async def test_daily_cap_per_recipient(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], app
+) -> None:  # type: ignore[no-untyped-def]
     app.state.settings.self_service_code_cooldown_seconds = 0
     for _ in range(5):
         assert (await client.post(f"{SELF}/codes", json={"phone": PHONE})).status_code == 202
@@ -137,7 +144,9 @@ async def test_daily_cap_per_recipient(client: httpx.AsyncClient, sessionmaker: 
     assert (await client.post(f"{SELF}/codes", json={"phone": "+221781112233"})).status_code == 202
 
 
-async def test_hourly_cap_per_client_address(client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], app) -> None:  # type: ignore[no-untyped-def]
+async def test_hourly_cap_per_client_address(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], app
+) -> None:  # type: ignore[no-untyped-def]
     app.state.settings.self_service_codes_per_address_per_hour = 3
     for i in range(3):
         assert (await client.post(f"{SELF}/codes", json={"email": f"p{i}@example.org"})).status_code == 202
