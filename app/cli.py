@@ -125,6 +125,37 @@ def serve(
     )
 
 
+@cli.command()
+def worker() -> None:
+    """Deliver notifications and run the periodic jobs (reminders…) until stopped (SIGTERM, Ctrl-C).
+
+    For production, next to servers started with JOBS_IN_PROCESS=false; several workers may run
+    against PostgreSQL (rows are claimed with FOR UPDATE SKIP LOCKED). See docs/notifications.md.
+    """
+    import signal
+
+    from app.core.logging import configure
+    from app.notifications import templates
+    from app.notifications.worker import Worker
+
+    settings = Settings()
+    configure(settings.log_level, settings.log_format)
+    templates.configure(settings.notify_templates_dir)
+
+    async def main() -> None:
+        engine = create_engine(settings.effective_database_url, pool_size=2)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await Worker(create_sessionmaker(engine), settings).run(stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
 @cli.command("create-user")
 def create_user(
     email: Annotated[str, typer.Argument(help="Login e-mail (case-insensitive).")],

@@ -21,6 +21,8 @@ from app.core.conformance import HeadAsGet, NoStoreByDefault, reject_unknown_que
 from app.core.db import create_engine, create_sessionmaker, utcnow
 from app.core.db_errors import RETRY_AFTER_SECONDS
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
+from app.notifications import templates as notify_templates
+from app.notifications.worker import Worker
 from app.routers import ROUTERS
 from app.web import router as web
 
@@ -53,13 +55,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         interval_seconds=settings.audit_seal_interval_seconds,
     )
 
+    notify_templates.configure(settings.notify_templates_dir)  # a malformed translation stops start-up
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sealing = asyncio.create_task(sequencer.run(), name="audit-sequencer")
+        background = []
+        if settings.jobs_in_process:  # notification delivery and periodic jobs (docs/notifications.md)
+            worker = Worker(app.state.sessionmaker, settings)
+            background.append(asyncio.create_task(worker.run(), name="notification-worker"))
         yield
-        sealing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sealing
+        for task in (*background, sealing):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await engine.dispose()
 
     app = FastAPI(

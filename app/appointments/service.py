@@ -41,6 +41,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.http import require_if_match
 from app.desks import service as desks
 from app.desks.models import Desk
+from app.notifications import events as notify
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {"booked": ("kept", "missed", "cancelled")}
 _AUDITED = ("starts_at", "ends_at", "agent_id", "purpose", "status", "status_reason")
@@ -105,6 +106,7 @@ async def create(
         },
     )
     await _case_event(session, actor=actor, appointment=appointment, kind="appointment_booked")
+    await notify.appointment_changed(session, actor=actor, appointment=appointment, change="booked")
     return appointment, desk
 
 
@@ -186,6 +188,7 @@ async def reschedule(
         details={"changes": audit.diff(before, _snapshot(appointment))},
     )
     await _case_event(session, actor=actor, appointment=appointment, kind="appointment_rescheduled")
+    await notify.appointment_changed(session, actor=actor, appointment=appointment, change="rescheduled")
     return appointment, desk
 
 
@@ -228,6 +231,7 @@ async def transition(
         details={"changes": audit.diff(before, _snapshot(appointment))},
     )
     await _case_event(session, actor=actor, appointment=appointment, kind=f"appointment_{status}")
+    await notify.appointment_changed(session, actor=actor, appointment=appointment, change=status)
     return appointment, desk
 
 

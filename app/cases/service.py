@@ -35,6 +35,7 @@ from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
 from app.core.http import require_if_match
 from app.desks.models import Desk
+from app.notifications import events as notify
 from app.registrants.models import Registrant
 
 _EDITABLE = ("priority", "vulnerability_flags", "description", "language", "interpreter_used")
@@ -156,6 +157,7 @@ async def create(
             "due_date": case.due_date,
         },
     )
+    await notify.case_received(session, actor=actor, case=case)
     return case
 
 

@@ -40,6 +40,7 @@ from app.cases.workflow import (
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.http import require_if_match
+from app.notifications import events as notify
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ async def transition(
         desk_id=case.desk_id,
         details=details,
     )
+    await notify.case_status_changed(session, actor=actor, case=case)
     return case
 
 

@@ -101,9 +101,9 @@ class SmtpSender:
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         mail["Message-ID"] = message.message_id
-        mail["Content-Language"] = message.language
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies
         mail.set_content(message.body)
+        mail["Content-Language"] = message.language  # after set_content, which resets Content-*
         return mail
 
     async def send(self, message: Outgoing) -> str | None:

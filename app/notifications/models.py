@@ -90,5 +90,6 @@ class NotificationPreference(Base):
     registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), primary_key=True)
     channel: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by: Mapped[uuid.UUID | None] = mapped_column()

@@ -132,7 +132,8 @@ async def enqueue_message(
         "created_at": now,
         "updated_at": now,
     }
-    if not await _insert_once(session, row):
+    inserted = await _insert_once(session, row)
+    if inserted is None:
         return None
     await audit.record(
         session,
@@ -143,7 +144,7 @@ async def enqueue_message(
         desk_id=desk_id,
         details={"event": event, "channel": channel, "dedupe_key": dedupe_key, "registrant_id": registrant_id},
     )
-    return await session.get(Notification, new_id)
+    return inserted
 
 
 def _check(*, event: str, channel: str, recipient: str, dedupe_key: str) -> None:
@@ -163,16 +164,20 @@ def _check(*, event: str, channel: str, recipient: str, dedupe_key: str) -> None
         )
 
 
-async def _insert_once(session: AsyncSession, row: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING; True when the row was inserted. A concurrent
-    transaction holding the same key makes PostgreSQL wait for it, then do nothing."""
-    table = Notification.__table__
+async def _insert_once(session: AsyncSession, row: dict[str, Any]) -> Notification | None:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING the row (as an ORM object in the
+    session), or ``None`` when the key was taken. A concurrent transaction holding the same key
+    makes PostgreSQL wait for it, then do nothing."""
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     statement = (
-        module.insert(table).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+        module.insert(Notification)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification)
     )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    inserted: Notification | None = (await session.scalars(statement)).one_or_none()
+    return inserted
 
 
 @dataclass(frozen=True)
@@ -307,7 +312,7 @@ async def _record_skip(
         "created_at": now,
         "updated_at": now,
     }
-    if await _insert_once(session, row):
+    if await _insert_once(session, row) is not None:
         await audit.record(
             session,
             actor=actor,

@@ -10,6 +10,8 @@ Bodies are :meth:`str.format` strings over the event's context. Context values t
 datetimes with an offset (keys ending in ``_at``) are shown in the desk's IANA time zone, in the
 message's language, by Babel (``babel.dates.format_datetime``, CLDR patterns) — an appointment at
 10:00 in Casablanca reads 10:00 whatever the server's zone. ``status`` gains ``status_label``.
+A value given per language (``service_type_fr``, ``service_type_en``) fills ``{service_type}`` in
+the message's language, French otherwise.
 """
 
 from __future__ import annotations
@@ -225,6 +227,9 @@ class TemplateRegistry:
         zone = ZoneInfo(time_zone)
         values: dict[str, Any] = {}
         for key, value in context.items():
+            base, _, suffix = key.rpartition("_")
+            if suffix == language or (suffix == DEFAULT_LANGUAGE and base not in values):
+                values[base] = value  # a value given per language: service_type_fr, service_type_en…
             if key.endswith("_at") and isinstance(value, str):
                 when = dt.datetime.fromisoformat(value)
                 values[key] = format_datetime(when.astimezone(zone), "EEEE d MMMM y HH:mm", tzinfo=zone, locale=locale)

@@ -30,6 +30,7 @@ from app.core.errors import NotFound, PreconditionFailed
 from app.core.http import etag_of, require_if_match
 from app.core.pagination import paginate
 from app.desks.models import Desk
+from app.notifications import events as notify
 from app.registrants import keys as match_keys
 from app.registrants import linkage, matching, prepare, repository
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired
@@ -144,6 +145,10 @@ async def _registration_number(session: AsyncSession, *, desk: Desk) -> str:
     return await numbering.allocate(session, prefix=desk.number_prefix, kind="", year=year, column=column)
 
 
+SILENT_SOURCES = frozenset({"import", "transfer"})
+"""Registrations that send no receipt: a legacy register imported, a file copied by a transfer."""
+
+
 async def create(
     session: AsyncSession,
     *,
@@ -227,6 +232,8 @@ async def create(
             "confirmed_duplicates": [str(c.id) for c in candidates],
         },
     )
+    if source not in SILENT_SOURCES:
+        await notify.registration_received(session, actor=actor, registrant=registrant)
     return CreateOutcome(registrant, candidates)
 
 

@@ -77,6 +77,7 @@ def upgrade() -> None:
         sa.Column("registrant_id", sa.Uuid(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=True),
         sa.Column("language", sa.String(length=16), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", UTC, nullable=False),
         sa.Column("updated_by", sa.Uuid(), nullable=True),
         sa.ForeignKeyConstraint(

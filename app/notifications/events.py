@@ -1,0 +1,132 @@
+"""The changes that notify the person concerned, called by the domain services in the same
+transaction as the change (a rolled-back change queues nothing).
+
+Each function queues at most one message through
+:func:`app.notifications.outbox.enqueue_for_registrant` (consent, chosen channel and language
+checked there) with a dedupe key naming the change, so the same change never notifies twice.
+Contexts carry numbers, dates and labels — never a case's description, notes or sensitive fields.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.appointments.models import Appointment
+from app.cases.models import Case, ServiceType
+from app.core.context import Actor
+from app.desks.models import Desk
+from app.notifications.models import Notification
+from app.notifications.outbox import enqueue_for_registrant
+from app.registrants.models import Registrant
+
+SILENT_STATUSES: Final = frozenset({"pending_closure"})
+"""Case statuses the person is not told about: a closure waiting for a supervisor is internal."""
+
+
+async def _registrant(session: AsyncSession, registrant_id: uuid.UUID) -> Registrant:
+    registrant = await session.get(Registrant, registrant_id)
+    if registrant is None:  # the services only call with a registrant they just read or wrote
+        raise LookupError(f"registrant {registrant_id} not found")
+    return registrant
+
+
+async def _desk_name(session: AsyncSession, desk_id: uuid.UUID) -> str:
+    return str((await session.execute(select(Desk.name).where(Desk.id == desk_id))).scalar_one())
+
+
+async def registration_received(session: AsyncSession, *, actor: Actor, registrant: Registrant) -> Notification | None:
+    """The registration receipt: the person's number at the desk."""
+    return await enqueue_for_registrant(
+        session,
+        event="registration_receipt",
+        registrant=registrant,
+        context={
+            "given_names": registrant.given_names,
+            "registration_number": registrant.registration_number,
+            "desk_name": await _desk_name(session, registrant.desk_id),
+        },
+        dedupe_key=f"registration_receipt:{registrant.id}",
+        actor=actor,
+    )
+
+
+async def _case_context(session: AsyncSession, case: Case) -> dict[str, object]:
+    service_type = (
+        await session.execute(select(ServiceType).where(ServiceType.id == case.service_type_id))
+    ).scalar_one()
+    return {
+        "case_number": case.case_number,
+        "service_type_fr": service_type.label_fr,
+        "service_type_en": service_type.label_en,
+        "desk_name": await _desk_name(session, case.desk_id),
+    }
+
+
+async def case_received(session: AsyncSession, *, actor: Actor, case: Case) -> Notification | None:
+    """The request was received (a case was opened)."""
+    return await enqueue_for_registrant(
+        session,
+        event="case_received",
+        registrant=await _registrant(session, case.registrant_id),
+        context=await _case_context(session, case),
+        dedupe_key=f"case_received:{case.id}",
+        actor=actor,
+    )
+
+
+async def case_status_changed(session: AsyncSession, *, actor: Actor, case: Case) -> Notification | None:
+    """The case moved to ``case.status`` (flushed: ``case.version`` is the new version)."""
+    if case.status in SILENT_STATUSES:
+        return None
+    return await enqueue_for_registrant(
+        session,
+        event="case_status_changed",
+        registrant=await _registrant(session, case.registrant_id),
+        context={**await _case_context(session, case), "status": case.status},
+        dedupe_key=f"case_status:{case.id}:{case.version}:{case.status}",
+        actor=actor,
+    )
+
+
+async def documents_missing(
+    session: AsyncSession, *, actor: Actor, case: Case, documents: Sequence[str], request_id: uuid.UUID
+) -> Notification | None:
+    """The desk waits for ``documents`` (labels as the agent wrote them) to handle the case."""
+    return await enqueue_for_registrant(
+        session,
+        event="documents_missing",
+        registrant=await _registrant(session, case.registrant_id),
+        context={**await _case_context(session, case), "documents": list(documents)},
+        dedupe_key=f"documents_missing:{case.id}:{request_id}",
+        actor=actor,
+    )
+
+
+APPOINTMENT_EVENTS: Final = {
+    "booked": "appointment_booked",
+    "rescheduled": "appointment_changed",
+    "cancelled": "appointment_cancelled",
+}
+
+
+async def appointment_changed(
+    session: AsyncSession, *, actor: Actor, appointment: Appointment, change: str
+) -> Notification | None:
+    """``change``: ``booked``, ``rescheduled`` or ``cancelled`` (others — kept, missed — notify
+    nothing). The time shown is the desk's local time."""
+    event = APPOINTMENT_EVENTS.get(change)
+    if event is None:
+        return None
+    return await enqueue_for_registrant(
+        session,
+        event=event,
+        registrant=await _registrant(session, appointment.registrant_id),
+        context={"starts_at": appointment.starts_at, "desk_name": await _desk_name(session, appointment.desk_id)},
+        dedupe_key=f"appointment:{appointment.id}:{appointment.version}:{change}",
+        actor=actor,
+    )

@@ -1,0 +1,72 @@
+"""Request and response bodies of ``/api/v1/…/notifications`` and the documents-missing request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+DocumentLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class NotificationOut(BaseModel):
+    """One message to the person and its delivery status (never its content: a one-time code or
+    a template's values stay in the outbox). ``status``: ``queued``, ``sending``, ``sent``,
+    ``failed``, ``withheld`` (consent withdrawn before sending), ``skipped`` (not queued:
+    ``reason`` is ``no_consent``, ``no_channel`` or ``opted_out``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    event: str
+    channel: str
+    recipient: str
+    language: str
+    status: str
+    reason: str | None
+    attempts: int
+    next_attempt_at: dt.datetime
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    provider: str | None
+    message_id: str
+
+
+class PreferenceIn(BaseModel):
+    """The channel the person chose (``none``: no messages; ``null``: let the desk choose) and the
+    language of the messages (``null``: the first of the person's languages with a template)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal["email", "sms", "whatsapp", "none"] | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] | None = None
+
+
+class PreferenceOut(PreferenceIn):
+    """The stored choice; ``version`` 0 when the person never chose (ETag ``"v0"``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    registrant_id: uuid.UUID
+    version: int
+
+
+class DocumentsMissingIn(BaseModel):
+    """The documents the desk waits for; omitted: those the case's service type usually requires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[DocumentLabel] | None = Field(default=None, min_length=1, max_length=20)
+
+
+class DocumentsMissingOut(BaseModel):
+    """What was asked, and what became of the message to the person (``notification_status``
+    ``queued`` or ``skipped`` with its ``reason``)."""
+
+    case_id: uuid.UUID
+    documents: list[str]
+    notification_id: uuid.UUID | None
+    notification_status: str
+    reason: str | None

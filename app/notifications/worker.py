@@ -1,0 +1,286 @@
+"""The delivery worker: claims due messages of the outbox, sends them, records the outcome.
+
+One round (:func:`deliver_due`):
+
+1. **Claim**, in one short transaction: the due rows (``queued`` whose ``next_attempt_at`` has
+   come, or ``sending`` whose lease has expired — a worker died holding them), oldest first,
+   ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers never claim the same row
+   (SQLite's ``BEGIN IMMEDIATE`` serialises the claim; one worker there). Each becomes
+   ``sending`` with ``attempts + 1`` and a lease (``NOTIFY_LEASE_SECONDS``). A message queued with
+   a consent purpose is checked again: consent no longer in force → ``withheld``; a message for
+   an external provider (SMS, WhatsApp) gets its register-of-disclosures entry (legal basis
+   ``consent``, :func:`app.privacy.service.record_disclosure`) here, once per message.
+2. **Send** each, outside any transaction, rendered in its language and its desk's time zone.
+3. **Record**, one transaction per message: ``sent`` (with the provider's reference), or back to
+   ``queued`` after ``NOTIFY_BACKOFF_SECONDS × 2^(attempts−1)`` (at most
+   ``NOTIFY_BACKOFF_MAX_SECONDS``), or ``failed`` after a permanent error or
+   ``NOTIFY_MAX_ATTEMPTS`` attempts. Audit event ``notification.deliver`` (status, attempts).
+
+Guarantee: **at least once, effectively once.** A message is sent again only when a worker dies
+(``kill -9``, power loss) after the server accepted it and before step 3 committed — per worker at
+most the one message in flight, and only after its lease expires. That copy carries the same
+``Message-ID`` (and the same provider reference request), so mail clients and the desk's checks
+see one message. Nothing is lost: a row is ``sent`` only after the server accepted it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.audit import service as audit
+from app.core.config import Settings
+from app.core.context import SYSTEM_ACTOR
+from app.core.db import utcnow
+from app.desks.models import Desk
+from app.notifications import templates
+from app.notifications.channels import DeliveryError, Outgoing, Sender, senders_for
+from app.notifications.models import Notification
+from app.privacy.service import Basis, consent_in_force, record_disclosure
+
+log = logging.getLogger(__name__)
+EXTERNAL_CHANNELS = frozenset({"sms", "whatsapp"})
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A message claimed for one attempt, with what rendering needs."""
+
+    id: uuid.UUID
+    event: str
+    channel: str
+    recipient: str
+    language: str
+    context: Mapping[str, Any]
+    message_id: str
+    attempts: int
+    desk_id: uuid.UUID | None
+
+
+def backoff(attempts: int, settings: Settings) -> dt.timedelta:
+    """The wait before attempt ``attempts + 1``: base × 2^(attempts−1), capped (seconds from settings)."""
+    seconds = settings.notify_backoff_seconds * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, settings.notify_backoff_max_seconds))
+
+
+async def claim(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, senders: Mapping[str, Sender]
+) -> list[Claimed]:
+    """Claim up to ``NOTIFY_BATCH`` due messages (step 1 of the module docstring)."""
+    claimed: list[Claimed] = []
+    async with sessionmaker() as session:
+        now = utcnow()
+        rows = (
+            (
+                await session.execute(
+                    select(Notification)
+                    .where(Notification.status.in_(("queued", "sending")), Notification.next_attempt_at <= now)
+                    .order_by(Notification.next_attempt_at, Notification.id)
+                    .limit(settings.notify_batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for row in rows:
+            if row.status == "sending" and row.attempts >= settings.notify_max_attempts:
+                await _finish(session, row, "failed", reason="worker stopped during the last attempt")
+                continue
+            if row.consent_purpose and row.registrant_id:
+                consent = await consent_in_force(
+                    session, registrant_id=row.registrant_id, purpose=row.consent_purpose, at=now
+                )
+                if consent is None:
+                    await _finish(session, row, "withheld", reason=f"no consent in force for {row.consent_purpose}")
+                    continue
+                if row.channel in EXTERNAL_CHANNELS and row.disclosure_id is None and row.desk_id is not None:
+                    disclosure = await record_disclosure(
+                        session,
+                        actor=SYSTEM_ACTOR,
+                        registrant_id=row.registrant_id,
+                        desk_id=row.desk_id,
+                        kind="notification",
+                        basis=Basis("consent", consent.purpose, consent),
+                        recipient_type="provider",
+                        recipient_name=senders[row.channel].name,
+                        entity_type="notification",
+                        entity_id=row.id,
+                        fields=["phone", f"message:{row.channel}"],
+                        at=now,
+                    )
+                    row.disclosure_id = disclosure.id
+            lease = now + dt.timedelta(seconds=settings.notify_lease_seconds)
+            row.status, row.attempts, row.lease_until, row.next_attempt_at = "sending", row.attempts + 1, lease, lease
+            row.provider = senders[row.channel].name
+            claimed.append(
+                Claimed(
+                    row.id,
+                    row.event,
+                    row.channel,
+                    row.recipient,
+                    row.language,
+                    dict(row.context),
+                    row.message_id,
+                    row.attempts,
+                    row.desk_id,
+                )
+            )
+        await session.commit()
+    return claimed
+
+
+async def _finish(session: AsyncSession, row: Notification, status: str, *, reason: str | None = None) -> None:
+    row.status, row.reason, row.lease_until = status, reason, None
+    await audit.record(
+        session,
+        actor=SYSTEM_ACTOR,
+        action="notification.deliver",
+        entity_type="notification",
+        entity_id=row.id,
+        desk_id=row.desk_id,
+        details={"status": status, "attempts": row.attempts, "reason": reason},
+    )
+
+
+async def _desks(sessionmaker: async_sessionmaker[AsyncSession], ids: set[uuid.UUID]) -> dict[uuid.UUID, Desk]:
+    if not ids:
+        return {}
+    async with sessionmaker() as session:
+        return {d.id: d for d in (await session.execute(select(Desk).where(Desk.id.in_(ids)))).scalars()}
+
+
+def render(message: Claimed, desk: Desk | None) -> Outgoing:
+    """The message as the person reads it: their language, the desk's zone and name.
+
+    Raises ``KeyError``/``LookupError``/``ValueError`` when the template cannot be filled."""
+    context = {"desk_name": desk.name if desk else "", **message.context}
+    rendered = templates.registry().render(
+        message.event,
+        message.language,
+        context,
+        time_zone=desk.time_zone if desk else "UTC",
+        desk_code=desk.code if desk else "",
+    )
+    return Outgoing(
+        notification_id=str(message.id),
+        message_id=message.message_id,
+        channel=message.channel,
+        recipient=message.recipient,
+        language=rendered.language,
+        subject=rendered.subject,
+        body=rendered.body,
+    )
+
+
+async def _record(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    message: Claimed,
+    *,
+    reference: str | None = None,
+    error: DeliveryError | None = None,
+) -> str:
+    now = utcnow()
+    values: dict[str, Any]
+    if error is None:
+        status, values = "sent", {"sent_at": now, "provider_message_id": reference, "reason": None}
+    elif error.permanent or message.attempts >= settings.notify_max_attempts:
+        status, values = "failed", {"reason": error.detail[:2000]}
+    else:
+        status = "queued"
+        values = {"reason": error.detail[:2000], "next_attempt_at": now + backoff(message.attempts, settings)}
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Notification)
+            .where(Notification.id == message.id, Notification.status == "sending")
+            .values(status=status, lease_until=None, updated_at=now, **values)
+        )
+        await audit.record(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="notification.deliver",
+            entity_type="notification",
+            entity_id=message.id,
+            desk_id=message.desk_id,
+            details={"status": status, "attempts": message.attempts, "reason": values.get("reason")},
+        )
+        await session.commit()
+    return status
+
+
+async def deliver_due(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    senders: Mapping[str, Sender] | None = None,
+) -> int:
+    """Deliver every message due now, batch after batch, until none is left; returns how many
+    attempts were made (sent, retried later or failed). With ``senders`` omitted, the configured
+    ones (:func:`app.notifications.channels.senders_for`) are opened and closed here."""
+    own = senders is None
+    active: Mapping[str, Sender] = senders_for(settings) if senders is None else senders
+    attempted = 0
+    try:
+        while True:
+            batch = await claim(sessionmaker, settings, active)
+            if not batch:
+                return attempted
+            desks = await _desks(sessionmaker, {m.desk_id for m in batch if m.desk_id})
+            for message in batch:
+                attempted += 1
+                try:
+                    outgoing = render(message, desks.get(message.desk_id) if message.desk_id else None)
+                except (KeyError, LookupError, ValueError) as exc:
+                    await _record(
+                        sessionmaker, settings, message, error=DeliveryError(f"template: {exc!r}", permanent=True)
+                    )
+                    continue
+                try:
+                    reference = await active[message.channel].send(outgoing)
+                except DeliveryError as exc:
+                    await _record(sessionmaker, settings, message, error=exc)
+                    continue
+                await _record(sessionmaker, settings, message, reference=reference)
+    finally:
+        if own:
+            for sender in active.values():
+                await sender.close()
+
+
+class Worker:
+    """The background loop: deliver due messages, run due periodic jobs, sleep
+    ``NOTIFY_POLL_SECONDS`` when idle. Runs inside ``serve`` (``JOBS_IN_PROCESS``) or as
+    ``diaspora-desk worker``. A failing round is logged and retried at the next tick."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        from app.notifications.scheduler import run_due_jobs
+
+        stop = stop or asyncio.Event()
+        senders = senders_for(self.settings)
+        try:
+            while not stop.is_set():
+                done = 0
+                try:
+                    await run_due_jobs(self.sessionmaker, self.settings)
+                    done = await deliver_due(self.sessionmaker, self.settings, senders)
+                except Exception:
+                    log.exception("notification worker round failed; retrying")
+                if done == 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=self.settings.notify_poll_seconds)
+        finally:
+            for sender in senders.values():
+                await sender.close()
