@@ -33,7 +33,7 @@ from app.documents.upload import upload
 from app.registrants.models import Registrant
 from app.reports.writers import content_disposition
 from app.selfservice import accounts, booking, linking, service
-from app.selfservice.deps import CurrentPerson, Linked, LinkedPerson, get_linked, get_person
+from app.selfservice.deps import CurrentPerson, Linked, LinkedPerson, get_linked, get_person, person_bearer
 from app.selfservice.models import PersonAccount
 from app.selfservice.schemas import (
     AccountOut,
@@ -204,15 +204,17 @@ async def read_request(case_id: uuid.UUID, person: LinkedPerson, session: Sessio
 # --- documents ---------------------------------------------------------------------------------
 
 
-async def _linked_briefly(request: Request, settings: SettingsDep, context: RequestContextDep) -> Linked:
+async def _linked_briefly(
+    request: Request,
+    settings: SettingsDep,
+    context: RequestContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(person_bearer)],
+) -> Linked:
     """The linked person, read in a transaction closed before the upload streams."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    creds = HTTPAuthorizationCredentials(scheme=scheme, credentials=token) if scheme.lower() == "bearer" else None
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
         try:
-            return await get_linked(await get_person(session, settings, context, creds))
+            return await get_linked(await get_person(session, settings, context, credentials))
         finally:
             await session.rollback()
 
