@@ -238,7 +238,7 @@ async def sign_in(
             entity_id=account.id,
             details={"kind": account.kind},
         )
-    account.last_sign_in_at = now
+    account.last_sign_in_at, account.language = now, body.language
     await session.flush()
     await audit.record(
         session,

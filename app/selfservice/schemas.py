@@ -64,9 +64,11 @@ class CodeSent(BaseModel):
 
 
 class SignIn(_Recipient):
-    """Sign in (or up, the first time) with the code received."""
+    """Sign in (or up, the first time) with the code received; ``language``: the person's
+    language for the app and messages (kept on the account)."""
 
     code: StrictStr = Field(pattern=r"^[0-9]{6}$")
+    language: Language = "fr"
 
 
 class AccountOut(BaseModel):

@@ -35,11 +35,12 @@ async def test_code_queued_by_sms_signs_up_then_in(
     assert message.context["expires_minutes"] == 10
     code = await latest_code(sessionmaker, PHONE)
 
-    r = await client.post(f"{SELF}/sessions", json={"phone": "+221 77 123 45 67", "code": code})
+    r = await client.post(f"{SELF}/sessions", json={"phone": "+221 77 123 45 67", "code": code, "language": "en"})
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["token_type"] == "bearer" and body["expires_in"] == 86400
     assert body["account"]["identifier"] == PHONE and body["account"]["linked"] is False
+    assert body["account"]["language"] == "en"
     me = await client.get(f"{SELF}/account", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.json()["id"] == body["account"]["id"]
     async with sessionmaker() as session:
