@@ -159,6 +159,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    email_provider: Literal["smtp", "log"] = "smtp"
     sms_provider: Literal["log", "twilio"] = "log"
     whatsapp_provider: Literal["log", "twilio"] = "log"
     provider_timeout_seconds: float = Field(default=15, gt=0, le=600)

@@ -108,8 +108,12 @@ class SmtpSender:
 
     async def send(self, message: Outgoing) -> str | None:
         try:
+            mail = self.build(message)
+        except (ValueError, TypeError) as exc:  # a header the rendered text cannot make (a line break…)
+            raise DeliveryError(f"message cannot be built: {exc}", permanent=True) from exc
+        try:
             client = await self._connected()
-            await client.send_message(self.build(message))
+            await client.send_message(mail)
         except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as exc:
             await self._drop()
             code = getattr(exc, "code", None)
@@ -222,8 +226,9 @@ class TwilioSender:
 
 
 def senders_for(settings: Settings) -> dict[str, Sender]:
-    """``{channel: sender}`` configured by ``SMS_PROVIDER`` and ``WHATSAPP_PROVIDER``."""
-    found: dict[str, Sender] = {"email": SmtpSender(settings)}
+    """``{channel: sender}`` configured by ``EMAIL_PROVIDER``, ``SMS_PROVIDER`` and ``WHATSAPP_PROVIDER``."""
+    email: Sender = SmtpSender(settings) if settings.email_provider == "smtp" else LogSender(settings.data_dir, "email")
+    found: dict[str, Sender] = {"email": email}
     for channel, provider in (("sms", settings.sms_provider), ("whatsapp", settings.whatsapp_provider)):
         found[channel] = (
             TwilioSender(settings, channel) if provider == "twilio" else LogSender(settings.data_dir, channel)

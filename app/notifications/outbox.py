@@ -42,6 +42,8 @@ from app.registrants.models import Registrant, RegistrantPhone
 E164: Final = re.compile(r"^\+[1-9]\d{6,14}$")
 """ITU-T E.164: a ``+``, a country code and at most 15 digits in all."""
 EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LANGUAGE: Final = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+"""A BCP 47 tag as stored: a primary language subtag and at most one more (``fr``, ``wo``, ``pt-BR``)."""
 MESSAGE_ID_DOMAIN: Final = "notifications.diaspora-desk.invalid"
 """Right-hand side of the Message-IDs (RFC 5322 §3.6.4); the worker may use the sender's domain."""
 
@@ -111,6 +113,10 @@ async def enqueue_message(
     ``notification.queue`` (event, channel, dedupe key — no recipient, no content).
     """
     _check(event=event, channel=channel, recipient=recipient, dedupe_key=dedupe_key)
+    if not LANGUAGE.match(language):
+        raise ValidationFailed(
+            f"Language {language!r} is not a BCP 47 tag.", detail_fr=f"Langue invalide {language!r}."
+        )
     values = {str(k): _jsonable(v, str(k)) for k, v in context.items()}
     new_id = uuid.uuid4()
     now = utcnow()
@@ -119,7 +125,7 @@ async def enqueue_message(
         "event": event,
         "channel": channel,
         "recipient": recipient,
-        "language": language or "fr",
+        "language": language,
         "context": values,
         "dedupe_key": dedupe_key,
         "registrant_id": registrant_id,

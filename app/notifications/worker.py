@@ -218,14 +218,30 @@ async def _record(
     return status
 
 
+async def _release(sessionmaker: async_sessionmaker[AsyncSession], messages: list[Claimed]) -> None:
+    """Give back claimed messages not attempted (the worker is stopping): due now, attempt uncounted."""
+    if not messages:
+        return
+    async with sessionmaker() as session:
+        for message in messages:
+            await session.execute(
+                update(Notification)
+                .where(Notification.id == message.id, Notification.status == "sending")
+                .values(status="queued", attempts=message.attempts - 1, lease_until=None, next_attempt_at=utcnow())
+            )
+        await session.commit()
+
+
 async def deliver_due(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
     senders: Mapping[str, Sender] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> int:
-    """Deliver every message due now, batch after batch, until none is left; returns how many
-    attempts were made (sent, retried later or failed). With ``senders`` omitted, the configured
-    ones (:func:`app.notifications.channels.senders_for`) are opened and closed here."""
+    """Deliver every message due now, batch after batch, until none is left or ``stop`` is set
+    (then the claimed messages not yet attempted are given back); returns how many attempts were
+    made (sent, retried later or failed). With ``senders`` omitted, the configured ones
+    (:func:`app.notifications.channels.senders_for`) are opened and closed here."""
     own = senders is None
     active: Mapping[str, Sender] = senders_for(settings) if senders is None else senders
     attempted = 0
@@ -235,7 +251,10 @@ async def deliver_due(
             if not batch:
                 return attempted
             desks = await _desks(sessionmaker, {m.desk_id for m in batch if m.desk_id})
-            for message in batch:
+            for index, message in enumerate(batch):
+                if stop is not None and stop.is_set():
+                    await _release(sessionmaker, batch[index:])
+                    return attempted
                 attempted += 1
                 try:
                     outgoing = render(message, desks.get(message.desk_id) if message.desk_id else None)
@@ -248,6 +267,10 @@ async def deliver_due(
                     reference = await active[message.channel].send(outgoing)
                 except DeliveryError as exc:
                     await _record(sessionmaker, settings, message, error=exc)
+                    continue
+                except Exception as exc:  # a sender's bug must not stall the queue: retried with backoff
+                    log.exception("sender %s failed on notification %s", message.channel, message.id)
+                    await _record(sessionmaker, settings, message, error=DeliveryError(f"sender error: {exc!r}"))
                     continue
                 await _record(sessionmaker, settings, message, reference=reference)
     finally:
@@ -275,7 +298,7 @@ class Worker:
                 done = 0
                 try:
                     await run_due_jobs(self.sessionmaker, self.settings)
-                    done = await deliver_due(self.sessionmaker, self.settings, senders)
+                    done = await deliver_due(self.sessionmaker, self.settings, senders, stop)
                 except Exception:
                     log.exception("notification worker round failed; retrying")
                 if done == 0:

@@ -5,8 +5,9 @@ The archive (``application/zip``) holds:
 * ``data.json`` — every record about the person: identity (search keys left out: they are derived),
   phones, identity documents, consents, cases with their notes (except notes marked
   ``internal_assessment``), referrals, timeline, transfers, appointments, documents' metadata,
-  disclosures to third parties, subject requests, and the audit trail of who read and changed the
-  file (time, action, staff member and role);
+  disclosures to third parties, subject requests, the messages sent to the person (event, channel,
+  address, language, delivery status; not their text nor one-time codes), and the audit trail of
+  who read and changed the file (time, action, staff member and role);
 * ``documents/<id>-<filename>`` — the stored files of the documents not deleted;
 * ``resume.html`` — the same in French, for print (:mod:`app.privacy.summary`);
 * ``manifest.json`` — every other file of the archive with its size and SHA-256 (FIPS 180-4).
@@ -34,6 +35,7 @@ from app.audit.models import AuditEvent
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, Referral
 from app.documents.models import Document
 from app.documents.storage import Storage
+from app.notifications.models import Notification
 from app.privacy.models import Disclosure, SubjectRequest
 from app.privacy.summary import render_summary
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
@@ -42,6 +44,11 @@ DERIVED_FIELDS: Final = frozenset(
     {"given_names_key", "family_name_key", "given_names_phonetic", "family_name_phonetic", "version"}
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+NOTIFICATION_INTERNALS = frozenset(
+    {"context", "dedupe_key", "lease_until", "consent_purpose", "disclosure_id", "registrant_id", "message_id"}
+)
 
 
 def _row(obj: Any, *, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -143,6 +150,7 @@ async def collect(session: AsyncSession, *, registrant: Registrant) -> dict[str,
         ],
         "disclosures": [_row(d) for d in await _children(session, Disclosure, rid)],
         "subject_requests": [_row(s) for s in await _children(session, SubjectRequest, rid)],
+        "notifications": [_row(n, skip=NOTIFICATION_INTERNALS) for n in await _children(session, Notification, rid)],
         "audit_trail": [
             {
                 "occurred_at": e.occurred_at,

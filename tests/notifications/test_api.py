@@ -106,3 +106,28 @@ async def test_documents_missing_refuses_bad_input_and_closed_cases(client, make
     timeline = await client.get(f"/api/v1/cases/{case.json()['id']}/timeline", headers=agent.headers)
     kinds = [e["kind"] for e in timeline.json()["items"]]
     assert kinds.count("documents_requested") == 1
+
+
+async def test_the_subject_access_archive_lists_the_messages_without_their_text(
+    client, make_staff, make_person, sessionmaker
+) -> None:
+    from app.privacy.access import collect
+    from app.registrants.models import Registrant
+
+    agent = await make_staff("agent", ["CASA-BASE"])
+    person = await make_person()
+    await client.post(
+        "/api/v1/cases",
+        json={"registrant_id": str(person), "service_type": "SOCIAL", "channel": "walk_in"},
+        headers=agent.headers,
+    )
+    async with sessionmaker() as session:
+        data = await collect(session, registrant=await session.get(Registrant, person))
+    [message] = data["notifications"]
+    assert (message["event"], message["channel"], message["recipient"], message["status"]) == (
+        "case_received",
+        "whatsapp",
+        "+212612345678",
+        "queued",
+    )
+    assert not {"context", "dedupe_key", "message_id"} & set(message)

@@ -3,6 +3,7 @@ Twilio's API: language, local time, retries with backoff, consent checked again 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -303,3 +304,32 @@ async def test_the_log_provider_writes_one_json_line_per_message(sessionmaker, s
             "body": "Votre code Diaspora Desk est 482913. Il expire dans 10 minutes. Ne le communiquez à personne.",
         }
     ]
+
+
+async def test_a_stopping_worker_gives_back_what_it_claimed_but_did_not_send(sessionmaker, settings) -> None:
+    from app.notifications.channels import LogSender, Outgoing
+
+    stop = asyncio.Event()
+
+    class StopAfterOne(LogSender):
+        async def send(self, message: Outgoing) -> str | None:
+            reference = await super().send(message)
+            stop.set()  # SIGTERM arrives while the first message is in hand
+            return reference
+
+    async with sessionmaker() as session:
+        for n in range(3):
+            await enqueue_message(
+                session,
+                event="one_time_code",
+                channel="sms",
+                recipient="+221771234567",
+                language="fr",
+                context={"code": f"{n:06d}", "expires_minutes": 10},
+                dedupe_key=f"otp:stop:{n}",
+            )
+        await session.commit()
+    assert await deliver_due(sessionmaker, settings, {"sms": StopAfterOne(settings.data_dir, "sms")}, stop) == 1
+    async with sessionmaker() as session:
+        rows = (await session.execute(select(Notification.status, Notification.attempts))).all()
+    assert sorted(rows) == [("queued", 0), ("queued", 0), ("sent", 1)]

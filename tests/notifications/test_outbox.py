@@ -76,6 +76,7 @@ async def test_a_message_is_queued_once_per_dedupe_key_and_only_if_the_transacti
         ("sms", "+221771234567", "no_such_event", {}),
         ("sms", "+221771234567", "one_time_code", {"when": dt.datetime(2026, 1, 1)}),
         ("sms", "+221771234567", "one_time_code", {"what": object()}),
+        ("sms", "+221771234567", "one_time_code", {"language": "a very long language name"}),
     ],
 )
 async def test_bad_messages_are_refused(sessionmaker, channel, recipient, event, context) -> None:
@@ -86,7 +87,7 @@ async def test_bad_messages_are_refused(sessionmaker, channel, recipient, event,
                 event=event,
                 channel=channel,
                 recipient=recipient,
-                language="fr",
+                language=context.pop("language", "fr"),
                 context=context,
                 dedupe_key="k",
             )
