@@ -6,8 +6,8 @@ starting at least ``SELF_SERVICE_BOOKING_LEAD_MINUTES`` from now, during which a
 agent or supervisor of the desk has no booked or kept appointment. Booking a slot picks such a
 staff member (the one with the fewest appointments that day) and then goes through
 :mod:`app.appointments.service`, so the desk's rules (opening hours, holidays, future start, no
-double booking, serialised per agent) are checked again at write time. The person never learns
-who the agent is.
+double booking, serialised per agent) are checked again at write time; when a concurrent booking
+took that agent meanwhile, the next free one is tried. The person never learns who the agent is.
 """
 
 from __future__ import annotations
@@ -184,20 +184,24 @@ async def book(
         await own_case(session, registrant_id=registrant_id, case_id=case_id)
     desk = await _desk(session, desk_id)
     start, end, free = await _pick(session, desk=desk, starts_at=starts_at, settings=settings)
-    try:
-        return await appointments.create(
-            session,
-            actor=actor,
-            desk_id=desk.id,
-            agent_id=free[0],
-            case_id=case_id,
-            registrant_id=None if case_id is not None else registrant_id,
-            starts_at=start,
-            ends_at=end,
-            purpose=purpose,
-        )
-    except AgentDoubleBooked as exc:  # a concurrent booking took this agent meanwhile
-        raise _taken() from exc
+    for agent_id in free:
+        try:
+            return await appointments.create(
+                session,
+                actor=actor,
+                desk_id=desk.id,
+                agent_id=agent_id,
+                case_id=case_id,
+                registrant_id=None if case_id is not None else registrant_id,
+                starts_at=start,
+                ends_at=end,
+                purpose=purpose,
+            )
+        except AgentDoubleBooked:
+            # A concurrent booking took this agent meanwhile (refused before anything was
+            # written, the agent's row now locked): try the next one free.
+            continue
+    raise _taken()
 
 
 async def own_appointment(session: AsyncSession, *, registrant_id: uuid.UUID, appointment_id: uuid.UUID) -> Appointment:
@@ -225,19 +229,21 @@ async def reschedule(
     start, end, free = await _pick(
         session, desk=desk, starts_at=starts_at, settings=settings, prefer=appointment.agent_id, ignore=appointment.id
     )
-    try:
-        return await appointments.reschedule(
-            session,
-            actor=actor,
-            appointment_id=appointment.id,
-            if_match=if_match,
-            starts_at=start,
-            ends_at=end,
-            agent_id=free[0],
-            purpose=None,
-        )
-    except AgentDoubleBooked as exc:
-        raise _taken() from exc
+    for agent_id in free:
+        try:
+            return await appointments.reschedule(
+                session,
+                actor=actor,
+                appointment_id=appointment.id,
+                if_match=if_match,
+                starts_at=start,
+                ends_at=end,
+                agent_id=agent_id,
+                purpose=None,
+            )
+        except AgentDoubleBooked:
+            continue
+    raise _taken()
 
 
 async def cancel(

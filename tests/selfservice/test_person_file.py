@@ -4,6 +4,7 @@ as actor, bad input answered with problems and nothing half-written."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
@@ -285,3 +286,28 @@ async def test_subject_access_archive_is_recorded_and_audited(
     assert request.channel == "self_service" and request.fulfilled_at is not None
     [event] = await _events(sessionmaker, "privacy.subject_access")
     assert event.actor_role == "person" and event.entity_id == str(world.a.registrant_id)
+
+
+async def test_concurrent_bookings_of_one_slot_fill_each_agent_once(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    world: World,
+    make_staff,
+    register,
+    sign_in,
+    link,
+) -> None:  # type: ignore[no-untyped-def]
+    await make_staff("agent", ["CASA-BASE"])  # the desk now has two agents
+    d = await sign_in(email="dior.sarr@example.org")
+    await link(d, world.agent, await register(world.agent, given_names="Dior", family_name="Sarr"))
+    day = next_weekday(4)
+    answers = await asyncio.gather(
+        *(
+            client.post(f"{SELF}/appointments", json={"starts_at": iso(day, "11:30")}, headers=p.headers)
+            for p in (world.a, world.b, d)
+        )
+    )
+    assert sorted(r.status_code for r in answers) == [201, 201, 409]
+    async with sessionmaker() as session:
+        agents = (await session.execute(select(Appointment.agent_id))).scalars().all()
+    assert len(agents) == 2 and len(set(agents)) == 2
