@@ -15,6 +15,7 @@ from app.notifications.models import Notification, NotificationPreference, Sched
 from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
+from app.selfservice.models import LinkCode, OneTimeCode, PersonAccount
 
 __all__ = [
     "AdminArea",
@@ -37,13 +38,16 @@ __all__ = [
     "IdentityDocument",
     "ImportBatch",
     "ImportRow",
+    "LinkCode",
     "LoginAttempt",
     "LoginThrottle",
     "Notification",
     "NotificationPreference",
     "NumberCounter",
+    "OneTimeCode",
     "Partner",
     "PartnerServiceType",
+    "PersonAccount",
     "Referral",
     "RefreshToken",
     "Registrant",

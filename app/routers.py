@@ -18,6 +18,8 @@ from app.reference.router import router as reference_router
 from app.registrants.router import router as registrants_router
 from app.reports.exports_router import router as exports_router
 from app.reports.router import router as reports_router
+from app.selfservice.router import router as self_service_router
+from app.selfservice.staff_router import router as self_service_staff_router
 from app.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
@@ -39,4 +41,6 @@ ROUTERS: list[APIRouter] = [
     exports_router,
     privacy_router,
     notifications_router,
+    self_service_staff_router,
+    self_service_router,
 ]

@@ -125,6 +125,36 @@ class Settings(BaseSettings):
     audit_seal_batch: int = Field(default=1000, ge=1, le=100_000)
     audit_max_unsealed_seconds: float = Field(default=30, gt=0)
 
+    # Self-service of the people served (app/selfservice, docs/self-service.md): one-time sign-in
+    # codes (lifetime, wrong tries per code), the limits on sending them (cool-down and daily cap
+    # per recipient, hourly cap per client address), person token lifetime, the desk's link codes,
+    # the appointment grid offered to persons and the service types they may request themselves.
+    self_service_code_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    self_service_code_max_attempts: int = Field(default=5, ge=1, le=20)
+    self_service_code_cooldown_seconds: int = Field(default=60, ge=0, le=3600)
+    self_service_codes_per_recipient_per_day: int = Field(default=5, ge=1, le=100)
+    self_service_codes_per_address_per_hour: int = Field(default=20, ge=1, le=10_000)
+    self_service_token_ttl_seconds: int = Field(default=86_400, ge=300, le=30 * 86_400)
+    self_service_link_code_ttl_seconds: int = Field(default=7 * 86_400, ge=300, le=30 * 86_400)
+    self_service_link_max_failures: int = Field(default=5, ge=1, le=50)
+    self_service_slot_minutes: int = Field(default=30, ge=5, le=240)
+    self_service_booking_lead_minutes: int = Field(default=120, ge=0, le=7 * 1440)
+    self_service_service_types: list[str] = [
+        "CONSULAR_ADMIN",
+        "RESIDENCE_MA",
+        "LEGAL_AID",
+        "SOCIAL",
+        "HEALTH",
+        "PSYCHOSOCIAL",
+        "EMPLOYMENT",
+        "ENTREPRENEURSHIP",
+        "TRAINING",
+        "STUDENT",
+        "MOBILITY_INFO",
+        "RETURN_REINTEGRATION",
+        "INFO_ONLY",
+    ]
+
     # Notifications (app/notifications, docs/notifications.md). E-mail over SMTP; SMS and WhatsApp
     # through a provider: "log" (JSON lines under DATA_DIR/notifications/) or "twilio".
     smtp_host: str = "127.0.0.1"

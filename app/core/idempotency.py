@@ -61,7 +61,8 @@ class Idempotency:
         """
         if self.key is None:
             return None
-        scope = f"staff:{actor.user_id}"
+        # A person's account ids and staff ids never share a scope.
+        scope = f"{'person' if actor.role == 'person' else 'staff'}:{actor.user_id}"
         fingerprint = hashlib.sha256(
             self.request.method.encode() + b" " + self.request.url.path.encode() + b"\n" + await self._canonical_body()
         ).hexdigest()

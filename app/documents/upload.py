@@ -67,17 +67,22 @@ async def upload(
     stream: AsyncIterator[bytes],
     content_type: str | None,
     content_length: str | None,
+    owner: owners.Owner | None = None,
 ) -> tuple[Document, bool]:
     """Store one uploaded document for an owner; returns ``(document, created)``.
 
     ``created`` is False when the owner already had the same stored bytes (the existing document
     is returned and nothing is written). Raises ``Forbidden`` when the actor may not write the
-    owner (:func:`owners.resolve`), ``NotFound`` for an unknown or foreign owner and
-    the upload problems of :mod:`app.documents.errors`; commits its own short transaction.
+    owner (:func:`owners.resolve`; skipped when the caller passes the ``owner`` it already
+    resolved and authorised, as self-service does for a person's own file), ``NotFound`` for an
+    unknown or foreign owner and the upload problems of :mod:`app.documents.errors`; commits its own short transaction.
     """
-    async with sessionmaker() as session:
-        owner = await owners.resolve(session, actor=actor, owner_type=owner_type, owner_id=owner_id, action="upload")
-        await session.rollback()
+    if owner is None:
+        async with sessionmaker() as session:
+            owner = await owners.resolve(
+                session, actor=actor, owner_type=owner_type, owner_id=owner_id, action="upload"
+            )
+            await session.rollback()
 
     received = await receive_upload(
         stream,

@@ -1,0 +1,301 @@
+"""Appointments a person books, moves and cancels in the free slots of their desk.
+
+Free slots (:func:`free_slots`): each local day of the desk in the asked range that is not a desk
+holiday, its opening spans (``Desk.opening_hours``) cut into ``SELF_SERVICE_SLOT_MINUTES`` slots,
+starting at least ``SELF_SERVICE_BOOKING_LEAD_MINUTES`` from now, during which at least one active
+agent or supervisor of the desk has no booked or kept appointment. Booking a slot picks such a
+staff member (the one with the fewest appointments that day) and then goes through
+:mod:`app.appointments.service`, so the desk's rules (opening hours, holidays, future start, no
+double booking, serialised per agent) are checked again at write time; when a concurrent booking
+took that agent meanwhile, the next free one is tried. The person never learns who the agent is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.appointments import service as appointments
+from app.appointments.errors import AgentDoubleBooked
+from app.appointments.models import BLOCKING_STATUSES, Appointment
+from app.audit import service as audit
+from app.auth.models import DeskMembership, StaffUser
+from app.calendars import service as calendars
+from app.core.config import Settings
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.errors import NotFound, ValidationFailed
+from app.desks.models import Desk
+from app.selfservice.errors import SlotNotOffered, SlotTaken
+from app.selfservice.schemas import PersonAppointmentOut, SlotOut
+from app.selfservice.service import own_case
+
+MAX_DAYS = 31
+BOOKING_ROLES = ("agent", "supervisor")
+
+
+async def _desk(session: AsyncSession, desk_id: uuid.UUID) -> Desk:
+    desk = await session.get(Desk, desk_id)
+    assert desk is not None
+    return desk
+
+
+def _grid(desk: Desk, day: dt.date, minutes: int) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The slots of a local day, as aware UTC instants."""
+    zone, step = ZoneInfo(desk.time_zone), dt.timedelta(minutes=minutes)
+    out = []
+    for opens, closes in calendars.opening_spans(desk, day):
+        start = dt.datetime.combine(day, opens, tzinfo=zone)
+        end_of_span = dt.datetime.combine(day, closes, tzinfo=zone)
+        while start + step <= end_of_span:
+            out.append((start.astimezone(dt.UTC), (start + step).astimezone(dt.UTC)))
+            start += step
+    return out
+
+
+async def _staff(session: AsyncSession, desk_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.execute(
+        select(StaffUser.id)
+        .join(DeskMembership, DeskMembership.user_id == StaffUser.id)
+        .where(DeskMembership.desk_id == desk_id, StaffUser.is_active.is_(True), StaffUser.role.in_(BOOKING_ROLES))
+        .order_by(StaffUser.id)
+    )
+    return list(rows.scalars())
+
+
+async def _busy(
+    session: AsyncSession, staff: list[uuid.UUID], start: dt.datetime, end: dt.datetime, ignore: uuid.UUID | None
+) -> list[tuple[uuid.UUID, dt.datetime, dt.datetime]]:
+    stmt = select(Appointment.agent_id, Appointment.starts_at, Appointment.ends_at).where(
+        Appointment.agent_id.in_(staff),
+        Appointment.status.in_(BLOCKING_STATUSES),
+        Appointment.starts_at < end,
+        Appointment.ends_at > start,
+    )
+    if ignore is not None:
+        stmt = stmt.where(Appointment.id != ignore)
+    return [(a, s, e) for a, s, e in (await session.execute(stmt)).all()]
+
+
+def _free_agents(
+    staff: list[uuid.UUID], busy: list[tuple[uuid.UUID, dt.datetime, dt.datetime]], start: dt.datetime, end: dt.datetime
+) -> list[uuid.UUID]:
+    taken = {a for a, s, e in busy if s < end and e > start}
+    load = Counter(a for a, _, _ in busy)
+    return sorted((a for a in staff if a not in taken), key=lambda a: (load[a], str(a)))
+
+
+async def free_slots(
+    session: AsyncSession, *, desk_id: uuid.UUID, start: dt.date, days: int, settings: Settings
+) -> tuple[Desk, list[SlotOut]]:
+    """The desk's free slots on ``days`` local days from ``start`` (1–31), in the desk's zone.
+
+    Raises ``ValidationFailed`` (422) for ``days`` out of range.
+    """
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationFailed(
+            f"days must be between 1 and {MAX_DAYS}.",
+            detail_fr=f"days doit être compris entre 1 et {MAX_DAYS}.",
+            errors=[{"loc": ["query", "days"], "msg": f"between 1 and {MAX_DAYS}", "type": "range"}],
+        )
+    desk = await _desk(session, desk_id)
+    end_day = start + dt.timedelta(days=days - 1)
+    holidays = await calendars.holidays_between(session, desk_id=desk.id, start=start, end=end_day)
+    earliest = utcnow() + dt.timedelta(minutes=settings.self_service_booking_lead_minutes)
+    staff = await _staff(session, desk.id)
+    lo, _ = calendars.local_day_bounds(desk, start)
+    _, hi = calendars.local_day_bounds(desk, end_day)
+    busy = await _busy(session, staff, lo, hi, None) if staff else []
+    zone = ZoneInfo(desk.time_zone)
+    slots: list[SlotOut] = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        if day in holidays:
+            continue
+        for s, e in _grid(desk, day, settings.self_service_slot_minutes):
+            if s >= earliest and _free_agents(staff, busy, s, e):
+                slots.append(SlotOut(starts_at=s.astimezone(zone), ends_at=e.astimezone(zone)))
+    return desk, slots
+
+
+async def _pick(
+    session: AsyncSession,
+    *,
+    desk: Desk,
+    starts_at: dt.datetime,
+    settings: Settings,
+    prefer: uuid.UUID | None = None,
+    ignore: uuid.UUID | None = None,
+) -> tuple[dt.datetime, dt.datetime, list[uuid.UUID]]:
+    """The slot starting at ``starts_at`` and the staff free then (``prefer`` first).
+
+    Raises ``SlotNotOffered`` (422) when it is not a slot of the desk's grid, and ``SlotTaken``
+    (409) when nobody is free.
+    """
+    starts_at = starts_at.astimezone(dt.UTC)
+    day = calendars.local_date(desk, starts_at)
+    match = next(((s, e) for s, e in _grid(desk, day, settings.self_service_slot_minutes) if s == starts_at), None)
+    earliest = utcnow() + dt.timedelta(minutes=settings.self_service_booking_lead_minutes)
+    holidays = await calendars.holidays_between(session, desk_id=desk.id, start=day, end=day)
+    if match is None or match[0] < earliest or holidays:
+        raise SlotNotOffered(
+            "This time is not one of the desk's free slots; list them at /api/v1/self/slots.",
+            detail_fr="Cette heure n'est pas un créneau libre du guichet ; voir /api/v1/self/slots.",
+            errors=[{"loc": ["body", "starts_at"], "msg": "not an offered slot", "type": "slot"}],
+        )
+    staff = await _staff(session, desk.id)
+    busy = await _busy(session, staff, match[0], match[1], ignore)
+    free = _free_agents(staff, busy, match[0], match[1])
+    if prefer in free:
+        free = [prefer, *[a for a in free if a != prefer]]
+    if not free:
+        raise _taken()
+    return match[0], match[1], free
+
+
+def _taken() -> SlotTaken:
+    return SlotTaken(
+        "This slot was just taken; choose another.", detail_fr="Ce créneau vient d'être pris ; choisissez-en un autre."
+    )
+
+
+async def book(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    registrant_id: uuid.UUID,
+    desk_id: uuid.UUID,
+    starts_at: dt.datetime,
+    case_id: uuid.UUID | None,
+    purpose: str | None,
+    settings: Settings,
+) -> tuple[Appointment, Desk]:
+    """Book the slot at ``starts_at`` for the person (about their open case ``case_id``, if any).
+
+    Raises ``SlotNotOffered`` (422), ``SlotTaken`` (409), ``NotFound`` (404) for a case that is
+    not theirs, and the appointment rules' problems. Audited ``appointment.create``.
+    """
+    if case_id is not None:
+        await own_case(session, registrant_id=registrant_id, case_id=case_id)
+    desk = await _desk(session, desk_id)
+    start, end, free = await _pick(session, desk=desk, starts_at=starts_at, settings=settings)
+    for agent_id in free:
+        try:
+            return await appointments.create(
+                session,
+                actor=actor,
+                desk_id=desk.id,
+                agent_id=agent_id,
+                case_id=case_id,
+                registrant_id=None if case_id is not None else registrant_id,
+                starts_at=start,
+                ends_at=end,
+                purpose=purpose,
+            )
+        except AgentDoubleBooked:
+            # A concurrent booking took this agent meanwhile (refused before anything was
+            # written, the agent's row now locked): try the next one free.
+            continue
+    raise _taken()
+
+
+async def own_appointment(session: AsyncSession, *, registrant_id: uuid.UUID, appointment_id: uuid.UUID) -> Appointment:
+    """One of the person's appointments; ``NotFound`` (404) for anyone else's."""
+    appointment = await session.get(Appointment, appointment_id)
+    if appointment is None or appointment.registrant_id != registrant_id:
+        raise NotFound("No such appointment.", detail_fr="Rendez-vous introuvable.")
+    return appointment
+
+
+async def reschedule(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    registrant_id: uuid.UUID,
+    appointment_id: uuid.UUID,
+    if_match: str | None,
+    starts_at: dt.datetime,
+    settings: Settings,
+) -> tuple[Appointment, Desk]:
+    """Move the person's booked appointment to another free slot (If-Match: 428/412), keeping
+    its agent when free then. Audited ``appointment.reschedule``."""
+    appointment = await own_appointment(session, registrant_id=registrant_id, appointment_id=appointment_id)
+    desk = await _desk(session, appointment.desk_id)
+    start, end, free = await _pick(
+        session, desk=desk, starts_at=starts_at, settings=settings, prefer=appointment.agent_id, ignore=appointment.id
+    )
+    for agent_id in free:
+        try:
+            return await appointments.reschedule(
+                session,
+                actor=actor,
+                appointment_id=appointment.id,
+                if_match=if_match,
+                starts_at=start,
+                ends_at=end,
+                agent_id=agent_id,
+                purpose=None,
+            )
+        except AgentDoubleBooked:
+            continue
+    raise _taken()
+
+
+async def cancel(
+    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, appointment_id: uuid.UUID, if_match: str | None
+) -> tuple[Appointment, Desk]:
+    """Cancel the person's booked appointment (If-Match: 428/412; 409 unless booked). Audited
+    ``appointment.cancelled``."""
+    appointment = await own_appointment(session, registrant_id=registrant_id, appointment_id=appointment_id)
+    return await appointments.transition(
+        session,
+        actor=actor,
+        appointment_id=appointment.id,
+        if_match=if_match,
+        status="cancelled",
+        reason="cancelled by the person (self-service)",
+    )
+
+
+async def list_own(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[PersonAppointmentOut]:
+    """The person's appointments, soonest first (audited ``self_service.appointments_read``)."""
+    rows = list(
+        (
+            await session.execute(
+                select(Appointment)
+                .where(Appointment.registrant_id == registrant_id)
+                .order_by(Appointment.starts_at, Appointment.id)
+            )
+        ).scalars()
+    )
+    desks = await appointments.desks_of(session, rows)
+    await audit.record(
+        session,
+        actor=actor,
+        action="self_service.appointments_read",
+        entity_type="registrant",
+        entity_id=registrant_id,
+        desk_id=next(iter(actor.desk_ids or ()), None),
+        details={"appointments": len(rows)},
+    )
+    return [present(a, desks[a.desk_id]) for a in rows]
+
+
+def present(appointment: Appointment, desk: Desk) -> PersonAppointmentOut:
+    """An appointment as the person sees it: times in the desk's zone, no agent."""
+    start, end = appointments.local_times(desk, appointment)
+    return PersonAppointmentOut(
+        id=appointment.id,
+        desk_code=desk.code,
+        case_id=appointment.case_id,
+        starts_at=start,
+        ends_at=end,
+        status=appointment.status,
+        purpose=appointment.purpose,
+        version=appointment.version,
+    )

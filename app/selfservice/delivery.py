@@ -1,0 +1,40 @@
+"""Sending a one-time code: one message queued in the notification outbox, in the caller's
+transaction (``app.notifications.outbox.enqueue_message``, event ``one_time_code``).
+
+The worker delivers it by SMS, WhatsApp (the configured provider) or e-mail (SMTP). No consent
+check: the person asked for the code themselves.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.context import Actor
+from app.notifications.outbox import enqueue_message
+
+
+async def send_code(
+    session: AsyncSession,
+    *,
+    code_id: uuid.UUID,
+    channel: str,
+    recipient: str,
+    code: str,
+    expires_minutes: int,
+    language: str,
+    actor: Actor,
+) -> None:
+    """Queue the code's message (``channel``: ``sms``, ``whatsapp`` or ``email``; ``recipient``:
+    E.164 number or e-mail address). Deduplicated on the code's id: one message per code."""
+    await enqueue_message(
+        session,
+        event="one_time_code",
+        channel=channel,
+        recipient=recipient,
+        language=language,
+        context={"code": code, "expires_minutes": expires_minutes},
+        dedupe_key=f"one_time_code:{code_id}",
+        actor=actor,
+    )

@@ -1,0 +1,228 @@
+"""What a linked person does with their own file: contact details, requests, subject access.
+
+Every function takes the person's own registrant id (from their account, never from the
+request) and their actor (role ``person``, the registrant's desk only), and reuses the staff
+domains' services so the same rules hold: ``app.registrants`` for contact details (If-Match,
+phone parsing, audit with old and new values), ``app.cases`` for requests, ``app.privacy`` for
+the access archive. Reads are audited too. A case or appointment id from the request is checked to
+be the person's own first; anything else answers 404, as a missing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.cases import service as cases
+from app.cases.models import Case, CaseEvent, ServiceType
+from app.core.config import Settings
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.errors import NotFound
+from app.documents.storage import Storage
+from app.privacy import access
+from app.privacy.models import SubjectRequest
+from app.registrants import service as registrants
+from app.registrants.models import Registrant
+from app.registrants.schemas import RegistrantUpdate
+from app.selfservice.errors import ServiceTypeNotOffered
+from app.selfservice.schemas import (
+    ContactOut,
+    ContactUpdate,
+    RequestCreate,
+    RequestOut,
+    ServiceTypeOut,
+    StatusChange,
+)
+
+
+def contact_of(registrant: Registrant) -> ContactOut:
+    """The contact details shown to the person."""
+    return ContactOut.model_validate(registrant, from_attributes=True)
+
+
+async def read_contact(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
+    """The person's file (audited ``registrant.read`` with the person as actor)."""
+    return await registrants.get(session, actor=actor, registrant_id=registrant_id)
+
+
+async def correct_contact(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    registrant_id: uuid.UUID,
+    if_match: str | None,
+    body: ContactUpdate,
+    settings: Settings,
+) -> Registrant:
+    """Apply the person's correction through :func:`app.registrants.service.update`: If-Match
+    (428/412), phones parsed like the desk's, 422 for bad values, audited ``registrant.update``
+    with each changed field's old and new value and the person as actor."""
+    data = RegistrantUpdate.model_validate(body.model_dump(exclude_unset=True))
+    return await registrants.update(
+        session,
+        actor=actor,
+        registrant_id=registrant_id,
+        if_match=if_match,
+        data=data,
+        document_patterns=settings.document_number_patterns,
+    )
+
+
+async def offered_service_types(session: AsyncSession, *, settings: Settings) -> list[ServiceType]:
+    """The active service types persons may request themselves (``SELF_SERVICE_SERVICE_TYPES``)."""
+    stmt = (
+        select(ServiceType)
+        .where(ServiceType.code.in_(settings.self_service_service_types), ServiceType.is_active.is_(True))
+        .order_by(ServiceType.code)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def _types_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, ServiceType]:
+    rows = await session.execute(select(ServiceType).where(ServiceType.id.in_(ids)))
+    return {t.id: t for t in rows.scalars()}
+
+
+async def _requests_out(session: AsyncSession, found: list[Case], *, history: bool) -> list[RequestOut]:
+    types = await _types_by_id(session, {c.service_type_id for c in found})
+    changes: dict[uuid.UUID, list[StatusChange]] = {c.id: [] for c in found}
+    if history and found:
+        events = await session.execute(
+            select(CaseEvent)
+            .where(CaseEvent.case_id.in_(changes), CaseEvent.kind.in_(("case_opened", "status_changed")))
+            .order_by(CaseEvent.occurred_at, CaseEvent.id)
+        )
+        for event in events.scalars():
+            status = "received" if event.kind == "case_opened" else str(event.details.get("to"))
+            changes[event.case_id].append(StatusChange(status=status, at=event.occurred_at))
+    return [
+        RequestOut(
+            id=c.id,
+            case_number=c.case_number,
+            service_type=ServiceTypeOut.model_validate(types[c.service_type_id], from_attributes=True),
+            status=c.status,
+            channel=c.channel,
+            opened_on=c.opened_on,
+            closed_at=c.closed_at,
+            updated_at=c.updated_at,
+            status_history=changes[c.id],
+        )
+        for c in found
+    ]
+
+
+async def list_requests(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[RequestOut]:
+    """The person's requests, newest first (audited ``self_service.requests_read``). A case
+    transferred to another desk shows as ``transferred``; the new desk's case is listed too."""
+    found = list(
+        (
+            await session.execute(
+                select(Case).where(Case.registrant_id == registrant_id).order_by(Case.created_at.desc(), Case.id.desc())
+            )
+        ).scalars()
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="self_service.requests_read",
+        entity_type="registrant",
+        entity_id=registrant_id,
+        desk_id=next(iter(actor.desk_ids or ()), None),
+        details={"cases": len(found)},
+    )
+    return await _requests_out(session, found, history=False)
+
+
+async def own_case(session: AsyncSession, *, registrant_id: uuid.UUID, case_id: uuid.UUID) -> Case:
+    """One of the person's cases; ``NotFound`` (404) for anyone else's or a missing one."""
+    case = await session.get(Case, case_id)
+    if case is None or case.registrant_id != registrant_id:
+        raise NotFound("No such request.", detail_fr="Demande introuvable.")
+    return case
+
+
+async def read_request(
+    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, case_id: uuid.UUID
+) -> RequestOut:
+    """One of the person's requests with its status history (audited ``case.read``)."""
+    case = await own_case(session, registrant_id=registrant_id, case_id=case_id)
+    await audit.record(
+        session, actor=actor, action="case.read", entity_type="case", entity_id=case.id, desk_id=case.desk_id
+    )
+    return (await _requests_out(session, [case], history=True))[0]
+
+
+async def submit_request(
+    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, body: RequestCreate, settings: Settings
+) -> RequestOut:
+    """Open a case (channel ``mobile_app``) at the person's desk through
+    :func:`app.cases.service.create` (number, SLA due date, timeline, audit ``case.create``).
+
+    Raises ``ServiceTypeNotOffered`` (422) for a type persons may not request themselves, and the
+    catalogue's ``UnknownServiceType``/``ServiceTypeRetired`` (422).
+    """
+    code = body.service_type.strip().upper()
+    if code not in settings.self_service_service_types:
+        raise ServiceTypeNotOffered(
+            f"{code} cannot be requested in self-service; call or visit the desk.",
+            detail_fr=f"{code} ne peut pas être demandé en libre-service ; appelez ou passez au guichet.",
+            errors=[{"loc": ["body", "service_type"], "msg": "not offered in self-service", "type": "not_offered"}],
+        )
+    case = await cases.create(
+        session,
+        actor=actor,
+        values={
+            "registrant_id": registrant_id,
+            "service_type": code,
+            "channel": "mobile_app",
+            "description": body.description,
+        },
+    )
+    return (await _requests_out(session, [case], history=True))[0]
+
+
+async def access_archive(
+    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, storage: Storage, settings: Settings
+) -> bytes:
+    """The person's subject-access archive (:mod:`app.privacy.access`: ZIP with ``data.json``, the
+    documents' files, ``resume.html``, ``manifest.json``), recorded as an access request received
+    through ``self_service`` and fulfilled at once; audited ``privacy.subject_access``."""
+    registrant = await session.get(Registrant, registrant_id)
+    if registrant is None:
+        raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    now = utcnow()
+    request = SubjectRequest(
+        id=uuid.uuid4(),
+        registrant_id=registrant.id,
+        desk_id=registrant.desk_id,
+        kind="access",
+        channel="self_service",
+        received_on=now.date(),
+        due_on=now.date(),
+        recorded_at=now,
+        recorded_by=None,
+        fulfilled_at=now,
+        fulfilled_by=None,
+    )
+    session.add(request)
+    await session.flush()
+    data = await access.collect(session, registrant=registrant)
+    files = len(data["documents"])
+    archive = await access.build_archive(data, storage=storage, generated_at=now, request_id=request.id)
+    request.archive_sha256 = hashlib.sha256(archive).hexdigest()
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="privacy.subject_access",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+        details={"subject_request_id": request.id, "archive_sha256": request.archive_sha256, "document_files": files},
+    )
+    return archive

@@ -1,0 +1,313 @@
+"""What a linked person does with their own file over HTTP: contact details, requests,
+documents, appointments in free slots, the subject-access archive — each audited with the person
+as actor, bad input answered with problems and nothing half-written."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import json
+import uuid
+import zipfile
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.appointments.models import Appointment
+from app.audit.models import AuditEvent
+from app.cases.models import Case
+from app.core.config import Settings
+from app.documents.models import Document
+from app.privacy.models import SubjectRequest
+from tests.appointments.helpers import CASA_TZ, iso, local, next_weekday
+from tests.selfservice.conftest import SELF, World, count
+
+SPECIMENS = Path(__file__).resolve().parents[1] / "fixtures" / "documents"
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+async def _events(sessionmaker: async_sessionmaker[AsyncSession], action: str) -> list[AuditEvent]:
+    async with sessionmaker() as session:
+        return list((await session.execute(select(AuditEvent).where(AuditEvent.action == action))).scalars())
+
+
+async def test_contact_details_read_and_corrected_with_old_and_new_values_audited(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    read = await client.get(f"{SELF}/contact", headers=world.a.headers)
+    assert read.status_code == 200
+    assert read.json()["phones"] == [] and read.json()["email"] is None
+    etag = read.headers["ETag"]
+    body = {"phones": [{"number": "0612345678", "whatsapp": True}], "email": "Awa@Example.org", "host_city": "Fès"}
+    assert (await client.patch(f"{SELF}/contact", json=body, headers=world.a.headers)).status_code == 428
+    stale = await client.patch(f"{SELF}/contact", json=body, headers={**world.a.headers, "If-Match": '"v999"'})
+    assert stale.status_code == 412
+    r = await client.patch(f"{SELF}/contact", json=body, headers={**world.a.headers, "If-Match": etag})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    # The desk's country (Morocco) is the default region of a number typed without a prefix.
+    assert [(p["e164"], p["whatsapp"]) for p in out["phones"]] == [("+212612345678", True)]
+    assert out["email"] == "Awa@example.org" and out["host_city"] == "Fès"
+    assert r.headers["ETag"] != etag
+    [update] = [e for e in await _events(sessionmaker, "registrant.update") if e.actor_role == "person"]
+    assert update.details["changes"]["email"] == {"before": None, "after": "Awa@example.org"}
+    assert update.details["changes"]["phones"] == {"before": [], "after": ["+212612345678"]}
+    assert update.entity_id == str(world.a.registrant_id)
+    reads = [e for e in await _events(sessionmaker, "registrant.read") if e.actor_role == "person"]
+    assert len(reads) == 1 and reads[0].actor_id is not None
+
+
+async def test_contact_corrections_cannot_touch_other_fields(client: httpx.AsyncClient, world: World) -> None:
+    etag = (await client.get(f"{SELF}/contact", headers=world.a.headers)).headers["ETag"]
+    for body in ({"given_names": "X"}, {"residence_status": "x"}, {"phones": [{"number": ""}]}, {"email": "no"}):
+        r = await client.patch(f"{SELF}/contact", json=body, headers={**world.a.headers, "If-Match": etag})
+        assert r.status_code == 422, body
+        assert r.headers["content-type"] == "application/problem+json"
+    after = await client.get(f"{SELF}/contact", headers=world.a.headers)
+    assert after.headers["ETag"] == etag
+
+
+async def test_requests_submitted_listed_and_read_without_internal_notes(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    types = await client.get(f"{SELF}/service-types", headers=world.a.headers)
+    codes = [t["code"] for t in types.json()]
+    assert "STUDENT" in codes and "EMERGENCY" not in codes
+    r = await client.post(
+        f"{SELF}/requests",
+        json={"service_type": "student", "description": "Inscription à l'université de Fès"},
+        headers={**world.a.headers, "Idempotency-Key": "k1"},
+    )
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["status"] == "received" and created["channel"] == "mobile_app"
+    assert created["case_number"].startswith("CASA-") and created["service_type"]["code"] == "STUDENT"
+    replay = await client.post(
+        f"{SELF}/requests",
+        json={"service_type": "student", "description": "Inscription à l'université de Fès"},
+        headers={**world.a.headers, "Idempotency-Key": "k1"},
+    )
+    assert replay.json()["id"] == created["id"] and replay.headers["Idempotent-Replayed"] == "true"
+    async with sessionmaker() as session:
+        case = await session.get(Case, uuid.UUID(created["id"]))
+        assert case is not None and case.registrant_id == world.a.registrant_id
+    # The desk works on it: a qualified status and a confidential, internal note.
+    note = await client.post(
+        f"/api/v1/cases/{created['id']}/notes",
+        json={"text": "Fragile, voir psychologue", "confidential": True, "internal_assessment": True},
+        headers=world.agent.headers,
+    )
+    assert note.status_code == 201, note.text
+    etag = (await client.get(f"/api/v1/cases/{created['id']}", headers=world.agent.headers)).headers["ETag"]
+    moved = await client.post(
+        f"/api/v1/cases/{created['id']}/transitions",
+        json={"to": "qualified"},
+        headers={**world.agent.headers, "If-Match": etag},
+    )
+    assert moved.status_code == 200, moved.text
+
+    listed = await client.get(f"{SELF}/requests", headers=world.a.headers)
+    assert [(c["id"], c["status"]) for c in listed.json()] == [(created["id"], "qualified")]
+    one = await client.get(f"{SELF}/requests/{created['id']}", headers=world.a.headers)
+    assert [h["status"] for h in one.json()["status_history"]] == ["received", "qualified"]
+    text = one.text + listed.text
+    for hidden in ("Fragile", "assignee", "description", "notes", "Test agent", str(world.agent.id)):
+        assert hidden not in text
+    assert [e.actor_role for e in await _events(sessionmaker, "case.create")] == ["person"]
+    assert len(await _events(sessionmaker, "self_service.requests_read")) == 1
+
+
+async def test_requests_of_types_not_offered_are_refused(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    for code, problem in (("EMERGENCY", "service-type-not-offered"), ("NOPE", "service-type-not-offered")):
+        r = await client.post(f"{SELF}/requests", json={"service_type": code}, headers=world.a.headers)
+        assert r.status_code == 422 and r.json()["type"] == f"/problems/{problem}"
+    r = await client.post(
+        f"{SELF}/requests", json={"service_type": "STUDENT", "channel": "web"}, headers=world.a.headers
+    )
+    assert r.status_code == 422
+    assert await count(sessionmaker, Case) == 0
+
+
+async def test_documents_uploaded_to_the_file_and_to_a_request(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, world: World
+) -> None:
+    png = (SPECIMENS / "specimen_residence_card.png").read_bytes()
+    r = await client.post(
+        f"{SELF}/documents",
+        files={"file": ("carte.png", png, "image/png")},
+        data={"kind": "residence_card"},
+        headers=world.a.headers,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["owner_type"] == "registrant" and r.json()["owner_id"] == str(world.a.registrant_id)
+    assert r.json()["media_type"] == "image/png"
+    case = (
+        await client.post(f"{SELF}/requests", json={"service_type": "RESIDENCE_MA"}, headers=world.a.headers)
+    ).json()
+    pdf = (SPECIMENS / "specimen_passport.pdf").read_bytes()
+    r = await client.post(
+        f"{SELF}/requests/{case['id']}/documents",
+        files={"file": ("passeport.pdf", pdf, "application/pdf")},
+        data={"kind": "passport"},
+        headers=world.a.headers,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["owner_type"] == "case"
+    uploads = await _events(sessionmaker, "document.upload")
+    assert [e.actor_role for e in uploads] == ["person", "person"]
+
+
+async def test_a_refused_upload_leaves_no_row_and_no_file(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, world: World
+) -> None:
+    r = await client.post(
+        f"{SELF}/documents",
+        files={"file": ("virus.exe", b"MZ\x90\x00" + b"\x00" * 200, "image/png")},
+        data={"kind": "photo"},
+        headers=world.a.headers,
+    )
+    assert r.status_code == 415 and r.headers["content-type"] == "application/problem+json"
+    png = (SPECIMENS / "specimen_residence_card.png").read_bytes()
+    r = await client.post(
+        f"{SELF}/documents",
+        files={"file": ("carte.png", png, "image/png")},
+        data={"kind": "tax_return"},
+        headers=world.a.headers,
+    )
+    assert r.status_code == 422
+    assert await count(sessionmaker, Document) == 0
+    stored = settings.effective_documents_dir
+    assert not stored.exists() or [p for p in stored.rglob("*") if p.is_file()] == []
+
+
+async def test_free_slots_booking_rescheduling_and_cancelling(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    day = next_weekday(2)  # a Tuesday two weeks ahead: 09:00-16:30 at CASA-BASE
+    r = await client.get(f"{SELF}/slots", params={"from": day.isoformat(), "days": 1}, headers=world.a.headers)
+    assert r.status_code == 200, r.text
+    slots = r.json()["slots"]
+    assert r.json()["time_zone"] == "Africa/Casablanca" and r.json()["slot_minutes"] == 30
+    assert len(slots) == 15
+    assert at(slots[0]["starts_at"]) == local(day, "09:00") and at(slots[-1]["ends_at"]) == local(day, "16:30")
+
+    booked = await client.post(f"{SELF}/appointments", json={"starts_at": iso(day, "10:00")}, headers=world.a.headers)
+    assert booked.status_code == 201, booked.text
+    assert at(booked.json()["starts_at"]) == local(day, "10:00") and "agent_id" not in booked.json()
+    # The desk has one agent: the slot is gone for everyone.
+    r = await client.get(f"{SELF}/slots", params={"from": day.isoformat(), "days": 1}, headers=world.b.headers)
+    assert local(day, "10:00") not in [at(s["starts_at"]) for s in r.json()["slots"]] and len(r.json()["slots"]) == 14
+    taken = await client.post(f"{SELF}/appointments", json={"starts_at": iso(day, "10:00")}, headers=world.b.headers)
+    assert taken.status_code == 409 and taken.json()["type"] == "/problems/slot-taken"
+
+    appointment = booked.json()
+    url = f"{SELF}/appointments/{appointment['id']}"
+    moved = await client.patch(
+        url, json={"starts_at": iso(day, "14:30")}, headers={**world.a.headers, "If-Match": booked.headers["ETag"]}
+    )
+    assert moved.status_code == 200, moved.text
+    assert at(moved.json()["starts_at"]) == local(day, "14:30")
+    stale = await client.post(f"{url}/cancel", headers={**world.a.headers, "If-Match": booked.headers["ETag"]})
+    assert stale.status_code == 412
+    cancelled = await client.post(f"{url}/cancel", headers={**world.a.headers, "If-Match": moved.headers["ETag"]})
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    again = await client.post(f"{url}/cancel", headers={**world.a.headers, "If-Match": cancelled.headers["ETag"]})
+    assert again.status_code == 409
+    listed = await client.get(f"{SELF}/appointments", headers=world.a.headers)
+    assert [a["status"] for a in listed.json()] == ["cancelled"]
+    async with sessionmaker() as session:
+        actions = (
+            await session.execute(
+                select(AuditEvent.action).where(
+                    AuditEvent.entity_type == "appointment", AuditEvent.actor_role == "person"
+                )
+            )
+        ).scalars()
+        assert sorted(actions) == ["appointment.cancelled", "appointment.create", "appointment.reschedule"]
+
+
+async def test_slots_outside_the_grid_holidays_and_the_past_are_refused(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World, make_staff
+) -> None:  # type: ignore[no-untyped-def]
+    day = next_weekday(3)
+    admin = await make_staff("admin", ["CASA-BASE"])
+    desk = (await client.get("/api/v1/desks", headers=admin.headers)).json()
+    casa = next(d for d in (desk["items"] if isinstance(desk, dict) else desk) if d["code"] == "CASA-BASE")
+    holiday = await client.post(
+        f"/api/v1/desks/{casa['id']}/holidays", json={"day": day.isoformat(), "name": "Aïd"}, headers=admin.headers
+    )
+    assert holiday.status_code == 201, holiday.text
+    r = await client.get(f"{SELF}/slots", params={"from": day.isoformat(), "days": 1}, headers=world.a.headers)
+    assert r.json()["slots"] == []
+    for starts_at in (
+        iso(day, "10:00"),  # holiday
+        iso(next_weekday(4), "10:10"),  # off the grid
+        iso(next_weekday(4), "16:30"),  # closing time
+        iso(next_weekday(6), "10:00"),  # Saturday
+        (dt.datetime.now(CASA_TZ) - dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0).isoformat(),
+    ):
+        r = await client.post(f"{SELF}/appointments", json={"starts_at": starts_at}, headers=world.a.headers)
+        assert r.status_code == 422 and r.json()["type"] == "/problems/slot-not-offered", starts_at
+    r = await client.post(f"{SELF}/appointments", json={"starts_at": "2026-12-01T10:00:00"}, headers=world.a.headers)
+    assert r.status_code == 422  # no offset
+    for params in ({"days": 0}, {"days": 32}, {"from": "demain"}):
+        assert (await client.get(f"{SELF}/slots", params=params, headers=world.a.headers)).status_code == 422
+    assert await count(sessionmaker, Appointment) == 0
+
+
+async def test_subject_access_archive_is_recorded_and_audited(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    png = (SPECIMENS / "specimen_residence_card.png").read_bytes()
+    await client.post(
+        f"{SELF}/documents",
+        files={"file": ("carte.png", png, "image/png")},
+        data={"kind": "residence_card"},
+        headers=world.a.headers,
+    )
+    r = await client.get(f"{SELF}/archive", headers=world.a.headers)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as archive:
+        names = archive.namelist()
+        data = json.loads(archive.read("data.json"))
+    assert {"data.json", "manifest.json", "resume.html"} <= set(names)
+    assert any(n.startswith("documents/") for n in names)
+    assert data["registrant"]["id"] == str(world.a.registrant_id)
+    async with sessionmaker() as session:
+        request = (await session.execute(select(SubjectRequest))).scalar_one()
+    assert request.channel == "self_service" and request.fulfilled_at is not None
+    [event] = await _events(sessionmaker, "privacy.subject_access")
+    assert event.actor_role == "person" and event.entity_id == str(world.a.registrant_id)
+
+
+async def test_concurrent_bookings_of_one_slot_fill_each_agent_once(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    world: World,
+    make_staff,
+    register,
+    sign_in,
+    link,
+) -> None:  # type: ignore[no-untyped-def]
+    await make_staff("agent", ["CASA-BASE"])  # the desk now has two agents
+    d = await sign_in(email="dior.sarr@example.org")
+    await link(d, world.agent, await register(world.agent, given_names="Dior", family_name="Sarr"))
+    day = next_weekday(4)
+    answers = await asyncio.gather(
+        *(
+            client.post(f"{SELF}/appointments", json={"starts_at": iso(day, "11:30")}, headers=p.headers)
+            for p in (world.a, world.b, d)
+        )
+    )
+    assert sorted(r.status_code for r in answers) == [201, 201, 409]
+    async with sessionmaker() as session:
+        agents = (await session.execute(select(Appointment.agent_id))).scalars().all()
+    assert len(agents) == 2 and len(set(agents)) == 2
