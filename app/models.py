@@ -5,6 +5,7 @@ from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink
 from app.auth.models import DeskMembership, LoginAttempt, LoginThrottle, RefreshToken, StaffUser
 from app.calendars.models import DeskHoliday
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, PartnerServiceType, Referral, ServiceType
+from app.clients.models import AppClient, AuthorizationCode, ClientRateWindow, ClientRefreshToken, RevokedAccessToken
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
 from app.core.numbering import NumberCounter
@@ -17,6 +18,11 @@ from app.registrants.models import Consent, IdentityDocument, Registrant, Regist
 
 __all__ = [
     "AdminArea",
+    "AppClient",
+    "AuthorizationCode",
+    "ClientRateWindow",
+    "ClientRefreshToken",
+    "RevokedAccessToken",
     "Appointment",
     "AuditCheckpoint",
     "AuditEvent",
