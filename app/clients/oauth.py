@@ -26,6 +26,7 @@ import base64
 import datetime as dt
 import hmac
 import uuid
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,7 +181,7 @@ class FormRequest(OAuth2Request):  # type: ignore[misc]
     """An OAuth 2.0 request from Starlette's already-parsed query or form (one value per name;
     repeated parameters are refused before, RFC 6749 §3.1)."""
 
-    def __init__(self, method: str, uri: str, headers: dict[str, str], data: dict[str, str]) -> None:
+    def __init__(self, method: str, uri: str, headers: Mapping[str, str], data: dict[str, str]) -> None:
         super().__init__(method=method, uri=uri, headers=headers)
         self.payload = BasicOAuth2Payload(data)
         self._data = data
@@ -378,9 +379,9 @@ def run(preload: Preload, call: Any, *args: Any, **kwargs: Any) -> Any:
         _PRELOAD.reset(reset)
 
 
-def basic_client_id(headers: dict[str, str]) -> str | None:
-    """The ``client_id`` of an HTTP Basic ``Authorization`` header (RFC 6749 §2.3.1), if any."""
-    value = headers.get("authorization", "")
+def basic_client_id(value: str | None) -> str | None:
+    """The ``client_id`` of an HTTP Basic ``Authorization`` header value (RFC 6749 §2.3.1), if any."""
+    value = value or ""
     if not value.lower().startswith("basic "):
         return None
     try:

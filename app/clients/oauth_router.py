@@ -28,6 +28,7 @@ from app.auth.errors import InvalidCredentials, LoginRateLimited
 from app.auth.models import StaffUser
 from app.clients import oauth, page
 from app.clients.scopes import SCOPES, parse
+from app.core.conformance import IGNORES_UNKNOWN_QUERY
 from app.core.context import Actor, RequestContext
 from app.core.db import run_failure_callbacks
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
@@ -71,7 +72,7 @@ def _oauth_request(request: Request, method: str, data: dict[str, str]) -> oauth
     # TLS is terminated by the reverse proxy in front of the app (README, deployment); Authlib
     # refuses a plain-http request URI, which it only checks, so the URI is given as https.
     uri = str(request.url.replace(scheme="https"))
-    return oauth.FormRequest(method, uri, {k.lower(): v for k, v in request.headers.items()}, data)
+    return oauth.FormRequest(method, uri, request.headers, data)  # case-insensitive names
 
 
 def _lang(request: Request) -> str:
@@ -96,7 +97,12 @@ def _actor(user: StaffUser, client_id: str, context: RequestContext) -> Actor:
     return Actor(user_id=user.id, email=user.email, role=user.role, context=context, client_id=client_id)
 
 
-@router.get("/authorize", response_class=Response, responses={200: {"content": {"text/html": {}}}})
+@router.get(
+    "/authorize",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}},
+    openapi_extra={IGNORES_UNKNOWN_QUERY: True},
+)
 async def authorization_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The sign-in and consent page for an authorization request (RFC 6749 §4.1.1 with RFC 7636
     ``code_challenge`` and ``code_challenge_method=S256``, both required). An unknown client or a
@@ -141,6 +147,23 @@ async def authorization_decision(
             else "The form expired or was not sent from this page; start again from the app."
         )
         return page.failure(lang=lang, message=message, status_code=403)
+    user: StaffUser | None = None
+    refused: InvalidCredentials | LoginRateLimited | None = None
+    if fields.get("decision") == "allow":
+        # First, before this request's transaction begins (the login throttle counts in its own).
+        try:
+            user = await auth_service.authenticate(
+                session,
+                email=fields.get("username", ""),
+                password=fields.get("password", ""),
+                context=context,
+                settings=settings,
+            )
+        except (InvalidCredentials, LoginRateLimited) as problem:
+            # The refused attempt is recorded as for the password grant (kept although nothing else is).
+            refused = problem
+            await session.rollback()
+            await run_failure_callbacks(session)
     loaded = await oauth.preload(session, settings, client_id=data.get("client_id"), data={})
     oauth_request = _oauth_request(request, "POST", data)
     try:
@@ -148,26 +171,12 @@ async def authorization_decision(
     except OAuth2Error as error:
         return _authorization_error(request, error)
     client = grant.client.row
-    client_name, client_id, scopes = client.name, client.client_id, parse(grant.request.scope)
-    if fields.get("decision") != "allow":
-        status, _, headers = oauth.run(loaded, _SERVER.create_authorization_response, oauth_request, None, grant)
-        return RedirectResponse(headers["Location"], status_code=status)
-    try:
-        user = await auth_service.authenticate(
-            session,
-            email=fields.get("username", ""),
-            password=fields.get("password", ""),
-            context=context,
-            settings=settings,
-        )
-    except (InvalidCredentials, LoginRateLimited) as refused:
-        # The refused attempt is recorded as for the password grant (kept although nothing else is).
-        await session.rollback()
-        await run_failure_callbacks(session)
+    scopes = parse(grant.request.scope)
+    if refused is not None:
         response = page.consent(
             lang=lang,
             key=settings.signing_key(),
-            client_name=client_name,
+            client_name=client.name,
             scopes=scopes,
             params=data,
             error=refused.detail_fr if lang == "fr" else refused.detail_en,
@@ -176,12 +185,15 @@ async def authorization_decision(
         )
         response.headers.update(refused.headers)
         return response
+    if user is None:
+        status, _, headers = oauth.run(loaded, _SERVER.create_authorization_response, oauth_request, None, grant)
+        return RedirectResponse(headers["Location"], status_code=status)
     status, _, headers = oauth.run(loaded, _SERVER.create_authorization_response, oauth_request, user, grant)
     await oauth.apply_writes(session, loaded)
     if status == 302 and "code=" in headers["Location"]:
         await audit.record(
             session,
-            actor=_actor(user, client_id, context),
+            actor=_actor(user, client.client_id, context),
             action="oauth.authorize",
             entity_type="app_client",
             entity_id=client.id,
@@ -206,8 +218,7 @@ async def token(request: Request, session: SessionDep, settings: SettingsDep, co
         data = _single(form, None)
     except _Repeated as repeated:
         return _json(*_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated.")))
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    client_id = data.get("client_id") or oauth.basic_client_id(headers)
+    client_id = data.get("client_id") or oauth.basic_client_id(request.headers.get("authorization"))
     loaded = await oauth.preload(session, settings, client_id=client_id, data=data)
     status, body, out_headers = oauth.run(loaded, _SERVER.create_token_response, _oauth_request(request, "POST", data))
     if status == 200:
@@ -246,8 +257,7 @@ async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -
         data = _single(form, None)
     except _Repeated as repeated:
         return _json(*_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated.")))
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    client_id = data.get("client_id") or oauth.basic_client_id(headers)
+    client_id = data.get("client_id") or oauth.basic_client_id(request.headers.get("authorization"))
     loaded = await oauth.preload(session, settings, client_id=client_id, data={"token": data.get("token", "")})
     status, body, out_headers = oauth.run(
         loaded, _SERVER.create_endpoint_response, "revocation", _oauth_request(request, "POST", data)
