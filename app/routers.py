@@ -20,6 +20,7 @@ from app.reference.router import router as reference_router
 from app.registrants.router import router as registrants_router
 from app.reports.exports_router import router as exports_router
 from app.reports.router import router as reports_router
+from app.sync.router import router as sync_router
 from app.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
@@ -38,6 +39,7 @@ ROUTERS: list[APIRouter] = [
     cases_router,
     case_followup_router,
     documents_router,
+    sync_router,
     imports_router,
     audit_router,
     reports_router,
