@@ -52,14 +52,14 @@ async def check(
 async def _check(conn: AsyncConnection, claims: AccessClaims, now: dt.datetime) -> None:
     row = (
         await conn.execute(
-            select(AppClient.revoked_at, AppClient.rate_limit_per_minute).where(
-                AppClient.client_id == claims.client_id
-            )
+            select(AppClient.revoked_at, AppClient.rate_limit_per_minute).where(AppClient.client_id == claims.client_id)
         )
     ).one_or_none()
-    revoked_token = claims.jti is not None and (
-        await conn.execute(select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == claims.jti))
-    ).first() is not None
+    revoked_token = (
+        claims.jti is not None
+        and (await conn.execute(select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == claims.jti))).first()
+        is not None
+    )
     if row is None or row.revoked_at is not None or revoked_token:
         raise ClientRevoked(
             "This app client or this token was revoked.",

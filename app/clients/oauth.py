@@ -38,8 +38,8 @@ from authlib.oauth2.rfc6749 import (
     InvalidScopeError,
     OAuth2Request,
     UnauthorizedClientError,
+    grants,
 )
-from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -198,7 +198,7 @@ class FormRequest(OAuth2Request):  # type: ignore[misc]
 class S256Challenge(CodeChallenge):  # type: ignore[misc]
     """PKCE with ``S256`` only and always (RFC 7636 §4.2; RFC 9700 §2.1.1: ``plain`` is refused)."""
 
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012 - Authlib's class attribute
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
 
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
@@ -222,7 +222,7 @@ class _ScopedGrant:
 class CodeGrant(_ScopedGrant, grants.AuthorizationCodeGrant):  # type: ignore[misc]
     """Authorization code grant for public clients (no secret: ``none`` authentication + PKCE)."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]  # noqa: RUF012
+    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         payload = request.payload.data
@@ -275,7 +275,7 @@ class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     """Refresh-token rotation for public clients (RFC 9700 §4.14.2: a public client's refresh
     token is rotated on every use and the old one revoked)."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]  # noqa: RUF012
+    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshView | None:
@@ -297,7 +297,7 @@ class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
     """RFC 7009 token revocation: refresh tokens and access tokens of the calling client."""
 
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]  # noqa: RUF012
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> RefreshView | AccessView | None:
         preload = _preload()
@@ -393,9 +393,7 @@ def basic_client_id(value: str | None) -> str | None:
     return unquote(decoded.partition(":")[0]) or None
 
 
-async def preload(
-    session: AsyncSession, settings: Settings, *, client_id: str | None, data: dict[str, str]
-) -> Preload:
+async def preload(session: AsyncSession, settings: Settings, *, client_id: str | None, data: dict[str, str]) -> Preload:
     """Read what an authorization, token or revocation request names (see the module doc)."""
     loaded = Preload(settings=settings)
     if client_id:

@@ -54,7 +54,9 @@ class _Repeated(Exception):
     pass
 
 
-def _single(values: QueryParams | FormData | ImmutableMultiDict[str, Any], names: tuple[str, ...] | None) -> dict[str, str]:
+def _single(
+    values: QueryParams | FormData | ImmutableMultiDict[str, Any], names: tuple[str, ...] | None
+) -> dict[str, str]:
     """One string per parameter; RFC 6749 §3.1 / §3.2: "parameters MUST NOT be included more than
     once". Files and over-long values are refused the same way."""
     out: dict[str, str] = {}
@@ -86,7 +88,7 @@ def _json(status: int, body: Any, headers: dict[str, str]) -> JSONResponse:
 
 
 def _authorization_error(request: Request, error: OAuth2Error) -> Response:
-    status, body, headers = _SERVER.handle_error_response(None, error)
+    status, _, headers = _SERVER.handle_error_response(None, error)
     if status == 302:
         return RedirectResponse(headers["Location"], status_code=302)
     message = error.description or error.error

@@ -29,7 +29,9 @@ _HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-_STYLE = "body{font-family:sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem}label{display:block;margin:.5rem 0}"
+_STYLE = (
+    "body{font-family:sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem}label{display:block;margin:.5rem 0}"
+)
 
 _TEXT = {
     "fr": {

@@ -29,7 +29,9 @@ def _out(client: AppClient) -> ClientOut:
 
 
 @router.post("", status_code=201, response_model=ClientCreated)
-async def create_client(body: ClientCreate, session: SessionDep, actor: AdminActor, response: Response) -> ClientCreated:
+async def create_client(
+    body: ClientCreate, session: SessionDep, actor: AdminActor, response: Response
+) -> ClientCreated:
     """Register an app client; ``client_secret`` (confidential clients) is shown in this answer only.
     422 ``invalid-client-registration`` / ``validation-failed`` (a redirect URI RFC 8252 refuses)."""
     client, secret = await service.create(session, actor=actor, data=body)

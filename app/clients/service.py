@@ -94,7 +94,9 @@ async def revoke(session: AsyncSession, *, actor: Actor, client_id: str) -> AppC
     if client is None:
         raise NotFound("No such app client.", detail_fr="Application introuvable.")
     if client.revoked_at is not None:
-        raise ClientAlreadyRevoked("This app client is already revoked.", detail_fr="Cette application est déjà révoquée.")
+        raise ClientAlreadyRevoked(
+            "This app client is already revoked.", detail_fr="Cette application est déjà révoquée."
+        )
     now = utcnow()
     client.revoked_at = now
     await session.execute(

@@ -18,8 +18,8 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.appointments.router import to_out as appointment_out
 from app.appointments.models import Appointment
+from app.appointments.router import to_out as appointment_out
 from app.cases import queues
 from app.cases.models import Case, CaseNote, Partner, Referral
 from app.cases.schemas import CaseOut, NoteOut, ReferralOut
@@ -71,10 +71,14 @@ async def _registrants(session: AsyncSession, actor: Actor, rows: Sequence[Regis
 
 async def _cases(session: AsyncSession, actor: Actor, rows: Sequence[Case]) -> dict[uuid.UUID, Found]:
     views = await queues.views(session, list(rows))
-    return {v.case.id: Found(v.case.desk_id, CaseOut.of(v).model_dump(mode="json"), etag_of(v.case.version)) for v in views}
+    return {
+        v.case.id: Found(v.case.desk_id, CaseOut.of(v).model_dump(mode="json"), etag_of(v.case.version)) for v in views
+    }
 
 
-async def _notes(session: AsyncSession, actor: Actor, rows: Sequence[tuple[CaseNote, uuid.UUID]]) -> dict[uuid.UUID, Found]:
+async def _notes(
+    session: AsyncSession, actor: Actor, rows: Sequence[tuple[CaseNote, uuid.UUID]]
+) -> dict[uuid.UUID, Found]:
     out = {}
     for note, desk_id in rows:
         hidden = note.confidential and not actor.reads_sensitive
@@ -127,9 +131,13 @@ async def _appointments(session: AsyncSession, actor: Actor, rows: Sequence[Appo
     return out
 
 
-async def _documents(session: AsyncSession, actor: Actor, rows: Sequence[tuple[Document, uuid.UUID]]) -> dict[uuid.UUID, Found]:
+async def _documents(
+    session: AsyncSession, actor: Actor, rows: Sequence[tuple[Document, uuid.UUID]]
+) -> dict[uuid.UUID, Found]:
     return {
-        d.id: Found(desk_id, DocumentOut.model_validate(d).model_dump(mode="json"), gone="deleted" if d.deleted_at else None)
+        d.id: Found(
+            desk_id, DocumentOut.model_validate(d).model_dump(mode="json"), gone="deleted" if d.deleted_at else None
+        )
         for d, desk_id in rows
     }
 
@@ -181,7 +189,9 @@ async def _fetch(
     desks = actor.desk_ids
     if kind == "registrant":
         if ids is None:  # joined eager loads multiply rows: pick the page's ids first
-            page = select(Registrant.id).where(_in_desks(Registrant.desk_id, desks), _by_ids(Registrant.id, None, after))
+            page = select(Registrant.id).where(
+                _in_desks(Registrant.desk_id, desks), _by_ids(Registrant.id, None, after)
+            )
             ids = list((await session.execute(page.order_by(Registrant.id).limit(limit))).scalars())
             if not ids:
                 return {}

@@ -20,7 +20,9 @@ SyncActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin
 async def sync(
     session: SessionDep,
     actor: SyncActor,
-    cursor: Annotated[str | None, Query(max_length=512, description="``next_cursor`` of the last page; none: first sync.")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="``next_cursor`` of the last page; none: first sync.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = service.DEFAULT_LIMIT,
 ) -> SyncPageOut:
     """Registrants (with phones, identity documents, consents), cases, notes, referrals,

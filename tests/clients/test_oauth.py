@@ -132,13 +132,21 @@ async def test_pkce_sign_in_gives_a_scoped_token_that_the_api_accepts(
 
     refreshed = await client.post(
         "/api/v1/oauth/token",
-        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": app_client["client_id"]},
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": token["refresh_token"],
+            "client_id": app_client["client_id"],
+        },
     )
     assert refreshed.status_code == 200, refreshed.text
     assert refreshed.json()["refresh_token"] != token["refresh_token"]
     replayed = await client.post(
         "/api/v1/oauth/token",
-        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"], "client_id": app_client["client_id"]},
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": token["refresh_token"],
+            "client_id": app_client["client_id"],
+        },
     )
     assert replayed.status_code == 400
     assert replayed.json()["error"] == "invalid_grant"
@@ -148,7 +156,9 @@ async def test_a_loopback_redirect_may_use_any_port(client: httpx.AsyncClient, a
     app_client = await register(client, admin)
     verifier, challenge = pkce()
     redirect = "http://127.0.0.1:51234/callback"
-    code = _code_of(await authorize(client, app_client["client_id"], agent, challenge=challenge, redirect_uri=redirect), redirect)
+    code = _code_of(
+        await authorize(client, app_client["client_id"], agent, challenge=challenge, redirect_uri=redirect), redirect
+    )
     assert (await exchange(client, app_client["client_id"], code, verifier, redirect)).status_code == 200
 
 
@@ -172,7 +182,11 @@ async def test_wrong_verifier_and_reused_code_get_invalid_grant(
     # RFC 6749 §4.1.2: the tokens issued from a code presented twice are revoked.
     refresh = await client.post(
         "/api/v1/oauth/token",
-        data={"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"], "client_id": app_client["client_id"]},
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": first.json()["refresh_token"],
+            "client_id": app_client["client_id"],
+        },
     )
     assert refresh.json()["error"] == "invalid_grant"
 
@@ -271,7 +285,9 @@ async def test_client_credentials_token_is_limited_to_its_scopes(
     assert (await client.get("/api/v1/registrants", headers=headers)).status_code == 200
     registrant_id = await make_registrant_via_api(agent)
     denied = await client.post(
-        "/api/v1/cases", json={"registrant_id": registrant_id, "service_type": "SOCIAL", "channel": "walk_in"}, headers=headers
+        "/api/v1/cases",
+        json={"registrant_id": registrant_id, "service_type": "SOCIAL", "channel": "walk_in"},
+        headers=headers,
     )
     assert denied.status_code == 403
     assert denied.json()["type"] == "/problems/insufficient-scope"
@@ -295,11 +311,18 @@ async def test_a_revoked_client_s_tokens_stop_working_at_once(
     client: httpx.AsyncClient, admin: Staff, agent: Staff
 ) -> None:
     server = await register(
-        client, admin, type="confidential", redirect_uris=[], scopes=["registrants:read"], service_user_email=agent.email
+        client,
+        admin,
+        type="confidential",
+        redirect_uris=[],
+        scopes=["registrants:read"],
+        service_user_email=agent.email,
     )
     token = (
         await client.post(
-            "/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(server["client_id"], server["client_secret"])
+            "/api/v1/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(server["client_id"], server["client_secret"]),
         )
     ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -313,7 +336,9 @@ async def test_a_revoked_client_s_tokens_stop_working_at_once(
     assert after.status_code == 401
     assert after.json()["type"] == "/problems/client-revoked"
     new_token = await client.post(
-        "/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=(server["client_id"], server["client_secret"])
+        "/api/v1/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(server["client_id"], server["client_secret"]),
     )
     assert new_token.json()["error"] == "invalid_client"
     again = await client.post(f"/api/v1/clients/{server['client_id']}/revoke", headers=admin.headers)
@@ -322,7 +347,12 @@ async def test_a_revoked_client_s_tokens_stop_working_at_once(
 
 async def test_rfc7009_revocation_of_an_access_token(client: httpx.AsyncClient, admin: Staff, agent: Staff) -> None:
     server = await register(
-        client, admin, type="confidential", redirect_uris=[], scopes=["registrants:read"], service_user_email=agent.email
+        client,
+        admin,
+        type="confidential",
+        redirect_uris=[],
+        scopes=["registrants:read"],
+        service_user_email=agent.email,
     )
     auth = (server["client_id"], server["client_secret"])
     token = (await client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=auth)).json()

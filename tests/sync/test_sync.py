@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.cases.models import Case
-from tests.cases.conftest import make_registrant, move, open_case  # noqa: F401 - fixture
+from tests.cases.conftest import move, open_case
 from tests.conftest import Staff
 
 URL = "/api/v1/sync"
@@ -34,7 +34,9 @@ async def dakar_agent(make_staff):  # type: ignore[no-untyped-def]
     return await make_staff("agent", ["DKR-MOB"])
 
 
-async def sync_all(client: httpx.AsyncClient, staff: Staff, cursor: str | None = None, limit: int = 200) -> tuple[list[dict[str, Any]], str]:
+async def sync_all(
+    client: httpx.AsyncClient, staff: Staff, cursor: str | None = None, limit: int = 200
+) -> tuple[list[dict[str, Any]], str]:
     """Every page from ``cursor`` until ``has_more`` is false: (items, last next_cursor)."""
     items: list[dict[str, Any]] = []
     while True:
@@ -62,7 +64,9 @@ async def test_first_then_incremental_sync_with_a_deletion_tombstone(
     dakar_person = await make_registrant("DKR-MOB", given="Fatou", family="Sarr")
     case = await open_case(client, agent, awa)
     note = await client.post(
-        f"/api/v1/cases/{case['id']}/notes", json={"text": "suivi psychologique", "confidential": True}, headers=agent.headers
+        f"/api/v1/cases/{case['id']}/notes",
+        json={"text": "suivi psychologique", "confidential": True},
+        headers=agent.headers,
     )
     assert note.status_code == 201
     uploaded = await client.post(
@@ -97,7 +101,9 @@ async def test_first_then_incremental_sync_with_a_deletion_tombstone(
     assert again.json() == {"items": [], "next_cursor": cursor, "has_more": False, "reset": False}
 
     patched = await client.patch(
-        f"/api/v1/registrants/{awa}", json={"host_city": "Fès"}, headers={**agent.headers, "If-Match": by_id[str(awa)]["etag"]}
+        f"/api/v1/registrants/{awa}",
+        json={"host_city": "Fès"},
+        headers={**agent.headers, "If-Match": by_id[str(awa)]["etag"]},
     )
     assert patched.status_code == 200, patched.text
     deleted = await client.request(
@@ -217,7 +223,9 @@ async def test_a_changed_desk_membership_starts_the_sync_over(
 
     async with sessionmaker() as session:
         dakar = (await session.execute(select(Desk.id).where(Desk.code == "DKR-MOB"))).scalar_one()
-        await session.execute(delete(DeskMembership).where(DeskMembership.user_id == both.id, DeskMembership.desk_id == dakar))
+        await session.execute(
+            delete(DeskMembership).where(DeskMembership.user_id == both.id, DeskMembership.desk_id == dakar)
+        )
         await session.commit()
     response = await client.get(URL, params={"cursor": cursor}, headers=both.headers)
     assert response.json()["reset"] is True
