@@ -47,6 +47,8 @@ async def get_actor(
             "A valid bearer access token is required.",
             detail_fr="Un jeton d'accès valide est requis.",
         )
+    if claims.client_id is not None:  # first: before this request's transaction begins
+        await guard.check(session, request.app.state.engine, claims)
     actor = cache.actor(claims.user_id, claims.token_version)
     if actor is None:
         generation = auth_cache.generation()
@@ -65,7 +67,6 @@ async def get_actor(
                 headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed or ""}"'},
                 required_scope=needed,
             )
-        await guard.check(session, request.app.state.engine, claims)
         return replace(actor, context=context, client_id=claims.client_id, scopes=scopes)
     return replace(actor, context=context)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 from sqlalchemy import case, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,9 +36,13 @@ async def check(
     """Refuse a client token that may no longer be used, or count the request against its client.
 
     Raises ``ClientRevoked`` (401) when the client is gone or revoked or the token was revoked,
-    ``ClientRateLimited`` (429, ``Retry-After``) past the client's limit. The count commits on
-    its own unless the request already has a transaction open (then it joins it: on SQLite a
-    second writer would wait for the first).
+    ``ClientRateLimited`` (429, ``Retry-After``) past the client's limit.
+
+    Call it before the request's transaction begins: the count then commits at once in a short
+    transaction of its own, and its connection is back in the pool before the request takes one
+    (holding one while waiting for another can exhaust the pool). When the request already has a
+    transaction open, the count joins it (on SQLite a second writer would wait for the first);
+    the counter row then stays locked until the request ends.
     """
     assert claims.client_id is not None
     now = now or utcnow()
@@ -66,7 +71,8 @@ async def _check(conn: AsyncConnection, claims: AccessClaims, now: dt.datetime) 
             detail_fr="Cette application ou ce jeton a été révoqué.",
         )
     expired = _TABLE.c.window_start <= literal(now - WINDOW, UTCDateTime())
-    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(_TABLE)
+    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(_TABLE)
     statement = (
         insert.values(client_id=claims.client_id, window_start=now, requests=1)
         .on_conflict_do_update(

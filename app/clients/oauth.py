@@ -407,8 +407,8 @@ async def preload(session: AsyncSession, settings: Settings, *, client_id: str |
             if row.service_user_id is not None:
                 await _load_user(session, loaded, row.service_user_id)
     if code := data.get("code"):
-        stmt = select(AuthorizationCode).where(AuthorizationCode.digest == token_digest(code)).with_for_update()
-        if (code_row := (await session.execute(stmt)).scalar_one_or_none()) is not None:
+        code_stmt = select(AuthorizationCode).where(AuthorizationCode.digest == token_digest(code)).with_for_update()
+        if (code_row := (await session.execute(code_stmt)).scalar_one_or_none()) is not None:
             loaded.code = CodeView(code_row)
             await _load_user(session, loaded, code_row.user_id)
     for name in ("refresh_token", "token"):

@@ -34,8 +34,10 @@ from app.core.db import run_failure_callbacks
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.i18n import negotiate
 
-router = APIRouter(prefix="/api/v1/oauth", tags=["oauth"])
-metadata_router = APIRouter(tags=["oauth"])
+# Outside the OpenAPI document: these endpoints speak OAuth 2.0 (an HTML page, RFC 6749 §5.2 error
+# bodies), not the API's problem+json; clients discover them from the RFC 8414 metadata.
+router = APIRouter(prefix="/api/v1/oauth", tags=["oauth"], include_in_schema=False)
+metadata_router = APIRouter(tags=["oauth"], include_in_schema=False)
 
 AUTHORIZATION_PARAMS = (
     "response_type",
@@ -99,12 +101,7 @@ def _actor(user: StaffUser, client_id: str, context: RequestContext) -> Actor:
     return Actor(user_id=user.id, email=user.email, role=user.role, context=context, client_id=client_id)
 
 
-@router.get(
-    "/authorize",
-    response_class=Response,
-    responses={200: {"content": {"text/html": {}}}},
-    openapi_extra={IGNORES_UNKNOWN_QUERY: True},
-)
+@router.get("/authorize", response_class=Response, openapi_extra={IGNORES_UNKNOWN_QUERY: True})
 async def authorization_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The sign-in and consent page for an authorization request (RFC 6749 §4.1.1 with RFC 7636
     ``code_challenge`` and ``code_challenge_method=S256``, both required). An unknown client or a
@@ -129,7 +126,7 @@ async def authorization_page(request: Request, session: SessionDep, settings: Se
     )
 
 
-@router.post("/authorize", response_class=Response, include_in_schema=False)
+@router.post("/authorize", response_class=Response)
 async def authorization_decision(
     request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep
 ) -> Response:
@@ -204,7 +201,7 @@ async def authorization_decision(
     return RedirectResponse(headers["Location"], status_code=status)
 
 
-@router.post("/token", responses={200: {"description": "RFC 6749 §5.1 token response"}})
+@router.post("/token")
 async def token(request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep) -> Response:
     """Issue tokens to app clients (form-encoded, RFC 6749 §4.1.3, §4.4.2, §6).
 

@@ -147,8 +147,8 @@ def _documents_query(
 ) -> Select[Any]:
     owner_registrant = aliased(Registrant)
     owner_case = aliased(Case)
-    stmt = (
-        select(Document, owner_registrant.desk_id, owner_case.desk_id)
+    stmt: Select[Any] = (
+        select(Document, owner_registrant.desk_id, owner_case.desk_id)  # type: ignore[assignment]
         .outerjoin(
             owner_registrant, and_(Document.owner_type == "registrant", Document.owner_id == owner_registrant.id)
         )
@@ -204,21 +204,21 @@ async def _fetch(
         return await _cases(session, actor, list((await session.execute(stmt)).scalars()))
     if kind == "case_note":
         stmt = (
-            select(CaseNote, Case.desk_id)
+            select(CaseNote, Case.desk_id)  # type: ignore[assignment]
             .join(Case, Case.id == CaseNote.case_id)
             .where(_in_desks(Case.desk_id, None if ids else desks), _by_ids(CaseNote.id, ids, after))
         )
         stmt = stmt.order_by(CaseNote.id).limit(limit) if limit else stmt
-        return await _notes(session, actor, [tuple(r) for r in (await session.execute(stmt)).all()])  # type: ignore[misc]
+        return await _notes(session, actor, [(n, d) for n, d in (await session.execute(stmt)).all()])
     if kind == "referral":
         stmt = (
-            select(Referral, Case.desk_id, Partner)
+            select(Referral, Case.desk_id, Partner)  # type: ignore[assignment]
             .join(Case, Case.id == Referral.case_id)
             .join(Partner, Partner.id == Referral.partner_id)
             .where(_in_desks(Case.desk_id, None if ids else desks), _by_ids(Referral.id, ids, after))
         )
         stmt = stmt.order_by(Referral.id).limit(limit) if limit else stmt
-        return await _referrals(session, actor, [tuple(r) for r in (await session.execute(stmt)).all()])  # type: ignore[misc]
+        return await _referrals(session, actor, [(r, d, p) for r, d, p in (await session.execute(stmt)).all()])
     if kind == "appointment":
         stmt = select(Appointment).where(
             _in_desks(Appointment.desk_id, None if ids else desks), _by_ids(Appointment.id, ids, after)

@@ -238,8 +238,8 @@ async def _changes(session: AsyncSession, actor: Actor, position: Cursor, limit:
             continue
     current: dict[tuple[str, str], records.Found] = {}
     for kind, ids in by_kind.items():
-        for record_id, found in (await records.load(session, actor, kind, ids)).items():
-            current[(kind, str(record_id))] = found
+        for loaded_id, record in (await records.load(session, actor, kind, ids)).items():
+            current[(kind, str(loaded_id))] = record
     for (kind, record_id), (_, action) in last.items():
         found = current.get((kind, record_id))
         verb = action.rpartition(".")[2]
