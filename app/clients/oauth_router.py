@@ -26,7 +26,7 @@ from app.audit import service as audit
 from app.auth import service as auth_service
 from app.auth.errors import InvalidCredentials, LoginRateLimited
 from app.auth.models import StaffUser
-from app.clients import oauth, page
+from app.clients import oauth, page, storage
 from app.clients.scopes import SCOPES, parse
 from app.core.conformance import IGNORES_UNKNOWN_QUERY
 from app.core.context import Actor, RequestContext
@@ -111,7 +111,7 @@ async def authorization_page(request: Request, session: SessionDep, settings: Se
         data = _single(request.query_params, AUTHORIZATION_PARAMS)
     except _Repeated as repeated:
         return page.failure(lang=_lang(request), message=f"invalid_request: '{repeated}' is repeated or too long.")
-    loaded = await oauth.preload(session, settings, client_id=data.get("client_id"), data={})
+    loaded = await storage.preload(session, settings, client_id=data.get("client_id"), data={})
     try:
         grant = oauth.run(loaded, _SERVER.get_consent_grant, _oauth_request(request, "GET", data))
     except OAuth2Error as error:
@@ -163,7 +163,7 @@ async def authorization_decision(
             refused = problem
             await session.rollback()
             await run_failure_callbacks(session)
-    loaded = await oauth.preload(session, settings, client_id=data.get("client_id"), data={})
+    loaded = await storage.preload(session, settings, client_id=data.get("client_id"), data={})
     oauth_request = _oauth_request(request, "POST", data)
     try:
         grant = oauth.run(loaded, _SERVER.get_consent_grant, oauth_request)
@@ -188,7 +188,7 @@ async def authorization_decision(
         status, _, headers = oauth.run(loaded, _SERVER.create_authorization_response, oauth_request, None, grant)
         return RedirectResponse(headers["Location"], status_code=status)
     status, _, headers = oauth.run(loaded, _SERVER.create_authorization_response, oauth_request, user, grant)
-    await oauth.apply_writes(session, loaded)
+    await storage.apply_writes(session, loaded)
     if status == 302 and "code=" in headers["Location"]:
         await audit.record(
             session,
@@ -217,11 +217,11 @@ async def token(request: Request, session: SessionDep, settings: SettingsDep, co
         data = _single(form, None)
     except _Repeated as repeated:
         return _json(*_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated.")))
-    client_id = data.get("client_id") or oauth.basic_client_id(request.headers.get("authorization"))
-    loaded = await oauth.preload(session, settings, client_id=client_id, data=data)
+    client_id = data.get("client_id") or storage.basic_client_id(request.headers.get("authorization"))
+    loaded = await storage.preload(session, settings, client_id=client_id, data=data)
     status, body, out_headers = oauth.run(loaded, _SERVER.create_token_response, _oauth_request(request, "POST", data))
     if status == 200:
-        writes = await oauth.apply_writes(session, loaded)
+        writes = await storage.apply_writes(session, loaded)
         _, client, user = next(value for kind, value in writes if kind == "token")
         user = user or loaded.users[client.row.service_user_id]
         await audit.record(
@@ -233,7 +233,7 @@ async def token(request: Request, session: SessionDep, settings: SettingsDep, co
             details={"grant_type": data.get("grant_type"), "scope": body.get("scope")},
         )
     elif data.get("grant_type") == "authorization_code" and loaded.code is not None and loaded.code.row.used_at:
-        await oauth.revoke_code_tokens(session, loaded.code)
+        await storage.revoke_code_tokens(session, loaded.code)
         user = loaded.users.get(loaded.code.row.user_id)
         client_view = loaded.clients.get(client_id or "")
         if user is not None and client_view is not None:
@@ -256,13 +256,13 @@ async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -
         data = _single(form, None)
     except _Repeated as repeated:
         return _json(*_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated.")))
-    client_id = data.get("client_id") or oauth.basic_client_id(request.headers.get("authorization"))
-    loaded = await oauth.preload(session, settings, client_id=client_id, data={"token": data.get("token", "")})
+    client_id = data.get("client_id") or storage.basic_client_id(request.headers.get("authorization"))
+    loaded = await storage.preload(session, settings, client_id=client_id, data={"token": data.get("token", "")})
     status, body, out_headers = oauth.run(
         loaded, _SERVER.create_endpoint_response, "revocation", _oauth_request(request, "POST", data)
     )
     if status == 200:
-        await oauth.apply_writes(session, loaded)
+        await storage.apply_writes(session, loaded)
     return _json(status, body, out_headers)
 
 
