@@ -127,8 +127,13 @@ async def test_pkce_sign_in_gives_a_scoped_token_that_the_api_accepts(
     me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token['access_token']}"})
     assert me.status_code == 200
     assert me.json()["email"] == agent.email
-    listed = await client.get("/api/v1/registrants", headers={"Authorization": f"Bearer {token['access_token']}"})
-    assert listed.status_code == 200
+    bearer = {"Authorization": f"Bearer {token['access_token']}"}
+    assert (await client.get("/api/v1/registrants", headers=bearer)).status_code == 200
+    assert (await client.get("/api/v1/sync", headers=bearer)).status_code == 200
+    not_granted = await client.post(
+        "/api/v1/registrants", json={"given_names": "A", "family_name": "B"}, headers=bearer
+    )
+    assert (not_granted.status_code, not_granted.json()["required_scope"]) == (403, "registrants:write")
 
     refreshed = await client.post(
         "/api/v1/oauth/token",
@@ -150,6 +155,15 @@ async def test_pkce_sign_in_gives_a_scoped_token_that_the_api_accepts(
     )
     assert replayed.status_code == 400
     assert replayed.json()["error"] == "invalid_grant"
+    # RFC 7009: the app signs out by revoking its refresh token.
+    newest = refreshed.json()["refresh_token"]
+    revoked = await client.post("/api/v1/oauth/revoke", data={"token": newest, "client_id": app_client["client_id"]})
+    assert (revoked.status_code, revoked.json()) == (200, {})
+    after = await client.post(
+        "/api/v1/oauth/token",
+        data={"grant_type": "refresh_token", "refresh_token": newest, "client_id": app_client["client_id"]},
+    )
+    assert after.json()["error"] == "invalid_grant"
 
 
 async def test_a_loopback_redirect_may_use_any_port(client: httpx.AsyncClient, admin: Staff, agent: Staff) -> None:
