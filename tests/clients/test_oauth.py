@@ -429,3 +429,31 @@ async def test_registration_refuses_what_rfc8252_forbids(client: httpx.AsyncClie
     listed = await client.get("/api/v1/clients", headers=admin.headers)
     assert listed.status_code == 200
     assert listed.json() == []
+
+
+async def test_bad_token_requests_get_rfc6749_errors_never_a_500(client: httpx.AsyncClient, admin: Staff) -> None:
+    app_client = await register(client, admin)
+    client_id = app_client["client_id"]
+    cases: list[tuple[dict[str, str], int, str]] = [
+        ({"grant_type": "password", "username": "a@b.c", "password": "x"}, 400, "unsupported_grant_type"),
+        ({"grant_type": "authorization_code", "client_id": client_id}, 400, "invalid_request"),
+        ({"grant_type": "authorization_code", "code": "forged", "client_id": client_id}, 400, "invalid_grant"),
+        ({"grant_type": "authorization_code", "code": "forged", "client_id": "nobody"}, 400, "invalid_client"),
+        ({"grant_type": "client_credentials", "client_id": client_id}, 401, "invalid_client"),
+        ({"grant_type": "refresh_token", "refresh_token": "forged", "client_id": client_id}, 400, "invalid_grant"),
+    ]
+    for form, status, error in cases:
+        response = await client.post("/api/v1/oauth/token", data=form)
+        assert (response.status_code, response.json()["error"]) == (status, error), form
+        assert response.headers["cache-control"] == "no-store"
+    repeated = await client.post(
+        "/api/v1/oauth/token",
+        content=f"grant_type=authorization_code&code=a&code=b&client_id={client_id}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert (repeated.status_code, repeated.json()["error"]) == (400, "invalid_request")
+    unknown_client = await client.get(
+        "/api/v1/oauth/authorize", params={"response_type": "code", "client_id": "nobody", "redirect_uri": REDIRECT}
+    )
+    assert unknown_client.status_code == 400
+    assert "location" not in unknown_client.headers
