@@ -170,7 +170,7 @@ def _upsert(kind: str, record_id: uuid.UUID, found: records.Found) -> dict[str, 
     return item
 
 
-def _tombstone(kind: str, record_id: uuid.UUID | str, reason: str, seq: int | None = None) -> dict[str, Any]:
+def _tombstone(kind: str, record_id: uuid.UUID | str, reason: str) -> dict[str, Any]:
     return {"type": kind, "id": str(record_id), "op": "delete", "reason": reason}
 
 
