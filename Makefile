@@ -36,6 +36,7 @@ bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/notifications.py
+	$(BIN)/python bench/sync.py
 
 # Mutation testing of the guarantees (slow, not in CI): make mutation [GROUPS="exports workflow"]
 mutation: $(DEV_INSTALLED)

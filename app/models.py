@@ -5,6 +5,7 @@ from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink
 from app.auth.models import DeskMembership, LoginAttempt, LoginThrottle, RefreshToken, StaffUser
 from app.calendars.models import DeskHoliday
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, PartnerServiceType, Referral, ServiceType
+from app.clients.models import AppClient, AuthorizationCode, ClientRateWindow, ClientRefreshToken, RevokedAccessToken
 from app.core.db import Base
 from app.core.idempotency import IdempotencyRecord
 from app.core.numbering import NumberCounter
@@ -19,15 +20,19 @@ from app.selfservice.models import LinkCode, OneTimeCode, PersonAccount
 
 __all__ = [
     "AdminArea",
+    "AppClient",
     "Appointment",
     "AuditCheckpoint",
     "AuditEvent",
     "AuditLink",
+    "AuthorizationCode",
     "Base",
     "Case",
     "CaseEvent",
     "CaseNote",
     "CaseTransfer",
+    "ClientRateWindow",
+    "ClientRefreshToken",
     "Consent",
     "Desk",
     "DeskHoliday",
@@ -53,6 +58,7 @@ __all__ = [
     "Registrant",
     "RegistrantPhone",
     "ScheduledRun",
+    "RevokedAccessToken",
     "ServiceType",
     "StaffUser",
     "SubjectRequest",

@@ -9,6 +9,9 @@ from app.calendars.router import router as calendars_router
 from app.cases.catalogue_router import partners_router, service_types_router
 from app.cases.followup_router import router as case_followup_router
 from app.cases.router import router as cases_router
+from app.clients.oauth_router import metadata_router as oauth_metadata_router
+from app.clients.oauth_router import router as oauth_router
+from app.clients.router import router as clients_router
 from app.desks.router import router as desks_router
 from app.documents.router import router as documents_router
 from app.imports.router import router as imports_router
@@ -20,10 +23,14 @@ from app.reports.exports_router import router as exports_router
 from app.reports.router import router as reports_router
 from app.selfservice.router import router as self_service_router
 from app.selfservice.staff_router import router as self_service_staff_router
+from app.sync.router import router as sync_router
 from app.users.router import router as users_router
 
 ROUTERS: list[APIRouter] = [
     auth_router,
+    oauth_router,
+    oauth_metadata_router,
+    clients_router,
     users_router,
     desks_router,
     calendars_router,
@@ -35,6 +42,7 @@ ROUTERS: list[APIRouter] = [
     cases_router,
     case_followup_router,
     documents_router,
+    sync_router,
     imports_router,
     audit_router,
     reports_router,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
@@ -12,8 +12,10 @@ from app.appointments import service
 from app.appointments.models import Appointment
 from app.appointments.schemas import AppointmentCreate, AppointmentOut, AppointmentReschedule, AppointmentTransition
 from app.auth.deps import CurrentActor, require_roles
+from app.core.conflicts import with_current
 from app.core.context import Actor
 from app.core.deps import SessionDep
+from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
@@ -115,13 +117,22 @@ async def reschedule_appointment(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> AppointmentOut:
-    """Reschedule a booked appointment (``If-Match`` required), checked like a new booking.
+    """Reschedule a booked appointment (``If-Match`` required; a 412 carries the appointment as it
+    is now in ``current`` and ``current_etag``), checked like a new booking.
 
     409 ``appointment-transition-not-allowed`` when it is no longer booked.
     """
-    appointment, desk = await service.reschedule(
-        session, actor=actor, appointment_id=appointment_id, if_match=if_match, **body.model_dump()
-    )
+    try:
+        appointment, desk = await service.reschedule(
+            session, actor=actor, appointment_id=appointment_id, if_match=if_match, **body.model_dump()
+        )
+    except PreconditionFailed as stale:
+
+        async def render() -> tuple[dict[str, Any], str]:
+            current, current_desk = await service.get(session, actor=actor, appointment_id=appointment_id)
+            return to_out(current, current_desk).model_dump(mode="json"), etag_of(current.version)
+
+        raise await with_current(stale, render) from None
     response.headers["ETag"] = etag_of(appointment.version)
     return to_out(appointment, desk)
 

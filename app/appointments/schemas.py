@@ -13,12 +13,15 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from app.core.client_ids import CLIENT_ID_FIELD
+
 
 class AppointmentCreate(BaseModel):
     """A new appointment for a case or a registrant (at least one; both must agree)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    id: uuid.UUID | None = CLIENT_ID_FIELD
     desk_id: uuid.UUID
     agent_id: uuid.UUID = Field(description="A staff user who is an active member of the desk.")
     case_id: uuid.UUID | None = None

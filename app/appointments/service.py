@@ -35,6 +35,7 @@ from app.appointments.models import Appointment
 from app.audit import service as audit
 from app.calendars import service as calendars
 from app.cases import timeline
+from app.core import client_ids
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
@@ -68,8 +69,11 @@ async def create(
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     purpose: str | None,
+    id: uuid.UUID | None = None,
 ) -> tuple[Appointment, Desk]:
-    """Book an appointment (aware ``starts_at``/``ends_at``, any offset; stored in UTC). Audited."""
+    """Book an appointment (aware ``starts_at``/``ends_at``, any offset; stored in UTC). Audited.
+
+    ``id``: a client-generated id (offline booking); 409 ``id-taken`` when it is in use."""
     desk = await desks.get(session, actor=actor, desk_id=desk_id)
     subject = await checks.resolve_subject(
         session, actor=actor, desk=desk, case_id=case_id, registrant_id=registrant_id
@@ -78,6 +82,7 @@ async def create(
     starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
     await checks.check_slot(session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at)
     appointment = Appointment(
+        id=await client_ids.new_id(session, Appointment, id, location="/api/v1/appointments/{id}"),
         desk_id=desk.id,
         agent_id=agent_id,
         registrant_id=subject.registrant_id,

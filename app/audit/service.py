@@ -151,8 +151,16 @@ def _content(
         request_id=ctx.request_id,
         ip=ctx.ip,
         user_agent=ctx.user_agent,
-        details=_jsonable(dict(details or {})),
+        details=_jsonable(_with_client(actor, details)),
     )
+
+
+def _with_client(actor: Actor, details: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``details``, plus ``via_client`` (the OAuth ``client_id``) when an app client acted."""
+    out = dict(details or {})
+    if actor.client_id is not None:
+        out.setdefault("via_client", actor.client_id)
+    return out
 
 
 _PENDING = "audit_events_pending"

@@ -12,6 +12,9 @@ from fastapi.security import OAuth2PasswordBearer
 from app.auth import cache as auth_cache
 from app.auth.cache import AuthCache
 from app.auth.service import load_actor
+from app.clients import guard
+from app.clients.errors import ScopeRequired
+from app.clients.scopes import required_scope
 from app.core.context import Actor
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.errors import Forbidden, Unauthorized
@@ -30,6 +33,11 @@ async def get_actor(
 
     The token's claims and the user's role and desks come from the app's :class:`AuthCache` when
     it has them (see :mod:`app.auth.cache` for how long and how changes are noticed).
+
+    A token issued to an app client (``cid`` claim) is also checked against its client on every
+    request (:mod:`app.clients.guard`: 401 ``client-revoked``, 429 ``client-rate-limited``) and
+    against the scope this request needs (:func:`app.clients.scopes.required_scope`: 403
+    ``insufficient-scope``). Staff tokens keep full role-based access.
     """
     cache: AuthCache = request.app.state.auth_cache
     leeway = settings.jwt_leeway_seconds
@@ -39,6 +47,8 @@ async def get_actor(
             "A valid bearer access token is required.",
             detail_fr="Un jeton d'accès valide est requis.",
         )
+    if claims.client_id is not None:  # first: before this request's transaction begins
+        await guard.check(session, request.app.state.engine, claims)
     actor = cache.actor(claims.user_id, claims.token_version)
     if actor is None:
         generation = auth_cache.generation()
@@ -46,6 +56,18 @@ async def get_actor(
         if actor is None:
             raise Unauthorized("The access token was revoked.", detail_fr="Le jeton d'accès a été révoqué.")
         cache.remember(claims.user_id, claims.token_version, actor, generation=generation)
+    if claims.client_id is not None:
+        scopes = claims.scopes or frozenset()
+        needed = required_scope(request.method, request.url.path)
+        if needed is None or (needed and needed not in scopes):
+            raise ScopeRequired(
+                f"This token's scopes do not allow this request (needs {needed or 'a staff sign-in'}).",
+                detail_fr=f"Les portées de ce jeton ne permettent pas cette requête "
+                f"(il faut {needed or 'une connexion du personnel'}).",
+                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{needed or ""}"'},
+                required_scope=needed,
+            )
+        return replace(actor, context=context, client_id=claims.client_id, scopes=scopes)
     return replace(actor, context=context)
 
 

@@ -96,6 +96,21 @@ async def login(
     session: AsyncSession, *, email: str, password: str, context: RequestContext, settings: Settings
 ) -> TokenPair:
     """Check a password login and issue a token pair; every attempt is recorded and audited."""
+    user = await authenticate(session, email=email, password=password, context=context, settings=settings)
+    actor = await actor_for(session, user, context)
+    await audit.record(session, actor=actor, action="auth.login", entity_type="staff_user", entity_id=user.id)
+    return await _issue(session, user=user, family_id=uuid.uuid4(), settings=settings)
+
+
+async def authenticate(
+    session: AsyncSession, *, email: str, password: str, context: RequestContext, settings: Settings
+) -> StaffUser:
+    """The active staff user with this e-mail and password, under the login rate limits (the same
+    for the password grant and the app clients' sign-in page). A refused attempt is recorded and
+    audited (``auth.login_failed``) even though the request rolls back; the caller audits success.
+
+    Raises ``LoginRateLimited`` (429, ``Retry-After``) or ``InvalidCredentials`` (401).
+    """
     identifier = normalise_email(email)
     engine = session.bind
     assert isinstance(engine, AsyncEngine), "sessions are bound to the app's engine"
@@ -127,9 +142,7 @@ async def login(
     user.last_login_at = utcnow()
     session.add(LoginAttempt(identifier=identifier, ip=context.ip, succeeded=True))
     await throttle.succeeded(session, reservation)
-    actor = await actor_for(session, user, context)
-    await audit.record(session, actor=actor, action="auth.login", entity_type="staff_user", entity_id=user.id)
-    return await _issue(session, user=user, family_id=uuid.uuid4(), settings=settings)
+    return user
 
 
 async def _issue(session: AsyncSession, *, user: StaffUser, family_id: uuid.UUID, settings: Settings) -> TokenPair:

@@ -65,6 +65,7 @@ async def add_note(
         text=body.text,
         confidential=body.confidential,
         internal_assessment=body.internal_assessment,
+        note_id=body.id,
     )
     headers = {"Location": f"/api/v1/cases/{case_id}/notes/{note.id}"}
     return await idem.respond(201, _note_out(note, actor).model_dump(mode="json"), headers)

@@ -20,6 +20,7 @@ from app.audit import service as audit
 from app.cases.models import CaseNote
 from app.cases.service import ensure_writable, get_visible
 from app.cases.timeline import add_event
+from app.core import client_ids
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.pagination import paginate
@@ -33,12 +34,15 @@ async def add(
     text: str,
     confidential: bool,
     internal_assessment: bool = False,
+    note_id: uuid.UUID | None = None,
 ) -> CaseNote:
-    """Add a note to a case (closed cases too; not a transferred one: ``CaseReadOnly``, 409)."""
+    """Add a note to a case (closed cases too; not a transferred one: ``CaseReadOnly``, 409).
+    ``note_id``: a client-generated id (offline); 409 ``id-taken`` when it is in use."""
     case = await get_visible(session, actor=actor, case_id=case_id)
     ensure_writable(case)
+    location = f"/api/v1/cases/{case.id}/notes/{{id}}"
     note = CaseNote(
-        id=uuid.uuid4(),
+        id=await client_ids.new_id(session, CaseNote, note_id, location=location),
         case_id=case.id,
         author_id=actor.user_id,
         author_label=actor.email,

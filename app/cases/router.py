@@ -7,11 +7,12 @@ read the audit log instead). Updates need ``If-Match``; creation accepts ``Idemp
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import AwareDatetime
 
+from app.audit import service as audit
 from app.auth.deps import require_roles
 from app.cases import queues, service, transitions
 from app.cases.models import Case, CaseEvent
@@ -28,8 +29,10 @@ from app.cases.schemas import (
     TransitionIn,
 )
 from app.cases.timeline import events_query
+from app.core.conflicts import with_current
 from app.core.context import Actor
 from app.core.deps import SessionDep
+from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
@@ -132,10 +135,28 @@ async def update_case(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> CaseOut:
-    """Edit details or the due date (with ``due_date_reason``). ``If-Match`` required (428/412);
+    """Edit details or the due date (with ``due_date_reason``). ``If-Match`` required (428/412,
+    the 412 with the case as it is now in ``current`` and ``current_etag``);
     422 ``due-date-before-creation``; 409 ``case-read-only``/``case-not-open``."""
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "language"}
-    case = await service.update(session, actor=actor, case_id=case_id, if_match=if_match, changes=changes)
+    try:
+        case = await service.update(session, actor=actor, case_id=case_id, if_match=if_match, changes=changes)
+    except PreconditionFailed as stale:
+
+        async def render() -> tuple[dict[str, Any], str]:
+            current = await service.get_visible(session, actor=actor, case_id=case_id)
+            audit.record_even_if_rolled_back(
+                session,
+                actor=actor,
+                action="case.read",
+                entity_type="case",
+                entity_id=current.id,
+                desk_id=current.desk_id,
+                details={"reason": "precondition_failed"},
+            )
+            return (await _out(session, current)).model_dump(mode="json"), etag_of(current.version)
+
+        raise await with_current(stale, render) from None
     response.headers["ETag"] = etag_of(case.version)
     return await _out(session, case)
 

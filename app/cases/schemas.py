@@ -15,6 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.cases.queues import CaseView
 from app.cases.workflow import allowed_from
+from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.text import not_blank
 from app.privacy.purposes import LegalBasis
 
@@ -79,6 +80,7 @@ class CaseCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    id: uuid.UUID | None = CLIENT_ID_FIELD
     registrant_id: uuid.UUID
     service_type: str = Field(min_length=1, max_length=40, examples=["RESIDENCE_MA"])
     channel: Channel
@@ -212,6 +214,7 @@ class NoteCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    id: uuid.UUID | None = CLIENT_ID_FIELD
     text: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(not_blank)]
     confidential: bool = False
     internal_assessment: bool = False

@@ -29,7 +29,7 @@ from app.cases.errors import (
 from app.cases.models import Case, ServiceType
 from app.cases.timeline import add_event
 from app.cases.workflow import is_open
-from app.core import numbering
+from app.core import client_ids, numbering
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
@@ -101,7 +101,8 @@ async def create(
     legacy registers pass the original date. The case number's year, ``opened_on`` and the due
     date follow from it in the desk's time zone.
 
-    ``values``: ``registrant_id``, ``service_type`` (code), ``channel``, ``priority``,
+    ``values``: ``id`` (optional, client-generated: 409 ``id-taken`` if in use), ``registrant_id``,
+    ``service_type`` (code), ``channel``, ``priority``,
     ``vulnerability_flags``, ``description``, ``language``, ``interpreter_used``.
     Raises ``UnknownRegistrant`` (404), ``UnknownServiceType``/``ServiceTypeRetired`` (422).
     """
@@ -110,8 +111,9 @@ async def create(
     desk = (await session.execute(select(Desk).where(Desk.id == registrant.desk_id))).scalar_one()
     now = now or utcnow()
     opened_on = local_date(desk, now)
+    case_id = await client_ids.new_id(session, Case, values.get("id"), location="/api/v1/cases/{id}")
     case = Case(
-        id=uuid.uuid4(),
+        id=case_id,
         case_number=await next_case_number(session, desk=desk, year=opened_on.year),
         desk_id=desk.id,
         registrant_id=registrant.id,

@@ -78,6 +78,9 @@ class NoStoreByDefault:
 
 
 _DECLARED = "diaspora_declared_query_parameters"
+IGNORES_UNKNOWN_QUERY = "x-ignores-unknown-query-parameters"
+"""``openapi_extra`` key of an operation whose protocol says unknown parameters are ignored
+(OAuth 2.0's authorization endpoint, RFC 6749 §3.1: "MUST ignore unrecognized request parameters")."""
 
 
 def declared_query_parameters(route: APIRoute) -> frozenset[str]:
@@ -110,7 +113,7 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     Installed as an application-wide dependency, so it covers every route, present and future.
     """
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
+    if not isinstance(route, APIRoute) or (route.openapi_extra or {}).get(IGNORES_UNKNOWN_QUERY):
         return
     unknown = sorted(set(request.query_params.keys()) - declared_query_parameters(route))
     if unknown:

@@ -27,6 +27,10 @@ class Actor:
     role: str
     desk_ids: frozenset[uuid.UUID] | None = None
     context: RequestContext = field(default_factory=RequestContext)
+    client_id: str | None = None
+    """The app client acting for this user (OAuth 2.0 ``client_id``); ``None`` for a staff sign-in."""
+    scopes: frozenset[str] | None = None
+    """The scopes the client's token was granted; ``None``: not narrowed (staff sign-in)."""
 
     @property
     def sees_all_desks(self) -> bool:

@@ -95,10 +95,29 @@ class AccessClaims:
     token_version: int
     expires_at: dt.datetime
     """``exp`` plus the leeway: the instant after which the token is refused."""
+    client_id: str | None = None
+    """The app client the token was issued to (``cid``); ``None`` for a staff sign-in."""
+    scopes: frozenset[str] | None = None
+    """The token's scopes (``scope``, RFC 6749 §3.3); ``None`` for a staff sign-in (no narrowing)."""
+    jti: str | None = None
 
 
-def create_access_token(*, user_id: uuid.UUID, role: str, token_version: int, key: str, ttl_seconds: int) -> str:
-    """A signed JWT for the user, valid ``ttl_seconds`` from now."""
+def create_access_token(
+    *,
+    user_id: uuid.UUID,
+    role: str,
+    token_version: int,
+    key: str,
+    ttl_seconds: int,
+    client_id: str | None = None,
+    scope: str | None = None,
+    jti: str | None = None,
+) -> str:
+    """A signed JWT for the user, valid ``ttl_seconds`` from now.
+
+    A token issued to an app client also carries ``cid`` (its ``client_id``) and ``scope`` (space
+    separated, RFC 8693 §4.2 / RFC 9068 §2.2.3), which narrow what it may do.
+    """
     now = utcnow()
     claims: dict[str, Any] = {
         "sub": str(user_id),
@@ -106,9 +125,12 @@ def create_access_token(*, user_id: uuid.UUID, role: str, token_version: int, ke
         "tv": token_version,
         "iat": int(now.timestamp()),
         "exp": int((now + dt.timedelta(seconds=ttl_seconds)).timestamp()),
-        "jti": uuid.uuid4().hex,
+        "jti": jti or uuid.uuid4().hex,
         "typ": "access",
     }
+    if client_id is not None:
+        claims["cid"] = client_id
+        claims["scope"] = scope or ""
     return jwt.encode(claims, key, algorithm=JWT_ALGORITHM)
 
 
@@ -135,6 +157,9 @@ def decode_access_token(token: str, *, key: str, leeway_seconds: int = 0) -> Acc
             role=str(claims.get("role", "")),
             token_version=int(claims.get("tv", 0)),
             expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC) + dt.timedelta(seconds=leeway_seconds),
+            client_id=str(claims["cid"]) if "cid" in claims else None,
+            scopes=frozenset(str(claims.get("scope", "")).split()) if "cid" in claims else None,
+            jti=str(claims["jti"]) if "jti" in claims else None,
         )
     except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         return None

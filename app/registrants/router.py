@@ -15,8 +15,10 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import AwareDatetime
 
 from app.auth.deps import CurrentActor, require_roles
+from app.core.conflicts import with_current
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
+from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -151,15 +153,24 @@ async def update_registrant(
     response: Response,
     if_match: Annotated[str | None, Header(description="The ETag of your last read.")] = None,
 ) -> RegistrantOut:
-    """Change some fields (``If-Match`` required: 428 without it, 412 when stale)."""
-    registrant = await service.update(
-        session,
-        actor=actor,
-        registrant_id=registrant_id,
-        if_match=if_match,
-        data=body,
-        document_patterns=settings.document_number_patterns,
-    )
+    """Change some fields (``If-Match`` required: 428 without it, 412 when stale, with the
+    registrant as it is now in ``current`` and its ``current_etag``, to merge and resend)."""
+    try:
+        registrant = await service.update(
+            session,
+            actor=actor,
+            registrant_id=registrant_id,
+            if_match=if_match,
+            data=body,
+            document_patterns=settings.document_number_patterns,
+        )
+    except PreconditionFailed as stale:
+
+        async def render() -> tuple[dict[str, Any], str]:
+            current = await service.read_after_conflict(session, actor=actor, registrant_id=registrant_id)
+            return service.present(current, actor).model_dump(mode="json"), service.etag(current)
+
+        raise await with_current(stale, render) from None
     response.headers["ETag"] = service.etag(registrant)
     return service.present(registrant, actor)
 

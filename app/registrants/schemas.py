@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
+from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.text import clean
 from app.registrants import matching
 from app.registrants.normalize import (
@@ -150,6 +151,7 @@ class RegistrantCreate(_Strict):
         },
     )
 
+    id: uuid.UUID | None = CLIENT_ID_FIELD
     given_names: Name
     family_name: Name
     name_arabic: Text200 | None = None

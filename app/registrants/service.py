@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import service as audit
-from app.core import numbering
+from app.core import client_ids, numbering
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, PreconditionFailed
@@ -172,7 +172,8 @@ async def create(
     """
     if not actor.can_see_desk(desk.id):
         raise NotFound("No such desk.", detail_fr="Guichet introuvable.")
-    fields = data.model_dump(exclude={"phones", "documents", "consents", "desk_code"})
+    fields = data.model_dump(exclude={"id", "phones", "documents", "consents", "desk_code"})
+    registrant_id = await client_ids.new_id(session, Registrant, data.id, location="/api/v1/registrants/{id}")
     prepare.check_restricted(actor, data.model_fields_set)
     phones = prepare.phones(data.phones, desk.country)
     documents = prepare.documents(data.documents, document_patterns)
@@ -198,7 +199,7 @@ async def create(
     if candidates and not confirm_duplicates:
         return CreateOutcome(None, candidates)
     registrant = Registrant(
-        id=uuid.uuid4(),
+        id=registrant_id,
         desk_id=desk.id,
         registration_number=await _registration_number(session, desk=desk),
         registered_on=registered_on or dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).date(),
@@ -293,6 +294,22 @@ async def read(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID)
     if record is None:
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
     return present(record, actor)
+
+
+async def read_after_conflict(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
+    """The registrant as it is now, for a 412 answer; the read is audited (``registrant.read``)
+    although the failed request rolls back. Raises ``NotFound``."""
+    registrant = await _load(session, actor=actor, registrant_id=registrant_id)
+    audit.record_even_if_rolled_back(
+        session,
+        actor=actor,
+        action="registrant.read",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+        details={"reason": "precondition_failed"},
+    )
+    return registrant
 
 
 def present(registrant: Registrant | Mapping[str, Any], actor: Actor) -> RegistrantOut:

@@ -1,0 +1,284 @@
+"""``/api/v1/oauth``: the authorization server of app clients (RFC 6749, 7636, 7009, 8252, 8414).
+
+* ``GET /authorize``: validates the authorization request and shows the sign-in and consent page;
+  ``POST /authorize``: the page's form (CSRF-checked), redirecting back to the app with a code
+  (or ``error=access_denied``).
+* ``POST /token``: ``authorization_code`` (+ PKCE ``code_verifier``) and ``refresh_token`` for
+  public clients, ``client_credentials`` for confidential ones. Errors are RFC 6749 §5.2 JSON
+  (``{"error": …, "error_description": …}``), not problem+json, as OAuth clients expect.
+* ``POST /revoke``: RFC 7009 revocation of a refresh or access token; always 200 for a token that
+  is unknown or already revoked (§2.2).
+* ``GET /.well-known/oauth-authorization-server``: RFC 8414 metadata.
+
+Staff sign-in with the password grant stays at ``/api/v1/auth/token``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.datastructures import FormData, ImmutableMultiDict, QueryParams
+
+from app.audit import service as audit
+from app.auth import service as auth_service
+from app.auth.errors import InvalidCredentials, LoginRateLimited
+from app.auth.models import StaffUser
+from app.clients import oauth, page, storage
+from app.clients.scopes import SCOPES, parse
+from app.core.conformance import IGNORES_UNKNOWN_QUERY
+from app.core.context import Actor, RequestContext
+from app.core.db import run_failure_callbacks
+from app.core.deps import RequestContextDep, SessionDep, SettingsDep
+from app.core.i18n import negotiate
+
+# Outside the OpenAPI document: these endpoints speak OAuth 2.0 (an HTML page, RFC 6749 §5.2 error
+# bodies), not the API's problem+json; clients discover them from the RFC 8414 metadata.
+router = APIRouter(prefix="/api/v1/oauth", tags=["oauth"], include_in_schema=False)
+metadata_router = APIRouter(tags=["oauth"], include_in_schema=False)
+
+AUTHORIZATION_PARAMS = (
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+)
+_SERVER = oauth.DeskAuthorizationServer()
+_MAX_VALUE = 2048
+
+
+class _Repeated(Exception):
+    pass
+
+
+def _single(
+    values: QueryParams | FormData | ImmutableMultiDict[str, Any], names: tuple[str, ...] | None
+) -> dict[str, str]:
+    """One string per parameter; RFC 6749 §3.1 / §3.2: "parameters MUST NOT be included more than
+    once". Files and over-long values are refused the same way."""
+    out: dict[str, str] = {}
+    for name in names if names is not None else tuple(values.keys()):
+        found = values.getlist(name)
+        if not found:
+            continue
+        if len(found) > 1 or not isinstance(found[0], str) or len(found[0]) > _MAX_VALUE:
+            raise _Repeated(name)
+        out[name] = found[0]
+    return out
+
+
+def _oauth_request(request: Request, method: str, data: dict[str, str]) -> oauth.FormRequest:
+    # TLS is terminated by the reverse proxy in front of the app (README, deployment); Authlib
+    # refuses a plain-http request URI, which it only checks, so the URI is given as https.
+    uri = str(request.url.replace(scheme="https"))
+    return oauth.FormRequest(method, uri, request.headers, data)  # case-insensitive names
+
+
+def _lang(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"), request.app.state.settings.default_language)
+
+
+def _json(status: int, body: Any, headers: dict[str, str]) -> JSONResponse:
+    headers = {**headers, "Cache-Control": "no-store", "Pragma": "no-cache"}
+    headers.pop("Content-Type", None)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _authorization_error(request: Request, error: OAuth2Error) -> Response:
+    status, _, headers = _SERVER.handle_error_response(None, error)
+    if status == 302:
+        return RedirectResponse(headers["Location"], status_code=302)
+    message = error.description or error.error
+    return page.failure(lang=_lang(request), message=f"{error.error}: {message}")
+
+
+def _actor(user: StaffUser, client_id: str, context: RequestContext) -> Actor:
+    return Actor(user_id=user.id, email=user.email, role=user.role, context=context, client_id=client_id)
+
+
+@router.get("/authorize", response_class=Response, openapi_extra={IGNORES_UNKNOWN_QUERY: True})
+async def authorization_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """The sign-in and consent page for an authorization request (RFC 6749 §4.1.1 with RFC 7636
+    ``code_challenge`` and ``code_challenge_method=S256``, both required). An unknown client or a
+    redirect URI not registered answers an HTML error page (never a redirect); other errors go
+    back to the app's redirect URI (``error=…&state=…``)."""
+    try:
+        data = _single(request.query_params, AUTHORIZATION_PARAMS)
+    except _Repeated as repeated:
+        return page.failure(lang=_lang(request), message=f"invalid_request: '{repeated}' is repeated or too long.")
+    loaded = await storage.preload(session, settings, client_id=data.get("client_id"), data={})
+    try:
+        grant = oauth.run(loaded, _SERVER.get_consent_grant, _oauth_request(request, "GET", data))
+    except OAuth2Error as error:
+        return _authorization_error(request, error)
+    return page.consent(
+        lang=_lang(request),
+        key=settings.signing_key(),
+        client_name=grant.client.row.name,
+        scopes=parse(grant.request.scope),
+        params=data,
+        secure_cookie=request.url.scheme == "https",
+    )
+
+
+@router.post("/authorize", response_class=Response)
+async def authorization_decision(
+    request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep
+) -> Response:
+    """The consent form: CSRF-checked, then either ``access_denied`` or a staff sign-in
+    (the login rate limits apply) and a redirect with a one-time code valid 5 minutes."""
+    lang = _lang(request)
+    form = await request.form()
+    try:
+        data = _single(form, AUTHORIZATION_PARAMS)
+        fields = _single(form, ("username", "password", "decision", page.CSRF_FIELD))
+    except _Repeated as repeated:
+        return page.failure(lang=lang, message=f"invalid_request: '{repeated}' is repeated or too long.")
+    if not page.csrf_valid(settings.signing_key(), request.cookies.get(page.CSRF_COOKIE), fields.get(page.CSRF_FIELD)):
+        message = (
+            "Le formulaire a expiré ou ne vient pas de cette page ; recommencez depuis l'application."
+            if lang == "fr"
+            else "The form expired or was not sent from this page; start again from the app."
+        )
+        return page.failure(lang=lang, message=message, status_code=403)
+    user: StaffUser | None = None
+    refused: InvalidCredentials | LoginRateLimited | None = None
+    if fields.get("decision") == "allow":
+        # First, before this request's transaction begins (the login throttle counts in its own).
+        try:
+            user = await auth_service.authenticate(
+                session,
+                email=fields.get("username", ""),
+                password=fields.get("password", ""),
+                context=context,
+                settings=settings,
+            )
+        except (InvalidCredentials, LoginRateLimited) as problem:
+            # The refused attempt is recorded as for the password grant (kept although nothing else is).
+            refused = problem
+            await session.rollback()
+            await run_failure_callbacks(session)
+    loaded = await storage.preload(session, settings, client_id=data.get("client_id"), data={})
+    oauth_request = _oauth_request(request, "POST", data)
+    try:
+        grant = oauth.run(loaded, _SERVER.get_consent_grant, oauth_request)
+    except OAuth2Error as error:
+        return _authorization_error(request, error)
+    client = grant.client.row
+    scopes = parse(grant.request.scope)
+    if refused is not None:
+        response = page.consent(
+            lang=lang,
+            key=settings.signing_key(),
+            client_name=client.name,
+            scopes=scopes,
+            params=data,
+            error=refused.detail_fr if lang == "fr" else refused.detail_en,
+            status_code=refused.status,
+            secure_cookie=request.url.scheme == "https",
+        )
+        response.headers.update(refused.headers)
+        return response
+    if user is None:
+        status, _, headers = oauth.run(loaded, _SERVER.create_authorization_response, oauth_request, None, grant)
+        return RedirectResponse(headers["Location"], status_code=status)
+    status, _, headers = oauth.run(loaded, _SERVER.create_authorization_response, oauth_request, user, grant)
+    await storage.apply_writes(session, loaded)
+    if status == 302 and "code=" in headers["Location"]:
+        await audit.record(
+            session,
+            actor=_actor(user, client.client_id, context),
+            action="oauth.authorize",
+            entity_type="app_client",
+            entity_id=client.id,
+            details={"scope": " ".join(scopes)},
+        )
+    return RedirectResponse(headers["Location"], status_code=status)
+
+
+@router.post("/token")
+async def token(request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep) -> Response:
+    """Issue tokens to app clients (form-encoded, RFC 6749 §4.1.3, §4.4.2, §6).
+
+    ``grant_type=authorization_code`` with ``code``, ``redirect_uri``, ``client_id`` and
+    ``code_verifier``; ``grant_type=refresh_token`` (public clients; rotated, the old one revoked);
+    ``grant_type=client_credentials`` with HTTP Basic or ``client_secret_post``. 200 with
+    ``access_token``, ``token_type``, ``expires_in`` (seconds), ``scope`` (and ``refresh_token``);
+    errors 400/401 ``{"error": "invalid_grant" | "invalid_client" | …}``. A spent code presented
+    again also revokes the refresh tokens issued from it.
+    """
+    form = await request.form()
+    try:
+        data = _single(form, None)
+    except _Repeated as repeated:
+        return _json(*_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated.")))
+    client_id = data.get("client_id") or storage.basic_client_id(request.headers.get("authorization"))
+    loaded = await storage.preload(session, settings, client_id=client_id, data=data)
+    status, body, out_headers = oauth.run(loaded, _SERVER.create_token_response, _oauth_request(request, "POST", data))
+    if status == 200:
+        writes = await storage.apply_writes(session, loaded)
+        _, client, user = next(value for kind, value in writes if kind == "token")
+        user = user or loaded.users[client.row.service_user_id]
+        await audit.record(
+            session,
+            actor=_actor(user, client.row.client_id, context),
+            action="oauth.token",
+            entity_type="app_client",
+            entity_id=client.row.id,
+            details={"grant_type": data.get("grant_type"), "scope": body.get("scope")},
+        )
+    elif data.get("grant_type") == "authorization_code" and loaded.code is not None and loaded.code.row.used_at:
+        await storage.revoke_code_tokens(session, loaded.code)
+        user = loaded.users.get(loaded.code.row.user_id)
+        client_view = loaded.clients.get(client_id or "")
+        if user is not None and client_view is not None:
+            await audit.record(
+                session,
+                actor=_actor(user, client_view.row.client_id, context),
+                action="oauth.code_reused",
+                entity_type="app_client",
+                entity_id=client_view.row.id,
+            )
+    return _json(status, body, out_headers)
+
+
+@router.post("/revoke")
+async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """RFC 7009: revoke ``token`` (a refresh or an access token of the calling client, which
+    authenticates as at the token endpoint). 200 ``{}`` also for an unknown token."""
+    form = await request.form()
+    try:
+        data = _single(form, None)
+    except _Repeated as repeated:
+        return _json(*_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated.")))
+    client_id = data.get("client_id") or storage.basic_client_id(request.headers.get("authorization"))
+    loaded = await storage.preload(session, settings, client_id=client_id, data={"token": data.get("token", "")})
+    status, body, out_headers = oauth.run(
+        loaded, _SERVER.create_endpoint_response, "revocation", _oauth_request(request, "POST", data)
+    )
+    if status == 200:
+        await storage.apply_writes(session, loaded)
+    return _json(status, body, out_headers)
+
+
+@metadata_router.get("/.well-known/oauth-authorization-server")
+async def server_metadata(request: Request) -> dict[str, Any]:
+    """RFC 8414 authorization server metadata."""
+    base = str(request.base_url).rstrip("/")
+    return {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/api/v1/oauth/authorize",
+        "token_endpoint": f"{base}/api/v1/oauth/token",
+        "revocation_endpoint": f"{base}/api/v1/oauth/revoke",
+        "scopes_supported": list(SCOPES),
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
+    }

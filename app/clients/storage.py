@@ -1,0 +1,119 @@
+"""The database side of the OAuth 2.0 server (:mod:`app.clients.oauth`): read the rows a request
+names before Authlib runs (:func:`preload`), make the writes it asked for afterwards
+(:func:`apply_writes`), in the request's transaction."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import StaffUser
+from app.clients.models import AppClient, AuthorizationCode, ClientRefreshToken, RevokedAccessToken
+from app.clients.oauth import REFRESH_TTL, AccessView, ClientView, CodeView, Preload, RefreshView
+from app.core.config import Settings
+from app.core.db import utcnow
+from app.core.security import decode_access_token, token_digest
+
+
+def basic_client_id(value: str | None) -> str | None:
+    """The ``client_id`` of an HTTP Basic ``Authorization`` header value (RFC 6749 §2.3.1), if any."""
+    value = value or ""
+    if not value.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(value[6:].strip(), validate=True).decode()
+    except ValueError:
+        return None
+    return unquote(decoded.partition(":")[0]) or None
+
+
+async def preload(session: AsyncSession, settings: Settings, *, client_id: str | None, data: dict[str, str]) -> Preload:
+    """Read what an authorization, token or revocation request names (see the module doc)."""
+    loaded = Preload(settings=settings)
+    if client_id:
+        row = (
+            await session.execute(
+                select(AppClient).where(AppClient.client_id == client_id, AppClient.revoked_at.is_(None))
+            )
+        ).scalar_one_or_none()
+        if row is not None:
+            loaded.clients[row.client_id] = ClientView(row)
+            if row.service_user_id is not None:
+                await _load_user(session, loaded, row.service_user_id)
+    if code := data.get("code"):
+        code_stmt = select(AuthorizationCode).where(AuthorizationCode.digest == token_digest(code)).with_for_update()
+        if (code_row := (await session.execute(code_stmt)).scalar_one_or_none()) is not None:
+            loaded.code = CodeView(code_row)
+            await _load_user(session, loaded, code_row.user_id)
+    for name in ("refresh_token", "token"):
+        if value := data.get(name):
+            stmt = select(ClientRefreshToken).where(ClientRefreshToken.digest == token_digest(value)).with_for_update()
+            if (refresh_row := (await session.execute(stmt)).scalar_one_or_none()) is not None:
+                loaded.refresh = RefreshView(refresh_row)
+                await _load_user(session, loaded, refresh_row.user_id)
+    if (token := data.get("token")) and loaded.refresh is None:
+        claims = decode_access_token(token, key=settings.signing_key())
+        if claims is not None and claims.jti is not None:
+            loaded.access = AccessView(jti=claims.jti, client_id=claims.client_id, expires_at=claims.expires_at)
+    return loaded
+
+
+async def _load_user(session: AsyncSession, loaded: Preload, user_id: uuid.UUID) -> None:
+    if user_id not in loaded.users and (user := await session.get(StaffUser, user_id)) is not None:
+        loaded.users[user_id] = user
+
+
+async def apply_writes(session: AsyncSession, loaded: Preload) -> list[tuple[str, Any]]:
+    """Make the writes Authlib asked for during :func:`run`, in the request's transaction; returns
+    them (for the audit log)."""
+    now = utcnow()
+    for kind, value in loaded.writes:
+        if kind == "code":
+            session.add(value)
+        elif kind == "code_used":
+            value.used_at = now
+        elif kind == "refresh_revoked":
+            value.revoked_at = now
+        elif kind == "token":
+            token, client, user = value
+            if "refresh_token" in token and user is not None:
+                session.add(
+                    ClientRefreshToken(
+                        id=uuid.uuid4(),
+                        digest=token_digest(token["refresh_token"]),
+                        client_pk=client.row.id,
+                        user_id=user.id,
+                        scope=token["scope"],
+                        token_version=user.token_version,
+                        issued_at=now,
+                        expires_at=now + REFRESH_TTL,
+                    )
+                )
+        elif kind == "revoke":
+            if isinstance(value, RefreshView):
+                value.row.revoked_at = now
+            elif await session.get(RevokedAccessToken, value.jti) is None:
+                session.add(RevokedAccessToken(jti=value.jti, expires_at=value.expires_at))
+    await session.flush()
+    return loaded.writes
+
+
+async def revoke_code_tokens(session: AsyncSession, code: CodeView) -> None:
+    """A spent code presented again (RFC 6749 §4.1.2: "SHOULD revoke … all tokens previously
+    issued based on that authorization code"): revoke the refresh tokens the user holds for this
+    client that were issued since the code was (the access tokens expire within their TTL)."""
+    await session.execute(
+        update(ClientRefreshToken)
+        .where(
+            ClientRefreshToken.client_pk == code.row.client_pk,
+            ClientRefreshToken.user_id == code.row.user_id,
+            ClientRefreshToken.issued_at >= code.row.issued_at,
+            ClientRefreshToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )

@@ -1,0 +1,240 @@
+"""The record types of the delta sync: how each is listed for a desk (first sync), loaded by id
+(incremental sync) and rendered for an actor.
+
+Each record is rendered exactly as the API's own read of it renders it (``RegistrantOut`` with
+phones, identity documents and consents; ``CaseOut``; ``NoteOut``; ``ReferralOut``;
+``AppointmentOut``; ``DocumentOut``), with the same restrictions: a registrant's residence status
+and a confidential note's text are null for those who may not read sensitive data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.appointments.models import Appointment
+from app.appointments.router import to_out as appointment_out
+from app.cases import queues
+from app.cases.models import Case, CaseNote, Partner, Referral
+from app.cases.schemas import CaseOut, NoteOut, ReferralOut
+from app.core.context import Actor
+from app.core.http import etag_of
+from app.desks.models import Desk
+from app.documents.models import Document
+from app.documents.schemas import DocumentOut
+from app.registrants import repository as registrants_repository
+from app.registrants import service as registrants
+from app.registrants.models import Registrant
+
+TYPES: Final = ("registrant", "case", "case_note", "referral", "appointment", "document")
+"""Record types in the order a first sync sends them (a case after its registrant…)."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """A record as it is now: its desk, its rendering, its ETag (``None`` when not versioned), or
+    ``gone`` (a reason) when it exists but no longer counts (a deleted document)."""
+
+    desk_id: uuid.UUID
+    data: dict[str, Any]
+    etag: str | None = None
+    gone: str | None = None
+
+
+Loader = Callable[[AsyncSession, Actor, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Found]]]
+
+
+def _in_desks(column: Any, desk_ids: frozenset[uuid.UUID] | None) -> Any:
+    return True if desk_ids is None else column.in_(desk_ids)
+
+
+def _by_ids(column: Any, ids: Sequence[uuid.UUID] | None, after: uuid.UUID | None) -> Any:
+    if ids is not None:
+        return column.in_(ids)
+    return True if after is None else column > after
+
+
+# -- one query per type: by ids (incremental) or the next ids of the actor's desks (first sync)
+
+
+async def _registrants(session: AsyncSession, actor: Actor, rows: Sequence[Registrant]) -> dict[uuid.UUID, Found]:
+    return {
+        r.id: Found(r.desk_id, registrants.present(r, actor).model_dump(mode="json"), etag_of(r.version)) for r in rows
+    }
+
+
+async def _cases(session: AsyncSession, actor: Actor, rows: Sequence[Case]) -> dict[uuid.UUID, Found]:
+    views = await queues.views(session, list(rows))
+    return {
+        v.case.id: Found(v.case.desk_id, CaseOut.of(v).model_dump(mode="json"), etag_of(v.case.version)) for v in views
+    }
+
+
+async def _notes(
+    session: AsyncSession, actor: Actor, rows: Sequence[tuple[CaseNote, uuid.UUID]]
+) -> dict[uuid.UUID, Found]:
+    out = {}
+    for note, desk_id in rows:
+        hidden = note.confidential and not actor.reads_sensitive
+        data = NoteOut(
+            id=note.id,
+            case_id=note.case_id,
+            author_id=note.author_id,
+            author_label=note.author_label,
+            confidential=note.confidential,
+            internal_assessment=note.internal_assessment,
+            text=None if hidden else note.text,
+            created_at=note.created_at,
+        )
+        out[note.id] = Found(desk_id, data.model_dump(mode="json"))
+    return out
+
+
+async def _referrals(
+    session: AsyncSession, actor: Actor, rows: Sequence[tuple[Referral, uuid.UUID, Partner]]
+) -> dict[uuid.UUID, Found]:
+    out = {}
+    for referral, desk_id, partner in rows:
+        data = ReferralOut(
+            id=referral.id,
+            case_id=referral.case_id,
+            partner_id=partner.id,
+            partner_name=partner.name,
+            status=referral.status,
+            referred_on=referral.referred_on,
+            expected_answer_on=referral.expected_answer_on,
+            answered_on=referral.answered_on,
+            partner_reference=referral.partner_reference,
+            outcome=referral.outcome,
+            created_at=referral.created_at,
+        )
+        out[referral.id] = Found(desk_id, data.model_dump(mode="json"), etag_of(referral.version))
+    return out
+
+
+async def _appointments(session: AsyncSession, actor: Actor, rows: Sequence[Appointment]) -> dict[uuid.UUID, Found]:
+    desks: dict[uuid.UUID, Desk] = {}
+    out = {}
+    for appointment in rows:
+        if appointment.desk_id not in desks:
+            desk = await session.get(Desk, appointment.desk_id)
+            assert desk is not None
+            desks[appointment.desk_id] = desk
+        data = appointment_out(appointment, desks[appointment.desk_id]).model_dump(mode="json")
+        out[appointment.id] = Found(appointment.desk_id, data, etag_of(appointment.version))
+    return out
+
+
+async def _documents(
+    session: AsyncSession, actor: Actor, rows: Sequence[tuple[Document, uuid.UUID]]
+) -> dict[uuid.UUID, Found]:
+    return {
+        d.id: Found(
+            desk_id, DocumentOut.model_validate(d).model_dump(mode="json"), gone="deleted" if d.deleted_at else None
+        )
+        for d, desk_id in rows
+    }
+
+
+def _documents_query(
+    desk_ids: frozenset[uuid.UUID] | None, ids: Sequence[uuid.UUID] | None, after: uuid.UUID | None
+) -> Select[Any]:
+    owner_registrant = aliased(Registrant)
+    owner_case = aliased(Case)
+    stmt: Select[Any] = (
+        select(Document, owner_registrant.desk_id, owner_case.desk_id)  # type: ignore[assignment]
+        .outerjoin(
+            owner_registrant, and_(Document.owner_type == "registrant", Document.owner_id == owner_registrant.id)
+        )
+        .outerjoin(owner_case, and_(Document.owner_type == "case", Document.owner_id == owner_case.id))
+        .where(_by_ids(Document.id, ids, after))
+    )
+    if ids is None:
+        stmt = stmt.where(Document.deleted_at.is_(None))
+        if desk_ids is not None:
+            stmt = stmt.where(or_(owner_registrant.desk_id.in_(desk_ids), owner_case.desk_id.in_(desk_ids)))
+    return stmt
+
+
+async def snapshot(
+    session: AsyncSession, actor: Actor, kind: str, *, after: uuid.UUID | None, limit: int
+) -> list[tuple[uuid.UUID, Found]]:
+    """The next ``limit`` records of ``kind`` in the actor's desks with an id above ``after``, by id."""
+    return list((await _fetch(session, actor, kind, ids=None, after=after, limit=limit)).items())
+
+
+async def load(session: AsyncSession, actor: Actor, kind: str, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Found]:
+    """The records of ``kind`` with these ids that still exist, wherever they are (the caller
+    decides what the actor may see)."""
+    if not ids:
+        return {}
+    return await _fetch(session, actor, kind, ids=ids, after=None, limit=None)
+
+
+async def _fetch(
+    session: AsyncSession,
+    actor: Actor,
+    kind: str,
+    *,
+    ids: Sequence[uuid.UUID] | None,
+    after: uuid.UUID | None,
+    limit: int | None,
+) -> dict[uuid.UUID, Found]:
+    desks = actor.desk_ids
+    if kind == "registrant":
+        if ids is None:  # joined eager loads multiply rows: pick the page's ids first
+            page = select(Registrant.id).where(
+                _in_desks(Registrant.desk_id, desks), _by_ids(Registrant.id, None, after)
+            )
+            ids = list((await session.execute(page.order_by(Registrant.id).limit(limit))).scalars())
+            if not ids:
+                return {}
+        stmt: Select[Any] = registrants_repository.with_children(select(Registrant).where(Registrant.id.in_(ids)))
+        rows = list((await session.execute(stmt.order_by(Registrant.id))).unique().scalars())
+        return await _registrants(session, actor, rows)
+    if kind == "case":
+        stmt = select(Case).where(_in_desks(Case.desk_id, None if ids else desks), _by_ids(Case.id, ids, after))
+        stmt = stmt.order_by(Case.id).limit(limit) if limit else stmt
+        return await _cases(session, actor, list((await session.execute(stmt)).scalars()))
+    if kind == "case_note":
+        stmt = (
+            select(CaseNote, Case.desk_id)  # type: ignore[assignment]
+            .join(Case, Case.id == CaseNote.case_id)
+            .where(_in_desks(Case.desk_id, None if ids else desks), _by_ids(CaseNote.id, ids, after))
+        )
+        stmt = stmt.order_by(CaseNote.id).limit(limit) if limit else stmt
+        return await _notes(session, actor, [(n, d) for n, d in (await session.execute(stmt)).all()])
+    if kind == "referral":
+        stmt = (
+            select(Referral, Case.desk_id, Partner)  # type: ignore[assignment]
+            .join(Case, Case.id == Referral.case_id)
+            .join(Partner, Partner.id == Referral.partner_id)
+            .where(_in_desks(Case.desk_id, None if ids else desks), _by_ids(Referral.id, ids, after))
+        )
+        stmt = stmt.order_by(Referral.id).limit(limit) if limit else stmt
+        return await _referrals(session, actor, [(r, d, p) for r, d, p in (await session.execute(stmt)).all()])
+    if kind == "appointment":
+        stmt = select(Appointment).where(
+            _in_desks(Appointment.desk_id, None if ids else desks), _by_ids(Appointment.id, ids, after)
+        )
+        stmt = stmt.order_by(Appointment.id).limit(limit) if limit else stmt
+        return await _appointments(session, actor, list((await session.execute(stmt)).scalars()))
+    if kind == "document":
+        stmt = _documents_query(None if ids else desks, ids, after)
+        stmt = stmt.order_by(Document.id).limit(limit) if limit else stmt
+        rows = [(d, r_desk or c_desk) for d, r_desk, c_desk in (await session.execute(stmt)).all() if r_desk or c_desk]
+        return await _documents(session, actor, rows)
+    raise ValueError(kind)
+
+
+async def registrants_of_import(session: AsyncSession, batch_id: str) -> list[uuid.UUID]:
+    """The registrants an import batch created (their ``source_ref`` is ``import:<batch>:line n``)."""
+    pattern = f"import:{batch_id}:%"
+    stmt = select(Registrant.id).where(Registrant.source == "import", Registrant.source_ref.like(pattern))
+    return list((await session.execute(stmt)).scalars())
