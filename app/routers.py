@@ -12,6 +12,7 @@ from app.cases.router import router as cases_router
 from app.desks.router import router as desks_router
 from app.documents.router import router as documents_router
 from app.imports.router import router as imports_router
+from app.privacy.rights_router import router as privacy_rights_router
 from app.privacy.router import router as privacy_router
 from app.reference.router import router as reference_router
 from app.registrants.router import router as registrants_router
@@ -37,4 +38,5 @@ ROUTERS: list[APIRouter] = [
     reports_router,
     exports_router,
     privacy_router,
+    privacy_rights_router,
 ]

@@ -5,7 +5,8 @@ The archive (``application/zip``) holds:
 * ``data.json`` — every record about the person: identity (search keys left out: they are derived),
   phones, identity documents, consents, cases with their notes (except notes marked
   ``internal_assessment``), referrals, timeline, transfers, appointments, documents' metadata,
-  disclosures to third parties, subject requests, and the audit trail of who read and changed the
+  disclosures to third parties, subject requests, the corrections of the file (field, value
+  before and after, reason, who and when), legal holds, and the audit trail of who read and changed the
   file (time, action, staff member and role);
 * ``documents/<id>-<filename>`` — the stored files of the documents not deleted;
 * ``resume.html`` — the same in French, for print (:mod:`app.privacy.summary`);
@@ -34,7 +35,8 @@ from app.audit.models import AuditEvent
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, Referral
 from app.documents.models import Document
 from app.documents.storage import Storage
-from app.privacy.models import Disclosure, SubjectRequest
+from app.privacy import rectification
+from app.privacy.models import Disclosure, LegalHold, SubjectRequest
 from app.privacy.summary import render_summary
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -143,6 +145,11 @@ async def collect(session: AsyncSession, *, registrant: Registrant) -> dict[str,
         ],
         "disclosures": [_row(d) for d in await _children(session, Disclosure, rid)],
         "subject_requests": [_row(s) for s in await _children(session, SubjectRequest, rid)],
+        "corrections": [
+            _row(c, skip=frozenset({"id", "registrant_id"}))
+            for c in await rectification.rows_of(session, registrant_id=rid)
+        ],
+        "legal_holds": [_row(h, skip=frozenset({"registrant_id"})) for h in await _children(session, LegalHold, rid)],
         "audit_trail": [
             {
                 "occurred_at": e.occurred_at,

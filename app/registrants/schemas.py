@@ -204,6 +204,9 @@ class RegistrantUpdate(_Strict):
     arrival_date: ArrivalDate | None = None
     residence_status: Text2000 | None = None
     notes: Text2000 | None = None
+    reason: Text2000 | None = Field(
+        default=None, description="Why the record is corrected; kept in its correction history."
+    )
 
 
 class PhoneOut(BaseModel):
