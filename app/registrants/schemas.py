@@ -286,6 +286,9 @@ class RegistrantOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+    anonymised_at: dt.datetime | None = Field(
+        default=None, description="When the file was anonymised (erasure); null while it identifies the person."
+    )
 
 
 class RegistrantSummary(BaseModel):

@@ -211,6 +211,7 @@ async def test_erasure_keeps_reports_equal_and_leaves_no_erased_value(
         [],
         expected_birth,
     )
+    assert body["anonymised_at"] == outcome["anonymised_at"]
     assert (body["sex"], body["host_city"], body["status_category"], body["nationality"]) == (
         "female",
         "Casablanca",
