@@ -46,6 +46,23 @@ def diff(
     return changes
 
 
+def separate(
+    changes: Mapping[str, Mapping[str, Any]], personal: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A :func:`diff` split in two: the changes with the ``personal`` fields' values masked (for an
+    event's chained ``details``) and those fields' changes (for its erasable ``personal`` values,
+    see :func:`record`)."""
+    kept = {
+        k: ({"before": _mask(c.get("before")), "after": _mask(c.get("after"))} if k in personal else dict(c))
+        for k, c in changes.items()
+    }
+    return kept, {k: dict(c) for k, c in changes.items() if k in personal}
+
+
+def _mask(value: Any) -> Any:
+    return None if value is None else MASK
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()

@@ -92,6 +92,7 @@ ERASED_VALUES = (
     "gare de Tanger",
     "Erreur de saisie",
     "Mariage à Rabat",
+    "tribunal de Salé",
 )
 CONTROL: dict[str, Any] = {
     "given_names": "Ousmane",
@@ -158,6 +159,13 @@ async def test_erasure_keeps_reports_equal_and_leaves_no_erased_value(
     note = await client.post(
         f"/api/v1/cases/{case['id']}/notes", headers=agent.headers, json={"text": "A dormi à la gare de Tanger"}
     )
+    due = (dt.date.fromisoformat(case["due_date"]) + dt.timedelta(days=7)).isoformat()
+    delayed = await client.patch(
+        f"/api/v1/cases/{case['id']}",
+        headers={**agent.headers, "If-Match": '"v1"'},
+        json={"due_date": due, "due_date_reason": "Convocation au tribunal de Salé"},
+    )
+    assert delayed.status_code == 200, delayed.text
     referral = await client.post(
         f"/api/v1/cases/{case['id']}/referrals", headers=agent.headers, json={"partner_id": partner["id"]}
     )
