@@ -1,7 +1,7 @@
 """Erasure by anonymisation: a person's file stops identifying them, statistics stay true.
 
 Run on a subject request of kind ``erasure`` (``POST /api/v1/privacy/subject-requests/{id}/erase``,
-GDPR art. 17, law 09-08 art. 8, law 2008-12 art. 68) or at the end of retention
+GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of retention
 (:mod:`app.privacy.retention`). In one transaction (all or nothing):
 
 * **kept** — what the reports count by: sex, birth year, the date of birth only as precise as the

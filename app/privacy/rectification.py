@@ -3,7 +3,7 @@
 A correction is a ``PATCH /api/v1/registrants/{id}`` (``If-Match`` required, as for any update).
 For each field it changes (identity, contact, phones and identity documents), one
 ``registrant_corrections`` row keeps who, when, the value before, the value after, the reason
-given and the version produced (GDPR art. 16; law 09-08 art. 8; law 2008-12 art. 68: the right to
+given and the version produced (GDPR art. 16; law 09-08 art. 8; law 2008-12's right of rectification: the right to
 have inaccurate data rectified, the desk keeping the trace of what it changed).
 
 The history is read by supervisors and administrators of the person's desk, and auditors

@@ -1,5 +1,5 @@
 """Retention: what is kept no longer than needed is anonymised on schedule (GDPR art. 5(1)(e);
-law 09-08 art. 3(1)(e); law 2008-12 art. 35).
+law 09-08 art. 3; law 2008-12's principle of limited retention).
 
 Two categories, each with its period (``docs/data-protection.md`` gives the reasoning):
 
