@@ -272,8 +272,12 @@ async def test_a_legal_hold_blocks_erasure_and_names_itself(
     blank = await client.post(
         "/api/v1/privacy/legal-holds", headers=supervisor.headers, json={**hold_body, "reason": "   "}
     )
+    control = await client.post(
+        "/api/v1/privacy/legal-holds", headers=supervisor.headers, json={**hold_body, "reason": "Enquête\u0000"}
+    )
     hold = await client.post("/api/v1/privacy/legal-holds", headers=supervisor.headers, json=hold_body)
-    assert [by_agent.status_code, past.status_code, blank.status_code, hold.status_code] == [403, 422, 422, 201]
+    statuses = [by_agent.status_code, past.status_code, blank.status_code, control.status_code, hold.status_code]
+    assert statuses == [403, 422, 422, 422, 201]
     request = await client.post(
         "/api/v1/privacy/subject-requests",
         headers=supervisor.headers,
@@ -330,6 +334,12 @@ async def test_erasure_of_unknown_or_foreign_or_wrong_kind_requests_is_404(
         (404, "/problems/not-found"),
         (422, "/problems/validation-failed"),
     ]
+    unknown_person = await client.post(
+        "/api/v1/privacy/subject-requests",
+        headers=supervisor.headers,
+        json={"registrant_id": "00000000-0000-4000-8000-000000000000", "kind": "erasure"},
+    )
+    assert (unknown_person.status_code, unknown_person.json()["type"]) == (404, "/problems/not-found")
     bad_kind = await client.post(
         "/api/v1/privacy/subject-requests",
         headers=supervisor.headers,

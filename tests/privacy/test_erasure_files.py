@@ -3,11 +3,16 @@ keeps an object another person's document still uses."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core.db import utcnow
 from app.documents.models import Document
+from app.documents.service import collect_garbage
 from app.documents.storage import Storage, key_for
 from tests.conftest import Staff
 from tests.documents.conftest import (
@@ -23,6 +28,8 @@ from tests.documents.conftest import (
 )
 
 __all__ = ["backend", "make_registrant", "s3_endpoint", "settings", "storage"]
+
+HOUR = dt.timedelta(hours=1)
 
 
 async def test_erasure_removes_the_files_and_keeps_shared_objects(
@@ -62,3 +69,38 @@ async def test_erasure_removes_the_files_and_keeps_shared_objects(
     kept = await client.get(f"/api/v1/documents/{shared.json()['id']}/content", headers=headers)
     gone = await client.get(f"/api/v1/documents/{card.json()['id']}/content", headers=headers)
     assert (kept.status_code, kept.content, gone.status_code) == (200, png, 404)
+
+
+async def test_a_failed_object_removal_leaves_an_orphan_for_gc_storage(
+    client: httpx.AsyncClient,
+    make_staff,  # type: ignore[no-untyped-def]
+    make_registrant,  # type: ignore[no-untyped-def]
+    storage: Storage,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    supervisor: Staff = await make_staff("supervisor", ["CASA-BASE"])
+    person = await make_registrant()
+    png = CARD_PNG.read_bytes()
+    card = await upload(client, supervisor.headers, person, filename="carte.png", data=png, content_type="image/png")
+    request = await client.post(
+        "/api/v1/privacy/subject-requests",
+        headers=supervisor.headers,
+        json={"registrant_id": str(person), "kind": "erasure"},
+    )
+
+    async def unreachable(key: str) -> None:
+        raise OSError("storage unreachable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(storage, "delete", unreachable)  # the storage fails after the commit
+        erased = await client.post(
+            f"/api/v1/privacy/subject-requests/{request.json()['id']}/erase", headers=supervisor.headers
+        )
+    # The erasure is committed (no row points to a missing file); the object is an orphan…
+    assert (erased.status_code, erased.json()["counts"]["documents"]) == (200, 1)
+    assert (await leftovers(storage))["objects"] == [key_for(card.json()["sha256"])]
+    # …that gc-storage removes.
+    async with sessionmaker() as session:
+        report = await collect_garbage(session, storage, grace_seconds=0, dry_run=False, now=utcnow() + HOUR)
+    assert (report.orphans, (await leftovers(storage))["objects"]) == ([key_for(card.json()["sha256"])], [])
