@@ -111,14 +111,14 @@ async def anonymise(
     subject_request_id: uuid.UUID | None = None,
 ) -> ErasureOutcome:
     """Anonymise ``registrant`` (loaded with ``FOR UPDATE`` by the caller) as the module says, in
-    the caller's transaction; ``trigger`` is ``request`` or ``retention``. Raises
-    ``LegalHoldInForce`` (409) when a hold is in force at ``now``; returns with
-    ``already_erased`` and writes nothing when the file is already anonymised."""
+    the caller's transaction; ``trigger`` is ``request`` or ``retention``. Returns with
+    ``already_erased`` and writes nothing when the file is already anonymised; otherwise raises
+    ``LegalHoldInForce`` (409) when a hold is in force at ``now``."""
+    if registrant.anonymised_at is not None:
+        return ErasureOutcome(registrant.id, registrant.anonymised_at, already_erased=True)
     hold = (await holds.in_force(session, registrant_ids=[registrant.id], at=now)).get(registrant.id)
     if hold is not None:
         raise holds.refuse(hold)
-    if registrant.anonymised_at is not None:
-        return ErasureOutcome(registrant.id, registrant.anonymised_at, already_erased=True)
     rid = registrant.id
     case_ids = list((await session.execute(select(Case.id).where(Case.registrant_id == rid))).scalars())
     counts: dict[str, int] = {"cases": len(case_ids)}
