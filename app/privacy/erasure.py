@@ -13,7 +13,9 @@ GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of
   ``ANON-…``), place of birth, e-mail, occupation, residence status, notes, the source reference,
   phones, identity documents, search keys, the correction history, cases' descriptions and outcome
   notes, notes' text, free text in timeline events, referrals' outcomes and partner references,
-  appointments' purpose and reasons, transfers' notes, disclosures' justifications, stored
+  appointments' purpose and reasons, transfers' notes, disclosures' justifications, the register
+  import's copies of the person's row (the row that created them, and rows flagged as possibly
+  them), stored
   documents (rows, then their objects in the storage once committed, local or S3), replayable
   responses naming the person or their cases, and the personal values of their audit events
   (:mod:`app.audit.payloads`; the events and the hash chain stay and still verify).
@@ -161,8 +163,11 @@ async def anonymise(
     )
     await session.execute(update(Disclosure).where(Disclosure.registrant_id == rid).values(justification=None))
     await session.execute(
-        update(ImportRow).where(ImportRow.registrant_id == rid).values(raw={}, data=None, candidates=[], reason=None)
+        update(ImportRow)
+        .where(ImportRow.registrant_id == rid)
+        .values(raw={}, data=None, candidates=[], reason=None, source_number=None)
     )
+    counts["flagged_import_rows"] = await _forget_flagged_rows(session, rid, registrant.registration_number)
     counts["replayable_responses"] = await _delete_replays(session, [rid, *case_ids])
     counts["documents"], keys = await _remove_documents(session, owned_by(rid, case_ids))
     counts["audit_payloads"] = await payloads.erase(session, registrant_id=rid)
@@ -191,6 +196,20 @@ async def scrub_timeline(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -
         details = event.details or {}
         if any(isinstance(details.get(k), str) and details[k] for k in FREE_TEXT_EVENT_KEYS):
             event.details = {k: (None if k in FREE_TEXT_EVENT_KEYS else v) for k, v in details.items()}
+
+
+async def _forget_flagged_rows(session: AsyncSession, rid: uuid.UUID, number: str) -> int:
+    """Import rows flagged as a possible duplicate of the person are most likely the person again:
+    their copy of the register row goes too (``resolution`` becomes ``erased``), and the candidate
+    shows the new number. The number of such rows."""
+    mentions = cast(ImportRow.candidates, String).contains(str(rid))
+    rows = list((await session.execute(select(ImportRow).where(mentions))).scalars())
+    for row in rows:
+        row.candidates = [
+            {**c, "registration_number": number} if c.get("registrant_id") == str(rid) else c for c in row.candidates
+        ]
+        row.raw, row.data, row.reason, row.source_number, row.resolution = {}, None, None, None, "erased"
+    return len(rows)
 
 
 async def _delete_replays(session: AsyncSession, ids: Sequence[uuid.UUID]) -> int:
