@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.db import create_engine, create_sessionmaker
+from app.core.db import create_engine, create_sessionmaker, run_after_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -36,7 +36,8 @@ def refuse_unstorable(**arguments: str | list[str] | None) -> None:
 
 
 def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction on the configured database, committing if it succeeds."""
+    """Run ``work`` in one transaction on the configured database, committing if it succeeds (then
+    the work queued with ``db.after_commit`` runs)."""
 
     async def main() -> T:
         engine = create_engine(settings.effective_database_url)
@@ -44,6 +45,7 @@ def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[
             async with create_sessionmaker(engine)() as session:
                 result = await work(session)
                 await session.commit()
+                await run_after_commit(session)
                 return result
         finally:
             await engine.dispose()
@@ -421,6 +423,52 @@ def purge_documents() -> None:
 
     asyncio.run(delete_objects())
     typer.echo(f"purged; {len(keys)} objects removed")
+
+
+@cli.command("retention")
+def retention(
+    apply: Annotated[
+        bool, typer.Option("--apply/--dry-run", help="Anonymise (--apply) or only list (--dry-run, the default).")
+    ] = False,
+    now: Annotated[
+        str | None, typer.Option(help="Run as of this UTC time (ISO 8601), e.g. to preview a future run.")
+    ] = None,
+) -> None:
+    """List (--dry-run) or anonymise (--apply) what is past its retention period: closed cases'
+    free text and documents, inactive registrants' files (RETENTION_* settings). Files under a
+    legal hold are listed and left alone. The applied run is audited; safe to run daily."""
+    import datetime as dt
+
+    from app.core.db import utcnow
+    from app.documents.storage import create_storage
+    from app.privacy.retention import RetentionPolicy, run_retention
+
+    refuse_unstorable(now=now)
+    at = utcnow()
+    if now is not None:
+        try:
+            at = dt.datetime.fromisoformat(now)
+        except ValueError as exc:
+            typer.secho(f"--now: not an ISO 8601 time: {now!r}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from exc
+        at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+    settings = Settings()
+    policy, storage = RetentionPolicy.of(settings), create_storage(settings)
+    report = run_in_session(settings, lambda s: run_retention(s, now=at, apply=apply, policy=policy, storage=storage))
+    verb = "anonymised" if apply else "would anonymise"
+    for item in report.items:
+        if item.legal_hold_id is not None:
+            typer.echo(
+                f"kept {item.category} {item.id}: {item.reason}; "
+                f"legal hold {item.legal_hold_id} ({item.legal_hold_reason})"
+            )
+        else:
+            typer.echo(f"{verb} {item.category} {item.id}: {item.reason}")
+    mode = "applied" if apply else "DRY RUN (nothing written)"
+    typer.echo(
+        f"{mode} at {at.isoformat()}: {len(report.items) - len(report.held)} past retention, "
+        f"{len(report.held)} under legal hold, {len(report.storage_keys)} stored files removed"
+    )
 
 
 from app.reports.cli import export as _export  # noqa: E402

@@ -16,6 +16,7 @@ from app.desks.router import router as desks_router
 from app.documents.router import router as documents_router
 from app.imports.router import router as imports_router
 from app.notifications.router import router as notifications_router
+from app.privacy.rights_router import router as privacy_rights_router
 from app.privacy.router import router as privacy_router
 from app.reference.router import router as reference_router
 from app.registrants.router import router as registrants_router
@@ -51,4 +52,5 @@ ROUTERS: list[APIRouter] = [
     notifications_router,
     self_service_staff_router,
     self_service_router,
+    privacy_rights_router,
 ]

@@ -24,6 +24,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -56,6 +57,17 @@ def local_times(desk: Desk, appointment: Appointment) -> tuple[dt.datetime, dt.d
 
 def _snapshot(appointment: Appointment) -> dict[str, object]:
     return {f: getattr(appointment, f) for f in _AUDITED}
+
+
+_PERSONAL = frozenset({"purpose", "status_reason"})
+"""Free text that may describe the person (a reason for cancelling may be an illness)."""
+
+
+def _audited_changes(before: dict[str, object], appointment: Appointment) -> dict[str, Any]:
+    """The ``details``, ``personal`` and ``subject_id`` of an appointment change's audit event:
+    the free text goes to the erasable payload (:func:`app.audit.service.record`)."""
+    changes, personal = audit.separate(audit.diff(before, _snapshot(appointment)), _PERSONAL)
+    return {"details": {"changes": changes}, "personal": personal or None, "subject_id": appointment.registrant_id}
 
 
 async def create(
@@ -190,7 +202,7 @@ async def reschedule(
         entity_type="appointment",
         entity_id=appointment.id,
         desk_id=desk.id,
-        details={"changes": audit.diff(before, _snapshot(appointment))},
+        **_audited_changes(before, appointment),
     )
     await _case_event(session, actor=actor, appointment=appointment, kind="appointment_rescheduled")
     await notify.appointment_changed(session, actor=actor, appointment=appointment, change="rescheduled")
@@ -233,7 +245,7 @@ async def transition(
         entity_type="appointment",
         entity_id=appointment.id,
         desk_id=desk.id,
-        details={"changes": audit.diff(before, _snapshot(appointment))},
+        **_audited_changes(before, appointment),
     )
     await _case_event(session, actor=actor, appointment=appointment, kind=f"appointment_{status}")
     await notify.appointment_changed(session, actor=actor, appointment=appointment, change=status)

@@ -89,3 +89,23 @@ class AuditCheckpoint(Base):
     signed_at: Mapped[dt.datetime] = mapped_column()
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(88))
+
+
+class AuditPayload(Base):
+    """Personal values an audit event refers to, kept outside the hash chain so they can be erased.
+
+    An event of a person's file stores ``{"personal": {"payload": id, "digest": …}}`` in its
+    ``details``; ``digest`` is the SHA-256 (hex) of ``salt`` and the canonical JSON of ``value``
+    (:mod:`app.audit.payloads`). The chain hashes the event with its digest, never the values, so
+    deleting this row (erasure of ``registrant_id``) leaves every chain hash verifiable, and the
+    random salt, deleted with the row, keeps the digest from being matched against guessed values.
+    The only table of the audit log the application may DELETE from.
+    """
+
+    __tablename__ = "audit_payloads"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    registrant_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -21,7 +21,7 @@ from sqlalchemy import Select, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from app.audit import chain, verify
+from app.audit import chain, payloads, verify
 from app.audit.models import AuditEvent, AuditLink
 from app.audit.signing import Checkpoint, Verifier
 from app.core.context import Actor
@@ -46,6 +46,23 @@ def diff(
     return changes
 
 
+def separate(
+    changes: Mapping[str, Mapping[str, Any]], personal: frozenset[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A :func:`diff` split in two: the changes with the ``personal`` fields' values masked (for an
+    event's chained ``details``) and those fields' changes (for its erasable ``personal`` values,
+    see :func:`record`)."""
+    kept = {
+        k: ({"before": _mask(c.get("before")), "after": _mask(c.get("after"))} if k in personal else dict(c))
+        for k, c in changes.items()
+    }
+    return kept, {k: dict(c) for k, c in changes.items() if k in personal}
+
+
+def _mask(value: Any) -> Any:
+    return None if value is None else MASK
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
@@ -67,14 +84,23 @@ async def record(
     entity_id: str | uuid.UUID | None = None,
     desk_id: uuid.UUID | None = None,
     details: Mapping[str, Any] | None = None,
+    personal: Mapping[str, Any] | None = None,
+    subject_id: uuid.UUID | None = None,
 ) -> None:
     """Record one event in the caller's transaction; it is written at commit.
 
     ``action`` is a dotted verb (``registrant.read``, ``auth.login_failed``…); ``details`` must
-    already have sensitive values masked (see :func:`diff`). The event's time is now; it is
-    inserted by the commit's flush and sealed into the chain by the sequencer once committed. A
-    rollback discards the event with the work.
+    already have sensitive values masked (see :func:`diff`) and hold no value identifying a
+    person. Such values go in ``personal``, the values of the registrant ``subject_id``: they are
+    stored apart (:func:`app.audit.payloads.seal`, erased with the person) and ``details`` gets
+    ``"personal"``, a salted digest and reference. The event's time is now; it is inserted by the
+    commit's flush and sealed into the chain by the sequencer once committed. A rollback discards
+    the event with the work.
     """
+    if personal:
+        if subject_id is None:
+            raise ValueError("personal values need the subject_id of the person they belong to")
+        details = {**(details or {}), "personal": payloads.seal(session, registrant_id=subject_id, value=personal)}
     content = _content(actor, action, entity_type, entity_id, desk_id, details)
     event = AuditEvent(**{name: getattr(content, name) for name in chain.CONTENT_FIELDS})
     if not session.in_transaction():

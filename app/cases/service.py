@@ -219,7 +219,10 @@ async def update(
         entity_type="case",
         entity_id=case.id,
         desk_id=case.desk_id,
-        details={"changes": diff, **({"due_date_reason": reason} if "due_date" in diff else {})},
+        details={"changes": diff, **({"due_date_reason_given": reason is not None} if "due_date" in diff else {})},
+        # The reason is the desk's words about the person's situation: erased with their file.
+        personal={"due_date_reason": reason} if "due_date" in diff and reason else None,
+        subject_id=case.registrant_id,
     )
     return case
 

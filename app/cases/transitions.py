@@ -154,7 +154,10 @@ async def transition(
         entity_type="case",
         entity_id=case.id,
         desk_id=case.desk_id,
-        details=details,
+        # The reason may describe the person's situation: kept in the erasable payload.
+        details={k: (v is not None if k == "reason" else v) for k, v in details.items()},
+        personal={"reason": details["reason"]} if details.get("reason") else None,
+        subject_id=case.registrant_id,
     )
     await notify.case_status_changed(session, actor=actor, case=case)
     return case

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     documents_retention_days: int = Field(default=30, ge=0)
     # GDPR art. 12(3): one month; laws 09-08 and 2008-12 set their own delays: check the one in force.
     subject_request_deadline_days: int = Field(default=30, ge=1, le=365)
+    # Retention (app/privacy/retention.py; docs/data-protection.md gives the legal reasoning):
+    # a closed case's free text is anonymised this many years after closure; a registrant with
+    # no open case and no activity for this many years is anonymised (erasure).
+    retention_closed_case_years: int = Field(default=5, ge=1, le=100)
+    retention_inactive_registrant_years: int = Field(default=5, ge=1, le=100)
     s3_bucket: str = ""
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"

@@ -9,6 +9,7 @@ through asyncpg.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -238,3 +239,31 @@ async def run_failure_callbacks(session: AsyncSession) -> bool:
     for callback in callbacks:
         await callback(session)
     return bool(callbacks)
+
+
+AFTER_COMMIT_KEY = "after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], Awaitable[None]]) -> None:
+    """Run ``callback`` once the request's work is committed (never if it is rolled back).
+
+    For side effects outside the database that must not happen unless the work is stored: the
+    removal of objects whose rows the transaction deleted. A failing callback does not undo the
+    commit; what it left behind must be collectable later (``gc-storage`` for objects).
+    """
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(callback)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    """Run (and forget) the callbacks queued by :func:`after_commit`, in order; a failure is logged
+    and the next callbacks still run."""
+    for callback in session.info.pop(AFTER_COMMIT_KEY, []):
+        try:
+            await callback()
+        except Exception:  # the commit stands; the leftover is collected later
+            logging.getLogger(__name__).exception("after-commit callback failed")
+
+
+def discard_after_commit(session: AsyncSession) -> None:
+    """Forget the callbacks queued by :func:`after_commit` (the work was rolled back)."""
+    session.info.pop(AFTER_COMMIT_KEY, None)

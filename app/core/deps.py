@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.context import RequestContext
-from app.core.db import run_failure_callbacks
+from app.core.db import discard_after_commit, run_after_commit, run_failure_callbacks
 
 
 async def get_settings(request: Request) -> Settings:
@@ -26,14 +26,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     failed commit becomes a problem response (FastAPI's default ``"request"`` scope would commit
     after the client already has its answer). On any exception the work is rolled back; what was
     queued with ``db.on_failure`` (a refused login's attempt and audit event) is then written and
-    committed alone.
+    committed alone. Work queued with ``db.after_commit`` runs after the commit, before the
+    response is sent, and is dropped on rollback.
     """
     async with request.app.state.sessionmaker() as session:
         try:
             yield session
             if session.in_transaction():  # anything added, read or written began one
                 await session.commit()
+            await run_after_commit(session)
         except BaseException:
+            discard_after_commit(session)
             await session.rollback()
             if await run_failure_callbacks(session):
                 await session.commit()

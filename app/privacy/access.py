@@ -6,7 +6,8 @@ The archive (``application/zip``) holds:
   phones, identity documents, consents, cases with their notes (except notes marked
   ``internal_assessment``), referrals, timeline, transfers, appointments, documents' metadata,
   disclosures to third parties, subject requests, the messages sent to the person (event, channel,
-  address, language, delivery status; not their text nor one-time codes), and the audit trail of
+  address, language, delivery status; not their text nor one-time codes), the corrections of the
+  file (field, value before and after, reason, who and when), legal holds, and the audit trail of
   who read and changed the file (time, action, staff member and role);
 * ``documents/<id>-<filename>`` — the stored files of the documents not deleted;
 * ``resume.html`` — the same in French, for print (:mod:`app.privacy.summary`);
@@ -36,7 +37,8 @@ from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, R
 from app.documents.models import Document
 from app.documents.storage import Storage
 from app.notifications.models import Notification
-from app.privacy.models import Disclosure, SubjectRequest
+from app.privacy import rectification
+from app.privacy.models import Disclosure, LegalHold, SubjectRequest
 from app.privacy.summary import render_summary
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -151,6 +153,11 @@ async def collect(session: AsyncSession, *, registrant: Registrant) -> dict[str,
         "disclosures": [_row(d) for d in await _children(session, Disclosure, rid)],
         "subject_requests": [_row(s) for s in await _children(session, SubjectRequest, rid)],
         "notifications": [_row(n, skip=NOTIFICATION_INTERNALS) for n in await _children(session, Notification, rid)],
+        "corrections": [
+            _row(c, skip=frozenset({"id", "registrant_id"}))
+            for c in await rectification.rows_of(session, registrant_id=rid)
+        ],
+        "legal_holds": [_row(h, skip=frozenset({"registrant_id"})) for h in await _children(session, LegalHold, rid)],
         "audit_trail": [
             {
                 "occurred_at": e.occurred_at,

@@ -36,7 +36,13 @@ def _retention(purpose: str, settings: Settings) -> list[str]:
     validity = PURPOSES[purpose].validity_days
     limits = [f"consent valid {validity} days, then asked again" if validity else "consent valid until withdrawn"]
     limits.append(f"soft-deleted documents purged after {settings.documents_retention_days} days")
-    limits.append("records kept until erased on request (no automatic retention schedule configured)")
+    limits.append(
+        f"closed cases' free text and documents removed {settings.retention_closed_case_years} years after closure"
+    )
+    limits.append(
+        f"registrants anonymised after {settings.retention_inactive_registrant_years} years without activity "
+        "(no open case), unless under a legal hold; erasure on request at any time"
+    )
     return limits
 
 

@@ -22,3 +22,17 @@ class LegalBasisForbidden(Forbidden):
 class JustificationRequired(ValidationFailed):
     slug = "legal-basis-justification-required"
     title_fr, title_en = "Justification de la base légale requise", "Legal basis justification required"
+
+
+class LegalHoldInForce(Problem):
+    """A legal hold blocks the erasure; ``legal_hold`` names it (id, reason, who set it, until)."""
+
+    status, slug = 409, "legal-hold"
+    title_fr, title_en = "Dossier sous conservation légale", "File under legal hold"
+
+
+class RegistrantErased(Problem):
+    """The registrant's file was anonymised (``anonymised_at``): nothing identifying is left to act on."""
+
+    status, slug = 409, "registrant-erased"
+    title_fr, title_en = "Dossier anonymisé", "File anonymised"

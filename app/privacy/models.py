@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -47,11 +48,12 @@ class Disclosure(UUIDPrimaryKey, Base):
 
 
 class SubjectRequest(UUIDPrimaryKey, Base):
-    """A request by a person about their data (``kind``: ``access``), kept with its dates.
+    """A request by a person about their data (``kind``: ``access`` or ``erasure``), kept with its dates.
 
     ``received_on`` is the day the desk received it; ``due_on`` the day the answer is due
     (``SUBJECT_REQUEST_DEADLINE_DAYS`` later); ``fulfilled_at``/``fulfilled_by`` when and by whom the
-    archive was first produced, ``archive_sha256`` its digest (later downloads are logged too).
+    archive was first produced, ``archive_sha256`` its digest (later downloads are logged too); for
+    an erasure, when and by whom the file was anonymised.
     """
 
     __tablename__ = "subject_requests"
@@ -68,3 +70,56 @@ class SubjectRequest(UUIDPrimaryKey, Base):
     fulfilled_at: Mapped[dt.datetime | None] = mapped_column()
     fulfilled_by: Mapped[uuid.UUID | None] = mapped_column()
     archive_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class RegistrantCorrection(Base):
+    """One field of a registrant changed by a rectification (``PATCH /registrants/{id}``).
+
+    ``field`` is the API's name (``family_name``, ``phones``, ``documents``…); ``old_value`` and
+    ``new_value`` are the values before and after (phones and documents as sorted lists, the
+    residence status included: the history is read only by those who may read the field).
+    ``version`` is the registrant's version the correction produced; ``reason`` why it was made.
+    Erasure deletes the rows: they hold the personal values themselves.
+    """
+
+    __tablename__ = "registrant_corrections"
+    __table_args__ = (Index("ix_registrant_corrections_registrant", "registrant_id", "corrected_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id"))
+    field: Mapped[str] = mapped_column(String(48))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    corrected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    corrected_by: Mapped[uuid.UUID | None] = mapped_column()
+    corrected_by_label: Mapped[str] = mapped_column(String(320))
+
+
+class LegalHold(UUIDPrimaryKey, Base):
+    """A legal hold on a registrant's file: while in force it blocks erasure (on request or at the
+    end of retention).
+
+    In force from ``set_at`` until ``released_at`` or, when ``until`` is given, the end of that
+    day (UTC). ``reason`` says why (a court case, a regulator's inquiry, a pending claim).
+    """
+
+    __tablename__ = "legal_holds"
+    __table_args__ = (Index("ix_legal_holds_registrant", "registrant_id"),)
+
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id"))
+    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    set_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    set_by: Mapped[uuid.UUID | None] = mapped_column()
+    set_by_label: Mapped[str] = mapped_column(String(320))
+    released_at: Mapped[dt.datetime | None] = mapped_column()
+    released_by: Mapped[uuid.UUID | None] = mapped_column()
+
+    def in_force(self, on: dt.datetime) -> bool:
+        """Whether the hold blocks erasure at ``on`` (UTC)."""
+        if self.released_at is not None and self.released_at <= on:
+            return False
+        return self.until is None or on.date() <= self.until

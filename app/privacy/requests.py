@@ -5,7 +5,7 @@ Administrators (every desk) and supervisors (their desks) record and answer them
 ``SUBJECT_REQUEST_DEADLINE_DAYS`` (default 30: GDPR art. 12(3) allows one month; laws 09-08 and
 2008-12 set their own delays, which the desk's controller checks). Audited:
 ``privacy.subject_request`` (recorded), ``privacy.subject_access`` (each archive produced, with its
-SHA-256 and number of files, never the data).
+SHA-256 and number of files, never the data), ``privacy.erasure`` (:mod:`app.privacy.erasure`).
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.core.context import Actor
-from app.core.db import utcnow
+from app.core.db import after_commit, utcnow
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.documents.storage import Storage
-from app.privacy import access
+from app.privacy import access, erasure
+from app.privacy.errors import RegistrantErased
 from app.privacy.models import SubjectRequest
 from app.registrants.models import Registrant
+from app.reports.ages import AgeBands
 
 REQUEST_ROLES: Final = frozenset({"admin", "supervisor"})
 
@@ -55,9 +57,16 @@ async def create(
     received_on: dt.date | None,
     deadline_days: int,
 ) -> SubjectRequest:
-    """Record a request received on ``received_on`` (default: today, UTC; not in the future)."""
+    """Record a request received on ``received_on`` (default: today, UTC; not in the future).
+    Raises ``RegistrantErased`` (409) for an erasure request about a file already anonymised."""
     _check_role(actor)
     registrant = await _registrant(session, actor, registrant_id)
+    if kind == "erasure" and registrant.anonymised_at is not None:
+        raise RegistrantErased(
+            "This person's file was already anonymised.",
+            detail_fr="Le dossier de cette personne est déjà anonymisé.",
+            anonymised_at=registrant.anonymised_at.isoformat(),
+        )
     today = utcnow().date()
     received = received_on or today
     if received > today:
@@ -128,3 +137,53 @@ async def access_archive(
         details={"subject_request_id": request.id, "archive_sha256": digest, "document_files": files},
     )
     return request, archive
+
+
+async def erase(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    storage: Storage,
+    request_id: uuid.UUID,
+    bands: AgeBands,
+) -> tuple[SubjectRequest, erasure.ErasureOutcome]:
+    """Carry out an erasure request: anonymise its registrant (:func:`app.privacy.erasure.anonymise`)
+    and fulfil the request; the documents' objects are removed from ``storage`` once committed.
+
+    Idempotent: a request already carried out answers its outcome again (``already_erased``) and
+    changes nothing. Raises ``Forbidden`` (403), ``NotFound`` (404: unknown request, another desk's,
+    or not an erasure request) and ``LegalHoldInForce`` (409, naming the hold)."""
+    _check_role(actor)
+    request = await session.get(SubjectRequest, request_id, with_for_update=True)
+    if request is None or request.kind != "erasure" or not actor.can_see_desk(request.desk_id):
+        raise NotFound("No such erasure request.", detail_fr="Demande d'effacement introuvable.")
+    registrant = await session.get(Registrant, request.registrant_id, with_for_update=True)
+    assert registrant is not None  # the foreign key
+    now = utcnow()
+    outcome = await erasure.anonymise(
+        session,
+        actor=actor,
+        registrant=registrant,
+        bands=bands,
+        now=now,
+        trigger="request",
+        subject_request_id=request.id,
+    )
+    if request.fulfilled_at is None:
+        request.fulfilled_at = now
+        request.fulfilled_by = actor.user_id
+        await session.flush()
+    remove_after_commit(session, storage, outcome.storage_keys)
+    return request, outcome
+
+
+def remove_after_commit(session: AsyncSession, storage: Storage, keys: list[str]) -> None:
+    """Remove ``keys``' objects from ``storage`` once the transaction is committed (a failure leaves
+    orphans that ``gc-storage`` collects)."""
+
+    async def remove() -> None:
+        for key in keys:
+            await storage.delete(key)
+
+    if keys:
+        after_commit(session, remove)

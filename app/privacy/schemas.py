@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app.core.text import not_blank
 
 
 class PurposeOut(BaseModel):
@@ -50,7 +52,7 @@ class SubjectRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     registrant_id: uuid.UUID
-    kind: Literal["access"] = "access"
+    kind: Literal["access", "erasure"] = "access"
     channel: Literal["in_person", "paper_form", "phone", "email", "post", "online"] = "in_person"
     received_on: dt.date | None = None
 
@@ -71,3 +73,59 @@ class SubjectRequestOut(BaseModel):
     fulfilled_at: dt.datetime | None
     fulfilled_by: uuid.UUID | None
     archive_sha256: str | None
+
+
+class ErasureOut(BaseModel):
+    """The outcome of an erasure: when the file was anonymised, whether it already was (then
+    nothing changed), and how many records of each kind were removed or blanked."""
+
+    subject_request_id: uuid.UUID
+    registrant_id: uuid.UUID
+    anonymised_at: dt.datetime
+    already_erased: bool
+    counts: dict[str, int]
+    files_removed: int
+
+
+Reason = Annotated[str, Field(min_length=3, max_length=2000), AfterValidator(not_blank)]
+
+
+class LegalHoldIn(BaseModel):
+    """A legal hold to place: why (a court case, an inquiry…) and, optionally, its last day (UTC)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    registrant_id: uuid.UUID
+    reason: Reason
+    until: dt.date | None = None
+
+
+class LegalHoldOut(BaseModel):
+    """A legal hold, in force from ``set_at`` until released or until the end of ``until``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    registrant_id: uuid.UUID
+    reason: str
+    until: dt.date | None
+    set_at: dt.datetime
+    set_by: uuid.UUID | None
+    set_by_label: str
+    released_at: dt.datetime | None
+    released_by: uuid.UUID | None
+
+
+class CorrectionOut(BaseModel):
+    """One field of a registrant corrected: the values before and after, why, who and when."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    field: str
+    old_value: Any
+    new_value: Any
+    reason: str | None
+    version: int
+    corrected_at: dt.datetime
+    corrected_by: uuid.UUID | None
+    corrected_by_label: str

@@ -158,6 +158,14 @@ def render_summary(data: dict[str, Any]) -> str:
                 for d in data["disclosures"]
             ),
         ),
+        "<h2>Rectifications de votre dossier</h2>",
+        _table(
+            ("Le", "Champ", "Avant", "Après", "Motif", "Par"),
+            (
+                (c["corrected_at"], c["field"], c["old_value"], c["new_value"], c["reason"], c["corrected_by_label"])
+                for c in data.get("corrections", [])
+            ),
+        ),
         "<h2>Qui a consulté ou modifié votre dossier</h2>",
         _table(
             ("Le", "Action", "Par", "Rôle"),

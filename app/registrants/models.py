@@ -65,6 +65,9 @@ class Registrant(UUIDPrimaryKey, Timestamps, Base):
     source_ref: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[uuid.UUID | None] = mapped_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # When the person's file was anonymised (erasure on request or at the end of retention,
+    # app.privacy.erasure); null while the file identifies them.
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column()
 
     phones: Mapped[list[RegistrantPhone]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="RegistrantPhone.position"

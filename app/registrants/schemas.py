@@ -206,6 +206,9 @@ class RegistrantUpdate(_Strict):
     arrival_date: ArrivalDate | None = None
     residence_status: Text2000 | None = None
     notes: Text2000 | None = None
+    reason: Text2000 | None = Field(
+        default=None, description="Why the record is corrected; kept in its correction history."
+    )
 
 
 class PhoneOut(BaseModel):
@@ -285,6 +288,9 @@ class RegistrantOut(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+    anonymised_at: dt.datetime | None = Field(
+        default=None, description="When the file was anonymised (erasure); null while it identifies the person."
+    )
 
 
 class RegistrantSummary(BaseModel):

@@ -31,6 +31,7 @@ from app.core.http import etag_of, require_if_match
 from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.notifications import events as notify
+from app.privacy import rectification
 from app.registrants import keys as match_keys
 from app.registrants import linkage, matching, prepare, repository
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired
@@ -217,7 +218,7 @@ async def create(
     session.add(registrant)
     await session.flush()
     await match_keys.replace(session, registrant, new=True)
-    after = prepare.snapshot(registrant)
+    changes = audit.diff({}, prepare.snapshot(registrant), sensitive=SENSITIVE)
     await audit.record(
         session,
         actor=actor,
@@ -226,12 +227,13 @@ async def create(
         entity_id=registrant.id,
         desk_id=desk.id,
         details={
-            "registration_number": registrant.registration_number,
             "source": source,
-            "changes": audit.diff({}, after, sensitive=SENSITIVE),
+            "changes": rectification.masked(changes),
             "consents": [c.purpose for c in data.consents if c.granted],
             "confirmed_duplicates": [str(c.id) for c in candidates],
         },
+        personal={"registration_number": registrant.registration_number, "changes": changes},
+        subject_id=registrant.id,
     )
     if source not in SILENT_SOURCES:
         await notify.registration_received(session, actor=actor, registrant=registrant)
@@ -330,8 +332,10 @@ async def update(
     data: RegistrantUpdate,
     document_patterns: Mapping[str, str] | None = None,
 ) -> Registrant:
-    """Apply a partial update checked against ``If-Match``; audited ``registrant.update`` with a
-    before/after diff (residence_status masked).
+    """Apply a partial update checked against ``If-Match``: a rectification, whose changed fields
+    are kept in the registrant's correction history with ``data.reason``
+    (:mod:`app.privacy.rectification`); audited ``registrant.update`` with the changed fields, the
+    before/after values (residence_status masked) in the event's erasable personal payload.
 
     Raises ``NotFound``, ``PreconditionRequired`` (428), ``PreconditionFailed`` (412, also when a
     concurrent update won), ``RestrictedField`` (403) and ``ValidationFailed`` (422).
@@ -339,6 +343,7 @@ async def update(
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
     require_if_match(if_match, registrant.version)
     changes = data.model_dump(exclude_unset=True)
+    reason = changes.pop("reason", None)
     prepare.check_restricted(actor, set(changes))
     for required in ("given_names", "family_name", "sex"):
         if required in changes and changes[required] is None:
@@ -371,6 +376,11 @@ async def update(
             detail_fr="L'enregistrement a changé pendant votre modification ; relisez-le.",
         ) from exc
     await match_keys.replace(session, registrant)
+    after = prepare.snapshot(registrant)
+    corrected = await rectification.record(
+        session, actor=actor, registrant=registrant, before=before, after=after, reason=reason
+    )
+    diff = audit.diff(before, after, sensitive=SENSITIVE)
     await audit.record(
         session,
         actor=actor,
@@ -378,7 +388,9 @@ async def update(
         entity_type="registrant",
         entity_id=registrant.id,
         desk_id=registrant.desk_id,
-        details={"changes": audit.diff(before, prepare.snapshot(registrant), sensitive=SENSITIVE)},
+        details={"changes": rectification.masked(diff), "corrections": corrected, "reason_given": reason is not None},
+        personal={"changes": diff},
+        subject_id=registrant.id,
     )
     return registrant
 

@@ -158,5 +158,10 @@ async def test_the_record_of_processing_comes_from_the_configuration(
     assert referral["recipients"] == ["the partner named in the consent"]
     assert referral["time_limits"][0] == "consent valid 365 days, then asked again"
     assert f"purged after {settings.documents_retention_days} days" in referral["time_limits"][1]
+    assert referral["time_limits"][2:] == [
+        "closed cases' free text and documents removed 5 years after closure",
+        "registrants anonymised after 5 years without activity (no open case), unless under a legal hold; "
+        "erasure on request at any time",
+    ]
     assert by_purpose["transfer_to_senegal"]["transfers_to_other_countries"] == ["SN"]
     assert sorted(record["other_legal_bases"]) == ["legal_obligation", "vital_interest"]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import payloads
 from app.audit.models import AuditEvent
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
@@ -91,3 +92,16 @@ def audit_events(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[...
             return list((await session.execute(stmt)).scalars().all())
 
     return _events
+
+
+@pytest.fixture
+def personal_values(sessionmaker: async_sessionmaker[AsyncSession]) -> Callable[..., Awaitable[Any]]:
+    """``await personal_values(event)``: the personal values an audit event refers to (its erasable
+    payload, checked against the digest in the event), or ``"erased"``."""
+
+    async def _values(event: AuditEvent) -> Any:
+        reference = event.details["personal"]
+        async with sessionmaker() as session:
+            return (await payloads.resolve(session, [reference]))[reference["payload"]]
+
+    return _values

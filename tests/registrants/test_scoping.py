@@ -90,7 +90,7 @@ async def test_residence_status_visible_to_supervisor_only(casa_agent, casa_supe
     assert by_supervisor["residence_status"] == "carte de résidence 10 ans"
 
 
-async def test_residence_status_masked_in_audit(casa_supervisor, create, client, audit_events) -> None:
+async def test_residence_status_masked_in_audit(casa_supervisor, create, client, audit_events, personal_values) -> None:
     created = (await create(casa_supervisor, person(residence_status="en détention"))).json()
     await client.patch(
         f"{URL}/{created['id']}",
@@ -101,6 +101,9 @@ async def test_residence_status_masked_in_audit(casa_supervisor, create, client,
     (update_event,) = await audit_events(created["id"], "registrant.update")
     assert create_event.details["changes"]["residence_status"] == {"before": None, "after": "***"}
     assert update_event.details["changes"] == {"residence_status": {"before": "***", "after": "***"}}
+    # Masked in the erasable payload too: auditors read it, and may not read the field.
+    assert (await personal_values(create_event))["changes"]["residence_status"] == {"before": None, "after": "***"}
+    assert (await personal_values(update_event))["changes"] == {"residence_status": {"before": "***", "after": "***"}}
 
 
 async def test_auditor_cannot_create(make_staff, create) -> None:

@@ -1,0 +1,79 @@
+"""Personal values of audit events, kept in an erasable table the hash chain does not cover.
+
+The audit log is INSERT-only and hash-chained (:mod:`app.audit.chain`): an event's ``details`` can
+never change without breaking verification. Values that identify a person (the names, phones and
+documents in a registrant's creation or correction diff) therefore never go into ``details``:
+:func:`seal` stores them in ``audit_payloads`` and returns the reference the event keeps::
+
+    {"payload": "<uuid>", "digest": sha256_hex(salt + ":" + canonical_json(value))}
+
+While the payload exists, :func:`check` proves the stored values are those the event was written
+with (the digest is in the chained content). Erasure (:func:`erase`) deletes the person's payloads:
+the chain still verifies (its content is unchanged), the event still says what happened, when and
+by whom, and the values are gone; the random 128-bit salt goes with them, so the digest cannot be
+confirmed by hashing guessed names or dates of birth (a commitment scheme, not a bare hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit.models import AuditPayload
+from app.core.db import utcnow
+
+ERASED = "erased"
+"""What :func:`resolve` gives for a reference whose payload was erased."""
+
+
+def digest(salt: str, value: Mapping[str, Any]) -> str:
+    """SHA-256 hex of ``salt``, ``:`` and the canonical JSON of ``value`` (sorted keys, no spaces, UTF-8)."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(f"{salt}:{canonical}".encode()).hexdigest()
+
+
+def seal(session: AsyncSession, *, registrant_id: uuid.UUID, value: Mapping[str, Any]) -> dict[str, str]:
+    """Add a payload row holding ``value`` (JSON-able) for ``registrant_id`` to the session's
+    transaction; return the reference to put in the event's ``details["personal"]``."""
+    salt = secrets.token_hex(16)
+    row = AuditPayload(id=uuid.uuid4(), registrant_id=registrant_id, salt=salt, value=dict(value), created_at=utcnow())
+    session.add(row)
+    return {"payload": str(row.id), "digest": digest(salt, row.value)}
+
+
+def check(row: AuditPayload, reference: Mapping[str, Any]) -> bool:
+    """Whether ``row`` holds the values the event's ``reference`` was written with."""
+    return str(row.id) == reference.get("payload") and digest(row.salt, row.value) == reference.get("digest")
+
+
+async def resolve(session: AsyncSession, references: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """``{payload id: value}`` for the references given; :data:`ERASED` for those erased (or whose
+    stored value no longer matches the event's digest)."""
+    wanted = {str(r["payload"]): r for r in references if isinstance(r, Mapping) and "payload" in r}
+    if not wanted:
+        return {}
+    ids = [uuid.UUID(i) for i in wanted]
+    rows = (await session.execute(select(AuditPayload).where(AuditPayload.id.in_(ids)))).scalars().all()
+    found = {str(row.id): row.value for row in rows if check(row, wanted[str(row.id)])}
+    return {i: found.get(i, ERASED) for i in wanted}
+
+
+async def count(session: AsyncSession, *, registrant_id: uuid.UUID) -> int:
+    """How many payloads of ``registrant_id`` are stored."""
+    stmt = select(func.count()).select_from(AuditPayload).where(AuditPayload.registrant_id == registrant_id)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def erase(session: AsyncSession, *, registrant_id: uuid.UUID) -> int:
+    """Delete every payload of ``registrant_id`` in the caller's transaction; the number deleted."""
+    # Payloads queued in this transaction and not flushed yet are flushed first, then deleted too.
+    await session.flush()
+    result = await session.execute(delete(AuditPayload).where(AuditPayload.registrant_id == registrant_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,244 @@
+"""Erasure by anonymisation: a person's file stops identifying them, statistics stay true.
+
+Run on a subject request of kind ``erasure`` (``POST /api/v1/privacy/subject-requests/{id}/erase``,
+GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of retention
+(:mod:`app.privacy.retention`). In one transaction (all or nothing):
+
+* **kept** — what the reports count by: sex, birth year, the date of birth only as precise as the
+  age bands of the reports need (:func:`generalised_birth_date`), nationality, origin and host
+  areas (region, département, city), status category, languages, arrival year, desk, registration
+  date, every case, referral, appointment, transfer and consent row with its dates, statuses and
+  categories;
+* **removed** — names (the record reads ``[anonymisé]``), the registration number (replaced by
+  ``ANON-…``), place of birth, e-mail, occupation, residence status, notes, the source reference,
+  phones, identity documents, search keys, the correction history, cases' descriptions and outcome
+  notes, notes' text, free text in timeline events, referrals' outcomes and partner references,
+  appointments' purpose and reasons, transfers' notes, disclosures' justifications, the register
+  import's copies of the person's row (the row that created them, and rows flagged as possibly
+  them), stored
+  documents (rows, then their objects in the storage once committed, local or S3), replayable
+  responses naming the person or their cases, and the personal values of their audit events
+  (:mod:`app.audit.payloads`; the events and the hash chain stay and still verify).
+
+A legal hold in force refuses it (``409 /problems/legal-hold`` naming the hold). A second erasure of
+the same file changes nothing (idempotent). Audited ``privacy.erasure`` with counts, never values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.appointments.models import Appointment
+from app.audit import payloads
+from app.audit import service as audit
+from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Referral
+from app.core.context import Actor
+from app.core.idempotency import IdempotencyRecord
+from app.documents.models import Document
+from app.imports.models import ImportRow
+from app.privacy import holds
+from app.privacy.models import Disclosure, RegistrantCorrection
+from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
+from app.reports.ages import AgeBands
+
+ERASED_NAME: Final = "[anonymisé]"
+FREE_TEXT_EVENT_KEYS: Final = frozenset({"reason", "note", "text", "comment", "outcome", "description"})
+"""Keys of a timeline event's details whose string values may hold what a person said."""
+
+
+@dataclass
+class ErasureOutcome:
+    """What an erasure did. ``already_erased``: the file was anonymised before (then nothing was
+    changed and ``counts`` is empty). ``storage_keys``: objects no row references any more, to
+    remove from the storage once the transaction is committed."""
+
+    registrant_id: uuid.UUID
+    anonymised_at: dt.datetime
+    already_erased: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    storage_keys: list[str] = field(default_factory=list)
+
+
+def generalised_birth_date(date_of_birth: str | None, days: Iterable[dt.date], bands: AgeBands) -> str | None:
+    """The least precise of ``YYYY``, ``YYYY-MM`` and ``date_of_birth`` itself that puts the person
+    in the same age band as ``date_of_birth`` does on each of ``days`` (the days the reports age
+    them at, each ±1 day for time zones). ``None`` stays ``None``."""
+    if not date_of_birth:
+        return date_of_birth
+    checked = sorted({d + dt.timedelta(days=k) for d in days for k in (-1, 0, 1)})
+    for candidate in (date_of_birth[:4], date_of_birth[:7]):
+        if len(candidate) < len(date_of_birth) and all(
+            bands.band(candidate, d) == bands.band(date_of_birth, d) for d in checked
+        ):
+            return candidate
+    return date_of_birth
+
+
+def _replacement_number(registrant_id: uuid.UUID) -> str:
+    return f"ANON-{registrant_id.hex[:12].upper()}"
+
+
+async def _report_days(session: AsyncSession, registrant: Registrant, case_ids: Sequence[uuid.UUID]) -> set[dt.date]:
+    days = {registrant.registered_on}
+    for opened_on, created_at, closed_at in await session.execute(
+        select(Case.opened_on, Case.created_at, Case.closed_at).where(Case.id.in_(case_ids))
+    ):
+        days.update(d for d in (opened_on, created_at.date(), closed_at.date() if closed_at else None) if d)
+    for (starts_at,) in await session.execute(
+        select(Appointment.starts_at).where(Appointment.registrant_id == registrant.id)
+    ):
+        days.add(starts_at.date())
+    for referred_on, answered_on in await session.execute(
+        select(Referral.referred_on, Referral.answered_on).where(Referral.case_id.in_(case_ids))
+    ):
+        days.update(d for d in (referred_on, answered_on) if d)
+    return days
+
+
+async def anonymise(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    registrant: Registrant,
+    bands: AgeBands,
+    now: dt.datetime,
+    trigger: str,
+    subject_request_id: uuid.UUID | None = None,
+) -> ErasureOutcome:
+    """Anonymise ``registrant`` (loaded with ``FOR UPDATE`` by the caller) as the module says, in
+    the caller's transaction; ``trigger`` is ``request`` or ``retention``. Returns with
+    ``already_erased`` and writes nothing when the file is already anonymised; otherwise raises
+    ``LegalHoldInForce`` (409) when a hold is in force at ``now``."""
+    if registrant.anonymised_at is not None:
+        return ErasureOutcome(registrant.id, registrant.anonymised_at, already_erased=True)
+    hold = (await holds.in_force(session, registrant_ids=[registrant.id], at=now)).get(registrant.id)
+    if hold is not None:
+        raise holds.refuse(hold)
+    rid = registrant.id
+    case_ids = list((await session.execute(select(Case.id).where(Case.registrant_id == rid))).scalars())
+    counts: dict[str, int] = {"cases": len(case_ids)}
+
+    registrant.date_of_birth = generalised_birth_date(
+        registrant.date_of_birth, await _report_days(session, registrant, case_ids), bands
+    )
+    if registrant.arrival_date is not None:
+        registrant.arrival_date = dt.date(registrant.arrival_date.year, 1, 1)
+    registrant.given_names = registrant.family_name = ERASED_NAME
+    registrant.given_names_key = registrant.family_name_key = ""
+    registrant.given_names_phonetic = registrant.family_name_phonetic = ""
+    registrant.registration_number = _replacement_number(rid)
+    for name in ("name_arabic", "place_of_birth", "email", "occupation", "residence_status", "notes", "source_ref"):
+        setattr(registrant, name, None)
+    registrant.anonymised_at = now
+    registrant.updated_at = now
+
+    counts["phones"] = await _delete(session, RegistrantPhone, RegistrantPhone.registrant_id == rid)
+    counts["identity_documents"] = await _delete(session, IdentityDocument, IdentityDocument.registrant_id == rid)
+    await _delete(session, RegistrantKey, RegistrantKey.registrant_id == rid)
+    counts["corrections"] = await _delete(session, RegistrantCorrection, RegistrantCorrection.registrant_id == rid)
+    await session.execute(update(Consent).where(Consent.registrant_id == rid).values(extra={}))
+
+    if case_ids:
+        await session.execute(update(Case).where(Case.id.in_(case_ids)).values(description="", outcome_note=None))
+        notes = await session.execute(update(CaseNote).where(CaseNote.case_id.in_(case_ids)).values(text=""))
+        counts["notes"] = int(notes.rowcount or 0)  # type: ignore[attr-defined]
+        await session.execute(
+            update(Referral).where(Referral.case_id.in_(case_ids)).values(outcome=None, partner_reference=None)
+        )
+        await scrub_timeline(session, case_ids)
+    await session.execute(
+        update(Appointment).where(Appointment.registrant_id == rid).values(purpose=None, status_reason=None)
+    )
+    await session.execute(
+        update(CaseTransfer)
+        .where(or_(CaseTransfer.source_registrant_id == rid, CaseTransfer.target_registrant_id == rid))
+        .values(legal_basis_note=None)
+    )
+    await session.execute(update(Disclosure).where(Disclosure.registrant_id == rid).values(justification=None))
+    await session.execute(
+        update(ImportRow)
+        .where(ImportRow.registrant_id == rid)
+        .values(raw={}, data=None, candidates=[], reason=None, source_number=None)
+    )
+    counts["flagged_import_rows"] = await _forget_flagged_rows(session, rid, registrant.registration_number)
+    counts["replayable_responses"] = await _delete_replays(session, [rid, *case_ids])
+    counts["documents"], keys = await _remove_documents(session, owned_by(rid, case_ids))
+    counts["audit_payloads"] = await payloads.erase(session, registrant_id=rid)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="privacy.erasure",
+        entity_type="registrant",
+        entity_id=rid,
+        desk_id=registrant.desk_id,
+        details={"trigger": trigger, "subject_request_id": subject_request_id, "counts": counts},
+    )
+    return ErasureOutcome(rid, now, already_erased=False, counts=counts, storage_keys=keys)
+
+
+async def _delete(session: AsyncSession, model: Any, condition: Any) -> int:
+    result = await session.execute(delete(model).where(condition))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def scrub_timeline(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> None:
+    """Blank the free text (:data:`FREE_TEXT_EVENT_KEYS`) of the timeline events of ``case_ids``."""
+    events = (await session.execute(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids)))).scalars().all()
+    for event in events:
+        details = event.details or {}
+        if any(isinstance(details.get(k), str) and details[k] for k in FREE_TEXT_EVENT_KEYS):
+            event.details = {k: (None if k in FREE_TEXT_EVENT_KEYS else v) for k, v in details.items()}
+
+
+async def _forget_flagged_rows(session: AsyncSession, rid: uuid.UUID, number: str) -> int:
+    """Import rows flagged as a possible duplicate of the person are most likely the person again:
+    their copy of the register row goes too (``resolution`` becomes ``erased``), and the candidate
+    shows the new number. The number of such rows."""
+    mentions = cast(ImportRow.candidates, String).contains(str(rid))
+    rows = list((await session.execute(select(ImportRow).where(mentions))).scalars())
+    for row in rows:
+        row.candidates = [
+            {**c, "registration_number": number} if c.get("registrant_id") == str(rid) else c for c in row.candidates
+        ]
+        row.raw, row.data, row.reason, row.source_number, row.resolution = {}, None, None, None, "erased"
+    return len(rows)
+
+
+async def _delete_replays(session: AsyncSession, ids: Sequence[uuid.UUID]) -> int:
+    """Delete stored idempotent responses whose body names one of ``ids`` (they may echo the file)."""
+    body = cast(IdempotencyRecord.body, String)
+    condition = or_(*(body.contains(str(i)) for i in ids))
+    return await _delete(session, IdempotencyRecord, condition)
+
+
+def owned_by(registrant_id: uuid.UUID | None, case_ids: Sequence[uuid.UUID]) -> Any:
+    """The condition on documents of the registrant (if given) and of ``case_ids``."""
+    of_cases = (Document.owner_type == "case") & Document.owner_id.in_(case_ids)
+    if registrant_id is None:
+        return of_cases
+    return or_((Document.owner_type == "registrant") & (Document.owner_id == registrant_id), of_cases)
+
+
+async def remove_case_documents(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> tuple[int, list[str]]:
+    """Delete the document rows of ``case_ids`` (see :func:`_remove_documents`)."""
+    return await _remove_documents(session, owned_by(None, case_ids))
+
+
+async def _remove_documents(session: AsyncSession, owned: Any) -> tuple[int, list[str]]:
+    """Delete the document rows matching ``owned`` (soft-deleted ones too); the storage keys no
+    remaining row references (content-addressed objects may back another owner's row)."""
+    rows = (await session.execute(select(Document.id, Document.storage_key).where(owned))).all()
+    if not rows:
+        return 0, []
+    await session.execute(delete(Document).where(Document.id.in_([r.id for r in rows])))
+    keys = sorted({r.storage_key for r in rows})
+    still = set((await session.execute(select(Document.storage_key).where(Document.storage_key.in_(keys)))).scalars())
+    return len(rows), [k for k in keys if k not in still]

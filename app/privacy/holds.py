@@ -1,0 +1,142 @@
+"""Legal holds: a file that must be kept (a court case, a regulator's inquiry, a pending claim)
+is not erased, on request or at the end of retention, while a hold is in force.
+
+A hold has a reason, who set it and when, and optionally the last day it applies (``until``,
+UTC); it is lifted early by a release. Supervisors (their desks) and administrators set and
+release holds; auditors read them too. Audited ``privacy.legal_hold_set`` and
+``privacy.legal_hold_release`` (the reason is the desk's, not the person's data, and is kept).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.privacy.errors import LegalHoldInForce
+from app.privacy.models import LegalHold
+from app.registrants.models import Registrant
+
+WRITE_ROLES: Final = frozenset({"admin", "supervisor"})
+READ_ROLES: Final = frozenset({"admin", "supervisor", "auditor"})
+
+
+def _check(actor: Actor, roles: frozenset[str]) -> None:
+    if actor.role not in roles:
+        raise Forbidden(
+            "Legal holds are handled by supervisors and administrators.",
+            detail_fr="Les conservations légales sont gérées par les superviseurs et administrateurs.",
+        )
+
+
+async def _registrant(session: AsyncSession, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
+    registrant = await session.get(Registrant, registrant_id)
+    if registrant is None or not actor.can_see_desk(registrant.desk_id):
+        raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    return registrant
+
+
+async def place(
+    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, reason: str, until: dt.date | None
+) -> LegalHold:
+    """Put ``registrant_id``'s file under a legal hold. Raises ``Forbidden`` (403: not a supervisor
+    or administrator), ``NotFound`` (404), ``ValidationFailed`` (422: ``until`` in the past)."""
+    _check(actor, WRITE_ROLES)
+    registrant = await _registrant(session, actor, registrant_id)
+    now = utcnow()
+    if until is not None and until < now.date():
+        raise ValidationFailed("until cannot be in the past.", detail_fr="until ne peut être passé.")
+    hold = LegalHold(
+        id=uuid.uuid4(),
+        registrant_id=registrant.id,
+        desk_id=registrant.desk_id,
+        reason=reason,
+        until=until,
+        set_at=now,
+        set_by=actor.user_id,
+        set_by_label=actor.email,
+    )
+    session.add(hold)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="privacy.legal_hold_set",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+        details={"legal_hold_id": hold.id, "reason": reason, "until": until},
+    )
+    return hold
+
+
+async def release(session: AsyncSession, *, actor: Actor, hold_id: uuid.UUID) -> LegalHold:
+    """Release a hold now. Raises ``Forbidden`` (403), ``NotFound`` (404), ``Conflict`` (409:
+    already released)."""
+    _check(actor, WRITE_ROLES)
+    hold = await session.get(LegalHold, hold_id, with_for_update=True)
+    if hold is None or not actor.can_see_desk(hold.desk_id):
+        raise NotFound("No such legal hold.", detail_fr="Conservation légale introuvable.")
+    if hold.released_at is not None:
+        raise Conflict("This legal hold was already released.", detail_fr="Cette conservation est déjà levée.")
+    hold.released_at = utcnow()
+    hold.released_by = actor.user_id
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="privacy.legal_hold_release",
+        entity_type="registrant",
+        entity_id=hold.registrant_id,
+        desk_id=hold.desk_id,
+        details={"legal_hold_id": hold.id},
+    )
+    return hold
+
+
+async def list_for(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[LegalHold]:
+    """Every hold (in force or not) of a registrant, oldest first."""
+    _check(actor, READ_ROLES)
+    await _registrant(session, actor, registrant_id)
+    stmt = select(LegalHold).where(LegalHold.registrant_id == registrant_id).order_by(LegalHold.set_at, LegalHold.id)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def in_force(
+    session: AsyncSession, *, registrant_ids: list[uuid.UUID], at: dt.datetime
+) -> dict[uuid.UUID, LegalHold]:
+    """The first hold in force at ``at`` of each of ``registrant_ids`` that has one."""
+    if not registrant_ids:
+        return {}
+    stmt = select(LegalHold).where(LegalHold.registrant_id.in_(registrant_ids)).order_by(LegalHold.set_at, LegalHold.id)
+    found: dict[uuid.UUID, LegalHold] = {}
+    for hold in (await session.execute(stmt)).scalars():
+        if hold.in_force(at):
+            found.setdefault(hold.registrant_id, hold)
+    return found
+
+
+def refuse(hold: LegalHold) -> LegalHoldInForce:
+    """The 409 problem naming ``hold``."""
+    until = hold.until.isoformat() if hold.until else None
+    return LegalHoldInForce(
+        f"The file is under a legal hold ({hold.reason}) set by {hold.set_by_label}"
+        + (f" until {until}." if until else " until released."),
+        detail_fr=f"Le dossier est sous conservation légale ({hold.reason}), posée par {hold.set_by_label}"
+        + (f" jusqu'au {until}." if until else " jusqu'à sa levée."),
+        legal_hold={
+            "id": str(hold.id),
+            "reason": hold.reason,
+            "set_by": str(hold.set_by) if hold.set_by else None,
+            "set_by_label": hold.set_by_label,
+            "set_at": hold.set_at.isoformat(),
+            "until": until,
+        },
+    )
