@@ -11,6 +11,7 @@ from app.core.numbering import NumberCounter
 from app.desks.models import Desk
 from app.documents.models import Document
 from app.imports.models import ImportBatch, ImportRow
+from app.merges.models import RegistrantMerge
 from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
@@ -44,6 +45,7 @@ __all__ = [
     "Referral",
     "RefreshToken",
     "Registrant",
+    "RegistrantMerge",
     "RegistrantPhone",
     "ServiceType",
     "StaffUser",

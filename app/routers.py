@@ -12,6 +12,7 @@ from app.cases.router import router as cases_router
 from app.desks.router import router as desks_router
 from app.documents.router import router as documents_router
 from app.imports.router import router as imports_router
+from app.merges.router import router as merges_router
 from app.privacy.router import router as privacy_router
 from app.reference.router import router as reference_router
 from app.registrants.router import router as registrants_router
@@ -27,6 +28,7 @@ ROUTERS: list[APIRouter] = [
     appointments_router,
     reference_router,
     registrants_router,
+    merges_router,
     service_types_router,
     partners_router,
     cases_router,
