@@ -104,9 +104,7 @@ async def supervisor(make_staff) -> Staff:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def pair(
-    client: httpx.AsyncClient, agent: Staff, sessionmaker: async_sessionmaker[AsyncSession]
-) -> Pair:
+async def pair(client: httpx.AsyncClient, agent: Staff, sessionmaker: async_sessionmaker[AsyncSession]) -> Pair:
     """Two CASA-BASE files of Awa Badji; the second has a case with a note, an appointment
     (stored directly: booking one needs a free slot in the desk's opening hours, not under test
     here) and an uploaded document."""
