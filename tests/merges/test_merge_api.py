@@ -105,6 +105,8 @@ async def test_merge_moves_every_record_redirects_and_unmerge_restores_both(
         json={"registrant_id": pair.merged, "service_type": "SOCIAL", "channel": "walk_in"},
     )
     assert (case.status_code, case.json()["survivor_id"]) == (409, pair.survivor)
+    listed = await client.get(f"{REGISTRANTS}/{pair.merged}/documents", headers=agent.headers)
+    assert (listed.status_code, listed.json()["survivor_id"]) == (409, pair.survivor)
     found = await client.get(REGISTRANTS, params={"q": "Awa Badji"}, headers=agent.headers)
     assert [r["id"] for r in found.json()["items"]] == [pair.survivor]
     by_number = await client.get(REGISTRANTS, params={"q": pair.merged_number}, headers=agent.headers)

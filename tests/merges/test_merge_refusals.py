@@ -123,6 +123,10 @@ async def test_an_agents_merge_waits_for_a_supervisor_where_the_desk_wants_it(
     assert approved.status_code == 200, approved.text
     assert (approved.json()["status"], approved.json()["decided_by"]) == ("merged", str(supervisor.id))
     assert (await read(client, agent, pair.merged)).status_code == 301
+    access = await client.post(
+        "/api/v1/privacy/subject-requests", json={"registrant_id": pair.merged}, headers=supervisor.headers
+    )
+    assert _problem(access, 409, "registrant-merged")["survivor_id"] == pair.survivor
     _problem(await client.post(f"{URL}/{record['id']}/approve", headers=supervisor.headers), 409, "merge-not-proposed")
     # undoing it needs a supervisor too, at this desk
     _problem(await client.post(f"{URL}/{record['id']}/unmerge", headers=agent.headers), 403, "merge-approval-required")
