@@ -378,13 +378,13 @@ async def _unmerge_reasons(
     session: AsyncSession, record: RegistrantMerge, survivor: Registrant
 ) -> list[dict[str, Any]]:
     reasons: list[dict[str, Any]] = []
-    if survivor.merged_into_id is not None:
-        reasons.append(
+    if survivor.merged_into_id is not None:  # everything else moved on with it: this reason alone
+        return [
             {
                 "code": "survivor_merged",
                 "detail": f"The survivor was itself merged into {survivor.merged_into_id}: undo that merge first.",
             }
-        )
+        ]
     after, now = record.snapshot["survivor_after"], fields_of(survivor)
     for name in MERGEABLE:
         if after.get(name) != now[name]:

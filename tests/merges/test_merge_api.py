@@ -14,7 +14,7 @@ from app.audit.models import AuditEvent
 from app.documents.models import Document
 from app.registrants.models import RegistrantKey
 from tests.conftest import Staff
-from tests.merges.conftest import REGISTRANTS, URL, Pair, merge, read, stable
+from tests.merges.conftest import REGISTRANTS, URL, Pair, awa, merge, read, register, stable
 
 
 async def _children(sessionmaker: async_sessionmaker[AsyncSession], registrant: str) -> dict[str, int]:
@@ -147,3 +147,26 @@ async def test_merge_moves_every_record_redirects_and_unmerge_restores_both(
         ("registrant.unmerge", pair.survivor),
         ("registrant.unmerge", pair.merged),
     ]
+
+
+async def test_a_merged_number_resolves_in_one_step_when_its_survivor_is_merged_in_turn(
+    client: httpx.AsyncClient, agent: Staff, pair: Pair
+) -> None:
+    first = (await merge(client, agent, pair)).json()
+    third = await register(client, agent, awa())
+    onward = Pair(third["id"], pair.survivor, "", third["registration_number"], pair.survivor_number)
+    second = await merge(client, agent, onward, choices={"occupation": "survivor", "email": "survivor"})
+    assert second.status_code == 201, second.text
+    assert second.json()["moved"]["redirects"] == 1
+    for moved in (pair.merged, pair.survivor):
+        assert (await read(client, agent, moved)).headers["location"] == f"{REGISTRANTS}/{third['id']}"
+    by_number = await client.get(REGISTRANTS, params={"q": pair.merged_number}, headers=agent.headers)
+    assert [r["id"] for r in by_number.json()["items"]] == [third["id"]]
+
+    refused = await client.post(f"{URL}/{first['id']}/unmerge", headers=agent.headers)
+    assert refused.status_code == 409
+    assert [r["code"] for r in refused.json()["reasons"]] == ["survivor_merged"]
+    assert (await client.post(f"{URL}/{second.json()['id']}/unmerge", headers=agent.headers)).status_code == 200
+    assert (await read(client, agent, pair.merged)).headers["location"] == f"{REGISTRANTS}/{pair.survivor}"
+    assert (await client.post(f"{URL}/{first['id']}/unmerge", headers=agent.headers)).status_code == 200
+    assert (await read(client, agent, pair.merged)).status_code == 200

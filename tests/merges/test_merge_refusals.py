@@ -168,3 +168,21 @@ async def test_unmerge_is_refused_naming_what_changed_since(
     ]
     assert (await read(client, agent, pair.merged)).status_code == 301  # still merged
     assert (await client.get(f"{URL}/{record['id']}", headers=agent.headers)).json()["status"] == "merged"
+
+
+async def test_only_a_supervisor_takes_the_residence_status_of_the_merged_file(
+    client: httpx.AsyncClient, agent: Staff, supervisor: Staff
+) -> None:
+    first = await register(client, agent, awa())
+    second = await register(client, supervisor, awa(residence_status="carte de séjour valide"))
+    files = Pair(first["id"], second["id"], "", first["registration_number"], second["registration_number"])
+    preview = await client.get(
+        f"{URL}/preview", params={"survivor_id": first["id"], "merged_id": second["id"]}, headers=agent.headers
+    )
+    assert preview.json()["conflicts"] == [{"field": "residence_status", "survivor": None, "merged": None}]
+    refused = await merge(client, agent, files, choices={"residence_status": "merged"})
+    _problem(refused, 403, "restricted-field")
+    done = await merge(client, supervisor, files, choices={"residence_status": "merged"})
+    assert done.status_code == 201, done.text
+    survivor = await read(client, supervisor, first["id"])
+    assert survivor.json()["residence_status"] == "carte de séjour valide"
