@@ -18,6 +18,7 @@ from app.auth.deps import require_roles
 from app.core.context import Actor
 from app.core.deps import SessionDep
 from app.merges import service
+from app.merges import unmerge as unmerging
 from app.merges.schemas import MergeCreate, MergeDecision, MergeOut, MergePreview, Status
 
 router = APIRouter(prefix="/api/v1/registrant-merges", tags=["registrant merges"])
@@ -108,4 +109,4 @@ async def reject_merge(
 async def unmerge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor) -> MergeOut:
     """Undo a merge: both files as they were. 409 ``merge-not-in-force`` (e.g. twice),
     ``unmerge-refused`` with ``reasons`` when a change since cannot be undone."""
-    return service.present(await service.unmerge(session, actor=actor, merge_id=merge_id))
+    return service.present(await unmerging.unmerge(session, actor=actor, merge_id=merge_id))

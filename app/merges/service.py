@@ -16,8 +16,9 @@ The rules:
   (with their notes and referrals), appointments, disclosures and subject requests to the
   survivor (:mod:`app.merges.moves`); the merged file keeps its number, which resolves to the
   survivor, and answers a GET with ``301`` to the survivor;
-* an unmerge puts back every field and record, refused (409 ``unmerge-refused``, with each
-  reason) when something changed since that cannot be undone without losing work.
+* an unmerge (:mod:`app.merges.unmerge`) puts back every field and record, refused (409
+  ``unmerge-refused``, with each reason) when something changed since that cannot be undone
+  without losing work.
 
 Every step is audited in the same transaction: ``registrant.merge_preview`` (the preview reads
 both files), ``registrant.merge_propose``/``merge_reject``, ``registrant.merge`` (survivor, with
@@ -47,11 +48,9 @@ from app.merges.errors import (
     MergeApprovalRequired,
     MergeChoicesMissing,
     MergeNotFound,
-    MergeNotInForce,
     MergeNotProposed,
     MergePending,
     MergeWithItself,
-    UnmergeRefused,
 )
 from app.merges.models import RegistrantMerge
 from app.merges.schemas import MERGEABLE, FieldConflict, FileRef, MergeCreate, MergeOut, MergePreview
@@ -73,14 +72,17 @@ def fields_of(registrant: Registrant) -> dict[str, Any]:
     return {f: _dump(getattr(registrant, f)) for f in MERGEABLE}
 
 
-def _restore(registrant: Registrant, values: Mapping[str, Any]) -> None:
+def restore_fields(registrant: Registrant, values: Mapping[str, Any]) -> None:
+    """Set ``registrant``'s fields from :func:`fields_of` values (ISO dates back to dates)."""
     for name, value in values.items():
         if name in _DATES and value is not None:
             value = dt.date.fromisoformat(value)
         setattr(registrant, name, value)
 
 
-async def _load(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
+async def load_file(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
+    """A file with phones, documents and consents, locked and read afresh, merged or not;
+    ``NotFound`` (404) when unknown or of a desk the actor does not see."""
     stmt = repository.with_children(select(Registrant).where(Registrant.id == registrant_id))
     stmt = stmt.with_for_update(of=Registrant).execution_options(populate_existing=True)
     registrant: Registrant | None = (await session.execute(stmt)).unique().scalar_one_or_none()
@@ -98,8 +100,8 @@ async def _pair(
             "A file cannot be merged with itself.", detail_fr="Un dossier ne peut pas être fusionné avec lui-même."
         )
     first, second = sorted((survivor_id, merged_id))
-    loaded = {first: await _load(session, actor=actor, registrant_id=first)}
-    loaded[second] = await _load(session, actor=actor, registrant_id=second)
+    loaded = {first: await load_file(session, actor=actor, registrant_id=first)}
+    loaded[second] = await load_file(session, actor=actor, registrant_id=second)
     survivor, merged = loaded[survivor_id], loaded[merged_id]
     for registrant in (survivor, merged):
         if registrant.merged_into_id is not None:
@@ -120,7 +122,8 @@ def conflicts(survivor: Registrant, merged: Registrant, actor: Actor) -> list[Fi
     return out
 
 
-async def _approval_required(session: AsyncSession, survivor: Registrant, merged: Registrant) -> bool:
+async def approval_required(session: AsyncSession, survivor: Registrant, merged: Registrant) -> bool:
+    """Whether either file's desk wants a supervisor to approve an agent's merge."""
     stmt = select(Desk.merge_requires_approval).where(Desk.id.in_({survivor.desk_id, merged.desk_id}))
     return any((await session.execute(stmt)).scalars().all())
 
@@ -157,7 +160,7 @@ async def preview(session: AsyncSession, *, actor: Actor, survivor_id: uuid.UUID
         merged=_ref(merged),
         conflicts=conflicts(survivor, merged, actor),
         moves=moves.counts(planned),
-        approval_required=actor.role == "agent" and await _approval_required(session, survivor, merged),
+        approval_required=actor.role == "agent" and await approval_required(session, survivor, merged),
     )
 
 
@@ -234,7 +237,7 @@ async def create(session: AsyncSession, *, actor: Actor, data: MergeCreate) -> R
         proposed_at=utcnow(),
     )
     session.add(record)
-    if actor.role == "agent" and await _approval_required(session, survivor, merged):
+    if actor.role == "agent" and await approval_required(session, survivor, merged):
         await session.flush()
         await audit.record(
             session,
@@ -257,7 +260,7 @@ async def _execute(
     phones_from, documents_from = moves.next_positions(survivor)
     before, before_audit = fields_of(survivor), prepare.snapshot(survivor)
     merged_fields = fields_of(merged)
-    _restore(survivor, {name: merged_fields[name] for name, side in record.choices.items() if side == "merged"})
+    restore_fields(survivor, {name: merged_fields[name] for name, side in record.choices.items() if side == "merged"})
     prepare.set_keys(survivor)
     survivor.updated_at = merged.updated_at = utcnow()  # both files get a new version
     merged.merged_into_id = survivor.id
@@ -269,7 +272,7 @@ async def _execute(
             detail_fr="Un dossier a changé pendant la fusion ; relisez les deux.",
         ) from exc
     await moves.move(session, moved=planned, to=survivor, phones_from=phones_from, documents_from=documents_from)
-    survivor = await _load(session, actor=actor, registrant_id=survivor.id)
+    survivor = await load_file(session, actor=actor, registrant_id=survivor.id)
     await match_keys.replace(session, survivor)
     await session.execute(delete(RegistrantKey).where(RegistrantKey.registrant_id == merged.id))
     record.status = "merged"
@@ -327,7 +330,8 @@ async def get(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID, lock:
     return record
 
 
-def _require_supervisor(actor: Actor, what: str) -> None:
+def require_supervisor(actor: Actor, what: str) -> None:
+    """Raise ``MergeApprovalRequired`` (403) unless the actor is a supervisor or an administrator."""
     if actor.role not in ("supervisor", "admin"):
         raise MergeApprovalRequired(
             f"Only a supervisor or an administrator may {what} a merge here.",
@@ -344,7 +348,7 @@ async def decide(
     ``RegistrantMerged`` (409) and ``PreconditionFailed`` (412: a file changed since the proposal;
     propose again on the current versions).
     """
-    _require_supervisor(actor, "approve or reject")
+    require_supervisor(actor, "approve or reject")
     record = await get(session, actor=actor, merge_id=merge_id, lock=True)
     if record.status != "proposed":
         raise MergeNotProposed(
@@ -371,100 +375,6 @@ async def decide(
     _check_etag("survivor", etag_of(record.survivor_version), survivor)
     _check_etag("merged", etag_of(record.merged_version), merged)
     await _execute(session, actor=actor, record=record, survivor=survivor, merged=merged)
-    return record
-
-
-async def _unmerge_reasons(
-    session: AsyncSession, record: RegistrantMerge, survivor: Registrant
-) -> list[dict[str, Any]]:
-    reasons: list[dict[str, Any]] = []
-    if survivor.merged_into_id is not None:  # everything else moved on with it: this reason alone
-        return [
-            {
-                "code": "survivor_merged",
-                "detail": f"The survivor was itself merged into {survivor.merged_into_id}: undo that merge first.",
-            }
-        ]
-    after, now = record.snapshot["survivor_after"], fields_of(survivor)
-    for name in MERGEABLE:
-        if after.get(name) != now[name]:
-            reasons.append(
-                {"code": "field_changed", "field": name, "detail": f"The survivor's {name} changed since the merge."}
-            )
-    gone = await moves.missing(session, moved=record.snapshot["moved"], owner=survivor.id)
-    for kind, ids in gone.items():
-        reasons.append(
-            {
-                "code": "record_gone",
-                "kind": kind,
-                "ids": ids,
-                "detail": f"{len(ids)} moved record(s) of kind {kind} are no longer on the survivor's file.",
-            }
-        )
-    return reasons
-
-
-async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -> RegistrantMerge:
-    """Undo a merge: both files as they were before it (fields and records), audited
-    ``registrant.unmerge`` on both. Versions go on increasing (an ETag is never reused).
-
-    Raises ``MergeNotFound`` (404), ``MergeApprovalRequired`` (403: an agent at a desk requiring
-    approval), ``MergeNotInForce`` (409: not merged, e.g. already unmerged) and ``UnmergeRefused``
-    (409 with ``reasons``: the survivor was merged on, a field of the survivor changed since, a
-    moved record was removed or moved on).
-    """
-    record = await get(session, actor=actor, merge_id=merge_id, lock=True)
-    if record.status != "merged":
-        raise MergeNotInForce(
-            f"This merge is {record.status}: there is nothing to undo.",
-            detail_fr=f"Cette fusion est « {record.status} » : rien à défaire.",
-            status_now=record.status,
-        )
-    first, second = sorted((record.survivor_id, record.merged_id))
-    loaded = {first: await _load(session, actor=actor, registrant_id=first)}
-    loaded[second] = await _load(session, actor=actor, registrant_id=second)
-    survivor, merged = loaded[record.survivor_id], loaded[record.merged_id]
-    if actor.role == "agent" and await _approval_required(session, survivor, merged):
-        _require_supervisor(actor, "undo")
-    reasons = await _unmerge_reasons(session, record, survivor)
-    if reasons:
-        raise UnmergeRefused(
-            "This merge cannot be undone exactly: " + "; ".join(r["detail"] for r in reasons),
-            detail_fr="Cette fusion ne peut pas être défaite à l'identique ; voir `reasons`.",
-            reasons=reasons,
-        )
-    before_audit = prepare.snapshot(survivor)
-    _restore(survivor, record.snapshot["survivor_before"])
-    prepare.set_keys(survivor)
-    survivor.updated_at = merged.updated_at = utcnow()
-    merged.merged_into_id = None
-    await session.flush()
-    await moves.move(session, moved=record.snapshot["moved"], to=merged, positions=True)
-    survivor = await _load(session, actor=actor, registrant_id=survivor.id)
-    merged = await _load(session, actor=actor, registrant_id=merged.id)
-    await match_keys.replace(session, survivor)
-    await match_keys.replace(session, merged)
-    record.status, record.unmerged_by, record.unmerged_at = "unmerged", actor.user_id, utcnow()
-    await session.flush()
-    restored = moves.counts(record.snapshot["moved"])
-    for one, changes in (
-        (survivor, audit.diff(before_audit, prepare.snapshot(survivor), sensitive=SENSITIVE)),
-        (merged, {}),
-    ):
-        await audit.record(
-            session,
-            actor=actor,
-            action="registrant.unmerge",
-            entity_type="registrant",
-            entity_id=one.id,
-            desk_id=one.desk_id,
-            details={
-                "merge_id": str(record.id),
-                "survivor_id": str(survivor.id),
-                "changes": changes,
-                "moved": restored,
-            },
-        )
     return record
 
 
