@@ -1,4 +1,4 @@
-"""``/api/v1/imports``: legacy register imports, for administrators."""
+"""``/api/v1/imports``: legacy register imports (administrators); resolving their flagged rows (desk staff)."""
 
 from __future__ import annotations
 
