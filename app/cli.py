@@ -311,6 +311,85 @@ def _print_import_report(result: object) -> None:
         typer.echo(f"  flagged  line {row.line} (N° {row.number}) {row.name}{target}")
 
 
+@cli.command("resolve-import-row")
+def resolve_import_row(
+    batch: Annotated[str, typer.Argument(help="The import batch id (printed by import-register).")],
+    line: Annotated[int, typer.Argument(help="The flagged row's line in the file (header = line 1).")],
+    as_email: Annotated[str, typer.Option("--as", help="E-mail of the staff member resolving (audited as).")],
+    link: Annotated[str | None, typer.Option(help="The row is this candidate registrant (id).")] = None,
+    create: Annotated[bool, typer.Option("--create", help="The row is a new person: register them.")] = False,
+    discard: Annotated[bool, typer.Option("--discard", help="Discard the row.")] = False,
+    update: Annotated[
+        list[str] | None, typer.Option(help="With --link: a field to copy from the row onto the person (repeatable).")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Why (kept in the audit log).")] = None,
+) -> None:
+    """Resolve one row an import flagged: --link ID, --create or --discard (exactly one).
+
+    The same rules as ``POST /api/v1/imports/{batch}/rows/{line}/resolution``. Exit 0 when
+    resolved, 1 when refused (already resolved, not a candidate…), 2 for bad arguments.
+    """
+    import uuid
+
+    from pydantic import ValidationError
+    from sqlalchemy import select
+
+    from app.auth.models import StaffUser
+    from app.auth.service import actor_for
+    from app.core.context import RequestContext
+    from app.core.errors import Problem
+    from app.imports.resolutions import resolve
+    from app.imports.schemas import RowResolutionIn, RowResolutionOut
+
+    refuse_unstorable(batch=batch, as_email=as_email, link=link, note=note, update=update)
+    chosen = [name for name, on in (("link", link is not None), ("create", create), ("discard", discard)) if on]
+    try:
+        if len(chosen) != 1:
+            raise ValueError("give exactly one of --link ID, --create, --discard")
+        batch_id = uuid.UUID(batch)
+        body = RowResolutionIn(
+            decision=chosen[0],
+            registrant_id=uuid.UUID(link) if link else None,
+            update_fields=update or [],
+            note=note,
+        )
+    except (ValueError, ValidationError) as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    settings = Settings()
+
+    async def work(session: AsyncSession) -> object:
+        email = as_email.strip().casefold()
+        user = (await session.execute(select(StaffUser).where(StaffUser.email == email))).scalar_one_or_none()
+        if user is None or not user.is_active or user.role not in ("agent", "supervisor", "admin"):
+            raise _CliRefusal(f"{as_email} is not an active agent, supervisor or administrator")
+        actor = await actor_for(session, user, RequestContext(user_agent="diaspora-desk resolve-import-row"))
+        return await resolve(
+            session,
+            actor=actor,
+            batch_id=batch_id,
+            line=line,
+            data=body,
+            document_patterns=settings.document_number_patterns,
+        )
+
+    try:
+        result = run_in_session(settings, work)
+    except _CliRefusal as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    except Problem as exc:
+        typer.secho(f"line {line}: {exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    assert isinstance(result, RowResolutionOut)
+    who = f" → {result.registration_number} ({result.registrant_id})" if result.registrant_id else ""
+    c = result.counts
+    typer.echo(
+        f"line {result.line}: {result.resolution}{who}; batch: {c.pending} pending, {c.linked} linked, "
+        f"{c.created} created, {c.discarded} discarded"
+    )
+
+
 @cli.command("verify-audit")
 def verify_audit(
     against: Annotated[

@@ -13,6 +13,7 @@ from app.desks.models import Desk
 from app.documents.models import Document
 from app.imports.models import ImportBatch, ImportRow
 from app.notifications.models import Notification, NotificationPreference, ScheduledRun
+from app.merges.models import RegistrantMerge
 from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
@@ -56,6 +57,7 @@ __all__ = [
     "Referral",
     "RefreshToken",
     "Registrant",
+    "RegistrantMerge",
     "RegistrantPhone",
     "ScheduledRun",
     "RevokedAccessToken",

@@ -17,6 +17,7 @@ from app.documents.router import router as documents_router
 from app.imports.router import router as imports_router
 from app.notifications.router import router as notifications_router
 from app.privacy.rights_router import router as privacy_rights_router
+from app.merges.router import router as merges_router
 from app.privacy.router import router as privacy_router
 from app.reference.router import router as reference_router
 from app.registrants.router import router as registrants_router
@@ -38,6 +39,7 @@ ROUTERS: list[APIRouter] = [
     appointments_router,
     reference_router,
     registrants_router,
+    merges_router,
     service_types_router,
     partners_router,
     cases_router,

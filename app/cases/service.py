@@ -36,6 +36,7 @@ from app.core.errors import Forbidden, NotFound
 from app.core.http import require_if_match
 from app.desks.models import Desk
 from app.notifications import events as notify
+from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 
 _EDITABLE = ("priority", "vulnerability_flags", "description", "language", "interpreter_used")
@@ -44,10 +45,13 @@ ASSIGNABLE_ROLES = frozenset({"agent", "supervisor"})
 
 
 async def visible_registrant(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
-    """The registrant if the actor's desks include theirs; ``UnknownRegistrant`` (404) otherwise."""
+    """The registrant if the actor's desks include theirs; ``UnknownRegistrant`` (404) otherwise,
+    ``RegistrantMerged`` (409, with the survivor) for a file merged into another."""
     registrant = await session.get(Registrant, registrant_id)
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise UnknownRegistrant("No such registrant.", detail_fr="Personne introuvable.")
+    if registrant.merged_into_id is not None:
+        raise merged_into(registrant.merged_into_id)
     return registrant
 
 

@@ -236,6 +236,9 @@ async def _registrant_at(
         related.append(Registrant.id == uuid.UUID(registrant.source_ref))
     stmt = select(Registrant).where(Registrant.desk_id == desk.id, or_(*related)).order_by(Registrant.created_at)
     existing = (await session.execute(stmt.limit(1))).scalar_one_or_none()
+    if existing is not None and existing.merged_into_id is not None:  # merged since: its survivor is the person
+        survivor = await session.get(Registrant, existing.merged_into_id)
+        existing = survivor if survivor is not None and survivor.desk_id == desk.id else None
     if existing is not None:
         return existing, False
     now = utcnow()

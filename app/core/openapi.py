@@ -56,6 +56,11 @@ EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/auth/token"): (400, 401, 429),
     ("get", "/api/v1/documents/{document_id}/content"): (304, 206, 416),
     ("get", "/api/v1/audit/checkpoint"): (404,),  # nothing sealed and signed yet
+    # the two files named in the query or body: unknown (404), already merged (409), stale (412/428)
+    ("get", "/api/v1/registrant-merges/preview"): (404, 409),
+    ("post", "/api/v1/registrant-merges"): (404, 412, 428),
+    ("post", "/api/v1/registrant-merges/{merge_id}/approve"): (412,),  # a file changed since the proposal
+    ("post", "/api/v1/imports/{batch_id}/rows/{line}/resolution"): (412,),  # registrant_etag stale
 }
 """Statuses particular to one operation: (method, path) → statuses."""
 

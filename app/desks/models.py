@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, Timestamps, UUIDPrimaryKey
@@ -26,7 +26,8 @@ class Desk(UUIDPrimaryKey, Timestamps, Base):
     ``opening_hours`` maps ISO weekday numbers (``"1"`` = Monday) to ``[["09:00", "16:30"], …]``
     in the desk's local time. ``number_prefix`` (unique, fixed at creation) begins every human
     number the desk issues (``CASA`` → ``CASA-2026-000123``, ``CASA-2026-C-000042``); by default
-    the code up to its first dash.
+    the code up to its first dash. ``merge_requires_approval``: an agent's merge of two registrant
+    files is only proposed, and a supervisor or administrator approves it (``app.merges``).
     """
 
     __tablename__ = "desks"
@@ -38,6 +39,8 @@ class Desk(UUIDPrimaryKey, Timestamps, Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     opening_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # When true, an agent's merge of two registrant files waits for a supervisor's approval.
+    merge_requires_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

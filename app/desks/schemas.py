@@ -68,6 +68,9 @@ class DeskCreate(BaseModel):
     city: str = Field(min_length=1, max_length=120)
     time_zone: TimeZoneName = Field(examples=["Africa/Casablanca"])
     opening_hours: OpeningHours = Field(default_factory=dict, examples=[{"1": [["09:00", "16:30"]]}])
+    merge_requires_approval: bool = Field(
+        default=False, description="An agent's merge of two registrant files waits for a supervisor's approval."
+    )
 
 
 class DeskUpdate(BaseModel):
@@ -80,6 +83,7 @@ class DeskUpdate(BaseModel):
     time_zone: TimeZoneName | None = None
     opening_hours: OpeningHours | None = None
     is_active: bool | None = None
+    merge_requires_approval: bool | None = None
 
 
 class DeskOut(BaseModel):
@@ -96,4 +100,5 @@ class DeskOut(BaseModel):
     time_zone: str
     opening_hours: dict[str, list[list[str]]]
     is_active: bool
+    merge_requires_approval: bool
     created_at: dt.datetime

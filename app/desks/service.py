@@ -21,7 +21,7 @@ from app.core.http import require_if_match
 from app.desks.errors import DeskCodeTaken, NumberPrefixTaken, UnknownDesk
 from app.desks.models import Desk, default_number_prefix
 
-_FIELDS = ("name", "city", "time_zone", "opening_hours", "is_active")
+_FIELDS = ("name", "city", "time_zone", "opening_hours", "is_active", "merge_requires_approval")
 
 
 async def get_many_by_code(session: AsyncSession, *, codes: Sequence[str]) -> list[Desk]:

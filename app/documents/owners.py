@@ -25,6 +25,7 @@ from app.auth.deps import CurrentActor
 from app.cases.models import Case
 from app.core.context import Actor
 from app.core.errors import Forbidden, NotFound
+from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 
 DeskLoader = Callable[[AsyncSession, uuid.UUID], Awaitable[uuid.UUID | None]]
@@ -108,7 +109,8 @@ async def resolve(
     """The owner if the actor may do ``action`` to its documents.
 
     Raises ``Forbidden`` (403) when the actor's role may not (whatever the record), ``NotFound``
-    (404) when the owner does not exist or belongs to a desk the actor does not see.
+    (404) when the owner does not exist or belongs to a desk the actor does not see, and
+    ``RegistrantMerged`` (409, with the survivor) for a registrant file merged into another.
     """
     kind = _KINDS.get(owner_type)
     if kind is None:
@@ -121,6 +123,10 @@ async def resolve(
     desk_id = await kind.loader(session, owner_id)
     if desk_id is None or not actor.can_see_desk(desk_id):
         raise NotFound(f"No such {owner_type}.", detail_fr="Dossier introuvable.")
+    if owner_type == "registrant":
+        survivor = (await session.execute(select(Registrant.merged_into_id).where(Registrant.id == owner_id))).scalar()
+        if survivor is not None:  # a merged file's documents are the survivor's now
+            raise merged_into(survivor)
     return Owner(type=owner_type, id=owner_id, desk_id=desk_id)
 
 

@@ -4,7 +4,7 @@ Every one of them is raised before anything is written: a file that cannot be re
 is refused as a whole (4xx over the API, exit code 2 on the command line).
 """
 
-from app.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from app.core.errors import NotFound, PayloadTooLarge, Problem, UnsupportedMediaType, ValidationFailed
 
 
 class UnreadableRegister(ValidationFailed):
@@ -61,3 +61,45 @@ class AmbiguousDelimiter(ValidationFailed):
 
     slug = "import-ambiguous-delimiter"
     title_fr, title_en = "Séparateur de colonnes incertain", "Ambiguous column delimiter"
+
+
+class ImportRowNotFound(NotFound):
+    slug = "import-row-not-found"
+    title_fr, title_en = "Ligne d'import introuvable", "Import row not found"
+
+
+class ImportRowNotFlagged(Problem):
+    """409: only a flagged row (a possible duplicate held for an agent) is resolved; ``outcome`` says what it is."""
+
+    status, slug = 409, "import-row-not-flagged"
+    title_fr, title_en = "Ligne non signalée comme doublon possible", "Row not flagged as a possible duplicate"
+
+
+class ImportRowResolved(Problem):
+    """409: the row was already resolved (``resolution``, ``registrant_id``); resolving again changes nothing."""
+
+    status, slug = 409, "import-row-resolved"
+    title_fr, title_en = "Ligne d'import déjà traitée", "Import row already resolved"
+
+
+class NotACandidate(ValidationFailed):
+    """422: ``registrant_id`` is not one of the row's candidates (``candidates`` lists them)."""
+
+    slug = "import-not-a-candidate"
+    title_fr, title_en = "Personne absente des candidats de la ligne", "Registrant not among the row's candidates"
+
+
+class ResolutionsRefused(Problem):
+    """422: a bulk resolution refused as a whole; ``errors`` lists each refused row's problem
+    (``line``, ``status``, ``type``, ``title``, ``detail`` and its members). Nothing was written."""
+
+    status, slug = 422, "import-resolutions-refused"
+    title_fr, title_en = "Traitement groupé refusé", "Bulk resolution refused"
+
+
+class ResolutionsConflict(ResolutionsRefused):
+    """409: as :class:`ResolutionsRefused`, when every refused row is a conflict (already resolved,
+    not flagged): a retry of a bulk request that was already applied answers this."""
+
+    status, slug = 409, "import-resolutions-conflict"
+    title_fr, title_en = "Lignes déjà traitées", "Rows already resolved"

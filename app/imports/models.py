@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.db import Base, UUIDPrimaryKey, utcnow
 
 OUTCOMES = ("imported", "flagged", "rejected", "already_imported", "already_flagged")
+RESOLUTIONS = ("pending", "linked", "created", "discarded")
 
 
 class ImportBatch(UUIDPrimaryKey, Base):
@@ -53,7 +54,10 @@ class ImportRow(Base):
     by an earlier run (``already_imported``). ``candidates`` (flagged rows) lists
     ``{"registrant_id", "registration_number", "score", "reasons"}`` or ``{"line", …}`` for an
     earlier row of the same file. ``resolution`` is ``pending`` for a flagged row until an agent
-    decides. ``raw`` holds the cells as read, never evaluated.
+    decides (``app.imports.resolutions``): ``linked`` (same person as a candidate, then
+    ``registrant_id`` is that person), ``created`` (a new person, ``registrant_id``) or
+    ``discarded``; ``resolved_at``/``resolved_by`` say when and by whom.
+    ``raw`` holds the cells as read, never evaluated.
     """
 
     __tablename__ = "import_rows"
@@ -76,3 +80,5 @@ class ImportRow(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     raw: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     resolution: Mapped[str | None] = mapped_column(String(24))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column()
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column()

@@ -92,6 +92,7 @@ async def get_report(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID
             reason=r.reason,
             warnings=[RowWarning(**w) for w in r.warnings],
             candidates=[RowCandidate(**c) for c in r.candidates],
+            resolution=r.resolution,
         )
         for r in stored
     ]

@@ -1,19 +1,23 @@
-"""``/api/v1/imports``: legacy register imports, for administrators."""
+"""``/api/v1/imports``: legacy register imports (administrators); resolving their flagged rows (desk staff)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Response, UploadFile
 
-from app.auth.deps import AdminActor
+from app.auth.deps import AdminActor, require_roles
+from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
-from app.imports import reports, service
+from app.imports import reports, resolutions, service
 from app.imports.errors import RegisterTooLarge
-from app.imports.schemas import ImportReport
+from app.imports.schemas import BulkResolutionIn, BulkResolutionOut, ImportReport, RowResolutionIn, RowResolutionOut
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+
+WriterActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 _READ_CHUNK = 1 << 20
 
@@ -84,3 +88,52 @@ async def import_register(
 async def get_import(batch_id: uuid.UUID, session: SessionDep, actor: AdminActor) -> ImportReport:
     """The stored report of an import (audited: it lists people). 404 ``import-batch-not-found``."""
     return await reports.get_report(session, actor=actor, batch_id=batch_id)
+
+
+@router.post(
+    "/{batch_id}/rows/{line}/resolution",
+    response_model=RowResolutionOut,
+    responses={
+        403: {"description": "restricted-field (residence_status copied by an agent)", **_PROBLEM},
+        404: {"description": "import-batch-not-found, import-row-not-found", **_PROBLEM},
+        409: {"description": "import-row-resolved (already resolved), import-row-not-flagged", **_PROBLEM},
+        412: {"description": "registrant_etag stale", **_PROBLEM},
+        422: {"description": "import-not-a-candidate, validation-failed (the row's values)", **_PROBLEM},
+    },
+)
+async def resolve_row(
+    batch_id: uuid.UUID,
+    line: Annotated[int, Path(ge=2, description="The row's line in the file (header = line 1).")],
+    body: RowResolutionIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: WriterActor,
+) -> RowResolutionOut:
+    """Resolve one flagged row: ``link`` to one of its candidates (optionally copying chosen
+    fields), ``create`` a new person, or ``discard``. Audited; the batch's counts are updated."""
+    return await resolutions.resolve(
+        session,
+        actor=actor,
+        batch_id=batch_id,
+        line=line,
+        data=body,
+        document_patterns=settings.document_number_patterns,
+    )
+
+
+@router.post(
+    "/{batch_id}/resolutions",
+    response_model=BulkResolutionOut,
+    responses={
+        404: {"description": "import-batch-not-found", **_PROBLEM},
+        409: {"description": "import-resolutions-conflict: every refused row already resolved/not flagged", **_PROBLEM},
+        422: {"description": "import-resolutions-refused: `errors` per row; nothing written", **_PROBLEM},
+    },
+)
+async def resolve_rows(
+    batch_id: uuid.UUID, body: BulkResolutionIn, session: SessionDep, settings: SettingsDep, actor: WriterActor
+) -> BulkResolutionOut:
+    """Resolve several flagged rows at once, all or nothing (up to 500, each line once)."""
+    return await resolutions.resolve_many(
+        session, actor=actor, batch_id=batch_id, items=body.items, document_patterns=settings.document_number_patterns
+    )

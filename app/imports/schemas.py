@@ -6,9 +6,10 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Outcome = Literal["imported", "flagged", "rejected", "already_imported", "already_flagged"]
+Resolution = Literal["pending", "linked", "created", "discarded"]
 
 
 class RowWarning(BaseModel):
@@ -48,10 +49,22 @@ class RowReport(BaseModel):
     reason: str | None = None
     warnings: list[RowWarning] = Field(default_factory=list)
     candidates: list[RowCandidate] = Field(default_factory=list)
+    resolution: Resolution | None = Field(
+        default=None,
+        description="Flagged rows: pending until an agent links the row to a candidate (linked), creates a new "
+        "person (created, then registrant_id is set) or discards it.",
+    )
+
+    @model_validator(mode="after")
+    def _flagged_rows_start_pending(self) -> RowReport:
+        if self.outcome == "flagged" and self.resolution is None:
+            self.resolution = "pending"
+        return self
 
 
 class ImportCounts(BaseModel):
-    """Rows per outcome; ``total`` is their sum (every data row lands in exactly one)."""
+    """Rows per outcome; ``total`` is their sum (every data row lands in exactly one). ``pending``,
+    ``linked``, ``created`` and ``discarded`` split the flagged rows by their resolution."""
 
     total: int = 0
     imported: int = 0
@@ -60,6 +73,10 @@ class ImportCounts(BaseModel):
     already_imported: int = 0
     already_flagged: int = 0
     with_warnings: int = 0
+    pending: int = Field(default=0, description="Flagged rows not resolved yet.")
+    linked: int = Field(default=0, description="Flagged rows resolved as a candidate already registered.")
+    created: int = Field(default=0, description="Flagged rows resolved as a new person (registered then).")
+    discarded: int = Field(default=0, description="Flagged rows resolved by discarding them.")
 
 
 class ImportReport(BaseModel):
@@ -96,4 +113,84 @@ def counts_of(rows: list[RowReport]) -> ImportCounts:
     tally: dict[str, Any] = {"total": len(rows), "with_warnings": sum(1 for r in rows if r.warnings)}
     for row in rows:
         tally[row.outcome] = tally.get(row.outcome, 0) + 1
+        if row.outcome == "flagged" and row.resolution is not None:
+            tally[row.resolution] = tally.get(row.resolution, 0) + 1
     return ImportCounts(**tally)
+
+
+UpdatableField = Literal[
+    "given_names", "family_name", "date_of_birth", "sex", "place_of_birth", "origin_region", "host_city",
+    "occupation", "email", "status_category", "residence_status", "arrival_date", "phones", "documents", "notes",
+]  # fmt: skip
+
+
+class RowResolutionIn(BaseModel):
+    """How to resolve one flagged row.
+
+    ``decision``: ``link`` (the row is ``registrant_id``, one of its candidates; ``update_fields``
+    copies those fields of the row onto that person: values replace the person's, ``phones`` and
+    ``documents`` are added to theirs, ``notes`` appended; ``registrant_etag`` guards that update
+    as ``If-Match`` would, ``*`` or absent for any version), ``create`` (a new person, registered
+    with a new number, the row's date of registration kept) or ``discard``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["link", "create", "discard"]
+    registrant_id: uuid.UUID | None = None
+    update_fields: list[UpdatableField] = Field(default_factory=list, max_length=20)
+    registrant_etag: str | None = Field(default=None, max_length=64)
+    note: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _fits_decision(self) -> RowResolutionIn:
+        if self.decision == "link" and self.registrant_id is None:
+            raise ValueError("decision link needs registrant_id: the candidate the row is")
+        if self.decision != "link" and (self.registrant_id or self.update_fields or self.registrant_etag):
+            raise ValueError(f"decision {self.decision} takes no registrant_id, update_fields or registrant_etag")
+        if len(set(self.update_fields)) != len(self.update_fields):
+            raise ValueError("update_fields names a field twice")
+        return self
+
+
+class BulkRowResolution(RowResolutionIn):
+    """One row of a bulk resolution: its ``line`` and its decision."""
+
+    line: int = Field(ge=2)
+
+
+class BulkResolutionIn(BaseModel):
+    """Rows resolved together, all or nothing (each line at most once)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[BulkRowResolution] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _lines_once(self) -> BulkResolutionIn:
+        lines = [i.line for i in self.items]
+        if len(set(lines)) != len(lines):
+            raise ValueError("each line may appear once")
+        return self
+
+
+class RowResolutionOut(BaseModel):
+    """A resolved row: its ``line``, ``resolution``, the ``registrant_id`` linked or created (null
+    when discarded), when and by whom, and the batch's counts after it."""
+
+    batch_id: uuid.UUID
+    line: int
+    resolution: Resolution
+    registrant_id: uuid.UUID | None
+    registration_number: str | None
+    resolved_at: dt.datetime
+    resolved_by: uuid.UUID | None
+    counts: ImportCounts
+
+
+class BulkResolutionOut(BaseModel):
+    """The rows resolved by a bulk request, in request order, and the batch's counts after them."""
+
+    batch_id: uuid.UUID
+    rows: list[RowResolutionOut]
+    counts: ImportCounts

@@ -26,6 +26,7 @@ from app.documents.storage import Storage
 from app.privacy import access, erasure
 from app.privacy.errors import RegistrantErased
 from app.privacy.models import SubjectRequest
+from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 from app.reports.ages import AgeBands
 
@@ -44,6 +45,8 @@ async def _registrant(session: AsyncSession, actor: Actor, registrant_id: uuid.U
     registrant = await session.get(Registrant, registrant_id)
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    if registrant.merged_into_id is not None:  # the person's data is on the survivor's file now
+        raise merged_into(registrant.merged_into_id)
     return registrant
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from app.core.errors import Forbidden, Problem, ValidationFailed
 
 
@@ -29,3 +31,24 @@ class DeskRequired(ValidationFailed):
 class ConsentAlreadyWithdrawn(Problem):
     status, slug = 409, "consent-already-withdrawn"
     title_fr, title_en = "Consentement déjà retiré", "Consent already withdrawn"
+
+
+class RegistrantMerged(Problem):
+    """409: the file was merged into another (``survivor_id``, ``survivor_location``); write there.
+
+    A ``GET`` of the file answers ``301 Moved Permanently`` to the survivor instead. Not 410: an
+    unmerge brings the file back, so it is not gone for good.
+    """
+
+    status, slug = 409, "registrant-merged"
+    title_fr, title_en = "Dossier fusionné dans un autre", "File merged into another"
+
+
+def merged_into(survivor_id: uuid.UUID | None) -> RegistrantMerged:
+    """The 409 ``registrant-merged`` problem pointing at the survivor ``survivor_id``."""
+    return RegistrantMerged(
+        f"This file was merged into {survivor_id}; use that file.",
+        detail_fr=f"Ce dossier a été fusionné dans {survivor_id} ; utilisez ce dossier.",
+        survivor_id=str(survivor_id),
+        survivor_location=f"/api/v1/registrants/{survivor_id}",
+    )

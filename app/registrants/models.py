@@ -64,6 +64,9 @@ class Registrant(UUIDPrimaryKey, Timestamps, Base):
     source: Mapped[str] = mapped_column(String(32), default="api")
     source_ref: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[uuid.UUID | None] = mapped_column()
+    # Set while this file is merged into another (the survivor, ``app.merges``): it is then read
+    # as a redirect, kept out of search, duplicate candidates and reports, and refuses writes.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("registrants.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # When the person's file was anonymised (erasure on request or at the end of retention,
     # app.privacy.erasure); null while the file identifies them.

@@ -70,7 +70,9 @@ def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
     options: list[ColumnElement[bool]] = []
     upper = q.upper()
     if _REGISTRATION.match(upper):
-        options.append(Registrant.registration_number == upper)
+        # a merged file's number resolves to its survivor (the merged file itself is never listed)
+        merged = select(Registrant.merged_into_id).where(Registrant.registration_number == upper)
+        options.append(or_(Registrant.registration_number == upper, Registrant.id.in_(merged.scalar_subquery())))
     digits = re.sub(r"\D", "", q)
     if _PHONE_LIKE.match(q) and len(digits) >= 6:
         numbers = set()
@@ -114,11 +116,12 @@ def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
 
 
 def search_query(filters: SearchFilters, *, regions: Sequence[str]) -> Select[Any]:
-    """The filtered select (unordered: the caller paginates by ``(created_at, id)``).
+    """The filtered select (unordered: the caller paginates by ``(created_at, id)``); files merged
+    into another are left out.
 
     ``regions`` are the countries used to read a phone written without country code.
     """
-    stmt = _scoped(select(Registrant), filters.desk_ids)
+    stmt = _scoped(select(Registrant).where(Registrant.merged_into_id.is_(None)), filters.desk_ids)
     if filters.sex:
         stmt = stmt.where(Registrant.sex == filters.sex)
     if filters.status_category:
@@ -153,7 +156,8 @@ SELECT {columns},
                             ORDER BY c.recorded_at, c.id), '[]')
    FROM consents c WHERE c.registrant_id = r.id) AS consents
 FROM registrants r
-WHERE r.id = :registrant_id AND (CAST(:desk_ids AS uuid[]) IS NULL OR r.desk_id = ANY(CAST(:desk_ids AS uuid[])))
+WHERE r.id = :registrant_id AND r.merged_into_id IS NULL
+  AND (CAST(:desk_ids AS uuid[]) IS NULL OR r.desk_id = ANY(CAST(:desk_ids AS uuid[])))
 """
 
 

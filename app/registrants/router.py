@@ -24,7 +24,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.desks import service as desks
 from app.registrants import repository, service
-from app.registrants.errors import PossibleDuplicates
+from app.registrants.errors import PossibleDuplicates, RegistrantMerged
 from app.registrants.schemas import (
     ConsentIn,
     ConsentOut,
@@ -126,15 +126,24 @@ async def list_registrants(
     return Page[RegistrantSummary](items=[RegistrantSummary.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
-@router.get("/{registrant_id}", response_model=RegistrantOut, responses={404: _PROBLEM})
+@router.get(
+    "/{registrant_id}",
+    response_model=RegistrantOut,
+    responses={301: {"description": "The file was merged: `Location` is the survivor's."}, 404: _PROBLEM},
+)
 async def get_registrant(
     registrant_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
-) -> RegistrantOut:
+) -> RegistrantOut | Response:
     """One registrant with phones, documents and consents (``ETag``); the read is audited.
 
-    404 also for a registrant of a desk the user does not belong to.
+    404 also for a registrant of a desk the user does not belong to. A file merged into another
+    answers ``301 Moved Permanently`` with ``Location`` the survivor's URL (not audited: no
+    personal data is shown); its writes answer 409 ``registrant-merged``.
     """
-    record = await service.read(session, actor=actor, registrant_id=registrant_id)
+    try:
+        record = await service.read(session, actor=actor, registrant_id=registrant_id)
+    except RegistrantMerged as moved:
+        return Response(status_code=301, headers={"Location": moved.extra["survivor_location"]})
     response.headers["ETag"] = etag_of(record.version)
     return record
 

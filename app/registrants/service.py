@@ -34,7 +34,7 @@ from app.notifications import events as notify
 from app.privacy import rectification
 from app.registrants import keys as match_keys
 from app.registrants import linkage, matching, prepare, repository
-from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired
+from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, merged_into
 from app.registrants.models import Consent, Registrant
 from app.registrants.normalize import validate_document_number
 from app.registrants.schemas import (
@@ -122,6 +122,8 @@ async def find_duplicates(
     )
     found: list[DuplicateCandidate] = []
     for r in pool:
+        if r.merged_into_id is not None:  # a merged file is the survivor now: never a candidate
+            continue
         match = linkage.compare(keys, match_keys.person_of(r), frequency)
         if match.probability < linkage.SHOW_PROBABILITY and not linkage.shares_identifier(match):
             continue
@@ -247,13 +249,16 @@ async def _load(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID
     registrant: Registrant | None = (await session.execute(stmt)).unique().scalar_one_or_none()
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    if registrant.merged_into_id is not None:
+        raise merged_into(registrant.merged_into_id)
     return registrant
 
 
 async def get(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
     """One registrant with phones, documents and consents; audited ``registrant.read``.
 
-    Raises ``NotFound`` (404) also for a registrant of a desk the actor does not belong to.
+    Raises ``NotFound`` (404) also for a registrant of a desk the actor does not belong to, and
+    ``RegistrantMerged`` (409; the router answers a GET with 301) for a file merged into another.
     """
     registrant = await _load(session, actor=actor, registrant_id=registrant_id)
     await audit.record(
@@ -275,7 +280,8 @@ async def read(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID)
     """One registrant's record as the API shows it; the read is audited ``registrant.read``.
 
     ``residence_status`` is null unless the actor may read it. Raises ``NotFound`` (404), also for
-    a registrant of a desk the actor does not belong to (and then nothing is logged).
+    a registrant of a desk the actor does not belong to (and then nothing is logged), and
+    ``RegistrantMerged`` (nothing logged either) for a file merged into another.
 
     On PostgreSQL, the desk's most frequent request is one statement: it reads the record with its
     phones, documents and consents and appends the read's audit event (:func:`audit.audited_read`),
@@ -294,6 +300,7 @@ async def read(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID)
         entity_id=registrant_id,
     )
     if record is None:
+        await _raise_if_merged(session, actor=actor, registrant_id=registrant_id)
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
     return present(record, actor)
 
@@ -312,6 +319,15 @@ async def read_after_conflict(session: AsyncSession, *, actor: Actor, registrant
         details={"reason": "precondition_failed"},
     )
     return registrant
+
+
+async def _raise_if_merged(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> None:
+    """Raise ``RegistrantMerged`` when the (visible) file was merged into another; the read
+    statement skips merged files, so only a miss pays for this lookup."""
+    stmt = select(Registrant.desk_id, Registrant.merged_into_id).where(Registrant.id == registrant_id)
+    found = (await session.execute(stmt)).one_or_none()
+    if found is not None and found.merged_into_id is not None and actor.can_see_desk(found.desk_id):
+        raise merged_into(found.merged_into_id)
 
 
 def present(registrant: Registrant | Mapping[str, Any], actor: Actor) -> RegistrantOut:

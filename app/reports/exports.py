@@ -84,7 +84,7 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
     stmt = (
         select(Registrant.__table__, Desk.code.label("desk_code"))
         .join(Desk, Desk.id == Registrant.desk_id)
-        .where(scope.date_filter(Registrant.desk_id, Registrant.registered_on))
+        .where(scope.date_filter(Registrant.desk_id, Registrant.registered_on), Registrant.merged_into_id.is_(None))
         .order_by(Registrant.registered_on, Registrant.created_at, Registrant.id)
     )
     columns = REGISTRANTS_PSEUDONYMISED + (REGISTRANTS_NAMED if ctx.named else [])

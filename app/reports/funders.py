@@ -7,7 +7,8 @@ Mapping of each indicator to data (DOMAIN.md: the BAOS report "received 2,957 pe
 indicator                     what is counted
 ============================  ==================================================================
 ``people_received``           distinct people registered in the period *or* with a case opened
-                              in it, at the desks in scope; age at their first such date
+                              in it, at the desks in scope; age at their first such date (a
+                              merged file's cases are the survivor's: one person, counted once)
 ``cases_resolved_social``     cases with status ``resolved`` and outcome category ``social``,
 ``cases_resolved_psychosocial``  ``psychosocial``, ``health``, ``economic`` respectively, closed
 ``cases_resolved_health``     in the period; age at the closing date (counts cases, not people)
@@ -84,7 +85,7 @@ async def _received_rows(session: AsyncSession, scope: Scope) -> AsyncIterator[A
         Registrant.desk_id,
         cast(null(), UTCDateTime).label("at"),
         Registrant.registered_on.label("day"),
-    ).where(scope.date_filter(Registrant.desk_id, Registrant.registered_on))
+    ).where(scope.date_filter(Registrant.desk_id, Registrant.registered_on), Registrant.merged_into_id.is_(None))
     opened = (
         select(
             Registrant.id.label("registrant_id"),

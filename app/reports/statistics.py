@@ -8,7 +8,8 @@ table goes through small-cell suppression (:mod:`app.reports.suppression`).
 Definitions:
 
 * **registrations** — registrants whose record was created in the period (``created_at``, local
-  date of their desk); age at that date.
+  date of their desk); age at that date. A file merged into another is not counted: the person
+  counts once, by the survivor (``app.merges``).
 * **cases opened** — ``opened_on`` in the period; age at ``opened_on``.
 * **cases closed** — status ``resolved``, ``closed_no_response`` or ``closed_withdrawn`` with
   ``closed_at`` in the period; age at the closing date.
@@ -138,7 +139,7 @@ async def registrations(
         Registrant.host_city,
         Registrant.status_category,
         Registrant.registered_on,
-    ).where(scope.date_filter(Registrant.desk_id, Registrant.registered_on))
+    ).where(scope.date_filter(Registrant.desk_id, Registrant.registered_on), Registrant.merged_into_id.is_(None))
     async for desk_id, sex, dob, region, city, status_category, day in _rows(session, stmt):
         city_label = city_labels.setdefault(fold(city), city.strip()) if city and city.strip() else UNKNOWN
         labels = {

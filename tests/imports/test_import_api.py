@@ -36,6 +36,10 @@ async def test_shared_register_imports_with_exact_counts(upload, count_rows, ses
         "already_imported": 0,
         "already_flagged": 0,
         "with_warnings": 691,
+        "pending": 158,
+        "linked": 0,
+        "created": 0,
+        "discarded": 0,
     }
     assert (report["file_format"], report["encoding"], report["delimiter"]) == ("csv", "cp1252", ";")
     assert response.headers["location"] == f"/api/v1/imports/{report['batch_id']}"
@@ -100,6 +104,10 @@ async def test_reimporting_the_same_file_imports_nothing_new(upload, count_rows)
         "already_imported": 185,
         "already_flagged": 15,
         "with_warnings": 67,
+        "pending": 0,
+        "linked": 0,
+        "created": 0,
+        "discarded": 0,
     }
     assert second["previous_batch_ids"] == [first["batch_id"]]
     again = {r["line"]: r["registrant_id"] for r in second["rows"] if r["outcome"] == "already_imported"}

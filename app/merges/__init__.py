@@ -1,0 +1,1 @@
+"""Merging two registrant files of one person, and undoing it."""

@@ -1,0 +1,112 @@
+"""``/api/v1/registrant-merges``: merge two registrant files of one person, approve, undo.
+
+A merge's life: ``GET /preview`` shows the conflicting fields and what would move;
+``POST`` merges (201) or, for an agent at a desk requiring approval, proposes (202);
+``POST /{id}/approve`` or ``/reject`` (supervisors, administrators); ``POST /{id}/unmerge``.
+The merged file then answers ``GET /api/v1/registrants/{id}`` with ``301`` to the survivor and
+any write with 409 ``registrant-merged`` (pointer in ``survivor_id``/``survivor_location``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from app.auth.deps import require_roles
+from app.core.context import Actor
+from app.core.deps import SessionDep
+from app.merges import service
+from app.merges import unmerge as unmerging
+from app.merges.schemas import MergeCreate, MergeDecision, MergeOut, MergePreview, Status
+
+router = APIRouter(prefix="/api/v1/registrant-merges", tags=["registrant merges"])
+
+WriterActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+
+@router.get(
+    "/preview",
+    response_model=MergePreview,
+    responses={404: _PROBLEM, 409: _PROBLEM, 422: _PROBLEM},
+)
+async def preview_merge(
+    session: SessionDep,
+    actor: WriterActor,
+    survivor_id: Annotated[uuid.UUID, Query(description="The file that stays.")],
+    merged_id: Annotated[uuid.UUID, Query(description="The file merged into it.")],
+) -> MergePreview:
+    """The fields whose values differ (each needs a choice), the records that would move, both
+    files' ETags and whether the merge needs approval. Audited (it shows both files)."""
+    return await service.preview(session, actor=actor, survivor_id=survivor_id, merged_id=merged_id)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=MergeOut,
+    responses={
+        202: {"description": "Proposed: waits for a supervisor's approval (desk setting)."},
+        403: {"description": "restricted-field (residence_status taken from the merged file)", **_PROBLEM},
+        404: {"description": "unknown file, or a file of a desk you do not belong to", **_PROBLEM},
+        409: {"description": "registrant-merged (a file already merged), merge-pending", **_PROBLEM},
+        412: {"description": "precondition-failed: a file changed since your read (`file`)", **_PROBLEM},
+        422: {"description": "merge-same-registrant, merge-choices-missing (`missing`)", **_PROBLEM},
+        428: {"description": "precondition-required: an ETag missing (`file`)", **_PROBLEM},
+    },
+)
+async def create_merge(body: MergeCreate, session: SessionDep, actor: WriterActor, response: Response) -> MergeOut:
+    """Merge ``merged_id`` into ``survivor_id`` (201, ``Location``), or propose it (202)."""
+    record = await service.create(session, actor=actor, data=body)
+    response.headers["Location"] = f"/api/v1/registrant-merges/{record.id}"
+    if record.status == "proposed":
+        response.status_code = 202
+    return service.present(record)
+
+
+@router.get("", response_model=list[MergeOut])
+async def list_merges(
+    session: SessionDep,
+    actor: WriterActor,
+    status: Status | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[MergeOut]:
+    """The newest merges of your desks (``status=proposed``: those awaiting approval)."""
+    return [service.present(r) for r in await service.listing(session, actor=actor, status=status, limit=limit)]
+
+
+@router.get("/{merge_id}", response_model=MergeOut, responses={404: _PROBLEM})
+async def get_merge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor) -> MergeOut:
+    """One merge record."""
+    return service.present(await service.read(session, actor=actor, merge_id=merge_id))
+
+
+@router.post(
+    "/{merge_id}/approve",
+    response_model=MergeOut,
+    responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM, 412: _PROBLEM},
+)
+async def approve_merge(
+    merge_id: uuid.UUID, session: SessionDep, actor: WriterActor, body: MergeDecision | None = None
+) -> MergeOut:
+    """Carry out a proposed merge (supervisor or administrator). 412 if a file changed since."""
+    note = body.note if body else None
+    return service.present(await service.decide(session, actor=actor, merge_id=merge_id, approve=True, note=note))
+
+
+@router.post("/{merge_id}/reject", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})
+async def reject_merge(
+    merge_id: uuid.UUID, session: SessionDep, actor: WriterActor, body: MergeDecision | None = None
+) -> MergeOut:
+    """Reject a proposed merge (supervisor or administrator); nothing changes on the files."""
+    note = body.note if body else None
+    return service.present(await service.decide(session, actor=actor, merge_id=merge_id, approve=False, note=note))
+
+
+@router.post("/{merge_id}/unmerge", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})
+async def unmerge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor) -> MergeOut:
+    """Undo a merge: both files as they were. 409 ``merge-not-in-force`` (e.g. twice),
+    ``unmerge-refused`` with ``reasons`` when a change since cannot be undone."""
+    return service.present(await unmerging.unmerge(session, actor=actor, merge_id=merge_id))

@@ -1,0 +1,239 @@
+"""Resolving flagged import rows: link, create, discard; one at a time and in bulk; the CLI."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typer.testing import CliRunner
+
+from app.audit.models import AuditEvent
+from app.cli import cli
+from app.registrants.models import Registrant
+from tests.conftest import Staff
+from tests.imports.conftest import csv_file
+
+ROW = "{n};02/06/2019;{given};{family};{sex};{birth};Dakar;Thiès;;;{phone};;Casablanca;;{job};;;"
+REGISTER = csv_file(
+    ROW.format(n=1, given="Awa", family="Diop", sex="F", birth="01/01/1990", phone="0612345678", job="couturière"),
+    ROW.format(n=2, given="Moussa", family="Faye", sex="M", birth="05/05/1985", phone="0611111111", job=""),
+    ROW.format(n=3, given="Awa", family="Diop", sex="F", birth="01/01/1990", phone="0612345678", job="commerçante"),
+    ROW.format(n=4, given="Moussa", family="Faye", sex="M", birth="05/05/1985", phone="0611111111", job=""),
+    ROW.format(n=5, given="Moussa", family="Faye", sex="M", birth="05/05/1985", phone="0622222222", job="maçon"),
+)
+
+
+def _url(batch: str, line: int | None = None) -> str:
+    return f"/api/v1/imports/{batch}/rows/{line}/resolution" if line else f"/api/v1/imports/{batch}/resolutions"
+
+
+@pytest.fixture
+async def agent(make_staff: Any) -> Staff:
+    return await make_staff("agent", ["CASA-BASE"])
+
+
+@pytest.fixture
+async def batch(upload: Any) -> dict[str, Any]:
+    """The stored report of an import with two imported rows and three flagged ones."""
+    response = await upload(REGISTER)
+    assert response.status_code == 201, response.text
+    report: dict[str, Any] = response.json()
+    assert [(r["line"], r["outcome"], r["resolution"]) for r in report["rows"]] == [
+        (2, "imported", None),
+        (3, "imported", None),
+        (4, "flagged", "pending"),
+        (5, "flagged", "pending"),
+        (6, "flagged", "pending"),
+    ]
+    assert (report["counts"]["flagged"], report["counts"]["pending"]) == (3, 3)
+    return report
+
+
+def _ids(report: dict[str, Any]) -> tuple[str, str, str]:
+    return report["batch_id"], report["rows"][0]["registrant_id"], report["rows"][1]["registrant_id"]
+
+
+async def _registrants(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async with sessionmaker() as session:
+        return int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
+
+
+def _problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["type"] == f"/problems/{slug}"
+    return body
+
+
+async def test_each_flagged_row_is_linked_created_or_discarded_once(
+    client: httpx.AsyncClient, agent: Staff, admin: Staff, batch: dict[str, Any], sessionmaker: Any
+) -> None:
+    batch_id, awa, moussa = _ids(batch)
+    linked = await client.post(
+        _url(batch_id, 4),
+        json={"decision": "link", "registrant_id": awa, "update_fields": ["occupation"], "note": "même personne"},
+        headers=agent.headers,
+    )
+    assert linked.status_code == 200, linked.text
+    body = linked.json()
+    assert (body["resolution"], body["registrant_id"], body["resolved_by"]) == ("linked", awa, str(agent.id))
+    assert (body["counts"]["pending"], body["counts"]["linked"]) == (2, 1)
+    person = await client.get(f"/api/v1/registrants/{awa}", headers=agent.headers)
+    assert (person.json()["occupation"], person.json()["version"]) == ("commerçante", 2)
+
+    again = await client.post(_url(batch_id, 4), json={"decision": "discard"}, headers=agent.headers)
+    assert _problem(again, 409, "import-row-resolved")["resolution"] == "linked"
+
+    created = await client.post(_url(batch_id, 5), json={"decision": "create"}, headers=agent.headers)
+    assert created.status_code == 200, created.text
+    new_id = created.json()["registrant_id"]
+    assert new_id not in (awa, moussa)
+    assert created.json()["registration_number"].startswith("CASA-")
+    new = (await client.get(f"/api/v1/registrants/{new_id}", headers=agent.headers)).json()
+    assert (new["given_names"], new["family_name"], new["registered_on"], new["source"]) == (
+        "Moussa",
+        "Faye",
+        "2019-06-02",
+        "import",
+    )
+
+    discarded = await client.post(_url(batch_id, 6), json={"decision": "discard"}, headers=agent.headers)
+    assert (discarded.status_code, discarded.json()["registrant_id"]) == (200, None)
+    counts = discarded.json()["counts"]
+    assert [counts[k] for k in ("flagged", "pending", "linked", "created", "discarded")] == [3, 0, 1, 1, 1]
+    _problem(
+        await client.post(_url(batch_id, 2), json={"decision": "discard"}, headers=agent.headers),
+        409,
+        "import-row-not-flagged",
+    )
+
+    report = (await client.get(f"/api/v1/imports/{batch_id}", headers=admin.headers)).json()
+    assert [(r["line"], r["resolution"], r["registrant_id"]) for r in report["rows"][2:]] == [
+        (4, "linked", awa),
+        (5, "created", new_id),
+        (6, "discarded", None),
+    ]
+    assert (report["counts"]["pending"], report["counts"]["created"]) == (0, 1)
+    async with sessionmaker() as session:
+        events = (
+            await session.execute(
+                select(AuditEvent.details).where(AuditEvent.action == "import.row_resolve").order_by(AuditEvent.id)
+            )
+        ).scalars()
+        assert [(e["line"], e["resolution"]) for e in events] == [(4, "linked"), (5, "created"), (6, "discarded")]
+
+
+async def test_bad_resolutions_are_refused_and_change_nothing(
+    client: httpx.AsyncClient, agent: Staff, make_staff: Any, batch: dict[str, Any], sessionmaker: Any
+) -> None:
+    batch_id, awa, moussa = _ids(batch)
+    before = await _registrants(sessionmaker)
+    not_candidate = await client.post(
+        _url(batch_id, 4), json={"decision": "link", "registrant_id": moussa}, headers=agent.headers
+    )
+    body = _problem(not_candidate, 422, "import-not-a-candidate")
+    assert [c["registrant_id"] for c in body["candidates"]] == [awa]
+    for bad in (
+        {"decision": "link"},
+        {"decision": "create", "registrant_id": awa},
+        {"decision": "discard", "update_fields": ["occupation"]},
+        {"decision": "merge"},
+        {"decision": "link", "registrant_id": awa, "update_fields": ["desk_id"]},
+    ):
+        _problem(await client.post(_url(batch_id, 4), json=bad, headers=agent.headers), 422, "validation-failed")
+    missing = await client.post(
+        _url(batch_id, 4),
+        json={"decision": "link", "registrant_id": awa, "update_fields": ["email"]},
+        headers=agent.headers,
+    )
+    assert _problem(missing, 422, "validation-failed")["errors"][0]["type"] == "row_value_missing"
+    _problem(
+        await client.post(_url(batch_id, 99), json={"decision": "discard"}, headers=agent.headers),
+        404,
+        "import-row-not-found",
+    )
+    _problem(
+        await client.post(_url(str(uuid.uuid4()), 4), json={"decision": "discard"}, headers=agent.headers),
+        404,
+        "import-batch-not-found",
+    )
+    dakar = await make_staff("agent", ["DKR-MOB"])
+    _problem(
+        await client.post(_url(batch_id, 4), json={"decision": "discard"}, headers=dakar.headers),
+        404,
+        "import-batch-not-found",
+    )
+    stale = await client.post(
+        _url(batch_id, 4),
+        json={"decision": "link", "registrant_id": awa, "update_fields": ["occupation"], "registrant_etag": '"v9"'},
+        headers=agent.headers,
+    )
+    _problem(stale, 412, "precondition-failed")
+    report = (await client.post(_url(batch_id, 6), json={"decision": "discard"}, headers=agent.headers)).json()
+    assert report["counts"]["pending"] == 2  # line 4 is still pending after every refusal
+    assert await _registrants(sessionmaker) == before
+
+
+async def test_bulk_resolution_is_all_or_nothing(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any], sessionmaker: Any
+) -> None:
+    batch_id, awa, moussa = _ids(batch)
+    before = await _registrants(sessionmaker)
+    items = [
+        {"line": 4, "decision": "link", "registrant_id": awa},
+        {"line": 5, "decision": "create"},
+        {"line": 6, "decision": "link", "registrant_id": awa},  # not one of line 6's candidates
+    ]
+    refused = await client.post(_url(batch_id), json={"items": items}, headers=agent.headers)
+    body = _problem(refused, 422, "import-resolutions-refused")
+    assert [(e["line"], e["status"], e["type"]) for e in body["errors"]] == [
+        (6, 422, "/problems/import-not-a-candidate")
+    ]
+    assert await _registrants(sessionmaker) == before  # line 5's person was not created
+    duplicate_line = await client.post(
+        _url(batch_id), json={"items": [items[0], {**items[0], "decision": "discard", "registrant_id": None}]},
+        headers=agent.headers,
+    )  # fmt: skip
+    _problem(duplicate_line, 422, "validation-failed")
+
+    items[2] = {"line": 6, "decision": "link", "registrant_id": moussa}
+    done = await client.post(_url(batch_id), json={"items": items}, headers=agent.headers)
+    assert done.status_code == 200, done.text
+    assert [(r["line"], r["resolution"]) for r in done.json()["rows"]] == [(4, "linked"), (5, "created"), (6, "linked")]
+    assert {k: done.json()["counts"][k] for k in ("pending", "linked", "created", "discarded")} == {
+        "pending": 0,
+        "linked": 2,
+        "created": 1,
+        "discarded": 0,
+    }
+    assert await _registrants(sessionmaker) == before + 1
+    retried = await client.post(_url(batch_id), json={"items": items}, headers=agent.headers)
+    body = _problem(retried, 409, "import-resolutions-conflict")
+    assert [e["line"] for e in body["errors"]] == [4, 5, 6]
+    assert await _registrants(sessionmaker) == before + 1
+
+
+def test_cli_resolves_a_row(
+    batch: dict[str, Any], database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, admin: Staff
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    batch_id, awa, _ = _ids(batch)
+    runner = CliRunner()
+    args = ["resolve-import-row", batch_id, "4", "--as", admin.email]
+    both = runner.invoke(cli, [*args, "--create", "--discard"])
+    assert both.exit_code == 2
+    result = runner.invoke(cli, [*args, "--link", awa, "--update", "occupation"])
+    assert result.exit_code == 0, result.output
+    assert "line 4: linked → CASA-" in result.output
+    assert "batch: 2 pending, 1 linked, 0 created, 0 discarded" in result.output
+    again = runner.invoke(cli, [*args, "--discard"])
+    assert again.exit_code == 1
+    assert "already resolved" in again.output
