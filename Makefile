@@ -35,6 +35,7 @@ bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/imports.py
 
 # Mutation testing of the guarantees (slow, not in CI): make mutation [GROUPS="exports workflow"]
 mutation: $(DEV_INSTALLED)
