@@ -153,8 +153,8 @@ async def run_import(
         earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
         matcher = BatchMatcher(desk_ids=actor.desk_ids)
         regions = await region_codes(session)
-        row_keys = {p.line: keys for p in prepared if p.fingerprint not in earlier and (keys := _keys_of(p, regions))}
-        await matcher.preload(session, list(row_keys.values()))
+        first_read = {p.line: read for p in prepared if p.fingerprint not in earlier and (read := _read(p, regions))}
+        await matcher.preload(session, [keys for _, keys in first_read.values()])
         matcher.regions = regions
         batch = ImportBatch(
             id=uuid.uuid4(),
@@ -181,7 +181,7 @@ async def run_import(
             areas=await AreaIndex.load(session, ["SN", desk.country]),
             document_patterns=document_patterns,
             dry_run=dry_run,
-            row_keys=row_keys,
+            first_read=first_read,
         )
         details = {"filename": filename, "file_sha256": sha256, "file_format": table.file_format}
         if not dry_run:
@@ -331,9 +331,9 @@ class _Run:
         areas: AreaIndex,
         document_patterns: Mapping[str, str] | None,
         dry_run: bool,
-        row_keys: dict[int, PersonKeys],
+        first_read: dict[int, tuple[RegistrantCreate, PersonKeys]],
     ) -> None:
-        self.row_keys = row_keys  # line → the row's matching keys as first read (before any field dropped)
+        self.first_read = first_read  # line → the row's body and matching keys before any field is dropped
         self.session, self.actor, self.desk, self.batch, self.earlier = session, actor, desk, batch, earlier
         self.matcher, self.areas, self.document_patterns, self.dry_run = matcher, areas, document_patterns, dry_run
         self.reports: list[RowReport] = []
@@ -428,15 +428,15 @@ class _Run:
         """Build the registrant (``imported``), or return its candidates (``flagged``) or a reason."""
         assert row.data is not None
         for attempt in range(len(DROPPABLE) + 1):
+            read = self.first_read.get(row.line) if attempt == 0 else None
             try:
-                body = RegistrantCreate.model_validate(_without_empty(row.data))
+                body = read[0] if read else RegistrantCreate.model_validate(_without_empty(row.data))
             except ValidationError as exc:
                 field = _first_field(exc.errors())
                 if field in DROPPABLE and _drop(row, field, exc.errors()[0]["msg"]):
                     continue
                 return "rejected", None, [], f"{field or 'row'}: {exc.errors()[0]['msg']}"
-            keys = self.row_keys.get(row.line) if attempt == 0 else None
-            found = self.matcher.candidates(keys or _body_keys(body, self.matcher.regions))
+            found = self.matcher.candidates(read[1] if read else _body_keys(body, self.matcher.regions))
             if found:
                 return "flagged", None, self._candidates(found), None
             try:
@@ -481,14 +481,15 @@ class _Run:
         return out
 
 
-def _keys_of(row: PreparedRow, regions: Mapping[str, str]) -> PersonKeys | None:
-    """Matching keys of a prepared row (None when rejected or when the registry would refuse it)."""
+def _read(row: PreparedRow, regions: Mapping[str, str]) -> tuple[RegistrantCreate, PersonKeys] | None:
+    """A prepared row's body and matching keys (None when rejected or when the registry would refuse it)."""
     if row.data is None:
         return None
     try:
-        return _body_keys(RegistrantCreate.model_validate(_without_empty(row.data)), regions)
+        body = RegistrantCreate.model_validate(_without_empty(row.data))
     except ValidationError:
         return None
+    return body, _body_keys(body, regions)
 
 
 def _body_keys(body: RegistrantCreate, regions: Mapping[str, str]) -> PersonKeys:
