@@ -66,7 +66,7 @@ async def test_a_run_in_small_chunks_gives_the_dry_runs_report(upload, count_row
 
 
 async def test_a_failure_keeps_the_committed_chunks_and_a_rerun_resumes(  # type: ignore[no-untyped-def]
-    upload, count_rows, sessionmaker, monkeypatch
+    upload, count_rows, sessionmaker, monkeypatch, client, make_staff
 ) -> None:
     monkeypatch.setattr(service, "CHUNK_ROWS", 10)
     original = service._Run.store_chunk
@@ -91,11 +91,14 @@ async def test_a_failure_keeps_the_committed_chunks_and_a_rerun_resumes(  # type
     assert (batch.status, batch.counts["total"]) == ("interrupted", 20)
     assert counts["registrants"] == batch.counts["imported"] == len([e for e in (await _creates(sessionmaker)) if e])
     assert [r.details["interrupted"] for r in runs] == [True]
+    admin = await make_staff("admin", [])
+    stored = (await client.get(f"/api/v1/imports/{batch.id}", headers=admin.headers)).json()
+    assert (stored["status"], [r["line"] for r in stored["rows"]]) == ("interrupted", lines)
 
     monkeypatch.setattr(service._Run, "store_chunk", original)
     resumed = (await upload(register_head(LINES))).json()
     assert resumed["counts"]["already_imported"] + resumed["counts"]["already_flagged"] == 20
-    assert resumed["counts"]["total"] == 40
+    assert (resumed["counts"]["total"], resumed["status"]) == (40, "completed")
     # the registry ends as if the first run had not stopped
     assert (await count_rows())["registrants"] == 35
 
