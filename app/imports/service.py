@@ -40,12 +40,14 @@ held. Imports of one desk run one at a time (a second one waits for the first to
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
 import logging
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import PurePosixPath
@@ -262,7 +264,8 @@ async def desk_import_lock(session: AsyncSession, desk_id: uuid.UUID) -> AsyncIt
     if session.in_transaction():
         await session.commit()
     if session.get_bind().dialect.name != "postgresql":
-        async with _LOCAL_LOCKS.setdefault(desk_id, anyio.Lock()):
+        locks = _LOCAL_LOCKS.setdefault(asyncio.get_running_loop(), {})  # a lock belongs to one event loop
+        async with locks.setdefault(desk_id, anyio.Lock()):
             yield
         return
     engine = session.bind
@@ -277,7 +280,9 @@ async def desk_import_lock(session: AsyncSession, desk_id: uuid.UUID) -> AsyncIt
                 await conn.rollback()
 
 
-_LOCAL_LOCKS: dict[uuid.UUID, anyio.Lock] = {}
+_LOCAL_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[uuid.UUID, anyio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def read_limits(settings: Settings) -> ReadLimits:
