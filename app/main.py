@@ -20,6 +20,8 @@ from app.core.config import Settings
 from app.core.conformance import HeadAsGet, NoStoreByDefault, reject_unknown_query_parameters
 from app.core.db import create_engine, create_sessionmaker, utcnow
 from app.core.db_errors import RETRY_AFTER_SECONDS
+from app.core.metrics import Metrics, MetricsMiddleware
+from app.core.metrics import router as metrics_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
 from app.notifications import templates as notify_templates
 from app.notifications.worker import Worker
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.auth_cache = AuthCache(ttl_seconds=settings.actor_cache_seconds)
     app.state.audit_sequencer = sequencer
+    app.state.metrics = Metrics()
 
     problems.install(app)
     integrity.install(app)
@@ -108,10 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(NoStoreByDefault)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(HeadAsGet)  # outermost: everything inside sees the GET it answers
 
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(metrics_router)
     web.mount(app)
 
     @app.get("/healthz", tags=["health"])

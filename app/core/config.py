@@ -129,6 +129,8 @@ class Settings(BaseSettings):
     audit_seal_interval_seconds: float = Field(default=0.2, gt=0, le=60)
     audit_seal_batch: int = Field(default=1000, ge=1, le=100_000)
     audit_max_unsealed_seconds: float = Field(default=30, gt=0)
+    # A bearer token a Prometheus scraper presents to GET /metrics (admins and auditors need none).
+    metrics_token: SecretStr | None = None
 
     # Self-service of the people served (app/selfservice, docs/self-service.md): one-time sign-in
     # codes (lifetime, wrong tries per code), the limits on sending them (cool-down and daily cap

@@ -113,7 +113,44 @@ async def allocate(
     )
 
 
-async def _next_from_counter(session: AsyncSession, *, scope: str, year: int) -> int:
+async def allocate_many(
+    session: AsyncSession,
+    *,
+    prefix: str,
+    kind: str,
+    year: int,
+    column: InstrumentedAttribute[Any],
+    count: int,
+) -> list[str]:
+    """``count`` next unused numbers of the series, increasing: what ``count`` calls of
+    :func:`allocate` return, in two round trips (a bulk writer such as the register import).
+
+    PostgreSQL draws them from the series' sequence at once (``nextval`` over
+    ``generate_series``); SQLite moves its counter row by ``count``. A value already in
+    ``column`` is replaced by the next free one (:func:`allocate`).
+    """
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        first = await _next_from_sequence(session, prefix=prefix, kind=kind, year=year)
+        values = [first]
+        if count > 1:
+            rows = await session.execute(_NEXTVALS, {"name": sequence_name(prefix, kind, year), "n": count - 1})
+            values += sorted(int(v) for (v,) in rows)
+    else:
+        last = await _next_from_counter(session, scope=series_scope(prefix, kind), year=year, step=count)
+        values = list(range(last - count + 1, last + 1))
+    numbers = [format_number(prefix, kind, year, v) for v in values]
+    taken = set((await session.execute(select(column).where(column.in_(numbers)))).scalars())
+    out = []
+    for number in numbers:
+        out.append(number if number not in taken else await allocate(
+            session, prefix=prefix, kind=kind, year=year, column=column
+        ))  # fmt: skip
+    return out
+
+
+async def _next_from_counter(session: AsyncSession, *, scope: str, year: int, step: int = 1) -> int:
     stmt = select(NumberCounter).where(NumberCounter.scope == scope, NumberCounter.year == year).with_for_update()
     counter = (await session.execute(stmt)).scalar_one_or_none()
     if counter is None:
@@ -123,12 +160,13 @@ async def _next_from_counter(session: AsyncSession, *, scope: str, year: int) ->
         except IntegrityError:
             pass  # a concurrent transaction created the series first; lock its row below
         counter = (await session.execute(stmt)).scalar_one()
-    counter.last_value += 1
+    counter.last_value += step
     await session.flush()
     return counter.last_value
 
 
 _NEXTVAL = text("SELECT nextval(to_regclass(:name)) WHERE to_regclass(:name) IS NOT NULL")
+_NEXTVALS = text("SELECT nextval(to_regclass(:name)) FROM generate_series(1, :n)")
 
 
 async def _next_from_sequence(session: AsyncSession, *, prefix: str, kind: str, year: int) -> int:

@@ -139,15 +139,16 @@ class BatchMatcher:
             for registrant in (await session.execute(stmt)).scalars():
                 self.add_registrant(registrant)
 
-    def add_registrant(self, registrant: Registrant) -> None:
-        """Index a registrant (loaded, or just created by the import with its phones and documents)."""
+    def add_registrant(self, registrant: Registrant, keys: matching.PersonKeys | None = None) -> None:
+        """Index a registrant (loaded, or just created by the import with its phones and documents;
+        ``keys``: its :func:`app.registrants.keys.person_of` when the caller has it)."""
         if registrant.id in self.seen:
             return
         self.seen.add(registrant.id)
-        keys = match_keys.person_of(registrant)
+        keys = keys or match_keys.person_of(registrant)
         known = Known(
             id=registrant.id,
-            registration_number=registrant.registration_number,
+            registration_number=registrant.registration_number or "",  # a row of this import: numbered later
             desk_id=registrant.desk_id,
             given_names=registrant.given_names,
             family_name=registrant.family_name,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, UUIDPrimaryKey, utcnow
 
+STATUSES = ("running", "completed", "interrupted")
 OUTCOMES = ("imported", "flagged", "rejected", "already_imported", "already_flagged")
 RESOLUTIONS = ("pending", "linked", "created", "discarded")
 
@@ -24,7 +25,9 @@ class ImportBatch(UUIDPrimaryKey, Base):
     """One run of ``import-register`` on one file for one desk.
 
     ``file_sha256`` fingerprints the bytes; ``counts`` maps each outcome to its number of rows;
-    ``duration_ms`` is the wall time of the run.
+    ``duration_ms`` is the wall time of the run. ``status`` is one of :data:`STATUSES`: ``running``
+    while its chunks are being committed, ``completed`` when every row is stored, ``interrupted``
+    when the run failed after committing some chunks (see :mod:`app.imports.service`).
     """
 
     __tablename__ = "import_batches"
@@ -43,6 +46,7 @@ class ImportBatch(UUIDPrimaryKey, Base):
     ignored_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="completed", server_default="completed")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

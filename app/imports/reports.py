@@ -42,6 +42,7 @@ def build_report(
         previous_batch_ids=previous,
         counts=counts_of(rows),
         duration_ms=batch.duration_ms,
+        status=batch.status,
         created_at=None if dry_run else batch.created_at,
         rows=[_without_ids(r) for r in rows] if dry_run else rows,
     )

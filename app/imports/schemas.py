@@ -83,7 +83,10 @@ class ImportReport(BaseModel):
     """What an import did (or would do, for a dry run) with a register file.
 
     ``batch_id`` is null for a dry run (nothing is stored). ``previous_batch_ids`` lists earlier
-    real imports of the same bytes for the same desk. ``duration_ms`` is wall time.
+    real imports of the same bytes for the same desk. ``duration_ms`` is wall time. ``status``:
+    ``completed``; for a stored batch whose run failed after committing some of its chunks,
+    ``interrupted`` (``rows`` are those stored; re-running the file resumes it), or ``running``
+    while it is under way or when the failure could not be recorded.
     """
 
     batch_id: uuid.UUID | None
@@ -100,6 +103,7 @@ class ImportReport(BaseModel):
     previous_batch_ids: list[uuid.UUID] = Field(default_factory=list)
     counts: ImportCounts
     duration_ms: int
+    status: Literal["running", "completed", "interrupted"] = "completed"
     created_at: dt.datetime | None = None
     rows: list[RowReport]
 

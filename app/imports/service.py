@@ -1,36 +1,63 @@
 """Run a register import for a desk (reports: :mod:`app.imports.reports`).
 
-Transactions: a real run is atomic **per batch**. Everything (registrants, their audit events,
-the batch, its rows, the ``import.run`` event) is written inside one savepoint of the caller's
-transaction: a crash half-way leaves nothing, not half a row and not half a file. Each row runs
-in its own nested savepoint, so a row the registry refuses is rolled back alone and reported as
-rejected. A dry run does exactly the same work, builds the same report, then rolls the savepoint
-back: nothing is written, not even an audit event (a dry run changes nothing).
+Rows are matched and turned into registrants in memory (:class:`~app.imports.matching.BatchMatcher`
+for duplicates, :class:`~app.registrants.prepare.AreaIndex` for areas, no query per row), then
+stored :data:`CHUNK_ROWS` at a time.
+
+Transactions of a real run (PostgreSQL and SQLite alike):
+
+1. the batch (``status`` ``running``) and its ``import.start`` audit event are committed first;
+2. every chunk of :data:`CHUNK_ROWS` rows is one transaction: its registrants (numbered in file
+   order, with their phones, documents, match keys and ``registrant.create`` audit events) and its
+   ``import_rows``, together or not at all;
+3. the last transaction sets the batch's counts and ``status`` ``completed`` and records
+   ``import.run``.
+
+Between chunks nothing is held that another request needs: no row lock (the desk row is not
+locked; the one-import-per-desk rule is a PostgreSQL advisory lock on a connection of its own, or
+a lock in the process on SQLite, where each chunk takes the write lock only while it commits), no
+counter row (numbers come from the series' sequence, one round trip per chunk).
+
+**What a failure leaves** (an error, the database gone, the process killed): every chunk committed
+before it, whole, the chunk in progress not at all: registrants and ``import_rows`` of the rows
+before some line L, each row with its outcome and audit event, nothing from line L on. The batch
+says ``interrupted`` (with the counts of the rows it holds) when the failure let the process
+record it, else it stays ``running``. **Re-running the same file resumes it**: the rows already
+stored come out ``already_imported`` / ``already_flagged`` (their fingerprints), the others are
+imported as if the first run had never stopped. On PostgreSQL numbers drawn for the chunk that
+failed are not reused (a gap, see :mod:`app.core.numbering`).
+
+A dry run does the same work in memory, builds the same report and writes nothing (not even an
+audit event, not a number drawn).
 
 Outcomes (each data row gets exactly one): ``imported``; ``flagged`` (the registry found possible
 duplicates among existing registrants or rows imported earlier in the same file, or the row is
 identical to an earlier row: not created, held in the batch with its candidates for an agent,
 never merged); ``rejected`` (with a reason); on a re-run, ``already_imported`` /
 ``already_flagged`` for a row whose fingerprint an earlier batch of the same desk imported or
-held. On SQLite the import holds the write lock for its duration (15–35 s for the 2,000-row
-shared register on a busy 2-core machine, ~14 s of it CPU); imports of one desk run one at a time.
+held. Imports of one desk run one at a time (a second one waits for the first to end).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import hashlib
+import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+import weakref
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, cast
 
+import anyio.lowlevel
 import anyio.to_thread
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.audit import service as audit
 from app.core.config import Settings
@@ -47,8 +74,10 @@ from app.imports.reports import build_report
 from app.imports.rows import PreparedRow, prepare_row
 from app.imports.schemas import ImportReport, RowCandidate, RowReport, RowWarning, counts_of
 from app.imports.workbook import ReadLimits
+from app.registrants import keys as match_keys
 from app.registrants import service as registrants
 from app.registrants.matching import PersonKeys
+from app.registrants.prepare import AreaIndex
 from app.registrants.schemas import DuplicateCandidate, RegistrantCreate
 
 # Fields the registry may refuse that only cost the row that field (dropped with a warning).
@@ -57,6 +86,11 @@ DROPPABLE = frozenset(
      "status_category", "residence_status"}
 )  # fmt: skip
 _CHUNK = 500
+CHUNK_ROWS = 500
+"""Rows stored per transaction by a real run (see the module docstring)."""
+_YIELD_EVERY = 25
+_IMPORT_ROWS = cast(Table, ImportRow.__table__)
+logger = logging.getLogger("app.imports")
 
 
 async def run_import(
@@ -100,35 +134,30 @@ async def run_import(
     table.ignored_columns = [storable(header) for header in table.ignored_columns]
     desk = await desks.get_by_code(session, code=desk_code)
     await desks.get(session, actor=actor, desk_id=desk.id)  # NotFound outside the actor's desks
-    # One import at a time per desk: a second run of the same file waits, then sees the first's
-    # rows as already imported (PostgreSQL row lock; SQLite transactions are already serialised).
-    await session.execute(select(Desk.id).where(Desk.id == desk.id).with_for_update())
     sha256 = hashlib.sha256(content).hexdigest()
-    previous = list(
-        (
-            await session.execute(
-                select(ImportBatch.id)
-                .where(ImportBatch.desk_id == desk.id, ImportBatch.file_sha256 == sha256)
-                .order_by(ImportBatch.created_at)
-            )
-        ).scalars()
-    )
-    prepared = await anyio.to_thread.run_sync(
-        functools.partial(
-            _prepare_rows, table.rows, desk_country=desk.country, filename=filename, patterns=document_patterns
+    # One import at a time per desk: a second run of the same file waits, then sees the first's
+    # rows as already imported.
+    async with desk_import_lock(session, desk.id):
+        previous = list(
+            (
+                await session.execute(
+                    select(ImportBatch.id)
+                    .where(ImportBatch.desk_id == desk.id, ImportBatch.file_sha256 == sha256)
+                    .order_by(ImportBatch.created_at)
+                )
+            ).scalars()
         )
-    )
-    earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
-    matcher = BatchMatcher(desk_ids=actor.desk_ids)
-    regions = await region_codes(session)
-    await matcher.preload(
-        session,
-        [keys for p in prepared if p.fingerprint not in earlier and (keys := _keys_of(p, regions)) is not None],
-    )
-    matcher.regions = regions
-
-    savepoint = await session.begin_nested()
-    try:
+        prepared = await anyio.to_thread.run_sync(
+            functools.partial(
+                _prepare_rows, table.rows, desk_country=desk.country, filename=filename, patterns=document_patterns
+            )
+        )
+        earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
+        matcher = BatchMatcher(desk_ids=actor.desk_ids)
+        regions = await region_codes(session)
+        first_read = {p.line: read for p in prepared if p.fingerprint not in earlier and (read := _read(p, regions))}
+        await matcher.preload(session, [keys for _, keys in first_read.values()])
+        matcher.regions = regions
         batch = ImportBatch(
             id=uuid.uuid4(),
             desk_id=desk.id,
@@ -142,9 +171,8 @@ async def run_import(
             delimiter=table.delimiter,
             columns=table.columns,
             ignored_columns=table.ignored_columns,
+            status="running",
         )
-        session.add(batch)
-        await session.flush()
         run = _Run(
             session=session,
             actor=actor,
@@ -152,41 +180,109 @@ async def run_import(
             batch=batch,
             earlier=earlier,
             matcher=matcher,
-            create_options={"document_patterns": document_patterns},
+            areas=await AreaIndex.load(session, ["SN", desk.country]),
+            document_patterns=document_patterns,
+            dry_run=dry_run,
+            first_read=first_read,
         )
-        for row in prepared:
-            await run.process(row)
+        details = {"filename": filename, "file_sha256": sha256, "file_format": table.file_format}
+        if not dry_run:
+            session.add(batch)
+            await session.flush()
+            await _record(session, actor, "import.start", batch, details)
+            await session.commit()
+        try:
+            for n, row in enumerate(prepared, start=1):
+                await run.process(row)
+                if len(run.chunk) >= CHUNK_ROWS:
+                    await run.store_chunk()
+                elif n % _YIELD_EVERY == 0:
+                    await anyio.lowlevel.checkpoint()  # let the server answer other requests
+            await run.store_chunk()
+        except BaseException:
+            if not dry_run:
+                await _interrupted(session, actor, run, details, started)
+            raise
         counts = counts_of(run.reports)
         batch.counts = counts.model_dump()
         batch.duration_ms = int((time.perf_counter() - started) * 1000)
-        session.add_all(run.stored)
-        await session.flush()
+        batch.status = "completed"
         if not dry_run:
-            await audit.record(
-                session,
-                actor=actor,
-                action="import.run",
-                entity_type="import_batch",
-                entity_id=batch.id,
-                desk_id=desk.id,
-                details={
-                    "filename": filename,
-                    "file_sha256": sha256,
-                    "file_format": table.file_format,
-                    "counts": counts.model_dump(),
-                },
-            )
-        report = build_report(batch, desk=desk, rows=run.reports, previous=previous, dry_run=dry_run, sha256=sha256)
-        if dry_run:
-            await savepoint.rollback()
-        else:
-            await savepoint.commit()
-    except BaseException:
-        if savepoint.is_active:
-            await savepoint.rollback()
-        raise
+            await _record(session, actor, "import.run", batch, {**details, "counts": counts.model_dump()})
+            await session.commit()
+    report = build_report(batch, desk=desk, rows=run.reports, previous=previous, dry_run=dry_run, sha256=sha256)
     report.duration_ms = int((time.perf_counter() - started) * 1000)
     return report
+
+
+async def _record(
+    session: AsyncSession, actor: Actor, action: str, batch: ImportBatch, details: Mapping[str, Any]
+) -> None:
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        entity_type="import_batch",
+        entity_id=batch.id,
+        desk_id=batch.desk_id,
+        details=details,
+    )
+
+
+async def _interrupted(
+    session: AsyncSession, actor: Actor, run: _Run, details: Mapping[str, Any], started: float
+) -> None:
+    """After a failure: drop the chunk in progress, mark the batch ``interrupted`` with the counts
+    of the rows it holds (audited ``import.run``), if the database still answers."""
+    with anyio.CancelScope(shield=True):
+        try:
+            await session.rollback()
+            counts = counts_of(run.reports[: run.stored_rows]).model_dump()
+            await session.execute(
+                update(ImportBatch)
+                .where(ImportBatch.id == run.batch.id)
+                .values(status="interrupted", counts=counts, duration_ms=int((time.perf_counter() - started) * 1000))
+            )
+            await _record(session, actor, "import.run", run.batch, {**details, "counts": counts, "interrupted": True})
+            await session.commit()
+        except Exception:
+            logger.exception("could not mark import batch %s interrupted", run.batch.id)
+
+
+@asynccontextmanager
+async def desk_import_lock(session: AsyncSession, desk_id: uuid.UUID) -> AsyncIterator[None]:
+    """Hold the desk's import lock for the block (imports of one desk run one at a time).
+
+    PostgreSQL: a transaction-level advisory lock (``pg_advisory_xact_lock``) on a connection of
+    its own, kept open until the block ends (it works behind PgBouncer in transaction mode too);
+    it locks no row, so other requests never wait on it. SQLite: a lock in this process (SQLite
+    has one server process and one writer at a time).
+
+    The session's transaction is committed first (it has only read so far): on SQLite, where every
+    transaction holds the write lock, waiting inside one would block the import being waited for.
+    """
+    if session.in_transaction():
+        await session.commit()
+    if session.get_bind().dialect.name != "postgresql":
+        locks = _LOCAL_LOCKS.setdefault(asyncio.get_running_loop(), {})  # a lock belongs to one event loop
+        async with locks.setdefault(desk_id, anyio.Lock()):
+            yield
+        return
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    key = int.from_bytes(hashlib.sha256(f"import:{desk_id}".encode()).digest()[:8], "big", signed=True)
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        try:
+            yield
+        finally:
+            with anyio.CancelScope(shield=True):
+                await conn.rollback()
+
+
+_LOCAL_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[uuid.UUID, anyio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def read_limits(settings: Settings) -> ReadLimits:
@@ -226,7 +322,7 @@ async def _earlier_outcomes(
 
 
 class _Run:
-    """The state of one batch while its rows are processed in file order."""
+    """The state of one batch while its rows are processed in file order and stored by chunks."""
 
     def __init__(
         self,
@@ -237,13 +333,20 @@ class _Run:
         batch: ImportBatch,
         earlier: dict[str, tuple[str, uuid.UUID | None]],
         matcher: BatchMatcher,
-        create_options: dict[str, Any],
+        areas: AreaIndex,
+        document_patterns: Mapping[str, str] | None,
+        dry_run: bool,
+        first_read: dict[int, tuple[RegistrantCreate, PersonKeys]],
     ) -> None:
+        self.first_read = first_read  # line → the row's body and matching keys before any field is dropped
         self.session, self.actor, self.desk, self.batch, self.earlier = session, actor, desk, batch, earlier
-        self.matcher = matcher
-        self.create_options = create_options
+        self.matcher, self.areas, self.document_patterns, self.dry_run = matcher, areas, document_patterns, dry_run
         self.reports: list[RowReport] = []
-        self.stored: list[ImportRow] = []
+        self.stored_rows = 0  # reports[:stored_rows] are committed
+        self.chunk: list[tuple[PreparedRow, RowReport]] = []
+        self.chunk_new: list[registrants.NewRegistrant] = []
+        self.unnumbered: list[RowCandidate] = []  # candidates created in this chunk, numbered at its end
+        self.number_of: dict[uuid.UUID, str] = {}  # registrant created in this run → its number
         self.first_line: dict[str, int] = {}  # fingerprint → first line of this file
         self.line_of: dict[uuid.UUID, int] = {}  # registrant created here → its line
         self.created_at_line: dict[int, uuid.UUID] = {}
@@ -266,70 +369,92 @@ class _Run:
                 )
             ]
         else:
-            outcome, registrant_id, candidates, reason = await self._create(row)
+            outcome, registrant_id, candidates, reason = self._create(row)
         self.first_line.setdefault(row.fingerprint, row.line)
         if outcome == "imported" and registrant_id:
             self.line_of[registrant_id] = row.line
             self.created_at_line[row.line] = registrant_id
-        warnings = [RowWarning(**w) for w in row.warnings]
-        self.reports.append(
-            RowReport(
-                line=row.line,
-                number=row.number,
-                outcome=outcome,
-                name=row.name,
-                registrant_id=registrant_id,
-                reason=reason,
-                warnings=warnings,
-                candidates=candidates,
-            )
+        report = RowReport(
+            line=row.line,
+            number=row.number,
+            outcome=outcome,
+            name=row.name,
+            registrant_id=registrant_id,
+            reason=reason,
+            warnings=[RowWarning(**w) for w in row.warnings],
+            candidates=candidates,
         )
-        self.stored.append(
-            ImportRow(
-                batch_id=self.batch.id,
-                desk_id=self.desk.id,
-                line=row.line,
-                source_number=row.number[:64] if row.number else None,
-                outcome=outcome,
-                row_fingerprint=row.fingerprint,
-                registrant_id=registrant_id,
-                reason=reason,
-                warnings=row.warnings,
-                candidates=[c.model_dump(mode="json") for c in candidates],
-                data=row.data if outcome == "flagged" else None,
-                raw=row.raw,
-                resolution="pending" if outcome == "flagged" else None,
-            )
-        )
+        self.reports.append(report)
+        self.chunk.append((row, report))
 
-    async def _create(self, row: PreparedRow) -> tuple[str, uuid.UUID | None, list[RowCandidate], str | None]:
-        """Create the registrant (``imported``), or return its candidates (``flagged``) or a reason."""
+    async def store_chunk(self) -> None:
+        """Commit the chunk's registrants and rows (real run; a dry run only forgets them)."""
+        if not self.dry_run and self.chunk:
+            session = self.session
+            created = self.chunk_new
+            numbers = await registrants.registration_numbers(session, desk=self.desk, count=len(created))
+            for new, number in zip(created, numbers, strict=True):
+                new.registrant.registration_number = number
+                self.number_of[new.registrant.id] = number
+            for candidate in self.unnumbered:
+                assert candidate.registrant_id is not None
+                candidate.registration_number = self.number_of[candidate.registrant_id]
+            session.add_all(new.registrant for new in created)
+            await session.flush()
+            await match_keys.insert_rows(
+                session, [k for new in created for k in match_keys.rows_of(new.registrant, new.keys)]
+            )
+            for new in created:
+                await registrants.record_created(session, actor=self.actor, new=new)
+            await session.execute(insert(_IMPORT_ROWS), [self._stored(row, report) for row, report in self.chunk])
+            await session.commit()
+        self.stored_rows += len(self.chunk)
+        self.chunk, self.chunk_new, self.unnumbered = [], [], []
+
+    def _stored(self, row: PreparedRow, report: RowReport) -> dict[str, Any]:
+        """The ``import_rows`` values of one row (inserted with the chunk, without the ORM)."""
+        return {
+            "batch_id": self.batch.id,
+            "desk_id": self.desk.id,
+            "line": row.line,
+            "source_number": row.number[:64] if row.number else None,
+            "outcome": report.outcome,
+            "row_fingerprint": row.fingerprint,
+            "registrant_id": report.registrant_id,
+            "reason": report.reason,
+            "warnings": row.warnings,
+            "candidates": [c.model_dump(mode="json") for c in report.candidates],
+            "data": row.data if report.outcome == "flagged" else None,
+            "raw": row.raw,
+            "resolution": "pending" if report.outcome == "flagged" else None,
+        }
+
+    def _create(self, row: PreparedRow) -> tuple[str, uuid.UUID | None, list[RowCandidate], str | None]:
+        """Build the registrant (``imported``), or return its candidates (``flagged``) or a reason."""
         assert row.data is not None
-        for _attempt in range(len(DROPPABLE) + 1):
+        for attempt in range(len(DROPPABLE) + 1):
+            read = self.first_read.get(row.line) if attempt == 0 else None
             try:
-                body = RegistrantCreate.model_validate(_without_empty(row.data))
+                body = read[0] if read else RegistrantCreate.model_validate(_without_empty(row.data))
             except ValidationError as exc:
                 field = _first_field(exc.errors())
                 if field in DROPPABLE and _drop(row, field, exc.errors()[0]["msg"]):
                     continue
                 return "rejected", None, [], f"{field or 'row'}: {exc.errors()[0]['msg']}"
-            found = self.matcher.candidates(_body_keys(body, self.matcher.regions))
+            found = self.matcher.candidates(read[1] if read else _body_keys(body, self.matcher.regions))
             if found:
                 return "flagged", None, self._candidates(found), None
             try:
-                async with self.session.begin_nested():
-                    outcome = await registrants.create(
-                        self.session,
-                        actor=self.actor,
-                        desk=self.desk,
-                        data=body,
-                        confirm_duplicates=False,
-                        source="import",
-                        source_ref=f"import:{self.batch.id}:line {row.line}",
-                        known_candidates=[],
-                        registered_on=dt.date.fromisoformat(row.registered_on) if row.registered_on else None,
-                        **self.create_options,
-                    )
+                new = registrants.build(
+                    actor=self.actor,
+                    desk=self.desk,
+                    data=body,
+                    find_area=self.areas.find,
+                    source="import",
+                    source_ref=f"import:{self.batch.id}:line {row.line}",
+                    document_patterns=self.document_patterns,
+                    registered_on=dt.date.fromisoformat(row.registered_on) if row.registered_on else None,
+                )
             except ValidationFailed as exc:
                 errors = exc.extra.get("errors") or []
                 field = _first_field(errors)
@@ -339,33 +464,37 @@ class _Run:
                 return "rejected", None, [], f"{field or 'row'}: {message}"
             except Problem as exc:
                 return "rejected", None, [], exc.detail_en or exc.title_en
-            if outcome.registrant is None:  # the registry found candidates the batch lookup did not
-                return "flagged", None, self._candidates(outcome.candidates), None
-            self.matcher.add_registrant(outcome.registrant)
-            return "imported", outcome.registrant.id, [], None
+            self.chunk_new.append(new)
+            self.matcher.add_registrant(new.registrant, new.keys)
+            return "imported", new.registrant.id, [], None
         return "rejected", None, [], "too many invalid fields"
 
     def _candidates(self, found: Sequence[DuplicateCandidate]) -> list[RowCandidate]:
-        return [
-            RowCandidate(
+        out = []
+        for c in found:
+            line = self.line_of.get(c.id)
+            candidate = RowCandidate(
                 registrant_id=c.id,
-                registration_number=c.registration_number,
-                line=self.line_of.get(c.id),
+                registration_number=self.number_of.get(c.id) if line is not None else c.registration_number,
+                line=line,
                 score=round(c.score, 3),
                 reasons=c.reasons,
             )
-            for c in found
-        ]
+            if line is not None and candidate.registration_number is None and not self.dry_run:
+                self.unnumbered.append(candidate)  # created in this chunk: numbered when it is stored
+            out.append(candidate)
+        return out
 
 
-def _keys_of(row: PreparedRow, regions: Mapping[str, str]) -> PersonKeys | None:
-    """Matching keys of a prepared row (None when rejected or when the registry would refuse it)."""
+def _read(row: PreparedRow, regions: Mapping[str, str]) -> tuple[RegistrantCreate, PersonKeys] | None:
+    """A prepared row's body and matching keys (None when rejected or when the registry would refuse it)."""
     if row.data is None:
         return None
     try:
-        return _body_keys(RegistrantCreate.model_validate(_without_empty(row.data)), regions)
+        body = RegistrantCreate.model_validate(_without_empty(row.data))
     except ValidationError:
         return None
+    return body, _body_keys(body, regions)
 
 
 def _body_keys(body: RegistrantCreate, regions: Mapping[str, str]) -> PersonKeys:

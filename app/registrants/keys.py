@@ -30,9 +30,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -44,6 +44,7 @@ BLOCK_LIMIT = 500
 SIZE_CACHE_SECONDS = 300.0
 SIZE_CACHE_FROM = 10_000  # a smaller registry is counted every time (cheap, and exact)
 _size_cache: dict[str, tuple[float, int]] = {}
+_KEYS = cast(Table, RegistrantKey.__table__)
 
 
 def person_of(registrant: Registrant) -> PersonKeys:
@@ -113,20 +114,35 @@ async def replace(session: AsyncSession, registrant: Registrant, *, new: bool = 
     """Store the keys of ``registrant`` (phones and documents loaded), replacing its old ones."""
     if not new:
         await session.execute(delete(RegistrantKey).where(RegistrantKey.registrant_id == registrant.id))
+    await insert_rows(session, rows_of(registrant))
+
+
+def rows_of(registrant: Registrant, person: PersonKeys | None = None) -> list[dict[str, Any]]:
+    """The ``registrant_keys`` rows of ``registrant`` (phones and documents loaded; ``person``: its
+    :func:`person_of`, when the caller has it already)."""
     # An unverified number (no E.164 form) is never matched, but an agent finds it by its digits:
     # by its end too, like a verified number (``500000000`` finds ``0500000000``).
     unverified = {("t", p.digits[::-1]) for p in registrant.phones if p.e164 is None and p.digits}
-    await insert_keys(session, registrant.id, person_of(registrant), extra=unverified)
+    return key_rows(registrant.id, person or person_of(registrant), extra=unverified)
+
+
+def key_rows(registrant_id: uuid.UUID, person: PersonKeys, *, extra: Iterable[Key] = ()) -> list[dict[str, Any]]:
+    """The rows of the keys of ``person`` (and the search-only keys ``extra``) for ``registrant_id``."""
+    stored = all_keys(person) | {(k, v[:200]) for k, v in extra if v}
+    return [{"registrant_id": registrant_id, "kind": k, "value": v} for k, v in sorted(stored)]
+
+
+async def insert_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert key rows (:func:`key_rows`), many registrants' at once if need be."""
+    if rows:
+        await session.execute(insert(_KEYS), rows)
 
 
 async def insert_keys(
     session: AsyncSession, registrant_id: uuid.UUID, person: PersonKeys, *, extra: Iterable[Key] = ()
 ) -> None:
     """Store the keys of ``person`` (and the search-only keys ``extra``) for ``registrant_id``."""
-    stored = all_keys(person) | {(k, v[:200]) for k, v in extra if v}
-    rows = [{"registrant_id": registrant_id, "kind": k, "value": v} for k, v in sorted(stored)]
-    if rows:
-        await session.execute(insert(RegistrantKey), rows)
+    await insert_rows(session, key_rows(registrant_id, person, extra=extra))
 
 
 async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:

@@ -8,7 +8,7 @@ handle both the same way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,16 +118,28 @@ async def lookup_area(session: AsyncSession, *, country: str, level: str, text: 
     return None
 
 
-async def areas(session: AsyncSession, *, desk: Desk, fields: Mapping[str, Any]) -> dict[str, str | None]:
-    """Resolve ``origin_region``/``origin_departement``/``host_region`` (codes or names) to codes."""
+AreaFinder = Callable[[str, str, str], "AdminArea | None"]
+"""``find(country, level, text)``: the area written ``text`` (a code or a name), or None."""
+
+
+def _area_lookups(country: str, fields: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The ``(country, level, text)`` lookups :func:`resolve_areas` makes for ``fields``."""
+    wanted = [("SN", "region", "origin_region"), ("SN", "departement", "origin_departement")]
+    wanted.append((country, "region", "host_region"))
+    return [(c, level, fields[name]) for c, level, name in wanted if fields.get(name)]
+
+
+def resolve_areas(find: AreaFinder, *, country: str, fields: Mapping[str, Any]) -> dict[str, str | None]:
+    """Resolve ``origin_region``/``origin_departement``/``host_region`` (codes or names) to codes,
+    ``country`` being the desk's; raises ``ValidationFailed`` (422 ``area_unknown``/``area_mismatch``)."""
     out: dict[str, str | None] = {}
     if fields.get("origin_region"):
-        area = await lookup_area(session, country="SN", level="region", text=fields["origin_region"])
+        area = find("SN", "region", fields["origin_region"])
         if area is None:
             raise invalid(["origin_region"], "not a region of Senegal", "area_unknown")
         out["origin_region_code"] = area.code
     if fields.get("origin_departement"):
-        area = await lookup_area(session, country="SN", level="departement", text=fields["origin_departement"])
+        area = find("SN", "departement", fields["origin_departement"])
         if area is None:
             raise invalid(["origin_departement"], "not a département of Senegal", "area_unknown")
         region = out.get("origin_region_code")
@@ -136,11 +148,59 @@ async def areas(session: AsyncSession, *, desk: Desk, fields: Mapping[str, Any])
         out["origin_departement_code"] = area.code
         out.setdefault("origin_region_code", area.parent_code)
     if fields.get("host_region"):
-        area = await lookup_area(session, country=desk.country, level="region", text=fields["host_region"])
+        area = find(country, "region", fields["host_region"])
         if area is None:
-            raise invalid(["host_region"], f"not a region of {desk.country}", "area_unknown")
+            raise invalid(["host_region"], f"not a region of {country}", "area_unknown")
         out["host_region_code"] = area.code
     return out
+
+
+async def area_finder(session: AsyncSession, *, country: str, fields: Mapping[str, Any]) -> AreaFinder:
+    """A finder answering the lookups :func:`resolve_areas` makes for ``fields`` (one query each,
+    made now; ``country`` is the desk's)."""
+    found = {
+        lookup: await lookup_area(session, country=lookup[0], level=lookup[1], text=lookup[2])
+        for lookup in _area_lookups(country, fields)
+    }
+    return lambda c, level, text: found.get((c, level, text))
+
+
+async def areas(session: AsyncSession, *, desk: Desk, fields: Mapping[str, Any]) -> dict[str, str | None]:
+    """Resolve ``origin_region``/``origin_departement``/``host_region`` (codes or names) to codes
+    (one lookup per field sent; :func:`resolve_areas` gives the rules and errors)."""
+    find = await area_finder(session, country=desk.country, fields=fields)
+    return resolve_areas(find, country=desk.country, fields=fields)
+
+
+class AreaIndex:
+    """The administrative areas of a few countries held in memory: :func:`lookup_area`'s rule
+    (code or folded name, then ignoring spaces and apostrophes) without a query per lookup, for
+    bulk work such as the register import. Load it with :meth:`load`."""
+
+    def __init__(self, rows: Sequence[AdminArea]) -> None:
+        self.rows = sorted(rows, key=lambda a: a.code)
+        self.cache: dict[tuple[str, str, str], AdminArea | None] = {}
+
+    @classmethod
+    async def load(cls, session: AsyncSession, countries: Sequence[str]) -> AreaIndex:
+        """Every area of ``countries`` (ISO 3166-1 alpha-2)."""
+        rows: list[AdminArea] = []
+        for country in sorted(set(countries)):
+            rows += await list_areas(session, country=country)
+        return cls(rows)
+
+    def find(self, country: str, level: str, text: str) -> AdminArea | None:
+        """The area of ``country`` and ``level`` written ``text``, or None (memoised)."""
+        lookup = (country, level, text)
+        if lookup not in self.cache:
+            same = [a for a in self.rows if a.country == country and a.level == level]
+            code, key = text.strip().upper(), fold(text)
+            found = next((a for a in same if a.code == code or a.search_key == key), None)
+            if found is None:
+                squeezed = key.replace(" ", "")
+                found = next((a for a in same if a.search_key.replace(" ", "") == squeezed), None)
+            self.cache[lookup] = found
+        return self.cache[lookup]
 
 
 def set_keys(registrant: Registrant) -> None:

@@ -12,6 +12,7 @@ desk's ``number_prefix`` and the year the desk's local year; see ``app.core.numb
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 import zoneinfo
 from collections.abc import Mapping, Sequence
@@ -169,42 +170,88 @@ async def create(
 
     When possible duplicates exist among the actor's desks and ``confirm_duplicates`` is false,
     nothing is written and the candidates are returned. ``known_candidates``: the caller already
-    looked for duplicates (the register import matches a whole file in one pass): no lookup.
-    Raises ``NotFound`` (desk not the actor's), ``RestrictedField`` (403, residence_status by an
-    agent) and ``ValidationFailed`` (422: a phone, document number or area that does not parse).
+    looked for duplicates: no lookup. Raises ``NotFound`` (desk not the actor's),
+    ``RestrictedField`` (403, residence_status by an agent) and ``ValidationFailed`` (422: a
+    phone, document number or area that does not parse).
     """
     if not actor.can_see_desk(desk.id):
         raise NotFound("No such desk.", detail_fr="Guichet introuvable.")
-    fields = data.model_dump(exclude={"id", "phones", "documents", "consents", "desk_code"})
     registrant_id = await client_ids.new_id(session, Registrant, data.id, location="/api/v1/registrants/{id}")
     prepare.check_restricted(actor, data.model_fields_set)
-    phones = prepare.phones(data.phones, desk.country)
-    documents = prepare.documents(data.documents, document_patterns)
-    areas = await prepare.areas(session, desk=desk, fields=fields)
-    keys = matching.PersonKeys.of(
-        given_names=data.given_names,
-        family_name=data.family_name,
-        date_of_birth=data.date_of_birth,
-        sex=data.sex,
-        phones=prepare.verified_numbers(phones),
-        typed_documents=[(d.doc_type, d.number) for d in documents],
-        place_of_birth=data.place_of_birth,
-        origin_region=areas.get("origin_region_code"),
-        arrival_date=data.arrival_date.isoformat() if data.arrival_date else None,
-        email=data.email,
-        host_city=data.host_city,
-        occupation=data.occupation,
+    find = await prepare.area_finder(session, country=desk.country, fields=data.model_dump(include=AREA_FIELDS))
+    new = build(
+        actor=actor,
+        desk=desk,
+        data=data,
+        registrant_id=registrant_id,
+        find_area=find,
+        source=source,
+        source_ref=source_ref,
+        document_patterns=document_patterns,
+        registered_on=registered_on,
     )
     if known_candidates is None:
-        candidates = await find_duplicates(session, data=keys, desk_ids=actor.desk_ids)
+        candidates = await find_duplicates(session, data=new.keys, desk_ids=actor.desk_ids)
     else:
         candidates = known_candidates
     if candidates and not confirm_duplicates:
         return CreateOutcome(None, candidates)
+    registrant = new.registrant
+    registrant.registration_number = await _registration_number(session, desk=desk)
+    session.add(registrant)
+    await session.flush()
+    await match_keys.insert_rows(session, match_keys.rows_of(registrant, new.keys))
+    await record_created(session, actor=actor, new=new, candidates=candidates)
+    if source not in SILENT_SOURCES:
+        await notify.registration_received(session, actor=actor, registrant=registrant)
+    return CreateOutcome(registrant, candidates)
+
+
+AREA_FIELDS = {"origin_region", "origin_departement", "host_region"}
+
+
+@dataclass
+class NewRegistrant:
+    """A registrant built from a request body, not yet numbered nor stored."""
+
+    registrant: Registrant
+    source: str
+    consents: list[str]
+
+    @functools.cached_property
+    def keys(self) -> matching.PersonKeys:
+        """The registrant's matching keys (:func:`app.registrants.keys.person_of`)."""
+        return match_keys.person_of(self.registrant)
+
+
+def build(
+    *,
+    actor: Actor,
+    desk: Desk,
+    data: RegistrantCreate,
+    find_area: prepare.AreaFinder,
+    source: str,
+    registrant_id: uuid.UUID | None = None,
+    source_ref: str | None = None,
+    document_patterns: Mapping[str, str] | None = None,
+    registered_on: dt.date | None = None,
+) -> NewRegistrant:
+    """The new registrant of ``data`` at ``desk``, without its registration number.
+
+    ``find_area`` answers the area lookups (:func:`prepare.area_finder`, or the ``find`` of a
+    :class:`prepare.AreaIndex`). No database access: the register import builds a whole chunk of
+    people this way and stores them together. ``registrant_id``: the id a client chose (offline
+    creation), else a new one. Raises ``RestrictedField`` (403) and
+    ``ValidationFailed`` (422: a phone, document number or area that does not parse).
+    """
+    fields = data.model_dump(exclude={"id", "phones", "documents", "consents", "desk_code"})
+    prepare.check_restricted(actor, data.model_fields_set)
+    phones = prepare.phones(data.phones, desk.country)
+    documents = prepare.documents(data.documents, document_patterns)
+    areas = prepare.resolve_areas(find_area, country=desk.country, fields=fields)
     registrant = Registrant(
-        id=registrant_id,
+        id=registrant_id or uuid.uuid4(),
         desk_id=desk.id,
-        registration_number=await _registration_number(session, desk=desk),
         registered_on=registered_on or dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).date(),
         host_country=desk.country,
         source=source,
@@ -217,9 +264,15 @@ async def create(
         **areas,
     )
     prepare.set_keys(registrant)
-    session.add(registrant)
-    await session.flush()
-    await match_keys.replace(session, registrant, new=True)
+    return NewRegistrant(registrant, source, [c.purpose for c in data.consents if c.granted])
+
+
+async def record_created(
+    session: AsyncSession, *, actor: Actor, new: NewRegistrant, candidates: Sequence[DuplicateCandidate] = ()
+) -> None:
+    """Audit ``registrant.create`` of ``new`` (numbered), ``candidates`` being the possible
+    duplicates the actor confirmed."""
+    registrant = new.registrant
     changes = audit.diff({}, prepare.snapshot(registrant), sensitive=SENSITIVE)
     await audit.record(
         session,
@@ -227,19 +280,26 @@ async def create(
         action="registrant.create",
         entity_type="registrant",
         entity_id=registrant.id,
-        desk_id=desk.id,
+        desk_id=registrant.desk_id,
         details={
-            "source": source,
+            "source": new.source,
             "changes": rectification.masked(changes),
-            "consents": [c.purpose for c in data.consents if c.granted],
+            "consents": new.consents,
             "confirmed_duplicates": [str(c.id) for c in candidates],
         },
         personal={"registration_number": registrant.registration_number, "changes": changes},
         subject_id=registrant.id,
     )
-    if source not in SILENT_SOURCES:
-        await notify.registration_received(session, actor=actor, registrant=registrant)
-    return CreateOutcome(registrant, candidates)
+
+
+async def registration_numbers(session: AsyncSession, *, desk: Desk, count: int) -> list[str]:
+    """``count`` new registration numbers of ``desk``'s series for this year, in order (one round
+    trip for the lot on PostgreSQL; see :func:`app.core.numbering.allocate_many`)."""
+    year = dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).year
+    column = Registrant.registration_number
+    return await numbering.allocate_many(
+        session, prefix=desk.number_prefix, kind="", year=year, column=column, count=count
+    )
 
 
 async def _load(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, lock: bool = False) -> Registrant:
