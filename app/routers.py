@@ -10,10 +10,13 @@ from app.cases.catalogue_router import partners_router, service_types_router
 from app.cases.followup_router import router as case_followup_router
 from app.cases.router import router as cases_router
 from app.desks.router import router as desks_router
+from app.desks.staff import router as desk_staff_router
 from app.documents.router import router as documents_router
+from app.imports.batches import router as import_batches_router
 from app.imports.router import router as imports_router
 from app.privacy.router import router as privacy_router
 from app.reference.router import router as reference_router
+from app.registrants.history import router as registrant_history_router
 from app.registrants.router import router as registrants_router
 from app.reports.exports_router import router as exports_router
 from app.reports.router import router as reports_router
@@ -23,16 +26,19 @@ ROUTERS: list[APIRouter] = [
     auth_router,
     users_router,
     desks_router,
+    desk_staff_router,
     calendars_router,
     appointments_router,
     reference_router,
     registrants_router,
+    registrant_history_router,
     service_types_router,
     partners_router,
     cases_router,
     case_followup_router,
     documents_router,
     imports_router,
+    import_batches_router,
     audit_router,
     reports_router,
     exports_router,

@@ -8,6 +8,7 @@ import { deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
+import { assignForm, dueDateForm } from "./case_supervise.js";
 
 addWords(CASE_LABELS, CASE_CODES);
 
@@ -84,18 +85,35 @@ function moveForm(c, box) {
   const granted = (state.caseView.person.consents || []).filter((x) => x.purpose === "desk_transfer" && x.granted && !x.withdrawn_at);
   if (!granted.length) consent.append(el("option", t("no_transfer_consent"), { value: "" }));
   for (const x of granted) consent.append(el("option", `${code(x.purpose)} · ${day(x.recorded_at)}`, { value: String(x.id) }));
+  // Each field sits in its own block, shown only when the chosen status asks for it (the API says
+  // which: `transition_fields`); a hidden field is not sent.
+  const block = (name, ...nodes) => {
+    const div = el("div", null, { "data-field": name });
+    div.append(...nodes);
+    return div;
+  };
   form.append(
     el("label", t("move_to"), { for: "move-to" }), target,
-    el("label", t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason", maxlength: "500" }),
-    el("label", t("outcome"), { for: "move-outcome" }), outcome,
-    el("label", t("to_desk"), { for: "move-desk" }), desk,
-    el("label", t("transfer_consent"), { for: "move-consent" }), consent,
+    block("reason", el("label", t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason", maxlength: "500" })),
+    block("outcome_category", el("label", t("outcome"), { for: "move-outcome" }), outcome),
+    block("to_desk", el("label", t("to_desk"), { for: "move-desk" }), desk),
+    block("consent_id", el("label", t("transfer_consent"), { for: "move-consent" }), consent),
     el("button", t("move"), { type: "submit" }),
   );
+  const needs = c.transition_fields || {};
+  const showNeeded = () => {
+    const wanted = needs[target.value] || [];
+    for (const div of form.querySelectorAll("[data-field]")) {
+      div.hidden = !wanted.includes(div.dataset.field);
+      for (const input of div.querySelectorAll("input, select")) input.disabled = div.hidden;
+    }
+  };
+  target.addEventListener("change", showNeeded);
+  showNeeded();
   action(form, box, async () => {
     const data = new FormData(form);
     const body = { to: data.get("to") };
-    if (data.get("reason").trim()) body.reason = data.get("reason").trim();
+    if ((data.get("reason") || "").trim()) body.reason = data.get("reason").trim();
     if (data.get("outcome_category")) body.outcome_category = data.get("outcome_category");
     if (body.to === "transferred") {
       if (data.get("to_desk")) body.to_desk = data.get("to_desk");
@@ -134,7 +152,8 @@ export async function openCase(id, done = "") {
     state.caseView = { case: c, etag: r.etag, person: person.ok ? person.body : { consents: [] } };
     const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
     const title = el("h1", `${c.case_number} — ${serviceLabel(c.service_type)}`);
-    const assignee = c.assignee_id ? (c.assignee_id === state.me.id ? t("you") : "✓") : t("nobody");
+    const colleague = ((state.staff || {})[c.desk_id] || []).find((x) => x.id === c.assignee_id);
+    const assignee = c.assignee_id ? (c.assignee_id === state.me.id ? t("you") : (colleague ? colleague.full_name : "✓")) : t("nobody");
     const toPerson = el("button", `${t("open_file")} : ${name}`, { type: "button", class: "link" });
     toPerson.addEventListener("click", () => openPerson(c.registrant_id));
     view.replaceChildren(
@@ -143,6 +162,10 @@ export async function openCase(id, done = "") {
         [t("channel"), code(c.channel)], [t("assignee"), assignee], [t("description"), c.description]]),
     );
     if (!c.assignee_id && c.allowed_transitions.length) view.append(takeForm(c, box));
+    const supervisor = ["supervisor", "admin"].includes(state.me.role);
+    const open = c.allowed_transitions.length && !c.closed_at;
+    if (supervisor && open) view.append(await assignForm(c, box));
+    if (open) view.append(dueDateForm(c, box));
     const move = el("section");
     move.append(el("h2", t("move")), moveForm(c, box));
     view.append(move, ...(await followUp(c, box)), await timeline(c));
