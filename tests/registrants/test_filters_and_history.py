@@ -64,7 +64,8 @@ async def test_history_lists_writes_field_by_field_newest_first_and_is_audited(
     created = await create(casa_agent, person(host_city="Casablanca", name_arabic="فاطو انجاي"))
     assert created.status_code == 201, created.text
     record = created.json()
-    await client.get(f"{URL}/{record['id']}", headers=casa_agent.headers)  # a read is not a change
+    await client.get(f"{URL}/{record['id']}", headers=casa_agent.headers)  # reads are not changes
+    await client.get(f"/api/v1/registrants/{record['id']}/cases", headers=casa_agent.headers)
     changed = await client.patch(
         f"{URL}/{record['id']}",
         json={"host_city": "Rabat"},

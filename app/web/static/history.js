@@ -37,7 +37,7 @@ export async function historySection(person) {
   const s = el("section", null, { id: "history" });
   s.append(el("h2", t("history")));
   const r = await api("GET", `/api/v1/registrants/${person.id}/history`);
-  const ol = el("ol", null, { class: "timeline" });
+  const ol = el("ol", null, { class: "events" });
   for (const e of r.ok ? r.body : []) {
     const li = el("li", entryText(e, person.desk_id));
     // A creation lists every field typed; only rectifications are worth reading field by field.
