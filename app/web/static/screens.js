@@ -36,4 +36,8 @@ export function initScreens() {
   onTab("cases", () => loadQueue());
   onTab("imports", () => loadBatches());
   document.addEventListener("desk:language", redraw);
+  // A tab opened before this module arrived (slow link) gets its list now.
+  const open = ($(".tab:not([hidden])") || {}).id;
+  if (open === "tab-imports") loadBatches();
+  if (open === "tab-cases") loadQueue();
 }
