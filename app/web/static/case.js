@@ -159,7 +159,7 @@ export async function openCase(id, done = "") {
     view.replaceChildren(
       title, toPerson,
       definitionList([[t("person"), name], [t("status"), code(c.status)], [t("due"), day(c.due_date)],
-        [t("channel"), code(c.channel)], [t("assignee"), assignee], [t("description"), c.description]]),
+        [t("channel"), code(c.channel, "channel")], [t("assignee"), assignee], [t("description"), c.description]]),
     );
     if (!c.assignee_id && c.allowed_transitions.length) view.append(takeForm(c, box));
     const supervisor = ["supervisor", "admin"].includes(state.me.role);

@@ -2,7 +2,7 @@
 // when (desk time), from which value to which, in the interface language.
 import { api } from "./api.js";
 import { el } from "./dom.js";
-import { code, i18n, LABELS, t } from "./i18n.js";
+import { code, colon, i18n, LABELS, t } from "./i18n.js";
 import { deskTime } from "./state.js";
 import "./i18n_day.js";
 
@@ -27,8 +27,12 @@ function valueText(field, value) {
 }
 
 function entryText(e, deskId) {
-  const kind = e.action.split(".").pop();
-  const key = { create: "h_create", update: "h_update", consent_add: "h_consent_add", consent_withdraw: "h_consent_withdraw" }[kind] || "h_other";
+  const key = {
+    "registrant.create": "h_create", "registrant.update": "h_update", "registrant.consent_add": "h_consent_add",
+    "registrant.consent_withdraw": "h_consent_withdraw", "registrant.transfer_copy": "h_transfer_copy",
+    "privacy.disclosure": "h_disclosure", "privacy.subject_access": "h_subject_access",
+    "privacy.subject_request": "h_subject_request",
+  }[e.action] || "h_other";
   const what = t(key, { purpose: code(e.purpose), granted: e.granted ? t("granted") : t("refused") });
   return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${e.actor_label} (${code(e.actor_role)}) ${what}`;
 }
@@ -44,7 +48,7 @@ export async function historySection(person) {
     if (e.changes.length && !e.action.endsWith(".create")) {
       const ul = el("ul");
       for (const c of e.changes) {
-        ul.append(el("li", `${fieldName(c.field)} : ${t("changed_to", { old: valueText(c.field, c.before), new: valueText(c.field, c.after) })}`));
+        ul.append(el("li", `${fieldName(c.field)}${colon()}${t("changed_to", { old: valueText(c.field, c.before), new: valueText(c.field, c.after) })}`));
       }
       li.append(ul);
     }

@@ -179,9 +179,16 @@ export function t(key, vars = {}) {
 }
 
 // A code from the API in words; an unknown code is shown humanised rather than as a raw token.
-export function code(value) {
+// `kind` names a family where one code means two things (`channel:partner_referral` is how a case
+// came in, `partner_referral` the consent purpose).
+export function code(value, kind = "") {
   if (value === null || value === undefined || value === "") return t("empty");
-  return CODES[i18n.lang][value] || String(value).replaceAll("_", " ");
+  return (kind && CODES[i18n.lang][`${kind}:${value}`]) || CODES[i18n.lang][value] || String(value).replaceAll("_", " ");
+}
+
+// "Label : value" in French typography, "Label: value" in English.
+export function colon() {
+  return i18n.lang === "fr" ? " : " : ": ";
 }
 
 export function translatePage() {

@@ -2,7 +2,7 @@
 // uploaded documents. Editing lives in edit.js.
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { code, colon, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { startEdit } from "./edit.js";
@@ -55,7 +55,7 @@ export function renderPerson(extra = {}) {
     title, el("p", p.registration_number, { class: "mono" }), edit, receiptButton(p, extra), identity,
     section("phones", p.phones.map((x) => `${phoneText(x)}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`)),
-    section("consents", p.consents.map((c) => `${code(c.purpose)}${c.partner_name ? ` (${c.partner_name})` : ""} : `
+    section("consents", p.consents.map((c) => `${code(c.purpose)}${c.partner_name ? ` (${c.partner_name})` : ""}${colon()}`
       + `${c.granted ? t("granted") : t("refused")} · ${t("consent_recorded")} ${day(c.recorded_at)}`
       + (c.withdrawn_at ? ` · ${t("withdrawn")} ${day(c.withdrawn_at)}` : ""))),
     caseRows(extra.cases || []),
