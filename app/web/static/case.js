@@ -2,7 +2,7 @@
 // receiving desk the workflow asks for), notes, referrals, and a readable timeline in desk time.
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
-import { addWords, code, i18n, t } from "./i18n.js";
+import { addWords, code, colon, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
 import { deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
@@ -139,36 +139,47 @@ function takeForm(c, box) {
   return form;
 }
 
+// Only the latest opening draws: a click that reopens the case while an earlier opening is still
+// loading must not leave two screens' parts (two timelines…) in the page.
+const opening = { n: 0 };
+document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
+
 export async function openCase(id, done = "") {
+  const seq = ++opening.n;
   showTab("case", { focus: false });
   const box = $("#case-msg");
   const view = $("#case");
   try {
     await loadServiceTypes();
     const r = await api("GET", `/api/v1/cases/${id}`);
+    if (seq !== opening.n) return undefined;
     if (!r.ok) { view.replaceChildren(); sayLines(box, problemLines(r.body)); return focusOn(box); }
     const c = r.body;
     const person = await api("GET", `/api/v1/registrants/${c.registrant_id}`);
+    if (seq !== opening.n) return undefined;
     state.caseView = { case: c, etag: r.etag, person: person.ok ? person.body : { consents: [] } };
+    const supervisor = ["supervisor", "admin"].includes(state.me.role);
+    const open = c.allowed_transitions.length && !c.closed_at;
+    const assign = supervisor && open ? await assignForm(c, box) : null; // also loads the desk's staff
     const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
     const title = el("h1", `${c.case_number} — ${serviceLabel(c.service_type)}`);
     const colleague = ((state.staff || {})[c.desk_id] || []).find((x) => x.id === c.assignee_id);
     const assignee = c.assignee_id ? (c.assignee_id === state.me.id ? t("you") : (colleague ? colleague.full_name : "✓")) : t("nobody");
-    const toPerson = el("button", `${t("open_file")} : ${name}`, { type: "button", class: "link" });
+    const toPerson = el("button", `${t("open_file")}${colon()}${name}`, { type: "button", class: "link" });
     toPerson.addEventListener("click", () => openPerson(c.registrant_id));
-    view.replaceChildren(
+    const parts = [
       title, toPerson,
       definitionList([[t("person"), name], [t("status"), code(c.status)], [t("due"), day(c.due_date)],
         [t("channel"), code(c.channel, "channel")], [t("assignee"), assignee], [t("description"), c.description]]),
-    );
-    if (!c.assignee_id && c.allowed_transitions.length) view.append(takeForm(c, box));
-    const supervisor = ["supervisor", "admin"].includes(state.me.role);
-    const open = c.allowed_transitions.length && !c.closed_at;
-    if (supervisor && open) view.append(await assignForm(c, box));
-    if (open) view.append(dueDateForm(c, box));
+    ];
+    if (!c.assignee_id && c.allowed_transitions.length) parts.push(takeForm(c, box));
+    if (assign) parts.push(assign);
+    if (open) parts.push(dueDateForm(c, box));
     const move = el("section");
     move.append(el("h2", t("move")), moveForm(c, box));
-    view.append(move, ...(await followUp(c, box)), await timeline(c));
+    parts.push(move, ...(await followUp(c, box)), await timeline(c));
+    if (seq !== opening.n) return undefined;
+    view.replaceChildren(...parts);
     say(box, done, "ok");
     return focusOn(done ? box : title);
   } catch (error) {

@@ -114,11 +114,16 @@ async function items(path) {
   return Array.isArray(r.body) ? r.body : r.body.items || [];
 }
 
+const opening = { n: 0 }; // only the latest opening draws the file
+document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
+
 export async function openPerson(id, done = "") {
+  const seq = ++opening.n;
   const box = $("#person-msg");
   say(box, "");
   try {
     const r = await api("GET", `/api/v1/registrants/${id}`);
+    if (seq !== opening.n) return undefined;
     // Never show an earlier file (or this one as it was) while the new one loads.
     $("#person").replaceChildren(el("p", t("loading"), { role: "status" }));
     showTab("person", { focus: false });
@@ -132,7 +137,9 @@ export async function openPerson(id, done = "") {
       items(`/api/v1/registrants/${id}/cases`), items(`/api/v1/appointments?registrant_id=${id}&limit=100`),
       items(`/api/v1/registrants/${id}/documents`), historySection(r.body), bookingSection(r.body, reopen),
     ]);
-    state.person.extra = { cases, appointments, files, history, booking, openCase: await openCaseForm(r.body) };
+    const openCase = await openCaseForm(r.body);
+    if (seq !== opening.n) return undefined;
+    state.person.extra = { cases, appointments, files, history, booking, openCase };
     const title = renderPerson(state.person.extra);
     say(box, done, "ok");
     focusOn(done ? box : title);
