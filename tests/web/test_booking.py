@@ -70,6 +70,7 @@ async def test_book_by_keyboard_reschedule_see_a_holiday_in_the_week_and_cancel(
     await expect(flagged).to_contain_text("14:00–14:30 Ndèye Thiam · Réservé")
     await expect(flagged).to_contain_text("Jour férié (Fête du Trône) : rendez-vous à déplacer")
     await expect(page.locator("#week .week-day").nth(1)).not_to_contain_text("Jour férié")
+    await expect(page.locator("#week .week-day").nth(5)).to_contain_text("Fermé")  # Saturday
     await assert_accessible(page)
 
     # The same day offers no slot any more, and the booked one is cancelled from the file.

@@ -90,7 +90,9 @@ export async function loadWeek() {
     out.replaceChildren(...days.map((d, i) => {
       const s = el("section", null, { class: "week-day" });
       s.append(el("h3", dayWords(d)));
+      const weekday = String(new Date(`${d}T12:00:00Z`).getUTCDay() || 7); // ISO: Monday 1 … Sunday 7
       if (holidays[d]) s.append(el("p", t("closed_holiday", { name: holidays[d] }), { class: "tag" }));
+      else if (!((desk.opening_hours || {})[weekday] || []).length) s.append(el("p", t("closed_day")));
       const ul = el("ul", null, { class: "plain" });
       for (const a of lists[i].body.items) {
         const li = el("li", `${localTime(a.start_local)}–${localTime(a.end_local)} ${who[a.registrant_id]} · ${code(a.status)}`);
@@ -100,7 +102,7 @@ export async function loadWeek() {
         }
         ul.append(li);
       }
-      if (!lists[i].body.items.length && !holidays[d]) ul.append(el("li", t("none")));
+      if (!lists[i].body.items.length && s.children.length === 1) ul.append(el("li", t("none")));
       s.append(ul);
       return s;
     }));
