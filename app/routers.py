@@ -13,13 +13,16 @@ from app.clients.oauth_router import metadata_router as oauth_metadata_router
 from app.clients.oauth_router import router as oauth_router
 from app.clients.router import router as clients_router
 from app.desks.router import router as desks_router
+from app.desks.staff import router as desk_staff_router
 from app.documents.router import router as documents_router
+from app.imports.batches import router as import_batches_router
 from app.imports.router import router as imports_router
 from app.notifications.router import router as notifications_router
 from app.privacy.rights_router import router as privacy_rights_router
 from app.merges.router import router as merges_router
 from app.privacy.router import router as privacy_router
 from app.reference.router import router as reference_router
+from app.registrants.history import router as registrant_history_router
 from app.registrants.router import router as registrants_router
 from app.reports.exports_router import router as exports_router
 from app.reports.router import router as reports_router
@@ -35,11 +38,13 @@ ROUTERS: list[APIRouter] = [
     clients_router,
     users_router,
     desks_router,
+    desk_staff_router,
     calendars_router,
     appointments_router,
     reference_router,
     registrants_router,
     merges_router,
+    registrant_history_router,
     service_types_router,
     partners_router,
     cases_router,
@@ -47,6 +52,7 @@ ROUTERS: list[APIRouter] = [
     documents_router,
     sync_router,
     imports_router,
+    import_batches_router,
     audit_router,
     reports_router,
     exports_router,

@@ -76,9 +76,14 @@ async def resolve_subject(
 
 async def lock_agent(session: AsyncSession, *, desk: Desk, agent_id: uuid.UUID) -> StaffUser:
     """The agent, row-locked until the transaction ends; ``AgentNotAtDesk`` unless an active member."""
-    agent = (
-        await session.execute(select(StaffUser).where(StaffUser.id == agent_id).with_for_update(key_share=True))
-    ).scalar_one_or_none()
+    return await agent_at_desk(session, desk=desk, agent_id=agent_id, lock=True)
+
+
+async def agent_at_desk(session: AsyncSession, *, desk: Desk, agent_id: uuid.UUID, lock: bool = False) -> StaffUser:
+    """The agent if an active, non-auditor member of ``desk`` (row-locked with ``lock``);
+    ``AgentNotAtDesk`` (422) otherwise."""
+    stmt = select(StaffUser).where(StaffUser.id == agent_id)
+    agent = (await session.execute(stmt.with_for_update(key_share=True) if lock else stmt)).scalar_one_or_none()
     member = (
         await session.execute(
             select(DeskMembership.user_id).where(DeskMembership.user_id == agent_id, DeskMembership.desk_id == desk.id)

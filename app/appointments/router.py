@@ -8,9 +8,17 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from app.appointments import service
+from app.appointments import service, slots
 from app.appointments.models import Appointment
-from app.appointments.schemas import AppointmentCreate, AppointmentOut, AppointmentReschedule, AppointmentTransition
+from app.appointments.schemas import (
+    AppointmentCreate,
+    AppointmentOut,
+    AppointmentReschedule,
+    AppointmentTransition,
+    FreeDayOut,
+    FreeSlotOut,
+    FreeSlotsOut,
+)
 from app.auth.deps import CurrentActor, require_roles
 from app.core.conflicts import with_current
 from app.core.context import Actor
@@ -19,6 +27,7 @@ from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.desks import service as desks
 from app.desks.models import Desk
 
 router = APIRouter(prefix="/api/v1/appointments", tags=["appointments"])
@@ -96,6 +105,52 @@ async def list_appointments(
     )
     by_desk = await service.desks_of(session, rows)
     return Page[AppointmentOut](items=[to_out(a, by_desk[a.desk_id]) for a in rows], next_cursor=next_cursor)
+
+
+@router.get("/free-slots", response_model=FreeSlotsOut)
+async def free_slots(
+    session: SessionDep,
+    actor: StaffActor,
+    desk_id: uuid.UUID,
+    start: Annotated[dt.date, Query(description="First local date of the desk.")],
+    days: Annotated[int, Query(ge=1, le=14, description="Consecutive local days, 1 to 14.")] = 1,
+    duration_minutes: Annotated[int, Query(ge=5, le=240, description="Length of a slot in minutes.")] = 30,
+    agent_id: Annotated[uuid.UUID | None, Query(description="Whose free time; the caller by default.")] = None,
+) -> FreeSlotsOut:
+    """Bookable slots of an agent: the desk's opening hours on each local day minus its holidays,
+    times already past and the agent's booked or kept appointments (see ``app.appointments.slots``).
+
+    404 for a desk the user cannot see; 422 ``agent-not-at-desk``, or a bad parameter.
+    """
+    desk = await desks.get(session, actor=actor, desk_id=desk_id)
+    agent = agent_id or actor.user_id
+    assert agent is not None
+    found = await slots.free_slots(
+        session, desk=desk, agent_id=agent, start=start, days=days, duration=dt.timedelta(minutes=duration_minutes)
+    )
+    return FreeSlotsOut(
+        desk_id=desk.id,
+        time_zone=desk.time_zone,
+        agent_id=agent,
+        duration_minutes=duration_minutes,
+        days=[
+            FreeDayOut(
+                date=d.day,
+                holiday=d.holiday,
+                opening_hours=[[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in d.opening_hours],
+                slots=[
+                    FreeSlotOut(
+                        starts_at=s.starts_at.astimezone(dt.UTC),
+                        ends_at=s.ends_at.astimezone(dt.UTC),
+                        start_local=s.starts_at.isoformat(),
+                        end_local=s.ends_at.isoformat(),
+                    )
+                    for s in d.slots
+                ],
+            )
+            for d in found
+        ],
+    )
 
 
 @router.get("/{appointment_id}", response_model=AppointmentOut)

@@ -76,3 +76,31 @@ class AppointmentOut(BaseModel):
     status_reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class FreeSlotOut(BaseModel):
+    """A free slot: UTC instants and the desk's local times with their offset."""
+
+    starts_at: dt.datetime = Field(description="UTC instant.")
+    ends_at: dt.datetime = Field(description="UTC instant.")
+    start_local: str = Field(description="ISO 8601 local time at the desk with its offset.")
+    end_local: str = Field(description="ISO 8601 local time at the desk with its offset.")
+
+
+class FreeDayOut(BaseModel):
+    """A local day of the desk: closed for ``holiday`` (its name), else its free slots."""
+
+    date: dt.date
+    holiday: str | None
+    opening_hours: list[list[str]] = Field(description='Local ``[["09:00", "12:30"], …]``; empty when closed.')
+    slots: list[FreeSlotOut]
+
+
+class FreeSlotsOut(BaseModel):
+    """Free slots of one agent at one desk over consecutive local days."""
+
+    desk_id: uuid.UUID
+    time_zone: str
+    agent_id: uuid.UUID
+    duration_minutes: int
+    days: list[FreeDayOut]

@@ -11,6 +11,7 @@ from app.cases import notes, referrals
 from app.cases.models import CaseNote, Partner, Referral
 from app.cases.router import CaseWorker
 from app.cases.schemas import NoteCreate, NoteOut, ReferralCreate, ReferralOut, ReferralUpdate
+from app.cases.workflow import REFERRAL_TRANSITIONS
 from app.core.context import Actor
 from app.core.deps import SessionDep
 from app.core.http import etag_of
@@ -47,6 +48,7 @@ def _referral_out(referral: Referral, partner: Partner) -> ReferralOut:
         partner_reference=referral.partner_reference,
         outcome=referral.outcome,
         created_at=referral.created_at,
+        allowed_statuses=list(REFERRAL_TRANSITIONS.get(referral.status, ())),
     )
 
 

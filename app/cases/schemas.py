@@ -14,7 +14,7 @@ import pycountry
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from app.cases.queues import CaseView
-from app.cases.workflow import allowed_from
+from app.cases.workflow import allowed_from, fields_for
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.text import not_blank
 from app.privacy.purposes import LegalBasis
@@ -158,6 +158,9 @@ class CaseOut(BaseModel):
     assignee_id: uuid.UUID | None
     status: str
     allowed_transitions: list[str]
+    transition_fields: dict[str, list[str]] = Field(
+        description="For each allowed status, the fields the move asks for (see app.cases.workflow.fields_for)."
+    )
     outcome_category: str | None
     outcome_note: str | None
     closure_requested_status: str | None
@@ -191,6 +194,7 @@ class CaseOut(BaseModel):
             assignee_id=c.assignee_id,
             status=c.status,
             allowed_transitions=list(allowed_from(c.status)),
+            transition_fields={t: list(fields_for(c.status, t)) for t in allowed_from(c.status)},
             outcome_category=c.outcome_category,
             outcome_note=c.outcome_note,
             closure_requested_status=c.closure_requested_status,
@@ -278,6 +282,9 @@ class ReferralOut(BaseModel):
     partner_reference: str | None
     outcome: str | None
     created_at: dt.datetime
+    allowed_statuses: list[str] = Field(
+        default_factory=list, description="Statuses it may move to (app.cases.workflow.REFERRAL_TRANSITIONS)."
+    )
 
 
 class TimelineEventOut(BaseModel):

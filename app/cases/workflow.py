@@ -112,3 +112,17 @@ DEFAULT_PARTNER_ANSWER_DAYS: Final = 10
 
 TRANSFER_PURPOSES_ANY: Final = frozenset({"desk_transfer"})
 TRANSFER_PURPOSES_TO_SENEGAL: Final = frozenset({"transfer_to_senegal", "desk_transfer"})
+
+
+def fields_for(source: str, target: str) -> tuple[str, ...]:
+    """The fields a move from ``source`` to ``target`` asks for, as named in ``TransitionIn``:
+    ``outcome_category`` (closing, closure request), ``reason`` (reopen, refused closure),
+    ``to_desk`` and ``consent_id`` (transfer; ``consent_id`` or another legal basis)."""
+    needed: tuple[str, ...] = ()
+    if target in NEEDS_OUTCOME:
+        needed += ("outcome_category",)
+    if needs_reason(source, target):
+        needed += ("reason",)
+    if target in NEEDS_TRANSFER:
+        needed += ("to_desk", "consent_id")
+    return needed

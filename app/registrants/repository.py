@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.text import normalise_typed_identifier
@@ -54,6 +54,36 @@ class SearchFilters:
     status_category: str | None = None
     created_from: dt.datetime | None = None
     created_to: dt.datetime | None = None
+    city: str | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    today: dt.date | None = None
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=day.year - years, day=28)
+
+
+def _age_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
+    """Ages in whole years on ``filters.today``, from the partial ISO date of birth.
+
+    A partial date counts from its first day (``1990`` is 1990-01-01, ``1990-05`` 1990-05-01): ISO
+    strings of one calendar compare like the dates, and the shorter prefix sorts first. A person
+    without a date of birth matches no age filter.
+    """
+    today = filters.today or dt.date.today()
+    dob = Registrant.date_of_birth
+    found: list[ColumnElement[bool]] = []
+    if filters.age_min is not None:  # born on or before today minus age_min years
+        found.append(dob <= _years_before(today, filters.age_min).isoformat())
+    if filters.age_max is not None:  # born after today minus (age_max + 1) years
+        found.append(dob > _years_before(today, filters.age_max + 1).isoformat())
+    if found:
+        found.append(dob.is_not(None))
+    return found
 
 
 def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
@@ -130,6 +160,10 @@ def search_query(filters: SearchFilters, *, regions: Sequence[str]) -> Select[An
         stmt = stmt.where(Registrant.created_at >= filters.created_from)
     if filters.created_to:
         stmt = stmt.where(Registrant.created_at <= filters.created_to)
+    if filters.city:
+        stmt = stmt.where(func.lower(Registrant.host_city) == filters.city.strip().lower())
+    for age_condition in _age_conditions(filters):
+        stmt = stmt.where(age_condition)
     if filters.q:
         condition = _q_condition(filters.q, regions)
         if condition is not None:

@@ -18,7 +18,7 @@ from app.auth.deps import CurrentActor, require_roles
 from app.core.conflicts import with_current
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
-from app.core.errors import PreconditionFailed
+from app.core.errors import PreconditionFailed, ValidationFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -105,14 +105,27 @@ async def list_registrants(
     status_category: StatusCategory | None = None,
     created_from: Annotated[AwareDatetime | None, Query(description="Inclusive, with offset.")] = None,
     created_to: Annotated[AwareDatetime | None, Query(description="Inclusive, with offset.")] = None,
+    city: Annotated[
+        str | None, Query(min_length=1, max_length=120, description="City of residence (case-insensitive).")
+    ] = None,
+    age_min: Annotated[int | None, Query(ge=0, le=130, description="Age in whole years today, at least.")] = None,
+    age_max: Annotated[int | None, Query(ge=0, le=130, description="Age in whole years today, at most.")] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[RegistrantSummary]:
     """Registrants of the user's desks, newest first, with cursor pagination.
 
     ``q`` is accent- and case-insensitive and tolerant of spelling variants (N'Diaye, Njaay and
-    NDIAYE all find Ndiaye); a phone may be written any way. 422 ``unknown-desk``.
+    NDIAYE all find Ndiaye); a phone may be written any way. ``city`` is the city of residence;
+    ``age_min``/``age_max`` count whole years today from the date of birth (a partial date from its
+    first day; no date of birth, no match). 422 ``unknown-desk``, or ``age_min`` above ``age_max``.
     """
+    if age_min is not None and age_max is not None and age_min > age_max:
+        raise ValidationFailed(
+            "age_min must not be above age_max.",
+            detail_fr="age_min ne peut pas dépasser age_max.",
+            errors=[{"loc": ["query", "age_min"], "type": "age_range", "msg": "age_min is above age_max"}],
+        )
     desk_ids = [(await desks.get_by_code(session, code=desk)).id] if desk else None
     filters = repository.SearchFilters(
         q=q,
@@ -121,6 +134,9 @@ async def list_registrants(
         status_category=status_category,
         created_from=created_from,
         created_to=created_to,
+        city=city,
+        age_min=age_min,
+        age_max=age_max,
     )
     rows, next_cursor = await service.search(session, actor=actor, filters=filters, cursor=cursor, limit=limit)
     return Page[RegistrantSummary](items=[RegistrantSummary.model_validate(r) for r in rows], next_cursor=next_cursor)

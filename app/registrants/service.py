@@ -11,6 +11,7 @@ desk's ``number_prefix`` and the year the desk's local year; see ``app.core.numb
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import uuid
@@ -314,6 +315,12 @@ async def _load(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID
     return registrant
 
 
+async def get_visible(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
+    """The registrant (not audited: the caller audits its own read); ``NotFound`` (404) also for
+    one of a desk the actor does not belong to."""
+    return await _load(session, actor=actor, registrant_id=registrant_id)
+
+
 async def get(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
     """One registrant with phones, documents and consents; audited ``registrant.read``.
 
@@ -493,14 +500,7 @@ async def search(
     if visible is not None:
         regions_stmt = regions_stmt.where(Desk.id.in_(visible))
     regions = sorted((await session.execute(regions_stmt)).scalars().all()) or ["SN"]
-    scoped = repository.SearchFilters(
-        q=filters.q,
-        desk_ids=visible,
-        sex=filters.sex,
-        status_category=filters.status_category,
-        created_from=filters.created_from,
-        created_to=filters.created_to,
-    )
+    scoped = dataclasses.replace(filters, desk_ids=visible)
     stmt = repository.search_query(scoped, regions=regions)
     return await paginate(
         session, stmt, keys=[Registrant.created_at, Registrant.id], cursor=cursor, limit=limit, descending=True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
@@ -18,7 +18,7 @@ from starlette.types import Message, Receive, Scope, Send
 STATIC_DIR = Path(__file__).parent / "static"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "frame-src blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 router = APIRouter(include_in_schema=False)
@@ -28,6 +28,12 @@ router = APIRouter(include_in_schema=False)
 async def root() -> RedirectResponse:
     """The web client lives under ``/app/``."""
     return RedirectResponse("/app/", status_code=307)
+
+
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    """The desk's icon for browsers that ask for ``/favicon.ico`` (the pages link the SVG)."""
+    return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
 class _SecuredStatic(StaticFiles):

@@ -41,3 +41,17 @@ def register_via_api(server: LiveServer, agent: Agent, **fields: Any) -> dict[st
         response = http.post("/api/v1/registrants?confirm_duplicates=true", json=body)
         assert response.status_code == 201, response.text
         return response.json()  # type: ignore[no-any-return]
+
+
+async def open_file(page: Page, name: str) -> None:
+    """Search ``name`` and open the person's file from the results."""
+    await page.locator("#search-form").get_by_label("Nom, téléphone").fill(name)
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    await page.get_by_role("button", name=name).click()
+    await expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+
+
+def desk_id(server: LiveServer, agent: Agent, code: str = "CASA-BASE") -> str:
+    """The id of desk ``code`` as ``agent`` sees it."""
+    with server.api(agent) as http:
+        return str(next(d["id"] for d in http.get("/api/v1/desks").json() if d["code"] == code))

@@ -20,6 +20,7 @@ async def test_web_client_page_is_served_with_a_strict_csp(client) -> None:
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "blob:", "data:"],
+        "frame-src": ["blob:"],  # a PDF viewed in the page, from the bytes fetched with the token
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'none'"],

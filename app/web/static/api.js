@@ -92,11 +92,23 @@ function fieldLabel(form, name) {
   return label ? (label.querySelector("[data-t]") || label).textContent.trim() : name.replaceAll("_", " ");
 }
 
+// The API's validation codes (pydantic's `type`, RFC 9457 `errors[]`) in the interface language,
+// an unknown code in English keeps the API's own `msg` (French: a generic word, never English).
+const REASONS = {
+  missing: "field_missing", string_too_long: "field_too_long", too_long: "field_too_long",
+  string_too_short: "field_too_short", too_short: "field_too_short",
+  greater_than_equal: "field_small", greater_than: "field_small", less_than_equal: "field_large", less_than: "field_large",
+  int_parsing: "field_number", int_type: "field_number", float_parsing: "field_number",
+  date_parsing: "field_date", date_from_datetime_parsing: "field_date", date_type: "field_date",
+  datetime_parsing: "field_date", timezone_aware: "field_date", enum: "field_choice", literal_error: "field_choice",
+  uuid_parsing: "field_identifier", uuid_type: "field_identifier", string_pattern_mismatch: "field_invalid",
+  value_error: "field_invalid", age_range: "field_age_range",
+};
+
 function reason(error) {
-  if (i18n.lang !== "fr") return error.msg;
-  if (error.type === "missing") return t("field_missing");
-  if (String(error.type).includes("too_long")) return t("field_too_long");
-  return t("field_invalid");
+  const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
+  if (key) return t(key);
+  return i18n.lang === "fr" || !error.msg ? t("field_invalid") : error.msg;
 }
 
 // An API detail sometimes names a status or a field by its code ("marqué kept"): the words instead.
@@ -127,7 +139,7 @@ export function problemLines(problem, form) {
   const lines = [t("check_fields")];
   let first = null;
   for (const error of errors) {
-    const loc = (error.loc || []).filter((p) => p !== "body");
+    const loc = (error.loc || []).filter((p) => p !== "body" && p !== "query");
     const name = FIELD_ALIASES[loc[0]] || loc[0] || "";
     const input = form && form.elements.namedItem(name);
     if (input && input.setAttribute) {

@@ -34,6 +34,7 @@ $("#lang").addEventListener("click", () => {
   sessionStorage.setItem("lang", i18n.lang);
   translatePage();
   $("#lang").lang = i18n.lang === "fr" ? "en" : "fr";
+  document.dispatchEvent(new Event("desk:language")); // the open screen is drawn again in the new language
 });
 
 translatePage();

@@ -5,6 +5,8 @@ import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { names } from "./queue.js";
 import { state } from "./state.js";
+import { dayWords } from "./slots.js";
+import "./i18n_day.js";
 
 const ACTIONS = [["kept", "arrived"], ["missed", "no_show"], ["cancelled", "cancel_appointment"]];
 
@@ -53,7 +55,72 @@ export async function loadDay(done = "") {
   return undefined;
 }
 
+function addDays(isoDate, n) {
+  const d = new Date(`${isoDate}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+async function holidaysOf(desk, days) {
+  const years = [...new Set(days.map((d) => d.slice(0, 4)))];
+  const found = await Promise.all(years.map((y) => api("GET", `/api/v1/desks/${desk.id}/holidays?year=${y}`)));
+  const out = {};
+  for (const r of found) for (const h of r.ok ? r.body.items : []) out[h.day] = h.name;
+  return out;
+}
+
+// Seven days of the desk from the chosen day: each day's appointments in desk time; a holiday
+// says the desk is closed, and an appointment still booked on it is flagged to be moved.
+export async function loadWeek() {
+  const box = $("#week-msg");
+  const form = $("#week-form");
+  const data = new FormData(form);
+  const desk = state.desks.find((d) => d.code === data.get("desk"));
+  if (!desk || !data.get("start")) return undefined;
+  const days = Array.from({ length: 7 }, (_, i) => addDays(String(data.get("start")), i));
+  try {
+    const [holidays, ...lists] = await Promise.all([
+      holidaysOf(desk, days), ...days.map((d) => api("GET", `/api/v1/appointments?desk_id=${desk.id}&day=${d}&limit=100`)),
+    ]);
+    const failed = lists.find((r) => !r.ok);
+    if (failed) return sayLines(box, problemLines(failed.body, form));
+    say(box, "");
+    const who = await names(lists.flatMap((r) => r.body.items));
+    const out = $("#week");
+    out.replaceChildren(...days.map((d, i) => {
+      const s = el("section", null, { class: "week-day" });
+      s.append(el("h3", dayWords(d)));
+      const weekday = String(new Date(`${d}T12:00:00Z`).getUTCDay() || 7); // ISO: Monday 1 … Sunday 7
+      if (holidays[d]) s.append(el("p", t("closed_holiday", { name: holidays[d] }), { class: "tag" }));
+      else if (!((desk.opening_hours || {})[weekday] || []).length) s.append(el("p", t("closed_day")));
+      const ul = el("ul", null, { class: "plain" });
+      for (const a of lists[i].body.items) {
+        const li = el("li", `${localTime(a.start_local)}–${localTime(a.end_local)} ${who[a.registrant_id]} · ${code(a.status)}`);
+        if (holidays[d] && a.status === "booked") {
+          li.classList.add("flagged");
+          li.append(el("strong", ` ${t("holiday_flag", { name: holidays[d] })}`));
+        }
+        ul.append(li);
+      }
+      if (!lists[i].body.items.length && s.children.length === 1) ul.append(el("li", t("none")));
+      s.append(ul);
+      return s;
+    }));
+    return focusOn($("h3", out));
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) say(box, error.message);
+    return undefined;
+  }
+}
+
 export function initAppointments() {
+  const week = $("#week-form");
+  week.removeAttribute("data-wait");
+  if (!week.elements.namedItem("start").value) week.elements.namedItem("start").value = new Date().toISOString().slice(0, 10);
+  week.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy($("button[type=submit]", week), () => loadWeek());
+  });
   const form = $("#day-form");
   form.removeAttribute("data-wait");
   const day = form.elements.namedItem("day");

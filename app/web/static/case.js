@@ -2,12 +2,13 @@
 // receiving desk the workflow asks for), notes, referrals, and a readable timeline in desk time.
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
-import { addWords, code, i18n, t } from "./i18n.js";
+import { addWords, code, colon, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
 import { deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
+import { assignForm, dueDateForm } from "./case_supervise.js";
 
 addWords(CASE_LABELS, CASE_CODES);
 
@@ -84,18 +85,35 @@ function moveForm(c, box) {
   const granted = (state.caseView.person.consents || []).filter((x) => x.purpose === "desk_transfer" && x.granted && !x.withdrawn_at);
   if (!granted.length) consent.append(el("option", t("no_transfer_consent"), { value: "" }));
   for (const x of granted) consent.append(el("option", `${code(x.purpose)} · ${day(x.recorded_at)}`, { value: String(x.id) }));
+  // Each field sits in its own block, shown only when the chosen status asks for it (the API says
+  // which: `transition_fields`); a hidden field is not sent.
+  const block = (name, ...nodes) => {
+    const div = el("div", null, { "data-field": name });
+    div.append(...nodes);
+    return div;
+  };
   form.append(
     el("label", t("move_to"), { for: "move-to" }), target,
-    el("label", t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason", maxlength: "500" }),
-    el("label", t("outcome"), { for: "move-outcome" }), outcome,
-    el("label", t("to_desk"), { for: "move-desk" }), desk,
-    el("label", t("transfer_consent"), { for: "move-consent" }), consent,
+    block("reason", el("label", t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason", maxlength: "500" })),
+    block("outcome_category", el("label", t("outcome"), { for: "move-outcome" }), outcome),
+    block("to_desk", el("label", t("to_desk"), { for: "move-desk" }), desk),
+    block("consent_id", el("label", t("transfer_consent"), { for: "move-consent" }), consent),
     el("button", t("move"), { type: "submit" }),
   );
+  const needs = c.transition_fields || {};
+  const showNeeded = () => {
+    const wanted = needs[target.value] || [];
+    for (const div of form.querySelectorAll("[data-field]")) {
+      div.hidden = !wanted.includes(div.dataset.field);
+      for (const input of div.querySelectorAll("input, select")) input.disabled = div.hidden;
+    }
+  };
+  target.addEventListener("change", showNeeded);
+  showNeeded();
   action(form, box, async () => {
     const data = new FormData(form);
     const body = { to: data.get("to") };
-    if (data.get("reason").trim()) body.reason = data.get("reason").trim();
+    if ((data.get("reason") || "").trim()) body.reason = data.get("reason").trim();
     if (data.get("outcome_category")) body.outcome_category = data.get("outcome_category");
     if (body.to === "transferred") {
       if (data.get("to_desk")) body.to_desk = data.get("to_desk");
@@ -121,31 +139,47 @@ function takeForm(c, box) {
   return form;
 }
 
+// Only the latest opening draws: a click that reopens the case while an earlier opening is still
+// loading must not leave two screens' parts (two timelines…) in the page.
+const opening = { n: 0 };
+document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
+
 export async function openCase(id, done = "") {
+  const seq = ++opening.n;
   showTab("case", { focus: false });
   const box = $("#case-msg");
   const view = $("#case");
   try {
     await loadServiceTypes();
     const r = await api("GET", `/api/v1/cases/${id}`);
+    if (seq !== opening.n) return undefined;
     if (!r.ok) { view.replaceChildren(); sayLines(box, problemLines(r.body)); return focusOn(box); }
     const c = r.body;
     const person = await api("GET", `/api/v1/registrants/${c.registrant_id}`);
+    if (seq !== opening.n) return undefined;
     state.caseView = { case: c, etag: r.etag, person: person.ok ? person.body : { consents: [] } };
+    const supervisor = ["supervisor", "admin"].includes(state.me.role);
+    const open = c.allowed_transitions.length && !c.closed_at;
+    const assign = supervisor && open ? await assignForm(c, box) : null; // also loads the desk's staff
     const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
     const title = el("h1", `${c.case_number} — ${serviceLabel(c.service_type)}`);
-    const assignee = c.assignee_id ? (c.assignee_id === state.me.id ? t("you") : "✓") : t("nobody");
-    const toPerson = el("button", `${t("open_file")} : ${name}`, { type: "button", class: "link" });
+    const colleague = ((state.staff || {})[c.desk_id] || []).find((x) => x.id === c.assignee_id);
+    const assignee = c.assignee_id ? (c.assignee_id === state.me.id ? t("you") : (colleague ? colleague.full_name : "✓")) : t("nobody");
+    const toPerson = el("button", `${t("open_file")}${colon()}${name}`, { type: "button", class: "link" });
     toPerson.addEventListener("click", () => openPerson(c.registrant_id));
-    view.replaceChildren(
+    const parts = [
       title, toPerson,
       definitionList([[t("person"), name], [t("status"), code(c.status)], [t("due"), day(c.due_date)],
-        [t("channel"), code(c.channel)], [t("assignee"), assignee], [t("description"), c.description]]),
-    );
-    if (!c.assignee_id && c.allowed_transitions.length) view.append(takeForm(c, box));
+        [t("channel"), code(c.channel, "channel")], [t("assignee"), assignee], [t("description"), c.description]]),
+    ];
+    if (!c.assignee_id && c.allowed_transitions.length) parts.push(takeForm(c, box));
+    if (assign) parts.push(assign);
+    if (open) parts.push(dueDateForm(c, box));
     const move = el("section");
     move.append(el("h2", t("move")), moveForm(c, box));
-    view.append(move, ...(await followUp(c, box)), await timeline(c));
+    parts.push(move, ...(await followUp(c, box)), await timeline(c));
+    if (seq !== opening.n) return undefined;
+    view.replaceChildren(...parts);
     say(box, done, "ok");
     return focusOn(done ? box : title);
   } catch (error) {

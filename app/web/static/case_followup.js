@@ -4,6 +4,7 @@ import { api, keyFor, problemLines, sent } from "./api.js";
 import { el, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
+import "./i18n_day.js";
 import { action, day, openCase } from "./case.js";
 
 async function notes(c) {
@@ -44,13 +45,34 @@ function consentFor(partnerName) {
     && !x.withdrawn_at && (x.partner_name || "").toLowerCase() === partnerName.toLowerCase());
 }
 
+// The partner's acknowledgement, answer or silence: only the statuses the API allows next.
+function referralStatusForm(c, x, box) {
+  const form = el("form", null, { class: "inline-form" });
+  const id = `referral-status-${x.id}`;
+  const select = el("select", null, { id, name: "status", required: "" });
+  select.append(el("option", t("pick"), { value: "" }));
+  for (const s of x.allowed_statuses) select.append(el("option", code(s), { value: s }));
+  form.append(el("label", `${t("referral_status")} (${x.partner_name})`, { for: id }), select, el("button", t("update_referral"), { type: "submit" }));
+  action(form, box, async () => {
+    const current = await api("GET", `/api/v1/cases/${c.id}/referrals/${x.id}`);
+    if (!current.ok) return sayLines(box, problemLines(current.body, form));
+    const r = await api("PATCH", `/api/v1/cases/${c.id}/referrals/${x.id}`, { json: { status: select.value }, headers: { "If-Match": current.etag } });
+    if (!r.ok) return sayLines(box, problemLines(r.body, form));
+    return openCase(c.id, t("referral_updated"));
+  });
+  return form;
+}
+
 async function referrals(c) {
   const s = el("section");
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const r = await api("GET", `/api/v1/cases/${c.id}/referrals`);
+  s.append(box);
   const list = el("ul", null, { class: "plain" });
   for (const x of r.ok ? r.body : []) {
-    list.append(el("li", `${x.partner_name} · ${code(x.status)} · ${day(x.referred_on)} · ${t("expected_answer")} ${day(x.expected_answer_on)}`));
+    const li = el("li", `${x.partner_name} · ${code(x.status)} · ${day(x.referred_on)} · ${t("expected_answer")} ${day(x.expected_answer_on)}`);
+    if ((x.allowed_statuses || []).length) li.append(referralStatusForm(c, x, box));
+    list.append(li);
   }
   s.append(el("h2", t("referrals")), list);
   const partners = await api("GET", "/api/v1/partners?limit=100");

@@ -27,7 +27,7 @@ export async function openCaseForm(person) {
   service.append(el("option", t("pick"), { value: "" }));
   for (const s of types) service.append(el("option", serviceLabel(s.code), { value: s.code }));
   const channel = el("select", null, { id: "case-channel", name: "channel" });
-  for (const c of ["walk_in", "phone", "mobile_app", "web", "partner_referral"]) channel.append(el("option", code(c), { value: c }));
+  for (const c of ["walk_in", "phone", "mobile_app", "web", "partner_referral"]) channel.append(el("option", code(c, "channel"), { value: c }));
   form.append(
     el("label", t("service_type"), { for: "case-service" }), service,
     el("label", t("channel"), { for: "case-channel" }), channel,

@@ -4,6 +4,7 @@ import { api, problemLines, tokens } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
+import "./i18n_day.js";
 
 const KINDS = ["passport", "national_id", "residence_card", "birth_extract", "diploma", "contract", "medical_certificate", "photo", "other"];
 
@@ -51,10 +52,48 @@ async function upload(person, form, box, bar) {
   return null;
 }
 
+// The bytes through an authorised request (the token never goes in a URL); null when refused.
+async function content(doc) {
+  let r = await fetch(`/api/v1/documents/${doc.id}/content`, { headers: { Authorization: `Bearer ${tokens().access}` } });
+  if (r.status === 401) {
+    await api("GET", "/api/v1/auth/me"); // refreshes the session, or shows the sign-in screen
+    r = await fetch(`/api/v1/documents/${doc.id}/content`, { headers: { Authorization: `Bearer ${tokens().access}` } });
+  }
+  return r.ok ? r.blob() : null;
+}
+
+// Shown in the page from a blob: URL revoked when the preview closes (or another one opens).
+const preview = { url: null };
+function closePreview() {
+  if (preview.url) URL.revokeObjectURL(preview.url);
+  preview.url = null;
+  const old = document.getElementById("document-view");
+  if (old) old.remove();
+}
+
+document.addEventListener("desk:cleared", closePreview);
+
+async function view(doc, li, box) {
+  const blob = await content(doc);
+  if (!blob) { say(box, t("unexpected")); return focusOn(box); }
+  closePreview();
+  preview.url = URL.createObjectURL(blob.type ? blob : new Blob([blob], { type: doc.media_type }));
+  const figure = el("figure", null, { id: "document-view", tabindex: "-1", "aria-label": `${t("viewing")} : ${doc.original_filename}` });
+  const image = doc.media_type.startsWith("image/");
+  const shown = image
+    ? el("img", null, { src: preview.url, alt: `${code(doc.kind)} — ${doc.original_filename}` })
+    : el("iframe", null, { src: preview.url, title: `${t("viewing")} : ${doc.original_filename}` });
+  const close = el("button", t("close_view"), { type: "button", class: "secondary" });
+  close.addEventListener("click", () => { closePreview(); focusOn($("button", li)); });
+  figure.append(shown, el("figcaption", doc.original_filename), close);
+  li.append(figure);
+  return focusOn(figure);
+}
+
 async function download(doc) {
-  const r = await fetch(`/api/v1/documents/${doc.id}/content`, { headers: { Authorization: `Bearer ${tokens().access}` } });
-  if (!r.ok) return;
-  const url = URL.createObjectURL(await r.blob());
+  const blob = await content(doc);
+  if (!blob) return;
+  const url = URL.createObjectURL(blob);
   const link = el("a", null, { href: url, download: doc.original_filename });
   document.body.append(link);
   link.click();
@@ -62,9 +101,14 @@ async function download(doc) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-function row(doc, onDelete) {
+function row(doc, onDelete, box) {
   const li = el("li");
   li.append(el("span", `${doc.original_filename} · ${code(doc.kind)} · ${Math.max(1, Math.round(doc.size_bytes / 1024))} ${t("kib")}`));
+  if (doc.media_type.startsWith("image/") || doc.media_type === "application/pdf") {
+    const see = el("button", t("view"), { type: "button", class: "secondary" });
+    see.addEventListener("click", () => busy(see, () => view(doc, li, box).catch((e) => say(box, e.message))));
+    li.append(see);
+  }
   const get = el("button", t("download"), { type: "button", class: "secondary" });
   get.addEventListener("click", () => busy(get, () => download(doc)));
   li.append(get);
@@ -94,7 +138,7 @@ export function documentsSection(person, files) {
     li.append(form);
     focusOn(reason);
   };
-  for (const doc of files) list.append(row(doc, onDelete));
+  for (const doc of files) list.append(row(doc, onDelete, box));
   const form = el("form", null, { id: "upload-form" });
   const kind = el("select", null, { id: "upload-kind", name: "kind" });
   for (const k of KINDS) kind.append(el("option", code(k), { value: k }));
@@ -111,7 +155,7 @@ export function documentsSection(person, files) {
       try {
         const doc = await upload(person, form, box, bar);
         if (doc) {
-          list.append(row(doc, onDelete));
+          list.append(row(doc, onDelete, box));
           say(box, t("uploaded"), "ok");
           focusOn(box);
         }

@@ -55,7 +55,11 @@ export function focusOn(node) {
 
 export function definitionList(rows) {
   const dl = el("dl");
-  for (const [k, v] of rows) dl.append(el("dt", k), el("dd", v === null || v === undefined || v === "" ? t("empty") : v));
+  for (const [k, v] of rows) {
+    const dd = v instanceof Node ? el("dd") : el("dd", v === null || v === undefined || v === "" ? t("empty") : v);
+    if (v instanceof Node) dd.append(v);
+    dl.append(el("dt", k), dd);
+  }
   return dl;
 }
 

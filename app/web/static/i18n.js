@@ -31,7 +31,11 @@ export const LABELS = {
     expired: "Votre session a expiré. Reconnectez-vous : ce que vous étiez en train de saisir est gardé.",
     resend: "Vous êtes reconnecté. Vérifiez le formulaire puis renvoyez-le.",
     check_fields: "Vérifiez les champs signalés :", field_missing: "à remplir", field_invalid: "valeur non valide",
-    field_too_long: "trop long", unexpected: "Une erreur s'est produite. Réessayez.",
+    field_too_long: "trop long", field_too_short: "trop court", field_small: "valeur trop petite",
+    field_large: "valeur trop grande",
+    field_number: "un nombre entier est attendu", field_date: "date non valide (AAAA-MM-JJ)",
+    field_choice: "choix non valide", field_identifier: "identifiant non valide",
+    field_age_range: "l'âge minimum dépasse l'âge maximum", unexpected: "Une erreur s'est produite. Réessayez.",
     dob_value: "né(e) le", empty: "—", whatsapp: "WhatsApp", phone_unverified: "numéro non vérifié", skip: "Aller au contenu",
     doc_too_large: "Le fichier est trop volumineux. Réduisez-le (photo en qualité normale, PDF compressé) puis réessayez.",
     doc_bad_type: "Ce type de fichier n'est pas accepté (ou son contenu ne correspond pas à son nom). Envoyez un PDF ou une photo (JPEG, PNG, HEIC, WebP).",
@@ -50,7 +54,8 @@ export const LABELS = {
     dim_status: "Statut", count: "Nombre", suppressed: "< seuil (masqué)",
     tab_imports: "Registres importés", batch: "Identifiant du lot d'import", flagged_rows: "lignes signalées comme doublons possibles",
     line: "Ligne", register_number: "N° au registre", may_be: "Peut-être la même que",
-    batch_unknown: "Aucun lot d'import avec cet identifiant.",
+    batch_unknown: "Aucun lot d'import avec cet identifiant.", age_min: "Âge minimum", age_max: "Âge maximum",
+    week_view: "Semaine du guichet", week_start: "Semaine commençant le", show_week: "Afficher la semaine",
   },
   en: {
     logout: "Log out", login: "Log in", email: "E-mail", password: "Password", signin: "Log in",
@@ -82,7 +87,11 @@ export const LABELS = {
     expired: "Your session has ended. Log in again: what you were typing is kept.",
     resend: "You are logged in again. Check the form, then send it again.",
     check_fields: "Check the highlighted fields:", field_missing: "required", field_invalid: "invalid value",
-    field_too_long: "too long", unexpected: "Something went wrong. Try again.",
+    field_too_long: "too long", field_too_short: "too short", field_small: "value too small",
+    field_large: "value too large",
+    field_number: "a whole number is expected", field_date: "invalid date (YYYY-MM-DD)",
+    field_choice: "invalid choice", field_identifier: "invalid identifier",
+    field_age_range: "the minimum age is above the maximum age", unexpected: "Something went wrong. Try again.",
     dob_value: "born", empty: "—", whatsapp: "WhatsApp", phone_unverified: "unverified number", skip: "Skip to content",
     doc_too_large: "The file is too large. Make it smaller (normal-quality photo, compressed PDF) and try again.",
     doc_bad_type: "This type of file is not accepted (or its content does not match its name). Send a PDF or a photo (JPEG, PNG, HEIC, WebP).",
@@ -101,7 +110,8 @@ export const LABELS = {
     dim_status: "Status", count: "Count", suppressed: "< threshold (hidden)",
     tab_imports: "Imported registers", batch: "Import batch identifier", flagged_rows: "rows flagged as possible duplicates",
     line: "Line", register_number: "Register number", may_be: "May be the same as",
-    batch_unknown: "No import batch with this identifier.",
+    batch_unknown: "No import batch with this identifier.", age_min: "Minimum age", age_max: "Maximum age",
+    week_view: "The desk's week", week_start: "Week starting on", show_week: "Show the week",
   },
 };
 
@@ -169,9 +179,16 @@ export function t(key, vars = {}) {
 }
 
 // A code from the API in words; an unknown code is shown humanised rather than as a raw token.
-export function code(value) {
+// `kind` names a family where one code means two things (`channel:partner_referral` is how a case
+// came in, `partner_referral` the consent purpose).
+export function code(value, kind = "") {
   if (value === null || value === undefined || value === "") return t("empty");
-  return CODES[i18n.lang][value] || String(value).replaceAll("_", " ");
+  return (kind && CODES[i18n.lang][`${kind}:${value}`]) || CODES[i18n.lang][value] || String(value).replaceAll("_", " ");
+}
+
+// "Label : value" in French typography, "Label: value" in English.
+export function colon() {
+  return i18n.lang === "fr" ? " : " : ": ";
 }
 
 export function translatePage() {

@@ -51,14 +51,14 @@ export const CASE_LABELS = {
 export const CASE_CODES = {
   fr: {
     walk_in: "Au guichet", phone: "Téléphone", mobile_app: "Application mobile", web: "Site web",
-    partner_referral: "Orienté par un partenaire", social: "Social", psychosocial: "Psychosocial", health: "Santé",
+    "channel:partner_referral": "Orienté par un partenaire", social: "Social", psychosocial: "Psychosocial", health: "Santé",
     economic: "Économique", training: "Formation", financing: "Financement", administrative: "Administratif",
     legal: "Juridique", information: "Information", no_outcome: "Sans résultat", sent: "Envoyée",
     acknowledged: "Reçue par le partenaire", accepted: "Acceptée", declined: "Refusée", answered: "Réponse reçue", no_answer: "Sans réponse",
     agent: "agent", supervisor: "superviseur", admin: "administrateur",
   },
   en: {
-    walk_in: "Walk-in", phone: "Phone", mobile_app: "Mobile app", web: "Website", partner_referral: "Referred by a partner",
+    walk_in: "Walk-in", phone: "Phone", mobile_app: "Mobile app", web: "Website", "channel:partner_referral": "Referred by a partner",
     social: "Social", psychosocial: "Psychosocial", health: "Health", economic: "Economic", training: "Training",
     financing: "Financing", administrative: "Administrative", legal: "Legal", information: "Information",
     no_outcome: "No outcome", sent: "Sent", acknowledged: "Acknowledged by the partner", accepted: "Accepted",

@@ -2,7 +2,8 @@
 // read-only, with the registrants or earlier rows they may be.
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
-import { code, t } from "./i18n.js";
+import { code, i18n, t } from "./i18n.js";
+import "./i18n_day.js";
 
 function candidateText(c) {
   const who = c.registration_number || `${t("line")} ${c.line}`;
@@ -37,6 +38,39 @@ async function loadBatch() {
     if (!(error instanceof SessionExpired)) say(box, error.message);
     return undefined;
   }
+}
+
+// The batches, newest first, with their flagged rows count; a row's button shows its flagged rows.
+export async function loadBatches() {
+  const box = $("#import-msg");
+  const out = $("#import-batches");
+  try {
+    const r = await api("GET", "/api/v1/imports?limit=50");
+    if (!r.ok) return sayLines(box, problemLines(r.body));
+    const table = el("table", null, { id: "batch-table" });
+    table.append(el("caption", t("batches")));
+    const head = el("tr");
+    for (const key of ["imported_on", "desk", "batch_file", "by_whom", "rows", "flagged_rows", "show"]) head.append(el("th", t(key), { scope: "col" }));
+    table.append(head);
+    const when = new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium", timeStyle: "short" });
+    for (const b of r.body.items) {
+      const tr = el("tr");
+      const open = el("button", t("show_flagged"), { type: "button", class: "secondary", "aria-label": `${t("show_flagged")} : ${b.filename || b.id}` });
+      open.addEventListener("click", () => {
+        $("#import-form").elements.namedItem("batch").value = b.id;
+        busy(open, loadBatch);
+      });
+      const cell = el("td");
+      cell.append(open);
+      tr.append(el("td", when.format(new Date(b.created_at))), el("td", b.desk_code), el("td", b.filename || t("empty")),
+        el("td", b.actor_label), el("td", String(b.counts.total)), el("td", String(b.flagged_rows)), cell);
+      table.append(tr);
+    }
+    out.replaceChildren(r.body.items.length ? table : el("p", t("no_batch")));
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) say(box, error.message);
+  }
+  return undefined;
 }
 
 export function initImports() {

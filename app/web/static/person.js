@@ -1,14 +1,16 @@
 // A person's whole file: identity, phones, identity documents, consents, cases, appointments and
 // uploaded documents. Editing lives in edit.js.
-import { api, SessionExpired } from "./api.js";
-import { $, definitionList, el, focusOn, say } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { api, problemLines, SessionExpired } from "./api.js";
+import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
+import { code, colon, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { startEdit } from "./edit.js";
 import { caseRows, openCaseForm } from "./case_open.js";
 import { documentsSection } from "./documents.js";
 import { receiptButton } from "./receipt.js";
+import { historySection } from "./history.js";
+import { bookingSection, rescheduleForm } from "./slots.js";
 
 function section(titleKey, items, empty = t("none")) {
   const s = el("section");
@@ -26,10 +28,15 @@ function day(iso) {
   return iso ? new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T12:00:00`)) : t("empty");
 }
 
+// The Arabic spelling of the name, marked as Arabic written right to left (screen readers, layout).
+function arabic(text) {
+  return text ? el("span", text, { lang: "ar", dir: "rtl", class: "arabic" }) : null;
+}
+
 export function identityRows(p) {
   return [
     [t("registration_number"), p.registration_number], [t("given_names"), p.given_names],
-    [t("family_name"), p.family_name], [t("sex"), code(p.sex)], [t("date_of_birth"), p.date_of_birth],
+    [t("family_name"), p.family_name], [t("name_arabic"), arabic(p.name_arabic)], [t("sex"), code(p.sex)], [t("date_of_birth"), p.date_of_birth],
     [t("nationality"), p.nationality], [t("origin_region"), p.origin_region_code], [t("host_city"), p.host_city],
     [t("email_field"), p.email], [t("status_category"), p.status_category ? code(p.status_category) : null],
     [t("occupation"), p.occupation], [t("desk"), (deskOf(p.desk_id) || {}).name],
@@ -48,14 +55,57 @@ export function renderPerson(extra = {}) {
     title, el("p", p.registration_number, { class: "mono" }), edit, receiptButton(p, extra), identity,
     section("phones", p.phones.map((x) => `${phoneText(x)}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`)),
-    section("consents", p.consents.map((c) => `${code(c.purpose)} : ${c.granted ? t("granted") : t("refused")} · ${day(c.recorded_at)}`
+    section("consents", p.consents.map((c) => `${code(c.purpose)}${c.partner_name ? ` (${c.partner_name})` : ""}${colon()}`
+      + `${c.granted ? t("granted") : t("refused")} · ${t("consent_recorded")} ${day(c.recorded_at)}`
       + (c.withdrawn_at ? ` · ${t("withdrawn")} ${day(c.withdrawn_at)}` : ""))),
     caseRows(extra.cases || []),
-    section("appointments", (extra.appointments || []).map((a) => `${deskTime(a.starts_at, a.desk_id, i18n.lang)} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""}`)),
+    appointmentsSection(extra.appointments || []),
     documentsSection(p, extra.files || []),
   );
+  if (extra.booking) box.append(extra.booking);
   if (extra.openCase) box.append(extra.openCase);
+  if (extra.history) box.append(extra.history);
   return title;
+}
+
+const reopen = (message) => openPerson(state.person.record.id, message);
+
+// The person's appointments; a booked one can be moved to another free slot or cancelled.
+function appointmentsSection(list) {
+  const s = el("section", null, { id: "person-appointments" });
+  const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
+  s.append(el("h2", t("appointments")));
+  if (!list.length) s.append(el("p", t("none")));
+  const ul = el("ul", null, { class: "plain" });
+  for (const a of list) {
+    const li = el("li");
+    li.append(el("span", `${deskTime(a.starts_at, a.desk_id, i18n.lang)} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""} `));
+    if (a.status === "booked") {
+      const move = el("button", t("reschedule"), { type: "button", class: "secondary" });
+      move.addEventListener("click", () => busy(move, async () => {
+        const form = await rescheduleForm(a, reopen);
+        li.append(form);
+        move.hidden = true;
+        focusOn($("select", form));
+      }));
+      const cancel = el("button", t("cancel_appointment"), { type: "button", class: "secondary" });
+      cancel.addEventListener("click", () => busy(cancel, async () => {
+        try {
+          const current = await api("GET", `/api/v1/appointments/${a.id}`);
+          const r = current.ok ? await api("POST", `/api/v1/appointments/${a.id}/transitions`, { json: { status: "cancelled" }, headers: { "If-Match": current.etag } }) : current;
+          if (!r.ok) { sayLines(box, problemLines(r.body)); return focusOn(box); }
+          return reopen(t("appointment_saved"));
+        } catch (error) {
+          if (!(error instanceof SessionExpired)) say(box, error.message);
+          return undefined;
+        }
+      }));
+      li.append(move, cancel);
+    }
+    ul.append(li);
+  }
+  s.append(ul, box);
+  return s;
 }
 
 async function items(path) {
@@ -64,11 +114,18 @@ async function items(path) {
   return Array.isArray(r.body) ? r.body : r.body.items || [];
 }
 
-export async function openPerson(id) {
+const opening = { n: 0 }; // only the latest opening draws the file
+document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
+
+export async function openPerson(id, done = "") {
+  const seq = ++opening.n;
   const box = $("#person-msg");
   say(box, "");
   try {
     const r = await api("GET", `/api/v1/registrants/${id}`);
+    if (seq !== opening.n) return undefined;
+    // Never show an earlier file (or this one as it was) while the new one loads.
+    $("#person").replaceChildren(el("p", t("loading"), { role: "status" }));
     showTab("person", { focus: false });
     if (!r.ok) {
       $("#person").replaceChildren();
@@ -76,12 +133,16 @@ export async function openPerson(id) {
       return focusOn(box);
     }
     state.person = { record: r.body, etag: r.etag };
-    const [cases, appointments, files] = await Promise.all([
-      items(`/api/v1/registrants/${id}/cases`), items(`/api/v1/appointments?registrant_id=${id}`),
-      items(`/api/v1/registrants/${id}/documents`),
+    const [cases, appointments, files, history, booking] = await Promise.all([
+      items(`/api/v1/registrants/${id}/cases`), items(`/api/v1/appointments?registrant_id=${id}&limit=100`),
+      items(`/api/v1/registrants/${id}/documents`), historySection(r.body), bookingSection(r.body, reopen),
     ]);
-    state.person.extra = { cases, appointments, files, openCase: await openCaseForm(r.body) };
-    focusOn(renderPerson(state.person.extra));
+    const openCase = await openCaseForm(r.body);
+    if (seq !== opening.n) return undefined;
+    state.person.extra = { cases, appointments, files, history, booking, openCase };
+    const title = renderPerson(state.person.extra);
+    say(box, done, "ok");
+    focusOn(done ? box : title);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);
   }

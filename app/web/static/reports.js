@@ -3,6 +3,7 @@
 import { api, problemLines, SessionExpired, tokens } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
+import "./i18n_day.js";
 
 const REPORTS = [
   ["report_registrations", "/api/v1/reports/registrations?by=sex"],
@@ -44,6 +45,18 @@ function render(titleKey, table) {
   return s;
 }
 
+// The API's chart (PNG) of a report, fetched with the agent's token and shown from a blob: URL.
+const charts = [];
+document.addEventListener("desk:cleared", () => { while (charts.length) URL.revokeObjectURL(charts.pop()); });
+
+async function chartImage(path, titleKey) {
+  const r = await fetch(`${path}&format=png`, { headers: { Authorization: `Bearer ${tokens().access}`, "Accept-Language": i18n.lang } });
+  if (!r.ok) return null;
+  const url = URL.createObjectURL(await r.blob());
+  charts.push(url);
+  return el("img", null, { src: url, alt: `${t("chart")} : ${t(titleKey)}`, class: "chart" });
+}
+
 async function loadReports() {
   const box = $("#reports-msg");
   const form = $("#reports-form");
@@ -54,10 +67,18 @@ async function loadReports() {
     const found = await Promise.all(REPORTS.map(([, path]) => api("GET", `${path}&${period}`)));
     const failed = found.find((r) => !r.ok);
     if (failed) return sayLines(box, problemLines(failed.body, form));
+    while (charts.length) URL.revokeObjectURL(charts.pop());
+    const images = await Promise.all(REPORTS.map(([key, path]) => chartImage(`${path}&${period}`, key)));
     say(box, "");
     const out = $("#reports");
     out.replaceChildren();
-    found.forEach((r, i) => { for (const table of r.body.tables) out.append(render(REPORTS[i][0], table)); });
+    found.forEach((r, i) => {
+      for (const table of r.body.tables) {
+        const section = render(REPORTS[i][0], table);
+        if (images[i] && r.body.tables.length === 1) section.insertBefore(images[i], section.children[1]);
+        out.append(section);
+      }
+    });
     return focusOn($("h2", out));
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

@@ -1,12 +1,45 @@
 // The screens after the search: loaded in the background once the login and search screens work,
 // so a slow connection first fetches only what the first screen needs.
-import { initAppointments } from "./appointments.js";
+import { initAppointments, loadDay, loadWeek } from "./appointments.js";
 import { initPerson } from "./person.js";
 import { initQueue, loadQueue } from "./queue.js";
-import { initImports } from "./imports.js";
+import { initImports, loadBatches } from "./imports.js";
 import { initRegister } from "./register.js";
 import { initReports } from "./reports.js";
 import { onTab } from "./tabs.js";
+import { $, $$ } from "./dom.js";
+import { t } from "./i18n.js";
+import { drawResults } from "./search.js";
+import { state } from "./state.js";
+
+// After a change of language: what the agent is looking at is fetched and drawn again in it; the
+// other screens holding words of the former language are drawn again when next opened.
+const stale = new Set();
+
+async function redraw() {
+  for (const select of $$(".desk-options[data-any]")) if (select.options[0]) select.options[0].textContent = t("any");
+  drawResults();
+  const open = ($(".tab:not([hidden])") || {}).id;
+  if (open === "tab-person" && state.person) (await import("./person.js")).openPerson(state.person.record.id);
+  if (open === "tab-case" && state.caseView) (await import("./case.js")).openCase(state.caseView.case.id);
+  for (const name of ["cases", "day", "reports", "imports"]) {
+    if (open === `tab-${name}`) refresh(name);
+    else stale.add(name);
+  }
+}
+
+function refresh(name) {
+  if (name === "cases" && $("#cases").children.length) loadQueue();
+  if (name === "day" && $("#day-list").children.length) loadDay();
+  if (name === "day" && $("#week").children.length) loadWeek();
+  if (name === "reports" && $("#reports").children.length) $("#reports-form").requestSubmit();
+  if (name === "imports") loadBatches();
+  if (name === "imports" && $("#import-report").children.length) $("#import-form").requestSubmit();
+}
+
+function onOpen(name) {
+  onTab(name, () => { if (stale.delete(name)) refresh(name); });
+}
 
 export function initScreens() {
   initPerson();
@@ -15,5 +48,13 @@ export function initScreens() {
   initAppointments();
   initReports();
   initImports();
-  onTab("cases", () => loadQueue());
+  onTab("cases", () => { stale.delete("cases"); loadQueue(); });
+  onTab("imports", () => { if (stale.delete("imports") && $("#import-report").children.length) $("#import-form").requestSubmit(); loadBatches(); });
+  onOpen("day");
+  onOpen("reports");
+  document.addEventListener("desk:language", redraw);
+  // A tab opened before this module arrived (slow link) gets its list now.
+  const open = ($(".tab:not([hidden])") || {}).id;
+  if (open === "tab-imports") loadBatches();
+  if (open === "tab-cases") loadQueue();
 }

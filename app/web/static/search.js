@@ -31,6 +31,7 @@ async function fetchPage(more) {
     say(box, "");
     const list = $("#results");
     if (!more) list.replaceChildren();
+    state.search.items = [...(more ? state.search.items || [] : []), ...r.body.items];
     const rows = r.body.items.map(resultRow);
     list.append(...rows);
     if (!more && !rows.length) list.append(el("li", t("none")));
@@ -42,6 +43,13 @@ async function fetchPage(more) {
     if (!(error instanceof SessionExpired)) say(box, error.message);
   }
   return undefined;
+}
+
+// The results already found, drawn again (after a change of language), focus left where it is.
+export function drawResults() {
+  if (!state.search.items) return;
+  const rows = state.search.items.map(resultRow);
+  $("#results").replaceChildren(...(rows.length ? rows : [el("li", t("none"))]));
 }
 
 export function initSearch() {

@@ -9,6 +9,7 @@ import { showTab } from "./tabs.js";
 const expiry = { userId: null };
 
 export function clearAll() {
+  document.dispatchEvent(new Event("desk:cleared")); // screens drop what they hold (blob: URLs…)
   resetState();
   forgetKeys();
   for (const form of $$("form")) form.reset();

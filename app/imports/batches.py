@@ -1,0 +1,64 @@
+"""``GET /api/v1/imports``: the import batches of legacy registers, newest first, each with its
+row counts (administrators). The rows themselves are read per batch (``GET /api/v1/imports/{id}``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from app.auth.deps import AdminActor
+from app.core.deps import SessionDep
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.desks.models import Desk
+from app.imports.models import ImportBatch
+from app.imports.schemas import ImportCounts
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+
+
+class ImportBatchOut(BaseModel):
+    """One stored run of an import: ``flagged_rows`` is ``flagged + already_flagged`` (rows
+    waiting for someone to decide whether they are people already registered)."""
+
+    id: uuid.UUID
+    desk_code: str
+    filename: str | None
+    actor_label: str
+    created_at: dt.datetime
+    counts: ImportCounts
+    flagged_rows: int
+
+
+@router.get("", response_model=Page[ImportBatchOut])
+async def list_imports(
+    session: SessionDep,
+    actor: AdminActor,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[ImportBatchOut]:
+    """Import batches of every desk, newest first, with cursor pagination. Lists no person."""
+    stmt = select(ImportBatch)
+    rows, next_cursor = await paginate(
+        session, stmt, keys=[ImportBatch.created_at, ImportBatch.id], cursor=cursor, limit=limit, descending=True
+    )
+    codes = {desk_id: code for desk_id, code in (await session.execute(select(Desk.id, Desk.code))).all()}
+    items = []
+    for batch in rows:
+        counts = ImportCounts(**{k: v for k, v in (batch.counts or {}).items() if k in ImportCounts.model_fields})
+        items.append(
+            ImportBatchOut(
+                id=batch.id,
+                desk_code=codes.get(batch.desk_id, ""),
+                filename=batch.filename,
+                actor_label=batch.actor_label,
+                created_at=batch.created_at,
+                counts=counts,
+                flagged_rows=counts.flagged + counts.already_flagged,
+            )
+        )
+    return Page[ImportBatchOut](items=items, next_cursor=next_cursor)

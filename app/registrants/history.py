@@ -1,0 +1,94 @@
+"""``GET /api/v1/registrants/{registrant_id}/history``: what was done to a person's file, by whom
+and when, from the audit trail (creation, rectifications field by field, consents given or
+withdrawn). Reads (actions ending in ``read``) are not listed; reading the history is audited.
+
+Values the reader may not see (``app.registrants.service.SENSITIVE``) were masked when the event
+was written and stay masked here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from app.audit import service as audit
+from app.audit.models import AuditEvent
+from app.auth.deps import CurrentActor
+from app.core.deps import SessionDep
+from app.registrants import service
+
+router = APIRouter(prefix="/api/v1/registrants", tags=["registrants"])
+
+
+class FieldChange(BaseModel):
+    """One field's value before and after (``null`` when absent)."""
+
+    field: str
+    before: Any = None
+    after: Any = None
+
+
+class HistoryEntryOut(BaseModel):
+    """One write to the file. ``action`` is the audit action (``registrant.update``…);
+    ``purpose`` and ``granted`` describe a consent event."""
+
+    occurred_at: dt.datetime
+    actor_label: str
+    actor_role: str
+    action: str
+    changes: list[FieldChange] = Field(default_factory=list)
+    purpose: str | None = None
+    granted: bool | None = None
+
+
+def _entry(event: AuditEvent) -> HistoryEntryOut:
+    details = event.details or {}
+    changes = details.get("changes") or {}
+    return HistoryEntryOut(
+        occurred_at=event.occurred_at if event.occurred_at.tzinfo else event.occurred_at.replace(tzinfo=dt.UTC),
+        actor_label=event.actor_label,
+        actor_role=event.actor_role,
+        action=event.action,
+        changes=[FieldChange(field=k, before=v.get("before"), after=v.get("after")) for k, v in changes.items()],
+        purpose=details.get("purpose"),
+        granted=details.get("granted"),
+    )
+
+
+@router.get("/{registrant_id}/history", response_model=list[HistoryEntryOut])
+async def registrant_history(
+    registrant_id: uuid.UUID,
+    session: SessionDep,
+    actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[HistoryEntryOut]:
+    """The latest ``limit`` writes to the file, newest first. 404 like reading the file.
+
+    Audited as ``registrant.history_read``.
+    """
+    registrant = await service.get_visible(session, actor=actor, registrant_id=registrant_id)
+    rows = await session.execute(
+        select(AuditEvent)
+        .where(
+            AuditEvent.entity_type == "registrant",
+            AuditEvent.entity_id == str(registrant.id),
+            AuditEvent.action.not_like("%read"),  # registrant.read, registrant.cases_read, …
+        )
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    entries = [_entry(e) for e in rows.scalars()]
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.history_read",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+    )
+    return entries

@@ -1,0 +1,59 @@
+// A person file's history from the audit trail (GET /registrants/{id}/history): who changed what,
+// when (desk time), from which value to which, in the interface language.
+import { api } from "./api.js";
+import { el } from "./dom.js";
+import { code, colon, i18n, LABELS, t } from "./i18n.js";
+import { deskTime } from "./state.js";
+import "./i18n_day.js";
+
+// Audit field names → the labels of the file's screen (same words as the identity list).
+const FIELD_KEYS = {
+  origin_region_code: "origin_region", email: "email_field", phones: "phones", documents: "documents",
+};
+const CODED = new Set(["sex", "status_category"]);
+
+function fieldName(field) {
+  const key = FIELD_KEYS[field] || field;
+  return LABELS[i18n.lang][key] ? t(key) : field.replaceAll("_", " ");
+}
+
+function valueText(field, value) {
+  if (value === null || value === undefined || value === "") return t("empty");
+  if (Array.isArray(value)) {
+    return value.map((v) => (v && typeof v === "object" ? v.e164 || v.raw || v.number || "" : String(v))).filter(Boolean).join(", ") || t("empty");
+  }
+  if (typeof value === "object") return t("empty");
+  return CODED.has(field) ? code(value) : String(value);
+}
+
+function entryText(e, deskId) {
+  const key = {
+    "registrant.create": "h_create", "registrant.update": "h_update", "registrant.consent_add": "h_consent_add",
+    "registrant.consent_withdraw": "h_consent_withdraw", "registrant.transfer_copy": "h_transfer_copy",
+    "privacy.disclosure": "h_disclosure", "privacy.subject_access": "h_subject_access",
+    "privacy.subject_request": "h_subject_request",
+  }[e.action] || "h_other";
+  const what = t(key, { purpose: code(e.purpose), granted: e.granted ? t("granted") : t("refused") });
+  return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${e.actor_label} (${code(e.actor_role)}) ${what}`;
+}
+
+export async function historySection(person) {
+  const s = el("section", null, { id: "history" });
+  s.append(el("h2", t("history")));
+  const r = await api("GET", `/api/v1/registrants/${person.id}/history`);
+  const ol = el("ol", null, { class: "events" });
+  for (const e of r.ok ? r.body : []) {
+    const li = el("li", entryText(e, person.desk_id));
+    // A creation lists every field typed; only rectifications are worth reading field by field.
+    if (e.changes.length && !e.action.endsWith(".create")) {
+      const ul = el("ul");
+      for (const c of e.changes) {
+        ul.append(el("li", `${fieldName(c.field)}${colon()}${t("changed_to", { old: valueText(c.field, c.before), new: valueText(c.field, c.after) })}`));
+      }
+      li.append(ul);
+    }
+    ol.append(li);
+  }
+  s.append(ol);
+  return s;
+}

@@ -1,0 +1,123 @@
+// Booking and rescheduling: the agent picks a day, the API lists the free slots of the desk for
+// the chosen agent (opening hours minus holidays and existing bookings, in the desk's time zone),
+// the agent picks one. Nothing about the calendar is computed in the browser.
+import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { i18n, t } from "./i18n.js";
+import { state } from "./state.js";
+import "./i18n_day.js";
+
+let counter = 0;
+
+function hhmm(iso) {
+  return String(iso).slice(11, 16); // the desk's own clock, as the API wrote it
+}
+
+export function dayWords(isoDate) {
+  return new Intl.DateTimeFormat(i18n.lang, { dateStyle: "full" }).format(new Date(`${isoDate}T12:00:00`));
+}
+
+async function staffOf(deskId) {
+  state.staff = state.staff || {};
+  if (!state.staff[deskId]) {
+    const r = await api("GET", `/api/v1/desks/${deskId}/staff`);
+    state.staff[deskId] = r.ok ? r.body : [];
+  }
+  return state.staff[deskId];
+}
+
+// A form: agent, day, length → free slots as radio buttons → purpose → `submitLabel`.
+// `send({starts_at, ends_at, agent_id, purpose})` returns the API's answer.
+export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel, send, onDone }) {
+  const n = ++counter;
+  const form = el("form", null, { class: "slot-form", id: `slot-form-${n}` });
+  const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
+  const agent = el("select", null, { id: `slot-agent-${n}`, name: "agent_id" });
+  for (const s of await staffOf(deskId)) agent.append(el("option", s.full_name, { value: s.id }));
+  if (state.me && !agent.querySelector(`option[value="${state.me.id}"]`)) {
+    agent.prepend(el("option", state.me.email, { value: state.me.id }));
+  }
+  agent.value = agentId || (state.me && state.me.id) || "";
+  const date = el("input", null, { id: `slot-day-${n}`, name: "day", type: "date", required: "" });
+  date.value = day || new Date().toISOString().slice(0, 10);
+  const length = el("select", null, { id: `slot-length-${n}`, name: "minutes" });
+  for (const m of ["15", "30", "45", "60"]) length.append(el("option", m, { value: m }));
+  length.value = "30";
+  const find = el("button", t("free_slots"), { type: "button", class: "secondary" });
+  const choices = el("fieldset", null, { class: "slots", hidden: "" });
+  const what = el("input", null, { id: `slot-purpose-${n}`, name: "purpose", maxlength: "500", autocomplete: "off" });
+  what.value = purpose;
+  const submit = el("button", submitLabel, { type: "submit" });
+  form.append(
+    el("label", t("with_agent"), { for: agent.id }), agent, el("label", t("day"), { for: date.id }), date,
+    el("label", t("minutes"), { for: length.id }), length, find, choices,
+    el("label", t("appointment_purpose"), { for: what.id }), what, submit, box,
+  );
+  const found = {};
+  const load = async () => {
+    const params = new URLSearchParams({ desk_id: deskId, start: date.value, days: "1", duration_minutes: length.value, agent_id: agent.value });
+    const r = await api("GET", `/api/v1/appointments/free-slots?${params}`);
+    if (!r.ok) { choices.hidden = true; return sayLines(box, problemLines(r.body, form)); }
+    say(box, "");
+    const dayOut = r.body.days[0];
+    choices.replaceChildren(el("legend", `${t("slots_of")} ${dayWords(dayOut.date)}`));
+    if (dayOut.holiday) choices.append(el("p", t("closed_holiday", { name: dayOut.holiday })));
+    else if (!dayOut.slots.length) choices.append(el("p", t("no_slot")));
+    dayOut.slots.forEach((s, i) => {
+      const id = `slot-${n}-${i}`;
+      found[id] = s;
+      const label = el("label", null, { class: "inline slot", for: id });
+      label.append(el("input", null, { type: "radio", name: "slot", id, value: id }), el("span", `${hhmm(s.start_local)}–${hhmm(s.end_local)}`));
+      choices.append(label);
+    });
+    choices.hidden = false;
+    return focusOn($("input", choices) || choices);
+  };
+  find.addEventListener("click", () => busy(find, () => load().catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); })));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      const picked = found[(new FormData(form)).get("slot")];
+      if (!picked) { say(box, t("pick_slot")); return focusOn(box); }
+      try {
+        const r = await send({ starts_at: picked.start_local, ends_at: picked.end_local, agent_id: agent.value, purpose: what.value.trim() || null });
+        if (!r.ok) { sayLines(box, problemLines(r.body, form)); return focusOn(box); }
+        return onDone(r.body);
+      } catch (error) {
+        if (!(error instanceof SessionExpired)) say(box, error.message);
+        return undefined;
+      }
+    });
+  });
+  return form;
+}
+
+// The person file's booking section: a new appointment at the person's desk.
+export async function bookingSection(person, reopen) {
+  const s = el("section", null, { id: "book" });
+  s.append(el("h2", t("book")));
+  s.append(await slotForm({
+    deskId: person.desk_id, submitLabel: t("book_it"),
+    send: (chosen) => {
+      const body = { desk_id: person.desk_id, registrant_id: person.id, ...chosen };
+      const slot = `booking:${person.id}`;
+      return api("POST", "/api/v1/appointments", { json: body, headers: { "Idempotency-Key": keyFor(slot, body) } })
+        .then((r) => { if (r.ok) sent(slot); return r; });
+    },
+    onDone: () => reopen(t("booked_msg")),
+  }));
+  return s;
+}
+
+// Reschedule: the same picker, sending the new times with the appointment's ETag.
+export async function rescheduleForm(a, reopen) {
+  return slotForm({
+    deskId: a.desk_id, agentId: a.agent_id, day: a.local_date, purpose: a.purpose || "", submitLabel: t("move_here"),
+    send: async (chosen) => {
+      const current = await api("GET", `/api/v1/appointments/${a.id}`);
+      if (!current.ok) return current;
+      return api("PATCH", `/api/v1/appointments/${a.id}`, { json: chosen, headers: { "If-Match": current.etag } });
+    },
+    onDone: () => reopen(t("rescheduled")),
+  });
+}

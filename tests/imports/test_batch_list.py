@@ -1,0 +1,35 @@
+"""The list of import batches (administrators): newest first, with their flagged rows count."""
+
+from __future__ import annotations
+
+from tests.imports.conftest import csv_file
+
+
+async def test_batches_are_listed_newest_first_with_flagged_rows(client, admin, upload, make_staff) -> None:
+    first = await upload(csv_file("1;12/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;"))
+    assert first.status_code == 201, first.text
+    second = await upload(
+        csv_file(
+            "1;12/03/2020;Mame;Gueye;F;02/01/1988;Thiès;Thiès;;;;;Casablanca;Salariée;;;;",
+            "2;15/03/2020;Mame;Gueye;F;02/01/1988;Thiès;Thiès;;;;;Casablanca;Salariée;;;;",
+        ),
+        filename="registre-2020.csv",
+    )
+    assert second.status_code == 201, second.text
+    response = await client.get("/api/v1/imports", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    assert [b["id"] for b in items] == [second.json()["batch_id"], first.json()["batch_id"]]
+    newest = items[0]
+    assert (newest["desk_code"], newest["filename"], newest["flagged_rows"]) == ("CASA-BASE", "registre-2020.csv", 1)
+    assert newest["counts"]["total"] == 2
+    assert items[1]["flagged_rows"] == 0
+    paged = await client.get("/api/v1/imports", params={"limit": 1}, headers=admin.headers)
+    assert [b["id"] for b in paged.json()["items"]] == [second.json()["batch_id"]]
+    following = await client.get(
+        "/api/v1/imports", params={"limit": 1, "cursor": paged.json()["next_cursor"]}, headers=admin.headers
+    )
+    assert [b["id"] for b in following.json()["items"]] == [first.json()["batch_id"]]
+    agent = await make_staff("agent", ["CASA-BASE"])
+    assert (await client.get("/api/v1/imports", headers=agent.headers)).status_code == 403
+    assert (await client.get("/api/v1/imports", params={"cursor": "nope"}, headers=admin.headers)).status_code == 400

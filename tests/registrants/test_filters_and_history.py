@@ -1,0 +1,98 @@
+"""Search filters by city of residence and age, and the readable history of a person's file."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.registrants.conftest import URL, person
+
+
+def _years_ago(years: int, days: int = 0) -> str:
+    today = dt.date.today()
+    try:
+        born = today.replace(year=today.year - years)
+    except ValueError:
+        born = today.replace(year=today.year - years, day=28)
+    return (born + dt.timedelta(days=days)).isoformat()
+
+
+async def test_city_and_age_narrow_the_search(casa_agent, create, client) -> None:
+    people = {
+        "thirty_today": person(given_names="Awa", host_city="Casablanca", date_of_birth=_years_ago(30)),
+        "thirty_tomorrow": person(given_names="Binta", host_city="casablanca ", date_of_birth=_years_ago(30, days=1)),
+        "year_only": person(given_names="Coumba", host_city="Rabat", date_of_birth="1950"),
+        "no_birth": person(given_names="Dieynaba", host_city="Casablanca", date_of_birth=None),
+    }
+    for body in people.values():
+        body["family_name"] = "Sarr"
+    ids = {}
+    for key, body in people.items():
+        response = await create(casa_agent, body, confirm=True)
+        assert response.status_code == 201, response.text
+        ids[response.json()["id"]] = key
+
+    async def found(**params: object) -> set[str]:
+        response = await client.get(URL, params={"q": "Sarr", **params}, headers=casa_agent.headers)
+        assert response.status_code == 200, response.text
+        return {ids[item["id"]] for item in response.json()["items"]}
+
+    assert await found() == set(people)
+    assert await found(city="CASABLANCA") == {"thirty_today", "thirty_tomorrow", "no_birth"}
+    assert await found(age_min=30) == {"thirty_today", "year_only"}  # 29 until tomorrow
+    assert await found(age_max=29) == {"thirty_tomorrow"}
+    assert await found(age_min=30, age_max=30) == {"thirty_today"}
+    assert await found(age_min=70) == {"year_only"}  # 1950 counts from 1 January 1950
+    assert await found(city="Casablanca", age_max=30) == {"thirty_today", "thirty_tomorrow"}
+    assert await found(city="Dakar") == set()
+
+
+async def test_bad_filters_are_problems_naming_the_parameter(casa_agent, client) -> None:
+    for params in ({"age_min": -1}, {"age_max": 131}, {"age_min": "trente"}, {"city": ""}, {"city": "x" * 121}):
+        response = await client.get(URL, params=params, headers=casa_agent.headers)
+        assert response.status_code == 422, (params, response.text)
+        assert response.json()["errors"][0]["loc"][-1] == next(iter(params)), response.text
+    response = await client.get(URL, params={"age_min": 40, "age_max": 30}, headers=casa_agent.headers)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"loc": ["query", "age_min"], "type": "age_range", "msg": "age_min is above age_max"}
+    ]
+
+
+async def test_history_lists_writes_field_by_field_newest_first_and_is_audited(
+    casa_agent, dakar_agent, create, client, audit_events
+) -> None:
+    created = await create(casa_agent, person(host_city="Casablanca", name_arabic="فاطو انجاي"))
+    assert created.status_code == 201, created.text
+    record = created.json()
+    await client.get(f"{URL}/{record['id']}", headers=casa_agent.headers)  # reads are not changes
+    await client.get(f"/api/v1/registrants/{record['id']}/cases", headers=casa_agent.headers)
+    changed = await client.patch(
+        f"{URL}/{record['id']}",
+        json={"host_city": "Rabat"},
+        headers={**casa_agent.headers, "If-Match": created.headers["etag"]},
+    )
+    assert changed.status_code == 200, changed.text
+    consent = await client.post(
+        f"{URL}/{record['id']}/consents",
+        json={"purpose": "statistics", "granted": False, "channel": "in_person", "notice_version": "2026-01",
+              "language": "wo"},
+        headers=casa_agent.headers,
+    )  # fmt: skip
+    assert consent.status_code == 201, consent.text
+
+    response = await client.get(f"{URL}/{record['id']}/history", headers=casa_agent.headers)
+    assert response.status_code == 200, response.text
+    history = response.json()
+    assert [h["action"] for h in history] == ["registrant.consent_add", "registrant.update", "registrant.create"]
+    consent_entry, update, creation = history
+    assert (consent_entry["purpose"], consent_entry["granted"]) == ("statistics", False)
+    assert update["changes"] == [{"field": "host_city", "before": "Casablanca", "after": "Rabat"}]
+    assert update["actor_label"] == casa_agent.email
+    assert update["actor_role"] == "agent"
+    assert {"field": "name_arabic", "before": None, "after": "فاطو انجاي"} in creation["changes"]
+    assert len(await audit_events(record["id"], "registrant.history_read")) == 1
+
+    hidden = await client.get(f"{URL}/{record['id']}/history", headers=dakar_agent.headers)
+    assert hidden.status_code == 404
+    assert (await client.get(f"{URL}/not-an-id/history", headers=casa_agent.headers)).status_code == 422
+    assert len(await audit_events(record["id"], "registrant.history_read")) == 1

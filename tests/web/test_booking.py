@@ -1,0 +1,87 @@
+"""Item 8: book from the person's file among the free slots the API offers, reschedule, cancel; the
+desk's week shows a holiday declared over a booked appointment, flagged to be moved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.appointments.helpers import next_weekday
+from tests.web.conftest import LiveServer, assert_accessible
+from tests.web.helpers import desk_id, open_file, register_via_api, sign_in
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_book_by_keyboard_reschedule_see_a_holiday_in_the_week_and_cancel(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    admin = server.make_agent("admin")
+    register_via_api(server, agent, given_names="Ndèye", family_name="Thiam")
+    day = next_weekday(3)  # a Wednesday, two weeks ahead: open 09:00-16:30 at Casablanca
+    await sign_in(page, server, agent)
+    await open_file(page, "Ndèye Thiam")
+
+    book = page.locator("#book")
+    await book.get_by_label("Jour", exact=True).fill(day.isoformat())
+    await book.get_by_role("button", name="Voir les créneaux libres").click()
+    slots = book.locator("fieldset.slots")
+    await expect(slots.get_by_role("radio")).to_have_count(15)  # 09:00 … 16:00, 30 minutes each
+    first = slots.get_by_role("radio").first
+    await expect(first).to_be_focused()
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("ArrowDown")
+    await expect(slots.get_by_label("10:00–10:30")).to_be_checked()
+    await book.get_by_label("Objet du rendez-vous").fill("Renouvellement du passeport")
+    await book.get_by_label("Objet du rendez-vous").press("Enter")
+    await expect(page.locator("#person-msg")).to_have_text("Rendez-vous réservé.")
+    row = page.locator("#person-appointments li").first
+    await expect(row).to_contain_text("10:00")
+    await expect(row).to_contain_text("Réservé · Renouvellement du passeport")
+
+    book = page.locator("#book")
+    await book.get_by_label("Jour", exact=True).fill(day.isoformat())
+    await book.get_by_role("button", name="Voir les créneaux libres").click()
+    await expect(book.locator("fieldset.slots").get_by_role("radio")).to_have_count(14)
+    await expect(book.get_by_label("10:00–10:30")).to_have_count(0)
+    await assert_accessible(page)
+
+    await row.get_by_role("button", name="Déplacer").click()
+    moving = row.locator("form")
+    await moving.get_by_role("button", name="Voir les créneaux libres").click()
+    await moving.get_by_label("14:00–14:30").check()
+    await moving.get_by_role("button", name="Déplacer à ce créneau").click()
+    await expect(page.locator("#person-msg")).to_have_text("Rendez-vous déplacé.")
+    await expect(page.locator("#person-appointments li").first).to_contain_text("14:00")
+
+    with server.api(admin) as http:
+        closed = http.post(
+            f"/api/v1/desks/{desk_id(server, admin)}/holidays", json={"day": day.isoformat(), "name": "Fête du Trône"}
+        )
+        assert closed.status_code == 201, closed.text
+    await page.get_by_role("button", name="Rendez-vous du jour").click()
+    week = page.locator("#week-form")
+    await week.get_by_label("Semaine commençant le").fill((day - dt.timedelta(days=day.weekday())).isoformat())
+    await week.get_by_role("button", name="Afficher la semaine").click()
+    wednesday = page.locator("#week .week-day").nth(2)
+    await expect(wednesday).to_contain_text("Guichet fermé (jour férié) : Fête du Trône")
+    flagged = wednesday.locator("li.flagged")
+    await expect(flagged).to_contain_text("14:00–14:30 Ndèye Thiam · Réservé")
+    await expect(flagged).to_contain_text("Jour férié (Fête du Trône) : rendez-vous à déplacer")
+    await expect(page.locator("#week .week-day").nth(1)).not_to_contain_text("Jour férié")
+    await expect(page.locator("#week .week-day").nth(5)).to_contain_text("Fermé")  # Saturday
+    await assert_accessible(page)
+
+    # The same day offers no slot any more, and the booked one is cancelled from the file.
+    await page.get_by_role("button", name="Rechercher").click()
+    await open_file(page, "Ndèye Thiam")
+    book = page.locator("#book")
+    await book.get_by_label("Jour", exact=True).fill(day.isoformat())
+    await book.get_by_role("button", name="Voir les créneaux libres").click()
+    await expect(book.locator("fieldset.slots")).to_contain_text("Guichet fermé (jour férié) : Fête du Trône")
+    row = page.locator("#person-appointments li").first
+    await row.get_by_role("button", name="Annuler").click()
+    await expect(page.locator("#person-msg")).to_have_text("Rendez-vous mis à jour.")
+    await expect(page.locator("#person-appointments li").first).to_contain_text("Annulé")
+    await expect(page.locator("#person-appointments li").first.get_by_role("button")).to_have_count(0)
