@@ -12,8 +12,8 @@ from app.core.numbering import NumberCounter
 from app.desks.models import Desk
 from app.documents.models import Document
 from app.imports.models import ImportBatch, ImportRow
-from app.notifications.models import Notification, NotificationPreference, ScheduledRun
 from app.merges.models import RegistrantMerge
+from app.notifications.models import Notification, NotificationPreference, ScheduledRun
 from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
@@ -59,8 +59,8 @@ __all__ = [
     "Registrant",
     "RegistrantMerge",
     "RegistrantPhone",
-    "ScheduledRun",
     "RevokedAccessToken",
+    "ScheduledRun",
     "ServiceType",
     "StaffUser",
     "SubjectRequest",

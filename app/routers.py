@@ -17,9 +17,9 @@ from app.desks.staff import router as desk_staff_router
 from app.documents.router import router as documents_router
 from app.imports.batches import router as import_batches_router
 from app.imports.router import router as imports_router
+from app.merges.router import router as merges_router
 from app.notifications.router import router as notifications_router
 from app.privacy.rights_router import router as privacy_rights_router
-from app.merges.router import router as merges_router
 from app.privacy.router import router as privacy_router
 from app.reference.router import router as reference_router
 from app.registrants.history import router as registrant_history_router
