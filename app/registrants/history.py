@@ -2,8 +2,10 @@
 and when, from the audit trail (creation, rectifications field by field, consents given or
 withdrawn). Reads (actions ending in ``read``) are not listed; reading the history is audited.
 
-Values the reader may not see (``app.registrants.service.SENSITIVE``) were masked when the event
-was written and stay masked here.
+The values of a creation or correction are kept out of the hash-chained event, in its erasable
+payload (:mod:`app.audit.payloads`): they are shown from there, and stay masked once the person's
+file was erased. Values the reader may not see (``app.registrants.service.SENSITIVE``) were
+masked when the event was written and stay masked here.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from app.audit import payloads
 from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.auth.deps import CurrentActor
@@ -46,9 +49,13 @@ class HistoryEntryOut(BaseModel):
     granted: bool | None = None
 
 
-def _entry(event: AuditEvent) -> HistoryEntryOut:
+def _entry(event: AuditEvent, values: dict[str, Any]) -> HistoryEntryOut:
     details = event.details or {}
     changes = details.get("changes") or {}
+    reference = details.get("personal")
+    personal = values.get(str(reference.get("payload"))) if isinstance(reference, dict) else None
+    if isinstance(personal, dict) and isinstance(personal.get("changes"), dict):
+        changes = {**changes, **personal["changes"]}
     return HistoryEntryOut(
         occurred_at=event.occurred_at if event.occurred_at.tzinfo else event.occurred_at.replace(tzinfo=dt.UTC),
         actor_label=event.actor_label,
@@ -82,7 +89,9 @@ async def registrant_history(
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     )
-    entries = [_entry(e) for e in rows.scalars()]
+    events = list(rows.scalars())
+    values = await payloads.resolve(session, [e.details["personal"] for e in events if "personal" in (e.details or {})])
+    entries = [_entry(e, values) for e in events]
     await audit.record(
         session,
         actor=actor,
