@@ -88,7 +88,7 @@ async def get_report(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID
             line=r.line,
             number=r.source_number,
             outcome=r.outcome,
-            name=_display_name(r),
+            name=display_name(r),
             registrant_id=r.registrant_id,
             reason=r.reason,
             warnings=[RowWarning(**w) for w in r.warnings],
@@ -108,6 +108,46 @@ async def get_report(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID
     return build_report(batch, desk=desk, rows=rows, previous=previous, dry_run=False, sha256=batch.file_sha256)
 
 
-def _display_name(row: ImportRow) -> str:
+async def flagged_rows(
+    session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID, resolution: str | None
+) -> list[RowReport]:
+    """The flagged rows of a batch (of one ``resolution`` if given), in file order, for the desk's
+    staff who resolve them; audited ``import.read`` (it lists people's names and candidates).
+
+    Raises ``ImportBatchNotFound`` (404) for an unknown batch or one of a desk the actor does not see.
+    """
+    batch = await session.get(ImportBatch, batch_id)
+    if batch is None or not actor.can_see_desk(batch.desk_id):
+        raise ImportBatchNotFound("No such import.", detail_fr="Import introuvable.")
+    stmt = select(ImportRow).where(ImportRow.batch_id == batch.id, ImportRow.outcome == "flagged")
+    if resolution is not None:
+        stmt = stmt.where(ImportRow.resolution == resolution)
+    stored = (await session.execute(stmt.order_by(ImportRow.line))).scalars().all()
+    await audit.record(
+        session,
+        actor=actor,
+        action="import.read",
+        entity_type="import_batch",
+        entity_id=batch.id,
+        desk_id=batch.desk_id,
+        details={"rows": "flagged", "resolution": resolution},
+    )
+    return [
+        RowReport(
+            line=r.line,
+            number=r.source_number,
+            outcome="flagged",
+            name=display_name(r),
+            registrant_id=r.registrant_id,
+            warnings=[RowWarning(**w) for w in r.warnings],
+            candidates=[RowCandidate(**c) for c in r.candidates],
+            resolution=r.resolution,
+        )
+        for r in stored
+    ]
+
+
+def display_name(row: ImportRow) -> str:
+    """The row's name as read (given names then family name), for display."""
     given, family = row.raw.get("given_names", ""), row.raw.get("family_name", "")
     return clean(f"{readable_name(given)} {readable_name(family)}")

@@ -12,7 +12,15 @@ from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.imports import reports, resolutions, service
 from app.imports.errors import RegisterTooLarge
-from app.imports.schemas import BulkResolutionIn, BulkResolutionOut, ImportReport, RowResolutionIn, RowResolutionOut
+from app.imports.schemas import (
+    BulkResolutionIn,
+    BulkResolutionOut,
+    ImportReport,
+    Resolution,
+    RowReport,
+    RowResolutionIn,
+    RowResolutionOut,
+)
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
@@ -88,6 +96,15 @@ async def import_register(
 async def get_import(batch_id: uuid.UUID, session: SessionDep, actor: AdminActor) -> ImportReport:
     """The stored report of an import (audited: it lists people). 404 ``import-batch-not-found``."""
     return await reports.get_report(session, actor=actor, batch_id=batch_id)
+
+
+@router.get("/{batch_id}/flagged", response_model=list[RowReport], responses={404: _PROBLEM})
+async def list_flagged_rows(
+    batch_id: uuid.UUID, session: SessionDep, actor: WriterActor, resolution: Resolution | None = None
+) -> list[RowReport]:
+    """The rows the import flagged, with their candidates and resolution (``resolution=pending``:
+    those still to resolve), for the desk's staff. Audited: it lists people."""
+    return await reports.flagged_rows(session, actor=actor, batch_id=batch_id, resolution=resolution)
 
 
 @router.post(

@@ -54,7 +54,8 @@ class MergeCreate(BaseModel):
 
     ``survivor_etag``/``merged_etag``: each file's ``ETag`` from your last read (as for
     ``If-Match``; ``*`` accepts any version); 428 when missing, 412 when stale. ``choices``: for
-    every conflicting field (see the preview), which file's value the survivor keeps.
+    every conflicting field (see the preview), which file's value the survivor keeps (a choice for
+    a field whose values agree changes nothing and is not kept on the merge record).
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -75,6 +75,15 @@ async def test_each_flagged_row_is_linked_created_or_discarded_once(
     client: httpx.AsyncClient, agent: Staff, admin: Staff, batch: dict[str, Any], sessionmaker: Any
 ) -> None:
     batch_id, awa, moussa = _ids(batch)
+    held = await client.get(
+        f"/api/v1/imports/{batch_id}/flagged", params={"resolution": "pending"}, headers=agent.headers
+    )
+    assert held.status_code == 200, held.text
+    assert [(r["line"], r["name"], [c["registrant_id"] for c in r["candidates"]]) for r in held.json()] == [
+        (4, "Awa Diop", [awa]),
+        (5, "Moussa Faye", [moussa]),
+        (6, "Moussa Faye", [moussa]),
+    ]
     linked = await client.post(
         _url(batch_id, 4),
         json={"decision": "link", "registrant_id": awa, "update_fields": ["occupation"], "note": "même personne"},
@@ -120,6 +129,10 @@ async def test_each_flagged_row_is_linked_created_or_discarded_once(
         (6, "discarded", None),
     ]
     assert (report["counts"]["pending"], report["counts"]["created"]) == (0, 1)
+    pending = await client.get(
+        f"/api/v1/imports/{batch_id}/flagged", params={"resolution": "pending"}, headers=agent.headers
+    )
+    assert pending.json() == []
     async with sessionmaker() as session:
         events = (
             await session.execute(
@@ -164,6 +177,9 @@ async def test_bad_resolutions_are_refused_and_change_nothing(
         "import-batch-not-found",
     )
     dakar = await make_staff("agent", ["DKR-MOB"])
+    _problem(
+        await client.get(f"/api/v1/imports/{batch_id}/flagged", headers=dakar.headers), 404, "import-batch-not-found"
+    )
     _problem(
         await client.post(_url(batch_id, 4), json={"decision": "discard"}, headers=dakar.headers),
         404,
