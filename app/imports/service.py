@@ -155,7 +155,10 @@ async def run_import(
         earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
         matcher = BatchMatcher(desk_ids=actor.desk_ids)
         regions = await region_codes(session)
-        first_read = {p.line: read for p in prepared if p.fingerprint not in earlier and (read := _read(p, regions))}
+        # Validating every row and computing its keys is CPU work: in a worker thread, like parsing.
+        first_read = await anyio.to_thread.run_sync(
+            functools.partial(_read_rows, [p for p in prepared if p.fingerprint not in earlier], regions)
+        )
         await matcher.preload(session, [keys for _, keys in first_read.values()])
         matcher.regions = regions
         batch = ImportBatch(
@@ -484,6 +487,13 @@ class _Run:
                 self.unnumbered.append(candidate)  # created in this chunk: numbered when it is stored
             out.append(candidate)
         return out
+
+
+def _read_rows(
+    rows: Sequence[PreparedRow], regions: Mapping[str, str]
+) -> dict[int, tuple[RegistrantCreate, PersonKeys]]:
+    """Line → :func:`_read` of each row the registry would take."""
+    return {row.line: read for row in rows if (read := _read(row, regions))}
 
 
 def _read(row: PreparedRow, regions: Mapping[str, str]) -> tuple[RegistrantCreate, PersonKeys] | None:
