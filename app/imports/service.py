@@ -86,8 +86,9 @@ DROPPABLE = frozenset(
      "status_category", "residence_status"}
 )  # fmt: skip
 _CHUNK = 500
-CHUNK_ROWS = 500
-"""Rows stored per transaction by a real run (see the module docstring)."""
+CHUNK_ROWS = 200
+"""Rows stored per transaction by a real run (see the module docstring): small enough that storing
+one chunk keeps the event loop only briefly from other requests."""
 _YIELD_EVERY = 25
 _IMPORT_ROWS = cast(Table, ImportRow.__table__)
 logger = logging.getLogger("app.imports")
@@ -404,11 +405,14 @@ class _Run:
                 candidate.registration_number = self.number_of[candidate.registrant_id]
             session.add_all(new.registrant for new in created)
             await session.flush()
+            await anyio.lowlevel.checkpoint()  # each step is CPU work: let other requests in between
             await match_keys.insert_rows(
                 session, [k for new in created for k in match_keys.rows_of(new.registrant, new.keys)]
             )
+            await anyio.lowlevel.checkpoint()
             for new in created:
                 await registrants.record_created(session, actor=self.actor, new=new)
+            await anyio.lowlevel.checkpoint()
             await session.execute(insert(_IMPORT_ROWS), [self._stored(row, report) for row, report in self.chunk])
             await session.commit()
         self.stored_rows += len(self.chunk)
