@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+import anyio.to_thread
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -129,7 +130,9 @@ async def authenticate(
             headers={"Retry-After": str(reservation.retry_after)},
         )
     user = (await session.execute(select(StaffUser).where(StaffUser.email == identifier))).scalar_one_or_none()
-    check = check_password(password, user.password_hash if user else None)
+    # Argon2 is deliberately slow and releases the GIL: verified in a worker thread, the event loop
+    # keeps answering other requests (and a long import does not hold logins back).
+    check = await anyio.to_thread.run_sync(check_password, password, user.password_hash if user else None)
     valid = check.valid
     if user is None or not valid or not user.is_active:
         reason = "unknown_account" if user is None else ("inactive" if valid else "wrong_password")

@@ -86,8 +86,9 @@ DROPPABLE = frozenset(
      "status_category", "residence_status"}
 )  # fmt: skip
 _CHUNK = 500
-CHUNK_ROWS = 500
-"""Rows stored per transaction by a real run (see the module docstring)."""
+CHUNK_ROWS = 200
+"""Rows stored per transaction by a real run (see the module docstring): small enough that storing
+one chunk keeps the event loop only briefly from other requests."""
 _YIELD_EVERY = 25
 _IMPORT_ROWS = cast(Table, ImportRow.__table__)
 logger = logging.getLogger("app.imports")
@@ -155,7 +156,10 @@ async def run_import(
         earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
         matcher = BatchMatcher(desk_ids=actor.desk_ids)
         regions = await region_codes(session)
-        first_read = {p.line: read for p in prepared if p.fingerprint not in earlier and (read := _read(p, regions))}
+        # Validating every row and computing its keys is CPU work: in a worker thread, like parsing.
+        first_read = await anyio.to_thread.run_sync(
+            functools.partial(_read_rows, [p for p in prepared if p.fingerprint not in earlier], regions)
+        )
         await matcher.preload(session, [keys for _, keys in first_read.values()])
         matcher.regions = regions
         batch = ImportBatch(
@@ -401,11 +405,14 @@ class _Run:
                 candidate.registration_number = self.number_of[candidate.registrant_id]
             session.add_all(new.registrant for new in created)
             await session.flush()
+            await anyio.lowlevel.checkpoint()  # each step is CPU work: let other requests in between
             await match_keys.insert_rows(
                 session, [k for new in created for k in match_keys.rows_of(new.registrant, new.keys)]
             )
+            await anyio.lowlevel.checkpoint()
             for new in created:
                 await registrants.record_created(session, actor=self.actor, new=new)
+            await anyio.lowlevel.checkpoint()
             await session.execute(insert(_IMPORT_ROWS), [self._stored(row, report) for row, report in self.chunk])
             await session.commit()
         self.stored_rows += len(self.chunk)
@@ -484,6 +491,13 @@ class _Run:
                 self.unnumbered.append(candidate)  # created in this chunk: numbered when it is stored
             out.append(candidate)
         return out
+
+
+def _read_rows(
+    rows: Sequence[PreparedRow], regions: Mapping[str, str]
+) -> dict[int, tuple[RegistrantCreate, PersonKeys]]:
+    """Line → :func:`_read` of each row the registry would take."""
+    return {row.line: read for row in rows if (read := _read(row, regions))}
 
 
 def _read(row: PreparedRow, regions: Mapping[str, str]) -> tuple[RegistrantCreate, PersonKeys] | None:
