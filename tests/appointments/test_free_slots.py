@@ -146,6 +146,8 @@ async def test_bad_requests_are_problems_and_other_desks_are_hidden(client, worl
         ({"start": day, "duration_minutes": 4}, 422),
         ({"start": day, "duration_minutes": "half"}, 422),
         ({"start": "2026-02-30"}, 422),
+        ({"start": "9999-12-31", "days": 14}, 422),
+        ({"start": "0001-01-01"}, 422),
         ({}, 422),
     ):
         response = await slots(client, world, **params)

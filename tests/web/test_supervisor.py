@@ -75,17 +75,3 @@ async def test_supervisor_assigns_updates_a_referral_and_moves_the_due_date(page
     await expect(page.locator("#case-msg")).to_have_text("Orientation mise à jour.")
     await expect(view).to_contain_text("Caritas Rabat · Reçue par le partenaire")
     await assert_accessible(page)
-
-
-async def test_agents_have_no_assignment_form(page: Page, server: LiveServer) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Ibrahima", family_name="Ba")
-    with server.api(agent) as http:
-        case = http.post(
-            "/api/v1/cases", json={"registrant_id": person["id"], "service_type": "SOCIAL", "channel": "walk_in"}
-        ).json()
-    await sign_in(page, server, agent)
-    await open_file(page, "Ibrahima Ba")
-    await page.get_by_role("button", name=case["case_number"]).click()
-    await expect(page.locator("#due-form")).to_be_visible()
-    await expect(page.locator("#assign-form")).to_have_count(0)
