@@ -29,6 +29,8 @@ async def _unmerge_reasons(
     session: AsyncSession, record: RegistrantMerge, survivor: Registrant
 ) -> list[dict[str, Any]]:
     reasons: list[dict[str, Any]] = []
+    if "survivor_after" not in record.snapshot:  # the person was erased: nothing left to restore
+        return [{"code": "erased", "detail": "The person's files were erased: the merge is final."}]
     if survivor.merged_into_id is not None:  # everything else moved on with it: this reason alone
         return [
             {

@@ -43,6 +43,7 @@ from app.core.context import Actor
 from app.core.idempotency import IdempotencyRecord
 from app.documents.models import Document
 from app.imports.models import ImportRow
+from app.merges.models import RegistrantMerge
 from app.privacy import holds
 from app.privacy.models import Disclosure, RegistrantCorrection
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
@@ -115,12 +116,45 @@ async def anonymise(
     """Anonymise ``registrant`` (loaded with ``FOR UPDATE`` by the caller) as the module says, in
     the caller's transaction; ``trigger`` is ``request`` or ``retention``. Returns with
     ``already_erased`` and writes nothing when the file is already anonymised; otherwise raises
-    ``LegalHoldInForce`` (409) when a hold is in force at ``now``."""
+    ``LegalHoldInForce`` (409) when a hold is in force at ``now`` on it or on a file merged into
+    it. The files merged into it (the same person's) are anonymised with it, and the snapshots of
+    the merges it took part in are emptied: those merges become final (unmerge answers 409)."""
     if registrant.anonymised_at is not None:
         return ErasureOutcome(registrant.id, registrant.anonymised_at, already_erased=True)
-    hold = (await holds.in_force(session, registrant_ids=[registrant.id], at=now)).get(registrant.id)
-    if hold is not None:
-        raise holds.refuse(hold)
+    merged_files = await _merged_into(session, registrant.id)
+    in_force = await holds.in_force(session, registrant_ids=[registrant.id, *(m.id for m in merged_files)], at=now)
+    if in_force:
+        raise holds.refuse(next(iter(in_force.values())))
+    outcome = await _anonymise_one(
+        session, actor=actor, registrant=registrant, bands=bands, now=now, trigger=trigger,
+        subject_request_id=subject_request_id,
+    )  # fmt: skip
+    for merged in merged_files:  # the same person's other files, merged into this one
+        if merged.anonymised_at is None:
+            more = await _anonymise_one(
+                session, actor=actor, registrant=merged, bands=bands, now=now, trigger=trigger,
+                subject_request_id=subject_request_id,
+            )  # fmt: skip
+            outcome.storage_keys.extend(more.storage_keys)
+    return outcome
+
+
+async def _merged_into(session: AsyncSession, registrant_id: uuid.UUID) -> list[Registrant]:
+    """The files merged into ``registrant_id`` (merges repoint chains, so one level is all), locked."""
+    stmt = select(Registrant).where(Registrant.merged_into_id == registrant_id).with_for_update()
+    return list((await session.execute(stmt)).scalars())
+
+
+async def _anonymise_one(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    registrant: Registrant,
+    bands: AgeBands,
+    now: dt.datetime,
+    trigger: str,
+    subject_request_id: uuid.UUID | None,
+) -> ErasureOutcome:
     rid = registrant.id
     case_ids = list((await session.execute(select(Case.id).where(Case.registrant_id == rid))).scalars())
     counts: dict[str, int] = {"cases": len(case_ids)}
@@ -171,6 +205,13 @@ async def anonymise(
     counts["replayable_responses"] = await _delete_replays(session, [rid, *case_ids])
     counts["documents"], keys = await _remove_documents(session, owned_by(rid, case_ids))
     counts["audit_payloads"] = await payloads.erase(session, registrant_id=rid)
+    # A merge's snapshot holds the person's values from before it: gone, so the merge is final.
+    merges = await session.execute(
+        update(RegistrantMerge)
+        .where(or_(RegistrantMerge.survivor_id == rid, RegistrantMerge.merged_id == rid))
+        .values(snapshot={}, note=None)
+    )
+    counts["merges"] = int(merges.rowcount or 0)  # type: ignore[attr-defined]
     await session.flush()
     await audit.record(
         session,
