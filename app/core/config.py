@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     # no open case and no activity for this many years is anonymised (erasure).
     retention_closed_case_years: int = Field(default=5, ge=1, le=100)
     retention_inactive_registrant_years: int = Field(default=5, ge=1, le=100)
+    # Messages sent to people (addresses, one-time codes) keep their address and content this many
+    # days, then only their event, channel and status; expired sign-in codes are deleted then too.
+    retention_notification_days: int = Field(default=90, ge=1, le=3650)
+    # How often the worker's retention job runs (anonymising what is past retention); 0: never.
+    retention_interval_seconds: float = Field(default=86_400, ge=0)
     s3_bucket: str = ""
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"

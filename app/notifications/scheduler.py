@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core.config import Settings
-from app.core.db import utcnow
+from app.core.db import run_after_commit, utcnow
 from app.notifications.models import ScheduledRun
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ async def run_due_jobs(
             async with sessionmaker() as session:
                 summary = await job.run(session, settings, when)
                 await session.commit()
+                await run_after_commit(session)  # objects of rows the job deleted
         except Exception:
             log.exception("periodic job %s failed", job.name)
             continue

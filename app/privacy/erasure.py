@@ -44,6 +44,7 @@ from app.core.idempotency import IdempotencyRecord
 from app.documents.models import Document
 from app.imports.models import ImportRow
 from app.merges.models import RegistrantMerge
+from app.notifications.models import Notification
 from app.privacy import holds
 from app.privacy.models import Disclosure, RegistrantCorrection
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
@@ -205,6 +206,7 @@ async def _anonymise_one(
     counts["replayable_responses"] = await _delete_replays(session, [rid, *case_ids])
     counts["documents"], keys = await _remove_documents(session, owned_by(rid, case_ids))
     counts["audit_payloads"] = await payloads.erase(session, registrant_id=rid)
+    counts["notifications"] = await forget_notifications(session, Notification.registrant_id == rid, reason="erased")
     # A merge's snapshot holds the person's values from before it: gone, so the merge is final.
     merges = await session.execute(
         update(RegistrantMerge)
@@ -223,6 +225,20 @@ async def _anonymise_one(
         details={"trigger": trigger, "subject_request_id": subject_request_id, "counts": counts},
     )
     return ErasureOutcome(rid, now, already_erased=False, counts=counts, storage_keys=keys)
+
+
+async def forget_notifications(session: AsyncSession, condition: Any, *, reason: str) -> int:
+    """Messages matching ``condition``: those not yet sent are withheld (``reason``), and every one
+    loses its address and content (the event, channel, status and dates stay, for statistics)."""
+    await session.execute(
+        update(Notification)
+        .where(condition, Notification.status.in_(("queued", "sending")))
+        .values(status="withheld", reason=reason, lease_until=None)
+    )
+    result = await session.execute(
+        update(Notification).where(condition, Notification.recipient != "").values(recipient="", context={})
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def _delete(session: AsyncSession, model: Any, condition: Any) -> int:
