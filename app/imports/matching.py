@@ -132,7 +132,8 @@ class BatchMatcher:
                         select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(documents))
                     )
                 )
-            stmt = select(Registrant).where(or_(*conditions))
+            # a file merged into another is that other file now: never a candidate itself
+            stmt = select(Registrant).where(or_(*conditions), Registrant.merged_into_id.is_(None))
             if self.desk_ids is not None:
                 stmt = stmt.where(Registrant.desk_id.in_(self.desk_ids))
             stmt = stmt.options(selectinload(Registrant.phones), selectinload(Registrant.documents))

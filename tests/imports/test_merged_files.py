@@ -1,0 +1,41 @@
+"""A file merged into another is never an import's duplicate candidate: its survivor is."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.registrants.models import Registrant
+from tests.imports.conftest import csv_file
+
+ROW = "{n};02/06/2019;Awa;Diop;F;01/01/1990;Dakar;Thiès;;;0612345678;;Casablanca;;couturière;;;"
+
+
+async def test_a_merged_file_is_not_a_candidate_of_an_import_row(
+    client: httpx.AsyncClient, admin: Any, upload: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    ids = []
+    for _ in range(2):  # the same person registered twice, the second file merged into the first
+        body = {"given_names": "Awa", "family_name": "Diop", "sex": "female", "date_of_birth": "1990-01-01",
+                "phones": [{"number": "+212612345678"}], "desk_code": "CASA-BASE"}  # fmt: skip
+        created = await client.post(
+            "/api/v1/registrants", json=body, headers=admin.headers, params={"confirm_duplicates": "true"}
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    survivor, merged = ids
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Registrant).where(Registrant.id == uuid.UUID(merged)).values(merged_into_id=uuid.UUID(survivor))
+        )
+        await session.commit()
+
+    response = await upload(csv_file(ROW.format(n=1)), dry_run=True)
+    assert response.status_code in (200, 201), response.text
+    [row] = response.json()["rows"]
+    assert row["outcome"] == "flagged"
+    assert [c["registrant_id"] for c in row["candidates"]] == [survivor]
