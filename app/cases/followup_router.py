@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from app.cases import notes, referrals
-from app.cases.models import CaseNote, Partner, Referral
+from app.cases.models import CaseNote, Partner
 from app.cases.router import CaseWorker
 from app.cases.schemas import NoteCreate, NoteOut, ReferralCreate, ReferralOut, ReferralUpdate
-from app.cases.workflow import REFERRAL_TRANSITIONS
 from app.core.context import Actor
 from app.core.deps import SessionDep
 from app.core.http import etag_of
@@ -32,23 +31,6 @@ def _note_out(note: CaseNote, actor: Actor) -> NoteOut:
         internal_assessment=note.internal_assessment,
         text=None if hidden else note.text,
         created_at=note.created_at,
-    )
-
-
-def _referral_out(referral: Referral, partner: Partner) -> ReferralOut:
-    return ReferralOut(
-        id=referral.id,
-        case_id=referral.case_id,
-        partner_id=partner.id,
-        partner_name=partner.name,
-        status=referral.status,
-        referred_on=referral.referred_on,
-        expected_answer_on=referral.expected_answer_on,
-        answered_on=referral.answered_on,
-        partner_reference=referral.partner_reference,
-        outcome=referral.outcome,
-        created_at=referral.created_at,
-        allowed_statuses=list(REFERRAL_TRANSITIONS.get(referral.status, ())),
     )
 
 
@@ -98,13 +80,13 @@ async def create_referral(
     partner = await session.get(Partner, referral.partner_id)
     assert partner is not None
     headers = {"ETag": etag_of(referral.version), "Location": f"/api/v1/cases/{case_id}/referrals/{referral.id}"}
-    return await idem.respond(201, _referral_out(referral, partner).model_dump(mode="json"), headers)
+    return await idem.respond(201, referrals.present(referral, partner).model_dump(mode="json"), headers)
 
 
 @router.get("/referrals", response_model=list[ReferralOut])
 async def list_referrals(case_id: uuid.UUID, session: SessionDep, actor: CaseWorker) -> list[ReferralOut]:
     """The case's referrals, oldest first (a case has few: not paginated)."""
-    return [_referral_out(r, p) for r, p in await referrals.list_for_case(session, actor=actor, case_id=case_id)]
+    return [referrals.present(r, p) for r, p in await referrals.list_for_case(session, actor=actor, case_id=case_id)]
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut)
@@ -116,7 +98,7 @@ async def get_referral(
     partner = await session.get(Partner, referral.partner_id)
     assert partner is not None
     response.headers["ETag"] = etag_of(referral.version)
-    return _referral_out(referral, partner)
+    return referrals.present(referral, partner)
 
 
 @router.patch("/referrals/{referral_id}", response_model=ReferralOut)
@@ -138,4 +120,4 @@ async def update_referral(
     partner = await session.get(Partner, referral.partner_id)
     assert partner is not None
     response.headers["ETag"] = etag_of(referral.version)
-    return _referral_out(referral, partner)
+    return referrals.present(referral, partner)

@@ -29,6 +29,7 @@ from app.calendars.service import add_business_days, local_date
 from app.cases import catalogue
 from app.cases.errors import ReferralStatusNotAllowed
 from app.cases.models import Case, Partner, Referral
+from app.cases.schemas import ReferralOut
 from app.cases.service import ensure_open, ensure_writable, get_visible
 from app.cases.timeline import add_event
 from app.cases.workflow import DEFAULT_PARTNER_ANSWER_DAYS, REFERRAL_TRANSITIONS
@@ -227,3 +228,21 @@ async def update(
         details={"case_id": case.id, "changes": diff},
     )
     return referral
+
+
+def present(referral: Referral, partner: Partner) -> ReferralOut:
+    """The API's view of a referral to ``partner``, with the statuses it may move to next."""
+    return ReferralOut(
+        id=referral.id,
+        case_id=referral.case_id,
+        partner_id=partner.id,
+        partner_name=partner.name,
+        status=referral.status,
+        referred_on=referral.referred_on,
+        expected_answer_on=referral.expected_answer_on,
+        answered_on=referral.answered_on,
+        partner_reference=referral.partner_reference,
+        outcome=referral.outcome,
+        created_at=referral.created_at,
+        allowed_statuses=list(REFERRAL_TRANSITIONS.get(referral.status, ())),
+    )

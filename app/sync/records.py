@@ -20,9 +20,9 @@ from sqlalchemy.orm import aliased
 
 from app.appointments.models import Appointment
 from app.appointments.router import to_out as appointment_out
-from app.cases import queues
+from app.cases import queues, referrals
 from app.cases.models import Case, CaseNote, Partner, Referral
-from app.cases.schemas import CaseOut, NoteOut, ReferralOut
+from app.cases.schemas import CaseOut, NoteOut
 from app.core.context import Actor
 from app.core.http import etag_of
 from app.desks.models import Desk
@@ -101,19 +101,7 @@ async def _referrals(
 ) -> dict[uuid.UUID, Found]:
     out = {}
     for referral, desk_id, partner in rows:
-        data = ReferralOut(
-            id=referral.id,
-            case_id=referral.case_id,
-            partner_id=partner.id,
-            partner_name=partner.name,
-            status=referral.status,
-            referred_on=referral.referred_on,
-            expected_answer_on=referral.expected_answer_on,
-            answered_on=referral.answered_on,
-            partner_reference=referral.partner_reference,
-            outcome=referral.outcome,
-            created_at=referral.created_at,
-        )
+        data = referrals.present(referral, partner)
         out[referral.id] = Found(desk_id, data.model_dump(mode="json"), etag_of(referral.version))
     return out
 
