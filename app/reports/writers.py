@@ -180,13 +180,17 @@ def content_disposition(filename: str) -> str:
     """An RFC 6266 ``attachment`` header value: an ASCII fallback plus ``filename*`` (RFC 8187).
 
     ``"indicateurs été.csv"`` → ``attachment; filename="indicateurs ete.csv";
-    filename*=UTF-8''indicateurs%20%C3%A9t%C3%A9.csv``.
+    filename*=UTF-8''indicateurs%20%C3%A9t%C3%A9.csv``; a name with nothing left in ASCII falls
+    back to ``export`` with its extension (``"تقرير.csv"`` → ``filename="export.csv"``).
     """
     import unicodedata
     from urllib.parse import quote
 
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name).strip() or "export"
+    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name).strip()
+    stem, dot, suffix = ascii_name.rpartition(".")
+    if not (stem if dot else suffix).strip(" ._"):  # nothing of the name left in ASCII
+        ascii_name = f"export.{suffix}" if dot and suffix else "export"
     header = f'attachment; filename="{ascii_name}"'
     if ascii_name != filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"

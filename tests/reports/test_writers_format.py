@@ -1,0 +1,157 @@
+"""The export files' layout, read back with openpyxl and the csv module: the sheet, its header row
+(bold, frozen), column widths and cell formats (text for phones and documents, ISO dates, UTC
+date-times), typed values, the temporary file's place, and the CSV value of every Python type.
+
+Expected values come from what the export promises (README "Exports", RFC 4180 for CSV, ECMA-376
+number formats), not from the writer's code."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from app.reports.writers import Column, CsvWriter, XlsxWriter, content_disposition
+
+COLUMNS = [
+    Column("name", width=30),
+    Column("phone", "phone", width=18),
+    Column("document", "document", width=14),
+    Column("born", "date"),
+    Column("at", "datetime", width=22),
+    Column("count", "int", width=8),
+    Column("active", "bool", width=9),
+]
+ROW = [
+    "Awa",
+    "+221771234567",
+    "A0123",
+    dt.date(1990, 5, 17),
+    dt.datetime(2026, 3, 1, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))),  # 09:30 UTC
+    7,
+    True,
+]
+
+
+class _Typed:
+    def __str__(self) -> str:
+        return "=1+1"
+
+
+def _book(tmp_path: Path, **options: object) -> tuple[XlsxWriter, openpyxl.Workbook]:
+    writer = XlsxWriter(COLUMNS, tmpdir=tmp_path, **options)  # type: ignore[arg-type]
+    writer.rows([ROW, ["x", None, None, None, None, 5.0, False]])
+    writer.close()
+    return writer, openpyxl.load_workbook(writer.path)
+
+
+def test_the_workbook_is_a_temporary_xlsx_file_in_the_given_folder_until_discarded(tmp_path: Path) -> None:
+    writer, _ = _book(tmp_path)
+    assert writer.path.parent == tmp_path
+    assert writer.path.name.startswith("export-") and writer.path.suffix == ".xlsx"
+    writer.discard()
+    assert not writer.path.exists()
+    writer.discard()  # twice is harmless
+
+
+def test_one_sheet_named_export_by_default_and_names_cut_to_excels_31_characters(tmp_path: Path) -> None:
+    _, book = _book(tmp_path)
+    assert book.sheetnames == ["export"]
+    _, named = _book(tmp_path, sheet_name="indicateurs des bailleurs de fonds 2026")
+    assert named.sheetnames == ["indicateurs des bailleurs de fon"[:31]]
+
+
+def test_header_row_is_bold_and_frozen_and_columns_have_their_widths(tmp_path: Path) -> None:
+    _, book = _book(tmp_path)
+    sheet = book.active
+    assert [c.value for c in sheet[1]] == [c.name for c in COLUMNS]
+    assert all(c.font.b for c in sheet[1])
+    assert not any(c.font.b for c in sheet[2])
+    assert sheet.freeze_panes == "A2"
+    widths = [round(sheet.column_dimensions[letter].width) for letter in "ABCDEFG"]
+    assert widths == [round(c.width + 0.71) for c in COLUMNS]  # Excel adds the cell padding
+
+
+def test_without_a_header_the_rows_start_at_the_top_and_nothing_is_frozen(tmp_path: Path) -> None:
+    _, book = _book(tmp_path, header=False)
+    sheet = book.active
+    assert sheet["A1"].value == "Awa"
+    assert sheet.freeze_panes is None
+    assert sheet.max_row == 2
+
+
+def test_cells_are_typed_and_formatted_by_column_kind(tmp_path: Path) -> None:
+    _, book = _book(tmp_path)
+    sheet = book.active
+    name, phone, document, born, at, count, active = sheet[2]
+    assert (phone.value, phone.data_type, phone.number_format) == ("+221771234567", "s", "@")
+    assert (document.value, document.data_type, document.number_format) == ("A0123", "s", "@")
+    assert (born.value, born.number_format) == (dt.datetime(1990, 5, 17), "yyyy-mm-dd")
+    assert (at.value, at.number_format) == (dt.datetime(2026, 3, 1, 9, 30), "yyyy-mm-dd hh:mm:ss")  # UTC
+    assert (count.value, count.data_type) == (7, "n")
+    assert (active.value, active.data_type) == (True, "b")
+    assert (name.data_type, name.number_format, name.quotePrefix) == ("s", "@", False)
+    _, empty_phone, *_, float_count, inactive = sheet[3]
+    assert empty_phone.value is None  # nothing written for a missing value
+    assert (float_count.value, float_count.data_type) == (5, "n")
+    assert inactive.value is False
+
+
+def test_a_number_in_a_text_column_is_written_as_text(tmp_path: Path) -> None:
+    writer = XlsxWriter([Column("code")], tmpdir=tmp_path)
+    writer.rows([[12], [Decimal("1.50")]])
+    writer.close()
+    sheet = openpyxl.load_workbook(writer.path).active
+    assert [(c.value, c.data_type) for (c,) in sheet.iter_rows(min_row=2)] == [("12", "s"), ("1.50", "s")]
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (None, ""),
+        (True, "true"),
+        (False, "false"),
+        (3, "3"),
+        (2.5, "2.5"),
+        (dt.datetime(2026, 3, 1, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))), "2026-03-01T09:30:00Z"),
+        (dt.date(1990, 5, 17), "1990-05-17"),
+        (uuid.UUID("12345678-1234-5678-1234-567812345678"), "12345678-1234-5678-1234-567812345678"),
+        (_Typed(), "'=1+1"),  # any other type: its text, under the formula rule
+        ("Fès", "Fès"),
+    ],
+    ids=repr,
+)
+def test_csv_writes_each_python_type_as_the_export_promises(value: object, written: str) -> None:
+    writer = CsvWriter([Column("v")], delimiter=";")
+    data = (writer.header() + writer.rows([[value]])).decode("utf-8")
+    assert data.startswith("\ufeff")
+    assert data.endswith("\r\n")  # RFC 4180 line ends
+    header, row = list(csv.reader(io.StringIO(data.removeprefix("\ufeff")), delimiter=";"))
+    assert header == ["v"]
+    assert row == [written]
+
+
+def test_csv_quotes_text_and_leaves_numbers_bare() -> None:
+    writer = CsvWriter([Column("a"), Column("b", "int")])
+    assert writer.rows([["x", 3]]) == b'"x",3\r\n'
+    with pytest.raises(ValueError, match="delimiter"):
+        CsvWriter([Column("a")], delimiter="\t")
+
+
+@pytest.mark.parametrize(
+    ("filename", "header"),
+    [
+        ("registrants.csv", 'attachment; filename="registrants.csv"'),
+        ("تقرير.csv", "attachment; filename=\"export.csv\"; filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1.csv"),
+        ("تقرير", "attachment; filename=\"export\"; filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1"),
+        ("a/b\\c.csv", "attachment; filename=\"a_b_c.csv\"; filename*=UTF-8''a%2Fb%5Cc.csv"),
+    ],
+)
+def test_content_disposition_of_names_without_ascii_or_with_path_characters(filename: str, header: str) -> None:
+    assert content_disposition(filename) == header
