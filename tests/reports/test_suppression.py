@@ -71,3 +71,12 @@ def test_one_dimensional_small_total_is_hidden_with_its_cell() -> None:
 def test_threshold_is_configurable() -> None:
     assert suppress_list([3, 4, 10], 3) == ([3, 4, 10], 17)
     assert suppress_list([3, 4, 10], 11) == ([None, None, None], 17)
+
+
+def test_an_empty_table_has_empty_margins_and_a_total_of_zero() -> None:
+    assert suppress_table([], 5) == SuppressedTable(values=[], row_totals=[], column_totals=[], total=0)
+
+
+def test_the_complementary_value_is_never_a_zero_a_zero_hides_nothing() -> None:
+    # 3 is hidden; hiding the 0 next to it would leave 3 = 43 − 0 − 40 recoverable: the 40 goes.
+    assert suppress_list([3, 0, 40], 5) == ([None, 0, None], 43)
