@@ -35,6 +35,23 @@ def refuse_unstorable(**arguments: str | list[str] | None) -> None:
                 raise typer.Exit(2)
 
 
+def _run_or_exit(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, label: str, refused_exit: int
+) -> T:
+    """:func:`run_in_session`, a refused command line exiting 2 and a refusal by the product
+    (a problem: ``label: title: detail`` on stderr) exiting ``refused_exit``."""
+    from app.core.errors import Problem
+
+    try:
+        return run_in_session(settings, work)
+    except _CliRefusal as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    except Problem as exc:
+        typer.secho(f"{label}: {exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(refused_exit) from exc
+
+
 def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one transaction on the configured database, committing if it succeeds (then
     the work queued with ``db.after_commit`` runs)."""
@@ -220,7 +237,6 @@ def import_register(
     from app.auth.models import StaffUser
     from app.auth.service import actor_for
     from app.core.context import RequestContext
-    from app.core.errors import Problem
     from app.core.text import require_storable
     from app.imports.service import read_limits, run_import
 
@@ -259,14 +275,7 @@ def import_register(
             limits=read_limits(settings),
         )
 
-    try:
-        result = run_in_session(settings, work)
-    except _CliRefusal as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
-    except Problem as exc:
-        typer.secho(f"{file}: {exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+    result = _run_or_exit(settings, work, label=str(file), refused_exit=2)
     from app.imports.schemas import ImportReport
 
     assert isinstance(result, ImportReport)
@@ -337,7 +346,6 @@ def resolve_import_row(
     from app.auth.models import StaffUser
     from app.auth.service import actor_for
     from app.core.context import RequestContext
-    from app.core.errors import Problem
     from app.imports.resolutions import resolve
     from app.imports.schemas import RowResolutionIn, RowResolutionOut
 
@@ -373,14 +381,7 @@ def resolve_import_row(
             document_patterns=settings.document_number_patterns,
         )
 
-    try:
-        result = run_in_session(settings, work)
-    except _CliRefusal as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
-    except Problem as exc:
-        typer.secho(f"line {line}: {exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
+    result = _run_or_exit(settings, work, label=f"line {line}", refused_exit=1)
     assert isinstance(result, RowResolutionOut)
     who = f" → {result.registration_number} ({result.registrant_id})" if result.registrant_id else ""
     c = result.counts
