@@ -96,7 +96,12 @@ async def test_english_leaves_no_french_word_on_any_screen(page: Page, server: L
         assert sent.status_code == 201, sent.text
         imported = http.post(
             "/api/v1/imports/registers",
-            files={"file": ("register.csv", csv_file("1;12/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;;;;;;"))},
+            files={
+                "file": (
+                    "register.csv",
+                    csv_file(*(f"{n};1{n}/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;;;;;;" for n in (1, 2))),
+                )
+            },
             data={"desk_code": "CASA-BASE"},
         )
         assert imported.status_code == 201, imported.text
@@ -164,7 +169,15 @@ async def test_english_leaves_no_french_word_on_any_screen(page: Page, server: L
     await page.get_by_role("button", name="Imported registers").click()
     await page.get_by_role("button", name="Show the flagged rows").click()
     await expect(page.locator("#import-report table caption")).to_contain_text("rows flagged as possible duplicates")
+    await expect(page.get_by_role("heading", name="Rows to resolve: 1")).to_be_visible()
+    await page.locator("#import-report form").get_by_role("button", name="Save the decision").click()
+    await expect(page.locator("#import-report form [role=alert]")).to_have_text("Choose a decision.")
     await no_french(page, "imports")
+    await page.locator("#import-report form").get_by_label("Discard the row").check()
+    await page.locator("#import-report form").get_by_role("button", name="Save the decision").click()
+    await expect(page.locator("#import-done")).to_have_text("Line 3 discarded.")
+    await expect(page.get_by_text("No row pending.")).to_be_visible()
+    await no_french(page, "import resolution")
 
     await page.get_by_role("button", name="Log out").click()
     await expect(page.get_by_role("button", name="Log in")).to_be_visible()

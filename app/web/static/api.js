@@ -116,7 +116,7 @@ function inWords(text) {
   return String(text).replace(/`?\b[a-z]+(?:_[a-z]+)*\b`?/g, (word) => {
     const bare = word.replaceAll("`", "");
     const known = CODES[i18n.lang][bare] || CODES.fr[bare];
-    if (known && (bare.includes("_") || /^(kept|missed|cancelled|booked|received|qualified|oriented|referred|resolved|transferred)$/.test(bare))) {
+    if (known && (bare.includes("_") || /^(kept|missed|cancelled|booked|received|qualified|oriented|referred|resolved|transferred|pending|linked|created|discarded)$/.test(bare))) {
       return code(bare).toLowerCase();
     }
     return word;

@@ -24,6 +24,12 @@ export const DAY_LABELS = {
     batches: "Lots d'import", imported_on: "Importé le", by_whom: "Par", rows: "Lignes",
     show_flagged: "Voir les lignes signalées", no_batch: "Aucun lot d'import.", purpose_word: "finalité",
     consent_recorded: "recueilli le", batch_file: "Fichier",
+    to_resolve: "Lignes à résoudre : {n}", resolved_counts: "Déjà résolues : {linked} rattachées, {created} créées, {discarded} écartées.",
+    nothing_to_resolve: "Aucune ligne en attente.", compare_file: "Ouvrir le dossier pour comparer", decision: "Décision",
+    link_to: "Même personne que {who}", create_new: "Nouvelle personne", discard_row: "Écarter la ligne",
+    resolve_row: "Enregistrer la décision", pick_decision: "Choisissez une décision.",
+    row_linked: "Ligne {line} rattachée au dossier {number}.", row_created: "Ligne {line} : dossier {number} créé.",
+    row_discarded: "Ligne {line} écartée.",
   },
   en: {
     book: "Book an appointment", with_agent: "With agent", free_slots: "Show free slots",
@@ -46,9 +52,19 @@ export const DAY_LABELS = {
     batches: "Import batches", imported_on: "Imported on", by_whom: "By", rows: "Rows",
     show_flagged: "Show the flagged rows", no_batch: "No import batch.", purpose_word: "purpose",
     consent_recorded: "recorded on", batch_file: "File",
+    to_resolve: "Rows to resolve: {n}", resolved_counts: "Already resolved: {linked} linked, {created} created, {discarded} discarded.",
+    nothing_to_resolve: "No row pending.", compare_file: "Open the file to compare", decision: "Decision",
+    link_to: "Same person as {who}", create_new: "New person", discard_row: "Discard the row",
+    resolve_row: "Save the decision", pick_decision: "Choose a decision.",
+    row_linked: "Line {line} linked to file {number}.", row_created: "Line {line}: file {number} created.",
+    row_discarded: "Line {line} discarded.",
   },
 };
 
-export const DAY_CODES = { fr: {}, en: {} };
+// A flagged row's reason and resolution, as the API names it (also inside its problem details).
+export const DAY_CODES = {
+  fr: { identical_row: "ligne identique", pending: "en attente", linked: "rattachée", created: "créée", discarded: "écartée" },
+  en: { identical_row: "identical row", pending: "pending", linked: "linked", created: "created", discarded: "discarded" },
+};
 
 addWords(DAY_LABELS, DAY_CODES);

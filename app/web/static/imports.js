@@ -1,9 +1,10 @@
 // Legacy register imports (administrators): the rows of one batch flagged as possible duplicates,
-// read-only, with the registrants or earlier rows they may be.
+// with the registrants or earlier rows they may be, and those still pending to resolve (resolve.js).
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
+import { pendingSection, sayDone } from "./resolve.js";
 
 function candidateText(c) {
   const who = c.registration_number || `${t("line")} ${c.line}`;
@@ -12,6 +13,7 @@ function candidateText(c) {
 
 async function loadBatch() {
   const box = $("#import-msg");
+  say($("#import-done"), "");
   const form = $("#import-form");
   const id = form.elements.namedItem("batch").value.trim();
   try {
@@ -32,7 +34,12 @@ async function loadBatch() {
         el("td", row.candidates.map(candidateText).join(" ; ") || t("empty")));
       table.append(tr);
     }
-    out.replaceChildren(table);
+    // A row resolved: the batch and the batches' counts drawn again, the result said.
+    const done = async (text) => {
+      await Promise.all([loadBatch(), loadBatches()]);
+      return sayDone(text);
+    };
+    out.replaceChildren(table, await pendingSection(id, report.counts, done));
     return focusOn(table);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

@@ -1,0 +1,97 @@
+// An import batch's pending flagged rows, resolved one at a time: the row, who it may be (each
+// candidate's file opens to compare) and the agent's decision: the same person as a candidate
+// (link), a new person (create) or discard. The API answers a second resolution of a row with a
+// 409 and takes no Idempotency-Key, so none is sent; the button stays disabled while sending.
+import { api, problemLines, SessionExpired } from "./api.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, colon, t } from "./i18n.js";
+
+const who = (c) => c.registration_number || `${t("line")} ${c.line}`;
+
+function candidateItem(c) {
+  const li = el("li");
+  li.append(el("span", `${who(c)} — ${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ") || t("empty")}`));
+  if (c.registrant_id) {
+    const open = el("button", t("compare_file"), { type: "button", class: "secondary", "aria-label": `${t("compare_file")}${colon()}${who(c)}` });
+    open.addEventListener("click", async () => (await import("./person.js")).openPerson(c.registrant_id));
+    li.append(" ", open);
+  }
+  return li;
+}
+
+function choice(name, value, text) {
+  const label = el("label", null, { class: "inline" });
+  label.append(el("input", null, { type: "radio", name, value }), el("span", text));
+  return label;
+}
+
+function resultText(row, out) {
+  if (out.resolution === "discarded") return t("row_discarded", { line: row.line });
+  return t(out.resolution === "linked" ? "row_linked" : "row_created", { line: row.line, number: out.registration_number || "" });
+}
+
+// One pending row as a form; `done(text)` after the API resolved it.
+function rowForm(batchId, row, done) {
+  const id = `resolve-${row.line}`;
+  const form = el("form", null, { class: "resolve-row", "aria-labelledby": `${id}-title` });
+  form.append(el("h3", `${t("line")} ${row.line} · ${row.name}`, { id: `${id}-title` }));
+  form.append(el("p", `${t("register_number")}${colon()}${row.number || t("empty")}`));
+  form.append(el("p", t("may_be")));
+  const list = el("ul");
+  for (const c of row.candidates) list.append(candidateItem(c));
+  form.append(list);
+  const decision = el("fieldset");
+  decision.append(el("legend", t("decision")));
+  for (const c of row.candidates.filter((x) => x.registrant_id)) decision.append(choice(`${id}-decision`, `link:${c.registrant_id}`, t("link_to", { who: who(c) })));
+  decision.append(choice(`${id}-decision`, "create", t("create_new")), choice(`${id}-decision`, "discard", t("discard_row")));
+  const msg = el("p", null, { class: "msg", role: "alert", hidden: "" });
+  const submit = el("button", t("resolve_row"), { type: "submit" });
+  form.append(decision, submit, msg);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      const picked = form.elements.namedItem(`${id}-decision`).value;
+      if (!picked) {
+        say(msg, t("pick_decision"));
+        return focusOn(decision.querySelector("input"));
+      }
+      const body = picked.startsWith("link:") ? { decision: "link", registrant_id: picked.slice(5) } : { decision: picked };
+      try {
+        const r = await api("POST", `/api/v1/imports/${encodeURIComponent(batchId)}/rows/${row.line}/resolution`, { json: body });
+        if (!r.ok) {
+          sayLines(msg, problemLines(r.body));
+          return focusOn(msg);
+        }
+        return done(resultText(row, r.body));
+      } catch (error) {
+        if (!(error instanceof SessionExpired)) say(msg, error.message);
+        return undefined;
+      }
+    });
+  });
+  return form;
+}
+
+// The section listing the batch's pending rows (appended to `out`), with the batch's counts.
+export async function pendingSection(batchId, counts, done) {
+  const section = el("section", null, { "aria-labelledby": "pending-title" });
+  const r = await api("GET", `/api/v1/imports/${encodeURIComponent(batchId)}/flagged?resolution=pending`);
+  if (!r.ok) {
+    const box = el("p", null, { class: "msg", role: "alert" });
+    sayLines(box, problemLines(r.body));
+    section.append(box);
+    return section;
+  }
+  section.append(el("h2", t("to_resolve", { n: r.body.length }), { id: "pending-title" }));
+  const c = counts || {};
+  section.append(el("p", t("resolved_counts", { linked: c.linked || 0, created: c.created || 0, discarded: c.discarded || 0 })));
+  if (!r.body.length) section.append(el("p", t("nothing_to_resolve")));
+  for (const row of r.body) section.append(rowForm(batchId, row, done));
+  return section;
+}
+
+export function sayDone(text) {
+  const box = $("#import-done");
+  say(box, text, "ok");
+  return focusOn(box);
+}
