@@ -11,7 +11,7 @@ from playwright.async_api import Page, Request, Route, expect
 
 from tests.imports.conftest import csv_file
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import sign_in
+from tests.web.helpers import register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -29,11 +29,17 @@ def register() -> bytes:
     for n, person in enumerate(PEOPLE):
         for copy in range(2):
             rows.append(f"{2 * n + copy + 1};1{copy}/03/2020;{person};Dakar;Dakar;;;;;Casablanca;;;;;")
+    # A person already registered, written twice: both lines held, the second naming the first line.
+    for copy in range(2):
+        rows.append(f"{9 + copy};10/04/2020;Aminata;Diallo;F;05/06/1995;Dakar;Dakar;;;;;Casablanca;;;;;")
     return csv_file(*rows)
 
 
 async def test_flagged_rows_are_linked_created_and_discarded_from_the_batch(page: Page, server: LiveServer) -> None:
     admin = server.make_agent("admin", [])
+    register_via_api(
+        server, admin, given_names="Aminata", family_name="Diallo", date_of_birth="1995-06-05", desk_code="CASA-BASE"
+    )
     with server.api(admin) as http:
         response = http.post(
             "/api/v1/imports/registers",
@@ -43,10 +49,10 @@ async def test_flagged_rows_are_linked_created_and_discarded_from_the_batch(page
         assert response.status_code == 201, response.text
         report = response.json()
     batch = report["batch_id"]
-    assert report["counts"]["flagged"] == 4, report["counts"]
+    assert report["counts"]["flagged"] == 6, report["counts"]
     first = {row["line"]: row for row in report["rows"]}
     held = [row["line"] for row in report["rows"] if row["outcome"] == "flagged"]
-    assert held == [3, 5, 7, 9], report["rows"]
+    assert held == [3, 5, 7, 9, 10, 11], report["rows"]
     sow = first[2]["registrant_id"]
     sow_number = first[3]["candidates"][0]["registration_number"]
     assert first[3]["candidates"][0]["registrant_id"] == sow
@@ -54,7 +60,7 @@ async def test_flagged_rows_are_linked_created_and_discarded_from_the_batch(page
     await sign_in(page, server, admin)
     await page.get_by_role("button", name="Registres importés").click()
     await page.get_by_role("button", name="Voir les lignes signalées : doublons.csv").click()
-    await expect(page.get_by_role("heading", name="Lignes à résoudre : 4")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Lignes à résoudre : 6")).to_be_visible()
     line3 = page.get_by_role("form", name="Ligne 3 · Ibrahima Sow")
     await expect(line3).to_contain_text("mêmes prénoms")
     await assert_accessible(page)
@@ -63,7 +69,7 @@ async def test_flagged_rows_are_linked_created_and_discarded_from_the_batch(page
     await line3.get_by_role("button", name=f"Ouvrir le dossier pour comparer : {sow_number}").click()
     await expect(page.get_by_role("heading", name="Ibrahima Sow", level=1)).to_be_visible()
     await page.get_by_role("button", name="Registres importés").click()
-    await expect(page.get_by_role("heading", name="Lignes à résoudre : 4")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Lignes à résoudre : 6")).to_be_visible()
 
     # No decision chosen: said, nothing sent.
     await line3.get_by_role("button", name="Enregistrer la décision").click()
@@ -88,7 +94,7 @@ async def test_flagged_rows_are_linked_created_and_discarded_from_the_batch(page
     await expect(page.locator("#import-done")).to_have_text(f"Ligne 3 rattachée au dossier {sow_number}.")
     await page.unroute("**/rows/3/resolution")
     assert len(posts) == 1, posts
-    await expect(page.get_by_role("heading", name="Lignes à résoudre : 3")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Lignes à résoudre : 5")).to_be_visible()
     await expect(page.locator("#tab-imports")).to_contain_text("Déjà résolues : 1 rattachées, 0 créées, 0 écartées.")
 
     # New person, with the keyboard only.
@@ -98,13 +104,25 @@ async def test_flagged_rows_are_linked_created_and_discarded_from_the_batch(page
     await line5.get_by_role("button", name="Enregistrer la décision").focus()
     await page.keyboard.press("Enter")
     await expect(page.locator("#import-done")).to_contain_text("Ligne 5 : dossier ")
-    await expect(page.get_by_role("heading", name="Lignes à résoudre : 2")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Lignes à résoudre : 4")).to_be_visible()
 
     # Discard.
     line7 = page.get_by_role("form", name="Ligne 7 · Mamadou Badji")
     await line7.get_by_label("Écarter la ligne").check()
     await line7.get_by_role("button", name="Enregistrer la décision").click()
     await expect(page.locator("#import-done")).to_have_text("Ligne 7 écartée.")
+
+    # Line 11 is line 10 written again: offered for linking once line 10 became a person.
+    line10 = page.get_by_role("form", name="Ligne 10 · Aminata Diallo")
+    line11 = page.get_by_role("form", name="Ligne 11 · Aminata Diallo")
+    await expect(line11).to_contain_text("Ligne 10 — 100 % — ligne identique")
+    await expect(line11.get_by_role("radio")).to_have_count(2)  # new person, discard
+    await line10.get_by_label("Nouvelle personne").check()
+    await line10.get_by_role("button", name="Enregistrer la décision").click()
+    await expect(page.locator("#import-done")).to_contain_text("Ligne 10 : dossier ")
+    await line11.get_by_label("Même personne que Ligne 10").check()
+    await line11.get_by_role("button", name="Enregistrer la décision").click()
+    await expect(page.locator("#import-done")).to_contain_text("Ligne 11 rattachée au dossier CASA-")
 
     # Resolved elsewhere meanwhile: the API's 409, said in French next to the action.
     with server.api(admin) as http:
@@ -123,6 +141,8 @@ async def test_flagged_rows_are_linked_created_and_discarded_from_the_batch(page
     assert rows[5]["resolution"] == "created"
     assert rows[5]["registrant_id"] not in (None, first[4]["registrant_id"])
     assert (rows[7]["resolution"], rows[7]["registrant_id"]) == ("discarded", None)
+    assert rows[10]["resolution"] == "created"
+    assert (rows[11]["resolution"], rows[11]["registrant_id"]) == ("linked", rows[10]["registrant_id"])
     with server.api(admin) as http:
         created = http.get(f"/api/v1/registrants/{rows[5]['registrant_id']}").json()
     assert (created["given_names"], created["family_name"]) == ("Fatoumata", "Camara")

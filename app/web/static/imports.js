@@ -39,7 +39,7 @@ async function loadBatch() {
       await Promise.all([loadBatch(), loadBatches()]);
       return sayDone(text);
     };
-    out.replaceChildren(table, await pendingSection(id, report.counts, done));
+    out.replaceChildren(table, await pendingSection(report, done));
     return focusOn(table);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

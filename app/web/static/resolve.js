@@ -72,8 +72,11 @@ function rowForm(batchId, row, done) {
   return form;
 }
 
-// The section listing the batch's pending rows (appended to `out`), with the batch's counts.
-export async function pendingSection(batchId, counts, done) {
+// The section listing the pending rows of the batch `report` (GET /imports/{id}), with its counts.
+// A candidate that is an earlier row of the file, resolved since, is offered as the person it became.
+export async function pendingSection(report, done) {
+  const batchId = report.batch_id;
+  const became = new Map(report.rows.filter((r) => r.registrant_id).map((r) => [r.line, r.registrant_id]));
   const section = el("section", null, { "aria-labelledby": "pending-title" });
   const r = await api("GET", `/api/v1/imports/${encodeURIComponent(batchId)}/flagged?resolution=pending`);
   if (!r.ok) {
@@ -83,10 +86,13 @@ export async function pendingSection(batchId, counts, done) {
     return section;
   }
   section.append(el("h2", t("to_resolve", { n: r.body.length }), { id: "pending-title" }));
-  const c = counts || {};
+  const c = report.counts || {};
   section.append(el("p", t("resolved_counts", { linked: c.linked || 0, created: c.created || 0, discarded: c.discarded || 0 })));
   if (!r.body.length) section.append(el("p", t("nothing_to_resolve")));
-  for (const row of r.body) section.append(rowForm(batchId, row, done));
+  for (const row of r.body) {
+    row.candidates = row.candidates.map((x) => (x.registrant_id || !became.has(x.line) ? x : { ...x, registrant_id: became.get(x.line) }));
+    section.append(rowForm(batchId, row, done));
+  }
   return section;
 }
 
