@@ -120,6 +120,7 @@ async def test_a_registration_lost_on_the_way_back_is_resent_with_the_same_key(p
     await page.locator("#register-form").get_by_label("Prénom(s)").fill("Aminata")
     await page.locator("#register-form").get_by_label("Nom", exact=True).fill("Kane")
     await page.locator("#register-form").get_by_label("Téléphone").fill("0661234567")
+    await page.locator("#register-form").get_by_label("Langue dans laquelle la notice a été donnée").select_option("wo")
     await page.locator("#register-form").get_by_label("La personne consent").check()
 
     keys: list[str] = []
@@ -146,6 +147,10 @@ async def test_a_registration_lost_on_the_way_back_is_resent_with_the_same_key(p
         found = http.get("/api/v1/registrants", params={"q": "Aminata Kane"}).json()["items"]
     assert len(found) == 1
     await expect(page.locator("#registered-link")).to_contain_text(found[0]["registration_number"])
+    with server.api(agent) as http:
+        person = http.get(f"/api/v1/registrants/{found[0]['id']}").json()
+    # the notice was given in the person's language, whatever the interface's (French here)
+    assert [(c["purpose"], c["language"]) for c in person["consents"]] == [("service_delivery", "wo")]
 
 
 async def test_invalid_field_is_named_and_highlighted_in_french(page: Page, server: LiveServer) -> None:

@@ -10,6 +10,7 @@ export const LABELS = {
     dob_hint: "AAAA, AAAA-MM ou AAAA-MM-JJ", phone: "Téléphone", phones: "Téléphones",
     origin_region: "Région d'origine", host_city: "Ville de résidence", register: "Enregistrer", desk: "Guichet",
     consent: "La personne consent au traitement de ses données pour être servie (notice lue dans sa langue)",
+    notice_language: "Langue dans laquelle la notice a été donnée",
     dups: "Personnes déjà enregistrées qui pourraient être la même",
     dups_help: "Comparez avant d'enregistrer : si c'est la même personne, ouvrez son dossier.",
     compare: "Comparer", same_person: "C'est la même personne : ouvrir son dossier", entered: "Saisi",
@@ -66,6 +67,7 @@ export const LABELS = {
     dob_hint: "YYYY, YYYY-MM or YYYY-MM-DD", phone: "Phone", phones: "Phones",
     origin_region: "Region of origin", host_city: "City of residence", register: "Register", desk: "Desk",
     consent: "The person consents to the processing of their data to be served (notice read in their language)",
+    notice_language: "Language the notice was given in",
     dups: "Already registered people who may be the same person",
     dups_help: "Compare before registering: if it is the same person, open their file.",
     compare: "Compare", same_person: "This is the same person: open their file", entered: "Entered",
@@ -118,6 +120,7 @@ export const LABELS = {
 export const CODES = {
   fr: {
     female: "Femme", male: "Homme", unknown: "Non précisé",
+    lang_fr: "Français", lang_wo: "Wolof", lang_ff: "Pulaar", lang_ar: "Arabe", lang_en: "Anglais",
     student: "Étudiant(e)", worker: "Salarié(e)", trainee: "Stagiaire", entrepreneur: "Entrepreneur(e)",
     family_member: "Membre de famille", returnee: "De retour", seasonal_worker: "Saisonnier(ère)",
     job_seeker: "En recherche d'emploi", retired: "Retraité(e)", other: "Autre",
@@ -140,6 +143,7 @@ export const CODES = {
   },
   en: {
     female: "Female", male: "Male", unknown: "Not stated",
+    lang_fr: "French", lang_wo: "Wolof", lang_ff: "Pulaar", lang_ar: "Arabic", lang_en: "English",
     student: "Student", worker: "Worker", trainee: "Trainee", entrepreneur: "Entrepreneur",
     family_member: "Family member", returnee: "Returnee", seasonal_worker: "Seasonal worker",
     job_seeker: "Job seeker", retired: "Retired", other: "Other",

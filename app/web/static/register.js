@@ -3,7 +3,7 @@
 // resent with the same Idempotency-Key (nothing duplicated, nothing lost).
 import { api, keyFor, problemLines, sent, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { code, t } from "./i18n.js";
 import { openPerson, phoneText } from "./person.js";
 
 function registrationBody(form) {
@@ -11,7 +11,7 @@ function registrationBody(form) {
   const body = {
     desk_code: data.get("desk_code"), given_names: data.get("given_names"), family_name: data.get("family_name"),
     sex: data.get("sex"),
-    consents: [{ purpose: "service_delivery", granted: true, channel: "in_person", notice_version: "2026-01", language: i18n.lang }],
+    consents: [{ purpose: "service_delivery", granted: true, channel: "in_person", notice_version: "2026-01", language: data.get("notice_language") }],
   };
   for (const key of ["date_of_birth", "origin_region", "host_city"]) if (String(data.get(key)).trim()) body[key] = data.get(key);
   if (String(data.get("phone")).trim()) body.phones = [{ number: data.get("phone"), whatsapp: data.get("whatsapp") === "on" }];
