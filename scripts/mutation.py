@@ -42,7 +42,15 @@ GROUPS: dict[str, Group] = {
     "scoping": Group(("app/core/context.py", "app/documents/owners.py", "app/reports/scope.py"), ("tests",)),
     "idempotency": Group(
         ("app/core/idempotency.py",),
-        ("tests/cases/test_idempotency_scope.py", "tests/registrants/test_concurrency.py", "tests/desks"),
+        (
+            "tests/cases/test_idempotency_scope.py",
+            "tests/cases/test_cases.py",
+            "tests/registrants/test_api.py",
+            "tests/registrants/test_concurrency.py",
+            "tests/desks",
+            "tests/selfservice/test_person_file.py",
+            "tests/sync/test_offline.py",
+        ),
     ),
     "conditional": Group(("app/core/http.py",), ("tests/core/test_conditional_requests.py", "tests/documents")),
     "audit": Group(
