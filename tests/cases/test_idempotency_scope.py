@@ -120,3 +120,10 @@ async def test_a_key_reused_with_another_body_says_so(client: httpx.AsyncClient,
         422,
         "This Idempotency-Key was already used with a different request body.",
     )
+    french = await client.post(
+        "/api/v1/desks", json={**DESK, "city": "Bouaké"}, headers={**headers, "Accept-Language": "fr"}
+    )
+    assert (french.status_code, french.json()["detail"]) == (
+        422,
+        "Cette clé d'idempotence a déjà servi pour un autre corps de requête.",
+    )
