@@ -109,6 +109,10 @@ async def test_a_key_is_1_to_255_printable_characters(
     else:
         assert (response.status_code, response.json()["type"]) == (400, "/problems/bad-request")
         assert response.json()["detail"] == "Idempotency-Key doit compter de 1 à 255 caractères imprimables."
+        english = await client.post(
+            "/api/v1/desks", json=DESK, headers={**admin.headers, "Idempotency-Key": key, "Accept-Language": "en"}
+        )
+        assert english.json()["detail"] == "Idempotency-Key must be 1 to 255 printable characters."
 
 
 async def test_a_key_reused_with_another_body_says_so(client: httpx.AsyncClient, make_staff) -> None:
