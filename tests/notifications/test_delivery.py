@@ -260,17 +260,7 @@ async def test_a_number_twilio_refuses_fails_without_retry(sessionmaker, setting
             "twilio_sms_from": "+14155550100",
         }
     )
-    async with sessionmaker() as session:
-        queued = await enqueue_message(
-            session,
-            event="one_time_code",
-            channel="sms",
-            recipient="+221771234567",
-            language="fr",
-            context={"code": "482913", "expires_minutes": 10},
-            dedupe_key="otp:twilio",
-        )
-        await session.commit()
+    queued = await _queue_sms_code(sessionmaker, dedupe_key="otp:twilio")
     twilio.fail_with = [400]
     assert await deliver_due(sessionmaker, via_twilio) == 1
     async with sessionmaker() as session:
@@ -280,17 +270,7 @@ async def test_a_number_twilio_refuses_fails_without_retry(sessionmaker, setting
 
 
 async def test_the_log_provider_writes_one_json_line_per_message(sessionmaker, settings) -> None:
-    async with sessionmaker() as session:
-        queued = await enqueue_message(
-            session,
-            event="one_time_code",
-            channel="sms",
-            recipient="+221771234567",
-            language="fr",
-            context={"code": "482913", "expires_minutes": 10},
-            dedupe_key="otp:log",
-        )
-        await session.commit()
+    queued = await _queue_sms_code(sessionmaker, dedupe_key="otp:log")
     assert await deliver_due(sessionmaker, settings) == 1
     lines = (settings.data_dir / "notifications" / "sms.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [
@@ -333,3 +313,20 @@ async def test_a_stopping_worker_gives_back_what_it_claimed_but_did_not_send(ses
     async with sessionmaker() as session:
         rows = (await session.execute(select(Notification.status, Notification.attempts))).all()
     assert sorted(rows) == [("queued", 0), ("queued", 0), ("sent", 1)]
+
+
+async def _queue_sms_code(sessionmaker, *, dedupe_key: str) -> Notification:  # type: ignore[no-untyped-def]
+    """A one-time code by SMS to +221771234567, queued and committed."""
+    async with sessionmaker() as session:
+        queued = await enqueue_message(
+            session,
+            event="one_time_code",
+            channel="sms",
+            recipient="+221771234567",
+            language="fr",
+            context={"code": "482913", "expires_minutes": 10},
+            dedupe_key=dedupe_key,
+        )
+        await session.commit()
+    assert queued is not None
+    return queued
