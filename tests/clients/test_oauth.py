@@ -39,6 +39,30 @@ async def register(client: httpx.AsyncClient, admin: Staff, **overrides: Any) ->
     return created
 
 
+async def confidential_client(
+    client: httpx.AsyncClient, admin: Staff, service_user: Staff, scopes: list[str], **overrides: Any
+) -> tuple[dict[str, Any], tuple[str, str]]:
+    """Register a confidential client acting as ``service_user``; return it and its basic-auth pair."""
+    server = await register(
+        client,
+        admin,
+        type="confidential",
+        redirect_uris=[],
+        scopes=scopes,
+        service_user_email=service_user.email,
+        **overrides,
+    )
+    return server, (server["client_id"], server["client_secret"])
+
+
+async def client_credentials_token(client: httpx.AsyncClient, auth: tuple[str, str]) -> dict[str, Any]:
+    """The RFC 6749 §4.4 token response for ``auth``, which must succeed."""
+    response = await client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=auth)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 def _form_fields(html: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
 
@@ -277,24 +301,12 @@ async def test_refusing_consent_sends_access_denied(client: httpx.AsyncClient, a
 async def test_client_credentials_token_is_limited_to_its_scopes(
     client: httpx.AsyncClient, admin: Staff, agent: Staff, make_registrant_via_api: Any
 ) -> None:
-    server = await register(
-        client,
-        admin,
-        type="confidential",
-        redirect_uris=[],
-        scopes=["registrants:read", "cases:read"],
-        service_user_email=agent.email,
-    )
+    server, auth = await confidential_client(client, admin, agent, ["registrants:read", "cases:read"])
     assert server["client_secret"]
-    response = await client.post(
-        "/api/v1/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(server["client_id"], server["client_secret"]),
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["scope"] == "registrants:read cases:read"
-    assert "refresh_token" not in response.json()
-    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    token = await client_credentials_token(client, auth)
+    assert token["scope"] == "registrants:read cases:read"
+    assert "refresh_token" not in token
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
 
     assert (await client.get("/api/v1/registrants", headers=headers)).status_code == 200
     registrant_id = await make_registrant_via_api(agent)
@@ -314,9 +326,7 @@ async def test_client_credentials_token_is_limited_to_its_scopes(
     assert bad_secret.status_code == 401
     assert bad_secret.json()["error"] == "invalid_client"
     too_wide = await client.post(
-        "/api/v1/oauth/token",
-        data={"grant_type": "client_credentials", "scope": "cases:write"},
-        auth=(server["client_id"], server["client_secret"]),
+        "/api/v1/oauth/token", data={"grant_type": "client_credentials", "scope": "cases:write"}, auth=auth
     )
     assert too_wide.json()["error"] == "invalid_scope"
 
@@ -324,22 +334,9 @@ async def test_client_credentials_token_is_limited_to_its_scopes(
 async def test_a_revoked_client_s_tokens_stop_working_at_once(
     client: httpx.AsyncClient, admin: Staff, agent: Staff
 ) -> None:
-    server = await register(
-        client,
-        admin,
-        type="confidential",
-        redirect_uris=[],
-        scopes=["registrants:read"],
-        service_user_email=agent.email,
-    )
-    token = (
-        await client.post(
-            "/api/v1/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=(server["client_id"], server["client_secret"]),
-        )
-    ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    server, auth = await confidential_client(client, admin, agent, ["registrants:read"])
+    token = await client_credentials_token(client, auth)
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
     assert (await client.get("/api/v1/registrants", headers=headers)).status_code == 200
 
     revoked = await client.post(f"/api/v1/clients/{server['client_id']}/revoke", headers=admin.headers)
@@ -349,27 +346,15 @@ async def test_a_revoked_client_s_tokens_stop_working_at_once(
     after = await client.get("/api/v1/registrants", headers=headers)
     assert after.status_code == 401
     assert after.json()["type"] == "/problems/client-revoked"
-    new_token = await client.post(
-        "/api/v1/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(server["client_id"], server["client_secret"]),
-    )
+    new_token = await client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=auth)
     assert new_token.json()["error"] == "invalid_client"
     again = await client.post(f"/api/v1/clients/{server['client_id']}/revoke", headers=admin.headers)
     assert again.status_code == 409
 
 
 async def test_rfc7009_revocation_of_an_access_token(client: httpx.AsyncClient, admin: Staff, agent: Staff) -> None:
-    server = await register(
-        client,
-        admin,
-        type="confidential",
-        redirect_uris=[],
-        scopes=["registrants:read"],
-        service_user_email=agent.email,
-    )
-    auth = (server["client_id"], server["client_secret"])
-    token = (await client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=auth)).json()
+    _, auth = await confidential_client(client, admin, agent, ["registrants:read"])
+    token = await client_credentials_token(client, auth)
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     revoked = await client.post("/api/v1/oauth/revoke", data={"token": token["access_token"]}, auth=auth)
     assert revoked.status_code == 200
@@ -381,17 +366,8 @@ async def test_rfc7009_revocation_of_an_access_token(client: httpx.AsyncClient, 
 async def test_a_client_past_its_rate_limit_gets_429_with_retry_after(
     client: httpx.AsyncClient, admin: Staff, agent: Staff
 ) -> None:
-    server = await register(
-        client,
-        admin,
-        type="confidential",
-        redirect_uris=[],
-        scopes=["registrants:read"],
-        service_user_email=agent.email,
-        rate_limit_per_minute=3,
-    )
-    auth = (server["client_id"], server["client_secret"])
-    token = (await client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=auth)).json()
+    _, auth = await confidential_client(client, admin, agent, ["registrants:read"], rate_limit_per_minute=3)
+    token = await client_credentials_token(client, auth)
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     statuses = [(await client.get("/api/v1/auth/me", headers=headers)).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
