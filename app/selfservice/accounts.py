@@ -167,6 +167,14 @@ async def request_code(
     await session.flush()
     actor = anonymous(context)
     assert body.channel is not None
+    language = (
+        body.language
+        or (
+            await session.execute(
+                select(PersonAccount.language).where(PersonAccount.identifier == recipient.identifier)
+            )
+        ).scalar_one_or_none()
+    )
     await delivery.send_code(
         session,
         code_id=row.id,
@@ -174,7 +182,7 @@ async def request_code(
         recipient=recipient.identifier,
         code=code,
         expires_minutes=settings.self_service_code_ttl_seconds // 60,
-        language=body.language,
+        language=language or "fr",
         actor=actor,
     )
     await audit.record(
@@ -226,7 +234,12 @@ async def sign_in(
     ).scalar_one_or_none()
     if account is None:
         account = PersonAccount(
-            id=uuid.uuid4(), kind=recipient.kind, identifier=recipient.identifier, created_at=now, token_version=1
+            id=uuid.uuid4(),
+            kind=recipient.kind,
+            identifier=recipient.identifier,
+            created_at=now,
+            token_version=1,
+            language="fr",
         )
         session.add(account)
         await session.flush()
@@ -238,7 +251,9 @@ async def sign_in(
             entity_id=account.id,
             details={"kind": account.kind},
         )
-    account.last_sign_in_at, account.language = now, body.language
+    account.last_sign_in_at = now
+    if body.language is not None:
+        account.language = body.language
     await session.flush()
     await audit.record(
         session,

@@ -40,10 +40,11 @@ class _Recipient(_Strict):
 
 class CodeRequest(_Recipient):
     """Ask for a sign-in code. ``channel``: ``sms`` or ``whatsapp`` for a phone (default ``sms``),
-    ``email`` for an e-mail address. ``language`` of the message."""
+    ``email`` for an e-mail address. ``language`` of the message; left out, the language kept on
+    the recipient's account, else French."""
 
     channel: CodeChannel | None = None
-    language: Language = "fr"
+    language: Language | None = None
 
     @model_validator(mode="after")
     def _channel_fits(self) -> Self:
@@ -65,10 +66,11 @@ class CodeSent(BaseModel):
 
 class SignIn(_Recipient):
     """Sign in (or up, the first time) with the code received; ``language``: the person's
-    language for the app and messages (kept on the account)."""
+    language for the app and messages, kept on the account; left out, the account keeps the one it
+    has (French for a new account)."""
 
     code: StrictStr = Field(pattern=r"^[0-9]{6}$")
-    language: Language = "fr"
+    language: Language | None = None
 
 
 class AccountOut(BaseModel):

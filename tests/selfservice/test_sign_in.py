@@ -188,3 +188,26 @@ async def test_sign_out_revokes_every_token(client: httpx.AsyncClient, sign_in) 
     assert (await client.delete(f"{SELF}/sessions", headers=person.headers)).status_code == 204
     r = await client.get(f"{SELF}/account", headers=person.headers)
     assert r.status_code == 401 and r.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_codes_come_in_the_language_kept_on_the_account_unless_another_is_asked(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], app
+) -> None:  # type: ignore[no-untyped-def]
+    app.state.settings.self_service_code_cooldown_seconds = 0
+
+    async def queued_languages() -> list[str]:
+        async with sessionmaker() as session:
+            rows = await session.execute(select(Notification.language).order_by(Notification.created_at))
+            return list(rows.scalars())
+
+    await client.post(f"{SELF}/codes", json={"phone": PHONE})  # nobody yet: French
+    r = await client.post(f"{SELF}/sessions", json={"phone": PHONE, "code": await latest_code(sessionmaker, PHONE)})
+    assert r.json()["account"]["language"] == "fr"
+    await client.post(f"{SELF}/codes", json={"phone": PHONE, "language": "en"})
+    code = await latest_code(sessionmaker, PHONE)
+    r = await client.post(f"{SELF}/sessions", json={"phone": PHONE, "code": code, "language": "wo"})
+    assert r.json()["account"]["language"] == "wo"
+    await client.post(f"{SELF}/codes", json={"phone": PHONE})  # no language given: the account's
+    r = await client.post(f"{SELF}/sessions", json={"phone": PHONE, "code": await latest_code(sessionmaker, PHONE)})
+    assert r.json()["account"]["language"] == "wo"  # signing in without a language keeps it
+    assert await queued_languages() == ["fr", "en", "wo"]
