@@ -1,6 +1,7 @@
 // Words of the screens added for the whole working day: booking, the week, history, supervisors'
 // actions, document viewing, import batches (added to LABELS and CODES by importing this module).
 import { addWords } from "./i18n.js";
+import "./i18n_more.js";
 
 export const DAY_LABELS = {
   fr: {
