@@ -16,6 +16,7 @@ from app.audit.sequencer import Sequencer, signer_for
 from app.audit.sequencer import backlog as audit_backlog
 from app.auth.cache import AuthCache
 from app.core import errors, integrity, openapi, problems, timezones
+from app.core.compression import JsonGzipMiddleware
 from app.core.config import Settings
 from app.core.conformance import HeadAsGet, NoStoreByDefault, reject_unknown_query_parameters
 from app.core.db import create_engine, create_sessionmaker, utcnow
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
+    app.add_middleware(JsonGzipMiddleware)  # JSON answers only: downloads and exports pass untouched
     app.add_middleware(NoStoreByDefault)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

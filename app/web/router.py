@@ -1,8 +1,9 @@
 """The thin web client desk agents use: static files under ``/app``, served by the API process.
 
 The pages call the same JSON API as the mobile apps; they hold the access token in
-``sessionStorage`` only. Responses carry a strict Content-Security-Policy (no inline script, no
-third-party origin).
+``sessionStorage`` only. The page carries a strict Content-Security-Policy (no inline script, no
+third-party origin). How the files are served on a slow link (one version for the tree, immutable
+caching, gzip done once): :mod:`app.web.assets`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
-from starlette.middleware.gzip import GZipMiddleware
-from starlette.staticfiles import StaticFiles
-from starlette.types import Message, Receive, Scope, Send
+
+from app.web.assets import CSP, Assets, AssetsApp
 
 STATIC_DIR = Path(__file__).parent / "static"
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "frame-src blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
+__all__ = ["CSP", "STATIC_DIR", "mount"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,24 +33,9 @@ async def favicon() -> FileResponse:
     return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
-class _SecuredStatic(StaticFiles):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                ]
-            await send(message)
-
-        await super().__call__(scope, receive, send_with_headers)
-
-
 def mount(app: FastAPI) -> None:
     """Serve the client at ``/app`` and redirect ``/`` to it."""
     app.include_router(router)
-    # Compressed: about a quarter of the bytes on a slow connection (400 kbit/s at some desks).
-    static = GZipMiddleware(_SecuredStatic(directory=STATIC_DIR, html=True), minimum_size=1024)
-    app.mount("/app", static, name="web")
+    assets = Assets(STATIC_DIR)
+    assets.refresh()
+    app.mount("/app", AssetsApp(assets), name="web")

@@ -103,10 +103,11 @@ class LiveServer:
 
     def api(self, agent: Agent) -> httpx.Client:
         """An HTTP client logged in as ``agent`` (to prepare data the way another desk would)."""
+        # Generous timeouts: on a shared CI machine one Argon2 check can take seconds.
         token = httpx.post(
-            f"{self.url}/api/v1/auth/token", data={"username": agent.email, "password": PASSWORD}
+            f"{self.url}/api/v1/auth/token", data={"username": agent.email, "password": PASSWORD}, timeout=60
         ).json()["access_token"]
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"})
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
 
 @pytest.fixture

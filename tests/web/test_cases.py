@@ -113,6 +113,8 @@ async def test_queue_rows_show_name_service_status_due_date_and_lateness(page: P
     await expect(row).to_contain_text("Seynabou Faye")
     await expect(row).to_contain_text(opened.json()["case_number"])
     await expect(row).to_contain_text("Reçu")
+    await expect(row).to_contain_text("Accompagnement social")  # the service's name, not its code
+    await expect(row).not_to_contain_text("SOCIAL")
     await expect(row).to_contain_text("dans les délais")
     await assert_accessible(page)
     await row.get_by_role("button").press("Enter")

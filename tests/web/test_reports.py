@@ -43,3 +43,25 @@ async def test_agents_do_not_see_the_reports(page: Page, server: LiveServer) -> 
     agent = server.make_agent()
     await sign_in(page, server, agent)
     await expect(page.get_by_role("button", name="Rapports")).to_be_hidden()
+
+
+async def test_the_period_and_the_days_are_filled_again_after_a_sign_out(page: Page, server: LiveServer) -> None:
+    """Signing out resets every form; the report period and the calendar's days come back to their
+    defaults (this month so far, today), not to empty required fields."""
+    first = server.make_agent("supervisor")
+    second = server.make_agent("supervisor")
+    await sign_in(page, server, first)
+    await page.get_by_role("button", name="Rapports").click()
+    start = page.locator("#reports-start")
+    await expect(start).not_to_have_value("")
+    filled = await start.input_value()
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await sign_in(page, server, second)
+    await page.get_by_role("button", name="Rapports").click()
+    await expect(start).to_have_value(filled)
+    await expect(page.locator("#reports-end")).not_to_have_value("")
+    await page.locator("#reports-form").get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#reports table").first.locator("caption")).to_have_text("Inscriptions par sexe")
+    await page.get_by_role("button", name="Rendez-vous du jour").click()
+    await expect(page.locator("#day-date")).not_to_have_value("")
+    await expect(page.locator("#week-start")).not_to_have_value("")

@@ -1,4 +1,9 @@
-"""The web client is served by the API process with a strict Content-Security-Policy."""
+"""The web client is served by the API process with a strict Content-Security-Policy, its files
+under one version of the tree (cached for a year, immutable), gzip-compressed, the page revalidated."""
+
+import re
+
+from app.web.router import STATIC_DIR
 
 
 async def test_root_redirects_to_the_web_client(client) -> None:
@@ -28,12 +33,10 @@ async def test_web_client_page_is_served_with_a_strict_csp(client) -> None:
     }
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
-    assert '<script type="module" src="app.js">' in response.text
+    assert re.search(r'<script type="module" src="v/[0-9a-f]{12}/app\.js">', response.text)
 
 
 async def test_web_client_scripts_are_javascript_and_never_write_html(client) -> None:
-    from app.web.router import STATIC_DIR
-
     scripts = sorted(p.name for p in STATIC_DIR.glob("*.js"))
     assert "app.js" in scripts
     for name in scripts:
@@ -47,3 +50,75 @@ async def test_web_client_scripts_are_javascript_and_never_write_html(client) ->
 async def test_unknown_static_file_is_404(client) -> None:
     response = await client.get("/app/nothing.js")
     assert response.status_code == 404
+
+
+async def _version(client) -> str:
+    page = await client.get("/app/")
+    found = re.search(r'src="v/([0-9a-f]{12})/app\.js"', page.text)
+    assert found, page.text[:500]
+    return found[1]
+
+
+async def test_every_file_the_page_names_is_under_the_current_version(client) -> None:
+    page = (await client.get("/app/")).text
+    version = await _version(client)
+    named = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert named and all(n.startswith(f"v/{version}/") for n in named if not n.startswith("#")), named
+    for name in named:
+        if name.startswith("#"):
+            continue
+        response = await client.get(f"/app/{name}")
+        assert response.status_code == 200, name
+
+
+async def test_versioned_files_are_immutable_the_page_is_revalidated(client) -> None:
+    version = await _version(client)
+    script = await client.get(f"/app/v/{version}/search.js")
+    assert script.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert script.headers["x-content-type-options"] == "nosniff"
+    assert (STATIC_DIR / "search.js").read_text(encoding="utf-8") == script.text
+    page = await client.get("/app/")
+    assert page.headers["cache-control"] == "no-cache"
+    again = await client.get("/app/", headers={"If-None-Match": page.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == page.headers["etag"]
+    # A page loaded before an upgrade asking for a module of its version: today's file, not cached.
+    older = await client.get("/app/v/000000000000/search.js")
+    assert older.status_code == 200
+    assert older.headers["cache-control"] == "no-cache"
+    assert (await client.get(f"/app/v/{version}/nothing.js")).status_code == 404
+    assert (await client.get(f"/app/v/{version}/index.html")).status_code == 404
+    assert (await client.post("/app/")).status_code == 405
+
+
+async def test_files_are_gzipped_once_and_only_documents_carry_the_csp(client) -> None:
+    version = await _version(client)
+    zipped = await client.get(f"/app/v/{version}/i18n.js", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(zipped.content) / 2  # decoded by httpx
+    assert "Accept-Encoding" in zipped.headers["vary"]
+    plain = await client.get(f"/app/v/{version}/i18n.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == zipped.content
+    assert "content-security-policy" not in zipped.headers  # it means nothing on a script
+    for document in ("/app/", f"/app/v/{version}/favicon.svg"):
+        assert "frame-ancestors 'none'" in (await client.get(document)).headers["content-security-policy"]
+    head = await client.head("/app/", headers={"Accept-Encoding": "gzip"})
+    assert head.content == b""
+    assert head.headers["content-length"] == (await client.get("/app/")).headers["content-length"]
+
+
+async def test_api_json_is_gzipped_other_answers_pass_untouched(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    desks = await client.get("/api/v1/service-types", headers={**admin.headers, "Accept-Encoding": "gzip"})
+    assert desks.status_code == 200
+    assert desks.headers["content-encoding"] == "gzip"
+    assert desks.json()
+    small = await client.get("/api/v1/auth/me", headers={**admin.headers, "Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # under 1 KiB: not worth it
+    refused = await client.get("/api/v1/service-types", headers={**admin.headers, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in refused.headers
+    assert refused.json() == desks.json()
+    schema = await client.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in schema.headers  # outside /api/

@@ -1,17 +1,58 @@
 // The desk's appointments of a day: time at the desk, person, status; mark arrived or no-show, or
 // cancel. Times are the API's desk-local times (start_local), never recomputed in the browser.
 import { api, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
-import { code, t } from "./i18n.js";
+import { $, $$, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, colon, t } from "./i18n.js";
 import { names } from "./queue.js";
 import { state } from "./state.js";
-import { dayWords } from "./slots.js";
+import { dayWords, rescheduleForm, whenWords } from "./slots.js";
 import "./i18n_day.js";
 
 const ACTIONS = [["kept", "arrived"], ["missed", "no_show"], ["cancelled", "cancel_appointment"]];
 
 function localTime(iso) {
   return String(iso).slice(11, 16); // "2026-12-01T10:00:00+01:00" → "10:00", the desk's own clock
+}
+
+// After a move from the calendar: the day and the week (when shown) drawn again, the message said
+// where the agent acted.
+async function redrawAfterMove(message, where) {
+  if (where === "week") {
+    if ($("#day-list").children.length) await loadDay();
+    return loadWeek(message);
+  }
+  if ($("#week").children.length) await loadWeek();
+  return loadDay(message);
+}
+
+// "Déplacer": the free slots of the appointment's day for its agent, in a form under the
+// appointment (the day's list) or under the week (`#week-move`), focus moved to it.
+function moveButton(a, who, box, li, where = "day") {
+  const b = el("button", t("reschedule"), { type: "button", class: "secondary" });
+  b.setAttribute("aria-label", `${t("reschedule")}${colon()}${who}, ${whenWords(a)}`);
+  b.addEventListener("click", () => busy(b, async () => {
+    try {
+      const back = () => { b.hidden = false; if (where === "week") $("#week-move").replaceChildren(); focusOn(b); };
+      const form = await rescheduleForm(a, (message) => redrawAfterMove(message, where), back);
+      if (form.problem) { sayLines(box, form.problem); return focusOn(box); }
+      say(box, "");
+      for (const open of $$(".slot-form", $("#tab-day"))) open.remove();
+      for (const hidden of $$("button[data-moving]", $("#tab-day"))) { hidden.hidden = false; delete hidden.dataset.moving; }
+      b.hidden = true;
+      b.dataset.moving = "1";
+      if (where === "week") {
+        const title = el("h3", t("moving", { who, when: whenWords(a) }));
+        $("#week-move").replaceChildren(title, form);
+      } else {
+        li.append(form);
+      }
+      return focusOn($("select", form));
+    } catch (error) {
+      if (!(error instanceof SessionExpired)) say(box, error.message);
+      return undefined;
+    }
+  }));
+  return b;
 }
 
 async function act(a, status, box) {
@@ -38,6 +79,7 @@ export async function loadDay(done = "") {
       const li = el("li");
       li.append(el("strong", `${localTime(a.start_local)}–${localTime(a.end_local)}`), el("span", ` ${who[a.registrant_id]} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""} `));
       if (a.status === "booked") {
+        li.append(moveButton(a, who[a.registrant_id], box, li));
         for (const [status, label] of ACTIONS) {
           const b = el("button", t(label), { type: "button", class: "secondary" });
           b.addEventListener("click", () => busy(b, () => act(a, status, box).catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); })));
@@ -46,7 +88,7 @@ export async function loadDay(done = "") {
       }
       return li;
     }));
-    if (!r.body.items.length) list.append(el("li", t("none")));
+    if (!r.body.items.length) list.append(el("li", code("no_appointment")));
     say(box, done, "ok");
     if (done) focusOn(box);
   } catch (error) {
@@ -71,7 +113,7 @@ async function holidaysOf(desk, days) {
 
 // Seven days of the desk from the chosen day: each day's appointments in desk time; a holiday
 // says the desk is closed, and an appointment still booked on it is flagged to be moved.
-export async function loadWeek() {
+export async function loadWeek(done = "") {
   const box = $("#week-msg");
   const form = $("#week-form");
   const data = new FormData(form);
@@ -100,12 +142,15 @@ export async function loadWeek() {
           li.classList.add("flagged");
           li.append(el("strong", ` ${t("holiday_flag", { name: holidays[d] })}`));
         }
+        if (a.status === "booked") li.append(moveButton(a, who[a.registrant_id], box, li, "week"));
         ul.append(li);
       }
-      if (!lists[i].body.items.length && s.children.length === 1) ul.append(el("li", t("none")));
+      if (!lists[i].body.items.length && s.children.length === 1) ul.append(el("li", code("no_appointment")));
       s.append(ul);
       return s;
     }));
+    $("#week-move").replaceChildren();
+    if (done) { say(box, done, "ok"); return focusOn(box); }
     return focusOn($("h3", out));
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);
@@ -116,7 +161,8 @@ export async function loadWeek() {
 export function initAppointments() {
   const week = $("#week-form");
   week.removeAttribute("data-wait");
-  if (!week.elements.namedItem("start").value) week.elements.namedItem("start").value = new Date().toISOString().slice(0, 10);
+  // Default values: a sign-out resets the forms to them, not to empty fields.
+  if (!week.elements.namedItem("start").value) week.elements.namedItem("start").defaultValue = new Date().toISOString().slice(0, 10);
   week.addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("button[type=submit]", week), () => loadWeek());
@@ -124,7 +170,7 @@ export function initAppointments() {
   const form = $("#day-form");
   form.removeAttribute("data-wait");
   const day = form.elements.namedItem("day");
-  if (!day.value) day.value = new Date().toISOString().slice(0, 10);
+  if (!day.value) day.defaultValue = new Date().toISOString().slice(0, 10);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("button[type=submit]", form), () => loadDay());

@@ -1,4 +1,5 @@
 // Words of the case screens (added to LABELS and CODES when case.js loads).
+import "./i18n_more.js"; // the general words these screens also use
 export const CASE_LABELS = {
   fr: {
     open_case: "Ouvrir un dossier", channel: "Canal", description: "Description", case_opened_msg: "Dossier ouvert.",

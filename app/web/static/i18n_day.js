@@ -1,9 +1,15 @@
 // Words of the screens added for the whole working day: booking, the week, history, supervisors'
 // actions, document viewing, import batches (added to LABELS and CODES by importing this module).
 import { addWords } from "./i18n.js";
+import "./i18n_more.js";
 
 export const DAY_LABELS = {
   fr: {
+    when_at: "{day} à {time}", move_title: "Déplacer le rendez-vous du {when}", keep_time: "Ne pas déplacer",
+    changed_meanwhile: "Ce rendez-vous a été modifié entre-temps par quelqu'un d'autre : il est maintenant le {when}. Les créneaux libres ont été mis à jour : choisissez-en un de nouveau.",
+    no_longer_booked: "Ce rendez-vous n'est plus réservé ({status}) : il ne peut plus être déplacé.",
+    slot_taken: "Ce créneau vient d'être pris : les créneaux libres ont été mis à jour, choisissez-en un autre.",
+    moving: "Rendez-vous à déplacer : {who}, {when}",
     book: "Prendre un rendez-vous", with_agent: "Avec l'agent", free_slots: "Voir les créneaux libres",
     slot: "Créneau", slots_of: "Créneaux libres du", no_slot: "Aucun créneau libre ce jour-là.",
     closed_holiday: "Guichet fermé (jour férié) : {name}", appointment_purpose: "Objet du rendez-vous",
@@ -32,6 +38,11 @@ export const DAY_LABELS = {
     row_discarded: "Ligne {line} écartée.",
   },
   en: {
+    when_at: "{day} at {time}", move_title: "Reschedule the appointment of {when}", keep_time: "Keep this time",
+    changed_meanwhile: "Someone else changed this appointment meanwhile: it is now on {when}. The free slots were updated: choose one again.",
+    no_longer_booked: "This appointment is no longer booked ({status}): it cannot be rescheduled.",
+    slot_taken: "That slot has just been taken: the free slots were updated, choose another one.",
+    moving: "Appointment to reschedule: {who}, {when}",
     book: "Book an appointment", with_agent: "With agent", free_slots: "Show free slots",
     slot: "Slot", slots_of: "Free slots on", no_slot: "No free slot that day.",
     closed_holiday: "Desk closed (holiday): {name}", appointment_purpose: "Purpose of the appointment",
@@ -63,8 +74,22 @@ export const DAY_LABELS = {
 
 // A flagged row's reason and resolution, as the API names it (also inside its problem details).
 export const DAY_CODES = {
-  fr: { identical_row: "ligne identique", pending: "en attente", linked: "rattachée", created: "créée", discarded: "écartée" },
-  en: { identical_row: "identical row", pending: "pending", linked: "linked", created: "created", discarded: "discarded" },
+  fr: {
+    family_name_overlap: "nom en partie commun", given_name_overlap: "prénoms en partie communs", similar_name: "nom ressemblant",
+    same_birth_month: "même mois de naissance", close_birth_date: "date de naissance proche",
+    different_birth_year: "année de naissance différente", different_birth_date: "date de naissance différente",
+    different_document: "pièce d'identité différente", same_place_of_birth: "même lieu de naissance",
+    same_origin_region: "même région d'origine", same_arrival_date: "même date d'arrivée", same_host_city: "même ville de résidence",
+    same_occupation: "même profession", count: "Nombre", no_appointment: "Aucun rendez-vous.",
+    identical_row: "ligne identique", pending: "en attente", linked: "rattachée", created: "créée", discarded: "écartée" },
+  en: {
+    family_name_overlap: "family name partly shared", given_name_overlap: "given names partly shared", similar_name: "similar name",
+    same_birth_month: "same month of birth", close_birth_date: "close date of birth",
+    different_birth_year: "different year of birth", different_birth_date: "different date of birth",
+    different_document: "different identity document", same_place_of_birth: "same place of birth",
+    same_origin_region: "same region of origin", same_arrival_date: "same arrival date", same_host_city: "same city of residence",
+    same_occupation: "same occupation", count: "Count", no_appointment: "No appointment.",
+    identical_row: "identical row", pending: "pending", linked: "linked", created: "created", discarded: "discarded" },
 };
 
 addWords(DAY_LABELS, DAY_CODES);

@@ -2,7 +2,7 @@
 // with the registrants or earlier rows they may be, and those still pending to resolve (resolve.js).
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { code, colon, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { pendingSection, sayDone } from "./resolve.js";
 
@@ -24,7 +24,7 @@ async function loadBatch() {
     const flagged = report.rows.filter((row) => row.outcome === "flagged" || row.outcome === "already_flagged");
     const out = $("#import-report");
     const table = el("table");
-    table.append(el("caption", `${report.filename || ""} · ${report.desk_code} · ${t("flagged_rows")} : ${flagged.length} / ${report.counts.total}`));
+    table.append(el("caption", `${report.filename || ""} · ${report.desk_code} · ${t("flagged_rows")}${colon()}${flagged.length} / ${report.counts.total}`));
     const head = el("tr");
     for (const key of ["line", "register_number", "person", "may_be"]) head.append(el("th", t(key), { scope: "col" }));
     table.append(head);
@@ -62,7 +62,7 @@ export async function loadBatches() {
     const when = new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium", timeStyle: "short" });
     for (const b of r.body.items) {
       const tr = el("tr");
-      const open = el("button", t("show_flagged"), { type: "button", class: "secondary", "aria-label": `${t("show_flagged")} : ${b.filename || b.id}` });
+      const open = el("button", t("show_flagged"), { type: "button", class: "secondary", "aria-label": `${t("show_flagged")}${colon()}${b.filename || b.id}` });
       open.addEventListener("click", () => {
         $("#import-form").elements.namedItem("batch").value = b.id;
         busy(open, loadBatch);

@@ -83,10 +83,16 @@ function appointmentsSection(list) {
     if (a.status === "booked") {
       const move = el("button", t("reschedule"), { type: "button", class: "secondary" });
       move.addEventListener("click", () => busy(move, async () => {
-        const form = await rescheduleForm(a, reopen);
-        li.append(form);
-        move.hidden = true;
-        focusOn($("select", form));
+        try {
+          const form = await rescheduleForm(a, reopen, () => { move.hidden = false; focusOn(move); });
+          if (form.problem) { sayLines(box, form.problem); return focusOn(box); }
+          li.append(form);
+          move.hidden = true;
+          return focusOn($("select", form));
+        } catch (error) {
+          if (!(error instanceof SessionExpired)) say(box, error.message);
+          return undefined;
+        }
       }));
       const cancel = el("button", t("cancel_appointment"), { type: "button", class: "secondary" });
       cancel.addEventListener("click", () => busy(cancel, async () => {

@@ -3,7 +3,7 @@
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, openRow, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
-import { openCase } from "./case.js";
+import { loadServiceTypes, openCase, serviceLabel } from "./case.js";
 
 function lateness(c) {
   if (!c.is_overdue) return t("on_time");
@@ -26,10 +26,10 @@ async function loadQueue() {
     if (!r.ok) return sayLines(box, problemLines(r.body));
     say(box, "");
     const cases = r.body.items || [];
-    const who = await names(cases);
+    const [who] = await Promise.all([names(cases), loadServiceTypes()]);
     const day = (iso) => new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso}T12:00:00`));
     $("#cases").replaceChildren(...cases.map((c) => openRow([
-      el("strong", who[c.registrant_id]), el("span", `${c.case_number} · ${c.service_type}`, { class: "mono" }),
+      el("strong", who[c.registrant_id]), el("span", c.case_number, { class: "mono" }), el("span", serviceLabel(c.service_type)),
       el("span", `${code(c.status)} · ${t("due")} ${day(c.due_date)} · ${lateness(c)}`, { class: c.is_overdue ? "late" : "" }),
     ], () => openCase(c.id))));
     if (!cases.length) $("#cases").append(el("li", t("none")));

@@ -26,7 +26,7 @@ export function receipt(person, extra) {
       [t("registration_number"), person.registration_number],
       [t("case_number"), cases.length ? `${cases[0].case_number} (${code(cases[0].status)})` : null],
       [t("next_appointment"), next ? deskTime(next.starts_at, next.desk_id, i18n.lang) : null],
-      [t("desk"), [desk.name, desk.city].filter(Boolean).join(", ")],
+      [t("desk"), [desk.name, desk.name && desk.name.includes(desk.city) ? null : desk.city].filter(Boolean).join(", ")],
       [t("opening_hours"), desk.opening_hours ? hoursText(desk) : null],
       [t("printed_on"), deskTime(new Date().toISOString(), person.desk_id, i18n.lang)],
     ]),

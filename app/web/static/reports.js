@@ -4,6 +4,7 @@ import { api, problemLines, SessionExpired, tokens } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
+import { loadServiceTypes, serviceLabel } from "./case.js";
 
 const REPORTS = [
   ["report_registrations", "/api/v1/reports/registrations?by=sex"],
@@ -12,6 +13,7 @@ const REPORTS = [
 ];
 
 function label(table, value) {
+  if (table.rows_dimension === "service_type" && table.rows.includes(value)) return serviceLabel(value);
   return (table.names && table.names[value]) || code(value);
 }
 
@@ -64,7 +66,9 @@ async function loadReports() {
   const period = new URLSearchParams();
   for (const k of ["start", "end"]) if (data.get(k)) period.set(k, data.get(k));
   try {
-    const found = await Promise.all(REPORTS.map(([, path]) => api("GET", `${path}&${period}`)));
+    const [found] = await Promise.all([
+      Promise.all(REPORTS.map(([, path]) => api("GET", `${path}&${period}`))), loadServiceTypes(),
+    ]);
     const failed = found.find((r) => !r.ok);
     if (failed) return sayLines(box, problemLines(failed.body, form));
     while (charts.length) URL.revokeObjectURL(charts.pop());
@@ -112,8 +116,9 @@ export function initReports() {
   // The period starts as this month so far; the agent can change it.
   const today = new Date().toISOString().slice(0, 10);
   const form = $("#reports-form");
-  if (!form.elements.namedItem("end").value) form.elements.namedItem("end").value = today;
-  if (!form.elements.namedItem("start").value) form.elements.namedItem("start").value = `${today.slice(0, 8)}01`;
+  // As the fields' default values: a sign-out resets the forms to them, not to empty fields.
+  if (!form.elements.namedItem("end").value) form.elements.namedItem("end").defaultValue = today;
+  if (!form.elements.namedItem("start").value) form.elements.namedItem("start").defaultValue = `${today.slice(0, 8)}01`;
   $("#reports-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("#reports-form button[type=submit]"), loadReports);

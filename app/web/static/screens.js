@@ -1,5 +1,6 @@
 // The screens after the search: loaded in the background once the login and search screens work,
 // so a slow connection first fetches only what the first screen needs.
+import "./i18n_more.js"; // the words of these screens, first
 import { initAppointments, loadDay, loadWeek } from "./appointments.js";
 import { initPerson } from "./person.js";
 import { initQueue, loadQueue } from "./queue.js";

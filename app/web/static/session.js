@@ -55,7 +55,8 @@ function fillDesks() {
   }
 }
 
-function open(me, desks, resumed) {
+// `ready`: the desk names are known, the other screens (which need them) can load.
+function open(me, desks, resumed, ready = true) {
   state.me = me;
   $("#who").textContent = me.email;
   for (const b of $$("[data-roles]")) b.hidden = !b.dataset.roles.split(" ").includes(me.role);
@@ -70,21 +71,49 @@ function open(me, desks, resumed) {
   } else {
     showTab("search");
   }
-  document.dispatchEvent(new Event("desk:ready"));
+  if (ready) document.dispatchEvent(new Event("desk:ready"));
 }
 
-export async function enter() {
-  const desks = api("GET", "/api/v1/desks"); // in parallel with /me: one round trip, not two
-  const me = await api("GET", "/api/v1/auth/me");
-  const list = await desks;
-  if (!me.ok) return;
-  const resumed = Boolean(expiry.userId) && expiry.userId === me.body.id;
+// The agent named by an access token (its `sub` and `role` claims), read without checking the
+// signature: only to draw the screen at once; the server checks the token on every call.
+function claimsOf(token) {
+  try {
+    const part = token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
+    const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")));
+    return claims.sub && claims.role ? claims : null;
+  } catch {
+    return null;
+  }
+}
+
+function opened(me, desks, ready = true) {
+  const resumed = Boolean(expiry.userId) && expiry.userId === me.id;
   if (expiry.userId && !resumed) clearAll();
   expiry.userId = null;
+  open(me, desks, resumed, ready);
+}
+
+// After sign-in (`email` typed): the search screen is shown at once from the token's claims, no
+// round trip before it can be used; the agent's account and the desk names follow and fill in the
+// desk lists. Opening the client with a token but no account in the tab: both first.
+export async function enter(email = "") {
+  const access = tokens().access;
+  const desks = api("GET", "/api/v1/desks"); // in parallel with /me: one round trip, not two
+  const me = api("GET", "/api/v1/auth/me");
+  const claims = email ? claimsOf(access || "") : null;
+  if (claims) opened({ id: claims.sub, role: claims.role, email, desk_ids: null }, [], false);
+  const [mine, list] = [await me, await desks];
+  if (tokens().access !== access) return undefined; // signed out (or in again) meanwhile
+  if (!mine.ok) return claims ? document.dispatchEvent(new Event("desk:ready")) : undefined;
   // The agent's own account and the desk names, so that opening the client again in this tab
   // shows the search at once (checked with the server just after); forgotten at sign-out.
-  sessionStorage.setItem("agent", JSON.stringify({ me: me.body, desks: list.ok ? list.body : [] }));
-  open(me.body, list.ok ? list.body : [], resumed);
+  sessionStorage.setItem("agent", JSON.stringify({ me: mine.body, desks: list.ok ? list.body : [] }));
+  if (!claims) return opened(mine.body, list.ok ? list.body : []);
+  state.me = mine.body;
+  $("#who").textContent = mine.body.email;
+  if (!state.desks.length) { state.desks = list.ok ? list.body : []; fillDesks(); }
+  document.dispatchEvent(new Event("desk:ready")); // forms of later screens wait for it (app.js)
+  return undefined;
 }
 
 async function submitLogin(event) {
@@ -92,6 +121,7 @@ async function submitLogin(event) {
   const form = event.target;
   await busy($("button[type=submit]", form), async () => {
     try {
+      const email = form.elements.namedItem("username").value;
       const r = await login(form);
       form.reset(); // the password leaves the page whatever the answer
       if (!r.ok) {
@@ -100,7 +130,7 @@ async function submitLogin(event) {
         return;
       }
       say($("#login-msg"), "");
-      await enter();
+      await enter(email);
     } catch (error) {
       say($("#login-msg"), error.message, "error");
     }

@@ -3,7 +3,7 @@
 // the agent picks one. Nothing about the calendar is computed in the browser.
 import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
-import { i18n, t } from "./i18n.js";
+import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import "./i18n_day.js";
 
@@ -28,7 +28,9 @@ async function staffOf(deskId) {
 
 // A form: agent, day, length → free slots as radio buttons → purpose → `submitLabel`.
 // `send({starts_at, ends_at, agent_id, purpose})` returns the API's answer.
-export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel, send, onDone }) {
+// `explain(r)`, when given, turns a refused answer into sentences (or returns null for the usual
+// problem lines); after a 409 or 412 the free slots are fetched again, the slot taken may be gone.
+export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel, send, onDone, explain }) {
   const n = ++counter;
   const form = el("form", null, { class: "slot-form", id: `slot-form-${n}` });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
@@ -81,7 +83,12 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
       if (!picked) { say(box, t("pick_slot")); return focusOn(box); }
       try {
         const r = await send({ starts_at: picked.start_local, ends_at: picked.end_local, agent_id: agent.value, purpose: what.value.trim() || null });
-        if (!r.ok) { sayLines(box, problemLines(r.body, form)); return focusOn(box); }
+        if (!r.ok) {
+          const lines = (explain && (await explain(r))) || problemLines(r.body, form);
+          if ((r.status === 409 || r.status === 412) && !choices.hidden) await load();
+          sayLines(box, lines);
+          return focusOn(box);
+        }
         return onDone(r.body);
       } catch (error) {
         if (!(error instanceof SessionExpired)) say(box, error.message);
@@ -109,15 +116,46 @@ export async function bookingSection(person, reopen) {
   return s;
 }
 
-// Reschedule: the same picker, sending the new times with the appointment's ETag.
-export async function rescheduleForm(a, reopen) {
-  return slotForm({
+// "Tuesday 1 December 2026 at 10:00": an appointment's day and desk-local time, in words.
+export function whenWords(a) {
+  return t("when_at", { day: dayWords(String(a.local_date)), time: hhmm(a.start_local) });
+}
+
+// Reschedule: the same picker, sending the new times with the ETag of the appointment as it was
+// when the form opened. A change made meanwhile (412: moved or cancelled by someone else), a slot
+// taken meanwhile or an appointment no longer booked (409) are said in words; the agent picks again.
+// `onDone(message)` after the move; `onClose()` when the agent closes the form. Returns the form, or
+// {problem: lines} when the appointment cannot be read any more.
+export async function rescheduleForm(a, onDone, onClose) {
+  const first = await api("GET", `/api/v1/appointments/${a.id}`);
+  if (!first.ok) return { problem: problemLines(first.body) };
+  if (first.body.status !== "booked") return { problem: [t("no_longer_booked", { status: code(first.body.status) })] };
+  const held = { etag: first.etag, appointment: first.body };
+  const explain = async (r) => {
+    if (r.status === 412 && r.body && r.body.current) {
+      held.etag = r.body.current_etag;
+      held.appointment = r.body.current;
+      if (r.body.current.status !== "booked") return [t("no_longer_booked", { status: code(r.body.current.status) })];
+      return [t("changed_meanwhile", { when: whenWords(r.body.current) })];
+    }
+    if (r.status === 409 && String(r.body && r.body.type).endsWith("agent-double-booked")) return [t("slot_taken")];
+    if (r.status === 409) {
+      const now = await api("GET", `/api/v1/appointments/${a.id}`);
+      if (now.ok && now.body.status !== "booked") return [t("no_longer_booked", { status: code(now.body.status) })];
+    }
+    return null;
+  };
+  const form = await slotForm({
     deskId: a.desk_id, agentId: a.agent_id, day: a.local_date, purpose: a.purpose || "", submitLabel: t("move_here"),
-    send: async (chosen) => {
-      const current = await api("GET", `/api/v1/appointments/${a.id}`);
-      if (!current.ok) return current;
-      return api("PATCH", `/api/v1/appointments/${a.id}`, { json: chosen, headers: { "If-Match": current.etag } });
-    },
-    onDone: () => reopen(t("rescheduled")),
+    send: (chosen) => api("PATCH", `/api/v1/appointments/${a.id}`, { json: chosen, headers: { "If-Match": held.etag } }),
+    explain,
+    onDone: () => onDone(t("rescheduled")),
   });
+  form.setAttribute("aria-label", t("move_title", { when: whenWords(first.body) }));
+  if (onClose) {
+    const close = el("button", t("keep_time"), { type: "button", class: "secondary" });
+    close.addEventListener("click", () => { form.remove(); onClose(); });
+    $("button[type=submit]", form).after(close);
+  }
+  return form;
 }
