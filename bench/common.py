@@ -71,10 +71,13 @@ def free_port() -> int:
 class Server:
     """``uvicorn <app>`` in its own process on a free loopback port."""
 
-    def __init__(self, app: str, env: dict[str, str]) -> None:
+    def __init__(self, app: str, env: dict[str, str], *, root: Path = ROOT) -> None:
+        """``root``: the source tree the app is imported from (another commit's, exported, for a
+        baseline measured in the same run)."""
         self.port = free_port()
         self.app = app
-        self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        self.root = root
+        self.env = {**os.environ, **env, "PYTHONPATH": str(root)}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
@@ -91,7 +94,7 @@ class Server:
             "--log-level",
             "warning",
         ]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env)
+        self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
