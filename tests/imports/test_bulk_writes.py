@@ -25,7 +25,8 @@ PAYLOADS = cast(Table, AuditPayload.__table__)
 
 def _payload() -> dict[str, object]:
     now = dt.datetime.now(dt.UTC)
-    return {"id": uuid.uuid4(), "registrant_id": uuid.uuid4(), "salt": "00", "value": {"a": [1, "é"]}, "created_at": now}
+    value = {"a": [1, "é"]}
+    return {"id": uuid.uuid4(), "registrant_id": uuid.uuid4(), "salt": "00", "value": value, "created_at": now}
 
 
 async def _payloads(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
