@@ -166,7 +166,7 @@ def _line(name: str, r: dict[str, float]) -> str:
 
 
 def _report(title: str, results: dict[Any, Any], rows: int, small: int) -> dict[str, float]:
-    print(f"\n-- {title}")
+    print(f"\n-- {title}, ended {time.strftime('%H:%M:%S')}")
     summary: dict[str, float] = {}
     for dry_run in (True, False):
         kind = "dry run" if dry_run else "real run"
@@ -223,17 +223,19 @@ async def main(rows: int, small: int, baseline: str | None, every: float) -> Non
     with tempfile.TemporaryDirectory() as tmp:
         registers = {small: _register(Path(tmp) / f"register_{small}.csv", small, 2),
                      rows: _register(Path(tmp) / f"register_{rows}.csv", rows, 1)}  # fmt: skip
-        stamp = time.strftime("%H:%M:%S")
-        ours = await _measure(ROOT, registers, rows, small, every)
-        base, base_name = None, "(not measured)"
+        print(f"\n== register import, PostgreSQL, one server process (uvicorn), started {time.strftime('%H:%M:%S')}")
+        summary = _report("this tree", await _measure(ROOT, registers, rows, small, every), rows, small)
+        base_summary, base_name = None, "(not measured)"
         if baseline:
             base_root = Path(tmp) / "baseline"
             base_root.mkdir()
             base_name = _export(baseline, base_root)
-            base = await _measure(base_root, registers, rows, small, every)
-    print(f"\n== register import, PostgreSQL, one server process (uvicorn), started {stamp}")
-    summary = _report("this tree", ours, rows, small)
-    base_summary = _report(f"baseline {base_name}", base, rows, small) if base else None
+            try:
+                base_summary = _report(
+                    f"baseline {base_name}", await _measure(base_root, registers, rows, small, every), rows, small
+                )
+            except (httpx.HTTPError, RuntimeError) as exc:
+                print(f"\n-- baseline {base_name}: failed ({type(exc).__name__}: {exc})")
     _side_by_side(summary, base_summary, base_name, rows, small)
 
 
