@@ -71,10 +71,12 @@ def free_port() -> int:
 class Server:
     """``uvicorn <app>`` in its own process on a free loopback port."""
 
-    def __init__(self, app: str, env: dict[str, str], root: Path = ROOT) -> None:
+    def __init__(self, app: str, env: dict[str, str], *, root: Path = ROOT) -> None:
+        """``root``: the source tree the app is imported from (another commit's, exported, for a
+        baseline measured in the same run)."""
         self.port = free_port()
         self.app = app
-        self.root = root  # the source tree the server runs (another commit's, for a baseline)
+        self.root = root
         self.env = {**os.environ, **env, "PYTHONPATH": str(root)}
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -42,10 +42,18 @@ def digest(salt: str, value: Mapping[str, Any]) -> str:
 def seal(session: AsyncSession, *, registrant_id: uuid.UUID, value: Mapping[str, Any]) -> dict[str, str]:
     """Add a payload row holding ``value`` (JSON-able) for ``registrant_id`` to the session's
     transaction; return the reference to put in the event's ``details["personal"]``."""
+    values, reference = payload_values(registrant_id=registrant_id, value=value)
+    session.add(AuditPayload(**values))
+    return reference
+
+
+def payload_values(*, registrant_id: uuid.UUID, value: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """What :func:`seal` adds, as the column values of an ``audit_payloads`` row, and the reference
+    for the event's ``details["personal"]`` (a bulk writer inserts the row itself)."""
     salt = secrets.token_hex(16)
-    row = AuditPayload(id=uuid.uuid4(), registrant_id=registrant_id, salt=salt, value=dict(value), created_at=utcnow())
-    session.add(row)
-    return {"payload": str(row.id), "digest": digest(salt, row.value)}
+    payload_id, stored = uuid.uuid4(), dict(value)
+    row = {"id": payload_id, "registrant_id": registrant_id, "salt": salt, "value": stored, "created_at": utcnow()}
+    return row, {"payload": str(payload_id), "digest": digest(salt, stored)}
 
 
 def check(row: AuditPayload, reference: Mapping[str, Any]) -> bool:

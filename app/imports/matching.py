@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import anyio.to_thread
 from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -93,6 +94,22 @@ def _blocks(keys: matching.PersonKeys) -> list[tuple[str, ...]]:
     return blocks
 
 
+def _file_keys(
+    rows: Sequence[matching.PersonKeys],
+) -> tuple[Counter[tuple[str, str]], list[tuple[list[tuple[str, str]], list[str]]]]:
+    """The frequency keys of ``rows`` with their counts, and per :data:`CHUNK` rows the sorted
+    block keys and document numbers to look up."""
+    file_counts: Counter[tuple[str, str]] = Counter()
+    for keys in rows:
+        file_counts.update(match_keys.frequency_keys(keys))
+    blocks = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        block = sorted({k for keys in chunk for k in match_keys.block_keys(keys)})
+        blocks.append((block, sorted({d for keys in chunk for d in keys.documents})))
+    return file_counts, blocks
+
+
 class BatchMatcher:
     """An in-memory index of candidate registrants for one import run."""
 
@@ -107,18 +124,14 @@ class BatchMatcher:
         """Load every registrant (of the actor's desks) sharing a block with one of ``rows``, and the
         term frequencies of the rows' values (registry plus file)."""
         registry = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
-        file_counts: Counter[tuple[str, str]] = Counter()
-        for keys in rows:
-            file_counts.update(match_keys.frequency_keys(keys))
+        # Computing every row's keys is CPU work: in a worker thread, the event loop stays free.
+        file_counts, blocks = await anyio.to_thread.run_sync(_file_keys, rows)
         counts = Counter(await match_keys.counts(session, file_counts))
         counts.update(file_counts)
         self.frequencies = linkage.Frequencies(counts, registry + len(rows))
         if registry == 0:
             return
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            block = sorted({k for keys in chunk for k in match_keys.block_keys(keys)})
-            documents = sorted({d for keys in chunk for d in keys.documents})
+        for block, documents in blocks:
             conditions = [
                 Registrant.id.in_(
                     select(RegistrantKey.registrant_id).where(

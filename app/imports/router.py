@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, File, Form, Path, Response, UploadFile
 
 from app.auth.deps import AdminActor, require_roles
@@ -40,7 +42,6 @@ async def import_register(
     session: SessionDep,
     settings: SettingsDep,
     actor: AdminActor,
-    response: Response,
     file: Annotated[UploadFile, File(description="The register: CSV (any encoding, ; , tab or |) or XLSX.")],
     desk_code: Annotated[str, Form(max_length=32, examples=["CASA-BASE"])],
     dry_run: Annotated[bool, Form()] = False,
@@ -51,7 +52,7 @@ async def import_register(
             description="CSV only: the column delimiter (';', ',', '|' or \\t); detected when absent.",
         ),
     ] = None,
-) -> ImportReport:
+) -> Response:
     """Import a desk's legacy register (multipart: ``file``, ``desk_code``, ``dry_run``, ``delimiter``).
 
     Every data row ends up ``imported``, ``flagged`` (possible duplicate, held for an agent) or
@@ -85,11 +86,11 @@ async def import_register(
         delimiter=delimiter,
         limits=service.read_limits(settings),
     )
-    if dry_run:
-        response.status_code = 200
-    else:
-        response.headers["Location"] = f"/api/v1/imports/{report.batch_id}"
-    return report
+    # A report lists every row (20,000 of them, or more): serialised in a worker thread, not on the
+    # event loop, which keeps answering other requests meanwhile.
+    body = await anyio.to_thread.run_sync(functools.partial(report.model_dump_json, by_alias=True))
+    headers = {} if dry_run else {"Location": f"/api/v1/imports/{report.batch_id}"}
+    return Response(body, status_code=200 if dry_run else 201, headers=headers, media_type="application/json")
 
 
 @router.get("/{batch_id}", response_model=ImportReport)

@@ -4,6 +4,15 @@ Rows are matched and turned into registrants in memory (:class:`~app.imports.mat
 for duplicates, :class:`~app.registrants.prepare.AreaIndex` for areas, no query per row), then
 stored :data:`CHUNK_ROWS` at a time.
 
+How it stays fast and leaves the server responsive: every step that is CPU work (reading the
+file, preparing and validating rows, matching and building a chunk's rows, numbering them and
+building their audit events) runs in a worker thread, so the event loop only sends the round
+trips and keeps answering other requests (a login) meanwhile. A chunk's registrants are plain
+column values (:func:`app.registrants.bulk.build`), not ORM objects, written with one bulk insert
+per table (:mod:`app.core.bulk`: a binary ``COPY`` on PostgreSQL, an ``executemany`` on SQLite):
+registrants, phones, documents, match keys, audit payloads, ``registrant.create`` audit events,
+``import_rows``. Registration numbers come in one block per chunk.
+
 Transactions of a real run (PostgreSQL and SQLite alike):
 
 1. the batch (``status`` ``running``) and its ``import.start`` audit event are committed first;
@@ -53,13 +62,13 @@ from contextlib import asynccontextmanager
 from pathlib import PurePosixPath
 from typing import Any, cast
 
-import anyio.lowlevel
 import anyio.to_thread
 from pydantic import ValidationError
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.audit import service as audit
+from app.core.bulk import Prepared, prepare
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.errors import Problem, ValidationFailed
@@ -67,14 +76,14 @@ from app.core.text import require_storable, storable
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.imports.errors import RegisterTooLarge
-from app.imports.matching import BatchMatcher, person_keys, region_code, region_codes
+from app.imports.matching import BatchMatcher, Known, person_keys, region_code, region_codes
 from app.imports.models import ImportBatch, ImportRow
 from app.imports.reading import SourceRow, read_register
 from app.imports.reports import build_report
 from app.imports.rows import PreparedRow, prepare_row
 from app.imports.schemas import ImportReport, RowCandidate, RowReport, RowWarning, counts_of
 from app.imports.workbook import ReadLimits
-from app.registrants import keys as match_keys
+from app.registrants import bulk
 from app.registrants import service as registrants
 from app.registrants.matching import PersonKeys
 from app.registrants.prepare import AreaIndex
@@ -87,9 +96,8 @@ DROPPABLE = frozenset(
 )  # fmt: skip
 _CHUNK = 500
 CHUNK_ROWS = 200
-"""Rows stored per transaction by a real run (see the module docstring): small enough that storing
-one chunk keeps the event loop only briefly from other requests."""
-_YIELD_EVERY = 25
+"""Rows matched and stored per transaction by a real run (see the module docstring): what a failure
+loses, and how long one chunk's work runs before the next commit."""
 _IMPORT_ROWS = cast(Table, ImportRow.__table__)
 logger = logging.getLogger("app.imports")
 
@@ -196,25 +204,30 @@ async def run_import(
             await _record(session, actor, "import.start", batch, details)
             await session.commit()
         try:
-            for n, row in enumerate(prepared, start=1):
-                await run.process(row)
-                if len(run.chunk) >= CHUNK_ROWS:
-                    await run.store_chunk()
-                elif n % _YIELD_EVERY == 0:
-                    await anyio.lowlevel.checkpoint()  # let the server answer other requests
-            await run.store_chunk()
+            start = 0
+            while start < len(prepared):
+                size = max(CHUNK_ROWS, 1)
+                # Matching and building a chunk's rows is CPU work: in a worker thread, so that the
+                # event loop keeps answering other requests (a login) while the import runs.
+                await anyio.to_thread.run_sync(run.process_rows, prepared[start : start + size])
+                await run.store_chunk()
+                start += size
         except BaseException:
             if not dry_run:
                 await _interrupted(session, actor, run, details, started)
             raise
-        counts = counts_of(run.reports)
+        counts = await anyio.to_thread.run_sync(counts_of, run.reports)
         batch.counts = counts.model_dump()
         batch.duration_ms = int((time.perf_counter() - started) * 1000)
         batch.status = "completed"
         if not dry_run:
             await _record(session, actor, "import.run", batch, {**details, "counts": counts.model_dump()})
             await session.commit()
-    report = build_report(batch, desk=desk, rows=run.reports, previous=previous, dry_run=dry_run, sha256=sha256)
+    report = await anyio.to_thread.run_sync(
+        functools.partial(
+            build_report, batch, desk=desk, rows=run.reports, previous=previous, dry_run=dry_run, sha256=sha256
+        )
+    )
     report.duration_ms = int((time.perf_counter() - started) * 1000)
     return report
 
@@ -348,14 +361,20 @@ class _Run:
         self.reports: list[RowReport] = []
         self.stored_rows = 0  # reports[:stored_rows] are committed
         self.chunk: list[tuple[PreparedRow, RowReport]] = []
-        self.chunk_new: list[registrants.NewRegistrant] = []
+        self.chunk_new: list[tuple[bulk.NewRow, PersonKeys]] = []  # the chunk's registrants and their keys
         self.unnumbered: list[RowCandidate] = []  # candidates created in this chunk, numbered at its end
         self.number_of: dict[uuid.UUID, str] = {}  # registrant created in this run → its number
         self.first_line: dict[str, int] = {}  # fingerprint → first line of this file
         self.line_of: dict[uuid.UUID, int] = {}  # registrant created here → its line
         self.created_at_line: dict[int, uuid.UUID] = {}
 
-    async def process(self, row: PreparedRow) -> None:
+    def process_rows(self, rows: Sequence[PreparedRow]) -> None:
+        """:meth:`process` each row, in file order (CPU only: a worker thread runs it)."""
+        for row in rows:
+            self.process(row)
+
+    def process(self, row: PreparedRow) -> None:
+        """Decide the row's outcome, build its registrant if it is imported, add it to the chunk."""
         candidates: list[RowCandidate] = []
         registrant_id: uuid.UUID | None = None
         reason = row.rejection
@@ -392,31 +411,35 @@ class _Run:
         self.chunk.append((row, report))
 
     async def store_chunk(self) -> None:
-        """Commit the chunk's registrants and rows (real run; a dry run only forgets them)."""
+        """Commit the chunk's registrants and rows (real run; a dry run only forgets them).
+
+        One transaction: the chunk's registration numbers (one block, :mod:`app.core.numbering`),
+        then one bulk insert per table (:func:`app.registrants.bulk.store`: registrants, phones,
+        documents, match keys, ``registrant.create`` audit events and their payloads; then the
+        ``import_rows``), then the commit. The rows are built in a worker thread.
+        """
         if not self.dry_run and self.chunk:
             session = self.session
-            created = self.chunk_new
-            numbers = await registrants.registration_numbers(session, desk=self.desk, count=len(created))
-            for new, number in zip(created, numbers, strict=True):
-                new.registrant.registration_number = number
-                self.number_of[new.registrant.id] = number
-            for candidate in self.unnumbered:
-                assert candidate.registrant_id is not None
-                candidate.registration_number = self.number_of[candidate.registrant_id]
-            session.add_all(new.registrant for new in created)
-            await session.flush()
-            await anyio.lowlevel.checkpoint()  # each step is CPU work: let other requests in between
-            await match_keys.insert_rows(
-                session, [k for new in created for k in match_keys.rows_of(new.registrant, new.keys)]
-            )
-            await anyio.lowlevel.checkpoint()
-            for new in created:
-                await registrants.record_created(session, actor=self.actor, new=new)
-            await anyio.lowlevel.checkpoint()
-            await session.execute(insert(_IMPORT_ROWS), [self._stored(row, report) for row, report in self.chunk])
+            numbers = await registrants.registration_numbers(session, desk=self.desk, count=len(self.chunk_new))
+            dialect = session.get_bind().dialect.name
+            rows = await anyio.to_thread.run_sync(self._chunk_rows, numbers, dialect)
+            await bulk.store(session, rows)
             await session.commit()
         self.stored_rows += len(self.chunk)
         self.chunk, self.chunk_new, self.unnumbered = [], [], []
+
+    def _chunk_rows(self, numbers: Sequence[str], dialect: str) -> list[Prepared]:
+        """Number the chunk's registrants (and the candidates that are one of them); their rows
+        and the chunk's ``import_rows``, ready to insert on ``dialect`` (CPU only)."""
+        for (new, _), number in zip(self.chunk_new, numbers, strict=True):
+            new.values["registration_number"] = number
+            self.number_of[new.id] = number
+        for candidate in self.unnumbered:
+            assert candidate.registrant_id is not None
+            candidate.registration_number = self.number_of[candidate.registrant_id]
+        stored = [self._stored(row, report) for row, report in self.chunk]
+        registrants_rows = bulk.rows_of(self.actor, self.chunk_new).prepare(dialect=dialect)
+        return [*registrants_rows, prepare(_IMPORT_ROWS, stored, dialect=dialect)]
 
     def _stored(self, row: PreparedRow, report: RowReport) -> dict[str, Any]:
         """The ``import_rows`` values of one row (inserted with the chunk, without the ORM)."""
@@ -452,7 +475,7 @@ class _Run:
             if found:
                 return "flagged", None, self._candidates(found), None
             try:
-                new = registrants.build(
+                new = bulk.build(
                     actor=self.actor,
                     desk=self.desk,
                     data=body,
@@ -471,9 +494,21 @@ class _Run:
                 return "rejected", None, [], f"{field or 'row'}: {message}"
             except Problem as exc:
                 return "rejected", None, [], exc.detail_en or exc.title_en
-            self.chunk_new.append(new)
-            self.matcher.add_registrant(new.registrant, new.keys)
-            return "imported", new.registrant.id, [], None
+            keys = new.keys
+            self.chunk_new.append((new, keys))
+            self.matcher.add(
+                Known(
+                    id=new.id,
+                    registration_number="",  # numbered when its chunk is stored
+                    desk_id=self.desk.id,
+                    given_names=new.values["given_names"],
+                    family_name=new.values["family_name"],
+                    date_of_birth=new.values["date_of_birth"],
+                    sex=new.values["sex"],
+                    keys=keys,
+                )
+            )
+            return "imported", new.id, [], None
         return "rejected", None, [], "too many invalid fields"
 
     def _candidates(self, found: Sequence[DuplicateCandidate]) -> list[RowCandidate]:

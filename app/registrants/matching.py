@@ -16,6 +16,7 @@ equal, so they never count as the same name (at most a weak candidate on other e
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -89,6 +90,8 @@ _VOWELS = "aeiou"
 STRONG_THRESHOLD = 0.9
 """Match probability from which a candidate is labelled ``strong`` (else ``possible``)."""
 MAX_CANDIDATES = 10
+CACHE_SIZE = 1 << 16
+"""Names, places and name tokens whose folded tokens and phonetic keys each process memoises."""
 
 
 def tokens(name: str) -> list[str]:
@@ -100,6 +103,12 @@ def tokens(name: str) -> list[str]:
 
     ``"N'Diaye"`` → ``["ndiaye"]``, ``"Ndèye Fatou"`` → ``["ndeye", "fatou"]``.
     """
+    return list(_tokens(name))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _tokens(name: str) -> tuple[str, ...]:
+    # Memoised: a register or a registry repeats the same names and places thousands of times.
     raw = [_NON_ALNUM.sub("", t) for t in fold(anyascii(fold(name))).split(" ")]
     raw = [t for t in raw if t]
     out: list[str] = []
@@ -112,7 +121,7 @@ def tokens(name: str) -> list[str]:
         pending = ""
     if pending:
         out.append(pending)
-    return out
+    return tuple(out)
 
 
 def canonical(token: str) -> str:
@@ -167,6 +176,7 @@ def _rules(word: str) -> str:
     return collapsed
 
 
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def phonetic(token: str) -> str:
     """The phonetic key of one folded token (variant table first, then French/Wolof rules).
 

@@ -65,29 +65,42 @@ def phones(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
     :func:`app.registrants.normalize.read_phone`. Text that is not written like a phone at all is a
     422 ``phone_invalid``.
     """
-    out: dict[str, RegistrantPhone] = {}
+    return [RegistrantPhone(**values) for values in phone_values(items, region)]
+
+
+def phone_values(items: Sequence[PhoneIn], region: str) -> list[dict[str, Any]]:
+    """What :func:`phones` gives, as the column values of ``registrant_phones`` rows (no
+    ``registrant_id``): for a bulk writer."""
+    out: dict[str, dict[str, Any]] = {}
     for i, item in enumerate(items):
         try:
             reading = read_phone(item.number, default_region=region)
         except ValueError as exc:
             raise invalid(["phones", i, "number"], str(exc), "phone_invalid") from exc
-        row = RegistrantPhone(
-            e164=reading.e164,
-            verified=reading.verified,
-            raw=reading.raw,
-            digits=reading.digits,
-            whatsapp=item.whatsapp,
-            label=item.label,
-            flag=reading.flag,
-            position=len(out),
-        )
-        out.setdefault(phone_key(row), row)
+        key = reading.e164 or f"unverified:{reading.digits}"  # phone_key
+        if key not in out:
+            out[key] = {
+                "e164": reading.e164,
+                "verified": reading.verified,
+                "raw": reading.raw,
+                "digits": reading.digits,
+                "whatsapp": item.whatsapp,
+                "label": item.label,
+                "flag": reading.flag,
+                "position": len(out),
+            }
     return list(out.values())
 
 
 def documents(items: Sequence[DocumentIn], patterns: Mapping[str, str] | None) -> list[IdentityDocument]:
     """Document rows with normalised numbers, duplicates dropped; 422 ``document_number_invalid``."""
-    out: dict[tuple[str, str], IdentityDocument] = {}
+    return [IdentityDocument(**values) for values in document_values(items, patterns)]
+
+
+def document_values(items: Sequence[DocumentIn], patterns: Mapping[str, str] | None) -> list[dict[str, Any]]:
+    """What :func:`documents` gives, as the column values of ``identity_documents`` rows (no
+    ``registrant_id``): for a bulk writer."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
     for i, item in enumerate(items):
         try:
             number = validate_document_number(item.doc_type, item.number, patterns=patterns)
@@ -95,13 +108,13 @@ def documents(items: Sequence[DocumentIn], patterns: Mapping[str, str] | None) -
             raise invalid(["documents", i, "number"], str(exc), "document_number_invalid") from exc
         out.setdefault(
             (item.doc_type, number),
-            IdentityDocument(
-                doc_type=item.doc_type,
-                number=number,
-                issuing_country=item.issuing_country,
-                expires_on=item.expires_on,
-                position=len(out),
-            ),
+            {
+                "doc_type": item.doc_type,
+                "number": number,
+                "issuing_country": item.issuing_country,
+                "expires_on": item.expires_on,
+                "position": len(out),
+            },
         )
     return list(out.values())
 
@@ -205,29 +218,44 @@ class AreaIndex:
 
 def set_keys(registrant: Registrant) -> None:
     """Recompute the folded/phonetic name keys and the birth year from the record's fields."""
-    keys = name_keys(registrant.given_names, registrant.family_name)
-    registrant.given_names_key, registrant.family_name_key = keys.given_names_key, keys.family_name_key
-    registrant.given_names_phonetic = keys.given_names_phonetic
-    registrant.family_name_phonetic = keys.family_name_phonetic
-    registrant.birth_year = int(registrant.date_of_birth[:4]) if registrant.date_of_birth else None
+    for name, value in key_values(registrant.given_names, registrant.family_name, registrant.date_of_birth).items():
+        setattr(registrant, name, value)
+
+
+def key_values(given_names: str, family_name: str, date_of_birth: str | None) -> dict[str, Any]:
+    """The folded/phonetic name keys and the birth year of a record (:func:`set_keys`), by column."""
+    keys = name_keys(given_names, family_name)
+    return {
+        "given_names_key": keys.given_names_key,
+        "family_name_key": keys.family_name_key,
+        "given_names_phonetic": keys.given_names_phonetic,
+        "family_name_phonetic": keys.family_name_phonetic,
+        "birth_year": int(date_of_birth[:4]) if date_of_birth else None,
+    }
 
 
 def consent(item: ConsentIn, actor: Actor) -> Consent:
     """A consent row recorded now by ``actor``, expiring after its purpose's validity if it has one."""
+    return Consent(**consent_values(item, actor))
+
+
+def consent_values(item: ConsentIn, actor: Actor) -> dict[str, Any]:
+    """What :func:`consent` gives, as the column values of a ``consents`` row (no ``registrant_id``)."""
     now = utcnow()
     validity = PURPOSES[item.purpose].validity_days
-    return Consent(
-        purpose=item.purpose,
-        granted=item.granted,
-        channel=item.channel,
-        notice_version=item.notice_version,
-        language=item.language,
-        partner_name=item.partner_name,
-        recorded_by=actor.user_id,
-        recorded_at=now,
-        expires_at=now + dt.timedelta(days=validity) if validity is not None else None,
-        extra={},
-    )
+    return {
+        "purpose": item.purpose,
+        "granted": item.granted,
+        "channel": item.channel,
+        "notice_version": item.notice_version,
+        "language": item.language,
+        "partner_name": item.partner_name,
+        "recorded_by": actor.user_id,
+        "recorded_at": now,
+        "withdrawn_at": None,
+        "expires_at": now + dt.timedelta(days=validity) if validity is not None else None,
+        "extra": {},
+    }
 
 
 def snapshot(r: Registrant) -> dict[str, Any]:
@@ -235,6 +263,16 @@ def snapshot(r: Registrant) -> dict[str, Any]:
     snap = {f: getattr(r, f) for f in AUDITED if f not in ("phones", "documents")}
     snap["phones"] = sorted(p.e164 or f"unverified:{p.raw}" for p in r.phones)
     snap["documents"] = sorted(f"{d.doc_type}:{d.number}" for d in r.documents)
+    return snap
+
+
+def snapshot_of(
+    values: Mapping[str, Any], phones: Sequence[Mapping[str, Any]], documents: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """:func:`snapshot` of a registrant given as column values with its phone and document rows'."""
+    snap = {f: values[f] for f in AUDITED if f not in ("phones", "documents")}
+    snap["phones"] = sorted(p["e164"] or f"unverified:{p['raw']}" for p in phones)
+    snap["documents"] = sorted(f"{d['doc_type']}:{d['number']}" for d in documents)
     return snap
 
 

@@ -9,6 +9,7 @@ desk's country by the service. Dates of birth are partial ISO 8601 (``YYYY``, ``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from typing import Annotated, Literal
 
@@ -47,9 +48,16 @@ assert set(DocumentType.__args__) == set(DOCUMENT_TYPES)  # type: ignore[attr-de
 
 def _country(value: str) -> str:
     code = value.strip().upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    if len(code) != 2 or not _known_country(code):
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
     return code
+
+
+@functools.lru_cache(maxsize=512)
+def _known_country(code: str) -> bool:
+    # pycountry's lookup takes a lock and checks its database on every call: memoised (a register
+    # import validates thousands of documents' issuing country)
+    return pycountry.countries.get(alpha_2=code) is not None
 
 
 def _optional_text(value: str | None) -> str | None:

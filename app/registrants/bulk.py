@@ -1,0 +1,206 @@
+"""Registrants as plain column values, for bulk writers (the register import).
+
+:func:`build` makes the same checks and gives the same values as
+:func:`app.registrants.service.build`, as the column values of the ``registrants``,
+``registrant_phones``, ``identity_documents`` and ``consents`` rows instead of ORM objects;
+:func:`store` writes a numbered lot of them with their match keys and their ``registrant.create``
+audit events (the events :func:`app.registrants.service.record_created` writes) in the caller's
+transaction, one bulk insert per table (:mod:`app.core.bulk`). Building, tracking and flushing
+thousands of ORM objects costs several times the work itself. No notification is queued: only the
+silent sources (:data:`app.registrants.service.SILENT_SOURCES`) register people this way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit
+from app.core import bulk
+from app.core.context import Actor
+from app.core.db import utcnow
+from app.desks.models import Desk
+from app.privacy import rectification
+from app.registrants import keys as match_keys
+from app.registrants import prepare
+from app.registrants.matching import PersonKeys
+from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
+from app.registrants.schemas import RegistrantCreate
+from app.registrants.service import SENSITIVE
+
+_REGISTRANTS = cast(Table, Registrant.__table__)
+_PHONES = cast(Table, RegistrantPhone.__table__)
+_DOCUMENTS = cast(Table, IdentityDocument.__table__)
+_CONSENTS = cast(Table, Consent.__table__)
+_KEYS = cast(Table, RegistrantKey.__table__)
+
+
+@dataclass
+class NewRow:
+    """A registrant built by :func:`build`, not yet numbered nor stored.
+
+    ``values`` are its ``registrants`` columns (``registration_number`` None until numbered);
+    ``phones``, ``documents`` and ``consents`` its child rows' columns, without ``registrant_id``;
+    ``keys`` its matching keys (:func:`app.registrants.keys.person_of` of the stored registrant).
+    """
+
+    id: uuid.UUID
+    values: dict[str, Any]
+    phones: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+    consents: list[dict[str, Any]]
+    source: str
+    granted: list[str] = field(default_factory=list)
+
+    @property
+    def keys(self) -> PersonKeys:
+        v = self.values
+        return PersonKeys.of(
+            given_names=v["given_names"],
+            family_name=v["family_name"],
+            date_of_birth=v["date_of_birth"],
+            sex=v["sex"],
+            phones=[p["e164"] for p in self.phones if p["e164"] is not None],  # verified numbers only
+            typed_documents=[(d["doc_type"], d["number"]) for d in self.documents],
+            place_of_birth=v["place_of_birth"],
+            origin_region=v["origin_region_code"],
+            arrival_date=v["arrival_date"].isoformat() if v["arrival_date"] else None,
+            email=v["email"],
+            host_city=v["host_city"],
+            occupation=v["occupation"],
+        )
+
+
+def build(
+    *,
+    actor: Actor,
+    desk: Desk,
+    data: RegistrantCreate,
+    find_area: prepare.AreaFinder,
+    source: str,
+    source_ref: str | None = None,
+    document_patterns: Mapping[str, str] | None = None,
+    registered_on: dt.date | None = None,
+) -> NewRow:
+    """The new registrant of ``data`` at ``desk`` as column values (see :class:`NewRow`).
+
+    Same rules and errors as :func:`app.registrants.service.build`: ``RestrictedField`` (403),
+    ``ValidationFailed`` (422: a phone, document number or area that does not parse). No database
+    access.
+    """
+    fields = data.model_dump(exclude={"id", "phones", "documents", "consents", "desk_code"})
+    prepare.check_restricted(actor, data.model_fields_set)
+    phones = prepare.phone_values(data.phones, desk.country)
+    documents = prepare.document_values(data.documents, document_patterns)
+    areas = prepare.resolve_areas(find_area, country=desk.country, fields=fields)
+    now = utcnow()
+    registrant_id = data.id or uuid.uuid4()
+    values: dict[str, Any] = {
+        "id": registrant_id,
+        "desk_id": desk.id,
+        "registration_number": None,
+        "registered_on": registered_on or dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).date(),
+        **{f: fields[f] for f in prepare.PLAIN},
+        **prepare.key_values(fields["given_names"], fields["family_name"], fields["date_of_birth"]),
+        "origin_region_code": areas.get("origin_region_code"),
+        "origin_departement_code": areas.get("origin_departement_code"),
+        "host_country": desk.country,
+        "host_region_code": areas.get("host_region_code"),
+        "source": source,
+        "source_ref": source_ref,
+        "created_by": actor.user_id,
+        "merged_into_id": None,
+        "version": 1,
+        "anonymised_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return NewRow(
+        id=registrant_id,
+        values=values,
+        phones=phones,
+        documents=documents,
+        consents=[prepare.consent_values(c, actor) for c in data.consents],
+        source=source,
+        granted=[c.purpose for c in data.consents if c.granted],
+    )
+
+
+@dataclass
+class Rows:
+    """The rows :func:`store` inserts, by table (see :func:`rows_of`)."""
+
+    registrants: list[dict[str, Any]] = field(default_factory=list)
+    phones: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+
+    def prepare(self, *, dialect: str) -> list[bulk.Prepared]:
+        """The rows made ready for :func:`app.core.bulk.insert_prepared`, in the order they are
+        inserted (registrants before the rows referring to them). CPU only."""
+        return [
+            bulk.prepare(_REGISTRANTS, self.registrants, dialect=dialect),
+            bulk.prepare(_PHONES, self.phones, dialect=dialect),
+            bulk.prepare(_DOCUMENTS, self.documents, dialect=dialect),
+            bulk.prepare(_CONSENTS, self.consents, dialect=dialect),
+            bulk.prepare(_KEYS, self.keys, dialect=dialect),
+            *audit.prepare_events(self.events, self.payloads, dialect=dialect),
+        ]
+
+
+def rows_of(actor: Actor, created: Sequence[tuple[NewRow, PersonKeys]]) -> Rows:
+    """Every row of the numbered registrants ``created`` (each with its :attr:`NewRow.keys`): theirs,
+    their phones', documents', consents', match keys' (:func:`app.registrants.keys.rows_of`) and
+    their ``registrant.create`` audit events with the events' personal payloads. CPU work only
+    (a worker thread may run it)."""
+    out = Rows()
+    for new, keys in created:
+        values = new.values
+        if values["registration_number"] is None:
+            raise ValueError("a registrant is stored numbered")
+        rid = new.id
+        out.registrants.append(values)
+        out.phones += [{"registrant_id": rid, **p} for p in new.phones]
+        out.documents += [{"registrant_id": rid, **d} for d in new.documents]
+        out.consents += [{"registrant_id": rid, **c} for c in new.consents]
+        unverified = {("t", p["digits"][::-1]) for p in new.phones if p["e164"] is None and p["digits"]}
+        out.keys += match_keys.key_rows(rid, keys, extra=unverified)
+        changes = audit.diff({}, prepare.snapshot_of(values, new.phones, new.documents), sensitive=SENSITIVE)
+        event, payload = audit.event_values(
+            actor=actor,
+            action="registrant.create",
+            entity_type="registrant",
+            entity_id=rid,
+            desk_id=values["desk_id"],
+            details={
+                "source": new.source,
+                "changes": rectification.masked(changes),
+                "consents": new.granted,
+                "confirmed_duplicates": [],
+            },
+            personal={"registration_number": values["registration_number"], "changes": changes},
+            subject_id=rid,
+        )
+        out.events.append(event)
+        if payload is not None:
+            out.payloads.append(payload)
+    return out
+
+
+async def store(session: AsyncSession, rows: Rows | Sequence[bulk.Prepared]) -> None:
+    """Insert ``rows`` (:func:`rows_of`, or its :meth:`Rows.prepare`) in the session's
+    transaction, one bulk insert per table."""
+    if isinstance(rows, Rows):
+        rows = rows.prepare(dialect=session.get_bind().dialect.name)
+    for prepared in rows:
+        await bulk.insert_prepared(session, prepared)
