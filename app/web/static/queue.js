@@ -4,6 +4,7 @@ import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, openRow, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { openCase } from "./case.js";
+import { loadServiceTypes, serviceLabel } from "./case.js";
 
 function lateness(c) {
   if (!c.is_overdue) return t("on_time");
@@ -27,9 +28,10 @@ async function loadQueue() {
     say(box, "");
     const cases = r.body.items || [];
     const who = await names(cases);
+    await loadServiceTypes(); // the service by its name in the catalogue, never its code
     const day = (iso) => new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso}T12:00:00`));
     $("#cases").replaceChildren(...cases.map((c) => openRow([
-      el("strong", who[c.registrant_id]), el("span", `${c.case_number} · ${c.service_type}`, { class: "mono" }),
+      el("strong", who[c.registrant_id]), el("span", `${c.case_number} · ${serviceLabel(c.service_type)}`, { class: "mono" }),
       el("span", `${code(c.status)} · ${t("due")} ${day(c.due_date)} · ${lateness(c)}`, { class: c.is_overdue ? "late" : "" }),
     ], () => openCase(c.id))));
     if (!cases.length) $("#cases").append(el("li", t("none")));

@@ -4,6 +4,7 @@ import { api, problemLines, SessionExpired, tokens } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
+import { loadServiceTypes, serviceLabel } from "./case.js";
 
 const REPORTS = [
   ["report_registrations", "/api/v1/reports/registrations?by=sex"],
@@ -12,6 +13,7 @@ const REPORTS = [
 ];
 
 function label(table, value) {
+  if (table.rows_dimension === "service_type" && !(table.names && table.names[value])) return serviceLabel(value);
   return (table.names && table.names[value]) || code(value);
 }
 
@@ -33,7 +35,7 @@ function render(titleKey, table) {
   grid.append(el("caption", t(titleKey)));
   const head = el("tr");
   head.append(el("th", t(`dim_${table.rows_dimension}`), { scope: "col" }));
-  for (const c of table.columns) head.append(el("th", label(table, c) === t("empty") ? t("count") : label(table, c), { scope: "col" }));
+  for (const c of table.columns) head.append(el("th", c === "count" || label(table, c) === t("empty") ? t("count") : label(table, c), { scope: "col" }));
   grid.append(head);
   table.rows.forEach((row, i) => {
     const tr = el("tr");
@@ -68,6 +70,7 @@ async function loadReports() {
     const failed = found.find((r) => !r.ok);
     if (failed) return sayLines(box, problemLines(failed.body, form));
     while (charts.length) URL.revokeObjectURL(charts.pop());
+    await loadServiceTypes();
     const images = await Promise.all(REPORTS.map(([key, path]) => chartImage(`${path}&${period}`, key)));
     say(box, "");
     const out = $("#reports");
