@@ -91,6 +91,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Cells below {threshold} are suppressed and drawn as 0.",
     ),
     "empty": ("Aucune donnée pour cette période.", "No data for this period."),
+    "all_suppressed": (
+        "Toutes les cellules sont sous {threshold} : rien à dessiner.",
+        "Every cell is below {threshold}: nothing to draw.",
+    ),
 }
 
 

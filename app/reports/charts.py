@@ -63,8 +63,11 @@ def render(
     if not any(bottoms):  # nothing above zero: an axis from 0 to 1, not matplotlib's −0.05..0.05
         ax.set_ylim(0, 1)
         ax.set_yticks([0, 1])
-    if not table.rows:  # an empty period says so on the chart
-        ax.text(0.5, 0.5, chart_words.word("empty", lang), transform=ax.transAxes, ha="center", va="center")
+    # an empty period, or one whose every cell is below the threshold, says so on the chart
+    empty = None if any(bottoms) else "all_suppressed" if suppressed else "empty"
+    if empty:
+        message = chart_words.word(empty, lang, threshold=threshold)
+        ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", wrap=True)
     ax.set_title(title)
     if table.columns_dimension and table.columns:
         legend_title = chart_words.dimension(table.columns_dimension, lang)
