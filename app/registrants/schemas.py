@@ -21,10 +21,10 @@ from app.core.text import clean
 from app.registrants import matching
 from app.registrants.normalize import (
     DOCUMENT_TYPES,
+    FutureDate,
     check_arrival_date,
     clean_name,
     normalise_email,
-    FutureDate,
     parse_partial_date,
 )
 

@@ -17,13 +17,13 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import SupervisorActor
 from app.cases.models import ServiceType
 from app.core.deps import SessionDep, SettingsDep
 from app.core.i18n import negotiate
-from app.reports import chart_words
-from app.reports import activity, funders, service, statistics
+from app.reports import activity, chart_words, funders, service, statistics
 from app.reports.exports_router import delimiter_of
 from app.reports.files import report_csv, report_xlsx
 from app.reports.schemas import DurationReportOut, ReportOut
@@ -71,7 +71,7 @@ def _language(request: Request) -> str:
 Language = Annotated[str, Depends(_language)]
 
 
-async def _service_names(session: SessionDep, report: ReportOut, lang: str) -> dict[str, str]:
+async def _service_names(session: AsyncSession, report: ReportOut, lang: str) -> dict[str, str]:
     """Service type codes of the report's first table → their catalogue label in ``lang``."""
     table = report.tables[0] if report.tables else None
     if table is None or "service_type" not in (table.rows_dimension, table.columns_dimension):
@@ -87,7 +87,7 @@ async def _respond(
     *,
     chart_title: str = "",
     lang: str = "en",
-    session: SessionDep | None = None,
+    session: AsyncSession | None = None,
 ) -> ReportOut | Response:
     name = f"{report.report}_{report.start}_{report.end}"
     if fmt == "json":

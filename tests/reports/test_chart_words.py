@@ -18,8 +18,8 @@ def _svg(table: TableOut, lang: str, names: dict[str, str] | None = None) -> str
 
 def _table(rows: list[str], values: list[list[int | None]], dimension: str = "sex") -> TableOut:
     return TableOut(
-        name="registrations", rows_dimension=dimension, columns_dimension=None, rows=rows, columns=["count"], values=values,
-        column_totals=[None], total=None,
+        name="registrations", rows_dimension=dimension, columns_dimension=None, rows=rows, columns=["count"],
+        values=values, column_totals=[None], total=None,
     )  # fmt: skip
 
 

@@ -154,7 +154,7 @@ async def test_chart_by_region_of_origin_as_png_and_svg(client: httpx.AsyncClien
     )
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in svg.content
-    assert "Les cellules sous".encode() in svg.content  # the chart's words in French by default
+    assert b"Les cellules sous" in svg.content  # the chart's words in French by default
     english = await client.get(
         "/api/v1/reports/registrations",
         params={**FEB, "by": "origin_region", "format": "svg"},
