@@ -155,8 +155,9 @@ async def require_consent(
     if consent is not None:
         return consent
     names = sorted(_as_set(purpose))
-    shown = " or ".join(names)
-    labels_fr = " ou ".join(PURPOSES[n].label_fr if n in PURPOSES else n for n in names)
+    # the purposes in words of each language; their codes are in ``accepted_purposes``
+    shown = " or ".join(_lower_first(PURPOSES[n].label_en) if n in PURPOSES else n for n in names)
+    labels_fr = " ou ".join(_lower_first(PURPOSES[n].label_fr) if n in PURPOSES else n for n in names)
     whom = f" to {partner_name}" if partner_name else ""
     whom_fr = f" (partenaire : {partner_name})" if partner_name else ""
     extra: dict[str, Any] = {"purpose": names[0], "accepted_purposes": names}
@@ -165,8 +166,8 @@ async def require_consent(
     if consent_id is not None:
         extra["consent_id"] = consent_id
     raise ConsentRequired(
-        f"The registrant has no consent in force for {shown}{whom}.",
-        detail_fr=f"La personne n'a pas de consentement en vigueur pour : {labels_fr}{whom_fr} ({shown}).",
+        f"The registrant has no consent in force for: {shown}{whom}.",
+        detail_fr=f"La personne n'a pas de consentement en vigueur pour : {labels_fr}{whom_fr}.",
         **extra,
     )
 
@@ -323,3 +324,8 @@ async def authorise_notification(
         fields=["phone", f"message:{channel}"],
         at=when,
     )
+
+
+def _lower_first(label: str) -> str:
+    """A purpose's label inside a sentence: ``Transfert du dossier…`` → ``transfert du dossier…``."""
+    return label[:1].lower() + label[1:]

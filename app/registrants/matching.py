@@ -32,7 +32,9 @@ from app.core.text import fold
 # vowel-less skeleton that transliterating Arabic script gives (``محمد`` → ``mhmd``).
 VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njy"),
-    ("diop", "joob", "djop", "dyop", "dywb", "diob"),
+    # "dioub": the French-style transcription of ديوب used on Moroccan and Mauritanian papers
+    # (Arabic و written "ou"), the form an agent types from such a document
+    ("diop", "joob", "djop", "dyop", "dywb", "diob", "dioub"),
     ("ndao", "ndaw"),
     ("diouf", "juuf", "dyuf"),
     ("thiam", "caam", "tiam"),

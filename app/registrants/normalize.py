@@ -205,6 +205,10 @@ _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 MIN_YEAR = 1900
 
 
+class FutureDate(ValueError):
+    """A date after today (a birth date cannot be): said as ``date_in_future`` by the API."""
+
+
 def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
     """A partial ISO 8601 date: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, returned canonical.
 
@@ -230,14 +234,14 @@ def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
         except ValueError as exc:
             raise ValueError(f"{raw!r} is not a calendar date") from exc
         if full > today:
-            raise ValueError(f"{raw!r} is in the future")
+            raise FutureDate(f"{raw!r} is in the future")
         return full.isoformat()
     if month is not None:
         if (year, month) > (today.year, today.month):
-            raise ValueError(f"{raw!r} is in the future")
+            raise FutureDate(f"{raw!r} is in the future")
         return f"{year:04d}-{month:02d}"
     if year > today.year:
-        raise ValueError(f"{raw!r} is in the future")
+        raise FutureDate(f"{raw!r} is in the future")
     return f"{year:04d}"
 
 

@@ -25,6 +25,13 @@ from app.registrants.normalize import normalise_document_number, parse_phone
 _REGISTRATION = re.compile(r"^[A-Z0-9]+-\d{4}-\d{1,9}$")
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 _DOC_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\s\-./]{3,63}$")
+_SERIAL = re.compile(r"^\d{1,9}$")
+
+
+def _padded_registration(number: str) -> str:
+    """``CASA-2026-2`` → ``CASA-2026-000002``: the serial part as numbers are printed (6 digits)."""
+    prefix, year, serial = number.rsplit("-", 2)
+    return f"{prefix}-{year}-{int(serial):06d}"
 
 
 def with_children(stmt: Select[Any]) -> Select[Any]:
@@ -101,8 +108,12 @@ def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
     upper = q.upper()
     if _REGISTRATION.match(upper):
         # a merged file's number resolves to its survivor (the merged file itself is never listed)
+        upper = _padded_registration(upper)
         merged = select(Registrant.merged_into_id).where(Registrant.registration_number == upper)
         options.append(or_(Registrant.registration_number == upper, Registrant.id.in_(merged.scalar_subquery())))
+    if _SERIAL.match(q):
+        # the serial part alone ("000002" or "2"), as printed at the end of every number
+        options.append(Registrant.registration_number.like(f"%-{int(q):06d}"))
     digits = re.sub(r"\D", "", q)
     if _PHONE_LIKE.match(q) and len(digits) >= 6:
         numbers = set()

@@ -15,12 +15,14 @@ from typing import Annotated, Literal
 
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.text import clean
 from app.registrants import matching
 from app.registrants.normalize import (
     DOCUMENT_TYPES,
+    FutureDate,
     check_arrival_date,
     clean_name,
     normalise_email,
@@ -68,7 +70,17 @@ def _optional_text(value: str | None) -> str | None:
 
 CountryCode = Annotated[StrictStr, Field(min_length=2, max_length=2), AfterValidator(_country)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(clean_name)]
-PartialDate = Annotated[StrictStr, Field(max_length=10, examples=["1994-03"]), AfterValidator(parse_partial_date)]
+
+
+def _past_partial_date(raw: str) -> str:
+    """:func:`parse_partial_date`; a date in the future is the error type ``date_in_future``."""
+    try:
+        return parse_partial_date(raw)
+    except FutureDate as exc:
+        raise PydanticCustomError("date_in_future", "{value} is in the future", {"value": raw}) from exc
+
+
+PartialDate = Annotated[StrictStr, Field(max_length=10, examples=["1994-03"]), AfterValidator(_past_partial_date)]
 Email = Annotated[StrictStr, Field(max_length=320), AfterValidator(normalise_email)]
 ArrivalDate = Annotated[dt.date, AfterValidator(check_arrival_date)]
 LanguageCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
@@ -314,6 +326,7 @@ class RegistrantSummary(BaseModel):
     sex: str
     date_of_birth: str | None
     status_category: str | None
+    host_city: str | None = None
     created_at: dt.datetime
 
 

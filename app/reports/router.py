@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import SupervisorActor
+from app.cases.models import ServiceType
 from app.core.deps import SessionDep, SettingsDep
-from app.reports import activity, funders, service, statistics
+from app.core.i18n import negotiate
+from app.reports import activity, chart_words, funders, service, statistics
 from app.reports.exports_router import delimiter_of
 from app.reports.files import report_csv, report_xlsx
 from app.reports.schemas import DurationReportOut, ReportOut
@@ -58,7 +62,33 @@ async def _scope(session: SessionDep, actor: SupervisorActor, params: ReportPara
     return await resolve(session, actor=actor, start=params.start, end=params.end, desk_codes=params.desk)
 
 
-async def _respond(report: ReportOut, params: ReportParams, fmt: str, *, chart_title: str = "") -> ReportOut | Response:
+def _language(request: Request) -> str:
+    """``fr`` or ``en`` from ``Accept-Language`` (the chart's words; JSON and files carry codes)."""
+    default = getattr(getattr(request.app.state, "settings", None), "default_language", "fr")
+    return negotiate(request.headers.get("accept-language"), default)
+
+
+Language = Annotated[str, Depends(_language)]
+
+
+async def _service_names(session: AsyncSession, report: ReportOut, lang: str) -> dict[str, str]:
+    """Service type codes of the report's first table → their catalogue label in ``lang``."""
+    table = report.tables[0] if report.tables else None
+    if table is None or "service_type" not in (table.rows_dimension, table.columns_dimension):
+        return {}
+    rows = await session.execute(select(ServiceType.code, ServiceType.label_fr, ServiceType.label_en))
+    return {code: (fr if lang == "fr" else en) for code, fr, en in rows.all()}
+
+
+async def _respond(
+    report: ReportOut,
+    params: ReportParams,
+    fmt: str,
+    *,
+    chart_title: str = "",
+    lang: str = "en",
+    session: AsyncSession | None = None,
+) -> ReportOut | Response:
     name = f"{report.report}_{report.start}_{report.end}"
     if fmt == "json":
         return report
@@ -79,8 +109,16 @@ async def _respond(report: ReportOut, params: ReportParams, fmt: str, *, chart_t
     from app.reports.charts import MEDIA_TYPES, render
 
     table = report.tables[0]
+    names = await _service_names(session, report, lang) if session is not None else {}
     image = await anyio.to_thread.run_sync(
-        lambda: render(table, title=chart_title or report.report, fmt=fmt, threshold=report.suppression_threshold)
+        lambda: render(
+            table,
+            title=chart_title or report.report,
+            fmt=fmt,
+            threshold=report.suppression_threshold,
+            lang=lang,
+            names=names,
+        )
     )
     return Response(image, media_type=MEDIA_TYPES[fmt])
 
@@ -91,6 +129,7 @@ async def registrations(
     actor: SupervisorActor,
     settings: SettingsDep,
     params: Params,
+    lang: Language,
     by: Annotated[list[str] | None, Query(description="One or two of the registration dimensions.")] = None,
 ) -> ReportOut | Response:
     """Registrations in the period by one or two dimensions (sex, age band at registration, region
@@ -102,7 +141,8 @@ async def registrations(
     report = await statistics.registrations(
         session, scope=scope, by=by, threshold=settings.report_small_cell_threshold, bands=service.age_bands(settings)
     )
-    return await _respond(report, params, fmt, chart_title=f"Registrations by {' × '.join(by)}")
+    title = chart_words.title("registrations", by, lang)
+    return await _respond(report, params, fmt, chart_title=title, lang=lang, session=session)
 
 
 @router.get("/cases", response_model=ReportOut)
@@ -111,6 +151,7 @@ async def cases(
     actor: SupervisorActor,
     settings: SettingsDep,
     params: Params,
+    lang: Language,
     measure: Annotated[str, Query(description="opened, open (at the period's end) or closed")] = "opened",
     by: Annotated[list[str] | None, Query(description="One or two of the case dimensions.")] = None,
     service_type: Annotated[list[str], Query(max_length=40, description="Service type code filter.")] = [],  # noqa: B006
@@ -130,7 +171,8 @@ async def cases(
         bands=service.age_bands(settings),
         service_types=types,
     )
-    return await _respond(report, params, fmt, chart_title=f"Cases {measure} by {' × '.join(by)}")
+    title = chart_words.title("cases", by, lang, measure)
+    return await _respond(report, params, fmt, chart_title=title, lang=lang, session=session)
 
 
 @router.get("/cases/monthly", response_model=ReportOut)
@@ -139,6 +181,7 @@ async def cases_monthly(
     actor: SupervisorActor,
     settings: SettingsDep,
     params: Params,
+    lang: Language,
     service_type: Annotated[list[str], Query(max_length=40, description="Service type code filter.")] = [],  # noqa: B006
 ) -> ReportOut | Response:
     """Cases opened per month (desk-local) by service type; ``format=png|svg`` draws stacked bars."""
@@ -154,7 +197,8 @@ async def cases_monthly(
         bands=service.age_bands(settings),
         service_types=types,
     )
-    return await _respond(report, params, fmt, chart_title="Cases opened per month by service type")
+    title = chart_words.title("cases", ["month", "service_type"], lang, None)
+    return await _respond(report, params, fmt, chart_title=title, lang=lang, session=session)
 
 
 @router.get("/resolution-time", response_model=DurationReportOut)

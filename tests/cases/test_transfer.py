@@ -86,6 +86,11 @@ async def test_without_consent_to_transfer_nothing_moves(
     assert response.status_code == 409
     assert response.json()["type"] == "/problems/consent-required"
     assert response.json()["accepted_purposes"] == ["desk_transfer", "transfer_to_senegal"]
+    # the purposes in words only, no code and no English "or" (the codes are in accepted_purposes)
+    assert response.json()["detail"] == (
+        "La personne n'a pas de consentement en vigueur pour : transfert du dossier vers un autre guichet "
+        "ou transfert du dossier vers un guichet au Sénégal."
+    )
     still = await client.get(f"/api/v1/cases/{case['id']}", headers=agent.headers)
     assert still.json()["status"] == "received"
     dakar = await client.get("/api/v1/cases", headers=dakar_agent.headers)

@@ -103,6 +103,7 @@ const REASONS = {
   datetime_parsing: "field_date", timezone_aware: "field_date", enum: "field_choice", literal_error: "field_choice",
   uuid_parsing: "field_identifier", uuid_type: "field_identifier", string_pattern_mismatch: "field_invalid",
   value_error: "field_invalid", age_range: "field_age_range",
+  date_in_future: "field_future",
 };
 
 function reason(error) {

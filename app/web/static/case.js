@@ -6,6 +6,7 @@ import { addWords, code, colon, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
 import { deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
+import { route } from "./tabs.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
 import { assignForm, dueDateForm } from "./case_supervise.js";
@@ -147,6 +148,7 @@ document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed 
 export async function openCase(id, done = "") {
   const seq = ++opening.n;
   showTab("case", { focus: false });
+  route("case", id);
   const box = $("#case-msg");
   const view = $("#case");
   try {

@@ -85,6 +85,8 @@ async function view(doc, li, box) {
     : el("iframe", null, { src: preview.url, title: `${t("viewing")} : ${doc.original_filename}` });
   const close = el("button", t("close_view"), { type: "button", class: "secondary" });
   close.addEventListener("click", () => { closePreview(); focusOn($("button", li)); });
+  // Escape closes the preview too, focus back on the document's row
+  figure.addEventListener("keydown", (event) => { if (event.key === "Escape") close.click(); });
   figure.append(shown, el("figcaption", doc.original_filename), close);
   li.append(figure);
   return focusOn(figure);

@@ -5,6 +5,7 @@ import { el } from "./dom.js";
 import { code, colon, i18n, LABELS, t } from "./i18n.js";
 import { deskTime } from "./state.js";
 import "./i18n_day.js";
+import { areaName, loadAreas } from "./areas.js";
 
 // Audit field names → the labels of the file's screen (same words as the identity list).
 const FIELD_KEYS = {
@@ -23,6 +24,7 @@ function valueText(field, value) {
     return value.map((v) => (v && typeof v === "object" ? v.e164 || v.raw || v.number || "" : String(v))).filter(Boolean).join(", ") || t("empty");
   }
   if (typeof value === "object") return t("empty");
+  if (field === "origin_region_code") return areaName(String(value)); // "Dakar", not "SN-DK"
   return CODED.has(field) ? code(value) : String(value);
 }
 
@@ -41,6 +43,7 @@ export async function historySection(person) {
   const s = el("section", null, { id: "history" });
   s.append(el("h2", t("history")));
   const r = await api("GET", `/api/v1/registrants/${person.id}/history`);
+  await loadAreas(person.origin_region_code);
   const ol = el("ol", null, { class: "events" });
   for (const e of r.ok ? r.body : []) {
     const li = el("li", entryText(e, person.desk_id));

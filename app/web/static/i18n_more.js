@@ -44,6 +44,9 @@ addWords({
     flagged_rows: "lignes signalées comme doublons possibles", line: "Ligne", register_number: "N° au registre",
     may_be: "Peut-être la même que", batch_unknown: "Aucun lot d'import avec cet identifiant.",
     week_view: "Semaine du guichet", week_start: "Semaine commençant le", show_week: "Afficher la semaine",
+    no_slot_closed: "Le guichet est fermé ce jour-là : choisissez un autre jour.",
+    no_slot_past: "Cette date est passée : choisissez aujourd'hui ou un jour à venir.",
+    named_export_admins: "Les exports avec noms et contacts sont réservés aux administrateurs : votre export sera pseudonymisé.",
   },
   en: {
     given_names: "Given names", family_name: "Family name", date_of_birth: "Date of birth",
@@ -82,6 +85,9 @@ addWords({
     flagged_rows: "rows flagged as possible duplicates", line: "Line", register_number: "Register number",
     may_be: "May be the same as", batch_unknown: "No import batch with this identifier.",
     week_view: "The desk's week", week_start: "Week starting on", show_week: "Show the week",
+    no_slot_closed: "The desk is closed that day: choose another day.",
+    no_slot_past: "This date is over: choose today or a day to come.",
+    named_export_admins: "Exports with names and contacts are for administrators only: your export will be pseudonymised.",
   },
 }, {
   fr: {

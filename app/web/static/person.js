@@ -5,6 +5,8 @@ import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
 import { code, colon, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
+import { route } from "./tabs.js";
+import { areaName, loadAreas } from "./areas.js";
 import { startEdit } from "./edit.js";
 import { caseRows, openCaseForm } from "./case_open.js";
 import { documentsSection } from "./documents.js";
@@ -37,7 +39,7 @@ export function identityRows(p) {
   return [
     [t("registration_number"), p.registration_number], [t("given_names"), p.given_names],
     [t("family_name"), p.family_name], [t("name_arabic"), arabic(p.name_arabic)], [t("sex"), code(p.sex)], [t("date_of_birth"), p.date_of_birth],
-    [t("nationality"), p.nationality], [t("origin_region"), p.origin_region_code], [t("host_city"), p.host_city],
+    [t("nationality"), p.nationality], [t("origin_region"), areaName(p.origin_region_code)], [t("host_city"), p.host_city],
     [t("email_field"), p.email], [t("status_category"), p.status_category ? code(p.status_category) : null],
     [t("occupation"), p.occupation], [t("desk"), (deskOf(p.desk_id) || {}).name],
   ];
@@ -133,6 +135,7 @@ export async function openPerson(id, done = "") {
     // Never show an earlier file (or this one as it was) while the new one loads.
     $("#person").replaceChildren(el("p", t("loading"), { role: "status" }));
     showTab("person", { focus: false });
+    route("person", id);
     if (!r.ok) {
       $("#person").replaceChildren();
       say(box, r.body.detail || r.body.title);
@@ -144,6 +147,7 @@ export async function openPerson(id, done = "") {
       items(`/api/v1/registrants/${id}/documents`), historySection(r.body), bookingSection(r.body, reopen),
     ]);
     const openCase = await openCaseForm(r.body);
+    await loadAreas(r.body.origin_region_code);
     if (seq !== opening.n) return undefined;
     state.person.extra = { cases, appointments, files, history, booking, openCase };
     const title = renderPerson(state.person.extra);

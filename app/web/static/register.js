@@ -5,6 +5,7 @@ import { api, keyFor, problemLines, sent, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { openPerson, phoneText } from "./person.js";
+import { areaName, loadAreas } from "./areas.js";
 
 function registrationBody(form) {
   const data = new FormData(form);
@@ -18,7 +19,7 @@ function registrationBody(form) {
   return body;
 }
 
-const COMPARED = ["registration_number", "given_names", "family_name", "sex", "date_of_birth", "phones", "host_city"];
+const COMPARED = ["registration_number", "given_names", "family_name", "sex", "date_of_birth", "phones", "origin_region", "host_city"];
 
 function enteredValue(body, name) {
   if (name === "phones") return (body.phones || []).map((p) => p.number).join(", ");
@@ -27,6 +28,7 @@ function enteredValue(body, name) {
 }
 
 function fileValue(p, name) {
+  if (name === "origin_region") return areaName(p.origin_region_code);
   if (name === "phones") return p.phones.map(phoneText).join(", ");
   if (name === "sex") return code(p.sex);
   return p[name] || "";
@@ -34,6 +36,7 @@ function fileValue(p, name) {
 
 async function compare(candidate, body) {
   const r = await api("GET", `/api/v1/registrants/${candidate.id}`);
+  if (r.ok) await loadAreas(r.body.origin_region_code);
   const box = $("#compare");
   if (!r.ok) return say($("#register-msg"), r.body.detail || r.body.title);
   const table = el("table");

@@ -13,7 +13,7 @@ const REPORTS = [
 ];
 
 function label(table, value) {
-  if (table.rows_dimension === "service_type" && table.rows.includes(value)) return serviceLabel(value);
+  if (table.rows_dimension === "service_type" && !(table.names && table.names[value])) return serviceLabel(value);
   return (table.names && table.names[value]) || code(value);
 }
 
@@ -35,7 +35,7 @@ function render(titleKey, table) {
   grid.append(el("caption", t(titleKey)));
   const head = el("tr");
   head.append(el("th", t(`dim_${table.rows_dimension}`), { scope: "col" }));
-  for (const c of table.columns) head.append(el("th", label(table, c) === t("empty") ? t("count") : label(table, c), { scope: "col" }));
+  for (const c of table.columns) head.append(el("th", c === "count" || label(table, c) === t("empty") ? t("count") : label(table, c), { scope: "col" }));
   grid.append(head);
   table.rows.forEach((row, i) => {
     const tr = el("tr");
@@ -72,6 +72,7 @@ async function loadReports() {
     const failed = found.find((r) => !r.ok);
     if (failed) return sayLines(box, problemLines(failed.body, form));
     while (charts.length) URL.revokeObjectURL(charts.pop());
+    await loadServiceTypes();
     const images = await Promise.all(REPORTS.map(([key, path]) => chartImage(`${path}&${period}`, key)));
     say(box, "");
     const out = $("#reports");

@@ -1,16 +1,15 @@
 // Find a person: any spelling, phone (or its last digits), document or registration number, with
 // filters; a result opens the person's file by mouse or keyboard.
-import { api, problemLines, SessionExpired } from "./api.js";
+import { api, Offline, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, openRow, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
-import { deskOf, state } from "./state.js";
+import { state } from "./state.js";
 
 function resultRow(r) {
-  const desk = deskOf(r.desk_id);
   return openRow([
     el("strong", `${r.given_names} ${r.family_name}`),
     el("span", r.registration_number, { class: "mono" }),
-    el("span", [code(r.sex), r.date_of_birth ? `${t("dob_value")} ${r.date_of_birth}` : "", desk ? desk.city : ""]
+    el("span", [code(r.sex), r.date_of_birth ? `${t("dob_value")} ${r.date_of_birth}` : "", r.host_city || ""]
       .filter(Boolean).join(" · ")),
   ], async () => (await import("./person.js")).openPerson(r.id));
 }
@@ -40,7 +39,9 @@ async function fetchPage(more) {
     $("#more").hidden = !state.search.cursor;
     if (rows.length) focusOn($("button", rows[0]));
   } catch (error) {
-    if (!(error instanceof SessionExpired)) say(box, error.message);
+    // a search saves nothing: say that it failed, not the saving forms' "the form is kept"
+    if (error instanceof Offline) say(box, t("search_failed"));
+    else if (!(error instanceof SessionExpired)) say(box, error.message);
   }
   return undefined;
 }

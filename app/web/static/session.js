@@ -44,6 +44,7 @@ export function logout() {
 // The session ended by itself: keep what the agent was typing, hidden, until they sign in again.
 function expired() {
   expiry.userId = state.me ? state.me.id : null;
+  $("#who").textContent = ""; // the sign-in screen names no one
   showLogin(t("expired"));
 }
 

@@ -26,6 +26,14 @@ async function staffOf(deskId) {
   return state.staff[deskId];
 }
 
+// Why a day has no free slot: the desk is closed that day, the day is over, or all is booked.
+function noSlotReason(dayOut, timeZone) {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone }).format(new Date()); // YYYY-MM-DD
+  if (dayOut.date < today) return "no_slot_past";
+  if (!dayOut.opening_hours.length) return "no_slot_closed";
+  return "no_slot";
+}
+
 // A form: agent, day, length → free slots as radio buttons → purpose → `submitLabel`.
 // `send({starts_at, ends_at, agent_id, purpose})` returns the API's answer.
 // `explain(r)`, when given, turns a refused answer into sentences (or returns null for the usual
@@ -64,7 +72,7 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
     const dayOut = r.body.days[0];
     choices.replaceChildren(el("legend", `${t("slots_of")} ${dayWords(dayOut.date)}`));
     if (dayOut.holiday) choices.append(el("p", t("closed_holiday", { name: dayOut.holiday })));
-    else if (!dayOut.slots.length) choices.append(el("p", t("no_slot")));
+    else if (!dayOut.slots.length) choices.append(el("p", t(noSlotReason(dayOut, r.body.time_zone))));
     dayOut.slots.forEach((s, i) => {
       const id = `slot-${n}-${i}`;
       found[id] = s;

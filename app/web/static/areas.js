@@ -1,0 +1,25 @@
+// Regions of origin by name rather than by code ("SN-DK" → "Dakar"), from the API's reference
+// list, fetched once per country while the agent is signed in (forgotten at sign-out with the state).
+import { api } from "./api.js";
+import { state } from "./state.js";
+
+/** Loads the regions of `code`'s country (`SN-DK` → `SN`) unless already there; never throws. */
+export async function loadAreas(code) {
+  const country = /^([A-Z]{2})-/.exec(code || "");
+  if (!country) return;
+  state.areas = state.areas || {};
+  if (state.areas[country[1]]) return;
+  try {
+    const r = await api("GET", `/api/v1/reference/areas?country=${country[1]}&level=region`);
+    state.areas[country[1]] = r.ok ? Object.fromEntries(r.body.map((a) => [a.code, a.name])) : {};
+  } catch {
+    // no names: the code is shown
+  }
+}
+
+/** The region's name when known (`Dakar`), else what was recorded. */
+export function areaName(code) {
+  if (!code) return code;
+  const country = (state.areas || {})[code.slice(0, 2)] || {};
+  return country[code] || code;
+}
