@@ -229,12 +229,14 @@ async def _ask_about(
 
 
 async def _hand_over(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, message: Claimed
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, message: Claimed, *, answer_within: float = 0
 ) -> dt.datetime:
     """Commit ``in_flight`` for ``message`` if this worker's claim still holds and return the
-    moment (kept in ``updated_at``); raise :class:`ClaimLost` otherwise."""
+    moment (kept in ``updated_at``); raise :class:`ClaimLost` otherwise. The lease lasts at least
+    ``answer_within`` seconds (the provider's timeout), so that no other worker asks the provider
+    about the message while its request may still be under way."""
     now = utcnow()
-    lease = now + dt.timedelta(seconds=settings.notify_lease_seconds)
+    lease = now + dt.timedelta(seconds=max(settings.notify_lease_seconds, answer_within))
     async with sessionmaker() as session:
         changed = await session.execute(
             update(Notification)
@@ -385,8 +387,14 @@ async def deliver_due(
 
                 handed: list[dt.datetime] = []
 
-                async def handing(message: Claimed = message, handed: list[dt.datetime] = handed) -> None:
-                    handed.append(await _hand_over(sessionmaker, settings, message))
+                # SMTP and the log are never asked while in flight (SMTP cannot be asked; a log line
+                # is written at once); a provider is, so its lease outlasts its request's timeout.
+                answer_within = settings.provider_timeout_seconds if active[message.channel].name == "twilio" else 0
+
+                async def handing(
+                    message: Claimed = message, handed: list[dt.datetime] = handed, within: float = answer_within
+                ) -> None:
+                    handed.append(await _hand_over(sessionmaker, settings, message, answer_within=within))
 
                 try:
                     reference = await active[message.channel].send(outgoing, handing)

@@ -5,6 +5,7 @@ otherwise holds them ``in_doubt`` for a person, who sees them and decides over t
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 
@@ -163,6 +164,7 @@ def _via_twilio(settings: Settings, twilio: FakeTwilio) -> Settings:
             "twilio_auth_token": SecretStr(twilio.auth_token),
             "twilio_sms_from": "+14155550100",
             "notify_lease_seconds": 0,
+            "provider_timeout_seconds": 0.4,
         }
     )
 
@@ -191,6 +193,9 @@ async def test_a_worker_dying_before_its_twilio_request_left_is_sent_once(sessio
     with pytest.raises(Died):
         await deliver_due(sessionmaker, via_twilio, {"sms": DyingTwilio(via_twilio, "sms")})
     assert twilio.requests == []
+    assert await deliver_due(sessionmaker, via_twilio) == 0  # in flight for the provider's timeout at least
+    assert (await _row(sessionmaker, queued)).status == "in_flight"
+    await asyncio.sleep(0.5)
     await deliver_due(sessionmaker, via_twilio)
     row = await _row(sessionmaker, queued)
     assert (row.status, row.attempts, len(twilio.requests)) == ("sent", 2, 1)
