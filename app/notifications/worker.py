@@ -2,9 +2,9 @@
 
 One round (:func:`deliver_due`):
 
-1. **Claim**, in one short transaction: the due rows (``queued`` whose ``next_attempt_at`` has
-   come, or ``sending``/``in_flight`` whose lease has expired — a worker died holding them),
-   oldest first, ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers never claim
+1. **Claim**, in one short transaction: the due rows — first ``sending``/``in_flight`` whose
+   lease has expired (a worker died holding them), then ``queued`` whose ``next_attempt_at`` has
+   come, oldest first — ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers never claim
    the same row (SQLite's ``BEGIN IMMEDIATE`` serialises the claim; one worker there). Each
    becomes ``sending`` with ``attempts + 1`` (the claim's fencing token) and a lease
    (``NOTIFY_LEASE_SECONDS``). A message queued with a consent purpose is checked again: consent
@@ -106,22 +106,25 @@ async def claim(
     doubts: list[Claimed] = []
     async with sessionmaker() as session:
         now = utcnow()
-        rows = (
-            (
-                await session.execute(
-                    select(Notification)
-                    .where(
-                        Notification.status.in_(("queued", "sending", "in_flight")),
-                        Notification.next_attempt_at <= now,
+        # A dead worker's messages first (its lease expired), then the queue in order: what a
+        # crash interrupted is settled at once, not after everything queued meanwhile.
+        rows: list[Notification] = []
+        for statuses in (("in_flight", "sending"), ("queued",)):
+            rows += (
+                (
+                    await session.execute(
+                        select(Notification)
+                        .where(Notification.status.in_(statuses), Notification.next_attempt_at <= now)
+                        .order_by(Notification.next_attempt_at, Notification.id)
+                        .limit(settings.notify_batch - len(rows))
+                        .with_for_update(skip_locked=True)
                     )
-                    .order_by(Notification.next_attempt_at, Notification.id)
-                    .limit(settings.notify_batch)
-                    .with_for_update(skip_locked=True)
                 )
+                .scalars()
+                .all()
             )
-            .scalars()
-            .all()
-        )
+            if len(rows) >= settings.notify_batch:
+                break
         for row in rows:
             if row.status == "in_flight":  # its worker died between hand-over and record
                 doubts.append(_claimed(row, handed_at=row.updated_at))

@@ -64,8 +64,8 @@ async def _row(sessionmaker: async_sessionmaker[AsyncSession], queued: Notificat
 
 
 async def test_an_smtp_answer_lost_after_data_is_in_doubt_and_never_resent(sessionmaker, settings, smtp) -> None:
-    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": 0.3})
-    smtp.delay_seconds = 1.0  # the server takes the message and answers after the client gave up
+    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": 1.5})
+    smtp.delay_seconds = 3.0  # the server takes the message and answers after the client gave up
     queued = await _queue_code(sessionmaker, "email", "awa@example.org")
     assert await deliver_due(sessionmaker, impatient) == 1
     row = await _row(sessionmaker, queued)
@@ -93,8 +93,8 @@ async def test_staff_see_the_messages_in_doubt_of_their_desk_and_decide(
         queued = await events.registration_received(session, actor=SYSTEM_ACTOR, registrant=registrant)
         await session.commit()
     assert queued is not None and queued.channel == "email"
-    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": 0.3})
-    smtp.delay_seconds = 1.0
+    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": 1.5})
+    smtp.delay_seconds = 3.0
     await deliver_due(sessionmaker, impatient)
     smtp.delay_seconds = 0
 
@@ -164,7 +164,7 @@ def _via_twilio(settings: Settings, twilio: FakeTwilio) -> Settings:
             "twilio_auth_token": SecretStr(twilio.auth_token),
             "twilio_sms_from": "+14155550100",
             "notify_lease_seconds": 0,
-            "provider_timeout_seconds": 0.4,
+            "provider_timeout_seconds": 1.0,
         }
     )
 
@@ -195,7 +195,7 @@ async def test_a_worker_dying_before_its_twilio_request_left_is_sent_once(sessio
     assert twilio.requests == []
     assert await deliver_due(sessionmaker, via_twilio) == 0  # in flight for the provider's timeout at least
     assert (await _row(sessionmaker, queued)).status == "in_flight"
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(1.2)
     await deliver_due(sessionmaker, via_twilio)
     row = await _row(sessionmaker, queued)
     assert (row.status, row.attempts, len(twilio.requests)) == ("sent", 2, 1)
