@@ -239,11 +239,13 @@ async def _fetch_plain(
     raise ValueError(kind)
 
 
-def _gone_reason(anonymised: object, case_status: str | None) -> str | None:
+def _gone_reason(anonymised: object, case_status: str | None, merged_into: object = None) -> str | None:
     if anonymised is not None:
         return "anonymised"
     if case_status == "transferred":
         return "transferred"
+    if merged_into is not None:  # a document the merge left on the merged file (the survivor has its copy)
+        return "merged"
     return None
 
 
@@ -286,7 +288,7 @@ async def _gone_reasons(session: AsyncSession, kind: str, ids: Sequence[uuid.UUI
         )
     elif kind == "document":
         statements.append(
-            select(Document.id, person.anonymised_at, null())
+            select(Document.id, person.anonymised_at, null(), person.merged_into_id)
             .join(person, and_(Document.owner_type == "registrant", Document.owner_id == person.id))
             .where(Document.id.in_(ids))
         )
@@ -297,8 +299,8 @@ async def _gone_reasons(session: AsyncSession, kind: str, ids: Sequence[uuid.UUI
             .where(Document.id.in_(ids))
         )
     for stmt in statements:
-        for record_id, anonymised, case_status in (await session.execute(stmt)).all():
-            reason = _gone_reason(anonymised, case_status)
+        for record_id, anonymised, case_status, *rest in (await session.execute(stmt)).all():
+            reason = _gone_reason(anonymised, case_status, rest[0] if rest else None)
             if reason is not None:
                 out[record_id] = reason
     return out
@@ -349,7 +351,8 @@ async def of_registrant(session: AsyncSession, registrant_id: uuid.UUID) -> list
 
 async def moved_by_merges(session: AsyncSession, merged_id: uuid.UUID) -> list[tuple[str, uuid.UUID]]:
     """The cases, appointments and documents a merge of ``merged_id`` into another file moved
-    (or an unmerge moved back), from the merge records' snapshots."""
+    (or an unmerge moved back), from the merge records' snapshots, and the documents still on the
+    merged file (those the survivor already had)."""
     snapshots = (
         await session.execute(select(RegistrantMerge.snapshot).where(RegistrantMerge.merged_id == merged_id))
     ).scalars()
@@ -362,6 +365,12 @@ async def moved_by_merges(session: AsyncSession, merged_id: uuid.UUID) -> list[t
                     out.append((kind, uuid.UUID(str(value))))
                 except ValueError:
                     continue
+    left = (
+        select(Document.id)
+        .where(Document.owner_type == "registrant", Document.owner_id == merged_id)
+        .order_by(Document.id)
+    )
+    out.extend(("document", d) for d in (await session.execute(left)).scalars())
     return list(dict.fromkeys(out))
 
 

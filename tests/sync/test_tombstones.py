@@ -11,7 +11,7 @@ import httpx
 from tests.cases.conftest import open_case
 from tests.conftest import Staff
 from tests.merges.conftest import Pair, awa, awa_again, merge, register
-from tests.sync.test_sync import keys, sync_all
+from tests.sync.test_sync import PASSPORT, keys, sync_all
 
 
 async def test_a_merge_tombstones_the_merged_file_and_carries_its_case_to_the_survivor(
@@ -26,6 +26,17 @@ async def test_a_merge_tombstones_the_merged_file_and_carries_its_case_to_the_su
         json={"registrant_id": merged["id"], "service_type": "SOCIAL", "channel": "walk_in"},
     )
     assert case.status_code == 201, case.text
+    uploads = []
+    for owner in (survivor, merged):  # the same file on both: the merge leaves the merged file's copy
+        uploads.append(
+            await client.post(
+                f"/api/v1/registrants/{owner['id']}/documents",
+                headers=agent.headers,
+                files={"file": ("p.pdf", PASSPORT.read_bytes(), "application/pdf")},
+                data={"kind": "passport"},
+            )
+        )
+    assert [u.status_code for u in uploads] == [201, 201]
     await audit_log.seal()
     _, cursor = await sync_all(client, agent)
 
@@ -51,6 +62,12 @@ async def test_a_merge_tombstones_the_merged_file_and_carries_its_case_to_the_su
     assert by_key[("registrant", survivor["id"])]["op"] == "upsert"  # the survivor is not a tombstone
     moved_case = by_key[("case", case.json()["id"])]
     assert (moved_case["op"], moved_case["data"]["registrant_id"]) == ("upsert", survivor["id"])
+    assert by_key[("document", uploads[1].json()["id"])] == {
+        "type": "document",
+        "id": uploads[1].json()["id"],
+        "op": "delete",
+        "reason": "merged",
+    }
     order = [(i["type"], i["id"]) for i in changes]
     assert order.index(("registrant", merged["id"])) < order.index(("case", case.json()["id"]))
     assert await sync_all(client, agent, cursor) == (changes, next_cursor)
@@ -58,6 +75,8 @@ async def test_a_merge_tombstones_the_merged_file_and_carries_its_case_to_the_su
     fresh, _ = await sync_all(client, agent)
     assert ("registrant", merged["id"], "upsert") not in keys(fresh)
     assert {("registrant", survivor["id"], "upsert"), ("case", case.json()["id"], "upsert")} <= set(keys(fresh))
+    assert uploads[1].json()["id"] not in {i["id"] for i in fresh}
+    assert ("document", uploads[0].json()["id"], "upsert") in keys(fresh)
 
 
 async def test_an_anonymised_person_and_every_record_of_theirs_are_tombstoned(
