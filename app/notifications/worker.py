@@ -25,7 +25,7 @@ One round (:func:`deliver_due`):
 
 **In doubt.** A row found ``in_flight`` with an expired lease belongs to a worker that died
 (``kill -9``, power loss) between the hand-over and the record: the other side may or may not
-have the message. It is never sent again blindly. The worker asks the other side
+have the message. It is never sent again blindly (:mod:`app.notifications.doubt`). The worker asks the other side
 (:meth:`~app.notifications.channels.Sender.confirm`): the log provider reads its file, Twilio
 lists the messages to that number; the answer ``arrived`` makes it ``sent``, ``did not arrive``
 sends it again (no duplicate is possible). SMTP cannot be asked, so an e-mail stays
@@ -45,9 +45,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select, update
@@ -57,39 +56,14 @@ from app.audit import service as audit
 from app.core.config import Settings
 from app.core.context import SYSTEM_ACTOR
 from app.core.db import utcnow
-from app.desks.models import Desk
-from app.notifications import templates
-from app.notifications.channels import DeliveryError, Outgoing, Sender, senders_for
+from app.notifications.channels import DeliveryError, Sender, senders_for
+from app.notifications.doubt import IN_DOUBT_REASON, ClaimLost, ask_about, hand_over
 from app.notifications.models import Notification
+from app.notifications.rendering import Claimed, claimed_from, desks_of, render
 from app.privacy.service import Basis, consent_in_force, record_disclosure
 
 log = logging.getLogger(__name__)
 EXTERNAL_CHANNELS = frozenset({"sms", "whatsapp"})
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A message claimed for one attempt, with what rendering needs."""
-
-    id: uuid.UUID
-    event: str
-    channel: str
-    recipient: str
-    language: str
-    context: Mapping[str, Any]
-    message_id: str
-    attempts: int
-    desk_id: uuid.UUID | None
-    handed_at: dt.datetime | None = None
-
-
-class ClaimLost(Exception):
-    """The message is no longer this worker's (its lease expired and another worker claimed it)."""
-
-
-IN_DOUBT_REASON = (
-    "the worker stopped after handing the message over and before recording the answer: it may or may not have arrived"
-)
 
 
 def backoff(attempts: int, settings: Settings) -> dt.timedelta:
@@ -127,7 +101,7 @@ async def claim(
                 break
         for row in rows:
             if row.status == "in_flight":  # its worker died between hand-over and record
-                doubts.append(_claimed(row, handed_at=row.updated_at))
+                doubts.append(claimed_from(row, handed_at=row.updated_at))
                 row.next_attempt_at = now
                 await _finish(session, row, "in_doubt", reason=IN_DOUBT_REASON)
                 continue
@@ -160,100 +134,11 @@ async def claim(
             lease = now + dt.timedelta(seconds=settings.notify_lease_seconds)
             row.status, row.attempts, row.lease_until, row.next_attempt_at = "sending", row.attempts + 1, lease, lease
             row.provider = senders[row.channel].name
-            claimed.append(_claimed(row))
+            claimed.append(claimed_from(row))
         await session.commit()
-    if doubts and await _ask_about(sessionmaker, senders, doubts) and not claimed:
+    if doubts and await ask_about(sessionmaker, senders, doubts) and not claimed:
         return await claim(sessionmaker, settings, senders)  # what did not arrive is due again now
     return claimed
-
-
-def _claimed(row: Notification, *, handed_at: dt.datetime | None = None) -> Claimed:
-    return Claimed(
-        row.id,
-        row.event,
-        row.channel,
-        row.recipient,
-        row.language,
-        dict(row.context),
-        row.message_id,
-        row.attempts,
-        row.desk_id,
-        handed_at,
-    )
-
-
-async def _ask_about(
-    sessionmaker: async_sessionmaker[AsyncSession], senders: Mapping[str, Sender], doubts: list[Claimed]
-) -> int:
-    """Ask the other side about each message just put ``in_doubt``: arrived → ``sent``; did not
-    arrive → ``queued`` (due now, sent again); cannot tell (SMTP) → stays ``in_doubt``. Returns
-    how many were queued again."""
-    requeued = 0
-    desks = await _desks(sessionmaker, {m.desk_id for m in doubts if m.desk_id})
-    for message in doubts:
-        try:
-            outgoing = render(message, desks.get(message.desk_id) if message.desk_id else None)
-            answer = await senders[message.channel].confirm(outgoing, message.handed_at or utcnow())
-        except Exception:  # a provider that cannot be asked leaves the message in doubt
-            log.exception("could not ask %s about notification %s", message.channel, message.id)
-            continue
-        if answer is None:
-            continue
-        arrived, reference = answer
-        now = utcnow()
-        values: dict[str, Any] = (
-            {"status": "sent", "sent_at": now, "provider_message_id": reference, "reason": "confirmed by the provider"}
-            if arrived
-            else {"status": "queued", "next_attempt_at": now, "reason": "the provider confirmed it never arrived"}
-        )
-        async with sessionmaker() as session:
-            changed = await session.execute(
-                update(Notification)
-                .where(
-                    Notification.id == message.id,
-                    Notification.status == "in_doubt",
-                    Notification.attempts == message.attempts,
-                )
-                .values(updated_at=now, **values)
-            )
-            if changed.rowcount:  # type: ignore[attr-defined]
-                await audit.record(
-                    session,
-                    actor=SYSTEM_ACTOR,
-                    action="notification.deliver",
-                    entity_type="notification",
-                    entity_id=message.id,
-                    desk_id=message.desk_id,
-                    details={"status": values["status"], "attempts": message.attempts, "reason": values["reason"]},
-                )
-                requeued += not arrived
-            await session.commit()
-    return requeued
-
-
-async def _hand_over(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, message: Claimed, *, answer_within: float = 0
-) -> dt.datetime:
-    """Commit ``in_flight`` for ``message`` if this worker's claim still holds and return the
-    moment (kept in ``updated_at``); raise :class:`ClaimLost` otherwise. The lease lasts at least
-    ``answer_within`` seconds (the provider's timeout), so that no other worker asks the provider
-    about the message while its request may still be under way."""
-    now = utcnow()
-    lease = now + dt.timedelta(seconds=max(settings.notify_lease_seconds, answer_within))
-    async with sessionmaker() as session:
-        changed = await session.execute(
-            update(Notification)
-            .where(
-                Notification.id == message.id,
-                Notification.status == "sending",
-                Notification.attempts == message.attempts,
-            )
-            .values(status="in_flight", lease_until=lease, next_attempt_at=lease, updated_at=now)
-        )
-        await session.commit()
-    if not changed.rowcount:  # type: ignore[attr-defined]
-        raise ClaimLost(str(message.id))
-    return now
 
 
 async def _finish(session: AsyncSession, row: Notification, status: str, *, reason: str | None = None) -> None:
@@ -266,36 +151,6 @@ async def _finish(session: AsyncSession, row: Notification, status: str, *, reas
         entity_id=row.id,
         desk_id=row.desk_id,
         details={"status": status, "attempts": row.attempts, "reason": reason},
-    )
-
-
-async def _desks(sessionmaker: async_sessionmaker[AsyncSession], ids: set[uuid.UUID]) -> dict[uuid.UUID, Desk]:
-    if not ids:
-        return {}
-    async with sessionmaker() as session:
-        return {d.id: d for d in (await session.execute(select(Desk).where(Desk.id.in_(ids)))).scalars()}
-
-
-def render(message: Claimed, desk: Desk | None) -> Outgoing:
-    """The message as the person reads it: their language, the desk's zone and name.
-
-    Raises ``KeyError``/``LookupError``/``ValueError`` when the template cannot be filled."""
-    context = {"desk_name": desk.name if desk else "", **message.context}
-    rendered = templates.registry().render(
-        message.event,
-        message.language,
-        context,
-        time_zone=desk.time_zone if desk else "UTC",
-        desk_code=desk.code if desk else "",
-    )
-    return Outgoing(
-        notification_id=str(message.id),
-        message_id=message.message_id,
-        channel=message.channel,
-        recipient=message.recipient,
-        language=rendered.language,
-        subject=rendered.subject,
-        body=rendered.body,
     )
 
 
@@ -374,7 +229,7 @@ async def deliver_due(
             batch = await claim(sessionmaker, settings, active)
             if not batch:
                 return attempted
-            desks = await _desks(sessionmaker, {m.desk_id for m in batch if m.desk_id})
+            desks = await desks_of(sessionmaker, {m.desk_id for m in batch if m.desk_id})
             for index, message in enumerate(batch):
                 if stop is not None and stop.is_set():
                     await _release(sessionmaker, batch[index:])
@@ -397,7 +252,7 @@ async def deliver_due(
                 async def handing(
                     message: Claimed = message, handed: list[dt.datetime] = handed, within: float = answer_within
                 ) -> None:
-                    handed.append(await _hand_over(sessionmaker, settings, message, answer_within=within))
+                    handed.append(await hand_over(sessionmaker, settings, message, answer_within=within))
 
                 try:
                     reference = await active[message.channel].send(outgoing, handing)
@@ -408,7 +263,7 @@ async def deliver_due(
                         exc.uncertain = False
                     await _record(sessionmaker, settings, message, error=exc)
                     if exc.uncertain:  # the answer was lost: ask the other side at once
-                        await _ask_about(sessionmaker, active, [replace(message, handed_at=handed[0])])
+                        await ask_about(sessionmaker, active, [replace(message, handed_at=handed[0])])
                     continue
                 except Exception as exc:  # a sender's bug must not stall the queue: retried with backoff
                     log.exception("sender %s failed on notification %s", message.channel, message.id)
