@@ -2,7 +2,13 @@
 
 Every sender takes an :class:`Outgoing` message and either returns the provider's reference or
 raises :class:`DeliveryError` (``permanent`` when retrying cannot help: an address refused, a
-request the provider rejects). Providers for SMS and WhatsApp:
+request the provider rejects; ``uncertain`` when the message may have reached the other side:
+the connection broke after it was handed over). Just before the message can reach the other side
+(SMTP: after the recipient was accepted, before ``DATA``; a provider: before the request), the
+sender awaits the ``handing`` callback it was given: the worker commits there that the message is
+``in_flight`` (:mod:`app.notifications.worker`). :meth:`Sender.confirm` asks the other side,
+after a worker died, whether an in-flight message arrived (``None``: it cannot tell).
+Providers for SMS and WhatsApp:
 
 - ``log`` (default): appends one JSON line per message to ``DATA_DIR/notifications/<channel>.jsonl``
   — nothing leaves the machine; for development, tests and desks without a contract yet.
@@ -12,16 +18,19 @@ request the provider rejects). Providers for SMS and WhatsApp:
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiosmtplib
 import httpx
+from aiosmtplib.typing import Default
 
 from app.core.config import Settings
 
@@ -41,22 +50,54 @@ class Outgoing:
 
 
 class DeliveryError(Exception):
-    """A message was not accepted. ``permanent``: do not retry (the worker marks it failed)."""
+    """A message was not accepted. ``permanent``: do not retry (the worker marks it failed).
+    ``uncertain``: the message was handed over and the answer never came (a connection lost or
+    a timeout after the SMTP ``DATA`` or the provider request was sent): it may have arrived."""
 
-    def __init__(self, detail: str, *, permanent: bool = False) -> None:
+    def __init__(self, detail: str, *, permanent: bool = False, uncertain: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
         self.permanent = permanent
+        self.uncertain = uncertain
+
+
+Handing = Callable[[], Awaitable[None]]
+"""Awaited by a sender at the last moment before the message can reach the other side. If it
+raises, the sender gives up the message without handing it over and lets the exception through."""
+
+
+async def _nothing() -> None:
+    return None
 
 
 class Sender(Protocol):
-    """A channel's way out. ``send`` returns the provider's message reference (or ``None``)."""
+    """A channel's way out. ``send`` returns the provider's message reference (or ``None``);
+    ``confirm`` answers whether ``message``, handed over at ``handed_at`` by a worker that then
+    died, reached the other side: ``True`` (with the reference), ``False`` (it did not: sending it
+    again cannot duplicate it) or ``None`` (the other side cannot be asked)."""
 
     name: str
 
-    async def send(self, message: Outgoing) -> str | None: ...
+    async def send(self, message: Outgoing, handing: Handing = _nothing) -> str | None: ...
+
+    async def confirm(self, message: Outgoing, handed_at: dt.datetime) -> tuple[bool, str | None] | None: ...
 
     async def close(self) -> None: ...
+
+
+class _GuardedSMTP(aiosmtplib.SMTP):
+    """aiosmtplib's client, awaiting ``before_data`` (once) before the ``DATA`` command, after the
+    envelope (``MAIL FROM``, ``RCPT TO``) was accepted; ``data_started`` tells whether it was reached."""
+
+    before_data: Handing | None = None
+    data_started: bool = False
+
+    async def data(self, message: str | bytes, /, *, timeout: Any = Default.token) -> Any:  # noqa: ASYNC109 (aiosmtplib's signature)
+        hook, self.before_data = self.before_data, None
+        if hook is not None:
+            await hook()
+        self.data_started = True
+        return await super().data(message, timeout=timeout)
 
 
 class SmtpSender:
@@ -64,22 +105,25 @@ class SmtpSender:
     across messages and reopened after an error.
 
     The message (RFC 5322, built with :class:`email.message.EmailMessage`) carries the
-    notification's ``Message-ID`` and ``Content-Language`` (RFC 3282). Errors: a 5xx reply
-    (refused recipient, message refused) is permanent; connection failures, timeouts and 4xx
-    replies are retried.
+    notification's ``Message-ID`` and ``Content-Language`` (RFC 3282). ``handing`` is awaited
+    after ``RCPT TO`` was accepted, just before ``DATA``. Errors: a 5xx reply (refused recipient,
+    message refused) is permanent; connection failures, timeouts and 4xx replies before ``DATA``
+    are retried; a connection lost or a timeout once ``DATA`` was sent is ``uncertain`` (the
+    server may have taken the message and its ``250`` been lost: RFC 1047). SMTP offers no way to
+    ask a server whether it took a message, so :meth:`confirm` answers ``None``.
     """
 
     name = "smtp"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._client: aiosmtplib.SMTP | None = None
+        self._client: _GuardedSMTP | None = None
 
-    async def _connected(self) -> aiosmtplib.SMTP:
+    async def _connected(self) -> _GuardedSMTP:
         if self._client is not None and self._client.is_connected:
             return self._client
         s = self.settings
-        client = aiosmtplib.SMTP(
+        client = _GuardedSMTP(
             hostname=s.smtp_host,
             port=s.smtp_port,
             timeout=s.smtp_timeout_seconds,
@@ -106,15 +150,17 @@ class SmtpSender:
         mail["Content-Language"] = message.language  # after set_content, which resets Content-*
         return mail
 
-    async def send(self, message: Outgoing) -> str | None:
+    async def send(self, message: Outgoing, handing: Handing = _nothing) -> str | None:
         try:
             mail = self.build(message)
         except (ValueError, TypeError) as exc:  # a header the rendered text cannot make (a line break…)
             raise DeliveryError(f"message cannot be built: {exc}", permanent=True) from exc
+        client: _GuardedSMTP | None = None
         try:
             client = await self._connected()
+            client.before_data, client.data_started = handing, False
             await client.send_message(mail)
-        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPDataError, aiosmtplib.SMTPSenderRefused) as exc:
+        except (aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPResponseException) as exc:
             await self._drop()
             code = getattr(exc, "code", None)
             if code is None and isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
@@ -122,8 +168,17 @@ class SmtpSender:
             raise DeliveryError(f"SMTP refused: {exc}", permanent=code is not None and code >= 500) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             await self._drop()
-            raise DeliveryError(f"SMTP unavailable: {exc}") from exc
+            handed = client is not None and client.data_started
+            raise DeliveryError(
+                f"SMTP {'connection lost after DATA' if handed else 'unavailable'}: {exc}", uncertain=handed
+            ) from exc
+        except BaseException:  # ``handing`` refused (the claim was lost) or the task was cancelled
+            await self._drop()
+            raise
         return message.message_id
+
+    async def confirm(self, message: Outgoing, handed_at: dt.datetime) -> tuple[bool, str | None] | None:
+        return None
 
     async def _drop(self) -> None:
         client, self._client = self._client, None
@@ -156,9 +211,27 @@ class LogSender:
             handle.flush()
             os.fsync(handle.fileno())
 
-    async def send(self, message: Outgoing) -> str | None:
+    async def send(self, message: Outgoing, handing: Handing = _nothing) -> str | None:
+        await handing()
         await asyncio.to_thread(self._append, json.dumps(asdict(message), ensure_ascii=False))
         return message.message_id
+
+    def _holds(self, message_id: str) -> bool:
+        if not self.path.exists():
+            return False
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    if json.loads(line).get("message_id") == message_id:
+                        return True
+                except ValueError:  # a line torn by a crash mid-write is not a message
+                    continue
+        return False
+
+    async def confirm(self, message: Outgoing, handed_at: dt.datetime) -> tuple[bool, str | None] | None:
+        """The file is the other side: the message arrived iff a whole line carries its Message-ID."""
+        found = await asyncio.to_thread(self._holds, message.message_id)
+        return (True, message.message_id) if found else (False, None)
 
     async def close(self) -> None:
         return None
@@ -176,8 +249,12 @@ class TwilioSender:
     (https://www.twilio.com/docs/messaging/api/message-resource) and "Programmable Messaging API
     overview" (https://www.twilio.com/docs/sms/api: base URL, Basic auth).
 
-    Twilio has no idempotency key on this call: a message resent after the worker died between
-    Twilio's answer and the status write reaches the person twice (``docs/notifications.md``).
+    Twilio has no idempotency key on this call. ``handing`` is awaited just before the request;
+    a failure after the request may have left (a read timeout, a connection dropped mid-answer)
+    is ``uncertain``. :meth:`confirm` asks Twilio whether an in-flight message was created: the
+    Messages list, ``GET …/Messages.json?To=…&PageSize=50`` (newest first), holding a message to
+    the same address created since the hand-over with the same ``Body`` (``True`` with its sid),
+    or none (``False``).
     WhatsApp messages outside the 24-hour customer-service window must use an approved template
     (``ContentSid``): this sender sends free text, which Twilio refuses outside that window.
     """
@@ -197,7 +274,7 @@ class TwilioSender:
     def _address(self, number: str) -> str:
         return f"whatsapp:{number}" if self.channel == "whatsapp" else number
 
-    async def send(self, message: Outgoing) -> str | None:
+    async def send(self, message: Outgoing, handing: Handing = _nothing) -> str | None:
         s = self.settings
         form = {"To": self._address(message.recipient), "Body": message.body}
         sender = s.twilio_whatsapp_from if self.channel == "whatsapp" else s.twilio_sms_from
@@ -206,10 +283,13 @@ class TwilioSender:
         else:
             form["From"] = self._address(sender)
         url = f"/2010-04-01/Accounts/{s.twilio_account_sid}/Messages.json"
+        await handing()
         try:
             response = await self._client.post(url, data=form)
-        except httpx.HTTPError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:  # the request never left
             raise DeliveryError(f"Twilio unreachable: {exc!r}") from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"Twilio's answer was lost: {exc!r}", uncertain=True) from exc
         if response.status_code in (200, 201):
             sid = response.json().get("sid")
             return str(sid) if sid else None
@@ -220,6 +300,28 @@ class TwilioSender:
         detail = f"Twilio {response.status_code}: {error.get('code')} {error.get('message', response.text[:200])}"
         retry = response.status_code == 429 or response.status_code >= 500
         raise DeliveryError(detail, permanent=not retry)
+
+    async def confirm(self, message: Outgoing, handed_at: dt.datetime) -> tuple[bool, str | None] | None:
+        url = f"/2010-04-01/Accounts/{self.settings.twilio_account_sid}/Messages.json"
+        try:
+            response = await self._client.get(url, params={"To": self._address(message.recipient), "PageSize": 50})
+            listed = response.json().get("messages") if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return None
+        if not isinstance(listed, list):
+            return None
+        since = handed_at - dt.timedelta(minutes=1)  # clocks differ
+        covered = len(listed) < 50  # the whole list, or a page reaching back before the hand-over
+        for item in listed:
+            try:
+                created = parsedate_to_datetime(item["date_created"])
+            except (KeyError, TypeError, ValueError):
+                return None
+            if created < since:
+                covered = True
+            elif item.get("body") == message.body:
+                return True, str(item.get("sid") or "") or None
+        return (False, None) if covered else None
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -13,24 +13,29 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.db import Base, UUIDPrimaryKey, utcnow
 
 CHANNELS: Final = ("email", "sms", "whatsapp")
-STATUSES: Final = ("queued", "sending", "sent", "failed", "withheld", "skipped")
-"""``queued`` (due at ``next_attempt_at``), ``sending`` (claimed by a worker until ``lease_until``),
-``sent`` (accepted by the SMTP server or the provider), ``failed`` (gave up: a permanent error or
-``NOTIFY_MAX_ATTEMPTS`` reached), ``withheld`` (the consent was no longer in force when the worker
-came to send it), ``skipped`` (never queued: no consent or no reachable channel, see ``reason``)."""
+STATUSES: Final = ("queued", "sending", "in_flight", "in_doubt", "sent", "failed", "withheld", "skipped")
+"""``queued`` (due at ``next_attempt_at``), ``sending`` (claimed by a worker until ``lease_until``,
+not handed over yet), ``in_flight`` (handed to the SMTP server or the provider, answer not yet
+recorded), ``in_doubt`` (the worker died or the connection broke after the hand-over: the message
+may or may not have arrived; never resent blindly, see :mod:`app.notifications.worker`), ``sent``
+(accepted by the SMTP server or the provider, or confirmed by them or by a person), ``failed``
+(gave up: a permanent error or ``NOTIFY_MAX_ATTEMPTS`` reached), ``withheld`` (the consent was no
+longer in force when the worker came to send it), ``skipped`` (never queued: no consent or no
+reachable channel, see ``reason``)."""
 
 
 class Notification(UUIDPrimaryKey, Base):
     """One message of one event to one recipient, and its delivery status.
 
-    ``dedupe_key`` is unique: the same event for the same person is queued once (a retried
-    request, a job run twice). ``message_id`` is the stable RFC 5322 Message-ID every attempt
-    carries, so a message resent after a worker died between the server's acceptance and the
-    status write is recognisable as the same message. ``consent_purpose`` (set for messages
-    queued by ``enqueue_for_registrant``) is checked again by the worker just before sending;
-    ``disclosure_id`` is the register entry written then for a message through an external
-    provider. ``context`` holds the template's values (no sensitive field: templates name the case
-    by its number, never its content). ``reason`` says why a message was skipped, withheld or failed.
+        ``dedupe_key`` is unique: the same event for the same person is queued once (a retried
+        request, a job run twice). ``message_id`` is the stable RFC 5322 Message-ID every attempt
+        carries, so a message resent after a worker died between the server's acceptance and the
+        status write is recognisable as the same message (the worker never resends such a message
+    blindly: it becomes ``in_doubt``). ``consent_purpose`` (set for messages
+        queued by ``enqueue_for_registrant``) is checked again by the worker just before sending;
+        ``disclosure_id`` is the register entry written then for a message through an external
+        provider. ``context`` holds the template's values (no sensitive field: templates name the case
+        by its number, never its content). ``reason`` says why a message was skipped, withheld or failed.
     """
 
     __tablename__ = "notifications"

@@ -1,6 +1,7 @@
-"""``/api/v1/registrants/{id}/notifications``, ``…/notification-preferences`` and
-``/api/v1/cases/{id}/documents-missing``: what was sent to a person, on which channel, and the
-request for missing documents. Staff of the person's desk (404 otherwise)."""
+"""``/api/v1/registrants/{id}/notifications``, ``…/notification-preferences``,
+``/api/v1/cases/{id}/documents-missing`` and ``/api/v1/notifications/in-doubt``,
+``…/{id}/resolution``: what was sent to a person, on which channel, the request for missing
+documents, and the decisions about messages in doubt. Staff of the person's desk (404 otherwise)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from app.notifications.schemas import (
     NotificationOut,
     PreferenceIn,
     PreferenceOut,
+    ResolutionIn,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -98,3 +100,32 @@ async def documents_missing(
         return replayed
     outcome = await service.request_documents(session, actor=actor, case_id=case_id, documents=body.documents)
     return await idem.respond(201, outcome.model_dump(mode="json"), {})
+
+
+@router.get("/notifications/in-doubt", response_model=Page[NotificationOut])
+async def list_in_doubt(
+    session: SessionDep,
+    actor: StaffActor,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[NotificationOut]:
+    """Messages of the actor's desks that are ``in_doubt``: handed to the SMTP server or the
+    provider by a worker that died (or lost the connection) before the answer was recorded; they
+    may or may not have arrived and are not resent without a decision. Oldest first,
+    cursor-paginated; audited."""
+    rows, next_cursor = await service.list_in_doubt(session, actor=actor, cursor=cursor, limit=limit)
+    return Page[NotificationOut](items=[NotificationOut.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/notifications/{notification_id}/resolution", response_model=NotificationOut)
+async def resolve(
+    notification_id: uuid.UUID, body: ResolutionIn, session: SessionDep, actor: StaffActor
+) -> NotificationOut:
+    """Decide about a message in doubt: ``{"decision": "resend"}`` queues it again (due now),
+    ``{"decision": "sent"}`` records it delivered; optional ``note``. Answers the message's new
+    status. 404 ``notification-not-found`` (also another desk's), 409 ``notification-not-in-doubt``.
+    Audited ``notification.resolve``."""
+    row = await service.resolve_in_doubt(
+        session, actor=actor, notification_id=notification_id, decision=body.decision, note=body.note
+    )
+    return NotificationOut.model_validate(row)

@@ -13,9 +13,11 @@ DocumentLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_leng
 
 class NotificationOut(BaseModel):
     """One message to the person and its delivery status (never its content: a one-time code or
-    a template's values stay in the outbox). ``status``: ``queued``, ``sending``, ``sent``,
-    ``failed``, ``withheld`` (consent withdrawn before sending), ``skipped`` (not queued:
-    ``reason`` is ``no_consent``, ``no_channel`` or ``opted_out``)."""
+    a template's values stay in the outbox). ``status``: ``queued``, ``sending``, ``in_flight``
+    (handed to the server or provider, answer pending), ``in_doubt`` (handed over, answer lost:
+    it may or may not have arrived; waits for a person's decision), ``sent``, ``failed``,
+    ``withheld`` (consent withdrawn before sending), ``skipped`` (not queued: ``reason`` is
+    ``no_consent``, ``no_channel`` or ``opted_out``)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -70,3 +72,13 @@ class DocumentsMissingOut(BaseModel):
     notification_id: uuid.UUID | None
     notification_status: str
     reason: str | None
+
+
+class ResolutionIn(BaseModel):
+    """A decision about a message in doubt: ``resend`` (the person did not get it) or ``sent``
+    (they did); ``note`` says how it was checked (≤ 500 characters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["resend", "sent"]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None

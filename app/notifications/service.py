@@ -1,12 +1,14 @@
 """Staff operations on notifications: read a person's delivery statuses, record their chosen
-channel, ask for missing documents. Every read and write is audited."""
+channel, ask for missing documents, decide about messages in doubt. Every read and write is
+audited."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -14,10 +16,12 @@ from app.cases import service as cases
 from app.cases.models import ServiceType
 from app.cases.timeline import add_event
 from app.core.context import Actor
+from app.core.db import utcnow
 from app.core.errors import ValidationFailed
 from app.core.http import require_if_match
 from app.core.pagination import paginate
 from app.notifications import events
+from app.notifications.errors import NotificationNotFound, NotInDoubt
 from app.notifications.models import Notification, NotificationPreference
 from app.notifications.schemas import DocumentsMissingOut, PreferenceIn
 
@@ -142,3 +146,73 @@ async def request_documents(
         notification_status="skipped",
         reason=skipped.reason if skipped else None,
     )
+
+
+async def list_in_doubt(
+    session: AsyncSession, *, actor: Actor, cursor: str | None, limit: int
+) -> tuple[list[Notification], str | None]:
+    """Messages ``in_doubt`` of the actor's desks (every desk for administrators and auditors;
+    messages without a desk, such as account codes, only for them), oldest first (keyset on
+    ``created_at, id``). Audited ``notification.list_in_doubt``. ``BadRequest`` (400) for a bad
+    cursor."""
+    stmt = select(Notification).where(Notification.status == "in_doubt")
+    if actor.desk_ids is not None:
+        stmt = stmt.where(Notification.desk_id.in_(actor.desk_ids))
+    rows, next_cursor = await paginate(
+        session, stmt, keys=[Notification.created_at, Notification.id], cursor=cursor, limit=limit
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="notification.list_in_doubt",
+        entity_type="notification",
+        details={"rows": len(rows)},
+    )
+    return rows, next_cursor
+
+
+async def resolve_in_doubt(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    notification_id: uuid.UUID,
+    decision: Literal["resend", "sent"],
+    note: str | None = None,
+) -> Notification:
+    """A person's decision about a message ``in_doubt`` (the worker handed it over and never
+    learnt whether it arrived): ``resend`` queues it again, due now (the person did not get it —
+    checked with them or in the mail server's log); ``sent`` records it as delivered (they got
+    it). Raises ``NotificationNotFound`` (404, also for another desk's message) and
+    ``NotInDoubt`` (409: the status is no longer ``in_doubt``, e.g. already decided). Audited
+    ``notification.resolve`` with the decision and the note."""
+    row = await session.get(Notification, notification_id)
+    if row is None or not actor.can_see_desk(row.desk_id):
+        raise NotificationNotFound()
+    now = utcnow()
+    reason = f"{decision} decided by staff" + (f": {note}" if note else "")
+    values: dict[str, object] = (
+        {"status": "queued", "next_attempt_at": now, "reason": reason}
+        if decision == "resend"
+        else {"status": "sent", "sent_at": now, "reason": reason}
+    )
+    changed = await session.execute(
+        update(Notification)
+        .where(Notification.id == row.id, Notification.status == "in_doubt")
+        .values(updated_at=now, lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if not changed.rowcount:  # type: ignore[attr-defined]
+        raise NotInDoubt(
+            f"The notification is {row.status}, not in doubt.", detail_fr=f"Le message est {row.status}, pas en doute."
+        )
+    await audit.record(
+        session,
+        actor=actor,
+        action="notification.resolve",
+        entity_type="notification",
+        entity_id=row.id,
+        desk_id=row.desk_id,
+        details={"decision": decision, "note": note, "registrant_id": row.registrant_id},
+    )
+    await session.refresh(row)
+    return row

@@ -2,25 +2,41 @@
 
 One round (:func:`deliver_due`):
 
-1. **Claim**, in one short transaction: the due rows (``queued`` whose ``next_attempt_at`` has
-   come, or ``sending`` whose lease has expired — a worker died holding them), oldest first,
-   ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers never claim the same row
-   (SQLite's ``BEGIN IMMEDIATE`` serialises the claim; one worker there). Each becomes
-   ``sending`` with ``attempts + 1`` and a lease (``NOTIFY_LEASE_SECONDS``). A message queued with
-   a consent purpose is checked again: consent no longer in force → ``withheld``; a message for
-   an external provider (SMS, WhatsApp) gets its register-of-disclosures entry (legal basis
-   ``consent``, :func:`app.privacy.service.record_disclosure`) here, once per message.
-2. **Send** each, outside any transaction, rendered in its language and its desk's time zone.
+1. **Claim**, in one short transaction: the due rows — first ``sending``/``in_flight`` whose
+   lease has expired (a worker died holding them), then ``queued`` whose ``next_attempt_at`` has
+   come, oldest first — ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers never claim
+   the same row (SQLite's ``BEGIN IMMEDIATE`` serialises the claim; one worker there). Each
+   becomes ``sending`` with ``attempts + 1`` (the claim's fencing token) and a lease
+   (``NOTIFY_LEASE_SECONDS``). A message queued with a consent purpose is checked again: consent
+   no longer in force → ``withheld``; a message for an external provider (SMS, WhatsApp) gets its
+   register-of-disclosures entry (legal basis ``consent``,
+   :func:`app.privacy.service.record_disclosure`) here, once per message. An expired
+   ``in_flight`` row becomes ``in_doubt`` (below).
+2. **Send** each, outside any transaction, rendered in its language and its desk's time zone. At
+   the last moment before the message can reach the other side (SMTP: envelope accepted, before
+   ``DATA``; a provider: before the request) the worker commits ``in_flight`` for that one
+   message — only if its claim still holds (same ``attempts``, still ``sending``); otherwise the
+   message is left to the worker that holds it and nothing is sent.
 3. **Record**, one transaction per message: ``sent`` (with the provider's reference), or back to
    ``queued`` after ``NOTIFY_BACKOFF_SECONDS × 2^(attempts−1)`` (at most
    ``NOTIFY_BACKOFF_MAX_SECONDS``), or ``failed`` after a permanent error or
-   ``NOTIFY_MAX_ATTEMPTS`` attempts. Audit event ``notification.deliver`` (status, attempts).
+   ``NOTIFY_MAX_ATTEMPTS`` attempts, or ``in_doubt`` when the answer was lost after the hand-over.
+   Audit event ``notification.deliver`` (status, attempts).
 
-Guarantee: **at least once, effectively once.** A message is sent again only when a worker dies
-(``kill -9``, power loss) after the server accepted it and before step 3 committed — per worker at
-most the one message in flight, and only after its lease expires. That copy carries the same
-``Message-ID`` (and the same provider reference request), so mail clients and the desk's checks
-see one message. Nothing is lost: a row is ``sent`` only after the server accepted it.
+**In doubt.** A row found ``in_flight`` with an expired lease belongs to a worker that died
+(``kill -9``, power loss) between the hand-over and the record: the other side may or may not
+have the message. It is never sent again blindly (:mod:`app.notifications.doubt`). The worker asks the other side
+(:meth:`~app.notifications.channels.Sender.confirm`): the log provider reads its file, Twilio
+lists the messages to that number; the answer ``arrived`` makes it ``sent``, ``did not arrive``
+sends it again (no duplicate is possible). SMTP cannot be asked, so an e-mail stays
+``in_doubt`` until a person decides (:func:`app.notifications.service.resolve_in_doubt`:
+resend, or mark sent).
+
+Guarantee: **exactly once, or held in doubt** — never twice by the worker, never lost silently.
+A kill before the ``in_flight`` commit leaves the message ``sending``: resent after the lease,
+and the server never saw it. A kill after the record leaves the outcome. A kill in between leaves
+one message per worker process ``in_doubt``, resolved as above. ``sent`` always means the other
+side accepted the message (its reply, its confirmation, or a person's).
 """
 
 from __future__ import annotations
@@ -29,9 +45,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select, update
@@ -41,29 +56,14 @@ from app.audit import service as audit
 from app.core.config import Settings
 from app.core.context import SYSTEM_ACTOR
 from app.core.db import utcnow
-from app.desks.models import Desk
-from app.notifications import templates
-from app.notifications.channels import DeliveryError, Outgoing, Sender, senders_for
+from app.notifications.channels import DeliveryError, Sender, senders_for
+from app.notifications.doubt import IN_DOUBT_REASON, ClaimLost, ask_about, hand_over
 from app.notifications.models import Notification
+from app.notifications.rendering import Claimed, claimed_from, desks_of, render
 from app.privacy.service import Basis, consent_in_force, record_disclosure
 
 log = logging.getLogger(__name__)
 EXTERNAL_CHANNELS = frozenset({"sms", "whatsapp"})
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A message claimed for one attempt, with what rendering needs."""
-
-    id: uuid.UUID
-    event: str
-    channel: str
-    recipient: str
-    language: str
-    context: Mapping[str, Any]
-    message_id: str
-    attempts: int
-    desk_id: uuid.UUID | None
 
 
 def backoff(attempts: int, settings: Settings) -> dt.timedelta:
@@ -77,22 +77,34 @@ async def claim(
 ) -> list[Claimed]:
     """Claim up to ``NOTIFY_BATCH`` due messages (step 1 of the module docstring)."""
     claimed: list[Claimed] = []
+    doubts: list[Claimed] = []
     async with sessionmaker() as session:
         now = utcnow()
-        rows = (
-            (
-                await session.execute(
-                    select(Notification)
-                    .where(Notification.status.in_(("queued", "sending")), Notification.next_attempt_at <= now)
-                    .order_by(Notification.next_attempt_at, Notification.id)
-                    .limit(settings.notify_batch)
-                    .with_for_update(skip_locked=True)
+        # A dead worker's messages first (its lease expired), then the queue in order: what a
+        # crash interrupted is settled at once, not after everything queued meanwhile.
+        rows: list[Notification] = []
+        for statuses in (("in_flight", "sending"), ("queued",)):
+            rows += (
+                (
+                    await session.execute(
+                        select(Notification)
+                        .where(Notification.status.in_(statuses), Notification.next_attempt_at <= now)
+                        .order_by(Notification.next_attempt_at, Notification.id)
+                        .limit(settings.notify_batch - len(rows))
+                        .with_for_update(skip_locked=True)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            .scalars()
-            .all()
-        )
+            if len(rows) >= settings.notify_batch:
+                break
         for row in rows:
+            if row.status == "in_flight":  # its worker died between hand-over and record
+                doubts.append(claimed_from(row, handed_at=row.updated_at))
+                row.next_attempt_at = now
+                await _finish(session, row, "in_doubt", reason=IN_DOUBT_REASON)
+                continue
             if row.status == "sending" and row.attempts >= settings.notify_max_attempts:
                 await _finish(session, row, "failed", reason="worker stopped during the last attempt")
                 continue
@@ -122,20 +134,10 @@ async def claim(
             lease = now + dt.timedelta(seconds=settings.notify_lease_seconds)
             row.status, row.attempts, row.lease_until, row.next_attempt_at = "sending", row.attempts + 1, lease, lease
             row.provider = senders[row.channel].name
-            claimed.append(
-                Claimed(
-                    row.id,
-                    row.event,
-                    row.channel,
-                    row.recipient,
-                    row.language,
-                    dict(row.context),
-                    row.message_id,
-                    row.attempts,
-                    row.desk_id,
-                )
-            )
+            claimed.append(claimed_from(row))
         await session.commit()
+    if doubts and await ask_about(sessionmaker, senders, doubts) and not claimed:
+        return await claim(sessionmaker, settings, senders)  # what did not arrive is due again now
     return claimed
 
 
@@ -152,36 +154,6 @@ async def _finish(session: AsyncSession, row: Notification, status: str, *, reas
     )
 
 
-async def _desks(sessionmaker: async_sessionmaker[AsyncSession], ids: set[uuid.UUID]) -> dict[uuid.UUID, Desk]:
-    if not ids:
-        return {}
-    async with sessionmaker() as session:
-        return {d.id: d for d in (await session.execute(select(Desk).where(Desk.id.in_(ids)))).scalars()}
-
-
-def render(message: Claimed, desk: Desk | None) -> Outgoing:
-    """The message as the person reads it: their language, the desk's zone and name.
-
-    Raises ``KeyError``/``LookupError``/``ValueError`` when the template cannot be filled."""
-    context = {"desk_name": desk.name if desk else "", **message.context}
-    rendered = templates.registry().render(
-        message.event,
-        message.language,
-        context,
-        time_zone=desk.time_zone if desk else "UTC",
-        desk_code=desk.code if desk else "",
-    )
-    return Outgoing(
-        notification_id=str(message.id),
-        message_id=message.message_id,
-        channel=message.channel,
-        recipient=message.recipient,
-        language=rendered.language,
-        subject=rendered.subject,
-        body=rendered.body,
-    )
-
-
 async def _record(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
@@ -194,26 +166,33 @@ async def _record(
     values: dict[str, Any]
     if error is None:
         status, values = "sent", {"sent_at": now, "provider_message_id": reference, "reason": None}
+    elif error.uncertain:
+        status, values = "in_doubt", {"reason": f"answer lost after the hand-over: {error.detail}"[:2000]}
     elif error.permanent or message.attempts >= settings.notify_max_attempts:
         status, values = "failed", {"reason": error.detail[:2000]}
     else:
         status = "queued"
         values = {"reason": error.detail[:2000], "next_attempt_at": now + backoff(message.attempts, settings)}
     async with sessionmaker() as session:
-        await session.execute(
+        changed = await session.execute(
             update(Notification)
-            .where(Notification.id == message.id, Notification.status == "sending")
+            .where(
+                Notification.id == message.id,
+                Notification.attempts == message.attempts,  # this worker's claim (a late answer included)
+                Notification.status.in_(("sending", "in_flight", "in_doubt")),
+            )
             .values(status=status, lease_until=None, updated_at=now, **values)
         )
-        await audit.record(
-            session,
-            actor=SYSTEM_ACTOR,
-            action="notification.deliver",
-            entity_type="notification",
-            entity_id=message.id,
-            desk_id=message.desk_id,
-            details={"status": status, "attempts": message.attempts, "reason": values.get("reason")},
-        )
+        if changed.rowcount:  # type: ignore[attr-defined]
+            await audit.record(
+                session,
+                actor=SYSTEM_ACTOR,
+                action="notification.deliver",
+                entity_type="notification",
+                entity_id=message.id,
+                desk_id=message.desk_id,
+                details={"status": status, "attempts": message.attempts, "reason": values.get("reason")},
+            )
         await session.commit()
     return status
 
@@ -250,7 +229,7 @@ async def deliver_due(
             batch = await claim(sessionmaker, settings, active)
             if not batch:
                 return attempted
-            desks = await _desks(sessionmaker, {m.desk_id for m in batch if m.desk_id})
+            desks = await desks_of(sessionmaker, {m.desk_id for m in batch if m.desk_id})
             for index, message in enumerate(batch):
                 if stop is not None and stop.is_set():
                     await _release(sessionmaker, batch[index:])
@@ -263,10 +242,28 @@ async def deliver_due(
                         sessionmaker, settings, message, error=DeliveryError(f"template: {exc!r}", permanent=True)
                     )
                     continue
+
+                handed: list[dt.datetime] = []
+
+                # SMTP and the log are never asked while in flight (SMTP cannot be asked; a log line
+                # is written at once); a provider is, so its lease outlasts its request's timeout.
+                answer_within = settings.provider_timeout_seconds if active[message.channel].name == "twilio" else 0
+
+                async def handing(
+                    message: Claimed = message, handed: list[dt.datetime] = handed, within: float = answer_within
+                ) -> None:
+                    handed.append(await hand_over(sessionmaker, settings, message, answer_within=within))
+
                 try:
-                    reference = await active[message.channel].send(outgoing)
+                    reference = await active[message.channel].send(outgoing, handing)
+                except ClaimLost:  # another worker holds it now; nothing was handed over
+                    continue
                 except DeliveryError as exc:
+                    if exc.uncertain and not handed:  # a sender that never handed it over cannot be unsure
+                        exc.uncertain = False
                     await _record(sessionmaker, settings, message, error=exc)
+                    if exc.uncertain:  # the answer was lost: ask the other side at once
+                        await ask_about(sessionmaker, active, [replace(message, handed_at=handed[0])])
                     continue
                 except Exception as exc:  # a sender's bug must not stall the queue: retried with backoff
                     log.exception("sender %s failed on notification %s", message.channel, message.id)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -28,6 +28,7 @@ from app.core.http import etag_of
 from app.desks.models import Desk
 from app.documents.models import Document
 from app.documents.schemas import DocumentOut
+from app.merges.models import RegistrantMerge
 from app.registrants import repository as registrants_repository
 from app.registrants import service as registrants
 from app.registrants.models import Registrant
@@ -39,7 +40,11 @@ TYPES: Final = ("registrant", "case", "case_note", "referral", "appointment", "d
 @dataclass(frozen=True)
 class Found:
     """A record as it is now: its desk, its rendering, its ETag (``None`` when not versioned), or
-    ``gone`` (a reason) when it exists but no longer counts (a deleted document)."""
+    ``gone`` (a reason) when it exists but no longer counts for an agent's app: ``deleted`` (a
+    deleted document), ``merged`` (a registrant merged into another), ``anonymised`` (a
+    registrant erased by anonymisation, and every case, note, referral, appointment and document
+    of theirs), ``transferred`` (a case transferred to another desk — the read-only trace the
+    sending desk keeps — and its notes, referrals, appointments and documents)."""
 
     desk_id: uuid.UUID
     data: dict[str, Any]
@@ -174,6 +179,19 @@ async def _fetch(
     after: uuid.UUID | None,
     limit: int | None,
 ) -> dict[uuid.UUID, Found]:
+    found = await _fetch_plain(session, actor, kind, ids=ids, after=after, limit=limit)
+    return await _with_gone(session, kind, found)
+
+
+async def _fetch_plain(
+    session: AsyncSession,
+    actor: Actor,
+    kind: str,
+    *,
+    ids: Sequence[uuid.UUID] | None,
+    after: uuid.UUID | None,
+    limit: int | None,
+) -> dict[uuid.UUID, Found]:
     desks = actor.desk_ids
     if kind == "registrant":
         if ids is None:  # joined eager loads multiply rows: pick the page's ids first
@@ -219,6 +237,141 @@ async def _fetch(
         rows = [(d, r_desk or c_desk) for d, r_desk, c_desk in (await session.execute(stmt)).all() if r_desk or c_desk]
         return await _documents(session, actor, rows)
     raise ValueError(kind)
+
+
+def _gone_reason(anonymised: object, case_status: str | None, merged_into: object = None) -> str | None:
+    if anonymised is not None:
+        return "anonymised"
+    if case_status == "transferred":
+        return "transferred"
+    if merged_into is not None:  # a document the merge left on the merged file (the survivor has its copy)
+        return "merged"
+    return None
+
+
+async def _gone_reasons(session: AsyncSession, kind: str, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Why records of ``kind`` that still exist no longer count (see :class:`Found`), from their
+    own state and their parents': a registrant merged or anonymised, a case transferred."""
+    if not ids:
+        return {}
+    person = aliased(Registrant)
+    out: dict[uuid.UUID, str] = {}
+    if kind == "registrant":
+        stmt = select(Registrant.id, Registrant.anonymised_at, Registrant.merged_into_id).where(Registrant.id.in_(ids))
+        for rid, anonymised, merged_into in (await session.execute(stmt)).all():
+            if anonymised is not None:
+                out[rid] = "anonymised"
+            elif merged_into is not None:
+                out[rid] = "merged"
+        return out
+    statements: list[Any] = []
+    if kind == "case":
+        statements.append(
+            select(Case.id, person.anonymised_at, Case.status)
+            .join(person, person.id == Case.registrant_id)
+            .where(Case.id.in_(ids))
+        )
+    elif kind in ("case_note", "referral"):
+        model: Any = CaseNote if kind == "case_note" else Referral
+        statements.append(
+            select(model.id, person.anonymised_at, Case.status)
+            .join(Case, Case.id == model.case_id)
+            .join(person, person.id == Case.registrant_id)
+            .where(model.id.in_(ids))
+        )
+    elif kind == "appointment":
+        statements.append(
+            select(Appointment.id, person.anonymised_at, Case.status)
+            .join(person, person.id == Appointment.registrant_id)
+            .outerjoin(Case, Case.id == Appointment.case_id)
+            .where(Appointment.id.in_(ids))
+        )
+    elif kind == "document":
+        statements.append(
+            select(Document.id, person.anonymised_at, null(), person.merged_into_id)
+            .join(person, and_(Document.owner_type == "registrant", Document.owner_id == person.id))
+            .where(Document.id.in_(ids))
+        )
+        statements.append(
+            select(Document.id, person.anonymised_at, Case.status)
+            .join(Case, and_(Document.owner_type == "case", Document.owner_id == Case.id))
+            .join(person, person.id == Case.registrant_id)
+            .where(Document.id.in_(ids))
+        )
+    for stmt in statements:
+        for record_id, anonymised, case_status, *rest in (await session.execute(stmt)).all():
+            reason = _gone_reason(anonymised, case_status, rest[0] if rest else None)
+            if reason is not None:
+                out[record_id] = reason
+    return out
+
+
+async def _with_gone(session: AsyncSession, kind: str, found: dict[uuid.UUID, Found]) -> dict[uuid.UUID, Found]:
+    reasons = await _gone_reasons(session, kind, [i for i, f in found.items() if f.gone is None])
+    return {i: replace(f, gone=reasons[i]) if i in reasons else f for i, f in found.items()}
+
+
+async def under_cases(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> list[tuple[str, uuid.UUID]]:
+    """The notes, referrals, appointments and documents of these cases, as ``(type, id)``."""
+    if not case_ids:
+        return []
+    out: list[tuple[str, uuid.UUID]] = []
+    for kind, stmt in (
+        ("case_note", select(CaseNote.id).where(CaseNote.case_id.in_(case_ids)).order_by(CaseNote.id)),
+        ("referral", select(Referral.id).where(Referral.case_id.in_(case_ids)).order_by(Referral.id)),
+        ("appointment", select(Appointment.id).where(Appointment.case_id.in_(case_ids)).order_by(Appointment.id)),
+        (
+            "document",
+            select(Document.id)
+            .where(Document.owner_type == "case", Document.owner_id.in_(case_ids))
+            .order_by(Document.id),
+        ),
+    ):
+        out.extend((kind, record_id) for record_id in (await session.execute(stmt)).scalars())
+    return out
+
+
+async def of_registrant(session: AsyncSession, registrant_id: uuid.UUID) -> list[tuple[str, uuid.UUID]]:
+    """Every case of the person and what is under them, their own appointments and documents."""
+    case_ids = list(
+        (await session.execute(select(Case.id).where(Case.registrant_id == registrant_id).order_by(Case.id))).scalars()
+    )
+    out: list[tuple[str, uuid.UUID]] = [("case", c) for c in case_ids]
+    out.extend(await under_cases(session, case_ids))
+    appointments = select(Appointment.id).where(Appointment.registrant_id == registrant_id).order_by(Appointment.id)
+    documents = (
+        select(Document.id)
+        .where(Document.owner_type == "registrant", Document.owner_id == registrant_id)
+        .order_by(Document.id)
+    )
+    out.extend(("appointment", a) for a in (await session.execute(appointments)).scalars())
+    out.extend(("document", d) for d in (await session.execute(documents)).scalars())
+    return list(dict.fromkeys(out))
+
+
+async def moved_by_merges(session: AsyncSession, merged_id: uuid.UUID) -> list[tuple[str, uuid.UUID]]:
+    """The cases, appointments and documents a merge of ``merged_id`` into another file moved
+    (or an unmerge moved back), from the merge records' snapshots, and the documents still on the
+    merged file (those the survivor already had)."""
+    snapshots = (
+        await session.execute(select(RegistrantMerge.snapshot).where(RegistrantMerge.merged_id == merged_id))
+    ).scalars()
+    out: list[tuple[str, uuid.UUID]] = []
+    for snapshot in snapshots:
+        moved = (snapshot or {}).get("moved") or {}
+        for kind, key in (("case", "cases"), ("appointment", "appointments"), ("document", "documents")):
+            for value in moved.get(key) or []:
+                try:
+                    out.append((kind, uuid.UUID(str(value))))
+                except ValueError:
+                    continue
+    left = (
+        select(Document.id)
+        .where(Document.owner_type == "registrant", Document.owner_id == merged_id)
+        .order_by(Document.id)
+    )
+    out.extend(("document", d) for d in (await session.execute(left)).scalars())
+    return list(dict.fromkeys(out))
 
 
 async def registrants_of_import(session: AsyncSession, batch_id: str) -> list[uuid.UUID]:

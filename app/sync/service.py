@@ -36,7 +36,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -61,7 +61,11 @@ READ_ACTIONS: Final = frozenset(
     }
 )
 """Events that record a read, not a change: left out of the feed."""
-_GONE_BY_ACTION: Final = {"merge": "merged", "anonymise": "anonymised", "erase": "erased", "purge": "purged"}
+_GONE_BY_ACTION: Final = {"merged": "merged", "erasure": "anonymised", "purge": "purged"}
+"""The tombstone reason of a record that no longer exists, by the verb of its last event."""
+FEED_PRIVACY_ACTIONS: Final = ("privacy.erasure", "privacy.retention_case")
+"""The ``privacy.*`` events that change records (an anonymisation, a case's free text removed at the
+end of retention); the others (disclosures, subject access…) leave them as they were."""
 _FEED_TYPES: Final = (*records.TYPES, "import_batch")
 
 
@@ -181,7 +185,8 @@ async def _snapshot(session: AsyncSession, actor: Actor, position: Cursor, limit
         wanted = limit - len(out.items)
         found = await records.snapshot(session, actor, kind, after=after, limit=wanted)
         for record_id, record in found:
-            out.items.append(_upsert(kind, record_id, record))
+            if record.gone is None:  # merged, anonymised, transferred: not in an app's copy
+                out.items.append(_upsert(kind, record_id, record))
         if len(found) == wanted:
             position.after = str(found[-1][0])
             out.has_more = True
@@ -200,7 +205,7 @@ def _feed(actor: Actor, after_seq: int) -> Any:
             AuditEvent.entity_type.in_(_FEED_TYPES),
             AuditEvent.entity_id.is_not(None),
             AuditEvent.action.not_in(READ_ACTIONS),
-            AuditEvent.action.not_like("privacy.%"),  # disclosures, subject access: the record is unchanged
+            or_(AuditEvent.action.not_like("privacy.%"), AuditEvent.action.in_(FEED_PRIVACY_ACTIONS)),
         )
     )
     if actor.desk_ids is not None:
@@ -219,19 +224,75 @@ async def _changes(session: AsyncSession, actor: Actor, position: Cursor, limit:
     if not events:
         return
     position.seq = events[-1].seq
-    last: dict[tuple[str, str], tuple[int, str]] = {}
+    last: dict[tuple[str, str], str] = {}  # record → the action of its last event, in page order
+    named: set[tuple[str, str]] = set()  # records an event of the actor's desks names
+
+    def put(key: tuple[str, str], action: str) -> None:
+        last.pop(key, None)  # re-inserted: ordered by each record's last event
+        last[key] = action
+
     for event in events:
         if event.entity_type == "import_batch":
             for registrant_id in await records.registrants_of_import(session, event.entity_id):
                 key = ("registrant", str(registrant_id))
-                last.pop(key, None)
-                last[key] = (event.seq, "registrant.import")
+                put(key, "registrant.import")
+                named.add(key)
             continue
         key = (event.entity_type, event.entity_id)
-        last.pop(key, None)  # re-inserted: ordered by each record's last event
-        last[key] = (event.seq, event.action)
+        put(key, event.action)
+        named.add(key)
+        for carried_kind, carried_id in await _carried_along(session, event.entity_type, event.entity_id, event.action):
+            put((carried_kind, str(carried_id)), "carried")
+    current = await _load(session, actor, list(last))
+    order = list(last)
+    for case_key in [k for k in order if k[0] == "case" and _gone(current.get(k)) == "transferred"]:
+        under = [(kind, str(i)) for kind, i in await records.under_cases(session, [uuid.UUID(case_key[1])])]
+        under = [k for k in under if k not in last]
+        current.update(await _load(session, actor, under))
+        at = order.index(case_key) + 1
+        order[at:at] = under
+        last.update(dict.fromkeys(under, "carried"))
+    for kind, record_id in order:
+        found = current.get((kind, record_id))
+        if (kind, record_id) not in named and (found is None or not actor.can_see_desk(found.desk_id)):
+            continue  # carried along by another record's event: never reveal another desk's record
+        verb = last[(kind, record_id)].rpartition(".")[2]
+        if found is None:
+            out.items.append(_tombstone(kind, record_id, _GONE_BY_ACTION.get(verb, "deleted")))
+        elif found.gone is not None:
+            out.items.append(_tombstone(kind, record_id, found.gone))
+        elif not actor.can_see_desk(found.desk_id):
+            out.items.append(_tombstone(kind, record_id, "out_of_scope"))
+        else:
+            out.items.append(_upsert(kind, uuid.UUID(record_id), found))
+
+
+def _gone(found: records.Found | None) -> str | None:
+    return found.gone if found is not None else None
+
+
+async def _carried_along(
+    session: AsyncSession, entity_type: str, entity_id: str, action: str
+) -> list[tuple[str, uuid.UUID]]:
+    """Records an event changes without naming them: an anonymisation (``privacy.erasure``)
+    every record of the person; a merge (``registrant.merged``, on the merged file) or an unmerge
+    the cases, appointments and documents it moved between the two files."""
+    if entity_type != "registrant" or action not in ("privacy.erasure", "registrant.merged", "registrant.unmerge"):
+        return []
+    try:
+        registrant_id = uuid.UUID(entity_id)
+    except ValueError:
+        return []
+    if action == "privacy.erasure":
+        return await records.of_registrant(session, registrant_id)
+    return await records.moved_by_merges(session, registrant_id)
+
+
+async def _load(
+    session: AsyncSession, actor: Actor, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], records.Found]:
     by_kind: dict[str, list[uuid.UUID]] = {}
-    for kind, record_id in last:
+    for kind, record_id in keys:
         try:
             by_kind.setdefault(kind, []).append(uuid.UUID(record_id))
         except ValueError:
@@ -240,16 +301,4 @@ async def _changes(session: AsyncSession, actor: Actor, position: Cursor, limit:
     for kind, ids in by_kind.items():
         for loaded_id, record in (await records.load(session, actor, kind, ids)).items():
             current[(kind, str(loaded_id))] = record
-    for (kind, record_id), (_, action) in last.items():
-        found = current.get((kind, record_id))
-        verb = action.rpartition(".")[2]
-        if found is None:
-            out.items.append(_tombstone(kind, record_id, _GONE_BY_ACTION.get(verb, "deleted")))
-        elif found.gone is not None:
-            out.items.append(_tombstone(kind, record_id, found.gone))
-        elif not actor.can_see_desk(found.desk_id):
-            out.items.append(_tombstone(kind, record_id, "out_of_scope"))
-        elif verb in _GONE_BY_ACTION:
-            out.items.append(_tombstone(kind, record_id, _GONE_BY_ACTION[verb]))
-        else:
-            out.items.append(_upsert(kind, uuid.UUID(record_id), found))
+    return current

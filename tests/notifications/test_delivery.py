@@ -287,13 +287,13 @@ async def test_the_log_provider_writes_one_json_line_per_message(sessionmaker, s
 
 
 async def test_a_stopping_worker_gives_back_what_it_claimed_but_did_not_send(sessionmaker, settings) -> None:
-    from app.notifications.channels import LogSender, Outgoing
+    from app.notifications.channels import Handing, LogSender, Outgoing
 
     stop = asyncio.Event()
 
     class StopAfterOne(LogSender):
-        async def send(self, message: Outgoing) -> str | None:
-            reference = await super().send(message)
+        async def send(self, message: Outgoing, handing: Handing | None = None) -> str | None:
+            reference = await super().send(message, handing) if handing else await super().send(message)
             stop.set()  # SIGTERM arrives while the first message is in hand
             return reference
 

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.models import AuditEvent
 from app.core.config import Settings
+from app.desks.models import Desk
+from app.notifications import templates
 from app.notifications.models import Notification
 from app.notifications.scheduler import run_due_jobs
 from app.notifications.worker import deliver_due
 from tests.appointments.helpers import CASA_TZ, iso, local, next_weekday
-from tests.notifications.servers import SmtpSink, smtp_server
+from tests.notifications.servers import FakeTwilio, SmtpSink, smtp_server, twilio_server
 
 
 @pytest.fixture
@@ -212,3 +217,137 @@ async def test_the_day_before_reminder_is_queued_once_and_held_until_nine_local(
         f"Reminder: appointment tomorrow, {_english(day, '10:00')}"
     ]
     assert CASA_TZ.key == "Africa/Casablanca"
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    yield from twilio_server("AC" + "2" * 32, "secret-token")
+
+
+@pytest.fixture
+def wolof_templates() -> Iterator[None]:
+    templates.configure(Path(__file__).resolve().parents[1] / "fixtures" / "notifications")
+    yield
+    templates.configure(None)
+
+
+async def test_every_event_reaches_the_provider_in_french_or_wolof_at_the_desks_local_time(
+    client, make_staff, sessionmaker, settings, twilio, wolof_templates
+) -> None:
+    agent = await make_staff("agent", ["CASA-BASE"])
+    body = {
+        "given_names": "Aïssatou",
+        "family_name": "Diallo",
+        "sex": "female",
+        "phones": [{"number": "+212612345678", "whatsapp": True}],
+        "languages": ["wo", "fr"],
+        "consents": [
+            {
+                "purpose": "contact_sms_whatsapp",
+                "granted": True,
+                "channel": "in_person",
+                "notice_version": "2026-01",
+                "language": "wo",
+            }
+        ],
+    }
+    registered = await client.post("/api/v1/registrants", json=body, headers=agent.headers)
+    assert registered.status_code == 201, registered.text
+    registrant_id = registered.json()["id"]
+    case = await client.post(
+        "/api/v1/cases",
+        json={"registrant_id": registrant_id, "service_type": "CONSULAR_ADMIN", "channel": "walk_in"},
+        headers=agent.headers,
+    )
+    number = case.json()["case_number"]
+    await client.post(
+        f"/api/v1/cases/{case.json()['id']}/transitions",
+        json={"to": "qualified"},
+        headers={**agent.headers, "If-Match": case.headers["ETag"]},
+    )
+    await client.post(f"/api/v1/cases/{case.json()['id']}/documents-missing", json={}, headers=agent.headers)
+    day = next_weekday(3)
+    desks = (await client.get("/api/v1/desks", headers=agent.headers)).json()
+    booking = {
+        "desk_id": next(d["id"] for d in desks if d["code"] == "CASA-BASE"),
+        "agent_id": str(agent.id),
+        "registrant_id": registrant_id,
+    }
+    booked = await client.post(
+        "/api/v1/appointments",
+        json={**booking, "starts_at": iso(day, "10:00"), "ends_at": iso(day, "10:30")},
+        headers=agent.headers,
+    )
+    moved = await client.patch(
+        f"/api/v1/appointments/{booked.json()['id']}",
+        json={"starts_at": iso(day, "11:00"), "ends_at": iso(day, "11:30")},
+        headers={**agent.headers, "If-Match": booked.headers["ETag"]},
+    )
+    cancelled = await client.post(
+        f"/api/v1/appointments/{booked.json()['id']}/transitions",
+        json={"status": "cancelled"},
+        headers={**agent.headers, "If-Match": moved.headers["ETag"]},
+    )
+    kept = await client.post(
+        "/api/v1/appointments",
+        json={**booking, "starts_at": iso(day, "14:00"), "ends_at": iso(day, "14:30")},
+        headers=agent.headers,
+    )
+    assert [r.status_code for r in (case, booked, moved, cancelled, kept)] == [201, 201, 200, 200, 201]
+    eve = local(day - dt.timedelta(days=1), "10:00")
+    assert "appointment_reminders" in await run_due_jobs(sessionmaker, settings, now=eve)
+    await _make_due(sessionmaker)
+    # Casablanca is UTC+00 all year: for the desk's local time to differ from UTC, the desk keeps
+    # Paris time (UTC+01 in winter, UTC+02 in summer) from here on; messages are rendered at sending.
+    async with sessionmaker() as session:
+        await session.execute(update(Desk).where(Desk.code == "CASA-BASE").values(time_zone="Europe/Paris"))
+        await session.commit()
+    paris = ZoneInfo("Europe/Paris")
+
+    def at_desk(hhmm: str) -> str:
+        return local(day, hhmm).astimezone(paris).strftime("%H:%M")
+
+    via_twilio = settings.model_copy(
+        update={
+            "whatsapp_provider": "twilio",
+            "twilio_api_base": twilio.base_url,
+            "twilio_account_sid": twilio.account_sid,
+            "twilio_auth_token": SecretStr(twilio.auth_token),
+            "twilio_whatsapp_from": "+14155238886",
+        }
+    )
+    assert await deliver_due(sessionmaker, via_twilio) == 9
+    assert {(r["To"], r["From"]) for r in twilio.requests} == {("whatsapp:+212612345678", "whatsapp:+14155238886")}
+    async with sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(Notification.event, Notification.provider_message_id).order_by(Notification.created_at)
+            )
+        ).all()
+    by_sid = {f"SM{n:032x}": r["Body"] for n, r in enumerate(twilio.requests, start=1)}
+    bodies: dict[str, list[str]] = {}
+    for event, sid in rows:
+        bodies.setdefault(event, []).append(by_sid[sid])
+    assert sorted((event, len(found)) for event, found in bodies.items()) == [
+        ("appointment_booked", 2),
+        ("appointment_cancelled", 1),
+        ("appointment_changed", 1),
+        ("appointment_reminder", 1),
+        ("case_received", 1),
+        ("case_status_changed", 1),
+        ("documents_missing", 1),
+        ("registration_receipt", 1),
+    ]
+    # French where the desk supplies no Wolof; Wolof for the booking, whose template it supplies.
+    assert bodies["registration_receipt"][0].startswith("Bonjour Aïssatou, vous êtes inscrit(e) au guichet")
+    assert all(number in bodies[e][0] for e in ("case_received", "case_status_changed", "documents_missing"))
+    assert "qualifi" in bodies["case_status_changed"][0]
+    assert [
+        b.endswith(f"{at_desk(h)} (waxtu guichet bi).")
+        for b, h in zip(bodies["appointment_booked"], ("10:00", "14:00"))
+    ] == [True, True]
+    assert at_desk("11:00") in bodies["appointment_changed"][0] and "déplacé" in bodies["appointment_changed"][0]
+    assert at_desk("11:00") in bodies["appointment_cancelled"][0] and "annulé" in bodies["appointment_cancelled"][0]
+    reminder = bodies["appointment_reminder"][0]
+    assert reminder.startswith("Rappel : vous avez rendez-vous") and f"{at_desk('14:00')} (heure locale" in reminder
+    assert at_desk("10:00") != "10:00"  # the desk's time, not UTC's nor Casablanca's

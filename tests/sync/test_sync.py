@@ -154,7 +154,7 @@ async def test_resuming_page_by_page_gives_every_record_once(
     assert [i["id"] for i in rest] == [str(ids[2])]
 
 
-async def test_a_transfer_reaches_both_desks_and_a_record_leaving_the_desk_is_tombstoned(
+async def test_a_transfer_tombstones_the_case_and_what_is_under_it_for_the_sending_desk_and_reaches_the_other(
     client: httpx.AsyncClient,
     agent: Staff,
     dakar_agent: Staff,
@@ -165,6 +165,9 @@ async def test_a_transfer_reaches_both_desks_and_a_record_leaving_the_desk_is_to
 ) -> None:
     registrant = await make_registrant("CASA-BASE", consents=("transfer_to_senegal",))
     case = await open_case(client, agent, registrant)
+    staying = await open_case(client, agent, registrant)
+    note = await client.post(f"/api/v1/cases/{case['id']}/notes", json={"text": "dossier"}, headers=agent.headers)
+    assert note.status_code == 201
     await audit_log.seal()
     _, casa_cursor = await sync_all(client, agent)
     _, dakar_cursor = await sync_all(client, dakar_agent)
@@ -173,22 +176,30 @@ async def test_a_transfer_reaches_both_desks_and_a_record_leaving_the_desk_is_to
     assert moved.status_code == 200, moved.text
     await audit_log.seal()
 
-    casa, casa_cursor = await sync_all(client, agent, casa_cursor)
-    assert keys(casa) == [("case", case["id"], "upsert")]
-    assert casa[0]["data"]["status"] == "transferred"
+    casa, next_casa_cursor = await sync_all(client, agent, casa_cursor)
+    assert casa == [
+        {"type": "case", "id": case["id"], "op": "delete", "reason": "transferred"},
+        {"type": "case_note", "id": note.json()["id"], "op": "delete", "reason": "transferred"},
+    ]
+    replay, replay_cursor = await sync_all(client, agent, casa_cursor)  # the same cursor, the same answer
+    assert (replay, replay_cursor) == (casa, next_casa_cursor)
+    fresh, _ = await sync_all(client, agent)  # a new device holds what a synced one holds
+    assert sorted(keys(fresh)) == sorted([("registrant", str(registrant), "upsert"), ("case", staying["id"], "upsert")])
+
     dakar, _ = await sync_all(client, dakar_agent, dakar_cursor)
     new_case_id = moved.json()["transferred_to_case_id"]
     assert {(i["type"], i["op"]) for i in dakar} == {("registrant", "upsert"), ("case", "upsert")}
     assert new_case_id in {i["id"] for i in dakar}
     assert str(registrant) not in {i["id"] for i in dakar}  # Dakar holds its own copy
+    assert "delete" not in {i["op"] for i in dakar}
 
     # A record that leaves the desk (here moved in the database, as a future re-assignment would)
     # is a tombstone for the desk it left at its next event.
     async with sessionmaker() as session:
-        await session.execute(update(Case).where(Case.id == uuid.UUID(case["id"])).values(desk_id=desk_ids["DKR-MOB"]))
+        await session.execute(
+            update(Case).where(Case.id == uuid.UUID(staying["id"])).values(desk_id=desk_ids["DKR-MOB"])
+        )
         await session.commit()
-    note = await client.post(f"/api/v1/cases/{new_case_id}/notes", json={"text": "arrivé"}, headers=dakar_agent.headers)
-    assert note.status_code == 201
     async with sessionmaker() as session:
         from app.audit import service as audit_service
         from app.core.context import Actor
@@ -198,13 +209,13 @@ async def test_a_transfer_reaches_both_desks_and_a_record_leaving_the_desk_is_to
             actor=Actor(user_id=None, email="system", role="system"),
             action="case.update",
             entity_type="case",
-            entity_id=case["id"],
+            entity_id=staying["id"],
             desk_id=desk_ids["CASA-BASE"],
         )
         await session.commit()
     await audit_log.seal()
-    casa, _ = await sync_all(client, agent, casa_cursor)
-    assert casa == [{"type": "case", "id": case["id"], "op": "delete", "reason": "out_of_scope"}]
+    casa, _ = await sync_all(client, agent, next_casa_cursor)
+    assert casa == [{"type": "case", "id": staying["id"], "op": "delete", "reason": "out_of_scope"}]
 
 
 async def test_a_changed_desk_membership_starts_the_sync_over(
