@@ -72,23 +72,14 @@ export const DAY_LABELS = {
   },
 };
 
-// A flagged row's reason and resolution, as the API names it (also inside its problem details).
+// A flagged row's resolution, as the API names it (match reasons are in i18n_more.js, with the
+// registration screen's duplicate check).
 export const DAY_CODES = {
   fr: {
-    family_name_overlap: "nom en partie commun", given_name_overlap: "prénoms en partie communs", similar_name: "nom ressemblant",
-    same_birth_month: "même mois de naissance", close_birth_date: "date de naissance proche",
-    different_birth_year: "année de naissance différente", different_birth_date: "date de naissance différente",
-    different_document: "pièce d'identité différente", same_place_of_birth: "même lieu de naissance",
-    same_origin_region: "même région d'origine", same_arrival_date: "même date d'arrivée", same_host_city: "même ville de résidence",
-    same_occupation: "même profession", count: "Nombre", no_appointment: "Aucun rendez-vous.",
+    count: "Nombre", no_appointment: "Aucun rendez-vous.",
     identical_row: "ligne identique", pending: "en attente", linked: "rattachée", created: "créée", discarded: "écartée" },
   en: {
-    family_name_overlap: "family name partly shared", given_name_overlap: "given names partly shared", similar_name: "similar name",
-    same_birth_month: "same month of birth", close_birth_date: "close date of birth",
-    different_birth_year: "different year of birth", different_birth_date: "different date of birth",
-    different_document: "different identity document", same_place_of_birth: "same place of birth",
-    same_origin_region: "same region of origin", same_arrival_date: "same arrival date", same_host_city: "same city of residence",
-    same_occupation: "same occupation", count: "Count", no_appointment: "No appointment.",
+    count: "Count", no_appointment: "No appointment.",
     identical_row: "identical row", pending: "pending", linked: "linked", created: "created", discarded: "discarded" },
 };
 

@@ -107,6 +107,13 @@ addWords({
     resolved: "Résolu", closed_no_response: "Clos sans réponse", closed_withdrawn: "Clos (retrait)",
     transferred: "Transféré", cancelled: "Annulé", booked: "Réservé", kept: "Honoré", missed: "Manqué",
     strong: "forte", possible: "possible",
+    // every reason a duplicate match can give (app/registrants/linkage.py, REASONS)
+    family_name_overlap: "nom en partie commun", given_name_overlap: "prénoms en partie communs", similar_name: "nom ressemblant",
+    same_birth_month: "même mois de naissance", close_birth_date: "date de naissance proche",
+    different_birth_year: "année de naissance différente", different_birth_date: "date de naissance différente",
+    different_document: "pièce d'identité différente", same_place_of_birth: "même lieu de naissance",
+    same_origin_region: "même région d'origine", same_arrival_date: "même date d'arrivée", same_host_city: "même ville de résidence",
+    same_occupation: "même profession",
   },
   en: {
     lang_fr: "French", lang_wo: "Wolof", lang_ff: "Pulaar", lang_ar: "Arabic", lang_en: "English",
@@ -125,6 +132,12 @@ addWords({
     resolved: "Resolved", closed_no_response: "Closed, no response", closed_withdrawn: "Closed (withdrawn)",
     transferred: "Transferred", cancelled: "Cancelled", booked: "Booked", kept: "Kept", missed: "Missed",
     strong: "strong", possible: "possible",
+    family_name_overlap: "family name partly shared", given_name_overlap: "given names partly shared", similar_name: "similar name",
+    same_birth_month: "same month of birth", close_birth_date: "close date of birth",
+    different_birth_year: "different year of birth", different_birth_date: "different date of birth",
+    different_document: "different identity document", same_place_of_birth: "same place of birth",
+    same_origin_region: "same region of origin", same_arrival_date: "same arrival date", same_host_city: "same city of residence",
+    same_occupation: "same occupation",
   },
 });
 translatePage(); // the screens' labels in the page, now that their words are here
