@@ -13,3 +13,8 @@ class NotificationNotFound(NotFound):
 class NotInDoubt(Conflict):
     slug = "notification-not-in-doubt"
     title_fr, title_en = "Ce message n'est pas en attente de décision", "This notification is not in doubt"
+
+
+class AddressForgotten(Conflict):
+    slug = "notification-address-forgotten"
+    title_fr, title_en = "L'adresse de ce message a été effacée", "This notification's address was erased"

@@ -21,7 +21,7 @@ from app.core.errors import ValidationFailed
 from app.core.http import require_if_match
 from app.core.pagination import paginate
 from app.notifications import events
-from app.notifications.errors import NotificationNotFound, NotInDoubt
+from app.notifications.errors import AddressForgotten, NotificationNotFound, NotInDoubt
 from app.notifications.models import Notification, NotificationPreference
 from app.notifications.schemas import DocumentsMissingOut, PreferenceIn
 
@@ -183,11 +183,17 @@ async def resolve_in_doubt(
     learnt whether it arrived): ``resend`` queues it again, due now (the person did not get it —
     checked with them or in the mail server's log); ``sent`` records it as delivered (they got
     it). Raises ``NotificationNotFound`` (404, also for another desk's message) and
-    ``NotInDoubt`` (409: the status is no longer ``in_doubt``, e.g. already decided). Audited
-    ``notification.resolve`` with the decision and the note."""
+    ``NotInDoubt`` (409: the status is no longer ``in_doubt``, e.g. already decided) and
+    ``AddressForgotten`` (409: ``resend`` of a message whose address an erasure or the retention
+    run removed). Audited ``notification.resolve`` with the decision and the note."""
     row = await session.get(Notification, notification_id)
     if row is None or not actor.can_see_desk(row.desk_id):
         raise NotificationNotFound()
+    if decision == "resend" and not row.recipient:
+        raise AddressForgotten(
+            "The address was erased: this message can no longer be sent.",
+            detail_fr="L'adresse a été effacée : ce message ne peut plus être envoyé.",
+        )
     now = utcnow()
     reason = f"{decision} decided by staff" + (f": {note}" if note else "")
     values: dict[str, object] = (

@@ -228,11 +228,14 @@ async def _anonymise_one(
 
 
 async def forget_notifications(session: AsyncSession, condition: Any, *, reason: str) -> int:
-    """Messages matching ``condition``: those not yet sent are withheld (``reason``), and every one
-    loses its address and content (the event, channel, status and dates stay, for statistics)."""
+    """Messages matching ``condition``: those not yet sent, and those in doubt (handed over, never
+    confirmed: no one may resend them now), are withheld (``reason``); every one loses its address
+    and content (the event, channel, status and dates stay, for statistics). A message
+    ``in_flight`` is left to its worker, which settles it as sent or in doubt; without an address,
+    staff can no longer have it resent (``app.notifications.service.resolve_in_doubt``)."""
     await session.execute(
         update(Notification)
-        .where(condition, Notification.status.in_(("queued", "sending")))
+        .where(condition, Notification.status.in_(("queued", "sending", "in_doubt")))
         .values(status="withheld", reason=reason, lease_until=None)
     )
     result = await session.execute(

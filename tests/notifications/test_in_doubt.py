@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.models import AuditEvent
@@ -22,6 +22,7 @@ from app.notifications.channels import Handing, LogSender, Outgoing, TwilioSende
 from app.notifications.models import Notification
 from app.notifications.outbox import enqueue_message
 from app.notifications.worker import deliver_due
+from app.privacy.erasure import forget_notifications
 from app.registrants.models import Registrant
 from tests.notifications.servers import FakeTwilio, SmtpSink, smtp_server, twilio_server
 
@@ -199,3 +200,39 @@ async def test_a_worker_dying_before_its_twilio_request_left_is_sent_once(sessio
     await deliver_due(sessionmaker, via_twilio)
     row = await _row(sessionmaker, queued)
     assert (row.status, row.attempts, len(twilio.requests)) == ("sent", 2, 1)
+
+
+async def test_an_erasure_withholds_a_message_in_doubt_and_staff_cannot_resend_one_without_address(
+    client, make_staff, make_person, sessionmaker, settings, smtp
+) -> None:
+    agent = await make_staff("agent", ["CASA-BASE"])
+    person = await make_person(consents=("contact_email",), phone=None)
+    async with sessionmaker() as session:
+        registrant = await session.get(Registrant, person)
+        assert registrant is not None
+        first = await events.registration_received(session, actor=SYSTEM_ACTOR, registrant=registrant)
+        await session.commit()
+    assert first is not None
+    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": 1.5})
+    smtp.delay_seconds = 3.0
+    await deliver_due(sessionmaker, impatient)
+    smtp.delay_seconds = 0
+    assert (await _row(sessionmaker, first)).status == "in_doubt"
+
+    async with sessionmaker() as session:
+        await forget_notifications(session, Notification.registrant_id == person, reason="erased")
+        await session.commit()
+    erased = await _row(sessionmaker, first)
+    assert (erased.status, erased.reason, erased.recipient) == ("withheld", "erased", "")
+
+    # A message the worker still had in flight at the erasure later comes back in doubt without
+    # its address: it cannot be resent to anyone.
+    async with sessionmaker() as session:
+        await session.execute(update(Notification).where(Notification.id == first.id).values(status="in_doubt"))
+        await session.commit()
+    url = f"/api/v1/notifications/{first.id}/resolution"
+    refused = await client.post(url, json={"decision": "resend"}, headers=agent.headers)
+    assert refused.status_code == 409 and refused.json()["type"] == "/problems/notification-address-forgotten"
+    assert (await _row(sessionmaker, first)).status == "in_doubt"
+    settled = await client.post(url, json={"decision": "sent"}, headers=agent.headers)
+    assert settled.status_code == 200 and settled.json()["status"] == "sent"
