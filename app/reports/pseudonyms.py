@@ -20,6 +20,10 @@ from app.core.config import Settings
 
 _DERIVATION_LABEL = b"diaspora-desk/pseudonym/v1"
 PSEUDONYM_HEX_CHARS = 20  # 80 bits: collision-free in practice for millions of people
+_REMEMBERED = 65_536  # pseudonyms kept per export (a few MB), then forgotten all at once
+_BLOCK = 64  # SHA-256's block size in bytes
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
 
 
 def pseudonym_key(settings: Settings) -> bytes:
@@ -38,9 +42,30 @@ class Pseudonymizer:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        self._seen: dict[tuple[str, str], str] = {}
+        # HMAC (RFC 2104) with its two keyed SHA-256 states computed once: each pseudonym then
+        # costs two copies and two updates instead of OpenSSL's whole HMAC set-up.
+        block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(block.translate(_IPAD))
+        self._outer = hashlib.sha256(block.translate(_OPAD))
+
+    def _hmac(self, message: bytes) -> bytes:
+        """HMAC-SHA256 of ``message`` under the key (equal to ``hmac.digest(key, message, "sha256")``)."""
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
     def __call__(self, kind: str, record_id: uuid.UUID | str | None) -> str | None:
         if record_id is None:
             return None
-        digest = hmac.digest(self._key, f"{kind}:{record_id}".encode(), "sha256")
-        return "P-" + digest.hex()[:PSEUDONYM_HEX_CHARS]
+        text = str(record_id)
+        known = self._seen.get((kind, text))
+        if known is not None:  # a person's id comes back with each of their cases
+            return known
+        if len(self._seen) >= _REMEMBERED:
+            self._seen.clear()
+        digest = self._hmac(f"{kind}:{text}".encode())
+        pseudonym = self._seen[(kind, text)] = "P-" + digest[: PSEUDONYM_HEX_CHARS // 2].hex()
+        return pseudonym
