@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -42,6 +43,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.audit.signing import load_signer  # noqa: E402
 from app.auth.models import StaffUser  # noqa: E402
 from app.cases.models import Case, ServiceType  # noqa: E402
 from app.cli import migrate_database  # noqa: E402
@@ -133,6 +135,7 @@ async def _populate(url: str) -> str:
     async with engine.begin() as conn:
         for chunk in range(0, REGISTRANTS, 5000):
             await conn.execute(insert(Registrant.__table__), people[chunk : chunk + 5000])
+        for chunk in range(0, len(consents), 5000):
             await conn.execute(insert(Consent.__table__), consents[chunk : chunk + 5000])
         for chunk in range(0, CASES, 5000):
             await conn.execute(insert(Case.__table__), cases[chunk : chunk + 5000])
@@ -160,7 +163,7 @@ class Server:
         cmd = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
                "--no-access-log", "--log-level", "warning"]  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy machine imports slowly
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
@@ -269,6 +272,10 @@ def main() -> None:
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    keys = tempfile.TemporaryDirectory()
+    # production settings need the audit checkpoints' signing key from a file outside the database
+    os.environ["AUDIT_SIGNING_KEY_FILE"] = str(Path(keys.name) / "audit_signing_key.pem")
+    load_signer(Path(os.environ["AUDIT_SIGNING_KEY_FILE"]), create=True)
     try:
         migrate_database(Settings(database_url=url, _env_file=None))  # type: ignore[call-arg]
         began = time.perf_counter()
@@ -309,6 +316,7 @@ def main() -> None:
             )
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        keys.cleanup()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
-import functools
 import itertools
 import re
 from collections.abc import Sequence
@@ -30,7 +29,6 @@ UNKNOWN = "unknown"
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-@functools.lru_cache(maxsize=65_536)
 def birth_interval(date_of_birth: str | None) -> tuple[dt.date, dt.date] | None:
     """The earliest and latest birth dates a partial ISO date stands for; None if unusable."""
     if not date_of_birth:

@@ -20,7 +20,6 @@ from app.core.config import Settings
 
 _DERIVATION_LABEL = b"diaspora-desk/pseudonym/v1"
 PSEUDONYM_HEX_CHARS = 20  # 80 bits: collision-free in practice for millions of people
-_REMEMBERED = 65_536  # pseudonyms kept per export (a few MB), then forgotten all at once
 _BLOCK = 64  # SHA-256's block size in bytes
 _IPAD = bytes(b ^ 0x36 for b in range(256))
 _OPAD = bytes(b ^ 0x5C for b in range(256))
@@ -42,7 +41,6 @@ class Pseudonymizer:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
-        self._seen: dict[tuple[str, str], str] = {}
         # HMAC (RFC 2104) with its two keyed SHA-256 states computed once: each pseudonym then
         # costs two copies and two updates instead of OpenSSL's whole HMAC set-up.
         block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
@@ -60,12 +58,5 @@ class Pseudonymizer:
     def __call__(self, kind: str, record_id: uuid.UUID | str | None) -> str | None:
         if record_id is None:
             return None
-        text = str(record_id)
-        known = self._seen.get((kind, text))
-        if known is not None:  # a person's id comes back with each of their cases
-            return known
-        if len(self._seen) >= _REMEMBERED:
-            self._seen.clear()
-        digest = self._hmac(f"{kind}:{text}".encode())
-        pseudonym = self._seen[(kind, text)] = "P-" + digest[: PSEUDONYM_HEX_CHARS // 2].hex()
-        return pseudonym
+        digest = self._hmac(f"{kind}:{record_id}".encode())
+        return "P-" + digest[: PSEUDONYM_HEX_CHARS // 2].hex()

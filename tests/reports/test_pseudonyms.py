@@ -19,6 +19,6 @@ def test_a_pseudonym_is_the_documented_hmac(length: int) -> None:
     record = uuid.UUID("07725eed-5dba-4e93-926e-f38df3fc736e")
     expected = "P-" + hmac.digest(key, f"registrant:{record}".encode(), "sha256").hex()[:20]
     assert pseudonym("registrant", record) == expected
-    assert pseudonym("registrant", str(record)) == expected  # remembered, the same
+    assert pseudonym("registrant", str(record)) == expected
     assert pseudonym("case", record) != expected
     assert pseudonym("case", None) is None
