@@ -170,6 +170,61 @@ def _string(value: str | None) -> str:
     return "null" if value is None else _encode_string(value)
 
 
+V2_KEYS = (
+    "action",
+    "actor_id",
+    "actor_label",
+    "actor_role",
+    "entity_id",
+    "entity_type",
+    "ip",
+    "occurred_at",
+    "request_id",
+    "user_agent",
+)
+"""The text fields of the version 2 content in the canonical JSON's key order (``details``
+goes between ``actor_role`` and ``entity_id``), as :func:`v2_content` takes them."""
+
+V2_QUOTED = (
+    b'{"action":"%s","actor_id":"%s","actor_label":"%s","actor_role":"%s","details":%s,"entity_id":"%s",'
+    b'"entity_type":"%s","ip":"%s","occurred_at":"%s","request_id":"%s","user_agent":"%s"}'
+)
+V2_ENCODED = (
+    b'{"action":%s,"actor_id":%s,"actor_label":%s,"actor_role":%s,"details":%s,"entity_id":%s,'
+    b'"entity_type":%s,"ip":%s,"occurred_at":%s,"request_id":%s,"user_agent":%s}'
+)
+
+
+def v2_content(fields: list[bytes], details: bytes, *, quoted: bool) -> bytes:
+    """The canonical JSON (UTF-8) of a version 2 content from its :data:`V2_KEYS` ``fields`` and
+    the canonical JSON of its ``details``: each field already a JSON value (``quoted=False``), or
+    each the UTF-8 of a string needing no JSON escape (no ``"``, ``\\``, control character)
+    (``quoted=True``). One ``bytes % tuple`` per event: the bytes :func:`text_row_hash` hashes."""
+    a, b, c, d, e, f, g, h, i, j = fields
+    return (V2_QUOTED if quoted else V2_ENCODED) % (a, b, c, d, details, e, f, g, h, i, j)
+
+
+_sort_encode = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, str, _encode_string, None, ":", ",", True, False, True
+)
+"""The C encoder behind :data:`_canonical`, built once (``JSONEncoder.encode`` builds one per call)."""
+_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
+
+
+def canonical_details(text: str) -> bytes:
+    """The canonical JSON (UTF-8) of the JSON ``text`` of an event's details: what
+    :func:`text_row_hash` puts in the content for it."""
+    if text == "{}":
+        return b"{}"
+    try:
+        value, end = _scan(text, 0)  # json.loads without its per-call checks
+    except StopIteration:
+        end = -1
+    if end != len(text):  # leading or trailing white space, or not JSON: json.loads decides
+        value = json.loads(text)
+    return "".join(_sort_encode(value, 0)).encode()
+
+
 def content_digest(event: Content | AuditEvent) -> str:
     """SHA-256 hex digest of ``event``'s content (all but its desk), link version 2."""
     payload = {

@@ -14,13 +14,26 @@ Checked, in ``seq`` order (the first failure is reported):
 
 Events committed but not yet sealed are reported as pending, not as a failure.
 
-On PostgreSQL the links are streamed in keyset batches straight from asyncpg (no ORM objects), so
-the work per event is one canonical JSON encoding and two SHA-256 (bench/audit.py measures it).
+On PostgreSQL the links and their events are streamed in one ``COPY … TO STDOUT`` (text format)
+straight from asyncpg, in ``seq`` order, and checked as the bytes arrive, so reading and hashing
+overlap (the server produces while this process hashes). The per-event work
+(:func:`_copy_row`) is a split of the line, one ``bytes % tuple`` building the canonical content
+from the fields as PostgreSQL wrote them (:func:`app.audit.chain.v2_content`), the canonical
+JSON of ``details`` (cached by its text: many events share theirs) and two SHA-256. A line the
+cheap form does not cover (a link version 1, a value needing a JSON escape) and any line whose
+hash does not match that way is decoded field by field and hashed by the reference
+:func:`app.audit.chain.text_row_hash` before anything is reported, so a mismatch is only ever
+reported by the reference formula. ``verify_log(..., streamed=False)`` keeps the previous keyset
+reader (bench/audit.py measures both).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import binascii
+import codecs
+import hashlib
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +60,24 @@ _PG_BATCH = (
     "FROM audit_links l JOIN audit_events e ON e.id = l.event_id WHERE l.seq > $1 ORDER BY l.seq LIMIT $2"
 )
 
+# COPY: the link, the event's desk, its text fields in the canonical key order, details last.
+_COPY_FIELDS = ["l.seq", "l.prev_hash", "l.hash", "l.link_version", "e.id", "e.desk_id"]
+_COPY_FIELDS += [_AS_TEXT.get(name, f"e.{name}") for name in chain.V2_KEYS] + ["e.details"]
+_PG_COPY = (
+    f"SELECT {', '.join(_COPY_FIELDS)} "  # noqa: S608 (constant)
+    "FROM audit_links l JOIN audit_events e ON e.id = l.event_id ORDER BY l.seq"
+)
+_WIDTH = len(_COPY_FIELDS)
+_NULL = b"\\N"  # COPY's text form of NULL; a backslash in a value is always doubled
+_TAB_NULL = b"\t\\N"
+# Bytes a JSON string must escape, other than the tab (COPY's separator; a tab inside a value
+# arrives as ``\t``) and the backslash (counted separately).
+_NEEDS_ESCAPE = re.compile(rb'[\x00-\x08\x0a-\x1f"]')
+_REFERENCE_ORDER = [6 + chain.V2_KEYS.index(name) if name in chain.V2_KEYS else None for name in chain.CONTENT_FIELDS]
+_DETAILS_CACHE_LIMIT = 4096
+_sha256 = hashlib.sha256
+_hexlify = binascii.hexlify
+
 
 @dataclass(frozen=True)
 class VerifyResult:
@@ -65,39 +96,200 @@ class VerifyResult:
         return self.reason is None
 
 
-async def _pg_rows(conn: AsyncConnection) -> AsyncIterator[Sequence[Any]]:
+Link = tuple[int, Any, Any, int, int, bool]
+"""One link as :class:`_Walk` checks it: ``seq``, ``prev_hash``, ``hash`` (both ``str``, or both
+``bytes`` from COPY), link version, event id, and whether the event's content hashes to ``hash``
+after ``prev_hash``."""
+
+
+class _Walk:
+    """The checks of the chain, link after link in ``seq`` order (module docstring); the first
+    failure is kept in :attr:`failure` as ``(seq, event id, reason)``."""
+
+    def __init__(self, wanted: dict[int, Any], kept_seq: int | None, genesis: str | bytes = GENESIS_HASH) -> None:
+        self.wanted = wanted
+        self.kept_seq = kept_seq
+        self.expected_seq, self.prev, self.version_floor = 1, genesis, 1
+        self.failure: tuple[int, int | None, str] | None = None
+
+    def links(self, links: Iterable[Link]) -> bool:
+        """Check ``links`` (the next ones in ``seq`` order); True once a check has failed."""
+        if self.failure is not None:
+            return True
+        expected_seq, prev, version_floor, wanted = self.expected_seq, self.prev, self.version_floor, self.wanted
+        try:
+            for seq, prev_hash, stored_hash, version, event_id, matches in links:
+                if seq != expected_seq:
+                    self.failure = (expected_seq, None, f"link seq {expected_seq} is missing")
+                    return True
+                if prev_hash != prev:
+                    self.failure = (seq, event_id, "prev_hash does not match the previous link")
+                    return True
+                if version < version_floor:
+                    self.failure = (seq, event_id, f"link version {version} after version {version_floor}")
+                    return True
+                if not matches:
+                    self.failure = (seq, event_id, "content does not match its hash")
+                    return True
+                if seq in wanted and wanted[seq] != stored_hash:
+                    which = "kept checkpoint" if seq == self.kept_seq else "checkpoint"
+                    self.failure = (seq, event_id, f"the {which} at seq {seq} does not match the chain")
+                    return True
+                prev, version_floor, expected_seq = stored_hash, version, seq + 1
+        finally:
+            self.expected_seq, self.prev, self.version_floor = expected_seq, prev, version_floor
+        return False
+
+
+def _reference_link(fields: Sequence[bytes]) -> Link:
+    """A COPY line's fields decoded one by one and hashed by :func:`chain.text_row_hash`."""
+    seq, prev_hash, stored_hash, version, event_id, desk, *_ = values = [_decoded(f) for f in fields]
+    assert seq is not None and prev_hash is not None and stored_hash is not None
+    assert version is not None and event_id is not None
+    content: list[Any] = [values[i] if i is not None else desk for i in _REFERENCE_ORDER[:-1]]
+    content.append(values[-1])  # details, as its JSON text
+    try:
+        matches = chain.text_row_hash(int(version), prev_hash, int(seq), *content) == stored_hash
+    except ValueError:  # an unknown link version
+        matches = False
+    return int(seq), fields[1], fields[2], int(version), int(event_id), matches
+
+
+def _decoded(field: bytes) -> str | None:
+    """A COPY text field as the value it stands for (``\\N`` is NULL; backslash escapes undone)."""
+    if field == _NULL:
+        return None
+    return (codecs.escape_decode(field)[0] if b"\\" in field else field).decode()
+
+
+class _CopyLines:
+    """Turns the lines of the ``COPY`` into :data:`Link` tuples (hashes as ``bytes``), hashing
+    each event as cheaply as its line allows."""
+
+    def __init__(self) -> None:
+        self.details: dict[bytes, bytes] = {}
+
+    def canonical_details(self, text: bytes) -> bytes:
+        """The canonical JSON of a details field as COPY wrote it, cached by that text."""
+        canonical = self.details.get(text)
+        if canonical is None:
+            if len(self.details) >= _DETAILS_CACHE_LIMIT:
+                self.details.clear()
+            json_text = codecs.escape_decode(text)[0] if b"\\" in text else text
+            canonical = self.details[text] = chain.canonical_details(json_text.decode())
+        return canonical
+
+    def links(self, lines: list[bytes]) -> list[Link]:
+        """The links of ``lines``, in order.
+
+        The cheap form applies when the line's fields hold no backslash but NULLs' ``\\N`` (no
+        COPY escape to undo) and no ``"`` (no JSON escape to add), so each text value is its own
+        JSON string between quotes. A raw control character (COPY leaves 0x01-0x07, 0x0e-0x1f as
+        they are) is not looked for: the canonical JSON never holds one, so such a line cannot
+        match its hash the cheap way and goes to the reference formula.
+        """
+        out: list[Link] = []
+        append, sha256, hexlify, details_of = out.append, _sha256, _hexlify, self.canonical_details
+        quoted, encoded, null, tab_null, width = chain.V2_QUOTED, chain.V2_ENCODED, _NULL, _TAB_NULL, _WIDTH
+        for line in lines:
+            fields = line.split(b"\t")
+            if len(fields) != width:
+                append(_reference_link(fields))
+                continue
+            seq, prev_hash, stored_hash, version, event_id, desk, a, b, c, d, e, f, g, h, i, j, details = fields
+            cut = len(line) - len(details) - 1
+            backslashes = line.count(b"\\", 0, cut)
+            if (
+                version != b"2"
+                or line.find(b'"', 0, cut) >= 0
+                or (backslashes and backslashes != line.count(tab_null, 0, cut))
+            ):
+                append(_reference_link(fields))
+                continue
+            canonical = b"{}" if details == b"{}" else details_of(details)
+            if backslashes:  # NULLs only
+                a, b, c, d, e, f, g, h, i, j = (b"null" if v == null else b'"' + v + b'"' for v in fields[6:-1])
+                content = encoded % (a, b, c, d, canonical, e, f, g, h, i, j)
+                if desk == null:
+                    desk = b""
+            else:
+                content = quoted % (a, b, c, d, canonical, e, f, g, h, i, j)
+            link = b":".join((prev_hash, seq, desk, hexlify(sha256(content).digest())))
+            if hexlify(sha256(link).digest()) == stored_hash:
+                append((int(seq), prev_hash, stored_hash, 2, int(event_id), True))
+            else:
+                append(_reference_link(fields))
+        return out
+
+
+async def _pg_copy(conn: AsyncConnection, walk: _Walk) -> None:
+    """Stream every link with its event through ``COPY`` into ``walk`` (the rest of the stream is
+    read and dropped once a check has failed)."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    lines = _CopyLines()
+    rest = b""
+
+    async def received(data: bytes) -> None:
+        nonlocal rest
+        if walk.failure is not None:
+            return
+        end = data.rfind(b"\n")
+        if end < 0:
+            rest += data
+            return
+        block = rest + data[:end]
+        rest = bytes(data[end + 1 :])
+        walk.links(lines.links(block.split(b"\n")))
+
+    await driver.copy_from_query(_PG_COPY, output=received)
+    if rest and walk.failure is None:
+        walk.links(lines.links(rest.split(b"\n")))
+
+
+async def _pg_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     last = 0
+    row_hash = chain.text_row_hash
     while True:
         rows = await driver.fetch(_PG_BATCH, last, BATCH)
         if not rows:
             return
-        for row in rows:
-            yield row
+        yield [
+            (seq, prev_hash, stored, version, event_id, row_hash(version, prev_hash, seq, *content) == stored)
+            for seq, prev_hash, stored, version, event_id, *content in rows
+        ]
         last = rows[-1][0]
 
 
-async def _orm_rows(conn: AsyncConnection) -> AsyncIterator[Sequence[Any]]:
+async def _orm_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
     content = [getattr(AuditEvent, name) for name in chain.CONTENT_FIELDS]
     base = select(AuditLink.seq, AuditLink.prev_hash, AuditLink.hash, AuditLink.link_version, AuditEvent.id, *content)
     base = base.join(AuditEvent, AuditEvent.id == AuditLink.event_id).order_by(AuditLink.seq).limit(BATCH)
     last = 0
+    row_hash = chain.row_hash
     while True:
         rows = (await conn.execute(base.where(AuditLink.seq > last))).all()
         if not rows:
             return
-        for row in rows:
-            yield row
+        yield [
+            (seq, prev_hash, stored, version, event_id, row_hash(version, prev_hash, seq, *content) == stored)
+            for seq, prev_hash, stored, version, event_id, *content in rows
+        ]
         last = rows[-1][0]
 
 
-async def verify_log(conn: AsyncConnection, verifier: Verifier, *, against: Checkpoint | None = None) -> VerifyResult:
+async def verify_log(
+    conn: AsyncConnection, verifier: Verifier, *, against: Checkpoint | None = None, streamed: bool = True
+) -> VerifyResult:
     """Verify the chain and checkpoints visible to ``conn`` (see the module docstring).
 
     ``verifier`` holds the trusted public key; ``against`` is a checkpoint kept outside the
     database. Reads only; run it in a transaction with one snapshot (REPEATABLE READ on
     PostgreSQL) so a sealing batch in between cannot be mistaken for an inconsistency.
+    ``streamed=False`` reads PostgreSQL in keyset batches and hashes each event with the
+    reference formula only (the previous reader, kept for comparison).
     """
     pending = await backlog(conn)
     stored = (await conn.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))).all()
@@ -123,37 +315,23 @@ async def verify_log(conn: AsyncConnection, verifier: Verifier, *, against: Chec
     if against is not None:
         wanted[against.seq] = against.hash
 
-    postgres = conn.dialect.name == "postgresql"
-    rows = _pg_rows(conn) if postgres else _orm_rows(conn)
-    expected_seq, prev, version_floor = 1, GENESIS_HASH, 1
-    row_hash = chain.text_row_hash if postgres else chain.row_hash
-    async for seq, prev_hash, stored_hash, version, event_id, *content in rows:
-        if seq != expected_seq:
-            return VerifyResult(
-                expected_seq - 1, len(checkpoints), pending, expected_seq, None, f"link seq {expected_seq} is missing"
-            )
-        if prev_hash != prev:
-            return VerifyResult(
-                seq - 1, len(checkpoints), pending, seq, event_id, "prev_hash does not match the previous link"
-            )
-        if version < version_floor:
-            return VerifyResult(
-                seq - 1,
-                len(checkpoints),
-                pending,
-                seq,
-                event_id,
-                f"link version {version} after version {version_floor}",
-            )
-        if row_hash(version, prev, seq, *content) != stored_hash:
-            return VerifyResult(seq - 1, len(checkpoints), pending, seq, event_id, "content does not match its hash")
-        if seq in wanted and wanted[seq] != stored_hash:
-            which = "kept checkpoint" if against is not None and seq == against.seq else "checkpoint"
-            return VerifyResult(
-                seq - 1, len(checkpoints), pending, seq, event_id, f"the {which} at seq {seq} does not match the chain"
-            )
-        prev, version_floor, expected_seq = stored_hash, version, seq + 1
-    last = expected_seq - 1
+    kept_seq = against.seq if against is not None else None
+    walk = _Walk(wanted, kept_seq)
+    if conn.dialect.name != "postgresql":
+        async for batch in _orm_links(conn):
+            if walk.links(batch):
+                break
+    elif streamed:
+        walk = _Walk({seq: value.encode() for seq, value in wanted.items()}, kept_seq, GENESIS_HASH.encode())
+        await _pg_copy(conn, walk)
+    else:
+        async for batch in _pg_links(conn):
+            if walk.links(batch):
+                break
+    if walk.failure is not None:
+        at_seq, event_id, reason = walk.failure
+        return VerifyResult(walk.expected_seq - 1, len(checkpoints), pending, at_seq, event_id, reason)
+    last = walk.expected_seq - 1
     beyond = max(wanted, default=0)
     if beyond > last:
         return VerifyResult(

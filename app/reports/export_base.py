@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,7 +16,7 @@ from app.registrants.models import Consent
 from app.reports.ages import AgeBands
 from app.reports.pseudonyms import Pseudonymizer
 from app.reports.scope import Scope
-from app.reports.streaming import AnySelect, Batch, RowSource, stream_batches
+from app.reports.streaming import AnySelect, Batch, RowSource, stream_batches, stream_records
 from app.reports.writers import Column
 
 
@@ -29,6 +29,25 @@ class ExportSpec:
     columns: list[Column]
     count: Select[int]
     source: RowSource
+
+
+class _Decision(NamedTuple):
+    """A consent row as :func:`~app.privacy.service.latest_in_force` reads it."""
+
+    registrant_id: uuid.UUID
+    id: int
+    purpose: str
+    granted: bool
+    recorded_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    partner_name: str | None
+
+
+_CONSENTS_SQL = (
+    "SELECT registrant_id, id, purpose, granted, recorded_at, withdrawn_at, expires_at, partner_name "
+    "FROM consents WHERE registrant_id = ANY($1::uuid[]) AND purpose = $2 ORDER BY registrant_id, recorded_at, id"
+)
 
 
 @dataclass
@@ -46,12 +65,20 @@ class ConsentGate:
         wanted = set(ids)
         if not wanted:
             return set()
+        if conn.dialect.name == "postgresql":
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            decisions = map(_Decision._make, await driver.fetch(_CONSENTS_SQL, list(wanted), self.purpose))
+            return self._in_force(decisions)
         table = Consent.__table__
         rows = await conn.execute(
             select(table)
             .where(table.c.registrant_id.in_(wanted), table.c.purpose == self.purpose)
             .order_by(table.c.registrant_id, table.c.recorded_at, table.c.id)
         )
+        return self._in_force(rows)
+
+    def _in_force(self, rows: Iterable[Any]) -> set[uuid.UUID]:
         by_person: dict[uuid.UUID, list[Any]] = {}
         for row in rows:
             by_person.setdefault(row.registrant_id, []).append(row)
@@ -80,17 +107,33 @@ def map_batches(
     gate: ConsentGate | None = None,
     person: Callable[[Any], uuid.UUID] | None = None,
     named_width: int = 0,
+    by_position: bool = False,
 ) -> RowSource:
     """Rows of ``stmt`` converted batch by batch; with a ``gate``, the last ``named_width`` cells
-    of rows whose ``person`` may not be named are emptied."""
+    of rows whose ``person`` may not be named are emptied. ``by_position``: ``convert`` and
+    ``person`` read rows only by index, so PostgreSQL rows may come straight from asyncpg
+    (:func:`~app.reports.streaming.stream_records`)."""
 
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
-        async for batch in stream_batches(conn, stmt):
+        allowed: set[uuid.UUID] = set()
+
+        async def consents(batch: Batch) -> None:
+            nonlocal allowed
+            assert gate is not None and person is not None
+            allowed = await gate.allowed(conn, {person(row) for row in batch})
+
+        gated = gate is not None and person is not None
+        if by_position:
+            batches = stream_records(conn, stmt, before_next=consents if gated else None)
+        else:
+            batches = stream_batches(conn, stmt)
+        async for batch in batches:
             converted: list[Sequence[Any]]
             if gate is not None and person is not None:
-                allowed = await gate.allowed(conn, (person(row) for row in batch))
+                if not by_position:
+                    await consents(batch)
                 converted = [
-                    list(convert(row)) if person(row) in allowed else gate.blank(list(convert(row)), named_width)
+                    convert(row) if person(row) in allowed else gate.blank(list(convert(row)), named_width)
                     for row in batch
                 ]
             else:

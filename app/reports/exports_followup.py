@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,12 @@ from app.desks.models import Desk
 from app.registrants.models import Registrant
 from app.reports.export_base import ExportContext, ExportSpec, count_of, map_batches
 from app.reports.writers import Column
+
+
+def _person(index: int) -> Any:
+    """The registrant id of a row: its ``index``-th value."""
+    return operator.itemgetter(index)
+
 
 # --- cases ---------------------------------------------------------------------------------------
 
@@ -97,7 +104,9 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
         return out
 
     columns = CASES_PSEUDONYMISED + (CASES_NAMED if ctx.named else [])
-    source = map_batches(stmt, convert, gate=ctx.gate, person=lambda row: row[1], named_width=len(CASES_NAMED))
+    named_width = len(CASES_NAMED)
+    person = _person(1)
+    source = map_batches(stmt, convert, gate=ctx.gate, person=person, named_width=named_width, by_position=True)
     return ExportSpec("cases", ctx.named, columns, count_of(stmt), source)
 
 
@@ -175,7 +184,9 @@ def referrals_export(ctx: ExportContext) -> ExportSpec:
         return out
 
     columns = REFERRALS_PSEUDONYMISED + (REFERRALS_NAMED if ctx.named else [])
-    source = map_batches(stmt, convert, gate=ctx.gate, person=lambda row: row[2], named_width=len(REFERRALS_NAMED))
+    named_width = len(REFERRALS_NAMED)
+    person = _person(2)
+    source = map_batches(stmt, convert, gate=ctx.gate, person=person, named_width=named_width, by_position=True)
     return ExportSpec("referrals", ctx.named, columns, count_of(stmt), source)
 
 
@@ -248,5 +259,7 @@ def appointments_export(ctx: ExportContext) -> ExportSpec:
         return out
 
     columns = APPOINTMENTS_PSEUDONYMISED + (APPOINTMENTS_NAMED if ctx.named else [])
-    source = map_batches(stmt, convert, gate=ctx.gate, person=lambda row: row[1], named_width=len(APPOINTMENTS_NAMED))
+    named_width = len(APPOINTMENTS_NAMED)
+    person = _person(1)
+    source = map_batches(stmt, convert, gate=ctx.gate, person=person, named_width=named_width, by_position=True)
     return ExportSpec("appointments", ctx.named, columns, count_of(stmt), source)

@@ -65,6 +65,15 @@ def _csv_value(value: Any) -> Any:
     return neutralise(str(value))
 
 
+# Types csv.writer already writes as _csv_value would: numbers bare, dates (str() is ISO 8601),
+# UUIDs and None ("") quoted. Any other value goes through _csv_value.
+_CSV_AS_IS = frozenset({int, float, dt.date, uuid.UUID, type(None)})
+
+
+def _csv_cells(row: Sequence[Any], as_is: frozenset[type] = _CSV_AS_IS) -> list[Any]:
+    return [v if type(v) in as_is else (neutralise(v) if type(v) is str else _csv_value(v)) for v in row]
+
+
 class _Lines(list[bytes]):
     """The file ``csv.writer`` writes to: keeps each line it writes, UTF-8 encoded.
 
@@ -104,8 +113,7 @@ class CsvWriter:
         return self._take()
 
     def rows(self, rows: Iterable[Sequence[Any]]) -> bytes:
-        for row in rows:
-            self._writer.writerow([_csv_value(v) for v in row])
+        self._writer.writerows(map(_csv_cells, rows))
         return self._take()
 
 

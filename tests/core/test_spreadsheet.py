@@ -52,3 +52,23 @@ def test_formula_looking_values_are_recognised(raw: str, formula: bool) -> None:
 )
 def test_neutralise_prefixes_an_apostrophe_except_to_exact_e164(value: str, expected: str) -> None:
     assert neutralise(value) == expected
+
+
+def test_the_first_character_shortcut_agrees_with_the_rule_for_every_character() -> None:
+    """``neutralise`` and ``looks_like_formula`` settle most values on their first character; for
+    every code point, in first place before a trigger and before plain text, they must give what
+    the rule (skip leading white space, then a trigger; or a leading tab, CR, LF) gives."""
+    import sys
+
+    from app.core.spreadsheet import FORMULA_TRIGGERS, LEADING_CONTROLS, looks_like_formula, neutralise
+
+    def rule(value: str) -> bool:
+        stripped = value.lstrip()
+        return bool(value) and (value[0] in LEADING_CONTROLS or (bool(stripped) and stripped[0] in FORMULA_TRIGGERS))
+
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        for value in (chr(code) + "=1", chr(code) + "a"):
+            assert looks_like_formula(value) == rule(value), hex(code)
+            assert neutralise(value) == ("'" + value if rule(value) else value), hex(code)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncResult
 
 from app.audit.models import AuditEvent
 from app.registrants.models import Registrant
-from app.reports.streaming import BATCH_SIZE, FETCH_SIZE, read_only_connection, stream_batches
+from app.reports.streaming import BATCH_SIZE, FETCH_SIZE, read_only_connection, stream_batches, stream_records
 from tests.reports.conftest import World, utc
 
 
@@ -116,3 +116,27 @@ async def test_batches_are_whole_though_read_in_smaller_fetches(app: FastAPI, bu
         sizes = [len(batch) async for batch in stream_batches(conn, stmt)]
     assert sizes == [BATCH_SIZE, 5]
     assert max(n or 0 for n in fetched) == FETCH_SIZE
+
+
+async def test_records_stream_in_batches_and_an_early_stop_leaves_the_connection_usable(app: FastAPI, build) -> None:  # type: ignore[no-untyped-def]
+    async def five(world: World) -> None:
+        for i in range(5):
+            await world.registrant(family=f"Personne {i}", at=utc(2026, 2, 10))
+
+    await build(five)
+    stmt = select(Registrant.id, Registrant.family_name).order_by(Registrant.family_name)
+    async with read_only_connection(app.state.engine) as conn:
+        batches = [[tuple(row) for row in batch] async for batch in stream_records(conn, stmt, 2)]
+        assert [len(batch) for batch in batches] == [2, 2, 1]
+        assert [name for batch in batches for _, name in batch] == [f"Personne {i}" for i in range(5)]
+        consulted: list[int] = []
+
+        async def before_next(batch: Any) -> None:
+            consulted.append(len(batch))
+            assert (await conn.execute(select(Registrant.id).limit(1))).first() is not None
+
+        stream = stream_records(conn, stmt, 2, before_next=before_next)
+        first = await anext(stream)
+        await stream.aclose()  # the next batch was already asked for: it is read and dropped
+        assert (len(first), consulted) == (2, [2])
+        assert len((await conn.execute(select(Registrant.id))).all()) == 5
