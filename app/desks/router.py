@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from app.auth.deps import AdminActor, CurrentActor
-from app.desks.staff import StaffActor
 from app.core.deps import SessionDep
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.desks import service
 from app.desks.schemas import DeskCreate, DeskDirectoryEntry, DeskOut, DeskUpdate
+from app.desks.staff import StaffActor
 
 router = APIRouter(prefix="/api/v1/desks", tags=["desks"])
 

@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 from playwright.async_api import Page, expect
-
 from sqlalchemy import update
 
 from app.appointments.models import Appointment
@@ -49,7 +48,9 @@ def _move(server: LiveServer, appointment_id: str, start: dt.datetime) -> None:
     server.call(run())
 
 
-async def test_cancelling_asks_first_and_abandoning_a_move_keeps_the_appointment(page: Page, server: LiveServer) -> None:
+async def test_cancelling_asks_first_and_abandoning_a_move_keeps_the_appointment(
+    page: Page, server: LiveServer
+) -> None:
     agent = server.make_agent()
     person = register_via_api(server, agent, given_names="Fatou", family_name="Njaay")
     _book(server, agent, person, next_weekday(3), "10:30", "11:00")
@@ -165,7 +166,9 @@ async def test_partners_screen_for_administrators_and_supervisors(page: Page, se
     await expect(page.locator("#partners form")).to_have_count(0)
 
 
-async def test_referred_status_leads_to_the_referral_form_and_a_consent_is_recorded(page: Page, server: LiveServer) -> None:
+async def test_referred_status_leads_to_the_referral_form_and_a_consent_is_recorded(
+    page: Page, server: LiveServer
+) -> None:
     admin = server.make_agent("admin")
     agent = server.make_agent()
     with server.api(admin) as http:
@@ -180,8 +183,9 @@ async def test_referred_status_leads_to_the_referral_form_and_a_consent_is_recor
     consents = page.locator("#person-consents")
     await consents.get_by_label("Finalité").select_option("partner_referral")
     await consents.get_by_label("Accordé").check()
-    await expect(consents.get_by_label("Partenaire concerné").locator("option", has_text="Caritas Rabat")).to_have_count(1)
-    await consents.get_by_label("Partenaire concerné").select_option("Caritas Rabat")
+    partner = consents.get_by_label("Partenaire concerné")
+    await expect(partner.locator("option", has_text="Caritas Rabat")).to_have_count(1)
+    await partner.select_option("Caritas Rabat")
     await consents.get_by_role("button", name="Enregistrer un consentement").click()
     await expect(page.locator("#person-msg")).to_have_text("Consentement enregistré.")
     await expect(page.locator("#person-consents")).to_contain_text(
