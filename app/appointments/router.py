@@ -208,10 +208,11 @@ async def transition_appointment(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> AppointmentOut:
-    """Mark kept or missed (once started) or cancel a booked appointment (``If-Match`` required).
+    """Mark kept (from 60 minutes before the start, same local day), missed (once started) or cancel
+    a booked appointment (``If-Match`` required).
 
     409 ``appointment-transition-not-allowed`` (lists the allowed statuses), 409
-    ``appointment-not-started``.
+    ``appointment-not-started`` (its detail gives the desk-local start, e.g. "à 10 h 00").
     """
     appointment, desk = await service.transition(
         session, actor=actor, appointment_id=appointment_id, if_match=if_match, status=body.status, reason=body.reason

@@ -49,7 +49,8 @@ class AppointmentReschedule(BaseModel):
 
 
 class AppointmentTransition(BaseModel):
-    """A status change: ``kept`` or ``missed`` once started, ``cancelled`` while booked."""
+    """A status change: ``kept`` from 60 minutes before the start (same local day), ``missed`` once
+    started, ``cancelled`` while booked."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -218,21 +218,21 @@ async def transition(
     status: str,
     reason: str | None,
 ) -> tuple[Appointment, Desk]:
-    """Change the status: ``booked`` → ``kept`` | ``missed`` (once started) | ``cancelled``.
+    """Change the status: ``booked`` → ``kept`` | ``missed`` | ``cancelled``.
+
+    ``kept`` (the person arrived) is accepted from ``EARLY_ARRIVAL`` (60 minutes) before the start,
+    but never before midnight of the appointment's local day at the desk; ``missed`` only once the
+    appointment has started; ``cancelled`` any time while booked.
 
     Raises ``AppointmentTransitionNotAllowed`` (409, naming the allowed statuses),
-    ``AppointmentNotStarted`` (409) for kept/missed before the start, 428/412 through If-Match.
+    ``AppointmentNotStarted`` (409, times in the desk's local time, e.g. "à 10 h 00") for kept
+    too early or missed before the start, 428/412 through If-Match.
     """
     appointment, desk = await get(session, actor=actor, appointment_id=appointment_id)
     require_if_match(if_match, appointment.version)
     _require_booked(appointment, status)
     now = utcnow()
-    if status in ("kept", "missed") and now < appointment.starts_at:
-        raise AppointmentNotStarted(
-            f"The appointment starts at {appointment.starts_at.isoformat()}; it cannot be {status} yet.",
-            detail_fr=f"Le rendez-vous commence à {appointment.starts_at.isoformat()} ; "
-            f"il ne peut pas encore être marqué {status}.",
-        )
+    _require_started(appointment, desk, status, now)
     before = _snapshot(appointment)
     appointment.status = status
     appointment.status_reason = reason.strip() if reason and reason.strip() else None
@@ -250,6 +250,46 @@ async def transition(
     await _case_event(session, actor=actor, appointment=appointment, kind=f"appointment_{status}")
     await notify.appointment_changed(session, actor=actor, appointment=appointment, change=status)
     return appointment, desk
+
+
+# How early before its start an appointment may be marked kept (the person arrived early).
+EARLY_ARRIVAL = dt.timedelta(minutes=60)
+
+
+def earliest_arrival(desk: Desk, appointment: Appointment) -> dt.datetime:
+    """When an arrival may first be recorded: ``EARLY_ARRIVAL`` before the start, not before local midnight.
+
+    Aware datetime in the desk's zone; "the same local day" is the day of the start at the desk.
+    """
+    start, _ = local_times(desk, appointment)
+    midnight = dt.datetime.combine(start.date(), dt.time(0), tzinfo=start.tzinfo)
+    return max(start - EARLY_ARRIVAL, midnight)
+
+
+def _clock(moment: dt.datetime, lang: str) -> str:
+    """A desk-local time of day in words of the language: "10 h 00" (fr), "10:00" (en)."""
+    return f"{moment.hour} h {moment.minute:02d}" if lang == "fr" else f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def _require_started(appointment: Appointment, desk: Desk, status: str, now: dt.datetime) -> None:
+    """``AppointmentNotStarted`` when ``kept`` comes before ``earliest_arrival`` or ``missed`` before the start."""
+    start, _ = local_times(desk, appointment)
+    if status == "kept":
+        earliest = earliest_arrival(desk, appointment)
+        if now < earliest:
+            raise AppointmentNotStarted(
+                f"The appointment starts at {_clock(start, 'en')} (desk time); the person's arrival can be "
+                f"recorded from {_clock(earliest, 'en')} that day.",
+                detail_fr=f"Le rendez-vous commence à {_clock(start, 'fr')} (heure du guichet) ; l'arrivée de "
+                f"la personne peut être enregistrée à partir de {_clock(earliest, 'fr')} ce jour-là.",
+            )
+    elif status == "missed" and now < appointment.starts_at:
+        raise AppointmentNotStarted(
+            f"The appointment starts at {_clock(start, 'en')} (desk time); it cannot be marked as a no-show "
+            "before it has started.",
+            detail_fr=f"Le rendez-vous commence à {_clock(start, 'fr')} (heure du guichet) ; la personne ne "
+            "peut pas être marquée absente avant le début du rendez-vous.",
+        )
 
 
 @dataclass(frozen=True)

@@ -119,8 +119,8 @@ async def transition(
         pending = select(Referral.id).where(Referral.case_id == case.id, Referral.status.in_(PENDING_REFERRAL_STATUSES))
         if (await session.execute(pending.limit(1))).first() is None:
             raise ReferralRequired(
-                "Record the referral to a partner first (POST /cases/{id}/referrals).",
-                detail_fr="Enregistrez d'abord l'orientation vers un partenaire (POST /cases/{id}/referrals).",
+                "Record the referral to a partner first, then change the status.",
+                detail_fr="Enregistrez d'abord l'orientation vers un partenaire, puis changez le statut.",
             )
     if needs_reason(source, target):
         if not request.reason:

@@ -12,7 +12,8 @@ from app.core.deps import SessionDep
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.desks import service
-from app.desks.schemas import DeskCreate, DeskOut, DeskUpdate
+from app.desks.schemas import DeskCreate, DeskDirectoryEntry, DeskOut, DeskUpdate
+from app.desks.staff import StaffActor
 
 router = APIRouter(prefix="/api/v1/desks", tags=["desks"])
 
@@ -21,6 +22,17 @@ router = APIRouter(prefix="/api/v1/desks", tags=["desks"])
 async def list_desks(session: SessionDep, actor: CurrentActor) -> list[DeskOut]:
     """The desks the user may see (all of them for administrators and auditors)."""
     return [DeskOut.model_validate(d) for d in await service.list_visible(session, actor=actor)]
+
+
+@router.get("/directory", response_model=list[DeskDirectoryEntry])
+async def desk_directory(session: SessionDep, actor: StaffActor) -> list[DeskDirectoryEntry]:
+    """Every active desk by code: ``[{code, name, country, city}]``, for any staff member.
+
+    Agents see only their own desks in ``GET /api/v1/desks``; a transfer names its receiving desk
+    by code (``to_desk``), so this is where the client lists the other desks. Nothing else of a
+    desk (hours, ids, settings) is shown.
+    """
+    return [DeskDirectoryEntry.model_validate(d) for d in await service.list_active(session)]
 
 
 @router.post("", status_code=201, response_model=DeskOut)

@@ -102,3 +102,14 @@ class DeskOut(BaseModel):
     is_active: bool
     merge_requires_approval: bool
     created_at: dt.datetime
+
+
+class DeskDirectoryEntry(BaseModel):
+    """Another desk as any staff member may name it (a transfer's receiving desk): no hours, no ids."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    country: str
+    city: str

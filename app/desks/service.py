@@ -52,6 +52,12 @@ async def get(session: AsyncSession, *, actor: Actor, desk_id: uuid.UUID) -> Des
     return desk
 
 
+async def list_active(session: AsyncSession) -> list[Desk]:
+    """Every active desk, by code (the directory staff choose a transfer's receiving desk from)."""
+    stmt = select(Desk).where(Desk.is_active.is_(True)).order_by(Desk.code)
+    return list((await session.execute(stmt)).scalars().all())
+
+
 async def list_visible(session: AsyncSession, *, actor: Actor) -> list[Desk]:
     """The desks the actor may see, by code."""
     stmt = select(Desk).order_by(Desk.code)

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.appointments.models import Appointment
 from app.audit.models import AuditEvent
 from tests.appointments.conftest import World, book, count_audit
-from tests.appointments.helpers import iso, local, next_weekday, utc_z
+from tests.appointments.helpers import CASA_TZ, iso, local, next_weekday, utc_z
 
 
 async def _booked(client, world: World, day: dt.date | None = None, start: str = "10:00", end: str = "10:30"):
@@ -229,3 +229,56 @@ async def test_another_desk_s_appointment_cannot_be_changed(client, world: World
     appointment = await _booked(client, world)
     response = await _transition(client, world.dakar_agent, appointment["id"], '"v1"', status="cancelled")
     assert response.status_code == 404
+
+
+async def _move_to(sessionmaker, appointment_id: str, start: dt.datetime) -> None:
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Appointment)
+            .where(Appointment.id == uuid.UUID(appointment_id))
+            .values(starts_at=start, ends_at=start + dt.timedelta(minutes=30))
+            .execution_options(synchronize_session=False)
+        )
+        await session.commit()
+
+
+async def test_a_person_who_comes_early_can_be_marked_arrived(client, world: World, sessionmaker) -> None:
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=8)).replace(second=0, microsecond=0)
+    if start.astimezone(CASA_TZ).date() != dt.datetime.now(CASA_TZ).date():
+        pytest.skip("the start falls on the next local day (a run around midnight at the desk)")
+    appointment = await _booked(client, world)
+    await _move_to(sessionmaker, appointment["id"], start)
+    missed = await _transition(client, world.agent, appointment["id"], '"v1"', status="missed")
+    assert (missed.status_code, missed.json()["type"]) == (409, "/problems/appointment-not-started")
+    kept = await _transition(client, world.agent, appointment["id"], '"v1"', status="kept")
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["status"] == "kept"
+
+
+async def test_too_early_an_arrival_says_the_desk_time_in_words(client, world: World, sessionmaker) -> None:
+    day = next_weekday(2)
+    appointment = await _booked(client, world, day, "10:00", "10:30")
+    french = await _transition(client, world.agent, appointment["id"], '"v1"', status="kept")
+    assert french.status_code == 409
+    assert french.json()["detail"] == (
+        "Le rendez-vous commence à 10 h 00 (heure du guichet) ; l'arrivée de la personne peut être "
+        "enregistrée à partir de 9 h 00 ce jour-là."
+    )
+    headers = {**world.agent.headers, "Accept-Language": "en"}
+    english = await client.post(
+        f"/api/v1/appointments/{appointment['id']}/transitions",
+        json={"status": "missed"},
+        headers={**headers, "If-Match": '"v1"'},
+    )
+    assert english.json()["detail"] == (
+        "The appointment starts at 10:00 (desk time); it cannot be marked as a no-show before it has started."
+    )
+
+
+async def test_an_early_appointment_is_not_checked_in_the_evening_before(client, world: World, sessionmaker) -> None:
+    day = next_weekday(2)
+    appointment = await _booked(client, world, day, "09:00", "09:30")
+    await _move_to(sessionmaker, appointment["id"], local(day, "00:20").astimezone(dt.UTC))
+    response = await _transition(client, world.agent, appointment["id"], '"v1"', status="kept")
+    assert response.status_code == 409
+    assert "à partir de 0 h 00" in response.json()["detail"]

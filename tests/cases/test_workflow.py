@@ -143,6 +143,8 @@ async def test_referred_needs_a_pending_referral(client: httpx.AsyncClient, agen
     response = await move(client, agent, case["id"], "referred")
     assert response.status_code == 409
     assert response.json()["type"] == "/problems/referral-required"
+    # A sentence for a person, not a developer's route.
+    assert response.json()["detail"] == "Enregistrez d'abord l'orientation vers un partenaire, puis changez le statut."
 
 
 async def test_a_declined_referral_does_not_count_for_referred(

@@ -70,3 +70,27 @@ async def test_malformed_json_is_a_400_problem(client, make_staff) -> None:
     )
     assert response.status_code == 400
     assert response.json()["type"] == "/problems/malformed-body"
+
+
+async def test_an_agent_lists_the_other_active_desks_by_code_for_a_transfer(client, make_staff) -> None:
+    agent = await make_staff("agent", ["CASA-BASE"])
+    response = await client.get("/api/v1/desks/directory", headers=agent.headers)
+    assert response.status_code == 200, response.text
+    assert [d["code"] for d in response.json()] == ["CASA-BASE", "DKR-MOB"]
+    assert set(response.json()[1]) == {"code", "name", "country", "city"}
+
+
+async def test_the_desk_directory_leaves_out_inactive_desks_and_auditors(client, make_staff, desk_ids) -> None:
+    admin = await make_staff("admin", [])
+    current = await client.get(f"/api/v1/desks/{desk_ids['DKR-MOB']}", headers=admin.headers)
+    closed = await client.patch(
+        f"/api/v1/desks/{desk_ids['DKR-MOB']}",
+        json={"is_active": False},
+        headers={**admin.headers, "If-Match": current.headers["etag"]},
+    )
+    assert closed.status_code == 200, closed.text
+    agent = await make_staff("agent", ["CASA-BASE"])
+    response = await client.get("/api/v1/desks/directory", headers=agent.headers)
+    assert [d["code"] for d in response.json()] == ["CASA-BASE"]
+    auditor = await make_staff("auditor", [])
+    assert (await client.get("/api/v1/desks/directory", headers=auditor.headers)).status_code == 403

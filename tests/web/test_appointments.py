@@ -40,6 +40,7 @@ async def test_day_view_shows_desk_times_refuses_an_early_arrival_and_cancels(pa
     assert "kept" not in await page.locator("#day-msg").inner_text()
     await expect(row).to_contain_text("Réservé")
 
-    await row.get_by_role("button", name="Annuler").click()
-    await expect(page.locator("#day-msg")).to_have_text("Rendez-vous mis à jour.")
+    await row.get_by_role("button", name="Annuler le rendez-vous").click()
+    await row.get_by_role("button", name="Oui, annuler le rendez-vous").click()
+    await expect(page.locator("#day-msg")).to_have_text("Rendez-vous annulé.")
     await expect(page.locator("#day-list li").first).to_contain_text("Annulé")

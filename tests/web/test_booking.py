@@ -81,7 +81,8 @@ async def test_book_by_keyboard_reschedule_see_a_holiday_in_the_week_and_cancel(
     await book.get_by_role("button", name="Voir les créneaux libres").click()
     await expect(book.locator("fieldset.slots")).to_contain_text("Guichet fermé (jour férié) : Fête du Trône")
     row = page.locator("#person-appointments li").first
-    await row.get_by_role("button", name="Annuler").click()
-    await expect(page.locator("#person-msg")).to_have_text("Rendez-vous mis à jour.")
+    await row.get_by_role("button", name="Annuler le rendez-vous").click()
+    await row.get_by_role("button", name="Oui, annuler le rendez-vous").click()
+    await expect(page.locator("#person-msg")).to_have_text("Rendez-vous annulé.")
     await expect(page.locator("#person-appointments li").first).to_contain_text("Annulé")
     await expect(page.locator("#person-appointments li").first.get_by_role("button")).to_have_count(0)

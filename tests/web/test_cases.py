@@ -88,7 +88,10 @@ async def test_transfer_to_the_other_desk_with_the_consent_shown(page: Page, ser
     await page.get_by_role("button", name=opened.json()["case_number"]).click()
     move = page.locator("#move-form")
     await move.get_by_label("Passer au statut").select_option("transferred")
-    await move.get_by_label("Guichet de destination").fill("DKR-MOB")
+    desks = move.get_by_label("Guichet de destination")
+    await expect(desks.locator("option[value='DKR-MOB']")).to_have_count(1)
+    await expect(desks.locator("option[value='CASA-BASE']")).to_have_count(0)  # not its own desk
+    await desks.select_option("DKR-MOB")
     await expect(move.get_by_label("Consentement au transfert")).to_contain_text("transfert vers un autre guichet")
     await move.get_by_role("button", name="Changer le statut").click()
     await expect(page.locator("#case-msg")).to_have_text("Statut changé.")

@@ -7,6 +7,7 @@ import { names } from "./queue.js";
 import { state } from "./state.js";
 import { dayWords, rescheduleForm, whenWords } from "./slots.js";
 import "./i18n_day.js";
+import { appointmentDone, cancelButton } from "./appointment_actions.js";
 
 const ACTIONS = [["kept", "arrived"], ["missed", "no_show"], ["cancelled", "cancel_appointment"]];
 
@@ -60,7 +61,7 @@ async function act(a, status, box) {
   if (!current.ok) return sayLines(box, problemLines(current.body));
   const r = await api("POST", `/api/v1/appointments/${a.id}/transitions`, { json: { status }, headers: { "If-Match": current.etag } });
   if (!r.ok) return sayLines(box, problemLines(r.body));
-  await loadDay(t("appointment_saved"));
+  await loadDay(appointmentDone(status));
   return undefined;
 }
 
@@ -81,6 +82,7 @@ export async function loadDay(done = "") {
       if (a.status === "booked") {
         li.append(moveButton(a, who[a.registrant_id], box, li));
         for (const [status, label] of ACTIONS) {
+          if (status === "cancelled") { li.append(cancelButton(`${localTime(a.start_local)}`, () => act(a, status, box).catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); }))); continue; }
           const b = el("button", t(label), { type: "button", class: "secondary" });
           b.addEventListener("click", () => busy(b, () => act(a, status, box).catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); })));
           li.append(b);

@@ -10,6 +10,7 @@ import { route } from "./tabs.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
 import { assignForm, dueDateForm } from "./case_supervise.js";
+import { explainProblem, transferDeskSelect } from "./case_fix.js";
 
 addWords(CASE_LABELS, CASE_CODES);
 
@@ -80,8 +81,8 @@ function moveForm(c, box) {
   for (const o of ["social", "psychosocial", "health", "economic", "training", "financing", "administrative", "legal", "information", "no_outcome"]) {
     outcome.append(el("option", code(o), { value: o }));
   }
-  // Agents see only their own desks: the receiving desk is typed as its code (e.g. DKR-MOB).
-  const desk = el("input", null, { id: "move-desk", name: "to_desk", maxlength: "32", autocomplete: "off" });
+  // The receiving desk: one of the other active desks (agents see only their own in /desks).
+  const desk = transferDeskSelect(c);
   const consent = el("select", null, { id: "move-consent", name: "consent_id" });
   const granted = (state.caseView.person.consents || []).filter((x) => x.purpose === "desk_transfer" && x.granted && !x.withdrawn_at);
   if (!granted.length) consent.append(el("option", t("no_transfer_consent"), { value: "" }));
@@ -121,6 +122,7 @@ function moveForm(c, box) {
       if (data.get("consent_id")) body.consent_id = Number(data.get("consent_id"));
     }
     const r = await api("POST", `/api/v1/cases/${c.id}/transitions`, { json: body, headers: { "If-Match": state.caseView.etag } });
+    if (!r.ok && explainProblem(r.body, box)) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
     return openCase(c.id, t("status_saved"));
   });

@@ -5,6 +5,7 @@ import { el, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_day.js";
+import "./i18n_fix.js";
 import { action, day, openCase } from "./case.js";
 
 async function notes(c) {
@@ -75,8 +76,9 @@ async function referrals(c) {
     list.append(li);
   }
   s.append(el("h2", t("referrals")), list);
-  const partners = await api("GET", "/api/v1/partners?limit=100");
+  const partners = await api("GET", "/api/v1/partners?limit=100&active=true");
   if (!partners.ok || !c.allowed_transitions.length) return s;
+  if (!partners.body.items.length) { s.append(el("p", t("no_partner_referral"), { id: "referral-no-partner", class: "msg info" })); return s; }
   const form = el("form", null, { id: "referral-form" });
   const select = el("select", null, { id: "referral-partner", name: "partner_id", required: "" });
   select.append(el("option", t("pick"), { value: "" }));

@@ -5,8 +5,12 @@ import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { state } from "./state.js";
 import { renderPerson } from "./person.js";
+import { documentsFields, documentsFrom, documentsOf, identityProblem, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
 
-const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "host_city", "occupation"];
+const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "host_city", "occupation", "name_arabic", "email", "nationality"];
+const SCALARS = ["name_arabic", "email", "nationality"];
+// Phones and identity documents: the whole list is sent when it changed (the API replaces it).
+const LISTS = { phones: [phonesOf, phonesFrom], documents: [documentsOf, documentsFrom] };
 
 function value(record, name) {
   return record[name] === null || record[name] === undefined ? "" : String(record[name]);
@@ -14,6 +18,7 @@ function value(record, name) {
 
 function field(name, current) {
   const id = `edit-${name}`;
+  if (SCALARS.includes(name)) return scalarField("edit", name, current);
   const label = el("label", t(name), { for: id });
   if (name === "sex") {
     const select = el("select", null, { id, name });
@@ -32,6 +37,10 @@ function changes(form, base) {
     const now = form.elements.namedItem(name).value.trim();
     if (now !== value(base, name)) body[name] = now === "" ? null : now;
   }
+  for (const [name, [of, from]] of Object.entries(LISTS)) {
+    const typed = from(form, of(base));
+    if (JSON.stringify(typed) !== JSON.stringify(of(base))) body[name] = typed;
+  }
   return body;
 }
 
@@ -42,7 +51,7 @@ async function save(form, box) {
   const id = state.person.record.id;
   const r = await api("PATCH", `/api/v1/registrants/${id}`, { json: body, headers: { "If-Match": state.person.etag } });
   if (r.status === 412) return conflict(form, box, base);
-  if (!r.ok) return sayLines(box, problemLines(r.body, form));
+  if (!r.ok) return sayLines(box, problemLines(identityProblem(r.body, { indexed: true }), form));
   state.person.record = r.body;
   state.person.etag = r.etag;
   renderPerson(state.person.extra);
@@ -62,6 +71,12 @@ async function conflict(form, box, base) {
       lines.push(t("conflict_field", { field: t(name), old: show(value(base, name)), new: show(value(r.body, name)) }));
     }
   }
+  for (const [name, [of]] of Object.entries(LISTS)) {
+    const words = (record) => of(record).map((x) => x.number).join(", ") || t("empty");
+    if (JSON.stringify(of(base)) !== JSON.stringify(of(r.body))) {
+      lines.push(t("conflict_field", { field: t(name), old: words(base), new: words(r.body) }));
+    }
+  }
   sayLines(box, lines, "warning");
   state.person.record = r.body;
   state.person.etag = r.etag;
@@ -69,6 +84,8 @@ async function conflict(form, box, base) {
   const mine = changes(form, base);
   state.person.editBase = r.body;
   for (const name of FIELDS) if (!(name in mine)) form.elements.namedItem(name).value = value(r.body, name);
+  if (!("phones" in mine)) $("#edit-phones", form).replaceWith(phoneFields("edit", r.body.phones));
+  if (!("documents" in mine)) $("#edit-documents", form).replaceWith(documentsFields("edit", r.body.documents));
   const again = el("button", t("reapply"), { type: "submit", form: "edit-form" });
   box.append(again);
   return focusOn(box);
@@ -80,6 +97,7 @@ export function startEdit() {
   const form = el("form", null, { id: "edit-form" });
   const box = el("div", null, { class: "msg", role: "alert", hidden: "" });
   for (const name of FIELDS) form.append(...field(name, value(p, name)));
+  form.append(phoneFields("edit", p.phones), documentsFields("edit", p.documents));
   const submit = el("button", t("save"), { type: "submit" });
   const cancel = el("button", t("cancel"), { type: "button", class: "secondary" });
   form.append(submit, cancel);

@@ -13,6 +13,8 @@ import { documentsSection } from "./documents.js";
 import { receiptButton } from "./receipt.js";
 import { historySection } from "./history.js";
 import { bookingSection, rescheduleForm } from "./slots.js";
+import { appointmentDone, cancelButton } from "./appointment_actions.js";
+import { withConsentForm } from "./consent_form.js";
 
 function section(titleKey, items, empty = t("none")) {
   const s = el("section");
@@ -57,9 +59,9 @@ export function renderPerson(extra = {}) {
     title, el("p", p.registration_number, { class: "mono" }), edit, receiptButton(p, extra), identity,
     section("phones", p.phones.map((x) => `${phoneText(x)}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`)),
-    section("consents", p.consents.map((c) => `${code(c.purpose)}${c.partner_name ? ` (${c.partner_name})` : ""}${colon()}`
+    withConsentForm(section("consents", p.consents.map((c) => `${code(c.purpose)}${c.partner_name ? ` (${c.partner_name})` : ""}${colon()}`
       + `${c.granted ? t("granted") : t("refused")} · ${t("consent_recorded")} ${day(c.recorded_at)}`
-      + (c.withdrawn_at ? ` · ${t("withdrawn")} ${day(c.withdrawn_at)}` : ""))),
+      + (c.withdrawn_at ? ` · ${t("withdrawn")} ${day(c.withdrawn_at)}` : ""))), p, (m) => reopen(m)),
     caseRows(extra.cases || []),
     appointmentsSection(extra.appointments || []),
     documentsSection(p, extra.files || []),
@@ -84,6 +86,7 @@ function appointmentsSection(list) {
     li.append(el("span", `${deskTime(a.starts_at, a.desk_id, i18n.lang)} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""} `));
     if (a.status === "booked") {
       const move = el("button", t("reschedule"), { type: "button", class: "secondary" });
+      // Moving: the slot picker with its own "stop moving" button, apart from cancelling.
       move.addEventListener("click", () => busy(move, async () => {
         try {
           const form = await rescheduleForm(a, reopen, () => { move.hidden = false; focusOn(move); });
@@ -96,18 +99,17 @@ function appointmentsSection(list) {
           return undefined;
         }
       }));
-      const cancel = el("button", t("cancel_appointment"), { type: "button", class: "secondary" });
-      cancel.addEventListener("click", () => busy(cancel, async () => {
+      const cancel = cancelButton(deskTime(a.starts_at, a.desk_id, i18n.lang), async () => {
         try {
           const current = await api("GET", `/api/v1/appointments/${a.id}`);
           const r = current.ok ? await api("POST", `/api/v1/appointments/${a.id}/transitions`, { json: { status: "cancelled" }, headers: { "If-Match": current.etag } }) : current;
           if (!r.ok) { sayLines(box, problemLines(r.body)); return focusOn(box); }
-          return reopen(t("appointment_saved"));
+          return reopen(appointmentDone("cancelled"));
         } catch (error) {
           if (!(error instanceof SessionExpired)) say(box, error.message);
           return undefined;
         }
-      }));
+      });
       li.append(move, cancel);
     }
     ul.append(li);

@@ -6,6 +6,7 @@ import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { openPerson, phoneText } from "./person.js";
 import { areaName, loadAreas } from "./areas.js";
+import { addIdentity, addRegistrationFields, identityProblem } from "./identity_fields.js";
 
 function registrationBody(form) {
   const data = new FormData(form);
@@ -16,6 +17,7 @@ function registrationBody(form) {
   };
   for (const key of ["date_of_birth", "origin_region", "host_city"]) if (String(data.get(key)).trim()) body[key] = data.get(key);
   if (String(data.get("phone")).trim()) body.phones = [{ number: data.get("phone"), whatsapp: data.get("whatsapp") === "on" }];
+  addIdentity(form, body); // documents, name in Arabic, e-mail, nationality
   return body;
 }
 
@@ -92,7 +94,7 @@ async function register(button, confirm) {
       return showCandidates(r.body.candidates, body);
     }
     if (!r.ok) {
-      sayLines(box, problemLines(r.body, form));
+      sayLines(box, problemLines(identityProblem(r.body), form));
       return undefined;
     }
     clearRegistration();
@@ -109,6 +111,7 @@ async function register(button, confirm) {
 }
 
 export function initRegister() {
+  addRegistrationFields($("#register-form"));
   $("#register-form").removeAttribute("data-wait");
   $("#register-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -6,6 +6,7 @@ import { initPerson } from "./person.js";
 import { initQueue, loadQueue } from "./queue.js";
 import { initImports, loadBatches } from "./imports.js";
 import { initRegister } from "./register.js";
+import { initPartners, loadPartners } from "./partners.js";
 import { initReports } from "./reports.js";
 import { onTab } from "./tabs.js";
 import { $, $$ } from "./dom.js";
@@ -49,6 +50,7 @@ export function initScreens() {
   initAppointments();
   initReports();
   initImports();
+  initPartners();
   onTab("cases", () => { stale.delete("cases"); loadQueue(); });
   onTab("imports", () => { if (stale.delete("imports") && $("#import-report").children.length) $("#import-form").requestSubmit(); loadBatches(); });
   onOpen("day");
@@ -58,4 +60,5 @@ export function initScreens() {
   const open = ($(".tab:not([hidden])") || {}).id;
   if (open === "tab-imports") loadBatches();
   if (open === "tab-cases") loadQueue();
+  if (open === "tab-partners") loadPartners();
 }

@@ -1,0 +1,73 @@
+// Recording a consent in the person's file (POST /api/v1/registrants/{id}/consents): purpose in
+// words, given or refused, the partner named for a referral, the language the notice was given in.
+// The API dates the consent itself (recorded_at, now); the list above shows that date.
+import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
+import { busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, t } from "./i18n.js";
+import "./i18n_fix.js";
+
+const PURPOSES = ["service_delivery", "partner_referral", "desk_transfer", "transfer_to_senegal", "contact_sms_whatsapp",
+  "contact_email", "statistics", "named_export"];
+const LANGUAGES = ["fr", "wo", "ff", "ar", "en"];
+
+/** The consents section `section` with a form to record one more; `reopen(message)` redraws the file. */
+export function withConsentForm(section, person, reopen) {
+  section.id = "person-consents";
+  const form = el("form", null, { id: "consent-form" });
+  const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
+  const purpose = el("select", null, { id: "consent-purpose", name: "purpose", required: "" });
+  purpose.append(el("option", t("fix_pick"), { value: "" }));
+  for (const p of PURPOSES) purpose.append(el("option", code(p), { value: p }));
+  const answer = el("fieldset");
+  answer.append(el("legend", t("consent_answer")));
+  for (const [value, label] of [["true", "consent_given"], ["false", "consent_refused"]]) {
+    const l = el("label", null, { class: "inline" });
+    l.append(el("input", null, { type: "radio", name: "granted", value, required: "" }), el("span", ` ${t(label)}`));
+    answer.append(l);
+  }
+  const partnerBlock = el("div", null, { hidden: "" });
+  const partner = el("select", null, { id: "consent-partner", name: "partner_name" });
+  partnerBlock.append(el("label", t("consent_partner"), { for: "consent-partner" }), partner);
+  const language = el("select", null, { id: "consent-language", name: "language" });
+  for (const l of LANGUAGES) language.append(el("option", code(`lang_${l}`), { value: l }));
+  const submit = el("button", t("consent_add"), { type: "submit" });
+  form.append(el("h3", t("consent_add")), el("label", t("consent_purpose"), { for: "consent-purpose" }), purpose, answer,
+    partnerBlock, el("label", t("consent_language"), { for: "consent-language" }), language, submit, box);
+  let partnersLoaded = false;
+  purpose.addEventListener("change", async () => {
+    const referral = purpose.value === "partner_referral";
+    partnerBlock.hidden = !referral;
+    partner.disabled = !referral;
+    partner.required = referral;
+    if (!referral || partnersLoaded) return;
+    partnersLoaded = true;
+    const r = await api("GET", "/api/v1/partners?limit=100&active=true");
+    const items = r.ok ? r.body.items : [];
+    partner.replaceChildren(el("option", t("fix_pick"), { value: "" }), ...items.map((p) => el("option", p.name, { value: p.name })));
+    if (!items.length) partnerBlock.append(el("p", t("no_partner_referral"), { class: "msg info" }));
+  });
+  partner.disabled = true;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      const data = new FormData(form);
+      const body = {
+        purpose: data.get("purpose"), granted: data.get("granted") === "true", channel: "in_person",
+        notice_version: "2026-01", language: data.get("language"),
+      };
+      if (body.purpose === "partner_referral") body.partner_name = data.get("partner_name") || null;
+      const slot = `consent:${person.id}`;
+      try {
+        const r = await api("POST", `/api/v1/registrants/${person.id}/consents`, { json: body, headers: { "Idempotency-Key": keyFor(slot, body) } });
+        if (!r.ok) { sayLines(box, problemLines(r.body, form)); return focusOn(box); }
+        sent(slot);
+        return reopen(t("consent_saved"));
+      } catch (error) {
+        if (!(error instanceof SessionExpired)) say(box, error.message);
+        return undefined;
+      }
+    });
+  });
+  section.append(form);
+  return section;
+}

@@ -1,0 +1,150 @@
+// The identity fields the API takes that the registration and edit forms lacked: identity
+// documents (type, number, issuing country), name in Arabic script, e-mail, nationality, and, when
+// editing, the person's phones. Problems the API returns for them (`documents.0.number`…) are
+// turned to the field at fault, in the interface language, by `identityProblem`.
+import { el } from "./dom.js";
+import { code, t } from "./i18n.js";
+import "./i18n_fix.js";
+
+const DOC_TYPES = ["passport", "cni_ecowas", "consular_card", "ma_residence_card", "birth_extract", "card_receipt",
+  "laissez_passer", "student_card", "work_contract", "other"];
+
+function input(id, name, label, attrs = {}, value = "") {
+  const node = el("input", null, { id, name, autocomplete: "off", ...attrs });
+  node.value = value || "";
+  return [el("label", t(label), { for: id, "data-t": label }), node];
+}
+
+const SCALARS = {
+  name_arabic: ["name_arabic_field", { maxlength: "200", lang: "ar", dir: "auto" }],
+  email: ["email_field_input", { type: "email", maxlength: "254" }],
+  nationality: ["nationality_field", { maxlength: "2", size: "4" }],
+};
+
+/** One of name_arabic, email, nationality: [label, input] for the edit form. */
+export function scalarField(prefix, name, value) {
+  const [label, attrs] = SCALARS[name];
+  return input(`${prefix}-${name}`, name, label, attrs, value);
+}
+
+/** One identity document's inputs: names `document_type|number|country` + `suffix`. */
+export function documentFields(prefix, suffix, doc = null) {
+  const box = el("fieldset", null, { class: "doc-row" });
+  box.append(el("legend", t("id_document"), { "data-t": "id_document" }));
+  const typeId = `${prefix}-doc-type${suffix}`;
+  const type = el("select", null, { id: typeId, name: `document_type${suffix}` });
+  type.append(el("option", t("none_doc"), { value: "", "data-t": "none_doc" }));
+  for (const d of DOC_TYPES) type.append(el("option", code(d), { value: d, "data-code": d }));
+  type.value = doc ? doc.doc_type : "";
+  box.append(el("label", t("id_doc_type"), { for: typeId, "data-t": "id_doc_type" }), type,
+    ...input(`${prefix}-doc-number${suffix}`, `document_number${suffix}`, "id_doc_number", { maxlength: "64" }, doc && doc.number),
+    ...input(`${prefix}-doc-country${suffix}`, `document_country${suffix}`, "id_doc_country", { maxlength: "2", size: "4" }, doc && doc.issuing_country));
+  return box;
+}
+
+/** A document from the form's inputs with `suffix`, or null when no number was typed. */
+export function documentFrom(form, suffix, base = null) {
+  const value = (name) => String((form.elements.namedItem(`${name}${suffix}`) || {}).value || "").trim();
+  if (!value("document_number") && !value("document_type")) return null;
+  const doc = { doc_type: value("document_type"), number: value("document_number"), issuing_country: value("document_country").toUpperCase() || null };
+  if (base && base.expires_on) doc.expires_on = base.expires_on;
+  return doc;
+}
+
+/** The extra registration fields put in the body (only what was typed). */
+export function addIdentity(form, body) {
+  for (const name of ["name_arabic", "email", "nationality"]) {
+    const v = String(form.elements.namedItem(name).value).trim();
+    if (v) body[name] = name === "nationality" ? v.toUpperCase() : v;
+  }
+  const doc = documentFrom(form, "");
+  if (doc) body.documents = [doc];
+  return body;
+}
+
+/** Name in Arabic, e-mail, nationality inputs (`prefix` makes ids unique), filled from `p`. */
+export function scalarFields(prefix, p = {}) {
+  return Object.keys(SCALARS).flatMap((name) => scalarField(prefix, name, p[name]));
+}
+
+/** The registration form's extra inputs, put after the phone (the page's markup is left alone). */
+export function addRegistrationFields(form) {
+  if (form.elements.namedItem("name_arabic")) return;
+  const family = form.elements.namedItem("family_name");
+  family.after(...scalarFields("reg"));
+  form.elements.namedItem("whatsapp").closest("label").after(documentFields("reg", ""));
+}
+
+// `documents.0.number` → the input `document_number` (+ "-0" in the edit form, which lists several).
+const DOC_PARTS = { doc_type: "document_type", number: "document_number", issuing_country: "document_country" };
+
+/** The problem with its `errors[].loc` pointing at this form's input names. */
+export function identityProblem(problem, { indexed = false } = {}) {
+  if (!problem || !Array.isArray(problem.errors)) return problem;
+  const errors = problem.errors.map((e) => {
+    const loc = (e.loc || []).filter((x) => x !== "body");
+    if (loc[0] === "documents") {
+      const name = DOC_PARTS[loc[2]] || "document_number";
+      return { ...e, loc: [indexed ? `${name}-${loc[1] || 0}` : name] };
+    }
+    if (loc[0] === "phones" && indexed) return { ...e, loc: [`phone-${loc[1] || 0}`] };
+    return e;
+  });
+  return { ...problem, errors };
+}
+
+/** The phone rows of the edit form: each number with its WhatsApp box, and one empty row to add. */
+export function phoneFields(prefix, phones) {
+  const box = el("fieldset", null, { id: `${prefix}-phones` });
+  box.append(el("legend", t("phones")));
+  const rows = [...phones, null];
+  rows.forEach((ph, i) => {
+    const id = `${prefix}-phone-${i}`;
+    const field = el("input", null, { id, name: `phone-${i}`, type: "tel", maxlength: "64", autocomplete: "off" });
+    field.value = ph ? (ph.raw || ph.e164 || "") : "";
+    const wa = el("label", null, { class: "inline" });
+    const check = el("input", null, { type: "checkbox", name: `whatsapp-${i}` });
+    check.checked = Boolean(ph && ph.whatsapp);
+    wa.append(check, el("span", ` ${t("phone_whatsapp")}`));
+    box.append(el("label", ph ? `${t("phone")} ${i + 1}` : t("new_phone"), { for: id }), field, wa);
+  });
+  return box;
+}
+
+/** The phones as typed in the edit form (empty rows left out), labels kept from `base`. */
+export function phonesFrom(form, base) {
+  const out = [];
+  for (let i = 0; form.elements.namedItem(`phone-${i}`); i += 1) {
+    const number = String(form.elements.namedItem(`phone-${i}`).value).trim();
+    if (!number) continue;
+    const phone = { number, whatsapp: form.elements.namedItem(`whatsapp-${i}`).checked };
+    if (base[i] && base[i].label) phone.label = base[i].label;
+    out.push(phone);
+  }
+  return out;
+}
+
+/** The phones of a record as the edit form would send them unchanged. */
+export function phonesOf(record) {
+  return (record.phones || []).map((ph) => ({ number: ph.raw || ph.e164 || "", whatsapp: Boolean(ph.whatsapp), ...(ph.label ? { label: ph.label } : {}) }));
+}
+
+/** The documents of the edit form: one block per document of the record and an empty one to add. */
+export function documentsFields(prefix, documents) {
+  const box = el("div", null, { id: `${prefix}-documents` });
+  [...documents, null].forEach((d, i) => box.append(documentFields(prefix, `-${i}`, d)));
+  return box;
+}
+
+export function documentsFrom(form, base) {
+  const out = [];
+  for (let i = 0; form.elements.namedItem(`document_number-${i}`); i += 1) {
+    const doc = documentFrom(form, `-${i}`, base[i]);
+    if (doc) out.push(doc);
+  }
+  return out;
+}
+
+export function documentsOf(record) {
+  return (record.documents || []).map((d) => ({ doc_type: d.doc_type, number: d.number, issuing_country: d.issuing_country || null, ...(d.expires_on ? { expires_on: d.expires_on } : {}) }));
+}

@@ -1,0 +1,145 @@
+// Partners (supervisors and administrators): the list of partner organisations cases are referred
+// to; administrators add and edit them (the API lets only them write: POST/PATCH /api/v1/partners),
+// supervisors read the list. Edits are sent with If-Match; an addition with an Idempotency-Key.
+import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { code, i18n, t } from "./i18n.js";
+import { state } from "./state.js";
+import { onTab } from "./tabs.js";
+import "./i18n_fix.js";
+
+const KINDS = ["consulate", "international_organisation", "ngo", "national_agency", "local_authority", "other"];
+const TEXTS = [["name", "partner_name", 200], ["country", "partner_country", 2], ["city", "partner_city", 120],
+  ["contact_name", "contact_name", 200], ["contact_email", "contact_email", 254], ["contact_phone", "contact_phone", 40]];
+
+function admin() { return state.me && state.me.role === "admin"; }
+
+async function serviceTypes() {
+  const r = await api("GET", "/api/v1/service-types");
+  return r.ok ? r.body : [];
+}
+
+// The add/edit form; `p` is the partner being edited (null: a new one).
+async function partnerForm(p, box) {
+  const n = p ? p.id : "new";
+  const form = el("form", null, { class: "partner-form", id: `partner-form-${n}` });
+  const field = (name, label, max) => {
+    const id = `partner-${name}-${n}`;
+    const input = el("input", null, { id, name, maxlength: String(max), autocomplete: "off" });
+    if (name === "name" || name === "country") input.required = true;
+    if (name === "contact_email") input.type = "email";
+    if (name === "contact_phone") input.type = "tel";
+    input.value = p && p[name] ? p[name] : "";
+    return [el("label", t(label), { for: id }), input];
+  };
+  const [nameLabel, nameInput] = field("name", "partner_name", 200);
+  const kindId = `partner-kind-${n}`;
+  const kind = el("select", null, { id: kindId, name: "kind" });
+  for (const k of KINDS) kind.append(el("option", code(k), { value: k }));
+  kind.value = p ? p.kind : "ngo";
+  form.append(nameLabel, nameInput, el("label", t("partner_kind"), { for: kindId }), kind);
+  for (const [name, label, max] of TEXTS.slice(1)) form.append(...field(name, label, max));
+  const notesId = `partner-notes-${n}`;
+  const notes = el("textarea", null, { id: notesId, name: "notes", maxlength: "2000", rows: "2" });
+  notes.value = p && p.notes ? p.notes : "";
+  form.append(el("label", t("partner_notes"), { for: notesId }), notes);
+  const services = el("fieldset");
+  services.append(el("legend", t("partner_services")));
+  for (const s of await serviceTypes()) {
+    const label = el("label", null, { class: "inline" });
+    const box2 = el("input", null, { type: "checkbox", name: "service_types", value: s.code });
+    box2.checked = Boolean(p && p.service_types.includes(s.code));
+    label.append(box2, el("span", ` ${i18n.lang === "fr" ? s.label_fr : s.label_en}`));
+    services.append(label);
+  }
+  form.append(services);
+  if (p) {
+    const label = el("label", null, { class: "inline" });
+    const active = el("input", null, { type: "checkbox", name: "is_active" });
+    active.checked = p.is_active;
+    label.append(active, el("span", ` ${t("partner_active")}`));
+    form.append(label);
+  }
+  const submit = el("button", t("partner_save"), { type: "submit" });
+  form.append(submit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      const data = new FormData(form);
+      const body = { kind: data.get("kind"), service_types: data.getAll("service_types") };
+      for (const [name] of TEXTS) body[name] = String(data.get(name) || "").trim() || null;
+      body.notes = String(data.get("notes") || "").trim() || null;
+      if (p) body.is_active = data.get("is_active") === "on";
+      try {
+        let r;
+        if (p) {
+          const current = await api("GET", `/api/v1/partners/${p.id}`);
+          r = current.ok ? await api("PATCH", `/api/v1/partners/${p.id}`, { json: body, headers: { "If-Match": current.etag } }) : current;
+        } else {
+          r = await api("POST", "/api/v1/partners", { json: body, headers: { "Idempotency-Key": keyFor("partner", body) } });
+          if (r.ok) sent("partner");
+        }
+        if (!r.ok) { sayLines(box, problemLines(r.body, form)); return focusOn(box); }
+        return loadPartners(t("partner_saved"));
+      } catch (error) {
+        if (!(error instanceof SessionExpired)) say(box, error.message);
+        return undefined;
+      }
+    });
+  });
+  return form;
+}
+
+export async function loadPartners(done = "") {
+  const view = $("#partners");
+  const r = await api("GET", "/api/v1/partners?limit=100");
+  const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
+  const parts = [el("p", t("partners_intro")), box];
+  if (!r.ok) { view.replaceChildren(...parts); return sayLines(box, problemLines(r.body)); }
+  const list = el("ul", null, { class: "list", id: "partner-list" });
+  for (const p of r.body.items) {
+    const li = el("li");
+    const where = [p.city, p.country].filter(Boolean).join(", ");
+    li.append(el("strong", p.name), el("span", ` · ${code(p.kind)} · ${where}${p.is_active ? "" : ` · ${t("inactive")}`}`));
+    if (p.service_types.length) li.append(el("span", ` · ${p.service_types.join(", ")}`));
+    if (admin()) {
+      const edit = el("button", t("partner_edit"), { type: "button", class: "secondary", "aria-label": `${t("partner_edit")} ${p.name}` });
+      edit.addEventListener("click", () => busy(edit, async () => {
+        const form = await partnerForm(p, box);
+        edit.hidden = true;
+        li.append(form);
+        focusOn(form.elements.namedItem("name"));
+      }));
+      li.append(" ", edit);
+    }
+    list.append(li);
+  }
+  if (!r.body.items.length) list.append(el("li", t("no_partner")));
+  parts.push(list);
+  if (admin()) {
+    const section = el("section");
+    section.append(el("h2", t("partner_add")), await partnerForm(null, box));
+    parts.push(section);
+  } else {
+    parts.push(el("p", t("partners_admin_only")));
+  }
+  view.replaceChildren(...parts);
+  if (done) { say(box, done, "ok"); focusOn(box); }
+  return undefined;
+}
+
+function label() {
+  const button = $("[data-tab=partners]");
+  if (button) button.textContent = t("tab_partners");
+  const title = $("#tab-partners h1");
+  if (title) title.textContent = t("tab_partners");
+}
+
+export function initPartners() {
+  label();
+  onTab("partners", () => { loadPartners().catch((e) => { if (!(e instanceof SessionExpired)) say($("#partners-msg"), e.message); }); });
+  document.addEventListener("desk:language", () => {
+    label();
+    if (!$("#tab-partners").hidden) loadPartners();
+  });
+}
