@@ -73,6 +73,7 @@ GROUPS: dict[str, Group] = {
     "documents": Group(
         ("app/documents/content.py",),
         (
+            "tests/documents/test_content_rules.py",
             "tests/documents/test_upload.py",
             "tests/documents/test_bad_inputs.py",
             "tests/documents/test_metadata_stripping.py",
@@ -102,7 +103,7 @@ GROUPS: dict[str, Group] = {
     ),
     "workflow": Group(
         ("app/cases/workflow.py", "app/cases/transitions.py"),
-        ("tests/cases/test_workflow.py", "tests/cases/test_transfer.py"),
+        ("tests/cases/test_workflow_rules.py", "tests/cases/test_workflow.py", "tests/cases/test_transfer.py"),
     ),
     "numbering": Group(
         ("app/core/numbering.py",),

@@ -115,3 +115,14 @@ async def test_a_taken_number_among_many_is_replaced_by_the_next_free_one(
         numbers = await numbering.allocate_many(session, prefix="ZZ", kind="T", year=2026, column=COLUMN, count=3)
     # 1 and 3 as drawn; 2 is taken, so the next value of the series (4) takes its place.
     assert sorted(numbers) == ["ZZ-2026-T-000001", "ZZ-2026-T-000003", "ZZ-2026-T-000004"]
+
+
+async def test_one_by_one_and_many_at_once_draw_from_the_same_series(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    # A registration, then an import, then a registration: one series, no number twice.
+    async with sessionmaker() as session:
+        first = await numbering.allocate(session, prefix="ZZ", kind="", year=2026, column=COLUMN)
+        many = await numbering.allocate_many(session, prefix="ZZ", kind="", year=2026, column=COLUMN, count=2)
+        last = await numbering.allocate(session, prefix="ZZ", kind="", year=2026, column=COLUMN)
+    assert [first, *many, last] == ["ZZ-2026-000001", "ZZ-2026-000002", "ZZ-2026-000003", "ZZ-2026-000004"]
