@@ -44,6 +44,7 @@ GROUPS: dict[str, Group] = {
     "scoping": Group(
         ("app/core/context.py", "app/documents/owners.py", "app/reports/scope.py"),
         (
+            "tests/reports/test_scope_rules.py",
             "tests/registrants/test_scoping.py",
             "tests/documents/test_permissions_matrix.py",
             "tests/documents/test_case_documents.py",
