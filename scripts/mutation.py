@@ -184,9 +184,32 @@ def run_group(name: str, group: Group) -> dict[str, Score]:
                 score.killed += 1
                 score.timeouts += status != "killed"
             else:  # survived, suspicious
-                diff = _mutmut(workdir, "show", mutant).stdout
-                score.survivors.append(f"{mutant} ({status})\n{diff}")
+                score.survivors.append(f"{mutant} ({status})")
+        diffs = _diffs(workdir, [s.partition(" ")[0] for score in per_module.values() for s in score.survivors])
+        for score in per_module.values():
+            score.survivors = [f"{s}\n{diffs[s.partition(' ')[0]]}" for s in score.survivors]
         return per_module
+
+
+_DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+names = json.load(sys.stdin)
+json.dump({name: get_diff_for_mutant(name, path=find_mutant(name).path) for name in names}, sys.stdout)
+"""
+
+
+def _diffs(workdir: Path, names: list[str]) -> dict[str, str]:
+    """The diff of each mutant, read in one process (``mutmut show`` once per mutant is slow)."""
+    if not names:
+        return {}
+    run = subprocess.run(
+        [sys.executable, "-c", _DIFFS], cwd=workdir, input=json.dumps(names), capture_output=True, text=True
+    )
+    if run.returncode == 0:
+        diffs: dict[str, str] = json.loads(run.stdout)
+        return diffs
+    return {name: _mutmut(workdir, "show", name).stdout for name in names}
 
 
 def _dotted(module: str) -> str:

@@ -91,6 +91,9 @@ async def test_a_thousand_numbers_taken_in_a_row_answer_number_unavailable(
         with pytest.raises(NumberUnavailable) as refused:
             await numbering.allocate(session, prefix="ZZ", kind="", year=2026, column=COLUMN)
     assert (refused.value.status, refused.value.slug) == (409, "number-unavailable")
+    # The problem names the series and year to set forward, in both languages.
+    assert refused.value.detail_en is not None and "series ZZ 2026" in refused.value.detail_en
+    assert refused.value.detail_fr is not None and "série ZZ 2026" in refused.value.detail_fr
 
 
 async def test_many_numbers_at_once_are_the_next_ones_of_the_series(
@@ -126,3 +129,11 @@ async def test_one_by_one_and_many_at_once_draw_from_the_same_series(
         many = await numbering.allocate_many(session, prefix="ZZ", kind="", year=2026, column=COLUMN, count=2)
         last = await numbering.allocate(session, prefix="ZZ", kind="", year=2026, column=COLUMN)
     assert [first, *many, last] == ["ZZ-2026-000001", "ZZ-2026-000002", "ZZ-2026-000003", "ZZ-2026-000004"]
+
+
+async def test_the_number_replacing_a_taken_one_is_itself_free(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with sessionmaker() as session:
+        await _take(session, ["ZZ-2026-T-000002", "ZZ-2026-T-000004"])
+        numbers = await numbering.allocate_many(session, prefix="ZZ", kind="T", year=2026, column=COLUMN, count=3)
+    # 2 is taken; its replacement would be 4, taken too, so 5.
+    assert sorted(numbers) == ["ZZ-2026-T-000001", "ZZ-2026-T-000003", "ZZ-2026-T-000005"]
