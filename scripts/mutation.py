@@ -75,11 +75,11 @@ GROUPS: dict[str, Group] = {
         ("app/documents/content.py",),
         (
             "tests/documents/test_content_rules.py",
-            "tests/documents/test_upload.py",
-            "tests/documents/test_bad_inputs.py",
             "tests/documents/test_metadata_stripping.py",
             "tests/documents/test_pdf_metadata.py",
+            "tests/documents/test_upload.py",
             "tests/documents/test_text_rule.py",
+            "tests/documents/test_bad_inputs.py",
         ),
     ),
     "exports": Group(
