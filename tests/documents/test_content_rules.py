@@ -69,11 +69,28 @@ def test_a_declared_type_or_extension_naming_another_type_is_a_mismatch(
 
 def test_bytes_of_a_type_outside_the_allow_list_are_not_allowed() -> None:
     with pytest.raises(DocumentTypeNotAllowed) as refused:
-        check_type(head=PNG, declared="image/png", filename="scan.png", allowed=["application/pdf"])
+        check_type(head=PNG, declared="image/png", filename="scan.png", allowed=["application/pdf", "image/jpeg"])
     assert (refused.value.status, refused.value.extra["sniffed_type"]) == (415, "image/png")
+    # The problem says what the bytes are and lists what is accepted, in both languages.
+    for detail in (refused.value.detail_en, refused.value.detail_fr):
+        assert detail is not None and "image/png" in detail and "application/pdf, image/jpeg." in detail
     with pytest.raises(DocumentTypeNotAllowed) as unknown:
         check_type(head=b"<html><body>x</body></html>", declared="image/jpeg", filename="p.jpg", allowed=ALLOWED)
     assert unknown.value.extra["sniffed_type"] is None
+    for detail in (unknown.value.detail_en, unknown.value.detail_fr):
+        assert detail is not None and "unrecognised content" in detail
+
+
+def test_a_mismatch_names_the_declared_type_or_the_extension_and_the_sniffed_type() -> None:
+    with pytest.raises(DocumentTypeMismatch) as declared:
+        check_type(head=PNG, declared="image/jpeg", filename="scan.png", allowed=ALLOWED)
+    with pytest.raises(DocumentTypeMismatch) as extension:
+        check_type(head=JPEG, declared="image/jpeg", filename="photo.png", allowed=ALLOWED)
+    assert (declared.value.extra["sniffed_type"], extension.value.extra["sniffed_type"]) == ("image/png", "image/jpeg")
+    for detail in (declared.value.detail_en, declared.value.detail_fr):
+        assert detail is not None and "image/jpeg" in detail and "image/png" in detail
+    for detail in (extension.value.detail_en, extension.value.detail_fr):
+        assert detail is not None and ".png" in detail and "image/jpeg" in detail
 
 
 @pytest.mark.parametrize(
@@ -87,6 +104,8 @@ def test_bytes_of_a_type_outside_the_allow_list_are_not_allowed() -> None:
         ("e\u0301tat civil.pdf", "\u00e9tat civil.pdf"),  # NFD "é" becomes NFC
         ("acte\u200bde\u200dnaissance.pdf", "actedenaissance.pdf"),  # format characters (Cf)
         ("facture\u202efdp.exe", "facturefdp.exe"),  # right-to-left override
+        ("scan\tverso.pdf", "scanverso.pdf"),  # a tab passes the text rule, but is no part of a name
+        ("XAVIER-passeport.pdf", "XAVIER-passeport.pdf"),
         ("r\u00e9sum\u00e9\u2066.pdf\u2069", "r\u00e9sum\u00e9.pdf"),  # isolates
     ],
 )
@@ -94,16 +113,19 @@ def test_a_filename_keeps_only_its_displayable_last_component(raw: str, kept: st
     assert sanitize_filename(raw) == kept
 
 
-def test_a_filename_of_255_characters_is_kept_whole() -> None:
-    name = "a" * 251 + ".pdf"
+@pytest.mark.parametrize("name", ["a" * 251 + ".pdf", "a" * 250 + " .pdf", "b" * 255])
+def test_a_filename_of_255_characters_is_kept_whole(name: str) -> None:
     assert sanitize_filename(name) == name
 
 
 def test_a_longer_filename_is_cut_to_255_keeping_its_extension() -> None:
     cut = sanitize_filename("a" * 252 + ".pdf")
     assert cut == "a" * 251 + ".pdf"
-    spaced = sanitize_filename("a" * 250 + " " * 10 + ".jpeg")
-    assert spaced == "a" * 250 + ".jpeg"  # the stem is cut to 249+1 characters, then its trailing space dropped
+    # The stem is cut to 255 - 5 = 250 characters ("a" × 248 and two spaces), then its trailing spaces dropped.
+    assert sanitize_filename("a" * 248 + " " * 5 + ".jpeg") == "a" * 248 + ".jpeg"
+    dotted = sanitize_filename("scan.2026." + "a" * 250 + ".pdf")  # the extension is after the last dot
+    assert dotted == ("scan.2026." + "a" * 250)[:251] + ".pdf"
+    assert sanitize_filename("a" * 260 + ".z") == "a" * 253 + ".z"  # a one-letter extension is one too
 
 
 def test_a_longer_filename_with_a_long_or_no_extension_is_cut_to_255() -> None:
@@ -114,8 +136,13 @@ def test_a_longer_filename_with_a_long_or_no_extension_is_cut_to_255() -> None:
     assert sanitize_filename(ten) == "b" * 244 + "." + "c" * 10
 
 
-@pytest.mark.parametrize("raw", ["photo\x00.exe.jpg", "scan\x07.png", "bad\ud800.pdf"])
-def test_a_filename_with_a_refused_character_is_invalid(raw: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "position"), [("photo\x00.exe.jpg", 6), ("scan\x07.png", 5), ("bad\ud800.pdf", 4), ("\x1b", 1)]
+)
+def test_a_filename_with_a_refused_character_is_invalid(raw: str, position: int) -> None:
     with pytest.raises(InvalidFilename) as refused:
         sanitize_filename(raw)
     assert refused.value.status == 422
+    # The problem points at the character, counting from 1, in both languages.
+    for detail in (refused.value.detail_en, refused.value.detail_fr):
+        assert detail is not None and f"(position {position})" in detail
