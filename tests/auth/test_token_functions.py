@@ -153,3 +153,25 @@ def test_a_hash_of_the_typed_form_is_valid_and_asks_for_a_rehash() -> None:
 def test_no_account_or_a_broken_hash_is_never_valid() -> None:
     assert security.check_password("anything", None) == security.PasswordCheck(valid=False, rehash=False)
     assert security.check_password("anything", "not an argon2 hash") == security.PasswordCheck(valid=False)
+
+
+def test_a_token_without_role_or_version_claims_has_no_role_and_version_0() -> None:
+    claims = security.decode_access_token(_forge({"role": None, "tv": None}), key=TEST_SECRET)
+    assert claims is not None
+    assert (claims.role, claims.token_version) == ("", 0)
+
+
+async def test_a_token_without_a_version_is_never_current(client, make_staff) -> None:  # type: ignore[no-untyped-def]
+    # Accounts start at token version 1: a token that does not say its version is not theirs.
+    staff = await make_staff("agent")
+    current = _forge({"sub": str(staff.id), "tv": 1})
+    unversioned = _forge({"sub": str(staff.id), "tv": None})
+    me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {current}"})
+    refused = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {unversioned}"})
+    assert (me.status_code, refused.status_code) == (200, 401)
+
+
+def test_a_wrong_password_whose_nfkc_form_is_none_of_its_typed_forms_is_refused() -> None:
+    # "ﬁ" (U+FB01) is the same in NFC and NFD, and "fi" in NFKC: three candidates, one of them new.
+    stored = security.hash_password("film")
+    assert security.check_password("ﬁlmm", stored) == security.PasswordCheck(valid=False)
