@@ -115,3 +115,17 @@ def test_a_missing_reversed_or_too_long_required_period_is_refused(start: dt.dat
     with pytest.raises(InvalidPeriod) as refused:
         check_period(start, end, required=True)
     assert refused.value.status == 422
+
+
+def test_a_refused_period_says_why_in_both_languages() -> None:
+    with pytest.raises(InvalidPeriod) as missing:
+        check_period(None, dt.date(2026, 1, 1), required=True)
+    with pytest.raises(InvalidPeriod) as reversed_:
+        check_period(dt.date(2026, 1, 2), dt.date(2026, 1, 1), required=True)
+    with pytest.raises(InvalidPeriod) as long:
+        check_period(dt.date(2016, 1, 1), dt.date(2026, 12, 31), required=True)
+    # The expected date format (ISO 8601), the two dates given, the ten-year limit.
+    assert "(YYYY-MM-DD)" in str(missing.value.detail_en) and "(AAAA-MM-JJ)" in str(missing.value.detail_fr)
+    for detail in (reversed_.value.detail_en, reversed_.value.detail_fr):
+        assert "(2026-01-01)" in str(detail) and "(2026-01-02)" in str(detail)
+    assert "ten years" in str(long.value.detail_en) and "dix ans" in str(long.value.detail_fr)
