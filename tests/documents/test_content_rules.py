@@ -74,6 +74,7 @@ def test_bytes_of_a_type_outside_the_allow_list_are_not_allowed() -> None:
     # The problem says what the bytes are and lists what is accepted, in both languages.
     for detail in (refused.value.detail_en, refused.value.detail_fr):
         assert detail is not None and "image/png" in detail and "application/pdf, image/jpeg." in detail
+    assert "types acceptés" in str(refused.value.detail_fr)  # French when asked in French (BRIEF §3)
     with pytest.raises(DocumentTypeNotAllowed) as unknown:
         check_type(head=b"<html><body>x</body></html>", declared="image/jpeg", filename="p.jpg", allowed=ALLOWED)
     assert unknown.value.extra["sniffed_type"] is None
@@ -91,6 +92,7 @@ def test_a_mismatch_names_the_declared_type_or_the_extension_and_the_sniffed_typ
         assert detail is not None and "image/jpeg" in detail and "image/png" in detail
     for detail in (extension.value.detail_en, extension.value.detail_fr):
         assert detail is not None and ".png" in detail and "image/jpeg" in detail
+    assert "Déclaré" in str(declared.value.detail_fr) and "L'extension" in str(extension.value.detail_fr)
 
 
 @pytest.mark.parametrize(
@@ -146,3 +148,4 @@ def test_a_filename_with_a_refused_character_is_invalid(raw: str, position: int)
     # The problem points at the character, counting from 1, in both languages.
     for detail in (refused.value.detail_en, refused.value.detail_fr):
         assert detail is not None and f"(position {position})" in detail
+    assert "Le nom de fichier" in str(refused.value.detail_fr)
