@@ -168,3 +168,16 @@ def raw_multipart(
         head += b"Content-Type: " + content_type + b"\r\n"
     body = head + b"\r\n" + data + f"\r\n--{boundary}--\r\n".encode()
     return {"Content-Type": f"multipart/form-data; boundary={boundary}"}, body
+
+
+@pytest.fixture(autouse=True)
+def _pillow_pixel_limit() -> Iterator[None]:
+    """Put back Pillow's process-wide pixel limit after each test: ``strip_metadata`` sets it to the
+    settings' value on every call, so a test with a tiny limit (the decompression bomb) would
+    otherwise leave it to the next test run in the same process (``make mutation`` runs the
+    selection twice in one process)."""
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    yield
+    Image.MAX_IMAGE_PIXELS = limit

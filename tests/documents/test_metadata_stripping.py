@@ -75,3 +75,19 @@ async def test_the_orientation_is_applied_to_the_pixels_then_dropped(client, mak
         red, white = rgb.getpixel((60, 15)), rgb.getpixel((15, 15))
     assert red[0] > 200 and red[1] < 60 and red[2] < 60
     assert min(white) > 200
+
+
+@pytest.mark.parametrize(("fmt", "filename"), [("JPEG", "profil.jpg"), ("PNG", "profil.png"), ("WEBP", "profil.webp")])
+async def test_the_icc_colour_profile_is_kept(client, make_staff, make_registrant, fmt: str, filename: str) -> None:
+    # The colour profile is not personal data and the colours depend on it (app/documents/content.py).
+    from PIL import ImageCms
+
+    agent = await make_staff("agent", ["CASA-BASE"])
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, format=fmt, icc_profile=icc)
+
+    _, content = await _stored(client, agent.headers, await make_registrant(), filename=filename, data=out.getvalue())
+
+    with Image.open(io.BytesIO(content)) as stored:
+        assert stored.info.get("icc_profile") == icc
