@@ -297,22 +297,22 @@ async def block(
         return stmt
 
     if person.documents:
-        stmt = select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(sorted(person.documents)))
-        for (rid,) in (await session.execute(scoped(stmt, IdentityDocument.registrant_id))).all():
+        documents = select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(sorted(person.documents)))
+        for (rid,) in (await session.execute(scoped(documents, IdentityDocument.registrant_id))).all():
             rank[rid] = -1
     if keys:
         position = {k: i for i, k in enumerate(keys)}
-        stmt = select(RegistrantKey.registrant_id, RegistrantKey.kind, RegistrantKey.value).where(
+        shared = select(RegistrantKey.registrant_id, RegistrantKey.kind, RegistrantKey.value).where(
             tuple_(RegistrantKey.kind, RegistrantKey.value).in_(keys)
         )
-        for rid, kind, value in (await session.execute(scoped(stmt, RegistrantKey.registrant_id))).all():
+        for rid, kind, value in (await session.execute(scoped(shared, RegistrantKey.registrant_id))).all():
             rank[rid] = min(rank.get(rid, BLOCK_LIMIT), position[(kind, value)])
     if not rank:
         return []
     ids = sorted(rank, key=lambda rid: (rank[rid], str(rid)))[:BLOCK_LIMIT]
-    stmt = select(Registrant).where(Registrant.id.in_(ids))
-    stmt = stmt.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
-    found = {r.id: r for r in (await session.execute(stmt)).scalars().all()}
+    rows = select(Registrant).where(Registrant.id.in_(ids))
+    rows = rows.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
+    found = {r.id: r for r in (await session.execute(rows)).scalars().all()}
     return [found[rid] for rid in ids if rid in found]
 
 
