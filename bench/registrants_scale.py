@@ -374,6 +374,7 @@ async def run_size(count: int, args: Any) -> tuple[dict[str, Any], list[Result]]
         info |= await bulk_load(db.url, count)
         info["load s"] = round(time.perf_counter() - started, 1)
         info["rows/s"] = round(count / info["load s"])
+        headers = await _headers(db.url)  # a new token: a long load outlives the first one
     samples = await sample(db.url)
     info["registrants"] = int(samples["size"])
     env = {"DATABASE_URL": db.url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
