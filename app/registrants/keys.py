@@ -16,6 +16,10 @@ kind      value                                                       used for
 ``gfy``   the same + birth year (``fatu njai 1990``)                  blocking
 ``d``     full birth date (``1990-05-04``)                            blocking
 ``t``     phone digits reversed (``+221771234567`` → ``765432177122``)  phone blocking, suffix search
+``dn``    full birth date + one name token's phonetic key           blocking (a common date)
+          (``1990-05-04 fatu``)
+``gfx``   ``gf`` of a person without a full birth date                blocking (no birth date)
+``gfa``   ``gf`` + arrival date (``fatu njai 2015-09-01``)            blocking (a common name)
 ``b``     folded place of birth                                       term frequency
 ``r``     region of origin code                                       term frequency
 ``c``     folded city of residence                                    term frequency
@@ -23,16 +27,28 @@ kind      value                                                       used for
 ========  ==========================================================  =========================
 
 Identity document numbers are looked up in ``identity_documents.number`` (already indexed).
+
+Blocking at registration (:func:`block`) stays proportional to the candidates, not the registry:
+every block key is counted first (one index-only query, shared with the term frequencies), a key
+carried by more registrants than its cut-off (:data:`BLOCK_CUTOFF`: a birth date shared by
+hundreds in a registry of millions, ``Fatou Diop``) is not used alone but only through its
+combinations (``d`` → ``dn``; ``gf``/``gfx`` → ``gfy`` and ``gfa``), and the candidates come
+rarest key first, at most :data:`BLOCK_LIMIT`. Below the cut-offs (any registry up to about
+100,000 people) the blocks are exactly the plain keys'.
+
+Counts of common values (from :data:`COUNT_CACHE_FROM` registrants) are cached per database for
+``SIZE_CACHE_SECONDS``, like the registry size: a term frequency need not be exact, and counting
+the 200,000 people born in Dakar on every registration would cost more than the rest of it.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, tuple_
+from sqlalchemy import Table, and_, delete, func, insert, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -41,9 +57,15 @@ from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
 
 Key = tuple[str, str]
 BLOCK_LIMIT = 500
+BLOCK_CUTOFF: dict[str, int] = {"d": 25, "gf": 30, "gfx": 30}
+"""Most registrants a key of these kinds may bring in alone; beyond, only its combinations do."""
 SIZE_CACHE_SECONDS = 300.0
 SIZE_CACHE_FROM = 10_000  # a smaller registry is counted every time (cheap, and exact)
+COUNT_CACHE_FROM = 1_000  # a rarer value is counted every time (cheap, and exact)
+COUNT_CACHE_MAX = 100_000
+COUNT_CHUNK = 200  # SQLite allows 500 terms in a compound select
 _size_cache: dict[str, tuple[float, int]] = {}
+_count_cache: dict[str, dict[tuple[str, str], tuple[float, int]]] = {}
 _KEYS = cast(Table, RegistrantKey.__table__)
 
 
@@ -103,9 +125,33 @@ def frequency_keys(person: PersonKeys) -> set[Key]:
     return out
 
 
+def _full_date(person: PersonKeys) -> str | None:
+    return person.date_of_birth if person.date_of_birth and len(person.date_of_birth) == 10 else None
+
+
+def _pairs(person: PersonKeys) -> list[str]:
+    family = " ".join(phonetic(t) for t in person.family)
+    return [f"{phonetic(token)} {family}" for token in person.given]
+
+
+def combined_keys(person: PersonKeys) -> set[Key]:
+    """The keys standing in for a common block key (see the module docstring): the full birth
+    date with each name token, the given/family pair of a person without a full birth date, and
+    the pair with the arrival date."""
+    out: set[Key] = set()
+    pairs = _pairs(person)
+    if full := _full_date(person):
+        out |= {("dn", f"{full} {phonetic(t)}") for t in (*person.given, *person.family)}
+    else:
+        out |= {("gfx", pair) for pair in pairs}
+    if person.arrival_date:
+        out |= {("gfa", f"{pair} {person.arrival_date}") for pair in pairs}
+    return out
+
+
 def all_keys(person: PersonKeys) -> set[Key]:
     """Every key stored for ``person``."""
-    out = block_keys(person) | frequency_keys(person)
+    out = block_keys(person) | frequency_keys(person) | combined_keys(person)
     out |= {("w", t) for t in (*person.given, *person.family)}
     return {(k, v[:200]) for k, v in out if v}
 
@@ -146,18 +192,33 @@ async def insert_keys(
 
 
 async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
-    """How many registrants carry each of ``keys`` (index-only counts)."""
-    wanted = sorted(set(keys))
+    """How many registrants carry each of ``keys`` (index-only counts; a key nobody carries is
+    left out). A count from :data:`COUNT_CACHE_FROM` on is remembered per database for
+    ``SIZE_CACHE_SECONDS``."""
+    cache = _count_cache.setdefault(str(session.get_bind().engine.url), {})
+    now = time.monotonic()
     found: dict[Key, int] = {}
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start : start + 400]
-        stmt = (
-            select(RegistrantKey.kind, RegistrantKey.value, func.count())
-            .where(tuple_(RegistrantKey.kind, RegistrantKey.value).in_(chunk))
-            .group_by(RegistrantKey.kind, RegistrantKey.value)
-        )
-        for kind, value, n in (await session.execute(stmt)).all():
-            found[(kind, value)] = int(n)
+    wanted: list[Key] = []
+    for key in sorted(set(keys)):
+        hit = cache.get(key)
+        if hit is not None and now - hit[0] < SIZE_CACHE_SECONDS:
+            found[key] = hit[1]
+        else:
+            wanted.append(key)
+    # one count per key (UNION ALL): each an index-only scan of its own range of the covering
+    # index, where one ``(kind, value) IN (…)`` makes PostgreSQL read every matching table row
+    for start in range(0, len(wanted), COUNT_CHUNK):
+        chunk = wanted[start : start + COUNT_CHUNK]
+        parts = [
+            select(literal(i), func.count()).where(RegistrantKey.kind == kind, RegistrantKey.value == value)
+            for i, (kind, value) in enumerate(chunk)
+        ]
+        stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+        for i, n in (await session.execute(stmt)).all():
+            if n:
+                found[chunk[i]] = int(n)
+            if n >= COUNT_CACHE_FROM and len(cache) < COUNT_CACHE_MAX:
+                cache[chunk[i]] = (now, int(n))
     return found
 
 
@@ -176,12 +237,35 @@ async def registry_size(session: AsyncSession) -> int:
 
 
 def forget_size() -> None:
-    """Drop the cached registry sizes (tests that rebuild the database)."""
+    """Drop the cached registry sizes and key counts (tests that rebuild the database)."""
     _size_cache.clear()
+    _count_cache.clear()
 
 
-def _key_ids(keys: Sequence[Key]) -> Any:
-    return select(RegistrantKey.registrant_id).where(tuple_(RegistrantKey.kind, RegistrantKey.value).in_(keys))
+def lookup_keys(person: PersonKeys) -> set[Key]:
+    """The keys :func:`block` may look ``person``'s candidates up by (to count first)."""
+    keys = {k for k in block_keys(person) if k[0] != "gf" or not _full_date(person)}
+    if _full_date(person):  # a given name with the family name, of someone without a full date
+        keys |= {("gfx", pair) for pair in _pairs(person)}
+    return keys | {k for k in combined_keys(person) if k[0] != "gfx"}
+
+
+def chosen_keys(person: PersonKeys, counted: Mapping[Key, int]) -> list[Key]:
+    """The keys to look ``person``'s candidates up by, rarest first (``counted``: their counts).
+
+    Phones and the birth year with the names are always used; a birth date alone or the names
+    alone only while at most :data:`BLOCK_CUTOFF` registrants carry them, and in their place
+    beyond: the date with a name token (``dn``), the names with the arrival date (``gfa``).
+    Below the cut-offs the result is exactly what the plain keys give (``dn`` and ``gfa``
+    candidates share a ``d`` or ``gf``/``gfx`` key as well)."""
+    keys = lookup_keys(person)
+    plain = {k for k in keys if k[0] not in ("dn", "gfa")}
+    chosen = {k for k in plain if counted.get(k, 0) <= BLOCK_CUTOFF.get(k[0], BLOCK_LIMIT)}
+    if any(k[0] == "d" for k in plain - chosen):
+        chosen |= {k for k in keys if k[0] == "dn"}
+    if any(k[0] in ("gf", "gfx") for k in plain - chosen):
+        chosen |= {k for k in keys if k[0] == "gfa"}
+    return sorted((k for k in chosen if counted.get(k, 0)), key=lambda k: (counted[k], k))
 
 
 async def block(
@@ -190,39 +274,46 @@ async def block(
     *,
     desk_ids: Iterable[uuid.UUID] | None,
     exclude_id: uuid.UUID | None = None,
+    counted: Mapping[Key, int] | None = None,
 ) -> list[Registrant]:
-    """Registrants sharing a block with ``person`` (phones and documents loaded): a phone, a
-    document number, the full birth date, a given name with the family name and birth year, or
-    (when either full birth date is unknown: a year alone is often an estimate) a given name with
-    the family name."""
-    keys = block_keys(person)
-    exact = sorted(k for k in keys if k[0] != "gf")
-    pairs = sorted(k for k in keys if k[0] == "gf")
-    conditions: list[ColumnElement[bool]] = []
-    if exact:
-        conditions.append(Registrant.id.in_(_key_ids(exact)))
-    if pairs:
-        same_name: ColumnElement[bool] = Registrant.id.in_(_key_ids(pairs))
-        if person.date_of_birth and len(person.date_of_birth) == 10:  # else the ("gfy", …) keys cover them
-            same_name = and_(
-                same_name, or_(Registrant.date_of_birth.is_(None), func.length(Registrant.date_of_birth) < 10)
-            )
-        conditions.append(same_name)
+    """Registrants (not merged into another) sharing a block with ``person`` (phones and
+    documents loaded): a document number, a phone, the full birth date, a given name with the
+    family name and birth year, or (when either full birth date is unknown: a year alone is often
+    an estimate) a given name with the family name; common keys give way to their combinations
+    (:func:`chosen_keys`). At most :data:`BLOCK_LIMIT`, those sharing a document first, then by
+    the rarest key they share. ``counted``: the counts of :func:`lookup_keys` when the caller has
+    them (one query less)."""
+    if counted is None:
+        counted = await counts(session, lookup_keys(person))
+    keys = chosen_keys(person, counted)
+    rank: dict[uuid.UUID, int] = {}
+
+    def scoped(stmt: Any, registrant_id: Any) -> Any:
+        stmt = stmt.join(Registrant, Registrant.id == registrant_id).where(Registrant.merged_into_id.is_(None))
+        if desk_ids is not None:
+            stmt = stmt.where(Registrant.desk_id.in_(list(desk_ids)))
+        if exclude_id is not None:
+            stmt = stmt.where(registrant_id != exclude_id)
+        return stmt
+
     if person.documents:
-        conditions.append(
-            Registrant.id.in_(
-                select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(sorted(person.documents)))
-            )
+        documents = select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(sorted(person.documents)))
+        for (rid,) in (await session.execute(scoped(documents, IdentityDocument.registrant_id))).all():
+            rank[rid] = -1
+    if keys:
+        position = {k: i for i, k in enumerate(keys)}
+        shared = select(RegistrantKey.registrant_id, RegistrantKey.kind, RegistrantKey.value).where(
+            tuple_(RegistrantKey.kind, RegistrantKey.value).in_(keys)
         )
-    if not conditions:
+        for rid, kind, value in (await session.execute(scoped(shared, RegistrantKey.registrant_id))).all():
+            rank[rid] = min(rank.get(rid, BLOCK_LIMIT), position[(kind, value)])
+    if not rank:
         return []
-    stmt = select(Registrant).where(or_(*conditions))
-    if desk_ids is not None:
-        stmt = stmt.where(Registrant.desk_id.in_(list(desk_ids)))
-    if exclude_id is not None:
-        stmt = stmt.where(Registrant.id != exclude_id)
-    stmt = stmt.options(selectinload(Registrant.phones), selectinload(Registrant.documents)).limit(BLOCK_LIMIT)
-    return list((await session.execute(stmt)).scalars().all())
+    ids = sorted(rank, key=lambda rid: (rank[rid], str(rid)))[:BLOCK_LIMIT]
+    rows = select(Registrant).where(Registrant.id.in_(ids))
+    rows = rows.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
+    found = {r.id: r for r in (await session.execute(rows)).scalars().all()}
+    return [found[rid] for rid in ids if rid in found]
 
 
 def _next_prefix(prefix: str) -> str | None:

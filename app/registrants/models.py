@@ -158,7 +158,7 @@ class RegistrantKey(Base):
     __tablename__ = "registrant_keys"
     __table_args__ = (
         UniqueConstraint("registrant_id", "kind", "value"),
-        Index("ix_registrant_keys_kind_value", "kind", "value"),
+        Index("ix_registrant_keys_kind_value_registrant", "kind", "value", "registrant_id"),  # index-only lookups
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -14,10 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, any_, func, intersect, literal, select, union, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.text import normalise_typed_identifier
+from app.desks.models import Desk
 from app.registrants import keys, matching
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import normalise_document_number, parse_phone
@@ -32,6 +34,20 @@ def _padded_registration(number: str) -> str:
     """``CASA-2026-2`` → ``CASA-2026-000002``: the serial part as numbers are printed (6 digits)."""
     prefix, year, serial = number.rsplit("-", 2)
     return f"{prefix}-{year}-{int(serial):06d}"
+
+
+FIRST_NUMBER_YEAR = 2000
+"""The first year searched for a serial typed alone (registers imported from earlier desks' books
+keep their own numbers as ``source_number``; every ``registration_number`` is this product's)."""
+
+
+def _numbers_of_serial(serial: int) -> Select[Any]:
+    """The registration numbers ending in ``serial`` (printed on 6 digits) for every desk's prefix
+    and every year from :data:`FIRST_NUMBER_YEAR` to next year: a few rows per desk and year."""
+    printed = f"{serial:06d}"
+    years = range(FIRST_NUMBER_YEAR, dt.datetime.now(dt.UTC).year + 2)
+    numbers = union_all(*(select((Desk.number_prefix + f"-{year}-{printed}").label("n")) for year in years))
+    return select(numbers.subquery().c.n)
 
 
 def with_children(stmt: Select[Any]) -> Select[Any]:
@@ -93,27 +109,58 @@ def _age_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
     return found
 
 
-def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
-    """One condition matching ``q`` as a name, phone, document or registration number.
+def _union_ids(selects: Sequence[Select[Any]]) -> Select[Any]:
+    """One select of the ids of any of ``selects`` (each selecting one id column)."""
+    if len(selects) == 1:
+        return selects[0]
+    merged = union(*selects).subquery()
+    return select(merged.c[0])
+
+
+def _intersect_ids(selects: Sequence[Select[Any]]) -> Select[Any]:
+    """One select of the ids found by every one of ``selects`` (each selecting one id column)."""
+    if len(selects) == 1:
+        return selects[0]
+    # each side wrapped in a subquery: SQLite allows no parenthesised compound select
+    both = intersect(*(select(s.subquery().c[0]) for s in selects)).subquery()
+    return select(both.c[0])
+
+
+def name_tokens(q: str) -> list[str]:
+    """The name tokens ``q`` is searched by (none when it holds a digit: a phone or a number)."""
+    q = normalise_typed_identifier(q)
+    return [] if not q or re.search(r"\d", q) else matching.tokens(q)
+
+
+def _q_ids(q: str, regions: Sequence[str]) -> Select[Any] | None:
+    """The ids of the registrants matching ``q`` as a name, phone, document or registration number
+    (one select: a union of index lookups), or None for an empty ``q``.
 
     ``q`` is first normalised like every typed identifier
     (:func:`app.core.text.normalise_typed_identifier`). A phone matches by its E.164 form in any of
     ``regions``, by its digits exactly (unverified numbers included) or, from 6 digits on, by the end
     of a verified number (its indexed reversed-digits key: ``612345678`` finds ``+212612345678``).
+    A name matches when every token does, by its phonetic key or (from 3 letters) as the start of
+    a name word.
     """
     q = normalise_typed_identifier(q)
     if not q:
         return None
-    options: list[ColumnElement[bool]] = []
+    options: list[Select[Any]] = []
     upper = q.upper()
     if _REGISTRATION.match(upper):
         # a merged file's number resolves to its survivor (the merged file itself is never listed)
         upper = _padded_registration(upper)
-        merged = select(Registrant.merged_into_id).where(Registrant.registration_number == upper)
-        options.append(or_(Registrant.registration_number == upper, Registrant.id.in_(merged.scalar_subquery())))
-    if _SERIAL.match(q):
-        # the serial part alone ("000002" or "2"), as printed at the end of every number
-        options.append(Registrant.registration_number.like(f"%-{int(q):06d}"))
+        options.append(select(Registrant.id).where(Registrant.registration_number == upper))
+        options.append(
+            select(Registrant.merged_into_id).where(
+                Registrant.registration_number == upper, Registrant.merged_into_id.is_not(None)
+            )
+        )
+    if _SERIAL.match(q) and int(q) > 0:
+        # the serial part alone ("000002" or "2"): every desk's number of that serial in every
+        # year, looked up by the unique index (never a scan of the registry)
+        options.append(select(Registrant.id).where(Registrant.registration_number.in_(_numbers_of_serial(int(q)))))
     digits = re.sub(r"\D", "", q)
     if _PHONE_LIKE.match(q) and len(digits) >= 6:
         numbers = set()
@@ -125,42 +172,41 @@ def _q_condition(q: str, regions: Sequence[str]) -> ColumnElement[bool] | None:
         national = digits.lstrip("0")
         # a suffix of a verified number (6+ digits) is a prefix of its reversed-digits key; an
         # unverified number (no E.164 form, no key) is found by its digits exactly
-        phone_match: ColumnElement[bool] = or_(
-            Registrant.id.in_(keys.prefix_ids("t", national[::-1])) if len(national) >= 6 else literal(False),
-            Registrant.id.in_(select(RegistrantPhone.registrant_id).where(RegistrantPhone.digits == digits)),
-        )
+        if len(national) >= 6:
+            options.append(keys.prefix_ids("t", national[::-1]))
+        options.append(select(RegistrantPhone.registrant_id).where(RegistrantPhone.digits == digits))
         if numbers:
-            phone_match = or_(
-                phone_match,
-                Registrant.id.in_(select(RegistrantPhone.registrant_id).where(RegistrantPhone.e164.in_(numbers))),
-            )
-        options.append(phone_match)
+            options.append(select(RegistrantPhone.registrant_id).where(RegistrantPhone.e164.in_(sorted(numbers))))
     if _DOC_LIKE.match(q) and any(c.isdigit() for c in q):
         number = normalise_document_number(q)
-        options.append(
-            Registrant.id.in_(select(IdentityDocument.registrant_id).where(IdentityDocument.number == number))
-        )
-    name_tokens = matching.tokens(q)
-    if name_tokens and not digits:
+        options.append(select(IdentityDocument.registrant_id).where(IdentityDocument.number == number))
+    tokens = name_tokens(q)
+    if tokens:
         per_token = [
-            or_(
-                Registrant.id.in_(keys.equal_ids("n", matching.phonetic(tok))),
-                # a prefix for 3+ letters ("Ndia"); a short name is a whole word: "Sy" never finds "Sylla"
-                Registrant.id.in_(keys.prefix_ids("w", tok) if len(tok) >= 3 else keys.equal_ids("w", tok)),
+            _union_ids(
+                [
+                    keys.equal_ids("n", matching.phonetic(tok)),
+                    # a prefix for 3+ letters ("Ndia"); a short name is a whole word: "Sy" never finds "Sylla"
+                    keys.prefix_ids("w", tok) if len(tok) >= 3 else keys.equal_ids("w", tok),
+                ]
             )
-            for tok in name_tokens
+            for tok in tokens
         ]
-        options.append(and_(*per_token))
+        options.append(_intersect_ids(per_token))
     if not options:
-        return literal(False)
-    return or_(*options)
+        return select(Registrant.id).where(literal(False))
+    return _union_ids(options)
 
 
-def search_query(filters: SearchFilters, *, regions: Sequence[str]) -> Select[Any]:
+def search_query(filters: SearchFilters, *, regions: Sequence[str], few: bool = False) -> Select[Any]:
     """The filtered select (unordered: the caller paginates by ``(created_at, id)``); files merged
     into another are left out.
 
-    ``regions`` are the countries used to read a phone written without country code.
+    ``regions`` are the countries used to read a phone written without country code. ``few``
+    (PostgreSQL only): ``q`` matches few registrants (:func:`few_matches`), so their ids are
+    collected first (``id = ANY(ARRAY(…))``, index lookups) and only their rows read; otherwise
+    the planner may walk the whole registry newest first testing each row, which pays when many
+    match (a page fills at once) and costs a full scan when few or none do.
     """
     stmt = _scoped(select(Registrant).where(Registrant.merged_into_id.is_(None)), filters.desk_ids)
     if filters.sex:
@@ -176,9 +222,11 @@ def search_query(filters: SearchFilters, *, regions: Sequence[str]) -> Select[An
     for age_condition in _age_conditions(filters):
         stmt = stmt.where(age_condition)
     if filters.q:
-        condition = _q_condition(filters.q, regions)
-        if condition is not None:
-            stmt = stmt.where(condition)
+        ids = _q_ids(filters.q, regions)
+        if ids is not None and few:  # PostgreSQL: the ids first, then their rows (see search_query)
+            stmt = stmt.where(Registrant.id == any_(func.array(ids.scalar_subquery())))
+        elif ids is not None:
+            stmt = stmt.where(Registrant.id.in_(ids))
     return stmt
 
 
@@ -222,3 +270,27 @@ def record_sql(fields: Iterable[str]) -> str:
         withdrawn_at=_utc_text("c.withdrawn_at"),
         expires_at=_utc_text("c.expires_at"),
     )
+
+
+FEW = 5_000
+"""Estimated matches up to which a search collects its ids first (:func:`search_query`)."""
+
+
+async def few_matches(session: AsyncSession, q: str) -> bool:
+    """Whether ``q`` probably matches at most :data:`FEW` registrants: a phone, a document or a
+    registration number does; a name when the registry's size times the share of each token
+    (its phonetic key's count plus the count of words it starts, capped at ``FEW + 1``: index-only
+    counts) is at most ``FEW`` (tokens taken as independent: ``Fatou Diop`` ≈ 1,000,000 × 2 % ×
+    2.5 %)."""
+    tokens = name_tokens(q)
+    if not tokens:
+        return True
+    size = await keys.registry_size(session)
+    phonetic = await keys.counts(session, {("n", matching.phonetic(t)) for t in tokens})
+    estimate = float(size)
+    for tok in tokens:
+        words = keys.prefix_ids("w", tok) if len(tok) >= 3 else keys.equal_ids("w", tok)
+        capped = select(func.count()).select_from(words.limit(FEW + 1).subquery())
+        n = phonetic.get(("n", matching.phonetic(tok)), 0) + int((await session.execute(capped)).scalar_one())
+        estimate *= min(n / max(size, 1), 1.0)
+    return estimate <= FEW

@@ -87,7 +87,8 @@ async def find_duplicates(
 
     Candidates are blocked through the indexed match keys (:func:`app.registrants.keys.block`:
     a phone, a document number, the full birth date, a given name with the family name and birth
-    year), then scored by :func:`app.registrants.linkage.compare` with the registry's term
+    year; a key shared by very many registrants only through its combinations), then scored by
+    :func:`app.registrants.linkage.compare` with the registry's term
     frequencies; shown from ``linkage.SHOW_PROBABILITY`` or whatever their score when they share a
     phone or a document number. Phones and documents in ``data`` that do not parse are ignored
     here. Never merges anything.
@@ -115,13 +116,12 @@ async def find_duplicates(
         )
     else:
         keys = data
-    pool = await match_keys.block(session, keys, desk_ids=desk_ids, exclude_id=exclude_id)
+    counted = await match_keys.counts(session, match_keys.frequency_keys(keys) | match_keys.lookup_keys(keys))
+    pool = await match_keys.block(session, keys, desk_ids=desk_ids, exclude_id=exclude_id, counted=counted)
     if not pool:
         return []
     size = await match_keys.registry_size(session)
-    frequency = linkage.Frequencies(
-        await match_keys.counts(session, match_keys.frequency_keys(keys)), size + (exclude_id is None)
-    )
+    frequency = linkage.Frequencies(counted, size + (exclude_id is None))
     found: list[DuplicateCandidate] = []
     for r in pool:
         if r.merged_into_id is not None:  # a merged file is the survivor now: never a candidate
@@ -501,7 +501,9 @@ async def search(
         regions_stmt = regions_stmt.where(Desk.id.in_(visible))
     regions = sorted((await session.execute(regions_stmt)).scalars().all()) or ["SN"]
     scoped = dataclasses.replace(filters, desk_ids=visible)
-    stmt = repository.search_query(scoped, regions=regions)
+    few = bool(filters.q) and session.get_bind().dialect.name == "postgresql"
+    few = few and await repository.few_matches(session, filters.q or "")
+    stmt = repository.search_query(scoped, regions=regions, few=few)
     return await paginate(
         session, stmt, keys=[Registrant.created_at, Registrant.id], cursor=cursor, limit=limit, descending=True
     )
