@@ -151,7 +151,7 @@ async def test_partners_screen_for_administrators_and_supervisors(page: Page, se
     await form.get_by_role("button", name="Enregistrer le partenaire").click()
     await expect(page.locator("#partners .msg").first).to_have_text("Partenaire enregistré.")
     row = page.locator("#partner-list li", has_text="Caritas Rabat")
-    await expect(row).to_contain_text("ONG · Rabat, MA · SOCIAL")
+    await expect(row).to_contain_text("ONG · Rabat, MA · Accompagnement social")  # the name, never the code
     await assert_accessible(page)
     await row.get_by_role("button", name="Modifier Caritas Rabat").click()
     await row.get_by_label("Ville").fill("Casablanca")

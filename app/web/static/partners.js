@@ -6,6 +6,7 @@ import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import { onTab } from "./tabs.js";
+import { loadServiceTypes, serviceLabel } from "./case.js";
 import "./i18n_fix.js";
 
 const KINDS = ["consulate", "international_organisation", "ngo", "national_agency", "local_authority", "other"];
@@ -13,11 +14,6 @@ const TEXTS = [["name", "partner_name", 200], ["country", "partner_country", 2],
   ["contact_name", "contact_name", 200], ["contact_email", "contact_email", 254], ["contact_phone", "contact_phone", 40]];
 
 function admin() { return state.me && state.me.role === "admin"; }
-
-async function serviceTypes() {
-  const r = await api("GET", "/api/v1/service-types");
-  return r.ok ? r.body : [];
-}
 
 // The add/edit form; `p` is the partner being edited (null: a new one).
 async function partnerForm(p, box) {
@@ -45,7 +41,7 @@ async function partnerForm(p, box) {
   form.append(el("label", t("partner_notes"), { for: notesId }), notes);
   const services = el("fieldset");
   services.append(el("legend", t("partner_services")));
-  for (const s of await serviceTypes()) {
+  for (const s of await loadServiceTypes()) {
     const label = el("label", null, { class: "inline" });
     const box2 = el("input", null, { type: "checkbox", name: "service_types", value: s.code });
     box2.checked = Boolean(p && p.service_types.includes(s.code));
@@ -92,7 +88,7 @@ async function partnerForm(p, box) {
 
 export async function loadPartners(done = "") {
   const view = $("#partners");
-  const r = await api("GET", "/api/v1/partners?limit=100");
+  const [r] = await Promise.all([api("GET", "/api/v1/partners?limit=100"), loadServiceTypes()]);
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const parts = [el("p", t("partners_intro")), box];
   if (!r.ok) { view.replaceChildren(...parts); return sayLines(box, problemLines(r.body)); }
@@ -101,7 +97,7 @@ export async function loadPartners(done = "") {
     const li = el("li");
     const where = [p.city, p.country].filter(Boolean).join(", ");
     li.append(el("strong", p.name), el("span", ` · ${code(p.kind)} · ${where}${p.is_active ? "" : ` · ${t("inactive")}`}`));
-    if (p.service_types.length) li.append(el("span", ` · ${p.service_types.join(", ")}`));
+    if (p.service_types.length) li.append(el("span", ` · ${p.service_types.map(serviceLabel).join(", ")}`));
     if (admin()) {
       const edit = el("button", t("partner_edit"), { type: "button", class: "secondary", "aria-label": `${t("partner_edit")} ${p.name}` });
       edit.addEventListener("click", () => busy(edit, async () => {
