@@ -37,11 +37,19 @@ def _dsn(url: str, database: str | None = None) -> str:
 
 
 class BenchDatabase:
-    """A PostgreSQL database created for one benchmark run and dropped afterwards."""
+    """A PostgreSQL database created for one benchmark run and dropped afterwards, or, with
+    ``per_run=False``, one named exactly ``name`` that a benchmark keeps across runs."""
 
-    def __init__(self, name: str) -> None:
-        self.name = f"{name}_{os.getpid()}"
+    def __init__(self, name: str, *, per_run: bool = True) -> None:
+        self.name = f"{name}_{os.getpid()}" if per_run else name
         self.url = make_url(ADMIN_URL).set(database=self.name).render_as_string(hide_password=False)
+
+    async def exists(self) -> bool:
+        conn = await asyncpg.connect(_dsn(ADMIN_URL))
+        try:
+            return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", self.name))
+        finally:
+            await conn.close()
 
     async def create(self) -> None:
         conn = await asyncpg.connect(_dsn(ADMIN_URL))

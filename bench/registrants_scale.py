@@ -47,9 +47,8 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
-from bench.common import ADMIN_URL, Request, Result, Server, _dsn, load, print_table, to_json
+from bench.common import BenchDatabase, Request, Result, Server, _dsn, load, print_table, to_json
 from bench.dedup_tools import make_register as gen
 
 SECRET = "bench-secret-key-bench-secret-key-bench-secret-key"
@@ -59,36 +58,6 @@ RARE_COUNT = 3
 NOBODY = "Zyxwo Qwertzuiop"
 COMMON = [("Fatou", "Diop", "F"), ("Mamadou", "Ndiaye", "M"), ("Awa", "Fall", "F"), ("Moussa", "Sow", "M")]
 CHUNK = 5_000
-
-
-class Database:
-    """A named PostgreSQL database on ``BENCH_DATABASE_URL``'s server."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-    async def exists(self) -> bool:
-        conn = await asyncpg.connect(_dsn(ADMIN_URL))
-        try:
-            return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", self.name))
-        finally:
-            await conn.close()
-
-    async def create(self) -> None:
-        conn = await asyncpg.connect(_dsn(ADMIN_URL))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{self.name}"')
-        finally:
-            await conn.close()
-
-    async def drop(self) -> None:
-        conn = await asyncpg.connect(_dsn(ADMIN_URL))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -363,7 +332,7 @@ async def drive(server: Server, headers: dict[str, str], samples: dict[str, str]
 async def run_size(count: int, args: Any) -> tuple[dict[str, Any], list[Result]]:
     from bench.run import prepare
 
-    db = Database(f"{args.prefix}_{count}")
+    db = BenchDatabase(f"{args.prefix}_{count}", per_run=False)
     info: dict[str, Any] = {"registrants": count}
     if args.reuse and await db.exists():
         headers = await _headers(db.url)
@@ -485,12 +454,12 @@ async def main() -> None:
     args = parser.parse_args()
     if args.explain:
         for size in args.sizes:
-            db = Database(f"{args.prefix}_{size}")
+            db = BenchDatabase(f"{args.prefix}_{size}", per_run=False)
             await explain(db.url, await sample(db.url))
         return
     if args.drop:
         for size in args.sizes:
-            await Database(f"{args.prefix}_{size}").drop()
+            await BenchDatabase(f"{args.prefix}_{size}", per_run=False).drop()
         return
     runs: dict[int, list[Result]] = {}
     infos = []
