@@ -41,6 +41,13 @@ class Died(BaseException):
     """The worker process dying at that line (nothing after it runs, nothing is recorded)."""
 
 
+# The worker's SMTP timeout in these tests, and how long the server holds its answer to DATA: the
+# answer comes after the worker gave up. The margin is wide so that on a loaded machine the
+# commands before DATA (connect, EHLO, MAIL, RCPT) never reach the timeout themselves.
+PATIENCE = 5.0
+SILENCE = 2 * PATIENCE
+
+
 async def _queue_code(sessionmaker: async_sessionmaker[AsyncSession], channel: str, recipient: str) -> Notification:
     async with sessionmaker() as session:
         queued = await enqueue_message(
@@ -65,8 +72,8 @@ async def _row(sessionmaker: async_sessionmaker[AsyncSession], queued: Notificat
 
 
 async def test_an_smtp_answer_lost_after_data_is_in_doubt_and_never_resent(sessionmaker, settings, smtp) -> None:
-    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": 1.5})
-    smtp.delay_seconds = 3.0  # the server takes the message and answers after the client gave up
+    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": PATIENCE})
+    smtp.delay_seconds = SILENCE  # the server takes the message and answers after the client gave up
     queued = await _queue_code(sessionmaker, "email", "awa@example.org")
     assert await deliver_due(sessionmaker, impatient) == 1
     row = await _row(sessionmaker, queued)
@@ -94,8 +101,8 @@ async def test_staff_see_the_messages_in_doubt_of_their_desk_and_decide(
         queued = await events.registration_received(session, actor=SYSTEM_ACTOR, registrant=registrant)
         await session.commit()
     assert queued is not None and queued.channel == "email"
-    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": 1.5})
-    smtp.delay_seconds = 3.0
+    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": PATIENCE})
+    smtp.delay_seconds = SILENCE
     await deliver_due(sessionmaker, impatient)
     smtp.delay_seconds = 0
 
@@ -213,8 +220,8 @@ async def test_an_erasure_withholds_a_message_in_doubt_and_staff_cannot_resend_o
         first = await events.registration_received(session, actor=SYSTEM_ACTOR, registrant=registrant)
         await session.commit()
     assert first is not None
-    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": 1.5})
-    smtp.delay_seconds = 3.0
+    impatient = settings.model_copy(update={"smtp_port": smtp.port, "smtp_timeout_seconds": PATIENCE})
+    smtp.delay_seconds = SILENCE
     await deliver_due(sessionmaker, impatient)
     smtp.delay_seconds = 0
     assert (await _row(sessionmaker, first)).status == "in_doubt"
