@@ -38,6 +38,8 @@ async def test_duplicate_panel_goes_when_the_form_changes_and_compares_identity_
     ):  # fmt: skip
         row = table.locator("tr", has=page.locator("th", has_text=label))
         await expect(row.locator("td").last).to_have_text(on_file)
+    born = table.locator("tr", has=page.locator("th", has_text="Date de naissance")).locator("td")
+    await expect(born).to_have_text(["11 février 1988", "11 février 1988"])
     await assert_accessible(page)
 
     # Another person typed in the same form: the earlier candidates and their buttons go.

@@ -3,7 +3,7 @@
 // resent with the same Idempotency-Key (nothing duplicated, nothing lost).
 import { api, keyFor, problemLines, sent, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
-import { code, t } from "./i18n.js";
+import { birthDate, code, t } from "./i18n.js";
 import { openPerson, phoneText } from "./person.js";
 import { areaName, fillRegions, loadAreas } from "./areas.js";
 import { onTab } from "./tabs.js";
@@ -33,12 +33,14 @@ function enteredValue(body, name) {
   if (name === "phones") return (body.phones || []).map((p) => p.number).join(", ");
   if (name === "sex") return code(body.sex);
   if (name === "origin_region") return areaName(body.origin_region);
+  if (name === "date_of_birth") return birthDate(body.date_of_birth);
   if (name === "documents") return documentsText(body.documents);
   return body[name] || "";
 }
 
 function fileValue(p, name) {
   if (name === "origin_region") return areaName(p.origin_region_code);
+  if (name === "date_of_birth") return birthDate(p.date_of_birth);
   if (name === "phones") return p.phones.map(phoneText).join(", ");
   if (name === "sex") return code(p.sex);
   if (name === "documents") return documentsText(p.documents);
