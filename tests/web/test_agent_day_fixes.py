@@ -119,7 +119,7 @@ async def test_duplicate_reasons_and_field_reasons_are_french_words(page: Page, 
     await expect(page.locator("#register-msg")).to_contain_text("date dans le futur")
 
     await form.get_by_label("Date de naissance").fill("1990-01-01")
-    await form.get_by_label("Région d'origine").fill("SN-TH")
+    await form.get_by_label("Région d'origine").select_option("SN-TH")
     await form.get_by_label("Ville de résidence").fill("Casablanca")
     await form.get_by_role("button", name="Enregistrer", exact=True).click()
     candidates = page.locator("#candidates")

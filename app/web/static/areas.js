@@ -23,3 +23,24 @@ export function areaName(code) {
   const country = (state.areas || {})[code.slice(0, 2)] || {};
   return country[code] || code;
 }
+
+/**
+ * Fills `select` with the regions of origin the API accepts (Senegal's, by name, the code as value),
+ * an empty choice first; `current` (a code) stays chosen, kept even when it is not in the list.
+ */
+export async function fillRegions(select, current = "") {
+  const chosen = current || select.value;
+  await loadAreas("SN-");
+  const regions = Object.entries((state.areas || {}).SN || {}).sort((a, b) => a[1].localeCompare(b[1], "fr"));
+  if (chosen && !regions.some(([c]) => c === chosen)) regions.unshift([chosen, areaName(chosen)]);
+  const empty = document.createElement("option");
+  empty.value = "";
+  empty.textContent = "—";
+  select.replaceChildren(empty, ...regions.map(([c, name]) => {
+    const option = document.createElement("option");
+    option.value = c;
+    option.textContent = name;
+    return option;
+  }));
+  select.value = chosen;
+}

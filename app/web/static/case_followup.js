@@ -41,9 +41,13 @@ async function notes(c) {
   return s;
 }
 
+// "ok" when the latest answer on file for this partner is yes, "refused" when it is no, else "missing".
 function consentFor(partnerName) {
-  return (state.caseView.person.consents || []).some((x) => x.purpose === "partner_referral" && x.granted
-    && !x.withdrawn_at && (x.partner_name || "").toLowerCase() === partnerName.toLowerCase());
+  const answers = (state.caseView.person.consents || []).filter((x) => x.purpose === "partner_referral" && !x.withdrawn_at
+    && (x.partner_name || "").toLowerCase() === partnerName.toLowerCase());
+  if (!answers.length) return "missing";
+  const latest = answers.reduce((a, b) => (String(b.recorded_at || "") >= String(a.recorded_at || "") ? b : a));
+  return latest.granted ? "ok" : "refused";
 }
 
 // The partner's acknowledgement, answer or silence: only the statuses the API allows next.
@@ -87,7 +91,8 @@ async function referrals(c) {
   select.addEventListener("change", () => {
     const chosen = partners.body.items.find((p) => p.id === select.value);
     if (!chosen) { consent.hidden = true; return; }
-    say(consent, consentFor(chosen.name) ? t("referral_consent_ok") : t("referral_consent_missing"), consentFor(chosen.name) ? "ok" : "warning");
+    const answer = consentFor(chosen.name);
+    say(consent, t(`referral_consent_${answer}`), answer === "ok" ? "ok" : "warning");
   });
   form.append(el("label", t("partner"), { for: "referral-partner" }), select, consent, el("button", t("refer"), { type: "submit" }));
   action(form, box, async () => {

@@ -4,15 +4,20 @@ import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { state } from "./state.js";
+import { areaName, fillRegions } from "./areas.js";
 import { renderPerson } from "./person.js";
+import { historySection } from "./history.js";
 import { documentsFields, documentsFrom, documentsOf, identityProblem, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
 
-const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "host_city", "occupation", "name_arabic", "email", "nationality"];
+const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "origin_region", "host_city", "status_category", "occupation",
+  "name_arabic", "email", "nationality"];
+const STATUSES = ["student", "worker", "trainee", "entrepreneur", "family_member", "job_seeker", "seasonal_worker", "returnee", "retired", "other"];
 const SCALARS = ["name_arabic", "email", "nationality"];
 // Phones and identity documents: the whole list is sent when it changed (the API replaces it).
 const LISTS = { phones: [phonesOf, phonesFrom], documents: [documentsOf, documentsFrom] };
 
 function value(record, name) {
+  if (name === "origin_region") return record.origin_region_code || ""; // sent by code, read back as `origin_region_code`
   return record[name] === null || record[name] === undefined ? "" : String(record[name]);
 }
 
@@ -24,6 +29,15 @@ function field(name, current) {
     const select = el("select", null, { id, name });
     for (const v of ["unknown", "female", "male"]) select.append(el("option", code(v), { value: v }));
     select.value = current;
+    return [label, select];
+  }
+  if (name === "status_category" || name === "origin_region") {
+    const select = el("select", null, { id, name });
+    select.append(el("option", t("empty"), { value: "" }));
+    if (name === "status_category") for (const v of STATUSES) select.append(el("option", code(v), { value: v }));
+    else if (current) select.append(el("option", areaName(current), { value: current }));
+    select.value = current;
+    if (name === "origin_region") fillRegions(select, current);
     return [label, select];
   }
   const input = el("input", null, { id, name, maxlength: name === "date_of_birth" ? "10" : "200", autocomplete: "off" });
@@ -54,6 +68,8 @@ async function save(form, box) {
   if (!r.ok) return sayLines(box, problemLines(identityProblem(r.body, { indexed: true }), form));
   state.person.record = r.body;
   state.person.etag = r.etag;
+  // The history gains this rectification: read again rather than shown stale until a reload.
+  state.person.extra.history = await historySection(r.body).catch(() => state.person.extra.history);
   renderPerson(state.person.extra);
   const done = el("p", t("saved"), { class: "msg ok", role: "status" });
   $("#edit-person").after(done);
@@ -67,7 +83,7 @@ async function conflict(form, box, base) {
   const lines = [t("conflict")];
   for (const name of FIELDS) {
     if (value(base, name) !== value(r.body, name)) {
-      const show = (v) => (name === "sex" ? code(v) : v) || t("empty");
+      const show = (v) => (v && ["sex", "status_category"].includes(name) ? code(v) : name === "origin_region" ? areaName(v) : v) || t("empty");
       lines.push(t("conflict_field", { field: t(name), old: show(value(base, name)), new: show(value(r.body, name)) }));
     }
   }

@@ -18,11 +18,16 @@ function fieldName(field) {
   return LABELS[i18n.lang][key] ? t(key) : field.replaceAll("_", " ");
 }
 
+// One item of a list: a phone or document object, or the trail's "passport:A1234567" → "passeport A1234567".
+function itemText(field, v) {
+  if (v && typeof v === "object") return v.doc_type ? `${code(v.doc_type)} ${v.number || ""}`.trim() : v.e164 || v.raw || v.number || "";
+  const doc = field === "documents" ? /^([a-z_]+):(.*)$/.exec(String(v)) : null;
+  return doc ? `${code(doc[1])} ${doc[2]}` : String(v);
+}
+
 function valueText(field, value) {
   if (value === null || value === undefined || value === "") return t("empty");
-  if (Array.isArray(value)) {
-    return value.map((v) => (v && typeof v === "object" ? v.e164 || v.raw || v.number || "" : String(v))).filter(Boolean).join(", ") || t("empty");
-  }
+  if (Array.isArray(value)) return value.map((v) => itemText(field, v)).filter(Boolean).join(", ") || t("empty");
   if (typeof value === "object") return t("empty");
   if (field === "origin_region_code") return areaName(String(value)); // "Dakar", not "SN-DK"
   return CODED.has(field) ? code(value) : String(value);

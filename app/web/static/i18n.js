@@ -18,7 +18,7 @@ export const LABELS = {
     field_large: "valeur trop grande", field_number: "un nombre entier est attendu",
     field_date: "date non valide (AAAA-MM-JJ)", field_choice: "choix non valide",
     field_identifier: "identifiant non valide", field_age_range: "l'âge minimum dépasse l'âge maximum",
-    unexpected: "Une erreur s'est produite. Réessayez.", dob_value: "né(e) le", empty: "—", skip: "Aller au contenu",
+    unexpected: "Une erreur s'est produite. Réessayez.", dob_value: "né(e) le", dob_in: "né(e) en", empty: "—", skip: "Aller au contenu",
     tab_day: "Rendez-vous du jour", tab_reports: "Rapports", tab_imports: "Registres importés",
     age_min: "Âge minimum", age_max: "Âge maximum",
   },
@@ -38,7 +38,7 @@ export const LABELS = {
     field_large: "value too large", field_number: "a whole number is expected",
     field_date: "invalid date (YYYY-MM-DD)", field_choice: "invalid choice", field_identifier: "invalid identifier",
     field_age_range: "the minimum age is above the maximum age", unexpected: "Something went wrong. Try again.",
-    dob_value: "born", empty: "—", skip: "Skip to content", tab_day: "Today's appointments", tab_reports: "Reports",
+    dob_value: "born", dob_in: "born in", empty: "—", skip: "Skip to content", tab_day: "Today's appointments", tab_reports: "Reports",
     tab_imports: "Imported registers", age_min: "Minimum age", age_max: "Maximum age",
   },
 };
@@ -78,6 +78,21 @@ export function t(key, vars = {}) {
 export function code(value, kind = "") {
   if (value === null || value === undefined || value === "") return t("empty");
   return (kind && CODES[i18n.lang][`${kind}:${value}`]) || CODES[i18n.lang][value] || String(value).replaceAll("_", " ");
+}
+
+// A date of birth as people write it: "12 mai 1990", "mai 1985" or "1985" (the API keeps partial dates).
+export function birthDate(iso) {
+  const m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(iso || "");
+  if (!m) return iso || "";
+  if (!m[2]) return m[1];
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3] || 1), 12));
+  const parts = m[3] ? { day: "numeric", month: "long", year: "numeric" } : { month: "long", year: "numeric" };
+  return new Intl.DateTimeFormat(i18n.lang === "fr" ? "fr-FR" : "en-GB", { ...parts, timeZone: "UTC" }).format(date);
+}
+
+/** "né(e) le 12 mai 1990", "né(e) en mai 1985" / "born 12 May 1990". */
+export function bornText(iso) {
+  return `${t(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? "dob_value" : "dob_in")} ${birthDate(iso)}`;
 }
 
 // "Label : value" in French typography, "Label: value" in English.

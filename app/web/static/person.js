@@ -2,7 +2,7 @@
 // uploaded documents. Editing lives in edit.js.
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
-import { code, colon, i18n, t } from "./i18n.js";
+import { birthDate, code, colon, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { route } from "./tabs.js";
@@ -40,7 +40,7 @@ function arabic(text) {
 export function identityRows(p) {
   return [
     [t("registration_number"), p.registration_number], [t("given_names"), p.given_names],
-    [t("family_name"), p.family_name], [t("name_arabic"), arabic(p.name_arabic)], [t("sex"), code(p.sex)], [t("date_of_birth"), p.date_of_birth],
+    [t("family_name"), p.family_name], [t("name_arabic"), arabic(p.name_arabic)], [t("sex"), code(p.sex)], [t("date_of_birth"), p.date_of_birth ? birthDate(p.date_of_birth) : null],
     [t("nationality"), p.nationality], [t("origin_region"), areaName(p.origin_region_code)], [t("host_city"), p.host_city],
     [t("email_field"), p.email], [t("status_category"), p.status_category ? code(p.status_category) : null],
     [t("occupation"), p.occupation], [t("desk"), (deskOf(p.desk_id) || {}).name],

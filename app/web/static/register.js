@@ -3,9 +3,10 @@
 // resent with the same Idempotency-Key (nothing duplicated, nothing lost).
 import { api, keyFor, problemLines, sent, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
-import { code, t } from "./i18n.js";
+import { birthDate, code, t } from "./i18n.js";
 import { openPerson, phoneText } from "./person.js";
-import { areaName, loadAreas } from "./areas.js";
+import { areaName, fillRegions, loadAreas } from "./areas.js";
+import { onTab } from "./tabs.js";
 import { addIdentity, addRegistrationFields, identityProblem } from "./identity_fields.js";
 
 function registrationBody(form) {
@@ -15,24 +16,34 @@ function registrationBody(form) {
     sex: data.get("sex"),
     consents: [{ purpose: "service_delivery", granted: true, channel: "in_person", notice_version: "2026-01", language: data.get("notice_language") }],
   };
-  for (const key of ["date_of_birth", "origin_region", "host_city"]) if (String(data.get(key)).trim()) body[key] = data.get(key);
+  for (const key of ["date_of_birth", "origin_region", "host_city", "status_category"]) if (String(data.get(key)).trim()) body[key] = data.get(key);
   if (String(data.get("phone")).trim()) body.phones = [{ number: data.get("phone"), whatsapp: data.get("whatsapp") === "on" }];
   addIdentity(form, body); // documents, name in Arabic, e-mail, nationality
   return body;
 }
 
-const COMPARED = ["registration_number", "given_names", "family_name", "sex", "date_of_birth", "phones", "origin_region", "host_city"];
+const COMPARED = ["registration_number", "given_names", "family_name", "name_arabic", "sex", "date_of_birth", "phones", "documents",
+  "email", "nationality", "origin_region", "host_city"];
+
+function documentsText(docs) {
+  return (docs || []).map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`).join(", ");
+}
 
 function enteredValue(body, name) {
   if (name === "phones") return (body.phones || []).map((p) => p.number).join(", ");
   if (name === "sex") return code(body.sex);
+  if (name === "origin_region") return areaName(body.origin_region);
+  if (name === "date_of_birth") return birthDate(body.date_of_birth);
+  if (name === "documents") return documentsText(body.documents);
   return body[name] || "";
 }
 
 function fileValue(p, name) {
   if (name === "origin_region") return areaName(p.origin_region_code);
+  if (name === "date_of_birth") return birthDate(p.date_of_birth);
   if (name === "phones") return p.phones.map(phoneText).join(", ");
   if (name === "sex") return code(p.sex);
+  if (name === "documents") return documentsText(p.documents);
   return p[name] || "";
 }
 
@@ -48,7 +59,7 @@ async function compare(candidate, body) {
   table.append(head);
   for (const name of COMPARED) {
     const row = el("tr");
-    row.append(el("th", t(name), { scope: "row" }), el("td", enteredValue(body, name) || t("empty")), el("td", fileValue(r.body, name) || t("empty")));
+    row.append(el("th", t(name === "email" ? "email_field" : name), { scope: "row" }), el("td", enteredValue(body, name) || t("empty")), el("td", fileValue(r.body, name) || t("empty")));
     table.append(row);
   }
   const same = el("button", t("same_person"), { type: "button" });
@@ -73,12 +84,16 @@ function showCandidates(candidates, body) {
   focusOn($("#dups-title"));
 }
 
-function clearRegistration() {
-  sent("registration");
-  $("#register-form").reset();
+function clearDuplicates() {
   $("#duplicates").hidden = true;
   $("#candidates").replaceChildren();
   $("#compare").replaceChildren();
+}
+
+function clearRegistration() {
+  sent("registration");
+  $("#register-form").reset();
+  clearDuplicates();
 }
 
 async function register(button, confirm) {
@@ -112,10 +127,16 @@ async function register(button, confirm) {
 
 export function initRegister() {
   addRegistrationFields($("#register-form"));
+  // The regions of origin the API accepts, by name (fetched once the agent is signed in).
+  onTab("register", () => { if ($("#reg-origin").options.length < 2) fillRegions($("#reg-origin")); });
+  if (!$("#tab-register").hidden) fillRegions($("#reg-origin"));
   $("#register-form").removeAttribute("data-wait");
   $("#register-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("#register-form button[type=submit]"), () => register(null, false));
   });
+  // The candidates (and "register anyway") were for what was typed then: a changed field makes them stale.
+  // ("input" fires for typing and for a new choice in a list, never merely when a field loses focus).
+  $("#register-form").addEventListener("input", () => { if (!$("#duplicates").hidden) clearDuplicates(); });
   $("#confirm-new").addEventListener("click", () => busy($("#confirm-new"), () => register(null, true)));
 }

@@ -2,14 +2,14 @@
 // filters; a result opens the person's file by mouse or keyboard.
 import { api, Offline, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, openRow, say, sayLines } from "./dom.js";
-import { code, t } from "./i18n.js";
+import { bornText, code, t } from "./i18n.js";
 import { state } from "./state.js";
 
 function resultRow(r) {
   return openRow([
     el("strong", `${r.given_names} ${r.family_name}`),
     el("span", r.registration_number, { class: "mono" }),
-    el("span", [code(r.sex), r.date_of_birth ? `${t("dob_value")} ${r.date_of_birth}` : "", r.host_city || ""]
+    el("span", [code(r.sex), r.date_of_birth ? bornText(r.date_of_birth) : "", r.host_city || ""]
       .filter(Boolean).join(" · ")),
   ], async () => (await import("./person.js")).openPerson(r.id));
 }
