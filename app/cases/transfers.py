@@ -7,11 +7,26 @@ sending desk keeps (no notes, referrals, assignment or edits; no reopening).
 
 The receiving desk also needs the registrant: it reuses the record it already holds for that
 person (the one this record was copied from, or a copy made by an earlier transfer), or gets a
-copy with the **minimum fields** (:data:`REGISTRANT_FIELDS_SENT`, phones and the consents in
-force). Residence/legal status, free-text notes, identity documents, occupation and case notes are
-never copied (law 2008-12 / 09-08: send the minimum). The copy is numbered in its own series
-(``DKR-2026-T-000001``) so it never collides with registration numbers issued by the registrants
-domain; ``source = "transfer"`` and ``source_ref`` = the sending record's id.
+copy of **every field the transfer purposes cover** (law 2008-12 / 09-08: send the minimum, i.e.
+what the person was told a transfer carries). The purposes ``transfer_to_senegal`` and
+``desk_transfer`` cover the categories ``identity`` and ``contact``
+(:data:`app.privacy.purposes.PURPOSES`); which field is in which category is
+:data:`app.privacy.purposes.REGISTRANT_FIELD_CATEGORIES`, so the copy carries
+:data:`REGISTRANT_FIELDS_SENT` (names as written, Arabic-script name included, sex, birth,
+nationality, origin, languages, status category, occupation, arrival date, e-mail and where the
+person lives: host country, city and region), **every phone** as stored (unverified numbers too,
+with the number as typed) and the consents in force.
+
+Never copied, because no transfer purpose covers them: identity documents (category ``identity
+documents``: the notice given for a transfer does not name them; the receiving desk records the
+documents the person shows it), residence/legal status (``residence status``, sensitive data) and
+the desk's free-text notes (``case``: working notes that may hold anything, health or legal status
+included). Those of them the sending file holds are named (never their values) in the transfer's
+audit event and in the ``transferred_in`` event of the new case (``fields_withheld``), so the
+receiving desk knows to ask for them rather than finding them silently missing. The copy is
+numbered in its own series (``DKR-2026-T-000001``) so it never collides with registration numbers
+issued by the registrants domain; ``source = "transfer"`` and ``source_ref`` = the sending
+record's id.
 
 Legal basis: the registrant's consent in force for a transfer purpose (``transfer_to_senegal`` or
 ``desk_transfer`` towards a Senegalese desk, ``desk_transfer`` otherwise), checked by the one
@@ -41,29 +56,17 @@ from app.core.db import utcnow
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.privacy import service as privacy
+from app.privacy.purposes import REGISTRANT_FIELD_CATEGORIES, fields_covered
 from app.registrants import keys as match_keys
-from app.registrants.matching import PersonKeys
-from app.registrants.models import Consent, Registrant, RegistrantPhone
+from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
-REGISTRANT_FIELDS_SENT: Final = (
-    "given_names",
-    "family_name",
-    "name_arabic",
-    "given_names_key",
-    "family_name_key",
-    "given_names_phonetic",
-    "family_name_phonetic",
-    "sex",
-    "date_of_birth",
-    "birth_year",
-    "place_of_birth",
-    "nationality",
-    "origin_region_code",
-    "origin_departement_code",
-    "email",
-    "languages",
-    "status_category",
-)
+_COVERED: Final = fields_covered(TRANSFER_PURPOSES_ANY | TRANSFER_PURPOSES_TO_SENEGAL)
+REGISTRANT_FIELDS_SENT: Final = tuple(f for f in _COVERED if f != "phones")
+"""Columns of the registrant copied to the receiving desk: those every transfer purpose covers."""
+COLLECTIONS_SENT: Final = tuple(f for f in _COVERED if f == "phones")
+"""Child collections copied besides the consents in force (``phones``)."""
+FIELDS_WITHHELD: Final = tuple(f for f in REGISTRANT_FIELD_CATEGORIES if f not in _COVERED)
+"""Fields of the file no transfer purpose covers (``documents``, ``residence_status``, ``notes``)."""
 
 
 async def transfer(
@@ -106,6 +109,7 @@ async def transfer(
     # Lock order as in case creation: number counters first, the audit chain head last.
     case_number = await next_case_number(session, desk=to_desk, year=opened_on.year)
     target_registrant, copied = await _registrant_at(session, actor=actor, registrant=registrant, desk=to_desk)
+    withheld = await _withheld(session, registrant) if copied else []
     new_case = Case(
         id=uuid.uuid4(),
         case_number=case_number,
@@ -129,7 +133,7 @@ async def transfer(
     session.add(new_case)
     await session.flush()
     case.transferred_to_case_id = new_case.id
-    fields_sent = [*REGISTRANT_FIELDS_SENT, "phones", "consents"] if copied else []
+    fields_sent = [*REGISTRANT_FIELDS_SENT, *COLLECTIONS_SENT, "consents"] if copied else []
     record = CaseTransfer(
         id=uuid.uuid4(),
         source_case_id=case.id,
@@ -172,6 +176,7 @@ async def transfer(
             "from_desk": from_desk.code,
             "source_case_number": case.case_number,
             "transfer_id": record.id,
+            "fields_withheld": withheld,
             **basis_details,
         },
     )
@@ -202,6 +207,7 @@ async def transfer(
             "target_registrant_id": target_registrant.id,
             "registrant_copied": copied,
             "fields_sent": fields_sent,
+            "fields_withheld": withheld,
             **basis_details,
         },
     )
@@ -246,6 +252,19 @@ async def _registrant_at(
     number = await numbering.allocate(
         session, prefix=desk.number_prefix, kind="T", year=year, column=Registrant.registration_number
     )
+    phones = (
+        (
+            await session.execute(
+                select(RegistrantPhone)
+                .where(RegistrantPhone.registrant_id == registrant.id)
+                .order_by(RegistrantPhone.position, RegistrantPhone.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    values = {f: getattr(registrant, f) for f in REGISTRANT_FIELDS_SENT}
+    values["languages"] = list(registrant.languages or [])
     copy = Registrant(
         id=uuid.uuid4(),
         desk_id=desk.id,
@@ -254,40 +273,27 @@ async def _registrant_at(
         source="transfer",
         source_ref=str(registrant.id),
         created_by=actor.user_id,
-        **{f: getattr(registrant, f) for f in REGISTRANT_FIELDS_SENT},
+        phones=[
+            RegistrantPhone(
+                e164=p.e164,
+                verified=p.verified,
+                raw=p.raw,
+                digits=p.digits,
+                whatsapp=p.whatsapp,
+                label=p.label,
+                flag=p.flag,
+                position=p.position,
+            )
+            for p in phones
+        ],
+        documents=[],  # not covered by a transfer purpose (module docstring)
+        **values,
     )
     session.add(copy)
     await session.flush()
-    phones = (
-        (await session.execute(select(RegistrantPhone).where(RegistrantPhone.registrant_id == registrant.id)))
-        .scalars()
-        .all()
-    )
-    session.add_all(
-        RegistrantPhone(
-            registrant_id=copy.id,
-            e164=p.e164,
-            verified=p.verified,
-            raw=p.raw,
-            digits=p.digits,
-            whatsapp=p.whatsapp,
-            label=p.label,
-            flag=p.flag,
-            position=p.position,
-        )
-        for p in phones
-    )
-    await match_keys.insert_keys(  # the copy is found and matched at its desk like any registrant
-        session,
-        copy.id,
-        PersonKeys.of(
-            given_names=copy.given_names,
-            family_name=copy.family_name,
-            date_of_birth=copy.date_of_birth,
-            sex=copy.sex,
-            phones=[p.e164 for p in phones if p.e164 is not None],
-        ),
-    )
+    # the copy is found and matched at its desk like any registrant: every key of its fields,
+    # unverified numbers by their digits included
+    await match_keys.insert_rows(session, match_keys.rows_of(copy))
     rows = (await session.execute(select(Consent).where(Consent.registrant_id == registrant.id))).scalars().all()
     consents = [c for c in rows if privacy.in_force(c, now)]
     session.add_all(
@@ -308,3 +314,16 @@ async def _registrant_at(
     )
     await session.flush()
     return copy, True
+
+
+async def _withheld(session: AsyncSession, registrant: Registrant) -> list[str]:
+    """The fields of :data:`FIELDS_WITHHELD` that hold a value in the sending file (names only)."""
+    out: list[str] = []
+    for f in FIELDS_WITHHELD:
+        if f == "documents":
+            stmt = select(IdentityDocument.id).where(IdentityDocument.registrant_id == registrant.id).limit(1)
+            if (await session.execute(stmt)).first() is not None:
+                out.append(f)
+        elif getattr(registrant, f) not in (None, "", []):
+            out.append(f)
+    return out

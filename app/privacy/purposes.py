@@ -13,6 +13,7 @@ the disclosure and in the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -105,3 +106,55 @@ REFERRAL_PURPOSE: Final = "partner_referral"
 NOTIFICATION_PURPOSE: Final = "contact_sms_whatsapp"
 EMAIL_CONTACT_PURPOSE: Final = "contact_email"
 NAMED_EXPORT_PURPOSE: Final = "named_export"
+
+# The category of every field of a person's file (a registrant's columns and child collections), as
+# named in the purposes' ``categories``: what a purpose covers is read from here, so a field added
+# to the file must be placed in a category before any disclosure can carry it (tests check that
+# every column of ``registrants`` is listed here or in ``REGISTRANT_RECORD_COLUMNS``).
+# ``contact``: where and how to reach the person (phones, e-mail, where they live in the host
+# country). ``identity``: who they are (names as written and their search keys, sex, birth, origin,
+# languages, profile). ``notes`` are the desk's free-text working notes: ``case`` data.
+REGISTRANT_FIELD_CATEGORIES: Final[dict[str, str]] = {
+    "given_names": "identity",
+    "family_name": "identity",
+    "name_arabic": "identity",
+    "given_names_key": "identity",
+    "family_name_key": "identity",
+    "given_names_phonetic": "identity",
+    "family_name_phonetic": "identity",
+    "sex": "identity",
+    "date_of_birth": "identity",
+    "birth_year": "identity",
+    "place_of_birth": "identity",
+    "nationality": "identity",
+    "origin_region_code": "identity",
+    "origin_departement_code": "identity",
+    "languages": "identity",
+    "status_category": "identity",
+    "occupation": "identity",
+    "arrival_date": "identity",
+    "email": "contact",
+    "phones": "contact",
+    "host_country": "contact",
+    "host_city": "contact",
+    "host_region_code": "contact",
+    "documents": "identity documents",
+    "residence_status": "residence status",
+    "notes": "case",
+}
+# Columns of ``registrants`` that describe the record, not the person: each desk sets its own.
+# ``consents`` are the legal bases of processing, kept with whatever record they justify.
+REGISTRANT_RECORD_COLUMNS: Final = frozenset(
+    {
+        "id", "desk_id", "registration_number", "registered_on", "source", "source_ref", "created_by",
+        "merged_into_id", "version", "anonymised_at", "created_at", "updated_at",
+    }
+)  # fmt: skip
+
+
+def fields_covered(purposes: Iterable[str]) -> tuple[str, ...]:
+    """The fields of a person's file (:data:`REGISTRANT_FIELD_CATEGORIES`) whose category every
+    one of ``purposes`` covers, in the map's order."""
+    sets = [set(PURPOSES[p].categories) for p in purposes]
+    covered = set.intersection(*sets) if sets else set()
+    return tuple(f for f, category in REGISTRANT_FIELD_CATEGORIES.items() if category in covered)

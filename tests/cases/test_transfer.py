@@ -3,6 +3,7 @@ read-only trace at the sending desk, and the legal basis in the transfer registe
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.cases.models import CaseTransfer
-from app.registrants.models import Consent, Registrant, RegistrantPhone
+from app.privacy.purposes import REGISTRANT_FIELD_CATEGORIES, REGISTRANT_RECORD_COLUMNS
+from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 from tests.cases.conftest import move, open_case
 from tests.conftest import Staff
 
@@ -178,3 +180,157 @@ async def test_the_receiving_desk_finds_the_copied_registrant_by_name_and_phone(
     found = await client.get("/api/v1/registrants", params={"q": "awa njaay"}, headers=dakar_agent.headers)
     assert found.status_code == 200
     assert [(r["given_names"], r["family_name"]) for r in found.json()["items"]] == [("Awa", "Ndiaye")]
+
+
+# A file with every field filled, written by a supervisor (residence status is theirs to write).
+EVERY_FIELD: dict[str, Any] = {
+    "given_names": "Ndèye Fatou",
+    "family_name": "N'Diaye",
+    "name_arabic": "نديي فاطو انجاي",
+    "sex": "female",
+    "date_of_birth": "1994-03-12",
+    "place_of_birth": "Thiès",
+    "nationality": "SN",
+    "origin_region": "SN-TH",
+    "origin_departement": "Mbour",
+    "host_city": "Casablanca",
+    "host_region": "MA-06",
+    "email": "ndeye.fatou@example.org",
+    "phones": [
+        {"number": "06 12 34 56 78", "whatsapp": True, "label": "mobile"},
+        {"number": "05 00 00 00 00", "label": "fixe"},  # the 0500 block is not allocated: kept unverified
+    ],
+    "documents": [
+        {"doc_type": "passport", "number": "A0 123 4567", "issuing_country": "SN", "expires_on": "2031-05-01"}
+    ],
+    "languages": ["wo", "fr"],
+    "status_category": "student",
+    "occupation": "Étudiante en informatique",
+    "arrival_date": "2019-09-15",
+    "residence_status": "carte de séjour en cours de renouvellement",
+    "notes": "Suivi psychologique en cours",
+    "consents": [
+        {"purpose": p, "granted": True, "channel": "in_person", "notice_version": "2026-01", "language": "wo"}
+        for p in ("service_delivery", "transfer_to_senegal")
+    ],
+}
+# What the Dakar copy holds, column by column: identity and contact, the transfer purposes'
+# categories (app.privacy.purposes); never documents, residence status or notes.
+EXPECTED_COPY: dict[str, Any] = {
+    "given_names": "Ndèye Fatou",
+    "family_name": "N'Diaye",
+    "name_arabic": "نديي فاطو انجاي",
+    "sex": "female",
+    "date_of_birth": "1994-03-12",
+    "birth_year": 1994,
+    "place_of_birth": "Thiès",
+    "nationality": "SN",
+    "origin_region_code": "SN-TH",
+    "origin_departement_code": "SN-TH-MBO",
+    "host_country": "MA",
+    "host_city": "Casablanca",
+    "host_region_code": "MA-06",
+    "email": "ndeye.fatou@example.org",
+    "languages": ["wo", "fr"],
+    "status_category": "student",
+    "occupation": "Étudiante en informatique",
+    "arrival_date": dt.date(2019, 9, 15),
+    "residence_status": None,
+    "notes": None,
+    "source": "transfer",
+}
+EXPECTED_PHONES = [
+    # (e164, verified, raw, digits, whatsapp, label, flag)
+    ("+212612345678", True, "06 12 34 56 78", "212612345678", True, "mobile", None),
+    (None, False, "05 00 00 00 00", "0500000000", False, "fixe", "unverified_number"),
+]
+
+
+async def test_the_copy_carries_every_field_the_transfer_consent_covers(
+    client: httpx.AsyncClient,
+    agent: Staff,
+    supervisor: Staff,
+    dakar_agent: Staff,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    created = await client.post("/api/v1/registrants", json=EVERY_FIELD, headers=supervisor.headers)
+    assert created.status_code == 201, created.text
+    source_id = uuid.UUID(created.json()["id"])
+    case = await open_case(client, agent, source_id)
+    moved = await _transfer(client, agent, case["id"], "DKR-MOB")
+    assert moved.status_code == 200, moved.text
+    async with sessionmaker() as session:
+        record = (
+            await session.execute(select(CaseTransfer).where(CaseTransfer.source_case_id == uuid.UUID(case["id"])))
+        ).scalar_one()
+        copy = await session.get(Registrant, record.target_registrant_id)
+        source = await session.get(Registrant, source_id)
+        assert copy is not None and source is not None
+        assert {f: getattr(copy, f) for f in EXPECTED_COPY} == EXPECTED_COPY
+        for derived in ("given_names_key", "family_name_key", "given_names_phonetic", "family_name_phonetic"):
+            assert getattr(copy, derived) == getattr(source, derived) != ""
+        assert copy.source_ref == str(source_id)
+        phones = await session.execute(
+            select(
+                RegistrantPhone.e164,
+                RegistrantPhone.verified,
+                RegistrantPhone.raw,
+                RegistrantPhone.digits,
+                RegistrantPhone.whatsapp,
+                RegistrantPhone.label,
+                RegistrantPhone.flag,
+            )
+            .where(RegistrantPhone.registrant_id == copy.id)
+            .order_by(RegistrantPhone.position)
+        )
+        assert [tuple(p) for p in phones] == EXPECTED_PHONES
+        documents = await session.execute(select(IdentityDocument.id).where(IdentityDocument.registrant_id == copy.id))
+        assert list(documents.scalars()) == []
+        purposes = await session.execute(select(Consent.purpose).where(Consent.registrant_id == copy.id))
+        assert sorted(purposes.scalars()) == ["service_delivery", "transfer_to_senegal"]
+        # matched at Dakar on the same keys as the file it came from (documents have no keys)
+        keys = {}
+        for rid in (source_id, copy.id):
+            rows = await session.execute(
+                select(RegistrantKey.kind, RegistrantKey.value).where(RegistrantKey.registrant_id == rid)
+            )
+            keys[rid] = {tuple(k) for k in rows}
+        assert keys[copy.id] == keys[source_id]
+        assert {("c", "casablanca"), ("t", "0000000050")} <= keys[copy.id]
+        assert sorted(record.fields_sent) == sorted(
+            [
+                "given_names", "family_name", "name_arabic", "given_names_key", "family_name_key",
+                "given_names_phonetic", "family_name_phonetic", "sex", "date_of_birth", "birth_year",
+                "place_of_birth", "nationality", "origin_region_code", "origin_departement_code", "languages",
+                "status_category", "occupation", "arrival_date", "email", "phones", "host_country", "host_city",
+                "host_region_code", "consents",
+            ]
+        )  # fmt: skip
+    # the receiving desk reads it through the API, and is told what stayed behind (names only)
+    target_case_id = moved.json()["transferred_to_case_id"]
+    read = await client.get(f"/api/v1/registrants/{record.target_registrant_id}", headers=dakar_agent.headers)
+    assert read.status_code == 200, read.text
+    body = read.json()
+    assert (body["host_city"], body["host_country"], body["name_arabic"], body["arrival_date"]) == (
+        "Casablanca",
+        "MA",
+        "نديي فاطو انجاي",
+        "2019-09-15",
+    )
+    assert [(p["raw"], p["verified"]) for p in body["phones"]] == [("06 12 34 56 78", True), ("05 00 00 00 00", False)]
+    timeline = await client.get(f"/api/v1/cases/{target_case_id}/timeline", headers=dakar_agent.headers)
+    (event,) = timeline.json()["items"]
+    assert event["details"]["fields_withheld"] == ["documents", "residence_status", "notes"]
+    # found at Dakar by the unverified number's digits, like any registrant
+    found = await client.get("/api/v1/registrants", params={"q": "0500000000"}, headers=dakar_agent.headers)
+    assert [r["id"] for r in found.json()["items"]] == [str(record.target_registrant_id)]
+
+
+def test_every_field_of_a_file_has_a_category() -> None:
+    """A column added to ``registrants`` must be placed in a category (or declared a record column)
+    before a transfer or any other disclosure can decide whether it travels."""
+    columns = set(Registrant.__table__.columns.keys())
+    placed = set(REGISTRANT_FIELD_CATEGORIES) - {"phones", "documents"}
+    assert columns == placed | REGISTRANT_RECORD_COLUMNS
+    assert not placed & REGISTRANT_RECORD_COLUMNS
+    assert set(Registrant.__mapper__.relationships.keys()) == {"phones", "documents", "consents"}
