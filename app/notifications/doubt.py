@@ -32,6 +32,22 @@ IN_DOUBT_REASON = (
 )
 
 
+async def record_delivery(
+    session: AsyncSession, message: Claimed | Notification, status: str, reason: str | None
+) -> None:
+    """The audit event ``notification.deliver`` of a message's new delivery ``status`` (every
+    outcome the worker or the in-doubt check settles: sent, retried, failed, in doubt…)."""
+    await audit.record(
+        session,
+        actor=SYSTEM_ACTOR,
+        action="notification.deliver",
+        entity_type="notification",
+        entity_id=message.id,
+        desk_id=message.desk_id,
+        details={"status": status, "attempts": message.attempts, "reason": reason},
+    )
+
+
 async def hand_over(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, message: Claimed, *, answer_within: float = 0
 ) -> dt.datetime:
@@ -92,15 +108,7 @@ async def ask_about(
                 .values(updated_at=now, **values)
             )
             if changed.rowcount:  # type: ignore[attr-defined]
-                await audit.record(
-                    session,
-                    actor=SYSTEM_ACTOR,
-                    action="notification.deliver",
-                    entity_type="notification",
-                    entity_id=message.id,
-                    desk_id=message.desk_id,
-                    details={"status": values["status"], "attempts": message.attempts, "reason": values["reason"]},
-                )
+                await record_delivery(session, message, values["status"], values["reason"])
                 requeued += not arrived
             await session.commit()
     return requeued

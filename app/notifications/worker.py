@@ -52,12 +52,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.audit import service as audit
 from app.core.config import Settings
 from app.core.context import SYSTEM_ACTOR
 from app.core.db import utcnow
 from app.notifications.channels import DeliveryError, Sender, senders_for
-from app.notifications.doubt import IN_DOUBT_REASON, ClaimLost, ask_about, hand_over
+from app.notifications.doubt import IN_DOUBT_REASON, ClaimLost, ask_about, hand_over, record_delivery
 from app.notifications.models import Notification
 from app.notifications.rendering import Claimed, claimed_from, desks_of, render
 from app.privacy.service import Basis, consent_in_force, record_disclosure
@@ -143,15 +142,7 @@ async def claim(
 
 async def _finish(session: AsyncSession, row: Notification, status: str, *, reason: str | None = None) -> None:
     row.status, row.reason, row.lease_until = status, reason, None
-    await audit.record(
-        session,
-        actor=SYSTEM_ACTOR,
-        action="notification.deliver",
-        entity_type="notification",
-        entity_id=row.id,
-        desk_id=row.desk_id,
-        details={"status": status, "attempts": row.attempts, "reason": reason},
-    )
+    await record_delivery(session, row, status, reason)
 
 
 async def _record(
@@ -184,15 +175,7 @@ async def _record(
             .values(status=status, lease_until=None, updated_at=now, **values)
         )
         if changed.rowcount:  # type: ignore[attr-defined]
-            await audit.record(
-                session,
-                actor=SYSTEM_ACTOR,
-                action="notification.deliver",
-                entity_type="notification",
-                entity_id=message.id,
-                desk_id=message.desk_id,
-                details={"status": status, "attempts": message.attempts, "reason": values.get("reason")},
-            )
+            await record_delivery(session, message, status, values.get("reason"))
         await session.commit()
     return status
 
