@@ -4,7 +4,7 @@
 // what happened in words ("Rendez-vous annulé.", "Absence enregistrée.").
 import { busy, el, focusOn } from "./dom.js";
 import { t } from "./i18n.js";
-import "./i18n_fix.js";
+import "./i18n_desk.js";
 
 /** The message for an appointment moved to `status` (kept, missed, cancelled). */
 export function appointmentDone(status) {

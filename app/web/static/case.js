@@ -10,7 +10,7 @@ import { route } from "./tabs.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
 import { assignForm, dueDateForm } from "./case_supervise.js";
-import { explainProblem, transferDeskSelect } from "./case_fix.js";
+import { explainProblem, transferDeskSelect } from "./case_referral_transfer.js";
 
 addWords(CASE_LABELS, CASE_CODES);
 

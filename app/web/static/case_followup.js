@@ -5,7 +5,7 @@ import { el, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_day.js";
-import "./i18n_fix.js";
+import "./i18n_desk.js";
 import { action, day, openCase } from "./case.js";
 
 async function notes(c) {

@@ -4,7 +4,7 @@
 import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
 import { busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
-import "./i18n_fix.js";
+import "./i18n_desk.js";
 
 const PURPOSES = ["service_delivery", "partner_referral", "desk_transfer", "transfer_to_senegal", "contact_sms_whatsapp",
   "contact_email", "statistics", "named_export"];

@@ -4,7 +4,7 @@
 // turned to the field at fault, in the interface language, by `identityProblem`.
 import { el } from "./dom.js";
 import { code, t } from "./i18n.js";
-import "./i18n_fix.js";
+import "./i18n_desk.js";
 
 const DOC_TYPES = ["passport", "cni_ecowas", "consular_card", "ma_residence_card", "birth_extract", "card_receipt",
   "laissez_passer", "student_card", "work_contract", "other"];

@@ -7,7 +7,7 @@ import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import { onTab } from "./tabs.js";
 import { loadServiceTypes, serviceLabel } from "./case.js";
-import "./i18n_fix.js";
+import "./i18n_desk.js";
 
 const KINDS = ["consulate", "international_organisation", "ngo", "national_agency", "local_authority", "other"];
 const TEXTS = [["name", "partner_name", 200], ["country", "partner_country", 2], ["city", "partner_city", 120],

@@ -1,11 +1,11 @@
-// Parts of the case screen an agent could not finish before: the receiving desk of a transfer is
+// Referral and transfer parts of the case screen: the receiving desk of a transfer is
 // chosen from the list of the other active desks (`GET /api/v1/desks/directory`: agents see only
 // their own desks in `/api/v1/desks`), and "a referral is required" leads to the referral form.
 import { api } from "./api.js";
 import { el, focusOn, say } from "./dom.js";
 import { t } from "./i18n.js";
 import { deskOf } from "./state.js";
-import "./i18n_fix.js";
+import "./i18n_desk.js";
 
 /** A <select name="to_desk"> of the other active desks (filled when the directory answers). */
 export function transferDeskSelect(c) {

@@ -1,7 +1,6 @@
-"""Defects a desk agent met in French: history, raw codes and English, search lines, phone tables.
-
-Each test failed before its fix: Back left the app; the file showed ``SN-DK`` and the queue
-``SOCIAL``; a result line gave the desk's city; a failed search spoke of a kept form; and so on.
+"""Moving around the client and its words in French: Back/Forward and reload stay in the app,
+registration numbers by their serial, services, regions and reasons in words (never ``SN-DK`` or
+``SOCIAL``), a result line with the person's city, a failed search said as such, phone tables.
 """
 
 from __future__ import annotations

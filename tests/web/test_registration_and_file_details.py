@@ -1,6 +1,6 @@
-"""Second round of defects a French-speaking tester met: a duplicate panel left over from an
-earlier entry, regions of origin and situation that could not be chosen, raw document codes and a
-stale history, a refused referral consent shown as missing, ISO dates of birth, old wording."""
+"""Registration and the person's file in detail: the duplicate panel follows the form, regions of
+origin and situation chosen by name, document types in the history (refreshed after an edit), a
+refused referral consent said as refused, dates of birth in words, the transfer label."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-// Words of the desk-agent fixes: appointment confirmations, the partners screen, recording a
-// consent, the receiving desk of a transfer, the extra identity fields (added by importing this).
+// Words of the appointment confirmations, the partners screen, recording a consent, the receiving
+// desk of a transfer and the identity fields of the forms (added by importing this).
 import { addWords } from "./i18n.js";
 
 export const FIX_LABELS = {

@@ -1,6 +1,6 @@
-"""Defects a French-speaking desk agent met: cancelling without asking, a move that could not be
-abandoned, words that differ between a button and a status, referrals and transfers that could not
-be completed, identity fields missing from the forms."""
+"""A desk agent's workflows in French: cancelling an appointment asks first and a move can be
+abandoned, a status is named as its button, partners, referrals with the consent recorded in the
+file, transfers to a desk from the list, identity fields in the registration and edit forms."""
 
 from __future__ import annotations
 
