@@ -135,3 +135,77 @@ async def test_a_login_forgets_no_one(client, make_staff) -> None:
     response = await client.post("/api/v1/auth/token", data={"username": agent.email, "password": PASSWORD})
     assert response.status_code == 200, response.text
     assert generation() == before
+
+
+class SetClock:
+    """A wall clock the test sets to an exact instant (aware UTC)."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+
+def test_a_token_is_refused_from_the_second_of_its_expiry() -> None:
+    """RFC 7519 §4.1.4: the token "MUST NOT be accepted" on or after ``exp``."""
+    token = create_access_token(user_id=uuid.uuid4(), role="agent", token_version=1, key=TEST_SECRET, ttl_seconds=60)
+    first = AuthCache(ttl_seconds=5).claims(token, key=TEST_SECRET)
+    assert first is not None
+    clock = SetClock(first.expires_at - dt.timedelta(microseconds=1))
+    cache = AuthCache(ttl_seconds=5, now=clock.now)
+    assert cache.claims(token, key=TEST_SECRET) is not None  # one microsecond before exp
+    clock.at = first.expires_at
+    assert cache.claims(token, key=TEST_SECRET) is None  # exactly at exp
+
+
+def test_a_token_signature_is_verified_once_then_remembered() -> None:
+    """The module's promise: the signature of a remembered token is not checked again (the
+    signing key is one per process; a different key here shows the second use was not verified)."""
+    cache = AuthCache(ttl_seconds=5)
+    token = create_access_token(user_id=uuid.uuid4(), role="agent", token_version=3, key=TEST_SECRET, ttl_seconds=60)
+    first = cache.claims(token, key=TEST_SECRET)
+    assert first is not None
+    again = cache.claims(token, key="a-key-that-did-not-sign-it" * 2)
+    assert again == first
+    assert AuthCache(ttl_seconds=5).claims(token, key="a-key-that-did-not-sign-it" * 2) is None  # not remembered
+
+
+def test_an_actor_cache_of_one_second_or_less_still_remembers() -> None:
+    from app.auth.cache import generation
+
+    for ttl in (0.5, 1):
+        cache = AuthCache(ttl_seconds=ttl)
+        user_id = uuid.uuid4()
+        actor = Actor(user_id=user_id, email="x", role="agent")
+        cache.remember(user_id, 1, actor, generation=generation())
+        assert cache.actor(user_id, 1) == actor, ttl
+
+
+def test_each_map_holds_4096_entries_by_default() -> None:
+    """The default bound (``max_entries``) the application's cache is built with."""
+    from app.auth.cache import generation
+
+    cache = AuthCache(ttl_seconds=5)
+    users = [uuid.uuid4() for _ in range(4097)]
+    for user_id in users[:4096]:
+        cache.remember(user_id, 1, Actor(user_id=user_id, email="x", role="agent"), generation=generation())
+    assert cache.actor(users[0], 1) is not None  # 4,096 fit; reading it makes it the most recent
+    cache.remember(users[4096], 1, Actor(user_id=users[4096], email="x", role="agent"), generation=generation())
+    assert cache.actor(users[1], 1) is None  # the least recently used left for the 4,097th
+    assert cache.actor(users[0], 1) is not None
+
+
+async def test_a_membership_moved_to_another_desk_forgets_every_actor(sessionmaker, make_staff, desk_ids) -> None:
+    from sqlalchemy import select
+
+    from app.auth.cache import generation
+    from app.auth.models import DeskMembership
+
+    agent = await make_staff("agent", ["CASA-BASE"])
+    before = generation()
+    async with sessionmaker() as session:
+        membership = (await session.execute(select(DeskMembership).filter_by(user_id=agent.id))).scalar_one()
+        membership.desk_id = desk_ids["DKR-MOB"]  # the same row, changed in place
+        await session.commit()
+    assert generation() == before + 1
