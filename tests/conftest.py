@@ -6,6 +6,7 @@ PostgreSQL database when ``DATABASE_URL`` points at one) and its own ``var/`` fo
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,21 @@ from tests.db import TestDatabases
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cold_function_caches() -> None:
+    """Every test session starts with the app's memoised functions (``functools.lru_cache``) empty.
+
+    A session started in a process that already ran tests (``make mutation`` forks each mutant's
+    session from one) would otherwise read results computed by other code than the code under test.
+    """
+    for name, module in list(sys.modules.items()):
+        if name == "app" or name.startswith("app."):
+            for value in list(vars(module).values()):
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear) and getattr(value, "__module__", None) == name:
+                    clear()
 
 
 @pytest.fixture(scope="session")
