@@ -45,6 +45,7 @@ GROUPS: dict[str, Group] = {
         ("app/core/context.py", "app/documents/owners.py", "app/reports/scope.py"),
         (
             "tests/reports/test_scope_rules.py",
+            "tests/reports/test_scope_filters.py",
             "tests/registrants/test_scoping.py",
             "tests/documents/test_permissions_matrix.py",
             "tests/documents/test_owner_rules.py",
