@@ -107,7 +107,12 @@ GROUPS: dict[str, Group] = {
     ),
     "workflow": Group(
         ("app/cases/workflow.py", "app/cases/transitions.py"),
-        ("tests/cases/test_workflow_rules.py", "tests/cases/test_workflow.py", "tests/cases/test_transfer.py"),
+        (
+            "tests/cases/test_workflow_rules.py",
+            "tests/cases/test_workflow.py",
+            "tests/cases/test_transition_records.py",
+            "tests/cases/test_transfer.py",
+        ),
     ),
     "numbering": Group(
         ("app/core/numbering.py",),
