@@ -236,6 +236,12 @@ def main() -> None:
         help="run these tests instead of the group's selection (e.g. its fast unit tests only: a lower"
         " bound of the score, over the functions they reach)",
     )
+    parser.add_argument(
+        "--modules",
+        nargs="+",
+        metavar="PATH",
+        help="mutate only these of the group's modules (e.g. one module with its own slow tests)",
+    )
     args = parser.parse_args()
     if args.list:
         for name, group in GROUPS.items():
@@ -246,7 +252,11 @@ def main() -> None:
         parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
     scores: dict[str, dict[str, float | int]] = {}
     for name in args.groups or list(GROUPS):
-        group = GROUPS[name] if not args.tests else Group(GROUPS[name].modules, tuple(args.tests))
+        group = GROUPS[name]
+        modules = tuple(args.modules) if args.modules else group.modules
+        if not set(modules) <= set(group.modules):
+            parser.error(f"{name} mutates {' '.join(group.modules)}")
+        group = Group(modules, tuple(args.tests) if args.tests else group.tests)
         for module, result in run_group(name, group).items():
             score = result.killed / result.mutants if result.mutants else 1.0
             scores[module] = {
