@@ -127,10 +127,10 @@ def test_every_field_of_an_event_goes_into_its_hash(field: str, value: Any, text
     assert chain.chain_hash(2, v.PREV_HASH, v.SEQ, changed) == expected
     texts = [expected_text[name] for name in chain.CONTENT_FIELDS]
     assert chain.text_row_hash(2, v.PREV_HASH, v.SEQ, *texts) == expected
-    if field != "desk_id":  # the desk is in the link, not in the content
-        digest = _sha256(_canonical({k: x for k, x in expected_text.items() if k != "desk_id"}))
-        assert chain.content_digest(changed) == digest
-        assert chain.link(v.PREV_HASH, v.SEQ, v.DESK_ID, digest) == expected
+    digest = _sha256(_canonical({k: x for k, x in expected_text.items() if k != "desk_id"}))
+    assert (digest == v.DIGEST) is (field == "desk_id")  # the desk is in the link, not in the content
+    assert chain.content_digest(changed) == digest
+    assert chain.link(v.PREV_HASH, v.SEQ, changed.desk_id, digest) == expected
 
 
 @pytest.mark.parametrize(("prev_hash", "seq"), [("9d" * 32, 42), ("9c" * 32, 43), ("0" * 64, 1)])
