@@ -76,3 +76,39 @@ async def test_a_staff_user_sending_a_persons_key_makes_their_own_request(
     assert "idempotent-replayed" not in by_staff.headers
     assert by_staff.json()["id"] != by_person.json()["id"]
     assert uuid.UUID(by_staff.json()["registrant_id"]) == world.a.registrant_id
+
+
+async def test_stored_keys_keep_the_format_retries_meet_across_an_upgrade(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    """A stored key outlives a deployment: a retry after an upgrade must find it, so its scope
+    (``person:<id>``/``staff:<id>``) and its fingerprint (SHA-256 of ``METHOD path``, a newline and
+    the body as sorted compact JSON) are written out here by hand, not read from the code."""
+    import hashlib
+    import json
+
+    from app.core.idempotency import IdempotencyRecord
+
+    staff = await _staff_twin(sessionmaker, world.a.recipient["phone"])
+    key = {"Idempotency-Key": "format-key"}
+    by_person = await client.post(f"{SELF}/requests", json=REQUEST, headers={**world.a.headers, **key})
+    by_staff = await client.post("/api/v1/cases", json=_case_body(world), headers={**staff, **key})
+    assert (by_person.status_code, by_staff.status_code) == (201, 201)
+
+    def fingerprint(target: str, body: dict[str, str]) -> str:
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(b"POST " + target.encode() + b"\n" + canonical).hexdigest()
+
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(IdempotencyRecord.scope, IdempotencyRecord.fingerprint, IdempotencyRecord.status_code).where(
+                IdempotencyRecord.key == "format-key"
+            )
+        )
+        stored = sorted(rows.all())
+    account = stored[0][0].partition(":")[2]
+    assert stored == [
+        (f"person:{account}", fingerprint(f"{SELF}/requests", REQUEST), 201),
+        (f"staff:{account}", fingerprint("/api/v1/cases", _case_body(world)), 201),
+    ]
+    assert uuid.UUID(account)  # the person account's id, shared by the staff twin
