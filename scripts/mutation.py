@@ -79,6 +79,7 @@ GROUPS: dict[str, Group] = {
         (
             "tests/documents/test_content_rules.py",
             "tests/documents/test_metadata_stripping.py",
+            "tests/documents/test_stripped_formats.py",
             "tests/documents/test_pdf_metadata.py",
             "tests/documents/test_upload.py",
             "tests/documents/test_text_rule.py",
@@ -100,6 +101,9 @@ GROUPS: dict[str, Group] = {
             "tests/registrants/test_matching.py",
             "tests/registrants/test_duplicates.py",
             "tests/registrants/test_linkage.py",
+            "tests/registrants/test_linkage_evidence.py",
+            "tests/registrants/test_phonetic_rules.py",
+            "tests/registrants/test_person_keys.py",
             "tests/registrants/test_normalize.py",
             "tests/imports/test_resolutions.py",
             "tests/imports/test_chunks.py",
