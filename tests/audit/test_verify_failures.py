@@ -140,6 +140,7 @@ async def test_a_link_version_going_down_names_its_link_and_event(app, sessionma
         ("request_id", "req-1"),  # was NULL
         ("user_agent", 'curl "8"'),
     ],
+    ids=["entity", "details", "desk", "request", "user-agent"],
 )
 async def test_an_edited_event_is_named_by_its_link_and_id(app, sessionmaker, audit_log, column, value) -> None:
     await _sealed_log(sessionmaker, audit_log)
