@@ -257,7 +257,7 @@ async def _pg_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
         if not rows:
             return
         yield [
-            (seq, prev_hash, stored, version, event_id, row_hash(version, prev_hash, seq, *content) == stored)
+            (seq, prev_hash, stored, version, event_id, _matches(row_hash, version, prev_hash, seq, content, stored))
             for seq, prev_hash, stored, version, event_id, *content in rows
         ]
         last = rows[-1][0]
@@ -274,10 +274,19 @@ async def _orm_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
         if not rows:
             return
         yield [
-            (seq, prev_hash, stored, version, event_id, row_hash(version, prev_hash, seq, *content) == stored)
+            (seq, prev_hash, stored, version, event_id, _matches(row_hash, version, prev_hash, seq, content, stored))
             for seq, prev_hash, stored, version, event_id, *content in rows
         ]
         last = rows[-1][0]
+
+
+def _matches(row_hash: Any, version: int, prev_hash: str, seq: int, content: list[Any], stored: str) -> bool:
+    """Whether the event's ``content`` hashes to ``stored`` by link formula ``version`` (an unknown
+    version matches nothing: it is reported as a content mismatch, as the ``COPY`` reader does)."""
+    try:
+        return bool(row_hash(version, prev_hash, seq, *content) == stored)
+    except ValueError:  # an unknown link version
+        return False
 
 
 async def verify_log(

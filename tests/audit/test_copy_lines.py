@@ -1,0 +1,120 @@
+"""The ``COPY`` reader's lines (app/audit/verify.py ``_CopyLines``) give the reference formula's
+answer (:func:`app.audit.chain.text_row_hash`) on every line: its cheap form may only accept a
+line the reference formula accepts.
+
+Lines are written here as PostgreSQL's ``COPY … TO STDOUT`` text format writes them (fields
+separated by tabs, ``\\N`` for NULL, backslash escapes). A forger who knows the cheap form would
+store the hash of a line's bytes as they arrive; such a line must be refused unless the reference
+formula gives that very hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from app.audit import chain
+from app.audit.verify import _CopyLines
+
+PREV = "ab" * 32
+DESK = "5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10"
+
+
+def _copy_field(value: str | None) -> bytes:
+    """``value`` as PostgreSQL's COPY text format writes it."""
+    if value is None:
+        return b"\\N"
+    escapes = {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+    return "".join(escapes.get(ch, ch) for ch in value).encode()
+
+
+def _content(**values: str | None) -> dict[str, str | None]:
+    content: dict[str, str | None] = {
+        "occurred_at": "2026-11-30T04:00:00.000001+00:00",
+        "actor_id": "0f6c7e1a-8d2b-4c3e-9f4a-5b6c7d8e9f01",
+        "actor_label": "system",
+        "actor_role": "system",
+        "action": "test.event",
+        "entity_type": "test",
+        "entity_id": "1",
+        "desk_id": DESK,
+        "request_id": "req-1",
+        "ip": "203.0.113.7",
+        "user_agent": "agent",
+    }
+    return content | values
+
+
+def _line(content: dict[str, str | None], details_text: str, stored: str, *, seq: int = 1, version: int = 2) -> bytes:
+    fields = [str(seq), PREV, stored, str(version), "77", content["desk_id"]]
+    fields += [content[name] for name in chain.V2_KEYS] + [details_text]
+    return b"\t".join(_copy_field(f) for f in fields)
+
+
+def _reference(content: dict[str, str | None], details: dict, *, seq: int = 1, version: int = 2) -> str:
+    args = [content[name] for name in chain.CONTENT_FIELDS[:-1]]
+    return chain.text_row_hash(version, PREV, seq, *args, details)
+
+
+def _as_it_arrived(content: dict[str, str | None], details_text: str, *, seq: int = 1) -> str:
+    """The link hash over the line's bytes as COPY wrote them, each between quotes."""
+    fields = [_copy_field(content[name]) for name in chain.V2_KEYS]
+    digest = hashlib.sha256(chain.v2_content(fields, details_text.encode(), quoted=True)).hexdigest()
+    desk = _copy_field(content["desk_id"]).decode()
+    return hashlib.sha256(f"{PREV}:{seq}:{desk}:{digest}".encode()).hexdigest()
+
+
+def _accepted(line: bytes) -> bool:
+    (link,) = _CopyLines().links([line])
+    return bool(link[-1])
+
+
+def test_a_null_is_null_not_the_text_copy_writes_for_it() -> None:
+    content = _content(request_id=None)
+    assert _accepted(_line(content, "{}", _reference(content, {})))
+    assert not _accepted(_line(content, "{}", _as_it_arrived(content, "{}")))
+
+
+def test_a_quote_ending_the_last_text_field_is_escaped() -> None:
+    """The user agent is the field just before ``details``: its last byte is checked too."""
+    content = _content(user_agent='agent 2"')
+    assert _accepted(_line(content, "{}", _reference(content, {})))
+    assert not _accepted(_line(content, "{}", _as_it_arrived(content, "{}")))
+
+
+def test_a_link_labelled_version_1_is_hashed_by_the_version_1_formula_only() -> None:
+    content = _content()
+    assert not _accepted(_line(content, "{}", _reference(content, {}, version=2), version=1))
+    assert _accepted(_line(content, "{}", _reference(content, {}, version=1), version=1))
+
+
+def test_a_link_of_an_unknown_version_matches_nothing() -> None:
+    content = _content()
+    for stored in (_reference(content, {}, version=2), _reference(content, {}, version=1)):
+        (link,) = _CopyLines().links([_line(content, "{}", stored, version=3)])
+        assert link == (1, PREV.encode(), stored.encode(), 3, 77, False)
+
+
+def test_details_added_to_an_event_without_details_do_not_match() -> None:
+    content = _content()
+    assert not _accepted(_line(content, '{"amount": 1000}', _reference(content, {})))
+    assert not _accepted(_line(content, "{}", _reference(content, {"amount": 1000})))
+    assert _accepted(_line(content, '{"amount": 1000}', _reference(content, {"amount": 1000})))
+
+
+def test_an_event_moved_to_a_desk_does_not_match() -> None:
+    """With a NULL among its fields (so the line holds a backslash) and without one."""
+    for request_id in (None, "req-1"):
+        before, after = _content(desk_id=None, request_id=request_id), _content(request_id=request_id)
+        assert _accepted(_line(before, "{}", _reference(before, {})))
+        assert not _accepted(_line(after, "{}", _reference(before, {})))
+        assert not _accepted(_line(before, "{}", _reference(after, {})))
+
+
+def test_more_distinct_details_than_the_cache_holds_all_match() -> None:
+    """4,096 details texts are cached; the 4,097th and a text seen before the cache was emptied
+    are hashed as well as the first."""
+    content = _content()
+    numbers = [*range(4_100), 0, 4_099]
+    lines = [_line(content, json.dumps({"n": n}), _reference(content, {"n": n}), seq=1) for n in numbers]
+    assert [link[-1] for link in _CopyLines().links(lines)] == [True] * len(numbers)
