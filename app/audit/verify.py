@@ -229,20 +229,26 @@ async def _pg_copy(conn: AsyncConnection, walk: _Walk) -> None:
     assert driver is not None
     lines = _CopyLines()
     rest = b""
+    error: Exception | None = None
 
     async def received(data: bytes) -> None:
-        nonlocal rest
-        if walk.failure is not None:
+        nonlocal rest, error
+        if walk.failure is not None or error is not None:
             return
-        end = data.rfind(b"\n")
-        if end < 0:
-            rest += data
-            return
-        block = rest + data[:end]
-        rest = bytes(data[end + 1 :])
-        walk.links(lines.links(block.split(b"\n")))
+        try:
+            end = data.rfind(b"\n")
+            if end < 0:
+                rest += data
+                return
+            block = rest + data[:end]
+            rest = bytes(data[end + 1 :])
+            walk.links(lines.links(block.split(b"\n")))
+        except Exception as exc:  # raised below, once the COPY has ended: asyncpg hangs on a broken one
+            error = exc
 
     await driver.copy_from_query(_PG_COPY, output=received)
+    if error is not None:
+        raise error
     if rest and walk.failure is None:
         walk.links(lines.links(rest.split(b"\n")))
 
