@@ -81,9 +81,13 @@ def test_an_image_over_the_pixel_limit_is_refused(tmp_path: Path) -> None:
     source, target = tmp_path / "received", tmp_path / "stored"
     source.write_bytes(data)
     for limit in (9_599, 4_000):
-        with pytest.raises(UnreadableDocument):
+        with pytest.raises(UnreadableDocument) as refused:
             strip_metadata(source, target, media_type="image/png", max_pixels=limit)
         assert not target.exists()
+        assert (refused.value.detail_en, refused.value.detail_fr) == (
+            "The image cannot be decoded, or is too large in pixels.",
+            "L'image ne peut pas être décodée, ou compte trop de pixels.",
+        )
     assert strip_metadata(source, target, media_type="image/png", max_pixels=9_600) is True
 
 
