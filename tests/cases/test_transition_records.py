@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent, AuditPayload
 from app.cases.models import Case
-from tests.cases.conftest import Db, etag, move, open_case
+from tests.cases.conftest import Db, etag, move, open_case, refer
 from tests.conftest import Staff
 
 
@@ -51,6 +51,17 @@ async def _requested_by(sessionmaker, case_id: str) -> uuid.UUID | None:  # type
         return (await session.get(Case, uuid.UUID(case_id))).closure_requested_by  # type: ignore[union-attr]
 
 
+SPEC_FROM_RECEIVED = [
+    "qualified",
+    "resolved",
+    "closed_no_response",
+    "closed_withdrawn",
+    "transferred",
+    "pending_closure",
+]
+"""The moves the workflow as specified allows from ``received`` (BRIEF "Case"), in the API's order."""
+
+
 def _refusal(response: httpx.Response) -> tuple[int, str]:
     assert response.headers["content-type"].startswith("application/problem+json")
     return response.status_code, response.json()["detail"]
@@ -64,6 +75,8 @@ async def test_closing_and_reopening_are_on_the_timeline_and_in_the_audit_log(
     assert closed.status_code == 200, closed.text
     reopened = await move(client, agent, case["id"], "in_follow_up", reason="the employer withdrew the offer")
     assert reopened.status_code == 200, reopened.text
+    body = reopened.json()
+    assert (body["status"], body["outcome_category"], body["closed_at"]) == ("in_follow_up", None, None)
     assert await _timeline(client, agent, case["id"]) == [
         {"from": "received", "to": "resolved", "outcome_category": "economic"},
         {"from": "resolved", "to": "in_follow_up", "reason": "the employer withdrew the offer"},
@@ -181,9 +194,17 @@ async def test_each_refused_transition_says_why_in_both_languages(
             "La clôture d'un dossier LEGAL_AID requiert un superviseur : passez-le en pending_closure.",
         ),
     ]  # fmt: skip
+    members = {  # the problem's extension members (RFC 9457 §3.2) besides its words
+        "in_follow_up": {"current_status": "received", "allowed": SPEC_FROM_RECEIVED},
+        "transferred": {"field": "to_desk"},
+    }
     for which, to, body, status, english, french in attempts:
         answer = await _move(client, agent, cases[which], to, **body)
         assert _refusal(answer) == (status, english), to
+        expected = members.get(to) or (
+            {"allowed": ["pending_closure"]} if which == "legal" else {"field": "outcome_category"}
+        )
+        assert {k: answer.json().get(k) for k in expected} == expected, to
         answer = await _move(client, agent, cases[which], to, "fr", **body)
         assert _refusal(answer) == (status, french), to
 
@@ -225,3 +246,36 @@ async def test_a_transferred_case_allows_nothing_and_says_so(
         409,
         "Un dossier au statut transferred ne peut pas passer à in_follow_up ; autorisés : aucun.",
     )
+
+
+async def test_only_a_resolved_case_needs_an_outcome_other_than_no_outcome(
+    client: httpx.AsyncClient, agent: Staff, make_registrant
+) -> None:
+    case = await open_case(client, agent, await make_registrant())
+    withdrawn = await move(client, agent, case["id"], "closed_withdrawn", outcome_category="no_outcome")
+    assert withdrawn.status_code == 200, withdrawn.text
+
+
+async def test_a_pending_referral_of_another_case_does_not_count(
+    client: httpx.AsyncClient, agent: Staff, make_registrant, partner
+) -> None:
+    registrant = await make_registrant()
+    referred = await open_case(client, agent, registrant)
+    await move(client, agent, referred["id"], "qualified")
+    await refer(client, agent, referred["id"], partner["id"])
+    other = await open_case(client, agent, registrant)
+    await move(client, agent, other["id"], "qualified")
+    refused = await move(client, agent, other["id"], "referred")
+    assert (refused.status_code, refused.json()["type"]) == (409, "/problems/referral-required")
+    assert (await move(client, agent, referred["id"], "referred")).status_code == 200
+
+
+async def test_a_transferred_case_is_closed_at_the_sending_desk(
+    client: httpx.AsyncClient, agent: Staff, make_registrant
+) -> None:
+    case = await open_case(client, agent, await make_registrant(consents=("desk_transfer",)))
+    moved = await move(client, agent, case["id"], "transferred", to_desk="dkr-mob")
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["status"], moved.json()["closed_at"] is not None) == ("transferred", True)
+    timeline = await _timeline(client, agent, case["id"])
+    assert (timeline[-1]["from"], timeline[-1]["to"], timeline[-1]["to_desk"]) == ("received", "transferred", "DKR-MOB")
