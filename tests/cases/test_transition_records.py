@@ -27,7 +27,11 @@ async def _audited(sessionmaker, case_id: str) -> list[dict[str, Any]]:  # type:
     async with sessionmaker() as session:
         rows = await session.execute(
             select(AuditEvent.details, AuditEvent.desk_id)
-            .where(AuditEvent.action == "case.transition", AuditEvent.entity_id == case_id)
+            .where(
+                AuditEvent.action == "case.transition",
+                AuditEvent.entity_type == "case",
+                AuditEvent.entity_id == case_id,
+            )
             .order_by(AuditEvent.id)
         )
         return [{**details, "desk": desk} for details, desk in rows.all()]
