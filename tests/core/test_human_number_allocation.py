@@ -137,3 +137,22 @@ async def test_the_number_replacing_a_taken_one_is_itself_free(sessionmaker: asy
         numbers = await numbering.allocate_many(session, prefix="ZZ", kind="T", year=2026, column=COLUMN, count=3)
     # 2 is taken; its replacement would be 4, taken too, so 5.
     assert sorted(numbers) == ["ZZ-2026-T-000001", "ZZ-2026-T-000003", "ZZ-2026-T-000005"]
+
+
+async def test_a_series_counted_before_continues_after_its_own_counter(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Counters written before a series had a sequence (an upgraded database): the series goes on
+    after its own counter row, not another kind's or another year's."""
+    async with sessionmaker() as session:
+        await session.execute(
+            insert(NumberCounter),
+            [
+                {"scope": "YY-C", "year": 2026, "last_value": 5},
+                {"scope": "YY", "year": 2026, "last_value": 40},
+                {"scope": "YY-C", "year": 2025, "last_value": 70},
+            ],
+        )
+        await session.commit()
+        number = await numbering.allocate(session, prefix="YY", kind="C", year=2026, column=COLUMN)
+    assert number == "YY-2026-C-000006"
