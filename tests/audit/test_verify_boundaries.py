@@ -12,6 +12,7 @@ from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink
 from app.audit.sequencer import Backlog
 from app.audit.verify import VerifyResult, verify_log
 from tests.audit.tampering import lift_protection
+from tests.audit.test_verify_failures import event_values
 
 LINKS = 10_001
 START = dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.UTC)
@@ -19,27 +20,17 @@ BIG = {"note": "x" * 300_000, "tab": "\t", "quote": '"', "é": "😀"}
 
 
 def _rows() -> list[dict[str, object]]:
-    rows = []
-    for n in range(1, LINKS + 1):
-        rows.append(
-            {
-                "occurred_at": START + dt.timedelta(milliseconds=n),
-                "actor_id": None,
-                "actor_label": "system",
-                "actor_role": "system",
-                "action": "test.event",
-                "entity_type": "test",
-                "entity_id": str(n),
-                "desk_id": None,
-                "request_id": None,
-                "ip": "203.0.113.7" if n % 2 else None,
-                "user_agent": None,
-                # 5,000 distinct texts, each twice (1–5,000 then again): the cache is full before
-                # the second round; one event far larger than a network read
-                "details": BIG if n == 7_000 else ({"n": n % 5_000} if n % 3 else {}),
-            }
+    return [
+        event_values(
+            n,
+            occurred_at=START + dt.timedelta(milliseconds=n),
+            ip="203.0.113.7" if n % 2 else None,
+            # 5,000 distinct texts, each twice (1–5,000 then again): the cache is full before
+            # the second round; one event far larger than a network read
+            details=BIG if n == 7_000 else ({"n": n % 5_000} if n % 3 else {}),
         )
-    return rows
+        for n in range(1, LINKS + 1)
+    ]
 
 
 async def _verify(sessionmaker, verifier) -> list[VerifyResult]:

@@ -27,8 +27,9 @@ WAITING_SINCE = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 WAITING = Backlog(1, WAITING_SINCE)
 
 
-def _event(n: int, **values: object) -> AuditEvent:
-    """An event as a staff action without a request writes it: no desk, request id, IP or user agent."""
+def event_values(n: int, **values: object) -> dict[str, object]:
+    """The columns of event ``n`` as a staff action without a request writes it: no desk, request
+    id, IP or user agent (``values`` replace any of them)."""
     content: dict[str, object] = {
         "occurred_at": dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=n),
         "actor_id": None,
@@ -43,7 +44,11 @@ def _event(n: int, **values: object) -> AuditEvent:
         "user_agent": None,
         "details": {},
     }
-    return AuditEvent(**(content | values))
+    return content | values
+
+
+def _event(n: int, **values: object) -> AuditEvent:
+    return AuditEvent(**event_values(n, **values))
 
 
 async def _sealed_log(sessionmaker, audit_log, batches: int = 2, per_batch: int = 3) -> None:
