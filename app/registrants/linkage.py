@@ -51,7 +51,7 @@ SIMILAR = 0.9
 M: Mapping[str, Mapping[str, float]] = {
     "given_names": {"exact": 0.70, "variant": 0.17, "partial": 0.08, "similar": 0.04, "different": 0.01},
     "family_name": {"exact": 0.80, "variant": 0.15, "partial": 0.02, "similar": 0.025, "different": 0.005},
-    "date_of_birth": {"exact": 0.90, "month": 0.90, "year": 0.90, "close": 0.05, "near_year": 0.03,
+    "date_of_birth": {"exact": 0.90, "month": 0.90, "year": 0.05, "close": 0.05, "near_year": 0.03,
                       "different": 0.02},
     "approximate_year": {"year": 0.75, "different": 0.25},
     "sex": {"exact": 0.95, "different": 0.05},
@@ -66,8 +66,9 @@ M: Mapping[str, Mapping[str, float]] = {
 U_FIXED: Mapping[str, Mapping[str, float]] = {
     "given_names": {"similar": 0.01, "different": 0.9},
     "family_name": {"partial": 0.01, "similar": 0.01, "different": 0.9},
-    # birth dates spread over about 50 years of adult registrants
-    "date_of_birth": {"exact": 1 / 18_000, "month": 1 / 600, "year": 1 / 50, "close": 1 / 400, "near_year": 2 / 50,
+    # birth dates spread over about 50 years of adult registrants; "year": the same year, another
+    # of its 11 months (a date known to the month against another date)
+    "date_of_birth": {"exact": 1 / 18_000, "month": 1 / 600, "year": 11 / 600, "close": 1 / 400, "near_year": 2 / 50,
                       "different": 0.95},
     "approximate_year": {"year": 1 / 50, "different": 0.98},
     "sex": {"exact": 0.5, "different": 0.5},
@@ -189,9 +190,11 @@ def _birth(a: str | None, b: str | None) -> Comparison | None:
         return _cmp("date_of_birth", "different")
     if len(a) == 4 or len(b) == 4:  # a year alone is often an estimate ("vers 1985")
         return _cmp("approximate_year", "year" if a[:4] == b[:4] else "different")
-    n = min(len(a), len(b))
-    if a[:n] == b[:n]:
-        return _cmp("date_of_birth", "month" if n == 7 else "year")
+    # one of them known to the month only ("1990-05"): its levels' m add up to 1, like a full date's
+    if a[:7] == b[:7]:
+        return _cmp("date_of_birth", "month")
+    if a[:4] == b[:4]:  # another month of the same year: a mis-keyed month, as likely as ``close``
+        return _cmp("date_of_birth", "year")
     if abs(int(a[:4]) - int(b[:4])) == 1:
         return _cmp("date_of_birth", "near_year")
     return _cmp("date_of_birth", "different")

@@ -44,6 +44,7 @@ def birth(match: Match) -> tuple[str, str, float, float, float]:
 # Documented levels of the birth date: (m, u) of each.
 EXACT = ("date_of_birth", "exact", 0.90, 1 / 18_000)
 MONTH = ("date_of_birth", "month", 0.90, 1 / 600)
+SAME_YEAR = ("date_of_birth", "year", 0.05, 11 / 600)  # a mis-keyed month; 11 other months of 50 years
 CLOSE = ("date_of_birth", "close", 0.05, 1 / 400)
 NEAR_YEAR = ("date_of_birth", "near_year", 0.03, 2 / 50)
 DIFFERENT = ("date_of_birth", "different", 0.02, 0.95)
@@ -66,6 +67,12 @@ OTHER_YEAR = ("approximate_year", "different", 0.25, 0.98)
         ("1990-05-04", "1990-11-23", DIFFERENT, "different_birth_date"),  # same year only
         ("1990-05", "1990-05-17", MONTH, "same_birth_month"),
         ("1990-05-17", "1990-05", MONTH, "same_birth_month"),
+        ("1990-05", "1990-05", MONTH, "same_birth_month"),
+        # known to the month: another month of the same year is a mis-keyed month (slightly for,
+        # +1.45 bits), never weighed as far against as another year (−5.57 bits)
+        ("1990-05", "1990-08-17", SAME_YEAR, "same_birth_year"),
+        ("1990-08-17", "1990-05", SAME_YEAR, "same_birth_year"),
+        ("1990-05", "1990-11", SAME_YEAR, "same_birth_year"),
         ("1990-05", "1991-05-17", NEAR_YEAR, "different_birth_year"),
         ("1991-05-17", "1990-05", NEAR_YEAR, "different_birth_year"),
         ("1990-05", "1992-05-17", DIFFERENT, "different_birth_date"),
