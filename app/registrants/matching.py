@@ -29,9 +29,12 @@ from app.core.text import fold
 # Family names: French colonial and Wolof (CLAD orthography, decree 2005-992) spellings of the
 # same name. Given names: Latin transcriptions of one Arabic name, as written in Senegal, Morocco
 # and Mauritania (Mouhamadou/Mamadou/Modou are Senegalese forms of Muhammad), plus the
-# vowel-less skeleton that transliterating Arabic script gives (``محمد`` → ``mhmd``).
+# vowel-less skeleton that transliterating Arabic script gives (``محمد`` → ``mhmd``). The Gambian
+# (English-based) spellings of the same names are listed too (Njie, Jallow, Mbye, Ceesay, Touray,
+# Sering): families straddle the border and their papers use them. A spelling added here changes
+# the stored keys of the registrants carrying it: a migration re-keys them (see revision 1901).
 VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njy"),
+    ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njy", "njie"),
     # "dioub": the French-style transcription of ديوب used on Moroccan and Mauritanian papers
     # (Arabic و written "ou"), the form an agent types from such a document
     ("diop", "joob", "djop", "dyop", "dywb", "diob", "dioub"),
@@ -39,11 +42,11 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("diouf", "juuf", "dyuf"),
     ("thiam", "caam", "tiam"),
     ("seck", "sek"),
-    ("mbaye", "mbay", "mbaay"),
+    ("mbaye", "mbay", "mbaay", "mbye"),
     ("fall", "faal", "fal"),
     ("sarr", "saar"),
     ("ba", "bah"),
-    ("diallo", "jallo", "djallo", "jalo", "dyalw"),
+    ("diallo", "jallo", "djallo", "jalo", "dyalw", "jallow"),
     ("gueye", "gey", "guey"),
     (
         "mouhamadou",
@@ -65,11 +68,11 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ),
     ("amadou", "ahmadou", "amadu", "ahmed", "ahmad", "hamadou", "hmd"),
     ("abdou", "abdoul", "abdul", "abdu", "bd"),
-    ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi"),
+    ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi", "ablaay", "ablaye"),
     ("ibrahima", "ibrahim", "brahim", "ibrahym", "brhym"),
     ("oumar", "omar", "umar", "omer", "mr"),
     ("ousmane", "usman", "othmane", "outhmane", "osman", "thmn"),
-    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "shykh"),
+    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "shykh", "sheikh", "seex"),  # Seex: Wolof
     ("souleymane", "suleymane", "soulaymane", "sulayman", "slymn"),
     ("daouda", "dawda", "daoud", "dawud", "dwd"),
     ("babacar", "boubacar", "aboubacar", "abubakar", "aboubakr", "bwbkr"),
@@ -82,7 +85,13 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ndeye", "ndey"),
     ("hadji", "hadj", "haj", "hajj"),
     ("elhadji", "elhadj", "elhaj", "alhaji", "alhadji"),
-    ("cisse", "cise"),
+    ("cisse", "cise", "ceesay", "sesay"),  # Ceesay, Sesay: The Gambia, Sierra Leone
+    ("toure", "touray"),
+    ("serigne", "serin", "sering"),  # Sëriñ (Wolof), Sering (Gambian)
+    ("thierno", "tierno", "ceerno", "cerno"),  # Ceerno (Pulaar)
+    ("khadim", "xaadim", "xadim"),  # Xaadim (Wolof)
+    ("cherif", "sherif", "sharif", "chrif"),
+    ("moustapha", "mustapha", "mustafa", "mostafa", "moustafa"),
 )
 
 _CANONICAL: dict[str, str] = {variant: group[0] for group in VARIANT_GROUPS for variant in group}

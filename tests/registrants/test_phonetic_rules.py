@@ -50,7 +50,7 @@ from app.registrants import matching
         ("Tariq", "Tarik"),
         # c → s before e/i/y, k before anything else
         ("Cissokho", "Sissokho"),
-        ("Ceesay", "Sesay"),  # Gambian and Sierra Leonean spellings
+        ("Ciré", "Siré"),  # a Pulaar given name (Ciré Ba)
         # h is silent
         ("Rokhaya", "Rokaya"),
     ],
