@@ -32,6 +32,13 @@ PAIRS = [
     ("Ablaay", "Abdoulaye"),
     ("Shérif", "Chérif"),
     ("Mostafa", "Moustapha"),
+    ("Sheikh", "Cheikh"),
+    ("Ablaye", "Abdoulaye"),
+    ("Cerno", "Thierno"),
+    ("Xadim", "Khadim"),
+    ("Sharif", "Chérif"),
+    ("Chrif", "Chérif"),  # the skeleton of شريف
+    ("Sesay", "Cissé"),
 ]
 
 
