@@ -116,12 +116,17 @@ async def find_duplicates(
         )
     else:
         keys = data
-    counted = await match_keys.counts(session, match_keys.frequency_keys(keys) | match_keys.lookup_keys(keys))
+    own = match_keys.frequency_keys(keys)
+    counted = await match_keys.counts(session, own | match_keys.lookup_keys(keys))
     pool = await match_keys.block(session, keys, desk_ids=desk_ids, exclude_id=exclude_id, counted=counted)
     if not pool:
         return []
     size = await match_keys.registry_size(session)
-    frequency = linkage.Frequencies(counted, size + (exclude_id is None))
+    carried = dict(counted)
+    if exclude_id is None:  # not stored yet: the person counts among those carrying its own values,
+        for key in own:  # as in N (and as the import counts its file's rows)
+            carried[key] = carried.get(key, 0) + 1
+    frequency = linkage.Frequencies(carried, size + (exclude_id is None))
     found: list[DuplicateCandidate] = []
     for r in pool:
         if r.merged_into_id is not None:  # a merged file is the survivor now: never a candidate
