@@ -107,6 +107,7 @@ GROUPS: dict[str, Group] = {
             "tests/registrants/test_normalize.py",
             "tests/imports/test_resolutions.py",
             "tests/imports/test_chunks.py",
+            "tests/imports/test_batch_matcher.py",
         ),
     ),
     "workflow": Group(
