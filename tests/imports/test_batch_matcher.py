@@ -362,7 +362,7 @@ async def test_preload_counts_term_frequencies_over_the_registry_and_the_file(  
 
 
 def _seen_as(candidate: Any) -> tuple[Any, ...]:
-    """A candidate without its weights (see below)."""
+    """A candidate without its weights (compared after)."""
     fields = ("id", "registration_number", "desk_id", "given_names", "family_name", "date_of_birth", "sex")
     return (
         *(getattr(candidate, f) for f in fields),
@@ -399,8 +399,9 @@ async def test_a_one_row_file_gets_the_registration_checks_likely_duplicates(  #
     assert shown[3].score < linkage.FLAG_PROBABILITY <= shown[2].score
     found = matcher.candidates(row)
     assert [_seen_as(c) for c in found] == [_seen_as(c) for c in likely]
-    # The weights differ by design: registration counts the registry without the new person, the
-    # import the registry with the file in. "Awa": 3 registrants (both desks) and the row, of 5 + 1
-    # people: u = (4 + 100 × 0.02) / (6 + 100) (additive smoothing, linkage.TYPICAL["g"] = 0.02).
-    given = next(c for c in found[0].comparisons if c.field == "given_names")
+    # The same weights: registration counts the person being registered among those carrying its
+    # values, the import counts the file's rows. "Awa": 3 registrants (both desks) and the row, of
+    # 5 + 1 people: u = (4 + 100 × 0.02) / (6 + 100) (additive smoothing, linkage.TYPICAL["g"] = 0.02).
+    assert [(c.comparisons, c.match_weight) for c in found] == [(c.comparisons, c.match_weight) for c in likely]
+    given = next(c for c in likely[0].comparisons if c.field == "given_names")
     assert given.u == round(6 / 106, 9)
