@@ -105,6 +105,7 @@ GROUPS: dict[str, Group] = {
             "tests/registrants/test_phonetic_rules.py",
             "tests/registrants/test_person_keys.py",
             "tests/registrants/test_normalize.py",
+            "tests/registrants/test_match_keys.py",
             "tests/imports/test_resolutions.py",
             "tests/imports/test_chunks.py",
             "tests/imports/test_batch_matcher.py",
