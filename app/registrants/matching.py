@@ -34,7 +34,7 @@ from app.core.text import fold
 # Sering): families straddle the border and their papers use them. A spelling added here changes
 # the stored keys of the registrants carrying it: a migration re-keys them (see revision 1901).
 VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njy", "njie"),
+    ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njy", "njie", "ndjie"),
     # "dioub": the French-style transcription of ديوب used on Moroccan and Mauritanian papers
     # (Arabic و written "ou"), the form an agent types from such a document
     ("diop", "joob", "djop", "dyop", "dywb", "diob", "dioub"),
@@ -46,7 +46,7 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("fall", "faal", "fal"),
     ("sarr", "saar"),
     ("ba", "bah"),
-    ("diallo", "jallo", "djallo", "jalo", "dyalw", "jallow"),
+    ("diallo", "jallo", "djallo", "jalo", "dyalw", "jallow", "jalow", "djallow", "diallow"),
     ("gueye", "gey", "guey"),
     (
         "mouhamadou",
@@ -68,11 +68,11 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ),
     ("amadou", "ahmadou", "amadu", "ahmed", "ahmad", "hamadou", "hmd"),
     ("abdou", "abdoul", "abdul", "abdu", "bd"),
-    ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi", "ablaay", "ablaye"),
+    ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi", "ablaay", "ablaye", "ablay", "ablaaye"),
     ("ibrahima", "ibrahim", "brahim", "ibrahym", "brhym"),
     ("oumar", "omar", "umar", "omer", "mr"),
     ("ousmane", "usman", "othmane", "outhmane", "osman", "thmn"),
-    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "shykh", "sheikh", "seex"),  # Seex: Wolof
+    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "shykh", "sheikh", "sheik", "sheick", "seex"),  # Seex: Wolof
     ("souleymane", "suleymane", "soulaymane", "sulayman", "slymn"),
     ("daouda", "dawda", "daoud", "dawud", "dwd"),
     ("babacar", "boubacar", "aboubacar", "abubakar", "aboubakr", "bwbkr"),
@@ -85,13 +85,22 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ndeye", "ndey"),
     ("hadji", "hadj", "haj", "hajj"),
     ("elhadji", "elhadj", "elhaj", "alhaji", "alhadji"),
-    ("cisse", "cise", "ceesay", "sesay"),  # Ceesay, Sesay: The Gambia, Sierra Leone
-    ("toure", "touray"),
+    (
+        "cisse",
+        "cise",
+        "ceesay",
+        "sesay",
+        "sessay",
+        "cesay",
+        "cessay",
+        "seesay",
+    ),  # Ceesay, Sesay: The Gambia, Sierra Leone
+    ("toure", "touray", "turay", "tourai"),
     ("serigne", "serin", "sering"),  # Sëriñ (Wolof), Sering (Gambian)
     ("thierno", "tierno", "ceerno", "cerno"),  # Ceerno (Pulaar)
     ("khadim", "xaadim", "xadim"),  # Xaadim (Wolof)
-    ("cherif", "sherif", "sharif", "chrif"),
-    ("moustapha", "mustapha", "mustafa", "mostafa", "moustafa"),
+    ("cherif", "sherif", "sharif", "chrif", "shariff", "sharife", "sherriff", "sherrif"),
+    ("moustapha", "mustapha", "mustafa", "mostafa", "moustafa", "mostapha"),
 )
 
 _CANONICAL: dict[str, str] = {variant: group[0] for group in VARIANT_GROUPS for variant in group}

@@ -4,7 +4,8 @@ The variant table (app/registrants/matching.py) learnt Wolof, Pulaar and Gambian
 names it already knew (Seex for Cheikh, Njie for Ndiaye, Ceesay for Cissé…). A spelling's
 phonetic key is stored in ``registrant_keys``, so the registrants whose names carry one are found
 by their folded-token (``w``) keys and their keys computed again with the application's own
-normalisation, in batches of 1,000 registrants. Everyone else's keys are unchanged.
+normalisation, in batches of 1,000 registrants, with the phonetic name columns of ``registrants``
+(``given_names_phonetic``, ``family_name_phonetic``). Everyone else's keys are unchanged.
 
 Downgrade leaves the keys as the newer table made them (the older code still finds these people
 by their folded tokens; upgrading again re-keys them).
@@ -27,14 +28,17 @@ depends_on: str | Sequence[str] | None = None
 BATCH = 1000
 # The folded spellings whose phonetic key this revision's table changed (their key before → after).
 SPELLINGS = (
-    "njie", "mbye", "jallow", "ablaay", "ablaye", "sheikh", "seex", "ceesay", "sesay", "touray", "serin", "sering",
-    "ceerno", "cerno", "xaadim", "xadim", "sherif", "sharif", "chrif", "mostafa",
+    "njie", "ndjie", "mbye", "jallow", "jalow", "djallow", "diallow", "ablaay", "ablaye", "ablay", "ablaaye",
+    "sheikh", "sheik", "sheick", "seex", "ceesay", "sesay", "sessay", "cesay", "cessay", "seesay", "touray", "turay",
+    "tourai", "serin", "sering", "ceerno", "cerno", "xaadim", "xadim", "sherif", "sharif", "chrif", "shariff",
+    "sharife", "sherriff", "sherrif", "mostafa", "mostapha",
 )  # fmt: skip
 
 
 def upgrade() -> None:
     from app.registrants.keys import key_rows
     from app.registrants.matching import PersonKeys
+    from app.registrants.normalize import name_keys
 
     bind = op.get_bind()
     meta = sa.MetaData()
@@ -58,8 +62,8 @@ def upgrade() -> None:
             )
         ):
             documents_of.setdefault(rid, []).append((doc_type, number))
-        rows = []
-        for r in bind.execute(sa.select(registrants).where(registrants.c.id.in_(chunk))):
+        rows, names = [], []
+        for r in bind.execute(sa.select(registrants).where(registrants.c.id.in_(chunk))).all():
             numbers = phone_of.get(r.id, [])
             person = PersonKeys.of(
                 given_names=r.given_names, family_name=r.family_name, date_of_birth=r.date_of_birth, sex=r.sex,
@@ -71,6 +75,14 @@ def upgrade() -> None:
             # as app.registrants.keys.rows_of: an unverified number is found by its digits
             unverified = {("t", digits[::-1]) for e, digits in numbers if e is None and digits}
             rows += key_rows(r.id, person, extra=unverified)
+            phonetic = name_keys(r.given_names, r.family_name)
+            names.append(
+                {"rid": r.id, "given": phonetic.given_names_phonetic, "family": phonetic.family_name_phonetic}
+            )
+        renamed = sa.update(registrants).where(registrants.c.id == sa.bindparam("rid"))
+        renamed = renamed.values(given_names_phonetic=sa.bindparam("given"), family_name_phonetic=sa.bindparam("family"))
+        if names:
+            bind.execute(renamed, names)
         bind.execute(sa.delete(keys).where(keys.c.registrant_id.in_(chunk)))
         if rows:
             bind.execute(sa.insert(keys), rows)
