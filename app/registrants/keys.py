@@ -43,12 +43,13 @@ the 200,000 people born in Dakar on every registration would cost more than the 
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, insert, literal, select, tuple_, union_all
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -209,17 +210,27 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     # index, where one ``(kind, value) IN (…)`` makes PostgreSQL read every matching table row
     for start in range(0, len(wanted), COUNT_CHUNK):
         chunk = wanted[start : start + COUNT_CHUNK]
-        parts = [
-            select(literal(i), func.count()).where(RegistrantKey.kind == kind, RegistrantKey.value == value)
-            for i, (kind, value) in enumerate(chunk)
-        ]
-        stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-        for i, n in (await session.execute(stmt)).all():
+        params = {f"{side}{i}": part for i, key in enumerate(chunk) for side, part in zip("kv", key, strict=True)}
+        for i, n in (await session.execute(_count_statement(len(chunk)), params)).all():
             if n:
                 found[chunk[i]] = int(n)
             if n >= COUNT_CACHE_FROM and len(cache) < COUNT_CACHE_MAX:
                 cache[chunk[i]] = (now, int(n))
     return found
+
+
+@functools.lru_cache(maxsize=COUNT_CHUNK)
+def _count_statement(n: int) -> Any:
+    """The counts of ``n`` keys ``(:k0, :v0)``, ``(:k1, :v1)``…, one ``SELECT`` each, as rows
+    ``(i, count)``. Built once per ``n``, the keys bound at execution: building it again for
+    every call cost about 80 µs a key, more than the database's answer."""
+    parts = [
+        select(literal(i), func.count()).where(
+            RegistrantKey.kind == bindparam(f"k{i}"), RegistrantKey.value == bindparam(f"v{i}")
+        )
+        for i in range(n)
+    ]
+    return parts[0] if n == 1 else union_all(*parts)
 
 
 async def registry_size(session: AsyncSession) -> int:
