@@ -210,7 +210,9 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     # index, where one ``(kind, value) IN (…)`` makes PostgreSQL read every matching table row
     for start in range(0, len(wanted), COUNT_CHUNK):
         chunk = wanted[start : start + COUNT_CHUNK]
-        params = {f"{side}{i}": part for i, key in enumerate(chunk) for side, part in zip("kv", key, strict=True)}
+        params: dict[str, str] = {}
+        for i, (kind, value) in enumerate(chunk):
+            params[f"k{i}"], params[f"v{i}"] = kind, value
         for i, n in (await session.execute(_count_statement(len(chunk)), params)).all():
             if n:
                 found[chunk[i]] = int(n)
