@@ -6,14 +6,16 @@ import re
 
 from app.core.errors import PreconditionFailed, PreconditionRequired
 
-# RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc excludes DQUOTE.
-_ENTITY_TAG = re.compile(r'\s*(W/)?("[^"]*")\s*(?:,|$)')
+# RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc excludes DQUOTE. Empty list
+# elements around it (a leading, doubled or trailing comma) are skipped, RFC 9110 §5.6.1.2.
+_ENTITY_TAG = re.compile(r'[\s,]*(W/)?("[^"]*")\s*(?:,[\s,]*|$)')
 
 
 def parse_entity_tags(value: str) -> list[tuple[bool, str]] | None:
     """The ``(weak, tag)`` pairs of an ``#entity-tag`` list, or ``None`` when it is malformed.
 
-    ``'"v1", W/"v2"'`` → ``[(False, '"v1"'), (True, '"v2"')]``; ``'v1'`` → ``None``.
+    ``'"v1", W/"v2"'`` → ``[(False, '"v1"'), (True, '"v2"')]``; ``'"v1", ,'`` → ``[(False, '"v1"')]``;
+    ``'v1'`` → ``None``.
     """
     tags: list[tuple[bool, str]] = []
     position = 0

@@ -55,6 +55,17 @@ def test_entity_tag_lists_parse_per_rfc_9110() -> None:
     assert parse_entity_tags("a") is None
 
 
+def test_empty_list_elements_are_ignored() -> None:
+    # RFC 9110 §5.6.1.2: a recipient MUST parse and ignore a reasonable number of empty list
+    # elements ("a, , b", a leading or trailing comma), which senders merging values produce.
+    assert parse_entity_tags(', "a", ,W/"b" ,') == [(False, '"a"'), (True, '"b"')]
+    require_if_match('"v2", , "v3"', 3)
+    require_if_match(', "v3"', 3)
+    assert none_match_fails('"y",, "x"', '"x"') is True
+    with pytest.raises(PreconditionFailed):
+        require_if_match(", ,", 3)  # no entity-tag at all matches nothing
+
+
 @pytest.mark.parametrize(
     ("header", "fails"),
     [('"x"', True), ('W/"x"', True), ('"y", W/"x"', True), ("*", True), ('"y"', False), ("x", False)],

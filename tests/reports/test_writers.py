@@ -117,6 +117,7 @@ def test_xlsx_writer_marks_every_formula_trigger_as_quoted_text(tmp_path: Path) 
     assert all(c.data_type == "s" for c in cells if c.value is not None)
     quoted = [bool(c.quotePrefix) for c in cells]
     assert quoted == [True] * len(INJECTIONS) + [False] * len(PLAIN)
+    assert all(c.number_format == "@" for c in cells)  # text, quoted or not
 
 
 def test_xlsx_reads_back_typed_and_inert(tmp_path: Path) -> None:

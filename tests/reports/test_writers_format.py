@@ -10,7 +10,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import stat
+import tempfile
+import time
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -60,6 +64,33 @@ def test_the_workbook_is_a_temporary_xlsx_file_in_the_given_folder_until_discard
     writer.discard()  # twice is harmless
 
 
+def test_the_workbook_file_is_private_from_the_start_and_rows_go_to_disk_in_the_given_folder(tmp_path: Path) -> None:
+    """The export holds personal data: its file is reserved at once, readable by the service's user
+    only (``mkstemp``'s 0600), and stays so once the workbook is written into it. xlsxwriter's
+    ``constant_memory`` mode keeps the rows written so far in a temporary file of its own, which
+    ``tmpdir`` puts in the same folder; closing the workbook removes it."""
+    writer = XlsxWriter(COLUMNS, tmpdir=tmp_path)
+    assert writer.path.exists() and stat.S_IMODE(writer.path.stat().st_mode) == 0o600
+    writer.rows([ROW])
+    assert len(list(tmp_path.iterdir())) == 2  # the workbook and the rows written so far
+    writer.close()
+    assert list(tmp_path.iterdir()) == [writer.path]
+    assert stat.S_IMODE(writer.path.stat().st_mode) == 0o600
+    writer.discard()
+
+
+def test_without_a_folder_the_workbook_goes_to_the_systems_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the system's temporary files go
+    writer = XlsxWriter(COLUMNS)
+    writer.rows([ROW])
+    writer.close()
+    assert writer.path.parent == tmp_path
+    assert openpyxl.load_workbook(writer.path).active["A2"].value == "Awa"
+    writer.discard()
+
+
 def test_one_sheet_named_export_by_default_and_names_cut_to_excels_31_characters(tmp_path: Path) -> None:
     _, book = _book(tmp_path)
     assert book.sheetnames == ["export"]
@@ -76,6 +107,15 @@ def test_header_row_is_bold_and_frozen_and_columns_have_their_widths(tmp_path: P
     assert sheet.freeze_panes == "A2"
     widths = [round(sheet.column_dimensions[letter].width) for letter in "ABCDEFG"]
     assert widths == [round(c.width + 0.71) for c in COLUMNS]  # Excel adds the cell padding
+
+
+def test_phone_and_document_columns_are_text_columns_for_cells_typed_in_later(tmp_path: Path) -> None:
+    # The column's own format, not only the written cells': a phone typed into an empty cell of the
+    # column stays text (+221…, leading zeros) instead of becoming a number.
+    _, book = _book(tmp_path)
+    sheet = book.active
+    formats = [sheet.column_dimensions[letter].number_format for letter in "ABCDEFG"]
+    assert formats == ["General", "@", "@", "General", "General", "General", "General"]
 
 
 def test_without_a_header_the_rows_start_at_the_top_and_nothing_is_frozen(tmp_path: Path) -> None:
@@ -144,10 +184,51 @@ def test_csv_quotes_text_and_leaves_numbers_bare() -> None:
         CsvWriter([Column("a")], delimiter="\t")
 
 
+@pytest.fixture
+def host_three_hours_east() -> Iterator[None]:
+    """The process's local time zone is UTC+3 (POSIX ``XYZ-3``) for the test."""
+    import os
+
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "XYZ-3"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.mark.usefixtures("host_three_hours_east")
+def test_timestamps_are_written_in_utc_whatever_the_hosts_zone(tmp_path: Path) -> None:
+    # 11:30 at UTC+2 is 09:30 UTC; the host's 12:30 (UTC+3) must not appear.
+    writer = CsvWriter([Column("at", "datetime")])
+    assert writer.rows([[ROW[4]]]) == b'"2026-03-01T09:30:00Z"\r\n'
+    _, book = _book(tmp_path)
+    assert book.active["E2"].value == dt.datetime(2026, 3, 1, 9, 30)
+
+
 @pytest.mark.parametrize(
     ("filename", "header"),
     [
         ("registrants.csv", 'attachment; filename="registrants.csv"'),
+        ("Rapport Dakar.csv", 'attachment; filename="Rapport Dakar.csv"'),
+        ("registrants", 'attachment; filename="registrants"'),
+        ("X.csv", 'attachment; filename="X.csv"'),
+        # nothing of the name left in ASCII: "export" and the last extension
+        (
+            "تقرير.نهائي.csv",
+            "attachment; filename=\"export.csv\"; filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1."
+            "%D9%86%D9%87%D8%A7%D8%A6%D9%8A.csv",
+        ),
+        # the brackets became underscores, which are not the name either
+        (
+            "تقرير (نهائي).csv",
+            "attachment; filename=\"export.csv\"; filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1%20%28"
+            "%D9%86%D9%87%D8%A7%D8%A6%D9%8A%29.csv",
+        ),
+        ("تقرير!", "attachment; filename=\"export\"; filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1%21"),
         ("تقرير.csv", "attachment; filename=\"export.csv\"; filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1.csv"),
         ("تقرير", "attachment; filename=\"export\"; filename*=UTF-8''%D8%AA%D9%82%D8%B1%D9%8A%D8%B1"),
         ("a/b\\c.csv", "attachment; filename=\"a_b_c.csv\"; filename*=UTF-8''a%2Fb%5Cc.csv"),
