@@ -29,6 +29,7 @@ from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
 from app.registrants.schemas import DuplicateCandidate
 
 CHUNK = 300
+LOAD_CHUNK = 500  # registrants loaded (with their phones and documents) per query
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,9 @@ class BatchMatcher:
         self.frequencies = linkage.Frequencies(counts, registry + len(rows))
         if registry == 0:
             return
+        # The ids first, chunk by chunk: a common name's block is shared by many chunks, and
+        # loading its registrants (phones, documents) once per chunk cost more than the matching.
+        found: dict[uuid.UUID, None] = {}
         for block, documents in blocks:
             conditions = [
                 Registrant.id.in_(
@@ -146,11 +150,15 @@ class BatchMatcher:
                     )
                 )
             # a file merged into another is that other file now: never a candidate itself
-            stmt = select(Registrant).where(or_(*conditions), Registrant.merged_into_id.is_(None))
+            stmt = select(Registrant.id).where(or_(*conditions), Registrant.merged_into_id.is_(None))
             if self.desk_ids is not None:
                 stmt = stmt.where(Registrant.desk_id.in_(self.desk_ids))
-            stmt = stmt.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
-            for registrant in (await session.execute(stmt)).scalars():
+            found.update(dict.fromkeys((await session.execute(stmt)).scalars()))
+        ids = [rid for rid in found if rid not in self.seen]
+        for start in range(0, len(ids), LOAD_CHUNK):
+            load = select(Registrant).where(Registrant.id.in_(ids[start : start + LOAD_CHUNK]))
+            load = load.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
+            for registrant in (await session.execute(load)).scalars():
                 self.add_registrant(registrant)
 
     def add_registrant(self, registrant: Registrant, keys: matching.PersonKeys | None = None) -> None:

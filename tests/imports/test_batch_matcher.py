@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.imports import matching as batch
@@ -320,6 +320,42 @@ async def test_preload_looks_up_every_chunk_of_rows(client, admin, sessionmaker,
     rows += [keys("Rama", "Ndour", typed_documents=[("passport", f"B0000000{i}")]) for i in range(3)]
     matcher = await preloaded(sessionmaker, rows, None)
     assert matcher.seen == {uuid.UUID(p["id"]) for p in people + holders}
+
+
+async def test_preload_loads_each_registrant_once_however_many_chunks_find_it(  # type: ignore[no-untyped-def]
+    client, admin, sessionmaker, monkeypatch
+) -> None:
+    monkeypatch.setattr(batch, "CHUNK", 1)
+    monkeypatch.setattr(batch, "LOAD_CHUNK", 2)
+    people = [
+        await register(
+            client, admin, given_names="Awa", family_name="Diop", date_of_birth=f"1990-01-0{day}",
+            phones=[{"number": f"+22177123456{day}"}],
+        )
+        for day in (1, 2, 3)
+    ]  # fmt: skip
+    # three rows, each its own chunk, each sharing "awa jop 1990" with all three registrants
+    rows = [keys("Awa", "Diop", f"1990-01-0{day}") for day in (4, 5, 6)]
+    loads: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().startswith("SELECT registrants.") and "registrants.given_names" in statement:
+            loads.append(statement)  # a whole registrant loaded, not only its id
+
+    matcher = BatchMatcher(desk_ids=None)
+    async with sessionmaker() as session:
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            await matcher.preload(session, rows)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert matcher.seen == {uuid.UUID(p["id"]) for p in people}
+    assert len(loads) == 2  # three registrants, two by two: once each, not once per chunk
+    indexed = {k.id: k for block in matcher.index.values() for k in block}
+    assert sorted(next(iter(k.keys.phones)) for k in indexed.values()) == [
+        "+221771234561", "+221771234562", "+221771234563",
+    ]  # fmt: skip
 
 
 async def test_preload_counts_term_frequencies_over_the_registry_and_the_file(  # type: ignore[no-untyped-def]
