@@ -332,10 +332,10 @@ async def test_preload_loads_each_registrant_once_however_many_chunks_find_it(  
             client, admin, given_names="Awa", family_name="Diop", date_of_birth=f"1990-01-0{day}",
             phones=[{"number": f"+22177123456{day}"}],
         )
-        for day in (1, 2, 3)
+        for day in (1, 2, 3, 4, 5)
     ]  # fmt: skip
-    # three rows, each its own chunk, each sharing "awa jop 1990" with all three registrants
-    rows = [keys("Awa", "Diop", f"1990-01-0{day}") for day in (4, 5, 6)]
+    # four rows, each its own chunk, each sharing "awa jop 1990" with all five registrants
+    rows = [keys("Awa", "Diop", f"1990-01-0{day}") for day in (6, 7, 8, 9)]
     loads: list[str] = []
 
     def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -351,10 +351,10 @@ async def test_preload_loads_each_registrant_once_however_many_chunks_find_it(  
         finally:
             event.remove(engine, "before_cursor_execute", seen)
     assert matcher.seen == {uuid.UUID(p["id"]) for p in people}
-    assert len(loads) == 2  # three registrants, two by two: once each, not once per chunk
+    assert len(loads) == 3  # five registrants, two by two: once each, not once per chunk (4)
     indexed = {k.id: k for block in matcher.index.values() for k in block}
     assert sorted(next(iter(k.keys.phones)) for k in indexed.values()) == [
-        "+221771234561", "+221771234562", "+221771234563",
+        "+221771234561", "+221771234562", "+221771234563", "+221771234564", "+221771234565",
     ]  # fmt: skip
 
 
