@@ -7,8 +7,9 @@ import re
 from app.core.errors import PreconditionFailed, PreconditionRequired
 
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE; etagc excludes DQUOTE. Empty list
-# elements around it (a leading, doubled or trailing comma) are skipped, RFC 9110 §5.6.1.2.
-_ENTITY_TAG = re.compile(r'[\s,]*(W/)?("[^"]*")\s*(?:,[\s,]*|$)')
+# elements around it (a leading, doubled or trailing comma) are skipped, RFC 9110 §5.6.1.2; the
+# whitespace around elements is OWS, spaces and tabs only (§5.6.3).
+_ENTITY_TAG = re.compile(r'[ \t,]*(W/)?("[^"]*")[ \t]*(?:,[ \t,]*|$)')
 
 
 def parse_entity_tags(value: str) -> list[tuple[bool, str]] | None:

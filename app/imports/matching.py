@@ -156,7 +156,11 @@ class BatchMatcher:
             found.update(dict.fromkeys((await session.execute(stmt)).scalars()))
         ids = [rid for rid in found if rid not in self.seen]
         for start in range(0, len(ids), LOAD_CHUNK):
-            load = select(Registrant).where(Registrant.id.in_(ids[start : start + LOAD_CHUNK]))
+            load = select(Registrant).where(
+                Registrant.id.in_(ids[start : start + LOAD_CHUNK]), Registrant.merged_into_id.is_(None)
+            )
+            if self.desk_ids is not None:  # again: a file merged or moved since its id was read stays out
+                load = load.where(Registrant.desk_id.in_(self.desk_ids))
             load = load.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
             for registrant in (await session.execute(load)).scalars():
                 self.add_registrant(registrant)

@@ -64,6 +64,10 @@ def test_empty_list_elements_are_ignored() -> None:
     assert none_match_fails('"y",, "x"', '"x"') is True
     with pytest.raises(PreconditionFailed):
         require_if_match(", ,", 3)  # no entity-tag at all matches nothing
+    # the whitespace around elements is OWS: spaces and tabs (§5.6.3), nothing else
+    assert parse_entity_tags(' \t"a",\t W/"b" ') == [(False, '"a"'), (True, '"b"')]
+    for other in ("\x0b", "\x0c", "\x85", "\xa0", "\n"):
+        assert parse_entity_tags(f'"a",{other}"b"') is None, repr(other)
 
 
 @pytest.mark.parametrize(
