@@ -113,27 +113,24 @@ def _alembic(settings: Any) -> Config:
     return config
 
 
-async def _keys(sessionmaker: Any, registrant_id: str) -> set[tuple[str, str]]:
+async def _rows(sessionmaker: Any, sql: str, registrant_id: str) -> list[Any]:
+    """The rows of ``sql`` with ``:r`` bound to ``registrant_id`` (stored as 32 hex digits on SQLite)."""
     async with sessionmaker() as session:
         rid: Any = uuid.UUID(registrant_id)
         if session.bind.dialect.name == "sqlite":
             rid = rid.hex
-        rows = await session.execute(
-            text("SELECT kind, value FROM registrant_keys WHERE registrant_id = :r"), {"r": rid}
-        )
-        return {(k, v) for k, v in rows.all()}
+        return list((await session.execute(text(sql), {"r": rid})).all())
+
+
+async def _keys(sessionmaker: Any, registrant_id: str) -> set[tuple[str, str]]:
+    rows = await _rows(sessionmaker, "SELECT kind, value FROM registrant_keys WHERE registrant_id = :r", registrant_id)
+    return {(k, v) for k, v in rows}
 
 
 async def _phonetic_names(sessionmaker: Any, registrant_id: str) -> tuple[str, str]:
-    async with sessionmaker() as session:
-        rid: Any = uuid.UUID(registrant_id)
-        if session.bind.dialect.name == "sqlite":
-            rid = rid.hex
-        row = await session.execute(
-            text("SELECT given_names_phonetic, family_name_phonetic FROM registrants WHERE id = :r"), {"r": rid}
-        )
-        given, family = row.one()
-        return given, family
+    sql = "SELECT given_names_phonetic, family_name_phonetic FROM registrants WHERE id = :r"
+    ((given, family),) = await _rows(sessionmaker, sql, registrant_id)
+    return given, family
 
 
 async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
