@@ -11,19 +11,16 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
-from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from app.audit.sequencer import Sequencer, signer_for
 from app.audit.service import verify_chain
 from app.core.config import Settings
 from app.core.db import create_engine, create_sessionmaker
+from tests.alembic_config import alembic_config
 from tests.audit.tampering import lift_protection
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _canonical(payload: dict) -> str:
@@ -58,17 +55,11 @@ def _v2(seq: int, prev: str) -> str:  # revision 0006: prev:seq:desk:content dig
 
 
 def _migrate(url: str, revision: str) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["url"] = url
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, revision)
+    command.upgrade(alembic_config(url), revision)
 
 
 def _downgrade(url: str, revision: str) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["url"] = url
-    config.attributes["configure_logger"] = False
-    command.downgrade(config, revision)
+    command.downgrade(alembic_config(url), revision)
 
 
 async def _old_log(url: str) -> None:

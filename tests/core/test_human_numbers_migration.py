@@ -7,19 +7,11 @@ import datetime as dt
 import zoneinfo
 
 from alembic import command
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from app.cli import ROOT
+from tests.alembic_config import alembic_config
 from tests.core.test_human_numbers import ANFA, _open_case, _register
-
-
-def _alembic(settings) -> Config:  # type: ignore[no-untyped-def]
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["url"] = settings.effective_database_url
-    config.attributes["configure_logger"] = False
-    return config
 
 
 async def test_upgrade_gives_each_desk_a_unique_prefix_and_counts_every_series(
@@ -36,7 +28,7 @@ async def test_upgrade_gives_each_desk_a_unique_prefix_and_counts_every_series(
     assert (await _open_case(client, staff, anfa["id"])).status_code == 201
     await app.state.engine.dispose()
 
-    config = _alembic(settings)
+    config = alembic_config(settings.effective_database_url)
     before_series = ScriptDirectory.from_config(config).get_revision("0301").down_revision
     await asyncio.to_thread(command.downgrade, config, before_series)
     async with sessionmaker() as session:

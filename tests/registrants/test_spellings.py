@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from app.cli import ROOT
 from app.registrants.matching import VARIANT_GROUPS, phonetic
+from tests.alembic_config import alembic_config
 from tests.registrants.conftest import person
 
 # (spelling as written on the person's papers, the spelling the desk already has), each pair the
@@ -106,13 +106,6 @@ async def test_a_gambian_spelling_of_a_registered_family_name_is_a_candidate(cas
     assert {c["field"]: c["level"] for c in candidate["comparisons"]}["family_name"] == "variant"
 
 
-def _alembic(settings: Any) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["url"] = settings.effective_database_url
-    config.attributes["configure_logger"] = False
-    return config
-
-
 async def _rows(sessionmaker: Any, sql: str, registrant_id: str) -> list[Any]:
     """The rows of ``sql`` with ``:r`` bound to ``registrant_id`` (stored as 32 hex digits on SQLite)."""
     async with sessionmaker() as session:
@@ -157,7 +150,7 @@ async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
     assert await _phonetic_names(sessionmaker, njie["id"]) == ("keik abdulai", "jalo njai")
     await app.state.engine.dispose()
 
-    config = _alembic(settings)
+    config = alembic_config(settings.effective_database_url)
     await asyncio.to_thread(command.downgrade, config, "1801")
     async with sessionmaker() as session:  # the keys as the table before 1901 made them
         await session.execute(text("DELETE FROM registrant_keys WHERE kind <> 'w'"))
