@@ -15,9 +15,10 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import anyio.to_thread
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +29,7 @@ from app.registrants import linkage, matching
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
 from app.registrants.schemas import DuplicateCandidate
 
+T = TypeVar("T")
 CHUNK = 300
 LOAD_CHUNK = 500  # registrants loaded (with their phones and documents) per query
 
@@ -149,21 +151,21 @@ class BatchMatcher:
                         select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(documents))
                     )
                 )
-            # a file merged into another is that other file now: never a candidate itself
-            stmt = select(Registrant.id).where(or_(*conditions), Registrant.merged_into_id.is_(None))
-            if self.desk_ids is not None:
-                stmt = stmt.where(Registrant.desk_id.in_(self.desk_ids))
+            stmt = self._candidates_only(select(Registrant.id).where(or_(*conditions)))
             found.update(dict.fromkeys((await session.execute(stmt)).scalars()))
         ids = [rid for rid in found if rid not in self.seen]
         for start in range(0, len(ids), LOAD_CHUNK):
-            load = select(Registrant).where(
-                Registrant.id.in_(ids[start : start + LOAD_CHUNK]), Registrant.merged_into_id.is_(None)
-            )
-            if self.desk_ids is not None:  # again: a file merged or moved since its id was read stays out
-                load = load.where(Registrant.desk_id.in_(self.desk_ids))
+            # again: a file merged or moved since its id was read stays out
+            load = self._candidates_only(select(Registrant).where(Registrant.id.in_(ids[start : start + LOAD_CHUNK])))
             load = load.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
             for registrant in (await session.execute(load)).scalars():
                 self.add_registrant(registrant)
+
+    def _candidates_only(self, stmt: Select[T]) -> Select[T]:
+        """``stmt`` kept to the actor's desks and to files not merged into another (a merged file
+        is that other file now: never a candidate itself)."""
+        stmt = stmt.where(Registrant.merged_into_id.is_(None))
+        return stmt if self.desk_ids is None else stmt.where(Registrant.desk_id.in_(self.desk_ids))
 
     def add_registrant(self, registrant: Registrant, keys: matching.PersonKeys | None = None) -> None:
         """Index a registrant (loaded, or just created by the import with its phones and documents;
