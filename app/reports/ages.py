@@ -33,7 +33,14 @@ def birth_interval(date_of_birth: str | None) -> tuple[dt.date, dt.date] | None:
     """The earliest and latest birth dates a partial ISO date stands for; None if unusable."""
     if not date_of_birth:
         return None
-    match = _PARTIAL.match(date_of_birth.strip())
+    text = date_of_birth.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii() and text.replace("-", "").isdigit():
+        try:  # the common case, a full date: ASCII digits only, so the pattern below would match
+            exact = dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+        return exact, exact
+    match = _PARTIAL.match(text)
     if match is None:
         return None
     year, month, day = (int(g) if g else None for g in match.groups())
@@ -113,5 +120,7 @@ class AgeBands:
         if ages is None:
             return UNKNOWN
         youngest, oldest = ages
-        low_band, high_band = self.band_of_age(youngest), self.band_of_age(oldest)
-        return low_band if low_band == high_band else UNKNOWN
+        low_band = self.band_of_age(youngest)
+        if youngest == oldest:
+            return low_band
+        return low_band if low_band == self.band_of_age(oldest) else UNKNOWN

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.privacy.service import latest_in_force
+from app.privacy.purposes import REFERRAL_PURPOSE
+from app.privacy.service import in_force, latest_in_force
 from app.registrants.models import Consent
 from app.reports.ages import AgeBands
 from app.reports.pseudonyms import Pseudonymizer
@@ -44,9 +45,12 @@ class _Decision(NamedTuple):
     partner_name: str | None
 
 
-_CONSENTS_SQL = (
-    "SELECT registrant_id, id, purpose, granted, recorded_at, withdrawn_at, expires_at, partner_name "
-    "FROM consents WHERE registrant_id = ANY($1::uuid[]) AND purpose = $2 ORDER BY registrant_id, recorded_at, id"
+# Each person's latest decision for the purpose recorded at or before the instant (``$3``), the
+# one ``latest_in_force`` keeps when a purpose has no partners: ordered by ``(recorded_at, id)``.
+_LATEST_DECISIONS_SQL = (
+    "SELECT DISTINCT ON (registrant_id) registrant_id, id, purpose, granted, recorded_at, withdrawn_at, "
+    "expires_at, partner_name FROM consents WHERE registrant_id = ANY($1::uuid[]) AND purpose = $2 "
+    "AND recorded_at <= $3 ORDER BY registrant_id, recorded_at DESC, id DESC"
 )
 
 
@@ -65,11 +69,14 @@ class ConsentGate:
         wanted = set(ids)
         if not wanted:
             return set()
-        if conn.dialect.name == "postgresql":
+        if conn.dialect.name == "postgresql" and self.purpose != REFERRAL_PURPOSE:
+            # One decision per person, the one that counts: in force or not (the same answer as
+            # latest_in_force over all of them, which a partner-scoped purpose would need).
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None
-            decisions = map(_Decision._make, await driver.fetch(_CONSENTS_SQL, list(wanted), self.purpose))
-            return self._in_force(decisions)
+            rows = await driver.fetch(_LATEST_DECISIONS_SQL, list(wanted), self.purpose, self.at)
+            at = self.at
+            return {d.registrant_id for d in map(_Decision._make, rows) if in_force(d, at)}
         table = Consent.__table__
         rows = await conn.execute(
             select(table)

@@ -110,16 +110,11 @@ class World:
         return registrant
 
     async def consent(self, registrant: Registrant, purpose: str, **values: Any) -> Consent:
-        """A granted consent recorded on 10 February 2026, with ``values`` (withdrawn_at, expires_at…)."""
+        """A granted consent recorded on 10 February 2026, or as ``values`` say (granted, recorded_at,
+        withdrawn_at, expires_at…)."""
+        defaults = {"granted": True, "channel": "in_person", "notice_version": "2026-01", "language": "wo"}
         consent = Consent(
-            registrant_id=registrant.id,
-            purpose=purpose,
-            granted=True,
-            channel="in_person",
-            notice_version="2026-01",
-            language="wo",
-            recorded_at=utc(2026, 2, 10),
-            **values,
+            registrant_id=registrant.id, purpose=purpose, **{**defaults, "recorded_at": utc(2026, 2, 10), **values}
         )
         self.session.add(consent)
         await self.session.flush()

@@ -75,3 +75,20 @@ def test_custom_bands_and_bad_bounds() -> None:
         AgeBands.of([18, 18])
     with pytest.raises(ValueError):
         AgeBands.of([])
+
+
+@pytest.mark.parametrize(
+    ("dob", "interval"),
+    [
+        ("1990-05-17", (dt.date(1990, 5, 17),) * 2),
+        (" 1990-05-17 ", (dt.date(1990, 5, 17),) * 2),  # spaces around are ignored
+        ("١٩٩٠-٠٥-١٧", (dt.date(1990, 5, 17),) * 2),  # Arabic-Indic digits: any decimal digits count
+        ("1990-02-30", None),  # no such day
+        ("1990-0--17", None),  # hyphens where digits belong
+        ("2020-W01-1", None),  # an ISO week date is not a date of birth
+        ("19900517", None),  # ISO 8601 basic format: not how dates of birth are kept
+        ("1990-05-17T00", None),
+    ],
+)
+def test_full_dates_are_read_only_in_the_extended_format(dob: str, interval: tuple[dt.date, dt.date] | None) -> None:
+    assert birth_interval(dob) == interval

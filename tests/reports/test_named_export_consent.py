@@ -70,3 +70,34 @@ async def test_case_exports_follow_the_same_rule(client, make_staff, build) -> N
         ("", "2026-02-05"),
     ]
     assert [bool(r["case_number"]) for r in rows] == [True, False, False, False]
+
+
+async def _changed_minds(world: World) -> None:
+    """People who decided more than once: only the latest decision recorded so far counts."""
+    later, same_time = utc(2026, 2, 15), utc(2026, 2, 12)
+    people = [  # (family name, decisions in the order recorded as (granted, recorded_at, withdrawn_at))
+        ("Ba", [(False, utc(2026, 2, 10), None), (True, later, None)]),  # refused, then agreed
+        ("Cissé", [(True, utc(2026, 2, 10), None), (False, later, None)]),  # agreed, then refused
+        ("Dia", [(True, utc(2026, 2, 10), None), (True, later, utc(2026, 2, 16))]),  # the later grant withdrawn
+        ("Faye", [(True, same_time, None), (False, same_time, None)]),  # same instant: the later row counts
+        ("Gaye", [(False, same_time, None), (True, same_time, None)]),
+        ("Kane", [(True, utc(2026, 2, 10), None), (False, utc(2099, 1, 1), None)]),  # a refusal not yet recorded
+    ]
+    for i, (family, decisions) in enumerate(people):
+        person = await world.registrant(family=family, consents=(), at=utc(2026, 2, 2 + i))
+        await world.case(person, service="SOCIAL", opened=dt.date(2026, 2, 2 + i))
+        for granted, recorded_at, withdrawn_at in decisions:
+            await world.consent(
+                person, "named_export", granted=granted, recorded_at=recorded_at, withdrawn_at=withdrawn_at
+            )
+
+
+async def test_a_person_who_changed_their_mind_is_named_by_their_latest_decision(client, make_staff, build) -> None:  # type: ignore[no-untyped-def]
+    await build(_changed_minds)
+    admin = await make_staff("admin", [])
+    for kind in ("registrants", "cases"):
+        response = await client.get(
+            f"/api/v1/exports/{kind}", params={**FEB, "named": "true", "purpose": PURPOSE}, headers=admin.headers
+        )
+        assert response.status_code == 200
+        assert [r["family_name"] for r in _dicts(response.content) if r["family_name"]] == ["Ba", "Gaye", "Kane"]
