@@ -246,8 +246,9 @@ async def choose_route(
     if not candidates:
         return NoRoute("no_channel", chosen)
     languages = [preference.language] if preference is not None and preference.language else []
-    desk_code = (await session.execute(select(Desk.code).where(Desk.id == registrant.desk_id))).scalar_one()
-    language = templates.registry().choose_language(event, [*languages, *(registrant.languages or [])], desk_code)
+    desk = await session.get(Desk, registrant.desk_id)  # usually loaded already: no query
+    assert desk is not None  # registrants.desk_id is a foreign key
+    language = templates.registry().choose_language(event, [*languages, *(registrant.languages or [])], desk.code)
     for channel in candidates:
         purpose = CONSENT_PURPOSE_BY_CHANNEL[channel]
         if await consent_in_force(session, registrant_id=registrant.id, purpose=purpose, at=when) is not None:
