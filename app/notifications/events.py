@@ -44,8 +44,12 @@ async def _desk_name(session: AsyncSession, desk_id: uuid.UUID) -> str:
     return desk.name
 
 
-async def registration_received(session: AsyncSession, *, actor: Actor, registrant: Registrant) -> Notification | None:
-    """The registration receipt: the person's number at the desk."""
+async def registration_received(
+    session: AsyncSession, *, actor: Actor, registrant: Registrant, registered_now: bool = False
+) -> Notification | None:
+    """The registration receipt: the person's number at the desk. ``registered_now``: the
+    registrant was created in this transaction with its phones and consents (flushed), read from
+    it (:func:`~app.notifications.outbox.choose_route`)."""
     return await enqueue_for_registrant(
         session,
         event="registration_receipt",
@@ -57,6 +61,7 @@ async def registration_received(session: AsyncSession, *, actor: Actor, registra
         },
         dedupe_key=f"registration_receipt:{registrant.id}",
         actor=actor,
+        registered_now=registered_now,
     )
 
 

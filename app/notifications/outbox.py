@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -36,7 +36,7 @@ from app.notifications import templates
 from app.notifications.models import CHANNELS, Notification, NotificationPreference
 from app.notifications.templates import EVENTS
 from app.privacy.purposes import EMAIL_CONTACT_PURPOSE, NOTIFICATION_PURPOSE
-from app.privacy.service import consent_in_force
+from app.privacy.service import consent_in_force, latest_in_force
 from app.registrants.models import Registrant, RegistrantPhone
 
 E164: Final = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -206,7 +206,12 @@ class NoRoute:
 
 
 async def choose_route(
-    session: AsyncSession, *, registrant: Registrant, event: str, at: dt.datetime | None = None
+    session: AsyncSession,
+    *,
+    registrant: Registrant,
+    event: str,
+    at: dt.datetime | None = None,
+    registered_now: bool = False,
 ) -> Route | NoRoute:
     """The person's channel and language for ``event`` at ``at`` (default now).
 
@@ -215,22 +220,30 @@ async def choose_route(
     phone), e-mail that is reachable *and* has the consent for contact in force. Language: the
     chosen one, else the first of ``registrant.languages`` with a template for the event, else
     French.
+
+    ``registered_now``: ``registrant`` was created in this transaction with its phones and
+    consents (``registrant.phones``, ``registrant.consents``, flushed): they are all the person
+    has on file and nobody can have set a preference yet, so they are read from it, not queried.
     """
     when = at or utcnow()
-    preference = await session.get(NotificationPreference, registrant.id)
+    preference = None if registered_now else await session.get(NotificationPreference, registrant.id)
     if preference is not None and preference.channel == "none":
         return NoRoute("opted_out")
-    phones = (
-        (
-            await session.execute(
-                select(RegistrantPhone)
-                .where(RegistrantPhone.registrant_id == registrant.id, RegistrantPhone.verified.is_(True))
-                .order_by(RegistrantPhone.position, RegistrantPhone.id)
+    phones: Sequence[RegistrantPhone]
+    if registered_now:
+        phones = sorted((p for p in registrant.phones if p.verified), key=lambda p: (p.position, p.id))
+    else:
+        phones = (
+            (
+                await session.execute(
+                    select(RegistrantPhone)
+                    .where(RegistrantPhone.registrant_id == registrant.id, RegistrantPhone.verified.is_(True))
+                    .order_by(RegistrantPhone.position, RegistrantPhone.id)
+                )
             )
+            .scalars()
+            .all()
         )
-        .scalars()
-        .all()
-    )
     reachable: dict[str, str] = {}
     whatsapp = next((p.e164 for p in phones if p.whatsapp and p.e164), None)
     if whatsapp:
@@ -251,7 +264,14 @@ async def choose_route(
     language = templates.registry().choose_language(event, [*languages, *(registrant.languages or [])], desk.code)
     for channel in candidates:
         purpose = CONSENT_PURPOSE_BY_CHANNEL[channel]
-        if await consent_in_force(session, registrant_id=registrant.id, purpose=purpose, at=when) is not None:
+        if registered_now:
+            decisions = sorted(
+                (c for c in registrant.consents if c.purpose == purpose), key=lambda c: (c.recorded_at, c.id)
+            )
+            consent = latest_in_force(decisions, at=when)
+        else:
+            consent = await consent_in_force(session, registrant_id=registrant.id, purpose=purpose, at=when)
+        if consent is not None:
             return Route(channel, reachable[channel], language, purpose)
     return NoRoute("no_consent", candidates[0])
 
@@ -265,17 +285,19 @@ async def enqueue_for_registrant(
     dedupe_key: str,
     not_before: dt.datetime | None = None,
     actor: Actor = SYSTEM_ACTOR,
+    registered_now: bool = False,
 ) -> Notification | None:
     """Queue ``event`` for a person on file, on their channel, in their language, with consent.
 
-    ``registrant``: the ORM row (its phones are read here). The channel and language come from
-    :func:`choose_route`; the consent for contact is checked now and again by the worker before
-    sending (a withdrawal in between withholds the message). Returns the queued row, or ``None``
+    ``registrant``: the ORM row (its phones are read here; ``registered_now``: see
+    :func:`choose_route`). The channel and language come from :func:`choose_route`; the consent
+    for contact is checked now and again by the worker before sending (a withdrawal in between
+    withholds the message). Returns the queued row, or ``None``
     when nothing is queued: no consent, no reachable channel, opted out (a ``skipped`` row records
     the reason, and the audit event ``notification.skip``), or ``dedupe_key`` already used.
     Raises ``ValidationFailed`` (422) as :func:`enqueue_message` does.
     """
-    route = await choose_route(session, registrant=registrant, event=event)
+    route = await choose_route(session, registrant=registrant, event=event, registered_now=registered_now)
     if isinstance(route, Route):
         return await enqueue_message(
             session,

@@ -209,7 +209,7 @@ async def create(
     await match_keys.insert_rows(session, match_keys.rows_of(registrant, new.keys))
     await record_created(session, actor=actor, new=new, candidates=candidates)
     if source not in SILENT_SOURCES:
-        await notify.registration_received(session, actor=actor, registrant=registrant)
+        await notify.registration_received(session, actor=actor, registrant=registrant, registered_now=True)
     return CreateOutcome(registrant, candidates)
 
 
