@@ -1,6 +1,7 @@
 """Issue 2 benchmark: ``GET /api/v1/registrants/{id}`` and ``POST /api/v1/registrants`` at 32
-concurrent clients against one server process on PostgreSQL, next to a baseline route that reads
-one row with raw asyncpg in the same process.
+concurrent clients against one server process on PostgreSQL, next to baseline routes in the same
+process: raw asyncpg reading one row (for the GET) and inserting the same JSON body as one row
+(for the POST).
 """
 
 from __future__ import annotations
@@ -70,6 +71,16 @@ async def run(server: Server, headers: dict[str, str], *, seconds: float, dsn: s
             port,
             lambda n: Request("GET", f"/api/v1/registrants/{ids[n % len(ids)]}", headers),
             seconds=seconds,
+            server=server,
+        ),
+        await load(
+            "baseline: raw asyncpg INSERT",
+            port,
+            lambda n: Request(
+                "POST", "/bench/baseline", {"Content-Type": "application/json"}, to_json(registrant_body(n))
+            ),
+            seconds=seconds,
+            expect=(201,),
             server=server,
         ),
         await load(
