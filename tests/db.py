@@ -3,6 +3,10 @@
 SQLite: the template file is copied. PostgreSQL (when ``DATABASE_URL`` names one): the template is
 a real database and each test gets ``CREATE DATABASE … TEMPLATE``, dropped afterwards. Both run
 the real migrations, never ``metadata.create_all``.
+
+On PostgreSQL a clone and a drop take ~0.15 s together (the server writes the copy to its WAL),
+about a third of a typical test: a thread of their own (:class:`_Clones`) keeps two clones ready
+and drops used ones while the tests run.
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import queue
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -33,6 +40,59 @@ def _dsn(url: str, database: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+class _Clones:
+    """PostgreSQL clones of ``template`` made ahead, and used ones dropped, by one thread with its
+    own connection: :meth:`take` hands a ready clone out, :meth:`give_back` queues its drop."""
+
+    READY = 2
+
+    def __init__(self, dsn: str, template: str, names: Iterator[str]) -> None:
+        self.dsn, self.template, self.names = dsn, template, names
+        self.ready: queue.Queue[str] = queue.Queue(maxsize=self.READY)
+        self.used: queue.Queue[str | None] = queue.Queue()
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="test-databases", daemon=True)
+        self.thread.start()
+
+    async def _run(self) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            while True:
+                try:  # drops first: they free what the next clones need
+                    name = self.used.get(timeout=0.02 if self.ready.full() else 0)
+                except queue.Empty:
+                    if not self.ready.full():
+                        name = next(self.names)
+                        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+                        self.ready.put(name)
+                    continue
+                if name is None:  # closing: drop the clones nobody took
+                    while not self.ready.empty():
+                        await conn.execute(f'DROP DATABASE IF EXISTS "{self.ready.get()}" WITH (FORCE)')
+                    return
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except BaseException as exc:
+            self.failure = exc
+            raise
+        finally:
+            await conn.close()
+
+    def take(self) -> str:
+        while True:
+            try:
+                return self.ready.get(timeout=1)
+            except queue.Empty:
+                if self.failure is not None or not self.thread.is_alive():
+                    raise RuntimeError("the test databases' thread stopped") from self.failure
+
+    def give_back(self, name: str) -> None:
+        self.used.put(name)
+
+    def close(self) -> None:
+        self.used.put(None)
+        self.thread.join(timeout=120)
+
+
 class TestDatabases:
     """Creates the template once and hands out fresh clones of it."""
 
@@ -41,6 +101,7 @@ class TestDatabases:
         self.pg_url = postgres_url()
         self.prefix = f"dd_test_{os.getpid()}"
         self.template = f"{self.prefix}_tmpl"
+        self._clones: _Clones | None = None
 
     @property
     def backend(self) -> str:
@@ -60,6 +121,9 @@ class TestDatabases:
         settings = Settings(database_url=url, data_dir=self.workdir / "var", environment="test")
         migrate_database(settings)
         asyncio.run(self._seed(url, settings))
+        if self.pg_url:
+            admin = _dsn(self.pg_url, make_url(self.pg_url).database or "postgres")
+            self._clones = _Clones(admin, self.template, (f"{self.prefix}_{n}" for n in _counter))
 
     async def _seed(self, url: str, settings: Settings) -> None:
         from app.cases.catalogue import seed_service_types
@@ -84,21 +148,25 @@ class TestDatabases:
             await conn.close()
 
     async def clone(self) -> str:
+        if self._clones is not None:
+            return await asyncio.to_thread(self._clones.take)
         name = f"{self.prefix}_{next(_counter)}"
-        if self.pg_url:
-            await self._pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-        else:
-            src = self.workdir / f"{self.template}.sqlite3"
-            shutil.copyfile(src, self.workdir / f"{name}.sqlite3")
+        src = self.workdir / f"{self.template}.sqlite3"
+        shutil.copyfile(src, self.workdir / f"{name}.sqlite3")
         return name
 
     async def drop(self, name: str) -> None:
-        if self.pg_url:
+        """Drop a clone (on PostgreSQL queued: the database goes away shortly after)."""
+        if self._clones is not None:
+            self._clones.give_back(name)
+        elif self.pg_url:
             await self._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         else:
             for suffix in ("", "-wal", "-shm"):
                 (self.workdir / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
 
     def drop_template(self) -> None:
+        if self._clones is not None:
+            self._clones.close()
         if self.pg_url:
             asyncio.run(self._pg_admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
