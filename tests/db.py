@@ -157,10 +157,8 @@ class TestDatabases:
 
     async def drop(self, name: str) -> None:
         """Drop a clone (on PostgreSQL queued: the database goes away shortly after)."""
-        if self._clones is not None:
+        if self._clones is not None:  # PostgreSQL, from the template's build on
             self._clones.give_back(name)
-        elif self.pg_url:
-            await self._pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         else:
             for suffix in ("", "-wal", "-shm"):
                 (self.workdir / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)

@@ -19,9 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.cases.models import Case, ServiceType
 from app.core.context import Actor
-from app.desks.models import Desk
 from app.notifications.models import Notification
-from app.notifications.outbox import enqueue_for_registrant
+from app.notifications.outbox import desk_of, enqueue_for_registrant
 from app.registrants.models import Registrant
 
 SILENT_STATUSES: Final = frozenset({"pending_closure"})
@@ -36,12 +35,7 @@ async def _registrant(session: AsyncSession, registrant_id: uuid.UUID) -> Regist
 
 
 async def _desk_name(session: AsyncSession, desk_id: uuid.UUID) -> str:
-    """The desk's name; the desk the request already loaded (its registrant's, its case's) is
-    taken from the session without another query."""
-    desk = await session.get(Desk, desk_id)
-    if desk is None:  # a foreign key: the row exists
-        raise LookupError(f"desk {desk_id} not found")
-    return desk.name
+    return (await desk_of(session, desk_id)).name
 
 
 async def registration_received(

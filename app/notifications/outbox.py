@@ -205,6 +205,15 @@ class NoRoute:
     channel: str | None = None
 
 
+async def desk_of(session: AsyncSession, desk_id: uuid.UUID) -> Desk:
+    """The desk ``desk_id`` (a foreign key: it exists); the one the request already loaded (its
+    registrant's, its case's) comes from the session without another query."""
+    desk = await session.get(Desk, desk_id)
+    if desk is None:
+        raise LookupError(f"desk {desk_id} not found")
+    return desk
+
+
 async def choose_route(
     session: AsyncSession,
     *,
@@ -259,8 +268,7 @@ async def choose_route(
     if not candidates:
         return NoRoute("no_channel", chosen)
     languages = [preference.language] if preference is not None and preference.language else []
-    desk = await session.get(Desk, registrant.desk_id)  # usually loaded already: no query
-    assert desk is not None  # registrants.desk_id is a foreign key
+    desk = await desk_of(session, registrant.desk_id)
     language = templates.registry().choose_language(event, [*languages, *(registrant.languages or [])], desk.code)
     for channel in candidates:
         purpose = CONSENT_PURPOSE_BY_CHANNEL[channel]
@@ -292,9 +300,9 @@ async def enqueue_for_registrant(
     ``registrant``: the ORM row (its phones are read here; ``registered_now``: see
     :func:`choose_route`). The channel and language come from :func:`choose_route`; the consent
     for contact is checked now and again by the worker before sending (a withdrawal in between
-    withholds the message). Returns the queued row, or ``None``
-    when nothing is queued: no consent, no reachable channel, opted out (a ``skipped`` row records
-    the reason, and the audit event ``notification.skip``), or ``dedupe_key`` already used.
+    withholds the message). Returns the queued row, or ``None`` when nothing is queued: no
+    consent, no reachable channel, opted out (a ``skipped`` row records the reason, and the
+    audit event ``notification.skip``), or ``dedupe_key`` already used.
     Raises ``ValidationFailed`` (422) as :func:`enqueue_message` does.
     """
     route = await choose_route(session, registrant=registrant, event=event, registered_now=registered_now)

@@ -188,7 +188,6 @@ def test_csv_quotes_text_and_leaves_numbers_bare() -> None:
 @pytest.fixture
 def host_three_hours_east() -> Iterator[None]:
     """The process's local time zone is UTC+3 (POSIX ``XYZ-3``) for the test."""
-
     before = os.environ.get("TZ")
     os.environ["TZ"] = "XYZ-3"
     time.tzset()
