@@ -47,14 +47,14 @@ import functools
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from app.registrants.matching import PersonKeys, phonetic
-from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
+from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 
 Key = tuple[str, str]
 BLOCK_LIMIT = 500
@@ -290,9 +290,9 @@ async def block(
     desk_ids: Iterable[uuid.UUID] | None,
     exclude_id: uuid.UUID | None = None,
     counted: Mapping[Key, int] | None = None,
-) -> list[Registrant]:
-    """Registrants (not merged into another) sharing a block with ``person`` (phones and
-    documents loaded): a document number, a phone, the full birth date, a given name with the
+) -> list[Pooled]:
+    """Registrants (not merged into another, as :class:`Pooled`) sharing a block with ``person``:
+    a document number, a phone, the full birth date, a given name with the
     family name and birth year, or (when either full birth date is unknown: a year alone is often
     an estimate) a given name with the family name; common keys give way to their combinations
     (:func:`chosen_keys`). At most :data:`BLOCK_LIMIT`, those sharing a document first, then by
@@ -325,10 +325,92 @@ async def block(
     if not rank:
         return []
     ids = sorted(rank, key=lambda rid: (rank[rid], str(rid)))[:BLOCK_LIMIT]
-    rows = select(Registrant).where(Registrant.id.in_(ids))
-    rows = rows.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
-    found = {r.id: r for r in (await session.execute(rows)).scalars().all()}
+    found = await pooled(session, ids)
     return [found[rid] for rid in ids if rid in found]
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """A registrant of a block as scoring and the candidate list read it: its summary and its
+    matching keys (:func:`person_of` of the stored registrant), read as plain rows, no ORM object."""
+
+    id: uuid.UUID
+    registration_number: str
+    desk_id: uuid.UUID
+    given_names: str
+    family_name: str
+    date_of_birth: str | None
+    sex: str
+    person: PersonKeys
+
+
+_POOL_COLUMNS = (
+    Registrant.id,
+    Registrant.registration_number,
+    Registrant.desk_id,
+    Registrant.given_names,
+    Registrant.family_name,
+    Registrant.date_of_birth,
+    Registrant.sex,
+    Registrant.place_of_birth,
+    Registrant.origin_region_code,
+    Registrant.arrival_date,
+    Registrant.email,
+    Registrant.host_city,
+    Registrant.occupation,
+)
+
+
+async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Pooled]:
+    """The registrants ``ids`` not merged into another, by id (:class:`Pooled`): two queries, the
+    registrants' columns, then their verified phones and documents together."""
+    rows = (
+        await session.execute(select(*_POOL_COLUMNS).where(Registrant.id.in_(ids), Registrant.merged_into_id.is_(None)))
+    ).all()
+    if not rows:
+        return {}
+    found = [r.id for r in rows]
+    phones: dict[uuid.UUID, list[str]] = {}
+    documents: dict[uuid.UUID, list[tuple[str, str]]] = {}
+    identifiers: Any = union_all(
+        select(RegistrantPhone.registrant_id, literal(""), RegistrantPhone.e164).where(
+            RegistrantPhone.registrant_id.in_(found), RegistrantPhone.e164.is_not(None)
+        ),
+        select(IdentityDocument.registrant_id, IdentityDocument.doc_type, IdentityDocument.number).where(
+            IdentityDocument.registrant_id.in_(found)
+        ),
+    )
+    for rid, doc_type, value in (await session.execute(identifiers)).all():
+        if doc_type:
+            documents.setdefault(rid, []).append((doc_type, value))
+        else:  # a phone: verified numbers only, as person_of
+            phones.setdefault(rid, []).append(value)
+    return {
+        r.id: Pooled(
+            id=r.id,
+            registration_number=r.registration_number,
+            desk_id=r.desk_id,
+            given_names=r.given_names,
+            family_name=r.family_name,
+            date_of_birth=r.date_of_birth,
+            sex=r.sex,
+            person=PersonKeys.of(
+                given_names=r.given_names,
+                family_name=r.family_name,
+                date_of_birth=r.date_of_birth,
+                sex=r.sex,
+                phones=phones.get(r.id, ()),
+                typed_documents=documents.get(r.id, ()),
+                place_of_birth=r.place_of_birth,
+                origin_region=r.origin_region_code,
+                arrival_date=r.arrival_date.isoformat() if r.arrival_date else None,
+                email=r.email,
+                host_city=r.host_city,
+                occupation=r.occupation,
+            ),
+        )
+        for r in rows
+    }
 
 
 def _next_prefix(prefix: str) -> str | None:

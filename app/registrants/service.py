@@ -128,10 +128,8 @@ async def find_duplicates(
             carried[key] = carried.get(key, 0) + 1
     frequency = linkage.Frequencies(carried, size + (exclude_id is None))
     found: list[DuplicateCandidate] = []
-    for r in pool:
-        if r.merged_into_id is not None:  # a merged file is the survivor now: never a candidate
-            continue
-        match = linkage.compare(keys, match_keys.person_of(r), frequency)
+    for r in pool:  # never a merged file (the survivor is the candidate now)
+        match = linkage.compare(keys, r.person, frequency)
         if match.probability < linkage.SHOW_PROBABILITY and not linkage.shares_identifier(match):
             continue
         found.append(
