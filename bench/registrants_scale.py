@@ -8,8 +8,8 @@ For each registry size ``N`` it
 2. bulk-loads ``N`` invented Senegalese registrants (``bench/dedup_tools/make_register.py``'s
    generator: 40 family names, 48 given names, 8 % of people registered again under another
    spelling) through the app's own normalisation: each person goes through
-   :func:`app.registrants.service.build` (phones, documents, areas, name keys) and
-   :func:`app.registrants.keys.rows_of` (match keys), and the rows are written with ``COPY``
+   :func:`app.registrants.bulk.build` (phones, documents, areas, name keys) and
+   :func:`app.registrants.bulk.key_rows` (match keys), and the rows are written with ``COPY``
    (secondary indexes dropped during the copy and rebuilt after, foreign-key triggers off);
 3. starts the real app (uvicorn, one process) and drives it over HTTP, one scenario at a time,
    with ``--concurrency`` keep-alive clients (default 1: the latency of one request, not of a
@@ -39,7 +39,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -121,12 +121,12 @@ def people(count: int, seed: int) -> Iterator[dict[str, Any]]:
 # --- bulk load --------------------------------------------------------------------------------
 
 
-def _column_rows(obj: Any, table: Any, now: dt.datetime) -> tuple[list[str], tuple[Any, ...]]:
+def _column_rows(row: Mapping[str, Any], table: Any, now: dt.datetime) -> tuple[list[str], tuple[Any, ...]]:
     names, values = [], []
     for column in table.columns:
         if column.primary_key and column.autoincrement is True and column.type.python_type is int:
             continue
-        value = getattr(obj, column.key)
+        value = row.get(column.key)
         if value is None and column.default is not None:
             value = column.default.arg if column.default.is_scalar else column.default.arg(None)
         if column.key in ("created_at", "updated_at"):
@@ -166,8 +166,7 @@ async def bulk_load(url: str, count: int, *, seed: int = 12) -> dict[str, float]
     from app.core.context import SYSTEM_ACTOR
     from app.core.db import create_engine, create_sessionmaker
     from app.desks.models import Desk
-    from app.registrants import keys as match_keys
-    from app.registrants import prepare, service
+    from app.registrants import bulk, prepare
     from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
     from app.registrants.schemas import RegistrantCreate
 
@@ -210,21 +209,18 @@ async def bulk_load(url: str, count: int, *, seed: int = 12) -> dict[str, float]
         started = time.perf_counter()
         for n, body in enumerate(people(count, seed), start=1):
             data = RegistrantCreate.model_validate(body)
-            new = service.build(actor=actor, desk=desk, data=data, find_area=areas.find, source="import")
-            r = new.registrant
-            r.registration_number = f"BULK-2019-{year_start + n}"
+            new = bulk.build(actor=actor, desk=desk, data=data, find_area=areas.find, source="import")
+            new.values["registration_number"] = f"BULK-2019-{year_start + n}"
             now = start + dt.timedelta(seconds=30 * n)
-            for obj, table in (
-                (r, "registrants"),
-                *((p, "registrant_phones") for p in r.phones),
-                *((d, "identity_documents") for d in r.documents),
+            for row, table in (
+                (new.values, "registrants"),
+                *(({"registrant_id": new.id, **p}, "registrant_phones") for p in new.phones),
+                *(({"registrant_id": new.id, **d}, "identity_documents") for d in new.documents),
             ):
-                if table != "registrants":
-                    obj.registrant_id = r.id
-                names, values = _column_rows(obj, tables[table], now)
+                names, values = _column_rows(row, tables[table], now)
                 columns.setdefault(table, names)
                 batch[table].append(values)
-            for key in match_keys.rows_of(r, new.keys):
+            for key in bulk.key_rows(new, new.keys):
                 columns.setdefault("registrant_keys", ["registrant_id", "kind", "value"])
                 batch["registrant_keys"].append((key["registrant_id"], key["kind"], key["value"]))
             if n % CHUNK == 0:

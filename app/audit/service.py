@@ -142,7 +142,7 @@ def event_values(
 
 
 def prepare_events(
-    events: Sequence[Mapping[str, Any]], personal: Sequence[Mapping[str, Any]], *, dialect: str
+    events: Sequence[Mapping[str, Any]], personal: Sequence[Mapping[str, Any]], *, dialect: str | None
 ) -> list[bulk.Prepared]:
     """Events of :func:`event_values` and their payload rows made ready for
     :func:`app.core.bulk.insert_prepared` (payloads first, then the events in this order) on a

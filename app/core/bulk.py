@@ -9,6 +9,12 @@ objects: building, tracking and flushing ORM objects costs several times the wor
   ``INSERT``; the role needs only ``INSERT`` on the table).
 - SQLite: one ``executemany`` of a Core ``INSERT``.
 
+A few rows of several tables at once (one registration: its registrant, phones, keys and audit
+event) go in one statement instead (:func:`insert_together`): on PostgreSQL one ``INSERT … SELECT
+FROM unnest(…)`` per table, chained as data-modifying ``WITH`` queries (PostgreSQL documentation,
+"WITH Queries", 7.8.4: foreign keys are checked at the end of the statement, so a table may refer to
+one inserted earlier in it), one round trip and no ORM work.
+
 Values are given as Python values of the columns' types (``uuid.UUID``, ``datetime.date``, timezone-aware
 ``datetime.datetime``); values of ``JSON`` columns are serialised here as SQLAlchemy would
 (``json.dumps``). Columns left out take their server default (never their Python-side default).
@@ -17,13 +23,18 @@ Values are given as Python values of the columns' types (``uuid.UUID``, ``dateti
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import operator
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import UTCDateTime
@@ -67,10 +78,12 @@ class Prepared:
     records: list[tuple[Any, ...]] | None = None
 
 
-def prepare(table: Table, rows: Sequence[Mapping[str, Any]], *, dialect: str) -> Prepared:
+def prepare(table: Table, rows: Sequence[Mapping[str, Any]], *, dialect: str | None) -> Prepared:
     """``rows`` (column name → value; every row with the same columns) made ready to insert into
-    ``table`` on a database of ``dialect`` (``postgresql``, ``sqlite``). CPU only: a worker thread
-    may run it, leaving the event loop only the round trips."""
+    ``table`` on a database of ``dialect`` (``postgresql``: a COPY; ``sqlite``, or ``None`` for a
+    few rows on any database: a Core ``INSERT``, whose constraint violations raise SQLAlchemy's
+    ``IntegrityError`` as the ORM's do). CPU only: a worker thread may run it, leaving the event
+    loop only the round trips."""
     if dialect != "postgresql" or not rows:
         return Prepared(table, rows)
     columns = tuple(rows[0])
@@ -90,7 +103,7 @@ def prepare(table: Table, rows: Sequence[Mapping[str, Any]], *, dialect: str) ->
 
 async def insert_prepared(session: AsyncSession, prepared: Prepared) -> None:
     """Insert :func:`prepare`'s rows in the session's transaction: one binary COPY on PostgreSQL,
-    one executemany on SQLite.
+    one executemany of a Core ``INSERT`` otherwise (SQLite, or ``dialect=None``).
 
     Raises what the database raises (a constraint violated: ``IntegrityError`` on SQLite,
     asyncpg's ``UniqueViolationError``… on PostgreSQL); the caller rolls the transaction back.
@@ -117,3 +130,64 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
     """Insert ``rows`` (column name → value; every row with the same columns) into ``table`` in
     the session's transaction: :func:`prepare`, then :func:`insert_prepared`."""
     await insert_prepared(session, prepare(table, rows, dialect=session.get_bind().dialect.name))
+
+
+async def insert_together(
+    session: AsyncSession, lots: Sequence[Prepared], *, returning_ids_of: int | None = None
+) -> list[Any]:
+    """Insert the rows of ``lots`` (:func:`prepare`'s; in this order: a table before those
+    referring to it) in the session's transaction, in one statement on PostgreSQL.
+
+    ``returning_ids_of``: the index in ``lots`` of a table whose generated ``id`` values are
+    wanted: returned in the order of its rows (``[]`` otherwise). Lots prepared without COPY
+    records (SQLite, or ``dialect=None``) are one Core ``INSERT`` each. A constraint violated raises
+    SQLAlchemy's ``IntegrityError`` on both databases (a UNIQUE one is answered 409
+    ``unique-violation``).
+    """
+    wanted = lots[returning_ids_of] if returning_ids_of is not None else None
+    lots = [lot for lot in lots if lot.rows]
+    if any(lot.records is None for lot in lots):
+        ids: list[Any] = []
+        for lot in lots:
+            if lot is wanted:
+                statement = insert(lot.table).returning(lot.table.c.id, sort_by_parameter_order=True)
+                ids = list((await session.execute(statement, list(lot.rows))).scalars())
+            else:
+                await session.execute(insert(lot.table), list(lot.rows))
+        return ids
+    if not lots:
+        return []
+    position = next((i for i, lot in enumerate(lots) if lot is wanted), None)
+    sql = _together_sql(tuple((lot.table, lot.columns) for lot in lots), position)
+    arguments = [list(column) for lot in lots for column in zip(*(lot.records or ()), strict=True)]
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None, "a checked-out connection has its driver connection"
+    if not driver.is_in_transaction():
+        await connection.execute(_START)  # see insert_prepared
+    try:
+        rows = await driver.fetch(sql, *arguments)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise IntegrityError(sql, None, exc) from exc
+    return [row[0] for row in rows] if position is not None else []
+
+
+@functools.lru_cache(maxsize=64)
+def _together_sql(shape: tuple[tuple[Table, tuple[str, ...]], ...], wanted: int | None) -> str:
+    """The statement of :func:`insert_together` for tables and columns ``shape``: each column's
+    values bound as one array (``$n::type[]``), so one statement serves any number of rows."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    parts, n = [], 0
+    for i, (table, columns) in enumerate(shape):
+        arrays = []
+        for name in columns:
+            n += 1
+            kind = re.sub(r"\(\d+\)", "", table.c[name].type.compile(dialect=dialect))
+            arrays.append(f"${n}::{kind}[]")
+        names = ", ".join(f'"{c}"' for c in columns)
+        returning = " RETURNING id" if i == wanted else ""
+        # Composed from the tables' own metadata, never from input; values are bound parameters.
+        source = f"SELECT * FROM unnest({', '.join(arrays)})"  # noqa: S608
+        parts.append(f'q{i} AS (INSERT INTO "{table.name}" ({names}) {source}{returning})')
+    last = f"SELECT id FROM q{wanted} ORDER BY id" if wanted is not None else "SELECT 1"  # noqa: S608
+    return "WITH " + ",\n".join(parts) + "\n" + last

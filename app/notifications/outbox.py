@@ -21,9 +21,9 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -171,19 +171,24 @@ def _check(*, event: str, channel: str, recipient: str, dedupe_key: str) -> None
 
 
 async def _insert_once(session: AsyncSession, row: dict[str, Any]) -> Notification | None:
-    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING the row (as an ORM object in the
-    session), or ``None`` when the key was taken. A concurrent transaction holding the same key
-    makes PostgreSQL wait for it, then do nothing."""
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING, a Core statement returning the id only: the
+    row as a :class:`Notification` built from ``row`` (outside the session: load it to change it),
+    or ``None`` when the key was taken. A concurrent transaction holding the same key makes
+    PostgreSQL wait for it, then do nothing."""
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     statement = (
-        module.insert(Notification)
+        module.insert(_NOTIFICATIONS)
         .values(**row)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Notification)
+        .returning(_NOTIFICATIONS.c.id)
     )
-    inserted: Notification | None = (await session.scalars(statement)).one_or_none()
-    return inserted
+    if (await session.execute(statement)).first() is None:
+        return None
+    return Notification(**row)
+
+
+_NOTIFICATIONS = cast(Table, Notification.__table__)
 
 
 @dataclass(frozen=True)

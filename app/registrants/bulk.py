@@ -1,13 +1,12 @@
-"""Registrants as plain column values, for bulk writers (the register import).
+"""Registrants as plain column values: how every registration is written.
 
-:func:`build` makes the same checks and gives the same values as
-:func:`app.registrants.service.build`, as the column values of the ``registrants``,
-``registrant_phones``, ``identity_documents`` and ``consents`` rows instead of ORM objects;
-:func:`store` writes a numbered lot of them with their match keys and their ``registrant.create``
-audit events (the events :func:`app.registrants.service.record_created` writes) in the caller's
-transaction, one bulk insert per table (:mod:`app.core.bulk`). Building, tracking and flushing
-thousands of ORM objects costs several times the work itself. No notification is queued: only the
-silent sources (:data:`app.registrants.service.SILENT_SOURCES`) register people this way.
+:func:`build` checks a request body and gives the column values of its ``registrants``,
+``registrant_phones``, ``identity_documents`` and ``consents`` rows (:class:`NewRow`), not ORM
+objects: building, tracking and flushing ORM objects costs several times the work itself.
+:func:`store` writes a numbered lot of them (the register import) with their match keys and their
+``registrant.create`` audit events in the caller's transaction, one bulk insert per table
+(:mod:`app.core.bulk`); :func:`store_one` writes one (``POST /api/v1/registrants``,
+:func:`app.registrants.service.create`, which also queues the registration receipt).
 """
 
 from __future__ import annotations
@@ -32,8 +31,8 @@ from app.registrants import keys as match_keys
 from app.registrants import prepare
 from app.registrants.matching import PersonKeys
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
+from app.registrants.prepare import SENSITIVE
 from app.registrants.schemas import RegistrantCreate
-from app.registrants.service import SENSITIVE
 
 _REGISTRANTS = cast(Table, Registrant.__table__)
 _PHONES = cast(Table, RegistrantPhone.__table__)
@@ -58,6 +57,8 @@ class NewRow:
     consents: list[dict[str, Any]]
     source: str
     granted: list[str] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+    """The ids of the possible duplicates the actor confirmed this person is not."""
 
     @property
     def keys(self) -> PersonKeys:
@@ -88,12 +89,13 @@ def build(
     source_ref: str | None = None,
     document_patterns: Mapping[str, str] | None = None,
     registered_on: dt.date | None = None,
+    registrant_id: uuid.UUID | None = None,
 ) -> NewRow:
     """The new registrant of ``data`` at ``desk`` as column values (see :class:`NewRow`).
 
-    Same rules and errors as :func:`app.registrants.service.build`: ``RestrictedField`` (403),
+    Raises ``RestrictedField`` (403: ``residence_status`` sent by a role that may not write it) and
     ``ValidationFailed`` (422: a phone, document number or area that does not parse). No database
-    access.
+    access. ``registrant_id``: the id (checked free by the caller), else ``data.id``, else a new one.
     """
     fields = data.model_dump(exclude={"id", "phones", "documents", "consents", "desk_code"})
     prepare.check_restricted(actor, data.model_fields_set)
@@ -101,7 +103,7 @@ def build(
     documents = prepare.document_values(data.documents, document_patterns)
     areas = prepare.resolve_areas(find_area, country=desk.country, fields=fields)
     now = utcnow()
-    registrant_id = data.id or uuid.uuid4()
+    registrant_id = registrant_id or data.id or uuid.uuid4()
     values: dict[str, Any] = {
         "id": registrant_id,
         "desk_id": desk.id,
@@ -133,6 +135,10 @@ def build(
     )
 
 
+_CONSENTS_LOT = 3
+"""The index of the consents in :meth:`Rows.prepare`."""
+
+
 @dataclass
 class Rows:
     """The rows :func:`store` inserts, by table (see :func:`rows_of`)."""
@@ -145,14 +151,15 @@ class Rows:
     events: list[dict[str, Any]] = field(default_factory=list)
     payloads: list[dict[str, Any]] = field(default_factory=list)
 
-    def prepare(self, *, dialect: str) -> list[bulk.Prepared]:
+    def prepare(self, *, dialect: str | None) -> list[bulk.Prepared]:
         """The rows made ready for :func:`app.core.bulk.insert_prepared`, in the order they are
-        inserted (registrants before the rows referring to them). CPU only."""
+        inserted (registrants before the rows referring to them); ``dialect`` as
+        :func:`app.core.bulk.prepare`. CPU only."""
         return [
             bulk.prepare(_REGISTRANTS, self.registrants, dialect=dialect),
             bulk.prepare(_PHONES, self.phones, dialect=dialect),
             bulk.prepare(_DOCUMENTS, self.documents, dialect=dialect),
-            bulk.prepare(_CONSENTS, self.consents, dialect=dialect),
+            bulk.prepare(_CONSENTS, self.consents, dialect=dialect),  # _CONSENTS_LOT
             bulk.prepare(_KEYS, self.keys, dialect=dialect),
             *audit.prepare_events(self.events, self.payloads, dialect=dialect),
         ]
@@ -173,8 +180,7 @@ def rows_of(actor: Actor, created: Sequence[tuple[NewRow, PersonKeys]]) -> Rows:
         out.phones += [{"registrant_id": rid, **p} for p in new.phones]
         out.documents += [{"registrant_id": rid, **d} for d in new.documents]
         out.consents += [{"registrant_id": rid, **c} for c in new.consents]
-        unverified = {("t", p["digits"][::-1]) for p in new.phones if p["e164"] is None and p["digits"]}
-        out.keys += match_keys.key_rows(rid, keys, extra=unverified)
+        out.keys += key_rows(new, keys)
         changes = audit.diff({}, prepare.snapshot_of(values, new.phones, new.documents), sensitive=SENSITIVE)
         event, payload = audit.event_values(
             actor=actor,
@@ -186,7 +192,7 @@ def rows_of(actor: Actor, created: Sequence[tuple[NewRow, PersonKeys]]) -> Rows:
                 "source": new.source,
                 "changes": rectification.masked(changes),
                 "consents": new.granted,
-                "confirmed_duplicates": [],
+                "confirmed_duplicates": new.confirmed,
             },
             personal={"registration_number": values["registration_number"], "changes": changes},
             subject_id=rid,
@@ -197,6 +203,14 @@ def rows_of(actor: Actor, created: Sequence[tuple[NewRow, PersonKeys]]) -> Rows:
     return out
 
 
+def key_rows(new: NewRow, keys: PersonKeys) -> list[dict[str, Any]]:
+    """The ``registrant_keys`` rows of ``new`` (``keys``: its :attr:`NewRow.keys`), as
+    :func:`app.registrants.keys.rows_of` gives them for the stored registrant: its unverified
+    numbers are found by their digits too."""
+    unverified = {("t", p["digits"][::-1]) for p in new.phones if p["e164"] is None and p["digits"]}
+    return match_keys.key_rows(new.id, keys, extra=unverified)
+
+
 async def store(session: AsyncSession, rows: Rows | Sequence[bulk.Prepared]) -> None:
     """Insert ``rows`` (:func:`rows_of`, or its :meth:`Rows.prepare`) in the session's
     transaction, one bulk insert per table."""
@@ -204,3 +218,24 @@ async def store(session: AsyncSession, rows: Rows | Sequence[bulk.Prepared]) -> 
         rows = rows.prepare(dialect=session.get_bind().dialect.name)
     for prepared in rows:
         await bulk.insert_prepared(session, prepared)
+
+
+async def store_one(session: AsyncSession, actor: Actor, new: NewRow, keys: PersonKeys) -> Registrant:
+    """Store one numbered registrant ``new`` (``keys``: its :attr:`NewRow.keys`) with its rows and
+    its ``registrant.create`` event in the session's transaction, as :func:`store` does, but in one
+    statement (:func:`app.core.bulk.insert_together`: a client-chosen id already taken raises
+    ``IntegrityError``, answered 409 ``unique-violation``), its consents' ids returned.
+
+    Returns the registrant built from the stored values, with its phones, documents and consents,
+    outside the session (a new registrant as the API presents it; load it to change it).
+    """
+    rows = rows_of(actor, [(new, keys)])
+    lots = rows.prepare(dialect=session.get_bind().dialect.name)
+    ids = await bulk.insert_together(session, lots, returning_ids_of=_CONSENTS_LOT)
+    consents = [{**c, "id": i} for c, i in zip(rows.consents, ids, strict=True)]
+    return Registrant(
+        **new.values,
+        phones=[RegistrantPhone(registrant_id=new.id, **p) for p in new.phones],
+        documents=[IdentityDocument(registrant_id=new.id, **d) for d in new.documents],
+        consents=[Consent(**c) for c in consents],
+    )

@@ -30,6 +30,8 @@ PLAIN = (
     "given_names", "family_name", "name_arabic", "sex", "date_of_birth", "place_of_birth", "nationality",
     "host_city", "email", "languages", "status_category", "occupation", "arrival_date", "residence_status", "notes",
 )  # fmt: skip
+SENSITIVE = frozenset({"residence_status"})
+"""Fields only supervisors and administrators read or write; masked in audit details."""
 AUDITED = (*PLAIN, "origin_region_code", "origin_departement_code", "host_region_code", "phones", "documents")
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import uuid
 import zoneinfo
 from collections.abc import Mapping, Sequence
@@ -34,11 +33,12 @@ from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.notifications import events as notify
 from app.privacy import rectification
+from app.registrants import bulk, linkage, matching, prepare, repository
 from app.registrants import keys as match_keys
-from app.registrants import linkage, matching, prepare, repository
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, merged_into
 from app.registrants.models import Consent, Registrant
 from app.registrants.normalize import validate_document_number
+from app.registrants.prepare import SENSITIVE
 from app.registrants.schemas import (
     ConsentIn,
     DuplicateCandidate,
@@ -46,8 +46,6 @@ from app.registrants.schemas import (
     RegistrantOut,
     RegistrantUpdate,
 )
-
-SENSITIVE = frozenset({"residence_status"})
 
 
 @dataclass
@@ -175,15 +173,19 @@ async def create(
     When possible duplicates exist among the actor's desks and ``confirm_duplicates`` is false,
     nothing is written and the candidates are returned. ``known_candidates``: the caller already
     looked for duplicates: no lookup. Raises ``NotFound`` (desk not the actor's),
-    ``RestrictedField`` (403, residence_status by an agent) and ``ValidationFailed`` (422: a
-    phone, document number or area that does not parse).
+    ``RestrictedField`` (403, residence_status by an agent), ``ValidationFailed`` (422: a
+    phone, document number or area that does not parse) and ``IdTaken`` (409: ``data.id`` in use).
+
+    The rows are written as plain column values (:mod:`app.registrants.bulk`), not through the
+    ORM's unit of work; the returned registrant is built from them, with its consents' ids, and is
+    not in the session (load it to change it).
     """
     if not actor.can_see_desk(desk.id):
         raise NotFound("No such desk.", detail_fr="Guichet introuvable.")
     registrant_id = await client_ids.new_id(session, Registrant, data.id, location="/api/v1/registrants/{id}")
     prepare.check_restricted(actor, data.model_fields_set)
     find = await prepare.area_finder(session, country=desk.country, fields=data.model_dump(include=AREA_FIELDS))
-    new = build(
+    new = bulk.build(
         actor=actor,
         desk=desk,
         data=data,
@@ -194,106 +196,22 @@ async def create(
         document_patterns=document_patterns,
         registered_on=registered_on,
     )
+    keys = new.keys
     if known_candidates is None:
-        candidates = await find_duplicates(session, data=new.keys, desk_ids=actor.desk_ids)
+        candidates = await find_duplicates(session, data=keys, desk_ids=actor.desk_ids)
     else:
         candidates = known_candidates
     if candidates and not confirm_duplicates:
         return CreateOutcome(None, candidates)
-    registrant = new.registrant
-    registrant.registration_number = await _registration_number(session, desk=desk)
-    session.add(registrant)
-    await session.flush()
-    await match_keys.insert_rows(session, match_keys.rows_of(registrant, new.keys))
-    await record_created(session, actor=actor, new=new, candidates=candidates)
+    new.values["registration_number"] = await _registration_number(session, desk=desk)
+    new.confirmed = [str(c.id) for c in candidates]
+    registrant = await bulk.store_one(session, actor, new, keys)
     if source not in SILENT_SOURCES:
         await notify.registration_received(session, actor=actor, registrant=registrant, registered_now=True)
     return CreateOutcome(registrant, candidates)
 
 
 AREA_FIELDS = {"origin_region", "origin_departement", "host_region"}
-
-
-@dataclass
-class NewRegistrant:
-    """A registrant built from a request body, not yet numbered nor stored."""
-
-    registrant: Registrant
-    source: str
-    consents: list[str]
-
-    @functools.cached_property
-    def keys(self) -> matching.PersonKeys:
-        """The registrant's matching keys (:func:`app.registrants.keys.person_of`)."""
-        return match_keys.person_of(self.registrant)
-
-
-def build(
-    *,
-    actor: Actor,
-    desk: Desk,
-    data: RegistrantCreate,
-    find_area: prepare.AreaFinder,
-    source: str,
-    registrant_id: uuid.UUID | None = None,
-    source_ref: str | None = None,
-    document_patterns: Mapping[str, str] | None = None,
-    registered_on: dt.date | None = None,
-) -> NewRegistrant:
-    """The new registrant of ``data`` at ``desk``, without its registration number.
-
-    ``find_area`` answers the area lookups (:func:`prepare.area_finder`, or the ``find`` of a
-    :class:`prepare.AreaIndex`). No database access: the register import builds a whole chunk of
-    people this way and stores them together. ``registrant_id``: the id a client chose (offline
-    creation), else a new one. Raises ``RestrictedField`` (403) and
-    ``ValidationFailed`` (422: a phone, document number or area that does not parse).
-    """
-    fields = data.model_dump(exclude={"id", "phones", "documents", "consents", "desk_code"})
-    prepare.check_restricted(actor, data.model_fields_set)
-    phones = prepare.phones(data.phones, desk.country)
-    documents = prepare.documents(data.documents, document_patterns)
-    areas = prepare.resolve_areas(find_area, country=desk.country, fields=fields)
-    registrant = Registrant(
-        id=registrant_id or uuid.uuid4(),
-        desk_id=desk.id,
-        registered_on=registered_on or dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).date(),
-        host_country=desk.country,
-        source=source,
-        source_ref=source_ref,
-        created_by=actor.user_id,
-        phones=phones,
-        documents=documents,
-        consents=[prepare.consent(c, actor) for c in data.consents],
-        **{f: fields[f] for f in prepare.PLAIN},
-        **areas,
-    )
-    prepare.set_keys(registrant)
-    return NewRegistrant(registrant, source, [c.purpose for c in data.consents if c.granted])
-
-
-async def record_created(
-    session: AsyncSession, *, actor: Actor, new: NewRegistrant, candidates: Sequence[DuplicateCandidate] = ()
-) -> None:
-    """Audit ``registrant.create`` of ``new`` (numbered), ``candidates`` being the possible
-    duplicates the actor confirmed."""
-    registrant = new.registrant
-    changes = audit.diff({}, prepare.snapshot(registrant), sensitive=SENSITIVE)
-    await audit.record(
-        session,
-        actor=actor,
-        action="registrant.create",
-        entity_type="registrant",
-        entity_id=registrant.id,
-        desk_id=registrant.desk_id,
-        details={
-            "source": new.source,
-            "changes": rectification.masked(changes),
-            "consents": new.consents,
-            "confirmed_duplicates": [str(c.id) for c in candidates],
-        },
-        personal={"registration_number": registrant.registration_number, "changes": changes},
-        subject_id=registrant.id,
-    )
 
 
 async def registration_numbers(session: AsyncSession, *, desk: Desk, count: int) -> list[str]:

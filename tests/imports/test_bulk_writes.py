@@ -1,5 +1,4 @@
-"""The import's bulk path: rows written in bulk belong to the transaction, and a registrant built as
-column values is the one the registry builds one at a time."""
+"""The import's bulk path: rows written in bulk belong to the transaction."""
 
 from __future__ import annotations
 
@@ -49,39 +48,3 @@ async def test_rows_written_in_bulk_roll_back_with_their_transaction(sessionmake
     async with sessionmaker() as session:
         stored = (await session.execute(select(AuditPayload).where(AuditPayload.id == row["id"]))).scalar_one()
     assert (stored.value, stored.created_at) == ({"a": [1, "é"]}, row["created_at"])
-
-
-def test_a_registrant_built_in_bulk_has_the_values_of_one_built_one_by_one() -> None:
-    actor = Actor(user_id=uuid.uuid4(), email="admin@example.org", role="admin")
-    desk = Desk(id=uuid.uuid4(), code="CASA-BASE", country="MA", time_zone="Africa/Casablanca", number_prefix="CASA")
-    data = RegistrantCreate.model_validate(
-        {
-            "given_names": "Ndèye Fatou",
-            "family_name": "N'DIAYE",
-            "sex": "female",
-            "date_of_birth": "1994-03",
-            "place_of_birth": "Thiès",
-            "host_city": "Casablanca",
-            "email": "Fatou.Ndiaye@Example.org",
-            "phones": [{"number": "06 12 34 56 78"}, {"number": "+212612345678"}, {"number": "0099 1234"}],
-            "documents": [{"doc_type": "passport", "number": "a0 123 4567", "issuing_country": "sn"}],
-            "occupation": "couturière",
-            "arrival_date": "2019-05-02",
-            "notes": "Import du registre",
-        }
-    )
-    common = {"actor": actor, "desk": desk, "data": data, "find_area": lambda *_: None, "source": "import"}
-    one = registrants.build(**common, source_ref="line 2", registered_on=dt.date(2020, 1, 2))  # type: ignore[arg-type]
-    new = registrant_bulk.build(**common, source_ref="line 2", registered_on=dt.date(2020, 1, 2))  # type: ignore[arg-type]
-    orm = one.registrant
-    skipped = {"id", "registration_number", "created_at", "updated_at", "version"}
-    columns = [c.name for c in cast(Table, Registrant.__table__).columns if c.name not in skipped]
-    assert {c: new.values[c] for c in columns} == {c: getattr(orm, c) for c in columns}
-    assert (new.values["version"], new.values["created_at"] == new.values["updated_at"]) == (1, True)
-    phone_columns = ("e164", "verified", "raw", "digits", "whatsapp", "label", "flag", "position")
-    assert new.phones == [{c: getattr(p, c) for c in phone_columns} for p in orm.phones]
-    assert len(new.phones) == 2  # the same number written twice is one phone; "0099 1234" is kept unverified
-    document_columns = ("doc_type", "number", "issuing_country", "expires_on", "position")
-    assert new.documents == [{c: getattr(d, c) for c in document_columns} for d in orm.documents]
-    assert new.keys == one.keys
-    assert prepare.snapshot_of(new.values, new.phones, new.documents) == prepare.snapshot(orm)
