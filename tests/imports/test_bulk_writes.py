@@ -1,4 +1,5 @@
-"""The import's bulk path: rows written in bulk belong to the transaction."""
+"""The bulk paths (the register import, a registration): rows written in bulk belong to the
+transaction, and a constraint they break is the error the ORM would raise."""
 
 from __future__ import annotations
 
@@ -6,18 +7,14 @@ import datetime as dt
 import uuid
 from typing import cast
 
+import pytest
 from sqlalchemy import Table, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.models import AuditPayload
 from app.core import bulk
-from app.core.context import Actor
-from app.desks.models import Desk
-from app.registrants import bulk as registrant_bulk
-from app.registrants import prepare
-from app.registrants import service as registrants
-from app.registrants.models import Registrant
-from app.registrants.schemas import RegistrantCreate
+from app.core.integrity import is_unique_violation
 
 PAYLOADS = cast(Table, AuditPayload.__table__)
 
@@ -48,3 +45,21 @@ async def test_rows_written_in_bulk_roll_back_with_their_transaction(sessionmake
     async with sessionmaker() as session:
         stored = (await session.execute(select(AuditPayload).where(AuditPayload.id == row["id"]))).scalar_one()
     assert (stored.value, stored.created_at) == ({"a": [1, "é"]}, row["created_at"])
+
+
+async def test_rows_inserted_together_break_a_unique_constraint_as_an_integrity_error(sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    before = await _payloads(sessionmaker)
+    row = _payload()
+    async with sessionmaker() as session:
+        dialect = session.get_bind().dialect.name
+        # the statement is the transaction's first (on PostgreSQL sent on the driver connection)
+        assert await bulk.insert_together(session, [bulk.prepare(PAYLOADS, [row], dialect=dialect)]) == []
+        await session.commit()
+    assert await _payloads(sessionmaker) == before + 1
+    async with sessionmaker() as session:
+        again = [bulk.prepare(PAYLOADS, [_payload(), row], dialect=dialect)]
+        with pytest.raises(IntegrityError) as caught:  # answered 409 unique-violation, not 500
+            await bulk.insert_together(session, again)
+        assert is_unique_violation(caught.value)
+        await session.rollback()
+    assert await _payloads(sessionmaker) == before + 1  # nothing of the failed statement is kept

@@ -34,13 +34,12 @@ BODY: dict[str, Any] = {
     "arrival_date": "2019-05-02",
     "notes": "Vient pour un titre de séjour",
     "consents": [
-        {
-            "purpose": "contact_sms_whatsapp",
-            "granted": True,
-            "channel": "paper_form",
-            "notice_version": "v1",
-            "language": "fr",
-        }
+        {"purpose": p, "granted": g, "channel": "paper_form", "notice_version": "v1", "language": lang}
+        for p, g, lang in (
+            ("contact_sms_whatsapp", True, "fr"),
+            ("statistics", False, "fr"),
+            ("service_delivery", True, "wo"),
+        )
     ],
 }
 
@@ -86,10 +85,16 @@ async def test_a_registration_reads_back_as_the_values_it_was_stored_from(create
     assert [p.e164 for p in stored.phones] == ["+212612345678", None]  # one number written twice is one phone
     document_columns = ("doc_type", "number", "issuing_country", "expires_on", "position")
     assert [{c: getattr(d, c) for c in document_columns} for d in stored.documents] == new.documents
-    (consent,) = stored.consents
-    assert (consent.purpose, consent.granted, consent.recorded_by) == ("contact_sms_whatsapp", True, stored.created_by)
-    assert consent.recorded_at.tzinfo is not None and consent.recorded_at <= dt.datetime.now(dt.UTC)
-    assert response.json()["consents"][0]["id"] == consent.id
+    consents = sorted(stored.consents, key=lambda c: c.id)  # ids given in the order sent
+    assert [(c.purpose, c.granted, c.language) for c in consents] == [
+        ("contact_sms_whatsapp", True, "fr"),
+        ("statistics", False, "fr"),
+        ("service_delivery", True, "wo"),
+    ]
+    assert {c.recorded_by for c in consents} == {stored.created_by}
+    assert all(c.recorded_at.tzinfo is not None and c.recorded_at <= dt.datetime.now(dt.UTC) for c in consents)
+    # the response's consents carry the ids stored
+    assert [(c["id"], c["purpose"]) for c in response.json()["consents"]] == [(c.id, c.purpose) for c in consents]
 
 
 async def _areas(sessionmaker: Any, desk: Desk, data: RegistrantCreate) -> prepare.AreaFinder:
