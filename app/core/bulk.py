@@ -32,14 +32,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy import JSON, Table, insert
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import UTCDateTime
-
-_START = text("SELECT 1")
+from app.core.db import UTCDateTime, transaction_driver
 
 
 def _as_json(value: Any) -> str:
@@ -113,13 +111,7 @@ async def insert_prepared(session: AsyncSession, prepared: Prepared) -> None:
     if prepared.records is None:
         await session.execute(insert(prepared.table), list(prepared.rows))
         return
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None, "a checked-out connection has its driver connection"
-    if not driver.is_in_transaction():
-        # SQLAlchemy's asyncpg adapter sends BEGIN with the transaction's first statement: send one,
-        # so that the COPY runs inside the transaction the session commits or rolls back.
-        await connection.execute(_START)
+    driver = await transaction_driver(session)  # the COPY runs inside the session's transaction
     table = prepared.table
     await driver.copy_records_to_table(
         table.name, records=prepared.records, columns=list(prepared.columns), schema_name=table.schema
@@ -160,11 +152,7 @@ async def insert_together(
     position = next((i for i, lot in enumerate(lots) if lot is wanted), None)
     sql = _together_sql(tuple((lot.table, lot.columns) for lot in lots), position)
     arguments = [list(column) for lot in lots for column in zip(*(lot.records or ()), strict=True)]
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None, "a checked-out connection has its driver connection"
-    if not driver.is_in_transaction():
-        await connection.execute(_START)  # see insert_prepared
+    driver = await transaction_driver(session)
     try:
         rows = await driver.fetch(sql, *arguments)
     except asyncpg.IntegrityConstraintViolationError as exc:

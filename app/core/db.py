@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -187,6 +187,32 @@ class AppSession(Session):
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded attributes after commit (no lazy reloads in async code)."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=AppSession)
+
+
+_BEGIN = text("SELECT 1")
+
+
+async def transaction_driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under ``session``'s transaction (PostgreSQL only), begun now if need
+    be: what is sent on it commits or rolls back with the session's work, without SQLAlchemy's
+    statement machinery (about 0.3 ms of CPU a statement; the driver's own is a tenth of it), for
+    the hot statements of a request. Errors are the driver's (``asyncpg`` exceptions). The
+    connection is remembered for the rest of the transaction (finding it costs more than a statement)."""
+    transaction = session.sync_session.get_transaction()
+    known = session.info.get(_DRIVER)
+    if transaction is not None and known is not None and known[0] is transaction and transaction.is_active:
+        return known[1]
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None, "a checked-out connection has its driver connection"
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter sends BEGIN with the transaction's first statement: send one
+        await connection.execute(_BEGIN)
+    session.info[_DRIVER] = (session.sync_session.get_transaction(), driver)
+    return driver
+
+
+_DRIVER = "transaction_driver"
 
 
 @asynccontextmanager

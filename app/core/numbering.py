@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
-from app.core.db import Base
+from app.core.db import Base, transaction_driver
 from app.core.errors import Conflict
 
 KINDS = ("", "C", "T")
@@ -104,8 +104,7 @@ async def allocate(
         else:
             value = await _next_from_counter(session, scope=scope, year=year)
         number = format_number(prefix, kind, year, value)
-        taken = (await session.execute(select(column).where(column == number).limit(1))).first()
-        if taken is None:
+        if not await _taken(session, column, number):
             return number
     raise NumberUnavailable(
         f"No free number in series {scope} {year}; the counter is behind the stored numbers.",
@@ -150,6 +149,17 @@ async def allocate_many(
     return out
 
 
+async def _taken(session: AsyncSession, column: InstrumentedAttribute[Any], number: str) -> bool:
+    """Whether ``number`` is already in ``column`` (on PostgreSQL sent on the driver, see
+    :func:`app.core.db.transaction_driver`: a registration's hot path)."""
+    if session.get_bind().dialect.name == "postgresql":
+        table, name = column.property.columns[0].table, column.property.columns[0].name
+        # Composed from the model's own metadata, never from input; the number is a bound parameter.
+        sql = f'SELECT 1 FROM "{table.name}" WHERE "{name}" = $1 LIMIT 1'  # noqa: S608
+        return await (await transaction_driver(session)).fetchval(sql, number) is not None
+    return (await session.execute(select(column).where(column == number).limit(1))).first() is not None
+
+
 async def _next_from_counter(session: AsyncSession, *, scope: str, year: int, step: int = 1) -> int:
     stmt = select(NumberCounter).where(NumberCounter.scope == scope, NumberCounter.year == year).with_for_update()
     counter = (await session.execute(stmt)).scalar_one_or_none()
@@ -165,14 +175,14 @@ async def _next_from_counter(session: AsyncSession, *, scope: str, year: int, st
     return counter.last_value
 
 
-_NEXTVAL = text("SELECT nextval(to_regclass(:name)) WHERE to_regclass(:name) IS NOT NULL")
+_NEXTVAL_PG = "SELECT nextval(to_regclass($1)) WHERE to_regclass($1) IS NOT NULL"
 _NEXTVALS = text("SELECT nextval(to_regclass(:name)) FROM generate_series(1, :n)")
 
 
 async def _next_from_sequence(session: AsyncSession, *, prefix: str, kind: str, year: int) -> int:
     name = sequence_name(prefix, kind, year)
     for _ in range(3):
-        value = (await session.execute(_NEXTVAL, {"name": name})).scalar_one_or_none()
+        value = await (await transaction_driver(session)).fetchval(_NEXTVAL_PG, name)
         if value is not None:
             return int(value)
         await _create_sequence(session, name=name, scope=series_scope(prefix, kind), year=year)

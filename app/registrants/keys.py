@@ -53,6 +53,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import transaction_driver
 from app.registrants.matching import PersonKeys, phonetic
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 
@@ -206,6 +207,12 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
             found[key] = hit[1]
         else:
             wanted.append(key)
+    if wanted and _on_postgresql(session):
+        driver = await transaction_driver(session)
+        rows = await driver.fetch(_COUNTS_PG, [k for k, _ in wanted], [v for _, v in wanted])
+        for i, n in rows:
+            _found(found, cache, wanted[i - 1], int(n), now)
+        return found
     # one count per key (UNION ALL): each an index-only scan of its own range of the covering
     # index, where one ``(kind, value) IN (…)`` makes PostgreSQL read every matching table row
     for start in range(0, len(wanted), COUNT_CHUNK):
@@ -215,11 +222,52 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
         for i in range(size):  # past the chunk, a key no registrant carries (kinds are never empty)
             params[f"k{i}"], params[f"v{i}"] = chunk[i] if i < len(chunk) else ("", "")
         for i, n in (await session.execute(_count_statement(size), params)).all():
-            if n:
-                found[chunk[i]] = int(n)
-            if n >= COUNT_CACHE_FROM and len(cache) < COUNT_CACHE_MAX:
-                cache[chunk[i]] = (now, int(n))
+            if i < len(chunk):  # not a padding key
+                _found(found, cache, chunk[i], int(n), now)
     return found
+
+
+def _found(found: dict[Key, int], cache: dict[Key, tuple[float, int]], key: Key, n: int, now: float) -> None:
+    if n:
+        found[key] = n
+    if n >= COUNT_CACHE_FROM and len(cache) < COUNT_CACHE_MAX:
+        cache[key] = (now, n)
+
+
+def _on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# PostgreSQL: the hot statements of a registration's duplicate check, sent on the driver (see
+# app.core.db.transaction_driver), each one statement whatever the number of keys or ids.
+_COUNTS_PG = """
+SELECT k.i, (SELECT count(*) FROM registrant_keys r WHERE r.kind = k.kind AND r.value = k.value)
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(kind, value, i)
+"""
+_BLOCK_PG = """
+SELECT d.registrant_id, NULL::text, NULL::text
+FROM identity_documents d JOIN registrants r ON r.id = d.registrant_id
+WHERE d.number = ANY($1::text[])
+  AND r.merged_into_id IS NULL
+  AND ($3::uuid[] IS NULL OR r.desk_id = ANY($3::uuid[]))
+  AND ($4::uuid IS NULL OR r.id <> $4::uuid)
+UNION ALL
+SELECT k.registrant_id, k.kind, k.value
+FROM registrant_keys k JOIN registrants r ON r.id = k.registrant_id
+WHERE (k.kind, k.value) IN (SELECT * FROM unnest($2::text[], $5::text[]))
+  AND r.merged_into_id IS NULL
+  AND ($3::uuid[] IS NULL OR r.desk_id = ANY($3::uuid[]))
+  AND ($4::uuid IS NULL OR r.id <> $4::uuid)
+"""
+_POOLED_PG = """
+SELECT r.id, r.registration_number, r.desk_id, r.given_names, r.family_name, r.date_of_birth, r.sex,
+       r.place_of_birth, r.origin_region_code, r.arrival_date, r.email, r.host_city, r.occupation,
+       ARRAY(SELECT p.e164 FROM registrant_phones p WHERE p.registrant_id = r.id AND p.e164 IS NOT NULL),
+       ARRAY(SELECT d.doc_type FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id),
+       ARRAY(SELECT d.number FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id)
+FROM registrants r
+WHERE r.id = ANY($1::uuid[]) AND r.merged_into_id IS NULL
+"""
 
 
 @functools.lru_cache(maxsize=16)
@@ -246,7 +294,10 @@ async def registry_size(session: AsyncSession) -> int:
     cached = _size_cache.get(url)
     if cached is not None and cached[1] >= SIZE_CACHE_FROM and now - cached[0] < SIZE_CACHE_SECONDS:
         return cached[1]
-    size = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
+    if _on_postgresql(session):
+        size = int(await (await transaction_driver(session)).fetchval("SELECT count(*) FROM registrants"))
+    else:
+        size = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
     _size_cache[url] = (now, size)
     return size
 
@@ -302,6 +353,15 @@ async def block(
         counted = await counts(session, lookup_keys(person))
     keys = chosen_keys(person, counted)
     rank: dict[uuid.UUID, int] = {}
+    if _on_postgresql(session):
+        driver = await transaction_driver(session)
+        position = {k: i for i, k in enumerate(keys)}
+        scope = [list(desk_ids) if desk_ids is not None else None, exclude_id]
+        numbers = sorted(person.documents)
+        rows = await driver.fetch(_BLOCK_PG, numbers, [k for k, _ in keys], *scope, [v for _, v in keys])
+        for rid, kind, value in rows:  # a document first (-1), then the rarest key shared
+            rank[rid] = min(rank.get(rid, BLOCK_LIMIT), -1 if kind is None else position[(kind, value)])
+        return await _pooled_ranked(session, rank)
 
     def scoped(stmt: Any, registrant_id: Any) -> Any:
         stmt = stmt.join(Registrant, Registrant.id == registrant_id).where(Registrant.merged_into_id.is_(None))
@@ -322,6 +382,12 @@ async def block(
         )
         for rid, kind, value in (await session.execute(scoped(shared, RegistrantKey.registrant_id))).all():
             rank[rid] = min(rank.get(rid, BLOCK_LIMIT), position[(kind, value)])
+    return await _pooled_ranked(session, rank)
+
+
+async def _pooled_ranked(session: AsyncSession, rank: Mapping[uuid.UUID, int]) -> list[Pooled]:
+    """The best :data:`BLOCK_LIMIT` of ``rank`` (registrant id → rank, lowest first) as
+    :class:`Pooled`, in that order."""
     if not rank:
         return []
     ids = sorted(rank, key=lambda rid: (rank[rid], str(rid)))[:BLOCK_LIMIT]
@@ -363,7 +429,12 @@ _POOL_COLUMNS = (
 
 async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Pooled]:
     """The registrants ``ids`` not merged into another, by id (:class:`Pooled`): two queries, the
-    registrants' columns, then their verified phones and documents together."""
+    registrants' columns, then their verified phones and documents together (one on PostgreSQL)."""
+    if _on_postgresql(session):
+        driver = await transaction_driver(session)
+        return {
+            r[0]: _pooled(r, r[13], list(zip(r[14], r[15], strict=True))) for r in await driver.fetch(_POOLED_PG, ids)
+        }
     rows = (
         await session.execute(select(*_POOL_COLUMNS).where(Registrant.id.in_(ids), Registrant.merged_into_id.is_(None)))
     ).all()
@@ -385,32 +456,36 @@ async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
             documents.setdefault(rid, []).append((doc_type, value))
         else:  # a phone: verified numbers only, as person_of
             phones.setdefault(rid, []).append(value)
-    return {
-        r.id: Pooled(
-            id=r.id,
-            registration_number=r.registration_number,
-            desk_id=r.desk_id,
-            given_names=r.given_names,
-            family_name=r.family_name,
-            date_of_birth=r.date_of_birth,
-            sex=r.sex,
-            person=PersonKeys.of(
-                given_names=r.given_names,
-                family_name=r.family_name,
-                date_of_birth=r.date_of_birth,
-                sex=r.sex,
-                phones=phones.get(r.id, ()),
-                typed_documents=documents.get(r.id, ()),
-                place_of_birth=r.place_of_birth,
-                origin_region=r.origin_region_code,
-                arrival_date=r.arrival_date.isoformat() if r.arrival_date else None,
-                email=r.email,
-                host_city=r.host_city,
-                occupation=r.occupation,
-            ),
-        )
-        for r in rows
-    }
+    return {r.id: _pooled(r, phones.get(r.id, ()), documents.get(r.id, ())) for r in rows}
+
+
+def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[str, str]]) -> Pooled:
+    """A :class:`Pooled` of a row of :data:`_POOL_COLUMNS` (in that order), its verified phones and
+    its documents ``(doc_type, number)``."""
+    rid, number, desk_id, given, family, birth, sex, place, region, arrival, email, city, job = r[:13]
+    return Pooled(
+        id=rid,
+        registration_number=number,
+        desk_id=desk_id,
+        given_names=given,
+        family_name=family,
+        date_of_birth=birth,
+        sex=sex,
+        person=PersonKeys.of(
+            given_names=given,
+            family_name=family,
+            date_of_birth=birth,
+            sex=sex,
+            phones=phones,
+            typed_documents=documents,
+            place_of_birth=place,
+            origin_region=region,
+            arrival_date=arrival.isoformat() if arrival else None,
+            email=email,
+            host_city=city,
+            occupation=job,
+        ),
+    )
 
 
 def _next_prefix(prefix: str) -> str | None:
