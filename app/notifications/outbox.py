@@ -17,6 +17,7 @@ keeps that decision visible to staff (and dedupes it).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -175,20 +176,21 @@ async def _insert_once(session: AsyncSession, row: dict[str, Any]) -> Notificati
     row as a :class:`Notification` built from ``row`` (outside the session: load it to change it),
     or ``None`` when the key was taken. A concurrent transaction holding the same key makes
     PostgreSQL wait for it, then do nothing."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = (
-        module.insert(_NOTIFICATIONS)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(_NOTIFICATIONS.c.id)
-    )
-    if (await session.execute(statement)).first() is None:
+    if (await session.execute(_insert_once_statement(session.get_bind().dialect.name), row)).first() is None:
         return None
     return Notification(**row)
 
 
 _NOTIFICATIONS = cast(Table, Notification.__table__)
+
+
+@functools.cache
+def _insert_once_statement(dialect: str) -> Any:
+    """The statement of :func:`_insert_once` for ``dialect``, its values bound at execution
+    (building it again for each row cost more than running it)."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    insert = module.insert(_NOTIFICATIONS)
+    return insert.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_NOTIFICATIONS.c.id)
 
 
 @dataclass(frozen=True)
