@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, tuple_, union_all
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import transaction_driver
@@ -66,8 +67,8 @@ SIZE_CACHE_FROM = 10_000  # a smaller registry is counted every time (cheap, and
 COUNT_CACHE_FROM = 1_000  # a rarer value is counted every time (cheap, and exact)
 COUNT_CACHE_MAX = 100_000
 COUNT_CHUNK = 200  # SQLite allows 500 terms in a compound select
-_size_cache: dict[str, tuple[float, int]] = {}
-_count_cache: dict[str, dict[tuple[str, str], tuple[float, int]]] = {}
+_size_cache: dict[URL, tuple[float, int]] = {}
+_count_cache: dict[URL, dict[tuple[str, str], tuple[float, int]]] = {}  # by database (its URL)
 _KEYS = cast(Table, RegistrantKey.__table__)
 
 
@@ -197,7 +198,7 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     """How many registrants carry each of ``keys`` (index-only counts; a key nobody carries is
     left out). A count from :data:`COUNT_CACHE_FROM` on is remembered per database for
     ``SIZE_CACHE_SECONDS``."""
-    cache = _count_cache.setdefault(str(session.get_bind().engine.url), {})
+    cache = _count_cache.setdefault(session.get_bind().engine.url, {})
     now = time.monotonic()
     found: dict[Key, int] = {}
     wanted: list[Key] = []
@@ -289,7 +290,7 @@ async def registry_size(session: AsyncSession) -> int:
     """The number of registrants (all desks), cached per database for ``SIZE_CACHE_SECONDS``: a
     term-frequency denominator need not be exact, and counting a large table on every
     registration would cost more than the lookup itself."""
-    url = str(session.get_bind().engine.url)
+    url = session.get_bind().engine.url
     now = time.monotonic()
     cached = _size_cache.get(url)
     if cached is not None and cached[1] >= SIZE_CACHE_FROM and now - cached[0] < SIZE_CACHE_SECONDS:
