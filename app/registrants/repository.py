@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, any_, func, intersect, literal, select, union, union_all
+from sqlalchemy import ColumnElement, Select, any_, func, intersect, literal, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -198,15 +198,19 @@ def _q_ids(q: str, regions: Sequence[str]) -> Select[Any] | None:
     return _union_ids(options)
 
 
-def search_query(filters: SearchFilters, *, regions: Sequence[str], few: bool = False) -> Select[Any]:
+def search_query(
+    filters: SearchFilters, *, regions: Sequence[str], few: bool = False, many: bool = False
+) -> Select[Any]:
     """The filtered select (unordered: the caller paginates by ``(created_at, id)``); files merged
     into another are left out.
 
-    ``regions`` are the countries used to read a phone written without country code. ``few``
-    (PostgreSQL only): ``q`` matches few registrants (:func:`few_matches`), so their ids are
-    collected first (``id = ANY(ARRAY(…))``, index lookups) and only their rows read; otherwise
-    the planner may walk the whole registry newest first testing each row, which pays when many
-    match (a page fills at once) and costs a full scan when few or none do.
+    ``regions`` are the countries used to read a phone written without country code. PostgreSQL
+    only: ``few``: ``q`` matches few registrants (:func:`few_matches`), so their ids are collected
+    first (``id = ANY(ARRAY(…))``, index lookups) and only their rows read. ``many``: ``q`` is a
+    name matching many (a common name: ``Diop``, ``Fatou Diop`` in a registry of millions), so each
+    row's own name keys are tested (:func:`_name_matches`) while the registry is walked newest first,
+    and a page fills after a few hundred rows; collecting tens of thousands of ids first and sorting
+    their rows costs a scan of the registry.
     """
     stmt = _scoped(select(Registrant).where(Registrant.merged_into_id.is_(None)), filters.desk_ids)
     if filters.sex:
@@ -221,13 +225,33 @@ def search_query(filters: SearchFilters, *, regions: Sequence[str], few: bool = 
         stmt = stmt.where(func.lower(Registrant.host_city) == filters.city.strip().lower())
     for age_condition in _age_conditions(filters):
         stmt = stmt.where(age_condition)
-    if filters.q:
+    tokens = name_tokens(filters.q) if filters.q and many else []
+    if tokens:  # a name only (a digit makes it a phone or a number): nothing else to match
+        for tok in tokens:
+            stmt = stmt.where(_name_matches(tok))
+    elif filters.q:
         ids = _q_ids(filters.q, regions)
         if ids is not None and few:  # PostgreSQL: the ids first, then their rows (see search_query)
             stmt = stmt.where(Registrant.id == any_(func.array(ids.scalar_subquery())))
         elif ids is not None:
             stmt = stmt.where(Registrant.id.in_(ids))
     return stmt
+
+
+def _name_matches(tok: str) -> ColumnElement[bool]:
+    """The row's names match the search token ``tok`` as its match keys would (``n``: a name word's
+    phonetic key equals ``tok``'s; ``w``: a folded name word starts with ``tok``, or is ``tok`` below
+    3 letters), read from the row's own key columns: the keys are the words of
+    ``given_names_key``/``family_name_key`` and ``given_names_phonetic``/``family_name_phonetic``
+    (:func:`app.registrants.normalize.name_keys`), which every write keeps together. ``tok`` is
+    ``[a-z0-9]`` (:func:`name_tokens`): no ``LIKE`` wildcard in it."""
+    words = literal(" ") + Registrant.given_names_key + " " + Registrant.family_name_key + " "
+    word = words.like(f"% {tok}%" if len(tok) >= 3 else f"% {tok} %")
+    phonetic = matching.phonetic(tok)
+    if not phonetic:
+        return word
+    sounds = literal(" ") + Registrant.given_names_phonetic + " " + Registrant.family_name_phonetic + " "
+    return or_(sounds.like(f"% {phonetic} %"), word)
 
 
 _CHILDREN = ("phones", "documents", "consents")

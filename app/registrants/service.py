@@ -422,9 +422,9 @@ async def search(
         regions_stmt = regions_stmt.where(Desk.id.in_(visible))
     regions = sorted((await session.execute(regions_stmt)).scalars().all()) or ["SN"]
     scoped = dataclasses.replace(filters, desk_ids=visible)
-    few = bool(filters.q) and session.get_bind().dialect.name == "postgresql"
-    few = few and await repository.few_matches(session, filters.q or "")
-    stmt = repository.search_query(scoped, regions=regions, few=few)
+    postgresql = bool(filters.q) and session.get_bind().dialect.name == "postgresql"
+    few = postgresql and await repository.few_matches(session, filters.q or "")
+    stmt = repository.search_query(scoped, regions=regions, few=few, many=postgresql and not few)
     return await paginate(
         session, stmt, keys=[Registrant.created_at, Registrant.id], cursor=cursor, limit=limit, descending=True
     )
