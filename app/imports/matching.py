@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 import anyio.to_thread
@@ -26,26 +25,13 @@ from app.core.text import fold
 from app.reference.service import list_areas
 from app.registrants import keys as match_keys
 from app.registrants import linkage, matching
+from app.registrants.keys import Known
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
 from app.registrants.schemas import DuplicateCandidate
 
 T = TypeVar("T")
 CHUNK = 300
 LOAD_CHUNK = 500  # registrants loaded (with their phones and documents) per query
-
-
-@dataclass(frozen=True)
-class Known:
-    """A registrant the import can be matched against, with its keys."""
-
-    id: uuid.UUID
-    registration_number: str
-    desk_id: uuid.UUID
-    given_names: str
-    family_name: str
-    date_of_birth: str | None
-    sex: str
-    keys: matching.PersonKeys
 
 
 def person_keys(

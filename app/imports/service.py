@@ -76,7 +76,7 @@ from app.core.text import require_storable, storable
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.imports.errors import RegisterTooLarge
-from app.imports.matching import BatchMatcher, Known, person_keys, region_code, region_codes
+from app.imports.matching import BatchMatcher, person_keys, region_code, region_codes
 from app.imports.models import ImportBatch, ImportRow
 from app.imports.reading import SourceRow, read_register
 from app.imports.reports import build_report
@@ -85,6 +85,7 @@ from app.imports.schemas import ImportReport, RowCandidate, RowReport, RowWarnin
 from app.imports.workbook import ReadLimits
 from app.registrants import bulk
 from app.registrants import service as registrants
+from app.registrants.keys import Known
 from app.registrants.matching import PersonKeys
 from app.registrants.prepare import AreaIndex
 from app.registrants.schemas import DuplicateCandidate, RegistrantCreate

@@ -342,8 +342,8 @@ async def block(
     desk_ids: Iterable[uuid.UUID] | None,
     exclude_id: uuid.UUID | None = None,
     counted: Mapping[Key, int] | None = None,
-) -> list[Pooled]:
-    """Registrants (not merged into another, as :class:`Pooled`) sharing a block with ``person``:
+) -> list[Known]:
+    """Registrants (not merged into another, as :class:`Known`) sharing a block with ``person``:
     a document number, a phone, the full birth date, a given name with the
     family name and birth year, or (when either full birth date is unknown: a year alone is often
     an estimate) a given name with the family name; common keys give way to their combinations
@@ -386,9 +386,9 @@ async def block(
     return await _pooled_ranked(session, rank)
 
 
-async def _pooled_ranked(session: AsyncSession, rank: Mapping[uuid.UUID, int]) -> list[Pooled]:
+async def _pooled_ranked(session: AsyncSession, rank: Mapping[uuid.UUID, int]) -> list[Known]:
     """The best :data:`BLOCK_LIMIT` of ``rank`` (registrant id → rank, lowest first) as
-    :class:`Pooled`, in that order."""
+    :class:`Known`, in that order."""
     if not rank:
         return []
     ids = sorted(rank, key=lambda rid: (rank[rid], str(rid)))[:BLOCK_LIMIT]
@@ -397,9 +397,9 @@ async def _pooled_ranked(session: AsyncSession, rank: Mapping[uuid.UUID, int]) -
 
 
 @dataclass(frozen=True)
-class Pooled:
-    """A registrant of a block as scoring and the candidate list read it: its summary and its
-    matching keys (:func:`person_of` of the stored registrant), read as plain rows, no ORM object."""
+class Known:
+    """A registrant on file as matching reads it (a registration's block, the import's index): its
+    summary and its matching keys (:func:`person_of` of the stored registrant), no ORM object."""
 
     id: uuid.UUID
     registration_number: str
@@ -408,7 +408,7 @@ class Pooled:
     family_name: str
     date_of_birth: str | None
     sex: str
-    person: PersonKeys
+    keys: PersonKeys
 
 
 _POOL_COLUMNS = (
@@ -428,8 +428,8 @@ _POOL_COLUMNS = (
 )
 
 
-async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Pooled]:
-    """The registrants ``ids`` not merged into another, by id (:class:`Pooled`): two queries, the
+async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Known]:
+    """The registrants ``ids`` not merged into another, by id (:class:`Known`): two queries, the
     registrants' columns, then their verified phones and documents together (one on PostgreSQL)."""
     if _on_postgresql(session):
         driver = await transaction_driver(session)
@@ -460,11 +460,11 @@ async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
     return {r.id: _pooled(r, phones.get(r.id, ()), documents.get(r.id, ())) for r in rows}
 
 
-def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[str, str]]) -> Pooled:
-    """A :class:`Pooled` of a row of :data:`_POOL_COLUMNS` (in that order), its verified phones and
+def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[str, str]]) -> Known:
+    """A :class:`Known` of a row of :data:`_POOL_COLUMNS` (in that order), its verified phones and
     its documents ``(doc_type, number)``."""
     rid, number, desk_id, given, family, birth, sex, place, region, arrival, email, city, job = r[:13]
-    return Pooled(
+    return Known(
         id=rid,
         registration_number=number,
         desk_id=desk_id,
@@ -472,7 +472,7 @@ def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[s
         family_name=family,
         date_of_birth=birth,
         sex=sex,
-        person=PersonKeys.of(
+        keys=PersonKeys.of(
             given_names=given,
             family_name=family,
             date_of_birth=birth,

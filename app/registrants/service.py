@@ -127,7 +127,7 @@ async def find_duplicates(
     frequency = linkage.Frequencies(carried, size + (exclude_id is None))
     found: list[DuplicateCandidate] = []
     for r in pool:  # never a merged file (the survivor is the candidate now)
-        match = linkage.compare(keys, r.person, frequency)
+        match = linkage.compare(keys, r.keys, frequency)
         if match.probability < linkage.SHOW_PROBABILITY and not linkage.shares_identifier(match):
             continue
         found.append(

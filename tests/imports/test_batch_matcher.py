@@ -15,8 +15,9 @@ from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.imports import matching as batch
-from app.imports.matching import BatchMatcher, Known, person_keys, region_code, region_codes
+from app.imports.matching import BatchMatcher, person_keys, region_code, region_codes
 from app.registrants import linkage
+from app.registrants.keys import Known
 from app.registrants.matching import PersonKeys
 from app.registrants.models import Registrant
 from app.registrants.service import find_duplicates

@@ -644,9 +644,9 @@ async def test_a_block_comes_documents_first_then_by_the_rarest_shared_key(
     found = await _blocked(sessionmaker, WHO)
     assert [r.id for r in found] == [doc, year, phone, *dates]
     # with their matching keys (verified phones and documents), for the caller to compare
-    assert [sorted(r.person.documents) for r in found] == [["A01234567"], [], [], [], []]
-    assert [sorted(r.person.phones) for r in found] == [[], [], [PHONE], [], []]
-    assert [r.person.date_of_birth for r in found] == ["1990-05-04", "1990", None, "1990-05-04", "1990-05-04"]
+    assert [sorted(r.keys.documents) for r in found] == [["A01234567"], [], [], [], []]
+    assert [sorted(r.keys.phones) for r in found] == [[], [], [PHONE], [], []]
+    assert [r.keys.date_of_birth for r in found] == ["1990-05-04", "1990", None, "1990-05-04", "1990-05-04"]
     monkeypatch.setattr(keys, "BLOCK_LIMIT", 3)
     assert await _block(sessionmaker, WHO) == [doc, year, phone]
 
