@@ -125,23 +125,23 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mappin
 
 
 async def insert_together(
-    session: AsyncSession, lots: Sequence[Prepared], *, returning_ids_of: int | None = None
+    session: AsyncSession, lots: Sequence[Prepared], *, returning_ids_of: Table | None = None
 ) -> list[Any]:
     """Insert the rows of ``lots`` (:func:`prepare`'s; in this order: a table before those
     referring to it) in the session's transaction, in one statement on PostgreSQL.
 
-    ``returning_ids_of``: the index in ``lots`` of a table whose generated ``id`` values are
-    wanted: returned in the order of its rows (``[]`` otherwise). Lots prepared without COPY
+    ``returning_ids_of``: the table of ``lots`` whose generated ``id`` values are wanted: returned
+    in the order of its rows (``[]`` otherwise, or when it has no rows). Lots prepared without COPY
     records (SQLite, or ``dialect=None``) are one Core ``INSERT`` each. A constraint violated raises
     SQLAlchemy's ``IntegrityError`` on both databases (a UNIQUE one is answered 409
     ``unique-violation``).
     """
-    wanted = lots[returning_ids_of] if returning_ids_of is not None else None
     lots = [lot for lot in lots if lot.rows]
+    position = next((i for i, lot in enumerate(lots) if lot.table is returning_ids_of), None)
     if any(lot.records is None for lot in lots):
         ids: list[Any] = []
-        for lot in lots:
-            if lot is wanted:
+        for i, lot in enumerate(lots):
+            if i == position:
                 statement = insert(lot.table).returning(lot.table.c.id, sort_by_parameter_order=True)
                 ids = list((await session.execute(statement, list(lot.rows))).scalars())
             else:
@@ -149,7 +149,6 @@ async def insert_together(
         return ids
     if not lots:
         return []
-    position = next((i for i, lot in enumerate(lots) if lot is wanted), None)
     sql = _together_sql(tuple((lot.table, lot.columns) for lot in lots), position)
     arguments = [list(column) for lot in lots for column in zip(*(lot.records or ()), strict=True)]
     driver = await transaction_driver(session)

@@ -135,10 +135,6 @@ def build(
     )
 
 
-_CONSENTS_LOT = 3
-"""The index of the consents in :meth:`Rows.prepare`."""
-
-
 @dataclass
 class Rows:
     """The rows :func:`store` inserts, by table (see :func:`rows_of`)."""
@@ -159,7 +155,7 @@ class Rows:
             bulk.prepare(_REGISTRANTS, self.registrants, dialect=dialect),
             bulk.prepare(_PHONES, self.phones, dialect=dialect),
             bulk.prepare(_DOCUMENTS, self.documents, dialect=dialect),
-            bulk.prepare(_CONSENTS, self.consents, dialect=dialect),  # _CONSENTS_LOT
+            bulk.prepare(_CONSENTS, self.consents, dialect=dialect),
             bulk.prepare(_KEYS, self.keys, dialect=dialect),
             *audit.prepare_events(self.events, self.payloads, dialect=dialect),
         ]
@@ -231,7 +227,7 @@ async def store_one(session: AsyncSession, actor: Actor, new: NewRow, keys: Pers
     """
     rows = rows_of(actor, [(new, keys)])
     lots = rows.prepare(dialect=session.get_bind().dialect.name)
-    ids = await bulk.insert_together(session, lots, returning_ids_of=_CONSENTS_LOT)
+    ids = await bulk.insert_together(session, lots, returning_ids_of=_CONSENTS)
     consents = [{**c, "id": i} for c, i in zip(rows.consents, ids, strict=True)]
     return Registrant(
         **new.values,
