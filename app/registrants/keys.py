@@ -271,6 +271,23 @@ WHERE r.id = ANY($1::uuid[]) AND r.merged_into_id IS NULL
 """
 
 
+# The distinct folded words starting with each prefix ($1: the prefixes, $2: each one's
+# exclusive upper bound), one index descent per word found (a loose index scan), however many
+# registrants carry it.
+_WORDS_PG = """
+WITH RECURSIVE found(i, hi, word) AS (
+  SELECT p.i, p.hi,
+         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = 'w' AND k.value >= p.lo AND k.value < p.hi)
+  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS p(lo, hi, i)
+  UNION ALL
+  SELECT f.i, f.hi,
+         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = 'w' AND k.value > f.word AND k.value < f.hi)
+  FROM found f WHERE f.word IS NOT NULL
+)
+SELECT i, word FROM found WHERE word IS NOT NULL
+"""
+
+
 @functools.lru_cache(maxsize=16)
 def _count_statement(n: int) -> Any:
     """The counts of ``n`` keys ``(:k0, :v0)``, ``(:k1, :v1)``…, one ``SELECT`` each, as rows
@@ -499,6 +516,22 @@ def _next_prefix(prefix: str) -> str | None:
         if last != "z":
             return "".join(chars) + chr(ord(last) + 1)
     return None
+
+
+async def words_starting(session: AsyncSession, prefixes: Sequence[str]) -> dict[str, list[str]]:
+    """PostgreSQL: the distinct folded name words (``w`` keys) starting with each of ``prefixes``
+    (``[a-z0-9]``), sorted; a prefix no word starts with is absent. One statement; its cost grows
+    with the number of distinct words found, not with the registrants carrying them."""
+    if not prefixes:
+        return {}
+    # A prefix of "z"s has no next prefix: any stored value (at most 200 characters) starting
+    # with it sorts below it padded with "z"s to 201.
+    upper = [_next_prefix(p) or p.ljust(201, "z") for p in prefixes]
+    rows = await (await transaction_driver(session)).fetch(_WORDS_PG, list(prefixes), upper)
+    found: dict[str, list[str]] = {}
+    for i, word in sorted(rows):
+        found.setdefault(prefixes[i - 1], []).append(word)
+    return found
 
 
 def prefix_ids(kind: str, prefix: str) -> Any:

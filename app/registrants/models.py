@@ -12,6 +12,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
 
 SEXES = ("female", "male", "unknown")
+NAME_TERMS_SQL = (
+    "string_to_array('w:' || replace(given_names_key || ' ' || family_name_key, ' ', ' w:') || ' n:' || "
+    "replace(given_names_phonetic || ' ' || family_name_phonetic, ' ', ' n:'), ' ')"
+)
+"""PostgreSQL: a registrant's name terms, the expression of the GIN index
+``ix_registrants_name_terms`` (migration 2001): ``w:`` + each folded name word
+(``given_names_key``/``family_name_key``) and ``n:`` + each word's phonetic key
+(``given_names_phonetic``/``family_name_phonetic``), which every write keeps together with the
+``w``/``n`` match keys (:func:`app.registrants.normalize.name_keys`). Searched by
+:func:`app.registrants.repository.search_query`, spelt exactly so (the planner uses an expression
+index only for the same expression). Not in the table's metadata: Alembic cannot compare an
+expression index (``tests/core/test_migrations.py`` names it)."""
 
 
 class Registrant(UUIDPrimaryKey, Timestamps, Base):

@@ -14,14 +14,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, any_, func, intersect, literal, or_, select, union, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    any_,
+    func,
+    intersect,
+    literal,
+    literal_column,
+    select,
+    union,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.text import normalise_typed_identifier
 from app.desks.models import Desk
 from app.registrants import keys, matching
-from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
+from app.registrants.models import NAME_TERMS_SQL, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import normalise_document_number, parse_phone
 
 _REGISTRATION = re.compile(r"^[A-Z0-9]+-\d{4}-\d{1,9}$")
@@ -198,19 +211,41 @@ def _q_ids(q: str, regions: Sequence[str]) -> Select[Any] | None:
     return _union_ids(options)
 
 
+NAME_TERMS = literal_column(NAME_TERMS_SQL, postgresql.ARRAY(Text))
+"""PostgreSQL: :data:`app.registrants.models.NAME_TERMS_SQL` as a column of a registrants query."""
+
+
+async def name_terms(session: AsyncSession, tokens: Sequence[str]) -> list[list[str]]:
+    """PostgreSQL: for each search token (:func:`name_tokens`), the :data:`NAME_TERMS` a registrant
+    it matches carries one of, as the match keys decide: ``n:`` + its phonetic key, and ``w:`` +
+    every folded word in the registry starting with it (from 3 letters; a shorter token is a whole
+    word: ``Sy`` never finds ``Sylla``). A token matching nothing has no terms."""
+    starting = await keys.words_starting(session, sorted({tok for tok in tokens if len(tok) >= 3}))
+    found = []
+    for tok in tokens:
+        words = starting.get(tok, []) if len(tok) >= 3 else [tok]
+        sound = matching.phonetic(tok)
+        found.append(sorted({f"w:{word}" for word in words} | ({f"n:{sound}"} if sound else set())))
+    return found
+
+
 def search_query(
-    filters: SearchFilters, *, regions: Sequence[str], few: bool = False, many: bool = False
+    filters: SearchFilters,
+    *,
+    regions: Sequence[str],
+    few: bool = False,
+    terms: Sequence[Sequence[str]] | None = None,
 ) -> Select[Any]:
     """The filtered select (unordered: the caller paginates by ``(created_at, id)``); files merged
     into another are left out.
 
     ``regions`` are the countries used to read a phone written without country code. PostgreSQL
-    only: ``few``: ``q`` matches few registrants (:func:`few_matches`), so their ids are collected
-    first (``id = ANY(ARRAY(…))``, index lookups) and only their rows read. ``many``: ``q`` is a
-    name matching many (a common name: ``Diop``, ``Fatou Diop`` in a registry of millions), so each
-    row's own name keys are tested (:func:`_name_matches`) while the registry is walked newest first,
-    and a page fills after a few hundred rows; collecting tens of thousands of ids first and sorting
-    their rows costs a scan of the registry.
+    only: ``few``: ``q`` matches few registrants (a phone, a document or a number), so their ids
+    are collected first (``id = ANY(ARRAY(…))``, index lookups) and only their rows read.
+    ``terms``: ``q`` is a name, matched as each of its tokens' :func:`name_terms` (one
+    ``NAME_TERMS && ARRAY[…]`` per token, the terms written into the statement so that the
+    planner weighs them: a common name is walked newest first, two common tokens intersected in
+    the GIN index).
     """
     stmt = _scoped(select(Registrant).where(Registrant.merged_into_id.is_(None)), filters.desk_ids)
     if filters.sex:
@@ -225,10 +260,10 @@ def search_query(
         stmt = stmt.where(func.lower(Registrant.host_city) == filters.city.strip().lower())
     for age_condition in _age_conditions(filters):
         stmt = stmt.where(age_condition)
-    tokens = name_tokens(filters.q) if filters.q and many else []
-    if tokens:  # a name only (a digit makes it a phone or a number): nothing else to match
-        for tok in tokens:
-            stmt = stmt.where(_name_matches(tok))
+    if terms is not None:
+        for one in terms:
+            wanted = postgresql.array[Any]([literal(term, Text, literal_execute=True) for term in one], type_=Text)
+            stmt = stmt.where(NAME_TERMS.overlap(wanted) if one else literal(False))
     elif filters.q:
         ids = _q_ids(filters.q, regions)
         if ids is not None and few:  # PostgreSQL: the ids first, then their rows (see search_query)
@@ -236,22 +271,6 @@ def search_query(
         elif ids is not None:
             stmt = stmt.where(Registrant.id.in_(ids))
     return stmt
-
-
-def _name_matches(tok: str) -> ColumnElement[bool]:
-    """The row's names match the search token ``tok`` as its match keys would (``n``: a name word's
-    phonetic key equals ``tok``'s; ``w``: a folded name word starts with ``tok``, or is ``tok`` below
-    3 letters), read from the row's own key columns: the keys are the words of
-    ``given_names_key``/``family_name_key`` and ``given_names_phonetic``/``family_name_phonetic``
-    (:func:`app.registrants.normalize.name_keys`), which every write keeps together. ``tok`` is
-    ``[a-z0-9]`` (:func:`name_tokens`): no ``LIKE`` wildcard in it."""
-    words = literal(" ") + Registrant.given_names_key + " " + Registrant.family_name_key + " "
-    word = words.like(f"% {tok}%" if len(tok) >= 3 else f"% {tok} %")
-    phonetic = matching.phonetic(tok)
-    if not phonetic:
-        return word
-    sounds = literal(" ") + Registrant.given_names_phonetic + " " + Registrant.family_name_phonetic + " "
-    return or_(sounds.like(f"% {phonetic} %"), word)
 
 
 _CHILDREN = ("phones", "documents", "consents")
@@ -294,27 +313,3 @@ def record_sql(fields: Iterable[str]) -> str:
         withdrawn_at=_utc_text("c.withdrawn_at"),
         expires_at=_utc_text("c.expires_at"),
     )
-
-
-FEW = 5_000
-"""Estimated matches up to which a search collects its ids first (:func:`search_query`)."""
-
-
-async def few_matches(session: AsyncSession, q: str) -> bool:
-    """Whether ``q`` probably matches at most :data:`FEW` registrants: a phone, a document or a
-    registration number does; a name when the registry's size times the share of each token
-    (its phonetic key's count plus the count of words it starts, capped at ``FEW + 1``: index-only
-    counts) is at most ``FEW`` (tokens taken as independent: ``Fatou Diop`` ≈ 1,000,000 × 2 % ×
-    2.5 %)."""
-    tokens = name_tokens(q)
-    if not tokens:
-        return True
-    size = await keys.registry_size(session)
-    phonetic = await keys.counts(session, {("n", matching.phonetic(t)) for t in tokens})
-    estimate = float(size)
-    for tok in tokens:
-        words = keys.prefix_ids("w", tok) if len(tok) >= 3 else keys.equal_ids("w", tok)
-        capped = select(func.count()).select_from(words.limit(FEW + 1).subquery())
-        n = phonetic.get(("n", matching.phonetic(tok)), 0) + int((await session.execute(capped)).scalar_one())
-        estimate *= min(n / max(size, 1), 1.0)
-    return estimate <= FEW

@@ -423,8 +423,9 @@ async def search(
     regions = sorted((await session.execute(regions_stmt)).scalars().all()) or ["SN"]
     scoped = dataclasses.replace(filters, desk_ids=visible)
     postgresql = bool(filters.q) and session.get_bind().dialect.name == "postgresql"
-    few = postgresql and await repository.few_matches(session, filters.q or "")
-    stmt = repository.search_query(scoped, regions=regions, few=few, many=postgresql and not few)
+    tokens = repository.name_tokens(filters.q or "") if postgresql else []
+    terms = await repository.name_terms(session, tokens) if tokens else None
+    stmt = repository.search_query(scoped, regions=regions, few=postgresql and not tokens, terms=terms)
     return await paginate(
         session, stmt, keys=[Registrant.created_at, Registrant.id], cursor=cursor, limit=limit, descending=True
     )

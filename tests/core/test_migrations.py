@@ -6,11 +6,19 @@ from sqlalchemy import text
 
 from app.models import Base
 
+# Indexes the migrations create on PostgreSQL only, over an expression Alembic cannot compare.
+EXPRESSION_INDEXES = {"ix_registrants_name_terms"}
+
+
+def _compared(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    return not (type_ == "index" and name in EXPRESSION_INDEXES)
+
 
 async def test_models_and_migrations_agree(app) -> None:
+    options = {"compare_type": True, "include_object": _compared}
     async with app.state.engine.connect() as conn:
         diffs = await conn.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+            lambda sync: compare_metadata(MigrationContext.configure(sync, opts=options), Base.metadata)
         )
     assert diffs == []
 
@@ -45,8 +53,8 @@ def test_migrations_form_one_linear_history() -> None:
 
     root = Path(__file__).resolve().parents[2]
     script = ScriptDirectory.from_config(Config(str(root / "alembic.ini")))
-    assert script.get_heads() == ["1901"]
+    assert script.get_heads() == ["2001"]
     assert [rev.revision for rev in script.walk_revisions()] == [
-        "1901", "1801", "1401", "1301", "1201", "1001", "1101", "0901", "0801", "0601", "0401", "0301",
+        "2001", "1901", "1801", "1401", "1301", "1201", "1001", "1101", "0901", "0801", "0601", "0401", "0301",
         "0101", "0501", "0006", "0005", "0004", "0003", "0002", "0001",
     ]  # fmt: skip

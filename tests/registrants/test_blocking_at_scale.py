@@ -1,6 +1,6 @@
 """Blocking and search that stay proportional to the candidates (issue 12): common block keys
 give way to their combinations, common counts are cached, and PostgreSQL's ids-first search
-answers exactly what the plain form answers.
+answers exactly what the plain form answers, and a name is searched through the GIN index of its terms.
 
 The cut-offs of a registry of millions are lowered here so that a handful of registrants shows
 the behaviour; a real registry reaches them only past about 100,000 people.
@@ -13,9 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Text, literal, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.registrants import keys, matching, repository
+from app.registrants.models import Registrant
 from tests.registrants.conftest import URL, person
 
 
@@ -136,20 +139,6 @@ async def test_the_ids_first_search_answers_exactly_what_the_plain_search_answer
     assert sorted(item["id"] for item in listed.json()["items"]) == found[False]
 
 
-async def test_a_search_estimates_few_matches_from_its_tokens(create, casa_agent, sessionmaker) -> None:  # type: ignore[no-untyped-def]
-    for n in range(6):
-        await _register(create, casa_agent, given_names="Fatou", family_name="Diop", date_of_birth=f"198{n}")
-    async with sessionmaker() as session:
-        assert await repository.few_matches(session, "+221 77 123 45 67")  # a phone is an identifier
-        assert await repository.few_matches(session, "Fatou Diop")
-        repository.FEW, before = 5, repository.FEW
-        try:
-            assert not await repository.few_matches(session, "Fatou Diop")  # 6 people × share 1 × share 1 > 5
-            assert await repository.few_matches(session, "Nobody")
-        finally:
-            repository.FEW = before
-
-
 MANY_NAMES = [
     ("Fatou", "Diop"),
     ("Fatoumata", "Diop"),
@@ -168,18 +157,56 @@ MANY_NAMES = [
     ["Fatou Diop", "Diop", "fat", "Sy", "Ba", "Nobody Atall", "N'Diaye", "ndiaye", "Njaay", "NDEYE fatou", "mbacke",
      "Bamba Cheikh", "محمد", "Mohamed Diouf", "dio", "aïssatou"],
 )  # fmt: skip
-async def test_the_row_walk_search_answers_exactly_what_the_keys_answer(
+async def test_the_name_terms_search_answers_exactly_what_the_keys_answer(
     q: str, create, casa_agent, sessionmaker
 ) -> None:  # type: ignore[no-untyped-def]
-    """A common name is searched by each row's own key columns (``many``), not the match keys:
-    both must find the same people, whatever the spelling, script or length of the words."""
+    """PostgreSQL searches a name by each registrant's name terms (``NAME_TERMS``, GIN-indexed),
+    SQLite by the match keys: both must find the same people, whatever the spelling, script or
+    length of the words."""
     for given, family in MANY_NAMES:
         await _register(create, casa_agent, given_names=given, family_name=family)
     async with sessionmaker() as session:
-        found = {}
-        for many in (False, True):
-            stmt = repository.search_query(repository.SearchFilters(q=q), regions=["SN", "MA"], many=many)
-            found[many] = sorted(f"{r.given_names} {r.family_name}" for r in (await session.execute(stmt)).scalars())
-    assert found[True] == found[False]
-    if q in ("Diop", "N'Diaye", "محمد"):  # the comparison is not vacuous
-        assert found[True]
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("the name terms are PostgreSQL's")
+        by_keys = repository.search_query(repository.SearchFilters(q=q), regions=["SN", "MA"])
+        terms = await repository.name_terms(session, repository.name_tokens(q))
+        by_terms = repository.search_query(repository.SearchFilters(q=q), regions=["SN", "MA"], terms=terms)
+        found = [
+            sorted(f"{r.given_names} {r.family_name}" for r in (await session.execute(stmt)).scalars())
+            for stmt in (by_keys, by_terms)
+        ]
+    assert found[1] == found[0]
+    if q in ("Diop", "N'Diaye", "محمد", "fat"):  # the comparison is not vacuous
+        assert found[1]
+
+
+async def test_a_name_search_reads_the_name_terms_index(create, casa_agent, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    """The query spells ``NAME_TERMS`` as migration 2001's index does (else the planner could not
+    use it: a scan of the registry for every search)."""
+    await _register(create, casa_agent, given_names="Fatou", family_name="Diop")
+    async with sessionmaker() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("the index is PostgreSQL's")
+        wanted = postgresql.array([literal("w:fatou", Text)])  # as search_query writes it
+        stmt = select(Registrant.id).where(repository.NAME_TERMS.overlap(wanted))
+        sql = str(stmt.compile(dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}))
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        explained = await (await session.connection()).exec_driver_sql("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in explained.all())
+    assert "ix_registrants_name_terms" in plan
+
+
+async def test_words_starting_a_prefix_are_read_from_the_match_keys(create, casa_agent, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    for given, family in [("Fatou", "Diop"), ("Fatoumata", "Diop"), ("Fatim", "Zzzz"), ("Ndèye", "Zzzzb")]:
+        await _register(create, casa_agent, given_names=given, family_name=family)
+    async with sessionmaker() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL statement")
+        found = await keys.words_starting(session, ["fat", "fatou", "zzzz", "zz", "nobody", "diop"])
+    assert found == {
+        "fat": ["fatim", "fatou", "fatoumata"],
+        "fatou": ["fatou", "fatoumata"],
+        "zzzz": ["zzzz", "zzzzb"],  # no next prefix: bounded by the padded one
+        "zz": ["zzzz", "zzzzb"],
+        "diop": ["diop"],
+    }
