@@ -1,12 +1,16 @@
 """Duplicate lookup for a whole register in one pass (instead of one query per row).
 
-Same blocks and the same scoring as :func:`app.registrants.service.find_duplicates` (the match
-keys of :func:`app.registrants.keys.block_keys` and a document number; scored by
-:func:`app.registrants.linkage.compare`): the registrants sharing a block with any row of the file
-are loaded through the indexed keys in a few queries, then every row is matched in memory against
-them and against the rows the import has already created. Term frequencies are those of the
-registry plus the file (the registry as it will be once the file is in), and a row is flagged
-from ``linkage.FLAG_PROBABILITY``.
+Same blocks and the same scoring as :func:`app.registrants.service.find_duplicates`: a row is looked
+up by its document numbers and the match keys registration would choose for it
+(:func:`app.registrants.keys.chosen_keys`: a key carried by more people than its cut-off only through
+its combinations), at most :data:`app.registrants.keys.BLOCK_LIMIT` candidates ranked as
+:func:`app.registrants.keys.block` ranks them, scored by :func:`app.registrants.linkage.compare`.
+The registrants carrying a chosen key of any row of the file are loaded through the indexed keys in
+a few queries, then every row is matched in memory against them and against the rows the import
+has already created. Key counts and term frequencies are those of the registry plus the file (the
+registry as it will be once the file is in; a row's blocks do not count the row itself, as a
+registration's do not count the person registered), and a row is flagged from
+``linkage.FLAG_PROBABILITY``.
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ from app.core.text import fold
 from app.reference.service import list_areas
 from app.registrants import keys as match_keys
 from app.registrants import linkage, matching
-from app.registrants.keys import Known
+from app.registrants.keys import Key, Known
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
 from app.registrants.schemas import DuplicateCandidate
 
 T = TypeVar("T")
 CHUNK = 300
 LOAD_CHUNK = 500  # registrants loaded (with their phones and documents) per query
+COMBINED = frozenset({"dn", "gfx", "gfa"})  # the kinds of app.registrants.keys.combined_keys
 
 
 def person_keys(
@@ -57,10 +62,6 @@ def person_keys(
     )
 
 
-def _full(date_of_birth: str | None) -> bool:
-    return date_of_birth is not None and len(date_of_birth) == 10
-
-
 async def region_codes(session: AsyncSession) -> dict[str, str]:
     """Senegal's regions by folded name (spaces and apostrophes removed) and by code → code."""
     out: dict[str, str] = {}
@@ -83,62 +84,73 @@ def _blocks(keys: matching.PersonKeys) -> list[tuple[str, ...]]:
     return blocks
 
 
-def _file_keys(
-    rows: Sequence[matching.PersonKeys],
-) -> tuple[Counter[tuple[str, str]], list[tuple[list[tuple[str, str]], list[str]]]]:
-    """The frequency keys of ``rows`` with their counts, and per :data:`CHUNK` rows the sorted
-    block keys and document numbers to look up."""
-    file_counts: Counter[tuple[str, str]] = Counter()
+def _carried(keys: matching.PersonKeys) -> set[Key]:
+    """The keys of the kinds blocking looks up (:func:`app.registrants.keys.lookup_keys`) that a
+    registrant of ``keys`` carries: its plain block keys and their combinations."""
+    return match_keys.block_keys(keys) | match_keys.combined_keys(keys)
+
+
+def _file_keys(rows: Sequence[matching.PersonKeys]) -> tuple[Counter[Key], Counter[Key], set[Key]]:
+    """The frequency keys of ``rows`` with their counts, the block keys the rows will carry with
+    theirs (:func:`_carried`), and every key a row may be looked up by (to count in the registry)."""
+    frequencies: Counter[Key] = Counter()
+    carried: Counter[Key] = Counter()
+    lookups: set[Key] = set()
     for keys in rows:
-        file_counts.update(match_keys.frequency_keys(keys))
-    blocks = []
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        block = sorted({k for keys in chunk for k in match_keys.block_keys(keys)})
-        blocks.append((block, sorted({d for keys in chunk for d in keys.documents})))
-    return file_counts, blocks
+        frequencies.update(match_keys.frequency_keys(keys))
+        carried.update(_carried(keys))
+        lookups |= match_keys.lookup_keys(keys)
+    return frequencies, carried, lookups
 
 
 class BatchMatcher:
-    """An in-memory index of candidate registrants for one import run."""
+    """An in-memory index of candidate registrants for one import run: ``index`` holds the known
+    people by document number and plain block key (:func:`app.registrants.keys.block_keys`),
+    ``combined`` by the keys standing in for common ones (:func:`app.registrants.keys.combined_keys`)."""
 
     def __init__(self, *, desk_ids: frozenset[uuid.UUID] | None) -> None:
         self.desk_ids = desk_ids
         self.index: dict[tuple[str, ...], list[Known]] = defaultdict(list)
+        self.combined: dict[Key, list[Known]] = defaultdict(list)
         self.seen: set[uuid.UUID] = set()
         self.frequencies = linkage.Frequencies({}, 1)
+        self.counted: Counter[Key] = Counter()  # block keys: carried in the registry and by the file's rows
+        self.rows: set[matching.PersonKeys] = set()  # the rows counted in ``counted``
         self.regions: Mapping[str, str] = {}
 
     async def preload(self, session: AsyncSession, rows: Sequence[matching.PersonKeys]) -> None:
-        """Load every registrant (of the actor's desks) sharing a block with one of ``rows``, and the
-        term frequencies of the rows' values (registry plus file)."""
+        """Load every registrant (of the actor's desks) carrying a key chosen to look one of ``rows``
+        up by, or one of its document numbers; count the keys of the rows (registry plus file, one
+        query): the term frequencies of their values and the blocks' keys."""
         registry = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
         # Computing every row's keys is CPU work: in a worker thread, the event loop stays free.
-        file_counts, blocks = await anyio.to_thread.run_sync(_file_keys, rows)
-        counts = Counter(await match_keys.counts(session, file_counts))
+        file_counts, carried, lookups = await anyio.to_thread.run_sync(_file_keys, rows)
+        registered = await match_keys.counts(session, file_counts.keys() | lookups)
+        counts = Counter({k: registered[k] for k in file_counts.keys() & registered.keys()})
         counts.update(file_counts)
         self.frequencies = linkage.Frequencies(counts, registry + len(rows))
+        self.counted = Counter({k: registered[k] for k in lookups & registered.keys()})
+        self.counted.update(carried)
+        self.rows = set(rows)
         if registry == 0:
             return
-        # The ids first, chunk by chunk: a common name's block is shared by many chunks, and
-        # loading its registrants (phones, documents) once per chunk cost more than the matching.
+        blocks = await anyio.to_thread.run_sync(self._lookups, rows)
+        # The ids first, chunk by chunk: a block is often shared by many chunks, and loading its
+        # registrants (phones, documents) once per chunk cost more than the matching.
         found: dict[uuid.UUID, None] = {}
-        for block, documents in blocks:
-            conditions = [
-                Registrant.id.in_(
-                    select(RegistrantKey.registrant_id).where(
-                        tuple_(RegistrantKey.kind, RegistrantKey.value).in_(block)
-                    )
+        for chosen, documents in blocks:
+            conditions = []
+            if chosen:
+                carrying = select(RegistrantKey.registrant_id).where(
+                    tuple_(RegistrantKey.kind, RegistrantKey.value).in_(chosen)
                 )
-            ]
+                conditions.append(Registrant.id.in_(carrying))
             if documents:
-                conditions.append(
-                    Registrant.id.in_(
-                        select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(documents))
-                    )
-                )
-            stmt = self._candidates_only(select(Registrant.id).where(or_(*conditions)))
-            found.update(dict.fromkeys((await session.execute(stmt)).scalars()))
+                holding = select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(documents))
+                conditions.append(Registrant.id.in_(holding))
+            if conditions:
+                stmt = self._candidates_only(select(Registrant.id).where(or_(*conditions)))
+                found.update(dict.fromkeys((await session.execute(stmt)).scalars()))
         ids = [rid for rid in found if rid not in self.seen]
         for start in range(0, len(ids), LOAD_CHUNK):
             # again: a file merged or moved since its id was read stays out
@@ -146,6 +158,16 @@ class BatchMatcher:
             load = load.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
             for registrant in (await session.execute(load)).scalars():
                 self.add_registrant(registrant)
+
+    def _lookups(self, rows: Sequence[matching.PersonKeys]) -> list[tuple[list[Key], list[str]]]:
+        """Per :data:`CHUNK` rows, the sorted keys chosen to look them up by and their document
+        numbers (CPU only)."""
+        out = []
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            chosen = {k for keys in chunk for k in match_keys.chosen_keys(keys, self._counted(keys))}
+            out.append((sorted(chosen), sorted({d for keys in chunk for d in keys.documents})))
+        return out
 
     def _candidates_only(self, stmt: Select[T]) -> Select[T]:
         """``stmt`` kept to the actor's desks and to files not merged into another (a merged file
@@ -173,20 +195,43 @@ class BatchMatcher:
         self.add(known)
 
     def add(self, known: Known) -> None:
-        """Index one known person under each of its blocks."""
+        """Index one known person under each of its blocks and each of their combinations."""
         for block in _blocks(known.keys):
             self.index[block].append(known)
+        for key in match_keys.combined_keys(known.keys):
+            self.combined[key].append(known)
+
+    def _indexed(self, key: Key) -> Sequence[Known]:
+        """The known people carrying ``key`` (a match key, or ``("document", number)``)."""
+        return self.combined.get(key, ()) if key[0] in COMBINED else self.index.get(key, ())
+
+    def _counted(self, keys: matching.PersonKeys) -> dict[Key, int]:
+        """The counts of the keys ``keys`` may be looked up by (:func:`app.registrants.keys.lookup_keys`):
+        the registrants and the file's other rows carrying each (a row of :meth:`preload` does not
+        count itself), and at least the known people indexed under it (a row the import reads again
+        without a field, or could not read at :meth:`preload`, was not counted)."""
+        own = _carried(keys) if keys in self.rows else set()
+        return {
+            key: max(self.counted[key] - (key in own), len(self._indexed(key))) for key in match_keys.lookup_keys(keys)
+        }
+
+    def block(self, keys: matching.PersonKeys) -> list[Known]:
+        """The known people sharing a block with this person, as :func:`app.registrants.keys.block`
+        takes them from the registry: a document number, or a key of
+        :func:`app.registrants.keys.chosen_keys`; at most :data:`app.registrants.keys.BLOCK_LIMIT`,
+        those sharing a document first, then by the rarest key they share (then by id)."""
+        documents = [(-1, ("document", d)) for d in sorted(keys.documents)]
+        ranked: dict[uuid.UUID, tuple[int, Known]] = {}
+        for rank, key in [*documents, *enumerate(match_keys.chosen_keys(keys, self._counted(keys)))]:
+            for known in self._indexed(key):
+                ranked.setdefault(known.id, (rank, known))  # the blocks come rarest first
+        pool = sorted(ranked.values(), key=lambda r: (r[0], str(r[1].id)))[: match_keys.BLOCK_LIMIT]
+        return [known for _, known in pool]
 
     def candidates(self, keys: matching.PersonKeys) -> list[DuplicateCandidate]:
-        """The indexed registrants that may be this person, best first (at most 10)."""
-        pool: dict[uuid.UUID, Known] = {}
-        for block in _blocks(keys):
-            for known in self.index.get(block, ()):
-                if block[0] == "gf" and _full(keys.date_of_birth) and _full(known.date_of_birth):
-                    continue  # both full birth dates known: the ("gfy", …) block covers them
-                pool[known.id] = known
+        """The indexed registrants that may be this person (of :meth:`block`), best first (at most 10)."""
         found: list[DuplicateCandidate] = []
-        for known in pool.values():
+        for known in self.block(keys):
             match = linkage.compare(keys, known.keys, self.frequencies)
             if match.probability < linkage.FLAG_PROBABILITY:
                 continue
