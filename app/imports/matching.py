@@ -84,7 +84,7 @@ def _blocks(keys: matching.PersonKeys) -> list[tuple[str, ...]]:
     return blocks
 
 
-def _carried(keys: matching.PersonKeys) -> set[Key]:
+def _carried(keys: matching.PersonKeys) -> frozenset[Key]:
     """The keys of the kinds blocking looks up (:func:`app.registrants.keys.lookup_keys`) that a
     registrant of ``keys`` carries: its plain block keys and their combinations."""
     return match_keys.block_keys(keys) | match_keys.combined_keys(keys)
@@ -210,10 +210,12 @@ class BatchMatcher:
         the registrants and the file's other rows carrying each (a row of :meth:`preload` does not
         count itself), and at least the known people indexed under it (a row the import reads again
         without a field, or could not read at :meth:`preload`, was not counted)."""
-        own = _carried(keys) if keys in self.rows else set()
-        return {
-            key: max(self.counted[key] - (key in own), len(self._indexed(key))) for key in match_keys.lookup_keys(keys)
-        }
+        own = _carried(keys) if keys in self.rows else frozenset()
+        counted, found = self.counted, {}
+        for key in match_keys.lookup_keys(keys):  # once or twice per row: a plain loop, no Counter.__missing__
+            indexed = self.combined.get(key, ()) if key[0] in COMBINED else self.index.get(key, ())
+            found[key] = max(counted.get(key, 0) - (key in own), len(indexed))
+        return found
 
     def block(self, keys: matching.PersonKeys) -> list[Known]:
         """The known people sharing a block with this person, as :func:`app.registrants.keys.block`

@@ -67,6 +67,9 @@ SIZE_CACHE_FROM = 10_000  # a smaller registry is counted every time (cheap, and
 COUNT_CACHE_FROM = 1_000  # a rarer value is counted every time (cheap, and exact)
 COUNT_CACHE_MAX = 100_000
 COUNT_CHUNK = 200  # SQLite allows 500 terms in a compound select
+DERIVED_CACHE = 4096
+"""People whose block, combined and lookup keys are remembered (an import asks for one row's keys
+several times: counting, choosing, indexing)."""
 _size_cache: dict[URL, tuple[float, int]] = {}
 _count_cache: dict[URL, dict[tuple[str, str], tuple[float, int]]] = {}  # by database (its URL)
 _KEYS = cast(Table, RegistrantKey.__table__)
@@ -95,7 +98,8 @@ def phone_key(e164: str) -> str:
     return "".join(c for c in e164 if c.isdigit())[::-1]
 
 
-def block_keys(person: PersonKeys) -> set[Key]:
+@functools.lru_cache(maxsize=DERIVED_CACHE)
+def block_keys(person: PersonKeys) -> frozenset[Key]:
     """The keys a possible duplicate of ``person`` must share with it (one at least)."""
     family = " ".join(phonetic(t) for t in person.family)
     year = person.date_of_birth[:4] if person.date_of_birth else None
@@ -107,7 +111,7 @@ def block_keys(person: PersonKeys) -> set[Key]:
             out.add(("gfy", f"{pair} {year}"))
     if person.date_of_birth and len(person.date_of_birth) == 10:
         out.add(("d", person.date_of_birth))
-    return out
+    return frozenset(out)
 
 
 def frequency_keys(person: PersonKeys) -> set[Key]:
@@ -137,7 +141,8 @@ def _pairs(person: PersonKeys) -> list[str]:
     return [f"{phonetic(token)} {family}" for token in person.given]
 
 
-def combined_keys(person: PersonKeys) -> set[Key]:
+@functools.lru_cache(maxsize=DERIVED_CACHE)
+def combined_keys(person: PersonKeys) -> frozenset[Key]:
     """The keys standing in for a common block key (see the module docstring): the full birth
     date with each name token, the given/family pair of a person without a full birth date, and
     the pair with the arrival date."""
@@ -149,7 +154,7 @@ def combined_keys(person: PersonKeys) -> set[Key]:
         out |= {("gfx", pair) for pair in pairs}
     if person.arrival_date:
         out |= {("gfa", f"{pair} {person.arrival_date}") for pair in pairs}
-    return out
+    return frozenset(out)
 
 
 def all_keys(person: PersonKeys) -> set[Key]:
@@ -326,12 +331,13 @@ def forget_size() -> None:
     _count_cache.clear()
 
 
-def lookup_keys(person: PersonKeys) -> set[Key]:
+@functools.lru_cache(maxsize=DERIVED_CACHE)
+def lookup_keys(person: PersonKeys) -> frozenset[Key]:
     """The keys :func:`block` may look ``person``'s candidates up by (to count first)."""
     keys = {k for k in block_keys(person) if k[0] != "gf" or not _full_date(person)}
     if _full_date(person):  # a given name with the family name, of someone without a full date
         keys |= {("gfx", pair) for pair in _pairs(person)}
-    return keys | {k for k in combined_keys(person) if k[0] != "gfx"}
+    return frozenset(keys | {k for k in combined_keys(person) if k[0] != "gfx"})
 
 
 def chosen_keys(person: PersonKeys, counted: Mapping[Key, int]) -> list[Key]:
