@@ -53,17 +53,11 @@ def _as_set(purpose: str | Iterable[str]) -> frozenset[str]:
     return frozenset({purpose}) if isinstance(purpose, str) else frozenset(purpose)
 
 
-class ConsentLike(Protocol):
-    """A consent decision: an ORM :class:`Consent` or a row selected from its table."""
+class ConsentTerms(Protocol):
+    """What :func:`in_force` reads of a consent decision."""
 
     @property
-    def id(self) -> int: ...
-    @property
-    def purpose(self) -> str: ...
-    @property
     def granted(self) -> bool: ...
-    @property
-    def partner_name(self) -> str | None: ...
     @property
     def recorded_at(self) -> dt.datetime: ...
     @property
@@ -72,10 +66,21 @@ class ConsentLike(Protocol):
     def expires_at(self) -> dt.datetime | None: ...
 
 
+class ConsentLike(ConsentTerms, Protocol):
+    """A consent decision: an ORM :class:`Consent` or a row selected from its table."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def partner_name(self) -> str | None: ...
+
+
 _C = TypeVar("_C", bound=ConsentLike)
 
 
-def in_force(consent: ConsentLike, at: dt.datetime) -> bool:
+def in_force(consent: ConsentTerms, at: dt.datetime) -> bool:
     """Whether ``consent`` (a grant) is in force at ``at``: recorded, not withdrawn, not expired."""
     return (
         consent.granted

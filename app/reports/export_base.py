@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.privacy.purposes import REFERRAL_PURPOSE
@@ -44,6 +44,17 @@ class _Decision(NamedTuple):
     expires_at: dt.datetime | None
     partner_name: str | None
 
+
+class _Terms(NamedTuple):
+    """The columns of a decision :func:`~app.privacy.service.in_force` reads."""
+
+    granted: bool
+    recorded_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+    expires_at: dt.datetime | None
+
+
+_TERMS_WIDTH = len(_Terms._fields)
 
 # Each person's latest decision for the purpose recorded at or before the instant (``$3``), the
 # one ``latest_in_force`` keeps when a purpose has no partners: ordered by ``(recorded_at, id)``.
@@ -85,6 +96,33 @@ class ConsentGate:
         )
         return self._in_force(rows)
 
+    def with_decisions(self, stmt: AnySelect, person: int) -> AnySelect:
+        """PostgreSQL: ``stmt`` with the columns of :class:`_Terms` added, the decision that
+        counts for the person whose registrant id is ``stmt``'s column ``person``: the latest one
+        for :attr:`purpose` recorded at or before :attr:`at` (``NULL`` columns when there is none),
+        read by one ``LATERAL`` lookup per row in the same statement instead of one query per
+        batch. Read by :meth:`may_name`; a purpose with partners needs every decision
+        (:func:`~app.privacy.service.latest_in_force`) and cannot use it."""
+        table = Consent.__table__.c
+        latest = (
+            select(*(table[name] for name in _Terms._fields))
+            .where(
+                table.registrant_id == stmt.selected_columns[person],
+                table.purpose == self.purpose,
+                table.recorded_at <= self.at,
+            )
+            .order_by(table.recorded_at.desc(), table.id.desc())
+            .limit(1)
+            .lateral("named_consent")
+        )
+        return stmt.outerjoin(latest, true()).add_columns(*latest.c)
+
+    def may_name(self, row: Sequence[Any]) -> bool:
+        """Whether a row of :meth:`with_decisions` (its last columns) may be named: the latest
+        decision is in force at :attr:`at` (:func:`~app.privacy.service.in_force`)."""
+        terms = row[-_TERMS_WIDTH:]
+        return terms[0] is not None and in_force(_Terms._make(terms), self.at)
+
     def _in_force(self, rows: Iterable[Any]) -> set[uuid.UUID]:
         by_person: dict[uuid.UUID, list[Any]] = {}
         for row in rows:
@@ -112,39 +150,40 @@ def map_batches(
     convert: Callable[[Any], Sequence[Any]],
     *,
     gate: ConsentGate | None = None,
-    person: Callable[[Any], uuid.UUID] | None = None,
+    person: int | None = None,
     named_width: int = 0,
     by_position: bool = False,
 ) -> RowSource:
     """Rows of ``stmt`` converted batch by batch; with a ``gate``, the last ``named_width`` cells
-    of rows whose ``person`` may not be named are emptied. ``by_position``: ``convert`` and
-    ``person`` read rows only by index, so PostgreSQL rows may come straight from asyncpg
-    (:func:`~app.reports.streaming.stream_records`)."""
+    of rows whose person (the registrant id in column ``person``) may not be named are emptied.
+    ``by_position``: ``convert`` reads rows only by index (and never past its own columns), so
+    PostgreSQL rows may come straight from asyncpg (:func:`~app.reports.streaming.stream_records`),
+    each with its person's consent decision (:meth:`ConsentGate.with_decisions`)."""
 
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        if gate is None or person is None:
+            async for batch in stream_records(conn, stmt) if by_position else stream_batches(conn, stmt):
+                yield [convert(row) for row in batch]
+            return
+        if by_position and conn.dialect.name == "postgresql" and gate.purpose != REFERRAL_PURPOSE:
+            async for batch in stream_records(conn, gate.with_decisions(stmt, person)):
+                may_name = gate.may_name
+                yield [convert(row) if may_name(row) else gate.blank(list(convert(row)), named_width) for row in batch]
+            return
         allowed: set[uuid.UUID] = set()
 
         async def consents(batch: Batch) -> None:
             nonlocal allowed
             assert gate is not None and person is not None
-            allowed = await gate.allowed(conn, {person(row) for row in batch})
+            allowed = await gate.allowed(conn, {row[person] for row in batch})
 
-        gated = gate is not None and person is not None
-        if by_position:
-            batches = stream_records(conn, stmt, before_next=consents if gated else None)
-        else:
-            batches = stream_batches(conn, stmt)
+        batches = stream_records(conn, stmt, before_next=consents) if by_position else stream_batches(conn, stmt)
         async for batch in batches:
-            converted: list[Sequence[Any]]
-            if gate is not None and person is not None:
-                if not by_position:
-                    await consents(batch)
-                converted = [
-                    convert(row) if person(row) in allowed else gate.blank(list(convert(row)), named_width)
-                    for row in batch
-                ]
-            else:
-                converted = [convert(row) for row in batch]
+            if not by_position:
+                await consents(batch)
+            converted = [
+                convert(row) if row[person] in allowed else gate.blank(list(convert(row)), named_width) for row in batch
+            ]
             del batch
             yield converted
             del converted

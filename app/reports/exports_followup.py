@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 from sqlalchemy import select
@@ -14,12 +13,6 @@ from app.desks.models import Desk
 from app.registrants.models import Registrant
 from app.reports.export_base import ExportContext, ExportSpec, count_of, map_batches
 from app.reports.writers import Column
-
-
-def _person(index: int) -> Any:
-    """The registrant id of a row: its ``index``-th value."""
-    return operator.itemgetter(index)
-
 
 # --- cases ---------------------------------------------------------------------------------------
 
@@ -105,7 +98,7 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
 
     columns = CASES_PSEUDONYMISED + (CASES_NAMED if ctx.named else [])
     named_width = len(CASES_NAMED)
-    person = _person(1)
+    person = 1  # the registrant id's column
     source = map_batches(stmt, convert, gate=ctx.gate, person=person, named_width=named_width, by_position=True)
     return ExportSpec("cases", ctx.named, columns, count_of(stmt), source)
 
@@ -185,7 +178,7 @@ def referrals_export(ctx: ExportContext) -> ExportSpec:
 
     columns = REFERRALS_PSEUDONYMISED + (REFERRALS_NAMED if ctx.named else [])
     named_width = len(REFERRALS_NAMED)
-    person = _person(2)
+    person = 2  # the registrant id's column
     source = map_batches(stmt, convert, gate=ctx.gate, person=person, named_width=named_width, by_position=True)
     return ExportSpec("referrals", ctx.named, columns, count_of(stmt), source)
 
@@ -260,6 +253,6 @@ def appointments_export(ctx: ExportContext) -> ExportSpec:
 
     columns = APPOINTMENTS_PSEUDONYMISED + (APPOINTMENTS_NAMED if ctx.named else [])
     named_width = len(APPOINTMENTS_NAMED)
-    person = _person(1)
+    person = 1  # the registrant id's column
     source = map_batches(stmt, convert, gate=ctx.gate, person=person, named_width=named_width, by_position=True)
     return ExportSpec("appointments", ctx.named, columns, count_of(stmt), source)
