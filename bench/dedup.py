@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -85,11 +84,11 @@ def replay(register: Path, truth: Path) -> tuple[str, float]:
 
     from pydantic import ValidationError
 
-    from app.imports.matching import BatchMatcher, Known
+    from app.imports.matching import BatchMatcher, Known, _file_keys
     from app.imports.reading import read_register
     from app.imports.rows import prepare_row
     from app.imports.service import _body_keys, _without_empty
-    from app.registrants import keys, linkage
+    from app.registrants import linkage
     from app.registrants.schemas import RegistrantCreate
 
     regions = {name: f"SN-{code}" for name, code in REGIONS.items()}
@@ -105,12 +104,11 @@ def replay(register: Path, truth: Path) -> tuple[str, float]:
             except ValidationError:
                 person = None
         people.append((p, person))
-    counts: Counter[tuple[str, str]] = Counter()
-    for _, person in people:
-        if person is not None:
-            counts.update(keys.frequency_keys(person))
+    persons = [person for _, person in people if person is not None]
+    counts, carried, _ = _file_keys(persons)  # as BatchMatcher.preload counts them, the registry empty
     matcher = BatchMatcher(desk_ids=None)
-    matcher.frequencies = linkage.Frequencies(counts, sum(1 for _, k in people if k is not None))
+    matcher.frequencies = linkage.Frequencies(counts, len(persons))
+    matcher.counted, matcher.rows = carried, set(persons)
     seen: set[str] = set()
     rows = []
     for p, person in people:

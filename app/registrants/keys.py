@@ -55,7 +55,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import transaction_driver
-from app.registrants.matching import PersonKeys, phonetic
+from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, phonetic
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 
 Key = tuple[str, str]
@@ -93,6 +93,12 @@ def person_of(registrant: Registrant) -> PersonKeys:
     )
 
 
+def _cut(keys: Iterable[Key]) -> frozenset[Key]:
+    """``keys`` with their values cut to :data:`~app.registrants.matching.KEY_VALUE_LENGTH`, as they
+    are stored, looked up and counted."""
+    return frozenset((kind, value[:KEY_VALUE_LENGTH]) for kind, value in keys)
+
+
 def phone_key(e164: str) -> str:
     """``+221771234567`` → ``765432177122`` (a suffix of the number is a prefix of the key)."""
     return "".join(c for c in e164 if c.isdigit())[::-1]
@@ -111,7 +117,7 @@ def block_keys(person: PersonKeys) -> frozenset[Key]:
             out.add(("gfy", f"{pair} {year}"))
     if person.date_of_birth and len(person.date_of_birth) == 10:
         out.add(("d", person.date_of_birth))
-    return frozenset(out)
+    return _cut(out)
 
 
 def frequency_keys(person: PersonKeys) -> set[Key]:
@@ -129,7 +135,7 @@ def frequency_keys(person: PersonKeys) -> set[Key]:
         out.add(("c", person.host_city))
     if person.occupation:
         out.add(("o", person.occupation))
-    return out
+    return set(_cut(out))
 
 
 def _full_date(person: PersonKeys) -> str | None:
@@ -154,14 +160,14 @@ def combined_keys(person: PersonKeys) -> frozenset[Key]:
         out |= {("gfx", pair) for pair in pairs}
     if person.arrival_date:
         out |= {("gfa", f"{pair} {person.arrival_date}") for pair in pairs}
-    return frozenset(out)
+    return _cut(out)
 
 
 def all_keys(person: PersonKeys) -> set[Key]:
     """Every key stored for ``person``."""
     out = block_keys(person) | frequency_keys(person) | combined_keys(person)
     out |= {("w", t) for t in (*person.given, *person.family)}
-    return {(k, v[:200]) for k, v in out if v}
+    return {(k, v) for k, v in _cut(out) if v}
 
 
 async def replace(session: AsyncSession, registrant: Registrant, *, new: bool = False) -> None:
@@ -182,7 +188,7 @@ def rows_of(registrant: Registrant, person: PersonKeys | None = None) -> list[di
 
 def key_rows(registrant_id: uuid.UUID, person: PersonKeys, *, extra: Iterable[Key] = ()) -> list[dict[str, Any]]:
     """The rows of the keys of ``person`` (and the search-only keys ``extra``) for ``registrant_id``."""
-    stored = all_keys(person) | {(k, v[:200]) for k, v in extra if v}
+    stored = all_keys(person) | {(k, v) for k, v in _cut(extra) if v}
     return [{"registrant_id": registrant_id, "kind": k, "value": v} for k, v in sorted(stored)]
 
 
@@ -530,9 +536,9 @@ async def words_starting(session: AsyncSession, prefixes: Sequence[str]) -> dict
     with the number of distinct words found, not with the registrants carrying them."""
     if not prefixes:
         return {}
-    # A prefix of "z"s has no next prefix: any stored value (at most 200 characters) starting
-    # with it sorts below it padded with "z"s to 201.
-    upper = [_next_prefix(p) or p.ljust(201, "z") for p in prefixes]
+    # A prefix of "z"s has no next prefix: any stored value (at most KEY_VALUE_LENGTH characters)
+    # starting with it sorts below it padded with "z"s one character longer.
+    upper = [_next_prefix(p) or p.ljust(KEY_VALUE_LENGTH + 1, "z") for p in prefixes]
     rows = await (await transaction_driver(session)).fetch(_WORDS_PG, list(prefixes), upper)
     found: dict[str, list[str]] = {}
     for i, word in sorted(rows):

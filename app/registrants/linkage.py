@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import jellyfish
 
-from app.registrants.matching import PersonKeys, phonetic
+from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, phonetic
 from app.registrants.schemas import DuplicateCandidate, FieldComparison
 
 RETURN_RATE = 0.05
@@ -108,7 +108,7 @@ class Frequencies:
         self.total = max(total, 1)
 
     def share(self, kind: str, value: str) -> float:
-        n = max(self.counts.get((kind, value), 0), 1)
+        n = max(self.counts.get((kind, value[:KEY_VALUE_LENGTH]), 0), 1)  # counted as stored
         return (n + SMOOTHING * TYPICAL[kind]) / (self.total + SMOOTHING)
 
     def prior_weight(self) -> float:

@@ -196,6 +196,11 @@ def _rules(word: str) -> str:
     return collapsed
 
 
+KEY_VALUE_LENGTH = 200
+"""Characters of a match key's value kept (``registrant_keys.value``): every key is stored, looked
+up and counted cut to it (a given name with a long family name can be longer)."""
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def phonetic(token: str) -> str:
     """The phonetic key of one folded token (variant table first, then French/Wolof rules).

@@ -210,3 +210,15 @@ async def test_words_starting_a_prefix_are_read_from_the_match_keys(create, casa
         "zz": ["zzzz", "zzzzb"],
         "diop": ["diop"],
     }
+
+
+async def test_a_name_key_longer_than_a_stored_value_is_looked_up_as_stored(create, casa_agent, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    """A given name with a long family name makes a pair key of more than
+    ``KEY_VALUE_LENGTH`` characters: it is stored cut, so it is looked up and counted cut."""
+    family = " ".join(["Kristofersonwitz"] * 11)  # 186 characters; the pair key has 203
+    who = _keys("Kristofersonwitz", family, None)
+    assert max(len(value) for _, value in keys.lookup_keys(who)) == matching.KEY_VALUE_LENGTH
+    first = await _register(create, casa_agent, given_names="Kristofersonwitz", family_name=family)
+    assert await _pool(sessionmaker, who) == {first}  # no phone, no birth date: the name is the only block
+    async with sessionmaker() as session:
+        assert set((await keys.counts(session, keys.lookup_keys(who))).values()) == {1}
