@@ -42,9 +42,15 @@ def _encode_value(value: Any) -> Any:
 
 
 def _decode_value(value: Any) -> Any:
+    """One key value of a cursor; raises ``ValueError`` (or ``TypeError``, ``OverflowError``) for a
+    value no cursor of this API holds. A time is read in UTC, whatever offset it was written with
+    (SQLite compares stored times as written)."""
     if isinstance(value, dict) and "t" in value:
-        return dt.datetime.fromisoformat(value["t"])
+        at = dt.datetime.fromisoformat(value["t"])
+        return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
     if isinstance(value, dict) and "u" in value:
+        if not isinstance(value["u"], str):
+            raise TypeError("a UUID is written as a string")
         return uuid.UUID(value["u"])
     return value
 
@@ -59,7 +65,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = [_decode_value(v) for v in json.loads(raw)]
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.") from exc
     if len(values) != width:
         raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.")

@@ -114,6 +114,12 @@ CACHE_SIZE = 1 << 16
 """Names, places and name tokens whose folded tokens and phonetic keys each process memoises."""
 
 
+KEY_VALUE_LENGTH = 200
+"""Characters of a match key's value kept (``registrant_keys.value``): every key is stored, looked
+up and counted cut to it (a given name with a long family name can be longer), and so is every
+name token and its phonetic key (transliterated, a name can grow: ``😀`` is ``grinning``)."""
+
+
 def tokens(name: str) -> list[str]:
     """The folded tokens of a name; a lone letter is joined to the next token.
 
@@ -121,7 +127,8 @@ def tokens(name: str) -> list[str]:
     ISC licence): Arabic script gives its consonant skeleton (``محمد ديوب`` → ``mhmd dywb``), which
     the variant table ties to the Latin spellings where it knows them.
 
-    ``"N'Diaye"`` → ``["ndiaye"]``, ``"Ndèye Fatou"`` → ``["ndeye", "fatou"]``.
+    ``"N'Diaye"`` → ``["ndiaye"]``, ``"Ndèye Fatou"`` → ``["ndeye", "fatou"]``. Each token is cut to
+    :data:`KEY_VALUE_LENGTH` characters.
     """
     return list(_tokens(name))
 
@@ -141,7 +148,7 @@ def _tokens(name: str) -> tuple[str, ...]:
         pending = ""
     if pending:
         out.append(pending)
-    return tuple(out)
+    return tuple(t[:KEY_VALUE_LENGTH] for t in out)
 
 
 def canonical(token: str) -> str:
@@ -196,18 +203,14 @@ def _rules(word: str) -> str:
     return collapsed
 
 
-KEY_VALUE_LENGTH = 200
-"""Characters of a match key's value kept (``registrant_keys.value``): every key is stored, looked
-up and counted cut to it (a given name with a long family name can be longer)."""
-
-
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def phonetic(token: str) -> str:
     """The phonetic key of one folded token (variant table first, then French/Wolof rules).
 
     ``ndiaye``, ``njaay`` → ``njai``; ``bah`` → ``ba``; ``sy`` → ``si`` but ``sylla`` → ``sila``.
+    At most :data:`KEY_VALUE_LENGTH` characters.
     """
-    return _rules(canonical(token)) or token
+    return (_rules(canonical(token)) or token)[:KEY_VALUE_LENGTH]
 
 
 def phonetic_key(name: str) -> str:

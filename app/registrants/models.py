@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
 
 SEXES = ("female", "male", "unknown")
+_NAME_KEY = String(200).with_variant(Text(), "postgresql")
 NAME_TERMS_SQL = (
     "string_to_array('w:' || replace(given_names_key || ' ' || family_name_key, ' ', ' w:') || ' n:' || "
     "replace(given_names_phonetic || ' ' || family_name_phonetic, ' ', ' n:'), ' ')"
@@ -52,10 +53,13 @@ class Registrant(UUIDPrimaryKey, Timestamps, Base):
     given_names: Mapped[str] = mapped_column(String(200))
     family_name: Mapped[str] = mapped_column(String(200))
     name_arabic: Mapped[str | None] = mapped_column(String(200))
-    given_names_key: Mapped[str] = mapped_column(String(200))
-    family_name_key: Mapped[str] = mapped_column(String(200))
-    given_names_phonetic: Mapped[str] = mapped_column(String(200))
-    family_name_phonetic: Mapped[str] = mapped_column(String(200))
+    # Name keys: words of up to 200 characters each (matching.KEY_VALUE_LENGTH), as many words as
+    # the name transliterates to (a name of 200 characters can give more): unbounded text on
+    # PostgreSQL (migration 2002); SQLite does not enforce a length.
+    given_names_key: Mapped[str] = mapped_column(_NAME_KEY)
+    family_name_key: Mapped[str] = mapped_column(_NAME_KEY)
+    given_names_phonetic: Mapped[str] = mapped_column(_NAME_KEY)
+    family_name_phonetic: Mapped[str] = mapped_column(_NAME_KEY)
     sex: Mapped[str] = mapped_column(String(8), default="unknown")
     date_of_birth: Mapped[str | None] = mapped_column(String(10))
     birth_year: Mapped[int | None] = mapped_column(Integer)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
+from typing import Any
+
 import pytest
 
 from tests.registrants.conftest import URL, person
@@ -144,3 +149,39 @@ async def test_empty_patch_changes_nothing_and_keeps_the_etag(casa_agent, create
     assert response.status_code == 200
     assert response.headers["etag"] == '"v1"'
     assert await audit_events(created["id"], "registrant.update") == []
+
+
+def _cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [{"t": "2026-12-01T03:11:44+00:00"}, {"u": 5}],  # an id that is not a string
+        [{"t": "2026-12-01T03:11:44+00:00"}, {"u": []}],
+        [{"t": 5}, {"u": "00000000-0000-4000-8000-000000000000"}],
+        [{"t": "0001-01-01T00:00:00+01:00"}, {"u": "00000000-0000-4000-8000-000000000000"}],  # before year 1 in UTC
+        [{"t": "9999-12-31T23:59:59-05:00"}, {"u": "00000000-0000-4000-8000-000000000000"}],  # after year 9999
+    ],
+)
+async def test_a_forged_cursor_is_a_bad_request(values: list[Any], casa_agent, client) -> None:  # type: ignore[no-untyped-def]
+    response = await client.get(URL, params={"cursor": _cursor(values)}, headers=casa_agent.headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["type"] == "/problems/bad-request"
+
+
+@pytest.mark.parametrize("written", ["+00:00", "+14:00", "-05:00", ""])
+async def test_a_cursor_time_means_the_same_instant_whatever_its_offset(
+    written: str, casa_agent, create, client
+) -> None:  # type: ignore[no-untyped-def]
+    for given in ("Awa", "Khady", "Coumba"):
+        assert (await create(casa_agent, person(given_names=given), confirm=True)).status_code == 201
+    first = await client.get(URL, params={"limit": 1}, headers=casa_agent.headers)
+    last_time, last_id = json.loads(base64.urlsafe_b64decode(first.json()["next_cursor"] + "=="))
+    at = dt.datetime.fromisoformat(last_time["t"])
+    shifted = at.astimezone(dt.timezone(dt.timedelta(hours=int(written[:3])))) if written else at.replace(tzinfo=None)
+    cursor = _cursor([{"t": shifted.isoformat()}, last_id])
+    rest = await client.get(URL, params={"cursor": cursor, "limit": 10}, headers=casa_agent.headers)
+    assert rest.status_code == 200
+    assert [r["given_names"] for r in rest.json()["items"]] == ["Khady", "Awa"]

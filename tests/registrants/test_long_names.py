@@ -1,0 +1,53 @@
+"""Names that grow when folded and transliterated (``😀`` is ``grinning``, ``ß`` is ``ss``, ``æ`` is
+``ae``): a name within the 200 characters a person may type can give longer search keys. Such a
+person is registered, corrected and found by name on both databases; every name word is kept to
+``KEY_VALUE_LENGTH`` characters, the same in the stored columns, the match keys and the search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from app.registrants import matching
+from tests.registrants.conftest import URL, person
+
+GROWING = [
+    ("Fatou", "Diop " + "😀" * 25),  # one word of 25 × "grinning": 200 characters
+    ("Khady", "Ndiaye" + "æ" * 100),  # one word of 206 characters once folded
+    ("Awa " + "ß" * 110, "Sow"),  # 220
+    (" ".join(["Fatouæææææææ"] * 15), "Ba"),  # 194 characters typed, a key column of 299
+]
+
+
+@pytest.mark.parametrize(("given", "family"), GROWING)
+async def test_a_name_longer_once_folded_is_registered_and_found(
+    given: str, family: str, client: httpx.AsyncClient, create: Any, casa_agent: Any
+) -> None:
+    created = await create(casa_agent, person(given_names=given, family_name=family), confirm=True)
+    assert created.status_code == 201, created.text
+    found = await client.get(URL, params={"q": f"{given} {family}"[:200]}, headers=casa_agent.headers)
+    assert found.status_code == 200
+    assert [item["id"] for item in found.json()["items"]] == [created.json()["id"]]
+
+
+async def test_a_name_corrected_to_one_longer_once_folded_is_saved(
+    client: httpx.AsyncClient, create: Any, casa_agent: Any
+) -> None:
+    created = await create(casa_agent, person(given_names="Awa", family_name="Sylla"), confirm=True)
+    url = f"{URL}/{created.json()['id']}"
+    corrected = await client.patch(
+        url,
+        headers={**casa_agent.headers, "If-Match": created.headers["ETag"]},
+        json={"family_name": "Sylla " + "😀" * 30, "reason": "Nom complet"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    found = await client.get(URL, params={"q": "Awa Sylla " + "😀" * 30}, headers=casa_agent.headers)
+    assert [item["id"] for item in found.json()["items"]] == [created.json()["id"]]
+
+
+def test_tokens_and_their_phonetic_keys_are_kept_to_the_key_length() -> None:
+    (token,) = matching.tokens("😀" * 40)
+    assert token == ("grinning" * 40)[: matching.KEY_VALUE_LENGTH]
+    assert len(matching.phonetic(token)) <= matching.KEY_VALUE_LENGTH
