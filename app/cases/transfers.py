@@ -59,6 +59,7 @@ from app.privacy import service as privacy
 from app.privacy.purposes import REGISTRANT_FIELD_CATEGORIES, fields_covered
 from app.registrants import keys as match_keys
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
+from app.registrants.prepare import set_keys
 
 _COVERED: Final = fields_covered(TRANSFER_PURPOSES_ANY | TRANSFER_PURPOSES_TO_SENEGAL)
 REGISTRANT_FIELDS_SENT: Final = tuple(f for f in _COVERED if f != "phones")
@@ -289,6 +290,7 @@ async def _registrant_at(
         documents=[],  # not covered by a transfer purpose (module docstring)
         **values,
     )
+    set_keys(copy)  # its name keys computed again, as every write does: never copied stale
     session.add(copy)
     await session.flush()
     # the copy is found and matched at its desk like any registrant: every key of its fields,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.cases.models import Case, Referral
-from app.core.text import fold
 from app.desks.models import Desk
 from app.registrants.models import Consent, Registrant, RegistrantPhone
+from app.registrants.normalize import name_keys
 from tests.conftest import Staff
 
 _numbers = iter(range(1, 1_000_000))
@@ -45,10 +45,7 @@ def make_registrant(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ig
                 registration_number=f"TEST-2026-{next(_numbers):06d}",
                 given_names=given,
                 family_name=family,
-                given_names_key=fold(given),
-                family_name_key=fold(family),
-                given_names_phonetic=fold(given),
-                family_name_phonetic=fold(family),
+                **asdict(name_keys(given, family)),
                 sex="female",
                 date_of_birth="1994-03",
                 birth_year=1994,

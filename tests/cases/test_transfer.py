@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.cases.models import CaseTransfer
 from app.privacy.purposes import REGISTRANT_FIELD_CATEGORIES, REGISTRANT_RECORD_COLUMNS
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
+from app.registrants.normalize import name_keys
 from tests.cases.conftest import move, open_case
 from tests.conftest import Staff
 
@@ -180,6 +181,24 @@ async def test_the_receiving_desk_finds_the_copied_registrant_by_name_and_phone(
     found = await client.get("/api/v1/registrants", params={"q": "awa njaay"}, headers=dakar_agent.headers)
     assert found.status_code == 200
     assert [(r["given_names"], r["family_name"]) for r in found.json()["items"]] == [("Awa", "Ndiaye")]
+
+
+async def test_the_copy_s_name_keys_are_computed_from_its_names_not_copied(
+    client: httpx.AsyncClient, agent: Staff, make_registrant, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A file keyed by an older variant table (its phonetic columns stale) gives a copy keyed as
+    every write keys a file now: the search by name at the receiving desk reads those columns."""
+    registrant = await make_registrant(consents=("transfer_to_senegal",))
+    async with sessionmaker() as session:
+        source = await session.get(Registrant, registrant)
+        assert source is not None
+        source.family_name_phonetic = "ndiaye"  # as no write of this version would store it
+        await session.commit()
+    case = await open_case(client, agent, registrant)
+    assert (await _transfer(client, agent, case["id"], "DKR-MOB")).status_code == 200
+    async with sessionmaker() as session:
+        copy = (await session.execute(select(Registrant).where(Registrant.source == "transfer"))).scalar_one()
+    assert (copy.family_name_key, copy.family_name_phonetic) == (name_keys("Awa", "Ndiaye").family_name_key, "njai")
 
 
 # A file with every field filled, written by a supervisor (residence status is theirs to write).

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import asdict
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.text import fold
 from app.desks.models import Desk
 from app.registrants.models import Consent, Registrant, RegistrantPhone
+from app.registrants.normalize import name_keys
 
 _numbers = iter(range(1, 1_000_000))
 
@@ -40,10 +41,7 @@ def make_person(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ignore
                 registration_number=f"NOTE-2026-{next(_numbers):06d}",
                 given_names=given,
                 family_name="Ndiaye",
-                given_names_key=fold(given),
-                family_name_key="ndiaye",
-                given_names_phonetic=fold(given),
-                family_name_phonetic="ndiaye",
+                **asdict(name_keys(given, "Ndiaye")),
                 sex="female",
                 nationality="SN",
                 email=email,

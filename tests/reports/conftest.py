@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.appointments.models import Appointment
 from app.auth.models import StaffUser
 from app.cases.models import Case, Partner, Referral, ServiceType
-from app.core.text import fold
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
+from app.registrants.normalize import name_keys
 
 _ZONES = {"CASA-BASE": "Africa/Casablanca", "DKR-MOB": "Africa/Dakar"}
 _numbers = itertools.count(1)
@@ -65,10 +65,7 @@ class World:
             registration_number=f"{desk[:4]}-2026-{n:06d}",
             given_names=given,
             family_name=family,
-            given_names_key=fold(given),
-            family_name_key=fold(family),
-            given_names_phonetic=fold(given),
-            family_name_phonetic=fold(family),
+            **asdict(name_keys(given, family)),
             sex=sex,
             date_of_birth=dob,
             birth_year=int(dob[:4]) if dob else None,
