@@ -211,11 +211,10 @@ class BatchMatcher:
         count itself), and at least the known people indexed under it (a row the import reads again
         without a field, or could not read at :meth:`preload`, was not counted)."""
         own = _carried(keys) if keys in self.rows else frozenset()
-        counted, found = self.counted, {}
-        for key in match_keys.lookup_keys(keys):  # once or twice per row: a plain loop, no Counter.__missing__
-            indexed = self.combined.get(key, ()) if key[0] in COMBINED else self.index.get(key, ())
-            found[key] = max(counted.get(key, 0) - (key in own), len(indexed))
-        return found
+        return {
+            key: max(self.counted.get(key, 0) - (key in own), len(self._indexed(key)))
+            for key in match_keys.lookup_keys(keys)
+        }
 
     def block(self, keys: matching.PersonKeys) -> list[Known]:
         """The known people sharing a block with this person, as :func:`app.registrants.keys.block`
