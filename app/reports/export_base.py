@@ -137,12 +137,15 @@ class ConsentGate:
 
 @dataclass(frozen=True)
 class ExportContext:
+    """What an export builder needs; ``export_id`` names the export's own audit events."""
+
     scope: Scope
     named: bool
     pseudonym: Pseudonymizer
     bands: AgeBands
     desk_filter_given: bool
     gate: ConsentGate | None = None
+    export_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 def map_batches(

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from app.audit.models import AuditEvent, AuditLink
 from app.desks.models import Desk
@@ -39,15 +39,18 @@ def audit_export(ctx: ExportContext) -> ExportSpec:
     Without a desk filter an administrator or auditor gets every event, desk-less ones included.
     """
     scope = ctx.scope
-    clauses: list[ColumnElement[bool]] = []
+    # The export's own export.start is recorded after the rows are counted: it is left out, so
+    # the file holds the log as it stood when asked for and X-Export-Rows counts its rows.
+    clauses: list[ColumnElement[bool]] = [
+        or_(AuditEvent.entity_type != "export", AuditEvent.entity_id != str(ctx.export_id))
+    ]
     if ctx.desk_filter_given:
         clauses.append(AuditEvent.desk_id.in_(scope.desk_ids))
-    if scope.start:
-        clauses.append(AuditEvent.occurred_at >= dt.datetime.combine(scope.start, dt.time(), dt.UTC))
-    if scope.end:
-        clauses.append(
-            AuditEvent.occurred_at < dt.datetime.combine(scope.end + dt.timedelta(days=1), dt.time(), dt.UTC)
-        )
+    low, high = scope.bounds_in(dt.UTC)
+    if low is not None:
+        clauses.append(AuditEvent.occurred_at >= low)
+    if high is not None:
+        clauses.append(AuditEvent.occurred_at < high)
     # Sealed events in chain order, then those not sealed yet (no seq) in the order recorded.
     stmt = (
         select(
@@ -59,7 +62,7 @@ def audit_export(ctx: ExportContext) -> ExportSpec:
         )
         .outerjoin(AuditLink, AuditLink.event_id == AuditEvent.id)
         .outerjoin(Desk, Desk.id == AuditEvent.desk_id)
-        .where(and_(*clauses) if clauses else true())
+        .where(and_(*clauses))
         .order_by(AuditLink.seq.is_(None), AuditLink.seq, AuditEvent.id)
     )
 

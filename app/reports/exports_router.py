@@ -58,7 +58,9 @@ async def export(
     Supervisors export their desks, administrators any desk, auditors and administrators the audit
     log. CSV: UTF-8 with BOM, ISO 8601 dates (timestamps in UTC), formula-like cells neutralised.
     XLSX: typed columns (dates, text phone/document numbers). The filename is in
-    ``Content-Disposition`` (RFC 6266); ``X-Export-Id`` names the audit events of the export.
+    ``Content-Disposition`` (RFC 6266); ``X-Export-Id`` names the audit events of the export;
+    ``X-Export-Rows`` is the number of rows counted as it starts (the audit log's export leaves out
+    its own ``export.start``). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
     Errors: 403 ``forbidden``/``named-export-forbidden``, 404 (unknown kind, desk not yours),
     422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``.
     """

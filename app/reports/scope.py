@@ -58,12 +58,13 @@ class Scope:
 
     def utc_bounds(self, desk: DeskInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
         """``[from, to)`` in UTC covering the period's local dates at ``desk``."""
-        low = dt.datetime.combine(self.start, dt.time(), desk.zone).astimezone(dt.UTC) if self.start else None
-        high = (
-            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), desk.zone).astimezone(dt.UTC)
-            if self.end
-            else None
-        )
+        return self.bounds_in(desk.zone)
+
+    def bounds_in(self, zone: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """``[from, to)`` in UTC covering the period's dates in ``zone``; ``None`` for an open end,
+        and for a bound at the edge of the calendar (years 1 and 9999), which nothing can pass."""
+        low = _utc_midnight(self.start, zone) if self.start else None
+        high = _utc_midnight(self.end + dt.timedelta(days=1), zone) if self.end and self.end < dt.date.max else None
         return low, high
 
     def instant_filter(
@@ -108,6 +109,14 @@ class Scope:
             out.append(f"{year:04d}-{month:02d}")
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return out
+
+
+def _utc_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime | None:
+    """The UTC instant ``day`` starts in ``zone``; ``None`` when it falls outside years 1-9999."""
+    try:
+        return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+    except OverflowError:
+        return None
 
 
 def check_period(start: dt.date | None, end: dt.date | None, *, required: bool) -> None:

@@ -139,7 +139,7 @@ async def prepare_export(
     )
     spec = BUILDERS[kind](context)
     expected = int((await session.execute(spec.count)).scalar_one())
-    export_id = uuid.uuid4()
+    export_id = context.export_id
     await audit.record(
         session,
         actor=actor,
