@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from app.core.errors import ValidationFailed
 
 _SPACES = re.compile(r"\s+")
-_SEPARATORS = re.compile(r"[\s'’‘`´\-‐‑–—_.]+")
+ZERO_WIDTH_SPACE = "\u200b"  # invisible, but a word boundary (UAX #14): a separator in names and searches
+_SEPARATORS = re.compile(r"[\s\u200b'’‘`´\-‐‑–—_.]+")
 
 
 def clean(value: str) -> str:
@@ -18,7 +19,7 @@ def clean(value: str) -> str:
 
 
 def fold(value: str) -> str:
-    """A search key: case-folded, accents stripped, apostrophes/hyphens/dots become spaces.
+    """A search key: case-folded, accents stripped, apostrophes/hyphens/dots/zero-width spaces become spaces.
 
     ``"N'Diaye"`` → ``"n diaye"``, ``"Guèye"`` → ``"gueye"``, ``"Aïssatou"`` → ``"aissatou"``.
     Identical on every database because it is computed here, not in SQL.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from app.core.text import clean, fold, normalise_typed_identifier
+from app.core.text import ZERO_WIDTH_SPACE, clean, fold, normalise_typed_identifier
 from app.registrants import matching
 
 # ---------------------------------------------------------------- phones
@@ -248,13 +248,16 @@ def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
 def clean_name(raw: str) -> str:
     """A name as written, NFC-normalised, trimmed, inner white space collapsed.
 
-    Invisible format characters (bidirectional overrides, zero-width spaces; Unicode category Cf)
-    are removed. Raises ``ValueError`` for control characters (category Cc) and when no letter is
-    left (a lone accent or a zero-width space is not a name).
+    A zero-width space (U+200B, a word boundary in Unicode's line breaking, UAX #14) is a space:
+    ``"Fatou\u200bDiop"`` is ``"Fatou Diop"``. The other invisible format characters (bidirectional
+    overrides, joiners; Unicode category Cf) are removed. Raises ``ValueError`` for control
+    characters (category Cc) and when no letter is left (a lone accent or a zero-width space is
+    not a name).
     """
-    if any(unicodedata.category(c) == "Cc" for c in raw or ""):
+    raw = (raw or "").replace(ZERO_WIDTH_SPACE, " ")
+    if any(unicodedata.category(c) == "Cc" for c in raw):
         raise ValueError("a name cannot contain control characters")
-    value = clean("".join(c for c in raw or "" if unicodedata.category(c) != "Cf"))
+    value = clean("".join(c for c in raw if unicodedata.category(c) != "Cf"))
     if not value:
         raise ValueError("a name cannot be empty")
     if not any(unicodedata.category(c).startswith("L") for c in value):

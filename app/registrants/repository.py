@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.core.text import normalise_typed_identifier
+from app.core.text import ZERO_WIDTH_SPACE, normalise_typed_identifier
 from app.desks.models import Desk
 from app.registrants import keys, matching
 from app.registrants.models import NAME_TERMS_SQL, IdentityDocument, Registrant, RegistrantPhone
@@ -140,8 +140,9 @@ def _intersect_ids(selects: Sequence[Select[Any]]) -> Select[Any]:
 
 
 def name_tokens(q: str) -> list[str]:
-    """The name tokens ``q`` is searched by (none when it holds a digit: a phone or a number)."""
-    q = normalise_typed_identifier(q)
+    """The name tokens ``q`` is searched by (none when it holds a digit: a phone or a number);
+    a zero-width space parts two words, as in a name (:func:`app.registrants.normalize.clean_name`)."""
+    q = normalise_typed_identifier(q.replace(ZERO_WIDTH_SPACE, " "))
     return [] if not q or re.search(r"\d", q) else matching.tokens(q)
 
 
@@ -156,6 +157,7 @@ def _q_ids(q: str, regions: Sequence[str]) -> Select[Any] | None:
     A name matches when every token does, by its phonetic key or (from 3 letters) as the start of
     a name word.
     """
+    tokens = name_tokens(q)
     q = normalise_typed_identifier(q)
     if not q:
         return None
@@ -193,7 +195,6 @@ def _q_ids(q: str, regions: Sequence[str]) -> Select[Any] | None:
     if _DOC_LIKE.match(q) and any(c.isdigit() for c in q):
         number = normalise_document_number(q)
         options.append(select(IdentityDocument.registrant_id).where(IdentityDocument.number == number))
-    tokens = name_tokens(q)
     if tokens:
         per_token = [
             _union_ids(

@@ -51,3 +51,15 @@ def test_tokens_and_their_phonetic_keys_are_kept_to_the_key_length() -> None:
     (token,) = matching.tokens("😀" * 40)
     assert token == ("grinning" * 40)[: matching.KEY_VALUE_LENGTH]
     assert len(matching.phonetic(token)) <= matching.KEY_VALUE_LENGTH
+
+
+@pytest.mark.parametrize("query", ["Fatou Diop", "Diop", "Fatou\u200bDiop", "Ndèye"])
+async def test_a_zero_width_space_between_two_names_parts_them(
+    query: str, client: httpx.AsyncClient, create: Any, casa_agent: Any
+) -> None:
+    """Pasted from a messaging app, ``Fatou\\u200bDiop`` shows as ``FatouDiop`` but is two words."""
+    created = await create(casa_agent, person(given_names="Ndèye\u200bFatou", family_name="Diop"), confirm=True)
+    assert created.status_code == 201, created.text
+    assert created.json()["given_names"] == "Ndèye Fatou"
+    found = await client.get(URL, params={"q": query}, headers=casa_agent.headers)
+    assert [item["id"] for item in found.json()["items"]] == [created.json()["id"]]
