@@ -414,13 +414,17 @@ def verify_audit(
 
     settings = Settings()
     try:
-        verifier = Verifier.from_b64(public_key) if public_key else signer_for(settings)
+        verifier = Verifier.from_b64(public_key) if public_key else signer_for(settings, create=False)
         kept = load_checkpoint_file(against) if against else None
     except (OSError, ValueError) as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
     if seal:
-        sealed = _seal(settings)
+        try:
+            sealed = _seal(settings)
+        except (OSError, ValueError) as exc:  # the private key: missing or not Ed25519
+            typer.secho(str(exc), fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from exc
         typer.echo(f"sealed {sealed} events")
 
     async def check(session: AsyncSession) -> VerifyResult:
@@ -448,7 +452,8 @@ def _seal(settings: Settings) -> int:
     async def main() -> int:
         engine = create_engine(settings.effective_database_url)
         try:
-            return await Sequencer(engine, signer_for(settings), batch=settings.audit_seal_batch).seal_all()
+            signer = signer_for(settings, create=False)
+            return await Sequencer(engine, signer, batch=settings.audit_seal_batch).seal_all()
         finally:
             await engine.dispose()
 

@@ -49,19 +49,29 @@ ADVISORY_LOCK_KEY = 0x6175_6469_7431
 """The PostgreSQL advisory lock key the sequencers of one database share ("audit1")."""
 
 _NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
-# The oldest transaction of this database still running, as a 64-bit id: every transaction that
-# has an id holds an ExclusiveLock on it, and a lock on some relation of its database (it wrote
-# there before it got its id). pg_locks is readable by every role. Its 32-bit xid is widened with
-# the epoch of ``:next_xid`` (a running xid is less than 2^31 behind it).
+# The oldest transaction of this database still running, as a 64-bit id. Every transaction that
+# has an id holds an ExclusiveLock on it; it is this database's when its backend is connected here
+# (pg_stat_activity: ``pid`` and ``datid`` are shown to every role) or, for a prepared transaction
+# (no backend), when it holds a lock on something here. A transaction that took its id before
+# touching any table (``SELECT pg_current_xact_id()``) is counted too. pg_locks is readable by
+# every role. Its 32-bit xid is widened with the epoch of ``:next_xid`` (a running xid is less
+# than 2^31 behind it).
 _OLDEST_RUNNING_HERE = text(
     """
     SELECT min(:next_xid - (((:next_xid % 4294967296) - own.transactionid::text::bigint + 4294967296) % 4294967296))
     FROM pg_locks own
     WHERE own.locktype = 'transactionid' AND own.mode = 'ExclusiveLock' AND own.granted
-      AND EXISTS (
-        SELECT 1 FROM pg_locks rel
-        WHERE rel.virtualtransaction = own.virtualtransaction
-          AND rel.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND (
+        EXISTS (
+          SELECT 1 FROM pg_stat_activity backend
+          WHERE backend.pid = own.pid
+            AND backend.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        )
+        OR EXISTS (
+          SELECT 1 FROM pg_locks rel
+          WHERE rel.virtualtransaction = own.virtualtransaction
+            AND rel.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        )
       )
     """
 )
@@ -84,11 +94,13 @@ async def horizon(conn: AsyncConnection) -> int:
 _CONTENT = [getattr(AuditEvent, name) for name in chain.CONTENT_FIELDS]
 
 
-def signer_for(settings: Settings) -> Signer:
+def signer_for(settings: Settings, *, create: bool = True) -> Signer:
     """The checkpoint signer of ``settings``: ``AUDIT_SIGNING_KEY_FILE``, or outside production a
-    key generated once into ``DATA_DIR/audit_signing_key.pem``. Raises ``FileNotFoundError`` in
-    production when the file is missing, ``ValueError`` when it holds no Ed25519 key."""
-    create = settings.audit_signing_key_file is None and settings.environment != "production"
+    key generated once into ``DATA_DIR/audit_signing_key.pem`` (when ``create``: the running app;
+    never for the command line's checks, where a new key would only make every signature fail).
+    Raises ``FileNotFoundError`` when the file is missing and no key may be made, ``ValueError``
+    when it holds no Ed25519 key."""
+    create = create and settings.audit_signing_key_file is None and settings.environment != "production"
     return load_signer(settings.effective_audit_signing_key_file, create=create)
 
 

@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ORIGIN = "diaspora-desk audit log"
+_HEX_64 = re.compile(r"[0-9a-f]{64}")
+_HEX_16 = re.compile(r"[0-9a-f]{16}")
 
 
 def checkpoint_note(seq: int, head_hash: str, signed_at: dt.datetime) -> bytes:
@@ -71,14 +74,31 @@ class Checkpoint:
 
     @classmethod
     def from_json(cls, data: Any) -> Checkpoint:
-        """Parse :meth:`as_json`'s shape; ``ValueError`` when a field is missing or malformed."""
-        try:
-            signed_at = dt.datetime.fromisoformat(data["signed_at"])
-            if signed_at.tzinfo is None:
-                raise ValueError("signed_at has no offset")
-            return cls(int(data["seq"]), str(data["hash"]), signed_at, str(data["key_id"]), str(data["signature"]))
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"not a checkpoint: {exc}") from exc
+        """Parse :meth:`as_json`'s shape (``GET /api/v1/audit/checkpoint``'s body, whose optional
+        ``public_key`` must be the key ``key_id`` names); ``ValueError`` when a field is missing,
+        of another JSON type (``seq`` an integer, the others strings) or malformed."""
+        if not isinstance(data, dict):
+            raise ValueError("not a checkpoint: a JSON object is expected")
+        missing = [name for name in ("seq", "hash", "signed_at", "key_id", "signature") if name not in data]
+        if missing:
+            raise ValueError(f"not a checkpoint: {', '.join(missing)} missing")
+        seq = data["seq"]
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise ValueError("not a checkpoint: seq is a positive integer")
+        texts = {name: data[name] for name in ("hash", "signed_at", "key_id", "signature")}
+        if not all(isinstance(value, str) for value in texts.values()):
+            raise ValueError("not a checkpoint: hash, signed_at, key_id and signature are strings")
+        if not _HEX_64.fullmatch(texts["hash"]) or not _HEX_16.fullmatch(texts["key_id"]):
+            raise ValueError("not a checkpoint: hash is 64 and key_id 16 lowercase hexadecimal digits")
+        signed_at = dt.datetime.fromisoformat(texts["signed_at"])
+        if signed_at.tzinfo is None:
+            raise ValueError("signed_at has no offset")
+        if "public_key" in data:
+            if not isinstance(data["public_key"], str):
+                raise ValueError("not a checkpoint: public_key is a string")
+            if Verifier.from_b64(data["public_key"]).key_id != texts["key_id"]:
+                raise ValueError("the checkpoint's public_key is not the key its key_id names")
+        return cls(seq, texts["hash"], signed_at, texts["key_id"], texts["signature"])
 
 
 class Verifier:

@@ -301,3 +301,20 @@ async def test_verify_audit_command_checks_a_kept_checkpoint_with_a_published_ke
     )
     assert bad.returncode == 2
     assert "is not JSON" in bad.stderr
+
+
+async def test_verify_audit_without_the_private_key_exits_2_and_makes_no_key(
+    sessionmaker, database_url, settings, audit_log, tmp_path
+) -> None:
+    """Outside production the running app makes its key once; the command line never does: a new
+    key would only make every signature fail, reported as tampering."""
+    await _write_events(sessionmaker, 2)
+    await audit_log.seal()
+    elsewhere = tmp_path / "no-key-here"
+    for args in (("verify-audit",), ("verify-audit", "--seal")):
+        result = await asyncio.to_thread(_cli, database_url, elsewhere, *args)
+        assert result.returncode == 2, (result.stdout, result.stderr)
+        assert "does not exist" in result.stderr
+        assert not (elsewhere / "audit_signing_key.pem").exists()
+    ok = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit")
+    assert ok.returncode == 0, ok.stderr

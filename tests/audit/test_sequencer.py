@@ -53,6 +53,24 @@ async def test_an_event_committed_after_a_later_one_is_sealed_not_skipped(
     assert (await audit_log.verify()).ok
 
 
+async def test_a_transaction_that_took_its_id_before_writing_holds_the_horizon_back(
+    database_url, sessionmaker, audit_log
+) -> None:
+    """A transaction with an id but no table touched yet (no lock on anything of this database)
+    may still write an event: the events of later transactions wait for it, and it is sealed."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one writer at a time: commit order is id order there")
+    async with sessionmaker() as early:
+        await early.execute(text("SELECT pg_current_xact_id()"))  # an id, no lock on any table
+        await write_events(sessionmaker, 2)
+        assert await audit_log.seal() == 0  # the later ones wait for the earlier transaction to end
+        early.add(_event("early"))
+        await early.commit()
+    assert await audit_log.seal() == 3
+    assert (await _sealed_entities(sessionmaker))[0] == "early"
+    assert (await audit_log.verify()).ok
+
+
 async def test_a_rolled_back_transaction_leaves_no_hole(sessionmaker, audit_log) -> None:
     async with sessionmaker() as session:
         session.add(_event("rolled-back"))

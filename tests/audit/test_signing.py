@@ -4,6 +4,7 @@ errors that name what is wrong)."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import os
@@ -65,7 +66,35 @@ def test_a_checkpoint_without_an_offset_or_a_field_is_refused_saying_why() -> No
     assert str(naive.value) == "signed_at has no offset"
     with pytest.raises(ValueError) as missing:
         Checkpoint.from_json({k: v for k, v in good.items() if k != "hash"})
-    assert str(missing.value) == "not a checkpoint: 'hash'"
+    assert str(missing.value) == "not a checkpoint: hash missing"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"seq": "7"}, "seq is a positive integer"),
+        ({"seq": 7.0}, "seq is a positive integer"),
+        ({"seq": True}, "seq is a positive integer"),
+        ({"seq": 0}, "seq is a positive integer"),
+        ({"hash": HEAD.upper()}, "hexadecimal"),
+        ({"hash": HEAD[:-1]}, "hexadecimal"),
+        ({"key_id": 12}, "are strings"),
+        ({"signature": None}, "are strings"),
+        ({"public_key": base64.b64encode(bytes(32)).decode()}, "is not the key its key_id names"),
+        ({"public_key": "not a key"}, "not an Ed25519 public key"),
+    ],
+)
+def test_a_kept_checkpoint_of_other_types_or_with_another_public_key_is_refused(
+    change: dict[str, object], reason: str
+) -> None:
+    signer = _signer()
+    good = signer.sign(7, HEAD, dt.datetime(2026, 11, 30, 4, 12, tzinfo=dt.UTC)).as_json()
+    good["public_key"] = signer.public_key_b64  # as GET /api/v1/audit/checkpoint gives it
+    assert Checkpoint.from_json(good).seq == 7
+    with pytest.raises(ValueError, match=reason):
+        Checkpoint.from_json(good | change)
+    with pytest.raises(ValueError, match="JSON object"):
+        Checkpoint.from_json([good])
 
 
 def test_a_signature_with_characters_outside_base64_is_refused() -> None:
