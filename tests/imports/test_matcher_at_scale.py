@@ -36,6 +36,16 @@ OTHERS = [
     for f in ("Sow", "Ba", "Fall", "Ndour", "Seck")
 ]
 
+GF_CUT = keys.BLOCK_CUTOFF["gf"]
+"""Most registrants the names alone may bring in (the cut-off these tests cross)."""
+
+
+def _years(count: int) -> list[str]:
+    """``count`` distinct birth years, none of them 1990 (the year the tests look up by)."""
+    years = [str(y) for y in range(1900, 2026) if y != 1990][:count]
+    assert len(years) == count
+    return years
+
 
 def row(given: str, family: str, date_of_birth: str | None = None, **more: Any) -> PersonKeys:
     """A row's matching keys (``more``: ``phones``, ``documents`` numbers, ``arrival_date``, :data:`SAME`)."""
@@ -71,15 +81,15 @@ async def test_a_common_given_and_family_name_brings_the_same_year_or_arrival_no
     admin, sessionmaker
 ) -> None:
     fatou = {"given_names": "Fatou", "family_name": "Diop"}
-    # 31 Fatou Diop born from 1940 to 1970 (year only): "fatu jop" is past its cut-off of 30
-    await on_file(sessionmaker, admin, *({**fatou, "date_of_birth": str(1940 + i)} for i in range(31)))
+    # one Fatou Diop more than the cut-off, each of a birth year only (not 1990): "fatu jop" is past it
+    await on_file(sessionmaker, admin, *({**fatou, "date_of_birth": year} for year in _years(GF_CUT + 1)))
     born, arrived = await on_file(
         sessionmaker,
         admin,
         {**fatou, "date_of_birth": "1990", **SAME},
         {**fatou, "arrival_date": "2019-09-01", **SAME},
     )
-    assert await _count(sessionmaker, ("gf", "fatu jop")) == 33 > keys.BLOCK_CUTOFF["gf"]
+    assert await _count(sessionmaker, ("gf", "fatu jop")) == GF_CUT + 3
     by_year = row("Fatou", "Diop", "1990", **SAME)
     by_arrival = row("Fatou", "Diop", arrival_date="2019-09-01", **SAME)
     matcher = await preloaded(sessionmaker, [by_year, by_arrival], None)
@@ -108,11 +118,11 @@ async def test_a_common_birth_date_brings_those_sharing_a_name_with_it_not_every
     assert [c.id for c in matcher.candidates(fatou)] == [twin, given_only]
 
 
-@pytest.mark.parametrize(("rows", "blocked"), [(31, 30), (32, 0)])
+@pytest.mark.parametrize(("rows", "blocked"), [(GF_CUT + 1, GF_CUT), (GF_CUT + 2, 0)])
 async def test_names_common_in_the_file_itself_give_way_too(sessionmaker, rows: int, blocked: int) -> None:  # type: ignore[no-untyped-def]
     # an empty registry and a file of Fatou Diop of a birth year each, all imported but the last:
-    # the last row counts the others (not itself), 30 of them within the cut-off, 31 past it
-    years = [str(1940 + i) for i in range(rows)]
+    # the last row counts the others (not itself): as many as the cut-off are within it, one more past it
+    years = _years(rows)
     matcher = await preloaded(sessionmaker, [row("Fatou", "Diop", year) for year in years], None)
     for year in years[:-1]:
         matcher.add(known("Fatou", "Diop", year))
@@ -146,8 +156,8 @@ PERSONS = [
     row("Ndèye Fatou", "N'Diaye", "1990-05-04"),
     row("Moussa", "Seck", "1970-01-01"),  # nobody
 ]
-# the crowd: 31 Fatou Diop of a birth year only, 26 people born on 1990-05-04
-CROWD = [{"given_names": "Fatou", "family_name": "Diop", "date_of_birth": str(1940 + i)} for i in range(31)]
+# the crowd: one Fatou Diop of a birth year only more than the cut-off, 26 people born on 1990-05-04
+CROWD = [{"given_names": "Fatou", "family_name": "Diop", "date_of_birth": year} for year in _years(GF_CUT + 1)]
 CROWD += [{"given_names": g, "family_name": f, "date_of_birth": "1990-05-04"} for g, f in OTHERS[:26]]
 
 
