@@ -213,7 +213,10 @@ def create_user(
 
 @cli.command("import-register")
 def import_register(
-    file: Annotated[Path, typer.Argument(help="The register: CSV (any encoding; ; , tab or |) or XLSX.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="The register: CSV (UTF-8, UTF-16 or a Western or Arabic code page; ; , tab or |), XLSX."),
+    ],
     desk: Annotated[str, typer.Option(help="Code of the desk the register belongs to, e.g. CASA-BASE.")],
     as_email: Annotated[
         str, typer.Option("--as", help="E-mail of the administrator the import is done (and audited) as.")

@@ -8,7 +8,8 @@ from app.core.errors import NotFound, PayloadTooLarge, Problem, UnsupportedMedia
 
 
 class UnreadableRegister(ValidationFailed):
-    """The file is not text in a known encoding, or a broken spreadsheet."""
+    """The file is not text that an allowed encoding reads as typed (``line`` and ``offset`` of the first
+    byte at fault when known; ``lines`` for a file mixing encodings), or a broken spreadsheet."""
 
     slug = "import-unreadable-file"
     title_fr, title_en = "Fichier de registre illisible", "Unreadable register file"

@@ -1,8 +1,11 @@
-"""Read a register file (CSV in any common encoding and delimiter, or XLSX) into text cells.
+"""Read a register file (CSV in the encodings desks have and any common delimiter, or XLSX) into text cells.
 
 Cells are only ever text, read as a person sees them: an XLSX formula cell gives the value the
 spreadsheet saved with it, never evaluated here (:mod:`app.imports.workbook`); a CSV cell is the
-text between its delimiters. Every refusal is raised before anything is written (see
+text between its delimiters, decoded as typed or not at all (:mod:`app.imports.encoding`). A byte
+that is not UTF-8 in a UTF-8 file rejects the row holding it in a column that is read (the row's
+cells keep U+FFFD in its place; the reason names column, byte, offset and line) and refuses the
+file in the header line. Every refusal is raised before anything is written (see
 ``app.imports.errors``), and every read is bounded (:class:`~app.imports.workbook.ReadLimits`).
 
 Delimiter of a CSV file, in this order: the ``delimiter`` the user gives; Excel's ``sep=;``
@@ -11,8 +14,7 @@ register's columns, the data rows below it keeping the header's width most often
 commas cannot outvote the header). When no candidate gives recognised headers and more than one
 occurs in the file, the answer is ``import-ambiguous-delimiter`` asking for ``delimiter``.
 
-Sources: charset-normalizer (https://charset-normalizer.readthedocs.io) for the encoding,
-the standard ``csv`` module in strict mode, openpyxl read-only mode
+Sources: the standard ``csv`` module in strict mode, openpyxl read-only mode
 (https://openpyxl.readthedocs.io/en/stable/optimized.html).
 """
 
@@ -21,17 +23,25 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from charset_normalizer import from_bytes
-
+from app.core.text import REPLACEMENT
+from app.imports.encoding import (
+    STRAY,
+    DecodedText,
+    StrayByte,
+    decode_register,
+    place_stray,
+    stray_in_header,
+    stray_reason,
+)
 from app.imports.errors import (
     AmbiguousDelimiter,
     EmptyRegister,
     TruncatedRegister,
-    UnreadableRegister,
     UnrecognisedHeaders,
     UnsupportedRegisterFormat,
 )
@@ -40,7 +50,6 @@ from app.imports.workbook import Budget, ReadLimits, check_zip, over_limit, read
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 DELIMITERS = (";", ",", "\t", "|")
-WESTERN_ENCODINGS = ("cp1252", "iso8859_15", "latin_1", "mac_roman")
 
 # Header (folded: no accents, lower case, punctuation as spaces) → field of the import.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -67,7 +76,7 @@ _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for a
 REQUIRED_FIELDS = ("given_names", "family_name")
 HEADER_SEARCH_LINES = 10
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_SEP_LINE = re.compile(r"^\ufeff?sep=(.)[ \t]*(?:\r\n|\n|\r|$)", re.IGNORECASE)
+_SEP_LINE = re.compile(r"^\ufeff?sep=([^\r\n\udc80-\udcff])[ \t]*(?:\r\n|\n|\r|$)", re.IGNORECASE)
 DELIMITER_NAMES = {";": ";", ",": ",", "|": "|", "\t": "\t", "tab": "\t", "\\t": "\t"}
 SNIFF_ROWS = 200  # rows read with each candidate delimiter to choose among them
 
@@ -138,8 +147,7 @@ def read_register(
             detail_fr="Le fichier porte un nom de classeur mais n'est pas un classeur XLSX (zip) ; "
             "enregistrez-le en .xlsx ou .csv.",
         )
-    text, encoding = decode_text(content)
-    return _read_delimited(text, encoding, given=parse_delimiter(delimiter), limits=limits, budget=budget)
+    return _read_delimited(decode_register(content), given=parse_delimiter(delimiter), limits=limits, budget=budget)
 
 
 def parse_delimiter(value: str | None) -> str | None:
@@ -156,53 +164,6 @@ def parse_delimiter(value: str | None) -> str | None:
             detail_fr=f"Le séparateur {value!r} n'est pas l'un de ';', ',', '|' ou tabulation (écrite \\t).",
         )
     return found
-
-
-def decode_text(content: bytes) -> tuple[str, str]:
-    """Decode a text file: UTF-8 (with or without BOM) if valid, else charset-normalizer's best guess.
-
-    Raises ``UnreadableRegister`` for binary content or when no encoding fits.
-    """
-    if content.startswith(b"\xef\xbb\xbf"):
-        try:
-            return content[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise _unreadable("it starts with a UTF-8 mark but is not valid UTF-8") from exc
-    try:
-        return content.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    matches = from_bytes(content)
-    best = matches.best()
-    if best is None or (b"\x00" in content and not best.encoding.startswith("utf_16")):
-        raise _unreadable("it is not text in any encoding we recognise (binary content?)")
-    encoding, text = best.encoding, str(best)
-    # On a short file several single-byte code pages fit equally well (charset-normalizer may rank
-    # ISO 8859-14 first); a French-locale spreadsheet export is Windows-1252, so among the
-    # encodings that fit, the first-ranked match that a usual Western code page explains wins.
-    preferred = next(
-        (
-            name
-            for match in matches
-            for name in WESTERN_ENCODINGS
-            if name in match.could_be_from_charset or name == match.encoding
-        ),
-        None,
-    )
-    if preferred and preferred != encoding:
-        with contextlib.suppress(UnicodeDecodeError):
-            encoding, text = preferred, content.decode(preferred)
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\r\n\t")
-    if controls > max(2, len(text) // 1000):
-        raise _unreadable(f"it decodes as {encoding} but holds {controls} control characters")
-    return text, encoding
-
-
-def _unreadable(why: str) -> UnreadableRegister:
-    return UnreadableRegister(
-        f"The file cannot be read as a register: {why}.",
-        detail_fr=f"Le fichier ne peut pas être lu comme un registre : {why}.",
-    )
 
 
 def choose_delimiter(text: str, budget: Budget) -> str:
@@ -278,10 +239,21 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], lis
     return by_index, columns, ignored
 
 
-def _read_delimited(
-    text: str, encoding: str, *, given: str | None, limits: ReadLimits, budget: Budget
-) -> RegisterTable:
-    text = text.lstrip("\ufeff")
+def _read_delimited(decoded: DecodedText, *, given: str | None, limits: ReadLimits, budget: Budget) -> RegisterTable:
+    """The register in ``decoded``; its stray bytes (not UTF-8 in a UTF-8 file) reject their rows,
+    or refuse the file when the header holds one (:mod:`app.imports.encoding`)."""
+    try:
+        return _read_text(decoded, given=given, limits=limits, budget=budget)
+    except UnrecognisedHeaders:
+        # A stray byte among the lines where the header is looked for is the reason, not the words.
+        searched = (line for line in decoded.text.splitlines() if line.strip())
+        if decoded.stray and any(STRAY.search(line) for line in itertools.islice(searched, HEADER_SEARCH_LINES)):
+            raise stray_in_header(decoded.stray[0]) from None
+        raise
+
+
+def _read_text(decoded: DecodedText, *, given: str | None, limits: ReadLimits, budget: Budget) -> RegisterTable:
+    text = decoded.text.lstrip("\ufeff")
     first_line = 1
     sep = _SEP_LINE.match(text)
     if sep:  # Excel's "sep=;" line: the delimiter, and not a row
@@ -314,7 +286,13 @@ def _read_delimited(
             detail_fr=f"Le fichier est coupé ou mal formé vers la ligne {line} : {exc} (guillemet non fermé ?).",
             line=line,
         ) from exc
-    table = _table_from_records(records, file_format="csv", encoding=encoding, delimiter=delimiter)
+    table = _table_from_records(
+        records,
+        file_format="csv",
+        encoding=decoded.encoding,
+        delimiter=delimiter,
+        stray=place_stray(records, decoded.stray) if decoded.stray else None,
+    )
     if len(table.rows) > limits.max_rows:
         raise over_limit(f"more than {limits.max_rows} rows", f"plus de {limits.max_rows} lignes", "IMPORT_MAX_ROWS")
     if table.rows and table.rows[-1].problem and not text.endswith(("\n", "\r")):
@@ -347,12 +325,16 @@ def _table_from_records(
     encoding: str | None,
     delimiter: str | None,
     unresolved: dict[int, dict[int, str]] | None = None,
+    stray: dict[int, dict[int, list[StrayByte]]] | None = None,
 ) -> RegisterTable:
     records = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
     if not records:
         raise EmptyRegister("The file holds no header line.", detail_fr="Le fichier ne contient aucun en-tête.")
     position, (by_index, columns, ignored) = _find_header(records)
     header_line, headers = records[position]
+    stray = stray or {}
+    if header_line in stray:
+        raise stray_in_header(min((b for found in stray[header_line].values() for b in found), key=lambda b: b.offset))
     width = len(headers)
     table = RegisterTable(
         file_format=file_format, encoding=encoding, delimiter=delimiter, columns=columns, ignored_columns=ignored
@@ -362,13 +344,19 @@ def _table_from_records(
         problem = f"{len(cells)} cells where the header has {width}" if len(cells) < width or extra else None
         values = {name: (cells[i] if i < len(cells) else "") for i, name in by_index.items()}
         formulas = (unresolved or {}).get(line, {})
-        unreadable = "; ".join(
+        reasons = [
             f"column {headers[i].strip()!r} holds the formula {formula!r} with no value saved by the spreadsheet "
             "(open the file in a spreadsheet, save it and import it again, or type the value)"
             for i, formula in sorted(formulas.items())
             if i in by_index  # a formula in an ignored column costs nothing: that column is not read
-        )
-        table.rows.append(SourceRow(line=line, cells=values, problem=problem, unreadable=unreadable or None))
+        ]
+        # Likewise a stray byte: only in a column that is read (then U+FFFD stands in its place).
+        read = [(headers[i].strip(), found) for i, found in sorted(stray.get(line, {}).items()) if i in by_index]
+        if read:
+            reasons.append(stray_reason(read))
+            values = {name: STRAY.sub(REPLACEMENT, value) for name, value in values.items()}
+        unreadable = "; ".join(reasons) or None
+        table.rows.append(SourceRow(line=line, cells=values, problem=problem, unreadable=unreadable))
     if not table.rows:
         raise EmptyRegister(
             f"The file holds a header line (line {header_line}) and no data row.",

@@ -42,7 +42,10 @@ async def import_register(
     session: SessionDep,
     settings: SettingsDep,
     actor: AdminActor,
-    file: Annotated[UploadFile, File(description="The register: CSV (any encoding, ; , tab or |) or XLSX.")],
+    file: Annotated[
+        UploadFile,
+        File(description="The register: CSV (UTF-8, UTF-16 or a Western or Arabic code page; ; , tab or |) or XLSX."),
+    ],
     desk_code: Annotated[str, Form(max_length=32, examples=["CASA-BASE"])],
     dry_run: Annotated[bool, Form()] = False,
     delimiter: Annotated[
@@ -60,7 +63,8 @@ async def import_register(
     ``Location`` for a real run; 200 for a dry run (nothing written). Problems: 413
     ``import-file-too-large`` (over ``IMPORT_MAX_BYTES`` or another ``IMPORT_MAX_*`` bound, named
     in ``limit``), 415 ``import-unsupported-format``, 422 ``import-empty-file``,
-    ``import-truncated-file``, ``import-unreadable-file``, ``import-unrecognised-headers``,
+    ``import-truncated-file``, ``import-unreadable-file`` (binary, or text no allowed encoding reads as
+    typed: see :mod:`app.imports.encoding`), ``import-unrecognised-headers``,
     ``import-ambiguous-delimiter`` (send ``delimiter``), ``unknown-desk``, ``validation-failed``
     (a refused character in a field or the file name); 403 for non-administrators. The file is
     parsed in a worker thread: the server keeps answering meanwhile.

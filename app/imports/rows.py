@@ -113,11 +113,11 @@ def prepare_row(
     for name, value in raw.items():
         if name != "phones" and looks_like_formula(value):
             prepared.warn(name, "formula-looking cell stored as plain text, never evaluated")
-    if refused:
-        prepared.rejection = f"{refused}; the batch keeps the row with each such character replaced by U+FFFD"
-        return prepared
+    reasons = [f"{refused}; the batch keeps the row with each such character replaced by U+FFFD"] if refused else []
     if row.unreadable:
-        prepared.rejection = row.unreadable
+        reasons.append(row.unreadable)
+    if reasons:  # every reason the row cannot be read as typed, none hiding another
+        prepared.rejection = "; ".join(reasons)
         return prepared
     if row.problem:
         prepared.rejection = f"malformed row: {row.problem}"

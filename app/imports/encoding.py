@@ -1,0 +1,321 @@
+"""Decode a CSV register's bytes into the text a person sees, or refuse the file.
+
+A register's text is never read in an encoding that turns what the person typed into other
+characters: a guess that fits the bytes is not enough (charset-normalizer ranks the Japanese
+``cp932`` first for a UTF-8 file holding one stray byte, and ``Ndèye`` becomes ``Ndﾃｨye``). The
+rule, in order:
+
+1. **A byte-order mark decides.** UTF-8 (Excel's "CSV UTF-8", reported ``utf-8-sig``), UTF-16 or
+   UTF-32 (Excel's "Unicode text", ``utf_16``/``utf_32``). A UTF-16/32 file that does not decode
+   strictly is refused.
+2. **Valid UTF-8 is UTF-8** (``utf-8``; ASCII is UTF-8).
+3. **UTF-8 but for a few bytes stays UTF-8.** The file is UTF-8 when it has the UTF-8 mark, or
+   when its lines that are valid UTF-8 and not ASCII read better as UTF-8 than in any code page of
+   step 4 (charset-normalizer's ranking of those lines: ``Ndèye`` is UTF-8, while a Mac Roman
+   ``l’Église`` is valid UTF-8 by chance and reads ``lՃglise``). Then at most
+   :data:`STRAY_LINES` lines may hold bytes that are not UTF-8 (a byte pasted from elsewhere):
+   each such byte is kept apart (a :class:`StrayByte`; in the text, the lone surrogate
+   ``U+DC80 + byte``, as Python's ``surrogateescape`` writes it) and
+   :mod:`app.imports.reading` rejects the row holding it, naming line, column, byte and offset,
+   or refuses the file when it is in the header. More such lines: the file mixes encodings (two
+   exports joined), refused naming the lines.
+4. **Otherwise a code page of the desks' languages**, :data:`LEGACY_ENCODINGS`: Windows-1252
+   (Excel on French Windows; ISO-8859-1 reads the same), ISO-8859-15, Mac Roman (Excel on an old
+   Mac), Windows-1256 (Arabic Windows). charset-normalizer ranks them (its mess detector's chaos
+   under its threshold, then coherence); code pages that read the file identically are named in
+   that order. The first that decodes the whole file and whose text is plausible for a register
+   (:func:`implausible`) wins. Never a code page of another script: a Japanese, Chinese or
+   Cyrillic file is refused, not guessed.
+5. **Anything else is refused** (``import-unreadable-file``, 422), saying how to save the file as
+   CSV UTF-8. A file with NUL bytes and no UTF-16/32 mark is binary.
+
+Sources: RFC 3629 (UTF-8), the Unicode Standard §23.8 (byte-order mark), PEP 383
+(``surrogateescape``), charset-normalizer (https://charset-normalizer.readthedocs.io).
+"""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from charset_normalizer import from_bytes
+
+from app.imports.errors import UnreadableRegister
+
+BOMS = (  # UTF-32 LE first: its mark starts with UTF-16 LE's
+    (codecs.BOM_UTF32_LE, "utf_32"),
+    (codecs.BOM_UTF32_BE, "utf_32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf_16"),
+    (codecs.BOM_UTF16_BE, "utf_16"),
+)
+LEGACY_ENCODINGS = ("cp1252", "iso8859_15", "mac_roman", "cp1256")
+"""The code pages a file without UTF-8 may be in, in order of preference when several read it the same."""
+LEGACY_NAMES = "Windows-1252, ISO-8859-15, Mac Roman, Windows-1256"
+STRAY_LINES = 10
+"""A UTF-8 file may hold bytes that are not UTF-8 on at most this many lines (their rows are
+rejected); more is a file that mixes encodings, refused."""
+LISTED_LINES = 50  # lines named by the refusal of a file that mixes encodings (its ``lines`` member)
+UTF8_SAMPLE_BYTES = 1 << 16  # of the UTF-8 lines, weighed against the code pages (step 3)
+IMPLAUSIBLE_SHARE = 0.05  # of the characters a code page gives for bytes 0x80-0xFF (see implausible)
+STRAY = re.compile("[\udc80-\udcff]")
+_NOT_ASCII = re.compile("[^\x00-\x7f]")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # category Cc but tab and line breaks
+_REGISTER_SIGNS = frozenset("°€£")  # the symbols a register holds (N°, amounts)
+_ODD_CATEGORIES = frozenset({"Sm", "Sc", "Sk", "So", "No", "Cc", "Co", "Cn"})  # Cf stays: Arabic ZWNJ, RLM
+_SCRIPT_CLASH = re.compile(
+    "[A-Za-z\u00c0-\u024f][\u0620-\u064a\u0671-\u06d3]|[\u0620-\u064a\u0671-\u06d3][A-Za-z\u00c0-\u024f]"
+)
+RESAVE_EN = (
+    'Open it in the program that made it and save it as "CSV UTF-8" (Excel: File > Save As > '
+    '"CSV UTF-8 (Comma delimited)"; LibreOffice: Save As > Text CSV, character set "Unicode (UTF-8)"), '
+    "then import it again."
+)
+RESAVE_FR = (
+    "Ouvrez-le dans le programme qui l'a créé et enregistrez-le au format « CSV UTF-8 » (Excel : "
+    "Fichier > Enregistrer sous > « CSV UTF-8 (délimité par des virgules) » ; LibreOffice : Enregistrer "
+    "sous > Texte CSV, jeu de caractères « Unicode (UTF-8) »), puis importez-le à nouveau."
+)
+
+
+@dataclass(frozen=True)
+class StrayByte:
+    """A byte that is not UTF-8 in a UTF-8 file: its 1-based ``line``, 0-based ``offset`` in the file, ``value``."""
+
+    line: int
+    offset: int
+    value: int
+
+    def describe(self) -> str:
+        """``"0xFF at byte offset 412 (line 7)"``."""
+        return f"0x{self.value:02X} at byte offset {self.offset} (line {self.line})"
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    """A register's text and the encoding it was read in (the report's ``encoding``).
+
+    ``stray`` lists, in file order, the bytes of a UTF-8 file that are not UTF-8 (step 3 of the
+    module doc); the text holds one lone surrogate ``U+DC80 + byte`` for each, in the same order.
+    """
+
+    text: str
+    encoding: str
+    stray: tuple[StrayByte, ...] = ()
+
+
+def decode_register(content: bytes) -> DecodedText:
+    """Decode a delimited-text register by the rule of the module doc.
+
+    Raises ``UnreadableRegister`` (422) for a file no allowed encoding reads as typed: a UTF-16/32
+    mark on bytes that are not, a UTF-8 file with more than :data:`STRAY_LINES` lines that are not
+    (``line``, ``offset``, ``lines`` members), bytes that are neither UTF-8 nor plausible text in
+    a code page of :data:`LEGACY_ENCODINGS` (``line``, ``offset``), binary content.
+    """
+    for bom, codec in BOMS:
+        if content.startswith(bom):
+            if codec == "utf-8-sig":
+                return _utf8(content, start=len(bom), encoding=codec, marked=True)
+            try:
+                return DecodedText(content.decode(codec), codec)
+            except UnicodeDecodeError as exc:
+                name = codec.replace("_", "-").upper()
+                raise unreadable(
+                    f"it starts with a {name} byte-order mark but is not {name} (byte offset {exc.start})",
+                    f"il commence par une marque d'ordre des octets {name} mais n'est pas en {name} "
+                    f"(position {exc.start})",
+                    offset=exc.start,
+                ) from None
+    return _utf8(content, start=0, encoding="utf-8", marked=False)
+
+
+def unreadable(why_en: str, why_fr: str, *, resave: bool = True, **extra: Any) -> UnreadableRegister:
+    """The 422 for a file that cannot be read as typed, in both languages, with how to save it."""
+    return UnreadableRegister(
+        f"The file cannot be read as a register: {why_en}." + (f" {RESAVE_EN}" if resave else ""),
+        detail_fr=f"Le fichier ne peut pas être lu comme un registre : {why_fr}." + (f" {RESAVE_FR}" if resave else ""),
+        **extra,
+    )
+
+
+def place_stray(
+    records: list[tuple[int, list[str]]], stray: tuple[StrayByte, ...]
+) -> dict[int, dict[int, list[StrayByte]]]:
+    """``line of the record → cell index → its stray bytes``, for the records of a decoded text.
+
+    The k-th lone surrogate of the cells, in file order, is ``stray[k]``: the CSV reader drops
+    delimiters, quotes and line breaks, never a surrogate.
+    """
+    queue = iter(stray)
+    placed: dict[int, dict[int, list[StrayByte]]] = {}
+    for line, cells in records:
+        for index, cell in enumerate(cells):
+            count = 0 if cell.isascii() else len(STRAY.findall(cell))
+            if count:
+                placed.setdefault(line, {})[index] = list(itertools.islice(queue, count))
+    return placed
+
+
+def stray_reason(columns: list[tuple[str, list[StrayByte]]]) -> str:
+    """The reason a row is rejected for the stray bytes of its ``(column, bytes)``."""
+    parts = []
+    for column, found in columns:
+        shown = ", ".join(b.describe() for b in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        held = "a byte that is" if len(found) == 1 else f"{len(found)} bytes that are"
+        parts.append(f"column {column!r} holds {held} not valid UTF-8 ({shown})")
+    return (
+        "; ".join(parts) + " while the rest of the file is UTF-8 (a stray byte, or text in another encoding: "
+        "correct the line, or save the file as CSV UTF-8, and import it again); the batch keeps the row with "
+        "U+FFFD in place of each such byte"
+    )
+
+
+def stray_in_header(byte: StrayByte) -> UnreadableRegister:
+    """The 422 for a stray byte where the header is read: the columns cannot be named as typed."""
+    return unreadable(
+        f"line {byte.line}, where the header is read, holds a byte that is not valid UTF-8 ({byte.describe()}) "
+        "while the rest of the file is UTF-8",
+        f"la ligne {byte.line}, où l'en-tête est lu, contient un octet qui n'est pas de l'UTF-8 valide "
+        f"(0x{byte.value:02X} à la position {byte.offset}) alors que le reste du fichier est en UTF-8",
+        line=byte.line,
+        offset=byte.offset,
+    )
+
+
+def implausible(text: str) -> tuple[int, int, str] | None:
+    """``(odd, of, shown)`` when ``text``, read in a code page, is not what a person typed in a
+    register; None when it may be.
+
+    Counted over the ``of`` characters that are not ASCII (what the code page chose for bytes
+    0x80-0xFF): symbols but ``°``, ``€`` and ``£`` (``±``, ``¾``, ``√``, ``©``), other numbers
+    (``½``, ``²``), controls and unassigned code points, and each place where a Latin letter
+    touches an Arabic one (what Windows-1256 makes of Latin capitals, or a code page of a CJK
+    file). Over :data:`IMPLAUSIBLE_SHARE` of them, the reading is refused; below it, a rare ``±``
+    in a note does not refuse a Windows-1252 register. ``shown`` lists some of them.
+    """
+    foreign = Counter(_NOT_ASCII.findall(text))
+    odd = {c: n for c, n in foreign.items() if c not in _REGISTER_SIGNS and unicodedata.category(c) in _ODD_CATEGORIES}
+    clashes = _SCRIPT_CLASH.findall(text)
+    count = sum(odd.values()) + len(clashes)
+    if count <= foreign.total() * IMPLAUSIBLE_SHARE:
+        return None
+    return count, foreign.total(), " ".join([*odd, *dict.fromkeys(clashes)][:8])
+
+
+def _utf8(content: bytes, *, start: int, encoding: str, marked: bool) -> DecodedText:
+    body = content[start:]
+    try:
+        return DecodedText(body.decode("utf-8"), encoding)
+    except UnicodeDecodeError:
+        pass
+    bad: list[tuple[int, int, bytes]] = []  # (line, offset, bytes) of the first lines that are not UTF-8
+    bad_lines: list[int] = []  # the first LISTED_LINES of them, for the refusal
+    bad_count = 0
+    sample = bytearray()  # lines that are UTF-8 and not ASCII
+    offset = start
+    for number, line in enumerate(body.splitlines(keepends=True), start=1):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad_count += 1
+                if len(bad) <= STRAY_LINES:
+                    bad.append((number, offset, line))
+                if len(bad_lines) < LISTED_LINES:
+                    bad_lines.append(number)
+            else:
+                if len(sample) < UTF8_SAMPLE_BYTES:
+                    sample += line
+        offset += len(line)
+    if marked or _reads_as_utf8(bytes(sample)):
+        if bad_count > STRAY_LINES:
+            first = _stray_bytes(bad[:1])[0]
+            shown = ", ".join(str(n) for n in bad_lines[:STRAY_LINES]) + ", …"
+            raise unreadable(
+                f"it is UTF-8, but {bad_count} of its lines are not (lines {shown}; the first such byte: "
+                f"{first.describe()}): it mixes two encodings, as when two exports are joined. Save each part "
+                "as CSV UTF-8 before joining them, or correct those lines, then import the file again",
+                f"il est en UTF-8, mais {bad_count} de ses lignes ne le sont pas (lignes {shown} ; le premier "
+                f"octet fautif : 0x{first.value:02X} à la position {first.offset}, ligne {first.line}) : il mêle "
+                "deux encodages, comme deux exports mis bout à bout. Enregistrez chaque partie au format CSV "
+                "UTF-8 avant de les réunir, ou corrigez ces lignes, puis importez à nouveau le fichier",
+                resave=False,
+                line=first.line,
+                offset=first.offset,
+                lines=bad_lines,
+            )
+        return DecodedText(body.decode("utf-8", "surrogateescape"), encoding, tuple(_stray_bytes(bad)))
+    return _legacy(content, first=_stray_bytes(bad[:1])[0])
+
+
+def _reads_as_utf8(sample: bytes) -> bool:
+    """Whether lines that are valid UTF-8 (and not ASCII) are UTF-8 rather than a code page by chance."""
+    if not sample:
+        return False
+    best = from_bytes(sample, cp_isolation=["utf_8", *LEGACY_ENCODINGS]).best()
+    return best is None or best.encoding == "utf_8"  # nothing fits better: it stays UTF-8
+
+
+def _stray_bytes(lines: list[tuple[int, int, bytes]]) -> list[StrayByte]:
+    """The bytes of ``lines`` (line, offset, bytes) that are not UTF-8, in order, as ``surrogateescape`` sets apart."""
+    out: list[StrayByte] = []
+    for number, offset, line in lines:
+        text = line.decode("utf-8", "surrogateescape")
+        position, previous = offset, 0
+        for found in STRAY.finditer(text):
+            position += len(text[previous : found.start()].encode("utf-8"))
+            out.append(StrayByte(number, position, ord(found.group()) - 0xDC00))
+            position, previous = position + 1, found.end()
+    return out
+
+
+def _legacy(content: bytes, *, first: StrayByte) -> DecodedText:
+    """Step 4 of the module doc; ``first`` is the first byte that is not UTF-8."""
+    where_en = f"line {first.line}, byte offset {first.offset}"
+    where_fr = f"ligne {first.line}, position {first.offset}"
+    if b"\x00" in content:
+        raise unreadable(
+            "it is not text in any encoding we recognise (binary content, or UTF-16 without its byte-order mark?)",
+            "ce n'est du texte dans aucun encodage reconnu (contenu binaire, ou UTF-16 sans sa marque d'ordre "
+            "des octets ?)",
+        )
+    odd: tuple[str, tuple[int, int, str]] | None = None
+    controls = 0
+    for match in from_bytes(content, cp_isolation=list(LEGACY_ENCODINGS)):
+        for name in (n for n in LEGACY_ENCODINGS if n == match.encoding or n in match.could_be_from_charset):
+            try:
+                text = content.decode(name)
+            except UnicodeDecodeError:
+                continue
+            controls = len(_CONTROLS.findall(text))
+            if controls > max(2, len(text) // 1000):
+                continue  # binary, whatever the code page
+            found = implausible(text)
+            if found is None:
+                return DecodedText(text, name)
+            odd = odd or (name, found)
+    if odd is None and controls:
+        raise unreadable(
+            f"it is not text in any encoding we recognise (binary content?): it holds {controls} control characters",
+            f"ce n'est du texte dans aucun encodage reconnu (contenu binaire ?) : il contient {controls} caractères "
+            "de contrôle",
+        )
+    why_en = why_fr = ""
+    if odd:
+        name, (count, of, shown) = odd
+        why_en = f" (read as {name}, {count} of its {of} characters outside ASCII have no place in a register: {shown})"
+        why_fr = f" (lu en {name}, {count} de ses {of} caractères hors ASCII n'ont pas leur place dans un registre : "
+        why_fr += f"{shown})"
+    raise unreadable(
+        f"it is not UTF-8 (from {where_en}) and no code page of the desks' languages ({LEGACY_NAMES}) reads it "
+        f"as typed{why_en}",
+        f"il n'est pas en UTF-8 (à partir de la {where_fr}) et aucune page de code des langues des bureaux "
+        f"({LEGACY_NAMES}) ne le lit tel qu'il a été saisi{why_fr}",
+        line=first.line,
+        offset=first.offset,
+    )
