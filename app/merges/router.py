@@ -51,7 +51,11 @@ async def preview_merge(
         202: {"description": "Proposed: waits for a supervisor's approval (desk setting)."},
         403: {"description": "restricted-field (residence_status taken from the merged file)", **_PROBLEM},
         404: {"description": "unknown file, or a file of a desk you do not belong to", **_PROBLEM},
-        409: {"description": "registrant-merged (a file already merged), merge-pending", **_PROBLEM},
+        409: {
+            "description": "registrant-merged (a file already merged), registrant-erased (a file anonymised), "
+            "merge-pending",
+            **_PROBLEM,
+        },
         412: {"description": "precondition-failed: a file changed since your read (`file`)", **_PROBLEM},
         422: {"description": "merge-same-registrant, merge-choices-missing (`missing`)", **_PROBLEM},
         428: {"description": "precondition-required: an ETag missing (`file`)", **_PROBLEM},

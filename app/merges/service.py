@@ -3,8 +3,9 @@
 The rules:
 
 * the actor must see both files' desks (else 404, as for any file of another desk); the two files
-  must differ (422), neither may already be merged (409 ``registrant-merged``) or be in a merge
-  awaiting approval (409 ``merge-pending``);
+  must differ (422), neither may already be merged (409 ``registrant-merged``), be anonymised (409
+  ``registrant-erased``: an erased file must not take a person's values, nor give its records to
+  a named person) or be in a merge awaiting approval (409 ``merge-pending``);
 * the request names the ETag it read of each file (428 without, 412 when stale) and chooses, for
   every field whose values differ, which file's value the survivor keeps (422
   ``merge-choices-missing`` naming each unchosen field); ``residence_status`` may only be taken
@@ -54,6 +55,7 @@ from app.merges.errors import (
 )
 from app.merges.models import RegistrantMerge
 from app.merges.schemas import MERGEABLE, FieldConflict, FileRef, MergeCreate, MergeOut, MergePreview
+from app.privacy.errors import RegistrantErased
 from app.registrants import keys as match_keys
 from app.registrants import prepare, repository
 from app.registrants.errors import RestrictedField, merged_into
@@ -106,6 +108,15 @@ async def _pair(
     for registrant in (survivor, merged):
         if registrant.merged_into_id is not None:
             raise merged_into(registrant.merged_into_id)
+    for name, registrant in (("survivor", survivor), ("merged", merged)):
+        if registrant.anonymised_at is not None:  # nothing identifying left: a merge would name it again
+            raise RegistrantErased(
+                f"The {name} file was anonymised: it cannot be merged.",
+                detail_fr=f"Le dossier ({name}) a été anonymisé : il ne peut pas être fusionné.",
+                file=name,
+                registrant_id=str(registrant.id),
+                anonymised_at=registrant.anonymised_at.isoformat(),
+            )
     return survivor, merged
 
 
@@ -141,7 +152,7 @@ async def preview(session: AsyncSession, *, actor: Actor, survivor_id: uuid.UUID
     """The conflicts and moves of merging ``merged_id`` into ``survivor_id`` (nothing changes).
 
     Audited ``registrant.merge_preview`` on both files (it shows their values). Raises
-    ``NotFound``, ``MergeWithItself`` (422) and ``RegistrantMerged`` (409).
+    ``NotFound``, ``MergeWithItself`` (422), ``RegistrantMerged`` and ``RegistrantErased`` (409).
     """
     survivor, merged = await _pair(session, actor=actor, survivor_id=survivor_id, merged_id=merged_id)
     planned = await moves.plan(session, survivor=survivor, merged=merged)
@@ -345,8 +356,9 @@ async def decide(
     """Approve (carry out) or reject a proposed merge (supervisor or administrator of both desks).
 
     Raises ``MergeApprovalRequired`` (403), ``MergeNotFound`` (404), ``MergeNotProposed`` (409),
-    ``RegistrantMerged`` (409) and ``PreconditionFailed`` (412: a file changed since the proposal;
-    propose again on the current versions).
+    ``RegistrantMerged`` (409), ``RegistrantErased`` (409: a file was anonymised since the proposal;
+    reject it) and ``PreconditionFailed`` (412: a file changed since the proposal; propose again on
+    the current versions).
     """
     require_supervisor(actor, "approve or reject")
     record = await get(session, actor=actor, merge_id=merge_id, lock=True)
