@@ -53,7 +53,8 @@ async def preview_merge(
         404: {"description": "unknown file, or a file of a desk you do not belong to", **_PROBLEM},
         409: {
             "description": "registrant-merged (a file already merged), registrant-erased (a file anonymised), "
-            "merge-pending",
+            "merge-pending, merge-too-many-values (`exceeded`: the survivor would hold more phones or "
+            "documents than a file accepts)",
             **_PROBLEM,
         },
         412: {"description": "precondition-failed: a file changed since your read (`file`)", **_PROBLEM},

@@ -38,14 +38,26 @@ class FieldConflict(BaseModel):
     merged: Any
 
 
+class ListOverLimit(BaseModel):
+    """A list the survivor would hold too many items of: ``count`` after the merge, ``limit`` the
+    most the API accepts (``PATCH /api/v1/registrants/{id}``)."""
+
+    field: Literal["phones", "documents"]
+    count: int
+    limit: int
+
+
 class MergePreview(BaseModel):
     """What merging ``merged`` into ``survivor`` would do: the conflicts a request must choose for,
-    how many records of each kind would move to the survivor, and whether it needs approval."""
+    how many records of each kind would move to the survivor, and whether it needs approval.
+    ``over_limit`` lists the lists the survivor would hold too many items of: while it is not
+    empty, the merge is refused (409 ``merge-too-many-values``)."""
 
     survivor: FileRef
     merged: FileRef
     conflicts: list[FieldConflict]
     moves: dict[str, int]
+    over_limit: list[ListOverLimit]
     approval_required: bool
 
 

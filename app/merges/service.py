@@ -10,6 +10,8 @@ The rules:
   every field whose values differ, which file's value the survivor keeps (422
   ``merge-choices-missing`` naming each unchosen field); ``residence_status`` may only be taken
   from the merged file by a supervisor or administrator (403 ``restricted-field``);
+* the survivor may not end with more phones or identity documents than the API accepts (409
+  ``merge-too-many-values``, :mod:`app.merges.limits`);
 * an agent's merge at a desk with ``merge_requires_approval`` is only proposed: a supervisor or
   administrator of both desks approves it (while both files are at the versions it was proposed
   on) or rejects it; supervisors and administrators merge directly;
@@ -44,7 +46,7 @@ from app.core.db import utcnow
 from app.core.errors import NotFound, PreconditionFailed, PreconditionRequired
 from app.core.http import etag_of, require_if_match
 from app.desks.models import Desk
-from app.merges import moves
+from app.merges import limits, moves
 from app.merges.errors import (
     MergeApprovalRequired,
     MergeChoicesMissing,
@@ -171,6 +173,7 @@ async def preview(session: AsyncSession, *, actor: Actor, survivor_id: uuid.UUID
         merged=_ref(merged),
         conflicts=conflicts(survivor, merged, actor),
         moves=moves.counts(planned),
+        over_limit=limits.over_limit(survivor, planned),
         approval_required=actor.role == "agent" and await approval_required(session, survivor, merged),
     )
 
@@ -233,6 +236,8 @@ async def create(session: AsyncSession, *, actor: Actor, data: MergeCreate) -> R
         )
     found = conflicts(survivor, merged, actor)
     _check_choices(actor, found, data.choices)
+    planned = await moves.plan(session, survivor=survivor, merged=merged)
+    limits.check(survivor, planned)
     record = RegistrantMerge(
         id=uuid.uuid4(),
         survivor_id=survivor.id,
@@ -260,14 +265,20 @@ async def create(session: AsyncSession, *, actor: Actor, data: MergeCreate) -> R
             details={"survivor_id": str(survivor.id), "merged_id": str(merged.id), "choices": record.choices},
         )
         return record
-    await _execute(session, actor=actor, record=record, survivor=survivor, merged=merged)
+    await _execute(session, actor=actor, record=record, survivor=survivor, merged=merged, planned=planned)
     return record
 
 
 async def _execute(
-    session: AsyncSession, *, actor: Actor, record: RegistrantMerge, survivor: Registrant, merged: Registrant
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    record: RegistrantMerge,
+    survivor: Registrant,
+    merged: Registrant,
+    planned: dict[str, list[Any]],
 ) -> None:
-    planned = await moves.plan(session, survivor=survivor, merged=merged)
+    """Carry out ``record`` as ``planned`` (a :func:`moves.plan` of the two files, within the limits)."""
     phones_from, documents_from = moves.next_positions(survivor)
     before, before_audit = fields_of(survivor), prepare.snapshot(survivor)
     merged_fields = fields_of(merged)
@@ -357,8 +368,8 @@ async def decide(
 
     Raises ``MergeApprovalRequired`` (403), ``MergeNotFound`` (404), ``MergeNotProposed`` (409),
     ``RegistrantMerged`` (409), ``RegistrantErased`` (409: a file was anonymised since the proposal;
-    reject it) and ``PreconditionFailed`` (412: a file changed since the proposal; propose again on
-    the current versions).
+    reject it), ``MergeTooManyValues`` (409) and ``PreconditionFailed`` (412: a file changed since
+    the proposal; propose again on the current versions).
     """
     require_supervisor(actor, "approve or reject")
     record = await get(session, actor=actor, merge_id=merge_id, lock=True)
@@ -386,7 +397,9 @@ async def decide(
     survivor, merged = await _pair(session, actor=actor, survivor_id=record.survivor_id, merged_id=record.merged_id)
     _check_etag("survivor", etag_of(record.survivor_version), survivor)
     _check_etag("merged", etag_of(record.merged_version), merged)
-    await _execute(session, actor=actor, record=record, survivor=survivor, merged=merged)
+    planned = await moves.plan(session, survivor=survivor, merged=merged)
+    limits.check(survivor, planned)
+    await _execute(session, actor=actor, record=record, survivor=survivor, merged=merged, planned=planned)
     return record
 
 
