@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.cases.models import Case
 from app.documents.models import Document
-from app.privacy.models import Disclosure, SubjectRequest
+from app.privacy.models import Disclosure, LegalHold, SubjectRequest
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.prepare import phone_key
 
@@ -29,10 +29,12 @@ _MOVED_WHOLE: dict[str, tuple[Any, Any]] = {
     "appointments": (Appointment, Appointment.registrant_id),
     "disclosures": (Disclosure, Disclosure.registrant_id),
     "subject_requests": (SubjectRequest, SubjectRequest.registrant_id),
+    "legal_holds": (LegalHold, LegalHold.registrant_id),
 }
 KINDS = ("phones", "identity_documents", "documents", *_MOVED_WHOLE, "redirects")
 """Every kind of record a merge moves: ``redirects`` are files merged earlier into the merged
-file, repointed to the survivor so a merged number always resolves in one step."""
+file, repointed to the survivor so a merged number always resolves in one step. A merge recorded
+before a kind was added has no list of it in its snapshot: read with ``moved.get(kind, [])``."""
 
 
 def _positions(rows: Sequence[RegistrantPhone] | Sequence[IdentityDocument]) -> int:
@@ -104,7 +106,7 @@ async def move(
             .execution_options(synchronize_session=False)
         )
     for kind, (model, column) in _MOVED_WHOLE.items():
-        if moved[kind]:
+        if moved.get(kind):
             await session.execute(
                 update(model)
                 .where(model.id.in_(_typed(kind, moved[kind])))
@@ -146,7 +148,7 @@ async def missing(session: AsyncSession, *, moved: dict[str, list[Any]], owner: 
         ("redirects", Registrant.id, Registrant.merged_into_id, [uuid.UUID(v) for v in moved["redirects"]]),
     ]
     for kind, (model, column) in _MOVED_WHOLE.items():
-        checks.append((kind, model.id, column, _typed(kind, moved[kind])))
+        checks.append((kind, model.id, column, _typed(kind, moved.get(kind, []))))
     for kind, id_column, owner_column, ids in checks:
         if not ids:
             continue

@@ -16,9 +16,10 @@ The rules:
   administrator of both desks approves it (while both files are at the versions it was proposed
   on) or rejects it; supervisors and administrators merge directly;
 * merging moves the merged file's phones, identity documents, uploaded documents, consents, cases
-  (with their notes and referrals), appointments, disclosures and subject requests to the
-  survivor (:mod:`app.merges.moves`); the merged file keeps its number, which resolves to the
-  survivor, and answers a GET with ``301`` to the survivor;
+  (with their notes and referrals), appointments, disclosures, subject requests and legal holds to
+  the survivor (:mod:`app.merges.moves`); the merged file keeps its number, which resolves to the
+  survivor, and answers a GET with ``301`` to the survivor, anything else with 409
+  ``registrant-merged``;
 * an unmerge (:mod:`app.merges.unmerge`) puts back every field and record, refused (409
   ``unmerge-refused``, with each reason) when something changed since that cannot be undone
   without losing work.

@@ -49,8 +49,9 @@ async def erase(
 @router.post("/api/v1/privacy/legal-holds", status_code=201, response_model=LegalHoldOut)
 async def place_legal_hold(body: LegalHoldIn, session: SessionDep, actor: CurrentActor) -> LegalHoldOut:
     """Put a registrant's file under a legal hold: no erasure while it is in force. Supervisors
-    (their desks) and administrators; 403 otherwise, 404 for a registrant not visible, 422 for an
-    ``until`` in the past. Audited ``privacy.legal_hold_set``."""
+    (their desks) and administrators; 403 otherwise, 404 for a registrant not visible, 409
+    ``registrant-merged`` for a merged file (hold its survivor), 422 for an ``until`` in the past.
+    Audited ``privacy.legal_hold_set``."""
     hold = await holds.place(
         session, actor=actor, registrant_id=body.registrant_id, reason=body.reason, until=body.until
     )
@@ -69,7 +70,8 @@ async def list_legal_holds(
     registrant_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
 ) -> list[LegalHoldOut]:
     """Every legal hold of a registrant (in force or not), oldest first. Supervisors,
-    administrators and auditors; 403 otherwise, 404 for a registrant not visible."""
+    administrators and auditors; 403 otherwise, 404 for a registrant not visible, 409
+    ``registrant-merged`` for a merged file (its holds moved to the survivor)."""
     response.headers["Cache-Control"] = "no-store"
     rows = await holds.list_for(session, actor=actor, registrant_id=registrant_id)
     return [LegalHoldOut.model_validate(h) for h in rows]
@@ -81,7 +83,8 @@ async def list_corrections(
 ) -> list[CorrectionOut]:
     """The correction history of a registrant's file (field, value before and after, reason, who,
     when), oldest first. Supervisors, administrators and auditors (the residence status only for
-    those who may read it); 403 for agents, 404 for a registrant not visible. Audited."""
+    those who may read it); 403 for agents, 404 for a registrant not visible, 409
+    ``registrant-merged`` for a merged file. Audited."""
     response.headers["Cache-Control"] = "no-store"
     rows = await rectification.history(session, actor=actor, registrant_id=registrant_id)
     return [CorrectionOut.model_validate(r) for r in rows]
