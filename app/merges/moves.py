@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.cases.models import Case
 from app.documents.models import Document
+from app.notifications.models import Notification
 from app.privacy.models import Disclosure, LegalHold, SubjectRequest
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.prepare import phone_key
@@ -30,6 +31,7 @@ _MOVED_WHOLE: dict[str, tuple[Any, Any]] = {
     "disclosures": (Disclosure, Disclosure.registrant_id),
     "subject_requests": (SubjectRequest, SubjectRequest.registrant_id),
     "legal_holds": (LegalHold, LegalHold.registrant_id),
+    "notifications": (Notification, Notification.registrant_id),
 }
 KINDS = ("phones", "identity_documents", "documents", *_MOVED_WHOLE, "redirects")
 """Every kind of record a merge moves: ``redirects`` are files merged earlier into the merged
@@ -81,7 +83,7 @@ async def move(
     documents_from: int = 0,
     positions: bool = False,
 ) -> None:
-    """Give every record of ``moved`` (a :func:`plan`) to ``to``.
+    """Give every record of ``moved`` (a :func:`plan`, or some of its kinds) to ``to``.
 
     Phones and identity documents are numbered on from ``phones_from``/``documents_from`` (after
     the survivor's own), or, with ``positions``, put back at the positions ``moved`` recorded.
@@ -90,14 +92,14 @@ async def move(
         ("phones", RegistrantPhone, phones_from),
         ("identity_documents", IdentityDocument, documents_from),
     ):
-        for offset, (row_id, position) in enumerate(moved[kind]):
+        for offset, (row_id, position) in enumerate(moved.get(kind, [])):
             await session.execute(
                 update(model)
                 .where(model.id == row_id)
                 .values(registrant_id=to.id, position=position if positions else start + offset)
                 .execution_options(synchronize_session=False)
             )
-    if moved["documents"]:
+    if moved.get("documents"):
         ids = [uuid.UUID(v) for v in moved["documents"]]
         await session.execute(
             update(Document)
@@ -113,7 +115,7 @@ async def move(
                 .values({column.key: to.id})
                 .execution_options(synchronize_session=False)
             )
-    if moved["redirects"]:
+    if moved.get("redirects"):
         ids = [uuid.UUID(v) for v in moved["redirects"]]
         await session.execute(
             update(Registrant)

@@ -89,7 +89,9 @@ class MergeDecision(BaseModel):
 
 
 class MergeOut(BaseModel):
-    """A merge record. ``moved`` counts the records moved to the survivor (when merged)."""
+    """A merge record. ``moved`` counts the records moved to the survivor (when merged);
+    ``followed``, once unmerged, the records attached since to a case or an appointment given back
+    that went back with it (``appointments``, ``notifications``, ``disclosures``)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -101,6 +103,7 @@ class MergeOut(BaseModel):
     choices: dict[str, Side]
     note: str | None
     moved: dict[str, int] = Field(default_factory=dict)
+    followed: dict[str, int] = Field(default_factory=dict)
     proposed_by: uuid.UUID | None
     proposed_at: dt.datetime
     decided_by: uuid.UUID | None

@@ -16,11 +16,12 @@ The rules:
   administrator of both desks approves it (while both files are at the versions it was proposed
   on) or rejects it; supervisors and administrators merge directly;
 * merging moves the merged file's phones, identity documents, uploaded documents, consents, cases
-  (with their notes and referrals), appointments, disclosures, subject requests and legal holds to
-  the survivor (:mod:`app.merges.moves`); the merged file keeps its number, which resolves to the
+  (with their notes and referrals), appointments, messages, disclosures, subject requests and legal
+  holds to the survivor (:mod:`app.merges.moves`); the merged file keeps its number, which resolves to the
   survivor, and answers a GET with ``301`` to the survivor, anything else with 409
   ``registrant-merged``;
-* an unmerge (:mod:`app.merges.unmerge`) puts back every field and record, refused (409
+* an unmerge (:mod:`app.merges.unmerge`) puts back every field and record, with what was attached
+  since to a case or appointment it gives back (:mod:`app.merges.followers`), refused (409
   ``unmerge-refused``, with each reason) when something changed since that cannot be undone
   without losing work.
 
@@ -423,4 +424,6 @@ def present(record: RegistrantMerge) -> MergeOut:
     """The API's view of a merge record."""
     out = MergeOut.model_validate(record)
     out.moved = moves.counts(record.snapshot.get("moved", {})) if record.snapshot else {}
+    if "followed" in (record.snapshot or {}):
+        out.followed = {kind: len(ids) for kind, ids in record.snapshot["followed"].items()}
     return out
