@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.auth.deps import require_roles
 from app.core.context import Actor
 from app.core.deps import SessionDep
-from app.merges import service
+from app.merges import approval, service
 from app.merges import unmerge as unmerging
 from app.merges.schemas import MergeCreate, MergeDecision, MergeOut, MergePreview, Status
 
@@ -98,7 +98,7 @@ async def approve_merge(
 ) -> MergeOut:
     """Carry out a proposed merge (supervisor or administrator). 412 if a file changed since."""
     note = body.note if body else None
-    return service.present(await service.decide(session, actor=actor, merge_id=merge_id, approve=True, note=note))
+    return service.present(await approval.decide(session, actor=actor, merge_id=merge_id, approve=True, note=note))
 
 
 @router.post("/{merge_id}/reject", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})
@@ -107,7 +107,7 @@ async def reject_merge(
 ) -> MergeOut:
     """Reject a proposed merge (supervisor or administrator); nothing changes on the files."""
     note = body.note if body else None
-    return service.present(await service.decide(session, actor=actor, merge_id=merge_id, approve=False, note=note))
+    return service.present(await approval.decide(session, actor=actor, merge_id=merge_id, approve=False, note=note))
 
 
 @router.post("/{merge_id}/unmerge", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})

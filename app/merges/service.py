@@ -50,10 +50,8 @@ from app.core.http import etag_of, require_if_match
 from app.desks.models import Desk
 from app.merges import limits, moves
 from app.merges.errors import (
-    MergeApprovalRequired,
     MergeChoicesMissing,
     MergeNotFound,
-    MergeNotProposed,
     MergePending,
     MergeWithItself,
 )
@@ -97,10 +95,13 @@ async def load_file(session: AsyncSession, *, actor: Actor, registrant_id: uuid.
     return registrant
 
 
-async def _pair(
+async def load_pair(
     session: AsyncSession, *, actor: Actor, survivor_id: uuid.UUID, merged_id: uuid.UUID
 ) -> tuple[Registrant, Registrant]:
-    """Both files, locked in id order (two concurrent merges never wait on each other in a cycle)."""
+    """Both files, locked in id order (two concurrent merges never wait on each other in a cycle).
+
+    Raises ``MergeWithItself`` (422), ``NotFound`` (404), ``RegistrantMerged`` and
+    ``RegistrantErased`` (409, naming the ``file``)."""
     if survivor_id == merged_id:
         raise MergeWithItself(
             "A file cannot be merged with itself.", detail_fr="Un dossier ne peut pas être fusionné avec lui-même."
@@ -158,7 +159,7 @@ async def preview(session: AsyncSession, *, actor: Actor, survivor_id: uuid.UUID
     Audited ``registrant.merge_preview`` on both files (it shows their values). Raises
     ``NotFound``, ``MergeWithItself`` (422), ``RegistrantMerged`` and ``RegistrantErased`` (409).
     """
-    survivor, merged = await _pair(session, actor=actor, survivor_id=survivor_id, merged_id=merged_id)
+    survivor, merged = await load_pair(session, actor=actor, survivor_id=survivor_id, merged_id=merged_id)
     planned = await moves.plan(session, survivor=survivor, merged=merged)
     for one, other in ((survivor, merged), (merged, survivor)):
         await audit.record(
@@ -180,7 +181,10 @@ async def preview(session: AsyncSession, *, actor: Actor, survivor_id: uuid.UUID
     )
 
 
-def _check_etag(name: str, etag: str | None, registrant: Registrant) -> None:
+def check_etag(name: str, etag: str | None, registrant: Registrant) -> None:
+    """``etag`` must be ``registrant``'s, the ``name`` file (``survivor`` or ``merged``): raises
+    ``PreconditionRequired`` (428) when missing, ``PreconditionFailed`` (412, ``current_etag``) when
+    stale, both naming the ``file``."""
     try:
         require_if_match(etag, registrant.version)
     except PreconditionRequired as exc:
@@ -226,9 +230,9 @@ async def _pending(session: AsyncSession, ids: tuple[uuid.UUID, uuid.UUID]) -> R
 async def create(session: AsyncSession, *, actor: Actor, data: MergeCreate) -> RegistrantMerge:
     """Merge ``data.merged_id`` into ``data.survivor_id``, or propose it (status ``proposed``) when
     the actor is an agent and either desk requires approval. Errors: see the module docstring."""
-    survivor, merged = await _pair(session, actor=actor, survivor_id=data.survivor_id, merged_id=data.merged_id)
-    _check_etag("survivor", data.survivor_etag, survivor)
-    _check_etag("merged", data.merged_etag, merged)
+    survivor, merged = await load_pair(session, actor=actor, survivor_id=data.survivor_id, merged_id=data.merged_id)
+    check_etag("survivor", data.survivor_etag, survivor)
+    check_etag("merged", data.merged_etag, merged)
     pending = await _pending(session, (survivor.id, merged.id))
     if pending is not None:
         raise MergePending(
@@ -267,11 +271,11 @@ async def create(session: AsyncSession, *, actor: Actor, data: MergeCreate) -> R
             details={"survivor_id": str(survivor.id), "merged_id": str(merged.id), "choices": record.choices},
         )
         return record
-    await _execute(session, actor=actor, record=record, survivor=survivor, merged=merged, planned=planned)
+    await execute(session, actor=actor, record=record, survivor=survivor, merged=merged, planned=planned)
     return record
 
 
-async def _execute(
+async def execute(
     session: AsyncSession,
     *,
     actor: Actor,
@@ -351,57 +355,6 @@ async def get(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID, lock:
     ).scalars()
     if not all(actor.can_see_desk(d) for d in desks):
         raise MergeNotFound("No such merge.", detail_fr="Fusion introuvable.")
-    return record
-
-
-def require_supervisor(actor: Actor, what: str) -> None:
-    """Raise ``MergeApprovalRequired`` (403) unless the actor is a supervisor or an administrator."""
-    if actor.role not in ("supervisor", "admin"):
-        raise MergeApprovalRequired(
-            f"Only a supervisor or an administrator may {what} a merge here.",
-            detail_fr="Seul un superviseur ou un administrateur peut le faire ici.",
-        )
-
-
-async def decide(
-    session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID, approve: bool, note: str | None
-) -> RegistrantMerge:
-    """Approve (carry out) or reject a proposed merge (supervisor or administrator of both desks).
-
-    Raises ``MergeApprovalRequired`` (403), ``MergeNotFound`` (404), ``MergeNotProposed`` (409),
-    ``RegistrantMerged`` (409), ``RegistrantErased`` (409: a file was anonymised since the proposal;
-    reject it), ``MergeTooManyValues`` (409) and ``PreconditionFailed`` (412: a file changed since
-    the proposal; propose again on the current versions).
-    """
-    require_supervisor(actor, "approve or reject")
-    record = await get(session, actor=actor, merge_id=merge_id, lock=True)
-    if record.status != "proposed":
-        raise MergeNotProposed(
-            f"This merge is {record.status}, not awaiting approval.",
-            detail_fr=f"Cette fusion est « {record.status} », pas en attente de validation.",
-            status_now=record.status,
-        )
-    if note:
-        record.note = f"{record.note}\n{note}" if record.note else note
-    if not approve:
-        record.status, record.decided_by, record.decided_at = "rejected", actor.user_id, utcnow()
-        await session.flush()
-        await audit.record(
-            session,
-            actor=actor,
-            action="registrant.merge_reject",
-            entity_type="registrant_merge",
-            entity_id=record.id,
-            desk_id=record.desk_id,
-            details={"survivor_id": str(record.survivor_id), "merged_id": str(record.merged_id)},
-        )
-        return record
-    survivor, merged = await _pair(session, actor=actor, survivor_id=record.survivor_id, merged_id=record.merged_id)
-    _check_etag("survivor", etag_of(record.survivor_version), survivor)
-    _check_etag("merged", etag_of(record.merged_version), merged)
-    planned = await moves.plan(session, survivor=survivor, merged=merged)
-    limits.check(survivor, planned)
-    await _execute(session, actor=actor, record=record, survivor=survivor, merged=merged, planned=planned)
     return record
 
 

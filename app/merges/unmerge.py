@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.merges import followers, moves
+from app.merges import approval, followers, moves
 from app.merges import service as merges
 from app.merges.errors import MergeNotInForce, UnmergeRefused
 from app.merges.models import RegistrantMerge
@@ -91,7 +91,7 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
     loaded[second] = await merges.load_file(session, actor=actor, registrant_id=second)
     survivor, merged = loaded[record.survivor_id], loaded[record.merged_id]
     if actor.role == "agent" and await merges.approval_required(session, survivor, merged):
-        merges.require_supervisor(actor, "undo")
+        approval.require_supervisor(actor, "undo")
     reasons = await _unmerge_reasons(session, record, survivor)
     if reasons:
         raise UnmergeRefused(
