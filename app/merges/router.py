@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.auth.deps import require_roles
 from app.core.context import Actor
 from app.core.deps import SessionDep
+from app.core.idempotency import IdempotencyDep
 from app.merges import approval, service
 from app.merges import unmerge as unmerging
 from app.merges.schemas import MergeCreate, MergeDecision, MergeOut, MergePreview, Status
@@ -62,13 +63,15 @@ async def preview_merge(
         428: {"description": "precondition-required: an ETag missing (`file`)", **_PROBLEM},
     },
 )
-async def create_merge(body: MergeCreate, session: SessionDep, actor: WriterActor, response: Response) -> MergeOut:
-    """Merge ``merged_id`` into ``survivor_id`` (201, ``Location``), or propose it (202)."""
+async def create_merge(body: MergeCreate, session: SessionDep, actor: WriterActor, idem: IdempotencyDep) -> Response:
+    """Merge ``merged_id`` into ``survivor_id`` (201, ``Location``), or propose it (202).
+    Accepts ``Idempotency-Key`` (a retry answers the first merge, not 409 ``registrant-merged``)."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     record = await service.create(session, actor=actor, data=body)
-    response.headers["Location"] = f"/api/v1/registrant-merges/{record.id}"
-    if record.status == "proposed":
-        response.status_code = 202
-    return service.present(record)
+    status = 202 if record.status == "proposed" else 201
+    out = service.present(record).model_dump(mode="json")
+    return await idem.respond(status, out, {"Location": f"/api/v1/registrant-merges/{record.id}"})
 
 
 @router.get("", response_model=list[MergeOut])
@@ -94,24 +97,44 @@ async def get_merge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor
     responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM, 412: _PROBLEM},
 )
 async def approve_merge(
-    merge_id: uuid.UUID, session: SessionDep, actor: WriterActor, body: MergeDecision | None = None
-) -> MergeOut:
-    """Carry out a proposed merge (supervisor or administrator). 412 if a file changed since."""
+    merge_id: uuid.UUID,
+    session: SessionDep,
+    actor: WriterActor,
+    idem: IdempotencyDep,
+    body: MergeDecision | None = None,
+) -> Response:
+    """Carry out a proposed merge (supervisor or administrator). 412 if a file changed since.
+    Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     note = body.note if body else None
-    return service.present(await approval.decide(session, actor=actor, merge_id=merge_id, approve=True, note=note))
+    record = await approval.decide(session, actor=actor, merge_id=merge_id, approve=True, note=note)
+    return await idem.respond(200, service.present(record).model_dump(mode="json"))
 
 
 @router.post("/{merge_id}/reject", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})
 async def reject_merge(
-    merge_id: uuid.UUID, session: SessionDep, actor: WriterActor, body: MergeDecision | None = None
-) -> MergeOut:
-    """Reject a proposed merge (supervisor or administrator); nothing changes on the files."""
+    merge_id: uuid.UUID,
+    session: SessionDep,
+    actor: WriterActor,
+    idem: IdempotencyDep,
+    body: MergeDecision | None = None,
+) -> Response:
+    """Reject a proposed merge (supervisor or administrator); nothing changes on the files.
+    Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     note = body.note if body else None
-    return service.present(await approval.decide(session, actor=actor, merge_id=merge_id, approve=False, note=note))
+    record = await approval.decide(session, actor=actor, merge_id=merge_id, approve=False, note=note)
+    return await idem.respond(200, service.present(record).model_dump(mode="json"))
 
 
 @router.post("/{merge_id}/unmerge", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})
-async def unmerge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor) -> MergeOut:
+async def unmerge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor, idem: IdempotencyDep) -> Response:
     """Undo a merge: both files as they were. 409 ``merge-not-in-force`` (e.g. twice),
-    ``unmerge-refused`` with ``reasons`` when a change since cannot be undone."""
-    return service.present(await unmerging.unmerge(session, actor=actor, merge_id=merge_id))
+    ``unmerge-refused`` with ``reasons`` when a change since cannot be undone. Accepts
+    ``Idempotency-Key`` (a retry answers the first unmerge, not 409)."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
+    record = await unmerging.unmerge(session, actor=actor, merge_id=merge_id)
+    return await idem.respond(200, service.present(record).model_dump(mode="json"))
