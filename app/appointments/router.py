@@ -205,17 +205,20 @@ async def transition_appointment(
     body: AppointmentTransition,
     session: SessionDep,
     actor: StaffActor,
-    response: Response,
+    idem: IdempotencyDep,
     if_match: Annotated[str | None, Header()] = None,
-) -> AppointmentOut:
+) -> Response:
     """Mark kept (from 60 minutes before the start, same local day), missed (once started) or cancel
     a booked appointment (``If-Match`` required).
 
     409 ``appointment-transition-not-allowed`` (lists the allowed statuses), 409
     ``appointment-not-started`` (its detail gives the desk-local start, e.g. "à 10 h 00").
+    Accepts ``Idempotency-Key``.
     """
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     appointment, desk = await service.transition(
         session, actor=actor, appointment_id=appointment_id, if_match=if_match, status=body.status, reason=body.reason
     )
-    response.headers["ETag"] = etag_of(appointment.version)
-    return to_out(appointment, desk)
+    out = to_out(appointment, desk).model_dump(mode="json")
+    return await idem.respond(200, out, {"ETag": etag_of(appointment.version)})

@@ -11,6 +11,7 @@ from app.auth import service
 from app.auth.deps import CurrentActor
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.errors import BadRequest
+from app.core.idempotency import not_keyed
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -35,7 +36,13 @@ class MeOut(BaseModel):
     desk_ids: list[str] | None
 
 
-@router.post("/token", response_model=TokenOut)
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    openapi_extra=not_keyed(
+        "Credentials in, a token out: no signed-in user to scope a key to, and a token is never stored."
+    ),
+)
 async def token(
     session: SessionDep,
     settings: SettingsDep,
@@ -61,7 +68,9 @@ async def token(
     return TokenOut(access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token)
 
 
-@router.post("/logout", status_code=204)
+@router.post(
+    "/logout", status_code=204, openapi_extra=not_keyed("Revoking a token twice revokes it once: nothing to replay.")
+)
 async def logout(body: LogoutIn, session: SessionDep, actor: CurrentActor) -> None:
     """Revoke the refresh token (and the tokens rotated from it). Access tokens expire on their own."""
     await service.logout(session, refresh_token=body.refresh_token, actor=actor)

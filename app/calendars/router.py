@@ -69,15 +69,19 @@ async def remove_holiday(desk_id: uuid.UUID, day: dt.date, session: SessionDep, 
 
 @router.post("/import", response_model=HolidayImportOut)
 async def import_holidays(
-    desk_id: uuid.UUID, body: HolidayImport, session: SessionDep, actor: AdminActor
-) -> HolidayImportOut:
+    desk_id: uuid.UUID, body: HolidayImport, session: SessionDep, actor: AdminActor, idem: IdempotencyDep
+) -> Response:
     """Add the desk country's exactly-known public holidays of a year from the ``holidays`` library
     (administrators). Islamic holidays (moon sighting) are not imported: add them by hand.
-    Safe to repeat: days already closed are skipped. 422 ``public-holidays-unavailable``."""
+    Safe to repeat: days already closed are skipped. 422 ``public-holidays-unavailable``.
+    Accepts ``Idempotency-Key`` (a retry answers the first import's report)."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     desk = await desks.get(session, actor=actor, desk_id=desk_id)
     result = await service.import_public_holidays(session, actor=actor, desk=desk, year=body.year)
-    return HolidayImportOut(
+    out = HolidayImportOut(
         year=body.year,
         added=[HolidayOut.model_validate(h) for h in result.added],
         skipped=[SkippedHoliday(day=d, name=n, reason=r) for d, n, r in result.skipped],
     )
+    return await idem.respond(200, out.model_dump(mode="json"))

@@ -167,12 +167,14 @@ async def transition_case(
     body: TransitionIn,
     session: SessionDep,
     actor: CaseWorker,
-    response: Response,
+    idem: IdempotencyDep,
     if_match: Annotated[str | None, Header()] = None,
-) -> CaseOut:
+) -> Response:
     """Move the case to ``to``. 409 ``transition-not-allowed`` (body: ``current_status``,
     ``allowed``), ``referral-required``, ``consent-required``; 403 ``closure-approval-required``;
-    422 ``transition-requirement-missing``. ``If-Match`` required."""
+    422 ``transition-requirement-missing``. ``If-Match`` required; accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     case = await transitions.transition(
         session,
         actor=actor,
@@ -180,8 +182,8 @@ async def transition_case(
         if_match=if_match,
         request=transitions.TransitionRequest(**body.model_dump()),
     )
-    response.headers["ETag"] = etag_of(case.version)
-    return await _out(session, case)
+    out = (await _out(session, case)).model_dump(mode="json")
+    return await idem.respond(200, out, {"ETag": etag_of(case.version)})
 
 
 @router.post("/cases/{case_id}/assignment", response_model=CaseOut)
@@ -190,14 +192,16 @@ async def assign_case(
     body: AssignmentIn,
     session: SessionDep,
     actor: CaseWorker,
-    response: Response,
+    idem: IdempotencyDep,
     if_match: Annotated[str | None, Header()] = None,
-) -> CaseOut:
+) -> Response:
     """Assign (supervisors), take an unassigned case or release one's own (agents). ``If-Match``
-    required; 403 for an agent reassigning; 422 ``invalid-assignee``."""
+    required; 403 for an agent reassigning; 422 ``invalid-assignee``. Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     case = await service.assign(session, actor=actor, case_id=case_id, if_match=if_match, assignee_id=body.assignee_id)
-    response.headers["ETag"] = etag_of(case.version)
-    return await _out(session, case)
+    out = (await _out(session, case)).model_dump(mode="json")
+    return await idem.respond(200, out, {"ETag": etag_of(case.version)})
 
 
 @router.get("/cases/{case_id}/timeline", response_model=Page[TimelineEventOut])

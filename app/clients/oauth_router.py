@@ -33,6 +33,7 @@ from app.core.context import Actor, RequestContext
 from app.core.db import run_failure_callbacks
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.i18n import negotiate
+from app.core.idempotency import not_keyed
 
 # Outside the OpenAPI document: these endpoints speak OAuth 2.0 (an HTML page, RFC 6749 §5.2 error
 # bodies), not the API's problem+json; clients discover them from the RFC 8414 metadata.
@@ -126,7 +127,13 @@ async def authorization_page(request: Request, session: SessionDep, settings: Se
     )
 
 
-@router.post("/authorize", response_class=Response)
+@router.post(
+    "/authorize",
+    response_class=Response,
+    openapi_extra=not_keyed(
+        "OAuth 2.0 protocol endpoint (RFC 6749, RFC 7009): the client authenticates in the request; no staff key scope."
+    ),
+)
 async def authorization_decision(
     request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep
 ) -> Response:
@@ -201,7 +208,12 @@ async def authorization_decision(
     return RedirectResponse(headers["Location"], status_code=status)
 
 
-@router.post("/token")
+@router.post(
+    "/token",
+    openapi_extra=not_keyed(
+        "OAuth 2.0 protocol endpoint (RFC 6749, RFC 7009): the client authenticates in the request; no staff key scope."
+    ),
+)
 async def token(request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep) -> Response:
     """Issue tokens to app clients (form-encoded, RFC 6749 §4.1.3, §4.4.2, §6).
 
@@ -247,7 +259,12 @@ async def token(request: Request, session: SessionDep, settings: SettingsDep, co
     return _json(status, body, out_headers)
 
 
-@router.post("/revoke")
+@router.post(
+    "/revoke",
+    openapi_extra=not_keyed(
+        "OAuth 2.0 protocol endpoint (RFC 6749, RFC 7009): the client authenticates in the request; no staff key scope."
+    ),
+)
 async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """RFC 7009: revoke ``token`` (a refresh or an access token of the calling client, which
     authenticates as at the token endpoint). 200 ``{}`` also for an unknown token."""

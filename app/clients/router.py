@@ -9,6 +9,7 @@ from app.clients import service
 from app.clients.models import AppClient
 from app.clients.schemas import ClientCreate, ClientCreated, ClientOut
 from app.core.deps import SessionDep
+from app.core.idempotency import IdempotencyDep, not_keyed
 
 router = APIRouter(prefix="/api/v1/clients", tags=["app clients"])
 
@@ -28,7 +29,14 @@ def _out(client: AppClient) -> ClientOut:
     )
 
 
-@router.post("", status_code=201, response_model=ClientCreated)
+@router.post(
+    "",
+    status_code=201,
+    response_model=ClientCreated,
+    openapi_extra=not_keyed(
+        "The answer holds the client secret, shown once and stored only hashed: never kept to replay."
+    ),
+)
 async def create_client(
     body: ClientCreate, session: SessionDep, actor: AdminActor, response: Response
 ) -> ClientCreated:
@@ -46,6 +54,10 @@ async def list_clients(session: SessionDep, actor: AdminActor) -> list[ClientOut
 
 
 @router.post("/{client_id}/revoke", response_model=ClientOut)
-async def revoke_client(client_id: str, session: SessionDep, actor: AdminActor) -> ClientOut:
-    """Revoke an app client: every token it holds stops working at once. 404; 409 if already revoked."""
-    return _out(await service.revoke(session, actor=actor, client_id=client_id))
+async def revoke_client(client_id: str, session: SessionDep, actor: AdminActor, idem: IdempotencyDep) -> Response:
+    """Revoke an app client: every token it holds stops working at once. 404; 409 if already revoked.
+    Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
+    client = await service.revoke(session, actor=actor, client_id=client_id)
+    return await idem.respond(200, _out(client).model_dump(mode="json"))

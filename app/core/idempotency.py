@@ -4,6 +4,11 @@ A first request with a key stores its response in the same transaction as its wo
 the same key and the same body gets that stored response again; the same key with another body
 answers 422. Two concurrent requests with one key: the unique constraint makes the second wait for
 the first and then replay it, so only one record is ever created.
+
+Every ``POST`` of the API accepts it (an endpoint takes :data:`IdempotencyDep`, calls
+:meth:`Idempotency.replay` before its work and answers through :meth:`Idempotency.respond`), but
+those that say why not in their ``openapi_extra`` (:func:`not_keyed`, shown in the OpenAPI
+document as :data:`NOT_KEYED`). ``tests/core/test_idempotency_routes.py`` walks every route.
 """
 
 from __future__ import annotations
@@ -24,6 +29,15 @@ from app.core.context import Actor
 from app.core.db import Base, utcnow
 from app.core.deps import SessionDep
 from app.core.errors import BadRequest, IdempotencyKeyReused
+
+NOT_KEYED = "x-idempotency-key-not-accepted"
+"""``openapi_extra`` key of a ``POST`` operation that takes no ``Idempotency-Key``; its value says why."""
+
+
+def not_keyed(reason: str) -> dict[str, Any]:
+    """The ``openapi_extra`` of a ``POST`` that takes no ``Idempotency-Key``, with the reason
+    (a token or secret in the answer, a streamed upload already idempotent by its bytes…)."""
+    return {NOT_KEYED: reason}
 
 
 class IdempotencyRecord(Base):

@@ -21,6 +21,7 @@ from app.auth.deps import CurrentActor
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.http import none_match_fails
+from app.core.idempotency import not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from app.documents import owners, service
 from app.documents.content import SUFFIX_OF
@@ -63,6 +64,11 @@ _UPLOAD_BODY: dict[str, Any] = {
         },
     }
 }
+STREAMED_UPLOAD = not_keyed(
+    "Streamed to storage outside the request's transaction; the same bytes sent again answer 200 with "
+    "the document already stored, so a retry never stores it twice."
+)
+"""Why the uploads take no ``Idempotency-Key`` (their ``openapi_extra``)."""
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -99,7 +105,7 @@ async def upload_for(
     "/api/v1/registrants/{registrant_id}/documents",
     status_code=201,
     response_model=DocumentOut,
-    openapi_extra=_UPLOAD_BODY,
+    openapi_extra={**_UPLOAD_BODY, **STREAMED_UPLOAD},
     responses={200: {"model": DocumentOut, "description": "The same bytes were already stored for this owner."}},
 )
 async def upload_registrant_document(
@@ -125,7 +131,7 @@ async def upload_registrant_document(
     "/api/v1/cases/{case_id}/documents",
     status_code=201,
     response_model=DocumentOut,
-    openapi_extra=_UPLOAD_BODY,
+    openapi_extra={**_UPLOAD_BODY, **STREAMED_UPLOAD},
     responses={200: {"model": DocumentOut, "description": "The same bytes were already stored for this case."}},
 )
 async def upload_case_document(

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Response, UploadFile
 from app.auth.deps import AdminActor, require_roles
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
+from app.core.idempotency import IdempotencyDep, not_keyed
 from app.imports import reports, resolutions, service
 from app.imports.errors import RegisterTooLarge
 from app.imports.schemas import (
@@ -36,6 +37,10 @@ _READ_CHUNK = 1 << 20
     "/registers",
     response_model=ImportReport,
     status_code=201,
+    openapi_extra=not_keyed(
+        "A file sent again is recognised row by row (already_imported): no person is created twice. Its report "
+        "(every row) is kept once, at GET /api/v1/imports/{batch_id}, not copied to replay."
+    ),
     responses={200: {"description": "Dry run: the report of what would be imported; nothing stored."}},
 )
 async def import_register(
@@ -130,10 +135,14 @@ async def resolve_row(
     session: SessionDep,
     settings: SettingsDep,
     actor: WriterActor,
-) -> RowResolutionOut:
+    idem: IdempotencyDep,
+) -> Response:
     """Resolve one flagged row: ``link`` to one of its candidates (optionally copying chosen
-    fields), ``create`` a new person, or ``discard``. Audited; the batch's counts are updated."""
-    return await resolutions.resolve(
+    fields), ``create`` a new person, or ``discard``. Audited; the batch's counts are updated.
+    Accepts ``Idempotency-Key`` (a retry answers the first resolution, not 409)."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
+    out = await resolutions.resolve(
         session,
         actor=actor,
         batch_id=batch_id,
@@ -141,6 +150,7 @@ async def resolve_row(
         data=body,
         document_patterns=settings.document_number_patterns,
     )
+    return await idem.respond(200, out.model_dump(mode="json"))
 
 
 @router.post(
@@ -153,9 +163,18 @@ async def resolve_row(
     },
 )
 async def resolve_rows(
-    batch_id: uuid.UUID, body: BulkResolutionIn, session: SessionDep, settings: SettingsDep, actor: WriterActor
-) -> BulkResolutionOut:
-    """Resolve several flagged rows at once, all or nothing (up to 500, each line once)."""
-    return await resolutions.resolve_many(
+    batch_id: uuid.UUID,
+    body: BulkResolutionIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: WriterActor,
+    idem: IdempotencyDep,
+) -> Response:
+    """Resolve several flagged rows at once, all or nothing (up to 500, each line once). Accepts
+    ``Idempotency-Key`` (a retry answers the first resolutions, not 409)."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
+    out = await resolutions.resolve_many(
         session, actor=actor, batch_id=batch_id, items=body.items, document_patterns=settings.document_number_patterns
     )
+    return await idem.respond(200, out.model_dump(mode="json"))

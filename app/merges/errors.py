@@ -24,6 +24,14 @@ class MergeChoicesMissing(ValidationFailed):
     title_fr, title_en = "Choix manquants pour des champs en conflit", "Choices missing for conflicting fields"
 
 
+class MergeTooManyValues(Problem):
+    """409: the survivor would hold more items of a list than the API accepts; ``exceeded`` names
+    each list (``field``, ``count`` after the merge, ``limit``)."""
+
+    status, slug = 409, "merge-too-many-values"
+    title_fr, title_en = "Trop de valeurs pour un seul dossier", "Too many values for one file"
+
+
 class MergePending(Problem):
     """409: one of the files is already in a merge waiting for approval (``merge_id``)."""
 

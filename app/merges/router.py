@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.auth.deps import require_roles
 from app.core.context import Actor
 from app.core.deps import SessionDep
-from app.merges import service
+from app.core.idempotency import IdempotencyDep
+from app.merges import approval, service
 from app.merges import unmerge as unmerging
 from app.merges.schemas import MergeCreate, MergeDecision, MergeOut, MergePreview, Status
 
@@ -51,19 +52,26 @@ async def preview_merge(
         202: {"description": "Proposed: waits for a supervisor's approval (desk setting)."},
         403: {"description": "restricted-field (residence_status taken from the merged file)", **_PROBLEM},
         404: {"description": "unknown file, or a file of a desk you do not belong to", **_PROBLEM},
-        409: {"description": "registrant-merged (a file already merged), merge-pending", **_PROBLEM},
+        409: {
+            "description": "registrant-merged (a file already merged), registrant-erased (a file anonymised), "
+            "merge-pending, merge-too-many-values (`exceeded`: the survivor would hold more phones or "
+            "documents than a file accepts)",
+            **_PROBLEM,
+        },
         412: {"description": "precondition-failed: a file changed since your read (`file`)", **_PROBLEM},
         422: {"description": "merge-same-registrant, merge-choices-missing (`missing`)", **_PROBLEM},
         428: {"description": "precondition-required: an ETag missing (`file`)", **_PROBLEM},
     },
 )
-async def create_merge(body: MergeCreate, session: SessionDep, actor: WriterActor, response: Response) -> MergeOut:
-    """Merge ``merged_id`` into ``survivor_id`` (201, ``Location``), or propose it (202)."""
+async def create_merge(body: MergeCreate, session: SessionDep, actor: WriterActor, idem: IdempotencyDep) -> Response:
+    """Merge ``merged_id`` into ``survivor_id`` (201, ``Location``), or propose it (202).
+    Accepts ``Idempotency-Key`` (a retry answers the first merge, not 409 ``registrant-merged``)."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     record = await service.create(session, actor=actor, data=body)
-    response.headers["Location"] = f"/api/v1/registrant-merges/{record.id}"
-    if record.status == "proposed":
-        response.status_code = 202
-    return service.present(record)
+    status = 202 if record.status == "proposed" else 201
+    out = service.present(record).model_dump(mode="json")
+    return await idem.respond(status, out, {"Location": f"/api/v1/registrant-merges/{record.id}"})
 
 
 @router.get("", response_model=list[MergeOut])
@@ -89,24 +97,44 @@ async def get_merge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor
     responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM, 412: _PROBLEM},
 )
 async def approve_merge(
-    merge_id: uuid.UUID, session: SessionDep, actor: WriterActor, body: MergeDecision | None = None
-) -> MergeOut:
-    """Carry out a proposed merge (supervisor or administrator). 412 if a file changed since."""
+    merge_id: uuid.UUID,
+    session: SessionDep,
+    actor: WriterActor,
+    idem: IdempotencyDep,
+    body: MergeDecision | None = None,
+) -> Response:
+    """Carry out a proposed merge (supervisor or administrator). 412 if a file changed since.
+    Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     note = body.note if body else None
-    return service.present(await service.decide(session, actor=actor, merge_id=merge_id, approve=True, note=note))
+    record = await approval.decide(session, actor=actor, merge_id=merge_id, approve=True, note=note)
+    return await idem.respond(200, service.present(record).model_dump(mode="json"))
 
 
 @router.post("/{merge_id}/reject", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})
 async def reject_merge(
-    merge_id: uuid.UUID, session: SessionDep, actor: WriterActor, body: MergeDecision | None = None
-) -> MergeOut:
-    """Reject a proposed merge (supervisor or administrator); nothing changes on the files."""
+    merge_id: uuid.UUID,
+    session: SessionDep,
+    actor: WriterActor,
+    idem: IdempotencyDep,
+    body: MergeDecision | None = None,
+) -> Response:
+    """Reject a proposed merge (supervisor or administrator); nothing changes on the files.
+    Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     note = body.note if body else None
-    return service.present(await service.decide(session, actor=actor, merge_id=merge_id, approve=False, note=note))
+    record = await approval.decide(session, actor=actor, merge_id=merge_id, approve=False, note=note)
+    return await idem.respond(200, service.present(record).model_dump(mode="json"))
 
 
 @router.post("/{merge_id}/unmerge", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})
-async def unmerge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor) -> MergeOut:
+async def unmerge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor, idem: IdempotencyDep) -> Response:
     """Undo a merge: both files as they were. 409 ``merge-not-in-force`` (e.g. twice),
-    ``unmerge-refused`` with ``reasons`` when a change since cannot be undone."""
-    return service.present(await unmerging.unmerge(session, actor=actor, merge_id=merge_id))
+    ``unmerge-refused`` with ``reasons`` when a change since cannot be undone. Accepts
+    ``Idempotency-Key`` (a retry answers the first unmerge, not 409)."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
+    record = await unmerging.unmerge(session, actor=actor, merge_id=merge_id)
+    return await idem.respond(200, service.present(record).model_dump(mode="json"))

@@ -38,14 +38,26 @@ class FieldConflict(BaseModel):
     merged: Any
 
 
+class ListOverLimit(BaseModel):
+    """A list the survivor would hold too many items of: ``count`` after the merge, ``limit`` the
+    most the API accepts (``PATCH /api/v1/registrants/{id}``)."""
+
+    field: Literal["phones", "documents"]
+    count: int
+    limit: int
+
+
 class MergePreview(BaseModel):
     """What merging ``merged`` into ``survivor`` would do: the conflicts a request must choose for,
-    how many records of each kind would move to the survivor, and whether it needs approval."""
+    how many records of each kind would move to the survivor, and whether it needs approval.
+    ``over_limit`` lists the lists the survivor would hold too many items of: while it is not
+    empty, the merge is refused (409 ``merge-too-many-values``)."""
 
     survivor: FileRef
     merged: FileRef
     conflicts: list[FieldConflict]
     moves: dict[str, int]
+    over_limit: list[ListOverLimit]
     approval_required: bool
 
 
@@ -77,7 +89,9 @@ class MergeDecision(BaseModel):
 
 
 class MergeOut(BaseModel):
-    """A merge record. ``moved`` counts the records moved to the survivor (when merged)."""
+    """A merge record. ``moved`` counts the records moved to the survivor (when merged);
+    ``followed``, once unmerged, the records attached since to a case or an appointment given back
+    that went back with it (``appointments``, ``notifications``, ``disclosures``)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -89,6 +103,7 @@ class MergeOut(BaseModel):
     choices: dict[str, Side]
     note: str | None
     moved: dict[str, int] = Field(default_factory=dict)
+    followed: dict[str, int] = Field(default_factory=dict)
     proposed_by: uuid.UUID | None
     proposed_at: dt.datetime
     decided_by: uuid.UUID | None

@@ -3,20 +3,25 @@
 The rules:
 
 * the actor must see both files' desks (else 404, as for any file of another desk); the two files
-  must differ (422), neither may already be merged (409 ``registrant-merged``) or be in a merge
-  awaiting approval (409 ``merge-pending``);
+  must differ (422), neither may already be merged (409 ``registrant-merged``), be anonymised (409
+  ``registrant-erased``: an erased file must not take a person's values, nor give its records to
+  a named person) or be in a merge awaiting approval (409 ``merge-pending``);
 * the request names the ETag it read of each file (428 without, 412 when stale) and chooses, for
   every field whose values differ, which file's value the survivor keeps (422
   ``merge-choices-missing`` naming each unchosen field); ``residence_status`` may only be taken
   from the merged file by a supervisor or administrator (403 ``restricted-field``);
+* the survivor may not end with more phones or identity documents than the API accepts (409
+  ``merge-too-many-values``, :mod:`app.merges.limits`);
 * an agent's merge at a desk with ``merge_requires_approval`` is only proposed: a supervisor or
   administrator of both desks approves it (while both files are at the versions it was proposed
   on) or rejects it; supervisors and administrators merge directly;
 * merging moves the merged file's phones, identity documents, uploaded documents, consents, cases
-  (with their notes and referrals), appointments, disclosures and subject requests to the
-  survivor (:mod:`app.merges.moves`); the merged file keeps its number, which resolves to the
-  survivor, and answers a GET with ``301`` to the survivor;
-* an unmerge (:mod:`app.merges.unmerge`) puts back every field and record, refused (409
+  (with their notes and referrals), appointments, messages, disclosures, subject requests and legal
+  holds to the survivor (:mod:`app.merges.moves`); the merged file keeps its number, which resolves to the
+  survivor, and answers a GET with ``301`` to the survivor, anything else with 409
+  ``registrant-merged``;
+* an unmerge (:mod:`app.merges.unmerge`) puts back every field and record, with what was attached
+  since to a case or appointment it gives back (:mod:`app.merges.followers`), refused (409
   ``unmerge-refused``, with each reason) when something changed since that cannot be undone
   without losing work.
 
@@ -43,17 +48,16 @@ from app.core.db import utcnow
 from app.core.errors import NotFound, PreconditionFailed, PreconditionRequired
 from app.core.http import etag_of, require_if_match
 from app.desks.models import Desk
-from app.merges import moves
+from app.merges import limits, moves
 from app.merges.errors import (
-    MergeApprovalRequired,
     MergeChoicesMissing,
     MergeNotFound,
-    MergeNotProposed,
     MergePending,
     MergeWithItself,
 )
 from app.merges.models import RegistrantMerge
 from app.merges.schemas import MERGEABLE, FieldConflict, FileRef, MergeCreate, MergeOut, MergePreview
+from app.privacy.errors import RegistrantErased
 from app.registrants import keys as match_keys
 from app.registrants import prepare, repository
 from app.registrants.errors import RestrictedField, merged_into
@@ -91,10 +95,13 @@ async def load_file(session: AsyncSession, *, actor: Actor, registrant_id: uuid.
     return registrant
 
 
-async def _pair(
+async def load_pair(
     session: AsyncSession, *, actor: Actor, survivor_id: uuid.UUID, merged_id: uuid.UUID
 ) -> tuple[Registrant, Registrant]:
-    """Both files, locked in id order (two concurrent merges never wait on each other in a cycle)."""
+    """Both files, locked in id order (two concurrent merges never wait on each other in a cycle).
+
+    Raises ``MergeWithItself`` (422), ``NotFound`` (404), ``RegistrantMerged`` and
+    ``RegistrantErased`` (409, naming the ``file``)."""
     if survivor_id == merged_id:
         raise MergeWithItself(
             "A file cannot be merged with itself.", detail_fr="Un dossier ne peut pas être fusionné avec lui-même."
@@ -106,6 +113,15 @@ async def _pair(
     for registrant in (survivor, merged):
         if registrant.merged_into_id is not None:
             raise merged_into(registrant.merged_into_id)
+    for name, registrant in (("survivor", survivor), ("merged", merged)):
+        if registrant.anonymised_at is not None:  # nothing identifying left: a merge would name it again
+            raise RegistrantErased(
+                f"The {name} file was anonymised: it cannot be merged.",
+                detail_fr=f"Le dossier ({name}) a été anonymisé : il ne peut pas être fusionné.",
+                file=name,
+                registrant_id=str(registrant.id),
+                anonymised_at=registrant.anonymised_at.isoformat(),
+            )
     return survivor, merged
 
 
@@ -141,9 +157,9 @@ async def preview(session: AsyncSession, *, actor: Actor, survivor_id: uuid.UUID
     """The conflicts and moves of merging ``merged_id`` into ``survivor_id`` (nothing changes).
 
     Audited ``registrant.merge_preview`` on both files (it shows their values). Raises
-    ``NotFound``, ``MergeWithItself`` (422) and ``RegistrantMerged`` (409).
+    ``NotFound``, ``MergeWithItself`` (422), ``RegistrantMerged`` and ``RegistrantErased`` (409).
     """
-    survivor, merged = await _pair(session, actor=actor, survivor_id=survivor_id, merged_id=merged_id)
+    survivor, merged = await load_pair(session, actor=actor, survivor_id=survivor_id, merged_id=merged_id)
     planned = await moves.plan(session, survivor=survivor, merged=merged)
     for one, other in ((survivor, merged), (merged, survivor)):
         await audit.record(
@@ -160,11 +176,15 @@ async def preview(session: AsyncSession, *, actor: Actor, survivor_id: uuid.UUID
         merged=_ref(merged),
         conflicts=conflicts(survivor, merged, actor),
         moves=moves.counts(planned),
+        over_limit=limits.over_limit(survivor, planned),
         approval_required=actor.role == "agent" and await approval_required(session, survivor, merged),
     )
 
 
-def _check_etag(name: str, etag: str | None, registrant: Registrant) -> None:
+def check_etag(name: str, etag: str | None, registrant: Registrant) -> None:
+    """``etag`` must be ``registrant``'s, the ``name`` file (``survivor`` or ``merged``): raises
+    ``PreconditionRequired`` (428) when missing, ``PreconditionFailed`` (412, ``current_etag``) when
+    stale, both naming the ``file``."""
     try:
         require_if_match(etag, registrant.version)
     except PreconditionRequired as exc:
@@ -210,9 +230,9 @@ async def _pending(session: AsyncSession, ids: tuple[uuid.UUID, uuid.UUID]) -> R
 async def create(session: AsyncSession, *, actor: Actor, data: MergeCreate) -> RegistrantMerge:
     """Merge ``data.merged_id`` into ``data.survivor_id``, or propose it (status ``proposed``) when
     the actor is an agent and either desk requires approval. Errors: see the module docstring."""
-    survivor, merged = await _pair(session, actor=actor, survivor_id=data.survivor_id, merged_id=data.merged_id)
-    _check_etag("survivor", data.survivor_etag, survivor)
-    _check_etag("merged", data.merged_etag, merged)
+    survivor, merged = await load_pair(session, actor=actor, survivor_id=data.survivor_id, merged_id=data.merged_id)
+    check_etag("survivor", data.survivor_etag, survivor)
+    check_etag("merged", data.merged_etag, merged)
     pending = await _pending(session, (survivor.id, merged.id))
     if pending is not None:
         raise MergePending(
@@ -222,6 +242,8 @@ async def create(session: AsyncSession, *, actor: Actor, data: MergeCreate) -> R
         )
     found = conflicts(survivor, merged, actor)
     _check_choices(actor, found, data.choices)
+    planned = await moves.plan(session, survivor=survivor, merged=merged)
+    limits.check(survivor, planned)
     record = RegistrantMerge(
         id=uuid.uuid4(),
         survivor_id=survivor.id,
@@ -249,14 +271,20 @@ async def create(session: AsyncSession, *, actor: Actor, data: MergeCreate) -> R
             details={"survivor_id": str(survivor.id), "merged_id": str(merged.id), "choices": record.choices},
         )
         return record
-    await _execute(session, actor=actor, record=record, survivor=survivor, merged=merged)
+    await execute(session, actor=actor, record=record, survivor=survivor, merged=merged, planned=planned)
     return record
 
 
-async def _execute(
-    session: AsyncSession, *, actor: Actor, record: RegistrantMerge, survivor: Registrant, merged: Registrant
+async def execute(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    record: RegistrantMerge,
+    survivor: Registrant,
+    merged: Registrant,
+    planned: dict[str, list[Any]],
 ) -> None:
-    planned = await moves.plan(session, survivor=survivor, merged=merged)
+    """Carry out ``record`` as ``planned`` (a :func:`moves.plan` of the two files, within the limits)."""
     phones_from, documents_from = moves.next_positions(survivor)
     before, before_audit = fields_of(survivor), prepare.snapshot(survivor)
     merged_fields = fields_of(merged)
@@ -330,54 +358,6 @@ async def get(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID, lock:
     return record
 
 
-def require_supervisor(actor: Actor, what: str) -> None:
-    """Raise ``MergeApprovalRequired`` (403) unless the actor is a supervisor or an administrator."""
-    if actor.role not in ("supervisor", "admin"):
-        raise MergeApprovalRequired(
-            f"Only a supervisor or an administrator may {what} a merge here.",
-            detail_fr="Seul un superviseur ou un administrateur peut le faire ici.",
-        )
-
-
-async def decide(
-    session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID, approve: bool, note: str | None
-) -> RegistrantMerge:
-    """Approve (carry out) or reject a proposed merge (supervisor or administrator of both desks).
-
-    Raises ``MergeApprovalRequired`` (403), ``MergeNotFound`` (404), ``MergeNotProposed`` (409),
-    ``RegistrantMerged`` (409) and ``PreconditionFailed`` (412: a file changed since the proposal;
-    propose again on the current versions).
-    """
-    require_supervisor(actor, "approve or reject")
-    record = await get(session, actor=actor, merge_id=merge_id, lock=True)
-    if record.status != "proposed":
-        raise MergeNotProposed(
-            f"This merge is {record.status}, not awaiting approval.",
-            detail_fr=f"Cette fusion est « {record.status} », pas en attente de validation.",
-            status_now=record.status,
-        )
-    if note:
-        record.note = f"{record.note}\n{note}" if record.note else note
-    if not approve:
-        record.status, record.decided_by, record.decided_at = "rejected", actor.user_id, utcnow()
-        await session.flush()
-        await audit.record(
-            session,
-            actor=actor,
-            action="registrant.merge_reject",
-            entity_type="registrant_merge",
-            entity_id=record.id,
-            desk_id=record.desk_id,
-            details={"survivor_id": str(record.survivor_id), "merged_id": str(record.merged_id)},
-        )
-        return record
-    survivor, merged = await _pair(session, actor=actor, survivor_id=record.survivor_id, merged_id=record.merged_id)
-    _check_etag("survivor", etag_of(record.survivor_version), survivor)
-    _check_etag("merged", etag_of(record.merged_version), merged)
-    await _execute(session, actor=actor, record=record, survivor=survivor, merged=merged)
-    return record
-
-
 async def read(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -> RegistrantMerge:
     """One merge record (no personal data beyond the two ids and the choices): not audited as a read."""
     return await get(session, actor=actor, merge_id=merge_id)
@@ -397,4 +377,6 @@ def present(record: RegistrantMerge) -> MergeOut:
     """The API's view of a merge record."""
     out = MergeOut.model_validate(record)
     out.moved = moves.counts(record.snapshot.get("moved", {})) if record.snapshot else {}
+    if "followed" in (record.snapshot or {}):
+        out.followed = {kind: len(ids) for kind, ids in record.snapshot["followed"].items()}
     return out

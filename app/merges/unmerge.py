@@ -2,7 +2,8 @@
 
 The merge record's snapshot holds both files' fields before the merge, the survivor's right after
 it and every record moved (:mod:`app.merges.moves`). An unmerge checks that putting them back
-loses nothing done since, then restores fields, records, redirects and match keys.
+loses nothing done since, then restores fields, records, redirects and match keys; the records
+attached since to a case or appointment given back go back with it (:mod:`app.merges.followers`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.merges import moves
+from app.merges import approval, followers, moves
 from app.merges import service as merges
 from app.merges.errors import MergeNotInForce, UnmergeRefused
 from app.merges.models import RegistrantMerge
@@ -54,6 +55,16 @@ async def _unmerge_reasons(
                 "detail": f"{len(ids)} moved record(s) of kind {kind} are no longer on the survivor's file.",
             }
         )
+    transferred = await followers.transferred(session, moved=record.snapshot["moved"], survivor_id=survivor.id)
+    if transferred:
+        reasons.append(
+            {
+                "code": "case_transferred",
+                "ids": transferred,
+                "detail": f"{len(transferred)} case(s) of the merged file were transferred to another desk "
+                "since the merge, with a copy of the survivor's file that the unmerge cannot take back.",
+            }
+        )
     return reasons
 
 
@@ -63,8 +74,10 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
 
     Raises ``MergeNotFound`` (404), ``MergeApprovalRequired`` (403: an agent at a desk requiring
     approval), ``MergeNotInForce`` (409: not merged, e.g. already unmerged) and ``UnmergeRefused``
-    (409 with ``reasons``: the survivor was merged on, a field of the survivor changed since, a
-    moved record was removed or moved on).
+    (409 with ``reasons``: a file was erased, the survivor was merged on, a field of the survivor
+    changed since, a moved record was removed or moved on, a case given back was transferred to
+    another desk). The records attached since to a case or an appointment given back go back with
+    it (:func:`app.merges.followers.find`), recorded in the snapshot's ``followed``.
     """
     record = await merges.get(session, actor=actor, merge_id=merge_id, lock=True)
     if record.status != "merged":
@@ -78,7 +91,7 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
     loaded[second] = await merges.load_file(session, actor=actor, registrant_id=second)
     survivor, merged = loaded[record.survivor_id], loaded[record.merged_id]
     if actor.role == "agent" and await merges.approval_required(session, survivor, merged):
-        merges.require_supervisor(actor, "undo")
+        approval.require_supervisor(actor, "undo")
     reasons = await _unmerge_reasons(session, record, survivor)
     if reasons:
         raise UnmergeRefused(
@@ -86,6 +99,7 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
             detail_fr="Cette fusion ne peut pas être défaite à l'identique ; voir `reasons`.",
             reasons=reasons,
         )
+    followed = await followers.find(session, moved=record.snapshot["moved"], survivor_id=survivor.id)
     before_audit = prepare.snapshot(survivor)
     merges.restore_fields(survivor, record.snapshot["survivor_before"])
     prepare.set_keys(survivor)
@@ -93,11 +107,13 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
     merged.merged_into_id = None
     await session.flush()
     await moves.move(session, moved=record.snapshot["moved"], to=merged, positions=True)
+    await moves.move(session, moved=followed, to=merged)
     survivor = await merges.load_file(session, actor=actor, registrant_id=survivor.id)
     merged = await merges.load_file(session, actor=actor, registrant_id=merged.id)
     await match_keys.replace(session, survivor)
     await match_keys.replace(session, merged)
     record.status, record.unmerged_by, record.unmerged_at = "unmerged", actor.user_id, utcnow()
+    record.snapshot = {**record.snapshot, "followed": followed}
     await session.flush()
     restored = moves.counts(record.snapshot["moved"])
     for one, changes in (
@@ -116,6 +132,7 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
                 "survivor_id": str(survivor.id),
                 "changes": changes,
                 "moved": restored,
+                "followed": followers.counts(followed),
             },
         )
     return record

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.cases.models import Case, ServiceType
 from app.core.context import Actor
+from app.notifications import keys
 from app.notifications.models import Notification
 from app.notifications.outbox import desk_of, enqueue_for_registrant
 from app.registrants.models import Registrant
@@ -78,7 +79,7 @@ async def case_received(session: AsyncSession, *, actor: Actor, case: Case) -> N
         event="case_received",
         registrant=await _registrant(session, case.registrant_id),
         context=await _case_context(session, case),
-        dedupe_key=f"case_received:{case.id}",
+        dedupe_key=keys.key("case_received", case.id),
         actor=actor,
     )
 
@@ -92,7 +93,7 @@ async def case_status_changed(session: AsyncSession, *, actor: Actor, case: Case
         event="case_status_changed",
         registrant=await _registrant(session, case.registrant_id),
         context={**await _case_context(session, case), "status": case.status},
-        dedupe_key=f"case_status:{case.id}:{case.version}:{case.status}",
+        dedupe_key=keys.key("case_status", case.id, case.version, case.status),
         actor=actor,
     )
 
@@ -106,7 +107,7 @@ async def documents_missing(
         event="documents_missing",
         registrant=await _registrant(session, case.registrant_id),
         context={**await _case_context(session, case), "documents": list(documents)},
-        dedupe_key=f"documents_missing:{case.id}:{request_id}",
+        dedupe_key=keys.key("documents_missing", case.id, request_id),
         actor=actor,
     )
 
@@ -131,6 +132,6 @@ async def appointment_changed(
         event=event,
         registrant=await _registrant(session, appointment.registrant_id),
         context={"starts_at": appointment.starts_at, "desk_name": await _desk_name(session, appointment.desk_id)},
-        dedupe_key=f"appointment:{appointment.id}:{appointment.version}:{change}",
+        dedupe_key=keys.key("appointment", appointment.id, appointment.version, change),
         actor=actor,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.core.config import Settings
 from app.desks.models import Desk
+from app.notifications import keys
 from app.notifications.outbox import enqueue_for_registrant
 from app.notifications.scheduler import PeriodicJob, register
 from app.registrants.models import Registrant
@@ -50,7 +51,7 @@ async def queue_reminders(session: AsyncSession, settings: Settings, now: dt.dat
                 event="appointment_reminder",
                 registrant=registrant,
                 context={"starts_at": appointment.starts_at, "desk_name": desk.name},
-                dedupe_key=f"appointment_reminder:{appointment.id}:{appointment.starts_at.isoformat()}",
+                dedupe_key=keys.key("appointment_reminder", appointment.id, appointment.starts_at.isoformat()),
                 not_before=max(send_from, now),
             )
             queued += row is not None

@@ -119,13 +119,15 @@ async def list_in_doubt(
 
 @router.post("/notifications/{notification_id}/resolution", response_model=NotificationOut)
 async def resolve(
-    notification_id: uuid.UUID, body: ResolutionIn, session: SessionDep, actor: StaffActor
-) -> NotificationOut:
+    notification_id: uuid.UUID, body: ResolutionIn, session: SessionDep, actor: StaffActor, idem: IdempotencyDep
+) -> Response:
     """Decide about a message in doubt: ``{"decision": "resend"}`` queues it again (due now),
     ``{"decision": "sent"}`` records it delivered; optional ``note``. Answers the message's new
     status. 404 ``notification-not-found`` (also another desk's), 409 ``notification-not-in-doubt``.
-    Audited ``notification.resolve``."""
+    Audited ``notification.resolve``. Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     row = await service.resolve_in_doubt(
         session, actor=actor, notification_id=notification_id, decision=body.decision, note=body.note
     )
-    return NotificationOut.model_validate(row)
+    return await idem.respond(200, NotificationOut.model_validate(row).model_dump(mode="json"))

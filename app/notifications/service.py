@@ -20,7 +20,7 @@ from app.core.db import utcnow
 from app.core.errors import ValidationFailed
 from app.core.http import require_if_match
 from app.core.pagination import paginate
-from app.notifications import events
+from app.notifications import events, keys
 from app.notifications.errors import AddressForgotten, NotificationNotFound, NotInDoubt
 from app.notifications.models import Notification, NotificationPreference
 from app.notifications.schemas import DocumentsMissingOut, PreferenceIn
@@ -136,7 +136,7 @@ async def request_documents(
         )
     skipped = (
         await session.execute(
-            select(Notification).where(Notification.dedupe_key == f"documents_missing:{case.id}:{request_id}")
+            select(Notification).where(Notification.dedupe_key == keys.key("documents_missing", case.id, request_id))
         )
     ).scalar_one_or_none()
     return DocumentsMissingOut(

@@ -22,6 +22,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.privacy.errors import LegalHoldInForce
 from app.privacy.models import LegalHold
+from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 
 WRITE_ROLES: Final = frozenset({"admin", "supervisor"})
@@ -40,6 +41,8 @@ async def _registrant(session: AsyncSession, actor: Actor, registrant_id: uuid.U
     registrant = await session.get(Registrant, registrant_id)
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    if registrant.merged_into_id is not None:  # its holds moved to the survivor with its data
+        raise merged_into(registrant.merged_into_id)
     return registrant
 
 
@@ -47,7 +50,8 @@ async def place(
     session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, reason: str, until: dt.date | None
 ) -> LegalHold:
     """Put ``registrant_id``'s file under a legal hold. Raises ``Forbidden`` (403: not a supervisor
-    or administrator), ``NotFound`` (404), ``ValidationFailed`` (422: ``until`` in the past)."""
+    or administrator), ``NotFound`` (404), ``RegistrantMerged`` (409: a file merged into another;
+    hold the survivor), ``ValidationFailed`` (422: ``until`` in the past)."""
     _check(actor, WRITE_ROLES)
     registrant = await _registrant(session, actor, registrant_id)
     now = utcnow()
@@ -102,7 +106,8 @@ async def release(session: AsyncSession, *, actor: Actor, hold_id: uuid.UUID) ->
 
 
 async def list_for(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[LegalHold]:
-    """Every hold (in force or not) of a registrant, oldest first."""
+    """Every hold (in force or not) of a registrant, oldest first. Raises ``Forbidden`` (403),
+    ``NotFound`` (404), ``RegistrantMerged`` (409: a merged file's holds are the survivor's)."""
     _check(actor, READ_ROLES)
     await _registrant(session, actor, registrant_id)
     stmt = select(LegalHold).where(LegalHold.registrant_id == registrant_id).order_by(LegalHold.set_at, LegalHold.id)

@@ -27,6 +27,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
 from app.privacy.models import RegistrantCorrection
+from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 
 READ_ROLES: Final = frozenset({"admin", "supervisor", "auditor"})
@@ -92,7 +93,8 @@ async def history(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UU
 
     Restricted fields' corrections are left out for an actor who may not read them. Raises
     ``Forbidden`` (403) for agents, ``NotFound`` (404) for an unknown registrant or one of a desk
-    the actor does not belong to.
+    the actor does not belong to, ``RegistrantMerged`` (409) for a file merged into another (its
+    corrections come back with it at an unmerge).
     """
     if actor.role not in READ_ROLES:
         raise Forbidden(
@@ -102,6 +104,8 @@ async def history(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UU
     registrant = await session.get(Registrant, registrant_id)
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    if registrant.merged_into_id is not None:  # as every part of a merged file: read the survivor's
+        raise merged_into(registrant.merged_into_id)
     rows = await rows_of(session, registrant_id=registrant_id)
     if not actor.reads_sensitive:
         rows = [r for r in rows if r.field not in RESTRICTED]

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Response
 
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep, SettingsDep
+from app.core.idempotency import IdempotencyDep
 from app.documents.deps import StorageDep
 from app.privacy import holds, rectification, requests
 from app.privacy.schemas import CorrectionOut, ErasureOut, LegalHoldIn, LegalHoldOut
@@ -22,13 +23,21 @@ router = APIRouter(tags=["privacy"])
 
 @router.post("/api/v1/privacy/subject-requests/{request_id}/erase", response_model=ErasureOut)
 async def erase(
-    request_id: uuid.UUID, session: SessionDep, settings: SettingsDep, actor: CurrentActor, storage: StorageDep
-) -> ErasureOut:
+    request_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: CurrentActor,
+    storage: StorageDep,
+    idem: IdempotencyDep,
+) -> Response:
     """Carry out an erasure request: the registrant's file is anonymised (statistics kept, personal
     values, documents and their stored files removed) and the request fulfilled. Supervisors (their
     desks) and administrators; 403 otherwise, 404 for an unknown request or one not of kind
     ``erasure``, 409 ``/problems/legal-hold`` naming the hold in force. Idempotent: a second call
-    answers ``already_erased`` and changes nothing. Audited ``privacy.erasure``."""
+    answers ``already_erased`` and changes nothing. Audited ``privacy.erasure``. Accepts
+    ``Idempotency-Key`` (a retry with it answers the first outcome itself)."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     request, outcome = await requests.erase(
         session,
         actor=actor,
@@ -36,7 +45,7 @@ async def erase(
         request_id=request_id,
         bands=AgeBands.of(settings.report_age_bands),
     )
-    return ErasureOut(
+    out = ErasureOut(
         subject_request_id=request.id,
         registrant_id=outcome.registrant_id,
         anonymised_at=outcome.anonymised_at,
@@ -44,24 +53,35 @@ async def erase(
         counts=outcome.counts,
         files_removed=len(outcome.storage_keys),
     )
+    return await idem.respond(200, out.model_dump(mode="json"))
 
 
 @router.post("/api/v1/privacy/legal-holds", status_code=201, response_model=LegalHoldOut)
-async def place_legal_hold(body: LegalHoldIn, session: SessionDep, actor: CurrentActor) -> LegalHoldOut:
+async def place_legal_hold(
+    body: LegalHoldIn, session: SessionDep, actor: CurrentActor, idem: IdempotencyDep
+) -> Response:
     """Put a registrant's file under a legal hold: no erasure while it is in force. Supervisors
-    (their desks) and administrators; 403 otherwise, 404 for a registrant not visible, 422 for an
-    ``until`` in the past. Audited ``privacy.legal_hold_set``."""
+    (their desks) and administrators; 403 otherwise, 404 for a registrant not visible, 409
+    ``registrant-merged`` for a merged file (hold its survivor), 422 for an ``until`` in the past.
+    Audited ``privacy.legal_hold_set``. Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     hold = await holds.place(
         session, actor=actor, registrant_id=body.registrant_id, reason=body.reason, until=body.until
     )
-    return LegalHoldOut.model_validate(hold)
+    return await idem.respond(201, LegalHoldOut.model_validate(hold).model_dump(mode="json"))
 
 
 @router.post("/api/v1/privacy/legal-holds/{hold_id}/release", response_model=LegalHoldOut)
-async def release_legal_hold(hold_id: uuid.UUID, session: SessionDep, actor: CurrentActor) -> LegalHoldOut:
+async def release_legal_hold(
+    hold_id: uuid.UUID, session: SessionDep, actor: CurrentActor, idem: IdempotencyDep
+) -> Response:
     """Release a legal hold now. Same roles; 404 for an unknown hold, 409 when already released.
-    Audited ``privacy.legal_hold_release``."""
-    return LegalHoldOut.model_validate(await holds.release(session, actor=actor, hold_id=hold_id))
+    Audited ``privacy.legal_hold_release``. Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
+    hold = await holds.release(session, actor=actor, hold_id=hold_id)
+    return await idem.respond(200, LegalHoldOut.model_validate(hold).model_dump(mode="json"))
 
 
 @router.get("/api/v1/registrants/{registrant_id}/legal-holds", response_model=list[LegalHoldOut])
@@ -69,7 +89,8 @@ async def list_legal_holds(
     registrant_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
 ) -> list[LegalHoldOut]:
     """Every legal hold of a registrant (in force or not), oldest first. Supervisors,
-    administrators and auditors; 403 otherwise, 404 for a registrant not visible."""
+    administrators and auditors; 403 otherwise, 404 for a registrant not visible, 409
+    ``registrant-merged`` for a merged file (its holds moved to the survivor)."""
     response.headers["Cache-Control"] = "no-store"
     rows = await holds.list_for(session, actor=actor, registrant_id=registrant_id)
     return [LegalHoldOut.model_validate(h) for h in rows]
@@ -81,7 +102,8 @@ async def list_corrections(
 ) -> list[CorrectionOut]:
     """The correction history of a registrant's file (field, value before and after, reason, who,
     when), oldest first. Supervisors, administrators and auditors (the residence status only for
-    those who may read it); 403 for agents, 404 for a registrant not visible. Audited."""
+    those who may read it); 403 for agents, 404 for a registrant not visible, 409
+    ``registrant-merged`` for a merged file. Audited."""
     response.headers["Cache-Control"] = "no-store"
     rows = await rectification.history(session, actor=actor, registrant_id=registrant_id)
     return [CorrectionOut.model_validate(r) for r in rows]

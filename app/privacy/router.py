@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep, SettingsDep
+from app.core.idempotency import IdempotencyDep, not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.documents.deps import StorageDep
 from app.privacy import activities, register, requests
@@ -100,11 +101,13 @@ async def export_disclosures(
 
 @router.post("/subject-requests", status_code=201, response_model=SubjectRequestOut)
 async def create_subject_request(
-    body: SubjectRequestIn, session: SessionDep, settings: SettingsDep, actor: CurrentActor
-) -> SubjectRequestOut:
+    body: SubjectRequestIn, session: SessionDep, settings: SettingsDep, actor: CurrentActor, idem: IdempotencyDep
+) -> Response:
     """Record a person's request (``access``) with the day it was received; ``due_on`` is the day
     the answer is due. Supervisors (their desks) and administrators; 403 otherwise, 404 for a
-    registrant not visible; 422 for a future ``received_on``. Audited."""
+    registrant not visible; 422 for a future ``received_on``. Audited. Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     request = await requests.create(
         session,
         actor=actor,
@@ -114,7 +117,7 @@ async def create_subject_request(
         received_on=body.received_on,
         deadline_days=settings.subject_request_deadline_days,
     )
-    return SubjectRequestOut.model_validate(request)
+    return await idem.respond(201, SubjectRequestOut.model_validate(request).model_dump(mode="json"))
 
 
 @router.get("/subject-requests", response_model=list[SubjectRequestOut])
@@ -133,6 +136,10 @@ async def list_subject_requests(
 @router.post(
     "/subject-requests/{request_id}/archive",
     response_class=Response,
+    openapi_extra=not_keyed(
+        "A ZIP archive, not a JSON answer: each call builds and logs the archive again; only the first fulfils "
+        "the request, so a retry changes nothing else."
+    ),
     responses={200: {"content": {"application/zip": {}}}},
 )
 async def subject_access_archive(

@@ -201,16 +201,24 @@ async def update_registrant(
 
 
 @router.post("/{registrant_id}/consents", status_code=201, response_model=ConsentOut)
-async def add_consent(registrant_id: uuid.UUID, body: ConsentIn, session: SessionDep, actor: WriterActor) -> ConsentOut:
-    """Record consent (granted or refused) for one purpose, with channel, notice version and language."""
+async def add_consent(
+    registrant_id: uuid.UUID, body: ConsentIn, session: SessionDep, actor: WriterActor, idem: IdempotencyDep
+) -> Response:
+    """Record consent (granted or refused) for one purpose, with channel, notice version and language.
+    Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     consent = await service.add_consent(session, actor=actor, registrant_id=registrant_id, data=body)
-    return ConsentOut.model_validate(consent)
+    return await idem.respond(201, ConsentOut.model_validate(consent).model_dump(mode="json"))
 
 
 @router.post("/{registrant_id}/consents/{consent_id}/withdraw", response_model=ConsentOut)
 async def withdraw_consent(
-    registrant_id: uuid.UUID, consent_id: int, session: SessionDep, actor: WriterActor
-) -> ConsentOut:
-    """Withdraw a consent; the decision stays on record with its withdrawal time. 409 if already withdrawn."""
+    registrant_id: uuid.UUID, consent_id: int, session: SessionDep, actor: WriterActor, idem: IdempotencyDep
+) -> Response:
+    """Withdraw a consent; the decision stays on record with its withdrawal time. 409 if already
+    withdrawn (but for a retry with the same ``Idempotency-Key``, which answers the withdrawal)."""
+    if (replayed := await idem.replay(actor)) is not None:
+        return replayed
     consent = await service.withdraw_consent(session, actor=actor, registrant_id=registrant_id, consent_id=consent_id)
-    return ConsentOut.model_validate(consent)
+    return await idem.respond(200, ConsentOut.model_validate(consent).model_dump(mode="json"))

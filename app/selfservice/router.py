@@ -23,11 +23,11 @@ from app.calendars.service import local_date
 from app.core.db import utcnow
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.http import etag_of
-from app.core.idempotency import IdempotencyDep
+from app.core.idempotency import IdempotencyDep, not_keyed
 from app.desks.models import Desk
 from app.documents.deps import Sessions, StorageDep
 from app.documents.owners import Owner
-from app.documents.router import _UPLOAD_BODY
+from app.documents.router import _UPLOAD_BODY, STREAMED_UPLOAD
 from app.documents.schemas import DocumentOut
 from app.documents.upload import upload
 from app.registrants.models import Registrant
@@ -86,7 +86,12 @@ async def _account_out(session: AsyncSession, account_id: uuid.UUID) -> AccountO
 # --- signing in ------------------------------------------------------------------------------
 
 
-@router.post("/codes", status_code=202, response_model=CodeSent)
+@router.post(
+    "/codes",
+    status_code=202,
+    response_model=CodeSent,
+    openapi_extra=not_keyed("Before sign-in: no account to scope a key to. Sending limits bound the retries."),
+)
 async def request_code(
     body: CodeRequest, session: SessionDep, settings: SettingsDep, context: RequestContextDep
 ) -> CodeSent:
@@ -100,7 +105,11 @@ async def request_code(
     )
 
 
-@router.post("/sessions", response_model=PersonToken)
+@router.post(
+    "/sessions",
+    response_model=PersonToken,
+    openapi_extra=not_keyed("A code in, a token out: no account to scope a key to, and a token is never stored."),
+)
 async def sign_in(body: SignIn, session: SessionDep, settings: SettingsDep, context: RequestContextDep) -> PersonToken:
     """Sign in (or sign up, the first time) with the code received: a person access token valid
     ``SELF_SERVICE_TOKEN_TTL_SECONDS``. 401 ``invalid-code`` for a wrong, expired or spent code."""
@@ -127,13 +136,16 @@ async def read_account(person: CurrentPerson, session: SessionDep) -> AccountOut
 
 @router.post("/link", response_model=AccountOut)
 async def link_account(
-    body: LinkRequest, person: CurrentPerson, session: SessionDep, settings: SettingsDep
-) -> AccountOut:
+    body: LinkRequest, person: CurrentPerson, session: SessionDep, settings: SettingsDep, idem: IdempotencyDep
+) -> Response:
     """Link the account to your file with the code the desk gave you after checking your
     identity. 422 ``invalid-link-code``; 409 ``account-already-linked``; 429
-    ``link-attempts-exhausted`` after too many wrong codes."""
+    ``link-attempts-exhausted`` after too many wrong codes. Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(person.actor)) is not None:
+        return replayed
     await linking.link(session, account=person.account, actor=person.actor, settings=settings, typed=body.code)
-    return await _account_out(session, person.account.id)
+    out = await _account_out(session, person.account.id)
+    return await idem.respond(200, out.model_dump(mode="json"))
 
 
 # --- contact details ---------------------------------------------------------------------------
@@ -244,7 +256,9 @@ async def _upload(
     return JSONResponse(body, status_code=201 if created else 200, headers={"ETag": f'"{document.sha256}"'})
 
 
-@router.post("/documents", status_code=201, response_model=DocumentOut, openapi_extra=_UPLOAD_BODY)
+@router.post(
+    "/documents", status_code=201, response_model=DocumentOut, openapi_extra={**_UPLOAD_BODY, **STREAMED_UPLOAD}
+)
 async def upload_document(
     request: Request, person: BriefLinked, settings: SettingsDep, storage: StorageDep, sessionmaker: Sessions
 ) -> Response:
@@ -255,7 +269,12 @@ async def upload_document(
     return await _upload(owner, person, request, settings, storage, sessionmaker)
 
 
-@router.post("/requests/{case_id}/documents", status_code=201, response_model=DocumentOut, openapi_extra=_UPLOAD_BODY)
+@router.post(
+    "/requests/{case_id}/documents",
+    status_code=201,
+    response_model=DocumentOut,
+    openapi_extra={**_UPLOAD_BODY, **STREAMED_UPLOAD},
+)
 async def upload_request_document(
     case_id: uuid.UUID,
     request: Request,
@@ -350,9 +369,12 @@ async def reschedule_appointment(
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=PersonAppointmentOut)
 async def cancel_appointment(
-    appointment_id: uuid.UUID, person: LinkedPerson, session: SessionDep, if_match: IfMatch = None
-) -> JSONResponse:
-    """Cancel your booked appointment (``If-Match`` required: 428/412; 409 unless booked)."""
+    appointment_id: uuid.UUID, person: LinkedPerson, session: SessionDep, idem: IdempotencyDep, if_match: IfMatch = None
+) -> Response:
+    """Cancel your booked appointment (``If-Match`` required: 428/412; 409 unless booked).
+    Accepts ``Idempotency-Key``."""
+    if (replayed := await idem.replay(person.actor)) is not None:
+        return replayed
     appointment, desk = await booking.cancel(
         session,
         actor=person.actor,
@@ -360,7 +382,8 @@ async def cancel_appointment(
         appointment_id=appointment_id,
         if_match=if_match,
     )
-    return _appointment_response(booking.present(appointment, desk))
+    out = booking.present(appointment, desk)
+    return await idem.respond(200, out.model_dump(mode="json"), {"ETag": etag_of(out.version)})
 
 
 # --- subject access ----------------------------------------------------------------------------

@@ -13,13 +13,22 @@ from fastapi import APIRouter, Response
 
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep, SettingsDep
+from app.core.idempotency import not_keyed
 from app.selfservice import linking
 from app.selfservice.schemas import LinkCodeOut, LinkedAccountOut
 
 router = APIRouter(prefix="/api/v1/registrants/{registrant_id}/self-service", tags=["self-service (desk)"])
 
 
-@router.post("/link-codes", status_code=201, response_model=LinkCodeOut)
+@router.post(
+    "/link-codes",
+    status_code=201,
+    response_model=LinkCodeOut,
+    openapi_extra=not_keyed(
+        "The answer holds the link code, shown once and stored only as a digest: never kept to replay. "
+        "A new code revokes the earlier ones, so a retry leaves one code in force."
+    ),
+)
 async def issue_link_code(
     registrant_id: uuid.UUID, session: SessionDep, settings: SettingsDep, actor: CurrentActor
 ) -> LinkCodeOut:

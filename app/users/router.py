@@ -11,6 +11,7 @@ from app.auth.deps import AdminActor
 from app.auth.models import StaffUser
 from app.core.deps import SessionDep
 from app.core.http import etag_of
+from app.core.idempotency import not_keyed
 from app.users import service
 from app.users.schemas import UserCreate, UserOut, UserUpdate
 
@@ -30,7 +31,15 @@ def _out(user: StaffUser, desk_codes: list[str]) -> UserOut:
     )
 
 
-@router.post("", status_code=201, response_model=UserOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=UserOut,
+    openapi_extra=not_keyed(
+        "The request carries a password: not even a digest of it is kept (a fast hash would weaken the stored "
+        "one). The e-mail is unique, so a retry answers 409 email-taken and creates nothing."
+    ),
+)
 async def create_user(body: UserCreate, session: SessionDep, actor: AdminActor, response: Response) -> UserOut:
     """Create a staff account. 409 ``email-taken``; 422 ``unknown-desk``."""
     user = await service.create(session, actor=actor, **body.model_dump())

@@ -253,3 +253,20 @@ def test_cli_resolves_a_row(
     again = runner.invoke(cli, [*args, "--discard"])
     assert again.exit_code == 1
     assert "already resolved" in again.output
+
+
+async def test_a_resolution_retried_with_its_idempotency_key_answers_the_first_one(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any], sessionmaker: Any
+) -> None:
+    batch_id, awa, _ = _ids(batch)
+    registrants = await _registrants(sessionmaker)
+    for url, body in (
+        (_url(batch_id, 4), {"decision": "link", "registrant_id": awa}),
+        (_url(batch_id), {"items": [{"line": 5, "decision": "create"}, {"line": 6, "decision": "discard"}]}),
+    ):
+        headers = {**agent.headers, "Idempotency-Key": f"resolve-{url}"}
+        first = await client.post(url, json=body, headers=headers)
+        again = await client.post(url, json=body, headers=headers)  # not 409 import-row-resolved
+        assert (first.status_code, again.status_code, again.headers.get("idempotent-replayed")) == (200, 200, "true")
+        assert again.json() == first.json()
+    assert await _registrants(sessionmaker) == registrants + 1  # line 5 created once

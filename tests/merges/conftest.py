@@ -165,3 +165,18 @@ async def merge(
         **extra,
     }
     return await client.post(URL, json=body, headers=staff.headers)
+
+
+async def require_approval(client: httpx.AsyncClient, admin: Staff) -> None:
+    """Make CASA-BASE require a supervisor's approval of an agent's merge."""
+    desk = next(
+        d for d in (await client.get("/api/v1/desks", headers=admin.headers)).json() if d["code"] == "CASA-BASE"
+    )
+    etag = (await client.get(f"/api/v1/desks/{desk['id']}", headers=admin.headers)).headers["etag"]
+    response = await client.patch(
+        f"/api/v1/desks/{desk['id']}",
+        json={"merge_requires_approval": True},
+        headers={**admin.headers, "If-Match": etag},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["merge_requires_approval"] is True

@@ -50,6 +50,8 @@ async def test_preview_lists_the_conflicts_and_what_moves(client: httpx.AsyncCli
         "appointments": 1,
         "disclosures": 0,
         "subject_requests": 0,
+        "legal_holds": 0,
+        "notifications": 2,  # the registration receipt and the case's, not sent (no consent to contact)
         "redirects": 0,
     }
     assert (body["survivor"]["etag"], body["merged"]["etag"]) == ('"v1"', '"v1"')

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.merges.models import RegistrantMerge
 from app.registrants.models import RegistrantPhone
 from tests.conftest import Staff
-from tests.merges.conftest import REGISTRANTS, URL, Pair, awa, merge, read, register
+from tests.merges.conftest import REGISTRANTS, URL, Pair, awa, merge, read, register, require_approval
 
 
 async def _written(sessionmaker: async_sessionmaker[AsyncSession], pair: Pair) -> tuple[int, int]:
@@ -89,24 +89,10 @@ async def test_files_of_another_desk_are_merged_only_by_staff_of_both_desks(
     assert (await read(client, dakar, pair.survivor)).status_code == 404
 
 
-async def _require_approval(client: httpx.AsyncClient, admin: Staff) -> None:
-    desk = next(
-        d for d in (await client.get("/api/v1/desks", headers=admin.headers)).json() if d["code"] == "CASA-BASE"
-    )
-    etag = (await client.get(f"/api/v1/desks/{desk['id']}", headers=admin.headers)).headers["etag"]
-    response = await client.patch(
-        f"/api/v1/desks/{desk['id']}",
-        json={"merge_requires_approval": True},
-        headers={**admin.headers, "If-Match": etag},
-    )
-    assert response.status_code == 200, response.text
-    assert response.json()["merge_requires_approval"] is True
-
-
 async def test_an_agents_merge_waits_for_a_supervisor_where_the_desk_wants_it(
     client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_staff: Any, pair: Pair
 ) -> None:
-    await _require_approval(client, await make_staff("admin", []))
+    await require_approval(client, await make_staff("admin", []))
     proposed = await merge(client, agent, pair)
     assert proposed.status_code == 202, proposed.text
     record = proposed.json()
@@ -136,7 +122,7 @@ async def test_an_agents_merge_waits_for_a_supervisor_where_the_desk_wants_it(
 async def test_a_proposal_is_not_approved_once_a_file_changed_and_can_be_rejected(
     client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_staff: Any, pair: Pair
 ) -> None:
-    await _require_approval(client, await make_staff("admin", []))
+    await require_approval(client, await make_staff("admin", []))
     record = (await merge(client, agent, pair)).json()
     changed = await client.patch(
         f"{REGISTRANTS}/{pair.survivor}", json={"host_city": "Rabat"}, headers={**agent.headers, "If-Match": '"v1"'}

@@ -76,6 +76,19 @@ async def test_a_request_is_logged_with_its_deadline_by_supervisors_only(
     assert (await client.get("/api/v1/privacy/subject-requests", headers=dakar_supervisor.headers)).json() == []
 
 
+async def test_a_request_retried_with_its_idempotency_key_is_logged_once(
+    client: httpx.AsyncClient, supervisor: Staff, make_registrant
+) -> None:
+    body = {"registrant_id": str(await make_registrant()), "received_on": "2026-11-02", "channel": "in_person"}
+    headers = {**supervisor.headers, "Idempotency-Key": "demande-acces-1"}
+    first = await client.post("/api/v1/privacy/subject-requests", headers=headers, json=body)
+    again = await client.post("/api/v1/privacy/subject-requests", headers=headers, json=body)
+    assert (first.status_code, again.status_code, again.headers.get("idempotent-replayed")) == (201, 201, "true")
+    assert again.json() == first.json()
+    log = await client.get("/api/v1/privacy/subject-requests", headers=supervisor.headers)
+    assert [r["id"] for r in log.json()] == [first.json()["id"]]
+
+
 async def test_the_access_archive_holds_what_was_stored_with_checksums(
     client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant, partner, sessionmaker
 ) -> None:
