@@ -131,7 +131,7 @@ async def test_forged_cursor_with_wrong_value_types_is_400(client, make_staff) -
     assert response.status_code == 400
 
 
-async def test_far_future_days_and_periods_are_422_not_500(client, make_staff, desk_ids) -> None:
+async def test_far_future_days_and_periods_are_answered_not_500(client, make_staff, desk_ids) -> None:
     supervisor = await make_staff("supervisor")
     listing = await client.get(
         "/api/v1/appointments",
@@ -143,7 +143,9 @@ async def test_far_future_days_and_periods_are_422_not_500(client, make_staff, d
         params={"start": "9999-01-01", "end": "9999-12-31"},
         headers=supervisor.headers,
     )
-    assert (listing.status_code, report.status_code) == (422, 422)
+    # a day whose next day does not exist is refused; a period ending at the calendar's edge is
+    # open-ended there (app.reports.scope.Scope.bounds_in): an empty report
+    assert (listing.status_code, report.status_code) == (422, 200)
 
 
 def test_access_log_drops_query_strings_with_personal_data() -> None:
