@@ -105,8 +105,9 @@ def replay(register: Path, truth: Path) -> tuple[str, float]:
                 person = None
         people.append((p, person))
     persons = [person for _, person in people if person is not None]
-    counts, carried, _ = _file_keys(persons)  # as BatchMatcher.preload counts them, the registry empty
     matcher = BatchMatcher(desk_ids=None)
+    matcher.learn(persons)  # as BatchMatcher.preload learns and counts them, the registry empty
+    counts, carried, _, _ = _file_keys(persons, [matcher.expand(p) for p in persons])
     matcher.frequencies = linkage.Frequencies(counts, len(persons))
     matcher.counted, matcher.rows = carried, set(persons)
     seen: set[str] = set()

@@ -27,8 +27,8 @@ from sqlalchemy.orm import selectinload
 
 from app.core.text import fold
 from app.reference.service import list_areas
+from app.registrants import arabic, linkage, matching, sounding
 from app.registrants import keys as match_keys
-from app.registrants import linkage, matching
 from app.registrants.keys import Key, Known
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
 from app.registrants.schemas import DuplicateCandidate
@@ -43,7 +43,7 @@ def person_keys(
     *, given_names: str, family_name: str, date_of_birth: str | None, sex: str, phones: Iterable[str],
     documents: Iterable[tuple[str, str]], place_of_birth: str | None = None, arrival_date: str | None = None,
     email: str | None = None, origin_region: str | None = None, host_city: str | None = None,
-    occupation: str | None = None,
+    occupation: str | None = None, name_arabic: str | None = None,
 ) -> matching.PersonKeys:  # fmt: skip
     """The registry's matching keys of one person (phones in E.164, ``(doc_type, number)`` pairs)."""
     return matching.PersonKeys.of(
@@ -59,6 +59,7 @@ def person_keys(
         origin_region=origin_region,
         host_city=host_city,
         occupation=occupation,
+        name_arabic=name_arabic,
     )
 
 
@@ -90,17 +91,36 @@ def _carried(keys: matching.PersonKeys) -> frozenset[Key]:
     return match_keys.block_keys(keys) | match_keys.combined_keys(keys)
 
 
-def _file_keys(rows: Sequence[matching.PersonKeys]) -> tuple[Counter[Key], Counter[Key], set[Key]]:
+def _file_keys(
+    rows: Sequence[matching.PersonKeys], looked_up: Sequence[matching.PersonKeys]
+) -> tuple[Counter[Key], Counter[Key], set[Key], set[Key]]:
     """The frequency keys of ``rows`` with their counts, the block keys the rows will carry with
-    theirs (:func:`_carried`), and every key a row may be looked up by (to count in the registry)."""
+    theirs (:func:`_carried`), every key a row may be looked up by (``looked_up``: the rows as
+    :meth:`BatchMatcher.expand` gives them), and the keys of what the rows were heard as (the last
+    two to count in the registry)."""
     frequencies: Counter[Key] = Counter()
     carried: Counter[Key] = Counter()
     lookups: set[Key] = set()
-    for keys in rows:
+    heard: set[Key] = set()
+    for keys, seen in zip(rows, looked_up, strict=True):
         frequencies.update(match_keys.frequency_keys(keys))
         carried.update(_carried(keys))
-        lookups |= match_keys.lookup_keys(keys)
-    return frequencies, carried, lookups
+        lookups |= match_keys.lookup_keys(seen)
+        heard |= match_keys.heard_keys(seen)
+    return frequencies, carried, lookups, heard
+
+
+def _file_words(rows: Iterable[matching.PersonKeys]) -> dict[str, list[str]]:
+    """The ``s`` key values the file's name words would have, by the prefixes
+    :func:`app.registrants.sounding.prefixes` looks them up under."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for keys in rows:
+        for word in keys.name_tokens():
+            for code in matching.codes(word):
+                values[f"{code}0"].add(f"{code}0{word}")
+                if arabic.is_arabic(word):
+                    values[f"{code}0{arabic.ARABIC_MARK}"].add(f"{code}0{word}")
+    return {prefix: sorted(found) for prefix, found in values.items()}
 
 
 class BatchMatcher:
@@ -117,16 +137,44 @@ class BatchMatcher:
         self.counted: Counter[Key] = Counter()  # block keys: carried in the registry and by the file's rows
         self.rows: set[matching.PersonKeys] = set()  # the rows counted in ``counted``
         self.regions: Mapping[str, str] = {}
+        self.sounding: dict[str, list[str]] = {}  # name word → the words of the other script it sounds like
+        self._expanded: dict[matching.PersonKeys, matching.PersonKeys] = {}
+
+    def learn(self, rows: Sequence[matching.PersonKeys], registered: Mapping[str, Sequence[str]] | None = None) -> None:
+        """Learn the words of the other script each name word of ``rows`` sounds like: among the
+        file's own words and the registry's (``registered``, by word: :func:`app.registrants.sounding.words`).
+        CPU only."""
+        file_words = _file_words(rows)
+        found: dict[str, list[str]] = {}
+        for word in {t for keys in rows for t in keys.name_tokens()}:
+            words = set(sounding.matches(word, file_words)) | set((registered or {}).get(word, ()))
+            if words:
+                found[word] = sorted(words)
+        self.sounding = found
+        self._expanded = {}
+
+    def expand(self, keys: matching.PersonKeys) -> matching.PersonKeys:
+        """``keys`` as the row is looked up: with the phonetic keys of the words of the other script
+        its name words sound like (:func:`app.registrants.sounding.hear`)."""
+        if not self.sounding:
+            return keys
+        found = self._expanded.get(keys)
+        if found is None:
+            found = self._expanded[keys] = sounding.hear(keys, self.sounding)
+        return found
 
     async def preload(self, session: AsyncSession, rows: Sequence[matching.PersonKeys]) -> None:
         """Load every registrant (of the actor's desks) carrying a key chosen to look one of ``rows``
         up by, or one of its document numbers; count the keys of the rows (registry plus file, one
         query): the term frequencies of their values and the blocks' keys."""
         registry = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
+        tokens = {t for keys in rows for t in keys.name_tokens()}
+        self.learn(rows, await sounding.words(session, tokens) if registry else None)
         # Computing every row's keys is CPU work: in a worker thread, the event loop stays free.
-        file_counts, carried, lookups = await anyio.to_thread.run_sync(_file_keys, rows)
-        registered = await match_keys.counts(session, file_counts.keys() | lookups)
-        counts = Counter({k: registered[k] for k in file_counts.keys() & registered.keys()})
+        looked_up = [self.expand(keys) for keys in rows]
+        file_counts, carried, lookups, heard = await anyio.to_thread.run_sync(_file_keys, rows, looked_up)
+        registered = await match_keys.counts(session, file_counts.keys() | lookups | heard)
+        counts = Counter({k: registered[k] for k in (file_counts.keys() | heard) & registered.keys()})
         counts.update(file_counts)
         self.frequencies = linkage.Frequencies(counts, registry + len(rows))
         self.counted = Counter({k: registered[k] for k in lookups & registered.keys()})
@@ -165,7 +213,7 @@ class BatchMatcher:
         out = []
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            chosen = {k for keys in chunk for k in match_keys.chosen_keys(keys, self._counted(keys))}
+            chosen = {k for keys in chunk for k in match_keys.chosen_keys(self.expand(keys), self._counted(keys))}
             out.append((sorted(chosen), sorted({d for keys in chunk for d in keys.documents})))
         return out
 
@@ -213,7 +261,7 @@ class BatchMatcher:
         own = _carried(keys) if keys in self.rows else frozenset()
         return {
             key: max(self.counted.get(key, 0) - (key in own), len(self._indexed(key)))
-            for key in match_keys.lookup_keys(keys)
+            for key in match_keys.lookup_keys(self.expand(keys))
         }
 
     def block(self, keys: matching.PersonKeys) -> list[Known]:
@@ -223,7 +271,8 @@ class BatchMatcher:
         those sharing a document first, then by the rarest key they share (then by id)."""
         documents = [(-1, ("document", d)) for d in sorted(keys.documents)]
         ranked: dict[uuid.UUID, tuple[int, Known]] = {}
-        for rank, key in [*documents, *enumerate(match_keys.chosen_keys(keys, self._counted(keys)))]:
+        chosen = match_keys.chosen_keys(self.expand(keys), self._counted(keys))
+        for rank, key in [*documents, *enumerate(chosen)]:
             for known in self._indexed(key):
                 ranked.setdefault(known.id, (rank, known))  # the blocks come rarest first
         pool = sorted(ranked.values(), key=lambda r: (r[0], str(r[1].id)))[: match_keys.BLOCK_LIMIT]

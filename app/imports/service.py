@@ -600,6 +600,7 @@ def _body_keys(body: RegistrantCreate, regions: Mapping[str, str]) -> PersonKeys
         origin_region=region_code(body.origin_region, regions),
         host_city=body.host_city,
         occupation=body.occupation,
+        name_arabic=body.name_arabic,
     )
 
 

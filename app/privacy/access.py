@@ -43,7 +43,15 @@ from app.privacy.summary import render_summary
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
 DERIVED_FIELDS: Final = frozenset(
-    {"given_names_key", "family_name_key", "given_names_phonetic", "family_name_phonetic", "version"}
+    {
+        "given_names_key",
+        "family_name_key",
+        "given_names_phonetic",
+        "family_name_phonetic",
+        "name_arabic_key",
+        "name_arabic_phonetic",
+        "version",
+    }
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

@@ -168,6 +168,7 @@ async def _anonymise_one(
     registrant.given_names = registrant.family_name = ERASED_NAME
     registrant.given_names_key = registrant.family_name_key = ""
     registrant.given_names_phonetic = registrant.family_name_phonetic = ""
+    registrant.name_arabic_key = registrant.name_arabic_phonetic = None
     registrant.registration_number = _replacement_number(rid)
     for name in ("name_arabic", "place_of_birth", "email", "occupation", "residence_status", "notes", "source_ref"):
         setattr(registrant, name, None)

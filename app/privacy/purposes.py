@@ -122,6 +122,8 @@ REGISTRANT_FIELD_CATEGORIES: Final[dict[str, str]] = {
     "family_name_key": "identity",
     "given_names_phonetic": "identity",
     "family_name_phonetic": "identity",
+    "name_arabic_key": "identity",
+    "name_arabic_phonetic": "identity",
     "sex": "identity",
     "date_of_birth": "identity",
     "birth_year": "identity",

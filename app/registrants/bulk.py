@@ -76,6 +76,7 @@ class NewRow:
             email=v["email"],
             host_city=v["host_city"],
             occupation=v["occupation"],
+            name_arabic=v["name_arabic"],
         )
 
 
@@ -110,7 +111,9 @@ def build(
         "registration_number": None,
         "registered_on": registered_on or dt.datetime.now(zoneinfo.ZoneInfo(desk.time_zone)).date(),
         **{f: fields[f] for f in prepare.PLAIN},
-        **prepare.key_values(fields["given_names"], fields["family_name"], fields["date_of_birth"]),
+        **prepare.key_values(
+            fields["given_names"], fields["family_name"], fields["date_of_birth"], fields["name_arabic"]
+        ),
         "origin_region_code": areas.get("origin_region_code"),
         "origin_departement_code": areas.get("origin_departement_code"),
         "host_country": desk.country,

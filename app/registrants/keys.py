@@ -24,7 +24,16 @@ kind      value                                                       used for
 ``r``     region of origin code                                       term frequency
 ``c``     folded city of residence                                    term frequency
 ``o``     folded occupation                                           term frequency
+``s``     consonant classes of one name word + ``0`` + the word       the words of the other
+          (``snk0sonko``, ``snk09s2nk2`` for ``سونكو``)                script a word may write
 ========  ==========================================================  =========================
+
+Every name word counts, the words of the name in Arabic script (``name_arabic``) too: its own
+``w``, ``n`` and ``s`` keys, and name pairs of its own (its last word as the family name). A word
+in Arabic script is stored under the phonetic keys of the variant-table groups it may write
+(:func:`app.registrants.matching.readings`), so ``عبدو`` is found and blocked with Abdou; the
+registry's words it may write that the table does not know (``سونكو``, Sonko) are found through the
+``s`` keys when the person is looked up (:mod:`app.registrants.sounding`), never stored for it.
 
 Identity document numbers are looked up in ``identity_documents.number`` (already indexed).
 
@@ -44,6 +53,7 @@ the 200,000 people born in Dakar on every registration would cost more than the 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 import uuid
@@ -51,12 +61,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, tuple_, union_all
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, text, tuple_, union_all
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import transaction_driver
-from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, phonetic
+from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, codes, phonetic, readings
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 
 Key = tuple[str, str]
@@ -97,6 +107,7 @@ def person_of(registrant: Registrant) -> PersonKeys:
         email=registrant.email,
         host_city=registrant.host_city,
         occupation=registrant.occupation,
+        name_arabic=registrant.name_arabic,
     )
 
 
@@ -114,11 +125,9 @@ def phone_key(e164: str) -> str:
 @functools.lru_cache(maxsize=DERIVED_CACHE)
 def block_keys(person: PersonKeys) -> frozenset[Key]:
     """The keys a possible duplicate of ``person`` must share with it (one at least)."""
-    family = " ".join(phonetic(t) for t in person.family)
     year = person.date_of_birth[:4] if person.date_of_birth else None
     out: set[Key] = {("t", phone_key(p)) for p in person.phones}
-    for token in person.given:
-        pair = f"{phonetic(token)} {family}"
+    for pair in _pairs(person):
         out.add(("gf", pair))
         if year:
             out.add(("gfy", f"{pair} {year}"))
@@ -128,12 +137,12 @@ def block_keys(person: PersonKeys) -> frozenset[Key]:
 
 
 def frequency_keys(person: PersonKeys) -> set[Key]:
-    """The keys whose frequency in the registry the scoring of ``person`` needs."""
+    """The keys whose frequency in the registry the scoring of ``person`` needs (the person's own,
+    not what was :attr:`~app.registrants.matching.PersonKeys.heard`: see :func:`heard_keys`)."""
     out: set[Key] = {("t", phone_key(p)) for p in person.phones}
-    given, family = [phonetic(t) for t in person.given], [phonetic(t) for t in person.family]
-    out.add(("g", " ".join(given)))
-    out.add(("f", " ".join(family)))
-    out |= {("n", t) for t in given + family}
+    out.add(("g", " ".join(phonetic(t) for t in person.given)))
+    out.add(("f", " ".join(phonetic(t) for t in person.family)))
+    out |= {("n", r) for t in person.name_tokens() for r in readings(t)}
     if person.place_of_birth:
         out.add(("b", person.place_of_birth))
     if person.origin_region:
@@ -149,9 +158,35 @@ def _full_date(person: PersonKeys) -> str | None:
     return person.date_of_birth if person.date_of_birth and len(person.date_of_birth) == 10 else None
 
 
+def heard_keys(person: PersonKeys) -> set[Key]:
+    """The ``n`` keys of the phonetic keys ``person`` was heard as (the registry's words of the other
+    script it may write): their frequencies weigh an agreement across scripts."""
+    return set(_cut(("n", r) for _, r in person.heard))
+
+
+COMBINATIONS = 8
+"""Most phonetic-key combinations of one family name kept in name pairs (a name in Arabic script
+may read as several groups of the variant table)."""
+
+
+def _joined(person: PersonKeys, tokens: Sequence[str]) -> list[str]:
+    found = [""]
+    for token in tokens:
+        found = [f"{a} {r}" if a else r for a in found for r in person.readings(token)][:COMBINATIONS]
+    return found
+
+
 def _pairs(person: PersonKeys) -> list[str]:
-    family = " ".join(phonetic(t) for t in person.family)
-    return [f"{phonetic(token)} {family}" for token in person.given]
+    """One given token's phonetic key and the family name's, for every given token of every way
+    the name is written and every phonetic key of its tokens (one, for a name in Latin letters)."""
+    out: dict[str, None] = {}
+    for given, family in person.spellings():
+        if not given:
+            continue
+        families = _joined(person, family)
+        for token in given:
+            out.update((f"{r} {f}", None) for r in person.readings(token) for f in families)
+    return list(out)
 
 
 @functools.lru_cache(maxsize=DERIVED_CACHE)
@@ -162,7 +197,7 @@ def combined_keys(person: PersonKeys) -> frozenset[Key]:
     out: set[Key] = set()
     pairs = _pairs(person)
     if full := _full_date(person):
-        out |= {("dn", f"{full} {phonetic(t)}") for t in (*person.given, *person.family)}
+        out |= {("dn", f"{full} {r}") for t in person.name_tokens() for r in person.readings(t)}
     else:
         out |= {("gfx", pair) for pair in pairs}
     if person.arrival_date:
@@ -171,9 +206,12 @@ def combined_keys(person: PersonKeys) -> frozenset[Key]:
 
 
 def all_keys(person: PersonKeys) -> set[Key]:
-    """Every key stored for ``person``."""
+    """Every key stored for ``person`` (what it was heard as is never stored)."""
+    if person.heard:
+        person = dataclasses.replace(person, heard=frozenset())
     out = block_keys(person) | frequency_keys(person) | combined_keys(person)
-    out |= {("w", t) for t in (*person.given, *person.family)}
+    out |= {("w", t) for t in person.name_tokens()}
+    out |= {("s", f"{code}0{t}") for t in person.name_tokens() for code in codes(t)}
     return {(k, v) for k, v in _cut(out) if v}
 
 
@@ -280,7 +318,7 @@ WHERE (k.kind, k.value) IN (SELECT * FROM unnest($2::text[], $5::text[]))
 """
 _POOLED_PG = """
 SELECT r.id, r.registration_number, r.desk_id, r.given_names, r.family_name, r.date_of_birth, r.sex,
-       r.place_of_birth, r.origin_region_code, r.arrival_date, r.email, r.host_city, r.occupation,
+       r.place_of_birth, r.origin_region_code, r.arrival_date, r.email, r.host_city, r.occupation, r.name_arabic,
        ARRAY(SELECT p.e164 FROM registrant_phones p WHERE p.registrant_id = r.id AND p.e164 IS NOT NULL),
        ARRAY(SELECT d.doc_type FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id),
        ARRAY(SELECT d.number FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id)
@@ -295,14 +333,24 @@ WHERE r.id = ANY($1::uuid[]) AND r.merged_into_id IS NULL
 _WORDS_PG = """
 WITH RECURSIVE found(i, hi, word) AS (
   SELECT p.i, p.hi,
-         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = 'w' AND k.value >= p.lo AND k.value < p.hi)
+         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = $3 AND k.value >= p.lo AND k.value < p.hi)
   FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS p(lo, hi, i)
   UNION ALL
   SELECT f.i, f.hi,
-         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = 'w' AND k.value > f.word AND k.value < f.hi)
+         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = $3 AND k.value > f.word AND k.value < f.hi)
   FROM found f WHERE f.word IS NOT NULL
 )
 SELECT i, word FROM found WHERE word IS NOT NULL
+"""
+# The same for one prefix (:lo, exclusive upper bound :hi), on any database.
+_VALUES_ONE = """
+WITH RECURSIVE found(word) AS (
+  SELECT (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = :kind AND k.value >= :lo AND k.value < :hi)
+  UNION ALL
+  SELECT (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = :kind AND k.value > f.word AND k.value < :hi)
+  FROM found f WHERE f.word IS NOT NULL
+)
+SELECT word FROM found WHERE word IS NOT NULL
 """
 
 
@@ -461,6 +509,7 @@ _POOL_COLUMNS = (
     Registrant.email,
     Registrant.host_city,
     Registrant.occupation,
+    Registrant.name_arabic,
 )
 
 
@@ -470,7 +519,7 @@ async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
     if _on_postgresql(session):
         driver = await transaction_driver(session)
         return {
-            r[0]: _pooled(r, r[13], list(zip(r[14], r[15], strict=True))) for r in await driver.fetch(_POOLED_PG, ids)
+            r[0]: _pooled(r, r[14], list(zip(r[15], r[16], strict=True))) for r in await driver.fetch(_POOLED_PG, ids)
         }
     rows = (
         await session.execute(select(*_POOL_COLUMNS).where(Registrant.id.in_(ids), Registrant.merged_into_id.is_(None)))
@@ -499,7 +548,7 @@ async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
 def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[str, str]]) -> Known:
     """A :class:`Known` of a row of :data:`_POOL_COLUMNS` (in that order), its verified phones and
     its documents ``(doc_type, number)``."""
-    rid, number, desk_id, given, family, birth, sex, place, region, arrival, email, city, job = r[:13]
+    rid, number, desk_id, given, family, birth, sex, place, region, arrival, email, city, job, arabic = r[:14]
     return Known(
         id=rid,
         registration_number=number,
@@ -521,6 +570,7 @@ def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[s
             email=email,
             host_city=city,
             occupation=job,
+            name_arabic=arabic,
         ),
     )
 
@@ -541,13 +591,27 @@ async def words_starting(session: AsyncSession, prefixes: Sequence[str]) -> dict
     """PostgreSQL: the distinct folded name words (``w`` keys) starting with each of ``prefixes``
     (``[a-z0-9]``), sorted; a prefix no word starts with is absent. One statement; its cost grows
     with the number of distinct words found, not with the registrants carrying them."""
+    return await values_starting(session, "w", prefixes)
+
+
+async def values_starting(session: AsyncSession, kind: str, prefixes: Sequence[str]) -> dict[str, list[str]]:
+    """The distinct values of the keys of ``kind`` starting with each of ``prefixes`` (``[a-z0-9]``),
+    sorted; a prefix no value starts with is absent. A loose index scan: one index descent per
+    distinct value found, however many registrants carry it (one statement on PostgreSQL, one per
+    prefix elsewhere)."""
     if not prefixes:
         return {}
     # A prefix of "z"s has no next prefix: any stored value (at most KEY_VALUE_LENGTH characters)
     # starting with it sorts below it padded with "z"s one character longer.
     upper = [_next_prefix(p) or p.ljust(KEY_VALUE_LENGTH + 1, "z") for p in prefixes]
-    rows = await (await transaction_driver(session)).fetch(_WORDS_PG, list(prefixes), upper)
     found: dict[str, list[str]] = {}
+    if not _on_postgresql(session):
+        for prefix, hi in zip(prefixes, upper, strict=True):
+            values = (await session.execute(text(_VALUES_ONE), {"kind": kind, "lo": prefix, "hi": hi})).scalars()
+            if words := sorted(values):
+                found[prefix] = words
+        return found
+    rows = await (await transaction_driver(session)).fetch(_WORDS_PG, list(prefixes), upper, kind)
     for i, word in sorted(rows):
         found.setdefault(prefixes[i - 1], []).append(word)
     return found

@@ -25,6 +25,7 @@ assumes fields independent given match status).
 
 from __future__ import annotations
 
+import itertools
 import math
 import uuid
 from collections.abc import Mapping
@@ -32,7 +33,8 @@ from dataclasses import dataclass
 
 import jellyfish
 
-from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, phonetic
+from app.registrants.arabic import ARABIC_MARK, is_arabic
+from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, agree, phonetic
 from app.registrants.schemas import DuplicateCandidate, FieldComparison
 
 RETURN_RATE = 0.05
@@ -89,6 +91,9 @@ TYPICAL: Mapping[str, float] = {"g": 0.02, "f": 0.03, "n": 0.02, "b": 0.1, "r": 
 """Typical share of one value per key kind (a given name, a family name, a name token, a place of
 birth, a region, a phone shared by a household) before the registry has data of its own."""
 
+_WORDS = frozenset({"g", "f", "n", "b", "c", "o"})
+"""Kinds of term whose values are folded words (a phone's reversed digits may start with a 9)."""
+
 SHOW_PROBABILITY = 0.2
 """At registration a candidate is shown from this match probability (or sharing a phone or a
 document number): the agent at the counter decides, a few false alarms cost little."""
@@ -108,8 +113,14 @@ class Frequencies:
         self.total = max(total, 1)
 
     def share(self, kind: str, value: str) -> float:
+        """The smoothed share of registrants carrying ``value``; a value spelled in Arabic script is
+        never rarer than :data:`TYPICAL` (few registrants are written in Arabic script: its count
+        says how few are *written so*, not how few bear the name)."""
         n = max(self.counts.get((kind, value[:KEY_VALUE_LENGTH]), 0), 1)  # counted as stored
-        return (n + SMOOTHING * TYPICAL[kind]) / (self.total + SMOOTHING)
+        share = (n + SMOOTHING * TYPICAL[kind]) / (self.total + SMOOTHING)
+        if kind in _WORDS and (is_arabic(value) or f" {ARABIC_MARK}" in value):
+            return max(share, TYPICAL[kind])
+        return share
 
     def prior_weight(self) -> float:
         """``log2(λ / (1 - λ))`` with ``λ = RETURN_RATE / N`` (at most 0.5)."""
@@ -157,9 +168,13 @@ def phonetic_tokens(tokens: tuple[str, ...]) -> list[str]:
     return [phonetic(t) for t in tokens]
 
 
-def _names(field: str, a: tuple[str, ...], b: tuple[str, ...], freq: Frequencies) -> Comparison | None:
+def _names(
+    field: str, a: tuple[str, ...], b: tuple[str, ...], freq: Frequencies, *, alternative: bool = False
+) -> Comparison | None:
     if not a or not b:
         return None
+    if alternative or any(is_arabic(t) for t in (*a, *b)):
+        return _across(field, a, b, freq, alternative=alternative)
     kind = "g" if field == "given_names" else "f"
     pa, pb = phonetic_tokens(a), phonetic_tokens(b)
     whole = " ".join(pa)
@@ -173,6 +188,54 @@ def _names(field: str, a: tuple[str, ...], b: tuple[str, ...], freq: Frequencies
     if jellyfish.jaro_winkler_similarity(" ".join(a), " ".join(b)) >= SIMILAR:
         return _cmp(field, "similar")
     return _cmp(field, "different")
+
+
+def _matched(a: tuple[str, ...], b: tuple[str, ...]) -> list[str] | None:
+    """The phonetic keys every token of ``a`` agrees on with a token of ``b`` of its own (each used
+    once; the same number of tokens), or None."""
+    if len(a) != len(b):
+        return None
+    for order in itertools.permutations(range(len(b))) if len(b) <= 4 else [range(len(b))]:
+        found = [agree(x, b[j]) for x, j in zip(a, order, strict=True)]
+        if all(found):
+            return [k for k in found if k]
+    return None
+
+
+def _across(field: str, a: tuple[str, ...], b: tuple[str, ...], freq: Frequencies, *, alternative: bool) -> Comparison:
+    """A name compared across scripts (:func:`app.registrants.matching.agree`), or through the name
+    in Arabic script (``alternative``: then at most a ``variant``, another spelling of the name).
+    The evidence is the frequency of what the names agree on: the Latin spelling's phonetic key
+    when there is one (an Arabic-script value never rarer than typical, see :meth:`Frequencies.share`)."""
+    kind = "g" if field == "given_names" else "f"
+    if a == b:
+        return _cmp(field, "variant" if alternative else "exact", freq.share(kind, " ".join(phonetic_tokens(a))))
+    matched = _matched(a, b)
+    one, many = (a, b) if len(a) == 1 else (b, a)
+    if matched is None and len(one) == 1 < len(many) and not any(is_arabic(t) for t in many):
+        joined = agree(one[0], "".join(many))  # الحاج / El Hadji: one word against several
+        matched = [joined] if joined else None
+    if matched:
+        return _cmp(field, "variant", min(freq.share("n", k) for k in matched))
+    shared = [k for x in a for y in b if (k := agree(x, y))]
+    if shared:
+        return _cmp(field, "partial", min(freq.share("n", k) for k in shared) if field == "given_names" else None)
+    latin = not any(is_arabic(t) for t in (*a, *b))
+    if latin and jellyfish.jaro_winkler_similarity(" ".join(a), " ".join(b)) >= SIMILAR:
+        return _cmp(field, "similar")
+    return _cmp(field, "different")
+
+
+def _best(field: str, new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Comparison | None:
+    """The names' comparison: the names as registered, or (the better of) either person's name in
+    Arabic script against the other's names, capped at ``variant``."""
+    attr, alt = ("given", "alt_given") if field == "given_names" else ("family", "alt_family")
+    found = _names(field, getattr(new, attr), getattr(old, attr), freq)
+    for x, y in ((alt, attr), (attr, alt), (alt, alt)):
+        other = _names(field, getattr(new, x), getattr(old, y), freq, alternative=True)
+        if other is not None and (found is None or other.weight > found.weight):
+            found = other
+    return found
 
 
 def _birth(a: str | None, b: str | None) -> Comparison | None:
@@ -211,8 +274,8 @@ def _value(field: str, kind: str, a: str | None, b: str | None, freq: Frequencie
 def compare(new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Match:
     """Compare two people field by field (see the module docstring); missing values weigh 0."""
     found: list[Comparison | None] = [
-        _names("given_names", new.given, old.given, freq),
-        _names("family_name", new.family, old.family, freq),
+        _best("given_names", new, old, freq),
+        _best("family_name", new, old, freq),
         _birth(new.date_of_birth, old.date_of_birth),
     ]
     if new.sex in ("female", "male") and old.sex in ("female", "male"):

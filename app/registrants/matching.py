@@ -6,6 +6,10 @@ stripped (``app.core.text.fold``), a lone letter joined to the next token (``N'D
 and Wolof spellings (:data:`VARIANT_GROUPS`) and a small phonetic key tuned for French/Wolof
 transcriptions (:func:`phonetic`). String similarity (Jaro-Winkler) comes from ``jellyfish``.
 
+A word in Arabic script is kept as its letter classes (:mod:`app.registrants.arabic`) and compared
+with Latin spellings by the letters both would be written with (:func:`agree`); the variant table
+gives it the phonetic key of every group one of whose spellings it may write (:func:`readings`).
+
 Scoring is :mod:`app.registrants.linkage` (Fellegi–Sunter with term-frequency adjustments),
 explainable field by field. Nothing here ever merges records; the service shows candidates and an
 agent decides.
@@ -24,20 +28,28 @@ from dataclasses import dataclass, field
 from anyascii import anyascii
 
 from app.core.text import fold
+from app.registrants import arabic
+
+
+def _has_arabic(text: str) -> bool:
+    return any(arabic.is_arabic_letter(c) for c in text)
+
 
 # Curated spelling variants (DOMAIN.md). The first spelling of each group is its canonical form.
 # Family names: French colonial and Wolof (CLAD orthography, decree 2005-992) spellings of the
 # same name. Given names: Latin transcriptions of one Arabic name, as written in Senegal, Morocco
-# and Mauritania (Mouhamadou/Mamadou/Modou are Senegalese forms of Muhammad), plus the
-# vowel-less skeleton that transliterating Arabic script gives (``محمد`` → ``mhmd``). The Gambian
+# and Mauritania (Mouhamadou/Mamadou/Modou are Senegalese forms of Muhammad). The Gambian
 # (English-based) spellings of the same names are listed too (Njie, Jallow, Mbye, Ceesay, Touray,
-# Sering): families straddle the border and their papers use them. A spelling added here changes
-# the stored keys of the registrants carrying it: a migration re-keys them (see revision 1901).
+# Sering): families straddle the border and their papers use them. Arabic script reaches every
+# group through the letters its Latin spellings would be written with (``محمد`` writes Mohamed:
+# :func:`table_readings`); a spelling in Arabic script is listed only where no rule reaches (the
+# last groups). A spelling added here changes the stored keys of the registrants carrying it: a
+# migration re-keys them (see revisions 1901 and 2101).
 VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njy", "njie", "ndjie"),
+    ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njie", "ndjie"),
     # "dioub": the French-style transcription of ديوب used on Moroccan and Mauritanian papers
     # (Arabic و written "ou"), the form an agent types from such a document
-    ("diop", "joob", "djop", "dyop", "dywb", "diob", "dioub"),
+    ("diop", "joob", "djop", "dyop", "diob", "dioub"),
     ("ndao", "ndaw"),
     ("diouf", "juuf", "dyuf"),
     ("thiam", "caam", "tiam"),
@@ -46,7 +58,7 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("fall", "faal", "fal"),
     ("sarr", "saar"),
     ("ba", "bah"),
-    ("diallo", "jallo", "djallo", "jalo", "dyalw", "jallow", "jalow", "djallow", "diallow"),
+    ("diallo", "jallo", "djallo", "jalo", "jallow", "jalow", "djallow", "diallow"),
     ("gueye", "gey", "guey"),
     (
         "mouhamadou",
@@ -64,24 +76,24 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
         "muhamed",
         "mouhammed",
         "mamadu",
-        "mhmd",
     ),
-    ("amadou", "ahmadou", "amadu", "ahmed", "ahmad", "hamadou", "hmd"),
-    ("abdou", "abdoul", "abdul", "abdu", "bd"),
+    ("amadou", "ahmadou", "amadu", "ahmed", "ahmad", "hamadou"),
+    ("abdou", "abdoul", "abdul", "abdu"),
     ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi", "ablaay", "ablaye", "ablay", "ablaaye"),
-    ("ibrahima", "ibrahim", "brahim", "ibrahym", "brhym"),
-    ("oumar", "omar", "umar", "omer", "mr"),
-    ("ousmane", "usman", "othmane", "outhmane", "osman", "thmn"),
-    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "shykh", "sheikh", "sheik", "sheick", "seex"),  # Seex: Wolof
-    ("souleymane", "suleymane", "soulaymane", "sulayman", "slymn"),
-    ("daouda", "dawda", "daoud", "dawud", "dwd"),
-    ("babacar", "boubacar", "aboubacar", "abubakar", "aboubakr", "bwbkr"),
-    ("aissatou", "astou", "aissata", "aicha", "aisha", "ishh"),
-    ("fatou", "fatu"),
-    ("fatoumata", "fatimata", "fatumata", "fatima", "ftmh"),
-    ("mariama", "mariam", "maryam", "mryam", "mrym"),
-    ("aminata", "aminatou", "amina", "amynh"),
-    ("khadidiatou", "khadija", "khadidja", "kadidiatou", "khdyjh"),
+    ("ibrahima", "ibrahim", "brahim", "ibrahym"),
+    ("oumar", "omar", "umar", "omer"),
+    ("ousmane", "usman", "othmane", "outhmane", "osman"),
+    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "sheikh", "sheik", "sheick", "seex"),  # Seex: Wolof
+    ("souleymane", "suleymane", "soulaymane", "sulayman"),
+    ("daouda", "dawda", "daoud", "dawud"),
+    ("babacar", "boubacar", "aboubacar", "abubakar", "aboubakr"),
+    ("aissatou", "astou", "aissata", "aicha", "aisha"),
+    ("fatou", "fatu", "فاطمة"),  # Fatou is the Wolof form of Fatima
+    ("fatoumata", "fatimata", "fatumata", "fatima"),
+    ("mariama", "mariam", "maryam"),
+    ("aminata", "aminatou", "amina"),
+    ("khadidiatou", "khadija", "khadidja", "kadidiatou"),
+    ("khady", "خديجة"),  # Khady (Wolof Xadi) is the short form of Khadija
     ("ndeye", "ndey"),
     ("hadji", "hadj", "haj", "hajj"),
     ("elhadji", "elhadj", "elhaj", "alhaji", "alhadji"),
@@ -101,9 +113,20 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("khadim", "xaadim", "xadim"),  # Xaadim (Wolof)
     ("cherif", "sherif", "sharif", "chrif", "shariff", "sharife", "sherriff", "sherrif"),
     ("moustapha", "mustapha", "mustafa", "mostafa", "moustafa", "mostapha"),
+    # Standard Arabic spellings of names whose Senegalese form no letter rule reaches (a Wolof short
+    # form, another consonant): they read as the Latin group too, besides what the rules derive.
+    ("aliou", "علي"),  # Ali
+    ("seynabou", "زينب"),  # Zaynab
+    ("dieynaba", "زينب"),  # Zaynab (Pulaar, Wolof)
+    ("youssou", "يوسف"),  # Yusuf
+    ("rokhaya", "رقية"),  # Ruqayya
+    ("bassirou", "بشير"),  # Bashir
+    ("moctar", "mokhtar"),  # Mukhtar (مختار): French "ct" for kh
 )
 
-_CANONICAL: dict[str, str] = {variant: group[0] for group in VARIANT_GROUPS for variant in group}
+_CANONICAL: dict[str, str] = {
+    variant: group[0] for group in VARIANT_GROUPS for variant in group if not _has_arabic(variant)
+}
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _VOWELS = "aeiou"
 
@@ -123,9 +146,10 @@ name token and its phonetic key (transliterated, a name can grow: ``😀`` is ``
 def tokens(name: str) -> list[str]:
     """The folded tokens of a name; a lone letter is joined to the next token.
 
-    Any script is first transliterated to ASCII by ``anyascii`` (https://github.com/anyascii/anyascii,
-    ISC licence): Arabic script gives its consonant skeleton (``محمد ديوب`` → ``mhmd dywb``), which
-    the variant table ties to the Latin spellings where it knows them.
+    A word in Arabic script becomes its letter classes marked as such (:func:`app.registrants.arabic.encode`:
+    ``محمد ديوب`` → ``["9mmd", "9d32b"]``), ``عبد`` and ``أبو`` joined to the next word (``عبد الله``
+    is one name, Abdoulaye). Any other script is transliterated to ASCII by ``anyascii``
+    (https://github.com/anyascii/anyascii, ISC licence).
 
     ``"N'Diaye"`` → ``["ndiaye"]``, ``"Ndèye Fatou"`` → ``["ndeye", "fatou"]``. Each token is cut to
     :data:`KEY_VALUE_LENGTH` characters.
@@ -133,17 +157,44 @@ def tokens(name: str) -> list[str]:
     return list(_tokens(name))
 
 
+def _words(name: str) -> list[tuple[str, bool]]:
+    """The words of a name, each with whether it is in Arabic script (a word mixing scripts is cut
+    where the script changes); an Arabic compound head is joined to the next Arabic word."""
+    out: list[tuple[str, bool]] = []
+    for word in fold(name).split(" "):
+        runs: list[tuple[str, bool]] = []
+        for char in word:
+            script = arabic.is_arabic_letter(char) or (char == "ـ" and bool(runs) and runs[-1][1])
+            if runs and runs[-1][1] == script:
+                runs[-1] = (runs[-1][0] + char, script)
+            else:
+                runs.append((char, script))
+        for run, script in runs:
+            if script and out and out[-1][1] and out[-1][0] in arabic.COMPOUND_HEADS:
+                out[-1] = (out[-1][0] + run, True)
+            else:
+                out.append((run, script))
+    return out
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _tokens(name: str) -> tuple[str, ...]:
     # Memoised: a register or a registry repeats the same names and places thousands of times.
-    raw = [_NON_ALNUM.sub("", t) for t in fold(anyascii(fold(name))).split(" ")]
-    raw = [t for t in raw if t]
+    raw: list[str] = []
+    for word, script in _words(name):
+        if script:
+            raw.append(arabic.encode(word))
+        else:
+            raw += [_NON_ALNUM.sub("", t) for t in fold(anyascii(word)).split(" ")]
     out: list[str] = []
     pending = ""
-    for tok in raw:
+    for tok in (t for t in raw if t):
         if len(tok) == 1 and tok.isalpha():
             pending += tok
             continue
+        if pending and arabic.is_arabic(tok):  # a lone Latin letter before an Arabic word: its own token
+            out.append(pending)
+            pending = ""
         out.append(pending + tok)
         pending = ""
     if pending:
@@ -208,9 +259,83 @@ def phonetic(token: str) -> str:
     """The phonetic key of one folded token (variant table first, then French/Wolof rules).
 
     ``ndiaye``, ``njaay`` → ``njai``; ``bah`` → ``ba``; ``sy`` → ``si`` but ``sylla`` → ``sila``.
-    At most :data:`KEY_VALUE_LENGTH` characters.
+    A token read from Arabic script has the first of its :func:`readings`. At most
+    :data:`KEY_VALUE_LENGTH` characters.
     """
+    if arabic.is_arabic(token):
+        return readings(token)[0]
     return (_rules(canonical(token)) or token)[:KEY_VALUE_LENGTH]
+
+
+@functools.lru_cache(maxsize=1)
+def _table_forms() -> dict[str, list[tuple[str, bool, str]]]:
+    """The variant table by consonant classes: each spelling's letter-class forms (a Latin spelling
+    as Arabic script would write it, an Arabic one as written), whether it is Arabic, and its
+    group's phonetic key."""
+    found: dict[str, list[tuple[str, bool, str]]] = {}
+    for group in VARIANT_GROUPS:
+        key = phonetic(group[0])
+        for spelling in group:
+            if _has_arabic(spelling):
+                entries = [(form, True) for token in tokens(spelling) for form in arabic.forms(token)]
+            else:
+                entries = [(form, False) for form in arabic.latin_forms(spelling)]
+            for form, written in entries:
+                found.setdefault(arabic.consonants(form), []).append((form, written, key))
+    return found
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def table_readings(token: str) -> tuple[str, ...]:
+    """The phonetic keys of the variant-table groups an Arabic-script token may write: a Latin
+    spelling of the group it is :func:`~app.registrants.arabic.consistent` with, or an Arabic one it is
+    :func:`~app.registrants.arabic.compatible` with (``عبدو`` → Abdou's; ``فاطمة`` → Fatoumata's, by
+    Fatima, and Fatou's, listed). Sorted; none for a Latin token."""
+    if not arabic.is_arabic(token):
+        return ()
+    found: set[str] = set()
+    for form in arabic.forms(token):
+        for entry, written, key in _table_forms().get(arabic.consonants(form), ()):
+            if arabic.compatible(form, entry) if written else arabic.consistent(form, entry):
+                found.add(key)
+    return tuple(sorted(found))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def readings(token: str) -> tuple[str, ...]:
+    """The phonetic keys a token is stored and looked up under (``n`` match keys, the name pairs):
+    a Latin token's :func:`phonetic` key; an Arabic-script token's :func:`table_readings`, else the
+    token itself (its own spelling)."""
+    if arabic.is_arabic(token):
+        return table_readings(token) or (token,)
+    return (phonetic(token),)
+
+
+def codes(token: str) -> tuple[str, ...]:
+    """The consonant classes of a token's forms (:func:`app.registrants.arabic.codes`)."""
+    return arabic.codes(token)
+
+
+def agree(one: str, other: str) -> str | None:
+    """The phonetic key two name tokens agree on, or None: the same key (Latin spellings, or an
+    Arabic-script token read by the variant table as the other's group); else, one token at
+    least in Arabic script, the letters both would be written with
+    (:func:`app.registrants.arabic.sounds_alike`): then the Latin token's key, or (both in Arabic
+    script) the first token."""
+    if one == other:
+        return phonetic(one)
+    first, second = arabic.is_arabic(one), arabic.is_arabic(other)
+    if not first and not second:
+        key = phonetic(one)
+        return key if key == phonetic(other) else None
+    shared = set(readings(one)) & set(readings(other))
+    if shared:
+        return min(shared)
+    if not arabic.sounds_alike(one, other):
+        return None
+    if first and second:
+        return one
+    return phonetic(other if first else one)
 
 
 def phonetic_key(name: str) -> str:
@@ -220,7 +345,14 @@ def phonetic_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class PersonKeys:
-    """What duplicate scoring compares about one person (all derived, nothing stored here)."""
+    """What duplicate scoring compares about one person (all derived, nothing stored here).
+
+    ``alt_given``/``alt_family``: the person's name as written in Arabic script (``name_arabic``,
+    another spelling of the same name), its last word taken as the family name. ``heard``: for
+    looking the person up only (never stored), ``(token, phonetic key)`` pairs of the registry's
+    words in the other script that may write one of the person's tokens
+    (:func:`app.registrants.sounding.heard`).
+    """
 
     given: tuple[str, ...]
     family: tuple[str, ...]
@@ -235,6 +367,28 @@ class PersonKeys:
     email: str | None = None
     host_city: str | None = None
     occupation: str | None = None
+    alt_given: tuple[str, ...] = ()
+    alt_family: tuple[str, ...] = ()
+    heard: frozenset[tuple[str, str]] = frozenset()
+
+    def spellings(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """``(given, family)`` tokens of each way the person's name is written: the names, then
+        the name in Arabic script when there is one."""
+        found = [(self.given, self.family)]
+        if self.alt_given or self.alt_family:
+            found.append((self.alt_given, self.alt_family))
+        return found
+
+    def name_tokens(self) -> tuple[str, ...]:
+        """Every name token, in the names and in the name in Arabic script."""
+        return (*self.given, *self.family, *self.alt_given, *self.alt_family)
+
+    def readings(self, token: str) -> tuple[str, ...]:
+        """The phonetic keys ``token`` is looked up under: its :func:`readings` and what was
+        :attr:`heard` for it."""
+        own = readings(token)
+        extra = sorted(r for t, r in self.heard if t == token and r not in own)
+        return (*own, *extra) if extra else own
 
     @classmethod
     def of(
@@ -253,11 +407,14 @@ class PersonKeys:
         email: str | None = None,
         host_city: str | None = None,
         occupation: str | None = None,
+        name_arabic: str | None = None,
     ) -> PersonKeys:
         """Keys of one person; ``typed_documents`` are ``(doc_type, number)`` pairs (their numbers
         are added to ``documents``); ``place_of_birth``, ``host_city`` and ``occupation`` are
-        folded here; ``origin_region`` is a region code."""
+        folded here; ``origin_region`` is a region code; ``name_arabic`` is split into
+        :attr:`alt_given` and :attr:`alt_family` (its last word)."""
         typed = frozenset(typed_documents)
+        alt = tuple(tokens(name_arabic)) if name_arabic else ()
         place = " ".join(tokens(place_of_birth)) if place_of_birth else None
         city = " ".join(tokens(host_city)) if host_city else None
         job = " ".join(tokens(occupation)) if occupation else None
@@ -275,4 +432,6 @@ class PersonKeys:
             email=email.casefold() if email else None,
             host_city=city or None,
             occupation=job or None,
+            alt_given=alt[:-1],
+            alt_family=alt[-1:],
         )

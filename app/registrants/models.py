@@ -14,14 +14,16 @@ from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
 SEXES = ("female", "male", "unknown")
 _NAME_KEY = String(200).with_variant(Text(), "postgresql")
 NAME_TERMS_SQL = (
-    "string_to_array('w:' || replace(given_names_key || ' ' || family_name_key, ' ', ' w:') || ' n:' || "
-    "replace(given_names_phonetic || ' ' || family_name_phonetic, ' ', ' n:'), ' ')"
+    "string_to_array('w:' || replace(given_names_key || ' ' || family_name_key || "
+    "coalesce(' ' || name_arabic_key, ''), ' ', ' w:') || ' n:' || replace(given_names_phonetic || ' ' || "
+    "family_name_phonetic || coalesce(' ' || name_arabic_phonetic, ''), ' ', ' n:'), ' ')"
 )
 """PostgreSQL: a registrant's name terms, the expression of the GIN index
-``ix_registrants_name_terms`` (migration 2001): ``w:`` + each folded name word
-(``given_names_key``/``family_name_key``) and ``n:`` + each word's phonetic key
-(``given_names_phonetic``/``family_name_phonetic``), which every write keeps together with the
-``w``/``n`` match keys (:func:`app.registrants.normalize.name_keys`). Searched by
+``ix_registrants_name_terms`` (migration 2101; 2001 made it without the name in Arabic script):
+``w:`` + each folded name word (``given_names_key``/``family_name_key``/``name_arabic_key``) and
+``n:`` + each word's phonetic keys (``given_names_phonetic``/``family_name_phonetic``/
+``name_arabic_phonetic``), which every write keeps together with the ``w``/``n`` match keys
+(:func:`app.registrants.normalize.name_keys`). Searched by
 :func:`app.registrants.repository.search_query`, spelt exactly so (the planner uses an expression
 index only for the same expression). Not in the table's metadata: Alembic cannot compare an
 expression index (``tests/core/test_migrations.py`` names it)."""
@@ -60,6 +62,9 @@ class Registrant(UUIDPrimaryKey, Timestamps, Base):
     family_name_key: Mapped[str] = mapped_column(_NAME_KEY)
     given_names_phonetic: Mapped[str] = mapped_column(_NAME_KEY)
     family_name_phonetic: Mapped[str] = mapped_column(_NAME_KEY)
+    # The same keys of name_arabic (another spelling of the person's name), null without one.
+    name_arabic_key: Mapped[str | None] = mapped_column(_NAME_KEY)
+    name_arabic_phonetic: Mapped[str | None] = mapped_column(_NAME_KEY)
     sex: Mapped[str] = mapped_column(String(8), default="unknown")
     date_of_birth: Mapped[str | None] = mapped_column(String(10))
     birth_year: Mapped[int | None] = mapped_column(Integer)

@@ -293,24 +293,37 @@ def normalise_email(raw: str) -> str:
 
 @dataclass(frozen=True)
 class NameKeys:
-    """Search keys stored on the registrant: folded tokens and phonetic keys, space-separated."""
+    """Search keys stored on the registrant: folded tokens and phonetic keys, space-separated
+    (``name_arabic_*``: None without a name in Arabic script)."""
 
     given_names_key: str
     family_name_key: str
     given_names_phonetic: str
     family_name_phonetic: str
+    name_arabic_key: str | None = None
+    name_arabic_phonetic: str | None = None
 
 
-def name_keys(given_names: str, family_name: str) -> NameKeys:
-    """The folded and phonetic keys of a person's names (see :mod:`app.registrants.matching`).
+def _phonetic(tokens: list[str]) -> str:
+    return " ".join(reading for token in tokens for reading in matching.readings(token))
+
+
+def name_keys(given_names: str, family_name: str, name_arabic: str | None = None) -> NameKeys:
+    """The folded and phonetic keys of a person's names (see :mod:`app.registrants.matching`): each
+    token's phonetic keys (:func:`~app.registrants.matching.readings`: one for a Latin token, those
+    of the variant-table groups an Arabic-script token may write), the same words as the person's
+    ``w`` and ``n`` match keys.
 
     ``name_keys("Ndèye Fatou", "N'Diaye")`` → keys ``"ndeye fatou"``/``"ndiaye"``, phonetic
     ``"ndei fatu"``/``"njai"``.
     """
     given, family = matching.tokens(given_names), matching.tokens(family_name)
+    alt = matching.tokens(name_arabic) if name_arabic else []
     return NameKeys(
         given_names_key=" ".join(given) or fold(given_names),
         family_name_key=" ".join(family) or fold(family_name),
-        given_names_phonetic=" ".join(matching.phonetic(t) for t in given),
-        family_name_phonetic=" ".join(matching.phonetic(t) for t in family),
+        given_names_phonetic=_phonetic(given),
+        family_name_phonetic=_phonetic(family),
+        name_arabic_key=" ".join(alt) or None,
+        name_arabic_phonetic=_phonetic(alt) or None,
     )

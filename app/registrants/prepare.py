@@ -220,18 +220,26 @@ class AreaIndex:
 
 def set_keys(registrant: Registrant) -> None:
     """Recompute the folded/phonetic name keys and the birth year from the record's fields."""
-    for name, value in key_values(registrant.given_names, registrant.family_name, registrant.date_of_birth).items():
+    values = key_values(
+        registrant.given_names, registrant.family_name, registrant.date_of_birth, registrant.name_arabic
+    )
+    for name, value in values.items():
         setattr(registrant, name, value)
 
 
-def key_values(given_names: str, family_name: str, date_of_birth: str | None) -> dict[str, Any]:
-    """The folded/phonetic name keys and the birth year of a record (:func:`set_keys`), by column."""
-    keys = name_keys(given_names, family_name)
+def key_values(
+    given_names: str, family_name: str, date_of_birth: str | None, name_arabic: str | None = None
+) -> dict[str, Any]:
+    """The folded/phonetic name keys (the name in Arabic script's too) and the birth year of a
+    record (:func:`set_keys`), by column."""
+    keys = name_keys(given_names, family_name, name_arabic)
     return {
         "given_names_key": keys.given_names_key,
         "family_name_key": keys.family_name_key,
         "given_names_phonetic": keys.given_names_phonetic,
         "family_name_phonetic": keys.family_name_phonetic,
+        "name_arabic_key": keys.name_arabic_key,
+        "name_arabic_phonetic": keys.name_arabic_phonetic,
         "birth_year": int(date_of_birth[:4]) if date_of_birth else None,
     }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.text import ZERO_WIDTH_SPACE, normalise_typed_identifier
 from app.desks.models import Desk
-from app.registrants import keys, matching
+from app.registrants import keys, matching, sounding
 from app.registrants.models import NAME_TERMS_SQL, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import normalise_document_number, parse_phone
 
@@ -146,7 +146,7 @@ def name_tokens(q: str) -> list[str]:
     return [] if not q or re.search(r"\d", q) else matching.tokens(q)
 
 
-def _q_ids(q: str, regions: Sequence[str]) -> Select[Any] | None:
+def _q_ids(q: str, regions: Sequence[str], sounding: Mapping[str, Sequence[str]] | None = None) -> Select[Any] | None:
     """The ids of the registrants matching ``q`` as a name, phone, document or registration number
     (one select: a union of index lookups), or None for an empty ``q``.
 
@@ -154,8 +154,9 @@ def _q_ids(q: str, regions: Sequence[str]) -> Select[Any] | None:
     (:func:`app.core.text.normalise_typed_identifier`). A phone matches by its E.164 form in any of
     ``regions``, by its digits exactly (unverified numbers included) or, from 6 digits on, by the end
     of a verified number (its indexed reversed-digits key: ``612345678`` finds ``+212612345678``).
-    A name matches when every token does, by its phonetic key or (from 3 letters) as the start of
-    a name word.
+    A name matches when every token does, by its phonetic keys, (from 3 letters) as the start of
+    a name word, or as one of the words of the other script it sounds like (``sounding``, by token:
+    :func:`app.registrants.sounding.words`).
     """
     tokens = name_tokens(q)
     q = normalise_typed_identifier(q)
@@ -199,9 +200,10 @@ def _q_ids(q: str, regions: Sequence[str]) -> Select[Any] | None:
         per_token = [
             _union_ids(
                 [
-                    keys.equal_ids("n", matching.phonetic(tok)),
+                    *(keys.equal_ids("n", reading) for reading in matching.readings(tok)),
                     # a prefix for 3+ letters ("Ndia"); a short name is a whole word: "Sy" never finds "Sylla"
                     keys.prefix_ids("w", tok) if len(tok) >= 3 else keys.equal_ids("w", tok),
+                    *(keys.equal_ids("w", word) for word in (sounding or {}).get(tok, ())),
                 ]
             )
             for tok in tokens
@@ -218,15 +220,17 @@ NAME_TERMS = literal_column(NAME_TERMS_SQL, postgresql.ARRAY(Text))
 
 async def name_terms(session: AsyncSession, tokens: Sequence[str]) -> list[list[str]]:
     """PostgreSQL: for each search token (:func:`name_tokens`), the :data:`NAME_TERMS` a registrant
-    it matches carries one of, as the match keys decide: ``n:`` + its phonetic key, and ``w:`` +
+    it matches carries one of, as the match keys decide: ``n:`` + its phonetic keys, and ``w:`` +
     every folded word in the registry starting with it (from 3 letters; a shorter token is a whole
-    word: ``Sy`` never finds ``Sylla``). A token matching nothing has no terms."""
+    word: ``Sy`` never finds ``Sylla``) and every word of the other script it sounds like
+    (:func:`app.registrants.sounding.words`). A token matching nothing has no terms."""
     starting = await keys.words_starting(session, sorted({tok for tok in tokens if len(tok) >= 3}))
+    heard = await sounding.words(session, tokens)
     found = []
     for tok in tokens:
-        words = starting.get(tok, []) if len(tok) >= 3 else [tok]
-        sound = matching.phonetic(tok)
-        found.append(sorted({f"w:{word}" for word in words} | ({f"n:{sound}"} if sound else set())))
+        words = [*(starting.get(tok, []) if len(tok) >= 3 else [tok]), *heard.get(tok, [])]
+        sounds = {f"n:{reading}" for reading in matching.readings(tok) if reading}
+        found.append(sorted({f"w:{word}" for word in words} | sounds))
     return found
 
 
@@ -236,6 +240,7 @@ def search_query(
     regions: Sequence[str],
     few: bool = False,
     terms: Sequence[Sequence[str]] | None = None,
+    sounding: Mapping[str, Sequence[str]] | None = None,
 ) -> Select[Any]:
     """The filtered select (unordered: the caller paginates by ``(created_at, id)``); files merged
     into another are left out.
@@ -246,7 +251,8 @@ def search_query(
     ``terms``: ``q`` is a name, matched as each of its tokens' :func:`name_terms` (one
     ``NAME_TERMS && ARRAY[…]`` per token, the terms written into the statement so that the
     planner weighs them: a common name is walked newest first, two common tokens intersected in
-    the GIN index).
+    the GIN index). ``sounding``: the words of the other script each name token of ``q`` sounds
+    like (:func:`app.registrants.sounding.words`), when ``q`` is matched through the match keys.
     """
     stmt = _scoped(select(Registrant).where(Registrant.merged_into_id.is_(None)), filters.desk_ids)
     if filters.sex:
@@ -266,7 +272,7 @@ def search_query(
             wanted = postgresql.array[Any]([literal(term, Text, literal_execute=True) for term in one], type_=Text)
             stmt = stmt.where(NAME_TERMS.overlap(wanted) if one else literal(False))
     elif filters.q:
-        ids = _q_ids(filters.q, regions)
+        ids = _q_ids(filters.q, regions, sounding)
         if ids is not None and few:  # PostgreSQL: the ids first, then their rows (see search_query)
             stmt = stmt.where(Registrant.id == any_(func.array(ids.scalar_subquery())))
         elif ids is not None:

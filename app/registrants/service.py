@@ -33,7 +33,7 @@ from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.notifications import events as notify
 from app.privacy import rectification
-from app.registrants import bulk, linkage, matching, prepare, repository
+from app.registrants import bulk, linkage, matching, prepare, repository, sounding
 from app.registrants import keys as match_keys
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, merged_into
 from app.registrants.models import Consent, Registrant
@@ -85,7 +85,9 @@ async def find_duplicates(
 
     Candidates are blocked through the indexed match keys (:func:`app.registrants.keys.block`:
     a phone, a document number, the full birth date, a given name with the family name and birth
-    year; a key shared by very many registrants only through its combinations), then scored by
+    year; a key shared by very many registrants only through its combinations; the names in Arabic
+    script or Latin letters also under the registry's words of the other script they may write,
+    :func:`app.registrants.sounding.heard`), then scored by
     :func:`app.registrants.linkage.compare` with the registry's term
     frequencies; shown from ``linkage.SHOW_PROBABILITY`` or whatever their score when they share a
     phone or a document number. Phones and documents in ``data`` that do not parse are ignored
@@ -111,11 +113,13 @@ async def find_duplicates(
             email=data.email,
             host_city=data.host_city,
             occupation=data.occupation,
+            name_arabic=data.name_arabic,
         )
     else:
         keys = data
     own = match_keys.frequency_keys(keys)
-    counted = await match_keys.counts(session, own | match_keys.lookup_keys(keys))
+    keys = await sounding.heard(session, keys)  # looked up under the other script's words too
+    counted = await match_keys.counts(session, own | match_keys.heard_keys(keys) | match_keys.lookup_keys(keys))
     pool = await match_keys.block(session, keys, desk_ids=desk_ids, exclude_id=exclude_id, counted=counted)
     if not pool:
         return []
@@ -409,7 +413,8 @@ async def search(
 ) -> tuple[list[Registrant], str | None]:
     """A page of the registrants the actor may see, newest first, matching ``filters``.
 
-    ``q`` matches names (accent/case-insensitive, spelling variants and phonetic keys), phones
+    ``q`` matches names (accent/case-insensitive, spelling variants and phonetic keys, in Arabic
+    script or Latin letters whichever the file uses), phones
     written any way, document numbers and registration numbers. ``filters.desk_ids`` narrows to
     those desks (intersected with the actor's). Raises ``BadRequest`` for an invalid cursor.
     """
@@ -423,9 +428,10 @@ async def search(
     regions = sorted((await session.execute(regions_stmt)).scalars().all()) or ["SN"]
     scoped = dataclasses.replace(filters, desk_ids=visible)
     postgresql = bool(filters.q) and session.get_bind().dialect.name == "postgresql"
-    tokens = repository.name_tokens(filters.q or "") if postgresql else []
-    terms = await repository.name_terms(session, tokens) if tokens else None
-    stmt = repository.search_query(scoped, regions=regions, few=postgresql and not tokens, terms=terms)
+    tokens = repository.name_tokens(filters.q or "")
+    terms = await repository.name_terms(session, tokens) if tokens and postgresql else None
+    heard = await sounding.words(session, tokens) if tokens and not postgresql else None
+    stmt = repository.search_query(scoped, regions=regions, few=postgresql and not tokens, terms=terms, sounding=heard)
     return await paginate(
         session, stmt, keys=[Registrant.created_at, Registrant.id], cursor=cursor, limit=limit, descending=True
     )

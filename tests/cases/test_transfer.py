@@ -319,7 +319,8 @@ async def test_the_copy_carries_every_field_the_transfer_consent_covers(
         assert sorted(record.fields_sent) == sorted(
             [
                 "given_names", "family_name", "name_arabic", "given_names_key", "family_name_key",
-                "given_names_phonetic", "family_name_phonetic", "sex", "date_of_birth", "birth_year",
+                "given_names_phonetic", "family_name_phonetic", "name_arabic_key", "name_arabic_phonetic",
+                "sex", "date_of_birth", "birth_year",
                 "place_of_birth", "nationality", "origin_region_code", "origin_departement_code", "languages",
                 "status_category", "occupation", "arrival_date", "email", "phones", "host_country", "host_city",
                 "host_region_code", "consents",

@@ -188,6 +188,11 @@ def test_all_keys_of_one_person() -> None:
         ("w", "ndeye"),
         ("w", "fatou"),
         ("w", "ndiaye"),
+        # the consonants each word would be written with in Arabic script (Ndiaye: نجاي or ندياي)
+        ("s", "nd0ndeye"),
+        ("s", "ft0fatou"),
+        ("s", "nj0ndiaye"),
+        ("s", "nd0ndiaye"),
     }
 
 
@@ -198,6 +203,7 @@ def test_all_keys_drop_empty_values_and_cut_long_ones_at_200_characters() -> Non
         ("f", long[:200]),
         ("n", long[:200]),
         ("w", long[:200]),
+        ("s", ("b" * 100 + "0" + long)[:200]),  # its 100 consonants, then the word: cut like every key
     }  # no given name: no "g" of "" and no pairs
 
 
@@ -343,6 +349,8 @@ def test_the_rows_of_a_registrant_add_its_unverified_numbers_reversed() -> None:
             ("gfx", "awa sow"),
             ("n", "awa"),
             ("n", "sow"),
+            ("s", "0awa"),  # no consonant: Awa is written with vowel letters only (عوا)
+            ("s", "s0sow"),
             ("t", "0000000050"),  # the unverified 0500000000: found by its end, like a verified number
             ("t", PHONE_KEY),
             ("w", "awa"),
@@ -364,6 +372,8 @@ def test_the_rows_of_a_registrant_use_the_person_given() -> None:
             ("gfx", "awa sow"),
             ("n", "awa"),
             ("n", "sow"),
+            ("s", "0awa"),
+            ("s", "s0sow"),
             ("w", "awa"),
             ("w", "sow"),
         ]
@@ -382,6 +392,8 @@ def test_key_rows_are_sorted_with_the_extra_keys_cut_and_empty_ones_dropped() ->
             ("gfx", "awa sow"),
             ("n", "awa"),
             ("n", "sow"),
+            ("s", "0awa"),
+            ("s", "s0sow"),
             ("t", "9" * 200),
             ("w", "awa"),
             ("w", "sow"),
@@ -700,7 +712,7 @@ async def _stored(session: AsyncSession, registrant_id: uuid.UUID) -> set[tuple[
 
 
 AWA_DIOP = {("f", "jop"), ("g", "awa"), ("gf", "awa jop"), ("gfx", "awa jop"), ("n", "awa"), ("n", "jop")}
-AWA_DIOP |= {("w", "awa"), ("w", "diop")}
+AWA_DIOP |= {("w", "awa"), ("w", "diop"), ("s", "0awa"), ("s", "jb0diop"), ("s", "db0diop")}
 
 
 async def test_replacing_the_keys_of_a_registrant_drops_the_old_ones(create, casa_agent, sessionmaker) -> None:  # type: ignore[no-untyped-def]
@@ -728,7 +740,7 @@ async def test_the_keys_of_a_new_registrant_are_inserted_without_a_delete(create
         await keys.replace(session, registrant, new=True)  # the old rows stay: a new file has none
         assert await _stored(session, awa) == AWA_DIOP | {("t", "98")} | {
             ("f", "sow"), ("g", "kadi"), ("gf", "kadi sow"), ("gfx", "kadi sow"), ("n", "kadi"), ("n", "sow"),
-            ("w", "khady"), ("w", "sow"),
+            ("w", "khady"), ("w", "sow"), ("s", "xd0khady"), ("s", "kd0khady"), ("s", "s0sow"),
         }  # fmt: skip
         await keys.insert_rows(session, [])  # nothing to insert: no statement
         await session.rollback()
