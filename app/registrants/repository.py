@@ -146,7 +146,7 @@ def name_tokens(q: str) -> list[str]:
     return [] if not q or re.search(r"\d", q) else matching.tokens(q)
 
 
-def _q_ids(q: str, regions: Sequence[str], sounding: Mapping[str, Sequence[str]] | None = None) -> Select[Any] | None:
+def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | None = None) -> Select[Any] | None:
     """The ids of the registrants matching ``q`` as a name, phone, document or registration number
     (one select: a union of index lookups), or None for an empty ``q``.
 
@@ -155,7 +155,7 @@ def _q_ids(q: str, regions: Sequence[str], sounding: Mapping[str, Sequence[str]]
     ``regions``, by its digits exactly (unverified numbers included) or, from 6 digits on, by the end
     of a verified number (its indexed reversed-digits key: ``612345678`` finds ``+212612345678``).
     A name matches when every token does, by its phonetic keys, (from 3 letters) as the start of
-    a name word, or as one of the words of the other script it sounds like (``sounding``, by token:
+    a name word, or as one of the words of the other script it sounds like (``heard``, by token:
     :func:`app.registrants.sounding.words`).
     """
     tokens = name_tokens(q)
@@ -203,7 +203,7 @@ def _q_ids(q: str, regions: Sequence[str], sounding: Mapping[str, Sequence[str]]
                     *(keys.equal_ids("n", reading) for reading in matching.readings(tok)),
                     # a prefix for 3+ letters ("Ndia"); a short name is a whole word: "Sy" never finds "Sylla"
                     keys.prefix_ids("w", tok) if len(tok) >= 3 else keys.equal_ids("w", tok),
-                    *(keys.equal_ids("w", word) for word in (sounding or {}).get(tok, ())),
+                    *(keys.equal_ids("w", word) for word in (heard or {}).get(tok, ())),
                 ]
             )
             for tok in tokens
@@ -240,7 +240,7 @@ def search_query(
     regions: Sequence[str],
     few: bool = False,
     terms: Sequence[Sequence[str]] | None = None,
-    sounding: Mapping[str, Sequence[str]] | None = None,
+    heard: Mapping[str, Sequence[str]] | None = None,
 ) -> Select[Any]:
     """The filtered select (unordered: the caller paginates by ``(created_at, id)``); files merged
     into another are left out.
@@ -251,7 +251,7 @@ def search_query(
     ``terms``: ``q`` is a name, matched as each of its tokens' :func:`name_terms` (one
     ``NAME_TERMS && ARRAY[…]`` per token, the terms written into the statement so that the
     planner weighs them: a common name is walked newest first, two common tokens intersected in
-    the GIN index). ``sounding``: the words of the other script each name token of ``q`` sounds
+    the GIN index). ``heard``: the words of the other script each name token of ``q`` sounds
     like (:func:`app.registrants.sounding.words`), when ``q`` is matched through the match keys.
     """
     stmt = _scoped(select(Registrant).where(Registrant.merged_into_id.is_(None)), filters.desk_ids)
@@ -272,7 +272,7 @@ def search_query(
             wanted = postgresql.array[Any]([literal(term, Text, literal_execute=True) for term in one], type_=Text)
             stmt = stmt.where(NAME_TERMS.overlap(wanted) if one else literal(False))
     elif filters.q:
-        ids = _q_ids(filters.q, regions, sounding)
+        ids = _q_ids(filters.q, regions, heard)
         if ids is not None and few:  # PostgreSQL: the ids first, then their rows (see search_query)
             stmt = stmt.where(Registrant.id == any_(func.array(ids.scalar_subquery())))
         elif ids is not None:

@@ -431,7 +431,7 @@ async def search(
     tokens = repository.name_tokens(filters.q or "")
     terms = await repository.name_terms(session, tokens) if tokens and postgresql else None
     heard = await sounding.words(session, tokens) if tokens and not postgresql else None
-    stmt = repository.search_query(scoped, regions=regions, few=postgresql and not tokens, terms=terms, sounding=heard)
+    stmt = repository.search_query(scoped, regions=regions, few=postgresql and not tokens, terms=terms, heard=heard)
     return await paginate(
         session, stmt, keys=[Registrant.created_at, Registrant.id], cursor=cursor, limit=limit, descending=True
     )
