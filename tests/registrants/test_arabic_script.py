@@ -279,7 +279,7 @@ async def test_on_postgresql_the_name_terms_answer_what_the_keys_answer_in_eithe
             pytest.skip("the name terms are PostgreSQL's")
         tokens = repository.name_tokens(q)
         heard = await sounding.words(session, tokens)
-        by_keys = repository.search_query(repository.SearchFilters(q=q), regions=["MA"], sounding=heard)
+        by_keys = repository.search_query(repository.SearchFilters(q=q), regions=["MA"], heard=heard)
         terms = await repository.name_terms(session, tokens)
         by_terms = repository.search_query(repository.SearchFilters(q=q), regions=["MA"], terms=terms)
         found = [

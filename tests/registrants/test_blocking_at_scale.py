@@ -169,7 +169,7 @@ async def test_the_name_terms_search_answers_exactly_what_the_keys_answer(
         if session.get_bind().dialect.name != "postgresql":
             pytest.skip("the name terms are PostgreSQL's")
         heard = await sounding.words(session, repository.name_tokens(q))  # as the service searches the keys
-        by_keys = repository.search_query(repository.SearchFilters(q=q), regions=["SN", "MA"], sounding=heard)
+        by_keys = repository.search_query(repository.SearchFilters(q=q), regions=["SN", "MA"], heard=heard)
         terms = await repository.name_terms(session, repository.name_tokens(q))
         by_terms = repository.search_query(repository.SearchFilters(q=q), regions=["SN", "MA"], terms=terms)
         found = [
