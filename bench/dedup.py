@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "bench" / "dedup_tools"
+HARDEN = TOOLS / "harden_register.py"
 SHARED = ROOT / "tests" / "fixtures" / "registre_casablanca_2019_2021.csv"
 ADMIN = "bench-admin@diaspora-desk.example"
 
@@ -143,6 +144,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--in-memory", action="store_true")
     parser.add_argument("--no-shared", action="store_true")
+    parser.add_argument("--hard", action="store_true", help="respell repeated rows (dedup_tools/harden_register.py)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -154,7 +156,13 @@ def main() -> None:
                  "--seed", str(seed), "--truth", str(truth)],
                 check=True,
             )  # fmt: skip
-            registers.append((f"generated {args.rows} rows, seed {seed}", out, truth))
+            if args.hard:
+                hard = work / f"register_{seed}_hard.csv"
+                subprocess.run(
+                    [sys.executable, str(HARDEN), str(out), str(truth), str(hard), "--seed", str(seed)], check=True
+                )
+                out = hard
+            registers.append((f"generated {args.rows} rows, seed {seed}{' hard' if args.hard else ''}", out, truth))
         for name, register, truth in registers:
             one = work / name.replace(" ", "_").replace(",", "")
             one.mkdir()

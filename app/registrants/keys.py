@@ -393,12 +393,28 @@ def forget_size() -> None:
 
 
 @functools.lru_cache(maxsize=DERIVED_CACHE)
+def _swapped_pairs(person: PersonKeys) -> list[str]:
+    """The name pairs of ``person`` read with the given names and the family name the other way
+    round (typed in each other's column: "DIOP Pape"; see :func:`app.registrants.linkage.compare`)."""
+    if not person.given or not person.family:
+        return []
+    return _pairs(dataclasses.replace(person, given=person.family, family=person.given, alt_given=(), alt_family=()))
+
+
+@functools.lru_cache(maxsize=DERIVED_CACHE)
 def lookup_keys(person: PersonKeys) -> frozenset[Key]:
-    """The keys :func:`block` may look ``person``'s candidates up by (to count first)."""
-    keys = {k for k in block_keys(person) if k[0] != "gf" or not _full_date(person)}
-    if _full_date(person):  # a given name with the family name, of someone without a full date
+    """The keys :func:`block` may look ``person``'s candidates up by (to count first): its own, and
+    the name pairs of its names read the other way round (looked up, never stored)."""
+    full = _full_date(person)
+    keys = {k for k in block_keys(person) if k[0] != "gf" or not full}
+    if full:  # a given name with the family name, of someone without a full date
         keys |= {("gfx", pair) for pair in _pairs(person)}
-    return frozenset(keys | {k for k in combined_keys(person) if k[0] != "gfx"})
+    year = person.date_of_birth[:4] if person.date_of_birth else None
+    for pair in _swapped_pairs(person):
+        keys.add(("gfx" if full else "gf", pair))
+        if year:
+            keys.add(("gfy", f"{pair} {year}"))
+    return _cut(keys | {k for k in combined_keys(person) if k[0] != "gfx"})
 
 
 def chosen_keys(person: PersonKeys, counted: Mapping[Key, int]) -> list[Key]:

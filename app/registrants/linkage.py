@@ -25,6 +25,7 @@ assumes fields independent given match status).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import uuid
@@ -51,8 +52,10 @@ SIMILAR = 0.9
 # approximated as a year, sex mis-keyed, phones changed, passports renewed). The ``u`` of the
 # non-agreeing levels is the chance that two different people land there.
 M: Mapping[str, Mapping[str, float]] = {
-    "given_names": {"exact": 0.70, "variant": 0.17, "partial": 0.08, "similar": 0.04, "different": 0.01},
-    "family_name": {"exact": 0.80, "variant": 0.15, "partial": 0.02, "similar": 0.025, "different": 0.005},
+    "given_names": {"exact": 0.70, "variant": 0.17, "swapped": 0.17, "partial": 0.08, "similar": 0.04,
+                    "different": 0.01},
+    "family_name": {"exact": 0.80, "variant": 0.15, "swapped": 0.15, "partial": 0.02, "similar": 0.025,
+                    "different": 0.005},
     "date_of_birth": {"exact": 0.90, "month": 0.90, "year": 0.05, "close": 0.05, "near_year": 0.03,
                       "different": 0.02},
     "approximate_year": {"year": 0.75, "different": 0.25},
@@ -238,6 +241,22 @@ def _best(field: str, new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Co
     return found
 
 
+def _crossed(new: PersonKeys, old: PersonKeys, freq: Frequencies) -> tuple[Comparison, Comparison] | None:
+    """The names compared across their columns, for a name typed in the other's field: ``new``'s
+    family name against ``old``'s given names and its given names against ``old``'s family name.
+    Each agreement weighs at most another spelling's (a swap is about as rare as a re-spelling:
+    both agreeing cost about 4.5 bits against both exact), at level ``swapped``; None unless both
+    agree and one at least as a whole name. The frequency weighed is the value's in ``old``'s
+    column, where it belongs."""
+    given = _names("given_names", new.family, old.given, freq, alternative=True)
+    family = _names("family_name", new.given, old.family, freq, alternative=True)
+    if given is None or family is None or "variant" not in (given.level, family.level):
+        return None
+    if "different" in (given.level, family.level):
+        return None
+    return tuple(dataclasses.replace(c, level="swapped") if c.level == "variant" else c for c in (given, family))  # type: ignore[return-value]
+
+
 def _birth(a: str | None, b: str | None) -> Comparison | None:
     if not a or not b:
         return None
@@ -273,11 +292,11 @@ def _value(field: str, kind: str, a: str | None, b: str | None, freq: Frequencie
 
 def compare(new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Match:
     """Compare two people field by field (see the module docstring); missing values weigh 0."""
-    found: list[Comparison | None] = [
-        _best("given_names", new, old, freq),
-        _best("family_name", new, old, freq),
-        _birth(new.date_of_birth, old.date_of_birth),
-    ]
+    names = (_best("given_names", new, old, freq), _best("family_name", new, old, freq))
+    crossed = _crossed(new, old, freq)
+    if crossed is not None and sum(c.weight for c in crossed) > sum(c.weight for c in names if c is not None):
+        names = crossed
+    found: list[Comparison | None] = [*names, _birth(new.date_of_birth, old.date_of_birth)]
     if new.sex in ("female", "male") and old.sex in ("female", "male"):
         found.append(_cmp("sex", "exact" if new.sex == old.sex else "different"))
     shared_types = {t for t, _ in new.typed_documents} & {t for t, _ in old.typed_documents}
@@ -308,6 +327,8 @@ REASONS = {
     ("family_name", "similar"): "similar_name",
     ("given_names", "exact"): "same_given_names",
     ("given_names", "variant"): "name_variant",
+    ("given_names", "swapped"): "names_swapped",
+    ("family_name", "swapped"): "names_swapped",
     ("given_names", "partial"): "given_name_overlap",
     ("given_names", "similar"): "similar_name",
     ("date_of_birth", "exact"): "same_birth_date",

@@ -56,6 +56,21 @@ async def test_ndiaye_found_under_njaay_and_uppercase(casa_agent, create) -> Non
         assert "Awa" in [c["given_names"] for c in response.json()["candidates"]]
 
 
+async def test_names_typed_in_each_others_column_are_a_candidate(casa_agent, create) -> None:
+    """ "NDIAYE Awa", the family name said first and typed as the given name: found through the
+    names read the other way round (a year alone: no birth date to block on), shown as swapped."""
+    first = (
+        await create(casa_agent, person(given_names="Awa", family_name="Ndiaye", date_of_birth="1988-02-01"))
+    ).json()
+    response = await create(casa_agent, person(given_names="NDIAYE", family_name="Awa", date_of_birth="1988"))
+    assert response.status_code == 409
+    (candidate,) = response.json()["candidates"]
+    assert candidate["id"] == first["id"]
+    assert candidate["reasons"][0] == "names_swapped"
+    levels = {c["field"]: c["level"] for c in candidate["comparisons"]}
+    assert (levels["given_names"], levels["family_name"]) == ("swapped", "swapped")
+
+
 async def test_same_phone_is_a_candidate_whatever_the_name(casa_agent, create) -> None:
     await create(casa_agent, person(phones=[{"number": "+221 77 123 45 67"}]))
     response = await create(

@@ -144,6 +144,33 @@ def test_a_field_agrees_only_when_it_adds_bits() -> None:
     assert match.agreeing("sex")
 
 
+def test_names_typed_in_each_others_column_are_swapped_weighed_as_a_variant() -> None:
+    """ "DIOP Pape", the family name said first and typed as the given name: each name agrees with
+    the other's column at the weight of another spelling (m 0.17 and 0.15), its u the share of the
+    name in the column it belongs to (Pape as a given name, Diop as a family name)."""
+    freq = Frequencies({("g", phonetic_key("Pape")): 40, ("f", phonetic_key("Diop")): 120}, N)
+    match = compare(person("Diop", "Pape", "1981-07-10", "male"), person("Pape", "Diop", "1981-07-10", "male"), freq)
+    assert fields(match)["given_names"] == ("swapped", bits(0.17, (40 + 2) / 1000))
+    assert fields(match)["family_name"] == ("swapped", bits(0.15, (120 + 3) / 1000))
+    assert reasons(match)[0] == "names_swapped"
+    assert match.probability >= 0.5
+    one_swapped = compare(person("Serigne", "Cheikh Sy"), person("Cheikh", "Serigne"), freq)
+    assert fields(one_swapped)["family_name"][0] == "swapped"
+    assert fields(one_swapped)["given_names"][0] == "partial"  # Cheikh Sy written Cheikh
+
+
+def test_names_in_their_own_columns_are_never_read_swapped() -> None:
+    """Reading the names across the columns is an alternative, not an extra: the same names in
+    their own columns stay ``exact``, and one name agreeing across the columns while the other
+    differs is no swap."""
+    freq = Frequencies({}, N)
+    same = compare(person("Sall", "Sall"), person("Sall", "Sall"), freq)
+    assert fields(same)["given_names"][0] == fields(same)["family_name"][0] == "exact"
+    others = compare(person("Awa", "Ndiaye", "1990-01-02"), person("Ndiaye", "Fall", "1990-01-02"), freq)
+    assert {fields(others)["given_names"][0], fields(others)["family_name"][0]} <= {"different", "similar"}
+    assert others.probability < 0.5
+
+
 @pytest.mark.parametrize(("new", "old"), [("El Hadji", "Elhadji"), ("Elhadji", "El Hadji")])
 def test_a_compound_name_written_in_one_word_is_a_variant(new: str, old: str) -> None:
     match = compare(person(new, "Sow", sex="male"), person(old, "Sow", sex="male"), Frequencies({}, N))

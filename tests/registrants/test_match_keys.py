@@ -224,6 +224,9 @@ def test_lookup_keys_with_a_full_birth_date_take_the_names_of_those_without_one(
         ("dn", "1990-05-04 njai"),
         ("gfa", "ndei njai 2015-09-01"),
         ("gfa", "fatu njai 2015-09-01"),
+        # the names read the other way round ("NDIAYE Ndèye Fatou" typed given name first)
+        ("gfx", "njai ndei fatu"),
+        ("gfy", "njai ndei fatu 1990"),
     }
 
 
@@ -236,6 +239,8 @@ def test_lookup_keys_without_a_full_birth_date_take_the_names_of_everyone() -> N
         ("gfy", "fatu njai 1990"),
         ("gfa", "ndei njai 2015-09-01"),
         ("gfa", "fatu njai 2015-09-01"),
+        ("gf", "njai ndei fatu"),
+        ("gfy", "njai ndei fatu 1990"),
     }
 
 

@@ -109,6 +109,7 @@ addWords({
     strong: "forte", possible: "possible",
     // every reason a duplicate match can give (app/registrants/linkage.py, REASONS)
     family_name_overlap: "nom en partie commun", given_name_overlap: "prénoms en partie communs", similar_name: "nom ressemblant",
+    names_swapped: "prénoms et nom inversés",
     same_birth_month: "même mois de naissance", close_birth_date: "date de naissance proche",
     different_birth_year: "année de naissance différente", different_birth_date: "date de naissance différente",
     different_document: "pièce d'identité différente", same_place_of_birth: "même lieu de naissance",
@@ -133,6 +134,7 @@ addWords({
     transferred: "Transferred", cancelled: "Cancelled", booked: "Booked", kept: "Kept", missed: "Missed",
     strong: "strong", possible: "possible",
     family_name_overlap: "family name partly shared", given_name_overlap: "given names partly shared", similar_name: "similar name",
+    names_swapped: "given names and family name swapped",
     same_birth_month: "same month of birth", close_birth_date: "close date of birth",
     different_birth_year: "different year of birth", different_birth_date: "different date of birth",
     different_document: "different identity document", same_place_of_birth: "same place of birth",
