@@ -60,6 +60,9 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ba", "bah"),
     ("diallo", "jallo", "djallo", "jalo", "jallow", "jalow", "djallow", "diallow"),
     ("gueye", "gey", "guey"),
+    ("diagne", "jaan"),  # Jaañ (Wolof)
+    ("niang", "nang", "gniang"),  # Ñaŋ (Wolof), Gniang (French)
+    ("thiaw", "caw"),  # Caw (Wolof)
     (
         "mouhamadou",
         "mamadou",
@@ -80,10 +83,11 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("amadou", "ahmadou", "amadu", "ahmed", "ahmad", "hamadou"),
     ("abdou", "abdoul", "abdul", "abdu"),
     ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi", "ablaay", "ablaye", "ablay", "ablaaye"),
-    ("ibrahima", "ibrahim", "brahim", "ibrahym"),
+    ("ibrahima", "ibrahim", "brahim", "ibrahym", "ebrima", "ebrahima", "ebrahim"),  # Ebrima: The Gambia
     ("oumar", "omar", "umar", "omer"),
     ("ousmane", "usman", "othmane", "outhmane", "osman"),
-    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "sheikh", "sheik", "sheick", "seex"),  # Seex: Wolof
+    # Seex: Wolof; Cheikhou: the Pulaar and Mandinka form
+    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "sheikh", "sheik", "sheick", "seex", "cheikhou"),
     ("souleymane", "suleymane", "soulaymane", "sulayman"),
     ("daouda", "dawda", "daoud", "dawud"),
     ("babacar", "boubacar", "aboubacar", "abubakar", "aboubakr"),
@@ -93,7 +97,7 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("mariama", "mariam", "maryam"),
     ("aminata", "aminatou", "amina"),
     ("khadidiatou", "khadija", "khadidja", "kadidiatou"),
-    ("khady", "خديجة"),  # Khady (Wolof Xadi) is the short form of Khadija
+    ("khady", "xadi", "خديجة"),  # Khady (Wolof Xadi) is the short form of Khadija
     ("ndeye", "ndey"),
     ("hadji", "hadj", "haj", "hajj"),
     ("elhadji", "elhadj", "elhaj", "alhaji", "alhadji"),
@@ -115,8 +119,9 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("moustapha", "mustapha", "mustafa", "mostafa", "moustafa", "mostapha"),
     # Standard Arabic spellings of names whose Senegalese form no letter rule reaches (a Wolof short
     # form, another consonant): they read as the Latin group too, besides what the rules derive.
-    ("aliou", "علي"),  # Ali
-    ("seynabou", "زينب"),  # Zaynab
+    ("aliou", "ali", "aly", "alieu", "علي"),  # Ali; Alieu: The Gambia
+    # Zaynab, and its standard Latin transcriptions as Moroccan and Mauritanian papers write it
+    ("seynabou", "zeynab", "zaynab", "zeinab", "zainab", "zeynabou", "zeinabou", "seynab", "زينب"),
     ("dieynaba", "زينب"),  # Zaynab (Pulaar, Wolof)
     ("youssou", "يوسف"),  # Yusuf
     ("rokhaya", "رقية"),  # Ruqayya

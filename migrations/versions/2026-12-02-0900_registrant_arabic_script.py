@@ -12,7 +12,7 @@ phonetic keys, and the name-terms GIN index (PostgreSQL, revision 2001) covers t
 2. Every registrant gets the ``s`` keys of its ``w`` keys (a Latin word's ``s`` keys follow from the
    word alone), in batches of 10,000 words.
 3. The registrants whose keys change otherwise are keyed again with the application's own
-   normalisation, in batches of 1,000, as revision 1901 does: those with a word in Arabic script in
+   normalisation, in batches of 1,000 (``app.registrants.rekey``), as revision 1901 does: those with a word in Arabic script in
    their names or a ``name_arabic``, and those carrying a skeleton the variant table no longer lists
    (:data:`REMOVED`).
 4. PostgreSQL: the GIN index is built again over the new expression
@@ -37,7 +37,6 @@ down_revision: str | Sequence[str] | None = "2002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-BATCH = 1000
 WORDS = 10_000
 # anyascii skeletons of Arabic-script names the variant table listed as spellings (a Latin token
 # spelled so is no name, and an Arabic word is no longer keyed by its skeleton).
@@ -57,10 +56,6 @@ TERMS = (
     "family_name_phonetic || coalesce(' ' || name_arabic_phonetic, ''), ' ', ' n:'), ' ')"
 )
 INDEX = "ix_registrants_name_terms"
-NAME_COLUMNS = (
-    "given_names_key", "family_name_key", "given_names_phonetic", "family_name_phonetic", "name_arabic_key",
-    "name_arabic_phonetic",
-)  # fmt: skip
 
 
 def upgrade() -> None:
@@ -70,11 +65,11 @@ def upgrade() -> None:
     with op.batch_alter_table("registrants") as batch_op:
         batch_op.add_column(sa.Column("name_arabic_key", kind, nullable=True))
         batch_op.add_column(sa.Column("name_arabic_phonetic", kind, nullable=True))
-    meta = sa.MetaData()
-    registrants = sa.Table("registrants", meta, autoload_with=bind)
-    keys = sa.Table("registrant_keys", meta, autoload_with=bind)
-    _word_keys(bind, keys)
-    _rekey(bind, meta, registrants, keys, sorted(_changed(bind, registrants, keys), key=str))
+    from app.registrants.rekey import carrying, rekey, written_in_arabic
+
+    _word_keys(bind, sa.Table("registrant_keys", sa.MetaData(), autoload_with=bind))
+    # the registrants whose keys change beyond their "s" keys
+    rekey(bind, carrying(bind, REMOVED) | written_in_arabic(bind))
     if postgresql:
         op.execute(f"DROP INDEX IF EXISTS {INDEX}")
         op.execute(f"CREATE INDEX {INDEX} ON registrants USING gin (({TERMS})) WITH (fastupdate = off)")
@@ -97,74 +92,6 @@ def _word_keys(bind: Any, keys: sa.Table) -> None:
         }
         if rows:
             bind.execute(sa.insert(keys), [{"registrant_id": i, "kind": "s", "value": v} for i, v in sorted(rows)])
-
-
-def _changed(bind: Any, registrants: sa.Table, keys: sa.Table) -> set[Any]:
-    """The registrants whose keys this revision changes beyond their ``s`` keys."""
-    from app.registrants.arabic import is_arabic_letter
-
-    removed = sa.select(keys.c.registrant_id).where(keys.c.kind == "w", keys.c.value.in_(REMOVED))
-    found = set(bind.execute(removed).scalars())
-    found |= set(bind.execute(sa.select(registrants.c.id).where(registrants.c.name_arabic.is_not(None))).scalars())
-    last: Any = None
-    while True:
-        stmt = sa.select(registrants.c.id, registrants.c.given_names, registrants.c.family_name)
-        if last is not None:
-            stmt = stmt.where(registrants.c.id > last)
-        rows = bind.execute(stmt.order_by(registrants.c.id).limit(WORDS)).all()
-        if not rows:
-            return found
-        last = rows[-1].id
-        found |= {r.id for r in rows if any(is_arabic_letter(c) for c in r.given_names + r.family_name)}
-
-
-def _rekey(bind: Any, meta: sa.MetaData, registrants: sa.Table, keys: sa.Table, ids: list[Any]) -> None:
-    """Key ``ids`` again (match keys and name key columns) with the application's normalisation."""
-    from app.registrants.keys import key_rows
-    from app.registrants.matching import PersonKeys
-    from app.registrants.normalize import name_keys
-
-    phones = sa.Table("registrant_phones", meta, autoload_with=bind)
-    documents = sa.Table("identity_documents", meta, autoload_with=bind)
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        phone_of: dict[object, list[tuple[str | None, str]]] = {}
-        for rid, e164, digits in bind.execute(
-            sa.select(phones.c.registrant_id, phones.c.e164, phones.c.digits).where(phones.c.registrant_id.in_(chunk))
-        ):
-            phone_of.setdefault(rid, []).append((e164, digits or ""))
-        documents_of: dict[object, list[tuple[str, str]]] = {}
-        for rid, doc_type, number in bind.execute(
-            sa.select(documents.c.registrant_id, documents.c.doc_type, documents.c.number).where(
-                documents.c.registrant_id.in_(chunk)
-            )
-        ):
-            documents_of.setdefault(rid, []).append((doc_type, number))
-        rows, names, keyed = [], [], []
-        for r in bind.execute(sa.select(registrants).where(registrants.c.id.in_(chunk))).all():
-            named = name_keys(r.given_names, r.family_name, r.name_arabic)
-            names.append({"rid": r.id, **{f"new_{c}": v for c, v in vars(named).items()}})
-            if r.merged_into_id is not None or r.anonymised_at is not None:
-                continue  # a merged file has no keys (an unmerge writes them); an anonymised one keeps none
-            numbers = phone_of.get(r.id, [])
-            person = PersonKeys.of(
-                given_names=r.given_names, family_name=r.family_name, date_of_birth=r.date_of_birth, sex=r.sex,
-                phones=[e for e, _ in numbers if e is not None], typed_documents=documents_of.get(r.id, []),
-                place_of_birth=r.place_of_birth, origin_region=r.origin_region_code,
-                arrival_date=r.arrival_date.isoformat() if r.arrival_date else None, email=r.email,
-                host_city=r.host_city, occupation=r.occupation, name_arabic=r.name_arabic,
-            )  # fmt: skip
-            # as app.registrants.keys.rows_of: an unverified number is found by its digits
-            unverified = {("t", digits[::-1]) for e, digits in numbers if e is None and digits}
-            rows += key_rows(r.id, person, extra=unverified)
-            keyed.append(r.id)
-        if names:
-            renamed = sa.update(registrants).where(registrants.c.id == sa.bindparam("rid"))
-            bind.execute(renamed.values({c: sa.bindparam(f"new_{c}") for c in NAME_COLUMNS}), names)
-        if keyed:
-            bind.execute(sa.delete(keys).where(keys.c.registrant_id.in_(keyed)))
-        if rows:
-            bind.execute(sa.insert(keys), rows)
 
 
 def downgrade() -> None:

@@ -51,7 +51,7 @@ FAMILY = [
 # Not the same name: another vowel written, another consonant, or Sy against Sylla.
 DIFFERENT = [
     ("سي", "Sow"), ("سو", "Sy"), ("سي", "Sylla"), ("ندور", "Ndir"), ("مودو", "Amadou"), ("با", "Bo"), ("لو", "Ly"),
-    ("سونكو", "Sanko"), ("جوب", "Diouf"), ("فال", "Faye"), ("عليو", "Ali"), ("سيك", "Sock"),
+    ("سونكو", "Sanko"), ("جوب", "Diouf"), ("فال", "Faye"), ("عليو", "Alia"), ("سيك", "Sock"),
 ]  # fmt: skip
 
 

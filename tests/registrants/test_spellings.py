@@ -59,6 +59,22 @@ PAIRS = [
     ("Sherriff", "Sherif"),
     ("Sherrif", "Sherif"),
     ("Ndjie", "Njie"),
+    # revision 2201: Gambian, Pulaar and Wolof forms, and standard transcriptions of Arabic names
+    ("Ebrima", "Ibrahima"),
+    ("Ebrahim", "Ibrahima"),
+    ("Alieu", "Aliou"),
+    ("Aly", "Aliou"),
+    ("Ali", "Aliou"),
+    ("Cheikhou", "Cheikh"),
+    ("Xadi", "Khady"),
+    ("Zeynab", "Seynabou"),
+    ("Zeinab", "Seynabou"),
+    ("Zainab", "Seynabou"),
+    ("Zeynabou", "Seynabou"),
+    ("Jaañ", "Diagne"),
+    ("Ñaŋ", "Niang"),
+    ("Gniang", "Niang"),
+    ("Caw", "Thiaw"),
 ]
 
 # Each spelling revision 1901 re-keys, with its key before: the French/Wolof rules alone, worked
@@ -73,6 +89,14 @@ KEYS_BEFORE_1901 = {
     "cerno": "serno", "xaadim": "xadim", "xadim": "xadim", "sherif": "serif", "sharif": "sarif",
     "chrif": "krif", "shariff": "sarif", "sharife": "sarif", "sherriff": "serif", "sherrif": "serif",
     "mostafa": "mostafa", "mostapha": "mostafa",
+}  # fmt: skip
+# and revision 2201's (``ebrima``: no rule turns e into i; ``cheikhou``: ou → u; ``caw``: c before a
+# → k; ``jaan``: doubled a once, final n; ``zeynab``: y → i, z kept)
+KEYS_BEFORE_2201 = {
+    "ebrima": "ebrima", "ebrahima": "ebraima", "ebrahim": "ebraim", "cheikhou": "keiku", "ali": "ali", "aly": "ali",
+    "alieu": "alieu", "xadi": "xadi", "zeynab": "zeinab", "zaynab": "zainab", "zeinab": "zeinab", "zainab": "zainab",
+    "zeynabou": "zeinabu", "zeinabou": "zeinabu", "seynab": "seinab", "jaan": "jan", "nang": "nang",
+    "gniang": "gniang", "caw": "kaw",
 }  # fmt: skip
 
 
@@ -141,6 +165,9 @@ async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
     assert created.status_code == 201, created.text
     njie = created.json()
     other = (await create(casa_agent, person(given_names="Awa", family_name="Sarr"))).json()
+    ebrima = (await create(casa_agent, person(given_names="Ebrima", family_name="Jaañ", sex="male"))).json()
+    ebrima_keys = await _keys(sessionmaker, ebrima["id"])
+    assert {("g", "ibraima"), ("f", "jagn")} <= ebrima_keys
     current = await _keys(sessionmaker, njie["id"])
     untouched = await _keys(sessionmaker, other["id"])
     kinds = {k for k, _ in current}
@@ -161,6 +188,8 @@ async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
     await app.state.engine.dispose()
 
     assert await _keys(sessionmaker, njie["id"]) == current
+    assert await _keys(sessionmaker, ebrima["id"]) == ebrima_keys  # revision 2201's spellings
+    assert await _phonetic_names(sessionmaker, ebrima["id"]) == ("ibraima", "jagn")
     # not re-keyed: its words only, and the "s" keys revision 2101 derives from them
     assert await _keys(sessionmaker, other["id"]) == {k for k in untouched if k[0] in ("w", "s")}
     assert await _phonetic_names(sessionmaker, njie["id"]) == ("keik abdulai", "jalo njai")
@@ -183,5 +212,20 @@ def test_the_migration_rekeys_exactly_the_spellings_whose_key_changed() -> None:
     assert sorted(module.SPELLINGS) == sorted(KEYS_BEFORE_1901)
     listed = {variant for group in VARIANT_GROUPS for variant in group[1:]}
     for spelling, before in KEYS_BEFORE_1901.items():
+        assert spelling in listed
+        assert phonetic(spelling) != before, spelling
+
+
+def test_revision_2201_rekeys_exactly_the_spellings_whose_key_changed() -> None:
+    import importlib.util
+
+    path = next((ROOT / "migrations" / "versions").glob("*_registrant_keys_more_spellings.py"))
+    spec = importlib.util.spec_from_file_location("rekey_2201", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert sorted(module.SPELLINGS) == sorted(KEYS_BEFORE_2201)
+    listed = {variant for group in VARIANT_GROUPS for variant in group[1:]}
+    for spelling, before in KEYS_BEFORE_2201.items():
         assert spelling in listed
         assert phonetic(spelling) != before, spelling

@@ -1,0 +1,107 @@
+"""Keying registrants again in a migration, when the rules that make their keys change.
+
+A registrant's match keys (``registrant_keys``) and name key columns (``given_names_key``,
+``given_names_phonetic``… ``name_arabic_phonetic``) are computed in Python from the variant table
+and the phonetic rules (:mod:`app.registrants.matching`), so a revision that changes those rules
+keys again the registrants whose keys it changes, with the application's own normalisation, in
+batches. Used by the revisions from 2101 on (the columns ``name_arabic`` and its keys exist);
+``bind`` is the migration's synchronous connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.registrants.arabic import is_arabic_letter
+
+BATCH = 1000
+"""Registrants keyed again per statement batch."""
+
+WORDS = 10_000
+"""Registrants' names read per query when looking for names in Arabic script."""
+
+NAME_COLUMNS = (
+    "given_names_key", "family_name_key", "given_names_phonetic", "family_name_phonetic", "name_arabic_key",
+    "name_arabic_phonetic",
+)  # fmt: skip
+
+
+def carrying(bind: Any, words: Iterable[str]) -> set[Any]:
+    """The ids of the registrants with one of ``words`` (folded tokens) in their names (``w`` keys)."""
+    keys = sa.Table("registrant_keys", sa.MetaData(), autoload_with=bind)
+    return set(
+        bind.execute(sa.select(keys.c.registrant_id).where(keys.c.kind == "w", keys.c.value.in_(list(words)))).scalars()
+    )
+
+
+def written_in_arabic(bind: Any) -> set[Any]:
+    """The ids of the registrants with a name in Arabic script (in their names or ``name_arabic``)."""
+    registrants = sa.Table("registrants", sa.MetaData(), autoload_with=bind)
+    found = set(bind.execute(sa.select(registrants.c.id).where(registrants.c.name_arabic.is_not(None))).scalars())
+    last: Any = None
+    while True:
+        stmt = sa.select(registrants.c.id, registrants.c.given_names, registrants.c.family_name)
+        if last is not None:
+            stmt = stmt.where(registrants.c.id > last)
+        rows = bind.execute(stmt.order_by(registrants.c.id).limit(WORDS)).all()
+        if not rows:
+            return found
+        last = rows[-1].id
+        found |= {r.id for r in rows if any(is_arabic_letter(c) for c in r.given_names + r.family_name)}
+
+
+def rekey(bind: Any, ids: Iterable[Any]) -> None:
+    """Key the registrants ``ids`` again: their name key columns, and their match keys unless the
+    file is merged into another (an unmerge writes them) or anonymised (it keeps none)."""
+    from app.registrants.keys import key_rows
+    from app.registrants.matching import PersonKeys
+    from app.registrants.normalize import name_keys
+
+    meta = sa.MetaData()
+    registrants = sa.Table("registrants", meta, autoload_with=bind)
+    keys = sa.Table("registrant_keys", meta, autoload_with=bind)
+    phones = sa.Table("registrant_phones", meta, autoload_with=bind)
+    documents = sa.Table("identity_documents", meta, autoload_with=bind)
+    ordered = sorted(ids, key=str)
+    for start in range(0, len(ordered), BATCH):
+        chunk = ordered[start : start + BATCH]
+        phone_of: dict[object, list[tuple[str | None, str]]] = {}
+        for rid, e164, digits in bind.execute(
+            sa.select(phones.c.registrant_id, phones.c.e164, phones.c.digits).where(phones.c.registrant_id.in_(chunk))
+        ):
+            phone_of.setdefault(rid, []).append((e164, digits or ""))
+        documents_of: dict[object, list[tuple[str, str]]] = {}
+        for rid, doc_type, number in bind.execute(
+            sa.select(documents.c.registrant_id, documents.c.doc_type, documents.c.number).where(
+                documents.c.registrant_id.in_(chunk)
+            )
+        ):
+            documents_of.setdefault(rid, []).append((doc_type, number))
+        rows, names, keyed = [], [], []
+        for r in bind.execute(sa.select(registrants).where(registrants.c.id.in_(chunk))).all():
+            named = name_keys(r.given_names, r.family_name, r.name_arabic)
+            names.append({"rid": r.id, **{f"new_{c}": v for c, v in vars(named).items()}})
+            if r.merged_into_id is not None or r.anonymised_at is not None:
+                continue
+            numbers = phone_of.get(r.id, [])
+            person = PersonKeys.of(
+                given_names=r.given_names, family_name=r.family_name, date_of_birth=r.date_of_birth, sex=r.sex,
+                phones=[e for e, _ in numbers if e is not None], typed_documents=documents_of.get(r.id, []),
+                place_of_birth=r.place_of_birth, origin_region=r.origin_region_code,
+                arrival_date=r.arrival_date.isoformat() if r.arrival_date else None, email=r.email,
+                host_city=r.host_city, occupation=r.occupation, name_arabic=r.name_arabic,
+            )  # fmt: skip
+            # as app.registrants.keys.rows_of: an unverified number is found by its digits
+            unverified = {("t", digits[::-1]) for e, digits in numbers if e is None and digits}
+            rows += key_rows(r.id, person, extra=unverified)
+            keyed.append(r.id)
+        if names:
+            renamed = sa.update(registrants).where(registrants.c.id == sa.bindparam("rid"))
+            bind.execute(renamed.values({c: sa.bindparam(f"new_{c}") for c in NAME_COLUMNS}), names)
+        if keyed:
+            bind.execute(sa.delete(keys).where(keys.c.registrant_id.in_(keyed)))
+        if rows:
+            bind.execute(sa.insert(keys), rows)
