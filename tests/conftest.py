@@ -31,6 +31,41 @@ PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)
 
 
+DATABASE_FIXTURES = frozenset({"database_url", "databases"})
+"""The fixtures through which a test reaches the test database."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that reach a database (CI's PostgreSQL run: the SQLite run has the others)",
+    )
+
+
+def _reaches_database(item: pytest.Item, sources: dict[Path, str]) -> bool:
+    """Whether ``item`` uses the test database, or its module speaks of PostgreSQL at all (a test
+    that starts its own server, or reads ``DATABASE_URL``)."""
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    path = Path(item.path)
+    if path not in sources:
+        sources[path] = path.read_text(encoding="utf-8").lower()
+    return any(word in sources[path] for word in ("postgres", "database_url"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--database-tests-only``: leave out the tests that never reach a database (pure functions:
+    names, phonetics, scoring, parsing). They behave the same whatever the database, and CI runs
+    them in its SQLite run; its PostgreSQL run need not run them again."""
+    if not config.getoption("--database-tests-only"):
+        return
+    sources: dict[Path, str] = {}
+    kept = [item for item in items if _reaches_database(item, sources)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cold_function_caches() -> None:
     """Every test session starts with the app's memoised functions (``functools.lru_cache``) empty.

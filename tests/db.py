@@ -44,11 +44,12 @@ class _Clones:
     """PostgreSQL clones of ``template`` made ahead, and used ones dropped, by one thread with its
     own connection: :meth:`take` hands a ready clone out, :meth:`give_back` queues its drop."""
 
-    READY = 2
+    READY = int(os.environ.get("TEST_CLONES_AHEAD", "2"))
 
     def __init__(self, dsn: str, template: str, names: Iterator[str]) -> None:
         self.dsn, self.template, self.names = dsn, template, names
-        self.ready: queue.Queue[str] = queue.Queue(maxsize=self.READY)
+        self.ready: queue.Queue[str] = queue.Queue(maxsize=max(self.READY, 1))
+        self.wanted = threading.Event()
         self.used: queue.Queue[str | None] = queue.Queue()
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), name="test-databases", daemon=True)
@@ -59,9 +60,11 @@ class _Clones:
         try:
             while True:
                 try:  # drops first: they free what the next clones need
-                    name = self.used.get(timeout=0.02 if self.ready.full() else 0)
+                    idle = self.ready.full() or (self.READY == 0 and not self.wanted.is_set())
+                    name = self.used.get(timeout=0.02 if idle else 0)
                 except queue.Empty:
-                    if not self.ready.full():
+                    if not self.ready.full() and (self.READY or self.wanted.is_set()):
+                        self.wanted.clear()
                         name = next(self.names)
                         await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
                         self.ready.put(name)
@@ -78,6 +81,7 @@ class _Clones:
             await conn.close()
 
     def take(self) -> str:
+        self.wanted.set()
         while True:
             try:
                 return self.ready.get(timeout=1)

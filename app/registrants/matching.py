@@ -132,7 +132,7 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
 _CANONICAL: dict[str, str] = {
     variant: group[0] for group in VARIANT_GROUPS for variant in group if not _has_arabic(variant)
 }
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NOT_LETTER = re.compile(r"[^a-z]+")
 _VOWELS = "aeiou"
 
 STRONG_THRESHOLD = 0.9
@@ -156,7 +156,9 @@ def tokens(name: str) -> list[str]:
     is one name, Abdoulaye). Any other script is transliterated to ASCII by ``anyascii``
     (https://github.com/anyascii/anyascii, ISC licence).
 
-    ``"N'Diaye"`` → ``["ndiaye"]``, ``"Ndèye Fatou"`` → ``["ndeye", "fatou"]``. Each token is cut to
+    ``"N'Diaye"`` → ``["ndiaye"]``, ``"Ndèye Fatou"`` → ``["ndeye", "fatou"]``. Digits are no letters
+    of a name and are left out (``"Awa2"`` → ``["awa"]``; a Latin token is letters only, so it is
+    never taken for an Arabic-script token, whose mark is a digit). Each token is cut to
     :data:`KEY_VALUE_LENGTH` characters.
     """
     return list(_tokens(name))
@@ -190,7 +192,7 @@ def _tokens(name: str) -> tuple[str, ...]:
         if script:
             raw.append(arabic.encode(word))
         else:
-            raw += [_NON_ALNUM.sub("", t) for t in fold(anyascii(word)).split(" ")]
+            raw += [_NOT_LETTER.sub("", t) for t in fold(anyascii(word)).split(" ")]
     out: list[str] = []
     pending = ""
     for tok in (t for t in raw if t):

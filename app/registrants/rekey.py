@@ -37,6 +37,15 @@ def carrying(bind: Any, words: Iterable[str]) -> set[Any]:
     )
 
 
+def with_digits(bind: Any) -> set[Any]:
+    """The ids of the registrants with a digit in a name word (``w`` key): words in Arabic script,
+    whose tokens carry digits, and Latin words typed with digits (``Ndiaye-9c7950``), which tokens
+    leave out since revision 2201."""
+    keys = sa.Table("registrant_keys", sa.MetaData(), autoload_with=bind)
+    digit = sa.or_(*(keys.c.value.contains(str(d), autoescape=True) for d in range(10)))
+    return set(bind.execute(sa.select(keys.c.registrant_id).where(keys.c.kind == "w", digit).distinct()).scalars())
+
+
 def written_in_arabic(bind: Any) -> set[Any]:
     """The ids of the registrants with a name in Arabic script (in their names or ``name_arabic``)."""
     registrants = sa.Table("registrants", sa.MetaData(), autoload_with=bind)

@@ -7,7 +7,10 @@ Moroccan and Mauritanian papers carry. Their phonetic keys, stored in ``registra
 phonetic name columns, change: the registrants carrying one (found by their folded-token ``w``
 keys) are keyed again with the application's own normalisation (``app.registrants.rekey``), and so
 are those with a name in Arabic script, whose words the table now reads under these groups too.
-Everyone else's keys are unchanged.
+Digits are no longer part of a Latin name token (``Ndiaye-9c7950`` is ``ndiaye c``: a Latin token
+starting with 9 was taken for an Arabic-script one, whose mark is that digit, and failed to
+compare): the registrants with a digit in a name word are keyed again as well. Everyone else's
+keys are unchanged.
 
 Downgrade leaves the keys as the newer table made them (the older code still finds these people
 by their folded tokens; upgrading again re-keys them).
@@ -34,10 +37,10 @@ SPELLINGS = (
 
 
 def upgrade() -> None:
-    from app.registrants.rekey import carrying, rekey, written_in_arabic
+    from app.registrants.rekey import carrying, rekey, with_digits, written_in_arabic
 
     bind = op.get_bind()
-    rekey(bind, carrying(bind, SPELLINGS) | written_in_arabic(bind))
+    rekey(bind, carrying(bind, SPELLINGS) | written_in_arabic(bind) | with_digits(bind))
 
 
 def downgrade() -> None:

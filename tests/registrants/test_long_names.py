@@ -63,3 +63,21 @@ async def test_a_zero_width_space_between_two_names_parts_them(
     assert created.json()["given_names"] == "Ndèye Fatou"
     found = await client.get(URL, params={"q": query}, headers=casa_agent.headers)
     assert [item["id"] for item in found.json()["items"]] == [created.json()["id"]]
+
+
+async def test_a_name_word_typed_with_digits_is_matched_and_searched_by_its_letters(casa_agent, create, client) -> None:
+    """``Diop-9c7950``: a Latin word starting with 9 was taken for an Arabic-script token (whose
+    mark is that digit) and comparing it answered 500. Digits are no letters of a name: the word
+    is its letters, the duplicate check and the search answer (a query holding a digit is searched
+    as a phone or a number, not as a name)."""
+    first = await create(casa_agent, person(given_names="Mamadou", family_name="Diop", date_of_birth="1990-01-02"))
+    assert first.status_code == 201, first.text
+    for family in ("Diop-9c7950", "Diop 9e4d12", "Diop9"):
+        again = await create(casa_agent, person(given_names="Mamadou", family_name=family, date_of_birth="1990-01-02"))
+        assert again.status_code == 409, (family, again.text)
+        assert [c["id"] for c in again.json()["candidates"]] == [first.json()["id"]]
+    for query in ("Diop-9c7950", "9c7950", "٣"):
+        searched = await client.get(URL, params={"q": query}, headers=casa_agent.headers)
+        assert searched.status_code == 200, (query, searched.text)
+    found = await client.get(URL, params={"q": "Mamadou Diop"}, headers=casa_agent.headers)
+    assert [r["id"] for r in found.json()["items"]] == [first.json()["id"]]
