@@ -4,8 +4,10 @@ Every write and every read of a personal record calls :func:`record` in the same
 the work, so the event commits or rolls back with it. Events that must survive a failed request
 (a refused login) go through :func:`record_even_if_rolled_back`.
 
-Events are only INSERTed, at commit (the ``before_commit`` hook adds them to the flush): no shared
-row is locked, so writers never wait on one another for the audit log. The sequencer
+Events are only INSERTed, at commit (the ``before_commit`` hook adds them to the flush), or with
+the statement they describe (:func:`event_values` for bulk writers, :func:`audited_read`,
+:func:`logged_insert`): no shared row is locked, so writers never wait on one another for the
+audit log. The sequencer
 (:mod:`app.audit.sequencer`) links committed events into the hash chain shortly afterwards.
 """
 
