@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,6 +32,20 @@ from app.web import router as web
 
 # Multipart framing allowance on top of an uploaded file's own limit.
 _MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _freeze_startup_objects() -> None:
+    """Leave the objects made while starting (modules, routes, models, the app: about 250,000,
+    kept until the process exits) out of the garbage collector's full collections.
+
+    A full collection walks every tracked object; the ones a request leaves behind (cached name
+    keys, prepared statements, pooled connections) trigger one every few hundred requests, and
+    walking the startup objects made it cost about 0.3 ms of CPU per request on average
+    (``POST /api/v1/registrants``). Garbage left from starting is collected first
+    (https://docs.python.org/3/library/gc.html#gc.freeze).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -63,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _freeze_startup_objects()
         sealing = asyncio.create_task(sequencer.run(), name="audit-sequencer")
         background = []
         if settings.jobs_in_process:  # notification delivery and periodic jobs (docs/notifications.md)

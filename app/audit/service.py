@@ -4,8 +4,10 @@ Every write and every read of a personal record calls :func:`record` in the same
 the work, so the event commits or rolls back with it. Events that must survive a failed request
 (a refused login) go through :func:`record_even_if_rolled_back`.
 
-Events are only INSERTed, at commit (the ``before_commit`` hook adds them to the flush): no shared
-row is locked, so writers never wait on one another for the audit log. The sequencer
+Events are only INSERTed, at commit (the ``before_commit`` hook adds them to the flush), or with
+the statement they describe (:func:`event_values` for bulk writers, :func:`audited_read`,
+:func:`logged_insert`): no shared row is locked, so writers never wait on one another for the
+audit log. The sequencer
 (:mod:`app.audit.sequencer`) links committed events into the hash chain shortly afterwards.
 """
 
@@ -17,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, event, select
+from sqlalchemy import Insert, Select, Table, bindparam, event, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -210,6 +212,44 @@ async def read_logged(
     async with idle_session_connection(session) as driver:
         row = await driver.fetchrow(statement.sql, *statement.arguments(values))
     return dict(row) if row is not None else None
+
+
+def logged_insert(table_insert: Insert) -> Select[Any]:
+    """PostgreSQL: ``table_insert`` (an ``INSERT … RETURNING`` of one row, which may insert
+    nothing: ``ON CONFLICT DO NOTHING``) made into one statement that also inserts an audit event
+    when, and only when, the row is inserted (a data-modifying ``WITH``); the statement returns
+    what ``table_insert`` returns. The event's values are bound as ``audit_<field>``
+    (:func:`logged_values`). Build it once and keep it: building costs more than running it.
+
+    The event goes in at once, not at commit like :func:`record`'s: call it only when no event of
+    :func:`record` is pending (:func:`nothing_pending`), so that events keep the order they were
+    recorded in.
+    """
+    inserted = table_insert.cte("inserted")
+    names = list(chain.CONTENT_FIELDS)
+    content = select(*(bindparam(f"audit_{name}", type_=_EVENTS.c[name].type) for name in names))
+    logged = insert(_EVENTS).from_select(names, content.select_from(inserted)).cte("logged")
+    return select(*inserted.c).add_cte(logged)
+
+
+def logged_values(
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str | uuid.UUID | None = None,
+    desk_id: uuid.UUID | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The parameters of a :func:`logged_insert` statement's event (arguments as :func:`record`'s,
+    no personal values)."""
+    content = _content(actor, action, entity_type, entity_id, desk_id, details)
+    return {f"audit_{name}": value for name, value in chain.values(content).items()}
+
+
+def nothing_pending(session: AsyncSession) -> bool:
+    """Whether no event of :func:`record` waits for the commit in ``session``."""
+    return not session.info.get(_PENDING)
 
 
 def _content(

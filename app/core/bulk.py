@@ -52,17 +52,18 @@ def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def _converters(table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
-    out: list[Callable[[Any], Any] | None] = []
-    for name in columns:
+@functools.lru_cache(maxsize=256)
+def _converters(table: Table, columns: tuple[str, ...]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """The columns of ``columns`` (by position) whose values are converted, with their converter.
+    Kept per table and columns: a registration prepares seven lots."""
+    out: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, name in enumerate(columns):
         kind = table.c[name].type
         if isinstance(kind, JSON):
-            out.append(_as_json)
+            out.append((i, _as_json))
         elif isinstance(kind, UTCDateTime):
-            out.append(_as_utc)
-        else:
-            out.append(None)
-    return out
+            out.append((i, _as_utc))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def prepare(table: Table, rows: Sequence[Mapping[str, Any]], *, dialect: str | N
     columns = tuple(rows[0])
     get = operator.itemgetter(*columns)
     records: list[tuple[Any, ...]] = [(get(row),) for row in rows] if len(columns) == 1 else list(map(get, rows))
-    convert = [(i, fn) for i, fn in enumerate(_converters(table, columns)) if fn is not None]
+    convert = _converters(table, columns)
     if convert:
         converted = []
         for record in records:

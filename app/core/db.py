@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -158,13 +159,42 @@ def create_engine(
             "prepared_statement_cache_size": 0,
             "prepared_statement_name_func": _unique_statement_name,
         }
-    engine = create_async_engine(parsed, pool_recycle=1800, pool_pre_ping=pre_ping, connect_args=connect_args, **pool)
+    engine = create_async_engine(parsed, pool_recycle=1800, connect_args=connect_args, **pool)
+    if pre_ping:
+        _ping_on_checkout(engine)
     if pgbouncer:
         _BEHIND_PGBOUNCER.add(engine.sync_engine)
     return engine
 
 
 _BEHIND_PGBOUNCER: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _ping_on_checkout(engine: AsyncEngine) -> None:
+    """Test each PostgreSQL connection taken from the pool with one trivial statement; when the server
+    dropped it, discard every pooled connection opened before now and take a new one (as
+    SQLAlchemy's ``pool_pre_ping`` does: https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic).
+
+    One round trip instead of the three of SQLAlchemy's asyncpg ping (``BEGIN``, ``;``,
+    ``ROLLBACK``: it wraps its prepared ``;`` in a transaction for PgBouncer's sake): ``SELECT 1``
+    sent in the simple query protocol is one message and one answer, which PgBouncer's transaction
+    pooling serves like any statement outside a transaction. The ping ran on every request.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        try:
+            dbapi_connection.run_async(_select_one)
+        except Exception as exc:
+            if database_unavailable(exc):
+                raise InvalidatePoolError(f"the connection failed its ping: {exc!r}") from exc
+            raise
+
+
+def _select_one(driver: Any) -> Awaitable[str]:
+    # No arguments: the simple query protocol (asyncpg fails on the empty statement's answer).
+    result: Awaitable[str] = driver.execute("SELECT 1")
+    return result
 
 
 def _unique_statement_name() -> str:

@@ -22,6 +22,7 @@ Allocation never holds a shared row until the request commits:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any
@@ -100,9 +101,11 @@ async def allocate(
     scope = series_scope(prefix, kind)
     for _ in range(_MAX_SKIPS):
         if session.get_bind().dialect.name == "postgresql":
-            value = await _next_from_sequence(session, prefix=prefix, kind=kind, year=year)
-        else:
-            value = await _next_from_counter(session, scope=scope, year=year)
+            value, taken = await _draw_from_sequence(session, prefix=prefix, kind=kind, year=year, column=column)
+            if not taken:
+                return format_number(prefix, kind, year, value)
+            continue
+        value = await _next_from_counter(session, scope=scope, year=year)
         number = format_number(prefix, kind, year, value)
         if not await _taken(session, column, number):
             return number
@@ -150,13 +153,8 @@ async def allocate_many(
 
 
 async def _taken(session: AsyncSession, column: InstrumentedAttribute[Any], number: str) -> bool:
-    """Whether ``number`` is already in ``column`` (on PostgreSQL sent on the driver, see
-    :func:`app.core.db.transaction_driver`: a registration's hot path)."""
-    if session.get_bind().dialect.name == "postgresql":
-        table, name = column.property.columns[0].table, column.property.columns[0].name
-        # Composed from the model's own metadata, never from input; the number is a bound parameter.
-        sql = f'SELECT 1 FROM "{table.name}" WHERE "{name}" = $1 LIMIT 1'  # noqa: S608
-        return await (await transaction_driver(session)).fetchval(sql, number) is not None
+    """Whether ``number`` is already in ``column`` (SQLite; PostgreSQL asks in the statement that
+    draws the number, :func:`_draw_from_sequence`)."""
     return (await session.execute(select(column).where(column == number).limit(1))).first() is not None
 
 
@@ -176,6 +174,39 @@ async def _next_from_counter(session: AsyncSession, *, scope: str, year: int, st
 
 
 _NEXTVAL_PG = "SELECT nextval(to_regclass($1)) WHERE to_regclass($1) IS NOT NULL"
+
+
+@functools.lru_cache(maxsize=16)
+def _draw_sql(table: str, column: str) -> str:
+    """The next value of a series' sequence (no row when the sequence does not exist yet) and
+    whether its number is already in ``table.column``: one round trip. The number is printed as
+    :func:`format_number` does (``$2`` its part before the value; the value on six digits or more)."""
+    printed = "$2 || CASE WHEN s.v < 1000000 THEN lpad(s.v::text, 6, '0') ELSE s.v::text END"
+    # Composed from the model's own metadata, never from input; values are bound parameters.
+    return (
+        f'SELECT s.v, EXISTS (SELECT 1 FROM "{table}" WHERE "{column}" = {printed}) AS taken\n'  # noqa: S608
+        "FROM (SELECT nextval(to_regclass($1)) AS v WHERE to_regclass($1) IS NOT NULL) AS s"
+    )
+
+
+async def _draw_from_sequence(
+    session: AsyncSession, *, prefix: str, kind: str, year: int, column: InstrumentedAttribute[Any]
+) -> tuple[int, bool]:
+    """The next value of the series' sequence (created on first use) and whether its number is
+    already in ``column``, asked together on the driver (:func:`app.core.db.transaction_driver`: a
+    registration's hot path)."""
+    name = sequence_name(prefix, kind, year)
+    target = column.property.columns[0]
+    sql = _draw_sql(target.table.name, target.name)
+    before_value = format_number(prefix, kind, year, 0)[: -len("000000")]
+    for _ in range(3):
+        row = await (await transaction_driver(session)).fetchrow(sql, name, before_value)
+        if row is not None:
+            return int(row[0]), bool(row[1])
+        await _create_sequence(session, name=name, scope=series_scope(prefix, kind), year=year)
+    raise RuntimeError(f"sequence {name} could not be created")  # pragma: no cover - three lost races
+
+
 _NEXTVALS = text("SELECT nextval(to_regclass(:name)) FROM generate_series(1, :n)")
 
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,19 +139,13 @@ async def enqueue_message(
         "created_at": now,
         "updated_at": now,
     }
-    inserted = await _insert_once(session, row)
-    if inserted is None:
-        return None
-    await audit.record(
+    return await _insert_once(
         session,
+        row,
         actor=actor,
         action="notification.queue",
-        entity_type="notification",
-        entity_id=new_id,
-        desk_id=desk_id,
         details={"event": event, "channel": channel, "dedupe_key": dedupe_key, "registrant_id": registrant_id},
     )
-    return inserted
 
 
 def _check(*, event: str, channel: str, recipient: str, dedupe_key: str) -> None:
@@ -171,13 +165,28 @@ def _check(*, event: str, channel: str, recipient: str, dedupe_key: str) -> None
         )
 
 
-async def _insert_once(session: AsyncSession, row: dict[str, Any]) -> Notification | None:
-    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING, a Core statement returning the id only: the
-    row as a :class:`Notification` built from ``row`` (outside the session: load it to change it),
-    or ``None`` when the key was taken. A concurrent transaction holding the same key makes
-    PostgreSQL wait for it, then do nothing."""
+async def _insert_once(
+    session: AsyncSession, row: dict[str, Any], *, actor: Actor, action: str, details: Mapping[str, Any]
+) -> Notification | None:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING, a Core statement returning the id only, and
+    its audit event ``action`` when the row is inserted: the row as a :class:`Notification` built
+    from ``row`` (outside the session: load it to change it), or ``None`` when the key was taken
+    (and nothing is audited). A concurrent transaction holding the same key makes PostgreSQL wait
+    for it, then do nothing.
+
+    On PostgreSQL, when no other event waits for the commit, the row and its event are one
+    statement (:func:`app.audit.service.logged_insert`): a request queuing a message (a
+    registration's receipt) saves a round trip and the commit's flush.
+    """
+    event = {"entity_type": "notification", "entity_id": row["id"], "desk_id": row["desk_id"], "details": details}
+    if session.get_bind().dialect.name == "postgresql" and audit.nothing_pending(session):
+        params = {**row, **audit.logged_values(actor=actor, action=action, **event)}
+        if (await session.execute(_logged_insert_statement(tuple(row)), params)).first() is None:
+            return None
+        return Notification(**row)
     if (await session.execute(_insert_once_statement(session.get_bind().dialect.name), row)).first() is None:
         return None
+    await audit.record(session, actor=actor, action=action, **event)
     return Notification(**row)
 
 
@@ -191,6 +200,15 @@ def _insert_once_statement(dialect: str) -> Any:
     module: Any = postgresql if dialect == "postgresql" else sqlite
     insert = module.insert(_NOTIFICATIONS)
     return insert.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_NOTIFICATIONS.c.id)
+
+
+@functools.lru_cache(maxsize=8)
+def _logged_insert_statement(columns: tuple[str, ...]) -> Any:
+    """PostgreSQL: :func:`_insert_once`'s statement for a row of ``columns`` with its audit event."""
+    values = {name: bindparam(name, type_=_NOTIFICATIONS.c[name].type) for name in columns}
+    insert = postgresql.insert(_NOTIFICATIONS).values(values)
+    once = insert.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_NOTIFICATIONS.c.id)
+    return audit.logged_insert(once)
 
 
 @dataclass(frozen=True)
@@ -356,13 +374,10 @@ async def _record_skip(
         "created_at": now,
         "updated_at": now,
     }
-    if await _insert_once(session, row) is not None:
-        await audit.record(
-            session,
-            actor=actor,
-            action="notification.skip",
-            entity_type="notification",
-            entity_id=new_id,
-            desk_id=registrant.desk_id,
-            details={"event": event, "reason": route.reason, "dedupe_key": dedupe_key, "registrant_id": registrant.id},
-        )
+    await _insert_once(
+        session,
+        row,
+        actor=actor,
+        action="notification.skip",
+        details={"event": event, "reason": route.reason, "dedupe_key": dedupe_key, "registrant_id": registrant.id},
+    )

@@ -254,16 +254,7 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     """How many registrants carry each of ``keys`` (index-only counts; a key nobody carries is
     left out). A count from :data:`COUNT_CACHE_FROM` on is remembered per database for
     ``SIZE_CACHE_SECONDS``."""
-    cache = _count_cache.setdefault(session.get_bind().engine.url, {})
-    now = time.monotonic()
-    found: dict[Key, int] = {}
-    wanted: list[Key] = []
-    for key in sorted(set(keys)):
-        hit = cache.get(key)
-        if hit is not None and now - hit[0] < SIZE_CACHE_SECONDS:
-            found[key] = hit[1]
-        else:
-            wanted.append(key)
+    found, wanted, cache, now = _cached_counts(session, keys)
     if wanted and _on_postgresql(session):
         driver = await transaction_driver(session)
         rows = await driver.fetch(_COUNTS_PG, [k for k, _ in wanted], [v for _, v in wanted])
@@ -282,6 +273,44 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
             if i < len(chunk):  # not a padding key
                 _found(found, cache, chunk[i], int(n), now)
     return found
+
+
+def _cached_counts(
+    session: AsyncSession, keys: Iterable[Key]
+) -> tuple[dict[Key, int], list[Key], dict[Key, tuple[float, int]], float]:
+    """The counts of ``keys`` remembered (:func:`counts`), the keys left to count, the cache, now."""
+    cache = _count_cache.setdefault(session.get_bind().engine.url, {})
+    now = time.monotonic()
+    found: dict[Key, int] = {}
+    wanted: list[Key] = []
+    for key in sorted(set(keys)):
+        hit = cache.get(key)
+        if hit is not None and now - hit[0] < SIZE_CACHE_SECONDS:
+            found[key] = hit[1]
+        else:
+            wanted.append(key)
+    return found, wanted, cache, now
+
+
+async def values_and_counts(
+    session: AsyncSession, kind: str, prefixes: Sequence[str], keys: Iterable[Key]
+) -> tuple[dict[str, list[str]], dict[Key, int]]:
+    """:func:`values_starting` (``kind``, ``prefixes``) and :func:`counts` (``keys``) at once: one
+    statement on PostgreSQL (a registration's duplicate check), each in turn elsewhere."""
+    found, wanted, cache, now = _cached_counts(session, keys)
+    if not _on_postgresql(session) or not prefixes or not wanted:
+        return await values_starting(session, kind, prefixes), await counts(session, keys)
+    upper = _upper_bounds(prefixes)
+    driver = await transaction_driver(session)
+    kinds, values = [k for k, _ in wanted], [v for _, v in wanted]
+    rows = await driver.fetch(_WORDS_AND_COUNTS_PG, list(prefixes), upper, kind, kinds, values)
+    words: dict[str, list[str]] = {}
+    for part, i, word, n in sorted(rows, key=lambda row: (row[0], row[1], row[2] or "")):
+        if part == 0:
+            words.setdefault(prefixes[i - 1], []).append(word)
+        else:
+            _found(found, cache, wanted[i - 1], int(n), now)
+    return words, found
 
 
 def _found(found: dict[Key, int], cache: dict[Key, tuple[float, int]], key: Key, n: int, now: float) -> None:
@@ -341,6 +370,23 @@ WITH RECURSIVE found(i, hi, word) AS (
   FROM found f WHERE f.word IS NOT NULL
 )
 SELECT i, word FROM found WHERE word IS NOT NULL
+"""
+# _WORDS_PG ($1-$3) and _COUNTS_PG ($4, $5) in one statement: rows (0, i, word, NULL) and
+# (1, i, NULL, count).
+_WORDS_AND_COUNTS_PG = """
+WITH RECURSIVE found(i, hi, word) AS (
+  SELECT p.i, p.hi,
+         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = $3 AND k.value >= p.lo AND k.value < p.hi)
+  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS p(lo, hi, i)
+  UNION ALL
+  SELECT f.i, f.hi,
+         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = $3 AND k.value > f.word AND k.value < f.hi)
+  FROM found f WHERE f.word IS NOT NULL
+)
+SELECT 0, i, word, NULL::bigint FROM found WHERE word IS NOT NULL
+UNION ALL
+SELECT 1, k.i, NULL::text, (SELECT count(*) FROM registrant_keys r WHERE r.kind = k.kind AND r.value = k.value)
+FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS k(kind, value, i)
 """
 # The same for one prefix (:lo, exclusive upper bound :hi), on any database.
 _VALUES_ONE = """
@@ -617,9 +663,7 @@ async def values_starting(session: AsyncSession, kind: str, prefixes: Sequence[s
     prefix elsewhere)."""
     if not prefixes:
         return {}
-    # A prefix of "z"s has no next prefix: any stored value (at most KEY_VALUE_LENGTH characters)
-    # starting with it sorts below it padded with "z"s one character longer.
-    upper = [_next_prefix(p) or p.ljust(KEY_VALUE_LENGTH + 1, "z") for p in prefixes]
+    upper = _upper_bounds(prefixes)
     found: dict[str, list[str]] = {}
     if not _on_postgresql(session):
         for prefix, hi in zip(prefixes, upper, strict=True):
@@ -631,6 +675,13 @@ async def values_starting(session: AsyncSession, kind: str, prefixes: Sequence[s
     for i, word in sorted(rows):
         found.setdefault(prefixes[i - 1], []).append(word)
     return found
+
+
+def _upper_bounds(prefixes: Sequence[str]) -> list[str]:
+    """Each prefix's exclusive upper bound. A prefix of "z"s has no next prefix: any stored value
+    (at most KEY_VALUE_LENGTH characters) starting with it sorts below it padded with "z"s one
+    character longer."""
+    return [_next_prefix(p) or p.ljust(KEY_VALUE_LENGTH + 1, "z") for p in prefixes]
 
 
 def prefix_ids(kind: str, prefix: str) -> Any:

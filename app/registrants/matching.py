@@ -358,7 +358,7 @@ class PersonKeys:
     another spelling of the same name), its last word taken as the family name. ``heard``: for
     looking the person up only (never stored), ``(token, phonetic key)`` pairs of the registry's
     words in the other script that may write one of the person's tokens
-    (:func:`app.registrants.sounding.heard`).
+    (:func:`app.registrants.sounding.heard_counting`).
     """
 
     given: tuple[str, ...]

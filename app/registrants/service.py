@@ -87,7 +87,7 @@ async def find_duplicates(
     a phone, a document number, the full birth date, a given name with the family name and birth
     year; a key shared by very many registrants only through its combinations; the names in Arabic
     script or Latin letters also under the registry's words of the other script they may write,
-    :func:`app.registrants.sounding.heard`), then scored by
+    :func:`app.registrants.sounding.heard_counting`), then scored by
     :func:`app.registrants.linkage.compare` with the registry's term
     frequencies; shown from ``linkage.SHOW_PROBABILITY`` or whatever their score when they share a
     phone or a document number. Phones and documents in ``data`` that do not parse are ignored
@@ -118,8 +118,14 @@ async def find_duplicates(
     else:
         keys = data
     own = match_keys.frequency_keys(keys)
-    keys = await sounding.heard(session, keys)  # looked up under the other script's words too
-    counted = await match_keys.counts(session, own | match_keys.heard_keys(keys) | match_keys.lookup_keys(keys))
+    # Looked up under the other script's words too; the keys known before hearing them are
+    # counted in the same statement, those the words heard add (rarely any) after it.
+    first = own | match_keys.lookup_keys(keys)
+    keys, counted = await sounding.heard_counting(session, keys, first)
+    wanted = own | match_keys.heard_keys(keys) | match_keys.lookup_keys(keys)
+    counted = {key: n for key, n in counted.items() if key in wanted}
+    if wanted - first:
+        counted |= await match_keys.counts(session, wanted - first)
     pool = await match_keys.block(session, keys, desk_ids=desk_ids, exclude_id=exclude_id, counted=counted)
     if not pool:
         return []

@@ -9,7 +9,7 @@ all words with its consonant classes for an Arabic-script word, only the Arabic-
 (``code0`` + :data:`~app.registrants.arabic.ARABIC_MARK`) for a Latin word. Those that pass
 :func:`app.registrants.arabic.sounds_alike` (its written vowels too) are what the word *sounds
 like*: a name search looks them up as words (:mod:`app.registrants.repository`), and a person is
-looked up (blocked, counted) under their phonetic keys as well (:func:`heard`; the import does the
+looked up (blocked, counted) under their phonetic keys as well (:func:`heard_counting`; the import does the
 same with the words of its file, :class:`app.imports.matching.BatchMatcher`).
 """
 
@@ -47,9 +47,15 @@ async def words(session: AsyncSession, tokens: Iterable[str]) -> dict[str, list[
     spellings, for an Arabic-script token) it sounds like; a token that sounds like none is absent.
     One loose index scan of the ``s`` keys (:func:`app.registrants.keys.values_starting`)."""
     wanted = sorted(set(tokens))
-    found_prefixes = sorted({p for token in wanted for p in prefixes(token)})
-    values = await keys.values_starting(session, "s", found_prefixes)
-    out = {token: matches(token, values) for token in wanted}
+    return _sounding(wanted, await keys.values_starting(session, "s", _prefixes_of(wanted)))
+
+
+def _prefixes_of(tokens: Sequence[str]) -> list[str]:
+    return sorted({p for token in tokens for p in prefixes(token)})
+
+
+def _sounding(tokens: Sequence[str], values: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    out = {token: matches(token, values) for token in tokens}
     return {token: found for token, found in out.items() if found}
 
 
@@ -66,7 +72,13 @@ def hear(person: PersonKeys, sounding: Mapping[str, Sequence[str]]) -> PersonKey
     return dataclasses.replace(person, heard=frozenset(heard)) if heard else person
 
 
-async def heard(session: AsyncSession, person: PersonKeys) -> PersonKeys:
+async def heard_counting(
+    session: AsyncSession, person: PersonKeys, counting: Iterable[keys.Key]
+) -> tuple[PersonKeys, dict[keys.Key, int]]:
     """``person`` as it is looked up: with the phonetic keys of the registry's words of the other
-    script its tokens sound like (:func:`hear`, :func:`words`)."""
-    return hear(person, await words(session, person.name_tokens()))
+    script its tokens sound like (:func:`hear`, :func:`words`); and the registry's counts of the
+    keys ``counting`` (:func:`app.registrants.keys.counts`), asked in the same statement on
+    PostgreSQL (:func:`app.registrants.keys.values_and_counts`)."""
+    wanted = sorted(set(person.name_tokens()))
+    values, counted = await keys.values_and_counts(session, "s", _prefixes_of(wanted), counting)
+    return hear(person, _sounding(wanted, values)), counted

@@ -156,3 +156,13 @@ async def test_a_series_counted_before_continues_after_its_own_counter(
         await session.commit()
         number = await numbering.allocate(session, prefix="YY", kind="C", year=2026, column=COLUMN)
     assert number == "YY-2026-C-000006"
+
+
+async def test_a_taken_number_past_six_digits_is_skipped(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """On PostgreSQL the number is printed in the statement that draws it, to look it up: past
+    999999 it is printed on all its digits, as format_number does."""
+    async with sessionmaker() as session:
+        await session.execute(insert(NumberCounter), [{"scope": "ZZ-C", "year": 2026, "last_value": 999_999}])
+        await _take(session, ["ZZ-2026-C-1000000"])
+        number = await numbering.allocate(session, prefix="ZZ", kind="C", year=2026, column=COLUMN)
+    assert number == "ZZ-2026-C-1000001"
