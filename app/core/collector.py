@@ -4,7 +4,7 @@ A register import holds every row of the file in several forms for its whole run
 matched, reported: over a million tracked objects at 20,000 rows), and that set only grows. The
 collector rescans every tracked object at each full collection, and runs one each time the objects
 surviving grow by a quarter: at 20,000 rows, 15 full collections scanning up to 1.4 million objects
-each, about a third of the import's CPU, each one stopping every thread of the process (the event
+each, about a fifth of the import's CPU, each one stopping every thread of the process (the event
 loop too) while it runs. Refcounting frees all of it without the collector.
 
 :func:`frozen_working_set` moves what is alive when asked (``settle()``) out of the collector's

@@ -7,12 +7,11 @@ stored :data:`CHUNK_ROWS` at a time.
 How it stays fast and leaves the server responsive: every step that is CPU work (reading the
 file, preparing and validating rows, matching and building a chunk's rows, numbering them and
 building their audit events) runs in a worker thread, so the event loop only sends the round
-trips and keeps answering other requests (a login) meanwhile; a chunk is processed while the
-database writes the one before it (chunks are still stored one at a time, in file order). A
-chunk's registrants are plain column values (:func:`app.registrants.bulk.build`), not ORM
-objects, written with one bulk insert per table (:mod:`app.core.bulk`: a binary ``COPY`` on
-PostgreSQL, an ``executemany`` on SQLite): registrants, phones, documents, match keys, audit
-payloads, ``registrant.create`` audit events, ``import_rows``. Registration numbers come in one block per chunk.
+trips and keeps answering other requests (a login) meanwhile. A chunk's registrants are plain
+column values (:func:`app.registrants.bulk.build`), not ORM objects, written with one bulk insert
+per table (:mod:`app.core.bulk`: a binary ``COPY`` on PostgreSQL, an ``executemany`` on SQLite):
+registrants, phones, documents, match keys, audit payloads, ``registrant.create`` audit events,
+``import_rows``. Registration numbers come in one block per chunk.
 The rows, which stay alive in all their forms for the whole run, are kept out of the garbage
 collector's scans (:mod:`app.core.collector`): rescanning them cost about a fifth of a real run's
 CPU at 20,000 rows, and each full collection stopped the event loop too.
@@ -61,9 +60,8 @@ import logging
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, cast
 
@@ -154,7 +152,7 @@ async def run_import(
     # One import at a time per desk: a second run of the same file waits, then sees the first's
     # rows as already imported.
     # The rows in all their forms stay alive for the whole run: kept out of the garbage collector's
-    # scans (app.core.collector), which otherwise cost about a third of the run's CPU.
+    # scans (app.core.collector), which otherwise cost about a fifth of the run's CPU.
     with frozen_working_set() as settle:
         async with desk_import_lock(session, desk.id):
             previous = list(
@@ -217,17 +215,15 @@ async def run_import(
                 await _record(session, actor, "import.start", batch, details)
                 await session.commit()
             try:
-                size = max(CHUNK_ROWS, 1)
-                stored: _Chunk | None = None
-                for start in range(0, len(prepared), size):
+                start = 0
+                while start < len(prepared):
+                    size = max(CHUNK_ROWS, 1)
                     # Matching and building a chunk's rows is CPU work: in a worker thread, so that the
-                    # event loop keeps answering other requests (a login) while the import runs, and
-                    # while the database writes the chunk before it.
-                    await _overlapped(run.process_rows, prepared[start : start + size], run.store_chunk, stored)
-                    stored = run.take_chunk()
+                    # event loop keeps answering other requests (a login) while the import runs.
+                    await anyio.to_thread.run_sync(run.process_rows, prepared[start : start + size])
+                    await run.store_chunk()
                     settle()
-                if stored is not None:
-                    await run.store_chunk(stored)
+                    start += size
             except BaseException:
                 if not dry_run:
                     await _interrupted(session, actor, run, details, started)
@@ -246,29 +242,6 @@ async def run_import(
         )
         report.duration_ms = int((time.perf_counter() - started) * 1000)
         return report
-
-
-async def _overlapped(
-    work: Callable[[Sequence[PreparedRow]], None],
-    rows: Sequence[PreparedRow],
-    store: Callable[[_Chunk], Awaitable[None]],
-    chunk: _Chunk | None,
-) -> None:
-    """Run ``work(rows)`` in a worker thread while ``store(chunk)`` runs on the event loop.
-
-    Both end before this returns (a worker thread cannot be stopped midway): a failure of either
-    is raised once both have ended, the store's first.
-    """
-    working = asyncio.ensure_future(anyio.to_thread.run_sync(work, rows))
-    try:
-        if chunk is not None:
-            await store(chunk)
-    except BaseException:
-        await asyncio.wait([working])
-        if not working.cancelled():
-            working.exception()  # retrieved: the store's failure is the one raised
-        raise
-    await working
 
 
 async def _record(
@@ -377,15 +350,6 @@ async def _earlier_outcomes(
     return found
 
 
-@dataclass
-class _Chunk:
-    """Rows processed together and stored in one transaction."""
-
-    rows: list[tuple[PreparedRow, RowReport]] = field(default_factory=list)
-    new: list[tuple[bulk.NewRow, PersonKeys]] = field(default_factory=list)  # its registrants and their keys
-    unnumbered: list[RowCandidate] = field(default_factory=list)  # candidates created in a chunk not stored yet
-
-
 class _Run:
     """The state of one batch while its rows are processed in file order and stored by chunks."""
 
@@ -408,7 +372,9 @@ class _Run:
         self.matcher, self.areas, self.document_patterns, self.dry_run = matcher, areas, document_patterns, dry_run
         self.reports: list[RowReport] = []
         self.stored_rows = 0  # reports[:stored_rows] are committed
-        self.chunk = _Chunk()  # the rows processed since the last take_chunk
+        self.chunk: list[tuple[PreparedRow, RowReport]] = []
+        self.chunk_new: list[tuple[bulk.NewRow, PersonKeys]] = []  # the chunk's registrants and their keys
+        self.unnumbered: list[RowCandidate] = []  # candidates created in this chunk, numbered at its end
         self.number_of: dict[uuid.UUID, str] = {}  # registrant created in this run → its number
         self.first_line: dict[str, int] = {}  # fingerprint → first line of this file
         self.line_of: dict[uuid.UUID, int] = {}  # registrant created here → its line
@@ -454,42 +420,37 @@ class _Run:
             candidates=candidates,
         )
         self.reports.append(report)
-        self.chunk.rows.append((row, report))
+        self.chunk.append((row, report))
 
-    def take_chunk(self) -> _Chunk:
-        """The rows processed since the last call, to store; the next rows start a new chunk."""
-        chunk, self.chunk = self.chunk, _Chunk()
-        return chunk
-
-    async def store_chunk(self, chunk: _Chunk) -> None:
+    async def store_chunk(self) -> None:
         """Commit the chunk's registrants and rows (real run; a dry run only forgets them).
 
         One transaction: the chunk's registration numbers (one block, :mod:`app.core.numbering`),
         then one bulk insert per table (:func:`app.registrants.bulk.store`: registrants, phones,
         documents, match keys, ``registrant.create`` audit events and their payloads; then the
-        ``import_rows``), then the commit. The rows are built in a worker thread. Chunks are
-        stored in file order, one at a time (the numbers follow the file).
+        ``import_rows``), then the commit. The rows are built in a worker thread.
         """
-        if not self.dry_run and chunk.rows:
+        if not self.dry_run and self.chunk:
             session = self.session
-            numbers = await registrants.registration_numbers(session, desk=self.desk, count=len(chunk.new))
+            numbers = await registrants.registration_numbers(session, desk=self.desk, count=len(self.chunk_new))
             dialect = session.get_bind().dialect.name
-            rows = await anyio.to_thread.run_sync(self._chunk_rows, chunk, numbers, dialect)
+            rows = await anyio.to_thread.run_sync(self._chunk_rows, numbers, dialect)
             await bulk.store(session, rows)
             await session.commit()
-        self.stored_rows += len(chunk.rows)
+        self.stored_rows += len(self.chunk)
+        self.chunk, self.chunk_new, self.unnumbered = [], [], []
 
-    def _chunk_rows(self, chunk: _Chunk, numbers: Sequence[str], dialect: str) -> list[Prepared]:
+    def _chunk_rows(self, numbers: Sequence[str], dialect: str) -> list[Prepared]:
         """Number the chunk's registrants (and the candidates that are one of them); their rows
         and the chunk's ``import_rows``, ready to insert on ``dialect`` (CPU only)."""
-        for (new, _), number in zip(chunk.new, numbers, strict=True):
+        for (new, _), number in zip(self.chunk_new, numbers, strict=True):
             new.values["registration_number"] = number
             self.number_of[new.id] = number
-        for candidate in chunk.unnumbered:
+        for candidate in self.unnumbered:
             assert candidate.registrant_id is not None
             candidate.registration_number = self.number_of[candidate.registrant_id]
-        stored = [self._stored(row, report) for row, report in chunk.rows]
-        registrants_rows = bulk.rows_of(self.actor, chunk.new).prepare(dialect=dialect)
+        stored = [self._stored(row, report) for row, report in self.chunk]
+        registrants_rows = bulk.rows_of(self.actor, self.chunk_new).prepare(dialect=dialect)
         return [*registrants_rows, prepare(_IMPORT_ROWS, stored, dialect=dialect)]
 
     def _stored(self, row: PreparedRow, report: RowReport) -> dict[str, Any]:
@@ -546,7 +507,7 @@ class _Run:
             except Problem as exc:
                 return "rejected", None, [], exc.detail_en or exc.title_en
             keys = new.keys
-            self.chunk.new.append((new, keys))
+            self.chunk_new.append((new, keys))
             self.matcher.add(
                 Known(
                     id=new.id,
@@ -574,7 +535,7 @@ class _Run:
                 reasons=c.reasons,
             )
             if line is not None and candidate.registration_number is None and not self.dry_run:
-                self.chunk.unnumbered.append(candidate)  # created in a chunk not stored yet: numbered with this one
+                self.unnumbered.append(candidate)  # created in this chunk: numbered when it is stored
             out.append(candidate)
         return out
 

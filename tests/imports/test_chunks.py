@@ -74,10 +74,10 @@ async def test_a_failure_keeps_the_committed_chunks_and_a_rerun_resumes(  # type
     original = service._Run.store_chunk
     stored = {"chunks": 0}
 
-    async def failing(self: Any, chunk: Any) -> None:
-        if stored["chunks"] == 2 and chunk.rows:
+    async def failing(self: Any) -> None:
+        if stored["chunks"] == 2 and self.chunk:
             raise ConnectionResetError("the database went away")
-        await original(self, chunk)
+        await original(self)
         stored["chunks"] += 1
 
     monkeypatch.setattr(service._Run, "store_chunk", failing)
