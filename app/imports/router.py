@@ -16,6 +16,7 @@ from app.core.idempotency import IdempotencyDep, not_keyed
 from app.imports import reports, resolutions, service
 from app.imports.errors import RegisterTooLarge
 from app.imports.schemas import (
+    MAX_LINE,
     BulkResolutionIn,
     BulkResolutionOut,
     ImportReport,
@@ -130,7 +131,7 @@ async def list_flagged_rows(
 )
 async def resolve_row(
     batch_id: uuid.UUID,
-    line: Annotated[int, Path(ge=2, description="The row's line in the file (header = line 1).")],
+    line: Annotated[int, Path(ge=2, le=MAX_LINE, description="The row's line in the file (header = line 1).")],
     body: RowResolutionIn,
     session: SessionDep,
     settings: SettingsDep,

@@ -196,6 +196,35 @@ async def test_bad_resolutions_are_refused_and_change_nothing(
     assert await _registrants(sessionmaker) == before
 
 
+async def test_a_line_past_what_a_register_can_hold_is_refused_naming_it(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any]
+) -> None:
+    """A line the database's INTEGER cannot hold is a 422 naming ``line`` on both databases, never
+    a "date out of range" (PostgreSQL's overflow) nor a 404 (SQLite's 64-bit integers)."""
+    batch_id = batch["batch_id"]
+    for line in (2**31, 2**63):
+        one = _problem(
+            await client.post(_url(batch_id, line), json={"decision": "discard"}, headers=agent.headers),
+            422,
+            "validation-failed",
+        )
+        assert one["errors"][0]["loc"] == ["path", "line"]
+        bulk = _problem(
+            await client.post(
+                _url(batch_id), json={"items": [{"line": line, "decision": "discard"}]}, headers=agent.headers
+            ),
+            422,
+            "validation-failed",
+        )
+        assert bulk["errors"][0]["loc"] == ["body", "items", "0", "line"]
+    last = 2**31 - 1  # the largest line there can be: looked up, not found
+    _problem(
+        await client.post(_url(batch_id, last), json={"decision": "discard"}, headers=agent.headers),
+        404,
+        "import-row-not-found",
+    )
+
+
 async def test_bulk_resolution_is_all_or_nothing(
     client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any], sessionmaker: Any
 ) -> None:
@@ -253,6 +282,9 @@ def test_cli_resolves_a_row(
     again = runner.invoke(cli, [*args, "--discard"])
     assert again.exit_code == 1
     assert "already resolved" in again.output
+    for line in (str(2**31), str(2**64)):  # bad arguments (exit 2), not a driver's traceback
+        beyond = runner.invoke(cli, ["resolve-import-row", batch_id, line, "--as", admin.email, "--discard"])
+        assert beyond.exit_code == 2, beyond.output
 
 
 async def test_a_resolution_retried_with_its_idempotency_key_answers_the_first_one(
