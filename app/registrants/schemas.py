@@ -25,6 +25,7 @@ from app.registrants.normalize import (
     FutureDate,
     check_arrival_date,
     clean_name,
+    clean_optional_name,
     normalise_email,
     parse_partial_date,
 )
@@ -70,6 +71,7 @@ def _optional_text(value: str | None) -> str | None:
 
 CountryCode = Annotated[StrictStr, Field(min_length=2, max_length=2), AfterValidator(_country)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(clean_name)]
+OptionalName = Annotated[StrictStr, Field(max_length=200), AfterValidator(clean_optional_name)]
 
 
 def _past_partial_date(raw: str) -> str:
@@ -174,7 +176,7 @@ class RegistrantCreate(_Strict):
     id: uuid.UUID | None = CLIENT_ID_FIELD
     given_names: Name
     family_name: Name
-    name_arabic: Text200 | None = None
+    name_arabic: OptionalName | None = None
     sex: Sex = "unknown"
     date_of_birth: PartialDate | None = None
     place_of_birth: Text200 | None = None
@@ -208,7 +210,7 @@ class RegistrantUpdate(_Strict):
 
     given_names: Name | None = None
     family_name: Name | None = None
-    name_arabic: Text200 | None = None
+    name_arabic: OptionalName | None = None
     sex: Sex | None = None
     date_of_birth: PartialDate | None = None
     place_of_birth: Text200 | None = None
