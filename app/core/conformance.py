@@ -8,10 +8,16 @@
   §5.2.2.5: ``no-store`` forbids any cache, the browser's included, to keep a copy.
 - :func:`reject_unknown_query_parameters`: a query parameter the operation does not declare
   answers 422 ``validation-failed`` naming it, instead of being silently ignored (a misspelt
-  filter would otherwise return everything).
+  filter would otherwise return everything); so does a single-valued one given more than once
+  (its other values would be silently dropped: ``?q=Ndiaye&q=Diop`` searched Diop alone).
 """
 
 from __future__ import annotations
+
+import collections.abc
+import types
+import typing
+from typing import Any
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
@@ -78,6 +84,7 @@ class NoStoreByDefault:
 
 
 _DECLARED = "diaspora_declared_query_parameters"
+_SINGLE = "diaspora_single_valued_query_parameters"
 IGNORES_UNKNOWN_QUERY = "x-ignores-unknown-query-parameters"
 """``openapi_extra`` key of an operation whose protocol says unknown parameters are ignored
 (OAuth 2.0's authorization endpoint, RFC 6749 §3.1: "MUST ignore unrecognized request parameters")."""
@@ -87,13 +94,37 @@ def declared_query_parameters(route: APIRoute) -> frozenset[str]:
     """The query parameter names ``route`` accepts, its dependencies' included (by alias)."""
     names: frozenset[str] | None = getattr(route, _DECLARED, None)
     if names is None:
-        names = frozenset(_query_names(route.dependant))
+        found = _query_names(route.dependant)
+        names = frozenset(found)
         setattr(route, _DECLARED, names)  # computed once per route, kept with it
+        setattr(route, _SINGLE, frozenset(name for name, repeatable in found.items() if not repeatable))
     return names
 
 
-def _query_names(dependant: Dependant) -> set[str]:
-    names: set[str] = set()
+def single_valued_query_parameters(route: APIRoute) -> frozenset[str]:
+    """The declared query parameters of ``route`` that hold one value (not a list)."""
+    declared_query_parameters(route)
+    single: frozenset[str] = getattr(route, _SINGLE)
+    return single
+
+
+_SEQUENCES = (list, tuple, set, frozenset, collections.abc.Sequence, collections.abc.Set)
+
+
+def _repeatable(annotation: Any) -> bool:
+    """True when a query parameter of this annotation takes several values (``list[str]``,
+    ``list[str] | None``, ``Annotated[list[str], …]``)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _repeatable(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_repeatable(arg) for arg in typing.get_args(annotation))
+    return origin in _SEQUENCES or annotation in _SEQUENCES
+
+
+def _query_names(dependant: Dependant) -> dict[str, bool]:
+    """Each query parameter name (by alias) and whether it may be repeated."""
+    names: dict[str, bool] = {}
     pending = [dependant]
     while pending:
         current = pending.pop()
@@ -101,9 +132,10 @@ def _query_names(dependant: Dependant) -> set[str]:
         for field in current.query_params:
             model = field.field_info.annotation
             if isinstance(model, type) and issubclass(model, BaseModel):  # a query parameter model
-                names |= {info.alias or name for name, info in model.model_fields.items()}
+                for name, info in model.model_fields.items():
+                    names[info.alias or name] = _repeatable(info.annotation)
             else:
-                names.add(field.alias)
+                names[field.alias] = _repeatable(model)
     return names
 
 
@@ -115,7 +147,8 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or (route.openapi_extra or {}).get(IGNORES_UNKNOWN_QUERY):
         return
-    unknown = sorted(set(request.query_params.keys()) - declared_query_parameters(route))
+    given = request.query_params.multi_items()
+    unknown = sorted({name for name, _ in given} - declared_query_parameters(route))
     if unknown:
         names = ", ".join(unknown)
         raise ValidationFailed(
@@ -124,5 +157,18 @@ async def reject_unknown_query_parameters(request: Request) -> None:
             errors=[
                 {"loc": ["query", name], "msg": "Unknown query parameter.", "type": "unknown_parameter"}
                 for name in unknown
+            ],
+        )
+    single = single_valued_query_parameters(route)
+    counts = collections.Counter(name for name, _ in given if name in single)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    if repeated:
+        names = ", ".join(repeated)
+        raise ValidationFailed(
+            f"Query parameter(s) given more than once: {names}; give each once.",
+            detail_fr=f"Paramètre(s) de requête donné(s) plusieurs fois : {names} ; donnez-les une seule fois.",
+            errors=[
+                {"loc": ["query", name], "msg": "Query parameter given more than once.", "type": "repeated_parameter"}
+                for name in repeated
             ],
         )
