@@ -63,3 +63,25 @@ async def test_a_zero_width_space_between_two_names_parts_them(
     assert created.json()["given_names"] == "Ndèye Fatou"
     found = await client.get(URL, params={"q": query}, headers=casa_agent.headers)
     assert [item["id"] for item in found.json()["items"]] == [created.json()["id"]]
+
+
+@pytest.mark.parametrize("field", ["given_names", "name_arabic", "place_of_birth", "occupation", "host_city"])
+async def test_a_value_longer_once_normalised_is_refused_naming_it(
+    field: str, client: httpx.AsyncClient, create: Any, casa_agent: Any, count_rows: Any
+) -> None:
+    """NFC writes some characters as two (U+0958 क़ is क + nukta; so do Hebrew presentation forms):
+    the limit is on what is stored, so a value within it as typed but beyond it once normalised
+    is a 422 naming the field, never a 500 (PostgreSQL) nor a longer value stored (SQLite)."""
+    limit = 120 if field == "host_city" else 200
+    before = await count_rows()
+    refused = await create(casa_agent, person(**{field: "\u0958" * limit}), confirm=True)
+    assert refused.status_code == 422, refused.text
+    assert [(e["loc"], e["type"]) for e in refused.json()["errors"]] == [(["body", field], "string_too_long")]
+    assert await count_rows() == before
+    kept = await create(casa_agent, person(**{field: "\u0958" * (limit // 2)}), confirm=True)
+    assert kept.status_code == 201, kept.text
+    assert kept.json()[field] == "\u0915\u093c" * (limit // 2)
+    patched = await client.patch(
+        f"{URL}/{kept.json()['id']}", json={field: "\ufb2a" * limit}, headers={**casa_agent.headers, "If-Match": '"v1"'}
+    )
+    assert patched.status_code == 422, patched.text
