@@ -122,10 +122,19 @@ def _age_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
     return found
 
 
+# SQLite refuses a compound SELECT of more than 500 terms (SQLITE_MAX_COMPOUND_SELECT): longer
+# unions and intersections are nested, each level at most this many terms.
+_COMPOUND_TERMS = 400
+
+
 def _union_ids(selects: Sequence[Select[Any]]) -> Select[Any]:
     """One select of the ids of any of ``selects`` (each selecting one id column)."""
     if len(selects) == 1:
         return selects[0]
+    if len(selects) > _COMPOUND_TERMS:
+        return _union_ids(
+            [_union_ids(selects[i : i + _COMPOUND_TERMS]) for i in range(0, len(selects), _COMPOUND_TERMS)]
+        )
     merged = union(*selects).subquery()
     return select(merged.c[0])
 
@@ -134,16 +143,22 @@ def _intersect_ids(selects: Sequence[Select[Any]]) -> Select[Any]:
     """One select of the ids found by every one of ``selects`` (each selecting one id column)."""
     if len(selects) == 1:
         return selects[0]
+    if len(selects) > _COMPOUND_TERMS:
+        return _intersect_ids(
+            [_intersect_ids(selects[i : i + _COMPOUND_TERMS]) for i in range(0, len(selects), _COMPOUND_TERMS)]
+        )
     # each side wrapped in a subquery: SQLite allows no parenthesised compound select
     both = intersect(*(select(s.subquery().c[0]) for s in selects)).subquery()
     return select(both.c[0])
 
 
 def name_tokens(q: str) -> list[str]:
-    """The name tokens ``q`` is searched by (none when it holds a digit: a phone or a number);
-    a zero-width space parts two words, as in a name (:func:`app.registrants.normalize.clean_name`)."""
+    """The name tokens ``q`` is searched by (none when it holds a digit: a phone or a number),
+    each once (a word twice narrows nothing: ``ﷺ`` folds to four words, and 200 of them are
+    not 800 lookups); a zero-width space parts two words, as in a name
+    (:func:`app.registrants.normalize.clean_name`)."""
     q = normalise_typed_identifier(q.replace(ZERO_WIDTH_SPACE, " "))
-    return [] if not q or re.search(r"\d", q) else matching.tokens(q)
+    return [] if not q or re.search(r"\d", q) else list(dict.fromkeys(matching.tokens(q)))
 
 
 def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | None = None) -> Select[Any] | None:

@@ -5,12 +5,15 @@ person is registered, corrected and found by name on both databases; every name 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from app.registrants import matching
+from app.registrants import matching, repository
+from app.registrants.models import Registrant
 from tests.registrants.conftest import URL, person
 
 GROWING = [
@@ -85,3 +88,18 @@ async def test_a_value_longer_once_normalised_is_refused_naming_it(
         f"{URL}/{kept.json()['id']}", json={field: "\ufb2a" * limit}, headers={**casa_agent.headers, "If-Match": '"v1"'}
     )
     assert patched.status_code == 422, patched.text
+
+
+async def test_a_search_that_unfolds_into_many_words_answers(client: httpx.AsyncClient, casa_agent: Any) -> None:
+    """``ﷺ`` folds to four words: 200 of them are 800 search words, past SQLite's 500 terms of one
+    compound SELECT; the same word twice narrows nothing, so each is looked up once."""
+    found = await client.get(URL, params={"q": "\ufdfa" * 200}, headers=casa_agent.headers)
+    assert (found.status_code, found.json()["items"]) == (200, [])
+
+
+async def test_unions_and_intersections_of_many_lookups_run_on_both_databases(sessionmaker: Any) -> None:
+    """Past SQLite's 500 terms of one compound SELECT, the lookups are nested, not refused."""
+    lookups = [select(Registrant.id).where(Registrant.id == uuid.uuid4()) for _ in range(450)]
+    async with sessionmaker() as session:
+        for combined in (repository._union_ids(lookups), repository._intersect_ids(lookups)):
+            assert (await session.execute(combined)).all() == []
