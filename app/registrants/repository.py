@@ -161,6 +161,16 @@ def name_tokens(q: str) -> list[str]:
     return [] if not q or re.search(r"\d", q) else list(dict.fromkeys(matching.tokens(q)))
 
 
+def _by_number(condition: ColumnElement[bool]) -> list[Select[Any]]:
+    """The ids of the files whose registration number meets ``condition``, a merged file's as its
+    survivor's (the merged file itself is never listed): however its number is typed, whole or
+    its serial alone, a merged number finds the person."""
+    return [
+        select(Registrant.id).where(condition),
+        select(Registrant.merged_into_id).where(condition, Registrant.merged_into_id.is_not(None)),
+    ]
+
+
 def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | None = None) -> Select[Any] | None:
     """The ids of the registrants matching ``q`` as a name, phone, document or registration number
     (one select: a union of index lookups), or None for an empty ``q``.
@@ -180,18 +190,11 @@ def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | 
     options: list[Select[Any]] = []
     upper = q.upper()
     if _REGISTRATION.match(upper):
-        # a merged file's number resolves to its survivor (the merged file itself is never listed)
-        upper = _padded_registration(upper)
-        options.append(select(Registrant.id).where(Registrant.registration_number == upper))
-        options.append(
-            select(Registrant.merged_into_id).where(
-                Registrant.registration_number == upper, Registrant.merged_into_id.is_not(None)
-            )
-        )
+        options.extend(_by_number(Registrant.registration_number == _padded_registration(upper)))
     if _SERIAL.match(q) and int(q) > 0:
         # the serial part alone ("000002" or "2"): every desk's number of that serial in every
         # year, looked up by the unique index (never a scan of the registry)
-        options.append(select(Registrant.id).where(Registrant.registration_number.in_(_numbers_of_serial(int(q)))))
+        options.extend(_by_number(Registrant.registration_number.in_(_numbers_of_serial(int(q)))))
     digits = re.sub(r"\D", "", q)
     if _PHONE_LIKE.match(q) and len(digits) >= 6:
         numbers = set()
