@@ -225,6 +225,29 @@ async def test_a_line_past_what_a_register_can_hold_is_refused_naming_it(
     )
 
 
+async def test_linking_a_row_adds_only_the_phones_the_person_does_not_have(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any]
+) -> None:
+    """Line 4's phone is already Awa's: with nine others she holds ten, and linking the row with
+    its phones leaves her the same ten, not a 422 for eleven."""
+    batch_id, awa, _ = _ids(batch)
+    ten = ["+212612345678", *(f"+2126000000{i:02d}" for i in range(9))]
+    patched = await client.patch(
+        f"/api/v1/registrants/{awa}",
+        json={"phones": [{"number": n} for n in ten]},
+        headers={**agent.headers, "If-Match": '"v1"'},
+    )
+    assert patched.status_code == 200, patched.text
+    linked = await client.post(
+        _url(batch_id, 4),
+        json={"decision": "link", "registrant_id": awa, "update_fields": ["phones"]},
+        headers=agent.headers,
+    )
+    assert linked.status_code == 200, linked.text
+    person = (await client.get(f"/api/v1/registrants/{awa}", headers=agent.headers)).json()
+    assert [p["e164"] for p in person["phones"]] == ten
+
+
 async def test_bulk_resolution_is_all_or_nothing(
     client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any], sessionmaker: Any
 ) -> None:
