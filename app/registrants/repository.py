@@ -282,7 +282,11 @@ def search_query(
     if filters.created_to:
         stmt = stmt.where(Registrant.created_at <= filters.created_to)
     if filters.city:
-        stmt = stmt.where(func.lower(Registrant.host_city) == filters.city.strip().lower())
+        # the city's match key ("c": its folded words, as every registrant's city is keyed), so a
+        # city is read as a name is: case, accents, pasted marks and fullwidth letters aside, the
+        # same on both databases (SQLite's lower() folds ASCII only: "KÉNITRA" was never found)
+        city = " ".join(matching.tokens(filters.city))[: matching.KEY_VALUE_LENGTH]
+        stmt = stmt.where(Registrant.id.in_(keys.equal_ids("c", city)) if city else literal(False))
     for age_condition in _age_conditions(filters):
         stmt = stmt.where(age_condition)
     if terms is not None:
