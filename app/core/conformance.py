@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections.abc
 import types
 import typing
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from fastapi import Request
@@ -170,5 +171,29 @@ async def reject_unknown_query_parameters(request: Request) -> None:
             errors=[
                 {"loc": ["query", name], "msg": "Query parameter given more than once.", "type": "repeated_parameter"}
                 for name in repeated
+            ],
+        )
+
+
+def reject_unknown_or_repeated_form_fields(names: Sequence[str], *, accepted: Collection[str]) -> None:
+    """Raise ``ValidationFailed`` (422) naming each form field of ``names`` (every field name of a
+    form body, in order, repeats included) that the operation does not accept, or that comes more
+    than once: as for query parameters, never ignored nor read as its last value (a register sent
+    with ``dry_run=true`` and ``dry_run=false`` was imported for real; of two files, the first was
+    left out). ``errors[].loc`` is ``["body", name]``."""
+    unknown = sorted(set(names) - set(accepted))
+    counts = collections.Counter(name for name in names if name in accepted)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    if unknown or repeated:
+        listed = ", ".join([*unknown, *repeated])
+        raise ValidationFailed(
+            f"Form field(s) unknown or given more than once: {listed}.",
+            detail_fr=f"Champ(s) de formulaire inconnu(s) ou donné(s) plusieurs fois : {listed}.",
+            errors=[
+                *({"loc": ["body", n], "msg": "Unknown form field.", "type": "unknown_parameter"} for n in unknown),
+                *(
+                    {"loc": ["body", n], "msg": "Form field given more than once.", "type": "repeated_parameter"}
+                    for n in repeated
+                ),
             ],
         )
