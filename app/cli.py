@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
-from app.core.db import create_engine, create_sessionmaker, run_after_commit
+from app.core.db import INTEGER_MAX, create_engine, create_sessionmaker, run_after_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -326,7 +326,9 @@ def _print_import_report(result: object) -> None:
 @cli.command("resolve-import-row")
 def resolve_import_row(
     batch: Annotated[str, typer.Argument(help="The import batch id (printed by import-register).")],
-    line: Annotated[int, typer.Argument(help="The flagged row's line in the file (header = line 1).")],
+    line: Annotated[
+        int, typer.Argument(min=2, max=INTEGER_MAX, help="The flagged row's line in the file (header = line 1).")
+    ],
     as_email: Annotated[str, typer.Option("--as", help="E-mail of the staff member resolving (audited as).")],
     link: Annotated[str | None, typer.Option(help="The row is this candidate registrant (id).")] = None,
     create: Annotated[bool, typer.Option("--create", help="The row is a new person: register them.")] = False,

@@ -8,10 +8,17 @@
   §5.2.2.5: ``no-store`` forbids any cache, the browser's included, to keep a copy.
 - :func:`reject_unknown_query_parameters`: a query parameter the operation does not declare
   answers 422 ``validation-failed`` naming it, instead of being silently ignored (a misspelt
-  filter would otherwise return everything).
+  filter would otherwise return everything); so does a single-valued one given more than once
+  (its other values would be silently dropped: ``?q=Ndiaye&q=Diop`` searched Diop alone).
 """
 
 from __future__ import annotations
+
+import collections.abc
+import types
+import typing
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
@@ -78,6 +85,7 @@ class NoStoreByDefault:
 
 
 _DECLARED = "diaspora_declared_query_parameters"
+_SINGLE = "diaspora_single_valued_query_parameters"
 IGNORES_UNKNOWN_QUERY = "x-ignores-unknown-query-parameters"
 """``openapi_extra`` key of an operation whose protocol says unknown parameters are ignored
 (OAuth 2.0's authorization endpoint, RFC 6749 §3.1: "MUST ignore unrecognized request parameters")."""
@@ -87,13 +95,37 @@ def declared_query_parameters(route: APIRoute) -> frozenset[str]:
     """The query parameter names ``route`` accepts, its dependencies' included (by alias)."""
     names: frozenset[str] | None = getattr(route, _DECLARED, None)
     if names is None:
-        names = frozenset(_query_names(route.dependant))
+        found = _query_names(route.dependant)
+        names = frozenset(found)
         setattr(route, _DECLARED, names)  # computed once per route, kept with it
+        setattr(route, _SINGLE, frozenset(name for name, repeatable in found.items() if not repeatable))
     return names
 
 
-def _query_names(dependant: Dependant) -> set[str]:
-    names: set[str] = set()
+def single_valued_query_parameters(route: APIRoute) -> frozenset[str]:
+    """The declared query parameters of ``route`` that hold one value (not a list)."""
+    declared_query_parameters(route)
+    single: frozenset[str] = getattr(route, _SINGLE)
+    return single
+
+
+_SEQUENCES = (list, tuple, set, frozenset, collections.abc.Sequence, collections.abc.Set)
+
+
+def _repeatable(annotation: Any) -> bool:
+    """True when a query parameter of this annotation takes several values (``list[str]``,
+    ``list[str] | None``, ``Annotated[list[str], …]``)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _repeatable(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_repeatable(arg) for arg in typing.get_args(annotation))
+    return origin in _SEQUENCES or annotation in _SEQUENCES
+
+
+def _query_names(dependant: Dependant) -> dict[str, bool]:
+    """Each query parameter name (by alias) and whether it may be repeated."""
+    names: dict[str, bool] = {}
     pending = [dependant]
     while pending:
         current = pending.pop()
@@ -101,9 +133,10 @@ def _query_names(dependant: Dependant) -> set[str]:
         for field in current.query_params:
             model = field.field_info.annotation
             if isinstance(model, type) and issubclass(model, BaseModel):  # a query parameter model
-                names |= {info.alias or name for name, info in model.model_fields.items()}
+                for name, info in model.model_fields.items():
+                    names[info.alias or name] = _repeatable(info.annotation)
             else:
-                names.add(field.alias)
+                names[field.alias] = _repeatable(model)
     return names
 
 
@@ -115,7 +148,8 @@ async def reject_unknown_query_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or (route.openapi_extra or {}).get(IGNORES_UNKNOWN_QUERY):
         return
-    unknown = sorted(set(request.query_params.keys()) - declared_query_parameters(route))
+    given = request.query_params.multi_items()
+    unknown = sorted({name for name, _ in given} - declared_query_parameters(route))
     if unknown:
         names = ", ".join(unknown)
         raise ValidationFailed(
@@ -124,5 +158,42 @@ async def reject_unknown_query_parameters(request: Request) -> None:
             errors=[
                 {"loc": ["query", name], "msg": "Unknown query parameter.", "type": "unknown_parameter"}
                 for name in unknown
+            ],
+        )
+    single = single_valued_query_parameters(route)
+    counts = collections.Counter(name for name, _ in given if name in single)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    if repeated:
+        names = ", ".join(repeated)
+        raise ValidationFailed(
+            f"Query parameter(s) given more than once: {names}; give each once.",
+            detail_fr=f"Paramètre(s) de requête donné(s) plusieurs fois : {names} ; donnez-les une seule fois.",
+            errors=[
+                {"loc": ["query", name], "msg": "Query parameter given more than once.", "type": "repeated_parameter"}
+                for name in repeated
+            ],
+        )
+
+
+def reject_unknown_or_repeated_form_fields(names: Sequence[str], *, accepted: Collection[str]) -> None:
+    """Raise ``ValidationFailed`` (422) naming each form field of ``names`` (every field name of a
+    form body, in order, repeats included) that the operation does not accept, or that comes more
+    than once: as for query parameters, never ignored nor read as its last value (a register sent
+    with ``dry_run=true`` and ``dry_run=false`` was imported for real; of two files, the first was
+    left out). ``errors[].loc`` is ``["body", name]``."""
+    unknown = sorted(set(names) - set(accepted))
+    counts = collections.Counter(name for name in names if name in accepted)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
+    if unknown or repeated:
+        listed = ", ".join([*unknown, *repeated])
+        raise ValidationFailed(
+            f"Form field(s) unknown or given more than once: {listed}.",
+            detail_fr=f"Champ(s) de formulaire inconnu(s) ou donné(s) plusieurs fois : {listed}.",
+            errors=[
+                *({"loc": ["body", n], "msg": "Unknown form field.", "type": "unknown_parameter"} for n in unknown),
+                *(
+                    {"loc": ["body", n], "msg": "Form field given more than once.", "type": "repeated_parameter"}
+                    for n in repeated
+                ),
             ],
         )

@@ -60,6 +60,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+INTEGER_MAX = 2**31 - 1
+"""The largest value of an SQL ``INTEGER`` column on every database (32 bits on PostgreSQL;
+SQLite's 64-bit integers hold more). A number typed by a client that is looked up in such a
+column is bounded by it as input, so that it is refused naming the field, the same on both."""
+
+
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware, in UTC."""
     return dt.datetime.now(dt.UTC)

@@ -12,6 +12,21 @@ _SPACES = re.compile(r"\s+")
 ZERO_WIDTH_SPACE = "\u200b"  # invisible, but a word boundary (UAX #14): a separator in names and searches
 _SEPARATORS = re.compile(r"[\s\u200b'’‘`´\-‐‑–—_.]+")
 
+# The default-ignorable code points (Unicode DerivedCoreProperties.txt, Default_Ignorable_Code_Point)
+# that are not format characters (category Cf, removed by category where text is read): the
+# combining grapheme joiner, the Hangul and halfwidth Hangul fillers (category Lo: "letters" that
+# show nothing), Khmer's inherent vowels, the Mongolian free variation selectors and the variation
+# selectors. Rendered as nothing, they make a name or a number look like another while it is keyed,
+# searched and compared as a third.
+INVISIBLE = re.compile("[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]")
+
+
+def without_invisible(value: str) -> str:
+    """``value`` without its invisible characters: format characters (category Cf: direction
+    marks, joiners, zero-width characters, U+FEFF…) and the other default-ignorable code points
+    (:data:`INVISIBLE`). ``"\u200fFatou\u3164"`` → ``"Fatou"``."""
+    return INVISIBLE.sub("", "".join(c for c in value if unicodedata.category(c) != "Cf"))
+
 
 def clean(value: str) -> str:
     """NFC-normalised, trimmed, inner white space collapsed; spelling otherwise kept."""
@@ -127,7 +142,8 @@ def normalise_typed_identifier(value: str) -> str:
     One rule for every place a phone or document number is read (create, update, search, import):
 
     * Unicode format characters (category Cf: direction marks U+200E/U+200F, embeddings and
-      overrides U+202A–U+202E, isolates U+2066–U+2069, zero-width U+200B–U+200D, U+FEFF…) are removed;
+      overrides U+202A–U+202E, isolates U+2066–U+2069, zero-width U+200B–U+200D, U+FEFF…) and the
+      other invisible characters (:data:`INVISIBLE`: fillers, variation selectors) are removed;
     * every Unicode space (category Zs, e.g. U+00A0, U+202F, U+3000) and white-space control becomes
       ``" "``, runs are collapsed and the ends trimmed;
     * every dash (category Pd: U+2010–U+2015, U+FE63, U+FF0D…) and minus sign (U+2212…) becomes ``"-"``;
@@ -140,9 +156,9 @@ def normalise_typed_identifier(value: str) -> str:
     caller's own check to refuse.
     """
     out: list[str] = []
-    for char in unicodedata.normalize("NFKC", value):
+    for char in unicodedata.normalize("NFKC", INVISIBLE.sub("", value)):
         category = unicodedata.category(char)
-        if category == "Cf":
+        if category == "Cf" or INVISIBLE.match(char):
             continue
         if category == "Zs" or char.isspace():
             out.append(" ")

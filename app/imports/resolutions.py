@@ -112,6 +112,12 @@ def _invalid(exc: ValidationError, prefix: str) -> ValidationFailed:
     )
 
 
+def _digits(number: str) -> str:
+    """The digits of a phone as the import kept it (E.164, or an unverified number as typed): how
+    an unverified number is known (``registrant_phones.digits``)."""
+    return "".join(c for c in number if c.isdigit())
+
+
 async def _update_from_row(
     session: AsyncSession,
     *,
@@ -142,12 +148,16 @@ async def _update_from_row(
                     {"loc": ["body", "update_fields"], "msg": f"the row has no {name}", "type": "row_value_missing"}
                 ],
             )
+        # the row's phones and documents the person already has are not added again: a list
+        # holds at most 10, and a number counted twice would refuse a link that fits
         if name == "phones":
             mine = [
                 {"number": p.e164 or p.raw or p.digits, "whatsapp": p.whatsapp, "label": p.label}
                 for p in current.phones
             ]
-            value = mine + list(value)
+            verified = {p.e164 for p in current.phones if p.e164}
+            unverified = {p.digits for p in current.phones if not p.e164}
+            value = mine + [p for p in value if p["number"] not in verified and _digits(p["number"]) not in unverified]
         elif name == "documents":
             mine = [
                 {
@@ -158,7 +168,8 @@ async def _update_from_row(
                 }
                 for d in current.documents
             ]
-            value = mine + list(value)
+            docs = {(d.doc_type, d.number) for d in current.documents}
+            value = mine + [d for d in value if (d["doc_type"], d["number"]) not in docs]
         elif name == "notes" and current.notes:
             value = f"{current.notes}{_NOTES_SEPARATOR}{value}"
         changes[name] = value

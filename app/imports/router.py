@@ -7,15 +7,17 @@ import uuid
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, File, Form, Path, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, Response, UploadFile
 
 from app.auth.deps import AdminActor, require_roles
+from app.core.conformance import reject_unknown_or_repeated_form_fields
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.idempotency import IdempotencyDep, not_keyed
 from app.imports import reports, resolutions, service
 from app.imports.errors import RegisterTooLarge
 from app.imports.schemas import (
+    MAX_LINE,
     BulkResolutionIn,
     BulkResolutionOut,
     ImportReport,
@@ -33,6 +35,9 @@ _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 _READ_CHUNK = 1 << 20
 
 
+_REGISTER_FIELDS = frozenset({"file", "desk_code", "dry_run", "delimiter"})
+
+
 @router.post(
     "/registers",
     response_model=ImportReport,
@@ -44,6 +49,7 @@ _READ_CHUNK = 1 << 20
     responses={200: {"description": "Dry run: the report of what would be imported; nothing stored."}},
 )
 async def import_register(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     actor: AdminActor,
@@ -71,9 +77,12 @@ async def import_register(
     ``import-truncated-file``, ``import-unreadable-file`` (binary, or text no allowed encoding reads as
     typed: see :mod:`app.imports.encoding`), ``import-unrecognised-headers``,
     ``import-ambiguous-delimiter`` (send ``delimiter``), ``unknown-desk``, ``validation-failed``
-    (a refused character in a field or the file name); 403 for non-administrators. The file is
-    parsed in a worker thread: the server keeps answering meanwhile.
+    (a refused character in a field or the file name; a form field unknown or given twice); 403
+    for non-administrators. The file is parsed in a worker thread: the server keeps answering
+    meanwhile.
     """
+    form = await request.form()  # already read by FastAPI (cached): its field names, repeats included
+    reject_unknown_or_repeated_form_fields([name for name, _ in form.multi_items()], accepted=_REGISTER_FIELDS)
     limit = settings.import_max_bytes
     content = bytearray()
     while chunk := await file.read(_READ_CHUNK):
@@ -130,7 +139,7 @@ async def list_flagged_rows(
 )
 async def resolve_row(
     batch_id: uuid.UUID,
-    line: Annotated[int, Path(ge=2, description="The row's line in the file (header = line 1).")],
+    line: Annotated[int, Path(ge=2, le=MAX_LINE, description="The row's line in the file (header = line 1).")],
     body: RowResolutionIn,
     session: SessionDep,
     settings: SettingsDep,

@@ -42,6 +42,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotated_types import MaxLen
+
 from app.core.spreadsheet import looks_like_formula
 from app.core.text import clean, describe_disallowed, storable
 from app.imports import cells
@@ -52,6 +54,7 @@ from app.registrants.normalize import (
     read_phone,
     validate_document_number,
 )
+from app.registrants.schemas import RegistrantCreate
 
 NOTES_MAX = 2000
 NOTES_SEPARATOR = " | "
@@ -206,12 +209,17 @@ def _refused_cells(raw: dict[str, str]) -> str | None:
     return "; ".join(reasons) or None
 
 
+MAX_PHONES = next(int(c.max_length) for c in RegistrantCreate.model_fields["phones"].metadata if isinstance(c, MaxLen))
+"""The most phones a registrant holds (``RegistrantCreate.phones``)."""
+
+
 def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str]) -> list[dict[str, Any]]:
     """The cell's phones: E.164 when valid, else kept unverified as typed (never dropped).
 
     A piece ``phonenumbers`` cannot validate but written like a phone (a new range, a typo) goes
     on the person as typed and the registry stores it unverified (``read_phone``); only a piece
-    that is not a phone at all (no digits, letters) goes to the notes.
+    that is not a phone at all (no digits, letters), and a number past the :data:`MAX_PHONES` a
+    person holds, go to the notes, each with a warning.
     """
     phones: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -229,11 +237,15 @@ def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str
         if key in seen:
             continue
         seen.add(key)
+        if len(phones) == MAX_PHONES:  # the person's list is full: kept in the notes, never cut silently
+            prepared.warn("phones", f"phone {piece!r} dropped: a person holds at most {MAX_PHONES} phones")
+            notes.append(f"Téléphone (non repris) : {piece}")
+            continue
         phones.append({"number": reading.e164 or reading.raw, "whatsapp": False, "label": None})
         if reading.flag:
             shown = reading.e164 or "an unverified number"
             prepared.warn("phones", f"phone {piece!r} read as {shown} ({reading.flag})")
-    return phones[:10]
+    return phones
 
 
 def _documents(prepared: PreparedRow, raw: dict[str, str], patterns: Mapping[str, str] | None) -> list[dict[str, Any]]:

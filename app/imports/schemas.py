@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.core.db import INTEGER_MAX
+
 Outcome = Literal["imported", "flagged", "rejected", "already_imported", "already_flagged"]
 Resolution = Literal["pending", "linked", "created", "discarded"]
 
@@ -157,10 +159,16 @@ class RowResolutionIn(BaseModel):
         return self
 
 
+MAX_LINE = INTEGER_MAX
+"""The largest line a row can have (``import_rows.line`` is an ``INTEGER``): a line beyond it is
+refused as input (422 naming it, exit 2 on the command line) before any query, on every database
+alike, instead of overflowing the driver (PostgreSQL) or being looked up (SQLite)."""
+
+
 class BulkRowResolution(RowResolutionIn):
     """One row of a bulk resolution: its ``line`` and its decision."""
 
-    line: int = Field(ge=2)
+    line: int = Field(ge=2, le=MAX_LINE)
 
 
 class BulkResolutionIn(BaseModel):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from app.core.text import ZERO_WIDTH_SPACE, clean, fold, normalise_typed_identifier
+from app.core.text import ZERO_WIDTH_SPACE, clean, fold, normalise_typed_identifier, without_invisible
 from app.registrants import matching
 
 # ---------------------------------------------------------------- phones
@@ -245,24 +245,41 @@ def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
     return f"{year:04d}"
 
 
+_NOT_A_LETTER = frozenset("\u0640")  # tatweel (Lm): a stretch of the line between Arabic letters
+
+
 def clean_name(raw: str) -> str:
     """A name as written, NFC-normalised, trimmed, inner white space collapsed.
 
     A zero-width space (U+200B, a word boundary in Unicode's line breaking, UAX #14) is a space:
-    ``"Fatou\u200bDiop"`` is ``"Fatou Diop"``. The other invisible format characters (bidirectional
-    overrides, joiners; Unicode category Cf) are removed. Raises ``ValueError`` for control
-    characters (category Cc) and when no letter is left (a lone accent or a zero-width space is
-    not a name).
+    ``"Fatou\u200bDiop"`` is ``"Fatou Diop"``. The other invisible characters (format characters,
+    Unicode category Cf: bidirectional overrides, joiners; and the other default-ignorable code
+    points: fillers, variation selectors) are removed. Raises ``ValueError`` for control
+    characters (category Cc) and when no letter is left (a lone accent, a zero-width space, a
+    Hangul filler or a tatweel is not a name).
     """
     raw = (raw or "").replace(ZERO_WIDTH_SPACE, " ")
     if any(unicodedata.category(c) == "Cc" for c in raw):
         raise ValueError("a name cannot contain control characters")
-    value = clean("".join(c for c in raw if unicodedata.category(c) != "Cf"))
+    value = clean(without_invisible(raw))
     if not value:
         raise ValueError("a name cannot be empty")
-    if not any(unicodedata.category(c).startswith("L") for c in value):
+    if not any(unicodedata.category(c).startswith("L") and c not in _NOT_A_LETTER for c in value):
         raise ValueError("a name must contain at least one letter")
     return value
+
+
+def clean_optional_name(raw: str | None) -> str | None:
+    """:func:`clean_name` for a name that may be absent (``name_arabic``): None when nothing
+    visible is left (blank, or only invisible characters), as for any other optional text."""
+    if raw is None:
+        return None
+    try:
+        return clean_name(raw)
+    except ValueError as exc:
+        if str(exc) == "a name cannot be empty":
+            return None
+        raise
 
 
 def check_arrival_date(value: dt.date, *, today: dt.date | None = None) -> dt.date:

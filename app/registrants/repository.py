@@ -122,10 +122,19 @@ def _age_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
     return found
 
 
+# SQLite refuses a compound SELECT of more than 500 terms (SQLITE_MAX_COMPOUND_SELECT): longer
+# unions and intersections are nested, each level at most this many terms.
+_COMPOUND_TERMS = 400
+
+
 def _union_ids(selects: Sequence[Select[Any]]) -> Select[Any]:
     """One select of the ids of any of ``selects`` (each selecting one id column)."""
     if len(selects) == 1:
         return selects[0]
+    if len(selects) > _COMPOUND_TERMS:
+        return _union_ids(
+            [_union_ids(selects[i : i + _COMPOUND_TERMS]) for i in range(0, len(selects), _COMPOUND_TERMS)]
+        )
     merged = union(*selects).subquery()
     return select(merged.c[0])
 
@@ -134,16 +143,32 @@ def _intersect_ids(selects: Sequence[Select[Any]]) -> Select[Any]:
     """One select of the ids found by every one of ``selects`` (each selecting one id column)."""
     if len(selects) == 1:
         return selects[0]
+    if len(selects) > _COMPOUND_TERMS:
+        return _intersect_ids(
+            [_intersect_ids(selects[i : i + _COMPOUND_TERMS]) for i in range(0, len(selects), _COMPOUND_TERMS)]
+        )
     # each side wrapped in a subquery: SQLite allows no parenthesised compound select
     both = intersect(*(select(s.subquery().c[0]) for s in selects)).subquery()
     return select(both.c[0])
 
 
 def name_tokens(q: str) -> list[str]:
-    """The name tokens ``q`` is searched by (none when it holds a digit: a phone or a number);
-    a zero-width space parts two words, as in a name (:func:`app.registrants.normalize.clean_name`)."""
+    """The name tokens ``q`` is searched by (none when it holds a digit: a phone or a number),
+    each once (a word twice narrows nothing: ``ﷺ`` folds to four words, and 200 of them are
+    not 800 lookups); a zero-width space parts two words, as in a name
+    (:func:`app.registrants.normalize.clean_name`)."""
     q = normalise_typed_identifier(q.replace(ZERO_WIDTH_SPACE, " "))
-    return [] if not q or re.search(r"\d", q) else matching.tokens(q)
+    return [] if not q or re.search(r"\d", q) else list(dict.fromkeys(matching.tokens(q)))
+
+
+def _by_number(condition: ColumnElement[bool]) -> list[Select[Any]]:
+    """The ids of the files whose registration number meets ``condition``, a merged file's as its
+    survivor's (the merged file itself is never listed): however its number is typed, whole or
+    its serial alone, a merged number finds the person."""
+    return [
+        select(Registrant.id).where(condition),
+        select(Registrant.merged_into_id).where(condition, Registrant.merged_into_id.is_not(None)),
+    ]
 
 
 def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | None = None) -> Select[Any] | None:
@@ -165,18 +190,11 @@ def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | 
     options: list[Select[Any]] = []
     upper = q.upper()
     if _REGISTRATION.match(upper):
-        # a merged file's number resolves to its survivor (the merged file itself is never listed)
-        upper = _padded_registration(upper)
-        options.append(select(Registrant.id).where(Registrant.registration_number == upper))
-        options.append(
-            select(Registrant.merged_into_id).where(
-                Registrant.registration_number == upper, Registrant.merged_into_id.is_not(None)
-            )
-        )
+        options.extend(_by_number(Registrant.registration_number == _padded_registration(upper)))
     if _SERIAL.match(q) and int(q) > 0:
         # the serial part alone ("000002" or "2"): every desk's number of that serial in every
         # year, looked up by the unique index (never a scan of the registry)
-        options.append(select(Registrant.id).where(Registrant.registration_number.in_(_numbers_of_serial(int(q)))))
+        options.extend(_by_number(Registrant.registration_number.in_(_numbers_of_serial(int(q)))))
     digits = re.sub(r"\D", "", q)
     if _PHONE_LIKE.match(q) and len(digits) >= 6:
         numbers = set()
@@ -264,7 +282,11 @@ def search_query(
     if filters.created_to:
         stmt = stmt.where(Registrant.created_at <= filters.created_to)
     if filters.city:
-        stmt = stmt.where(func.lower(Registrant.host_city) == filters.city.strip().lower())
+        # the city's match key ("c": its folded words, as every registrant's city is keyed), so a
+        # city is read as a name is: case, accents, pasted marks and fullwidth letters aside, the
+        # same on both databases (SQLite's lower() folds ASCII only: "KÉNITRA" was never found)
+        city = " ".join(matching.tokens(filters.city))[: matching.KEY_VALUE_LENGTH]
+        stmt = stmt.where(Registrant.id.in_(keys.equal_ids("c", city)) if city else literal(False))
     for age_condition in _age_conditions(filters):
         stmt = stmt.where(age_condition)
     if terms is not None:

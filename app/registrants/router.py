@@ -106,7 +106,7 @@ async def list_registrants(
     created_from: Annotated[AwareDatetime | None, Query(description="Inclusive, with offset.")] = None,
     created_to: Annotated[AwareDatetime | None, Query(description="Inclusive, with offset.")] = None,
     city: Annotated[
-        str | None, Query(min_length=1, max_length=120, description="City of residence (case-insensitive).")
+        str | None, Query(min_length=1, max_length=120, description="City of residence (case- and accent-insensitive).")
     ] = None,
     age_min: Annotated[int | None, Query(ge=0, le=130, description="Age in whole years today, at least.")] = None,
     age_max: Annotated[int | None, Query(ge=0, le=130, description="Age in whole years today, at most.")] = None,
@@ -116,7 +116,8 @@ async def list_registrants(
     """Registrants of the user's desks, newest first, with cursor pagination.
 
     ``q`` is accent- and case-insensitive and tolerant of spelling variants (N'Diaye, Njaay and
-    NDIAYE all find Ndiaye); a phone may be written any way. ``city`` is the city of residence;
+    NDIAYE all find Ndiaye); a phone may be written any way. ``city`` is the city of residence,
+    its words read like a name's (``Kenitra`` finds ``KÉNITRA``);
     ``age_min``/``age_max`` count whole years today from the date of birth (a partial date from its
     first day; no date of birth, no match). 422 ``unknown-desk``, or ``age_min`` above ``age_max``.
     """

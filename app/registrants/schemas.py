@@ -11,10 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
@@ -25,6 +34,7 @@ from app.registrants.normalize import (
     FutureDate,
     check_arrival_date,
     clean_name,
+    clean_optional_name,
     normalise_email,
     parse_partial_date,
 )
@@ -68,8 +78,31 @@ def _optional_text(value: str | None) -> str | None:
     return clean(value) or None
 
 
+def _stored(limit: int) -> Callable[[str | None], str | None]:
+    """An ``AfterValidator`` checking ``limit`` on the value as stored (after :func:`clean`): NFC
+    writes some characters as two (U+0958 क़ is क + U+093C; the Hebrew presentation forms
+    U+FB1D–U+FB4E), so 200 typed can be 400 stored, past the column. The error is pydantic's
+    ``string_too_long``, as for a value too long as typed."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and len(value) > limit:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters once normalised (Unicode NFC)",
+                {"max_length": limit},
+            )
+        return value
+
+    return check
+
+
 CountryCode = Annotated[StrictStr, Field(min_length=2, max_length=2), AfterValidator(_country)]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200), AfterValidator(clean_name)]
+Name = Annotated[
+    StrictStr, Field(min_length=1, max_length=200), AfterValidator(clean_name), AfterValidator(_stored(200))
+]
+OptionalName = Annotated[
+    StrictStr, Field(max_length=200), AfterValidator(clean_optional_name), AfterValidator(_stored(200))
+]
 
 
 def _past_partial_date(raw: str) -> str:
@@ -86,10 +119,10 @@ ArrivalDate = Annotated[dt.date, AfterValidator(check_arrival_date)]
 LanguageCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
 
 
-Text40 = Annotated[StrictStr, Field(max_length=40), AfterValidator(_optional_text)]
-Text120 = Annotated[StrictStr, Field(max_length=120), AfterValidator(_optional_text)]
-Text200 = Annotated[StrictStr, Field(max_length=200), AfterValidator(_optional_text)]
-Text2000 = Annotated[StrictStr, Field(max_length=2000), AfterValidator(_optional_text)]
+Text40 = Annotated[StrictStr, Field(max_length=40), AfterValidator(_optional_text), AfterValidator(_stored(40))]
+Text120 = Annotated[StrictStr, Field(max_length=120), AfterValidator(_optional_text), AfterValidator(_stored(120))]
+Text200 = Annotated[StrictStr, Field(max_length=200), AfterValidator(_optional_text), AfterValidator(_stored(200))]
+Text2000 = Annotated[StrictStr, Field(max_length=2000), AfterValidator(_optional_text), AfterValidator(_stored(2000))]
 
 
 class _Strict(BaseModel):
@@ -174,7 +207,7 @@ class RegistrantCreate(_Strict):
     id: uuid.UUID | None = CLIENT_ID_FIELD
     given_names: Name
     family_name: Name
-    name_arabic: Text200 | None = None
+    name_arabic: OptionalName | None = None
     sex: Sex = "unknown"
     date_of_birth: PartialDate | None = None
     place_of_birth: Text200 | None = None
@@ -208,7 +241,7 @@ class RegistrantUpdate(_Strict):
 
     given_names: Name | None = None
     family_name: Name | None = None
-    name_arabic: Text200 | None = None
+    name_arabic: OptionalName | None = None
     sex: Sex | None = None
     date_of_birth: PartialDate | None = None
     place_of_birth: Text200 | None = None

@@ -158,3 +158,24 @@ async def test_declared_query_parameters_still_pass(client, make_staff) -> None:
         headers=admin.headers,
     )
     assert report.status_code == 200, report.text
+
+
+async def test_a_single_valued_query_parameter_given_twice_is_422_naming_it(client, make_staff) -> None:
+    """``?confirm_duplicates=false&confirm_duplicates=true`` is not silently read as its last value
+    (which skipped the duplicate check), nor ``?q=Ndiaye&q=Diop`` as a search for Diop alone."""
+    agent = await make_staff("agent", ["CASA-BASE"])
+    created = await client.post(
+        "/api/v1/registrants",
+        params=[("confirm_duplicates", "false"), ("confirm_duplicates", "true")],
+        json={"given_names": "Awa", "family_name": "Diop"},
+        headers=agent.headers,
+    )
+    searched = await client.get("/api/v1/registrants", params=[("q", "Ndiaye"), ("q", "Diop")], headers=agent.headers)
+    for response, name in ((created, "confirm_duplicates"), (searched, "q")):
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"] == [
+            {"loc": ["query", name], "msg": "Query parameter given more than once.", "type": "repeated_parameter"}
+        ]
+    listing = await client.get("/api/v1/registrants", headers=agent.headers)
+    assert listing.json()["items"] == []  # the refused registration wrote nothing

@@ -85,6 +85,32 @@ async def test_missing_file_field_is_a_validation_problem(client, admin) -> None
     assert response.json()["type"] == "/problems/validation-failed"
 
 
+@pytest.mark.parametrize(
+    ("files", "data", "field", "kind"),
+    [
+        # dry_run=true then false: the last value won, and a dry run wrote the register
+        ([("file", ("r.csv", "R", "text/csv"))], {"desk_code": "CASA-BASE", "dry_run": ["true", "false"]},
+         "dry_run", "repeated_parameter"),
+        # two files: the first was silently left out
+        ([("file", ("a.csv", "R", "text/csv")), ("file", ("b.csv", "R", "text/csv"))], {"desk_code": "CASA-BASE"},
+         "file", "repeated_parameter"),
+        ([("file", ("r.csv", "R", "text/csv"))], {"desk_code": "CASA-BASE", "dryrun": "true"}, "dryrun",
+         "unknown_parameter"),
+    ],
+)  # fmt: skip
+async def test_a_form_field_twice_or_unknown_is_refused_naming_it(  # type: ignore[no-untyped-def]
+    client, admin, count_rows, files, data, field, kind
+) -> None:
+    before = await count_rows()
+    register = csv_file(GOOD_ROW)
+    files = [(name, (filename, register, media)) for name, (filename, _, media) in files]
+    response = await client.post("/api/v1/imports/registers", files=files, data=data, headers=admin.headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [(e["loc"], e["type"]) for e in response.json()["errors"]] == [(["body", field], kind)]
+    assert await count_rows() == before
+
+
 async def test_service_keeps_serving_after_bad_files(upload, client) -> None:  # type: ignore[no-untyped-def]
     for content in (b"", bytes(range(256)) * 40, b"Produit;Prix\nRiz;12\n"):
         await upload(content)

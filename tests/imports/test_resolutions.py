@@ -196,6 +196,58 @@ async def test_bad_resolutions_are_refused_and_change_nothing(
     assert await _registrants(sessionmaker) == before
 
 
+async def test_a_line_past_what_a_register_can_hold_is_refused_naming_it(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any]
+) -> None:
+    """A line the database's INTEGER cannot hold is a 422 naming ``line`` on both databases, never
+    a "date out of range" (PostgreSQL's overflow) nor a 404 (SQLite's 64-bit integers)."""
+    batch_id = batch["batch_id"]
+    for line in (2**31, 2**63):
+        one = _problem(
+            await client.post(_url(batch_id, line), json={"decision": "discard"}, headers=agent.headers),
+            422,
+            "validation-failed",
+        )
+        assert one["errors"][0]["loc"] == ["path", "line"]
+        bulk = _problem(
+            await client.post(
+                _url(batch_id), json={"items": [{"line": line, "decision": "discard"}]}, headers=agent.headers
+            ),
+            422,
+            "validation-failed",
+        )
+        assert bulk["errors"][0]["loc"] == ["body", "items", "0", "line"]
+    last = 2**31 - 1  # the largest line there can be: looked up, not found
+    _problem(
+        await client.post(_url(batch_id, last), json={"decision": "discard"}, headers=agent.headers),
+        404,
+        "import-row-not-found",
+    )
+
+
+async def test_linking_a_row_adds_only_the_phones_the_person_does_not_have(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any]
+) -> None:
+    """Line 4's phone is already Awa's: with nine others she holds ten, and linking the row with
+    its phones leaves her the same ten, not a 422 for eleven."""
+    batch_id, awa, _ = _ids(batch)
+    ten = ["+212612345678", *(f"+2126000000{i:02d}" for i in range(9))]
+    patched = await client.patch(
+        f"/api/v1/registrants/{awa}",
+        json={"phones": [{"number": n} for n in ten]},
+        headers={**agent.headers, "If-Match": '"v1"'},
+    )
+    assert patched.status_code == 200, patched.text
+    linked = await client.post(
+        _url(batch_id, 4),
+        json={"decision": "link", "registrant_id": awa, "update_fields": ["phones"]},
+        headers=agent.headers,
+    )
+    assert linked.status_code == 200, linked.text
+    person = (await client.get(f"/api/v1/registrants/{awa}", headers=agent.headers)).json()
+    assert [p["e164"] for p in person["phones"]] == ten
+
+
 async def test_bulk_resolution_is_all_or_nothing(
     client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any], sessionmaker: Any
 ) -> None:
@@ -253,6 +305,9 @@ def test_cli_resolves_a_row(
     again = runner.invoke(cli, [*args, "--discard"])
     assert again.exit_code == 1
     assert "already resolved" in again.output
+    for line in (str(2**31), str(2**64)):  # bad arguments (exit 2), not a driver's traceback
+        beyond = runner.invoke(cli, ["resolve-import-row", batch_id, line, "--as", admin.email, "--discard"])
+        assert beyond.exit_code == 2, beyond.output
 
 
 async def test_a_resolution_retried_with_its_idempotency_key_answers_the_first_one(

@@ -103,6 +103,19 @@ def test_unparseable_phone_is_dropped_with_a_warning_and_the_row_kept() -> None:
     assert "Téléphone (non repris) : 12" in prepared.data["notes"]  # type: ignore[index]
 
 
+def test_phones_past_the_ten_a_person_holds_are_kept_in_the_notes_with_a_warning() -> None:
+    """A file holds at most 10 phones: an eleventh number in the cell is not cut silently."""
+    numbers = [f"06123456{i:02d}" for i in range(12)]
+    prepared = row(f"4;02/06/2019;Saliou;Ka;M;;;;;;{' / '.join(numbers)};;;;;;;")
+    assert prepared.rejection is None
+    assert [p["number"] for p in prepared.data["phones"]] == [f"+2126123456{i:02d}" for i in range(10)]  # type: ignore[index]
+    assert prepared.warnings == [
+        {"field": "phones", "message": f"phone {n!r} dropped: a person holds at most 10 phones"} for n in numbers[10:]
+    ]
+    for n in numbers[10:]:
+        assert f"Téléphone (non repris) : {n}" in prepared.data["notes"]  # type: ignore[index]
+
+
 def test_no_phone_written_in_words_means_no_phone_and_no_warning() -> None:
     prepared = row("4;02/06/2019;Saliou;Ka;M;;;;;;pas de téléphone;;;;;;;")
     assert (prepared.data["phones"], prepared.warnings) == ([], [])  # type: ignore[index]

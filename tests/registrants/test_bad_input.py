@@ -118,6 +118,11 @@ async def test_no_token_is_401(client) -> None:
         ({"family_name": "Ab\x07c"}, "family_name"),
         ({"given_names": "\u0301"}, "given_names"),
         ({"family_name": "\u200b"}, "family_name"),
+        ({"given_names": "\u3164"}, "given_names"),  # Hangul filler: a "letter" (Lo) that shows nothing
+        ({"family_name": "\uffa0\u034f"}, "family_name"),  # halfwidth filler, combining grapheme joiner
+        ({"family_name": "ـــ"}, "family_name"),  # tatweel alone: a stretched line, no letter
+        ({"name_arabic": "😀"}, "name_arabic"),
+        ({"name_arabic": "ـ\u064b"}, "name_arabic"),  # tatweel and a lone haraka
         ({"arrival_date": "2999-01-01"}, "arrival_date"),
         ({"arrival_date": "1066-10-14"}, "arrival_date"),
     ],
@@ -141,6 +146,27 @@ async def test_bidi_overrides_are_removed_from_names(casa_agent, create) -> None
     response = await create(casa_agent, person(family_name="\u202eDiop"), confirm=True)
     assert response.status_code == 201
     assert response.json()["family_name"] == "Diop"
+
+
+async def test_invisible_characters_are_removed_from_every_name_field(casa_agent, create, client) -> None:
+    """Names and the name in Arabic script follow one rule: invisible characters (format
+    characters, fillers, variation selectors) are removed, so the stored name is what is seen and
+    is found under it; a name in Arabic script of nothing visible is no name (null)."""
+    response = await create(
+        casa_agent,
+        person(given_names="\u3164Fatou\ufe0f", family_name="Diop\uffa0", name_arabic="\u200fفاطمة\u200d ديوب\u034f"),
+        confirm=True,
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert (created["given_names"], created["family_name"], created["name_arabic"]) == ("Fatou", "Diop", "فاطمة ديوب")
+    for q in ("Fatou Diop", "Fatou\u3164 Diop\ufe0f", "\u034fفاطمة"):
+        found = await client.get(URL, params={"q": q}, headers=casa_agent.headers)
+        assert [r["id"] for r in found.json()["items"]] == [created["id"]], q
+    headers = {**casa_agent.headers, "If-Match": '"v1"'}
+    patched = await client.patch(f"{URL}/{created['id']}", json={"name_arabic": "\u200f\u3164"}, headers=headers)
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["name_arabic"] is None
 
 
 async def test_empty_patch_changes_nothing_and_keeps_the_etag(casa_agent, create, client, audit_events) -> None:

@@ -5,12 +5,15 @@ person is registered, corrected and found by name on both databases; every name 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from app.registrants import matching
+from app.registrants import matching, repository
+from app.registrants.models import Registrant
 from tests.registrants.conftest import URL, person
 
 GROWING = [
@@ -81,3 +84,40 @@ async def test_a_name_word_typed_with_digits_is_matched_and_searched_by_its_lett
         assert searched.status_code == 200, (query, searched.text)
     found = await client.get(URL, params={"q": "Mamadou Diop"}, headers=casa_agent.headers)
     assert [r["id"] for r in found.json()["items"]] == [first.json()["id"]]
+
+
+@pytest.mark.parametrize("field", ["given_names", "name_arabic", "place_of_birth", "occupation", "host_city"])
+async def test_a_value_longer_once_normalised_is_refused_naming_it(
+    field: str, client: httpx.AsyncClient, create: Any, casa_agent: Any, count_rows: Any
+) -> None:
+    """NFC writes some characters as two (U+0958 क़ is क + nukta; so do Hebrew presentation forms):
+    the limit is on what is stored, so a value within it as typed but beyond it once normalised
+    is a 422 naming the field, never a 500 (PostgreSQL) nor a longer value stored (SQLite)."""
+    limit = 120 if field == "host_city" else 200
+    before = await count_rows()
+    refused = await create(casa_agent, person(**{field: "\u0958" * limit}), confirm=True)
+    assert refused.status_code == 422, refused.text
+    assert [(e["loc"], e["type"]) for e in refused.json()["errors"]] == [(["body", field], "string_too_long")]
+    assert await count_rows() == before
+    kept = await create(casa_agent, person(**{field: "\u0958" * (limit // 2)}), confirm=True)
+    assert kept.status_code == 201, kept.text
+    assert kept.json()[field] == "\u0915\u093c" * (limit // 2)
+    patched = await client.patch(
+        f"{URL}/{kept.json()['id']}", json={field: "\ufb2a" * limit}, headers={**casa_agent.headers, "If-Match": '"v1"'}
+    )
+    assert patched.status_code == 422, patched.text
+
+
+async def test_a_search_that_unfolds_into_many_words_answers(client: httpx.AsyncClient, casa_agent: Any) -> None:
+    """``ﷺ`` folds to four words: 200 of them are 800 search words, past SQLite's 500 terms of one
+    compound SELECT; the same word twice narrows nothing, so each is looked up once."""
+    found = await client.get(URL, params={"q": "\ufdfa" * 200}, headers=casa_agent.headers)
+    assert (found.status_code, found.json()["items"]) == (200, [])
+
+
+async def test_unions_and_intersections_of_many_lookups_run_on_both_databases(sessionmaker: Any) -> None:
+    """Past SQLite's 500 terms of one compound SELECT, the lookups are nested, not refused."""
+    lookups = [select(Registrant.id).where(Registrant.id == uuid.uuid4()) for _ in range(450)]
+    async with sessionmaker() as session:
+        for combined in (repository._union_ids(lookups), repository._intersect_ids(lookups)):
+            assert (await session.execute(combined)).all() == []
