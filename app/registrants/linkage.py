@@ -26,6 +26,7 @@ assumes fields independent given match status).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import uuid
@@ -155,6 +156,7 @@ class Match:
         return any(c.field == field and c.weight > 0 for c in self.comparisons)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _cmp(field: str, level: str, u: float | None = None) -> Comparison:
     m = M[field][level]
     u = U_FIXED[field][level] if u is None else u
@@ -234,11 +236,16 @@ def _best(field: str, new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Co
     Arabic script against the other's names, capped at ``variant``."""
     attr, alt = ("given", "alt_given") if field == "given_names" else ("family", "alt_family")
     found = _names(field, getattr(new, attr), getattr(old, attr), freq)
+    if not (getattr(new, alt) or getattr(old, alt)):
+        return found
     for x, y in ((alt, attr), (attr, alt), (alt, alt)):
         other = _names(field, getattr(new, x), getattr(old, y), freq, alternative=True)
         if other is not None and (found is None or other.weight > found.weight):
             found = other
     return found
+
+
+_AGREEING = frozenset({"exact", "variant"})
 
 
 def _crossed(new: PersonKeys, old: PersonKeys, freq: Frequencies) -> tuple[Comparison, Comparison] | None:
@@ -293,9 +300,11 @@ def _value(field: str, kind: str, a: str | None, b: str | None, freq: Frequencie
 def compare(new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Match:
     """Compare two people field by field (see the module docstring); missing values weigh 0."""
     names = (_best("given_names", new, old, freq), _best("family_name", new, old, freq))
-    crossed = _crossed(new, old, freq)
-    if crossed is not None and sum(c.weight for c in crossed) > sum(c.weight for c in names if c is not None):
-        names = crossed
+    # names agreeing in their own columns are read so (read across them they would weigh no more)
+    if not all(c is not None and c.level in _AGREEING for c in names):
+        crossed = _crossed(new, old, freq)
+        if crossed is not None and sum(c.weight for c in crossed) > sum(c.weight for c in names if c is not None):
+            names = crossed
     found: list[Comparison | None] = [*names, _birth(new.date_of_birth, old.date_of_birth)]
     if new.sex in ("female", "male") and old.sex in ("female", "male"):
         found.append(_cmp("sex", "exact" if new.sex == old.sex else "different"))
