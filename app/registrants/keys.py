@@ -359,7 +359,7 @@ WHERE r.id = ANY($1::uuid[]) AND r.merged_into_id IS NULL
 # The distinct folded words starting with each prefix ($1: the prefixes, $2: each one's
 # exclusive upper bound), one index descent per word found (a loose index scan), however many
 # registrants carry it.
-_WORDS_PG = """
+_FOUND_WORDS = """
 WITH RECURSIVE found(i, hi, word) AS (
   SELECT p.i, p.hi,
          (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = $3 AND k.value >= p.lo AND k.value < p.hi)
@@ -369,25 +369,18 @@ WITH RECURSIVE found(i, hi, word) AS (
          (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = $3 AND k.value > f.word AND k.value < f.hi)
   FROM found f WHERE f.word IS NOT NULL
 )
-SELECT i, word FROM found WHERE word IS NOT NULL
 """
+_WORDS_PG = _FOUND_WORDS + "SELECT i, word FROM found WHERE word IS NOT NULL\n"  # noqa: S608 (constant)
 # _WORDS_PG ($1-$3) and _COUNTS_PG ($4, $5) in one statement: rows (0, i, word, NULL) and
 # (1, i, NULL, count).
-_WORDS_AND_COUNTS_PG = """
-WITH RECURSIVE found(i, hi, word) AS (
-  SELECT p.i, p.hi,
-         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = $3 AND k.value >= p.lo AND k.value < p.hi)
-  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS p(lo, hi, i)
-  UNION ALL
-  SELECT f.i, f.hi,
-         (SELECT min(k.value) FROM registrant_keys k WHERE k.kind = $3 AND k.value > f.word AND k.value < f.hi)
-  FROM found f WHERE f.word IS NOT NULL
-)
-SELECT 0, i, word, NULL::bigint FROM found WHERE word IS NOT NULL
+_WORDS_AND_COUNTS_PG = (
+    _FOUND_WORDS  # noqa: S608 (constant)
+    + """SELECT 0, i, word, NULL::bigint FROM found WHERE word IS NOT NULL
 UNION ALL
 SELECT 1, k.i, NULL::text, (SELECT count(*) FROM registrant_keys r WHERE r.kind = k.kind AND r.value = k.value)
 FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS k(kind, value, i)
 """
+)
 # The same for one prefix (:lo, exclusive upper bound :hi), on any database.
 _VALUES_ONE = """
 WITH RECURSIVE found(word) AS (

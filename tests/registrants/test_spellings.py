@@ -201,31 +201,22 @@ async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
     assert [c["id"] for c in found.json()["candidates"]] == [njie["id"]]
 
 
-def test_the_migration_rekeys_exactly_the_spellings_whose_key_changed() -> None:
+@pytest.mark.parametrize(
+    ("revision", "keys_before"),
+    [("registrant_keys_spellings", KEYS_BEFORE_1901), ("registrant_keys_more_spellings", KEYS_BEFORE_2201)],
+)
+def test_the_migration_rekeys_exactly_the_spellings_whose_key_changed(
+    revision: str, keys_before: dict[str, str]
+) -> None:
     import importlib.util
 
-    path = next((ROOT / "migrations" / "versions").glob("*_registrant_keys_spellings.py"))
-    spec = importlib.util.spec_from_file_location("rekey", path)
+    path = next((ROOT / "migrations" / "versions").glob(f"*_{revision}.py"))
+    spec = importlib.util.spec_from_file_location(revision, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert sorted(module.SPELLINGS) == sorted(KEYS_BEFORE_1901)
+    assert sorted(module.SPELLINGS) == sorted(keys_before)
     listed = {variant for group in VARIANT_GROUPS for variant in group[1:]}
-    for spelling, before in KEYS_BEFORE_1901.items():
-        assert spelling in listed
-        assert phonetic(spelling) != before, spelling
-
-
-def test_revision_2201_rekeys_exactly_the_spellings_whose_key_changed() -> None:
-    import importlib.util
-
-    path = next((ROOT / "migrations" / "versions").glob("*_registrant_keys_more_spellings.py"))
-    spec = importlib.util.spec_from_file_location("rekey_2201", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert sorted(module.SPELLINGS) == sorted(KEYS_BEFORE_2201)
-    listed = {variant for group in VARIANT_GROUPS for variant in group[1:]}
-    for spelling, before in KEYS_BEFORE_2201.items():
+    for spelling, before in keys_before.items():
         assert spelling in listed
         assert phonetic(spelling) != before, spelling
