@@ -140,6 +140,17 @@ def _query_names(dependant: Dependant) -> dict[str, bool]:
     return names
 
 
+def _repeated(names: Sequence[str], among: Collection[str]) -> list[str]:
+    """The names of ``among`` that ``names`` holds more than once, sorted."""
+    counts = collections.Counter(name for name in names if name in among)
+    return sorted(name for name, count in counts.items() if count > 1)
+
+
+def _errors(place: str, names: Sequence[str], msg: str, kind: str) -> list[dict[str, Any]]:
+    """The ``errors`` entries of a 422 naming each of ``names`` at ``place`` (``query``, ``body``)."""
+    return [{"loc": [place, name], "msg": msg, "type": kind} for name in names]
+
+
 async def reject_unknown_query_parameters(request: Request) -> None:
     """Raise ``ValidationFailed`` (422) naming every query parameter the operation does not declare.
 
@@ -155,23 +166,15 @@ async def reject_unknown_query_parameters(request: Request) -> None:
         raise ValidationFailed(
             f"Unknown query parameter(s): {names}.",
             detail_fr=f"Paramètre(s) de requête inconnu(s) : {names}.",
-            errors=[
-                {"loc": ["query", name], "msg": "Unknown query parameter.", "type": "unknown_parameter"}
-                for name in unknown
-            ],
+            errors=_errors("query", unknown, "Unknown query parameter.", "unknown_parameter"),
         )
-    single = single_valued_query_parameters(route)
-    counts = collections.Counter(name for name, _ in given if name in single)
-    repeated = sorted(name for name, count in counts.items() if count > 1)
+    repeated = _repeated([name for name, _ in given], single_valued_query_parameters(route))
     if repeated:
         names = ", ".join(repeated)
         raise ValidationFailed(
             f"Query parameter(s) given more than once: {names}; give each once.",
             detail_fr=f"Paramètre(s) de requête donné(s) plusieurs fois : {names} ; donnez-les une seule fois.",
-            errors=[
-                {"loc": ["query", name], "msg": "Query parameter given more than once.", "type": "repeated_parameter"}
-                for name in repeated
-            ],
+            errors=_errors("query", repeated, "Query parameter given more than once.", "repeated_parameter"),
         )
 
 
@@ -182,18 +185,14 @@ def reject_unknown_or_repeated_form_fields(names: Sequence[str], *, accepted: Co
     with ``dry_run=true`` and ``dry_run=false`` was imported for real; of two files, the first was
     left out). ``errors[].loc`` is ``["body", name]``."""
     unknown = sorted(set(names) - set(accepted))
-    counts = collections.Counter(name for name in names if name in accepted)
-    repeated = sorted(name for name, count in counts.items() if count > 1)
+    repeated = _repeated(names, accepted)
     if unknown or repeated:
         listed = ", ".join([*unknown, *repeated])
         raise ValidationFailed(
             f"Form field(s) unknown or given more than once: {listed}.",
             detail_fr=f"Champ(s) de formulaire inconnu(s) ou donné(s) plusieurs fois : {listed}.",
             errors=[
-                *({"loc": ["body", n], "msg": "Unknown form field.", "type": "unknown_parameter"} for n in unknown),
-                *(
-                    {"loc": ["body", n], "msg": "Form field given more than once.", "type": "repeated_parameter"}
-                    for n in repeated
-                ),
+                *_errors("body", unknown, "Unknown form field.", "unknown_parameter"),
+                *_errors("body", repeated, "Form field given more than once.", "repeated_parameter"),
             ],
         )
