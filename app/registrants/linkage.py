@@ -185,7 +185,7 @@ def _names(
     whole = " ".join(pa)
     if a == b:
         return _cmp(field, "exact", freq.share(kind, whole))
-    if pa == pb or sorted(pa) == sorted(pb) or "".join(pa) == "".join(pb):
+    if pa == pb or sorted(pa) == sorted(pb) or "".join(pa) == "".join(pb) or _joined(a) == _joined(b):
         return _cmp(field, "variant", freq.share(kind, whole))
     shared = [t for t in pa if t in pb]
     if shared:  # "Ndèye Fatou" written "Ndèye": the rarest shared token is the evidence
@@ -193,6 +193,13 @@ def _names(
     if jellyfish.jaro_winkler_similarity(" ".join(a), " ".join(b)) >= SIMILAR:
         return _cmp(field, "similar")
     return _cmp(field, "different")
+
+
+def _joined(tokens: tuple[str, ...]) -> str:
+    """The phonetic key of a name's tokens written as one word: a compound given name is joined
+    (``Mamediarra``, ``Abdoulaziz``) where another register parts it, and a word keyed alone loses
+    what the joined word keeps (the final e of ``Mame``, the l of ``Abdoul``)."""
+    return phonetic("".join(tokens)[:KEY_VALUE_LENGTH])
 
 
 def _matched(a: tuple[str, ...], b: tuple[str, ...]) -> list[str] | None:

@@ -43,17 +43,19 @@ def _has_arabic(text: str) -> bool:
 # Sering): families straddle the border and their papers use them. Arabic script reaches every
 # group through the letters its Latin spellings would be written with (``محمد`` writes Mohamed:
 # :func:`table_readings`); a spelling in Arabic script is listed only where no rule reaches (the
-# last groups). A spelling added here changes the stored keys of the registrants carrying it: a
-# migration re-keys them (see revisions 1901 and 2101).
+# last groups, and ``عبده``: its final h reads as an a). A spelling added here changes the stored
+# keys of the registrants carrying it: a migration re-keys them (see revisions 1901, 2101, 2201 and
+# 2301).
 VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njie", "ndjie"),
     # "dioub": the French-style transcription of ديوب used on Moroccan and Mauritanian papers
     # (Arabic و written "ou"), the form an agent types from such a document
-    ("diop", "joob", "djop", "dyop", "diob", "dioub"),
+    # Jobe: the Gambian spelling
+    ("diop", "joob", "djop", "dyop", "diob", "dioub", "jobe"),
     ("ndao", "ndaw"),
-    ("diouf", "juuf", "dyuf"),
-    ("thiam", "caam", "tiam"),
-    ("seck", "sek"),
+    ("diouf", "juuf", "dyuf", "joof"),  # Joof: The Gambia
+    ("thiam", "caam", "tiam", "cham"),  # Cham: The Gambia (Wolof Caam)
+    ("seck", "sek", "secka"),  # Secka: The Gambia
     ("mbaye", "mbay", "mbaay", "mbye"),
     ("fall", "faal", "fal"),
     ("sarr", "saar"),
@@ -79,28 +81,43 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
         "muhamed",
         "mouhammed",
         "mamadu",
+        # more transcriptions clerks write in Senegal and Mauritania (Mouhamad, Mouhamet), the
+        # Gambian Momodou, the Soninke and Malian Mahamadou, and the Wolof (CLAD) Maamadu, Moodu
+        "muhamad",
+        "mouhamad",
+        "mouhammad",
+        "mohamet",
+        "mouhamet",
+        "momodou",
+        "momodu",
+        "mahamadou",
+        "maamadu",
+        "moodu",
     ),
     ("amadou", "ahmadou", "amadu", "ahmed", "ahmad", "hamadou"),
-    ("abdou", "abdoul", "abdul", "abdu"),
-    ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi", "ablaay", "ablaye", "ablay", "ablaaye"),
+    ("abdou", "abdoul", "abdul", "abdu", "عبده"),  # عبده: the standard Arabic spelling (ʿAbduh)
+    # Abdoulie: The Gambia
+    ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi", "ablaay", "ablaye", "ablay", "ablaaye", "abdoulie"),
     ("ibrahima", "ibrahim", "brahim", "ibrahym", "ebrima", "ebrahima", "ebrahim"),  # Ebrima: The Gambia
-    ("oumar", "omar", "umar", "omer"),
-    ("ousmane", "usman", "othmane", "outhmane", "osman"),
+    ("oumar", "omar", "umar", "omer", "umaru", "oumarou"),  # Umaru, Oumarou: Pulaar
+    ("ousmane", "usman", "othmane", "outhmane", "osman", "osmane"),
     # Seex: Wolof; Cheikhou: the Pulaar and Mandinka form
     ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "sheikh", "sheik", "sheick", "seex", "cheikhou"),
     ("souleymane", "suleymane", "soulaymane", "sulayman"),
     ("daouda", "dawda", "daoud", "dawud"),
-    ("babacar", "boubacar", "aboubacar", "abubakar", "aboubakr"),
-    ("aissatou", "astou", "aissata", "aicha", "aisha"),
+    # Babucarr: The Gambia
+    ("babacar", "boubacar", "aboubacar", "abubakar", "aboubakr", "aboubakar", "boubakar", "babucarr", "babucar"),
+    # Isatou: The Gambia; Aïchatou: Niger and Mali
+    ("aissatou", "astou", "aissata", "aicha", "aisha", "aysha", "aichatou", "isatou", "isatu"),
     ("fatou", "fatu", "فاطمة"),  # Fatou is the Wolof form of Fatima
     ("fatoumata", "fatimata", "fatumata", "fatima"),
-    ("mariama", "mariam", "maryam"),
+    ("mariama", "mariam", "maryam", "mariem", "meriem", "meryem"),  # Mariem: Mauritania; Meriem: Morocco
     ("aminata", "aminatou", "amina"),
     ("khadidiatou", "khadija", "khadidja", "kadidiatou"),
     ("khady", "xadi", "خديجة"),  # Khady (Wolof Xadi) is the short form of Khadija
     ("ndeye", "ndey"),
     ("hadji", "hadj", "haj", "hajj"),
-    ("elhadji", "elhadj", "elhaj", "alhaji", "alhadji"),
+    ("elhadji", "elhadj", "elhaj", "alhaji", "alhadji", "alhagie", "alhagi"),  # Alhagie: The Gambia
     (
         "cisse",
         "cise",
@@ -121,12 +138,37 @@ VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
     # form, another consonant): they read as the Latin group too, besides what the rules derive.
     ("aliou", "ali", "aly", "alieu", "علي"),  # Ali; Alieu: The Gambia
     # Zaynab, and its standard Latin transcriptions as Moroccan and Mauritanian papers write it
-    ("seynabou", "zeynab", "zaynab", "zeinab", "zainab", "zeynabou", "zeinabou", "seynab", "زينب"),
-    ("dieynaba", "زينب"),  # Zaynab (Pulaar, Wolof)
-    ("youssou", "يوسف"),  # Yusuf
-    ("rokhaya", "رقية"),  # Ruqayya
-    ("bassirou", "بشير"),  # Bashir
-    ("moctar", "mokhtar"),  # Mukhtar (مختار): French "ct" for kh
+    # Sainabou: The Gambia
+    ("seynabou", "zeynab", "zaynab", "zeinab", "zainab", "zeynabou", "zeinabou", "seynab", "sainabou", "زينب"),
+    ("dieynaba", "dienaba", "djenaba", "زينب"),  # Zaynab (Pulaar, Wolof); Djénaba: Guinea
+    # Yusuf: Youssou is the Wolof form of Youssoupha (Gambian Yusupha)
+    ("youssou", "youssouf", "yusuf", "yousouf", "youssoupha", "yusupha", "يوسف"),
+    ("rokhaya", "roughaya", "roukhaya", "roukaya", "ruqayya", "ruqaya", "رقية"),  # Ruqayya
+    ("bassirou", "bachir", "bashir", "بشير"),  # Bashir (Moroccan, Mauritanian papers: Bachir)
+    ("moctar", "mokhtar", "mouctar", "mukhtar"),  # Mukhtar (مختار): French "ct" for kh; Mouctar: Pulaar
+    # Husayn: the Senegalese Ousseynou, the Gambian Ousainou, the Arabic transcriptions of Moroccan
+    # (Houcine) and Mauritanian papers
+    (
+        "ousseynou",
+        "ousseini",
+        "housseini",
+        "housseyni",
+        "hussein",
+        "houssein",
+        "husseyn",
+        "hussain",
+        "houcine",
+        "ousainou",
+    ),
+    ("lamine", "alamine", "alamin"),  # al-Amīn, written as one word (Mouhamed Alamine)
+    ("saliou", "salih", "saleh"),  # Ṣāliḥ
+    ("ismaila", "ismail", "ismael", "smail"),  # Ismāʿīl; Smail: Morocco
+    ("idrissa", "idriss", "idris", "driss"),  # Idrīs; Driss: Morocco
+    ("abdourahmane", "abderrahmane", "abderahmane", "abdelrahmane"),  # ʿAbd al-Raḥmān: Moroccan papers
+    ("abdoulaziz", "abdelaziz", "abdulaziz", "abdouaziz"),  # ʿAbd al-ʿAzīz, in one word or two (Abdoul Aziz)
+    ("pape", "papa", "pap", "pa"),  # Pape and Papa are one name; Pa: The Gambia (Pa Modou)
+    ("bineta", "binta", "binetou"),  # Binta (Pulaar, Mandinka), Binetou
+    ("habib", "habibou"),
 )
 
 _CANONICAL: dict[str, str] = {
@@ -244,7 +286,7 @@ def _rules(word: str) -> str:
             out.append("g")
             i += 2
             continue
-        if c == "q":
+        if c in "qx":  # x: the Wolof (CLAD) letter of French "kh" (Soxna, Sokhna), h being silent
             out.append("k")
         elif c == "c":
             out.append("s" if nxt in ("e", "i", "y") else "k")

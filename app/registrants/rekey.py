@@ -41,9 +41,15 @@ def with_digits(bind: Any) -> set[Any]:
     """The ids of the registrants with a digit in a name word (``w`` key): words in Arabic script,
     whose tokens carry digits, and Latin words typed with digits (``Ndiaye-9c7950``), which tokens
     leave out since revision 2201."""
+    return containing(bind, "0123456789")
+
+
+def containing(bind: Any, characters: Iterable[str]) -> set[Any]:
+    """The ids of the registrants with one of ``characters`` in a name word (``w`` key): a letter
+    whose phonetic rule changed (revision 2301: ``x``)."""
     keys = sa.Table("registrant_keys", sa.MetaData(), autoload_with=bind)
-    digit = sa.or_(*(keys.c.value.contains(str(d), autoescape=True) for d in range(10)))
-    return set(bind.execute(sa.select(keys.c.registrant_id).where(keys.c.kind == "w", digit).distinct()).scalars())
+    found = sa.or_(*(keys.c.value.contains(c, autoescape=True) for c in characters))
+    return set(bind.execute(sa.select(keys.c.registrant_id).where(keys.c.kind == "w", found).distinct()).scalars())
 
 
 def written_in_arabic(bind: Any) -> set[Any]:

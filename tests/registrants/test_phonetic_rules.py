@@ -8,7 +8,7 @@ names check that a rule does not reach further than it should.
 The keys are stored in indexed columns: a changed key no longer finds existing rows. The exact
 keys below were derived by hand from the rules documented in ``app.registrants.matching``, in
 order: ``dj`` → ``j``; ``di`` + vowel → ``j``; ``ou`` → ``u``; ``th`` → ``t``, ``ph`` → ``f``;
-``ck`` → ``k``; ``gu`` + ``e``/``i``/``y`` → ``g``; ``q`` → ``k``; ``c`` → ``s`` before
+``ck`` → ``k``; ``gu`` + ``e``/``i``/``y`` → ``g``; ``q`` and ``x`` → ``k``; ``c`` → ``s`` before
 ``e``/``i``/``y``, else ``k``; ``y`` → ``i``; ``h`` silent; then a run of one letter becomes one
 letter, and a final ``e`` is dropped when more than two letters are left. A variant-table name
 is keyed by its group's first spelling.
@@ -53,6 +53,10 @@ from app.registrants import matching
         ("Ciré", "Siré"),  # a Pulaar given name (Ciré Ba)
         # h is silent
         ("Rokhaya", "Rokaya"),
+        # x → k: the Wolof (CLAD) letter of French "kh" (revision 2301)
+        ("Sokhna", "Soxna"),
+        ("Diakhaté", "Jaxate"),
+        ("Mbakhane", "Mbaxaan"),
     ],
 )
 def test_spellings_of_one_name_get_one_phonetic_key(french: str, other: str) -> None:
@@ -107,6 +111,8 @@ def test_different_names_keep_different_phonetic_keys(one: str, other: str) -> N
         ("Cyrille", "siril"),
         # t, a, r, i, q → k
         ("Tariq", "tarik"),
+        # s, o, x → k, n, a (Sokhna in Wolof letters)
+        ("Soxna", "sokna"),
         # nn → n, then "ane" has three letters: final e dropped
         ("Anne", "an"),
         # ee → e, then "le" has only two letters: the e is kept

@@ -75,6 +75,86 @@ PAIRS = [
     ("Ñaŋ", "Niang"),
     ("Gniang", "Niang"),
     ("Caw", "Thiaw"),
+    # revision 2301: the Gambian spellings of given and family names
+    ("Momodou", "Mamadou"),
+    ("Momodu", "Mamadou"),
+    ("Isatou", "Aïssatou"),
+    ("Isatu", "Aïssatou"),
+    ("Sainabou", "Seynabou"),
+    ("Abdoulie", "Abdoulaye"),
+    ("Ousainou", "Ousseynou"),
+    ("Babucarr", "Babacar"),
+    ("Alhagie", "Elhadji"),
+    ("Pa", "Pape"),
+    ("Yusupha", "Youssoupha"),
+    ("Jobe", "Diop"),
+    ("Joof", "Diouf"),
+    ("Cham", "Thiam"),
+    ("Secka", "Seck"),
+    # ... the transcriptions of Moroccan and Mauritanian papers
+    ("Hussein", "Ousseynou"),
+    ("Houssein", "Ousseynou"),
+    ("Hussain", "Ousseynou"),
+    ("Houcine", "Ousseynou"),
+    ("Housseyni", "Ousseynou"),
+    ("Mariem", "Mariama"),
+    ("Meriem", "Mariama"),
+    ("Bachir", "Bassirou"),
+    ("Bashir", "Bassirou"),
+    ("Yusuf", "Youssou"),
+    ("Youssouf", "Youssou"),
+    ("Driss", "Idrissa"),
+    ("Idriss", "Idrissa"),
+    ("Smail", "Ismaïla"),
+    ("Ismaël", "Ismaïla"),
+    ("Abderrahmane", "Abdourahmane"),
+    ("Abdelaziz", "Abdoulaziz"),
+    ("Salih", "Saliou"),
+    ("Saleh", "Saliou"),
+    ("Mukhtar", "Moctar"),
+    ("Osmane", "Ousmane"),
+    # ... and Senegalese, Pulaar and Wolof spellings of names desks meet
+    ("Mouhamad", "Mamadou"),
+    ("Muhamad", "Mohamed"),
+    ("Mouhammad", "Mouhamed"),
+    ("Mouhamet", "Mouhamed"),
+    ("Mahamadou", "Mamadou"),
+    ("Maamadu", "Mamadou"),
+    ("Moodu", "Modou"),
+    ("Aichatou", "Aïssatou"),
+    ("Aysha", "Aïcha"),
+    ("Alamine", "Lamine"),
+    ("Papa", "Pape"),
+    ("Pap", "Pape"),
+    ("Binta", "Bineta"),
+    ("Binetou", "Bineta"),
+    ("Roughaya", "Rokhaya"),
+    ("Roukhaya", "Rokhaya"),
+    ("Ruqayya", "Rokhaya"),
+    ("Dienaba", "Dieynaba"),
+    ("Djénaba", "Dieynaba"),
+    ("Aboubakar", "Babacar"),
+    ("Mouctar", "Moctar"),
+    ("Umaru", "Oumar"),
+    ("Oumarou", "Oumar"),
+    ("Habibou", "Habib"),
+    ("Soxna", "Sokhna"),  # the rule: Wolof x is French kh
+]
+
+# Not one name, though their spellings are near: kept apart by the table and the rules.
+DIFFERENT = [
+    ("Hussein", "Hassan"),  # Ḥusayn and Ḥasan
+    ("Ousseynou", "Assane"),
+    ("Lamine", "Amine"),
+    ("Pape", "Pathé"),
+    ("Binta", "Bintou"),
+    ("Saliou", "Salif"),
+    ("Isatou", "Issa"),
+    ("Seynabou", "Dieynaba"),
+    ("Jobe", "Diouf"),
+    ("Cham", "Kane"),
+    ("Gaye", "Gueye"),
+    ("Sy", "Sylla"),
 ]
 
 # Each spelling revision 1901 re-keys, with its key before: the French/Wolof rules alone, worked
@@ -97,6 +177,26 @@ KEYS_BEFORE_2201 = {
     "alieu": "alieu", "xadi": "xadi", "zeynab": "zeinab", "zaynab": "zainab", "zeinab": "zeinab", "zainab": "zainab",
     "zeynabou": "zeinabu", "zeinabou": "zeinabu", "seynab": "seinab", "jaan": "jan", "nang": "nang",
     "gniang": "gniang", "caw": "kaw",
+}  # fmt: skip
+# and revision 2301's, as revision 2201's code keyed them (the rules alone: ``momodou``: m, o, m, o,
+# d, ou → u; ``hussein``: h silent, ss → s, e, i, n; ``jobe``: j, o, b, final e dropped; ``papa``:
+# no final e to drop, where Pape's key is ``pap``)
+KEYS_BEFORE_2301 = {
+    "abdelaziz": "abdelaziz", "abdelrahmane": "abdelraman", "abderahmane": "abderaman", "abderrahmane": "abderaman",
+    "abdouaziz": "abduaziz", "abdoulie": "abduli", "aboubakar": "abubakar", "aichatou": "aikatu", "alamin": "alamin",
+    "alamine": "alamin", "alhagi": "alagi", "alhagie": "alagi", "aysha": "aisa", "babucar": "babukar",
+    "babucarr": "babukar", "bachir": "bakir", "bashir": "basir", "binetou": "binetu", "binta": "binta",
+    "boubakar": "bubakar", "cham": "kam", "dienaba": "jenaba", "djenaba": "jenaba", "driss": "dris",
+    "habibou": "abibu", "houcine": "usin", "houssein": "usein", "housseini": "useini", "housseyni": "useini",
+    "hussain": "usain", "hussein": "usein", "husseyn": "usein", "idris": "idris", "idriss": "idris",
+    "isatou": "isatu", "isatu": "isatu", "ismael": "ismael", "ismail": "ismail", "jobe": "job", "joof": "jof",
+    "maamadu": "mamadu", "mahamadou": "mamadu", "mariem": "mariem", "meriem": "meriem", "meryem": "meriem",
+    "mohamet": "moamet", "momodou": "momodu", "momodu": "momodu", "moodu": "modu", "mouctar": "muktar",
+    "mouhamad": "muamad", "mouhamet": "muamet", "mouhammad": "muamad", "muhamad": "muamad", "mukhtar": "muktar",
+    "osmane": "osman", "oumarou": "umaru", "ousainou": "usainu", "ousseini": "useini", "pa": "pa", "papa": "papa",
+    "roughaya": "rugaia", "roukaya": "rukaia", "roukhaya": "rukaia", "ruqaya": "rukaia", "ruqayya": "rukaia",
+    "sainabou": "sainabu", "saleh": "sal", "salih": "sali", "secka": "seka", "smail": "smail", "umaru": "umaru",
+    "yousouf": "iusuf", "youssouf": "iusuf", "youssoupha": "iusufa", "yusuf": "iusuf", "yusupha": "iusufa",
 }  # fmt: skip
 
 
@@ -166,6 +266,9 @@ async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
     njie = created.json()
     other = (await create(casa_agent, person(given_names="Awa", family_name="Sarr"))).json()
     ebrima = (await create(casa_agent, person(given_names="Ebrima", family_name="Jaañ", sex="male"))).json()
+    isatou = (await create(casa_agent, person(given_names="Soxna Isatou", family_name="Jobe"))).json()
+    isatou_keys = await _keys(sessionmaker, isatou["id"])
+    assert {("g", "sokna aisatu"), ("f", "jop"), ("w", "soxna")} <= isatou_keys
     ebrima_keys = await _keys(sessionmaker, ebrima["id"])
     assert {("g", "ibraima"), ("f", "jagn")} <= ebrima_keys
     current = await _keys(sessionmaker, njie["id"])
@@ -190,6 +293,8 @@ async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
     assert await _keys(sessionmaker, njie["id"]) == current
     assert await _keys(sessionmaker, ebrima["id"]) == ebrima_keys  # revision 2201's spellings
     assert await _phonetic_names(sessionmaker, ebrima["id"]) == ("ibraima", "jagn")
+    assert await _keys(sessionmaker, isatou["id"]) == isatou_keys  # revision 2301's spellings and x
+    assert await _phonetic_names(sessionmaker, isatou["id"]) == ("sokna aisatu", "jop")
     # not re-keyed: its words only, and the "s" keys revision 2101 derives from them
     assert await _keys(sessionmaker, other["id"]) == {k for k in untouched if k[0] in ("w", "s")}
     assert await _phonetic_names(sessionmaker, njie["id"]) == ("keik abdulai", "jalo njai")
@@ -203,7 +308,11 @@ async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
 
 @pytest.mark.parametrize(
     ("revision", "keys_before"),
-    [("registrant_keys_spellings", KEYS_BEFORE_1901), ("registrant_keys_more_spellings", KEYS_BEFORE_2201)],
+    [
+        ("registrant_keys_spellings", KEYS_BEFORE_1901),
+        ("registrant_keys_more_spellings", KEYS_BEFORE_2201),
+        ("registrant_keys_desk_spellings", KEYS_BEFORE_2301),
+    ],
 )
 def test_the_migration_rekeys_exactly_the_spellings_whose_key_changed(
     revision: str, keys_before: dict[str, str]
@@ -220,3 +329,56 @@ def test_the_migration_rekeys_exactly_the_spellings_whose_key_changed(
     for spelling, before in keys_before.items():
         assert spelling in listed
         assert phonetic(spelling) != before, spelling
+
+
+@pytest.mark.parametrize(("one", "other"), DIFFERENT)
+def test_names_near_in_spelling_keep_different_keys(one: str, other: str) -> None:
+    from app.registrants.matching import tokens
+
+    (a,) = tokens(one)
+    (b,) = tokens(other)
+    assert phonetic(a) != phonetic(b)
+
+
+@pytest.mark.parametrize(
+    ("joined", "parted"),
+    [("Mamediarra", "Mame Diarra"), ("Abdoulaziz", "Abdoul Aziz"), ("Abdelaziz", "Abdoul Aziz"),
+     ("Abdouaziz", "Abdoul Aziz"), ("Ndeyfatou", "Ndèye Fatou"), ("Elhadji", "El Hadji")],
+)  # fmt: skip
+def test_a_compound_given_name_written_as_one_word_is_a_variant(joined: str, parted: str) -> None:
+    from app.registrants.linkage import Frequencies, compare
+    from app.registrants.matching import PersonKeys
+
+    one = PersonKeys.of(given_names=joined, family_name="Bousso", date_of_birth="1990-04-02")
+    other = PersonKeys.of(given_names=parted, family_name="Bousso", date_of_birth="1990-04-02")
+    for a, b in ((one, other), (other, one)):
+        levels = {c.field: c.level for c in compare(a, b, Frequencies({}, 1000)).comparisons}
+        assert levels["given_names"] == "variant"
+
+
+# (on file, written again): one spelling of each kind revision 2301 taught, given and family names
+SEEN_GIVEN = [
+    ("Mamadou", "Momodou"), ("Aïssatou", "Isatou"), ("Ousseynou", "Hussein"), ("Mamadou", "Mouhamad"),
+    ("Pape", "Papa"), ("Sokhna", "Soxna"), ("Bassirou", "Bachir"), ("Youssou", "Yusuf"), ("Lamine", "Alamine"),
+    ("Abdoulaye", "Abdoulie"), ("Rokhaya", "Roughaya"), ("Mariama", "Mariem"), ("Abdou", "عبده"),
+]  # fmt: skip
+SEEN_FAMILY = [("Diop", "Jobe"), ("Diouf", "Joof"), ("Thiam", "Cham"), ("Seck", "Secka"), ("Diakhaté", "Jaxate")]
+
+
+@pytest.mark.parametrize(("given", "family", "again"), [
+    *((g, "Sagna", (a, "Sagna")) for g, a in SEEN_GIVEN),
+    *(("Awa", f, ("Awa", a)) for f, a in SEEN_FAMILY),
+])  # fmt: skip
+async def test_a_spelling_taught_by_revision_2301_is_a_candidate_and_is_found(
+    given: str, family: str, again: tuple[str, str], casa_agent: Any, create: Any, client: Any
+) -> None:
+    on_file = await create(casa_agent, person(given_names=given, family_name=family, date_of_birth="1983-07-04"))
+    body = person(given_names=again[0], family_name=again[1], date_of_birth="1983-07-19")  # another day
+    response = await create(casa_agent, body)
+    assert response.status_code == 409, response.text
+    (candidate,) = response.json()["candidates"]
+    assert candidate["id"] == on_file.json()["id"]
+    levels = {c["field"]: c["level"] for c in candidate["comparisons"]}
+    assert {levels["given_names"], levels["family_name"]} <= {"exact", "variant"}
+    found = await client.get("/api/v1/registrants", params={"q": " ".join(again)}, headers=casa_agent.headers)
+    assert [r["id"] for r in found.json()["items"]] == [on_file.json()["id"]]
