@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
 from app.core.text import normalise_typed_identifier
 from app.desks.schemas import CountryCode
+from app.registrants.normalize import parse_number
 
 Category = Literal[
     "administrative",
@@ -38,10 +39,9 @@ def _e164(value: str) -> str:
     """A partner's international phone in E.164, read through the one rule for typed identifiers
     (:func:`app.core.text.normalise_typed_identifier`: pasted direction marks, Unicode spaces,
     dashes and digits). ``ValueError`` when ``phonenumbers`` cannot parse or validate it."""
-    try:
-        parsed = phonenumbers.parse(normalise_typed_identifier(value), None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError("contact_phone must be an international number (+221…, +212…)") from exc
+    parsed = parse_number(normalise_typed_identifier(value), None)
+    if parsed is None:
+        raise ValueError("contact_phone must be an international number (+221…, +212…)")
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError("contact_phone is not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

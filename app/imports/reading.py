@@ -182,7 +182,7 @@ def choose_delimiter(text: str, budget: Budget) -> str:
         try:
             position, _mapping = _find_header(records)
         except UnrecognisedHeaders as exc:
-            first_error = first_error or exc
+            first_error = first_error or _kept(exc)
             continue
         width = len(records[position][1])
         rows = records[position + 1 :]
@@ -201,7 +201,10 @@ def choose_delimiter(text: str, budget: Budget) -> str:
             candidates=present,
         )
     assert first_error is not None
-    raise first_error
+    try:
+        raise first_error
+    finally:
+        first_error = None  # a reference cycle broken (the socket module's idiom): see _kept
 
 
 def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], list[str]]:
@@ -365,6 +368,13 @@ def _table_from_records(
     return table
 
 
+def _kept(exc: UnrecognisedHeaders) -> UnrecognisedHeaders:
+    """``exc`` without its traceback, to be raised later: kept with its traceback in a local of a
+    frame that traceback holds, it would make a reference cycle through every caller's frame (the
+    rows being read), freed only by a full collection of the garbage collector."""
+    return exc.with_traceback(None)
+
+
 def _find_header(
     records: list[tuple[int, list[str]]],
 ) -> tuple[int, tuple[dict[int, str], dict[str, str], list[str]]]:
@@ -379,6 +389,9 @@ def _find_header(
         try:
             return position, map_headers(headers)
         except UnrecognisedHeaders as exc:
-            first_error = first_error or exc
+            first_error = first_error or _kept(exc)
     assert first_error is not None
-    raise first_error
+    try:
+        raise first_error
+    finally:
+        first_error = None  # a reference cycle broken (the socket module's idiom): see _kept
