@@ -476,8 +476,8 @@ async def test_counts_of_more_keys_than_one_statement_takes(
 async def test_counts_take_one_statement_per_count_chunk_keys(
     create, casa_agent, sessionmaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """SQLite: one compound SELECT per COUNT_CHUNK keys; PostgreSQL: one statement for any number
-    of keys (the keys bound as arrays, sent on the driver)."""
+    """SQLite: one compound SELECT per COUNT_CHUNK keys; PostgreSQL: one statement per
+    COUNT_CHUNK_PG keys (the keys bound as arrays, sent on the driver): a registration's in one."""
     await _register(create, casa_agent, given_names="Fatou", family_name="Diop", date_of_birth="1990-05-04")
     wanted = [("d", "1990-05-04"), ("g", "awa"), ("g", "fatu"), ("gf", "fatu jop"), JOP, ("n", "jop"), NOBODY]
     expected = {("d", "1990-05-04"): 1, ("g", "fatu"): 1, ("gf", "fatu jop"): 1, JOP: 1, ("n", "jop"): 1}
@@ -501,9 +501,10 @@ async def test_counts_take_one_statement_per_count_chunk_keys(
             assert len(statements) == 1  # the module's promise: one query for all the keys
             statements.clear()
             monkeypatch.setattr(keys, "COUNT_CHUNK", 3)
+            monkeypatch.setattr(keys, "COUNT_CHUNK_PG", 4)
             assert await keys.counts(session, wanted) == expected
             await asyncio.sleep(0)
-            assert len(statements) == (1 if postgresql else 3)  # 7 keys, 3 by 3 on SQLite
+            assert len(statements) == (2 if postgresql else 3)  # 7 keys: 4 by 4, 3 by 3 on SQLite
             statements.clear()
             assert await keys.counts(session, [JOP]) == {JOP: 1}
             await asyncio.sleep(0)
