@@ -25,6 +25,7 @@ from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.core.collector import release
 from app.core.text import fold
 from app.reference.service import list_areas
 from app.registrants import arabic, linkage, matching, sounding
@@ -162,6 +163,10 @@ class BatchMatcher:
         if found is None:
             found = self._expanded[keys] = sounding.hear(keys, self.sounding)
         return found
+
+    def release(self) -> None:
+        """Empty the index a slice at a time (:func:`app.core.collector.release`; CPU only)."""
+        release(self.index, self.combined, self.seen, self.counted, self.rows, self.sounding, self._expanded)
 
     async def preload(self, session: AsyncSession, rows: Sequence[matching.PersonKeys]) -> None:
         """Load every registrant (of the actor's desks) carrying a key chosen to look one of ``rows``

@@ -60,7 +60,7 @@ import logging
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import PurePosixPath
 from typing import Any, cast
@@ -72,7 +72,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.audit import service as audit
 from app.core.bulk import Prepared, prepare
-from app.core.collector import frozen_working_set
+from app.core.collector import frozen_working_set, release
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.errors import Problem, ValidationFailed
@@ -103,6 +103,8 @@ _CHUNK = 500
 CHUNK_ROWS = 200
 """Rows matched and stored per transaction by a real run (see the module docstring): what a failure
 loses, and how long one chunk's work runs before the next commit."""
+SETTLE_ROWS = 1_000
+"""Rows prepared or read between two ``settle()`` of the working set (see :func:`_prepare_rows`)."""
 _IMPORT_ROWS = cast(Table, ImportRow.__table__)
 logger = logging.getLogger("app.imports")
 
@@ -166,7 +168,12 @@ async def run_import(
             )
             prepared = await anyio.to_thread.run_sync(
                 functools.partial(
-                    _prepare_rows, table.rows, desk_country=desk.country, filename=filename, patterns=document_patterns
+                    _prepare_rows,
+                    table.rows,
+                    desk_country=desk.country,
+                    filename=filename,
+                    patterns=document_patterns,
+                    settle=settle,
                 )
             )
             settle()
@@ -175,7 +182,9 @@ async def run_import(
             regions = await region_codes(session)
             # Validating every row and computing its keys is CPU work: in a worker thread, like parsing.
             first_read = await anyio.to_thread.run_sync(
-                functools.partial(_read_rows, [p for p in prepared if p.fingerprint not in earlier], regions)
+                functools.partial(
+                    _read_rows, [p for p in prepared if p.fingerprint not in earlier], regions, settle=settle
+                )
             )
             settle()
             await matcher.preload(session, [keys for _, keys in first_read.values()])
@@ -241,6 +250,9 @@ async def run_import(
             )
         )
         report.duration_ms = int((time.perf_counter() - started) * 1000)
+        # The run's rows in all their forms, freed a slice at a time in a worker thread: dropped at
+        # once on return, freeing them stopped the event loop for half a second (app.core.collector).
+        await anyio.to_thread.run_sync(run.release, prepared, table.rows)
         return report
 
 
@@ -327,9 +339,23 @@ def read_limits(settings: Settings) -> ReadLimits:
 
 
 def _prepare_rows(
-    rows: Sequence[SourceRow], *, desk_country: str, filename: str | None, patterns: Mapping[str, str] | None
+    rows: Sequence[SourceRow],
+    *,
+    desk_country: str,
+    filename: str | None,
+    patterns: Mapping[str, str] | None,
+    settle: Callable[[], None],
 ) -> list[PreparedRow]:
-    return [prepare_row(row, desk_country=desk_country, filename=filename, document_patterns=patterns) for row in rows]
+    """Every row prepared (CPU only: a worker thread runs it), ``settle()`` called every
+    :data:`SETTLE_ROWS` rows (what is alive then leaves the collector's scans, see
+    :mod:`app.core.collector`: otherwise each full collection rescans all the rows prepared so far,
+    up to half a second with the event loop stopped)."""
+    out = []
+    for done, row in enumerate(rows, 1):
+        out.append(prepare_row(row, desk_country=desk_country, filename=filename, document_patterns=patterns))
+        if done % SETTLE_ROWS == 0:
+            settle()
+    return out
 
 
 async def _earlier_outcomes(
@@ -379,6 +405,12 @@ class _Run:
         self.first_line: dict[str, int] = {}  # fingerprint → first line of this file
         self.line_of: dict[uuid.UUID, int] = {}  # registrant created here → its line
         self.created_at_line: dict[int, uuid.UUID] = {}
+
+    def release(self, *more: list[Any]) -> None:
+        """Empty the run's containers but :attr:`reports`, its matcher's and ``more``, a slice at a
+        time (:func:`app.core.collector.release`; CPU only)."""
+        release(self.first_read, self.number_of, self.first_line, self.line_of, self.created_at_line, *more)
+        self.matcher.release()
 
     def process_rows(self, rows: Sequence[PreparedRow]) -> None:
         """:meth:`process` each row, in file order (CPU only: a worker thread runs it)."""
@@ -541,10 +573,16 @@ class _Run:
 
 
 def _read_rows(
-    rows: Sequence[PreparedRow], regions: Mapping[str, str]
+    rows: Sequence[PreparedRow], regions: Mapping[str, str], *, settle: Callable[[], None]
 ) -> dict[int, tuple[RegistrantCreate, PersonKeys]]:
-    """Line → :func:`_read` of each row the registry would take."""
-    return {row.line: read for row in rows if (read := _read(row, regions))}
+    """Line → :func:`_read` of each row the registry would take (``settle`` as in :func:`_prepare_rows`)."""
+    out = {}
+    for done, row in enumerate(rows, 1):
+        if read := _read(row, regions):
+            out[row.line] = read
+        if done % SETTLE_ROWS == 0:
+            settle()
+    return out
 
 
 def _read(row: PreparedRow, regions: Mapping[str, str]) -> tuple[RegistrantCreate, PersonKeys] | None:

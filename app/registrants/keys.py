@@ -61,6 +61,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import anyio.to_thread
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, text, tuple_, union_all
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -257,7 +258,11 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     """How many registrants carry each of ``keys`` (index-only counts; a key nobody carries is
     left out). A count from :data:`COUNT_CACHE_FROM` on is remembered per database for
     ``SIZE_CACHE_SECONDS``."""
-    found, wanted, cache, now = _cached_counts(session, keys)
+    keys = keys if isinstance(keys, (set, frozenset, list, tuple)) else list(keys)
+    if len(keys) > COUNT_CHUNK_PG:  # an import's: sorting them and reading the cache is CPU work
+        found, wanted, cache, now = await anyio.to_thread.run_sync(_cached_counts, session, keys)
+    else:
+        found, wanted, cache, now = _cached_counts(session, keys)
     if wanted and _on_postgresql(session):
         driver = await transaction_driver(session)
         # by COUNT_CHUNK_PG keys: an import's 100,000 keys in one statement made one block of

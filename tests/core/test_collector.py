@@ -24,3 +24,41 @@ def test_a_failure_inside_the_block_still_hands_everything_back() -> None:
         settle()
         raise RuntimeError("import failed")
     assert gc.get_freeze_count() == 0
+
+
+class _Item:
+    """A value only the container under test holds."""
+
+
+@pytest.mark.parametrize("kind", [list, dict, set])
+def test_release_empties_every_container_and_frees_what_only_it_held(kind: type) -> None:
+    import weakref
+
+    from app.core import collector
+
+    items = [_Item() for _ in range(collector.RELEASE_STEP * 2 + 7)]
+    freed = [weakref.ref(item) for item in items]
+    kept = items[3]  # also held elsewhere: stays alive
+    container = {i: item for i, item in enumerate(items)} if kind is dict else kind(items)
+    other = [1, 2, 3]
+    del items
+    collector.release(container, other)
+    assert len(container) == 0 and other == []
+    assert sum(ref() is not None for ref in freed) == 1 and freed[3]() is kept
+
+
+def test_release_frees_a_slice_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never more than RELEASE_STEP items freed by one step (the event loop may run in between)."""
+    from app.core import collector
+
+    monkeypatch.setattr(collector, "RELEASE_STEP", 4)
+    sizes: list[int] = []
+
+    class Watched(list):  # type: ignore[type-arg]
+        def __delitem__(self, index: slice) -> None:  # type: ignore[override]
+            before = len(self)
+            super().__delitem__(index)
+            sizes.append(before - len(self))
+
+    collector.release(Watched(range(10)))
+    assert sizes == [4, 4, 2]

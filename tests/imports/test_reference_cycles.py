@@ -87,3 +87,19 @@ def test_an_unverified_phone_in_a_register_row_leaves_nothing_alive() -> None:
 def test_reading_a_register_leaves_nothing_of_its_caller_alive(lines: list[str]) -> None:
     content = "\r\n".join([*lines, ""]).encode("cp1252")
     assert _held_after(lambda: read_register(content)) is None
+
+
+def test_rows_are_settled_every_settle_rows_while_prepared_and_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import takes what is alive out of the collector's scans every SETTLE_ROWS rows of each
+    long step, not only between steps (each full collection would rescan every row so far)."""
+    from app.imports import service
+
+    monkeypatch.setattr(service, "SETTLE_ROWS", 2)
+    table = read_register(csv_file(*[ROW.replace("1;", f"{n};", 1) for n in range(1, 6)]))
+    settled: list[str] = []
+    prepared = service._prepare_rows(
+        table.rows, desk_country="MA", filename="r.csv", patterns=None, settle=lambda: settled.append("prepared")
+    )
+    read = service._read_rows(prepared, {}, settle=lambda: settled.append("read"))
+    assert len(prepared) == 5 and len(read) == 5
+    assert settled == ["prepared", "prepared", "read", "read"]
