@@ -542,7 +542,7 @@ async def test_at_most_count_cache_max_counts_are_remembered(
         await _register(create, casa_agent, given_names=given, family_name="Diop")
         await _register(create, casa_agent, given_names=given, family_name="Sow")
     async with sessionmaker() as session:
-        assert await keys.counts(session, [SOW, JOP]) == {JOP: 2, SOW: 2}  # counted in key order: Diop first
+        assert await keys.counts(session, [JOP, SOW]) == {JOP: 2, SOW: 2}  # counted in the order given: Diop first
     await _register(create, casa_agent, given_names="Khady", family_name="Diop")
     await _register(create, casa_agent, given_names="Khady", family_name="Sow")
     async with sessionmaker() as session:
