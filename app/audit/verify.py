@@ -10,6 +10,10 @@ Checked, in ``seq`` order (the first failure is reported):
   hash there (a rewritten history or a truncated tail cannot match a signature made before);
 * the last link is signed by a checkpoint (the sequencer signs each head in the transaction that
   links it, so an unsigned head means links were added or rewritten behind its back);
+* no event ordered before the last link's event (``(txid, id)``, the sequencer's order) is left
+  out of the chain: the sequencer seals only events of ended transactions, in that order, and
+  resumes after the head, so such an event was passed over by a link written behind its back (the
+  application's role may INSERT links) and would never be sealed nor counted as waiting;
 * optionally, a checkpoint an auditor kept elsewhere (``verify-audit --against FILE``).
 
 Events committed but not yet sealed are reported as pending, not as a failure.
@@ -37,12 +41,12 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import chain
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
-from app.audit.sequencer import Backlog, backlog
+from app.audit.sequencer import Backlog, Head, backlog, head
 from app.audit.signing import Checkpoint, Verifier
 
 BATCH = 10_000
@@ -361,7 +365,44 @@ async def verify_log(
         return VerifyResult(
             last, len(checkpoints), pending, last, None, f"the last link {last} is not signed by a checkpoint"
         )
+    passed_over = await _passed_over(conn, await head(conn)) if last else None
+    if passed_over is not None:
+        event_id, seq = passed_over
+        return VerifyResult(
+            last,
+            len(checkpoints),
+            pending,
+            seq,
+            event_id,
+            f"event {event_id} is not in the chain, yet link {seq} seals an event written after it",
+        )
     return VerifyResult(last, len(checkpoints), pending)
+
+
+async def _passed_over(conn: AsyncConnection, last: Head) -> tuple[int, int] | None:
+    """The first event before the head's in the sealing order (``(txid, id)``) that no link seals,
+    and the first link sealing an event after it; None when every such event is linked."""
+    linked = exists().where(AuditLink.event_id == AuditEvent.id)
+    order = tuple_(AuditEvent.txid, AuditEvent.id)
+    row = (
+        await conn.execute(
+            select(AuditEvent.txid, AuditEvent.id)
+            .where(order < tuple_(last.txid, last.event_id), ~linked)
+            .order_by(AuditEvent.txid, AuditEvent.id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    txid, event_id = row
+    seq = (
+        await conn.execute(
+            select(func.min(AuditLink.seq))
+            .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
+            .where(order > tuple_(txid, event_id))
+        )
+    ).scalar_one()
+    return event_id, seq
 
 
 async def latest_checkpoint(conn: AsyncConnection) -> Checkpoint | None:
