@@ -137,6 +137,29 @@ async def test_tail_and_checkpoints_truncated_together_are_caught_by_the_auditor
     assert result.reason == "checkpoint at seq 6 is beyond the last link 3 (the log was truncated)"
 
 
+async def test_events_cut_with_their_checkpoints_then_edited_are_sealed_again_and_only_a_kept_checkpoint_tells(
+    client, make_staff, sessionmaker, audit_log
+) -> None:
+    """The owner without the key cuts links and checkpoints after 3, edits event 5 and leaves the
+    cut events waiting: the running sequencer (which holds the key) seals them again, edit and all,
+    and signs the new head. Documented (docs/audit.md): only a checkpoint kept outside tells."""
+    auditor = await make_staff("auditor", [])
+    await _sealed_log(sessionmaker, audit_log)
+    kept = (await client.get("/api/v1/audit/checkpoint", headers=auditor.headers)).json()
+    async with sessionmaker() as session:
+        event_5 = (await session.execute(text("SELECT event_id FROM audit_links WHERE seq = 5"))).scalar_one()
+        await lift_protection(session)
+        await session.execute(delete(AuditCheckpoint).where(AuditCheckpoint.seq > 3))
+        await session.execute(delete(AuditLink).where(AuditLink.seq > 3))
+        await session.execute(text("UPDATE audit_events SET entity_id = 'forged' WHERE id = :id"), {"id": event_5})
+        await session.commit()
+    assert await audit_log.seal() == 3
+    assert (await audit_log.verify()).ok  # signed again by the sequencer
+    result = await audit_log.verify(against=Checkpoint.from_json(kept))
+    assert (result.ok, result.broken_seq) == (False, 6)
+    assert result.reason == "the kept checkpoint at seq 6 differs from the stored one"
+
+
 async def test_a_kept_checkpoint_verifies_a_log_that_went_on_and_refuses_one_signed_by_another_key(
     app, sessionmaker, audit_log, tmp_path
 ) -> None:
