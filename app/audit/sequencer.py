@@ -48,6 +48,22 @@ log = logging.getLogger(__name__)
 ADVISORY_LOCK_KEY = 0x6175_6469_7431
 """The PostgreSQL advisory lock key the sequencers of one database share ("audit1")."""
 
+PINNED_SEARCH_PATH = "pg_catalog, public, pg_temp"
+"""The ``search_path`` of the sequencer's and the verifier's transactions (PostgreSQL). The
+application's role may create objects in schema ``number_series`` and set its own default
+``search_path`` (``ALTER ROLE … SET``): an operator of its own found before ``pg_catalog``'s (an
+``=`` that called a passed-over event linked) would otherwise change what these statements
+mean. Every function they call by name is then ``pg_catalog``'s, every table ``public``'s."""
+
+_PIN_AND_LOCK = text(
+    "SELECT pg_catalog.set_config('search_path', :path, true), pg_catalog.pg_try_advisory_xact_lock(:k)"
+).bindparams(path=PINNED_SEARCH_PATH)
+
+
+async def pin_search_path(conn: AsyncConnection) -> None:
+    """PostgreSQL: :data:`PINNED_SEARCH_PATH` for the rest of ``conn``'s transaction."""
+    await conn.execute(text("SELECT pg_catalog.set_config('search_path', :path, true)"), {"path": PINNED_SEARCH_PATH})
+
 _NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
 # The oldest transaction of this database still running, as a 64-bit id. Every transaction that
 # has an id holds an ExclusiveLock on it; it is this database's when its backend is connected here
@@ -185,15 +201,11 @@ class Sequencer:
 
         Returns None when another process holds the sequencing lock. The head is also signed
         when it has no checkpoint yet (a chain carried over from before checkpoints existed).
+        On PostgreSQL the transaction runs with :data:`PINNED_SEARCH_PATH`.
         """
         async with self.engine.begin() as conn:
             postgres = conn.dialect.name == "postgresql"
-            if (
-                postgres
-                and not (
-                    await conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
-                ).scalar_one()
-            ):
+            if postgres and not (await conn.execute(_PIN_AND_LOCK, {"k": ADVISORY_LOCK_KEY})).one()[1]:
                 return None
             last = await head(conn)
             query = select(AuditEvent.id, *_CONTENT).where(*_unsealed(last))

@@ -46,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import chain
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
-from app.audit.sequencer import Backlog, Head, backlog, head
+from app.audit.sequencer import Backlog, Head, backlog, head, pin_search_path
 from app.audit.signing import Checkpoint, Verifier
 
 BATCH = 10_000
@@ -332,8 +332,11 @@ async def verify_log(
     database. Reads only; run it in a transaction with one snapshot (REPEATABLE READ on
     PostgreSQL) so a sealing batch in between cannot be mistaken for an inconsistency.
     ``streamed=False`` reads PostgreSQL in keyset batches and hashes each event with the
-    reference formula only (the previous reader, kept for comparison).
+    reference formula only (the previous reader, kept for comparison). On PostgreSQL the rest of
+    the transaction runs with :data:`app.audit.sequencer.PINNED_SEARCH_PATH`.
     """
+    if conn.dialect.name == "postgresql":
+        await pin_search_path(conn)
     pending = await backlog(conn)
     try:
         stored = (await conn.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))).all()
