@@ -94,3 +94,43 @@ async def test_events_waiting_after_the_head_are_pending_not_passed_over(app, se
     for result in await _verify(sessionmaker, _signer(app)):
         assert result == VerifyResult(6, 2, Backlog(2, dt.datetime(2026, 11, 30, 4, 0, 7, tzinfo=dt.UTC)))
         assert result.ok
+
+
+async def test_events_below_a_head_whose_txid_was_raised_are_named_not_left_waiting_for_ever(
+    app, sessionmaker, audit_log
+) -> None:
+    """The head's ``txid`` is not chained: the owner raising it (or a restore into a new cluster,
+    whose transaction ids start again from low) leaves every later event below the head, never
+    sealed and never counted as waiting. The verifier names the first of them."""
+    from sqlalchemy import text
+
+    from tests.audit.tampering import lift_protection
+
+    await _sealed_log(sessionmaker, audit_log)
+    async with sessionmaker() as session:
+        if session.bind.dialect.name == "postgresql":  # this transaction only: the txid trigger stays on
+            await session.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            await lift_protection(session)
+        await session.execute(
+            text(
+                "UPDATE audit_events SET txid = 9000000000000000000 "
+                "WHERE id = (SELECT event_id FROM audit_links WHERE seq = 6)"
+            )
+        )
+        await session.commit()
+    await audit_log.seal()
+    later = await _write(sessionmaker, 7)
+    assert await audit_log.seal() == 0
+    async with sessionmaker() as session:
+        waiting_id = (
+            await session.execute(select(AuditEvent.id).where(AuditEvent.action == "test.waiting"))
+        ).scalar_one()
+    for result in await _verify(sessionmaker, _signer(app)):
+        assert (result.ok, result.pending, result.broken_seq, result.broken_id) == (
+            False,
+            Backlog(0, None),
+            6,
+            waiting_id,
+        )
+    assert later > waiting_id
