@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.db import INTEGER_MAX, create_engine, create_sessionmaker, run_after_commit
+
+if TYPE_CHECKING:
+    from app.audit.signing import Signer
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -428,10 +431,16 @@ def verify_audit(
         raise typer.Exit(2) from exc
     if seal:
         try:
-            sealed = _seal(settings)
+            signer = signer_for(settings, create=False)
         except (OSError, ValueError) as exc:  # the private key: missing or not Ed25519
             typer.secho(str(exc), fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from exc
+        try:
+            sealed = _seal(settings, signer)
+        except Exception as exc:  # an event that cannot be hashed, a rewritten schema: a message, not a traceback
+            first_line = (str(exc).splitlines() or [""])[0]
+            typer.secho(f"sealing failed: {type(exc).__name__}: {first_line}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from exc
         typer.echo(f"sealed {sealed} events")
 
     async def check(session: AsyncSession) -> VerifyResult:
@@ -458,13 +467,12 @@ def verify_audit(
     raise typer.Exit(1)
 
 
-def _seal(settings: Settings) -> int:
-    from app.audit.sequencer import Sequencer, signer_for
+def _seal(settings: Settings, signer: Signer) -> int:
+    from app.audit.sequencer import Sequencer
 
     async def main() -> int:
         engine = create_engine(settings.effective_database_url)
         try:
-            signer = signer_for(settings, create=False)
             return await Sequencer(engine, signer, batch=settings.audit_seal_batch).seal_all()
         finally:
             await engine.dispose()

@@ -64,6 +64,7 @@ async def pin_search_path(conn: AsyncConnection) -> None:
     """PostgreSQL: :data:`PINNED_SEARCH_PATH` for the rest of ``conn``'s transaction."""
     await conn.execute(text("SELECT pg_catalog.set_config('search_path', :path, true)"), {"path": PINNED_SEARCH_PATH})
 
+
 _NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
 # The oldest transaction of this database still running, as a 64-bit id. Every transaction that
 # has an id holds an ExclusiveLock on it; it is this database's when its backend is connected here

@@ -172,3 +172,30 @@ async def test_verify_audit_refuses_a_kept_file_nested_too_deep_and_an_empty_pub
     kept.write_text(json.dumps({"seq": 1}))
     done = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit", "--against", str(kept))
     assert (done.returncode, done.stderr.strip()) == (2, "not a checkpoint: hash, signed_at, key_id, signature missing")
+
+
+async def test_verify_audit_seal_reports_an_event_it_cannot_hash_without_a_traceback(
+    app, sessionmaker, audit_log, database_url, settings
+) -> None:
+    """Details nested past Python's recursion limit (the application's role may INSERT any event)
+    cannot be hashed: sealing stops there (the events after it wait, as ``verify-audit`` and
+    ``/readyz`` report) and ``--seal`` says so in one line."""
+    await _sealed_log(sessionmaker, audit_log)
+    deep = "[" * 3000 + "]" * 3000
+    async with sessionmaker() as session:
+        cast = "::json" if session.bind.dialect.name == "postgresql" else ""
+        await session.execute(
+            text(
+                "INSERT INTO audit_events (txid, occurred_at, actor_label, actor_role, action, entity_type, details) "
+                f"VALUES (0, :at, 'system', 'system', 'test.deep', 'test', CAST(:d AS TEXT){cast})"
+            ),
+            {"at": WAITING.oldest, "d": deep},
+        )
+        await session.commit()
+    done = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit", "--seal")
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert done.stderr.startswith("sealing failed: RecursionError: ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    done = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit")
+    assert done.returncode == 0, done.stderr
+    assert "; 2 events not sealed yet" in done.stdout
