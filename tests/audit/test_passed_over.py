@@ -5,6 +5,9 @@ The sequencer seals in ``(txid, id)`` order and resumes after the last link's ev
 ordered before the head and not linked is never sealed and no longer counted as waiting. A
 sequencer never leaves one behind (it seals only events of ended transactions, in that order):
 the verifier names such an event, on every reader, even once the forged head has been signed.
+
+A checkpoint the application's role inserts is not signed by the key: the verifier names it, and
+the checkpoint endpoint refuses to hand it to auditors.
 """
 
 from __future__ import annotations
@@ -134,3 +137,31 @@ async def test_events_below_a_head_whose_txid_was_raised_are_named_not_left_wait
             waiting_id,
         )
     assert later > waiting_id
+
+
+async def test_the_checkpoint_endpoint_does_not_hand_auditors_a_checkpoint_the_key_did_not_sign(
+    client, make_staff, sessionmaker, audit_log
+) -> None:
+    """The application's role may INSERT checkpoints: a forged one beyond the head was the latest
+    stored, and ``GET /api/v1/audit/checkpoint`` gave it to auditors to keep. It is refused now."""
+    from app.audit.models import AuditCheckpoint
+
+    auditor = await make_staff("auditor", [])
+    await _sealed_log(sessionmaker, audit_log)
+    async with sessionmaker() as session:
+        real = (await session.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq == 6))).scalar_one()
+        session.add(
+            AuditCheckpoint(
+                seq=1000, hash="ab" * 32, signed_at=real.signed_at, key_id=real.key_id, signature=real.signature
+            )
+        )
+        await session.commit()
+    answer = await client.get("/api/v1/audit/checkpoint", headers={**auditor.headers, "Accept-Language": "en"})
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    body = answer.json()
+    assert (body["type"], body["status"]) == ("/problems/internal-error", 500)
+    assert body["detail"] == (
+        "The latest stored checkpoint (seq 1000) is not signed by this server's key: "
+        "the audit log was tampered with (run verify-audit)."
+    )
