@@ -73,7 +73,7 @@ async def test_the_app_role_cannot_choose_the_txid_of_its_events_by_shadowing_th
     app_role_connection, audit_log
 ) -> None:
     """The role may create objects in ``number_series``; a function of its own there, found first
-    along its ``search_path``, is not the one the trigger calls (revision 2301)."""
+    along its ``search_path``, is not the one the trigger calls (revision 2401)."""
     async with app_role_connection.transaction():
         await app_role_connection.execute(
             "CREATE FUNCTION number_series.pg_current_xact_id() RETURNS xid8 LANGUAGE sql AS $$ SELECT '5'::xid8 $$"

@@ -84,7 +84,7 @@ async def test_the_database_refuses_to_change_the_audit_log(sessionmaker, audit_
 async def test_a_row_inserted_over_a_stored_one_does_not_replace_it(
     sessionmaker, audit_log, table: str, key: str
 ) -> None:
-    """SQLite's REPLACE deletes the stored row without firing its DELETE trigger (revision 2302);
+    """SQLite's REPLACE deletes the stored row without firing its DELETE trigger (revision 2402);
     PostgreSQL's upsert fires the UPDATE trigger."""
     await _write_events(sessionmaker, 1)
     await audit_log.seal()

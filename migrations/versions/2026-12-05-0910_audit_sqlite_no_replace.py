@@ -12,17 +12,17 @@ here now, as a constraint error still).
 PostgreSQL has no REPLACE; ``INSERT … ON CONFLICT DO UPDATE`` needs UPDATE (not granted to the
 application) and fires the UPDATE triggers. Nothing to do there. Rows are unchanged.
 
-Revision ID: 2302
-Revises: 2301
-Create Date: 2026-12-04 09:10:00+00:00
+Revision ID: 2402
+Revises: 2401
+Create Date: 2026-12-05 09:10:00+00:00
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "2302"
-down_revision: str | Sequence[str] | None = "2301"
+revision: str = "2402"
+down_revision: str | Sequence[str] | None = "2401"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

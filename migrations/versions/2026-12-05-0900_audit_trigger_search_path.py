@@ -13,17 +13,17 @@ on behalf of other roles, https://www.postgresql.org/docs/current/sql-createfunc
 Rows, links and hashes are unchanged: every existing log verifies as before. SQLite has no such
 functions (nothing to do).
 
-Revision ID: 2301
-Revises: 2201
-Create Date: 2026-12-04 09:00:00+00:00
+Revision ID: 2401
+Revises: 2301
+Create Date: 2026-12-05 09:00:00+00:00
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "2301"
-down_revision: str | Sequence[str] | None = "2201"
+revision: str = "2401"
+down_revision: str | Sequence[str] | None = "2301"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
