@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.config import Settings
 from app.core.db import INTEGER_MAX, create_engine, create_sessionmaker, run_after_commit
+
+if TYPE_CHECKING:
+    from app.audit.signing import Signer
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -411,7 +414,8 @@ def verify_audit(
     """Verify the audit log: hash chain, every signed checkpoint, optionally a kept checkpoint.
 
     Exits 0 when valid (reporting events still waiting to be sealed), 1 naming the first broken
-    link or checkpoint, 2 when the key or the checkpoint file cannot be read.
+    link or checkpoint, or saying why the log cannot be read (a table or column dropped or of
+    another type: no traceback), 2 when the key or the checkpoint file cannot be read.
     """
     from app.audit.sequencer import signer_for
     from app.audit.signing import Verifier, load_checkpoint_file
@@ -419,17 +423,24 @@ def verify_audit(
 
     settings = Settings()
     try:
-        verifier = Verifier.from_b64(public_key) if public_key else signer_for(settings, create=False)
+        # --public-key "" (an auditor's unset variable) is refused, not taken for "the server's key file"
+        verifier = Verifier.from_b64(public_key) if public_key is not None else signer_for(settings, create=False)
         kept = load_checkpoint_file(against) if against else None
     except (OSError, ValueError) as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
     if seal:
         try:
-            sealed = _seal(settings)
+            signer = signer_for(settings, create=False)
         except (OSError, ValueError) as exc:  # the private key: missing or not Ed25519
             typer.secho(str(exc), fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from exc
+        try:
+            sealed = _seal(settings, signer)
+        except Exception as exc:  # an event that cannot be hashed, a rewritten schema: a message, not a traceback
+            first_line = (str(exc).splitlines() or [""])[0]
+            typer.secho(f"sealing failed: {type(exc).__name__}: {first_line}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from exc
         typer.echo(f"sealed {sealed} events")
 
     async def check(session: AsyncSession) -> VerifyResult:
@@ -437,7 +448,12 @@ def verify_audit(
 
         return await verify_chain(session, verifier, against=kept)
 
-    result = run_in_session(settings, check)
+    try:
+        result = run_in_session(settings, check)
+    except Exception as exc:  # whatever a rewritten schema makes fail: a verdict, not a traceback
+        first_line = (str(exc).splitlines() or [""])[0]
+        typer.secho(f"audit log cannot be read: {type(exc).__name__}: {first_line}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
     pending = f"; {result.pending.count} events not sealed yet" if result.pending.count else ""
     if result.ok:
         typer.echo(f"audit chain valid: {result.checked} events, {result.checkpoints} signed checkpoints{pending}")
@@ -451,13 +467,12 @@ def verify_audit(
     raise typer.Exit(1)
 
 
-def _seal(settings: Settings) -> int:
-    from app.audit.sequencer import Sequencer, signer_for
+def _seal(settings: Settings, signer: Signer) -> int:
+    from app.audit.sequencer import Sequencer
 
     async def main() -> int:
         engine = create_engine(settings.effective_database_url)
         try:
-            signer = signer_for(settings, create=False)
             return await Sequencer(engine, signer, batch=settings.audit_seal_batch).seal_all()
         finally:
             await engine.dispose()

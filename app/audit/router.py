@@ -14,7 +14,7 @@ from app.audit.schemas import AuditEventOut, CheckpointOut
 from app.audit.signing import Verifier
 from app.auth.deps import AuditorActor
 from app.core.deps import SessionDep
-from app.core.errors import NotFound
+from app.core.errors import InternalError, NotFound
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -70,10 +70,19 @@ async def list_events(
 async def latest_checkpoint(request: Request, session: SessionDep, actor: AuditorActor) -> CheckpointOut:
     """The latest signed checkpoint of the chain and the public key that verifies it.
 
-    404 ``not-found`` before the first event is sealed.
+    404 ``not-found`` before the first event is sealed; 500 ``internal-error`` when the latest
+    stored checkpoint is not signed by this server's key (a row written behind the sequencer's
+    back: auditors must not keep it as their reference).
     """
     checkpoint = await service.current_checkpoint(session)
     if checkpoint is None:
         raise NotFound("No checkpoint has been signed yet.", detail_fr="Aucun point de contrôle signé pour l'instant.")
     verifier: Verifier = request.app.state.audit_sequencer.signer
+    if not verifier.verify(checkpoint):
+        raise InternalError(
+            f"The latest stored checkpoint (seq {checkpoint.seq}) is not signed by this server's key: "
+            "the audit log was tampered with (run verify-audit).",
+            detail_fr=f"Le dernier point de contrôle enregistré (seq {checkpoint.seq}) n'est pas signé par la clé "
+            "de ce serveur : le journal d'audit a été altéré (lancer verify-audit).",
+        )
     return CheckpointOut(**checkpoint.as_json(), public_key=verifier.public_key_b64)

@@ -48,6 +48,23 @@ log = logging.getLogger(__name__)
 ADVISORY_LOCK_KEY = 0x6175_6469_7431
 """The PostgreSQL advisory lock key the sequencers of one database share ("audit1")."""
 
+PINNED_SEARCH_PATH = "pg_catalog, public, pg_temp"
+"""The ``search_path`` of the sequencer's and the verifier's transactions (PostgreSQL). The
+application's role may create objects in schema ``number_series`` and set its own default
+``search_path`` (``ALTER ROLE … SET``): an operator of its own found before ``pg_catalog``'s (an
+``=`` that called a passed-over event linked) would otherwise change what these statements
+mean. Every function they call by name is then ``pg_catalog``'s, every table ``public``'s."""
+
+_PIN_AND_LOCK = text(
+    "SELECT pg_catalog.set_config('search_path', :path, true), pg_catalog.pg_try_advisory_xact_lock(:k)"
+).bindparams(path=PINNED_SEARCH_PATH)
+
+
+async def pin_search_path(conn: AsyncConnection) -> None:
+    """PostgreSQL: :data:`PINNED_SEARCH_PATH` for the rest of ``conn``'s transaction."""
+    await conn.execute(text("SELECT pg_catalog.set_config('search_path', :path, true)"), {"path": PINNED_SEARCH_PATH})
+
+
 _NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
 # The oldest transaction of this database still running, as a 64-bit id. Every transaction that
 # has an id holds an ExclusiveLock on it; it is this database's when its backend is connected here
@@ -179,22 +196,33 @@ class Sequencer:
         self.batch = batch
         self.interval_seconds = interval_seconds
         self.clock = clock
+        self.witnessed: Checkpoint | None = None
+        """The last checkpoint this sequencer signed, once its transaction committed."""
+        self.rewritten = False
+        """Whether :attr:`witnessed` was found gone or changed (sealing has stopped)."""
 
     async def seal_once(self) -> SealResult | None:
         """Seal up to ``batch`` events in one transaction and sign the new head.
 
         Returns None when another process holds the sequencing lock. The head is also signed
         when it has no checkpoint yet (a chain carried over from before checkpoints existed).
+        On PostgreSQL the transaction runs with :data:`PINNED_SEARCH_PATH`.
+
+        A witness while it runs: the sequencer signs whatever waits, so someone with the
+        database's rights but not the key could cut links and checkpoints, edit the events cut
+        and have them signed again. Each round first checks that the last checkpoint it signed
+        (:attr:`witnessed`) is still stored and still the hash of its link; if not, it stores it
+        again when it is missing (``verify-audit`` then names it: beyond the last link, or not
+        matching the chain), logs an error and seals nothing more (``/readyz`` shows the lag). A
+        new process starts without a witness.
         """
+        checkpoint = None
         async with self.engine.begin() as conn:
             postgres = conn.dialect.name == "postgresql"
-            if (
-                postgres
-                and not (
-                    await conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
-                ).scalar_one()
-            ):
+            if postgres and not (await conn.execute(_PIN_AND_LOCK, {"k": ADVISORY_LOCK_KEY})).one()[1]:
                 return None
+            if self.witnessed is not None and not await self._witness(conn, self.witnessed):
+                return SealResult(0, self.witnessed.seq, None)
             last = await head(conn)
             query = select(AuditEvent.id, *_CONTENT).where(*_unsealed(last))
             if postgres:
@@ -220,7 +248,6 @@ class Sequencer:
             if links:
                 await conn.execute(insert(AuditLink), links)
             signed = (await conn.execute(select(func.max(AuditCheckpoint.seq)))).scalar_one()
-            checkpoint = None
             if seq > 0 and signed != seq:
                 checkpoint = self.signer.sign(seq, prev, now)
                 await conn.execute(
@@ -232,7 +259,43 @@ class Sequencer:
                         signature=checkpoint.signature,
                     )
                 )
+        if checkpoint is not None:  # committed
+            self.witnessed = checkpoint
         return SealResult(len(links), seq, checkpoint)
+
+    async def _witness(self, conn: AsyncConnection, signed: Checkpoint) -> bool:
+        """Whether checkpoint ``signed`` (this sequencer's last) is stored, and its link's hash
+        is still its hash. Stores it again when its row is missing; logs an error the first time
+        it finds the log rewritten."""
+        stored, linked = (
+            await conn.execute(
+                select(
+                    select(AuditCheckpoint.hash).where(AuditCheckpoint.seq == signed.seq).scalar_subquery(),
+                    select(AuditLink.hash).where(AuditLink.seq == signed.seq).scalar_subquery(),
+                )
+            )
+        ).one()
+        if stored == signed.hash and linked == signed.hash:
+            return True
+        if stored is None:
+            await conn.execute(
+                insert(AuditCheckpoint).values(
+                    seq=signed.seq,
+                    hash=signed.hash,
+                    signed_at=signed.signed_at,
+                    key_id=signed.key_id,
+                    signature=signed.signature,
+                )
+            )
+        if not self.rewritten:
+            self.rewritten = True
+            log.error(
+                "audit sequencer: the checkpoint this process signed at seq %s is %s; the log was "
+                "rewritten behind it: sealing stops (run verify-audit)",
+                signed.seq,
+                "gone (stored again)" if stored is None else "no longer the chain's",
+            )
+        return False
 
     async def seal_all(self) -> int:
         """Seal batches until a batch finds less than a full one; the number of events sealed.

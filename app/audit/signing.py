@@ -131,6 +131,8 @@ class Verifier:
             self.public_key.verify(signature, note)
         except (binascii.Error, InvalidSignature):
             return False
+        except (TypeError, ValueError, AttributeError):  # a NULL or garbage field of a stored row
+            return False
         return True
 
 
@@ -176,3 +178,5 @@ def load_checkpoint_file(path: Path) -> Checkpoint:
         return Checkpoint.from_json(json.loads(path.read_text(encoding="utf-8")))
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not JSON: {exc}") from exc
+    except RecursionError as exc:  # arrays or objects nested past Python's limit
+        raise ValueError(f"{path} is not a checkpoint: JSON nested too deep") from exc

@@ -10,6 +10,10 @@ Checked, in ``seq`` order (the first failure is reported):
   hash there (a rewritten history or a truncated tail cannot match a signature made before);
 * the last link is signed by a checkpoint (the sequencer signs each head in the transaction that
   links it, so an unsigned head means links were added or rewritten behind its back);
+* no event ordered before the last link's event (``(txid, id)``, the sequencer's order) is left
+  out of the chain: the sequencer seals only events of ended transactions, in that order, and
+  resumes after the head, so such an event was passed over by a link written behind its back (the
+  application's role may INSERT links) and would never be sealed nor counted as waiting;
 * optionally, a checkpoint an auditor kept elsewhere (``verify-audit --against FILE``).
 
 Events committed but not yet sealed are reported as pending, not as a failure.
@@ -37,12 +41,12 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import chain
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
-from app.audit.sequencer import Backlog, backlog
+from app.audit.sequencer import Backlog, Head, backlog, head, pin_search_path
 from app.audit.signing import Checkpoint, Verifier
 
 BATCH = 10_000
@@ -96,10 +100,10 @@ class VerifyResult:
         return self.reason is None
 
 
-Link = tuple[int, Any, Any, int, int, bool]
+Link = tuple[int, Any, Any, int | None, int, bool]
 """One link as :class:`_Walk` checks it: ``seq``, ``prev_hash``, ``hash`` (both ``str``, or both
-``bytes`` from COPY), link version, event id, and whether the event's content hashes to ``hash``
-after ``prev_hash``."""
+``bytes`` from COPY), link version (None when it is NULL or not a number), event id, and whether
+the event's content hashes to ``hash`` after ``prev_hash``."""
 
 
 class _Walk:
@@ -125,6 +129,9 @@ class _Walk:
                 if prev_hash != prev:
                     self.failure = (seq, event_id, "prev_hash does not match the previous link")
                     return True
+                if not isinstance(version, int):  # NULL, or garbage where a number belongs
+                    self.failure = (seq, event_id, "link version is not a number")
+                    return True
                 if version < version_floor:
                     self.failure = (seq, event_id, f"link version {version} after version {version_floor}")
                     return True
@@ -142,17 +149,30 @@ class _Walk:
 
 
 def _reference_link(fields: Sequence[bytes]) -> Link:
-    """A COPY line's fields decoded one by one and hashed by :func:`chain.text_row_hash`."""
+    """A COPY line's fields decoded one by one and hashed by :func:`chain.text_row_hash`.
+
+    A NULL hash or ``prev_hash`` (``\\N``) matches nothing; a link version that is NULL or not a
+    number is passed on as None (:class:`_Walk` names it); ``ValueError`` when ``seq`` or the event
+    id is not a number (a column of another type)."""
     seq, prev_hash, stored_hash, version, event_id, desk, *_ = values = [_decoded(f) for f in fields]
-    assert seq is not None and prev_hash is not None and stored_hash is not None
-    assert version is not None and event_id is not None
+    number = _number(version)
     content: list[Any] = [values[i] if i is not None else desk for i in _REFERENCE_ORDER[:-1]]
     content.append(values[-1])  # details, as its JSON text
+    matches = (
+        number is not None
+        and prev_hash is not None
+        and stored_hash is not None
+        and _matches(chain.text_row_hash, number, prev_hash, int(seq or ""), content, stored_hash)
+    )
+    return int(seq or ""), fields[1], fields[2], number, int(event_id or ""), matches
+
+
+def _number(text: Any) -> int | None:
+    """``text`` (a link version as read) as an integer, None when it is NULL or not one."""
     try:
-        matches = chain.text_row_hash(int(version), prev_hash, int(seq), *content) == stored_hash
-    except ValueError:  # an unknown link version
-        matches = False
-    return int(seq), fields[1], fields[2], int(version), int(event_id), matches
+        return int(text) if text is not None else None
+    except (ValueError, TypeError):
+        return None
 
 
 def _decoded(field: bytes) -> str | None:
@@ -206,7 +226,11 @@ class _CopyLines:
             ):
                 append(_reference_link(fields))
                 continue
-            canonical = b"{}" if details == b"{}" else details_of(details)
+            try:
+                canonical = b"{}" if details == b"{}" else details_of(details)
+            except (ValueError, RecursionError):  # not JSON (a column of another type), or nested past Python's limit
+                append(_reference_link(fields))
+                continue
             if backslashes:  # NULLs only
                 a, b, c, d, e, f, g, h, i, j = (b"null" if v == null else b'"' + v + b'"' for v in fields[6:-1])
                 content = encoded % (a, b, c, d, canonical, e, f, g, h, i, j)
@@ -264,7 +288,8 @@ async def _pg_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
             return
         yield [
             (seq, prev_hash, stored, version, event_id, _matches(row_hash, version, prev_hash, seq, content, stored))
-            for seq, prev_hash, stored, version, event_id, *content in rows
+            for seq, prev_hash, stored, raw_version, event_id, *content in rows
+            for version in (raw_version if type(raw_version) is int else _number(raw_version),)
         ]
         last = rows[-1][0]
 
@@ -281,17 +306,20 @@ async def _orm_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
             return
         yield [
             (seq, prev_hash, stored, version, event_id, _matches(row_hash, version, prev_hash, seq, content, stored))
-            for seq, prev_hash, stored, version, event_id, *content in rows
+            for seq, prev_hash, stored, raw_version, event_id, *content in rows
+            for version in (raw_version if type(raw_version) is int else _number(raw_version),)
         ]
         last = rows[-1][0]
 
 
-def _matches(row_hash: Any, version: int, prev_hash: str, seq: int, content: list[Any], stored: str) -> bool:
+def _matches(row_hash: Any, version: int | None, prev_hash: str, seq: int, content: list[Any], stored: str) -> bool:
     """Whether the event's ``content`` hashes to ``stored`` by link formula ``version`` (an unknown
-    version matches nothing: it is reported as a content mismatch, as the ``COPY`` reader does)."""
+    version matches nothing: it is reported as a content mismatch, as the ``COPY`` reader does; so
+    does content that cannot be hashed: a NULL or a value of another type where the application
+    never writes one, details that are not JSON or nested past Python's recursion limit)."""
     try:
         return bool(row_hash(version, prev_hash, seq, *content) == stored)
-    except ValueError:  # an unknown link version
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return False
 
 
@@ -304,14 +332,21 @@ async def verify_log(
     database. Reads only; run it in a transaction with one snapshot (REPEATABLE READ on
     PostgreSQL) so a sealing batch in between cannot be mistaken for an inconsistency.
     ``streamed=False`` reads PostgreSQL in keyset batches and hashes each event with the
-    reference formula only (the previous reader, kept for comparison).
+    reference formula only (the previous reader, kept for comparison). On PostgreSQL the rest of
+    the transaction runs with :data:`app.audit.sequencer.PINNED_SEARCH_PATH`.
     """
+    if conn.dialect.name == "postgresql":
+        await pin_search_path(conn)
     pending = await backlog(conn)
-    stored = (await conn.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))).all()
+    try:
+        stored = (await conn.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))).all()
+    except (ValueError, TypeError, AttributeError) as exc:  # a row the driver or the ORM cannot convert
+        reason = f"the checkpoints cannot be read ({type(exc).__name__}: {exc})"
+        return VerifyResult(0, 0, pending, None, None, reason)
     checkpoints: dict[int, str] = {}
     for cp in stored:
         signed = Checkpoint(cp.seq, cp.hash, cp.signed_at, cp.key_id, cp.signature)
-        if not verifier.verify(signed):
+        if not isinstance(cp.seq, int) or not verifier.verify(signed):
             return VerifyResult(0, 0, pending, cp.seq, None, f"checkpoint at seq {cp.seq}: signature does not verify")
         checkpoints[cp.seq] = cp.hash
     if against is not None:
@@ -332,17 +367,22 @@ async def verify_log(
 
     kept_seq = against.seq if against is not None else None
     walk = _Walk(wanted, kept_seq)
-    if conn.dialect.name != "postgresql":
-        async for batch in _orm_links(conn):
-            if walk.links(batch):
-                break
-    elif streamed:
-        walk = _Walk({seq: value.encode() for seq, value in wanted.items()}, kept_seq, GENESIS_HASH.encode())
-        await _pg_copy(conn, walk)
-    else:
-        async for batch in _pg_links(conn):
-            if walk.links(batch):
-                break
+    try:
+        if conn.dialect.name != "postgresql":
+            async for batch in _orm_links(conn):
+                if walk.links(batch):
+                    break
+        elif streamed:
+            walk = _Walk({seq: value.encode() for seq, value in wanted.items()}, kept_seq, GENESIS_HASH.encode())
+            await _pg_copy(conn, walk)
+        else:
+            async for batch in _pg_links(conn):
+                if walk.links(batch):
+                    break
+    except (ValueError, TypeError, RecursionError) as exc:  # a row the driver or the ORM cannot even convert
+        seq = walk.expected_seq
+        reason = f"a link from seq {seq} on cannot be read ({type(exc).__name__}: {exc})"
+        return VerifyResult(seq - 1, len(checkpoints), pending, seq, None, reason)
     if walk.failure is not None:
         at_seq, event_id, reason = walk.failure
         return VerifyResult(walk.expected_seq - 1, len(checkpoints), pending, at_seq, event_id, reason)
@@ -361,7 +401,56 @@ async def verify_log(
         return VerifyResult(
             last, len(checkpoints), pending, last, None, f"the last link {last} is not signed by a checkpoint"
         )
+    passed_over = await _passed_over(conn, await head(conn), last) if last else None
+    if passed_over is not None:
+        event_id, seq = passed_over
+        return VerifyResult(
+            last,
+            len(checkpoints),
+            pending,
+            seq,
+            event_id,
+            f"event {event_id} is not in the chain, yet link {seq} seals an event written after it",
+        )
     return VerifyResult(last, len(checkpoints), pending)
+
+
+async def _passed_over(conn: AsyncConnection, last: Head, links: int) -> tuple[int, int] | None:
+    """The first event before the head's in the sealing order (``(txid, id)``) that no link seals,
+    and the first link sealing an event after it; None when every such event is linked.
+
+    ``links`` is the number of links (all checked, ``seq`` 1 to ``links``). Counted first, cheaply
+    (the index on ``(txid, id)``; no join but over the few events after the head): the events up
+    to the head's are all linked when they are no more than the links that do not seal an event
+    after the head's. Only when they are more is the first one looked for.
+    """
+    linked = exists().where(AuditLink.event_id == AuditEvent.id)
+    order = tuple_(AuditEvent.txid, AuditEvent.id)
+    at_head = tuple_(last.txid, last.event_id)
+    counted = select(func.count()).select_from(AuditEvent)
+    up_to_head = (await conn.execute(counted.where(order <= at_head))).scalar_one()
+    linked_after = (await conn.execute(counted.where(order > at_head, linked))).scalar_one()
+    if up_to_head <= links - linked_after:
+        return None
+    row = (
+        await conn.execute(
+            select(AuditEvent.txid, AuditEvent.id)
+            .where(order < at_head, ~linked)
+            .order_by(AuditEvent.txid, AuditEvent.id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    txid, event_id = row
+    seq = (
+        await conn.execute(
+            select(func.min(AuditLink.seq))
+            .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
+            .where(order > tuple_(txid, event_id))
+        )
+    ).scalar_one()
+    return event_id, seq
 
 
 async def latest_checkpoint(conn: AsyncConnection) -> Checkpoint | None:

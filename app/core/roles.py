@@ -2,8 +2,9 @@
 
 ``diaspora-desk migrate`` connects with ``DATABASE_OWNER_URL`` (the owner of every table) and then
 calls :func:`grant_app_role` for the role of ``DATABASE_URL``: it may read and write the domain
-tables, but the audit log's tables (events, links, checkpoints) only SELECT and INSERT. As it owns
-nothing, it cannot ALTER them, disable their triggers, UPDATE, DELETE or TRUNCATE them
+tables, but the audit log's tables (events, links, checkpoints) only SELECT and INSERT, and the
+erasable ``audit_payloads`` only SELECT, INSERT and DELETE. As it owns nothing, it cannot ALTER
+them, disable their triggers, UPDATE, DELETE or TRUNCATE them
 (https://www.postgresql.org/docs/current/ddl-priv.html).
 """
 
@@ -65,6 +66,8 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
                 f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}",
                 f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {audit} FROM {r}",
+                # Erasure deletes payloads; nothing rewrites one (docs/audit.md: SELECT, INSERT, DELETE).
+                f"REVOKE UPDATE, TRUNCATE, REFERENCES, TRIGGER ON audit_payloads FROM {r}",
                 f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {r}",
             ):
                 await conn.execute(statement)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 
@@ -37,11 +38,17 @@ def app_role() -> Iterator[str]:
     async def drop() -> None:
         conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
         try:
+            # The last test's database (where the role was granted CONNECT) is dropped by another
+            # thread, maybe not yet: wait for it rather than leave the role behind.
+            for _ in range(100):
+                try:
+                    await conn.execute(f'DROP ROLE IF EXISTS "{APP_ROLE}"')
+                    return
+                except asyncpg.DependentObjectsStillExistError:
+                    await asyncio.sleep(0.1)
             await conn.execute(f'DROP ROLE IF EXISTS "{APP_ROLE}"')
         finally:
             await conn.close()
-
-    import asyncio
 
     asyncio.run(drop())
 

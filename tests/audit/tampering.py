@@ -24,7 +24,7 @@ async def lift_protection(session: AsyncSession) -> None:
             await session.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
     else:
         for table in TABLES:
-            for verb in ("update", "delete"):
+            for verb in ("update", "delete", "replace"):
                 await session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
 
 

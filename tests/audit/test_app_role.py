@@ -7,11 +7,14 @@ texts are from its documentation of privileges (https://www.postgresql.org/docs/
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 
+from app.audit.sequencer import Sequencer
 from tests.audit.conftest import write_events
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +43,8 @@ async def test_the_app_role_cannot_disable_the_audit_triggers(app_role_connectio
         "DELETE FROM audit_links WHERE seq > 1",
         "UPDATE audit_checkpoints SET seq = 1",
         "DELETE FROM audit_checkpoints",
+        "UPDATE audit_payloads SET value = '{}'",
+        "TRUNCATE audit_payloads",
     ],
 )
 async def test_the_app_role_cannot_rewrite_or_truncate_the_audit_log(
@@ -62,6 +67,106 @@ async def test_the_app_role_appends_seals_and_reads_the_audit_log(app_role_conne
     assert await audit_log.seal() == 1
     assert await app_role_connection.fetchval("SELECT count(*) FROM audit_checkpoints") == 1
     assert await app_role_connection.fetchval("SELECT count(*) FROM registrants") == 0
+
+
+async def test_the_app_role_cannot_choose_the_txid_of_its_events_by_shadowing_the_function(
+    app_role_connection, audit_log
+) -> None:
+    """The role may create objects in ``number_series``; a function of its own there, found first
+    along its ``search_path``, is not the one the trigger calls (revision 2401)."""
+    async with app_role_connection.transaction():
+        await app_role_connection.execute(
+            "CREATE FUNCTION number_series.pg_current_xact_id() RETURNS xid8 LANGUAGE sql AS $$ SELECT '5'::xid8 $$"
+        )
+        await app_role_connection.execute("SET LOCAL search_path = number_series, pg_catalog, public")
+        txid = await app_role_connection.fetchval(
+            "INSERT INTO audit_events (occurred_at, actor_label, actor_role, action, entity_type, details) "
+            "VALUES (now(), 'system', 'system', 'test.shadowed', 'test', '{}') RETURNING txid"
+        )
+        assert txid == await app_role_connection.fetchval("SELECT pg_catalog.pg_current_xact_id()::text::bigint")
+        await app_role_connection.execute("DROP FUNCTION number_series.pg_current_xact_id()")
+    assert await audit_log.seal() == 1
+    assert (await audit_log.verify()).ok
+
+
+async def _pass_over_an_event(app_role_connection, sessionmaker, audit_log) -> int:
+    """As the app role: a link for a new event of its own, after an event still waiting (whose id
+    is returned), and the sequencer's next round signing that head."""
+    from app.audit import chain
+
+    await write_events(sessionmaker, 1, action="test.sealed")
+    await audit_log.seal()
+    await write_events(sessionmaker, 1, action="test.passed_over")
+    forged = await app_role_connection.fetchval(
+        "INSERT INTO audit_events (occurred_at, actor_label, actor_role, action, entity_type, details) "
+        "VALUES (now(), 'system', 'system', 'test.forged', 'test', '{}') RETURNING id"
+    )
+    seq, prev = await app_role_connection.fetchrow("SELECT seq, hash FROM audit_links ORDER BY seq DESC LIMIT 1")
+    row = await app_role_connection.fetchrow("SELECT * FROM audit_events WHERE id = $1", forged)
+    content = [json.loads(row[name]) if name == "details" else row[name] for name in chain.CONTENT_FIELDS]
+    await app_role_connection.execute(
+        "INSERT INTO audit_links (seq, event_id, prev_hash, hash, link_version, sealed_at) "
+        "VALUES ($1, $2, $3, $4, 2, now())",
+        seq + 1,
+        forged,
+        prev,
+        chain.row_hash(2, prev, seq + 1, *content),
+    )
+    await audit_log.seal()  # signs the forged head
+    passed_over: int = await app_role_connection.fetchval(
+        "SELECT id FROM audit_events WHERE action = 'test.passed_over'"
+    )
+    return passed_over
+
+
+async def test_a_link_inserted_by_the_app_role_past_a_waiting_event_is_named(
+    app_role_connection, app, sessionmaker, audit_log
+) -> None:
+    """The role may INSERT links (its server's sequencer does); one written for a later event, with
+    the right hash, makes the sequencer resume past an earlier event: the verifier names it."""
+    passed_over = await _pass_over_an_event(app_role_connection, sessionmaker, audit_log)
+    result = await audit_log.verify()
+    assert (result.ok, result.broken_seq, result.broken_id, result.pending.count) == (False, 2, passed_over, 0)
+
+
+async def test_verify_as_the_app_role_ignores_the_operators_it_put_on_its_own_search_path(
+    app_role, app_role_connection, app, database_url, sessionmaker, audit_log
+) -> None:
+    """The role may create an operator in ``number_series`` and put that schema before
+    ``pg_catalog`` in its own default ``search_path``: an ``=`` calling the passed-over event
+    linked made verify-audit, run as that role (``DATABASE_URL``), say valid. The verifier pins
+    its transaction's ``search_path``."""
+    from sqlalchemy.engine import make_url
+
+    from app.audit.service import verify_chain
+    from app.core.db import create_engine, create_sessionmaker
+
+    passed_over = await _pass_over_an_event(app_role_connection, sessionmaker, audit_log)
+    database = make_url(database_url).database
+    await app_role_connection.execute(
+        "CREATE FUNCTION number_series.eq(a bigint, b bigint) RETURNS boolean LANGUAGE sql IMMUTABLE "
+        f"AS 'SELECT a OPERATOR(pg_catalog.=) b OR b OPERATOR(pg_catalog.=) {passed_over}'"
+    )
+    await app_role_connection.execute(
+        "CREATE OPERATOR number_series.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = number_series.eq)"
+    )
+    await app_role_connection.execute(
+        f'ALTER ROLE "{app_role}" IN DATABASE "{database}" SET search_path = number_series, pg_catalog, public'
+    )
+    app_url = make_url(database_url).set(username=app_role).render_as_string(hide_password=False)
+    engine = create_engine(app_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            assert (await session.execute(text("SHOW search_path"))).scalar_one().startswith("number_series")
+        async with create_sessionmaker(engine)() as session:
+            result = await verify_chain(session, app.state.audit_sequencer.signer)
+        assert (result.ok, result.broken_id) == (False, passed_over)
+        assert await Sequencer(engine, app.state.audit_sequencer.signer).seal_all() == 0
+    finally:
+        await engine.dispose()
+        await app_role_connection.execute(f'ALTER ROLE "{app_role}" IN DATABASE "{database}" RESET search_path')
+        await app_role_connection.execute("DROP OPERATOR number_series.= (bigint, bigint)")
+        await app_role_connection.execute("DROP FUNCTION number_series.eq(bigint, bigint)")
 
 
 async def test_migrate_with_an_owner_url_grants_the_application_role(app_role, database_url, tmp_path) -> None:

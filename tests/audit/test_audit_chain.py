@@ -78,6 +78,28 @@ async def test_the_database_refuses_to_change_the_audit_log(sessionmaker, audit_
             await session.execute(text(statement))
 
 
+@pytest.mark.parametrize(
+    ("table", "key"), [("audit_events", "id"), ("audit_links", "seq"), ("audit_checkpoints", "seq")]
+)
+async def test_a_row_inserted_over_a_stored_one_does_not_replace_it(
+    sessionmaker, audit_log, table: str, key: str
+) -> None:
+    """SQLite's REPLACE deletes the stored row without firing its DELETE trigger (revision 2402);
+    PostgreSQL's upsert fires the UPDATE trigger."""
+    await _write_events(sessionmaker, 1)
+    await audit_log.seal()
+    async with sessionmaker() as session:
+        if session.bind.dialect.name == "sqlite":
+            statement = f"INSERT OR REPLACE INTO {table} SELECT * FROM {table}"
+        else:
+            statement = (
+                f"INSERT INTO {table} SELECT * FROM {table} ON CONFLICT ({key}) DO UPDATE SET {key} = {table}.{key}"
+            )
+        with pytest.raises(DBAPIError, match="is append-only"):
+            await session.execute(text(statement))
+    assert (await audit_log.verify()).ok
+
+
 async def test_concurrent_writers_form_one_unbroken_chain(sessionmaker, audit_log) -> None:
     async def writer(n: int) -> None:
         async with sessionmaker() as session:

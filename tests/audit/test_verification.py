@@ -137,6 +137,56 @@ async def test_tail_and_checkpoints_truncated_together_are_caught_by_the_auditor
     assert result.reason == "checkpoint at seq 6 is beyond the last link 3 (the log was truncated)"
 
 
+async def _cut_after_3_and_edit_5(sessionmaker) -> int:
+    """As the owner without the key: links and checkpoints after 3 deleted, event 5 edited (its id)."""
+    async with sessionmaker() as session:
+        event_5 = (await session.execute(text("SELECT event_id FROM audit_links WHERE seq = 5"))).scalar_one()
+        await lift_protection(session)
+        await session.execute(delete(AuditCheckpoint).where(AuditCheckpoint.seq > 3))
+        await session.execute(delete(AuditLink).where(AuditLink.seq > 3))
+        await session.execute(text("UPDATE audit_events SET entity_id = 'forged' WHERE id = :id"), {"id": event_5})
+        await session.commit()
+    return event_5
+
+
+async def test_events_cut_with_their_checkpoints_and_edited_are_not_signed_again_by_the_sequencer_that_signed_them(
+    sessionmaker, audit_log, caplog
+) -> None:
+    """The running sequencer remembers the last checkpoint it signed (6): gone, it is stored again
+    and nothing more is sealed, so the plain check names the cut."""
+    await _sealed_log(sessionmaker, audit_log)
+    await _cut_after_3_and_edit_5(sessionmaker)
+    assert await audit_log.seal() == 0
+    assert await audit_log.seal() == 0
+    assert [r.getMessage() for r in caplog.records if r.name == "app.audit.sequencer"] == [
+        "audit sequencer: the checkpoint this process signed at seq 6 is gone (stored again); the log was "
+        "rewritten behind it: sealing stops (run verify-audit)"
+    ]
+    result = await audit_log.verify()
+    assert (result.ok, result.broken_seq, result.pending.count) == (False, 6, 3)
+    assert result.reason == "checkpoint at seq 6 is beyond the last link 3 (the log was truncated)"
+
+
+async def test_events_cut_with_their_checkpoints_and_edited_are_signed_by_a_new_process_only_a_kept_one_tells(
+    app, client, make_staff, sessionmaker, audit_log
+) -> None:
+    """A sequencer started after the cut (a restart) has no witness: it seals the cut events
+    again, edit and all, and signs the new head. Documented (docs/audit.md): only a checkpoint
+    kept outside tells."""
+    from app.audit.sequencer import Sequencer
+
+    auditor = await make_staff("auditor", [])
+    await _sealed_log(sessionmaker, audit_log)
+    kept = (await client.get("/api/v1/audit/checkpoint", headers=auditor.headers)).json()
+    await _cut_after_3_and_edit_5(sessionmaker)
+    restarted = Sequencer(app.state.engine, app.state.audit_sequencer.signer)
+    assert await restarted.seal_all() == 3
+    assert (await audit_log.verify()).ok  # signed again by the new sequencer
+    result = await audit_log.verify(against=Checkpoint.from_json(kept))
+    assert (result.ok, result.broken_seq) == (False, 6)
+    assert result.reason == "the kept checkpoint at seq 6 differs from the stored one"
+
+
 async def test_a_kept_checkpoint_verifies_a_log_that_went_on_and_refuses_one_signed_by_another_key(
     app, sessionmaker, audit_log, tmp_path
 ) -> None:

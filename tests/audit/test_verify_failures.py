@@ -212,6 +212,24 @@ async def test_history_rewritten_and_resigned_fails_the_auditors_kept_checkpoint
         )
 
 
+async def test_history_rewritten_and_resigned_with_another_key_fails_the_signature(
+    app, sessionmaker, audit_log, tmp_path
+) -> None:
+    """The forger without the key signs the rewritten head with a key of their own (its key_id
+    too): nothing in the database names the trusted key, so the signature check refuses it."""
+    await _sealed_log(sessionmaker, audit_log)
+    async with sessionmaker() as session:
+        await lift_protection(session)
+        await session.execute(
+            text("UPDATE audit_events SET entity_id = 'forged' WHERE id = :id"), {"id": await _event_id(session, 2)}
+        )
+        await relink(session, 2)
+        await resign_head(session, load_signer(tmp_path / "forger.pem", create=True))
+        await session.commit()
+    for result in await _verify(sessionmaker, _signer(app)):
+        assert result == VerifyResult(0, 0, WAITING, 6, None, "checkpoint at seq 6: signature does not verify")
+
+
 async def test_a_kept_checkpoint_that_differs_from_the_stored_one_is_named_before_reading_the_chain(
     app, sessionmaker, audit_log
 ) -> None:
