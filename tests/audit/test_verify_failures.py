@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink
 from app.audit.sequencer import Backlog
@@ -174,16 +175,22 @@ async def test_a_link_relabelled_as_the_legacy_formula_does_not_match(app, sessi
         assert result == VerifyResult(0, 2, WAITING, 1, event_1, "content does not match its hash")
 
 
+async def _rewrite_event_2(session: AsyncSession) -> None:
+    """The owner's rewrite of history: event 2's entity changed and the chain's hashes recomputed
+    from it (the protection lifted first)."""
+    await lift_protection(session)
+    await session.execute(
+        text("UPDATE audit_events SET entity_id = 'forged' WHERE id = :id"), {"id": await _event_id(session, 2)}
+    )
+    await relink(session, 2)
+
+
 async def test_history_rewritten_without_the_key_fails_the_first_checkpoint_after_it(
     app, sessionmaker, audit_log
 ) -> None:
     await _sealed_log(sessionmaker, audit_log)
     async with sessionmaker() as session:
-        await lift_protection(session)
-        await session.execute(
-            text("UPDATE audit_events SET entity_id = 'forged' WHERE id = :id"), {"id": await _event_id(session, 2)}
-        )
-        await relink(session, 2)
+        await _rewrite_event_2(session)
         event_3 = await _event_id(session, 3)
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
@@ -196,11 +203,7 @@ async def test_history_rewritten_and_resigned_fails_the_auditors_kept_checkpoint
     async with sessionmaker() as session:
         row = (await session.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq == 3))).scalar_one()
         kept = Checkpoint(row.seq, row.hash, row.signed_at, row.key_id, row.signature)
-        await lift_protection(session)
-        await session.execute(
-            text("UPDATE audit_events SET entity_id = 'forged' WHERE id = :id"), {"id": await _event_id(session, 2)}
-        )
-        await relink(session, 2)
+        await _rewrite_event_2(session)
         await resign_head(session, _signer(app))
         event_3 = await _event_id(session, 3)
         await session.commit()
@@ -219,11 +222,7 @@ async def test_history_rewritten_and_resigned_with_another_key_fails_the_signatu
     too): nothing in the database names the trusted key, so the signature check refuses it."""
     await _sealed_log(sessionmaker, audit_log)
     async with sessionmaker() as session:
-        await lift_protection(session)
-        await session.execute(
-            text("UPDATE audit_events SET entity_id = 'forged' WHERE id = :id"), {"id": await _event_id(session, 2)}
-        )
-        await relink(session, 2)
+        await _rewrite_event_2(session)
         await resign_head(session, load_signer(tmp_path / "forger.pem", create=True))
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
