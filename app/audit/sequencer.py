@@ -55,14 +55,13 @@ application's role may create objects in schema ``number_series`` and set its ow
 ``=`` that called a passed-over event linked) would otherwise change what these statements
 mean. Every function they call by name is then ``pg_catalog``'s, every table ``public``'s."""
 
-_PIN_AND_LOCK = text(
-    "SELECT pg_catalog.set_config('search_path', :path, true), pg_catalog.pg_try_advisory_xact_lock(:k)"
-).bindparams(path=PINNED_SEARCH_PATH)
+_PIN = "pg_catalog.set_config('search_path', :path, true)"
+_PIN_AND_LOCK = text(f"SELECT {_PIN}, pg_catalog.pg_try_advisory_xact_lock(:k)").bindparams(path=PINNED_SEARCH_PATH)
 
 
 async def pin_search_path(conn: AsyncConnection) -> None:
     """PostgreSQL: :data:`PINNED_SEARCH_PATH` for the rest of ``conn``'s transaction."""
-    await conn.execute(text("SELECT pg_catalog.set_config('search_path', :path, true)"), {"path": PINNED_SEARCH_PATH})
+    await conn.execute(text(f"SELECT {_PIN}"), {"path": PINNED_SEARCH_PATH})
 
 
 _NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
@@ -179,6 +178,19 @@ class SealResult:
     checkpoint: Checkpoint | None
 
 
+async def _store(conn: AsyncConnection, checkpoint: Checkpoint) -> None:
+    """Insert the row of a checkpoint this sequencer signed."""
+    await conn.execute(
+        insert(AuditCheckpoint).values(
+            seq=checkpoint.seq,
+            hash=checkpoint.hash,
+            signed_at=checkpoint.signed_at,
+            key_id=checkpoint.key_id,
+            signature=checkpoint.signature,
+        )
+    )
+
+
 class Sequencer:
     """Seals committed audit events of ``engine``'s database into the chain, signing with ``signer``."""
 
@@ -250,15 +262,7 @@ class Sequencer:
             signed = (await conn.execute(select(func.max(AuditCheckpoint.seq)))).scalar_one()
             if seq > 0 and signed != seq:
                 checkpoint = self.signer.sign(seq, prev, now)
-                await conn.execute(
-                    insert(AuditCheckpoint).values(
-                        seq=seq,
-                        hash=prev,
-                        signed_at=now,
-                        key_id=checkpoint.key_id,
-                        signature=checkpoint.signature,
-                    )
-                )
+                await _store(conn, checkpoint)
         if checkpoint is not None:  # committed
             self.witnessed = checkpoint
         return SealResult(len(links), seq, checkpoint)
@@ -278,15 +282,7 @@ class Sequencer:
         if stored == signed.hash and linked == signed.hash:
             return True
         if stored is None:
-            await conn.execute(
-                insert(AuditCheckpoint).values(
-                    seq=signed.seq,
-                    hash=signed.hash,
-                    signed_at=signed.signed_at,
-                    key_id=signed.key_id,
-                    signature=signed.signature,
-                )
-            )
+            await _store(conn, signed)
         if not self.rewritten:
             self.rewritten = True
             log.error(

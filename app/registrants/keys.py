@@ -259,10 +259,11 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     left out). A count from :data:`COUNT_CACHE_FROM` on is remembered per database for
     ``SIZE_CACHE_SECONDS``."""
     keys = keys if isinstance(keys, (set, frozenset, list, tuple)) else list(keys)
-    if len(keys) > COUNT_CHUNK_PG:  # an import's: sorting them and reading the cache is CPU work
-        found, wanted, cache, now = await anyio.to_thread.run_sync(_cached_counts, session, keys)
+    cache = _cache_of(session)
+    if len(keys) > COUNT_CHUNK_PG:  # an import's: reading the cache for each is CPU work
+        found, wanted, now = await anyio.to_thread.run_sync(_cached_counts, cache, keys)
     else:
-        found, wanted, cache, now = _cached_counts(session, keys)
+        found, wanted, now = _cached_counts(cache, keys)
     if wanted and _on_postgresql(session):
         driver = await transaction_driver(session)
         # by COUNT_CHUNK_PG keys: an import's 100,000 keys in one statement made one block of
@@ -286,11 +287,16 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     return found
 
 
+def _cache_of(session: AsyncSession) -> dict[Key, tuple[float, int]]:
+    """The counts remembered for ``session``'s database (:func:`counts`)."""
+    return _count_cache.setdefault(session.get_bind().engine.url, {})
+
+
 def _cached_counts(
-    session: AsyncSession, keys: Iterable[Key]
-) -> tuple[dict[Key, int], list[Key], dict[Key, tuple[float, int]], float]:
-    """The counts of ``keys`` remembered (:func:`counts`), the keys left to count, the cache, now."""
-    cache = _count_cache.setdefault(session.get_bind().engine.url, {})
+    cache: Mapping[Key, tuple[float, int]], keys: Iterable[Key]
+) -> tuple[dict[Key, int], list[Key], float]:
+    """The counts of ``keys`` remembered in ``cache`` (:func:`counts`), the keys left to count,
+    now (CPU only)."""
     now = time.monotonic()
     found: dict[Key, int] = {}
     wanted: list[Key] = []
@@ -300,7 +306,7 @@ def _cached_counts(
             found[key] = hit[1]
         else:
             wanted.append(key)
-    return found, wanted, cache, now
+    return found, wanted, now
 
 
 async def values_and_counts(
@@ -308,7 +314,8 @@ async def values_and_counts(
 ) -> tuple[dict[str, list[str]], dict[Key, int]]:
     """:func:`values_starting` (``kind``, ``prefixes``) and :func:`counts` (``keys``) at once: one
     statement on PostgreSQL (a registration's duplicate check), each in turn elsewhere."""
-    found, wanted, cache, now = _cached_counts(session, keys)
+    cache = _cache_of(session)
+    found, wanted, now = _cached_counts(cache, keys)
     if not _on_postgresql(session) or not prefixes or not wanted:
         return await values_starting(session, kind, prefixes), await counts(session, keys)
     upper = _upper_bounds(prefixes)
