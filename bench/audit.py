@@ -11,7 +11,8 @@ generate_series``, then reports, in events per second:
 * plain read: the same rows fetched with raw asyncpg in keyset batches, doing nothing with them;
 * verify (keyset, reference): the previous reader, ``verify_log(streamed=False)``;
 * verify (COPY, streamed): ``verify_log`` as the CLI runs it (reading, canonical JSON, two
-  SHA-256 per event, checkpoint signatures).
+  SHA-256 per event, checkpoint signatures, then the personal values of the events that refer to
+  them: one in four here).
 
 Three alternating rounds, best of each. Also the benchmark process's CPU time per event, which a
 busy machine disturbs less than wall time (the machine's load average is printed: on a shared
@@ -55,10 +56,22 @@ SELECT now() - make_interval(secs => $1 - i),
        'registrant', md5(i::text)::uuid::text,
        CASE WHEN i % 7 = 0 THEN NULL ELSE md5('desk' || (i % 2))::uuid END,
        md5('request' || i), '203.0.113.' || (i % 250), 'Mozilla/5.0 (bench)',
-       CASE WHEN i % 3 = 0 THEN '{}'::json
+       CASE WHEN i % 4 = 1 THEN json_build_object('n', i, 'personal', json_build_object(
+                 'payload', md5('payload' || i)::uuid::text,
+                 'digest', encode(sha256(convert_to(
+                     md5('salt' || i) || ':' || '{"family_name":"Diop ' || i || '"}', 'UTF8')), 'hex')))
+            WHEN i % 3 = 0 THEN '{}'::json
             ELSE json_build_object('changes', json_build_object('host_city',
                  json_build_object('before', 'Rabat', 'after', 'Fès')), 'n', i) END
 FROM generate_series(1, $1) AS i
+"""
+# Every fourth event (a registrant.create) refers to personal values kept apart, as real ones do:
+# the payload whose salted digest its details hold (app/audit/payloads.py), which verification checks.
+PAYLOADS = """
+INSERT INTO audit_payloads (id, registrant_id, salt, value, created_at)
+SELECT md5('payload' || i)::uuid, md5(i::text)::uuid, md5('salt' || i),
+       json_build_object('family_name', 'Diop ' || i), now()
+FROM generate_series(1, $1) AS i WHERE i % 4 = 1
 """
 
 
@@ -104,6 +117,7 @@ async def main(n: int) -> None:
             await asyncio.to_thread(migrate_database, settings)
             conn = await asyncpg.connect(_dsn(db.url))
             started = time.perf_counter()
+            await conn.execute(PAYLOADS, n)
             await conn.execute(GENERATE, n)
             await conn.execute("ANALYZE audit_events")
             generated = time.perf_counter() - started

@@ -79,9 +79,13 @@ async def count(session: AsyncSession, *, registrant_id: uuid.UUID) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def erase(session: AsyncSession, *, registrant_id: uuid.UUID) -> int:
-    """Delete every payload of ``registrant_id`` in the caller's transaction; the number deleted."""
+async def erase(session: AsyncSession, *, registrant_id: uuid.UUID) -> list[str]:
+    """Delete every payload of ``registrant_id`` in the caller's transaction; the ids deleted,
+    sorted (the erasure's audit event lists them: ``app.audit.payload_check`` accepts no other
+    payload gone)."""
     # Payloads queued in this transaction and not flushed yet are flushed first, then deleted too.
     await session.flush()
-    result = await session.execute(delete(AuditPayload).where(AuditPayload.registrant_id == registrant_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    result = await session.execute(
+        delete(AuditPayload).where(AuditPayload.registrant_id == registrant_id).returning(AuditPayload.id)
+    )
+    return sorted(str(payload_id) for payload_id in result.scalars())

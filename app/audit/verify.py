@@ -14,7 +14,9 @@ Checked, in ``seq`` order (the first failure is reported):
   out of the chain: the sequencer seals only events of ended transactions, in that order, and
   resumes after the head, so such an event was passed over by a link written behind its back (the
   application's role may INSERT links) and would never be sealed nor counted as waiting;
-* optionally, a checkpoint an auditor kept elsewhere (``verify-audit --against FILE``).
+* optionally, a checkpoint an auditor kept elsewhere (``verify-audit --against FILE``);
+* then the events' personal values kept outside the chain: none altered, none deleted but by an
+  erasure (:mod:`app.audit.payload_check`).
 
 Events committed but not yet sealed are reported as pending, not as a failure.
 
@@ -46,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import chain
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
+from app.audit.payload_check import payload_fault
 from app.audit.sequencer import Backlog, Head, backlog, head, pin_search_path
 from app.audit.signing import Checkpoint, Verifier
 
@@ -412,6 +415,13 @@ async def verify_log(
             event_id,
             f"event {event_id} is not in the chain, yet link {seq} seals an event written after it",
         )
+    try:
+        fault = await payload_fault(conn)
+    except (ValueError, TypeError, AttributeError) as exc:  # a payload the driver or the ORM cannot convert
+        return VerifyResult(last, len(checkpoints), pending, None, None, f"the payloads cannot be read ({exc!r})")
+    if fault is not None:
+        seq, event_id, reason = fault
+        return VerifyResult(last, len(checkpoints), pending, seq, event_id, f"event {event_id}: {reason}")
     return VerifyResult(last, len(checkpoints), pending)
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.audit import payloads
 from app.audit import service as audit
+from app.audit.payload_check import ERASED_PAYLOADS
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Referral
 from app.core.context import Actor
 from app.core.idempotency import IdempotencyRecord
@@ -206,7 +207,8 @@ async def _anonymise_one(
     counts["flagged_import_rows"] = await _forget_flagged_rows(session, rid, registrant.registration_number)
     counts["replayable_responses"] = await _delete_replays(session, [rid, *case_ids])
     counts["documents"], keys = await _remove_documents(session, owned_by(rid, case_ids))
-    counts["audit_payloads"] = await payloads.erase(session, registrant_id=rid)
+    erased_payloads = await payloads.erase(session, registrant_id=rid)
+    counts["audit_payloads"] = len(erased_payloads)
     counts["notifications"] = await forget_notifications(session, Notification.registrant_id == rid, reason="erased")
     # A merge's snapshot holds the person's values from before it: gone, so the merge is final.
     merges = await session.execute(
@@ -223,7 +225,13 @@ async def _anonymise_one(
         entity_type="registrant",
         entity_id=rid,
         desk_id=registrant.desk_id,
-        details={"trigger": trigger, "subject_request_id": subject_request_id, "counts": counts},
+        # The payloads' ids (random, no personal value): the verifier accepts no other payload gone.
+        details={
+            "trigger": trigger,
+            "subject_request_id": subject_request_id,
+            "counts": counts,
+            ERASED_PAYLOADS: erased_payloads,
+        },
     )
     return ErasureOutcome(rid, now, already_erased=False, counts=counts, storage_keys=keys)
 

@@ -240,10 +240,16 @@ async def test_erasure_keeps_reports_equal_and_leaves_no_erased_value(
                 select(AuditEvent).where(AuditEvent.entity_id == person["id"]).order_by(AuditEvent.id)
             )
         ).scalars()
+        events = list(events)
         actions = [e.action for e in events]
         payloads = (await session.execute(select(AuditPayload))).scalars().all()
     assert actions[:2] == ["registrant.create", "registrant.update"]
-    assert "privacy.erasure" in actions
+    (erasure,) = [e for e in events if e.action == "privacy.erasure"]
+    # It lists the payloads it deleted (the verifier accepts no other gone): the file's events' own.
+    referenced = {e.details["personal"]["payload"] for e in events if "personal" in e.details}
+    assert len(referenced) == 2
+    assert referenced <= set(erasure.details["erased_payloads"])
+    assert len(erasure.details["erased_payloads"]) == erasure.details["counts"]["audit_payloads"]
     assert all(p.registrant_id != person["id"] for p in payloads)
     assert len(payloads) == 1  # the control person's creation
 

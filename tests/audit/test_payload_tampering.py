@@ -1,0 +1,178 @@
+"""The verifier checks the events' personal values kept outside the chain (app/audit/payload_check.py).
+
+Someone with full rights on the database edits or deletes an ``audit_payloads`` row directly
+(the chain hashes only the payload's digest, so no chain hash breaks): the verifier names the
+event. A payload deleted by an erasure is accepted: the erasure's event lists it; an erasure
+recorded before events listed their payloads is accepted for the person it names only.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import delete, select, text, update
+
+from app.audit import service as audit
+from app.audit.models import AuditEvent, AuditLink, AuditPayload
+from app.audit.payload_check import ERASED_PAYLOADS
+from app.core.context import SYSTEM_ACTOR
+
+ANNA, BINTA = uuid.UUID(int=1), uuid.UUID(int=2)
+
+
+async def _person_events(sessionmaker, audit_log) -> dict[uuid.UUID, list[str]]:
+    """Two registrants' creations and corrections, each with personal values; all sealed.
+    ``{registrant id: [payload id of each event]}``."""
+    async with sessionmaker() as session:
+        for registrant_id, name in ((ANNA, "Anna Diop"), (BINTA, "Binta Sow")):
+            for action, value in (("registrant.create", name), ("registrant.update", f"{name} Fall")):
+                await audit.record(
+                    session,
+                    actor=SYSTEM_ACTOR,
+                    action=action,
+                    entity_type="registrant",
+                    entity_id=registrant_id,
+                    personal={"changes": {"family_name": [None, value]}},
+                    subject_id=registrant_id,
+                )
+        await session.commit()
+    await audit_log.seal()
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            select(AuditPayload.registrant_id, AuditPayload.id).order_by(AuditPayload.created_at)
+        )
+        found: dict[uuid.UUID, list[str]] = {}
+        for registrant_id, payload_id in rows:
+            found.setdefault(registrant_id, []).append(str(payload_id))
+    return found
+
+
+async def _event_of(session, payload_id: str) -> tuple[int, int]:
+    """(seq, event id) of the event referring to ``payload_id``."""
+    rows = await session.execute(
+        select(AuditLink.seq, AuditEvent.id, AuditEvent.details).join(AuditEvent, AuditEvent.id == AuditLink.event_id)
+    )
+    (found,) = [
+        (seq, event_id) for seq, event_id, details in rows if details.get("personal", {}).get("payload") == payload_id
+    ]
+    return found
+
+
+async def test_intact_payloads_verify(sessionmaker, audit_log) -> None:
+    await _person_events(sessionmaker, audit_log)
+    assert (await audit_log.verify()).reason is None
+
+
+async def test_an_edited_payload_is_named_by_its_event(sessionmaker, audit_log) -> None:
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    target = payload_ids[BINTA][1]
+    async with sessionmaker() as session:
+        await session.execute(
+            update(AuditPayload)
+            .where(AuditPayload.id == uuid.UUID(target))
+            .values(value={"changes": {"family_name": [None, "Binta Ndiaye"]}})
+        )
+        await session.commit()
+        seq, event_id = await _event_of(session, target)
+    result = await audit_log.verify()
+    assert (result.broken_seq, result.broken_id, result.reason) == (
+        seq,
+        event_id,
+        f"event {event_id}: its personal values (payload {target}) do not match their digest",
+    )
+
+
+async def test_a_payload_with_another_salt_is_named_by_its_event(sessionmaker, audit_log) -> None:
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    target = payload_ids[ANNA][0]
+    async with sessionmaker() as session:
+        await session.execute(update(AuditPayload).where(AuditPayload.id == uuid.UUID(target)).values(salt="0" * 32))
+        await session.commit()
+        seq, event_id = await _event_of(session, target)
+    result = await audit_log.verify()
+    assert (result.broken_seq, result.broken_id) == (seq, event_id)
+    assert result.reason == f"event {event_id}: its personal values (payload {target}) do not match their digest"
+
+
+async def test_a_payload_deleted_without_an_erasure_is_named_by_its_event(sessionmaker, audit_log) -> None:
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    target = payload_ids[ANNA][1]
+    async with sessionmaker() as session:
+        await session.execute(delete(AuditPayload).where(AuditPayload.id == uuid.UUID(target)))
+        await session.commit()
+        seq, event_id = await _event_of(session, target)
+    result = await audit_log.verify()
+    assert (result.broken_seq, result.broken_id, result.reason) == (
+        seq,
+        event_id,
+        f"event {event_id}: its personal values (payload {target}) were deleted, yet no erasure lists them",
+    )
+
+
+async def _erase_directly(sessionmaker, registrant_id: uuid.UUID, details: dict[str, object]) -> None:
+    """Delete a person's payloads and record an erasure event with ``details``, as an erasure does."""
+    async with sessionmaker() as session:
+        await session.execute(delete(AuditPayload).where(AuditPayload.registrant_id == registrant_id))
+        await audit.record(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="privacy.erasure",
+            entity_type="registrant",
+            entity_id=registrant_id,
+            details=details,
+        )
+        await session.commit()
+
+
+async def test_payloads_listed_by_an_erasure_may_be_gone(sessionmaker, audit_log) -> None:
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    await _erase_directly(sessionmaker, ANNA, {ERASED_PAYLOADS: payload_ids[ANNA]})
+    assert (await audit_log.verify()).reason is None  # the erasure's event is not sealed yet
+    await audit_log.seal()
+    assert (await audit_log.verify()).reason is None
+
+
+async def test_an_erasure_lists_only_its_own_payloads(sessionmaker, audit_log) -> None:
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    await _erase_directly(sessionmaker, ANNA, {ERASED_PAYLOADS: payload_ids[ANNA][:1]})
+    await audit_log.seal()
+    missing = payload_ids[ANNA][1]
+    async with sessionmaker() as session:
+        _, event_id = await _event_of(session, missing)
+    result = await audit_log.verify()
+    assert (result.broken_id, result.reason) == (
+        event_id,
+        f"event {event_id}: its personal values (payload {missing}) were deleted, yet no erasure lists them",
+    )
+
+
+async def test_an_erasure_from_before_the_lists_covers_its_person_only(sessionmaker, audit_log) -> None:
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    await _erase_directly(sessionmaker, ANNA, {"trigger": "request", "counts": {"audit_payloads": 2}})
+    await audit_log.seal()
+    assert (await audit_log.verify()).reason is None
+    target = payload_ids[BINTA][0]
+    async with sessionmaker() as session:
+        await session.execute(delete(AuditPayload).where(AuditPayload.id == uuid.UUID(target)))
+        await session.commit()
+        _, event_id = await _event_of(session, target)
+    result = await audit_log.verify()
+    assert (result.broken_id, result.reason) == (
+        event_id,
+        f"event {event_id}: its personal values (payload {target}) were deleted, yet no erasure lists them",
+    )
+
+
+async def test_a_payload_that_is_not_json_is_named_not_a_traceback(sessionmaker, audit_log) -> None:
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    async with sessionmaker() as session:
+        if session.bind.dialect.name == "postgresql":
+            pytest.skip("PostgreSQL's json column refuses text that is not JSON")
+        await session.execute(
+            text("UPDATE audit_payloads SET value = 'not json' WHERE id = :id"),
+            {"id": uuid.UUID(payload_ids[ANNA][0]).hex},
+        )
+        await session.commit()
+    result = await audit_log.verify()
+    assert result.reason is not None and result.reason.startswith("the payloads cannot be read (JSONDecodeError(")
