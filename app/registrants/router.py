@@ -3,7 +3,9 @@
 Creating a person whose details resemble registrants already on file answers 409
 ``possible-duplicates`` with the scored candidates and writes nothing; the agent looks at them and,
 if this is really someone new, sends the same request again with ``?confirm_duplicates=true``
-(a query flag, so the body — and its ``Idempotency-Key`` fingerprint — stays the same person).
+(a query flag, so the body stays the same person; the 409 is not stored under an
+``Idempotency-Key``, so that request may carry the same key — but once a create has answered 201,
+the same key with the flag added or dropped is another request: 422 ``idempotency-key-reused``).
 """
 
 from __future__ import annotations
