@@ -121,13 +121,31 @@ async def list_registrants(
     NDIAYE all find Ndiaye); a phone may be written any way. ``city`` is the city of residence,
     its words read like a name's (``Kenitra`` finds ``KÉNITRA``);
     ``age_min``/``age_max`` count whole years today from the date of birth (a partial date from its
-    first day; no date of birth, no match). 422 ``unknown-desk``, or ``age_min`` above ``age_max``.
+    first day; no date of birth, no match). ``q`` empty or white space is no search (everyone
+    listed). 422 ``unknown-desk``; ``validation-failed`` for ``age_min`` above ``age_max``, or a
+    ``q`` or ``city`` with nothing to search by once normalised (invisible characters such as
+    U+3164 or U+200B, variation selectors, tatweel, marks or punctuation alone: error type
+    ``blank_after_normalisation``, ``loc`` naming the parameter).
     """
     if age_min is not None and age_max is not None and age_min > age_max:
         raise ValidationFailed(
             "age_min must not be above age_max.",
             detail_fr="age_min ne peut pas dépasser age_max.",
             errors=[{"loc": ["query", "age_min"], "type": "age_range", "msg": "age_min is above age_max"}],
+        )
+    q = q if q is None or q.strip() else None  # a search box left blank searches nothing
+    if blank := repository.unsearchable(q=q, city=city):
+        raise ValidationFailed(
+            f"Nothing to search by in {', '.join(blank)}.",
+            detail_fr=f"Rien à rechercher dans {', '.join(blank)}.",
+            errors=[
+                {
+                    "loc": ["query", name],
+                    "type": "blank_after_normalisation",
+                    "msg": "Nothing to search by once invisible characters, marks and punctuation are set aside.",
+                }
+                for name in blank
+            ],
         )
     desk_ids = [(await desks.get_by_code(session, code=desk)).id] if desk else None
     filters = repository.SearchFilters(
