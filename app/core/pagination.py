@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.errors import BadRequest
+from app.core.integers import column_range
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -83,7 +84,8 @@ async def paginate(
 ) -> tuple[list[T], str | None]:
     """Run ``stmt`` for one page ordered by ``keys``; return the rows and the next cursor.
 
-    Raises ``BadRequest`` for an invalid cursor.
+    Raises ``BadRequest`` for an invalid cursor (one this API did not issue: a key value of
+    another type, or an integer beyond its column's range).
     """
     limit = max(1, min(limit, MAX_LIMIT))
     if cursor:
@@ -91,6 +93,10 @@ async def paginate(
         for key, value in zip(keys, values, strict=True):
             expected = key.type.python_type
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.")
+            bounds = column_range(key.type)
+            if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                # no row holds it: a number the database cannot take never reaches it
                 raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.")
         row_key = tuple_(*keys) if len(keys) > 1 else keys[0]
         bound = tuple_(*values) if len(keys) > 1 else values[0]

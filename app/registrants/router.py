@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from pydantic import AwareDatetime
 
 from app.auth.deps import CurrentActor, require_roles
@@ -23,6 +23,7 @@ from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import PreconditionFailed, ValidationFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
+from app.core.integers import INTEGER_MAX, INTEGER_MIN
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.desks import service as desks
 from app.registrants import repository, service
@@ -235,10 +236,15 @@ async def add_consent(
 
 @router.post("/{registrant_id}/consents/{consent_id}/withdraw", response_model=ConsentOut)
 async def withdraw_consent(
-    registrant_id: uuid.UUID, consent_id: int, session: SessionDep, actor: WriterActor, idem: IdempotencyDep
+    registrant_id: uuid.UUID,
+    consent_id: Annotated[int, Path(ge=INTEGER_MIN, le=INTEGER_MAX, description="The consent's id.")],
+    session: SessionDep,
+    actor: WriterActor,
+    idem: IdempotencyDep,
 ) -> Response:
     """Withdraw a consent; the decision stays on record with its withdrawal time. 409 if already
-    withdrawn (but for a retry with the same ``Idempotency-Key``, which answers the withdrawal)."""
+    withdrawn (but for a retry with the same ``Idempotency-Key``, which answers the withdrawal);
+    404 for a consent not on this file; 422 for a ``consent_id`` beyond the SQL INTEGER range."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
     consent = await service.withdraw_consent(session, actor=actor, registrant_id=registrant_id, consent_id=consent_id)
