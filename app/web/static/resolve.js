@@ -78,18 +78,27 @@ export async function pendingSection(report, done) {
   const batchId = report.batch_id;
   const became = new Map(report.rows.filter((r) => r.registrant_id).map((r) => [r.line, r.registrant_id]));
   const section = el("section", null, { "aria-labelledby": "pending-title" });
-  const r = await api("GET", `/api/v1/imports/${encodeURIComponent(batchId)}/flagged?resolution=pending`);
-  if (!r.ok) {
-    const box = el("p", null, { class: "msg", role: "alert" });
-    sayLines(box, problemLines(r.body));
-    section.append(box);
-    return section;
-  }
-  section.append(el("h2", t("to_resolve", { n: r.body.length }), { id: "pending-title" }));
+  // every pending row, page after page (the API pages them: 200 at most a page)
+  const pending = [];
+  let cursor = null;
+  do {
+    const params = new URLSearchParams({ resolution: "pending", limit: "200" });
+    if (cursor) params.set("cursor", cursor);
+    const r = await api("GET", `/api/v1/imports/${encodeURIComponent(batchId)}/flagged?${params}`);
+    if (!r.ok) {
+      const box = el("p", null, { class: "msg", role: "alert" });
+      sayLines(box, problemLines(r.body));
+      section.append(box);
+      return section;
+    }
+    pending.push(...r.body.items);
+    cursor = r.body.next_cursor;
+  } while (cursor);
+  section.append(el("h2", t("to_resolve", { n: pending.length }), { id: "pending-title" }));
   const c = report.counts || {};
   section.append(el("p", t("resolved_counts", { linked: c.linked || 0, created: c.created || 0, discarded: c.discarded || 0 })));
-  if (!r.body.length) section.append(el("p", t("nothing_to_resolve")));
-  for (const row of r.body) {
+  if (!pending.length) section.append(el("p", t("nothing_to_resolve")));
+  for (const row of pending) {
     row.candidates = row.candidates.map((x) => (x.registrant_id || !became.has(x.line) ? x : { ...x, registrant_id: became.get(x.line) }));
     section.append(rowForm(batchId, row, done));
   }
