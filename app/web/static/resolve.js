@@ -1,8 +1,9 @@
 // An import batch's pending flagged rows, resolved one at a time: the row, who it may be (each
 // candidate's file opens to compare) and the agent's decision: the same person as a candidate
-// (link), a new person (create) or discard. The API answers a second resolution of a row with a
-// 409 and takes no Idempotency-Key, so none is sent; the button stays disabled while sending.
-import { api, problemLines, SessionExpired } from "./api.js";
+// (link), a new person (create) or discard. Each decision is sent with an Idempotency-Key kept
+// until it is confirmed (as registrations, notes and referrals are): resent after a lost answer,
+// the API answers the first resolution again instead of 409; the button stays disabled while sending.
+import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, colon, t } from "./i18n.js";
 
@@ -57,11 +58,14 @@ function rowForm(batchId, row, done) {
       }
       const body = picked.startsWith("link:") ? { decision: "link", registrant_id: picked.slice(5) } : { decision: picked };
       try {
-        const r = await api("POST", `/api/v1/imports/${encodeURIComponent(batchId)}/rows/${row.line}/resolution`, { json: body });
+        const slot = `resolution:${batchId}:${row.line}`;
+        const path = `/api/v1/imports/${encodeURIComponent(batchId)}/rows/${row.line}/resolution`;
+        const r = await api("POST", path, { json: body, headers: { "Idempotency-Key": keyFor(slot, body) } });
         if (!r.ok) {
           sayLines(msg, problemLines(r.body));
           return focusOn(msg);
         }
+        sent(slot);
         return done(resultText(row, r.body));
       } catch (error) {
         if (!(error instanceof SessionExpired)) say(msg, error.message);
