@@ -46,7 +46,7 @@ def legacy_fingerprint_of(method: str, path: str, content_type: str, body: bytes
 
 
 def canonical_pairs(encoded: str) -> str:
-    """A query string (or url-encoded form) as sorted, JSON-written ``[name, value]`` pairs;
+    """A query string as sorted, JSON-written ``[name, value]`` pairs, percent-decoding undone;
     blank values kept (``?flag=`` is not ``?``)."""
     pairs = sorted(parse_qsl(encoded, keep_blank_values=True))
     return json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))

@@ -114,7 +114,8 @@ class Idempotency:
         content_type = request.headers.get("content-type", "")
         media = content_type.split(";", 1)[0].strip().lower()
         if media in _FORM_TYPES:
-            # FastAPI has parsed the form (and consumed the stream) before the endpoint runs.
+            # FastAPI has parsed the form (and consumed the stream) before the endpoint runs: a
+            # keyed endpoint takes its form as Form()/File() parameters, never as a raw stream.
             body = await canonical_form(await request.form())
             return fingerprint_of(request.method, request.url.path, request.url.query, body), None
         raw = await request.body()
