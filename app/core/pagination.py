@@ -37,6 +37,8 @@ class Page(BaseModel, Generic[T]):
 def _encode_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return {"t": value.astimezone(dt.UTC).isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
     if isinstance(value, uuid.UUID):
         return {"u": str(value)}
     return value
@@ -49,6 +51,10 @@ def _decode_value(value: Any) -> Any:
     if isinstance(value, dict) and "t" in value:
         at = dt.datetime.fromisoformat(value["t"])
         return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+    if isinstance(value, dict) and "d" in value:
+        if not isinstance(value["d"], str):
+            raise TypeError("a date is written as a string")
+        return dt.date.fromisoformat(value["d"])
     if isinstance(value, dict) and "u" in value:
         if not isinstance(value["u"], str):
             raise TypeError("a UUID is written as a string")
@@ -92,7 +98,11 @@ async def paginate(
         values = decode_cursor(cursor, len(keys))
         for key, value in zip(keys, values, strict=True):
             expected = key.type.python_type
-            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            if (
+                not isinstance(value, expected)
+                or (expected is int and isinstance(value, bool))
+                or (expected is dt.date and isinstance(value, dt.datetime))
+            ):
                 raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.")
             bounds = column_range(key.type)
             if bounds is not None and not bounds[0] <= value <= bounds[1]:
