@@ -16,6 +16,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from app.cases.queues import CaseView
 from app.cases.workflow import allowed_from, fields_for
 from app.core.client_ids import CLIENT_ID_FIELD
+from app.core.integers import INTEGER_MAX, INTEGER_MIN
 from app.core.text import not_blank
 from app.privacy.purposes import LegalBasis
 
@@ -73,6 +74,8 @@ def _language(value: str) -> str:
 
 
 LanguageCode = Annotated[str, AfterValidator(_language)]
+ConsentId = Annotated[int, Field(ge=INTEGER_MIN, le=INTEGER_MAX, description="The registrant's consent relied on.")]
+"""A consent's id; one beyond the SQL INTEGER range answers 422 naming the field."""
 
 
 class CaseCreate(BaseModel):
@@ -126,7 +129,7 @@ class TransitionIn(BaseModel):
     requested_status: ClosingStatus | None = None
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     to_desk: str | None = Field(default=None, max_length=32)
-    consent_id: int | None = None
+    consent_id: ConsentId | None = None
     legal_basis: LegalBasis = "consent"
     legal_basis_note: str | None = Field(default=None, max_length=500)
 
@@ -251,7 +254,7 @@ class ReferralCreate(BaseModel):
     referred_on: dt.date | None = None
     expected_answer_on: dt.date | None = None
     partner_reference: str | None = Field(default=None, max_length=120)
-    consent_id: int | None = None
+    consent_id: ConsentId | None = None
     legal_basis: LegalBasis = "consent"
     legal_basis_justification: str | None = Field(default=None, max_length=2000)
 

@@ -1,9 +1,10 @@
 """``Idempotency-Key`` on creating requests (draft-ietf-httpapi-idempotency-key-header).
 
 A first request with a key stores its response in the same transaction as its work; a retry with
-the same key and the same body gets that stored response again; the same key with another body
-answers 422. Two concurrent requests with one key: the unique constraint makes the second wait for
-the first and then replay it, so only one record is ever created.
+the same key and the same request (method, path, query and body: see :mod:`app.core.fingerprint`)
+gets that stored response again; the same key with another request answers 422.
+Two concurrent requests with one key: the unique constraint makes the second wait for the first
+and then replay it, so only one record is ever created.
 
 Every ``POST`` of the API accepts it (an endpoint takes :data:`IdempotencyDep`, calls
 :meth:`Idempotency.replay` before its work and answers through :meth:`Idempotency.respond`), but
@@ -14,7 +15,6 @@ document as :data:`NOT_KEYED`). ``tests/core/test_idempotency_routes.py`` walks 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Annotated, Any
 
@@ -29,6 +29,9 @@ from app.core.context import Actor
 from app.core.db import Base, utcnow
 from app.core.deps import SessionDep
 from app.core.errors import BadRequest, IdempotencyKeyReused
+from app.core.fingerprint import canonical_body, canonical_form, fingerprint_of, legacy_fingerprint_of
+
+_FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 NOT_KEYED = "x-idempotency-key-not-accepted"
 """``openapi_extra`` key of a ``POST`` operation that takes no ``Idempotency-Key``; its value says why."""
@@ -71,18 +74,18 @@ class Idempotency:
         Keys are scoped to the user who sent them (draft-ietf-httpapi-idempotency-key-header: a
         key is unique per client): another user's request with the same key and body is a first
         request of theirs, never a replay of someone else's response.
-        Raises ``IdempotencyKeyReused`` (422) when the key was used with another body.
+        Raises ``IdempotencyKeyReused`` (422) when the key was used with another request: another
+        method, path, query (parsed: parameter order does not count) or body (JSON parsed; a
+        multipart form by its fields and files, whatever its boundary).
         """
         if self.key is None:
             return None
         # A person's account ids and staff ids never share a scope.
         scope = f"{'person' if actor.role == 'person' else 'staff'}:{actor.user_id}"
-        fingerprint = hashlib.sha256(
-            self.request.method.encode() + b" " + self.request.url.path.encode() + b"\n" + await self._canonical_body()
-        ).hexdigest()
+        request_fingerprint, legacy = await self._fingerprints()
         existing = await self._find(scope)
         if existing is None:
-            record = IdempotencyRecord(scope=scope, key=self.key, fingerprint=fingerprint, headers={})
+            record = IdempotencyRecord(scope=scope, key=self.key, fingerprint=request_fingerprint, headers={})
             try:
                 async with self.session.begin_nested():
                     self.session.add(record)
@@ -93,25 +96,34 @@ class Idempotency:
                 self._record = record
                 return None
         assert existing is not None
-        if existing.fingerprint != fingerprint:
+        # A record stored before the query was part of the fingerprint keeps the rule it was
+        # stored under (method, path and body), so an upgrade never turns a retry in flight into 422.
+        if existing.fingerprint not in (request_fingerprint, legacy):
             raise IdempotencyKeyReused(
-                "This Idempotency-Key was already used with a different request body.",
-                detail_fr="Cette clé d'idempotence a déjà servi pour un autre corps de requête.",
+                "This Idempotency-Key was already used with a different request (query or body).",
+                detail_fr="Cette clé d'idempotence a déjà servi pour une autre requête (paramètres ou corps).",
             )
         headers = dict(existing.headers or {})
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(existing.body, status_code=existing.status_code or 200, headers=headers)
 
-    async def _canonical_body(self) -> bytes:
-        """The body as sorted, compact JSON when it is JSON (key order and spacing do not make a
-        different request), else its bytes."""
-        body = await self.request.body()
-        if "json" in self.request.headers.get("content-type", ""):
-            try:
-                return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
-            except ValueError:
-                return body
-        return body
+    async def _fingerprints(self) -> tuple[str, str | None]:
+        """This request's fingerprint, and the one a record stored before the query counted would
+        hold for it (``None`` for a form: no form endpoint took a key then)."""
+        request = self.request
+        content_type = request.headers.get("content-type", "")
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media in _FORM_TYPES:
+            # FastAPI has parsed the form (and consumed the stream) before the endpoint runs: a
+            # keyed endpoint takes its form as Form()/File() parameters, never as a raw stream.
+            body = await canonical_form(await request.form())
+            return fingerprint_of(request.method, request.url.path, request.url.query, body), None
+        raw = await request.body()
+        body = canonical_body(content_type, raw)
+        return (
+            fingerprint_of(request.method, request.url.path, request.url.query, body),
+            legacy_fingerprint_of(request.method, request.url.path, content_type, raw),
+        )
 
     async def _find(self, scope: str) -> IdempotencyRecord | None:
         stmt = select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == self.key)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.errors import BadRequest
+from app.core.integers import column_range
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -36,6 +37,8 @@ class Page(BaseModel, Generic[T]):
 def _encode_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return {"t": value.astimezone(dt.UTC).isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
     if isinstance(value, uuid.UUID):
         return {"u": str(value)}
     return value
@@ -48,6 +51,10 @@ def _decode_value(value: Any) -> Any:
     if isinstance(value, dict) and "t" in value:
         at = dt.datetime.fromisoformat(value["t"])
         return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+    if isinstance(value, dict) and "d" in value:
+        if not isinstance(value["d"], str):
+            raise TypeError("a date is written as a string")
+        return dt.date.fromisoformat(value["d"])
     if isinstance(value, dict) and "u" in value:
         if not isinstance(value["u"], str):
             raise TypeError("a UUID is written as a string")
@@ -83,14 +90,23 @@ async def paginate(
 ) -> tuple[list[T], str | None]:
     """Run ``stmt`` for one page ordered by ``keys``; return the rows and the next cursor.
 
-    Raises ``BadRequest`` for an invalid cursor.
+    Raises ``BadRequest`` for an invalid cursor (one this API did not issue: a key value of
+    another type, or an integer beyond its column's range).
     """
     limit = max(1, min(limit, MAX_LIMIT))
     if cursor:
         values = decode_cursor(cursor, len(keys))
         for key, value in zip(keys, values, strict=True):
             expected = key.type.python_type
-            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            if (
+                not isinstance(value, expected)
+                or (expected is int and isinstance(value, bool))
+                or (expected is dt.date and isinstance(value, dt.datetime))
+            ):
+                raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.")
+            bounds = column_range(key.type)
+            if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                # no row holds it: a number the database cannot take never reaches it
                 raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.")
         row_key = tuple_(*keys) if len(keys) > 1 else keys[0]
         bound = tuple_(*values) if len(keys) > 1 else values[0]

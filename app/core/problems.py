@@ -8,6 +8,7 @@ internals).
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -149,28 +150,48 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, problem)
 
 
-def _out_of_range(exc: BaseException) -> bool:
-    """True for a date or time beyond what can be stored (year 1 or 9999 shifted by an offset)."""
+_NUMBER = re.compile(r"\bint(eger|32|64)?\b|numeric|number", re.IGNORECASE)
+_DATE = re.compile(r"date|time|year|month|day", re.IGNORECASE)
+
+_OUT_OF_RANGE = {
+    "number": ("A number is out of the supported range.", "Un nombre est hors de la plage acceptée."),
+    "date": ("A date or time is out of the supported range.", "Une date ou une heure est hors de la plage acceptée."),
+    "value": ("A value is out of the supported range.", "Une valeur est hors de la plage acceptée."),
+}
+
+
+def _out_of_range(exc: BaseException) -> str | None:
+    """What overflowed, for a value beyond what can be computed or stored: ``"number"`` (an
+    integer beyond SQLite's 64 bits or PostgreSQL's INTEGER/BIGINT, as the driver says),
+    ``"date"`` (year 1 or 9999 shifted by an offset or a day), ``"value"`` when the error does not
+    say; ``None`` for any other error."""
     seen: BaseException | None = exc
+    overflow: BaseException | None = None
     for _ in range(5):
         if seen is None:
-            return False
-        if isinstance(seen, OverflowError):
-            return True
+            break
+        if isinstance(seen, OverflowError) or (
+            isinstance(seen, asyncpg.DataError) and "out of int" in str(seen)  # asyncpg: "value out of int32 range"
+        ):
+            overflow = seen
+            break
         seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
-    return False
+    if overflow is None:
+        return None
+    message = str(overflow)
+    if _NUMBER.search(message):
+        return "number"
+    return "date" if _DATE.search(message) else "value"
 
 
 async def _on_overflow(request: Request, exc: Exception) -> JSONResponse:
-    if not _out_of_range(exc):
+    what = _out_of_range(exc)
+    if what is None:
         return await _on_unexpected(request, exc)
-    return problem_response(
-        request,
-        errors.ValidationFailed(
-            "A date or time is out of the supported range.",
-            detail_fr="Une date ou une heure est hors de la plage acceptée.",
-        ),
-    )
+    # The request's own fields are checked against the stored ranges first (422 naming the field:
+    # app.core.integers); this answers what got past them, naming what kind of value it was.
+    english, french = _OUT_OF_RANGE[what]
+    return problem_response(request, errors.ValidationFailed(english, detail_fr=french))
 
 
 async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
@@ -232,7 +253,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
-    # Dates near year 1 or 9999 overflow when shifted to UTC or by a day, in Python or in the driver.
+    # Dates near year 1 or 9999 overflow when shifted to UTC or by a day, in Python or in the driver;
+    # integers beyond the database's range overflow in the driver.
     app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(StatementError, _on_overflow)
     app.add_exception_handler(PoolTimeout, _on_pool_timeout)

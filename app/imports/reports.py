@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.core.context import Actor
+from app.core.pagination import paginate
 from app.core.text import clean
 from app.desks.models import Desk
 from app.imports.cells import readable_name
@@ -109,12 +110,14 @@ async def get_report(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID
 
 
 async def flagged_rows(
-    session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID, resolution: str | None
-) -> list[RowReport]:
-    """The flagged rows of a batch (of one ``resolution`` if given), in file order, for the desk's
-    staff who resolve them; audited ``import.read`` (it lists people's names and candidates).
+    session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID, resolution: str | None, cursor: str | None, limit: int
+) -> tuple[list[RowReport], str | None]:
+    """A page of the flagged rows of a batch (of one ``resolution`` if given), in file order, for
+    the desk's staff who resolve them, and the next page's cursor (``None``: no more); audited
+    ``import.read`` (it lists people's names and candidates).
 
-    Raises ``ImportBatchNotFound`` (404) for an unknown batch or one of a desk the actor does not see.
+    Raises ``ImportBatchNotFound`` (404) for an unknown batch or one of a desk the actor does not
+    see, ``BadRequest`` for a cursor this API did not issue.
     """
     batch = await session.get(ImportBatch, batch_id)
     if batch is None or not actor.can_see_desk(batch.desk_id):
@@ -122,7 +125,8 @@ async def flagged_rows(
     stmt = select(ImportRow).where(ImportRow.batch_id == batch.id, ImportRow.outcome == "flagged")
     if resolution is not None:
         stmt = stmt.where(ImportRow.resolution == resolution)
-    stored = (await session.execute(stmt.order_by(ImportRow.line))).scalars().all()
+    keys = [ImportRow.line, ImportRow.id]
+    stored, next_cursor = await paginate(session, stmt, keys=keys, cursor=cursor, limit=limit, descending=False)
     await audit.record(
         session,
         actor=actor,
@@ -132,7 +136,7 @@ async def flagged_rows(
         desk_id=batch.desk_id,
         details={"rows": "flagged", "resolution": resolution},
     )
-    return [
+    rows = [
         RowReport(
             line=r.line,
             number=r.source_number,
@@ -145,6 +149,7 @@ async def flagged_rows(
         )
         for r in stored
     ]
+    return rows, next_cursor
 
 
 def display_name(row: ImportRow) -> str:

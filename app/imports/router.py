@@ -7,13 +7,14 @@ import uuid
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, File, Form, Path, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
 
 from app.auth.deps import AdminActor, require_roles
 from app.core.conformance import reject_unknown_or_repeated_form_fields
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.idempotency import IdempotencyDep, not_keyed
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.imports import reports, resolutions, service
 from app.imports.errors import RegisterTooLarge
 from app.imports.schemas import (
@@ -117,13 +118,24 @@ async def get_import(batch_id: uuid.UUID, session: SessionDep, actor: AdminActor
     return await reports.get_report(session, actor=actor, batch_id=batch_id)
 
 
-@router.get("/{batch_id}/flagged", response_model=list[RowReport], responses={404: _PROBLEM})
+@router.get("/{batch_id}/flagged", response_model=Page[RowReport], responses={400: _PROBLEM, 404: _PROBLEM})
 async def list_flagged_rows(
-    batch_id: uuid.UUID, session: SessionDep, actor: WriterActor, resolution: Resolution | None = None
-) -> list[RowReport]:
-    """The rows the import flagged, with their candidates and resolution (``resolution=pending``:
-    those still to resolve), for the desk's staff. Audited: it lists people."""
-    return await reports.flagged_rows(session, actor=actor, batch_id=batch_id, resolution=resolution)
+    batch_id: uuid.UUID,
+    session: SessionDep,
+    actor: WriterActor,
+    resolution: Resolution | None = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[RowReport]:
+    """The rows the import flagged, in file order, with their candidates and resolution
+    (``resolution=pending``: those still to resolve), for the desk's staff: ``{items,
+    next_cursor}``, ``limit`` (1–200, default 50) a page, ``next_cursor`` null on the last.
+    Audited (each page): it lists people. 404 ``import-batch-not-found``; 400 for a cursor not
+    issued here."""
+    rows, next_cursor = await reports.flagged_rows(
+        session, actor=actor, batch_id=batch_id, resolution=resolution, cursor=cursor, limit=limit
+    )
+    return Page[RowReport](items=rows, next_cursor=next_cursor)
 
 
 @router.post(

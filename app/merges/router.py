@@ -18,6 +18,7 @@ from app.auth.deps import require_roles
 from app.core.context import Actor
 from app.core.deps import SessionDep
 from app.core.idempotency import IdempotencyDep
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.merges import approval, service
 from app.merges import unmerge as unmerging
 from app.merges.schemas import MergeCreate, MergeDecision, MergeOut, MergePreview, Status
@@ -74,15 +75,19 @@ async def create_merge(body: MergeCreate, session: SessionDep, actor: WriterActo
     return await idem.respond(status, out, {"Location": f"/api/v1/registrant-merges/{record.id}"})
 
 
-@router.get("", response_model=list[MergeOut])
+@router.get("", response_model=Page[MergeOut])
 async def list_merges(
     session: SessionDep,
     actor: WriterActor,
     status: Status | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[MergeOut]:
-    """The newest merges of your desks (``status=proposed``: those awaiting approval)."""
-    return [service.present(r) for r in await service.listing(session, actor=actor, status=status, limit=limit)]
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[MergeOut]:
+    """The merges of your desks, newest proposed first (``status=proposed``: those awaiting
+    approval), ``limit`` (1–200, default 50) a page with cursor pagination: ``{items,
+    next_cursor}``, ``next_cursor`` null on the last page. 400 for a cursor not issued here."""
+    rows, next_cursor = await service.listing(session, actor=actor, status=status, cursor=cursor, limit=limit)
+    return Page[MergeOut](items=[service.present(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/{merge_id}", response_model=MergeOut, responses={404: _PROBLEM})

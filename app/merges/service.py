@@ -47,6 +47,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, PreconditionFailed, PreconditionRequired
 from app.core.http import etag_of, require_if_match
+from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.merges import limits, moves
 from app.merges.errors import (
@@ -363,14 +364,19 @@ async def read(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -> R
     return await get(session, actor=actor, merge_id=merge_id)
 
 
-async def listing(session: AsyncSession, *, actor: Actor, status: str | None, limit: int) -> list[RegistrantMerge]:
-    """The newest merges of the actor's desks (by the survivor's desk), optionally of one ``status``."""
-    stmt = select(RegistrantMerge).order_by(RegistrantMerge.proposed_at.desc(), RegistrantMerge.id).limit(limit)
+async def listing(
+    session: AsyncSession, *, actor: Actor, status: str | None, cursor: str | None, limit: int
+) -> tuple[list[RegistrantMerge], str | None]:
+    """A page of the merges of the actor's desks (by the survivor's desk), newest proposed first,
+    optionally of one ``status``, and the next page's cursor (``None``: no more). Raises
+    ``BadRequest`` for a cursor this API did not issue."""
+    stmt = select(RegistrantMerge)
     if actor.desk_ids is not None:
         stmt = stmt.where(RegistrantMerge.desk_id.in_(list(actor.desk_ids)))
     if status:
         stmt = stmt.where(RegistrantMerge.status == status)
-    return list((await session.execute(stmt)).scalars().all())
+    keys = [RegistrantMerge.proposed_at, RegistrantMerge.id]
+    return await paginate(session, stmt, keys=keys, cursor=cursor, limit=limit, descending=True)
 
 
 def present(record: RegistrantMerge) -> MergeOut:

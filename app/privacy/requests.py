@@ -22,6 +22,7 @@ from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import after_commit, utcnow
 from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.pagination import paginate
 from app.documents.storage import Storage
 from app.privacy import access, erasure
 from app.privacy.errors import RegistrantErased
@@ -99,15 +100,19 @@ async def create(
     return request
 
 
-async def list_all(session: AsyncSession, *, actor: Actor, open_only: bool = False) -> list[SubjectRequest]:
-    """The log of subject requests of the actor's desks, oldest received first."""
+async def list_all(
+    session: AsyncSession, *, actor: Actor, open_only: bool = False, cursor: str | None, limit: int
+) -> tuple[list[SubjectRequest], str | None]:
+    """A page of the log of subject requests of the actor's desks, oldest received first, and the
+    next page's cursor (``None``: no more). Raises ``BadRequest`` for a cursor not issued here."""
     _check_role(actor)
-    stmt = select(SubjectRequest).order_by(SubjectRequest.received_on, SubjectRequest.recorded_at)
+    stmt = select(SubjectRequest)
     if actor.desk_ids is not None:
         stmt = stmt.where(SubjectRequest.desk_id.in_(actor.desk_ids))
     if open_only:
         stmt = stmt.where(SubjectRequest.fulfilled_at.is_(None))
-    return list((await session.execute(stmt)).scalars().all())
+    keys = [SubjectRequest.received_on, SubjectRequest.recorded_at, SubjectRequest.id]
+    return await paginate(session, stmt, keys=keys, cursor=cursor, limit=limit, descending=False)
 
 
 async def access_archive(

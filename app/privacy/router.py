@@ -120,17 +120,21 @@ async def create_subject_request(
     return await idem.respond(201, SubjectRequestOut.model_validate(request).model_dump(mode="json"))
 
 
-@router.get("/subject-requests", response_model=list[SubjectRequestOut])
+@router.get("/subject-requests", response_model=Page[SubjectRequestOut])
 async def list_subject_requests(
     session: SessionDep,
     actor: CurrentActor,
     response: Response,
     open_only: Annotated[bool, Query(description="Only requests not answered yet.")] = False,
-) -> list[SubjectRequestOut]:
-    """The log of subject requests (received, due, fulfilled), oldest first; same roles."""
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> Page[SubjectRequestOut]:
+    """The log of subject requests (received, due, fulfilled), oldest received first; same roles.
+    ``{items, next_cursor}``, ``limit`` (1–200, default 50) a page, ``next_cursor`` null on the
+    last; 400 for a cursor not issued here."""
     response.headers["Cache-Control"] = "no-store"
-    rows = await requests.list_all(session, actor=actor, open_only=open_only)
-    return [SubjectRequestOut.model_validate(r) for r in rows]
+    rows, next_cursor = await requests.list_all(session, actor=actor, open_only=open_only, cursor=cursor, limit=limit)
+    return Page[SubjectRequestOut](items=[SubjectRequestOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post(

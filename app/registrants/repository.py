@@ -161,6 +161,19 @@ def name_tokens(q: str) -> list[str]:
     return [] if not q or re.search(r"\d", q) else list(dict.fromkeys(matching.tokens(q)))
 
 
+def unsearchable(*, q: str | None, city: str | None) -> list[str]:
+    """The search texts given that hold nothing to search by once normalised (``"q"``,
+    ``"city"``): invisible characters, tatweel, marks or punctuation alone. ``q`` searches by a
+    digit (a phone, a document or a registration number) or a name token; ``city`` by its words,
+    read like a name's. ``q`` blank or absent is not searched at all, so never listed here."""
+    found = []
+    if q is not None and not re.search(r"\d", normalise_typed_identifier(q)) and not name_tokens(q):
+        found.append("q")
+    if city is not None and not matching.tokens(city):
+        found.append("city")
+    return found
+
+
 def _by_number(condition: ColumnElement[bool]) -> list[Select[Any]]:
     """The ids of the files whose registration number meets ``condition``, a merged file's as its
     survivor's (the merged file itself is never listed): however its number is typed, whole or

@@ -3,7 +3,9 @@
 Creating a person whose details resemble registrants already on file answers 409
 ``possible-duplicates`` with the scored candidates and writes nothing; the agent looks at them and,
 if this is really someone new, sends the same request again with ``?confirm_duplicates=true``
-(a query flag, so the body — and its ``Idempotency-Key`` fingerprint — stays the same person).
+(a query flag, so the body stays the same person; the 409 is not stored under an
+``Idempotency-Key``, so that request may carry the same key — but once a create has answered 201,
+the same key with the flag added or dropped is another request: 422 ``idempotency-key-reused``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from pydantic import AwareDatetime
 
 from app.auth.deps import CurrentActor, require_roles
@@ -21,6 +23,7 @@ from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import PreconditionFailed, ValidationFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
+from app.core.integers import INTEGER_MAX, INTEGER_MIN
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.desks import service as desks
 from app.registrants import repository, service
@@ -119,13 +122,31 @@ async def list_registrants(
     NDIAYE all find Ndiaye); a phone may be written any way. ``city`` is the city of residence,
     its words read like a name's (``Kenitra`` finds ``KÉNITRA``);
     ``age_min``/``age_max`` count whole years today from the date of birth (a partial date from its
-    first day; no date of birth, no match). 422 ``unknown-desk``, or ``age_min`` above ``age_max``.
+    first day; no date of birth, no match). ``q`` empty or white space is no search (everyone
+    listed). 422 ``unknown-desk``; ``validation-failed`` for ``age_min`` above ``age_max``, or a
+    ``q`` or ``city`` with nothing to search by once normalised (invisible characters such as
+    U+3164 or U+200B, variation selectors, tatweel, marks or punctuation alone: error type
+    ``blank_after_normalisation``, ``loc`` naming the parameter).
     """
     if age_min is not None and age_max is not None and age_min > age_max:
         raise ValidationFailed(
             "age_min must not be above age_max.",
             detail_fr="age_min ne peut pas dépasser age_max.",
             errors=[{"loc": ["query", "age_min"], "type": "age_range", "msg": "age_min is above age_max"}],
+        )
+    q = q if q is None or q.strip() else None  # a search box left blank searches nothing
+    if blank := repository.unsearchable(q=q, city=city):
+        raise ValidationFailed(
+            f"Nothing to search by in {', '.join(blank)}.",
+            detail_fr=f"Rien à rechercher dans {', '.join(blank)}.",
+            errors=[
+                {
+                    "loc": ["query", name],
+                    "type": "blank_after_normalisation",
+                    "msg": "Nothing to search by once invisible characters, marks and punctuation are set aside.",
+                }
+                for name in blank
+            ],
         )
     desk_ids = [(await desks.get_by_code(session, code=desk)).id] if desk else None
     filters = repository.SearchFilters(
@@ -215,10 +236,15 @@ async def add_consent(
 
 @router.post("/{registrant_id}/consents/{consent_id}/withdraw", response_model=ConsentOut)
 async def withdraw_consent(
-    registrant_id: uuid.UUID, consent_id: int, session: SessionDep, actor: WriterActor, idem: IdempotencyDep
+    registrant_id: uuid.UUID,
+    consent_id: Annotated[int, Path(ge=INTEGER_MIN, le=INTEGER_MAX, description="The consent's id.")],
+    session: SessionDep,
+    actor: WriterActor,
+    idem: IdempotencyDep,
 ) -> Response:
     """Withdraw a consent; the decision stays on record with its withdrawal time. 409 if already
-    withdrawn (but for a retry with the same ``Idempotency-Key``, which answers the withdrawal)."""
+    withdrawn (but for a retry with the same ``Idempotency-Key``, which answers the withdrawal);
+    404 for a consent not on this file; 422 for a ``consent_id`` beyond the SQL INTEGER range."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
     consent = await service.withdraw_consent(session, actor=actor, registrant_id=registrant_id, consent_id=consent_id)

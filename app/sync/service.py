@@ -43,6 +43,7 @@ from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditLink
 from app.core.context import Actor
 from app.core.errors import BadRequest
+from app.core.integers import BIGINT_MAX
 from app.sync import records
 
 DEFAULT_LIMIT: Final = 200
@@ -98,7 +99,7 @@ class Cursor:
                 data["v"] == _CURSOR_VERSION
                 and cursor.phase in {"snapshot", "changes"}
                 and type(cursor.seq) is int
-                and cursor.seq >= 0
+                and 0 <= cursor.seq <= BIGINT_MAX
                 and isinstance(cursor.scope, str)
                 and type(cursor.kind) is int
                 and 0 <= cursor.kind <= len(records.TYPES)

@@ -122,12 +122,12 @@ async def test_a_key_reused_with_another_body_says_so(client: httpx.AsyncClient,
     other = await client.post("/api/v1/desks", json={**DESK, "city": "Bouaké"}, headers=headers)
     assert (other.status_code, other.json()["detail"]) == (
         422,
-        "This Idempotency-Key was already used with a different request body.",
+        "This Idempotency-Key was already used with a different request (query or body).",
     )
     french = await client.post(
         "/api/v1/desks", json={**DESK, "city": "Bouaké"}, headers={**headers, "Accept-Language": "fr"}
     )
     assert (french.status_code, french.json()["detail"]) == (
         422,
-        "Cette clé d'idempotence a déjà servi pour un autre corps de requête.",
+        "Cette clé d'idempotence a déjà servi pour une autre requête (paramètres ou corps).",
     )

@@ -79,7 +79,7 @@ async def test_each_flagged_row_is_linked_created_or_discarded_once(
         f"/api/v1/imports/{batch_id}/flagged", params={"resolution": "pending"}, headers=agent.headers
     )
     assert held.status_code == 200, held.text
-    assert [(r["line"], r["name"], [c["registrant_id"] for c in r["candidates"]]) for r in held.json()] == [
+    assert [(r["line"], r["name"], [c["registrant_id"] for c in r["candidates"]]) for r in held.json()["items"]] == [
         (4, "Awa Diop", [awa]),
         (5, "Moussa Faye", [moussa]),
         (6, "Moussa Faye", [moussa]),
@@ -132,7 +132,7 @@ async def test_each_flagged_row_is_linked_created_or_discarded_once(
     pending = await client.get(
         f"/api/v1/imports/{batch_id}/flagged", params={"resolution": "pending"}, headers=agent.headers
     )
-    assert pending.json() == []
+    assert pending.json() == {"items": [], "next_cursor": None}
     async with sessionmaker() as session:
         events = (
             await session.execute(
@@ -325,3 +325,22 @@ async def test_a_resolution_retried_with_its_idempotency_key_answers_the_first_o
         assert (first.status_code, again.status_code, again.headers.get("idempotent-replayed")) == (200, 200, "true")
         assert again.json() == first.json()
     assert await _registrants(sessionmaker) == registrants + 1  # line 5 created once
+
+
+async def test_flagged_rows_come_in_pages_in_file_order(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any]
+) -> None:
+    """Before, every flagged row came in one unpaginated list, however many thousands."""
+    url = f"/api/v1/imports/{batch['batch_id']}/flagged"
+    first = await client.get(url, params={"limit": 2}, headers=agent.headers)
+    assert [r["line"] for r in first.json()["items"]] == [4, 5]
+    rest = await client.get(url, params={"limit": 2, "cursor": first.json()["next_cursor"]}, headers=agent.headers)
+    assert ([r["line"] for r in rest.json()["items"]], rest.json()["next_cursor"]) == ([6], None)
+
+
+async def test_a_flagged_rows_cursor_not_issued_here_is_refused(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any]
+) -> None:
+    url = f"/api/v1/imports/{batch['batch_id']}/flagged"
+    response = await client.get(url, params={"cursor": "not-a-cursor"}, headers=agent.headers)
+    assert (response.status_code, response.json()["type"]) == (400, "/problems/bad-request")

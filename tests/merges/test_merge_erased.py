@@ -51,7 +51,7 @@ async def test_an_erased_file_is_neither_previewed_nor_merged(
     assert {rid: (await read(client, agent, rid)).json() for rid in (pair.survivor, pair.merged)} == before
     cases = await client.get(f"{REGISTRANTS}/{pair.merged}/cases", headers=supervisor.headers)
     assert [c["id"] for c in cases.json()["items"]] == [pair.case_id]
-    assert (await client.get(URL, headers=supervisor.headers)).json() == []
+    assert (await client.get(URL, headers=supervisor.headers)).json() == {"items": [], "next_cursor": None}
 
 
 async def test_a_proposal_whose_file_was_erased_since_is_not_approved_and_can_be_rejected(

@@ -37,7 +37,7 @@ async def test_a_merge_past_a_files_lists_limit_is_refused_and_shown_in_the_prev
     assert refused.status_code == 409, refused.text
     assert (refused.json()["type"], refused.json()["exceeded"]) == ("/problems/merge-too-many-values", exceeded)
     assert (await read(client, agent, second["id"])).status_code == 200  # not merged
-    assert (await client.get(URL, headers=agent.headers)).json() == []
+    assert (await client.get(URL, headers=agent.headers)).json() == {"items": [], "next_cursor": None}
 
     # the agent removes the obsolete values from the merged file: exactly 10 of each, then it merges
     trimmed = await client.patch(

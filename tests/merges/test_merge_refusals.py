@@ -99,7 +99,7 @@ async def test_an_agents_merge_waits_for_a_supervisor_where_the_desk_wants_it(
     assert record["status"] == "proposed"
     assert (await read(client, agent, pair.merged)).status_code == 200  # nothing merged yet
     listed = await client.get(URL, params={"status": "proposed"}, headers=supervisor.headers)
-    assert [m["id"] for m in listed.json()] == [record["id"]]
+    assert [m["id"] for m in listed.json()["items"]] == [record["id"]]
     _problem(await merge(client, supervisor, pair), 409, "merge-pending")
     _problem(await client.post(f"{URL}/{record['id']}/approve", headers=agent.headers), 403, "merge-approval-required")
 

@@ -227,7 +227,7 @@ async def test_erasure_keeps_reports_equal_and_leaves_no_erased_value(
         "SN",
     )
     requests_log = await client.get("/api/v1/privacy/subject-requests", headers=supervisor.headers)
-    (logged,) = requests_log.json()
+    (logged,) = requests_log.json()["items"]
     assert (logged["kind"], logged["received_on"], logged["due_on"]) == ("erasure", "2026-11-02", "2026-12-02")
     assert logged["fulfilled_at"] is not None
 

@@ -72,8 +72,9 @@ async def test_a_request_is_logged_with_its_deadline_by_supervisors_only(
     # GDPR art. 12(3): one month; the default deadline is 30 days: 2 November + 30 days.
     assert (created.json()["due_on"], created.json()["fulfilled_at"]) == ("2026-12-02", None)
     log = await client.get("/api/v1/privacy/subject-requests", headers=supervisor.headers)
-    assert [r["id"] for r in log.json()] == [created.json()["id"]]
-    assert (await client.get("/api/v1/privacy/subject-requests", headers=dakar_supervisor.headers)).json() == []
+    assert [r["id"] for r in log.json()["items"]] == [created.json()["id"]]
+    other = await client.get("/api/v1/privacy/subject-requests", headers=dakar_supervisor.headers)
+    assert other.json() == {"items": [], "next_cursor": None}
 
 
 async def test_a_request_retried_with_its_idempotency_key_is_logged_once(
@@ -86,7 +87,7 @@ async def test_a_request_retried_with_its_idempotency_key_is_logged_once(
     assert (first.status_code, again.status_code, again.headers.get("idempotent-replayed")) == (201, 201, "true")
     assert again.json() == first.json()
     log = await client.get("/api/v1/privacy/subject-requests", headers=supervisor.headers)
-    assert [r["id"] for r in log.json()] == [first.json()["id"]]
+    assert [r["id"] for r in log.json()["items"]] == [first.json()["id"]]
 
 
 async def test_the_access_archive_holds_what_was_stored_with_checksums(
@@ -150,7 +151,7 @@ async def test_the_access_archive_holds_what_was_stored_with_checksums(
     summary = archive.read("resume.html").decode("utf-8")
     assert '<html lang="fr">' in summary and "Ndiaye" in summary and stored["case"]["case_number"] in summary
 
-    log = (await client.get("/api/v1/privacy/subject-requests", headers=supervisor.headers)).json()
+    log = (await client.get("/api/v1/privacy/subject-requests", headers=supervisor.headers)).json()["items"]
     assert log[0]["archive_sha256"] == hashlib.sha256(response.content).hexdigest()
     assert log[0]["fulfilled_by"] == str(supervisor.id)
     async with sessionmaker() as session:
@@ -159,3 +160,25 @@ async def test_the_access_archive_holds_what_was_stored_with_checksums(
         ).scalar_one()
     assert (event.actor_label, event.details["document_files"]) == (supervisor.email, 1)
     assert "Ndiaye" not in json.dumps(event.details)
+
+
+async def test_the_log_of_requests_comes_in_pages_oldest_received_first(
+    client: httpx.AsyncClient, supervisor: Staff, make_registrant
+) -> None:
+    """Before: the whole log in one unpaginated list, however long it grew."""
+    received = ["2026-11-03", "2026-11-01", "2026-11-02"]
+    ids = {}
+    for day in received:
+        body = {"registrant_id": str(await make_registrant()), "received_on": day, "channel": "in_person"}
+        created = await client.post("/api/v1/privacy/subject-requests", headers=supervisor.headers, json=body)
+        assert created.status_code == 201, created.text
+        ids[day] = created.json()["id"]
+    url = "/api/v1/privacy/subject-requests"
+    first = (await client.get(url, params={"limit": 2}, headers=supervisor.headers)).json()
+    rest = (
+        await client.get(url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=supervisor.headers)
+    ).json()
+    assert [r["id"] for r in first["items"] + rest["items"]] == [ids[day] for day in sorted(received)]
+    assert rest["next_cursor"] is None
+    refused = await client.get(url, params={"cursor": "not-a-cursor"}, headers=supervisor.headers)
+    assert (refused.status_code, refused.json()["type"]) == (400, "/problems/bad-request")

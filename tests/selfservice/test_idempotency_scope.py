@@ -82,8 +82,10 @@ async def test_stored_keys_keep_the_format_retries_meet_across_an_upgrade(
     client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
 ) -> None:
     """A stored key outlives a deployment: a retry after an upgrade must find it, so its scope
-    (``person:<id>``/``staff:<id>``) and its fingerprint (SHA-256 of ``METHOD path``, a newline and
-    the body as sorted compact JSON) are written out here by hand, not read from the code."""
+    (``person:<id>``/``staff:<id>``) and its fingerprint (SHA-256 of the version line, ``METHOD
+    path?`` with the query's sorted pairs as compact JSON, a newline and the body as sorted compact
+    JSON) are written out here by hand, not read from the code. (Records of the format before,
+    without the version line and the query, still replay: tests/core/test_idempotency_fingerprint.py.)"""
     import hashlib
     import json
 
@@ -97,7 +99,8 @@ async def test_stored_keys_keep_the_format_retries_meet_across_an_upgrade(
 
     def fingerprint(target: str, body: dict[str, str]) -> str:
         canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-        return hashlib.sha256(b"POST " + target.encode() + b"\n" + canonical).hexdigest()
+        head = b"diaspora-desk/idempotency-fingerprint/2\nPOST " + target.encode() + b"?[]\n"
+        return hashlib.sha256(head + canonical).hexdigest()
 
     async with sessionmaker() as session:
         rows = await session.execute(

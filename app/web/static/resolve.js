@@ -1,8 +1,9 @@
 // An import batch's pending flagged rows, resolved one at a time: the row, who it may be (each
 // candidate's file opens to compare) and the agent's decision: the same person as a candidate
-// (link), a new person (create) or discard. The API answers a second resolution of a row with a
-// 409 and takes no Idempotency-Key, so none is sent; the button stays disabled while sending.
-import { api, problemLines, SessionExpired } from "./api.js";
+// (link), a new person (create) or discard. Each decision is sent with an Idempotency-Key kept
+// until it is confirmed (as registrations, notes and referrals are): resent after a lost answer,
+// the API answers the first resolution again instead of 409; the button stays disabled while sending.
+import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, colon, t } from "./i18n.js";
 
@@ -57,11 +58,14 @@ function rowForm(batchId, row, done) {
       }
       const body = picked.startsWith("link:") ? { decision: "link", registrant_id: picked.slice(5) } : { decision: picked };
       try {
-        const r = await api("POST", `/api/v1/imports/${encodeURIComponent(batchId)}/rows/${row.line}/resolution`, { json: body });
+        const slot = `resolution:${batchId}:${row.line}`;
+        const path = `/api/v1/imports/${encodeURIComponent(batchId)}/rows/${row.line}/resolution`;
+        const r = await api("POST", path, { json: body, headers: { "Idempotency-Key": keyFor(slot, body) } });
         if (!r.ok) {
           sayLines(msg, problemLines(r.body));
           return focusOn(msg);
         }
+        sent(slot);
         return done(resultText(row, r.body));
       } catch (error) {
         if (!(error instanceof SessionExpired)) say(msg, error.message);
@@ -78,18 +82,27 @@ export async function pendingSection(report, done) {
   const batchId = report.batch_id;
   const became = new Map(report.rows.filter((r) => r.registrant_id).map((r) => [r.line, r.registrant_id]));
   const section = el("section", null, { "aria-labelledby": "pending-title" });
-  const r = await api("GET", `/api/v1/imports/${encodeURIComponent(batchId)}/flagged?resolution=pending`);
-  if (!r.ok) {
-    const box = el("p", null, { class: "msg", role: "alert" });
-    sayLines(box, problemLines(r.body));
-    section.append(box);
-    return section;
-  }
-  section.append(el("h2", t("to_resolve", { n: r.body.length }), { id: "pending-title" }));
+  // every pending row, page after page (the API pages them: 200 at most a page)
+  const pending = [];
+  let cursor = null;
+  do {
+    const params = new URLSearchParams({ resolution: "pending", limit: "200" });
+    if (cursor) params.set("cursor", cursor);
+    const r = await api("GET", `/api/v1/imports/${encodeURIComponent(batchId)}/flagged?${params}`);
+    if (!r.ok) {
+      const box = el("p", null, { class: "msg", role: "alert" });
+      sayLines(box, problemLines(r.body));
+      section.append(box);
+      return section;
+    }
+    pending.push(...r.body.items);
+    cursor = r.body.next_cursor;
+  } while (cursor);
+  section.append(el("h2", t("to_resolve", { n: pending.length }), { id: "pending-title" }));
   const c = report.counts || {};
   section.append(el("p", t("resolved_counts", { linked: c.linked || 0, created: c.created || 0, discarded: c.discarded || 0 })));
-  if (!r.body.length) section.append(el("p", t("nothing_to_resolve")));
-  for (const row of r.body) {
+  if (!pending.length) section.append(el("p", t("nothing_to_resolve")));
+  for (const row of pending) {
     row.candidates = row.candidates.map((x) => (x.registrant_id || !became.has(x.line) ? x : { ...x, registrant_id: became.get(x.line) }));
     section.append(rowForm(batchId, row, done));
   }
