@@ -9,6 +9,7 @@ appeared on an earlier row). Prints P/R/F1 per register and the import's rows pe
     python bench/dedup.py                            # shared register + 3 generated × 5,000 rows, SQLite
     python bench/dedup.py --rows 20000 --seeds 1 2 3 --database postgresql
     python bench/dedup.py --rows 20000 --in-memory   # replay the import's matcher without a database
+    python bench/dedup.py --in-memory --border       # repeated rows as desks across a border write them
 
 ``--in-memory`` replays exactly what the import does for duplicates (the same ``BatchMatcher``,
 term frequencies of the file, rows created in order) without writing anything: seconds instead
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "bench" / "dedup_tools"
 HARDEN = TOOLS / "harden_register.py"
+BORDER = ROOT / "bench" / "border_register.py"
 SHARED = ROOT / "tests" / "fixtures" / "registre_casablanca_2019_2021.csv"
 ADMIN = "bench-admin@diaspora-desk.example"
 
@@ -145,6 +147,7 @@ def main() -> None:
     parser.add_argument("--in-memory", action="store_true")
     parser.add_argument("--no-shared", action="store_true")
     parser.add_argument("--hard", action="store_true", help="respell repeated rows (dedup_tools/harden_register.py)")
+    parser.add_argument("--border", action="store_true", help="respell repeated rows (border_register.py)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -162,7 +165,14 @@ def main() -> None:
                     [sys.executable, str(HARDEN), str(out), str(truth), str(hard), "--seed", str(seed)], check=True
                 )
                 out = hard
-            registers.append((f"generated {args.rows} rows, seed {seed}{' hard' if args.hard else ''}", out, truth))
+            if args.border:
+                border = work / f"register_{seed}_border.csv"
+                subprocess.run(
+                    [sys.executable, str(BORDER), str(out), str(truth), str(border), "--seed", str(seed)], check=True
+                )
+                out = border
+            kind = "".join(f" {k}" for k, on in (("hard", args.hard), ("border", args.border)) if on)
+            registers.append((f"generated {args.rows} rows, seed {seed}{kind}", out, truth))
         for name, register, truth in registers:
             one = work / name.replace(" ", "_").replace(",", "")
             one.mkdir()

@@ -67,6 +67,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import transaction_driver
+from app.registrants import compounds
 from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, codes, phonetic, readings
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 
@@ -460,14 +461,19 @@ def _swapped_pairs(person: PersonKeys) -> list[str]:
 
 @functools.lru_cache(maxsize=DERIVED_CACHE)
 def lookup_keys(person: PersonKeys) -> frozenset[Key]:
-    """The keys :func:`block` may look ``person``'s candidates up by (to count first): its own, and
-    the name pairs of its names read the other way round (looked up, never stored)."""
+    """The keys :func:`block` may look ``person``'s candidates up by (to count first): its own, the
+    name pairs of its names read the other way round, and those of its compound given names joined
+    or parted (:func:`app.registrants.compounds.looked_up`: ``Mamediarra`` as ``Mame Diarra``);
+    looked up, never stored."""
+    swapped = _swapped_pairs(person)  # the names as written, read the other way round
+    if extra := compounds.looked_up(person.given) - person.heard:
+        person = dataclasses.replace(person, heard=person.heard | extra)
     full = _full_date(person)
     keys = {k for k in block_keys(person) if k[0] != "gf" or not full}
     if full:  # a given name with the family name, of someone without a full date
         keys |= {("gfx", pair) for pair in _pairs(person)}
     year = person.date_of_birth[:4] if person.date_of_birth else None
-    for pair in _swapped_pairs(person):
+    for pair in swapped:
         keys.add(("gfx" if full else "gf", pair))
         if year:
             keys.add(("gfy", f"{pair} {year}"))

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import jellyfish
 
+from app.registrants import compounds
 from app.registrants.arabic import ARABIC_MARK, is_arabic
 from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, agree, phonetic
 from app.registrants.schemas import DuplicateCandidate, FieldComparison
@@ -185,7 +186,8 @@ def _names(
     whole = " ".join(pa)
     if a == b:
         return _cmp(field, "exact", freq.share(kind, whole))
-    if pa == pb or sorted(pa) == sorted(pb) or "".join(pa) == "".join(pb) or _joined(a) == _joined(b):
+    joined = "".join(pa) == "".join(pb) or _joined(a) == _joined(b) or compounds.agree(a, b)
+    if pa == pb or sorted(pa) == sorted(pb) or joined:
         return _cmp(field, "variant", freq.share(kind, whole))
     shared = [t for t in pa if t in pb]
     if shared:  # "Ndèye Fatou" written "Ndèye": the rarest shared token is the evidence

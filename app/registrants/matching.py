@@ -2,9 +2,11 @@
 
 Names are compared as token lists: Unicode NFC, case-folded, accents, apostrophes and hyphens
 stripped (``app.core.text.fold``), a lone letter joined to the next token (``N'Diaye`` → ``ndiaye``,
-``M'Baye`` → ``mbaye``). Each token then goes through a curated variant table of French colonial
-and Wolof spellings (:data:`VARIANT_GROUPS`) and a small phonetic key tuned for French/Wolof
-transcriptions (:func:`phonetic`). String similarity (Jaro-Winkler) comes from ``jellyfish``.
+``M'Baye`` → ``mbaye``), the Wolof ñ read as the French gn. Each token then goes through a
+curated variant table of French colonial, Wolof, Pulaar and neighbouring countries' spellings
+(:data:`app.registrants.spellings.VARIANT_GROUPS`) and a small phonetic key tuned for
+French/Wolof transcriptions (:func:`phonetic`). String similarity (Jaro-Winkler) comes from
+``jellyfish``; compound given names joined or parted are :mod:`app.registrants.compounds`.
 
 A word in Arabic script is kept as its letter classes (:mod:`app.registrants.arabic`) and compared
 with Latin spellings by the letters both would be written with (:func:`agree`); the variant table
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -29,147 +32,16 @@ from anyascii import anyascii
 
 from app.core.text import fold
 from app.registrants import arabic
+from app.registrants.spellings import VARIANT_GROUPS
 
 
 def _has_arabic(text: str) -> bool:
     return any(arabic.is_arabic_letter(c) for c in text)
 
 
-# Curated spelling variants (DOMAIN.md). The first spelling of each group is its canonical form.
-# Family names: French colonial and Wolof (CLAD orthography, decree 2005-992) spellings of the
-# same name. Given names: Latin transcriptions of one Arabic name, as written in Senegal, Morocco
-# and Mauritania (Mouhamadou/Mamadou/Modou are Senegalese forms of Muhammad). The Gambian
-# (English-based) spellings of the same names are listed too (Njie, Jallow, Mbye, Ceesay, Touray,
-# Sering): families straddle the border and their papers use them. Arabic script reaches every
-# group through the letters its Latin spellings would be written with (``محمد`` writes Mohamed:
-# :func:`table_readings`); a spelling in Arabic script is listed only where no rule reaches (the
-# last groups, and ``عبده``: its final h reads as an a). A spelling added here changes the stored
-# keys of the registrants carrying it: a migration re-keys them (see revisions 1901, 2101, 2201 and
-# 2301).
-VARIANT_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("ndiaye", "njaay", "ndiay", "njaye", "ndyay", "njay", "njie", "ndjie"),
-    # "dioub": the French-style transcription of ديوب used on Moroccan and Mauritanian papers
-    # (Arabic و written "ou"), the form an agent types from such a document
-    # Jobe: the Gambian spelling
-    ("diop", "joob", "djop", "dyop", "diob", "dioub", "jobe"),
-    ("ndao", "ndaw"),
-    ("diouf", "juuf", "dyuf", "joof"),  # Joof: The Gambia
-    ("thiam", "caam", "tiam", "cham"),  # Cham: The Gambia (Wolof Caam)
-    ("seck", "sek", "secka"),  # Secka: The Gambia
-    ("mbaye", "mbay", "mbaay", "mbye"),
-    ("fall", "faal", "fal"),
-    ("sarr", "saar"),
-    ("ba", "bah"),
-    ("diallo", "jallo", "djallo", "jalo", "jallow", "jalow", "djallow", "diallow"),
-    ("gueye", "gey", "guey"),
-    ("diagne", "jaan"),  # Jaañ (Wolof)
-    ("niang", "nang", "gniang"),  # Ñaŋ (Wolof), Gniang (French)
-    ("thiaw", "caw"),  # Caw (Wolof)
-    (
-        "mouhamadou",
-        "mamadou",
-        "mohamadou",
-        "modou",
-        "muhammad",
-        "mouhammadou",
-        "mohamed",
-        "muhamadu",
-        "mouhamed",
-        "mohammed",
-        "mohamad",
-        "mohammad",
-        "muhamed",
-        "mouhammed",
-        "mamadu",
-        # more transcriptions clerks write in Senegal and Mauritania (Mouhamad, Mouhamet), the
-        # Gambian Momodou, the Soninke and Malian Mahamadou, and the Wolof (CLAD) Maamadu, Moodu
-        "muhamad",
-        "mouhamad",
-        "mouhammad",
-        "mohamet",
-        "mouhamet",
-        "momodou",
-        "momodu",
-        "mahamadou",
-        "maamadu",
-        "moodu",
-    ),
-    ("amadou", "ahmadou", "amadu", "ahmed", "ahmad", "hamadou"),
-    ("abdou", "abdoul", "abdul", "abdu", "عبده"),  # عبده: the standard Arabic spelling (ʿAbduh)
-    # Abdoulie: The Gambia
-    ("abdoulaye", "abdallah", "abdullah", "abdoulahi", "abdullahi", "ablaay", "ablaye", "ablay", "ablaaye", "abdoulie"),
-    ("ibrahima", "ibrahim", "brahim", "ibrahym", "ebrima", "ebrahima", "ebrahim"),  # Ebrima: The Gambia
-    ("oumar", "omar", "umar", "omer", "umaru", "oumarou"),  # Umaru, Oumarou: Pulaar
-    ("ousmane", "usman", "othmane", "outhmane", "osman", "osmane"),
-    # Seex: Wolof; Cheikhou: the Pulaar and Mandinka form
-    ("cheikh", "cheick", "shaykh", "cheik", "chaikh", "sheikh", "sheik", "sheick", "seex", "cheikhou"),
-    ("souleymane", "suleymane", "soulaymane", "sulayman"),
-    ("daouda", "dawda", "daoud", "dawud"),
-    # Babucarr: The Gambia
-    ("babacar", "boubacar", "aboubacar", "abubakar", "aboubakr", "aboubakar", "boubakar", "babucarr", "babucar"),
-    # Isatou: The Gambia; Aïchatou: Niger and Mali
-    ("aissatou", "astou", "aissata", "aicha", "aisha", "aysha", "aichatou", "isatou", "isatu"),
-    ("fatou", "fatu", "فاطمة"),  # Fatou is the Wolof form of Fatima
-    ("fatoumata", "fatimata", "fatumata", "fatima"),
-    ("mariama", "mariam", "maryam", "mariem", "meriem", "meryem"),  # Mariem: Mauritania; Meriem: Morocco
-    ("aminata", "aminatou", "amina"),
-    ("khadidiatou", "khadija", "khadidja", "kadidiatou"),
-    ("khady", "xadi", "خديجة"),  # Khady (Wolof Xadi) is the short form of Khadija
-    ("ndeye", "ndey"),
-    ("hadji", "hadj", "haj", "hajj"),
-    ("elhadji", "elhadj", "elhaj", "alhaji", "alhadji", "alhagie", "alhagi"),  # Alhagie: The Gambia
-    (
-        "cisse",
-        "cise",
-        "ceesay",
-        "sesay",
-        "sessay",
-        "cesay",
-        "cessay",
-        "seesay",
-    ),  # Ceesay, Sesay: The Gambia, Sierra Leone
-    ("toure", "touray", "turay", "tourai"),
-    ("serigne", "serin", "sering"),  # Sëriñ (Wolof), Sering (Gambian)
-    ("thierno", "tierno", "ceerno", "cerno"),  # Ceerno (Pulaar)
-    ("khadim", "xaadim", "xadim"),  # Xaadim (Wolof)
-    ("cherif", "sherif", "sharif", "chrif", "shariff", "sharife", "sherriff", "sherrif"),
-    ("moustapha", "mustapha", "mustafa", "mostafa", "moustafa", "mostapha"),
-    # Standard Arabic spellings of names whose Senegalese form no letter rule reaches (a Wolof short
-    # form, another consonant): they read as the Latin group too, besides what the rules derive.
-    ("aliou", "ali", "aly", "alieu", "علي"),  # Ali; Alieu: The Gambia
-    # Zaynab, and its standard Latin transcriptions as Moroccan and Mauritanian papers write it
-    # Sainabou: The Gambia
-    ("seynabou", "zeynab", "zaynab", "zeinab", "zainab", "zeynabou", "zeinabou", "seynab", "sainabou", "زينب"),
-    ("dieynaba", "dienaba", "djenaba", "زينب"),  # Zaynab (Pulaar, Wolof); Djénaba: Guinea
-    # Yusuf: Youssou is the Wolof form of Youssoupha (Gambian Yusupha)
-    ("youssou", "youssouf", "yusuf", "yousouf", "youssoupha", "yusupha", "يوسف"),
-    ("rokhaya", "roughaya", "roukhaya", "roukaya", "ruqayya", "ruqaya", "رقية"),  # Ruqayya
-    ("bassirou", "bachir", "bashir", "بشير"),  # Bashir (Moroccan, Mauritanian papers: Bachir)
-    ("moctar", "mokhtar", "mouctar", "mukhtar"),  # Mukhtar (مختار): French "ct" for kh; Mouctar: Pulaar
-    # Husayn: the Senegalese Ousseynou, the Gambian Ousainou, the Arabic transcriptions of Moroccan
-    # (Houcine) and Mauritanian papers
-    (
-        "ousseynou",
-        "ousseini",
-        "housseini",
-        "housseyni",
-        "hussein",
-        "houssein",
-        "husseyn",
-        "hussain",
-        "houcine",
-        "ousainou",
-    ),
-    ("lamine", "alamine", "alamin"),  # al-Amīn, written as one word (Mouhamed Alamine)
-    ("saliou", "salih", "saleh"),  # Ṣāliḥ
-    ("ismaila", "ismail", "ismael", "smail"),  # Ismāʿīl; Smail: Morocco
-    ("idrissa", "idriss", "idris", "driss"),  # Idrīs; Driss: Morocco
-    ("abdourahmane", "abderrahmane", "abderahmane", "abdelrahmane"),  # ʿAbd al-Raḥmān: Moroccan papers
-    ("abdoulaziz", "abdelaziz", "abdulaziz", "abdouaziz"),  # ʿAbd al-ʿAzīz, in one word or two (Abdoul Aziz)
-    ("pape", "papa", "pap", "pa"),  # Pape and Papa are one name; Pa: The Gambia (Pa Modou)
-    ("bineta", "binta", "binetou"),  # Binta (Pulaar, Mandinka), Binetou
-    ("habib", "habibou"),
-)
+_PALATAL = str.maketrans({"ñ": "gn", "Ñ": "Gn"})
+"""The Wolof (CLAD) ñ is written as French writes the sound, gn (Saña is Sagna, Jaañ Diagne,
+Sëriñ Serigne), before folding would take its tilde off and leave an n (another letter: Sana)."""
 
 _CANONICAL: dict[str, str] = {
     variant: group[0] for group in VARIANT_GROUPS for variant in group if not _has_arabic(variant)
@@ -230,7 +102,7 @@ def _words(name: str) -> list[tuple[str, bool]]:
 def _tokens(name: str) -> tuple[str, ...]:
     # Memoised: a register or a registry repeats the same names and places thousands of times.
     raw: list[str] = []
-    for word, script in _words(name):
+    for word, script in _words(unicodedata.normalize("NFC", name).translate(_PALATAL)):
         if script:
             raw.append(arabic.encode(word))
         else:
@@ -259,6 +131,10 @@ def canonical(token: str) -> str:
 def _rules(word: str) -> str:
     out: list[str] = []
     i = 0
+    if word.startswith("gn") and word[2:3] in tuple(_VOWELS):
+        # a word-initial gn is the ñ French writes ni (Gnagna, Niagna, Wolof Ñaña; Gniang, Niang)
+        out.append("n" if word[2] == "i" else "ni")
+        i = 2
     while i < len(word):
         c = word[i]
         nxt = word[i + 1] if i + 1 < len(word) else ""

@@ -52,6 +52,35 @@ def containing(bind: Any, characters: Iterable[str]) -> set[Any]:
     return set(bind.execute(sa.select(keys.c.registrant_id).where(keys.c.kind == "w", found).distinct()).scalars())
 
 
+def starting(bind: Any, prefixes: Iterable[str]) -> set[Any]:
+    """The ids of the registrants with a name word (``w`` key) starting with one of ``prefixes``
+    (``[a-y]`` letters; revision 2701: ``gn``, a word-initial spelling whose phonetic rule changed):
+    a prefix range of the ``(kind, value)`` index, as :func:`app.registrants.keys.prefix_ids`."""
+    keys = sa.Table("registrant_keys", sa.MetaData(), autoload_with=bind)
+    found: set[Any] = set()
+    for prefix in prefixes:
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        ranged = sa.and_(keys.c.kind == "w", keys.c.value >= prefix, keys.c.value < upper)
+        found |= set(bind.execute(sa.select(keys.c.registrant_id).where(ranged).distinct()).scalars())
+    return found
+
+
+SPELLED_COLUMNS = ("given_names", "family_name", "name_arabic", "place_of_birth", "host_city", "occupation")
+"""The registrant's columns whose words are keyed (names, and the places and occupation folded into
+term-frequency keys)."""
+
+
+def spelled_with(bind: Any, characters: Iterable[str]) -> set[Any]:
+    """The ids of the registrants with one of ``characters`` in a keyed column
+    (:data:`SPELLED_COLUMNS`): a letter that folding used to take apart (revision 2701: ``ñ``). One
+    pass over the registrants, as a migration may."""
+    registrants = sa.Table("registrants", sa.MetaData(), autoload_with=bind)
+    found = sa.or_(
+        *(registrants.c[column].contains(c, autoescape=True) for column in SPELLED_COLUMNS for c in characters)
+    )
+    return set(bind.execute(sa.select(registrants.c.id).where(found)).scalars())
+
+
 def written_in_arabic(bind: Any) -> set[Any]:
     """The ids of the registrants with a name in Arabic script (in their names or ``name_arabic``)."""
     registrants = sa.Table("registrants", sa.MetaData(), autoload_with=bind)

@@ -18,11 +18,13 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Text,
+    and_,
     any_,
     func,
     intersect,
     literal,
     literal_column,
+    or_,
     select,
     union,
     union_all,
@@ -33,7 +35,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.text import ZERO_WIDTH_SPACE, normalise_typed_identifier
 from app.desks.models import Desk
-from app.registrants import keys, matching, sounding
+from app.registrants import keys, matching, search_plan, sounding
 from app.registrants.models import NAME_TERMS_SQL, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import normalise_document_number, parse_phone
 
@@ -194,7 +196,9 @@ def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | 
     of a verified number (its indexed reversed-digits key: ``612345678`` finds ``+212612345678``).
     A name matches when every token does, by its phonetic keys, (from 3 letters) as the start of
     a name word, or as one of the words of the other script it sounds like (``heard``, by token:
-    :func:`app.registrants.sounding.words`).
+    :func:`app.registrants.sounding.words`); a compound given name joined or parted either way
+    (``Elhadji`` finds ``El Hadji``, ``Mame Diarra`` finds ``Mamediarra``:
+    :func:`app.registrants.search_plan.plan`).
     """
     tokens = name_tokens(q)
     q = normalise_typed_identifier(q)
@@ -228,41 +232,58 @@ def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | 
         number = normalise_document_number(q)
         options.append(select(IdentityDocument.registrant_id).where(IdentityDocument.number == number))
     if tokens:
-        per_token = [
-            _union_ids(
-                [
-                    *(keys.equal_ids("n", reading) for reading in matching.readings(tok)),
-                    # a prefix for 3+ letters ("Ndia"); a short name is a whole word: "Sy" never finds "Sylla"
-                    keys.prefix_ids("w", tok) if len(tok) >= 3 else keys.equal_ids("w", tok),
-                    *(keys.equal_ids("w", word) for word in (heard or {}).get(tok, ())),
-                ]
-            )
-            for tok in tokens
-        ]
-        options.append(_intersect_ids(per_token))
+        options.append(_intersect_ids([_unit_ids(unit) for unit in search_plan.plan(tokens, heard)]))
     if not options:
         return select(Registrant.id).where(literal(False))
     return _union_ids(options)
+
+
+def _leaf_ids(leaf: search_plan.Leaf) -> Select[Any]:
+    """The ids a :class:`~app.registrants.search_plan.Leaf` finds (index lookups of the match keys)."""
+    found = [keys.equal_ids("n", key) for key in leaf.keys]
+    found += [keys.equal_ids("w", word) for word in leaf.words]
+    if leaf.prefix:
+        found.append(keys.prefix_ids("w", leaf.prefix))
+    return _union_ids(found)
+
+
+def _unit_ids(unit: search_plan.Unit) -> Select[Any]:
+    """The ids a :data:`~app.registrants.search_plan.Unit` finds: any alternative, all its leaves."""
+    return _union_ids([_intersect_ids([_leaf_ids(leaf) for leaf in alternative]) for alternative in unit])
 
 
 NAME_TERMS = literal_column(NAME_TERMS_SQL, postgresql.ARRAY(Text))
 """PostgreSQL: :data:`app.registrants.models.NAME_TERMS_SQL` as a column of a registrants query."""
 
 
-async def name_terms(session: AsyncSession, tokens: Sequence[str]) -> list[list[str]]:
-    """PostgreSQL: for each search token (:func:`name_tokens`), the :data:`NAME_TERMS` a registrant
-    it matches carries one of, as the match keys decide: ``n:`` + its phonetic keys, and ``w:`` +
-    every folded word in the registry starting with it (from 3 letters; a shorter token is a whole
-    word: ``Sy`` never finds ``Sylla``) and every word of the other script it sounds like
-    (:func:`app.registrants.sounding.words`). A token matching nothing has no terms."""
-    starting = await keys.words_starting(session, sorted({tok for tok in tokens if len(tok) >= 3}))
+Terms = list[list[list[str]]]
+"""PostgreSQL: one :data:`~app.registrants.search_plan.Unit` as name terms: its alternatives, each
+its leaves' terms (a registrant matches when it carries a term of every leaf of one alternative)."""
+
+
+async def name_terms(session: AsyncSession, tokens: Sequence[str]) -> list[Terms]:
+    """PostgreSQL: the units of the search of ``tokens`` (:func:`name_tokens`,
+    :func:`app.registrants.search_plan.plan`) as :data:`NAME_TERMS` a registrant must carry, as the
+    match keys decide: for each leaf, ``n:`` + its phonetic keys, and ``w:`` + its words, every
+    word of the registry starting with its prefix (a loose index scan of the ``w`` keys) and, a
+    searched word, every word of the other script it sounds like
+    (:func:`app.registrants.sounding.words`). A leaf matching nothing has no terms."""
     heard = await sounding.words(session, tokens)
-    found = []
-    for tok in tokens:
-        words = [*(starting.get(tok, []) if len(tok) >= 3 else [tok]), *heard.get(tok, [])]
-        sounds = {f"n:{reading}" for reading in matching.readings(tok) if reading}
-        found.append(sorted({f"w:{word}" for word in words} | sounds))
-    return found
+    units = search_plan.plan(tokens, heard)
+    starting = await keys.words_starting(session, search_plan.prefixes(units))
+    return [
+        [
+            [
+                sorted(
+                    {f"n:{key}" for key in leaf.keys if key}
+                    | {f"w:{word}" for word in (*leaf.words, *starting.get(leaf.prefix or "", ()))}
+                )
+                for leaf in alternative
+            ]
+            for alternative in unit
+        ]
+        for unit in units
+    ]
 
 
 def search_query(
@@ -270,7 +291,7 @@ def search_query(
     *,
     regions: Sequence[str],
     few: bool = False,
-    terms: Sequence[Sequence[str]] | None = None,
+    terms: Sequence[Terms] | None = None,
     heard: Mapping[str, Sequence[str]] | None = None,
 ) -> Select[Any]:
     """The filtered select (unordered: the caller paginates by ``(created_at, id)``); files merged
@@ -279,11 +300,12 @@ def search_query(
     ``regions`` are the countries used to read a phone written without country code. PostgreSQL
     only: ``few``: ``q`` matches few registrants (a phone, a document or a number), so their ids
     are collected first (``id = ANY(ARRAY(…))``, index lookups) and only their rows read.
-    ``terms``: ``q`` is a name, matched as each of its tokens' :func:`name_terms` (one
-    ``NAME_TERMS && ARRAY[…]`` per token, the terms written into the statement so that the
-    planner weighs them: a common name is walked newest first, two common tokens intersected in
-    the GIN index). ``heard``: the words of the other script each name token of ``q`` sounds
-    like (:func:`app.registrants.sounding.words`), when ``q`` is matched through the match keys.
+    ``terms``: ``q`` is a name, matched as its :func:`name_terms` (one ``NAME_TERMS && ARRAY[…]``
+    per leaf, those of an alternative joined by ``AND``, a unit's alternatives by ``OR``; the terms
+    written into the statement so that the planner weighs them: a common name is walked newest
+    first, two common tokens intersected in the GIN index). ``heard``: the words of the other
+    script each name token of ``q`` sounds like (:func:`app.registrants.sounding.words`), when ``q``
+    is matched through the match keys.
     """
     stmt = _scoped(select(Registrant).where(Registrant.merged_into_id.is_(None)), filters.desk_ids)
     if filters.sex:
@@ -303,9 +325,7 @@ def search_query(
     for age_condition in _age_conditions(filters):
         stmt = stmt.where(age_condition)
     if terms is not None:
-        for one in terms:
-            wanted = postgresql.array[Any]([literal(term, Text, literal_execute=True) for term in one], type_=Text)
-            stmt = stmt.where(NAME_TERMS.overlap(wanted) if one else literal(False))
+        stmt = stmt.where(*(name_condition(unit) for unit in terms))
     elif filters.q:
         ids = _q_ids(filters.q, regions, heard)
         if ids is not None and few:  # PostgreSQL: the ids first, then their rows (see search_query)
@@ -313,6 +333,21 @@ def search_query(
         elif ids is not None:
             stmt = stmt.where(Registrant.id.in_(ids))
     return stmt
+
+
+def name_condition(unit: Terms) -> ColumnElement[bool]:
+    """PostgreSQL: a registrant matches one unit of :func:`name_terms`: every leaf of one of its
+    alternatives (``NAME_TERMS && ARRAY[…]`` each, GIN-indexed)."""
+    return or_(*(and_(*(_overlap(leaf) for leaf in alternative)) for alternative in unit))
+
+
+def _overlap(terms: Sequence[str]) -> ColumnElement[bool]:
+    """PostgreSQL: the registrant carries one of ``terms`` (``NAME_TERMS && ARRAY[…]``)."""
+    if not terms:
+        return literal(False)
+    wanted = postgresql.array[Any]([literal(term, Text, literal_execute=True) for term in terms], type_=Text)
+    overlap: ColumnElement[bool] = NAME_TERMS.overlap(wanted)
+    return overlap
 
 
 _CHILDREN = ("phones", "documents", "consents")

@@ -227,6 +227,11 @@ def test_lookup_keys_with_a_full_birth_date_take_the_names_of_those_without_one(
         # the names read the other way round ("NDIAYE Ndèye Fatou" typed given name first)
         ("gfx", "njai ndei fatu"),
         ("gfy", "njai ndei fatu 1990"),
+        # the compound given name as one word (Ndeyefatou, Ndeyfatou), looked up, never stored
+        *(("gfx", f"{joined} njai") for joined in ("ndeiefatu", "ndeifatu")),
+        *(("gfy", f"{joined} njai 1990") for joined in ("ndeiefatu", "ndeifatu")),
+        *(("dn", f"1990-05-04 {joined}") for joined in ("ndeiefatu", "ndeifatu")),
+        *(("gfa", f"{joined} njai 2015-09-01") for joined in ("ndeiefatu", "ndeifatu")),
     }
 
 
@@ -241,6 +246,9 @@ def test_lookup_keys_without_a_full_birth_date_take_the_names_of_everyone() -> N
         ("gfa", "fatu njai 2015-09-01"),
         ("gf", "njai ndei fatu"),
         ("gfy", "njai ndei fatu 1990"),
+        *(("gf", f"{joined} njai") for joined in ("ndeiefatu", "ndeifatu")),
+        *(("gfy", f"{joined} njai 1990") for joined in ("ndeiefatu", "ndeifatu")),
+        *(("gfa", f"{joined} njai 2015-09-01") for joined in ("ndeiefatu", "ndeifatu")),
     }
 
 

@@ -12,7 +12,8 @@ from alembic import command
 from sqlalchemy import text
 
 from app.cli import ROOT
-from app.registrants.matching import VARIANT_GROUPS, phonetic
+from app.registrants.matching import phonetic
+from app.registrants.spellings import VARIANT_GROUPS
 from tests.alembic_config import alembic_config
 from tests.registrants.conftest import person
 
@@ -139,6 +140,63 @@ PAIRS = [
     ("Oumarou", "Oumar"),
     ("Habibou", "Habib"),
     ("Soxna", "Sokhna"),  # the rule: Wolof x is French kh
+    # revision 2701: the spellings of The Gambia, Sierra Leone and Guinea, the Wolof c, Sékou
+    ("Ndow", "Ndao"),
+    ("Sisay", "Cissé"),
+    ("Jainaba", "Dieynaba"),
+    ("Alagie", "Elhadji"),
+    ("Mboge", "Mbodj"),
+    ("Mbooj", "Mbodj"),
+    ("Colley", "Coly"),
+    ("Jobarteh", "Diabaté"),
+    ("Koroma", "Kourouma"),
+    ("Cuun", "Thioune"),
+    ("Cuub", "Thioub"),
+    ("Sékou", "Cheikh"),
+    ("Seeku", "Cheikhou"),
+    ("Saikou", "Cheikhou"),
+    ("Seckou", "Sékou"),
+    ("Cheikou", "Cheikh"),
+    # ... and the Wolof ñ, read as the gn French writes (a word-initial gn as ni)
+    ("Ñaña", "Gnagna"),
+    ("Gnagna", "Niagna"),
+    ("Saña", "Sagna"),
+    ("Jaañ", "Diagne"),
+    ("Sëriñ", "Serigne"),
+    ("Ñaŋ", "Niang"),
+    # already alike by the rules (checked before revision 2701 added anything)
+    ("Jalloh", "Diallo"),
+    ("Kamara", "Camara"),
+    ("Jammeh", "Diamé"),
+    ("Jagne", "Diagne"),
+    ("Jeng", "Dieng"),
+    ("Nyang", "Niang"),
+    ("Njai", "Ndiaye"),
+    ("Sanneh", "Sané"),
+    ("Manneh", "Mané"),
+    ("Jatta", "Diatta"),
+    ("Drammeh", "Dramé"),
+    ("Conteh", "Conté"),
+    ("Fofanah", "Fofana"),
+    ("Sidibeh", "Sidibé"),
+    ("Kebbeh", "Kébé"),
+    ("Jawara", "Diawara"),
+    ("Kuyateh", "Kouyaté"),
+    ("Barrie", "Barry"),
+    ("Dumbuya", "Doumbouya"),
+    ("Tunkara", "Tounkara"),
+    ("Sillah", "Sylla"),
+    ("Senghore", "Senghor"),
+    ("Taal", "Tall"),
+    ("Sowe", "Sow"),
+    ("Sey", "Seye"),
+    ("Kah", "Ka"),
+    ("Lamin", "Lamine"),
+    ("Ousman", "Ousmane"),
+    ("Kaddy", "Khady"),
+    ("Kumba", "Coumba"),
+    ("Fatoumatta", "Fatoumata"),
+    ("Fatima", "Fatimata"),
 ]
 
 # Not one name, though their spellings are near: kept apart by the table and the rules.
@@ -153,8 +211,18 @@ DIFFERENT = [
     ("Seynabou", "Dieynaba"),
     ("Jobe", "Diouf"),
     ("Cham", "Kane"),
+    # Gaye (Wolof Gaay) and Guèye (Géy) are two lineages, both in Senegal's registers; a Gambian
+    # "Gaye" may be either, so neither is taken for the other
     ("Gaye", "Gueye"),
     ("Sy", "Sylla"),
+    ("Ceesay", "Sy"),  # Ceesay is Cissé (Sisay), not Sy
+    ("Sey", "Sy"),  # Sey is the Gambian Seye
+    # Haddy: the Gambian short form of Khadija (Hadija) or the pilgrim's title Hadja: not Khady alone
+    ("Haddy", "Khady"),
+    # Fatim: a Senegalese name of its own, like Fatou (both from Fatima), kept apart as Fatou is
+    ("Fatim", "Fatima"),
+    ("Fatim", "Fatou"),
+    ("Ñaña", "Nana"),  # a ñ is no n: Saña is Sagna, not Sana
 ]
 
 # Each spelling revision 1901 re-keys, with its key before: the French/Wolof rules alone, worked
@@ -198,6 +266,19 @@ KEYS_BEFORE_2301 = {
     "sainabou": "sainabu", "saleh": "sal", "salih": "sali", "secka": "seka", "smail": "smail", "umaru": "umaru",
     "yousouf": "iusuf", "youssouf": "iusuf", "youssoupha": "iusufa", "yusuf": "iusuf", "yusupha": "iusufa",
 }  # fmt: skip
+
+
+# and revision 2701's, as revision 2402's code keyed them (the rules alone: ``ndow``: w kept;
+# ``saikou``: ai, ou → u; ``jobarteh``: h silent, final e dropped; ``cuun``: c before u → k)
+KEYS_BEFORE_2701 = {
+    "alagi": "alagi", "alagie": "alagi", "cheikou": "keiku", "colley": "kolei", "cuub": "kub", "cuun": "kun",
+    "jainaba": "jainaba", "jobarteh": "jobart", "koroma": "koroma", "mboge": "mbog", "ndow": "ndow",
+    "saikou": "saiku", "seckou": "seku", "seeku": "seku", "sekou": "seku", "sisay": "sisai",
+}  # fmt: skip
+# Words whose key the ñ and word-initial gn rules of revision 2701 changed, with their key before
+# (``Ñaña`` folded to ``nana``; ``gnagna``: g, n, a, g, n, a). ``Ñaŋ`` kept its key (``nang`` is
+# listed with Niang) but not its word, ``gnang`` now: the ñ re-keys it too.
+WORDS_BEFORE_2701 = {"Ñaña": "nana", "Gnagna": "gnagna", "Saña": "sana", "Gningue": "gning"}
 
 
 @pytest.mark.parametrize(("spelling", "known"), PAIRS)
@@ -312,6 +393,7 @@ async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
         ("registrant_keys_spellings", KEYS_BEFORE_1901),
         ("registrant_keys_more_spellings", KEYS_BEFORE_2201),
         ("registrant_keys_desk_spellings", KEYS_BEFORE_2301),
+        ("registrant_keys_border_spellings", KEYS_BEFORE_2701),
     ],
 )
 def test_the_migration_rekeys_exactly_the_spellings_whose_key_changed(
@@ -329,6 +411,13 @@ def test_the_migration_rekeys_exactly_the_spellings_whose_key_changed(
     for spelling, before in keys_before.items():
         assert spelling in listed
         assert phonetic(spelling) != before, spelling
+
+
+@pytest.mark.parametrize(("word", "before"), WORDS_BEFORE_2701.items())
+def test_the_rules_of_revision_2701_changed_the_key_of_a_word_with_a_palatal_n(word: str, before: str) -> None:
+    from app.registrants.matching import phonetic_key
+
+    assert phonetic_key(word) != before
 
 
 @pytest.mark.parametrize(("one", "other"), DIFFERENT)
@@ -382,3 +471,42 @@ async def test_a_spelling_taught_by_revision_2301_is_a_candidate_and_is_found(
     assert {levels["given_names"], levels["family_name"]} <= {"exact", "variant"}
     found = await client.get("/api/v1/registrants", params={"q": " ".join(again)}, headers=casa_agent.headers)
     assert [r["id"] for r in found.json()["items"]] == [on_file.json()["id"]]
+
+
+async def test_upgrade_to_2701_rekeys_the_border_spellings_the_palatal_n_and_an_initial_gn(
+    app, client, casa_agent, create, settings, sessionmaker
+) -> None:
+    saikou = (await create(casa_agent, person(given_names="Saikou", family_name="Jobarteh", sex="male"))).json()
+    nana = (await create(casa_agent, person(given_names="Ñaña", family_name="Sarr"), confirm=True)).json()
+    gnagna = (await create(casa_agent, person(given_names="Awa", family_name="Gnagna"), confirm=True)).json()
+    other = (await create(casa_agent, person(given_names="Awa", family_name="Sarr"), confirm=True)).json()
+    current = {p["id"]: await _keys(sessionmaker, p["id"]) for p in (saikou, nana, gnagna, other)}
+    names = {p["id"]: await _phonetic_names(sessionmaker, p["id"]) for p in (saikou, nana, gnagna)}
+    assert names == {saikou["id"]: ("keik", "jabat"), nana["id"]: ("niagna", "sar"), gnagna["id"]: ("awa", "niagna")}
+    assert ("w", "gnagna") in current[nana["id"]]
+    await app.state.engine.dispose()
+
+    config = alembic_config(settings.effective_database_url)
+    await asyncio.to_thread(command.downgrade, config, "2402")
+    async with sessionmaker() as session:  # the keys as revision 2402's code left them
+        await session.execute(text("DELETE FROM registrant_keys WHERE kind <> 'w'"))
+        rid: Any = uuid.UUID(nana["id"])  # Ñaña's word, folded to nana before
+        rid = rid.hex if session.bind.dialect.name == "sqlite" else rid
+        await session.execute(
+            text(
+                "UPDATE registrant_keys SET value = 'nana' WHERE registrant_id = :r AND kind = 'w' AND value = 'gnagna'"
+            ),
+            {"r": rid},
+        )
+        await session.execute(text("UPDATE registrants SET given_names_phonetic = 'old', family_name_phonetic = 'old'"))
+        await session.commit()
+    await app.state.engine.dispose()
+    await asyncio.to_thread(command.upgrade, config, "head")
+    await app.state.engine.dispose()
+
+    for rekeyed in (saikou, nana, gnagna):
+        assert await _keys(sessionmaker, rekeyed["id"]) == current[rekeyed["id"]]
+        assert await _phonetic_names(sessionmaker, rekeyed["id"]) == names[rekeyed["id"]]
+    assert await _keys(sessionmaker, other["id"]) == {k for k in current[other["id"]] if k[0] == "w"}  # untouched
+    found = await client.get("/api/v1/registrants", params={"q": "Cheikh Diabaté"}, headers=casa_agent.headers)
+    assert [r["id"] for r in found.json()["items"]] == [saikou["id"]]
