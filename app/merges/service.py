@@ -16,9 +16,10 @@ The rules:
   administrator of both desks approves it (while both files are at the versions it was proposed
   on) or rejects it; supervisors and administrators merge directly;
 * merging moves the merged file's phones, identity documents, uploaded documents, consents, cases
-  (with their notes and referrals), appointments, messages, disclosures, subject requests and legal
-  holds to the survivor (:mod:`app.merges.moves`); the merged file keeps its number, which resolves to the
-  survivor, and answers a GET with ``301`` to the survivor, anything else with 409
+  (with their notes and referrals), appointments, messages, disclosures, subject requests, legal
+  holds, self-service accounts and link codes, and its notification preference (when the survivor
+  has none) to the survivor (:mod:`app.merges.moves`); the merged file keeps its number, which
+  resolves to the survivor, and answers a GET with ``301`` to the survivor, anything else with 409
   ``registrant-merged``;
 * an unmerge (:mod:`app.merges.unmerge`) puts back every field and record, with what was attached
   since to a case or appointment it gives back (:mod:`app.merges.followers`), refused (409
@@ -299,7 +300,9 @@ async def execute(
             "A file changed while it was being merged; read both again.",
             detail_fr="Un dossier a changé pendant la fusion ; relisez les deux.",
         ) from exc
-    await moves.move(session, moved=planned, to=survivor, phones_from=phones_from, documents_from=documents_from)
+    await moves.move(
+        session, moved=planned, to=survivor, source=merged.id, phones_from=phones_from, documents_from=documents_from
+    )
     survivor = await load_file(session, actor=actor, registrant_id=survivor.id)
     await match_keys.replace(session, survivor)
     await session.execute(delete(RegistrantKey).where(RegistrantKey.registrant_id == merged.id))

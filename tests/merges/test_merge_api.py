@@ -52,6 +52,9 @@ async def test_preview_lists_the_conflicts_and_what_moves(client: httpx.AsyncCli
         "subject_requests": 0,
         "legal_holds": 0,
         "notifications": 2,  # the registration receipt and the case's, not sent (no consent to contact)
+        "person_accounts": 0,
+        "link_codes": 0,
+        "notification_preferences": 0,
         "redirects": 0,
     }
     assert (body["survivor"]["etag"], body["merged"]["etag"]) == ('"v1"', '"v1"')
