@@ -18,11 +18,13 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Text,
+    and_,
     any_,
     func,
     intersect,
     literal,
     literal_column,
+    or_,
     select,
     union,
     union_all,
@@ -229,7 +231,20 @@ def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | 
         options.append(_intersect_ids(per_token))
     if not options:
         return select(Registrant.id).where(literal(False))
-    return _union_ids(options)
+    return with_survivors(_union_ids(options))
+
+
+def with_survivors(ids: Select[Any]) -> Select[Any]:
+    """``ids`` (one id column) and the survivor of each file among them merged into another: a
+    merged file keeps its match keys, phones and documents it did not give the survivor, so its
+    spellings, numbers and documents find the person (never the merged file itself, which search
+    leaves out), and stop doing so once unmerged. The survivors are read through the index on
+    ``merged_into_id`` (merged files only) and the primary key."""
+    found = ids.subquery()
+    survivors = select(Registrant.merged_into_id).where(
+        Registrant.merged_into_id.is_not(None), Registrant.id.in_(select(found.c[0]))
+    )
+    return _union_ids([select(found.c[0]), survivors])
 
 
 NAME_TERMS = literal_column(NAME_TERMS_SQL, postgresql.ARRAY(Text))
@@ -250,6 +265,24 @@ async def name_terms(session: AsyncSession, tokens: Sequence[str]) -> list[list[
         sounds = {f"n:{reading}" for reading in matching.readings(tok) if reading}
         found.append(sorted({f"w:{word}" for word in words} | sounds))
     return found
+
+
+def _terms_match(one: Sequence[str]) -> ColumnElement[bool]:
+    """PostgreSQL: the row's :data:`NAME_TERMS` overlap ``one`` (a token's terms, written into the
+    statement so that the planner weighs them); nothing matches a token without terms."""
+    wanted = postgresql.array[Any]([literal(term, Text, literal_execute=True) for term in one], type_=Text)
+    return NAME_TERMS.overlap(wanted) if one else literal(False)
+
+
+def _merged_named(named: Sequence[ColumnElement[bool]]) -> Any:
+    """PostgreSQL: the survivors of the merged files whose names match every one of ``named``
+    (:func:`_terms_match`), one scalar subquery: the merged file is read through the partial GIN
+    index ``ix_registrants_merged_name_terms`` (merged files only, revision 2601), the unqualified
+    :data:`NAME_TERMS` naming the subquery's own row."""
+    merged: Select[Any] = select(literal_column("merged_into_id")).select_from(
+        Registrant.__table__.alias("merged_file")
+    )
+    return merged.where(literal_column("merged_into_id").is_not(None), *named).scalar_subquery()
 
 
 def search_query(
@@ -290,9 +323,8 @@ def search_query(
     for age_condition in _age_conditions(filters):
         stmt = stmt.where(age_condition)
     if terms is not None:
-        for one in terms:
-            wanted = postgresql.array[Any]([literal(term, Text, literal_execute=True) for term in one], type_=Text)
-            stmt = stmt.where(NAME_TERMS.overlap(wanted) if one else literal(False))
+        named = [_terms_match(one) for one in terms]
+        stmt = stmt.where(or_(and_(*named), Registrant.id == any_(func.array(_merged_named(named)))))
     elif filters.q:
         ids = _q_ids(filters.q, regions, heard)
         if ids is not None and few:  # PostgreSQL: the ids first, then their rows (see search_query)
