@@ -30,8 +30,9 @@ from app.core.text import fold
 from app.reference.service import list_areas
 from app.registrants import arabic, linkage, matching, sounding
 from app.registrants import keys as match_keys
-from app.registrants.keys import Key, Known
+from app.registrants.keys import Key
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
+from app.registrants.pool import Known, with_spellings
 from app.registrants.schemas import DuplicateCandidate
 
 T = TypeVar("T")
@@ -202,15 +203,19 @@ class BatchMatcher:
                 holding = select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(documents))
                 conditions.append(Registrant.id.in_(holding))
             if conditions:
-                stmt = self._candidates_only(select(Registrant.id).where(or_(*conditions)))
+                # a file merged into another stands for its survivor (its keys are the person's spellings)
+                person = func.coalesce(Registrant.merged_into_id, Registrant.id)
+                stmt = select(person).where(or_(*conditions))
                 found.update(dict.fromkeys((await session.execute(stmt)).scalars()))
         ids = [rid for rid in found if rid not in self.seen]
         for start in range(0, len(ids), LOAD_CHUNK):
-            # again: a file merged or moved since its id was read stays out
+            # the actor's desks, and no merged file: a file merged or moved since its id was read stays out
             load = self._candidates_only(select(Registrant).where(Registrant.id.in_(ids[start : start + LOAD_CHUNK])))
             load = load.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
-            for registrant in (await session.execute(load)).scalars():
-                self.add_registrant(registrant)
+            loaded = [self.known(r) for r in (await session.execute(load)).scalars() if r.id not in self.seen]
+            for known in await with_spellings(session, loaded):
+                self.seen.add(known.id)
+                self.add(known)
 
     def _lookups(self, rows: Sequence[matching.PersonKeys]) -> list[tuple[list[Key], list[str]]]:
         """Per :data:`CHUNK` rows, the sorted keys chosen to look them up by and their document
@@ -234,8 +239,14 @@ class BatchMatcher:
         if registrant.id in self.seen:
             return
         self.seen.add(registrant.id)
+        self.add(self.known(registrant, keys))
+
+    @staticmethod
+    def known(registrant: Registrant, keys: matching.PersonKeys | None = None) -> Known:
+        """``registrant`` (phones and documents loaded) as matching reads it (``keys``: its
+        :func:`app.registrants.keys.person_of` when the caller has it)."""
         keys = keys or match_keys.person_of(registrant)
-        known = Known(
+        return Known(
             id=registrant.id,
             registration_number=registrant.registration_number or "",  # a row of this import: numbered later
             desk_id=registrant.desk_id,
@@ -245,13 +256,15 @@ class BatchMatcher:
             sex=registrant.sex,
             keys=keys,
         )
-        self.add(known)
 
     def add(self, known: Known) -> None:
-        """Index one known person under each of its blocks and each of their combinations."""
-        for block in _blocks(known.keys):
+        """Index one known person under each of its blocks and each of their combinations, those
+        of its other spellings (the files merged into it) too."""
+        blocks = {block for spelt in (known.keys, *known.spellings) for block in _blocks(spelt)}
+        combined = {key for spelt in (known.keys, *known.spellings) for key in match_keys.combined_keys(spelt)}
+        for block in sorted(blocks):
             self.index[block].append(known)
-        for key in match_keys.combined_keys(known.keys):
+        for key in sorted(combined):
             self.combined[key].append(known)
 
     def _indexed(self, key: Key) -> Sequence[Known]:
@@ -286,8 +299,9 @@ class BatchMatcher:
     def candidates(self, keys: matching.PersonKeys) -> list[DuplicateCandidate]:
         """The indexed registrants that may be this person (of :meth:`block`), best first (at most 10)."""
         found: list[DuplicateCandidate] = []
-        for known in self.block(keys):
-            match = linkage.compare(keys, known.keys, self.frequencies)
+        for known in self.block(keys):  # compared under each of its spellings: the best counts
+            spellings = (known.keys, *known.spellings)
+            match = max((linkage.compare(keys, s, self.frequencies) for s in spellings), key=lambda m: m.probability)
             if match.probability < linkage.FLAG_PROBABILITY:
                 continue
             found.append(

@@ -89,8 +89,8 @@ from app.imports.schemas import ImportReport, RowCandidate, RowReport, RowWarnin
 from app.imports.workbook import ReadLimits
 from app.registrants import bulk
 from app.registrants import service as registrants
-from app.registrants.keys import Known
 from app.registrants.matching import PersonKeys
+from app.registrants.pool import Known
 from app.registrants.prepare import AreaIndex
 from app.registrants.schemas import DuplicateCandidate, RegistrantCreate
 

@@ -9,7 +9,9 @@ record goes back with it, so that a record's person and its case always agree:
 * the appointments of a case given back (``Appointment.case_id``);
 * the messages about a case or an appointment given back (read from their dedupe keys,
   :func:`app.notifications.keys.subject`);
-* the register entries of a referral of a case given back, or of a message given back.
+* the register entries of a referral of a case given back, or of a message given back;
+* the self-service accounts linked, while merged, with a link code the unmerge gives back (a code
+  issued for the merged file before the merge, handed to its person).
 
 Each keeps what it recorded (times, statuses, the legal basis a disclosure was made on).
 
@@ -31,8 +33,9 @@ from app.cases.models import CaseTransfer, Referral
 from app.notifications import keys
 from app.notifications.models import Notification
 from app.privacy.models import Disclosure
+from app.selfservice.models import LinkCode, PersonAccount
 
-KINDS = ("appointments", "notifications", "disclosures")
+KINDS = ("appointments", "notifications", "disclosures", "person_accounts")
 """The kinds of record that follow a case back (a subset of :data:`app.merges.moves.KINDS`)."""
 
 
@@ -73,6 +76,14 @@ async def find(session: AsyncSession, *, moved: dict[str, list[Any]], survivor_i
         stmt = select(Disclosure.id).where(Disclosure.registrant_id == survivor_id, or_(*conditions))
         disclosures = set(_texts((await session.execute(stmt)).scalars())) - known["disclosures"]
     out["disclosures"] = sorted(disclosures)
+
+    codes = [uuid.UUID(v) for v in moved.get("link_codes", [])]
+    accounts: set[str] = set()
+    if codes:
+        used_by = select(LinkCode.used_by_account_id).where(LinkCode.id.in_(codes))
+        stmt = select(PersonAccount.id).where(PersonAccount.registrant_id == survivor_id, PersonAccount.id.in_(used_by))
+        accounts = set(_texts((await session.execute(stmt)).scalars())) - known["person_accounts"]
+    out["person_accounts"] = sorted(accounts)
     return out
 
 

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.cases.models import Case
 from app.documents.models import Document
-from app.notifications.models import Notification
+from app.notifications.models import Notification, NotificationPreference
 from app.privacy.models import Disclosure, LegalHold, SubjectRequest
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.prepare import phone_key
+from app.selfservice.models import LinkCode, PersonAccount
 
 # kind → (model, column naming the registrant); uploaded documents are handled on their own.
 _MOVED_WHOLE: dict[str, tuple[Any, Any]] = {
@@ -32,11 +33,18 @@ _MOVED_WHOLE: dict[str, tuple[Any, Any]] = {
     "subject_requests": (SubjectRequest, SubjectRequest.registrant_id),
     "legal_holds": (LegalHold, LegalHold.registrant_id),
     "notifications": (Notification, Notification.registrant_id),
+    "person_accounts": (PersonAccount, PersonAccount.registrant_id),
+    "link_codes": (LinkCode, LinkCode.registrant_id),
 }
-KINDS = ("phones", "identity_documents", "documents", *_MOVED_WHOLE, "redirects")
-"""Every kind of record a merge moves: ``redirects`` are files merged earlier into the merged
-file, repointed to the survivor so a merged number always resolves in one step. A merge recorded
-before a kind was added has no list of it in its snapshot: read with ``moved.get(kind, [])``."""
+KINDS = ("phones", "identity_documents", "documents", *_MOVED_WHOLE, "notification_preferences", "redirects")
+"""Every kind of record a merge moves: ``person_accounts`` are the self-service accounts linked to
+the merged file (the person signs in and sees the survivor; both files' accounts end linked to it),
+``link_codes`` the link codes issued for it (one handed over but not yet typed links to the
+survivor); ``notification_preferences`` is the merged file's chosen channel and language (its id
+as text), moved only when the survivor has none (else the survivor's stays and the merged file
+keeps its own); ``redirects`` are files merged earlier into the merged file, repointed to the
+survivor so a merged number always resolves in one step. A merge recorded before a kind was added
+has no list of it in its snapshot: read with ``moved.get(kind, [])``."""
 
 
 def _positions(rows: Sequence[RegistrantPhone] | Sequence[IdentityDocument]) -> int:
@@ -68,6 +76,10 @@ async def plan(session: AsyncSession, *, survivor: Registrant, merged: Registran
     )
     for kind, (model, column) in _MOVED_WHOLE.items():
         out[kind] = await _ids(session, select(model.id).where(column == merged.id).order_by(model.id))
+    preferences = select(NotificationPreference.registrant_id)
+    have = (await session.execute(preferences.where(NotificationPreference.registrant_id == survivor.id))).first()
+    theirs = (await session.execute(preferences.where(NotificationPreference.registrant_id == merged.id))).first()
+    out["notification_preferences"] = [str(merged.id)] if theirs is not None and have is None else []
     out["redirects"] = await _ids(
         session, select(Registrant.id).where(Registrant.merged_into_id == merged.id).order_by(Registrant.id)
     )
@@ -79,11 +91,13 @@ async def move(
     *,
     moved: dict[str, list[Any]],
     to: Registrant,
+    source: uuid.UUID | None = None,
     phones_from: int = 0,
     documents_from: int = 0,
     positions: bool = False,
 ) -> None:
-    """Give every record of ``moved`` (a :func:`plan`, or some of its kinds) to ``to``.
+    """Give every record of ``moved`` (a :func:`plan`, or some of its kinds) to ``to``, from the
+    file ``source`` (needed only for ``notification_preferences``: that row is named by its file).
 
     Phones and identity documents are numbered on from ``phones_from``/``documents_from`` (after
     the survivor's own), or, with ``positions``, put back at the positions ``moved`` recorded.
@@ -115,6 +129,13 @@ async def move(
                 .values({column.key: to.id})
                 .execution_options(synchronize_session=False)
             )
+    if moved.get("notification_preferences") and source is not None:
+        await session.execute(
+            update(NotificationPreference)
+            .where(NotificationPreference.registrant_id == source)
+            .values(registrant_id=to.id)
+            .execution_options(synchronize_session=False)
+        )
     if moved.get("redirects"):
         ids = [uuid.UUID(v) for v in moved["redirects"]]
         await session.execute(
@@ -148,6 +169,13 @@ async def missing(session: AsyncSession, *, moved: dict[str, list[Any]], owner: 
         ),
         ("documents", Document.id, Document.owner_id, [uuid.UUID(v) for v in moved["documents"]]),
         ("redirects", Registrant.id, Registrant.merged_into_id, [uuid.UUID(v) for v in moved["redirects"]]),
+        # the preference is named by its file: moved back, the survivor's row is the one moved
+        (
+            "notification_preferences",
+            NotificationPreference.registrant_id,
+            NotificationPreference.registrant_id,
+            [owner] if moved.get("notification_preferences") else [],
+        ),
     ]
     for kind, (model, column) in _MOVED_WHOLE.items():
         checks.append((kind, model.id, column, _typed(kind, moved.get(kind, []))))

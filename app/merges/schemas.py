@@ -89,9 +89,10 @@ class MergeDecision(BaseModel):
 
 
 class MergeOut(BaseModel):
-    """A merge record. ``moved`` counts the records moved to the survivor (when merged);
-    ``followed``, once unmerged, the records attached since to a case or an appointment given back
-    that went back with it (``appointments``, ``notifications``, ``disclosures``)."""
+    """A merge record. ``moved`` counts the records moved to the survivor (when merged), per kind
+    of :data:`app.merges.moves.KINDS`; ``followed``, once unmerged, the records attached since to a
+    case, an appointment or a link code given back that went back with it (``appointments``,
+    ``notifications``, ``disclosures``, ``person_accounts``)."""
 
     model_config = ConfigDict(from_attributes=True)
 

@@ -16,10 +16,11 @@ The rules:
   administrator of both desks approves it (while both files are at the versions it was proposed
   on) or rejects it; supervisors and administrators merge directly;
 * merging moves the merged file's phones, identity documents, uploaded documents, consents, cases
-  (with their notes and referrals), appointments, messages, disclosures, subject requests and legal
-  holds to the survivor (:mod:`app.merges.moves`); the merged file keeps its number, which resolves to the
-  survivor, and answers a GET with ``301`` to the survivor, anything else with 409
-  ``registrant-merged``;
+  (with their notes and referrals), appointments, messages, disclosures, subject requests, legal
+  holds, self-service accounts and link codes, and its notification preference (when the survivor
+  has none) to the survivor (:mod:`app.merges.moves`); the merged file keeps its number and its
+  match keys, through which search and the duplicate check find the survivor, and answers a GET
+  with ``301`` to the survivor, anything else with 409 ``registrant-merged``;
 * an unmerge (:mod:`app.merges.unmerge`) puts back every field and record, with what was attached
   since to a case or appointment it gives back (:mod:`app.merges.followers`), refused (409
   ``unmerge-refused``, with each reason) when something changed since that cannot be undone
@@ -38,7 +39,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -62,7 +63,7 @@ from app.privacy.errors import RegistrantErased
 from app.registrants import keys as match_keys
 from app.registrants import prepare, repository
 from app.registrants.errors import RestrictedField, merged_into
-from app.registrants.models import Registrant, RegistrantKey
+from app.registrants.models import Registrant
 
 SENSITIVE = frozenset({"residence_status"})
 _DATES = frozenset({"arrival_date"})
@@ -300,10 +301,13 @@ async def execute(
             "A file changed while it was being merged; read both again.",
             detail_fr="Un dossier a changé pendant la fusion ; relisez les deux.",
         ) from exc
-    await moves.move(session, moved=planned, to=survivor, phones_from=phones_from, documents_from=documents_from)
+    await moves.move(
+        session, moved=planned, to=survivor, source=merged.id, phones_from=phones_from, documents_from=documents_from
+    )
     survivor = await load_file(session, actor=actor, registrant_id=survivor.id)
     await match_keys.replace(session, survivor)
-    await session.execute(delete(RegistrantKey).where(RegistrantKey.registrant_id == merged.id))
+    # the merged file keeps its match keys: search and the duplicate check find the survivor by
+    # them (app.registrants.repository.with_survivors, app.registrants.keys.block)
     record.status = "merged"
     record.decided_by, record.decided_at = actor.user_id, utcnow()
     record.snapshot = {

@@ -106,7 +106,7 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
     survivor.updated_at = merged.updated_at = utcnow()
     merged.merged_into_id = None
     await session.flush()
-    await moves.move(session, moved=record.snapshot["moved"], to=merged, positions=True)
+    await moves.move(session, moved=record.snapshot["moved"], to=merged, source=survivor.id, positions=True)
     await moves.move(session, moved=followed, to=merged)
     survivor = await merges.load_file(session, actor=actor, registrant_id=survivor.id)
     merged = await merges.load_file(session, actor=actor, registrant_id=merged.id)

@@ -120,7 +120,13 @@ async def anonymise(
     ``already_erased`` and writes nothing when the file is already anonymised; otherwise raises
     ``LegalHoldInForce`` (409) when a hold is in force at ``now`` on it or on a file merged into
     it. The files merged into it (the same person's) are anonymised with it, and the snapshots of
-    the merges it took part in are emptied: those merges become final (unmerge answers 409)."""
+    the merges it took part in are emptied: those merges become final (unmerge answers 409
+    ``unmerge-refused``, reason ``erased``). A merged file is never erased alone: given one, its
+    survivor (the person) is erased, with it."""
+    if registrant.merged_into_id is not None:  # the person is the survivor now: erase them whole
+        survivor = await session.get(Registrant, registrant.merged_into_id, with_for_update=True)
+        assert survivor is not None  # the foreign key
+        registrant = survivor
     if registrant.anonymised_at is not None:
         return ErasureOutcome(registrant.id, registrant.anonymised_at, already_erased=True)
     merged_files = await _merged_into(session, registrant.id)

@@ -10,7 +10,8 @@ Two categories, each with its period (``docs/data-protection.md`` gives the reas
 * ``registrant`` — a registrant with no open case whose last activity (update of the file, a
   case's opening, update or closure, an appointment) is more than
   ``RETENTION_INACTIVE_REGISTRANT_YEARS`` years old (default 5) is anonymised
-  (:func:`app.privacy.erasure.anonymise`, trigger ``retention``).
+  (:func:`app.privacy.erasure.anonymise`, trigger ``retention``), with the files merged into it
+  (the same person's); a merged file is never due on its own.
 
 A file under a legal hold in force is listed with the hold and left alone. :func:`run_retention`
 with ``apply=False`` only lists; with ``apply=True`` it does the work in the caller's transaction,
@@ -114,8 +115,12 @@ async def due_cases(session: AsyncSession, *, cutoff: dt.datetime) -> list[tuple
 
 
 async def due_registrants(session: AsyncSession, *, cutoff: dt.datetime) -> list[tuple[uuid.UUID, dt.date]]:
-    """``(registrant id, last activity day)`` of the registrants not anonymised, with no open case,
-    whose last activity is before ``cutoff``."""
+    """``(registrant id, last activity day)`` of the registrants not anonymised nor merged into
+    another, with no open case, whose last activity is before ``cutoff``.
+
+    A merged file is the survivor's person: its records moved to the survivor and it is erased
+    with it (:func:`app.privacy.erasure.anonymise`), never alone (its merge could no longer be
+    undone while the person is still served, and its number would stop finding them)."""
     open_case = select(Case.id).where(Case.registrant_id == Registrant.id, Case.closed_at.is_(None)).exists()
     last_case = (
         select(func.max(func.coalesce(Case.closed_at, Case.updated_at)))
@@ -128,7 +133,8 @@ async def due_registrants(session: AsyncSession, *, cutoff: dt.datetime) -> list
     )
     stmt = (
         select(Registrant.id, Registrant.updated_at, last_case, last_case_update, last_appointment)
-        .where(Registrant.anonymised_at.is_(None), ~open_case, Registrant.updated_at < cutoff)
+        .where(Registrant.anonymised_at.is_(None), Registrant.merged_into_id.is_(None), ~open_case)
+        .where(Registrant.updated_at < cutoff)
         .order_by(Registrant.updated_at, Registrant.id)
     )
     found = []

@@ -58,18 +58,19 @@ import functools
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import anyio.to_thread
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, text, tuple_, union_all
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.core.db import transaction_driver
 from app.registrants import compounds
 from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, codes, phonetic, readings
-from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
+from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
+from app.registrants.pool import Known, ranked, with_spellings
 
 Key = tuple[str, str]
 BLOCK_LIMIT = 500
@@ -349,29 +350,23 @@ _COUNTS_PG = """
 SELECT k.i, (SELECT count(*) FROM registrant_keys r WHERE r.kind = k.kind AND r.value = k.value)
 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(kind, value, i)
 """
+# A key or document of a merged file (``m``) is its survivor's (``r``): one primary-key lookup more.
 _BLOCK_PG = """
-SELECT d.registrant_id, NULL::text, NULL::text
-FROM identity_documents d JOIN registrants r ON r.id = d.registrant_id
+SELECT r.id, NULL::text, NULL::text
+FROM identity_documents d JOIN registrants m ON m.id = d.registrant_id
+  JOIN registrants r ON r.id = coalesce(m.merged_into_id, m.id)
 WHERE d.number = ANY($1::text[])
   AND r.merged_into_id IS NULL
   AND ($3::uuid[] IS NULL OR r.desk_id = ANY($3::uuid[]))
   AND ($4::uuid IS NULL OR r.id <> $4::uuid)
 UNION ALL
-SELECT k.registrant_id, k.kind, k.value
-FROM registrant_keys k JOIN registrants r ON r.id = k.registrant_id
+SELECT r.id, k.kind, k.value
+FROM registrant_keys k JOIN registrants m ON m.id = k.registrant_id
+  JOIN registrants r ON r.id = coalesce(m.merged_into_id, m.id)
 WHERE (k.kind, k.value) IN (SELECT * FROM unnest($2::text[], $5::text[]))
   AND r.merged_into_id IS NULL
   AND ($3::uuid[] IS NULL OR r.desk_id = ANY($3::uuid[]))
   AND ($4::uuid IS NULL OR r.id <> $4::uuid)
-"""
-_POOLED_PG = """
-SELECT r.id, r.registration_number, r.desk_id, r.given_names, r.family_name, r.date_of_birth, r.sex,
-       r.place_of_birth, r.origin_region_code, r.arrival_date, r.email, r.host_city, r.occupation, r.name_arabic,
-       ARRAY(SELECT p.e164 FROM registrant_phones p WHERE p.registrant_id = r.id AND p.e164 IS NOT NULL),
-       ARRAY(SELECT d.doc_type FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id),
-       ARRAY(SELECT d.number FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id)
-FROM registrants r
-WHERE r.id = ANY($1::uuid[]) AND r.merged_into_id IS NULL
 """
 
 
@@ -506,7 +501,8 @@ async def block(
     exclude_id: uuid.UUID | None = None,
     counted: Mapping[Key, int] | None = None,
 ) -> list[Known]:
-    """Registrants (not merged into another, as :class:`Known`) sharing a block with ``person``:
+    """Registrants (not merged into another, as :class:`Known`) sharing a block with ``person``
+    (a file merged into another shares its blocks with its survivor, which stands for it):
     a document number, a phone, the full birth date, a given name with the
     family name and birth year, or (when either full birth date is unknown: a year alone is often
     an estimate) a given name with the family name; common keys give way to their combinations
@@ -525,133 +521,36 @@ async def block(
         rows = await driver.fetch(_BLOCK_PG, numbers, [k for k, _ in keys], *scope, [v for _, v in keys])
         for rid, kind, value in rows:  # a document first (-1), then the rarest key shared
             rank[rid] = min(rank.get(rid, BLOCK_LIMIT), -1 if kind is None else position[(kind, value)])
-        return await _pooled_ranked(session, rank)
+        return await with_spellings(session, await ranked(session, rank, limit=BLOCK_LIMIT))
+
+    owner, person_of_owner = aliased(Registrant), aliased(Registrant)  # a merged file's is its survivor's
 
     def scoped(stmt: Any, registrant_id: Any) -> Any:
-        stmt = stmt.join(Registrant, Registrant.id == registrant_id).where(Registrant.merged_into_id.is_(None))
+        stmt = stmt.join(owner, owner.id == registrant_id).join(
+            person_of_owner, person_of_owner.id == func.coalesce(owner.merged_into_id, owner.id)
+        )
+        stmt = stmt.where(person_of_owner.merged_into_id.is_(None))
         if desk_ids is not None:
-            stmt = stmt.where(Registrant.desk_id.in_(list(desk_ids)))
+            stmt = stmt.where(person_of_owner.desk_id.in_(list(desk_ids)))
         if exclude_id is not None:
-            stmt = stmt.where(registrant_id != exclude_id)
+            stmt = stmt.where(person_of_owner.id != exclude_id)
         return stmt
 
     if person.documents:
-        documents = select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(sorted(person.documents)))
+        documents = select(person_of_owner.id).where(IdentityDocument.number.in_(sorted(person.documents)))
+        documents = documents.select_from(IdentityDocument)
         for (rid,) in (await session.execute(scoped(documents, IdentityDocument.registrant_id))).all():
             rank[rid] = -1
     if keys:
         position = {k: i for i, k in enumerate(keys)}
-        shared = select(RegistrantKey.registrant_id, RegistrantKey.kind, RegistrantKey.value).where(
-            tuple_(RegistrantKey.kind, RegistrantKey.value).in_(keys)
+        shared = (
+            select(person_of_owner.id, RegistrantKey.kind, RegistrantKey.value)
+            .select_from(RegistrantKey)
+            .where(tuple_(RegistrantKey.kind, RegistrantKey.value).in_(keys))
         )
         for rid, kind, value in (await session.execute(scoped(shared, RegistrantKey.registrant_id))).all():
             rank[rid] = min(rank.get(rid, BLOCK_LIMIT), position[(kind, value)])
-    return await _pooled_ranked(session, rank)
-
-
-async def _pooled_ranked(session: AsyncSession, rank: Mapping[uuid.UUID, int]) -> list[Known]:
-    """The best :data:`BLOCK_LIMIT` of ``rank`` (registrant id → rank, lowest first) as
-    :class:`Known`, in that order."""
-    if not rank:
-        return []
-    ids = sorted(rank, key=lambda rid: (rank[rid], str(rid)))[:BLOCK_LIMIT]
-    found = await pooled(session, ids)
-    return [found[rid] for rid in ids if rid in found]
-
-
-@dataclass(frozen=True)
-class Known:
-    """A registrant on file as matching reads it (a registration's block, the import's index): its
-    summary and its matching keys (:func:`person_of` of the stored registrant), no ORM object."""
-
-    id: uuid.UUID
-    registration_number: str
-    desk_id: uuid.UUID
-    given_names: str
-    family_name: str
-    date_of_birth: str | None
-    sex: str
-    keys: PersonKeys
-
-
-_POOL_COLUMNS = (
-    Registrant.id,
-    Registrant.registration_number,
-    Registrant.desk_id,
-    Registrant.given_names,
-    Registrant.family_name,
-    Registrant.date_of_birth,
-    Registrant.sex,
-    Registrant.place_of_birth,
-    Registrant.origin_region_code,
-    Registrant.arrival_date,
-    Registrant.email,
-    Registrant.host_city,
-    Registrant.occupation,
-    Registrant.name_arabic,
-)
-
-
-async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Known]:
-    """The registrants ``ids`` not merged into another, by id (:class:`Known`): two queries, the
-    registrants' columns, then their verified phones and documents together (one on PostgreSQL)."""
-    if _on_postgresql(session):
-        driver = await transaction_driver(session)
-        return {
-            r[0]: _pooled(r, r[14], list(zip(r[15], r[16], strict=True))) for r in await driver.fetch(_POOLED_PG, ids)
-        }
-    rows = (
-        await session.execute(select(*_POOL_COLUMNS).where(Registrant.id.in_(ids), Registrant.merged_into_id.is_(None)))
-    ).all()
-    if not rows:
-        return {}
-    found = [r.id for r in rows]
-    phones: dict[uuid.UUID, list[str]] = {}
-    documents: dict[uuid.UUID, list[tuple[str, str]]] = {}
-    identifiers: Any = union_all(
-        select(RegistrantPhone.registrant_id, literal(""), RegistrantPhone.e164).where(
-            RegistrantPhone.registrant_id.in_(found), RegistrantPhone.e164.is_not(None)
-        ),
-        select(IdentityDocument.registrant_id, IdentityDocument.doc_type, IdentityDocument.number).where(
-            IdentityDocument.registrant_id.in_(found)
-        ),
-    )
-    for rid, doc_type, value in (await session.execute(identifiers)).all():
-        if doc_type:
-            documents.setdefault(rid, []).append((doc_type, value))
-        else:  # a phone: verified numbers only, as person_of
-            phones.setdefault(rid, []).append(value)
-    return {r.id: _pooled(r, phones.get(r.id, ()), documents.get(r.id, ())) for r in rows}
-
-
-def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[str, str]]) -> Known:
-    """A :class:`Known` of a row of :data:`_POOL_COLUMNS` (in that order), its verified phones and
-    its documents ``(doc_type, number)``."""
-    rid, number, desk_id, given, family, birth, sex, place, region, arrival, email, city, job, arabic = r[:14]
-    return Known(
-        id=rid,
-        registration_number=number,
-        desk_id=desk_id,
-        given_names=given,
-        family_name=family,
-        date_of_birth=birth,
-        sex=sex,
-        keys=PersonKeys.of(
-            given_names=given,
-            family_name=family,
-            date_of_birth=birth,
-            sex=sex,
-            phones=phones,
-            typed_documents=documents,
-            place_of_birth=place,
-            origin_region=region,
-            arrival_date=arrival.isoformat() if arrival else None,
-            email=email,
-            host_city=city,
-            occupation=job,
-            name_arabic=arabic,
-        ),
-    )
+    return await with_spellings(session, await ranked(session, rank, limit=BLOCK_LIMIT))
 
 
 def _next_prefix(prefix: str) -> str | None:

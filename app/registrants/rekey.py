@@ -99,7 +99,8 @@ def written_in_arabic(bind: Any) -> set[Any]:
 
 def rekey(bind: Any, ids: Iterable[Any]) -> None:
     """Key the registrants ``ids`` again: their name key columns, and their match keys unless the
-    file is merged into another (an unmerge writes them) or anonymised (it keeps none)."""
+    file is anonymised (it keeps none); a file merged into another keeps its own (search and the
+    duplicate check find its survivor by them)."""
     from app.registrants.keys import key_rows
     from app.registrants.matching import PersonKeys
     from app.registrants.normalize import name_keys
@@ -128,7 +129,7 @@ def rekey(bind: Any, ids: Iterable[Any]) -> None:
         for r in bind.execute(sa.select(registrants).where(registrants.c.id.in_(chunk))).all():
             named = name_keys(r.given_names, r.family_name, r.name_arabic)
             names.append({"rid": r.id, **{f"new_{c}": v for c, v in vars(named).items()}})
-            if r.merged_into_id is not None or r.anonymised_at is not None:
+            if r.anonymised_at is not None:  # a merged file keeps its keys: they find its survivor
                 continue
             numbers = phone_of.get(r.id, [])
             person = PersonKeys.of(

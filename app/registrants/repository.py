@@ -235,7 +235,20 @@ def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | 
         options.append(_intersect_ids([_unit_ids(unit) for unit in search_plan.plan(tokens, heard)]))
     if not options:
         return select(Registrant.id).where(literal(False))
-    return _union_ids(options)
+    return with_survivors(_union_ids(options))
+
+
+def with_survivors(ids: Select[Any]) -> Select[Any]:
+    """``ids`` (one id column) and the survivor of each file among them merged into another: a
+    merged file keeps its match keys, phones and documents it did not give the survivor, so its
+    spellings, numbers and documents find the person (never the merged file itself, which search
+    leaves out), and stop doing so once unmerged. The survivors are read through the index on
+    ``merged_into_id`` (merged files only) and the primary key."""
+    found = ids.subquery()
+    survivors = select(Registrant.merged_into_id).where(
+        Registrant.merged_into_id.is_not(None), Registrant.id.in_(select(found.c[0]))
+    )
+    return _union_ids([select(found.c[0]), survivors])
 
 
 def _leaf_ids(leaf: search_plan.Leaf) -> Select[Any]:
@@ -286,6 +299,17 @@ async def name_terms(session: AsyncSession, tokens: Sequence[str]) -> list[Terms
     ]
 
 
+def _merged_named(named: Sequence[ColumnElement[bool]]) -> Any:
+    """PostgreSQL: the survivors of the merged files whose names match every one of ``named``
+    (:func:`name_condition`), one scalar subquery: the merged file is read through the partial GIN
+    index ``ix_registrants_merged_name_terms`` (merged files only, revision 2601), the unqualified
+    :data:`NAME_TERMS` naming the subquery's own row."""
+    merged: Select[Any] = select(literal_column("merged_into_id")).select_from(
+        Registrant.__table__.alias("merged_file")
+    )
+    return merged.where(literal_column("merged_into_id").is_not(None), *named).scalar_subquery()
+
+
 def search_query(
     filters: SearchFilters,
     *,
@@ -325,7 +349,8 @@ def search_query(
     for age_condition in _age_conditions(filters):
         stmt = stmt.where(age_condition)
     if terms is not None:
-        stmt = stmt.where(*(name_condition(unit) for unit in terms))
+        named = [name_condition(unit) for unit in terms]
+        stmt = stmt.where(or_(and_(*named), Registrant.id == any_(func.array(_merged_named(named)))))
     elif filters.q:
         ids = _q_ids(filters.q, regions, heard)
         if ids is not None and few:  # PostgreSQL: the ids first, then their rows (see search_query)

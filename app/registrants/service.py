@@ -136,8 +136,10 @@ async def find_duplicates(
             carried[key] = carried.get(key, 0) + 1
     frequency = linkage.Frequencies(carried, size + (exclude_id is None))
     found: list[DuplicateCandidate] = []
-    for r in pool:  # never a merged file (the survivor is the candidate now)
-        match = linkage.compare(keys, r.keys, frequency)
+    for r in pool:  # never a merged file: the survivor is the candidate, compared under its spellings too
+        match = max(
+            (linkage.compare(keys, spelt, frequency) for spelt in (r.keys, *r.spellings)), key=lambda m: m.probability
+        )
         if match.probability < linkage.SHOW_PROBABILITY and not linkage.shares_identifier(match):
             continue
         found.append(

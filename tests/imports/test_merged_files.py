@@ -39,3 +39,32 @@ async def test_a_merged_file_is_not_a_candidate_of_an_import_row(
     [row] = response.json()["rows"]
     assert row["outcome"] == "flagged"
     assert [c["registrant_id"] for c in row["candidates"]] == [survivor]
+
+
+async def test_an_import_row_spelt_as_the_merged_file_is_flagged_against_the_survivor(
+    client: httpx.AsyncClient, admin: Any, upload: Any
+) -> None:
+    files = []
+    for given, family in (("Mariama", "Sagna"), ("Awa", "Diop")):  # one person, her maiden name on the second file
+        body = {"given_names": given, "family_name": family, "sex": "female", "date_of_birth": "1990-01-01",
+                "desk_code": "CASA-BASE"}  # fmt: skip
+        created = await client.post(
+            "/api/v1/registrants", json=body, headers=admin.headers, params={"confirm_duplicates": "true"}
+        )
+        assert created.status_code == 201, created.text
+        files.append(created.json())
+    survivor, merged = files
+    etags = [(await client.get(f"/api/v1/registrants/{f['id']}", headers=admin.headers)).headers["etag"] for f in files]
+    merge = await client.post(
+        "/api/v1/registrant-merges",
+        json={"survivor_id": survivor["id"], "merged_id": merged["id"], "survivor_etag": etags[0],
+              "merged_etag": etags[1], "choices": {"given_names": "survivor", "family_name": "survivor"}},
+        headers=admin.headers,
+    )  # fmt: skip
+    assert merge.status_code == 201, merge.text
+
+    response = await upload(csv_file(ROW.format(n=1)), dry_run=True)  # Awa Diop, born 01/01/1990
+    assert response.status_code in (200, 201), response.text
+    [row] = response.json()["rows"]
+    assert row["outcome"] == "flagged"
+    assert [c["registrant_id"] for c in row["candidates"]] == [survivor["id"]]

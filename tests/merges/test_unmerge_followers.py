@@ -95,7 +95,12 @@ async def test_what_was_attached_to_a_case_since_the_merge_goes_back_with_it(
 
     undone = await client.post(f"{URL}/{record.json()['id']}/unmerge", headers=agent.headers)
     assert undone.status_code == 200, undone.text
-    assert undone.json()["followed"] == {"appointments": 1, "notifications": 2, "disclosures": 1}
+    assert undone.json()["followed"] == {
+        "appointments": 1,
+        "notifications": 2,
+        "disclosures": 1,
+        "person_accounts": 0,
+    }
 
     assert await _appointments(client, agent, pair.merged) == sorted([*merged_before, (on_case["id"], pair.case_id)])
     assert await _appointments(client, agent, pair.survivor) == [(own["id"], None)]

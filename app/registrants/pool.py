@@ -1,0 +1,161 @@
+"""The registrants a duplicate check compares a person with, as matching reads them (:class:`Known`).
+
+:func:`app.registrants.keys.block` finds their ids through the match keys; :func:`pooled` reads
+their columns, verified phones and documents in two queries (one on PostgreSQL), and
+:func:`with_spellings` adds each one's other spellings: the files merged into it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import transaction_driver
+from app.registrants.matching import PersonKeys
+from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
+
+_POOLED_PG = """
+SELECT r.id, r.registration_number, r.desk_id, r.given_names, r.family_name, r.date_of_birth, r.sex,
+       r.place_of_birth, r.origin_region_code, r.arrival_date, r.email, r.host_city, r.occupation, r.name_arabic,
+       ARRAY(SELECT p.e164 FROM registrant_phones p WHERE p.registrant_id = r.id AND p.e164 IS NOT NULL),
+       ARRAY(SELECT d.doc_type FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id),
+       ARRAY(SELECT d.number FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id)
+FROM registrants r
+WHERE r.id = ANY($1::uuid[]) AND r.merged_into_id IS NULL
+"""
+
+
+async def with_spellings(session: AsyncSession, known: list[Known]) -> list[Known]:
+    """``known`` with the :attr:`Known.spellings` of each: the files merged into it, not
+    anonymised (one lookup through the index on ``merged_into_id``)."""
+    if not known:
+        return known
+    by_id = {k.id: k for k in known}
+    stmt = select(*_POOL_COLUMNS, Registrant.merged_into_id).where(
+        Registrant.merged_into_id.in_(list(by_id)), Registrant.anonymised_at.is_(None)
+    )
+    spellings: dict[uuid.UUID, list[PersonKeys]] = {}
+    for row in (await session.execute(stmt.order_by(Registrant.id))).all():
+        survivor = by_id[row.merged_into_id].keys  # its phones and documents are the person's now
+        spelt = dataclasses.replace(
+            _pooled(row, (), ()).keys,
+            phones=survivor.phones,
+            documents=survivor.documents,
+            typed_documents=survivor.typed_documents,
+        )
+        spellings.setdefault(row.merged_into_id, []).append(spelt)
+    return [dataclasses.replace(k, spellings=tuple(spellings.get(k.id, ()))) for k in known]
+
+
+async def ranked(session: AsyncSession, rank: Mapping[uuid.UUID, int], *, limit: int) -> list[Known]:
+    """The best ``limit`` of ``rank`` (registrant id → rank, lowest first) as
+    :class:`Known`, in that order."""
+    if not rank:
+        return []
+    ids = sorted(rank, key=lambda rid: (rank[rid], str(rid)))[:limit]
+    found = await pooled(session, ids)
+    return [found[rid] for rid in ids if rid in found]
+
+
+@dataclass(frozen=True)
+class Known:
+    """A registrant on file as matching reads it (a registration's block, the import's index): its
+    summary and its matching keys (:func:`person_of` of the stored registrant), no ORM object."""
+
+    id: uuid.UUID
+    registration_number: str
+    desk_id: uuid.UUID
+    given_names: str
+    family_name: str
+    date_of_birth: str | None
+    sex: str
+    keys: PersonKeys
+    spellings: tuple[PersonKeys, ...] = ()
+    """The person's other spellings: the files merged into this one (their names and details, with
+    this file's phones and documents), which a registration is compared with too."""
+
+
+_POOL_COLUMNS = (
+    Registrant.id,
+    Registrant.registration_number,
+    Registrant.desk_id,
+    Registrant.given_names,
+    Registrant.family_name,
+    Registrant.date_of_birth,
+    Registrant.sex,
+    Registrant.place_of_birth,
+    Registrant.origin_region_code,
+    Registrant.arrival_date,
+    Registrant.email,
+    Registrant.host_city,
+    Registrant.occupation,
+    Registrant.name_arabic,
+)
+
+
+async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Known]:
+    """The registrants ``ids`` not merged into another, by id (:class:`Known`): two queries, the
+    registrants' columns, then their verified phones and documents together (one on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        driver = await transaction_driver(session)
+        return {
+            r[0]: _pooled(r, r[14], list(zip(r[15], r[16], strict=True))) for r in await driver.fetch(_POOLED_PG, ids)
+        }
+    rows = (
+        await session.execute(select(*_POOL_COLUMNS).where(Registrant.id.in_(ids), Registrant.merged_into_id.is_(None)))
+    ).all()
+    if not rows:
+        return {}
+    found = [r.id for r in rows]
+    phones: dict[uuid.UUID, list[str]] = {}
+    documents: dict[uuid.UUID, list[tuple[str, str]]] = {}
+    identifiers: Any = union_all(
+        select(RegistrantPhone.registrant_id, literal(""), RegistrantPhone.e164).where(
+            RegistrantPhone.registrant_id.in_(found), RegistrantPhone.e164.is_not(None)
+        ),
+        select(IdentityDocument.registrant_id, IdentityDocument.doc_type, IdentityDocument.number).where(
+            IdentityDocument.registrant_id.in_(found)
+        ),
+    )
+    for rid, doc_type, value in (await session.execute(identifiers)).all():
+        if doc_type:
+            documents.setdefault(rid, []).append((doc_type, value))
+        else:  # a phone: verified numbers only, as person_of
+            phones.setdefault(rid, []).append(value)
+    return {r.id: _pooled(r, phones.get(r.id, ()), documents.get(r.id, ())) for r in rows}
+
+
+def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[str, str]]) -> Known:
+    """A :class:`Known` of a row of :data:`_POOL_COLUMNS` (in that order), its verified phones and
+    its documents ``(doc_type, number)``."""
+    rid, number, desk_id, given, family, birth, sex, place, region, arrival, email, city, job, arabic = r[:14]
+    return Known(
+        id=rid,
+        registration_number=number,
+        desk_id=desk_id,
+        given_names=given,
+        family_name=family,
+        date_of_birth=birth,
+        sex=sex,
+        keys=PersonKeys.of(
+            given_names=given,
+            family_name=family,
+            date_of_birth=birth,
+            sex=sex,
+            phones=phones,
+            typed_documents=documents,
+            place_of_birth=place,
+            origin_region=region,
+            arrival_date=arrival.isoformat() if arrival else None,
+            email=email,
+            host_city=city,
+            occupation=job,
+            name_arabic=arabic,
+        ),
+    )
