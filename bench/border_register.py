@@ -18,9 +18,9 @@ Usage: python bench/border_register.py IN.csv TRUTH.csv OUT.csv [--seed S]
 
 from __future__ import annotations
 
-import argparse
-import csv
 import random
+
+from dedup_tools.harden_register import rewrite_repeated  # run as a script: bench/ is on sys.path
 
 FAMILY = {
     "Diallo": ["Jalloh", "Jallow"], "Cissé": ["Sisay", "Ceesay", "Sesay"], "Touré": ["Touray", "Turay"],
@@ -54,27 +54,9 @@ def respell(rng: random.Random, given: str, family: str) -> tuple[str, str]:
     return given, family
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("register")
-    parser.add_argument("truth")
-    parser.add_argument("out")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
-    with open(args.truth, newline="") as f:
-        pids = {row["row"]: row["pid"] for row in csv.DictReader(f)}
-    with open(args.register, newline="", encoding="cp1252") as f:  # as make_register.py writes it
-        rows = list(csv.reader(f, delimiter=";"))
-    seen: set[str] = set()
-    for row in rows[1:]:
-        pid = pids[row[0]]
-        if pid in seen:
-            row[2], row[3] = respell(rng, row[2].strip(), row[3].strip())
-        seen.add(pid)
-    with open(args.out, "w", newline="", encoding="cp1252") as f:
-        csv.writer(f, delimiter=";").writerows(rows)
+def _respell_row(rng: random.Random, row: list[str]) -> None:
+    row[2], row[3] = respell(rng, row[2].strip(), row[3].strip())
 
 
 if __name__ == "__main__":
-    main()
+    rewrite_repeated(__doc__ or "", _respell_row)

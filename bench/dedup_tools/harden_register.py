@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+from collections.abc import Callable
 
 GIVEN = {
     "Mouhamadou": ["Mohamed", "Mouhamed", "Muhammad", "Mohammed", "Mamadou"],
@@ -90,8 +91,12 @@ def respell(rng: random.Random, given: str, family: str, born: str) -> tuple[str
     return given, family, born
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def rewrite_repeated(description: str, respell_row: Callable[[random.Random, list[str]], None]) -> None:
+    """The command line of a respelling tool: ``IN.csv TRUTH.csv OUT.csv [--seed S]``; each row
+    whose pid appeared on an earlier row (the truth file) goes through ``respell_row`` (which
+    changes it in place), the others are copied as they are (cp1252, ``;``, as make_register.py
+    writes them)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("register")
     parser.add_argument("truth")
     parser.add_argument("out")
@@ -106,11 +111,15 @@ def main() -> None:
     for row in rows[1:]:
         pid = pids[row[0]]
         if pid in seen:
-            row[2], row[3], row[5] = respell(rng, row[2].strip(), row[3].strip(), row[5])
+            respell_row(rng, row)
         seen.add(pid)
     with open(args.out, "w", newline="", encoding="cp1252", errors="replace") as f:
         csv.writer(f, delimiter=";").writerows(rows)
 
 
+def _respell_row(rng: random.Random, row: list[str]) -> None:
+    row[2], row[3], row[5] = respell(rng, row[2].strip(), row[3].strip(), row[5])
+
+
 if __name__ == "__main__":
-    main()
+    rewrite_repeated(__doc__ or "", _respell_row)
