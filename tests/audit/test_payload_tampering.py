@@ -59,6 +59,11 @@ async def _event_of(session, payload_id: str) -> tuple[int, int]:
     return found
 
 
+def _unlisted(event_id: int, payload_id: str) -> str:
+    """The verifier's reason for a payload gone that no erasure lists."""
+    return f"event {event_id}: its personal values (payload {payload_id}) were deleted, yet no erasure lists them"
+
+
 async def test_intact_payloads_verify(sessionmaker, audit_log) -> None:
     await _person_events(sessionmaker, audit_log)
     assert (await audit_log.verify()).reason is None
@@ -103,11 +108,7 @@ async def test_a_payload_deleted_without_an_erasure_is_named_by_its_event(sessio
         await session.commit()
         seq, event_id = await _event_of(session, target)
     result = await audit_log.verify()
-    assert (result.broken_seq, result.broken_id, result.reason) == (
-        seq,
-        event_id,
-        f"event {event_id}: its personal values (payload {target}) were deleted, yet no erasure lists them",
-    )
+    assert (result.broken_seq, result.broken_id, result.reason) == (seq, event_id, _unlisted(event_id, target))
 
 
 async def _erase_directly(sessionmaker, registrant_id: uuid.UUID, details: dict[str, object]) -> None:
@@ -141,10 +142,7 @@ async def test_an_erasure_lists_only_its_own_payloads(sessionmaker, audit_log) -
     async with sessionmaker() as session:
         _, event_id = await _event_of(session, missing)
     result = await audit_log.verify()
-    assert (result.broken_id, result.reason) == (
-        event_id,
-        f"event {event_id}: its personal values (payload {missing}) were deleted, yet no erasure lists them",
-    )
+    assert (result.broken_id, result.reason) == (event_id, _unlisted(event_id, missing))
 
 
 async def test_an_erasure_from_before_the_lists_covers_its_person_only(sessionmaker, audit_log) -> None:
@@ -158,10 +156,7 @@ async def test_an_erasure_from_before_the_lists_covers_its_person_only(sessionma
         await session.commit()
         _, event_id = await _event_of(session, target)
     result = await audit_log.verify()
-    assert (result.broken_id, result.reason) == (
-        event_id,
-        f"event {event_id}: its personal values (payload {target}) were deleted, yet no erasure lists them",
-    )
+    assert (result.broken_id, result.reason) == (event_id, _unlisted(event_id, target))
 
 
 async def test_a_payload_that_is_not_json_is_named_not_a_traceback(sessionmaker, audit_log) -> None:
