@@ -17,8 +17,10 @@ GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of
   import's copies of the person's row (the row that created them, and rows flagged as possibly
   them), stored
   documents (rows, then their objects in the storage once committed, local or S3), replayable
-  responses naming the person or their cases, and the personal values of their audit events
-  (:mod:`app.audit.payloads`; the events and the hash chain stay and still verify).
+  responses naming the person or their cases, their self-service accounts (their phone or e-mail
+  sign-in; link codes not yet used are revoked), and the personal values of their audit events
+  (:mod:`app.audit.payloads`; the events and the hash chain stay and still verify; the erasure's
+  event lists the payloads it deleted).
 
 A legal hold in force refuses it (``409 /problems/legal-hold`` naming the hold). A second erasure of
 the same file changes nothing (idempotent). Audited ``privacy.erasure`` with counts, never values.
@@ -50,6 +52,7 @@ from app.privacy import holds
 from app.privacy.models import Disclosure, RegistrantCorrection
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 from app.reports.ages import AgeBands
+from app.selfservice.models import LinkCode, PersonAccount
 
 ERASED_NAME: Final = "[anonymisé]"
 FREE_TEXT_EVENT_KEYS: Final = frozenset({"reason", "note", "text", "comment", "outcome", "description"})
@@ -216,6 +219,15 @@ async def _anonymise_one(
     erased_payloads = await payloads.erase(session, registrant_id=rid)
     counts["audit_payloads"] = len(erased_payloads)
     counts["notifications"] = await forget_notifications(session, Notification.registrant_id == rid, reason="erased")
+    # The person's self-service accounts sign in with their phone or e-mail and exist to reach this
+    # file: erased with it (their tokens stop working; signing in again makes a new account, linked
+    # to nothing). A link code not used yet can no longer link one to the anonymised file.
+    counts["self_service_accounts"] = await _delete(session, PersonAccount, PersonAccount.registrant_id == rid)
+    await session.execute(
+        update(LinkCode)
+        .where(LinkCode.registrant_id == rid, LinkCode.used_at.is_(None), LinkCode.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     # A merge's snapshot holds the person's values from before it: gone, so the merge is final.
     merges = await session.execute(
         update(RegistrantMerge)
