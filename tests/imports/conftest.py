@@ -55,6 +55,21 @@ def csv_file(*rows: str, header: str = HEADER, encoding: str = "cp1252") -> byte
     return "\r\n".join([header, *rows, ""]).encode(encoding)
 
 
+NAMES_ROW = "{n};02/06/2019;{given};{family};M;{born};;;;;;;;;;;;"
+"""A register row of names, sex and a birth year only: the names must carry a match."""
+
+
+def names_row(n: int, given: str, family: str, born: str = "1985") -> str:
+    """Row ``n`` of :data:`NAMES_ROW`."""
+    return NAMES_ROW.format(n=n, given=given, family=family, born=born)
+
+
+def outcomes(response: httpx.Response) -> list[tuple[str, list[int | None]]]:
+    """Each row's outcome and the lines of the file's own rows among its candidates."""
+    assert response.status_code in (200, 201), response.text
+    return [(r["outcome"], [c.get("line") for c in r["candidates"]]) for r in response.json()["rows"]]
+
+
 def xlsx_file(rows: list[list[Any]]) -> bytes:
     """An XLSX workbook whose first sheet holds ``rows`` (the first is the header)."""
     from openpyxl import Workbook

@@ -8,19 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.imports.conftest import csv_file
-
-# Names, sex and a birth year only: the names must carry the match.
-ROW = "{n};02/06/2019;{given};{family};M;{born};;;;;;;;;;;;"
-
-
-def _row(n: int, given: str, family: str, born: str = "1985") -> str:
-    return ROW.format(n=n, given=given, family=family, born=born)
-
-
-def _outcomes(response: httpx.Response) -> list[tuple[str, list[int | None]]]:
-    assert response.status_code in (200, 201), response.text
-    return [(r["outcome"], [c.get("line") for c in r["candidates"]]) for r in response.json()["rows"]]
+from tests.imports.conftest import csv_file, names_row, outcomes
 
 
 @pytest.mark.parametrize("dry_run", [True, False])
@@ -32,8 +20,10 @@ def _outcomes(response: httpx.Response) -> list[tuple[str, list[int | None]]]:
 async def test_a_row_in_arabic_script_is_flagged_against_an_earlier_row_of_the_file(
     first: tuple[str, str], second: tuple[str, str], dry_run: bool, upload: Any
 ) -> None:
-    content = csv_file(_row(1, *first), _row(2, "Awa", "Faye", born="1990"), _row(3, *second), encoding="utf-8")
-    assert _outcomes(await upload(content, dry_run=dry_run)) == [("imported", []), ("imported", []), ("flagged", [2])]
+    content = csv_file(
+        names_row(1, *first), names_row(2, "Awa", "Faye", born="1990"), names_row(3, *second), encoding="utf-8"
+    )
+    assert outcomes(await upload(content, dry_run=dry_run)) == [("imported", []), ("imported", []), ("flagged", [2])]
 
 
 async def test_a_row_in_arabic_script_is_flagged_against_a_registrant_in_latin_letters(
@@ -43,8 +33,8 @@ async def test_a_row_in_arabic_script_is_flagged_against_a_registrant_in_latin_l
             "desk_code": "CASA-BASE"}  # fmt: skip
     created = await client.post("/api/v1/registrants", json=body, headers=admin.headers)
     assert created.status_code == 201, created.text
-    response = await upload(csv_file(_row(1, "موسى", "كامارا"), encoding="utf-8"), dry_run=True)
-    assert _outcomes(response) == [("flagged", [None])]
+    response = await upload(csv_file(names_row(1, "موسى", "كامارا"), encoding="utf-8"), dry_run=True)
+    assert outcomes(response) == [("flagged", [None])]
     assert [c["registrant_id"] for c in response.json()["rows"][0]["candidates"]] == [created.json()["id"]]
 
 
@@ -55,6 +45,6 @@ async def test_a_row_in_latin_letters_is_flagged_against_a_registrant_in_arabic_
             "desk_code": "CASA-BASE"}  # fmt: skip
     created = await client.post("/api/v1/registrants", json=body, headers=admin.headers)
     assert created.status_code == 201, created.text
-    response = await upload(csv_file(_row(1, "Aliou", "Sonko"), encoding="utf-8"), dry_run=True)
-    assert _outcomes(response) == [("flagged", [None])]
+    response = await upload(csv_file(names_row(1, "Aliou", "Sonko"), encoding="utf-8"), dry_run=True)
+    assert outcomes(response) == [("flagged", [None])]
     assert [c["registrant_id"] for c in response.json()["rows"][0]["candidates"]] == [created.json()["id"]]

@@ -9,15 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.imports.conftest import csv_file
-
-# Names, sex and a birth year only: the names must carry the match.
-ROW = "{n};02/06/2019;{given};{family};M;1985;;;;;;;;;;;;"
-
-
-def _outcomes(response: httpx.Response) -> list[tuple[str, list[int | None]]]:
-    assert response.status_code in (200, 201), response.text
-    return [(r["outcome"], [c.get("line") for c in r["candidates"]]) for r in response.json()["rows"]]
+from tests.imports.conftest import csv_file, names_row, outcomes
 
 
 @pytest.mark.parametrize("dry_run", [True, False])
@@ -30,10 +22,10 @@ def _outcomes(response: httpx.Response) -> list[tuple[str, list[int | None]]]:
 async def test_a_row_is_flagged_against_an_earlier_row_writing_its_names_otherwise(
     first: tuple[str, str], second: tuple[str, str], dry_run: bool, upload: Any
 ) -> None:
-    rows = [ROW.format(n=1, given=first[0], family=first[1]), ROW.format(n=2, given="Awa", family="Faye"),
-            ROW.format(n=3, given=second[0], family=second[1])]  # fmt: skip
+    rows = [names_row(1, first[0], first[1]), names_row(2, "Awa", "Faye"),
+            names_row(3, second[0], second[1])]  # fmt: skip
     response = await upload(csv_file(*rows, encoding="utf-8"), dry_run=dry_run)
-    assert _outcomes(response) == [("imported", []), ("imported", []), ("flagged", [2])]
+    assert outcomes(response) == [("imported", []), ("imported", []), ("flagged", [2])]
 
 
 async def test_a_joined_compound_row_is_flagged_against_a_registrant_writing_it_in_two_words(
@@ -43,6 +35,6 @@ async def test_a_joined_compound_row_is_flagged_against_a_registrant_writing_it_
             "desk_code": "CASA-BASE"}  # fmt: skip
     created = await client.post("/api/v1/registrants", json=body, headers=admin.headers)
     assert created.status_code == 201, created.text
-    response = await upload(csv_file(ROW.format(n=1, given="Papemodou", family="Coly"), encoding="utf-8"), dry_run=True)
-    assert _outcomes(response) == [("flagged", [None])]
+    response = await upload(csv_file(names_row(1, "Papemodou", "Coly"), encoding="utf-8"), dry_run=True)
+    assert outcomes(response) == [("flagged", [None])]
     assert [c["registrant_id"] for c in response.json()["rows"][0]["candidates"]] == [created.json()["id"]]
