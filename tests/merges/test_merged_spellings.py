@@ -19,6 +19,23 @@ async def _pair(client: httpx.AsyncClient, agent: Staff, survivor: dict[str, str
     return Pair(first["id"], second["id"], "", first["registration_number"], second["registration_number"])
 
 
+async def _ousmane_sagna_and_mamadou_diop(client: httpx.AsyncClient, agent: Staff) -> Pair:
+    """Mamadou Diop (the survivor) and Ousmane Sagna (to be merged): one person, two names."""
+    return await _pair(
+        client,
+        agent,
+        {"given_names": "Mamadou", "family_name": "Diop"},
+        {"given_names": "Ousmane", "family_name": "Sagna"},
+    )
+
+
+async def _merge_keeping_the_survivors_names(client: httpx.AsyncClient, agent: Staff, pair: Pair) -> httpx.Response:
+    """Merge ``pair``, the survivor's names kept; the merge's response (201)."""
+    record = await merge(client, agent, pair, choices={"given_names": "survivor", "family_name": "survivor"})
+    assert record.status_code == 201, record.text
+    return record
+
+
 async def _found(client: httpx.AsyncClient, agent: Staff, q: str) -> list[str]:
     response = await client.get(REGISTRANTS, params={"q": q}, headers=agent.headers)
     assert response.status_code == 200, response.text
@@ -28,15 +45,9 @@ async def _found(client: httpx.AsyncClient, agent: Staff, q: str) -> list[str]:
 async def test_a_merged_files_name_finds_the_survivor_until_the_unmerge(
     client: httpx.AsyncClient, agent: Staff
 ) -> None:
-    pair = await _pair(
-        client,
-        agent,
-        {"given_names": "Mamadou", "family_name": "Diop"},
-        {"given_names": "Ousmane", "family_name": "Sagna"},
-    )
+    pair = await _ousmane_sagna_and_mamadou_diop(client, agent)
     assert await _found(client, agent, "Ousmane Sagna") == [pair.merged]
-    record = await merge(client, agent, pair, choices={"given_names": "survivor", "family_name": "survivor"})
-    assert record.status_code == 201, record.text
+    record = await _merge_keeping_the_survivors_names(client, agent, pair)
 
     for q in ("Ousmane Sagna", "Sagna", "ousm sagn", "Mamadou Diop"):
         assert await _found(client, agent, q) == [pair.survivor], q
@@ -63,14 +74,8 @@ async def test_the_briefs_spellings_mouhamed_merged_into_mamadou(client: httpx.A
 async def test_a_new_registration_like_the_merged_file_is_checked_against_the_survivor(
     client: httpx.AsyncClient, agent: Staff
 ) -> None:
-    pair = await _pair(
-        client,
-        agent,
-        {"given_names": "Mamadou", "family_name": "Diop"},
-        {"given_names": "Ousmane", "family_name": "Sagna"},
-    )
-    record = await merge(client, agent, pair, choices={"given_names": "survivor", "family_name": "survivor"})
-    assert record.status_code == 201, record.text
+    pair = await _ousmane_sagna_and_mamadou_diop(client, agent)
+    await _merge_keeping_the_survivors_names(client, agent, pair)
 
     again = {"given_names": "Ousmane", "family_name": "Sagna", "sex": "male", "date_of_birth": "1988-07-14"}
     response = await client.post(REGISTRANTS, json=again, headers=agent.headers)
