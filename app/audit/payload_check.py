@@ -18,18 +18,26 @@ a payload gone since then is accepted when the person erased is its event's ``en
 (events of a registrant's file), or, for an event of another entity (a case's), when an erasure
 was recorded after the event. The check reads every referring event once, joined to its payload, in one
 streamed query, on SQLite and PostgreSQL alike.
+
+On PostgreSQL the verifier runs this check beside the chain's (:func:`start_beside`): on a second
+connection whose transaction imports the verifier's snapshot (``pg_export_snapshot()``, then ``SET
+TRANSACTION SNAPSHOT``; PostgreSQL documentation, "Snapshot Synchronization Functions"), so both
+passes see the same log while the server joins the payloads and this process hashes the chain.
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import String, cast, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import payloads
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
+from app.audit.sequencer import pin_search_path
 
 ERASURE_ACTION = "privacy.erasure"
 """The action of the event an erasure records (``app.privacy.erasure``)."""
@@ -38,6 +46,9 @@ ERASED_PAYLOADS = "erased_payloads"
 """The key of an erasure event's ``details`` listing the ids of the payloads it deleted."""
 
 BATCH = 2_000
+
+Fault = tuple[int, int, str]
+"""``(seq, event id, reason)``: what :func:`payload_fault` reports."""
 
 _REFERENCE = AuditEvent.details["personal"]
 _PAYLOAD_ID = _REFERENCE["payload"].as_string()
@@ -84,7 +95,7 @@ def _payload_id_matches(dialect: str) -> Any:
     return AuditPayload.id == func.replace(_PAYLOAD_ID, "-", "")  # SQLite keeps a UUID as 32 hex digits
 
 
-async def payload_fault(conn: AsyncConnection) -> tuple[int, int, str] | None:
+async def payload_fault(conn: AsyncConnection) -> Fault | None:
     """The first sealed event (``seq`` order) whose personal values were altered, or deleted other
     than by an erasure, as ``(seq, event id, reason)``; None when every payload checks.
 
@@ -125,3 +136,38 @@ async def payload_fault(conn: AsyncConnection) -> tuple[int, int, str] | None:
     finally:
         await result.close()
     return None
+
+
+# The snapshot of a transaction that keeps one for its whole length (REPEATABLE READ or
+# SERIALIZABLE); NULL under READ COMMITTED, whose statements each take a new one.
+_EXPORT = text(
+    "SELECT CASE WHEN current_setting('transaction_isolation') IN ('repeatable read', 'serializable') "
+    "THEN pg_catalog.pg_export_snapshot() END"
+)
+_SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
+
+
+async def start_beside(conn: AsyncConnection) -> asyncio.Task[Fault | None] | None:
+    """:func:`payload_fault` started as a task on a second connection of ``conn``'s engine, in
+    ``conn``'s snapshot; None where it cannot share one (SQLite; a transaction other than
+    REPEATABLE READ or SERIALIZABLE): the caller then runs :func:`payload_fault` on ``conn``.
+
+    The task must be awaited or cancelled before ``conn``'s transaction ends: an exported
+    snapshot can be imported only while its transaction is open. The task raises what
+    :func:`payload_fault` raises, and ``sqlalchemy.exc.DBAPIError`` when the second connection
+    cannot be had or the snapshot imported.
+    """
+    if conn.dialect.name != "postgresql":
+        return None
+    snapshot = (await conn.execute(_EXPORT)).scalar_one()
+    if not isinstance(snapshot, str) or not _SNAPSHOT_ID.fullmatch(snapshot):
+        return None
+    return asyncio.ensure_future(_in_snapshot(conn.engine, snapshot))
+
+
+async def _in_snapshot(engine: AsyncEngine, snapshot: str) -> Fault | None:
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        await conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # checked: hex digits and dashes
+        await pin_search_path(conn)
+        return await payload_fault(conn)

@@ -35,12 +35,14 @@ reader (bench/audit.py measures both).
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 import codecs
+import contextlib
 import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import exists, func, select, tuple_
@@ -48,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import chain
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
-from app.audit.payload_check import payload_fault
+from app.audit.payload_check import payload_fault, start_beside
 from app.audit.sequencer import Backlog, Head, backlog, head, pin_search_path
 from app.audit.signing import Checkpoint, Verifier
 
@@ -329,17 +331,45 @@ def _matches(row_hash: Any, version: int | None, prev_hash: str, seq: int, conte
 async def verify_log(
     conn: AsyncConnection, verifier: Verifier, *, against: Checkpoint | None = None, streamed: bool = True
 ) -> VerifyResult:
-    """Verify the chain and checkpoints visible to ``conn`` (see the module docstring).
+    """Verify the chain and checkpoints visible to ``conn``, then the personal values (see the
+    module docstring).
 
     ``verifier`` holds the trusted public key; ``against`` is a checkpoint kept outside the
     database. Reads only; run it in a transaction with one snapshot (REPEATABLE READ on
-    PostgreSQL) so a sealing batch in between cannot be mistaken for an inconsistency.
-    ``streamed=False`` reads PostgreSQL in keyset batches and hashes each event with the
-    reference formula only (the previous reader, kept for comparison). On PostgreSQL the rest of
-    the transaction runs with :data:`app.audit.sequencer.PINNED_SEARCH_PATH`.
+    PostgreSQL) so a sealing batch in between cannot be mistaken for an inconsistency. In such a
+    transaction on PostgreSQL the personal values are checked on a second connection of
+    ``conn``'s engine sharing the snapshot, beside the chain
+    (:func:`app.audit.payload_check.start_beside`). ``streamed=False`` reads PostgreSQL in keyset
+    batches, hashes each event with the reference formula only and checks the personal values
+    after the chain (the previous reader, kept for comparison). On PostgreSQL the rest of the
+    transaction runs with :data:`app.audit.sequencer.PINNED_SEARCH_PATH`.
     """
     if conn.dialect.name == "postgresql":
         await pin_search_path(conn)
+    beside = await start_beside(conn) if streamed else None
+    try:
+        result = await _verify_chain(conn, verifier, against, streamed)
+        if not result.ok:
+            return result
+        try:
+            fault = await beside if beside is not None else await payload_fault(conn)
+        except (ValueError, TypeError, AttributeError) as exc:  # a payload the driver or the ORM cannot convert
+            return replace(result, reason=f"the payloads cannot be read ({exc!r})")
+        if fault is not None:
+            seq, event_id, reason = fault
+            return replace(result, broken_seq=seq, broken_id=event_id, reason=f"event {event_id}: {reason}")
+        return result
+    finally:
+        if beside is not None and not beside.done():  # the chain failed first, or raised
+            beside.cancel()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await beside
+
+
+async def _verify_chain(
+    conn: AsyncConnection, verifier: Verifier, against: Checkpoint | None, streamed: bool
+) -> VerifyResult:
+    """:func:`verify_log` but for the personal values."""
     pending = await backlog(conn)
     try:
         stored = (await conn.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))).all()
@@ -415,13 +445,6 @@ async def verify_log(
             event_id,
             f"event {event_id} is not in the chain, yet link {seq} seals an event written after it",
         )
-    try:
-        fault = await payload_fault(conn)
-    except (ValueError, TypeError, AttributeError) as exc:  # a payload the driver or the ORM cannot convert
-        return VerifyResult(last, len(checkpoints), pending, None, None, f"the payloads cannot be read ({exc!r})")
-    if fault is not None:
-        seq, event_id, reason = fault
-        return VerifyResult(last, len(checkpoints), pending, seq, event_id, f"event {event_id}: {reason}")
     return VerifyResult(last, len(checkpoints), pending)
 
 

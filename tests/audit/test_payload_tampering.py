@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, text, update
 from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
 from app.audit.payload_check import ERASED_PAYLOADS
+from app.audit.verify import verify_log
 from app.core.context import SYSTEM_ACTOR
 
 ANNA, BINTA = uuid.UUID(int=1), uuid.UUID(int=2)
@@ -171,3 +172,42 @@ async def test_a_payload_that_is_not_json_is_named_not_a_traceback(sessionmaker,
         await session.commit()
     result = await audit_log.verify()
     assert result.reason is not None and result.reason.startswith("the payloads cannot be read (JSONDecodeError(")
+
+
+async def _edit(sessionmaker, payload_id: str) -> None:
+    async with sessionmaker() as session:
+        await session.execute(
+            update(AuditPayload).where(AuditPayload.id == uuid.UUID(payload_id)).values(value={"edited": True})
+        )
+        await session.commit()
+
+
+async def test_the_personal_values_are_read_in_the_verifiers_snapshot(app, sessionmaker, audit_log) -> None:
+    """PostgreSQL checks the payloads on a second connection beside the chain: it must see the log
+    as the verifier's transaction does, not a later edit (nor miss an earlier one)."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    signer = app.state.audit_sequencer.signer
+    async with sessionmaker() as session:
+        conn = await session.connection()
+        if conn.dialect.name != "postgresql":
+            pytest.skip("the second connection and its shared snapshot are PostgreSQL's")
+        await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        await conn.exec_driver_sql("SELECT 1")  # the snapshot is taken here
+        await _edit(sessionmaker, payload_ids[ANNA][0])
+        assert (await verify_log(conn, signer)).reason is None
+    async with sessionmaker() as session:
+        seq, event_id = await _event_of(session, payload_ids[ANNA][0])
+    found = await audit_log.verify()  # a transaction begun after the edit
+    assert (found.broken_seq, found.broken_id) == (seq, event_id)
+
+
+async def test_the_personal_values_are_checked_outside_a_snapshot_too(app, sessionmaker, audit_log) -> None:
+    """A caller that verifies under READ COMMITTED (no snapshot to share on PostgreSQL) still has
+    the payloads checked, on its own connection after the chain."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    await _edit(sessionmaker, payload_ids[BINTA][0])
+    async with sessionmaker() as session:
+        found = await verify_log(await session.connection(), app.state.audit_sequencer.signer)
+        seq, event_id = await _event_of(session, payload_ids[BINTA][0])
+    assert (found.broken_seq, found.broken_id) == (seq, event_id)
+    assert "do not match their digest" in (found.reason or "")
