@@ -225,15 +225,7 @@ async def run_import(
                 await _record(session, actor, "import.start", batch, details)
                 await session.commit()
             try:
-                start = 0
-                while start < len(prepared):
-                    size = max(CHUNK_ROWS, 1)
-                    # Matching and building a chunk's rows is CPU work: in a worker thread, so that the
-                    # event loop keeps answering other requests (a login) while the import runs.
-                    await anyio.to_thread.run_sync(run.process_rows, prepared[start : start + size])
-                    await run.store_chunk()
-                    settle()
-                    start += size
+                await run.process_all(prepared, settle)
             except BaseException:
                 if not dry_run:
                     await _interrupted(session, actor, run, details, started)
@@ -258,15 +250,21 @@ async def run_import(
 
 
 async def _record(
-    session: AsyncSession, actor: Actor, action: str, batch: ImportBatch, details: Mapping[str, Any]
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    batch: ImportBatch | tuple[uuid.UUID, uuid.UUID],
+    details: Mapping[str, Any],
 ) -> None:
+    """Audit ``action`` on the batch (``batch``: the batch, or its ``(id, desk id)``)."""
+    batch_id, desk_id = (batch.id, batch.desk_id) if isinstance(batch, ImportBatch) else batch
     await audit.record(
         session,
         actor=actor,
         action=action,
         entity_type="import_batch",
-        entity_id=batch.id,
-        desk_id=batch.desk_id,
+        entity_id=batch_id,
+        desk_id=desk_id,
         details=details,
     )
 
@@ -275,20 +273,25 @@ async def _interrupted(
     session: AsyncSession, actor: Actor, run: _Run, details: Mapping[str, Any], started: float
 ) -> None:
     """After a failure: drop the chunk in progress, mark the batch ``interrupted`` with the counts
-    of the rows it holds (audited ``import.run``), if the database still answers."""
+    of the rows it holds (audited ``import.run``), if the database still answers.
+
+    The batch's ids are read before the rollback: it expires every object of the session, and
+    reading an expired attribute would be a query outside the session's awaitable calls (one
+    that SQLAlchemy's asyncio extension refuses, ``MissingGreenlet``)."""
+    batch = (run.batch.id, run.batch.desk_id)
     with anyio.CancelScope(shield=True):
         try:
             await session.rollback()
             counts = counts_of(run.reports[: run.stored_rows]).model_dump()
             await session.execute(
                 update(ImportBatch)
-                .where(ImportBatch.id == run.batch.id)
+                .where(ImportBatch.id == batch[0])
                 .values(status="interrupted", counts=counts, duration_ms=int((time.perf_counter() - started) * 1000))
             )
-            await _record(session, actor, "import.run", run.batch, {**details, "counts": counts, "interrupted": True})
+            await _record(session, actor, "import.run", batch, {**details, "counts": counts, "interrupted": True})
             await session.commit()
         except Exception:
-            logger.exception("could not mark import batch %s interrupted", run.batch.id)
+            logger.exception("could not mark import batch %s interrupted", batch[0])
 
 
 @asynccontextmanager
@@ -455,23 +458,46 @@ class _Run:
         self.reports.append(report)
         self.chunk.append((row, report))
 
-    async def store_chunk(self) -> None:
-        """Commit the chunk's registrants and rows (real run; a dry run only forgets them).
+    async def process_all(self, rows: Sequence[PreparedRow], settle: Callable[[], None]) -> None:
+        """Process and store ``rows``, :data:`CHUNK_ROWS` at a time, in file order.
 
-        One transaction: the chunk's registration numbers (one block, :mod:`app.core.numbering`),
-        then one bulk insert per table (:func:`app.registrants.bulk.store`: registrants, phones,
-        documents, match keys, ``registrant.create`` audit events and their payloads; then the
-        ``import_rows``), then the commit. The rows are built in a worker thread.
+        Matching and building a chunk's rows is CPU work: in a worker thread, so that the event
+        loop keeps answering other requests (a login) while the import runs. (Matching the next
+        chunk while the database writes one gained nothing measurable: the write's own Python
+        work then waits for the interpreter lock the matching holds.)
         """
+        size = max(CHUNK_ROWS, 1)
+        for start in range(0, len(rows), size):
+            await anyio.to_thread.run_sync(self.process_rows, rows[start : start + size])
+            await self.write(await self.take_chunk())
+            settle()
+
+    async def take_chunk(self) -> tuple[list[Prepared], int]:
+        """The chunk's rows ready to insert and how many rows of the file it holds; the run then
+        starts the next chunk. Numbers the chunk's registrants (one block,
+        :mod:`app.core.numbering`; a real run only) and builds their rows in a worker thread."""
+        prepared: list[Prepared] = []
         if not self.dry_run and self.chunk:
             session = self.session
             numbers = await registrants.registration_numbers(session, desk=self.desk, count=len(self.chunk_new))
             dialect = session.get_bind().dialect.name
-            rows = await anyio.to_thread.run_sync(self._chunk_rows, numbers, dialect)
-            await bulk.store(session, rows)
-            await session.commit()
-        self.stored_rows += len(self.chunk)
+            prepared = await anyio.to_thread.run_sync(self._chunk_rows, numbers, dialect)
+        taken = len(self.chunk)
         self.chunk, self.chunk_new, self.unnumbered = [], [], []
+        return prepared, taken
+
+    async def write(self, chunk: tuple[list[Prepared], int]) -> None:
+        """Commit a chunk :meth:`take_chunk` gave (real run; a dry run only counts it).
+
+        One transaction: one bulk insert per table (:func:`app.registrants.bulk.store`:
+        registrants, phones, documents, match keys, ``registrant.create`` audit events and their
+        payloads; then the ``import_rows``) after the chunk's numbers, then the commit.
+        """
+        prepared, taken = chunk
+        if prepared:
+            await bulk.store(self.session, prepared)
+            await self.session.commit()
+        self.stored_rows += taken
 
     def _chunk_rows(self, numbers: Sequence[str], dialect: str) -> list[Prepared]:
         """Number the chunk's registrants (and the candidates that are one of them); their rows
