@@ -47,7 +47,7 @@ class Registrant(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_registrants_desk_registered", "desk_id", "registered_on"),
     )
 
-    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id"), index=True)
+    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id"))  # indexed first in ix_registrants_desk_*
     registration_number: Mapped[str] = mapped_column(String(32), unique=True)
     # The day the desk registered the person (its local date): today for a new registration, the
     # register's "Date d'enregistrement" for an imported one. Reports count registrations by it.
@@ -120,7 +120,8 @@ class RegistrantPhone(Base):
     __table_args__ = (UniqueConstraint("registrant_id", "e164"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), index=True)
+    # indexed first in the unique constraint: no index of its own (migration 2801)
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"))
     e164: Mapped[str | None] = mapped_column(String(20), index=True)
     verified: Mapped[bool] = mapped_column(default=True, server_default=true())
     raw: Mapped[str | None] = mapped_column(String(64))
@@ -138,7 +139,8 @@ class IdentityDocument(Base):
     __table_args__ = (UniqueConstraint("registrant_id", "doc_type", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), index=True)
+    # indexed first in the unique constraint: no index of its own (migration 2801)
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"))
     doc_type: Mapped[str] = mapped_column(String(40))
     number: Mapped[str] = mapped_column(String(64), index=True)
     issuing_country: Mapped[str | None] = mapped_column(String(2))
@@ -183,6 +185,7 @@ class RegistrantKey(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), index=True)
+    # indexed first in the unique constraint: no index of its own (migration 2801)
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(4))
     value: Mapped[str] = mapped_column(String(200))
