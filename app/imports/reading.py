@@ -179,6 +179,8 @@ def choose_delimiter(text: str, budget: Budget) -> str:
     for candidate in DELIMITERS:
         budget.check()
         records = _records(head, candidate, strict=False)
+        if not records:  # the reader stopped before a first record (a cell past its size limit)
+            continue
         try:
             position, _mapping = _find_header(records)
         except UnrecognisedHeaders as exc:
@@ -200,7 +202,8 @@ def choose_delimiter(text: str, budget: Budget) -> str:
             "`delimiter` (';', ',', '|' ou \\t).",
             candidates=present,
         )
-    assert first_error is not None
+    if first_error is None:  # not one record read, whatever the delimiter
+        raise _unreadable_head(head)
     try:
         raise first_error
     finally:
@@ -223,15 +226,16 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], lis
                 ignored.append(header.strip())
             continue
         if name in columns:
+            first, second = _shortened(columns[name]), _shortened(header.strip())
             raise UnrecognisedHeaders(
-                f"Two columns mean the same field: {columns[name]!r} and {header.strip()!r}.",
-                detail_fr=f"Deux colonnes désignent le même champ : {columns[name]!r} et {header.strip()!r}.",
+                f"Two columns mean the same field: {first!r} and {second!r}.",
+                detail_fr=f"Deux colonnes désignent le même champ : {first!r} et {second!r}.",
             )
         by_index[index] = name
         columns[name] = header.strip()
     missing = [f for f in REQUIRED_FIELDS if f not in columns]
     if missing:
-        shown = ", ".join(repr(h.strip()) for h in headers[:20])
+        shown = ", ".join(repr(_shortened(h.strip())) for h in headers[:20])
         raise UnrecognisedHeaders(
             "The header line does not name the register's columns (expected at least 'Prénom(s)' and 'Nom'); "
             f"found: {shown}.",
@@ -283,12 +287,7 @@ def _read_text(decoded: DecodedText, *, given: str | None, limits: ReadLimits, b
             records.append((start + first_line - 1, record))
             start = reader.line_num + 1
     except csv.Error as exc:
-        line = reader.line_num + first_line - 1
-        raise TruncatedRegister(
-            f"The file is cut or malformed near line {line}: {exc} (an unclosed quote?).",
-            detail_fr=f"Le fichier est coupé ou mal formé vers la ligne {line} : {exc} (guillemet non fermé ?).",
-            line=line,
-        ) from exc
+        raise _malformed(exc, reader.line_num + first_line - 1) from exc
     table = _table_from_records(
         records,
         file_format="csv",
@@ -306,6 +305,46 @@ def _read_text(decoded: DecodedText, *, given: str | None, limits: ReadLimits, b
             line=last.line,
         )
     return table
+
+
+SHOWN_CHARACTERS = 80
+"""Characters of a header a problem quotes back (a whole line of the file could be megabytes)."""
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARACTERS else text[: SHOWN_CHARACTERS - 1] + "…"
+
+
+def _malformed(exc: csv.Error, line: int) -> TruncatedRegister:
+    """The problem of the ``csv`` reader's ``exc`` raised near ``line``: a cell longer than the
+    reader takes (``csv.field_size_limit()``, 131,072 characters by default), or a file cut or
+    malformed there (most often a quote never closed)."""
+    if "field larger than field limit" in str(exc):
+        limit = csv.field_size_limit()
+        limit_fr = f"{limit:,}".replace(",", "\u202f")  # French groups digits with a narrow space
+        return TruncatedRegister(
+            f"Line {line} holds a cell longer than {limit:,} characters: no register cell is that long.",
+            detail_fr=f"La ligne {line} contient une cellule de plus de {limit_fr} caractères : aucune cellule "
+            "d'un registre n'est si longue.",
+            line=line,
+        )
+    return TruncatedRegister(
+        f"The file is cut or malformed near line {line}: {exc} (an unclosed quote?).",
+        detail_fr=f"Le fichier est coupé ou mal formé vers la ligne {line} : {exc} (guillemet non fermé ?).",
+        line=line,
+    )
+
+
+def _unreadable_head(text: str) -> TruncatedRegister | EmptyRegister:
+    """Why no delimiter reads a record of the file's first lines ``text``: the ``csv`` reader's own
+    error (:func:`_malformed`), or, without one, no header line."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for _ in reader:
+            pass
+    except csv.Error as exc:
+        return _malformed(exc, reader.line_num)
+    return EmptyRegister("The file holds no header line.", detail_fr="Le fichier ne contient aucun en-tête.")
 
 
 def _records(text: str, delimiter: str, *, strict: bool) -> list[tuple[int, list[str]]]:

@@ -11,6 +11,7 @@ from tests.imports.conftest import HEADER, csv_file, register_bytes, register_he
 
 GOOD_ROW = "1;01/06/2019;Awa;Diop;F;01/01/1990;Dakar;Thiès;;;0612345678;;Casablanca;;;;;"
 UNCLOSED = b'2;01/06/2019;Awa;Diop;F;;;;;;;;;;;;"Demande'  # the file ends inside a quoted cell
+LONG = 131_073  # characters: one more than a cell of Python's csv reader may hold (csv.field_size_limit())
 
 
 def _zip_without_workbook() -> bytes:
@@ -39,6 +40,16 @@ def _zip_without_workbook() -> bytes:
         (register_head(31), "registre.xlsx", 415, "import-unsupported-format"),
         (_zip_without_workbook(), "registre.xlsx", 415, "import-unsupported-format"),
         (xlsx_file([HEADER.split(";")]), "registre.xlsx", 422, "import-empty-file"),
+        (b"A" * LONG, "registre.csv", 422, "import-truncated-file"),
+        (b";" * LONG, "registre.csv", 422, "import-truncated-file"),
+        (csv_file(GOOD_ROW, header=HEADER + ";" + "X" * LONG), "registre.csv", 422, "import-truncated-file"),
+        (b"T" * LONG + b"\r\n" + csv_file(GOOD_ROW), "registre.csv", 422, "import-truncated-file"),
+        (
+            csv_file(GOOD_ROW, "2;01/06/2019;Awa;Diop;F;;;;;;;;;;;;;" + "x" * LONG),
+            "registre.csv",
+            422,
+            "import-truncated-file",
+        ),
     ],
     ids=[
         "empty",
@@ -52,6 +63,11 @@ def _zip_without_workbook() -> bytes:
         "xlsx-not-a-zip",
         "zip-not-a-workbook",
         "xlsx-header-only",
+        "one-long-line",
+        "one-long-line-of-delimiters",
+        "header-with-a-long-cell",
+        "long-title-above-the-header",
+        "data-row-with-a-long-cell",
     ],
 )
 async def test_bad_file_is_a_problem_and_writes_nothing(  # type: ignore[no-untyped-def]
@@ -71,6 +87,17 @@ async def test_problem_detail_is_in_french_by_default(upload) -> None:  # type: 
     assert body["title"] == "En-têtes du registre non reconnus"
     assert body["detail"].startswith("La ligne d'en-tête ne nomme pas les colonnes du registre")
     assert body["missing"] == ["given_names", "family_name"]
+
+
+async def test_a_cell_too_long_is_named_with_its_line(upload) -> None:  # type: ignore[no-untyped-def]
+    title = b"Registre " + b"T" * LONG + b"\r\n"
+    body = (await upload(title + csv_file(GOOD_ROW), filename="registre.csv")).json()
+    assert body["line"] == 1
+    assert body["detail"] == (
+        "La ligne 1 contient une cellule de plus de 131\u202f072 caractères : "
+        "aucune cellule d'un registre n'est si longue."
+    )
+    assert len((await upload(b"Produit;" + b"P" * 100_000 + b"\nRiz;12\n")).content) < 2_000  # headers cut, not echoed
 
 
 async def test_truncated_file_names_the_cut_line(upload) -> None:  # type: ignore[no-untyped-def]
