@@ -458,9 +458,14 @@ def verify_audit(
     if result.ok:
         typer.echo(f"audit chain valid: {result.checked} events, {result.checkpoints} signed checkpoints{pending}")
         return
+    where = "".join(
+        f" {name}={value}" for name, value in (("seq", result.broken_seq), ("event id", result.broken_id)) if value
+    )
+    # Links checked: before the failure when it is the chain's; all of them when a checkpoint kept
+    # elsewhere or the personal values fail.
+    checked = f"{result.checked} links checked" if result.checked else "no link checked"
     typer.secho(
-        f"audit chain BROKEN at seq={result.broken_seq} event id={result.broken_id}: {result.reason} "
-        f"({result.checked} events valid before it){pending}",
+        f"audit log BROKEN{' at' + where if where else ''}: {result.reason} ({checked}){pending}",
         fg=typer.colors.RED,
         err=True,
     )

@@ -94,8 +94,8 @@ class AuditCheckpoint(Base):
 class AuditPayload(Base):
     """Personal values an audit event refers to, kept outside the hash chain so they can be erased.
 
-    An event of a person's file stores ``{"personal": {"payload": id, "digest": …}}`` in its
-    ``details``; ``digest`` is the SHA-256 (hex) of ``salt`` and the canonical JSON of ``value``
+    An event of a person's file stores ``{"personal": {"payload": id, "digest": …, "registrant": id}}``
+    in its ``details``; ``digest`` is the SHA-256 (hex) of ``salt`` and the canonical JSON of ``value``
     (:mod:`app.audit.payloads`). The chain hashes the event with its digest, never the values, so
     deleting this row (erasure of ``registrant_id``) leaves every chain hash verifiable, and the
     random salt, deleted with the row, keeps the digest from being matched against guessed values.

@@ -32,12 +32,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, func, select, text
+from sqlalchemy import String, and_, cast, exists, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import payloads
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
-from app.audit.sequencer import pin_search_path
+from app.audit.sequencer import head, pin_search_path
 
 ERASURE_ACTION = "privacy.erasure"
 """The action of the event an erasure records (``app.privacy.erasure``)."""
@@ -47,12 +47,15 @@ ERASED_PAYLOADS = "erased_payloads"
 
 BATCH = 2_000
 
-Fault = tuple[int, int, str]
-"""``(seq, event id, reason)``: what :func:`payload_fault` reports."""
+Fault = tuple[int | None, int | None, str]
+"""``(seq, event id, reason)``: what :func:`payload_fault` reports (seq and id None for a payload
+no event refers to)."""
 
 _REFERENCE = AuditEvent.details["personal"]
 _PAYLOAD_ID = _REFERENCE["payload"].as_string()
 _DIGEST = _REFERENCE["digest"].as_string()
+_SUBJECT = _REFERENCE["registrant"].as_string()
+_REFERRING = cast(AuditEvent.details, String).contains('"personal"')
 
 
 @dataclass
@@ -96,15 +99,19 @@ def _payload_id_matches(dialect: str) -> Any:
 
 
 async def payload_fault(conn: AsyncConnection) -> Fault | None:
-    """The first sealed event (``seq`` order) whose personal values were altered, or deleted other
-    than by an erasure, as ``(seq, event id, reason)``; None when every payload checks.
+    """The first sealed event (``seq`` order) whose personal values were altered, moved to another
+    person, or deleted other than by an erasure, as ``(seq, event id, reason)``; then a payload no
+    event refers to (``(None, None, reason)``); None when every payload checks.
 
     One pass: the sealed events that refer to a payload, each with its payload if stored (one
-    join, streamed). Read-only; run it in the verifier's transaction (one snapshot). A value the
-    driver cannot convert raises what it raises (``ValueError``, ``TypeError``), as the chain's
-    readers do.
+    join, streamed), counting the payloads found; then the payloads are counted, with those of the
+    events still waiting to be sealed (after the chain's head), and only when some are left over
+    is the first of them looked for. Read-only; run it in the verifier's transaction (one
+    snapshot). A value the driver cannot convert raises what it raises (``ValueError``,
+    ``TypeError``), as the chain's readers do.
     """
     erasures = await _erasures(conn)
+    matches = _payload_id_matches(conn.dialect.name)
     stmt = (
         select(
             AuditLink.seq,
@@ -113,29 +120,84 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
             AuditEvent.entity_id,
             _PAYLOAD_ID,
             _DIGEST,
+            _moved(conn.dialect.name),
             AuditPayload.salt,
             AuditPayload.value,
         )
         .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
-        .outerjoin(AuditPayload, _payload_id_matches(conn.dialect.name))
+        .outerjoin(AuditPayload, matches)
         # The text test first: parsing JSON costs the server more, and a reference's key is in
         # the text as written (the chain, checked before, vouches for the details).
-        .where(cast(AuditEvent.details, String).contains('"personal"'), _PAYLOAD_ID.is_not(None))
+        .where(_REFERRING, _PAYLOAD_ID.is_not(None))
         .order_by(AuditLink.seq)
     )
+    found = 0
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
-            for seq, event_id, entity_type, entity_id, payload_id, digest, salt, value in rows:
+            for seq, event_id, entity_type, entity_id, payload_id, digest, moved, salt, value in rows:
                 if salt is None:
                     if not erasures.allow(event_id, entity_type, entity_id, payload_id):
                         reason = f"its personal values (payload {payload_id}) were deleted, yet no erasure lists them"
                         return seq, event_id, reason
-                elif not isinstance(value, dict) or payloads.digest(salt, value) != digest:
+                    continue
+                if not isinstance(value, dict) or payloads.digest(salt, value) != digest:
                     return seq, event_id, f"its personal values (payload {payload_id}) do not match their digest"
+                if moved:
+                    return seq, event_id, await _moved_reason(conn, payload_id)
+                found += 1
     finally:
         await result.close()
-    return None
+    return await _orphan(conn, found, matches)
+
+
+def _moved(dialect: str) -> Any:
+    """Whether the payload joined is kept under another person than its event's reference names
+    (False for a reference naming none: written before references named their person)."""
+    if dialect == "postgresql":
+        differs = cast(AuditPayload.registrant_id, String) != _SUBJECT
+    else:  # SQLite keeps a UUID as 32 hex digits
+        differs = AuditPayload.registrant_id != func.replace(_SUBJECT, "-", "")
+    return and_(_SUBJECT.is_not(None), differs)
+
+
+async def _moved_reason(conn: AsyncConnection, payload_id: str) -> str:
+    """The reason given for a payload kept under another person than its event's."""
+    named = (
+        await conn.execute(
+            select(_SUBJECT, AuditPayload.registrant_id)
+            .join(AuditPayload, _payload_id_matches(conn.dialect.name))
+            .where(_REFERRING, _PAYLOAD_ID == payload_id)  # noqa: SIM300 (a column expression, not a constant)
+            .limit(1)
+        )
+    ).one()
+    return f"its personal values (payload {payload_id}) were moved from registrant {named[0]} to {named[1]}"
+
+
+async def _orphan(conn: AsyncConnection, found: int, matches: Any) -> Fault | None:
+    """A payload that no event refers to, when there are more payloads than the ``found`` ones of
+    sealed events and those of the events after the head (waiting to be sealed): such a row was
+    written behind the application's back (it writes each payload with its event)."""
+    stored = (await conn.execute(select(func.count()).select_from(AuditPayload))).scalar_one()
+    if stored <= found:
+        return None
+    last = await head(conn)
+    linked = exists().where(AuditLink.event_id == AuditEvent.id)
+    waiting = (
+        select(func.count())
+        .select_from(AuditEvent)
+        .join(AuditPayload, matches)
+        .where(tuple_(AuditEvent.txid, AuditEvent.id) > tuple_(last.txid, last.event_id), ~linked, _REFERRING)
+    )
+    if stored <= found + (await conn.execute(waiting)).scalar_one():
+        return None
+    referred = exists().where(_REFERRING, matches)
+    first = (
+        await conn.execute(select(AuditPayload.id).where(~referred).order_by(AuditPayload.created_at).limit(1))
+    ).scalar_one_or_none()
+    if first is None:
+        return None
+    return None, None, f"payload {first} holds personal values that no event refers to"
 
 
 # The snapshot of a transaction that keeps one for its whole length (REPEATABLE READ or

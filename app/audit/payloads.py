@@ -5,13 +5,16 @@ never change without breaking verification. Values that identify a person (the n
 documents in a registrant's creation or correction diff) therefore never go into ``details``:
 :func:`seal` stores them in ``audit_payloads`` and returns the reference the event keeps::
 
-    {"payload": "<uuid>", "digest": sha256_hex(salt + ":" + canonical_json(value))}
+    {"payload": "<uuid>", "digest": sha256_hex(salt + ":" + canonical_json(value)), "registrant": "<uuid>"}
 
 While the payload exists, :func:`check` proves the stored values are those the event was written
-with (the digest is in the chained content). Erasure (:func:`erase`) deletes the person's payloads:
-the chain still verifies (its content is unchanged), the event still says what happened, when and
-by whom, and the values are gone; the random 128-bit salt goes with them, so the digest cannot be
-confirmed by hashing guessed names or dates of birth (a commitment scheme, not a bare hash).
+with (the digest is in the chained content), kept under the person they were written for
+(``registrant``: erasure finds a person's payloads by it, so a payload moved to another person
+would escape the first one's erasure; references written before it carry no ``registrant``).
+Erasure (:func:`erase`) deletes the person's payloads: the chain still verifies (its content is
+unchanged), the event still says what happened, when and by whom, and the values are gone; the
+random 128-bit salt goes with them, so the digest cannot be confirmed by hashing guessed names or
+dates of birth (a commitment scheme, not a bare hash).
 """
 
 from __future__ import annotations
@@ -53,12 +56,17 @@ def payload_values(*, registrant_id: uuid.UUID, value: Mapping[str, Any]) -> tup
     salt = secrets.token_hex(16)
     payload_id, stored = uuid.uuid4(), dict(value)
     row = {"id": payload_id, "registrant_id": registrant_id, "salt": salt, "value": stored, "created_at": utcnow()}
-    return row, {"payload": str(payload_id), "digest": digest(salt, stored)}
+    return row, {"payload": str(payload_id), "digest": digest(salt, stored), "registrant": str(registrant_id)}
 
 
 def check(row: AuditPayload, reference: Mapping[str, Any]) -> bool:
-    """Whether ``row`` holds the values the event's ``reference`` was written with."""
-    return str(row.id) == reference.get("payload") and digest(row.salt, row.value) == reference.get("digest")
+    """Whether ``row`` holds the values the event's ``reference`` was written with, for the person
+    it names (when it names one)."""
+    return (
+        str(row.id) == reference.get("payload")
+        and reference.get("registrant", str(row.registrant_id)) == str(row.registrant_id)
+        and digest(row.salt, row.value) == reference.get("digest")
+    )
 
 
 async def resolve(session: AsyncSession, references: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

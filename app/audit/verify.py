@@ -357,7 +357,8 @@ async def verify_log(
             return replace(result, reason=f"the payloads cannot be read ({exc!r})")
         if fault is not None:
             seq, event_id, reason = fault
-            return replace(result, broken_seq=seq, broken_id=event_id, reason=f"event {event_id}: {reason}")
+            reason = f"event {event_id}: {reason}" if event_id is not None else reason
+            return replace(result, broken_seq=seq, broken_id=event_id, reason=reason)
         return result
     finally:
         if beside is not None and not beside.done():  # the chain failed first, or raised

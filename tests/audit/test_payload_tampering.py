@@ -8,6 +8,7 @@ recorded before events listed their payloads is accepted for the person it names
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -20,6 +21,7 @@ from app.audit.verify import verify_log
 from app.core.context import SYSTEM_ACTOR
 
 ANNA, BINTA = uuid.UUID(int=1), uuid.UUID(int=2)
+NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
 
 async def _person_events(sessionmaker, audit_log) -> dict[uuid.UUID, list[str]]:
@@ -211,3 +213,52 @@ async def test_the_personal_values_are_checked_outside_a_snapshot_too(app, sessi
         seq, event_id = await _event_of(session, payload_ids[BINTA][0])
     assert (found.broken_seq, found.broken_id) == (seq, event_id)
     assert "do not match their digest" in (found.reason or "")
+
+
+async def test_a_payload_moved_to_another_person_is_named_by_its_event(sessionmaker, audit_log) -> None:
+    """Erasure finds a person's payloads by their registrant: one moved to another person would
+    escape the first one's erasure (deleted and inserted again: what the application's role may do)."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    target = payload_ids[ANNA][0]
+    async with sessionmaker() as session:
+        row = await session.get(AuditPayload, uuid.UUID(target))
+        values = {"id": row.id, "salt": row.salt, "value": row.value, "created_at": row.created_at}
+        await session.execute(delete(AuditPayload).where(AuditPayload.id == row.id))
+        session.add(AuditPayload(**values, registrant_id=BINTA))
+        await session.commit()
+        seq, event_id = await _event_of(session, target)
+    result = await audit_log.verify()
+    assert (result.broken_seq, result.broken_id) == (seq, event_id)
+    assert result.reason == (
+        f"event {event_id}: its personal values (payload {target}) were moved from registrant {ANNA} to {BINTA}"
+    )
+
+
+async def test_a_payload_no_event_refers_to_is_named(sessionmaker, audit_log) -> None:
+    await _person_events(sessionmaker, audit_log)
+    stray = uuid.UUID(int=99)
+    async with sessionmaker() as session:
+        session.add(
+            AuditPayload(id=stray, registrant_id=ANNA, salt="00" * 16, value={"family_name": "Diop"}, created_at=NOW)
+        )
+        await session.commit()
+    result = await audit_log.verify()
+    assert (result.broken_seq, result.broken_id) == (None, None)
+    assert result.reason == f"payload {stray} holds personal values that no event refers to"
+
+
+async def test_the_payloads_of_events_waiting_to_be_sealed_are_no_strays(sessionmaker, audit_log) -> None:
+    await _person_events(sessionmaker, audit_log)
+    async with sessionmaker() as session:  # a correction committed, not sealed yet
+        await audit.record(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="registrant.update",
+            entity_type="registrant",
+            entity_id=ANNA,
+            personal={"changes": {"family_name": ["Diop", "Fall"]}},
+            subject_id=ANNA,
+        )
+        await session.commit()
+    result = await audit_log.verify()
+    assert (result.reason, result.pending.count) == (None, 1)

@@ -178,7 +178,8 @@ async def test_personal_values_are_stored_apart_and_the_event_keeps_a_salted_dig
     assert payload.value == {"last_name": "Diallo", "first_name": "Ndèye"}
     canonical = '{"first_name":"Ndèye","last_name":"Diallo"}'
     digest = hashlib.sha256(f"{payload.salt}:{canonical}".encode()).hexdigest()
-    assert event.details == {"source": "desk", "personal": {"payload": str(payload.id), "digest": digest}}
+    reference = {"payload": str(payload.id), "digest": digest, "registrant": str(subject)}
+    assert event.details == {"source": "desk", "personal": reference}
     assert event.desk_id == v.DESK_ID
     assert "Diallo" not in str(event.details)
 
@@ -257,7 +258,7 @@ async def test_bulk_written_events_are_the_events_record_would_write(sessionmake
         [stored] = (await session.execute(select(AuditPayload))).scalars().all()
     assert (stored.registrant_id, stored.value) == (subject, {"last_name": "Sow"})
     digest = hashlib.sha256(f'{stored.salt}:{{"last_name":"Sow"}}'.encode()).hexdigest()
-    assert events[1].details["personal"] == {"payload": str(stored.id), "digest": digest}
+    assert events[1].details["personal"] == {"payload": str(stored.id), "digest": digest, "registrant": str(subject)}
     assert await audit_log.seal() == 2
     assert (await _hashes(sessionmaker))[0] == v.HASH_V2_FIRST
     assert (await audit_log.verify()).ok
