@@ -364,19 +364,25 @@ def _prepare_rows(
 
 async def _earlier_outcomes(
     session: AsyncSession, *, desk_id: uuid.UUID, fingerprints: Sequence[str]
-) -> dict[str, tuple[str, uuid.UUID | None]]:
-    """``fingerprint → (outcome, registrant_id)`` of rows earlier batches imported or held."""
-    found: dict[str, tuple[str, uuid.UUID | None]] = {}
+) -> dict[str, list[tuple[str, uuid.UUID | None]]]:
+    """``fingerprint → [(outcome, registrant_id), …]`` of the rows earlier batches imported or held,
+    those imported first, then in the order they were stored: the n-th row of a file with a
+    fingerprint is the n-th of these (the same file run again finds each row's own outcome: a row
+    flagged as a copy of an earlier one stays ``already_flagged``), a row past the last the last."""
+    found: dict[str, list[tuple[str, uuid.UUID | None]]] = {}
     unique = sorted(set(fingerprints))
     for start in range(0, len(unique), _CHUNK):
-        stmt = select(ImportRow.row_fingerprint, ImportRow.outcome, ImportRow.registrant_id).where(
-            ImportRow.desk_id == desk_id,
-            ImportRow.row_fingerprint.in_(unique[start : start + _CHUNK]),
-            ImportRow.outcome.in_(("imported", "flagged")),
+        stmt = (
+            select(ImportRow.row_fingerprint, ImportRow.outcome, ImportRow.registrant_id)
+            .where(
+                ImportRow.desk_id == desk_id,
+                ImportRow.row_fingerprint.in_(unique[start : start + _CHUNK]),
+                ImportRow.outcome.in_(("imported", "flagged")),
+            )
+            .order_by(ImportRow.outcome != "imported", ImportRow.id)
         )
         for fingerprint, outcome, registrant_id in await session.execute(stmt):
-            if found.get(fingerprint, ("",))[0] != "imported":
-                found[fingerprint] = (outcome, registrant_id)
+            found.setdefault(fingerprint, []).append((outcome, registrant_id))
     return found
 
 
@@ -390,7 +396,7 @@ class _Run:
         actor: Actor,
         desk: Desk,
         batch: ImportBatch,
-        earlier: dict[str, tuple[str, uuid.UUID | None]],
+        earlier: dict[str, list[tuple[str, uuid.UUID | None]]],
         matcher: BatchMatcher,
         areas: AreaIndex,
         document_patterns: Mapping[str, str] | None,
@@ -400,6 +406,7 @@ class _Run:
         self.first_read = first_read  # line → the row's body and matching keys before any field is dropped
         self.session, self.actor, self.desk, self.batch, self.earlier = session, actor, desk, batch, earlier
         self.matcher, self.areas, self.document_patterns, self.dry_run = matcher, areas, document_patterns, dry_run
+        self.earlier_seen: dict[str, int] = {}  # fingerprint → rows of this file with it that an earlier batch holds
         self.reports: list[RowReport] = []
         self.stored_rows = 0  # reports[:stored_rows] are committed
         self.chunk: list[tuple[PreparedRow, RowReport]] = []
@@ -413,7 +420,15 @@ class _Run:
     def release(self, *more: list[Any]) -> None:
         """Empty the run's containers but :attr:`reports`, its matcher's and ``more``, a slice at a
         time (:func:`app.core.collector.release`; CPU only)."""
-        release(self.first_read, self.number_of, self.first_line, self.line_of, self.created_at_line, *more)
+        release(
+            self.first_read,
+            self.number_of,
+            self.first_line,
+            self.line_of,
+            self.created_at_line,
+            self.earlier_seen,
+            *more,
+        )
         self.matcher.release()
 
     def process_rows(self, rows: Sequence[PreparedRow]) -> None:
@@ -429,7 +444,9 @@ class _Run:
         if reason:
             outcome = "rejected"
         elif row.fingerprint in self.earlier:
-            previous, registrant_id = self.earlier[row.fingerprint]
+            stored = self.earlier[row.fingerprint]
+            seen = self.earlier_seen[row.fingerprint] = self.earlier_seen.get(row.fingerprint, 0) + 1
+            previous, registrant_id = stored[min(seen, len(stored)) - 1]
             outcome = "already_imported" if previous == "imported" else "already_flagged"
         elif row.fingerprint in self.first_line:
             first = self.first_line[row.fingerprint]

@@ -186,6 +186,20 @@ async def test_an_identical_row_later_in_the_file_is_flagged_against_the_first(u
     ]
 
 
+async def test_a_rerun_keeps_each_copy_of_a_row_as_it_was_held(upload) -> None:  # type: ignore[no-untyped-def]
+    """Copies of one row share its fingerprint (its N° aside): run again, the file's n-th copy is
+    the n-th row stored, so the copies held for an agent stay ``already_flagged``."""
+    content = csv_file(line(1), line(1), line(2))
+    first = (await upload(content)).json()
+    assert [r["outcome"] for r in first["rows"]] == ["imported", "flagged", "flagged"]
+    again = (await upload(content)).json()
+    assert [r["outcome"] for r in again["rows"]] == ["already_imported", "already_flagged", "already_flagged"]
+    assert again["rows"][0]["registrant_id"] == first["rows"][0]["registrant_id"]
+    # a file holding the row more often than the batches did: the copies past them as the last
+    more = (await upload(csv_file(line(1), line(1), line(1), line(1)))).json()
+    assert [r["outcome"] for r in more["rows"]] == ["already_imported", *["already_flagged"] * 3]
+
+
 async def test_formula_looking_cells_are_stored_as_inert_text(upload, sessionmaker) -> None:  # type: ignore[no-untyped-def]
     hyperlink = '=HYPERLINK("http://example.com/x","cliquer ici")'
     content = csv_file(
