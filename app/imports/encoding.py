@@ -71,6 +71,10 @@ _ODD_CATEGORIES = frozenset({"Sm", "Sc", "Sk", "So", "No", "Cc", "Co", "Cn"})  #
 _SCRIPT_CLASH = re.compile(
     "[A-Za-z\u00c0-\u024f][\u0620-\u064a\u0671-\u06d3]|[\u0620-\u064a\u0671-\u06d3][A-Za-z\u00c0-\u024f]"
 )
+# A word of two letters or more, all of them Latin letters outside ASCII ("Ðáðáäüðïõëïò", "Àî"):
+# what a code page of Latin letters makes of a Greek or Chinese file. Names of the desks' languages
+# (French, Wolof, Pulaar, Portuguese) mix their accented letters with plain ones ("Ndèye", "João").
+_ACCENTS_ONLY_WORD = re.compile("(?<![^\\W\\d_])[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]{2,}(?![^\\W\\d_])")
 RESAVE_EN = (
     'Open it in the program that made it and save it as "CSV UTF-8" (Excel: File > Save As > '
     '"CSV UTF-8 (Comma delimited)"; LibreOffice: Save As > Text CSV, character set "Unicode (UTF-8)"), '
@@ -193,18 +197,21 @@ def implausible(text: str) -> tuple[int, int, str] | None:
 
     Counted over the ``of`` characters that are not ASCII (what the code page chose for bytes
     0x80-0xFF): symbols but ``°``, ``€`` and ``£`` (``±``, ``¾``, ``√``, ``©``), other numbers
-    (``½``, ``²``), controls and unassigned code points, and each place where a Latin letter
+    (``½``, ``²``), controls and unassigned code points, each place where a Latin letter
     touches an Arabic one (what Windows-1256 makes of Latin capitals, or a code page of a CJK
-    file). Over :data:`IMPLAUSIBLE_SHARE` of them, the reading is refused; below it, a rare ``±``
-    in a note does not refuse a Windows-1252 register. ``shown`` lists some of them.
+    file), and the letters of each word written in accented letters only (``Ðáðáäüðïõëïò``,
+    ``Àî``: a Greek or Chinese file read in a Latin code page). Over :data:`IMPLAUSIBLE_SHARE` of
+    them, the reading is refused; below it, a rare ``±`` in a note does not refuse a Windows-1252
+    register. ``shown`` lists some of them.
     """
     foreign = Counter(_NOT_ASCII.findall(text))
     odd = {c: n for c, n in foreign.items() if c not in _REGISTER_SIGNS and unicodedata.category(c) in _ODD_CATEGORIES}
     clashes = _SCRIPT_CLASH.findall(text)
-    count = sum(odd.values()) + len(clashes)
+    words = _ACCENTS_ONLY_WORD.findall(text)
+    count = sum(odd.values()) + len(clashes) + sum(map(len, words))
     if count <= foreign.total() * IMPLAUSIBLE_SHARE:
         return None
-    return count, foreign.total(), " ".join([*odd, *dict.fromkeys(clashes)][:8])
+    return count, foreign.total(), " ".join([*odd, *dict.fromkeys(clashes), *dict.fromkeys(words)][:8])
 
 
 def _utf8(content: bytes, *, start: int, encoding: str, marked: bool) -> DecodedText:

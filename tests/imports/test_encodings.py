@@ -197,7 +197,10 @@ async def test_each_encoding_desks_have_reads_as_typed(  # type: ignore[no-untyp
 
 @pytest.mark.parametrize(
     ("row", "encoding"),
-    [("山田;太郎;M;東京;大阪;留学生", "cp932"), ("Иван;Петров;M;Москва;Рабат;студент", "koi8_r")],
+    [
+        ("山田;太郎;M;東京;大阪;留学生", "cp932"),
+        ("Иван;Петров;M;Москва;Рабат;студент", "koi8_r"),
+    ],
     ids=["japanese-shift-jis", "russian-koi8-r"],
 )
 async def test_a_file_in_a_code_page_of_another_script_is_refused_not_guessed(  # type: ignore[no-untyped-def]
@@ -214,4 +217,25 @@ async def test_a_file_in_a_code_page_of_another_script_is_refused_not_guessed(  
         content.index(row.encode(encoding)),
     )
     assert "enregistrez-le au format « CSV UTF-8 »" in body["detail"]
+    assert await count_rows() == before
+
+
+@pytest.mark.parametrize(
+    ("rows", "encoding"),
+    [
+        (["1;Γιώργος;Παπαδόπουλος;M;01/01/1990"], "iso8859_7"),
+        (["1;伟;王;M;01/01/1990", "2;李;方;F;02/02/1991"], "gb18030"),
+    ],
+    ids=["greek-iso-8859-7", "chinese-gb18030"],
+)
+async def test_a_short_file_whose_bytes_read_as_accented_letters_only_is_refused(  # type: ignore[no-untyped-def]
+    upload, count_rows, rows: list[str], encoding: str
+) -> None:
+    """Each byte of these files is a letter in Windows-1252 or ISO-8859-15 (``Ðáðáäüðïõëïò``,
+    ``Àî``): too few rows for a code page's ranking to tell, but no name of the desks' languages is
+    written in accented letters only."""
+    content = "\r\n".join(["N;Prenoms;Nom;Sexe;Date de naissance", *rows, ""]).encode(encoding)
+    before = await count_rows()
+    response = await upload(content)
+    assert (response.status_code, response.json()["type"]) == (422, "/problems/import-unreadable-file")
     assert await count_rows() == before
