@@ -61,14 +61,23 @@ _REFERRING = cast(AuditEvent.details, String).contains('"personal"')
 class _Erasures:
     """What the log's erasure events allow to be gone."""
 
-    payload_ids: set[str] = field(default_factory=set)
+    erased_by: dict[str, set[str]] = field(default_factory=dict)  # payload id → persons whose erasure lists it
     legacy_subjects: set[str] = field(default_factory=set)  # erased persons, from erasures listing no payloads
     last_legacy_event: int = 0  # the id of the last such erasure event (0: none)
 
-    def allow(self, event_id: int, entity_type: str, entity_id: str | None, payload_id: str) -> bool:
-        """Whether the payload of event ``event_id`` may be gone."""
-        if payload_id in self.payload_ids:
-            return True
+    def allow(
+        self, event_id: int, entity_type: str, entity_id: str | None, payload_id: str, subject: str | None
+    ) -> bool:
+        """Whether the payload of event ``event_id`` may be gone: an erasure of the person it was
+        kept under lists it (``subject``, its reference's registrant; for a reference naming none,
+        the registrant the event is about, or any erasure when the event is about something
+        else), or, before erasures listed their payloads, the person was erased (an event of
+        another entity: before an erasure)."""
+        persons = self.erased_by.get(payload_id)
+        if persons is not None:
+            if subject is not None:
+                return subject in persons
+            return entity_type != "registrant" or entity_id in persons
         if entity_type == "registrant":
             return entity_id in self.legacy_subjects
         return event_id < self.last_legacy_event
@@ -82,7 +91,8 @@ async def _erasures(conn: AsyncConnection) -> _Erasures:
     for event_id, entity_id, details in rows:
         listed = details.get(ERASED_PAYLOADS) if isinstance(details, dict) else None
         if isinstance(listed, list):
-            found.payload_ids.update(str(i) for i in listed)
+            for payload_id in listed:
+                found.erased_by.setdefault(str(payload_id), set()).add(str(entity_id))
         else:
             found.legacy_subjects.add(str(entity_id))
             found.last_legacy_event = max(found.last_legacy_event, event_id)
@@ -118,6 +128,7 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
             events.c.entity_id,
             events.c.payload_id,
             events.c.reference["digest"].as_string(),
+            events.c.reference["registrant"].as_string(),
             _moved(dialect, events.c.reference["registrant"].as_string()),
             AuditPayload.salt,
             AuditPayload.value,
@@ -130,11 +141,10 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
-            for seq, event_id, entity_type, entity_id, payload_id, digest, moved, salt, value in rows:
+            for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, value in rows:
                 if salt is None:
-                    if not erasures.allow(event_id, entity_type, entity_id, payload_id):
-                        reason = f"its personal values (payload {payload_id}) were deleted, yet no erasure lists them"
-                        return seq, event_id, reason
+                    if not erasures.allow(event_id, entity_type, entity_id, payload_id, subject):
+                        return seq, event_id, _unlisted(payload_id, payload_id in erasures.erased_by)
                     continue
                 if not isinstance(value, dict) or payloads.digest(salt, value) != digest:
                     return seq, event_id, f"its personal values (payload {payload_id}) do not match their digest"
@@ -144,6 +154,14 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     finally:
         await result.close()
     return await _orphan(conn, found, _payload_id_matches(dialect))
+
+
+def _unlisted(payload_id: str, listed: bool) -> str:
+    """The reason given for a payload gone that no erasure of its person lists (``listed``: an
+    erasure of someone else does)."""
+    if listed:
+        return f"its personal values (payload {payload_id}) were deleted, listed by the erasure of another person"
+    return f"its personal values (payload {payload_id}) were deleted, yet no erasure lists them"
 
 
 def _referring(dialect: str) -> Any:

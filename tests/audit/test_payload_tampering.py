@@ -262,3 +262,29 @@ async def test_the_payloads_of_events_waiting_to_be_sealed_are_no_strays(session
         await session.commit()
     result = await audit_log.verify()
     assert (result.reason, result.pending.count) == (None, 1)
+
+
+async def test_an_erasure_listing_another_persons_payload_does_not_cover_it(sessionmaker, audit_log) -> None:
+    """An erasure event of Anna (the application's role may insert events) listing one of Binta's
+    payloads, deleted with it: Binta was never erased, so her payload is missing."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    target = payload_ids[BINTA][0]
+    async with sessionmaker() as session:
+        await session.execute(delete(AuditPayload).where(AuditPayload.id == uuid.UUID(target)))
+        await audit.record(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="privacy.erasure",
+            entity_type="registrant",
+            entity_id=ANNA,
+            details={ERASED_PAYLOADS: [target]},
+        )
+        await session.commit()
+        seq, event_id = await _event_of(session, target)
+    await audit_log.seal()
+    result = await audit_log.verify()
+    assert (result.broken_seq, result.broken_id) == (seq, event_id)
+    assert result.reason == (
+        f"event {event_id}: its personal values (payload {target}) were deleted, "
+        "listed by the erasure of another person"
+    )
