@@ -38,9 +38,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.audit.copy_reader import PG_COPY  # noqa: E402
 from app.audit.sequencer import Sequencer, signer_for  # noqa: E402
 from app.audit.signing import Verifier  # noqa: E402
-from app.audit.verify import _PG_BATCH, _PG_COPY, BATCH, verify_log  # noqa: E402
+from app.audit.verify import _PG_BATCH, BATCH, verify_log  # noqa: E402
 from app.cli import migrate_database  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.db import create_engine  # noqa: E402
@@ -95,7 +96,7 @@ def _psql_copy(url: str) -> float | None:
     if psql is None:
         return None
     started = time.perf_counter()
-    subprocess.run([psql, "-q", "-X", _dsn(url), "-c", f"\\copy ({_PG_COPY}) to /dev/null"], check=True)
+    subprocess.run([psql, "-q", "-X", _dsn(url), "-c", f"\\copy ({PG_COPY}) to /dev/null"], check=True)
     return time.perf_counter() - started
 
 

@@ -71,7 +71,14 @@ GROUPS: dict[str, Group] = {
     ),
     "conditional": Group(("app/core/http.py",), ("tests/core/test_conditional_requests.py", "tests/documents")),
     "audit": Group(
-        ("app/audit/chain.py", "app/audit/service.py", "app/audit/verify.py", "app/audit/signing.py"),
+        (
+            "app/audit/chain.py",
+            "app/audit/service.py",
+            "app/audit/verify.py",
+            "app/audit/copy_reader.py",
+            "app/audit/payload_check.py",
+            "app/audit/signing.py",
+        ),
         ("tests/audit",),
     ),
     "documents": Group(

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 import pytest
 
-from app.audit.verify import Link, _pg_copy, _Walk
+from app.audit.copy_reader import Link, pg_copy
+from app.audit.verify import _Walk
 from tests.audit.test_verify_failures import _sealed_log
 
 BOUND = 120
@@ -36,7 +37,7 @@ async def test_an_error_while_reading_the_copy_is_raised_and_the_connection_stay
             if conn.dialect.name != "postgresql":
                 pytest.skip("the COPY reader runs on PostgreSQL only")
             with pytest.raises(RuntimeError, match="a bug in the per-line work"):
-                await _pg_copy(conn, _FailingWalk({}, None))
+                await pg_copy(conn, _FailingWalk({}, None))
             return int((await conn.exec_driver_sql("SELECT 1")).scalar_one())
 
     # the bound only turns a hang into a failure: the answer comes at once

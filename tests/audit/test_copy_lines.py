@@ -1,4 +1,4 @@
-"""The ``COPY`` reader's lines (app/audit/verify.py ``_CopyLines``) give the reference formula's
+"""The ``COPY`` reader's lines (app/audit/copy_reader.py ``CopyLines``) give the reference formula's
 answer (:func:`app.audit.chain.text_row_hash`) on every line: its cheap form may only accept a
 line the reference formula accepts.
 
@@ -14,7 +14,7 @@ import hashlib
 import json
 
 from app.audit import chain
-from app.audit.verify import _CopyLines
+from app.audit.copy_reader import CopyLines
 
 PREV = "ab" * 32
 DESK = "5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10"
@@ -65,7 +65,7 @@ def _as_it_arrived(content: dict[str, str | None], details_text: str, *, seq: in
 
 
 def _accepted(line: bytes) -> bool:
-    (link,) = _CopyLines().links([line])
+    (link,) = CopyLines().links([line])
     return bool(link[-1])
 
 
@@ -91,7 +91,7 @@ def test_a_link_labelled_version_1_is_hashed_by_the_version_1_formula_only() -> 
 def test_a_link_of_an_unknown_version_matches_nothing() -> None:
     content = _content()
     for stored in (_reference(content, {}, version=2), _reference(content, {}, version=1)):
-        (link,) = _CopyLines().links([_line(content, "{}", stored, version=3)])
+        (link,) = CopyLines().links([_line(content, "{}", stored, version=3)])
         assert link == (1, PREV.encode(), stored.encode(), 3, 77, False)
 
 
@@ -117,4 +117,4 @@ def test_more_distinct_details_than_the_cache_holds_all_match() -> None:
     content = _content()
     numbers = [*range(4_100), 0, 4_099]
     lines = [_line(content, json.dumps({"n": n}), _reference(content, {"n": n}), seq=1) for n in numbers]
-    assert [link[-1] for link in _CopyLines().links(lines)] == [True] * len(numbers)
+    assert [link[-1] for link in CopyLines().links(lines)] == [True] * len(numbers)

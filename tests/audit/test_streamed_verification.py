@@ -11,9 +11,9 @@ import uuid
 from sqlalchemy import select, text
 
 from app.audit import chain
+from app.audit.copy_reader import CopyLines
 from app.audit.models import AuditEvent, AuditLink
 from app.audit.service import verify_chain
-from app.audit.verify import _CopyLines
 from tests.audit.tampering import lift_protection
 
 AWKWARD = ['say "hi"', "back\\slash", "tab\there", "new\nline\r", "bell\x07 unit\x1f", "😀 Ndèye", "", "\\N"]
@@ -59,14 +59,14 @@ def test_awkward_values_match_and_a_changed_one_does_not() -> None:
         changed = {**content, "user_agent": (value or "") + "x"}
         lines.append(_line(seq, prev, stored, changed, details_text))
         expected.append((seq, prev.encode(), stored.encode(), 2, seq, False))
-    assert _CopyLines().links(lines) == expected
+    assert CopyLines().links(lines) == expected
 
 
 def test_legacy_links_are_hashed_by_the_legacy_formula() -> None:
     content = _content("plain")
     stored = _reference(3, "cd" * 32, content, {"note": "Ndèye"}, version=1)
     line = _line(3, "cd" * 32, stored, content, '{"note": "Nd\\u00e8ye"}', version=1)
-    assert _CopyLines().links([line]) == [(3, b"cd" * 32, stored.encode(), 1, 3, True)]
+    assert CopyLines().links([line]) == [(3, b"cd" * 32, stored.encode(), 1, 3, True)]
 
 
 def test_a_quote_cannot_move_text_from_one_field_to_another() -> None:
@@ -78,7 +78,7 @@ def test_a_quote_cannot_move_text_from_one_field_to_another() -> None:
     digest = hashlib.sha256(naive).hexdigest()
     forged = hashlib.sha256(f"{'ab' * 32}:1:{content['desk_id']}:{digest}".encode()).hexdigest()
     line = _line(1, "ab" * 32, forged, content, "{}")
-    assert _CopyLines().links([line])[0][-1] is False
+    assert CopyLines().links([line])[0][-1] is False
 
 
 def test_an_escape_is_undone_before_hashing() -> None:
@@ -88,9 +88,9 @@ def test_an_escape_is_undone_before_hashing() -> None:
     fields = [_copy_field(content[name]) for name in chain.V2_KEYS]  # as COPY wrote them
     digest = hashlib.sha256(chain.v2_content(fields, b"{}", quoted=True)).hexdigest()
     forged = hashlib.sha256(f"{'ab' * 32}:1:{content['desk_id']}:{digest}".encode()).hexdigest()
-    assert _CopyLines().links([_line(1, "ab" * 32, forged, content, "{}")])[0][-1] is False
+    assert CopyLines().links([_line(1, "ab" * 32, forged, content, "{}")])[0][-1] is False
     honest = _reference(1, "ab" * 32, content, {})
-    assert _CopyLines().links([_line(1, "ab" * 32, honest, content, "{}")])[0][-1] is True
+    assert CopyLines().links([_line(1, "ab" * 32, honest, content, "{}")])[0][-1] is True
 
 
 async def _awkward_log(sessionmaker, audit_log) -> None:

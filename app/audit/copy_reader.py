@@ -1,0 +1,199 @@
+"""The verifier's fast reader of the chain on PostgreSQL: every link with its event in one ``COPY …
+TO STDOUT`` (text format), straight from asyncpg, in ``seq`` order, hashed as the bytes arrive.
+
+The per-event work (:meth:`CopyLines.links`) is a split of the line, one ``bytes % tuple`` building
+the canonical content from the fields as PostgreSQL wrote them (:func:`app.audit.chain.v2_content`),
+the canonical JSON of ``details`` (cached by its text: many events share theirs) and two SHA-256. A
+line the cheap form does not cover (a link version 1, a value needing a JSON escape) and any line
+whose hash does not match that way is decoded field by field and hashed by the reference
+:func:`app.audit.chain.text_row_hash` (:func:`_reference_link`), so a mismatch is only ever
+reported by the reference formula. :mod:`app.audit.verify` walks the links it gives.
+"""
+
+from __future__ import annotations
+
+import binascii
+import codecs
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.audit import chain
+
+# Time and ids rendered as text by PostgreSQL, in the form the content digest uses.
+AS_TEXT = {
+    "occurred_at": "to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')",
+    "actor_id": "e.actor_id::text",
+    "desk_id": "e.desk_id::text",
+    "details": "e.details::text",
+}
+# COPY: the link, the event's desk, its text fields in the canonical key order, details last.
+_COPY_FIELDS = ["l.seq", "l.prev_hash", "l.hash", "l.link_version", "e.id", "e.desk_id"]
+_COPY_FIELDS += [AS_TEXT.get(name, f"e.{name}") for name in chain.V2_KEYS] + ["e.details"]
+PG_COPY = (
+    f"SELECT {', '.join(_COPY_FIELDS)} "  # noqa: S608 (constant)
+    "FROM audit_links l JOIN audit_events e ON e.id = l.event_id ORDER BY l.seq"
+)
+_WIDTH = len(_COPY_FIELDS)
+_NULL = b"\\N"  # COPY's text form of NULL; a backslash in a value is always doubled
+_TAB_NULL = b"\t\\N"
+_REFERENCE_ORDER = [6 + chain.V2_KEYS.index(name) if name in chain.V2_KEYS else None for name in chain.CONTENT_FIELDS]
+_DETAILS_CACHE_LIMIT = 4096
+_sha256 = hashlib.sha256
+_hexlify = binascii.hexlify
+
+
+Link = tuple[int, Any, Any, int | None, int, bool]
+"""One link as :class:`_Walk` checks it: ``seq``, ``prev_hash``, ``hash`` (both ``str``, or both
+``bytes`` from COPY), link version (None when it is NULL or not a number), event id, and whether
+the event's content hashes to ``hash`` after ``prev_hash``."""
+
+
+class Walker(Protocol):
+    """What :func:`pg_copy` hands the links to (``app.audit.verify._Walk``)."""
+
+    failure: Any
+
+    def links(self, links: Iterable[Link]) -> bool: ...
+
+
+def _reference_link(fields: Sequence[bytes]) -> Link:
+    """A COPY line's fields decoded one by one and hashed by :func:`chain.text_row_hash`.
+
+    A NULL hash or ``prev_hash`` (``\\N``) matches nothing; a link version that is NULL or not a
+    number is passed on as None (:class:`_Walk` names it); ``ValueError`` when ``seq`` or the event
+    id is not a number (a column of another type)."""
+    seq, prev_hash, stored_hash, version, event_id, desk, *_ = values = [_decoded(f) for f in fields]
+    number = link_version(version)
+    content: list[Any] = [values[i] if i is not None else desk for i in _REFERENCE_ORDER[:-1]]
+    content.append(values[-1])  # details, as its JSON text
+    matches = (
+        number is not None
+        and prev_hash is not None
+        and stored_hash is not None
+        and hash_matches(chain.text_row_hash, number, prev_hash, int(seq or ""), content, stored_hash)
+    )
+    return int(seq or ""), fields[1], fields[2], number, int(event_id or ""), matches
+
+
+def link_version(text: Any) -> int | None:
+    """``text`` (a link version as read) as an integer, None when it is NULL or not one."""
+    try:
+        return int(text) if text is not None else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _decoded(field: bytes) -> str | None:
+    """A COPY text field as the value it stands for (``\\N`` is NULL; backslash escapes undone)."""
+    if field == _NULL:
+        return None
+    return (codecs.escape_decode(field)[0] if b"\\" in field else field).decode()
+
+
+class CopyLines:
+    """Turns the lines of the ``COPY`` into :data:`Link` tuples (hashes as ``bytes``), hashing
+    each event as cheaply as its line allows."""
+
+    def __init__(self) -> None:
+        self.details: dict[bytes, bytes] = {}
+
+    def canonical_details(self, text: bytes) -> bytes:
+        """The canonical JSON of a details field as COPY wrote it, cached by that text."""
+        canonical = self.details.get(text)
+        if canonical is None:
+            if len(self.details) >= _DETAILS_CACHE_LIMIT:
+                self.details.clear()
+            json_text = codecs.escape_decode(text)[0] if b"\\" in text else text
+            canonical = self.details[text] = chain.canonical_details(json_text.decode())
+        return canonical
+
+    def links(self, lines: list[bytes]) -> list[Link]:
+        """The links of ``lines``, in order.
+
+        The cheap form applies when the line's fields hold no backslash but NULLs' ``\\N`` (no
+        COPY escape to undo) and no ``"`` (no JSON escape to add), so each text value is its own
+        JSON string between quotes. A raw control character (COPY leaves 0x01-0x07, 0x0e-0x1f as
+        they are) is not looked for: the canonical JSON never holds one, so such a line cannot
+        match its hash the cheap way and goes to the reference formula.
+        """
+        out: list[Link] = []
+        append, sha256, hexlify, details_of = out.append, _sha256, _hexlify, self.canonical_details
+        quoted, encoded, null, tab_null, width = chain.V2_QUOTED, chain.V2_ENCODED, _NULL, _TAB_NULL, _WIDTH
+        for line in lines:
+            fields = line.split(b"\t")
+            if len(fields) != width:
+                append(_reference_link(fields))
+                continue
+            seq, prev_hash, stored_hash, version, event_id, desk, a, b, c, d, e, f, g, h, i, j, details = fields
+            cut = len(line) - len(details) - 1
+            backslashes = line.count(b"\\", 0, cut)
+            if (
+                version != b"2"
+                or line.find(b'"', 0, cut) >= 0
+                or (backslashes and backslashes != line.count(tab_null, 0, cut))
+            ):
+                append(_reference_link(fields))
+                continue
+            try:
+                canonical = b"{}" if details == b"{}" else details_of(details)
+            except (ValueError, RecursionError):  # not JSON (a column of another type), or nested past Python's limit
+                append(_reference_link(fields))
+                continue
+            if backslashes:  # NULLs only
+                a, b, c, d, e, f, g, h, i, j = (b"null" if v == null else b'"' + v + b'"' for v in fields[6:-1])
+                content = encoded % (a, b, c, d, canonical, e, f, g, h, i, j)
+                if desk == null:
+                    desk = b""
+            else:
+                content = quoted % (a, b, c, d, canonical, e, f, g, h, i, j)
+            link = b":".join((prev_hash, seq, desk, hexlify(sha256(content).digest())))
+            if hexlify(sha256(link).digest()) == stored_hash:
+                append((int(seq), prev_hash, stored_hash, 2, int(event_id), True))
+            else:
+                append(_reference_link(fields))
+        return out
+
+
+async def pg_copy(conn: AsyncConnection, walk: Walker) -> None:
+    """Stream every link with its event through ``COPY`` into ``walk`` (the rest of the stream is
+    read and dropped once a check has failed)."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    lines = CopyLines()
+    rest = b""
+    error: Exception | None = None
+
+    async def received(data: bytes) -> None:
+        nonlocal rest, error
+        if walk.failure is not None or error is not None:
+            return
+        try:
+            end = data.rfind(b"\n")
+            if end < 0:
+                rest += data
+                return
+            block = rest + data[:end]
+            rest = bytes(data[end + 1 :])
+            walk.links(lines.links(block.split(b"\n")))
+        except Exception as exc:  # raised below, once the COPY has ended: asyncpg hangs on a broken one
+            error = exc
+
+    await driver.copy_from_query(PG_COPY, output=received)
+    if error is not None:
+        raise error
+    if rest and walk.failure is None:
+        walk.links(lines.links(rest.split(b"\n")))
+
+
+def hash_matches(row_hash: Any, version: int | None, prev_hash: str, seq: int, content: list[Any], stored: str) -> bool:
+    """Whether the event's ``content`` hashes to ``stored`` by link formula ``version`` (an unknown
+    version matches nothing: it is reported as a content mismatch, as the ``COPY`` reader does; so
+    does content that cannot be hashed: a NULL or a value of another type where the application
+    never writes one, details that are not JSON or nested past Python's recursion limit)."""
+    try:
+        return bool(row_hash(version, prev_hash, seq, *content) == stored)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return False
