@@ -29,6 +29,14 @@ class TruncatedRegister(ValidationFailed):
     title_fr, title_en = "Registre tronqué", "Truncated register"
 
 
+class CellTooLong(ValidationFailed):
+    """A cell is longer than the CSV reader takes (``csv.field_size_limit()``, 131,072 characters):
+    no register cell is that long (``line``: where it is)."""
+
+    slug = "import-cell-too-long"
+    title_fr, title_en = "Cellule trop longue", "Cell too long"
+
+
 class UnrecognisedHeaders(ValidationFailed):
     """The header line does not name the columns of a desk register."""
 

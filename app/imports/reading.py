@@ -40,6 +40,7 @@ from app.imports.encoding import (
 )
 from app.imports.errors import (
     AmbiguousDelimiter,
+    CellTooLong,
     EmptyRegister,
     TruncatedRegister,
     UnrecognisedHeaders,
@@ -315,14 +316,14 @@ def _shortened(text: str) -> str:
     return text if len(text) <= SHOWN_CHARACTERS else text[: SHOWN_CHARACTERS - 1] + "…"
 
 
-def _malformed(exc: csv.Error, line: int) -> TruncatedRegister:
+def _malformed(exc: csv.Error, line: int) -> CellTooLong | TruncatedRegister:
     """The problem of the ``csv`` reader's ``exc`` raised near ``line``: a cell longer than the
     reader takes (``csv.field_size_limit()``, 131,072 characters by default), or a file cut or
     malformed there (most often a quote never closed)."""
     if "field larger than field limit" in str(exc):
         limit = csv.field_size_limit()
         limit_fr = f"{limit:,}".replace(",", "\u202f")  # French groups digits with a narrow space
-        return TruncatedRegister(
+        return CellTooLong(
             f"Line {line} holds a cell longer than {limit:,} characters: no register cell is that long.",
             detail_fr=f"La ligne {line} contient une cellule de plus de {limit_fr} caractères : aucune cellule "
             "d'un registre n'est si longue.",
@@ -335,7 +336,7 @@ def _malformed(exc: csv.Error, line: int) -> TruncatedRegister:
     )
 
 
-def _unreadable_head(text: str) -> TruncatedRegister | EmptyRegister:
+def _unreadable_head(text: str) -> CellTooLong | TruncatedRegister | EmptyRegister:
     """Why no delimiter reads a record of the file's first lines ``text``: the ``csv`` reader's own
     error (:func:`_malformed`), or, without one, no header line."""
     reader = csv.reader(io.StringIO(text, newline=""))

@@ -75,8 +75,8 @@ async def import_register(
     ``Location`` for a real run; 200 for a dry run (nothing written). Problems: 413
     ``import-file-too-large`` (over ``IMPORT_MAX_BYTES`` or another ``IMPORT_MAX_*`` bound, named
     in ``limit``), 415 ``import-unsupported-format``, 422 ``import-empty-file``,
-    ``import-truncated-file``, ``import-unreadable-file`` (binary, or text no allowed encoding reads as
-    typed: see :mod:`app.imports.encoding`), ``import-unrecognised-headers``,
+    ``import-truncated-file``, ``import-cell-too-long``, ``import-unreadable-file`` (binary, or text
+    no allowed encoding reads as typed: see :mod:`app.imports.encoding`), ``import-unrecognised-headers``,
     ``import-ambiguous-delimiter`` (send ``delimiter``), ``unknown-desk``, ``validation-failed``
     (a refused character in a field or the file name; a form field unknown or given twice); 403
     for non-administrators. The file is parsed in a worker thread: the server keeps answering
