@@ -120,6 +120,7 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     erasures = await _erasures(conn)
     dialect = conn.dialect.name
     events = _referring(dialect)
+    named = events.c.reference["registrant"].as_string()  # the person the reference names
     stmt = (
         select(
             AuditLink.seq,
@@ -128,8 +129,8 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
             events.c.entity_id,
             events.c.payload_id,
             events.c.reference["digest"].as_string(),
-            events.c.reference["registrant"].as_string(),
-            _moved(dialect, events.c.reference["registrant"].as_string()),
+            named,
+            _moved(dialect, named),
             AuditPayload.salt,
             AuditPayload.value,
         )
