@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -112,6 +112,16 @@ class _Walk:
         return False
 
 
+def _links(rows: Sequence[Sequence[Any]], row_hash: Any) -> list[Link]:
+    """The links of the keyset readers' rows (link columns, event id, content in
+    :data:`chain.CONTENT_FIELDS` order), each event hashed by ``row_hash``."""
+    return [
+        (seq, prev_hash, stored, version, event_id, hash_matches(row_hash, version, prev_hash, seq, content, stored))
+        for seq, prev_hash, stored, raw_version, event_id, *content in rows
+        for version in (raw_version if type(raw_version) is int else link_version(raw_version),)
+    ]
+
+
 async def _pg_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
@@ -121,18 +131,7 @@ async def _pg_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
         rows = await driver.fetch(_PG_BATCH, last, BATCH)
         if not rows:
             return
-        yield [
-            (
-                seq,
-                prev_hash,
-                stored,
-                version,
-                event_id,
-                hash_matches(row_hash, version, prev_hash, seq, content, stored),
-            )
-            for seq, prev_hash, stored, raw_version, event_id, *content in rows
-            for version in (raw_version if type(raw_version) is int else link_version(raw_version),)
-        ]
+        yield _links(rows, row_hash)
         last = rows[-1][0]
 
 
@@ -146,18 +145,7 @@ async def _orm_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
         rows = (await conn.execute(base.where(AuditLink.seq > last))).all()
         if not rows:
             return
-        yield [
-            (
-                seq,
-                prev_hash,
-                stored,
-                version,
-                event_id,
-                hash_matches(row_hash, version, prev_hash, seq, content, stored),
-            )
-            for seq, prev_hash, stored, raw_version, event_id, *content in rows
-            for version in (raw_version if type(raw_version) is int else link_version(raw_version),)
-        ]
+        yield _links(rows, row_hash)
         last = rows[-1][0]
 
 
