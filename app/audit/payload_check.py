@@ -99,12 +99,6 @@ async def _erasures(conn: AsyncConnection) -> _Erasures:
     return found
 
 
-def _payload_id_matches(dialect: str) -> Any:
-    """The join of a payload to the event naming it: the id as the event's text wrote it (a
-    garbage reference joins nothing, never raises)."""
-    return _payload_is(dialect, _PAYLOAD_ID)
-
-
 async def payload_fault(conn: AsyncConnection) -> Fault | None:
     """The first sealed event (``seq`` order) whose personal values were altered, moved to another
     person, or deleted other than by an erasure, as ``(seq, event id, reason)``; then a payload no
@@ -154,7 +148,7 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
                 found += 1
     finally:
         await result.close()
-    return await _orphan(conn, found, _payload_id_matches(dialect))
+    return await _orphan(conn, found, _payload_is(dialect, _PAYLOAD_ID))
 
 
 def _unlisted(payload_id: str, listed: bool) -> str:
@@ -207,7 +201,7 @@ async def _moved_reason(conn: AsyncConnection, payload_id: str) -> str:
     named = (
         await conn.execute(
             select(_SUBJECT, AuditPayload.registrant_id)
-            .join(AuditPayload, _payload_id_matches(conn.dialect.name))
+            .join(AuditPayload, _payload_is(conn.dialect.name, _PAYLOAD_ID))
             .where(_REFERRING, _PAYLOAD_ID == payload_id)  # noqa: SIM300 (a column expression, not a constant)
             .limit(1)
         )

@@ -222,7 +222,7 @@ async def run_import(
             if not dry_run:
                 session.add(batch)
                 await session.flush()
-                await _record(session, actor, "import.start", batch, details)
+                await _record(session, actor, "import.start", (batch.id, batch.desk_id), details)
                 await session.commit()
             try:
                 await run.process_all(prepared, settle)
@@ -235,7 +235,9 @@ async def run_import(
             batch.duration_ms = int((time.perf_counter() - started) * 1000)
             batch.status = "completed"
             if not dry_run:
-                await _record(session, actor, "import.run", batch, {**details, "counts": counts.model_dump()})
+                await _record(
+                    session, actor, "import.run", (batch.id, batch.desk_id), {**details, "counts": counts.model_dump()}
+                )
                 await session.commit()
         report = await anyio.to_thread.run_sync(
             functools.partial(
@@ -250,14 +252,10 @@ async def run_import(
 
 
 async def _record(
-    session: AsyncSession,
-    actor: Actor,
-    action: str,
-    batch: ImportBatch | tuple[uuid.UUID, uuid.UUID],
-    details: Mapping[str, Any],
+    session: AsyncSession, actor: Actor, action: str, batch: tuple[uuid.UUID, uuid.UUID], details: Mapping[str, Any]
 ) -> None:
-    """Audit ``action`` on the batch (``batch``: the batch, or its ``(id, desk id)``)."""
-    batch_id, desk_id = (batch.id, batch.desk_id) if isinstance(batch, ImportBatch) else batch
+    """Audit ``action`` on the batch ``(id, desk id)``."""
+    batch_id, desk_id = batch
     await audit.record(
         session,
         actor=actor,
