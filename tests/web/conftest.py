@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 import threading
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass
@@ -56,7 +58,11 @@ class LiveServer:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", access_log=False)
+        # A request still running at teardown (the browser closed before its answer) is cancelled
+        # after a few seconds instead of holding the server's thread past ``stop``'s wait.
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan="on", access_log=False, timeout_graceful_shutdown=5
+        )
         self._server = uvicorn.Server(config)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -74,10 +80,23 @@ class LiveServer:
         raise RuntimeError("uvicorn did not start")
 
     def stop(self) -> None:
+        """Stop gracefully, then forcibly; the loop is closed only once its thread has ended.
+
+        Raises:
+            RuntimeError: the server's thread still runs after both waits (its stack is in the
+                message); the loop is left open rather than closed while running.
+        """
         self._server.should_exit = True
-        self._thread.join(10)
-        self._loop.close()
+        self._thread.join(30)
+        if self._thread.is_alive():
+            self._server.force_exit = True
+            self._thread.join(30)
         self._sock.close()
+        if self._thread.is_alive():
+            frame = sys._current_frames().get(self._thread.ident or 0)
+            stack = "".join(traceback.format_stack(frame)) if frame else "(no frame)"
+            raise RuntimeError(f"uvicorn did not stop within 60 s; its thread is at:\n{stack}")
+        self._loop.close()
 
     def call(self, coro: Coroutine[Any, Any, Any]) -> Any:
         """Run ``coro`` on the server's loop (so it shares the server's database engine)."""
