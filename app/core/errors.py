@@ -43,6 +43,40 @@ class Problem(Exception):
     def type_uri(cls) -> str:
         return PROBLEM_BASE + cls.slug
 
+    def members(self, language: str) -> dict[str, Any]:
+        """The problem's members in ``language`` (``"fr"``, else English): ``type``, ``title``,
+        ``status``, ``detail`` when there is one, then the extension members; a :class:`Nested`
+        problem among ``errors`` is given in the same language."""
+        body: dict[str, Any] = {
+            "type": self.type_uri(),
+            "title": self.title_fr if language == "fr" else self.title_en,
+            "status": self.status,
+        }
+        detail = self.detail_fr if language == "fr" else self.detail_en
+        if detail:
+            body["detail"] = detail
+        body.update(self.extra)
+        if isinstance(body.get("errors"), list):
+            body["errors"] = [e.members(language) if isinstance(e, Nested) else e for e in body["errors"]]
+        return body
+
+
+class Nested:
+    """A problem reported inside another's ``errors`` (one refused item of a bulk request), in the
+    language of the response that carries it: ``where`` (``{"line": 12}``) first, then the
+    problem's members (:meth:`Problem.members`)."""
+
+    def __init__(self, problem: Problem, **where: Any) -> None:
+        self.problem = problem
+        self.where = where
+
+    @property
+    def status(self) -> int:
+        return self.problem.status
+
+    def members(self, language: str) -> dict[str, Any]:
+        return {**self.where, **self.problem.members(language)}
+
 
 class BadRequest(Problem):
     status, slug = 400, "bad-request"

@@ -55,19 +55,13 @@ def _language(request: Request) -> str:
 def problem_response(request: Request, problem: errors.Problem) -> JSONResponse:
     """The problem+json response for ``problem`` in the client's language."""
     lang = _language(request)
-    body: dict[str, Any] = {
-        "type": problem.type_uri(),
-        "title": problem.title_fr if lang == "fr" else problem.title_en,
-        "status": problem.status,
-    }
-    detail = problem.detail_fr if lang == "fr" else problem.detail_en
-    if detail:
-        body["detail"] = detail
+    members = problem.members(lang)
+    body: dict[str, Any] = {k: members.pop(k) for k in ("type", "title", "status", "detail") if k in members}
     body["instance"] = request.url.path
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
-    body.update(problem.extra)
+    body.update(members)
     headers = dict(problem.headers)
     headers["Content-Language"] = lang
     return JSONResponse(body, status_code=problem.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)

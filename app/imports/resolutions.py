@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.core.errors import NotFound, Problem, ValidationFailed
+from app.core.errors import Nested, NotFound, Problem, ValidationFailed
 from app.desks.models import Desk
 from app.imports import cells
 from app.imports.errors import (
@@ -353,7 +353,7 @@ async def resolve_many(
     """
     batch = await _batch(session, actor=actor, batch_id=batch_id)
     done: list[RowResolutionOut] = []
-    errors: list[dict[str, Any]] = []
+    errors: list[Nested] = []
     for item in items:
         try:
             async with session.begin_nested():
@@ -368,18 +368,9 @@ async def resolve_many(
                     )
                 )
         except Problem as exc:
-            errors.append(
-                {
-                    "line": item.line,
-                    "status": exc.status,
-                    "type": exc.type_uri(),
-                    "title": exc.title_en,
-                    "detail": exc.detail_en,
-                    **exc.extra,
-                }
-            )
+            errors.append(Nested(exc, line=item.line))  # in the response's language
     if errors:
-        refused = ResolutionsConflict if all(e["status"] == 409 for e in errors) else ResolutionsRefused
+        refused = ResolutionsConflict if all(e.status == 409 for e in errors) else ResolutionsRefused
         raise refused(
             f"{len(errors)} of {len(items)} rows were refused; nothing was resolved. See `errors`.",
             detail_fr=f"{len(errors)} ligne(s) sur {len(items)} refusée(s) ; rien n'a été traité. Voir `errors`.",

@@ -59,7 +59,7 @@ CACHE_SIZE = 1 << 16
 KEY_VALUE_LENGTH = 200
 """Characters of a match key's value kept (``registrant_keys.value``): every key is stored, looked
 up and counted cut to it (a given name with a long family name can be longer), and so is every
-name token and its phonetic key (transliterated, a name can grow: ``😀`` is ``grinning``)."""
+name token and its phonetic key (transliterated, a name can grow: ``龍`` is ``long``)."""
 
 
 def tokens(name: str) -> list[str]:
@@ -70,7 +70,9 @@ def tokens(name: str) -> list[str]:
     is one name, Abdoulaye). Any other script is transliterated to ASCII by ``anyascii``
     (https://github.com/anyascii/anyascii, ISC licence).
 
-    ``"N'Diaye"`` → ``["ndiaye"]``, ``"Ndèye Fatou"`` → ``["ndeye", "fatou"]``. Digits are no letters
+    ``"N'Diaye"`` → ``["ndiaye"]``, ``"Ndèye Fatou"`` → ``["ndeye", "fatou"]``. Symbols are no letters
+    of a name either and part words like a space (``"Awa ♥ Diop"``, ``"Diop 😀"``, ``"Diop ™"``:
+    :func:`without_symbols`). Digits are no letters
     of a name and are left out (``"Awa2"`` → ``["awa"]``; a Latin token is letters only, so it is
     never taken for an Arabic-script token, whose mark is a digit). Each token is cut to
     :data:`KEY_VALUE_LENGTH` characters.
@@ -98,11 +100,18 @@ def _words(name: str) -> list[tuple[str, bool]]:
     return out
 
 
+def without_symbols(text: str) -> str:
+    """``text`` with each symbol (Unicode general category S: emoji, flags, ``©``, ``№``, ``™``,
+    ``♥``, currency and mathematical signs, modifier accents) as a space: no letter of a name,
+    whatever folding (``™`` → ``tm``) or transliteration (``😀`` → ``grinning``) would spell it."""
+    return "".join(" " if unicodedata.category(c)[0] == "S" else c for c in text)
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _tokens(name: str) -> tuple[str, ...]:
     # Memoised: a register or a registry repeats the same names and places thousands of times.
     raw: list[str] = []
-    for word, script in _words(unicodedata.normalize("NFC", name).translate(_PALATAL)):
+    for word, script in _words(without_symbols(unicodedata.normalize("NFC", name).translate(_PALATAL))):
         if script:
             raw.append(arabic.encode(word))
         else:

@@ -10,7 +10,8 @@ batches. Used by the revisions from 2101 on (the columns ``name_arabic`` and its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ BATCH = 1000
 """Registrants keyed again per statement batch."""
 
 WORDS = 10_000
-"""Registrants' names read per query when looking for names in Arabic script."""
+"""Registrants read per query when looking for a character in their names (:func:`written_with`)."""
 
 NAME_COLUMNS = (
     "given_names_key", "family_name_key", "given_names_phonetic", "family_name_phonetic", "name_arabic_key",
@@ -85,16 +86,31 @@ def written_in_arabic(bind: Any) -> set[Any]:
     """The ids of the registrants with a name in Arabic script (in their names or ``name_arabic``)."""
     registrants = sa.Table("registrants", sa.MetaData(), autoload_with=bind)
     found = set(bind.execute(sa.select(registrants.c.id).where(registrants.c.name_arabic.is_not(None))).scalars())
+    return found | written_with(bind, is_arabic_letter, columns=("given_names", "family_name"))
+
+
+def written_with(bind: Any, wanted: Callable[[str], bool], *, columns: Sequence[str] = SPELLED_COLUMNS) -> set[Any]:
+    """The ids of the registrants with a character ``wanted`` accepts in one of ``columns``: one pass
+    over the registrants, :data:`WORDS` at a time in the primary key's order, as a migration may
+    (revision 2901: the symbols words no longer carry, Unicode category S)."""
+    registrants = sa.Table("registrants", sa.MetaData(), autoload_with=bind)
+    found: set[Any] = set()
     last: Any = None
     while True:
-        stmt = sa.select(registrants.c.id, registrants.c.given_names, registrants.c.family_name)
+        stmt = sa.select(registrants.c.id, *(registrants.c[column] for column in columns))
         if last is not None:
             stmt = stmt.where(registrants.c.id > last)
         rows = bind.execute(stmt.order_by(registrants.c.id).limit(WORDS)).all()
         if not rows:
             return found
-        last = rows[-1].id
-        found |= {r.id for r in rows if any(is_arabic_letter(c) for c in r.given_names + r.family_name)}
+        last = rows[-1][0]
+        found |= {r[0] for r in rows if any(wanted(c) for value in r[1:] if value for c in value)}
+
+
+def is_symbol(character: str) -> bool:
+    """Whether ``character`` is a symbol (Unicode general category S), which names are read without
+    since revision 2901 (:func:`app.registrants.matching.tokens`)."""
+    return unicodedata.category(character)[0] == "S"
 
 
 def rekey(bind: Any, ids: Iterable[Any]) -> None:

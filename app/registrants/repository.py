@@ -158,8 +158,9 @@ def name_tokens(q: str) -> list[str]:
     """The name tokens ``q`` is searched by (none when it holds a digit: a phone or a number),
     each once (a word twice narrows nothing: ``ﷺ`` folds to four words, and 200 of them are
     not 800 lookups); a zero-width space parts two words, as in a name
-    (:func:`app.registrants.normalize.clean_name`)."""
-    q = normalise_typed_identifier(q.replace(ZERO_WIDTH_SPACE, " "))
+    (:func:`app.registrants.normalize.clean_name`), and so does a symbol, taken out before the
+    normalisation could spell it in letters (``№`` → ``No``: :func:`app.registrants.matching.without_symbols`)."""
+    q = normalise_typed_identifier(matching.without_symbols(q.replace(ZERO_WIDTH_SPACE, " ")))
     return [] if not q or re.search(r"\d", q) else list(dict.fromkeys(matching.tokens(q)))
 
 

@@ -344,3 +344,25 @@ async def test_a_flagged_rows_cursor_not_issued_here_is_refused(
     url = f"/api/v1/imports/{batch['batch_id']}/flagged"
     response = await client.get(url, params={"cursor": "not-a-cursor"}, headers=agent.headers)
     assert (response.status_code, response.json()["type"]) == (400, "/problems/bad-request")
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "detail"),
+    [
+        ("fr", "Ligne d'import déjà traitée", "La ligne 4 a déjà été traitée (discarded)."),
+        ("en", "Import row already resolved", "Line 4 was already resolved (discarded)."),
+    ],
+)
+async def test_each_refused_row_of_a_bulk_resolution_speaks_the_response_language(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any], language: str, title: str, detail: str
+) -> None:
+    batch_id = batch["batch_id"]
+    headers = {**agent.headers, "Accept-Language": language}
+    first = await client.post(_url(batch_id, 4), json={"decision": "discard"}, headers=headers)
+    assert first.status_code == 200, first.text
+    again = await client.post(_url(batch_id), json={"items": [{"line": 4, "decision": "discard"}]}, headers=headers)
+    body = _problem(again, 409, "import-resolutions-conflict")
+    assert again.headers["content-language"] == language
+    (row,) = body["errors"]
+    assert (row["line"], row["status"], row["type"]) == (4, 409, "/problems/import-row-resolved")
+    assert (row["title"], row["detail"], row["resolution"]) == (title, detail, "discarded")

@@ -275,6 +275,8 @@ KEYS_BEFORE_2701 = {
     "jainaba": "jainaba", "jobarteh": "jobart", "koroma": "koroma", "mboge": "mbog", "ndow": "ndow",
     "saikou": "saiku", "seckou": "seku", "seeku": "seku", "sekou": "seku", "sisay": "sisai",
 }  # fmt: skip
+# and revision 2901's (the Khadija group's key before it joined Khady's)
+KEYS_BEFORE_2901 = {"khadidiatou": "kadijatu", "khadija": "kadijatu", "khadidja": "kadijatu", "kadidiatou": "kadijatu"}
 # Words whose key the ñ and word-initial gn rules of revision 2701 changed, with their key before
 # (``Ñaña`` folded to ``nana``; ``gnagna``: g, n, a, g, n, a). ``Ñaŋ`` kept its key (``nang`` is
 # listed with Niang) but not its word, ``gnang`` now: the ñ re-keys it too.
@@ -394,6 +396,7 @@ async def test_upgrade_rekeys_the_registrants_written_with_the_old_keys(
         ("registrant_keys_more_spellings", KEYS_BEFORE_2201),
         ("registrant_keys_desk_spellings", KEYS_BEFORE_2301),
         ("registrant_keys_border_spellings", KEYS_BEFORE_2701),
+        ("registrant_keys_symbols_khady", KEYS_BEFORE_2901),
     ],
 )
 def test_the_migration_rekeys_exactly_the_spellings_whose_key_changed(
