@@ -11,7 +11,9 @@ first fault is reported):
   difference is tampering;
 * a payload that is gone was deleted by an erasure: its id is in the ``erased_payloads`` of a
   ``privacy.erasure`` event (sealed or still waiting to be sealed: the erasure deletes the payloads
-  and records its event in one transaction).
+  and records its event in one transaction);
+* a payload an erasure lists is gone: one stored again (restored from a backup after the person
+  was erased) is a fault.
 
 Erasures recorded before their events listed the payloads they deleted name only the person:
 a payload gone since then is accepted when the person erased is its event's ``entity_id``
@@ -37,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import payloads
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
-from app.audit.sequencer import head, pin_search_path
+from app.audit.sequencer import head, pin_for_verification
 
 ERASURE_ACTION = "privacy.erasure"
 """The action of the event an erasure records (``app.privacy.erasure``)."""
@@ -141,6 +143,12 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
                     if not erasures.allow(event_id, entity_type, entity_id, payload_id, subject):
                         return seq, event_id, _unlisted(payload_id, payload_id in erasures.erased_by)
                     continue
+                if payload_id in erasures.erased_by:  # restored (from a backup?) after its erasure
+                    return (
+                        seq,
+                        event_id,
+                        f"its personal values (payload {payload_id}) are stored, yet an erasure deleted them",
+                    )
                 if not isinstance(value, dict) or payloads.digest(salt, value) != digest:
                     return seq, event_id, f"its personal values (payload {payload_id}) do not match their digest"
                 if moved:
@@ -266,5 +274,5 @@ async def _in_snapshot(engine: AsyncEngine, snapshot: str) -> Fault | None:
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         await conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # checked: hex digits and dashes
-        await pin_search_path(conn)
+        await pin_for_verification(conn)
         return await payload_fault(conn)

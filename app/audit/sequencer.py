@@ -64,6 +64,21 @@ async def pin_search_path(conn: AsyncConnection) -> None:
     await conn.execute(text(f"SELECT {_PIN}"), {"path": PINNED_SEARCH_PATH})
 
 
+_NO_TIMEOUTS = text(
+    "SELECT pg_catalog.set_config('statement_timeout', '0', true), "
+    "pg_catalog.set_config('idle_in_transaction_session_timeout', '0', true), "
+    "pg_catalog.set_config('lock_timeout', '0', true)"
+)
+
+
+async def pin_for_verification(conn: AsyncConnection) -> None:
+    """PostgreSQL: :data:`PINNED_SEARCH_PATH`, and no statement, idle or lock timeout, for the rest
+    of ``conn``'s transaction: the application's role may give itself a timeout of a millisecond
+    (``ALTER ROLE … SET statement_timeout``) and so keep any verification of the log from ending."""
+    await pin_search_path(conn)
+    await conn.execute(_NO_TIMEOUTS)
+
+
 _NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
 # The oldest transaction of this database still running, as a 64-bit id. Every transaction that
 # has an id holds an ExclusiveLock on it; it is this database's when its backend is connected here

@@ -41,7 +41,7 @@ from app.audit import chain
 from app.audit.copy_reader import AS_TEXT, Link, hash_matches, link_version, pg_copy
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
 from app.audit.payload_check import payload_fault, start_beside
-from app.audit.sequencer import Backlog, Head, backlog, head, pin_search_path
+from app.audit.sequencer import Backlog, Head, backlog, head, pin_for_verification
 from app.audit.signing import Checkpoint, Verifier
 
 BATCH = 10_000
@@ -163,10 +163,11 @@ async def verify_log(
     (:func:`app.audit.payload_check.start_beside`). ``streamed=False`` reads PostgreSQL in keyset
     batches, hashes each event with the reference formula only and checks the personal values
     after the chain (the previous reader, kept for comparison). On PostgreSQL the rest of the
-    transaction runs with :data:`app.audit.sequencer.PINNED_SEARCH_PATH`.
+    transaction runs with :data:`app.audit.sequencer.PINNED_SEARCH_PATH` and no timeouts
+    (:func:`app.audit.sequencer.pin_for_verification`).
     """
     if conn.dialect.name == "postgresql":
-        await pin_search_path(conn)
+        await pin_for_verification(conn)
     beside = await start_beside(conn) if streamed else None
     try:
         result = await _verify_chain(conn, verifier, against, streamed)

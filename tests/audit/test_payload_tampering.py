@@ -288,3 +288,26 @@ async def test_an_erasure_listing_another_persons_payload_does_not_cover_it(sess
         f"event {event_id}: its personal values (payload {target}) were deleted, "
         "listed by the erasure of another person"
     )
+
+
+async def test_a_payload_restored_after_its_erasure_is_named_by_its_event(sessionmaker, audit_log) -> None:
+    """A backup's copy of an erased person's values put back: the erasure's event lists the
+    payload as deleted, so its being stored again is named (the digest still matches)."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    target = payload_ids[ANNA][0]
+    async with sessionmaker() as session:
+        kept = (await session.execute(select(AuditPayload).where(AuditPayload.id == uuid.UUID(target)))).scalar_one()
+        backup = {c.key: getattr(kept, c.key) for c in AuditPayload.__table__.columns}
+    await _erase_directly(sessionmaker, ANNA, {ERASED_PAYLOADS: payload_ids[ANNA]})
+    await audit_log.seal()
+    assert (await audit_log.verify()).reason is None
+    async with sessionmaker() as session:
+        await session.execute(AuditPayload.__table__.insert().values(**backup))
+        await session.commit()
+        seq, event_id = await _event_of(session, target)
+    result = await audit_log.verify()
+    assert (result.broken_seq, result.broken_id) == (seq, event_id)
+    assert (
+        result.reason
+        == f"event {event_id}: its personal values (payload {target}) are stored, yet an erasure deleted them"
+    )
