@@ -14,6 +14,7 @@ from sqlalchemy import text
 from app.registrants.matching import tokens
 from tests.alembic_config import alembic_config
 from tests.registrants.conftest import URL, person
+from tests.registrants.test_spellings import _keys, _phonetic_names
 
 SYMBOLS = ["😀", "🇸🇳", "©", "®", "№", "™", "♥", "★", "℃", "€", "×", "㊗"]
 
@@ -77,25 +78,6 @@ async def test_khady_at_the_counter_is_a_candidate_of_the_khadija_on_file(
     assert [r["id"] for r in found.json()["items"]] == [on_file.json()["id"]]
 
 
-async def _rows(sessionmaker: Any, sql: str, registrant_id: str) -> list[Any]:
-    async with sessionmaker() as session:
-        rid: Any = uuid.UUID(registrant_id)
-        if session.bind.dialect.name == "sqlite":
-            rid = rid.hex
-        return list((await session.execute(text(sql), {"r": rid})).all())
-
-
-async def _keys(sessionmaker: Any, registrant_id: str) -> set[tuple[str, str]]:
-    rows = await _rows(sessionmaker, "SELECT kind, value FROM registrant_keys WHERE registrant_id = :r", registrant_id)
-    return {(k, v) for k, v in rows}
-
-
-async def _phonetic(sessionmaker: Any, registrant_id: str) -> tuple[str, str]:
-    sql = "SELECT given_names_phonetic, family_name_phonetic FROM registrants WHERE id = :r"
-    ((given, family),) = await _rows(sessionmaker, sql, registrant_id)
-    return given, family
-
-
 async def test_upgrade_to_2901_rekeys_names_with_a_symbol_and_the_khadija_spellings(
     app, client, casa_agent, create, settings, sessionmaker
 ) -> None:
@@ -107,7 +89,7 @@ async def test_upgrade_to_2901_rekeys_names_with_a_symbol_and_the_khadija_spelli
     current = {p["id"]: await _keys(sessionmaker, p["id"]) for p in (khadija, smiling, other)}
     assert ("g", "kadi") in current[khadija["id"]]
     assert not {v for _, v in current[smiling["id"]]} & {"grinning", "awa grinning"}
-    names = {p["id"]: await _phonetic(sessionmaker, p["id"]) for p in (khadija, smiling)}
+    names = {p["id"]: await _phonetic_names(sessionmaker, p["id"]) for p in (khadija, smiling)}
     assert names == {khadija["id"]: ("kadi", "sar"), smiling["id"]: ("awa", "jop")}
     await app.state.engine.dispose()
 
@@ -128,7 +110,7 @@ async def test_upgrade_to_2901_rekeys_names_with_a_symbol_and_the_khadija_spelli
 
     for rekeyed in (khadija, smiling):
         assert await _keys(sessionmaker, rekeyed["id"]) == current[rekeyed["id"]]
-        assert await _phonetic(sessionmaker, rekeyed["id"]) == names[rekeyed["id"]]
+        assert await _phonetic_names(sessionmaker, rekeyed["id"]) == names[rekeyed["id"]]
     assert await _keys(sessionmaker, other["id"]) == {k for k in current[other["id"]] if k[0] == "w"}  # untouched
     found = await _search(client, casa_agent, "Khady Sarr")
     assert [r["id"] for r in found.json()["items"]] == [khadija["id"]]
