@@ -399,6 +399,11 @@ def resolve_import_row(
     )
 
 
+def _counted(n: int, noun: str) -> str:
+    """``"1 event"``, ``"3 events"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 @cli.command("verify-audit")
 def verify_audit(
     against: Annotated[
@@ -441,7 +446,7 @@ def verify_audit(
             first_line = (str(exc).splitlines() or [""])[0]
             typer.secho(f"sealing failed: {type(exc).__name__}: {first_line}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from exc
-        typer.echo(f"sealed {sealed} events")
+        typer.echo(f"sealed {_counted(sealed, 'event')}")
 
     async def check(session: AsyncSession) -> VerifyResult:
         from app.audit.service import verify_chain
@@ -454,9 +459,10 @@ def verify_audit(
         first_line = (str(exc).splitlines() or [""])[0]
         typer.secho(f"audit log cannot be read: {type(exc).__name__}: {first_line}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
-    pending = f"; {result.pending.count} events not sealed yet" if result.pending.count else ""
+    pending = f"; {_counted(result.pending.count, 'event')} not sealed yet" if result.pending.count else ""
     if result.ok:
-        typer.echo(f"audit chain valid: {result.checked} events, {result.checkpoints} signed checkpoints{pending}")
+        checked, signed = _counted(result.checked, "event"), _counted(result.checkpoints, "signed checkpoint")
+        typer.echo(f"audit chain valid: {checked}, {signed}{pending}")
         return
     where = "".join(
         f" {name}={value}" for name, value in (("seq", result.broken_seq), ("event id", result.broken_id)) if value

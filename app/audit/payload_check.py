@@ -13,13 +13,18 @@ first fault is reported):
   ``privacy.erasure`` event (sealed or still waiting to be sealed: the erasure deletes the payloads
   and records its event in one transaction);
 * a payload an erasure lists is gone: one stored again (restored from a backup after the person
-  was erased) is a fault.
+  was erased) is a fault;
+* an erasure event is the application's: its person's file is anonymised (the erasure does both in
+  one transaction), so the application's role cannot delete a person's payloads behind an
+  erasure event it inserts while the file stays as it was.
 
 Erasures recorded before their events listed the payloads they deleted name only the person:
 a payload gone since then is accepted when the person erased is its event's ``entity_id``
 (events of a registrant's file), or, for an event of another entity (a case's), when an erasure
-was recorded after the event. The check reads every referring event once, joined to its payload, in one
-streamed query, on SQLite and PostgreSQL alike.
+was recorded after the event. Such an erasure recorded after the first erasure that lists its
+payloads, or after the first reference that names its person (both came with the same or a later
+upgrade), was not written by the application: a fault. The check reads every referring event
+once, joined to its payload, in one streamed query, on SQLite and PostgreSQL alike.
 
 On PostgreSQL the verifier runs this check beside the chain's (:func:`start_beside`): on a second
 connection whose transaction imports the verifier's snapshot (``pg_export_snapshot()``, then ``SET
@@ -30,7 +35,9 @@ passes see the same log while the server joins the payloads and this process has
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.audit import payloads
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
 from app.audit.sequencer import head, pin_for_verification
+from app.registrants.models import Registrant
 
 ERASURE_ACTION = "privacy.erasure"
 """The action of the event an erasure records (``app.privacy.erasure``)."""
@@ -66,6 +74,9 @@ class _Erasures:
     erased_by: dict[str, set[str]] = field(default_factory=dict)  # payload id → persons whose erasure lists it
     legacy_subjects: set[str] = field(default_factory=set)  # erased persons, from erasures listing no payloads
     last_legacy_event: int = 0  # the id of the last such erasure event (0: none)
+    legacy_events: list[int] = field(default_factory=list)  # the ids of the erasures listing no payloads
+    first_listing: int | None = None  # the id of the first erasure listing its payloads
+    not_anonymised: list[tuple[int, str]] = field(default_factory=list)  # (event id, person) of erasures
 
     def allow(
         self, event_id: int, entity_type: str, entity_id: str | None, payload_id: str, subject: str | None
@@ -90,15 +101,58 @@ async def _erasures(conn: AsyncConnection) -> _Erasures:
     rows = await conn.execute(
         select(AuditEvent.id, AuditEvent.entity_id, AuditEvent.details).where(AuditEvent.action == ERASURE_ACTION)
     )
+    persons: dict[int, str] = {}
     for event_id, entity_id, details in rows:
+        persons[event_id] = str(entity_id)
         listed = details.get(ERASED_PAYLOADS) if isinstance(details, dict) else None
         if isinstance(listed, list):
             for payload_id in listed:
                 found.erased_by.setdefault(str(payload_id), set()).add(str(entity_id))
+            found.first_listing = min(event_id, found.first_listing or event_id)
         else:
             found.legacy_subjects.add(str(entity_id))
             found.last_legacy_event = max(found.last_legacy_event, event_id)
+            found.legacy_events.append(event_id)
+    anonymised = await _anonymised(conn, set(persons.values()))
+    found.not_anonymised = sorted((e, person) for e, person in persons.items() if person not in anonymised)
     return found
+
+
+async def _anonymised(conn: AsyncConnection, persons: set[str]) -> set[str]:
+    """Those of ``persons`` (registrant ids as written in events) whose file is anonymised."""
+    ids = set()
+    for person in persons:
+        with contextlib.suppress(ValueError):
+            ids.add(uuid.UUID(person))
+    if not ids:
+        return set()
+    stmt = select(Registrant.id).where(Registrant.id.in_(ids), Registrant.anonymised_at.is_not(None))
+    return {str(rid) for rid in (await conn.execute(stmt)).scalars()}
+
+
+async def _erasure_fault(conn: AsyncConnection, erasures: _Erasures, first_named: int | None) -> Fault | None:
+    """An erasure event the application did not record: one whose person's file is not anonymised
+    (an erasure anonymises the file in the transaction that deletes the payloads and records the
+    event), or one listing no payloads recorded after erasures listed theirs or after references
+    named their person (the application's role may insert events and delete payloads, but not
+    write history as it was before the upgrade)."""
+    if erasures.not_anonymised:
+        event_id, person = erasures.not_anonymised[0]
+        reason = f"its erasure names registrant {person}, whose file is not anonymised"
+        return await _seq_of(conn, event_id), event_id, reason
+    since = min((e for e in (erasures.first_listing, first_named) if e is not None), default=None)
+    late = [e for e in erasures.legacy_events if since is not None and e > since]
+    if late:
+        reason = f"its erasure lists no payloads, though the log's events have named them since event {since}"
+        return await _seq_of(conn, late[0]), late[0], reason
+    return None
+
+
+async def _seq_of(conn: AsyncConnection, event_id: int) -> int | None:
+    """The chain position of event ``event_id`` (None while it waits to be sealed)."""
+    stmt = select(AuditLink.seq).where(AuditLink.event_id == event_id)
+    seq: int | None = (await conn.execute(stmt)).scalar_one_or_none()
+    return seq
 
 
 async def payload_fault(conn: AsyncConnection) -> Fault | None:
@@ -134,11 +188,13 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
         .outerjoin(AuditPayload, _payload_is(dialect, events.c.payload_id))
         .order_by(AuditLink.seq)
     )
-    found = 0
+    found, first_named = 0, None
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
             for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, value in rows:
+                if subject is not None and (first_named is None or event_id < first_named):
+                    first_named = event_id
                 if salt is None:
                     if not erasures.allow(event_id, entity_type, entity_id, payload_id, subject):
                         return seq, event_id, _unlisted(payload_id, payload_id in erasures.erased_by)
@@ -156,7 +212,9 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
                 found += 1
     finally:
         await result.close()
-    return await _orphan(conn, found, _payload_is(dialect, _PAYLOAD_ID))
+    return await _erasure_fault(conn, erasures, first_named) or await _orphan(
+        conn, found, _payload_is(dialect, _PAYLOAD_ID)
+    )
 
 
 def _unlisted(payload_id: str, listed: bool) -> str:

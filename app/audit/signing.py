@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -90,7 +90,10 @@ class Checkpoint:
             raise ValueError("not a checkpoint: hash, signed_at, key_id and signature are strings")
         if not _HEX_64.fullmatch(texts["hash"]) or not _HEX_16.fullmatch(texts["key_id"]):
             raise ValueError("not a checkpoint: hash is 64 and key_id 16 lowercase hexadecimal digits")
-        signed_at = dt.datetime.fromisoformat(texts["signed_at"])
+        try:
+            signed_at = dt.datetime.fromisoformat(texts["signed_at"])
+        except ValueError:
+            raise ValueError("not a checkpoint: signed_at is an ISO 8601 date and time with its offset") from None
         if signed_at.tzinfo is None:
             raise ValueError("signed_at has no offset")
         if "public_key" in data:
@@ -153,8 +156,9 @@ def load_signer(path: Path, *, create: bool) -> Signer:
     """The signer whose PEM (PKCS#8) private key is in ``path``.
 
     When the file does not exist and ``create`` is true, a new key is generated into it (mode
-    0600). Raises ``FileNotFoundError`` otherwise, ``ValueError`` when the file holds no Ed25519
-    private key.
+    0600). Raises ``FileNotFoundError`` otherwise, ``OSError`` when it cannot be read (a
+    directory), ``ValueError`` when it holds no Ed25519 private key (each message names the file
+    and the setting).
     """
     if not path.exists():
         if not create:
@@ -166,9 +170,17 @@ def load_signer(path: Path, *, create: bool) -> Signer:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(pem)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    named = f"audit signing key {path} (AUDIT_SIGNING_KEY_FILE)"
+    try:
+        pem = path.read_bytes()
+    except OSError as exc:  # a directory (an empty setting is "."), no permission
+        raise OSError(f"{named} cannot be read: {exc.strerror}") from exc
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # not PEM, a public key, encrypted
+        raise ValueError(f"{named} holds no unencrypted PEM (PKCS#8) private key") from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} does not hold an Ed25519 private key")
+        raise ValueError(f"{named} does not hold an Ed25519 private key")
     return Signer(key)
 
 

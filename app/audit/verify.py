@@ -189,6 +189,15 @@ async def verify_log(
                 await beside
 
 
+def _unsigned(which: str, checkpoint: Checkpoint, verifier: Verifier) -> str:
+    """The reason given for ``which`` checkpoint, whose signature the trusted key does not verify:
+    signed by another key (its ``key_id`` says which: a wrong ``--public-key`` or key file, or a
+    checkpoint forged with a key of the forger's), or not signed as it now reads."""
+    if checkpoint.key_id != verifier.key_id:
+        return f"{which}: signed by key {checkpoint.key_id}, not by the trusted key {verifier.key_id}"
+    return f"{which}: signature does not verify"
+
+
 async def _verify_chain(
     conn: AsyncConnection, verifier: Verifier, against: Checkpoint | None, streamed: bool
 ) -> VerifyResult:
@@ -203,11 +212,11 @@ async def _verify_chain(
     for cp in stored:
         signed = Checkpoint(cp.seq, cp.hash, cp.signed_at, cp.key_id, cp.signature)
         if not isinstance(cp.seq, int) or not verifier.verify(signed):
-            return VerifyResult(0, 0, pending, cp.seq, None, f"checkpoint at seq {cp.seq}: signature does not verify")
+            return VerifyResult(0, 0, pending, cp.seq, None, _unsigned(f"checkpoint at seq {cp.seq}", signed, verifier))
         checkpoints[cp.seq] = cp.hash
     if against is not None:
         if not verifier.verify(against):
-            return VerifyResult(0, 0, pending, against.seq, None, "the kept checkpoint's signature does not verify")
+            return VerifyResult(0, 0, pending, against.seq, None, _unsigned("the kept checkpoint", against, verifier))
         if checkpoints.get(against.seq, against.hash) != against.hash:
             return VerifyResult(
                 0,

@@ -147,7 +147,7 @@ async def test_verify_audit_command_seals_passes_then_fails_naming_the_event(
     ok = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit", "--seal")
     assert ok.returncode == 0, ok.stderr
     assert "sealed 3 events" in ok.stdout
-    assert "audit chain valid: 3 events, 1 signed checkpoints" in ok.stdout
+    assert "audit chain valid: 3 events, 1 signed checkpoint" in ok.stdout
     await _tamper(sessionmaker, 2)
     broken = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit")
     assert broken.returncode == 1
@@ -315,7 +315,7 @@ async def test_verify_audit_command_checks_a_kept_checkpoint_with_a_published_ke
         _cli, database_url, auditor_dir, "verify-audit", "--against", str(kept_file), "--public-key", public_key
     )
     assert ok.returncode == 0, ok.stderr
-    assert "audit chain valid: 2 events, 1 signed checkpoints" in ok.stdout
+    assert "audit chain valid: 2 events, 1 signed checkpoint" in ok.stdout
     assert not (auditor_dir / "audit_signing_key.pem").exists()
     kept_file.write_text("{not json")
     bad = await asyncio.to_thread(

@@ -14,29 +14,40 @@ import uuid
 import pytest
 from sqlalchemy import delete, select, text, update
 
+from app.audit import payloads
 from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
 from app.audit.payload_check import ERASED_PAYLOADS
 from app.audit.verify import verify_log
 from app.core.context import SYSTEM_ACTOR
+from app.desks.models import Desk
+from app.registrants.models import Registrant
 
 ANNA, BINTA = uuid.UUID(int=1), uuid.UUID(int=2)
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
 
-async def _person_events(sessionmaker, audit_log) -> dict[uuid.UUID, list[str]]:
+async def _person_events(sessionmaker, audit_log, *, named: bool = True) -> dict[uuid.UUID, list[str]]:
     """Two registrants' creations and corrections, each with personal values; all sealed.
-    ``{registrant id: [payload id of each event]}``."""
+    ``{registrant id: [payload id of each event]}``. ``named=False``: the references name no
+    person, as they were written before references named theirs."""
     async with sessionmaker() as session:
         for registrant_id, name in ((ANNA, "Anna Diop"), (BINTA, "Binta Sow")):
             for action, value in (("registrant.create", name), ("registrant.update", f"{name} Fall")):
+                personal = {"changes": {"family_name": [None, value]}}
+                details = None
+                if not named:
+                    row, reference = payloads.payload_values(registrant_id=registrant_id, value=personal)
+                    session.add(AuditPayload(**row))
+                    details, personal = {"personal": {k: reference[k] for k in ("payload", "digest")}}, None
                 await audit.record(
                     session,
                     actor=SYSTEM_ACTOR,
                     action=action,
                     entity_type="registrant",
                     entity_id=registrant_id,
-                    personal={"changes": {"family_name": [None, value]}},
+                    details=details,
+                    personal=personal,
                     subject_id=registrant_id,
                 )
         await session.commit()
@@ -114,9 +125,26 @@ async def test_a_payload_deleted_without_an_erasure_is_named_by_its_event(sessio
     assert (result.broken_seq, result.broken_id, result.reason) == (seq, event_id, _unlisted(event_id, target))
 
 
-async def _erase_directly(sessionmaker, registrant_id: uuid.UUID, details: dict[str, object]) -> None:
-    """Delete a person's payloads and record an erasure event with ``details``, as an erasure does."""
+async def _anonymised_file(session, registrant_id: uuid.UUID) -> None:
+    """Store the anonymised file an erasure leaves (the events here are about files never stored)."""
+    desk_id = (await session.execute(select(Desk.id).order_by(Desk.code).limit(1))).scalar_one()
+    blank = dict.fromkeys(("given_names_key", "family_name_key", "given_names_phonetic", "family_name_phonetic"), "")
+    session.add(
+        Registrant(
+            id=registrant_id, desk_id=desk_id, registration_number=f"ERASED-{registrant_id.hex[:12]}",
+            given_names="—", family_name="—", anonymised_at=NOW, **blank,
+        )
+    )  # fmt: skip
+
+
+async def _erase_directly(
+    sessionmaker, registrant_id: uuid.UUID, details: dict[str, object], *, anonymise: bool = True
+) -> None:
+    """Delete a person's payloads and record an erasure event with ``details``, as an erasure does
+    (and, unless ``anonymise`` is False, leave the person's file anonymised, as it does too)."""
     async with sessionmaker() as session:
+        if anonymise:
+            await _anonymised_file(session, registrant_id)
         await session.execute(delete(AuditPayload).where(AuditPayload.registrant_id == registrant_id))
         await audit.record(
             session,
@@ -149,7 +177,7 @@ async def test_an_erasure_lists_only_its_own_payloads(sessionmaker, audit_log) -
 
 
 async def test_an_erasure_from_before_the_lists_covers_its_person_only(sessionmaker, audit_log) -> None:
-    payload_ids = await _person_events(sessionmaker, audit_log)
+    payload_ids = await _person_events(sessionmaker, audit_log, named=False)  # all before the upgrade
     await _erase_directly(sessionmaker, ANNA, {"trigger": "request", "counts": {"audit_payloads": 2}})
     await audit_log.seal()
     assert (await audit_log.verify()).reason is None
@@ -310,4 +338,49 @@ async def test_a_payload_restored_after_its_erasure_is_named_by_its_event(sessio
     assert (
         result.reason
         == f"event {event_id}: its personal values (payload {target}) are stored, yet an erasure deleted them"
+    )
+
+
+@pytest.mark.parametrize("sealed", [False, True])
+async def test_an_erasure_whose_file_is_not_anonymised_is_named(sessionmaker, audit_log, sealed: bool) -> None:
+    """The application's role deletes Anna's payloads and inserts an erasure event listing them,
+    her file left as it was: no erasure of the application's."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    await _erase_directly(sessionmaker, ANNA, {ERASED_PAYLOADS: payload_ids[ANNA]}, anonymise=False)
+    if sealed:
+        await audit_log.seal()
+    async with sessionmaker() as session:
+        event_id, seq = (
+            await session.execute(
+                select(AuditEvent.id, AuditLink.seq)
+                .outerjoin(AuditLink, AuditLink.event_id == AuditEvent.id)
+                .where(AuditEvent.action == "privacy.erasure")
+            )
+        ).one()
+    result = await audit_log.verify()
+    assert (result.broken_seq, result.broken_id) == (seq, event_id)
+    assert (seq is not None) is sealed
+    assert result.reason == f"event {event_id}: its erasure names registrant {ANNA}, whose file is not anonymised"
+
+
+async def test_an_erasure_listing_nothing_after_references_named_their_person_is_named(sessionmaker, audit_log) -> None:
+    """An erasure without ``erased_payloads``, as written before the lists, inserted after the log's
+    references named their person: not the application's (it lists what it deletes since then)."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    await _erase_directly(sessionmaker, ANNA, {"trigger": "request"})
+    await audit_log.seal()
+    async with sessionmaker() as session:
+        _, first_named = await _event_of(session, payload_ids[ANNA][0])
+        event_id, seq = (
+            await session.execute(
+                select(AuditEvent.id, AuditLink.seq)
+                .join(AuditLink, AuditLink.event_id == AuditEvent.id)
+                .where(AuditEvent.action == "privacy.erasure")
+            )
+        ).one()
+    result = await audit_log.verify()
+    assert (result.broken_seq, result.broken_id) == (seq, event_id)
+    assert result.reason == (
+        f"event {event_id}: its erasure lists no payloads, though the log's events have named them since event "
+        f"{first_named}"
     )

@@ -64,6 +64,9 @@ def test_a_checkpoint_without_an_offset_or_a_field_is_refused_saying_why() -> No
     with pytest.raises(ValueError) as naive:
         Checkpoint.from_json(good | {"signed_at": "2026-11-30T04:12:00"})
     assert str(naive.value) == "signed_at has no offset"
+    with pytest.raises(ValueError) as words:
+        Checkpoint.from_json(good | {"signed_at": "yesterday"})
+    assert str(words.value) == "not a checkpoint: signed_at is an ISO 8601 date and time with its offset"
     with pytest.raises(ValueError) as missing:
         Checkpoint.from_json({k: v for k, v in good.items() if k != "hash"})
     assert str(missing.value) == "not a checkpoint: hash missing"
@@ -134,4 +137,43 @@ def test_a_key_file_holding_another_kind_of_key_is_refused_saying_so(tmp_path: P
     )
     with pytest.raises(ValueError) as refused:
         load_signer(path, create=False)
-    assert str(refused.value) == f"{path} does not hold an Ed25519 private key"
+    assert (
+        str(refused.value) == f"audit signing key {path} (AUDIT_SIGNING_KEY_FILE) does not hold an Ed25519 private key"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "holds no unencrypted PEM (PKCS#8) private key"),
+        (b"not a key at all\n", "holds no unencrypted PEM (PKCS#8) private key"),
+        ("public", "holds no unencrypted PEM (PKCS#8) private key"),
+        ("encrypted", "holds no unencrypted PEM (PKCS#8) private key"),
+        (None, "cannot be read: Is a directory"),
+    ],
+)
+def test_a_key_file_that_cannot_be_used_is_refused_naming_it_and_its_setting(
+    tmp_path: Path, content: bytes | str | None, reason: str
+) -> None:
+    path = tmp_path / "audit.pem"
+    key = Ed25519PrivateKey.generate()
+    if content is None:
+        path.mkdir()
+    elif content == "public":
+        path.write_bytes(
+            key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
+    elif content == "encrypted":
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(b"secret"),
+            )
+        )
+    else:
+        assert isinstance(content, bytes)
+        path.write_bytes(content)
+    with pytest.raises((OSError, ValueError)) as refused:
+        load_signer(path, create=False)
+    assert str(refused.value) == f"audit signing key {path} (AUDIT_SIGNING_KEY_FILE) {reason}"

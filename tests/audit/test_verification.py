@@ -196,12 +196,16 @@ async def test_a_kept_checkpoint_verifies_a_log_that_went_on_and_refuses_one_sig
     await _sealed_log(sessionmaker, audit_log, batches=1)
     result = await audit_log.verify(against=kept)
     assert (result.ok, result.checked, result.checkpoints) == (True, 6, 2)
-    stranger = load_signer(tmp_path / "other.pem", create=True).sign(kept.seq, kept.hash, kept.signed_at)
+    other = load_signer(tmp_path / "other.pem", create=True)
+    stranger = other.sign(kept.seq, kept.hash, kept.signed_at)
     refused = await audit_log.verify(against=stranger)
-    assert (refused.ok, refused.reason) == (False, "the kept checkpoint's signature does not verify")
+    assert (refused.ok, refused.reason) == (
+        False,
+        f"the kept checkpoint: signed by key {other.key_id}, not by the trusted key {kept.key_id}",
+    )
     forged = Checkpoint.from_json({**kept.as_json(), "hash": "0" * 64})
     assert json.loads(json.dumps(forged.as_json()))["hash"] == "0" * 64
-    assert (await audit_log.verify(against=forged)).reason == "the kept checkpoint's signature does not verify"
+    assert (await audit_log.verify(against=forged)).reason == "the kept checkpoint: signature does not verify"
 
 
 async def audit_current(session) -> Checkpoint:

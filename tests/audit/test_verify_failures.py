@@ -223,10 +223,13 @@ async def test_history_rewritten_and_resigned_with_another_key_fails_the_signatu
     await _sealed_log(sessionmaker, audit_log)
     async with sessionmaker() as session:
         await _rewrite_event_2(session)
-        await resign_head(session, load_signer(tmp_path / "forger.pem", create=True))
+        forger = load_signer(tmp_path / "forger.pem", create=True)
+        await resign_head(session, forger)
         await session.commit()
-    for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(0, 0, WAITING, 6, None, "checkpoint at seq 6: signature does not verify")
+    trusted = _signer(app)
+    reason = f"checkpoint at seq 6: signed by key {forger.key_id}, not by the trusted key {trusted.key_id}"
+    for result in await _verify(sessionmaker, trusted):
+        assert result == VerifyResult(0, 0, WAITING, 6, None, reason)
 
 
 async def test_a_kept_checkpoint_that_differs_from_the_stored_one_is_named_before_reading_the_chain(
@@ -253,9 +256,11 @@ async def test_a_kept_checkpoint_signed_by_another_key_is_refused(app, sessionma
     await _sealed_log(sessionmaker, audit_log)
     async with sessionmaker() as session:
         row = (await session.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq == 3))).scalar_one()
-    stranger = load_signer(tmp_path / "other.pem", create=True).sign(row.seq, row.hash, row.signed_at)
+    other = load_signer(tmp_path / "other.pem", create=True)
+    stranger = other.sign(row.seq, row.hash, row.signed_at)
+    reason = f"the kept checkpoint: signed by key {other.key_id}, not by the trusted key {_signer(app).key_id}"
     for result in await _verify(sessionmaker, _signer(app), against=stranger):
-        assert result == VerifyResult(0, 0, WAITING, 3, None, "the kept checkpoint's signature does not verify")
+        assert result == VerifyResult(0, 0, WAITING, 3, None, reason)
 
 
 async def test_the_first_stored_checkpoint_in_seq_order_with_a_bad_signature_is_named(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.merges.models import RegistrantMerge
 from app.registrants.models import Registrant
-from tests.conftest import Staff
+from tests.conftest import AuditLog, Staff
 from tests.merges.conftest import URL, Pair, merge
 
 
@@ -21,6 +21,7 @@ async def test_erasing_the_survivor_anonymises_the_merged_file_and_makes_the_mer
     supervisor: Staff,
     pair: Pair,
     sessionmaker: async_sessionmaker[AsyncSession],
+    audit_log: AuditLog,
 ) -> None:
     merged = await merge(client, agent, pair)
     assert merged.status_code == 201, merged.text
@@ -51,3 +52,7 @@ async def test_erasing_the_survivor_anonymises_the_merged_file_and_makes_the_mer
     unmerge = await client.post(f"{URL}/{record.id}/unmerge", headers=supervisor.headers)
     assert unmerge.status_code == 409, unmerge.text
     assert [r["code"] for r in unmerge.json()["reasons"]] == ["erased"]
+    # both files' erasure events (each file anonymised, its payloads listed) verify
+    await audit_log.seal()
+    verified = await audit_log.verify()
+    assert (verified.ok, verified.reason) == (True, None)
