@@ -180,9 +180,12 @@ def prepare_row(
         data["status_category"], residence = cells.parse_status(get("status"))
         if residence:
             data["residence_status"] = residence
-    except ValueError as exc:
-        prepared.warn("status", f"{exc}; not recorded")
-        notes.append(f"Statut (non repris) : {clean(get('status'))}")
+    except ValueError:
+        # The column mixes occupations and legal status: a value not recognised may be a residence
+        # status (sensitive), so it is kept in the restricted field only, never in the notes, the
+        # warnings or the report that agents read.
+        prepared.warn("status", "unrecognised status: kept in the restricted residence status")
+        data["residence_status"] = f"Statut (non reconnu) : {clean(get('status'))}"
 
     arrival = _arrival(prepared, get("arrival_date"), reference_year, registered, birth, today)
     if arrival:

@@ -149,6 +149,18 @@ def test_undocumented_status_goes_to_the_restricted_field_only() -> None:
     assert (prepared.data["status_category"], prepared.data["residence_status"]) == (None, "undocumented")  # type: ignore[index]
 
 
+def test_an_unrecognised_status_is_kept_in_the_restricted_field_only() -> None:
+    """The "Statut" column mixes occupations and legal status: a value not recognised may say the
+    person's residence status, so agents never read it (not in the notes or the warnings)."""
+    prepared = row("4;02/06/2019;Saliou;Ka;M;;;;;;;;;En situation irrégulière;;;Besoin d'aide;")
+    assert prepared.data["residence_status"] == "Statut (non reconnu) : En situation irrégulière"  # type: ignore[index]
+    assert "status_category" not in prepared.data or prepared.data["status_category"] is None  # type: ignore[operator]
+    assert "irrégulière" not in str(prepared.data.get("notes"))  # type: ignore[union-attr]
+    assert prepared.warnings == [
+        {"field": "status", "message": "unrecognised status: kept in the restricted residence status"}
+    ]
+
+
 def test_unknown_sex_is_recorded_unknown_with_a_warning() -> None:
     prepared = row("4;02/06/2019;Saliou;Ka;X;;;;;;;;;;;;;")
     assert prepared.data["sex"] == "unknown"  # type: ignore[index]
