@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -55,12 +55,17 @@ def _run_or_exit(
         raise typer.Exit(refused_exit) from exc
 
 
-def run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def run_in_session(
+    settings: Settings,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    server_settings: Mapping[str, str] | None = None,
+) -> T:
     """Run ``work`` in one transaction on the configured database, committing if it succeeds (then
-    the work queued with ``db.after_commit`` runs)."""
+    the work queued with ``db.after_commit`` runs); ``server_settings``: as :func:`create_engine`."""
 
     async def main() -> T:
-        engine = create_engine(settings.effective_database_url)
+        engine = create_engine(settings.effective_database_url, server_settings=server_settings)
         try:
             async with create_sessionmaker(engine)() as session:
                 result = await work(session)
@@ -454,7 +459,7 @@ def verify_audit(
         return await verify_chain(session, verifier, against=kept)
 
     try:
-        result = run_in_session(settings, check)
+        result = run_in_session(settings, check, server_settings=AUDIT_SESSION)
     except Exception as exc:  # whatever a rewritten schema makes fail: a verdict, not a traceback
         first_line = (str(exc).splitlines() or [""])[0]
         typer.secho(f"audit log cannot be read: {type(exc).__name__}: {first_line}", fg=typer.colors.RED, err=True)
@@ -478,11 +483,16 @@ def verify_audit(
     raise typer.Exit(1)
 
 
+AUDIT_SESSION = {"statement_timeout": "0", "idle_in_transaction_session_timeout": "0", "lock_timeout": "0"}
+"""The PostgreSQL settings of ``verify-audit``'s connections: no timeouts, whatever the application's
+role gave itself (``ALTER ROLE … SET statement_timeout = '1ms'`` would keep every check from ending)."""
+
+
 def _seal(settings: Settings, signer: Signer) -> int:
     from app.audit.sequencer import Sequencer
 
     async def main() -> int:
-        engine = create_engine(settings.effective_database_url)
+        engine = create_engine(settings.effective_database_url, server_settings=AUDIT_SESSION)
         try:
             return await Sequencer(engine, signer, batch=settings.audit_seal_batch).seal_all()
         finally:

@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.audit import payloads
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
 from app.audit.sequencer import head, pin_for_verification
-from app.registrants.models import Registrant
+from app.registrants.models import ERASED_NAME, Registrant
 
 ERASURE_ACTION = "privacy.erasure"
 """The action of the event an erasure records (``app.privacy.erasure``)."""
@@ -119,14 +119,20 @@ async def _erasures(conn: AsyncConnection) -> _Erasures:
 
 
 async def _anonymised(conn: AsyncConnection, persons: set[str]) -> set[str]:
-    """Those of ``persons`` (registrant ids as written in events) whose file is anonymised."""
+    """Those of ``persons`` (registrant ids as written in events) whose file is anonymised: marked
+    so, and both names erased (a mark alone leaves the person named on file)."""
     ids = set()
     for person in persons:
         with contextlib.suppress(ValueError):
             ids.add(uuid.UUID(person))
     if not ids:
         return set()
-    stmt = select(Registrant.id).where(Registrant.id.in_(ids), Registrant.anonymised_at.is_not(None))
+    stmt = select(Registrant.id).where(
+        Registrant.id.in_(ids),
+        Registrant.anonymised_at.is_not(None),
+        Registrant.given_names == ERASED_NAME,
+        Registrant.family_name == ERASED_NAME,
+    )
     return {str(rid) for rid in (await conn.execute(stmt)).scalars()}
 
 

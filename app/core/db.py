@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -127,6 +127,7 @@ def create_engine(
     connect_timeout: float = 10,
     busy_timeout: float = 30,
     pgbouncer: bool = False,
+    server_settings: Mapping[str, str] | None = None,
 ) -> AsyncEngine:
     """Create the async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
 
@@ -145,6 +146,11 @@ def create_engine(
     prepared-statement cache in asyncpg nor in SQLAlchemy's adapter, every prepared statement under
     a unique name, so that no statement is looked for on a server connection that never saw it.
 
+    ``server_settings`` (PostgreSQL, not behind PgBouncer, which refuses unknown startup
+    parameters): run-time parameters sent when each connection starts, asyncpg's
+    ``server_settings``; they override the role's and the database's defaults (``ALTER ROLE …
+    SET``; PostgreSQL documentation, "Setting Parameters").
+
     SQLite: a transaction waits up to ``busy_timeout`` seconds for another one's write lock; past
     that the driver raises "database is locked", answered 503 ``service-unavailable`` with
     ``Retry-After`` (``app.core.db_errors.database_busy``).
@@ -159,6 +165,8 @@ def create_engine(
         pgbouncer = pgbouncer or str(parsed.query["pgbouncer"]).lower() in {"1", "true", "yes", "on"}
         parsed = parsed.difference_update_query(["pgbouncer"])
     connect_args: dict[str, Any] = {"timeout": connect_timeout}
+    if server_settings and not pgbouncer:
+        connect_args["server_settings"] = dict(server_settings)
     if pgbouncer:
         connect_args |= {
             "statement_cache_size": 0,

@@ -50,11 +50,10 @@ from app.merges.models import RegistrantMerge
 from app.notifications.models import Notification
 from app.privacy import holds
 from app.privacy.models import Disclosure, RegistrantCorrection
-from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
+from app.registrants.models import ERASED_NAME, Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 from app.reports.ages import AgeBands
 from app.selfservice.models import LinkCode, PersonAccount
 
-ERASED_NAME: Final = "[anonymisé]"
 FREE_TEXT_EVENT_KEYS: Final = frozenset({"reason", "note", "text", "comment", "outcome", "description"})
 """Keys of a timeline event's details whose string values may hold what a person said."""
 

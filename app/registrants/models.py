@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +27,10 @@ NAME_TERMS_SQL = (
 :func:`app.registrants.repository.search_query`, spelt exactly so (the planner uses an expression
 index only for the same expression). Not in the table's metadata: Alembic cannot compare an
 expression index (``tests/core/test_migrations.py`` names it)."""
+
+
+ERASED_NAME: Final = "[anonymisé]"
+"""Both names of an anonymised file (``Registrant.anonymised_at`` set)."""
 
 
 class Registrant(UUIDPrimaryKey, Timestamps, Base):
@@ -90,7 +94,7 @@ class Registrant(UUIDPrimaryKey, Timestamps, Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("registrants.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # When the person's file was anonymised (erasure on request or at the end of retention,
-    # app.privacy.erasure); null while the file identifies them.
+    # app.privacy.erasure: both names are then ERASED_NAME); null while the file identifies them.
     anonymised_at: Mapped[dt.datetime | None] = mapped_column()
 
     phones: Mapped[list[RegistrantPhone]] = relationship(

@@ -21,7 +21,7 @@ from app.audit.payload_check import ERASED_PAYLOADS
 from app.audit.verify import verify_log
 from app.core.context import SYSTEM_ACTOR
 from app.desks.models import Desk
-from app.registrants.models import Registrant
+from app.registrants.models import ERASED_NAME, Registrant
 
 ANNA, BINTA = uuid.UUID(int=1), uuid.UUID(int=2)
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
@@ -125,14 +125,15 @@ async def test_a_payload_deleted_without_an_erasure_is_named_by_its_event(sessio
     assert (result.broken_seq, result.broken_id, result.reason) == (seq, event_id, _unlisted(event_id, target))
 
 
-async def _anonymised_file(session, registrant_id: uuid.UUID) -> None:
-    """Store the anonymised file an erasure leaves (the events here are about files never stored)."""
+async def _anonymised_file(session, registrant_id: uuid.UUID, *, names: str = ERASED_NAME) -> None:
+    """Store the anonymised file an erasure leaves (the events here are about files never stored);
+    ``names``: its names (an erasure leaves :data:`ERASED_NAME`)."""
     desk_id = (await session.execute(select(Desk.id).order_by(Desk.code).limit(1))).scalar_one()
     blank = dict.fromkeys(("given_names_key", "family_name_key", "given_names_phonetic", "family_name_phonetic"), "")
     session.add(
         Registrant(
             id=registrant_id, desk_id=desk_id, registration_number=f"ERASED-{registrant_id.hex[:12]}",
-            given_names="—", family_name="—", anonymised_at=NOW, **blank,
+            given_names=names, family_name=names, anonymised_at=NOW, **blank,
         )
     )  # fmt: skip
 
@@ -384,3 +385,16 @@ async def test_an_erasure_listing_nothing_after_references_named_their_person_is
         f"event {event_id}: its erasure lists no payloads, though the log's events have named them since event "
         f"{first_named}"
     )
+
+
+async def test_an_erasure_whose_file_is_only_marked_anonymised_is_named(sessionmaker, audit_log) -> None:
+    """The application's role also sets ``anonymised_at`` on Anna's file, her names left on it."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    async with sessionmaker() as session:
+        await _anonymised_file(session, ANNA, names="Anna")
+        await session.commit()
+    await _erase_directly(sessionmaker, ANNA, {ERASED_PAYLOADS: payload_ids[ANNA]}, anonymise=False)
+    await audit_log.seal()
+    result = await audit_log.verify()
+    assert result.reason is not None
+    assert result.reason.endswith(f"its erasure names registrant {ANNA}, whose file is not anonymised")
