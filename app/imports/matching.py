@@ -260,8 +260,9 @@ class BatchMatcher:
     def add(self, known: Known) -> None:
         """Index one known person under each of its blocks and each of their combinations, those
         of its other spellings (the files merged into it) too."""
-        blocks = {block for spelt in (known.keys, *known.spellings) for block in _blocks(spelt)}
-        combined = {key for spelt in (known.keys, *known.spellings) for key in match_keys.combined_keys(spelt)}
+        spellings = (known.keys, *(s.keys for s in known.spellings))
+        blocks = {block for spelt in spellings for block in _blocks(spelt)}
+        combined = {key for spelt in spellings for key in match_keys.combined_keys(spelt)}
         for block in sorted(blocks):
             self.index[block].append(known)
         for key in sorted(combined):
@@ -300,20 +301,7 @@ class BatchMatcher:
         """The indexed registrants that may be this person (of :meth:`block`), best first (at most 10)."""
         found: list[DuplicateCandidate] = []
         for known in self.block(keys):  # compared under each of its spellings: the best counts
-            spellings = (known.keys, *known.spellings)
-            match = max((linkage.compare(keys, s, self.frequencies) for s in spellings), key=lambda m: m.probability)
-            if match.probability < linkage.FLAG_PROBABILITY:
-                continue
-            found.append(
-                linkage.candidate(
-                    match,
-                    id=known.id,
-                    registration_number=known.registration_number,
-                    desk_id=known.desk_id,
-                    given_names=known.given_names,
-                    family_name=known.family_name,
-                    date_of_birth=known.date_of_birth,
-                    sex=known.sex,
-                )
-            )
+            match, through = linkage.best_match(keys, known, self.frequencies)
+            if match.probability >= linkage.FLAG_PROBABILITY:
+                found.append(linkage.candidate(match, known, through))
         return DuplicateCandidate.ranked(found)

@@ -29,7 +29,6 @@ import dataclasses
 import functools
 import itertools
 import math
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -38,6 +37,7 @@ import jellyfish
 from app.registrants import compounds
 from app.registrants.arabic import ARABIC_MARK, is_arabic
 from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, agree, phonetic
+from app.registrants.pool import Known
 from app.registrants.schemas import DuplicateCandidate, FieldComparison
 
 RETURN_RATE = 0.05
@@ -377,23 +377,39 @@ def reasons(match: Match) -> list[str]:
     return out
 
 
-def candidate(
-    match: Match, *, id: uuid.UUID, registration_number: str, desk_id: uuid.UUID, given_names: str,
-    family_name: str, date_of_birth: str | None, sex: str,
-) -> DuplicateCandidate:  # fmt: skip
-    """The API's view of a scored candidate (``score`` is the match probability, 3 decimals)."""
+MERGED_FILE = "merged_file"
+"""The reason code that ends a candidate's reasons when a file merged into it matched (:func:`candidate`)."""
+
+
+def best_match(new: PersonKeys, known: Known, freq: Frequencies) -> tuple[Match, str | None]:
+    """``new`` compared with ``known`` under its own keys and under each of its other spellings
+    (the files merged into it): the best match, and the registration number of the merged file
+    whose spelling gave it (None: the file's own keys; they win a tie)."""
+    best, through = compare(new, known.keys, freq), None
+    for spelling in known.spellings:
+        match = compare(new, spelling.keys, freq)
+        if match.probability > best.probability:
+            best, through = match, spelling.registration_number
+    return best, through
+
+
+def candidate(match: Match, known: Known, through: str | None = None) -> DuplicateCandidate:
+    """The API's view of ``known`` scored by ``match`` (``score`` is the match probability, 3
+    decimals); ``through``: the merged file whose spelling matched (:func:`best_match`), then the
+    last reason is :data:`MERGED_FILE` (the values compared are that file's, not those shown)."""
     score = round(match.probability, 3)
     return DuplicateCandidate(
-        id=id,
-        registration_number=registration_number,
-        desk_id=desk_id,
-        given_names=given_names,
-        family_name=family_name,
-        date_of_birth=date_of_birth,
-        sex=sex,
+        id=known.id,
+        registration_number=known.registration_number,
+        desk_id=known.desk_id,
+        given_names=known.given_names,
+        family_name=known.family_name,
+        date_of_birth=known.date_of_birth,
+        sex=known.sex,
         score=score,
         strength=DuplicateCandidate.strength_of(score),
-        reasons=reasons(match),
+        reasons=[*reasons(match), *([MERGED_FILE] if through else [])],
+        through=through,
         match_weight=match.weight,
         prior_weight=match.prior,
         comparisons=[FieldComparison(field=c.field, level=c.level, weight=c.weight, m=c.m, u=c.u)

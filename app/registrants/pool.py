@@ -40,7 +40,7 @@ async def with_spellings(session: AsyncSession, known: list[Known]) -> list[Know
     stmt = select(*_POOL_COLUMNS, Registrant.merged_into_id).where(
         Registrant.merged_into_id.in_(list(by_id)), Registrant.anonymised_at.is_(None)
     )
-    spellings: dict[uuid.UUID, list[PersonKeys]] = {}
+    spellings: dict[uuid.UUID, list[Spelling]] = {}
     for row in (await session.execute(stmt.order_by(Registrant.id))).all():
         survivor = by_id[row.merged_into_id].keys  # its phones and documents are the person's now
         spelt = dataclasses.replace(
@@ -49,7 +49,7 @@ async def with_spellings(session: AsyncSession, known: list[Known]) -> list[Know
             documents=survivor.documents,
             typed_documents=survivor.typed_documents,
         )
-        spellings.setdefault(row.merged_into_id, []).append(spelt)
+        spellings.setdefault(row.merged_into_id, []).append(Spelling(spelt, row.registration_number))
     return [dataclasses.replace(k, spellings=tuple(spellings.get(k.id, ()))) for k in known]
 
 
@@ -61,6 +61,15 @@ async def ranked(session: AsyncSession, rank: Mapping[uuid.UUID, int], *, limit:
     ids = sorted(rank, key=lambda rid: (rank[rid], str(rid)))[:limit]
     found = await pooled(session, ids)
     return [found[rid] for rid in ids if rid in found]
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """Another spelling of a person: the keys of a file merged into theirs (its names and details,
+    with the survivor's phones and documents) and that file's registration number."""
+
+    keys: PersonKeys
+    registration_number: str
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ class Known:
     date_of_birth: str | None
     sex: str
     keys: PersonKeys
-    spellings: tuple[PersonKeys, ...] = ()
+    spellings: tuple[Spelling, ...] = ()
     """The person's other spellings: the files merged into this one (their names and details, with
     this file's phones and documents), which a registration is compared with too."""
 

@@ -398,6 +398,12 @@ class DuplicateCandidate(BaseModel):
     match_weight: float = 0.0
     prior_weight: float = 0.0
     comparisons: list[FieldComparison] = Field(default_factory=list)
+    through: str | None = Field(
+        default=None,
+        description="The registration number of a file merged into this one whose names and details matched best "
+        "(the comparisons are of that file's values, not of those shown; reason merged_file); null when this "
+        "file's own did.",
+    )
 
     @staticmethod
     def ranked(found: list[DuplicateCandidate]) -> list[DuplicateCandidate]:

@@ -137,23 +137,10 @@ async def find_duplicates(
     frequency = linkage.Frequencies(carried, size + (exclude_id is None))
     found: list[DuplicateCandidate] = []
     for r in pool:  # never a merged file: the survivor is the candidate, compared under its spellings too
-        match = max(
-            (linkage.compare(keys, spelt, frequency) for spelt in (r.keys, *r.spellings)), key=lambda m: m.probability
-        )
+        match, through = linkage.best_match(keys, r, frequency)
         if match.probability < linkage.SHOW_PROBABILITY and not linkage.shares_identifier(match):
             continue
-        found.append(
-            linkage.candidate(
-                match,
-                id=r.id,
-                registration_number=r.registration_number,
-                desk_id=r.desk_id,
-                given_names=r.given_names,
-                family_name=r.family_name,
-                date_of_birth=r.date_of_birth,
-                sex=r.sex,
-            )
-        )
+        found.append(linkage.candidate(match, r, through))
     return DuplicateCandidate.ranked(found)
 
 

@@ -80,4 +80,16 @@ async def test_a_new_registration_like_the_merged_file_is_checked_against_the_su
     again = {"given_names": "Ousmane", "family_name": "Sagna", "sex": "male", "date_of_birth": "1988-07-14"}
     response = await client.post(REGISTRANTS, json=again, headers=agent.headers)
     assert response.status_code == 409, response.text
-    assert [c["id"] for c in response.json()["candidates"]] == [pair.survivor]
+    (candidate,) = response.json()["candidates"]
+    assert candidate["id"] == pair.survivor
+    # shown as the survivor (Mamadou Diop), matched on the merged file's names: it says through which
+    assert (candidate["given_names"], candidate["family_name"]) == ("Mamadou", "Diop")
+    assert candidate["through"] == pair.merged_number
+    assert candidate["reasons"][-1] == "merged_file"
+    assert {"same_family_name", "same_birth_date"} <= set(candidate["reasons"])
+    # a registration like the survivor's own file is matched on its own keys
+    own = {**again, "given_names": "Mamadou", "family_name": "Diop"}
+    response = await client.post(REGISTRANTS, json=own, headers=agent.headers)
+    (candidate,) = response.json()["candidates"]
+    assert (candidate["id"], candidate["through"]) == (pair.survivor, None)
+    assert "merged_file" not in candidate["reasons"]

@@ -18,6 +18,7 @@ import pytest
 
 from app.registrants.linkage import Frequencies, Match, candidate, compare, reasons, shares_identifier
 from app.registrants.matching import PersonKeys, phonetic_key
+from app.registrants.pool import Known
 
 N = 900  # smoothed shares are (n + 100·typical) / 1000
 
@@ -376,10 +377,10 @@ def test_the_probability_of_a_doubtful_pair_in_a_large_registry() -> None:
     )
     assert match.probability == pytest.approx(1 / (1 + 2**-w), rel=1e-9)
     assert match.probability < 0.2
-    shown = candidate(
-        match, id=uuid.uuid4(), registration_number="CAS-2020-000042", desk_id=uuid.uuid4(), given_names="Fatou",
-        family_name="Diop", date_of_birth="1990-05-14", sex="female",
-    )  # fmt: skip
+    shown = candidate(match, Known(
+        id=uuid.uuid4(), registration_number="CAS-2020-000042", desk_id=uuid.uuid4(), given_names="Fatou",
+        family_name="Diop", date_of_birth="1990-05-14", sex="female", keys=person("Fatou", "Diop", "1990-05-14"),
+    ))  # fmt: skip
     assert (shown.score, shown.strength) == (round(1 / (1 + 2**-w), 3), "possible")
     assert shown.score == 0.156
     assert shown.reasons == ["same_given_names", "same_family_name", "close_birth_date"]
@@ -393,10 +394,11 @@ def test_a_candidate_shows_each_field_its_weight_and_the_score() -> None:
         freq,
     )
     registrant, desk = uuid.uuid4(), uuid.uuid4()
-    shown = candidate(
-        match, id=registrant, registration_number="CAS-2021-000123", desk_id=desk, given_names="Fatou",
-        family_name="Joob", date_of_birth="1990-05-04", sex="female",
-    )  # fmt: skip
+    on_file = person("Fatou", "Joob", "1990-05-04", phones=["+221771234567"])
+    shown = candidate(match, Known(
+        id=registrant, registration_number="CAS-2021-000123", desk_id=desk, given_names="Fatou",
+        family_name="Joob", date_of_birth="1990-05-04", sex="female", keys=on_file,
+    ))  # fmt: skip
     lam = 0.05 / N
     prior = math.log2(lam / (1 - lam))
     rows = [
@@ -425,6 +427,7 @@ def test_a_candidate_shows_each_field_its_weight_and_the_score() -> None:
             {"field": f, "level": level, "weight": bits(m, u), "m": m, "u": pytest.approx(u, abs=1e-9)}
             for f, level, m, u in rows
         ],
+        "through": None,
     }
     assert score == 1.0  # W ≈ 13.8 bits
     assert shown.strength == "strong"

@@ -14,7 +14,7 @@ import pytest
 
 from app.cases import workflow
 from app.documents.models import KINDS
-from app.registrants.linkage import REASONS
+from app.registrants.linkage import MERGED_FILE, REASONS
 from app.registrants.schemas import DOCUMENT_TYPES
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "web" / "static"
@@ -31,7 +31,7 @@ def _words(lang: str) -> set[str]:
 
 
 CODES = {
-    "match reasons": sorted(set(REASONS.values())),
+    "match reasons": sorted({*REASONS.values(), MERGED_FILE}),
     "case statuses": list(workflow.STATUSES),
     "outcome categories": list(workflow.OUTCOME_CATEGORIES),
     "uploaded document kinds": list(KINDS),

@@ -73,7 +73,8 @@ function showCandidates(candidates, body) {
   $("#compare").replaceChildren();
   $("#candidates").replaceChildren(...candidates.map((c) => {
     const li = el("li");
-    const reasons = (c.reasons || []).map(code).join(", ");
+    // "through a merged file" ends the reasons: the values compared were that file's, named here
+    const reasons = (c.reasons || []).map(code).join(", ") + (c.through ? ` ${c.through}` : "");
     li.append(el("strong", `${c.given_names} ${c.family_name}`), el("span", ` ${c.registration_number} `, { class: "mono" }),
       el("span", `${t("score")} ${code(c.strength)} (${Math.round(c.score * 100)} %) — ${reasons}`));
     const button = el("button", t("compare"), { type: "button", class: "secondary" });
