@@ -35,13 +35,11 @@ passes see the same log while the server joins the payloads and this process has
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, select, text, tuple_
+from sqlalchemy import String, Uuid, and_, case, cast, exists, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import payloads
@@ -73,10 +71,13 @@ class _Erasures:
 
     erased_by: dict[str, set[str]] = field(default_factory=dict)  # payload id → persons whose erasure lists it
     legacy_subjects: set[str] = field(default_factory=set)  # erased persons, from erasures listing no payloads
-    last_legacy_event: int = 0  # the id of the last such erasure event (0: none)
     legacy_events: list[int] = field(default_factory=list)  # the ids of the erasures listing no payloads
     first_listing: int | None = None  # the id of the first erasure listing its payloads
-    not_anonymised: list[tuple[int, str]] = field(default_factory=list)  # (event id, person) of erasures
+
+    @property
+    def last_legacy_event(self) -> int:
+        """The id of the last erasure listing no payloads (0: none)."""
+        return max(self.legacy_events, default=0)
 
     def allow(
         self, event_id: int, entity_type: str, entity_id: str | None, payload_id: str, subject: str | None
@@ -101,9 +102,7 @@ async def _erasures(conn: AsyncConnection) -> _Erasures:
     rows = await conn.execute(
         select(AuditEvent.id, AuditEvent.entity_id, AuditEvent.details).where(AuditEvent.action == ERASURE_ACTION)
     )
-    persons: dict[int, str] = {}
     for event_id, entity_id, details in rows:
-        persons[event_id] = str(entity_id)
         listed = details.get(ERASED_PAYLOADS) if isinstance(details, dict) else None
         if isinstance(listed, list):
             for payload_id in listed:
@@ -111,29 +110,33 @@ async def _erasures(conn: AsyncConnection) -> _Erasures:
             found.first_listing = min(event_id, found.first_listing or event_id)
         else:
             found.legacy_subjects.add(str(entity_id))
-            found.last_legacy_event = max(found.last_legacy_event, event_id)
             found.legacy_events.append(event_id)
-    anonymised = await _anonymised(conn, set(persons.values()))
-    found.not_anonymised = sorted((e, person) for e, person in persons.items() if person not in anonymised)
     return found
 
 
-async def _anonymised(conn: AsyncConnection, persons: set[str]) -> set[str]:
-    """Those of ``persons`` (registrant ids as written in events) whose file is anonymised: marked
-    so, and both names erased (a mark alone leaves the person named on file)."""
-    ids = set()
-    for person in persons:
-        with contextlib.suppress(ValueError):
-            ids.add(uuid.UUID(person))
-    if not ids:
-        return set()
-    stmt = select(Registrant.id).where(
-        Registrant.id.in_(ids),
+_UUID_TEXT = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def _file_named(dialect: str, entity_id: Any) -> Any:
+    """That a registrant is the file an event's ``entity_id`` names: a primary-key probe (text that
+    is no UUID names none, on PostgreSQL never cast)."""
+    if dialect == "postgresql":
+        return Registrant.id == case((entity_id.regexp_match(_UUID_TEXT), cast(entity_id, Uuid)), else_=None)
+    return Registrant.id == func.replace(func.lower(entity_id), "-", "")  # SQLite keeps a UUID as 32 hex digits
+
+
+async def _not_anonymised(conn: AsyncConnection) -> tuple[int, str] | None:
+    """The first erasure event (by id) whose file is not anonymised: marked so, and both names
+    erased (a mark alone leaves the person named on file); one statement, however many erasures."""
+    anonymised = exists().where(
+        _file_named(conn.dialect.name, AuditEvent.entity_id),
         Registrant.anonymised_at.is_not(None),
         Registrant.given_names == ERASED_NAME,
         Registrant.family_name == ERASED_NAME,
     )
-    return {str(rid) for rid in (await conn.execute(stmt)).scalars()}
+    stmt = select(AuditEvent.id, AuditEvent.entity_id).where(AuditEvent.action == ERASURE_ACTION, ~anonymised)
+    row = (await conn.execute(stmt.order_by(AuditEvent.id).limit(1))).first()
+    return (row[0], str(row[1])) if row is not None else None
 
 
 async def _erasure_fault(conn: AsyncConnection, erasures: _Erasures, first_named: int | None) -> Fault | None:
@@ -142,8 +145,8 @@ async def _erasure_fault(conn: AsyncConnection, erasures: _Erasures, first_named
     event), or one listing no payloads recorded after erasures listed theirs or after references
     named their person (the application's role may insert events and delete payloads, but not
     write history as it was before the upgrade)."""
-    if erasures.not_anonymised:
-        event_id, person = erasures.not_anonymised[0]
+    if (unmade := await _not_anonymised(conn)) is not None:
+        event_id, person = unmade
         reason = f"its erasure names registrant {person}, whose file is not anonymised"
         return await _seq_of(conn, event_id), event_id, reason
     since = min((e for e in (erasures.first_listing, first_named) if e is not None), default=None)
