@@ -342,6 +342,18 @@ async def test_a_payload_restored_after_its_erasure_is_named_by_its_event(sessio
     )
 
 
+async def _erasure_event(sessionmaker) -> tuple[int, int | None]:
+    """(event id, seq: None while waiting to be sealed) of the log's one erasure event."""
+    async with sessionmaker() as session:
+        stmt = (
+            select(AuditEvent.id, AuditLink.seq)
+            .outerjoin(AuditLink, AuditLink.event_id == AuditEvent.id)
+            .where(AuditEvent.action == "privacy.erasure")
+        )
+        event_id, seq = (await session.execute(stmt)).one()
+    return event_id, seq
+
+
 @pytest.mark.parametrize("sealed", [False, True])
 async def test_an_erasure_whose_file_is_not_anonymised_is_named(sessionmaker, audit_log, sealed: bool) -> None:
     """The application's role deletes Anna's payloads and inserts an erasure event listing them,
@@ -350,14 +362,7 @@ async def test_an_erasure_whose_file_is_not_anonymised_is_named(sessionmaker, au
     await _erase_directly(sessionmaker, ANNA, {ERASED_PAYLOADS: payload_ids[ANNA]}, anonymise=False)
     if sealed:
         await audit_log.seal()
-    async with sessionmaker() as session:
-        event_id, seq = (
-            await session.execute(
-                select(AuditEvent.id, AuditLink.seq)
-                .outerjoin(AuditLink, AuditLink.event_id == AuditEvent.id)
-                .where(AuditEvent.action == "privacy.erasure")
-            )
-        ).one()
+    event_id, seq = await _erasure_event(sessionmaker)
     result = await audit_log.verify()
     assert (result.broken_seq, result.broken_id) == (seq, event_id)
     assert (seq is not None) is sealed
@@ -372,14 +377,9 @@ async def test_an_erasure_listing_nothing_after_references_named_their_person_is
     await audit_log.seal()
     async with sessionmaker() as session:
         _, first_named = await _event_of(session, payload_ids[ANNA][0])
-        event_id, seq = (
-            await session.execute(
-                select(AuditEvent.id, AuditLink.seq)
-                .join(AuditLink, AuditLink.event_id == AuditEvent.id)
-                .where(AuditEvent.action == "privacy.erasure")
-            )
-        ).one()
+    event_id, seq = await _erasure_event(sessionmaker)
     result = await audit_log.verify()
+    assert seq is not None
     assert (result.broken_seq, result.broken_id) == (seq, event_id)
     assert result.reason == (
         f"event {event_id}: its erasure lists no payloads, though the log's events have named them since event "

@@ -73,10 +73,11 @@ function showCandidates(candidates, body) {
   $("#compare").replaceChildren();
   $("#candidates").replaceChildren(...candidates.map((c) => {
     const li = el("li");
-    // "through a merged file" ends the reasons: the values compared were that file's, named here
-    const reasons = (c.reasons || []).map(code).join(", ") + (c.through ? ` ${c.through}` : "");
+    const reasons = (c.reasons || []).map(code).join(", ");
     li.append(el("strong", `${c.given_names} ${c.family_name}`), el("span", ` ${c.registration_number} `, { class: "mono" }),
       el("span", `${t("score")} ${code(c.strength)} (${Math.round(c.score * 100)} %) — ${reasons}`));
+    // "through a merged file" ends the reasons: the values compared were that file's, named here
+    if (c.through) li.append(el("span", ` ${c.through}`, { class: "mono" }));
     const button = el("button", t("compare"), { type: "button", class: "secondary" });
     button.addEventListener("click", () => busy(button, () => compare(c, body).catch(() => {})));
     li.append(button);

@@ -1,0 +1,48 @@
+"""At the counter, a candidate found through a file merged into it says so: the survivor is shown
+(its names and number), and its reasons end with the merged file that matched, by number."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.web.conftest import LiveServer, assert_accessible
+from tests.web.helpers import register_via_api, sign_in
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)], ids=["desk", "phone"], indirect=True)
+async def test_a_candidate_found_through_a_merged_file_names_it(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    born = {"sex": "male", "date_of_birth": "1990-05-06"}
+    survivor = register_via_api(server, agent, given_names="Ousseynou", family_name="Tall", **born)
+    merged = register_via_api(server, agent, given_names="Ousseynou", family_name="Tal", sex="male",
+                              date_of_birth="1990-06-05")  # fmt: skip
+    with server.api(agent) as http:
+        etags = {
+            f"{side}_etag": http.get(f"/api/v1/registrants/{person['id']}").headers["etag"]
+            for side, person in (("survivor", survivor), ("merged", merged))
+        }
+        choices = {"family_name": "survivor", "date_of_birth": "survivor"}
+        body = {"survivor_id": survivor["id"], "merged_id": merged["id"], **etags, "choices": choices}
+        done = http.post("/api/v1/registrant-merges", json=body)
+        assert done.status_code == 201, done.text
+
+    await sign_in(page, server, agent)
+    await page.get_by_role("button", name="Nouvelle personne").click()
+    form = page.locator("#register-form")
+    await form.get_by_label("Prénom(s)").fill("Ousseynou")
+    await form.get_by_label("Nom", exact=True).fill("Tal")
+    await form.get_by_label("Sexe").select_option("male")
+    await form.get_by_label("Date de naissance").fill("1990-06-05")
+    await form.get_by_label("La personne consent").check()
+    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+
+    candidates = page.locator("#candidates li")
+    await expect(candidates).to_have_count(1)
+    shown = candidates.first
+    await expect(shown).to_contain_text("Ousseynou Tall")
+    await expect(shown).to_contain_text(survivor["registration_number"])
+    await expect(shown).to_contain_text(f"par un dossier fusionné {merged['registration_number']}")
+    await assert_accessible(page)
