@@ -84,9 +84,13 @@ def spelled_with(bind: Any, characters: Iterable[str]) -> set[Any]:
 
 def written_in_arabic(bind: Any) -> set[Any]:
     """The ids of the registrants with a name in Arabic script (in their names or ``name_arabic``)."""
+    return with_name_arabic(bind) | written_with(bind, is_arabic_letter, columns=("given_names", "family_name"))
+
+
+def with_name_arabic(bind: Any) -> set[Any]:
+    """The ids of the registrants with a ``name_arabic``."""
     registrants = sa.Table("registrants", sa.MetaData(), autoload_with=bind)
-    found = set(bind.execute(sa.select(registrants.c.id).where(registrants.c.name_arabic.is_not(None))).scalars())
-    return found | written_with(bind, is_arabic_letter, columns=("given_names", "family_name"))
+    return set(bind.execute(sa.select(registrants.c.id).where(registrants.c.name_arabic.is_not(None))).scalars())
 
 
 def written_with(bind: Any, wanted: Callable[[str], bool], *, columns: Sequence[str] = SPELLED_COLUMNS) -> set[Any]:

@@ -31,10 +31,14 @@ SPELLINGS = ("kadidiatou", "khadidiatou", "khadidja", "khadija")
 
 
 def upgrade() -> None:
-    from app.registrants.rekey import carrying, is_symbol, rekey, written_in_arabic, written_with
+    from app.registrants.arabic import is_arabic_letter
+    from app.registrants.rekey import carrying, is_symbol, rekey, with_name_arabic, written_with
 
     bind = op.get_bind()
-    rekey(bind, carrying(bind, SPELLINGS) | written_with(bind, is_symbol) | written_in_arabic(bind))
+    # one pass over the registrants for both (an Arabic letter in a place re-keys that file too: the
+    # same keys again)
+    spelled = written_with(bind, lambda c: is_symbol(c) or is_arabic_letter(c))
+    rekey(bind, carrying(bind, SPELLINGS) | spelled | with_name_arabic(bind))
 
 
 def downgrade() -> None:
