@@ -551,6 +551,16 @@ def purge_documents() -> None:
     typer.echo(f"purged; {len(keys)} objects removed")
 
 
+@cli.command("refresh-frequencies")
+def refresh_frequencies() -> None:
+    """Count the common match keys and the registry's size again (term frequencies of the duplicate
+    check; the worker does it every TERM_FREQUENCY_INTERVAL_SECONDS)."""
+    from app.registrants.frequencies import refresh
+
+    kept = run_in_session(Settings(), refresh)
+    typer.echo(f"term frequencies counted: {_counted(kept, 'frequent key')}")
+
+
 @cli.command("retention")
 def retention(
     apply: Annotated[

@@ -16,7 +16,7 @@ from app.merges.models import RegistrantMerge
 from app.notifications.models import Notification, NotificationPreference, ScheduledRun
 from app.privacy.models import Disclosure, SubjectRequest
 from app.reference.models import AdminArea
-from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
+from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone, TermFrequency
 from app.selfservice.models import LinkCode, OneTimeCode, PersonAccount
 
 __all__ = [
@@ -64,4 +64,5 @@ __all__ = [
     "ServiceType",
     "StaffUser",
     "SubjectRequest",
+    "TermFrequency",
 ]

@@ -10,7 +10,9 @@ For each registry size ``N`` it
    spelling) through the app's own normalisation: each person goes through
    :func:`app.registrants.bulk.build` (phones, documents, areas, name keys) and
    :func:`app.registrants.bulk.key_rows` (match keys), and the rows are written with ``COPY``
-   (secondary indexes dropped during the copy and rebuilt after, foreign-key triggers off);
+   (secondary indexes dropped during the copy and rebuilt after, foreign-key triggers off), then
+   counts the term frequencies as the worker's hourly job would (``frequencies s``; the server runs
+   with ``JOBS_IN_PROCESS=false``, its worker being elsewhere);
 3. starts the real app (uvicorn, one process) and drives it over HTTP, one scenario at a time,
    with ``--concurrency`` keep-alive clients (default 1: the latency of one request, not of a
    queue): registrations (``POST /api/v1/registrants``, duplicate check on: 201 or 409), and
@@ -244,6 +246,22 @@ async def bulk_load(url: str, count: int, *, seed: int = 12) -> dict[str, float]
     return {k: round(v, 1) for k, v in timings.items()}
 
 
+async def count_frequencies(url: str) -> int:
+    """Count the common match keys into ``term_frequencies``, as the worker's hourly job does
+    (:func:`app.registrants.frequencies.refresh`); returns how many were kept."""
+    from app.core.db import create_engine, create_sessionmaker
+    from app.registrants.frequencies import refresh
+
+    engine = create_engine(url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            kept = await refresh(session)
+            await session.commit()
+        return kept
+    finally:
+        await engine.dispose()
+
+
 async def sample(url: str) -> dict[str, str]:
     """A loaded phone's last 9 digits and a loaded passport number, to search for."""
     conn = await asyncpg.connect(_dsn(url))
@@ -340,9 +358,13 @@ async def run_size(count: int, args: Any) -> tuple[dict[str, Any], list[Result]]
         info["load s"] = round(time.perf_counter() - started, 1)
         info["rows/s"] = round(count / info["load s"])
         headers = await _headers(db.url)  # a new token: a long load outlives the first one
+    started = time.perf_counter()
+    info["frequent keys"] = await count_frequencies(db.url)
+    info["frequencies s"] = round(time.perf_counter() - started, 1)
     samples = await sample(db.url)
     info["registrants"] = int(samples["size"])
-    env = {"DATABASE_URL": db.url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
+    # the worker's periodic jobs run elsewhere (the term frequencies were just counted, as it would)
+    env = {"DATABASE_URL": db.url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING", "JOBS_IN_PROCESS": "false"}
     try:
         with Server("bench.baseline_app:app", env) as server:
             results = await drive(server, headers, samples, args)

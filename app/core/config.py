@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     retention_notification_days: int = Field(default=90, ge=1, le=3650)
     # How often the worker's retention job runs (anonymising what is past retention); 0: never.
     retention_interval_seconds: float = Field(default=86_400, ge=0)
+    # How often the worker counts the common match keys again (app.registrants.frequencies); 0: never.
+    term_frequency_interval_seconds: float = Field(default=3_600, ge=0)
     s3_bucket: str = ""
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"

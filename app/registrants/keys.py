@@ -46,9 +46,13 @@ rarest key first, at most :data:`BLOCK_LIMIT`. Below the cut-offs the blocks are
 plain keys'. Senegal's names are few: a given name with a family name (``Mamadou Diop``) passes 30
 people from about 20,000 registrants, and 120 somewhere past 100,000.
 
-Counts of common values (from :data:`COUNT_CACHE_FROM` registrants) are cached per database for
-``SIZE_CACHE_SECONDS``, like the registry size: a term frequency need not be exact, and counting
-the 200,000 people born in Dakar on every registration would cost more than the rest of it.
+The counts of common values (carried by :data:`app.registrants.frequencies.FREQUENT_FROM`
+registrants or more) and the registry size are read from ``term_frequencies``, which the worker
+counts again hourly (:mod:`app.registrants.frequencies`): a term frequency need not be exact, and
+counting the 200,000 people born in Dakar on every registration would cost more than the rest of
+it. A value missing there is counted on the request, at most
+:data:`app.registrants.frequencies.COUNT_CAP` index entries. Counts from :data:`COUNT_CACHE_FROM`
+are also remembered per process and database for ``SIZE_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -61,15 +65,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import anyio.to_thread
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, text, tuple_, union_all
+from sqlalchemy import Integer, Table, and_, bindparam, delete, func, insert, literal, select, text, tuple_, union_all
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.core.db import transaction_driver
 from app.registrants import compounds
+from app.registrants.frequencies import COUNT_CAP
 from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, codes, phonetic, readings
-from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
+from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, TermFrequency
 from app.registrants.pool import Known, ranked, with_spellings
 
 Key = tuple[str, str]
@@ -272,7 +277,7 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
         # encoding, decoding and tallying that stopped the event loop for most of a second
         for start in range(0, len(wanted), COUNT_CHUNK_PG):
             chunk = wanted[start : start + COUNT_CHUNK_PG]
-            for i, n in await driver.fetch(_COUNTS_PG, [k for k, _ in chunk], [v for _, v in chunk]):
+            for i, n in await driver.fetch(_COUNTS_PG, [k for k, _ in chunk], [v for _, v in chunk], COUNT_CAP):
                 _found(found, cache, chunk[i - 1], int(n), now)
         return found
     # one count per key (UNION ALL): each an index-only scan of its own range of the covering
@@ -280,7 +285,7 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     for start in range(0, len(wanted), COUNT_CHUNK):
         chunk = wanted[start : start + COUNT_CHUNK]
         size = min(1 << (len(chunk) - 1).bit_length(), COUNT_CHUNK)  # a few statement sizes only
-        params: dict[str, str] = {}
+        params: dict[str, str | int] = {"cap": COUNT_CAP}
         for i in range(size):  # past the chunk, a key no registrant carries (kinds are never empty)
             params[f"k{i}"], params[f"v{i}"] = chunk[i] if i < len(chunk) else ("", "")
         for i, n in (await session.execute(_count_statement(size), params)).all():
@@ -323,7 +328,7 @@ async def values_and_counts(
     upper = _upper_bounds(prefixes)
     driver = await transaction_driver(session)
     kinds, values = [k for k, _ in wanted], [v for _, v in wanted]
-    rows = await driver.fetch(_WORDS_AND_COUNTS_PG, list(prefixes), upper, kind, kinds, values)
+    rows = await driver.fetch(_WORDS_AND_COUNTS_PG, list(prefixes), upper, kind, kinds, values, COUNT_CAP)
     words: dict[str, list[str]] = {}
     for part, i, word, n in sorted(rows, key=lambda row: (row[0], row[1], row[2] or "")):
         if part == 0:
@@ -346,10 +351,15 @@ def _on_postgresql(session: AsyncSession) -> bool:
 
 # PostgreSQL: the hot statements of a registration's duplicate check, sent on the driver (see
 # app.core.db.transaction_driver), each one statement whatever the number of keys or ids.
-_COUNTS_PG = """
-SELECT k.i, (SELECT count(*) FROM registrant_keys r WHERE r.kind = k.kind AND r.value = k.value)
+# A key's count: the worker's (app.registrants.frequencies) when it is common, else counted here,
+# at most {cap} (COUNT_CAP) index entries.
+_COUNT_PG = """coalesce(
+  (SELECT f.registrants FROM term_frequencies f WHERE f.kind = k.kind AND f.value = k.value),
+  (SELECT count(*) FROM (SELECT FROM registrant_keys r WHERE r.kind = k.kind AND r.value = k.value LIMIT {cap}) c))"""
+_COUNTS_PG = f"""
+SELECT k.i, {_COUNT_PG.format(cap="$3::bigint")}
 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(kind, value, i)
-"""
+"""  # noqa: S608 (constants)
 # A key or document of a merged file (``m``) is its survivor's (``r``): one primary-key lookup more.
 _BLOCK_PG = """
 SELECT r.id, NULL::text, NULL::text
@@ -389,11 +399,11 @@ _WORDS_PG = _FOUND_WORDS + "SELECT i, word FROM found WHERE word IS NOT NULL\n" 
 # (1, i, NULL, count).
 _WORDS_AND_COUNTS_PG = (
     _FOUND_WORDS  # noqa: S608 (constant)
-    + """SELECT 0, i, word, NULL::bigint FROM found WHERE word IS NOT NULL
+    + f"""SELECT 0, i, word, NULL::bigint FROM found WHERE word IS NOT NULL
 UNION ALL
-SELECT 1, k.i, NULL::text, (SELECT count(*) FROM registrant_keys r WHERE r.kind = k.kind AND r.value = k.value)
+SELECT 1, k.i, NULL::text, {_COUNT_PG.format(cap="$6::bigint")}
 FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS k(kind, value, i)
-"""
+"""  # noqa: S608 (constants)
 )
 # The same for one prefix (:lo, exclusive upper bound :hi), on any database.
 _VALUES_ONE = """
@@ -413,30 +423,43 @@ def _count_statement(n: int) -> Any:
     ``(i, count)``. Built once per ``n``, the keys bound at execution: building it again for
     every call cost about 80 µs a key, more than the database's answer. :func:`counts` asks for
     powers of two and ``COUNT_CHUNK`` only (a statement of 200 parts holds about 0.5 MB)."""
-    parts = [
-        select(literal(i), func.count()).where(
-            RegistrantKey.kind == bindparam(f"k{i}"), RegistrantKey.value == bindparam(f"v{i}")
-        )
-        for i in range(n)
-    ]
+    parts = []
+    for i in range(n):
+        kind, value = bindparam(f"k{i}"), bindparam(f"v{i}")
+        frequency = select(TermFrequency.registrants).where(TermFrequency.kind == kind, TermFrequency.value == value)
+        carriers = select(literal(1)).where(RegistrantKey.kind == kind, RegistrantKey.value == value)
+        carriers = carriers.limit(bindparam("cap", type_=Integer))
+        counted = select(func.count()).select_from(carriers.subquery())
+        parts.append(select(literal(i), func.coalesce(frequency.scalar_subquery(), counted.scalar_subquery())))
     return parts[0] if n == 1 else union_all(*parts)
 
 
 async def registry_size(session: AsyncSession) -> int:
     """The number of registrants (all desks), cached per database for ``SIZE_CACHE_SECONDS``: a
     term-frequency denominator need not be exact, and counting a large table on every
-    registration would cost more than the lookup itself."""
+    registration would cost more than the lookup itself. From ``SIZE_CACHE_FROM`` registrants, the
+    size the worker counted last (:mod:`app.registrants.frequencies`), when it has."""
     url = session.get_bind().engine.url
     now = time.monotonic()
     cached = _size_cache.get(url)
     if cached is not None and cached[1] >= SIZE_CACHE_FROM and now - cached[0] < SIZE_CACHE_SECONDS:
         return cached[1]
     if _on_postgresql(session):
-        size = int(await (await transaction_driver(session)).fetchval("SELECT count(*) FROM registrants"))
+        size = int(await (await transaction_driver(session)).fetchval(_SIZE_PG, SIZE_CACHE_FROM))
     else:
-        size = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
+        size = int((await session.execute(_SIZE, {"least": SIZE_CACHE_FROM})).scalar_one())
     _size_cache[url] = (now, size)
     return size
+
+
+# The size the worker counted, from SIZE_CACHE_FROM registrants; else the registrants counted here.
+# (frequencies.REGISTRY is the row ("*", "").)
+_SIZE_SQL = (
+    "SELECT coalesce((SELECT f.registrants FROM term_frequencies f WHERE f.kind = '*' AND f.value = ''"
+    " AND f.registrants >= {least}), (SELECT count(*) FROM registrants))"
+)
+_SIZE_PG = _SIZE_SQL.format(least="$1")
+_SIZE = text(_SIZE_SQL.format(least=":least"))
 
 
 def forget_size() -> None:

@@ -193,3 +193,16 @@ class RegistrantKey(Base):
     registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(4))
     value: Mapped[str] = mapped_column(String(200))
+
+
+class TermFrequency(Base):
+    """How many registrants carried a common match key when the worker last counted them
+    (:mod:`app.registrants.frequencies`): keys carried by at least
+    :data:`app.registrants.frequencies.FREQUENT_FROM` registrants, and the registry's size under
+    the row ``("*", "")``."""
+
+    __tablename__ = "term_frequencies"
+
+    kind: Mapped[str] = mapped_column(String(4), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    registrants: Mapped[int] = mapped_column(Integer)
