@@ -48,6 +48,8 @@ FLAG_PROBABILITY = 0.5
 
 SIMILAR = 0.9
 """Jaro–Winkler similarity from which two differently written names count as ``similar``."""
+NAME_LEVELS_CACHE = 65_536
+"""Name pairs whose level is remembered (:func:`_name_level`; a few hundred bytes each)."""
 
 # m probabilities: how the same person's two records compare (chosen from how registers are kept:
 # names re-spelled by another clerk, compound given names shortened, birth dates unknown or
@@ -177,24 +179,38 @@ def phonetic_tokens(tokens: tuple[str, ...]) -> list[str]:
 def _names(
     field: str, a: tuple[str, ...], b: tuple[str, ...], freq: Frequencies, *, alternative: bool = False
 ) -> Comparison | None:
+    """Two names (folded tokens) compared: the level of :func:`_name_level`, weighed by the
+    frequency of what they agree on."""
     if not a or not b:
         return None
+    level, kind, values = _name_level(field, a, b, alternative)
+    return _cmp(field, level, min(freq.share(kind, v) for v in values) if values else None)
+
+
+@functools.lru_cache(maxsize=NAME_LEVELS_CACHE)
+def _name_level(
+    field: str, a: tuple[str, ...], b: tuple[str, ...], alternative: bool
+) -> tuple[str, str, tuple[str, ...]]:
+    """``(level, kind, values)``: how names ``a`` and ``b`` (both non-empty) agree, and the keys
+    whose rarest share is the evidence (none: the level's fixed ``u``). Depends on the names only,
+    so it is remembered: a registration in a large registry compares the same common names with
+    many candidates."""
     if alternative or any(is_arabic(t) for t in (*a, *b)):
-        return _across(field, a, b, freq, alternative=alternative)
+        return _across(field, a, b, alternative=alternative)
     kind = "g" if field == "given_names" else "f"
     pa, pb = phonetic_tokens(a), phonetic_tokens(b)
     whole = " ".join(pa)
     if a == b:
-        return _cmp(field, "exact", freq.share(kind, whole))
+        return "exact", kind, (whole,)
     joined = "".join(pa) == "".join(pb) or _joined(a) == _joined(b) or compounds.agree(a, b)
     if pa == pb or sorted(pa) == sorted(pb) or joined:
-        return _cmp(field, "variant", freq.share(kind, whole))
-    shared = [t for t in pa if t in pb]
+        return "variant", kind, (whole,)
+    shared = tuple(t for t in pa if t in pb)
     if shared:  # "Ndèye Fatou" written "Ndèye": the rarest shared token is the evidence
-        return _cmp(field, "partial", min(freq.share("n", t) for t in shared) if field == "given_names" else None)
+        return "partial", "n", shared if field == "given_names" else ()
     if jellyfish.jaro_winkler_similarity(" ".join(a), " ".join(b)) >= SIMILAR:
-        return _cmp(field, "similar")
-    return _cmp(field, "different")
+        return "similar", kind, ()
+    return "different", kind, ()
 
 
 def _joined(tokens: tuple[str, ...]) -> str:
@@ -216,28 +232,31 @@ def _matched(a: tuple[str, ...], b: tuple[str, ...]) -> list[str] | None:
     return None
 
 
-def _across(field: str, a: tuple[str, ...], b: tuple[str, ...], freq: Frequencies, *, alternative: bool) -> Comparison:
+def _across(
+    field: str, a: tuple[str, ...], b: tuple[str, ...], *, alternative: bool
+) -> tuple[str, str, tuple[str, ...]]:
     """A name compared across scripts (:func:`app.registrants.matching.agree`), or through the name
-    in Arabic script (``alternative``: then at most a ``variant``, another spelling of the name).
-    The evidence is the frequency of what the names agree on: the Latin spelling's phonetic key
-    when there is one (an Arabic-script value never rarer than typical, see :meth:`Frequencies.share`)."""
+    in Arabic script (``alternative``: then at most a ``variant``, another spelling of the name), as
+    :func:`_name_level`. The evidence is the frequency of what the names agree on: the Latin
+    spelling's phonetic key when there is one (an Arabic-script value never rarer than typical, see
+    :meth:`Frequencies.share`)."""
     kind = "g" if field == "given_names" else "f"
     if a == b:
-        return _cmp(field, "variant" if alternative else "exact", freq.share(kind, " ".join(phonetic_tokens(a))))
+        return ("variant" if alternative else "exact"), kind, (" ".join(phonetic_tokens(a)),)
     matched = _matched(a, b)
     one, many = (a, b) if len(a) == 1 else (b, a)
     if matched is None and len(one) == 1 < len(many) and not any(is_arabic(t) for t in many):
         joined = agree(one[0], "".join(many))  # الحاج / El Hadji: one word against several
         matched = [joined] if joined else None
     if matched:
-        return _cmp(field, "variant", min(freq.share("n", k) for k in matched))
-    shared = [k for x in a for y in b if (k := agree(x, y))]
+        return "variant", "n", tuple(matched)
+    shared = tuple(k for x in a for y in b if (k := agree(x, y)))
     if shared:
-        return _cmp(field, "partial", min(freq.share("n", k) for k in shared) if field == "given_names" else None)
+        return "partial", "n", shared if field == "given_names" else ()
     latin = not any(is_arabic(t) for t in (*a, *b))
     if latin and jellyfish.jaro_winkler_similarity(" ".join(a), " ".join(b)) >= SIMILAR:
-        return _cmp(field, "similar")
-    return _cmp(field, "different")
+        return "similar", kind, ()
+    return "different", kind, ()
 
 
 def _best(field: str, new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Comparison | None:

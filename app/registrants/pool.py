@@ -30,6 +30,16 @@ FROM registrants r
 WHERE r.id = ANY($1::uuid[]) AND r.merged_into_id IS NULL
 """
 
+# The files merged into any of $1, not anonymised: _POOL_COLUMNS, then merged_into_id.
+_SPELLINGS_PG = """
+SELECT r.id, r.registration_number, r.desk_id, r.given_names, r.family_name, r.date_of_birth, r.sex,
+       r.place_of_birth, r.origin_region_code, r.arrival_date, r.email, r.host_city, r.occupation, r.name_arabic,
+       r.merged_into_id
+FROM registrants r
+WHERE r.merged_into_id = ANY($1::uuid[]) AND r.anonymised_at IS NULL
+ORDER BY r.id
+"""
+
 
 async def with_spellings(session: AsyncSession, known: list[Known]) -> list[Known]:
     """``known`` with the :attr:`Known.spellings` of each: the files merged into it, not
@@ -37,19 +47,24 @@ async def with_spellings(session: AsyncSession, known: list[Known]) -> list[Know
     if not known:
         return known
     by_id = {k.id: k for k in known}
-    stmt = select(*_POOL_COLUMNS, Registrant.merged_into_id).where(
-        Registrant.merged_into_id.in_(list(by_id)), Registrant.anonymised_at.is_(None)
-    )
+    rows: Sequence[Any]
+    if session.get_bind().dialect.name == "postgresql":  # on the driver: one of a registration's hot statements
+        rows = await (await transaction_driver(session)).fetch(_SPELLINGS_PG, list(by_id))
+    else:
+        stmt = select(*_POOL_COLUMNS, Registrant.merged_into_id).where(
+            Registrant.merged_into_id.in_(list(by_id)), Registrant.anonymised_at.is_(None)
+        )
+        rows = (await session.execute(stmt.order_by(Registrant.id))).all()
     spellings: dict[uuid.UUID, list[Spelling]] = {}
-    for row in (await session.execute(stmt.order_by(Registrant.id))).all():
-        survivor = by_id[row.merged_into_id].keys  # its phones and documents are the person's now
+    for row in rows:  # columns: _POOL_COLUMNS, merged_into_id
+        survivor = by_id[row[14]].keys  # its phones and documents are the person's now
         spelt = dataclasses.replace(
             _pooled(row, (), ()).keys,
             phones=survivor.phones,
             documents=survivor.documents,
             typed_documents=survivor.typed_documents,
         )
-        spellings.setdefault(row.merged_into_id, []).append(Spelling(spelt, row.registration_number))
+        spellings.setdefault(row[14], []).append(Spelling(spelt, row[1]))
     return [dataclasses.replace(k, spellings=tuple(spellings.get(k.id, ()))) for k in known]
 
 
