@@ -608,6 +608,7 @@ class _Run:
                 line=line,
                 score=round(c.score, 3),
                 reasons=c.reasons,
+                through=c.through,
             )
             if line is not None and candidate.registration_number is None and not self.dry_run:
                 self.unnumbered.append(candidate)  # created in this chunk: numbered when it is stored
