@@ -11,7 +11,7 @@ Downgrade removes the ``p`` keys (the older code never reads them).
 
 Revision ID: 3101
 Revises: 2901
-Create Date: 2026-12-09 09:00:00+00:00
+Create Date: 2026-12-10 09:00:00+00:00
 """
 
 from collections.abc import Sequence
