@@ -327,7 +327,8 @@ def _print_import_report(result: object) -> None:
             target = best.registration_number or f"line {best.line}"
             if best.line and best.registration_number:
                 target += f" (line {best.line})"
-            target = f" ~ {target} score {best.score} [{', '.join(best.reasons)}]"
+            through = f" {best.through}" if best.through else ""  # after merged_file: the file that matched
+            target = f" ~ {target} score {best.score} [{', '.join(best.reasons)}{through}]"
         typer.echo(f"  flagged  line {row.line} (N° {row.number}) {row.name}{target}")
 
 

@@ -103,7 +103,8 @@ def replay(register: Path, truth: Path) -> tuple[str, float]:
         person = None
         if p.data is not None:
             try:
-                person = _body_keys(RegistrantCreate.model_validate(_without_empty(p.data)), regions)
+                body = RegistrantCreate.model_validate(_without_empty(p.data))
+                person = _body_keys(body, regions, p.unverified_phones)
             except ValidationError:
                 person = None
         people.append((p, person))

@@ -45,15 +45,17 @@ def person_keys(
     *, given_names: str, family_name: str, date_of_birth: str | None, sex: str, phones: Iterable[str],
     documents: Iterable[tuple[str, str]], place_of_birth: str | None = None, arrival_date: str | None = None,
     email: str | None = None, origin_region: str | None = None, host_city: str | None = None,
-    occupation: str | None = None, name_arabic: str | None = None,
+    occupation: str | None = None, name_arabic: str | None = None, unverified_phones: Iterable[str] = (),
 ) -> matching.PersonKeys:  # fmt: skip
-    """The registry's matching keys of one person (phones in E.164, ``(doc_type, number)`` pairs)."""
+    """The registry's matching keys of one person (phones in E.164, the digits of the unverified ones,
+    ``(doc_type, number)`` pairs)."""
     return matching.PersonKeys.of(
         given_names=given_names,
         family_name=family_name,
         date_of_birth=date_of_birth,
         sex=sex,
         phones=phones,
+        unverified_phones=unverified_phones,
         typed_documents=documents,
         place_of_birth=place_of_birth,
         arrival_date=arrival_date,

@@ -56,9 +56,10 @@ class ImportRow(Base):
     ``line`` is the row's line in the file (the header is line 1); ``source_number`` the
     register's own ``N°``. ``registrant_id`` is the registrant created (``imported``) or created
     by an earlier run (``already_imported``). ``candidates`` (flagged rows) lists
-    ``{"registrant_id", "registration_number", "score", "reasons"}`` or ``{"line", …}`` for an
-    earlier row of the same file. ``resolution`` is ``pending`` for a flagged row until an agent
-    decides (``app.imports.resolutions``): ``linked`` (same person as a candidate, then
+    ``{"registrant_id", "registration_number", "score", "reasons", "through"}`` (``through``: a file
+    merged into the candidate that matched; absent from rows stored before it was kept) or
+    ``{"line", …}`` for an earlier row of the same file. ``resolution`` is ``pending`` for a flagged
+    row until an agent decides (``app.imports.resolutions``): ``linked`` (same person as a candidate, then
     ``registrant_id`` is that person), ``created`` (a new person, ``registrant_id``) or
     ``discarded``; ``resolved_at``/``resolved_by`` say when and by whom.
     ``raw`` holds the cells as read, never evaluated.

@@ -67,7 +67,9 @@ class PreparedRow:
     """A row ready for the import service.
 
     ``data`` is the body of a ``RegistrantCreate`` (None when rejected); ``warnings`` lists
-    ``{"field", "message"}``; ``fingerprint`` is the SHA-256 of the row's cells (all but ``N°``).
+    ``{"field", "message"}``; ``fingerprint`` is the SHA-256 of the row's cells (all but ``N°``);
+    ``unverified_phones`` the numbers of ``data["phones"]`` read as unverified (as written there:
+    ``+212500000000`` may be either, and matching need not parse every number again to tell).
     """
 
     line: int
@@ -79,6 +81,7 @@ class PreparedRow:
     registered_on: str | None = None
     warnings: list[dict[str, str]] = field(default_factory=list)
     rejection: str | None = None
+    unverified_phones: set[str] = field(default_factory=set)
 
     def warn(self, field_name: str, message: str) -> None:
         self.warnings.append({"field": field_name, "message": message})
@@ -245,6 +248,8 @@ def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str
             notes.append(f"Téléphone (non repris) : {piece}")
             continue
         phones.append({"number": reading.e164 or reading.raw, "whatsapp": False, "label": None})
+        if reading.e164 is None:
+            prepared.unverified_phones.add(reading.raw)
         if reading.flag:
             shown = reading.e164 or "an unverified number"
             prepared.warn("phones", f"phone {piece!r} read as {shown} ({reading.flag})")

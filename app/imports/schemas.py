@@ -26,7 +26,8 @@ class RowCandidate(BaseModel):
 
     ``registrant_id``/``registration_number`` name a registrant (created before this import, or
     by an earlier row of this file, then ``line`` is that row's line too); ``line`` alone names an
-    earlier row that was itself held. ``score`` in [0, 1]; ``reasons`` as the registry gives them.
+    earlier row that was itself held. ``score`` in [0, 1]; ``reasons`` as the registry gives them;
+    ``through`` as a registration's candidate has it (``DuplicateCandidate.through``).
     """
 
     registrant_id: uuid.UUID | None = None
@@ -34,6 +35,12 @@ class RowCandidate(BaseModel):
     line: int | None = None
     score: float
     reasons: list[str] = Field(default_factory=list)
+    through: str | None = Field(
+        default=None,
+        description="The registration number of a file merged into the candidate whose names and details matched "
+        "the row best (its last reason is then merged_file: the values compared were that file's, not the "
+        "candidate's); null when the candidate's own did, and for an earlier row of the file.",
+    )
 
 
 class RowReport(BaseModel):

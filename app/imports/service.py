@@ -60,7 +60,7 @@ import logging
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import PurePosixPath
 from typing import Any, cast
@@ -89,7 +89,7 @@ from app.imports.schemas import ImportReport, RowCandidate, RowReport, RowWarnin
 from app.imports.workbook import ReadLimits
 from app.registrants import bulk
 from app.registrants import service as registrants
-from app.registrants.matching import PersonKeys
+from app.registrants.matching import PersonKeys, only_digits
 from app.registrants.pool import Known
 from app.registrants.prepare import AreaIndex
 from app.registrants.schemas import DuplicateCandidate, RegistrantCreate
@@ -557,7 +557,8 @@ class _Run:
                 if field in DROPPABLE and _drop(row, field, exc.errors()[0]["msg"]):
                     continue
                 return "rejected", None, [], f"{field or 'row'}: {exc.errors()[0]['msg']}"
-            found = self.matcher.candidates(read[1] if read else _body_keys(body, self.matcher.regions))
+            keys = read[1] if read else _body_keys(body, self.matcher.regions, row.unverified_phones)
+            found = self.matcher.candidates(keys)
             if found:
                 return "flagged", None, self._candidates(found), None
             try:
@@ -607,6 +608,7 @@ class _Run:
                 line=line,
                 score=round(c.score, 3),
                 reasons=c.reasons,
+                through=c.through,
             )
             if line is not None and candidate.registration_number is None and not self.dry_run:
                 self.unnumbered.append(candidate)  # created in this chunk: numbered when it is stored
@@ -635,16 +637,24 @@ def _read(row: PreparedRow, regions: Mapping[str, str]) -> tuple[RegistrantCreat
         body = RegistrantCreate.model_validate(_without_empty(row.data))
     except ValidationError:
         return None
-    return body, _body_keys(body, regions)
+    return body, _body_keys(body, regions, row.unverified_phones)
 
 
-def _body_keys(body: RegistrantCreate, regions: Mapping[str, str]) -> PersonKeys:
+def _body_keys(
+    body: RegistrantCreate, regions: Mapping[str, str], unverified: Collection[str] = frozenset()
+) -> PersonKeys:
+    """The matching keys of a row's body, its phones as the registry will keep them: E.164 when
+    verified, else their digits (``unverified``: the numbers :func:`app.imports.rows.prepare_row`
+    read as unverified, :attr:`~app.imports.rows.PreparedRow.unverified_phones`; any other number
+    not in E.164 is too)."""
+    verified = [p.number for p in body.phones if p.number not in unverified and _is_e164(p.number)]
     return person_keys(
         given_names=body.given_names,
         family_name=body.family_name,
         date_of_birth=body.date_of_birth,
         sex=body.sex,
-        phones=[p.number for p in body.phones if _is_e164(p.number)],  # unverified numbers do not match
+        phones=verified,
+        unverified_phones=[only_digits(p.number) for p in body.phones if p.number not in verified],
         documents=[(d.doc_type, d.number) for d in body.documents],
         place_of_birth=body.place_of_birth,
         arrival_date=body.arrival_date.isoformat() if body.arrival_date else None,

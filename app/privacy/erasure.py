@@ -15,7 +15,7 @@ GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of
   notes, notes' text, free text in timeline events, referrals' outcomes and partner references,
   appointments' purpose and reasons, transfers' notes, disclosures' justifications, the register
   import's copies of the person's row (the row that created them, and rows flagged as possibly
-  them), stored
+  them; a candidate found through the file, ``through``, shows its new number), stored
   documents (rows, then their objects in the storage once committed, local or S3), replayable
   responses naming the person or their cases, their self-service accounts (their phone or e-mail
   sign-in; link codes not yet used are revoked), and the personal values of their audit events
@@ -178,6 +178,7 @@ async def _anonymise_one(
     registrant.given_names_key = registrant.family_name_key = ""
     registrant.given_names_phonetic = registrant.family_name_phonetic = ""
     registrant.name_arabic_key = registrant.name_arabic_phonetic = None
+    former_number = registrant.registration_number
     registrant.registration_number = _replacement_number(rid)
     for name in ("name_arabic", "place_of_birth", "email", "occupation", "residence_status", "notes", "source_ref"):
         setattr(registrant, name, None)
@@ -212,7 +213,9 @@ async def _anonymise_one(
         .where(ImportRow.registrant_id == rid)
         .values(raw={}, data=None, candidates=[], reason=None, source_number=None)
     )
-    counts["flagged_import_rows"] = await _forget_flagged_rows(session, rid, registrant.registration_number)
+    counts["flagged_import_rows"] = await _forget_flagged_rows(
+        session, rid, registrant.registration_number, former=former_number
+    )
     counts["replayable_responses"] = await _delete_replays(session, [rid, *case_ids])
     counts["documents"], keys = await _remove_documents(session, owned_by(rid, case_ids))
     erased_payloads = await payloads.erase(session, registrant_id=rid)
@@ -284,18 +287,31 @@ async def scrub_timeline(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -
             event.details = {k: (None if k in FREE_TEXT_EVENT_KEYS else v) for k, v in details.items()}
 
 
-async def _forget_flagged_rows(session: AsyncSession, rid: uuid.UUID, number: str) -> int:
+async def _forget_flagged_rows(session: AsyncSession, rid: uuid.UUID, number: str, *, former: str | None) -> int:
     """Import rows flagged as a possible duplicate of the person are most likely the person again:
     their copy of the register row goes too (``resolution`` becomes ``erased``), and the candidate
-    shows the new number. The number of such rows."""
-    mentions = cast(ImportRow.candidates, String).contains(str(rid))
-    rows = list((await session.execute(select(ImportRow).where(mentions))).scalars())
-    for row in rows:
+    shows the new number. A candidate found through the file (merged into it: ``through``, its
+    number ``former`` before the erasure) shows the new number there too. The number of rows erased."""
+    text = cast(ImportRow.candidates, String)
+    mentions = or_(text.contains(str(rid)), text.contains(former)) if former else text.contains(str(rid))
+    erased = 0
+    for row in (await session.execute(select(ImportRow).where(mentions))).scalars():
+        named = any(c.get("registrant_id") == str(rid) for c in row.candidates)
+        through = bool(former) and any(c.get("through") == former for c in row.candidates)
+        if not (named or through):  # the id or number inside another value
+            continue
         row.candidates = [
-            {**c, "registration_number": number} if c.get("registrant_id") == str(rid) else c for c in row.candidates
+            {
+                **c,
+                **({"registration_number": number} if c.get("registrant_id") == str(rid) else {}),
+                **({"through": number} if through and c.get("through") == former else {}),
+            }
+            for c in row.candidates
         ]
-        row.raw, row.data, row.reason, row.source_number, row.resolution = {}, None, None, None, "erased"
-    return len(rows)
+        if named:
+            row.raw, row.data, row.reason, row.source_number, row.resolution = {}, None, None, None, "erased"
+            erased += 1
+    return erased
 
 
 async def _delete_replays(session: AsyncSession, ids: Sequence[uuid.UUID]) -> int:

@@ -68,7 +68,8 @@ class NewRow:
             family_name=v["family_name"],
             date_of_birth=v["date_of_birth"],
             sex=v["sex"],
-            phones=[p["e164"] for p in self.phones if p["e164"] is not None],  # verified numbers only
+            phones=[p["e164"] for p in self.phones if p["e164"] is not None],
+            unverified_phones=[p["digits"] for p in self.phones if p["e164"] is None and p["digits"]],
             typed_documents=[(d["doc_type"], d["number"]) for d in self.documents],
             place_of_birth=v["place_of_birth"],
             origin_region=v["origin_region_code"],
@@ -204,10 +205,8 @@ def rows_of(actor: Actor, created: Sequence[tuple[NewRow, PersonKeys]]) -> Rows:
 
 def key_rows(new: NewRow, keys: PersonKeys) -> list[dict[str, Any]]:
     """The ``registrant_keys`` rows of ``new`` (``keys``: its :attr:`NewRow.keys`), as
-    :func:`app.registrants.keys.rows_of` gives them for the stored registrant: its unverified
-    numbers are found by their digits too."""
-    unverified = {("t", p["digits"][::-1]) for p in new.phones if p["e164"] is None and p["digits"]}
-    return match_keys.key_rows(new.id, keys, extra=unverified)
+    :func:`app.registrants.keys.rows_of` gives them for the stored registrant."""
+    return match_keys.key_rows(new.id, keys)
 
 
 async def store(session: AsyncSession, rows: Rows | Sequence[bulk.Prepared]) -> None:

@@ -16,6 +16,9 @@ kind      value                                                       used for
 ``gfy``   the same + birth year (``fatu njai 1990``)                  blocking
 ``d``     full birth date (``1990-05-04``)                            blocking
 ``t``     phone digits reversed (``+221771234567`` → ``765432177122``)  phone blocking, suffix search
+          (an unverified number's too: search only)
+``p``     a phone's last 9 digits (``771234567``), verified or not     phone blocking, frequency
+                                                                      (either number unverified)
 ``dn``    full birth date + one name token's phonetic key           blocking (a common date)
           (``1990-05-04 fatu``)
 ``gfx``   ``gf`` of a person without a full birth date                blocking (no birth date)
@@ -36,6 +39,12 @@ registry's words it may write that the table does not know (``سونكو``, Sonk
 ``s`` keys when the person is looked up (:mod:`app.registrants.sounding`), never stored for it.
 
 Identity document numbers are looked up in ``identity_documents.number`` (already indexed).
+
+A phone the desk could not verify (no E.164 form) is compared by its last 9 digits
+(:data:`app.registrants.matching.PHONE_END`) with every phone of the other person, and a verified
+one with the other's unverified phones (:func:`app.registrants.linkage.compare`): every phone,
+verified or not, carries its ``p`` key, so either side finds the other by equality (revision 3101
+keyed the phones stored before).
 
 Blocking at registration (:func:`block`) stays proportional to the candidates, not the registry:
 every block key is counted first (one index-only query, shared with the term frequencies), a key
@@ -110,7 +119,8 @@ def person_of(registrant: Registrant) -> PersonKeys:
         family_name=registrant.family_name,
         date_of_birth=registrant.date_of_birth,
         sex=registrant.sex,
-        phones=[p.e164 for p in registrant.phones if p.e164 is not None],  # verified numbers only
+        phones=[p.e164 for p in registrant.phones if p.e164 is not None],
+        unverified_phones=[p.digits for p in registrant.phones if p.e164 is None and p.digits],
         typed_documents=[(d.doc_type, d.number) for d in registrant.documents],
         place_of_birth=registrant.place_of_birth,
         origin_region=registrant.origin_region_code,
@@ -138,6 +148,7 @@ def block_keys(person: PersonKeys) -> frozenset[Key]:
     """The keys a possible duplicate of ``person`` must share with it (one at least)."""
     year = person.date_of_birth[:4] if person.date_of_birth else None
     out: set[Key] = {("t", phone_key(p)) for p in person.phones}
+    out |= {("p", end) for end in person.phone_ends()}
     for pair in _pairs(person):
         out.add(("gf", pair))
         if year:
@@ -151,6 +162,7 @@ def frequency_keys(person: PersonKeys) -> set[Key]:
     """The keys whose frequency in the registry the scoring of ``person`` needs (the person's own,
     not what was :attr:`~app.registrants.matching.PersonKeys.heard`: see :func:`heard_keys`)."""
     out: set[Key] = {("t", phone_key(p)) for p in person.phones}
+    out |= {("p", end) for end in person.phone_ends()}
     out.add(("g", " ".join(phonetic(t) for t in person.given)))
     out.add(("f", " ".join(phonetic(t) for t in person.family)))
     out |= {("n", r) for t in person.name_tokens() for r in readings(t)}
@@ -221,6 +233,9 @@ def all_keys(person: PersonKeys) -> set[Key]:
     if person.heard:
         person = dataclasses.replace(person, heard=frozenset())
     out = block_keys(person) | frequency_keys(person) | combined_keys(person)
+    # An unverified number is found by its digits too, by its end like a verified number
+    # (``500000000`` finds ``0500000000``): a search key, not a block (its ``p`` key blocks).
+    out |= {("t", digits[::-1]) for digits in person.unverified_phones}
     out |= {("w", t) for t in person.name_tokens()}
     out |= {("s", f"{code}0{t}") for t in person.name_tokens() for code in codes(t)}
     return {(k, v) for k, v in _cut(out) if v}
@@ -236,10 +251,7 @@ async def replace(session: AsyncSession, registrant: Registrant, *, new: bool = 
 def rows_of(registrant: Registrant, person: PersonKeys | None = None) -> list[dict[str, Any]]:
     """The ``registrant_keys`` rows of ``registrant`` (phones and documents loaded; ``person``: its
     :func:`person_of`, when the caller has it already)."""
-    # An unverified number (no E.164 form) is never matched, but an agent finds it by its digits:
-    # by its end too, like a verified number (``500000000`` finds ``0500000000``).
-    unverified = {("t", p.digits[::-1]) for p in registrant.phones if p.e164 is None and p.digits}
-    return key_rows(registrant.id, person or person_of(registrant), extra=unverified)
+    return key_rows(registrant.id, person or person_of(registrant))
 
 
 def key_rows(registrant_id: uuid.UUID, person: PersonKeys, *, extra: Iterable[Key] = ()) -> list[dict[str, Any]]:

@@ -55,6 +55,13 @@ NAME_LEVELS_CACHE = 65_536
 # names re-spelled by another clerk, compound given names shortened, birth dates unknown or
 # approximated as a year, sex mis-keyed, phones changed, passports renewed). The ``u`` of the
 # non-agreeing levels is the chance that two different people land there.
+# Phones: half of a person's two records share a number (people change phones). A number the desk
+# could not verify (no E.164 form) agrees with the other's by its last 9 digits only (``last_digits``,
+# ``app.registrants.matching.PHONE_END``): the same person's two records land there half as often
+# as two verified numbers agree in full (an unverified number is more often mistyped or written from
+# memory, so the person's other record holds another number), so at the same term frequency (its u,
+# the share of registrants with a phone ending so) it weighs one bit less than ``exact``. The m of
+# the phone levels add up to 1 (``different`` is never counted: a changed phone is no evidence).
 M: Mapping[str, Mapping[str, float]] = {
     "given_names": {"exact": 0.70, "variant": 0.17, "swapped": 0.17, "partial": 0.08, "similar": 0.04,
                     "different": 0.01},
@@ -65,7 +72,7 @@ M: Mapping[str, Mapping[str, float]] = {
     "approximate_year": {"year": 0.75, "different": 0.25},
     "sex": {"exact": 0.95, "different": 0.05},
     "document": {"exact": 0.98, "different": 0.02},
-    "phone": {"exact": 0.5, "different": 0.5},
+    "phone": {"exact": 0.5, "last_digits": 0.25, "different": 0.25},
     "place_of_birth": {"exact": 0.85, "different": 0.15},
     "origin_region": {"exact": 0.85, "different": 0.15},
     "arrival_date": {"exact": 0.70, "different": 0.30},
@@ -94,7 +101,9 @@ U_FIXED: Mapping[str, Mapping[str, float]] = {
 SMOOTHING = 100
 """Pseudo-records of additive smoothing: a small registry's frequencies lean on :data:`TYPICAL`."""
 
-TYPICAL: Mapping[str, float] = {"g": 0.02, "f": 0.03, "n": 0.02, "b": 0.1, "r": 0.08, "c": 0.1, "o": 0.1, "t": 1e-4}
+TYPICAL: Mapping[str, float] = {
+    "g": 0.02, "f": 0.03, "n": 0.02, "b": 0.1, "r": 0.08, "c": 0.1, "o": 0.1, "t": 1e-4, "p": 1e-4,
+}  # fmt: skip
 """Typical share of one value per key kind (a given name, a family name, a name token, a place of
 birth, a region, a phone shared by a household) before the registry has data of its own."""
 
@@ -325,6 +334,14 @@ def _value(field: str, kind: str, a: str | None, b: str | None, freq: Frequencie
     return _cmp(field, "different")
 
 
+def _unverified_agreement(new: PersonKeys, old: PersonKeys) -> frozenset[str]:
+    """The phone ends (:func:`app.registrants.matching.phone_end`) an unverified phone of either
+    person shares with any phone of the other (two verified numbers agree only in full)."""
+    if not new.unverified_phones and not old.unverified_phones:
+        return frozenset()
+    return (new.unverified_ends() & old.phone_ends()) | (new.phone_ends() & old.unverified_ends())
+
+
 def compare(new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Match:
     """Compare two people field by field (see the module docstring); missing values weigh 0."""
     names = (_best("given_names", new, old, freq), _best("family_name", new, old, freq))
@@ -343,6 +360,8 @@ def compare(new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Match:
         found.append(_cmp("document", "different"))
     if new.phones & old.phones:
         found.append(_cmp("phone", "exact", min(freq.share("t", _digits_reversed(p)) for p in new.phones & old.phones)))
+    elif ends := _unverified_agreement(new, old):
+        found.append(_cmp("phone", "last_digits", min(freq.share("p", end) for end in ends)))
     found.append(_value("place_of_birth", "b", new.place_of_birth, old.place_of_birth, freq))
     found.append(_value("origin_region", "r", new.origin_region, old.origin_region, freq))
     found.append(_value("host_city", "c", new.host_city, old.host_city, freq))
@@ -358,6 +377,7 @@ def compare(new: PersonKeys, old: PersonKeys, freq: Frequencies) -> Match:
 REASONS = {
     ("document", "exact"): "same_document",
     ("phone", "exact"): "same_phone",
+    ("phone", "last_digits"): "same_phone_last_digits",
     ("family_name", "exact"): "same_family_name",
     ("family_name", "variant"): "name_variant",
     ("family_name", "partial"): "family_name_overlap",
@@ -437,5 +457,9 @@ def candidate(match: Match, known: Known, through: str | None = None) -> Duplica
 
 
 def shares_identifier(match: Match) -> bool:
-    """Whether the two records share a phone or an identity document number."""
-    return any(c.field in ("phone", "document") and c.level == "exact" for c in match.comparisons)
+    """Whether the two records share a phone (in full, or by its last digits when one is
+    unverified) or an identity document number."""
+    return any(
+        (c.field, c.level) in (("phone", "exact"), ("phone", "last_digits"), ("document", "exact"))
+        for c in match.comparisons
+    )

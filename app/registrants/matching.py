@@ -56,6 +56,24 @@ CACHE_SIZE = 1 << 16
 """Names, places and name tokens whose folded tokens and phonetic keys each process memoises."""
 
 
+PHONE_END = 9
+"""Digits of a phone's end compared when either number is unverified (no E.164 form): the national
+number of a Senegalese or Moroccan phone (DOMAIN.md), the part a clerk gets right however the
+country code was written (``0077 123 45 67`` for ``+221 77 123 45 67``)."""
+
+
+def phone_end(digits: str) -> str:
+    """The last :data:`PHONE_END` digits of a phone's digits (all of them when fewer):
+    ``221771234567`` and ``00771234567`` → ``771234567``."""
+    return digits[-PHONE_END:]
+
+
+def only_digits(number: str) -> str:
+    """The ASCII digits of an E.164 number or of a phone's normalised text (``+221771234567`` →
+    ``221771234567``)."""
+    return "".join(c for c in number if "0" <= c <= "9")
+
+
 KEY_VALUE_LENGTH = 200
 """Characters of a match key's value kept (``registrant_keys.value``): every key is stored, looked
 up and counted cut to it (a given name with a long family name can be longer), and so is every
@@ -304,6 +322,18 @@ class PersonKeys:
     alt_given: tuple[str, ...] = ()
     alt_family: tuple[str, ...] = ()
     heard: frozenset[tuple[str, str]] = frozenset()
+    unverified_phones: frozenset[str] = frozenset()
+    """The digits of the person's phones the desk could not verify (no E.164 form: a typo, a country
+    code written wrong, a range ``phonenumbers`` does not know); :attr:`phones` holds the verified
+    ones, in E.164."""
+
+    def phone_ends(self) -> frozenset[str]:
+        """The :func:`phone_end` of every phone, verified or not."""
+        return frozenset(phone_end(only_digits(p)) for p in self.phones) | self.unverified_ends()
+
+    def unverified_ends(self) -> frozenset[str]:
+        """The :func:`phone_end` of each unverified phone."""
+        return frozenset(phone_end(d) for d in self.unverified_phones)
 
     def spellings(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """``(given, family)`` tokens of each way the person's name is written: the names, then
@@ -342,11 +372,14 @@ class PersonKeys:
         host_city: str | None = None,
         occupation: str | None = None,
         name_arabic: str | None = None,
+        unverified_phones: Iterable[str] = (),
     ) -> PersonKeys:
-        """Keys of one person; ``typed_documents`` are ``(doc_type, number)`` pairs (their numbers
-        are added to ``documents``); ``place_of_birth``, ``host_city`` and ``occupation`` are
-        folded here; ``origin_region`` is a region code; ``name_arabic`` is split into
-        :attr:`alt_given` and :attr:`alt_family` (its last word)."""
+        """Keys of one person; ``phones`` are verified numbers in E.164, ``unverified_phones`` the
+        digits of the others (``registrant_phones.digits``; any other character is left out);
+        ``typed_documents`` are ``(doc_type, number)`` pairs (their numbers are added to
+        ``documents``); ``place_of_birth``, ``host_city`` and ``occupation`` are folded here;
+        ``origin_region`` is a region code; ``name_arabic`` is split into :attr:`alt_given` and
+        :attr:`alt_family` (its last word)."""
         typed = frozenset(typed_documents)
         alt = tuple(tokens(name_arabic)) if name_arabic else ()
         place = " ".join(tokens(place_of_birth)) if place_of_birth else None
@@ -368,4 +401,5 @@ class PersonKeys:
             occupation=job or None,
             alt_given=alt[:-1],
             alt_family=alt[-1:],
+            unverified_phones=frozenset(d for d in map(only_digits, unverified_phones) if d),
         )

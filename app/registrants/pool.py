@@ -1,7 +1,8 @@
 """The registrants a duplicate check compares a person with, as matching reads them (:class:`Known`).
 
 :func:`app.registrants.keys.block` finds their ids through the match keys; :func:`pooled` reads
-their columns, verified phones and documents in two queries (one on PostgreSQL), and
+their columns, phones (verified in E.164, the digits of the others) and documents in two queries
+(one on PostgreSQL), and
 :func:`with_spellings` adds each one's other spellings: the files merged into it.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import transaction_driver
@@ -24,6 +25,7 @@ _POOLED_PG = """
 SELECT r.id, r.registration_number, r.desk_id, r.given_names, r.family_name, r.date_of_birth, r.sex,
        r.place_of_birth, r.origin_region_code, r.arrival_date, r.email, r.host_city, r.occupation, r.name_arabic,
        ARRAY(SELECT p.e164 FROM registrant_phones p WHERE p.registrant_id = r.id AND p.e164 IS NOT NULL),
+       ARRAY(SELECT p.digits FROM registrant_phones p WHERE p.registrant_id = r.id AND p.e164 IS NULL),
        ARRAY(SELECT d.doc_type FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id),
        ARRAY(SELECT d.number FROM identity_documents d WHERE d.registrant_id = r.id ORDER BY d.id)
 FROM registrants r
@@ -61,6 +63,7 @@ async def with_spellings(session: AsyncSession, known: list[Known]) -> list[Know
         spelt = dataclasses.replace(
             _pooled(row, (), ()).keys,
             phones=survivor.phones,
+            unverified_phones=survivor.unverified_phones,
             documents=survivor.documents,
             typed_documents=survivor.typed_documents,
         )
@@ -125,11 +128,12 @@ _POOL_COLUMNS = (
 
 async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Known]:
     """The registrants ``ids`` not merged into another, by id (:class:`Known`): two queries, the
-    registrants' columns, then their verified phones and documents together (one on PostgreSQL)."""
+    registrants' columns, then their phones and documents together (one on PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
         driver = await transaction_driver(session)
         return {
-            r[0]: _pooled(r, r[14], list(zip(r[15], r[16], strict=True))) for r in await driver.fetch(_POOLED_PG, ids)
+            r[0]: _pooled(r, r[14], list(zip(r[16], r[17], strict=True)), r[15])
+            for r in await driver.fetch(_POOLED_PG, ids)
         }
     rows = (
         await session.execute(select(*_POOL_COLUMNS).where(Registrant.id.in_(ids), Registrant.merged_into_id.is_(None)))
@@ -138,26 +142,33 @@ async def pooled(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
         return {}
     found = [r.id for r in rows]
     phones: dict[uuid.UUID, list[str]] = {}
+    unverified: dict[uuid.UUID, list[str]] = {}
     documents: dict[uuid.UUID, list[tuple[str, str]]] = {}
+    # a phone's "type" is "" (verified: its E.164 number) or "?" (unverified: its digits); no document's is
+    verified_or_not = case((RegistrantPhone.e164.is_(None), literal("?")), else_=literal(""))
     identifiers: Any = union_all(
-        select(RegistrantPhone.registrant_id, literal(""), RegistrantPhone.e164).where(
-            RegistrantPhone.registrant_id.in_(found), RegistrantPhone.e164.is_not(None)
-        ),
+        select(
+            RegistrantPhone.registrant_id, verified_or_not, func.coalesce(RegistrantPhone.e164, RegistrantPhone.digits)
+        ).where(RegistrantPhone.registrant_id.in_(found)),
         select(IdentityDocument.registrant_id, IdentityDocument.doc_type, IdentityDocument.number).where(
             IdentityDocument.registrant_id.in_(found)
         ),
     )
     for rid, doc_type, value in (await session.execute(identifiers)).all():
-        if doc_type:
-            documents.setdefault(rid, []).append((doc_type, value))
-        else:  # a phone: verified numbers only, as person_of
+        if doc_type == "":
             phones.setdefault(rid, []).append(value)
-    return {r.id: _pooled(r, phones.get(r.id, ()), documents.get(r.id, ())) for r in rows}
+        elif doc_type == "?":
+            unverified.setdefault(rid, []).append(value)
+        else:
+            documents.setdefault(rid, []).append((doc_type, value))
+    return {r.id: _pooled(r, phones.get(r.id, ()), documents.get(r.id, ()), unverified.get(r.id, ())) for r in rows}
 
 
-def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[str, str]]) -> Known:
-    """A :class:`Known` of a row of :data:`_POOL_COLUMNS` (in that order), its verified phones and
-    its documents ``(doc_type, number)``."""
+def _pooled(
+    r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[str, str]], unverified: Iterable[str] = ()
+) -> Known:
+    """A :class:`Known` of a row of :data:`_POOL_COLUMNS` (in that order), its verified phones (E.164),
+    its documents ``(doc_type, number)`` and the digits of its unverified phones."""
     rid, number, desk_id, given, family, birth, sex, place, region, arrival, email, city, job, arabic = r[:14]
     return Known(
         id=rid,
@@ -173,6 +184,7 @@ def _pooled(r: Sequence[Any], phones: Iterable[str], documents: Iterable[tuple[s
             date_of_birth=birth,
             sex=sex,
             phones=phones,
+            unverified_phones=unverified,
             typed_documents=documents,
             place_of_birth=place,
             origin_region=region,

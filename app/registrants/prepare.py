@@ -298,8 +298,13 @@ def phones_lenient(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhon
 
 
 def verified_numbers(rows: Sequence[RegistrantPhone]) -> list[str]:
-    """The E.164 numbers of the verified phones among ``rows`` (the duplicate check compares these)."""
+    """The E.164 numbers of the verified phones among ``rows`` (the duplicate check compares these in full)."""
     return [p.e164 for p in rows if p.e164 is not None]
+
+
+def unverified_digits(rows: Sequence[RegistrantPhone]) -> list[str]:
+    """The digits of the unverified phones among ``rows`` (the duplicate check compares their last 9)."""
+    return [p.digits for p in rows if p.e164 is None and p.digits]
 
 
 def merge_phones(registrant: Registrant, new: list[RegistrantPhone]) -> None:

@@ -154,14 +154,14 @@ def rekey(bind: Any, ids: Iterable[Any]) -> None:
             numbers = phone_of.get(r.id, [])
             person = PersonKeys.of(
                 given_names=r.given_names, family_name=r.family_name, date_of_birth=r.date_of_birth, sex=r.sex,
-                phones=[e for e, _ in numbers if e is not None], typed_documents=documents_of.get(r.id, []),
+                phones=[e for e, _ in numbers if e is not None],
+                unverified_phones=[digits for e, digits in numbers if e is None and digits],
+                typed_documents=documents_of.get(r.id, []),
                 place_of_birth=r.place_of_birth, origin_region=r.origin_region_code,
                 arrival_date=r.arrival_date.isoformat() if r.arrival_date else None, email=r.email,
                 host_city=r.host_city, occupation=r.occupation, name_arabic=r.name_arabic,
             )  # fmt: skip
-            # as app.registrants.keys.rows_of: an unverified number is found by its digits
-            unverified = {("t", digits[::-1]) for e, digits in numbers if e is None and digits}
-            rows += key_rows(r.id, person, extra=unverified)
+            rows += key_rows(r.id, person)  # as app.registrants.keys.rows_of
             keyed.append(r.id)
         if names:
             renamed = sa.update(registrants).where(registrants.c.id == sa.bindparam("rid"))

@@ -381,9 +381,10 @@ class DuplicateCandidate(BaseModel):
     """A registrant who may be the same person: ``score`` in [0, 1] is the match probability
     (Fellegi–Sunter with term-frequency adjustments), ``match_weight`` its weight in bits
     (``prior_weight`` plus each comparison's weight), ``comparisons`` every field compared, and
-    ``reasons`` short codes for them (``same_document``, ``same_phone``, ``same_family_name``,
-    ``same_given_names``, ``name_variant``, ``same_birth_date``, ``same_birth_year``,
-    ``different_sex``…)."""
+    ``reasons`` short codes for them (``same_document``, ``same_phone``, ``same_phone_last_digits``
+    (an unverified number and the other's phone end with the same 9 digits: weaker than
+    ``same_phone``), ``same_family_name``, ``same_given_names``, ``name_variant``,
+    ``same_birth_date``, ``same_birth_year``, ``different_sex``…)."""
 
     id: uuid.UUID
     registration_number: str

@@ -90,11 +90,11 @@ async def find_duplicates(
     :func:`app.registrants.sounding.heard_counting`), then scored by
     :func:`app.registrants.linkage.compare` with the registry's term
     frequencies; shown from ``linkage.SHOW_PROBABILITY`` or whatever their score when they share a
-    phone or a document number. Phones and documents in ``data`` that do not parse are ignored
-    here. Never merges anything.
+    phone (an unverified one by its last 9 digits) or a document number. Phones and documents in
+    ``data`` that do not parse are ignored here. Never merges anything.
     """
     if isinstance(data, RegistrantCreate):
-        phones = prepare.verified_numbers(prepare.phones_lenient(data.phones, default_region))
+        read = prepare.phones_lenient(data.phones, default_region)
         docs: list[tuple[str, str]] = []
         for d in data.documents:
             try:
@@ -106,7 +106,8 @@ async def find_duplicates(
             family_name=data.family_name,
             date_of_birth=data.date_of_birth,
             sex=data.sex,
-            phones=phones,
+            phones=prepare.verified_numbers(read),
+            unverified_phones=prepare.unverified_digits(read),
             typed_documents=docs,
             place_of_birth=data.place_of_birth,
             arrival_date=data.arrival_date.isoformat() if data.arrival_date else None,

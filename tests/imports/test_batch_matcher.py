@@ -381,6 +381,7 @@ async def test_preload_counts_term_frequencies_over_the_registry_and_the_file(  
     assert matcher.frequencies.total == 4  # two registrants and two rows
     assert matcher.frequencies.counts == {
         ("t", PHONE_KEY): 2,
+        ("p", PHONE[-9:]): 2,
         ("g", "awa"): 2,
         ("f", "jop"): 3,
         ("n", "awa"): 2,

@@ -129,3 +129,27 @@ def test_cli_delimiter_option_reads_a_pipe_register(cli_env: CliRunner, tmp_path
     assert result.exit_code == 0, result.output
     assert "delimiter '|'" in result.output
     assert "1 imported" in result.output
+
+
+def test_cli_prints_the_merged_file_a_flagged_rows_candidate_was_found_through(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.cli import _print_import_report
+    from app.imports.schemas import ImportCounts, ImportReport, RowCandidate, RowReport
+
+    candidate = RowCandidate(
+        registration_number="CASA-2026-000001", score=0.97, reasons=["same_birth_date", "merged_file"],
+        through="CASA-2026-000002",
+    )  # fmt: skip
+    row = RowReport(line=2, number="1", outcome="flagged", name="Awa Diop", candidates=[candidate])
+    report = ImportReport(
+        batch_id=None, dry_run=True, desk_code="CASA-BASE", filename="r.csv", file_sha256="0" * 64, file_size=1,
+        file_format="csv", encoding="utf-8", delimiter=";", columns={}, ignored_columns=[],
+        counts=ImportCounts(total=1, flagged=1, pending=1), duration_ms=1, rows=[row],
+    )  # fmt: skip
+    _print_import_report(report)
+    out = capsys.readouterr().out
+    assert (
+        "flagged  line 2 (N° 1) Awa Diop ~ CASA-2026-000001 score 0.97 [same_birth_date, merged_file CASA-2026-000002]"
+        in out
+    )

@@ -182,6 +182,7 @@ async def test_an_identical_row_later_in_the_file_is_flagged_against_the_first(u
             "line": 2,
             "score": 1.0,
             "reasons": ["identical_row"],
+            "through": None,
         }
     ]
 

@@ -41,11 +41,11 @@ async def test_a_merged_file_is_not_a_candidate_of_an_import_row(
     assert [c["registrant_id"] for c in row["candidates"]] == [survivor]
 
 
-async def test_an_import_row_spelt_as_the_merged_file_is_flagged_against_the_survivor(
-    client: httpx.AsyncClient, admin: Any, upload: Any
-) -> None:
+async def _merged_pair(client: httpx.AsyncClient, admin: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Mariama Sagna (the survivor) and Awa Diop merged into her: one person, her maiden name on
+    the second file."""
     files = []
-    for given, family in (("Mariama", "Sagna"), ("Awa", "Diop")):  # one person, her maiden name on the second file
+    for given, family in (("Mariama", "Sagna"), ("Awa", "Diop")):
         body = {"given_names": given, "family_name": family, "sex": "female", "date_of_birth": "1990-01-01",
                 "desk_code": "CASA-BASE"}  # fmt: skip
         created = await client.post(
@@ -62,9 +62,47 @@ async def test_an_import_row_spelt_as_the_merged_file_is_flagged_against_the_sur
         headers=admin.headers,
     )  # fmt: skip
     assert merge.status_code == 201, merge.text
+    return survivor, merged
 
+
+async def test_an_import_row_spelt_as_the_merged_file_is_flagged_against_the_survivor(
+    client: httpx.AsyncClient, admin: Any, upload: Any
+) -> None:
+    survivor, _ = await _merged_pair(client, admin)
     response = await upload(csv_file(ROW.format(n=1)), dry_run=True)  # Awa Diop, born 01/01/1990
     assert response.status_code in (200, 201), response.text
     [row] = response.json()["rows"]
     assert row["outcome"] == "flagged"
     assert [c["registrant_id"] for c in row["candidates"]] == [survivor["id"]]
+
+
+def _candidates(row: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
+    return [(c["registrant_id"], c["reasons"][-1], c["through"]) for c in row["candidates"]]
+
+
+async def test_an_import_rows_candidate_found_through_a_merged_file_names_it_wherever_the_row_is_shown(
+    client: httpx.AsyncClient, admin: Any, upload: Any
+) -> None:
+    """As a registration's candidate does (``through``, last reason ``merged_file``): in the dry run,
+    the real run, the stored report and the flagged rows an agent resolves."""
+    survivor, merged = await _merged_pair(client, admin)
+    maiden = ROW.format(n=1)  # Awa Diop, born 01/01/1990: the merged file's names
+    married = "2;02/06/2019;Mariama;Sagna;F;01/01/1990;Dakar;Thiès;;;;;Casablanca;;;;;"  # the survivor's own
+    expected = [
+        [(survivor["id"], "merged_file", merged["registration_number"])],
+        [(survivor["id"], "same_birth_date", None)],  # null when the survivor's own values matched
+    ]
+
+    dry = await upload(csv_file(maiden, married), dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert [_candidates(r) for r in dry.json()["rows"]] == expected
+    real = await upload(csv_file(maiden, married))
+    assert real.status_code == 201, real.text
+    assert [_candidates(r) for r in real.json()["rows"]] == expected
+    batch = real.json()["batch_id"]
+    stored = await client.get(f"/api/v1/imports/{batch}", headers=admin.headers)
+    assert [_candidates(r) for r in stored.json()["rows"]] == expected
+    flagged = await client.get(
+        f"/api/v1/imports/{batch}/flagged", params={"resolution": "pending"}, headers=admin.headers
+    )
+    assert [_candidates(r) for r in flagged.json()["items"]] == expected

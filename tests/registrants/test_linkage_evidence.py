@@ -276,6 +276,40 @@ def test_a_household_phone_counts_less_than_a_personal_one() -> None:
     assert fields(own)["phone"] == ("exact", bits(0.5, (1 + 0.01) / 1000))
 
 
+@pytest.mark.parametrize(
+    ("new", "old"),
+    [
+        ({"unverified_phones": ["00771234567"]}, {"phones": ["+221771234567"]}),  # 0077 123 45 67 typed
+        ({"phones": ["+221771234567"]}, {"unverified_phones": ["00771234567"]}),
+        ({"unverified_phones": ["0771234567"]}, {"unverified_phones": ["00771234567"]}),
+        ({"unverified_phones": ["771234567"]}, {"phones": ["+212771234567"]}),  # Morocco's ends alike
+    ],
+)
+def test_an_unverified_phone_agrees_with_any_phone_by_its_last_9_digits_at_half_the_m(
+    new: dict[str, list[str]], old: dict[str, list[str]]
+) -> None:
+    """A number the desk could not verify: its last 9 digits (the ``p`` key ``771234567``), carried
+    by 50 registrants here (a household), u ``(50 + 100·0.0001) / 1000``, m 0.25 (exact: 0.5)."""
+    freq = Frequencies({("p", "771234567"): 50, ("t", "765432177122"): 50}, N)
+    match = compare(person("Astou", "Cissé", **new), person("Aïssatou", "Cisse", **old), freq)  # type: ignore[arg-type]
+    assert [(c.level, c.weight, c.m) for c in match.comparisons if c.field == "phone"] == [
+        ("last_digits", bits(0.25, (50 + 0.01) / 1000), 0.25)
+    ]
+    assert reasons(match)[-1] == "same_phone_last_digits"
+    assert shares_identifier(match)
+
+
+def test_two_verified_phones_agree_in_full_only_an_unverified_one_by_its_end() -> None:
+    """``+221 77 123 45 67`` and ``+212 7 71 23 45 67`` end alike but are two phones; the same end
+    typed unverified may be either."""
+    senegal, morocco = {"phones": ["+221771234567"]}, {"phones": ["+212771234567"]}
+    both = compare(person("Astou", "Cissé", **senegal), person("Astou", "Cissé", **morocco), Frequencies({}, N))  # type: ignore[arg-type]
+    assert "phone" not in fields(both)
+    typed = {"phones": ["+221771234567"], "unverified_phones": ["771234567"]}
+    either = compare(person("Astou", "Cissé", **typed), person("Astou", "Cissé", **morocco), Frequencies({}, N))  # type: ignore[arg-type]
+    assert fields(either)["phone"] == ("last_digits", bits(0.25, (1 + 0.01) / 1000))
+
+
 def test_different_phones_are_not_evidence_against() -> None:
     """People change phones (m of ``different`` = u): two different numbers are not compared."""
     match = compare(

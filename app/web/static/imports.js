@@ -8,7 +8,9 @@ import { pendingSection, sayDone } from "./resolve.js";
 
 function candidateText(c) {
   const who = c.registration_number || `${t("line")} ${c.line}`;
-  return `${who} (${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ")})`;
+  // "through a merged file" ends the reasons: the values compared were that file's, named here
+  const through = c.through ? ` ${c.through}` : "";
+  return `${who} (${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ")}${through})`;
 }
 
 async function loadBatch() {

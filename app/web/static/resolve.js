@@ -12,6 +12,8 @@ const who = (c) => c.registration_number || `${t("line")} ${c.line}`;
 function candidateItem(c) {
   const li = el("li");
   li.append(el("span", `${who(c)} — ${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ") || t("empty")}`));
+  // "through a merged file" ends the reasons: the values compared were that file's, named here
+  if (c.through) li.append(el("span", ` ${c.through}`, { class: "mono" }));
   if (c.registrant_id) {
     const open = el("button", t("compare_file"), { type: "button", class: "secondary", "aria-label": `${t("compare_file")}${colon()}${who(c)}` });
     open.addEventListener("click", async () => (await import("./person.js")).openPerson(c.registrant_id));
