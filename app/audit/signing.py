@@ -173,7 +173,7 @@ def load_signer(path: Path, *, create: bool) -> Signer:
     named = f"audit signing key {path} (AUDIT_SIGNING_KEY_FILE)"
     try:
         pem = path.read_bytes()
-    except OSError as exc:  # a directory (an empty setting is "."), no permission
+    except OSError as exc:  # a directory, no permission
         raise OSError(f"{named} cannot be read: {exc.strerror}") from exc
     try:
         key = serialization.load_pem_private_key(pem, password=None)
