@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import JSON, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql
 
+from app.audit import strict_json
 from app.audit.models import AuditEvent
 from app.core.db import UTCDateTime
 
@@ -88,10 +89,11 @@ def row_hash(
     request_id: str | None,
     ip: str | None,
     user_agent: str | None,
-    details: dict[str, Any],
+    details: dict[str, Any] | str,
 ) -> str:
     """The chain hash (hex) of the event with this content at place ``seq`` after ``prev_hash``,
-    by link formula ``version`` (1 or 2, see the module docstring)."""
+    by link formula ``version`` (1 or 2, see the module docstring); ``details`` may be its JSON
+    text (read as :func:`text_row_hash` reads it)."""
     return text_row_hash(
         version,
         prev_hash,
@@ -131,17 +133,15 @@ def text_row_hash(
     """:func:`row_hash` with the time and ids already as text: ``occurred_at`` in UTC as
     ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``, the UUIDs lower-case with hyphens (what PostgreSQL's
     ``to_char``/``::text`` give, so verification does no conversion in Python); ``details`` may be
-    its JSON text.
+    its JSON text, read by :func:`canonical_details` (``DuplicateKey``, a ``ValueError``, when an
+    object in it holds a key twice).
 
     The canonical JSON is assembled field by field, keys in sorted order, each value encoded by
     the same routine :mod:`json` uses (``encode_basestring``): the same bytes as
     ``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, for a third of
     the work (tests pin both against hand-written JSON).
     """
-    if isinstance(details, str):
-        details_json = "{}" if details == "{}" else _canonical(json.loads(details))
-    else:
-        details_json = _canonical(details)
+    details_json = canonical_details(details).decode() if isinstance(details, str) else _canonical(details)
     head = (
         f'{{"action":{_string(action)},"actor_id":{_string(actor_id)},'
         f'"actor_label":{_string(actor_label)},"actor_role":{_string(actor_role)},'
@@ -213,7 +213,9 @@ _scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defin
 
 def canonical_details(text: str) -> bytes:
     """The canonical JSON (UTF-8) of the JSON ``text`` of an event's details: what
-    :func:`text_row_hash` puts in the content for it."""
+    :func:`text_row_hash` puts in the content for it. Raises ``DuplicateKey`` (a ``ValueError``)
+    for a key twice in one object (:func:`app.audit.strict_json.check_unique`), ``ValueError`` for
+    text that is not JSON, ``RecursionError`` past Python's nesting limit."""
     if text == "{}":
         return b"{}"
     try:
@@ -222,7 +224,9 @@ def canonical_details(text: str) -> bytes:
         end = -1
     if end != len(text):  # leading or trailing white space, or not JSON: json.loads decides
         value = json.loads(text)
-    return "".join(_sort_encode(value, 0)).encode()
+    canonical = "".join(_sort_encode(value, 0))
+    strict_json.check_unique(text, canonical)
+    return canonical.encode()
 
 
 def content_digest(event: Content | AuditEvent) -> str:

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.audit import chain
+from app.audit import chain, strict_json
 
 # Time and ids rendered as text by PostgreSQL, in the form the content digest uses.
 AS_TEXT = {
@@ -29,8 +29,8 @@ AS_TEXT = {
     "desk_id": "e.desk_id::text",
     "details": "e.details::text",
 }
-# COPY: the link, the event's desk, its text fields in the canonical key order, details last.
-_COPY_FIELDS = ["l.seq", "l.prev_hash", "l.hash", "l.link_version", "e.id", "e.desk_id"]
+# COPY: the link, the event's id, txid and desk, its text fields in the canonical key order, details last.
+_COPY_FIELDS = ["l.seq", "l.prev_hash", "l.hash", "l.link_version", "e.id", "e.txid", "e.desk_id"]
 _COPY_FIELDS += [AS_TEXT.get(name, f"e.{name}") for name in chain.V2_KEYS] + ["e.details"]
 PG_COPY = (
     f"SELECT {', '.join(_COPY_FIELDS)} "  # noqa: S608 (constant)
@@ -39,20 +39,25 @@ PG_COPY = (
 _WIDTH = len(_COPY_FIELDS)
 _NULL = b"\\N"  # COPY's text form of NULL; a backslash in a value is always doubled
 _TAB_NULL = b"\t\\N"
-_REFERENCE_ORDER = [6 + chain.V2_KEYS.index(name) if name in chain.V2_KEYS else None for name in chain.CONTENT_FIELDS]
+_REFERENCE_ORDER = [7 + chain.V2_KEYS.index(name) if name in chain.V2_KEYS else None for name in chain.CONTENT_FIELDS]
 _DETAILS_CACHE_LIMIT = 4096
 _sha256 = hashlib.sha256
 _hexlify = binascii.hexlify
 
 
-Link = tuple[int, Any, Any, int | None, int, bool]
-"""One link as :class:`_Walk` checks it: ``seq``, ``prev_hash``, ``hash`` (both ``str``, or both
-``bytes`` from COPY), link version (None when it is NULL or not a number), event id, and whether
-the event's content hashes to ``hash`` after ``prev_hash``."""
+Match = bool | str
+"""Whether an event's content hashes to its link's hash (True, False), or, as a string, the fault
+of its own that keeps it from being hashed (``details hold the key "amount" twice``)."""
+
+Link = tuple[int, Any, Any, int | None, int, Any, Match]
+"""One link as :class:`app.audit.walk.Walk` checks it: ``seq``, ``prev_hash``, ``hash`` (both
+``str``, or both ``bytes`` from COPY), link version (None when it is NULL or not a number), event
+id, the event's ``txid`` (an ``int``; anything else when NULL or garbage), and the event's
+:data:`Match` with ``hash`` after ``prev_hash``."""
 
 
 class Walker(Protocol):
-    """What :func:`pg_copy` hands the links to (``app.audit.verify._Walk``)."""
+    """What :func:`pg_copy` hands the links to (``app.audit.walk.Walk``)."""
 
     failure: Any
 
@@ -63,23 +68,23 @@ def _reference_link(fields: Sequence[bytes]) -> Link:
     """A COPY line's fields decoded one by one and hashed by :func:`chain.text_row_hash`.
 
     A NULL hash or ``prev_hash`` (``\\N``) matches nothing; a link version that is NULL or not a
-    number is passed on as None (:class:`_Walk` names it); ``ValueError`` when ``seq`` or the event
-    id is not a number (a column of another type)."""
-    seq, prev_hash, stored_hash, version, event_id, desk, *_ = values = [_decoded(f) for f in fields]
-    number = link_version(version)
+    number is passed on as None, and so is such a txid (the walk names both); ``ValueError`` when
+    ``seq`` or the event id is not a number (a column of another type)."""
+    seq, prev_hash, stored_hash, version, event_id, txid, desk, *_ = values = [_decoded(f) for f in fields]
+    version_number = number(version)
     content: list[Any] = [values[i] if i is not None else desk for i in _REFERENCE_ORDER[:-1]]
     content.append(values[-1])  # details, as its JSON text
     matches = (
-        number is not None
+        version_number is not None
         and prev_hash is not None
         and stored_hash is not None
-        and hash_matches(chain.text_row_hash, number, prev_hash, int(seq or ""), content, stored_hash)
+        and hash_matches(chain.text_row_hash, version_number, prev_hash, int(seq or ""), content, stored_hash)
     )
-    return int(seq or ""), fields[1], fields[2], number, int(event_id or ""), matches
+    return int(seq or ""), fields[1], fields[2], version_number, int(event_id or ""), number(txid), matches
 
 
-def link_version(text: Any) -> int | None:
-    """``text`` (a link version as read) as an integer, None when it is NULL or not one."""
+def number(text: Any) -> int | None:
+    """``text`` (a link version or txid as read) as an integer, None when it is NULL or not one."""
     try:
         return int(text) if text is not None else None
     except (ValueError, TypeError):
@@ -127,7 +132,7 @@ class CopyLines:
             if len(fields) != width:
                 append(_reference_link(fields))
                 continue
-            seq, prev_hash, stored_hash, version, event_id, desk, a, b, c, d, e, f, g, h, i, j, details = fields
+            seq, prev_hash, stored_hash, version, event_id, txid, desk, a, b, c, d, e, f, g, h, i, j, details = fields
             cut = len(line) - len(details) - 1
             backslashes = line.count(b"\\", 0, cut)
             if (
@@ -139,11 +144,12 @@ class CopyLines:
                 continue
             try:
                 canonical = b"{}" if details == b"{}" else details_of(details)
-            except (ValueError, RecursionError):  # not JSON (a column of another type), or nested past Python's limit
+                txid_number = int(txid)
+            except (ValueError, RecursionError):  # not JSON, a key twice, nested too deep; a NULL txid
                 append(_reference_link(fields))
                 continue
             if backslashes:  # NULLs only
-                a, b, c, d, e, f, g, h, i, j = (b"null" if v == null else b'"' + v + b'"' for v in fields[6:-1])
+                a, b, c, d, e, f, g, h, i, j = (b"null" if v == null else b'"' + v + b'"' for v in fields[7:-1])
                 content = encoded % (a, b, c, d, canonical, e, f, g, h, i, j)
                 if desk == null:
                     desk = b""
@@ -151,7 +157,7 @@ class CopyLines:
                 content = quoted % (a, b, c, d, canonical, e, f, g, h, i, j)
             link = b":".join((prev_hash, seq, desk, hexlify(sha256(content).digest())))
             if hexlify(sha256(link).digest()) == stored_hash:
-                append((int(seq), prev_hash, stored_hash, 2, int(event_id), True))
+                append((int(seq), prev_hash, stored_hash, 2, int(event_id), txid_number, True))
             else:
                 append(_reference_link(fields))
         return out
@@ -188,12 +194,16 @@ async def pg_copy(conn: AsyncConnection, walk: Walker) -> None:
         walk.links(lines.links(rest.split(b"\n")))
 
 
-def hash_matches(row_hash: Any, version: int | None, prev_hash: str, seq: int, content: list[Any], stored: str) -> bool:
-    """Whether the event's ``content`` hashes to ``stored`` by link formula ``version`` (an unknown
-    version matches nothing: it is reported as a content mismatch, as the ``COPY`` reader does; so
-    does content that cannot be hashed: a NULL or a value of another type where the application
-    never writes one, details that are not JSON or nested past Python's recursion limit)."""
+def hash_matches(
+    row_hash: Any, version: int | None, prev_hash: str, seq: int, content: list[Any], stored: str
+) -> Match:
+    """Whether the event's ``content`` hashes to ``stored`` by link formula ``version``: False for
+    an unknown version (the walk names it first) and for content that cannot be hashed (a NULL or
+    a value of another type where the application never writes one, details that are not JSON or
+    nested past Python's recursion limit); the reason, for details holding a key twice."""
     try:
         return bool(row_hash(version, prev_hash, seq, *content) == stored)
+    except strict_json.DuplicateKey as exc:
+        return f"details hold the key {exc.quoted} twice"
     except (ValueError, TypeError, AttributeError, RecursionError):
         return False

@@ -23,8 +23,11 @@ a payload gone since then is accepted when the person erased is its event's ``en
 (events of a registrant's file), or, for an event of another entity (a case's), when an erasure
 was recorded after the event. Such an erasure recorded after the first erasure that lists its
 payloads, or after the first reference that names its person (both came with the same or a later
-upgrade), was not written by the application: a fault. The check reads every referring event
-once, joined to its payload, in one streamed query, on SQLite and PostgreSQL alike.
+upgrade), was not written by the application: a fault. "After" is the chain's order (``seq``,
+which the hash covers; events not sealed yet come after every sealed one, in sealing order), never
+the events' ids: an id is not chained, and the owner could renumber an erasure past the events
+whose payloads it should not excuse. The check reads every referring event once, joined to its
+payload, in one streamed query, on SQLite and PostgreSQL alike.
 
 On PostgreSQL the verifier runs this check beside the chain's (:func:`start_beside`): on a second
 connection whose transaction imports the verifier's snapshot (``pg_export_snapshot()``, then ``SET
@@ -36,13 +39,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import String, Uuid, and_, case, cast, exists, func, select, text, tuple_
+from sqlalchemy import String, Text, Uuid, and_, case, cast, exists, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.audit import payloads
+from app.audit import payloads, strict_json
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
 from app.audit.sequencer import head, pin_for_verification
 from app.registrants.models import ERASED_NAME, Registrant
@@ -59,6 +63,12 @@ Fault = tuple[int | None, int | None, str]
 """``(seq, event id, reason)``: what :func:`payload_fault` reports (seq and id None for a payload
 no event refers to)."""
 
+T = TypeVar("T")
+
+Place = tuple[int, ...]
+"""An event's place in the log's order: ``(0, seq)`` once sealed, ``(1, txid, id)`` while it waits
+(after every sealed event, in sealing order)."""
+
 _REFERENCE = AuditEvent.details["personal"]
 _PAYLOAD_ID = _REFERENCE["payload"].as_string()
 _SUBJECT = _REFERENCE["registrant"].as_string()
@@ -71,20 +81,20 @@ class _Erasures:
 
     erased_by: dict[str, set[str]] = field(default_factory=dict)  # payload id → persons whose erasure lists it
     legacy_subjects: set[str] = field(default_factory=set)  # erased persons, from erasures listing no payloads
-    legacy_events: list[int] = field(default_factory=list)  # the ids of the erasures listing no payloads
-    first_listing: int | None = None  # the id of the first erasure listing its payloads
+    legacy_events: list[tuple[Place, int]] = field(default_factory=list)  # the erasures listing no payloads
+    first_listing: tuple[Place, int] | None = None  # the first erasure listing its payloads
 
     @property
-    def last_legacy_event(self) -> int:
-        """The id of the last erasure listing no payloads (0: none)."""
-        return max(self.legacy_events, default=0)
+    def last_legacy_place(self) -> Place:
+        """The place of the last erasure listing no payloads (``(0, 0)``, before any event: none)."""
+        return max((place for place, _ in self.legacy_events), default=(0, 0))
 
     def allow(
-        self, event_id: int, entity_type: str, entity_id: str | None, payload_id: str, subject: str | None
+        self, place: Place, entity_type: str, entity_id: str | None, payload_id: str, subject: str | None
     ) -> bool:
-        """Whether the payload of event ``event_id`` may be gone: an erasure of the person it was
-        kept under lists it (``subject``, its reference's registrant; for a reference naming none,
-        the registrant the event is about, or any erasure when the event is about something
+        """Whether the payload of the event at ``place`` may be gone: an erasure of the person it
+        was kept under lists it (``subject``, its reference's registrant; for a reference naming
+        none, the registrant the event is about, or any erasure when the event is about something
         else), or, before erasures listed their payloads, the person was erased (an event of
         another entity: before an erasure)."""
         persons = self.erased_by.get(payload_id)
@@ -94,23 +104,26 @@ class _Erasures:
             return entity_type != "registrant" or entity_id in persons
         if entity_type == "registrant":
             return entity_id in self.legacy_subjects
-        return event_id < self.last_legacy_event
+        return place < self.last_legacy_place
 
 
 async def _erasures(conn: AsyncConnection) -> _Erasures:
     found = _Erasures()
     rows = await conn.execute(
-        select(AuditEvent.id, AuditEvent.entity_id, AuditEvent.details).where(AuditEvent.action == ERASURE_ACTION)
+        select(AuditEvent.id, AuditEvent.txid, AuditLink.seq, AuditEvent.entity_id, AuditEvent.details)
+        .outerjoin(AuditLink, AuditLink.event_id == AuditEvent.id)
+        .where(AuditEvent.action == ERASURE_ACTION)
     )
-    for event_id, entity_id, details in rows:
+    for event_id, txid, seq, entity_id, details in rows:
+        place: Place = (0, seq) if seq is not None else (1, txid, event_id)
         listed = details.get(ERASED_PAYLOADS) if isinstance(details, dict) else None
         if isinstance(listed, list):
             for payload_id in listed:
                 found.erased_by.setdefault(str(payload_id), set()).add(str(entity_id))
-            found.first_listing = min(event_id, found.first_listing or event_id)
+            found.first_listing = min((place, event_id), found.first_listing or (place, event_id))
         else:
             found.legacy_subjects.add(str(entity_id))
-            found.legacy_events.append(event_id)
+            found.legacy_events.append((place, event_id))
     return found
 
 
@@ -139,7 +152,9 @@ async def _not_anonymised(conn: AsyncConnection) -> tuple[int, str] | None:
     return (row[0], str(row[1])) if row is not None else None
 
 
-async def _erasure_fault(conn: AsyncConnection, erasures: _Erasures, first_named: int | None) -> Fault | None:
+async def _erasure_fault(
+    conn: AsyncConnection, erasures: _Erasures, first_named: tuple[Place, int] | None
+) -> Fault | None:
     """An erasure event the application did not record: one whose person's file is not anonymised
     (an erasure anonymises the file in the transaction that deletes the payloads and records the
     event), or one listing no payloads recorded after erasures listed theirs or after references
@@ -150,10 +165,10 @@ async def _erasure_fault(conn: AsyncConnection, erasures: _Erasures, first_named
         reason = f"its erasure names registrant {person}, whose file is not anonymised"
         return await _seq_of(conn, event_id), event_id, reason
     since = min((e for e in (erasures.first_listing, first_named) if e is not None), default=None)
-    late = [e for e in erasures.legacy_events if since is not None and e > since]
-    if late:
-        reason = f"its erasure lists no payloads, though the log's events have named them since event {since}"
-        return await _seq_of(conn, late[0]), late[0], reason
+    late = sorted(e for e in erasures.legacy_events if since is not None and e[0] > since[0])
+    if since is not None and late:
+        reason = f"its erasure lists no payloads, though the log's events have named them since event {since[1]}"
+        return await _seq_of(conn, late[0][1]), late[0][1], reason
     return None
 
 
@@ -191,21 +206,22 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
             named,
             _moved(dialect, named),
             AuditPayload.salt,
-            AuditPayload.value,
+            cast(AuditPayload.value, Text),  # the JSON text as stored, read strictly
         )
         .join(events, events.c.id == AuditLink.event_id)
         .outerjoin(AuditPayload, _payload_is(dialect, events.c.payload_id))
         .order_by(AuditLink.seq)
     )
-    found, first_named = 0, None
+    found = 0
+    first_named: tuple[Place, int] | None = None
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
-            for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, value in rows:
-                if subject is not None and (first_named is None or event_id < first_named):
-                    first_named = event_id
+            for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, stored in rows:
+                if subject is not None and first_named is None:  # read in seq order: the first
+                    first_named = ((0, seq), event_id)
                 if salt is None:
-                    if not erasures.allow(event_id, entity_type, entity_id, payload_id, subject):
+                    if not erasures.allow((0, seq), entity_type, entity_id, payload_id, subject):
                         return seq, event_id, _unlisted(payload_id, payload_id in erasures.erased_by)
                     continue
                 if payload_id in erasures.erased_by:  # restored (from a backup?) after its erasure
@@ -214,6 +230,10 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
                         event_id,
                         f"its personal values (payload {payload_id}) are stored, yet an erasure deleted them",
                     )
+                try:
+                    value = strict_json.loads(stored) if stored is not None else None
+                except strict_json.DuplicateKey as exc:
+                    return seq, event_id, f"its personal values (payload {payload_id}) hold the key {exc.quoted} twice"
                 if not isinstance(value, dict) or payloads.digest(salt, value) != digest:
                     return seq, event_id, f"its personal values (payload {payload_id}) do not match their digest"
                 if moved:
@@ -319,27 +339,30 @@ _EXPORT = text(
 _SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
 
 
-async def start_beside(conn: AsyncConnection) -> asyncio.Task[Fault | None] | None:
-    """:func:`payload_fault` started as a task on a second connection of ``conn``'s engine, in
-    ``conn``'s snapshot; None where it cannot share one (SQLite; a transaction other than
-    REPEATABLE READ or SERIALIZABLE): the caller then runs :func:`payload_fault` on ``conn``.
+async def start_beside(
+    conn: AsyncConnection, check: Callable[[AsyncConnection], Awaitable[T]]
+) -> asyncio.Task[T] | None:
+    """``check`` (:func:`payload_fault`, or a coroutine function running it) started as a task on
+    a second connection of ``conn``'s engine, in ``conn``'s snapshot; None where it cannot share
+    one (SQLite; a transaction other than REPEATABLE READ or SERIALIZABLE): the caller then runs
+    ``check`` on ``conn``.
 
     The task must be awaited or cancelled before ``conn``'s transaction ends: an exported
-    snapshot can be imported only while its transaction is open. The task raises what
-    :func:`payload_fault` raises, and ``sqlalchemy.exc.DBAPIError`` when the second connection
-    cannot be had or the snapshot imported.
+    snapshot can be imported only while its transaction is open. The task raises what ``check``
+    raises, and ``sqlalchemy.exc.DBAPIError`` when the second connection cannot be had or the
+    snapshot imported.
     """
     if conn.dialect.name != "postgresql":
         return None
     snapshot = (await conn.execute(_EXPORT)).scalar_one()
     if not isinstance(snapshot, str) or not _SNAPSHOT_ID.fullmatch(snapshot):
         return None
-    return asyncio.ensure_future(_in_snapshot(conn.engine, snapshot))
+    return asyncio.ensure_future(_in_snapshot(conn.engine, snapshot, check))
 
 
-async def _in_snapshot(engine: AsyncEngine, snapshot: str) -> Fault | None:
+async def _in_snapshot(engine: AsyncEngine, snapshot: str, check: Callable[[AsyncConnection], Awaitable[T]]) -> T:
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         await conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # checked: hex digits and dashes
         await pin_for_verification(conn)
-        return await payload_fault(conn)
+        return await check(conn)

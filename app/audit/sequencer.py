@@ -34,7 +34,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, func, insert, select, text, tuple_
+from sqlalchemy import ColumnElement, and_, exists, func, insert, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import chain
@@ -108,16 +108,26 @@ _OLDEST_RUNNING_HERE = text(
 )
 
 
-async def horizon(conn: AsyncConnection) -> int:
+async def next_txid(conn: AsyncConnection) -> int:
+    """The first transaction id not handed out yet (PostgreSQL, as ``conn``'s snapshot sees it);
+    1 on SQLite, whose events all have txid 0. No stored event's txid can be at or above it."""
+    if conn.dialect.name != "postgresql":
+        return 1
+    value: int = (await conn.execute(_NEXT_XID)).scalar_one()
+    return value
+
+
+async def horizon(conn: AsyncConnection, next_xid: int | None = None) -> int:
     """PostgreSQL: a transaction id below which every transaction that may have written events in
-    this database has ended (committed or rolled back).
+    this database has ended (committed or rolled back); ``next_xid``: :func:`next_txid`, when the
+    caller read it already.
 
     The next unassigned id is read first, then the ids of this database's running transactions:
     a transaction with an id below the former is either listed by the latter or already ended (and
     then visible to the statements that follow). Transactions of other databases of the cluster do
     not hold it back (``pg_snapshot_xmin`` would: ids are shared by the whole cluster).
     """
-    next_xid: int = (await conn.execute(_NEXT_XID)).scalar_one()
+    next_xid = await next_txid(conn) if next_xid is None else next_xid
     oldest = (await conn.execute(_OLDEST_RUNNING_HERE, {"next_xid": next_xid})).scalar_one()
     return min(next_xid, oldest) if oldest is not None else next_xid
 
@@ -137,25 +147,50 @@ def signer_for(settings: Settings, *, create: bool = True) -> Signer:
 
 @dataclass(frozen=True)
 class Head:
-    """The last link: its ``seq`` and ``hash`` and its event's ``(txid, id)`` (where sealing resumes)."""
+    """The last link's ``seq`` and ``hash``, and the ``(txid, id)`` of the event after which
+    sealing resumes: the last link's, or, when :attr:`passed` names that one, the last event
+    before it that can be resumed after."""
 
     seq: int
     hash: str
     txid: int
     event_id: int
+    passed: int | None = None
+    """The last link's event when sealing cannot resume after it: gone (deleted under its link),
+    or its txid one no transaction has had yet (edited: every later event would wait for ever)."""
 
 
-async def head(conn: AsyncConnection) -> Head:
-    """The chain's last link (``seq`` 0 and the genesis hash when the chain is empty)."""
+async def head(conn: AsyncConnection, bound: int | None = None) -> Head:
+    """The chain's last link and where sealing resumes (``seq`` 0 and the genesis hash when the
+    chain is empty). ``bound``: :func:`next_txid`, read here when not given. An event whose txid
+    is not below it cannot have been sealed (nothing can be after it yet): sealing resumes after
+    the last link's event that is below it, so an edited txid neither stops sealing for ever nor
+    hides the events after it from :func:`backlog` (``verify-audit`` names the event)."""
+    bound = await next_txid(conn) if bound is None else bound
     row = (
         await conn.execute(
-            select(AuditLink.seq, AuditLink.hash, AuditEvent.txid, AuditEvent.id)
-            .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
+            select(AuditLink.seq, AuditLink.hash, AuditLink.event_id, AuditEvent.txid, AuditEvent.id)
+            .outerjoin(AuditEvent, and_(AuditEvent.id == AuditLink.event_id, AuditEvent.txid < bound))
             .order_by(AuditLink.seq.desc())
             .limit(1)
         )
     ).first()
-    return Head(*row) if row else Head(0, GENESIS_HASH, -1, 0)
+    if row is None:
+        return Head(0, GENESIS_HASH, -1, 0)
+    seq, last_hash, linked, txid, event_id = row
+    if event_id is not None:
+        return Head(seq, last_hash, txid, event_id)
+    resume = (
+        await conn.execute(
+            select(AuditEvent.txid, AuditEvent.id)
+            .join(AuditLink, AuditLink.event_id == AuditEvent.id)
+            .where(AuditEvent.txid < bound)
+            .order_by(AuditLink.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    txid, event_id = resume if resume is not None else (-1, 0)
+    return Head(seq, last_hash, txid, event_id, passed=linked)
 
 
 def _unsealed(after: Head) -> list[ColumnElement[bool]]:
@@ -227,6 +262,8 @@ class Sequencer:
         """The last checkpoint this sequencer signed, once its transaction committed."""
         self.rewritten = False
         """Whether :attr:`witnessed` was found gone or changed (sealing has stopped)."""
+        self.passed: int | None = None
+        """The last event logged as one sealing cannot resume after (:attr:`Head.passed`)."""
 
     async def seal_once(self) -> SealResult | None:
         """Seal up to ``batch`` events in one transaction and sign the new head.
@@ -250,10 +287,20 @@ class Sequencer:
                 return None
             if self.witnessed is not None and not await self._witness(conn, self.witnessed):
                 return SealResult(0, self.witnessed.seq, None)
-            last = await head(conn)
+            bound = await next_txid(conn)
+            last = await head(conn, bound)
+            if last.passed is not None and last.passed != self.passed:
+                self.passed = last.passed
+                log.error(
+                    "audit sequencer: event %s of the last link %s is gone or has a txid no transaction has had "
+                    "yet (edited): sealing resumes after event %s (run verify-audit)",
+                    last.passed,
+                    last.seq,
+                    last.event_id,
+                )
             query = select(AuditEvent.id, *_CONTENT).where(*_unsealed(last))
             if postgres:
-                query = query.where(AuditEvent.txid < await horizon(conn))
+                query = query.where(AuditEvent.txid < await horizon(conn, bound))
             rows = (await conn.execute(query.order_by(AuditEvent.txid, AuditEvent.id).limit(self.batch))).all()
             seq, prev, now = last.seq, last.hash, self.clock()
             links = []

@@ -32,6 +32,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from app.audit import strict_json
+
 ORIGIN = "diaspora-desk audit log"
 _HEX_64 = re.compile(r"[0-9a-f]{64}")
 _HEX_16 = re.compile(r"[0-9a-f]{16}")
@@ -173,7 +175,7 @@ def load_signer(path: Path, *, create: bool) -> Signer:
     named = f"audit signing key {path} (AUDIT_SIGNING_KEY_FILE)"
     try:
         pem = path.read_bytes()
-    except OSError as exc:  # a directory (an empty setting is "."), no permission
+    except OSError as exc:  # a directory, no permission
         raise OSError(f"{named} cannot be read: {exc.strerror}") from exc
     try:
         key = serialization.load_pem_private_key(pem, password=None)
@@ -185,10 +187,14 @@ def load_signer(path: Path, *, create: bool) -> Signer:
 
 
 def load_checkpoint_file(path: Path) -> Checkpoint:
-    """A checkpoint an auditor kept (JSON as exported); ``ValueError`` when it is not one."""
+    """A checkpoint an auditor kept (JSON as exported); ``ValueError`` when it is not one (a key
+    twice in it too: a reader keeping the first value would see another checkpoint than the one
+    verified)."""
     try:
-        return Checkpoint.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return Checkpoint.from_json(strict_json.loads(path.read_text(encoding="utf-8")))
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not JSON: {exc}") from exc
+    except strict_json.DuplicateKey as exc:
+        raise ValueError(f"{path} is not a checkpoint: {exc}") from exc
     except RecursionError as exc:  # arrays or objects nested past Python's limit
         raise ValueError(f"{path} is not a checkpoint: JSON nested too deep") from exc

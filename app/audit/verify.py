@@ -2,18 +2,23 @@
 
 Checked, in ``seq`` order (the first failure is reported):
 
-* every ``seq`` from 1 to the last is present (a missing one: a link was deleted);
-* each link's ``prev_hash`` is the previous link's hash;
-* each link's hash is recomputed from its event's stored content (:func:`app.audit.chain.row_hash`)
-  with its link version, which never goes back from 2 to 1;
+* link after link (:mod:`app.audit.walk`): every ``seq`` from 1 to the last is present once (a
+  gap is told apart: the link deleted, or only its event); each ``prev_hash`` is the previous
+  link's hash; each hash is recomputed from its event's stored content
+  (:func:`app.audit.chain.row_hash`; details read strictly, :mod:`app.audit.strict_json`) with its
+  link version, a known one that never goes back from 2 to 1; each event comes after the previous
+  link's in the sealing order ``(txid, id)``;
 * every checkpoint is signed by the trusted key, its ``seq`` exists and its hash is the link's
   hash there (a rewritten history or a truncated tail cannot match a signature made before);
+* the last link's event has a ``txid`` some transaction has had (a later one, edited, would have
+  held every later event back from sealing before the sequencer learnt to pass it);
 * the last link is signed by a checkpoint (the sequencer signs each head in the transaction that
   links it, so an unsigned head means links were added or rewritten behind its back);
 * no event ordered before the last link's event (``(txid, id)``, the sequencer's order) is left
   out of the chain: the sequencer seals only events of ended transactions, in that order, and
   resumes after the head, so such an event was passed over by a link written behind its back (the
   application's role may INSERT links) and would never be sealed nor counted as waiting;
+* the checkpoints are complete as the links record their batches (:mod:`app.audit.batches`);
 * optionally, a checkpoint an auditor kept elsewhere (``verify-audit --against FILE``);
 * then the events' personal values kept outside the chain: none altered, none deleted but by an
   erasure (:mod:`app.audit.payload_check`).
@@ -30,25 +35,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import exists, func, select, tuple_
+from sqlalchemy import String, exists, func, select, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import chain
-from app.audit.copy_reader import AS_TEXT, Link, hash_matches, link_version, pg_copy
+from app.audit.batches import batch_fault
+from app.audit.copy_reader import AS_TEXT, Link, hash_matches, number, pg_copy
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
-from app.audit.payload_check import payload_fault, start_beside
-from app.audit.sequencer import Backlog, Head, backlog, head, pin_for_verification
+from app.audit.payload_check import Fault, payload_fault, start_beside
+from app.audit.sequencer import Backlog, Head, backlog, head, next_txid, pin_for_verification
 from app.audit.signing import Checkpoint, Verifier
+from app.audit.walk import Failure, Walk
 
 BATCH = 10_000
 
 _COLUMNS = ", ".join(AS_TEXT.get(name, f"e.{name}") for name in chain.CONTENT_FIELDS)
 _PG_BATCH = (
-    f"SELECT l.seq, l.prev_hash, l.hash, l.link_version, e.id, {_COLUMNS} "  # noqa: S608 (constant)
+    f"SELECT l.seq, l.prev_hash, l.hash, l.link_version, e.id, e.txid, {_COLUMNS} "  # noqa: S608 (constant)
     "FROM audit_links l JOIN audit_events e ON e.id = l.event_id WHERE l.seq > $1 ORDER BY l.seq LIMIT $2"
 )
 
@@ -70,55 +77,21 @@ class VerifyResult:
         return self.reason is None
 
 
-class _Walk:
-    """The checks of the chain, link after link in ``seq`` order (module docstring); the first
-    failure is kept in :attr:`failure` as ``(seq, event id, reason)``."""
-
-    def __init__(self, wanted: dict[int, Any], kept_seq: int | None, genesis: str | bytes = GENESIS_HASH) -> None:
-        self.wanted = wanted
-        self.kept_seq = kept_seq
-        self.expected_seq, self.prev, self.version_floor = 1, genesis, 1
-        self.failure: tuple[int, int | None, str] | None = None
-
-    def links(self, links: Iterable[Link]) -> bool:
-        """Check ``links`` (the next ones in ``seq`` order); True once a check has failed."""
-        if self.failure is not None:
-            return True
-        expected_seq, prev, version_floor, wanted = self.expected_seq, self.prev, self.version_floor, self.wanted
-        try:
-            for seq, prev_hash, stored_hash, version, event_id, matches in links:
-                if seq != expected_seq:
-                    self.failure = (expected_seq, None, f"link seq {expected_seq} is missing")
-                    return True
-                if prev_hash != prev:
-                    self.failure = (seq, event_id, "prev_hash does not match the previous link")
-                    return True
-                if not isinstance(version, int):  # NULL, or garbage where a number belongs
-                    self.failure = (seq, event_id, "link version is not a number")
-                    return True
-                if version < version_floor:
-                    self.failure = (seq, event_id, f"link version {version} after version {version_floor}")
-                    return True
-                if not matches:
-                    self.failure = (seq, event_id, "content does not match its hash")
-                    return True
-                if seq in wanted and wanted[seq] != stored_hash:
-                    which = "kept checkpoint" if seq == self.kept_seq else "checkpoint"
-                    self.failure = (seq, event_id, f"the {which} at seq {seq} does not match the chain")
-                    return True
-                prev, version_floor, expected_seq = stored_hash, version, seq + 1
-        finally:
-            self.expected_seq, self.prev, self.version_floor = expected_seq, prev, version_floor
-        return False
-
-
 def _links(rows: Sequence[Sequence[Any]], row_hash: Any) -> list[Link]:
-    """The links of the keyset readers' rows (link columns, event id, content in
-    :data:`chain.CONTENT_FIELDS` order), each event hashed by ``row_hash``."""
+    """The links of the keyset readers' rows (link columns, event id and txid, content in
+    :data:`chain.CONTENT_FIELDS` order, details as their JSON text), each event hashed by ``row_hash``."""
     return [
-        (seq, prev_hash, stored, version, event_id, hash_matches(row_hash, version, prev_hash, seq, content, stored))
-        for seq, prev_hash, stored, raw_version, event_id, *content in rows
-        for version in (raw_version if type(raw_version) is int else link_version(raw_version),)
+        (
+            seq,
+            prev_hash,
+            stored,
+            version,
+            event_id,
+            txid,
+            hash_matches(row_hash, version, prev_hash, seq, content, stored),
+        )
+        for seq, prev_hash, stored, raw_version, event_id, txid, *content in rows
+        for version in (raw_version if type(raw_version) is int else number(raw_version),)
     ]
 
 
@@ -136,8 +109,11 @@ async def _pg_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
 
 
 async def _orm_links(conn: AsyncConnection) -> AsyncIterator[list[Link]]:
-    content = [getattr(AuditEvent, name) for name in chain.CONTENT_FIELDS]
-    base = select(AuditLink.seq, AuditLink.prev_hash, AuditLink.hash, AuditLink.link_version, AuditEvent.id, *content)
+    # details as stored (JSON text), read strictly: a key twice is a fault, not the last value's
+    content = [getattr(AuditEvent, name) for name in chain.CONTENT_FIELDS[:-1]]
+    content.append(type_coerce(AuditEvent.details, String))
+    columns = (AuditLink.seq, AuditLink.prev_hash, AuditLink.hash, AuditLink.link_version, AuditEvent.id)
+    base = select(*columns, AuditEvent.txid, *content)
     base = base.join(AuditEvent, AuditEvent.id == AuditLink.event_id).order_by(AuditLink.seq).limit(BATCH)
     last = 0
     row_hash = chain.row_hash
@@ -158,25 +134,28 @@ async def verify_log(
     ``verifier`` holds the trusted public key; ``against`` is a checkpoint kept outside the
     database. Reads only; run it in a transaction with one snapshot (REPEATABLE READ on
     PostgreSQL) so a sealing batch in between cannot be mistaken for an inconsistency. In such a
-    transaction on PostgreSQL the personal values are checked on a second connection of
-    ``conn``'s engine sharing the snapshot, beside the chain
-    (:func:`app.audit.payload_check.start_beside`). ``streamed=False`` reads PostgreSQL in keyset
-    batches, hashes each event with the reference formula only and checks the personal values
-    after the chain (the previous reader, kept for comparison). On PostgreSQL the rest of the
+    transaction on PostgreSQL the checkpoints' batches and the personal values are checked on a
+    second connection of ``conn``'s engine sharing the snapshot, beside the chain
+    (:func:`app.audit.payload_check.start_beside`; both are the server's work mostly). They are
+    reported after the chain's checks, batches first. ``streamed=False`` reads PostgreSQL in keyset
+    batches, hashes each event with the reference formula only and checks the batches and the
+    personal values after the chain (the previous reader, kept for comparison). On PostgreSQL the rest of the
     transaction runs with :data:`app.audit.sequencer.PINNED_SEARCH_PATH` and no timeouts
     (:func:`app.audit.sequencer.pin_for_verification`).
     """
     if conn.dialect.name == "postgresql":
         await pin_for_verification(conn)
-    beside = await start_beside(conn) if streamed else None
+    beside = await start_beside(conn, _beside_chain) if streamed else None
     try:
         result = await _verify_chain(conn, verifier, against, streamed)
         if not result.ok:
             return result
         try:
-            fault = await beside if beside is not None else await payload_fault(conn)
+            batch, fault = await beside if beside is not None else await _beside_chain(conn)
         except (ValueError, TypeError, AttributeError) as exc:  # a payload the driver or the ORM cannot convert
             return replace(result, reason=f"the payloads cannot be read ({exc!r})")
+        if batch is not None:
+            return replace(result, broken_seq=batch[0], broken_id=batch[1], reason=batch[2])
         if fault is not None:
             seq, event_id, reason = fault
             reason = f"event {event_id}: {reason}" if event_id is not None else reason
@@ -187,6 +166,17 @@ async def verify_log(
             beside.cancel()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await beside
+
+
+async def _beside_chain(conn: AsyncConnection) -> tuple[Fault | None, Fault | None]:
+    """The checks that need no link read by the walk: the checkpoints complete as the links record
+    their batches (:func:`app.audit.batches.batch_fault`), then, when they are, the personal values
+    (:func:`app.audit.payload_check.payload_fault`, which raises what it raises)."""
+    try:
+        batch = await batch_fault(conn)
+    except (ValueError, TypeError, AttributeError) as exc:  # a sealing time the driver or the ORM cannot convert
+        return (None, None, f"the links' sealing times cannot be read ({exc!r})"), None
+    return batch, await payload_fault(conn) if batch is None else None
 
 
 def _unsigned(which: str, checkpoint: Checkpoint, verifier: Verifier) -> str:
@@ -231,14 +221,14 @@ async def _verify_chain(
         wanted[against.seq] = against.hash
 
     kept_seq = against.seq if against is not None else None
-    walk = _Walk(wanted, kept_seq)
+    walk = Walk(wanted, kept_seq)
     try:
         if conn.dialect.name != "postgresql":
             async for batch in _orm_links(conn):
                 if walk.links(batch):
                     break
         elif streamed:
-            walk = _Walk({seq: value.encode() for seq, value in wanted.items()}, kept_seq, GENESIS_HASH.encode())
+            walk = Walk({seq: value.encode() for seq, value in wanted.items()}, kept_seq, GENESIS_HASH.encode())
             await pg_copy(conn, walk)
         else:
             async for batch in _pg_links(conn):
@@ -248,41 +238,48 @@ async def _verify_chain(
         seq = walk.expected_seq
         reason = f"a link from seq {seq} on cannot be read ({type(exc).__name__}: {exc})"
         return VerifyResult(seq - 1, len(checkpoints), pending, seq, None, reason)
-    if walk.failure is not None:
-        at_seq, event_id, reason = walk.failure
-        return VerifyResult(walk.expected_seq - 1, len(checkpoints), pending, at_seq, event_id, reason)
     last = walk.expected_seq - 1
-    beyond = max(wanted, default=0)
-    if beyond > last:
-        return VerifyResult(
-            last,
-            len(checkpoints),
-            pending,
-            beyond,
-            None,
-            f"checkpoint at seq {beyond} is beyond the last link {last} (the log was truncated)",
-        )
-    if last and max(checkpoints, default=0) != last:
-        return VerifyResult(
-            last, len(checkpoints), pending, last, None, f"the last link {last} is not signed by a checkpoint"
-        )
-    passed_over = await _passed_over(conn, await head(conn), last) if last else None
-    if passed_over is not None:
-        event_id, seq = passed_over
-        return VerifyResult(
-            last,
-            len(checkpoints),
-            pending,
-            seq,
-            event_id,
-            f"event {event_id} is not in the chain, yet link {seq} seals an event written after it",
-        )
+    failure = walk.failure if walk.gap is None else await _event_gone(conn, walk.gap) or walk.failure
+    failure = failure or await _after_walk(conn, walk, max(wanted, default=0), max(checkpoints, default=0))
+    if failure is not None:
+        return VerifyResult(last, len(checkpoints), pending, *failure)
     return VerifyResult(last, len(checkpoints), pending)
 
 
-async def _passed_over(conn: AsyncConnection, last: Head, links: int) -> tuple[int, int] | None:
-    """The first event before the head's in the sealing order (``(txid, id)``) that no link seals,
-    and the first link sealing an event after it; None when every such event is linked.
+async def _event_gone(conn: AsyncConnection, seq: int) -> Failure | None:
+    """The failure of link ``seq`` when it is stored but its event is not (deleted under it, the
+    foreign key lifted); None when the link itself is gone."""
+    event_id = (await conn.execute(select(AuditLink.event_id).where(AuditLink.seq == seq))).scalar_one_or_none()
+    if event_id is None:
+        return None
+    return seq, event_id, f"the event of link seq {seq} (event {event_id}) was deleted"
+
+
+async def _after_walk(conn: AsyncConnection, walk: Walk, beyond: int, signed: int) -> Failure | None:
+    """The checks after every link passed (module docstring), the first failure: a link after the
+    last one read whose event is gone; the last event's txid; a checkpoint (``beyond``: the
+    highest stored or kept) past the last link; the last link unsigned (``signed``: the highest
+    stored checkpoint); an event passed over."""
+    last = walk.expected_seq - 1
+    if (gone := await _event_gone(conn, last + 1)) is not None:
+        return gone
+    txid, event_id = walk.last
+    if last and txid >= await next_txid(conn):
+        return last, event_id, f"event {event_id} has txid {txid}, which no transaction has had yet: it was edited"
+    if beyond > last:
+        return beyond, None, f"checkpoint at seq {beyond} is beyond the last link {last} (the log was truncated)"
+    if last and signed != last:
+        return last, None, f"the last link {last} is not signed by a checkpoint"
+    if last and (passed_over := await _passed_over(conn, await head(conn), last)) is not None:
+        return passed_over
+    return None
+
+
+async def _passed_over(conn: AsyncConnection, last: Head, links: int) -> Failure | None:
+    """The first link sealing an event that comes after an event no link seals, in the sealing
+    order (``(txid, id)``), among the events up to where sealing resumes (``last``); None when
+    every such event is linked. The link is named (its event's txid or id edited, or the link
+    inserted behind the sequencer's back), with the first event it passes over.
 
     ``links`` is the number of links (all checked, ``seq`` 1 to ``links``). Counted first, cheaply
     (the index on ``(txid, id)``; no join but over the few events after the head): the events up
@@ -307,15 +304,22 @@ async def _passed_over(conn: AsyncConnection, last: Head, links: int) -> tuple[i
     ).first()
     if row is None:
         return None
-    txid, event_id = row
-    seq = (
+    txid, passed = row
+    seq, event_id = (
         await conn.execute(
-            select(func.min(AuditLink.seq))
+            select(AuditLink.seq, AuditLink.event_id)
             .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
-            .where(order > tuple_(txid, event_id))
+            .where(order > tuple_(txid, passed))
+            .order_by(AuditLink.seq)
+            .limit(1)
         )
-    ).scalar_one()
-    return event_id, seq
+    ).one()
+    return (
+        seq,
+        event_id,
+        f"event {passed} is in no link, yet link {seq} seals event {event_id}, which comes after it in the "
+        f"sealing order: event {event_id}'s txid or id was edited, or link {seq} was not written by the sequencer",
+    )
 
 
 async def latest_checkpoint(conn: AsyncConnection) -> Checkpoint | None:

@@ -1,16 +1,18 @@
 """One settings object, read once at start-up from the environment (and `.env` if present).
 
 Every setting's environment variable is its field name in upper case (``DATABASE_URL``,
-``SECRET_KEY``…). The README lists them with their defaults.
+``SECRET_KEY``…). The README lists them with their defaults. An empty value means unset, as it
+always did for the text settings whose default is empty (``DATABASE_OWNER_URL``): an optional
+setting (default None) left empty is None, not the path ``.`` or an empty key.
 """
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import EmailStr, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import EmailStr, Field, PrivateAttr, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -201,6 +203,16 @@ class Settings(BaseSettings):
     # Appointment reminders: queued the day before, sent from this hour of the desk's local day.
     reminder_local_hour: int = Field(default=9, ge=0, le=23)
     reminder_interval_seconds: float = Field(default=900, gt=0, le=86_400)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any, info: ValidationInfo) -> Any:
+        """``""`` for an optional setting (default None) is None: ``AUDIT_SIGNING_KEY_FILE=""`` was
+        read as the path ``.`` (then "cannot be read: Is a directory"), ``DOCUMENTS_LOCAL_DIR=""``
+        as the working directory, ``SECRET_KEY=""`` as a key (production accepted it)."""
+        if value == "" and info.field_name is not None and cls.model_fields[info.field_name].default is None:
+            return None
+        return value
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:

@@ -6,8 +6,10 @@ formula is public), and, for tests that isolate one check, re-sign the head with
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.audit import chain
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
@@ -26,6 +28,33 @@ async def lift_protection(session: AsyncSession) -> None:
         for table in TABLES:
             for verb in ("update", "delete", "replace"):
                 await session.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{verb}"))
+
+
+async def as_owner(engine: AsyncEngine, *statements: str, **params: Any) -> None:
+    """Run ``statements`` (with ``params``) in one transaction with every protection lifted, as
+    the owner can: the append-only triggers and the foreign keys (an event deleted or renumbered
+    under its link). PostgreSQL: ``session_replication_role = replica`` for this transaction;
+    SQLite: the triggers dropped, and foreign keys off on this connection meanwhile (a pragma
+    that only takes effect outside a transaction)."""
+    async with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            async with conn.begin():
+                await conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for statement in statements:
+                    await conn.execute(text(statement), params)
+            return
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.execute("PRAGMA foreign_keys = OFF")
+        try:
+            for table in TABLES:
+                for verb in ("update", "delete", "replace"):
+                    await driver.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+            for statement in statements:
+                await driver.execute(statement, params)
+            await driver.commit()
+        finally:
+            await driver.execute("PRAGMA foreign_keys = ON")
 
 
 async def relink(
@@ -57,12 +86,15 @@ async def relink(
 
 
 async def resign_head(session: AsyncSession, signer: Signer) -> None:
-    """Replace every checkpoint by one of the current head, signed with ``signer`` (a key holder)."""
+    """Replace every checkpoint by one of the current head, signed with ``signer`` (a key holder),
+    and date every link as sealed then, in that one batch (the checkpoints deleted would otherwise
+    leave batches no checkpoint signs)."""
     await session.execute(delete(AuditCheckpoint))
     seq, head_hash = (
         await session.execute(select(AuditLink.seq, AuditLink.hash).order_by(AuditLink.seq.desc()).limit(1))
     ).one()
     cp = signer.sign(seq, head_hash, utcnow())
+    await session.execute(update(AuditLink).values(sealed_at=cp.signed_at))
     session.add(
         AuditCheckpoint(seq=cp.seq, hash=cp.hash, signed_at=cp.signed_at, key_id=cp.key_id, signature=cp.signature)
     )

@@ -89,9 +89,9 @@ async def test_the_app_role_cannot_choose_the_txid_of_its_events_by_shadowing_th
     assert (await audit_log.verify()).ok
 
 
-async def _pass_over_an_event(app_role_connection, sessionmaker, audit_log) -> int:
-    """As the app role: a link for a new event of its own, after an event still waiting (whose id
-    is returned), and the sequencer's next round signing that head."""
+async def _pass_over_an_event(app_role_connection, sessionmaker, audit_log) -> tuple[int, int]:
+    """As the app role: a link for a new event of its own, after an event still waiting, and the
+    sequencer's next round signing that head; the ids of the event passed over and of its own."""
     from app.audit import chain
 
     await write_events(sessionmaker, 1, action="test.sealed")
@@ -116,17 +116,22 @@ async def _pass_over_an_event(app_role_connection, sessionmaker, audit_log) -> i
     passed_over: int = await app_role_connection.fetchval(
         "SELECT id FROM audit_events WHERE action = 'test.passed_over'"
     )
-    return passed_over
+    return passed_over, forged
 
 
 async def test_a_link_inserted_by_the_app_role_past_a_waiting_event_is_named(
     app_role_connection, app, sessionmaker, audit_log
 ) -> None:
     """The role may INSERT links (its server's sequencer does); one written for a later event, with
-    the right hash, makes the sequencer resume past an earlier event: the verifier names it."""
-    passed_over = await _pass_over_an_event(app_role_connection, sessionmaker, audit_log)
+    the right hash, makes the sequencer resume past an earlier event: the verifier names the link,
+    its event and the event passed over."""
+    passed_over, forged = await _pass_over_an_event(app_role_connection, sessionmaker, audit_log)
     result = await audit_log.verify()
-    assert (result.ok, result.broken_seq, result.broken_id, result.pending.count) == (False, 2, passed_over, 0)
+    assert (result.ok, result.broken_seq, result.broken_id, result.pending.count) == (False, 2, forged, 0)
+    assert result.reason == (
+        f"event {passed_over} is in no link, yet link 2 seals event {forged}, which comes after it in the sealing "
+        f"order: event {forged}'s txid or id was edited, or link 2 was not written by the sequencer"
+    )
 
 
 async def test_verify_as_the_app_role_ignores_the_operators_it_put_on_its_own_search_path(
@@ -141,7 +146,7 @@ async def test_verify_as_the_app_role_ignores_the_operators_it_put_on_its_own_se
     from app.audit.service import verify_chain
     from app.core.db import create_engine, create_sessionmaker
 
-    passed_over = await _pass_over_an_event(app_role_connection, sessionmaker, audit_log)
+    passed_over, forged = await _pass_over_an_event(app_role_connection, sessionmaker, audit_log)
     database = make_url(database_url).database
     await app_role_connection.execute(
         "CREATE FUNCTION number_series.eq(a bigint, b bigint) RETURNS boolean LANGUAGE sql IMMUTABLE "
@@ -160,7 +165,8 @@ async def test_verify_as_the_app_role_ignores_the_operators_it_put_on_its_own_se
             assert (await session.execute(text("SHOW search_path"))).scalar_one().startswith("number_series")
         async with create_sessionmaker(engine)() as session:
             result = await verify_chain(session, app.state.audit_sequencer.signer)
-        assert (result.ok, result.broken_id) == (False, passed_over)
+        assert (result.ok, result.broken_id) == (False, forged)
+        assert result.reason is not None and result.reason.startswith(f"event {passed_over} is in no link")
         assert await Sequencer(engine, app.state.audit_sequencer.signer).seal_all() == 0
     finally:
         await engine.dispose()

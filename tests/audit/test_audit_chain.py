@@ -130,8 +130,10 @@ async def test_sensitive_values_are_masked_in_diffs() -> None:
     }
 
 
-def _cli(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "test"}
+def _cli(
+    database_url: str, data_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "test", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
@@ -340,3 +342,16 @@ async def test_verify_audit_without_the_private_key_exits_2_and_makes_no_key(
         assert not (elsewhere / "audit_signing_key.pem").exists()
     ok = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit")
     assert ok.returncode == 0, ok.stderr
+
+
+async def test_verify_audit_with_an_empty_key_file_setting_uses_the_data_dir_key(
+    sessionmaker, database_url, settings, audit_log
+) -> None:
+    """``AUDIT_SIGNING_KEY_FILE=""`` (a variable left empty in a unit file) means unset, as other
+    empty settings do; it was the path ``.``: "cannot be read: Is a directory", exit 2."""
+    await _write_events(sessionmaker, 2)
+    await audit_log.seal()
+    unset = {"AUDIT_SIGNING_KEY_FILE": ""}
+    result = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit", "--seal", env=unset)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "sealed 0 events\naudit chain valid: 2 events, 1 signed checkpoint\n"

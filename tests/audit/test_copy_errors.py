@@ -13,13 +13,13 @@ from collections.abc import Iterable
 import pytest
 
 from app.audit.copy_reader import Link, pg_copy
-from app.audit.verify import _Walk
+from app.audit.walk import Walk
 from tests.audit.test_verify_failures import _sealed_log
 
 BOUND = 120
 
 
-class _FailingWalk(_Walk):
+class _FailingWalk(Walk):
     """A walk whose per-line work has a bug."""
 
     def links(self, links: Iterable[Link]) -> bool:

@@ -46,7 +46,7 @@ def _content(**values: str | None) -> dict[str, str | None]:
 
 
 def _line(content: dict[str, str | None], details_text: str, stored: str, *, seq: int = 1, version: int = 2) -> bytes:
-    fields = [str(seq), PREV, stored, str(version), "77", content["desk_id"]]
+    fields = [str(seq), PREV, stored, str(version), "77", "1234", content["desk_id"]]
     fields += [content[name] for name in chain.V2_KEYS] + [details_text]
     return b"\t".join(_copy_field(f) for f in fields)
 
@@ -66,7 +66,7 @@ def _as_it_arrived(content: dict[str, str | None], details_text: str, *, seq: in
 
 def _accepted(line: bytes) -> bool:
     (link,) = CopyLines().links([line])
-    return bool(link[-1])
+    return link[-1] is True
 
 
 def test_a_null_is_null_not_the_text_copy_writes_for_it() -> None:
@@ -92,7 +92,7 @@ def test_a_link_of_an_unknown_version_matches_nothing() -> None:
     content = _content()
     for stored in (_reference(content, {}, version=2), _reference(content, {}, version=1)):
         (link,) = CopyLines().links([_line(content, "{}", stored, version=3)])
-        assert link == (1, PREV.encode(), stored.encode(), 3, 77, False)
+        assert link == (1, PREV.encode(), stored.encode(), 3, 77, 1234, False)
 
 
 def test_details_added_to_an_event_without_details_do_not_match() -> None:
@@ -118,3 +118,30 @@ def test_more_distinct_details_than_the_cache_holds_all_match() -> None:
     numbers = [*range(4_100), 0, 4_099]
     lines = [_line(content, json.dumps({"n": n}), _reference(content, {"n": n}), seq=1) for n in numbers]
     assert [link[-1] for link in CopyLines().links(lines)] == [True] * len(numbers)
+
+
+def test_details_holding_a_key_twice_are_named_whichever_value_the_hash_covers() -> None:
+    """A reader keeping the first value reads 5, one keeping the last reads 1000 (as the chain did):
+    the line is refused naming the key, at any depth, even with the hash of either value."""
+    content = _content()
+    for text, key in (
+        ('{"amount": 5, "amount": 1000}', "amount"),
+        ('{"changes": {"host_city": {"before": "Rabat", "before": "Fès"}}}', "before"),
+        ('[{"n": 1}, {"n": 2, "m": 3, "n": 4}]', "n"),
+        # as many colons as the canonical text, one member fewer: a colon escaped makes up for it
+        ('{"k": 1, "k": 2, "s": "\\u003a"}', "k"),
+        ('{"k": 1, "k": 2, "s": "\\u003A"}', "k"),
+    ):
+        for value in (json.loads(text), json.loads(text.replace(f'"{key}": ', f'"{key}_first": ', 1))):
+            (link,) = CopyLines().links([_line(content, text, _reference(content, value))])
+            assert link[-1] == f'details hold the key "{key}" twice'
+
+
+def test_the_same_key_in_two_objects_is_no_duplicate_nor_are_colons_in_strings() -> None:
+    content = _content()
+    for text in (
+        '{"after": {"n": 1}, "before": {"n": 2}, "n": 3}',
+        '{"at": "04:00:00", "url": "https://desk.example/a:b"}',
+        '{"at": "04\\u003a00", "k": ":"}',
+    ):
+        assert _accepted(_line(content, text, _reference(content, json.loads(text))))

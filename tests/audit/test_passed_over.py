@@ -20,7 +20,7 @@ from app.audit import chain
 from app.audit.models import AuditEvent, AuditLink
 from app.audit.sequencer import Backlog, head
 from app.audit.verify import VerifyResult
-from tests.audit.test_verify_failures import _event, _sealed_log, _signer, _verify
+from tests.audit.test_verify_failures import WAITING, _event, _sealed_log, _signer, _verify
 
 
 async def _link_next(sessionmaker, event_id: int) -> None:
@@ -73,8 +73,9 @@ async def test_an_event_passed_over_by_a_forged_link_is_named_once_the_head_is_s
             3,
             Backlog(0, None),
             7,
-            first,
-            f"event {first} is not in the chain, yet link 7 seals an event written after it",
+            later,
+            f"event {first} is in no link, yet link 7 seals event {later}, which comes after it in the sealing "
+            f"order: event {later}'s txid or id was edited, or link 7 was not written by the sequencer",
         )
 
 
@@ -99,44 +100,70 @@ async def test_events_waiting_after_the_head_are_pending_not_passed_over(app, se
         assert result.ok
 
 
-async def test_events_below_a_head_whose_txid_was_raised_are_named_not_left_waiting_for_ever(
-    app, sessionmaker, audit_log
-) -> None:
-    """The head's ``txid`` is not chained: the owner raising it (or a restore into a new cluster,
-    whose transaction ids start again from low) leaves every later event below the head, never
-    sealed and never counted as waiting. The verifier names the first of them."""
+async def _raise_txid(sessionmaker, seq: int, txid: int) -> int:
+    """The owner's edit of the txid of link ``seq``'s event (not chained); its id."""
     from sqlalchemy import text
 
     from tests.audit.tampering import lift_protection
 
-    await _sealed_log(sessionmaker, audit_log)
     async with sessionmaker() as session:
         if session.bind.dialect.name == "postgresql":  # this transaction only: the txid trigger stays on
             await session.execute(text("SET LOCAL session_replication_role = replica"))
         else:
             await lift_protection(session)
-        await session.execute(
-            text(
-                "UPDATE audit_events SET txid = 9000000000000000000 "
-                "WHERE id = (SELECT event_id FROM audit_links WHERE seq = 6)"
-            )
-        )
+        event_id = (await session.execute(select(AuditLink.event_id).where(AuditLink.seq == seq))).scalar_one()
+        await session.execute(text("UPDATE audit_events SET txid = :t WHERE id = :e"), {"t": txid, "e": event_id})
         await session.commit()
-    await audit_log.seal()
-    later = await _write(sessionmaker, 7)
-    assert await audit_log.seal() == 0
-    async with sessionmaker() as session:
-        waiting_id = (
-            await session.execute(select(AuditEvent.id).where(AuditEvent.action == "test.waiting"))
-        ).scalar_one()
+    return event_id
+
+
+async def test_a_head_whose_txid_was_raised_neither_stops_sealing_nor_goes_unnamed(
+    app, sessionmaker, audit_log
+) -> None:
+    """The head's ``txid`` is not chained: the owner raising it (or a restore into a new cluster,
+    whose transaction ids start again from low) left every later event below the head, never
+    sealed and never counted as waiting, and the verifier named the first of them, not the event
+    edited. A txid no transaction has had yet is now passed: sealing resumes after the link before
+    it, and the event edited is named, before and after the events waiting are sealed."""
+    await _sealed_log(sessionmaker, audit_log)  # links 1-6, event 99 waiting
+    edited = await _raise_txid(sessionmaker, 6, 9_000_000_000_000_000_000)
     for result in await _verify(sessionmaker, _signer(app)):
-        assert (result.ok, result.pending, result.broken_seq, result.broken_id) == (
-            False,
-            Backlog(0, None),
+        assert result == VerifyResult(
             6,
-            waiting_id,
+            2,
+            WAITING,
+            6,
+            edited,
+            f"event {edited} has txid 9000000000000000000, which no transaction has had yet: it was edited",
         )
-    assert later > waiting_id
+    assert await audit_log.seal() == 1  # event 99: it was left waiting for ever
+    later = await _write(sessionmaker, 7)
+    assert await audit_log.seal() == 1
+    async with sessionmaker() as session:
+        sealed = (await session.execute(select(AuditLink.event_id).where(AuditLink.seq > 6))).scalars().all()
+    assert later in sealed
+    reason = (
+        f"event {edited} is out of the sealing order (txid, id) at link 6: its txid or id was edited, "
+        "or the link was not written by the sequencer"
+    )
+    for result in await _verify(sessionmaker, _signer(app)):
+        assert result == VerifyResult(5, 4, Backlog(0, None), 6, edited, reason)
+
+
+async def test_a_txid_raised_in_the_middle_of_the_chain_is_named(app, sessionmaker, audit_log) -> None:
+    """Raised above the next link's event (a lowered one would be named the same way: the event
+    out of line with the link before the pair)."""
+    await _sealed_log(sessionmaker, audit_log)
+    async with sessionmaker() as session:
+        conn = await session.connection()
+        next_txid = (await head(conn)).txid + 1_000
+    edited = await _raise_txid(sessionmaker, 3, next_txid)
+    reason = (
+        f"event {edited} is out of the sealing order (txid, id) at link 3: its txid or id was edited, "
+        "or the link was not written by the sequencer"
+    )
+    for result in await _verify(sessionmaker, _signer(app)):
+        assert result == VerifyResult(2, 2, WAITING, 3, edited, reason)
 
 
 async def test_the_checkpoint_endpoint_does_not_hand_auditors_a_checkpoint_the_key_did_not_sign(

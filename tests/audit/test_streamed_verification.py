@@ -16,6 +16,7 @@ from app.audit.models import AuditEvent, AuditLink
 from app.audit.service import verify_chain
 from tests.audit.tampering import lift_protection
 
+TXID = 740  # the txid of event n is TXID + n
 AWKWARD = ['say "hi"', "back\\slash", "tab\there", "new\nline\r", "bell\x07 unit\x1f", "😀 Ndèye", "", "\\N"]
 
 
@@ -29,7 +30,7 @@ def _copy_field(value: str | None) -> bytes:
 
 def _line(seq: int, prev: str, stored: str, content: dict, details_text: str, version: int = 2) -> bytes:
     texts = [content[name] for name in chain.V2_KEYS]
-    fields = [str(seq), prev, stored, str(version), str(seq), content["desk_id"], *texts, details_text]
+    fields = [str(seq), prev, stored, str(version), str(seq), str(TXID + seq), content["desk_id"], *texts, details_text]
     return b"\t".join(_copy_field(f) for f in fields)
 
 
@@ -54,11 +55,11 @@ def test_awkward_values_match_and_a_changed_one_does_not() -> None:
         parsed = json.loads(details_text)
         stored = _reference(seq, prev, content, parsed)
         lines.append(_line(seq, prev, stored, content, details_text))
-        expected.append((seq, prev.encode(), stored.encode(), 2, seq, True))
+        expected.append((seq, prev.encode(), stored.encode(), 2, seq, TXID + seq, True))
         # the same line with one value changed after sealing
         changed = {**content, "user_agent": (value or "") + "x"}
         lines.append(_line(seq, prev, stored, changed, details_text))
-        expected.append((seq, prev.encode(), stored.encode(), 2, seq, False))
+        expected.append((seq, prev.encode(), stored.encode(), 2, seq, TXID + seq, False))
     assert CopyLines().links(lines) == expected
 
 
@@ -66,7 +67,7 @@ def test_legacy_links_are_hashed_by_the_legacy_formula() -> None:
     content = _content("plain")
     stored = _reference(3, "cd" * 32, content, {"note": "Ndèye"}, version=1)
     line = _line(3, "cd" * 32, stored, content, '{"note": "Nd\\u00e8ye"}', version=1)
-    assert CopyLines().links([line]) == [(3, b"cd" * 32, stored.encode(), 1, 3, True)]
+    assert CopyLines().links([line]) == [(3, b"cd" * 32, stored.encode(), 1, 3, TXID + 3, True)]
 
 
 def test_a_quote_cannot_move_text_from_one_field_to_another() -> None:

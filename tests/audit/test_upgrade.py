@@ -8,12 +8,16 @@ with hashlib and json, not with the code under test).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import json
+from collections.abc import AsyncIterator
+from typing import Any
 
 from alembic import command
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.audit.sequencer import Sequencer, signer_for
 from app.audit.service import verify_chain
@@ -91,8 +95,11 @@ async def _old_log(url: str) -> None:
     await engine.dispose()
 
 
-async def test_a_log_from_before_the_sequencer_verifies_after_the_upgrade_and_goes_on(databases, tmp_path) -> None:
-    name = f"{databases.prefix}_upgrade"
+@contextlib.asynccontextmanager
+async def _upgraded(databases, tmp_path, name: str) -> AsyncIterator[tuple[AsyncEngine, Sequencer, Any]]:
+    """A database holding :func:`_old_log`, upgraded to head: its engine, a sequencer and a
+    ``verify()`` of the log; the database is dropped afterwards."""
+    name = f"{databases.prefix}_{name}"
     if databases.pg_url:
         await databases._pg_admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
     url = databases.url_for(name)
@@ -109,6 +116,25 @@ async def test_a_log_from_before_the_sequencer_verifies_after_the_upgrade_and_go
             async with sessions() as session:
                 return await verify_chain(session, sequencer.signer)
 
+        yield engine, sequencer, verify
+    finally:
+        await engine.dispose()
+        await databases.drop(name)
+
+
+async def _write_after_upgrade(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO audit_events (occurred_at, actor_label, actor_role, action, entity_type, details) "
+                "VALUES (:at, 'system', 'system', 'test.after_upgrade', 'test', '{}')"
+            ),
+            {"at": dt.datetime.now(dt.UTC) if conn.dialect.name == "postgresql" else "2026-11-30 04:00:00.000000"},
+        )
+
+
+async def test_a_log_from_before_the_sequencer_verifies_after_the_upgrade_and_goes_on(databases, tmp_path) -> None:
+    async with _upgraded(databases, tmp_path, "upgrade") as (engine, sequencer, verify):
         unsigned = await verify()
         assert (unsigned.ok, unsigned.checked, unsigned.reason) == (
             False,
@@ -117,29 +143,32 @@ async def test_a_log_from_before_the_sequencer_verifies_after_the_upgrade_and_go
         )
         assert await sequencer.seal_all() == 0  # nothing new: the carried-over head gets signed
         assert (await verify()).ok
-        async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "INSERT INTO audit_events (occurred_at, actor_label, actor_role, action, entity_type, details) "
-                    "VALUES (:at, 'system', 'system', 'test.after_upgrade', 'test', '{}')"
-                ),
-                {"at": dt.datetime.now(dt.UTC) if url.startswith("postgresql") else "2026-11-30 04:00:00.000000"},
-            )
+        await _write_after_upgrade(engine)
         assert await sequencer.seal_all() == 1
         result = await verify()
         assert (result.ok, result.checked, result.checkpoints) == (True, 6, 2)
-        async with sessions() as session:
+        async with create_sessionmaker(engine)() as session:
             await lift_protection(session)
             await session.execute(text("UPDATE audit_events SET entity_id = 'forged' WHERE entity_id = '2'"))
             await session.commit()
         broken = await verify()
         assert (broken.broken_seq, broken.reason) == (2, "content does not match its hash")
         await engine.dispose()
+        url = engine.url.render_as_string(hide_password=False)
         await asyncio.to_thread(_downgrade, url, "0006")
         async with engine.connect() as conn:
             head = (await conn.execute(text("SELECT seq, link_v2_from_seq FROM audit_chain_head"))).one()
             seqs = (await conn.execute(text("SELECT seq FROM audit_events ORDER BY seq"))).scalars().all()
         assert (tuple(head), seqs) == ((6, 4), [1, 2, 3, 4, 5, 6])
-    finally:
-        await engine.dispose()
-        await databases.drop(name)
+
+
+async def test_events_waiting_at_the_first_round_after_the_upgrade_are_sealed_past_the_carried_links(
+    databases, tmp_path
+) -> None:
+    """The first round then signs their head, not the carried one: the carried links, sealed at
+    their events' times, end at no checkpoint of theirs and are still no batch one is missing for."""
+    async with _upgraded(databases, tmp_path, "upgrade_busy") as (engine, sequencer, verify):
+        await _write_after_upgrade(engine)
+        assert await sequencer.seal_all() == 1
+        result = await verify()
+        assert (result.ok, result.checked, result.checkpoints) == (True, 6, 1)

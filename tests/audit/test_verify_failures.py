@@ -316,7 +316,8 @@ async def test_an_empty_log_verifies(app, sessionmaker, audit_log) -> None:
         assert result == VerifyResult(0, 0, Backlog(0, None))
 
 
-async def test_a_link_of_an_unknown_version_does_not_match(app, sessionmaker, audit_log) -> None:
+async def test_a_link_of_an_unknown_version_is_named_as_such(app, sessionmaker, audit_log) -> None:
+    """It was "content does not match its hash": the content is the one sealed, the version is not."""
     await _sealed_log(sessionmaker, audit_log)
     async with sessionmaker() as session:
         await lift_protection(session)
@@ -324,4 +325,4 @@ async def test_a_link_of_an_unknown_version_does_not_match(app, sessionmaker, au
         event_4 = await _event_id(session, 4)
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(3, 2, WAITING, 4, event_4, "content does not match its hash")
+        assert result == VerifyResult(3, 2, WAITING, 4, event_4, "unknown link version 3")

@@ -1,0 +1,68 @@
+"""JSON text of the audit log read strictly: an object holding one key twice is refused.
+
+:mod:`json` keeps the last of two values of one key, and so do PostgreSQL's ``json`` functions;
+other readers keep the first (RFC 8259 §4 leaves it open). A details text ``{"amount": 5,
+"amount": 1000}`` written behind the application's back would hash as ``{"amount": 1000}`` and
+verify, while a reader keeping the first value reads 5: the chain would vouch for a value some
+readers never see. The application never writes such a text (it serialises dicts), so verification
+reads the texts it vouches for with :func:`loads`, at any depth, and names the key.
+
+Reading every text with a hook on each object (``object_pairs_hook``) costs more than the plain
+reading of it, so verification first proves the text free of duplicates by counting
+(:func:`check_unique`), and reads it with :func:`loads` only when the count cannot prove it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class DuplicateKey(ValueError):
+    """A JSON object holds the key :attr:`key` twice (or more)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key {json.dumps(key, ensure_ascii=False)} appears twice in one object")
+        self.key = key
+
+    @property
+    def quoted(self) -> str:
+        """The key as a JSON string (``"amount"``), for a reason naming it."""
+        return json.dumps(self.key, ensure_ascii=False)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return value
+
+
+DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+"""The decoder :func:`loads` uses."""
+
+
+def check_unique(text: str, canonical: str) -> None:
+    """Raise :class:`DuplicateKey` when an object of the JSON ``text`` holds a key twice, given
+    ``canonical``: the canonical JSON (``app.audit.chain``) of the value :mod:`json` read from it,
+    which keeps one member per key (the last).
+
+    Outside strings, a JSON text holds one ``:`` per object member; inside strings, the colons of
+    their decoded text, raw, unless escaped as ``\\u003a``, the only escape that decodes to one.
+    The canonical JSON writes every colon raw. So when ``text`` holds no ``\\u003`` escape, its
+    count of ``:`` is that of ``canonical`` when every member was kept, and larger when one was
+    dropped (a member less, and its strings' colons with it). A count that differs, or such an
+    escape, and only then, the text is read again, strictly (:func:`loads`)."""
+    if text.count(":") != canonical.count(":") or "\\u003" in text:
+        loads(text)
+
+
+def loads(text: str) -> Any:
+    """``json.loads(text)``, but :class:`DuplicateKey` (a ``ValueError``) for an object, at any
+    depth, that holds a key twice; ``json.JSONDecodeError`` for text that is not JSON,
+    ``RecursionError`` for arrays or objects nested past Python's limit."""
+    return DECODER.decode(text)
