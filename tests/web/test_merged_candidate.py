@@ -4,6 +4,8 @@ does a flagged import row's candidate."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.async_api import Page, expect
 
@@ -14,9 +16,8 @@ from tests.web.helpers import register_via_api, sign_in
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-@pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)], ids=["desk", "phone"], indirect=True)
-async def test_a_candidate_found_through_a_merged_file_names_it(page: Page, server: LiveServer) -> None:
-    agent = server.make_agent()
+def _merged_tall(server: LiveServer, agent: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Ousseynou Tall (1990-05-06) on file, and "Tal" (1990-06-05) merged into him: (survivor, merged)."""
     born = {"sex": "male", "date_of_birth": "1990-05-06"}
     survivor = register_via_api(server, agent, given_names="Ousseynou", family_name="Tall", **born)
     merged = register_via_api(server, agent, given_names="Ousseynou", family_name="Tal", sex="male",
@@ -30,6 +31,13 @@ async def test_a_candidate_found_through_a_merged_file_names_it(page: Page, serv
         body = {"survivor_id": survivor["id"], "merged_id": merged["id"], **etags, "choices": choices}
         done = http.post("/api/v1/registrant-merges", json=body)
         assert done.status_code == 201, done.text
+    return survivor, merged
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)], ids=["desk", "phone"], indirect=True)
+async def test_a_candidate_found_through_a_merged_file_names_it(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    survivor, merged = _merged_tall(server, agent)
 
     await sign_in(page, server, agent)
     await page.get_by_role("button", name="Nouvelle personne").click()
@@ -53,18 +61,7 @@ async def test_a_candidate_found_through_a_merged_file_names_it(page: Page, serv
 async def test_an_import_rows_candidate_found_through_a_merged_file_names_it(page: Page, server: LiveServer) -> None:
     """The batch's flagged rows and the row to resolve end its reasons with the merged file's number."""
     agent, admin = server.make_agent(), server.make_agent("admin", [])
-    born = {"sex": "male", "date_of_birth": "1990-05-06"}
-    survivor = register_via_api(server, agent, given_names="Ousseynou", family_name="Tall", **born)
-    merged = register_via_api(server, agent, given_names="Ousseynou", family_name="Tal", sex="male",
-                              date_of_birth="1990-06-05")  # fmt: skip
-    with server.api(agent) as http:
-        etags = {
-            f"{side}_etag": http.get(f"/api/v1/registrants/{person['id']}").headers["etag"]
-            for side, person in (("survivor", survivor), ("merged", merged))
-        }
-        choices = {"family_name": "survivor", "date_of_birth": "survivor"}
-        body = {"survivor_id": survivor["id"], "merged_id": merged["id"], **etags, "choices": choices}
-        assert http.post("/api/v1/registrant-merges", json=body).status_code == 201
+    survivor, merged = _merged_tall(server, agent)
     register = csv_file("1;12/03/2020;Ousseynou;Tal;M;05/06/1990;;;;;;;;;;;;")  # the merged file's values
     with server.api(admin) as http:
         response = http.post(
