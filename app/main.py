@@ -25,6 +25,7 @@ from app.core.db_errors import RETRY_AFTER_SECONDS
 from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.metrics import router as metrics_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
+from app.core.routing import add_routes
 from app.notifications import templates as notify_templates
 from app.notifications.worker import Worker
 from app.routers import ROUTERS
@@ -132,9 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(HeadAsGet)  # outermost: everything inside sees the GET it answers
 
-    for router in ROUTERS:
-        app.include_router(router)
-    app.include_router(metrics_router)
+    add_routes(app, [*ROUTERS, metrics_router])  # built once per process (app.core.routing)
     web.mount(app)
 
     @app.get("/healthz", tags=["health"])

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import Depends, Header, Query, Response
 
 from app.appointments import service, slots
 from app.appointments.models import Appointment
@@ -27,10 +27,11 @@ from app.core.errors import PreconditionFailed, ValidationFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.routing import api_router
 from app.desks import service as desks
 from app.desks.models import Desk
 
-router = APIRouter(prefix="/api/v1/appointments", tags=["appointments"])
+router = api_router(prefix="/api/v1/appointments", tags=["appointments"])
 
 # Auditors read; they do not book.
 StaffActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import AwareDatetime
 
 from app.audit import service
@@ -16,8 +16,9 @@ from app.auth.deps import AuditorActor
 from app.core.deps import SessionDep
 from app.core.errors import InternalError, NotFound
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.routing import api_router
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = api_router(prefix="/api/v1/audit", tags=["audit"])
 
 
 @router.get("/events", response_model=Page[AuditEventOut])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form
+from fastapi import Form
 from pydantic import BaseModel
 
 from app.auth import service
@@ -12,8 +12,9 @@ from app.auth.deps import CurrentActor
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.errors import BadRequest
 from app.core.idempotency import not_keyed
+from app.core.routing import api_router
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = api_router(prefix="/api/v1/auth", tags=["auth"])
 
 
 class TokenOut(BaseModel):

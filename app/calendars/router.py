@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from app.auth.deps import AdminActor, CurrentActor
 from app.calendars import service
@@ -23,9 +23,10 @@ from app.calendars.schemas import (
 )
 from app.core.deps import SessionDep
 from app.core.idempotency import IdempotencyDep
+from app.core.routing import api_router
 from app.desks import service as desks
 
-router = APIRouter(prefix="/api/v1/desks/{desk_id}/holidays", tags=["calendars"])
+router = api_router(prefix="/api/v1/desks/{desk_id}/holidays", tags=["calendars"])
 
 
 @router.get("", response_model=HolidayList)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import Header, Query, Response
 
 from app.auth.deps import AdminActor, CurrentActor
 from app.cases import catalogue
@@ -22,9 +22,10 @@ from app.core.deps import SessionDep
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.routing import api_router
 
-service_types_router = APIRouter(prefix="/api/v1/service-types", tags=["service types"])
-partners_router = APIRouter(prefix="/api/v1/partners", tags=["partners"])
+service_types_router = api_router(prefix="/api/v1/service-types", tags=["service types"])
+partners_router = api_router(prefix="/api/v1/partners", tags=["partners"])
 
 
 @service_types_router.get("", response_model=list[ServiceTypeOut])

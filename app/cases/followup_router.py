@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import Header, Query, Response
 
 from app.cases import notes, referrals
 from app.cases.models import CaseNote, Partner
@@ -16,8 +16,9 @@ from app.core.deps import SessionDep
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.core.routing import api_router
 
-router = APIRouter(prefix="/api/v1/cases/{case_id}", tags=["cases"])
+router = api_router(prefix="/api/v1/cases/{case_id}", tags=["cases"])
 
 
 def _note_out(note: CaseNote, actor: Actor) -> NoteOut:

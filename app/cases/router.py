@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import Depends, Header, Query, Response
 from pydantic import AwareDatetime
 
 from app.audit import service as audit
@@ -36,8 +36,9 @@ from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.routing import api_router
 
-router = APIRouter(prefix="/api/v1", tags=["cases"])
+router = api_router(prefix="/api/v1", tags=["cases"])
 CaseWorker = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 CursorQuery = Annotated[str | None, Query(max_length=512)]
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, ImmutableMultiDict, QueryParams
 
@@ -34,11 +34,12 @@ from app.core.db import run_failure_callbacks
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.i18n import negotiate
 from app.core.idempotency import not_keyed
+from app.core.routing import api_router
 
 # Outside the OpenAPI document: these endpoints speak OAuth 2.0 (an HTML page, RFC 6749 §5.2 error
 # bodies), not the API's problem+json; clients discover them from the RFC 8414 metadata.
-router = APIRouter(prefix="/api/v1/oauth", tags=["oauth"], include_in_schema=False)
-metadata_router = APIRouter(tags=["oauth"], include_in_schema=False)
+router = api_router(prefix="/api/v1/oauth", tags=["oauth"], include_in_schema=False)
+metadata_router = api_router(tags=["oauth"], include_in_schema=False)
 
 AUTHORIZATION_PARAMS = (
     "response_type",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from app.auth.deps import AdminActor
 from app.clients import service
@@ -10,8 +10,9 @@ from app.clients.models import AppClient
 from app.clients.schemas import ClientCreate, ClientCreated, ClientOut
 from app.core.deps import SessionDep
 from app.core.idempotency import IdempotencyDep, not_keyed
+from app.core.routing import api_router
 
-router = APIRouter(prefix="/api/v1/clients", tags=["app clients"])
+router = api_router(prefix="/api/v1/clients", tags=["app clients"])
 
 
 def _out(client: AppClient) -> ClientOut:

@@ -31,7 +31,7 @@ import hmac
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,6 +40,7 @@ from app.auth.deps import get_actor, oauth2_scheme
 from app.core.db import utcnow
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.errors import Forbidden
+from app.core.routing import api_router
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 """Histogram bounds in seconds: from a cached read (a few ms) to a large import (tens of seconds)."""
@@ -138,7 +139,7 @@ async def metrics_reader(
         )
 
 
-router = APIRouter(tags=["health"])
+router = api_router(tags=["health"])
 
 
 @router.get(

@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import Header, Response
 
 from app.auth.deps import AdminActor, CurrentActor
 from app.core.deps import SessionDep
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
+from app.core.routing import api_router
 from app.desks import service
 from app.desks.schemas import DeskCreate, DeskDirectoryEntry, DeskOut, DeskUpdate
 from app.desks.staff import StaffActor
 
-router = APIRouter(prefix="/api/v1/desks", tags=["desks"])
+router = api_router(prefix="/api/v1/desks", tags=["desks"])
 
 
 @router.get("", response_model=list[DeskOut])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -14,9 +14,10 @@ from app.auth.deps import require_roles
 from app.auth.models import DeskMembership, StaffUser
 from app.core.context import Actor
 from app.core.deps import SessionDep
+from app.core.routing import api_router
 from app.desks import service
 
-router = APIRouter(prefix="/api/v1/desks/{desk_id}/staff", tags=["desks"])
+router = api_router(prefix="/api/v1/desks/{desk_id}/staff", tags=["desks"])
 StaffActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 
 

@@ -12,7 +12,7 @@ import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
@@ -23,6 +23,7 @@ from app.core.deps import SessionDep, SettingsDep
 from app.core.http import none_match_fails
 from app.core.idempotency import not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.routing import api_router
 from app.documents import owners, service
 from app.documents.content import SUFFIX_OF
 from app.documents.deps import BriefActor, Sessions, StorageDep
@@ -31,7 +32,7 @@ from app.documents.models import Document
 from app.documents.schemas import DocumentDelete, DocumentOut
 from app.documents.upload import upload
 
-router = APIRouter(tags=["documents"])
+router = api_router(tags=["documents"])
 
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {

@@ -7,18 +7,19 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from app.auth.deps import AdminActor
 from app.core.deps import SessionDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.routing import api_router
 from app.desks.models import Desk
 from app.imports.models import ImportBatch
 from app.imports.schemas import ImportCounts
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = api_router(prefix="/api/v1/imports", tags=["imports"])
 
 
 class ImportBatchOut(BaseModel):

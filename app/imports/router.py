@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi import Depends, File, Form, Path, Query, Request, Response, UploadFile
 
 from app.auth.deps import AdminActor, require_roles
 from app.core.conformance import reject_unknown_or_repeated_form_fields
@@ -15,6 +15,7 @@ from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.idempotency import IdempotencyDep, not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.core.routing import api_router
 from app.imports import reports, resolutions, service
 from app.imports.errors import RegisterTooLarge
 from app.imports.schemas import (
@@ -28,7 +29,7 @@ from app.imports.schemas import (
     RowResolutionOut,
 )
 
-router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+router = api_router(prefix="/api/v1/imports", tags=["imports"])
 
 WriterActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}

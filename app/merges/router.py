@@ -12,18 +12,19 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from app.auth.deps import require_roles
 from app.core.context import Actor
 from app.core.deps import SessionDep
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.core.routing import api_router
 from app.merges import approval, service
 from app.merges import unmerge as unmerging
 from app.merges.schemas import MergeCreate, MergeDecision, MergeOut, MergePreview, Status
 
-router = APIRouter(prefix="/api/v1/registrant-merges", tags=["registrant merges"])
+router = api_router(prefix="/api/v1/registrant-merges", tags=["registrant merges"])
 
 WriterActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import Depends, Header, Query, Response
 
 from app.auth.deps import CurrentActor, require_roles
 from app.core.context import Actor
@@ -16,6 +16,7 @@ from app.core.deps import SessionDep
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.core.routing import api_router
 from app.notifications import service
 from app.notifications.schemas import (
     DocumentsMissingIn,
@@ -26,7 +27,7 @@ from app.notifications.schemas import (
     ResolutionIn,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"])
+router = api_router(prefix="/api/v1", tags=["notifications"])
 StaffActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 
 

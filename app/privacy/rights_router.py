@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.idempotency import IdempotencyDep
+from app.core.routing import api_router
 from app.documents.deps import StorageDep
 from app.privacy import holds, rectification, requests
 from app.privacy.schemas import CorrectionOut, ErasureOut, LegalHoldIn, LegalHoldOut
 from app.reports.ages import AgeBands
 
-router = APIRouter(tags=["privacy"])
+router = api_router(tags=["privacy"])
 
 
 @router.post("/api/v1/privacy/subject-requests/{request_id}/erase", response_model=ErasureOut)

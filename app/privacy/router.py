@@ -6,19 +6,20 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.idempotency import IdempotencyDep, not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.core.routing import api_router
 from app.documents.deps import StorageDep
 from app.privacy import activities, register, requests
 from app.privacy.purposes import PURPOSES
 from app.privacy.schemas import DisclosureOut, PurposeOut, SubjectRequestIn, SubjectRequestOut
 from app.reports.writers import content_disposition
 
-router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
+router = api_router(prefix="/api/v1/privacy", tags=["privacy"])
 
 Kind = Literal["referral", "transfer", "notification"]
 StartQ = Annotated[dt.date | None, Query(description="First UTC date included (YYYY-MM-DD).")]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict
 
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep
+from app.core.routing import api_router
 from app.reference import service
 
-router = APIRouter(prefix="/api/v1/reference", tags=["reference"])
+router = api_router(prefix="/api/v1/reference", tags=["reference"])
 
 
 class AreaOut(BaseModel):

@@ -14,7 +14,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -23,9 +23,10 @@ from app.audit import service as audit
 from app.audit.models import AuditEvent
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep
+from app.core.routing import api_router
 from app.registrants import service
 
-router = APIRouter(prefix="/api/v1/registrants", tags=["registrants"])
+router = api_router(prefix="/api/v1/registrants", tags=["registrants"])
 
 
 class FieldChange(BaseModel):

@@ -78,6 +78,7 @@ from sqlalchemy import Integer, Table, and_, bindparam, delete, func, insert, li
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from app.core.db import transaction_driver
 from app.registrants import compounds
@@ -437,7 +438,8 @@ def _count_statement(n: int) -> Any:
     powers of two and ``COUNT_CHUNK`` only (a statement of 200 parts holds about 0.5 MB)."""
     parts = []
     for i in range(n):
-        kind, value = bindparam(f"k{i}"), bindparam(f"v{i}")
+        kind: BindParameter[str] = bindparam(f"k{i}")
+        value: BindParameter[str] = bindparam(f"v{i}")
         frequency = select(TermFrequency.registrants).where(TermFrequency.kind == kind, TermFrequency.value == value)
         carriers = select(literal(1)).where(RegistrantKey.kind == kind, RegistrantKey.value == value)
         carriers = carriers.limit(bindparam("cap", type_=Integer))

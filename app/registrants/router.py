@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import Depends, Header, Path, Query, Response
 from pydantic import AwareDatetime
 
 from app.auth.deps import CurrentActor, require_roles
@@ -25,6 +25,7 @@ from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.integers import INTEGER_MAX, INTEGER_MIN
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.core.routing import api_router
 from app.desks import service as desks
 from app.registrants import repository, service
 from app.registrants.errors import PossibleDuplicates, RegistrantMerged
@@ -39,7 +40,7 @@ from app.registrants.schemas import (
     StatusCategory,
 )
 
-router = APIRouter(prefix="/api/v1/registrants", tags=["registrants"])
+router = api_router(prefix="/api/v1/registrants", tags=["registrants"])
 
 WriterActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}

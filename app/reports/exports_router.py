@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep, SettingsDep
+from app.core.routing import api_router
 from app.reports import service
 from app.reports.errors import UnsupportedFormat
 from app.reports.streaming import ExportResponse, csv_stream, xlsx_stream
 from app.reports.writers import content_disposition
 
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+router = api_router(prefix="/api/v1/exports", tags=["exports"])
 
 DELIMITERS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from app.auth.deps import SupervisorActor
 from app.cases.models import ServiceType
 from app.core.deps import SessionDep, SettingsDep
 from app.core.i18n import negotiate
+from app.core.routing import api_router
 from app.reports import activity, chart_words, funders, service, statistics
 from app.reports.exports_router import delimiter_of
 from app.reports.files import report_csv, report_xlsx
@@ -30,7 +31,7 @@ from app.reports.schemas import DurationReportOut, ReportOut
 from app.reports.scope import Scope, resolve
 from app.reports.writers import content_disposition
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = api_router(prefix="/api/v1/reports", tags=["reports"])
 
 FILE_FORMATS = ("json", "csv", "xlsx")
 CHART_FORMATS = ("json", "csv", "xlsx", "png", "svg")

@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from app.core.db import utcnow
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep, not_keyed
+from app.core.routing import api_router
 from app.desks.models import Desk
 from app.documents.deps import Sessions, StorageDep
 from app.documents.owners import Owner
@@ -53,7 +54,7 @@ from app.selfservice.schemas import (
     SlotsOut,
 )
 
-router = APIRouter(prefix="/api/v1/self", tags=["self-service"])
+router = api_router(prefix="/api/v1/self", tags=["self-service"])
 IfMatch = Annotated[str | None, Header()]
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.idempotency import not_keyed
+from app.core.routing import api_router
 from app.selfservice import linking
 from app.selfservice.schemas import LinkCodeOut, LinkedAccountOut
 
-router = APIRouter(prefix="/api/v1/registrants/{registrant_id}/self-service", tags=["self-service (desk)"])
+router = api_router(prefix="/api/v1/registrants/{registrant_id}/self-service", tags=["self-service (desk)"])
 
 
 @router.post(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app.auth.deps import require_roles
 from app.core.context import Actor
 from app.core.deps import SessionDep
+from app.core.routing import api_router
 from app.sync import service
 from app.sync.schemas import SyncPageOut
 
-router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+router = api_router(prefix="/api/v1/sync", tags=["sync"])
 SyncActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 
 

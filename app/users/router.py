@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import Header, Response
 
 from app.auth.deps import AdminActor
 from app.auth.models import StaffUser
 from app.core.deps import SessionDep
 from app.core.http import etag_of
 from app.core.idempotency import not_keyed
+from app.core.routing import api_router
 from app.users import service
 from app.users.schemas import UserCreate, UserOut, UserUpdate
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = api_router(prefix="/api/v1/users", tags=["users"])
 
 
 def _out(user: StaffUser, desk_codes: list[str]) -> UserOut:

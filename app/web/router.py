@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 
+from app.core.routing import add_routes, api_router
 from app.web.assets import CSP, Assets, AssetsApp
 
 STATIC_DIR = Path(__file__).parent / "static"
 __all__ = ["CSP", "STATIC_DIR", "mount"]
 
-router = APIRouter(include_in_schema=False)
+router = api_router(include_in_schema=False)
 
 
 @router.get("/")
@@ -35,7 +36,7 @@ async def favicon() -> FileResponse:
 
 def mount(app: FastAPI) -> None:
     """Serve the client at ``/app`` and redirect ``/`` to it."""
-    app.include_router(router)
+    add_routes(app, [router])
     assets = Assets(STATIC_DIR)
     assets.refresh()
     app.mount("/app", AssetsApp(assets), name="web")

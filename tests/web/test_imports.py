@@ -35,6 +35,7 @@ async def test_flagged_rows_of_a_batch_are_listed_with_who_they_may_be(page: Pag
     await expect(table.locator("caption")).to_contain_text("lignes signalées comme doublons possibles : 1 / 2")
     row = table.locator("tr").nth(1)
     await expect(row).to_contain_text("Saliou Ka")
+    await expect(row.locator("td").nth(1).locator(".mono")).to_have_text("2")  # the register's own number, unparted
     await expect(row).to_contain_text("mêmes prénoms")
     assert "same_" not in await table.inner_text()
     await expect(table.locator("button, input")).to_have_count(0)  # read-only

@@ -81,4 +81,8 @@ async def test_an_import_rows_candidate_found_through_a_merged_file_names_it(pag
     await expect(row).to_contain_text(f"par un dossier fusionné {merged['registration_number']})")
     pending = page.get_by_role("form", name="Ligne 2 · Ousseynou Tal")
     await expect(pending).to_contain_text(f"par un dossier fusionné {merged['registration_number']}")
+    # a registration number never parts at its hyphens, even on a phone's narrow screen
+    for number in (row.locator(".mono").first, pending.locator(".mono").first):
+        await expect(number).to_have_text(survivor["registration_number"])
+        await expect(number).to_have_css("white-space", "nowrap")
     await assert_accessible(page)

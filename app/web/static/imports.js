@@ -6,11 +6,18 @@ import { code, colon, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { pendingSection, sayDone } from "./resolve.js";
 
-function candidateText(c) {
-  const who = c.registration_number || `${t("line")} ${c.line}`;
+// One candidate: its registration number (never parted at its hyphens), then score and reasons.
+function candidateNodes(c) {
+  const who = c.registration_number ? el("span", c.registration_number, { class: "mono" }) : `${t("line")} ${c.line}`;
   // "through a merged file" ends the reasons: the values compared were that file's, named here
   const through = c.through ? ` ${c.through}` : "";
-  return `${who} (${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ")}${through})`;
+  return [who, ` (${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ")}${through})`];
+}
+
+function candidatesCell(candidates) {
+  const cell = el("td", candidates.length ? null : t("empty"));
+  candidates.forEach((c, i) => cell.append(...(i ? [" ; "] : []), ...candidateNodes(c)));
+  return cell;
 }
 
 async function loadBatch() {
@@ -32,8 +39,9 @@ async function loadBatch() {
     table.append(head);
     for (const row of flagged) {
       const tr = el("tr");
-      tr.append(el("td", String(row.line)), el("td", row.number || t("empty")), el("td", row.name),
-        el("td", row.candidates.map(candidateText).join(" ; ") || t("empty")));
+      const number = el("td", row.number ? null : t("empty"));
+      if (row.number) number.append(el("span", row.number, { class: "mono" }));
+      tr.append(el("td", String(row.line)), number, el("td", row.name), candidatesCell(row.candidates));
       table.append(tr);
     }
     // A row resolved: the batch and the batches' counts drawn again, the result said.

@@ -11,7 +11,9 @@ const who = (c) => c.registration_number || `${t("line")} ${c.line}`;
 
 function candidateItem(c) {
   const li = el("li");
-  li.append(el("span", `${who(c)} — ${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ") || t("empty")}`));
+  // the registration number never parts at its hyphens
+  li.append(c.registration_number ? el("span", c.registration_number, { class: "mono" }) : who(c),
+    el("span", ` — ${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ") || t("empty")}`));
   // "through a merged file" ends the reasons: the values compared were that file's, named here
   if (c.through) li.append(el("span", ` ${c.through}`, { class: "mono" }));
   if (c.registrant_id) {

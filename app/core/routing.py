@@ -1,0 +1,49 @@
+"""The API's routers: every route built once per process, with the dependencies every route shares.
+
+FastAPI (0.16x) builds the routes of a router given to ``include_router`` lazily, once per
+application that includes it: each new application rebuilds every route's dependency graph and
+response model on its first requests (pydantic schemas: about 0.3 s of CPU for the whole API).
+A server process builds one application, but the tests build one per test. So the domains make
+their routers with :func:`api_router`, whose routes are built when their module is imported,
+already carrying :data:`SHARED_DEPENDENCIES`, and :func:`add_routes` hands those same route
+objects to each application (Starlette's ``Router.routes``), which routes and documents them as
+it does an included router's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.params import Depends as DependsParam
+from fastapi.routing import APIRoute
+
+from app.core.conformance import reject_unknown_query_parameters
+
+SHARED_DEPENDENCIES: Sequence[DependsParam] = (Depends(reject_unknown_query_parameters),)
+"""The dependencies every route runs first: unknown or repeated query parameters answer 422
+(:func:`app.core.conformance.reject_unknown_query_parameters`)."""
+
+
+def api_router(**options: Any) -> APIRouter:
+    """An ``APIRouter`` (same keyword arguments: ``prefix``, ``tags``, ``include_in_schema``…)
+    whose routes run :data:`SHARED_DEPENDENCIES` before their own dependencies."""
+    options["dependencies"] = [*SHARED_DEPENDENCIES, *options.get("dependencies", ())]
+    return APIRouter(**options)
+
+
+def add_routes(app: FastAPI, routers: Iterable[APIRouter]) -> None:
+    """Serve the routes of ``routers`` (made by :func:`api_router`) in ``app``, in order.
+
+    Raises:
+        ValueError: a router's route does not run :data:`SHARED_DEPENDENCIES` first (a router
+            made with ``APIRouter`` directly), or a router holds something other than API routes
+            (an included router, a mount).
+    """
+    for router in routers:
+        if list(router.dependencies[: len(SHARED_DEPENDENCIES)]) != list(SHARED_DEPENDENCIES):
+            raise ValueError(f"router {router.prefix or '/'!r} was not made by api_router")
+        if not all(isinstance(route, APIRoute) for route in router.routes):
+            raise ValueError(f"router {router.prefix or '/'!r} holds more than API routes")
+        app.router.routes.extend(router.routes)
