@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
@@ -19,13 +19,13 @@ from app.auth.cache import AuthCache
 from app.core import errors, integrity, openapi, problems, timezones
 from app.core.compression import JsonGzipMiddleware
 from app.core.config import Settings
-from app.core.conformance import HeadAsGet, NoStoreByDefault, reject_unknown_query_parameters
+from app.core.conformance import HeadAsGet, NoStoreByDefault
 from app.core.db import create_engine, create_sessionmaker, utcnow
 from app.core.db_errors import RETRY_AFTER_SECONDS
 from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.metrics import router as metrics_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
-from app.core.routing import add_routes
+from app.core.routing import SHARED_DEPENDENCIES, add_routes
 from app.notifications import templates as notify_templates
 from app.notifications.worker import Worker
 from app.routers import ROUTERS
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Case management for the desks serving Senegalese abroad. Errors are RFC 9457 problem+json.",
         lifespan=lifespan,
-        dependencies=[Depends(reject_unknown_query_parameters)],
+        dependencies=list(SHARED_DEPENDENCIES),  # the routes declared here; the routers' carry them too
     )
     app.state.settings = settings
     app.state.engine = engine
