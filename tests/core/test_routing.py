@@ -4,13 +4,14 @@ objects, each running the shared dependencies once; a router made otherwise is r
 from __future__ import annotations
 
 import pytest
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.core.config import Settings
 from app.core.conformance import reject_unknown_query_parameters
 from app.core.routing import add_routes, api_router
 from app.main import create_app
+from tests.conftest import TEST_SECRET
 
 
 def _settings(tmp_path, name: str) -> Settings:
@@ -18,7 +19,7 @@ def _settings(tmp_path, name: str) -> Settings:
         database_url=f"sqlite+aiosqlite:///{tmp_path / name}",
         data_dir=tmp_path / "var",
         environment="test",
-        secret_key="routing-test-secret-key-long-enough-for-hs256-0123456789",  # type: ignore[arg-type]
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -73,8 +74,6 @@ def test_a_router_including_another_is_refused() -> None:
 def test_api_router_keeps_the_routers_own_dependencies_after_the_shared_ones() -> None:
     async def own() -> None:
         return None
-
-    from fastapi import Depends
 
     router = api_router(prefix="/api/v1/own", dependencies=[Depends(own)])
 
