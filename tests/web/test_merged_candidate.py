@@ -82,8 +82,9 @@ async def test_an_import_rows_candidate_found_through_a_merged_file_names_it(pag
     pending = page.get_by_role("form", name="Ligne 2 · Ousseynou Tal")
     await expect(pending).to_contain_text(f"par un dossier fusionné {merged['registration_number']}")
     # a registration number never parts at its hyphens, even on a phone's narrow screen
-    for place in (row, pending):
+    for place in (row, pending.get_by_role("listitem"), pending.get_by_role("group")):  # table, list, decision
         number = place.locator(".mono", has_text=survivor["registration_number"])
         await expect(number).to_have_text(survivor["registration_number"])
         await expect(number).to_have_css("white-space", "nowrap")
+    await expect(row.locator(".mono", has_text=merged["registration_number"])).to_have_css("white-space", "nowrap")
     await assert_accessible(page)

@@ -9,9 +9,12 @@ import { pendingSection, sayDone } from "./resolve.js";
 // One candidate: its registration number (never parted at its hyphens), then score and reasons.
 function candidateNodes(c) {
   const who = c.registration_number ? el("span", c.registration_number, { class: "mono" }) : `${t("line")} ${c.line}`;
-  // "through a merged file" ends the reasons: the values compared were that file's, named here
-  const through = c.through ? ` ${c.through}` : "";
-  return [who, ` (${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ")}${through})`];
+  const reasons = ` (${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ")}`;
+  if (!c.through) return [who, `${reasons})`];
+  // "through a merged file" ends the reasons: the values compared were that file's, named by the
+  // number that ends the words
+  const at = c.through.lastIndexOf(" ") + 1;
+  return [who, `${reasons} ${c.through.slice(0, at)}`, el("span", c.through.slice(at), { class: "mono" }), ")"];
 }
 
 function candidatesCell(candidates) {

@@ -24,9 +24,12 @@ function candidateItem(c) {
   return li;
 }
 
-function choice(name, value, text) {
+// A decision's radio button; a registration number in its words (`number`) never parts at its hyphens.
+function choice(name, value, text, number) {
   const label = el("label", null, { class: "inline" });
-  label.append(el("input", null, { type: "radio", name, value }), el("span", text));
+  const words = el("span");
+  (number ? text.split(number) : [text]).forEach((part, i) => words.append(...(i ? [el("span", number, { class: "mono" })] : []), part));
+  label.append(el("input", null, { type: "radio", name, value }), words);
   return label;
 }
 
@@ -47,7 +50,7 @@ function rowForm(batchId, row, done) {
   form.append(list);
   const decision = el("fieldset");
   decision.append(el("legend", t("decision")));
-  for (const c of row.candidates.filter((x) => x.registrant_id)) decision.append(choice(`${id}-decision`, `link:${c.registrant_id}`, t("link_to", { who: who(c) })));
+  for (const c of row.candidates.filter((x) => x.registrant_id)) decision.append(choice(`${id}-decision`, `link:${c.registrant_id}`, t("link_to", { who: who(c) }), c.registration_number));
   decision.append(choice(`${id}-decision`, "create", t("create_new")), choice(`${id}-decision`, "discard", t("discard_row")));
   const msg = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const submit = el("button", t("resolve_row"), { type: "submit" });
