@@ -12,6 +12,11 @@ export function el(tag, text, attrs = {}) {
   return node;
 }
 
+// A registration or register number in its own unbreakable span (.mono): never parted at its hyphens.
+export function numberSpan(number) {
+  return el("span", number, { class: "mono" });
+}
+
 // A message in the box next to the action (role=alert or status set in the page); replaces any earlier one.
 export function say(box, text, kind = "error") {
   box.hidden = !text;

@@ -1,20 +1,16 @@
 // Legacy register imports (administrators): the rows of one batch flagged as possible duplicates,
 // with the registrants or earlier rows they may be, and those still pending to resolve (resolve.js).
 import { api, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
 import { code, colon, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
-import { pendingSection, sayDone } from "./resolve.js";
+import { pendingSection, sayDone, throughNodes } from "./resolve.js";
 
 // One candidate: its registration number (never parted at its hyphens), then score and reasons.
 function candidateNodes(c) {
-  const who = c.registration_number ? el("span", c.registration_number, { class: "mono" }) : `${t("line")} ${c.line}`;
+  const who = c.registration_number ? numberSpan(c.registration_number) : `${t("line")} ${c.line}`;
   const reasons = ` (${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ")}`;
-  if (!c.through) return [who, `${reasons})`];
-  // "through a merged file" ends the reasons: the values compared were that file's, named by the
-  // number that ends the words
-  const at = c.through.lastIndexOf(" ") + 1;
-  return [who, `${reasons} ${c.through.slice(0, at)}`, el("span", c.through.slice(at), { class: "mono" }), ")"];
+  return c.through ? [who, `${reasons} `, ...throughNodes(c.through), ")"] : [who, `${reasons})`];
 }
 
 function candidatesCell(candidates) {
@@ -43,7 +39,7 @@ async function loadBatch() {
     for (const row of flagged) {
       const tr = el("tr");
       const number = el("td", row.number ? null : t("empty"));
-      if (row.number) number.append(el("span", row.number, { class: "mono" }));
+      if (row.number) number.append(numberSpan(row.number));
       tr.append(el("td", String(row.line)), number, el("td", row.name), candidatesCell(row.candidates));
       table.append(tr);
     }

@@ -4,18 +4,16 @@
 // until it is confirmed (as registrations, notes and referrals are): resent after a lost answer,
 // the API answers the first resolution again instead of 409; the button stays disabled while sending.
 import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
-import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
 import { code, colon, t } from "./i18n.js";
 
 const who = (c) => c.registration_number || `${t("line")} ${c.line}`;
 
 function candidateItem(c) {
   const li = el("li");
-  // the registration number never parts at its hyphens
-  li.append(c.registration_number ? el("span", c.registration_number, { class: "mono" }) : who(c),
+  li.append(c.registration_number ? numberSpan(c.registration_number) : who(c),
     el("span", ` — ${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ") || t("empty")}`));
-  // "through a merged file" ends the reasons: the values compared were that file's, named here
-  if (c.through) li.append(el("span", ` ${c.through}`, { class: "mono" }));
+  if (c.through) li.append(" ", ...throughNodes(c.through));
   if (c.registrant_id) {
     const open = el("button", t("compare_file"), { type: "button", class: "secondary", "aria-label": `${t("compare_file")}${colon()}${who(c)}` });
     open.addEventListener("click", async () => (await import("./person.js")).openPerson(c.registrant_id));
@@ -24,11 +22,18 @@ function candidateItem(c) {
   return li;
 }
 
+// "Through a merged file …" ends a candidate's reasons (the values compared were that file's): its
+// words, then the merged file's number that ends them, set apart.
+export function throughNodes(through) {
+  const at = through.lastIndexOf(" ") + 1;
+  return [through.slice(0, at), numberSpan(through.slice(at))];
+}
+
 // A decision's radio button; a registration number in its words (`number`) never parts at its hyphens.
 function choice(name, value, text, number) {
   const label = el("label", null, { class: "inline" });
   const words = el("span");
-  (number ? text.split(number) : [text]).forEach((part, i) => words.append(...(i ? [el("span", number, { class: "mono" })] : []), part));
+  (number ? text.split(number) : [text]).forEach((part, i) => words.append(...(i ? [numberSpan(number)] : []), part));
   label.append(el("input", null, { type: "radio", name, value }), words);
   return label;
 }
