@@ -13,13 +13,16 @@ For each registry size ``N`` it
    (secondary indexes dropped during the copy and rebuilt after, foreign-key triggers off), then
    counts the term frequencies as the worker's hourly job would (``frequencies s``; the server runs
    with ``JOBS_IN_PROCESS=false``, its worker being elsewhere);
-3. starts the real app (uvicorn, one process) and drives it over HTTP, one scenario at a time,
-   with ``--concurrency`` keep-alive clients (default 1: the latency of one request, not of a
-   queue): registrations (``POST /api/v1/registrants``, duplicate check on: 201 or 409), and
-   searches (``GET /api/v1/registrants?q=``) for ``Fatou Diop``, a single family name, a rare
-   name, a name nobody has, a 9-digit phone fragment and a passport number;
+3. starts the real app (uvicorn, one process) on each registry, then drives them over HTTP in
+   ``--rounds`` alternating rounds (default 3: 10,000, 1,000,000, 10,000, …), one scenario at a
+   time, with ``--concurrency`` keep-alive clients (default 1: the latency of one request, not of
+   a queue): registrations (``POST /api/v1/registrants``, duplicate check on: 201 or 409; the
+   same new people in every registry of a round), and searches (``GET /api/v1/registrants?q=``)
+   for ``Fatou Diop``, a single family name, a rare name, a name nobody has, a 9-digit phone
+   fragment and a passport number;
 4. records p50/p95 latency and the server process's CPU time per request (``/proc/<pid>/stat``
-   before and after the measured part).
+   before and after the measured part), over the rounds together, and the CPU ratio of each
+   round (on a shared 2-core machine one round's ratio moves by ±20 %: the rounds show it).
 
     python bench/registrants_scale.py                          # 10,000 and 1,000,000
     python bench/registrants_scale.py --sizes 10000 --seconds 5
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -312,9 +316,11 @@ SEARCHES = {
 }
 
 
-async def drive(server: Server, headers: dict[str, str], samples: dict[str, str], args: Any) -> list[Result]:
+async def drive(server: Server, headers: dict[str, str], samples: dict[str, str], args: Any, seed: int) -> list[Result]:
+    """One round of every scenario on one registry; ``seed`` picks the registrations' people (the
+    same in every registry of a round: the sizes are compared on the same requests)."""
     json_headers = {**headers, "Content-Type": "application/json"}
-    make = registrations(seed=1000 + int(samples["size"]))
+    make = registrations(seed=seed)
     results = [
         await load(
             "POST registrant (duplicate check)",
@@ -343,7 +349,9 @@ async def drive(server: Server, headers: dict[str, str], samples: dict[str, str]
     return results
 
 
-async def run_size(count: int, args: Any) -> tuple[dict[str, Any], list[Result]]:
+async def prepare_size(count: int, args: Any) -> tuple[BenchDatabase, dict[str, Any], dict[str, str], dict[str, str]]:
+    """The ``scale_<count>`` database loaded (or reused) and its term frequencies counted as the
+    worker's job would: the database, what loading it took, the agent's headers, what to search."""
     from bench.run import prepare
 
     db = BenchDatabase(f"{args.prefix}_{count}", per_run=False)
@@ -363,15 +371,25 @@ async def run_size(count: int, args: Any) -> tuple[dict[str, Any], list[Result]]
     info["frequencies s"] = round(time.perf_counter() - started, 1)
     samples = await sample(db.url)
     info["registrants"] = int(samples["size"])
-    # the worker's periodic jobs run elsewhere (the term frequencies were just counted, as it would)
-    env = {"DATABASE_URL": db.url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING", "JOBS_IN_PROCESS": "false"}
-    try:
-        with Server("bench.baseline_app:app", env) as server:
-            results = await drive(server, headers, samples, args)
-    finally:
-        if not args.keep:
-            await db.drop()
-    return info, results
+    return db, info, headers, samples
+
+
+def merged(rounds: Sequence[Result]) -> Result:
+    """A scenario's rounds as one result: their requests, errors, time, latencies and CPU together."""
+    cpu = [r.server_cpu_seconds for r in rounds]
+    return Result(
+        name=rounds[0].name,
+        requests=sum(r.requests for r in rounds),
+        errors=sum(r.errors for r in rounds),
+        seconds=sum(r.seconds for r in rounds),
+        latencies_ms=[ms for r in rounds for ms in r.latencies_ms],
+        server_cpu_seconds=None if None in cpu else sum(c for c in cpu if c is not None),
+    )
+
+
+def cpu_per_request(r: Result) -> float:
+    """Server CPU seconds per request (NaN without a measure)."""
+    return r.server_cpu_seconds / r.requests if r.server_cpu_seconds and r.requests else float("nan")
 
 
 async def _headers(url: str) -> dict[str, str]:
@@ -464,6 +482,7 @@ async def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SECONDS", "10")))
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of every scenario on every size")
     parser.add_argument("--prefix", default="scale", help="database name prefix (default scale: scale_<N>)")
     parser.add_argument("--keep", action="store_true", help="keep the databases (for --reuse)")
     parser.add_argument("--reuse", action="store_true", help="reuse an existing scale_<N> database")
@@ -479,18 +498,48 @@ async def main() -> None:
         for size in args.sizes:
             await BenchDatabase(f"{args.prefix}_{size}", per_run=False).drop()
         return
-    runs: dict[int, list[Result]] = {}
-    infos = []
-    for size in args.sizes:
-        info, runs[size] = await run_size(size, args)
-        infos.append(info)
+    prepared = {size: await prepare_size(size, args) for size in args.sizes}
+    for _, info, _, _ in prepared.values():
         print(f"\n== {info['registrants']:,} registrants: {info}", flush=True)
+    # request bodies new to every registry (each run's registrations grow them), same in every one
+    base_seed = 1000 + sum(info["registrants"] for _, info, _, _ in prepared.values())
+    rounds: dict[int, list[list[Result]]] = {size: [] for size in args.sizes}
+    with contextlib.ExitStack() as stack:
+        # one server per registry, all started first; the worker's periodic jobs run elsewhere
+        # (the term frequencies were just counted, as it would)
+        servers = {
+            size: stack.enter_context(
+                Server(
+                    "bench.baseline_app:app",
+                    {"DATABASE_URL": db.url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING", "JOBS_IN_PROCESS": "false"},
+                )
+            )
+            for size, (db, _, _, _) in prepared.items()
+        }
+        for n in range(args.rounds):
+            for size, (_, _, headers, samples) in prepared.items():
+                rounds[size].append(await drive(servers[size], headers, samples, args, seed=base_seed + n))
+                print(f"   round {n + 1}, {size:,}: {rounds[size][-1][0].row()}", flush=True)
+    if not args.keep:
+        for db, _, _, _ in prepared.values():
+            await db.drop()
+    runs = {size: [merged(scenario) for scenario in zip(*rounds[size], strict=True)] for size in args.sizes}
+    for size in args.sizes:
+        print(f"\n== {prepared[size][1]['registrants']:,} registrants, {args.rounds} round(s) together")
         print_table([r.row() | {"p95 ms": round(r.percentile(0.95), 2)} for r in runs[size]])
     print(
-        f"\n== side by side (PostgreSQL, 1 server process, {args.concurrency} client(s), "
-        f"{args.seconds:.0f} s per scenario; latency ms, server CPU ms per request)"
+        f"\n== side by side (PostgreSQL, 1 server process per registry, {args.concurrency} client(s), "
+        f"{args.rounds} alternating round(s) of {args.seconds:.0f} s per scenario; latency ms, "
+        "server CPU ms per request)"
     )
     print_table(side_by_side(args.sizes, runs))
+    first, last = args.sizes[0], args.sizes[-1]
+    if first != last:
+        for i, result in enumerate(runs[first]):
+            ratios = (
+                cpu_per_request(b[i]) / cpu_per_request(a[i]) for a, b in zip(rounds[first], rounds[last], strict=True)
+            )
+            print(f"CPU ratio by round, {result.name}: {', '.join(f'{r:.2f}' for r in ratios)}")
     print("target: p95 <= 50 ms at 1,000,000; CPU per request within 1.2x of its value at 10,000")
 
 
