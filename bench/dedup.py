@@ -111,7 +111,7 @@ def replay(register: Path, truth: Path) -> tuple[str, float]:
     persons = [person for _, person in people if person is not None]
     matcher = BatchMatcher(desk_ids=None)
     matcher.learn(persons)  # as BatchMatcher.preload learns and counts them, the registry empty
-    counts, carried, _, _ = _file_keys(persons, [matcher.expand(p) for p in persons])
+    counts, carried, _, _ = _file_keys(persons, [matcher.expand(p) for p in persons], matcher.derived)
     matcher.frequencies = linkage.Frequencies(counts, len(persons))
     matcher.counted, matcher.rows = carried, set(persons)
     seen: set[str] = set()

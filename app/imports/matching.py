@@ -83,33 +83,69 @@ def region_code(text: str | None, codes: Mapping[str, str]) -> str | None:
     return codes.get(fold(text).replace(" ", "")) or codes.get(text.strip().casefold())
 
 
-def _blocks(keys: matching.PersonKeys) -> list[tuple[str, ...]]:
-    blocks: list[tuple[str, ...]] = sorted(match_keys.block_keys(keys))
-    blocks += [("document", d) for d in sorted(keys.documents)]
-    return blocks
+class DerivedKeys:
+    """Each person's block, combined and lookup keys (:mod:`app.registrants.keys`) computed once for
+    a whole run and kept until :meth:`release`: an import asks for every row's keys at least twice
+    (counting and choosing them before the rows are processed, then choosing them again, counting
+    and indexing while it processes them), thousands of rows apart, which the functions' own
+    caches (:data:`app.registrants.keys.DERIVED_CACHE` people) do not span in a large file."""
 
+    def __init__(self) -> None:
+        self._block: dict[matching.PersonKeys, frozenset[Key]] = {}
+        self._combined: dict[matching.PersonKeys, frozenset[Key]] = {}
+        self._lookup: dict[matching.PersonKeys, frozenset[Key]] = {}
 
-def _carried(keys: matching.PersonKeys) -> frozenset[Key]:
-    """The keys of the kinds blocking looks up (:func:`app.registrants.keys.lookup_keys`) that a
-    registrant of ``keys`` carries: its plain block keys and their combinations."""
-    return match_keys.block_keys(keys) | match_keys.combined_keys(keys)
+    def block(self, keys: matching.PersonKeys, *, keep: bool = True) -> frozenset[Key]:
+        """:func:`app.registrants.keys.block_keys` of ``keys``, kept for the run unless ``keep`` is
+        false (a registrant indexed once: its keys are not asked for again)."""
+        found = self._block.get(keys)
+        if found is None:
+            found = match_keys.block_keys(keys)
+            if keep:
+                self._block[keys] = found
+        return found
+
+    def combined(self, keys: matching.PersonKeys, *, keep: bool = True) -> frozenset[Key]:
+        """:func:`app.registrants.keys.combined_keys` of ``keys``, kept as :meth:`block` keeps."""
+        found = self._combined.get(keys)
+        if found is None:
+            found = match_keys.combined_keys(keys)
+            if keep:
+                self._combined[keys] = found
+        return found
+
+    def lookup(self, keys: matching.PersonKeys) -> frozenset[Key]:
+        """:func:`app.registrants.keys.lookup_keys` of ``keys``."""
+        found = self._lookup.get(keys)
+        if found is None:
+            found = self._lookup[keys] = match_keys.lookup_keys(keys)
+        return found
+
+    def carried(self, keys: matching.PersonKeys) -> frozenset[Key]:
+        """The keys of the kinds blocking looks up (:func:`app.registrants.keys.lookup_keys`) that a
+        registrant of ``keys`` carries: its plain block keys and their combinations."""
+        return self.block(keys) | self.combined(keys)
+
+    def release(self) -> None:
+        """Empty the kept keys a slice at a time (:func:`app.core.collector.release`; CPU only)."""
+        release(self._block, self._combined, self._lookup)
 
 
 def _file_keys(
-    rows: Sequence[matching.PersonKeys], looked_up: Sequence[matching.PersonKeys]
+    rows: Sequence[matching.PersonKeys], looked_up: Sequence[matching.PersonKeys], derived: DerivedKeys
 ) -> tuple[Counter[Key], Counter[Key], set[Key], set[Key]]:
     """The frequency keys of ``rows`` with their counts, the block keys the rows will carry with
-    theirs (:func:`_carried`), every key a row may be looked up by (``looked_up``: the rows as
-    :meth:`BatchMatcher.expand` gives them), and the keys of what the rows were heard as (the last
-    two to count in the registry)."""
+    theirs (:meth:`DerivedKeys.carried`), every key a row may be looked up by (``looked_up``: the
+    rows as :meth:`BatchMatcher.expand` gives them), and the keys of what the rows were heard as
+    (the last two to count in the registry)."""
     frequencies: Counter[Key] = Counter()
     carried: Counter[Key] = Counter()
     lookups: set[Key] = set()
     heard: set[Key] = set()
     for keys, seen in zip(rows, looked_up, strict=True):
         frequencies.update(match_keys.frequency_keys(keys))
-        carried.update(_carried(keys))
-        lookups |= match_keys.lookup_keys(seen)
+        carried.update(derived.carried(keys))
+        lookups |= derived.lookup(seen)
         heard |= match_keys.heard_keys(seen)
     return frequencies, carried, lookups, heard
 
@@ -143,6 +179,7 @@ class BatchMatcher:
         self.regions: Mapping[str, str] = {}
         self.sounding: dict[str, list[str]] = {}  # name word → the words of the other script it sounds like
         self._expanded: dict[matching.PersonKeys, matching.PersonKeys] = {}
+        self.derived = DerivedKeys()
 
     def learn(self, rows: Sequence[matching.PersonKeys], registered: Mapping[str, Sequence[str]] | None = None) -> None:
         """Learn the words of the other script each name word of ``rows`` sounds like: among the
@@ -170,6 +207,7 @@ class BatchMatcher:
     def release(self) -> None:
         """Empty the index a slice at a time (:func:`app.core.collector.release`; CPU only)."""
         release(self.index, self.combined, self.seen, self.counted, self.rows, self.sounding, self._expanded)
+        self.derived.release()
 
     async def preload(self, session: AsyncSession, rows: Sequence[matching.PersonKeys]) -> None:
         """Load every registrant (of the actor's desks) carrying a key chosen to look one of ``rows``
@@ -180,7 +218,7 @@ class BatchMatcher:
         self.learn(rows, await sounding.words(session, tokens) if registry else None)
         # Computing every row's keys is CPU work: in a worker thread, the event loop stays free.
         looked_up = [self.expand(keys) for keys in rows]
-        file_counts, carried, lookups, heard = await anyio.to_thread.run_sync(_file_keys, rows, looked_up)
+        file_counts, carried, lookups, heard = await anyio.to_thread.run_sync(_file_keys, rows, looked_up, self.derived)
         registered = await match_keys.counts(session, file_counts.keys() | lookups | heard)
         counts = Counter({k: registered[k] for k in (file_counts.keys() | heard) & registered.keys()})
         counts.update(file_counts)
@@ -225,7 +263,7 @@ class BatchMatcher:
         out = []
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            chosen = {k for keys in chunk for k in match_keys.chosen_keys(self.expand(keys), self._counted(keys))}
+            chosen = {k for keys in chunk for k in self._chosen(keys)}
             out.append((sorted(chosen), sorted({d for keys in chunk for d in keys.documents})))
         return out
 
@@ -263,8 +301,9 @@ class BatchMatcher:
         """Index one known person under each of its blocks and each of their combinations, those
         of its other spellings (the files merged into it) too."""
         spellings = (known.keys, *(s.keys for s in known.spellings))
-        blocks = {block for spelt in spellings for block in _blocks(spelt)}
-        combined = {key for spelt in spellings for key in match_keys.combined_keys(spelt)}
+        # a row of the file had its keys computed already; a registrant loaded is indexed once
+        blocks = {block for spelt in spellings for block in self._blocks(spelt)}
+        combined = {key for spelt in spellings for key in self.derived.combined(spelt, keep=False)}
         for block in sorted(blocks):
             self.index[block].append(known)
         for key in sorted(combined):
@@ -279,11 +318,22 @@ class BatchMatcher:
         the registrants and the file's other rows carrying each (a row of :meth:`preload` does not
         count itself), and at least the known people indexed under it (a row the import reads again
         without a field, or could not read at :meth:`preload`, was not counted)."""
-        own = _carried(keys) if keys in self.rows else frozenset()
+        own = self.derived.carried(keys) if keys in self.rows else frozenset()
         return {
             key: max(self.counted.get(key, 0) - (key in own), len(self._indexed(key)))
-            for key in match_keys.lookup_keys(self.expand(keys))
+            for key in self.derived.lookup(self.expand(keys))
         }
+
+    def _chosen(self, keys: matching.PersonKeys) -> list[Key]:
+        """:func:`app.registrants.keys.chosen_keys` of the row ``keys`` with the run's counts."""
+        seen = self.expand(keys)
+        return match_keys.chosen_keys(seen, self._counted(keys), looked_up=self.derived.lookup(seen))
+
+    def _blocks(self, keys: matching.PersonKeys) -> list[tuple[str, ...]]:
+        """The person's block keys and ``("document", number)`` of each document, in order."""
+        blocks: list[tuple[str, ...]] = sorted(self.derived.block(keys, keep=False))
+        blocks += [("document", d) for d in sorted(keys.documents)]
+        return blocks
 
     def block(self, keys: matching.PersonKeys) -> list[Known]:
         """The known people sharing a block with this person, as :func:`app.registrants.keys.block`
@@ -292,7 +342,7 @@ class BatchMatcher:
         those sharing a document first, then by the rarest key they share (then by id)."""
         documents = [(-1, ("document", d)) for d in sorted(keys.documents)]
         ranked: dict[uuid.UUID, tuple[int, Known]] = {}
-        chosen = match_keys.chosen_keys(self.expand(keys), self._counted(keys))
+        chosen = self._chosen(keys)
         for rank, key in [*documents, *enumerate(chosen)]:
             for known in self._indexed(key):
                 ranked.setdefault(known.id, (rank, known))  # the blocks come rarest first

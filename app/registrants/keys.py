@@ -106,8 +106,9 @@ COUNT_CHUNK_PG = 2_000
 """Keys counted per statement on PostgreSQL (a registration's fit in one; an import's come in many,
 the event loop answering other requests between them)."""
 DERIVED_CACHE = 4096
-"""People whose block, combined and lookup keys are remembered (an import asks for one row's keys
-several times: counting, choosing, indexing)."""
+"""People whose block, combined and lookup keys are remembered across requests (registrations meet
+the same candidates again; an import remembers its own rows' for its whole run:
+:class:`app.imports.matching.BatchMatcher`)."""
 _size_cache: dict[URL, tuple[float, int]] = {}
 _count_cache: dict[URL, dict[tuple[str, str], tuple[float, int]]] = {}  # by database (its URL)
 _KEYS = cast(Table, RegistrantKey.__table__)
@@ -522,15 +523,16 @@ def lookup_keys(person: PersonKeys) -> frozenset[Key]:
     return _cut(keys | {k for k in combined_keys(person) if k[0] != "gfx"})
 
 
-def chosen_keys(person: PersonKeys, counted: Mapping[Key, int]) -> list[Key]:
-    """The keys to look ``person``'s candidates up by, rarest first (``counted``: their counts).
+def chosen_keys(person: PersonKeys, counted: Mapping[Key, int], looked_up: frozenset[Key] | None = None) -> list[Key]:
+    """The keys to look ``person``'s candidates up by, rarest first (``counted``: their counts;
+    ``looked_up``: :func:`lookup_keys` of ``person`` when the caller has them).
 
     Phones and the birth year with the names are always used; a birth date alone or the names
     alone only while at most :data:`BLOCK_CUTOFF` registrants carry them, and in their place
     beyond: the date with a name token (``dn``), the names with the arrival date (``gfa``).
     Below the cut-offs the result is exactly what the plain keys give (``dn`` and ``gfa``
     candidates share a ``d`` or ``gf``/``gfx`` key as well)."""
-    keys = lookup_keys(person)
+    keys = lookup_keys(person) if looked_up is None else looked_up
     plain = {k for k in keys if k[0] not in ("dn", "gfa")}
     chosen = {k for k in plain if counted.get(k, 0) <= BLOCK_CUTOFF.get(k[0], BLOCK_LIMIT)}
     if any(k[0] == "d" for k in plain - chosen):

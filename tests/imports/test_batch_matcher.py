@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.imports import matching as batch
 from app.imports.matching import BatchMatcher, person_keys, region_code, region_codes
+from app.registrants import keys as match_keys
 from app.registrants import linkage
 from app.registrants.keys import Known
 from app.registrants.matching import PersonKeys
@@ -321,6 +322,28 @@ async def test_preload_looks_up_every_chunk_of_rows(client, admin, sessionmaker,
     rows += [keys("Rama", "Ndour", typed_documents=[("passport", f"B0000000{i}")]) for i in range(3)]
     matcher = await preloaded(sessionmaker, rows, None)
     assert matcher.seen == {uuid.UUID(p["id"]) for p in people + holders}
+
+
+async def test_each_rows_keys_are_derived_once_for_the_whole_run(client, admin, sessionmaker, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # counted and chosen before the rows are processed, chosen and counted again while they are:
+    # thousands of rows apart in a large file, beyond what the functions' own caches hold
+    # (app.registrants.keys.DERIVED_CACHE people), so the run keeps them until it is released
+    await register(client, admin, given_names="Awa", family_name="Diop", date_of_birth="1990-01-01")
+    asked: list[PersonKeys] = []
+    lookup_keys = match_keys.lookup_keys
+    monkeypatch.setattr(match_keys, "lookup_keys", lambda person: asked.append(person) or lookup_keys(person))
+    rows = [keys("Awa", "Diop", "1990-01-01"), keys("Coumba", "Sow", "1985"), keys("Moussa", "Seck", phones=[PHONE])]
+    matcher = await preloaded(sessionmaker, rows, None)
+    for row in rows:
+        matcher.candidates(row)
+        matcher.candidates(row)
+    assert sorted(asked, key=repr) == sorted(rows, key=repr)  # once each
+    kept = matcher.derived
+    assert kept._lookup == {row: lookup_keys(row) for row in rows}
+    assert kept._block == {row: match_keys.block_keys(row) for row in rows}
+    assert kept._combined == {row: match_keys.combined_keys(row) for row in rows}
+    matcher.release()
+    assert (kept._block, kept._combined, kept._lookup) == ({}, {}, {})
 
 
 async def test_preload_loads_each_registrant_once_however_many_chunks_find_it(  # type: ignore[no-untyped-def]
