@@ -30,7 +30,7 @@ from app.core.text import fold
 from app.reference.service import list_areas
 from app.registrants import arabic, linkage, matching, sounding
 from app.registrants import keys as match_keys
-from app.registrants.keys import Key
+from app.registrants.keys import DerivedKeys, Key
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey
 from app.registrants.pool import Known, with_spellings
 from app.registrants.schemas import DuplicateCandidate
@@ -81,54 +81,6 @@ def region_code(text: str | None, codes: Mapping[str, str]) -> str | None:
     if not text:
         return None
     return codes.get(fold(text).replace(" ", "")) or codes.get(text.strip().casefold())
-
-
-class DerivedKeys:
-    """Each person's block, combined and lookup keys (:mod:`app.registrants.keys`) computed once for
-    a whole run and kept until :meth:`release`: an import asks for every row's keys at least twice
-    (counting and choosing them before the rows are processed, then choosing them again, counting
-    and indexing while it processes them), thousands of rows apart, which the functions' own
-    caches (:data:`app.registrants.keys.DERIVED_CACHE` people) do not span in a large file."""
-
-    def __init__(self) -> None:
-        self._block: dict[matching.PersonKeys, frozenset[Key]] = {}
-        self._combined: dict[matching.PersonKeys, frozenset[Key]] = {}
-        self._lookup: dict[matching.PersonKeys, frozenset[Key]] = {}
-
-    def block(self, keys: matching.PersonKeys, *, keep: bool = True) -> frozenset[Key]:
-        """:func:`app.registrants.keys.block_keys` of ``keys``, kept for the run unless ``keep`` is
-        false (a registrant indexed once: its keys are not asked for again)."""
-        found = self._block.get(keys)
-        if found is None:
-            found = match_keys.block_keys(keys)
-            if keep:
-                self._block[keys] = found
-        return found
-
-    def combined(self, keys: matching.PersonKeys, *, keep: bool = True) -> frozenset[Key]:
-        """:func:`app.registrants.keys.combined_keys` of ``keys``, kept as :meth:`block` keeps."""
-        found = self._combined.get(keys)
-        if found is None:
-            found = match_keys.combined_keys(keys)
-            if keep:
-                self._combined[keys] = found
-        return found
-
-    def lookup(self, keys: matching.PersonKeys) -> frozenset[Key]:
-        """:func:`app.registrants.keys.lookup_keys` of ``keys``."""
-        found = self._lookup.get(keys)
-        if found is None:
-            found = self._lookup[keys] = match_keys.lookup_keys(keys)
-        return found
-
-    def carried(self, keys: matching.PersonKeys) -> frozenset[Key]:
-        """The keys of the kinds blocking looks up (:func:`app.registrants.keys.lookup_keys`) that a
-        registrant of ``keys`` carries: its plain block keys and their combinations."""
-        return self.block(keys) | self.combined(keys)
-
-    def release(self) -> None:
-        """Empty the kept keys a slice at a time (:func:`app.core.collector.release`; CPU only)."""
-        release(self._block, self._combined, self._lookup)
 
 
 def _file_keys(

@@ -524,7 +524,9 @@ class _Run:
             assert candidate.registrant_id is not None
             candidate.registration_number = self.number_of[candidate.registrant_id]
         stored = [self._stored(row, report) for row, report in self.chunk]
-        registrants_rows = bulk.rows_of(self.actor, self.chunk_new).prepare(dialect=dialect)
+        registrants_rows = bulk.rows_of(self.actor, self.chunk_new, derived=self.matcher.derived).prepare(
+            dialect=dialect
+        )
         return [*registrants_rows, prepare(_IMPORT_ROWS, stored, dialect=dialect)]
 
     def _stored(self, row: PreparedRow, report: RowReport) -> dict[str, Any]:

@@ -165,11 +165,13 @@ class Rows:
         ]
 
 
-def rows_of(actor: Actor, created: Sequence[tuple[NewRow, PersonKeys]]) -> Rows:
+def rows_of(
+    actor: Actor, created: Sequence[tuple[NewRow, PersonKeys]], *, derived: match_keys.DerivedKeys | None = None
+) -> Rows:
     """Every row of the numbered registrants ``created`` (each with its :attr:`NewRow.keys`): theirs,
-    their phones', documents', consents', match keys' (:func:`app.registrants.keys.rows_of`) and
-    their ``registrant.create`` audit events with the events' personal payloads. CPU work only
-    (a worker thread may run it)."""
+    their phones', documents', consents', match keys' (:func:`app.registrants.keys.rows_of`; an
+    import passes the keys its run computed already, ``derived``) and their ``registrant.create``
+    audit events with the events' personal payloads. CPU work only (a worker thread may run it)."""
     out = Rows()
     for new, keys in created:
         values = new.values
@@ -180,7 +182,7 @@ def rows_of(actor: Actor, created: Sequence[tuple[NewRow, PersonKeys]]) -> Rows:
         out.phones += [{"registrant_id": rid, **p} for p in new.phones]
         out.documents += [{"registrant_id": rid, **d} for d in new.documents]
         out.consents += [{"registrant_id": rid, **c} for c in new.consents]
-        out.keys += key_rows(new, keys)
+        out.keys += key_rows(new, keys, derived)
         changes = audit.diff({}, prepare.snapshot_of(values, new.phones, new.documents), sensitive=SENSITIVE)
         event, payload = audit.event_values(
             actor=actor,
@@ -203,10 +205,10 @@ def rows_of(actor: Actor, created: Sequence[tuple[NewRow, PersonKeys]]) -> Rows:
     return out
 
 
-def key_rows(new: NewRow, keys: PersonKeys) -> list[dict[str, Any]]:
+def key_rows(new: NewRow, keys: PersonKeys, derived: match_keys.DerivedKeys | None = None) -> list[dict[str, Any]]:
     """The ``registrant_keys`` rows of ``new`` (``keys``: its :attr:`NewRow.keys`), as
     :func:`app.registrants.keys.rows_of` gives them for the stored registrant."""
-    return match_keys.key_rows(new.id, keys)
+    return match_keys.key_rows(new.id, keys, derived=derived)
 
 
 async def store(session: AsyncSession, rows: Rows | Sequence[bulk.Prepared]) -> None:

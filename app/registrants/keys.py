@@ -80,6 +80,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 
+from app.core.collector import release
 from app.core.db import transaction_driver
 from app.registrants import compounds
 from app.registrants.frequencies import COUNT_CAP
@@ -230,11 +231,64 @@ def combined_keys(person: PersonKeys) -> frozenset[Key]:
     return _cut(out)
 
 
-def all_keys(person: PersonKeys) -> set[Key]:
-    """Every key stored for ``person`` (what it was heard as is never stored)."""
+class DerivedKeys:
+    """Each person's block, combined and lookup keys computed once for a whole run and kept until
+    :meth:`release`: an import asks for every row's keys several times (counting and choosing them
+    before the rows are processed; choosing them again, counting, indexing and storing them while
+    it processes them), thousands of rows apart, which the functions' own caches
+    (:data:`DERIVED_CACHE` people) do not span in a large file
+    (:class:`app.imports.matching.BatchMatcher`)."""
+
+    def __init__(self) -> None:
+        self._block: dict[PersonKeys, frozenset[Key]] = {}
+        self._combined: dict[PersonKeys, frozenset[Key]] = {}
+        self._lookup: dict[PersonKeys, frozenset[Key]] = {}
+
+    def block(self, keys: PersonKeys, *, keep: bool = True) -> frozenset[Key]:
+        """:func:`block_keys` of ``keys``, kept for the run unless ``keep`` is
+        false (a registrant indexed once: its keys are not asked for again)."""
+        found = self._block.get(keys)
+        if found is None:
+            found = block_keys(keys)
+            if keep:
+                self._block[keys] = found
+        return found
+
+    def combined(self, keys: PersonKeys, *, keep: bool = True) -> frozenset[Key]:
+        """:func:`combined_keys` of ``keys``, kept as :meth:`block` keeps."""
+        found = self._combined.get(keys)
+        if found is None:
+            found = combined_keys(keys)
+            if keep:
+                self._combined[keys] = found
+        return found
+
+    def lookup(self, keys: PersonKeys) -> frozenset[Key]:
+        """:func:`lookup_keys` of ``keys``."""
+        found = self._lookup.get(keys)
+        if found is None:
+            found = self._lookup[keys] = lookup_keys(keys)
+        return found
+
+    def carried(self, keys: PersonKeys) -> frozenset[Key]:
+        """The keys of the kinds blocking looks up (:func:`lookup_keys`) that a
+        registrant of ``keys`` carries: its plain block keys and their combinations."""
+        return self.block(keys) | self.combined(keys)
+
+    def release(self) -> None:
+        """Empty the kept keys a slice at a time (:func:`app.core.collector.release`; CPU only)."""
+        release(self._block, self._combined, self._lookup)
+
+
+def all_keys(person: PersonKeys, derived: DerivedKeys | None = None) -> set[Key]:
+    """Every key stored for ``person`` (what it was heard as is never stored); ``derived``: the
+    keys a run computed already (:class:`DerivedKeys`)."""
     if person.heard:
         person = dataclasses.replace(person, heard=frozenset())
-    out = block_keys(person) | frequency_keys(person) | combined_keys(person)
+    if derived is None:
+        out = block_keys(person) | frequency_keys(person) | combined_keys(person)
+    else:
+        out = derived.block(person, keep=False) | frequency_keys(person) | derived.combined(person, keep=False)
     # An unverified number is found by its digits too, by its end like a verified number
     # (``500000000`` finds ``0500000000``): a search key, not a block (its ``p`` key blocks).
     out |= {("t", digits[::-1]) for digits in person.unverified_phones}
@@ -256,9 +310,12 @@ def rows_of(registrant: Registrant, person: PersonKeys | None = None) -> list[di
     return key_rows(registrant.id, person or person_of(registrant))
 
 
-def key_rows(registrant_id: uuid.UUID, person: PersonKeys, *, extra: Iterable[Key] = ()) -> list[dict[str, Any]]:
-    """The rows of the keys of ``person`` (and the search-only keys ``extra``) for ``registrant_id``."""
-    stored = all_keys(person) | {(k, v) for k, v in _cut(extra) if v}
+def key_rows(
+    registrant_id: uuid.UUID, person: PersonKeys, *, extra: Iterable[Key] = (), derived: DerivedKeys | None = None
+) -> list[dict[str, Any]]:
+    """The rows of the keys of ``person`` (and the search-only keys ``extra``) for ``registrant_id``
+    (``derived``: as :func:`all_keys` takes it)."""
+    stored = all_keys(person, derived) | {(k, v) for k, v in _cut(extra) if v}
     return [{"registrant_id": registrant_id, "kind": k, "value": v} for k, v in sorted(stored)]
 
 

@@ -325,7 +325,7 @@ async def test_preload_looks_up_every_chunk_of_rows(client, admin, sessionmaker,
 
 
 async def test_each_rows_keys_are_derived_once_for_the_whole_run(client, admin, sessionmaker, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    # counted and chosen before the rows are processed, chosen and counted again while they are:
+    # counted and chosen before the rows are processed, chosen, counted and stored while they are:
     # thousands of rows apart in a large file, beyond what the functions' own caches hold
     # (app.registrants.keys.DERIVED_CACHE people), so the run keeps them until it is released
     await register(client, admin, given_names="Awa", family_name="Diop", date_of_birth="1990-01-01")
@@ -342,6 +342,11 @@ async def test_each_rows_keys_are_derived_once_for_the_whole_run(client, admin, 
     assert kept._lookup == {row: lookup_keys(row) for row in rows}
     assert kept._block == {row: match_keys.block_keys(row) for row in rows}
     assert kept._combined == {row: match_keys.combined_keys(row) for row in rows}
+    # and stored with the rows it creates without being derived again
+    stored = {row: match_keys.all_keys(row) for row in rows}
+    for name in ("block_keys", "combined_keys"):
+        monkeypatch.setattr(match_keys, name, lambda person: pytest.fail("a kept row's keys derived again"))
+    assert {row: match_keys.all_keys(row, kept) for row in rows} == stored
     matcher.release()
     assert (kept._block, kept._combined, kept._lookup) == ({}, {}, {})
 
