@@ -253,7 +253,7 @@ class BatchMatcher:
         """Index one known person under each of its blocks and each of their combinations, those
         of its other spellings (the files merged into it) too."""
         spellings = (known.keys, *(s.keys for s in known.spellings))
-        # a row of the file had its keys computed already; a registrant loaded is indexed once
+        # not kept: a row of the file has its keys kept already, a registrant loaded is indexed once
         blocks = {block for spelt in spellings for block in self._blocks(spelt)}
         combined = {key for spelt in spellings for key in self.derived.combined(spelt, keep=False)}
         for block in sorted(blocks):

@@ -70,7 +70,7 @@ import dataclasses
 import functools
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import anyio.to_thread
@@ -245,29 +245,30 @@ class DerivedKeys:
         self._lookup: dict[PersonKeys, frozenset[Key]] = {}
 
     def block(self, keys: PersonKeys, *, keep: bool = True) -> frozenset[Key]:
-        """:func:`block_keys` of ``keys``, kept for the run unless ``keep`` is
-        false (a registrant indexed once: its keys are not asked for again)."""
-        found = self._block.get(keys)
-        if found is None:
-            found = block_keys(keys)
-            if keep:
-                self._block[keys] = found
-        return found
+        """:func:`block_keys` of ``keys``, kept for the run unless ``keep`` is false (a registrant
+        indexed once: its keys are not asked for again)."""
+        return self._kept(self._block, block_keys, keys, keep)
 
     def combined(self, keys: PersonKeys, *, keep: bool = True) -> frozenset[Key]:
         """:func:`combined_keys` of ``keys``, kept as :meth:`block` keeps."""
-        found = self._combined.get(keys)
-        if found is None:
-            found = combined_keys(keys)
-            if keep:
-                self._combined[keys] = found
-        return found
+        return self._kept(self._combined, combined_keys, keys, keep)
 
     def lookup(self, keys: PersonKeys) -> frozenset[Key]:
-        """:func:`lookup_keys` of ``keys``."""
-        found = self._lookup.get(keys)
+        """:func:`lookup_keys` of ``keys``, kept."""
+        return self._kept(self._lookup, lookup_keys, keys, True)
+
+    @staticmethod
+    def _kept(
+        kept: dict[PersonKeys, frozenset[Key]],
+        derive: Callable[[PersonKeys], frozenset[Key]],
+        keys: PersonKeys,
+        keep: bool,
+    ) -> frozenset[Key]:
+        found = kept.get(keys)
         if found is None:
-            found = self._lookup[keys] = lookup_keys(keys)
+            found = derive(keys)
+            if keep:
+                kept[keys] = found
         return found
 
     def carried(self, keys: PersonKeys) -> frozenset[Key]:
