@@ -162,10 +162,10 @@ async def verify_log(
             return replace(result, broken_seq=seq, broken_id=event_id, reason=reason)
         return result
     finally:
-        if beside is not None and not beside.done():  # the chain failed first, or raised
-            beside.cancel()
+        if beside is not None:  # the chain failed first, or raised: what the task says is not asked for
+            beside.cancel()  # nothing when it is done already (it may have failed before the chain did)
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await beside
+                await beside  # its outcome retrieved, lest asyncio print it ("never retrieved")
 
 
 async def _beside_chain(conn: AsyncConnection) -> tuple[Fault | None, Fault | None]:

@@ -11,13 +11,17 @@ the signing key (tests/audit/tampering.py).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import gc
+import logging
 import uuid
 
 import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import verify
 from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink
 from app.audit.sequencer import Backlog
 from app.audit.signing import Checkpoint, Signer, load_signer
@@ -326,3 +330,34 @@ async def test_a_link_of_an_unknown_version_is_named_as_such(app, sessionmaker, 
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
         assert result == VerifyResult(3, 2, WAITING, 4, event_4, "unknown link version 3")
+
+
+async def test_a_check_beside_the_chain_that_fails_first_is_retrieved_not_left_to_asyncio(  # type: ignore[no-untyped-def]
+    app, sessionmaker, audit_log, monkeypatch, caplog
+) -> None:
+    # PostgreSQL checks the batches and the personal values on a second connection beside the
+    # chain. When both fail (a dropped table), the one beside may fail first; its error must be
+    # retrieved, not printed by asyncio at exit as "Task exception was never retrieved" with a
+    # traceback (verify-audit's standard error holds none)
+    await _sealed_log(sessionmaker, audit_log)
+
+    async def fails_at_once(conn) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("the check beside the chain failed")
+
+    async def fails_after_it(*args) -> None:  # type: ignore[no-untyped-def]
+        (beside,) = [t for t in asyncio.all_tasks() if t.get_coro().__name__ == "_in_snapshot"]  # type: ignore[union-attr]
+        await asyncio.wait([beside])  # done (its connection given back), its exception not retrieved
+        raise RuntimeError("the chain failed")
+
+    monkeypatch.setattr(verify, "_beside_chain", fails_at_once)
+    monkeypatch.setattr(verify, "_verify_chain", fails_after_it)
+    async with sessionmaker() as session:
+        conn = await session.connection()
+        if conn.dialect.name != "postgresql":
+            pytest.skip("the checks run beside the chain on PostgreSQL only")
+        await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            with pytest.raises(RuntimeError, match="the chain failed"):
+                await verify.verify_log(conn, _signer(app))
+            gc.collect()  # a task whose exception nobody retrieved says so when it is collected
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
