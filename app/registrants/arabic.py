@@ -42,6 +42,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 
 from anyascii import anyascii
 
@@ -133,6 +134,12 @@ def _opens_article(letters: list[str], i: int) -> bool:
     return "".join(letters[:i]) in COMPOUND_HEADS and letters[i + 1 : i + 2] == ["ل"]
 
 
+MAX_FORMS = 16
+"""Most ways of writing one Latin word kept (:func:`latin_forms`), the first ones: each ``dj``,
+``kh`` or ``di`` before a vowel doubles them, and a name has three at most (Djibril Diallo
+Khouma); a long made-up word of them (``djdjdj…``, 2^100 ways) would exhaust the memory."""
+
+
 @functools.lru_cache(maxsize=_CACHE)
 def _latin_forms(word: str) -> tuple[str, ...]:
     word = _GEMINATE.sub(r"\1", word)
@@ -166,7 +173,7 @@ def _latin_forms(word: str) -> tuple[str, ...]:
             choices = [""]
         else:
             choices = [char]
-        forms = [form + choice for form in forms for choice in choices]
+        forms = [form + choice for form in forms for choice in choices][:MAX_FORMS]
         i += step
     return tuple(dict.fromkeys(forms))
 
@@ -225,13 +232,12 @@ def _parts(symbols: str) -> tuple[str, list[str]]:
 
 def _explains(written: str, spoken: str) -> bool:
     """Whether the vowel letters ``written`` between two consonants in Arabic script stand, in
-    order, for some of the vowels ``spoken`` (a Latin spelling's) in the same place."""
-    if not written:
-        return True
-    head, tail = written[0], written[1:]
-    if head == CARRIER and _explains(tail, spoken):  # a carrier may carry no vowel of its own
-        return True
-    return any(spoken[k] in _COMPATIBLE[head] and _explains(tail, spoken[k + 1 :]) for k in range(len(spoken)))
+    order, for some of the vowels ``spoken`` (a Latin spelling's) in the same place.
+
+    A carrier may carry no vowel of its own, so it never has to stand for one; each other letter
+    takes the first spoken vowel it may write (taking the first leaves the most for the letters
+    after it): linear in the letters, where trying every choice was exponential."""
+    return _in_order([c for c in written if c != CARRIER], spoken, lambda letter, vowel: vowel in _COMPATIBLE[letter])
 
 
 def _same_vowel(one: str, other: str) -> bool:
@@ -239,9 +245,20 @@ def _same_vowel(one: str, other: str) -> bool:
 
 
 def _subsequence(short: str, long: str) -> bool:
-    if not short:
-        return True
-    return any(_same_vowel(short[0], long[k]) and _subsequence(short[1:], long[k + 1 :]) for k in range(len(long)))
+    return _in_order(short, long, _same_vowel)
+
+
+def _in_order(letters: Iterable[str], within: str, fits: Callable[[str, str], bool]) -> bool:
+    """Whether each of ``letters`` fits a letter of ``within``, in order, each a later one: each
+    takes the first that fits (greedy matching of a subsequence)."""
+    k = 0
+    for letter in letters:
+        while k < len(within) and not fits(letter, within[k]):
+            k += 1
+        if k == len(within):
+            return False
+        k += 1
+    return True
 
 
 def consistent(written: str, latin: str) -> bool:
