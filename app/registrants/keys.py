@@ -23,6 +23,10 @@ kind      value                                                       used for
           (``1990-05-04 fatu``)
 ``gfx``   ``gf`` of a person without a full birth date                blocking (no birth date)
 ``gfa``   ``gf`` + arrival date (``fatu njai 2015-09-01``)            blocking (a common name)
+``gfn``   ``gfy`` + the birth month, and ``gfy`` + the birth day        blocking (common names
+          (``fatu njai 1990 05``, ``fatu njai 1990 04``)              with a common year)
+``gfyx``  ``gfy`` of a person without a full birth date               blocking (common names
+                                                                      with a common year)
 ``b``     folded place of birth                                       term frequency
 ``r``     region of origin code                                       term frequency
 ``c``     folded city of residence                                    term frequency
@@ -50,10 +54,21 @@ Blocking at registration (:func:`block`) stays proportional to the candidates, n
 every block key is counted first (one index-only query, shared with the term frequencies), a key
 carried by more registrants than its cut-off (:data:`BLOCK_CUTOFF`: a birth date shared by
 hundreds in a registry of millions, ``Fatou Diop``) is not used alone but only through its
-combinations (``d`` → ``dn``; ``gf``/``gfx`` → ``gfy`` and ``gfa``), and the candidates come
-rarest key first, at most :data:`BLOCK_LIMIT`. Below the cut-offs the blocks are exactly the
-plain keys'. Senegal's names are few: a given name with a family name (``Mamadou Diop``) passes 30
-people from about 20,000 registrants, and 120 somewhere past 100,000.
+combinations (``d`` → ``dn``; ``gf``/``gfx`` → ``gfy`` and ``gfa``; ``gfy`` → ``gfn`` and
+``gfyx``), and the candidates come rarest key first, at most :data:`BLOCK_LIMIT`. Below the cut-offs
+the blocks are exactly the plain keys'. Senegal's names are few: a given name with a family name
+(``Mamadou Diop``) passes 30 people from about 20,000 registrants, and 120 somewhere past 100,000;
+with the birth year it passes 10 somewhere past 100,000 (24 people on average per registration at
+1,000,000 registrants).
+
+The names with the birth year link a person to the files of the same names and year whose birth
+date differs (a day or a month mistyped, the two swapped) or is partial (a year alone). Past its
+cut-off, a person with a full birth date looks them up by ``gfn``, the names and year with each of
+the date's month and day as a two-digit number: two dates share one when their days or their
+months agree, or when one's day is the other's month (``1990-05-04`` and ``1990-04-05``); and by
+``gfyx``, the names and year of the files without a full date. Lost past the cut-off: the files of
+the same names and year whose day and month both differ, and not as a swap, which the scoring
+weighs as two people anyway unless a phone or a document, blocks of their own, says otherwise.
 
 The counts of common values (carried by :data:`app.registrants.frequencies.FREQUENT_FROM`
 registrants or more) and the registry size are read from ``term_frequencies``, which the worker
@@ -90,14 +105,20 @@ from app.registrants.pool import Known, ranked, with_spellings
 
 Key = tuple[str, str]
 BLOCK_LIMIT = 500
-BLOCK_CUTOFF: dict[str, int] = {"d": 25, "gf": 120, "gfx": 30}
+BLOCK_CUTOFF: dict[str, int] = {"d": 25, "gf": 120, "gfx": 30, "gfy": 10}
 """Most registrants a key of these kinds may bring in alone; beyond, only its combinations do.
 
 ``gf`` (the names alone) is looked up only for a person without a full birth date, whose names
 have no other combination but the arrival date: past its cut-off such a person is compared with
 nobody of the same names, so it is four times the others (measured with ``bench/dedup.py
 --in-memory``: at 50,000 rows, seed 8, 30 → 120 took recall from 0.987 to 0.992 for one false
-alarm more; at 20,000 rows, seeds 4, 6, 7, two misses fewer each, no false alarm more)."""
+alarm more; at 20,000 rows, seeds 4, 6, 7, two misses fewer each, no false alarm more).
+
+``gfy`` (the names with the birth year) is cut only for a person with a full birth date: a person
+born in a year alone has no finer key, and is compared with all of the same names and year."""
+COMBINED_KINDS = frozenset({"dn", "gfa", "gfn", "gfyx"})
+"""The kinds standing in for a common key (:func:`chosen_keys`); ``gfx`` is looked up as a plain key
+by a person with a full birth date, and stands in for ``gf`` of one without."""
 SIZE_CACHE_SECONDS = 300.0
 SIZE_CACHE_FROM = 10_000  # a smaller registry is counted every time (cheap, and exact)
 COUNT_CACHE_FROM = 1_000  # a rarer value is counted every time (cheap, and exact)
@@ -218,17 +239,28 @@ def _pairs(person: PersonKeys) -> list[str]:
 @functools.lru_cache(maxsize=DERIVED_CACHE)
 def combined_keys(person: PersonKeys) -> frozenset[Key]:
     """The keys standing in for a common block key (see the module docstring): the full birth
-    date with each name token, the given/family pair of a person without a full birth date, and
-    the pair with the arrival date."""
+    date with each name token and each given/family pair with the birth year and the date's month
+    or day; the given/family pair of a person without a full birth date, and with the birth year;
+    and the pair with the arrival date."""
     out: set[Key] = set()
     pairs = _pairs(person)
     if full := _full_date(person):
         out |= {("dn", f"{full} {r}") for t in person.name_tokens() for r in person.readings(t)}
+        out |= _dated(pairs, full)
     else:
         out |= {("gfx", pair) for pair in pairs}
+        if person.date_of_birth:
+            out |= {("gfyx", f"{pair} {person.date_of_birth[:4]}") for pair in pairs}
     if person.arrival_date:
         out |= {("gfa", f"{pair} {person.arrival_date}") for pair in pairs}
     return _cut(out)
+
+
+def _dated(pairs: Iterable[str], full: str) -> set[Key]:
+    """The ``gfn`` keys of given/family ``pairs`` and a full birth date ``YYYY-MM-DD``: each pair with
+    the year and the month, and with the year and the day (``fatu njai 1990 05``, ``… 1990 04``)."""
+    year, month, day = full[:4], full[5:7], full[8:10]
+    return {("gfn", f"{pair} {year} {number}") for pair in pairs for number in (month, day)}
 
 
 class DerivedKeys:
@@ -571,32 +603,46 @@ def lookup_keys(person: PersonKeys) -> frozenset[Key]:
         person = dataclasses.replace(person, heard=person.heard | extra)
     full = _full_date(person)
     keys = {k for k in block_keys(person) if k[0] != "gf" or not full}
-    if full:  # a given name with the family name, of someone without a full date
-        keys |= {("gfx", pair) for pair in _pairs(person)}
     year = person.date_of_birth[:4] if person.date_of_birth else None
+    if full:  # a given name with the family name (and the year), of someone without a full date
+        keys |= {("gfx", pair) for pair in _pairs(person)}
+        keys |= {("gfyx", f"{pair} {year}") for pair in _pairs(person)}
     for pair in swapped:
         keys.add(("gfx" if full else "gf", pair))
         if year:
             keys.add(("gfy", f"{pair} {year}"))
-    return _cut(keys | {k for k in combined_keys(person) if k[0] != "gfx"})
+        if full:
+            keys.add(("gfyx", f"{pair} {year}"))
+    if full:
+        keys |= _dated(swapped, full)
+    return _cut(keys | {k for k in combined_keys(person) if k[0] not in ("gfx", "gfyx")})
 
 
 def chosen_keys(person: PersonKeys, counted: Mapping[Key, int], looked_up: frozenset[Key] | None = None) -> list[Key]:
     """The keys to look ``person``'s candidates up by, rarest first (``counted``: their counts;
     ``looked_up``: :func:`lookup_keys` of ``person`` when the caller has them).
 
-    Phones and the birth year with the names are always used; a birth date alone or the names
-    alone only while at most :data:`BLOCK_CUTOFF` registrants carry them, and in their place
-    beyond: the date with a name token (``dn``), the names with the arrival date (``gfa``).
-    Below the cut-offs the result is exactly what the plain keys give (``dn`` and ``gfa``
-    candidates share a ``d`` or ``gf``/``gfx`` key as well)."""
+    Phones are always used; a birth date alone, the names alone, or the names with the birth year
+    (of a person with a full birth date) only while at most :data:`BLOCK_CUTOFF` registrants carry
+    them, and in their place beyond: the date with a name token (``dn``), the names with the
+    arrival date (``gfa``), the names with the year and the month or the day (``gfn``) and the
+    names with the year of those without a full date (``gfyx``). Below the cut-offs the result is
+    exactly what the plain keys give (``dn``, ``gfa``, ``gfn`` and ``gfyx`` candidates share a
+    ``d``, ``gf``/``gfx`` or ``gfy`` key as well)."""
     keys = lookup_keys(person) if looked_up is None else looked_up
-    plain = {k for k in keys if k[0] not in ("dn", "gfa")}
-    chosen = {k for k in plain if counted.get(k, 0) <= BLOCK_CUTOFF.get(k[0], BLOCK_LIMIT)}
+    full = _full_date(person) is not None
+    plain = {k for k in keys if k[0] not in COMBINED_KINDS}
+    chosen = {
+        k
+        for k in plain
+        if counted.get(k, 0) <= (BLOCK_LIMIT if k[0] == "gfy" and not full else BLOCK_CUTOFF.get(k[0], BLOCK_LIMIT))
+    }
     if any(k[0] == "d" for k in plain - chosen):
         chosen |= {k for k in keys if k[0] == "dn"}
     if any(k[0] in ("gf", "gfx") for k in plain - chosen):
         chosen |= {k for k in keys if k[0] == "gfa"}
+    if any(k[0] == "gfy" for k in plain - chosen):
+        chosen |= {k for k in keys if k[0] in ("gfn", "gfyx")}
     return sorted((k for k in chosen if counted.get(k, 0)), key=lambda k: (counted[k], k))
 
 
@@ -627,7 +673,7 @@ async def block(
         numbers = sorted(person.documents)
         rows = await driver.fetch(_BLOCK_PG, numbers, [k for k, _ in keys], *scope, [v for _, v in keys])
         for rid, kind, value in rows:  # a document first (-1), then the rarest key shared
-            rank[rid] = min(rank.get(rid, BLOCK_LIMIT), -1 if kind is None else position[(kind, value)])
+            rank[rid] = min(rank.get(rid, len(keys)), -1 if kind is None else position[(kind, value)])
         return await with_spellings(session, await ranked(session, rank, limit=BLOCK_LIMIT))
 
     owner, person_of_owner = aliased(Registrant), aliased(Registrant)  # a merged file's is its survivor's
@@ -656,7 +702,7 @@ async def block(
             .where(tuple_(RegistrantKey.kind, RegistrantKey.value).in_(keys))
         )
         for rid, kind, value in (await session.execute(scoped(shared, RegistrantKey.registrant_id))).all():
-            rank[rid] = min(rank.get(rid, BLOCK_LIMIT), position[(kind, value)])
+            rank[rid] = min(rank.get(rid, len(keys)), position[(kind, value)])
     return await with_spellings(session, await ranked(session, rank, limit=BLOCK_LIMIT))
 
 

@@ -170,8 +170,8 @@ async def test_the_import_blocks_each_person_as_registration_does(  # type: igno
     crowd: bool, lowered: bool, admin, sessionmaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await on_file(sessionmaker, admin, *REGISTRY, *(CROWD if crowd else []))
-    if lowered:  # three people born that day, four Fatou Diop: common now; three candidates at most
-        for kind, cutoff in (("d", 2), ("gf", 2), ("gfx", 1)):
+    if lowered:  # three born that day, four Fatou Diop, two in 1990: common now; three candidates at most
+        for kind, cutoff in (("d", 2), ("gf", 2), ("gfx", 1), ("gfy", 1)):
             monkeypatch.setitem(keys.BLOCK_CUTOFF, kind, cutoff)
         monkeypatch.setattr(keys, "BLOCK_LIMIT", 3)
     if crowd:

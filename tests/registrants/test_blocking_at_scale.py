@@ -8,18 +8,22 @@ the behaviour; a real registry reaches them only past about 100,000 people.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from alembic import command
 from sqlalchemy import Text, literal, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.registrants import keys, matching, repository, sounding
 from app.registrants.models import Registrant
+from tests.alembic_config import alembic_config
 from tests.registrants.conftest import URL, person
+from tests.registrants.test_spellings import _keys as _stored
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +83,64 @@ async def test_common_names_block_through_the_year_or_the_arrival_date(
     assert await _pool(sessionmaker, full) == {arrived}
 
 
+async def test_common_names_with_a_common_year_block_through_the_month_or_the_day(
+    create, casa_agent, sessionmaker, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    fatou = {"given_names": "Fatou", "family_name": "Diop"}
+    day_differs = await _register(create, casa_agent, **fatou, date_of_birth="1990-05-17")
+    month_differs = await _register(create, casa_agent, **fatou, date_of_birth="1990-11-04")
+    swapped = await _register(create, casa_agent, **fatou, date_of_birth="1990-04-05")
+    year_alone = await _register(create, casa_agent, **fatou, date_of_birth="1990")
+    month_alone = await _register(create, casa_agent, **fatou, date_of_birth="1990-07")
+    both_differ = await _register(create, casa_agent, **fatou, date_of_birth="1990-11-17")
+    named_otherwise = await _register(create, casa_agent, given_names="Awa", family_name="Diop", date_of_birth="1990")
+    everyone = {day_differs, month_differs, swapped, year_alone, month_alone, both_differ}
+    who = _keys("Fatou", "Diop", "1990-05-04")
+    assert await _pool(sessionmaker, who) == everyone  # a rare name and year: used alone
+    assert await _pool(sessionmaker, _keys("Diop", "Fatou", "1990-05-04")) == everyone  # names swapped too
+
+    monkeypatch.setitem(keys.BLOCK_CUTOFF, "gfy", 5)  # six Fatou Diop born in 1990: common now
+    assert await _pool(sessionmaker, who) == everyone - {both_differ}
+    assert await _pool(sessionmaker, _keys("Diop", "Fatou", "1990-05-04")) == everyone - {both_differ}
+    # born in a year alone, a person has no finer key: the names and the year still block
+    assert await _pool(sessionmaker, _keys("Fatou", "Diop", "1990")) == everyone
+    assert named_otherwise not in await _pool(sessionmaker, _keys("Fatou", "Diop", "1990"))
+
+
+async def test_upgrade_to_3201_gives_the_registrants_stored_before_it_the_keys_of_their_names_and_year(
+    app, create, casa_agent, settings, sessionmaker
+) -> None:  # type: ignore[no-untyped-def]
+    long_family = "Diop" * 50  # a name pair and year past the 200 characters a key keeps
+    bodies = [
+        {
+            "given_names": "Ndèye Fatou",
+            "family_name": "N'Diaye",
+            "date_of_birth": "1990-05-04",
+            "arrival_date": "2015-09-01",
+        },
+        {"given_names": "Fatou", "family_name": "Diop", "date_of_birth": "1990-05-05"},  # one number
+        {"given_names": "Fatou", "family_name": "Diop", "date_of_birth": "1990"},
+        {"given_names": "Fatou", "family_name": "Diop", "date_of_birth": "1990-07"},
+        {"given_names": "Fatou", "family_name": "Diop", "date_of_birth": None},
+        {"given_names": "Aliou", "family_name": "Sonko", "date_of_birth": "1985-12-31", "name_arabic": "عليو سونكو"},
+        {"given_names": "Awa", "family_name": long_family, "date_of_birth": "1971-01-02"},
+    ]
+    ids = [await _register(create, casa_agent, **body) for body in bodies]
+    current = [await _stored(sessionmaker, rid) for rid in ids]
+    finer = [{k for k in stored if k[0] in ("gfn", "gfyx")} for stored in current]
+    assert [len(f) for f in finer[:5]] == [4, 1, 1, 1, 0] and len(finer[6]) == 2
+    assert len(finer[5]) > 2  # the pairs of the name in Arabic script too, not only "alio sonko"
+    await app.state.engine.dispose()
+
+    config = alembic_config(settings.effective_database_url)
+    await asyncio.to_thread(command.downgrade, config, "3101")
+    assert [await _stored(sessionmaker, rid) for rid in ids] == [c - f for c, f in zip(current, finer, strict=True)]
+    await app.state.engine.dispose()
+    await asyncio.to_thread(command.upgrade, config, "head")
+    await app.state.engine.dispose()
+    assert [await _stored(sessionmaker, rid) for rid in ids] == current
+
+
 async def test_the_duplicate_check_still_finds_the_same_person_past_the_cut_offs(
     create, casa_agent, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -87,12 +149,17 @@ async def test_the_duplicate_check_still_finds_the_same_person_past_the_cut_offs
     first = await _register(
         create, casa_agent, given_names="Mouhamadou", family_name="Ndiaye", date_of_birth="1990-05-04"
     )
-    for name, value in (("d", 1), ("gf", 0), ("gfx", 0)):
+    for name, value in (("d", 1), ("gf", 0), ("gfx", 0), ("gfy", 0)):
         monkeypatch.setitem(keys.BLOCK_CUTOFF, name, value)
     again = person(given_names="Mamadou", family_name="N'Diaye", date_of_birth="1990-05-04")
     response = await create(casa_agent, again)
     assert response.status_code == 409
     assert [c["id"] for c in response.json()["candidates"]] == [first]
+    # the same person again, the day and the month swapped: through the names, the year and the day
+    swapped = person(given_names="Mamadou", family_name="N'Diaye", date_of_birth="1990-04-05")
+    response = await create(casa_agent, swapped)
+    assert response.status_code == 409
+    assert first in [c["id"] for c in response.json()["candidates"]]
 
 
 async def test_common_counts_are_cached_and_rare_ones_counted_every_time(

@@ -152,19 +152,34 @@ def test_combined_keys_of_a_full_birth_date_pair_it_with_every_name_token() -> N
         ("dn", "1990-05-04 ndei"),
         ("dn", "1990-05-04 fatu"),
         ("dn", "1990-05-04 njai"),
+        # the names with the year and the month, and with the year and the day
+        ("gfn", "ndei njai 1990 05"),
+        ("gfn", "ndei njai 1990 04"),
+        ("gfn", "fatu njai 1990 05"),
+        ("gfn", "fatu njai 1990 04"),
         ("gfa", "ndei njai 2015-09-01"),
         ("gfa", "fatu njai 2015-09-01"),
     }
 
 
+def test_combined_keys_of_a_date_whose_day_is_its_month_have_one_number() -> None:
+    assert {k for k in keys.combined_keys(_person(date_of_birth="1990-05-05")) if k[0] == "gfn"} == {
+        ("gfn", "ndei njai 1990 05"),
+        ("gfn", "fatu njai 1990 05"),
+    }
+
+
 @pytest.mark.parametrize("dob", [None, "1990", "1990-05"])
 def test_combined_keys_without_a_full_birth_date_mark_the_names(dob: str | None) -> None:
-    assert keys.combined_keys(_person(date_of_birth=dob)) == {("gfx", "ndei njai"), ("gfx", "fatu njai")}
+    # and the names with the year, when there is one
+    year = {("gfyx", "ndei njai 1990"), ("gfyx", "fatu njai 1990")} if dob else set()
+    assert keys.combined_keys(_person(date_of_birth=dob)) == {("gfx", "ndei njai"), ("gfx", "fatu njai"), *year}
     assert keys.combined_keys(_person(date_of_birth=dob, arrival_date="2015-09-01")) == {
         ("gfx", "ndei njai"),
         ("gfx", "fatu njai"),
         ("gfa", "ndei njai 2015-09-01"),
         ("gfa", "fatu njai 2015-09-01"),
+        *year,
     }
 
 
@@ -192,6 +207,10 @@ def test_all_keys_of_one_person() -> None:
         ("dn", "1990-05-04 ndei"),
         ("dn", "1990-05-04 fatu"),
         ("dn", "1990-05-04 njai"),
+        ("gfn", "ndei njai 1990 05"),
+        ("gfn", "ndei njai 1990 04"),
+        ("gfn", "fatu njai 1990 05"),
+        ("gfn", "fatu njai 1990 04"),
         ("gfa", "ndei njai 2015-09-01"),
         ("gfa", "fatu njai 2015-09-01"),
         ("w", "ndeye"),
@@ -234,12 +253,22 @@ def test_lookup_keys_with_a_full_birth_date_take_the_names_of_those_without_one(
         ("dn", "1990-05-04 njai"),
         ("gfa", "ndei njai 2015-09-01"),
         ("gfa", "fatu njai 2015-09-01"),
+        # in place of a common "gfy": the names with the year and the month or the day, and with
+        # the year of those without a full date
+        *(("gfn", f"{pair} 1990 {n}") for pair in ("ndei njai", "fatu njai") for n in ("05", "04")),
+        ("gfyx", "ndei njai 1990"),
+        ("gfyx", "fatu njai 1990"),
         # the names read the other way round ("NDIAYE Ndèye Fatou" typed given name first)
         ("gfx", "njai ndei fatu"),
         ("gfy", "njai ndei fatu 1990"),
+        ("gfyx", "njai ndei fatu 1990"),
+        ("gfn", "njai ndei fatu 1990 05"),
+        ("gfn", "njai ndei fatu 1990 04"),
         # the compound given name as one word (Ndeyefatou, Ndeyfatou), looked up, never stored
         *(("gfx", f"{joined} njai") for joined in ("ndeiefatu", "ndeifatu")),
         *(("gfy", f"{joined} njai 1990") for joined in ("ndeiefatu", "ndeifatu")),
+        *(("gfyx", f"{joined} njai 1990") for joined in ("ndeiefatu", "ndeifatu")),
+        *(("gfn", f"{joined} njai 1990 {n}") for joined in ("ndeiefatu", "ndeifatu") for n in ("05", "04")),
         *(("dn", f"1990-05-04 {joined}") for joined in ("ndeiefatu", "ndeifatu")),
         *(("gfa", f"{joined} njai 2015-09-01") for joined in ("ndeiefatu", "ndeifatu")),
     }
@@ -302,9 +331,19 @@ def test_a_key_nobody_carries_is_not_common_even_with_a_cut_off_of_zero(monkeypa
     assert keys.chosen_keys(FATOU, {GFX: 1, GFA: 1}) == [GFA]
 
 
-def test_phones_and_the_year_with_the_names_are_used_up_to_the_block_limit() -> None:
-    assert keys.chosen_keys(FATOU, {T: 500, GFY: 500}) == [GFY, T]
-    assert keys.chosen_keys(FATOU, {T: 501, GFY: 501, D: 1}) == [D]
+def test_common_names_and_year_give_way_to_the_month_or_the_day_and_to_those_without_a_full_date() -> None:
+    gfn_month, gfn_day, gfyx = ("gfn", "fatu jop 1990 05"), ("gfn", "fatu jop 1990 04"), ("gfyx", "fatu jop 1990")
+    cut = keys.BLOCK_CUTOFF["gfy"]
+    counted = {T: 1, GFY: cut, D: 3, gfn_month: 2, gfn_day: 4, gfyx: 1}
+    assert keys.chosen_keys(FATOU, counted) == [T, D, GFY]  # below the cut-off: the plain keys
+    assert keys.chosen_keys(FATOU, counted | {GFY: cut + 1}) == [gfyx, T, gfn_month, D, gfn_day]
+
+
+def test_phones_and_the_year_with_the_names_of_a_year_alone_are_used_up_to_the_block_limit() -> None:
+    year_alone = PersonKeys.of(given_names="Fatou", family_name="Diop", date_of_birth="1990", phones=[PHONE])
+    assert keys.chosen_keys(year_alone, {T: 500, GFY: 500}) == [GFY, T]  # it has no finer key
+    assert keys.chosen_keys(year_alone, {T: 501, GFY: 501, ("gfyx", "fatu jop 1990"): 1}) == []
+    assert keys.chosen_keys(FATOU, {T: 500, GFY: 500}) == [T]
 
 
 # --- person_of, rows_of, key_rows ----------------------------------------------------------------
