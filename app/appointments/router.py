@@ -11,6 +11,8 @@ from fastapi import Depends, Header, Query, Response
 from app.appointments import service, slots
 from app.appointments.models import Appointment
 from app.appointments.schemas import (
+    FIRST_YEAR,
+    LAST_YEAR,
     AppointmentCreate,
     AppointmentOut,
     AppointmentReschedule,
@@ -124,7 +126,7 @@ async def free_slots(
     404 for a desk the user cannot see; 422 ``agent-not-at-desk``, or a bad parameter (``start``
     outside 2000–2100 included).
     """
-    if not 2000 <= start.year <= 2100:  # far dates would overflow the zone arithmetic
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:  # far dates would overflow the zone arithmetic
         raise ValidationFailed(
             "start must be a date between 2000 and 2100.",
             detail_fr="start doit être une date entre 2000 et 2100.",
@@ -186,8 +188,16 @@ async def reschedule_appointment(
     409 ``appointment-transition-not-allowed`` when it is no longer booked.
     """
     try:
+        cleared = "purpose" in body.model_fields_set and body.purpose is None
         appointment, desk = await service.reschedule(
-            session, actor=actor, appointment_id=appointment_id, if_match=if_match, **body.model_dump()
+            session,
+            actor=actor,
+            appointment_id=appointment_id,
+            if_match=if_match,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            agent_id=body.agent_id,
+            purpose="" if cleared else body.purpose,  # "" clears it, None keeps it
         )
     except PreconditionFailed as stale:
 

@@ -9,11 +9,33 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
+from app.core.partial import PartialUpdate
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+"""The years an appointment, a free-slot search or a holiday may fall in (the zone arithmetic of a
+desk's calendar is exact within them; a far date overflowed it)."""
+
+
+def _appointment_time(value: dt.datetime) -> dt.datetime:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError("date_range", "must be between 2000 and 2100")
+    if value.second or value.microsecond:
+        raise PydanticCustomError(
+            "whole_minute", "must be on a whole minute (no seconds or fractions): appointments are booked by the minute"
+        )
+    return value
+
+
+AppointmentTime = Annotated[AwareDatetime, AfterValidator(_appointment_time)]
+"""An appointment's start or end: ISO 8601 with an offset (RFC 3339), on a whole minute, between
+:data:`FIRST_YEAR` and :data:`LAST_YEAR`. A time with seconds or a fraction of one
+(``10:00:00.123456789Z``, whose nanoseconds would be cut to microseconds) is refused, not rounded."""
 
 
 class AppointmentCreate(BaseModel):
@@ -26,8 +48,8 @@ class AppointmentCreate(BaseModel):
     agent_id: uuid.UUID = Field(description="A staff user who is an active member of the desk.")
     case_id: uuid.UUID | None = None
     registrant_id: uuid.UUID | None = None
-    starts_at: AwareDatetime = Field(examples=["2027-03-01T10:00:00+01:00"])
-    ends_at: AwareDatetime = Field(examples=["2027-03-01T10:30:00+01:00"])
+    starts_at: AppointmentTime = Field(examples=["2027-03-01T10:00:00+01:00"])
+    ends_at: AppointmentTime = Field(examples=["2027-03-01T10:30:00+01:00"])
     purpose: str | None = Field(default=None, max_length=500)
 
     @model_validator(mode="after")
@@ -37,13 +59,14 @@ class AppointmentCreate(BaseModel):
         return self
 
 
-class AppointmentReschedule(BaseModel):
-    """New times (both), and optionally another agent or purpose, of a booked appointment."""
+class AppointmentReschedule(PartialUpdate):
+    """New times (both), and optionally another agent or purpose, of a booked appointment: leave a
+    field out to keep it; ``purpose`` null or ``""`` clears it; ``agent_id`` refuses null."""
 
-    model_config = ConfigDict(extra="forbid")
+    CLEARABLE = frozenset({"purpose"})
 
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: AppointmentTime
+    ends_at: AppointmentTime
     agent_id: uuid.UUID | None = None
     purpose: str | None = Field(default=None, max_length=500)
 

@@ -1,4 +1,5 @@
-"""JSON text of the audit log read strictly: an object holding one key twice is refused.
+"""JSON text read strictly: an object holding one key twice is refused (the audit log's texts, and
+the API's request bodies: :class:`app.core.routing.StrictJSONRoute`).
 
 :mod:`json` keeps the last of two values of one key, and so do PostgreSQL's ``json`` functions;
 other readers keep the first (RFC 8259 §4 leaves it open). A details text ``{"amount": 5,
@@ -61,8 +62,12 @@ def check_unique(text: str, canonical: str) -> None:
         loads(text)
 
 
-def loads(text: str) -> Any:
+def loads(text: str | bytes) -> Any:
     """``json.loads(text)``, but :class:`DuplicateKey` (a ``ValueError``) for an object, at any
     depth, that holds a key twice; ``json.JSONDecodeError`` for text that is not JSON,
-    ``RecursionError`` for arrays or objects nested past Python's limit."""
+    ``RecursionError`` for arrays or objects nested past Python's limit. Bytes are decoded as
+    :func:`json.loads` decodes them (UTF-8, -16 or -32, RFC 8259 §8.1); ``UnicodeDecodeError``
+    when they are none of them."""
+    if isinstance(text, bytes | bytearray):
+        return json.loads(text, object_pairs_hook=_unique_keys)
     return DECODER.decode(text)

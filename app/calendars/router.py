@@ -14,6 +14,8 @@ from fastapi import Query, Response
 from app.auth.deps import AdminActor, CurrentActor
 from app.calendars import service
 from app.calendars.schemas import (
+    BookedAppointment,
+    HolidayAdded,
     HolidayCreate,
     HolidayImport,
     HolidayImportOut,
@@ -43,13 +45,14 @@ async def list_holidays(
     return HolidayList(desk_id=desk.id, year=year, items=[HolidayOut.model_validate(h) for h in rows])
 
 
-@router.post("", status_code=201, response_model=HolidayOut)
+@router.post("", status_code=201, response_model=HolidayAdded)
 async def add_holiday(
     desk_id: uuid.UUID, body: HolidayCreate, session: SessionDep, actor: AdminActor, idem: IdempotencyDep
 ) -> Response:
     """Close the desk for a holiday (administrators). A Sunday holiday at a Senegalese desk is
-    stored on the Monday with ``observed_from`` set. 409 ``holiday-exists``; 404 unknown desk.
-    Accepts ``Idempotency-Key``."""
+    stored on the Monday with ``observed_from`` set; ``appointments_booked`` lists the appointments
+    still booked at the desk that day, to move. 409 ``holiday-exists``; 404 unknown desk. Accepts
+    ``Idempotency-Key``."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
     desk = await desks.get(session, actor=actor, desk_id=desk_id)
@@ -57,7 +60,12 @@ async def add_holiday(
         session, actor=actor, desk=desk, day=body.day, name=body.name, sunday_rule=body.sunday_rule
     )
     location = f"/api/v1/desks/{desk.id}/holidays/{holiday.day.isoformat()}"
-    return await idem.respond(201, HolidayOut.model_validate(holiday).model_dump(mode="json"), {"Location": location})
+    booked = await service.booked_on(session, desk=desk, day=holiday.day)
+    out = HolidayAdded(
+        **HolidayOut.model_validate(holiday).model_dump(),
+        appointments_booked=[BookedAppointment(id=a.id, starts_at=a.starts_at) for a in booked],
+    )
+    return await idem.respond(201, out.model_dump(mode="json"), {"Location": location})
 
 
 @router.delete("/{day}", status_code=204)

@@ -7,7 +7,9 @@ import uuid
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from app.appointments.schemas import FIRST_YEAR, LAST_YEAR
 from app.calendars.rules import SundayRule
 
 
@@ -22,6 +24,17 @@ HolidayName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator
 Year = Annotated[int, Field(ge=2000, le=2100)]
 
 
+def _within_calendar(day: dt.date) -> dt.date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PydanticCustomError("date_range", "must be between 2000 and 2100")
+    return day
+
+
+HolidayDay = Annotated[dt.date, AfterValidator(_within_calendar)]
+"""A holiday's date, within the years appointments may fall in
+(:data:`app.appointments.schemas.FIRST_YEAR` to :data:`~app.appointments.schemas.LAST_YEAR`)."""
+
+
 class HolidayCreate(BaseModel):
     """A holiday on its legal date ``day`` (the desk's local date).
 
@@ -31,7 +44,7 @@ class HolidayCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    day: dt.date = Field(examples=["2027-04-04"])
+    day: HolidayDay = Field(examples=["2027-04-04"])
     name: HolidayName = Field(examples=["Fête de l'Indépendance"])
     sunday_rule: SundayRule = "country"
 
@@ -53,6 +66,20 @@ class HolidayList(BaseModel):
     desk_id: uuid.UUID
     year: int
     items: list[HolidayOut]
+
+
+class BookedAppointment(BaseModel):
+    """An appointment still booked on a day the desk closes: to move (or cancel) with the person."""
+
+    id: uuid.UUID
+    starts_at: dt.datetime
+
+
+class HolidayAdded(HolidayOut):
+    """A holiday just added, with the appointments still booked at the desk that day (by start):
+    the desk's week flags them; each must be moved or cancelled with the person."""
+
+    appointments_booked: list[BookedAppointment]
 
 
 class HolidayImport(BaseModel):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.appointments.models import Appointment
 from app.audit import service as audit
 from app.calendars.errors import HolidayExists, PublicHolidaysUnavailable
 from app.calendars.models import DeskHoliday
@@ -137,7 +138,9 @@ async def add_holiday(
 
     A Sunday holiday moves to Monday when the rule says so (:func:`app.calendars.rules.observed_day`);
     the stored ``day`` is then the Monday and ``observed_from`` the Sunday. Raises ``HolidayExists``
-    (409) when the desk is already closed for a holiday that day.
+    (409) when the desk is already closed for a holiday that day. Appointments still booked that
+    day stay booked: :func:`booked_on` lists them for the administrator, and the desk's week shows
+    them flagged, to be moved.
     """
     closed = observed_day(day, country=desk.country, rule=sunday_rule)
     existing = await _get_holiday(session, desk=desk, day=closed)
@@ -160,6 +163,18 @@ async def add_holiday(
         details={"day": closed, "name": name, "observed_from": holiday.observed_from, "sunday_rule": sunday_rule},
     )
     return holiday
+
+
+async def booked_on(session: AsyncSession, *, desk: Desk, day: dt.date) -> list[Appointment]:
+    """The appointments still booked at ``desk`` starting on its local date ``day``, by start."""
+    start, end = local_day_bounds(desk, day)
+    stmt = select(Appointment).where(
+        Appointment.desk_id == desk.id,
+        Appointment.status == "booked",
+        Appointment.starts_at >= start,
+        Appointment.starts_at < end,
+    )
+    return list((await session.execute(stmt.order_by(Appointment.starts_at, Appointment.id))).scalars())
 
 
 async def remove_holiday(session: AsyncSession, *, actor: Actor, desk: Desk, day: dt.date) -> None:

@@ -10,6 +10,7 @@ import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
+from app.core.partial import PartialUpdate
 from app.core.text import normalise_typed_identifier
 from app.desks.schemas import CountryCode
 from app.registrants.normalize import parse_number
@@ -64,10 +65,9 @@ class ServiceTypeCreate(BaseModel):
     closure_requires_approval: bool = False
 
 
-class ServiceTypeUpdate(BaseModel):
-    """A partial update; ``is_active: false`` retires the type (it keeps its cases, takes no new)."""
-
-    model_config = ConfigDict(extra="forbid")
+class ServiceTypeUpdate(PartialUpdate):
+    """A partial update; ``is_active: false`` retires the type (it keeps its cases, takes no new).
+    No field takes null."""
 
     label_fr: str | None = Field(default=None, min_length=1, max_length=200)
     label_en: str | None = Field(default=None, min_length=1, max_length=200)
@@ -111,10 +111,11 @@ class PartnerCreate(BaseModel):
     service_types: list[ServiceCode] = Field(default_factory=list, max_length=50)
 
 
-class PartnerUpdate(BaseModel):
-    """A partial update; ``service_types`` replaces the list; ``is_active: false`` stops referrals."""
+class PartnerUpdate(PartialUpdate):
+    """A partial update; ``service_types`` replaces the list; ``is_active: false`` stops referrals;
+    null clears the city, the contact's details and the notes."""
 
-    model_config = ConfigDict(extra="forbid")
+    CLEARABLE = frozenset({"city", "contact_name", "contact_email", "contact_phone", "notes"})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: PartnerKind | None = None

@@ -10,15 +10,16 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal, Self
 
-import pycountry
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from app.cases.queues import CaseView
 from app.cases.workflow import allowed_from, fields_for
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.integers import INTEGER_MAX, INTEGER_MIN
+from app.core.partial import PartialUpdate
 from app.core.text import not_blank
 from app.privacy.purposes import LegalBasis
+from app.registrants.schemas import known_language
 
 Channel = Literal["walk_in", "phone", "mobile_app", "web", "partner_referral"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -66,11 +67,7 @@ Queue = Literal["mine", "unassigned", "overdue", "due_today", "waiting_on_partne
 
 
 def _language(value: str) -> str:
-    code = value.strip().lower()
-    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
-    if found is None:
-        raise ValueError(f"{value!r} is not an ISO 639 language code (wo, ff, srr, fr, ar…)")
-    return code
+    return known_language(value.strip().lower())
 
 
 LanguageCode = Annotated[str, AfterValidator(_language)]
@@ -94,10 +91,11 @@ class CaseCreate(BaseModel):
     interpreter_used: bool = False
 
 
-class CaseUpdate(BaseModel):
-    """A partial update; a new ``due_date`` (local date, not before ``opened_on``) needs a reason."""
+class CaseUpdate(PartialUpdate):
+    """A partial update; a new ``due_date`` (local date, not before ``opened_on``) needs a reason;
+    null clears the ``language`` only."""
 
-    model_config = ConfigDict(extra="forbid")
+    CLEARABLE = frozenset({"language"})
 
     priority: Priority | None = None
     vulnerability_flags: list[Vulnerability] | None = Field(default=None, max_length=12)
@@ -259,10 +257,8 @@ class ReferralCreate(BaseModel):
     legal_basis_justification: str | None = Field(default=None, max_length=2000)
 
 
-class ReferralUpdate(BaseModel):
-    """The partner's acknowledgement, reference, answer or silence."""
-
-    model_config = ConfigDict(extra="forbid")
+class ReferralUpdate(PartialUpdate):
+    """The partner's acknowledgement, reference, answer or silence. No field takes null."""
 
     status: ReferralStatus | None = None
     partner_reference: str | None = Field(default=None, max_length=120)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.audit.strict_json import DuplicateKey
 from app.core import errors
 from app.core.db_errors import RETRY_AFTER_SECONDS, database_busy, database_unavailable
 from app.core.i18n import negotiate
@@ -118,6 +119,17 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, TextRefused):  # a multipart field refused by the text guard as it streamed
         return problem_response(request, exc.problem)
     if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        if isinstance(exc.__cause__, DuplicateKey):  # app.core.routing.StrictJSONRequest
+            key = exc.__cause__.quoted
+            return problem_response(
+                request,
+                errors.MalformedBody(
+                    f"The key {key} appears twice in one object of the request body: send it once.",
+                    detail_fr=f"La clé {key} figure deux fois dans un même objet du corps de la requête : "
+                    "envoyez-la une seule fois.",
+                    errors=[{"loc": ["body"], "msg": str(exc.__cause__), "type": "duplicate_key"}],
+                ),
+            )
         return problem_response(
             request,
             errors.MalformedBody(

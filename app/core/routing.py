@@ -12,13 +12,14 @@ it does an included router's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 
+from app.audit import strict_json
 from app.core.conformance import reject_unknown_query_parameters
 
 SHARED_DEPENDENCIES: Sequence[DependsParam] = (Depends(reject_unknown_query_parameters),)
@@ -26,10 +27,39 @@ SHARED_DEPENDENCIES: Sequence[DependsParam] = (Depends(reject_unknown_query_para
 (:func:`app.core.conformance.reject_unknown_query_parameters`)."""
 
 
+class StrictJSONRequest(Request):
+    """A request whose JSON body is read strictly (:func:`app.audit.strict_json.loads`): an object
+    holding one key twice (``{"given_names": "A", "given_names": "B"}``) raises
+    :class:`app.audit.strict_json.DuplicateKey`, where :mod:`json` would keep the last value and
+    drop the other, which the person typed too (RFC 8259 §4 leaves the meaning open)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = strict_json.loads(await self.body())
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """A route reading its JSON body with :class:`StrictJSONRequest` (FastAPI's custom request
+    class pattern: "Custom Request and APIRoute class" in its documentation). FastAPI turns the
+    error into its 400 "There was an error parsing the body", whose cause
+    :func:`app.core.problems` names in the problem's detail."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+
+        return strict
+
+
 def api_router(**options: Any) -> APIRouter:
     """An ``APIRouter`` (same keyword arguments: ``prefix``, ``tags``, ``include_in_schema``…)
-    whose routes run :data:`SHARED_DEPENDENCIES` before their own dependencies."""
+    whose routes run :data:`SHARED_DEPENDENCIES` before their own dependencies and read their
+    JSON bodies strictly (:class:`StrictJSONRoute`)."""
     options["dependencies"] = [*SHARED_DEPENDENCIES, *options.get("dependencies", ())]
+    options.setdefault("route_class", StrictJSONRoute)
     return APIRouter(**options)
 
 

@@ -12,6 +12,8 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from app.core.partial import PartialUpdate
+
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -73,10 +75,8 @@ class DeskCreate(BaseModel):
     )
 
 
-class DeskUpdate(BaseModel):
-    """A partial update of a desk (its code never changes)."""
-
-    model_config = ConfigDict(extra="forbid")
+class DeskUpdate(PartialUpdate):
+    """A partial update of a desk (its code never changes). No field takes null."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     city: str | None = Field(default=None, min_length=1, max_length=120)

@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
+from app.core.partial import PartialUpdate
 from app.core.text import clean
 from app.registrants import matching
 from app.registrants.normalize import (
@@ -116,7 +117,26 @@ def _past_partial_date(raw: str) -> str:
 PartialDate = Annotated[StrictStr, Field(max_length=10, examples=["1994-03"]), AfterValidator(_past_partial_date)]
 Email = Annotated[StrictStr, Field(max_length=320), AfterValidator(normalise_email)]
 ArrivalDate = Annotated[dt.date, AfterValidator(check_arrival_date)]
-LanguageCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
+
+
+def known_language(value: str) -> str:
+    """``value`` when its primary language subtag (before any ``-``) is an ISO 639 code (two letters,
+    ISO 639-1, or three, ISO 639-3: ``wo``, ``ff``, ``srr``, ``dyo``), per ``pycountry``'s tables;
+    else ``PydanticCustomError`` ``unknown_language``."""
+    primary = value.split("-", 1)[0]
+    found = pycountry.languages.get(alpha_2=primary) if len(primary) == 2 else pycountry.languages.get(alpha_3=primary)
+    if found is None:
+        raise PydanticCustomError(
+            "unknown_language", "{value} is not an ISO 639 language code (wo, ff, srr, fr, ar…)", {"value": value}
+        )
+    return value
+
+
+LanguageCode = Annotated[
+    StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16), AfterValidator(known_language)
+]
+"""A language tag (BCP 47's primary language subtag and one optional subtag: ``wo``, ``fr-SN``) whose
+language is a known ISO 639 code."""
 
 
 Text40 = Annotated[StrictStr, Field(max_length=40), AfterValidator(_optional_text), AfterValidator(_stored(40))]
@@ -235,9 +255,17 @@ class RegistrantCreate(_Strict):
         return self
 
 
-class RegistrantUpdate(_Strict):
-    """A partial update (PATCH): only the fields sent change; ``phones``/``documents`` replace the
-    whole list when sent. Consents change through their own endpoints; the desk never changes."""
+class RegistrantUpdate(PartialUpdate):
+    """A partial update (PATCH): only the fields sent change; ``phones``/``documents``/``languages``
+    replace the whole list when sent (``[]`` empties it). Null clears the fields a file may lack;
+    the names, ``sex`` and the lists refuse it. Consents change through their own endpoints; the
+    desk never changes."""
+
+    CLEARABLE = frozenset({
+        "name_arabic", "date_of_birth", "place_of_birth", "nationality", "origin_region", "origin_departement",
+        "host_city", "host_region", "email", "status_category", "occupation", "arrival_date", "residence_status",
+        "notes", "reason",
+    })  # fmt: skip
 
     given_names: Name | None = None
     family_name: Name | None = None

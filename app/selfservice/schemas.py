@@ -11,8 +11,10 @@ import datetime as dt
 import uuid
 from typing import Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 
+from app.appointments.schemas import AppointmentTime
+from app.core.partial import PartialUpdate
 from app.registrants.schemas import Email, PhoneIn, PhoneOut, Text120
 
 CodeChannel = Literal["sms", "whatsapp", "email"]
@@ -134,9 +136,11 @@ class ContactOut(BaseModel):
     version: int
 
 
-class ContactUpdate(_Strict):
-    """A correction of contact details: only the fields sent change; ``phones`` replaces the list.
-    ``host_region`` is a region name or code of the desk's country."""
+class ContactUpdate(PartialUpdate):
+    """A correction of contact details: only the fields sent change; ``phones`` replaces the list
+    (null refused). ``host_region`` is a region name or code of the desk's country."""
+
+    CLEARABLE = frozenset({"email", "host_city", "host_region"})
 
     email: Email | None = None
     phones: list[PhoneIn] | None = Field(default=None, max_length=10)
@@ -200,7 +204,7 @@ class BookingIn(_Strict):
     """Book a free slot (``starts_at`` exactly as listed, any offset); ``case_id``: one of the
     person's open requests it is about (optional)."""
 
-    starts_at: AwareDatetime
+    starts_at: AppointmentTime
     case_id: uuid.UUID | None = None
     purpose: StrictStr | None = Field(default=None, max_length=500)
 
@@ -208,7 +212,7 @@ class BookingIn(_Strict):
 class RescheduleIn(_Strict):
     """Move a booked appointment to another free slot."""
 
-    starts_at: AwareDatetime
+    starts_at: AppointmentTime
 
 
 class PersonAppointmentOut(BaseModel):

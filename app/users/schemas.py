@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from app.core.partial import PartialUpdate
 from app.core.text import not_blank
 
 Role = Literal["agent", "supervisor", "admin", "auditor"]
@@ -29,10 +30,8 @@ class UserCreate(BaseModel):
     desk_codes: list[str] = Field(default_factory=list, max_length=100)
 
 
-class UserUpdate(BaseModel):
-    """A partial update; absent fields are left as they are."""
-
-    model_config = ConfigDict(extra="forbid")
+class UserUpdate(PartialUpdate):
+    """A partial update; absent fields are left as they are. No field takes null."""
 
     full_name: FullName | None = None
     role: Role | None = None

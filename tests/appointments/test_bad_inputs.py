@@ -24,7 +24,7 @@ async def _refused(client, sessionmaker, staff, expected_status: int, expected_t
 
 
 async def test_start_in_the_past_is_refused(client, world: World, sessionmaker) -> None:
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    start = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(hours=1)
     problem = await _refused(
         client,
         sessionmaker,
@@ -412,3 +412,31 @@ async def test_case_no_longer_worked_on_is_refused(
         starts_at=iso(day, "10:00"),
         ends_at=iso(day, "10:30"),
     )
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "error"),
+    [
+        ("9999-12-31T10:00:00Z", "9999-12-31T10:30:00Z", "date_range"),  # was booked; no day listed it
+        ("{day}T10:00:00.123456789Z", "{day}T10:30:00Z", "whole_minute"),  # was cut to .123456
+        ("{day}T10:00:30Z", "{day}T10:30:00Z", "whole_minute"),
+    ],
+    ids=["year-9999", "nanoseconds", "seconds"],
+)
+async def test_a_time_off_the_calendar_or_the_minute_is_refused(
+    client, world: World, sessionmaker, starts_at: str, ends_at: str, error: str
+) -> None:
+    day = next_weekday(2).isoformat()
+    problem = await _refused(
+        client,
+        sessionmaker,
+        world.agent,
+        422,
+        "/problems/validation-failed",
+        desk_id=world.casa,
+        agent_id=world.agent.id,
+        registrant_id=world.registrant,
+        starts_at=starts_at.format(day=day),
+        ends_at=ends_at.format(day=day),
+    )
+    assert (["body", "starts_at"], error) in [(e["loc"], e["type"]) for e in problem["errors"]]

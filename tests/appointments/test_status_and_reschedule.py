@@ -191,7 +191,7 @@ async def test_reschedule_is_checked_like_a_booking(client, world: World, start:
 
 async def test_reschedule_into_the_past_is_refused(client, world: World) -> None:
     appointment = await _booked(client, world)
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    start = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(days=1)
     response = await _reschedule(
         client,
         world.agent,

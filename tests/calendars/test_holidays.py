@@ -11,6 +11,8 @@ from app.audit.models import AuditEvent
 from app.calendars.models import DeskHoliday
 from app.calendars.rules import observed_day
 from app.desks.models import Desk
+from tests.appointments.conftest import add_registrant, insert_appointment
+from tests.appointments.helpers import CASA_TZ, local, utc_z
 
 
 async def _holidays(sessionmaker) -> list[tuple[str, str, str | None]]:
@@ -40,6 +42,7 @@ async def test_admin_adds_a_holiday(client, make_staff, desk_ids, sessionmaker) 
         "day": "2027-03-10",
         "name": "Aïd al-Fitr",
         "observed_from": None,
+        "appointments_booked": [],
     }
     assert response.headers["location"] == f"{_url(desk_ids['CASA-BASE'])}/2027-03-10"
     assert await _holidays(sessionmaker) == [("2027-03-10", "Aïd al-Fitr", None)]
@@ -108,6 +111,8 @@ async def test_the_same_day_at_two_desks_is_fine(client, make_staff, desk_ids, s
         ({"day": "2027-03-10"}, ["body", "name"]),
         ({"day": "2027-03-10", "name": "X", "sunday_rule": "always"}, ["body", "sunday_rule"]),
         ({"day": "2027-03-10", "name": "X", "country": "SN"}, ["body", "country"]),
+        ({"day": "9999-12-31", "name": "X"}, ["body", "day"]),  # no appointment may fall there
+        ({"day": "1999-12-31", "name": "X"}, ["body", "day"]),
     ],
 )
 async def test_bad_holiday_bodies_are_422(client, make_staff, desk_ids, sessionmaker, body, loc) -> None:
@@ -276,3 +281,38 @@ async def test_import_year_out_of_range_is_422(client, make_staff, desk_ids, yea
     admin = await make_staff("admin", [])
     response = await client.post(f"{_url(desk_ids['DKR-MOB'])}/import", json={"year": year}, headers=admin.headers)
     assert response.status_code == 422
+
+
+async def _booked(sessionmaker, make_staff, desk_ids, desk: str, day: str, tz, *, status: str = "booked") -> str:
+    agent = await make_staff("agent", [desk])
+    number = f"{desk[:3]}-2027-{len(status):06d}{day[-2:]}"
+    registrant = await add_registrant(sessionmaker, desk_ids[desk], number)
+    start = local(dt.date.fromisoformat(day), "10:00", tz)
+    appointment = await insert_appointment(
+        sessionmaker,
+        desk_id=desk_ids[desk],
+        agent_id=agent.id,
+        registrant_id=registrant,
+        starts_at=start,
+        status=status,
+    )
+    return str(appointment)
+
+
+async def test_a_holiday_on_a_day_with_appointments_booked_lists_them_to_move(
+    client, make_staff, desk_ids, sessionmaker
+) -> None:
+    admin = await make_staff("admin", [])
+    booked = await _booked(sessionmaker, make_staff, desk_ids, "CASA-BASE", "2027-03-10", CASA_TZ)
+    await _booked(sessionmaker, make_staff, desk_ids, "CASA-BASE", "2027-03-10", CASA_TZ, status="cancelled")
+    await _booked(sessionmaker, make_staff, desk_ids, "CASA-BASE", "2027-03-11", CASA_TZ)  # the next day
+    response = await client.post(
+        _url(desk_ids["CASA-BASE"]), json={"day": "2027-03-10", "name": "Aïd al-Fitr"}, headers=admin.headers
+    )
+    assert response.status_code == 201, response.text
+    ten = utc_z(local(dt.date(2027, 3, 10), "10:00", CASA_TZ))  # not the cancelled one, nor the next day's
+    assert response.json()["appointments_booked"] == [{"id": booked, "starts_at": ten}]
+    other = await client.post(  # another desk is not concerned
+        _url(desk_ids["DKR-MOB"]), json={"day": "2027-03-10", "name": "Aïd al-Fitr"}, headers=admin.headers
+    )
+    assert other.json()["appointments_booked"] == []

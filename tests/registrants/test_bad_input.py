@@ -26,6 +26,13 @@ async def test_malformed_json_is_400_malformed_body(casa_agent, client, count_ro
     assert await count_rows() == ZERO
 
 
+async def test_languages_of_the_desks_are_known(casa_agent, create) -> None:
+    body = person(languages=["wo", "ff", "srr", "dyo", "snk", "fr-SN", "ar"])  # Wolof, Pulaar, Serer, Jola, Soninke
+    response = await create(casa_agent, body)
+    assert response.status_code == 201, response.text
+    assert response.json()["languages"] == body["languages"]
+
+
 @pytest.mark.parametrize(
     ("body", "loc", "kind"),
     [
@@ -43,6 +50,8 @@ async def test_malformed_json_is_400_malformed_body(casa_agent, client, count_ro
         (person(nationality="XX"), ["body", "nationality"], "value_error"),
         (person(email="awa@"), ["body", "email"], "value_error"),
         (person(given_names=12), ["body", "given_names"], "string_type"),
+        (person(languages=["xx"]), ["body", "languages", "0"], "unknown_language"),  # was stored
+        (person(languages=["wo", "zz-SN"]), ["body", "languages", "1"], "unknown_language"),
         (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
                            "notice_version": "1", "language": "fr"}]), ["body", "consents", "0"], "value_error"),
     ],
