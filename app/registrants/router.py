@@ -190,7 +190,7 @@ async def get_registrant(
 @router.patch(
     "/{registrant_id}",
     response_model=RegistrantOut,
-    responses={403: _PROBLEM, 404: _PROBLEM, 412: _PROBLEM, 428: _PROBLEM},
+    responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM, 412: _PROBLEM, 428: _PROBLEM},
 )
 async def update_registrant(
     registrant_id: uuid.UUID,
@@ -200,9 +200,16 @@ async def update_registrant(
     settings: SettingsDep,
     response: Response,
     if_match: Annotated[str | None, Header(description="The ETag of your last read.")] = None,
+    confirm_duplicates: Annotated[
+        bool, Query(description="Change the file even though possible duplicates were shown (after a 409).")
+    ] = False,
 ) -> RegistrantOut:
     """Change some fields (``If-Match`` required: 428 without it, 412 when stale, with the
-    registrant as it is now in ``current`` and its ``current_etag``, to merge and resend)."""
+    registrant as it is now in ``current`` and its ``current_etag``, to merge and resend).
+
+    A change of the names, sex, birth date, phones or documents is checked for duplicates as a
+    registration is: 409 ``possible-duplicates`` with the ``candidates``, nothing changed; resend
+    with ``?confirm_duplicates=true`` when they are someone else."""
     try:
         registrant = await service.update(
             session,
@@ -211,6 +218,8 @@ async def update_registrant(
             if_match=if_match,
             data=body,
             document_patterns=settings.document_number_patterns,
+            check_duplicates=True,
+            confirm_duplicates=confirm_duplicates,
         )
     except PreconditionFailed as stale:
 

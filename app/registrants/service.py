@@ -35,7 +35,7 @@ from app.notifications import events as notify
 from app.privacy import rectification
 from app.registrants import bulk, linkage, matching, prepare, repository, sounding
 from app.registrants import keys as match_keys
-from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, merged_into
+from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, PossibleDuplicates, merged_into
 from app.registrants.models import Consent, Registrant
 from app.registrants.normalize import validate_document_number
 from app.registrants.prepare import SENSITIVE
@@ -212,6 +212,8 @@ async def create(
 
 
 AREA_FIELDS = {"origin_region", "origin_departement", "host_region"}
+IDENTIFYING = frozenset({"given_names", "family_name", "name_arabic", "sex", "date_of_birth", "phones", "documents"})
+"""The fields a duplicate check compares first: an edit of one is checked as a registration is."""
 
 
 async def registration_numbers(session: AsyncSession, *, desk: Desk, count: int) -> list[str]:
@@ -335,23 +337,28 @@ async def update(
     if_match: str | None,
     data: RegistrantUpdate,
     document_patterns: Mapping[str, str] | None = None,
+    check_duplicates: bool = False,
+    confirm_duplicates: bool = False,
 ) -> Registrant:
     """Apply a partial update checked against ``If-Match``: a rectification, whose changed fields
     are kept in the registrant's correction history with ``data.reason``
     (:mod:`app.privacy.rectification`); audited ``registrant.update`` with the changed fields, the
     before/after values (residence_status masked) in the event's erasable personal payload.
 
+    ``check_duplicates`` (an agent's edit): when the update changes what identifies the person
+    (:data:`IDENTIFYING`) and the file now resembles other registrants of the actor's desks, as a
+    registration would find them (:func:`find_duplicates`), nothing changes and
+    ``PossibleDuplicates`` (409) lists them, unless ``confirm_duplicates``.
+
     Raises ``NotFound``, ``PreconditionRequired`` (428), ``PreconditionFailed`` (412, also when a
-    concurrent update won), ``RestrictedField`` (403) and ``ValidationFailed`` (422).
+    concurrent update won), ``RestrictedField`` (403), ``ValidationFailed`` (422) and
+    ``PossibleDuplicates`` (409).
     """
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
     require_if_match(if_match, registrant.version)
     changes = data.model_dump(exclude_unset=True)
     reason = changes.pop("reason", None)
     prepare.check_restricted(actor, set(changes))
-    for required in ("given_names", "family_name", "sex"):
-        if required in changes and changes[required] is None:
-            raise prepare.invalid([required], "may not be null", "null_not_allowed")
     desk = await session.get(Desk, registrant.desk_id)
     assert desk is not None
     before = prepare.snapshot(registrant)
@@ -371,6 +378,17 @@ async def update(
     prepare.set_keys(registrant)
     if not changes:
         return registrant  # an empty PATCH changes nothing: no new version, no audit event
+    if check_duplicates and not confirm_duplicates and IDENTIFYING & changes.keys():
+        person = match_keys.person_of(registrant)
+        candidates = await find_duplicates(session, data=person, desk_ids=actor.desk_ids, exclude_id=registrant.id)
+        if candidates:  # the request's transaction is rolled back: nothing changed
+            raise PossibleDuplicates(
+                "With these changes the file resembles other registrants; check the candidates, then resend "
+                "with ?confirm_duplicates=true if they are someone else.",
+                detail_fr="Avec ces modifications, la fiche ressemble à d'autres personnes inscrites ; vérifiez "
+                "les candidats puis renvoyez avec ?confirm_duplicates=true s'il s'agit de quelqu'un d'autre.",
+                candidates=[c.model_dump(mode="json") for c in candidates],
+            )
     registrant.updated_at = utcnow()  # always bump the version, even when only children changed
     try:
         await session.flush()

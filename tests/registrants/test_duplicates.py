@@ -137,3 +137,44 @@ async def test_candidates_never_come_from_another_desk(casa_agent, dakar_agent, 
     await create(dakar_agent, person())
     response = await create(casa_agent, person())
     assert response.status_code == 201
+
+
+async def test_an_edit_that_makes_a_file_resemble_another_is_409_and_changes_nothing(  # type: ignore[no-untyped-def]
+    casa_agent, dakar_agent, create, client
+) -> None:
+    first = (await create(casa_agent, person(phones=[{"number": "+221771234567"}]))).json()
+    other = await create(casa_agent, person(given_names="Khady", family_name="Sow", date_of_birth="1980-01-02"))
+    url, etag = f"/api/v1/registrants/{other.json()['id']}", other.headers["etag"]
+    same = {"given_names": "Ndeye Fatou", "family_name": "Ndiaye", "date_of_birth": "1994-03-12"}
+    response = await client.patch(url, json=same, headers={**casa_agent.headers, "If-Match": etag})
+    assert response.status_code == 409, response.text
+    assert response.json()["type"] == "/problems/possible-duplicates"
+    assert [c["id"] for c in response.json()["candidates"]] == [first["id"]]
+    unchanged = await client.get(url, headers=casa_agent.headers)
+    assert (unchanged.headers["etag"], unchanged.json()["given_names"]) == (etag, "Khady")
+
+    # an edit of what does not identify the person is not checked; a confirmed one goes through
+    plain = await client.patch(url, json={"occupation": "couturière"}, headers={**casa_agent.headers, "If-Match": etag})
+    assert plain.status_code == 200, plain.text
+    confirmed = await client.patch(
+        url,
+        json=same,
+        params={"confirm_duplicates": "true"},
+        headers={**casa_agent.headers, "If-Match": plain.headers["etag"]},
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["given_names"] == "Ndeye Fatou"
+
+
+async def test_an_edit_is_not_a_duplicate_of_the_file_itself_nor_of_another_desks(  # type: ignore[no-untyped-def]
+    casa_agent, dakar_agent, create, client
+) -> None:
+    await create(dakar_agent, person(phones=[{"number": "+221771234567"}]))
+    mine = await create(casa_agent, person(), confirm=True)
+    url = f"/api/v1/registrants/{mine.json()['id']}"
+    changed = await client.patch(
+        url,
+        json={"phones": [{"number": "+221771234567"}]},
+        headers={**casa_agent.headers, "If-Match": mine.headers["etag"]},
+    )
+    assert changed.status_code == 200, changed.text

@@ -84,6 +84,34 @@ async def test_edit_conflict_shows_what_changed_and_reapplies_the_agents_change(
     assert (final["family_name"], final["host_city"]) == ("Diop Ba", "Casablanca")
 
 
+async def test_an_edit_that_resembles_another_file_lists_it_and_saves_only_when_confirmed(
+    page: Page, server: LiveServer
+) -> None:
+    agent = server.make_agent()
+    other = register_via_api(server, agent, given_names="Ibrahima", family_name="Sow", date_of_birth="1988-02-11")
+    person = register_via_api(server, agent, given_names="Ibrahim", family_name="Diallo", date_of_birth="1988-02-11")
+    await sign_in(page, server, agent)
+    await page.locator("#search-form").get_by_label("Nom, téléphone").fill("Diallo")
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    await page.get_by_role("button", name="Ibrahim Diallo").click()
+    await page.get_by_role("button", name="Modifier").click()
+    await page.locator("#edit-form").get_by_label("Nom", exact=True).fill("Sow")
+    await page.get_by_role("button", name="Enregistrer les modifications").click()
+
+    alert = page.locator("#person .msg")
+    await expect(alert).to_contain_text("la fiche ressemble à d'autres personnes inscrites")
+    await expect(alert.locator("li")).to_have_count(1)
+    await expect(alert.locator("li")).to_contain_text(other["registration_number"])
+    await assert_accessible(page)
+    with server.api(agent) as http:
+        assert http.get(f"/api/v1/registrants/{person['id']}").json()["family_name"] == "Diallo"  # nothing saved
+
+    await page.get_by_role("button", name="C'est quelqu'un d'autre : enregistrer quand même").click()
+    await expect(page.get_by_text("Modifications enregistrées.")).to_be_visible()
+    with server.api(agent) as http:
+        assert http.get(f"/api/v1/registrants/{person['id']}").json()["family_name"] == "Sow"
+
+
 async def test_registration_shows_duplicates_compares_and_opens_the_same_person(page: Page, server: LiveServer) -> None:
     agent = server.make_agent()
     existing = register_via_api(server, agent, given_names="Ibrahima", family_name="Sow", date_of_birth="1988-02-11")

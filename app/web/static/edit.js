@@ -1,7 +1,7 @@
 // Edit a person with If-Match. On 412 the agent sees what changed meanwhile and re-applies their
 // own changes to the current version; nothing is overwritten silently (only changed fields are sent).
 import { api, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { state } from "./state.js";
 import { areaName, fillRegions } from "./areas.js";
@@ -58,13 +58,15 @@ function changes(form, base) {
   return body;
 }
 
-async function save(form, box) {
+async function save(form, box, confirm = false) {
   const base = state.person.editBase;
   const body = changes(form, base);
   if (!Object.keys(body).length) return renderPerson(state.person.extra);
   const id = state.person.record.id;
-  const r = await api("PATCH", `/api/v1/registrants/${id}`, { json: body, headers: { "If-Match": state.person.etag } });
+  const path = `/api/v1/registrants/${id}${confirm ? "?confirm_duplicates=true" : ""}`;
+  const r = await api("PATCH", path, { json: body, headers: { "If-Match": state.person.etag } });
   if (r.status === 412) return conflict(form, box, base);
+  if (r.status === 409 && r.body.candidates) return duplicates(form, box, r.body.candidates);
   if (!r.ok) return sayLines(box, problemLines(identityProblem(r.body, { indexed: true }), form));
   state.person.record = r.body;
   state.person.etag = r.etag;
@@ -74,6 +76,24 @@ async function save(form, box) {
   const done = el("p", t("saved"), { class: "msg ok", role: "status" });
   $("#edit-person").after(done);
   return focusOn(done);
+}
+
+// The changed names, birth date, phones or documents now resemble other files: nothing was saved.
+// The agent checks them and may save anyway (they are someone else) or cancel the edit.
+function duplicates(form, box, candidates) {
+  sayLines(box, [t("edit_duplicates")], "warning");
+  const list = el("ul");
+  for (const c of candidates) {
+    const reasons = (c.reasons || []).map(code).join(", ");
+    const li = el("li");
+    li.append(el("strong", `${c.given_names} ${c.family_name}`), " ", numberSpan(c.registration_number),
+      el("span", ` ${t("score")} ${code(c.strength)} (${Math.round(c.score * 100)} %) — ${reasons}`));
+    list.append(li);
+  }
+  const again = el("button", t("save_anyway"), { type: "button" });
+  again.addEventListener("click", () => busy(again, () => save(form, box, true)));
+  box.append(list, again);
+  return focusOn(box);
 }
 
 // Someone saved first: show their changes, keep the agent's values, and let them send again on top.
