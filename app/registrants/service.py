@@ -346,9 +346,11 @@ async def update(
     before/after values (residence_status masked) in the event's erasable personal payload.
 
     ``check_duplicates`` (an agent's edit): when the update changes what identifies the person
-    (:data:`IDENTIFYING`) and the file now resembles other registrants of the actor's desks, as a
-    registration would find them (:func:`find_duplicates`), nothing changes and
-    ``PossibleDuplicates`` (409) lists them, unless ``confirm_duplicates``.
+    (:data:`IDENTIFYING`) and the file now resembles registrants of the actor's desks it did not
+    resemble before, as a registration would find them (:func:`find_duplicates`), nothing changes
+    and ``PossibleDuplicates`` (409) lists them, unless ``confirm_duplicates``. Those it resembled
+    already were shown when it was registered or last edited (a file trimmed before a merge
+    still resembles the other file of the person).
 
     Raises ``NotFound``, ``PreconditionRequired`` (428), ``PreconditionFailed`` (412, also when a
     concurrent update won), ``RestrictedField`` (403), ``ValidationFailed`` (422) and
@@ -362,6 +364,9 @@ async def update(
     desk = await session.get(Desk, registrant.desk_id)
     assert desk is not None
     before = prepare.snapshot(registrant)
+    checked = check_duplicates and not confirm_duplicates and bool(IDENTIFYING & changes.keys())
+    # the registrants the file resembled already (shown when it was registered or last edited)
+    resembled = {c.id for c in await _resembling(session, actor, registrant)} if checked else set()
     for name in ("origin_region", "origin_departement", "host_region"):
         if name in changes and changes[name] is None:
             setattr(registrant, f"{name}_code", None)
@@ -378,9 +383,8 @@ async def update(
     prepare.set_keys(registrant)
     if not changes:
         return registrant  # an empty PATCH changes nothing: no new version, no audit event
-    if check_duplicates and not confirm_duplicates and IDENTIFYING & changes.keys():
-        person = match_keys.person_of(registrant)
-        candidates = await find_duplicates(session, data=person, desk_ids=actor.desk_ids, exclude_id=registrant.id)
+    if checked:
+        candidates = [c for c in await _resembling(session, actor, registrant) if c.id not in resembled]
         if candidates:  # the request's transaction is rolled back: nothing changed
             raise PossibleDuplicates(
                 "With these changes the file resembles other registrants; check the candidates, then resend "
@@ -415,6 +419,12 @@ async def update(
         subject_id=registrant.id,
     )
     return registrant
+
+
+async def _resembling(session: AsyncSession, actor: Actor, registrant: Registrant) -> list[DuplicateCandidate]:
+    """The registrants of the actor's desks that ``registrant`` (as it stands in the session) may be."""
+    person = match_keys.person_of(registrant)
+    return await find_duplicates(session, data=person, desk_ids=actor.desk_ids, exclude_id=registrant.id)
 
 
 async def search(

@@ -164,6 +164,13 @@ async def test_an_edit_that_makes_a_file_resemble_another_is_409_and_changes_not
     )
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["given_names"] == "Ndeye Fatou"
+    # it resembles the first file already (confirmed): a further edit is not stopped for it again
+    again = await client.patch(
+        url,
+        json={"sex": "female", "date_of_birth": "1994-03"},
+        headers={**casa_agent.headers, "If-Match": confirmed.headers["etag"]},
+    )
+    assert again.status_code == 200, again.text
 
 
 async def test_an_edit_is_not_a_duplicate_of_the_file_itself_nor_of_another_desks(  # type: ignore[no-untyped-def]
