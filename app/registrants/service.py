@@ -347,10 +347,11 @@ async def update(
 
     ``check_duplicates`` (an agent's edit): when the update changes what identifies the person
     (:data:`IDENTIFYING`) and the file now resembles registrants of the actor's desks it did not
-    resemble before, as a registration would find them (:func:`find_duplicates`), nothing changes
-    and ``PossibleDuplicates`` (409) lists them, unless ``confirm_duplicates``. Those it resembled
-    already were shown when it was registered or last edited (a file trimmed before a merge
-    still resembles the other file of the person).
+    resemble before, or strongly where it resembled them only possibly, as a registration would
+    find them (:func:`find_duplicates`), nothing changes and ``PossibleDuplicates`` (409) lists
+    them, unless ``confirm_duplicates``. Those it resembled as much already were shown when it was
+    registered or last edited (a file trimmed before a merge still resembles the other file of the
+    person).
 
     Raises ``NotFound``, ``PreconditionRequired`` (428), ``PreconditionFailed`` (412, also when a
     concurrent update won), ``RestrictedField`` (403), ``ValidationFailed`` (422) and
@@ -366,7 +367,7 @@ async def update(
     before = prepare.snapshot(registrant)
     checked = check_duplicates and not confirm_duplicates and bool(IDENTIFYING & changes.keys())
     # the registrants the file resembled already (shown when it was registered or last edited)
-    resembled = {c.id for c in await _resembling(session, actor, registrant)} if checked else set()
+    resembled = {c.id: c.strength for c in await _resembling(session, actor, registrant)} if checked else {}
     for name in ("origin_region", "origin_departement", "host_region"):
         if name in changes and changes[name] is None:
             setattr(registrant, f"{name}_code", None)
@@ -384,7 +385,11 @@ async def update(
     if not changes:
         return registrant  # an empty PATCH changes nothing: no new version, no audit event
     if checked:
-        candidates = [c for c in await _resembling(session, actor, registrant) if c.id not in resembled]
+        candidates = [
+            c
+            for c in await _resembling(session, actor, registrant)
+            if c.id not in resembled or (c.strength == "strong" and resembled[c.id] != "strong")
+        ]
         if candidates:  # the request's transaction is rolled back: nothing changed
             raise PossibleDuplicates(
                 "With these changes the file resembles other registrants; check the candidates, then resend "
