@@ -72,6 +72,26 @@ async def test_open_take_move_note_and_read_the_timeline(page: Page, server: Liv
     await assert_accessible(page)
 
 
+async def test_a_note_too_long_is_refused_in_words_and_kept_in_the_form(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    register_via_api(server, agent, given_names="Coumba", family_name="Sarr")
+    await sign_in(page, server, agent)
+    await open_file(page, "Coumba Sarr")
+    opening = page.locator("#open-case-form")
+    await opening.get_by_label("Service").select_option("CONSULAR_ADMIN")
+    await opening.get_by_role("button", name="Ouvrir un dossier").click()
+    await expect(page.locator("#case-msg")).to_have_text("Dossier ouvert.")
+
+    # a pasted text past the API's 10,000 characters: the browser no longer cuts it silently
+    pasted = "Compte rendu d'entretien. " * 400  # 10,400 characters
+    note = page.locator("#note-form")
+    await note.get_by_label("Texte de la note").fill(pasted)
+    await note.get_by_role("button", name="Ajouter la note").click()
+    await expect(page.get_by_text("Texte de la note : trop long")).to_be_visible()
+    assert await note.get_by_label("Texte de la note").input_value() == pasted
+    await expect(page.locator("#notes li")).to_have_count(0)
+
+
 async def test_transfer_to_the_other_desk_with_the_consent_shown(page: Page, server: LiveServer) -> None:
     agent = server.make_agent()
     consent = {"granted": True, "channel": "in_person", "notice_version": "2026-01", "language": "fr"}

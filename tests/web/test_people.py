@@ -59,6 +59,9 @@ async def test_edit_conflict_shows_what_changed_and_reapplies_the_agents_change(
     await page.get_by_role("button", name="Awa Diop").click()
     await page.get_by_role("button", name="Modifier").click()
     await expect(page.locator("#edit-form").get_by_label("Prénom(s)")).to_be_focused()
+    await expect(page.locator("#edit-title")).to_have_text("Modifier — Awa Diop")  # whose file it is
+    born = page.locator("#edit-form").get_by_label("Date de naissance")
+    await expect(born).to_have_accessible_description("AAAA, AAAA-MM ou AAAA-MM-JJ")
     await page.locator("#edit-form").get_by_label("Ville de résidence").fill("Casablanca")
 
     # Meanwhile a colleague corrects the family name.
@@ -89,13 +92,14 @@ async def test_an_edit_that_resembles_another_file_lists_it_and_saves_only_when_
 ) -> None:
     agent = server.make_agent()
     other = register_via_api(server, agent, given_names="Ibrahima", family_name="Sow", date_of_birth="1988-02-11")
-    person = register_via_api(server, agent, given_names="Ibrahim", family_name="Diallo", date_of_birth="1988-02-11")
+    person = register_via_api(server, agent, given_names="Ibrahim", family_name="Diallo", date_of_birth="1979-06-30")
     await sign_in(page, server, agent)
     await page.locator("#search-form").get_by_label("Nom, téléphone").fill("Diallo")
     await page.get_by_role("button", name="Chercher", exact=True).click()
     await page.get_by_role("button", name="Ibrahim Diallo").click()
     await page.get_by_role("button", name="Modifier").click()
     await page.locator("#edit-form").get_by_label("Nom", exact=True).fill("Sow")
+    await page.locator("#edit-form").get_by_label("Date de naissance").fill("1988-02-11")
     await page.get_by_role("button", name="Enregistrer les modifications").click()
 
     alert = page.locator("#person .msg")

@@ -51,7 +51,7 @@ async def test_filters_by_city_sex_and_age_and_a_result_opens_by_keyboard(page: 
     await form.get_by_role("button", name="Chercher").click()
     await expect(page.locator("#search-msg")).to_contain_text("Âge minimum : l'âge minimum dépasse l'âge maximum")
     await expect(form.get_by_label("Âge minimum")).to_have_attribute("aria-invalid", "true")
-    await expect(results).to_have_count(1)  # the earlier results are not presented as the answer
+    await expect(results).to_have_count(0)  # the earlier results are not left under the error as its answer
     assert "age_min" not in await page.locator("#search-msg").inner_text()
 
 
@@ -115,3 +115,22 @@ async def test_file_shows_arabic_name_consents_history_and_the_fields_a_move_nee
             else:
                 await expect(field).to_be_hidden()
     await assert_accessible(page)
+
+
+async def test_a_search_refused_leaves_no_earlier_results_and_the_phone_rule_is_said(
+    page: Page, server: LiveServer
+) -> None:
+    agent = server.make_agent()
+    register_via_api(server, agent, given_names="Cheikh", family_name="Fall", phones=[{"number": "771234567"}])
+    await sign_in(page, server, agent)
+    query = page.locator("#search-form").get_by_label("Nom, téléphone")
+    await expect(page.locator("#search-q-hint")).to_have_text("Un téléphone par ses 6 derniers chiffres au moins")
+    await query.fill("1234567")
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    await expect(page.locator("#results li")).to_have_count(1)
+
+    await query.fill("\u200b")  # nothing searchable: refused
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    await expect(page.locator("#search-msg")).to_be_visible()
+    await expect(page.locator("#results li")).to_have_count(0)  # Cheikh Fall was left under the error
+    await expect(page.locator("#results-title")).to_be_hidden()

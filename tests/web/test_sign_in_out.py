@@ -60,6 +60,9 @@ async def test_wrong_password_is_said_in_french_and_the_password_is_not_kept(pag
     await expect(alert).to_be_visible()
     assert "invalid" not in (await alert.inner_text()).casefold()
     assert await page.get_by_label("Mot de passe").input_value() == ""
+    # the e-mail stays, the password is asked again
+    assert await page.get_by_label("E-mail").input_value() == agent.email
+    await expect(page.get_by_label("Mot de passe")).to_be_focused()
     await assert_accessible(page)
 
 

@@ -96,7 +96,7 @@ function moveForm(c, box) {
   };
   form.append(
     el("label", t("move_to"), { for: "move-to" }), target,
-    block("reason", el("label", t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason", maxlength: "500" })),
+    block("reason", el("label", t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason" })),
     block("outcome_category", el("label", t("outcome"), { for: "move-outcome" }), outcome),
     block("to_desk", el("label", t("to_desk"), { for: "move-desk" }), desk),
     block("consent_id", el("label", t("transfer_consent"), { for: "move-consent" }), consent),

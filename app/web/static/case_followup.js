@@ -23,7 +23,7 @@ async function notes(c) {
   const form = el("form", null, { id: "note-form" });
   form.append(
     el("label", t("note_text"), { for: "note-text" }),
-    el("textarea", null, { id: "note-text", name: "text", maxlength: "10000", rows: "3", required: "" }),
+    el("textarea", null, { id: "note-text", name: "text", rows: "3", required: "" }),
   );
   const check = el("label", null, { class: "inline" });
   check.append(el("input", null, { type: "checkbox", name: "confidential" }), el("span", t("confidential")));

@@ -127,7 +127,7 @@ export function documentsSection(person, files) {
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const list = el("ul", null, { class: "plain", id: "document-list" });
   const onDelete = async (doc, li) => {
-    const reason = el("input", null, { id: `reason-${doc.id}`, maxlength: "500", required: "" });
+    const reason = el("input", null, { id: `reason-${doc.id}`, required: "" });
     const form = el("form");
     form.append(el("label", t("delete_reason"), { for: `reason-${doc.id}` }), reason, el("button", t("delete"), { type: "submit" }));
     form.addEventListener("submit", async (event) => {

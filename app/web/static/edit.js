@@ -40,8 +40,12 @@ function field(name, current) {
     if (name === "origin_region") fillRegions(select, current);
     return [label, select];
   }
-  const input = el("input", null, { id, name, maxlength: name === "date_of_birth" ? "10" : "200", autocomplete: "off" });
+  const input = el("input", null, { id, name, autocomplete: "off" });
   input.value = current;
+  if (name === "date_of_birth") {  // the formats it takes, as on the registration form
+    input.setAttribute("aria-describedby", `${id}-hint`);
+    return [label, input, el("small", t("dob_hint"), { id: `${id}-hint` })];
+  }
   return [label, input];
 }
 
@@ -144,7 +148,7 @@ export function startEdit() {
     });
   });
   cancel.addEventListener("click", () => renderPerson(state.person.extra));
-  const heading = el("h2", t("edit"), { id: "edit-title" });
+  const heading = el("h2", `${t("edit")} — ${p.given_names} ${p.family_name}`, { id: "edit-title" });
   $("#person").replaceChildren(heading, box, form);
   focusOn(form.elements.namedItem("given_names"));
 }

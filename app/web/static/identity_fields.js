@@ -16,9 +16,9 @@ function input(id, name, label, attrs = {}, value = "") {
 }
 
 const SCALARS = {
-  name_arabic: ["name_arabic_field", { maxlength: "200", lang: "ar", dir: "auto" }],
-  email: ["email_field_input", { type: "email", maxlength: "254" }],
-  nationality: ["nationality_field", { maxlength: "2", size: "4" }],
+  name_arabic: ["name_arabic_field", { lang: "ar", dir: "auto" }],
+  email: ["email_field_input", { type: "email" }],
+  nationality: ["nationality_field", { size: "4" }],
 };
 
 /** One of name_arabic, email, nationality: [label, input] for the edit form. */
@@ -37,8 +37,8 @@ export function documentFields(prefix, suffix, doc = null) {
   for (const d of DOC_TYPES) type.append(el("option", code(d), { value: d, "data-code": d }));
   type.value = doc ? doc.doc_type : "";
   box.append(el("label", t("id_doc_type"), { for: typeId, "data-t": "id_doc_type" }), type,
-    ...input(`${prefix}-doc-number${suffix}`, `document_number${suffix}`, "id_doc_number", { maxlength: "64" }, doc && doc.number),
-    ...input(`${prefix}-doc-country${suffix}`, `document_country${suffix}`, "id_doc_country", { maxlength: "2", size: "4" }, doc && doc.issuing_country));
+    ...input(`${prefix}-doc-number${suffix}`, `document_number${suffix}`, "id_doc_number", {}, doc && doc.number),
+    ...input(`${prefix}-doc-country${suffix}`, `document_country${suffix}`, "id_doc_country", { size: "4" }, doc && doc.issuing_country));
   return box;
 }
 
@@ -100,7 +100,7 @@ export function phoneFields(prefix, phones) {
   const rows = [...phones, null];
   rows.forEach((ph, i) => {
     const id = `${prefix}-phone-${i}`;
-    const field = el("input", null, { id, name: `phone-${i}`, type: "tel", maxlength: "64", autocomplete: "off" });
+    const field = el("input", null, { id, name: `phone-${i}`, type: "tel", autocomplete: "off" });
     field.value = ph ? (ph.raw || ph.e164 || "") : "";
     const wa = el("label", null, { class: "inline" });
     const check = el("input", null, { type: "checkbox", name: `whatsapp-${i}` });

@@ -10,8 +10,9 @@ import { loadServiceTypes, serviceLabel } from "./case.js";
 import "./i18n_desk.js";
 
 const KINDS = ["consulate", "international_organisation", "ngo", "national_agency", "local_authority", "other"];
-const TEXTS = [["name", "partner_name", 200], ["country", "partner_country", 2], ["city", "partner_city", 120],
-  ["contact_name", "contact_name", 200], ["contact_email", "contact_email", 254], ["contact_phone", "contact_phone", 40]];
+// Their lengths are the API's to check: a length limit in the browser would cut a pasted value silently.
+const TEXTS = [["name", "partner_name"], ["country", "partner_country"], ["city", "partner_city"],
+  ["contact_name", "contact_name"], ["contact_email", "contact_email"], ["contact_phone", "contact_phone"]];
 
 function admin() { return state.me && state.me.role === "admin"; }
 
@@ -19,24 +20,24 @@ function admin() { return state.me && state.me.role === "admin"; }
 async function partnerForm(p, box) {
   const n = p ? p.id : "new";
   const form = el("form", null, { class: "partner-form", id: `partner-form-${n}` });
-  const field = (name, label, max) => {
+  const field = (name, label) => {
     const id = `partner-${name}-${n}`;
-    const input = el("input", null, { id, name, maxlength: String(max), autocomplete: "off" });
+    const input = el("input", null, { id, name, autocomplete: "off" });
     if (name === "name" || name === "country") input.required = true;
     if (name === "contact_email") input.type = "email";
     if (name === "contact_phone") input.type = "tel";
     input.value = p && p[name] ? p[name] : "";
     return [el("label", t(label), { for: id }), input];
   };
-  const [nameLabel, nameInput] = field("name", "partner_name", 200);
+  const [nameLabel, nameInput] = field("name", "partner_name");
   const kindId = `partner-kind-${n}`;
   const kind = el("select", null, { id: kindId, name: "kind" });
   for (const k of KINDS) kind.append(el("option", code(k), { value: k }));
   kind.value = p ? p.kind : "ngo";
   form.append(nameLabel, nameInput, el("label", t("partner_kind"), { for: kindId }), kind);
-  for (const [name, label, max] of TEXTS.slice(1)) form.append(...field(name, label, max));
+  for (const [name, label] of TEXTS.slice(1)) form.append(...field(name, label));
   const notesId = `partner-notes-${n}`;
-  const notes = el("textarea", null, { id: notesId, name: "notes", maxlength: "2000", rows: "2" });
+  const notes = el("textarea", null, { id: notesId, name: "notes", rows: "2" });
   notes.value = p && p.notes ? p.notes : "";
   form.append(el("label", t("partner_notes"), { for: notesId }), notes);
   const services = el("fieldset");

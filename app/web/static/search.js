@@ -14,6 +14,14 @@ function resultRow(r) {
   ], async () => (await import("./person.js")).openPerson(r.id));
 }
 
+// A new search that fails leaves no earlier results on screen: they would read as its answer.
+function clearResults() {
+  state.search.items = null;
+  $("#results").replaceChildren();
+  $("#results-title").hidden = true;
+  $("#more").hidden = true;
+}
+
 async function fetchPage(more) {
   const box = $("#search-msg");
   if (!more) {
@@ -26,7 +34,10 @@ async function fetchPage(more) {
   if (state.search.cursor) params.set("cursor", state.search.cursor);
   try {
     const r = await api("GET", `/api/v1/registrants?${params}`);
-    if (!r.ok) return sayLines(box, problemLines(r.body, $("#search-form")));
+    if (!r.ok) {
+      if (!more) clearResults();
+      return sayLines(box, problemLines(r.body, $("#search-form")));
+    }
     say(box, "");
     const list = $("#results");
     if (!more) list.replaceChildren();
@@ -39,6 +50,7 @@ async function fetchPage(more) {
     $("#more").hidden = !state.search.cursor;
     if (rows.length) focusOn($("button", rows[0]));
   } catch (error) {
+    if (!more) clearResults();
     // a search saves nothing: say that it failed, not the saving forms' "the form is kept"
     if (error instanceof Offline) say(box, t("search_failed"));
     else if (!(error instanceof SessionExpired)) say(box, error.message);

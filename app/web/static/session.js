@@ -127,7 +127,9 @@ async function submitLogin(event) {
       form.reset(); // the password leaves the page whatever the answer
       if (!r.ok) {
         say($("#login-msg"), r.body.detail || r.body.title, "error");
-        focusOn($("#login-email"));
+        // the e-mail typed stays (not a secret): only the password is typed again
+        $("#login-email").value = email;
+        focusOn(email ? $("#login-password") : $("#login-email"));
         return;
       }
       say($("#login-msg"), "");

@@ -55,7 +55,7 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
   length.value = "30";
   const find = el("button", t("free_slots"), { type: "button", class: "secondary" });
   const choices = el("fieldset", null, { class: "slots", hidden: "" });
-  const what = el("input", null, { id: `slot-purpose-${n}`, name: "purpose", maxlength: "500", autocomplete: "off" });
+  const what = el("input", null, { id: `slot-purpose-${n}`, name: "purpose", autocomplete: "off" });
   what.value = purpose;
   const submit = el("button", submitLabel, { type: "submit" });
   form.append(
