@@ -53,8 +53,10 @@ async def test_open_take_move_note_and_read_the_timeline(page: Page, server: Liv
     await expect(page.locator("#case-msg")).to_have_text("Note ajoutée.")
     await expect(page.locator("#notes li").first).to_contain_text("Confidentielle")
 
-    # Closing needs an outcome: the form says which field, in French, and highlights it.
+    # Closing needs an outcome: the form says so before sending, then which field, in French, and highlights it.
     await move.get_by_label("Passer au statut").select_option("resolved")
+    await expect(move.get_by_label("Résultat")).to_have_attribute("aria-required", "true")
+    await expect(move.locator("[data-field=outcome_category] .needed")).to_have_text("À remplir pour ce statut")
     await move.get_by_role("button", name="Changer le statut").click()
     await expect(page.locator("#case-msg")).to_contain_text("Résultat : à remplir")
     await expect(move.get_by_label("Résultat")).to_have_attribute("aria-invalid", "true")
@@ -63,6 +65,10 @@ async def test_open_take_move_note_and_read_the_timeline(page: Page, server: Liv
     await move.get_by_role("button", name="Changer le statut").click()
     await expect(page.locator("#case-msg")).to_have_text("Statut changé.")
     await expect(view.locator("dd").nth(1)).to_have_text("Résolu")
+    # from a closed case every move reopens it, said so, with its reason asked for
+    options = await move.get_by_label("Passer au statut").locator("option").all_inner_texts()
+    assert options and all(o.startswith("Rouvrir : ") for o in options), options
+    await expect(move.get_by_label("Motif")).to_have_attribute("aria-required", "true")
 
     timeline = page.locator(".timeline")
     await expect(timeline).to_contain_text("a changé le statut de « Reçu » à « Qualifié »")

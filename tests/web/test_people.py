@@ -203,3 +203,9 @@ async def test_invalid_field_is_named_and_highlighted_in_french(page: Page, serv
     await expect(page.locator("#register-form").get_by_label("Date de naissance")).to_be_focused()
     assert "errors" not in await alert.inner_text()
     await assert_accessible(page)
+
+    # corrected and registered: the emptied form keeps no mark of the refusal
+    await page.locator("#register-form").get_by_label("Date de naissance").fill("1990-12-31")
+    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    await expect(page.locator("#registered-link")).to_be_visible()
+    await expect(page.locator("#register-form [aria-invalid]")).to_have_count(0)

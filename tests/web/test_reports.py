@@ -25,10 +25,15 @@ async def test_supervisor_reads_reports_and_exports(page: Page, server: LiveServ
     await assert_accessible(page)
 
     form = page.locator("#export-form")
+    period = page.locator("#reports-form")
+    await period.get_by_label("Du").fill("2026-01-01")
+    await period.get_by_label("Au").fill("2026-06-30")
+    await expect(page.locator("#export-period")).to_have_text("L'export couvre la période choisie ci-dessus (Du, Au).")
     async with page.expect_download() as info:
         await form.get_by_role("button", name="Exporter").click()
     download = await info.value
-    assert download.suggested_filename.endswith(".csv")
+    # the period chosen for the reports, not everything until today
+    assert download.suggested_filename.endswith("_2026-01-01_2026-06-30.csv"), download.suggested_filename
     await expect(page.locator("#export-msg")).to_contain_text("Fichier exporté")
 
     # named exports are for administrators: a supervisor is told so, not offered it and then refused

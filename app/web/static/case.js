@@ -75,7 +75,8 @@ function moveForm(c, box) {
   const form = el("form", null, { id: "move-form" });
   if (!c.allowed_transitions.length) return el("p", t("no_move"));
   const target = el("select", null, { id: "move-to", name: "to" });
-  for (const s of c.allowed_transitions) target.append(el("option", code(s), { value: s }));
+  // From a closed case every move reopens it: said so ("Rouvrir : En suivi"), with its reason.
+  for (const s of c.allowed_transitions) target.append(el("option", c.closed_at ? t("reopen_to", { status: code(s) }) : code(s), { value: s }));
   const outcome = el("select", null, { id: "move-outcome", name: "outcome_category" });
   outcome.append(el("option", t("pick"), { value: "" }));
   for (const o of ["social", "psychosocial", "health", "economic", "training", "financing", "administrative", "legal", "information", "no_outcome"]) {
@@ -91,7 +92,8 @@ function moveForm(c, box) {
   // which: `transition_fields`); a hidden field is not sent.
   const block = (name, ...nodes) => {
     const div = el("div", null, { "data-field": name });
-    div.append(...nodes);
+    // shown only when the chosen status needs it: said to be needed before sending
+    div.append(...nodes, el("small", t("needed"), { class: "needed" }));
     return div;
   };
   form.append(
@@ -107,7 +109,11 @@ function moveForm(c, box) {
     const wanted = needs[target.value] || [];
     for (const div of form.querySelectorAll("[data-field]")) {
       div.hidden = !wanted.includes(div.dataset.field);
-      for (const input of div.querySelectorAll("input, select")) input.disabled = div.hidden;
+      for (const input of div.querySelectorAll("input, select")) {
+        input.disabled = div.hidden;
+        input.setAttribute("aria-required", String(!div.hidden));
+      }
+
     }
   };
   target.addEventListener("change", showNeeded);

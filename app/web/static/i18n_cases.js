@@ -4,6 +4,7 @@ export const CASE_LABELS = {
   fr: {
     open_case: "Ouvrir un dossier", channel: "Canal", description: "Description", case_opened_msg: "Dossier ouvert.",
     assignee: "Agent chargé", nobody: "Non attribué", you: "Vous", take: "Prendre le dossier", move_to: "Passer au statut",
+    reopen_to: "Rouvrir : {status}", needed: "À remplir pour ce statut",
     move: "Changer le statut", reason: "Motif", outcome: "Résultat", to_desk: "Guichet de destination (pour un transfert)",
     transfer_consent: "Consentement au transfert", no_transfer_consent: "Aucun consentement au transfert enregistré",
     no_move: "Aucun changement de statut possible.", case_notes: "Notes", add_note: "Ajouter la note",
@@ -28,6 +29,7 @@ export const CASE_LABELS = {
   en: {
     open_case: "Open a case", channel: "Channel", description: "Description", case_opened_msg: "Case opened.",
     assignee: "Assigned agent", nobody: "Unassigned", you: "You", take: "Take the case", move_to: "Move to status",
+    reopen_to: "Reopen: {status}", needed: "Required for this status",
     move: "Change status", reason: "Reason", outcome: "Outcome", to_desk: "Receiving desk (for a transfer)",
     transfer_consent: "Consent to the transfer", no_transfer_consent: "No consent to a transfer on file",
     no_move: "No status change possible.", case_notes: "Notes", add_note: "Add the note",

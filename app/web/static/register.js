@@ -1,7 +1,7 @@
 // Register a person with the duplicate check. Candidates appear under the form; each can be compared
 // side by side; "same person" opens their file. A registration that could not be sent is kept and
 // resent with the same Idempotency-Key (nothing duplicated, nothing lost).
-import { api, keyFor, problemLines, sent, SessionExpired } from "./api.js";
+import { api, clearInvalid, keyFor, problemLines, sent, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { birthDate, code, t } from "./i18n.js";
 import { openPerson, phoneText } from "./person.js";
@@ -95,6 +95,7 @@ function clearDuplicates() {
 function clearRegistration() {
   sent("registration");
   $("#register-form").reset();
+  clearInvalid($("#register-form"));  // an earlier refusal's marks do not stay on the emptied fields
   clearDuplicates();
 }
 
@@ -108,6 +109,7 @@ async function register(button, confirm) {
     const r = await api("POST", path, { json: body, headers: { "Idempotency-Key": key } });
     if (r.status === 409 && r.body.candidates) {
       say(box, "");
+      clearInvalid(form);  // the fields were accepted: only the candidates remain to check
       return showCandidates(r.body.candidates, body);
     }
     if (!r.ok) {

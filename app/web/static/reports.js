@@ -96,6 +96,9 @@ async function exportFile() {
   const form = $("#export-form");
   const data = new FormData(form);
   const params = new URLSearchParams({ format: data.get("format") });
+  // the period chosen above (Du, Au): the export covers it, as the reports shown do
+  const period = new FormData($("#reports-form"));
+  for (const bound of ["start", "end"]) if (period.get(bound)) params.set(bound, period.get(bound));
   if (data.get("named") === "on") { params.set("named", "true"); params.set("purpose", data.get("purpose")); }
   const r = await fetch(`/api/v1/exports/${data.get("kind")}?${params}`, {
     headers: { Authorization: `Bearer ${tokens().access}`, "Accept-Language": i18n.lang },
