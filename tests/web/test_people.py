@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from playwright.async_api import Page, Route, expect
 
@@ -85,6 +87,39 @@ async def test_edit_conflict_shows_what_changed_and_reapplies_the_agents_change(
     with server.api(agent) as http:
         final = http.get(f"/api/v1/registrants/{person['id']}").json()
     assert (final["family_name"], final["host_city"]) == ("Diop Ba", "Casablanca")
+
+
+async def test_leaving_an_edit_with_changes_asks_first_and_a_refusal_keeps_them(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    register_via_api(server, agent, given_names="Khady", family_name="Faye")
+    await sign_in(page, server, agent)
+    await page.locator("#search-form").get_by_label("Nom, téléphone").fill("Faye")
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    await page.get_by_role("button", name="Khady Faye").click()
+    await page.get_by_role("button", name="Modifier").click()
+    occupation = page.locator("#edit-form").get_by_label("Profession")
+    await occupation.fill("Commerçante")
+
+    asked: list[str] = []
+
+    async def refuse(dialog: Any) -> None:
+        asked.append(dialog.message)
+        await dialog.dismiss()
+
+    page.once("dialog", refuse)
+    await page.get_by_role("button", name="Rechercher", exact=True).click()
+    await expect(occupation).to_be_visible()  # still editing, the value kept
+    assert await occupation.input_value() == "Commerçante"
+    assert asked == ["Vos modifications de la fiche ne sont pas enregistrées. Quitter quand même ?"]
+
+    async def accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    page.once("dialog", accept)
+    await page.get_by_role("button", name="Rechercher", exact=True).click()
+    await expect(page.locator("#search-form")).to_be_visible()
+    assert len(asked) == 2
 
 
 async def test_an_edit_that_resembles_another_file_lists_it_and_saves_only_when_confirmed(

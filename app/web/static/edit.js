@@ -7,6 +7,7 @@ import { state } from "./state.js";
 import { areaName, fillRegions } from "./areas.js";
 import { renderPerson } from "./person.js";
 import { historySection } from "./history.js";
+import { guardLeaving } from "./tabs.js";
 import { documentsFields, documentsFrom, documentsOf, identityProblem, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
 
 const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "origin_region", "host_city", "status_category", "occupation",
@@ -148,6 +149,8 @@ export function startEdit() {
     });
   });
   cancel.addEventListener("click", () => renderPerson(state.person.extra));
+  // Changes typed and not saved are not lost by leaving the screen without a word.
+  guardLeaving(() => form.isConnected && Object.keys(changes(form, state.person.editBase)).length > 0);
   const heading = el("h2", `${t("edit")} — ${p.given_names} ${p.family_name}`, { id: "edit-title" });
   $("#person").replaceChildren(heading, box, form);
   focusOn(form.elements.namedItem("given_names"));

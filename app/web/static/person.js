@@ -4,8 +4,7 @@ import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
 import { birthDate, code, colon, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
-import { showTab } from "./tabs.js";
-import { route } from "./tabs.js";
+import { leaveAllowed, route, showTab } from "./tabs.js";
 import { areaName, loadAreas } from "./areas.js";
 import { startEdit } from "./edit.js";
 import { caseRows, openCaseForm } from "./case_open.js";
@@ -162,7 +161,7 @@ export async function openPerson(id, done = "") {
 }
 
 export function initPerson() {
-  $("#back").addEventListener("click", () => showTab("search"));
+  $("#back").addEventListener("click", () => { if (leaveAllowed()) showTab("search"); });
 }
 
 /** A phone as the agent should read it: E.164 when verified, else as typed and marked for a check. */

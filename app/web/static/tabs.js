@@ -1,8 +1,23 @@
 // The screens of the desk view: one visible at a time, focus moved to its heading (the search
 // field on the search screen), each with its own address in the history.
 import { $, $$, focusOn } from "./dom.js";
+import { t } from "./i18n.js";
 
 const openers = {};
+
+// A screen with unsaved work (an edit of a file) registers `unsaved`, which says whether there is
+// any: leaving it then asks first (tabs, "back to results", Back/Forward; a reload or closing the
+// page asks the browser's own question), and a refusal keeps the agent where they were.
+let unsaved = null;
+export function guardLeaving(check) { unsaved = check; }
+
+/** Whether the agent may leave the current screen: nothing unsaved, or they said to leave it. */
+export function leaveAllowed() {
+  if (!unsaved || !unsaved()) return true;
+  if (!window.confirm(t("leave_unsaved"))) return false;
+  unsaved = null;
+  return true;
+}
 
 export function onTab(name, handler) { openers[name] = handler; }
 
@@ -27,12 +42,15 @@ const ROUTED_BY_ID = new Set(["person", "case"]);
 // agent signing in never lands on a screen left in the address by someone else.
 const routing = { starting: true, restoring: false, initial: sessionStorage.getItem("access") ? location.hash : null };
 
+let shown = location.hash;  // the address of the screen shown, to return to when leaving is refused
+
 function same(a, b) {
   const bare = (h) => (h === "" || h === "#" || h === "#/" ? "#/search" : h);
   return bare(a) === bare(b);
 }
 
 function record(hash) {
+  shown = hash;
   if (routing.starting || routing.restoring || same(location.hash, hash)) return;
   history.pushState({ desk: true }, "", hash);
 }
@@ -62,9 +80,15 @@ function signedIn() {
 }
 
 export function initTabs() {
-  for (const b of $$("[data-tab]")) b.addEventListener("click", () => showTab(b.dataset.tab));
+  for (const b of $$("[data-tab]")) b.addEventListener("click", () => { if (leaveAllowed()) showTab(b.dataset.tab); });
   // Back/Forward: the screen of that entry, fetched again; signed out, the sign-in screen stays.
-  window.addEventListener("popstate", () => { if (signedIn()) go(location.hash); });
+  window.addEventListener("popstate", () => {
+    if (!signedIn()) return;
+    if (!leaveAllowed()) { history.pushState({ desk: true }, "", shown); return; }
+    shown = location.hash;
+    go(location.hash);
+  });
+  window.addEventListener("beforeunload", (event) => { if (unsaved && unsaved()) event.preventDefault(); });
   // Signed in (or the page reloaded with a session): the screen of the address, if any.
   document.addEventListener("desk:ready", () => {
     const target = routing.initial;
