@@ -130,7 +130,9 @@ function moveForm(c, box) {
     const r = await api("POST", `/api/v1/cases/${c.id}/transitions`, { json: body, headers: { "If-Match": state.caseView.etag } });
     if (!r.ok && explainProblem(r.body, box)) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
-    return openCase(c.id, t("status_saved"));
+    // a transfer says where the case went, not only that its status changed
+    const where = body.to === "transferred" ? desk.selectedOptions[0] : null;
+    return openCase(c.id, where ? t("transferred_to", { desk: where.textContent }) : t("status_saved"));
   });
   return form;
 }

@@ -14,7 +14,7 @@ export function caseRows(cases) {
       el("span", `${code(c.status)} · ${t("due")} ${day(c.due_date)}${c.is_overdue ? ` · ${t("q_overdue")}` : ""}`),
     ], () => openCase(c.id)));
   }
-  if (!cases.length) ul.append(el("li", t("none")));
+  if (!cases.length) ul.append(el("li", t("none_on_file")));
   s.append(ul);
   return s;
 }

@@ -15,7 +15,7 @@ import { bookingSection, rescheduleForm } from "./slots.js";
 import { appointmentDone, cancelButton } from "./appointment_actions.js";
 import { withConsentForm } from "./consent_form.js";
 
-function section(titleKey, items, empty = t("none")) {
+function section(titleKey, items, empty = t("none_on_file")) {
   const s = el("section");
   s.append(el("h2", t(titleKey)));
   if (!items.length) s.append(el("p", empty));
@@ -78,7 +78,7 @@ function appointmentsSection(list) {
   const s = el("section", null, { id: "person-appointments" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   s.append(el("h2", t("appointments")));
-  if (!list.length) s.append(el("p", t("none")));
+  if (!list.length) s.append(el("p", t("none_on_file")));
   const ul = el("ul", null, { class: "plain" });
   for (const a of list) {
     const li = el("li");
