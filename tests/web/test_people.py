@@ -141,6 +141,7 @@ async def test_an_edit_that_resembles_another_file_lists_it_and_saves_only_when_
     await expect(alert).to_contain_text("la fiche ressemble à d'autres personnes inscrites")
     await expect(alert.locator("li")).to_have_count(1)
     await expect(alert.locator("li")).to_contain_text(other["registration_number"])
+    await expect(alert.get_by_role("button", name="C'est la même personne : ouvrir son dossier")).to_be_visible()
     await assert_accessible(page)
     with server.api(agent) as http:
         assert http.get(f"/api/v1/registrants/{person['id']}").json()["family_name"] == "Diallo"  # nothing saved

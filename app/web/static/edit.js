@@ -5,9 +5,9 @@ import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { state } from "./state.js";
 import { areaName, fillRegions } from "./areas.js";
-import { renderPerson } from "./person.js";
+import { openPerson, renderPerson } from "./person.js";
 import { historySection } from "./history.js";
-import { guardLeaving } from "./tabs.js";
+import { guardLeaving, leaveAllowed } from "./tabs.js";
 import { documentsFields, documentsFrom, documentsOf, identityProblem, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
 
 const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "origin_region", "host_city", "status_category", "occupation",
@@ -93,6 +93,10 @@ function duplicates(form, box, candidates) {
     const li = el("li");
     li.append(el("strong", `${c.given_names} ${c.family_name}`), " ", numberSpan(c.registration_number),
       el("span", ` ${t("score")} ${code(c.strength)} (${Math.round(c.score * 100)} %) — ${reasons}`));
+    // the same person after all: their file, where the two can be compared and merged
+    const open = el("button", t("same_person"), { type: "button", class: "secondary" });
+    open.addEventListener("click", () => { if (leaveAllowed()) openPerson(c.id); });
+    li.append(" ", open);
     list.append(li);
   }
   const again = el("button", t("save_anyway"), { type: "button" });
