@@ -44,3 +44,37 @@ async def test_flagged_rows_of_a_batch_are_listed_with_who_they_may_be(page: Pag
     await page.get_by_label("Identifiant du lot d'import").fill("00000000-0000-0000-0000-000000000000")
     await page.locator("#import-form").get_by_role("button", name="Afficher").click()
     await expect(page.locator("#import-msg")).to_have_text("Aucun lot d'import avec cet identifiant.")
+
+
+async def test_an_administrator_checks_then_imports_a_register_from_the_browser(page: Page, server: LiveServer) -> None:
+    admin = server.make_agent("admin", [])
+    register = csv_file(
+        "1;12/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;",
+        "2;15/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;",
+        "3;16/03/2020;;;F;;;;;;;;;;;;;",  # no name: rejected
+    )
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Registres importés").click()
+    form = page.locator("#register-import-form")
+    await form.get_by_label("Fichier du registre").set_input_files(
+        {"name": "registre.csv", "mimeType": "text/csv", "buffer": register}
+    )
+    await form.get_by_label("Guichet").select_option("CASA-BASE")
+    await form.get_by_role("button", name="Vérifier le fichier").click()
+    summary = page.locator("#register-import-summary")
+    await expect(summary).to_have_text(
+        "Vérification : 3 lignes ; 1 seraient inscrites, 1 signalées comme doublons possibles, 1 rejetées, "
+        "0 déjà importées. Rien n'a été enregistré."
+    )
+    await expect(summary).to_be_focused()
+    rejected = page.locator("#register-import-report table tr").nth(1)
+    await expect(rejected).to_contain_text("rejetée")
+    await expect(rejected.locator("td").first).to_have_text("4")  # the file's line (its header is line 1)
+    await assert_accessible(page)
+    with server.api(admin) as http:
+        assert http.get("/api/v1/registrants").json()["items"] == []  # nothing stored
+
+    await form.get_by_role("button", name="Importer", exact=True).click()
+    await expect(summary).to_contain_text("Import : 3 lignes ; 1 inscrites, 1 signalées")
+    await expect(page.locator("#batch-table")).to_contain_text("registre.csv")
+    await expect(page.locator("#import-report table caption")).to_contain_text("1 / 3")  # its flagged row, to resolve

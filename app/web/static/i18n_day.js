@@ -36,6 +36,12 @@ export const DAY_LABELS = {
     resolve_row: "Enregistrer la décision", pick_decision: "Choisissez une décision.",
     row_linked: "Ligne {line} rattachée au dossier {number}.", row_created: "Ligne {line} : dossier {number} créé.",
     row_discarded: "Ligne {line} écartée.",
+    import_register: "Importer un registre", import_file: "Fichier du registre (CSV ou Excel)",
+    import_check_first: "Vérifiez d'abord le fichier : rien n'est enregistré, le rapport dit ce que l'import ferait de chaque ligne.",
+    import_check: "Vérifier le fichier", import_run: "Importer",
+    import_would: "Vérification : {total} lignes ; {imported} seraient inscrites, {flagged} signalées comme doublons possibles, {rejected} rejetées, {already} déjà importées. Rien n'a été enregistré.",
+    import_did: "Import : {total} lignes ; {imported} inscrites, {flagged} signalées comme doublons possibles (ci-dessous, à résoudre), {rejected} rejetées, {already} déjà importées.",
+    import_rows_to_check: "Lignes à revoir dans le registre", import_problem: "Ce qui ne va pas",
   },
   en: {
     when_at: "{day} at {time}", move_title: "Reschedule the appointment of {when}", keep_time: "Keep this time",
@@ -69,6 +75,12 @@ export const DAY_LABELS = {
     resolve_row: "Save the decision", pick_decision: "Choose a decision.",
     row_linked: "Line {line} linked to file {number}.", row_created: "Line {line}: file {number} created.",
     row_discarded: "Line {line} discarded.",
+    import_register: "Import a register", import_file: "Register file (CSV or Excel)",
+    import_check_first: "Check the file first: nothing is stored, the report says what the import would do with each row.",
+    import_check: "Check the file", import_run: "Import",
+    import_would: "Check: {total} rows; {imported} would be registered, {flagged} flagged as possible duplicates, {rejected} rejected, {already} already imported. Nothing was stored.",
+    import_did: "Imported: {total} rows; {imported} registered, {flagged} flagged as possible duplicates (below, to resolve), {rejected} rejected, {already} already imported.",
+    import_rows_to_check: "Rows to check in the register", import_problem: "What is wrong",
   },
 };
 
@@ -77,10 +89,12 @@ export const DAY_LABELS = {
 export const DAY_CODES = {
   fr: {
     count: "Nombre", no_appointment: "Aucun rendez-vous.",
-    identical_row: "ligne identique", pending: "en attente", linked: "rattachée", created: "créée", discarded: "écartée" },
+    identical_row: "ligne identique", pending: "en attente", linked: "rattachée", created: "créée", discarded: "écartée",
+    "outcome:rejected": "rejetée", "outcome:imported": "importée (avec un avertissement)", "outcome:flagged": "signalée" },
   en: {
     count: "Count", no_appointment: "No appointment.",
-    identical_row: "identical row", pending: "pending", linked: "linked", created: "created", discarded: "discarded" },
+    identical_row: "identical row", pending: "pending", linked: "linked", created: "created", discarded: "discarded",
+    "outcome:rejected": "rejected", "outcome:imported": "imported (with a warning)", "outcome:flagged": "flagged" },
 };
 
 addWords(DAY_LABELS, DAY_CODES);

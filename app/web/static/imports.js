@@ -89,11 +89,69 @@ export async function loadBatches() {
   return undefined;
 }
 
+// An upload's report: its counts, then the rows rejected and those imported with a warning (line,
+// N°, what was wrong), which the agent fixes in the register before importing it (again).
+function uploadReport(report) {
+  const c = report.counts;
+  const lines = [t(report.dry_run ? "import_would" : "import_did", {
+    total: c.total, imported: c.imported, flagged: c.flagged + c.already_flagged, rejected: c.rejected,
+    already: c.already_imported,
+  })];
+  const out = [el("p", lines[0], { id: "register-import-summary" })];
+  const listed = report.rows.filter((row) => row.outcome === "rejected" || row.warnings.length);
+  if (listed.length) {
+    const table = el("table");
+    table.append(el("caption", t("import_rows_to_check")));
+    const head = el("tr");
+    for (const key of ["line", "register_number", "person", "import_problem"]) head.append(el("th", t(key), { scope: "col" }));
+    table.append(head);
+    for (const row of listed) {
+      const what = row.outcome === "rejected" ? row.reason : row.warnings.map((w) => `${w.field}${colon()}${w.message}`).join(" ; ");
+      const tr = el("tr");
+      const number = el("td", row.number ? null : t("empty"));
+      if (row.number) number.append(numberSpan(row.number));
+      tr.append(el("td", String(row.line)), number, el("td", row.name || t("empty")), el("td", `${code(row.outcome, "outcome")} — ${what}`));
+      table.append(tr);
+    }
+    out.push(table);
+  }
+  return out;
+}
+
+async function uploadRegister(form, dryRun) {
+  const box = $("#register-import-msg");
+  const data = new FormData(form);
+  data.set("dry_run", dryRun ? "true" : "false");
+  try {
+    const r = await api("POST", "/api/v1/imports/registers", { form: data });
+    if (!r.ok) return sayLines(box, problemLines(r.body, form));
+    say(box, "");
+    const out = $("#register-import-report");
+    out.replaceChildren(...uploadReport(r.body));
+    if (!dryRun) {  // the batch stored: listed, and its flagged rows shown to resolve
+      await loadBatches();
+      $("#import-form").elements.namedItem("batch").value = r.body.batch_id;
+      await loadBatch();
+    }
+    return focusOn($("#register-import-summary"));
+  } catch (error) {
+    if (!(error instanceof SessionExpired)) say(box, error.message);
+    return undefined;
+  }
+}
+
 export function initImports() {
   const form = $("#import-form");
   form.removeAttribute("data-wait");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("button[type=submit]", form), loadBatch);
+  });
+  const upload = $("#register-import-form");
+  upload.removeAttribute("data-wait");
+  upload.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const button = event.submitter || $("button[type=submit]", upload);
+    busy(button, () => uploadRegister(upload, button.value !== "false"));
   });
 }
