@@ -75,3 +75,40 @@ async def test_supervisor_assigns_updates_a_referral_and_moves_the_due_date(page
     await expect(page.locator("#case-msg")).to_have_text("Orientation mise à jour.")
     await expect(view).to_contain_text("Caritas Rabat · Reçue par le partenaire")
     await assert_accessible(page)
+
+
+async def test_a_supervisor_lists_the_closures_awaiting_approval(page: Page, server: LiveServer) -> None:
+    supervisor = server.make_agent("supervisor")
+    agent = server.make_agent()
+    asking = register_via_api(server, agent, given_names="Ndeye", family_name="Mbaye")
+    other = register_via_api(server, agent, given_names="Modou", family_name="Diouf")
+    with server.api(agent) as http:
+        cases = [
+            http.post("/api/v1/cases", json={"registrant_id": p["id"], "service_type": "SOCIAL", "channel": "walk_in"})
+            for p in (asking, other)
+        ]
+        assert all(c.status_code == 201 for c in cases), [c.text for c in cases]
+        case = cases[0].json()
+        etag = http.get(f"/api/v1/cases/{case['id']}").headers["etag"]
+        asked = http.post(
+            f"/api/v1/cases/{case['id']}/transitions",
+            json={"to": "pending_closure", "outcome_category": "information"},
+            headers={"If-Match": etag},
+        )
+        assert asked.status_code == 200, asked.text
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Files de dossiers").click()
+    await page.locator("#queue").select_option(label="Clôtures à approuver")
+    await page.locator("#queue-form").get_by_role("button", name="Afficher").click()
+    rows = page.locator("#cases li")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text(case["case_number"])
+    await assert_accessible(page)
+
+
+async def test_an_agent_is_not_offered_the_closures_to_approve(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    await sign_in(page, server, agent)
+    await page.get_by_role("button", name="Files de dossiers").click()
+    options = await page.locator("#queue option:not([hidden])").all_inner_texts()
+    assert "Clôtures à approuver" not in options

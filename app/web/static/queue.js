@@ -22,7 +22,10 @@ export async function names(cases) {
 async function loadQueue() {
   const box = $("#queue-msg");
   try {
-    const r = await api("GET", `/api/v1/cases?queue=${encodeURIComponent($("#queue").value)}&limit=50`);
+    // the closures awaiting a supervisor's decision are the cases in that status, at the caller's desks
+    const queue = $("#queue").value;
+    const filter = queue === "pending_closure" ? "status=pending_closure" : `queue=${encodeURIComponent(queue)}`;
+    const r = await api("GET", `/api/v1/cases?${filter}&limit=50`);
     if (!r.ok) return sayLines(box, problemLines(r.body));
     say(box, "");
     const cases = r.body.items || [];
