@@ -74,6 +74,16 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
     with server.api(admin) as http:
         assert http.get("/api/v1/registrants").json()["items"] == []  # nothing stored
 
+    # an empty file refused: the earlier file's report does not stay under the refusal
+    empty = {"name": "vide.csv", "mimeType": "text/csv", "buffer": b""}
+    await form.get_by_label("Fichier du registre").set_input_files(empty)
+    await form.get_by_role("button", name="Vérifier le fichier").click()
+    await expect(page.locator("#register-import-msg")).to_be_visible()
+    await expect(summary).to_have_count(0)
+
+    await form.get_by_label("Fichier du registre").set_input_files(
+        {"name": "registre.csv", "mimeType": "text/csv", "buffer": register}
+    )
     await form.get_by_role("button", name="Importer", exact=True).click()
     await expect(summary).to_contain_text("Import : 3 lignes ; 1 inscrites, 1 signalées")
     await expect(page.locator("#batch-table")).to_contain_text("registre.csv")

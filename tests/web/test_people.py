@@ -116,10 +116,15 @@ async def test_leaving_an_edit_with_changes_asks_first_and_a_refusal_keeps_them(
         asked.append(dialog.message)
         await dialog.accept()
 
+    page.once("dialog", refuse)  # the language switch draws the screen again: it asks too
+    await page.get_by_role("button", name="English").click()
+    assert await occupation.input_value() == "Commerçante"
+    assert len(asked) == 2
+
     page.once("dialog", accept)
     await page.get_by_role("button", name="Rechercher", exact=True).click()
     await expect(page.locator("#search-form")).to_be_visible()
-    assert len(asked) == 2
+    assert len(asked) == 3
 
 
 async def test_an_edit_that_resembles_another_file_lists_it_and_saves_only_when_confirmed(

@@ -68,3 +68,31 @@ async def test_the_period_and_the_days_are_filled_again_after_a_sign_out(page: P
     await page.get_by_role("button", name="Rendez-vous du jour").click()
     await expect(page.locator("#day-date")).not_to_have_value("")
     await expect(page.locator("#week-start")).not_to_have_value("")
+
+
+async def test_screens_sending_requests_together_renew_an_expired_token_once(page: Page, server: LiveServer) -> None:
+    supervisor = server.make_agent("supervisor")
+    register_via_api(server, supervisor, given_names="Awa", family_name="Diagne")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    # the access token has expired: the reports' requests are refused together, and renew it once
+    # (the refresh token is rotated on use: a second renewal with it was refused and signed out)
+    await page.evaluate("sessionStorage.setItem('access', 'expired')")
+    await page.locator("#reports-form").get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#reports table").first.locator("caption")).to_have_text("Inscriptions par sexe")
+    await expect(page.get_by_role("heading", name="Connexion")).to_be_hidden()
+
+    # an export renews it too (it was sent with the stale token and failed)
+    await page.evaluate("sessionStorage.setItem('access', 'expired')")
+    async with page.expect_download() as info:
+        await page.locator("#export-form").get_by_role("button", name="Exporter").click()
+    assert (await info.value).suggested_filename.endswith(".csv")
+
+
+async def test_an_export_without_its_period_is_not_sent(page: Page, server: LiveServer) -> None:
+    supervisor = server.make_agent("supervisor")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    await page.locator("#reports-form").get_by_label("Du").fill("")
+    await page.locator("#export-form").get_by_role("button", name="Exporter").click()
+    await expect(page.locator("#export-msg")).to_have_text("Choisissez la période de l'export ci-dessus : Du et Au.")

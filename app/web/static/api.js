@@ -31,7 +31,16 @@ async function send(path, init) {
   }
 }
 
-async function refresh() {
+// One renewal at a time: the requests a screen sends together (a file, the reports) are refused
+// together once the access token expires, and the refresh token is rotated on use, so a second
+// renewal with it is refused (which signed the agent out). They share the one under way.
+let renewing = null;
+function refresh() {
+  if (!renewing) renewing = renew().finally(() => { renewing = null; });
+  return renewing;
+}
+
+async function renew() {
   const token = tokens().refresh;
   if (!token) return false;
   const r = await send("/api/v1/auth/token", {
@@ -40,6 +49,22 @@ async function refresh() {
   if (!r.ok) return false;
   storeTokens(await r.json());
   return true;
+}
+
+// `authorized(path, init)` → the fetch Response, the access token renewed once on a 401 (a request
+// sent with a token another request renewed meanwhile is only sent again). Throws SessionExpired
+// (after telling the page) or Offline.
+export async function authorized(path, init = {}, retry = true) {
+  const used = tokens().access;
+  const headers = { "Accept-Language": i18n.lang, ...(init.headers || {}), Authorization: `Bearer ${used}` };
+  const r = await send(path, { ...init, headers });
+  if (r.status === 401 && retry && (tokens().access !== used || (await refresh()))) return authorized(path, init, false);
+  if (r.status === 401) {
+    forgetTokens();
+    session.onExpired();
+    throw new SessionExpired(t("expired"));
+  }
+  return r;
 }
 
 export async function login(form) {
@@ -52,18 +77,12 @@ export async function login(form) {
 }
 
 // `api("GET", path)` → {status, ok, body, etag}. Throws SessionExpired (after telling the page) or Offline.
-export async function api(method, path, { json, headers = {}, form, retry = true } = {}) {
-  const all = { "Accept-Language": i18n.lang, Authorization: `Bearer ${tokens().access}`, ...headers };
+export async function api(method, path, { json, headers = {}, form } = {}) {
+  const all = { ...headers };
   let body;
   if (json !== undefined) { all["Content-Type"] = "application/json"; body = JSON.stringify(json); }
   if (form !== undefined) body = form;
-  const r = await send(path, { method, headers: all, body });
-  if (r.status === 401 && retry && (await refresh())) return api(method, path, { json, headers, form, retry: false });
-  if (r.status === 401) {
-    forgetTokens();
-    session.onExpired();
-    throw new SessionExpired(t("expired"));
-  }
+  const r = await authorized(path, { method, headers: all, body });
   const text = r.status === 204 ? "" : await r.text();
   return { status: r.status, ok: r.ok, body: text ? JSON.parse(text) : null, etag: r.headers.get("ETag") };
 }

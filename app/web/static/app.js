@@ -3,7 +3,7 @@ import { $ } from "./dom.js";
 import { i18n, translatePage } from "./i18n.js";
 import { initSearch } from "./search.js";
 import { initSession } from "./session.js";
-import { initTabs } from "./tabs.js";
+import { initTabs, leaveAllowed } from "./tabs.js";
 
 // The other screens load once the search screen is up, not competing with the sign-in requests.
 let loaded;
@@ -30,6 +30,7 @@ document.addEventListener("submit", (event) => {
 }, true);
 
 $("#lang").addEventListener("click", () => {
+  if (!leaveAllowed()) return;  // the open screen is drawn again: an edit's unsaved changes would go
   i18n.lang = i18n.lang === "fr" ? "en" : "fr";
   sessionStorage.setItem("lang", i18n.lang);
   translatePage();

@@ -1,6 +1,6 @@
 // Uploaded documents of a person: upload with progress (scans, photos from a phone camera), list,
 // download, and delete with a reason (supervisors). A refused file says why in plain words.
-import { api, problemLines, tokens } from "./api.js";
+import { api, authorized, problemLines, tokens } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
@@ -54,11 +54,7 @@ async function upload(person, form, box, bar) {
 
 // The bytes through an authorised request (the token never goes in a URL); null when refused.
 async function content(doc) {
-  let r = await fetch(`/api/v1/documents/${doc.id}/content`, { headers: { Authorization: `Bearer ${tokens().access}` } });
-  if (r.status === 401) {
-    await api("GET", "/api/v1/auth/me"); // refreshes the session, or shows the sign-in screen
-    r = await fetch(`/api/v1/documents/${doc.id}/content`, { headers: { Authorization: `Bearer ${tokens().access}` } });
-  }
+  const r = await authorized(`/api/v1/documents/${doc.id}/content`);
   return r.ok ? r.blob() : null;
 }
 

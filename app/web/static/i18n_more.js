@@ -51,6 +51,7 @@ addWords({
     no_slot_past: "Cette date est passée : choisissez aujourd'hui ou un jour à venir.",
     named_export_admins: "Les exports avec noms et contacts sont réservés aux administrateurs : votre export sera pseudonymisé.",
     export_period: "L'export couvre la période choisie ci-dessus (Du, Au).",
+    export_needs_period: "Choisissez la période de l'export ci-dessus : Du et Au.",
   },
   en: {
     given_names: "Given names", family_name: "Family name", date_of_birth: "Date of birth",
@@ -96,6 +97,7 @@ addWords({
     no_slot_past: "This date is over: choose today or a day to come.",
     named_export_admins: "Exports with names and contacts are for administrators only: your export will be pseudonymised.",
     export_period: "The export covers the period chosen above (From, To).",
+    export_needs_period: "Choose the export's period above: From and To.",
   },
 }, {
   fr: {

@@ -124,7 +124,10 @@ async function uploadRegister(form, dryRun) {
   data.set("dry_run", dryRun ? "true" : "false");
   try {
     const r = await api("POST", "/api/v1/imports/registers", { form: data });
-    if (!r.ok) return sayLines(box, problemLines(r.body, form));
+    if (!r.ok) {
+      $("#register-import-report").replaceChildren();  // an earlier file's report is not this one's
+      return sayLines(box, problemLines(r.body, form));
+    }
     say(box, "");
     const out = $("#register-import-report");
     out.replaceChildren(...uploadReport(r.body));
@@ -152,6 +155,9 @@ export function initImports() {
   upload.addEventListener("submit", (event) => {
     event.preventDefault();
     const button = event.submitter || $("button[type=submit]", upload);
-    busy(button, () => uploadRegister(upload, button.value !== "false"));
+    // one upload at a time: a check and an import sent together would each say the other's outcome
+    const others = [...upload.querySelectorAll("button[type=submit]")].filter((b) => b !== button);
+    for (const b of others) b.disabled = true;
+    busy(button, () => uploadRegister(upload, button.value !== "false").finally(() => { for (const b of others) b.disabled = false; }));
   });
 }

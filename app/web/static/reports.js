@@ -1,6 +1,6 @@
 // Supervisors and administrators: the reports of a period on one page, each a table with a bar
 // chart, and exports (pseudonymised unless a named export is asked for, with its purpose).
-import { api, problemLines, SessionExpired, tokens } from "./api.js";
+import { api, authorized, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
@@ -52,7 +52,7 @@ const charts = [];
 document.addEventListener("desk:cleared", () => { while (charts.length) URL.revokeObjectURL(charts.pop()); });
 
 async function chartImage(path, titleKey) {
-  const r = await fetch(`${path}&format=png`, { headers: { Authorization: `Bearer ${tokens().access}`, "Accept-Language": i18n.lang } });
+  const r = await authorized(`${path}&format=png`);
   if (!r.ok) return null;
   const url = URL.createObjectURL(await r.blob());
   charts.push(url);
@@ -98,11 +98,10 @@ async function exportFile() {
   const params = new URLSearchParams({ format: data.get("format") });
   // the period chosen above (Du, Au): the export covers it, as the reports shown do
   const period = new FormData($("#reports-form"));
-  for (const bound of ["start", "end"]) if (period.get(bound)) params.set(bound, period.get(bound));
+  if (!period.get("start") || !period.get("end")) return say(box, t("export_needs_period"));  // never the whole history by mistake
+  for (const bound of ["start", "end"]) params.set(bound, period.get(bound));
   if (data.get("named") === "on") { params.set("named", "true"); params.set("purpose", data.get("purpose")); }
-  const r = await fetch(`/api/v1/exports/${data.get("kind")}?${params}`, {
-    headers: { Authorization: `Bearer ${tokens().access}`, "Accept-Language": i18n.lang },
-  });
+  const r = await authorized(`/api/v1/exports/${data.get("kind")}?${params}`);
   if (!r.ok) return sayLines(box, problemLines(await r.json(), form));
   const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || `export.${data.get("format")}`;
   const url = URL.createObjectURL(await r.blob());
