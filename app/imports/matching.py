@@ -38,7 +38,7 @@ from app.registrants.schemas import DuplicateCandidate
 T = TypeVar("T")
 CHUNK = 300
 LOAD_CHUNK = 500  # registrants loaded (with their phones and documents) per query
-COMBINED = frozenset({"dn", "gfx", "gfa", "gfn", "gfyx"})  # the kinds of app.registrants.keys.combined_keys
+COMBINED = match_keys.COMBINED_KINDS | {"gfx"}  # the kinds of app.registrants.keys.combined_keys
 
 
 def person_keys(

@@ -605,8 +605,9 @@ def lookup_keys(person: PersonKeys) -> frozenset[Key]:
     keys = {k for k in block_keys(person) if k[0] != "gf" or not full}
     year = person.date_of_birth[:4] if person.date_of_birth else None
     if full:  # a given name with the family name (and the year), of someone without a full date
-        keys |= {("gfx", pair) for pair in _pairs(person)}
-        keys |= {("gfyx", f"{pair} {year}") for pair in _pairs(person)}
+        pairs = _pairs(person)
+        keys |= {("gfx", pair) for pair in pairs}
+        keys |= {("gfyx", f"{pair} {year}") for pair in pairs}
     for pair in swapped:
         keys.add(("gfx" if full else "gf", pair))
         if year:
@@ -632,11 +633,7 @@ def chosen_keys(person: PersonKeys, counted: Mapping[Key, int], looked_up: froze
     keys = lookup_keys(person) if looked_up is None else looked_up
     full = _full_date(person) is not None
     plain = {k for k in keys if k[0] not in COMBINED_KINDS}
-    chosen = {
-        k
-        for k in plain
-        if counted.get(k, 0) <= (BLOCK_LIMIT if k[0] == "gfy" and not full else BLOCK_CUTOFF.get(k[0], BLOCK_LIMIT))
-    }
+    chosen = {k for k in plain if counted.get(k, 0) <= _cutoff(k[0], full=full)}
     if any(k[0] == "d" for k in plain - chosen):
         chosen |= {k for k in keys if k[0] == "dn"}
     if any(k[0] in ("gf", "gfx") for k in plain - chosen):
@@ -644,6 +641,12 @@ def chosen_keys(person: PersonKeys, counted: Mapping[Key, int], looked_up: froze
     if any(k[0] == "gfy" for k in plain - chosen):
         chosen |= {k for k in keys if k[0] in ("gfn", "gfyx")}
     return sorted((k for k in chosen if counted.get(k, 0)), key=lambda k: (counted[k], k))
+
+
+def _cutoff(kind: str, *, full: bool) -> int:
+    """Most registrants a key of ``kind`` brings in alone (:data:`BLOCK_CUTOFF`); ``gfy`` is not cut
+    for a person without a full birth date (``full`` false): it has no finer key."""
+    return BLOCK_LIMIT if kind == "gfy" and not full else BLOCK_CUTOFF.get(kind, BLOCK_LIMIT)
 
 
 async def block(
