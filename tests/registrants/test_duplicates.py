@@ -185,3 +185,16 @@ async def test_an_edit_is_not_a_duplicate_of_the_file_itself_nor_of_another_desk
         headers={**casa_agent.headers, "If-Match": mine.headers["etag"]},
     )
     assert changed.status_code == 200, changed.text
+
+
+async def test_an_edit_that_makes_a_possible_candidate_a_strong_one_is_409(  # type: ignore[no-untyped-def]
+    casa_agent, create, client
+) -> None:
+    first = (await create(casa_agent, person())).json()  # Ndèye Fatou N'Diaye, 1994-03-12
+    other = await create(casa_agent, person(date_of_birth="1994-07-30"), confirm=True)
+    assert other.status_code == 201, other.text  # the same names, another birth date: a possible one
+    url = f"/api/v1/registrants/{other.json()['id']}"
+    headers = {**casa_agent.headers, "If-Match": other.headers["etag"]}
+    response = await client.patch(url, json={"date_of_birth": "1994-03-12"}, headers=headers)
+    assert response.status_code == 409, response.text  # now a strong one: said, nothing changed
+    assert [(c["id"], c["strength"]) for c in response.json()["candidates"]] == [(first["id"], "strong")]
