@@ -126,6 +126,28 @@ class Server:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def database_cpu_seconds(self) -> float | None:
+        """User + system CPU time used so far by the PostgreSQL backends connected to the server's
+        database (process titles ``postgres: <user> <database> <host> …``, from /proc), or None
+        when its ``DATABASE_URL`` is not a PostgreSQL one. Backends only: the WAL writer and the
+        checkpointer, shared by every database, are not counted."""
+        url = make_url(self.env.get("DATABASE_URL", "sqlite://"))
+        if not url.drivername.startswith("postgresql") or not url.database:
+            return None
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes().split(b"\0")[0].split()
+                if title[:1] != [b"postgres:"] or url.database.encode() not in title[2:3]:
+                    continue
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # the process ended meanwhile
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def rss_kib(self) -> tuple[int, int]:
         """(current RSS, peak RSS) of the server process, in KiB, from /proc."""
         assert self.proc
@@ -183,6 +205,7 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     server_cpu_seconds: float | None = None
+    database_cpu_seconds: float | None = None
 
     @property
     def rps(self) -> float:
@@ -205,6 +228,11 @@ class Result:
             "server CPU ms/req": (
                 round(1000 * self.server_cpu_seconds / self.requests, 3)
                 if self.server_cpu_seconds is not None and self.requests
+                else ""
+            ),
+            "PostgreSQL CPU ms/req": (
+                round(1000 * self.database_cpu_seconds / self.requests, 3)
+                if self.database_cpu_seconds is not None and self.requests
                 else ""
             ),
         }
@@ -247,16 +275,18 @@ async def load(
         finally:
             writer.close()
 
-    async def cpu_during_measure() -> float | None:
+    async def cpu_during_measure() -> tuple[float | None, float | None]:
         if server is None:
-            return None
+            return None, None
         await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
-        before = server.cpu_seconds()
+        before, database_before = server.cpu_seconds(), server.database_cpu_seconds()
         await asyncio.sleep(max(0.0, stop_at - time.perf_counter()))
-        return server.cpu_seconds() - before
+        database_after = server.database_cpu_seconds()
+        database = None if database_before is None or database_after is None else database_after - database_before
+        return server.cpu_seconds() - before, database
 
-    cpu, *_ = await asyncio.gather(cpu_during_measure(), *(worker() for _ in range(concurrency)))
-    return Result(name, counts["ok"] + counts["errors"], counts["errors"], seconds, latencies, cpu)
+    (cpu, database_cpu), *_ = await asyncio.gather(cpu_during_measure(), *(worker() for _ in range(concurrency)))
+    return Result(name, counts["ok"] + counts["errors"], counts["errors"], seconds, latencies, cpu, database_cpu)
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:

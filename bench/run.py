@@ -70,6 +70,12 @@ async def main() -> None:
             print(f"baseline / GET registrant server CPU per request: {cost:.2f}x")
         insert, create = results[2], results[3]
         print(f"POST registrant / raw INSERT throughput: {create.rps / insert.rps:.2f}x (target >= 0.3x)")
+        for label, result in (("raw INSERT", insert), ("POST registrant", create)):
+            if result.server_cpu_seconds is not None and result.database_cpu_seconds is not None and result.requests:
+                server, database = (
+                    1000 * s / result.requests for s in (result.server_cpu_seconds, result.database_cpu_seconds)
+                )
+                print(f"{label}: CPU per request {server:.2f} ms in the server + {database:.2f} ms in PostgreSQL")
         print(f"PostgreSQL alone, audited read / baseline throughput: {results[4].rps / base.rps:.2f}x")
     finally:
         await db.drop()

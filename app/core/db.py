@@ -203,8 +203,8 @@ def _ping_on_checkout(engine: AsyncEngine) -> None:
     :data:`PING_AFTER_IDLE_SECONDS` or more is also sent ``SELECT 1``: one that served a request a
     moment ago is as alive as a ping would prove, and under load the ping was one round trip and a
     sixth of an audited read's CPU on every request. A connection lost silently (no FIN nor RST
-    from a network fault) within that window fails its request once (503, ``app.core.db_errors``);
-    SQLAlchemy then invalidates the pool as it would after a failed ping.
+    from a network fault) within that window fails the request that takes it (503,
+    ``app.core.db_errors``) and is discarded.
 
     The ping is ``SELECT 1`` in the simple query protocol: one message and one answer instead of
     the three of SQLAlchemy's asyncpg ping (``BEGIN``, ``;``, ``ROLLBACK``), and PgBouncer's
