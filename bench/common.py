@@ -128,9 +128,9 @@ class Server:
 
     def database_cpu_seconds(self) -> float | None:
         """User + system CPU time used so far by the PostgreSQL backends connected to the server's
-        database (process titles ``postgres: <user> <database> <host> …``, from /proc), or None
-        when its ``DATABASE_URL`` is not a PostgreSQL one. Backends only: the WAL writer and the
-        checkpointer, shared by every database, are not counted."""
+        database (process titles ``postgres: [<cluster name>:] <user> <database> <host> …``, from
+        /proc), or None when its ``DATABASE_URL`` is not a PostgreSQL one. Backends only: the WAL
+        writer and the checkpointer, shared by every database, are not counted."""
         url = make_url(self.env.get("DATABASE_URL", "sqlite://"))
         if not url.drivername.startswith("postgresql") or not url.database:
             return None
@@ -140,7 +140,7 @@ class Server:
                 continue
             try:
                 title = (entry / "cmdline").read_bytes().split(b"\0")[0].split()
-                if title[:1] != [b"postgres:"] or url.database.encode() not in title[2:3]:
+                if title[:1] != [b"postgres:"] or url.database.encode() not in title[1:5]:
                     continue
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except (OSError, IndexError):
