@@ -97,7 +97,7 @@ GROUPS: dict[str, Group] = {
         ),
     ),
     "exports": Group(
-        ("app/core/spreadsheet.py", "app/reports/writers.py", "app/reports/suppression.py"),
+        ("app/core/spreadsheet.py", "app/reports/writers.py", "app/reports/xlsx.py", "app/reports/suppression.py"),
         ("tests/core/test_spreadsheet.py", "tests/reports"),
     ),
     "duplicates": Group(

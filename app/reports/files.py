@@ -4,14 +4,25 @@ Layout: one row per table row — ``table``, the row label, one column per table
 — with suppressed cells written as ``x`` (the statistical offices' mark for "confidential"):
 never ``<N``, since a cell hidden by secondary suppression can hold any value. Tables with different columns are
 written one after the other, each after its own header row.
+
+The XLSX is written by xlsxwriter, not by the exports' writer (:mod:`app.reports.xlsx`): that one
+takes each row as a record keyed by column name under a single header row, which cannot lay out a
+title line, tables under header rows of their own and blank lines between; and a report is a few
+hundred cells, where the exports' speed is no concern. Each cell is typed and styled on its own, as
+before: counts are numbers, text is a string cell in the text format (``@``), formula-looking text
+(:mod:`app.core.spreadsheet`) with Excel's quote prefix as well.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import xlsxwriter  # type: ignore[import-untyped]
+
+from app.core.spreadsheet import needs_quote
 from app.reports.schemas import ReportOut
-from app.reports.writers import Column, CsvWriter, XlsxWriter
+from app.reports.writers import Column, CsvWriter
 
 SUPPRESSED_MARK = "x"
 
@@ -49,13 +60,24 @@ def report_csv(report: ReportOut, *, delimiter: str = ",") -> bytes:
 
 
 def report_xlsx(report: ReportOut) -> bytes:
-    """The report as an XLSX workbook (counts as numbers, suppressed cells as text)."""
-    rows = _rows(report)
-    width = max((len(r) for r in rows), default=1)
-    writer = XlsxWriter([Column("", "int", 14) for _ in range(width)], sheet_name=report.report, header=False)
-    try:
-        writer.rows([[f"{report.report} {report.start or ''}..{report.end or ''} {' '.join(report.desks)}"], *rows])
-        writer.close()
-        return writer.path.read_bytes()
-    finally:
-        writer.discard()
+    """The report as an XLSX workbook (counts as numbers, suppressed cells as text), built in memory.
+
+    One sheet named after the report (cut to 31 characters): the title line first, then the rows of
+    :func:`_rows`; no header row is frozen, columns are 14 characters wide.
+    """
+    rows = [[f"{report.report} {report.start or ''}..{report.end or ''} {' '.join(report.desks)}"], *_rows(report)]
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet(report.report[:31])
+    text = book.add_format({"num_format": "@"})
+    quoted = book.add_format({"num_format": "@", "quote_prefix": True})
+    sheet.set_column(0, max(len(r) for r in rows) - 1, 14)
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(i, j, value)
+            else:
+                cell = str(value)
+                sheet.write_string(i, j, cell, quoted if needs_quote(cell) else text)
+    book.close()
+    return out.getvalue()

@@ -7,8 +7,9 @@
 * :func:`stream_records` (the exports whose rows are read by position) reads PostgreSQL through
   asyncpg's own cursor, no SQLAlchemy row objects, and asks for the next batch before the current
   one is converted and written, so the server produces it meanwhile.
-* CSV is encoded a few rows at a time; XLSX rows go to xlsxwriter's constant-memory temporary files
-  in a worker thread and the finished file is then streamed from disk.
+* CSV is encoded a few rows at a time; XLSX batches are handed to the workbook's writing thread
+  (:class:`~app.reports.xlsx.XlsxWriter`, constant memory) and the finished file is then streamed
+  from disk.
 * :class:`ExportResponse` always closes the row generator — when the client disconnects, when the
   stream fails or when it ends — so the cursor, connection and temporary file are released at once.
 """
@@ -29,7 +30,8 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from app.core.db import READ_ONLY_OPTION
-from app.reports.writers import Column, CsvWriter, XlsxWriter
+from app.reports.writers import Column, CsvWriter
+from app.reports.xlsx import XlsxWriter
 
 logger = logging.getLogger("app.reports")
 
@@ -226,7 +228,11 @@ def xlsx_stream(
     sheet_name: str = "export",
     on_finish: FinishCallback | None = None,
 ) -> AsyncIterator[bytes]:
-    """The XLSX bytes of ``source``'s rows: written to a temporary file, then streamed from it."""
+    """The XLSX bytes of ``source``'s rows: written to a temporary file, then streamed from it.
+
+    Nothing is sent before the last row is written. However the stream ends (finished, failed,
+    cancelled), the writing thread is stopped and the file deleted before the generator returns.
+    """
 
     async def body(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
         writer = await anyio.to_thread.run_sync(lambda: XlsxWriter(columns, sheet_name=sheet_name))
@@ -239,7 +245,8 @@ def xlsx_stream(
                 while chunk := await handle.read(FILE_CHUNK):
                     yield chunk
         finally:
-            writer.discard()
+            with anyio.CancelScope(shield=True):  # it waits for the writing thread: never cut short
+                await anyio.to_thread.run_sync(writer.discard)
 
     return _counted(engine, source, on_finish, body)
 

@@ -1,4 +1,5 @@
-"""Export file writers: CSV (UTF-8 with BOM, ``,`` or ``;``) and XLSX (typed columns), both inert.
+"""Export file writers: CSV (UTF-8 with BOM, ``,`` or ``;``) here, XLSX in :mod:`app.reports.xlsx`;
+both typed by :class:`Column` and both inert.
 
 **Formula injection** (OWASP "CSV Injection"): which text a spreadsheet could evaluate is decided
 by one rule, :mod:`app.core.spreadsheet` (leading white space skipped, full-width triggers, tab,
@@ -9,13 +10,10 @@ CR and LF included). Whatever a registrant typed must stay text:
   that is exactly an E.164 phone number (``+221771234567``), written verbatim so it reads back
   exact. (A spreadsheet opening a CSV may still *display* it as a number; the XLSX export is the
   one to open in a spreadsheet.)
-* XLSX: text is always written with ``write_string`` (a string cell is never a formula) and a
-  formula-looking cell also carries Excel's "quote prefix" style, so re-editing
-  it in Excel keeps it text. Values stay exact — ``+221771234567`` and document numbers are text
-  cells, dates are date cells (``yyyy-mm-dd``), timestamps are UTC date-times, counts are numbers.
-
-XLSX uses xlsxwriter's ``constant_memory`` mode: each row is flushed to a temporary file as it is
-written; the finished workbook is then streamed from disk, so memory stays flat at any size.
+* XLSX: text is always a string cell (never a formula), in a column formatted as text (``@``), so
+  re-editing it in a spreadsheet keeps it text (see :mod:`app.reports.xlsx`). Values stay exact —
+  ``+221771234567`` and document numbers are text cells, dates are date cells (``yyyy-mm-dd``),
+  timestamps are UTC date-times, counts are numbers.
 """
 
 from __future__ import annotations
@@ -23,16 +21,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
-import xlsxwriter  # type: ignore[import-untyped]
-
-from app.core.spreadsheet import needs_quote, neutralise
+from app.core.spreadsheet import neutralise
 
 ColumnKind = Literal["text", "int", "date", "datetime", "phone", "document", "bool"]
 BOM = "\ufeff"
@@ -47,22 +41,27 @@ class Column:
     width: int = 16
 
 
+def as_text(value: Any) -> str:
+    """A value as an export writes it as text: ``str`` for text and numbers, ``true``/``false``,
+    dates ISO 8601 (``1990-05-17``), timestamps ISO 8601 in UTC (``2026-03-01T09:30:00Z``; a
+    naive one is taken as the host's local time), UUIDs in their hyphenated form. Not neutralised."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def _csv_value(value: Any) -> Any:
     if type(value) is str:
         return neutralise(value)
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return value
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return neutralise(str(value))
+    return neutralise(as_text(value))
 
 
 # Types csv.writer already writes as _csv_value would: numbers bare, dates (str() is ISO 8601),
@@ -115,73 +114,6 @@ class CsvWriter:
     def rows(self, rows: Iterable[Sequence[Any]]) -> bytes:
         self._writer.writerows(map(_csv_cells, rows))
         return self._take()
-
-
-class XlsxWriter:
-    """Writes a one-sheet workbook to a temporary file in constant memory; :meth:`close` finishes it.
-
-    The caller streams :attr:`path` afterwards and calls :meth:`discard` to delete it. xlsxwriter
-    is synchronous: call :meth:`rows` and :meth:`close` from a worker thread.
-    """
-
-    def __init__(
-        self, columns: Sequence[Column], *, sheet_name: str = "export", tmpdir: Path | None = None, header: bool = True
-    ) -> None:
-        self.columns = list(columns)
-        handle = tempfile.NamedTemporaryFile(prefix="export-", suffix=".xlsx", dir=tmpdir, delete=False)  # noqa: SIM115
-        handle.close()
-        self.path = Path(handle.name)
-        self._book = xlsxwriter.Workbook(
-            str(self.path),
-            {"constant_memory": True, "tmpdir": str(tmpdir) if tmpdir else None, "strings_to_formulas": False},
-        )
-        self._sheet = self._book.add_worksheet(sheet_name[:31])
-        self._bold = self._book.add_format({"bold": True})
-        self._date = self._book.add_format({"num_format": "yyyy-mm-dd"})
-        self._datetime = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        self._text = self._book.add_format({"num_format": "@"})
-        self._quoted = self._book.add_format({"num_format": "@", "quote_prefix": True})
-        for j, column in enumerate(self.columns):
-            self._sheet.set_column(j, j, column.width, self._text if column.kind in {"phone", "document"} else None)
-            if header:
-                self._sheet.write_string(0, j, column.name, self._bold)
-        if header:
-            self._sheet.freeze_panes(1, 0)
-        self._next_row = 1 if header else 0
-
-    def _write(self, i: int, j: int, kind: ColumnKind, value: Any) -> None:
-        sheet = self._sheet
-        if value is None:
-            return
-        if isinstance(value, bool):
-            sheet.write_boolean(i, j, value)
-        elif isinstance(value, int | float) and kind == "int":
-            sheet.write_number(i, j, value)
-        elif isinstance(value, dt.datetime):
-            sheet.write_datetime(i, j, value.astimezone(dt.UTC).replace(tzinfo=None), self._datetime)
-        elif isinstance(value, dt.date):
-            sheet.write_datetime(i, j, value, self._date)
-        else:
-            text = str(value)
-            sheet.write_string(i, j, text, self._quoted if needs_quote(text) else self._text)
-
-    def rows(self, rows: Iterable[Sequence[Any]]) -> int:
-        """Append rows (each in column order); returns how many were written."""
-        count = 0
-        for row in rows:
-            for j, value in enumerate(row):
-                self._write(self._next_row, j, self.columns[j].kind, value)
-            self._next_row += 1
-            count += 1
-        return count
-
-    def close(self) -> None:
-        """Finish the workbook file (writes the zip container)."""
-        self._book.close()
-
-    def discard(self) -> None:
-        """Delete the temporary file."""
-        self.path.unlink(missing_ok=True)
 
 
 def content_disposition(filename: str) -> str:

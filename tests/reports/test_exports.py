@@ -200,7 +200,9 @@ async def test_xlsx_export_is_typed_and_inert(client, make_staff, people, tmp_pa
     assert first["document_2_number"].value == "0012345678901" and first["document_2_number"].data_type == "s"
     assert first["family_name"].value == "Ndiaye"
     assert second["family_name"].value == HYPERLINK and second["family_name"].data_type == "s"
-    assert second["family_name"].quotePrefix is True
+    assert second["family_name"].number_format == "@"  # a text cell: re-editing it keeps it text
+    column = second["family_name"].column  # the column too (its <col> may span neighbours alike)
+    assert [d.number_format for d in sheet.column_dimensions.values() if d.min <= column <= d.max] == ["@"]
     assert second["given_names"].value == "@SUM(A1)" and second["given_names"].data_type == "s"
     assert sheet.max_row == 3
 

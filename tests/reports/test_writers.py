@@ -12,7 +12,8 @@ from openpyxl.utils.escape import unescape
 
 from app.core.config import Settings
 from app.reports.pseudonyms import Pseudonymizer, pseudonym_key
-from app.reports.writers import Column, CsvWriter, XlsxWriter, content_disposition
+from app.reports.writers import Column, CsvWriter, content_disposition
+from app.reports.xlsx import XlsxWriter
 
 COLUMNS = [
     Column("name"),
@@ -105,19 +106,22 @@ def test_csv_writer_keeps_plain_text_and_e164_phones_verbatim(value: str) -> Non
     assert rows[1] == [value]
 
 
-def test_xlsx_writer_marks_every_formula_trigger_as_quoted_text(tmp_path: Path) -> None:
+def test_xlsx_writer_writes_every_formula_trigger_as_a_string_cell_in_a_text_column(tmp_path: Path) -> None:
     writer = XlsxWriter([Column("a")], tmpdir=tmp_path)
     writer.rows([[v] for v in INJECTIONS + PLAIN])
     writer.close()
     sheet = openpyxl.load_workbook(writer.path).active
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
-    # xlsxwriter stores a CR as the OOXML escape _x000D_, which Excel decodes and openpyxl does not.
+    # The writer stores a CR as the OOXML escape _x000D_, which Excel decodes and openpyxl does not.
     values = [unescape(c.value or "") for c in cells]
     assert values == INJECTIONS + PLAIN
     assert all(c.data_type == "s" for c in cells if c.value is not None)
-    quoted = [bool(c.quotePrefix) for c in cells]
-    assert quoted == [True] * len(INJECTIONS) + [False] * len(PLAIN)
-    assert all(c.number_format == "@" for c in cells)  # text, quoted or not
+    # Text format on each cell and on the column: what is re-entered there stays text. (No quote
+    # prefix any more: the library styles columns, not single cells; see app/reports/xlsx.py.)
+    # ("" is an empty cell, no cell at all in the file: the column's format is its format.)
+    assert [c.number_format for c in cells if c.value is not None] == ["@"] * (len(INJECTIONS + PLAIN) - 1)
+    assert sheet.column_dimensions["A"].number_format == "@"
+    writer.discard()
 
 
 def test_xlsx_reads_back_typed_and_inert(tmp_path: Path) -> None:
@@ -139,7 +143,7 @@ def test_xlsx_reads_back_typed_and_inert(tmp_path: Path) -> None:
     injected = sheet["A3"]
     assert injected.value == '=HYPERLINK("http://example.org","x")'
     assert injected.data_type == "s"  # a string cell, never a formula
-    assert injected.quotePrefix is True
+    assert injected.number_format == "@"  # in a text cell: re-editing it keeps it text
     assert sheet["A4"].data_type == "s" and sheet["A4"].value == "@SUM(A1)"
     assert sheet["B2"].data_type == "s" and sheet["B2"].value == "+221771234567"
     assert sheet["C3"].value == "0012345"  # leading zeros kept: a text cell

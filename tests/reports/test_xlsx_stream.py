@@ -1,0 +1,130 @@
+"""An XLSX export stream that fails or is cancelled midway stops its writing thread and deletes its
+temporary file before it ends; one that completes reads back typed, through the same path the
+endpoints take (:func:`~app.reports.streaming.xlsx_stream`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import openpyxl
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.reports.streaming import Batch, xlsx_stream
+from app.reports.writers import Column
+from app.reports.xlsx import THREAD_NAME
+
+COLUMNS = [
+    Column("name"),
+    Column("phone", "phone"),
+    Column("born", "date"),
+    Column("at", "datetime"),
+    Column("n", "int"),
+]
+ROW = ["=1+1", "+221771234567", dt.date(1990, 5, 17), dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC), 3]
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system's temporary folder for the test: where the exports' workbooks go."""
+    path = tmp_path / "exports"
+    path.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(path))
+    return path
+
+
+def _left_behind(folder: Path) -> tuple[int, int]:
+    """How many writing threads still run, and how many files are in ``folder``."""
+    return len([t for t in threading.enumerate() if t.name == THREAD_NAME]), len(list(folder.iterdir()))
+
+
+class _Finish:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, bool]] = []
+
+    async def __call__(self, written: int, completed: bool) -> None:
+        self.calls.append((written, completed))
+
+
+async def test_a_complete_stream_reads_back_typed_and_leaves_nothing(app: FastAPI, folder: Path) -> None:
+    async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        for _ in range(3):
+            yield [ROW] * 500
+
+    finish = _Finish()
+    body = b"".join([chunk async for chunk in xlsx_stream(app.state.engine, source, COLUMNS, on_finish=finish)])
+    sheet = openpyxl.load_workbook(io.BytesIO(body))["export"]
+    assert [c.value for c in sheet[1]] == ["name", "phone", "born", "at", "n"]
+    assert [c.value for c in sheet[1501]] == [
+        "=1+1",
+        "+221771234567",
+        dt.datetime(1990, 5, 17),
+        dt.datetime(2026, 3, 1, 9, 30),
+        3,
+    ]
+    assert [c.data_type for c in sheet[2]] == ["s", "s", "d", "d", "n"]
+    assert sheet.max_row == 1501
+    assert finish.calls == [(1500, True)]
+    assert _left_behind(folder) == (0, 0)
+
+
+async def test_a_stream_failing_midway_leaves_no_thread_and_no_file(app: FastAPI, folder: Path) -> None:
+    async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        yield [ROW] * 500
+        yield [ROW] * 500
+        raise OSError("the database went away")
+
+    finish = _Finish()
+    with pytest.raises(OSError, match="went away"):
+        async for _ in xlsx_stream(app.state.engine, source, COLUMNS, on_finish=finish):
+            pass
+    assert finish.calls == [(1000, False)]
+    assert _left_behind(folder) == (0, 0)
+
+
+async def test_a_stream_whose_rows_the_writer_refuses_fails_and_leaves_no_thread_and_no_file(
+    app: FastAPI, folder: Path
+) -> None:
+    async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        yield [ROW] * 500
+        yield [["Nd\ud800iaye", *ROW[1:]]]  # not Unicode text: the library cannot encode it
+        yield [ROW] * 500
+
+    with pytest.raises(UnicodeEncodeError):
+        async for _ in xlsx_stream(app.state.engine, source, COLUMNS):
+            pass
+    assert _left_behind(folder) == (0, 0)
+
+
+async def test_a_stream_cancelled_midway_leaves_no_thread_and_no_file(app: FastAPI, folder: Path) -> None:
+    """The client went away while rows were still being written (the response's task is cancelled)."""
+    handed = anyio.Event()
+
+    async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        for _ in range(3):
+            yield [ROW] * 500
+        handed.set()
+        await anyio.sleep_forever()  # the next batch never comes
+
+    finish = _Finish()
+    stream = xlsx_stream(app.state.engine, source, COLUMNS, on_finish=finish)
+
+    async def download() -> None:
+        async for _ in stream:
+            pass
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(download)
+        await handed.wait()
+        midway = _left_behind(folder)
+        tasks.cancel_scope.cancel()
+    assert midway == (1, 1)  # the workbook was being written
+    assert finish.calls == [(1500, False)]
+    assert _left_behind(folder) == (0, 0)
