@@ -13,6 +13,14 @@ class UnsupportedFormat(ValidationFailed):
     title_fr, title_en = "Format non pris en charge", "Unsupported format"
 
 
+class TooManyRowsForXlsx(ValidationFailed):
+    slug = "too-many-rows-for-xlsx"
+    title_fr, title_en = (
+        "Trop de lignes pour un classeur XLSX",
+        "Too many rows for an XLSX workbook",
+    )
+
+
 class UnknownServiceType(ValidationFailed):
     slug = "unknown-service-type"
     title_fr, title_en = "Type de service inconnu", "Unknown service type"

@@ -36,6 +36,15 @@ from app.reports.writers import Column
 KINDS = ("registrants", "cases", "referrals", "appointments", "audit")
 PHONES_EXPORTED = 3
 DOCUMENTS_EXPORTED = 2
+"""Phones and documents with columns of their own in a named registrants export; a person's others
+(up to the API's limits) are listed in ``other_phones`` and ``other_documents``, ``; `` apart."""
+
+
+def _document_text(document: tuple[str, str, dt.date | None]) -> str:
+    """``passport A01234567 (expires 2030-01-31)``: one of ``other_documents``."""
+    doc_type, number, expires = document
+    return f"{doc_type} {number}" + (f" (expires {expires.isoformat()})" if expires else "")
+
 
 # --- registrants ---------------------------------------------------------------------------------
 
@@ -65,6 +74,7 @@ REGISTRANTS_NAMED = [
     Column("place_of_birth", width=18),
     Column("email", width=28),
     *(Column(f"phone_{i}", "phone", 18) for i in range(1, PHONES_EXPORTED + 1)),
+    Column("other_phones", "phone", 24),
     *(
         col
         for i in range(1, DOCUMENTS_EXPORTED + 1)
@@ -74,6 +84,7 @@ REGISTRANTS_NAMED = [
             Column(f"document_{i}_expires_on", "date", 12),
         )
     ),
+    Column("other_documents", "document", 30),
     Column("occupation", width=18),
 ]
 
@@ -142,6 +153,8 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
                     continue
                 own_phones = (phones[r.id] + [None] * PHONES_EXPORTED)[:PHONES_EXPORTED]
                 own_docs = (documents[r.id] + [(None, None, None)] * DOCUMENTS_EXPORTED)[:DOCUMENTS_EXPORTED]
+                more_phones = "; ".join(phones[r.id][PHONES_EXPORTED:]) or None
+                more_docs = "; ".join(map(_document_text, documents[r.id][DOCUMENTS_EXPORTED:])) or None
                 rows.append(
                     [
                         *base(r),
@@ -153,7 +166,9 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
                         r.place_of_birth,
                         r.email,
                         *own_phones,
+                        more_phones,
                         *(v for doc in own_docs for v in doc),
+                        more_docs,
                         r.occupation,
                     ]
                 )

@@ -63,7 +63,8 @@ async def export(
     ``X-Export-Rows`` is the number of rows counted as it starts (the audit log's export leaves out
     its own ``export.start``). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
     Errors: 403 ``forbidden``/``named-export-forbidden``, 404 (unknown kind, desk not yours),
-    422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``.
+    422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``,
+    ``too-many-rows-for-xlsx`` (more rows than an XLSX sheet holds: 1,048,575).
     """
     sep = delimiter_of(delimiter)
     prepared = await service.prepare_export(

@@ -28,11 +28,12 @@ from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
 from app.privacy.purposes import NAMED_EXPORT_PURPOSE
 from app.reports.ages import AgeBands
-from app.reports.errors import ExportPurposeRequired, NamedExportForbidden, UnsupportedFormat
+from app.reports.errors import ExportPurposeRequired, NamedExportForbidden, TooManyRowsForXlsx, UnsupportedFormat
 from app.reports.export_base import ConsentGate, ExportContext, ExportSpec
 from app.reports.exports import BUILDERS
 from app.reports.pseudonyms import Pseudonymizer, pseudonym_key
 from app.reports.scope import Scope, resolve
+from app.reports.xlsx import MAX_ROWS as XLSX_MAX_ROWS
 
 EXPORT_FORMATS = ("csv", "xlsx")
 MEDIA_TYPES = {
@@ -103,7 +104,13 @@ async def prepare_export(
     desk_codes: Sequence[str],
     delimiter: str = ",",
 ) -> PreparedExport:
-    """Check the request, count the rows and record ``export.start`` (flushed, not committed)."""
+    """Check the request, count the rows and record ``export.start`` (flushed, not committed).
+
+    Raises ``NotFound`` (unknown kind), ``UnsupportedFormat``, ``Forbidden``,
+    ``NamedExportForbidden``, ``ExportPurposeRequired``, the scope's ``InvalidPeriod`` and
+    ``NotFound``, and ``TooManyRowsForXlsx`` (422: an XLSX of more rows than a sheet holds,
+    :data:`app.reports.xlsx.MAX_ROWS`; refused before anything is recorded or sent).
+    """
     if kind not in BUILDERS:
         raise NotFound(f"No export named {kind!r}.", detail_fr=f"Aucun export nommé {kind!r}.")
     fmt = check_format(fmt, EXPORT_FORMATS)
@@ -139,6 +146,14 @@ async def prepare_export(
     )
     spec = BUILDERS[kind](context)
     expected = int((await session.execute(spec.count)).scalar_one())
+    if fmt == "xlsx" and expected > XLSX_MAX_ROWS:
+        rows_fr, limit_fr = (f"{n:,}".replace(",", "\u202f") for n in (expected, XLSX_MAX_ROWS))
+        raise TooManyRowsForXlsx(
+            f"{expected:,} rows do not fit in an XLSX sheet ({XLSX_MAX_ROWS:,} at most): "
+            "choose a shorter period or fewer desks, or export CSV.",
+            detail_fr=f"{rows_fr} lignes ne tiennent pas dans une feuille XLSX ({limit_fr} au plus) : "
+            "choisissez une période plus courte ou moins de guichets, ou exportez en CSV.",
+        )
     export_id = context.export_id
     await audit.record(
         session,

@@ -14,7 +14,12 @@ takes its column's format (the library sets formats per column, not per cell):
 * int columns: numbers (a non-finite float as text); booleans are boolean cells in any column
   but a text one; any other value is text.
 * ``None`` and ``""`` are empty cells. Text longer than Excel's 32,767 characters a cell is cut to
-  them, as the writer before this one did (the library would refuse it and fail the whole export).
+  them and ends with :data:`CUT_MARK` (the library would refuse it and fail the whole export).
+  Only the audit log's details can be that long: the API takes at most 10,000 characters a field.
+* A timestamp is the day number Excel reads (days since 1899-12-30, a fraction for the time), so
+  that fractions of a second are kept (the library writes a ``datetime`` to the second).
+* An export of more than :data:`MAX_ROWS` rows cannot be an XLSX: the exports refuse it before
+  they start (:func:`app.reports.service.prepare_export`).
 
 Formula-looking text (:mod:`app.core.spreadsheet`) is a string cell, never a formula, and the cell
 is formatted as text: Excel (and LibreOffice) keep what is typed or re-entered in such a cell as
@@ -49,6 +54,11 @@ from app.reports.writers import Column, ColumnKind, as_text
 
 MAX_TEXT = 32_767
 """Excel's limit of characters in one cell."""
+MAX_ROWS = 1_048_576 - 1
+"""Excel's limit of rows in a sheet, less the header row: the most rows an export can hold."""
+CUT_MARK = " […] (cut at Excel's 32,767 characters a cell; the CSV export holds the whole text)"
+"""Ends a text cut to fit a cell, so that the cut is seen."""
+_EPOCH = dt.datetime(1899, 12, 30)
 QUEUE_BATCHES = 2
 """Batches handed over and not yet taken by the writing thread, at most."""
 DATE_FORMAT = "yyyy-mm-dd"
@@ -82,14 +92,21 @@ class _Abandoned(Exception):
 
 
 def _as_cell_text(value: Any) -> str:
-    return as_text(value)[:MAX_TEXT]
+    text = as_text(value)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - len(CUT_MARK)] + CUT_MARK
+
+
+def excel_serial(value: dt.datetime) -> float:
+    """``value`` in UTC as Excel's day number (1900 date system: days since 1899-12-30, the time a
+    fraction of a day); ``value`` naive is taken as the host's local time."""
+    return (value.astimezone(dt.UTC).replace(tzinfo=None) - _EPOCH) / dt.timedelta(days=1)
 
 
 def _as_typed(value: Any, *, numbers: bool) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
+        return excel_serial(value)
     if isinstance(value, dt.date):
         return value
     if numbers and isinstance(value, int):

@@ -136,6 +136,39 @@ async def test_named_export_by_admin_with_purpose_is_audited(client, make_staff,
     }
 
 
+async def test_a_named_export_lists_the_phones_and_documents_past_their_own_columns(  # type: ignore[no-untyped-def]
+    client, make_staff, build
+) -> None:
+    """Three phones and two documents have columns of their own; a person's others were left out
+    without a sign. They are listed in ``other_phones`` and ``other_documents``, CSV and XLSX."""
+    phones = ["+221771234567", "+212612345678", "+33612345678", "+221781112233", "+212600112233"]
+    documents = [("passport", "A01234567"), ("cni", "0012345678901"), ("residence_permit", "R0099"), ("other", "X1")]
+
+    async def world(world: World) -> None:
+        await world.registrant(family="Sarr", phones=phones, documents=documents, at=utc(2026, 2, 10, 9))
+        await world.registrant(family="Fall", phones=phones[:1], at=utc(2026, 2, 11, 9))
+
+    await build(world)
+    admin = await make_staff("admin", [])
+    params = {**FEB, "named": "true", "purpose": "Liste pour le consulat, renouvellements"}
+    response = await client.get("/api/v1/exports/registrants", params=params, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    rows = _csv_rows(response)
+    sarr, fall = (dict(zip(rows[0], row, strict=True)) for row in rows[1:])
+    assert [sarr[f"phone_{i}"] for i in (1, 2, 3)] == phones[:3]
+    assert sarr["other_phones"] == "'+221781112233; +212600112233"  # a list of numbers is no E.164 cell: inert
+    assert sarr["other_documents"] == "residence_permit R0099 (expires 2031-01-31); other X1 (expires 2031-01-31)"
+    assert (fall["other_phones"], fall["other_documents"]) == ("", "")
+    book = await client.get("/api/v1/exports/registrants", params={**params, "format": "xlsx"}, headers=admin.headers)
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, sheet[2], strict=True))
+    assert first["other_phones"].value == "+221781112233; +212600112233" and first["other_phones"].data_type == "s"
+    assert (
+        first["other_documents"].value == "residence_permit R0099 (expires 2031-01-31); other X1 (expires 2031-01-31)"
+    )
+
+
 async def test_named_export_refused_without_purpose_or_for_non_admins(client, make_staff, people, sessionmaker) -> None:  # type: ignore[no-untyped-def]
     admin = await make_staff("admin", [])
     supervisor = await make_staff("supervisor", ["CASA-BASE"])
@@ -224,6 +257,35 @@ async def test_bad_export_requests(client, make_staff, path, params, status, pro
     response = await client.get(path, params=params, headers=supervisor.headers)
     assert response.status_code == status
     assert response.json()["type"] == f"/problems/{problem}"
+
+
+async def test_an_xlsx_of_more_rows_than_a_sheet_holds_is_refused_before_it_starts(  # type: ignore[no-untyped-def]
+    client, make_staff, people, sessionmaker, monkeypatch
+) -> None:
+    """Excel's sheet holds 1,048,575 rows under its header (lowered to 1 here, as two people are
+    cheaper than a million). Refused with a problem before any byte or audit event; it was a 200
+    cut short (or, with the writer before, rows silently left out). CSV has no such limit."""
+    from app.reports import service
+
+    monkeypatch.setattr(service, "XLSX_MAX_ROWS", 1)
+    supervisor = await make_staff("supervisor", ["CASA-BASE"])
+    refused = await client.get(
+        "/api/v1/exports/registrants", params={**FEB, "format": "xlsx"}, headers=supervisor.headers
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["type"] == "/problems/too-many-rows-for-xlsx"
+    assert problem["detail"].startswith("2 lignes ne tiennent pas") and "exportez en CSV" in problem["detail"]
+    async with sessionmaker() as session:
+        started = (await session.execute(select(AuditEvent).where(AuditEvent.action == "export.start"))).scalars()
+        assert list(started) == []
+    monkeypatch.setattr(service, "XLSX_MAX_ROWS", 2)
+    fits = await client.get("/api/v1/exports/registrants", params={**FEB, "format": "xlsx"}, headers=supervisor.headers)
+    assert fits.status_code == 200
+    assert openpyxl.load_workbook(io.BytesIO(fits.content)).active.max_row == 3
+    csv_export = await client.get("/api/v1/exports/registrants", params=FEB, headers=supervisor.headers)
+    assert csv_export.status_code == 200 and len(_csv_rows(csv_export)) == 3
 
 
 async def test_audit_log_export_shows_who_exported_what_and_why(client, make_staff, people) -> None:  # type: ignore[no-untyped-def]

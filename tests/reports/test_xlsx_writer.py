@@ -18,7 +18,7 @@ import pytest
 from app.reports.files import report_xlsx
 from app.reports.schemas import ReportOut, TableOut
 from app.reports.writers import Column
-from app.reports.xlsx import MAX_TEXT, QUEUE_BATCHES, THREAD_NAME, XlsxWriter
+from app.reports.xlsx import CUT_MARK, MAX_TEXT, QUEUE_BATCHES, THREAD_NAME, XlsxWriter, excel_serial
 
 
 def _writer_threads() -> list[threading.Thread]:
@@ -72,11 +72,30 @@ def test_values_in_typed_columns_keep_their_type_and_anything_else_is_text(tmp_p
     writer.discard()
 
 
-def test_text_longer_than_an_excel_cell_is_cut_to_its_limit(tmp_path: Path) -> None:
+def test_text_longer_than_an_excel_cell_is_cut_to_its_limit_and_says_so(tmp_path: Path) -> None:
     writer = XlsxWriter([Column("details"), Column("on", "date")], tmpdir=tmp_path)
-    writer.rows([["é" * (MAX_TEXT + 10), "x" * (MAX_TEXT + 1)], ["short", None]])
+    writer.rows([["é" * (MAX_TEXT + 10), "x" * (MAX_TEXT + 1)], ["é" * MAX_TEXT, None]])
     writer.close()
-    assert _read(writer.path)[1:] == [["é" * MAX_TEXT, "x" * MAX_TEXT], ["short", None]]
+    [cut, cut_too], [whole, _] = _read(writer.path)[1:]
+    assert cut == "é" * (MAX_TEXT - len(CUT_MARK)) + CUT_MARK and len(cut) == MAX_TEXT
+    assert cut_too == "x" * (MAX_TEXT - len(CUT_MARK)) + CUT_MARK
+    assert whole == "é" * MAX_TEXT, "a text that fits is not marked"
+    writer.discard()
+
+
+def test_timestamps_keep_fractions_of_a_second_in_utc(tmp_path: Path) -> None:
+    """The library writes a ``datetime`` to the second: two audit events of one second would read
+    alike. Written as Excel's day number, the fraction stays (openpyxl reads it to the millisecond)."""
+    writer = XlsxWriter([Column("at", "datetime"), Column("on", "date")], tmpdir=tmp_path)
+    at = dt.datetime(2026, 12, 2, 18, 13, 57, 429_945, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    writer.rows([[at, at]])
+    writer.close()
+    book = openpyxl.load_workbook(writer.path)
+    [read, on] = next(book.active.iter_rows(min_row=2))
+    assert read.is_date and read.number_format == "yyyy-mm-dd hh:mm:ss"
+    assert abs(read.value - dt.datetime(2026, 12, 2, 17, 13, 57, 429_945)) < dt.timedelta(milliseconds=1)
+    assert on.number_format == "yyyy-mm-dd" and on.value.date() == dt.date(2026, 12, 2)
+    assert excel_serial(dt.datetime(1900, 3, 1, 12, tzinfo=dt.UTC)) == 61.5, "Excel's day 61 is 1900-03-01"
     writer.discard()
 
 
