@@ -37,6 +37,9 @@ def export(
     from app.core.errors import Problem
 
     refuse_unstorable(output=str(output), user=user, desk=desk, purpose=purpose)
+    if not output.parent.is_dir():  # checked before the export is recorded as started
+        typer.secho(f"no such folder: {output.parent}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     fmt = format or output.suffix.lstrip(".").lower() or "csv"
     try:
         first = dt.date.fromisoformat(start) if start else None
@@ -62,6 +65,9 @@ def export(
         )
     except Problem as exc:
         typer.secho(f"{exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    except OSError as exc:  # the file could not be written: recorded as an export cut short
+        typer.secho(f"cannot write {output}: {exc.strerror or exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"wrote {rows} rows to {output}")
 

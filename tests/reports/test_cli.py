@@ -94,6 +94,23 @@ def test_cli_refusals_are_clear(prepared, tmp_path: Path, extra: list[str], mess
     assert not target.exists()
 
 
+def test_cli_output_that_cannot_be_written_is_said_in_one_line(  # type: ignore[no-untyped-def]
+    prepared, tmp_path: Path
+) -> None:
+    missing = CliRunner().invoke(
+        cli, ["export", "registrants", "-o", str(tmp_path / "nowhere" / "x.xlsx"), "--user", prepared["admin"].email]
+    )
+    assert missing.exit_code == 2
+    assert missing.output.strip() == f"no such folder: {tmp_path / 'nowhere'}"
+    (tmp_path / "taken.csv").mkdir()  # a folder where the file should go: the write fails at the end
+    denied = CliRunner().invoke(
+        cli, ["export", "registrants", "-o", str(tmp_path / "taken.csv"), "--user", prepared["admin"].email]
+    )
+    assert denied.exit_code == 1
+    assert denied.output.splitlines()[-1] == f"cannot write {tmp_path / 'taken.csv'}: Is a directory"
+    assert "Traceback" not in denied.output and not list(tmp_path.glob(".*.part"))
+
+
 async def test_cli_exports_are_audited(prepared, tmp_path: Path, sessionmaker) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
