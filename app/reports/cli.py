@@ -9,15 +9,33 @@ interrupted run never leaves a truncated file under the requested name.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from app.core.config import Settings
+
+
+class OutputNotWritten(Exception):
+    """The export's file could not be written (``reason``: the system's words, e.g. "Is a directory")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@contextlib.contextmanager
+def _writing() -> Iterator[None]:
+    """The file's own ``OSError`` (not the database's, also ``OSError``s) as :class:`OutputNotWritten`."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputNotWritten(exc.strerror or str(exc)) from exc
 
 
 def export(
@@ -66,8 +84,8 @@ def export(
     except Problem as exc:
         typer.secho(f"{exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
-    except OSError as exc:  # the file could not be written: recorded as an export cut short
-        typer.secho(f"cannot write {output}: {exc.strerror or exc}", fg=typer.colors.RED, err=True)
+    except OutputNotWritten as exc:  # recorded as an export cut short
+        typer.secho(f"cannot write {output}: {exc.reason}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"wrote {rows} rows to {output}")
 
@@ -150,10 +168,14 @@ async def _run(
                 body = xlsx_stream(engine, counted, spec.columns, sheet_name=kind, on_finish=on_finish)
             partial = output.with_name(f".{output.name}.part")
             try:
-                with partial.open("wb") as handle:
-                    async for chunk in body:
-                        handle.write(chunk)
-                os.replace(partial, output)
+                with _writing():
+                    handle = partial.open("wb")
+                with handle:
+                    async for chunk in body:  # the database's errors pass as they are
+                        with _writing():
+                            handle.write(chunk)
+                with _writing():
+                    os.replace(partial, output)
             finally:
                 await body.aclose()  # type: ignore[attr-defined]
                 partial.unlink(missing_ok=True)

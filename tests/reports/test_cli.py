@@ -111,6 +111,17 @@ def test_cli_output_that_cannot_be_written_is_said_in_one_line(  # type: ignore[
     assert "Traceback" not in denied.output and not list(tmp_path.glob(".*.part"))
 
 
+def test_cli_a_database_out_of_reach_is_not_said_to_be_the_file(prepared, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A refused connection is an ``OSError`` too: it must not read as "cannot write <file>"."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:1/nothing")
+    result = CliRunner().invoke(
+        cli, ["export", "registrants", "-o", str(tmp_path / "x.csv"), "--user", prepared["admin"].email]
+    )
+    assert result.exit_code != 0
+    assert "cannot write" not in result.output
+    assert isinstance(result.exception, OSError)
+
+
 async def test_cli_exports_are_audited(prepared, tmp_path: Path, sessionmaker) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 

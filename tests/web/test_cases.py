@@ -23,17 +23,22 @@ async def open_file(page: Page, name: str) -> None:
     await expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
 
 
+async def open_case(page: Page, description: str | None = None) -> None:
+    """Open a consular case from the person's file shown, as the agent does."""
+    opening = page.locator("#open-case-form")
+    await opening.get_by_label("Service").select_option("CONSULAR_ADMIN")
+    if description is not None:
+        await opening.get_by_label("Description").fill(description)
+    await opening.get_by_role("button", name="Ouvrir un dossier").click()
+    await expect(page.locator("#case-msg")).to_have_text("Dossier ouvert.")
+
+
 async def test_open_take_move_note_and_read_the_timeline(page: Page, server: LiveServer) -> None:
     agent = server.make_agent()
     register_via_api(server, agent, given_names="Mariama", family_name="Cissé")
     await sign_in(page, server, agent)
     await open_file(page, "Mariama Cissé")
-
-    opening = page.locator("#open-case-form")
-    await opening.get_by_label("Service").select_option("CONSULAR_ADMIN")
-    await opening.get_by_label("Description").fill("Renouvellement du passeport")
-    await opening.get_by_role("button", name="Ouvrir un dossier").click()
-    await expect(page.locator("#case-msg")).to_have_text("Dossier ouvert.")
+    await open_case(page, "Renouvellement du passeport")
     view = page.locator("#case")
     await expect(view).to_contain_text("Reçu")
 
@@ -83,10 +88,7 @@ async def test_a_note_too_long_is_refused_in_words_and_kept_in_the_form(page: Pa
     register_via_api(server, agent, given_names="Coumba", family_name="Sarr")
     await sign_in(page, server, agent)
     await open_file(page, "Coumba Sarr")
-    opening = page.locator("#open-case-form")
-    await opening.get_by_label("Service").select_option("CONSULAR_ADMIN")
-    await opening.get_by_role("button", name="Ouvrir un dossier").click()
-    await expect(page.locator("#case-msg")).to_have_text("Dossier ouvert.")
+    await open_case(page)
 
     # a pasted text past the API's 10,000 characters: the browser no longer cuts it silently
     pasted = "Compte rendu d'entretien. " * 400  # 10,400 characters
