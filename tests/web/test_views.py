@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.async_api import Page, Request, expect
+from playwright.async_api import Page, Request, Route, expect
 
 from tests.imports.conftest import csv_file
 from tests.web.conftest import LiveServer, assert_accessible
@@ -77,6 +77,29 @@ async def test_reports_show_the_chart_images_of_the_api(page: Page, server: Live
         assert (await charts.nth(i).get_attribute("src") or "").startswith("blob:")
         assert await charts.nth(i).evaluate("img => img.decode().then(() => img.naturalWidth)") > 100
     await assert_accessible(page)
+
+
+async def test_report_tables_do_not_wait_for_their_charts(page: Page, server: LiveServer) -> None:
+    """The charts are drawn by the server and come after the figures: a chart request that hangs
+    or fails leaves the tables shown and nothing said (the figures are all in the tables)."""
+    supervisor = server.make_agent("supervisor")
+    register_via_api(server, supervisor, given_names="Aïda", family_name="Diagne")
+    await sign_in(page, server, supervisor)
+    held: list[Route] = []
+
+    async def hold(route: Route) -> None:  # never answered
+        held.append(route)
+
+    await page.route("**/api/v1/reports/registrations?*format=png*", hold)
+    await page.route("**/api/v1/reports/cases?*format=png*", lambda route: route.abort())
+    await page.get_by_role("button", name="Rapports").click()
+    await page.locator("#reports-form").get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#reports table caption")).to_have_text(
+        ["Inscriptions par sexe", "Dossiers ouverts par service", "Dossiers en cours par statut"]
+    )
+    await expect(page.locator("#reports img.chart")).to_have_count(0)
+    await expect(page.locator("#reports-msg")).to_have_text("")
+    assert held, "the registrations chart was asked for"
 
 
 async def test_import_batches_are_listed_with_their_flagged_rows(page: Page, server: LiveServer) -> None:

@@ -59,6 +59,9 @@ async function chartImage(path, titleKey) {
   return el("img", null, { src: url, alt: `${t("chart")} : ${t(titleKey)}`, class: "chart" });
 }
 
+// Each showing of the reports; charts still arriving for an earlier one are not put in.
+let shown = 0;
+
 async function loadReports() {
   const box = $("#reports-msg");
   const form = $("#reports-form");
@@ -72,22 +75,32 @@ async function loadReports() {
     const failed = found.find((r) => !r.ok);
     if (failed) return sayLines(box, problemLines(failed.body, form));
     while (charts.length) URL.revokeObjectURL(charts.pop());
-    await loadServiceTypes();
-    const images = await Promise.all(REPORTS.map(([key, path]) => chartImage(`${path}&${period}`, key)));
+    const seq = ++shown;
     say(box, "");
     const out = $("#reports");
     out.replaceChildren();
+    // The tables first; each chart (drawn by the server, slower) joins its table when it arrives.
     found.forEach((r, i) => {
       for (const table of r.body.tables) {
         const section = render(REPORTS[i][0], table);
-        if (images[i] && r.body.tables.length === 1) section.insertBefore(images[i], section.children[1]);
         out.append(section);
+        if (r.body.tables.length === 1) addChart(section, `${REPORTS[i][1]}&${period}`, REPORTS[i][0], seq);
       }
     });
     return focusOn($("h2", out));
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);
     return undefined;
+  }
+}
+
+// A chart that cannot be had leaves its table as it is: the figures are all in the table.
+async function addChart(section, path, titleKey, seq) {
+  try {
+    const image = await chartImage(path, titleKey);
+    if (image && seq === shown && section.isConnected) section.insertBefore(image, section.children[1]);
+  } catch {
+    // offline or signed out meanwhile: the table stays, the page already says why
   }
 }
 
