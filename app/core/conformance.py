@@ -35,7 +35,8 @@ class HeadAsGet:
     """Serve ``HEAD`` as the ``GET`` of the same URL with the body dropped.
 
     The handler runs as for ``GET`` (a ``HEAD`` on a person's record is audited as a read: it
-    reveals that the record exists). A path without ``GET`` answers 405 as before.
+    reveals that the record exists), told by :func:`is_head` when it would rather not do the whole
+    work for nothing (an export). A path without ``GET`` answers 405 as before.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -55,7 +56,17 @@ class HeadAsGet:
                 finished = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        state = {**scope.get("state", {}), HEAD_STATE: True}
+        await self.app({**scope, "method": "GET", "state": state}, receive, send_headers_only)
+
+
+HEAD_STATE = "head_request"
+
+
+def is_head(request: Request) -> bool:
+    """Whether ``request`` is a ``HEAD`` served as its ``GET`` by :class:`HeadAsGet` (its body
+    will be dropped)."""
+    return bool(getattr(request.state, HEAD_STATE, False))
 
 
 class NoStoreByDefault:

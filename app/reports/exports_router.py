@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Query, Request, Response
 
 from app.auth.deps import CurrentActor
+from app.core.conformance import is_head
 from app.core.deps import SessionDep, SettingsDep
 from app.core.routing import api_router
 from app.reports import service
@@ -53,7 +54,7 @@ async def export(
     named: Annotated[bool, Query(description="Include names, contacts and document numbers (admins).")] = False,
     purpose: Annotated[str | None, Query(max_length=500, description="Why (mandatory for named exports).")] = None,
     delimiter: Annotated[str, Query(max_length=10, description="CSV separator: comma or semicolon.")] = "comma",
-) -> ExportResponse:
+) -> Response:
     """Download ``kind`` (``registrants``, ``cases``, ``referrals``, ``audit``) as CSV or XLSX.
 
     Supervisors export their desks, administrators any desk, auditors and administrators the audit
@@ -64,9 +65,12 @@ async def export(
     its own ``export.start``). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
     Errors: 403 ``forbidden``/``named-export-forbidden``, 404 (unknown kind, desk not yours),
     422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``,
-    ``too-many-rows-for-xlsx`` (more rows than an XLSX sheet holds: 1,048,575).
+    ``too-many-rows-for-xlsx`` (more rows than an XLSX sheet holds: 1,048,575). ``HEAD`` makes
+    the same checks and gives the same headers but ``X-Export-Id``: no row is read, nothing is
+    recorded.
     """
     sep = delimiter_of(delimiter)
+    head = is_head(request)
     prepared = await service.prepare_export(
         session,
         actor=actor,
@@ -79,7 +83,18 @@ async def export(
         end=end,
         desk_codes=desk,
         delimiter=sep,
+        record=not head,
     )
+    headers = {
+        "Content-Disposition": content_disposition(prepared.filename),
+        "Cache-Control": "no-store",
+        "Pragma": "no-cache",
+        "X-Export-Rows": str(prepared.expected_rows),
+    }
+    if head:  # checked and counted; no row read, nothing recorded (no X-Export-Id: no export made)
+        answer = Response(media_type=prepared.media_type, headers=headers)
+        del answer.headers["content-length"]  # the file's length is not known before it is written
+        return answer
     # The audit event must be durable before any data leaves, and the request's transaction must
     # not hold the audit chain's lock (or SQLite's write lock) while the file streams.
     await session.commit()
@@ -101,10 +116,5 @@ async def export(
     return ExportResponse(
         body,
         media_type=prepared.media_type,
-        headers={
-            "Content-Disposition": content_disposition(prepared.filename),
-            "Cache-Control": "no-store",
-            "X-Export-Id": str(prepared.export_id),
-            "X-Export-Rows": str(prepared.expected_rows),
-        },
+        headers={**headers, "X-Export-Id": str(prepared.export_id)},
     )

@@ -119,8 +119,14 @@ def _utc_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime | None:
         return None
 
 
+def _at_calendar_edge(day: dt.date) -> bool:
+    return day.year in (dt.MINYEAR, dt.MAXYEAR)
+
+
 def check_period(start: dt.date | None, end: dt.date | None, *, required: bool) -> None:
-    """Raise ``InvalidPeriod`` when a bound is missing (if required), reversed or too long."""
+    """Raise ``InvalidPeriod`` when a bound is missing (if required), reversed or too long (more
+    than ten years: a report has a column per month). Where the period may be open (exports), a
+    bound in year 1 or 9999 stands for an open side and sets no length."""
     if required and (start is None or end is None):
         raise InvalidPeriod(
             "Give the period as start and end dates (YYYY-MM-DD).",
@@ -131,7 +137,8 @@ def check_period(start: dt.date | None, end: dt.date | None, *, required: bool) 
             f"The period ends ({end}) before it starts ({start}).",
             detail_fr=f"La période se termine ({end}) avant de commencer ({start}).",
         )
-    if start and end and (end - start).days > MAX_PERIOD_DAYS:
+    open_side = not required and start and end and (_at_calendar_edge(start) or _at_calendar_edge(end))
+    if start and end and not open_side and (end - start).days > MAX_PERIOD_DAYS:
         raise InvalidPeriod("A period spans at most ten years.", detail_fr="Une période couvre dix ans au plus.")
 
 

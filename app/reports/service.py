@@ -103,8 +103,10 @@ async def prepare_export(
     end: dt.date | None,
     desk_codes: Sequence[str],
     delimiter: str = ",",
+    record: bool = True,
 ) -> PreparedExport:
-    """Check the request, count the rows and record ``export.start`` (flushed, not committed).
+    """Check the request, count the rows and record ``export.start`` (flushed, not committed);
+    with ``record`` false (a ``HEAD``, which sends no row) check and count only.
 
     Raises ``NotFound`` (unknown kind), ``UnsupportedFormat``, ``Forbidden``,
     ``NamedExportForbidden``, ``ExportPurposeRequired``, the scope's ``InvalidPeriod`` and
@@ -155,29 +157,30 @@ async def prepare_export(
             "choisissez une période plus courte ou moins de guichets, ou exportez en CSV.",
         )
     export_id = context.export_id
-    await audit.record(
-        session,
-        actor=actor,
-        action="export.start",
-        entity_type="export",
-        entity_id=export_id,
-        desk_id=scope.desk_ids[0] if len(scope.desk_ids) == 1 else None,
-        details={
-            "kind": kind,
-            "format": fmt,
-            "named": named,
-            "purpose": purpose,
-            **({"consent_purpose": gate.purpose} if gate is not None else {}),
-            "filters": {
-                "start": scope.start,
-                "end": scope.end,
-                "desks": scope.codes,
-                "desk_filter": bool(desk_codes),
-                "delimiter": delimiter if fmt == "csv" else None,
+    if record:
+        await audit.record(
+            session,
+            actor=actor,
+            action="export.start",
+            entity_type="export",
+            entity_id=export_id,
+            desk_id=scope.desk_ids[0] if len(scope.desk_ids) == 1 else None,
+            details={
+                "kind": kind,
+                "format": fmt,
+                "named": named,
+                "purpose": purpose,
+                **({"consent_purpose": gate.purpose} if gate is not None else {}),
+                "filters": {
+                    "start": scope.start,
+                    "end": scope.end,
+                    "desks": scope.codes,
+                    "desk_filter": bool(desk_codes),
+                    "delimiter": delimiter if fmt == "csv" else None,
+                },
+                "row_count": expected,
             },
-            "row_count": expected,
-        },
-    )
+        )
     return PreparedExport(
         export_id=export_id,
         spec=spec,

@@ -310,3 +310,39 @@ async def test_audit_log_export_shows_who_exported_what_and_why(client, make_sta
     details = [r[-1] for r in named[1:] if r[4] == "export.start"]
     assert '"purpose": "Rapport annuel au ministère"' in details[0]
     assert '"row_count": 3' in details[0]
+
+
+async def test_head_on_an_export_checks_and_counts_but_exports_and_records_nothing(  # type: ignore[no-untyped-def]
+    client, make_staff, people, sessionmaker
+) -> None:
+    admin = await make_staff("admin", [])
+    supervisor = await make_staff("supervisor", ["CASA-BASE"])
+    purpose = {"named": "true", "purpose": "Transmission au consulat"}
+    head = await client.head("/api/v1/exports/registrants", params={**FEB, **purpose}, headers=admin.headers)
+    got = await client.get("/api/v1/exports/registrants", params={**FEB, **purpose}, headers=admin.headers)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b"" and "content-length" not in head.headers  # not "0": the file is not empty
+    for name in ("content-type", "content-disposition", "cache-control", "pragma", "x-export-rows"):
+        assert head.headers[name] == got.headers[name], name
+    assert (got.headers["x-export-rows"], got.headers["pragma"]) == ("3", "no-cache")
+    assert "x-export-id" not in head.headers
+    # the same refusals as a GET
+    refused = await client.head("/api/v1/exports/registrants", params={**FEB, **purpose}, headers=supervisor.headers)
+    assert refused.status_code == 403
+    unknown = await client.head("/api/v1/exports/registrants", params={**FEB, "format": "pdf"}, headers=admin.headers)
+    assert unknown.status_code == 422
+    async with sessionmaker() as session:
+        actions = (await session.execute(select(AuditEvent.action).where(AuditEvent.entity_type == "export"))).scalars()
+        assert sorted(actions) == ["export.finish", "export.start"]  # the GET's only
+
+
+async def test_an_export_to_the_calendars_edge_is_open_ended_whatever_its_start(client, make_staff, people) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    period = {"start": "2000-01-01", "end": "9999-12-31"}  # more than ten years: open on that side
+    response = await client.get("/api/v1/exports/registrants", params=period, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["x-export-rows"] == "4"
+    capped = await client.get(
+        "/api/v1/exports/registrants", params={"start": "2000-01-01", "end": "2026-12-31"}, headers=admin.headers
+    )
+    assert capped.status_code == 422 and capped.json()["type"].endswith("/invalid-period")

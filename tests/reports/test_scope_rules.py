@@ -93,6 +93,8 @@ def test_a_period_touches_the_months_from_its_start_to_its_end(start: dt.date, e
         (None, None, False),
         (dt.date(2026, 1, 1), None, False),
         (None, dt.date(2026, 1, 1), False),
+        (dt.date(2016, 1, 1), dt.date(9999, 12, 31), False),  # the calendar's edge: open-ended
+        (dt.date(1, 1, 1), dt.date(2026, 1, 1), False),
     ],
 )
 def test_a_period_of_one_day_to_ten_years_or_open_when_allowed_is_accepted(
@@ -109,6 +111,7 @@ def test_a_period_of_one_day_to_ten_years_or_open_when_allowed_is_accepted(
         (None, dt.date(2026, 1, 1)),
         (dt.date(2026, 1, 2), dt.date(2026, 1, 1)),  # reversed by a day
         (dt.date(2016, 1, 1), dt.date(2026, 12, 31)),  # eleven years
+        (dt.date(2016, 1, 1), dt.date(9999, 12, 31)),  # a report's months: not open-ended
     ],
 )
 def test_a_missing_reversed_or_too_long_required_period_is_refused(start: dt.date | None, end: dt.date | None) -> None:
@@ -137,3 +140,8 @@ def test_a_refused_period_says_why_in_both_languages() -> None:
         "A period spans at most ten years.",
         "Une période couvre dix ans au plus.",
     )
+
+
+def test_an_open_period_is_still_capped_between_two_ordinary_dates() -> None:
+    with pytest.raises(InvalidPeriod):
+        check_period(dt.date(2010, 1, 1), dt.date(2026, 12, 31), required=False)
