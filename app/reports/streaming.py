@@ -7,7 +7,7 @@
 * :func:`stream_records` (the exports whose rows are read by position) reads PostgreSQL through
   asyncpg's own cursor, no SQLAlchemy row objects, and asks for the next batch before the current
   one is converted and written, so the server produces it meanwhile.
-* CSV is encoded a few rows at a time; XLSX batches are handed to the workbook's writing thread
+* CSV is encoded a few rows at a time; XLSX batches are handed to the workbook's writer process
   (:class:`~app.reports.xlsx.XlsxWriter`, constant memory) and the finished file is then streamed
   from disk.
 * :class:`ExportResponse` always closes the row generator — when the client disconnects, when the
@@ -231,7 +231,7 @@ def xlsx_stream(
     """The XLSX bytes of ``source``'s rows: written to a temporary file, then streamed from it.
 
     Nothing is sent before the last row is written. However the stream ends (finished, failed,
-    cancelled), the writing thread is stopped and the file deleted before the generator returns.
+    cancelled), the writer process is stopped and the file deleted before the generator returns.
     """
 
     async def body(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
@@ -245,7 +245,7 @@ def xlsx_stream(
                 while chunk := await handle.read(FILE_CHUNK):
                     yield chunk
         finally:
-            with anyio.CancelScope(shield=True):  # it waits for the writing thread: never cut short
+            with anyio.CancelScope(shield=True):  # it waits for the writer process: never cut short
                 await anyio.to_thread.run_sync(writer.discard)
 
     return _counted(engine, source, on_finish, body)

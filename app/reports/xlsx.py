@@ -1,5 +1,5 @@
 """The XLSX export writer: rows handed over batch by batch, written into a one-sheet workbook on disk
-by ``rustpy-xlsxwriter`` (a binding of the Rust ``rust_xlsxwriter``) in a thread of its own.
+by ``rustpy-xlsxwriter`` (a binding of the Rust ``rust_xlsxwriter``) in a process of its own.
 
 **Typed and inert.** Each cell is typed by its :class:`~app.reports.writers.Column`'s kind, and
 takes its column's format (the library sets formats per column, not per cell):
@@ -29,22 +29,31 @@ quote prefix on whole text columns was weighed and left out: it would add protec
 cell whose number format someone changes first, and would show an apostrophe before every name in
 the formula bar.
 
+**A process of its own.** The library holds the interpreter lock while it turns rows into cells,
+so in a thread it and the database reading took turns on one core. The writer is a child Python
+(``python -m app.reports.xlsx``, ~0.1 s to start): the rows are read and converted here while they
+are written there. It is a plain child process, not ``multiprocessing``'s: those load the parent's
+main module again (the whole application, for the ``diaspora-desk`` command).
+
 **Constant memory.** The library runs in constant-memory mode: each row goes to its temporary file
 as it is written (an anonymous file in the system's temporary folder, deleted as it is created),
-then the workbook is zipped into :attr:`XlsxWriter.path`. Between the caller and the
-writing thread sits a queue of at most :data:`QUEUE_BATCHES` batches: :meth:`XlsxWriter.rows`
-waits while it is full, so rows are never held faster than they are written.
+then the workbook is zipped into :attr:`XlsxWriter.path`. Batches go to the writer through a pipe:
+:meth:`XlsxWriter.rows` waits while the pipe is full, so rows are never held faster than they are
+written (a pipe holds 64 KB on Linux: less than one batch of case rows).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import enum
 import math
-import queue
+import os
+import subprocess
+import sys
 import tempfile
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +68,13 @@ MAX_ROWS = 1_048_576 - 1
 CUT_MARK = " […] (cut at Excel's 32,767 characters a cell; the CSV export holds the whole text)"
 """Ends a text cut to fit a cell, so that the cut is seen."""
 _EPOCH = dt.datetime(1899, 12, 30)
-QUEUE_BATCHES = 2
-"""Batches handed over and not yet taken by the writing thread, at most."""
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 TEXT_KINDS: frozenset[ColumnKind] = frozenset({"text", "phone", "document"})
-THREAD_NAME = "xlsx-writer"
-# How often a caller waiting for room in the queue checks that the writing thread still runs.
-_POLL_SECONDS = 0.05
+WRITER_MODULE = "app.reports.xlsx"
+"""The writer process's module, run with ``python -m``."""
+# How long close() and a failure wait for the writer process to say how it ended.
+_OUTCOME_SECONDS = 10
 _NONE = type(None)
 # The types each kind of column writes as they are (a str also needs to fit in a cell); any other
 # value goes through the column's conversion. A datetime is never among them: it goes to UTC.
@@ -79,16 +87,6 @@ _FORMATS: dict[ColumnKind, str] = {**dict.fromkeys(TEXT_KINDS, "@"), "date": DAT
 
 Batch = Sequence[Sequence[Any]]
 Record = dict[str, Any]
-
-
-class _Signal(enum.Enum):
-    END = "end"  # no more rows: finish the workbook
-    ABORT = "abort"  # the export was abandoned
-
-
-class _Abandoned(Exception):
-    """Raised inside the writing thread to stop the library when :meth:`XlsxWriter.discard` comes
-    before :meth:`XlsxWriter.close`."""
 
 
 def _as_cell_text(value: Any) -> str:
@@ -139,14 +137,76 @@ def _record_maker(columns: Sequence[Column]) -> Callable[[Sequence[Any]], Record
     return record
 
 
+def write_sheet(batches: Iterable[Batch], path: Path, columns: Sequence[Column], sheet_name: str) -> None:
+    """Write ``batches`` (rows of values in column order) as the one sheet ``sheet_name`` of a
+    workbook at ``path``: a bold, frozen header row of the column names, then one row per row.
+
+    Raises ``ValueError`` for a row of another width, the library's own errors
+    (``UnicodeEncodeError`` for text that is not valid Unicode, such as a lone surrogate;
+    ``RuntimeError`` for a sheet past Excel's 1,048,576 rows), ``OSError`` from the disk, and the
+    errors of converting a value to text.
+    """
+    record = _record_maker(columns)
+
+    def records() -> Iterator[Record]:
+        empty = True
+        for batch in batches:
+            for row in batch:
+                yield record(row)
+            empty = False
+            del batch  # not held while the next one is awaited
+        if empty:  # the library takes the header row from the first record's keys
+            yield dict.fromkeys(c.name for c in columns)
+
+    formats = {c.name: Format().set_num_format(_FORMATS[c.kind]) for c in columns if c.kind in _FORMATS}
+    write_worksheet(
+        records(),
+        path,
+        sheet_name=sheet_name,
+        freeze_row=1,
+        bold_headers=True,
+        datetime_format=DATETIME_FORMAT,
+        column_widths=[float(c.width) for c in columns],
+        column_formats=formats,
+    )
+
+
+def _serve(rows_fd: int, outcome_fd: int) -> None:
+    """The writer process: reads ``(path, columns, sheet_name)`` then batches from ``rows_fd``
+    until ``None``, written by :func:`write_sheet`; then sends ``None`` (done) or the exception that
+    stopped it on ``outcome_fd``. An end of input before ``None`` (the export discarded, the
+    application gone) stops it silently."""
+    rows, out = Connection(rows_fd, writable=False), Connection(outcome_fd, readable=False)
+
+    def batches() -> Iterator[Batch]:
+        while (batch := rows.recv()) is not None:
+            yield batch
+
+    outcome: BaseException | None = None
+    try:
+        path, columns, sheet_name = rows.recv()
+        write_sheet(batches(), Path(path), columns, sheet_name)
+    except EOFError:
+        return
+    except BaseException as exc:  # handed to the caller by rows() or close()
+        outcome = exc
+    try:
+        message = ForkingPickler.dumps(outcome)
+        ForkingPickler.loads(message)  # an exception that does not come back whole goes as text
+    except Exception:
+        message = ForkingPickler.dumps(RuntimeError(f"{type(outcome).__name__}: {outcome}"))
+    with contextlib.suppress(OSError):  # already discarded
+        out.send_bytes(message)
+
+
 class XlsxWriter:
-    """A one-sheet workbook written to a private temporary file (0600) by a thread of its own.
+    """A one-sheet workbook written to a private temporary file (0600) by a process of its own.
 
     The sheet (``sheet_name`` cut to Excel's 31 characters) has a bold header row of the column
     names, frozen, then one row per row handed to :meth:`rows`; columns have their widths (in
     characters) and formats. Call :meth:`close` to finish the file at :attr:`path`, then stream it,
     and always :meth:`discard` it in the end, also after a failure. :meth:`rows` and :meth:`close`
-    wait for the writing thread: from async code call them in a worker thread.
+    wait for the writer process: from async code call them in a worker thread.
 
     Raises ``ValueError`` for a sheet name Excel refuses (``[]:*?/\\``, empty) or two columns of one
     name (the library takes a row as a record keyed by column name).
@@ -163,86 +223,86 @@ class XlsxWriter:
         handle = tempfile.NamedTemporaryFile(prefix="export-", suffix=".xlsx", dir=tmpdir, delete=False)  # noqa: SIM115
         handle.close()
         self.path = Path(handle.name)
-        self._batches: queue.Queue[Batch | _Signal] = queue.Queue(maxsize=QUEUE_BATCHES)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._write, name=THREAD_NAME, daemon=True)
-        self._thread.start()
-
-    def _records(self) -> Iterator[Record]:
-        """The records of the batches handed over, read by the library in the writing thread."""
-        record = _record_maker(self.columns)
-        empty = True
-        while (batch := self._batches.get()) is not _Signal.END:
-            if batch is _Signal.ABORT:
-                raise _Abandoned("the export was discarded before it was finished")
-            for row in batch:
-                yield record(row)
-            empty = False
-            del batch  # not held while the next one is awaited
-        if empty:  # the library takes the header row from the first record's keys
-            yield dict.fromkeys(c.name for c in self.columns)
-
-    def _write(self) -> None:
+        rows_read, rows_write = os.pipe()
+        outcome_read, outcome_write = os.pipe()
         try:
-            # Made in this thread, the library's objects are only ever used where they were made.
-            formats = {c.name: Format().set_num_format(_FORMATS[c.kind]) for c in self.columns if c.kind in _FORMATS}
-            write_worksheet(
-                self._records(),
-                self.path,
-                sheet_name=self.sheet_name,
-                freeze_row=1,
-                bold_headers=True,
-                datetime_format=DATETIME_FORMAT,
-                column_widths=[float(c.width) for c in self.columns],
-                column_formats=formats,
+            self._process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
+                [sys.executable, "-m", WRITER_MODULE, str(rows_read), str(outcome_write)],
+                pass_fds=(rows_read, outcome_write),
+                stdin=subprocess.DEVNULL,
             )
-        except BaseException as exc:  # handed to the caller by rows() or close()
-            self._error = exc
+        except BaseException:
+            for fd in (rows_write, outcome_read):
+                os.close(fd)
+            self.path.unlink(missing_ok=True)
+            raise
+        finally:
+            for fd in (rows_read, outcome_write):
+                os.close(fd)
+        self._error: BaseException | None = None
+        self._conn = Connection(rows_write, readable=False)
+        self._outcome = Connection(outcome_read, writable=False)
+        self._send((str(self.path), self.columns, self.sheet_name))
 
-    def _put(self, item: Batch | _Signal) -> None:
-        while self._thread.is_alive():
+    def _send(self, message: Any) -> None:
+        try:
+            self._conn.send(message)
+        except OSError:  # the writer stopped: it says why
+            raise self._stopped() from None
+
+    def _stopped(self) -> BaseException:
+        """What stopped the writer process (the same each time it is asked): its own error, else
+        a ``RuntimeError``."""
+        if self._error is None:
             try:
-                self._batches.put(item, timeout=_POLL_SECONDS)
-                return
-            except queue.Full:
-                continue
-        if self._error is not None:
-            raise self._error
-        raise RuntimeError("the workbook is already closed")
+                if self._outcome.poll(_OUTCOME_SECONDS):
+                    self._error = self._outcome.recv()
+            except (EOFError, OSError):
+                pass
+        if self._error is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(_OUTCOME_SECONDS)
+            self._error = RuntimeError(f"the XLSX writer process stopped (exit status {self._process.returncode})")
+        return self._error
 
     def rows(self, rows: Batch) -> int:
-        """Hand a batch of rows (each a sequence of values in column order) to the writing thread;
-        returns how many. The batch is read later: do not change it afterwards. Waits while
-        :data:`QUEUE_BATCHES` batches are waiting already.
+        """Hand a batch of rows (each a sequence of values in column order) to the writer process;
+        returns how many. Waits while the pipe is full.
 
-        Raises the writing thread's error if it has stopped (see :meth:`close`).
+        Raises the writer's error if it has stopped (see :meth:`close`).
         """
+        if self._error is not None:
+            raise self._error
         if rows:
-            self._put(rows)
+            self._send(rows if type(rows[0]) in (list, tuple) else [tuple(row) for row in rows])
         return len(rows)
 
     def close(self) -> None:
         """Finish the workbook: waits until every row handed over is written and the file zipped.
 
-        Raises what stopped the writing thread, the file then being incomplete: ``ValueError`` for
-        a row of the wrong width, the library's own errors (``UnicodeEncodeError`` for text that is
-        not valid Unicode, such as a lone surrogate; ``RuntimeError`` for a sheet past Excel's
-        1,048,576 rows), ``OSError`` from the disk, or an error converting a value to text.
+        Raises what stopped the writer, the file then being incomplete: the errors of
+        :func:`write_sheet`, or ``RuntimeError`` if the process died.
         """
-        self._put(_Signal.END)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
+        self._send(None)
+        try:
+            outcome = self._outcome.recv()
+        except (EOFError, OSError):
+            raise self._stopped() from None
+        self._process.wait()
+        if outcome is not None:
+            self._error = outcome
+            raise outcome
 
     def discard(self) -> None:
-        """Stop the writing thread if it still runs (dropping the rows not written yet), wait for
+        """Stop the writer process if it still runs (dropping the rows not written yet), wait for
         it, and delete the file. Harmless twice, after a failure, and after :meth:`close`."""
-        if self._thread.is_alive():
-            while True:  # make room: only the caller puts, so the signal then fits
-                try:
-                    self._batches.get_nowait()
-                except queue.Empty:
-                    break
-            self._batches.put_nowait(_Signal.ABORT)
-            self._thread.join()
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._conn.close()
+        self._outcome.close()
         self.path.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":  # the writer process: python -m app.reports.xlsx ROWS_FD OUTCOME_FD
+    _serve(int(sys.argv[1]), int(sys.argv[2]))

@@ -1,4 +1,4 @@
-"""An XLSX export stream that fails or is cancelled midway stops its writing thread and deletes its
+"""An XLSX export stream that fails or is cancelled midway stops its writer process and deletes its
 temporary file before it ends; one that completes reads back typed, through the same path the
 endpoints take (:func:`~app.reports.streaming.xlsx_stream`)."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.reports.streaming import Batch, xlsx_stream
 from app.reports.writers import Column
-from app.reports.xlsx import THREAD_NAME
+from tests.reports.xlsx_values import writer_processes
 
 COLUMNS = [
     Column("name"),
@@ -41,8 +40,8 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _left_behind(folder: Path) -> tuple[int, int]:
-    """How many writing threads still run, and how many files are in ``folder``."""
-    return len([t for t in threading.enumerate() if t.name == THREAD_NAME]), len(list(folder.iterdir()))
+    """How many writer processes still run, and how many files are in ``folder``."""
+    return len(writer_processes()), len(list(folder.iterdir()))
 
 
 class _Finish:
@@ -75,7 +74,7 @@ async def test_a_complete_stream_reads_back_typed_and_leaves_nothing(app: FastAP
     assert _left_behind(folder) == (0, 0)
 
 
-async def test_a_stream_failing_midway_leaves_no_thread_and_no_file(app: FastAPI, folder: Path) -> None:
+async def test_a_stream_failing_midway_leaves_no_process_and_no_file(app: FastAPI, folder: Path) -> None:
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
         yield [ROW] * 500
         yield [ROW] * 500
@@ -89,7 +88,7 @@ async def test_a_stream_failing_midway_leaves_no_thread_and_no_file(app: FastAPI
     assert _left_behind(folder) == (0, 0)
 
 
-async def test_a_stream_whose_rows_the_writer_refuses_fails_and_leaves_no_thread_and_no_file(
+async def test_a_stream_whose_rows_the_writer_refuses_fails_and_leaves_no_process_and_no_file(
     app: FastAPI, folder: Path
 ) -> None:
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
@@ -103,7 +102,7 @@ async def test_a_stream_whose_rows_the_writer_refuses_fails_and_leaves_no_thread
     assert _left_behind(folder) == (0, 0)
 
 
-async def test_a_stream_cancelled_midway_leaves_no_thread_and_no_file(app: FastAPI, folder: Path) -> None:
+async def test_a_stream_cancelled_midway_leaves_no_process_and_no_file(app: FastAPI, folder: Path) -> None:
     """The client went away while rows were still being written (the response's task is cancelled)."""
     handed = anyio.Event()
 

@@ -1,5 +1,5 @@
 """The XLSX export writer's own promises, read back with openpyxl: a text column holds only text,
-an empty export keeps its header, a failure or an abandoned export leaves no thread and no file,
+an empty export keeps its header, a failure or an abandoned export leaves no process and no file,
 and rows are never held faster than they are written (a bounded hand-over). Also the small report
 files, which another writer lays out (no header row)."""
 
@@ -18,31 +18,12 @@ import pytest
 from app.reports.files import report_xlsx
 from app.reports.schemas import ReportOut, TableOut
 from app.reports.writers import Column
-from app.reports.xlsx import CUT_MARK, MAX_TEXT, QUEUE_BATCHES, THREAD_NAME, XlsxWriter, excel_serial
-
-
-def _writer_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == THREAD_NAME]
+from app.reports.xlsx import CUT_MARK, MAX_TEXT, XlsxWriter, excel_serial
+from tests.reports.xlsx_values import Held, Unprintable, writer_processes
 
 
 def _read(path: Path) -> list[list[object]]:
     return [[c.value for c in row] for row in openpyxl.load_workbook(path).active.iter_rows()]
-
-
-class _Unprintable:
-    def __str__(self) -> str:
-        raise ValueError("no text for this value")
-
-
-class _Held:
-    """A value whose text the writing thread waits for until :attr:`release` is set."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-
-    def __str__(self) -> str:
-        assert self.release.wait(10)
-        return "held"
 
 
 def test_every_value_in_a_text_column_is_text_as_the_csv_writes_it(tmp_path: Path) -> None:
@@ -123,29 +104,29 @@ def test_a_sheet_excel_refuses_is_refused_at_once_and_leaves_nothing(
     with pytest.raises(ValueError, match=message):
         XlsxWriter(columns, tmpdir=tmp_path, **options)  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
-    assert _writer_threads() == []
+    assert writer_processes() == []
 
 
-def test_a_value_the_library_refuses_midway_fails_close_and_leaves_no_thread_and_no_file(tmp_path: Path) -> None:
+def test_a_value_the_library_refuses_midway_fails_close_and_leaves_no_process_and_no_file(tmp_path: Path) -> None:
     # A lone surrogate is a str that is not Unicode text: the library cannot encode it.
     writer = XlsxWriter([Column("name"), Column("n", "int")], tmpdir=tmp_path)
     with pytest.raises(UnicodeEncodeError, match="surrogates"):
         for i in range(10):
             writer.rows([[f"Diop {i}", i]] * 200 + ([["Nd\ud800iaye", 0]] if i == 4 else []))
         writer.close()
-    assert not writer._thread.is_alive() and _writer_threads() == []
     writer.discard()
+    assert writer_processes() == []
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_error_converting_a_value_fails_close_and_leaves_no_thread_and_no_file(tmp_path: Path) -> None:
+def test_an_error_converting_a_value_fails_close_and_leaves_no_process_and_no_file(tmp_path: Path) -> None:
     writer = XlsxWriter([Column("name")], tmpdir=tmp_path)
-    writer.rows([["Awa"], [_Unprintable()]])
+    writer.rows([["Awa"], [Unprintable()]])
     with pytest.raises(ValueError, match="no text for this value"):
         writer.close()
     with pytest.raises(ValueError, match="no text for this value"):  # and again: nothing more is written
         writer.rows([["Fatou"]])
-    assert _writer_threads() == []
+    assert writer_processes() == []
     writer.discard()
     assert list(tmp_path.iterdir()) == []
 
@@ -156,33 +137,31 @@ def test_a_row_of_the_wrong_width_fails_close(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="zip"):
         writer.close()
     writer.discard()
-    assert list(tmp_path.iterdir()) == [] and _writer_threads() == []
+    assert list(tmp_path.iterdir()) == [] and writer_processes() == []
 
 
-def test_an_export_discarded_midway_stops_its_thread_and_deletes_its_file(tmp_path: Path) -> None:
-    held = _Held()
+def test_an_export_discarded_midway_stops_its_process_and_deletes_its_file(tmp_path: Path) -> None:
+    release = tmp_path / "release"
     writer = XlsxWriter([Column("name")], tmpdir=tmp_path)
-    writer.rows([[held]])
-    for _ in range(QUEUE_BATCHES):
-        writer.rows([["Awa"]] * 500)  # waiting behind the held one
-    assert writer._thread.is_alive()
-    threading.Timer(0.2, held.release.set).start()  # the value's text is written, then the thread stops
+    writer.rows([[Held(release)]])
+    writer.rows([["Awa"]] * 500)  # waiting behind the held one
+    assert writer_processes() != []
     writer.discard()
-    assert not writer._thread.is_alive() and _writer_threads() == []
+    assert writer_processes() == []
     assert list(tmp_path.iterdir()) == []
     writer.discard()  # twice is harmless
 
 
 def test_rows_wait_for_the_writer_so_only_a_few_batches_are_ever_held(tmp_path: Path) -> None:
-    """20,000 rows in batches of 500, the writing thread held up on the first row: the batches
-    handed over pile up to :data:`QUEUE_BATCHES` and no further (the caller waits), so memory stays
-    flat whatever the size of the export; once released, every row is written."""
-    held = _Held()
+    """40 batches of 500 rows, the writer held up on the first row: the batches handed over fill
+    the pipe (64 KB) and no more are taken (the caller waits), so memory stays flat whatever the
+    size of the export; once released, every row is written."""
+    release = tmp_path / "release"
     writer = XlsxWriter([Column("name"), Column("n", "int")], tmpdir=tmp_path)
     handed: list[int] = []
 
     def feed() -> None:
-        writer.rows([[held, -1]])
+        writer.rows([[Held(release), -1]])
         for b in range(40):
             writer.rows([[f"Personne {b * 500 + i}", b * 500 + i] for i in range(500)])
             handed.append(b)
@@ -190,13 +169,12 @@ def test_rows_wait_for_the_writer_so_only_a_few_batches_are_ever_held(tmp_path: 
     feeder = threading.Thread(target=feed)
     feeder.start()
     try:
-        deadline = time.monotonic() + 5
-        while len(handed) < QUEUE_BATCHES and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.3)  # time enough for a hand-over that does not wait to take many more
-        assert len(handed) == QUEUE_BATCHES and feeder.is_alive()
+        time.sleep(0.5)  # time enough for a hand-over that does not wait to take them all
+        waiting = len(handed)
+        time.sleep(0.3)
+        assert len(handed) == waiting < 10 and feeder.is_alive()
     finally:
-        held.release.set()
+        release.touch()
         feeder.join(10)
     assert len(handed) == 40
     writer.close()

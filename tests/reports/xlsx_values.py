@@ -1,0 +1,50 @@
+"""Helpers of the XLSX writer's tests: values the writer process receives pickled (so defined in a
+module it can import), and the writer processes this test process has left running."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from app.reports.xlsx import WRITER_MODULE
+
+
+class Unprintable:
+    """A value with no text: converting it fails in the writer."""
+
+    def __str__(self) -> str:
+        raise ValueError("no text for this value")
+
+
+class Held:
+    """A value whose text the writer waits for until the file ``release`` exists (a latch across
+    processes)."""
+
+    def __init__(self, release: Path) -> None:
+        self.release = str(release)
+
+    def __str__(self) -> str:
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.release):
+            assert time.monotonic() < deadline, "never released"
+            time.sleep(0.01)
+        return "held"
+
+
+def writer_processes() -> list[int]:
+    """The ids of this process's children running the XLSX writer (a finished one waited for is
+    gone; one not waited for would show here as a zombie)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and WRITER_MODULE.encode() in command:
+            found.append(int(entry.name))
+    return found
