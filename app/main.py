@@ -28,6 +28,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.routing import SHARED_DEPENDENCIES, add_routes
 from app.notifications import templates as notify_templates
 from app.notifications.worker import Worker
+from app.reports.slots import ExportSlots
 from app.routers import ROUTERS
 from app.web import router as web
 
@@ -105,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.auth_cache = AuthCache(ttl_seconds=settings.actor_cache_seconds)
     app.state.audit_sequencer = sequencer
     app.state.metrics = Metrics()
+    app.state.export_slots = ExportSlots(
+        total=settings.export_max_concurrent, per_user=settings.export_max_concurrent_per_user
+    )
 
     problems.install(app)
     integrity.install(app)

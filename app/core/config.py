@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # used by the login rate limit.
     forwarded_allow_ips: str = ""
     import_max_bytes: int = Field(default=10 * 1_048_576, ge=1024)
+    # Exports streaming at once in one server process, in all and of one staff member
+    # (app/reports/slots.py): each holds a database connection, an XLSX one a writer process too.
+    export_max_concurrent: int = Field(default=4, ge=1)
+    export_max_concurrent_per_user: int = Field(default=2, ge=1)
     # Register imports are bounded before and while reading (app/imports/workbook.py): data rows,
     # columns, what an XLSX (a zip) may inflate to, a large part's compression ratio, its number of
     # parts, and the seconds one read may take.

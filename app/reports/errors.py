@@ -1,6 +1,6 @@
 """Problem types of reports and exports."""
 
-from app.core.errors import Forbidden, ValidationFailed
+from app.core.errors import Forbidden, ServiceUnavailable, TooManyRequests, ValidationFailed
 
 
 class InvalidPeriod(ValidationFailed):
@@ -45,3 +45,13 @@ class NamedExportForbidden(Forbidden):
         "Seuls les administrateurs peuvent exporter des données nominatives",
         "Only administrators may export named data",
     )
+
+
+class ExportsBusy(ServiceUnavailable):
+    slug = "exports-busy"
+    title_fr, title_en = "Trop d'exports en cours", "Too many exports in progress"
+
+
+class TooManyExports(TooManyRequests):
+    slug = "too-many-exports"
+    title_fr, title_en = "Vous avez déjà des exports en cours", "You already have exports in progress"

@@ -11,13 +11,16 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import CurrentActor
 from app.core.conformance import is_head
+from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.routing import api_router
 from app.reports import service
 from app.reports.errors import UnsupportedFormat
+from app.reports.slots import Slot
 from app.reports.streaming import ExportResponse, csv_stream, xlsx_stream
 from app.reports.writers import content_disposition
 
@@ -65,36 +68,57 @@ async def export(
     its own ``export.start``). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
     Errors: 403 ``forbidden``/``named-export-forbidden``, 404 (unknown kind, desk not yours),
     422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``,
-    ``too-many-rows-for-xlsx`` (more rows than an XLSX sheet holds: 1,048,575). ``HEAD`` makes
+    ``too-many-rows-for-xlsx`` (more rows than an XLSX sheet holds: 1,048,575); 429
+    ``too-many-exports`` (this staff member's ``EXPORT_MAX_CONCURRENT_PER_USER`` in progress), 503
+    ``exports-busy`` (``EXPORT_MAX_CONCURRENT`` in progress), both with ``Retry-After``. ``HEAD`` makes
     the same checks and gives the same headers but ``X-Export-Id``: no row is read, nothing is
     recorded.
     """
     sep = delimiter_of(delimiter)
-    head = is_head(request)
-    prepared = await service.prepare_export(
-        session,
-        actor=actor,
-        settings=settings,
-        kind=kind,
-        fmt=format,
-        named=named,
-        purpose=purpose,
-        start=start,
-        end=end,
-        desk_codes=desk,
-        delimiter=sep,
-        record=not head,
-    )
-    headers = {
-        "Content-Disposition": content_disposition(prepared.filename),
-        "Cache-Control": "no-store",
-        "Pragma": "no-cache",
-        "X-Export-Rows": str(prepared.expected_rows),
-    }
-    if head:  # checked and counted; no row read, nothing recorded (no X-Export-Id: no export made)
-        answer = Response(media_type=prepared.media_type, headers=headers)
-        del answer.headers["content-length"]  # the file's length is not known before it is written
-        return answer
+    # a place among the exports in progress first (a HEAD streams nothing: none), before any check
+    slot = None if is_head(request) else request.app.state.export_slots.take(actor.user_id)
+    try:
+        prepared = await service.prepare_export(
+            session,
+            actor=actor,
+            settings=settings,
+            kind=kind,
+            fmt=format,
+            named=named,
+            purpose=purpose,
+            start=start,
+            end=end,
+            desk_codes=desk,
+            delimiter=sep,
+            record=slot is not None,
+        )
+        headers = {
+            "Content-Disposition": content_disposition(prepared.filename),
+            "Cache-Control": "no-store",
+            "Pragma": "no-cache",
+            "X-Export-Rows": str(prepared.expected_rows),
+        }
+        if slot is None:  # checked and counted; no row read, nothing recorded (no X-Export-Id: no export made)
+            answer = Response(media_type=prepared.media_type, headers=headers)
+            del answer.headers["content-length"]  # the file's length is not known before it is written
+            return answer
+        return await _streamed(request, session, actor, prepared, sep, headers, slot)
+    except BaseException:
+        if slot is not None:
+            slot.release()
+        raise
+
+
+async def _streamed(
+    request: Request,
+    session: AsyncSession,
+    actor: Actor,
+    prepared: service.PreparedExport,
+    sep: str,
+    headers: dict[str, str],
+    slot: Slot,
+) -> ExportResponse:
+    """The export's response, streaming; ``slot`` is released once it is sent or has failed."""
     # The audit event must be durable before any data leaves, and the request's transaction must
     # not hold the audit chain's lock (or SQLite's write lock) while the file streams.
     await session.commit()
@@ -113,8 +137,8 @@ async def export(
         body = csv_stream(engine, spec.source, spec.columns, delimiter=sep, on_finish=on_finish)
     else:
         body = xlsx_stream(engine, spec.source, spec.columns, sheet_name=spec.kind, on_finish=on_finish)
-    return ExportResponse(
-        body,
-        media_type=prepared.media_type,
-        headers={**headers, "X-Export-Id": str(prepared.export_id)},
+    response = ExportResponse(
+        body, media_type=prepared.media_type, headers={**headers, "X-Export-Id": str(prepared.export_id)}
     )
+    response.on_close = slot.release
+    return response

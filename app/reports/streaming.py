@@ -252,13 +252,20 @@ def xlsx_stream(
 
 
 class ExportResponse(StreamingResponse):
-    """A streaming response that always closes its body generator, releasing DB resources."""
+    """A streaming response that always closes its body generator, releasing DB resources, then
+    calls :attr:`on_close` if set (to give back the export's place, :mod:`app.reports.slots`)."""
+
+    on_close: Callable[[], None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
             closer = getattr(self.body_iterator, "aclose", None)
-            if closer is not None:
-                with anyio.CancelScope(shield=True):
-                    await closer()
+            try:
+                if closer is not None:
+                    with anyio.CancelScope(shield=True):
+                        await closer()
+            finally:
+                if self.on_close is not None:
+                    self.on_close()
