@@ -129,10 +129,19 @@ async def prepare_export(
                 detail_fr="Les exports nominatifs (avec données personnelles) sont réservés aux administrateurs.",
             )
         if purpose is None or len(purpose) < MIN_PURPOSE_LENGTH:
+            short = "missing" if purpose is None else "string_too_short"
             raise ExportPurposeRequired(
                 f"State the purpose of this named export in `purpose` (at least {MIN_PURPOSE_LENGTH} characters).",
                 detail_fr=f"Indiquez la finalité de cet export nominatif dans `purpose` "
                 f"(au moins {MIN_PURPOSE_LENGTH} caractères).",
+                errors=[
+                    {
+                        "loc": ["query", "purpose"],
+                        "type": short,
+                        "msg": f"at least {MIN_PURPOSE_LENGTH} characters",
+                        "ctx": {"min_length": MIN_PURPOSE_LENGTH},
+                    }
+                ],
             )
     scope = await resolve(session, actor=actor, start=start, end=end, desk_codes=desk_codes, period_required=False)
     # A named export hands people's identities outside the desk: each person is named only under

@@ -179,6 +179,11 @@ async def test_named_export_refused_without_purpose_or_for_non_admins(client, ma
         "/api/v1/exports/registrants", params={**FEB, "named": "true", "purpose": "  because "}, headers=admin.headers
     )
     assert vague.status_code == 422
+    # the field at fault named as a validation error names it (a form marks it, says it in words)
+    assert [(e["loc"], e["type"]) for e in missing.json()["errors"]] == [(["query", "purpose"], "missing")]
+    assert [(e["loc"], e["type"], e["ctx"]) for e in vague.json()["errors"]] == [
+        (["query", "purpose"], "string_too_short", {"min_length": 10})
+    ]
     refused = await client.get(
         "/api/v1/exports/registrants",
         params={**FEB, "named": "true", "purpose": "Suivi des dossiers du trimestre"},

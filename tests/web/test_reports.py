@@ -96,3 +96,20 @@ async def test_an_export_without_its_period_is_not_sent(page: Page, server: Live
     await page.locator("#reports-form").get_by_label("Du").fill("")
     await page.locator("#export-form").get_by_role("button", name="Exporter").click()
     await expect(page.locator("#export-msg")).to_have_text("Choisissez la période de l'export ci-dessus : Du et Au.")
+
+
+async def test_a_named_export_asks_for_its_purpose_in_words(page: Page, server: LiveServer) -> None:
+    admin = server.make_agent("admin", desks=[])
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Rapports").click()
+    form = page.locator("#export-form")
+    await form.get_by_label("Avec noms et contacts").check()
+    purpose = form.get_by_label("Finalité de l'export nominatif")
+    await purpose.fill("pour voir")  # under the 10 characters the API asks for: the browser says so
+    await form.get_by_role("button", name="Exporter").click()
+    assert await purpose.evaluate("input => input.validity.tooShort")
+    await expect(page.locator("#export-msg")).to_have_text("")
+    await purpose.fill("Renouvellement des passeports au consulat")
+    async with page.expect_download() as info:
+        await form.get_by_role("button", name="Exporter").click()
+    assert "_named_" in (await info.value).suggested_filename
