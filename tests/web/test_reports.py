@@ -113,3 +113,21 @@ async def test_a_named_export_asks_for_its_purpose_in_words(page: Page, server: 
     async with page.expect_download() as info:
         await form.get_by_role("button", name="Exporter").click()
     assert "_named_" in (await info.value).suggested_filename
+
+
+async def test_every_export_kind_is_offered_to_whom_may_export_it(page: Page, server: LiveServer) -> None:
+    supervisor, admin = server.make_agent("supervisor"), server.make_agent("admin", desks=[])
+    kinds = page.locator("#export-kind option:not([hidden])")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    await expect(kinds).to_have_text(["Personnes", "Dossiers", "Orientations", "Rendez-vous"])
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Rapports").click()
+    await expect(kinds).to_have_text(["Personnes", "Dossiers", "Orientations", "Rendez-vous", "Journal d'audit"])
+    form = page.locator("#export-form")
+    for kind in ("appointments", "audit"):
+        await form.get_by_label("Données").select_option(kind)
+        async with page.expect_download() as info:
+            await form.get_by_role("button", name="Exporter").click()
+        assert (await info.value).suggested_filename.startswith(f"diaspora-desk_{kind}_pseudonymised_")
