@@ -242,7 +242,11 @@ class XlsxWriter:
         self._error: BaseException | None = None
         self._conn = Connection(rows_write, readable=False)
         self._outcome = Connection(outcome_read, writable=False)
-        self._send((str(self.path), self.columns, self.sheet_name))
+        try:
+            self._send((str(self.path), self.columns, self.sheet_name))
+        except BaseException:  # the caller gets no writer to discard: nothing may be left
+            self.discard()
+            raise
 
     def _send(self, message: Any) -> None:
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from app.reports import xlsx
 from app.reports.files import report_xlsx
 from app.reports.schemas import ReportOut, TableOut
 from app.reports.writers import Column
@@ -233,3 +234,17 @@ def test_the_report_file_starts_with_its_title_freezes_nothing_and_keeps_labels_
     assert (label.data_type, label.number_format, label.quotePrefix) == ("s", "@", True)
     assert (sheet["B3"].number_format, sheet["B3"].quotePrefix) == ("@", False)
     assert (sheet["C3"].data_type, sheet["C4"].data_type) == ("n", "s")
+
+
+def test_a_writer_process_that_cannot_start_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python that cannot run the writer (here, one whose module does not exist): the error is
+    the writer's, and neither the process nor the file remains."""
+    monkeypatch.setattr(xlsx, "WRITER_MODULE", "app.reports.no_such_writer")
+    writer = XlsxWriter([Column("name")], tmpdir=tmp_path)
+    with pytest.raises(RuntimeError, match="writer process stopped"):
+        writer.rows([["Awa"]] * 50_000)  # more than the pipe holds: the dead writer is noticed
+    with pytest.raises(RuntimeError, match="writer process stopped"):
+        writer.close()
+    writer.discard()
+    assert writer_processes() == []
+    assert list(tmp_path.iterdir()) == []
