@@ -61,6 +61,7 @@ EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/registrant-merges"): (404, 412, 428),
     ("post", "/api/v1/registrant-merges/{merge_id}/approve"): (412,),  # a file changed since the proposal
     ("post", "/api/v1/imports/{batch_id}/rows/{line}/resolution"): (412,),  # registrant_etag stale
+    ("get", "/api/v1/exports/{kind}"): (429,),  # too-many-exports: this staff member's in progress
 }
 """Statuses particular to one operation: (method, path) → statuses."""
 

@@ -75,8 +75,12 @@ async def export(
     recorded.
     """
     sep = delimiter_of(delimiter)
-    # a place among the exports in progress first (a HEAD streams nothing: none), before any check
-    slot = None if is_head(request) else request.app.state.export_slots.take(actor.user_id)
+    # a place among the exports in progress first, before any check (a HEAD streams nothing: it
+    # takes none, but answers as its GET would)
+    slots = request.app.state.export_slots
+    slot = None if is_head(request) else slots.take(actor.user_id)
+    if slot is None:
+        slots.check(actor.user_id)
     try:
         prepared = await service.prepare_export(
             session,

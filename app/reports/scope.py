@@ -25,7 +25,8 @@ from app.desks import service as desks
 from app.desks.models import Desk
 from app.reports.errors import InvalidPeriod
 
-MAX_PERIOD_DAYS = 366 * 10
+MAX_PERIOD_YEARS = 10
+"""A period ends before the same day ten years after its start (2016-01-01 to 2025-12-31 at most)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,17 @@ def _utc_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime | None:
         return None
 
 
+def _years_after(day: dt.date, years: int) -> dt.date:
+    """``day`` moved ``years`` later (29 February to 1 March in a common year); the calendar's
+    last day when that is past it."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a common year, or past year 9999
+        if day.year + years > dt.MAXYEAR:
+            return dt.date.max
+        return dt.date(day.year + years, 3, 1)
+
+
 def _at_calendar_edge(day: dt.date) -> bool:
     return day.year in (dt.MINYEAR, dt.MAXYEAR)
 
@@ -138,7 +150,7 @@ def check_period(start: dt.date | None, end: dt.date | None, *, required: bool) 
             detail_fr=f"La période se termine ({end}) avant de commencer ({start}).",
         )
     open_side = not required and start and end and (_at_calendar_edge(start) or _at_calendar_edge(end))
-    if start and end and not open_side and (end - start).days > MAX_PERIOD_DAYS:
+    if start and end and not open_side and end >= _years_after(start, MAX_PERIOD_YEARS):
         raise InvalidPeriod("A period spans at most ten years.", detail_fr="Une période couvre dix ans au plus.")
 
 

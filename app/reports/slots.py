@@ -48,6 +48,12 @@ class ExportSlots:
     def take(self, user_id: uuid.UUID) -> Slot:
         """A place for an export by ``user_id``; raises ``TooManyExports`` (429) or
         ``ExportsBusy`` (503), each with ``Retry-After``."""
+        self.check(user_id)
+        self._users[user_id] += 1
+        return Slot(self, user_id)
+
+    def check(self, user_id: uuid.UUID) -> None:
+        """Raise what :meth:`take` would, taking nothing (a ``HEAD`` answers as its ``GET``)."""
         retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if self._users[user_id] >= self.per_user:
             raise TooManyExports(
@@ -63,8 +69,6 @@ class ExportSlots:
                 "réessayez dans un instant.",
                 headers=retry,
             )
-        self._users[user_id] += 1
-        return Slot(self, user_id)
 
     def _give_back(self, user_id: uuid.UUID) -> None:
         self._users[user_id] -= 1

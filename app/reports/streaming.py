@@ -242,6 +242,8 @@ def xlsx_stream(
                 del batch
             await anyio.to_thread.run_sync(writer.close)
             async with await anyio.open_file(writer.path, "rb") as handle:
+                # the file lives on through its handle: a crash while it streams leaves no named data
+                await anyio.Path(writer.path).unlink()
                 while chunk := await handle.read(FILE_CHUNK):
                     yield chunk
         finally:

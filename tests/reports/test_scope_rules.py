@@ -90,6 +90,9 @@ def test_a_period_touches_the_months_from_its_start_to_its_end(start: dt.date, e
     [
         (dt.date(2026, 1, 1), dt.date(2026, 1, 1), True),
         (dt.date(2016, 1, 1), dt.date(2025, 12, 31), True),  # ten years
+        (dt.date(2016, 12, 1), dt.date(2026, 11, 30), True),
+        (dt.date(2016, 2, 29), dt.date(2026, 2, 28), True),
+        (dt.date(9990, 6, 1), dt.date(9999, 5, 31), True),
         (None, None, False),
         (dt.date(2026, 1, 1), None, False),
         (None, dt.date(2026, 1, 1), False),
@@ -112,6 +115,8 @@ def test_a_period_of_one_day_to_ten_years_or_open_when_allowed_is_accepted(
         (dt.date(2026, 1, 2), dt.date(2026, 1, 1)),  # reversed by a day
         (dt.date(2016, 1, 1), dt.date(2026, 12, 31)),  # eleven years
         (dt.date(2016, 1, 1), dt.date(9999, 12, 31)),  # a report's months: not open-ended
+        (dt.date(2016, 12, 1), dt.date(2026, 12, 1)),  # ten years and a day
+        (dt.date(2016, 2, 29), dt.date(2026, 3, 1)),
     ],
 )
 def test_a_missing_reversed_or_too_long_required_period_is_refused(start: dt.date | None, end: dt.date | None) -> None:

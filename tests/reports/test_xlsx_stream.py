@@ -127,3 +127,18 @@ async def test_a_stream_cancelled_midway_leaves_no_process_and_no_file(app: Fast
     assert midway == (1, 1)  # the workbook was being written
     assert finish.calls == [(1500, False)]
     assert _left_behind(folder) == (0, 0)
+
+
+async def test_the_finished_workbook_is_unlinked_before_it_streams(app: FastAPI, folder: Path) -> None:
+    """From its first byte the file lives only through the open handle: a server killed while it
+    streams leaves no named data in the temporary folder."""
+
+    async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        yield [ROW] * 500
+
+    stream = xlsx_stream(app.state.engine, source, COLUMNS)
+    first = await stream.__anext__()
+    assert first.startswith(b"PK")  # a zip: the workbook
+    assert _left_behind(folder) == (0, 0)
+    rest = b"".join([chunk async for chunk in stream])
+    assert openpyxl.load_workbook(io.BytesIO(first + rest))["export"].max_row == 501

@@ -131,3 +131,17 @@ async def test_every_export_kind_is_offered_to_whom_may_export_it(page: Page, se
         async with page.expect_download() as info:
             await form.get_by_role("button", name="Exporter").click()
         assert (await info.value).suggested_filename.startswith(f"diaspora-desk_{kind}_pseudonymised_")
+
+
+async def test_a_refused_period_leaves_no_tables_of_another(page: Page, server: LiveServer) -> None:
+    supervisor = server.make_agent("supervisor")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    period = page.locator("#reports-form")
+    await period.get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#reports table")).to_have_count(3)
+    await period.get_by_label("Du").fill("2026-02-01")
+    await period.get_by_label("Au").fill("2026-01-01")  # before it starts: refused by the API
+    await period.get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#reports-msg")).not_to_have_text("")
+    await expect(page.locator("#reports table")).to_have_count(0)

@@ -73,7 +73,10 @@ async function loadReports() {
       Promise.all(REPORTS.map(([, path]) => api("GET", `${path}&${period}`))), loadServiceTypes(),
     ]);
     const failed = found.find((r) => !r.ok);
-    if (failed) return sayLines(box, problemLines(failed.body, form));
+    if (failed) {
+      $("#reports").replaceChildren();  // no figures of another period under the refusal
+      return sayLines(box, problemLines(failed.body, form));
+    }
     while (charts.length) URL.revokeObjectURL(charts.pop());
     const seq = ++shown;
     say(box, "");
