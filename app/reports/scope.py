@@ -120,14 +120,14 @@ def _utc_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime | None:
         return None
 
 
-def _years_after(day: dt.date, years: int) -> dt.date:
-    """``day`` moved ``years`` later (29 February to 1 March in a common year); the calendar's
-    last day when that is past it."""
+def _years_after(day: dt.date, years: int) -> dt.date | None:
+    """``day`` moved ``years`` later (29 February to 1 March in a common year); None past the
+    calendar (year 9999), which no period can reach."""
+    if day.year + years > dt.MAXYEAR:
+        return None
     try:
         return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a common year, or past year 9999
-        if day.year + years > dt.MAXYEAR:
-            return dt.date.max
+    except ValueError:  # 29 February in a common year
         return dt.date(day.year + years, 3, 1)
 
 
@@ -150,7 +150,8 @@ def check_period(start: dt.date | None, end: dt.date | None, *, required: bool) 
             detail_fr=f"La période se termine ({end}) avant de commencer ({start}).",
         )
     open_side = not required and start and end and (_at_calendar_edge(start) or _at_calendar_edge(end))
-    if start and end and not open_side and end >= _years_after(start, MAX_PERIOD_YEARS):
+    limit = _years_after(start, MAX_PERIOD_YEARS) if start else None
+    if end and limit and not open_side and end >= limit:
         raise InvalidPeriod("A period spans at most ten years.", detail_fr="Une période couvre dix ans au plus.")
 
 

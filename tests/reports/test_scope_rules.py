@@ -93,6 +93,7 @@ def test_a_period_touches_the_months_from_its_start_to_its_end(start: dt.date, e
         (dt.date(2016, 12, 1), dt.date(2026, 11, 30), True),
         (dt.date(2016, 2, 29), dt.date(2026, 2, 28), True),
         (dt.date(9990, 6, 1), dt.date(9999, 5, 31), True),
+        (dt.date(9999, 1, 1), dt.date(9999, 12, 31), True),  # ten years on is past the calendar
         (None, None, False),
         (dt.date(2026, 1, 1), None, False),
         (None, dt.date(2026, 1, 1), False),
