@@ -143,10 +143,12 @@ export function initReports() {
     busy($("#reports-form button[type=submit]"), loadReports);
   });
   const named = $("#export-named");
-  named.addEventListener("change", () => {
+  const showPurpose = () => {
     $("#export-purpose-field").hidden = !named.checked;
     $("#export-purpose").required = named.checked;
-  });
+  };
+  named.addEventListener("change", showPurpose);
+  showPurpose();  // ticked before this module arrived (a slow link): its purpose is asked for too
   $("#export-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy($("#export-form button[type=submit]"), () => exportFile().catch((e) => say($("#export-msg"), e.message)));
