@@ -17,7 +17,7 @@ from app.registrants.models import Consent
 from app.reports.ages import AgeBands
 from app.reports.pseudonyms import Pseudonymizer
 from app.reports.scope import Scope
-from app.reports.streaming import AnySelect, Batch, RowSource, stream_batches, stream_records
+from app.reports.streaming import AnySelect, Batch, RowSource, closing, stream_batches, stream_records
 from app.reports.writers import Column
 
 
@@ -165,13 +165,18 @@ def map_batches(
 
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
         if gate is None or person is None:
-            async for batch in stream_records(conn, stmt) if by_position else stream_batches(conn, stmt):
-                yield [convert(row) for row in batch]
+            rows = stream_records(conn, stmt) if by_position else stream_batches(conn, stmt)
+            async with closing(rows) as batches:
+                async for batch in batches:
+                    yield [convert(row) for row in batch]
             return
         if by_position and conn.dialect.name == "postgresql" and gate.purpose != REFERRAL_PURPOSE:
-            async for batch in stream_records(conn, gate.with_decisions(stmt, person)):
-                may_name = gate.may_name
-                yield [convert(row) if may_name(row) else gate.blank(list(convert(row)), named_width) for row in batch]
+            async with closing(stream_records(conn, gate.with_decisions(stmt, person))) as decided:
+                async for batch in decided:
+                    may_name = gate.may_name
+                    yield [
+                        convert(row) if may_name(row) else gate.blank(list(convert(row)), named_width) for row in batch
+                    ]
             return
         allowed: set[uuid.UUID] = set()
 
@@ -180,16 +185,18 @@ def map_batches(
             assert gate is not None and person is not None
             allowed = await gate.allowed(conn, {row[person] for row in batch})
 
-        batches = stream_records(conn, stmt, before_next=consents) if by_position else stream_batches(conn, stmt)
-        async for batch in batches:
-            if not by_position:
-                await consents(batch)
-            converted = [
-                convert(row) if row[person] in allowed else gate.blank(list(convert(row)), named_width) for row in batch
-            ]
-            del batch
-            yield converted
-            del converted
+        rows = stream_records(conn, stmt, before_next=consents) if by_position else stream_batches(conn, stmt)
+        async with closing(rows) as batches:
+            async for batch in batches:
+                if not by_position:
+                    await consents(batch)
+                converted = [
+                    convert(row) if row[person] in allowed else gate.blank(list(convert(row)), named_width)
+                    for row in batch
+                ]
+                del batch
+                yield converted
+                del converted
 
     return source
 

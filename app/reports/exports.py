@@ -30,7 +30,7 @@ from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 from app.reports.export_base import ExportContext, ExportSpec, count_of
 from app.reports.exports_audit import audit_export
 from app.reports.exports_followup import appointments_export, cases_export, referrals_export
-from app.reports.streaming import Batch, stream_batches
+from app.reports.streaming import Batch, closing, stream_batches
 from app.reports.writers import Column
 
 KINDS = ("registrants", "cases", "referrals", "appointments", "audit")
@@ -121,58 +121,59 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
         ]
 
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
-        async for batch in stream_batches(conn, stmt):
-            if not ctx.named:
-                yield [base(r) for r in batch]
-                continue
-            ids = [r.id for r in batch]
-            phones: dict[uuid.UUID, list[str]] = defaultdict(list)
-            for rid, e164, raw in await conn.execute(
-                select(RegistrantPhone.registrant_id, RegistrantPhone.e164, RegistrantPhone.raw)
-                .where(RegistrantPhone.registrant_id.in_(ids))
-                .order_by(RegistrantPhone.registrant_id, RegistrantPhone.position, RegistrantPhone.id)
-            ):
-                phones[rid].append(e164 or f"{raw} (unverified)")  # an unverified number, as typed
-            documents: dict[uuid.UUID, list[tuple[str, str, dt.date | None]]] = defaultdict(list)
-            for rid, doc_type, number, expires in await conn.execute(
-                select(
-                    IdentityDocument.registrant_id,
-                    IdentityDocument.doc_type,
-                    IdentityDocument.number,
-                    IdentityDocument.expires_on,
-                )
-                .where(IdentityDocument.registrant_id.in_(ids))
-                .order_by(IdentityDocument.registrant_id, IdentityDocument.position, IdentityDocument.id)
-            ):
-                documents[rid].append((doc_type, number, expires))
-            allowed = await ctx.gate.allowed(conn, ids) if ctx.gate is not None else set(ids)
-            rows = []
-            for r in batch:
-                if ctx.gate is not None and r.id not in allowed:
-                    rows.append(ctx.gate.blank(base(r) + [None] * len(REGISTRANTS_NAMED), len(REGISTRANTS_NAMED)))
+        async with closing(stream_batches(conn, stmt)) as batches:
+            async for batch in batches:
+                if not ctx.named:
+                    yield [base(r) for r in batch]
                     continue
-                own_phones = (phones[r.id] + [None] * PHONES_EXPORTED)[:PHONES_EXPORTED]
-                own_docs = (documents[r.id] + [(None, None, None)] * DOCUMENTS_EXPORTED)[:DOCUMENTS_EXPORTED]
-                more_phones = "; ".join(phones[r.id][PHONES_EXPORTED:]) or None
-                more_docs = "; ".join(map(_document_text, documents[r.id][DOCUMENTS_EXPORTED:])) or None
-                rows.append(
-                    [
-                        *base(r),
-                        r.registration_number,
-                        r.family_name,
-                        r.given_names,
-                        r.name_arabic,
-                        r.date_of_birth,
-                        r.place_of_birth,
-                        r.email,
-                        *own_phones,
-                        more_phones,
-                        *(v for doc in own_docs for v in doc),
-                        more_docs,
-                        r.occupation,
-                    ]
-                )
-            yield rows
+                ids = [r.id for r in batch]
+                phones: dict[uuid.UUID, list[str]] = defaultdict(list)
+                for rid, e164, raw in await conn.execute(
+                    select(RegistrantPhone.registrant_id, RegistrantPhone.e164, RegistrantPhone.raw)
+                    .where(RegistrantPhone.registrant_id.in_(ids))
+                    .order_by(RegistrantPhone.registrant_id, RegistrantPhone.position, RegistrantPhone.id)
+                ):
+                    phones[rid].append(e164 or f"{raw} (unverified)")  # an unverified number, as typed
+                documents: dict[uuid.UUID, list[tuple[str, str, dt.date | None]]] = defaultdict(list)
+                for rid, doc_type, number, expires in await conn.execute(
+                    select(
+                        IdentityDocument.registrant_id,
+                        IdentityDocument.doc_type,
+                        IdentityDocument.number,
+                        IdentityDocument.expires_on,
+                    )
+                    .where(IdentityDocument.registrant_id.in_(ids))
+                    .order_by(IdentityDocument.registrant_id, IdentityDocument.position, IdentityDocument.id)
+                ):
+                    documents[rid].append((doc_type, number, expires))
+                allowed = await ctx.gate.allowed(conn, ids) if ctx.gate is not None else set(ids)
+                rows = []
+                for r in batch:
+                    if ctx.gate is not None and r.id not in allowed:
+                        rows.append(ctx.gate.blank(base(r) + [None] * len(REGISTRANTS_NAMED), len(REGISTRANTS_NAMED)))
+                        continue
+                    own_phones = (phones[r.id] + [None] * PHONES_EXPORTED)[:PHONES_EXPORTED]
+                    own_docs = (documents[r.id] + [(None, None, None)] * DOCUMENTS_EXPORTED)[:DOCUMENTS_EXPORTED]
+                    more_phones = "; ".join(phones[r.id][PHONES_EXPORTED:]) or None
+                    more_docs = "; ".join(map(_document_text, documents[r.id][DOCUMENTS_EXPORTED:])) or None
+                    rows.append(
+                        [
+                            *base(r),
+                            r.registration_number,
+                            r.family_name,
+                            r.given_names,
+                            r.name_arabic,
+                            r.date_of_birth,
+                            r.place_of_birth,
+                            r.email,
+                            *own_phones,
+                            more_phones,
+                            *(v for doc in own_docs for v in doc),
+                            more_docs,
+                            r.occupation,
+                        ]
+                    )
+                yield rows
 
     return ExportSpec("registrants", ctx.named, columns, count_of(stmt), source)
 

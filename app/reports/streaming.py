@@ -21,7 +21,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from sqlalchemy import Select
@@ -32,6 +32,8 @@ from starlette.types import Receive, Scope, Send
 from app.core.db import READ_ONLY_OPTION
 from app.reports.writers import Column, CsvWriter
 from app.reports.xlsx import XlsxWriter
+
+T = TypeVar("T")
 
 logger = logging.getLogger("app.reports")
 
@@ -55,6 +57,19 @@ Batch = Sequence[Any]
 AnySelect = Select[*tuple[Any, ...]]
 RowSource = Callable[[AsyncConnection], AsyncIterator[Batch]]
 FinishCallback = Callable[[int, bool], Awaitable[None]]
+
+
+@asynccontextmanager
+async def closing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """``iterator``, closed on exit (``aclose``, for an async generator), whatever ends the block:
+    its ``finally`` clauses (a cursor's close) run now, in order, not when the loop's finaliser
+    gets to an abandoned generator."""
+    try:
+        yield iterator
+    finally:
+        close = getattr(iterator, "aclose", None)
+        if close is not None:
+            await close()
 
 
 @asynccontextmanager
@@ -136,10 +151,11 @@ async def stream_records(
     statement at a time.
     """
     if conn.dialect.name != "postgresql":
-        async for batch in stream_batches(conn, stmt, size):
-            if before_next is not None:
-                await before_next(batch)
-            yield batch
+        async with closing(stream_batches(conn, stmt, size)) as batches:
+            async for batch in batches:
+                if before_next is not None:
+                    await before_next(batch)
+                yield batch
         return
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
@@ -178,14 +194,22 @@ async def _counted(
 
     async def batches(conn: AsyncConnection) -> AsyncIterator[Batch]:
         nonlocal written
-        async for batch in source(conn):
-            yield batch
-            written += len(batch)
-            del batch
+        async with closing(source(conn)) as found:
+            async for batch in found:
+                yield batch
+                written += len(batch)
+                del batch
 
     try:
-        async with read_only_connection(engine) as conn:
-            async for chunk in body(batches(conn)):
+        # Each generator of the pipeline is closed here, in order, however the stream ends: an
+        # abandoned one would close its cursor only when the loop's finaliser got to it, after the
+        # connection had gone back to the pool (on SQLite, with its read still open).
+        async with (
+            read_only_connection(engine) as conn,
+            closing(batches(conn)) as rows,
+            closing(body(rows)) as chunks,
+        ):
+            async for chunk in chunks:
                 yield chunk
         completed = True
     finally:

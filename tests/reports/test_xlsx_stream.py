@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.reports.streaming import Batch, xlsx_stream
+from app.reports.streaming import Batch, csv_stream, xlsx_stream
 from app.reports.writers import Column
 from tests.reports.xlsx_values import writer_processes
 
@@ -142,3 +142,26 @@ async def test_the_finished_workbook_is_unlinked_before_it_streams(app: FastAPI,
     assert _left_behind(folder) == (0, 0)
     rest = b"".join([chunk async for chunk in stream])
     assert openpyxl.load_workbook(io.BytesIO(first + rest))["export"].max_row == 501
+
+
+async def test_a_stream_ended_early_closes_its_source_before_giving_back_the_connection(
+    app: FastAPI, folder: Path
+) -> None:
+    """The client went away after the first chunk: the row source's own clean-up (a cursor's close)
+    runs before the stream's connection goes back to the pool, not whenever the loop's finaliser
+    gets to an abandoned generator (on SQLite the read would stay open on a pooled connection)."""
+    held_when_closed: list[int] = []
+
+    async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        try:
+            for _ in range(100):
+                yield [ROW[:1] + ROW[1:]] * 500
+        finally:
+            held_when_closed.append(app.state.engine.pool.checkedout())
+
+    stream = csv_stream(app.state.engine, source, COLUMNS)
+    assert (await stream.__anext__()).startswith(b"\xef\xbb\xbf")  # the header
+    await stream.__anext__()  # rows
+    await stream.aclose()
+    assert held_when_closed == [1]
+    assert app.state.engine.pool.checkedout() == 0
