@@ -78,9 +78,10 @@ async def export(
     # a place among the exports in progress first, before any check (a HEAD streams nothing: it
     # takes none, but answers as its GET would)
     slots = request.app.state.export_slots
-    slot = None if is_head(request) else slots.take(actor.user_id)
-    if slot is None:
+    head = is_head(request)
+    if head:
         slots.check(actor.user_id)
+    slot = None if head else slots.take(actor.user_id)
     try:
         prepared = await service.prepare_export(
             session,
