@@ -109,6 +109,8 @@ async def authenticate(
     """The active staff user with this e-mail and password, under the login rate limits (the same
     for the password grant and the app clients' sign-in page). A refused attempt is recorded and
     audited (``auth.login_failed``) even though the request rolls back; the caller audits success.
+    An attempt with no verdict on its password, or a correct one whose request then rolls back,
+    does not count as a failure (``throttle.release``).
 
     Raises ``LoginRateLimited`` (429, ``Retry-After``) or ``InvalidCredentials`` (401).
     """
@@ -129,10 +131,14 @@ async def authenticate(
             detail_fr="Trop d'échecs ; réessayez plus tard.",
             headers={"Retry-After": str(reservation.retry_after)},
         )
-    user = (await session.execute(select(StaffUser).where(StaffUser.email == identifier))).scalar_one_or_none()
-    # Argon2 is deliberately slow and releases the GIL: verified in a worker thread, the event loop
-    # keeps answering other requests (and a long import does not hold logins back).
-    check = await anyio.to_thread.run_sync(check_password, password, user.password_hash if user else None)
+    try:
+        user = (await session.execute(select(StaffUser).where(StaffUser.email == identifier))).scalar_one_or_none()
+        # Argon2 is deliberately slow and releases the GIL: verified in a worker thread, the event
+        # loop keeps answering other requests (and a long import does not hold logins back).
+        check = await anyio.to_thread.run_sync(check_password, password, user.password_hash if user else None)
+    except BaseException:  # no verdict on the password (database busy or gone, request cancelled)
+        await throttle.release(engine, reservation)
+        raise
     valid = check.valid
     if user is None or not valid or not user.is_active:
         reason = "unknown_account" if user is None else ("inactive" if valid else "wrong_password")
@@ -140,6 +146,11 @@ async def authenticate(
         raise InvalidCredentials(
             "The e-mail or the password is wrong.", detail_fr="L'e-mail ou le mot de passe est incorrect."
         )
+
+    async def not_stored(_: AsyncSession) -> None:  # a correct login whose transaction rolled back
+        await throttle.release(engine, reservation)
+
+    on_failure(session, not_stored)
     if check.rehash:  # weaker Argon2 parameters, or a hash made before passwords were normalised
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

@@ -20,15 +20,20 @@ Counting is atomic on SQLite and PostgreSQL: every attempt first reserves a fail
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` per key, in a short transaction of its own that
 commits before the password is checked (parallel attempts cannot all read the same old count); a
 success then gives the reservation back in the request's transaction. Refused attempts (429) do
-not count. The same transaction deletes every count whose window has ended (an ended window counts
+not count, and neither does an attempt that ends without a verdict on its password (the database
+unreachable or busy, the request cancelled) or whose correct login is not stored (its transaction
+rolled back): :func:`release` gives its reservation back, so a desk's outage never locks its staff
+out. The same transaction deletes every count whose window has ended (an ended window counts
 as no row at all), so the table holds only the keys tried in the last window.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
+import anyio
 from sqlalchemy import ColumnElement, case, delete, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -140,6 +145,26 @@ async def reserve(
         pair_key=pair_key,
         address_key=address_key,
     )
+
+
+async def release(engine: AsyncEngine, reservation: Reservation) -> None:
+    """Give back the failure ``reservation`` counted under each key (an attempt that did not fail),
+    in a transaction of its own, shielded from cancellation.
+
+    Never raises: when the database cannot take it (it is the reason the attempt ended), the
+    reservation is logged and counts until its window ends, as a failure would.
+    """
+    try:
+        with anyio.CancelScope(shield=True):
+            async with engine.begin() as conn:
+                for key, start in reservation.windows.items():
+                    await _give_back(conn, key, start)
+    except Exception:
+        logging.getLogger(__name__).warning(
+            "a login attempt's reservation could not be given back; it counts until %s",
+            min(reservation.windows.values()),
+            exc_info=True,
+        )
 
 
 async def succeeded(session: AsyncSession, reservation: Reservation) -> None:

@@ -19,10 +19,12 @@ tries are counted even though the request fails.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import uuid
 from dataclasses import dataclass
 
+import anyio
 import phonenumbers
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -203,7 +205,8 @@ async def sign_in(
     first sign-in (audited ``self_service.sign_up``, then ``self_service.sign_in``).
 
     Raises ``InvalidCode`` (401) alike for no code, an expired, spent or exhausted one and a
-    wrong one (the wrong try is counted and audited ``self_service.sign_in_failed``).
+    wrong one (the wrong try is counted and audited ``self_service.sign_in_failed``). The try of
+    a right code whose sign-in is then rolled back (the database failed) is given back.
     """
     recipient = recipient_of(body)
     key = settings.signing_key()
@@ -217,6 +220,7 @@ async def sign_in(
             detail_fr="Le code est incorrect ou expiré ; demandez-en un nouveau.",
         )
     code_id = attempt[0]
+    on_failure(session, lambda _: _give_back_attempt(session, code_id))  # right code, sign-in not stored
     now = utcnow()
     spent = await session.execute(
         update(OneTimeCode)
@@ -302,6 +306,24 @@ async def _reserve_attempt(
             )
         ).first()
     return (row[0], row[1]) if row is not None else None
+
+
+async def _give_back_attempt(session: AsyncSession, code_id: uuid.UUID) -> None:
+    """Uncount the try of a right code whose sign-in was rolled back (the database failed): an
+    outage must not spend a person's tries. In a transaction of its own, shielded from
+    cancellation; never raises (the try then stays counted, as a wrong one would be)."""
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "sessions are bound to the app's engine"
+    try:
+        with anyio.CancelScope(shield=True):
+            async with engine.begin() as conn:
+                await conn.execute(
+                    update(OneTimeCode)
+                    .where(OneTimeCode.id == code_id, OneTimeCode.consumed_at.is_(None), OneTimeCode.attempts > 0)
+                    .values(attempts=OneTimeCode.attempts - 1)
+                )
+    except Exception:
+        logging.getLogger(__name__).warning("sign-in code %s: its try could not be given back", code_id, exc_info=True)
 
 
 def _audit_failure(session: AsyncSession, *, code_id: uuid.UUID | None, context: RequestContext) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.audit.models import AuditEvent
 from app.notifications.models import Notification
 from app.selfservice.models import OneTimeCode, PersonAccount
+from tests.lock_waits import cut_when_waiting, postgres_only, table_locked
 from tests.selfservice.conftest import SELF, count, latest_code
 
 PHONE = "+221771234567"
@@ -211,3 +212,19 @@ async def test_codes_come_in_the_language_kept_on_the_account_unless_another_is_
     r = await client.post(f"{SELF}/sessions", json={"phone": PHONE, "code": await latest_code(sessionmaker, PHONE)})
     assert r.json()["account"]["language"] == "wo"  # signing in without a language keeps it
     assert await queued_languages() == ["fr", "en", "wo"]
+
+
+async def test_a_right_code_whose_sign_in_the_database_fails_keeps_its_try(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    """An outage must not spend a person's tries: the connection of a sign-in with the right code
+    is cut while it waits for the accounts (PostgreSQL, :mod:`tests.lock_waits`)."""
+    dsn = postgres_only(database_url)
+    await client.post(f"{SELF}/codes", json={"phone": PHONE})
+    code = await latest_code(sessionmaker, PHONE)
+    async with table_locked(dsn, "person_accounts") as holder:
+        cut = await cut_when_waiting(holder, client.post(f"{SELF}/sessions", json={"phone": PHONE, "code": code}))
+    assert cut.status_code == 503, cut.text
+    async with sessionmaker() as session:
+        assert (await session.execute(select(OneTimeCode.attempts, OneTimeCode.consumed_at))).one() == (0, None)
+    assert (await client.post(f"{SELF}/sessions", json={"phone": PHONE, "code": code})).status_code == 200

@@ -1,0 +1,60 @@
+"""A PostgreSQL connection cut while it waits on a lock: how a test makes a request lose its
+database at a chosen step, for real (``pg_terminate_backend`` is what a server restart or an
+administrator does to each connection)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+import asyncpg
+import pytest
+
+T = TypeVar("T")
+
+WAIT_SECONDS = 20
+
+
+def postgres_only(database_url: str) -> str:
+    """The asyncpg address of the test database; skips the test on SQLite (no lock to wait on a
+    table, no backend to terminate)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a connection waiting on a table lock is PostgreSQL's")
+    return database_url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@asynccontextmanager
+async def table_locked(dsn: str, table: str) -> AsyncIterator[asyncpg.Connection]:
+    """Hold ``ACCESS EXCLUSIVE`` on ``table`` (every read and write of it waits) until the block
+    ends; yields the holding connection."""
+    holder = await asyncpg.connect(dsn)
+    try:
+        async with holder.transaction():
+            await holder.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+            yield holder
+    finally:
+        await holder.close()
+
+
+async def cut_when_waiting(holder: asyncpg.Connection, request: Awaitable[T]) -> T:
+    """Run ``request`` until a connection of it waits on ``holder``'s lock, terminate that
+    connection, and return what the request answers (within ``WAIT_SECONDS`` each)."""
+    task = asyncio.ensure_future(request)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    while True:
+        waiting = await holder.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            " AND pid <> pg_backend_pid()"
+        )
+        if waiting:
+            for row in waiting:
+                await holder.fetchval("SELECT pg_terminate_backend($1)", row["pid"])
+            break
+        if task.done() or loop.time() > deadline:
+            task.cancel()
+            raise AssertionError("the request never waited on the lock")
+        await asyncio.sleep(0.02)
+    return await asyncio.wait_for(task, WAIT_SECONDS)
