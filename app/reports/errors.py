@@ -1,6 +1,6 @@
 """Problem types of reports and exports."""
 
-from app.core.errors import Forbidden, ServiceUnavailable, TooManyRequests, ValidationFailed
+from app.core.errors import Forbidden, InternalError, ServiceUnavailable, TooManyRequests, ValidationFailed
 
 
 class InvalidPeriod(ValidationFailed):
@@ -55,3 +55,11 @@ class ExportsBusy(ServiceUnavailable):
 class TooManyExports(TooManyRequests):
     slug = "too-many-exports"
     title_fr, title_en = "Vous avez déjà des exports en cours", "You already have exports in progress"
+
+
+class ExportFailed(InternalError):
+    """The export's file could not be written (its writer process died, the disk is full, a value
+    could not be written); nothing of it was sent. The cause is in the server's log."""
+
+    slug = "export-failed"
+    title_fr, title_en = "L'export n'a pas pu être écrit", "The export could not be written"

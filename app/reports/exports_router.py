@@ -143,7 +143,10 @@ async def _streamed(
     else:
         body = xlsx_stream(engine, spec.source, spec.columns, sheet_name=spec.kind, on_finish=on_finish)
     response = ExportResponse(
-        body, media_type=prepared.media_type, headers={**headers, "X-Export-Id": str(prepared.export_id)}
+        body,
+        media_type=prepared.media_type,
+        headers={**headers, "X-Export-Id": str(prepared.export_id)},
+        hold_headers=prepared.fmt == "xlsx",  # a failure while the workbook is written answers a problem, not a cut 200
     )
     response.on_close = slot.release
     return response

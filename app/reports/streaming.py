@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from app.core.db import READ_ONLY_OPTION
+from app.reports.errors import ExportFailed
 from app.reports.writers import Column, CsvWriter
 from app.reports.xlsx import XlsxWriter
 
@@ -244,6 +245,21 @@ def csv_stream(
     return _counted(engine, source, on_finish, body)
 
 
+@contextlib.contextmanager
+def _writer_failure() -> Iterator[None]:
+    """The XLSX writer's errors (its process died, the disk, a value it could not write) as
+    :class:`~app.reports.errors.ExportFailed`, the cause logged."""
+    try:
+        yield
+    except Exception as exc:
+        logger.error("the XLSX writer failed", exc_info=exc)
+        raise ExportFailed(
+            "The export file could not be written; nothing was sent. Try again, or choose a shorter period.",
+            detail_fr="Le fichier de l'export n'a pas pu être écrit ; rien n'a été envoyé. "
+            "Réessayez, ou choisissez une période plus courte.",
+        ) from exc
+
+
 def xlsx_stream(
     engine: AsyncEngine,
     source: RowSource,
@@ -254,17 +270,22 @@ def xlsx_stream(
 ) -> AsyncIterator[bytes]:
     """The XLSX bytes of ``source``'s rows: written to a temporary file, then streamed from it.
 
-    Nothing is sent before the last row is written. However the stream ends (finished, failed,
-    cancelled), the writer process is stopped and the file deleted before the generator returns.
+    Nothing is yielded before the last row is written (serve it with ``ExportResponse(...,
+    hold_headers=True)``). The writer's failures raise ``ExportFailed`` (500). However the stream
+    ends (finished, failed, cancelled), the writer process is stopped and the file deleted before
+    the generator returns.
     """
 
     async def body(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
-        writer = await anyio.to_thread.run_sync(lambda: XlsxWriter(columns, sheet_name=sheet_name))
+        with _writer_failure():
+            writer = await anyio.to_thread.run_sync(lambda: XlsxWriter(columns, sheet_name=sheet_name))
         try:
-            async for batch in batches:
-                await anyio.to_thread.run_sync(writer.rows, batch)
+            async for batch in batches:  # the database's errors pass as they are
+                with _writer_failure():
+                    await anyio.to_thread.run_sync(writer.rows, batch)
                 del batch
-            await anyio.to_thread.run_sync(writer.close)
+            with _writer_failure():
+                await anyio.to_thread.run_sync(writer.close)
             async with await anyio.open_file(writer.path, "rb") as handle:
                 # the file lives on through its handle: a crash while it streams leaves no named data
                 await anyio.Path(writer.path).unlink()
@@ -279,19 +300,77 @@ def xlsx_stream(
 
 class ExportResponse(StreamingResponse):
     """A streaming response that always closes its body generator, releasing DB resources, then
-    calls :attr:`on_close` if set (to give back the export's place, :mod:`app.reports.slots`)."""
+    calls :attr:`on_close` if set (to give back the export's place, :mod:`app.reports.slots`).
+
+    With ``hold_headers`` the status line and headers wait for the body's first chunk (an XLSX
+    export's first bytes come once its whole file is written): a failure before it raises to the
+    app's problem handlers, so the client gets a problem (RFC 9457) instead of a 200 and a cut
+    body. Without it, a failure in the middle of the body can only cut the body short.
+    """
 
     on_close: Callable[[], None] | None = None
 
+    def __init__(
+        self,
+        content: AsyncIterator[bytes],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        *,
+        hold_headers: bool = False,
+    ) -> None:
+        super().__init__(content, status_code=status_code, headers=headers, media_type=media_type)
+        self._source = content
+        self._hold_headers = hold_headers
+
+    async def _hold_for_first_chunk(self, receive: Receive) -> bool:
+        """Pull the body's first chunk while listening for the client going away: True when the
+        response is to be sent (the chunk goes first), False when the client left before it.
+        Raises what pulling it raised (nothing has been sent)."""
+        source = self._source
+        outcome: dict[str, Any] = {}
+        async with anyio.create_task_group() as group:
+
+            async def pull() -> None:
+                try:
+                    outcome["chunk"] = await anext(source, None)
+                except Exception as exc:  # raised below, outside the group (not as an ExceptionGroup)
+                    outcome["error"] = exc
+                group.cancel_scope.cancel()
+
+            async def listen() -> None:
+                await self.listen_for_disconnect(receive)
+                group.cancel_scope.cancel()
+
+            group.start_soon(pull)
+            group.start_soon(listen)
+        if "error" in outcome:
+            raise outcome["error"]
+        if "chunk" not in outcome:
+            return False
+        first = outcome["chunk"]
+
+        async def the_rest() -> AsyncIterator[bytes]:
+            if first is not None:
+                yield first
+            async for chunk in source:
+                yield chunk
+
+        self.body_iterator = the_rest()
+        return True
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
+            if self._hold_headers and not await self._hold_for_first_chunk(receive):
+                return  # the client went away: nothing to send
             await super().__call__(scope, receive, send)
         finally:
-            closer = getattr(self.body_iterator, "aclose", None)
             try:
-                if closer is not None:
-                    with anyio.CancelScope(shield=True):
-                        await closer()
+                with anyio.CancelScope(shield=True):
+                    for iterator in (self.body_iterator, self._source):  # outermost first
+                        closer = getattr(iterator, "aclose", None)
+                        if closer is not None:
+                            await closer()
             finally:
                 if self.on_close is not None:
                     self.on_close()

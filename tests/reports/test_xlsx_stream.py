@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.reports.errors import ExportFailed
 from app.reports.streaming import Batch, csv_stream, xlsx_stream
 from app.reports.writers import Column
 from tests.reports.xlsx_values import writer_processes
@@ -96,9 +97,10 @@ async def test_a_stream_whose_rows_the_writer_refuses_fails_and_leaves_no_proces
         yield [["Nd\ud800iaye", *ROW[1:]]]  # not Unicode text: the library cannot encode it
         yield [ROW] * 500
 
-    with pytest.raises(UnicodeEncodeError):
+    with pytest.raises(ExportFailed) as failed:  # a problem (500) for the client, the cause for the log
         async for _ in xlsx_stream(app.state.engine, source, COLUMNS):
             pass
+    assert isinstance(failed.value.__cause__, UnicodeEncodeError)
     assert _left_behind(folder) == (0, 0)
 
 

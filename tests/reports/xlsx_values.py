@@ -4,7 +4,11 @@ module it can import), and the writer processes this test process has left runni
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.reports.xlsx import WRITER_MODULE
@@ -48,3 +52,27 @@ def writer_processes() -> list[int]:
         if parent == os.getpid() and WRITER_MODULE.encode() in command:
             found.append(int(entry.name))
     return found
+
+
+@contextmanager
+def writers_killed() -> Iterator[list[int]]:
+    """While the block runs, ``kill -9`` every XLSX writer process of this process as soon as it
+    runs (as the out-of-memory killer would); yields the ids killed so far."""
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            for pid in writer_processes():
+                if pid not in killed:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield killed
+    finally:
+        stop.set()
+        watcher.join()

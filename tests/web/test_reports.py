@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.reports.xlsx_values import writers_killed
 from tests.web.conftest import LiveServer, assert_accessible
 from tests.web.helpers import register_via_api, sign_in
 
@@ -145,3 +146,22 @@ async def test_a_refused_period_leaves_no_tables_of_another(page: Page, server: 
     await period.get_by_role("button", name="Afficher").click()
     await expect(page.locator("#reports-msg")).not_to_have_text("")
     await expect(page.locator("#reports table")).to_have_count(0)
+
+
+async def test_an_export_whose_file_cannot_be_written_says_so_and_saves_nothing(page: Page, server: LiveServer) -> None:
+    """The server's XLSX writer dies (``kill -9``, as the out-of-memory killer would): the page
+    says, in its language, that nothing was sent; no file is downloaded."""
+    supervisor = server.make_agent("supervisor")
+    register_via_api(server, supervisor, given_names="Aïda", family_name="Diagne")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    form = page.locator("#export-form")
+    await form.get_by_label("Format").select_option("xlsx")
+    downloads: list[object] = []
+    page.on("download", lambda download: downloads.append(download))
+    with writers_killed() as killed:
+        await form.get_by_role("button", name="Exporter").click()
+        await expect(page.locator("#export-msg")).to_contain_text(
+            "Le fichier de l'export n'a pas pu être écrit ; rien n'a été envoyé."
+        )
+    assert killed and downloads == []

@@ -52,6 +52,7 @@ addWords({
     named_export_admins: "Les exports avec noms et contacts sont réservés aux administrateurs : votre export sera pseudonymisé.",
     export_period: "L'export couvre la période choisie ci-dessus (Du, Au).",
     export_needs_period: "Choisissez la période de l'export ci-dessus : Du et Au.",
+    export_cut: "L'export s'est interrompu avant la fin : aucun fichier n'a été enregistré. Réessayez ; si cela se répète, choisissez une période plus courte.",
   },
   en: {
     given_names: "Given names", family_name: "Family name", date_of_birth: "Date of birth",
@@ -98,6 +99,7 @@ addWords({
     named_export_admins: "Exports with names and contacts are for administrators only: your export will be pseudonymised.",
     export_period: "The export covers the period chosen above (From, To).",
     export_needs_period: "Choose the export's period above: From and To.",
+    export_cut: "The export stopped before its end: no file was saved. Try again; if it happens again, choose a shorter period.",
   },
 }, {
   fr: {

@@ -120,7 +120,13 @@ async function exportFile() {
   const r = await authorized(`/api/v1/exports/${data.get("kind")}?${params}`);
   if (!r.ok) return sayLines(box, problemLines(await r.json(), form));
   const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || `export.${data.get("format")}`;
-  const url = URL.createObjectURL(await r.blob());
+  let file;
+  try {
+    file = await r.blob();
+  } catch {  // the body was cut (the server failed while writing the file, or the connection dropped)
+    return say(box, t("export_cut"));
+  }
+  const url = URL.createObjectURL(file);
   const link = el("a", null, { href: url, download: name });
   document.body.append(link);
   link.click();

@@ -1,0 +1,123 @@
+"""An XLSX export that fails while its workbook is written answers a problem (RFC 9457), not a 200
+and a cut body: its status and headers wait for the file's first bytes (``hold_headers``). Its end
+is recorded as cut short, its place given back, and no writer process or file is left. A client
+that goes away meanwhile stops it the same way, with nothing sent."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from app.audit.models import AuditEvent
+from app.reports.slots import ExportSlots
+from tests.reports.test_exports import FEB, people  # noqa: F401 - the fixture
+from tests.reports.xlsx_values import writer_processes, writers_killed
+
+pytestmark = pytest.mark.usefixtures("people")
+XLSX = {**FEB, "format": "xlsx"}
+
+
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary folder the workbooks are written in, watched by the test."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def _files(folder: Path) -> list[Path]:
+    return list(folder.iterdir())
+
+
+def _remove(folder: Path) -> None:
+    folder.rmdir()
+
+
+def _remake(folder: Path) -> None:
+    folder.mkdir()
+
+
+async def _finishes(sessionmaker: Any) -> list[dict[str, Any]]:
+    async with sessionmaker() as session:
+        rows = await session.execute(select(AuditEvent.details).where(AuditEvent.action == "export.finish"))
+        return [dict(details) for (details,) in rows]
+
+
+async def _assert_failed_and_cleaned(response: httpx.Response, app: FastAPI, sessionmaker: Any, scratch: Path) -> None:
+    assert response.status_code == 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "content-disposition" not in response.headers, "no file is announced"
+    problem = response.json()
+    assert problem["type"] == "/problems/export-failed"
+    assert problem["detail"].startswith("Le fichier de l'export n'a pas pu être écrit ; rien n'a été envoyé.")
+    [finish] = await _finishes(sessionmaker)
+    assert finish["completed"] is False
+    slots: ExportSlots = app.state.export_slots
+    assert slots.in_progress == 0
+    assert writer_processes() == []
+    assert _files(scratch) == []
+
+
+async def test_an_xlsx_export_whose_file_cannot_be_made_answers_a_problem(  # type: ignore[no-untyped-def]
+    app: FastAPI, client, make_staff, sessionmaker, scratch: Path
+) -> None:
+    supervisor = await make_staff("supervisor")
+    _remove(scratch)  # the temporary folder is gone (a disk unmounted, a cleaner run)
+    response = await client.get("/api/v1/exports/cases", params=XLSX, headers=supervisor.headers)
+    _remake(scratch)
+    await _assert_failed_and_cleaned(response, app, sessionmaker, scratch)
+
+
+async def test_an_xlsx_export_whose_writer_process_is_killed_answers_a_problem(  # type: ignore[no-untyped-def]
+    app: FastAPI, client, make_staff, sessionmaker, scratch: Path
+) -> None:
+    """``kill -9`` of the writer, as the out-of-memory killer would, as soon as it runs."""
+    supervisor = await make_staff("supervisor")
+    with writers_killed() as killed:
+        response = await client.get("/api/v1/exports/registrants", params=XLSX, headers=supervisor.headers)
+    assert killed, "the writer was seen"
+    await _assert_failed_and_cleaned(response, app, sessionmaker, scratch)
+
+
+async def test_a_client_gone_before_the_workbook_is_written_gets_nothing_and_the_export_stops(  # type: ignore[no-untyped-def]
+    app: FastAPI, make_staff, sessionmaker, scratch: Path
+) -> None:
+    supervisor = await make_staff("supervisor")
+    query = "&".join(f"{key}={value}" for key, value in XLSX.items())
+    messages = iter([{"type": "http.request", "body": b"", "more_body": False}, {"type": "http.disconnect"}])
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(messages)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/api/v1/exports/registrants",
+        "raw_path": b"/api/v1/exports/registrants",
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver"), (b"authorization", supervisor.headers["Authorization"].encode())],
+        "client": ("203.0.113.7", 50000),
+        "server": ("testserver", 80),
+        "root_path": "",
+    }
+    await app(scope, receive, send)
+    assert sent == [], "nothing is sent to a client that left"
+    [finish] = await _finishes(sessionmaker)
+    assert finish["completed"] is False
+    assert app.state.export_slots.in_progress == 0
+    assert writer_processes() == []
+    assert _files(scratch) == []
