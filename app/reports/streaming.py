@@ -286,11 +286,10 @@ def xlsx_stream(
                 del batch
             with _writer_failure():
                 await anyio.to_thread.run_sync(writer.close)
-            async with await anyio.open_file(writer.path, "rb") as handle:
-                # the file lives on through its handle: a crash while it streams leaves no named data
-                await anyio.Path(writer.path).unlink()
-                while chunk := await handle.read(FILE_CHUNK):
-                    yield chunk
+            workbook = anyio.wrap_file(writer.file)  # closed by discard()
+            await workbook.seek(0)
+            while chunk := await workbook.read(FILE_CHUNK):
+                yield chunk
         finally:
             with anyio.CancelScope(shield=True):  # it waits for the writer process: never cut short
                 await anyio.to_thread.run_sync(writer.discard)

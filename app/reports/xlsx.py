@@ -37,7 +37,8 @@ main module again (the whole application, for the ``diaspora-desk`` command).
 
 **Constant memory.** The library runs in constant-memory mode: each row goes to its temporary file
 as it is written (an anonymous file in the system's temporary folder, deleted as it is created),
-then the workbook is zipped into :attr:`XlsxWriter.path`. Batches go to the writer through a pipe:
+then the workbook is zipped into :attr:`XlsxWriter.file`, a file without a name (so a server killed
+mid-export leaves no personal data on disk; the system frees it). Batches go to the writer through a pipe:
 :meth:`XlsxWriter.rows` waits while the pipe is full, so rows are never held faster than they are
 written (a pipe holds 64 KB on Linux: less than one batch of case rows).
 """
@@ -55,7 +56,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rustpy_xlsxwriter import Format, validate_sheet_name, write_worksheet
 
@@ -200,12 +201,15 @@ def _serve(rows_fd: int, outcome_fd: int) -> None:
 
 
 class XlsxWriter:
-    """A one-sheet workbook written to a private temporary file (0600) by a process of its own.
+    """A one-sheet workbook written by a process of its own into :attr:`file`, a temporary file
+    without a name in ``tmpdir`` (default: the system's temporary folder), readable by this process
+    only.
 
     The sheet (``sheet_name`` cut to Excel's 31 characters) has a bold header row of the column
     names, frozen, then one row per row handed to :meth:`rows`; columns have their widths (in
-    characters) and formats. Call :meth:`close` to finish the file at :attr:`path`, then stream it,
-    and always :meth:`discard` it in the end, also after a failure. :meth:`rows` and :meth:`close`
+    characters) and formats. Call :meth:`close` to finish the workbook, then read it from
+    :attr:`file` (from its start: ``seek(0)``), and always :meth:`discard` it in the end, also
+    after a failure. :meth:`rows` and :meth:`close`
     wait for the writer process: from async code call them in a worker thread.
 
     Raises ``ValueError`` for a sheet name Excel refuses (``[]:*?/\\``, empty) or two columns of one
@@ -220,21 +224,21 @@ class XlsxWriter:
         self.sheet_name = sheet_name[:31]
         if not validate_sheet_name(self.sheet_name):
             raise ValueError(f"not a sheet name Excel accepts: {self.sheet_name!r}")
-        handle = tempfile.NamedTemporaryFile(prefix="export-", suffix=".xlsx", dir=tmpdir, delete=False)  # noqa: SIM115
-        handle.close()
-        self.path = Path(handle.name)
+        # A file without a name (Linux: O_TMPFILE; elsewhere unlinked as soon as it is made): a
+        # server killed mid-export leaves no personal data on disk, the system frees it.
+        self.file: BinaryIO = tempfile.TemporaryFile(dir=tmpdir)  # noqa: SIM115 - closed by discard()
         rows_read, rows_write = os.pipe()
         outcome_read, outcome_write = os.pipe()
         try:
             self._process = subprocess.Popen(  # noqa: S603 - this interpreter, this module
                 [sys.executable, "-m", WRITER_MODULE, str(rows_read), str(outcome_write)],
-                pass_fds=(rows_read, outcome_write),
+                pass_fds=(rows_read, outcome_write, self.file.fileno()),
                 stdin=subprocess.DEVNULL,
             )
         except BaseException:
             for fd in (rows_write, outcome_read):
                 os.close(fd)
-            self.path.unlink(missing_ok=True)
+            self.file.close()
             raise
         finally:
             for fd in (rows_read, outcome_write):
@@ -243,7 +247,8 @@ class XlsxWriter:
         self._conn = Connection(rows_write, readable=False)
         self._outcome = Connection(outcome_read, writable=False)
         try:
-            self._send((str(self.path), self.columns, self.sheet_name))
+            # the writer opens the file anew through the descriptor it inherited
+            self._send((f"/dev/fd/{self.file.fileno()}", self.columns, self.sheet_name))
         except BaseException:  # the caller gets no writer to discard: nothing may be left
             self.discard()
             raise
@@ -299,13 +304,14 @@ class XlsxWriter:
 
     def discard(self) -> None:
         """Stop the writer process if it still runs (dropping the rows not written yet), wait for
-        it, and delete the file. Harmless twice, after a failure, and after :meth:`close`."""
+        it, and close the file (the system frees it). Harmless twice, after a failure, and after
+        :meth:`close`."""
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
         self._conn.close()
         self._outcome.close()
-        self.path.unlink(missing_ok=True)
+        self.file.close()
 
 
 if __name__ == "__main__":  # the writer process: python -m app.reports.xlsx ROWS_FD OUTCOME_FD

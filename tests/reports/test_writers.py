@@ -110,7 +110,7 @@ def test_xlsx_writer_writes_every_formula_trigger_as_a_string_cell_in_a_text_col
     writer = XlsxWriter([Column("a")], tmpdir=tmp_path)
     writer.rows([[v] for v in INJECTIONS + PLAIN])
     writer.close()
-    sheet = openpyxl.load_workbook(writer.path).active
+    sheet = openpyxl.load_workbook(writer.file).active
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
     # The writer stores a CR as the OOXML escape _x000D_, which Excel decodes and openpyxl does not.
     values = [unescape(c.value or "") for c in cells]
@@ -128,7 +128,7 @@ def test_xlsx_reads_back_typed_and_inert(tmp_path: Path) -> None:
     writer = XlsxWriter(COLUMNS, sheet_name="registrants", tmpdir=tmp_path)
     assert writer.rows(ROWS) == 3
     writer.close()
-    book = openpyxl.load_workbook(writer.path)
+    book = openpyxl.load_workbook(writer.file)
     sheet = book["registrants"]
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0] == ["name", "phone", "document", "born", "at", "count"]
@@ -149,7 +149,7 @@ def test_xlsx_reads_back_typed_and_inert(tmp_path: Path) -> None:
     assert sheet["C3"].value == "0012345"  # leading zeros kept: a text cell
     assert sheet["D2"].is_date
     writer.discard()
-    assert not writer.path.exists()
+    assert writer.file.closed
 
 
 def test_content_disposition_has_ascii_fallback_and_utf8_name() -> None:

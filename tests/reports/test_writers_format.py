@@ -11,13 +11,13 @@ import csv
 import datetime as dt
 import io
 import os
-import stat
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 import pytest
@@ -54,31 +54,34 @@ def _book(tmp_path: Path, **options: object) -> tuple[XlsxWriter, openpyxl.Workb
     writer = XlsxWriter(COLUMNS, tmpdir=tmp_path, **options)  # type: ignore[arg-type]
     writer.rows([ROW, ["x", None, None, None, None, 5.0, False]])
     writer.close()
-    return writer, openpyxl.load_workbook(writer.path)
-
-
-def test_the_workbook_is_a_temporary_xlsx_file_in_the_given_folder_until_discarded(tmp_path: Path) -> None:
-    writer, _ = _book(tmp_path)
-    assert writer.path.parent == tmp_path
-    assert writer.path.name.startswith("export-") and writer.path.suffix == ".xlsx"
+    book = openpyxl.load_workbook(writer.file)  # read whole: the file can go
     writer.discard()
-    assert not writer.path.exists()
-    writer.discard()  # twice is harmless
+    return writer, book
 
 
-def test_the_workbook_file_is_private_from_the_start_and_only_it_is_in_the_given_folder(tmp_path: Path) -> None:
-    """The export holds personal data: its file is reserved at once, readable by the service's user
-    only (``mkstemp``'s 0600), and stays so once the workbook is written into it. The rows written
-    so far wait in the library's constant-memory file, which is anonymous (deleted as it is
-    created, in the system's temporary folder): the given folder holds the workbook only."""
+def _where(file: BinaryIO) -> tuple[str, int]:
+    """The folder a temporary file was made in, as the system names an open file that has no name
+    (``…/#inode (deleted)`` or ``…/name (deleted)``), and how many names it has (hard links)."""
+    shown = os.readlink(f"/proc/self/fd/{file.fileno()}")
+    assert shown.endswith(" (deleted)"), shown
+    return os.path.dirname(shown), os.fstat(file.fileno()).st_nlink
+
+
+def test_the_workbook_never_has_a_name_in_the_given_folder(tmp_path: Path) -> None:
+    """The export holds personal data, and a server can be killed mid-export (out of memory, a
+    restart): its workbook is a file without a name from the start, so nothing is left on disk
+    (the system frees it). The rows written so far wait in the library's constant-memory file,
+    anonymous as well."""
     writer = XlsxWriter(COLUMNS, tmpdir=tmp_path)
-    assert writer.path.exists() and stat.S_IMODE(writer.path.stat().st_mode) == 0o600
+    assert _where(writer.file) == (str(tmp_path), 0)
     writer.rows([ROW])
-    assert list(tmp_path.iterdir()) == [writer.path]
+    assert list(tmp_path.iterdir()) == []
     writer.close()
-    assert list(tmp_path.iterdir()) == [writer.path]
-    assert stat.S_IMODE(writer.path.stat().st_mode) == 0o600
+    assert list(tmp_path.iterdir()) == [] and _where(writer.file) == (str(tmp_path), 0)
+    assert openpyxl.load_workbook(writer.file).active["A2"].value == "Awa"
     writer.discard()
+    assert writer.file.closed
+    writer.discard()  # twice is harmless
 
 
 def test_without_a_folder_the_workbook_goes_to_the_systems_temporary_folder(
@@ -88,8 +91,8 @@ def test_without_a_folder_the_workbook_goes_to_the_systems_temporary_folder(
     writer = XlsxWriter(COLUMNS)
     writer.rows([ROW])
     writer.close()
-    assert writer.path.parent == tmp_path
-    assert openpyxl.load_workbook(writer.path).active["A2"].value == "Awa"
+    assert _where(writer.file) == (str(tmp_path), 0)
+    assert openpyxl.load_workbook(writer.file).active["A2"].value == "Awa"
     writer.discard()
 
 
@@ -143,8 +146,9 @@ def test_a_number_in_a_text_column_is_written_as_text(tmp_path: Path) -> None:
     writer = XlsxWriter([Column("code")], tmpdir=tmp_path)
     writer.rows([[12], [Decimal("1.50")]])
     writer.close()
-    sheet = openpyxl.load_workbook(writer.path).active
+    sheet = openpyxl.load_workbook(writer.file).active
     assert [(c.value, c.data_type) for (c,) in sheet.iter_rows(min_row=2)] == [("12", "s"), ("1.50", "s")]
+    writer.discard()
 
 
 @pytest.mark.parametrize(

@@ -126,14 +126,14 @@ async def test_a_stream_cancelled_midway_leaves_no_process_and_no_file(app: Fast
         await handed.wait()
         midway = _left_behind(folder)
         tasks.cancel_scope.cancel()
-    assert midway == (1, 1)  # the workbook was being written
+    assert midway == (1, 0)  # the workbook was being written, in a file without a name
     assert finish.calls == [(1500, False)]
     assert _left_behind(folder) == (0, 0)
 
 
-async def test_the_finished_workbook_is_unlinked_before_it_streams(app: FastAPI, folder: Path) -> None:
-    """From its first byte the file lives only through the open handle: a server killed while it
-    streams leaves no named data in the temporary folder."""
+async def test_the_workbook_streams_from_a_file_without_a_name(app: FastAPI, folder: Path) -> None:
+    """While it is written and while it streams, the workbook lives only through its open file: a
+    server killed meanwhile leaves no personal data in the temporary folder."""
 
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
         yield [ROW] * 500

@@ -11,6 +11,7 @@ import threading
 import time
 import tracemalloc
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 import pytest
@@ -23,8 +24,8 @@ from app.reports.xlsx import CUT_MARK, MAX_TEXT, XlsxWriter, excel_serial
 from tests.reports.xlsx_values import Held, Unprintable, writer_processes
 
 
-def _read(path: Path) -> list[list[object]]:
-    return [[c.value for c in row] for row in openpyxl.load_workbook(path).active.iter_rows()]
+def _read(file: BinaryIO) -> list[list[object]]:
+    return [[c.value for c in row] for row in openpyxl.load_workbook(file).active.iter_rows()]
 
 
 def test_every_value_in_a_text_column_is_text_as_the_csv_writes_it(tmp_path: Path) -> None:
@@ -32,7 +33,7 @@ def test_every_value_in_a_text_column_is_text_as_the_csv_writes_it(tmp_path: Pat
     at = dt.datetime(2026, 3, 1, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     writer.rows([[dt.date(1990, 5, 17), 1], [at, 2], [True, 3], [2.5, 4], ["Fès", 5]])
     writer.close()
-    sheet = openpyxl.load_workbook(writer.path).active
+    sheet = openpyxl.load_workbook(writer.file).active
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
     assert [c.value for c in cells] == ["1990-05-17", "2026-03-01T09:30:00Z", "true", "2.5", "Fès"]
     assert all((c.data_type, c.number_format) == ("s", "@") for c in cells)
@@ -45,7 +46,7 @@ def test_values_in_typed_columns_keep_their_type_and_anything_else_is_text(tmp_p
     writer = XlsxWriter(columns, tmpdir=tmp_path)
     writer.rows([[float("nan"), "unknown", None], [7, dt.date(2026, 3, 1), False], [True, 12, "x"]])
     writer.close()
-    sheet = openpyxl.load_workbook(writer.path).active
+    sheet = openpyxl.load_workbook(writer.file).active
     assert [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows(min_row=2)] == [
         [("nan", "s"), ("unknown", "s"), (None, "n")],
         [(7, "n"), (dt.datetime(2026, 3, 1), "d"), (False, "b")],
@@ -58,7 +59,7 @@ def test_text_longer_than_an_excel_cell_is_cut_to_its_limit_and_says_so(tmp_path
     writer = XlsxWriter([Column("details"), Column("on", "date")], tmpdir=tmp_path)
     writer.rows([["é" * (MAX_TEXT + 10), "x" * (MAX_TEXT + 1)], ["é" * MAX_TEXT, None]])
     writer.close()
-    [cut, cut_too], [whole, _] = _read(writer.path)[1:]
+    [cut, cut_too], [whole, _] = _read(writer.file)[1:]
     assert cut == "é" * (MAX_TEXT - len(CUT_MARK)) + CUT_MARK and len(cut) == MAX_TEXT
     assert cut_too == "x" * (MAX_TEXT - len(CUT_MARK)) + CUT_MARK
     assert whole == "é" * MAX_TEXT, "a text that fits is not marked"
@@ -72,7 +73,7 @@ def test_timestamps_keep_fractions_of_a_second_in_utc(tmp_path: Path) -> None:
     at = dt.datetime(2026, 12, 2, 18, 13, 57, 429_945, tzinfo=dt.timezone(dt.timedelta(hours=1)))
     writer.rows([[at, at]])
     writer.close()
-    book = openpyxl.load_workbook(writer.path)
+    book = openpyxl.load_workbook(writer.file)
     [read, on] = next(book.active.iter_rows(min_row=2))
     assert read.is_date and read.number_format == "yyyy-mm-dd hh:mm:ss"
     assert abs(read.value - dt.datetime(2026, 12, 2, 17, 13, 57, 429_945)) < dt.timedelta(milliseconds=1)
@@ -84,8 +85,8 @@ def test_timestamps_keep_fractions_of_a_second_in_utc(tmp_path: Path) -> None:
 def test_an_export_without_rows_has_its_header_row(tmp_path: Path) -> None:
     writer = XlsxWriter([Column("name"), Column("born", "date")], tmpdir=tmp_path)
     writer.close()
-    book = openpyxl.load_workbook(writer.path)
-    assert _read(writer.path) == [["name", "born"]]
+    book = openpyxl.load_workbook(writer.file)
+    assert _read(writer.file) == [["name", "born"]]
     assert book.active.freeze_panes == "A2"
     writer.discard()
 
@@ -179,7 +180,7 @@ def test_rows_wait_for_the_writer_so_only_a_few_batches_are_ever_held(tmp_path: 
         feeder.join(10)
     assert len(handed) == 40
     writer.close()
-    book = openpyxl.load_workbook(writer.path, read_only=True)
+    book = openpyxl.load_workbook(writer.file, read_only=True)
     rows = list(book.active.iter_rows(values_only=True))
     book.close()
     assert len(rows) == 1 + 1 + 20_000
@@ -201,7 +202,7 @@ def test_writing_20000_rows_holds_a_few_batches_at_most(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 1_000_000
-    book = openpyxl.load_workbook(writer.path, read_only=True)
+    book = openpyxl.load_workbook(writer.file, read_only=True)
     assert sum(1 for _ in book.active.iter_rows()) == 20_001
     book.close()
     writer.discard()
