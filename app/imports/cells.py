@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from app.core.explained import Explained
 from app.core.text import clean, fold, normalise_typed_identifier
 
 _DMY = re.compile(r"^(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})$")
@@ -58,20 +59,20 @@ def parse_legacy_date(raw: str, *, reference_year: int, allow_partial: bool = Tr
     elif m := _YEAR.match(value):
         year = int(m.group(1))
     else:
-        raise ValueError(f"unrecognised date {value!r}")
+        raise Explained(f"unrecognised date {value!r}", f"date non reconnue « {value} »")
     if not 1900 <= year <= 2100:
-        raise ValueError(f"impossible year in {value!r}")
+        raise Explained(f"impossible year in {value!r}", f"année impossible dans « {value} »")
     if month == 0 and day != 0:
-        raise ValueError(f"a day without a month in {value!r}")
+        raise Explained(f"a day without a month in {value!r}", f"un jour sans mois dans « {value} »")
     if not 0 <= month <= 12:
-        raise ValueError(f"impossible month in {value!r}")
+        raise Explained(f"impossible month in {value!r}", f"mois impossible dans « {value} »")
     if month and day:
         try:
             return dt.date(year, month, day).isoformat()
         except ValueError as exc:
-            raise ValueError(f"impossible date {value!r}") from exc
+            raise Explained(f"impossible date {value!r}", f"date impossible « {value} »") from exc
     if not allow_partial:
-        raise ValueError(f"incomplete date {value!r}")
+        raise Explained(f"incomplete date {value!r}", f"date incomplète « {value} »")
     return f"{year:04d}-{month:02d}" if month else f"{year:04d}"
 
 
@@ -108,7 +109,7 @@ def parse_sex(raw: str) -> str:
     try:
         return _SEX[key]
     except KeyError:
-        raise ValueError(f"unrecognised sex {clean(raw)!r}") from None
+        raise Explained(f"unrecognised sex {clean(raw)!r}", f"sexe non reconnu « {clean(raw)} »") from None
 
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -201,4 +202,4 @@ def parse_status(raw: str) -> tuple[str | None, str | None]:
     try:
         return STATUS_MAP[key]
     except KeyError:
-        raise ValueError(f"unrecognised status {clean(raw)!r}") from None
+        raise Explained(f"unrecognised status {clean(raw)!r}", f"statut non reconnu « {clean(raw)} »") from None

@@ -99,6 +99,10 @@ class StrayByte:
         """``"0xFF at byte offset 412 (line 7)"``."""
         return f"0x{self.value:02X} at byte offset {self.offset} (line {self.line})"
 
+    def describe_fr(self) -> str:
+        """``"0xFF à l'octet 412 (ligne 7)"``."""
+        return f"0x{self.value:02X} à l'octet {self.offset} (ligne {self.line})"
+
 
 @dataclass(frozen=True)
 class DecodedText:
@@ -165,17 +169,28 @@ def place_stray(
     return placed
 
 
-def stray_reason(columns: list[tuple[str, list[StrayByte]]]) -> str:
-    """The reason a row is rejected for the stray bytes of its ``(column, bytes)``."""
-    parts = []
+def stray_reasons(columns: list[tuple[str, list[StrayByte]]]) -> tuple[str, str]:
+    """The reason a row is rejected for the stray bytes of its ``(column, bytes)``, in English and
+    in French."""
+    parts, parts_fr = [], []
     for column, found in columns:
-        shown = ", ".join(b.describe() for b in found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
-        held = "a byte that is" if len(found) == 1 else f"{len(found)} bytes that are"
+        shown, shown_fr = (", ".join(say(b) for b in found[:5]) for say in (StrayByte.describe, StrayByte.describe_fr))
+        if len(found) > 5:
+            shown, shown_fr = f"{shown} and {len(found) - 5} more", f"{shown_fr} et {len(found) - 5} autres"
+        held, held_fr = (
+            ("a byte that is", "un octet qui n'est")
+            if len(found) == 1
+            else (f"{len(found)} bytes that are", f"{len(found)} octets qui ne sont")
+        )
         parts.append(f"column {column!r} holds {held} not valid UTF-8 ({shown})")
+        parts_fr.append(f"la colonne « {column} » contient {held_fr} pas de l'UTF-8 valide ({shown_fr})")
     return (
         "; ".join(parts) + " while the rest of the file is UTF-8 (a stray byte, or text in another encoding: "
         "correct the line, or save the file as CSV UTF-8, and import it again); the batch keeps the row with "
-        "U+FFFD in place of each such byte"
+        "U+FFFD in place of each such byte",
+        " ; ".join(parts_fr) + " alors que le reste du fichier est en UTF-8 (un octet égaré, ou du texte dans un "
+        "autre codage : corrigez la ligne, ou enregistrez le fichier en CSV UTF-8, et importez-le à nouveau) ; le "
+        "lot garde la ligne avec U+FFFD à la place de chacun de ces octets",
     )
 
 

@@ -80,6 +80,7 @@ class ImportRow(Base):
     row_fingerprint: Mapped[str] = mapped_column(String(64))
     registrant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("registrants.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)
+    reason_fr: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     candidates: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -36,7 +36,7 @@ from app.imports.encoding import (
     decode_register,
     place_stray,
     stray_in_header,
-    stray_reason,
+    stray_reasons,
 )
 from app.imports.errors import (
     AmbiguousDelimiter,
@@ -95,13 +95,16 @@ class SourceRow:
 
     ``cells`` holds the text exactly as read (not trimmed: the raw cell is kept for later export
     neutralisation); ``problem`` is set when the row itself is malformed (wrong number of cells);
-    ``unreadable`` when a cell cannot be read as shown (an XLSX formula with no saved value).
+    ``unreadable`` when a cell cannot be read as shown (an XLSX formula with no saved value);
+    ``problem_fr`` and ``unreadable_fr`` say the same in French.
     """
 
     line: int
     cells: dict[str, str]
     problem: str | None = None
     unreadable: str | None = None
+    problem_fr: str | None = None
+    unreadable_fr: str | None = None
 
 
 @dataclass
@@ -302,7 +305,7 @@ def _read_text(decoded: DecodedText, *, given: str | None, limits: ReadLimits, b
         last = table.rows[-1]
         raise TruncatedRegister(
             f"The last line ({last.line}) is cut: {last.problem}.",
-            detail_fr=f"La dernière ligne ({last.line}) est coupée : {last.problem}.",
+            detail_fr=f"La dernière ligne ({last.line}) est coupée : {last.problem_fr}.",
             line=last.line,
         )
     return table
@@ -384,22 +387,40 @@ def _table_from_records(
     )
     for line, cells in records[position + 1 :]:
         extra = any(c.strip() for c in cells[width:])
-        problem = f"{len(cells)} cells where the header has {width}" if len(cells) < width or extra else None
+        malformed = len(cells) < width or extra
+        problem = f"{len(cells)} cells where the header has {width}" if malformed else None
+        problem_fr = f"{len(cells)} cellules quand l'en-tête en a {width}" if malformed else None
         values = {name: (cells[i] if i < len(cells) else "") for i, name in by_index.items()}
         formulas = (unresolved or {}).get(line, {})
+        # a formula in an ignored column costs nothing: that column is not read
+        unsaved = [(headers[i].strip(), formula) for i, formula in sorted(formulas.items()) if i in by_index]
         reasons = [
-            f"column {headers[i].strip()!r} holds the formula {formula!r} with no value saved by the spreadsheet "
+            f"column {column!r} holds the formula {formula!r} with no value saved by the spreadsheet "
             "(open the file in a spreadsheet, save it and import it again, or type the value)"
-            for i, formula in sorted(formulas.items())
-            if i in by_index  # a formula in an ignored column costs nothing: that column is not read
+            for column, formula in unsaved
+        ]
+        reasons_fr = [
+            f"la colonne « {column} » contient la formule « {formula} » sans valeur enregistrée par le tableur "
+            "(ouvrez le fichier dans un tableur, enregistrez-le et importez-le à nouveau, ou saisissez la valeur)"
+            for column, formula in unsaved
         ]
         # Likewise a stray byte: only in a column that is read (then U+FFFD stands in its place).
         read = [(headers[i].strip(), found) for i, found in sorted(stray.get(line, {}).items()) if i in by_index]
         if read:
-            reasons.append(stray_reason(read))
+            reason, reason_fr = stray_reasons(read)
+            reasons.append(reason)
+            reasons_fr.append(reason_fr)
             values = {name: STRAY.sub(REPLACEMENT, value) for name, value in values.items()}
-        unreadable = "; ".join(reasons) or None
-        table.rows.append(SourceRow(line=line, cells=values, problem=problem, unreadable=unreadable))
+        table.rows.append(
+            SourceRow(
+                line=line,
+                cells=values,
+                problem=problem,
+                unreadable="; ".join(reasons) or None,
+                problem_fr=problem_fr,
+                unreadable_fr=" ; ".join(reasons_fr) or None,
+            )
+        )
     if not table.rows:
         raise EmptyRegister(
             f"The file holds a header line (line {header_line}) and no data row.",

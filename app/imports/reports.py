@@ -92,6 +92,7 @@ async def get_report(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID
             name=display_name(r),
             registrant_id=r.registrant_id,
             reason=r.reason,
+            reason_fr=r.reason_fr,
             warnings=[RowWarning(**w) for w in r.warnings],
             candidates=[RowCandidate(**c) for c in r.candidates],
             resolution=r.resolution,

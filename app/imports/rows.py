@@ -44,11 +44,14 @@ from typing import Any
 
 from annotated_types import MaxLen
 
+from app.core.explained import in_french
 from app.core.spreadsheet import looks_like_formula
-from app.core.text import clean, describe_disallowed, storable
+from app.core.text import clean, describe_disallowed, disallowed_character, storable
 from app.imports import cells
 from app.imports.reading import SourceRow
+from app.imports.wording import field_fr
 from app.registrants.normalize import (
+    LIKELY_SENEGALESE,
     normalise_document_number,
     normalise_email,
     read_phone,
@@ -67,7 +70,9 @@ class PreparedRow:
     """A row ready for the import service.
 
     ``data`` is the body of a ``RegistrantCreate`` (None when rejected); ``warnings`` lists
-    ``{"field", "message"}``; ``fingerprint`` is the SHA-256 of the row's cells (all but ``N°``);
+    ``{"field", "message", "message_fr"}`` (the same warning in English and in French);
+    ``rejection`` and ``rejection_fr`` say why the row is rejected, in English and in French;
+    ``fingerprint`` is the SHA-256 of the row's cells (all but ``N°``);
     ``unverified_phones`` the numbers of ``data["phones"]`` read as unverified (as written there:
     ``+212500000000`` may be either, and matching need not parse every number again to tell).
     """
@@ -81,10 +86,15 @@ class PreparedRow:
     registered_on: str | None = None
     warnings: list[dict[str, str]] = field(default_factory=list)
     rejection: str | None = None
+    rejection_fr: str | None = None
     unverified_phones: set[str] = field(default_factory=set)
 
-    def warn(self, field_name: str, message: str) -> None:
-        self.warnings.append({"field": field_name, "message": message})
+    def warn(self, field_name: str, message: str, message_fr: str) -> None:
+        self.warnings.append({"field": field_name, "message": message, "message_fr": message_fr})
+
+    def reject(self, reason: str, reason_fr: str) -> PreparedRow:
+        self.rejection, self.rejection_fr = reason, reason_fr
+        return self
 
 
 def row_fingerprint(raw: dict[str, str]) -> str:
@@ -118,33 +128,38 @@ def prepare_row(
     )
     for name, value in raw.items():
         if name != "phones" and looks_like_formula(value):
-            prepared.warn(name, "formula-looking cell stored as plain text, never evaluated")
-    reasons = [f"{refused}; the batch keeps the row with each such character replaced by U+FFFD"] if refused else []
+            prepared.warn(
+                name,
+                "formula-looking cell stored as plain text, never evaluated",
+                f"{field_fr(name)} : cellule qui ressemble à une formule, gardée comme texte, jamais calculée",
+            )
+    reasons, reasons_fr = [], []
+    if refused:
+        reasons.append(f"{refused[0]}; the batch keeps the row with each such character replaced by U+FFFD")
+        reasons_fr.append(f"{refused[1]} ; le lot garde la ligne avec U+FFFD à la place de chacun de ces caractères")
     if row.unreadable:
         reasons.append(row.unreadable)
+        reasons_fr.append(row.unreadable_fr or row.unreadable)
     if reasons:  # every reason the row cannot be read as typed, none hiding another
-        prepared.rejection = "; ".join(reasons)
-        return prepared
+        return prepared.reject("; ".join(reasons), " ; ".join(reasons_fr))
     if row.problem:
-        prepared.rejection = f"malformed row: {row.problem}"
-        return prepared
+        return prepared.reject(f"malformed row: {row.problem}", f"ligne mal formée : {row.problem_fr or row.problem}")
     if not any(c.isalnum() for c in given):
-        prepared.rejection = "no given names"
-        return prepared
+        return prepared.reject("no given names", "pas de prénom")
     if not any(c.isalnum() for c in family):
-        prepared.rejection = "no family name"
-        return prepared
+        return prepared.reject("no family name", "pas de nom")
 
     source = f"Import du registre « {filename} »" if filename else "Import de registre"
     notes: list[str] = [f"{source} : N° {number or '?'}, ligne {row.line}."]
     try:
         registered = cells.parse_legacy_date(get("registered_on"), reference_year=today.year, allow_partial=False)
     except ValueError as exc:
-        prepared.rejection = f"registration date: {exc}"
-        return prepared
+        return prepared.reject(f"registration date: {exc}", f"date d'enregistrement : {in_french(exc)}")
     if registered and dt.date.fromisoformat(registered) > today:
-        prepared.rejection = f"registration date {clean(get('registered_on'))!r} is in the future"
-        return prepared
+        typed = clean(get("registered_on"))
+        return prepared.reject(
+            f"registration date {typed!r} is in the future", f"date d'enregistrement « {typed} » dans le futur"
+        )
     reference_year = int(registered[:4]) if registered else today.year
     if registered:
         prepared.registered_on = registered
@@ -152,18 +167,20 @@ def prepare_row(
     try:
         birth = cells.parse_legacy_date(get("date_of_birth"), reference_year=reference_year)
     except ValueError as exc:
-        prepared.rejection = f"date of birth: {exc}"
-        return prepared
+        return prepared.reject(f"date of birth: {exc}", f"date de naissance : {in_french(exc)}")
     if birth and cells.partial_date_start(birth) > (dt.date.fromisoformat(registered) if registered else today):
-        prepared.rejection = f"date of birth {clean(get('date_of_birth'))!r} is after the registration date"
-        return prepared
+        typed = clean(get("date_of_birth"))
+        return prepared.reject(
+            f"date of birth {typed!r} is after the registration date",
+            f"date de naissance « {typed} » après la date d'enregistrement",
+        )
 
     data: dict[str, Any] = {"given_names": given, "family_name": family, "date_of_birth": birth}
     try:
         data["sex"] = cells.parse_sex(get("sex"))
     except ValueError as exc:
         data["sex"] = "unknown"
-        prepared.warn("sex", f"{exc}; recorded as unknown")
+        prepared.warn("sex", f"{exc}; recorded as unknown", f"{in_french(exc)} ; enregistré comme inconnu")
 
     for name in ("place_of_birth", "origin_region", "host_city", "occupation"):
         data[name] = clean(get(name)) or None
@@ -176,7 +193,11 @@ def prepare_row(
         try:
             data["email"] = normalise_email(email)
         except ValueError as exc:
-            prepared.warn("email", f"e-mail {email!r} dropped: {exc}")
+            prepared.warn(
+                "email",
+                f"e-mail {email!r} dropped: {exc}",
+                f"e-mail « {email} » non repris : adresse non valide ({exc})",
+            )
             notes.append(f"Email (non repris) : {email}")
 
     try:
@@ -187,7 +208,11 @@ def prepare_row(
         # The column mixes occupations and legal status: a value not recognised may be a residence
         # status (sensitive), so it is kept in the restricted field only, never in the notes, the
         # warnings or the report that agents read.
-        prepared.warn("status", "unrecognised status: kept in the restricted residence status")
+        prepared.warn(
+            "status",
+            "unrecognised status: kept in the restricted residence status",
+            "statut non reconnu : gardé dans le statut de séjour (accès restreint)",
+        )
         data["residence_status"] = f"Statut (non reconnu) : {clean(get('status'))}"
 
     arrival = _arrival(prepared, get("arrival_date"), reference_year, registered, birth, today)
@@ -202,21 +227,37 @@ def prepare_row(
             notes.append(f"{label} : {text}")
     note_text = NOTES_SEPARATOR.join(notes)  # the registry keeps notes on one line
     if len(note_text) > NOTES_MAX:
-        prepared.warn("notes", f"notes cut to {NOTES_MAX} characters (the full text is in the batch's raw cells)")
+        prepared.warn(
+            "notes",
+            f"notes cut to {NOTES_MAX} characters (the full text is in the batch's raw cells)",
+            f"notes coupées à {NOTES_MAX} caractères (le texte entier est dans les cellules du lot)",
+        )
         note_text = note_text[: NOTES_MAX - 1] + "…"
     data["notes"] = note_text
     prepared.data = data
     return prepared
 
 
-def _refused_cells(raw: dict[str, str]) -> str | None:
-    """The reason a row's cells cannot be stored (the text rule of :mod:`app.core.text`), or None."""
-    reasons = [f"{name}: {reason}" for name, value in raw.items() if (reason := describe_disallowed(value))]
-    return "; ".join(reasons) or None
+def _refused_cells(raw: dict[str, str]) -> tuple[str, str] | None:
+    """The reason a row's cells cannot be stored (the text rule of :mod:`app.core.text`), in
+    English and in French, or None."""
+    found = [(name, where) for name, value in raw.items() if (where := disallowed_character(value))]
+    if not found:
+        return None
+    en = "; ".join(f"{name}: {describe_disallowed(raw[name])}" for name, _ in found)
+    fr = " ; ".join(
+        f"{field_fr(name)} : caractère {code} à la position {position + 1} non accepté "
+        "(un caractère de contrôle ou un substitut isolé)"
+        for name, (position, code) in found
+    )
+    return en, fr
 
 
 MAX_PHONES = next(int(c.max_length) for c in RegistrantCreate.model_fields["phones"].metadata if isinstance(c, MaxLen))
 """The most phones a registrant holds (``RegistrantCreate.phones``)."""
+
+
+_FLAGS_FR = {LIKELY_SENEGALESE: "sans doute un numéro sénégalais écrit sans son indicatif"}
 
 
 def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str]) -> list[dict[str, Any]]:
@@ -236,7 +277,9 @@ def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str
         try:
             reading = read_phone(piece, default_region=desk_country)
         except ValueError as exc:
-            prepared.warn("phones", f"phone {piece!r} dropped: {exc}")
+            prepared.warn(
+                "phones", f"phone {piece!r} dropped: {exc}", f"téléphone « {piece} » non repris : {in_french(exc)}"
+            )
             notes.append(f"Téléphone (non repris) : {piece}")
             continue
         key = reading.e164 or f"unverified:{reading.digits}"
@@ -244,7 +287,11 @@ def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str
             continue
         seen.add(key)
         if len(phones) == MAX_PHONES:  # the person's list is full: kept in the notes, never cut silently
-            prepared.warn("phones", f"phone {piece!r} dropped: a person holds at most {MAX_PHONES} phones")
+            prepared.warn(
+                "phones",
+                f"phone {piece!r} dropped: a person holds at most {MAX_PHONES} phones",
+                f"téléphone « {piece} » non repris : une personne a au plus {MAX_PHONES} téléphones",
+            )
             notes.append(f"Téléphone (non repris) : {piece}")
             continue
         phones.append({"number": reading.e164 or reading.raw, "whatsapp": False, "label": None})
@@ -252,7 +299,13 @@ def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str
             prepared.unverified_phones.add(reading.raw)
         if reading.flag:
             shown = reading.e164 or "an unverified number"
-            prepared.warn("phones", f"phone {piece!r} read as {shown} ({reading.flag})")
+            prepared.warn(
+                "phones",
+                f"phone {piece!r} read as {shown} ({reading.flag})",
+                f"téléphone « {piece} » lu comme {reading.e164} ({_FLAGS_FR.get(reading.flag, reading.flag)})"
+                if reading.e164
+                else f"téléphone « {piece} » gardé tel qu'il est écrit : numéro non vérifié",
+            )
     return phones
 
 
@@ -265,7 +318,11 @@ def _documents(prepared: PreparedRow, raw: dict[str, str], patterns: Mapping[str
         try:
             number = validate_document_number(doc_type, normalise_document_number(value), patterns=patterns)
         except ValueError as exc:
-            prepared.warn(column, f"document number {value!r} dropped: {exc}")
+            prepared.warn(
+                column,
+                f"document number {value!r} dropped: {exc}",
+                f"{field_fr(column)} « {value} » non repris : {in_french(exc)}",
+            )
             continue
         documents.append({"doc_type": doc_type, "number": number, "issuing_country": DOC_ISSUING_COUNTRY})
     return documents
@@ -279,15 +336,23 @@ def _arrival(
     try:
         value = cells.parse_legacy_date(cell, reference_year=reference_year, allow_partial=False)
     except ValueError as exc:
-        prepared.warn("arrival_date", f"arrival date dropped: {exc}")
+        prepared.warn("arrival_date", f"arrival date dropped: {exc}", f"date d'arrivée non reprise : {in_french(exc)}")
         return None
     assert value is not None
     arrival = dt.date.fromisoformat(value)
     limit = dt.date.fromisoformat(registered) if registered else today
     if arrival > limit:
-        prepared.warn("arrival_date", f"arrival date {clean(cell)!r} dropped: after the registration date")
+        prepared.warn(
+            "arrival_date",
+            f"arrival date {clean(cell)!r} dropped: after the registration date",
+            f"date d'arrivée « {clean(cell)} » non reprise : après la date d'enregistrement",
+        )
         return None
     if birth and arrival < cells.partial_date_start(birth):
-        prepared.warn("arrival_date", f"arrival date {clean(cell)!r} dropped: before the date of birth")
+        prepared.warn(
+            "arrival_date",
+            f"arrival date {clean(cell)!r} dropped: before the date of birth",
+            f"date d'arrivée « {clean(cell)} » non reprise : avant la date de naissance",
+        )
         return None
     return value

@@ -19,6 +19,9 @@ class RowWarning(BaseModel):
 
     field: str
     message: str
+    message_fr: str | None = Field(
+        default=None, description="The same warning in French (null for rows imported before it was kept)."
+    )
 
 
 class RowCandidate(BaseModel):
@@ -56,6 +59,9 @@ class RowReport(BaseModel):
     name: str
     registrant_id: uuid.UUID | None = None
     reason: str | None = None
+    reason_fr: str | None = Field(
+        default=None, description="The same reason in French (null for rows imported before it was kept)."
+    )
     warnings: list[RowWarning] = Field(default_factory=list)
     candidates: list[RowCandidate] = Field(default_factory=list)
     resolution: Resolution | None = Field(

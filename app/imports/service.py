@@ -86,6 +86,7 @@ from app.imports.reading import SourceRow, read_register
 from app.imports.reports import build_report
 from app.imports.rows import PreparedRow, prepare_row
 from app.imports.schemas import ImportReport, RowCandidate, RowReport, RowWarning, counts_of
+from app.imports.wording import field_fr, refusal_fr
 from app.imports.workbook import ReadLimits
 from app.registrants import bulk
 from app.registrants import service as registrants
@@ -438,7 +439,7 @@ class _Run:
         """Decide the row's outcome, build its registrant if it is imported, add it to the chunk."""
         candidates: list[RowCandidate] = []
         registrant_id: uuid.UUID | None = None
-        reason = row.rejection
+        reason, reason_fr = row.rejection, row.rejection_fr
         if reason:
             outcome = "rejected"
         elif row.fingerprint in self.earlier:
@@ -455,7 +456,8 @@ class _Run:
                 )
             ]
         else:
-            outcome, registrant_id, candidates, reason = self._create(row)
+            outcome, registrant_id, candidates, reasons = self._create(row)
+            reason, reason_fr = reasons or (None, None)
         self.first_line.setdefault(row.fingerprint, row.line)
         if outcome == "imported" and registrant_id:
             self.line_of[registrant_id] = row.line
@@ -467,6 +469,7 @@ class _Run:
             name=row.name,
             registrant_id=registrant_id,
             reason=reason,
+            reason_fr=reason_fr,
             warnings=[RowWarning(**w) for w in row.warnings],
             candidates=candidates,
         )
@@ -540,6 +543,7 @@ class _Run:
             "row_fingerprint": row.fingerprint,
             "registrant_id": report.registrant_id,
             "reason": report.reason,
+            "reason_fr": report.reason_fr,
             "warnings": row.warnings,
             "candidates": [c.model_dump(mode="json") for c in report.candidates],
             "data": row.data if report.outcome == "flagged" else None,
@@ -547,18 +551,20 @@ class _Run:
             "resolution": "pending" if report.outcome == "flagged" else None,
         }
 
-    def _create(self, row: PreparedRow) -> tuple[str, uuid.UUID | None, list[RowCandidate], str | None]:
-        """Build the registrant (``imported``), or return its candidates (``flagged``) or a reason."""
+    def _create(self, row: PreparedRow) -> tuple[str, uuid.UUID | None, list[RowCandidate], tuple[str, str] | None]:
+        """Build the registrant (``imported``), or return its candidates (``flagged``) or a reason
+        (in English and in French)."""
         assert row.data is not None
         for attempt in range(len(DROPPABLE) + 1):
             read = self.first_read.get(row.line) if attempt == 0 else None
             try:
                 body = read[0] if read else RegistrantCreate.model_validate(_without_empty(row.data))
             except ValidationError as exc:
-                field = _first_field(exc.errors())
-                if field in DROPPABLE and _drop(row, field, exc.errors()[0]["msg"]):
+                error = exc.errors()[0]
+                field = _first_field([error])
+                if field in DROPPABLE and _drop(row, field, error["msg"], refusal_fr(error)):
                     continue
-                return "rejected", None, [], f"{field or 'row'}: {exc.errors()[0]['msg']}"
+                return "rejected", None, [], _refused(field, error["msg"], refusal_fr(error))
             keys = read[1] if read else _body_keys(body, self.matcher.regions, row.unverified_phones)
             found = self.matcher.candidates(keys)
             if found:
@@ -577,12 +583,13 @@ class _Run:
             except ValidationFailed as exc:
                 errors = exc.extra.get("errors") or []
                 field = _first_field(errors)
-                message = errors[0].get("msg") if errors else exc.detail_en
-                if field in DROPPABLE and _drop(row, field, str(message)):
+                message = str(errors[0].get("msg") if errors else exc.detail_en)
+                message_fr = refusal_fr(errors[0]) if errors else str(exc.detail_fr or exc.title_fr)
+                if field in DROPPABLE and _drop(row, field, message, message_fr):
                     continue
-                return "rejected", None, [], f"{field or 'row'}: {message}"
+                return "rejected", None, [], _refused(field, message, message_fr)
             except Problem as exc:
-                return "rejected", None, [], exc.detail_en or exc.title_en
+                return "rejected", None, [], (exc.detail_en or exc.title_en, exc.detail_fr or exc.title_fr)
             keys = new.keys
             self.chunk_new.append((new, keys))
             self.matcher.add(
@@ -598,7 +605,7 @@ class _Run:
                 )
             )
             return "imported", new.id, [], None
-        return "rejected", None, [], "too many invalid fields"
+        return "rejected", None, [], ("too many invalid fields", "trop de champs non valides")
 
     def _candidates(self, found: Sequence[DuplicateCandidate]) -> list[RowCandidate]:
         out = []
@@ -684,11 +691,18 @@ def _first_field(errors: Sequence[Any]) -> str | None:
     return None
 
 
-def _drop(row: PreparedRow, field: str, message: str) -> bool:
-    """Drop ``field`` from the row's values with a warning; False if it was not there."""
+def _drop(row: PreparedRow, field: str, message: str, message_fr: str) -> bool:
+    """Drop ``field`` from the row's values with a warning (its reason in English and French);
+    False if it was not there."""
     assert row.data is not None
     if row.data.get(field) in (None, []):
         return False
     row.data.pop(field)
-    row.warn(field, f"dropped: {message}")
+    row.warn(field, f"dropped: {message}", f"champ « {field_fr(field)} » non repris — {message_fr}")
     return True
+
+
+def _refused(field: str | None, message: str, message_fr: str) -> tuple[str, str]:
+    """A row's rejection for the registry's refusal of ``field`` (None: of the row as a whole)."""
+    said_fr = f"champ « {field_fr(field)} » refusé — {message_fr}" if field else f"ligne refusée — {message_fr}"
+    return f"{field or 'row'}: {message}", said_fr

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from app.core.explained import Explained
 from app.core.text import ZERO_WIDTH_SPACE, clean, fold, normalise_typed_identifier, without_invisible
 from app.registrants import matching
 
@@ -89,14 +90,21 @@ def is_senegalese_mobile(national_number: str) -> bool:
     return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE_TYPES
 
 
+def _wrong_length(raw: str) -> Explained:
+    return Explained(
+        f"{raw!r} is not a phone number (wrong length)",
+        f"« {raw} » n'est pas un numéro de téléphone (nombre de chiffres impossible)",
+    )
+
+
 def _phone_text(raw: str) -> tuple[str, str]:
     """The normalised text and its ASCII digits; ``ValueError`` when it is not written like a phone."""
     text = normalise_typed_identifier(raw or "")
     if not text or len(text) > _MAX_TEXT or not _PHONE_CHARS.match(text):
-        raise ValueError(f"{raw!r} is not a phone number")
+        raise Explained(f"{raw!r} is not a phone number", f"« {raw} » n'est pas un numéro de téléphone")
     digits = re.sub(r"\D", "", text)
     if len(digits) < _MIN_DIGITS or len(digits) > _MAX_DIGITS + 2:  # + 2: an international "00" prefix
-        raise ValueError(f"{raw!r} is not a phone number (wrong length)")
+        raise _wrong_length(raw)
     return text, digits
 
 
@@ -121,7 +129,7 @@ def parse_phone(raw: str, *, default_region: str) -> ParsedPhone:
     if not has_plus and digits.startswith("00"):
         digits, has_plus = digits[2:], True
     if len(digits) < _MIN_DIGITS or len(digits) > _MAX_DIGITS:
-        raise ValueError(f"{raw!r} is not a phone number (wrong length)")
+        raise _wrong_length(raw)
     region = default_region.upper()
     flag: str | None = None
     attempts: list[tuple[str, str | None]] = []
@@ -137,7 +145,7 @@ def parse_phone(raw: str, *, default_region: str) -> ParsedPhone:
         number = parse_number(candidate, hint)
         if number is not None and phonenumbers.is_valid_number(number):
             return ParsedPhone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), flag)
-    raise ValueError(f"{raw!r} is not a valid phone number")
+    raise Explained(f"{raw!r} is not a valid phone number", f"« {raw} » n'est pas un numéro de téléphone valide")
 
 
 def read_phone(raw: str, *, default_region: str) -> PhoneReading:
@@ -199,6 +207,9 @@ def normalise_document_number(raw: str) -> str:
     return _DOC_SEPARATORS.sub("", normalise_typed_identifier(raw or "")).upper()
 
 
+_DOCUMENT_TYPES_FR = {"passport": "passeport", "cni_ecowas": "CNI CEDEAO"}
+
+
 def validate_document_number(doc_type: str, number: str, *, patterns: Mapping[str, str] | None = None) -> str:
     """The normalised ``number`` if it fits the pattern configured for ``doc_type``.
 
@@ -207,10 +218,13 @@ def validate_document_number(doc_type: str, number: str, *, patterns: Mapping[st
     """
     table = {**DEFAULT_DOCUMENT_PATTERNS, **(patterns or {})}
     if doc_type not in table:
-        raise ValueError(f"unknown document type {doc_type!r}")
+        raise Explained(f"unknown document type {doc_type!r}", f"type de pièce inconnu « {doc_type} »")
     normalised = normalise_document_number(number)
     if not re.fullmatch(table[doc_type], normalised):
-        raise ValueError(f"{number!r} does not look like a {doc_type} number")
+        raise Explained(
+            f"{number!r} does not look like a {doc_type} number",
+            f"« {number} » n'a pas la forme d'un numéro de {_DOCUMENT_TYPES_FR.get(doc_type, doc_type)}",
+        )
     return normalised
 
 

@@ -58,6 +58,11 @@ async def test_a_utf8_register_with_one_stray_byte_stays_utf8_and_rejects_that_r
         (5, "Lamine Ndiaye", "imported"),
     ]
     assert report["rows"][2]["reason"] == stray_reason("Observations", content.index(b"\xff"), 4)
+    offset = content.index(b"\xff")
+    assert report["rows"][2]["reason_fr"].startswith(
+        "la colonne « Observations » contient un octet qui n'est pas de l'UTF-8 valide "
+        f"(0xFF à l'octet {offset} (ligne 4)) alors que le reste du fichier est en UTF-8"
+    )
     if dry_run:
         return
     async with sessionmaker() as session:

@@ -294,7 +294,14 @@ async def test_unknown_origin_region_is_dropped_with_a_warning(upload, sessionma
     content = csv_file(line(1).replace(";Dakar;Thiès;", ";Dakar;Atlantide;"))
     row = (await upload(content)).json()["rows"][0]
     assert row["outcome"] == "imported"
-    assert row["warnings"] == [{"field": "origin_region", "message": "dropped: not a region of Senegal"}]
+    assert row["warnings"] == [
+        {
+            "field": "origin_region",
+            "message": "dropped: not a region of Senegal",
+            "message_fr": "champ « région d'origine » non repris — "
+            "lieu inconnu des listes de régions et de départements",
+        }
+    ]
     async with sessionmaker() as session:
         registrant = await session.get_one(Registrant, uuid.UUID(row["registrant_id"]))
     assert (registrant.origin_region_code, registrant.place_of_birth) == (None, "Dakar")
@@ -303,12 +310,19 @@ async def test_unknown_origin_region_is_dropped_with_a_warning(upload, sessionma
 async def test_over_long_occupation_is_dropped_with_a_warning(upload) -> None:  # type: ignore[no-untyped-def]
     row = (await upload(csv_file(line(1, job="x" * 250)))).json()["rows"][0]
     assert row["outcome"] == "imported"
-    assert row["warnings"] == [{"field": "occupation", "message": "dropped: String should have at most 200 characters"}]
+    assert row["warnings"] == [
+        {
+            "field": "occupation",
+            "message": "dropped: String should have at most 200 characters",
+            "message_fr": "champ « profession » non repris — valeur trop longue (au plus 200 caractères)",
+        }
+    ]
 
 
 async def test_over_long_name_rejects_the_row(upload) -> None:  # type: ignore[no-untyped-def]
     row = (await upload(csv_file(line(1, family="N" * 250)))).json()["rows"][0]
     assert (row["outcome"], row["reason"]) == ("rejected", "family_name: String should have at most 200 characters")
+    assert row["reason_fr"] == "champ « nom » refusé — valeur trop longue (au plus 200 caractères)"
 
 
 async def test_imported_people_keep_the_registers_registration_date(upload, sessionmaker) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from app.imports.reading import read_register
 from app.imports.rows import PreparedRow, prepare_row
 from tests.imports.conftest import csv_file
@@ -99,7 +101,8 @@ def test_unparseable_phone_is_dropped_with_a_warning_and_the_row_kept() -> None:
     assert prepared.rejection is None
     assert prepared.data["phones"] == [{"number": "+212612345678", "whatsapp": False, "label": None}]  # type: ignore[index]
     message = "phone '12' dropped: '12' is not a phone number (wrong length)"
-    assert prepared.warnings == [{"field": "phones", "message": message}]
+    message_fr = "téléphone « 12 » non repris : « 12 » n'est pas un numéro de téléphone (nombre de chiffres impossible)"
+    assert prepared.warnings == [{"field": "phones", "message": message, "message_fr": message_fr}]
     assert "Téléphone (non repris) : 12" in prepared.data["notes"]  # type: ignore[index]
 
 
@@ -110,7 +113,12 @@ def test_phones_past_the_ten_a_person_holds_are_kept_in_the_notes_with_a_warning
     assert prepared.rejection is None
     assert [p["number"] for p in prepared.data["phones"]] == [f"+2126123456{i:02d}" for i in range(10)]  # type: ignore[index]
     assert prepared.warnings == [
-        {"field": "phones", "message": f"phone {n!r} dropped: a person holds at most 10 phones"} for n in numbers[10:]
+        {
+            "field": "phones",
+            "message": f"phone {n!r} dropped: a person holds at most 10 phones",
+            "message_fr": f"téléphone « {n} » non repris : une personne a au plus 10 téléphones",
+        }
+        for n in numbers[10:]
     ]
     for n in numbers[10:]:
         assert f"Téléphone (non repris) : {n}" in prepared.data["notes"]  # type: ignore[index]
@@ -125,7 +133,12 @@ def test_bare_senegalese_mobile_at_a_moroccan_desk_is_read_as_senegalese_and_fla
     prepared = row("4;02/06/2019;Saliou;Ka;M;;;;;;76-301-38-80;;;;;;;")
     assert prepared.data["phones"] == [{"number": "+221763013880", "whatsapp": False, "label": None}]  # type: ignore[index]
     assert prepared.warnings == [
-        {"field": "phones", "message": "phone '76-301-38-80' read as +221763013880 (likely_senegalese_without_prefix)"}
+        {
+            "field": "phones",
+            "message": "phone '76-301-38-80' read as +221763013880 (likely_senegalese_without_prefix)",
+            "message_fr": "téléphone « 76-301-38-80 » lu comme +221763013880 "
+            "(sans doute un numéro sénégalais écrit sans son indicatif)",
+        }
     ]
 
 
@@ -139,7 +152,11 @@ def test_arrival_after_the_registration_is_dropped_and_kept_in_the_notes() -> No
     prepared = row("6;03/06/2019;Saliou;Ka;M;22/12/2002;;;;;;;;;;09.02.2026;;")
     assert "arrival_date" not in prepared.data  # type: ignore[operator]
     assert prepared.warnings == [
-        {"field": "arrival_date", "message": "arrival date '09.02.2026' dropped: after the registration date"}
+        {
+            "field": "arrival_date",
+            "message": "arrival date '09.02.2026' dropped: after the registration date",
+            "message_fr": "date d'arrivée « 09.02.2026 » non reprise : après la date d'enregistrement",
+        }
     ]
     assert "Date d'arrivée au Maroc (non reprise) : 09.02.2026" in prepared.data["notes"]  # type: ignore[index]
 
@@ -157,14 +174,24 @@ def test_an_unrecognised_status_is_kept_in_the_restricted_field_only() -> None:
     assert "status_category" not in prepared.data or prepared.data["status_category"] is None  # type: ignore[operator]
     assert "irrégulière" not in str(prepared.data.get("notes"))  # type: ignore[union-attr]
     assert prepared.warnings == [
-        {"field": "status", "message": "unrecognised status: kept in the restricted residence status"}
+        {
+            "field": "status",
+            "message": "unrecognised status: kept in the restricted residence status",
+            "message_fr": "statut non reconnu : gardé dans le statut de séjour (accès restreint)",
+        }
     ]
 
 
 def test_unknown_sex_is_recorded_unknown_with_a_warning() -> None:
     prepared = row("4;02/06/2019;Saliou;Ka;X;;;;;;;;;;;;;")
     assert prepared.data["sex"] == "unknown"  # type: ignore[index]
-    assert prepared.warnings == [{"field": "sex", "message": "unrecognised sex 'X'; recorded as unknown"}]
+    assert prepared.warnings == [
+        {
+            "field": "sex",
+            "message": "unrecognised sex 'X'; recorded as unknown",
+            "message_fr": "sexe non reconnu « X » ; enregistré comme inconnu",
+        }
+    ]
 
 
 def test_formula_looking_cell_is_kept_as_text_with_a_warning() -> None:
@@ -172,9 +199,43 @@ def test_formula_looking_cell_is_kept_as_text_with_a_warning() -> None:
     assert prepared.raw["observations"] == '=HYPERLINK("http://example.com/x","cliquer ici")'
     assert prepared.data["notes"].endswith('Observations : =HYPERLINK("http://example.com/x","cliquer ici")')  # type: ignore[index]
     assert prepared.warnings == [
-        {"field": "observations", "message": "formula-looking cell stored as plain text, never evaluated"}
+        {
+            "field": "observations",
+            "message": "formula-looking cell stored as plain text, never evaluated",
+            "message_fr": "observations : cellule qui ressemble à une formule, gardée comme texte, jamais calculée",
+        }
     ]
 
 
 def test_malformed_row_is_rejected() -> None:
     assert row("4;02/06/2019;Saliou").rejection == "malformed row: 3 cells where the header has 18"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason_fr"),
+    [
+        ("4;02/06/2019;  ;Ka;M;;;;;;;;;;;;;", "pas de prénom"),
+        ("4;02/06/2019;Saliou;;M;;;;;;;;;;;;;", "pas de nom"),
+        ("4;02/06/2019;Saliou;Ka;M;31/02/1990;;;;;;;;;;;;", "date de naissance : date impossible « 31/02/1990 »"),
+        ("4;02/06/2019;Saliou;Ka;M;12/1990;;;;;;;;;;;;", None),  # a partial birth date is kept
+        ("4;02/06/2019;Saliou;Ka;M;13/1990;;;;;;;;;;;;", "date de naissance : mois impossible dans « 13/1990 »"),
+        (
+            "4;02/06/2019;Saliou;Ka;M;03/07/2019;;;;;;;;;;;;",
+            "date de naissance « 03/07/2019 » après la date d'enregistrement",
+        ),
+        ("4;bientôt;Saliou;Ka;M;;;;;;;;;;;;;", "date d'enregistrement : date non reconnue « bientôt »"),
+        ("4;06/2019;Saliou;Ka;M;;;;;;;;;;;;;", "date d'enregistrement : date incomplète « 06/2019 »"),
+        ("4;02/06/2031;Saliou;Ka;M;;;;;;;;;;;;;", "date d'enregistrement « 02/06/2031 » dans le futur"),
+        ("4;02/06/2019;Saliou", "ligne mal formée : 3 cellules quand l'en-tête en a 18"),
+        (
+            "4;02/06/2019;Sal\x01iou;Ka;M;;;;;;;;;;;;;",
+            "prénom(s) : caractère U+0001 à la position 4 non accepté (un caractère de contrôle ou un substitut "
+            "isolé) ; le lot garde la ligne avec U+FFFD à la place de chacun de ces caractères",
+        ),
+    ],
+)
+def test_every_rejection_is_said_in_french_too(line: str, reason_fr: str | None) -> None:
+    """A desk's staff read the import report in French: each reason has its French wording."""
+    prepared = row(line)
+    assert prepared.rejection_fr == reason_fr
+    assert (prepared.rejection is None) == (reason_fr is None)

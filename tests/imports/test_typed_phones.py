@@ -46,7 +46,8 @@ def test_an_unallocated_moroccan_number_is_kept_as_typed_with_a_warning() -> Non
         {"number": "05 00 00 00 00", "whatsapp": False, "label": None},
     ]
     message = "phone '05 00 00 00 00' read as an unverified number (unverified_number)"
-    assert row.warnings == [{"field": "phones", "message": message}]
+    message_fr = "téléphone « 05 00 00 00 00 » gardé tel qu'il est écrit : numéro non vérifié"
+    assert row.warnings == [{"field": "phones", "message": message, "message_fr": message_fr}]
     assert "Téléphone (non repris)" not in row.data["notes"]  # type: ignore[index]
 
 
@@ -61,7 +62,10 @@ def test_orange_71_is_read_as_senegalese_and_flagged() -> None:
     row = prepared("71 000 00 02")
     assert row.data["phones"] == [{"number": "+221710000002", "whatsapp": False, "label": None}]  # type: ignore[index]
     message = "phone '71 000 00 02' read as +221710000002 (likely_senegalese_without_prefix)"
-    assert row.warnings == [{"field": "phones", "message": message}]
+    message_fr = (
+        "téléphone « 71 000 00 02 » lu comme +221710000002 (sans doute un numéro sénégalais écrit sans son indicatif)"
+    )
+    assert row.warnings == [{"field": "phones", "message": message, "message_fr": message_fr}]
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])

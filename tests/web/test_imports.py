@@ -68,7 +68,7 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
     )
     await expect(summary).to_be_focused()
     rejected = page.locator("#register-import-report table tr").nth(1)
-    await expect(rejected).to_contain_text("rejetée")
+    await expect(rejected).to_contain_text("rejetée — pas de prénom")  # the reason in the page's language
     await expect(rejected.locator("td").first).to_have_text("4")  # the file's line (its header is line 1)
     await assert_accessible(page)
     with server.api(admin) as http:

@@ -106,7 +106,11 @@ function uploadReport(report) {
     for (const key of ["line", "register_number", "person", "import_problem"]) head.append(el("th", t(key), { scope: "col" }));
     table.append(head);
     for (const row of listed) {
-      const what = row.outcome === "rejected" ? row.reason : row.warnings.map((w) => `${w.field}${colon()}${w.message}`).join(" ; ");
+      // in French when the server wrote it so (rows imported before it did have English only)
+      const french = i18n.lang === "fr";
+      const what = row.outcome === "rejected"
+        ? (french && row.reason_fr) || row.reason
+        : row.warnings.map((w) => (french && w.message_fr) || `${w.field}${colon()}${w.message}`).join(" ; ");
       const tr = el("tr");
       const number = el("td", row.number ? null : t("empty"));
       if (row.number) number.append(numberSpan(row.number));

@@ -1,0 +1,64 @@
+"""The French wording of an import row's reasons and warnings (the English one is built beside it,
+in :mod:`app.imports.rows` and :mod:`app.imports.service`): the register's column names as the
+desk's registers write them, and the registry's refusals of a value said in French."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.core.explained import in_french
+
+FIELDS_FR: dict[str, str] = {
+    "source_number": "N°",
+    "registered_on": "date d'enregistrement",
+    "given_names": "prénom(s)",
+    "family_name": "nom",
+    "sex": "sexe",
+    "date_of_birth": "date de naissance",
+    "place_of_birth": "lieu de naissance",
+    "origin_region": "région d'origine",
+    "origin_departement": "département d'origine",
+    "host_region": "région de résidence",
+    "host_city": "ville de résidence",
+    "passport_number": "N° passeport",
+    "cni_number": "N° CNI",
+    "phones": "téléphone",
+    "email": "e-mail",
+    "status": "statut",
+    "status_category": "statut",
+    "residence_status": "statut de séjour",
+    "occupation": "profession",
+    "arrival_date": "date d'arrivée",
+    "request": "demande",
+    "observations": "observations",
+    "notes": "notes",
+    "documents": "pièce d'identité",
+}
+"""A field of a register row or of a registrant, as a French sentence names it."""
+
+_REFUSALS_FR = {
+    "phone_invalid": "numéro de téléphone non valide",
+    "document_number_invalid": "numéro de pièce d'identité non valide",
+    "area_unknown": "lieu inconnu des listes de régions et de départements",
+    "area_mismatch": "département d'une autre région",
+    "missing": "valeur manquante",
+    "string_too_short": "valeur vide",
+}
+
+
+def field_fr(name: str) -> str:
+    """``name`` (a field) in French (itself when it has no French name)."""
+    return FIELDS_FR.get(name, name)
+
+
+def refusal_fr(error: Mapping[str, Any]) -> str:
+    """The registry's refusal of a value (one entry of a 422's ``errors``, Pydantic's or the
+    service's) in French; the English message in parentheses when there is no French for it."""
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "value_error" and isinstance(context.get("error"), BaseException):
+        return in_french(context["error"], f"valeur refusée ({error.get('msg')})")
+    if kind.endswith("too_long") and "max_length" in context:
+        return f"valeur trop longue (au plus {context['max_length']} caractères)"
+    return _REFUSALS_FR.get(kind, f"valeur refusée ({error.get('msg')})")
