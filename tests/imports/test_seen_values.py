@@ -86,7 +86,7 @@ async def test_a_formula_without_a_saved_value_rejects_its_row(upload, sessionma
     assert rows[3]["outcome"] == "rejected"
     assert "formula '=UPPER(\"ndiaye\")' with no value saved" in rows[3]["reason"]
     assert rows[3]["reason_fr"].startswith(
-        "la colonne « Nom » contient la formule « =UPPER(\"ndiaye\") » sans valeur enregistrée par le tableur"
+        'la colonne « Nom » contient la formule « =UPPER("ndiaye") » sans valeur enregistrée par le tableur'
     )
     stored = await _rows(sessionmaker, response.json()["batch_id"])
     assert stored[3].raw["family_name"] == '=UPPER("ndiaye")'
