@@ -58,7 +58,7 @@ async def _assert_failed_and_cleaned(response: httpx.Response, app: FastAPI, ses
     assert problem["type"] == "/problems/export-failed"
     assert problem["detail"].startswith("Le fichier de l'export n'a pas pu être écrit ; rien n'a été envoyé.")
     [finish] = await _finishes(sessionmaker)
-    assert finish["completed"] is False
+    assert (finish["completed"], finish["rows_written"]) == (False, 0), "nothing of the file left"
     slots: ExportSlots = app.state.export_slots
     assert slots.in_progress == 0
     assert writer_processes() == []
