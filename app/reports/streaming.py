@@ -78,11 +78,14 @@ async def read_only_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnec
     """A connection in a read-only snapshot transaction, rolled back (shielded) on exit."""
     conn = await engine.connect()
     try:
-        if engine.dialect.name == "postgresql":
-            conn = await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-        else:
-            conn = await conn.execution_options(**{READ_ONLY_OPTION: True})
-        await conn.begin()
+        # Not cut by a client going away: a BEGIN cancelled midway leaves the driver's connection
+        # in doubt, and the pool then throws it away instead of taking it back.
+        with anyio.CancelScope(shield=True):
+            if engine.dialect.name == "postgresql":
+                conn = await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            else:
+                conn = await conn.execution_options(**{READ_ONLY_OPTION: True})
+            await conn.begin()
         yield conn
     finally:
         with anyio.CancelScope(shield=True):
@@ -93,7 +96,8 @@ async def _next_batch(result: AsyncResult[Any], size: int) -> list[Any]:
     """The next ``size`` rows of ``result`` (fewer at the end, [] when done), ``FETCH_SIZE`` per fetch."""
     rows: list[Any] = []
     while len(rows) < size:
-        part = await result.fetchmany(min(FETCH_SIZE, size - len(rows)))
+        with anyio.CancelScope(shield=True):  # see stream_batches
+            part = await result.fetchmany(min(FETCH_SIZE, size - len(rows)))
         if not part:
             break
         rows += part
@@ -105,8 +109,13 @@ async def stream_batches(conn: AsyncConnection, stmt: AnySelect, size: int = BAT
 
     Each layer of the pipeline drops its batch before asking for the next one, so at most one
     batch is alive while the next is fetched (``del`` below and in the writers' loops).
+
+    A cancellation (the client went away) takes effect once the statement or fetch in flight has
+    returned: cut midway, it would leave the driver's connection in doubt, and the pool would throw
+    it away (on SQLite, with its close left pending) instead of taking it back.
     """
-    result = await conn.stream(stmt.execution_options(yield_per=FETCH_SIZE))
+    with anyio.CancelScope(shield=True):
+        result = await conn.stream(stmt.execution_options(yield_per=FETCH_SIZE))
     try:
         while rows := await _next_batch(result, size):
             yield rows

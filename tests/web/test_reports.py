@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import cast
+
 import pytest
 from playwright.async_api import Page, expect
+from sqlalchemy import event
 
 from tests.reports.xlsx_values import writers_killed
 from tests.web.conftest import LiveServer, assert_accessible
+from tests.web.cut_proxy import cutting_proxy
 from tests.web.helpers import register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -165,3 +170,30 @@ async def test_an_export_whose_file_cannot_be_written_says_so_and_saves_nothing(
             "Le fichier de l'export n'a pas pu être écrit ; rien n'a été envoyé."
         )
     assert killed and downloads == []
+
+
+async def test_an_export_whose_connection_drops_midway_says_so_and_saves_nothing(
+    page: Page, server: LiveServer
+) -> None:
+    """The network drops the download after its first bytes: the page says, in its language, that
+    the export stopped before its end and that no file was saved; nothing is downloaded."""
+    supervisor = server.make_agent("supervisor")
+    register_via_api(server, supervisor, given_names="Aïda", family_name="Diagne")
+    thrown_away: list[object] = []  # connections the pool could not take back (cut mid-statement)
+    listen = (server.app.state.engine.sync_engine.pool, "invalidate", lambda *args: thrown_away.append(args))
+    event.listen(*listen)
+    async with cutting_proxy(server.url, b"/api/v1/exports/") as url:
+        await page.goto(f"{url}/app/")
+        await sign_in(page, cast(LiveServer, SimpleNamespace(url=url)), supervisor)
+        await page.get_by_role("button", name="Rapports").click()
+        downloads: list[object] = []
+        page.on("download", lambda download: downloads.append(download))
+        await page.locator("#export-form").get_by_role("button", name="Exporter").click()
+        await expect(page.locator("#export-msg")).to_have_text(
+            "L'export s'est interrompu avant la fin : aucun fichier n'a été enregistré. "
+            "Réessayez ; si cela se répète, choisissez une période plus courte."
+        )
+        await page.wait_for_load_state("networkidle")  # the screen's other requests answered
+    event.remove(*listen)
+    assert downloads == []
+    assert thrown_away == [], "the export stopped between two statements: its connection went back"
