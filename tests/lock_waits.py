@@ -38,9 +38,12 @@ async def table_locked(dsn: str, table: str) -> AsyncIterator[asyncpg.Connection
         await holder.close()
 
 
-async def cut_when_waiting(holder: asyncpg.Connection, request: Awaitable[T]) -> T:
-    """Run ``request`` until a connection of it waits on ``holder``'s lock, terminate that
-    connection, and return what the request answers (within ``WAIT_SECONDS`` each)."""
+async def cut_when_waiting(holder: asyncpg.Connection, request: Awaitable[T], *, how: str = "terminate") -> T:
+    """Run ``request`` until a connection of it waits on ``holder``'s lock, then ``terminate``
+    that connection (``pg_terminate_backend``: the connection is gone) or ``cancel`` its statement
+    (``pg_cancel_backend``: SQLSTATE 57014, the connection stays), and return what the request
+    answers (within ``WAIT_SECONDS`` each)."""
+    assert how in ("terminate", "cancel")
     task = asyncio.ensure_future(request)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_SECONDS
@@ -51,7 +54,7 @@ async def cut_when_waiting(holder: asyncpg.Connection, request: Awaitable[T]) ->
         )
         if waiting:
             for row in waiting:
-                await holder.fetchval("SELECT pg_terminate_backend($1)", row["pid"])
+                await holder.fetchval(f"SELECT pg_{how}_backend($1)", row["pid"])
             break
         if task.done() or loop.time() > deadline:
             task.cancel()

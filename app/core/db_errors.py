@@ -72,3 +72,27 @@ def database_busy(exc: BaseException) -> bool:
         wrapped = seen.orig if isinstance(seen, DBAPIError) else None
         seen = wrapped or seen.__cause__ or seen.__context__
     return False
+
+
+_TRANSIENT = (
+    asyncpg.exceptions.TransactionRollbackError,  # class 40: serialization failure, deadlock detected
+    asyncpg.exceptions.LockNotAvailableError,  # 55P03: lock_timeout
+    asyncpg.exceptions.QueryCanceledError,  # 57014: statement_timeout, or cancelled by an administrator
+)
+
+
+def database_transient(exc: BaseException) -> bool:
+    """True when ``exc`` (or what it wraps) is PostgreSQL giving up on a statement that may well
+    succeed if sent again: a serialization failure or deadlock (SQLSTATE class 40), a lock or
+    statement timeout, a query cancelled by an administrator. The request's transaction is rolled
+    back. https://www.postgresql.org/docs/current/errcodes-appendix.html
+    """
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, _TRANSIENT):
+            return True
+        wrapped = seen.orig if isinstance(seen, DBAPIError) else None
+        seen = wrapped or seen.__cause__ or seen.__context__
+    return False

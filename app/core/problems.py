@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.audit.strict_json import DuplicateKey
 from app.core import errors
-from app.core.db_errors import RETRY_AFTER_SECONDS, database_busy, database_unavailable
+from app.core.db_errors import RETRY_AFTER_SECONDS, database_busy, database_transient, database_unavailable
 from app.core.i18n import negotiate
 from app.core.middleware import TextRefused
 
@@ -239,11 +239,27 @@ def _database_busy_response(request: Request) -> JSONResponse:
     )
 
 
+def _database_transient_response(request: Request) -> JSONResponse:
+    logger.warning("database gave up on a statement (request_id=%s)", getattr(request.state, "request_id", None))
+    return problem_response(
+        request,
+        errors.ServiceUnavailable(
+            "The database could not finish this request (busy or interrupted); nothing was saved, try again "
+            "in a few seconds.",
+            detail_fr="La base de données n'a pas pu terminer cette demande (occupée ou interrompue) ; rien n'a été "
+            "enregistré, réessayez dans quelques secondes.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ),
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     if database_unavailable(exc):
         return _database_unavailable_response(request)
     if database_busy(exc):
         return _database_busy_response(request)
+    if database_transient(exc):
+        return _database_transient_response(request)
     logger.exception("unhandled error (request_id=%s)", getattr(request.state, "request_id", None))
     return problem_response(
         request,

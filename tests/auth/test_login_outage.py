@@ -9,6 +9,7 @@ table lock held by the test."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,14 +28,18 @@ def _login(client: httpx.AsyncClient, email: str, password: str = PASSWORD):  # 
     return client.post("/api/v1/auth/token", data={"username": email, "password": password})
 
 
+@pytest.mark.parametrize("how", ["terminate", "cancel"])
 async def test_a_login_cut_before_its_password_is_checked_counts_no_failure(
-    client, make_staff, sessionmaker, database_url
+    client, make_staff, sessionmaker, database_url, how
 ) -> None:
+    """The connection dropped, or its statement cancelled (an administrator's pg_cancel_backend, a
+    statement timeout): 503 with Retry-After, the client may try again."""
     dsn = postgres_only(database_url)
     agent = await make_staff("agent")
     async with table_locked(dsn, "staff_users") as holder:  # the account's lookup waits
-        cut = await cut_when_waiting(holder, _login(client, agent.email))
+        cut = await cut_when_waiting(holder, _login(client, agent.email), how=how)
     assert cut.status_code == 503, cut.text
+    assert cut.headers["retry-after"] == "5"
     assert await _counts(sessionmaker) == {"account": 0, "pair": 0, "address": 0}
     assert (await _login(client, agent.email)).status_code == 200
 
