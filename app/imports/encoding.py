@@ -100,8 +100,8 @@ class StrayByte:
         return f"0x{self.value:02X} at byte offset {self.offset} (line {self.line})"
 
     def describe_fr(self) -> str:
-        """``"0xFF à l'octet 412 (ligne 7)"``."""
-        return f"0x{self.value:02X} à l'octet {self.offset} (ligne {self.line})"
+        """``"octet 0xFF en position 412 du fichier, ligne 7"``."""
+        return f"octet 0x{self.value:02X} en position {self.offset} du fichier, ligne {self.line}"
 
 
 @dataclass(frozen=True)

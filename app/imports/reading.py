@@ -26,6 +26,7 @@ import io
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from app.core.text import REPLACEMENT
@@ -385,11 +386,16 @@ def _table_from_records(
     table = RegisterTable(
         file_format=file_format, encoding=encoding, delimiter=delimiter, columns=columns, ignored_columns=ignored
     )
-    for line, cells in records[position + 1 :]:
+    data = records[position + 1 :]
+    # Empty cells past the header's are the file's layout when most rows have them (every line
+    # ending with a delimiter the header lacks); in a row that alone has them, a stray delimiter
+    # moved its later cells one column on, and only the count shows it when the last one is empty.
+    usual = Counter(len(cells) for _, cells in data).most_common(1)[0][0] if data else width
+    for line, cells in data:
         extra = any(c.strip() for c in cells[width:])
-        malformed = len(cells) < width or extra
+        malformed = len(cells) < width or extra or len(cells) > max(width, usual)
         problem = f"{len(cells)} cells where the header has {width}" if malformed else None
-        problem_fr = f"{len(cells)} cellules quand l'en-tête en a {width}" if malformed else None
+        problem_fr = f"{len(cells)} cellules alors que l'en-tête en compte {width}" if malformed else None
         values = {name: (cells[i] if i < len(cells) else "") for i, name in by_index.items()}
         formulas = (unresolved or {}).get(line, {})
         # a formula in an ignored column costs nothing: that column is not read

@@ -23,7 +23,10 @@ readable case (``KANE`` → ``Kane``, ``N'DIAYE`` → ``N'Diaye``), its spelling
 apostrophes, hyphens) untouched; the original cell stays in the batch. The notes start with the
 source (file, ``N°``, line) and the legacy registration date, parts separated by `` | `` (the
 registry keeps notes on one line). A row whose number of cells differs from the header's is
-rejected (malformed row). The raw cells are kept, unevaluated, in the batch (``ImportRow.raw``).
+rejected (malformed row), unless its extra cells are empty and most rows of the file have as many
+(every line ending with a delimiter the header lacks): a row that alone has one empty cell too many
+had a stray delimiter move its later cells one column on. The raw cells are kept, unevaluated, in
+the batch (``ImportRow.raw``).
 
 Text rule (:mod:`app.core.text`, the same for every input of the service): a cell holding a
 refused character (NUL, another control character but tab and line breaks, a lone surrogate,
@@ -136,7 +139,7 @@ def prepare_row(
     reasons, reasons_fr = [], []
     if refused:
         reasons.append(f"{refused[0]}; the batch keeps the row with each such character replaced by U+FFFD")
-        reasons_fr.append(f"{refused[1]} ; le lot garde la ligne avec U+FFFD à la place de chacun de ces caractères")
+        reasons_fr.append(f"{refused[1]} ; corrigez la cellule dans le registre, puis importez-le à nouveau")
     if row.unreadable:
         reasons.append(row.unreadable)
         reasons_fr.append(row.unreadable_fr or row.unreadable)
@@ -158,7 +161,8 @@ def prepare_row(
     if registered and dt.date.fromisoformat(registered) > today:
         typed = clean(get("registered_on"))
         return prepared.reject(
-            f"registration date {typed!r} is in the future", f"date d'enregistrement « {typed} » dans le futur"
+            f"registration date {typed!r} is in the future",
+            f"date d'enregistrement « {typed} » postérieure à aujourd'hui",
         )
     reference_year = int(registered[:4]) if registered else today.year
     if registered:
@@ -172,7 +176,7 @@ def prepare_row(
         typed = clean(get("date_of_birth"))
         return prepared.reject(
             f"date of birth {typed!r} is after the registration date",
-            f"date de naissance « {typed} » après la date d'enregistrement",
+            f"date de naissance « {typed} » postérieure à la date d'enregistrement",
         )
 
     data: dict[str, Any] = {"given_names": given, "family_name": family, "date_of_birth": birth}
@@ -196,7 +200,7 @@ def prepare_row(
             prepared.warn(
                 "email",
                 f"e-mail {email!r} dropped: {exc}",
-                f"e-mail « {email} » non repris : adresse non valide ({exc})",
+                f"e-mail « {email} » non repris : {in_french(exc, 'adresse non valide')}",
             )
             notes.append(f"Email (non repris) : {email}")
 
@@ -230,7 +234,8 @@ def prepare_row(
         prepared.warn(
             "notes",
             f"notes cut to {NOTES_MAX} characters (the full text is in the batch's raw cells)",
-            f"notes coupées à {NOTES_MAX} caractères (le texte entier est dans les cellules du lot)",
+            f"notes (demande et observations) coupées à {NOTES_MAX:,} caractères (le texte complet reste dans "
+            "le lot importé)".replace(",", " "),
         )
         note_text = note_text[: NOTES_MAX - 1] + "…"
     data["notes"] = note_text
@@ -246,8 +251,7 @@ def _refused_cells(raw: dict[str, str]) -> tuple[str, str] | None:
         return None
     en = "; ".join(f"{name}: {describe_disallowed(raw[name])}" for name, _ in found)
     fr = " ; ".join(
-        f"{field_fr(name)} : caractère {code} à la position {position + 1} non accepté "
-        "(un caractère de contrôle ou un substitut isolé)"
+        f"{field_fr(name)} : caractère invisible non autorisé ({code}) en position {position + 1}"
         for name, (position, code) in found
     )
     return en, fr
@@ -345,14 +349,14 @@ def _arrival(
         prepared.warn(
             "arrival_date",
             f"arrival date {clean(cell)!r} dropped: after the registration date",
-            f"date d'arrivée « {clean(cell)} » non reprise : après la date d'enregistrement",
+            f"date d'arrivée « {clean(cell)} » non reprise : postérieure à la date d'enregistrement",
         )
         return None
     if birth and arrival < cells.partial_date_start(birth):
         prepared.warn(
             "arrival_date",
             f"arrival date {clean(cell)!r} dropped: before the date of birth",
-            f"date d'arrivée « {clean(cell)} » non reprise : avant la date de naissance",
+            f"date d'arrivée « {clean(cell)} » non reprise : antérieure à la date de naissance",
         )
         return None
     return value

@@ -234,7 +234,7 @@ _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 MIN_YEAR = 1900
 
 
-class FutureDate(ValueError):
+class FutureDate(Explained):
     """A date after today (a birth date cannot be): said as ``date_in_future`` by the API."""
 
 
@@ -247,30 +247,33 @@ def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
     text = (raw or "").strip()
     m = _PARTIAL_DATE.match(text)
     if m is None:
-        raise ValueError(f"{raw!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        raise Explained(
+            f"{raw!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
+            f"« {raw} » n'est pas une date (AAAA, AAAA-MM ou AAAA-MM-JJ)",
+        )
     today = today or dt.datetime.now(dt.UTC).date()
     year = int(m.group(1))
     month = int(m.group(2)) if m.group(2) else None
     day = int(m.group(3)) if m.group(3) else None
     if year < MIN_YEAR:
-        raise ValueError(f"{raw!r} is before {MIN_YEAR}")
+        raise Explained(f"{raw!r} is before {MIN_YEAR}", f"« {raw} » est antérieure à {MIN_YEAR}")
     if month is not None and not 1 <= month <= 12:
-        raise ValueError(f"{raw!r} has no month {month}")
+        raise Explained(f"{raw!r} has no month {month}", f"« {raw} » : pas de mois {month}")
     if day is not None:
         assert month is not None
         try:
             full = dt.date(year, month, day)
         except ValueError as exc:
-            raise ValueError(f"{raw!r} is not a calendar date") from exc
+            raise Explained(f"{raw!r} is not a calendar date", f"« {raw} » n'est pas une date du calendrier") from exc
         if full > today:
-            raise FutureDate(f"{raw!r} is in the future")
+            raise FutureDate(f"{raw!r} is in the future", f"« {raw} » est dans le futur")
         return full.isoformat()
     if month is not None:
         if (year, month) > (today.year, today.month):
-            raise FutureDate(f"{raw!r} is in the future")
+            raise FutureDate(f"{raw!r} is in the future", f"« {raw} » est dans le futur")
         return f"{year:04d}-{month:02d}"
     if year > today.year:
-        raise FutureDate(f"{raw!r} is in the future")
+        raise FutureDate(f"{raw!r} is in the future", f"« {raw} » est dans le futur")
     return f"{year:04d}"
 
 
@@ -289,12 +292,14 @@ def clean_name(raw: str) -> str:
     """
     raw = (raw or "").replace(ZERO_WIDTH_SPACE, " ")
     if any(unicodedata.category(c) == "Cc" for c in raw):
-        raise ValueError("a name cannot contain control characters")
+        raise Explained(
+            "a name cannot contain control characters", "un nom ne peut pas contenir de caractère de contrôle"
+        )
     value = clean(without_invisible(raw))
     if not value:
-        raise ValueError("a name cannot be empty")
+        raise Explained("a name cannot be empty", "un nom ne peut pas être vide")
     if not any(unicodedata.category(c).startswith("L") and c not in _NOT_A_LETTER for c in value):
-        raise ValueError("a name must contain at least one letter")
+        raise Explained("a name must contain at least one letter", "un nom doit contenir au moins une lettre")
     return value
 
 
@@ -319,10 +324,29 @@ def check_arrival_date(value: dt.date, *, today: dt.date | None = None) -> dt.da
     """
     today = today or dt.datetime.now(dt.UTC).date()
     if value > today:
-        raise ValueError("the arrival date cannot be in the future")
+        raise Explained("the arrival date cannot be in the future", "la date d'arrivée ne peut pas être dans le futur")
     if value.year < 1900:
-        raise ValueError("the arrival date cannot be before 1900")
+        raise Explained(
+            "the arrival date cannot be before 1900", "la date d'arrivée ne peut pas être antérieure à 1900"
+        )
     return value
+
+
+_EMAIL_REFUSALS_FR = (
+    ("must have an @-sign", "il manque le @"),
+    ("something before the @-sign", "rien avant le @"),
+    ("something after the @-sign", "rien après le @"),
+    ("invalid characters before the @-sign", "caractère non autorisé avant le @"),
+    ("invalid characters after the @-sign", "caractère non autorisé après le @"),
+    ("after the @-sign is not valid", "la partie après le @ n'est pas un domaine valide"),
+    ("too long", "adresse trop longue"),
+)
+"""email-validator's messages (English only), by a phrase they contain, in French."""
+
+
+def _email_refusal_fr(message: str) -> str:
+    why = next((fr for phrase, fr in _EMAIL_REFUSALS_FR if phrase in message), None)
+    return f"adresse non valide ({why})" if why else "adresse non valide"
 
 
 def normalise_email(raw: str) -> str:
@@ -333,7 +357,7 @@ def normalise_email(raw: str) -> str:
     try:
         result = validate_email(clean(raw or ""), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValueError(str(exc)) from exc
+        raise Explained(str(exc), _email_refusal_fr(str(exc))) from exc
     return f"{result.local_part}@{result.domain.lower()}"
 
 

@@ -61,7 +61,7 @@ async def test_a_utf8_register_with_one_stray_byte_stays_utf8_and_rejects_that_r
     offset = content.index(b"\xff")
     assert report["rows"][2]["reason_fr"].startswith(
         "la colonne « Observations » contient un octet qui n'est pas de l'UTF-8 valide "
-        f"(0xFF à l'octet {offset} (ligne 4)) alors que le reste du fichier est en UTF-8"
+        f"(octet 0xFF en position {offset} du fichier, ligne 4) alors que le reste du fichier est en UTF-8"
     )
     if dry_run:
         return

@@ -325,6 +325,15 @@ async def test_over_long_name_rejects_the_row(upload) -> None:  # type: ignore[n
     assert row["reason_fr"] == "champ « nom » refusé — valeur trop longue (au plus 200 caractères)"
 
 
+async def test_a_name_without_a_letter_rejects_the_row_in_both_languages(upload) -> None:  # type: ignore[no-untyped-def]
+    row = (await upload(csv_file(line(1, given="123")))).json()["rows"][0]
+    assert (row["outcome"], row["reason"]) == (
+        "rejected",
+        "given_names: Value error, a name must contain at least one letter",
+    )
+    assert row["reason_fr"] == "champ « prénom(s) » refusé — un nom doit contenir au moins une lettre"
+
+
 async def test_imported_people_keep_the_registers_registration_date(upload, sessionmaker) -> None:  # type: ignore[no-untyped-def]
     report = (await upload(register_head(4))).json()
     assert report["counts"]["imported"] == 3

@@ -205,3 +205,18 @@ def test_xlsx_title_row_above_the_header_is_skipped() -> None:
     content = xlsx_file([["Registre 2019-2021"], [], ["Prénom(s)", "Nom"], ["Awa", "DIOP"]])
     table = read_register(content, filename="r.xlsx")
     assert [(r.line, r.cells["family_name"]) for r in table.rows] == [(4, "DIOP")]
+
+
+def test_a_row_with_one_empty_cell_too_many_is_malformed_when_the_other_rows_have_none() -> None:
+    """A stray delimiter in the middle of a row moves every later cell one column to the right; when
+    the moved last cell is empty, only the count shows it (a city would be read as a status)."""
+    shifted = "2;01/06/2019;Awa;Diop;F;;;;;;0612345678;;;Casablanca;Étudiante;Couturière;;;"
+    table = read_register(csv_file(ROW, shifted, ROW))
+    assert [r.problem for r in table.rows] == [None, "19 cells where the header has 18", None]
+    assert table.rows[1].problem_fr == "19 cellules alors que l'en-tête en compte 18"
+
+
+def test_trailing_empty_cells_on_every_row_are_the_files_layout() -> None:
+    """Some registers end every line with a delimiter the header lacks: not a fault of any row."""
+    table = read_register(csv_file(ROW + ";", ROW + ";"))
+    assert [r.problem for r in table.rows] == [None, None]

@@ -146,6 +146,14 @@ def test_invalid_email_is_dropped_with_a_warning() -> None:
     prepared = row("4;02/06/2019;Saliou;Ka;M;;;;;;;saliou.ka@;;;;;;")
     assert "email" not in prepared.data  # type: ignore[operator]
     assert prepared.warnings[0]["field"] == "email"
+    # email-validator says why in English only: the French names the common faults itself
+    assert prepared.warnings[0]["message_fr"] == (
+        "e-mail « saliou.ka@ » non repris : adresse non valide (rien après le @)"
+    )
+    spaced = row("4;02/06/2019;Saliou;Ka;M;;;;;;;saliou ka@example.org;;;;;;")
+    assert spaced.warnings[0]["message_fr"] == (
+        "e-mail « saliou ka@example.org » non repris : adresse non valide (caractère non autorisé avant le @)"
+    )
 
 
 def test_arrival_after_the_registration_is_dropped_and_kept_in_the_notes() -> None:
@@ -155,7 +163,7 @@ def test_arrival_after_the_registration_is_dropped_and_kept_in_the_notes() -> No
         {
             "field": "arrival_date",
             "message": "arrival date '09.02.2026' dropped: after the registration date",
-            "message_fr": "date d'arrivée « 09.02.2026 » non reprise : après la date d'enregistrement",
+            "message_fr": "date d'arrivée « 09.02.2026 » non reprise : postérieure à la date d'enregistrement",
         }
     ]
     assert "Date d'arrivée au Maroc (non reprise) : 09.02.2026" in prepared.data["notes"]  # type: ignore[index]
@@ -221,16 +229,16 @@ def test_malformed_row_is_rejected() -> None:
         ("4;02/06/2019;Saliou;Ka;M;13/1990;;;;;;;;;;;;", "date de naissance : mois impossible dans « 13/1990 »"),
         (
             "4;02/06/2019;Saliou;Ka;M;03/07/2019;;;;;;;;;;;;",
-            "date de naissance « 03/07/2019 » après la date d'enregistrement",
+            "date de naissance « 03/07/2019 » postérieure à la date d'enregistrement",
         ),
         ("4;bientôt;Saliou;Ka;M;;;;;;;;;;;;;", "date d'enregistrement : date non reconnue « bientôt »"),
         ("4;06/2019;Saliou;Ka;M;;;;;;;;;;;;;", "date d'enregistrement : date incomplète « 06/2019 »"),
-        ("4;02/06/2031;Saliou;Ka;M;;;;;;;;;;;;;", "date d'enregistrement « 02/06/2031 » dans le futur"),
-        ("4;02/06/2019;Saliou", "ligne mal formée : 3 cellules quand l'en-tête en a 18"),
+        ("4;02/06/2031;Saliou;Ka;M;;;;;;;;;;;;;", "date d'enregistrement « 02/06/2031 » postérieure à aujourd'hui"),
+        ("4;02/06/2019;Saliou", "ligne mal formée : 3 cellules alors que l'en-tête en compte 18"),
         (
             "4;02/06/2019;Sal\x01iou;Ka;M;;;;;;;;;;;;;",
-            "prénom(s) : caractère U+0001 à la position 4 non accepté (un caractère de contrôle ou un substitut "
-            "isolé) ; le lot garde la ligne avec U+FFFD à la place de chacun de ces caractères",
+            "prénom(s) : caractère invisible non autorisé (U+0001) en position 4 ; corrigez la cellule dans le "
+            "registre, puis importez-le à nouveau",
         ),
     ],
 )

@@ -52,6 +52,7 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
         "1;12/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;",
         "2;15/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;",
         "3;16/03/2020;;;F;;;;;;;;;;;;;",  # no name: rejected
+        "4;17/03/2020;Awa;Sarr;X;;;;;;;;;;;;;",  # imported, with a warning
     )
     await sign_in(page, server, admin)
     await page.get_by_role("button", name="Registres importés").click()
@@ -63,13 +64,17 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
     await form.get_by_role("button", name="Vérifier le fichier").click()
     summary = page.locator("#register-import-summary")
     await expect(summary).to_have_text(
-        "Vérification : 3 lignes ; 1 seraient inscrites, 1 signalées comme doublons possibles, 1 rejetées, "
+        "Vérification : 4 lignes ; 2 seraient inscrites, 1 signalées comme doublons possibles, 1 rejetées, "
         "0 déjà importées. Rien n'a été enregistré."
     )
     await expect(summary).to_be_focused()
     rejected = page.locator("#register-import-report table tr").nth(1)
     await expect(rejected).to_contain_text("rejetée — pas de prénom")  # the reason in the page's language
     await expect(rejected.locator("td").first).to_have_text("4")  # the file's line (its header is line 1)
+    warned = page.locator("#register-import-report table tr").nth(2)
+    await expect(warned.locator("td").last).to_have_text(
+        "serait importée (avec avertissement) — sexe non reconnu « X » ; enregistré comme inconnu"
+    )
     await assert_accessible(page)
     with server.api(admin) as http:
         assert http.get("/api/v1/registrants").json()["items"] == []  # nothing stored
@@ -85,6 +90,6 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
         {"name": "registre.csv", "mimeType": "text/csv", "buffer": register}
     )
     await form.get_by_role("button", name="Importer", exact=True).click()
-    await expect(summary).to_contain_text("Import : 3 lignes ; 1 inscrites, 1 signalées")
+    await expect(summary).to_contain_text("Import : 4 lignes ; 2 inscrites, 1 signalées")
     await expect(page.locator("#batch-table")).to_contain_text("registre.csv")
-    await expect(page.locator("#import-report table caption")).to_contain_text("1 / 3")  # its flagged row, to resolve
+    await expect(page.locator("#import-report table caption")).to_contain_text("1 / 4")  # its flagged row, to resolve

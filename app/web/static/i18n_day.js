@@ -90,11 +90,11 @@ export const DAY_CODES = {
   fr: {
     count: "Nombre", no_appointment: "Aucun rendez-vous.",
     identical_row: "ligne identique", pending: "en attente", linked: "rattachée", created: "créée", discarded: "écartée",
-    "outcome:rejected": "rejetée", "outcome:imported": "importée (avec un avertissement)", "outcome:flagged": "signalée" },
+    "outcome:rejected": "rejetée", "outcome:imported": "importée (avec avertissement)", "outcome:would_import": "serait importée (avec avertissement)", "outcome:flagged": "signalée" },
   en: {
     count: "Count", no_appointment: "No appointment.",
     identical_row: "identical row", pending: "pending", linked: "linked", created: "created", discarded: "discarded",
-    "outcome:rejected": "rejected", "outcome:imported": "imported (with a warning)", "outcome:flagged": "flagged" },
+    "outcome:rejected": "rejected", "outcome:imported": "imported (with warnings)", "outcome:would_import": "would be imported (with warnings)", "outcome:flagged": "flagged" },
 };
 
 addWords(DAY_LABELS, DAY_CODES);

@@ -114,7 +114,7 @@ function uploadReport(report) {
       const tr = el("tr");
       const number = el("td", row.number ? null : t("empty"));
       if (row.number) number.append(numberSpan(row.number));
-      tr.append(el("td", String(row.line)), number, el("td", row.name || t("empty")), el("td", `${code(row.outcome, "outcome")} — ${what}`));
+      tr.append(el("td", String(row.line)), number, el("td", row.name || t("empty")), el("td", `${code(report.dry_run && row.outcome === "imported" ? "would_import" : row.outcome, "outcome")} — ${what}`));
       table.append(tr);
     }
     out.push(table);
