@@ -202,9 +202,9 @@ def choose_delimiter(text: str, budget: Budget) -> str:
         raise AmbiguousDelimiter(
             f"No column delimiter makes the header line name the register's columns ('Prénom(s)', 'Nom'); "
             f"the file holds {shown}. Send the delimiter in the `delimiter` field (';', ',', '|' or \\t).",
-            detail_fr="Aucun séparateur ne fait nommer à la ligne d'en-tête les colonnes du registre "
-            f"(« Prénom(s) », « Nom ») ; le fichier contient {shown}. Indiquez le séparateur dans le champ "
-            "`delimiter` (';', ',', '|' ou \\t).",
+            detail_fr="Le séparateur de colonnes n'a pas pu être reconnu : aucun ne fait lire à la ligne "
+            f"d'en-tête les colonnes du registre (« Prénom(s) », « Nom ») ; le fichier contient {shown}. "
+            "Indiquez le séparateur (champ delimiter : ';', ',', '|' ou \\t).",
             candidates=present,
         )
     if first_error is None:  # not one record read, whatever the delimiter
@@ -241,11 +241,12 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], lis
     missing = [f for f in REQUIRED_FIELDS if f not in columns]
     if missing:
         shown = ", ".join(repr(_shortened(h.strip())) for h in headers[:20])
+        shown_fr = ", ".join(f"« {_shortened(h.strip())} »" for h in headers[:20])
         raise UnrecognisedHeaders(
             "The header line does not name the register's columns (expected at least 'Prénom(s)' and 'Nom'); "
             f"found: {shown}.",
             detail_fr="La ligne d'en-tête ne nomme pas les colonnes du registre (au moins « Prénom(s) » et "
-            f"« Nom » attendus) ; trouvé : {shown}.",
+            f"« Nom » attendus) ; trouvé : {shown_fr}.",
             missing=missing,
         )
     return by_index, columns, ignored

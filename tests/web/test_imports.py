@@ -93,3 +93,31 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
     await expect(summary).to_contain_text("Import : 4 lignes ; 2 inscrites, 1 signalées")
     await expect(page.locator("#batch-table")).to_contain_text("registre.csv")
     await expect(page.locator("#import-report table caption")).to_contain_text("1 / 4")  # its flagged row, to resolve
+
+
+async def test_a_register_whose_delimiter_cannot_be_recognised_asks_for_it_in_the_form(
+    page: Page, server: LiveServer
+) -> None:
+    admin = server.make_agent("admin", [])
+    ambiguous = b"Given:First;Family:Name,Notes|x\r\nAwa:x;Diop:y,z|w\r\n"
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Registres importés").click()
+    form = page.locator("#register-import-form")
+    await form.get_by_label("Fichier du registre").set_input_files(
+        {"name": "registre.csv", "mimeType": "text/csv", "buffer": ambiguous}
+    )
+    await form.get_by_label("Guichet").select_option("CASA-BASE")
+    await form.get_by_role("button", name="Vérifier le fichier").click()
+    await expect(page.locator("#register-import-msg")).to_have_text(
+        "Le séparateur de colonnes n'a pas pu être reconnu : le fichier contient « ; », « , », « | ». "
+        "Choisissez le séparateur ci-dessus, puis renvoyez le fichier."
+    )
+    delimiter = form.get_by_label("Séparateur de colonnes (CSV)")
+    await expect(delimiter).to_be_focused()
+    await expect(delimiter).to_have_attribute("aria-invalid", "true")
+    await delimiter.select_option(";")  # sent with the file: the columns are read with it
+    await form.get_by_role("button", name="Vérifier le fichier").click()
+    await expect(page.locator("#register-import-msg")).to_contain_text(
+        "trouvé : « Given:First », « Family:Name,Notes|x »"
+    )
+    await assert_accessible(page)

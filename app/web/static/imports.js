@@ -1,6 +1,6 @@
 // Legacy register imports (administrators): the rows of one batch flagged as possible duplicates,
 // with the registrants or earlier rows they may be, and those still pending to resolve (resolve.js).
-import { api, problemLines, SessionExpired } from "./api.js";
+import { api, clearInvalid, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
 import { code, colon, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
@@ -130,9 +130,18 @@ async function uploadRegister(form, dryRun) {
     const r = await api("POST", "/api/v1/imports/registers", { form: data });
     if (!r.ok) {
       $("#register-import-report").replaceChildren();  // an earlier file's report is not this one's
+      if (r.body && r.body.type === "/problems/import-ambiguous-delimiter" && r.body.candidates) {
+        // the file holds several delimiters and none names the columns: the agent picks one
+        const select = form.elements.namedItem("delimiter");
+        select.setAttribute("aria-invalid", "true");
+        select.focus();
+        const found = r.body.candidates.map((d) => (d === "\t" ? t("delimiter_tab").toLowerCase() : `« ${d} »`));
+        return say(box, t("import_pick_delimiter", { found: found.join(", ") }));
+      }
       return sayLines(box, problemLines(r.body, form));
     }
     say(box, "");
+    clearInvalid(form);
     const out = $("#register-import-report");
     out.replaceChildren(...uploadReport(r.body));
     if (!dryRun) {  // the batch stored: listed, and its flagged rows shown to resolve
