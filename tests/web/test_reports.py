@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 from sqlalchemy import event
 
 from tests.reports.xlsx_values import writers_killed
@@ -197,3 +197,21 @@ async def test_an_export_whose_connection_drops_midway_says_so_and_saves_nothing
     event.remove(*listen)
     assert downloads == []
     assert thrown_away == [], "the export stopped between two statements: its connection went back"
+
+
+async def test_a_refusal_that_is_not_json_is_said_in_the_pages_language(page: Page, server: LiveServer) -> None:
+    """A proxy in front of the server answers with its own HTML page (502): the page says that an
+    error occurred, in French, never the JSON parser's English."""
+    supervisor = server.make_agent("supervisor")
+    await sign_in(page, server, supervisor)
+
+    async def bad_gateway(route: Route) -> None:
+        await route.fulfill(status=502, content_type="text/html", body="<html><body>Bad Gateway</body></html>")
+
+    await page.route("**/api/v1/exports/**", bad_gateway)
+    await page.route("**/api/v1/reports/**", bad_gateway)
+    await page.get_by_role("button", name="Rapports").click()
+    await page.locator("#export-form").get_by_role("button", name="Exporter").click()
+    await expect(page.locator("#export-msg")).to_have_text("Une erreur s'est produite. Réessayez.")
+    await page.locator("#reports-form").get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#reports-msg")).to_have_text("Une erreur s'est produite. Réessayez.")

@@ -71,7 +71,7 @@ export async function login(form) {
   const r = await send("/api/v1/auth/token", {
     method: "POST", headers: { "Accept-Language": i18n.lang }, body: new URLSearchParams(new FormData(form)),
   });
-  const body = await r.json();
+  const body = await bodyOf(r);
   if (r.ok) storeTokens(body);
   return { ok: r.ok, status: r.status, body };
 }
@@ -83,8 +83,20 @@ export async function api(method, path, { json, headers = {}, form } = {}) {
   if (json !== undefined) { all["Content-Type"] = "application/json"; body = JSON.stringify(json); }
   if (form !== undefined) body = form;
   const r = await authorized(path, { method, headers: all, body });
+  return { status: r.status, ok: r.ok, body: await bodyOf(r), etag: r.headers.get("ETag") };
+}
+
+// A response's JSON body (null when empty). A refusal that is not JSON (a proxy's HTML error page)
+// is null: the page then says "an error occurred" in its language, never the parser's English.
+export async function bodyOf(r) {
   const text = r.status === 204 ? "" : await r.text();
-  return { status: r.status, ok: r.ok, body: text ? JSON.parse(text) : null, etag: r.headers.get("ETag") };
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    if (r.ok) throw new Error(t("unexpected"));
+    return null;
+  }
 }
 
 export function logoutRequest() {

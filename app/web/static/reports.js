@@ -1,6 +1,6 @@
 // Supervisors and administrators: the reports of a period on one page, each a table with a bar
 // chart, and exports (pseudonymised unless a named export is asked for, with its purpose).
-import { api, authorized, problemLines, SessionExpired } from "./api.js";
+import { api, authorized, bodyOf, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
@@ -118,7 +118,7 @@ async function exportFile() {
   for (const bound of ["start", "end"]) params.set(bound, period.get(bound));
   if (data.get("named") === "on") { params.set("named", "true"); params.set("purpose", data.get("purpose")); }
   const r = await authorized(`/api/v1/exports/${data.get("kind")}?${params}`);
-  if (!r.ok) return sayLines(box, problemLines(await r.json(), form));
+  if (!r.ok) return sayLines(box, problemLines(await bodyOf(r), form));
   const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || `export.${data.get("format")}`;
   let file;
   try {

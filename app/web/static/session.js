@@ -126,7 +126,7 @@ async function submitLogin(event) {
       const r = await login(form);
       form.reset(); // the password leaves the page whatever the answer
       if (!r.ok) {
-        say($("#login-msg"), r.body.detail || r.body.title, "error");
+        say($("#login-msg"), (r.body && (r.body.detail || r.body.title)) || t("unexpected"), "error");
         // the e-mail typed stays (not a secret): only the password is typed again
         $("#login-email").value = email;
         focusOn(email ? $("#login-password") : $("#login-email"));
