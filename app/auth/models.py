@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,6 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
 
 ROLES = ("agent", "supervisor", "admin", "auditor")
+ROLES_FR = {"agent": "agents", "supervisor": "superviseurs", "admin": "administrateurs", "auditor": "auditeurs"}
+"""Each role's holders, as a French sentence names them (« réservé aux superviseurs »)."""
+
+
+def reserved_to_fr(roles: Iterable[str]) -> str:
+    """« aux superviseurs et aux administrateurs »: who may, for a French refusal (roles in
+    :data:`ROLES` order)."""
+    return " et ".join(f"aux {ROLES_FR.get(role, role)}" for role in ROLES if role in set(roles))
 
 
 class StaffUser(UUIDPrimaryKey, Timestamps, Base):

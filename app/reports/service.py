@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.auth.models import reserved_to_fr
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
@@ -46,6 +47,13 @@ KIND_ROLES = {
     "referrals": frozenset({"supervisor", "admin"}),
     "appointments": frozenset({"supervisor", "admin"}),
     "audit": frozenset({"auditor", "admin"}),
+}
+EXPORT_KINDS_FR = {
+    "registrants": "personnes inscrites",
+    "cases": "dossiers",
+    "referrals": "orientations",
+    "appointments": "rendez-vous",
+    "audit": "journal d'audit",
 }
 MIN_PURPOSE_LENGTH = 10
 
@@ -119,7 +127,7 @@ async def prepare_export(
     if actor.role not in KIND_ROLES[kind]:
         raise Forbidden(
             f"Exporting {kind} needs the role {' or '.join(sorted(KIND_ROLES[kind]))}.",
-            detail_fr=f"L'export {kind} requiert le rôle {' ou '.join(sorted(KIND_ROLES[kind]))}.",
+            detail_fr=f"L'export « {EXPORT_KINDS_FR[kind]} » est réservé {reserved_to_fr(KIND_ROLES[kind])}.",
         )
     purpose = (purpose or "").strip() or None
     if named:

@@ -351,3 +351,14 @@ async def test_an_export_to_the_calendars_edge_is_open_ended_whatever_its_start(
         "/api/v1/exports/registrants", params={"start": "2000-01-01", "end": "2026-12-31"}, headers=admin.headers
     )
     assert capped.status_code == 422 and capped.json()["type"].endswith("/invalid-period")
+
+
+async def test_an_export_refused_for_the_role_says_who_may_in_words(client, make_staff) -> None:  # type: ignore[no-untyped-def]
+    supervisor, agent = await make_staff("supervisor"), await make_staff("agent")
+    audit = await client.get("/api/v1/exports/audit", params={"format": "csv"}, headers=supervisor.headers)
+    assert audit.json()["detail"] == "L'export « journal d'audit » est réservé aux administrateurs et aux auditeurs."
+    cases = await client.get("/api/v1/exports/cases", headers=agent.headers)
+    assert cases.json()["detail"] == ("L'export « dossiers » est réservé aux superviseurs et aux administrateurs.")
+    imports = await client.get("/api/v1/imports", headers=supervisor.headers)
+    assert imports.status_code == 403
+    assert imports.json()["detail"] == "Cette action est réservée aux administrateurs."
