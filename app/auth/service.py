@@ -93,6 +93,11 @@ def _refuse(session: AsyncSession, *, identifier: str, context: RequestContext, 
     on_failure(session, write)
 
 
+def _minutes(seconds: int) -> int:
+    """Whole minutes, rounded up (a wait of 61 s is said as 2 minutes, never as less than it is)."""
+    return max(1, -(-seconds // 60))
+
+
 async def login(
     session: AsyncSession, *, email: str, password: str, context: RequestContext, settings: Settings
 ) -> TokenPair:
@@ -127,8 +132,8 @@ async def authenticate(
     if isinstance(reservation, throttle.Refusal):
         _refuse(session, identifier=identifier, context=context, reason="rate_limited")
         raise LoginRateLimited(
-            "Too many failed attempts; try again later.",
-            detail_fr="Trop d'échecs ; réessayez plus tard.",
+            f"Too many failed attempts; try again in {_minutes(reservation.retry_after)} minutes.",
+            detail_fr=f"Trop de tentatives échouées ; réessayez dans {_minutes(reservation.retry_after)} minutes.",
             headers={"Retry-After": str(reservation.retry_after)},
         )
     try:

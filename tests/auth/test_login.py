@@ -51,6 +51,7 @@ async def test_tenth_wrong_password_is_rate_limited_and_blocks_the_right_one(cli
     assert blocked.status_code == 429
     assert blocked.headers["retry-after"] == "900"
     assert blocked.json()["type"] == "/problems/login-rate-limited"
+    assert blocked.json()["detail"] == "Trop de tentatives échouées ; réessayez dans 15 minutes."
     assert await _count(sessionmaker, "auth.login_failed") == 11
     # Other accounts from another client are not affected.
     other = await make_staff("agent")
