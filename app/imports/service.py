@@ -561,7 +561,7 @@ class _Run:
                 body = read[0] if read else RegistrantCreate.model_validate(_without_empty(row.data))
             except ValidationError as exc:
                 error = exc.errors()[0]
-                field = _first_field([error])
+                field = _first_field(exc.errors())
                 if field in DROPPABLE and _drop(row, field, error["msg"], refusal_fr(error)):
                     continue
                 return "rejected", None, [], _refused(field, error["msg"], refusal_fr(error))

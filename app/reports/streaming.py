@@ -281,8 +281,8 @@ def xlsx_stream(
 
     Nothing is yielded before the last row is written (serve it with ``ExportResponse(...,
     hold_headers=True)``). The writer's failures raise ``ExportFailed`` (500). However the stream
-    ends (finished, failed, cancelled), the writer process is stopped and the file deleted before
-    the generator returns. ``on_finish`` gets the rows of the file once any of it was sent, else 0.
+    ends (finished, failed, cancelled), the writer process is stopped and the file (it has no name)
+    closed before the generator returns. ``on_finish`` gets the rows of the file once any of it was sent, else 0.
     """
 
     sent = False  # whether any byte of the file left: before that, nothing of its rows did

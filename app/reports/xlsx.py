@@ -37,10 +37,10 @@ main module again (the whole application, for the ``diaspora-desk`` command).
 
 **Constant memory.** The library runs in constant-memory mode: each row goes to its temporary file
 as it is written (an anonymous file in the system's temporary folder, deleted as it is created),
-then the workbook is zipped into :attr:`XlsxWriter.file`, a file without a name (so a server killed
-mid-export leaves no personal data on disk; the system frees it). Batches go to the writer through a pipe:
-:meth:`XlsxWriter.rows` waits while the pipe is full, so rows are never held faster than they are
-written (a pipe holds 64 KB on Linux: less than one batch of case rows).
+then the workbook is zipped into :attr:`XlsxWriter.file`, a file without a name (so a server
+killed mid-export leaves no personal data on disk; the system frees it). Batches go to the writer
+through a pipe: :meth:`XlsxWriter.rows` waits while the pipe is full, so rows are never held faster
+than they are written (a pipe holds 64 KB on Linux: less than one batch of case rows).
 """
 
 from __future__ import annotations
@@ -209,8 +209,8 @@ class XlsxWriter:
     names, frozen, then one row per row handed to :meth:`rows`; columns have their widths (in
     characters) and formats. Call :meth:`close` to finish the workbook, then read it from
     :attr:`file` (from its start: ``seek(0)``), and always :meth:`discard` it in the end, also
-    after a failure. :meth:`rows` and :meth:`close`
-    wait for the writer process: from async code call them in a worker thread.
+    after a failure. :meth:`rows` and :meth:`close` wait for the writer process: from async code
+    call them in a worker thread.
 
     Raises ``ValueError`` for a sheet name Excel refuses (``[]:*?/\\``, empty) or two columns of one
     name (the library takes a row as a record keyed by column name).

@@ -106,7 +106,7 @@ function uploadReport(report) {
     for (const key of ["line", "register_number", "person", "import_problem"]) head.append(el("th", t(key), { scope: "col" }));
     table.append(head);
     for (const row of listed) {
-      // in French when the server wrote it so (rows imported before it did have English only)
+      // in French where the server wrote it (rows stored before migration 3301 have English only)
       const french = i18n.lang === "fr";
       const what = row.outcome === "rejected"
         ? (french && row.reason_fr) || row.reason
