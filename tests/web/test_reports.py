@@ -10,7 +10,7 @@ from playwright.async_api import Page, Route, expect
 from sqlalchemy import event
 
 from tests.reports.xlsx_values import writers_killed
-from tests.web.conftest import LiveServer, assert_accessible
+from tests.web.conftest import WAIT_MS, LiveServer, assert_accessible
 from tests.web.cut_proxy import cutting_proxy
 from tests.web.helpers import register_via_api, sign_in
 
@@ -85,7 +85,11 @@ async def test_screens_sending_requests_together_renew_an_expired_token_once(pag
     # (the refresh token is rotated on use: a second renewal with it was refused and signed out)
     await page.evaluate("sessionStorage.setItem('access', 'expired')")
     await page.locator("#reports-form").get_by_role("button", name="Afficher").click()
-    await expect(page.locator("#reports table").first.locator("caption")).to_have_text("Inscriptions par sexe")
+    # Four requests refused, one renewal, four sent again: under CI's load (both databases' runs
+    # at once on two cores) this has taken longer than the usual wait, with nothing wrong.
+    await expect(page.locator("#reports table").first.locator("caption")).to_have_text(
+        "Inscriptions par sexe", timeout=3 * WAIT_MS
+    )
     await expect(page.get_by_role("heading", name="Connexion")).to_be_hidden()
 
     # an export renews it too (it was sent with the stale token and failed)
