@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +25,16 @@ from app.auth.models import StaffUser
 from app.cases.models import Case, Partner, Referral, ServiceType
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import name_keys
+
+
+@pytest.fixture
+def export_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system's temporary folder for the test: where the exports' workbooks go, watched by it."""
+    path = tmp_path / "exports"
+    path.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(path))
+    return path
+
 
 _ZONES = {"CASA-BASE": "Africa/Casablanca", "DKR-MOB": "Africa/Dakar"}
 _numbers = itertools.count(1)

@@ -5,7 +5,6 @@ that goes away meanwhile stops it the same way, with nothing sent."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +20,6 @@ from tests.reports.xlsx_values import writer_processes, writers_killed
 
 pytestmark = pytest.mark.usefixtures("people")
 XLSX = {**FEB, "format": "xlsx"}
-
-
-@pytest.fixture
-def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The temporary folder the workbooks are written in, watched by the test."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def _files(folder: Path) -> list[Path]:
@@ -50,7 +40,9 @@ async def _finishes(sessionmaker: Any) -> list[dict[str, Any]]:
         return [dict(details) for (details,) in rows]
 
 
-async def _assert_failed_and_cleaned(response: httpx.Response, app: FastAPI, sessionmaker: Any, scratch: Path) -> None:
+async def _assert_failed_and_cleaned(
+    response: httpx.Response, app: FastAPI, sessionmaker: Any, export_tmpdir: Path
+) -> None:
     assert response.status_code == 500, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert "content-disposition" not in response.headers, "no file is announced"
@@ -62,32 +54,32 @@ async def _assert_failed_and_cleaned(response: httpx.Response, app: FastAPI, ses
     slots: ExportSlots = app.state.export_slots
     assert slots.in_progress == 0
     assert writer_processes() == []
-    assert _files(scratch) == []
+    assert _files(export_tmpdir) == []
 
 
 async def test_an_xlsx_export_whose_file_cannot_be_made_answers_a_problem(  # type: ignore[no-untyped-def]
-    app: FastAPI, client, make_staff, sessionmaker, scratch: Path
+    app: FastAPI, client, make_staff, sessionmaker, export_tmpdir: Path
 ) -> None:
     supervisor = await make_staff("supervisor")
-    _remove(scratch)  # the temporary folder is gone (a disk unmounted, a cleaner run)
+    _remove(export_tmpdir)  # the temporary folder is gone (a disk unmounted, a cleaner run)
     response = await client.get("/api/v1/exports/cases", params=XLSX, headers=supervisor.headers)
-    _remake(scratch)
-    await _assert_failed_and_cleaned(response, app, sessionmaker, scratch)
+    _remake(export_tmpdir)
+    await _assert_failed_and_cleaned(response, app, sessionmaker, export_tmpdir)
 
 
 async def test_an_xlsx_export_whose_writer_process_is_killed_answers_a_problem(  # type: ignore[no-untyped-def]
-    app: FastAPI, client, make_staff, sessionmaker, scratch: Path
+    app: FastAPI, client, make_staff, sessionmaker, export_tmpdir: Path
 ) -> None:
     """``kill -9`` of the writer, as the out-of-memory killer would, as soon as it runs."""
     supervisor = await make_staff("supervisor")
     with writers_killed() as killed:
         response = await client.get("/api/v1/exports/registrants", params=XLSX, headers=supervisor.headers)
     assert killed, "the writer was seen"
-    await _assert_failed_and_cleaned(response, app, sessionmaker, scratch)
+    await _assert_failed_and_cleaned(response, app, sessionmaker, export_tmpdir)
 
 
 async def test_a_client_gone_before_the_workbook_is_written_gets_nothing_and_the_export_stops(  # type: ignore[no-untyped-def]
-    app: FastAPI, make_staff, sessionmaker, scratch: Path
+    app: FastAPI, make_staff, sessionmaker, export_tmpdir: Path
 ) -> None:
     supervisor = await make_staff("supervisor")
     query = "&".join(f"{key}={value}" for key, value in XLSX.items())
@@ -120,4 +112,4 @@ async def test_a_client_gone_before_the_workbook_is_written_gets_nothing_and_the
     assert finish["completed"] is False
     assert app.state.export_slots.in_progress == 0
     assert writer_processes() == []
-    assert _files(scratch) == []
+    assert _files(export_tmpdir) == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -31,15 +30,6 @@ COLUMNS = [
 ROW = ["=1+1", "+221771234567", dt.date(1990, 5, 17), dt.datetime(2026, 3, 1, 9, 30, tzinfo=dt.UTC), 3]
 
 
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The system's temporary folder for the test: where the exports' workbooks go."""
-    path = tmp_path / "exports"
-    path.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(path))
-    return path
-
-
 def _left_behind(folder: Path) -> tuple[int, int]:
     """How many writer processes still run, and how many files are in ``folder``."""
     return len(writer_processes()), len(list(folder.iterdir()))
@@ -53,7 +43,7 @@ class _Finish:
         self.calls.append((written, completed))
 
 
-async def test_a_complete_stream_reads_back_typed_and_leaves_nothing(app: FastAPI, folder: Path) -> None:
+async def test_a_complete_stream_reads_back_typed_and_leaves_nothing(app: FastAPI, export_tmpdir: Path) -> None:
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
         for _ in range(3):
             yield [ROW] * 500
@@ -72,10 +62,10 @@ async def test_a_complete_stream_reads_back_typed_and_leaves_nothing(app: FastAP
     assert [c.data_type for c in sheet[2]] == ["s", "s", "d", "d", "n"]
     assert sheet.max_row == 1501
     assert finish.calls == [(1500, True)]
-    assert _left_behind(folder) == (0, 0)
+    assert _left_behind(export_tmpdir) == (0, 0)
 
 
-async def test_a_stream_failing_midway_leaves_no_process_and_no_file(app: FastAPI, folder: Path) -> None:
+async def test_a_stream_failing_midway_leaves_no_process_and_no_file(app: FastAPI, export_tmpdir: Path) -> None:
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
         yield [ROW] * 500
         yield [ROW] * 500
@@ -86,11 +76,11 @@ async def test_a_stream_failing_midway_leaves_no_process_and_no_file(app: FastAP
         async for _ in xlsx_stream(app.state.engine, source, COLUMNS, on_finish=finish):
             pass
     assert finish.calls == [(0, False)]  # no byte of the file left, so none of its rows did
-    assert _left_behind(folder) == (0, 0)
+    assert _left_behind(export_tmpdir) == (0, 0)
 
 
 async def test_a_stream_whose_rows_the_writer_refuses_fails_and_leaves_no_process_and_no_file(
-    app: FastAPI, folder: Path
+    app: FastAPI, export_tmpdir: Path
 ) -> None:
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
         yield [ROW] * 500
@@ -101,10 +91,10 @@ async def test_a_stream_whose_rows_the_writer_refuses_fails_and_leaves_no_proces
         async for _ in xlsx_stream(app.state.engine, source, COLUMNS):
             pass
     assert isinstance(failed.value.__cause__, UnicodeEncodeError)
-    assert _left_behind(folder) == (0, 0)
+    assert _left_behind(export_tmpdir) == (0, 0)
 
 
-async def test_a_stream_cancelled_midway_leaves_no_process_and_no_file(app: FastAPI, folder: Path) -> None:
+async def test_a_stream_cancelled_midway_leaves_no_process_and_no_file(app: FastAPI, export_tmpdir: Path) -> None:
     """The client went away while rows were still being written (the response's task is cancelled)."""
     handed = anyio.Event()
 
@@ -124,14 +114,14 @@ async def test_a_stream_cancelled_midway_leaves_no_process_and_no_file(app: Fast
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(download)
         await handed.wait()
-        midway = _left_behind(folder)
+        midway = _left_behind(export_tmpdir)
         tasks.cancel_scope.cancel()
     assert midway == (1, 0)  # the workbook was being written, in a file without a name
     assert finish.calls == [(0, False)]
-    assert _left_behind(folder) == (0, 0)
+    assert _left_behind(export_tmpdir) == (0, 0)
 
 
-async def test_the_workbook_streams_from_a_file_without_a_name(app: FastAPI, folder: Path) -> None:
+async def test_the_workbook_streams_from_a_file_without_a_name(app: FastAPI, export_tmpdir: Path) -> None:
     """While it is written and while it streams, the workbook lives only through its open file: a
     server killed meanwhile leaves no personal data in the temporary folder."""
 
@@ -141,13 +131,13 @@ async def test_the_workbook_streams_from_a_file_without_a_name(app: FastAPI, fol
     stream = xlsx_stream(app.state.engine, source, COLUMNS)
     first = await stream.__anext__()
     assert first.startswith(b"PK")  # a zip: the workbook
-    assert _left_behind(folder) == (0, 0)
+    assert _left_behind(export_tmpdir) == (0, 0)
     rest = b"".join([chunk async for chunk in stream])
     assert openpyxl.load_workbook(io.BytesIO(first + rest))["export"].max_row == 501
 
 
 async def test_a_stream_ended_early_closes_its_source_before_giving_back_the_connection(
-    app: FastAPI, folder: Path
+    app: FastAPI, export_tmpdir: Path
 ) -> None:
     """The client went away after the first chunk: the row source's own clean-up (a cursor's close)
     runs before the stream's connection goes back to the pool, not whenever the loop's finaliser

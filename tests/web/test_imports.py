@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.imports.conftest import csv_file
-from tests.web.conftest import LiveServer, assert_accessible
+from tests.web.conftest import Agent, LiveServer, assert_accessible
 from tests.web.helpers import sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -46,6 +46,20 @@ async def test_flagged_rows_of_a_batch_are_listed_with_who_they_may_be(page: Pag
     await expect(page.locator("#import-msg")).to_have_text("Aucun lot d'import avec cet identifiant.")
 
 
+async def _check_register(page: Page, server: LiveServer, admin: Agent, content: bytes) -> Locator:
+    """Sign ``admin`` in and send ``content`` as a register of CASA-BASE to be checked (a dry run);
+    the upload form."""
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Registres importés").click()
+    form = page.locator("#register-import-form")
+    await form.get_by_label("Fichier du registre").set_input_files(
+        {"name": "registre.csv", "mimeType": "text/csv", "buffer": content}
+    )
+    await form.get_by_label("Guichet").select_option("CASA-BASE")
+    await form.get_by_role("button", name="Vérifier le fichier").click()
+    return form
+
+
 async def test_an_administrator_checks_then_imports_a_register_from_the_browser(page: Page, server: LiveServer) -> None:
     admin = server.make_agent("admin", [])
     register = csv_file(
@@ -54,14 +68,7 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
         "3;16/03/2020;;;F;;;;;;;;;;;;;",  # no name: rejected
         "4;17/03/2020;Awa;Sarr;X;;;;;;;;;;;;;",  # imported, with a warning
     )
-    await sign_in(page, server, admin)
-    await page.get_by_role("button", name="Registres importés").click()
-    form = page.locator("#register-import-form")
-    await form.get_by_label("Fichier du registre").set_input_files(
-        {"name": "registre.csv", "mimeType": "text/csv", "buffer": register}
-    )
-    await form.get_by_label("Guichet").select_option("CASA-BASE")
-    await form.get_by_role("button", name="Vérifier le fichier").click()
+    form = await _check_register(page, server, admin, register)
     summary = page.locator("#register-import-summary")
     await expect(summary).to_have_text(
         "Vérification : 4 lignes ; 2 seraient inscrites, 1 signalées comme doublons possibles, 1 rejetées, "
@@ -100,14 +107,7 @@ async def test_a_register_whose_delimiter_cannot_be_recognised_asks_for_it_in_th
 ) -> None:
     admin = server.make_agent("admin", [])
     ambiguous = b"Given:First;Family:Name,Notes|x\r\nAwa:x;Diop:y,z|w\r\n"
-    await sign_in(page, server, admin)
-    await page.get_by_role("button", name="Registres importés").click()
-    form = page.locator("#register-import-form")
-    await form.get_by_label("Fichier du registre").set_input_files(
-        {"name": "registre.csv", "mimeType": "text/csv", "buffer": ambiguous}
-    )
-    await form.get_by_label("Guichet").select_option("CASA-BASE")
-    await form.get_by_role("button", name="Vérifier le fichier").click()
+    form = await _check_register(page, server, admin, ambiguous)
     await expect(page.locator("#register-import-msg")).to_have_text(
         "Le séparateur de colonnes n'a pas pu être reconnu : le fichier contient « ; », « , », « | ». "
         "Choisissez le séparateur ci-dessus, puis renvoyez le fichier."
