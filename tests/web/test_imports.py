@@ -109,7 +109,8 @@ async def test_a_register_whose_delimiter_cannot_be_recognised_asks_for_it_in_th
     ambiguous = b"Given:First;Family:Name,Notes|x\r\nAwa:x;Diop:y,z|w\r\n"
     form = await _check_register(page, server, admin, ambiguous)
     await expect(page.locator("#register-import-msg")).to_have_text(
-        "Le séparateur de colonnes n'a pas pu être reconnu : le fichier contient « ; », « , », « | ». "
+        "Le séparateur de colonnes n'a pas pu être reconnu : le fichier contient «\u00a0;\u00a0», «\u00a0,\u00a0», "
+        "«\u00a0|\u00a0». "
         "Choisissez le séparateur ci-dessus, puis renvoyez le fichier."
     )
     delimiter = form.get_by_label("Séparateur de colonnes (CSV)")

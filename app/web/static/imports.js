@@ -131,11 +131,12 @@ async function uploadRegister(form, dryRun) {
     if (!r.ok) {
       $("#register-import-report").replaceChildren();  // an earlier file's report is not this one's
       if (r.body && r.body.type === "/problems/import-ambiguous-delimiter" && r.body.candidates) {
-        // the file holds several delimiters and none names the columns: the agent picks one
+        // the file holds several delimiters and none names the columns: the agent picks one (each
+        // shown in guillemets with no-break spaces, never parted from them at a line's end)
         const select = form.elements.namedItem("delimiter");
         select.setAttribute("aria-invalid", "true");
         select.focus();
-        const found = r.body.candidates.map((d) => (d === "\t" ? t("delimiter_tab").toLowerCase() : `« ${d} »`));
+        const found = r.body.candidates.map((d) => (d === "\t" ? t("delimiter_tab").toLowerCase() : `«\u00a0${d}\u00a0»`));
         return say(box, t("import_pick_delimiter", { found: found.join(", ") }));
       }
       return sayLines(box, problemLines(r.body, form));
