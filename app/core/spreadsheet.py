@@ -24,7 +24,7 @@ E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 # The first characters after which a value may look like a formula: a trigger, or white space
 # (``str.lstrip`` skips exactly the ``str.isspace`` characters, none above U+3000). Any other
 # first character settles it at once, which is what almost every value of an export has.
-_RISKY_FIRST = FORMULA_TRIGGERS | LEADING_CONTROLS | {chr(c) for c in range(0x3001) if chr(c).isspace()}
+RISKY_FIRST = FORMULA_TRIGGERS | LEADING_CONTROLS | {chr(c) for c in range(0x3001) if chr(c).isspace()}
 
 
 def looks_like_formula(value: str) -> bool:
@@ -32,7 +32,7 @@ def looks_like_formula(value: str) -> bool:
 
     ``"=1+1"``, ``" =1+1"``, ``"\\n=1+1"``, ``"\\t1"``, ``"＝1"`` → True; ``"a=b"``, ``""`` → False.
     """
-    if not value or value[0] not in _RISKY_FIRST:
+    if not value or value[0] not in RISKY_FIRST:
         return False
     if value[0] in LEADING_CONTROLS:
         return True
@@ -55,6 +55,6 @@ def neutralise(value: str) -> str:
 
     ``'=HYPERLINK("x")'`` → ``'\\'=HYPERLINK("x")'``; ``"+221771234567"`` and ``"Diop"`` unchanged.
     """
-    if not value or value[0] not in _RISKY_FIRST:
+    if not value or value[0] not in RISKY_FIRST:
         return value
     return "'" + value if needs_quote(value) else value

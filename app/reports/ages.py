@@ -115,7 +115,33 @@ class AgeBands:
         return UNKNOWN if index < 0 else self._labels[index]  # type: ignore[attr-defined]
 
     def band(self, date_of_birth: str | None, on: dt.date) -> str:
-        """The band at ``on`` of a person born ``date_of_birth`` (partial ISO), by the module's rule."""
+        """The band at ``on`` of a person born ``date_of_birth`` (partial ISO), by the module's rule.
+
+        An export asks once a row: a full date and a year alone, the common forms, are worked out
+        here without building the interval (:meth:`band_of_interval` gives the same answers)."""
+        text = date_of_birth
+        if text is not None and text.isascii():
+            if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit():
+                try:
+                    birth = dt.date.fromisoformat(text)
+                except ValueError:
+                    return UNKNOWN
+                if birth > on:
+                    return UNKNOWN
+                return self.band_of_age(on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day)))
+            if len(text) == 4 and text.isdigit():
+                year = int(text)
+                if not 1 <= year <= on.year:  # year 0 is no date; a later year is not born yet
+                    return UNKNOWN
+                oldest = on.year - year  # born on 1 January
+                youngest = max(0, oldest - ((on.month, on.day) < (12, 31)))  # born on 31 December
+                low_band = self.band_of_age(youngest)
+                return low_band if youngest == oldest or low_band == self.band_of_age(oldest) else UNKNOWN
+        return self.band_of_interval(date_of_birth, on)
+
+    def band_of_interval(self, date_of_birth: str | None, on: dt.date) -> str:
+        """:meth:`band` by the module's rule read literally: the interval of possible birth dates
+        (:func:`birth_interval`), then the youngest and oldest ages (:func:`age_range`)."""
         ages = age_range(date_of_birth, on)
         if ages is None:
             return UNKNOWN

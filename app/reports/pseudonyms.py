@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from typing import Any
 
 from app.core.config import Settings
 
@@ -46,6 +47,7 @@ class Pseudonymizer:
         block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
         self._inner = hashlib.sha256(block.translate(_IPAD))
         self._outer = hashlib.sha256(block.translate(_OPAD))
+        self._by_kind: dict[str, Any] = {}  # kind -> inner state after "<kind>:"
 
     def _hmac(self, message: bytes) -> bytes:
         """HMAC-SHA256 of ``message`` under the key (equal to ``hmac.digest(key, message, "sha256")``)."""
@@ -56,7 +58,17 @@ class Pseudonymizer:
         return outer.digest()
 
     def __call__(self, kind: str, record_id: uuid.UUID | str | None) -> str | None:
+        """``P-`` + the first 20 hex characters of HMAC-SHA256(key, ``"<kind>:<record_id>"``);
+        None for None. An export calls it once or twice a row: the inner state already holding
+        ``"<kind>:"`` is kept per kind, so a call hashes only the id."""
         if record_id is None:
             return None
-        digest = self._hmac(f"{kind}:{record_id}".encode())
-        return "P-" + digest[: PSEUDONYM_HEX_CHARS // 2].hex()
+        inner = self._by_kind.get(kind)
+        if inner is None:
+            inner = self._by_kind[kind] = self._inner.copy()
+            inner.update(f"{kind}:".encode())
+        inner = inner.copy()
+        inner.update(str(record_id).encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return "P-" + outer.hexdigest()[:PSEUDONYM_HEX_CHARS]

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from app.core.spreadsheet import neutralise
+from app.core.spreadsheet import RISKY_FIRST, neutralise
 
 ColumnKind = Literal["text", "int", "date", "datetime", "phone", "document", "bool"]
 BOM = "\ufeff"
@@ -69,8 +69,12 @@ def _csv_value(value: Any) -> Any:
 _CSV_AS_IS = frozenset({int, float, dt.date, uuid.UUID, type(None)})
 
 
-def _csv_cells(row: Sequence[Any], as_is: frozenset[type] = _CSV_AS_IS) -> list[Any]:
-    return [v if type(v) in as_is else (neutralise(v) if type(v) is str else _csv_value(v)) for v in row]
+def _csv_cells(
+    row: Sequence[Any], as_is: frozenset[type] = _CSV_AS_IS, risky: frozenset[str] = RISKY_FIRST
+) -> list[Any]:
+    # A text whose first character can start no formula (almost every one) is taken as it is
+    # without a call; the others go through neutralise().
+    return [v if (t := type(v)) in as_is or (t is str and (not v or v[0] not in risky)) else _csv_value(v) for v in row]
 
 
 class _Lines(list[bytes]):

@@ -1,6 +1,7 @@
 """Age at an event date from partial dates of birth, and age bands at their boundaries."""
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -92,3 +93,26 @@ def test_custom_bands_and_bad_bounds() -> None:
 )
 def test_full_dates_are_read_only_in_the_extended_format(dob: str, interval: tuple[dt.date, dt.date] | None) -> None:
     assert birth_interval(dob) == interval
+
+
+def _births_and_days() -> list[tuple[str, dt.date]]:
+    """Dates of birth in every form (and malformed), each against event days that sit on a
+    birthday, the day before, New Year's Eve and Day, and 28 February / 1 March."""
+    rng = random.Random(7)
+    days = [dt.date(2026, 6, 15), dt.date(2025, 12, 31), dt.date(2026, 1, 1), dt.date(2024, 2, 29),
+            dt.date(2025, 2, 28), dt.date(2025, 3, 1), dt.date(2008, 6, 15), dt.date(1, 1, 1)]  # fmt: skip
+    births = ["2008", "2007", "2025", "2026", "2027", "0000", "0001", "9999", "1990-02", "2000-02-29",
+              "2008-06-15", "2008-06-16", "2025-12-31", "2026-01-01", "1990-13-01", "1990-02-30",
+              "2020-W01-1", "19900517", "1990-5-17", " 1990", "1990 ", "١٩٩٠", "１９９０-05-17", "", None]  # fmt: skip
+    for _ in range(400):
+        birth = dt.date(1900, 1, 1) + dt.timedelta(days=rng.randrange(46_000))
+        births += [birth.isoformat(), f"{birth.year}", f"{birth.year}-{birth.month:02d}"]
+        days.append(birth + dt.timedelta(days=rng.choice([0, -1, 1, 365 * 18, 365 * 18 + 4, 365 * 65 + 16])))
+    return [(b, d) for b in births for d in days[:8]] + [(b, d) for b, d in zip(births[25:], days[8:] * 3)]
+
+
+def test_the_band_of_an_export_row_is_the_band_of_its_interval() -> None:
+    """band()'s quick forms (a full date, a year alone) answer exactly as the rule read literally."""
+    for bands in (BANDS, AgeBands.of([0, 1]), AgeBands.of([5, 18, 60])):
+        for birth, day in _births_and_days():
+            assert bands.band(birth, day) == bands.band_of_interval(birth, day), (birth, day)

@@ -22,3 +22,7 @@ def test_a_pseudonym_is_the_documented_hmac(length: int) -> None:
     assert pseudonym("registrant", str(record)) == expected
     assert pseudonym("case", record) != expected
     assert pseudonym("case", None) is None
+    # each kind's call after the others' still hashes exactly "<kind>:<id>" (no state carried over)
+    other = uuid.UUID("6f1b7a52-1c8e-4a54-b0a4-2b64c8b2c7d1")
+    for kind, rid in [("case", record), ("registrant", other), ("case", other), ("registrant", record)] * 2:
+        assert pseudonym(kind, rid) == "P-" + hmac.digest(key, f"{kind}:{rid}".encode(), "sha256").hex()[:20]
