@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # (app/reports/slots.py): each holds a database connection, an XLSX one a writer process too.
     export_max_concurrent: int = Field(default=4, ge=1)
     export_max_concurrent_per_user: int = Field(default=2, ge=1)
+    # Seconds an XLSX writer process may use no CPU while it is waited on before its export fails
+    # (stopped, or stuck on a disk that does not answer): app/reports/streaming.py.
+    export_writer_stall_seconds: float = Field(default=60.0, gt=0)
     # Register imports are bounded before and while reading (app/imports/workbook.py): data rows,
     # columns, what an XLSX (a zip) may inflate to, a large part's compression ratio, its number of
     # parts, and the seconds one read may take.

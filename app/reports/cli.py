@@ -165,7 +165,14 @@ async def _run(
             if fmt == "csv":
                 body = csv_stream(engine, counted, spec.columns, delimiter=sep, on_finish=on_finish)
             else:
-                body = xlsx_stream(engine, counted, spec.columns, sheet_name=kind, on_finish=on_finish)
+                body = xlsx_stream(
+                    engine,
+                    counted,
+                    spec.columns,
+                    sheet_name=kind,
+                    on_finish=on_finish,
+                    stall_seconds=settings.export_writer_stall_seconds,
+                )
             partial = output.with_name(f".{output.name}.part")
             try:
                 with _writing():

@@ -141,7 +141,14 @@ async def _streamed(
     if prepared.fmt == "csv":
         body = csv_stream(engine, spec.source, spec.columns, delimiter=sep, on_finish=on_finish)
     else:
-        body = xlsx_stream(engine, spec.source, spec.columns, sheet_name=spec.kind, on_finish=on_finish)
+        body = xlsx_stream(
+            engine,
+            spec.source,
+            spec.columns,
+            sheet_name=spec.kind,
+            on_finish=on_finish,
+            stall_seconds=request.app.state.settings.export_writer_stall_seconds,
+        )
     response = ExportResponse(
         body,
         media_type=prepared.media_type,

@@ -269,6 +269,49 @@ def _writer_failure() -> Iterator[None]:
         ) from exc
 
 
+class WriterStalled(RuntimeError):
+    """The XLSX writer process used no CPU for the stall limit while it was waited on."""
+
+
+WRITER_STALL_SECONDS = 60.0
+"""Default stall limit (``EXPORT_WRITER_STALL_SECONDS``)."""
+_STALL_CHECK_SECONDS = 1.0  # how often the writer's CPU time is read while it is waited on
+
+
+async def _on_writer(writer: XlsxWriter, stall_seconds: float, call: Callable[..., T], *args: Any) -> T:
+    """``call(*args)`` (a method of ``writer`` that waits for its process) in a worker thread.
+
+    The wait can always be cut: a cancellation (the client went away) abandons the thread at once,
+    and the caller's ``discard()`` then kills the process, which ends the thread's wait. Raises
+    :class:`WriterStalled` when the process uses no CPU for ``stall_seconds`` meanwhile (stopped,
+    or stuck on a disk that does not answer), so a stalled writer never holds the export's place
+    for good; a slow but working writer (reading, zipping) keeps using CPU and is waited for.
+    """
+    outcome: dict[str, Any] = {}
+    async with anyio.create_task_group() as group:
+
+        async def run() -> None:
+            try:
+                outcome["value"] = await anyio.to_thread.run_sync(call, *args, abandon_on_cancel=True)
+            except Exception as exc:  # raised below, outside the group (not as an ExceptionGroup)
+                outcome["error"] = exc
+            group.cancel_scope.cancel()
+
+        group.start_soon(run)
+        used, idle = writer.cpu_seconds(), 0.0
+        while True:
+            await anyio.sleep(_STALL_CHECK_SECONDS)
+            now = writer.cpu_seconds()
+            idle = idle + _STALL_CHECK_SECONDS if now is not None and now == used else 0.0
+            used = now
+            if idle >= stall_seconds:
+                outcome["error"] = WriterStalled(f"the XLSX writer process used no CPU for {idle:.0f} s")
+                group.cancel_scope.cancel()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
+
+
 def xlsx_stream(
     engine: AsyncEngine,
     source: RowSource,
@@ -276,13 +319,16 @@ def xlsx_stream(
     *,
     sheet_name: str = "export",
     on_finish: FinishCallback | None = None,
+    stall_seconds: float = WRITER_STALL_SECONDS,
 ) -> AsyncIterator[bytes]:
     """The XLSX bytes of ``source``'s rows: written to a temporary file, then streamed from it.
 
     Nothing is yielded before the last row is written (serve it with ``ExportResponse(...,
-    hold_headers=True)``). The writer's failures raise ``ExportFailed`` (500). However the stream
-    ends (finished, failed, cancelled), the writer process is stopped and the file (it has no name)
-    closed before the generator returns. ``on_finish`` gets the rows of the file once any of it was sent, else 0.
+    hold_headers=True)``). The writer's failures raise ``ExportFailed`` (500), and so does a writer
+    process that uses no CPU for ``stall_seconds`` while it is waited on (:func:`_on_writer`).
+    However the stream ends (finished, failed, cancelled — a cancellation is never held up by the
+    writer), the writer process is stopped and the file (it has no name) closed before the
+    generator returns. ``on_finish`` gets the rows of the file once any of it was sent, else 0.
     """
 
     sent = False  # whether any byte of the file left: before that, nothing of its rows did
@@ -294,10 +340,10 @@ def xlsx_stream(
         try:
             async for batch in batches:  # the database's errors pass as they are
                 with _writer_failure():
-                    await anyio.to_thread.run_sync(writer.rows, batch)
+                    await _on_writer(writer, stall_seconds, writer.rows, batch)
                 del batch
             with _writer_failure():
-                await anyio.to_thread.run_sync(writer.close)
+                await _on_writer(writer, stall_seconds, writer.close)
             workbook = anyio.wrap_file(writer.file)  # closed by discard()
             await workbook.seek(0)
             while chunk := await workbook.read(FILE_CHUNK):

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import math
 import os
 import subprocess
@@ -61,6 +62,8 @@ from typing import Any, BinaryIO
 from rustpy_xlsxwriter import Format, validate_sheet_name, write_worksheet
 
 from app.reports.writers import Column, ColumnKind, as_text
+
+logger = logging.getLogger("app.reports")
 
 MAX_TEXT = 32_767
 """Excel's limit of characters in one cell."""
@@ -77,6 +80,7 @@ WRITER_MODULE = "app.reports.xlsx"
 # How long close() and a failure wait for the writer process to say how it ended.
 _OUTCOME_SECONDS = 10
 _NONE = type(None)
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 # The types each kind of column writes as they are (a str also needs to fit in a cell); any other
 # value goes through the column's conversion. A datetime is never among them: it goes to UTC.
 _AS_IS: dict[ColumnKind, frozenset[type]] = {
@@ -302,13 +306,28 @@ class XlsxWriter:
             self._error = outcome
             raise outcome
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system, seconds) the writer process has used so far, from
+        ``/proc/<pid>/stat``; None where there is no such file (not Linux) or the process is gone.
+        A writer that uses none while it is waited on is stalled (stopped, or stuck on a disk)."""
+        try:
+            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
     def discard(self) -> None:
         """Stop the writer process if it still runs (dropping the rows not written yet), wait for
         it, and close the file (the system frees it). Harmless twice, after a failure, and after
-        :meth:`close`."""
+        :meth:`close`. A process that does not end within 10 s of ``SIGKILL`` (blocked inside the
+        kernel on a disk that does not answer) is left to end on its own, said in the log."""
         if self._process.poll() is None:
             self._process.kill()
-        self._process.wait()
+        try:
+            self._process.wait(_OUTCOME_SECONDS)
+        except subprocess.TimeoutExpired:
+            pid = self._process.pid
+            logger.error("the XLSX writer process %s does not end after SIGKILL; left to end on its own", pid)
         self._conn.close()
         self._outcome.close()
         self.file.close()

@@ -5,9 +5,11 @@ that goes away meanwhile stops it the same way, with nothing sent."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from app.audit.models import AuditEvent
 from app.reports.slots import ExportSlots
 from tests.reports.test_exports import FEB, people  # noqa: F401 - the fixture
-from tests.reports.xlsx_values import writer_processes, writers_killed
+from tests.reports.xlsx_values import writer_processes, writers_killed, writers_stopped
 
 pytestmark = pytest.mark.usefixtures("people")
 XLSX = {**FEB, "format": "xlsx"}
@@ -38,6 +40,25 @@ async def _finishes(sessionmaker: Any) -> list[dict[str, Any]]:
     async with sessionmaker() as session:
         rows = await session.execute(select(AuditEvent.details).where(AuditEvent.action == "export.finish"))
         return [dict(details) for (details,) in rows]
+
+
+def _asgi_get(path: str, authorization: str) -> dict[str, Any]:
+    """The ASGI scope of ``GET path`` with the XLSX export's query (:data:`XLSX`)."""
+    query = "&".join(f"{key}={value}" for key, value in XLSX.items())
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver"), (b"authorization", authorization.encode())],
+        "client": ("203.0.113.7", 50000),
+        "server": ("testserver", 80),
+        "root_path": "",
+    }
 
 
 async def _assert_failed_and_cleaned(
@@ -82,7 +103,6 @@ async def test_a_client_gone_before_the_workbook_is_written_gets_nothing_and_the
     app: FastAPI, make_staff, sessionmaker, export_tmpdir: Path
 ) -> None:
     supervisor = await make_staff("supervisor")
-    query = "&".join(f"{key}={value}" for key, value in XLSX.items())
     messages = iter([{"type": "http.request", "body": b"", "more_body": False}, {"type": "http.disconnect"}])
     sent: list[dict[str, Any]] = []
 
@@ -92,21 +112,57 @@ async def test_a_client_gone_before_the_workbook_is_written_gets_nothing_and_the
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/api/v1/exports/registrants",
-        "raw_path": b"/api/v1/exports/registrants",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"testserver"), (b"authorization", supervisor.headers["Authorization"].encode())],
-        "client": ("203.0.113.7", 50000),
-        "server": ("testserver", 80),
-        "root_path": "",
-    }
-    await app(scope, receive, send)
+    await app(_asgi_get("/api/v1/exports/registrants", supervisor.headers["Authorization"]), receive, send)
+    assert sent == [], "nothing is sent to a client that left"
+    [finish] = await _finishes(sessionmaker)
+    assert finish["completed"] is False
+    assert app.state.export_slots.in_progress == 0
+    assert writer_processes() == []
+    assert _files(export_tmpdir) == []
+
+
+async def test_an_xlsx_export_whose_writer_stalls_answers_a_problem(  # type: ignore[no-untyped-def]
+    app: FastAPI, client, make_staff, sessionmaker, export_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer stopped as soon as it runs (as a hung disk holds it) uses no CPU: once the stall
+    limit has passed, the export fails and gives its place back instead of waiting for good."""
+    monkeypatch.setattr(app.state.settings, "export_writer_stall_seconds", 2.0)
+    supervisor = await make_staff("supervisor")
+    began = time.monotonic()
+    with writers_stopped(kill_after=30) as stopped:
+        response = await client.get("/api/v1/exports/registrants", params=XLSX, headers=supervisor.headers)
+    assert stopped, "the writer was seen"
+    assert time.monotonic() - began < 15, "failed at the stall limit, not when the test's watchdog killed the writer"
+    await _assert_failed_and_cleaned(response, app, sessionmaker, export_tmpdir)
+
+
+async def test_a_client_gone_while_the_writer_is_stalled_stops_the_export_at_once(  # type: ignore[no-untyped-def]
+    app: FastAPI, make_staff, sessionmaker, export_tmpdir: Path
+) -> None:
+    """The client leaves while the export waits on a stopped writer (the stall limit, 60 s, far
+    off): the export stops at once, its writer killed and its place given back."""
+    supervisor = await make_staff("supervisor")
+    sent: list[dict[str, Any]] = []
+    with writers_stopped(kill_after=30) as stopped:
+        first = True
+
+        async def receive() -> dict[str, Any]:
+            nonlocal first
+            if first:
+                first = False
+                return {"type": "http.request", "body": b"", "more_body": False}
+            while not stopped:  # noqa: ASYNC110 - the list is filled by a thread: the client leaves once the writer is stopped
+                await anyio.sleep(0.01)
+            await anyio.sleep(0.5)  # the export is waiting on it by now
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        began = time.monotonic()
+        await app(_asgi_get("/api/v1/exports/registrants", supervisor.headers["Authorization"]), receive, send)
+        took = time.monotonic() - began
+    assert took < 10, f"the export waited {took:.0f} s on a writer it no longer needed"
     assert sent == [], "nothing is sent to a client that left"
     [finish] = await _finishes(sessionmaker)
     assert finish["completed"] is False

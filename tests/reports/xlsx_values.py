@@ -38,41 +38,65 @@ class Held:
 
 def writer_processes() -> list[int]:
     """The ids of this process's children running the XLSX writer (a finished one waited for is
-    gone; one not waited for would show here as a zombie)."""
+    gone; one not waited for is a zombie, without a command line, and not listed). Read from each
+    thread's ``/proc/self/task/<tid>/children``: a few files, not the whole of ``/proc`` (a scan
+    of every process, each read a wait for the interpreter lock, let a writer finish unseen)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for task in Path("/proc/self/task").iterdir():
         try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:  # gone meanwhile
+            children = (task / "children").read_text().split()
+        except OSError:  # the thread ended meanwhile
             continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == os.getpid() and WRITER_MODULE.encode() in command:
-            found.append(int(entry.name))
+        for child in children:
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            except OSError:  # gone meanwhile
+                continue
+            if WRITER_MODULE.encode() in command:
+                found.append(int(child))
     return found
+
+
+@contextmanager
+def writers_signalled(signum: int, *, kill_after: float | None = None) -> Iterator[list[int]]:
+    """While the block runs, send ``signum`` to every XLSX writer process of this process as soon
+    as it runs; yields the ids signalled so far. ``kill_after``: seconds after which a writer still
+    running is killed (``SIGKILL``), so that code waiting on a stopped writer for good ends anyway
+    and its test fails on the time it took instead of hanging."""
+    signalled: list[int] = []
+    stop = threading.Event()
+    began = time.monotonic()
+
+    def watch() -> None:
+        while not stop.is_set():
+            for pid in writer_processes():
+                if pid not in signalled:
+                    os.kill(pid, signum)
+                    signalled.append(pid)
+                elif kill_after is not None and time.monotonic() - began > kill_after:
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.001)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield signalled
+    finally:
+        stop.set()
+        watcher.join()
 
 
 @contextmanager
 def writers_killed() -> Iterator[list[int]]:
     """While the block runs, ``kill -9`` every XLSX writer process of this process as soon as it
     runs (as the out-of-memory killer would); yields the ids killed so far."""
-    killed: list[int] = []
-    stop = threading.Event()
-
-    def watch() -> None:
-        while not stop.is_set():
-            for pid in writer_processes():
-                if pid not in killed:
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
-            time.sleep(0.001)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
+    with writers_signalled(signal.SIGKILL) as killed:
         yield killed
-    finally:
-        stop.set()
-        watcher.join()
+
+
+@contextmanager
+def writers_stopped(*, kill_after: float | None = None) -> Iterator[list[int]]:
+    """While the block runs, stop (``SIGSTOP``) every XLSX writer process of this process as soon
+    as it runs, as a hung disk would hold it; see :func:`writers_signalled`."""
+    with writers_signalled(signal.SIGSTOP, kill_after=kill_after) as stopped:
+        yield stopped
