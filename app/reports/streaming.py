@@ -298,7 +298,8 @@ async def _on_writer(writer: XlsxWriter, stall_seconds: float, call: Callable[..
             group.cancel_scope.cancel()
 
         group.start_soon(run)
-        used, idle = writer.cpu_seconds(), 0.0
+        used: float | None = None  # read at the first check only: most calls end well before it
+        idle = 0.0
         while True:
             await anyio.sleep(_STALL_CHECK_SECONDS)
             now = writer.cpu_seconds()
