@@ -9,16 +9,28 @@ rule, in order:
    UTF-32 (Excel's "Unicode text", ``utf_16``/``utf_32``). A UTF-16/32 file that does not decode
    strictly is refused.
 2. **Valid UTF-8 is UTF-8** (``utf-8``; ASCII is UTF-8).
-3. **UTF-8 but for a few bytes stays UTF-8.** The file is UTF-8 when it has the UTF-8 mark, or
-   when its lines that are valid UTF-8 and not ASCII read better as UTF-8 than in any code page of
-   step 4 (charset-normalizer's ranking of those lines: ``Ndèye`` is UTF-8, while a Mac Roman
-   ``l’Église`` is valid UTF-8 by chance and reads ``lՃglise``). Then at most
-   :data:`STRAY_LINES` lines may hold bytes that are not UTF-8 (a byte pasted from elsewhere):
-   each such byte is kept apart (a :class:`StrayByte`; in the text, the lone surrogate
-   ``U+DC80 + byte``, as Python's ``surrogateescape`` writes it) and
-   :mod:`app.imports.reading` rejects the row holding it, naming line, column, byte and offset,
-   or refuses the file when it is in the header. More such lines: the file mixes encodings (two
-   exports joined), refused naming the lines.
+3. **UTF-8 but for a few bytes stays UTF-8.** The file is UTF-8 when it has the UTF-8 mark; or
+   when, over its first lines that are not ASCII (:data:`UTF8_SAMPLE_BYTES`), the characters
+   only UTF-8 makes of bytes are at least as many as its bytes that are not UTF-8 and the
+   characters a code page's bytes make when they are valid UTF-8 by chance
+   (:func:`_utf8_weight`). A line's UTF-8 counts even beside such a byte: a header
+   ``Prénom;Né(e) le;Date d`` 0x92 ``arrivée`` (an apostrophe pasted from Windows-1252) is UTF-8
+   with one stray byte, not ``PrÃ©nom`` in Windows-1252. For UTF-8 count its characters of
+   three or four bytes and, of two bytes, those a register in the desks' languages holds
+   (accented Latin letters, ``ɓ ɗ ƴ``, Arabic words, ``« » °``, no-break space:
+   :data:`_WEIGHED`); against it, its other characters of two bytes (a Mac Roman ``l’Église`` is
+   valid UTF-8 by chance and reads ``lՃglise``, Armenian) and its stray bytes, of which a code
+   page's file has one for each letter beyond ASCII (``Thiès`` is ``Thi`` 0xE8 ``s`` in
+   Windows-1252), far more than its bytes make characters by chance. Or, last, when its lines
+   that are valid UTF-8 and not ASCII read better as UTF-8 than in any code page of step 4
+   (charset-normalizer's ranking of those lines: ``Ndèye`` is UTF-8, ``lՃglise`` is not), as in a
+   UTF-8 export joined to a longer Windows-1252 one. Then at most :data:`STRAY_LINES` lines may
+   hold bytes that are not UTF-8 (a byte pasted from elsewhere): each such byte is kept apart (a
+   :class:`StrayByte`; in the text, the lone surrogate ``U+DC80 + byte``, as Python's
+   ``surrogateescape`` writes it) and :mod:`app.imports.reading` rejects the row holding it,
+   naming line, column, byte and offset, or refuses the file when it is in the header, naming
+   line, byte and offset. More such lines: the file mixes encodings (two exports joined),
+   refused naming the lines.
 4. **Otherwise a code page of the desks' languages**, :data:`LEGACY_ENCODINGS`: Windows-1252
    (Excel on French Windows; ISO-8859-1 reads the same), ISO-8859-15, Mac Roman (Excel on an old
    Mac), Windows-1256 (Arabic Windows). charset-normalizer ranks them (its mess detector's chaos
@@ -61,10 +73,20 @@ STRAY_LINES = 10
 """A UTF-8 file may hold bytes that are not UTF-8 on at most this many lines (their rows are
 rejected); more is a file that mixes encodings, refused."""
 LISTED_LINES = 50  # lines named by the refusal of a file that mixes encodings (its ``lines`` member)
-UTF8_SAMPLE_BYTES = 1 << 16  # of the UTF-8 lines, weighed against the code pages (step 3)
+UTF8_SAMPLE_BYTES = 1 << 16  # of the lines not ASCII weighed, and of the UTF-8 ones ranked (step 3)
 IMPLAUSIBLE_SHARE = 0.05  # of the characters a code page gives for bytes 0x80-0xFF (see implausible)
 STRAY = re.compile("[\udc80-\udcff]")
 _NOT_ASCII = re.compile("[^\x00-\x7f]")
+# The characters step 3 weighs (:func:`_utf8_weight`). For UTF-8, group 1: those of three or four
+# bytes, and those of two bytes a register in the desks' languages holds: Latin letters with accents,
+# precomposed (Latin-1, Latin Extended-A) or combining, the Wolof and Pulaar letters Ɓ ɓ Ɗ ɗ Ƴ ƴ,
+# Arabic words (two letters or more), no-break space, « », °. Against it, the other characters of
+# two bytes (U+0080-U+07FF), what a code page's bytes make when they are valid UTF-8 by chance: Mac
+# Roman "’É" reads Armenian "Ճ", Windows-1252 "Ô’" Cyrillic "Ԓ", Windows-1256 "ظپ" a lone "ف".
+_WEIGHED = re.compile(
+    "([\u00a0\u00ab\u00b0\u00bb\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f\u0181\u018a\u01b3\u01b4\u0253\u0257"
+    "\u0300-\u036f\u0800-\ud7ff\ue000-\U0010ffff]+|[\u0600-\u06ff]{2,})|[\u0080-\u07ff]"
+)
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # category Cc but tab and line breaks
 _REGISTER_SIGNS = frozenset("°€£")  # the symbols a register holds (N°, amounts)
 _ODD_CATEGORIES = frozenset({"Sm", "Sc", "Sk", "So", "No", "Cc", "Co", "Cn"})  # Cf stays: Arabic ZWNJ, RLM
@@ -239,22 +261,27 @@ def _utf8(content: bytes, *, start: int, encoding: str, marked: bool) -> Decoded
     bad_lines: list[int] = []  # the first LISTED_LINES of them, for the refusal
     bad_count = 0
     sample = bytearray()  # lines that are UTF-8 and not ASCII
+    weight = weighed = 0  # the weight for UTF-8 of the first UTF8_SAMPLE_BYTES of lines not ASCII (_utf8_weight)
     offset = start
     for number, line in enumerate(body.splitlines(keepends=True), start=1):
         if not line.isascii():
             try:
-                line.decode("utf-8")
+                text = line.decode("utf-8")
             except UnicodeDecodeError:
                 bad_count += 1
                 if len(bad) <= STRAY_LINES:
                     bad.append((number, offset, line))
                 if len(bad_lines) < LISTED_LINES:
                     bad_lines.append(number)
+                text = line.decode("utf-8", "surrogateescape") if weighed < UTF8_SAMPLE_BYTES else ""
             else:
                 if len(sample) < UTF8_SAMPLE_BYTES:
                     sample += line
+            if weighed < UTF8_SAMPLE_BYTES:
+                weight += _utf8_weight(text)
+                weighed += len(line)
         offset += len(line)
-    if marked or _reads_as_utf8(bytes(sample)):
+    if marked or weight >= 0 or _reads_as_utf8(bytes(sample)):
         if bad_count > STRAY_LINES:
             first = _stray_bytes(bad[:1])[0]
             shown = ", ".join(str(n) for n in bad_lines[:STRAY_LINES]) + ", …"
@@ -273,6 +300,14 @@ def _utf8(content: bytes, *, start: int, encoding: str, marked: bool) -> Decoded
             )
         return DecodedText(body.decode("utf-8", "surrogateescape"), encoding, tuple(_stray_bytes(bad)))
     return _legacy(content, first=_stray_bytes(bad[:1])[0])
+
+
+def _utf8_weight(text: str) -> int:
+    """How much a line, decoded with ``surrogateescape``, says its file is UTF-8 (step 3): its
+    characters only UTF-8 makes of bytes (:data:`_WEIGHED`), less its stray bytes and its other
+    characters of two bytes (what a code page's bytes make when they are valid UTF-8 by chance)."""
+    found = _WEIGHED.findall(text)
+    return sum(map(len, found)) - found.count("") - len(STRAY.findall(text))
 
 
 def _reads_as_utf8(sample: bytes) -> bool:
