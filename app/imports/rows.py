@@ -5,15 +5,16 @@ What rejects a row and what only drops a field (with a warning) is decided per c
 | column | blank | cannot be understood |
 |---|---|---|
 | Prénom(s), Nom | **rejected** (no name) | — (any text is a name; capitals made readable) |
-| Date de naissance | allowed (unknown) | **rejected**: impossible date, or after the registration date |
-| Date d'enregistrement | allowed | **rejected**: impossible date, or in the future |
+| Date de naissance | allowed (unknown) | **rejected**: impossible date, after the registration date, more |
+|   |   | than 120 years before it (bounds: :mod:`app.imports.row_dates`) |
+| Date d'enregistrement | allowed | **rejected**: impossible date, in the future, before 1960 |
 | Sexe | ``unknown`` | ``unknown`` + warning |
 | Téléphone | no phone | that number dropped + warning (the others kept) |
 | Email | none | dropped + warning |
 | N° passeport / N° CNI | none | dropped + warning |
 | Statut | none | dropped + warning (text kept in the notes) |
 | Date d'arrivée au Maroc | none | dropped + warning, text kept in the notes (unreadable, partial, after |
-|   |   | the registration date, before the birth) |
+|   |   | the registration date, before the birth or, birth unknown, 120 years before the registration) |
 | Demande, Observations | — | kept verbatim in the registrant's notes |
 | Lieu de naissance, Région d'origine, Ville, Profession | none | kept as written (a region the |
 |   |   | reference tables do not know is dropped + warning by the service) |
@@ -27,6 +28,10 @@ rejected (malformed row), unless its extra cells are empty and most rows of the 
 (every line ending with a delimiter the header lacks): a row that alone has one empty cell too many
 had a stray delimiter move its later cells one column on. The raw cells are kept, unevaluated, in
 the batch (``ImportRow.raw``).
+
+Dates are read in every form :mod:`app.imports.cells` knows (``14/05/1990``, ``14 mai 1990``,
+``mai 1990``…); a year written with two digits is put in a century, and the report says which
+when that was an assumption (always for a date of birth): :mod:`app.imports.row_dates`.
 
 Text rule (:mod:`app.core.text`, the same for every input of the service): a cell holding a
 refused character (NUL, another control character but tab and line breaks, a lone surrogate,
@@ -50,7 +55,7 @@ from annotated_types import MaxLen
 from app.core.explained import in_french
 from app.core.spreadsheet import looks_like_formula
 from app.core.text import clean, describe_disallowed, disallowed_character, storable
-from app.imports import cells
+from app.imports import cells, row_dates
 from app.imports.reading import SourceRow
 from app.imports.wording import field_fr
 from app.registrants.normalize import (
@@ -155,31 +160,18 @@ def prepare_row(
     source = f"Import du registre « {filename} »" if filename else "Import de registre"
     notes: list[str] = [f"{source} : N° {number or '?'}, ligne {row.line}."]
     try:
-        registered = cells.parse_legacy_date(get("registered_on"), reference_year=today.year, allow_partial=False)
+        registered = row_dates.registration(get("registered_on"), today=today, warn=prepared.warn)
+        birth = row_dates.birth(get("date_of_birth"), registered=registered, today=today, warn=prepared.warn)
     except ValueError as exc:
-        return prepared.reject(f"registration date: {exc}", f"date d'enregistrement : {in_french(exc)}")
-    if registered and dt.date.fromisoformat(registered) > today:
-        typed = clean(get("registered_on"))
-        return prepared.reject(
-            f"registration date {typed!r} is in the future",
-            f"date d'enregistrement « {typed} » postérieure à aujourd'hui",
-        )
-    reference_year = int(registered[:4]) if registered else today.year
+        return prepared.reject(str(exc), in_french(exc))
     if registered:
-        prepared.registered_on = registered
+        prepared.registered_on = registered.value
 
-    try:
-        birth = cells.parse_legacy_date(get("date_of_birth"), reference_year=reference_year)
-    except ValueError as exc:
-        return prepared.reject(f"date of birth: {exc}", f"date de naissance : {in_french(exc)}")
-    if birth and cells.partial_date_start(birth) > (dt.date.fromisoformat(registered) if registered else today):
-        typed = clean(get("date_of_birth"))
-        return prepared.reject(
-            f"date of birth {typed!r} is after the registration date",
-            f"date de naissance « {typed} » postérieure à la date d'enregistrement",
-        )
-
-    data: dict[str, Any] = {"given_names": given, "family_name": family, "date_of_birth": birth}
+    data: dict[str, Any] = {
+        "given_names": given,
+        "family_name": family,
+        "date_of_birth": birth.value if birth else None,
+    }
     try:
         data["sex"] = cells.parse_sex(get("sex"))
     except ValueError as exc:
@@ -219,9 +211,15 @@ def prepare_row(
         )
         data["residence_status"] = f"Statut (non reconnu) : {clean(get('status'))}"
 
-    arrival = _arrival(prepared, get("arrival_date"), reference_year, registered, birth, today)
+    try:
+        arrival = row_dates.arrival(
+            get("arrival_date"), registered=registered, birth=birth, today=today, warn=prepared.warn
+        )
+    except ValueError as exc:
+        arrival = None
+        prepared.warn("arrival_date", str(exc), in_french(exc))
     if arrival:
-        data["arrival_date"] = arrival
+        data["arrival_date"] = arrival.value
     elif clean(get("arrival_date")):
         notes.append(f"Date d'arrivée au Maroc (non reprise) : {clean(get('arrival_date'))}")
 
@@ -330,33 +328,3 @@ def _documents(prepared: PreparedRow, raw: dict[str, str], patterns: Mapping[str
             continue
         documents.append({"doc_type": doc_type, "number": number, "issuing_country": DOC_ISSUING_COUNTRY})
     return documents
-
-
-def _arrival(
-    prepared: PreparedRow, cell: str, reference_year: int, registered: str | None, birth: str | None, today: dt.date
-) -> str | None:
-    if not clean(cell):
-        return None
-    try:
-        value = cells.parse_legacy_date(cell, reference_year=reference_year, allow_partial=False)
-    except ValueError as exc:
-        prepared.warn("arrival_date", f"arrival date dropped: {exc}", f"date d'arrivée non reprise : {in_french(exc)}")
-        return None
-    assert value is not None
-    arrival = dt.date.fromisoformat(value)
-    limit = dt.date.fromisoformat(registered) if registered else today
-    if arrival > limit:
-        prepared.warn(
-            "arrival_date",
-            f"arrival date {clean(cell)!r} dropped: after the registration date",
-            f"date d'arrivée « {clean(cell)} » non reprise : postérieure à la date d'enregistrement",
-        )
-        return None
-    if birth and arrival < cells.partial_date_start(birth):
-        prepared.warn(
-            "arrival_date",
-            f"arrival date {clean(cell)!r} dropped: before the date of birth",
-            f"date d'arrivée « {clean(cell)} » non reprise : antérieure à la date de naissance",
-        )
-        return None
-    return value

@@ -72,9 +72,9 @@ def test_impossible_date_of_birth_rejects_the_row() -> None:
     )
 
 
-def test_date_of_birth_after_the_registration_rejects_the_row() -> None:
+def test_date_of_birth_after_the_registration_rejects_the_row_naming_both() -> None:
     assert row("4;02/06/2019;Saliou;Ka;M;03/07/2019;;;;;;;;;;;;").rejection == (
-        "date of birth '03/07/2019' is after the registration date"
+        "date of birth '03/07/2019' is after the registration date '02/06/2019'"
     )
 
 
@@ -91,9 +91,26 @@ def test_partial_and_unknown_birth_dates_are_kept_partial() -> None:
     assert row("4;02/06/2019;Saliou;Ka;M;00/00/1979;;;;;;;;;;;;").data["date_of_birth"] == "1979"  # type: ignore[index]
 
 
-def test_two_digit_birth_year_pivots_on_the_registration_year() -> None:
-    assert row("4;02/06/2019;Saliou;Ka;M;22/12/02;;;;;;;;;;;;").data["date_of_birth"] == "2002-12-22"  # type: ignore[index]
-    assert row("4;02/06/2019;Saliou;Ka;M;22/12/68;;;;;;;;;;;;").data["date_of_birth"] == "1968-12-22"  # type: ignore[index]
+def test_two_digit_birth_year_pivots_on_the_registration_year_and_says_the_century() -> None:
+    pupil = row("4;02/06/2019;Saliou;Ka;M;22/12/02;;;;;;;;;;;;")
+    elder = row("4;02/06/2019;Saliou;Ka;M;22/12/68;;;;;;;;;;;;")
+    assert (pupil.data["date_of_birth"], elder.data["date_of_birth"]) == ("2002-12-22", "1968-12-22")  # type: ignore[index]
+    assert pupil.warnings == [
+        {
+            "field": "date_of_birth",
+            "message": "date of birth '22/12/02': two-digit year, century assumed: read as 2002, not 1902",
+            "message_fr": "date de naissance « 22/12/02 » : année à deux chiffres, "
+            "siècle supposé : lue 2002, et non 1902",
+        }
+    ]
+    assert elder.warnings == [
+        {
+            "field": "date_of_birth",
+            "message": "date of birth '22/12/68': two-digit year, century assumed: read as 1968, not 2068",
+            "message_fr": "date de naissance « 22/12/68 » : année à deux chiffres, "
+            "siècle supposé : lue 1968, et non 2068",
+        }
+    ]
 
 
 def test_unparseable_phone_is_dropped_with_a_warning_and_the_row_kept() -> None:
@@ -162,8 +179,9 @@ def test_arrival_after_the_registration_is_dropped_and_kept_in_the_notes() -> No
     assert prepared.warnings == [
         {
             "field": "arrival_date",
-            "message": "arrival date '09.02.2026' dropped: after the registration date",
-            "message_fr": "date d'arrivée « 09.02.2026 » non reprise : postérieure à la date d'enregistrement",
+            "message": "arrival date '09.02.2026' dropped: after the registration date '03/06/2019'",
+            "message_fr": "date d'arrivée « 09.02.2026 » non reprise : postérieure à la date d'enregistrement "
+            "« 03/06/2019 »",
         }
     ]
     assert "Date d'arrivée au Maroc (non reprise) : 09.02.2026" in prepared.data["notes"]  # type: ignore[index]
@@ -229,7 +247,7 @@ def test_malformed_row_is_rejected() -> None:
         ("4;02/06/2019;Saliou;Ka;M;13/1990;;;;;;;;;;;;", "date de naissance : mois impossible dans « 13/1990 »"),
         (
             "4;02/06/2019;Saliou;Ka;M;03/07/2019;;;;;;;;;;;;",
-            "date de naissance « 03/07/2019 » postérieure à la date d'enregistrement",
+            "date de naissance « 03/07/2019 » postérieure à la date d'enregistrement « 02/06/2019 »",
         ),
         ("4;bientôt;Saliou;Ka;M;;;;;;;;;;;;;", "date d'enregistrement : date non reconnue « bientôt »"),
         ("4;06/2019;Saliou;Ka;M;;;;;;;;;;;;;", "date d'enregistrement : date incomplète « 06/2019 »"),
