@@ -38,22 +38,19 @@ class Held:
 
 def writer_processes() -> list[int]:
     """The ids of this process's children running the XLSX writer (a finished one waited for is
-    gone; one not waited for is a zombie, without a command line, and not listed). Read from each
-    thread's ``/proc/self/task/<tid>/children``: a few files, not the whole of ``/proc`` (a scan
-    of every process, each read a wait for the interpreter lock, let a writer finish unseen)."""
+    gone; one not waited for would show here as a zombie)."""
     found = []
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:  # the thread ended meanwhile
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
             continue
-        for child in children:
-            try:
-                command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            except OSError:  # gone meanwhile
-                continue
-            if WRITER_MODULE.encode() in command:
-                found.append(int(child))
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and WRITER_MODULE.encode() in command:
+            found.append(int(entry.name))
     return found
 
 
