@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import cast
 
@@ -97,6 +98,33 @@ async def test_screens_sending_requests_together_renew_an_expired_token_once(pag
     async with page.expect_download() as info:
         await page.locator("#export-form").get_by_role("button", name="Exporter").click()
     assert (await info.value).suggested_filename.endswith(".csv")
+
+
+async def test_a_token_renewed_while_the_account_is_fetched_still_loads_the_later_screens(
+    page: Page, server: LiveServer
+) -> None:
+    # After sign-in the search shows at once; the account (/me) follows. If a request renews the
+    # token before that answer arrives, the session is the same one: the later screens must load.
+    supervisor = server.make_agent("supervisor")
+    register_via_api(server, supervisor, given_names="Awa", family_name="Diagne")
+    held = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        held.set()
+        await go_on.wait()
+        await route.continue_()
+
+    await page.route("**/api/v1/auth/me", hold)
+    await sign_in(page, server, supervisor)
+    await asyncio.wait_for(held.wait(), WAIT_MS / 1000)
+    await page.evaluate("sessionStorage.setItem('access', 'expired')")  # as a renewal would change it
+    go_on.set()
+    await page.get_by_role("button", name="Rapports").click()
+    await page.locator("#reports-form").get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#reports table").first.locator("caption")).to_have_text("Inscriptions par sexe")
+    await expect(page.get_by_role("heading", name="Connexion")).to_be_hidden()
+    await page.unroute("**/api/v1/auth/me")
 
 
 async def test_an_export_without_its_period_is_not_sent(page: Page, server: LiveServer) -> None:

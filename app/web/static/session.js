@@ -7,6 +7,10 @@ import { resetState, state } from "./state.js";
 import { showTab } from "./tabs.js";
 
 const expiry = { userId: null };
+// Each sign-in and sign-out starts a new turn: an answer that arrives after the agent signed out (or
+// another agent signed in) is dropped. Not the access token: a renewal by a request sent meanwhile
+// changes it within the same session, and the later screens would then never be loaded.
+const session = { turn: 0 };
 
 export function clearAll() {
   document.dispatchEvent(new Event("desk:cleared")); // screens drop what they hold (blob: URLs…)
@@ -34,6 +38,7 @@ function showLogin(message) {
 }
 
 export function logout() {
+  session.turn += 1;
   logoutRequest();
   forgetTokens();
   expiry.userId = null;
@@ -43,6 +48,7 @@ export function logout() {
 
 // The session ended by itself: keep what the agent was typing, hidden, until they sign in again.
 function expired() {
+  session.turn += 1;
   expiry.userId = state.me ? state.me.id : null;
   $("#who").textContent = ""; // the sign-in screen names no one
   showLogin(t("expired"));
@@ -98,13 +104,14 @@ function opened(me, desks, ready = true) {
 // round trip before it can be used; the agent's account and the desk names follow and fill in the
 // desk lists. Opening the client with a token but no account in the tab: both first.
 export async function enter(email = "") {
+  const turn = ++session.turn;
   const access = tokens().access;
   const desks = api("GET", "/api/v1/desks"); // in parallel with /me: one round trip, not two
   const me = api("GET", "/api/v1/auth/me");
   const claims = email ? claimsOf(access || "") : null;
   if (claims) opened({ id: claims.sub, role: claims.role, email, desk_ids: null }, [], false);
   const [mine, list] = [await me, await desks];
-  if (tokens().access !== access) return undefined; // signed out (or in again) meanwhile
+  if (session.turn !== turn) return undefined; // signed out (or in again) meanwhile
   if (!mine.ok) return claims ? document.dispatchEvent(new Event("desk:ready")) : undefined;
   // The agent's own account and the desk names, so that opening the client again in this tab
   // shows the search at once (checked with the server just after); forgotten at sign-out.
