@@ -152,7 +152,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ``tzdata``: the IANA time-zone release in force (``app.core.timezones``). ``audit`` reports
         the events committed but not yet sealed into the audit chain: how many, the age in seconds
         of the oldest, and ``lagging`` when that age passes ``AUDIT_MAX_UNSEALED_SECONDS`` (sealing
-        is stuck, or a long transaction holds it back).
+        is stuck, or a long transaction holds it back); ``sealing`` is ``"stopped"`` when this
+        process's sequencer found the log rewritten behind a checkpoint it witnessed (run
+        ``verify-audit``), ``"running"`` otherwise. Still 200: requests are served and audited, only
+        sealing waits for an operator.
         """
         try:
             async with engine.connect() as conn:
@@ -168,7 +171,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {
             "status": "ready",
             "tzdata": tz_version,
-            "audit": {"unsealed_events": pending.count, "oldest_unsealed_seconds": round(age, 3), "lagging": lagging},
+            "audit": {
+                "unsealed_events": pending.count,
+                "oldest_unsealed_seconds": round(age, 3),
+                "lagging": lagging,
+                "sealing": "stopped" if sequencer.stopped else "running",
+            },
         }
 
     @app.get("/problems/{slug}", tags=["health"], include_in_schema=True)

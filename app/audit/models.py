@@ -1,6 +1,6 @@
 """The audit log: append-only events, the hash chain that links them, and its signed checkpoints.
 
-Three tables, each INSERT-only for the application's database role (``docs/audit.md``):
+Four tables, each INSERT-only for the application's database role (``docs/audit.md``):
 
 * ``audit_events``: what happened. Written in the request's own transaction, without any shared
   row to wait on.
@@ -8,6 +8,8 @@ Three tables, each INSERT-only for the application's database role (``docs/audit
   event its place ``seq`` and its chain hash, in batches.
 * ``audit_checkpoints``: the chain head after each batch, signed with Ed25519
   (:mod:`app.audit.signing`).
+* ``audit_witnessed_checkpoints``: checkpoints a running sequencer found replaced by another
+  (:class:`AuditWitnessedCheckpoint`).
 """
 
 from __future__ import annotations
@@ -89,6 +91,23 @@ class AuditCheckpoint(Base):
     signed_at: Mapped[dt.datetime] = mapped_column()
     key_id: Mapped[str] = mapped_column(String(16))
     signature: Mapped[str] = mapped_column(String(88))
+
+
+class AuditWitnessedCheckpoint(Base):
+    """A checkpoint a running sequencer signed or read, stored again when it found another
+    checkpoint (or another link hash) at the same ``seq``: the log was cut and sealed again behind
+    its back (:meth:`app.audit.sequencer.Sequencer.seal_once`). Fields as :class:`AuditCheckpoint`;
+    ``witnessed_at``: when it was stored here. ``verify-audit`` checks each like a stored checkpoint."""
+
+    __tablename__ = "audit_witnessed_checkpoints"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column()
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(88))
+    witnessed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class AuditPayload(Base):

@@ -38,7 +38,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, insert, select, text, 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import chain
-from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
+from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
 from app.audit.signing import Checkpoint, Signer, load_signer
 from app.core.config import Settings
 from app.core.db import utcnow
@@ -228,6 +228,21 @@ class SealResult:
     checkpoint: Checkpoint | None
 
 
+_CHECKPOINT = (
+    AuditCheckpoint.seq,
+    AuditCheckpoint.hash,
+    AuditCheckpoint.signed_at,
+    AuditCheckpoint.key_id,
+    AuditCheckpoint.signature,
+)
+
+
+async def _checkpoint_at(conn: AsyncConnection, seq: int) -> Checkpoint | None:
+    """The checkpoint stored at ``seq`` (None when there is none)."""
+    row = (await conn.execute(select(*_CHECKPOINT).where(AuditCheckpoint.seq == seq))).first()
+    return Checkpoint(*row) if row is not None else None
+
+
 async def _store(conn: AsyncConnection, checkpoint: Checkpoint) -> None:
     """Insert the row of a checkpoint this sequencer signed."""
     await conn.execute(
@@ -259,11 +274,20 @@ class Sequencer:
         self.interval_seconds = interval_seconds
         self.clock = clock
         self.witnessed: Checkpoint | None = None
-        """The last checkpoint this sequencer signed, once its transaction committed."""
+        """The latest checkpoint this sequencer signed (once its transaction committed) or read
+        from the database, signed by its key and the hash of its link."""
         self.rewritten = False
         """Whether :attr:`witnessed` was found gone or changed (sealing has stopped)."""
+        self.foreign: int | None = None
+        """The last head logged as holding a checkpoint that is not its hash (not signed again)."""
         self.passed: int | None = None
         """The last event logged as one sealing cannot resume after (:attr:`Head.passed`)."""
+
+    @property
+    def stopped(self) -> bool:
+        """Whether sealing has stopped in this process: the log was rewritten behind a checkpoint
+        it witnessed (:meth:`seal_once`). ``/readyz`` and the metrics report it."""
+        return self.rewritten
 
     async def seal_once(self) -> SealResult | None:
         """Seal up to ``batch`` events in one transaction and sign the new head.
@@ -274,19 +298,25 @@ class Sequencer:
 
         A witness while it runs: the sequencer signs whatever waits, so someone with the
         database's rights but not the key could cut links and checkpoints, edit the events cut
-        and have them signed again. Each round first checks that the last checkpoint it signed
-        (:attr:`witnessed`) is still stored and still the hash of its link; if not, it stores it
-        again when it is missing (``verify-audit`` then names it: beyond the last link, or not
-        matching the chain), logs an error and seals nothing more (``/readyz`` shows the lag). A
-        new process starts without a witness.
+        and have them signed again (by this process or another one). Each round, whether it holds
+        the lock or not, first checks that the last checkpoint it signed or read (:attr:`witnessed`)
+        is still stored and still the hash of its link (:meth:`_witness`); if not, it stores it
+        again, logs an error and seals nothing more (``/readyz`` and the metrics say so). It then
+        takes as its witness the latest stored checkpoint when that one is newer, signed by its
+        key and the hash of its link: every running process remembers every head it saw, not only
+        the ones it signed. A new process starts without a witness.
         """
         checkpoint = None
         async with self.engine.begin() as conn:
             postgres = conn.dialect.name == "postgresql"
-            if postgres and not (await conn.execute(_PIN_AND_LOCK, {"k": ADVISORY_LOCK_KEY})).one()[1]:
-                return None
+            locked = True
+            if postgres:
+                locked = (await conn.execute(_PIN_AND_LOCK, {"k": ADVISORY_LOCK_KEY})).one()[1]
             if self.witnessed is not None and not await self._witness(conn, self.witnessed):
                 return SealResult(0, self.witnessed.seq, None)
+            if not locked:
+                await self._read_latest(conn)
+                return None
             bound = await next_txid(conn)
             last = await head(conn, bound)
             if last.passed is not None and last.passed != self.passed:
@@ -321,23 +351,62 @@ class Sequencer:
                 prev = digest
             if links:
                 await conn.execute(insert(AuditLink), links)
-            signed = (await conn.execute(select(func.max(AuditCheckpoint.seq)))).scalar_one()
-            if seq > 0 and signed != seq:
+            here = await _checkpoint_at(conn, seq)
+            if seq > 0 and here is None:
                 checkpoint = self.signer.sign(seq, prev, now)
                 await _store(conn, checkpoint)
+            elif here is not None and here.hash == prev:
+                self._adopt(here)
+            elif here is not None and self.foreign != seq:
+                self.foreign = seq
+                log.error(
+                    "audit sequencer: the checkpoint stored at seq %s is not the chain's head there (the tail "
+                    "was cut under it, or the row was written behind the sequencer's back): not signed again "
+                    "(run verify-audit)",
+                    seq,
+                )
         if checkpoint is not None:  # committed
             self.witnessed = checkpoint
         return SealResult(len(links), seq, checkpoint)
 
+    async def _read_latest(self, conn: AsyncConnection) -> None:
+        """Take the latest stored checkpoint as the witness when it is newer and the hash of its
+        link (:meth:`_adopt` checks the signature)."""
+        row = (
+            await conn.execute(
+                select(
+                    *_CHECKPOINT,
+                    select(AuditLink.hash).where(AuditLink.seq == AuditCheckpoint.seq).scalar_subquery(),
+                )
+                .order_by(AuditCheckpoint.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        if row is not None and row[5] == row[1]:
+            self._adopt(Checkpoint(*row[:5]))
+
+    def _adopt(self, latest: Checkpoint) -> None:
+        """Witness ``latest`` (a stored checkpoint, the hash of its link) when it is newer than
+        :attr:`witnessed` and signed by this sequencer's key."""
+        if (self.witnessed is None or latest.seq > self.witnessed.seq) and self.signer.verify(latest):
+            self.witnessed = latest
+
     async def _witness(self, conn: AsyncConnection, signed: Checkpoint) -> bool:
-        """Whether checkpoint ``signed`` (this sequencer's last) is stored, and its link's hash
-        is still its hash. Stores it again when its row is missing; logs an error the first time
-        it finds the log rewritten."""
-        stored, linked = (
+        """Whether checkpoint ``signed`` (the last this sequencer signed or read) is stored, and
+        its link's hash is still its hash. When not: stores it again where it is missing, or, when
+        another checkpoint took its place, among the witnessed checkpoints (once; again if that row
+        is gone), where ``verify-audit`` finds two signed heads of one size; logs an error the first
+        time it finds the log rewritten."""
+        stored, linked, kept = (
             await conn.execute(
                 select(
                     select(AuditCheckpoint.hash).where(AuditCheckpoint.seq == signed.seq).scalar_subquery(),
                     select(AuditLink.hash).where(AuditLink.seq == signed.seq).scalar_subquery(),
+                    exists().where(
+                        AuditWitnessedCheckpoint.seq == signed.seq,
+                        AuditWitnessedCheckpoint.hash == signed.hash,
+                        AuditWitnessedCheckpoint.signature == signed.signature,
+                    ),
                 )
             )
         ).one()
@@ -345,13 +414,24 @@ class Sequencer:
             return True
         if stored is None:
             await _store(conn, signed)
+        elif not kept:
+            await conn.execute(
+                insert(AuditWitnessedCheckpoint).values(
+                    seq=signed.seq,
+                    hash=signed.hash,
+                    signed_at=signed.signed_at,
+                    key_id=signed.key_id,
+                    signature=signed.signature,
+                    witnessed_at=self.clock(),
+                )
+            )
         if not self.rewritten:
             self.rewritten = True
             log.error(
-                "audit sequencer: the checkpoint this process signed at seq %s is %s; the log was "
+                "audit sequencer: the checkpoint this process witnessed at seq %s is %s; the log was "
                 "rewritten behind it: sealing stops (run verify-audit)",
                 signed.seq,
-                "gone (stored again)" if stored is None else "no longer the chain's",
+                "gone (stored again)" if stored is None else "no longer the chain's (kept as witnessed)",
             )
         return False
 

@@ -10,6 +10,8 @@ Checked, in ``seq`` order (the first failure is reported):
   link's in the sealing order ``(txid, id)``;
 * every checkpoint is signed by the trusted key, its ``seq`` exists and its hash is the link's
   hash there (a rewritten history or a truncated tail cannot match a signature made before);
+  and so is every checkpoint a running sequencer witnessed and stored again, which must also be
+  the stored checkpoint at its ``seq`` (:meth:`app.audit.sequencer.Sequencer.seal_once`);
 * the last link's event has a ``txid`` some transaction has had (a later one, edited, would have
   held every later event back from sealing before the sequencer learnt to pass it);
 * the last link is signed by a checkpoint (the sequencer signs each head in the transaction that
@@ -45,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.audit import chain
 from app.audit.batches import batch_fault
 from app.audit.copy_reader import AS_TEXT, Link, hash_matches, number, pg_copy
-from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink
+from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
 from app.audit.payload_check import Fault, payload_fault, start_beside
 from app.audit.sequencer import Backlog, Head, backlog, head, next_txid, pin_for_verification
 from app.audit.signing import Checkpoint, Verifier
@@ -204,6 +206,10 @@ async def _verify_chain(
         if not isinstance(cp.seq, int) or not verifier.verify(signed):
             return VerifyResult(0, 0, pending, cp.seq, None, _unsigned(f"checkpoint at seq {cp.seq}", signed, verifier))
         checkpoints[cp.seq] = cp.hash
+    witnessed = await _witnessed_fault(conn, verifier, checkpoints)
+    if isinstance(witnessed, tuple):
+        seq, reason = witnessed
+        return VerifyResult(0, 0, pending, seq, None, reason)
     if against is not None:
         if not verifier.verify(against):
             return VerifyResult(0, 0, pending, against.seq, None, _unsigned("the kept checkpoint", against, verifier))
@@ -216,7 +222,7 @@ async def _verify_chain(
                 None,
                 f"the kept checkpoint at seq {against.seq} differs from the stored one",
             )
-    wanted = dict(checkpoints)
+    wanted = {**witnessed, **checkpoints}
     if against is not None:
         wanted[against.seq] = against.hash
 
@@ -244,6 +250,34 @@ async def _verify_chain(
     if failure is not None:
         return VerifyResult(last, len(checkpoints), pending, *failure)
     return VerifyResult(last, len(checkpoints), pending)
+
+
+async def _witnessed_fault(
+    conn: AsyncConnection, verifier: Verifier, checkpoints: dict[int, str]
+) -> dict[int, str] | tuple[int, str]:
+    """The checkpoints a running sequencer witnessed and stored again (``seq`` → hash), to be
+    checked against the chain like the stored ones; or ``(seq, reason)`` for the first one not
+    signed by the trusted key or differing from the stored checkpoint at its ``seq`` (two signed
+    heads of one size: the log was rewritten after the witnessed one was signed)."""
+    try:
+        found = (await conn.execute(select(AuditWitnessedCheckpoint).order_by(AuditWitnessedCheckpoint.id))).all()
+    except (ValueError, TypeError, AttributeError) as exc:  # a row the driver or the ORM cannot convert
+        return 0, f"the witnessed checkpoints cannot be read ({type(exc).__name__}: {exc})"
+    witnessed: dict[int, str] = {}
+    for row in found:
+        signed = Checkpoint(row.seq, row.hash, row.signed_at, row.key_id, row.signature)
+        which = f"witnessed checkpoint at seq {row.seq}"
+        if not isinstance(row.seq, int) or not verifier.verify(signed):
+            return row.seq, _unsigned(which, signed, verifier)
+        other = checkpoints.get(row.seq, witnessed.get(row.seq, row.hash))
+        if other != row.hash:
+            return row.seq, (
+                f"the {which} (hash {row.hash[:16]}…, kept by a running sequencer at "
+                f"{row.witnessed_at.isoformat(timespec='seconds')}) differs from the stored one (hash {other[:16]}…): "
+                "two signed heads of one size, the log was cut and sealed again after it was signed"
+            )
+        witnessed[row.seq] = row.hash
+    return witnessed
 
 
 async def _event_gone(conn: AsyncConnection, seq: int) -> Failure | None:

@@ -20,6 +20,9 @@ metric                                             type       labels / meaning
                                                               alert when it stays above
                                                               ``AUDIT_MAX_UNSEALED_SECONDS``
 ``diaspora_desk_audit_lagging``                    gauge      1 when that age passes the bound
+``diaspora_desk_audit_sealing_stopped``            gauge      1 when this process's sequencer has
+                                                              stopped: the log was rewritten
+                                                              behind a checkpoint it witnessed
 =================================================  =========  =====================================
 
 The audit gauges are read from the database at each scrape (one indexed query, as ``/readyz``).
@@ -81,6 +84,12 @@ class Metrics:
         self.lagging = Gauge(
             "diaspora_desk_audit_lagging",
             "1 when the oldest unsealed audit event is older than AUDIT_MAX_UNSEALED_SECONDS.",
+            registry=self.registry,
+        )
+        self.sealing_stopped = Gauge(
+            "diaspora_desk_audit_sealing_stopped",
+            "1 when this process's audit sequencer stopped sealing: the log was rewritten behind a "
+            "checkpoint it witnessed (run verify-audit).",
             registry=self.registry,
         )
 
@@ -159,4 +168,5 @@ async def metrics(request: Request, session: SessionDep, settings: SettingsDep) 
     state.unsealed.set(pending.count)
     state.unsealed_age.set(age)
     state.lagging.set(1 if age > settings.audit_max_unsealed_seconds else 0)
+    state.sealing_stopped.set(1 if request.app.state.audit_sequencer.stopped else 0)
     return Response(generate_latest(state.registry), media_type=CONTENT_TYPE_LATEST)

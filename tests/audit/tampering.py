@@ -16,7 +16,7 @@ from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLin
 from app.audit.signing import Signer
 from app.core.db import utcnow
 
-TABLES = ("audit_events", "audit_links", "audit_checkpoints")
+TABLES = ("audit_events", "audit_links", "audit_checkpoints", "audit_witnessed_checkpoints")
 
 
 async def lift_protection(session: AsyncSession) -> None:

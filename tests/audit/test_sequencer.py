@@ -119,7 +119,7 @@ async def test_readyz_reports_the_unsealed_backlog(client, sessionmaker, audit_l
     assert sealed == {
         "status": "ready",
         "tzdata": "2026f",
-        "audit": {"unsealed_events": 0, "oldest_unsealed_seconds": 0.0, "lagging": False},
+        "audit": {"unsealed_events": 0, "oldest_unsealed_seconds": 0.0, "lagging": False, "sealing": "running"},
     }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditLink
 from app.audit.verify import VerifyResult
@@ -180,18 +181,21 @@ async def test_verify_audit_seal_reports_an_event_it_cannot_hash_without_a_trace
 ) -> None:
     """Details nested past Python's recursion limit (the application's role may INSERT any event)
     cannot be hashed: sealing stops there (the events after it wait, as ``verify-audit`` and
-    ``/readyz`` report) and ``--seal`` says so in one line."""
+    ``/readyz`` report) and ``--seal`` says so in one line. PostgreSQL refuses such an event at
+    INSERT (revision 3401, ``test_unreadable_events.py``); SQLite has no roles to refuse it to."""
     await _sealed_log(sessionmaker, audit_log)
     deep = "[" * 3000 + "]" * 3000
     async with sessionmaker() as session:
-        cast = "::json" if session.bind.dialect.name == "postgresql" else ""
-        await session.execute(
-            text(
-                "INSERT INTO audit_events (txid, occurred_at, actor_label, actor_role, action, entity_type, details) "
-                f"VALUES (0, :at, 'system', 'system', 'test.deep', 'test', CAST(:d AS TEXT){cast})"
-            ),
-            {"at": WAITING.oldest, "d": deep},
+        postgres = session.bind.dialect.name == "postgresql"
+        insert = text(
+            "INSERT INTO audit_events (txid, occurred_at, actor_label, actor_role, action, entity_type, details) "
+            f"VALUES (0, :at, 'system', 'system', 'test.deep', 'test', CAST(:d AS TEXT){'::json' if postgres else ''})"
         )
+        if postgres:
+            with pytest.raises(IntegrityError, match="audit event refused: details hold objects or arrays nested"):
+                await session.execute(insert, {"at": WAITING.oldest, "d": deep})
+            return
+        await session.execute(insert, {"at": WAITING.oldest, "d": deep})
         await session.commit()
     done = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit", "--seal")
     assert done.returncode == 1, (done.stdout, done.stderr)

@@ -15,7 +15,7 @@ async def test_readyz_reaches_the_database(client: httpx.AsyncClient) -> None:
     assert response.json() == {
         "status": "ready",
         "tzdata": "2026f",  # constraints.txt: tzdata==2026.6
-        "audit": {"unsealed_events": 0, "oldest_unsealed_seconds": 0.0, "lagging": False},
+        "audit": {"unsealed_events": 0, "oldest_unsealed_seconds": 0.0, "lagging": False, "sealing": "running"},
     }
 
 

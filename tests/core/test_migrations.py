@@ -53,9 +53,9 @@ def test_migrations_form_one_linear_history() -> None:
 
     root = Path(__file__).resolve().parents[2]
     script = ScriptDirectory.from_config(Config(str(root / "alembic.ini")))
-    assert script.get_heads() == ["3301"]
+    assert script.get_heads() == ["3401"]
     assert [rev.revision for rev in script.walk_revisions()] == [
-        "3301", "3201", "3101", "3001", "2901", "2801", "2601", "2701", "2402", "2401", "2301", "2201", "2101", "2002",
+        "3401", "3301", "3201", "3101", "3001", "2901", "2801", "2601", "2701", "2402", "2401", "2301", "2201", "2101", "2002",
         "2001", "1901", "1801", "1401", "1301", "1201", "1001", "1101", "0901", "0801", "0601", "0401", "0301", "0101",
         "0501", "0006", "0005", "0004", "0003", "0002", "0001",
     ]  # fmt: skip
