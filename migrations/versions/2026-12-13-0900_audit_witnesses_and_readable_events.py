@@ -86,17 +86,22 @@ BEGIN
         RAISE EXCEPTION 'audit event refused: occurred_at % is not a time the audit log can verify', NEW.occurred_at
             USING ERRCODE = 'check_violation';
     END IF;
-    BEGIN
-        b := replace(t, '\\u0000', '\\u0020')::jsonb::text;
-    EXCEPTION WHEN invalid_text_representation THEN
-        RAISE EXCEPTION 'audit event refused: details hold a lone UTF-16 surrogate escape'
-            USING ERRCODE = 'check_violation';
-    END;
-    IF length(t) > 4000 OR strpos(lower(t), '\\u003a') > 0
+    IF strpos(t, '\\ud') > 0 OR strpos(t, '\\uD') > 0 THEN  -- a surrogate escape: paired?
+        BEGIN
+            PERFORM replace(t, '\\u0000', '\\u0020')::jsonb;
+        EXCEPTION WHEN invalid_text_representation THEN
+            RAISE EXCEPTION 'audit event refused: details hold a lone UTF-16 surrogate escape'
+                USING ERRCODE = 'check_violation';
+        END;
+    END IF;
+    IF length(t) > 4000 OR strpos(t, '\\u003a') > 0 OR strpos(t, '\\u003A') > 0
        OR length(t) - length(replace(replace(t, '{{', ''), '[', '')) > 64 THEN
         fault := {schema}.audit_details_fault(NEW.details, 1);
-    ELSIF length(t) - length(replace(t, ':', '')) <> length(b) - length(replace(b, ':', '')) THEN
-        fault := 'a key appears twice in one object';
+    ELSE
+        b := replace(t, '\\u0000', '\\u0020')::jsonb::text;
+        IF length(t) - length(replace(t, ':', '')) <> length(b) - length(replace(b, ':', '')) THEN
+            fault := 'a key appears twice in one object';
+        END IF;
     END IF;
     IF fault IS NOT NULL THEN
         RAISE EXCEPTION 'audit event refused: details hold %', fault USING ERRCODE = 'check_violation';
