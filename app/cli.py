@@ -103,12 +103,26 @@ def migrate() -> None:
     """Apply every database migration (alembic upgrade head) as the owner role.
 
     With DATABASE_OWNER_URL set (PostgreSQL), the role of DATABASE_URL is then created if missing
-    and granted what the application needs: no UPDATE, DELETE or TRUNCATE on the audit log.
+    and granted what the application needs: no UPDATE, DELETE or TRUNCATE on the audit log. Exits 1
+    if that role could rewrite the audit log anyway (superuser, CREATEROLE, a member of the owner…),
+    naming how to remove the power; warns on stderr when one role is both owner and application.
     """
-    role = migrate_database(Settings())
+    from app.core.roles import AppRoleRefused, one_role_warning
+
+    settings = Settings()
+    try:
+        role = migrate_database(settings)
+    except AppRoleRefused as exc:
+        typer.echo("database is up to date")
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from exc
     typer.echo("database is up to date")
     if role:
         typer.echo(f"application role {role}: granted (audit tables: SELECT and INSERT only)")
+        return
+    warning = asyncio.run(one_role_warning(settings.effective_database_url))
+    if warning:
+        typer.secho(warning, err=True, fg=typer.colors.YELLOW)
 
 
 @cli.command()

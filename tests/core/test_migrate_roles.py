@@ -1,0 +1,122 @@
+"""``diaspora-desk migrate`` and the PostgreSQL roles: it warns on stderr when one role is both the
+owner and the application, grants a second role quietly, and exits 1 naming the power of an
+application role that could rewrite the audit log anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.db import postgres_url
+
+needs_postgres = pytest.mark.skipif(postgres_url() is None, reason="roles are PostgreSQL's")
+
+ONE_ROLE_WARNING = (
+    "warning: DATABASE_URL's role postgres owns the audit log's tables (one role for both DATABASE_OWNER_URL and "
+    "DATABASE_URL): the application can ALTER them, disable their append-only triggers, UPDATE, DELETE and "
+    "TRUNCATE audit events, and only the signed checkpoints would show it (no least privilege). Fix: set "
+    "DATABASE_OWNER_URL to this owner role and DATABASE_URL to another login role, then run migrate again: it "
+    'creates that role if missing and grants it only what the application needs (README, "Running on '
+    'PostgreSQL").\n'
+)
+
+
+@pytest.fixture
+def runner(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The CLI pointed at this test's database, as its owner (one role), in the test environment."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    return CliRunner()
+
+
+async def _on_database(database_url: str, *statements: str) -> None:
+    conn = await asyncpg.connect(make_url(database_url).set(drivername="postgresql").render_as_string(False))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def app_role(database_url: str) -> Iterator[str]:
+    """The name of a login role for this test, dropped (with what it was granted) at its end."""
+    role = f"dd_test_migrate_{os.getpid()}"
+    yield role
+    asyncio.run(
+        _on_database(
+            database_url,
+            f"DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
+            f'DROP OWNED BY "{role}"; DROP ROLE "{role}"; END IF; END $$',
+        )
+    )
+
+
+@needs_postgres
+def test_migrate_warns_on_stderr_when_one_role_owns_the_audit_tables(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "database is up to date\n", ONE_ROLE_WARNING)
+
+
+@needs_postgres
+def test_migrate_warns_when_both_urls_name_the_same_role(
+    runner: CliRunner, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_OWNER_URL", database_url)
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "database is up to date\n", ONE_ROLE_WARNING)
+
+
+@needs_postgres
+def test_migrate_with_two_roles_grants_the_app_role_without_warning(
+    runner: CliRunner, database_url: str, app_role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_OWNER_URL", database_url)
+    monkeypatch.setenv("DATABASE_URL", make_url(database_url).set(username=app_role).render_as_string(False))
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        f"database is up to date\napplication role {app_role}: granted (audit tables: SELECT and INSERT only)\n",
+        "",
+    )
+    # Run again as that role alone (a server whose migrations the owner ran): nothing to warn of.
+    monkeypatch.delenv("DATABASE_OWNER_URL")
+    again = runner.invoke(cli, ["migrate"])
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "database is up to date\n", "")
+
+
+@needs_postgres
+def test_migrate_exits_1_naming_the_power_of_an_app_role_that_could_rewrite_the_audit_log(
+    runner: CliRunner, database_url: str, app_role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asyncio.run(_on_database(database_url, f'CREATE ROLE "{app_role}" LOGIN CREATEROLE'))
+    monkeypatch.setenv("DATABASE_OWNER_URL", database_url)
+    monkeypatch.setenv("DATABASE_URL", make_url(database_url).set(username=app_role).render_as_string(False))
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: the application's role {app_role} could rewrite the audit log whatever it is granted, so migrate "
+        f"grants it nothing: it has CREATEROLE, so it could grant itself membership of the owner role "
+        f"(remove: ALTER ROLE {app_role} NOCREATEROLE)\n",
+    )
+
+
+def test_migrate_on_sqlite_does_not_warn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite has no roles: nothing to warn of (the README says what protects its audit log)."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}")
+    monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    result = CliRunner().invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "database is up to date\n", "")
