@@ -38,6 +38,9 @@ _STAFF_CHANGED = "auth_staff_changed"
 _STAFF_ENTITIES = (StaffUser, DeskMembership)
 _ACTOR_FIELDS = ("email", "role", "is_active", "token_version")
 """What an :class:`Actor` is made of; other changes (a login's ``last_login_at``…) forget nothing."""
+ACTOR_UNCHANGED = "auth_actor_unchanged"
+"""Execution option of a bulk ``UPDATE`` of staff users that sets none of :data:`_ACTOR_FIELDS`
+(a login's bookkeeping): it forgets no one."""
 _generation = 0
 """Bumped after every commit that changed staff users or memberships; older actors are stale."""
 
@@ -143,6 +146,8 @@ def _actor_changed(obj: StaffUser | DeskMembership) -> bool:
 def _note_bulk_staff(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     writes = state.is_insert or state.is_update or state.is_delete
+    if state.execution_options.get(ACTOR_UNCHANGED):
+        return
     if writes and mapper is not None and mapper.class_ in _STAFF_ENTITIES:
         state.session.info[_STAFF_CHANGED] = True
 

@@ -1,6 +1,6 @@
 """Problem types of authentication."""
 
-from app.core.errors import Problem, TooManyRequests, Unauthorized
+from app.core.errors import Problem, ServiceUnavailable, TooManyRequests, Unauthorized
 
 
 class InvalidCredentials(Unauthorized):
@@ -16,6 +16,14 @@ class InvalidRefreshToken(Unauthorized):
 class LoginRateLimited(TooManyRequests):
     slug = "login-rate-limited"
     title_fr, title_en = "Trop de tentatives de connexion", "Too many login attempts"
+
+
+class LoginInterrupted(ServiceUnavailable):
+    """A correct login met an administrator's change of the account (password, role, status)
+    committed while its password was being checked: trying again checks the account as it is now."""
+
+    slug = "login-interrupted"
+    title_fr, title_en = "Connexion interrompue", "Login interrupted"
 
 
 class EmailTaken(Problem):

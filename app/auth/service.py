@@ -2,7 +2,8 @@
 
 Errors: ``InvalidCredentials`` (401, the same for an unknown account, a wrong password and a
 deactivated account, after the same Argon2 work), ``LoginRateLimited`` (429 with
-``Retry-After``), ``InvalidRefreshToken`` (401).
+``Retry-After``), ``LoginInterrupted`` (503 with ``Retry-After``: the account changed during the
+login), ``InvalidRefreshToken`` (401).
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit import service as audit
 from app.auth import throttle
-from app.auth.errors import InvalidCredentials, InvalidRefreshToken, LoginRateLimited
+from app.auth.cache import ACTOR_UNCHANGED
+from app.auth.errors import InvalidCredentials, InvalidRefreshToken, LoginInterrupted, LoginRateLimited
 from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
 from app.core.config import Settings
 from app.core.context import Actor, RequestContext
@@ -45,6 +49,9 @@ def normalise_email(email: str) -> str:
     """E-mail addresses compare case-insensitively: stored trimmed and case-folded."""
     return email.strip().casefold()
 
+
+LOGIN_RETRY_AFTER_SECONDS = 1
+"""``Retry-After`` of a login interrupted by a change of its account: the change is committed."""
 
 # Roles that see every desk (their Actor has ``desk_ids=None``).
 ALL_DESK_ROLES = frozenset({"admin", "auditor"})
@@ -117,7 +124,11 @@ async def authenticate(
     An attempt with no verdict on its password, or a correct one whose request then rolls back,
     does not count as a failure (``throttle.release``).
 
-    Raises ``LoginRateLimited`` (429, ``Retry-After``) or ``InvalidCredentials`` (401).
+    The login is stored on the account without touching its optimistic ``version``
+    (:func:`_record_login`): simultaneous logins to one account all succeed.
+
+    Raises ``LoginRateLimited`` (429, ``Retry-After``), ``InvalidCredentials`` (401) or
+    ``LoginInterrupted`` (503, ``Retry-After``: an administrator changed the account meanwhile).
     """
     identifier = normalise_email(email)
     engine = session.bind
@@ -156,12 +167,49 @@ async def authenticate(
         await throttle.release(engine, reservation)
 
     on_failure(session, not_stored)
-    if check.rehash:  # weaker Argon2 parameters, or a hash made before passwords were normalised
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
+    # Weaker Argon2 parameters, or a hash made before passwords were normalised: hashed again
+    # (as slow as the check, so in a worker thread too).
+    rehashed = await anyio.to_thread.run_sync(hash_password, password) if check.rehash else None
     session.add(LoginAttempt(identifier=identifier, ip=context.ip, succeeded=True))
     await throttle.succeeded(session, reservation)
+    await _record_login(session, user, rehashed=rehashed)
     return user
+
+
+async def _record_login(session: AsyncSession, user: StaffUser, *, rehashed: str | None) -> None:
+    """Store a correct login on its account: ``last_login_at``, and ``rehashed`` (the password
+    just verified, hashed again) in place of the hash it was verified against.
+
+    One ``UPDATE`` that neither checks nor bumps the row's optimistic ``version``: these are not
+    fields anyone edits, so simultaneous logins to one account never conflict (each waits for the
+    row's lock, then writes), and an administrator's ETag of the account stays current across its
+    owner's logins. A rehash replaces only the hash that was verified (a login at the same moment
+    may have rehashed it first: its hash is as good). Only the same account is written: an
+    administrator's password, role or status change committed since the password was read bumped
+    ``token_version``; the login then stores nothing and raises ``LoginInterrupted`` (503 with
+    ``Retry-After``: tried again, the password is checked against the account as it is now).
+    """
+    now = utcnow()
+    values: dict[str, Any] = {"last_login_at": now}
+    if rehashed is not None:
+        verified = StaffUser.password_hash == user.password_hash
+        values["password_hash"] = case((verified, rehashed), else_=StaffUser.password_hash)
+    statement = (
+        update(StaffUser)
+        .where(StaffUser.id == user.id, StaffUser.token_version == user.token_version, StaffUser.is_active)
+        .values(values)
+        .returning(StaffUser.password_hash)
+        .execution_options(synchronize_session=False, **{ACTOR_UNCHANGED: True})
+    )
+    stored = (await session.execute(statement)).scalar_one_or_none()
+    if stored is None:
+        raise LoginInterrupted(
+            "The account was changed while you were logging in; try again.",
+            detail_fr="Le compte a été modifié pendant votre connexion ; réessayez.",
+            headers={"Retry-After": str(LOGIN_RETRY_AFTER_SECONDS)},
+        )
+    set_committed_value(user, "last_login_at", now)
+    set_committed_value(user, "password_hash", stored)
 
 
 async def _issue(session: AsyncSession, *, user: StaffUser, family_id: uuid.UUID, settings: Settings) -> TokenPair:

@@ -1,7 +1,8 @@
 """Staff accounts: create, update, list. Administrators only (enforced by the router).
 
 Errors: ``EmailTaken`` (409), ``UnknownDesk`` (422), ``NotFound`` (404), ``PreconditionFailed``
-/ ``PreconditionRequired`` (412/428) through ``If-Match``.
+/ ``PreconditionRequired`` (412/428) through ``If-Match`` (an edit locks the account's row, see
+:func:`update`).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import service as audit
 from app.auth.errors import EmailTaken
 from app.auth.models import DeskMembership, StaffUser
 from app.auth.service import normalise_email, revoke_all_tokens
 from app.core.context import Actor
-from app.core.errors import NotFound
+from app.core.errors import NotFound, PreconditionFailed
 from app.core.http import require_if_match
 from app.core.security import hash_password
 from app.desks import service as desks
@@ -78,9 +80,11 @@ async def create(
     return user
 
 
-async def get(session: AsyncSession, *, user_id: uuid.UUID) -> StaffUser:
-    """The account, or ``NotFound``."""
-    user = await session.get(StaffUser, user_id)
+async def get(session: AsyncSession, *, user_id: uuid.UUID, for_update: bool = False) -> StaffUser:
+    """The account, or ``NotFound``. ``for_update``: read afresh and lock the row until the
+    transaction ends (PostgreSQL ``FOR NO KEY UPDATE``: rows referencing it may still be added)."""
+    lock = {"key_share": True} if for_update else None
+    user = await session.get(StaffUser, user_id, with_for_update=lock, populate_existing=for_update)
     if user is None:
         raise NotFound("No such staff user.", detail_fr="Utilisateur introuvable.")
     return user
@@ -90,8 +94,13 @@ async def update(
     session: AsyncSession, *, actor: Actor, user_id: uuid.UUID, if_match: str | None, changes: dict[str, Any]
 ) -> StaffUser:
     """Apply ``changes`` (keys of ``UserUpdate``). A new password, a new role or deactivation
-    revokes every access and refresh token of the user (:func:`revoke_all_tokens`)."""
-    user = await get(session, user_id=user_id)
+    revokes every access and refresh token of the user (:func:`revoke_all_tokens`).
+
+    The row is locked from the ``If-Match`` check to the commit, so of two administrators' edits
+    sent with the same ETag at the same moment the second answers ``PreconditionFailed`` (412)
+    with the current ETag. The owner's logins do not change the ETag (they are not edits).
+    """
+    user = await get(session, user_id=user_id, for_update=True)
     require_if_match(if_match, user.version)
     before = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
     before["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
@@ -108,7 +117,13 @@ async def update(
         revoke = True
     if revoke:
         await revoke_all_tokens(session, user)
-    await session.flush()
+    try:
+        await session.flush()
+    except StaleDataError as exc:  # the row is locked: only a write outside this module gets here
+        raise PreconditionFailed(
+            "The account changed while you were updating it; read it again.",
+            detail_fr="Le compte a changé pendant votre modification ; relisez-le.",
+        ) from exc
     after = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
     after["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
     details: dict[str, Any] = {"changes": audit.diff(before, after)}
