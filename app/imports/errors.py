@@ -4,7 +4,7 @@ Every one of them is raised before anything is written: a file that cannot be re
 is refused as a whole (4xx over the API, exit code 2 on the command line).
 """
 
-from app.core.errors import NotFound, PayloadTooLarge, Problem, UnsupportedMediaType, ValidationFailed
+from app.core.errors import Conflict, NotFound, PayloadTooLarge, Problem, UnsupportedMediaType, ValidationFailed
 
 
 class UnreadableRegister(ValidationFailed):
@@ -58,6 +58,16 @@ class RegisterTooLarge(PayloadTooLarge):
 
     slug = "import-file-too-large"
     title_fr, title_en = "Fichier de registre trop volumineux", "Register file too large"
+
+
+class ImportAlreadyRunning(Conflict):
+    """409: another import of the desk (``desk_code``) is running; this one was refused at once,
+    before reading the registry or writing anything (nobody waits for a desk: an import may take
+    minutes). Real runs of one desk run one at a time and not beside a dry run of it; dry runs of
+    one desk run side by side."""
+
+    slug = "import-already-running"
+    title_fr, title_en = "Un import est déjà en cours pour ce bureau", "An import is already running at this desk"
 
 
 class ImportBatchNotFound(NotFound):

@@ -48,7 +48,14 @@ _REGISTER_FIELDS = frozenset({"file", "desk_code", "dry_run", "delimiter"})
         "A file sent again is recognised row by row (already_imported): no person is created twice. Its report "
         "(every row) is kept once, at GET /api/v1/imports/{batch_id}, not copied to replay."
     ),
-    responses={200: {"description": "Dry run: the report of what would be imported; nothing stored."}},
+    responses={
+        200: {"description": "Dry run: the report of what would be imported; nothing stored."},
+        409: {
+            "description": "import-already-running: another import of the desk runs (a real run; for a real "
+            "run, a dry run too); refused at once, nothing read or written: send it again once it has ended",
+            **_PROBLEM,
+        },
+    },
 )
 async def import_register(
     request: Request,
@@ -80,8 +87,9 @@ async def import_register(
     no allowed encoding reads as typed: see :mod:`app.imports.encoding`), ``import-unrecognised-headers``,
     ``import-ambiguous-delimiter`` (send ``delimiter``), ``unknown-desk``, ``validation-failed``
     (a refused character in a field or the file name; a form field unknown or given twice); 403
-    for non-administrators. The file is parsed in a worker thread: the server keeps answering
-    meanwhile.
+    for non-administrators; 409 ``import-already-running`` at once while another import of the
+    desk runs (dry runs of one desk run side by side). The file is parsed in a worker thread: the
+    server keeps answering meanwhile.
     """
     form = await request.form()  # already read by FastAPI (cached): its field names, repeats included
     reject_unknown_or_repeated_form_fields([name for name, _ in form.multi_items()], accepted=_REGISTER_FIELDS)

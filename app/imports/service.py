@@ -27,8 +27,12 @@ Transactions of a real run (PostgreSQL and SQLite alike):
 
 Between chunks nothing is held that another request needs: no row lock (the desk row is not
 locked; the one-import-per-desk rule is a PostgreSQL advisory lock on a connection of its own, or
-a lock in the process on SQLite, where each chunk takes the write lock only while it commits), no
-counter row (numbers come from the series' sequence, one round trip per chunk).
+a claim in the process on SQLite, where each chunk takes the write lock only while it is stored),
+no counter row (numbers come from the series' sequence, one round trip per chunk), no connection
+of the session while the file is parsed and its rows prepared and validated (the registry is read
+in between, in read-only transactions that take no SQLite write lock). Nothing waits for the desk
+either: an import sent while another of its desk runs is refused at once (409
+``import-already-running``, :func:`desk_import_lock`), holding no connection.
 
 **What a failure leaves** (an error, the database gone, the process killed): every chunk committed
 before it, whole, the chunk in progress not at all: registrants and ``import_rows`` of the rows
@@ -47,7 +51,8 @@ duplicates among existing registrants or rows imported earlier in the same file,
 identical to an earlier row: not created, held in the batch with its candidates for an agent,
 never merged); ``rejected`` (with a reason); on a re-run, ``already_imported`` /
 ``already_flagged`` for a row whose fingerprint an earlier batch of the same desk imported or
-held. Imports of one desk run one at a time (a second one waits for the first to end).
+held. Imports of one desk run one at a time: a second one is refused at once, a dry run too while
+a real run goes on; dry runs of one desk run side by side.
 """
 
 from __future__ import annotations
@@ -75,11 +80,12 @@ from app.core.bulk import Prepared, prepare
 from app.core.collector import frozen_working_set, release
 from app.core.config import Settings
 from app.core.context import Actor
+from app.core.db import READ_ONLY_OPTION
 from app.core.errors import Problem, ValidationFailed
 from app.core.text import require_storable, storable
 from app.desks import service as desks
 from app.desks.models import Desk
-from app.imports.errors import RegisterTooLarge
+from app.imports.errors import ImportAlreadyRunning, RegisterTooLarge
 from app.imports.matching import BatchMatcher, person_keys, region_code, region_codes
 from app.imports.models import ImportBatch, ImportRow
 from app.imports.reading import SourceRow, read_register
@@ -130,7 +136,10 @@ async def run_import(
     ``NotFound`` for a desk the actor does not belong to; the file problems of
     :func:`app.imports.reading.read_register` (413/415/422, within ``limits``; ``delimiter``
     forces a CSV delimiter); ``ValidationFailed`` (422) for a desk code or file name the text
-    rule of :mod:`app.core.text` refuses. Reading and row preparation run in a worker thread.
+    rule of :mod:`app.core.text` refuses; ``ImportAlreadyRunning`` (409) at once while another
+    import of the desk runs (:func:`desk_import_lock`). Reading and row preparation run in a
+    worker thread, with no transaction of ``session`` open (the one it has is ended first: it has
+    only read).
     """
     started = time.perf_counter()
     require_storable(desk_code, ["desk_code"])
@@ -142,6 +151,9 @@ async def run_import(
             f"The file is {len(content)} bytes; the import limit is {max_bytes} bytes.",
             detail_fr=f"Le fichier fait {len(content)} octets ; la limite d'import est de {max_bytes} octets.",
         )
+    # What the request read so far (its actor) ends here: no connection (nor SQLite lock) is held
+    # while the file is parsed.
+    await _end_reads(session)
     # Parsing is CPU-bound (charset detection, CSV, XLSX XML): a worker thread keeps the event loop
     # answering other requests meanwhile; the read's own bounds (rows, bytes, time) end it.
     table = await anyio.to_thread.run_sync(
@@ -152,22 +164,14 @@ async def run_import(
     desk = await desks.get_by_code(session, code=desk_code)
     await desks.get(session, actor=actor, desk_id=desk.id)  # NotFound outside the actor's desks
     sha256 = hashlib.sha256(content).hexdigest()
-    # One import at a time per desk: a second run of the same file waits, then sees the first's
-    # rows as already imported.
+    # One import at a time per desk: another one sent meanwhile is refused at once (409), holding
+    # nothing; the same file sent again afterwards sees the first's rows as already imported.
     # The rows in all their forms stay alive for the whole run: kept out of the garbage collector's
     # scans (app.core.collector), which otherwise cost about a fifth of the run's CPU.
+    # The registry is read in two short read-only transactions, ended before each step of CPU work.
     with frozen_working_set() as settle:
         settle()  # the rows just read
-        async with desk_import_lock(session, desk.id):
-            previous = list(
-                (
-                    await session.execute(
-                        select(ImportBatch.id)
-                        .where(ImportBatch.desk_id == desk.id, ImportBatch.file_sha256 == sha256)
-                        .order_by(ImportBatch.created_at)
-                    )
-                ).scalars()
-            )
+        async with desk_import_lock(session, desk=desk, dry_run=dry_run):
             prepared = await anyio.to_thread.run_sync(
                 functools.partial(
                     _prepare_rows,
@@ -179,9 +183,20 @@ async def run_import(
                 )
             )
             settle()
+            await _begin_reads(session)
+            previous = list(
+                (
+                    await session.execute(
+                        select(ImportBatch.id)
+                        .where(ImportBatch.desk_id == desk.id, ImportBatch.file_sha256 == sha256)
+                        .order_by(ImportBatch.created_at)
+                    )
+                ).scalars()
+            )
             earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
-            matcher = BatchMatcher(desk_ids=actor.desk_ids)
             regions = await region_codes(session)
+            areas = await AreaIndex.load(session, ["SN", desk.country])
+            await _end_reads(session)
             # Validating every row and computing its keys is CPU work: in a worker thread, like parsing.
             first_read = await anyio.to_thread.run_sync(
                 functools.partial(
@@ -189,7 +204,10 @@ async def run_import(
                 )
             )
             settle()
+            matcher = BatchMatcher(desk_ids=actor.desk_ids)
+            await _begin_reads(session)
             await matcher.preload(session, [keys for _, keys in first_read.values()])
+            await _end_reads(session)
             matcher.regions = regions
             batch = ImportBatch(
                 id=uuid.uuid4(),
@@ -213,7 +231,7 @@ async def run_import(
                 batch=batch,
                 earlier=earlier,
                 matcher=matcher,
-                areas=await AreaIndex.load(session, ["SN", desk.country]),
+                areas=areas,
                 document_patterns=document_patterns,
                 dry_run=dry_run,
                 first_read=first_read,
@@ -294,39 +312,116 @@ async def _interrupted(
 
 
 @asynccontextmanager
-async def desk_import_lock(session: AsyncSession, desk_id: uuid.UUID) -> AsyncIterator[None]:
-    """Hold the desk's import lock for the block (imports of one desk run one at a time).
+async def desk_import_lock(session: AsyncSession, *, desk: Desk, dry_run: bool) -> AsyncIterator[None]:
+    """Hold the desk's import lock for the block, or raise ``ImportAlreadyRunning`` (409) at once.
 
-    PostgreSQL: a transaction-level advisory lock (``pg_advisory_xact_lock``) on a connection of
-    its own, kept open until the block ends (it works behind PgBouncer in transaction mode too);
-    it locks no row, so other requests never wait on it. SQLite: a lock in this process (SQLite
-    has one server process and one writer at a time).
+    Real runs of one desk run one at a time, and not beside a dry run of it (whose report would
+    count the rows being stored as they come in); dry runs of one desk run side by side. Nothing
+    waits for its turn: an import lasts minutes, and one that waited would hold a connection of
+    the pool (and on PostgreSQL a transaction) all that time, up to emptying the pool for every
+    other request. The refused import is told at once and holds nothing.
 
-    The session's transaction is committed first (it has only read so far): on SQLite, where every
-    transaction holds the write lock, waiting inside one would block the import being waited for.
+    PostgreSQL: a transaction-level advisory lock tried without waiting
+    (``pg_try_advisory_xact_lock``, ``…_shared`` for a dry run) on a connection of its own, kept
+    in its transaction until the block ends (it works behind PgBouncer in transaction mode too);
+    it locks no row, so other requests never wait on it, and only the import holding it holds
+    that connection. SQLite: a claim in this process (SQLite has one server process).
+
+    The session's transaction is ended first (it has only read so far): the block begins with
+    no connection of the session held.
     """
-    if session.in_transaction():
-        await session.commit()
+    await _end_reads(session)
+    # Read now: after a failure in the block the session is rolled back, which expires ``desk``.
+    desk_id, desk_code = desk.id, desk.code
     if session.get_bind().dialect.name != "postgresql":
-        locks = _LOCAL_LOCKS.setdefault(asyncio.get_running_loop(), {})  # a lock belongs to one event loop
-        async with locks.setdefault(desk_id, anyio.Lock()):
+        claims = _LOCAL_CLAIMS.setdefault(asyncio.get_running_loop(), {})  # a claim belongs to one event loop
+        claim = claims.setdefault(desk_id, _Claim())
+        if claim.real or (claim.dry and not dry_run):
+            raise _already_running(desk_code, dry_run=dry_run)
+        claim.take(dry_run=dry_run)  # no await between the check and the claim: nobody else runs
+        try:
             yield
+        finally:
+            claim.give_back(dry_run=dry_run)
+            if not (claim.real or claim.dry):
+                claims.pop(desk_id, None)
         return
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     key = int.from_bytes(hashlib.sha256(f"import:{desk_id}".encode()).digest()[:8], "big", signed=True)
+    try_lock = _TRY_SHARED if dry_run else _TRY_EXCLUSIVE
     async with engine.connect() as conn:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         try:
+            if not (await conn.execute(try_lock, {"key": key})).scalar_one():
+                raise _already_running(desk_code, dry_run=dry_run)
             yield
         finally:
             with anyio.CancelScope(shield=True):
-                await conn.rollback()
+                await conn.rollback()  # ends the transaction: the lock goes with it
 
 
-_LOCAL_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[uuid.UUID, anyio.Lock]] = (
+_TRY_EXCLUSIVE = text("SELECT pg_catalog.pg_try_advisory_xact_lock(:key)")
+_TRY_SHARED = text("SELECT pg_catalog.pg_try_advisory_xact_lock_shared(:key)")
+
+
+class _Claim:
+    """The imports of one desk running in this process (SQLite): a real run, or dry runs."""
+
+    def __init__(self) -> None:
+        self.real = False
+        self.dry = 0
+
+    def take(self, *, dry_run: bool) -> None:
+        if dry_run:
+            self.dry += 1
+        else:
+            self.real = True
+
+    def give_back(self, *, dry_run: bool) -> None:
+        if dry_run:
+            self.dry -= 1
+        else:
+            self.real = False
+
+
+_LOCAL_CLAIMS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[uuid.UUID, _Claim]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def _already_running(desk_code: str, *, dry_run: bool) -> ImportAlreadyRunning:
+    """The refusal of an import of the desk ``desk_code`` while another runs (a dry run: while a real run does)."""
+    if dry_run:
+        return ImportAlreadyRunning(
+            f"An import of desk {desk_code} is running: a dry run now would count the rows it is storing as "
+            "they come in. Nothing was read from the file. Try again once that import has ended.",
+            detail_fr=f"Un import du bureau {desk_code} est en cours : une simulation maintenant compterait les "
+            "lignes qu'il enregistre au fur et à mesure. Rien n'a été lu du fichier. Réessayez une fois cet "
+            "import terminé.",
+            desk_code=desk_code,
+        )
+    return ImportAlreadyRunning(
+        f"Another import of desk {desk_code} is running: imports of one desk run one at a time. Nothing was "
+        "read from the file nor written. Send it again once that import has ended: the rows it stored are "
+        "then reported already_imported.",
+        detail_fr=f"Un autre import du bureau {desk_code} est en cours : les imports d'un bureau se font l'un "
+        "après l'autre. Rien n'a été lu du fichier ni enregistré. Renvoyez-le une fois cet import terminé : "
+        "les lignes qu'il a enregistrées seront alors signalées déjà importées (already_imported).",
+        desk_code=desk_code,
+    )
+
+
+async def _begin_reads(session: AsyncSession) -> None:
+    """Begin a read-only transaction of the session (SQLite: ``BEGIN DEFERRED``, which takes no
+    write lock, so that nobody waits on the import's reads; PostgreSQL: as any)."""
+    await session.connection(execution_options={READ_ONLY_OPTION: True})
+
+
+async def _end_reads(session: AsyncSession) -> None:
+    """End the session's transaction, which has only read: its connection goes back to the pool
+    (and on SQLite, its lock goes), so that none is held through the CPU work that follows."""
+    if session.in_transaction():
+        await session.commit()
 
 
 def read_limits(settings: Settings) -> ReadLimits:

@@ -275,16 +275,6 @@ async def test_settings_limit_applies(upload, settings: Settings, count_rows) ->
     assert await count_rows() == before
 
 
-async def test_two_concurrent_imports_of_one_file_create_each_person_once(upload, count_rows) -> None:  # type: ignore[no-untyped-def]
-    import asyncio
-
-    first, second = await asyncio.gather(upload(register_head(41)), upload(register_head(41)))
-    reports = sorted([first.json(), second.json()], key=lambda r: r["counts"]["imported"])
-    assert [r["counts"]["imported"] for r in reports] == [0, 35]
-    assert (reports[0]["counts"]["already_imported"], reports[0]["counts"]["already_flagged"]) == (35, 5)
-    assert (await count_rows())["registrants"] == 35
-
-
 async def test_the_uploaded_file_name_is_kept_without_its_folders(upload) -> None:  # type: ignore[no-untyped-def]
     report = (await upload(csv_file(line(1)), filename="C:\\Users\\desk\\" + "r" * 300 + ".csv")).json()
     assert report["filename"] == "r" * 255
