@@ -70,7 +70,10 @@ async def export(
     422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``,
     ``too-many-rows-for-xlsx`` (more rows than an XLSX sheet holds: 1,048,575); 429
     ``too-many-exports`` (this staff member's ``EXPORT_MAX_CONCURRENT_PER_USER`` in progress), 503
-    ``exports-busy`` (``EXPORT_MAX_CONCURRENT`` in progress), both with ``Retry-After``. ``HEAD`` makes
+    ``exports-busy`` (``EXPORT_MAX_CONCURRENT`` in progress), both with ``Retry-After``; 503
+    ``service-unavailable`` with ``Retry-After`` (the database out of reach before the first rows
+    are read); 500 ``export-failed`` (an XLSX file not written). Nothing is sent before the first
+    rows (CSV) or the whole file (XLSX): a failure after that can only cut the body short. ``HEAD`` makes
     the same checks and gives the same headers but ``X-Export-Id``: no row is read, nothing is
     recorded.
     """
@@ -153,7 +156,9 @@ async def _streamed(
         body,
         media_type=prepared.media_type,
         headers={**headers, "X-Export-Id": str(prepared.export_id)},
-        hold_headers=prepared.fmt == "xlsx",  # a failure while the workbook is written answers a problem, not a cut 200
+        # A failure before the first bytes (the database out of reach, the workbook not written)
+        # answers a problem, not a 200 cut short.
+        hold_headers=True,
     )
     response.on_close = slot.release
     return response

@@ -239,17 +239,27 @@ def csv_stream(
     delimiter: str = ",",
     on_finish: FinishCallback | None = None,
 ) -> AsyncIterator[bytes]:
-    """The CSV bytes of ``source``'s rows, batch by batch (header first, BOM included)."""
+    """The CSV bytes of ``source``'s rows, batch by batch (header first, BOM included).
+
+    The first chunk (the header) comes once the first batch has been read, or the rows found to
+    be none: served with ``ExportResponse(..., hold_headers=True)``, a database that cannot be
+    reached (no connection to be had, the server down, the query failing) answers a problem
+    instead of a 200 cut short after its header."""
 
     async def body(batches: AsyncIterator[Batch]) -> AsyncIterator[bytes]:
         writer = CsvWriter(columns, delimiter=delimiter)
-        yield writer.header()
+        header: bytes | None = writer.header()
         async for batch in batches:
+            if header is not None:
+                yield header
+                header = None
             for start in range(0, len(batch), CSV_ROWS_PER_CHUNK):
                 chunk = writer.rows(batch[start : start + CSV_ROWS_PER_CHUNK])
                 yield chunk
                 del chunk
             del batch
+        if header is not None:  # no rows
+            yield header
 
     return _counted(engine, source, on_finish, body)
 
@@ -367,9 +377,10 @@ class ExportResponse(StreamingResponse):
     calls :attr:`on_close` if set (to give back the export's place, :mod:`app.reports.slots`).
 
     With ``hold_headers`` the status line and headers wait for the body's first chunk (an XLSX
-    export's first bytes come once its whole file is written): a failure before it raises to the
-    app's problem handlers, so the client gets a problem (RFC 9457) instead of a 200 and a cut
-    body. Without it, a failure in the middle of the body can only cut the body short.
+    export's first bytes come once its whole file is written, a CSV export's once its first rows
+    are read): a failure before it raises to the app's problem handlers, so the client gets a
+    problem (RFC 9457) instead of a 200 and a cut body. A failure after it can only cut the body
+    short.
     """
 
     on_close: Callable[[], None] | None = None

@@ -92,6 +92,22 @@ _FORMATS: dict[ColumnKind, str] = {**dict.fromkeys(TEXT_KINDS, "@"), "date": DAT
 
 Batch = Sequence[Sequence[Any]]
 Record = dict[str, Any]
+WriterObserver = Callable[[int], None]
+_observers: list[WriterObserver] = []  # see observing_writers()
+
+
+@contextlib.contextmanager
+def observing_writers(observer: WriterObserver) -> Iterator[None]:
+    """While the block runs, ``observer(pid)`` is called with the process id of each XLSX writer
+    process as it starts: from the thread that made the :class:`XlsxWriter`, once the process
+    runs and before anything is handed to it, so the observer (a monitor; a test stopping or
+    killing the writer) always sees it, however short its life. An observer's error fails that
+    writer's start (its process stopped, nothing left)."""
+    _observers.append(observer)
+    try:
+        yield
+    finally:
+        _observers.remove(observer)
 
 
 def _as_cell_text(value: Any) -> str:
@@ -251,6 +267,8 @@ class XlsxWriter:
         self._conn = Connection(rows_write, readable=False)
         self._outcome = Connection(outcome_read, writable=False)
         try:
+            for observer in list(_observers):
+                observer(self._process.pid)
             # the writer opens the file anew through the descriptor it inherited
             self._send((f"/dev/fd/{self.file.fileno()}", self.columns, self.sheet_name))
         except BaseException:  # the caller gets no writer to discard: nothing may be left

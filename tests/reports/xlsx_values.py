@@ -8,10 +8,10 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from app.reports.xlsx import WRITER_MODULE
+from app.reports.xlsx import WRITER_MODULE, observing_writers
 
 
 class Unprintable:
@@ -56,44 +56,51 @@ def writer_processes() -> list[int]:
 
 @contextmanager
 def writers_signalled(signum: int, *, kill_after: float | None = None) -> Iterator[list[int]]:
-    """While the block runs, send ``signum`` to every XLSX writer process of this process as soon
-    as it runs; yields the ids signalled so far. ``kill_after``: seconds after which a writer still
-    running is killed (``SIGKILL``), so that code waiting on a stopped writer for good ends anyway
-    and its test fails on the time it took instead of hanging."""
+    """While the block runs, send ``signum`` to every XLSX writer process as it starts, before
+    anything is handed to it (told by the writer itself: :func:`~app.reports.xlsx.observing_writers`,
+    so even the shortest-lived writer is signalled); yields the ids signalled so far. ``kill_after``:
+    seconds after which a writer still running is killed (``SIGKILL``), so that code waiting on a
+    stopped writer for good ends anyway and its test fails on the time it took instead of hanging."""
     signalled: list[int] = []
     stop = threading.Event()
-    began = time.monotonic()
 
-    def watch() -> None:
+    def signal_it(pid: int) -> None:
+        os.kill(pid, signum)
+        signalled.append(pid)
+
+    def watchdog() -> None:
+        assert kill_after is not None
+        if stop.wait(kill_after):
+            return
         while not stop.is_set():
-            for pid in writer_processes():
-                if pid not in signalled:
-                    os.kill(pid, signum)
-                    signalled.append(pid)
-                elif kill_after is not None and time.monotonic() - began > kill_after:
+            for pid in set(signalled) & set(writer_processes()):  # not a finished one's reused id
+                with suppress(ProcessLookupError):  # ended meanwhile
                     os.kill(pid, signal.SIGKILL)
-            time.sleep(0.001)
+            stop.wait(0.1)
 
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
+    watcher = threading.Thread(target=watchdog, daemon=True) if kill_after is not None else None
+    if watcher is not None:
+        watcher.start()
     try:
-        yield signalled
+        with observing_writers(signal_it):
+            yield signalled
     finally:
         stop.set()
-        watcher.join()
+        if watcher is not None:
+            watcher.join()
 
 
 @contextmanager
 def writers_killed() -> Iterator[list[int]]:
-    """While the block runs, ``kill -9`` every XLSX writer process of this process as soon as it
-    runs (as the out-of-memory killer would); yields the ids killed so far."""
+    """While the block runs, ``kill -9`` every XLSX writer process as soon as it runs, before any
+    row reaches it (as the out-of-memory killer would); yields the ids killed so far."""
     with writers_signalled(signal.SIGKILL) as killed:
         yield killed
 
 
 @contextmanager
 def writers_stopped(*, kill_after: float | None = None) -> Iterator[list[int]]:
-    """While the block runs, stop (``SIGSTOP``) every XLSX writer process of this process as soon
-    as it runs, as a hung disk would hold it; see :func:`writers_signalled`."""
+    """While the block runs, stop (``SIGSTOP``) every XLSX writer process as soon as it runs, as a
+    hung disk would hold it; see :func:`writers_signalled`."""
     with writers_signalled(signal.SIGSTOP, kill_after=kill_after) as stopped:
         yield stopped
