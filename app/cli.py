@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -461,11 +462,19 @@ def verify_audit(
             typer.secho(str(exc), fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from exc
         try:
-            sealed = _seal(settings, signer)
-        except Exception as exc:  # an event that cannot be hashed, a rewritten schema: a message, not a traceback
+            sealed, blocked = _seal(settings, signer)
+        except Exception as exc:  # a rewritten schema: a message, not a traceback
             first_line = (str(exc).splitlines() or [""])[0]
             typer.secho(f"sealing failed: {type(exc).__name__}: {first_line}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from exc
+        if blocked is not None:  # an event that cannot be hashed: sealed up to it
+            event_id, reason = blocked
+            typer.secho(
+                f"sealing failed: {reason} (event {event_id}; {_counted(sealed, 'event')} sealed before it)",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(1)
         typer.echo(f"sealed {_counted(sealed, 'event')}")
 
     async def check(session: AsyncSession) -> VerifyResult:
@@ -503,14 +512,22 @@ AUDIT_SESSION = {"statement_timeout": "0", "idle_in_transaction_session_timeout"
 role gave itself (``ALTER ROLE … SET statement_timeout = '1ms'`` would keep every check from ending)."""
 
 
-def _seal(settings: Settings, signer: Signer) -> int:
+def _seal(settings: Settings, signer: Signer) -> tuple[int, tuple[int, str] | None]:
+    """Seal what waits: the number of events sealed, and the event that could not be hashed (its
+    id and why) when sealing stopped before one."""
     from app.audit.sequencer import Sequencer
 
-    async def main() -> int:
+    async def main() -> tuple[int, tuple[int, str] | None]:
         engine = create_engine(settings.effective_database_url, server_settings=AUDIT_SESSION)
+        # What the sequencer logs for a server's operators, the command says itself (one line);
+        # anything else it would log, the verification that follows names.
+        quiet = logging.getLogger("app.audit.sequencer")
+        quiet.disabled = True
         try:
-            return await Sequencer(engine, signer, batch=settings.audit_seal_batch).seal_all()
+            sequencer = Sequencer(engine, signer, batch=settings.audit_seal_batch)
+            return await sequencer.seal_all(), sequencer.blocked
         finally:
+            quiet.disabled = False
             await engine.dispose()
 
     return asyncio.run(main())

@@ -34,7 +34,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, select, text, tuple_
+from sqlalchemy import ColumnElement, String, and_, exists, func, insert, select, text, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import chain
@@ -56,7 +56,10 @@ application's role may create objects in schema ``number_series`` and set its ow
 mean. Every function they call by name is then ``pg_catalog``'s, every table ``public``'s."""
 
 _PIN = "pg_catalog.set_config('search_path', :path, true)"
-_PIN_AND_LOCK = text(f"SELECT {_PIN}, pg_catalog.pg_try_advisory_xact_lock(:k)").bindparams(path=PINNED_SEARCH_PATH)
+# row_security off: a policy hiding rows from the sequencer (a witnessed checkpoint) fails its reads.
+_PIN_AND_LOCK = text(
+    f"SELECT {_PIN}, pg_catalog.pg_try_advisory_xact_lock(:k), pg_catalog.set_config('row_security', 'off', true)"
+).bindparams(path=PINNED_SEARCH_PATH)
 
 
 async def pin_search_path(conn: AsyncConnection) -> None:
@@ -67,14 +70,17 @@ async def pin_search_path(conn: AsyncConnection) -> None:
 _NO_TIMEOUTS = text(
     "SELECT pg_catalog.set_config('statement_timeout', '0', true), "
     "pg_catalog.set_config('idle_in_transaction_session_timeout', '0', true), "
-    "pg_catalog.set_config('lock_timeout', '0', true)"
+    "pg_catalog.set_config('lock_timeout', '0', true), "
+    "pg_catalog.set_config('row_security', 'off', true)"
 )
 
 
 async def pin_for_verification(conn: AsyncConnection) -> None:
     """PostgreSQL: :data:`PINNED_SEARCH_PATH`, and no statement, idle or lock timeout, for the rest
     of ``conn``'s transaction: the application's role may give itself a timeout of a millisecond
-    (``ALTER ROLE … SET statement_timeout``) and so keep any verification of the log from ending."""
+    (``ALTER ROLE … SET statement_timeout``) and so keep any verification of the log from ending.
+    And ``row_security = off``: a row-level security policy on a table read then fails the read
+    instead of hiding rows from it."""
     await pin_search_path(conn)
     await conn.execute(_NO_TIMEOUTS)
 
@@ -132,7 +138,12 @@ async def horizon(conn: AsyncConnection, next_xid: int | None = None) -> int:
     return min(next_xid, oldest) if oldest is not None else next_xid
 
 
-_CONTENT = [getattr(AuditEvent, name) for name in chain.CONTENT_FIELDS]
+# The details as their stored JSON text, read strictly by the hash (:func:`chain.canonical_details`)
+# as the verifier reads them: a text it would refuse (a key twice) or that Python cannot decode
+# (nested too deep) stops sealing before its event (:meth:`Sequencer._cannot_hash`) instead of
+# being sealed as the driver's lenient decoding read it, or failing the whole batch's fetch.
+_CONTENT = [getattr(AuditEvent, name) for name in chain.CONTENT_FIELDS[:-1]]
+_CONTENT.append(type_coerce(AuditEvent.details, String).label("details"))
 
 
 def signer_for(settings: Settings, *, create: bool = True) -> Signer:
@@ -278,6 +289,9 @@ class Sequencer:
         from the database, signed by its key and the hash of its link."""
         self.rewritten = False
         """Whether :attr:`witnessed` was found gone or changed (sealing has stopped)."""
+        self.blocked: tuple[int, str] | None = None
+        """The event the last round could not hash, and why (sealing waits before it)."""
+        self._blocked_logged: int | None = None
         self.foreign: int | None = None
         """The last head logged as holding a checkpoint that is not its hash (not signed again)."""
         self.passed: int | None = None
@@ -286,8 +300,26 @@ class Sequencer:
     @property
     def stopped(self) -> bool:
         """Whether sealing has stopped in this process: the log was rewritten behind a checkpoint
-        it witnessed (:meth:`seal_once`). ``/readyz`` and the metrics report it."""
-        return self.rewritten
+        it witnessed, or the next event cannot be hashed (:attr:`blocked`; see :meth:`seal_once`).
+        ``/readyz`` and the metrics report it."""
+        return self.rewritten or self.blocked is not None
+
+    def _cannot_hash(self, event_id: int, exc: BaseException) -> None:
+        """Stop the batch before event ``event_id``, whose content ``exc`` kept from being hashed
+        (details nested past Python's recursion limit, not JSON, a time Python cannot hold…: on
+        SQLite, written behind the application's back; PostgreSQL refuses such events at INSERT).
+        The events before it are sealed; it and those after wait, reported, rather than every round
+        failing with a traceback. Logged once per event."""
+        first_line = (str(exc).splitlines() or [""])[0]
+        self.blocked = (event_id, f"{type(exc).__name__}: {first_line}")
+        if self._blocked_logged != event_id:
+            self._blocked_logged = event_id
+            log.error(
+                "audit sequencer: event %s cannot be hashed (%s): sealing stops before it, the events after it "
+                "wait (run verify-audit)",
+                event_id,
+                self.blocked[1],
+            )
 
     async def seal_once(self) -> SealResult | None:
         """Seal up to ``batch`` events in one transaction and sign the new head.
@@ -335,9 +367,14 @@ class Sequencer:
             seq, prev, now = last.seq, last.hash, self.clock()
             links = []
             version, row_hash = chain.CURRENT_LINK_VERSION, chain.row_hash
+            self.blocked = None
             for event_id, *content in rows:
+                try:
+                    digest = row_hash(version, prev, seq + 1, *content)
+                except (ValueError, TypeError, AttributeError, RecursionError, OverflowError) as exc:
+                    self._cannot_hash(event_id, exc)
+                    break
                 seq += 1
-                digest = row_hash(version, prev, seq, *content)
                 links.append(
                     {
                         "seq": seq,

@@ -41,7 +41,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import String, exists, func, select, tuple_, type_coerce
+from sqlalchemy import String, exists, func, select, text, tuple_, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import chain
@@ -195,6 +195,8 @@ async def _verify_chain(
 ) -> VerifyResult:
     """:func:`verify_log` but for the personal values."""
     pending = await backlog(conn)
+    if conn.dialect.name == "postgresql" and (reason := await protection_fault(conn)) is not None:
+        return VerifyResult(0, 0, pending, None, None, reason)
     try:
         stored = (await conn.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))).all()
     except (ValueError, TypeError, AttributeError) as exc:  # a row the driver or the ORM cannot convert
@@ -250,6 +252,58 @@ async def _verify_chain(
     if failure is not None:
         return VerifyResult(last, len(checkpoints), pending, *failure)
     return VerifyResult(last, len(checkpoints), pending)
+
+
+EXPECTED_TRIGGERS = {
+    "audit_events": {"audit_events_append_only", "audit_events_no_truncate", "audit_events_txid"},
+    "audit_links": {"audit_links_append_only", "audit_links_no_truncate"},
+    "audit_checkpoints": {"audit_checkpoints_append_only", "audit_checkpoints_no_truncate"},
+    "audit_witnessed_checkpoints": {
+        "audit_witnessed_checkpoints_append_only",
+        "audit_witnessed_checkpoints_no_truncate",
+    },
+    "audit_payloads": set(),
+}
+"""PostgreSQL: the triggers the migrations put on the audit log's tables, and no other."""
+
+_PROTECTION = text(
+    """
+    SELECT c.relname, 'rule ' || r.rulename
+    FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+    WHERE c.relnamespace = 'public'::pg_catalog.regnamespace AND c.relname = ANY(:tables)
+    UNION ALL
+    SELECT c.relname, 'row-level security' FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = 'public'::pg_catalog.regnamespace AND c.relname = ANY(:tables)
+      AND (c.relrowsecurity OR c.relforcerowsecurity)
+    UNION ALL
+    SELECT c.relname, 'trigger ' || t.tgname
+    FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+    WHERE c.relnamespace = 'public'::pg_catalog.regnamespace AND c.relname = ANY(:tables) AND NOT t.tgisinternal
+      AND NOT (c.relname || '.' || t.tgname) = ANY(:expected)
+    ORDER BY 1, 2
+    """
+)
+
+
+async def protection_fault(conn: AsyncConnection) -> str | None:
+    """PostgreSQL: why the audit tables cannot be read as written, or None. Someone with the
+    owner's rights but not the key could otherwise hide from the verifier what a running sequencer
+    stored as evidence (:class:`~app.audit.models.AuditWitnessedCheckpoint`): a rewrite rule (``DO
+    INSTEAD NOTHING`` on insert, or a rule changing what is read), a trigger of their own
+    (``BEFORE INSERT`` returning NULL drops the row) or row-level security showing the verifier's
+    role only some rows. Any rule, any enabled row-level security and any trigger but the
+    migrations' (:data:`EXPECTED_TRIGGERS`) on these tables is named. The verifier's transaction
+    also runs with ``row_security = off`` (:func:`~app.audit.sequencer.pin_for_verification`):
+    a policy added meanwhile makes its reads fail rather than return fewer rows."""
+    expected = [f"{table}.{name}" for table, names in EXPECTED_TRIGGERS.items() for name in names]
+    found = (await conn.execute(_PROTECTION, {"tables": list(EXPECTED_TRIGGERS), "expected": expected})).all()
+    if not found:
+        return None
+    named = ", ".join(f"{what} on {table}" for table, what in found)
+    return (
+        f"the audit tables are not read as they were written: {named} (added with the owner's rights; "
+        "they can drop or hide rows, such as a checkpoint a sequencer witnessed)"
+    )
 
 
 async def _witnessed_fault(

@@ -8,9 +8,12 @@ table is append-only like the other audit tables (the application's role may SEL
 
 On PostgreSQL the trigger stamping each event's ``txid`` now also refuses an event the verifier
 could not read as the sequencer sealed it (insufficient privilege is not what stops these: the
-application's role may INSERT events): a time that is infinite or outside years 1 to 9999, and
-``details`` holding a key twice in one object, a lone UTF-16 surrogate escape (``"\\ud800"``),
-objects or arrays nested deeper than 64 levels, or a number of more than 4,000 characters.
+application's role may INSERT events): a time that is infinite or outside years 1 to 9999,
+``details`` that are not a JSON object (a JSON string was sealed as its decoded value, and failed
+every sealing round when that was no JSON), and ``details`` holding a key twice in one object, a
+lone UTF-16 surrogate escape (``"\\ud800"``), a NUL character (``\\u0000``: the application's
+text rule refuses it), objects or arrays nested deeper than 64 levels, or a number of more than
+4,000 characters.
 Existing rows are not checked (the application never wrote such content) and every existing log
 verifies as before. SQLite has no roles: whoever can write the file can write anything there.
 
@@ -46,7 +49,7 @@ BEGIN
     END IF;
     IF kind = 'object' THEN
         IF (SELECT count(*) <> count(DISTINCT key) FROM json_each(j)) THEN
-            RETURN 'a key appears twice in one object';
+            RETURN 'a key twice in one object';
         END IF;
         FOR item IN SELECT value FROM json_each(j) LOOP
             fault := {schema}.audit_details_fault(item, depth + 1);
@@ -70,9 +73,9 @@ END $$
 
 # The cheap proof for the usual details (short, shallow, no \\u003a escape): ``jsonb`` keeps one
 # member per key, and every member writes one ``:`` outside strings, so the colons of the text and
-# of its ``jsonb`` form are as many unless a member was dropped. ``\\u0000`` (which ``jsonb``
-# refuses) is read as a space for the check only: either way its backslash stays a backslash.
-_STAMP = """
+# of its ``jsonb`` form are as many unless a member was dropped. Backslashes are written in
+# ``E''`` strings, read alike whatever ``standard_conforming_strings`` the inserting session set.
+_STAMP = r"""
 CREATE OR REPLACE FUNCTION audit_events_stamp_txid() RETURNS trigger LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -86,21 +89,26 @@ BEGIN
         RAISE EXCEPTION 'audit event refused: occurred_at % is not a time the audit log can verify', NEW.occurred_at
             USING ERRCODE = 'check_violation';
     END IF;
-    IF strpos(t, '\\ud') > 0 OR strpos(t, '\\uD') > 0 THEN  -- a surrogate escape: paired?
+    IF json_typeof(NEW.details) <> 'object' THEN
+        RAISE EXCEPTION 'audit event refused: details are a JSON %, not an object', json_typeof(NEW.details)
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF strpos(t, E'\\u0000') > 0 AND t ~ E'(^|[^\\\\])(\\\\\\\\)*\\\\u0000' THEN  -- an escape, not "\\u0000"
+        fault := 'a NUL character (U+0000), which the application never writes';
+    ELSIF strpos(t, E'\\ud') > 0 OR strpos(t, E'\\uD') > 0 THEN  -- a surrogate escape: paired?
         BEGIN
-            PERFORM replace(t, '\\u0000', '\\u0020')::jsonb;
+            PERFORM t::jsonb;
         EXCEPTION WHEN invalid_text_representation THEN
-            RAISE EXCEPTION 'audit event refused: details hold a lone UTF-16 surrogate escape'
-                USING ERRCODE = 'check_violation';
+            fault := 'a lone UTF-16 surrogate escape';
         END;
     END IF;
-    IF length(t) > 4000 OR strpos(t, '\\u003a') > 0 OR strpos(t, '\\u003A') > 0
-       OR length(t) - length(replace(replace(t, '{{', ''), '[', '')) > 64 THEN
+    IF fault IS NULL AND (length(t) > 4000 OR strpos(t, E'\\u003a') > 0 OR strpos(t, E'\\u003A') > 0
+       OR length(t) - length(replace(replace(t, '{{', ''), '[', '')) > 64) THEN
         fault := {schema}.audit_details_fault(NEW.details, 1);
-    ELSE
-        b := replace(t, '\\u0000', '\\u0020')::jsonb::text;
+    ELSIF fault IS NULL THEN
+        b := t::jsonb::text;
         IF length(t) - length(replace(t, ':', '')) <> length(b) - length(replace(b, ':', '')) THEN
-            fault := 'a key appears twice in one object';
+            fault := 'a key twice in one object';
         END IF;
     END IF;
     IF fault IS NOT NULL THEN

@@ -177,14 +177,14 @@ async def test_verify_audit_refuses_a_kept_file_nested_too_deep_and_an_empty_pub
 
 
 async def test_verify_audit_seal_reports_an_event_it_cannot_hash_without_a_traceback(
-    app, sessionmaker, audit_log, database_url, settings
+    app, client, sessionmaker, audit_log, database_url, settings, caplog
 ) -> None:
     """Details nested past Python's recursion limit (the application's role may INSERT any event)
     cannot be hashed: sealing stops there (the events after it wait, as ``verify-audit`` and
     ``/readyz`` report) and ``--seal`` says so in one line. PostgreSQL refuses such an event at
     INSERT (revision 3401, ``test_unreadable_events.py``); SQLite has no roles to refuse it to."""
     await _sealed_log(sessionmaker, audit_log)
-    deep = "[" * 3000 + "]" * 3000
+    deep = '{"a": ' + "[" * 3000 + "]" * 3000 + "}"
     async with sessionmaker() as session:
         postgres = session.bind.dialect.name == "postgresql"
         insert = text(
@@ -200,7 +200,17 @@ async def test_verify_audit_seal_reports_an_event_it_cannot_hash_without_a_trace
     done = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit", "--seal")
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert done.stderr.startswith("sealing failed: RecursionError: ")
+    assert done.stderr.strip().endswith("(event 8; 1 event sealed before it)")  # the one waiting before it
     assert len(done.stderr.strip().splitlines()) == 1
     done = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit")
     assert done.returncode == 0, done.stderr
-    assert "; 2 events not sealed yet" in done.stdout
+    assert "; 1 event not sealed yet" in done.stdout
+    # The server's sequencer: stopped before it, shown, logged once however many rounds
+    sequencer = app.state.audit_sequencer
+    with caplog.at_level("ERROR", logger="app.audit.sequencer"):
+        assert await audit_log.seal() == 0
+        assert await audit_log.seal() == 0
+    assert sequencer.stopped and sequencer.blocked[0] == 8
+    logged = [r.getMessage() for r in caplog.records if r.name == "app.audit.sequencer"]
+    assert len(logged) == 1 and logged[0].startswith("audit sequencer: event 8 cannot be hashed (RecursionError: ")
+    assert (await client.get("/readyz")).json()["audit"]["sealing"] == "stopped"
