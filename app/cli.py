@@ -105,8 +105,10 @@ def migrate() -> None:
 
     With DATABASE_OWNER_URL set (PostgreSQL), the role of DATABASE_URL is then created if missing
     and granted what the application needs: no UPDATE, DELETE or TRUNCATE on the audit log. Exits 1
-    if that role could rewrite the audit log anyway (superuser, CREATEROLE, a member of the owner…),
-    naming how to remove the power; warns on stderr when one role is both owner and application.
+    if that role could rewrite the audit log anyway (superuser, CREATEROLE, owner of something in
+    schema public, a member of the owner…), owns schema number_series, or a grant is refused (another
+    role owns what it names), naming how to remove the cause; warns on stderr when one role is both
+    owner and application.
     """
     from app.core.roles import AppRoleRefused, one_role_warning
 

@@ -23,8 +23,9 @@ def _dsn(url: str) -> str:
 
 
 class AppRoleRefused(ValueError):
-    """The application's role could rewrite the audit log whatever it is granted; the message
-    names each power and the statement that removes it."""
+    """The application's role could rewrite the audit log whatever it is granted, owns schema
+    ``number_series``, or the owner may not grant it what it needs (another role owns an object the
+    grants name); the message names each cause and the statement that removes it."""
 
 
 async def grant_app_role(owner_url: str, app_url: str) -> str | None:
@@ -32,10 +33,13 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
 
     Returns the role's name, or None when there is nothing to do (SQLite, or both URLs name the
     same role). Re-run after every migration: grants cover the tables that exist. Raises
-    :class:`AppRoleRefused` (a ``ValueError``; nothing granted) when the application's role holds a power that lets it
-    rewrite the audit tables whatever is granted, naming each power and the statement that removes
-    it (:func:`rewriting_powers`); ``asyncpg.PostgresError`` when the owner may not create roles or
-    grant.
+    :class:`AppRoleRefused` (a ``ValueError``; nothing granted) when the application's role holds a
+    power that lets it rewrite the audit tables whatever is granted, naming each power and the
+    statement that removes it (:func:`rewriting_powers`; what it owns, or may use as a member of an
+    owner, is checked before any grant, the rest after), when it owns schema ``number_series``
+    (which the owner grants on and the migrations manage), or when a GRANT or REVOKE is refused
+    (``InsufficientPrivilegeError``: another role owns what it names); ``asyncpg.PostgresError``
+    when the owner may not create roles.
     """
     owner, app = make_url(owner_url), make_url(app_url)
     if not owner.drivername.startswith("postgresql") or not app.username or app.username == owner.username:
@@ -53,25 +57,49 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
             await conn.execute(create)
         r = await conn.fetchval("SELECT quote_ident($1)", role)
         db = await conn.fetchval("SELECT quote_ident($1)", database)
+        owner_role = await conn.fetchval("SELECT quote_ident(current_user)")
         audit = ", ".join(AUDIT_TABLES)
         async with conn.transaction():
-            for statement in (
-                f"GRANT CONNECT ON DATABASE {db} TO {r}",
-                f"REVOKE CREATE ON SCHEMA public FROM {r}",
-                f"GRANT USAGE ON SCHEMA public TO {r}",
-                # Human-number series draw from sequences created on a series' first number.
-                f"GRANT USAGE, CREATE ON SCHEMA number_series TO {r}",
-                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
-                f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}",
-                f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {audit} FROM {r}",
-                # Erasure deletes payloads; nothing rewrites one (docs/audit.md: SELECT, INSERT, DELETE).
-                f"REVOKE UPDATE, TRUNCATE, REFERENCES, TRIGGER ON audit_payloads FROM {r}",
-                f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {r}",
-            ):
-                await conn.execute(statement)
-            # Checked after the grants, in their transaction: a refusal grants nothing, and what
-            # the role still holds through PUBLIC or another role is seen as it will be.
-            powers = await rewriting_powers(conn, role)
+            # What the role owns, or may use as a member of an owner, is refused before any grant: no
+            # grant changes it, and an owner that is no superuser may not GRANT or REVOKE on it.
+            powers, owns = await _owners_powers(conn, role)
+            if not owns:
+                if await conn.fetchval(
+                    "SELECT n.nspowner = r.oid FROM pg_namespace n, pg_roles r "
+                    "WHERE n.nspname = 'number_series' AND r.rolname = $1",
+                    role,
+                ):
+                    raise AppRoleRefused(
+                        f"the application's role {role} owns schema number_series, which the owner role must own "
+                        f"(migrate grants on it, the migrations create and drop it), so migrate grants it nothing "
+                        f"(remove: ALTER SCHEMA number_series OWNER TO {owner_role})"
+                    )
+                for statement in (
+                    f"GRANT CONNECT ON DATABASE {db} TO {r}",
+                    f"REVOKE CREATE ON SCHEMA public FROM {r}",
+                    f"GRANT USAGE ON SCHEMA public TO {r}",
+                    # Human-number series draw from sequences created on a series' first number.
+                    f"GRANT USAGE, CREATE ON SCHEMA number_series TO {r}",
+                    f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
+                    f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}",
+                    f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {audit} FROM {r}",
+                    # Erasure deletes payloads; nothing rewrites one (docs/audit.md: SELECT, INSERT, DELETE).
+                    f"REVOKE UPDATE, TRUNCATE, REFERENCES, TRIGGER ON audit_payloads FROM {r}",
+                    f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {r}",
+                ):
+                    try:
+                        await conn.execute(statement)
+                    except asyncpg.InsufficientPrivilegeError as exc:
+                        # Another role owns something the grants name (the transaction is rolled back).
+                        raise AppRoleRefused(
+                            f"migrate could not grant the application's role {role} what it needs, so it grants it "
+                            f"nothing: {statement} was refused ({exc}); the owner role {owner_role} must own the "
+                            f"database, its schemas public and number_series and what they hold "
+                            f"(remove: ALTER … OWNER TO {owner_role}, for the object named)"
+                        ) from exc
+                # Checked after the grants, in their transaction: a refusal grants nothing, and what
+                # the role still holds through PUBLIC or another role is seen as it will be.
+                powers += await _granted_powers(conn, role)
             if powers:
                 raise AppRoleRefused(
                     f"the application's role {role} could rewrite the audit log whatever it is granted, "
@@ -82,11 +110,72 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
     return role
 
 
-_FILE_ROLES = ("pg_execute_server_program", "pg_write_server_files")
-"""Predefined roles that run programs or write files as the server's operating-system user: they
-can rewrite the data files, or connect as a superuser."""
+_FILE_ROLES = {
+    "pg_execute_server_program": "which acts as the server's operating-system user",
+    "pg_write_server_files": "which acts as the server's operating-system user",
+    "pg_read_server_files": (
+        "which reads any file the server's operating-system user may, the checkpoints' signing key included "
+        "when it is on the same host"
+    ),
+}
+"""Predefined roles that run programs, or write or read files, as the server's operating-system
+user: they can rewrite the data files, connect as a superuser, or read the key that signs checkpoints."""
 
 _REWRITE_PRIVILEGES = ("UPDATE", "DELETE", "TRUNCATE", "TRIGGER")
+_PAYLOAD_REWRITE_PRIVILEGES = ("UPDATE", "TRUNCATE", "TRIGGER")
+"""``audit_payloads`` is erasable (DELETE), never rewritten."""
+
+_OWNED_IN_PUBLIC = """
+WITH ns AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = 'public'),
+     me AS (SELECT oid FROM pg_roles WHERE rolname = $1)
+SELECT kind, name FROM (
+    SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+           WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, format('%I.%I', ns.nspname, c.relname)
+    FROM pg_class c, ns, me WHERE c.relnamespace = ns.oid AND c.relowner = me.oid
+    AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+    -- a serial's or identity's sequence changes owner with its table
+    AND NOT EXISTS (SELECT FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+        AND d.deptype IN ('a', 'i') AND t.relowner = c.relowner)
+    UNION ALL
+    SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
+           format('%I.%I(%s)', ns.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
+    FROM pg_proc p, ns, me WHERE p.pronamespace = ns.oid AND p.proowner = me.oid
+    UNION ALL
+    -- not a table's row type, an array type or a range's multirange: those follow their own
+    SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, format('%I.%I', ns.nspname, t.typname)
+    FROM pg_type t, ns, me WHERE t.typnamespace = ns.oid AND t.typowner = me.oid AND t.typtype <> 'm'
+    AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+    AND NOT EXISTS (SELECT FROM pg_type e WHERE e.typarray = t.oid)
+    UNION ALL
+    SELECT 'OPERATOR', format('%I.%s (%s, %s)', ns.nspname, o.oprname,
+           CASE WHEN o.oprleft = 0 THEN 'NONE' ELSE format_type(o.oprleft, NULL) END,
+           CASE WHEN o.oprright = 0 THEN 'NONE' ELSE format_type(o.oprright, NULL) END)
+    FROM pg_operator o, ns, me WHERE o.oprnamespace = ns.oid AND o.oprowner = me.oid
+    UNION ALL
+    SELECT 'OPERATOR CLASS', format('%I.%I USING %I', ns.nspname, c.opcname, a.amname)
+    FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod, ns, me WHERE c.opcnamespace = ns.oid AND c.opcowner = me.oid
+    UNION ALL
+    SELECT 'OPERATOR FAMILY', format('%I.%I USING %I', ns.nspname, f.opfname, a.amname)
+    FROM pg_opfamily f JOIN pg_am a ON a.oid = f.opfmethod, ns, me WHERE f.opfnamespace = ns.oid AND f.opfowner = me.oid
+    UNION ALL
+    SELECT 'COLLATION', format('%I.%I', ns.nspname, c.collname)
+    FROM pg_collation c, ns, me WHERE c.collnamespace = ns.oid AND c.collowner = me.oid
+    UNION ALL
+    SELECT 'CONVERSION', format('%I.%I', ns.nspname, c.conname)
+    FROM pg_conversion c, ns, me WHERE c.connamespace = ns.oid AND c.conowner = me.oid
+    UNION ALL
+    SELECT 'STATISTICS', format('%I.%I', ns.nspname, s.stxname)
+    FROM pg_statistic_ext s, ns, me WHERE s.stxnamespace = ns.oid AND s.stxowner = me.oid
+    UNION ALL
+    SELECT 'TEXT SEARCH CONFIGURATION', format('%I.%I', ns.nspname, c.cfgname)
+    FROM pg_ts_config c, ns, me WHERE c.cfgnamespace = ns.oid AND c.cfgowner = me.oid
+    UNION ALL
+    SELECT 'TEXT SEARCH DICTIONARY', format('%I.%I', ns.nspname, d.dictname)
+    FROM pg_ts_dict d, ns, me WHERE d.dictnamespace = ns.oid AND d.dictowner = me.oid
+) owned (kind, name) ORDER BY kind, name
+"""
+"""What ``$1`` owns in schema public, as ``(kind, name)`` for ``ALTER <kind> <name> OWNER TO``."""
 
 
 async def rewriting_powers(conn: asyncpg.Connection, role: str) -> list[str]:
@@ -95,25 +184,48 @@ async def rewriting_powers(conn: asyncpg.Connection, role: str) -> list[str]:
 
     Checks, in PostgreSQL's terms (https://www.postgresql.org/docs/current/role-membership.html):
     SUPERUSER; CREATEROLE (it could grant itself membership of the owner, up to PostgreSQL 15, or
-    make roles that can); membership, direct or inherited (``pg_has_role(…, 'MEMBER')``), of the
-    role connected as (the owner, who runs the migrations) or of an audit table's owner: it could
-    ``SET ROLE`` to it, or uses its rights; ownership of the audit tables' schema (PostgreSQL 15
-    gives ``public`` to the database's owner), whose owner may DROP them and create forged ones;
-    membership of a predefined role that runs programs or writes files as the server; UPDATE,
-    DELETE, TRUNCATE or TRIGGER on an audit table still held through PUBLIC or another role
+    make roles that can); ownership of anything in the audit tables' schema ``public`` (table,
+    view, sequence, function, procedure, trigger function, type, operator…: it could alter or drop
+    it, and ``DROP … CASCADE`` takes the triggers, defaults or tables depending on it; its sequences
+    in schema ``number_series`` are its own); membership, direct or inherited (``pg_has_role(…,
+    'MEMBER')``), of the role connected as (the owner, who runs the migrations) or of an audit
+    table's owner: it could ``SET ROLE`` to it, or uses its rights; ownership of the audit tables'
+    schema (PostgreSQL 15 gives ``public`` to the database's owner), whose owner may DROP them and
+    create forged ones; membership of a predefined role that runs programs, or writes or reads
+    files, as the server; default privileges of the owner giving it or PUBLIC UPDATE, DELETE,
+    TRUNCATE or TRIGGER on the tables the migrations will create; CREATE on schema ``public``
+    through PUBLIC or another role (objects the migrations or the sequencer would find by name);
+    UPDATE (of the table or of a column), DELETE, TRUNCATE or TRIGGER on an audit table, or UPDATE,
+    TRUNCATE or TRIGGER on ``audit_payloads``, still held through PUBLIC or another role
     (``pg_write_all_data``).
     """
+    powers, owns = await _owners_powers(conn, role)
+    return powers if owns else powers + await _granted_powers(conn, role)
+
+
+async def _owners_powers(conn: asyncpg.Connection, role: str) -> tuple[list[str], bool]:
+    """SUPERUSER, CREATEROLE, what ``role`` owns in schema public and its membership of an owner;
+    and whether it holds an owner's powers (then the rest follows from them)."""
     attributes = await conn.fetchrow(
         "SELECT rolsuper, rolcreaterole, quote_ident(rolname) AS r FROM pg_roles WHERE rolname = $1", role
     )
     r = attributes["r"]
     if attributes["rolsuper"]:
-        return [f"it is a superuser (remove: ALTER ROLE {r} NOSUPERUSER)"]
+        return [f"it is a superuser (remove: ALTER ROLE {r} NOSUPERUSER)"], True
     powers = []
     if attributes["rolcreaterole"]:
         powers.append(
             f"it has CREATEROLE, so it could grant itself membership of the owner role "
             f"(remove: ALTER ROLE {r} NOCREATEROLE)"
+        )
+    owner_role = await conn.fetchval("SELECT quote_ident(current_user)")
+    owned = await conn.fetch(_OWNED_IN_PUBLIC, role)
+    if owned:
+        things = ", ".join(f"{kind.lower()} {name}" for kind, name in owned)
+        alters = "; ".join(f"ALTER {kind} {name} OWNER TO {owner_role}" for kind, name in owned)
+        powers.append(
+            f"it owns, in the audit tables' schema public, {things}, so it could alter or drop them, and with "
+            f"DROP … CASCADE the audit tables' triggers, defaults or the tables themselves (remove: {alters})"
         )
     owners = await conn.fetch(
         "SELECT DISTINCT o.rolname, quote_ident(o.rolname) AS quoted FROM pg_roles o WHERE o.rolname = current_user "
@@ -121,19 +233,12 @@ async def rewriting_powers(conn: asyncpg.Connection, role: str) -> list[str]:
         "WHERE n.nspname = 'public' AND c.relname = ANY($1::text[])) ORDER BY 1",
         list(AUDIT_TABLES),
     )
+    members = False
     for owner, quoted in owners:
-        if owner == role:
-            owned = await conn.fetch(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner = $1 "
-                "AND tablename = ANY($2::text[]) ORDER BY 1",
-                role,
-                list(AUDIT_TABLES),
-            )
-            tables = ", ".join(row[0] for row in owned)
-            powers.append(f"it owns {tables} (remove: ALTER TABLE … OWNER TO the owner role, for each)")
+        # Owning an audit table itself is named above, with everything else it owns in public.
+        if owner == role or not await conn.fetchval("SELECT pg_has_role($1, $2, 'MEMBER')", role, owner):
             continue
-        if not await conn.fetchval("SELECT pg_has_role($1, $2, 'MEMBER')", role, owner):
-            continue
+        members = True
         # The grants to revoke: the roles it belongs to directly that are, or belong to, the owner.
         through = await conn.fetch(
             "SELECT quote_ident(g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
@@ -148,8 +253,15 @@ async def rewriting_powers(conn: asyncpg.Connection, role: str) -> list[str]:
             f"it is a member of {quoted}{via}, which owns the audit tables or runs the migrations: it could "
             f"SET ROLE {quoted} and alter, disable the triggers of, update or drop them (remove: {revokes})"
         )
-    if any(power.startswith(("it owns ", "it is a member of ")) for power in powers):
-        return powers  # it has an owner's powers: the rest follows from them
+    return powers, bool(owned) or members
+
+
+async def _granted_powers(conn: asyncpg.Connection, role: str) -> list[str]:
+    """The powers of :func:`rewriting_powers` other than an owner's: what the schema, the server's
+    predefined roles, the owner's default privileges and the grants through PUBLIC or another role
+    give ``role``. Checked after ``migrate``'s grants and revokes."""
+    r = await conn.fetchval("SELECT quote_ident($1)", role)
+    powers = []
     schema_owner = await conn.fetchval(
         "SELECT n.nspowner::regrole::text FROM pg_namespace n WHERE n.nspname = 'public' "
         "AND pg_has_role($1, n.nspowner, 'MEMBER')",
@@ -165,21 +277,64 @@ async def rewriting_powers(conn: asyncpg.Connection, role: str) -> list[str]:
             f"it owns schema public (as {schema_owner}), so it could DROP the audit tables and create forged "
             f"ones (remove: ALTER SCHEMA public OWNER TO the owner role)"
         )
-    for file_role in _FILE_ROLES:
+    elif await conn.fetchval("SELECT has_schema_privilege($1, 'public', 'CREATE')", role):
+        # Who gives it CREATE: PUBLIC, or the roles whose privileges it inherits (itself, when
+        # another grantor than the owner granted it, which the owner's REVOKE leaves).
+        holders = await conn.fetch(
+            "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END "
+            "FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = 'public' AND a.privilege_type = 'CREATE' "
+            "AND (a.grantee = 0 OR pg_has_role($1, a.grantee, 'USAGE')) GROUP BY a.grantee ORDER BY a.grantee <> 0, 1",
+            role,
+        )
+        names = [row[0] for row in holders]
+        revokes = ", ".join(f"REVOKE CREATE ON SCHEMA public FROM {name}" for name in names)
+        powers.append(
+            f"it may CREATE in schema public (through {', '.join(names)}), so it could put there the tables, "
+            f"functions or operators that the migrations or the audit sequencer find by name (remove: {revokes})"
+        )
+    for file_role, acts in _FILE_ROLES.items():
         if await conn.fetchval("SELECT pg_has_role($1, $2, 'MEMBER')", role, file_role):
             powers.append(
-                f"it is a member of {file_role}, which acts as the server's operating-system user "
+                f"it is a member of {file_role}, {acts} "
                 f"(remove: REVOKE {file_role} FROM {r}, or from the role it inherits it through)"
             )
-    held = await conn.fetch(
-        "SELECT t, p FROM unnest($2::text[]) t, unnest($3::text[]) p "
-        "WHERE has_table_privilege($1, 'public.' || quote_ident(t), p) ORDER BY t, p",
+    defaults = await conn.fetch(
+        "SELECT CASE WHEN d.defaclnamespace = 0 THEN '' ELSE format(' IN SCHEMA %I', n.nspname) END AS scope, "
+        "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END AS grantee, "
+        "string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) AS privileges "
+        "FROM pg_default_acl d CROSS JOIN aclexplode(d.defaclacl) a "
+        "LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace "
+        "WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND d.defaclobjtype = 'r' "
+        "AND (d.defaclnamespace = 0 OR n.nspname = 'public') AND a.privilege_type = ANY($2::text[]) "
+        "AND (a.grantee = 0 OR pg_has_role($1, a.grantee, 'USAGE')) GROUP BY 1, 2 ORDER BY 1, 2",
         role,
-        list(AUDIT_TABLES),
         list(_REWRITE_PRIVILEGES),
     )
+    owner_role = await conn.fetchval("SELECT quote_ident(current_user)")
+    for scope, grantee, privileges in defaults:
+        where = f" in schema {scope.removeprefix(' IN SCHEMA ')}" if scope else ""
+        powers.append(
+            f"the owner role's default privileges give {grantee} {privileges} on the tables it creates{where}, so "
+            f"a migration's new audit table would be born writable (remove: ALTER DEFAULT PRIVILEGES FOR ROLE "
+            f"{owner_role}{scope} REVOKE {privileges} ON TABLES FROM {grantee})"
+        )
+    pairs = [(t, p) for t in AUDIT_TABLES for p in _REWRITE_PRIVILEGES]
+    pairs += [("audit_payloads", p) for p in _PAYLOAD_REWRITE_PRIVILEGES]
+    # UPDATE of a column is not the table's (has_table_privilege does not see it): each such column is named.
+    held = await conn.fetch(
+        "SELECT t, p, CASE WHEN has_table_privilege($1, 'public.' || quote_ident(t), p) THEN '' ELSE ("
+        "SELECT ' (' || string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) || ')' FROM pg_attribute a "
+        "WHERE a.attrelid = ('public.' || quote_ident(t))::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND has_column_privilege($1, a.attrelid, a.attnum, p)) END AS columns "
+        "FROM unnest($2::text[], $3::text[]) AS pairs (t, p) WHERE CASE WHEN p = 'UPDATE' "
+        "THEN has_any_column_privilege($1, 'public.' || quote_ident(t), p) "
+        "ELSE has_table_privilege($1, 'public.' || quote_ident(t), p) END ORDER BY t, p",
+        role,
+        [t for t, _ in pairs],
+        [p for _, p in pairs],
+    )
     if held:
-        granted = ", ".join(f"{p} on {t}" for t, p in held)
+        granted = ", ".join(f"{p}{columns} on {t}" for t, p, columns in held)
         powers.append(
             f"it still holds {granted} through PUBLIC or a role it belongs to, pg_write_all_data included "
             f"(remove: REVOKE those privileges from PUBLIC or from that role)"

@@ -158,10 +158,15 @@ async def test_an_app_role_still_updating_the_audit_tables_through_pg_write_all_
     owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
 ) -> None:
     """pg_write_all_data bypasses the REVOKEs (the append-only triggers still stand, but the role
-    would hold what the README says it does not)."""
+    would hold what the README says it does not), audit_payloads' UPDATE included."""
     app = new_role("app")
     await owner.execute(f'CREATE ROLE "{app}" LOGIN IN ROLE pg_write_all_data')
-    held = ", ".join(f"{privilege} on {table}" for table in sorted(AUDIT_TABLES) for privilege in ("DELETE", "UPDATE"))
+    held = ", ".join(
+        f"{privilege} on {table}"
+        for table in sorted((*AUDIT_TABLES, "audit_payloads"))
+        for privilege in ("DELETE", "UPDATE")
+        if (table, privilege) != ("audit_payloads", "DELETE")  # erasure deletes payloads
+    )
     with pytest.raises(ValueError) as refused:
         await grant_app_role(database_url, _app_url(database_url, app))
     assert str(refused.value) == (
@@ -190,3 +195,140 @@ async def test_a_plain_app_role_is_granted(
     app = new_role("app")
     assert await grant_app_role(database_url, _app_url(database_url, app)) == app
     assert await _granted_anything(owner, app)
+
+
+async def test_an_app_role_owning_a_trigger_function_of_the_audit_tables_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """The owner of a trigger's function may ``DROP FUNCTION … CASCADE``: the append-only triggers go with it."""
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute(f'ALTER FUNCTION public.audit_events_refuse_change() OWNER TO "{app}"')
+    with pytest.raises(ValueError) as refused:
+        await grant_app_role(database_url, _app_url(database_url, app))
+    assert str(refused.value) == (
+        f"the application's role {app} could rewrite the audit log whatever it is granted, so migrate grants it "
+        f"nothing: it owns, in the audit tables' schema public, function public.audit_events_refuse_change(), "
+        f"so it could alter or drop them, and with DROP … CASCADE the audit tables' triggers, defaults or the "
+        f"tables themselves (remove: ALTER FUNCTION public.audit_events_refuse_change() OWNER TO postgres)"
+    )
+    assert not await _granted_anything(owner, app)
+
+
+async def test_an_app_role_owning_audit_payloads_and_a_type_in_public_is_refused_naming_each(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """Nothing in schema public is the application's: a type of its own could be renamed or dropped
+    from under a column, a table of its own altered."""
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute(f"CREATE TYPE public.mood AS ENUM ('calm'); ALTER TYPE public.mood OWNER TO \"{app}\"")
+    await owner.execute(f'ALTER TABLE public.audit_payloads OWNER TO "{app}"')
+    with pytest.raises(ValueError) as refused:
+        await grant_app_role(database_url, _app_url(database_url, app))
+    assert str(refused.value) == (
+        f"the application's role {app} could rewrite the audit log whatever it is granted, so migrate grants it "
+        f"nothing: it owns, in the audit tables' schema public, table public.audit_payloads, type public.mood, "
+        f"so it could alter or drop them, and with DROP … CASCADE the audit tables' triggers, defaults or the "
+        f"tables themselves (remove: ALTER TABLE public.audit_payloads OWNER TO postgres; "
+        f"ALTER TYPE public.mood OWNER TO postgres)"
+    )
+
+
+async def test_an_app_role_owning_its_number_series_sequences_is_granted(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """The application creates a series' sequence in schema number_series on its first number: it owns those."""
+    app = new_role("app")
+    assert await grant_app_role(database_url, _app_url(database_url, app)) == app
+    conn = await asyncpg.connect(_dsn(_app_url(database_url, app)))
+    try:
+        await conn.execute("CREATE SEQUENCE number_series.human_number_probe")
+    finally:
+        await conn.close()
+    assert await grant_app_role(database_url, _app_url(database_url, app)) == app
+
+
+async def test_an_app_role_updating_an_audit_column_through_public_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """A column's UPDATE is not a table's: ``has_table_privilege`` does not see it."""
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute("GRANT UPDATE (details) ON audit_events TO PUBLIC")
+    with pytest.raises(ValueError) as refused:
+        await grant_app_role(database_url, _app_url(database_url, app))
+    assert str(refused.value) == (
+        f"the application's role {app} could rewrite the audit log whatever it is granted, so migrate grants it "
+        f"nothing: it still holds UPDATE (details) on audit_events through PUBLIC or a role it belongs to, "
+        f"pg_write_all_data included (remove: REVOKE those privileges from PUBLIC or from that role)"
+    )
+    assert not await _granted_anything(owner, app)
+
+
+async def test_an_app_role_creating_in_schema_public_through_public_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """``migrate`` revokes CREATE on public from the role itself; PUBLIC's grant would still be its."""
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
+    with pytest.raises(ValueError) as refused:
+        await grant_app_role(database_url, _app_url(database_url, app))
+    assert str(refused.value) == (
+        f"the application's role {app} could rewrite the audit log whatever it is granted, so migrate grants it "
+        f"nothing: it may CREATE in schema public (through PUBLIC), so it could put there the tables, functions "
+        f"or operators that the migrations or the audit sequencer find by name "
+        f"(remove: REVOKE CREATE ON SCHEMA public FROM PUBLIC)"
+    )
+    assert not await _granted_anything(owner, app)
+
+
+async def test_an_app_role_reading_the_server_files_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN IN ROLE pg_read_server_files')
+    with pytest.raises(ValueError) as refused:
+        await grant_app_role(database_url, _app_url(database_url, app))
+    assert str(refused.value) == (
+        f"the application's role {app} could rewrite the audit log whatever it is granted, so migrate grants it "
+        f"nothing: it is a member of pg_read_server_files, which reads any file the server's operating-system "
+        f"user may, the checkpoints' signing key included when it is on the same host "
+        f"(remove: REVOKE pg_read_server_files FROM {app}, or from the role it inherits it through)"
+    )
+
+
+async def test_owner_default_privileges_giving_public_delete_on_new_tables_are_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """A migration's new audit table would be born deletable by everyone."""
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute("ALTER DEFAULT PRIVILEGES FOR ROLE postgres GRANT SELECT, UPDATE, DELETE ON TABLES TO PUBLIC")
+    with pytest.raises(ValueError) as refused:
+        await grant_app_role(database_url, _app_url(database_url, app))
+    assert str(refused.value) == (
+        f"the application's role {app} could rewrite the audit log whatever it is granted, so migrate grants it "
+        f"nothing: the owner role's default privileges give PUBLIC DELETE, UPDATE on the tables it creates, so "
+        f"a migration's new audit table would be born writable (remove: ALTER DEFAULT PRIVILEGES FOR ROLE "
+        f"postgres REVOKE DELETE, UPDATE ON TABLES FROM PUBLIC)"
+    )
+
+
+async def test_owner_default_privileges_in_public_giving_the_app_role_truncate_are_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute(
+        f'ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT TRUNCATE ON TABLES TO "{app}"'
+    )
+    with pytest.raises(ValueError) as refused:
+        await grant_app_role(database_url, _app_url(database_url, app))
+    assert str(refused.value) == (
+        f"the application's role {app} could rewrite the audit log whatever it is granted, so migrate grants it "
+        f"nothing: the owner role's default privileges give {app} TRUNCATE on the tables it creates in schema "
+        f"public, so a migration's new audit table would be born writable (remove: ALTER DEFAULT PRIVILEGES FOR "
+        f"ROLE postgres IN SCHEMA public REVOKE TRUNCATE ON TABLES FROM {app})"
+    )

@@ -63,6 +63,37 @@ def app_role(database_url: str) -> Iterator[str]:
     )
 
 
+@pytest.fixture
+def plain_owner(database_url: str) -> Iterator[str]:
+    """The URL of an owner that is no superuser, as in the README (``desk_owner``): it owns this
+    test's database, schemas public (as its database's owner) and number_series, and what they hold.
+    Dropped at the test's end, what it owns handed back first."""
+    role = f"dd_test_owner_{os.getpid()}"
+    database = make_url(database_url).database
+    asyncio.run(
+        _on_database(
+            database_url,
+            f'CREATE ROLE "{role}" LOGIN CREATEROLE',
+            f'ALTER DATABASE "{database}" OWNER TO "{role}"',
+            f'ALTER SCHEMA number_series OWNER TO "{role}"',
+            "DO $$ DECLARE s text; BEGIN FOR s IN "
+            f"SELECT format('ALTER TABLE %s OWNER TO %I', c.oid::regclass, '{role}') FROM pg_class c "
+            "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm') UNION ALL "
+            f"SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, '{role}') FROM pg_proc p "
+            "WHERE p.pronamespace = 'public'::regnamespace LOOP EXECUTE s; END LOOP; END $$",
+        )
+    )
+    yield make_url(database_url).set(username=role).render_as_string(False)
+    asyncio.run(
+        _on_database(
+            database_url,
+            f'REASSIGN OWNED BY "{role}" TO CURRENT_USER',
+            f'DROP OWNED BY "{role}"',
+            f'DROP ROLE "{role}"',
+        )
+    )
+
+
 @needs_postgres
 def test_migrate_warns_on_stderr_when_one_role_owns_the_audit_tables(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["migrate"])
@@ -120,3 +151,88 @@ def test_migrate_on_sqlite_does_not_warn(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("ENVIRONMENT", "test")
     result = CliRunner().invoke(cli, ["migrate"])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "database is up to date\n", "")
+
+
+@needs_postgres
+def test_migrate_with_an_owner_that_is_no_superuser_grants_the_app_role(
+    runner: CliRunner, app_role: str, plain_owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_OWNER_URL", plain_owner)
+    monkeypatch.setenv("DATABASE_URL", make_url(plain_owner).set(username=app_role).render_as_string(False))
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        f"database is up to date\napplication role {app_role}: granted (audit tables: SELECT and INSERT only)\n",
+        "",
+    )
+
+
+@needs_postgres
+def test_migrate_exits_1_naming_an_audit_table_the_app_role_owns_when_the_owner_is_no_superuser(
+    runner: CliRunner, database_url: str, app_role: str, plain_owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner may not GRANT or REVOKE on what the application's role owns: refused before any grant,
+    not a traceback from the first GRANT."""
+    asyncio.run(
+        _on_database(
+            database_url,
+            f'CREATE ROLE "{app_role}" LOGIN',
+            f'ALTER TABLE audit_witnessed_checkpoints OWNER TO "{app_role}"',
+        )
+    )
+    monkeypatch.setenv("DATABASE_OWNER_URL", plain_owner)
+    monkeypatch.setenv("DATABASE_URL", make_url(plain_owner).set(username=app_role).render_as_string(False))
+    owner = make_url(plain_owner).username
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: the application's role {app_role} could rewrite the audit log whatever it is granted, so migrate "
+        f"grants it nothing: it owns, in the audit tables' schema public, table public.audit_witnessed_checkpoints, "
+        f"so it could alter or drop them, and with DROP … CASCADE the audit tables' triggers, defaults or the "
+        f"tables themselves (remove: ALTER TABLE public.audit_witnessed_checkpoints OWNER TO {owner})\n",
+    )
+
+
+@needs_postgres
+def test_migrate_exits_1_when_the_app_role_owns_schema_number_series(
+    runner: CliRunner, database_url: str, app_role: str, plain_owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asyncio.run(
+        _on_database(
+            database_url, f'CREATE ROLE "{app_role}" LOGIN', f'ALTER SCHEMA number_series OWNER TO "{app_role}"'
+        )
+    )
+    monkeypatch.setenv("DATABASE_OWNER_URL", plain_owner)
+    monkeypatch.setenv("DATABASE_URL", make_url(plain_owner).set(username=app_role).render_as_string(False))
+    owner = make_url(plain_owner).username
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: the application's role {app_role} owns schema number_series, which the owner role must own "
+        f"(migrate grants on it, the migrations create and drop it), so migrate grants it nothing "
+        f"(remove: ALTER SCHEMA number_series OWNER TO {owner})\n",
+    )
+
+
+@needs_postgres
+def test_migrate_exits_1_naming_the_grant_refused_when_another_role_owns_an_audit_table(
+    runner: CliRunner, database_url: str, app_role: str, plain_owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table the owner does not own (nor may grant on): the refused statement is named, nothing granted."""
+    asyncio.run(
+        _on_database(
+            database_url, f'CREATE ROLE "{app_role}" LOGIN', "ALTER TABLE audit_payloads OWNER TO CURRENT_USER"
+        )
+    )
+    monkeypatch.setenv("DATABASE_OWNER_URL", plain_owner)
+    monkeypatch.setenv("DATABASE_URL", make_url(plain_owner).set(username=app_role).render_as_string(False))
+    owner = make_url(plain_owner).username
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: migrate could not grant the application's role {app_role} what it needs, so it grants it "
+        f"nothing: GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_role} was refused "
+        f"(permission denied for table audit_payloads); the owner role {owner} must own the database, its "
+        f"schemas public and number_series and what they hold (remove: ALTER … OWNER TO {owner}, for the "
+        f"object named)\n",
+    )
