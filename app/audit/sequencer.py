@@ -254,15 +254,22 @@ async def _checkpoint_at(conn: AsyncConnection, seq: int) -> Checkpoint | None:
     return Checkpoint(*row) if row is not None else None
 
 
-async def _store(conn: AsyncConnection, checkpoint: Checkpoint) -> None:
-    """Insert the row of a checkpoint this sequencer signed."""
+async def _store(
+    conn: AsyncConnection,
+    checkpoint: Checkpoint,
+    table: type[AuditCheckpoint | AuditWitnessedCheckpoint] = AuditCheckpoint,
+) -> None:
+    """Insert the row of a checkpoint this sequencer signed, or witnessed (``table``
+    :class:`AuditWitnessedCheckpoint`, stamped with when)."""
+    witnessed = {"witnessed_at": utcnow()} if table is AuditWitnessedCheckpoint else {}
     await conn.execute(
-        insert(AuditCheckpoint).values(
+        insert(table).values(
             seq=checkpoint.seq,
             hash=checkpoint.hash,
             signed_at=checkpoint.signed_at,
             key_id=checkpoint.key_id,
             signature=checkpoint.signature,
+            **witnessed,
         )
     )
 
@@ -452,16 +459,7 @@ class Sequencer:
         if stored is None:
             await _store(conn, signed)
         elif not kept:
-            await conn.execute(
-                insert(AuditWitnessedCheckpoint).values(
-                    seq=signed.seq,
-                    hash=signed.hash,
-                    signed_at=signed.signed_at,
-                    key_id=signed.key_id,
-                    signature=signed.signature,
-                    witnessed_at=self.clock(),
-                )
-            )
+            await _store(conn, signed, AuditWitnessedCheckpoint)
         if not self.rewritten:
             self.rewritten = True
             log.error(

@@ -9,28 +9,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, text
 
-from app.audit.models import AuditCheckpoint, AuditLink, AuditWitnessedCheckpoint
+from app.audit.models import AuditLink, AuditWitnessedCheckpoint
 from app.audit.sequencer import Sequencer
 from app.audit.signing import load_signer
-from tests.audit.conftest import write_events
 from tests.audit.tampering import lift_protection
-
-
-async def _sealed_log(sessionmaker, audit_log) -> None:
-    for _ in range(2):
-        await write_events(sessionmaker, 3)
-        await audit_log.seal()
-
-
-async def _cut_after_3_and_edit_5(sessionmaker) -> None:
-    """As the owner without the key: links and checkpoints after 3 deleted, event 5 edited."""
-    async with sessionmaker() as session:
-        event_5 = (await session.execute(text("SELECT event_id FROM audit_links WHERE seq = 5"))).scalar_one()
-        await lift_protection(session)
-        await session.execute(delete(AuditCheckpoint).where(AuditCheckpoint.seq > 3))
-        await session.execute(delete(AuditLink).where(AuditLink.seq > 3))
-        await session.execute(text("UPDATE audit_events SET entity_id = 'forged' WHERE id = :id"), {"id": event_5})
-        await session.commit()
+from tests.audit.test_verification import _cut_after_3_and_edit_5, _sealed_log
 
 
 def _other_process(app) -> Sequencer:
