@@ -59,15 +59,36 @@ def registration(cell: str, *, today: dt.date, warn: Warn) -> LegacyDate | None:
 
     Raises ``ValueError`` (:class:`~app.core.explained.Explained`) with the row's rejection.
     """
+    return _full_date(
+        cell,
+        "registered_on",
+        ("registration date:", "date d'enregistrement :"),
+        today.year,
+        lambda reading: _check_registration(reading, today),
+        warn,
+    )
+
+
+def _full_date(
+    cell: str,
+    field: str,
+    unread: tuple[str, str],
+    reference_year: int,
+    check: Callable[[LegacyDate], None],
+    warn: Warn,
+) -> LegacyDate | None:
+    """Column ``field``'s full date in ``cell`` (None: blank), held by ``check`` (raising
+    :class:`~app.core.explained.Explained`), and the century warned when the other one would pass
+    ``check`` too; a cell that is no date raises its reason after ``unread`` (English, French)."""
     try:
-        reading = read_legacy_date(cell, reference_year=today.year, allow_partial=False)
+        reading = read_legacy_date(cell, reference_year=reference_year, allow_partial=False)
     except ValueError as exc:
-        raise Explained(f"registration date: {exc}", f"date d'enregistrement : {in_french(exc)}") from exc
+        raise Explained(f"{unread[0]} {exc}", f"{unread[1]} {in_french(exc)}") from exc
     if reading is None:
         return None
-    _check_registration(reading, today)
-    if _other_century_fits(reading, lambda other: _check_registration(other, today)):
-        warn(*_century_assumed("registered_on", reading))
+    check(reading)
+    if _other_century_fits(reading, check):
+        warn(*_century_assumed(field, reading))
     return reading
 
 
@@ -136,16 +157,14 @@ def arrival(
     Raises ``ValueError`` (:class:`~app.core.explained.Explained`) saying why it is dropped.
     """
     limit = dt.date.fromisoformat(registered.value) if registered else today
-    try:
-        reading = read_legacy_date(cell, reference_year=limit.year, allow_partial=False)
-    except ValueError as exc:
-        raise Explained(f"arrival date dropped: {exc}", f"date d'arrivée non reprise : {in_french(exc)}") from exc
-    if reading is None:
-        return None
-    _check_arrival(reading, registered, birth, limit)
-    if _other_century_fits(reading, lambda other: _check_arrival(other, registered, birth, limit)):
-        warn(*_century_assumed("arrival_date", reading))
-    return reading
+    return _full_date(
+        cell,
+        "arrival_date",
+        ("arrival date dropped:", "date d'arrivée non reprise :"),
+        limit.year,
+        lambda reading: _check_arrival(reading, registered, birth, limit),
+        warn,
+    )
 
 
 def _check_arrival(
