@@ -155,7 +155,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         is stuck, or a long transaction holds it back); ``sealing`` is ``"stopped"`` when this
         process's sequencer found the log rewritten behind a checkpoint it witnessed (run
         ``verify-audit``), ``"running"`` otherwise. Still 200: requests are served and audited, only
-        sealing waits for an operator.
+        sealing waits for an operator. When it stopped on a rewritten log, ``witnessed_checkpoint``
+        is the checkpoint it had witnessed (``GET /api/v1/audit/checkpoint``'s shape): kept in a
+        file, ``verify-audit --against`` it names the rewrite even if the database was made to
+        refuse storing it.
         """
         try:
             async with engine.connect() as conn:
@@ -168,6 +171,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ) from exc
         age = pending.age_seconds(utcnow())
         lagging = age > settings.audit_max_unsealed_seconds
+        # The checkpoint a stopped sequencer kept: an operator keeps it and runs
+        # `verify-audit --against` it, whatever the database now holds.
+        kept = sequencer.witnessed if sequencer.rewritten else None
+        witnessed = {"witnessed_checkpoint": kept.as_json()} if kept is not None else {}
         return {
             "status": "ready",
             "tzdata": tz_version,
@@ -176,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "oldest_unsealed_seconds": round(age, 3),
                 "lagging": lagging,
                 "sealing": "stopped" if sequencer.stopped else "running",
+                **witnessed,
             },
         }
 

@@ -29,12 +29,14 @@ event is sealable; ``txid`` is 0 there and the same code runs without horizon or
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, String, and_, exists, func, insert, select, text, tuple_, type_coerce
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import chain
@@ -296,6 +298,8 @@ class Sequencer:
         from the database, signed by its key and the hash of its link."""
         self.rewritten = False
         """Whether :attr:`witnessed` was found gone or changed (sealing has stopped)."""
+        self.store_refused = False
+        """Whether the database refused to store :attr:`witnessed` again (logged once)."""
         self.blocked: tuple[int, str] | None = None
         """The event the last round could not hash, and why (sealing waits before it)."""
         self._blocked_logged: int | None = None
@@ -456,18 +460,31 @@ class Sequencer:
         ).one()
         if stored == signed.hash and linked == signed.hash:
             return True
-        if stored is None:
-            await _store(conn, signed)
-        elif not kept:
-            await _store(conn, signed, AuditWitnessedCheckpoint)
-        if not self.rewritten:
+        if not self.rewritten:  # stopped first: whatever keeps the evidence from being stored
             self.rewritten = True
             log.error(
                 "audit sequencer: the checkpoint this process witnessed at seq %s is %s; the log was "
-                "rewritten behind it: sealing stops (run verify-audit)",
+                "rewritten behind it: sealing stops (run verify-audit, and verify-audit --against the "
+                "checkpoint /readyz shows)",
                 signed.seq,
                 "gone (stored again)" if stored is None else "no longer the chain's (kept as witnessed)",
             )
+        if stored is not None and kept:
+            return False
+        try:
+            # In a savepoint on PostgreSQL: a constraint, a revoked grant or a failing default the
+            # owner put there to refuse the row leaves the round's transaction usable.
+            async with conn.begin_nested() if conn.dialect.name == "postgresql" else contextlib.nullcontext():
+                await _store(conn, signed, AuditCheckpoint if stored is None else AuditWitnessedCheckpoint)
+        except DBAPIError as exc:
+            if not self.store_refused:
+                self.store_refused = True
+                log.error(
+                    "audit sequencer: the database refuses to store the checkpoint this process witnessed at "
+                    "seq %s (%s): keep the checkpoint /readyz shows and run verify-audit --against it",
+                    signed.seq,
+                    (str(exc.orig).splitlines() or [""])[0],
+                )
         return False
 
     async def seal_all(self) -> int:

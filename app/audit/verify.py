@@ -255,54 +255,106 @@ async def _verify_chain(
 
 
 EXPECTED_TRIGGERS = {
-    "audit_events": {"audit_events_append_only", "audit_events_no_truncate", "audit_events_txid"},
-    "audit_links": {"audit_links_append_only", "audit_links_no_truncate"},
-    "audit_checkpoints": {"audit_checkpoints_append_only", "audit_checkpoints_no_truncate"},
-    "audit_witnessed_checkpoints": {
-        "audit_witnessed_checkpoints_append_only",
-        "audit_witnessed_checkpoints_no_truncate",
+    "audit_events": {
+        "audit_events_append_only": "audit_events_refuse_change",
+        "audit_events_no_truncate": "audit_events_refuse_change",
+        "audit_events_txid": "audit_events_stamp_txid",
     },
-    "audit_payloads": set(),
+    "audit_links": {"audit_links_append_only": "audit_refuse_change", "audit_links_no_truncate": "audit_refuse_change"},
+    "audit_checkpoints": {
+        "audit_checkpoints_append_only": "audit_refuse_change",
+        "audit_checkpoints_no_truncate": "audit_refuse_change",
+    },
+    "audit_witnessed_checkpoints": {
+        "audit_witnessed_checkpoints_append_only": "audit_refuse_change",
+        "audit_witnessed_checkpoints_no_truncate": "audit_refuse_change",
+    },
+    "audit_payloads": {},
 }
-"""PostgreSQL: the triggers the migrations put on the audit log's tables, and no other."""
+"""PostgreSQL: the triggers the migrations put on the audit log's tables (name → function), and
+no other."""
+
+EXPECTED_FUNCTIONS = {
+    "audit_refuse_change": "83e6cad0dbd3458e3e36ceb8f8cd7030",
+    "audit_events_refuse_change": "2661d5aa7074f4eaedca0fc2b1dcdefc",
+    "audit_events_stamp_txid": "35b5c7d25cf6451ed7a0c65ece4ef623",
+    "audit_details_fault": "2664bcbfbf4cda6c6469e9eeb02fc549",
+}
+"""PostgreSQL: the MD5 of each audit trigger function's body as the migrations wrote it (revision
+3401 last); ``tests/audit/test_hidden_rows.py`` checks them against a migrated database."""
+
+EXPECTED_DEFAULTS = {
+    "audit_events.id": "nextval('audit_events_id_seq'::regclass)",
+    "audit_events.txid": "0",
+    "audit_witnessed_checkpoints.id": "nextval('audit_witnessed_checkpoints_id_seq'::regclass)",
+}
+"""PostgreSQL: the column defaults of the audit tables (``pg_get_expr``), and no other."""
 
 _PROTECTION = text(
     """
-    SELECT c.relname, 'rule ' || r.rulename
-    FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
-    WHERE c.relnamespace = 'public'::pg_catalog.regnamespace AND c.relname = ANY(:tables)
+    WITH audit AS (
+        SELECT c.oid, c.relname FROM pg_catalog.pg_class c
+        WHERE c.relnamespace = 'public'::pg_catalog.regnamespace AND c.relname = ANY(:tables)
+    )
+    SELECT a.relname, 'rule ' || r.rulename
+    FROM pg_catalog.pg_rewrite r JOIN audit a ON a.oid = r.ev_class
     UNION ALL
-    SELECT c.relname, 'row-level security' FROM pg_catalog.pg_class c
-    WHERE c.relnamespace = 'public'::pg_catalog.regnamespace AND c.relname = ANY(:tables)
-      AND (c.relrowsecurity OR c.relforcerowsecurity)
+    SELECT a.relname, 'row-level security' FROM audit a JOIN pg_catalog.pg_class c ON c.oid = a.oid
+    WHERE c.relrowsecurity OR c.relforcerowsecurity
     UNION ALL
-    SELECT c.relname, 'trigger ' || t.tgname
-    FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
-    WHERE c.relnamespace = 'public'::pg_catalog.regnamespace AND c.relname = ANY(:tables) AND NOT t.tgisinternal
-      AND NOT (c.relname || '.' || t.tgname) = ANY(:expected)
+    SELECT a.relname, 'trigger ' || t.tgname
+        || CASE WHEN t.tgenabled <> 'O' THEN ' (disabled, or firing only as a replica)' ELSE '' END
+        || CASE WHEN NOT (a.relname || '.' || t.tgname || '=' || p.proname) = ANY(:expected)
+                THEN ' (not the migrations'')' ELSE '' END
+    FROM pg_catalog.pg_trigger t JOIN audit a ON a.oid = t.tgrelid JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+    WHERE NOT t.tgisinternal
+      AND (t.tgenabled <> 'O' OR NOT (a.relname || '.' || t.tgname || '=' || p.proname) = ANY(:expected))
+    UNION ALL
+    SELECT a.relname, 'constraint ' || k.conname
+    FROM pg_catalog.pg_constraint k JOIN audit a ON a.oid = k.conrelid
+    WHERE k.contype NOT IN ('p', 'f', 'u')
+    UNION ALL
+    SELECT a.relname, 'default of ' || att.attname
+    FROM pg_catalog.pg_attrdef d JOIN audit a ON a.oid = d.adrelid
+    JOIN pg_catalog.pg_attribute att ON att.attrelid = d.adrelid AND att.attnum = d.adnum
+    WHERE NOT (a.relname || '.' || att.attname || '=' || pg_catalog.pg_get_expr(d.adbin, d.adrelid)) = ANY(:defaults)
+    UNION ALL
+    SELECT p.proname, 'function body rewritten'
+    FROM pg_catalog.pg_proc p
+    WHERE p.pronamespace = 'public'::pg_catalog.regnamespace AND p.proname = ANY(:functions)
+      AND NOT (p.proname || '=' || pg_catalog.md5(p.prosrc)) = ANY(:bodies)
     ORDER BY 1, 2
     """
 )
 
 
 async def protection_fault(conn: AsyncConnection) -> str | None:
-    """PostgreSQL: why the audit tables cannot be read as written, or None. Someone with the
-    owner's rights but not the key could otherwise hide from the verifier what a running sequencer
-    stored as evidence (:class:`~app.audit.models.AuditWitnessedCheckpoint`): a rewrite rule (``DO
-    INSTEAD NOTHING`` on insert, or a rule changing what is read), a trigger of their own
-    (``BEFORE INSERT`` returning NULL drops the row) or row-level security showing the verifier's
-    role only some rows. Any rule, any enabled row-level security and any trigger but the
-    migrations' (:data:`EXPECTED_TRIGGERS`) on these tables is named. The verifier's transaction
-    also runs with ``row_security = off`` (:func:`~app.audit.sequencer.pin_for_verification`):
-    a policy added meanwhile makes its reads fail rather than return fewer rows."""
-    expected = [f"{table}.{name}" for table, names in EXPECTED_TRIGGERS.items() for name in names]
-    found = (await conn.execute(_PROTECTION, {"tables": list(EXPECTED_TRIGGERS), "expected": expected})).all()
+    """PostgreSQL: why the audit tables cannot be trusted to be read and written as the
+    migrations made them, or None. Someone with the owner's rights but not the key could otherwise
+    hide from the verifier, or keep a running sequencer from storing, what it witnessed
+    (:class:`~app.audit.models.AuditWitnessedCheckpoint`), or have events recorded other than
+    written. Named: any rewrite rule (``DO INSTEAD NOTHING`` on insert) and any row-level security
+    on these tables; a trigger that is not the migrations' (:data:`EXPECTED_TRIGGERS`), calls
+    another function, or is disabled (or fires only as a replica); a constraint but their primary,
+    foreign and unique keys (a ``CHECK`` refusing rows); a column default that is not theirs
+    (:data:`EXPECTED_DEFAULTS`: ``1/0`` refuses every row); a trigger function whose body is not
+    theirs (:data:`EXPECTED_FUNCTIONS`). The verifier's transaction also runs with
+    ``row_security = off`` (:func:`~app.audit.sequencer.pin_for_verification`): a policy added
+    meanwhile makes its reads fail rather than return fewer rows."""
+    params = {
+        "tables": list(EXPECTED_TRIGGERS),
+        "expected": [f"{t}.{name}={f}" for t, names in EXPECTED_TRIGGERS.items() for name, f in names.items()],
+        "defaults": [f"{column}={expr}" for column, expr in EXPECTED_DEFAULTS.items()],
+        "functions": list(EXPECTED_FUNCTIONS),
+        "bodies": [f"{name}={md5}" for name, md5 in EXPECTED_FUNCTIONS.items()],
+    }
+    found = (await conn.execute(_PROTECTION, params)).all()
     if not found:
         return None
     named = ", ".join(f"{what} on {table}" for table, what in found)
     return (
         f"the audit tables are not read as they were written: {named} (added with the owner's rights; "
-        "they can drop or hide rows, such as a checkpoint a sequencer witnessed)"
+        "they can drop, hide or alter rows, such as a checkpoint a sequencer witnessed)"
     )
 
 

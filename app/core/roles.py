@@ -310,6 +310,17 @@ async def _granted_powers(conn: asyncpg.Connection, role: str) -> list[str]:
         role,
         list(_REWRITE_PRIVILEGES),
     )
+    # PostgreSQL 15 lets a superuser GRANT SET ON PARAMETER: session_replication_role = replica
+    # skips every ordinary trigger, the audit log's (append-only, the check of what is recorded).
+    if await conn.fetchval(
+        "SELECT current_setting('server_version_num')::int >= 150000 "
+        "AND has_parameter_privilege($1, 'session_replication_role', 'SET')",
+        role,
+    ):
+        powers.append(
+            f"it may SET session_replication_role, which turns the audit tables' triggers off for its session "
+            f"(remove: REVOKE SET ON PARAMETER session_replication_role FROM {r}, or from the role it holds it through)"
+        )
     owner_role = await conn.fetchval("SELECT quote_ident(current_user)")
     for scope, grantee, privileges in defaults:
         where = f" in schema {scope.removeprefix(' IN SCHEMA ')}" if scope else ""

@@ -43,7 +43,7 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
                 "CREATE TRIGGER dd_drop BEFORE INSERT ON audit_witnessed_checkpoints "
                 "FOR EACH ROW EXECUTE FUNCTION dd_drop()",
             ],
-            "trigger dd_drop on audit_witnessed_checkpoints",
+            "trigger dd_drop (not the migrations') on audit_witnessed_checkpoints",
         ),
         (
             [
@@ -52,8 +52,28 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
             ],
             "row-level security on audit_checkpoints",
         ),
+        (
+            ["ALTER TABLE audit_witnessed_checkpoints ADD CONSTRAINT zz_refuse CHECK (false) NOT VALID"],
+            "constraint zz_refuse on audit_witnessed_checkpoints",
+        ),
+        (
+            ["ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN id SET DEFAULT (1 / 0)"],
+            "default of id on audit_witnessed_checkpoints",
+        ),
+        (
+            ["ALTER TABLE audit_events ENABLE REPLICA TRIGGER audit_events_txid"],
+            "trigger audit_events_txid (disabled, or firing only as a replica) on audit_events",
+        ),
+        (
+            [
+                "CREATE OR REPLACE FUNCTION audit_events_stamp_txid() RETURNS trigger LANGUAGE plpgsql "
+                "SET search_path = pg_catalog, pg_temp AS $$ BEGIN "
+                "NEW.txid := pg_catalog.pg_current_xact_id()::text::int8; NEW.ip := '203.0.113.66'; RETURN NEW; END $$"
+            ],
+            "function body rewritten on audit_events_stamp_txid",
+        ),
     ],
-    ids=["rule", "trigger", "row-level security"],
+    ids=["rule", "trigger", "row-level security", "check", "default", "replica trigger", "function body"],
 )
 async def test_what_could_hide_rows_from_the_verifier_is_named(
     sealed, sessionmaker, audit_log, statements: list[str], named: str
@@ -63,3 +83,32 @@ async def test_what_could_hide_rows_from_the_verifier_is_named(
     result = await audit_log.verify()
     assert not result.ok
     assert result.reason.startswith(f"the audit tables are not read as they were written: {named} ")
+
+
+async def test_a_witness_the_database_refuses_to_store_still_stops_and_shows_its_checkpoint(
+    sealed, app, client, sessionmaker, audit_log, tmp_path
+) -> None:
+    """The owner makes storing the evidence fail (a constraint), cuts, edits and lets a new process
+    seal again: the process that saw the cut head stops all the same, and ``/readyz`` shows the
+    checkpoint it kept, which ``--against`` names the rewrite with."""
+    from app.audit.sequencer import Sequencer
+    from app.audit.signing import Checkpoint
+    from tests.audit.test_verification import _cut_after_3_and_edit_5
+
+    await write_events(sessionmaker, 3)
+    await audit_log.seal()  # head 6, witnessed by the app's sequencer
+    refusing = "ALTER TABLE audit_witnessed_checkpoints ADD CONSTRAINT zz_none CHECK (false) NOT VALID"
+    await _as_owner(sessionmaker, refusing)
+    await _cut_after_3_and_edit_5(sessionmaker)
+    assert await Sequencer(app.state.engine, app.state.audit_sequencer.signer).seal_all() == 3
+    assert await audit_log.seal() == 0  # no exception: the refused insert is in a savepoint
+    ready = (await client.get("/readyz")).json()["audit"]
+    assert ready["sealing"] == "stopped"
+    kept = Checkpoint.from_json(ready["witnessed_checkpoint"])
+    assert kept.seq == 6
+    result = await audit_log.verify()
+    assert result.reason.startswith("the audit tables are not read as they were written: constraint zz_none ")
+    await _as_owner(sessionmaker, "ALTER TABLE audit_witnessed_checkpoints DROP CONSTRAINT zz_none")
+    assert (await audit_log.verify()).ok  # the constraint gone, the database alone no longer tells
+    result = await audit_log.verify(against=kept)
+    assert (result.ok, result.reason) == (False, "the kept checkpoint at seq 6 differs from the stored one")

@@ -276,7 +276,7 @@ async def test_the_first_stored_checkpoint_in_seq_order_with_a_bad_signature_is_
         await lift_protection(session)
         for seq in (6, 3):
             await session.execute(update(AuditCheckpoint).where(AuditCheckpoint.seq == seq).values(hash="0" * 64))
-            await session.commit()
+        await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
         assert result == VerifyResult(0, 0, WAITING, 3, None, "checkpoint at seq 3: signature does not verify")
 

@@ -296,3 +296,21 @@ async def test_owner_default_privileges_in_public_giving_the_app_role_truncate_a
         f"public, so a migration's new audit table would be born writable (remove: ALTER DEFAULT PRIVILEGES FOR "
         f"ROLE postgres IN SCHEMA public REVOKE TRUNCATE ON TABLES FROM {app})"
     )
+
+
+async def test_an_app_role_that_may_set_session_replication_role_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """``replica`` skips the audit tables' triggers: the append-only ones and the check of what
+    an event may hold (PostgreSQL 15's ``GRANT SET ON PARAMETER``)."""
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute(f'GRANT SET ON PARAMETER session_replication_role TO "{app}"')
+    try:
+        assert await _refused(owner, database_url, app) == (
+            "it may SET session_replication_role, which turns the audit tables' triggers off for its session "
+            f"(remove: REVOKE SET ON PARAMETER session_replication_role FROM {app}, or from the role it holds it "
+            "through)"
+        )
+    finally:
+        await owner.execute(f'REVOKE SET ON PARAMETER session_replication_role FROM "{app}"')
