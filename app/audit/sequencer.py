@@ -441,10 +441,10 @@ class Sequencer:
 
     async def _witness(self, conn: AsyncConnection, signed: Checkpoint) -> bool:
         """Whether checkpoint ``signed`` (the last this sequencer signed or read) is stored, and
-        its link's hash is still its hash. When not: stores it again where it is missing, or, when
-        another checkpoint took its place, among the witnessed checkpoints (once; again if that row
-        is gone), where ``verify-audit`` finds two signed heads of one size; logs an error the first
-        time it finds the log rewritten."""
+        its link's hash is still its hash. When not: stores it among the witnessed checkpoints
+        (once; again if that row is gone), where ``verify-audit`` finds it beyond the last link (it
+        was cut) or beside another signed head of its size; logs an error the first time it finds
+        the log rewritten."""
         stored, linked, kept = (
             await conn.execute(
                 select(
@@ -463,19 +463,19 @@ class Sequencer:
         if not self.rewritten:  # stopped first: whatever keeps the evidence from being stored
             self.rewritten = True
             log.error(
-                "audit sequencer: the checkpoint this process witnessed at seq %s is %s; the log was "
-                "rewritten behind it: sealing stops (run verify-audit, and verify-audit --against the "
+                "audit sequencer: the checkpoint this process witnessed at seq %s is %s (stored as witnessed); the "
+                "log was rewritten behind it: sealing stops (run verify-audit, and verify-audit --against the "
                 "checkpoint /readyz shows)",
                 signed.seq,
-                "gone (stored again)" if stored is None else "no longer the chain's (kept as witnessed)",
+                "gone" if stored is None else "no longer the chain's",
             )
-        if stored is not None and kept:
+        if kept:
             return False
         try:
             # In a savepoint on PostgreSQL: a constraint, a revoked grant or a failing default the
             # owner put there to refuse the row leaves the round's transaction usable.
             async with conn.begin_nested() if conn.dialect.name == "postgresql" else contextlib.nullcontext():
-                await _store(conn, signed, AuditCheckpoint if stored is None else AuditWitnessedCheckpoint)
+                await _store(conn, signed, AuditWitnessedCheckpoint)
         except DBAPIError as exc:
             if not self.store_refused:
                 self.store_refused = True

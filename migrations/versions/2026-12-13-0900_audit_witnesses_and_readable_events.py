@@ -15,7 +15,10 @@ lone UTF-16 surrogate escape (``"\\ud800"``), a NUL character (``\\u0000``: the 
 text rule refuses it), objects or arrays nested deeper than 64 levels, or a number of more than
 4,000 characters.
 Existing rows are not checked (the application never wrote such content) and every existing log
-verifies as before. SQLite has no roles: whoever can write the file can write anything there.
+verifies as before. A checkpoint must name a link that is there, with that link's hash (one beyond
+the head, inserted by the application's role, made every verification fail before it checked a
+link and kept later heads from being signed); a sequencer stores a checkpoint it witnessed and
+found gone among the witnessed ones. SQLite has no roles: whoever can write the file can write anything there.
 
 Revision ID: 3401
 Revises: 3301
@@ -118,6 +121,22 @@ BEGIN
 END $$
 """
 
+# A checkpoint names a link that is there, by its hash: the application's role may INSERT
+# checkpoints (the sequencer signs as it), and one of its own beyond the head (seq 2^63 - 1) made
+# every verification fail before checking a link, the checkpoint endpoint answer 500 and every
+# later head go unsigned (a slot already taken).
+_SIGNS_A_LINK = """
+CREATE FUNCTION audit_checkpoints_sign_a_link() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM {schema}.audit_links l WHERE l.seq = NEW.seq AND l.hash = NEW.hash) THEN
+        RAISE EXCEPTION 'audit checkpoint refused: no link at seq % has hash %', NEW.seq, NEW.hash
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$
+"""
+
 _STAMP_BEFORE = """
 CREATE OR REPLACE FUNCTION audit_events_stamp_txid() RETURNS trigger LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -159,6 +178,11 @@ def upgrade() -> None:
             )
         op.execute(_FAULT.format(schema=schema))
         op.execute(_STAMP.format(schema=schema))
+        op.execute(_SIGNS_A_LINK.format(schema=schema))
+        op.execute(
+            "CREATE TRIGGER audit_checkpoints_sign_a_link BEFORE INSERT ON audit_checkpoints "
+            "FOR EACH ROW EXECUTE FUNCTION audit_checkpoints_sign_a_link()"
+        )
         return
     for verb in ("UPDATE", "DELETE"):
         op.execute(
@@ -174,6 +198,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if _postgres():
+        op.execute("DROP TRIGGER audit_checkpoints_sign_a_link ON audit_checkpoints")
+        op.execute("DROP FUNCTION audit_checkpoints_sign_a_link()")
         op.execute(_STAMP_BEFORE)
         op.execute(f"DROP FUNCTION {_schema()}.audit_details_fault(pg_catalog.json, pg_catalog.int4)")
         op.execute(f"DROP TRIGGER {TABLE}_append_only ON {TABLE}")

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit import chain
 from app.audit.models import AuditEvent, AuditLink
@@ -170,18 +172,22 @@ async def test_the_checkpoint_endpoint_does_not_hand_auditors_a_checkpoint_the_k
     client, make_staff, sessionmaker, audit_log
 ) -> None:
     """The application's role may INSERT checkpoints: a forged one beyond the head was the latest
-    stored, and ``GET /api/v1/audit/checkpoint`` gave it to auditors to keep. It is refused now."""
+    stored, and ``GET /api/v1/audit/checkpoint`` gave it to auditors to keep. PostgreSQL refuses it
+    at INSERT (it names no link: revision 3401); on SQLite the endpoint refuses to hand it out."""
     from app.audit.models import AuditCheckpoint
 
     auditor = await make_staff("auditor", [])
     await _sealed_log(sessionmaker, audit_log)
     async with sessionmaker() as session:
         real = (await session.execute(select(AuditCheckpoint).where(AuditCheckpoint.seq == 6))).scalar_one()
-        session.add(
-            AuditCheckpoint(
-                seq=1000, hash="ab" * 32, signed_at=real.signed_at, key_id=real.key_id, signature=real.signature
-            )
+        forged = AuditCheckpoint(
+            seq=1000, hash="ab" * 32, signed_at=real.signed_at, key_id=real.key_id, signature=real.signature
         )
+        session.add(forged)
+        if session.bind.dialect.name == "postgresql":  # a checkpoint must name a link there (revision 3401)
+            with pytest.raises(IntegrityError, match="audit checkpoint refused: no link at seq 1000 has hash"):
+                await session.commit()
+            return
         await session.commit()
     answer = await client.get("/api/v1/audit/checkpoint", headers={**auditor.headers, "Accept-Language": "en"})
     assert answer.status_code == 500

@@ -159,7 +159,7 @@ async def test_events_cut_with_their_checkpoints_and_edited_are_not_signed_again
     assert await audit_log.seal() == 0
     assert await audit_log.seal() == 0
     assert [r.getMessage() for r in caplog.records if r.name == "app.audit.sequencer"] == [
-        "audit sequencer: the checkpoint this process witnessed at seq 6 is gone (stored again); the log was "
+        "audit sequencer: the checkpoint this process witnessed at seq 6 is gone (stored as witnessed); the log was "
         "rewritten behind it: sealing stops (run verify-audit, and verify-audit --against the checkpoint /readyz "
         "shows)"
     ]

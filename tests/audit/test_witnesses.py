@@ -75,7 +75,7 @@ async def test_a_witnessed_checkpoint_deleted_by_the_owner_is_stored_again(app, 
     assert not (await audit_log.verify()).ok
 
 
-async def test_a_witnessed_checkpoint_not_signed_by_the_trusted_key_is_named(
+async def test_a_witnessed_checkpoint_not_signed_by_the_trusted_key_is_passed_over(
     app, sessionmaker, audit_log, tmp_path
 ) -> None:
     await _sealed_log(sessionmaker, audit_log)
@@ -89,12 +89,9 @@ async def test_a_witnessed_checkpoint_not_signed_by_the_trusted_key_is_named(
             )
         )
         await session.commit()
+    # It proves nothing, and the application's role may INSERT there: verification goes on
     result = await audit_log.verify()
-    assert (result.ok, result.broken_seq) == (False, 6)
-    assert result.reason == (
-        f"witnessed checkpoint at seq 6: signed by key {stranger.key_id}, not by the trusted key "
-        f"{app.state.audit_sequencer.signer.key_id}"
-    )
+    assert (result.ok, result.checked) == (True, 6)
 
 
 async def test_a_witnessed_checkpoint_that_is_the_chains_verifies(app, sessionmaker, audit_log) -> None:
