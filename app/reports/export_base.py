@@ -168,15 +168,21 @@ def map_batches(
             rows = stream_records(conn, stmt) if by_position else stream_batches(conn, stmt)
             async with closing(rows) as batches:
                 async for batch in batches:
-                    yield [convert(row) for row in batch]
+                    converted = [convert(row) for row in batch]
+                    del batch  # its records are freed now, not once the rows are written
+                    yield converted
+                    del converted
             return
         if by_position and conn.dialect.name == "postgresql" and gate.purpose != REFERRAL_PURPOSE:
             async with closing(stream_records(conn, gate.with_decisions(stmt, person))) as decided:
+                may_name = gate.may_name
                 async for batch in decided:
-                    may_name = gate.may_name
-                    yield [
+                    converted = [
                         convert(row) if may_name(row) else gate.blank(list(convert(row)), named_width) for row in batch
                     ]
+                    del batch  # its records are freed now, not once the rows are written
+                    yield converted
+                    del converted
             return
         allowed: set[uuid.UUID] = set()
 

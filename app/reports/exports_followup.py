@@ -71,14 +71,18 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
         .order_by(Case.opened_on, Case.id)
     )
 
-    def convert(row: Any) -> list[Any]:
+    local_date, pseudonym, band, named = scope.local_date, ctx.pseudonym, ctx.bands.band, ctx.named
+
+    def convert(row: Any) -> tuple[Any, ...]:
+        # A tuple of plain values, not a list: the cycle collector stops tracking it the first time
+        # it meets it, so the rows waiting for the writer are not walked again and again.
         (case_id, rid, code, service, channel, priority, status, outcome, opened, due, closed_at, desk_id, sex, dob) = (
             row[:14]
         )
-        closed_on = scope.local_date(desk_id, closed_at) if closed_at else None
-        out = [
-            ctx.pseudonym("case", case_id),
-            ctx.pseudonym("registrant", rid),
+        closed_on = local_date(desk_id, closed_at) if closed_at else None
+        cells = (
+            pseudonym("case", case_id),
+            pseudonym("registrant", rid),
             code,
             service,
             channel,
@@ -90,11 +94,9 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
             closed_on,
             (closed_on - opened).days if closed_on else None,
             sex,
-            ctx.bands.band(dob, opened),
-        ]
-        if ctx.named:
-            out += list(row[14:18])
-        return out
+            band(dob, opened),
+        )
+        return (*cells, row[14], row[15], row[16], row[17]) if named else cells
 
     columns = CASES_PSEUDONYMISED + (CASES_NAMED if ctx.named else [])
     named_width = len(CASES_NAMED)
