@@ -343,8 +343,9 @@ class Sequencer:
         database's rights but not the key could cut links and checkpoints, edit the events cut
         and have them signed again (by this process or another one). Each round, whether it holds
         the lock or not, first checks that the last checkpoint it signed or read (:attr:`witnessed`)
-        is still stored and still the hash of its link (:meth:`_witness`); if not, it stores it
-        again, logs an error and seals nothing more (``/readyz`` and the metrics say so). It then
+        is still stored and still the hash of its link (:meth:`_witness`); if not, it stops sealing
+        (``/readyz`` and the metrics say so), logs an error and stores that checkpoint among the
+        witnessed ones, where ``verify-audit`` finds it. It then
         takes as its witness the latest stored checkpoint when that one is newer, signed by its
         key and the hash of its link: every running process remembers every head it saw, not only
         the ones it signed. A new process starts without a witness.

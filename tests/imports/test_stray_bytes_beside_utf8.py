@@ -19,6 +19,7 @@ from app.imports.encoding import DecodedText, StrayByte, decode_register
 from app.imports.errors import UnreadableRegister
 from app.imports.models import ImportRow
 from app.imports.reading import read_register
+from tests.imports.test_encodings import stray_reason
 
 PLAIN_HEADER = b"Prenom;Nom;Sexe;Lieu de naissance;Ville de residence;Observations\r\n"
 ASCII_ROWS = b"Awa;Diop;F;Dakar;Rabat;ok\r\nLamine;Ndiaye;M;Dakar;Fes;\r\n"
@@ -27,14 +28,6 @@ ASCII_ROWS = b"Awa;Diop;F;Dakar;Rabat;ok\r\nLamine;Ndiaye;M;Dakar;Fes;\r\n"
 def utf8(*parts: str | int) -> bytes:
     """Text parts in UTF-8, an int as that one byte: ``utf8("Date d", 0x92, "arrivée")``."""
     return b"".join(bytes([part]) if isinstance(part, int) else part.encode("utf-8") for part in parts)
-
-
-def stray_reason(column: str, offset: int, line: int, value: str) -> str:
-    return (
-        f"column {column!r} holds a byte that is not valid UTF-8 ({value} at byte offset {offset} (line {line})) "
-        "while the rest of the file is UTF-8 (a stray byte, or text in another encoding: correct the line, or save "
-        "the file as CSV UTF-8, and import it again); the batch keeps the row with U+FFFD in place of each such byte"
-    )
 
 
 HEADERS_WITH_A_STRAY_BYTE = {
