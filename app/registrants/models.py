@@ -184,15 +184,14 @@ class RegistrantKey(Base):
 
     __tablename__ = "registrant_keys"
     __table_args__ = (
-        UniqueConstraint("registrant_id", "kind", "value"),
         Index("ix_registrant_keys_kind_value_registrant", "kind", "value", "registrant_id"),  # index-only lookups
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    # indexed first in the unique constraint: no index of its own (migration 2801)
-    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(4))
-    value: Mapped[str] = mapped_column(String(200))
+    # The key is what it is: no surrogate id (migration 3501). Indexed first in the primary key: no
+    # index of its own (migration 2801).
+    registrant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registrants.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(4), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
 class TermFrequency(Base):
