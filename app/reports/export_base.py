@@ -8,8 +8,11 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.sql.util import ClauseAdapter
 
 from app.privacy.purposes import REFERRAL_PURPOSE
 from app.privacy.service import in_force, latest_in_force
@@ -17,7 +20,7 @@ from app.registrants.models import Consent
 from app.reports.ages import AgeBands
 from app.reports.pseudonyms import Pseudonymizer
 from app.reports.scope import Scope
-from app.reports.streaming import AnySelect, Batch, RowSource, closing, stream_batches, stream_records
+from app.reports.streaming import AnySelect, Batch, RowSource, closing, stream_batches, stream_records, uuids_as_text
 from app.reports.writers import Column
 
 
@@ -44,17 +47,6 @@ class _Decision(NamedTuple):
     expires_at: dt.datetime | None
     partner_name: str | None
 
-
-class _Terms(NamedTuple):
-    """The columns of a decision :func:`~app.privacy.service.in_force` reads."""
-
-    granted: bool
-    recorded_at: dt.datetime
-    withdrawn_at: dt.datetime | None
-    expires_at: dt.datetime | None
-
-
-_TERMS_WIDTH = len(_Terms._fields)
 
 # Each person's latest decision for the purpose recorded at or before the instant (``$3``), the
 # one ``latest_in_force`` keeps when a purpose has no partners: ordered by ``(recorded_at, id)``.
@@ -97,31 +89,51 @@ class ConsentGate:
         return self._in_force(rows)
 
     def with_decisions(self, stmt: AnySelect, person: int) -> AnySelect:
-        """PostgreSQL: ``stmt`` with the columns of :class:`_Terms` added, the decision that
-        counts for the person whose registrant id is ``stmt``'s column ``person``: the latest one
-        for :attr:`purpose` recorded at or before :attr:`at` (``NULL`` columns when there is none),
-        read by one ``LATERAL`` lookup per row in the same statement instead of one query per
-        batch. Read by :meth:`may_name`; a purpose with partners needs every decision
-        (:func:`~app.privacy.service.latest_in_force`) and cannot use it."""
+        """PostgreSQL: ``stmt``'s rows, in its order, each with one more column (the last): whether
+        the person whose registrant id is ``stmt``'s column ``person`` may be named. The database
+        decides, by :func:`~app.privacy.service.latest_in_force`'s rule for a purpose without
+        partners: their latest decision for :attr:`purpose` recorded at or before :attr:`at`
+        (by ``recorded_at``, then ``id``) is in force at :attr:`at`
+        (:func:`~app.privacy.service.in_force`); no decision, not named. A purpose with partners
+        needs every decision and cannot use it.
+
+        The rows are sorted first and each one's decision is looked up (``LATERAL``) as it is
+        read, while the export works on the rows before: the first rows come once the sort is
+        done, not once every row has its decision (for 100,000 cases, ~0.2 s instead of ~0.4 s).
+        A statement ordered by a column it does not select is sorted with its decisions instead."""
         table = Consent.__table__.c
+        at = self.at
+        rows = stmt.subquery("export_rows")
+        # The statement's ORDER BY (where SQLAlchemy keeps it), in terms of the subquery's columns
+        # where it orders by selected ones: the outer query's order, which PostgreSQL then knows
+        # the sorted subquery already has.
+        order = [ClauseAdapter(rows).traverse(clause) for clause in stmt._order_by_clauses]
+        sort_first = all(
+            column.table is rows
+            for clause in order
+            for column in visitors.iterate(clause)
+            if isinstance(column, ColumnClause)
+        )
+        in_force_at: ColumnElement[bool] = and_(
+            table.granted,
+            or_(table.withdrawn_at.is_(None), table.withdrawn_at > at),
+            or_(table.expires_at.is_(None), table.expires_at > at),
+        )
         latest = (
-            select(*(table[name] for name in _Terms._fields))
+            select(in_force_at.label("in_force"))
             .where(
-                table.registrant_id == stmt.selected_columns[person],
+                table.registrant_id == (rows.c[person] if sort_first else stmt.selected_columns[person]),
                 table.purpose == self.purpose,
-                table.recorded_at <= self.at,
+                table.recorded_at <= at,
             )
             .order_by(table.recorded_at.desc(), table.id.desc())
             .limit(1)
             .lateral("named_consent")
         )
-        return stmt.outerjoin(latest, true()).add_columns(*latest.c)
-
-    def may_name(self, row: Sequence[Any]) -> bool:
-        """Whether a row of :meth:`with_decisions` (its last columns) may be named: the latest
-        decision is in force at :attr:`at` (:func:`~app.privacy.service.in_force`)."""
-        terms = row[-_TERMS_WIDTH:]
-        return terms[0] is not None and in_force(_Terms._make(terms), self.at)
+        may_name = func.coalesce(latest.c.in_force, false())  # no decision: not named
+        if not sort_first:
+            return stmt.outerjoin(latest, true()).add_columns(may_name)
+        return select(*rows.c, may_name).select_from(rows.outerjoin(latest, true())).order_by(*order)
 
     def _in_force(self, rows: Iterable[Any]) -> set[uuid.UUID]:
         by_person: dict[uuid.UUID, list[Any]] = {}
@@ -159,13 +171,19 @@ def map_batches(
 ) -> RowSource:
     """Rows of ``stmt`` converted batch by batch; with a ``gate``, the last ``named_width`` cells
     of rows whose person (the registrant id in column ``person``) may not be named are emptied.
-    ``by_position``: ``convert`` reads rows only by index (and never past its own columns), so
-    PostgreSQL rows may come straight from asyncpg (:func:`~app.reports.streaming.stream_records`),
-    each with its person's consent decision (:meth:`ConsentGate.with_decisions`)."""
+    ``by_position``: ``convert`` reads rows only by index (and never past its own columns), and
+    takes an id (UUID column) only to make its pseudonym, so PostgreSQL rows may come straight from
+    asyncpg (:func:`~app.reports.streaming.stream_records`), ids as text
+    (:func:`~app.reports.streaming.uuids_as_text`), each with whether its person may be named
+    (:meth:`ConsentGate.with_decisions`)."""
 
     async def source(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        postgresql = conn.dialect.name == "postgresql"
         if gate is None or person is None:
-            rows = stream_records(conn, stmt) if by_position else stream_batches(conn, stmt)
+            if by_position:
+                rows = stream_records(conn, uuids_as_text(stmt) if postgresql else stmt)
+            else:
+                rows = stream_batches(conn, stmt)
             async with closing(rows) as batches:
                 async for batch in batches:
                     converted = [convert(row) for row in batch]
@@ -173,12 +191,11 @@ def map_batches(
                     yield converted
                     del converted
             return
-        if by_position and conn.dialect.name == "postgresql" and gate.purpose != REFERRAL_PURPOSE:
-            async with closing(stream_records(conn, gate.with_decisions(stmt, person))) as decided:
-                may_name = gate.may_name
+        if by_position and postgresql and gate.purpose != REFERRAL_PURPOSE:
+            async with closing(stream_records(conn, uuids_as_text(gate.with_decisions(stmt, person)))) as decided:
                 async for batch in decided:
                     converted = [
-                        convert(row) if may_name(row) else gate.blank(list(convert(row)), named_width) for row in batch
+                        convert(row) if row[-1] else gate.blank(list(convert(row)), named_width) for row in batch
                     ]
                     del batch  # its records are freed now, not once the rows are written
                     yield converted

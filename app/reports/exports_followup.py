@@ -56,7 +56,6 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
             Case.opened_on,
             Case.due_date,
             Case.closed_at,
-            Case.desk_id,
             Registrant.sex,
             Registrant.date_of_birth,
             Case.case_number,
@@ -71,15 +70,14 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
         .order_by(Case.opened_on, Case.id)
     )
 
-    local_date, pseudonym, band, named = scope.local_date, ctx.pseudonym, ctx.bands.band, ctx.named
+    pseudonym, band, named = ctx.pseudonym, ctx.bands.band, ctx.named
+    zones = {d.code: d.zone for d in scope.desks}  # by code: the rows' ids may come as text
 
     def convert(row: Any) -> tuple[Any, ...]:
         # A tuple of plain values, not a list: the cycle collector stops tracking it the first time
         # it meets it, so the rows waiting for the writer are not walked again and again.
-        (case_id, rid, code, service, channel, priority, status, outcome, opened, due, closed_at, desk_id, sex, dob) = (
-            row[:14]
-        )
-        closed_on = local_date(desk_id, closed_at) if closed_at else None
+        (case_id, rid, code, service, channel, priority, status, outcome, opened, due, closed_at, sex, dob) = row[:13]
+        closed_on = closed_at.astimezone(zones[code]).date() if closed_at else None  # the desk's local date
         cells = (
             pseudonym("case", case_id),
             pseudonym("registrant", rid),
@@ -96,7 +94,7 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
             sex,
             band(dob, opened),
         )
-        return (*cells, row[14], row[15], row[16], row[17]) if named else cells
+        return (*cells, row[13], row[14], row[15], row[16]) if named else cells
 
     columns = CASES_PSEUDONYMISED + (CASES_NAMED if ctx.named else [])
     named_width = len(CASES_NAMED)
@@ -218,7 +216,6 @@ def appointments_export(ctx: ExportContext) -> ExportSpec:
             Appointment.registrant_id,
             Appointment.case_id,
             Desk.code,
-            Appointment.desk_id,
             Appointment.starts_at,
             Appointment.ends_at,
             Appointment.status,
@@ -233,11 +230,11 @@ def appointments_export(ctx: ExportContext) -> ExportSpec:
         .where(scope.instant_filter(Appointment.desk_id, Appointment.starts_at))
         .order_by(Appointment.starts_at, Appointment.id)
     )
-    zones = {d.id: d.zone for d in scope.desks}
+    zones = {d.code: d.zone for d in scope.desks}  # by code: the rows' ids may come as text
 
     def convert(row: Any) -> list[Any]:
-        appointment_id, rid, case_id, code, desk_id, starts_at, ends_at, status = row[:8]
-        local = starts_at.astimezone(zones[desk_id])
+        appointment_id, rid, case_id, code, starts_at, ends_at, status = row[:7]
+        local = starts_at.astimezone(zones[code])
         out = [
             ctx.pseudonym("appointment", appointment_id),
             ctx.pseudonym("registrant", rid),
@@ -250,7 +247,7 @@ def appointments_export(ctx: ExportContext) -> ExportSpec:
             status,
         ]
         if ctx.named:
-            out += list(row[8:12])
+            out += list(row[7:11])
         return out
 
     columns = APPOINTMENTS_PSEUDONYMISED + (APPOINTMENTS_NAMED if ctx.named else [])

@@ -145,3 +145,26 @@ async def test_appointments_report_kept_and_missed(client, make_staff, follow_up
     ).json()
     assert body["tables"][0]["values"] == [[0, 1, 0, 0], [0, 6, 1, 0], [0, 0, 0, 0]]
     assert body["notes"] == ["female: 100.0% of appointments kept", "male: 85.7% of appointments kept"]
+
+
+async def _two_desks(world: World) -> None:
+    for desk, family in (("CASA-BASE", "Ndiaye"), ("DKR-MOB", "Diop")):
+        person = await world.registrant(desk=desk, family=family)
+        await world.case(person, opened=D(2026, 2, 2), status="resolved", closed_at=utc(2026, 2, 9, 23, 30))
+        await world.appointment(person, starts_at=utc(2026, 2, 10, 8, 30))
+
+
+async def test_local_dates_and_times_are_each_row_s_own_desk_s(client, make_staff, build) -> None:  # type: ignore[no-untyped-def]
+    await build(_two_desks)
+    admin = await make_staff("admin", [])
+    cases = _dicts((await client.get("/api/v1/exports/cases", params=FEB, headers=admin.headers)).content)
+    appointments = _dicts((await client.get("/api/v1/exports/appointments", params=FEB, headers=admin.headers)).content)
+    # 23:30 UTC on 9 February: 00:30 the next day in Casablanca (UTC+1), 23:30 in Dakar (UTC+0)
+    assert sorted((r["desk"], r["closed_on"], r["days_to_close"]) for r in cases) == [
+        ("CASA-BASE", "2026-02-10", "8"),
+        ("DKR-MOB", "2026-02-09", "7"),
+    ]
+    assert sorted((r["desk"], r["local_date"], r["local_time"]) for r in appointments) == [
+        ("CASA-BASE", "2026-02-10", "09:30"),
+        ("DKR-MOB", "2026-02-10", "08:30"),
+    ]

@@ -5,11 +5,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import uuid
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.cases.models import Case
+from app.privacy.purposes import NAMED_EXPORT_PURPOSE
+from app.privacy.service import latest_in_force
+from app.registrants.models import Consent, Registrant
+from app.reports.export_base import ConsentGate
+from app.reports.streaming import read_only_connection, stream_records, uuids_as_text
 from tests.reports.conftest import World, utc
 
 FEB = {"start": "2026-02-01", "end": "2026-02-28"}
@@ -101,3 +110,49 @@ async def test_a_person_who_changed_their_mind_is_named_by_their_latest_decision
         )
         assert response.status_code == 200
         assert [r["family_name"] for r in _dicts(response.content) if r["family_name"]] == ["Ba", "Gaye", "Kane"]
+
+
+@pytest.mark.parametrize("day", [22, 26])  # before and after the expiry on 25 February
+async def test_on_postgresql_the_database_decides_as_latest_in_force_in_the_statement_s_order(
+    app: FastAPI, build, day: int
+) -> None:  # type: ignore[no-untyped-def]
+    engine = app.state.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the database decides only on PostgreSQL")
+    await build(_people)
+    await build(_changed_minds)
+    gate = ConsentGate(NAMED_EXPORT_PURPOSE, utc(2026, 2, day))
+    rows = select(Case.id, Registrant.id, Registrant.family_name).join(Registrant, Registrant.id == Case.registrant_id)
+    async with read_only_connection(engine) as conn:
+        table = Consent.__table__
+        decisions = (
+            await conn.execute(
+                select(table).where(table.c.purpose == NAMED_EXPORT_PURPOSE).order_by(table.c.recorded_at, table.c.id)
+            )
+        ).all()
+        # sorted first by columns it selects; sorted with its decisions by one it does not
+        for order in ((Case.opened_on, Case.id), (Case.created_at.desc(), Case.id)):
+            stmt = rows.order_by(*order)
+            expected = [
+                (*row, latest_in_force([d for d in decisions if d.registrant_id == row[1]], at=gate.at) is not None)
+                for row in (await conn.execute(stmt)).all()
+            ]
+            decided = [
+                (uuid.UUID(str(case_id)), uuid.UUID(str(rid)), family, may_name)
+                async for batch in stream_records(conn, uuids_as_text(gate.with_decisions(stmt, 1)))
+                for case_id, rid, family, may_name in batch
+            ]
+            assert decided == expected
+            named = {family for *_, family, may_name in decided if may_name}
+            assert named == ({"Ndiaye", "Ba", "Gaye", "Kane"} | ({"Sarr"} if day < 25 else set()))
+
+
+async def test_on_postgresql_records_bring_their_ids_as_the_text_of_the_uuids(app: FastAPI, build) -> None:  # type: ignore[no-untyped-def]
+    engine = app.state.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("ids are read as text only on PostgreSQL")
+    person = await build(lambda world: world.registrant(family="Ndiaye"))
+    stmt = uuids_as_text(select(Registrant.id, Registrant.family_name, Registrant.desk_id))
+    async with read_only_connection(engine) as conn:
+        found = [tuple(row) async for batch in stream_records(conn, stmt) for row in batch]
+    assert found == [(str(person.id), "Ndiaye", str(person.desk_id))]
