@@ -77,7 +77,7 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
         # A tuple of plain values, not a list: the cycle collector stops tracking it the first time
         # it meets it, so the rows waiting for the writer are not walked again and again.
         (case_id, rid, code, service, channel, priority, status, outcome, opened, due, closed_at, sex, dob) = row[:13]
-        closed_on = closed_at.astimezone(zones[code]).date() if closed_at else None  # the desk's local date
+        closed_on = closed_at.astimezone(zones[code]).date() if closed_at else None  # a date as the desk lives it
         cells = (
             pseudonym("case", case_id),
             pseudonym("registrant", rid),

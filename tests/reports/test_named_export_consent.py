@@ -130,9 +130,17 @@ async def test_on_postgresql_the_database_decides_as_latest_in_force_in_the_stat
                 select(table).where(table.c.purpose == NAMED_EXPORT_PURPOSE).order_by(table.c.recorded_at, table.c.id)
             )
         ).all()
-        # sorted first by columns it selects; sorted with its decisions by one it does not
-        for order in ((Case.opened_on, Case.id), (Case.created_at.desc(), Case.id)):
+        # sorted first by columns it selects (the rows a subquery, the outer query ordered as it);
+        # sorted with its decisions by one it does not
+        for order, sort_first in (
+            ((Registrant.family_name, Case.id), True),
+            ((Case.created_at.desc(), Case.id), False),
+        ):
             stmt = rows.order_by(*order)
+            rewritten = str(gate.with_decisions(stmt, 1))
+            assert ("export_rows" in rewritten) is sort_first
+            if sort_first:
+                assert rewritten.rsplit("ORDER BY", 1)[1].split() == ["export_rows.family_name,", "export_rows.id"]
             expected = [
                 (*row, latest_in_force([d for d in decisions if d.registrant_id == row[1]], at=gate.at) is not None)
                 for row in (await conn.execute(stmt)).all()
@@ -145,6 +153,44 @@ async def test_on_postgresql_the_database_decides_as_latest_in_force_in_the_stat
             assert decided == expected
             named = {family for *_, family, may_name in decided if may_name}
             assert named == ({"Ndiaye", "Ba", "Gaye", "Kane"} | ({"Sarr"} if day < 25 else set()))
+
+
+async def _at_the_instant(world: World) -> None:
+    """Decisions at exactly :data:`INSTANT`, the export's instant: withdrawn then, expiring then,
+    a refusal recorded then after a grant (none of them named), a grant recorded then (named)."""
+    before = INSTANT - dt.timedelta(days=3)
+    people: list[tuple[str, list[dict[str, Any]]]] = [
+        ("Withdrawn", [{"recorded_at": before, "withdrawn_at": INSTANT}]),
+        ("Expiring", [{"recorded_at": before, "expires_at": INSTANT}]),
+        ("Refused", [{"recorded_at": before}, {"recorded_at": INSTANT, "granted": False}]),
+        ("Granted", [{"recorded_at": INSTANT}]),
+        ("Late", [{"recorded_at": INSTANT + dt.timedelta(microseconds=1)}]),
+    ]
+    for i, (family, decisions) in enumerate(people):
+        person = await world.registrant(family=family, consents=(), at=utc(2026, 2, 2 + i))
+        await world.case(person, service="SOCIAL", opened=dt.date(2026, 2, 2 + i))
+        for values in decisions:
+            await world.consent(person, "named_export", **values)
+
+
+INSTANT = utc(2026, 2, 20, 12)
+
+
+async def test_on_postgresql_a_decision_taking_effect_at_the_export_s_instant_counts(app: FastAPI, build) -> None:  # type: ignore[no-untyped-def]
+    engine = app.state.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the database decides only on PostgreSQL")
+    await build(_at_the_instant)
+    gate = ConsentGate(NAMED_EXPORT_PURPOSE, INSTANT)
+    rows = select(Case.id, Registrant.id, Registrant.family_name).join(Registrant, Registrant.id == Case.registrant_id)
+    for order in ((Registrant.family_name, Case.id), (Case.created_at, Case.id)):
+        async with read_only_connection(engine) as conn:
+            decided = {
+                family: may_name
+                async for batch in stream_records(conn, gate.with_decisions(rows.order_by(*order), 1))
+                for _, _, family, may_name in batch
+            }
+        assert decided == {"Withdrawn": False, "Expiring": False, "Refused": False, "Granted": True, "Late": False}
 
 
 async def test_on_postgresql_records_bring_their_ids_as_the_text_of_the_uuids(app: FastAPI, build) -> None:  # type: ignore[no-untyped-def]
