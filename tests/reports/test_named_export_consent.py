@@ -155,6 +155,9 @@ async def test_on_postgresql_the_database_decides_as_latest_in_force_in_the_stat
             assert named == ({"Ndiaye", "Ba", "Gaye", "Kane"} | ({"Sarr"} if day < 25 else set()))
 
 
+INSTANT = utc(2026, 2, 20, 12)  # the export's instant in test_…_at_the_export_s_instant_counts
+
+
 async def _at_the_instant(world: World) -> None:
     """Decisions at exactly :data:`INSTANT`, the export's instant: withdrawn then, expiring then,
     a refusal recorded then after a grant (none of them named), a grant recorded then (named)."""
@@ -171,9 +174,6 @@ async def _at_the_instant(world: World) -> None:
         await world.case(person, service="SOCIAL", opened=dt.date(2026, 2, 2 + i))
         for values in decisions:
             await world.consent(person, "named_export", **values)
-
-
-INSTANT = utc(2026, 2, 20, 12)
 
 
 async def test_on_postgresql_a_decision_taking_effect_at_the_export_s_instant_counts(app: FastAPI, build) -> None:  # type: ignore[no-untyped-def]
