@@ -1,6 +1,10 @@
 """The application under benchmark plus two baseline routes with raw asyncpg (no auth, no ORM, no
 audit): one reads one registrant row, one inserts a JSON body as one row — the ceilings the real
-endpoints are compared with.
+endpoints are compared with. A third route, the *shell* of ``POST /api/v1/registrants``, takes
+the registration's own dependencies (bearer token and role, session, idempotency, the
+``confirm_duplicates`` flag) and validates its body as ``RegistrantCreate``, then inserts it as
+the raw route does: what a registration costs before its own work (duplicate check, numbering,
+match keys, audit event, receipt).
 Bench-only: never imported by the production app.
 """
 
@@ -9,13 +13,18 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from typing import Annotated
 
 import asyncpg
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from app.core.config import Settings
+from app.core.deps import SessionDep, SettingsDep
+from app.core.idempotency import IdempotencyDep
 from app.main import create_app
+from app.registrants.router import WriterActor
+from app.registrants.schemas import RegistrantCreate
 
 settings = Settings()
 app = create_app(settings)
@@ -43,6 +52,23 @@ async def baseline_insert(request: Request) -> JSONResponse:
     new_id = uuid.uuid4()
     await (await _connections()).execute(
         "INSERT INTO bench_inserts (id, body) VALUES ($1, $2::jsonb)", new_id, json.dumps(body)
+    )
+    return JSONResponse({"id": str(new_id)}, status_code=201)
+
+
+@app.post("/bench/shell", include_in_schema=False, status_code=201)
+async def registration_shell(
+    body: RegistrantCreate,
+    session: SessionDep,
+    actor: WriterActor,
+    settings: SettingsDep,
+    idem: IdempotencyDep,
+    confirm_duplicates: Annotated[bool, Query()] = False,
+) -> JSONResponse:
+    """``POST /api/v1/registrants``'s signature around the raw INSERT (see the module's text)."""
+    new_id = uuid.uuid4()
+    await (await _connections()).execute(
+        "INSERT INTO bench_inserts (id, body) VALUES ($1, $2::jsonb)", new_id, body.model_dump_json()
     )
     return JSONResponse({"id": str(new_id)}, status_code=201)
 

@@ -1,7 +1,8 @@
 """Issue 2 benchmark: ``GET /api/v1/registrants/{id}`` and ``POST /api/v1/registrants`` at 32
 concurrent clients against one server process on PostgreSQL, next to baseline routes in the same
 process: raw asyncpg reading one row (for the GET) and inserting the same JSON body as one row
-(for the POST).
+(for the POST), and the POST's shell (its dependencies and body validation around that raw
+INSERT; :mod:`bench.baseline_app`).
 """
 
 from __future__ import annotations
@@ -78,6 +79,19 @@ async def run(server: Server, headers: dict[str, str], *, seconds: float, dsn: s
             port,
             lambda n: Request(
                 "POST", "/bench/baseline", {"Content-Type": "application/json"}, to_json(registrant_body(n))
+            ),
+            seconds=seconds,
+            expect=(201,),
+            server=server,
+        ),
+        await load(
+            "shell: POST signature + raw INSERT",
+            port,
+            lambda n: Request(
+                "POST",
+                "/bench/shell?confirm_duplicates=true",
+                {**headers, "Content-Type": "application/json"},
+                to_json(registrant_body(n)),
             ),
             seconds=seconds,
             expect=(201,),
