@@ -20,8 +20,10 @@ from sqlalchemy.engine import make_url
 from app.core.config import Settings
 from app.core.db import behind_pgbouncer, create_engine
 from app.main import create_app
+from tests.conftest import AuditLog
 from tests.core.servers import PgBouncer
 from tests.db import postgres_url
+from tests.imports.conftest import register_head
 
 needs_postgres = pytest.mark.skipif(postgres_url() is None, reason="PgBouncer stands in front of PostgreSQL only")
 
@@ -157,3 +159,58 @@ async def test_the_pgbouncer_option_of_the_url_or_the_setting_configures_the_eng
     assert behind_pgbouncer(create_engine(setting.effective_database_url))
     for engine in (by_url, plain):
         await engine.dispose()
+
+
+@needs_postgres
+async def test_the_desk_workflows_through_pgbouncer(bounced_app: FastAPI, make_staff) -> None:
+    """Beyond registrations and reads, through PgBouncer's transaction pooling: a register import
+    (binary COPY, its desk lock on a connection of its own) beside a dry run, registrations and
+    exports; a case opened for an imported person; the audit log sealed and verified on the same
+    pooled connections."""
+    admin, supervisor, agent = await make_staff("admin", []), await make_staff("supervisor"), await make_staff("agent")
+    transport = httpx.ASGITransport(app=bounced_app, client=("203.0.113.32", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+        async def upload(lines: int, dry_run: bool) -> httpx.Response:
+            return await client.post(
+                "/api/v1/imports/registers",
+                files={"file": ("registre.csv", register_head(lines), "application/octet-stream")},
+                data={"desk_code": "CASA-BASE", "dry_run": "true" if dry_run else "false"},
+                headers=admin.headers,
+            )
+
+        imported = await upload(41, dry_run=False)
+        assert imported.status_code == 201, imported.text
+        assert (imported.json()["counts"]["imported"], imported.json()["counts"]["flagged"]) == (35, 5)
+        person = next(r["registrant_id"] for r in imported.json()["rows"] if r["outcome"] == "imported")
+
+        responses = await asyncio.gather(
+            upload(41, dry_run=True),
+            client.get("/api/v1/exports/registrants", headers=supervisor.headers),
+            client.get("/api/v1/exports/registrants", headers=supervisor.headers, params={"format": "xlsx"}),
+            *(
+                client.post(
+                    "/api/v1/registrants",
+                    headers=agent.headers,
+                    json={"given_names": "Awa", "family_name": f"Sarr{i}", "sex": "female"},
+                    params={"confirm_duplicates": "true"},
+                )
+                for i in range(4)
+            ),
+            client.post(
+                "/api/v1/cases",
+                headers=agent.headers,
+                json={"registrant_id": person, "service_type": "SOCIAL", "channel": "walk_in"},
+            ),
+        )
+        bad = [(r.request.url.path, r.status_code, r.text[:300]) for r in responses if r.status_code >= 300]
+        assert bad == []
+        dry, csv_export = responses[0].json(), responses[1].text
+        assert dry["counts"]["already_imported"] == 35  # the dry run saw the real run's rows
+        assert len(csv_export.strip().splitlines()) >= 36  # the header and the 35 imported people at least
+        assert responses[2].content[:2] == b"PK"  # an XLSX workbook
+
+    audit_log = AuditLog(bounced_app)
+    assert await audit_log.seal() > 0
+    result = await audit_log.verify()
+    assert result.ok, result.reason
