@@ -7,7 +7,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench mutation lint typecheck clean
+.PHONY: run test test-pgbouncer bench mutation lint typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ run: $(INSTALLED)
 
 test: $(DEV_INSTALLED)
 	$(BIN)/pytest
+
+# The database tests again, each test's app behind a real PgBouncer in transaction pooling mode
+# (slow, not in CI): DATABASE_URL=postgresql+asyncpg://… make test-pgbouncer (Debian package pgbouncer)
+test-pgbouncer: $(DEV_INSTALLED)
+	TEST_VIA_PGBOUNCER=1 $(BIN)/pytest --database-tests-only
 
 bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/run.py

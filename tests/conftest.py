@@ -2,10 +2,16 @@
 
 Every test gets its own clone of a migrated, seeded template database (SQLite file, or a real
 PostgreSQL database when ``DATABASE_URL`` points at one) and its own ``var/`` folder.
+
+``TEST_VIA_PGBOUNCER=1`` (with PostgreSQL; ``make test-pgbouncer``): every test's app reaches its
+database through one real PgBouncer in transaction pooling mode, started for the session in front
+of the test server, as a production deployment behind PgBouncer does (``DATABASE_PGBOUNCER``).
+What the tests write or check straight in the database still goes to the server itself.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -17,6 +23,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.models import DeskMembership, StaffUser
@@ -24,7 +31,8 @@ from app.core.config import Settings
 from app.core.security import create_access_token, hash_password
 from app.desks.models import Desk
 from app.main import create_app
-from tests.db import TestDatabases
+from tests.core.servers import PgBouncer
+from tests.db import TestDatabases, postgres_url
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
 PASSWORD = "correct horse battery"
@@ -96,10 +104,33 @@ async def database_url(databases: TestDatabases) -> AsyncIterator[str]:
     await databases.drop(name)
 
 
+@pytest.fixture(scope="session")
+def pgbouncer_front() -> Iterator[PgBouncer | None]:
+    """With ``TEST_VIA_PGBOUNCER`` set: PgBouncer (transaction pooling, fewer server connections
+    than an app has clients) in front of the PostgreSQL server of ``DATABASE_URL``, for the whole
+    session; ``None`` otherwise. Refuses to run without PostgreSQL rather than test SQLite instead."""
+    if os.environ.get("TEST_VIA_PGBOUNCER", "") in ("", "0"):
+        yield None
+        return
+    url = postgres_url()
+    if url is None:
+        pytest.exit("TEST_VIA_PGBOUNCER needs DATABASE_URL=postgresql+asyncpg://…", returncode=2)
+    target = make_url(url)
+    bouncer = PgBouncer(host=target.host or "127.0.0.1", port=target.port or 5432, pool_size=6)
+    bouncer.start()
+    yield bouncer
+    bouncer.stop()
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, pgbouncer_front: PgBouncer | None) -> Settings:
+    pooled = pgbouncer_front is not None
+    if pgbouncer_front is not None:
+        front = make_url(database_url).set(host="127.0.0.1", port=pgbouncer_front.port)
+        database_url = front.render_as_string(hide_password=False)
     return Settings(
         database_url=database_url,
+        database_pgbouncer=pooled,
         data_dir=tmp_path / "var",
         environment="test",
         secret_key=TEST_SECRET,  # type: ignore[arg-type]

@@ -214,3 +214,14 @@ async def test_the_desk_workflows_through_pgbouncer(bounced_app: FastAPI, make_s
     assert await audit_log.seal() > 0
     result = await audit_log.verify()
     assert result.ok, result.reason
+
+
+async def test_a_pooled_test_run_puts_every_app_behind_pgbouncer(
+    app: FastAPI, pgbouncer_front: PgBouncer | None
+) -> None:
+    """``make test-pgbouncer``: the app every test drives reaches its database through the
+    session's PgBouncer, configured for it."""
+    if pgbouncer_front is None:
+        pytest.skip("not a TEST_VIA_PGBOUNCER run")
+    assert behind_pgbouncer(app.state.engine)
+    assert app.state.engine.url.port == pgbouncer_front.port
