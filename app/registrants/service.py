@@ -62,7 +62,8 @@ _DESK_BY_CODE = select(Desk).where(Desk.code == bindparam("code"))
 
 async def resolve_desk(session: AsyncSession, *, actor: Actor, desk_code: str | None) -> Desk:
     """The desk a new registrant belongs to: ``desk_code`` if the actor belongs to it, else the
-    actor's only desk. Raises ``NotFound`` (unknown or foreign desk) or ``DeskRequired`` (422)."""
+    actor's only desk. Raises ``NotFound`` (unknown or foreign desk; the actor's only desk gone)
+    or ``DeskRequired`` (422)."""
     if desk_code:
         found = await session.execute(_DESK_BY_CODE, {"code": desk_code.strip().upper()})
         desk = found.scalar_one_or_none()

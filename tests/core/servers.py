@@ -90,14 +90,17 @@ class ThrowAwayPostgres:
 class PgBouncer:
     """PgBouncer in transaction pooling mode on a free port, in front of ``host:port``."""
 
-    def __init__(self, *, host: str, port: int, pool_size: int = 4) -> None:
+    def __init__(self, *, host: str, port: int, pool_size: int = 4, user: str = "postgres", password: str = "") -> None:
+        """``user``/``password``: the role PgBouncer logs in to the server as (its clients connect
+        as that role, without a password: ``auth_type = trust``)."""
         binary = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
         if binary is None:
             pytest.skip("pgbouncer is not installed (Debian package pgbouncer)")
         self.binary = binary
         self.dir = _server_dir()
         self.port = free_port()
-        (self.dir / "users.txt").write_text('"postgres" ""\n')
+        quoted = [value.replace('"', '""') for value in (user, password)]
+        (self.dir / "users.txt").write_text(f'"{quoted[0]}" "{quoted[1]}"\n')
         (self.dir / "pgbouncer.ini").write_text(
             "[databases]\n"
             f"* = host={host} port={port}\n"

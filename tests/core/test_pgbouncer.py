@@ -1,7 +1,8 @@
 """Behind PgBouncer in transaction pooling mode (a real PgBouncer the test starts in front of the
 test's PostgreSQL database, with fewer server connections than the app has clients), concurrent
 writes and audited reads all succeed: no ``prepared statement … does not exist``; and no prepared
-statement is left on PgBouncer's server connections, however many requests they served.
+statement is left on PgBouncer's server connections, however many requests they served. A
+register import, exports, a case and the audit log's sealing and verification work there too.
 
 Needs PostgreSQL (``DATABASE_URL=postgresql+asyncpg://…``) and the Debian package ``pgbouncer``.
 """
@@ -9,10 +10,13 @@ Needs PostgreSQL (``DATABASE_URL=postgresql+asyncpg://…``) and the Debian pack
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import httpx
+import openpyxl
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
@@ -164,9 +168,9 @@ async def test_the_pgbouncer_option_of_the_url_or_the_setting_configures_the_eng
 @needs_postgres
 async def test_the_desk_workflows_through_pgbouncer(bounced_app: FastAPI, make_staff) -> None:
     """Beyond registrations and reads, through PgBouncer's transaction pooling: a register import
-    (binary COPY, its desk lock on a connection of its own) beside a dry run, registrations and
-    exports; a case opened for an imported person; the audit log sealed and verified on the same
-    pooled connections."""
+    (binary COPY, its desk lock on a connection of its own); then a dry run of it beside CSV and
+    XLSX exports, registrations and a case opened for an imported person; then the audit log
+    sealed and verified on the same pooled connections."""
     admin, supervisor, agent = await make_staff("admin", []), await make_staff("supervisor"), await make_staff("agent")
     transport = httpx.ASGITransport(app=bounced_app, client=("203.0.113.32", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -205,15 +209,21 @@ async def test_the_desk_workflows_through_pgbouncer(bounced_app: FastAPI, make_s
         )
         bad = [(r.request.url.path, r.status_code, r.text[:300]) for r in responses if r.status_code >= 300]
         assert bad == []
-        dry, csv_export = responses[0].json(), responses[1].text
-        assert dry["counts"]["already_imported"] == 35  # the dry run saw the real run's rows
-        assert len(csv_export.strip().splitlines()) >= 36  # the header and the 35 imported people at least
-        assert responses[2].content[:2] == b"PK"  # an XLSX workbook
+        assert responses[0].json()["counts"]["already_imported"] == 35  # the dry run saw the real run's rows
+        table = list(csv.reader(io.StringIO(responses[1].content.decode("utf-8-sig"))))
+        sheet = [[c.value for c in row] for row in openpyxl.load_workbook(io.BytesIO(responses[2].content)).active.rows]
+        assert table[0] == sheet[0] and table[0][0] == "person_id"  # pseudonymised for a supervisor
+        for rows, response in ((table, responses[1]), (sheet, responses[2])):
+            # the imported people, and the registrations committed before it; X-Export-Rows is
+            # counted as the export starts, before its rows are read (in a snapshot of their own)
+            assert 35 <= int(response.headers["x-export-rows"]) <= len(rows) - 1 <= 39
+        case = responses[-1].json()
+        assert (responses[-1].status_code, case["registrant_id"], case["status"]) == (201, person, "received")
 
     audit_log = AuditLog(bounced_app)
-    assert await audit_log.seal() > 0
+    sealed = await audit_log.seal()
     result = await audit_log.verify()
-    assert result.ok, result.reason
+    assert (result.ok, result.checked) == (True, sealed), result.reason
 
 
 async def test_a_pooled_test_run_puts_every_app_behind_pgbouncer(
