@@ -56,6 +56,27 @@ async def seed_registrants(port: int, headers: dict[str, str], count: int) -> li
     return ids
 
 
+CONFIRM = "?confirm_duplicates=true"
+"""The registrations are confirmed: every one is written, whatever it resembles."""
+
+
+async def _registrations(server: Server, name: str, path: str, headers: dict[str, str], seconds: float) -> Result:
+    """Registrations of distinct people POSTed to ``path``, each answered 201."""
+    return await load(
+        name,
+        server.port,
+        lambda n: Request(
+            "POST",
+            path,
+            {**headers, "Content-Type": "application/json"},
+            to_json(registrant_body(n)),
+        ),
+        seconds=seconds,
+        expect=(201,),
+        server=server,
+    )
+
+
 async def run(server: Server, headers: dict[str, str], *, seconds: float, dsn: str) -> list[Result]:
     ids = await seed_registrants(server.port, headers, 500)
     port = server.port
@@ -74,41 +95,8 @@ async def run(server: Server, headers: dict[str, str], *, seconds: float, dsn: s
             seconds=seconds,
             server=server,
         ),
-        await load(
-            "baseline: raw asyncpg INSERT",
-            port,
-            lambda n: Request(
-                "POST", "/bench/baseline", {"Content-Type": "application/json"}, to_json(registrant_body(n))
-            ),
-            seconds=seconds,
-            expect=(201,),
-            server=server,
-        ),
-        await load(
-            "shell: POST signature + raw INSERT",
-            port,
-            lambda n: Request(
-                "POST",
-                "/bench/shell?confirm_duplicates=true",
-                {**headers, "Content-Type": "application/json"},
-                to_json(registrant_body(n)),
-            ),
-            seconds=seconds,
-            expect=(201,),
-            server=server,
-        ),
-        await load(
-            "POST /api/v1/registrants",
-            port,
-            lambda n: Request(
-                "POST",
-                "/api/v1/registrants?confirm_duplicates=true",
-                {**headers, "Content-Type": "application/json"},
-                to_json(registrant_body(n)),
-            ),
-            seconds=seconds,
-            expect=(201,),
-            server=server,
-        ),
+        await _registrations(server, "baseline: raw asyncpg INSERT", "/bench/baseline", {}, seconds),
+        await _registrations(server, "shell: POST signature + raw INSERT", "/bench/shell" + CONFIRM, headers, seconds),
+        await _registrations(server, "POST /api/v1/registrants", "/api/v1/registrants" + CONFIRM, headers, seconds),
     ]
     return results + await ceiling.run(dsn, ids, seconds=seconds)
