@@ -61,7 +61,7 @@ async def registration_shell(
     body: RegistrantCreate,
     session: SessionDep,
     actor: WriterActor,
-    settings: SettingsDep,
+    app_settings: SettingsDep,
     idem: IdempotencyDep,
     confirm_duplicates: Annotated[bool, Query()] = False,
 ) -> JSONResponse:

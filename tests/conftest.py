@@ -24,7 +24,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.models import DeskMembership, StaffUser
@@ -116,22 +115,11 @@ def pgbouncer_front() -> Iterator[PgBouncer | None]:
     url = postgres_url()
     if url is None:
         pytest.exit("TEST_VIA_PGBOUNCER needs DATABASE_URL=postgresql+asyncpg://…", returncode=2)
-    target = make_url(url)
     try:
-        bouncer = PgBouncer(
-            host=target.host or "127.0.0.1",
-            port=target.port or 5432,
-            pool_size=6,
-            user=target.username or "postgres",
-            password=target.password or "",
-        )
+        bouncer = PgBouncer.in_front_of(url, pool_size=6)
     except pytest.skip.Exception as missing:  # not a run of every test skipped, passing
         pytest.exit(f"TEST_VIA_PGBOUNCER: {missing}", returncode=2)
-    try:
-        bouncer.start()
-    except BaseException:
-        bouncer.stop()
-        raise
+    bouncer.start()
     yield bouncer
     bouncer.stop()
 
@@ -139,8 +127,7 @@ def pgbouncer_front() -> Iterator[PgBouncer | None]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, pgbouncer_front: PgBouncer | None) -> Settings:
     if pgbouncer_front is not None:  # in the URL: a command-line run given it goes the same way
-        front = make_url(database_url).set(host="127.0.0.1", port=pgbouncer_front.port)
-        database_url = front.update_query_dict({"pgbouncer": "true"}).render_as_string(hide_password=False)
+        database_url = pgbouncer_front.url_for(database_url)
     return Settings(
         database_url=database_url,
         data_dir=tmp_path / "var",

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 
 def free_port() -> int:
@@ -121,13 +122,35 @@ class PgBouncer:
                 shutil.chown(self.dir / name, "postgres", "postgres")
         self.process: subprocess.Popen[bytes] | None = None
 
+    @classmethod
+    def in_front_of(cls, database_url: str, *, pool_size: int) -> PgBouncer:
+        """PgBouncer for the server of ``database_url``, logging in as its role."""
+        target = make_url(database_url)
+        return cls(
+            host=target.host or "127.0.0.1",
+            port=target.port or 5432,
+            pool_size=pool_size,
+            user=target.username or "postgres",
+            password=target.password or "",
+        )
+
+    def url_for(self, database_url: str) -> str:
+        """``database_url`` reached through this PgBouncer, flagged for it (``?pgbouncer=true``)."""
+        front = make_url(database_url).set(host="127.0.0.1", port=self.port)
+        return front.update_query_dict({"pgbouncer": "true"}).render_as_string(hide_password=False)
+
     def start(self) -> None:
+        """Start it and wait until it listens; stopped (its folder removed) if it does not."""
         self.process = subprocess.Popen(
             _as_server_user([self.binary, str(self.dir / "pgbouncer.ini")]),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        _wait_for_port(self.port)
+        try:
+            _wait_for_port(self.port)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         if self.process is not None:

@@ -37,8 +37,7 @@ SERVER_CONNECTIONS = 3
 
 @pytest.fixture
 def pgbouncer(database_url: str) -> Iterator[PgBouncer]:
-    target = make_url(database_url)
-    bouncer = PgBouncer(host=target.host or "127.0.0.1", port=target.port or 5432, pool_size=SERVER_CONNECTIONS)
+    bouncer = PgBouncer.in_front_of(database_url, pool_size=SERVER_CONNECTIONS)
     bouncer.start()
     yield bouncer
     bouncer.stop()
@@ -46,12 +45,7 @@ def pgbouncer(database_url: str) -> Iterator[PgBouncer]:
 
 @pytest.fixture
 async def bounced_app(settings: Settings, database_url: str, pgbouncer: PgBouncer) -> AsyncIterator[FastAPI]:
-    url = make_url(database_url).set(host="127.0.0.1", port=pgbouncer.port)
-    app = create_app(
-        settings.model_copy(
-            update={"database_url": url.render_as_string(hide_password=False), "database_pgbouncer": True}
-        )
-    )
+    app = create_app(settings.model_copy(update={"database_url": pgbouncer.url_for(database_url)}))
     yield app
     await app.state.engine.dispose()
 
