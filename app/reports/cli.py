@@ -162,8 +162,13 @@ async def _run(
                     yield batch
                     progress.advance(task, len(batch))
 
+            def total(rows: int) -> None:  # counted again in the snapshot the rows are read from
+                service.check_row_count(fmt, rows)
+                progress.update(task, total=rows)
+
+            count = (spec.count, total)
             if fmt == "csv":
-                body = csv_stream(engine, counted, spec.columns, delimiter=sep, on_finish=on_finish)
+                body = csv_stream(engine, counted, spec.columns, delimiter=sep, on_finish=on_finish, count=count)
             else:
                 body = xlsx_stream(
                     engine,
@@ -172,6 +177,7 @@ async def _run(
                     sheet_name=kind,
                     on_finish=on_finish,
                     stall_seconds=settings.export_writer_stall_seconds,
+                    count=count,
                 )
             partial = output.with_name(f".{output.name}.part")
             try:

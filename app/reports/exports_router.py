@@ -64,8 +64,10 @@ async def export(
     log. CSV: UTF-8 with BOM, ISO 8601 dates (timestamps in UTC), formula-like cells neutralised.
     XLSX: typed columns (dates, text phone/document numbers). The filename is in
     ``Content-Disposition`` (RFC 6266); ``X-Export-Id`` names the audit events of the export;
-    ``X-Export-Rows`` is the number of rows counted as it starts (the audit log's export leaves out
-    its own ``export.start``). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
+    ``X-Export-Rows`` is the number of rows in the file, counted in the snapshot they are read
+    from (the audit log's export leaves out its own ``export.start``; a ``HEAD`` counts as the
+    request runs, and ``export.start``'s ``row_count`` is that count, which registrations committed
+    in between can leave short). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
     Errors: 403 ``forbidden``/``named-export-forbidden``, 404 (unknown kind, desk not yours),
     422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``,
     ``too-many-rows-for-xlsx`` (more rows than an XLSX sheet holds: 1,048,575); 429
@@ -139,10 +141,17 @@ async def _streamed(
             )
             await fresh.commit()
 
+    def counted(rows: int) -> None:
+        # Counted again in the snapshot the rows are read from, before the headers go out: the
+        # file holds what was committed by then, not only what the request counted.
+        service.check_row_count(prepared.fmt, rows)
+        response.headers["X-Export-Rows"] = str(rows)
+
     engine = request.app.state.engine
     spec = prepared.spec
+    count = (spec.count, counted)
     if prepared.fmt == "csv":
-        body = csv_stream(engine, spec.source, spec.columns, delimiter=sep, on_finish=on_finish)
+        body = csv_stream(engine, spec.source, spec.columns, delimiter=sep, on_finish=on_finish, count=count)
     else:
         body = xlsx_stream(
             engine,
@@ -151,6 +160,7 @@ async def _streamed(
             sheet_name=spec.kind,
             on_finish=on_finish,
             stall_seconds=request.app.state.settings.export_writer_stall_seconds,
+            count=count,
         )
     response = ExportResponse(
         body,

@@ -98,6 +98,19 @@ def filename_for(kind: str, *, named: bool, scope: Scope, fmt: str, desk_filter_
     return "_".join(parts) + f".{fmt}"
 
 
+def check_row_count(fmt: str, rows: int) -> None:
+    """Raise ``TooManyRowsForXlsx`` (422) when ``rows`` do not fit in one XLSX sheet
+    (:data:`app.reports.xlsx.MAX_ROWS`); any count will do for CSV."""
+    if fmt == "xlsx" and rows > XLSX_MAX_ROWS:
+        rows_fr, limit_fr = (f"{n:,}".replace(",", "\u202f") for n in (rows, XLSX_MAX_ROWS))
+        raise TooManyRowsForXlsx(
+            f"{rows:,} rows do not fit in an XLSX sheet ({XLSX_MAX_ROWS:,} at most): "
+            "choose a shorter period or fewer desks, or export CSV.",
+            detail_fr=f"{rows_fr} lignes ne tiennent pas dans une feuille XLSX ({limit_fr} au plus) : "
+            "choisissez une période plus courte ou moins de guichets, ou exportez en CSV.",
+        )
+
+
 async def prepare_export(
     session: AsyncSession,
     *,
@@ -165,14 +178,7 @@ async def prepare_export(
     )
     spec = BUILDERS[kind](context)
     expected = int((await session.execute(spec.count)).scalar_one())
-    if fmt == "xlsx" and expected > XLSX_MAX_ROWS:
-        rows_fr, limit_fr = (f"{n:,}".replace(",", "\u202f") for n in (expected, XLSX_MAX_ROWS))
-        raise TooManyRowsForXlsx(
-            f"{expected:,} rows do not fit in an XLSX sheet ({XLSX_MAX_ROWS:,} at most): "
-            "choose a shorter period or fewer desks, or export CSV.",
-            detail_fr=f"{rows_fr} lignes ne tiennent pas dans une feuille XLSX ({limit_fr} au plus) : "
-            "choisissez une période plus courte ou moins de guichets, ou exportez en CSV.",
-        )
+    check_row_count(fmt, expected)
     export_id = context.export_id
     if record:
         await audit.record(

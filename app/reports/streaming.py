@@ -59,6 +59,11 @@ Batch = Sequence[Any]
 AnySelect = Select[*tuple[Any, ...]]
 RowSource = Callable[[AsyncConnection], AsyncIterator[Batch]]
 FinishCallback = Callable[[int, bool], Awaitable[None]]
+CountCallback = Callable[[int], None]
+"""Given the rows the stream will send, counted in its own snapshot before it reads any; what it
+raises ends the stream before its first byte (a problem, with ``ExportResponse(hold_headers=True)``)."""
+Count = tuple[Select[int], CountCallback]
+"""A statement counting a stream's rows, and the :data:`CountCallback` given its result."""
 
 
 @asynccontextmanager
@@ -222,12 +227,25 @@ async def _counted(
     source: RowSource,
     on_finish: FinishCallback | None,
     body: Callable[[AsyncIterator[Batch]], AsyncIterator[bytes]],
+    count: Count | None,
 ) -> AsyncIterator[bytes]:
     written, completed = 0, False
 
+    async def rows_in(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        # The count is the snapshot's first read (on SQLite, what starts it), so it counts the
+        # rows read next, whatever was committed since the request counted them.
+        if count is not None:
+            with anyio.CancelScope(shield=True):  # see stream_batches
+                found = int((await conn.execute(count[0])).scalar_one())
+            count[1](found)
+        async with closing(source(conn)) as batches:
+            async for batch in batches:
+                yield batch
+                del batch
+
     async def batches(conn: AsyncConnection) -> AsyncIterator[Batch]:
         nonlocal written
-        async with closing(source(conn)) as found:
+        async with closing(rows_in(conn)) as found:
             async for batch in found:
                 yield batch
                 written += len(batch)
@@ -261,8 +279,10 @@ def csv_stream(
     *,
     delimiter: str = ",",
     on_finish: FinishCallback | None = None,
+    count: Count | None = None,
 ) -> AsyncIterator[bytes]:
     """The CSV bytes of ``source``'s rows, batch by batch (header first, BOM included).
+    ``count``: see :data:`Count`.
 
     The first chunk (the header) comes once the first batch has been read, or the rows found to
     be none: served with ``ExportResponse(..., hold_headers=True)``, a database that cannot be
@@ -284,7 +304,7 @@ def csv_stream(
         if header is not None:  # no rows
             yield header
 
-    return _counted(engine, source, on_finish, body)
+    return _counted(engine, source, on_finish, body, count)
 
 
 @contextlib.contextmanager
@@ -354,8 +374,10 @@ def xlsx_stream(
     sheet_name: str = "export",
     on_finish: FinishCallback | None = None,
     stall_seconds: float = WRITER_STALL_SECONDS,
+    count: Count | None = None,
 ) -> AsyncIterator[bytes]:
     """The XLSX bytes of ``source``'s rows: written to a temporary file, then streamed from it.
+    ``count`` as for :func:`csv_stream`.
 
     Nothing is yielded before the last row is written (serve it with ``ExportResponse(...,
     hold_headers=True)``). The writer's failures raise ``ExportFailed`` (500), and so does a writer
@@ -392,7 +414,7 @@ def xlsx_stream(
         assert on_finish is not None
         await on_finish(rows_written if sent else 0, completed)
 
-    return _counted(engine, source, finished if on_finish is not None else None, body)
+    return _counted(engine, source, finished if on_finish is not None else None, body, count)
 
 
 class ExportResponse(StreamingResponse):
