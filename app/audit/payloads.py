@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import chain
 from app.audit.models import AuditPayload
 from app.core.db import utcnow
 
@@ -40,6 +41,19 @@ def digest(salt: str, value: Mapping[str, Any]) -> str:
     """SHA-256 hex of ``salt``, ``:`` and the canonical JSON of ``value`` (sorted keys, no spaces, UTF-8)."""
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(f"{salt}:{canonical}".encode()).hexdigest()
+
+
+def digest_of_text(salt: str, text: str) -> str | None:
+    """:func:`digest` of the value the JSON ``text`` holds, as a payload's ``value`` is read back;
+    None when that value is not an object (no payload's is). Reads the text as the chain's
+    verifier reads an event's details (:func:`app.audit.chain.canonical_details`: the same
+    canonical JSON as :func:`digest`, built by the C encoder :func:`json.dumps` uses): raises
+    ``app.audit.strict_json.DuplicateKey`` for a key twice in one object, ``ValueError`` for text
+    that is not JSON, ``RecursionError`` past Python's nesting limit."""
+    canonical = chain.canonical_details(text)
+    if not canonical.startswith(b"{"):
+        return None
+    return hashlib.sha256(b"%s:%s" % (salt.encode(), canonical)).hexdigest()
 
 
 def seal(session: AsyncSession, *, registrant_id: uuid.UUID, value: Mapping[str, Any]) -> dict[str, str]:

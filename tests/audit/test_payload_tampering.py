@@ -83,6 +83,35 @@ async def test_intact_payloads_verify(sessionmaker, audit_log) -> None:
     assert (await audit_log.verify()).reason is None
 
 
+@pytest.mark.parametrize(
+    ("stored", "reason"),
+    [
+        # the same value, written another way (spaces, keys in another order, an escape): no fault
+        ('{ "changes" : { "family_name" : [ null , "Binta Sow Fal\\u006c" ] } }', None),
+        ('[{"changes": {"family_name": [null, "Binta Sow Fall"]}}]', "do not match their digest"),
+        ('"{\\"changes\\":{\\"family_name\\":[null,\\"Binta Sow Fall\\"]}}"', "do not match their digest"),
+        ('{"changes": {"family_name": [null, "Binta Sow Fall"], "family_name": [null, "X"]}}', "twice"),
+    ],
+)
+async def test_a_payload_is_read_as_the_value_its_text_holds(sessionmaker, audit_log, stored, reason) -> None:
+    """A payload's stored JSON text is read for the value it holds: the same value in other words
+    verifies, an array or string around it (whose canonical JSON could hash alike if only its
+    text were looked at) does not, and a key twice is named."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    target = payload_ids[BINTA][1]
+    async with sessionmaker() as session:
+        column = "CAST(:v AS json)" if session.bind.dialect.name == "postgresql" else ":v"
+        statement = text(f"UPDATE audit_payloads SET value = {column} WHERE id = :id")
+        target_id = target if session.bind.dialect.name == "postgresql" else uuid.UUID(target).hex
+        assert (await session.execute(statement, {"v": stored, "id": target_id})).rowcount == 1
+        await session.commit()
+    found = await audit_log.verify()
+    if reason is None:
+        assert found.reason is None
+    else:
+        assert reason in (found.reason or "")
+
+
 async def test_an_edited_payload_is_named_by_its_event(sessionmaker, audit_log) -> None:
     payload_ids = await _person_events(sessionmaker, audit_log)
     target = payload_ids[BINTA][1]
