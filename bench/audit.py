@@ -3,7 +3,9 @@
 Creates a scratch database (``BENCH_DATABASE_URL`` names the server; default
 ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``), migrates it, inserts N events (default
 200,000; ``python bench/audit.py 50000`` for another N) with one bulk ``INSERT … SELECT
-generate_series``, then reports, in events per second:
+generate_series``, their details stored as the application stores them (canonical JSON text;
+``python bench/audit.py 200000 legacy``: as versions before it did), then reports, in events per
+second:
 
 * seal: the sequencer linking and signing them (batches of ``AUDIT_SEAL_BATCH``, here 5,000);
 * psql \\copy: the rows verification reads (links joined to events, in ``seq`` order) copied by
@@ -47,6 +49,22 @@ from app.core.config import Settings  # noqa: E402
 from app.core.db import create_engine  # noqa: E402
 from bench.common import BenchDatabase, _dsn  # noqa: E402
 
+# Details and personal values as the application writes them (app.core.db.CanonicalJSON: their
+# canonical JSON text), or, with ``legacy`` as the second argument, as versions before it did (other
+# spacing and key order: the verifier then reads and encodes each one).
+DETAILS = {
+    False: """CASE WHEN i % 4 = 1 THEN ('{"n":' || i || ',"personal":{"digest":"' || {digest}
+                 || '","payload":"' || md5('payload' || i)::uuid::text || '"}}')::json
+            WHEN i % 3 = 0 THEN '{}'::json
+            ELSE ('{"changes":{"host_city":{"after":"Fès","before":"Rabat"}},"n":' || i || '}')::json END""",
+    True: """CASE WHEN i % 4 = 1 THEN json_build_object('n', i, 'personal', json_build_object(
+                 'payload', md5('payload' || i)::uuid::text, 'digest', {digest}))
+            WHEN i % 3 = 0 THEN '{}'::json
+            ELSE json_build_object('changes', json_build_object('host_city',
+                 json_build_object('before', 'Rabat', 'after', 'Fès')), 'n', i) END""",
+}
+DIGEST = """encode(sha256(convert_to(md5('salt' || i) || ':' || '{"family_name":"Diop ' || i || '"}', 'UTF8')),
+                  'hex')"""
 GENERATE = """
 INSERT INTO audit_events (occurred_at, actor_id, actor_label, actor_role, action, entity_type, entity_id,
                           desk_id, request_id, ip, user_agent, details)
@@ -57,23 +75,20 @@ SELECT now() - make_interval(secs => $1 - i),
        'registrant', md5(i::text)::uuid::text,
        CASE WHEN i % 7 = 0 THEN NULL ELSE md5('desk' || (i % 2))::uuid END,
        md5('request' || i), '203.0.113.' || (i % 250), 'Mozilla/5.0 (bench)',
-       CASE WHEN i % 4 = 1 THEN json_build_object('n', i, 'personal', json_build_object(
-                 'payload', md5('payload' || i)::uuid::text,
-                 'digest', encode(sha256(convert_to(
-                     md5('salt' || i) || ':' || '{"family_name":"Diop ' || i || '"}', 'UTF8')), 'hex')))
-            WHEN i % 3 = 0 THEN '{}'::json
-            ELSE json_build_object('changes', json_build_object('host_city',
-                 json_build_object('before', 'Rabat', 'after', 'Fès')), 'n', i) END
+       {details}
 FROM generate_series(1, $1) AS i
 """
 # Every fourth event (a registrant.create) refers to personal values kept apart, as real ones do:
 # the payload whose salted digest its details hold (app/audit/payloads.py), which verification checks.
 PAYLOADS = """
 INSERT INTO audit_payloads (id, registrant_id, salt, value, created_at)
-SELECT md5('payload' || i)::uuid, md5(i::text)::uuid, md5('salt' || i),
-       json_build_object('family_name', 'Diop ' || i), now()
+SELECT md5('payload' || i)::uuid, md5(i::text)::uuid, md5('salt' || i), {value}, now()
 FROM generate_series(1, $1) AS i WHERE i % 4 = 1
 """
+VALUES = {
+    False: """('{"family_name":"Diop ' || i || '"}')::json""",
+    True: "json_build_object('family_name', 'Diop ' || i)",
+}
 
 
 async def _plain_read(url: str) -> int:
@@ -109,7 +124,7 @@ async def _verify(engine: AsyncEngine, signer: Verifier, n: int, *, streamed: bo
     return time.perf_counter() - started, time.process_time() - cpu, result.checkpoints
 
 
-async def main(n: int) -> None:
+async def main(n: int, legacy: bool) -> None:
     db = BenchDatabase("dd_bench_audit")
     await db.create()
     try:
@@ -118,8 +133,8 @@ async def main(n: int) -> None:
             await asyncio.to_thread(migrate_database, settings)
             conn = await asyncpg.connect(_dsn(db.url))
             started = time.perf_counter()
-            await conn.execute(PAYLOADS, n)
-            await conn.execute(GENERATE, n)
+            await conn.execute(PAYLOADS.replace("{value}", VALUES[legacy]), n)
+            await conn.execute(GENERATE.replace("{details}", DETAILS[legacy].replace("{digest}", DIGEST)), n)
             await conn.execute("ANALYZE audit_events")
             generated = time.perf_counter() - started
             await conn.close()
@@ -148,7 +163,8 @@ async def main(n: int) -> None:
             await engine.dispose()
         best = {k: (min(r[0] for r in v), min(r[1] for r in v)) for k, v in rounds.items() if v}
         load = os.getloadavg()[0]
-        print(f"audit log, {n:,} events on PostgreSQL (generated by bulk SQL in {generated:.1f} s)")
+        stored = "as earlier versions stored them" if legacy else "canonical JSON, as the application stores them"
+        print(f"audit log, {n:,} events on PostgreSQL (generated by bulk SQL in {generated:.1f} s); details {stored}")
         print(f"  machine load average {load:.1f} on {os.cpu_count()} CPUs; best of 3 alternating rounds")
         seal = f"{n / seal_s:>10,.0f} events/s  ({seal_s:.2f} s, {checkpoints} checkpoints)"
         print(f"  seal                       {seal}")
@@ -172,4 +188,4 @@ async def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000))
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000, sys.argv[2:3] == ["legacy"]))

@@ -25,12 +25,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, TextClause, bindparam, text
+from sqlalchemy import TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql
 
 from app.audit import strict_json
 from app.audit.models import AuditEvent
-from app.core.db import UTCDateTime
+from app.core.db import CanonicalJSON, UTCDateTime
 
 CONTENT_FIELDS = (
     "occurred_at",
@@ -259,7 +259,7 @@ def chain_hash(version: int, prev_hash: str, seq: int, event: Content | AuditEve
 
 def statement(sql: str) -> TextClause:
     """``sql`` (with named parameters for an event's content) with the types its values need."""
-    return text(sql).bindparams(bindparam("occurred_at", type_=UTCDateTime), bindparam("details", type_=JSON))
+    return text(sql).bindparams(bindparam("occurred_at", type_=UTCDateTime), bindparam("details", type_=CanonicalJSON))
 
 
 @dataclass(frozen=True)
@@ -279,7 +279,7 @@ class DriverStatement:
     def arguments(self, values: dict[str, Any]) -> list[Any]:
         """The positional arguments for ``values`` (``details`` as JSON text, as SQLAlchemy's
         asyncpg codec expects)."""
-        values = {**values, "details": json.dumps(values["details"], separators=(",", ":"), ensure_ascii=False)}
+        values = {**values, "details": CanonicalJSON.serialize(values["details"])}
         return [values[name] for name in self.names]
 
 

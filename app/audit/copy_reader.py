@@ -3,7 +3,8 @@ TO STDOUT`` (text format), straight from asyncpg, in ``seq`` order, hashed as th
 
 The per-event work (:meth:`CopyLines.links`) is a split of the line, one ``bytes % tuple`` building
 the canonical content from the fields as PostgreSQL wrote them (:func:`app.audit.chain.v2_content`),
-the canonical JSON of ``details`` (cached by its text: many events share theirs) and two SHA-256. A
+``details`` as stored when they are stored canonically, else their canonical JSON (cached by its
+text: many events share theirs), and two SHA-256. A
 line the cheap form does not cover (a link version 1, a value needing a JSON escape) and any line
 whose hash does not match that way is decoded field by field and hashed by the reference
 :func:`app.audit.chain.text_row_hash` (:func:`_reference_link`), so a mismatch is only ever
@@ -102,8 +103,10 @@ class CopyLines:
     """Turns the lines of the ``COPY`` into :data:`Link` tuples (hashes as ``bytes``), hashing
     each event as cheaply as its line allows."""
 
-    def __init__(self) -> None:
+    def __init__(self, signed_through: int = 0) -> None:
         self.details: dict[bytes, bytes] = {}
+        self.signed_through = signed_through
+        """The last ``seq`` a checkpoint whose signature verified covers: see :meth:`links`."""
 
     def canonical_details(self, text: bytes) -> bytes:
         """The canonical JSON of a details field as COPY wrote it, cached by that text."""
@@ -120,13 +123,25 @@ class CopyLines:
 
         The cheap form applies when the line's fields hold no backslash but NULLs' ``\\N`` (no
         COPY escape to undo) and no ``"`` (no JSON escape to add), so each text value is its own
-        JSON string between quotes. A raw control character (COPY leaves 0x01-0x07, 0x0e-0x1f as
-        they are) is not looked for: the canonical JSON never holds one, so such a line cannot
-        match its hash the cheap way and goes to the reference formula.
+        JSON string between quotes. Details are first hashed as stored, unparsed, when they may be
+        their own canonical JSON (:class:`~app.core.db.CanonicalJSON` writes them so): no
+        backslash, no ``": `` or ``" :`` (what other writers put between a key and its value).
+        A match proves them canonical: the other fields hold no ``"``, so the content's bytes
+        split into its fields one way only, and the details are the bytes the sequencer hashed,
+        its canonical JSON of them. That holds up to :attr:`signed_through` only, where each link's
+        hash is the one the sequencer wrote (the walk checks the chain into a signed checkpoint):
+        past it a forger could store the hash of non-canonical details, say a key twice, that the
+        reference formula refuses. There, and when the match fails, details are read and encoded
+        canonically first.
+
+        A raw control character (COPY leaves 0x01-0x07, 0x0e-0x1f as they are) is not looked for:
+        the canonical JSON never holds one, so such a line cannot match its hash the cheap way
+        and goes to the reference formula.
         """
         out: list[Link] = []
         append, sha256, hexlify, details_of = out.append, _sha256, _hexlify, self.canonical_details
         quoted, encoded, null, tab_null, width = chain.V2_QUOTED, chain.V2_ENCODED, _NULL, _TAB_NULL, _WIDTH
+        signed_through = self.signed_through
         for line in lines:
             fields = line.split(b"\t")
             if len(fields) != width:
@@ -143,18 +158,33 @@ class CopyLines:
                 append(_reference_link(fields))
                 continue
             try:
-                canonical = b"{}" if details == b"{}" else details_of(details)
                 txid_number = int(txid)
-            except (ValueError, RecursionError):  # not JSON, a key twice, nested too deep; a NULL txid
+            except ValueError:  # a NULL txid
                 append(_reference_link(fields))
                 continue
             if backslashes:  # NULLs only
                 a, b, c, d, e, f, g, h, i, j = (b"null" if v == null else b'"' + v + b'"' for v in fields[7:-1])
-                content = encoded % (a, b, c, d, canonical, e, f, g, h, i, j)
+                template = encoded
                 if desk == null:
                     desk = b""
             else:
-                content = quoted % (a, b, c, d, canonical, e, f, g, h, i, j)
+                template = quoted
+            # Details stored as their canonical JSON (CanonicalJSON) are hashed as they are: first.
+            if b"\\" not in details and b'": ' not in details and b'" :' not in details and int(seq) <= signed_through:
+                content = template % (a, b, c, d, details, e, f, g, h, i, j)
+                link = b":".join((prev_hash, seq, desk, hexlify(sha256(content).digest())))
+                if hexlify(sha256(link).digest()) == stored_hash:
+                    append((int(seq), prev_hash, stored_hash, 2, int(event_id), txid_number, True))
+                    continue
+                if details == b"{}":
+                    append(_reference_link(fields))
+                    continue
+            try:
+                canonical = b"{}" if details == b"{}" else details_of(details)
+            except (ValueError, RecursionError):  # not JSON, a key twice, nested too deep
+                append(_reference_link(fields))
+                continue
+            content = template % (a, b, c, d, canonical, e, f, g, h, i, j)
             link = b":".join((prev_hash, seq, desk, hexlify(sha256(content).digest())))
             if hexlify(sha256(link).digest()) == stored_hash:
                 append((int(seq), prev_hash, stored_hash, 2, int(event_id), txid_number, True))
@@ -163,12 +193,12 @@ class CopyLines:
         return out
 
 
-async def pg_copy(conn: AsyncConnection, walk: Walker) -> None:
+async def pg_copy(conn: AsyncConnection, walk: Walker, signed_through: int = 0) -> None:
     """Stream every link with its event through ``COPY`` into ``walk`` (the rest of the stream is
-    read and dropped once a check has failed)."""
+    read and dropped once a check has failed); ``signed_through`` as :class:`CopyLines` takes it."""
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
-    lines = CopyLines()
+    lines = CopyLines(signed_through)
     rest = b""
     error: Exception | None = None
 

@@ -18,10 +18,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, utcnow
+from app.core.db import Base, CanonicalJSON, utcnow
 
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -56,7 +56,7 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(512))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(CanonicalJSON, default=dict)
 
 
 class AuditLink(Base):
@@ -126,5 +126,5 @@ class AuditPayload(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     registrant_id: Mapped[uuid.UUID] = mapped_column(index=True)
     salt: Mapped[str] = mapped_column(String(32))
-    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    value: Mapped[dict[str, Any]] = mapped_column(CanonicalJSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -179,7 +179,7 @@ async def _seq_of(conn: AsyncConnection, event_id: int) -> int | None:
     return seq
 
 
-async def payload_fault(conn: AsyncConnection) -> Fault | None:
+async def payload_fault(conn: AsyncConnection, signed_through: int = 0) -> Fault | None:
     """The first sealed event (``seq`` order) whose personal values were altered, moved to another
     person, or deleted other than by an erasure, as ``(seq, event id, reason)``; then a payload no
     event refers to (``(None, None, reason)``); None when every payload checks.
@@ -190,6 +190,12 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     is the first of them looked for. Read-only; run it in the verifier's transaction (one
     snapshot). A value the driver cannot convert raises what it raises (``ValueError``,
     ``TypeError``), as the chain's readers do.
+
+    Up to ``signed_through`` (the last ``seq`` a checkpoint signs; heeded only where the chain
+    then verifies), a payload's text is first hashed as stored
+    (:func:`app.audit.payloads.text_matches`): there its event's digest is the one the application
+    wrote. Past it a forger's digest of a text holding a key twice could match, so the text is
+    read strictly first.
     """
     erasures = await _erasures(conn)
     dialect = conn.dialect.name
@@ -231,10 +237,15 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
                         f"its personal values (payload {payload_id}) are stored, yet an erasure deleted them",
                     )
                 try:
-                    found_digest = payloads.digest_of_text(salt, stored) if stored is not None else None
+                    if stored is None or digest is None:
+                        matches = False
+                    elif seq <= signed_through:
+                        matches = payloads.text_matches(salt, stored, digest)
+                    else:
+                        matches = payloads.digest_of_text(salt, stored) == digest
                 except strict_json.DuplicateKey as exc:
                     return seq, event_id, f"its personal values (payload {payload_id}) hold the key {exc.quoted} twice"
-                if found_digest is None or found_digest != digest:
+                if not matches:
                     return seq, event_id, f"its personal values (payload {payload_id}) do not match their digest"
                 if moved:
                     return seq, event_id, await _moved_reason(conn, payload_id)

@@ -17,7 +17,8 @@ one inserted earlier in it), one round trip and no ORM work.
 
 Values are given as Python values of the columns' types (``uuid.UUID``, ``datetime.date``, timezone-aware
 ``datetime.datetime``); values of ``JSON`` columns are serialised here as SQLAlchemy would
-(``json.dumps``). Columns left out take their server default (never their Python-side default).
+(``json.dumps``; :class:`~app.core.db.CanonicalJSON` ones as that type writes them). Columns left
+out take their server default (never their Python-side default).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import UTCDateTime, transaction_driver
+from app.core.db import CanonicalJSON, UTCDateTime, transaction_driver
 
 
 def _as_json(value: Any) -> str:
@@ -59,7 +60,9 @@ def _converters(table: Table, columns: tuple[str, ...]) -> tuple[tuple[int, Call
     out: list[tuple[int, Callable[[Any], Any]]] = []
     for i, name in enumerate(columns):
         kind = table.c[name].type
-        if isinstance(kind, JSON):
+        if isinstance(kind, CanonicalJSON):
+            out.append((i, CanonicalJSON.serialize))
+        elif isinstance(kind, JSON):
             out.append((i, _as_json))
         elif isinstance(kind, UTCDateTime):
             out.append((i, _as_utc))

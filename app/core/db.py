@@ -9,6 +9,7 @@ through asyncpg.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 import uuid
@@ -17,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import JSON, DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -59,6 +60,39 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+_canonical_text = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_canonical_ascii = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+class CanonicalJSON(TypeDecorator[Any]):
+    """JSON stored as its canonical text: keys sorted, no white space, UTF-8
+    (``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``), the form
+    the audit chain hashes (:mod:`app.audit.chain`). PostgreSQL's ``json`` and SQLite keep the
+    text as written, so a reader that hashes it can often skip parsing and encoding it again.
+
+    Values are read back as :class:`~sqlalchemy.types.JSON` reads them. A value :mod:`json`
+    cannot write raises ``TypeError``, as with ``JSON``; one holding a string with a lone
+    surrogate (not encodable as UTF-8) is written with ASCII escapes (``\\udc80``) instead."""
+
+    impl = JSON
+    cache_ok = True
+
+    @staticmethod
+    def serialize(value: Any) -> str:
+        """The text ``value`` is stored as (``None`` is JSON ``null``, as :class:`JSON` writes it)."""
+        text = _canonical_text(value)
+        if not text.isascii():
+            try:
+                text.encode()
+            except UnicodeEncodeError:
+                return _canonical_ascii(value)
+        return text
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], str]:
+        # The whole of JSON's bind processing (its serialiser) replaced: the driver gets the text.
+        return self.serialize
 
 
 INTEGER_MAX = 2**31 - 1

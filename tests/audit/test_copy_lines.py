@@ -145,3 +145,39 @@ def test_the_same_key_in_two_objects_is_no_duplicate_nor_are_colons_in_strings()
         '{"at": "04\\u003a00", "k": ":"}',
     ):
         assert _accepted(_line(content, text, _reference(content, json.loads(text))))
+
+
+def _canonical(value: dict) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_canonical_details_are_hashed_as_stored_where_a_checkpoint_signs_and_read_past_it() -> None:
+    """Details stored as their canonical JSON match as they are, signed or not; a forger's hash of
+    other details text as it arrived (keys unsorted, a key twice: refused by the reference
+    formula) is refused past the last signed link, where the forger could have written it."""
+    content = _content()
+    value = {"changes": {"host_city": {"before": "Rabat", "after": "Fès"}}, "n": 1}
+    canonical = _canonical(value)
+    for signed_through in (0, 1):
+        assert CopyLines(signed_through).links([_line(content, canonical, _reference(content, value))])[0][-1] is True
+    for forged in ('{"n":1,"changes":{"host_city":{"before":"Rabat","after":"Fès"}}}', '{"n":2,"n":1}'):
+        (link,) = CopyLines(0).links([_line(content, forged, _as_it_arrived(content, forged))])
+        assert link[-1] is not True
+        assert _accepted(_line(content, forged, _as_it_arrived(content, forged))) is False
+    (named,) = CopyLines(0).links([_line(content, '{"n":2,"n":1}', _as_it_arrived(content, '{"n":2,"n":1}'))])
+    assert named[-1] == 'details hold the key "n" twice'
+
+
+def test_details_written_otherwise_are_read_where_a_checkpoint_signs_too() -> None:
+    """Unsorted, spaced or escaped texts (as earlier versions stored them) match by their
+    canonical JSON, inside the signed part as outside it."""
+    content = _content()
+    value = {"b": [1, {"d": "Fès", "c": None}], "a": "x"}
+    for text in (
+        json.dumps(value),
+        json.dumps(value, separators=(",", ":")),
+        '{"b":[1,{"d":"F\\u00e8s","c":null}],"a":"x"}',
+    ):
+        for signed_through in (0, 1):
+            (link,) = CopyLines(signed_through).links([_line(content, text, _reference(content, value))])
+            assert link[-1] is True, text

@@ -70,7 +70,7 @@ def test_a_driver_statement_numbers_each_named_parameter_and_orders_the_argument
     assert ":request_id" not in compiled.sql
     at = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
     arguments = compiled.arguments({"details": {"b": "Fès", "a": [1]}, "occurred_at": at, "request_id": "r", "ip": "x"})
-    assert arguments == ["r", at, '{"b":"Fès","a":[1]}']
+    assert arguments == ["r", at, '{"a":[1],"b":"Fès"}']  # the canonical JSON text (CanonicalJSON)
 
 
 async def test_a_statement_binds_the_time_in_utc_and_the_details_as_json(sessionmaker) -> None:

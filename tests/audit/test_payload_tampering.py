@@ -9,10 +9,12 @@ recorded before events listed their payloads is accepted for the person it names
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 
 import pytest
 from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from app.audit import payloads
 from app.audit import service as audit
@@ -427,3 +429,32 @@ async def test_an_erasure_whose_file_is_only_marked_anonymised_is_named(sessionm
     result = await audit_log.verify()
     assert result.reason is not None
     assert result.reason.endswith(f"its erasure names registrant {ANNA}, whose file is not anonymised")
+
+
+async def test_a_payload_split_across_its_salt_and_its_text_is_not_the_payload(sessionmaker, audit_log) -> None:
+    """``salt:text`` hashed as stored: part of the canonical text moved into the salt (after a
+    ``:``) would hash the same. The salt the application writes holds no ``:``, so such a row is
+    read strictly, and refused (PostgreSQL's ``json`` refuses the text left, which is no JSON)."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    target = payload_ids[BINTA][1]
+    async with sessionmaker() as session:
+        postgresql = session.bind.dialect.name == "postgresql"
+        key = target if postgresql else uuid.UUID(target).hex
+        read = text("SELECT salt, CAST(value AS TEXT) FROM audit_payloads WHERE id = :id")
+        salt, stored = (await session.execute(read, {"id": key})).one()
+        cut = stored.index(":")  # '{"changes"' moves into the salt
+        forged = {"salt": f"{salt}:{stored[:cut]}", "value": stored[cut + 1 :], "id": key}
+        assert (
+            hashlib.sha256(f"{forged['salt']}:{forged['value']}".encode()).digest()
+            == hashlib.sha256(f"{salt}:{stored}".encode()).digest()
+        )
+        column = "CAST(:value AS json)" if postgresql else ":value"
+        statement = text(f"UPDATE audit_payloads SET salt = :salt, value = {column} WHERE id = :id")
+        if postgresql:
+            with pytest.raises(DBAPIError):
+                await session.execute(statement, forged)
+            return
+        await session.execute(statement, forged)
+        await session.commit()
+    found = await audit_log.verify()
+    assert found.reason is not None and found.reason.startswith("the payloads cannot be read (JSONDecodeError(")

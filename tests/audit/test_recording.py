@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import chain
 from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
 from app.core.context import Actor, RequestContext
 from app.core.db import run_failure_callbacks
 from tests.audit import vectors as v
 from tests.audit.vectors import COLUMNS as VECTOR_COLUMNS
+
+COLUMNS = ", ".join(chain.CONTENT_FIELDS)
+PARAMETERS = ", ".join(f":{name}" for name in chain.CONTENT_FIELDS)
 
 UTC = dt.UTC
 NOW = v.OCCURRED_AT.astimezone(UTC)
@@ -318,3 +323,44 @@ def test_separating_a_diff_masks_the_personal_values_and_keeps_them_apart() -> N
         "last_name": {"before": "Sow", "after": "Diallo"},
         "phone": {"before": None, "after": "+221 77 000 00 00"},
     }
+
+
+async def test_details_and_personal_values_are_stored_as_their_canonical_json_text(sessionmaker, clock) -> None:
+    """Whichever way an event is written (the ORM, a bulk COPY or INSERT, a statement), its
+    details and personal values are stored as the text the chain hashes (keys sorted, no white
+    space, UTF-8): the verifier hashes them as they are instead of reading and encoding each."""
+    details = {"zone": "Fès", "changes": {"b": [1, 2.5, None], "a": True}}
+    personal = {"given_names": "Awa", "family_name": "Sène"}
+    subject = uuid.UUID("00000000-0000-4000-8000-0000000000dd")
+    values, payload = audit.event_values(
+        actor=AGENT, action="x.bulk", entity_type="t", details=details, personal=personal, subject_id=subject
+    )
+    assert payload is not None
+    async with sessionmaker() as session:
+        await audit.record(
+            session,
+            actor=AGENT,
+            action="x.orm",
+            entity_type="t",
+            details=details,
+            personal=personal,
+            subject_id=subject,
+        )
+        await audit.insert_events(session, [values], [payload])
+        postgresql = session.bind.dialect.name == "postgresql"
+        if postgresql:  # a statement's UUID parameters: PostgreSQL (SQLite takes no UUID in a text statement)
+            statement = chain.statement(f"INSERT INTO audit_events ({COLUMNS}) VALUES ({PARAMETERS})")
+            await session.execute(statement, {**values, "action": "x.statement", "details": details})
+        await session.commit()
+        as_text = await session.execute(text("SELECT action, CAST(details AS TEXT) FROM audit_events ORDER BY id"))
+        stored = dict(as_text.all())
+        values_text = (await session.execute(text("SELECT CAST(value AS TEXT) FROM audit_payloads"))).scalars().all()
+    canonical = '{"changes":{"a":true,"b":[1,2.5,null]},"zone":"Fès"}'
+    assert stored.get("x.statement", canonical) == canonical and ("x.statement" in stored) is postgresql
+    for action in ("x.orm", "x.bulk"):
+        assert stored[action].startswith('{"changes":{"a":true,"b":[1,2.5,null]},"personal":{"digest":"')
+        assert (
+            json.dumps(json.loads(stored[action]), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            == (stored[action])
+        )
+    assert values_text == ['{"family_name":"Sène","given_names":"Awa"}'] * 2
