@@ -52,7 +52,7 @@ _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
     response_model=RegistrantOut,
     responses={
         409: {"description": "possible-duplicates: scored `candidates`; nothing written", **_PROBLEM},
-        403: {"description": "restricted-field (residence_status) or role", **_PROBLEM},
+        403: {"description": "restricted-field (residence_status), role, or a member of no desk", **_PROBLEM},
         422: {"description": "validation-failed / idempotency-key-reused / desk-required", **_PROBLEM},
     },
 )

@@ -27,7 +27,7 @@ from app.audit import service as audit
 from app.core import client_ids, numbering
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.core.errors import NotFound, PreconditionFailed
+from app.core.errors import Forbidden, NotFound, PreconditionFailed
 from app.core.http import etag_of, require_if_match
 from app.core.pagination import paginate
 from app.desks.models import Desk
@@ -62,8 +62,9 @@ _DESK_BY_CODE = select(Desk).where(Desk.code == bindparam("code"))
 
 async def resolve_desk(session: AsyncSession, *, actor: Actor, desk_code: str | None) -> Desk:
     """The desk a new registrant belongs to: ``desk_code`` if the actor belongs to it, else the
-    actor's only desk. Raises ``NotFound`` (unknown or foreign desk; the actor's only desk gone)
-    or ``DeskRequired`` (422)."""
+    actor's only desk. Raises ``NotFound`` (unknown or foreign desk; the actor's only desk gone),
+    ``Forbidden`` (403: the actor belongs to no desk, so can register at none) or ``DeskRequired``
+    (422: several desks, or every desk, and none named)."""
     if desk_code:
         found = await session.execute(_DESK_BY_CODE, {"code": desk_code.strip().upper()})
         desk = found.scalar_one_or_none()
@@ -76,6 +77,17 @@ async def resolve_desk(session: AsyncSession, *, actor: Actor, desk_code: str | 
         if only_desk is None:
             raise NotFound("Your desk no longer exists.", detail_fr="Votre guichet n'existe plus.")
         return only_desk
+    if actor.desk_ids is None:
+        raise DeskRequired(
+            "You may register at any desk: name one in desk_code.",
+            detail_fr="Vous pouvez inscrire à n'importe quel guichet : précisez desk_code.",
+        )
+    if not actor.desk_ids:
+        raise Forbidden(
+            "You belong to no desk, so you cannot register anyone: an administrator must add you to one.",
+            detail_fr="Vous n'êtes membre d'aucun guichet et ne pouvez donc inscrire personne : "
+            "un administrateur doit vous y ajouter.",
+        )
     raise DeskRequired(
         "You work for several desks: name one in desk_code.",
         detail_fr="Vous travaillez pour plusieurs guichets : précisez desk_code.",

@@ -117,3 +117,17 @@ async def test_agent_sending_null_residence_status_is_also_refused(casa_agent, c
     response = await create(casa_agent, person(residence_status=None))
     assert response.status_code == 403
     assert response.json()["type"] == "/problems/restricted-field"
+
+
+async def test_staff_of_no_desk_are_told_so_and_an_administrator_to_name_one(make_staff, create, count_rows) -> None:
+    nowhere = await make_staff("agent", [])
+    refused = await create(nowhere, person())
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/forbidden"
+    assert refused.json()["detail"].startswith("Vous n'êtes membre d'aucun guichet")
+    admin = await make_staff("admin", [])
+    unnamed = await create(admin, person())
+    assert unnamed.status_code == 422
+    assert unnamed.json()["type"] == "/problems/desk-required"
+    assert unnamed.json()["detail"].startswith("Vous pouvez inscrire à n'importe quel guichet")
+    assert (await count_rows())["registrants"] == 0
