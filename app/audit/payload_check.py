@@ -38,7 +38,9 @@ passes see the same log while the server joins the payloads and this process has
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -179,7 +181,7 @@ async def _seq_of(conn: AsyncConnection, event_id: int) -> int | None:
     return seq
 
 
-async def payload_fault(conn: AsyncConnection, signed_through: int = 0) -> Fault | None:
+async def payload_fault(conn: AsyncConnection) -> Fault | None:
     """The first sealed event (``seq`` order) whose personal values were altered, moved to another
     person, or deleted other than by an erasure, as ``(seq, event id, reason)``; then a payload no
     event refers to (``(None, None, reason)``); None when every payload checks.
@@ -191,11 +193,11 @@ async def payload_fault(conn: AsyncConnection, signed_through: int = 0) -> Fault
     snapshot). A value the driver cannot convert raises what it raises (``ValueError``,
     ``TypeError``), as the chain's readers do.
 
-    Up to ``signed_through`` (the last ``seq`` a checkpoint signs; heeded only where the chain
-    then verifies), a payload's text is first hashed as stored
-    (:func:`app.audit.payloads.text_matches`): there its event's digest is the one the application
-    wrote. Past it a forger's digest of a text holding a key twice could match, so the text is
-    read strictly first.
+    The events are found by the text ``"personal"`` in their details and their reference read by
+    the database's JSON operators; an event whose details refer to a payload all the same (its
+    keys written with escapes: ``"\\u0070ersonal"``, which the application never writes and
+    SQLite's operators do not read) is a fault of its own (:class:`_Escaped`), or its payload
+    could be deleted unseen.
     """
     erasures = await _erasures(conn)
     dialect = conn.dialect.name
@@ -218,12 +220,17 @@ async def payload_fault(conn: AsyncConnection, signed_through: int = 0) -> Fault
         .outerjoin(AuditPayload, _payload_is(dialect, events.c.payload_id))
         .order_by(AuditLink.seq)
     )
+    escaped = await _escaped_references(conn)
     found = 0
     first_named: tuple[Place, int] | None = None
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
             for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, stored in rows:
+                if escaped and escaped[0][0] <= seq:  # both in seq order
+                    if escaped[0][0] < seq:  # passed over: its reference was not read here
+                        return escaped[0]
+                    escaped.popleft()  # read here all the same (PostgreSQL reads escaped keys)
                 if subject is not None and first_named is None:  # read in seq order: the first
                     first_named = ((0, seq), event_id)
                 if salt is None:
@@ -237,12 +244,8 @@ async def payload_fault(conn: AsyncConnection, signed_through: int = 0) -> Fault
                         f"its personal values (payload {payload_id}) are stored, yet an erasure deleted them",
                     )
                 try:
-                    if stored is None or digest is None:
-                        matches = False
-                    elif seq <= signed_through:
-                        matches = payloads.text_matches(salt, stored, digest)
-                    else:
-                        matches = payloads.digest_of_text(salt, stored) == digest
+                    found_digest = payloads.digest_of_text(salt, stored) if stored is not None else None
+                    matches = found_digest is not None and found_digest == digest
                 except strict_json.DuplicateKey as exc:
                     return seq, event_id, f"its personal values (payload {payload_id}) hold the key {exc.quoted} twice"
                 if not matches:
@@ -252,9 +255,47 @@ async def payload_fault(conn: AsyncConnection, signed_through: int = 0) -> Fault
                 found += 1
     finally:
         await result.close()
+    if escaped:
+        return escaped[0]
     return await _erasure_fault(conn, erasures, first_named) or await _orphan(
         conn, found, _payload_is(dialect, _PAYLOAD_ID)
     )
+
+
+_BACKSLASH = cast(AuditEvent.details, String).contains("\\", autoescape=True)
+
+
+async def _escaped_references(conn: AsyncConnection) -> deque[Fault]:
+    """The sealed events, in ``seq`` order, whose details text holds a backslash and, read as
+    JSON, refers to a payload (``personal.payload``), each as the fault it is if the reading by
+    ``"personal"`` and the database's JSON operators (:func:`_referring`) passes it over. Text that
+    is not JSON is left to the chain's checks."""
+    stmt = (
+        select(AuditLink.seq, AuditEvent.id, cast(AuditEvent.details, Text))
+        .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
+        .where(_BACKSLASH)
+        .order_by(AuditLink.seq)
+    )
+    found: deque[Fault] = deque()
+    result = await conn.stream(stmt.execution_options(yield_per=BATCH))
+    try:
+        async for rows in result.partitions():
+            for seq, event_id, details in rows:
+                try:
+                    value = json.loads(details)
+                except (ValueError, TypeError, RecursionError):
+                    continue
+                reference = value.get("personal") if isinstance(value, dict) else None
+                payload_id = reference.get("payload") if isinstance(reference, dict) else None
+                if payload_id is not None:
+                    reason = (
+                        f"its details refer to personal values (payload {payload_id}) under escaped keys, "
+                        "which the application never writes and which keep them from being checked"
+                    )
+                    found.append((seq, event_id, reason))
+    finally:
+        await result.close()
+    return found
 
 
 def _unlisted(payload_id: str, listed: bool) -> str:

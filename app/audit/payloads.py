@@ -43,18 +43,6 @@ def digest(salt: str, value: Mapping[str, Any]) -> str:
     return hashlib.sha256(f"{salt}:{canonical}".encode()).hexdigest()
 
 
-def text_matches(salt: str, text: str, digest: str) -> bool:
-    """Whether the JSON ``text`` of a stored payload holds the value whose :func:`digest` under
-    ``salt`` is ``digest``. Stored as :class:`~app.core.db.CanonicalJSON` writes it, the text is
-    hashed as it is: a match proves it the canonical JSON the digest was made of (a salt without
-    ``:``, as every salt is, splits ``salt:text`` one way only). Otherwise it is read, strictly,
-    by :func:`digest_of_text` (whose exceptions it raises)."""
-    stored_form = '": ' not in text and '" :' not in text  # what other writers put after a key
-    if stored_form and ":" not in salt and hashlib.sha256(f"{salt}:{text}".encode()).hexdigest() == digest:
-        return True
-    return digest_of_text(salt, text) == digest
-
-
 def digest_of_text(salt: str, text: str) -> str | None:
     """:func:`digest` of the value the JSON ``text`` holds, as a payload's ``value`` is read back;
     None when that value is not an object (no payload's is). Reads the text as the chain's

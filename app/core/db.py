@@ -63,7 +63,6 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 _canonical_text = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-_canonical_ascii = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 class CanonicalJSON(TypeDecorator[Any]):
@@ -74,7 +73,9 @@ class CanonicalJSON(TypeDecorator[Any]):
 
     Values are read back as :class:`~sqlalchemy.types.JSON` reads them. A value :mod:`json`
     cannot write raises ``TypeError``, as with ``JSON``; one holding a string with a lone
-    surrogate (not encodable as UTF-8) is written with ASCII escapes (``\\udc80``) instead."""
+    surrogate raises ``ValueError`` (``UnicodeEncodeError``): no UTF-8 holds it, and the audit
+    chain could not hash it (stored escaped, it would stop the sequencer at that event). Requests
+    never carry one (:mod:`app.core.text`, :mod:`app.core.middleware` refuse it)."""
 
     impl = JSON
     cache_ok = True
@@ -84,10 +85,7 @@ class CanonicalJSON(TypeDecorator[Any]):
         """The text ``value`` is stored as (``None`` is JSON ``null``, as :class:`JSON` writes it)."""
         text = _canonical_text(value)
         if not text.isascii():
-            try:
-                text.encode()
-            except UnicodeEncodeError:
-                return _canonical_ascii(value)
+            text.encode()  # UnicodeEncodeError for a lone surrogate
         return text
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], str]:

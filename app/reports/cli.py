@@ -163,11 +163,11 @@ async def _run(
                     progress.advance(task, len(batch))
 
             def total(rows: int) -> None:  # counted again in the snapshot the rows are read from
-                service.check_row_count(fmt, rows)
+                service.check_row_count(prepared.fmt, rows)
                 progress.update(task, total=rows)
 
             count = (spec.count, total)
-            if fmt == "csv":
+            if prepared.fmt == "csv":
                 body = csv_stream(engine, counted, spec.columns, delimiter=sep, on_finish=on_finish, count=count)
             else:
                 body = xlsx_stream(

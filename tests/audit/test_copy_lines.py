@@ -151,15 +151,23 @@ def _canonical(value: dict) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def test_canonical_details_are_hashed_as_stored_where_a_checkpoint_signs_and_read_past_it() -> None:
-    """Details stored as their canonical JSON match as they are, signed or not; a forger's hash of
-    other details text as it arrived (keys unsorted, a key twice: refused by the reference
-    formula) is refused past the last signed link, where the forger could have written it."""
+def test_canonical_details_are_hashed_as_stored_where_a_checkpoint_signs_and_read_past_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Details stored as their canonical JSON match as they are, signed or not (where a checkpoint
+    signs, without being read at all); a forger's hash of other details text as it arrived (keys
+    unsorted, a key twice: refused by the reference formula) is refused past the last signed link,
+    where the forger could have written it."""
     content = _content()
     value = {"changes": {"host_city": {"before": "Rabat", "after": "Fès"}}, "n": 1}
     canonical = _canonical(value)
-    for signed_through in (0, 1):
-        assert CopyLines(signed_through).links([_line(content, canonical, _reference(content, value))])[0][-1] is True
+    line = _line(content, canonical, _reference(content, value))
+    assert CopyLines(0).links([line])[0][-1] is True
+    with monkeypatch.context() as patched:
+
+        def unread(self: CopyLines, text: bytes) -> bytes:
+            raise AssertionError("details read where a checkpoint signs their hash")
+
+        patched.setattr(CopyLines, "canonical_details", unread)
+        assert CopyLines(1).links([line])[0][-1] is True
     for forged in ('{"n":1,"changes":{"host_city":{"before":"Rabat","after":"Fès"}}}', '{"n":2,"n":1}'):
         (link,) = CopyLines(0).links([_line(content, forged, _as_it_arrived(content, forged))])
         assert link[-1] is not True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 
 import pytest
@@ -24,6 +25,7 @@ from app.audit.verify import verify_log
 from app.core.context import SYSTEM_ACTOR
 from app.desks.models import Desk
 from app.registrants.models import ERASED_NAME, Registrant
+from tests.audit.tampering import lift_protection
 
 ANNA, BINTA = uuid.UUID(int=1), uuid.UUID(int=2)
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
@@ -458,3 +460,74 @@ async def test_a_payload_split_across_its_salt_and_its_text_is_not_the_payload(s
         await session.commit()
     found = await audit_log.verify()
     assert found.reason is not None and found.reason.startswith("the payloads cannot be read (JSONDecodeError(")
+
+
+async def test_a_reference_under_escaped_keys_is_named_and_cannot_hide_a_deleted_payload(
+    sessionmaker, audit_log
+) -> None:
+    """The owner rewrites an event's ``"personal"`` key as ``"\\u0070ersonal"`` (the same JSON, the
+    same canonical form: the chain still verifies), so that the search by ``"personal"`` passes
+    the event over, then deletes its payload: named, not verified clean."""
+    payload_ids = await _person_events(sessionmaker, audit_log)
+    target = payload_ids[BINTA][0]
+    async with sessionmaker() as session:
+        seq, event_id = await _event_of(session, target)
+        await lift_protection(session)
+        details = (
+            await session.execute(text(f"SELECT CAST(details AS TEXT) FROM audit_events WHERE id = {event_id}"))
+        ).scalar_one()
+        escaped = details.replace('"personal"', '"\\u0070ersonal"')
+        assert escaped != details and json.loads(escaped) == json.loads(details)
+        column = "CAST(:d AS json)" if session.bind.dialect.name == "postgresql" else ":d"
+        await session.execute(
+            text(f"UPDATE audit_events SET details = {column} WHERE id = :e"), {"d": escaped, "e": event_id}
+        )
+        await session.execute(delete(AuditPayload).where(AuditPayload.id == uuid.UUID(target)))
+        await session.commit()
+    found = await audit_log.verify()
+    assert (found.broken_seq, found.broken_id) == (seq, event_id)
+    assert found.reason == (
+        f"event {event_id}: its details refer to personal values (payload {target}) under escaped keys, "
+        "which the application never writes and which keep them from being checked"
+    )
+
+
+async def test_a_planted_payload_holding_a_key_twice_is_named_though_its_digest_is_of_its_text(
+    sessionmaker, audit_log
+) -> None:
+    """An event the application's role inserts (as it may) with a digest of its payload's text as
+    stored, a key twice in it: the sequencer signs whatever digest the event carries, so the
+    payload is read strictly, whatever the hashes say."""
+    stored = '{"changes":{"family_name":[null,"Awa Ba"]},"changes":{"family_name":[null,"Anna Diop"]}}'
+    salt, payload_id = "ab" * 16, uuid.UUID(int=77)
+    async with sessionmaker() as session:
+        postgresql = session.bind.dialect.name == "postgresql"
+        await session.execute(
+            text(
+                "INSERT INTO audit_payloads (id, registrant_id, salt, value, created_at) "
+                f"VALUES (:id, :person, :salt, {'CAST(:value AS json)' if postgresql else ':value'}, :at)"
+            ),
+            {
+                "id": payload_id if postgresql else payload_id.hex,
+                "person": ANNA if postgresql else ANNA.hex,
+                "salt": salt,
+                "value": stored,
+                "at": NOW if postgresql else NOW.replace(tzinfo=None),
+            },
+        )
+        digest = hashlib.sha256(f"{salt}:{stored}".encode()).hexdigest()
+        reference = {"payload": str(payload_id), "digest": digest, "registrant": str(ANNA)}
+        await audit.record(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="registrant.update",
+            entity_type="registrant",
+            entity_id=ANNA,
+            details={"personal": reference},
+        )
+        await session.commit()
+    await audit_log.seal()
+    found = await audit_log.verify()
+    assert found.reason is not None and found.reason.endswith(
+        f'its personal values (payload {payload_id}) hold the key "changes" twice'
+    )

@@ -21,7 +21,7 @@ from app.audit import chain
 from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
 from app.core.context import Actor, RequestContext
-from app.core.db import run_failure_callbacks
+from app.core.db import CanonicalJSON, run_failure_callbacks
 from tests.audit import vectors as v
 from tests.audit.vectors import COLUMNS as VECTOR_COLUMNS
 
@@ -364,3 +364,12 @@ async def test_details_and_personal_values_are_stored_as_their_canonical_json_te
             == (stored[action])
         )
     assert values_text == ['{"family_name":"Sène","given_names":"Awa"}'] * 2
+
+
+def test_a_lone_surrogate_is_refused_where_stored_details_are_written() -> None:
+    """No UTF-8 holds it and the chain could not hash it: refused as the value is bound, not
+    escaped into a text that would stop the sequencer at its event."""
+    with pytest.raises(UnicodeEncodeError):
+        CanonicalJSON.serialize({"note": "Awa \udc80"})
+    assert CanonicalJSON.serialize({"b": "Sène", "a": None}) == '{"a":null,"b":"Sène"}'
+    assert CanonicalJSON.serialize(None) == "null"

@@ -75,6 +75,19 @@ def test_cli_xlsx_from_the_extension(prepared, tmp_path: Path) -> None:  # type:
     assert sheet["A1"].value == "person_id"
 
 
+@pytest.mark.parametrize("given", ["CSV", "Xlsx"])
+def test_cli_a_format_in_capitals_is_that_format(prepared, tmp_path: Path, given: str) -> None:  # type: ignore[no-untyped-def]
+    """``--format CSV`` wrote an XLSX file once (the format was compared before it was normalised)."""
+    target = tmp_path / "registrants.out"
+    args = ["export", "registrants", "-o", str(target), "--format", given, "--user", prepared["supervisor"].email]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    if given == "CSV":
+        assert next(csv.reader(io.StringIO(target.read_text("utf-8-sig"))))[0] == "person_id"
+    else:
+        assert openpyxl.load_workbook(io.BytesIO(target.read_bytes()))["registrants"].max_row == 3
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
