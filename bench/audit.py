@@ -50,18 +50,19 @@ from app.core.db import create_engine  # noqa: E402
 from bench.common import BenchDatabase, _dsn  # noqa: E402
 
 # Details and personal values as the application writes them (app.core.db.CanonicalJSON: their
-# canonical JSON text), or, with ``legacy`` as the second argument, as versions before it did (other
-# spacing and key order: the verifier then reads and encodes each one).
+# canonical JSON text), or, with ``legacy`` as the second argument, as versions before it did
+# (``json.dumps``'s default: spaces, keys in the order written, non-ASCII escaped): the verifier
+# then reads and encodes each one.
 DETAILS = {
     False: """CASE WHEN i % 4 = 1 THEN ('{"n":' || i || ',"personal":{"digest":"' || {digest}
                  || '","payload":"' || md5('payload' || i)::uuid::text || '"}}')::json
             WHEN i % 3 = 0 THEN '{}'::json
             ELSE ('{"changes":{"host_city":{"after":"Fès","before":"Rabat"}},"n":' || i || '}')::json END""",
-    True: """CASE WHEN i % 4 = 1 THEN json_build_object('n', i, 'personal', json_build_object(
-                 'payload', md5('payload' || i)::uuid::text, 'digest', {digest}))
+    True: """CASE WHEN i % 4 = 1 THEN ('{"n": ' || i || ', "personal": {"payload": "' || md5('payload' || i)::uuid::text
+                 || '", "digest": "' || {digest} || '"}}')::json
             WHEN i % 3 = 0 THEN '{}'::json
-            ELSE json_build_object('changes', json_build_object('host_city',
-                 json_build_object('before', 'Rabat', 'after', 'Fès')), 'n', i) END""",
+            ELSE ('{"changes": {"host_city": {"before": "Rabat", "after": "F\\u00e8s"}}, "n": '
+                  || i || '}')::json END""",
 }
 DIGEST = """encode(sha256(convert_to(md5('salt' || i) || ':' || '{"family_name":"Diop ' || i || '"}', 'UTF8')),
                   'hex')"""
@@ -87,7 +88,7 @@ FROM generate_series(1, $1) AS i WHERE i % 4 = 1
 """
 VALUES = {
     False: """('{"family_name":"Diop ' || i || '"}')::json""",
-    True: "json_build_object('family_name', 'Diop ' || i)",
+    True: """('{"family_name": "Diop ' || i || '"}')::json""",
 }
 
 
