@@ -196,8 +196,9 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     The events are found by the text ``"personal"`` in their details and their reference read by
     the database's JSON operators; an event whose details refer to a payload all the same (its
     keys written with escapes: ``"\\u0070ersonal"``, which the application never writes and
-    SQLite's operators do not read) is a fault of its own (:class:`_Escaped`), or its payload
-    could be deleted unseen.
+    SQLite's operators before 3.45 do not read), or whose reference they read otherwise, is a
+    fault of its own (:func:`_escaped_references`), or its payload could be deleted or moved
+    unseen.
     """
     erasures = await _erasures(conn)
     dialect = conn.dialect.name
@@ -227,10 +228,8 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     try:
         async for rows in result.partitions():
             for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, stored in rows:
-                if escaped and escaped[0][0] <= seq:  # both in seq order
-                    if escaped[0][0] < seq:  # passed over: its reference was not read here
-                        return escaped[0]
-                    escaped.popleft()  # read here all the same (PostgreSQL reads escaped keys)
+                if escaped and escaped[0][0] <= seq:  # both in seq order: the first fault first
+                    return escaped[0]
                 if subject is not None and first_named is None:  # read in seq order: the first
                     first_named = ((0, seq), event_id)
                 if salt is None:
@@ -266,34 +265,43 @@ _BACKSLASH = cast(AuditEvent.details, String).contains("\\", autoescape=True)
 
 
 async def _escaped_references(conn: AsyncConnection) -> deque[Fault]:
-    """The sealed events, in ``seq`` order, whose details text holds a backslash and, read as
-    JSON, refers to a payload (``personal.payload``), each as the fault it is if the reading by
-    ``"personal"`` and the database's JSON operators (:func:`_referring`) passes it over. Text that
-    is not JSON is left to the chain's checks.
+    """The sealed events, in ``seq`` order, whose details text holds a backslash and whose
+    reference to a payload (``personal``: ``payload``, ``digest``, ``registrant``), read as JSON,
+    is not what :func:`payload_fault`'s search by ``"personal"`` and the database's JSON operators
+    read (:func:`_referring`): a key written with escapes, which the application never writes.
+    Each as the fault it is. Text that is not JSON is left to the chain's checks.
 
-    PostgreSQL's operators read escaped keys: there only texts without ``"personal"`` can be
-    passed over, and the server finds those that refer (texts written with escapes, ``"F\\u00e8s"``
-    by earlier versions, are many). SQLite's do not: each text with a backslash is read here."""
+    PostgreSQL's operators read escaped keys: there only texts without ``"personal"`` can be read
+    otherwise, and the server finds those that refer (texts written with escapes, ``"F\\u00e8s"``
+    by earlier versions, are many). SQLite's (before 3.45) do not: each text with a backslash is
+    read here, and compared."""
+    read = [_REFERENCE[key].as_string() for key in ("payload", "digest", "registrant")]
     stmt = (
-        select(AuditLink.seq, AuditEvent.id, cast(AuditEvent.details, Text))
+        select(AuditLink.seq, AuditEvent.id, cast(AuditEvent.details, Text), _REFERRING, *read)
         .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
         .where(_BACKSLASH)
         .order_by(AuditLink.seq)
     )
     if conn.dialect.name == "postgresql":
-        stmt = stmt.where(~_REFERRING, _REFERENCE["payload"].as_string().is_not(None))
+        stmt = stmt.where(~_REFERRING, read[0].is_not(None))
     found: deque[Fault] = deque()
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
-            for seq, event_id, details in rows:
+            for seq, event_id, details, referring, *by_database in rows:
                 try:
                     value = json.loads(details)
                 except (ValueError, TypeError, RecursionError):
                     continue
                 reference = value.get("personal") if isinstance(value, dict) else None
-                payload_id = reference.get("payload") if isinstance(reference, dict) else None
-                if payload_id is not None:
+                written = (
+                    [_as_read(reference.get(key)) for key in ("payload", "digest", "registrant")]
+                    if isinstance(reference, dict)
+                    else [None, None, None]
+                )
+                read_there = [_as_read(v) for v in by_database] if referring and by_database[0] is not None else None
+                if (written[0] is not None or read_there is not None) and written != read_there:
+                    payload_id = written[0] if written[0] is not None else by_database[0]
                     reason = (
                         f"its details refer to personal values (payload {payload_id}) under escaped keys, "
                         "which the application never writes and which keep them from being checked"
@@ -302,6 +310,11 @@ async def _escaped_references(conn: AsyncConnection) -> deque[Fault]:
     finally:
         await result.close()
     return found
+
+
+def _as_read(value: Any) -> str | None:
+    """A reference's value as the database's ``->>``/``json_extract`` gives it, as text."""
+    return value if value is None or isinstance(value, str) else json.dumps(value)
 
 
 def _unlisted(payload_id: str, listed: bool) -> str:

@@ -462,15 +462,16 @@ async def test_a_payload_split_across_its_salt_and_its_text_is_not_the_payload(s
     assert found.reason is not None and found.reason.startswith("the payloads cannot be read (JSONDecodeError(")
 
 
-@pytest.mark.parametrize("key", ["personal", "payload"])
-async def test_a_reference_under_escaped_keys_is_named_and_cannot_hide_a_deleted_payload(
+@pytest.mark.parametrize("key", ["personal", "payload", "digest", "registrant"])
+async def test_a_reference_under_escaped_keys_is_named_and_cannot_hide_a_tampered_payload(
     sessionmaker, audit_log, key
 ) -> None:
-    """The owner rewrites an event's ``"personal"`` key as ``"\\u0070ersonal"`` (or its
-    ``"payload"`` key: the same JSON, the same canonical form, so the chain still verifies), so that
-    the search by ``"personal"`` or SQLite's JSON operators pass the event over, then deletes its
-    payload: named, not verified clean (PostgreSQL's operators read an escaped ``"payload"``: the
-    payload is then named as deleted)."""
+    """The owner rewrites one key of an event's reference with an escape (``"\\u0070ersonal"``:
+    the same JSON, the same canonical form, so the chain still verifies), so that the search by
+    ``"personal"`` or SQLite's JSON operators (before 3.45) read it otherwise, then deletes its
+    payload, or moves it to another person (out of reach of that person's erasure): named, not
+    verified clean. PostgreSQL's operators read escaped keys: there a key inside the reference is
+    read as written, and the payload named as what was done to it."""
     payload_ids = await _person_events(sessionmaker, audit_log)
     target = payload_ids[BINTA][0]
     async with sessionmaker() as session:
@@ -479,19 +480,29 @@ async def test_a_reference_under_escaped_keys_is_named_and_cannot_hide_a_deleted
         details = (
             await session.execute(text(f"SELECT CAST(details AS TEXT) FROM audit_events WHERE id = {event_id}"))
         ).scalar_one()
-        escaped = details.replace(f'"{key}"', f'"\\u0070{key[1:]}"')
+        escaped = details.replace(f'"{key}"', f'"\\u{ord(key[0]):04x}{key[1:]}"')
         assert escaped != details and json.loads(escaped) == json.loads(details)
         postgresql = session.bind.dialect.name == "postgresql"
         column = "CAST(:d AS json)" if postgresql else ":d"
         await session.execute(
             text(f"UPDATE audit_events SET details = {column} WHERE id = :e"), {"d": escaped, "e": event_id}
         )
-        await session.execute(delete(AuditPayload).where(AuditPayload.id == uuid.UUID(target)))
+        payload = AuditPayload.id == uuid.UUID(target)
+        if key == "registrant":
+            await session.execute(update(AuditPayload).where(payload).values(registrant_id=ANNA))
+        else:
+            await session.execute(delete(AuditPayload).where(payload))
         await session.commit()
     found = await audit_log.verify()
     assert (found.broken_seq, found.broken_id) == (seq, event_id)
-    if key == "payload" and postgresql:
-        assert found.reason == _unlisted(event_id, target)
+    as_written = {
+        "payload": _unlisted(event_id, target),
+        "digest": _unlisted(event_id, target),
+        "registrant": f"event {event_id}: its personal values (payload {target}) were moved from registrant "
+        f"{BINTA} to {ANNA}",
+    }
+    if key != "personal" and postgresql:
+        assert found.reason == as_written[key]
     else:
         assert found.reason == (
             f"event {event_id}: its details refer to personal values (payload {target}) under escaped keys, "
