@@ -49,6 +49,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run only the tests that reach a database (CI's PostgreSQL run: the SQLite run has the others)",
     )
+    parser.addoption(
+        "--browser-tests",
+        default="all",
+        metavar="K/N",
+        help="the browser tests (tests/web) to run: all, or share K of N (their files in name order, "
+        "every N-th from the K-th, counting from 0; CI splits them between its two runs)",
+    )
+
+
+BROWSER_TESTS = Path(__file__).parent / "web"
+
+
+def _browser_share(option: str) -> tuple[int, int] | None:
+    """``--browser-tests``'s share ``(K, N)``, None for all; ``pytest.UsageError`` when it is neither."""
+    if option == "all":
+        return None
+    share, _, of = option.partition("/")
+    if not (share.isdigit() and of.isdigit() and int(share) < int(of)):
+        raise pytest.UsageError(f"--browser-tests: 'all' or K/N with 0 <= K < N, not {option!r}")
+    return int(share), int(of)
 
 
 def _reaches_database(item: pytest.Item, sources: dict[Path, str]) -> bool:
@@ -65,11 +85,27 @@ def _reaches_database(item: pytest.Item, sources: dict[Path, str]) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``--database-tests-only``: leave out the tests that never reach a database (pure functions:
     names, phonetics, scoring, parsing). They behave the same whatever the database, and CI runs
-    them in its SQLite run; its PostgreSQL run need not run them again."""
-    if not config.getoption("--database-tests-only"):
+    them in its SQLite run; its PostgreSQL run need not run them again.
+
+    ``--browser-tests K/N``: of the browser tests, keep only share K of N (see the option). They
+    drive the web client, which only calls the API, so CI runs each once, half on each database,
+    which keeps its two runs (side by side on two cores) about as long as each other."""
+    share = _browser_share(config.getoption("--browser-tests"))
+    database_only = config.getoption("--database-tests-only")
+    if share is None and not database_only:
         return
+    files = sorted(path.name for path in BROWSER_TESTS.glob("test_*.py"))
     sources: dict[Path, str] = {}
-    kept = [item for item in items if _reaches_database(item, sources)]
+    kept = [
+        item
+        for item in items
+        if (
+            share is None
+            or Path(item.path).parent != BROWSER_TESTS
+            or files.index(Path(item.path).name) % share[1] == share[0]
+        )
+        and (not database_only or _reaches_database(item, sources))
+    ]
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])
     items[:] = kept
 
