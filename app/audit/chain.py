@@ -229,6 +229,15 @@ def canonical_details(text: str) -> bytes:
     return canonical.encode()
 
 
+def canonical_json(value: Any) -> str:
+    """The canonical JSON of ``value``, the form the chain and the personal values' digests hash:
+    keys sorted, no white space, non-ASCII as it is
+    (``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)``:
+    a value :mod:`json` cannot write, such as a UUID or a date, is written as its ``str``).
+    ``ValueError`` for a circular reference."""
+    return _canonical(value)
+
+
 def content_digest(event: Content | AuditEvent) -> str:
     """SHA-256 hex digest of ``event``'s content (all but its desk), link version 2."""
     payload = {

@@ -20,7 +20,6 @@ dates of birth (a commitment scheme, not a bare hash).
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
@@ -39,8 +38,7 @@ ERASED = "erased"
 
 def digest(salt: str, value: Mapping[str, Any]) -> str:
     """SHA-256 hex of ``salt``, ``:`` and the canonical JSON of ``value`` (sorted keys, no spaces, UTF-8)."""
-    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(f"{salt}:{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{salt}:{chain.canonical_json(value)}".encode()).hexdigest()
 
 
 def digest_of_text(salt: str, text: str) -> str | None:
