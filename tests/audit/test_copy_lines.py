@@ -75,6 +75,15 @@ def test_a_null_is_null_not_the_text_copy_writes_for_it() -> None:
     assert not _accepted(_line(content, "{}", _as_it_arrived(content, "{}")))
 
 
+def test_a_null_desk_is_no_desk_not_the_text_copy_writes_for_it() -> None:
+    """Hashed as stored (where a checkpoint signs) or read, a NULL desk is empty in the link."""
+    content = _content(desk_id=None)
+    for signed_through in (0, 1):
+        assert CopyLines(signed_through).links([_line(content, "{}", _reference(content, {}))])[0][-1] is True
+        forged = _line(content, "{}", _as_it_arrived(content, "{}"))
+        assert CopyLines(signed_through).links([forged])[0][-1] is False
+
+
 def test_a_quote_ending_the_last_text_field_is_escaped() -> None:
     """The user agent is the field just before ``details``: its last byte is checked too."""
     content = _content(user_agent='agent 2"')

@@ -72,26 +72,34 @@ def test_legacy_links_are_hashed_by_the_legacy_formula() -> None:
 
 def test_a_quote_cannot_move_text_from_one_field_to_another() -> None:
     """A forger who knows the cheap form hashes the naive bytes of a value holding ``"``: the
-    reference formula escapes it, so the line must not match (it would if ``"`` were not checked)."""
+    reference formula escapes it, so the line must not match (it would if ``"`` were not checked),
+    with details hashed as stored and with details read into their canonical JSON."""
     content = _content("plain") | {"action": 'test.awkward","actor_id":"someone-else'}
     fields = [content[name] for name in chain.V2_KEYS]
-    naive = chain.v2_content([f.encode() for f in fields], b"{}", quoted=True)
-    digest = hashlib.sha256(naive).hexdigest()
-    forged = hashlib.sha256(f"{'ab' * 32}:1:{content['desk_id']}:{digest}".encode()).hexdigest()
-    line = _line(1, "ab" * 32, forged, content, "{}")
-    assert CopyLines().links([line])[0][-1] is False
+    for details_text, canonical in (("{}", b"{}"), ('{"n": 1}', b'{"n":1}')):
+        naive = chain.v2_content([f.encode() for f in fields], canonical, quoted=True)
+        digest = hashlib.sha256(naive).hexdigest()
+        forged = hashlib.sha256(f"{'ab' * 32}:1:{content['desk_id']}:{digest}".encode()).hexdigest()
+        for signed_through in (0, 1):
+            line = _line(1, "ab" * 32, forged, content, details_text)
+            assert CopyLines(signed_through).links([line])[0][-1] is False
 
 
 def test_an_escape_is_undone_before_hashing() -> None:
     """COPY writes a vertical tab as ``\\v``, which JSON writes ``\\u000b``: a hash over the
-    bytes as they arrived must not match (it would if escapes were not looked for)."""
+    bytes as they arrived must not match (it would if escapes were not looked for), with details
+    hashed as stored and with details read into their canonical JSON."""
     content = _content("plain") | {"user_agent": "a\vb"}
     fields = [_copy_field(content[name]) for name in chain.V2_KEYS]  # as COPY wrote them
-    digest = hashlib.sha256(chain.v2_content(fields, b"{}", quoted=True)).hexdigest()
-    forged = hashlib.sha256(f"{'ab' * 32}:1:{content['desk_id']}:{digest}".encode()).hexdigest()
-    assert CopyLines().links([_line(1, "ab" * 32, forged, content, "{}")])[0][-1] is False
-    honest = _reference(1, "ab" * 32, content, {})
-    assert CopyLines().links([_line(1, "ab" * 32, honest, content, "{}")])[0][-1] is True
+    for details_text, details in (("{}", {}), ('{"n": 1}', {"n": 1})):
+        canonical = json.dumps(details, separators=(",", ":")).encode()
+        digest = hashlib.sha256(chain.v2_content(fields, canonical, quoted=True)).hexdigest()
+        forged = hashlib.sha256(f"{'ab' * 32}:1:{content['desk_id']}:{digest}".encode()).hexdigest()
+        honest = _reference(1, "ab" * 32, content, details)
+        for signed_through in (0, 1):
+            lines = CopyLines(signed_through)
+            assert lines.links([_line(1, "ab" * 32, forged, content, details_text)])[0][-1] is False
+            assert lines.links([_line(1, "ab" * 32, honest, content, details_text)])[0][-1] is True
 
 
 async def _awkward_log(sessionmaker, audit_log) -> None:
