@@ -13,6 +13,7 @@ given its URL); what connects with ``database_url`` itself reaches the server.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -53,22 +54,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--browser-tests",
         default="all",
         metavar="K/N",
-        help="the browser tests (tests/web) to run: all, or share K of N (their files in name order, "
-        "every N-th from the K-th, counting from 0; CI splits them between its two runs)",
+        help="the files of tests/web to run: all, or share K of N (in name order, every N-th from the K-th, "
+        "counting from 0), whatever --database-tests-only says of them; CI splits them between its two runs",
     )
 
 
-BROWSER_TESTS = Path(__file__).parent / "web"
+WEB_TESTS = Path(__file__).parent / "web"
+_SHARE = re.compile(r"(\d+)/(\d+)", re.ASCII)
 
 
 def _browser_share(option: str) -> tuple[int, int] | None:
     """``--browser-tests``'s share ``(K, N)``, None for all; ``pytest.UsageError`` when it is neither."""
     if option == "all":
         return None
-    share, _, of = option.partition("/")
-    if not (share.isdigit() and of.isdigit() and int(share) < int(of)):
+    found = _SHARE.fullmatch(option)
+    if found is None or int(found[1]) >= int(found[2]):
         raise pytest.UsageError(f"--browser-tests: 'all' or K/N with 0 <= K < N, not {option!r}")
-    return int(share), int(of)
+    return int(found[1]), int(found[2])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _browser_share(config.getoption("--browser-tests"))  # a bad share refused before anything is collected
 
 
 def _reaches_database(item: pytest.Item, sources: dict[Path, str]) -> bool:
@@ -87,27 +93,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     names, phonetics, scoring, parsing). They behave the same whatever the database, and CI runs
     them in its SQLite run; its PostgreSQL run need not run them again.
 
-    ``--browser-tests K/N``: of the browser tests, keep only share K of N (see the option). They
-    drive the web client, which only calls the API, so CI runs each once, half on each database,
-    which keeps its two runs (side by side on two cores) about as long as each other."""
+    ``--browser-tests K/N``: of the files of tests/web (the browser tests, and a few of the web
+    client's that need no browser), keep only share K of N, and the share alone decides for them
+    (a file of tests/web that reaches no database is kept in its share even with
+    ``--database-tests-only``). The browser tests drive the web client, which only calls the API,
+    so CI runs each file once, in one of its two runs (share 0 of 2 on SQLite, 1 on PostgreSQL),
+    which keeps the two (side by side on two cores) about as long as each other."""
     share = _browser_share(config.getoption("--browser-tests"))
     database_only = config.getoption("--database-tests-only")
     if share is None and not database_only:
         return
-    files = sorted(path.name for path in BROWSER_TESTS.glob("test_*.py"))
+    modules = sorted(path.name for path in [*WEB_TESTS.glob("test_*.py"), *WEB_TESTS.glob("*_test.py")])
+    index = {name: i for i, name in enumerate(modules)}  # pytest's default test module names
     sources: dict[Path, str] = {}
-    kept = [
-        item
-        for item in items
-        if (
-            share is None
-            or Path(item.path).parent != BROWSER_TESTS
-            or files.index(Path(item.path).name) % share[1] == share[0]
-        )
-        and (not database_only or _reaches_database(item, sources))
-    ]
-    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
-    items[:] = kept
+
+    def kept(item: pytest.Item) -> bool:
+        path = Path(item.path)
+        if share is not None and path.parent == WEB_TESTS:
+            return index[path.name] % share[1] == share[0]
+        return not database_only or _reaches_database(item, sources)
+
+    keep = [kept(item) for item in items]
+    config.hook.pytest_deselected(items=[item for item, k in zip(items, keep, strict=True) if not k])
+    items[:] = [item for item, k in zip(items, keep, strict=True) if k]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -234,7 +234,8 @@ def canonical_json(value: Any) -> str:
     keys sorted, no white space, non-ASCII as it is
     (``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)``:
     a value :mod:`json` cannot write, such as a UUID or a date, is written as its ``str``).
-    ``ValueError`` for a circular reference."""
+    ``TypeError`` for a key that is not a string, number, boolean or None, or for keys of types
+    that do not sort together; ``ValueError`` for a circular reference."""
     return _canonical(value)
 
 

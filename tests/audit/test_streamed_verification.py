@@ -73,7 +73,8 @@ def test_legacy_links_are_hashed_by_the_legacy_formula() -> None:
 def test_a_quote_cannot_move_text_from_one_field_to_another() -> None:
     """A forger who knows the cheap form hashes the naive bytes of a value holding ``"``: the
     reference formula escapes it, so the line must not match (it would if ``"`` were not checked),
-    with details hashed as stored and with details read into their canonical JSON."""
+    with empty details (hashed as stored where a checkpoint signs) and with details written
+    otherwise (read into their canonical JSON, signed or not)."""
     content = _content("plain") | {"action": 'test.awkward","actor_id":"someone-else'}
     fields = [content[name] for name in chain.V2_KEYS]
     for details_text, canonical in (("{}", b"{}"), ('{"n": 1}', b'{"n":1}')):
@@ -87,8 +88,9 @@ def test_a_quote_cannot_move_text_from_one_field_to_another() -> None:
 
 def test_an_escape_is_undone_before_hashing() -> None:
     """COPY writes a vertical tab as ``\\v``, which JSON writes ``\\u000b``: a hash over the
-    bytes as they arrived must not match (it would if escapes were not looked for), with details
-    hashed as stored and with details read into their canonical JSON."""
+    bytes as they arrived must not match (it would if escapes were not looked for), with empty
+    details (hashed as stored where a checkpoint signs) and with details written otherwise (read
+    into their canonical JSON, signed or not)."""
     content = _content("plain") | {"user_agent": "a\vb"}
     fields = [_copy_field(content[name]) for name in chain.V2_KEYS]  # as COPY wrote them
     for details_text, details in (("{}", {}), ('{"n": 1}', {"n": 1})):

@@ -1,8 +1,10 @@
-"""``--browser-tests K/N`` (tests/conftest.py): CI runs each browser test once, half in each of its
-two runs; the shares must cover every browser test exactly once, and a bad share is refused."""
+"""``--browser-tests K/N`` (tests/conftest.py): CI runs each file of tests/web once, share 0 of 2
+in its SQLite run and share 1 with ``--database-tests-only`` in its PostgreSQL run; together they
+must collect every test of tests/web exactly once, and a bad share is refused."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _collected(*options: str) -> set[str]:
-    """The test ids ``pytest --collect-only`` finds in tests/web with ``options``."""
+    """The test ids ``pytest --collect-only`` finds in tests/web with ``options`` (and none of the
+    options this run was given through ``PYTEST_ADDOPTS``, as CI gives its shares)."""
+    environment = {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-p", "no:cacheprovider", *options, "tests/web"],
         cwd=ROOT,
+        env=environment,
         capture_output=True,
         text=True,
         check=False,
@@ -27,18 +32,20 @@ def _collected(*options: str) -> set[str]:
     return {line for line in done.stdout.splitlines() if line.startswith("tests/web/")}
 
 
-def test_the_two_shares_run_every_browser_test_once() -> None:
+def test_ci_s_two_runs_collect_every_test_of_the_web_folder_once() -> None:
     everything = _collected()
-    first, second = _collected("--browser-tests", "0/2"), _collected("--browser-tests", "1/2")
-    assert everything and first and second
-    assert first.isdisjoint(second)
-    assert first | second == everything
-    files = {test.split("::")[0] for test in everything}
-    assert {test.split("::")[0] for test in first}.isdisjoint({test.split("::")[0] for test in second})
-    assert len(files) > 2
+    sqlite = _collected("--browser-tests", "0/2")
+    postgresql = _collected("--browser-tests", "1/2", "--database-tests-only")
+    assert sqlite and postgresql
+    assert sqlite.isdisjoint(postgresql)
+    assert sqlite | postgresql == everything
+    files = [{test.split("::")[0] for test in run} for run in (sqlite, postgresql)]
+    assert files[0].isdisjoint(files[1])
+    # a file of tests/web that reaches no database keeps to its share under --database-tests-only
+    assert "tests/web/test_static_fields.py" in files[0] | files[1]
 
 
-@pytest.mark.parametrize("option", ["2/2", "1/0", "-1/2", "half", "1/2/3", ""])
+@pytest.mark.parametrize("option", ["2/2", "1/0", "-1/2", "half", "1/2/3", "", "²/3", " 1/2"])
 def test_a_share_that_is_not_one_is_refused(option: str) -> None:
     with pytest.raises(pytest.UsageError, match="--browser-tests"):
         _browser_share(option)
