@@ -40,7 +40,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -197,7 +196,7 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     the database's JSON operators; an event whose details refer to a payload all the same (its
     keys written with escapes: ``"\\u0070ersonal"``, which the application never writes and
     SQLite's operators before 3.45 do not read), or whose reference they read otherwise, is a
-    fault of its own (:func:`_escaped_references`), or its payload could be deleted or moved
+    fault of its own (:func:`_escaped_reference`), or its payload could be deleted or moved
     unseen.
     """
     erasures = await _erasures(conn)
@@ -221,15 +220,15 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
         .outerjoin(AuditPayload, _payload_is(dialect, events.c.payload_id))
         .order_by(AuditLink.seq)
     )
-    escaped = await _escaped_references(conn)
+    escaped = await _escaped_reference(conn)
     found = 0
     first_named: tuple[Place, int] | None = None
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
             for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, stored in rows:
-                if escaped and escaped[0][0] <= seq:  # both in seq order: the first fault first
-                    return escaped[0]
+                if escaped is not None and escaped[0] <= seq:  # both in seq order: the first fault first
+                    return escaped
                 if subject is not None and first_named is None:  # read in seq order: the first
                     first_named = ((0, seq), event_id)
                 if salt is None:
@@ -254,8 +253,8 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
                 found += 1
     finally:
         await result.close()
-    if escaped:
-        return escaped[0]
+    if escaped is not None:
+        return escaped
     return await _erasure_fault(conn, erasures, first_named) or await _orphan(
         conn, found, _payload_is(dialect, _PAYLOAD_ID)
     )
@@ -264,12 +263,12 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
 _BACKSLASH = cast(AuditEvent.details, String).contains("\\", autoescape=True)
 
 
-async def _escaped_references(conn: AsyncConnection) -> deque[Fault]:
-    """The sealed events, in ``seq`` order, whose details text holds a backslash and whose
+async def _escaped_reference(conn: AsyncConnection) -> Fault | None:
+    """The first sealed event (``seq`` order) whose details text holds a backslash and whose
     reference to a payload (``personal``: ``payload``, ``digest``, ``registrant``), read as JSON,
     is not what :func:`payload_fault`'s search by ``"personal"`` and the database's JSON operators
-    read (:func:`_referring`): a key written with escapes, which the application never writes.
-    Each as the fault it is. Text that is not JSON is left to the chain's checks.
+    read (:func:`_referring`): a key written with escapes, which the application never writes; as
+    the fault it is, or None. Text that is not JSON is left to the chain's checks.
 
     PostgreSQL's operators read escaped keys: there only texts without ``"personal"`` can be read
     otherwise, and the server finds those that refer (texts written with escapes, ``"F\\u00e8s"``
@@ -284,7 +283,6 @@ async def _escaped_references(conn: AsyncConnection) -> deque[Fault]:
     )
     if conn.dialect.name == "postgresql":
         stmt = stmt.where(~_REFERRING, read[0].is_not(None))
-    found: deque[Fault] = deque()
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
@@ -306,10 +304,10 @@ async def _escaped_references(conn: AsyncConnection) -> deque[Fault]:
                         f"its details refer to personal values (payload {payload_id}) under escaped keys, "
                         "which the application never writes and which keep them from being checked"
                     )
-                    found.append((seq, event_id, reason))
+                    return seq, event_id, reason
     finally:
         await result.close()
-    return found
+    return None
 
 
 def _as_read(value: Any) -> str | None:
