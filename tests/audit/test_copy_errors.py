@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
+import asyncpg
 import pytest
 
+from app.audit import copy_reader
 from app.audit.copy_reader import Link, pg_copy
+from app.audit.models import GENESIS_HASH
 from app.audit.walk import Walk
 from tests.audit.test_verify_failures import _sealed_log
 
@@ -42,3 +46,34 @@ async def test_an_error_while_reading_the_copy_is_raised_and_the_connection_stay
 
     # the bound only turns a hang into a failure: the answer comes at once
     assert await asyncio.wait_for(verify_and_query(), timeout=BOUND) == 1
+
+
+async def test_the_copy_streams_and_leaves_the_planner_settings_as_they_were(
+    sessionmaker, audit_log, monkeypatch
+) -> None:
+    """The COPY plans without a sort (its rows come as the server reads them, not after it has
+    read them all); after it the transaction plans as before, whatever the caller had set."""
+    await _sealed_log(sessionmaker, audit_log)
+    async with sessionmaker() as session:
+        conn = await session.connection()
+        if conn.dialect.name != "postgresql":
+            pytest.skip("the COPY reader runs on PostgreSQL only")
+        await conn.execute(copy_reader._STREAMING)
+        plan = "\n".join(row[0] for row in await conn.exec_driver_sql(f"EXPLAIN {copy_reader.PG_COPY}"))
+        assert "Sort" not in plan, plan
+        copying, during = asyncpg.Connection.copy_from_query, []
+
+        async def observed(driver: asyncpg.Connection, query: str, **kwargs: Any) -> Any:  # the COPY's settings
+            during.append(tuple(await driver.fetchrow("SELECT current_setting('enable_sort'), current_setting('jit')")))
+            return await copying(driver, query, **kwargs)
+
+        monkeypatch.setattr(asyncpg.Connection, "copy_from_query", observed)
+        for sort, jit in (("on", "on"), ("off", "off"), ("on", "off")):
+            await conn.exec_driver_sql(f"SET LOCAL enable_sort = {sort}")
+            await conn.exec_driver_sql(f"SET LOCAL jit = {jit}")
+            walk = Walk({}, None, GENESIS_HASH.encode())
+            await pg_copy(conn, walk)
+            assert walk.failure is None and walk.expected_seq > 1
+            assert during.pop() == ("off", "off")
+            now = (await conn.exec_driver_sql("SELECT current_setting('enable_sort'), current_setting('jit')")).one()
+            assert tuple(now) == (sort, jit)

@@ -185,7 +185,8 @@ def test_canonical_details_are_hashed_as_stored_where_a_checkpoint_signs_and_rea
 
 def test_details_written_otherwise_are_read_where_a_checkpoint_signs_too() -> None:
     """Unsorted, spaced or escaped texts (as earlier versions stored them) match by their
-    canonical JSON, inside the signed part as outside it."""
+    canonical JSON, inside the signed part as outside it, also when the caller says no line is
+    spaced (``spaced=False`` only spares a hash)."""
     content = _content()
     value = {"b": [1, {"d": "Fès", "c": None}], "a": "x"}
     for text in (
@@ -194,5 +195,7 @@ def test_details_written_otherwise_are_read_where_a_checkpoint_signs_too() -> No
         '{"b":[1,{"d":"F\\u00e8s","c":null}],"a":"x"}',
     ):
         for signed_through in (0, 1):
-            (link,) = CopyLines(signed_through).links([_line(content, text, _reference(content, value))])
-            assert link[-1] is True, text
+            for spaced in (True, False):
+                lines = CopyLines(signed_through)
+                (link,) = lines.links([_line(content, text, _reference(content, value))], spaced=spaced)
+                assert link[-1] is True, text
