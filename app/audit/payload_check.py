@@ -14,6 +14,10 @@ first fault is reported):
   and records its event in one transaction);
 * a payload an erasure lists is gone: one stored again (restored from a backup after the person
   was erased) is a fault;
+* a payload is one event's: a later event referring to an earlier one's is a fault (the
+  application writes each event's own, so a copied reference can only serve to make a payload
+  planted with no event look referred to);
+* every stored payload is referred to by an event, sealed or waiting to be sealed;
 * an erasure event is the application's: its person's file is anonymised (the erasure does both in
   one transaction), so the application's role cannot delete a person's payloads behind an
   erasure event it inserts while the file stays as it was.
@@ -182,13 +186,14 @@ async def _seq_of(conn: AsyncConnection, event_id: int) -> int | None:
 
 async def payload_fault(conn: AsyncConnection) -> Fault | None:
     """The first sealed event (``seq`` order) whose personal values were altered, moved to another
-    person, or deleted other than by an erasure, as ``(seq, event id, reason)``; then a payload no
-    event refers to (``(None, None, reason)``); None when every payload checks.
+    person, deleted other than by an erasure, or are those of an earlier event (the application
+    writes each event's own), as ``(seq, event id, reason)``; then a payload no event refers to
+    (``(None, None, reason)``); None when every payload checks.
 
     One pass: the sealed events that refer to a payload, each with its payload if stored (one
-    join, streamed), counting the payloads found; then the payloads are counted, with those of the
-    events still waiting to be sealed (after the chain's head), and only when some are left over
-    is the first of them looked for. Read-only; run it in the verifier's transaction (one
+    join, streamed), counting the payloads found; then the payloads are counted, with the other
+    ones of the events still waiting to be sealed (after the chain's head), and only when some
+    are left over is the first of them looked for. Read-only; run it in the verifier's transaction (one
     snapshot). A value the driver cannot convert raises what it raises (``ValueError``,
     ``TypeError``), as the chain's readers do.
 
@@ -215,20 +220,25 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
             _moved(dialect, named),
             AuditPayload.salt,
             cast(AuditPayload.value, Text),  # the JSON text as stored, read strictly
+            # the first event (in seq order) referring to the same payload: each event's are its own
+            func.first_value(events.c.id).over(partition_by=events.c.payload_id, order_by=AuditLink.seq),
         )
         .join(events, events.c.id == AuditLink.event_id)
         .outerjoin(AuditPayload, _payload_is(dialect, events.c.payload_id))
         .order_by(AuditLink.seq)
     )
     escaped = await _escaped_reference(conn)
+    waiting = await _waiting_payloads(conn)
     found = 0
     first_named: tuple[Place, int] | None = None
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
-            for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, stored in rows:
+            for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, stored, first in rows:
                 if escaped is not None and escaped[0] <= seq:  # both in seq order: the first fault first
                     return escaped
+                if first != event_id:
+                    return seq, event_id, f"its personal values (payload {payload_id}) are those of event {first}"
                 if subject is not None and first_named is None:  # read in seq order: the first
                     first_named = ((0, seq), event_id)
                 if salt is None:
@@ -251,12 +261,14 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
                 if moved:
                     return seq, event_id, await _moved_reason(conn, payload_id)
                 found += 1
+                if waiting:
+                    waiting.discard(payload_id)  # counted once: a waiting event shares it (a fault once sealed)
     finally:
         await result.close()
     if escaped is not None:
         return escaped
     return await _erasure_fault(conn, erasures, first_named) or await _orphan(
-        conn, found, _payload_is(dialect, _PAYLOAD_ID)
+        conn, found + len(waiting), _payload_is(dialect, _PAYLOAD_ID)
     )
 
 
@@ -373,22 +385,27 @@ async def _moved_reason(conn: AsyncConnection, payload_id: str) -> str:
     return f"its personal values (payload {payload_id}) were moved from registrant {named[0]} to {named[1]}"
 
 
-async def _orphan(conn: AsyncConnection, found: int, matches: Any) -> Fault | None:
-    """A payload that no event refers to, when there are more payloads than the ``found`` ones of
-    sealed events and those of the events after the head (waiting to be sealed): such a row was
-    written behind the application's back (it writes each payload with its event)."""
-    stored = (await conn.execute(select(func.count()).select_from(AuditPayload))).scalar_one()
-    if stored <= found:
-        return None
+async def _waiting_payloads(conn: AsyncConnection) -> set[str]:
+    """The ids (as their references write them) of the stored payloads that events after the head
+    (waiting to be sealed) refer to: as many as the backlog's events at most."""
     last = await head(conn)
     linked = exists().where(AuditLink.event_id == AuditEvent.id)
     waiting = (
-        select(func.count())
-        .select_from(AuditEvent)
-        .join(AuditPayload, matches)
+        select(_PAYLOAD_ID)
+        .join(AuditPayload, _payload_is(conn.dialect.name, _PAYLOAD_ID))
         .where(tuple_(AuditEvent.txid, AuditEvent.id) > tuple_(last.txid, last.event_id), ~linked, _REFERRING)
     )
-    if stored <= found + (await conn.execute(waiting)).scalar_one():
+    return {payload_id for (payload_id,) in await conn.execute(waiting)}
+
+
+async def _orphan(conn: AsyncConnection, referred_to: int, matches: Any) -> Fault | None:
+    """A payload that no event refers to, when there are more payloads than the ``referred_to``
+    ones (distinct payloads of sealed events, then of the events waiting to be sealed): such a row
+    was written behind the application's back (it writes each payload with its event). Counting
+    distinct payloads matters: a second event referring to a payload must not make up for a
+    payload planted with none (the sealed ones are a fault of their own, :func:`payload_fault`)."""
+    stored = (await conn.execute(select(func.count()).select_from(AuditPayload))).scalar_one()
+    if stored <= referred_to:
         return None
     referred = exists().where(_REFERRING, matches)
     first = (

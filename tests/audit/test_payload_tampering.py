@@ -549,3 +549,44 @@ async def test_a_planted_payload_holding_a_key_twice_is_named_though_its_digest_
     assert found.reason is not None and found.reason.endswith(
         f'its personal values (payload {payload_id}) hold the key "changes" twice'
     )
+
+
+async def test_a_second_event_referring_to_a_payload_cannot_hide_a_planted_one(sessionmaker, audit_log) -> None:
+    """The application's role may insert events: a copy of an event's reference in a new event
+    (sealed, or waiting to be sealed) does not make up for a payload planted with no event."""
+    found = await _person_events(sessionmaker, audit_log)
+    copied = found[ANNA][0]
+    stray = uuid.UUID(int=99)
+    async with sessionmaker() as session:
+        session.add(
+            AuditPayload(id=stray, registrant_id=ANNA, salt="00" * 16, value={"planted": "secret"}, created_at=NOW)
+        )
+        first_seq, first_id = await _event_of(session, copied)
+        details = (await session.execute(select(AuditEvent.details).where(AuditEvent.id == first_id))).scalar_one()
+        await audit.record(
+            session,
+            actor=SYSTEM_ACTOR,
+            action="registrant.update",
+            entity_type="registrant",
+            entity_id=ANNA,
+            details=details,
+        )
+        await session.commit()
+    waiting = await audit_log.verify()
+    assert waiting.pending.count == 1
+    assert waiting.reason == f"payload {stray} holds personal values that no event refers to"
+    await audit_log.seal()
+    result = await audit_log.verify()
+    async with sessionmaker() as session:
+        copy_seq, copy_id = max(
+            (seq, event_id)
+            for seq, event_id, details in await session.execute(
+                select(AuditLink.seq, AuditEvent.id, AuditEvent.details).join(
+                    AuditEvent, AuditEvent.id == AuditLink.event_id
+                )
+            )
+            if details.get("personal", {}).get("payload") == copied
+        )
+    assert copy_seq > first_seq
+    assert (result.broken_seq, result.broken_id) == (copy_seq, copy_id)
+    assert result.reason == f"event {copy_id}: its personal values (payload {copied}) are those of event {first_id}"
