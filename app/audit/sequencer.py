@@ -256,7 +256,7 @@ async def _checkpoint_at(conn: AsyncConnection, seq: int) -> Checkpoint | None:
     return Checkpoint(*row) if row is not None else None
 
 
-async def _store(
+async def store_checkpoint(
     conn: AsyncConnection,
     checkpoint: Checkpoint,
     table: type[AuditCheckpoint | AuditWitnessedCheckpoint] = AuditCheckpoint,
@@ -403,7 +403,7 @@ class Sequencer:
             here = await _checkpoint_at(conn, seq)
             if seq > 0 and here is None:
                 checkpoint = self.signer.sign(seq, prev, now)
-                await _store(conn, checkpoint)
+                await store_checkpoint(conn, checkpoint)
             elif here is not None and here.hash == prev:
                 self._adopt(here)
             elif here is not None and self.foreign != seq:
@@ -476,7 +476,7 @@ class Sequencer:
             # In a savepoint on PostgreSQL: a constraint, a revoked grant or a failing default the
             # owner put there to refuse the row leaves the round's transaction usable.
             async with conn.begin_nested() if conn.dialect.name == "postgresql" else contextlib.nullcontext():
-                await _store(conn, signed, AuditWitnessedCheckpoint)
+                await store_checkpoint(conn, signed, AuditWitnessedCheckpoint)
         except DBAPIError as exc:
             if not self.store_refused:
                 self.store_refused = True

@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import String, exists, func, select, text, tuple_, type_coerce
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import chain
@@ -49,7 +50,7 @@ from app.audit.batches import batch_fault
 from app.audit.copy_reader import AS_TEXT, Link, hash_matches, number, pg_copy
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
 from app.audit.payload_check import Fault, payload_fault, start_beside
-from app.audit.sequencer import Backlog, Head, backlog, head, next_txid, pin_for_verification
+from app.audit.sequencer import Backlog, Head, backlog, head, next_txid, pin_for_verification, store_checkpoint
 from app.audit.signing import Checkpoint, Verifier
 from app.audit.walk import Failure, Walk
 
@@ -208,6 +209,11 @@ async def _verify_chain(
         if not isinstance(cp.seq, int) or not verifier.verify(signed):
             return VerifyResult(0, 0, pending, cp.seq, None, _unsigned(f"checkpoint at seq {cp.seq}", signed, verifier))
         checkpoints[cp.seq] = cp.hash
+    if conn.dialect.name == "postgresql" and stored:
+        latest = stored[-1]
+        signed = Checkpoint(latest.seq, latest.hash, latest.signed_at, latest.key_id, latest.signature)
+        if (reason := await witness_store_fault(conn, signed)) is not None:
+            return VerifyResult(0, 0, pending, None, None, reason)
     witnessed = await _witnessed_fault(conn, verifier, checkpoints)
     if isinstance(witnessed, tuple):
         seq, reason = witnessed
@@ -292,6 +298,28 @@ EXPECTED_DEFAULTS = {
 }
 """PostgreSQL: the column defaults of the audit tables (``pg_get_expr``), and no other."""
 
+EXPECTED_INDEXES = frozenset(
+    f"CREATE {kind}INDEX {name} ON public.{table} USING btree ({columns})"
+    for kind, name, table, columns in (
+        ("UNIQUE ", "pk_audit_events", "audit_events", "id"),
+        ("", "ix_audit_events_action", "audit_events", "action"),
+        ("", "ix_audit_events_actor_id", "audit_events", "actor_id"),
+        ("", "ix_audit_events_desk_id", "audit_events", "desk_id"),
+        ("", "ix_audit_events_entity", "audit_events", "entity_type, entity_id"),
+        ("", "ix_audit_events_occurred_at", "audit_events", "occurred_at"),
+        ("", "ix_audit_events_txid_id", "audit_events", "txid, id"),
+        ("UNIQUE ", "pk_audit_links", "audit_links", "seq"),
+        ("UNIQUE ", "uq_audit_links_event_id", "audit_links", "event_id"),
+        ("UNIQUE ", "pk_audit_checkpoints", "audit_checkpoints", "seq"),
+        ("UNIQUE ", "pk_audit_witnessed_checkpoints", "audit_witnessed_checkpoints", "id"),
+        ("UNIQUE ", "pk_audit_payloads", "audit_payloads", "id"),
+        ("", "ix_audit_payloads_registrant_id", "audit_payloads", "registrant_id"),
+    )
+)
+"""PostgreSQL: the indexes of the audit tables (``pg_get_indexdef``), and no other: a unique
+index of someone else's (on a constant, or partial on a hash they expect) refuses rows, and so
+does one on an expression that fails for some."""
+
 _PROTECTION = text(
     """
     WITH audit AS (
@@ -321,6 +349,24 @@ _PROTECTION = text(
     JOIN pg_catalog.pg_attribute att ON att.attrelid = d.adrelid AND att.attnum = d.adnum
     WHERE NOT (a.relname || '.' || att.attname || '=' || pg_catalog.pg_get_expr(d.adbin, d.adrelid)) = ANY(:defaults)
     UNION ALL
+    SELECT a.relname, 'no default of ' || att.attname
+    FROM pg_catalog.unnest(CAST(:defaults AS text[])) AS expected(d)
+    JOIN audit a ON a.relname = pg_catalog.split_part(expected.d, '.', 1)
+    JOIN pg_catalog.pg_attribute att ON att.attrelid = a.oid
+     AND att.attname = pg_catalog.split_part(pg_catalog.split_part(expected.d, '=', 1), '.', 2)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.oid AND d.adnum = att.attnum
+    )
+    UNION ALL
+    SELECT a.relname, 'column ' || att.attname || ' of domain ' || ty.typname
+    FROM pg_catalog.pg_attribute att JOIN audit a ON a.oid = att.attrelid
+    JOIN pg_catalog.pg_type ty ON ty.oid = att.atttypid
+    WHERE att.attnum > 0 AND NOT att.attisdropped AND ty.typtype = 'd'
+    UNION ALL
+    SELECT a.relname, 'index ' || c.relname
+    FROM pg_catalog.pg_index i JOIN audit a ON a.oid = i.indrelid JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+    WHERE NOT pg_catalog.pg_get_indexdef(i.indexrelid) = ANY(:indexes)
+    UNION ALL
     SELECT p.proname, 'function body rewritten'
     FROM pg_catalog.pg_proc p
     WHERE p.pronamespace = 'public'::pg_catalog.regnamespace AND p.proname = ANY(:functions)
@@ -339,8 +385,12 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
     on these tables; a trigger that is not the migrations' (:data:`EXPECTED_TRIGGERS`), calls
     another function, or is disabled (or fires only as a replica); a constraint but their primary,
     foreign and unique keys (a ``CHECK`` refusing rows); a column default that is not theirs
-    (:data:`EXPECTED_DEFAULTS`: ``1/0`` refuses every row); a trigger function whose body is not
-    theirs (:data:`EXPECTED_FUNCTIONS`). The verifier's transaction also runs with
+    (:data:`EXPECTED_DEFAULTS`: ``1/0`` refuses every row), or one of theirs gone; a column of a
+    domain type (its ``CHECK`` refuses rows); an index that is not theirs
+    (:data:`EXPECTED_INDEXES`); a trigger function whose body is not theirs
+    (:data:`EXPECTED_FUNCTIONS`). What no catalog rule names (a sequence run to its end, a column
+    made too narrow, a grant revoked) :func:`witness_store_fault` finds by trying. The
+    verifier's transaction also runs with
     ``row_security = off`` (:func:`~app.audit.sequencer.pin_for_verification`): a policy added
     meanwhile makes its reads fail rather than return fewer rows."""
     params = {
@@ -349,6 +399,7 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
         "defaults": [f"{column}={expr}" for column, expr in EXPECTED_DEFAULTS.items()],
         "functions": list(EXPECTED_FUNCTIONS),
         "bodies": [f"{name}={md5}" for name, md5 in EXPECTED_FUNCTIONS.items()],
+        "indexes": sorted(EXPECTED_INDEXES),
     }
     found = (await conn.execute(_PROTECTION, params)).all()
     if not found:
@@ -358,6 +409,37 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
         f"the audit tables are not read as they were written: {named} (added with the owner's rights; "
         "they can drop, hide or alter rows, such as a checkpoint a sequencer witnessed)"
     )
+
+
+_IN_RECOVERY = text("SELECT pg_catalog.pg_is_in_recovery()")
+
+
+async def witness_store_fault(conn: AsyncConnection, latest: Checkpoint) -> str | None:
+    """PostgreSQL: why the database would refuse a running sequencer the row of the checkpoint it
+    witnessed (so that a rewrite behind it leaves no evidence), found by trying: ``latest`` (the
+    latest stored checkpoint) inserted into ``audit_witnessed_checkpoints`` by the sequencer's own
+    statement (:func:`~app.audit.sequencer.store_checkpoint`), as ``conn``'s role (the
+    application's: ``verify-audit`` connects as it), on a connection of its own, in a transaction
+    that is always rolled back: no row is left, the id sequence moves on by one. This finds what
+    no catalog rule of :func:`protection_fault` names: the id sequence run to its end, the id's
+    default dropped, a column made too narrow, a unique index and a row of someone else's, the
+    application's INSERT revoked. None when the row would be stored, and on a standby (read-only:
+    nothing can be tried there)."""
+    async with conn.engine.connect() as trial:
+        await pin_for_verification(trial)
+        if (await trial.execute(_IN_RECOVERY)).scalar_one():
+            return None
+        try:
+            await store_checkpoint(trial, latest, AuditWitnessedCheckpoint)
+        except DBAPIError as exc:
+            first_line = (str(exc.orig).splitlines() or [""])[0]
+            return (
+                f"the database refuses to store a checkpoint a running sequencer witnessed ({first_line}): "
+                "changed with the owner's rights, it lets the log be cut and sealed again unseen"
+            )
+        finally:
+            await trial.rollback()
+    return None
 
 
 async def _witnessed_fault(

@@ -204,3 +204,34 @@ async def test_migrate_with_an_owner_url_grants_the_application_role(app_role, d
             await conn.execute("UPDATE alembic_version SET version_num = '0001'")
     finally:
         await conn.close()
+
+
+async def test_verify_as_the_app_role_names_its_insert_on_the_witnesses_revoked(
+    app_role, app_role_connection, app, database_url, sessionmaker, audit_log
+) -> None:
+    """The owner revokes the application's INSERT on ``audit_witnessed_checkpoints`` (a running
+    sequencer then cannot store the evidence of a rewrite): verify-audit, run as that role, tries
+    and names it."""
+    from sqlalchemy.engine import make_url
+
+    from app.audit.service import verify_chain
+    from app.core.db import create_engine, create_sessionmaker
+
+    await write_events(sessionmaker, 3)
+    await audit_log.seal()
+    app_url = make_url(database_url).set(username=app_role).render_as_string(hide_password=False)
+    engine = create_engine(app_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            assert (await verify_chain(session, app.state.audit_sequencer.signer)).ok
+        async with sessionmaker() as session:
+            await session.execute(text(f'REVOKE INSERT ON audit_witnessed_checkpoints FROM "{app_role}"'))
+            await session.commit()
+        async with create_sessionmaker(engine)() as session:
+            result = await verify_chain(session, app.state.audit_sequencer.signer)
+        assert not result.ok
+        assert result.reason is not None
+        assert result.reason.startswith("the database refuses to store a checkpoint a running sequencer witnessed (")
+        assert "permission denied for table audit_witnessed_checkpoints" in result.reason
+    finally:
+        await engine.dispose()

@@ -72,8 +72,39 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
             ],
             "function body rewritten on audit_events_stamp_txid",
         ),
+        (
+            ["ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN id DROP DEFAULT"],
+            "no default of id on audit_witnessed_checkpoints",
+        ),
+        (
+            [
+                "CREATE DOMAIN dd_hash AS varchar(64) CHECK (VALUE <> repeat('f', 64))",
+                "ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN hash TYPE dd_hash",
+            ],
+            "column hash of domain dd_hash on audit_witnessed_checkpoints",
+        ),
+        (
+            ["CREATE UNIQUE INDEX zz_one ON audit_witnessed_checkpoints ((1))"],
+            "index zz_one on audit_witnessed_checkpoints",
+        ),
+        (
+            ["CREATE INDEX zz_fails ON audit_witnessed_checkpoints ((1 / (seq - 7)))"],
+            "index zz_fails on audit_witnessed_checkpoints",
+        ),
     ],
-    ids=["rule", "trigger", "row-level security", "check", "default", "replica trigger", "function body"],
+    ids=[
+        "rule",
+        "trigger",
+        "row-level security",
+        "check",
+        "default",
+        "replica trigger",
+        "function body",
+        "no default",
+        "domain",
+        "unique index",
+        "failing index",
+    ],
 )
 async def test_what_could_hide_rows_from_the_verifier_is_named(
     sealed, sessionmaker, audit_log, statements: list[str], named: str
@@ -83,6 +114,35 @@ async def test_what_could_hide_rows_from_the_verifier_is_named(
     result = await audit_log.verify()
     assert not result.ok
     assert result.reason.startswith(f"the audit tables are not read as they were written: {named} ")
+
+
+@pytest.mark.parametrize(
+    ("statements", "refusal"),
+    [
+        (["SELECT setval('audit_witnessed_checkpoints_id_seq', 9223372036854775807)"], "reached maximum value"),
+        (["ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN hash TYPE varchar(2)"], "value too long"),
+    ],
+    ids=["sequence at its end", "column too narrow"],
+)
+async def test_what_keeps_a_witness_from_being_stored_is_found_by_trying(
+    sealed, sessionmaker, audit_log, statements: list[str], refusal: str
+) -> None:
+    """What no catalog rule names: the verifier tries to store a witnessed checkpoint as a
+    sequencer would, and leaves nothing behind."""
+    await _as_owner(sessionmaker, *statements)
+    result = await audit_log.verify()
+    assert not result.ok
+    assert result.reason.startswith("the database refuses to store a checkpoint a running sequencer witnessed (")
+    assert refusal in result.reason
+    async with sessionmaker() as session:
+        assert (await session.execute(text("SELECT count(*) FROM audit_witnessed_checkpoints"))).scalar_one() == 0
+
+
+async def test_the_trial_store_leaves_no_row(sealed, sessionmaker, audit_log) -> None:
+    for _ in range(3):
+        assert (await audit_log.verify()).ok
+    async with sessionmaker() as session:
+        assert (await session.execute(text("SELECT count(*) FROM audit_witnessed_checkpoints"))).scalar_one() == 0
 
 
 async def test_a_witness_the_database_refuses_to_store_still_stops_and_shows_its_checkpoint(
