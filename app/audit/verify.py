@@ -367,6 +367,10 @@ _PROTECTION = text(
     FROM pg_catalog.pg_index i JOIN audit a ON a.oid = i.indrelid JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
     WHERE NOT pg_catalog.pg_get_indexdef(i.indexrelid) = ANY(:indexes)
     UNION ALL
+    SELECT c.relname, 'a relation of its name in pg_catalog'
+    FROM pg_catalog.pg_class c
+    WHERE c.relnamespace = 'pg_catalog'::pg_catalog.regnamespace AND c.relname = ANY(:tables)
+    UNION ALL
     SELECT p.proname, 'function body rewritten'
     FROM pg_catalog.pg_proc p
     WHERE p.pronamespace = 'public'::pg_catalog.regnamespace AND p.proname = ANY(:functions)
@@ -388,7 +392,9 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
     (:data:`EXPECTED_DEFAULTS`: ``1/0`` refuses every row), or one of theirs gone; a column of a
     domain type (its ``CHECK`` refuses rows); an index that is not theirs
     (:data:`EXPECTED_INDEXES`); a trigger function whose body is not theirs
-    (:data:`EXPECTED_FUNCTIONS`). What no catalog rule names (a sequence run to its end, a column
+    (:data:`EXPECTED_FUNCTIONS`); a relation of an audit table's name in ``pg_catalog`` (first
+    on the pinned ``search_path``: a superuser's view there would show the verifier a copy).
+    What no catalog rule names (a sequence run to its end, a column
     made too narrow, a grant revoked) :func:`witness_store_fault` finds by trying. The
     verifier's transaction also runs with
     ``row_security = off`` (:func:`~app.audit.sequencer.pin_for_verification`): a policy added

@@ -91,6 +91,13 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
             ["CREATE INDEX zz_fails ON audit_witnessed_checkpoints ((1 / (seq - 7)))"],
             "index zz_fails on audit_witnessed_checkpoints",
         ),
+        (
+            [
+                "SET LOCAL allow_system_table_mods = on",
+                "CREATE VIEW pg_catalog.audit_events AS SELECT * FROM public.audit_events",
+            ],
+            "a relation of its name in pg_catalog on audit_events",
+        ),
     ],
     ids=[
         "rule",
@@ -104,6 +111,7 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
         "domain",
         "unique index",
         "failing index",
+        "shadow in pg_catalog",
     ],
 )
 async def test_what_could_hide_rows_from_the_verifier_is_named(
