@@ -191,11 +191,11 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     (``(None, None, reason)``); None when every payload checks.
 
     One pass: the sealed events that refer to a payload, each with its payload if stored (one
-    join, streamed), counting the payloads found; then the payloads are counted, with the other
-    ones of the events still waiting to be sealed (after the chain's head), and only when some
-    are left over is the first of them looked for. Read-only; run it in the verifier's transaction (one
-    snapshot). A value the driver cannot convert raises what it raises (``ValueError``,
-    ``TypeError``), as the chain's readers do.
+    join, sorted by the server, streamed to this process), counting the payloads found; then the
+    payloads are counted, with the other ones of the events still waiting to be sealed (after the
+    chain's head), and only when some are left over is the first of them looked for. Read-only;
+    run it in the verifier's transaction (one snapshot). A value the driver cannot convert raises
+    what it raises (``ValueError``, ``TypeError``), as the chain's readers do.
 
     The events are found by the text ``"personal"`` in their details and their reference read by
     the database's JSON operators; an event whose details refer to a payload all the same (its

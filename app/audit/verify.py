@@ -163,6 +163,8 @@ async def verify_log(
             seq, event_id, reason = fault
             reason = f"event {event_id}: {reason}" if event_id is not None else reason
             return replace(result, broken_seq=seq, broken_id=event_id, reason=reason)
+        if conn.dialect.name == "postgresql" and (refused := await witness_store_fault(conn)) is not None:
+            return replace(result, reason=refused)
         return result
     finally:
         if beside is not None:  # the chain failed first, or raised: what the task says is not asked for
@@ -209,11 +211,6 @@ async def _verify_chain(
         if not isinstance(cp.seq, int) or not verifier.verify(signed):
             return VerifyResult(0, 0, pending, cp.seq, None, _unsigned(f"checkpoint at seq {cp.seq}", signed, verifier))
         checkpoints[cp.seq] = cp.hash
-    if conn.dialect.name == "postgresql" and stored:
-        latest = stored[-1]
-        signed = Checkpoint(latest.seq, latest.hash, latest.signed_at, latest.key_id, latest.signature)
-        if (reason := await witness_store_fault(conn, signed)) is not None:
-            return VerifyResult(0, 0, pending, None, None, reason)
     witnessed = await _witnessed_fault(conn, verifier, checkpoints)
     if isinstance(witnessed, tuple):
         seq, reason = witnessed
@@ -320,6 +317,40 @@ EXPECTED_INDEXES = frozenset(
 index of someone else's (on a constant, or partial on a hash they expect) refuses rows, and so
 does one on an expression that fails for some."""
 
+EXPECTED_CONSTRAINTS = frozenset(
+    {
+        "audit_events.pk_audit_events=PRIMARY KEY (id)",
+        "audit_links.pk_audit_links=PRIMARY KEY (seq)",
+        "audit_links.uq_audit_links_event_id=UNIQUE (event_id)",
+        "audit_links.fk_audit_links_event_id_audit_events=FOREIGN KEY (event_id) REFERENCES audit_events(id)",
+        "audit_checkpoints.pk_audit_checkpoints=PRIMARY KEY (seq)",
+        "audit_witnessed_checkpoints.pk_audit_witnessed_checkpoints=PRIMARY KEY (id)",
+        "audit_payloads.pk_audit_payloads=PRIMARY KEY (id)",
+    }
+)
+"""PostgreSQL: the constraints of the audit tables (``pg_get_constraintdef``), and no other: a
+``CHECK``, or a foreign key to a table of someone else's listing the rows it lets in, refuses rows."""
+
+_NOT_NULL = " not null"
+EXPECTED_COLUMNS = frozenset(
+    f"audit_witnessed_checkpoints.{column}={kind}{_NOT_NULL}"
+    for column, kind in {
+        "id": "bigint",
+        "seq": "bigint",
+        "hash": "character varying(64)",
+        "signed_at": "timestamp with time zone",
+        "key_id": "character varying(16)",
+        "signature": "character varying(88)",
+        "witnessed_at": "timestamp with time zone",
+    }.items()
+)
+"""PostgreSQL: the columns of ``audit_witnessed_checkpoints`` (``format_type``, ``not null``), and
+no other. There a row that does not read as the sequencer wrote it is passed over (the
+application's role may insert rows), so a column of another type hides every witnessed
+checkpoint (``seq`` read as a ``Decimal`` is no number), and one too narrow, of a domain (its
+``CHECK``) or added ``NOT NULL`` refuses them. The other audit tables' columns are read by the
+checks themselves: a value read otherwise fails its hash or its signature, named at its link."""
+
 _PROTECTION = text(
     """
     WITH audit AS (
@@ -342,7 +373,7 @@ _PROTECTION = text(
     UNION ALL
     SELECT a.relname, 'constraint ' || k.conname
     FROM pg_catalog.pg_constraint k JOIN audit a ON a.oid = k.conrelid
-    WHERE k.contype NOT IN ('p', 'f', 'u')
+    WHERE NOT (a.relname || '.' || k.conname || '=' || pg_catalog.pg_get_constraintdef(k.oid)) = ANY(:constraints)
     UNION ALL
     SELECT a.relname, 'default of ' || att.attname
     FROM pg_catalog.pg_attrdef d JOIN audit a ON a.oid = d.adrelid
@@ -358,10 +389,12 @@ _PROTECTION = text(
         SELECT 1 FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.oid AND d.adnum = att.attnum
     )
     UNION ALL
-    SELECT a.relname, 'column ' || att.attname || ' of domain ' || ty.typname
+    SELECT a.relname, 'column ' || att.attname || ' of type ' || pg_catalog.format_type(att.atttypid, att.atttypmod)
+        || CASE WHEN att.attnotnull THEN ' not null' ELSE '' END
     FROM pg_catalog.pg_attribute att JOIN audit a ON a.oid = att.attrelid
-    JOIN pg_catalog.pg_type ty ON ty.oid = att.atttypid
-    WHERE att.attnum > 0 AND NOT att.attisdropped AND ty.typtype = 'd'
+    WHERE att.attnum > 0 AND NOT att.attisdropped AND a.relname = 'audit_witnessed_checkpoints'
+      AND NOT (a.relname || '.' || att.attname || '=' || pg_catalog.format_type(att.atttypid, att.atttypmod)
+               || CASE WHEN att.attnotnull THEN ' not null' ELSE '' END) = ANY(:columns)
     UNION ALL
     SELECT a.relname, 'index ' || c.relname
     FROM pg_catalog.pg_index i JOIN audit a ON a.oid = i.indrelid JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
@@ -369,7 +402,7 @@ _PROTECTION = text(
     UNION ALL
     SELECT c.relname, 'a relation of its name in pg_catalog'
     FROM pg_catalog.pg_class c
-    WHERE c.relnamespace = 'pg_catalog'::pg_catalog.regnamespace AND c.relname = ANY(:tables)
+    WHERE c.relnamespace = 'pg_catalog'::pg_catalog.regnamespace AND c.relname = ANY(:shadowed)
     UNION ALL
     SELECT p.proname, 'function body rewritten'
     FROM pg_catalog.pg_proc p
@@ -387,15 +420,16 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
     (:class:`~app.audit.models.AuditWitnessedCheckpoint`), or have events recorded other than
     written. Named: any rewrite rule (``DO INSTEAD NOTHING`` on insert) and any row-level security
     on these tables; a trigger that is not the migrations' (:data:`EXPECTED_TRIGGERS`), calls
-    another function, or is disabled (or fires only as a replica); a constraint but their primary,
-    foreign and unique keys (a ``CHECK`` refusing rows); a column default that is not theirs
-    (:data:`EXPECTED_DEFAULTS`: ``1/0`` refuses every row), or one of theirs gone; a column of a
-    domain type (its ``CHECK`` refuses rows); an index that is not theirs
+    another function, or is disabled (or fires only as a replica); a constraint that is not
+    theirs (:data:`EXPECTED_CONSTRAINTS`: a ``CHECK``, or a foreign key to a table of someone
+    else's, refuses rows); a column default that is not theirs (:data:`EXPECTED_DEFAULTS`: ``1/0``
+    refuses every row), or one of theirs gone; a column of ``audit_witnessed_checkpoints`` that is
+    not theirs (:data:`EXPECTED_COLUMNS`); an index that is not theirs
     (:data:`EXPECTED_INDEXES`); a trigger function whose body is not theirs
-    (:data:`EXPECTED_FUNCTIONS`); a relation of an audit table's name in ``pg_catalog`` (first
-    on the pinned ``search_path``: a superuser's view there would show the verifier a copy).
-    What no catalog rule names (a sequence run to its end, a column
-    made too narrow, a grant revoked) :func:`witness_store_fault` finds by trying. The
+    (:data:`EXPECTED_FUNCTIONS`); a relation of an audit table's (or ``registrants``') name in
+    ``pg_catalog`` (first on the pinned ``search_path``: a superuser's view there would show the
+    verifier a copy). What no catalog rule names (a sequence run to its end, a grant revoked)
+    :func:`witness_store_fault` finds by trying. The
     verifier's transaction also runs with
     ``row_security = off`` (:func:`~app.audit.sequencer.pin_for_verification`): a policy added
     meanwhile makes its reads fail rather than return fewer rows."""
@@ -406,6 +440,9 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
         "functions": list(EXPECTED_FUNCTIONS),
         "bodies": [f"{name}={md5}" for name, md5 in EXPECTED_FUNCTIONS.items()],
         "indexes": sorted(EXPECTED_INDEXES),
+        "constraints": sorted(EXPECTED_CONSTRAINTS),
+        "columns": sorted(EXPECTED_COLUMNS),
+        "shadowed": [*EXPECTED_TRIGGERS, "registrants"],  # the verifier reads registrants too (erasures)
     }
     found = (await conn.execute(_PROTECTION, params)).all()
     if not found:
@@ -417,26 +454,44 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
     )
 
 
-_IN_RECOVERY = text("SELECT pg_catalog.pg_is_in_recovery()")
+# Whether a trial can tell anything: not on a standby or in a read-only session, and only as a
+# role that records events (the application's; an auditor's SELECT-only role cannot store a
+# witness either, and nothing is wrong with that).
+_CHECKPOINT_COLUMNS = (
+    AuditCheckpoint.seq,
+    AuditCheckpoint.hash,
+    AuditCheckpoint.signed_at,
+    AuditCheckpoint.key_id,
+    AuditCheckpoint.signature,
+)
+_TRIAL_POSSIBLE = text(
+    "SELECT NOT pg_catalog.pg_is_in_recovery() AND pg_catalog.current_setting('transaction_read_only') = 'off'"
+    " AND pg_catalog.has_table_privilege('public.audit_events', 'INSERT')"
+)
 
 
-async def witness_store_fault(conn: AsyncConnection, latest: Checkpoint) -> str | None:
+async def witness_store_fault(conn: AsyncConnection) -> str | None:
     """PostgreSQL: why the database would refuse a running sequencer the row of the checkpoint it
-    witnessed (so that a rewrite behind it leaves no evidence), found by trying: ``latest`` (the
-    latest stored checkpoint) inserted into ``audit_witnessed_checkpoints`` by the sequencer's own
+    witnessed (so that a rewrite behind it leaves no evidence), found by trying: the latest stored
+    checkpoint inserted into ``audit_witnessed_checkpoints`` by the sequencer's own
     statement (:func:`~app.audit.sequencer.store_checkpoint`), as ``conn``'s role (the
     application's: ``verify-audit`` connects as it), on a connection of its own, in a transaction
     that is always rolled back: no row is left, the id sequence moves on by one. This finds what
     no catalog rule of :func:`protection_fault` names: the id sequence run to its end, the id's
     default dropped, a column made too narrow, a unique index and a row of someone else's, the
-    application's INSERT revoked. None when the row would be stored, and on a standby (read-only:
-    nothing can be tried there)."""
+    application's INSERT revoked. None when the row would be stored, when there is no checkpoint,
+    and where nothing can be tried: on a standby, in a read-only session, as a role that may not
+    record events (an auditor's: only the application's role must be able to store a witness).
+    :func:`verify_log` tries last, once every other check has passed."""
     async with conn.engine.connect() as trial:
         await pin_for_verification(trial)
-        if (await trial.execute(_IN_RECOVERY)).scalar_one():
+        if not (await trial.execute(_TRIAL_POSSIBLE)).scalar_one():
+            return None
+        row = (await trial.execute(select(*_CHECKPOINT_COLUMNS).order_by(AuditCheckpoint.seq.desc()).limit(1))).first()
+        if row is None:
             return None
         try:
-            await store_checkpoint(trial, latest, AuditWitnessedCheckpoint)
+            await store_checkpoint(trial, Checkpoint(*row), AuditWitnessedCheckpoint)
         except DBAPIError as exc:
             first_line = (str(exc.orig).splitlines() or [""])[0]
             return (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from app.audit.service import verify_chain
 from tests.audit.conftest import write_events
 
 
@@ -81,7 +82,7 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
                 "CREATE DOMAIN dd_hash AS varchar(64) CHECK (VALUE <> repeat('f', 64))",
                 "ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN hash TYPE dd_hash",
             ],
-            "column hash of domain dd_hash on audit_witnessed_checkpoints",
+            "column hash of type dd_hash not null on audit_witnessed_checkpoints",
         ),
         (
             ["CREATE UNIQUE INDEX zz_one ON audit_witnessed_checkpoints ((1))"],
@@ -98,6 +99,24 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
             ],
             "a relation of its name in pg_catalog on audit_events",
         ),
+        (
+            ["ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN hash TYPE varchar(2)"],
+            "column hash of type character varying(2) not null on audit_witnessed_checkpoints",
+        ),
+        (
+            # read as a Decimal, a witnessed checkpoint's seq was passed over as not a number
+            ["ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN seq TYPE numeric"],
+            "column seq of type numeric not null on audit_witnessed_checkpoints",
+        ),
+        (
+            [
+                "CREATE TABLE zz_allowed (seq bigint, hash varchar(64), UNIQUE (seq, hash))",
+                "INSERT INTO zz_allowed SELECT seq, hash FROM audit_checkpoints",
+                "ALTER TABLE audit_witnessed_checkpoints ADD CONSTRAINT zz_fk FOREIGN KEY (seq, hash) "
+                "REFERENCES zz_allowed (seq, hash)",
+            ],
+            "constraint zz_fk on audit_witnessed_checkpoints",
+        ),
     ],
     ids=[
         "rule",
@@ -112,6 +131,9 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
         "unique index",
         "failing index",
         "shadow in pg_catalog",
+        "column too narrow",
+        "column of another type",
+        "foreign key",
     ],
 )
 async def test_what_could_hide_rows_from_the_verifier_is_named(
@@ -121,16 +143,16 @@ async def test_what_could_hide_rows_from_the_verifier_is_named(
     await _as_owner(sessionmaker, *statements)
     result = await audit_log.verify()
     assert not result.ok
-    assert result.reason.startswith(f"the audit tables are not read as they were written: {named} ")
+    prefix = f"the audit tables are not read as they were written: {named}"
+    assert result.reason.startswith(prefix) and result.reason[len(prefix)] in " ,", result.reason
 
 
 @pytest.mark.parametrize(
     ("statements", "refusal"),
     [
         (["SELECT setval('audit_witnessed_checkpoints_id_seq', 9223372036854775807)"], "reached maximum value"),
-        (["ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN hash TYPE varchar(2)"], "value too long"),
     ],
-    ids=["sequence at its end", "column too narrow"],
+    ids=["sequence at its end"],
 )
 async def test_what_keeps_a_witness_from_being_stored_is_found_by_trying(
     sealed, sessionmaker, audit_log, statements: list[str], refusal: str
@@ -144,6 +166,28 @@ async def test_what_keeps_a_witness_from_being_stored_is_found_by_trying(
     assert refusal in result.reason
     async with sessionmaker() as session:
         assert (await session.execute(text("SELECT count(*) FROM audit_witnessed_checkpoints"))).scalar_one() == 0
+
+
+async def test_no_trial_where_none_can_tell_anything(sealed, sessionmaker, audit_log, database_url) -> None:
+    """In a read-only session (a standby, an auditor's account) the verifier does not try to
+    store a witness: an intact log verifies there, whatever keeps the application's role from
+    storing one (the application's own verification names it)."""
+    from sqlalchemy.engine import make_url
+
+    from app.core.db import create_engine, create_sessionmaker
+
+    await _as_owner(sessionmaker, "SELECT setval('audit_witnessed_checkpoints_id_seq', 9223372036854775807)")
+    assert not (await audit_log.verify()).ok
+    database = make_url(database_url).database
+    await _as_owner(sessionmaker, f'ALTER DATABASE "{database}" SET default_transaction_read_only = on')
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            result = await verify_chain(session, audit_log.app.state.audit_sequencer.signer)
+        assert result.ok, result
+    finally:
+        await engine.dispose()
+        await _as_owner(sessionmaker, f'ALTER DATABASE "{database}" RESET default_transaction_read_only')
 
 
 async def test_the_trial_store_leaves_no_row(sealed, sessionmaker, audit_log) -> None:
