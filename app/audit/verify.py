@@ -50,7 +50,15 @@ from app.audit.batches import batch_fault
 from app.audit.copy_reader import AS_TEXT, Link, hash_matches, number, pg_copy
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
 from app.audit.payload_check import Fault, payload_fault, start_beside
-from app.audit.sequencer import Backlog, Head, backlog, head, next_txid, pin_for_verification, store_checkpoint
+from app.audit.sequencer import (
+    Backlog,
+    Head,
+    backlog,
+    head,
+    next_txid,
+    pin_for_verification,
+    store_checkpoint,
+)
 from app.audit.signing import Checkpoint, Verifier
 from app.audit.walk import Failure, Walk
 
@@ -429,8 +437,7 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
     (:data:`EXPECTED_FUNCTIONS`); a relation of an audit table's (or ``registrants``') name in
     ``pg_catalog`` (first on the pinned ``search_path``: a superuser's view there would show the
     verifier a copy). What no catalog rule names (a sequence run to its end, a grant revoked)
-    :func:`witness_store_fault` finds by trying. The
-    verifier's transaction also runs with
+    :func:`witness_store_fault` finds by trying. The verifier's transaction also runs with
     ``row_security = off`` (:func:`~app.audit.sequencer.pin_for_verification`): a policy added
     meanwhile makes its reads fail rather than return fewer rows."""
     params = {
@@ -457,13 +464,6 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
 # Whether a trial can tell anything: not on a standby or in a read-only session, and only as a
 # role that records events (the application's; an auditor's SELECT-only role cannot store a
 # witness either, and nothing is wrong with that).
-_CHECKPOINT_COLUMNS = (
-    AuditCheckpoint.seq,
-    AuditCheckpoint.hash,
-    AuditCheckpoint.signed_at,
-    AuditCheckpoint.key_id,
-    AuditCheckpoint.signature,
-)
 _TRIAL_POSSIBLE = text(
     "SELECT NOT pg_catalog.pg_is_in_recovery() AND pg_catalog.current_setting('transaction_read_only') = 'off'"
     " AND pg_catalog.has_table_privilege('public.audit_events', 'INSERT')"
@@ -477,8 +477,7 @@ async def witness_store_fault(conn: AsyncConnection) -> str | None:
     statement (:func:`~app.audit.sequencer.store_checkpoint`), as ``conn``'s role (the
     application's: ``verify-audit`` connects as it), on a connection of its own, in a transaction
     that is always rolled back: no row is left, the id sequence moves on by one. This finds what
-    no catalog rule of :func:`protection_fault` names: the id sequence run to its end, the id's
-    default dropped, a column made too narrow, a unique index and a row of someone else's, the
+    no catalog rule of :func:`protection_fault` names: the id sequence run to its end, the
     application's INSERT revoked. None when the row would be stored, when there is no checkpoint,
     and where nothing can be tried: on a standby, in a read-only session, as a role that may not
     record events (an auditor's: only the application's role must be able to store a witness).
@@ -487,11 +486,11 @@ async def witness_store_fault(conn: AsyncConnection) -> str | None:
         await pin_for_verification(trial)
         if not (await trial.execute(_TRIAL_POSSIBLE)).scalar_one():
             return None
-        row = (await trial.execute(select(*_CHECKPOINT_COLUMNS).order_by(AuditCheckpoint.seq.desc()).limit(1))).first()
-        if row is None:
+        latest = await latest_checkpoint(trial)
+        if latest is None:
             return None
         try:
-            await store_checkpoint(trial, Checkpoint(*row), AuditWitnessedCheckpoint)
+            await store_checkpoint(trial, latest, AuditWitnessedCheckpoint)
         except DBAPIError as exc:
             first_line = (str(exc.orig).splitlines() or [""])[0]
             return (

@@ -190,9 +190,20 @@ async def test_no_trial_where_none_can_tell_anything(sealed, sessionmaker, audit
         await _as_owner(sessionmaker, f'ALTER DATABASE "{database}" RESET default_transaction_read_only')
 
 
-async def test_the_trial_store_leaves_no_row(sealed, sessionmaker, audit_log) -> None:
+async def _next_witness_id(sessionmaker) -> int:
+    async with sessionmaker() as session:
+        last, called = (
+            await session.execute(text("SELECT last_value, is_called FROM audit_witnessed_checkpoints_id_seq"))
+        ).one()
+    return int(last) + int(called)
+
+
+async def test_the_trial_store_runs_each_time_and_leaves_no_row(sealed, sessionmaker, audit_log) -> None:
+    """Each verification tries (the witnesses' id sequence moves on by one) and leaves no row."""
+    before = await _next_witness_id(sessionmaker)
     for _ in range(3):
         assert (await audit_log.verify()).ok
+    assert await _next_witness_id(sessionmaker) == before + 3
     async with sessionmaker() as session:
         assert (await session.execute(text("SELECT count(*) FROM audit_witnessed_checkpoints"))).scalar_one() == 0
 
