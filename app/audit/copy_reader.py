@@ -56,6 +56,7 @@ _NULL = b"\\N"  # COPY's text form of NULL; a backslash in a value is always dou
 _TAB_NULL = b"\t\\N"
 _REFERENCE_ORDER = [7 + chain.V2_KEYS.index(name) if name in chain.V2_KEYS else None for name in chain.CONTENT_FIELDS]
 _DETAILS_CACHE_LIMIT = 4096
+_SPACED_SAMPLE = 4096  # bytes of a COPY block looked at by _spaced
 _sha256 = hashlib.sha256
 _hexlify = binascii.hexlify
 
@@ -147,8 +148,8 @@ class CopyLines:
         past it a forger could store the hash of non-canonical details, say a key twice, that the
         reference formula refuses. There, and when the match fails, details are read and encoded
         canonically first. A match is all that counts: the test for ``": `` and ``" :`` only spares
-        a hash that cannot match, and ``spaced=False`` (no line holds them: the caller looked at
-        the whole block at once) skips it.
+        a hash that cannot match, and ``spaced=False`` (the block's first lines hold none:
+        :func:`_spaced`) skips it.
 
         A raw control character (COPY leaves 0x01-0x07, 0x0e-0x1f as they are) is not looked for:
         the canonical JSON never holds one, so such a line cannot match its hash the cheap way
@@ -253,9 +254,14 @@ async def pg_copy(conn: AsyncConnection, walk: Walker, signed_through: int = 0) 
 
 
 def _spaced(block: bytes) -> bool:
-    """Whether some details in ``block`` (lines of the COPY) may be written with spaces, as
-    versions before canonical storage wrote them: see :meth:`CopyLines.links`."""
-    return b'": ' in block or b'" :' in block
+    """Whether the details in ``block`` (lines of the COPY) are likely written with spaces, as
+    versions before canonical storage wrote them (``json.dumps``'s ``": "``): see
+    :meth:`CopyLines.links`. Only the block's first :data:`_SPACED_SAMPLE` bytes are looked at, a
+    few lines: a log's events were written by one version after another, so a block of them is
+    mostly one or the other. The answer only decides which hash is tried first, never whether a
+    line verifies: a wrong guess costs one hash, where scanning the whole block twice cost 6 % of
+    the verification's time."""
+    return block.find(b'": ', 0, _SPACED_SAMPLE) >= 0 or block.find(b'" :', 0, _SPACED_SAMPLE) >= 0
 
 
 def hash_matches(

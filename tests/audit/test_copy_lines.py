@@ -14,7 +14,7 @@ import hashlib
 import json
 
 from app.audit import chain
-from app.audit.copy_reader import CopyLines
+from app.audit.copy_reader import CopyLines, _spaced
 
 PREV = "ab" * 32
 DESK = "5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10"
@@ -199,3 +199,17 @@ def test_details_written_otherwise_are_read_where_a_checkpoint_signs_too() -> No
                 lines = CopyLines(signed_through)
                 (link,) = lines.links([_line(content, text, _reference(content, value))], spaced=spaced)
                 assert link[-1] is True, text
+
+
+def test_a_block_of_both_forms_verifies_whatever_its_start_says() -> None:
+    """``_spaced`` looks at a block's start only (the lines of one version): canonical lines after
+    spaced ones, and spaced lines after canonical ones, still match their hashes."""
+    content = _content()
+    value = {"n": 1, "changes": {"host_city": {"before": "Rabat", "after": "Fès"}}}
+    canonical = chain.canonical_details(json.dumps(value)).decode()
+    spaced = json.dumps(value)
+    for first, then in ((spaced, canonical), (canonical, spaced)):
+        lines = [_line(content, text, _reference(content, value)) for text in [first] * 30 + [then] * 300]
+        block = b"\n".join(lines)
+        assert _spaced(block) is (first == spaced)
+        assert [link[-1] for link in CopyLines(1).links(lines, spaced=_spaced(block))] == [True] * 330
