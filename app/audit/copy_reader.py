@@ -54,6 +54,10 @@ _STREAMING = text(
 _RESTORE = text("SELECT set_config('enable_sort', :sort, true), set_config('jit', :jit, true)")
 _NULL = b"\\N"  # COPY's text form of NULL; a backslash in a value is always doubled
 _TAB_NULL = b"\t\\N"
+# A NULL field put between quotes by V2_QUOTED, to be written ``null``; nowhere else in the content:
+# the other fields hold no backslash but NULLs' (checked), details tried as stored hold none, and
+# in canonical JSON a backslash after a quote starts an escape, never ``\N`` (no such escape).
+_QUOTED_NULL = b'"\\N"'
 _REFERENCE_ORDER = [7 + chain.V2_KEYS.index(name) if name in chain.V2_KEYS else None for name in chain.CONTENT_FIELDS]
 _DETAILS_CACHE_LIMIT = 4096
 _SPACED_SAMPLE = 4096  # bytes of a COPY block looked at by _spaced
@@ -157,7 +161,7 @@ class CopyLines:
         """
         out: list[Link] = []
         append, sha256, hexlify, details_of = out.append, _sha256, _hexlify, self.canonical_details
-        quoted, encoded, null, tab_null, width = chain.V2_QUOTED, chain.V2_ENCODED, _NULL, _TAB_NULL, _WIDTH
+        quoted, quoted_null, null, tab_null, width = chain.V2_QUOTED, _QUOTED_NULL, _NULL, _TAB_NULL, _WIDTH
         signed_through = self.signed_through
         for line in lines:
             fields = line.split(b"\t")
@@ -179,13 +183,8 @@ class CopyLines:
             except ValueError:  # a NULL txid
                 append(_reference_link(fields))
                 continue
-            if nulls:
-                a, b, c, d, e, f, g, h, i, j = (b"null" if v == null else b'"' + v + b'"' for v in fields[7:-1])
-                template = encoded
-                if desk == null:
-                    desk = b""
-            else:
-                template = quoted
+            if nulls and desk == null:
+                desk = b""
             seq_number = int(seq)
             # Details stored as their canonical JSON (CanonicalJSON) are hashed as they are: first.
             if (
@@ -193,7 +192,9 @@ class CopyLines:
                 and 92 not in details
                 and not (spaced and (b'": ' in details or b'" :' in details))
             ):
-                content = template % (a, b, c, d, details, e, f, g, h, i, j)
+                content = quoted % (a, b, c, d, details, e, f, g, h, i, j)
+                if nulls:
+                    content = content.replace(quoted_null, b"null")
                 link = b":".join((prev_hash, seq, desk, hexlify(sha256(content).digest())))
                 if hexlify(sha256(link).digest()) == stored_hash:
                     append((seq_number, prev_hash, stored_hash, 2, int(event_id), txid_number, True))
@@ -206,7 +207,9 @@ class CopyLines:
             except (ValueError, RecursionError):  # not JSON, a key twice, nested too deep
                 append(_reference_link(fields))
                 continue
-            content = template % (a, b, c, d, canonical, e, f, g, h, i, j)
+            content = quoted % (a, b, c, d, canonical, e, f, g, h, i, j)
+            if nulls:
+                content = content.replace(quoted_null, b"null")
             link = b":".join((prev_hash, seq, desk, hexlify(sha256(content).digest())))
             if hexlify(sha256(link).digest()) == stored_hash:
                 append((seq_number, prev_hash, stored_hash, 2, int(event_id), txid_number, True))
