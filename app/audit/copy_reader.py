@@ -60,6 +60,7 @@ _TAB_NULL = b"\t\\N"
 _QUOTED_NULL = b'"\\N"'
 _REFERENCE_ORDER = [7 + chain.V2_KEYS.index(name) if name in chain.V2_KEYS else None for name in chain.CONTENT_FIELDS]
 _DETAILS_CACHE_LIMIT = 4096
+_CONTROLS = bytes(range(1, 9)) + bytes(range(11, 32))  # raw control characters but COPY's tab and newline
 _SPACED_SAMPLE = 4096  # bytes of a COPY block looked at by _spaced
 _sha256 = hashlib.sha256
 _hexlify = binascii.hexlify
@@ -137,7 +138,7 @@ class CopyLines:
             canonical = self.details[text] = chain.canonical_details(json_text.decode())
         return canonical
 
-    def links(self, lines: list[bytes], *, spaced: bool = True) -> list[Link]:
+    def links(self, lines: list[bytes], *, spaced: bool = True, controls: bool = True) -> list[Link]:
         """The links of ``lines``, in order.
 
         The cheap form applies when the line's fields hold no backslash but NULLs' ``\\N`` (no
@@ -155,9 +156,10 @@ class CopyLines:
         a hash that cannot match, and ``spaced=False`` (the block's first lines hold none:
         :func:`_spaced`) skips it.
 
-        A raw control character (COPY leaves 0x01-0x07, 0x0e-0x1f as they are) is not looked for:
-        the canonical JSON never holds one, so such a line cannot match its hash the cheap way
-        and goes to the reference formula.
+        A line holding a raw control character (COPY leaves 0x01-0x07, 0x0e-0x1f as they are; the
+        canonical JSON escapes them) goes to the reference formula: the cheap form would hash it
+        raw, and so match a hash a forger computed that way. ``controls=False`` (the block holds
+        none: :func:`_controls`) skips looking for them line by line.
         """
         out: list[Link] = []
         append, sha256, hexlify, details_of = out.append, _sha256, _hexlify, self.canonical_details
@@ -166,6 +168,9 @@ class CopyLines:
         for line in lines:
             fields = line.split(b"\t")
             if len(fields) != width:
+                append(_reference_link(fields))
+                continue
+            if controls and len(line.translate(None, _CONTROLS)) != len(line):
                 append(_reference_link(fields))
                 continue
             seq, prev_hash, stored_hash, version, event_id, txid, desk, a, b, c, d, e, f, g, h, i, j, details = fields
@@ -242,7 +247,7 @@ async def pg_copy(conn: AsyncConnection, walk: Walker, signed_through: int = 0) 
                 return
             block = rest + data[:end]
             rest = bytes(data[end + 1 :])
-            walk.links(lines.links(block.split(b"\n"), spaced=_spaced(block)))
+            walk.links(lines.links(block.split(b"\n"), spaced=_spaced(block), controls=_controls(block)))
         except Exception as exc:  # raised below, once the COPY has ended: asyncpg hangs on a broken one
             error = exc
 
@@ -253,7 +258,7 @@ async def pg_copy(conn: AsyncConnection, walk: Walker, signed_through: int = 0) 
     if error is not None:
         raise error
     if rest and walk.failure is None:
-        walk.links(lines.links(rest.split(b"\n"), spaced=_spaced(rest)))
+        walk.links(lines.links(rest.split(b"\n"), spaced=_spaced(rest), controls=_controls(rest)))
 
 
 def _spaced(block: bytes) -> bool:
@@ -265,6 +270,12 @@ def _spaced(block: bytes) -> bool:
     line verifies: a wrong guess costs one hash, where scanning the whole block twice cost 6 % of
     the verification's time."""
     return block.find(b'": ', 0, _SPACED_SAMPLE) >= 0 or block.find(b'" :', 0, _SPACED_SAMPLE) >= 0
+
+
+def _controls(block: bytes) -> bool:
+    """Whether ``block`` (lines of the COPY) holds a raw control character other than the tabs and
+    newlines between fields and lines (one C pass: 0.07 s per 200,000 events)."""
+    return len(block.translate(None, _CONTROLS)) != len(block)
 
 
 def hash_matches(

@@ -14,7 +14,7 @@ import hashlib
 import json
 
 from app.audit import chain
-from app.audit.copy_reader import CopyLines, _spaced
+from app.audit.copy_reader import CopyLines, _controls, _spaced
 
 PREV = "ab" * 32
 DESK = "5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10"
@@ -213,3 +213,29 @@ def test_a_block_of_both_forms_verifies_whatever_its_start_says() -> None:
         block = b"\n".join(lines)
         assert _spaced(block) is (first == spaced)
         assert [link[-1] for link in CopyLines(1).links(lines, spaced=_spaced(block))] == [True] * 330
+
+
+def test_a_raw_control_character_is_hashed_as_the_reference_formula_escapes_it() -> None:
+    """COPY writes 0x01-0x07 and 0x0e-0x1f raw; the canonical JSON escapes them (``\\u0001``).
+    A hash a forger computed over the raw bytes is refused, the sequencer's accepted, with NULLs
+    in the line or not, whatever the signed part."""
+    for control in ("\x01", "\x07", "\x0e", "\x1f"):
+        for nulls in ({}, {"request_id": None, "desk_id": None}):
+            content = _content(user_agent=f"agent{control}", **nulls)
+            forged = _line(content, "{}", _cheap_hash(_line(content, "{}", "0" * 64)))
+            honest = _line(content, "{}", _reference(content, {}))
+            assert _controls(forged) and _controls(b"\n".join([_line(_content(), "{}", "0" * 64), honest]))
+            for signed_through in (0, 1):
+                assert [link[-1] for link in CopyLines(signed_through).links([forged, honest])] == [False, True]
+    assert not _controls(b"\n".join([_line(_content(), "{}", "0" * 64)] * 2))
+
+
+def _cheap_hash(line: bytes) -> str:
+    """The link hash over ``line``'s fields between quotes, a NULL as ``null``: what the cheap form
+    builds from the bytes as they arrive, control characters raw."""
+    fields = line.split(b"\t")
+    quoted = [b"null" if v == b"\\N" else b'"' + v + b'"' for v in fields[7:17]]
+    content = chain.V2_ENCODED % (*quoted[:4], fields[17], *quoted[4:])
+    desk = b"" if fields[6] == b"\\N" else fields[6]
+    digest = hashlib.sha256(content).hexdigest().encode()
+    return hashlib.sha256(b":".join((fields[1], fields[0], desk, digest))).hexdigest()

@@ -8,6 +8,7 @@ import hashlib
 import json
 import uuid
 
+import pytest
 from sqlalchemy import select, text
 
 from app.audit import chain
@@ -151,3 +152,47 @@ async def test_a_changed_awkward_value_is_named(sessionmaker, audit_log, app) ->
     async with sessionmaker() as session:
         result = await verify_chain(session, app.state.audit_sequencer.signer)
     assert (result.ok, result.broken_seq, result.reason) == (False, 5, "content does not match its hash")
+
+
+async def test_a_raw_control_character_hashed_raw_is_refused(sessionmaker, audit_log, app) -> None:
+    """The owner writes a raw control character into the last event and its link the hash of the
+    line's bytes as COPY sends them (the character raw, where the canonical JSON escapes it):
+    the COPY reader refuses the content, as the reference formula does."""
+    from app.audit.copy_reader import PG_COPY
+    from app.audit.verify import verify_log
+
+    await _awkward_log(sessionmaker, audit_log)
+    last = len(AWKWARD) + 1
+    async with sessionmaker() as session:
+        conn = await session.connection()
+        if conn.dialect.name != "postgresql":
+            pytest.skip("the COPY reader runs on PostgreSQL only")
+        await lift_protection(session)
+        event_id = (await session.execute(select(AuditLink.event_id).where(AuditLink.seq == last))).scalar_one()
+        await session.execute(
+            text(
+                "UPDATE audit_events SET user_agent = 'agent' || chr(1), actor_label = 'agent', entity_id = '1',"
+                " request_id = 'r', ip = '203.0.113.7' WHERE id = :id"
+            ),
+            {"id": event_id},
+        )
+        copied: list[bytes] = []
+        driver = (await conn.get_raw_connection()).driver_connection
+        await driver.copy_from_query(PG_COPY, output=lambda data: _append(copied, data))
+        fields = b"".join(copied).rstrip(b"\n").split(b"\n")[-1].split(b"\t")
+        assert b"\x01" in fields[16]  # COPY sends it raw
+        quoted = [b"null" if v == b"\\N" else b'"' + v + b'"' for v in fields[7:17]]
+        digest = hashlib.sha256(chain.V2_ENCODED % (*quoted[:4], fields[17], *quoted[4:])).hexdigest()
+        desk = b"" if fields[6] == b"\\N" else fields[6]
+        forged = hashlib.sha256(b":".join((fields[1], fields[0], desk, digest.encode()))).hexdigest()
+        await session.execute(text("UPDATE audit_links SET hash = :h WHERE seq = :s"), {"h": forged, "s": last})
+        await session.commit()
+    async with sessionmaker() as session:
+        conn = await session.connection()
+        await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        result = await verify_log(conn, app.state.audit_sequencer.signer, streamed=True)
+    assert (result.ok, result.broken_seq, result.reason) == (False, last, "content does not match its hash")
+
+
+async def _append(copied: list[bytes], data: bytes) -> None:
+    copied.append(bytes(data))
