@@ -239,3 +239,23 @@ def _cheap_hash(line: bytes) -> str:
     desk = b"" if fields[6] == b"\\N" else fields[6]
     digest = hashlib.sha256(content).hexdigest().encode()
     return hashlib.sha256(b":".join((fields[1], fields[0], desk, digest))).hexdigest()
+
+
+def test_lines_of_several_nulls_are_hashed_the_cheap_way_as_the_sequencer_did(monkeypatch) -> None:
+    """The cheap form's bytes for a line holding NULLs (every one written ``null``, the desk left
+    out) are the canonical content: honest lines match without the reference formula, inside the
+    signed part and past it."""
+    from app.audit import copy_reader
+
+    def refused(fields):
+        raise AssertionError(f"sent to the reference formula: {fields}")
+
+    monkeypatch.setattr(copy_reader, "_reference_link", refused)
+    value = {"n": 1, "changes": {"host_city": {"before": "Rabat", "after": "Fès"}}}
+    text = chain.canonical_details(json.dumps(value)).decode()
+    nulls = ("actor_id", "request_id", "ip", "user_agent", "desk_id")
+    for count in range(1, len(nulls) + 1):
+        content = _content(**dict.fromkeys(nulls[:count]))
+        for signed_through in (0, 1):
+            (link,) = CopyLines(signed_through).links([_line(content, text, _reference(content, value))])
+            assert link[-1] is True, (count, signed_through)

@@ -182,7 +182,7 @@ def test_an_unknown_link_version_is_refused_by_name(version: int) -> None:
 
 
 def test_the_fast_content_assembly_gives_the_vectors_canonical_bytes() -> None:
-    """:func:`chain.v2_content`, used by verification on PostgreSQL, from raw or JSON-encoded fields."""
+    """:func:`chain.v2_content` (the templates verification on PostgreSQL fills) from raw or JSON-encoded fields."""
     details = '{"changes":{"city":{"after":"Fès","before":"Rabat"}}}'.encode()
     raw = [TEXT[name].encode() for name in chain.V2_KEYS]
     assert chain.v2_content(raw, details, quoted=True) == v.CANONICAL.encode()

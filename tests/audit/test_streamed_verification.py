@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import select, text
 
 from app.audit import chain
-from app.audit.copy_reader import CopyLines
+from app.audit.copy_reader import PG_COPY, CopyLines
 from app.audit.models import AuditEvent, AuditLink
 from app.audit.service import verify_chain
+from app.audit.verify import verify_log
 from tests.audit.tampering import lift_protection
 
 TXID = 740  # the txid of event n is TXID + n
@@ -136,8 +137,6 @@ async def test_a_log_of_awkward_values_verifies_by_both_readers(sessionmaker, au
             conn = await session.connection()
             if conn.dialect.name == "postgresql":
                 await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            from app.audit.verify import verify_log
-
             result = await verify_log(conn, signer, streamed=streamed)
         assert (result.ok, result.checked) == (True, len(AWKWARD) + 1), (streamed, result)
 
@@ -158,9 +157,6 @@ async def test_a_raw_control_character_hashed_raw_is_refused(sessionmaker, audit
     """The owner writes a raw control character into the last event and its link the hash of the
     line's bytes as COPY sends them (the character raw, where the canonical JSON escapes it):
     the COPY reader refuses the content, as the reference formula does."""
-    from app.audit.copy_reader import PG_COPY
-    from app.audit.verify import verify_log
-
     await _awkward_log(sessionmaker, audit_log)
     last = len(AWKWARD) + 1
     async with sessionmaker() as session:
@@ -169,7 +165,7 @@ async def test_a_raw_control_character_hashed_raw_is_refused(sessionmaker, audit
             pytest.skip("the COPY reader runs on PostgreSQL only")
         await lift_protection(session)
         event_id = (await session.execute(select(AuditLink.event_id).where(AuditLink.seq == last))).scalar_one()
-        await session.execute(
+        await session.execute(  # plain values beside it, so that the line takes the cheap form
             text(
                 "UPDATE audit_events SET user_agent = 'agent' || chr(1), actor_label = 'agent', entity_id = '1',"
                 " request_id = 'r', ip = '203.0.113.7' WHERE id = :id"
