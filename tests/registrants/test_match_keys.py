@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from app.core.db import transaction_driver
 from app.registrants import keys
 from app.registrants.matching import PersonKeys
-from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
+from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, RegistrantPhone, TermFrequency
 from tests.registrants.conftest import person
 
 PHONE = "+221771234567"
@@ -633,6 +633,28 @@ async def test_the_registry_size_is_remembered_for_five_minutes_from_size_cache_
     clock.now = 1599.9
     async with sessionmaker() as session:
         assert await keys.registry_size(session) == 4  # remembered from the count at 1300
+
+
+async def test_the_size_the_worker_stored_stands_for_the_registry_from_size_stored_from_only(
+    create, casa_agent, sessionmaker, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Below ``SIZE_STORED_FROM`` the registry is counted, whatever the worker stored (an hour old,
+    or never refreshed when its job is off), even where a count is remembered."""
+    monkeypatch.setattr(keys, "SIZE_CACHE_FROM", 1)
+    monkeypatch.setattr(keys, "SIZE_STORED_FROM", 5)
+    for given in ("Fatou", "Awa", "Khady"):
+        await _register(create, casa_agent, given_names=given, family_name="Diop")
+    keys.forget_size()  # what the registrations' duplicate checks remembered
+    async with sessionmaker() as session:
+        await session.execute(delete(TermFrequency).where(TermFrequency.kind == "*"))
+        session.add(TermFrequency(kind="*", value="", registrants=4))
+        await session.commit()
+        assert await keys.registry_size(session) == 3  # the stored 4 is below SIZE_STORED_FROM
+        await session.execute(update(TermFrequency).where(TermFrequency.kind == "*").values(registrants=6))
+        await session.commit()
+    clock.now += keys.SIZE_CACHE_SECONDS
+    async with sessionmaker() as session:
+        assert await keys.registry_size(session) == 6
 
 
 async def test_each_database_has_its_own_counts_and_size(

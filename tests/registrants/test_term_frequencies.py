@@ -108,7 +108,7 @@ async def test_the_registry_size_is_the_counted_one_once_large(
     await _register(create, casa_agent, "Ndèye", "Sow", "1995-10-09")
     async with sessionmaker() as session:
         assert await keys.registry_size(session) == 5  # small: counted, exact
-    monkeypatch.setattr(keys, "SIZE_CACHE_FROM", 4)
+    monkeypatch.setattr(keys, "SIZE_STORED_FROM", 4)
     keys.forget_size()
     async with sessionmaker() as session:
         assert await keys.registry_size(session) == 4  # large: the worker's count
