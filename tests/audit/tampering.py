@@ -6,6 +6,7 @@ formula is public), and, for tests that isolate one check, re-sign the head with
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import delete, select, text, update
@@ -100,3 +101,15 @@ async def resign_head(session: AsyncSession, signer: Signer) -> None:
         AuditCheckpoint(seq=cp.seq, hash=cp.hash, signed_at=cp.signed_at, key_id=cp.key_id, signature=cp.signature)
     )
     await session.flush()
+
+
+def raw_copy_hash(line: bytes) -> str:
+    """The link hash a forger computes over a COPY ``line``'s fields as they arrive, each between
+    quotes, a NULL as ``null``, control characters raw: what the verifier's cheap form would build
+    from those bytes, where the reference formula escapes the control characters."""
+    fields = line.split(b"\t")
+    quoted = [b"null" if v == b"\\N" else b'"' + v + b'"' for v in fields[7:17]]
+    content = chain.V2_ENCODED % (*quoted[:4], fields[17], *quoted[4:])
+    desk = b"" if fields[6] == b"\\N" else fields[6]
+    digest = hashlib.sha256(content).hexdigest().encode()
+    return hashlib.sha256(b":".join((fields[1], fields[0], desk, digest))).hexdigest()

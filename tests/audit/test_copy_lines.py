@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from app.audit import chain
+from app.audit import chain, copy_reader
 from app.audit.copy_reader import CopyLines, _controls, _spaced
+from tests.audit.tampering import raw_copy_hash
 
 PREV = "ab" * 32
 DESK = "5b0e8a2e-1c1f-4d55-9a43-2f1c0e6b7a10"
@@ -222,7 +223,7 @@ def test_a_raw_control_character_is_hashed_as_the_reference_formula_escapes_it()
     for control in ("\x00", "\x01", "\x07", "\x0e", "\x1f"):  # NUL: no text column holds it
         for nulls in ({}, {"request_id": None, "desk_id": None}):
             content = _content(user_agent=f"agent{control}", **nulls)
-            forged = _line(content, "{}", _cheap_hash(_line(content, "{}", "0" * 64)))
+            forged = _line(content, "{}", raw_copy_hash(_line(content, "{}", "0" * 64)))
             honest = _line(content, "{}", _reference(content, {}))
             assert _controls(forged) and _controls(b"\n".join([_line(_content(), "{}", "0" * 64), honest]))
             for signed_through in (0, 1):
@@ -230,22 +231,10 @@ def test_a_raw_control_character_is_hashed_as_the_reference_formula_escapes_it()
     assert not _controls(b"\n".join([_line(_content(), "{}", "0" * 64)] * 2))
 
 
-def _cheap_hash(line: bytes) -> str:
-    """The link hash over ``line``'s fields between quotes, a NULL as ``null``: what the cheap form
-    builds from the bytes as they arrive, control characters raw."""
-    fields = line.split(b"\t")
-    quoted = [b"null" if v == b"\\N" else b'"' + v + b'"' for v in fields[7:17]]
-    content = chain.V2_ENCODED % (*quoted[:4], fields[17], *quoted[4:])
-    desk = b"" if fields[6] == b"\\N" else fields[6]
-    digest = hashlib.sha256(content).hexdigest().encode()
-    return hashlib.sha256(b":".join((fields[1], fields[0], desk, digest))).hexdigest()
-
-
 def test_lines_of_several_nulls_are_hashed_the_cheap_way_as_the_sequencer_did(monkeypatch) -> None:
     """The cheap form's bytes for a line holding NULLs (every one written ``null``, the desk left
     out) are the canonical content: honest lines match without the reference formula, inside the
     signed part and past it."""
-    from app.audit import copy_reader
 
     def refused(*arguments):
         raise AssertionError(f"sent to the reference formula: {arguments}")
