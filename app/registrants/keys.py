@@ -134,6 +134,7 @@ COUNT_CACHE_FROM = 1_000
 counted every time, exactly. Well above every cut-off (:data:`BLOCK_LIMIT`, :data:`BLOCK_CUTOFF`),
 so that a remembered count never decides whether a key blocks alone."""
 COUNT_CACHE_MAX = 100_000
+"""The most counts remembered per database; past it the oldest are dropped (:func:`_found`)."""
 COUNT_CHUNK = 200  # SQLite allows 500 terms in a compound select
 COUNT_CHUNK_PG = 2_000
 """Keys counted per statement on PostgreSQL (a registration's fit in one; an import's come in many,
@@ -454,10 +455,18 @@ async def values_and_counts(
 
 
 def _found(found: dict[Key, int], cache: dict[Key, tuple[float, int]], key: Key, n: int, now: float) -> None:
+    """Record ``key``'s count ``n`` in ``found``, and in ``cache`` from :data:`COUNT_CACHE_FROM`.
+
+    ``cache`` is kept in the order its counts were taken (a recount moves its key to the end), so
+    that, past :data:`COUNT_CACHE_MAX`, the oldest counts (expired ones first) make room: a full
+    cache keeps remembering the newest counts instead of only those taken before it filled."""
     if n:
         found[key] = n
-    if n >= COUNT_CACHE_FROM and len(cache) < COUNT_CACHE_MAX:
+    if n >= COUNT_CACHE_FROM:
+        cache.pop(key, None)
         cache[key] = (now, n)
+        while len(cache) > COUNT_CACHE_MAX:
+            del cache[next(iter(cache))]
 
 
 def _on_postgresql(session: AsyncSession) -> bool:

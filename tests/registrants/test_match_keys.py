@@ -593,20 +593,49 @@ async def test_common_counts_are_remembered_for_five_minutes(
         assert await keys.counts(session, [JOP, SOW]) == {JOP: 3, SOW: 2}
 
 
-async def test_at_most_count_cache_max_counts_are_remembered(
+async def _counts_remembering_from_two(
+    sessionmaker: Any, monkeypatch: pytest.MonkeyPatch, wanted: list[keys.Key]
+) -> dict[keys.Key, int]:
+    """``keys.counts`` remembering counts from 2; the registrations between (whose own duplicate
+    checks count keys too) remember none, so that only these calls fill the cache."""
+    monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 2)
+    try:
+        async with sessionmaker() as session:
+            return await keys.counts(session, wanted)
+    finally:
+        monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
+
+
+async def test_at_most_count_cache_max_counts_are_remembered_the_newest_kept(
     create, casa_agent, sessionmaker, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 2)
     monkeypatch.setattr(keys, "COUNT_CACHE_MAX", 1)
+    monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
     for given in ("Fatou", "Awa"):
         await _register(create, casa_agent, given_names=given, family_name="Diop")
         await _register(create, casa_agent, given_names=given, family_name="Sow")
-    async with sessionmaker() as session:
-        assert await keys.counts(session, [JOP, SOW]) == {JOP: 2, SOW: 2}  # counted in the order given: Diop first
+    counted = await _counts_remembering_from_two(sessionmaker, monkeypatch, [JOP, SOW])
+    assert counted == {JOP: 2, SOW: 2}  # counted in the order given: Sow last
     await _register(create, casa_agent, given_names="Khady", family_name="Diop")
     await _register(create, casa_agent, given_names="Khady", family_name="Sow")
-    async with sessionmaker() as session:
-        assert await keys.counts(session, [JOP, SOW]) == {JOP: 2, SOW: 3}
+    counted = await _counts_remembering_from_two(sessionmaker, monkeypatch, [JOP, SOW])
+    assert counted == {JOP: 3, SOW: 2}  # Sow's remembered, Diop's dropped to make room
+
+
+async def test_a_full_count_cache_still_remembers_new_counts_once_its_own_expire(
+    create, casa_agent, sessionmaker, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(keys, "COUNT_CACHE_MAX", 1)
+    monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
+    for given in ("Fatou", "Awa"):
+        await _register(create, casa_agent, given_names=given, family_name="Diop")
+    assert await _counts_remembering_from_two(sessionmaker, monkeypatch, [JOP]) == {JOP: 2}  # the cache is full
+    clock.now += keys.SIZE_CACHE_SECONDS  # its one count has expired
+    await _register(create, casa_agent, given_names="Khady", family_name="Diop")
+    assert await _counts_remembering_from_two(sessionmaker, monkeypatch, [JOP]) == {JOP: 3}  # counted again
+    await _register(create, casa_agent, given_names="Coumba", family_name="Diop")
+    # and remembered: a full cache that kept only the counts taken before it filled says 4
+    assert await _counts_remembering_from_two(sessionmaker, monkeypatch, [JOP]) == {JOP: 3}
 
 
 async def test_the_registry_size_is_remembered_for_five_minutes_from_size_cache_from(
