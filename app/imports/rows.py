@@ -60,6 +60,7 @@ from app.imports.reading import SourceRow
 from app.imports.wording import field_fr
 from app.registrants.normalize import (
     LIKELY_SENEGALESE,
+    PhoneReading,
     normalise_document_number,
     normalise_email,
     read_phone,
@@ -82,7 +83,9 @@ class PreparedRow:
     ``rejection`` and ``rejection_fr`` say why the row is rejected, in English and in French;
     ``fingerprint`` is the SHA-256 of the row's cells (all but ``N°``);
     ``unverified_phones`` the numbers of ``data["phones"]`` read as unverified (as written there:
-    ``+212500000000`` may be either, and matching need not parse every number again to tell).
+    ``+212500000000`` may be either, and matching need not parse every number again to tell);
+    ``phone_readings`` each number of ``data["phones"]`` → how the cell's text was read (the
+    registrant's phone rows keep it: the text as typed and its flag, not parsed again).
     """
 
     line: int
@@ -96,6 +99,7 @@ class PreparedRow:
     rejection: str | None = None
     rejection_fr: str | None = None
     unverified_phones: set[str] = field(default_factory=set)
+    phone_readings: dict[str, PhoneReading] = field(default_factory=dict)
 
     def warn(self, field_name: str, message: str, message_fr: str) -> None:
         self.warnings.append({"field": field_name, "message": message, "message_fr": message_fr})
@@ -297,6 +301,7 @@ def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str
             notes.append(f"Téléphone (non repris) : {piece}")
             continue
         phones.append({"number": reading.e164 or reading.raw, "whatsapp": False, "label": None})
+        prepared.phone_readings[reading.e164 or reading.raw] = reading
         if reading.e164 is None:
             prepared.unverified_phones.add(reading.raw)
         if reading.flag:

@@ -674,6 +674,7 @@ class _Run:
                     source_ref=f"import:{self.batch.id}:line {row.line}",
                     document_patterns=self.document_patterns,
                     registered_on=dt.date.fromisoformat(row.registered_on) if row.registered_on else None,
+                    phone_readings=row.phone_readings,
                 )
             except ValidationFailed as exc:
                 errors = exc.extra.get("errors") or []

@@ -31,6 +31,7 @@ from app.registrants import keys as match_keys
 from app.registrants import prepare
 from app.registrants.matching import PersonKeys
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
+from app.registrants.normalize import PhoneReading
 from app.registrants.prepare import SENSITIVE
 from app.registrants.schemas import RegistrantCreate
 
@@ -92,16 +93,19 @@ def build(
     document_patterns: Mapping[str, str] | None = None,
     registered_on: dt.date | None = None,
     registrant_id: uuid.UUID | None = None,
+    phone_readings: Mapping[str, PhoneReading] | None = None,
 ) -> NewRow:
     """The new registrant of ``data`` at ``desk`` as column values (see :class:`NewRow`).
 
     Raises ``RestrictedField`` (403: ``residence_status`` sent by a role that may not write it) and
     ``ValidationFailed`` (422: a phone, document number or area that does not parse). No database
     access. ``registrant_id``: the id (checked free by the caller), else ``data.id``, else a new one.
+    ``phone_readings``: how the caller already read ``data``'s phones
+    (:func:`app.registrants.prepare.phone_values`).
     """
     fields = data.model_dump(exclude={"id", "phones", "documents", "consents", "desk_code"})
     prepare.check_restricted(actor, data.model_fields_set)
-    phones = prepare.phone_values(data.phones, desk.country)
+    phones = prepare.phone_values(data.phones, desk.country, phone_readings)
     documents = prepare.document_values(data.documents, document_patterns)
     areas = prepare.resolve_areas(find_area, country=desk.country, fields=fields)
     now = utcnow()

@@ -124,7 +124,11 @@ def parse_phone(raw: str, *, default_region: str) -> ParsedPhone:
     Raises ``ValueError`` when the text is not a valid phone number (see :func:`read_phone` to keep
     such a number unverified).
     """
-    text, digits = _phone_text(raw)
+    return _parsed(raw, *_phone_text(raw), default_region=default_region)
+
+
+def _parsed(raw: str, text: str, digits: str, *, default_region: str) -> ParsedPhone:
+    """:func:`parse_phone` of ``raw`` once :func:`_phone_text` has given its ``text`` and ``digits``."""
     has_plus = "+" in text
     if not has_plus and digits.startswith("00"):
         digits, has_plus = digits[2:], True
@@ -158,7 +162,7 @@ def read_phone(raw: str, *, default_region: str) -> PhoneReading:
     """
     text, digits = _phone_text(raw)
     try:
-        parsed = parse_phone(text, default_region=default_region)
+        parsed = _parsed(text, text, digits, default_region=default_region)
     except ValueError:
         return PhoneReading(e164=None, raw=text, digits=digits, flag=UNVERIFIED)
     return PhoneReading(e164=parsed.e164, raw=text, digits=parsed.e164.lstrip("+"), flag=parsed.flag)

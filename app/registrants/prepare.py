@@ -23,7 +23,7 @@ from app.reference.models import AdminArea
 from app.reference.service import find_area, list_areas
 from app.registrants.errors import RestrictedField
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
-from app.registrants.normalize import name_keys, read_phone, validate_document_number
+from app.registrants.normalize import PhoneReading, name_keys, read_phone, validate_document_number
 from app.registrants.schemas import ConsentIn, DocumentIn, PhoneIn
 
 PLAIN = (
@@ -70,13 +70,21 @@ def phones(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
     return [RegistrantPhone(**values) for values in phone_values(items, region)]
 
 
-def phone_values(items: Sequence[PhoneIn], region: str) -> list[dict[str, Any]]:
+def phone_values(
+    items: Sequence[PhoneIn], region: str, readings: Mapping[str, PhoneReading] | None = None
+) -> list[dict[str, Any]]:
     """What :func:`phones` gives, as the column values of ``registrant_phones`` rows (no
-    ``registrant_id``): for a bulk writer."""
+    ``registrant_id``): for a bulk writer.
+
+    ``readings``: the number of an item → how the caller already read it from what the person wrote
+    (the register import puts a cell's phone in the body as its E.164 number, or as typed when
+    unverified): that reading is kept (the text as typed in ``raw``, its ``flag``) and the number
+    is not parsed again."""
     out: dict[str, dict[str, Any]] = {}
     for i, item in enumerate(items):
+        reading = readings.get(item.number) if readings else None
         try:
-            reading = read_phone(item.number, default_region=region)
+            reading = reading or read_phone(item.number, default_region=region)
         except ValueError as exc:
             raise invalid(["phones", i, "number"], str(exc), "phone_invalid") from exc
         key = reading.e164 or f"unverified:{reading.digits}"  # phone_key
