@@ -58,6 +58,7 @@ a real run goes on; dry runs of one desk run side by side.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -575,15 +576,30 @@ class _Run:
         """Process and store ``rows``, :data:`CHUNK_ROWS` at a time, in file order.
 
         Matching and building a chunk's rows is CPU work: in a worker thread, so that the event
-        loop keeps answering other requests (a login) while the import runs. (Matching the next
-        chunk while the database writes one gained nothing measurable: the write's own Python
-        work then waits for the interpreter lock the matching holds.)
+        loop keeps answering other requests (a login) while the import runs. The next chunk is
+        matched while the database stores the one before (its numbers drawn and its rows built
+        first, in file order): the two overlap as far as the interpreter lock lets the write's own
+        Python work run (:data:`app.main.SWITCH_INTERVAL_SECONDS`). A failure of either lets the
+        other end first (a write is never cut short), then is raised: what was committed is whole
+        chunks, as in the module docstring.
         """
         size = max(CHUNK_ROWS, 1)
-        for start in range(0, len(rows), size):
-            await anyio.to_thread.run_sync(self.process_rows, rows[start : start + size])
-            await self.write(await self.take_chunk())
-            settle()
+        writing: asyncio.Task[None] | None = None
+        try:
+            for start in range(0, len(rows), size):
+                await anyio.to_thread.run_sync(self.process_rows, rows[start : start + size])
+                if writing is not None:
+                    await writing
+                    writing = None
+                writing = asyncio.ensure_future(self.write(await self.take_chunk()))
+                settle()
+            if writing is not None:
+                await writing
+                writing = None
+        finally:
+            if writing is not None:  # a failure of the matching, or cancelled: the write ends first
+                with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+                    await writing
 
     async def take_chunk(self) -> tuple[list[Prepared], int]:
         """The chunk's rows ready to insert and how many rows of the file it holds; the run then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from typing import Any
 
@@ -111,3 +112,39 @@ async def _creates(sessionmaker) -> list[str]:  # type: ignore[no-untyped-def]
     async with sessionmaker() as session:
         stmt = select(AuditEvent.entity_id).where(AuditEvent.action == "registrant.create")
         return list((await session.execute(stmt)).scalars().all())
+
+
+async def test_the_next_chunk_is_matched_while_one_is_stored_and_a_failure_waits_for_that_store(  # type: ignore[no-untyped-def]
+    upload, count_rows, sessionmaker, monkeypatch
+) -> None:
+    monkeypatch.setattr(service, "CHUNK_ROWS", 10)
+    write, process_rows = service._Run.write, service._Run.process_rows
+    seen = {"writing": 0, "matched_while_writing": 0, "matched": 0}
+
+    async def slow_write(self: Any, chunk: Any) -> None:
+        seen["writing"] += 1
+        try:
+            await asyncio.sleep(0.2)  # the database taking its time: the next chunk is matched meanwhile
+            await write(self, chunk)
+        finally:
+            seen["writing"] -= 1
+
+    def failing_fourth(self: Any, rows: Any) -> None:
+        seen["matched"] += 1
+        seen["matched_while_writing"] += seen["writing"] > 0
+        if seen["matched"] == 4:  # the fourth chunk's matching fails while the third is stored
+            raise ConnectionResetError("the database went away")
+        process_rows(self, rows)
+
+    monkeypatch.setattr(service._Run, "write", slow_write)
+    monkeypatch.setattr(service._Run, "process_rows", failing_fourth)
+    response = await upload(register_head(LINES))
+    assert response.status_code == 503
+    assert seen["matched_while_writing"] == 3  # chunks 2, 3 and 4 were matched while the one before was stored
+    async with sessionmaker() as session:
+        batch = (await session.execute(select(ImportBatch))).scalar_one()
+        lines = (await session.execute(select(ImportRow.line).order_by(ImportRow.line))).scalars().all()
+    # the third chunk's store was let end, whole: lines 2–31, nothing of the fourth
+    assert lines == list(range(2, 32))
+    assert (batch.status, batch.counts["total"]) == ("interrupted", 30)
+    assert (await count_rows())["registrants"] == batch.counts["imported"]
