@@ -28,7 +28,8 @@ Transactions of a real run (PostgreSQL and SQLite alike):
 Between chunks nothing is held that another request needs: no row lock (the desk row is not
 locked; the one-import-per-desk rule is a PostgreSQL advisory lock on a connection of its own, or
 a claim in the process on SQLite, where each chunk takes the write lock only while it is stored),
-no counter row (numbers come from the series' sequence, one round trip per chunk), no connection
+no counter row (numbers come from the series' sequence, a round trip per chunk on a short session
+of their own, see :meth:`_Run.numbers`), no connection
 of the session while the file is parsed and its rows prepared and validated (the registry is read
 in between, in read-only transactions that take no SQLite write lock). Nothing waits for the desk
 either: an import sent while another of its desk runs is refused at once (409
@@ -577,9 +578,10 @@ class _Run:
 
         Matching and building a chunk's rows is CPU work: in a worker thread, so that the event
         loop keeps answering other requests (a login) while the import runs. The next chunk is
-        matched while the database stores the one before (its numbers drawn and its rows built
-        first, in file order): the two overlap as far as the interpreter lock lets the write's own
-        Python work run (:data:`app.main.SWITCH_INTERVAL_SECONDS`). A failure of either lets the
+        matched while the database stores the one before, and on PostgreSQL also numbered and
+        built (:meth:`numbers`; on SQLite the next chunk is numbered once the one before is
+        committed): they overlap as far as the interpreter lock lets the write's own Python work
+        run (:data:`app.main.SWITCH_INTERVAL_SECONDS`). A failure of either lets the
         other end first (a write is never cut short), then is raised: what was committed is whole
         chunks, as in the module docstring.
         """
@@ -588,10 +590,14 @@ class _Run:
         try:
             for start in range(0, len(rows), size):
                 await anyio.to_thread.run_sync(self.process_rows, rows[start : start + size])
+                if writing is not None and not self.numbers_apart:
+                    await writing  # SQLite: the next chunk's numbers come from its own transaction
+                    writing = None
+                chunk = await self.take_chunk()
                 if writing is not None:
                     await writing
                     writing = None
-                writing = asyncio.ensure_future(self.write(await self.take_chunk()))
+                writing = asyncio.ensure_future(self.write(chunk))
                 settle()
             if writing is not None:
                 await writing
@@ -607,13 +613,32 @@ class _Run:
         :mod:`app.core.numbering`; a real run only) and builds their rows in a worker thread."""
         prepared: list[Prepared] = []
         if not self.dry_run and self.chunk:
-            session = self.session
-            numbers = await registrants.registration_numbers(session, desk=self.desk, count=len(self.chunk_new))
-            dialect = session.get_bind().dialect.name
+            numbers = await self.numbers(len(self.chunk_new))
+            dialect = self.session.get_bind().dialect.name
             prepared = await anyio.to_thread.run_sync(self._chunk_rows, numbers, dialect)
         taken = len(self.chunk)
         self.chunk, self.chunk_new, self.unnumbered = [], [], []
         return prepared, taken
+
+    @property
+    def numbers_apart(self) -> bool:
+        """Whether :meth:`numbers` draws through a session of its own (PostgreSQL)."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    async def numbers(self, count: int) -> list[str]:
+        """``count`` registration numbers of the desk's series, in order (:mod:`app.core.numbering`).
+
+        On PostgreSQL they come from the series' sequence through a short session of their own,
+        while the run's session may still store the chunk before: ``nextval`` is not
+        transactional, so a chunk that fails leaves the same gap either way. On SQLite the series'
+        counter row moves in the chunk's own transaction (gap-free), so only once the chunk
+        before is committed."""
+        if not self.numbers_apart:
+            return await registrants.registration_numbers(self.session, desk=self.desk, count=count)
+        async with AsyncSession(bind=self.session.bind) as drawing:
+            numbers = await registrants.registration_numbers(drawing, desk=self.desk, count=count)
+            await drawing.commit()  # a series' first number creates its sequence
+        return numbers
 
     async def write(self, chunk: tuple[list[Prepared], int]) -> None:
         """Commit a chunk :meth:`take_chunk` gave (real run; a dry run only counts it).
