@@ -82,7 +82,7 @@ from app.core.bulk import Prepared, prepare
 from app.core.collector import frozen_working_set, release
 from app.core.config import Settings
 from app.core.context import Actor
-from app.core.db import READ_ONLY_OPTION
+from app.core.db import READ_ONLY_OPTION, create_sessionmaker
 from app.core.errors import Problem, ValidationFailed
 from app.core.text import require_storable, storable
 from app.desks import service as desks
@@ -635,7 +635,9 @@ class _Run:
         before is committed."""
         if not self.numbers_apart:
             return await registrants.registration_numbers(self.session, desk=self.desk, count=count)
-        async with AsyncSession(bind=self.session.bind) as drawing:
+        engine = self.session.bind
+        assert isinstance(engine, AsyncEngine)
+        async with create_sessionmaker(engine)() as drawing:  # the app's sessions, as every other
             numbers = await registrants.registration_numbers(drawing, desk=self.desk, count=count)
             await drawing.commit()  # a series' first number creates its sequence
         return numbers
