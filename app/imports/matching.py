@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.core.collector import release
+from app.core.db import transaction_driver
 from app.core.text import fold
 from app.reference.service import list_areas
 from app.registrants import arabic, linkage, matching, sounding
@@ -115,6 +116,53 @@ def _file_words(rows: Iterable[matching.PersonKeys]) -> dict[str, list[str]]:
     return {prefix: sorted(found) for prefix, found in values.items()}
 
 
+# PostgreSQL: the registrants carrying one of the keys ($1 kinds, $2 values) or one of the document
+# numbers ($3), a merged file as its survivor. One index probe per key and number (the keys as
+# arrays: a list of (kind, value) pairs written out made PostgreSQL OR together an index scan per
+# pair and read the whole registrants table, 100 ms a chunk at 20,000 registrants against 17 ms).
+_CARRYING_PG = """
+SELECT DISTINCT coalesce(m.merged_into_id, m.id)
+FROM (
+  SELECT k.registrant_id
+  FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[])) AS w(kind, value)
+    CROSS JOIN LATERAL (
+      SELECT k.registrant_id FROM registrant_keys k WHERE k.kind = w.kind AND k.value = w.value OFFSET 0) k
+  UNION
+  SELECT d.registrant_id FROM identity_documents d WHERE d.number = ANY($3::text[])
+) h
+  JOIN registrants m ON m.id = h.registrant_id
+"""
+
+
+async def _carrying(session: AsyncSession, blocks: Sequence[tuple[list[Key], list[str]]]) -> dict[uuid.UUID, None]:
+    """The registrants carrying a key or a document number of one of ``blocks`` (each the keys and
+    numbers of a chunk of rows: :meth:`BatchMatcher._lookups`), a merged file as its survivor, in
+    the order found (a dict used as an ordered set). One query per block."""
+    found: dict[uuid.UUID, None] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        driver = await transaction_driver(session)
+        for chosen, documents in blocks:
+            if not (chosen or documents):
+                continue
+            kinds, values = [k for k, _ in chosen], [v for _, v in chosen]
+            found.update(dict.fromkeys(row[0] for row in await driver.fetch(_CARRYING_PG, kinds, values, documents)))
+        return found
+    for chosen, documents in blocks:
+        conditions = []
+        if chosen:
+            pairs = tuple_(RegistrantKey.kind, RegistrantKey.value)
+            carrying = select(RegistrantKey.registrant_id).where(pairs.in_(chosen))
+            conditions.append(Registrant.id.in_(carrying))
+        if documents:
+            holding = select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(documents))
+            conditions.append(Registrant.id.in_(holding))
+        if conditions:
+            # a file merged into another stands for its survivor (its keys are the person's spellings)
+            person = func.coalesce(Registrant.merged_into_id, Registrant.id)
+            found.update(dict.fromkeys((await session.execute(select(person).where(or_(*conditions)))).scalars()))
+    return found
+
+
 class BatchMatcher:
     """An in-memory index of candidate registrants for one import run: ``index`` holds the known
     people by document number and plain block key (:func:`app.registrants.keys.block_keys`),
@@ -183,22 +231,7 @@ class BatchMatcher:
         blocks = await anyio.to_thread.run_sync(self._lookups, rows)
         # The ids first, chunk by chunk: a block is often shared by many chunks, and loading its
         # registrants (phones, documents) once per chunk cost more than the matching.
-        found: dict[uuid.UUID, None] = {}
-        for chosen, documents in blocks:
-            conditions = []
-            if chosen:
-                carrying = select(RegistrantKey.registrant_id).where(
-                    tuple_(RegistrantKey.kind, RegistrantKey.value).in_(chosen)
-                )
-                conditions.append(Registrant.id.in_(carrying))
-            if documents:
-                holding = select(IdentityDocument.registrant_id).where(IdentityDocument.number.in_(documents))
-                conditions.append(Registrant.id.in_(holding))
-            if conditions:
-                # a file merged into another stands for its survivor (its keys are the person's spellings)
-                person = func.coalesce(Registrant.merged_into_id, Registrant.id)
-                stmt = select(person).where(or_(*conditions))
-                found.update(dict.fromkeys((await session.execute(stmt)).scalars()))
+        found = await _carrying(session, blocks)
         ids = [rid for rid in found if rid not in self.seen]
         for start in range(0, len(ids), LOAD_CHUNK):
             # the actor's desks, and no merged file: a file merged or moved since its id was read stays out

@@ -41,6 +41,33 @@ async def test_a_merged_file_is_not_a_candidate_of_an_import_row(
     assert [c["registrant_id"] for c in row["candidates"]] == [survivor]
 
 
+async def test_an_import_row_is_flagged_against_a_survivor_it_shares_nothing_with_but_the_merged_file(
+    client: httpx.AsyncClient, admin: Any, upload: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    ids = []
+    # the survivor's names and birth date both differ from the row's: only the merged file (her
+    # maiden name, the birth date before a correction) carries the row's keys
+    for given, family, born in (("Mariama", "Sagna", "1985-05-05"), ("Awa", "Diop", "1990-01-01")):
+        body = {"given_names": given, "family_name": family, "sex": "female", "date_of_birth": born,
+                "desk_code": "CASA-BASE"}  # fmt: skip
+        created = await client.post(
+            "/api/v1/registrants", json=body, headers=admin.headers, params={"confirm_duplicates": "true"}
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    survivor, merged = ids
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Registrant).where(Registrant.id == uuid.UUID(merged)).values(merged_into_id=uuid.UUID(survivor))
+        )
+        await session.commit()
+    response = await upload(csv_file(ROW.format(n=1)), dry_run=True)  # Awa Diop, born 01/01/1990
+    assert response.status_code in (200, 201), response.text
+    [row] = response.json()["rows"]
+    assert row["outcome"] == "flagged", row
+    assert [c["registrant_id"] for c in row["candidates"]] == [survivor]
+
+
 async def _merged_pair(client: httpx.AsyncClient, admin: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Mariama Sagna (the survivor) and Awa Diop merged into her: one person, her maiden name on
     the second file."""
