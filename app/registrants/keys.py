@@ -85,6 +85,7 @@ import dataclasses
 import functools
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
@@ -144,7 +145,7 @@ DERIVED_CACHE = 4096
 the same candidates again; an import remembers its own rows' for its whole run:
 :class:`app.imports.matching.BatchMatcher`)."""
 _size_cache: dict[URL, tuple[float, int]] = {}
-_count_cache: dict[URL, dict[tuple[str, str], tuple[float, int]]] = {}  # by database (its URL)
+_count_cache: dict[URL, OrderedDict[Key, tuple[float, int]]] = {}  # by database (its URL), oldest count first
 _KEYS = cast(Table, RegistrantKey.__table__)
 
 
@@ -410,9 +411,9 @@ async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     return found
 
 
-def _cache_of(session: AsyncSession) -> dict[Key, tuple[float, int]]:
+def _cache_of(session: AsyncSession) -> OrderedDict[Key, tuple[float, int]]:
     """The counts remembered for ``session``'s database (:func:`counts`)."""
-    return _count_cache.setdefault(session.get_bind().engine.url, {})
+    return _count_cache.setdefault(session.get_bind().engine.url, OrderedDict())
 
 
 def _cached_counts(
@@ -454,19 +455,20 @@ async def values_and_counts(
     return words, found
 
 
-def _found(found: dict[Key, int], cache: dict[Key, tuple[float, int]], key: Key, n: int, now: float) -> None:
+def _found(found: dict[Key, int], cache: OrderedDict[Key, tuple[float, int]], key: Key, n: int, now: float) -> None:
     """Record ``key``'s count ``n`` in ``found``, and in ``cache`` from :data:`COUNT_CACHE_FROM`.
 
-    ``cache`` is kept in the order its counts were taken (a recount moves its key to the end), so
-    that, past :data:`COUNT_CACHE_MAX`, the oldest counts (expired ones first) make room: a full
-    cache keeps remembering the newest counts instead of only those taken before it filled."""
+    ``cache`` is kept in the order its counts were stored (a recount moves its key to the end), so
+    that, past :data:`COUNT_CACHE_MAX`, the oldest make room: a full cache keeps remembering the
+    newest counts instead of only those taken before it filled. An ``OrderedDict``: dropping a plain
+    dict's first entry again and again rescans the freed slots (seconds over an import's counts)."""
     if n:
         found[key] = n
     if n >= COUNT_CACHE_FROM:
-        cache.pop(key, None)
         cache[key] = (now, n)
+        cache.move_to_end(key)
         while len(cache) > COUNT_CACHE_MAX:
-            del cache[next(iter(cache))]
+            cache.popitem(last=False)
 
 
 def _on_postgresql(session: AsyncSession) -> bool:
