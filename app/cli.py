@@ -265,6 +265,7 @@ def import_register(
     from app.auth.models import StaffUser
     from app.auth.service import actor_for
     from app.core.context import RequestContext
+    from app.core.interpreter import short_switch_interval
     from app.core.text import require_storable
     from app.imports.service import read_limits, run_import
 
@@ -303,7 +304,8 @@ def import_register(
             limits=read_limits(settings),
         )
 
-    result = _run_or_exit(settings, work, label=str(file), refused_exit=2)
+    with short_switch_interval():  # the run overlaps its worker thread with its stores, as the server's
+        result = _run_or_exit(settings, work, label=str(file), refused_exit=2)
     from app.imports.schemas import ImportReport
 
     assert isinstance(result, ImportReport)

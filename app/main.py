@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +22,7 @@ from app.core.config import Settings
 from app.core.conformance import HeadAsGet, NoStoreByDefault
 from app.core.db import create_engine, create_sessionmaker, utcnow
 from app.core.db_errors import RETRY_AFTER_SECONDS
+from app.core.interpreter import short_switch_interval
 from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.metrics import router as metrics_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
@@ -35,13 +35,6 @@ from app.web import router as web
 
 # Multipart framing allowance on top of an uploaded file's own limit.
 _MULTIPART_OVERHEAD = 64 * 1024
-SWITCH_INTERVAL_SECONDS = 0.0005
-"""How long the event loop waits at most for the interpreter lock while a worker thread runs Python
-(:func:`sys.setswitchinterval`; Python's default is 5 ms). The register import matches its next
-chunk in a thread while the event loop stores the one before: each of the store's dozen database
-round trips waited up to 5 ms for the lock, which took back most of what the overlap saved
-(20,000-row real run, ``bench/imports.py``). Requests answered during an import or an XLSX export
-wait less for the same reason."""
 
 
 def _freeze_startup_objects() -> None:
@@ -89,18 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _freeze_startup_objects()
-        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-        sealing = asyncio.create_task(sequencer.run(), name="audit-sequencer")
-        background = []
-        if settings.jobs_in_process:  # notification delivery and periodic jobs (docs/notifications.md)
-            worker = Worker(app.state.sessionmaker, settings)
-            background.append(asyncio.create_task(worker.run(), name="notification-worker"))
-        yield
-        for task in (*background, sealing):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await engine.dispose()
+        with short_switch_interval():
+            sealing = asyncio.create_task(sequencer.run(), name="audit-sequencer")
+            background = []
+            if settings.jobs_in_process:  # notification delivery and periodic jobs (docs/notifications.md)
+                worker = Worker(app.state.sessionmaker, settings)
+                background.append(asyncio.create_task(worker.run(), name="notification-worker"))
+            yield
+            for task in (*background, sealing):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await engine.dispose()
 
     app = FastAPI(
         title="Diaspora Desk API",

@@ -28,8 +28,9 @@ Transactions of a real run (PostgreSQL and SQLite alike):
 Between chunks nothing is held that another request needs: no row lock (the desk row is not
 locked; the one-import-per-desk rule is a PostgreSQL advisory lock on a connection of its own, or
 a claim in the process on SQLite, where each chunk takes the write lock only while it is stored),
-no counter row (numbers come from the series' sequence, a round trip per chunk on a short session
-of their own, see :meth:`_Run.numbers`), no connection
+no counter row (numbers come from the series' sequence, drawn for each chunk on a short session of
+their own: a run holds up to three pooled connections, that one, its own and the advisory lock's;
+see :meth:`_Run.numbers`), no connection
 of the session while the file is parsed and its rows prepared and validated (the registry is read
 in between, in read-only transactions that take no SQLite write lock). Nothing waits for the desk
 either: an import sent while another of its desk runs is refused at once (409
@@ -42,7 +43,8 @@ says ``interrupted`` (with the counts of the rows it holds) when the failure let
 record it, else it stays ``running``. **Re-running the same file resumes it**: the rows already
 stored come out ``already_imported`` / ``already_flagged`` (their fingerprints), the others are
 imported as if the first run had never stopped. On PostgreSQL numbers drawn for the chunk that
-failed are not reused (a gap, see :mod:`app.core.numbering`).
+failed, and for the next one when they were drawn while it was stored, are not reused (a gap, see
+:mod:`app.core.numbering`).
 
 A dry run does the same work in memory, builds the same report and writes nothing (not even an
 audit event, not a number drawn).
@@ -59,7 +61,6 @@ a real run goes on; dry runs of one desk run side by side.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -482,6 +483,27 @@ async def _earlier_outcomes(
     return found
 
 
+async def _stored(store: asyncio.Task[None]) -> None:
+    """Wait for the chunk's ``store`` to end and raise its failure. Waiting never cancels it (unlike
+    ``await store``): a cancelled run lets it end in :func:`_let_end`."""
+    await asyncio.wait({store})
+    store.result()
+
+
+async def _let_end(store: asyncio.Task[None], failure: BaseException) -> None:
+    """Wait for the chunk's ``store`` to end while the run fails with ``failure``, however often the
+    run is cancelled meanwhile: cut short, its commit could land without the run knowing. A
+    failure of the store's own (other than ``failure``) is logged; ``failure`` is what the run raises."""
+    with anyio.CancelScope(shield=True):
+        while not store.done():
+            try:
+                await asyncio.wait({store})
+            except asyncio.CancelledError:  # a cancellation from outside anyio's scopes
+                continue
+    if not store.cancelled() and store.exception() not in (None, failure):
+        logger.warning("a chunk's store failed while the import failed", exc_info=store.exception())
+
+
 class _Run:
     """The state of one batch while its rows are processed in file order and stored by chunks."""
 
@@ -580,32 +602,35 @@ class _Run:
         loop keeps answering other requests (a login) while the import runs. The next chunk is
         matched while the database stores the one before, and on PostgreSQL also numbered and
         built (:meth:`numbers`; on SQLite the next chunk is numbered once the one before is
-        committed): they overlap as far as the interpreter lock lets the write's own Python work
-        run (:data:`app.main.SWITCH_INTERVAL_SECONDS`). A failure of either lets the
-        other end first (a write is never cut short), then is raised: what was committed is whole
-        chunks, as in the module docstring.
+        committed): they overlap as far as the interpreter lock lets the store's own Python work
+        run (:mod:`app.core.interpreter`). A store that failed while the next chunk was matched
+        stops the run before that chunk is numbered. A failure of the matching, or the run being
+        cancelled, lets the store in flight end first (never cut short: its chunk commits whole or
+        not at all, and :attr:`stored_rows` counts it if it committed), then is raised.
         """
         size = max(CHUNK_ROWS, 1)
         writing: asyncio.Task[None] | None = None
         try:
             for start in range(0, len(rows), size):
                 await anyio.to_thread.run_sync(self.process_rows, rows[start : start + size])
-                if writing is not None and not self.numbers_apart:
-                    await writing  # SQLite: the next chunk's numbers come from its own transaction
+                # a store that failed meanwhile ends the run here; on SQLite the next chunk's
+                # numbers come from the chunk's own transaction, after the commit before
+                if writing is not None and (writing.done() or not self.numbers_apart):
+                    await _stored(writing)
                     writing = None
                 chunk = await self.take_chunk()
                 if writing is not None:
-                    await writing
+                    await _stored(writing)
                     writing = None
                 writing = asyncio.ensure_future(self.write(chunk))
                 settle()
             if writing is not None:
-                await writing
+                await _stored(writing)
                 writing = None
-        finally:
-            if writing is not None:  # a failure of the matching, or cancelled: the write ends first
-                with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
-                    await writing
+        except BaseException as failure:
+            if writing is not None:
+                await _let_end(writing, failure)
+            raise
 
     async def take_chunk(self) -> tuple[list[Prepared], int]:
         """The chunk's rows ready to insert and how many rows of the file it holds; the run then
@@ -628,11 +653,12 @@ class _Run:
     async def numbers(self, count: int) -> list[str]:
         """``count`` registration numbers of the desk's series, in order (:mod:`app.core.numbering`).
 
-        On PostgreSQL they come from the series' sequence through a short session of their own,
-        while the run's session may still store the chunk before: ``nextval`` is not
-        transactional, so a chunk that fails leaves the same gap either way. On SQLite the series'
-        counter row moves in the chunk's own transaction (gap-free), so only once the chunk
-        before is committed."""
+        On PostgreSQL they come from the series' sequence through a short session of their own
+        (committed there: a series' first number creates its sequence), while the run's session
+        may still store the chunk before: ``nextval`` is not transactional, so the numbers of a
+        chunk that fails are a gap either way, and so are the next chunk's when they were drawn
+        while the failing chunk was stored. On SQLite the series' counter row moves in the chunk's
+        own transaction (gap-free), so only once the chunk before is committed."""
         if not self.numbers_apart:
             return await registrants.registration_numbers(self.session, desk=self.desk, count=count)
         engine = self.session.bind

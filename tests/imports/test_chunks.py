@@ -114,41 +114,67 @@ async def _creates(sessionmaker) -> list[str]:  # type: ignore[no-untyped-def]
         return list((await session.execute(stmt)).scalars().all())
 
 
-async def test_the_next_chunk_is_matched_while_one_is_stored_and_a_failure_waits_for_that_store(  # type: ignore[no-untyped-def]
-    upload, count_rows, sessionmaker, monkeypatch, database_url
-) -> None:
-    monkeypatch.setattr(service, "CHUNK_ROWS", 10)
-    write, process_rows = service._Run.write, service._Run.process_rows
-    seen = {"writing": 0, "matched_while_writing": 0, "matched": 0, "numbered_while_writing": 0}
-    numbers = service._Run.numbers
+def _slow_stores(monkeypatch: Any, seen: dict[str, int]) -> None:
+    """Stores that take 0.2 s (the next chunk is matched meanwhile); ``seen`` counts the chunks
+    matched and numbered while one was stored."""
+    write, numbers = service._Run.write, service._Run.numbers
+
+    async def slow_write(self: Any, chunk: Any) -> None:
+        seen["writing"] += 1
+        try:
+            await asyncio.sleep(0.2)
+            await write(self, chunk)
+        finally:
+            seen["writing"] -= 1
 
     async def numbers_seen(self: Any, count: int) -> list[str]:
         seen["numbered_while_writing"] += seen["writing"] > 0
         return await numbers(self, count)
 
-    async def slow_write(self: Any, chunk: Any) -> None:
-        seen["writing"] += 1
-        try:
-            await asyncio.sleep(0.2)  # the database taking its time: the next chunk is matched meanwhile
-            await write(self, chunk)
-        finally:
-            seen["writing"] -= 1
+    monkeypatch.setattr(service._Run, "write", slow_write)
+    monkeypatch.setattr(service._Run, "numbers", numbers_seen)
+
+
+async def test_the_next_chunk_is_matched_while_the_one_before_is_stored(  # type: ignore[no-untyped-def]
+    upload, sessionmaker, monkeypatch, database_url
+) -> None:
+    monkeypatch.setattr(service, "CHUNK_ROWS", 10)
+    seen = {"writing": 0, "matched_while_writing": 0, "numbered_while_writing": 0}
+    _slow_stores(monkeypatch, seen)
+    process_rows = service._Run.process_rows
+
+    def process_seen(self: Any, rows: Any) -> None:
+        seen["matched_while_writing"] += seen["writing"] > 0
+        process_rows(self, rows)
+
+    monkeypatch.setattr(service._Run, "process_rows", process_seen)
+    response = await upload(register_head(LINES))
+    assert response.status_code == 201, response.text
+    assert seen["matched_while_writing"] == 3  # chunks 2, 3 and 4, each while the one before was stored
+    # on PostgreSQL numbered too (the series' sequence); SQLite's counter row waits for the commit
+    assert seen["numbered_while_writing"] == (3 if database_url.startswith("postgresql") else 0)
+    async with sessionmaker() as session:
+        lines = (await session.execute(select(ImportRow.line).order_by(ImportRow.line))).scalars().all()
+    assert lines == list(range(2, LINES + 1))
+
+
+async def test_a_failure_of_the_matching_lets_the_store_in_flight_end_whole(  # type: ignore[no-untyped-def]
+    upload, count_rows, sessionmaker, monkeypatch
+) -> None:
+    monkeypatch.setattr(service, "CHUNK_ROWS", 10)
+    seen = {"writing": 0, "numbered_while_writing": 0, "matched": 0}
+    _slow_stores(monkeypatch, seen)
+    process_rows = service._Run.process_rows
 
     def failing_fourth(self: Any, rows: Any) -> None:
         seen["matched"] += 1
-        seen["matched_while_writing"] += seen["writing"] > 0
         if seen["matched"] == 4:  # the fourth chunk's matching fails while the third is stored
             raise ConnectionResetError("the database went away")
         process_rows(self, rows)
 
-    monkeypatch.setattr(service._Run, "write", slow_write)
     monkeypatch.setattr(service._Run, "process_rows", failing_fourth)
-    monkeypatch.setattr(service._Run, "numbers", numbers_seen)
     response = await upload(register_head(LINES))
     assert response.status_code == 503
-    assert seen["matched_while_writing"] == 3  # chunks 2, 3 and 4 were matched while the one before was stored
-    # and on PostgreSQL chunks 2 and 3 numbered too (sequences); SQLite's counter row waits for the commit
-    assert seen["numbered_while_writing"] == (2 if database_url.startswith("postgresql") else 0)
     async with sessionmaker() as session:
         batch = (await session.execute(select(ImportBatch))).scalar_one()
         lines = (await session.execute(select(ImportRow.line).order_by(ImportRow.line))).scalars().all()

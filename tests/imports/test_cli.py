@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.core.interpreter import SWITCH_INTERVAL_SECONDS
+from app.imports import service
 from tests.imports.conftest import csv_file, register_head
 
 ADMIN = "imports-admin@desk.example"
@@ -153,3 +157,22 @@ def test_cli_prints_the_merged_file_a_flagged_rows_candidate_was_found_through(
         "flagged  line 2 (N° 1) Awa Diop ~ CASA-2026-000001 score 0.97 [same_birth_date, merged_file CASA-2026-000002]"
         in out
     )
+
+
+def test_cli_import_runs_with_the_short_switch_interval(
+    cli_env: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[float] = []
+    process_all = service._Run.process_all
+
+    async def recording(self: Any, rows: Any, settle: Any) -> None:
+        seen.append(sys.getswitchinterval())
+        await process_all(self, rows, settle)
+
+    monkeypatch.setattr(service._Run, "process_all", recording)
+    register = tmp_path / "registre.csv"
+    register.write_bytes(register_head(11))
+    result = cli_env.invoke(cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN])
+    assert result.exit_code == 0, result.output
+    assert seen == [SWITCH_INTERVAL_SECONDS]  # the store overlaps the matching as in the server
+    assert sys.getswitchinterval() != SWITCH_INTERVAL_SECONDS  # and the previous one is back
