@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -135,19 +136,28 @@ def _slow_stores(monkeypatch: Any, seen: dict[str, int]) -> None:
     monkeypatch.setattr(service._Run, "numbers", numbers_seen)
 
 
+def _before_matching(monkeypatch: Any, step: Callable[[], None]) -> None:
+    """Run ``step`` each time a chunk is about to be matched (in the run's worker thread)."""
+    process_rows = service._Run.process_rows
+
+    def hooked(self: Any, rows: Any) -> None:
+        step()
+        process_rows(self, rows)
+
+    monkeypatch.setattr(service._Run, "process_rows", hooked)
+
+
 async def test_the_next_chunk_is_matched_while_the_one_before_is_stored(  # type: ignore[no-untyped-def]
     upload, sessionmaker, monkeypatch, database_url
 ) -> None:
     monkeypatch.setattr(service, "CHUNK_ROWS", 10)
     seen = {"writing": 0, "matched_while_writing": 0, "numbered_while_writing": 0}
     _slow_stores(monkeypatch, seen)
-    process_rows = service._Run.process_rows
 
-    def process_seen(self: Any, rows: Any) -> None:
+    def matched() -> None:
         seen["matched_while_writing"] += seen["writing"] > 0
-        process_rows(self, rows)
 
-    monkeypatch.setattr(service._Run, "process_rows", process_seen)
+    _before_matching(monkeypatch, matched)
     response = await upload(register_head(LINES))
     assert response.status_code == 201, response.text
     assert seen["matched_while_writing"] == 3  # chunks 2, 3 and 4, each while the one before was stored
@@ -164,15 +174,13 @@ async def test_a_failure_of_the_matching_lets_the_store_in_flight_end_whole(  # 
     monkeypatch.setattr(service, "CHUNK_ROWS", 10)
     seen = {"writing": 0, "numbered_while_writing": 0, "matched": 0}
     _slow_stores(monkeypatch, seen)
-    process_rows = service._Run.process_rows
 
-    def failing_fourth(self: Any, rows: Any) -> None:
+    def failing_fourth() -> None:
         seen["matched"] += 1
         if seen["matched"] == 4:  # the fourth chunk's matching fails while the third is stored
             raise ConnectionResetError("the database went away")
-        process_rows(self, rows)
 
-    monkeypatch.setattr(service._Run, "process_rows", failing_fourth)
+    _before_matching(monkeypatch, failing_fourth)
     response = await upload(register_head(LINES))
     assert response.status_code == 503
     async with sessionmaker() as session:

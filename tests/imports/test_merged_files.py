@@ -15,24 +15,40 @@ from tests.imports.conftest import csv_file
 ROW = "{n};02/06/2019;Awa;Diop;F;01/01/1990;Dakar;Thiès;;;0612345678;;Casablanca;;couturière;;;"
 
 
-async def test_a_merged_file_is_not_a_candidate_of_an_import_row(
-    client: httpx.AsyncClient, admin: Any, upload: Any, sessionmaker: async_sessionmaker[AsyncSession]
-) -> None:
+async def _merged_by_hand(
+    client: httpx.AsyncClient,
+    admin: Any,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    survivor: dict[str, Any],
+    merged: dict[str, Any],
+) -> str:
+    """Register ``survivor`` and ``merged`` at CASA-BASE, then mark the second merged into the first
+    (its ``merged_into_id`` only, its keys left as they were); the survivor's id."""
     ids = []
-    for _ in range(2):  # the same person registered twice, the second file merged into the first
-        body = {"given_names": "Awa", "family_name": "Diop", "sex": "female", "date_of_birth": "1990-01-01",
-                "phones": [{"number": "+212612345678"}], "desk_code": "CASA-BASE"}  # fmt: skip
+    for body in (survivor, merged):
         created = await client.post(
-            "/api/v1/registrants", json=body, headers=admin.headers, params={"confirm_duplicates": "true"}
+            "/api/v1/registrants",
+            json={**body, "desk_code": "CASA-BASE"},
+            headers=admin.headers,
+            params={"confirm_duplicates": "true"},
         )
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])
-    survivor, merged = ids
     async with sessionmaker() as session:
         await session.execute(
-            update(Registrant).where(Registrant.id == uuid.UUID(merged)).values(merged_into_id=uuid.UUID(survivor))
+            update(Registrant).where(Registrant.id == uuid.UUID(ids[1])).values(merged_into_id=uuid.UUID(ids[0]))
         )
         await session.commit()
+    return ids[0]
+
+
+async def test_a_merged_file_is_not_a_candidate_of_an_import_row(
+    client: httpx.AsyncClient, admin: Any, upload: Any, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    awa = {"given_names": "Awa", "family_name": "Diop", "sex": "female", "date_of_birth": "1990-01-01",
+           "phones": [{"number": "+212612345678"}]}  # fmt: skip
+    # the same person registered twice, the second file merged into the first
+    survivor = await _merged_by_hand(client, admin, sessionmaker, awa, awa)
 
     response = await upload(csv_file(ROW.format(n=1)), dry_run=True)
     assert response.status_code in (200, 201), response.text
@@ -44,23 +60,15 @@ async def test_a_merged_file_is_not_a_candidate_of_an_import_row(
 async def test_an_import_row_is_flagged_against_a_survivor_it_shares_nothing_with_but_the_merged_file(
     client: httpx.AsyncClient, admin: Any, upload: Any, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    ids = []
     # the survivor's names and birth date both differ from the row's: only the merged file (her
     # maiden name, the birth date before a correction) carries the row's keys
-    for given, family, born in (("Mariama", "Sagna", "1985-05-05"), ("Awa", "Diop", "1990-01-01")):
-        body = {"given_names": given, "family_name": family, "sex": "female", "date_of_birth": born,
-                "desk_code": "CASA-BASE"}  # fmt: skip
-        created = await client.post(
-            "/api/v1/registrants", json=body, headers=admin.headers, params={"confirm_duplicates": "true"}
-        )
-        assert created.status_code == 201, created.text
-        ids.append(created.json()["id"])
-    survivor, merged = ids
-    async with sessionmaker() as session:
-        await session.execute(
-            update(Registrant).where(Registrant.id == uuid.UUID(merged)).values(merged_into_id=uuid.UUID(survivor))
-        )
-        await session.commit()
+    survivor = await _merged_by_hand(
+        client,
+        admin,
+        sessionmaker,
+        {"given_names": "Mariama", "family_name": "Sagna", "sex": "female", "date_of_birth": "1985-05-05"},
+        {"given_names": "Awa", "family_name": "Diop", "sex": "female", "date_of_birth": "1990-01-01"},
+    )
     response = await upload(csv_file(ROW.format(n=1)), dry_run=True)  # Awa Diop, born 01/01/1990
     assert response.status_code in (200, 201), response.text
     [row] = response.json()["rows"]

@@ -606,11 +606,17 @@ async def _counts_remembering_from_two(
         monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
 
 
+@pytest.fixture
+def one_count_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A count cache of one entry, that only :func:`_counts_remembering_from_two` fills."""
+    monkeypatch.setattr(keys, "COUNT_CACHE_MAX", 1)
+    monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
+
+
+@pytest.mark.usefixtures("one_count_remembered")
 async def test_at_most_count_cache_max_counts_are_remembered_the_newest_kept(
     create, casa_agent, sessionmaker, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(keys, "COUNT_CACHE_MAX", 1)
-    monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
     for given in ("Fatou", "Awa"):
         await _register(create, casa_agent, given_names=given, family_name="Diop")
         await _register(create, casa_agent, given_names=given, family_name="Sow")
@@ -622,11 +628,10 @@ async def test_at_most_count_cache_max_counts_are_remembered_the_newest_kept(
     assert counted == {JOP: 3, SOW: 2}  # Sow's remembered, Diop's dropped to make room
 
 
+@pytest.mark.usefixtures("one_count_remembered")
 async def test_a_full_count_cache_still_remembers_new_counts_once_its_own_expire(
     create, casa_agent, sessionmaker, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(keys, "COUNT_CACHE_MAX", 1)
-    monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
     for given in ("Fatou", "Awa"):
         await _register(create, casa_agent, given_names=given, family_name="Diop")
     assert await _counts_remembering_from_two(sessionmaker, monkeypatch, [JOP]) == {JOP: 2}  # the cache is full
