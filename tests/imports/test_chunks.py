@@ -115,9 +115,12 @@ async def _creates(sessionmaker) -> list[str]:  # type: ignore[no-untyped-def]
         return list((await session.execute(stmt)).scalars().all())
 
 
-def _slow_stores(monkeypatch: Any, seen: dict[str, int]) -> None:
-    """Stores that take 0.2 s (the next chunk is matched meanwhile); ``seen`` counts the chunks
-    matched and numbered while one was stored."""
+def _slow_stores(monkeypatch: Any) -> dict[str, int]:
+    """Chunks of 10 rows whose stores take 0.2 s (the next chunk is matched meanwhile); what is
+    counted: ``writing`` (stores under way), ``numbered_while_writing``, and ``matched`` and
+    ``matched_while_writing`` for the tests' own hooks."""
+    monkeypatch.setattr(service, "CHUNK_ROWS", 10)
+    seen = {"writing": 0, "numbered_while_writing": 0, "matched": 0, "matched_while_writing": 0}
     write, numbers = service._Run.write, service._Run.numbers
 
     async def slow_write(self: Any, chunk: Any) -> None:
@@ -134,6 +137,7 @@ def _slow_stores(monkeypatch: Any, seen: dict[str, int]) -> None:
 
     monkeypatch.setattr(service._Run, "write", slow_write)
     monkeypatch.setattr(service._Run, "numbers", numbers_seen)
+    return seen
 
 
 def _before_matching(monkeypatch: Any, step: Callable[[], None]) -> None:
@@ -150,9 +154,7 @@ def _before_matching(monkeypatch: Any, step: Callable[[], None]) -> None:
 async def test_the_next_chunk_is_matched_while_the_one_before_is_stored(  # type: ignore[no-untyped-def]
     upload, sessionmaker, monkeypatch, database_url
 ) -> None:
-    monkeypatch.setattr(service, "CHUNK_ROWS", 10)
-    seen = {"writing": 0, "matched_while_writing": 0, "numbered_while_writing": 0}
-    _slow_stores(monkeypatch, seen)
+    seen = _slow_stores(monkeypatch)
 
     def matched() -> None:
         seen["matched_while_writing"] += seen["writing"] > 0
@@ -171,9 +173,7 @@ async def test_the_next_chunk_is_matched_while_the_one_before_is_stored(  # type
 async def test_a_failure_of_the_matching_lets_the_store_in_flight_end_whole(  # type: ignore[no-untyped-def]
     upload, count_rows, sessionmaker, monkeypatch
 ) -> None:
-    monkeypatch.setattr(service, "CHUNK_ROWS", 10)
-    seen = {"writing": 0, "numbered_while_writing": 0, "matched": 0}
-    _slow_stores(monkeypatch, seen)
+    seen = _slow_stores(monkeypatch)
 
     def failing_fourth() -> None:
         seen["matched"] += 1
