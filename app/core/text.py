@@ -154,7 +154,18 @@ def normalise_typed_identifier(value: str) -> str:
     ``"\\u202a+221\\u00a077\\u2011123\\u201145\\u201167\\u202c"`` → ``"+221 77-123-45-67"``;
     ``"٠٦١٢٣٤٥٦٧٨"`` → ``"0612345678"``. Control characters other than white space are kept, for the
     caller's own check to refuse.
+
+    ASCII text (what most cells and requests hold) takes a short path with the same result: NFKC
+    leaves it as it is, it has no format or invisible character, and its dash and digits are
+    already plain, so only its runs of white space become one space and its ends are trimmed.
     """
+    if value.isascii():
+        return " ".join(value.split())
+    return _typed_identifier_in_unicode(value)
+
+
+def _typed_identifier_in_unicode(value: str) -> str:
+    """:func:`normalise_typed_identifier` character by character, for any text."""
     out: list[str] = []
     for char in unicodedata.normalize("NFKC", INVISIBLE.sub("", value)):
         category = unicodedata.category(char)

@@ -8,9 +8,11 @@ Nd (decimal digits: Arabic-Indic, fullwidth). Senegal's mobile ranges are DOMAIN
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from app.core.text import normalise_typed_identifier
+from app.core.text import _typed_identifier_in_unicode, normalise_typed_identifier
 from app.registrants.normalize import (
     LIKELY_SENEGALESE,
     ParsedPhone,
@@ -41,6 +43,20 @@ def test_unicode_spaces_become_one_space(char: str) -> None:
 @pytest.mark.parametrize("char", DASHES)
 def test_unicode_dashes_become_hyphen_minus(char: str) -> None:
     assert normalise_typed_identifier(f"77{char}123{char}45{char}67") == "77-123-45-67"
+
+
+def test_ascii_text_reads_as_the_character_by_character_rule_reads_it() -> None:
+    """Every ASCII character (controls included) beside every other, spaced and unspaced: the short
+    path for ASCII gives what the rule gives character by character."""
+    ascii_chars = [chr(code) for code in range(128)]
+    differ = [
+        text
+        for a, b in itertools.product(ascii_chars, repeat=2)
+        for text in (a + b, f" {a}  {b} ", f"{a}{a}\t1 - 2{b}  ")
+        if normalise_typed_identifier(text) != _typed_identifier_in_unicode(text)
+    ]
+    assert differ == []
+    assert normalise_typed_identifier("  +212  661 23 45 67 ") == "+212 661 23 45 67"
 
 
 @pytest.mark.parametrize(
