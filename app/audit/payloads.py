@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import chain
 from app.audit.models import AuditPayload
-from app.core.db import utcnow
+from app.core.db import CanonicalJSON, utcnow
 
 ERASED = "erased"
 """What :func:`resolve` gives for a reference whose payload was erased."""
@@ -58,17 +58,25 @@ def seal(session: AsyncSession, *, registrant_id: uuid.UUID, value: Mapping[str,
     """Add a payload row holding ``value`` (JSON-able) for ``registrant_id`` to the session's
     transaction; return the reference to put in the event's ``details["personal"]``."""
     values, reference = payload_values(registrant_id=registrant_id, value=value)
-    session.add(AuditPayload(**values))
+    session.add(AuditPayload(**{**values, "value": dict(value)}))
     return reference
 
 
 def payload_values(*, registrant_id: uuid.UUID, value: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """What :func:`seal` adds, as the column values of an ``audit_payloads`` row, and the reference
-    for the event's ``details["personal"]`` (a bulk writer inserts the row itself)."""
+    for the event's ``details["personal"]`` (a bulk writer inserts the row itself). The row's
+    ``value`` is the canonical JSON text the digest hashes (:class:`app.core.db.CanonicalText`,
+    stored as it is: encoded once); ``TypeError``/``ValueError`` for a value no JSON column could
+    store (:meth:`app.core.db.CanonicalJSON.text`)."""
     salt = secrets.token_hex(16)
-    payload_id, stored = uuid.uuid4(), dict(value)
-    row = {"id": payload_id, "registrant_id": registrant_id, "salt": salt, "value": stored, "created_at": utcnow()}
-    return row, {"payload": str(payload_id), "digest": digest(salt, stored), "registrant": str(registrant_id)}
+    payload_id, text = uuid.uuid4(), CanonicalJSON.text(dict(value))
+    row = {"id": payload_id, "registrant_id": registrant_id, "salt": salt, "value": text, "created_at": utcnow()}
+    reference = {
+        "payload": str(payload_id),
+        "digest": hashlib.sha256(f"{salt}:{text}".encode()).hexdigest(),
+        "registrant": str(registrant_id),
+    }
+    return row, reference
 
 
 def check(row: AuditPayload, reference: Mapping[str, Any]) -> bool:

@@ -65,6 +65,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 _canonical_text = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
+class CanonicalText(str):
+    """A value's canonical JSON text, made by :meth:`CanonicalJSON.text`: a :class:`CanonicalJSON`
+    column given one stores it as it is instead of encoding the value again."""
+
+    __slots__ = ()
+
+
 class CanonicalJSON(TypeDecorator[Any]):
     """JSON stored as its canonical text: keys sorted, no white space, UTF-8
     (``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``), the form
@@ -81,8 +88,20 @@ class CanonicalJSON(TypeDecorator[Any]):
     cache_ok = True
 
     @staticmethod
+    def text(value: Any) -> CanonicalText:
+        """The text ``value`` is stored as (``None`` is JSON ``null``, as :class:`JSON` writes it),
+        with the errors of storing it (``TypeError``, ``ValueError``): for a writer that needs the
+        text itself too (to hash it) and then stores it without a second encoding."""
+        text = _canonical_text(value)
+        if not text.isascii():
+            text.encode()  # UnicodeEncodeError for a lone surrogate
+        return CanonicalText(text)
+
+    @staticmethod
     def serialize(value: Any) -> str:
-        """The text ``value`` is stored as (``None`` is JSON ``null``, as :class:`JSON` writes it)."""
+        """The text ``value`` is stored as: :meth:`text`'s, or ``value`` itself when it is one."""
+        if type(value) is CanonicalText:
+            return value
         text = _canonical_text(value)
         if not text.isascii():
             text.encode()  # UnicodeEncodeError for a lone surrogate
