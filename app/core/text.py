@@ -29,8 +29,12 @@ def without_invisible(value: str) -> str:
 
 
 def clean(value: str) -> str:
-    """NFC-normalised, trimmed, inner white space collapsed; spelling otherwise kept."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+    """NFC-normalised, trimmed, inner white space collapsed; spelling otherwise kept.
+
+    White space is what :meth:`str.isspace` says it is (the characters ``\\s`` matches, as
+    :data:`_SPACES` collapses them); splitting on it and joining with one space does both in one
+    pass."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 def fold(value: str) -> str:

@@ -8,11 +8,12 @@ character database (``unicodedata.category``), not from the rule's own table.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
 
-from app.core.text import disallowed_character, storable
+from app.core.text import clean, disallowed_character, storable
 
 DESK = {"code": "ABJ-9", "country": "CI", "city": "Abidjan", "time_zone": "Africa/Abidjan"}
 
@@ -23,6 +24,20 @@ def test_the_rule_matches_the_unicode_categories() -> None:
         expected = (unicodedata.category(char) in {"Cc", "Cs"} and char not in "\t\n\r") or code in {0xFFFE, 0xFFFF}
         assert (disallowed_character(char) is not None) == expected, hex(code)
     assert storable("a\x00b\ud800c") == "a\ufffdb\ufffdc"
+
+
+def test_clean_collapses_every_kind_of_white_space_the_regular_expression_way() -> None:
+    """Every code point, alone and in runs between words: :func:`clean` gives what NFC followed by
+    collapsing runs of ``\\s`` (Unicode white space, as :mod:`re` reads it) and trimming gives."""
+    spaces = re.compile(r"\s+")
+    differ = []
+    for code in range(0x110000):
+        char = chr(code)
+        text = f" {char}a{char}{char}b {char}"
+        if clean(text) != spaces.sub(" ", unicodedata.normalize("NFC", text)).strip():
+            differ.append(hex(code))
+    assert differ == []
+    assert clean("\u00a0 Ndèye\u2003\u2003Fatou\t\n") == "Ndèye Fatou"
 
 
 @pytest.mark.parametrize(
