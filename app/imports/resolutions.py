@@ -40,6 +40,7 @@ from app.imports.errors import (
     ResolutionsRefused,
 )
 from app.imports.models import ImportBatch, ImportRow
+from app.imports.rows import phone_readings
 from app.imports.schemas import (
     BulkResolutionOut,
     BulkRowResolution,
@@ -53,6 +54,7 @@ from app.imports.schemas import (
 from app.registrants import repository as registrant_queries
 from app.registrants import service as registrants
 from app.registrants.models import Registrant
+from app.registrants.normalize import PhoneReading
 from app.registrants.schemas import RegistrantCreate, RegistrantUpdate
 
 _DECISION = {"link": "linked", "create": "created", "discard": "discarded"}
@@ -126,6 +128,7 @@ async def _update_from_row(
     registrant: Registrant,
     data: RowResolutionIn,
     document_patterns: Mapping[str, str] | None,
+    desk_country: str,
 ) -> None:
     values = row.data or {}
     current = (
@@ -138,6 +141,7 @@ async def _update_from_row(
         .scalar_one()
     )
     changes: dict[str, Any] = {}
+    readings: dict[str, PhoneReading] = {}
     for name in data.update_fields:
         value = values.get(name)
         if value in (None, "", []):
@@ -158,6 +162,15 @@ async def _update_from_row(
             verified = {p.e164 for p in current.phones if p.e164}
             unverified = {p.digits for p in current.phones if not p.e164}
             value = mine + [p for p in value if p["number"] not in verified and _digits(p["number"]) not in unverified]
+            # each phone kept as it was read: the person's own as stored (text typed, flag), the
+            # row's as the import read its cell
+            readings = phone_readings(row.raw.get("phones", ""), desk_country)
+            readings.update(
+                {
+                    n["number"]: PhoneReading(p.e164, p.raw or n["number"], p.digits, p.flag)
+                    for n, p in zip(mine, current.phones, strict=True)
+                }
+            )
         elif name == "documents":
             mine = [
                 {
@@ -184,6 +197,7 @@ async def _update_from_row(
         if_match=data.registrant_etag or "*",
         data=update,
         document_patterns=document_patterns,
+        phone_readings=readings,
     )
 
 
@@ -221,6 +235,7 @@ async def _create(
         source_ref=f"import:{batch.id}:line {row.line}",
         document_patterns=document_patterns,
         registered_on=_registered_on(row, batch),
+        phone_readings=phone_readings(row.raw.get("phones", ""), desk.country),
     )
     assert outcome.registrant is not None  # confirm_duplicates: always created
     return outcome.registrant
@@ -254,8 +269,15 @@ async def _resolve_row(
         assert data.registrant_id is not None  # checked by the schema
         registrant = await _target(session, actor=actor, row=row, registrant_id=data.registrant_id)
         if data.update_fields:
+            desk = await session.get_one(Desk, batch.desk_id)
             await _update_from_row(
-                session, actor=actor, row=row, registrant=registrant, data=data, document_patterns=document_patterns
+                session,
+                actor=actor,
+                row=row,
+                registrant=registrant,
+                data=data,
+                document_patterns=document_patterns,
+                desk_country=desk.country,
             )
     elif data.decision == "create":
         registrant = await _create(session, actor=actor, batch=batch, row=row, document_patterns=document_patterns)

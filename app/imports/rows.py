@@ -266,6 +266,21 @@ MAX_PHONES = next(int(c.max_length) for c in RegistrantCreate.model_fields["phon
 _FLAGS_FR = {LIKELY_SENEGALESE: "sans doute un numéro sénégalais écrit sans son indicatif"}
 
 
+def phone_readings(cell: str, desk_country: str) -> dict[str, PhoneReading]:
+    """How the import reads the phones of a ``Téléphone`` cell, keyed as :func:`prepare_row` puts
+    them in the row's body (:attr:`PreparedRow.phone_readings`: the E.164 number, or the text as
+    typed when unverified); a piece that is not a phone is left out. For a held row created later:
+    its phones keep the cell's text and flag, as those of the rows the import created."""
+    out: dict[str, PhoneReading] = {}
+    for piece in cells.split_phones(cell):
+        try:
+            reading = read_phone(piece, default_region=desk_country)
+        except ValueError:
+            continue
+        out.setdefault(reading.e164 or reading.raw, reading)
+    return out
+
+
 def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str]) -> list[dict[str, Any]]:
     """The cell's phones: E.164 when valid, else kept unverified as typed (never dropped).
 

@@ -58,8 +58,11 @@ def phone_key(phone: RegistrantPhone) -> str:
     return phone.e164 or f"unverified:{phone.digits}"
 
 
-def phones(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
-    """Phone rows (``region`` = the desk country), duplicates dropped.
+def phones(
+    items: Sequence[PhoneIn], region: str, readings: Mapping[str, PhoneReading] | None = None
+) -> list[RegistrantPhone]:
+    """Phone rows (``region`` = the desk country), duplicates dropped (``readings`` as in
+    :func:`phone_values`).
 
     A number ``phonenumbers`` validates is stored in E.164; one written like a phone that it cannot
     validate (a new range, a typo) is kept unverified (``e164`` null, ``verified`` false, ``flag``
@@ -67,7 +70,7 @@ def phones(items: Sequence[PhoneIn], region: str) -> list[RegistrantPhone]:
     :func:`app.registrants.normalize.read_phone`. Text that is not written like a phone at all is a
     422 ``phone_invalid``.
     """
-    return [RegistrantPhone(**values) for values in phone_values(items, region)]
+    return [RegistrantPhone(**values) for values in phone_values(items, region, readings)]
 
 
 def phone_values(

@@ -37,7 +37,7 @@ from app.registrants import bulk, linkage, matching, prepare, repository, soundi
 from app.registrants import keys as match_keys
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, PossibleDuplicates, merged_into
 from app.registrants.models import Consent, Registrant
-from app.registrants.normalize import validate_document_number
+from app.registrants.normalize import PhoneReading, validate_document_number
 from app.registrants.prepare import SENSITIVE
 from app.registrants.schemas import (
     ConsentIn,
@@ -189,12 +189,14 @@ async def create(
     document_patterns: Mapping[str, str] | None = None,
     known_candidates: list[DuplicateCandidate] | None = None,
     registered_on: dt.date | None = None,
+    phone_readings: Mapping[str, PhoneReading] | None = None,
 ) -> CreateOutcome:
     """Register a person at ``desk`` (audited ``registrant.create``).
 
     When possible duplicates exist among the actor's desks and ``confirm_duplicates`` is false,
     nothing is written and the candidates are returned. ``known_candidates``: the caller already
-    looked for duplicates: no lookup. Raises ``NotFound`` (desk not the actor's),
+    looked for duplicates: no lookup. ``phone_readings``: how the caller already read ``data``'s
+    phones from what the person wrote (:func:`app.registrants.bulk.build`). Raises ``NotFound`` (desk not the actor's),
     ``RestrictedField`` (403, residence_status by an agent), ``ValidationFailed`` (422: a
     phone, document number or area that does not parse) and ``IdTaken`` (409: ``data.id`` in use).
 
@@ -217,6 +219,7 @@ async def create(
         source_ref=source_ref,
         document_patterns=document_patterns,
         registered_on=registered_on,
+        phone_readings=phone_readings,
     )
     keys = new.keys
     if known_candidates is None:
@@ -361,11 +364,14 @@ async def update(
     document_patterns: Mapping[str, str] | None = None,
     check_duplicates: bool = False,
     confirm_duplicates: bool = False,
+    phone_readings: Mapping[str, PhoneReading] | None = None,
 ) -> Registrant:
     """Apply a partial update checked against ``If-Match``: a rectification, whose changed fields
     are kept in the registrant's correction history with ``data.reason``
     (:mod:`app.privacy.rectification`); audited ``registrant.update`` with the changed fields, the
     before/after values (residence_status masked) in the event's erasable personal payload.
+    ``phone_readings``: how the caller already read ``data``'s phones
+    (:func:`app.registrants.prepare.phone_values`), kept as read.
 
     ``check_duplicates`` (an agent's edit): when the update changes what identifies the person
     (:data:`IDENTIFYING`) and the file now resembles registrants of the actor's desks it did not
@@ -400,7 +406,7 @@ async def update(
         if name in changes:
             setattr(registrant, name, changes[name])
     if data.phones is not None and "phones" in changes:
-        prepare.merge_phones(registrant, prepare.phones(data.phones, desk.country))
+        prepare.merge_phones(registrant, prepare.phones(data.phones, desk.country, phone_readings))
     if data.documents is not None and "documents" in changes:
         prepare.merge_documents(registrant, prepare.documents(data.documents, document_patterns))
     prepare.set_keys(registrant)

@@ -101,3 +101,62 @@ async def test_imported_people_keep_every_number_and_are_found_by_it(upload, ses
     for q, given in (("0500000000", "Awa"), ("06123456789", "Khady"), ("710000002", "Fatou")):
         found = await client.get("/api/v1/registrants", params={"q": q}, headers=admin.headers)
         assert [r["given_names"] for r in found.json()["items"]] == [given], q
+
+
+async def test_a_held_row_created_later_keeps_its_phones_as_typed(upload, sessionmaker, client, admin) -> None:  # type: ignore[no-untyped-def]
+    """A row held as a possible duplicate and created by an agent afterwards keeps the cell's text
+    and the doubt on its phones, as a row the import created does (not the E.164 number it holds)."""
+    content = csv_file(
+        ";".join(cells(1, "Awa", "06 12 34 56 78")), ";".join(cells(2, "Awa", "71 000 00 02 / 05 00 00 00 00"))
+    )
+    report = (await upload(content, filename="registre.csv")).json()
+    assert [r["outcome"] for r in report["rows"]] == ["imported", "flagged"], report["rows"]
+    created = await client.post(
+        f"/api/v1/imports/{report['batch_id']}/rows/3/resolution", json={"decision": "create"}, headers=admin.headers
+    )
+    assert created.status_code == 200, created.text
+    async with sessionmaker() as session:
+        phones = (
+            await session.execute(
+                select(RegistrantPhone.e164, RegistrantPhone.raw, RegistrantPhone.flag)
+                .where(RegistrantPhone.registrant_id == uuid.UUID(created.json()["registrant_id"]))
+                .order_by(RegistrantPhone.position)
+            )
+        ).all()
+    assert [tuple(p) for p in phones] == [
+        ("+221710000002", "71 000 00 02", "likely_senegalese_without_prefix"),
+        (None, "05 00 00 00 00", "unverified_number"),
+    ]
+
+
+async def test_linking_a_held_row_with_its_phones_keeps_every_phone_as_typed(
+    upload, sessionmaker, client, admin
+) -> None:  # type: ignore[no-untyped-def]
+    """A held row linked to the person with its phones: the person's own phone keeps the text
+    typed and its doubt (not rewritten as its E.164 number), and the row's phones come as the
+    cell had them."""
+    content = csv_file(
+        ";".join(cells(1, "Awa", "71 000 00 02")), ";".join(cells(2, "Awa", "05 00 00 00 00 / 06 12 34 56 78"))
+    )
+    report = (await upload(content, filename="registre.csv")).json()
+    assert [r["outcome"] for r in report["rows"]] == ["imported", "flagged"], report["rows"]
+    awa = report["rows"][0]["registrant_id"]
+    linked = await client.post(
+        f"/api/v1/imports/{report['batch_id']}/rows/3/resolution",
+        json={"decision": "link", "registrant_id": awa, "update_fields": ["phones"]},
+        headers=admin.headers,
+    )
+    assert linked.status_code == 200, linked.text
+    async with sessionmaker() as session:
+        phones = (
+            await session.execute(
+                select(RegistrantPhone.e164, RegistrantPhone.raw, RegistrantPhone.flag)
+                .where(RegistrantPhone.registrant_id == uuid.UUID(awa))
+                .order_by(RegistrantPhone.position)
+            )
+        ).all()
+    assert [tuple(p) for p in phones] == [
+        ("+221710000002", "71 000 00 02", "likely_senegalese_without_prefix"),
+        (None, "05 00 00 00 00", "unverified_number"),
+        ("+212612345678", "06 12 34 56 78", None),
+    ]
