@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from app.imports import service
+from app.imports import run as run_module
+from app.imports.run import ImportRun
 
 
 def _run(events: list[str], *, failing_store: int | None = None, second: asyncio.Event | None = None) -> Any:
@@ -41,14 +42,14 @@ def _run(events: list[str], *, failing_store: int | None = None, second: asyncio
 
 @pytest.fixture(autouse=True)
 def _one_row_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(run_module, "CHUNK_ROWS", 1)
 
 
 async def test_a_cancelled_run_lets_the_store_in_flight_end() -> None:
     events: list[str] = []
     second = asyncio.Event()
     steps = _run(events, second=second)
-    run = asyncio.ensure_future(service._Run.process_all(steps, [1, 2, 3], lambda: None))
+    run = asyncio.ensure_future(ImportRun.process_all(steps, [1, 2, 3], lambda: None))
     await second.wait()  # the second chunk is taken while the first one is stored
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -60,7 +61,7 @@ async def test_a_run_cancelled_again_while_it_waits_still_lets_the_store_end() -
     events: list[str] = []
     second = asyncio.Event()
     steps = _run(events, second=second)
-    run = asyncio.ensure_future(service._Run.process_all(steps, [1, 2], lambda: None))
+    run = asyncio.ensure_future(ImportRun.process_all(steps, [1, 2], lambda: None))
     await second.wait()
     for _ in range(3):
         run.cancel()
@@ -74,5 +75,5 @@ async def test_a_store_that_failed_meanwhile_stops_the_run_before_the_next_chunk
     events: list[str] = []
     steps = _run(events, failing_store=1)
     with pytest.raises(ConnectionResetError):
-        await service._Run.process_all(steps, [1, 2, 3], lambda: None)
+        await ImportRun.process_all(steps, [1, 2, 3], lambda: None)
     assert events == ["matched 1", "numbered 1", "matched 2"]  # no numbers drawn for chunk 2

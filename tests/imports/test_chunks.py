@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
-from app.imports import service
+from app.imports import run as run_module
 from app.imports.models import ImportBatch, ImportRow
+from app.imports.run import ImportRun
 from app.registrants.models import Registrant, RegistrantKey
 from tests.imports.conftest import register_head
 
@@ -34,7 +35,7 @@ def _comparable(report: dict[str, Any]) -> list[tuple[Any, ...]]:
 
 
 async def test_a_run_in_small_chunks_gives_the_dry_runs_report(upload, count_rows, sessionmaker, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(service, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(run_module, "CHUNK_ROWS", 7)
     dry = (await upload(register_head(LINES), dry_run=True)).json()
     assert await count_rows() == {"registrants": 0, "phones": 0, "batches": 0, "batch_rows": 0, "audit_events": 0}
     response = await upload(register_head(LINES))
@@ -72,8 +73,8 @@ async def test_a_run_in_small_chunks_gives_the_dry_runs_report(upload, count_row
 async def test_a_failure_keeps_the_committed_chunks_and_a_rerun_resumes(  # type: ignore[no-untyped-def]
     upload, count_rows, sessionmaker, monkeypatch, client, make_staff
 ) -> None:
-    monkeypatch.setattr(service, "CHUNK_ROWS", 10)
-    original = service._Run.write
+    monkeypatch.setattr(run_module, "CHUNK_ROWS", 10)
+    original = ImportRun.write
     stored = {"chunks": 0}
 
     async def failing(self: Any, chunk: Any) -> None:
@@ -83,7 +84,7 @@ async def test_a_failure_keeps_the_committed_chunks_and_a_rerun_resumes(  # type
         await original(self, chunk)
         stored["chunks"] += 1
 
-    monkeypatch.setattr(service._Run, "write", failing)
+    monkeypatch.setattr(ImportRun, "write", failing)
     response = await upload(register_head(LINES))
     assert response.status_code == 503  # the database is unreachable: a problem, then a re-run
     assert gc.get_freeze_count() == 0  # a failed run hands its rows back to the garbage collector too
@@ -101,7 +102,7 @@ async def test_a_failure_keeps_the_committed_chunks_and_a_rerun_resumes(  # type
     stored = (await client.get(f"/api/v1/imports/{batch.id}", headers=admin.headers)).json()
     assert (stored["status"], [r["line"] for r in stored["rows"]]) == ("interrupted", lines)
 
-    monkeypatch.setattr(service._Run, "write", original)
+    monkeypatch.setattr(ImportRun, "write", original)
     resumed = (await upload(register_head(LINES))).json()
     assert resumed["counts"]["already_imported"] + resumed["counts"]["already_flagged"] == 20
     assert (resumed["counts"]["total"], resumed["status"]) == (40, "completed")
@@ -119,9 +120,9 @@ def _slow_stores(monkeypatch: Any) -> dict[str, int]:
     """Chunks of 10 rows whose stores take 0.2 s (the next chunk is matched meanwhile); what is
     counted: ``writing`` (stores under way), ``numbered_while_writing``, and ``matched`` and
     ``matched_while_writing`` for the tests' own hooks."""
-    monkeypatch.setattr(service, "CHUNK_ROWS", 10)
+    monkeypatch.setattr(run_module, "CHUNK_ROWS", 10)
     seen = {"writing": 0, "numbered_while_writing": 0, "matched": 0, "matched_while_writing": 0}
-    write, numbers = service._Run.write, service._Run.numbers
+    write, numbers = ImportRun.write, ImportRun.numbers
 
     async def slow_write(self: Any, chunk: Any) -> None:
         seen["writing"] += 1
@@ -135,20 +136,20 @@ def _slow_stores(monkeypatch: Any) -> dict[str, int]:
         seen["numbered_while_writing"] += seen["writing"] > 0
         return await numbers(self, count)
 
-    monkeypatch.setattr(service._Run, "write", slow_write)
-    monkeypatch.setattr(service._Run, "numbers", numbers_seen)
+    monkeypatch.setattr(ImportRun, "write", slow_write)
+    monkeypatch.setattr(ImportRun, "numbers", numbers_seen)
     return seen
 
 
 def _before_matching(monkeypatch: Any, step: Callable[[], None]) -> None:
     """Run ``step`` each time a chunk is about to be matched (in the run's worker thread)."""
-    process_rows = service._Run.process_rows
+    process_rows = ImportRun.process_rows
 
     def hooked(self: Any, rows: Any) -> None:
         step()
         process_rows(self, rows)
 
-    monkeypatch.setattr(service._Run, "process_rows", hooked)
+    monkeypatch.setattr(ImportRun, "process_rows", hooked)
 
 
 async def test_the_next_chunk_is_matched_while_the_one_before_is_stored(  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.core.interpreter import SWITCH_INTERVAL_SECONDS
-from app.imports import service
+from app.imports.run import ImportRun
 from tests.imports.conftest import csv_file, register_head
 
 ADMIN = "imports-admin@desk.example"
@@ -163,13 +163,13 @@ def test_cli_import_runs_with_the_short_switch_interval(
     cli_env: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[float] = []
-    process_all = service._Run.process_all
+    process_all = ImportRun.process_all
 
     async def recording(self: Any, rows: Any, settle: Any) -> None:
         seen.append(sys.getswitchinterval())
         await process_all(self, rows, settle)
 
-    monkeypatch.setattr(service._Run, "process_all", recording)
+    monkeypatch.setattr(ImportRun, "process_all", recording)
     register = tmp_path / "registre.csv"
     register.write_bytes(register_head(11))
     result = cli_env.invoke(cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN])

@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 
 from app.core.config import Settings
 from app.imports import service
+from app.imports.run import ImportRun
 from tests.imports.conftest import URL, csv_file, names_row
 
 Upload = Callable[..., Awaitable[httpx.Response]]
@@ -184,7 +185,7 @@ async def test_the_desk_is_free_again_once_an_import_fails(upload, monkeypatch) 
         raise RuntimeError("the disk is gone")
 
     with monkeypatch.context() as patched:
-        patched.setattr(service._Run, "write", failing)  # after the batch is stored: the run is interrupted
+        patched.setattr(ImportRun, "write", failing)  # after the batch is stored: the run is interrupted
         with pytest.raises(RuntimeError, match="the disk is gone"):
             await upload(rows("Awa"))
     resumed = await upload(rows("Awa"))

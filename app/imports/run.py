@@ -1,0 +1,422 @@
+"""One register import's rows processed in file order and stored by chunks
+(:class:`ImportRun`; the whole run and its transactions: :mod:`app.imports.service`)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, cast
+
+import anyio.to_thread
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.core.bulk import Prepared, prepare
+from app.core.collector import release
+from app.core.context import Actor
+from app.core.db import create_sessionmaker
+from app.core.errors import Problem, ValidationFailed
+from app.desks.models import Desk
+from app.imports.matching import BatchMatcher, person_keys, region_code
+from app.imports.models import ImportBatch, ImportRow
+from app.imports.rows import PreparedRow
+from app.imports.schemas import RowCandidate, RowReport, RowWarning
+from app.imports.wording import field_fr, refusal_fr
+from app.registrants import bulk
+from app.registrants import service as registrants
+from app.registrants.matching import PersonKeys, only_digits
+from app.registrants.pool import Known
+from app.registrants.prepare import AreaIndex
+from app.registrants.schemas import DuplicateCandidate, RegistrantCreate
+
+# Fields the registry may refuse that only cost the row that field (dropped with a warning).
+DROPPABLE = frozenset(
+    {"email", "phones", "documents", "origin_region", "place_of_birth", "host_city", "occupation", "arrival_date",
+     "status_category", "residence_status"}
+)  # fmt: skip
+CHUNK_ROWS = 200
+"""Rows matched and stored per transaction by a real run (see the module docstring): what a failure
+loses, and how long one chunk's work runs before the next commit."""
+_IMPORT_ROWS = cast(Table, ImportRow.__table__)
+logger = logging.getLogger("app.imports")
+
+
+async def _stored(store: asyncio.Task[None]) -> None:
+    """Wait for the chunk's ``store`` to end and raise its failure. Waiting never cancels it (unlike
+    ``await store``): a cancelled run lets it end in :func:`_let_end`."""
+    await asyncio.wait({store})
+    store.result()
+
+
+async def _let_end(store: asyncio.Task[None], failure: BaseException) -> None:
+    """Wait for the chunk's ``store`` to end while the run fails with ``failure``, however often the
+    run is cancelled meanwhile: cut short, its commit could land without the run knowing. A
+    failure of the store's own (other than ``failure``) is logged; ``failure`` is what the run raises."""
+    with anyio.CancelScope(shield=True):
+        while not store.done():
+            try:
+                await asyncio.wait({store})
+            except asyncio.CancelledError:  # a cancellation from outside anyio's scopes
+                continue
+    if not store.cancelled() and store.exception() not in (None, failure):
+        logger.warning("a chunk's store failed while the import failed", exc_info=store.exception())
+
+
+class ImportRun:
+    """The state of one batch while its rows are processed in file order and stored by chunks."""
+
+    def __init__(
+        self,
+        *,
+        session: AsyncSession,
+        actor: Actor,
+        desk: Desk,
+        batch: ImportBatch,
+        earlier: dict[str, list[tuple[str, uuid.UUID | None]]],
+        matcher: BatchMatcher,
+        areas: AreaIndex,
+        document_patterns: Mapping[str, str] | None,
+        dry_run: bool,
+        first_read: dict[int, tuple[RegistrantCreate, PersonKeys]],
+    ) -> None:
+        self.first_read = first_read  # line → the row's body and matching keys before any field is dropped
+        self.session, self.actor, self.desk, self.batch, self.earlier = session, actor, desk, batch, earlier
+        self.matcher, self.areas, self.document_patterns, self.dry_run = matcher, areas, document_patterns, dry_run
+        self.earlier_seen: dict[str, int] = {}  # fingerprint → rows of this file with it that an earlier batch holds
+        self.reports: list[RowReport] = []
+        self.stored_rows = 0  # reports[:stored_rows] are committed
+        self.chunk: list[tuple[PreparedRow, RowReport]] = []
+        self.chunk_new: list[tuple[bulk.NewRow, PersonKeys]] = []  # the chunk's registrants and their keys
+        self.unnumbered: list[RowCandidate] = []  # candidates created in this chunk, numbered at its end
+        self.number_of: dict[uuid.UUID, str] = {}  # registrant created in this run → its number
+        self.first_line: dict[str, int] = {}  # fingerprint → first line of this file
+        self.line_of: dict[uuid.UUID, int] = {}  # registrant created here → its line
+        self.created_at_line: dict[int, uuid.UUID] = {}
+
+    def release(self, *more: list[Any]) -> None:
+        """Empty the run's containers but :attr:`reports`, its matcher's and ``more``, a slice at a
+        time (:func:`app.core.collector.release`; CPU only)."""
+        release(
+            self.first_read,
+            self.number_of,
+            self.first_line,
+            self.line_of,
+            self.created_at_line,
+            self.earlier_seen,
+            *more,
+        )
+        self.matcher.release()
+
+    def process_rows(self, rows: Sequence[PreparedRow]) -> None:
+        """:meth:`process` each row, in file order (CPU only: a worker thread runs it)."""
+        for row in rows:
+            self.process(row)
+
+    def process(self, row: PreparedRow) -> None:
+        """Decide the row's outcome, build its registrant if it is imported, add it to the chunk."""
+        candidates: list[RowCandidate] = []
+        registrant_id: uuid.UUID | None = None
+        reason, reason_fr = row.rejection, row.rejection_fr
+        if reason:
+            outcome = "rejected"
+        elif row.fingerprint in self.earlier:
+            stored = self.earlier[row.fingerprint]
+            seen = self.earlier_seen[row.fingerprint] = self.earlier_seen.get(row.fingerprint, 0) + 1
+            previous, registrant_id = stored[min(seen, len(stored)) - 1]
+            outcome = "already_imported" if previous == "imported" else "already_flagged"
+        elif row.fingerprint in self.first_line:
+            first = self.first_line[row.fingerprint]
+            outcome = "flagged"
+            candidates = [
+                RowCandidate(
+                    registrant_id=self.created_at_line.get(first), line=first, score=1.0, reasons=["identical_row"]
+                )
+            ]
+        else:
+            outcome, registrant_id, candidates, reasons = self._create(row)
+            reason, reason_fr = reasons or (None, None)
+        self.first_line.setdefault(row.fingerprint, row.line)
+        if outcome == "imported" and registrant_id:
+            self.line_of[registrant_id] = row.line
+            self.created_at_line[row.line] = registrant_id
+        report = RowReport(
+            line=row.line,
+            number=row.number,
+            outcome=outcome,
+            name=row.name,
+            registrant_id=registrant_id,
+            reason=reason,
+            reason_fr=reason_fr,
+            warnings=[RowWarning(**w) for w in row.warnings],
+            candidates=candidates,
+        )
+        self.reports.append(report)
+        self.chunk.append((row, report))
+
+    async def process_all(self, rows: Sequence[PreparedRow], settle: Callable[[], None]) -> None:
+        """Process and store ``rows``, :data:`CHUNK_ROWS` at a time, in file order.
+
+        Matching and building a chunk's rows is CPU work: in a worker thread, so that the event
+        loop keeps answering other requests (a login) while the import runs. The next chunk is
+        matched while the database stores the one before, and on PostgreSQL also numbered and
+        built (:meth:`numbers`; on SQLite the next chunk is numbered once the one before is
+        committed): they overlap as far as the interpreter lock lets the store's own Python work
+        run (:mod:`app.core.interpreter`). A store that failed while the next chunk was matched
+        stops the run before that chunk is numbered. A failure of the matching, or the run being
+        cancelled, lets the store in flight end first (never cut short: its chunk commits whole or
+        not at all, and :attr:`stored_rows` counts it if it committed), then is raised.
+        """
+        size = max(CHUNK_ROWS, 1)
+        writing: asyncio.Task[None] | None = None
+        try:
+            for start in range(0, len(rows), size):
+                await anyio.to_thread.run_sync(self.process_rows, rows[start : start + size])
+                # a store that failed meanwhile ends the run here; on SQLite the next chunk's
+                # numbers come from the chunk's own transaction, after the commit before
+                if writing is not None and (writing.done() or not self.numbers_apart):
+                    await _stored(writing)
+                    writing = None
+                chunk = await self.take_chunk()
+                if writing is not None:
+                    await _stored(writing)
+                    writing = None
+                writing = asyncio.ensure_future(self.write(chunk))
+                settle()
+            if writing is not None:
+                await _stored(writing)
+                writing = None
+        except BaseException as failure:
+            if writing is not None:
+                await _let_end(writing, failure)
+            raise
+
+    async def take_chunk(self) -> tuple[list[Prepared], int]:
+        """The chunk's rows ready to insert and how many rows of the file it holds; the run then
+        starts the next chunk. Numbers the chunk's registrants (one block,
+        :mod:`app.core.numbering`; a real run only) and builds their rows in a worker thread."""
+        prepared: list[Prepared] = []
+        if not self.dry_run and self.chunk:
+            numbers = await self.numbers(len(self.chunk_new))
+            dialect = self.session.get_bind().dialect.name
+            prepared = await anyio.to_thread.run_sync(self._chunk_rows, numbers, dialect)
+        taken = len(self.chunk)
+        self.chunk, self.chunk_new, self.unnumbered = [], [], []
+        return prepared, taken
+
+    @property
+    def numbers_apart(self) -> bool:
+        """Whether :meth:`numbers` draws through a session of its own (PostgreSQL)."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    async def numbers(self, count: int) -> list[str]:
+        """``count`` registration numbers of the desk's series, in order (:mod:`app.core.numbering`).
+
+        On PostgreSQL they come from the series' sequence through a short session of their own
+        (committed there: a series' first number creates its sequence), while the run's session
+        may still store the chunk before: ``nextval`` is not transactional, so the numbers of a
+        chunk that fails are a gap either way, and so are the next chunk's when they were drawn
+        while the failing chunk was stored. On SQLite the series' counter row moves in the chunk's
+        own transaction (gap-free), so only once the chunk before is committed."""
+        if not self.numbers_apart:
+            return await registrants.registration_numbers(self.session, desk=self.desk, count=count)
+        engine = self.session.bind
+        assert isinstance(engine, AsyncEngine)
+        async with create_sessionmaker(engine)() as drawing:  # the app's sessions, as every other
+            numbers = await registrants.registration_numbers(drawing, desk=self.desk, count=count)
+            await drawing.commit()  # a series' first number creates its sequence
+        return numbers
+
+    async def write(self, chunk: tuple[list[Prepared], int]) -> None:
+        """Commit a chunk :meth:`take_chunk` gave (real run; a dry run only counts it).
+
+        One transaction: one bulk insert per table (:func:`app.registrants.bulk.store`:
+        registrants, phones, documents, match keys, ``registrant.create`` audit events and their
+        payloads; then the ``import_rows``) after the chunk's numbers, then the commit.
+        """
+        prepared, taken = chunk
+        if prepared:
+            await bulk.store(self.session, prepared)
+            await self.session.commit()
+        self.stored_rows += taken
+
+    def _chunk_rows(self, numbers: Sequence[str], dialect: str) -> list[Prepared]:
+        """Number the chunk's registrants (and the candidates that are one of them); their rows
+        and the chunk's ``import_rows``, ready to insert on ``dialect`` (CPU only)."""
+        for (new, _), number in zip(self.chunk_new, numbers, strict=True):
+            new.values["registration_number"] = number
+            self.number_of[new.id] = number
+        for candidate in self.unnumbered:
+            assert candidate.registrant_id is not None
+            candidate.registration_number = self.number_of[candidate.registrant_id]
+        stored = [self._stored(row, report) for row, report in self.chunk]
+        registrants_rows = bulk.rows_of(self.actor, self.chunk_new, derived=self.matcher.derived).prepare(
+            dialect=dialect
+        )
+        return [*registrants_rows, prepare(_IMPORT_ROWS, stored, dialect=dialect)]
+
+    def _stored(self, row: PreparedRow, report: RowReport) -> dict[str, Any]:
+        """The ``import_rows`` values of one row (inserted with the chunk, without the ORM)."""
+        return {
+            "batch_id": self.batch.id,
+            "desk_id": self.desk.id,
+            "line": row.line,
+            "source_number": row.number[:64] if row.number else None,
+            "outcome": report.outcome,
+            "row_fingerprint": row.fingerprint,
+            "registrant_id": report.registrant_id,
+            "reason": report.reason,
+            "reason_fr": report.reason_fr,
+            "warnings": row.warnings,
+            "candidates": [c.model_dump(mode="json") for c in report.candidates],
+            "data": row.data if report.outcome == "flagged" else None,
+            "raw": row.raw,
+            "resolution": "pending" if report.outcome == "flagged" else None,
+        }
+
+    def _create(self, row: PreparedRow) -> tuple[str, uuid.UUID | None, list[RowCandidate], tuple[str, str] | None]:
+        """Build the registrant (``imported``), or return its candidates (``flagged``) or a reason
+        (in English and in French)."""
+        assert row.data is not None
+        for attempt in range(len(DROPPABLE) + 1):
+            read = self.first_read.get(row.line) if attempt == 0 else None
+            try:
+                body = read[0] if read else RegistrantCreate.model_validate(_without_empty(row.data))
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                field = _first_field(exc.errors())
+                if field in DROPPABLE and _drop(row, field, error["msg"], refusal_fr(error)):
+                    continue
+                return "rejected", None, [], _refused(field, error["msg"], refusal_fr(error))
+            keys = read[1] if read else body_keys(body, self.matcher.regions, row.unverified_phones)
+            found = self.matcher.candidates(keys)
+            if found:
+                return "flagged", None, self._candidates(found), None
+            try:
+                new = bulk.build(
+                    actor=self.actor,
+                    desk=self.desk,
+                    data=body,
+                    find_area=self.areas.find,
+                    source="import",
+                    source_ref=f"import:{self.batch.id}:line {row.line}",
+                    document_patterns=self.document_patterns,
+                    registered_on=dt.date.fromisoformat(row.registered_on) if row.registered_on else None,
+                    phone_readings=row.phone_readings,
+                )
+            except ValidationFailed as exc:
+                errors = exc.extra.get("errors") or []
+                field = _first_field(errors)
+                message = str(errors[0].get("msg") if errors else exc.detail_en)
+                message_fr = refusal_fr(errors[0]) if errors else str(exc.detail_fr or exc.title_fr)
+                if field in DROPPABLE and _drop(row, field, message, message_fr):
+                    continue
+                return "rejected", None, [], _refused(field, message, message_fr)
+            except Problem as exc:
+                return "rejected", None, [], (exc.detail_en or exc.title_en, exc.detail_fr or exc.title_fr)
+            keys = new.keys
+            self.chunk_new.append((new, keys))
+            self.matcher.add(
+                Known(
+                    id=new.id,
+                    registration_number="",  # numbered when its chunk is stored
+                    desk_id=self.desk.id,
+                    given_names=new.values["given_names"],
+                    family_name=new.values["family_name"],
+                    date_of_birth=new.values["date_of_birth"],
+                    sex=new.values["sex"],
+                    keys=keys,
+                )
+            )
+            return "imported", new.id, [], None
+        return "rejected", None, [], ("too many invalid fields", "trop de champs non valides")
+
+    def _candidates(self, found: Sequence[DuplicateCandidate]) -> list[RowCandidate]:
+        out = []
+        for c in found:
+            line = self.line_of.get(c.id)
+            candidate = RowCandidate(
+                registrant_id=c.id,
+                registration_number=self.number_of.get(c.id) if line is not None else c.registration_number,
+                line=line,
+                score=round(c.score, 3),
+                reasons=c.reasons,
+                through=c.through,
+            )
+            if line is not None and candidate.registration_number is None and not self.dry_run:
+                self.unnumbered.append(candidate)  # created in this chunk: numbered when it is stored
+            out.append(candidate)
+        return out
+
+
+def read_row(row: PreparedRow, regions: Mapping[str, str]) -> tuple[RegistrantCreate, PersonKeys] | None:
+    """A prepared row's body and matching keys (None when rejected or when the registry would refuse it)."""
+    if row.data is None:
+        return None
+    try:
+        body = RegistrantCreate.model_validate(_without_empty(row.data))
+    except ValidationError:
+        return None
+    return body, body_keys(body, regions, row.unverified_phones)
+
+
+def body_keys(
+    body: RegistrantCreate, regions: Mapping[str, str], unverified: Collection[str] = frozenset()
+) -> PersonKeys:
+    """The matching keys of a row's body, its phones as the registry will keep them: E.164 when
+    verified, else their digits (``unverified``: the numbers :func:`app.imports.rows.prepare_row`
+    read as unverified, :attr:`~app.imports.rows.PreparedRow.unverified_phones`; any other number
+    not in E.164 is too)."""
+    verified = [p.number for p in body.phones if p.number not in unverified and _is_e164(p.number)]
+    return person_keys(
+        given_names=body.given_names,
+        family_name=body.family_name,
+        date_of_birth=body.date_of_birth,
+        sex=body.sex,
+        phones=verified,
+        unverified_phones=[only_digits(p.number) for p in body.phones if p.number not in verified],
+        documents=[(d.doc_type, d.number) for d in body.documents],
+        place_of_birth=body.place_of_birth,
+        arrival_date=body.arrival_date.isoformat() if body.arrival_date else None,
+        email=body.email,
+        origin_region=region_code(body.origin_region, regions),
+        host_city=body.host_city,
+        occupation=body.occupation,
+        name_arabic=body.name_arabic,
+    )
+
+
+def _is_e164(number: str) -> bool:
+    return number.startswith("+") and number[1:].isdigit()
+
+
+def _without_empty(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _first_field(errors: Sequence[Any]) -> str | None:
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+        if loc:
+            return loc[0]
+    return None
+
+
+def _drop(row: PreparedRow, field: str, message: str, message_fr: str) -> bool:
+    """Drop ``field`` from the row's values with a warning (its reason in English and French);
+    False if it was not there."""
+    assert row.data is not None
+    if row.data.get(field) in (None, []):
+        return False
+    row.data.pop(field)
+    row.warn(field, f"dropped: {message}", f"champ « {field_fr(field)} » non repris — {message_fr}")
+    return True
+
+
+def _refused(field: str | None, message: str, message_fr: str) -> tuple[str, str]:
+    """A row's rejection for the registry's refusal of ``field`` (None: of the row as a whole)."""
+    said_fr = f"champ « {field_fr(field)} » refusé — {message_fr}" if field else f"ligne refusée — {message_fr}"
+    return f"{field or 'row'}: {message}", said_fr
