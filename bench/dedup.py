@@ -90,7 +90,7 @@ def replay(register: Path, truth: Path) -> tuple[str, float]:
     from app.imports.matching import BatchMatcher, Known, _file_keys
     from app.imports.reading import read_register
     from app.imports.rows import prepare_row
-    from app.imports.service import _body_keys, _without_empty
+    from app.imports.run import _without_empty, body_keys
     from app.registrants import linkage
     from app.registrants.schemas import RegistrantCreate
 
@@ -104,7 +104,7 @@ def replay(register: Path, truth: Path) -> tuple[str, float]:
         if p.data is not None:
             try:
                 body = RegistrantCreate.model_validate(_without_empty(p.data))
-                person = _body_keys(body, regions, p.unverified_phones)
+                person = body_keys(body, regions, p.unverified_phones)
             except ValidationError:
                 person = None
         people.append((p, person))

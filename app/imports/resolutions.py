@@ -269,7 +269,9 @@ async def _resolve_row(
         assert data.registrant_id is not None  # checked by the schema
         registrant = await _target(session, actor=actor, row=row, registrant_id=data.registrant_id)
         if data.update_fields:
-            desk = await session.get_one(Desk, batch.desk_id)
+            # the person's desk reads the phones, as the update does (a row of another country's
+            # desk may hold unverified there a number the person's desk verifies)
+            desk = await session.get_one(Desk, registrant.desk_id)
             await _update_from_row(
                 session,
                 actor=actor,

@@ -1,5 +1,5 @@
 """How a run overlaps a chunk's store with the next chunk's matching, when it fails or is cancelled
-(``_Run.process_all`` driven by stand-in steps: the stores' timing is what is under test)."""
+(``ImportRun.process_all`` driven by stand-in steps: the stores' timing is what is under test)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """One import at a time per desk, and nobody waits for it: an import sent while another of the same
 desk runs is refused at once (409 ``import-already-running``) without holding a pooled connection,
-so that searches keep answering however many imports are sent (``app.imports.service``)."""
+so that searches keep answering however many imports are sent (``app.imports.holding``)."""
 
 from __future__ import annotations
 

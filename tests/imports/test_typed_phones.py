@@ -160,3 +160,30 @@ async def test_linking_a_held_row_with_its_phones_keeps_every_phone_as_typed(
         (None, "05 00 00 00 00", "unverified_number"),
         ("+212612345678", "06 12 34 56 78", None),
     ]
+
+
+async def test_a_row_of_another_countrys_desk_linked_with_its_phones_adds_no_copy_of_a_number(  # type: ignore[no-untyped-def]
+    upload, sessionmaker, client, admin
+) -> None:
+    """Awa registered in Casablanca with 06 12 34 56 78 (+212…); the Dakar desk's register holds her
+    with the same number, which Senegal cannot verify: linked to her with its phones, the row's
+    number is read as her desk reads it, the number she has already, kept once with its text."""
+    casa = (await upload(csv_file(";".join(cells(1, "Awa", "06 12 34 56 78"))), desk="CASA-BASE")).json()
+    awa = casa["rows"][0]["registrant_id"]
+    dakar = (await upload(csv_file(";".join(cells(1, "Awa", "06 12 34 56 78"))), desk="DKR-MOB")).json()
+    assert [r["outcome"] for r in dakar["rows"]] == ["flagged"], dakar["rows"]
+    linked = await client.post(
+        f"/api/v1/imports/{dakar['batch_id']}/rows/2/resolution",
+        json={"decision": "link", "registrant_id": awa, "update_fields": ["phones"]},
+        headers=admin.headers,
+    )
+    assert linked.status_code == 200, linked.text
+    async with sessionmaker() as session:
+        phones = (
+            await session.execute(
+                select(RegistrantPhone.e164, RegistrantPhone.raw, RegistrantPhone.flag).where(
+                    RegistrantPhone.registrant_id == uuid.UUID(awa)
+                )
+            )
+        ).all()
+    assert [tuple(p) for p in phones] == [("+212612345678", "06 12 34 56 78", None)]
