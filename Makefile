@@ -43,6 +43,7 @@ bench: $(DEV_INSTALLED)
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/import_instructions.py
 
 # Mutation testing of the guarantees (slow, not in CI): make mutation [GROUPS="exports workflow"]
 mutation: $(DEV_INSTALLED)
