@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import time
 import uuid
 from collections import OrderedDict
@@ -171,8 +172,14 @@ def person_of(registrant: Registrant) -> PersonKeys:
 
 def _cut(keys: Iterable[Key]) -> frozenset[Key]:
     """``keys`` with their values cut to :data:`~app.registrants.matching.KEY_VALUE_LENGTH`, as they
-    are stored, looked up and counted."""
-    return frozenset((kind, value[:KEY_VALUE_LENGTH]) for kind, value in keys)
+    are stored, looked up and counted (taken as they are when none is longer: most often)."""
+    found = keys if isinstance(keys, set | frozenset) else set(keys)
+    if max(map(len, map(_VALUE, found)), default=0) <= KEY_VALUE_LENGTH:
+        return frozenset(found)
+    return frozenset((kind, value[:KEY_VALUE_LENGTH]) for kind, value in found)
+
+
+_VALUE = operator.itemgetter(1)
 
 
 def phone_key(e164: str) -> str:

@@ -9,6 +9,7 @@ Every function raises ``ValueError`` with an English message for input it cannot
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import traceback
 import unicodedata
@@ -353,10 +354,18 @@ def _email_refusal_fr(message: str) -> str:
     return f"adresse non valide ({why})" if why else "adresse non valide"
 
 
+EMAIL_CACHE = 16_384
+"""Addresses whose normal form is remembered: a register import reads each row's address twice (the
+cell, then the row's body as the registry validates it; 20,000 rows hold about 7,000 addresses),
+and email-validator's checks are most of a row's reading."""
+
+
+@functools.lru_cache(maxsize=EMAIL_CACHE)
 def normalise_email(raw: str) -> str:
     """The e-mail address with its domain lower-cased and IDNA-normalised (email-validator).
 
-    Raises ``ValueError`` for a malformed address. Deliverability (DNS) is not checked.
+    Raises ``ValueError`` for a malformed address. Deliverability (DNS) is not checked. The last
+    :data:`EMAIL_CACHE` addresses read are remembered (a refused one is not).
     """
     try:
         result = validate_email(clean(raw or ""), check_deliverability=False)

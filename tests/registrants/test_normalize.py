@@ -1,6 +1,7 @@
 """Normalisation of phones, document numbers, partial dates, names and e-mail addresses."""
 
 import datetime as dt
+import uuid
 
 import pytest
 
@@ -124,6 +125,26 @@ def test_email_domain_is_lower_cased() -> None:
     assert normalise_email(" Awa.Diop@Example.SN ") == "Awa.Diop@example.sn"
     with pytest.raises(ValueError):
         normalise_email("awa.diop@")
+
+
+def test_an_address_read_again_is_not_validated_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A register import reads each address twice (the cell, then the row's body as the registry
+    validates it): email-validator checks it once. A refused address is checked each time."""
+    from app.registrants import normalize
+    from app.registrants.schemas import RegistrantCreate
+
+    calls: list[str] = []
+    validate = normalize.validate_email
+    monkeypatch.setattr(normalize, "validate_email", lambda text, **kw: calls.append(text) or validate(text, **kw))
+    address = f"awa.{uuid.uuid4().hex}@example.sn"
+    body = {"given_names": "Awa", "family_name": "Diop", "email": normalise_email(address)}
+    assert RegistrantCreate.model_validate(body).email == address
+    assert calls == [address]
+    refused = f"awa.{uuid.uuid4().hex}@"
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            normalise_email(refused)
+    assert calls == [address, refused, refused]
 
 
 def test_name_keys_fold_and_phonetise() -> None:
