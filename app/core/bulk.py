@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -38,11 +37,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import json_text
 from app.core.db import CanonicalJSON, UTCDateTime, transaction_driver
 
-
-def _as_json(value: Any) -> str:
-    return json.dumps(value)
+_as_json = json_text.writer()  # json.dumps(value)
 
 
 def _as_utc(value: dt.datetime | None) -> dt.datetime | None:

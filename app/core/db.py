@@ -9,7 +9,6 @@ through asyncpg.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
 import uuid
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from app.core import json_text
 from app.core.db_errors import database_unavailable
 
 NAMING_CONVENTION = {
@@ -62,7 +62,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-_canonical_text = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_canonical_text = json_text.writer(sort_keys=True, compact=True, ensure_ascii=False)
 
 
 class CanonicalText(str):

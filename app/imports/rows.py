@@ -45,13 +45,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from annotated_types import MaxLen
 
+from app.core import json_text
 from app.core.explained import in_french
 from app.core.spreadsheet import looks_like_formula
 from app.core.text import clean, describe_disallowed, disallowed_character, storable
@@ -112,7 +112,10 @@ class PreparedRow:
 def row_fingerprint(raw: dict[str, str]) -> str:
     """SHA-256 of the row's trimmed cells by field name, ignoring the register's own ``N°``."""
     content = {k: clean(v) for k, v in sorted(raw.items()) if k != "source_number"}
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(_fingerprint_json(content).encode()).hexdigest()
+
+
+_fingerprint_json = json_text.writer(sort_keys=True, ensure_ascii=False)  # json.dumps(…, the same options)
 
 
 def prepare_row(
