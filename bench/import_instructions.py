@@ -21,7 +21,7 @@ Needs ``valgrind`` (Debian package; skipped without it). About three minutes per
 rows.
 
     python bench/import_instructions.py [--rows 1000] [--registry 1000] [--database postgresql|sqlite]
-                                        [--baseline REF | --no-baseline]
+                                        [--dry-run] [--baseline REF | --no-baseline]
 """
 
 from __future__ import annotations
@@ -86,14 +86,15 @@ def _cli(env: dict[str, str], *args: str, under: Sequence[str] = ()) -> str:
     return done.stderr
 
 
-def _instructions(env: dict[str, str], register: Path) -> int:
+def _instructions(env: dict[str, str], register: Path, *, dry_run: bool) -> int:
     """Instructions Valgrind counted for one ``import-register`` of ``register`` on a copy of the
     database (the original stays as it was for the next run): a file copy on SQLite, a database
     made from it as a template on PostgreSQL."""
     with _copy(env["DATABASE_URL"]) as url:
         valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
         measured = {**env, "DATABASE_URL": url}
-        err = _cli(measured, "import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN, under=valgrind)
+        command = ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN]
+        err = _cli(measured, *command, *(["--dry-run"] if dry_run else []), under=valgrind)
     found = _REFS.search(err)
     if found is None:
         raise RuntimeError(f"no instruction count in Valgrind's output:\n{err[-2000:]}")
@@ -134,7 +135,7 @@ async def _admin(*statements: str) -> None:
         await conn.close()
 
 
-def measure(root: Path, registers: dict[str, Path], rows: int, database: str) -> float:
+def measure(root: Path, registers: dict[str, Path], rows: int, database: str, *, dry_run: bool = False) -> float:
     """Instructions per row of the import of ``registers["measured"]`` by the code under ``root``,
     on ``database`` (``postgresql``: a scratch database of the server ``BENCH_DATABASE_URL`` names;
     ``sqlite``: a file)."""
@@ -143,8 +144,8 @@ def measure(root: Path, registers: dict[str, Path], rows: int, database: str) ->
         _cli(env, "migrate")
         _cli(env, "seed")
         _cli(env, "import-register", str(registers["registry"]), "--desk", "CASA-BASE", "--as", ADMIN)
-        half = _instructions(env, registers["half"])
-        full = _instructions(env, registers["measured"])
+        half = _instructions(env, registers["half"], dry_run=dry_run)
+        full = _instructions(env, registers["measured"], dry_run=dry_run)
     per_row = (full - half) / (rows - rows // 2)
     print(
         f"  {full:,} instructions with {rows:,} rows, {half:,} with the first {rows // 2:,}: {per_row:,.0f} per row",
@@ -178,7 +179,7 @@ def _first_rows(register: Path, rows: int, path: Path) -> Path:
     return path
 
 
-def main(rows: int, registry: int, baseline: str | None, database: str) -> None:
+def main(rows: int, registry: int, baseline: str | None, database: str, *, dry_run: bool = False) -> None:
     if rows < 2:
         sys.exit("--rows: at least 2")  # two halves
     if shutil.which("valgrind") is None:
@@ -190,16 +191,16 @@ def main(rows: int, registry: int, baseline: str | None, database: str) -> None:
         registers = {"registry": _register(Path(tmp) / "registry.csv", registry, 2), "measured": measured,
                      "half": half}  # fmt: skip
         print(f"\n== register import, instructions per row (Valgrind), {rows:,} rows into a registry of "
-              f"{registry:,} file rows, {database}")  # fmt: skip
+              f"{registry:,} file rows, {database}{', dry runs' if dry_run else ''}")  # fmt: skip
         print("this tree:", flush=True)
-        ours = measure(ROOT, registers, rows, database)
+        ours = measure(ROOT, registers, rows, database, dry_run=dry_run)
         if baseline is None:
             return
         base_root = Path(tmp) / "baseline"
         base_root.mkdir()
         name = _export(baseline, base_root)
         print(f"baseline {name}:", flush=True)
-        theirs = measure(base_root, registers, rows, database)
+        theirs = measure(base_root, registers, rows, database, dry_run=dry_run)
     print(f"\nthis tree / baseline: {ours / theirs:.3f}x the instructions per row ({ours - theirs:+,.0f} per row)")
 
 
@@ -210,6 +211,7 @@ if __name__ == "__main__":
     parser.add_argument("--baseline", help="the commit compared (default: where HEAD left main, `git merge-base`)")
     parser.add_argument("--no-baseline", action="store_true", help="measure this tree only")
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--dry-run", action="store_true", help="measure dry runs (nothing written)")
     args = parser.parse_args()
     chosen = None if args.no_baseline else (args.baseline or _default_baseline())
-    main(args.rows, args.registry, chosen, args.database)
+    main(args.rows, args.registry, chosen, args.database, dry_run=args.dry_run)
