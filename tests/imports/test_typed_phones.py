@@ -6,6 +6,7 @@ for the sources of the example numbers)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -111,19 +112,8 @@ async def test_a_held_row_created_later_keeps_its_phones_as_typed(upload, sessio
     )
     report = (await upload(content, filename="registre.csv")).json()
     assert [r["outcome"] for r in report["rows"]] == ["imported", "flagged"], report["rows"]
-    created = await client.post(
-        f"/api/v1/imports/{report['batch_id']}/rows/3/resolution", json={"decision": "create"}, headers=admin.headers
-    )
-    assert created.status_code == 200, created.text
-    async with sessionmaker() as session:
-        phones = (
-            await session.execute(
-                select(RegistrantPhone.e164, RegistrantPhone.raw, RegistrantPhone.flag)
-                .where(RegistrantPhone.registrant_id == uuid.UUID(created.json()["registrant_id"]))
-                .order_by(RegistrantPhone.position)
-            )
-        ).all()
-    assert [tuple(p) for p in phones] == [
+    created = await _resolved(client, admin, report["batch_id"], 3, {"decision": "create"})
+    assert await _phones_of(sessionmaker, created["registrant_id"]) == [
         ("+221710000002", "71 000 00 02", "likely_senegalese_without_prefix"),
         (None, "05 00 00 00 00", "unverified_number"),
     ]
@@ -141,21 +131,10 @@ async def test_linking_a_held_row_with_its_phones_keeps_every_phone_as_typed(
     report = (await upload(content, filename="registre.csv")).json()
     assert [r["outcome"] for r in report["rows"]] == ["imported", "flagged"], report["rows"]
     awa = report["rows"][0]["registrant_id"]
-    linked = await client.post(
-        f"/api/v1/imports/{report['batch_id']}/rows/3/resolution",
-        json={"decision": "link", "registrant_id": awa, "update_fields": ["phones"]},
-        headers=admin.headers,
+    await _resolved(
+        client, admin, report["batch_id"], 3, {"decision": "link", "registrant_id": awa, "update_fields": ["phones"]}
     )
-    assert linked.status_code == 200, linked.text
-    async with sessionmaker() as session:
-        phones = (
-            await session.execute(
-                select(RegistrantPhone.e164, RegistrantPhone.raw, RegistrantPhone.flag)
-                .where(RegistrantPhone.registrant_id == uuid.UUID(awa))
-                .order_by(RegistrantPhone.position)
-            )
-        ).all()
-    assert [tuple(p) for p in phones] == [
+    assert await _phones_of(sessionmaker, awa) == [
         ("+221710000002", "71 000 00 02", "likely_senegalese_without_prefix"),
         (None, "05 00 00 00 00", "unverified_number"),
         ("+212612345678", "06 12 34 56 78", None),
@@ -172,18 +151,28 @@ async def test_a_row_of_another_countrys_desk_linked_with_its_phones_adds_no_cop
     awa = casa["rows"][0]["registrant_id"]
     dakar = (await upload(csv_file(";".join(cells(1, "Awa", "06 12 34 56 78"))), desk="DKR-MOB")).json()
     assert [r["outcome"] for r in dakar["rows"]] == ["flagged"], dakar["rows"]
-    linked = await client.post(
-        f"/api/v1/imports/{dakar['batch_id']}/rows/2/resolution",
-        json={"decision": "link", "registrant_id": awa, "update_fields": ["phones"]},
-        headers=admin.headers,
+    await _resolved(
+        client, admin, dakar["batch_id"], 2, {"decision": "link", "registrant_id": awa, "update_fields": ["phones"]}
     )
-    assert linked.status_code == 200, linked.text
+    assert await _phones_of(sessionmaker, awa) == [("+212612345678", "06 12 34 56 78", None)]
+
+
+async def _resolved(client, admin, batch_id: str, line: int, decision: dict[str, Any]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The answer to resolving the held row at ``line`` of the batch (200)."""
+    response = await client.post(
+        f"/api/v1/imports/{batch_id}/rows/{line}/resolution", json=decision, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def _phones_of(sessionmaker, registrant_id: str) -> list[tuple[str | None, str, str | None]]:  # type: ignore[no-untyped-def]
+    """``(e164, raw, flag)`` of each of the registrant's phones, in the order the person keeps them."""
     async with sessionmaker() as session:
-        phones = (
-            await session.execute(
-                select(RegistrantPhone.e164, RegistrantPhone.raw, RegistrantPhone.flag).where(
-                    RegistrantPhone.registrant_id == uuid.UUID(awa)
-                )
-            )
-        ).all()
-    assert [tuple(p) for p in phones] == [("+212612345678", "06 12 34 56 78", None)]
+        rows = await session.execute(
+            select(RegistrantPhone.e164, RegistrantPhone.raw, RegistrantPhone.flag)
+            .where(RegistrantPhone.registrant_id == uuid.UUID(registrant_id))
+            .order_by(RegistrantPhone.position)
+        )
+        return [(e164, raw, flag) for e164, raw, flag in rows]
