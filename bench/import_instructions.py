@@ -56,8 +56,12 @@ _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
 def _env(root: Path, database_url: str, data: Path) -> dict[str, str]:
+    """The environment of a run of the version under ``root``: the shell's, less what would make
+    the two versions run differently or elsewhere (another database, PgBouncer, coverage, Python's
+    own settings), plus this benchmark's."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "PYTHON", "COVERAGE_"))}
     return {
-        **os.environ,
+        **kept,
         "PYTHONPATH": str(root),
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET,
@@ -73,9 +77,9 @@ def _env(root: Path, database_url: str, data: Path) -> dict[str, str]:
 def _cli(env: dict[str, str], *args: str, under: Sequence[str] = ()) -> str:
     """``diaspora-desk *args`` with the version and database of ``env`` (run by ``under``, e.g.
     Valgrind); its standard error, where Valgrind writes its count. ``RuntimeError`` on failure."""
-    done = subprocess.run(  # in the version's own directory: ``-c`` puts it first on the path
-        [*under, sys.executable, "-c", _CLI, *args],
-        cwd=env["PYTHONPATH"],
+    done = subprocess.run(  # from the data directory: ``-c`` puts the working directory first on the path,
+        [*under, sys.executable, "-c", _CLI, *args],  # and a checkout's own .env would be read
+        cwd=env["DATA_DIR"],
         env=env,
         capture_output=True,
         text=True,
@@ -141,6 +145,7 @@ def measure(root: Path, registers: dict[str, Path], rows: int, database: str, *,
     ``sqlite``: a file)."""
     with tempfile.TemporaryDirectory() as tmp, _scratch(database, Path(tmp)) as url:
         env = _env(root, url, Path(tmp) / "data")
+        Path(env["DATA_DIR"]).mkdir()
         _cli(env, "migrate")
         _cli(env, "seed")
         _cli(env, "import-register", str(registers["registry"]), "--desk", "CASA-BASE", "--as", ADMIN)

@@ -8,6 +8,7 @@ building it cost about as much as encoding. :func:`writer` builds it once, with 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,9 @@ def writer(*, sort_keys: bool = False, compact: bool = False, ensure_ascii: bool
     written as ``json.dumps`` writes them). ``TypeError`` for a value :mod:`json` cannot write; a
     value that contains itself is not looked for (``RecursionError``, where ``json.dumps`` raises
     ``ValueError``)."""
+    if json.encoder.c_make_encoder is None:  # type: ignore[attr-defined]  # an interpreter without _json
+        separators = (",", ":") if compact else None
+        return functools.partial(json.dumps, sort_keys=sort_keys, separators=separators, ensure_ascii=ensure_ascii)
     encode = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
         None,
         _refuse,

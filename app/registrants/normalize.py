@@ -357,7 +357,8 @@ def _email_refusal_fr(message: str) -> str:
 EMAIL_CACHE = 16_384
 """Addresses whose normal form is remembered: a register import reads each row's address twice (the
 cell, then the row's body as the registry validates it; 20,000 rows hold about 7,000 addresses),
-and email-validator's checks are most of a row's reading."""
+and email-validator's checks are most of a row's reading. The second reading is of the normal form:
+it finds the first one's when the cell held the address in its normal form (most do)."""
 
 
 @functools.lru_cache(maxsize=EMAIL_CACHE)

@@ -36,3 +36,12 @@ def test_what_json_dumps_refuses_is_refused(value: Any) -> None:
         json.dumps(value, sort_keys=True)
     with pytest.raises(TypeError):
         writer(sort_keys=True)(value)
+
+
+def test_canonical_json_text_is_the_text_the_audit_chain_hashes() -> None:
+    """Keys sorted at every depth, no white space, UTF-8 as it is: pinned, so that no change of
+    writer or option changes what stored events and payloads hold."""
+    from app.core.db import CanonicalJSON
+
+    value = {"b": [1, 2.5, None, float("inf")], "a": {"é": True, "A": "Sène"}}
+    assert CanonicalJSON.text(value) == '{"a":{"A":"Sène","é":true},"b":[1,2.5,null,Infinity]}'

@@ -1,11 +1,12 @@
 """Mapping one register row to a registrant: what is kept, dropped with a warning, or rejected."""
 
 import datetime as dt
+import hashlib
 
 import pytest
 
 from app.imports.reading import read_register
-from app.imports.rows import PreparedRow, prepare_row
+from app.imports.rows import PreparedRow, prepare_row, row_fingerprint
 from tests.imports.conftest import csv_file
 
 TODAY = dt.date(2026, 11, 29)
@@ -265,3 +266,13 @@ def test_every_rejection_is_said_in_french_too(line: str, reason_fr: str | None)
     prepared = row(line)
     assert prepared.rejection_fr == reason_fr
     assert (prepared.rejection is None) == (reason_fr is None)
+
+
+def test_a_row_fingerprint_is_the_one_earlier_imports_stored() -> None:
+    """Fingerprints are stored with each import's rows and compared with a later run's (an import
+    sent again resumes): the hash of the trimmed cells by field name, without ``N°``, as
+    ``json.dumps(…, ensure_ascii=False, sort_keys=True)`` writes them. Pinned to its value, so that
+    no change of writer or option makes every stored fingerprint unknown."""
+    raw = {"source_number": "12", "given_names": " Awa  Ndèye ", "family_name": "Diop", "email": "awa@example.sn"}
+    content = '{"email": "awa@example.sn", "family_name": "Diop", "given_names": "Awa Ndèye"}'
+    assert row_fingerprint(raw) == hashlib.sha256(content.encode()).hexdigest()

@@ -129,7 +129,8 @@ def test_email_domain_is_lower_cased() -> None:
 
 def test_an_address_read_again_is_not_validated_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """A register import reads each address twice (the cell, then the row's body as the registry
-    validates it): email-validator checks it once. A refused address is checked each time."""
+    validates it): an address written in its normal form (most are) is checked by email-validator
+    once. A refused address is checked each time."""
     from app.registrants import normalize
     from app.registrants.schemas import RegistrantCreate
 
