@@ -38,7 +38,12 @@ ERASED = "erased"
 
 def digest(salt: str, value: Mapping[str, Any]) -> str:
     """SHA-256 hex of ``salt``, ``:`` and the canonical JSON of ``value`` (sorted keys, no spaces, UTF-8)."""
-    return hashlib.sha256(f"{salt}:{chain.canonical_json(value)}".encode()).hexdigest()
+    return _salted(salt, chain.canonical_json(value))
+
+
+def _salted(salt: str, canonical: str) -> str:
+    """SHA-256 hex of ``salt``, ``:`` and the canonical JSON text ``canonical`` (:func:`digest`)."""
+    return hashlib.sha256(f"{salt}:{canonical}".encode()).hexdigest()
 
 
 def digest_of_text(salt: str, text: str) -> str | None:
@@ -73,7 +78,7 @@ def payload_values(*, registrant_id: uuid.UUID, value: Mapping[str, Any]) -> tup
     row = {"id": payload_id, "registrant_id": registrant_id, "salt": salt, "value": text, "created_at": utcnow()}
     reference = {
         "payload": str(payload_id),
-        "digest": hashlib.sha256(f"{salt}:{text}".encode()).hexdigest(),
+        "digest": _salted(salt, text),
         "registrant": str(registrant_id),
     }
     return row, reference

@@ -65,6 +65,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 _canonical_text = json_text.writer(sort_keys=True, compact=True, ensure_ascii=False)
 
 
+def _storable_text(value: Any) -> str:
+    text = _canonical_text(value)
+    if not text.isascii():
+        text.encode()  # UnicodeEncodeError for a lone surrogate
+    return text
+
+
 class CanonicalText(str):
     """A value's canonical JSON text, made by :meth:`CanonicalJSON.text`: a :class:`CanonicalJSON`
     column given one stores it as it is instead of encoding the value again."""
@@ -92,20 +99,12 @@ class CanonicalJSON(TypeDecorator[Any]):
         """The text ``value`` is stored as (``None`` is JSON ``null``, as :class:`JSON` writes it),
         with the errors of storing it (``TypeError``, ``ValueError``): for a writer that needs the
         text itself too (to hash it) and then stores it without a second encoding."""
-        text = _canonical_text(value)
-        if not text.isascii():
-            text.encode()  # UnicodeEncodeError for a lone surrogate
-        return CanonicalText(text)
+        return CanonicalText(_storable_text(value))
 
     @staticmethod
     def serialize(value: Any) -> str:
         """The text ``value`` is stored as: :meth:`text`'s, or ``value`` itself when it is one."""
-        if type(value) is CanonicalText:
-            return value
-        text = _canonical_text(value)
-        if not text.isascii():
-            text.encode()  # UnicodeEncodeError for a lone surrogate
-        return text
+        return value if type(value) is CanonicalText else _storable_text(value)
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], str]:
         # The whole of JSON's bind processing (its serialiser) replaced: the driver gets the text.

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from app.core.errors import ValidationFailed
 
-_SPACES = re.compile(r"\s+")
 ZERO_WIDTH_SPACE = "\u200b"  # invisible, but a word boundary (UAX #14): a separator in names and searches
 _SEPARATORS = re.compile(r"[\s\u200b'’‘`´\-‐‑–—_.]+")
 
@@ -31,9 +30,8 @@ def without_invisible(value: str) -> str:
 def clean(value: str) -> str:
     """NFC-normalised, trimmed, inner white space collapsed; spelling otherwise kept.
 
-    White space is what :meth:`str.isspace` says it is (the characters ``\\s`` matches, as
-    :data:`_SPACES` collapses them); splitting on it and joining with one space does both in one
-    pass."""
+    White space is what :meth:`str.isspace` says it is (the characters a regular expression's
+    ``\\s`` matches); splitting on it and joining with one space does both in one pass."""
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
@@ -183,7 +181,7 @@ def _typed_identifier_in_unicode(value: str) -> str:
             out.append(str(unicodedata.decimal(char)))
         else:
             out.append(char)
-    return _SPACES.sub(" ", "".join(out)).strip()
+    return " ".join("".join(out).split())
 
 
 def not_blank(value: str) -> str:
