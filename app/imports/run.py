@@ -45,11 +45,24 @@ _IMPORT_ROWS = cast(Table, ImportRow.__table__)
 logger = logging.getLogger("app.imports")
 
 
+class _BeforeNotCommitted(Exception):
+    """A chunk's store rolled back because the store of the chunk before did not commit (its own
+    failure is the one the run raises)."""
+
+
 async def _stored(store: asyncio.Task[None]) -> None:
     """Wait for the chunk's ``store`` to end and raise its failure. Waiting never cancels it (unlike
     ``await store``): a cancelled run lets it end in :func:`_let_end`."""
     await asyncio.wait({store})
     store.result()
+
+
+async def _first_stored(writing: list[asyncio.Task[None]]) -> None:
+    """Wait for the first of the stores in flight (``writing``, in file order) to end, raise its
+    failure, then drop it from ``writing``: a run cancelled while it waits still has it there, to
+    let it end (:func:`_let_end`)."""
+    await _stored(writing[0])
+    writing.pop(0)
 
 
 async def _let_end(store: asyncio.Task[None], failure: BaseException) -> None:
@@ -62,8 +75,9 @@ async def _let_end(store: asyncio.Task[None], failure: BaseException) -> None:
                 await asyncio.wait({store})
             except asyncio.CancelledError:  # a cancellation from outside anyio's scopes
                 continue
-    if not store.cancelled() and store.exception() not in (None, failure):
-        logger.warning("a chunk's store failed while the import failed", exc_info=store.exception())
+    error = None if store.cancelled() else store.exception()
+    if error is not None and error is not failure and not isinstance(error, _BeforeNotCommitted):
+        logger.warning("a chunk's store failed while the import failed", exc_info=error)
 
 
 class ImportRun:
@@ -162,36 +176,35 @@ class ImportRun:
 
         Matching and building a chunk's rows is CPU work: in a worker thread, so that the event
         loop keeps answering other requests (a login) while the import runs. The next chunk is
-        matched while the database stores the one before, and on PostgreSQL also numbered and
+        matched while the database stores the ones before, and on PostgreSQL also numbered and
         built (:meth:`numbers`; on SQLite the next chunk is numbered once the one before is
         committed): they overlap as far as the interpreter lock lets the store's own Python work
-        run (:mod:`app.core.interpreter`). A store that failed while the next chunk was matched
-        stops the run before that chunk is numbered. A failure of the matching, or the run being
-        cancelled, lets the store in flight end first (never cut short: its chunk commits whole or
-        not at all, and :attr:`stored_rows` counts it if it committed), then is raised.
+        run (:mod:`app.core.interpreter`). On PostgreSQL up to :attr:`stores_at_once` chunks are
+        stored at once, each in a transaction of its own, committed in file order
+        (:meth:`write`). A store that failed while the next chunk was matched stops the run
+        before that chunk is numbered. A failure of the matching, or the run being cancelled,
+        lets the stores in flight end first (never cut short: a chunk commits whole or not at all,
+        and :attr:`stored_rows` counts it if it committed), then is raised.
         """
         size = max(CHUNK_ROWS, 1)
-        writing: asyncio.Task[None] | None = None
+        writing: list[asyncio.Task[None]] = []  # the stores in flight, in file order
         try:
             for start in range(0, len(rows), size):
                 await anyio.to_thread.run_sync(self.process_rows, rows[start : start + size])
                 # a store that failed meanwhile ends the run here; on SQLite the next chunk's
                 # numbers come from the chunk's own transaction, after the commit before
-                if writing is not None and (writing.done() or not self.numbers_apart):
-                    await _stored(writing)
-                    writing = None
+                while writing and (writing[0].done() or not self.numbers_apart):
+                    await _first_stored(writing)
                 chunk = await self.take_chunk()
-                if writing is not None:
-                    await _stored(writing)
-                    writing = None
-                writing = asyncio.ensure_future(self.write(chunk))
+                while len(writing) >= self.stores_at_once:
+                    await _first_stored(writing)
+                writing.append(asyncio.ensure_future(self.write(chunk, writing[-1] if writing else None)))
                 settle()
-            if writing is not None:
-                await _stored(writing)
-                writing = None
+            while writing:
+                await _first_stored(writing)
         except BaseException as failure:
-            if writing is not None:
-                await _let_end(writing, failure)
+            for store in writing:
+                await _let_end(store, failure)
             raise
 
     async def take_chunk(self) -> tuple[list[Prepared], int]:
@@ -230,17 +243,40 @@ class ImportRun:
             await drawing.commit()  # a series' first number creates its sequence
         return numbers
 
-    async def write(self, chunk: tuple[list[Prepared], int]) -> None:
+    @property
+    def stores_at_once(self) -> int:
+        """How many chunks :meth:`process_all` stores at once: 2 on PostgreSQL (one chunk's
+        statements wait on the database while the other's are sent), 1 on SQLite (one writer)."""
+        return 2 if self.numbers_apart else 1
+
+    async def write(self, chunk: tuple[list[Prepared], int], after: asyncio.Task[None] | None = None) -> None:
         """Commit a chunk :meth:`take_chunk` gave (real run; a dry run only counts it).
 
         One transaction: one bulk insert per table (:func:`app.registrants.bulk.store`:
         registrants, phones, documents, match keys, ``registrant.create`` audit events and their
-        payloads; then the ``import_rows``) after the chunk's numbers, then the commit.
+        payloads; then the ``import_rows``) after the chunk's numbers, then the commit. On
+        PostgreSQL in a session of its own, committed once ``after`` (the store of the chunk
+        before, in flight meanwhile) has committed: if that one did not, this one is rolled back
+        (raising :class:`_BeforeNotCommitted`) and not counted, so that what a run leaves is always
+        the file's first chunks. On SQLite in the run's session.
         """
         prepared, taken = chunk
-        if prepared:
-            await bulk.store(self.session, prepared)
-            await self.session.commit()
+        if not self.numbers_apart:
+            if prepared:
+                await bulk.store(self.session, prepared)
+                await self.session.commit()
+            self.stored_rows += taken
+            return
+        engine = self.session.bind
+        assert isinstance(engine, AsyncEngine)
+        async with create_sessionmaker(engine)() as session:
+            if prepared:
+                await bulk.store(session, prepared)
+            if after is not None:
+                await asyncio.wait({after})
+                if after.cancelled() or after.exception() is not None:
+                    raise _BeforeNotCommitted  # rolled back as the session closes
+            await session.commit()
         self.stored_rows += taken
 
     def _chunk_rows(self, numbers: Sequence[str], dialect: str) -> list[Prepared]:

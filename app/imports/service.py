@@ -21,7 +21,10 @@ Transactions of a real run (PostgreSQL and SQLite alike):
 1. the batch (``status`` ``running``) and its ``import.start`` audit event are committed first;
 2. every chunk of :data:`~app.imports.run.CHUNK_ROWS` rows is one transaction: its registrants (numbered in file
    order, with their phones, documents, match keys and ``registrant.create`` audit events) and its
-   ``import_rows``, together or not at all;
+   ``import_rows``, together or not at all. On PostgreSQL two chunks are stored at once, each on
+   a session of its own (one chunk's statements run in the database while the other's are sent),
+   and they commit in file order: a chunk commits only once the one before it has, and is rolled
+   back if that one failed (:meth:`~app.imports.run.ImportRun.write`);
 3. the last transaction sets the batch's counts and ``status`` ``completed`` and records
    ``import.run``.
 
@@ -29,8 +32,8 @@ Between chunks nothing is held that another request needs: no row lock (the desk
 locked; the one-import-per-desk rule is a PostgreSQL advisory lock on a connection of its own, or
 a claim in the process on SQLite, where each chunk takes the write lock only while it is stored),
 no counter row (numbers come from the series' sequence, drawn for each chunk on a short session of
-their own: a run holds up to three pooled connections, that one, its own and the advisory lock's;
-see :meth:`~app.imports.run.ImportRun.numbers`), no connection
+their own: a run holds up to four pooled connections, that one, the two chunks' stores and the
+advisory lock's; see :meth:`~app.imports.run.ImportRun.numbers`), no connection
 of the session while the file is parsed and its rows prepared and validated (the registry is read
 in between, in read-only transactions that take no SQLite write lock). Nothing waits for the desk
 either: an import sent while another of its desk runs is refused at once (409
@@ -43,8 +46,8 @@ says ``interrupted`` (with the counts of the rows it holds) when the failure let
 record it, else it stays ``running``. **Re-running the same file resumes it**: the rows already
 stored come out ``already_imported`` / ``already_flagged`` (their fingerprints), the others are
 imported as if the first run had never stopped. On PostgreSQL numbers drawn for the chunk that
-failed, and for the next one when they were drawn while it was stored, are not reused (a gap, see
-:mod:`app.core.numbering`).
+failed, and for the chunks after it that were numbered or stored meanwhile (rolled back), are not
+reused (a gap, see :mod:`app.core.numbering`).
 
 A dry run does the same work in memory, builds the same report and writes nothing (not even an
 audit event, not a number drawn).

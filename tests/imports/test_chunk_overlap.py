@@ -14,9 +14,12 @@ from app.imports import run as run_module
 from app.imports.run import ImportRun
 
 
-def _run(events: list[str], *, failing_store: int | None = None, second: asyncio.Event | None = None) -> Any:
+def _run(
+    events: list[str], *, failing_store: int | None = None, second: asyncio.Event | None = None, at_once: int = 1
+) -> Any:
     """A stand-in run of one-row chunks whose steps say what they do in ``events``; ``second`` is
-    set when the second chunk is taken (the first one's store then in flight)."""
+    set when the second chunk is taken (the first one's store then in flight); ``at_once``: how
+    many chunks are stored at once."""
     taken = 0
 
     def process_rows(rows: Any) -> None:
@@ -31,13 +34,15 @@ def _run(events: list[str], *, failing_store: int | None = None, second: asyncio
             second.set()
         return [], taken
 
-    async def write(chunk: tuple[list[Any], int]) -> None:
+    async def write(chunk: tuple[list[Any], int], after: Any = None) -> None:
         if chunk[1] == failing_store:
             raise ConnectionResetError("the database went away")
         await asyncio.sleep(0.2)
         events.append(f"stored {chunk[1]}")
 
-    return SimpleNamespace(process_rows=process_rows, take_chunk=take_chunk, write=write, numbers_apart=True)
+    return SimpleNamespace(
+        process_rows=process_rows, take_chunk=take_chunk, write=write, numbers_apart=True, stores_at_once=at_once
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +82,27 @@ async def test_a_store_that_failed_meanwhile_stops_the_run_before_the_next_chunk
     with pytest.raises(ConnectionResetError):
         await ImportRun.process_all(steps, [1, 2, 3], lambda: None)
     assert events == ["matched 1", "numbered 1", "matched 2"]  # no numbers drawn for chunk 2
+
+
+async def test_stores_in_flight_together_all_end_when_the_run_is_cancelled() -> None:
+    events: list[str] = []
+    third = asyncio.Event()
+    steps = _run(events, at_once=2)
+    taken = steps.take_chunk
+
+    async def take_chunk() -> tuple[list[Any], int]:
+        chunk = await taken()
+        if chunk[1] == 3:
+            third.set()
+        return chunk
+
+    steps.take_chunk = take_chunk
+    run = asyncio.ensure_future(ImportRun.process_all(steps, [1, 2, 3, 4], lambda: None))
+    await third.wait()  # the third chunk is taken while the first two are stored
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    # the first two stores overlapped and both were let end; the third chunk waited for the first
+    # store to send its own, and was cancelled there
+    assert events == ["matched 1", "numbered 1", "matched 2", "numbered 2", "matched 3", "numbered 3",
+                      "stored 1", "stored 2"]  # fmt: skip
