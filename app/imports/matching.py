@@ -15,9 +15,12 @@ registration's do not count the person registered), and a row is flagged from
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import functools
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 import anyio.to_thread
@@ -37,8 +40,12 @@ from app.registrants.pool import Known, with_spellings
 from app.registrants.schemas import DuplicateCandidate
 
 T = TypeVar("T")
+R = TypeVar("R")
 CHUNK = 300
 LOAD_CHUNK = 500  # registrants loaded (with their phones and documents) per query
+SLICE = 10 * CHUNK
+"""Rows whose keys :meth:`BatchMatcher.preload` computes in one step while the registry is queried
+for the step before (a multiple of :data:`CHUNK`: the same lookup blocks as in one step)."""
 COMBINED = match_keys.COMBINED_KINDS | {"gfx"}  # the kinds of app.registrants.keys.combined_keys
 
 
@@ -84,23 +91,59 @@ def region_code(text: str | None, codes: Mapping[str, str]) -> str | None:
     return codes.get(fold(text).replace(" ", "")) or codes.get(text.strip().casefold())
 
 
+@dataclasses.dataclass
+class _FileKeys:
+    """The keys of a file's rows, gathered a slice of rows at a time (:func:`_file_keys`)."""
+
+    frequencies: Counter[Key] = dataclasses.field(default_factory=Counter)
+    carried: Counter[Key] = dataclasses.field(default_factory=Counter)
+    lookups: set[Key] = dataclasses.field(default_factory=set)
+    heard: set[Key] = dataclasses.field(default_factory=set)
+    asked: set[Key] = dataclasses.field(default_factory=set)  # the keys counted in the registry so far
+
+
 def _file_keys(
-    rows: Sequence[matching.PersonKeys], looked_up: Sequence[matching.PersonKeys], derived: DerivedKeys
-) -> tuple[Counter[Key], Counter[Key], set[Key], set[Key]]:
-    """The frequency keys of ``rows`` with their counts, the block keys the rows will carry with
-    theirs (:meth:`DerivedKeys.carried`), every key a row may be looked up by (``looked_up``: the
-    rows as :meth:`BatchMatcher.expand` gives them), and the keys of what the rows were heard as
-    (the last two to count in the registry)."""
-    frequencies: Counter[Key] = Counter()
-    carried: Counter[Key] = Counter()
+    rows: Sequence[matching.PersonKeys], looked_up: Sequence[matching.PersonKeys], derived: DerivedKeys, into: _FileKeys
+) -> set[Key]:
+    """Add to ``into`` the frequency keys of ``rows`` with their counts, the block keys the rows
+    will carry with theirs (:meth:`DerivedKeys.carried`), every key a row may be looked up by
+    (``looked_up``: the rows as :meth:`BatchMatcher.expand` gives them), and the keys of what the
+    rows were heard as (the last two to count in the registry). Returns the keys to count in the
+    registry that ``into`` had not asked for yet (now asked). CPU only."""
     lookups: set[Key] = set()
     heard: set[Key] = set()
     for keys, seen in zip(rows, looked_up, strict=True):
-        frequencies.update(match_keys.frequency_keys(keys))
-        carried.update(derived.carried(keys))
+        into.frequencies.update(match_keys.frequency_keys(keys))
+        into.carried.update(derived.carried(keys))
         lookups |= derived.lookup(seen)
         heard |= match_keys.heard_keys(seen)
-    return frequencies, carried, lookups, heard
+    into.lookups |= lookups
+    into.heard |= heard
+    new = (into.frequencies.keys() | lookups | heard) - into.asked
+    into.asked |= new
+    return new
+
+
+async def _overlapped(steps: Sequence[Callable[[], T]], send: Callable[[T], Awaitable[R]]) -> list[R]:
+    """What ``send`` (queries of the registry, read only) returns for what each of ``steps`` (CPU
+    work, each run in a worker thread in turn) gives, in order: the queries of one step run while
+    the next step is computed, so that the database's work overlaps the interpreter's. A failure
+    cancels the queries in flight, waits for them to end, and is raised."""
+    results: list[R] = []
+    sending: asyncio.Task[R] | None = None
+    try:
+        for step in steps:
+            made = await anyio.to_thread.run_sync(step)
+            if sending is not None:
+                results.append(await sending)
+            sending = asyncio.ensure_future(send(made))
+        if sending is not None:
+            results.append(await sending)
+    finally:
+        if sending is not None and not sending.done():
+            sending.cancel()
+            await asyncio.wait({sending})
+    return results
 
 
 def _file_words(rows: Iterable[matching.PersonKeys]) -> dict[str, list[str]]:
@@ -211,27 +254,43 @@ class BatchMatcher:
 
     async def preload(self, session: AsyncSession, rows: Sequence[matching.PersonKeys]) -> None:
         """Load every registrant (of the actor's desks) carrying a key chosen to look one of ``rows``
-        up by, or one of its document numbers; count the keys of the rows (registry plus file, one
-        query): the term frequencies of their values and the blocks' keys."""
+        up by, or one of its document numbers; count the keys of the rows (registry plus file):
+        the term frequencies of their values and the blocks' keys. The rows' keys are computed and
+        their blocks chosen :data:`SLICE` rows at a time, the registry queried for one slice
+        while the next one is computed (:func:`_overlapped`)."""
         registry = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
         tokens = {t for keys in rows for t in keys.name_tokens()}
         self.learn(rows, await sounding.words(session, tokens) if registry else None)
-        # Computing every row's keys is CPU work: in a worker thread, the event loop stays free.
         looked_up = [self.expand(keys) for keys in rows]
-        file_counts, carried, lookups, heard = await anyio.to_thread.run_sync(_file_keys, rows, looked_up, self.derived)
-        registered = await match_keys.counts(session, file_counts.keys() | lookups | heard)
-        counts = Counter({k: registered[k] for k in (file_counts.keys() | heard) & registered.keys()})
-        counts.update(file_counts)
+        # Computing every row's keys is CPU work: in a worker thread, a slice of rows at a time,
+        # each slice's keys counted in the registry while the next slice's are computed.
+        file = _FileKeys()
+        steps = [
+            functools.partial(
+                _file_keys, rows[start : start + SLICE], looked_up[start : start + SLICE], self.derived, file
+            )
+            for start in range(0, len(rows), SLICE)
+        ]
+        registered = {
+            key: n
+            for part in await _overlapped(steps, functools.partial(match_keys.counts, session))
+            for key, n in part.items()
+        }
+        counts = Counter({k: registered[k] for k in (file.frequencies.keys() | file.heard) & registered.keys()})
+        counts.update(file.frequencies)
         self.frequencies = linkage.Frequencies(counts, registry + len(rows))
-        self.counted = Counter({k: registered[k] for k in lookups & registered.keys()})
-        self.counted.update(carried)
+        self.counted = Counter({k: registered[k] for k in file.lookups & registered.keys()})
+        self.counted.update(file.carried)
         self.rows = set(rows)
         if registry == 0:
             return
-        blocks = await anyio.to_thread.run_sync(self._lookups, rows)
         # The ids first, chunk by chunk: a block is often shared by many chunks, and loading its
-        # registrants (phones, documents) once per chunk cost more than the matching.
-        found = await _carrying(session, blocks)
+        # registrants (phones, documents) once per chunk cost more than the matching. A slice's
+        # blocks are chosen (CPU work) while the slice before is looked up.
+        blocks = [functools.partial(self._lookups, rows[start : start + SLICE]) for start in range(0, len(rows), SLICE)]
+        found = dict.fromkeys(
+            rid for part in await _overlapped(blocks, functools.partial(_carrying, session)) for rid in part
+        )
         ids = [rid for rid in found if rid not in self.seen]
         for start in range(0, len(ids), LOAD_CHUNK):
             # the actor's desks, and no merged file: a file merged or moved since its id was read stays out

@@ -6,6 +6,9 @@ region codes rows are keyed by. Expected values are worked out by hand from the 
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import time
 import uuid
 from typing import Any
 
@@ -306,8 +309,11 @@ def passport(i: int) -> dict[str, str]:
     return {"doc_type": "passport", "number": f"B0000000{i}"}
 
 
-async def test_preload_looks_up_every_chunk_of_rows(client, admin, sessionmaker, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+# slices of one chunk, of three (the last cut short), one slice
+@pytest.mark.parametrize("rows_per_slice", [2, 6, 3000])
+async def test_preload_looks_up_every_chunk_of_rows(client, admin, sessionmaker, monkeypatch, rows_per_slice) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(batch, "CHUNK", 2)
+    monkeypatch.setattr(batch, "SLICE", rows_per_slice)
     names = [("Awa", "Diop"), ("Coumba", "Sow"), ("Moussa", "Seck"), ("Mariama", "Ba"), ("Ousmane", "Sylla")]
     people = [
         await register(client, admin, given_names=g, family_name=f, date_of_birth=f"19{80 + i}-01-0{i + 1}")
@@ -388,9 +394,11 @@ async def test_preload_loads_each_registrant_once_however_many_chunks_find_it(  
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("rows_per_slice", [1, batch.SLICE])  # each row counted in a slice of its own, or together
 async def test_preload_counts_term_frequencies_over_the_registry_and_the_file(  # type: ignore[no-untyped-def]
-    client, admin, sessionmaker, desk_ids
+    client, admin, sessionmaker, desk_ids, monkeypatch, rows_per_slice
 ) -> None:
+    monkeypatch.setattr(batch, "SLICE", rows_per_slice)
     await register(
         client, admin, given_names="Awa", family_name="Diop", date_of_birth="1990-01-01",
         phones=[{"number": PHONE}], place_of_birth="Thiès", origin_region="Thiès", host_city="Casablanca",
@@ -403,24 +411,25 @@ async def test_preload_counts_term_frequencies_over_the_registry_and_the_file(  
             host_city="Casablanca", occupation="couturière",
         ),
         keys("Moussa", "Seck", "1970"),
+        keys("Moussa", "Diop", "1972"),
     ]  # fmt: skip
     # desk-scoped candidates, registry-wide frequencies: Coumba Diop (Dakar) counts for "Diop"
     matcher = await preloaded(sessionmaker, rows, frozenset({desk_ids["CASA-BASE"]}))
-    assert matcher.frequencies.total == 4  # two registrants and two rows
+    assert matcher.frequencies.total == 5  # two registrants and three rows
     assert matcher.frequencies.counts == {
         ("t", PHONE_KEY): 2,
         ("p", PHONE[-9:]): 2,
         ("g", "awa"): 2,
-        ("f", "jop"): 3,
+        ("f", "jop"): 4,
         ("n", "awa"): 2,
-        ("n", "jop"): 3,
+        ("n", "jop"): 4,
         ("b", "thies"): 2,
         ("r", "SN-TH"): 2,
         ("c", "casablanca"): 2,
         ("o", "couturiere"): 2,
-        ("g", "musa"): 1,
+        ("g", "musa"): 2,
         ("f", "sek"): 1,
-        ("n", "musa"): 1,
+        ("n", "musa"): 2,
         ("n", "sek"): 1,
     }
 
@@ -472,3 +481,47 @@ async def test_a_one_row_file_gets_the_registration_checks_likely_duplicates(  #
     assert [(c.comparisons, c.match_weight) for c in found] == [(c.comparisons, c.match_weight) for c in likely]
     given = next(c for c in likely[0].comparisons if c.field == "given_names")
     assert given.u == round(6 / 106, 9)
+
+
+# the preload's steps: CPU work in a worker thread while the step before's queries run
+
+
+def _steps(events: list[str], failing: int | None = None) -> list[Any]:
+    def step(i: int) -> int:
+        time.sleep(0.05)
+        if i == failing:
+            raise ValueError("a row's keys could not be computed")
+        events.append(f"computed {i}")
+        return i
+
+    return [functools.partial(step, i) for i in (1, 2, 3)]
+
+
+async def test_a_steps_queries_run_while_the_next_step_is_computed() -> None:
+    events: list[str] = []
+
+    async def send(i: int) -> str:
+        events.append(f"sent {i}")
+        await asyncio.sleep(0.2)
+        events.append(f"answered {i}")
+        return f"answer {i}"
+
+    assert await batch._overlapped(_steps(events), send) == ["answer 1", "answer 2", "answer 3"]
+    assert events == ["computed 1", "sent 1", "computed 2", "answered 1", "sent 2", "computed 3", "answered 2",
+                      "sent 3", "answered 3"]  # fmt: skip
+
+
+async def test_a_step_that_fails_cancels_the_queries_in_flight_and_is_raised() -> None:
+    events: list[str] = []
+
+    async def send(i: int) -> str:
+        try:
+            await asyncio.sleep(0.5)
+        except asyncio.CancelledError:
+            events.append(f"cancelled {i}")
+            raise
+        return f"answer {i}"
+
+    with pytest.raises(ValueError, match="could not be computed"):
+        await batch._overlapped(_steps(events, failing=2), send)
+    assert events == ["computed 1", "cancelled 1"]  # ended before the failure is raised
