@@ -101,7 +101,7 @@ async def allocate(
     scope = series_scope(prefix, kind)
     for _ in range(_MAX_SKIPS):
         if session.get_bind().dialect.name == "postgresql":
-            value, taken = await _draw_from_sequence(session, prefix=prefix, kind=kind, year=year, column=column)
+            [(value, taken)] = await _draw_from_sequence(session, prefix=prefix, kind=kind, year=year, column=column)
             if not taken:
                 return format_number(prefix, kind, year, value)
             continue
@@ -125,25 +125,22 @@ async def allocate_many(
     count: int,
 ) -> list[str]:
     """``count`` next unused numbers of the series, increasing: what ``count`` calls of
-    :func:`allocate` return, in two round trips (a bulk writer such as the register import).
+    :func:`allocate` return, at once (a bulk writer such as the register import).
 
-    PostgreSQL draws them from the series' sequence at once (``nextval`` over
-    ``generate_series``); SQLite moves its counter row by ``count``. A value already in
-    ``column`` is replaced by the next free one (:func:`allocate`).
+    PostgreSQL draws them from the series' sequence and tells which are taken in one round trip
+    (:func:`_draw_from_sequence`); SQLite moves its counter row by ``count``, then asks which
+    are taken. A value already in ``column`` is replaced by the next free one (:func:`allocate`).
     """
     if count <= 0:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        first = await _next_from_sequence(session, prefix=prefix, kind=kind, year=year)
-        values = [first]
-        if count > 1:
-            rows = await session.execute(_NEXTVALS, {"name": sequence_name(prefix, kind, year), "n": count - 1})
-            values += sorted(int(v) for (v,) in rows)
+        drawn = await _draw_from_sequence(session, prefix=prefix, kind=kind, year=year, column=column, count=count)
+        numbers = [format_number(prefix, kind, year, v) for v, _ in drawn]
+        taken = {number for number, (_, was_taken) in zip(numbers, drawn, strict=True) if was_taken}
     else:
         last = await _next_from_counter(session, scope=series_scope(prefix, kind), year=year, step=count)
-        values = list(range(last - count + 1, last + 1))
-    numbers = [format_number(prefix, kind, year, v) for v in values]
-    taken = set((await session.execute(select(column).where(column.in_(numbers)))).scalars())
+        numbers = [format_number(prefix, kind, year, v) for v in range(last - count + 1, last + 1)]
+        taken = set((await session.execute(select(column).where(column.in_(numbers)))).scalars())
     out = []
     for number in numbers:
         out.append(number if number not in taken else await allocate(
@@ -173,49 +170,35 @@ async def _next_from_counter(session: AsyncSession, *, scope: str, year: int, st
     return counter.last_value
 
 
-_NEXTVAL_PG = "SELECT nextval(to_regclass($1)) WHERE to_regclass($1) IS NOT NULL"
-
-
 @functools.lru_cache(maxsize=16)
 def _draw_sql(table: str, column: str) -> str:
-    """The next value of a series' sequence (no row when the sequence does not exist yet) and
-    whether its number is already in ``table.column``: one round trip. The number is printed as
-    :func:`format_number` does (``$2`` its part before the value; the value on six digits or more)."""
+    """The next ``$3`` values of a series' sequence (no row when the sequence does not exist yet),
+    each with whether its number is already in ``table.column``: one round trip. The number is
+    printed as :func:`format_number` does (``$2`` its part before the value; the value on six
+    digits or more)."""
     printed = "$2 || CASE WHEN s.v < 1000000 THEN lpad(s.v::text, 6, '0') ELSE s.v::text END"
     # Composed from the model's own metadata, never from input; values are bound parameters.
     return (
         f'SELECT s.v, EXISTS (SELECT 1 FROM "{table}" WHERE "{column}" = {printed}) AS taken\n'  # noqa: S608
-        "FROM (SELECT nextval(to_regclass($1)) AS v WHERE to_regclass($1) IS NOT NULL) AS s"
+        "FROM (SELECT nextval(to_regclass($1)) AS v FROM generate_series(1, $3::integer)\n"
+        "      WHERE to_regclass($1) IS NOT NULL) AS s"
     )
 
 
 async def _draw_from_sequence(
-    session: AsyncSession, *, prefix: str, kind: str, year: int, column: InstrumentedAttribute[Any]
-) -> tuple[int, bool]:
-    """The next value of the series' sequence (created on first use) and whether its number is
-    already in ``column``, asked together on the driver (:func:`app.core.db.transaction_driver`: a
-    registration's hot path)."""
+    session: AsyncSession, *, prefix: str, kind: str, year: int, column: InstrumentedAttribute[Any], count: int = 1
+) -> list[tuple[int, bool]]:
+    """The next ``count`` values of the series' sequence (created on first use), increasing, each
+    with whether its number is already in ``column``, asked together on the driver
+    (:func:`app.core.db.transaction_driver`: a registration's hot path, an import's chunk)."""
     name = sequence_name(prefix, kind, year)
     target = column.property.columns[0]
     sql = _draw_sql(target.table.name, target.name)
     before_value = format_number(prefix, kind, year, 0)[: -len("000000")]
     for _ in range(3):
-        row = await (await transaction_driver(session)).fetchrow(sql, name, before_value)
-        if row is not None:
-            return int(row[0]), bool(row[1])
-        await _create_sequence(session, name=name, scope=series_scope(prefix, kind), year=year)
-    raise RuntimeError(f"sequence {name} could not be created")  # pragma: no cover - three lost races
-
-
-_NEXTVALS = text("SELECT nextval(to_regclass(:name)) FROM generate_series(1, :n)")
-
-
-async def _next_from_sequence(session: AsyncSession, *, prefix: str, kind: str, year: int) -> int:
-    name = sequence_name(prefix, kind, year)
-    for _ in range(3):
-        value = await (await transaction_driver(session)).fetchval(_NEXTVAL_PG, name)
-        if value is not None:
-            return int(value)
+        rows = await (await transaction_driver(session)).fetch(sql, name, before_value, count)
+        if rows:
+            return sorted((int(v), bool(taken)) for v, taken in rows)
         await _create_sequence(session, name=name, scope=series_scope(prefix, kind), year=year)
     raise RuntimeError(f"sequence {name} could not be created")  # pragma: no cover - three lost races
 
