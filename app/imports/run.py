@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import uuid
@@ -45,12 +46,23 @@ _IMPORT_ROWS = cast(Table, ImportRow.__table__)
 logger = logging.getLogger("app.imports")
 
 
+@dataclasses.dataclass
+class Matched:
+    """A chunk's rows once matched (:meth:`ImportRun.detach`), before their rows to insert are
+    built (:meth:`ImportRun.take_chunk`)."""
+
+    rows: list[tuple[PreparedRow, RowReport]]
+    new: list[tuple[bulk.NewRow, PersonKeys]]  # the chunk's registrants and their keys
+    unnumbered: list[RowCandidate]  # candidates created in this chunk or the one before, not numbered yet
+    numbers: asyncio.Task[list[str]] | None = None  # PostgreSQL: drawn while the next chunk is matched
+
+
 class _BeforeNotCommitted(Exception):
     """A chunk's store rolled back because the store of the chunk before did not commit (its own
     failure is the one the run raises)."""
 
 
-async def _stored(store: asyncio.Task[None]) -> None:
+async def _stored(store: asyncio.Task[Any]) -> None:
     """Wait for the chunk's ``store`` to end and raise its failure. Waiting never cancels it (unlike
     ``await store``): a cancelled run lets it end in :func:`_let_end`."""
     await asyncio.wait({store})
@@ -65,10 +77,21 @@ async def _first_stored(writing: list[asyncio.Task[None]]) -> None:
     writing.pop(0)
 
 
-async def _let_end(store: asyncio.Task[None], failure: BaseException) -> None:
-    """Wait for the chunk's ``store`` to end while the run fails with ``failure``, however often the
-    run is cancelled meanwhile: cut short, its commit could land without the run knowing. A
-    failure of the store's own (other than ``failure``) is logged; ``failure`` is what the run raises."""
+async def _send(run: ImportRun, matched: Matched, writing: list[asyncio.Task[None]]) -> None:
+    """Build ``matched``'s rows (:meth:`ImportRun.take_chunk`) and start storing them once fewer
+    than :attr:`ImportRun.stores_at_once` stores are in flight (``writing``, in file order; the
+    new store is added), committed after the one before it."""
+    chunk = await run.take_chunk(matched)
+    while len(writing) >= run.stores_at_once:
+        await _first_stored(writing)
+    writing.append(asyncio.ensure_future(run.write(chunk, writing[-1] if writing else None)))
+
+
+async def _let_end(store: asyncio.Task[Any], failure: BaseException) -> None:
+    """Wait for the chunk's ``store`` (or drawing of numbers) to end while the run fails with
+    ``failure``, however often the run is cancelled meanwhile: cut short, its commit could land
+    without the run knowing. A failure of the store's own (other than ``failure``) is logged;
+    ``failure`` is what the run raises."""
     with anyio.CancelScope(shield=True):
         while not store.done():
             try:
@@ -175,19 +198,21 @@ class ImportRun:
         """Process and store ``rows``, :data:`CHUNK_ROWS` at a time, in file order.
 
         Matching and building a chunk's rows is CPU work: in a worker thread, so that the event
-        loop keeps answering other requests (a login) while the import runs. The next chunk is
-        matched while the database stores the ones before, and on PostgreSQL also numbered and
-        built (:meth:`numbers`; on SQLite the next chunk is numbered once the one before is
-        committed): they overlap as far as the interpreter lock lets the store's own Python work
-        run (:mod:`app.core.interpreter`). On PostgreSQL up to :attr:`stores_at_once` chunks are
-        stored at once, each in a transaction of its own, committed in file order
-        (:meth:`write`). A store that failed while the next chunk was matched stops the run
-        before that chunk is numbered. A failure of the matching, or the run being cancelled,
-        lets the stores in flight end first (never cut short: a chunk commits whole or not at all,
-        and :attr:`stored_rows` counts it if it committed), then is raised.
+        loop keeps answering other requests (a login) while the import runs. On PostgreSQL a
+        chunk's numbers are drawn while the next chunk is matched (:meth:`draw`), then its rows
+        are built and stored while the chunks after it are matched; up to :attr:`stores_at_once`
+        chunks are stored at once, each in a transaction of its own, committed in file order
+        (:meth:`write`). On SQLite a chunk is numbered, built and stored once the one before is
+        committed (its numbers come from the chunk's own transaction). The database's work and the
+        interpreter's overlap as far as the interpreter lock lets the store's own Python work run
+        (:mod:`app.core.interpreter`). A store that failed while a chunk was matched stops the run
+        before that chunk is stored. A failure of the matching, or the run being cancelled, lets
+        the stores and the drawing in flight end first (never cut short: a chunk commits whole or
+        not at all, and :attr:`stored_rows` counts it if it committed), then is raised.
         """
         size = max(CHUNK_ROWS, 1)
         writing: list[asyncio.Task[None]] = []  # the stores in flight, in file order
+        matched: Matched | None = None  # PostgreSQL: the chunk matched last, numbered meanwhile
         try:
             for start in range(0, len(rows), size):
                 await anyio.to_thread.run_sync(self.process_rows, rows[start : start + size])
@@ -195,30 +220,54 @@ class ImportRun:
                 # numbers come from the chunk's own transaction, after the commit before
                 while writing and (writing[0].done() or not self.numbers_apart):
                     await _first_stored(writing)
-                chunk = await self.take_chunk()
-                while len(writing) >= self.stores_at_once:
-                    await _first_stored(writing)
-                writing.append(asyncio.ensure_future(self.write(chunk, writing[-1] if writing else None)))
+                if matched is not None:
+                    await _send(self, matched, writing)
+                matched = self.detach()
+                if self.numbers_apart:
+                    matched.numbers = self.draw(matched)
+                else:
+                    await _send(self, matched, writing)
+                    matched = None
                 settle()
+            if matched is not None:
+                await _send(self, matched, writing)
+                matched = None
             while writing:
                 await _first_stored(writing)
         except BaseException as failure:
+            if matched is not None and matched.numbers is not None:
+                await _let_end(matched.numbers, failure)
             for store in writing:
                 await _let_end(store, failure)
             raise
 
-    async def take_chunk(self) -> tuple[list[Prepared], int]:
-        """The chunk's rows ready to insert and how many rows of the file it holds; the run then
-        starts the next chunk. Numbers the chunk's registrants (one block,
-        :mod:`app.core.numbering`; a real run only) and builds their rows in a worker thread."""
-        prepared: list[Prepared] = []
-        if not self.dry_run and self.chunk:
-            numbers = await self.numbers(len(self.chunk_new))
-            dialect = self.session.get_bind().dialect.name
-            prepared = await anyio.to_thread.run_sync(self._chunk_rows, numbers, dialect)
-        taken = len(self.chunk)
+    def detach(self) -> Matched:
+        """The chunk matched so far; the next one starts empty."""
+        matched = Matched(self.chunk, self.chunk_new, self.unnumbered)
         self.chunk, self.chunk_new, self.unnumbered = [], [], []
-        return prepared, taken
+        return matched
+
+    def draw(self, matched: Matched) -> asyncio.Task[list[str]] | None:
+        """The numbers of ``matched``'s registrants, drawn in a task of their own (a real run on
+        PostgreSQL: :meth:`numbers`); None when there is nothing to draw."""
+        if self.dry_run or not matched.new:
+            return None
+        return asyncio.ensure_future(self.numbers(len(matched.new)))
+
+    async def take_chunk(self, matched: Matched) -> tuple[list[Prepared], int]:
+        """``matched``'s rows ready to insert and how many rows of the file it holds. Numbers its
+        registrants (one block, :mod:`app.core.numbering`; a real run only: drawn already on
+        PostgreSQL, :meth:`draw`) and builds their rows in a worker thread."""
+        prepared: list[Prepared] = []
+        if not self.dry_run and matched.rows:
+            if matched.numbers is not None:
+                await asyncio.wait({matched.numbers})  # a cancelled run lets the drawing end (process_all)
+                numbers = matched.numbers.result()
+            else:
+                numbers = await self.numbers(len(matched.new))
+            dialect = self.session.get_bind().dialect.name
+            prepared = await anyio.to_thread.run_sync(self._chunk_rows, matched, numbers, dialect)
+        return prepared, len(matched.rows)
 
     @property
     def numbers_apart(self) -> bool:
@@ -279,19 +328,17 @@ class ImportRun:
             await session.commit()
         self.stored_rows += taken
 
-    def _chunk_rows(self, numbers: Sequence[str], dialect: str) -> list[Prepared]:
-        """Number the chunk's registrants (and the candidates that are one of them); their rows
+    def _chunk_rows(self, matched: Matched, numbers: Sequence[str], dialect: str) -> list[Prepared]:
+        """Number ``matched``'s registrants (and the candidates that are one of them); their rows
         and the chunk's ``import_rows``, ready to insert on ``dialect`` (CPU only)."""
-        for (new, _), number in zip(self.chunk_new, numbers, strict=True):
+        for (new, _), number in zip(matched.new, numbers, strict=True):
             new.values["registration_number"] = number
             self.number_of[new.id] = number
-        for candidate in self.unnumbered:
+        for candidate in matched.unnumbered:
             assert candidate.registrant_id is not None
             candidate.registration_number = self.number_of[candidate.registrant_id]
-        stored = [self._stored(row, report) for row, report in self.chunk]
-        registrants_rows = bulk.rows_of(self.actor, self.chunk_new, derived=self.matcher.derived).prepare(
-            dialect=dialect
-        )
+        stored = [self._stored(row, report) for row, report in matched.rows]
+        registrants_rows = bulk.rows_of(self.actor, matched.new, derived=self.matcher.derived).prepare(dialect=dialect)
         return [*registrants_rows, prepare(_IMPORT_ROWS, stored, dialect=dialect)]
 
     def _stored(self, row: PreparedRow, report: RowReport) -> dict[str, Any]:
@@ -383,7 +430,7 @@ class ImportRun:
                 through=c.through,
             )
             if line is not None and candidate.registration_number is None and not self.dry_run:
-                self.unnumbered.append(candidate)  # created in this chunk: numbered when it is stored
+                self.unnumbered.append(candidate)  # created in this chunk or the one before: numbered when built
             out.append(candidate)
         return out
 

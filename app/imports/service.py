@@ -40,7 +40,7 @@ either: an import sent while another of its desk runs is refused at once (409
 ``import-already-running``, :func:`~app.imports.holding.desk_import_lock`), holding no connection.
 
 **What a failure leaves** (an error, the database gone, the process killed): every chunk committed
-before it, whole, the chunk in progress not at all: registrants and ``import_rows`` of the rows
+before it, whole, the chunks in progress not at all: registrants and ``import_rows`` of the rows
 before some line L, each row with its outcome and audit event, nothing from line L on. The batch
 says ``interrupted`` (with the counts of the rows it holds) when the failure let the process
 record it, else it stays ``running``. **Re-running the same file resumes it**: the rows already
@@ -275,7 +275,7 @@ async def _record(
 async def _interrupted(
     session: AsyncSession, actor: Actor, run: ImportRun, details: Mapping[str, Any], started: float
 ) -> None:
-    """After a failure: drop the chunk in progress, mark the batch ``interrupted`` with the counts
+    """After a failure: drop the chunks in progress, mark the batch ``interrupted`` with the counts
     of the rows it holds (audited ``import.run``), if the database still answers.
 
     The batch's ids are read before the rollback: it expires every object of the session, and

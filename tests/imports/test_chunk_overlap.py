@@ -1,5 +1,6 @@
-"""How a run overlaps a chunk's store with the next chunk's matching, when it fails or is cancelled
-(``ImportRun.process_all`` driven by stand-in steps: the stores' timing is what is under test)."""
+"""How a run overlaps a chunk's numbering and store with the next chunks' matching, when it fails
+or is cancelled (``ImportRun.process_all`` driven by stand-in steps: their timing is what is under
+test)."""
 
 from __future__ import annotations
 
@@ -15,34 +16,56 @@ from app.imports.run import ImportRun
 
 
 def _run(
-    events: list[str], *, failing_store: int | None = None, second: asyncio.Event | None = None, at_once: int = 1
+    events: list[str],
+    *,
+    failing_store: int | None = None,
+    at_once: int = 2,
+    apart: bool = True,
+    drawing: float = 0.01,
+    built: dict[int, asyncio.Event] | None = None,
 ) -> Any:
-    """A stand-in run of one-row chunks whose steps say what they do in ``events``; ``second`` is
-    set when the second chunk is taken (the first one's store then in flight); ``at_once``: how
-    many chunks are stored at once."""
-    taken = 0
+    """A stand-in run of one-row chunks whose steps say what they do in ``events``: ``at_once``
+    stores at a time, numbers drawn apart (``apart``: PostgreSQL) or in the chunk's transaction,
+    in ``drawing`` seconds (a chunk is matched in 0.05 s, stored in 0.2 s); ``built``: events set
+    once their chunk is built."""
 
     def process_rows(rows: Any) -> None:
         time.sleep(0.05)  # the matching, in the worker thread
         events.append(f"matched {rows[0]}")
 
-    async def take_chunk() -> tuple[list[Any], int]:
+    taken = 0
+
+    def detach() -> Any:
         nonlocal taken
         taken += 1
-        events.append(f"numbered {taken}")
-        if taken == 2 and second is not None:
-            second.set()
-        return [], taken
+        return SimpleNamespace(chunk=taken, numbers=None)
+
+    async def numbers(chunk: int) -> list[str]:
+        await asyncio.sleep(drawing)
+        events.append(f"numbered {chunk}")
+        return []
+
+    def draw(matched: Any) -> asyncio.Task[list[str]]:
+        return asyncio.ensure_future(numbers(matched.chunk))
+
+    async def take_chunk(matched: Any) -> tuple[list[Any], int]:
+        await (matched.numbers if matched.numbers is not None else numbers(matched.chunk))
+        events.append(f"built {matched.chunk}")
+        if built and matched.chunk in built:
+            built[matched.chunk].set()
+        return [], matched.chunk
 
     async def write(chunk: tuple[list[Any], int], after: Any = None) -> None:
+        events.append(f"storing {chunk[1]}")
         if chunk[1] == failing_store:
             raise ConnectionResetError("the database went away")
         await asyncio.sleep(0.2)
         events.append(f"stored {chunk[1]}")
 
     return SimpleNamespace(
-        process_rows=process_rows, take_chunk=take_chunk, write=write, numbers_apart=True, stores_at_once=at_once
-    )
+        process_rows=process_rows, detach=detach, draw=draw, take_chunk=take_chunk, write=write,
+        numbers_apart=apart, stores_at_once=at_once,
+    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -50,59 +73,57 @@ def _one_row_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run_module, "CHUNK_ROWS", 1)
 
 
-async def test_a_cancelled_run_lets_the_store_in_flight_end() -> None:
-    events: list[str] = []
-    second = asyncio.Event()
-    steps = _run(events, second=second)
-    run = asyncio.ensure_future(ImportRun.process_all(steps, [1, 2, 3], lambda: None))
-    await second.wait()  # the second chunk is taken while the first one is stored
-    run.cancel()
+def _ended_whole(events: list[str]) -> None:
+    """Every store begun ended."""
+    begun = {e.split()[1] for e in events if e.startswith("storing")}
+    assert begun and begun == {e.split()[1] for e in events if e.startswith("stored")}
+
+
+async def _cancelled_once(events: list[str], rows: list[int], chunk: int, times: int = 1, **run: Any) -> None:
+    """Run ``rows``, cancelled ``times`` once ``chunk`` is built."""
+    built = {chunk: asyncio.Event()}
+    running = asyncio.ensure_future(ImportRun.process_all(_run(events, built=built, **run), rows, lambda: None))
+    await built[chunk].wait()
+    for _ in range(times):
+        running.cancel()
+        await asyncio.sleep(0.02)  # a store under way: cancelled again meanwhile
     with pytest.raises(asyncio.CancelledError):
-        await run
-    assert events == ["matched 1", "numbered 1", "matched 2", "numbered 2", "stored 1"]  # waited for, not cut
+        await running
 
 
-async def test_a_run_cancelled_again_while_it_waits_still_lets_the_store_end() -> None:
+@pytest.mark.parametrize("at_once", [1, 2])
+async def test_a_cancelled_run_lets_the_stores_in_flight_end(at_once: int) -> None:
     events: list[str] = []
-    second = asyncio.Event()
-    steps = _run(events, second=second)
-    run = asyncio.ensure_future(ImportRun.process_all(steps, [1, 2], lambda: None))
-    await second.wait()
-    for _ in range(3):
-        run.cancel()
-        await asyncio.sleep(0.02)  # the store is under way: cancelled again meanwhile
-    with pytest.raises(asyncio.CancelledError):
-        await run
-    assert events[-1] == "stored 1"
+    await _cancelled_once(events, [1, 2, 3, 4], 2, at_once=at_once)
+    _ended_whole(events)
 
 
-async def test_a_store_that_failed_meanwhile_stops_the_run_before_the_next_chunk_is_numbered() -> None:
+async def test_a_run_cancelled_again_while_it_waits_still_lets_the_stores_end() -> None:
     events: list[str] = []
-    steps = _run(events, failing_store=1)
+    await _cancelled_once(events, [1, 2, 3], 1, times=3)
+    _ended_whole(events)
+    assert events[-1].startswith("stored")
+
+
+async def test_a_chunk_is_numbered_while_the_next_is_matched_and_two_are_stored_at_once() -> None:
+    events: list[str] = []
+    await ImportRun.process_all(_run(events), [1, 2, 3], lambda: None)
+    assert events.index("numbered 1") < events.index("matched 2") < events.index("built 1")
+    assert events.index("storing 2") < events.index("stored 1")  # two stores in flight
+    assert [e for e in events if e.startswith("stored")] == ["stored 1", "stored 2", "stored 3"]
+
+
+async def test_on_sqlite_a_chunk_is_matched_while_the_one_before_is_stored_and_numbered_after() -> None:
+    events: list[str] = []
+    await ImportRun.process_all(_run(events, at_once=1, apart=False), [1, 2], lambda: None)
+    assert events == ["matched 1", "numbered 1", "built 1", "storing 1", "matched 2", "stored 1",
+                      "numbered 2", "built 2", "storing 2", "stored 2"]  # fmt: skip
+
+
+async def test_a_store_that_failed_meanwhile_stops_the_run_before_the_next_chunk_is_stored() -> None:
+    events: list[str] = []
     with pytest.raises(ConnectionResetError):
-        await ImportRun.process_all(steps, [1, 2, 3], lambda: None)
-    assert events == ["matched 1", "numbered 1", "matched 2"]  # no numbers drawn for chunk 2
-
-
-async def test_stores_in_flight_together_all_end_when_the_run_is_cancelled() -> None:
-    events: list[str] = []
-    third = asyncio.Event()
-    steps = _run(events, at_once=2)
-    taken = steps.take_chunk
-
-    async def take_chunk() -> tuple[list[Any], int]:
-        chunk = await taken()
-        if chunk[1] == 3:
-            third.set()
-        return chunk
-
-    steps.take_chunk = take_chunk
-    run = asyncio.ensure_future(ImportRun.process_all(steps, [1, 2, 3, 4], lambda: None))
-    await third.wait()  # the third chunk is taken while the first two are stored
-    run.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await run
-    # the first two stores overlapped and both were let end; the third chunk waited for the first
-    # store to send its own, and was cancelled there
-    assert events == ["matched 1", "numbered 1", "matched 2", "numbered 2", "matched 3", "numbered 3",
-                      "stored 1", "stored 2"]  # fmt: skip
+        await ImportRun.process_all(_run(events, failing_store=1, drawing=0.2), [1, 2, 3, 4], lambda: None)
+    assert "storing 1" in events and not any(e.startswith(("storing 2", "built 2")) for e in events)
+    # the next chunk's numbers, still being drawn when the failure was seen, were let end (a gap)
+    assert events[-1] == "numbered 2"
