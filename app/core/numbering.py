@@ -124,12 +124,13 @@ async def allocate_many(
     column: InstrumentedAttribute[Any],
     count: int,
 ) -> list[str]:
-    """``count`` next unused numbers of the series, increasing: what ``count`` calls of
-    :func:`allocate` return, at once (a bulk writer such as the register import).
+    """``count`` next unused numbers of the series, at once (a bulk writer such as the register
+    import): increasing, except that a value already in ``column`` is replaced in its place by
+    the next free one (:func:`allocate`, drawn after the others).
 
     PostgreSQL draws them from the series' sequence and tells which are taken in one round trip
     (:func:`_draw_from_sequence`); SQLite moves its counter row by ``count``, then asks which
-    are taken. A value already in ``column`` is replaced by the next free one (:func:`allocate`).
+    are taken.
     """
     if count <= 0:
         return []

@@ -77,11 +77,23 @@ async def _first_stored(writing: list[asyncio.Task[None]]) -> None:
     writing.pop(0)
 
 
+async def _stop_at_failure(writing: list[asyncio.Task[None]]) -> None:
+    """Drop the stores of ``writing`` (in file order) that ended well, from the first on; when
+    any store ended with a failure, even behind one still under way, let the ones before it end
+    and raise that failure (:func:`_first_stored`)."""
+    if any(store.done() and (store.cancelled() or store.exception() is not None) for store in writing):
+        while writing:
+            await _first_stored(writing)
+    while writing and writing[0].done():
+        await _first_stored(writing)
+
+
 async def _send(run: ImportRun, matched: Matched, writing: list[asyncio.Task[None]]) -> None:
     """Build ``matched``'s rows (:meth:`ImportRun.take_chunk`) and start storing them once fewer
     than :attr:`ImportRun.stores_at_once` stores are in flight (``writing``, in file order; the
     new store is added), committed after the one before it."""
     chunk = await run.take_chunk(matched)
+    await _stop_at_failure(writing)
     while len(writing) >= run.stores_at_once:
         await _first_stored(writing)
     writing.append(asyncio.ensure_future(run.write(chunk, writing[-1] if writing else None)))
@@ -128,7 +140,7 @@ class ImportRun:
         self.stored_rows = 0  # reports[:stored_rows] are committed
         self.chunk: list[tuple[PreparedRow, RowReport]] = []
         self.chunk_new: list[tuple[bulk.NewRow, PersonKeys]] = []  # the chunk's registrants and their keys
-        self.unnumbered: list[RowCandidate] = []  # candidates created in this chunk, numbered at its end
+        self.unnumbered: list[RowCandidate] = []  # candidates created in this chunk or the one before, not numbered yet
         self.number_of: dict[uuid.UUID, str] = {}  # registrant created in this run → its number
         self.first_line: dict[str, int] = {}  # fingerprint → first line of this file
         self.line_of: dict[uuid.UUID, int] = {}  # registrant created here → its line
@@ -205,8 +217,8 @@ class ImportRun:
         (:meth:`write`). On SQLite a chunk is numbered, built and stored once the one before is
         committed (its numbers come from the chunk's own transaction). The database's work and the
         interpreter's overlap as far as the interpreter lock lets the store's own Python work run
-        (:mod:`app.core.interpreter`). A store that failed while a chunk was matched stops the run
-        before that chunk is stored. A failure of the matching, or the run being cancelled, lets
+        (:mod:`app.core.interpreter`). A store that failed stops the run before another chunk
+        is stored (:func:`_stop_at_failure`). A failure of the matching, or the run being cancelled, lets
         the stores and the drawing in flight end first (never cut short: a chunk commits whole or
         not at all, and :attr:`stored_rows` counts it if it committed), then is raised.
         """
@@ -218,7 +230,8 @@ class ImportRun:
                 await anyio.to_thread.run_sync(self.process_rows, rows[start : start + size])
                 # a store that failed meanwhile ends the run here; on SQLite the next chunk's
                 # numbers come from the chunk's own transaction, after the commit before
-                while writing and (writing[0].done() or not self.numbers_apart):
+                await _stop_at_failure(writing)
+                while writing and not self.numbers_apart:
                     await _first_stored(writing)
                 if matched is not None:
                     await _send(self, matched, writing)
@@ -278,11 +291,11 @@ class ImportRun:
         """``count`` registration numbers of the desk's series, in order (:mod:`app.core.numbering`).
 
         On PostgreSQL they come from the series' sequence through a short session of their own
-        (committed there: a series' first number creates its sequence), while the run's session
-        may still store the chunk before: ``nextval`` is not transactional, so the numbers of a
-        chunk that fails are a gap either way, and so are the next chunk's when they were drawn
-        while the failing chunk was stored. On SQLite the series' counter row moves in the chunk's
-        own transaction (gap-free), so only once the chunk before is committed."""
+        (committed there: a series' first number creates its sequence), while the chunks before
+        are stored: ``nextval`` is not transactional, so the numbers of a chunk that fails are a
+        gap, and so are those of the chunks after it that were numbered or stored meanwhile (rolled
+        back). On SQLite the series' counter row moves in the chunk's own transaction (gap-free),
+        so only once the chunk before is committed."""
         if not self.numbers_apart:
             return await registrants.registration_numbers(self.session, desk=self.desk, count=count)
         engine = self.session.bind
@@ -326,7 +339,7 @@ class ImportRun:
                 if after.cancelled() or after.exception() is not None:
                     raise _BeforeNotCommitted  # rolled back as the session closes
             await session.commit()
-        self.stored_rows += taken
+            self.stored_rows += taken  # counted as soon as committed, whatever closing the session does
 
     def _chunk_rows(self, matched: Matched, numbers: Sequence[str], dialect: str) -> list[Prepared]:
         """Number ``matched``'s registrants (and the candidates that are one of them); their rows

@@ -399,6 +399,14 @@ async def test_preload_counts_term_frequencies_over_the_registry_and_the_file(  
     client, admin, sessionmaker, desk_ids, monkeypatch, rows_per_slice
 ) -> None:
     monkeypatch.setattr(batch, "SLICE", rows_per_slice)
+    asked: list[Any] = []
+    counts = match_keys.counts
+
+    async def counted(session: AsyncSession, keys: Any) -> dict[Any, int]:
+        asked.extend(keys)
+        return await counts(session, keys)
+
+    monkeypatch.setattr(match_keys, "counts", counted)
     await register(
         client, admin, given_names="Awa", family_name="Diop", date_of_birth="1990-01-01",
         phones=[{"number": PHONE}], place_of_birth="Thiès", origin_region="Thiès", host_city="Casablanca",
@@ -414,7 +422,9 @@ async def test_preload_counts_term_frequencies_over_the_registry_and_the_file(  
         keys("Moussa", "Diop", "1972"),
     ]  # fmt: skip
     # desk-scoped candidates, registry-wide frequencies: Coumba Diop (Dakar) counts for "Diop"
+    asked.clear()  # what the registrations asked
     matcher = await preloaded(sessionmaker, rows, frozenset({desk_ids["CASA-BASE"]}))
+    assert asked and len(asked) == len(set(asked))  # each key counted once, however many slices carry it
     assert matcher.frequencies.total == 5  # two registrants and three rows
     assert matcher.frequencies.counts == {
         ("t", PHONE_KEY): 2,

@@ -22,12 +22,14 @@ def _run(
     at_once: int = 2,
     apart: bool = True,
     drawing: float = 0.01,
+    storing: dict[int, float] | None = None,
     built: dict[int, asyncio.Event] | None = None,
 ) -> Any:
     """A stand-in run of one-row chunks whose steps say what they do in ``events``: ``at_once``
     stores at a time, numbers drawn apart (``apart``: PostgreSQL) or in the chunk's transaction,
-    in ``drawing`` seconds (a chunk is matched in 0.05 s, stored in 0.2 s); ``built``: events set
-    once their chunk is built."""
+    in ``drawing`` seconds (a chunk is matched in 0.05 s, stored in 0.2 s or ``storing[chunk]``);
+    ``built``: events set once their chunk is built."""
+    storing = storing or {}
 
     def process_rows(rows: Any) -> None:
         time.sleep(0.05)  # the matching, in the worker thread
@@ -59,7 +61,11 @@ def _run(
         events.append(f"storing {chunk[1]}")
         if chunk[1] == failing_store:
             raise ConnectionResetError("the database went away")
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(storing.get(chunk[1], 0.2))
+        if after is not None:  # committed after the store before, as ImportRun.write
+            await asyncio.wait({after})
+            if after.exception() is not None:
+                raise RuntimeError("the chunk before was not committed")
         events.append(f"stored {chunk[1]}")
 
     return SimpleNamespace(
@@ -91,10 +97,10 @@ async def _cancelled_once(events: list[str], rows: list[int], chunk: int, times:
         await running
 
 
-@pytest.mark.parametrize("at_once", [1, 2])
-async def test_a_cancelled_run_lets_the_stores_in_flight_end(at_once: int) -> None:
+@pytest.mark.parametrize(("at_once", "apart"), [(1, False), (2, True)])  # SQLite, PostgreSQL
+async def test_a_cancelled_run_lets_the_stores_in_flight_end(at_once: int, apart: bool) -> None:
     events: list[str] = []
-    await _cancelled_once(events, [1, 2, 3, 4], 2, at_once=at_once)
+    await _cancelled_once(events, [1, 2, 3, 4], 2, at_once=at_once, apart=apart)
     _ended_whole(events)
 
 
@@ -107,7 +113,8 @@ async def test_a_run_cancelled_again_while_it_waits_still_lets_the_stores_end() 
 
 async def test_a_chunk_is_numbered_while_the_next_is_matched_and_two_are_stored_at_once() -> None:
     events: list[str] = []
-    await ImportRun.process_all(_run(events), [1, 2, 3], lambda: None)
+    # the first store the slowest: each later one ends after the one before only if it is given it
+    await ImportRun.process_all(_run(events, storing={1: 0.4, 2: 0.1, 3: 0.1}), [1, 2, 3], lambda: None)
     assert events.index("numbered 1") < events.index("matched 2") < events.index("built 1")
     assert events.index("storing 2") < events.index("stored 1")  # two stores in flight
     assert [e for e in events if e.startswith("stored")] == ["stored 1", "stored 2", "stored 3"]
@@ -127,3 +134,12 @@ async def test_a_store_that_failed_meanwhile_stops_the_run_before_the_next_chunk
     assert "storing 1" in events and not any(e.startswith(("storing 2", "built 2")) for e in events)
     # the next chunk's numbers, still being drawn when the failure was seen, were let end (a gap)
     assert events[-1] == "numbered 2"
+
+
+async def test_a_store_that_failed_behind_one_under_way_stops_the_run_too() -> None:
+    events: list[str] = []
+    steps = _run(events, failing_store=2, storing={1: 0.5})
+    with pytest.raises(ConnectionResetError):
+        await ImportRun.process_all(steps, [1, 2, 3, 4, 5], lambda: None)
+    # the first store, under way when the second failed, was let end; no chunk stored after
+    assert "stored 1" in events and not any(e.startswith(("storing 3", "storing 4", "built 4")) for e in events)
