@@ -114,6 +114,16 @@ async def test_a_failure_keeps_the_committed_chunks_and_a_rerun_resumes(  # type
     assert (await count_rows())["registrants"] == 35
 
 
+async def _failed_run(upload: Any, sessionmaker: Any) -> tuple[ImportBatch, list[int]]:
+    """Upload the register, answered 503 (the run failed); its batch and the lines it stored."""
+    response = await upload(register_head(LINES))
+    assert response.status_code == 503
+    async with sessionmaker() as session:
+        batch = (await session.execute(select(ImportBatch))).scalar_one()
+        lines = (await session.execute(select(ImportRow.line).order_by(ImportRow.line))).scalars().all()
+    return batch, list(lines)
+
+
 async def _creates(sessionmaker) -> list[str]:  # type: ignore[no-untyped-def]
     async with sessionmaker() as session:
         stmt = select(AuditEvent.entity_id).where(AuditEvent.action == "registrant.create")
@@ -189,11 +199,7 @@ async def test_a_failure_of_the_matching_lets_the_store_in_flight_end_whole(  # 
             raise ConnectionResetError("the database went away")
 
     _before_matching(monkeypatch, failing_fourth)
-    response = await upload(register_head(LINES))
-    assert response.status_code == 503
-    async with sessionmaker() as session:
-        batch = (await session.execute(select(ImportBatch))).scalar_one()
-        lines = (await session.execute(select(ImportRow.line).order_by(ImportRow.line))).scalars().all()
+    batch, lines = await _failed_run(upload, sessionmaker)
     # the store under way was let end, whole: on SQLite the third chunk's (lines 2–31), on PostgreSQL
     # the second's (lines 2–21: the third, matched and numbered, was to be stored after the fourth
     # was matched); nothing after it
@@ -266,11 +272,8 @@ async def test_a_chunk_stored_after_one_that_failed_is_rolled_back(  # type: ign
             raise ConnectionResetError("the database went away")
 
     _hook_stores(monkeypatch, step)
-    response = await upload(register_head(LINES))
-    assert response.status_code == 503
+    batch, lines = await _failed_run(upload, sessionmaker)
     async with sessionmaker() as session:
-        batch = (await session.execute(select(ImportBatch))).scalar_one()
-        lines = (await session.execute(select(ImportRow.line).order_by(ImportRow.line))).scalars().all()
         keyed = (await session.execute(select(func.count(func.distinct(RegistrantKey.registrant_id))))).scalar_one()
     # the first two chunks whole; the fourth, stored meanwhile, never committed
     assert fourth_stored.is_set()
