@@ -172,17 +172,19 @@ async def _next_from_counter(session: AsyncSession, *, scope: str, year: int, st
 
 
 @functools.lru_cache(maxsize=16)
-def _draw_sql(table: str, column: str) -> str:
-    """The next ``$3`` values of a series' sequence (no row when the sequence does not exist yet),
-    each with whether its number is already in ``table.column``: one round trip. The number is
-    printed as :func:`format_number` does (``$2`` its part before the value; the value on six
-    digits or more)."""
+def _draw_sql(table: str, column: str, *, many: bool) -> str:
+    """The next value of a series' sequence (``many``: the next ``$3``; no row when the sequence
+    does not exist yet), each with whether its number is already in ``table.column``: one round
+    trip. The number is printed as :func:`format_number` does (``$2`` its part before the value;
+    the value on six digits or more). One value is drawn without ``generate_series``: PostgreSQL
+    then keeps a generic plan for the statement (a registration's), where the count made it plan
+    every call again (its generic plan estimated for a thousand rows)."""
     printed = "$2 || CASE WHEN s.v < 1000000 THEN lpad(s.v::text, 6, '0') ELSE s.v::text END"
+    values = " FROM generate_series(1, $3::integer)" if many else ""
     # Composed from the model's own metadata, never from input; values are bound parameters.
     return (
         f'SELECT s.v, EXISTS (SELECT 1 FROM "{table}" WHERE "{column}" = {printed}) AS taken\n'  # noqa: S608
-        "FROM (SELECT nextval(to_regclass($1)) AS v FROM generate_series(1, $3::integer)\n"
-        "      WHERE to_regclass($1) IS NOT NULL) AS s"
+        f"FROM (SELECT nextval(to_regclass($1)) AS v{values} WHERE to_regclass($1) IS NOT NULL) AS s"
     )
 
 
@@ -194,10 +196,11 @@ async def _draw_from_sequence(
     (:func:`app.core.db.transaction_driver`: a registration's hot path, an import's chunk)."""
     name = sequence_name(prefix, kind, year)
     target = column.property.columns[0]
-    sql = _draw_sql(target.table.name, target.name)
+    sql = _draw_sql(target.table.name, target.name, many=count > 1)
     before_value = format_number(prefix, kind, year, 0)[: -len("000000")]
+    arguments = (name, before_value, count) if count > 1 else (name, before_value)
     for _ in range(3):
-        rows = await (await transaction_driver(session)).fetch(sql, name, before_value, count)
+        rows = await (await transaction_driver(session)).fetch(sql, *arguments)
         if rows:
             return sorted((int(v), bool(taken)) for v, taken in rows)
         await _create_sequence(session, name=name, scope=series_scope(prefix, kind), year=year)
