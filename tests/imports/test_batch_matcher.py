@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 import time
 import uuid
 from typing import Any
 
+import anyio.to_thread
 import httpx
 import pytest
 from sqlalchemy import event, update
@@ -509,16 +511,22 @@ def _steps(events: list[str], failing: int | None = None) -> list[Any]:
 
 async def test_a_steps_queries_run_while_the_next_step_is_computed() -> None:
     events: list[str] = []
+    computed = {i: threading.Event() for i in (1, 2, 3, 4)}
+    steps = _steps(events)
 
-    async def send(i: int) -> str:
-        events.append(f"sent {i}")
-        await asyncio.sleep(0.2)
-        events.append(f"answered {i}")
-        return f"answer {i}"
+    def step(i: int) -> int:
+        computed[i].set()
+        return int(steps[i - 1]())
 
-    assert await batch._overlapped(_steps(events), send) == ["answer 1", "answer 2", "answer 3"]
-    assert events == ["computed 1", "sent 1", "computed 2", "answered 1", "sent 2", "computed 3", "answered 2",
-                      "sent 3", "answered 3"]  # fmt: skip
+    async def send(i: int) -> tuple[str, bool]:
+        # the next step is computed while this step's queries are in flight (4: there is none);
+        # one after the other, the wait would run out
+        overlapped = i == 3 or await anyio.to_thread.run_sync(computed[i + 1].wait, 10)
+        return f"answer {i}", overlapped
+
+    results = await batch._overlapped([functools.partial(step, i) for i in (1, 2, 3)], send)
+    assert results == [("answer 1", True), ("answer 2", True), ("answer 3", True)]  # in order, each overlapped
+    assert events == ["computed 1", "computed 2", "computed 3"]
 
 
 async def test_a_step_that_fails_cancels_the_queries_in_flight_and_is_raised() -> None:
@@ -526,7 +534,7 @@ async def test_a_step_that_fails_cancels_the_queries_in_flight_and_is_raised() -
 
     async def send(i: int) -> str:
         try:
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(30)  # answered only if never cancelled
         except asyncio.CancelledError:
             events.append(f"cancelled {i}")
             raise
