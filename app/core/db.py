@@ -15,13 +15,16 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
 from app.core import json_text
@@ -324,6 +327,34 @@ class AppSession(Session):
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded attributes after commit (no lazy reloads in async code)."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=AppSession)
+
+
+@dataclass(frozen=True)
+class DriverSQL:
+    """A SQLAlchemy statement compiled once for asyncpg, to send on :func:`transaction_driver`:
+    its SQL (``$n`` placeholders), the names of its bound parameters in that order, and each one's
+    bind processing as SQLAlchemy's own execution applies it (JSON serialised, UTC times checked:
+    the compiled statement's bind processors for ``dialect``). Compile once and keep it: compiling
+    costs more than running it."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    @classmethod
+    def compile(cls, statement: ClauseElement, dialect: Dialect) -> DriverSQL:
+        """``statement`` for ``dialect`` (an asyncpg engine's, whose codecs take JSON as text)."""
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        names = tuple(compiled.positiontup or ())
+        processors: Mapping[str, Any] = compiled._bind_processors  # the processing execute() applies
+        return cls(str(compiled), names, tuple(processors.get(name) for name in names))
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        """The positional arguments for ``values`` (one per bound name; ``KeyError`` if one is missing)."""
+        return [
+            values[name] if process is None else process(values[name])
+            for name, process in zip(self.names, self.processors, strict=True)
+        ]
 
 
 _BEGIN = text("SELECT 1")

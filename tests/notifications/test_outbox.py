@@ -4,13 +4,16 @@ person's channel and in their language, and only with their consent for contact.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.models import AuditEvent
 from app.core.errors import ValidationFailed
+from app.core.integrity import is_unique_violation
 from app.notifications.models import Notification, NotificationPreference
 from app.notifications.outbox import enqueue_for_registrant, enqueue_message
 from app.registrants.models import Registrant
@@ -65,6 +68,28 @@ async def test_a_message_is_queued_once_per_dedupe_key_and_only_if_the_transacti
             await session.execute(select(AuditEvent).where(AuditEvent.action == "notification.queue"))
         ).scalar_one()
     assert event.details["dedupe_key"] == "otp:2" and "awa@example.org" not in str(event.details)
+
+
+async def test_a_message_for_a_person_not_on_file_raises_integrity_error_and_stores_nothing(sessionmaker) -> None:
+    """A foreign key violated raises SQLAlchemy's ``IntegrityError`` on both databases (on
+    PostgreSQL the statement goes on the driver, whose error is wrapped), and nothing is kept."""
+    async with sessionmaker() as session:
+        with pytest.raises(IntegrityError) as raised:
+            await enqueue_message(
+                session,
+                event="one_time_code",
+                channel="sms",
+                recipient="+221771234567",
+                language="fr",
+                context={"code": "482913", "expires_minutes": 10},
+                dedupe_key="otp:nobody",
+                registrant_id=uuid.uuid4(),
+            )
+        assert not is_unique_violation(raised.value)  # not answered 409: nobody took a value
+        await session.rollback()
+    assert await _rows(sessionmaker) == []
+    async with sessionmaker() as session:
+        assert (await session.execute(select(AuditEvent).where(AuditEvent.action == "notification.queue"))).all() == []
 
 
 @pytest.mark.parametrize(
