@@ -33,7 +33,7 @@ from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.notifications import events as notify
 from app.privacy import rectification
-from app.registrants import bulk, linkage, matching, prepare, repository, sounding
+from app.registrants import bulk, in_flight, linkage, matching, prepare, repository, sounding
 from app.registrants import keys as match_keys
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, PossibleDuplicates, merged_into
 from app.registrants.models import Consent, Registrant
@@ -223,6 +223,7 @@ async def create(
     )
     keys = new.keys
     if known_candidates is None:
+        await in_flight.hold(session, keys)  # the same person sent twice at once: one after the other
         candidates = await find_duplicates(session, data=keys, desk_ids=actor.desk_ids)
     else:
         candidates = known_candidates

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from sqlalchemy import text
+
+from app.registrants import in_flight, matching
 from tests.registrants.conftest import URL, person
 
 NAMES = [
@@ -73,3 +77,56 @@ async def test_two_parallel_patches_with_one_etag_one_wins_one_412(casa_agent, c
     final = (await client.get(url, headers=casa_agent.headers)).json()
     assert final["occupation"] == winner.json()["occupation"]
     assert final["version"] == 2
+
+
+async def test_one_person_sent_ten_times_at_once_is_stored_once(casa_agent, client, count_rows) -> None:
+    """The second request waits for the first (PostgreSQL: advisory locks on the person's keys;
+    SQLite: one write transaction at a time), then its duplicate check sees it: one 201, nine 409."""
+    body = person(documents=[{"doc_type": "passport", "number": "D1000000"}], phones=[{"number": "+221705554433"}])
+    responses = await asyncio.gather(*(client.post(URL, json=body, headers=casa_agent.headers) for _ in range(10)))
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 9, [r.text for r in responses]
+    stored = next(r.json()["id"] for r in responses if r.status_code == 201)
+    for refused in (r for r in responses if r.status_code == 409):
+        assert [c["id"] for c in refused.json()["candidates"]] == [stored]
+    assert (await count_rows())["registrants"] == 1
+
+
+async def test_a_registration_takes_its_locks_in_hash_order(casa_agent, client, sessionmaker) -> None:
+    """No two registrations wait for each other: each takes its keys' locks from the smallest hash
+    up. Held by another transaction, the smallest one keeps a registration waiting before it holds
+    any other (taken in another order, it would hold some while it waits)."""
+    body = person(phones=[{"number": "+221705554401"}, {"number": "+221705554402"}], documents=[
+        {"doc_type": "passport", "number": "D1000001"}])  # fmt: skip
+    who = matching.PersonKeys.of(
+        given_names=body["given_names"],
+        family_name=body["family_name"],
+        date_of_birth=body["date_of_birth"],
+        sex=body["sex"],
+        phones=["+221705554401", "+221705554402"],
+        typed_documents=[("passport", "D1000001")],
+    )
+    names = in_flight.held(who)
+    async with sessionmaker() as side:
+        if side.get_bind().dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's advisory locks (SQLite runs one write transaction at a time)")
+        hashes = (await side.execute(_HASHES, {"names": names})).scalars().all()
+        assert len(hashes) >= 5  # a document, two phones, the name pairs
+        await side.execute(_LOCK, {"h": min(hashes)})
+        registering = asyncio.ensure_future(client.post(URL, json=body, headers=casa_agent.headers))
+        async with sessionmaker() as watch:
+            for _ in range(200):
+                waiting = (await watch.execute(_WAITING)).scalars().all()
+                if waiting or registering.done():
+                    break
+                await asyncio.sleep(0.025)
+            assert len(waiting) == 1, registering.done() and registering.result().text
+            held = (await watch.execute(_HELD_BY, {"pid": waiting[0]})).scalar_one()
+        assert held == 0
+        await side.rollback()
+    assert (await registering).status_code == 201
+
+
+_HASHES = text("SELECT hashtextextended(k, 13) FROM unnest(CAST(:names AS text[])) AS k")
+_LOCK = text("SELECT pg_advisory_xact_lock(:h)")
+_WAITING = text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+_HELD_BY = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = :pid")
