@@ -103,7 +103,9 @@ class CaseUpdate(PartialUpdate):
     language: LanguageCode | None = None
     interpreter_used: bool | None = None
     due_date: dt.date | None = None
-    due_date_reason: str | None = Field(default=None, min_length=1, max_length=500)
+    due_date_reason: Annotated[str, AfterValidator(not_blank)] | None = Field(
+        default=None, min_length=1, max_length=500
+    )
 
     @model_validator(mode="after")
     def _reason_with_due_date(self) -> Self:
@@ -125,7 +127,7 @@ class TransitionIn(BaseModel):
     outcome_category: Outcome | None = None
     outcome_note: str | None = Field(default=None, max_length=2000)
     requested_status: ClosingStatus | None = None
-    reason: str | None = Field(default=None, min_length=1, max_length=500)
+    reason: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=500)
     to_desk: str | None = Field(default=None, max_length=32)
     consent_id: ConsentId | None = None
     legal_basis: LegalBasis = "consent"

@@ -184,9 +184,17 @@ def _typed_identifier_in_unicode(value: str) -> str:
     return " ".join("".join(out).split())
 
 
+def shows_nothing(value: str) -> bool:
+    """Whether ``value`` is empty once its white space and invisible characters
+    (:func:`without_invisible`: zero-width spaces, direction marks, fillers, variation selectors)
+    are taken away: ``"\u200b"``, ``"\u3164"``, ``" \u200f "``."""
+    return not without_invisible(value).split()
+
+
 def not_blank(value: str) -> str:
-    """``value`` unchanged; ``ValueError`` when it is empty or white space only (a pydantic
-    ``AfterValidator``: a note, a name or a password of spaces says nothing)."""
-    if not value.strip():
-        raise ValueError("must not be blank (white space only)")
+    """``value`` unchanged; ``ValueError`` when it shows nothing (:func:`shows_nothing`: empty,
+    white space or invisible characters only; a pydantic ``AfterValidator``: a note, a name or a
+    password of spaces or zero-width characters says nothing)."""
+    if shows_nothing(value):
+        raise ValueError("must not be blank (white space or invisible characters only)")
     return value

@@ -13,6 +13,7 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.core.partial import PartialUpdate
+from app.core.text import not_blank
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -65,9 +66,9 @@ class DeskCreate(BaseModel):
         description="Begins the desk's registration, case and transfer numbers; unique among desks and fixed "
         "once created. Default: the code up to its first dash (409 `number-prefix-taken` if another desk has it).",
     )
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, AfterValidator(not_blank)] = Field(min_length=1, max_length=200)
     country: CountryCode = Field(examples=["MA"])
-    city: str = Field(min_length=1, max_length=120)
+    city: Annotated[str, AfterValidator(not_blank)] = Field(min_length=1, max_length=120)
     time_zone: TimeZoneName = Field(examples=["Africa/Casablanca"])
     opening_hours: OpeningHours = Field(default_factory=dict, examples=[{"1": [["09:00", "16:30"]]}])
     merge_requires_approval: bool = Field(
@@ -78,8 +79,8 @@ class DeskCreate(BaseModel):
 class DeskUpdate(PartialUpdate):
     """A partial update of a desk (its code never changes). No field takes null."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    city: str | None = Field(default=None, min_length=1, max_length=120)
+    name: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=200)
+    city: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=120)
     time_zone: TimeZoneName | None = None
     opening_hours: OpeningHours | None = None
     is_active: bool | None = None

@@ -6,9 +6,13 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-DocumentLabel = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from app.core.text import not_blank
+
+DocumentLabel = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(not_blank)
+]
 
 
 class NotificationOut(BaseModel):
@@ -81,4 +85,9 @@ class ResolutionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["resend", "sent"]
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    note: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(not_blank)
+        ]
+        | None
+    ) = None

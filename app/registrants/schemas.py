@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.partial import PartialUpdate
-from app.core.text import clean
+from app.core.text import clean, not_blank, shows_nothing
 from app.registrants import matching
 from app.registrants.normalize import (
     DOCUMENT_TYPES,
@@ -74,9 +74,11 @@ def _known_country(code: str) -> bool:
 
 
 def _optional_text(value: str | None) -> str | None:
-    if value is None:
+    """``value`` cleaned (:func:`~app.core.text.clean`), or None when it shows nothing (blank, or
+    invisible characters only: :func:`~app.core.text.shows_nothing`), as an optional name is."""
+    if value is None or shows_nothing(value):
         return None
-    return clean(value) or None
+    return clean(value)
 
 
 def _stored(limit: int) -> Callable[[str | None], str | None]:
@@ -172,7 +174,9 @@ class ConsentIn(_Strict):
     purpose: ConsentPurpose
     granted: StrictBool
     channel: ConsentChannel
-    notice_version: StrictStr = Field(min_length=1, max_length=32, examples=["2026-01"])
+    notice_version: Annotated[StrictStr, AfterValidator(not_blank)] = Field(
+        min_length=1, max_length=32, examples=["2026-01"]
+    )
     language: LanguageCode = Field(
         examples=["wo"], description="Language the notice was given in: the person's, not the interface's."
     )

@@ -25,7 +25,19 @@ async def test_a_blank_note_is_refused(client: httpx.AsyncClient, make_staff) ->
         json={"registrant_id": registrant["id"], "service_type": "SOCIAL", "channel": "walk_in"},
         headers=agent.headers,
     )
-    note = await client.post(f"/api/v1/cases/{case.json()['id']}/notes", json={"text": " \n\t "}, headers=agent.headers)
-    assert (note.status_code, note.json()["errors"][0]["loc"][-1]) == (422, "text")
+    for blank in (" \n\t ", "\u200b\u3164", " \u200f "):  # white space, or invisible characters only
+        note = await client.post(
+            f"/api/v1/cases/{case.json()['id']}/notes", json={"text": blank}, headers=agent.headers
+        )
+        assert (note.status_code, note.json()["errors"][0]["loc"][-1]) == (422, "text"), blank
     notes = await client.get(f"/api/v1/cases/{case.json()['id']}/notes", headers=agent.headers)
     assert (notes.status_code, notes.json()["items"]) == (200, [])
+
+
+async def test_a_desk_named_by_invisible_characters_is_refused(client: httpx.AsyncClient, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    body = {"code": "ABJ-2", "name": "\u200b", "country": "CI", "city": "\u3164", "time_zone": "Africa/Abidjan"}
+    response = await client.post("/api/v1/desks", json=body, headers=admin.headers)
+    assert (response.status_code, sorted(e["loc"][-1] for e in response.json()["errors"])) == (422, ["city", "name"])
+    listing = await client.get("/api/v1/desks", headers=admin.headers)
+    assert "ABJ-2" not in [d["code"] for d in listing.json()]

@@ -54,6 +54,16 @@ async def test_languages_of_the_desks_are_known(casa_agent, create) -> None:
         (person(languages=["wo", "zz-SN"]), ["body", "languages", "1"], "unknown_language"),
         (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
                            "notice_version": "1", "language": "fr"}]), ["body", "consents", "0"], "value_error"),
+        # a partner named by invisible characters only is no partner (its folded name is empty)
+        (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
+                           "notice_version": "1", "language": "fr", "partner_name": "\u200b\u3164"}]),
+         ["body", "consents", "0"], "value_error"),
+        (person(consents=[{"purpose": "statistics", "granted": True, "channel": "in_person",
+                           "notice_version": "   ", "language": "fr"}]),
+         ["body", "consents", "0", "notice_version"], "value_error"),
+        (person(consents=[{"purpose": "statistics", "granted": True, "channel": "in_person",
+                           "notice_version": "\u200f\u2060", "language": "fr"}]),
+         ["body", "consents", "0", "notice_version"], "value_error"),
     ],
 )  # fmt: skip
 async def test_invalid_fields_are_422_validation_failed(casa_agent, create, count_rows, body, loc, kind) -> None:
@@ -176,6 +186,20 @@ async def test_invisible_characters_are_removed_from_every_name_field(casa_agent
     patched = await client.patch(f"{URL}/{created['id']}", json={"name_arabic": "\u200f\u3164"}, headers=headers)
     assert patched.status_code == 200, patched.text
     assert patched.json()["name_arabic"] is None
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u3164", " \u200f\u200e ", "\ufe0f", "\u2060", "\u00ad"])
+async def test_optional_text_of_nothing_visible_is_no_text(casa_agent, create, client, invisible: str) -> None:
+    """A place of birth, occupation, city or note of invisible characters only is stored as no
+    value (null), as a name in Arabic script is: it would show nothing, and find nothing."""
+    fields = ("place_of_birth", "occupation", "host_city", "notes")
+    response = await create(casa_agent, person(**dict.fromkeys(fields, invisible)), confirm=True)
+    assert response.status_code == 201, response.text
+    read = (await client.get(f"{URL}/{response.json()['id']}", headers=casa_agent.headers)).json()
+    assert {name: read[name] for name in fields} == dict.fromkeys(fields)
+    headers = {**casa_agent.headers, "If-Match": '"v1"'}
+    patched = await client.patch(f"{URL}/{read['id']}", json={"occupation": "Tailleur\u200b"}, headers=headers)
+    assert (patched.status_code, patched.json()["occupation"]) == (200, "Tailleur\u200b")  # visible text is kept
 
 
 async def test_empty_patch_changes_nothing_and_keeps_the_etag(casa_agent, create, client, audit_events) -> None:
