@@ -91,7 +91,9 @@ def phone_values(
         except ValueError as exc:
             raise invalid(["phones", i, "number"], str(exc), "phone_invalid") from exc
         key = reading.e164 or f"unverified:{reading.digits}"  # phone_key
-        if key not in out:
+        if key in out:
+            _same_again(out[key], {"whatsapp": item.whatsapp, "label": item.label}, ["phones", i], "phone")
+        else:
             out[key] = {
                 "e164": reading.e164,
                 "verified": reading.verified,
@@ -119,17 +121,31 @@ def document_values(items: Sequence[DocumentIn], patterns: Mapping[str, str] | N
             number = validate_document_number(item.doc_type, item.number, patterns=patterns)
         except ValueError as exc:
             raise invalid(["documents", i, "number"], str(exc), "document_number_invalid") from exc
-        out.setdefault(
-            (item.doc_type, number),
-            {
-                "doc_type": item.doc_type,
-                "number": number,
-                "issuing_country": item.issuing_country,
-                "expires_on": item.expires_on,
-                "position": len(out),
-            },
-        )
+        details = {"issuing_country": item.issuing_country, "expires_on": item.expires_on}
+        if (item.doc_type, number) in out:
+            _same_again(out[(item.doc_type, number)], details, ["documents", i], "document")
+            continue
+        out[(item.doc_type, number)] = {"doc_type": item.doc_type, "number": number, **details, "position": len(out)}
     return list(out.values())
+
+
+def _same_again(first: dict[str, Any], again: Mapping[str, Any], loc: list[str | int], what: str) -> None:
+    """A phone or document sent again (the same number once read) adds what the first left out
+    (a label, a WhatsApp flag, an issuing country, an expiry date: merged into ``first``); 422
+    ``<what>_repeated`` when it says something else than the first did, which one of them would
+    otherwise lose."""
+    differs = sorted(
+        name for name, value in again.items() if value not in (None, False) and first[name] not in (None, False, value)
+    )
+    if differs:
+        raise invalid(
+            loc,
+            f"the same {what} as an earlier one with another {' and '.join(differs)}: send it once, as it is",
+            f"{what}_repeated",
+        )
+    for name, value in again.items():
+        if value not in (None, False):
+            first[name] = value
 
 
 async def lookup_area(session: AsyncSession, *, country: str, level: str, text: str) -> AdminArea | None:

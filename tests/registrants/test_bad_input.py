@@ -58,6 +58,16 @@ async def test_languages_of_the_desks_are_known(casa_agent, create) -> None:
         (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
                            "notice_version": "1", "language": "fr", "partner_name": "\u200b\u3164"}]),
          ["body", "consents", "0"], "value_error"),
+        (person(consents=[{"purpose": "contact_sms_whatsapp", "granted": True, "channel": "in_person",
+                           "notice_version": "1", "language": "fr"},
+                          {"purpose": "contact_sms_whatsapp", "granted": False, "channel": "in_person",
+                           "notice_version": "1", "language": "fr"}]),
+         ["body", "consents"], "consent_repeated"),
+        (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
+                           "notice_version": "1", "language": "fr", "partner_name": "OIM Maroc"},
+                          {"purpose": "partner_referral", "granted": False, "channel": "in_person",
+                           "notice_version": "1", "language": "fr", "partner_name": "oim  MAROC"}]),
+         ["body", "consents"], "consent_repeated"),
         (person(consents=[{"purpose": "statistics", "granted": True, "channel": "in_person",
                            "notice_version": "   ", "language": "fr"}]),
          ["body", "consents", "0", "notice_version"], "value_error"),
@@ -85,6 +95,16 @@ async def test_invalid_fields_are_422_validation_failed(casa_agent, create, coun
          "document_number_invalid"),
         (person(origin_region="Atlantis"), ["body", "origin_region"], "area_unknown"),
         (person(origin_region="Dakar", origin_departement="Mbour"), ["body", "origin_departement"], "area_mismatch"),
+        # one number twice, saying two things: which one holds is not ours to guess
+        (person(phones=[{"number": "+212612345678", "label": "home"},
+                        {"number": "06 12 34 56 78", "whatsapp": True, "label": "mobile"}]),
+         ["body", "phones", "1"], "phone_repeated"),
+        (person(documents=[{"doc_type": "passport", "number": "E1234567", "issuing_country": "SN"},
+                           {"doc_type": "passport", "number": "e-123-4567", "issuing_country": "MA"}]),
+         ["body", "documents", "1"], "document_repeated"),
+        (person(documents=[{"doc_type": "passport", "number": "E1234567", "expires_on": "2030-01-01"},
+                           {"doc_type": "passport", "number": "E1234567", "expires_on": "2020-01-01"}]),
+         ["body", "documents", "1"], "document_repeated"),
     ],
 )  # fmt: skip
 async def test_unparseable_values_are_422_and_nothing_written(casa_agent, create, count_rows, body, loc, kind) -> None:
@@ -94,6 +114,32 @@ async def test_unparseable_values_are_422_and_nothing_written(casa_agent, create
     assert problem["type"] == "/problems/validation-failed"
     assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, kind)]
     assert await count_rows() == ZERO
+
+
+async def test_a_phone_or_document_sent_twice_is_stored_once_with_all_it_said(casa_agent, create) -> None:
+    """Sent again, a phone or document adds what its first mention left out (a WhatsApp flag, a
+    label, an issuing country, an expiry date); only two different values of one detail are a 422."""
+    body = person(
+        phones=[{"number": "+212612345678", "label": "home"}, {"number": "06 12 34 56 78", "whatsapp": True}],
+        documents=[{"doc_type": "passport", "number": "E1234567", "issuing_country": "SN"},
+                   {"doc_type": "passport", "number": "e 123 4567", "expires_on": "2030-01-01"}],
+    )  # fmt: skip
+    response = await create(casa_agent, body, confirm=True)
+    assert response.status_code == 201, response.text
+    read = response.json()
+    assert [(p["e164"], p["whatsapp"], p["label"]) for p in read["phones"]] == [("+212612345678", True, "home")]
+    assert [(d["number"], d["issuing_country"], d["expires_on"]) for d in read["documents"]] == [
+        ("E1234567", "SN", "2030-01-01")
+    ]
+
+
+async def test_two_partners_are_two_decisions(casa_agent, create) -> None:
+    consent = {"purpose": "partner_referral", "granted": True, "channel": "in_person", "notice_version": "1",
+               "language": "fr"}  # fmt: skip
+    body = person(consents=[{**consent, "partner_name": "OIM Maroc"}, {**consent, "partner_name": "Caritas"}])
+    response = await create(casa_agent, body, confirm=True)
+    assert response.status_code == 201, response.text
+    assert sorted(c["partner_name"] for c in response.json()["consents"]) == ["Caritas", "OIM Maroc"]
 
 
 async def test_bad_patch_changes_nothing(casa_agent, create, client) -> None:
