@@ -87,12 +87,20 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     found = _validation_errors(exc)
     content_type = request.headers.get("content-type", "")
     body_errors = [e for e in found if e["loc"] == ["body"]]
-    if body_errors and content_type and "json" not in content_type and request.method in {"POST", "PATCH", "PUT"}:
+    # a body sent without Content-Type is not JSON either (RFC 9110 §8.3: the recipient may take
+    # it for application/octet-stream); no body at all stays a 422 (the body is missing)
+    sent = content_type or request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    if body_errors and sent and "json" not in content_type and request.method in {"POST", "PATCH", "PUT"}:
+        named = content_type.split(";")[0]
         return problem_response(
             request,
             errors.UnsupportedMediaType(
-                f"This endpoint takes application/json, not {content_type.split(';')[0]}.",
-                detail_fr=f"Ce point d'accès attend application/json, pas {content_type.split(';')[0]}.",
+                f"This endpoint takes application/json, not {named}."
+                if named
+                else "This endpoint takes application/json: send the body with Content-Type: application/json.",
+                detail_fr=f"Ce point d'accès attend application/json, pas {named}."
+                if named
+                else "Ce point d'accès attend application/json : envoyez le corps avec Content-Type: application/json.",
             ),
         )
     if any(e["type"] == "json_invalid" for e in found):

@@ -175,6 +175,20 @@ async def test_a_form_body_to_a_json_endpoint_is_415(client, make_staff) -> None
     assert response.json()["type"] == "/problems/unsupported-media-type"
 
 
+async def test_a_json_body_without_content_type_is_415_and_no_body_is_422(client, make_staff) -> None:
+    """Without ``Content-Type`` a body is not taken for JSON (RFC 9110 §8.3): 415 saying what to
+    send, where pydantic's "Input should be a valid dictionary" said nothing of it. No body is a
+    missing body: 422."""
+    admin = await make_staff("admin", [])
+    body = b'{"code": "ABJ-3", "name": "A", "country": "CI", "city": "A", "time_zone": "Africa/Abidjan"}'
+    response = await client.post("/api/v1/desks", content=body, headers=admin.headers)
+    assert "content-type" not in response.request.headers
+    assert (response.status_code, response.json()["type"]) == (415, "/problems/unsupported-media-type")
+    assert "Content-Type: application/json" in response.json()["detail"] + response.json().get("detail_en", "")
+    empty = await client.post("/api/v1/desks", headers=admin.headers)
+    assert (empty.status_code, empty.json()["type"]) == (422, "/problems/validation-failed")
+
+
 async def test_percent_zero_zero_is_ordinary_text_in_json(client, make_staff) -> None:
     admin = await make_staff("admin", [])
     body = {"code": "ABJ-2", "name": "Remise 100%00", "country": "CI", "city": "A", "time_zone": "Africa/Abidjan"}
