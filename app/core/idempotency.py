@@ -149,6 +149,11 @@ async def get_idempotency(
         Header(description="Makes a create safe to retry: the same key and body return the first response."),
     ] = None,
 ) -> Idempotency:
+    if len(request.headers.getlist("idempotency-key")) > 1:  # a single value (an Item, RFC 8941)
+        raise BadRequest(
+            "Send one Idempotency-Key: the request has several.",
+            detail_fr="Envoyez une seule Idempotency-Key : la requête en a plusieurs.",
+        )
     if idempotency_key is not None and not (1 <= len(idempotency_key) <= 255 and idempotency_key.isprintable()):
         raise BadRequest(
             "Idempotency-Key must be 1 to 255 printable characters.",

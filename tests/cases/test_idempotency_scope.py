@@ -115,6 +115,17 @@ async def test_a_key_is_1_to_255_printable_characters(
         assert english.json()["detail"] == "Idempotency-Key must be 1 to 255 printable characters."
 
 
+async def test_two_keys_in_one_request_are_refused_and_nothing_created(client: httpx.AsyncClient, make_staff) -> None:
+    """``Idempotency-Key`` holds one value: a request with two (which one would a retry match?)
+    is a 400, as a query parameter sent twice is refused."""
+    admin = await make_staff("admin", [])
+    headers = [*admin.headers.items(), ("Idempotency-Key", "k-one"), ("Idempotency-Key", "k-two")]
+    response = await client.post("/api/v1/desks", json=DESK, headers=headers)
+    assert (response.status_code, response.json()["type"]) == (400, "/problems/bad-request")
+    listing = await client.get("/api/v1/desks", headers=admin.headers)
+    assert DESK["code"] not in [d["code"] for d in listing.json()]
+
+
 async def test_a_key_reused_with_another_body_says_so(client: httpx.AsyncClient, make_staff) -> None:
     admin = await make_staff("admin", [])
     headers = {**admin.headers, "Idempotency-Key": "k-reused", "Accept-Language": "en"}
