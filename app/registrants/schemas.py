@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.partial import PartialUpdate
-from app.core.text import clean, fold, not_blank, shows_nothing
+from app.core.text import clean, not_blank, shows_nothing
 from app.registrants import matching
 from app.registrants.normalize import (
     DOCUMENT_TYPES,
@@ -189,23 +189,6 @@ class ConsentIn(_Strict):
         return self
 
 
-def _one_decision_each(consents: list[ConsentIn]) -> list[ConsentIn]:
-    """``consents`` when each purpose (each partner, for ``partner_referral``) comes once; else the
-    error ``consent_repeated``: two decisions in one request (one granting, one refusing) would both
-    be stored, and which holds would depend on their order."""
-    first: dict[tuple[str, str], int] = {}
-    for i, consent in enumerate(consents):
-        key = (consent.purpose, fold(consent.partner_name or ""))
-        if key in first:
-            raise PydanticCustomError(
-                "consent_repeated",
-                "consents[{i}] decides {purpose} again (consents[{first}]): send one decision for it",
-                {"i": i, "first": first[key], "purpose": consent.purpose},
-            )
-        first[key] = i
-    return consents
-
-
 class RegistrantCreate(_Strict):
     """A new registrant.
 
@@ -266,9 +249,7 @@ class RegistrantCreate(_Strict):
     arrival_date: ArrivalDate | None = None
     residence_status: Text2000 | None = Field(default=None, description="Restricted: supervisor/admin only.")
     notes: Text2000 | None = None
-    consents: Annotated[list[ConsentIn], AfterValidator(_one_decision_each)] = Field(
-        default_factory=list, max_length=10
-    )
+    consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
     desk_code: Annotated[StrictStr, Field(max_length=32)] | None = Field(default=None, examples=["CASA-BASE"])
 
     @model_validator(mode="after")

@@ -58,16 +58,6 @@ async def test_languages_of_the_desks_are_known(casa_agent, create) -> None:
         (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
                            "notice_version": "1", "language": "fr", "partner_name": "\u200b\u3164"}]),
          ["body", "consents", "0"], "value_error"),
-        (person(consents=[{"purpose": "contact_sms_whatsapp", "granted": True, "channel": "in_person",
-                           "notice_version": "1", "language": "fr"},
-                          {"purpose": "contact_sms_whatsapp", "granted": False, "channel": "in_person",
-                           "notice_version": "1", "language": "fr"}]),
-         ["body", "consents"], "consent_repeated"),
-        (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
-                           "notice_version": "1", "language": "fr", "partner_name": "OIM Maroc"},
-                          {"purpose": "partner_referral", "granted": False, "channel": "in_person",
-                           "notice_version": "1", "language": "fr", "partner_name": "oim  MAROC"}]),
-         ["body", "consents"], "consent_repeated"),
         (person(consents=[{"purpose": "statistics", "granted": True, "channel": "in_person",
                            "notice_version": "   ", "language": "fr"}]),
          ["body", "consents", "0", "notice_version"], "value_error"),
@@ -131,15 +121,6 @@ async def test_a_phone_or_document_sent_twice_is_stored_once_with_all_it_said(ca
     assert [(d["number"], d["issuing_country"], d["expires_on"]) for d in read["documents"]] == [
         ("E1234567", "SN", "2030-01-01")
     ]
-
-
-async def test_two_partners_are_two_decisions(casa_agent, create) -> None:
-    consent = {"purpose": "partner_referral", "granted": True, "channel": "in_person", "notice_version": "1",
-               "language": "fr"}  # fmt: skip
-    body = person(consents=[{**consent, "partner_name": "OIM Maroc"}, {**consent, "partner_name": "Caritas"}])
-    response = await create(casa_agent, body, confirm=True)
-    assert response.status_code == 201, response.text
-    assert sorted(c["partner_name"] for c in response.json()["consents"]) == ["Caritas", "OIM Maroc"]
 
 
 async def test_bad_patch_changes_nothing(casa_agent, create, client) -> None:
