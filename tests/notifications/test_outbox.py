@@ -18,6 +18,15 @@ from app.notifications.models import Notification, NotificationPreference
 from app.notifications.outbox import enqueue_for_registrant, enqueue_message
 from app.registrants.models import Registrant
 
+OTP_SMS = {
+    "event": "one_time_code",
+    "channel": "sms",
+    "recipient": "+221771234567",
+    "language": "fr",
+    "context": {"code": "482913", "expires_minutes": 10},
+}
+"""A one-time code by SMS, as :func:`enqueue_message` takes it (less the dedupe key)."""
+
 
 async def _rows(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Notification]:
     async with sessionmaker() as session:
@@ -26,23 +35,9 @@ async def _rows(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Notifica
 
 async def test_a_message_is_queued_once_per_dedupe_key_and_only_if_the_transaction_commits(sessionmaker) -> None:
     async with sessionmaker() as session:
-        first = await enqueue_message(
-            session,
-            event="one_time_code",
-            channel="sms",
-            recipient="+221771234567",
-            language="fr",
-            context={"code": "482913", "expires_minutes": 10},
-            dedupe_key="otp:1",
-        )
+        first = await enqueue_message(session, **OTP_SMS, dedupe_key="otp:1")
         again = await enqueue_message(
-            session,
-            event="one_time_code",
-            channel="sms",
-            recipient="+221771234567",
-            language="fr",
-            context={"code": "000000", "expires_minutes": 10},
-            dedupe_key="otp:1",
+            session, **{**OTP_SMS, "context": {"code": "000000", "expires_minutes": 10}}, dedupe_key="otp:1"
         )
         assert first is not None and again is None
         await session.rollback()
@@ -75,16 +70,7 @@ async def test_a_message_for_a_person_not_on_file_raises_integrity_error_and_sto
     PostgreSQL the statement goes on the driver, whose error is wrapped), and nothing is kept."""
     async with sessionmaker() as session:
         with pytest.raises(IntegrityError) as raised:
-            await enqueue_message(
-                session,
-                event="one_time_code",
-                channel="sms",
-                recipient="+221771234567",
-                language="fr",
-                context={"code": "482913", "expires_minutes": 10},
-                dedupe_key="otp:nobody",
-                registrant_id=uuid.uuid4(),
-            )
+            await enqueue_message(session, **OTP_SMS, dedupe_key="otp:nobody", registrant_id=uuid.uuid4())
         assert not is_unique_violation(raised.value)  # not answered 409: nobody took a value
         await session.rollback()
     assert await _rows(sessionmaker) == []
