@@ -92,17 +92,18 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     sent = content_type or request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
     if body_errors and sent and "json" not in content_type and request.method in {"POST", "PATCH", "PUT"}:
         named = content_type.split(";")[0]
-        return problem_response(
-            request,
-            errors.UnsupportedMediaType(
-                f"This endpoint takes application/json, not {named}."
-                if named
-                else "This endpoint takes application/json: send the body with Content-Type: application/json.",
-                detail_fr=f"Ce point d'accès attend application/json, pas {named}."
-                if named
-                else "Ce point d'accès attend application/json : envoyez le corps avec Content-Type: application/json.",
-            ),
+        english, french = (
+            (
+                f"This endpoint takes application/json, not {named}.",
+                f"Ce point d'accès attend application/json, pas {named}.",
+            )
+            if named
+            else (
+                "This endpoint takes application/json: send the body with Content-Type: application/json.",
+                "Ce point d'accès attend application/json : envoyez le corps avec Content-Type: application/json.",
+            )
         )
+        return problem_response(request, errors.UnsupportedMediaType(english, detail_fr=french))
     if any(e["type"] == "json_invalid" for e in found):
         return problem_response(
             request,

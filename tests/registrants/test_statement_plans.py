@@ -20,6 +20,8 @@ HOT = {
     "block": keys._BLOCK_PG,
     "candidates": pool._POOLED_PG,
     "their other spellings": pool._SPELLINGS_PG,
+    "counts alone": keys._COUNTS_PG,
+    "words alone": keys._WORDS_PG,
 }
 RUNS = 8
 
@@ -42,6 +44,9 @@ async def test_hot_statements_keep_their_generic_plan(create, casa_agent, sessio
         for _ in range(RUNS):
             found = await service.find_duplicates(session, data=who)
             assert len(found) == 3
+            # the same statements' forms alone (an import's counts; words without counts)
+            assert await keys.counts(session, [("gf", "fatu jop"), ("gf", "nobody")]) == {("gf", "fatu jop"): 1}
+            assert await keys.values_starting(session, "gf", ["fatu"]) == {"fatu": ["fatu jop", "fatumata jop"]}
         rows = await session.execute(text("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"))
         plans = {statement: (generic, custom) for statement, generic, custom in rows}
     # the connection may have run them before (the registrations above): five custom plans, then
