@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.partial import PartialUpdate
+from app.core.text import OptionalText
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 """The years an appointment, a free-slot search or a holiday may fall in (the zone arithmetic of a
@@ -50,7 +51,7 @@ class AppointmentCreate(BaseModel):
     registrant_id: uuid.UUID | None = None
     starts_at: AppointmentTime = Field(examples=["2027-03-01T10:00:00+01:00"])
     ends_at: AppointmentTime = Field(examples=["2027-03-01T10:30:00+01:00"])
-    purpose: str | None = Field(default=None, max_length=500)
+    purpose: OptionalText = Field(default=None, max_length=500)
 
     @model_validator(mode="after")
     def _has_subject(self) -> AppointmentCreate:
@@ -68,7 +69,7 @@ class AppointmentReschedule(PartialUpdate):
     starts_at: AppointmentTime
     ends_at: AppointmentTime
     agent_id: uuid.UUID | None = None
-    purpose: str | None = Field(default=None, max_length=500)
+    purpose: OptionalText = Field(default=None, max_length=500)
 
 
 class AppointmentTransition(BaseModel):
@@ -78,7 +79,7 @@ class AppointmentTransition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["kept", "missed", "cancelled"]
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: OptionalText = Field(default=None, max_length=2000)
 
 
 class AppointmentOut(BaseModel):

@@ -11,11 +11,12 @@ from pydantic_core import PydanticCustomError
 
 from app.appointments.schemas import FIRST_YEAR, LAST_YEAR
 from app.calendars.rules import SundayRule
+from app.core.text import shows_nothing
 
 
 def _clean_name(value: str) -> str:
     cleaned = " ".join(value.split())
-    if not cleaned:
+    if shows_nothing(cleaned):
         raise ValueError("the name must not be blank")
     return cleaned
 

@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
 from app.core.partial import PartialUpdate
-from app.core.text import normalise_typed_identifier
+from app.core.text import NotBlank, OptionalText, normalise_typed_identifier
 from app.desks.schemas import CountryCode
 from app.registrants.normalize import parse_number
 
@@ -57,8 +57,8 @@ class ServiceTypeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: ServiceCode
-    label_fr: str = Field(min_length=1, max_length=200)
-    label_en: str = Field(min_length=1, max_length=200)
+    label_fr: NotBlank = Field(min_length=1, max_length=200)
+    label_en: NotBlank = Field(min_length=1, max_length=200)
     category: Category
     default_sla_days: int = Field(ge=0, le=250)
     documents_required: list[DocumentName] = Field(default_factory=list, max_length=30)
@@ -69,8 +69,8 @@ class ServiceTypeUpdate(PartialUpdate):
     """A partial update; ``is_active: false`` retires the type (it keeps its cases, takes no new).
     No field takes null."""
 
-    label_fr: str | None = Field(default=None, min_length=1, max_length=200)
-    label_en: str | None = Field(default=None, min_length=1, max_length=200)
+    label_fr: NotBlank | None = Field(default=None, min_length=1, max_length=200)
+    label_en: NotBlank | None = Field(default=None, min_length=1, max_length=200)
     category: Category | None = None
     default_sla_days: int | None = Field(default=None, ge=0, le=250)
     documents_required: list[DocumentName] | None = Field(default=None, max_length=30)
@@ -100,14 +100,14 @@ class PartnerCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: NotBlank = Field(min_length=1, max_length=200)
     kind: PartnerKind
     country: CountryCode
-    city: str | None = Field(default=None, max_length=120)
-    contact_name: str | None = Field(default=None, max_length=200)
+    city: OptionalText = Field(default=None, max_length=120)
+    contact_name: OptionalText = Field(default=None, max_length=200)
     contact_email: EmailStr | None = None
     contact_phone: Phone | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: OptionalText = Field(default=None, max_length=2000)
     service_types: list[ServiceCode] = Field(default_factory=list, max_length=50)
 
 
@@ -117,14 +117,14 @@ class PartnerUpdate(PartialUpdate):
 
     CLEARABLE = frozenset({"city", "contact_name", "contact_email", "contact_phone", "notes"})
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: NotBlank | None = Field(default=None, min_length=1, max_length=200)
     kind: PartnerKind | None = None
     country: CountryCode | None = None
-    city: str | None = Field(default=None, max_length=120)
-    contact_name: str | None = Field(default=None, max_length=200)
+    city: OptionalText = Field(default=None, max_length=120)
+    contact_name: OptionalText = Field(default=None, max_length=200)
     contact_email: EmailStr | None = None
     contact_phone: Phone | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    notes: OptionalText = Field(default=None, max_length=2000)
     service_types: list[ServiceCode] | None = Field(default=None, max_length=50)
     is_active: bool | None = None
 

@@ -10,16 +10,16 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from app.cases.queues import CaseView
 from app.cases.workflow import allowed_from, fields_for
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.integers import INTEGER_MAX, INTEGER_MIN
 from app.core.partial import PartialUpdate
-from app.core.text import not_blank
+from app.core.text import NotBlank, OptionalText, not_blank, nothing_as_empty
 from app.privacy.purposes import LegalBasis
-from app.registrants.schemas import known_language
+from app.registrants.schemas import LanguageTag
 
 Channel = Literal["walk_in", "phone", "mobile_app", "web", "partner_referral"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -66,11 +66,13 @@ ReferralStatus = Literal["sent", "acknowledged", "answered", "declined", "no_ans
 Queue = Literal["mine", "unassigned", "overdue", "due_today", "waiting_on_partner"]
 
 
-def _language(value: str) -> str:
-    return known_language(value.strip().lower())
+def _trimmed_lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
 
 
-LanguageCode = Annotated[str, AfterValidator(_language)]
+LanguageCode = Annotated[LanguageTag, BeforeValidator(_trimmed_lower)]
+"""The registrants' :data:`~app.registrants.schemas.LanguageTag` (pattern, length, known language,
+canonical case), written in any case and with white space around."""
 ConsentId = Annotated[int, Field(ge=INTEGER_MIN, le=INTEGER_MAX, description="The registrant's consent relied on.")]
 """A consent's id; one beyond the SQL INTEGER range answers 422 naming the field."""
 
@@ -86,7 +88,7 @@ class CaseCreate(BaseModel):
     channel: Channel
     priority: Priority = "normal"
     vulnerability_flags: list[Vulnerability] = Field(default_factory=list, max_length=12)
-    description: str = Field(default="", max_length=10_000)
+    description: Annotated[str, AfterValidator(nothing_as_empty)] = Field(default="", max_length=10_000)
     language: LanguageCode | None = Field(default=None, description="ISO 639-1 or 639-3 code", examples=["wo"])
     interpreter_used: bool = False
 
@@ -99,7 +101,7 @@ class CaseUpdate(PartialUpdate):
 
     priority: Priority | None = None
     vulnerability_flags: list[Vulnerability] | None = Field(default=None, max_length=12)
-    description: str | None = Field(default=None, max_length=10_000)
+    description: Annotated[str, AfterValidator(nothing_as_empty)] | None = Field(default=None, max_length=10_000)
     language: LanguageCode | None = None
     interpreter_used: bool | None = None
     due_date: dt.date | None = None
@@ -125,13 +127,13 @@ class TransitionIn(BaseModel):
 
     to: Status
     outcome_category: Outcome | None = None
-    outcome_note: str | None = Field(default=None, max_length=2000)
+    outcome_note: OptionalText = Field(default=None, max_length=2000)
     requested_status: ClosingStatus | None = None
     reason: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=500)
     to_desk: str | None = Field(default=None, max_length=32)
     consent_id: ConsentId | None = None
     legal_basis: LegalBasis = "consent"
-    legal_basis_note: str | None = Field(default=None, max_length=500)
+    legal_basis_note: OptionalText = Field(default=None, max_length=500)
 
 
 class AssignmentIn(BaseModel):
@@ -253,20 +255,20 @@ class ReferralCreate(BaseModel):
     partner_id: uuid.UUID
     referred_on: dt.date | None = None
     expected_answer_on: dt.date | None = None
-    partner_reference: str | None = Field(default=None, max_length=120)
+    partner_reference: OptionalText = Field(default=None, max_length=120)
     consent_id: ConsentId | None = None
     legal_basis: LegalBasis = "consent"
-    legal_basis_justification: str | None = Field(default=None, max_length=2000)
+    legal_basis_justification: OptionalText = Field(default=None, max_length=2000)
 
 
 class ReferralUpdate(PartialUpdate):
     """The partner's acknowledgement, reference, answer or silence. No field takes null."""
 
     status: ReferralStatus | None = None
-    partner_reference: str | None = Field(default=None, max_length=120)
+    partner_reference: NotBlank | None = Field(default=None, max_length=120)
     expected_answer_on: dt.date | None = None
     answered_on: dt.date | None = None
-    outcome: str | None = Field(default=None, max_length=2000)
+    outcome: NotBlank | None = Field(default=None, max_length=2000)
 
 
 class ReferralOut(BaseModel):

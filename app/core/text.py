@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from app.core.errors import ValidationFailed
 
@@ -191,6 +194,25 @@ def shows_nothing(value: str) -> bool:
     return not without_invisible(value).split()
 
 
+def nothing_as_none(value: str | None) -> str | None:
+    """``value`` unchanged, or None when it shows nothing (:func:`shows_nothing`); a pydantic
+    ``AfterValidator`` for optional free text (a note, a purpose, a reference): white space or
+    zero-width characters are no note, stored as none rather than as an empty-looking one."""
+    return None if value is None or shows_nothing(value) else value
+
+
+def nothing_as_empty(value: str) -> str:
+    """``value`` unchanged, or ``""`` when it shows nothing: :func:`nothing_as_none` for a text
+    column whose "nothing" is the empty string (a case's description)."""
+    return "" if shows_nothing(value) else value
+
+
+def visible_length(value: str) -> int:
+    """How many characters of ``value`` show: without invisible characters, trimmed, inner white
+    space counted once (``" a \u200b b "`` → 3). A minimum length is checked on this."""
+    return len(" ".join(without_invisible(value).split()))
+
+
 def not_blank(value: str) -> str:
     """``value`` unchanged; ``ValueError`` when it shows nothing (:func:`shows_nothing`: empty,
     white space or invisible characters only; a pydantic ``AfterValidator``: a note, a name or a
@@ -198,3 +220,10 @@ def not_blank(value: str) -> str:
     if shows_nothing(value):
         raise ValueError("must not be blank (white space or invisible characters only)")
     return value
+
+
+NotBlank = Annotated[str, AfterValidator(not_blank)]
+"""Required text: refused (422) when it shows nothing."""
+OptionalText = Annotated[str | None, AfterValidator(nothing_as_none)]
+"""Optional free text: a string, or None when sent as null or when it shows nothing. A field's
+``max_length`` applies to the string as sent (the validator runs after it)."""

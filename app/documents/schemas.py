@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.text import NotBlank
+
 Kind = Literal[
     "passport",
     "national_id",
@@ -56,4 +58,4 @@ class DocumentDelete(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=3, max_length=500)
+    reason: NotBlank = Field(min_length=3, max_length=500)

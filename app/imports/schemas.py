@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.core.db import INTEGER_MAX
+from app.core.text import OptionalText
 
 Outcome = Literal["imported", "flagged", "rejected", "already_imported", "already_flagged"]
 Resolution = Literal["pending", "linked", "created", "discarded"]
@@ -159,7 +160,7 @@ class RowResolutionIn(BaseModel):
     registrant_id: uuid.UUID | None = None
     update_fields: list[UpdatableField] = Field(default_factory=list, max_length=20)
     registrant_etag: str | None = Field(default=None, max_length=64)
-    note: str | None = Field(default=None, max_length=2000)
+    note: OptionalText = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _fits_decision(self) -> RowResolutionIn:

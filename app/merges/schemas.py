@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.text import OptionalText
+
 MergeableField = Literal[
     "given_names", "family_name", "name_arabic", "sex", "date_of_birth", "place_of_birth", "nationality",
     "origin_region_code", "origin_departement_code", "host_city", "host_region_code", "email", "languages",
@@ -77,7 +79,7 @@ class MergeCreate(BaseModel):
     survivor_etag: str | None = Field(default=None, max_length=64, examples=['"v3"'])
     merged_etag: str | None = Field(default=None, max_length=64, examples=['"v1"'])
     choices: dict[MergeableField, Side] = Field(default_factory=dict)
-    note: str | None = Field(default=None, max_length=2000)
+    note: OptionalText = Field(default=None, max_length=2000)
 
 
 class MergeDecision(BaseModel):
@@ -85,7 +87,7 @@ class MergeDecision(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(default=None, max_length=2000)
+    note: OptionalText = Field(default=None, max_length=2000)
 
 
 class MergeOut(BaseModel):

@@ -34,7 +34,7 @@ from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed
-from app.core.text import fold
+from app.core.text import fold, visible_length
 from app.privacy.errors import ConsentRequired, JustificationRequired, LegalBasisForbidden
 from app.privacy.models import Disclosure
 from app.privacy.purposes import (
@@ -231,7 +231,7 @@ async def authorise(
             legal_basis=legal_basis,
         )
     text = (justification or "").strip()
-    if len(text) < MIN_JUSTIFICATION_LENGTH:
+    if visible_length(text) < MIN_JUSTIFICATION_LENGTH:  # twenty zero-width spaces justify nothing
         raise JustificationRequired(
             f"The legal basis {legal_basis} needs a justification of at least {MIN_JUSTIFICATION_LENGTH} characters.",
             detail_fr=f"La base légale {legal_basis} requiert une justification d'au moins "

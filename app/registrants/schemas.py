@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     StrictBool,
     StrictStr,
     model_validator,
@@ -134,11 +135,40 @@ def known_language(value: str) -> str:
     return value
 
 
-LanguageCode = Annotated[
-    StrictStr, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16), AfterValidator(known_language)
+def canonical_tag(value: str) -> str:
+    """``value`` in BCP 47's canonical case (RFC 5646 §2.1.1): a two-letter region upper case
+    (``fr-sn`` → ``fr-SN``), a four-letter script title case (``ar-arab`` → ``ar-Arab``), any other
+    subtag lower case."""
+    primary, _, subtag = value.partition("-")
+    if not subtag:
+        return primary
+    if len(subtag) == 2 and subtag.isalpha():
+        return f"{primary}-{subtag.upper()}"
+    if len(subtag) == 4 and subtag.isalpha():
+        return f"{primary}-{subtag.title()}"
+    return f"{primary}-{subtag.lower()}"
+
+
+LanguageTag = Annotated[
+    str,
+    Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16),
+    AfterValidator(known_language),
+    AfterValidator(canonical_tag),
 ]
 """A language tag (BCP 47's primary language subtag and one optional subtag: ``wo``, ``fr-SN``) whose
-language is a known ISO 639 code."""
+language is a known ISO 639 code, in canonical case."""
+LanguageCode = Annotated[LanguageTag, Strict()]
+"""A :data:`LanguageTag` sent as a JSON string."""
+
+
+def _once_each(tags: list[str]) -> list[str]:
+    """``tags`` without repeats, in the order first given (a language said twice is spoken once)."""
+    return list(dict.fromkeys(tags))
+
+
+Languages = Annotated[list[LanguageCode], Field(max_length=10), AfterValidator(_once_each)]
+"""The languages a person speaks, preferred first (messages go in the first one with a template):
+at most 10 tags, each kept once."""
 
 
 Text40 = Annotated[StrictStr, Field(max_length=40), AfterValidator(_optional_text), AfterValidator(_stored(40))]
@@ -243,7 +273,7 @@ class RegistrantCreate(_Strict):
     email: Email | None = None
     phones: list[PhoneIn] = Field(default_factory=list, max_length=10)
     documents: list[DocumentIn] = Field(default_factory=list, max_length=10)
-    languages: list[LanguageCode] = Field(default_factory=list, max_length=10)
+    languages: Languages = Field(default_factory=list)
     status_category: StatusCategory | None = None
     occupation: Text200 | None = None
     arrival_date: ArrivalDate | None = None
@@ -285,7 +315,7 @@ class RegistrantUpdate(PartialUpdate):
     email: Email | None = None
     phones: list[PhoneIn] | None = Field(default=None, max_length=10)
     documents: list[DocumentIn] | None = Field(default=None, max_length=10)
-    languages: list[LanguageCode] | None = Field(default=None, max_length=10)
+    languages: Languages | None = None
     status_category: StatusCategory | None = None
     occupation: Text200 | None = None
     arrival_date: ArrivalDate | None = None

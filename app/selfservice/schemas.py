@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, model_validator
 
 from app.appointments.schemas import AppointmentTime
 from app.core.partial import PartialUpdate
+from app.core.text import nothing_as_none
 from app.registrants.schemas import Email, PhoneIn, PhoneOut, Text120
 
 CodeChannel = Literal["sms", "whatsapp", "email"]
@@ -181,7 +182,7 @@ class RequestCreate(_Strict):
     """A new request at the person's desk; ``description`` in the person's words."""
 
     service_type: StrictStr = Field(min_length=1, max_length=40)
-    description: StrictStr | None = Field(default=None, max_length=2000)
+    description: Annotated[StrictStr | None, AfterValidator(nothing_as_none)] = Field(default=None, max_length=2000)
 
 
 class SlotOut(BaseModel):
@@ -206,7 +207,7 @@ class BookingIn(_Strict):
 
     starts_at: AppointmentTime
     case_id: uuid.UUID | None = None
-    purpose: StrictStr | None = Field(default=None, max_length=500)
+    purpose: Annotated[StrictStr | None, AfterValidator(nothing_as_none)] = Field(default=None, max_length=500)
 
 
 class RescheduleIn(_Strict):

@@ -87,10 +87,21 @@ async def test_opening_is_audited_and_on_the_timeline(
         ({"registrant_id": str(uuid.uuid4())}, 404, "/problems/unknown-registrant"),
         ({"channel": "pigeon"}, 422, "/problems/validation-failed"),
         ({"language": "xx"}, 422, "/problems/validation-failed"),
+        ({"language": "fr-" + "x" * 30}, 422, "/problems/validation-failed"),  # longer than the column
+        ({"language": "fr-sn-dakar"}, 422, "/problems/validation-failed"),
         ({"vulnerability_flags": ["rich"]}, 422, "/problems/validation-failed"),
         ({"colour": "blue"}, 422, "/problems/validation-failed"),
     ],
-    ids=["unknown-service-type", "unknown-registrant", "channel", "language", "flag", "unknown-field"],
+    ids=[
+        "unknown-service-type",
+        "unknown-registrant",
+        "channel",
+        "language",
+        "long-tag",
+        "two-subtags",
+        "flag",
+        "unknown-field",
+    ],
 )
 async def test_bad_inputs_open_nothing(
     change: dict[str, object], status: int, problem: str, client: httpx.AsyncClient, agent: Staff, make_registrant

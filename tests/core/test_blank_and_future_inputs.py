@@ -1,7 +1,14 @@
 """Values that say nothing or cannot be true yet are refused: a blank password, name or note, and
 a referral answered after the desk's today."""
 
+import typing
+from typing import Any
+
 import httpx
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
+from pydantic_core import SchemaValidator
 
 from tests.registrants.conftest import URL, person
 
@@ -41,3 +48,70 @@ async def test_a_desk_named_by_invisible_characters_is_refused(client: httpx.Asy
     assert (response.status_code, sorted(e["loc"][-1] for e in response.json()["errors"])) == (422, ["city", "name"])
     listing = await client.get("/api/v1/desks", headers=admin.headers)
     assert "ABJ-2" not in [d["code"] for d in listing.json()]
+
+
+NOTHING = ("   ", "\u200b\u200e", "\u3164")
+"""Text that shows nothing: spaces, a zero-width space with a direction mark, a Hangul filler."""
+
+LOOKED_UP = {
+    # identifiers and codes, refused by what looks them up (unknown, does not parse, does not match)
+    ("CaseCreate", "service_type"), ("RequestCreate", "service_type"), ("RegistrantCreate", "desk_code"),
+    ("TransitionIn", "to_desk"), ("PhoneIn", "number"), ("DocumentIn", "number"), ("CodeRequest", "phone"),
+    ("SignIn", "phone"), ("LinkRequest", "code"), ("ClientCreate", "service_user_email"),
+    ("MergeCreate", "survivor_etag"), ("MergeCreate", "merged_etag"), ("LogoutIn", "refresh_token"),
+    ("RowResolutionIn", "registrant_etag"), ("BulkRowResolution", "registrant_etag"),
+}  # fmt: skip
+
+
+def _request_models(app: FastAPI) -> set[type[BaseModel]]:
+    """The pydantic models of every JSON request body the app takes, with the models they nest."""
+    found: set[type[BaseModel]] = set()
+
+    def collect(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in found:
+            found.add(annotation)
+            for field in annotation.model_fields.values():
+                collect(field.annotation)
+        for argument in typing.get_args(annotation):
+            collect(argument)
+
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            for param in route.dependant.body_params:
+                collect(param.field_info.annotation)
+    return found
+
+
+def _takes_text(annotation: Any) -> bool:
+    return annotation is str or any(_takes_text(a) for a in typing.get_args(annotation))
+
+
+def _field_validators(model: type[BaseModel]) -> dict[str, SchemaValidator]:
+    """A validator per field of ``model``: the field's own core schema (its type, constraints and
+    field validators), without the model's validators, which need the other fields."""
+    schema: Any = model.__pydantic_core_schema__
+    while schema["type"] != "model-fields":
+        schema = schema["schema"]
+    return {name: SchemaValidator(field["schema"]) for name, field in schema["fields"].items()}
+
+
+async def test_no_request_field_stores_text_that_shows_nothing(app: FastAPI) -> None:
+    """Every text field of every request body refuses text that shows nothing (422) or takes it as
+    no value (null, or a description's empty string), unless something looks it up (:data:`LOOKED_UP`).
+    A new field of plain ``str`` fails here until it says which (``NotBlank``, ``OptionalText``)."""
+    stored: list[str] = []
+    models = _request_models(app)
+    assert len(models) > 40  # the walk reached the bodies (45 models)
+    for model in models:
+        validators = _field_validators(model)
+        for name, field in model.model_fields.items():
+            if not _takes_text(field.annotation) or (model.__name__, name) in LOOKED_UP:
+                continue
+            for text in NOTHING:
+                try:
+                    value = validators[name].validate_python(text)
+                except ValidationError:
+                    continue  # refused: 422 naming the field
+                if value not in (None, ""):
+                    stored.append(f"{model.__name__}.{name} = {text!r}")
+    assert sorted(stored) == [], "\n".join(sorted(stored))

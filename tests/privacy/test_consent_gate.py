@@ -259,6 +259,31 @@ async def test_a_transfer_is_registered_with_the_consent_it_used(
     assert "residence_status" not in row.fields and "given_names" in row.fields
 
 
+async def test_a_justification_that_shows_nothing_justifies_nothing(
+    client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant, partner, sessionmaker
+) -> None:
+    registrant = await make_registrant(consents=())
+    case = await open_case(client, agent, registrant, service_type="EMERGENCY")
+    invisible = ("\u200b" * 25, " \u200f" * 12, "\u3164" * 20, "urgent" + "\u200b" * 20)
+    for text in invisible:  # long enough as typed, fewer than 20 characters that show
+        referral = await _refer(
+            client, supervisor, case["id"], partner["id"], legal_basis="vital_interest", legal_basis_justification=text
+        )
+        assert (referral.status_code, referral.json()["type"]) == (
+            422,
+            "/problems/legal-basis-justification-required",
+        ), text
+        transfer = await move(
+            client, supervisor, case["id"], "transferred", to_desk="DKR-MOB", legal_basis="legal_obligation",
+            legal_basis_note=text,
+        )  # fmt: skip
+        assert (transfer.status_code, transfer.json()["type"]) == (
+            422,
+            "/problems/legal-basis-justification-required",
+        ), text
+    assert await _disclosures(sessionmaker, registrant) == []
+
+
 async def test_a_transfer_on_legal_obligation_needs_a_supervisor_and_is_recorded(
     client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant, sessionmaker
 ) -> None:

@@ -33,6 +33,23 @@ async def test_languages_of_the_desks_are_known(casa_agent, create) -> None:
     assert response.json()["languages"] == body["languages"]
 
 
+async def test_a_language_said_twice_is_kept_once_in_its_canonical_case(casa_agent, create, client) -> None:
+    # RFC 5646 §2.1.1: region upper case, script title case; the first mention keeps its place
+    body = person(languages=["wo", "fr-sn", "wo", "fr-SN", "ar-arab"])
+    response = await create(casa_agent, body)
+    assert response.status_code == 201, response.text
+    assert response.json()["languages"] == ["wo", "fr-SN", "ar-Arab"]
+    url = f"{URL}/{response.json()['id']}"
+    patched = await client.patch(
+        url,
+        json={"languages": ["ff", "ff", "wo"]},
+        headers={**casa_agent.headers, "If-Match": response.headers["etag"]},
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["languages"] == ["ff", "wo"]
+    assert (await client.get(url, headers=casa_agent.headers)).json()["languages"] == ["ff", "wo"]
+
+
 @pytest.mark.parametrize(
     ("body", "loc", "kind"),
     [
