@@ -1,15 +1,16 @@
 """The booking rules of an appointment, each refused with its own problem type (nothing written).
 
 Checked in this order by :mod:`app.appointments.service` for a booking or a reschedule:
-the subject (case or registrant), the agent (locked), then the time: end after start, in the
-future, not on a desk holiday, inside one opening span, no overlap with the agent's other
-booked or kept appointments.
+the subject (case or registrant; a case open and still the desk's), the person (locked), the
+agent (locked), then the time: end after start, in the future, not on a desk holiday, inside one
+opening span, no overlap with the agent's other booked or kept appointments, then none with the
+person's (:func:`check_person_free`: one person is not in two places at once, whoever books).
 
-Concurrency: :func:`lock_agent` locks the agent's ``staff_users`` row (``SELECT … FOR NO KEY
-UPDATE`` on PostgreSQL, which does not block other writers' foreign-key checks) before
-:func:`check_slot` looks for overlaps, so two bookings of one agent are serialised and the
-second sees the first. On SQLite every transaction starts with ``BEGIN IMMEDIATE``
-(``app.core.db``), which serialises writers.
+Concurrency: :func:`lock_person` and :func:`lock_agent` lock the registrant's and the agent's rows,
+in that order (``SELECT … FOR NO KEY UPDATE`` on PostgreSQL, which does not block other writers'
+foreign-key checks) before the overlaps are looked for, so two bookings of one person or of one
+agent are serialised and the second sees the first. On SQLite every transaction starts with
+``BEGIN IMMEDIATE`` (``app.core.db``), which serialises writers.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from app.appointments.errors import (
     CaseAtOtherDesk,
     DeskClosedForHoliday,
     OutsideOpeningHours,
+    RegistrantDoubleBooked,
     UnknownCase,
 )
 from app.appointments.models import BLOCKING_STATUSES, Appointment
@@ -39,6 +41,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
 from app.desks.models import Desk
+from app.registrants.models import Registrant
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,41 @@ async def resolve_subject(
     assert registrant_id is not None
     registrant = await cases.visible_registrant(session, actor=actor, registrant_id=registrant_id)
     return Subject(registrant_id=registrant.id, case_id=None)
+
+
+async def lock_person(session: AsyncSession, *, registrant_id: uuid.UUID) -> None:
+    """Lock the registrant's row until the transaction ends (before :func:`lock_agent`, always in
+    this order), so that :func:`check_person_free` sees the person's bookings made meanwhile."""
+    await session.execute(select(Registrant.id).where(Registrant.id == registrant_id).with_for_update(key_share=True))
+
+
+async def check_person_free(
+    session: AsyncSession,
+    *,
+    registrant_id: uuid.UUID,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    ignore: uuid.UUID | None = None,
+) -> None:
+    """``RegistrantDoubleBooked`` (409) when the person has a booked or kept appointment (at any
+    desk, with anyone) overlapping ``starts_at``–``ends_at`` (UTC), other than ``ignore``."""
+    stmt = select(Appointment.id, Appointment.starts_at, Appointment.ends_at).where(
+        Appointment.registrant_id == registrant_id,
+        Appointment.status.in_(BLOCKING_STATUSES),
+        Appointment.starts_at < ends_at,
+        Appointment.ends_at > starts_at,
+    )
+    if ignore is not None:
+        stmt = stmt.where(Appointment.id != ignore)
+    clash = (await session.execute(stmt.limit(1))).first()
+    if clash is not None:
+        raise RegistrantDoubleBooked(
+            f"The person already has appointment {clash.id} from {clash.starts_at.isoformat()} "
+            f"to {clash.ends_at.isoformat()} (UTC).",
+            detail_fr=f"La personne a déjà le rendez-vous {clash.id} de {clash.starts_at.isoformat()} "
+            f"à {clash.ends_at.isoformat()} (UTC).",
+            conflicting_appointment_id=str(clash.id),
+        )
 
 
 async def lock_agent(session: AsyncSession, *, desk: Desk, agent_id: uuid.UUID) -> StaffUser:

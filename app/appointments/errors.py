@@ -49,6 +49,14 @@ class AgentDoubleBooked(Conflict):
     )
 
 
+class RegistrantDoubleBooked(Conflict):
+    slug = "registrant-double-booked"
+    title_fr, title_en = (
+        "La personne a déjà un rendez-vous sur ce créneau",
+        "The person already has an appointment at that time",
+    )
+
+
 class AppointmentTransitionNotAllowed(Conflict):
     slug = "appointment-transition-not-allowed"
     title_fr, title_en = "Changement de statut non autorisé", "Status change not allowed"

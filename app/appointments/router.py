@@ -71,7 +71,7 @@ async def create_appointment(
     Problems: 404 desk, ``unknown-registrant``; 409 ``case-not-open``, ``case-read-only``;
     422 ``unknown-case``, ``case-at-other-desk``,
     ``agent-not-at-desk``, ``appointment-ends-before-start``, ``appointment-in-past``,
-    ``desk-holiday``, ``outside-opening-hours``; 409 ``agent-double-booked``.
+    ``desk-holiday``, ``outside-opening-hours``; 409 ``agent-double-booked``, ``registrant-double-booked``.
     Accepts ``Idempotency-Key``.
     """
     if (replayed := await idem.replay(actor)) is not None:

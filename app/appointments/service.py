@@ -35,6 +35,7 @@ from app.appointments.errors import AppointmentNotStarted, AppointmentTransition
 from app.appointments.models import Appointment
 from app.audit import service as audit
 from app.calendars import service as calendars
+from app.cases import service as cases
 from app.cases import timeline
 from app.core import client_ids
 from app.core.context import Actor
@@ -90,9 +91,11 @@ async def create(
     subject = await checks.resolve_subject(
         session, actor=actor, desk=desk, case_id=case_id, registrant_id=registrant_id
     )
+    await checks.lock_person(session, registrant_id=subject.registrant_id)
     await checks.lock_agent(session, desk=desk, agent_id=agent_id)
     starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
     await checks.check_slot(session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at)
+    await checks.check_person_free(session, registrant_id=subject.registrant_id, starts_at=starts_at, ends_at=ends_at)
     appointment = Appointment(
         id=await client_ids.new_id(session, Appointment, id, location="/api/v1/appointments/{id}"),
         desk_id=desk.id,
@@ -184,11 +187,17 @@ async def reschedule(
             current_status=appointment.status,
             allowed=[],
         )
+    if appointment.case_id is not None:  # a case closed or transferred since takes no new time
+        cases.ensure_open(await cases.get_visible(session, actor=actor, case_id=appointment.case_id))
     agent_id = agent_id or appointment.agent_id
+    await checks.lock_person(session, registrant_id=appointment.registrant_id)
     await checks.lock_agent(session, desk=desk, agent_id=agent_id)
     starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
     await checks.check_slot(
         session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at, ignore=appointment.id
+    )
+    await checks.check_person_free(
+        session, registrant_id=appointment.registrant_id, starts_at=starts_at, ends_at=ends_at, ignore=appointment.id
     )
     before = _snapshot(appointment)
     appointment.starts_at, appointment.ends_at, appointment.agent_id = starts_at, ends_at, agent_id
@@ -205,7 +214,9 @@ async def reschedule(
         **_audited_changes(before, appointment),
     )
     await _case_event(session, actor=actor, appointment=appointment, kind="appointment_rescheduled")
-    await notify.appointment_changed(session, actor=actor, appointment=appointment, change="rescheduled")
+    if (appointment.starts_at, appointment.ends_at) != (before["starts_at"], before["ends_at"]):
+        # the person is told of a new time only: who receives them is the desk's business
+        await notify.appointment_changed(session, actor=actor, appointment=appointment, change="rescheduled")
     return appointment, desk
 
 

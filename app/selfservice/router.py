@@ -328,7 +328,8 @@ def _appointment_response(out: PersonAppointmentOut, status_code: int = 200) -> 
 async def book_appointment(
     body: BookingIn, person: LinkedPerson, session: SessionDep, settings: SettingsDep, idem: IdempotencyDep
 ) -> Response:
-    """Book a free slot (as listed by ``/slots``). 422 ``slot-not-offered``; 409 ``slot-taken``;
+    """Book a free slot (as listed by ``/slots``). 422 ``slot-not-offered``; 409 ``slot-taken``,
+    ``registrant-double-booked`` (you already have an appointment then);
     404 for a request that is not yours. Accepts ``Idempotency-Key``."""
     if (replayed := await idem.replay(person.actor)) is not None:
         return replayed

@@ -21,7 +21,7 @@ from tests.conftest import Staff
 
 @dataclass
 class World:
-    """Two desks, their agents and one registrant at each."""
+    """Two desks, their agents and one registrant at each (two at CASA-BASE)."""
 
     casa: uuid.UUID
     dakar: uuid.UUID
@@ -31,6 +31,7 @@ class World:
     dakar_agent: Staff  # DKR-MOB
     registrant: uuid.UUID  # CASA-BASE
     dakar_registrant: uuid.UUID  # DKR-MOB
+    neighbour: uuid.UUID  # CASA-BASE: another person, booked at the same time as the first
 
 
 async def add_registrant(sessionmaker: async_sessionmaker[AsyncSession], desk_id: uuid.UUID, number: str) -> uuid.UUID:
@@ -88,6 +89,7 @@ async def world(make_staff, desk_ids, sessionmaker) -> World:  # type: ignore[no
         dakar_agent=await make_staff("agent", ["DKR-MOB"]),
         registrant=await add_registrant(sessionmaker, desk_ids["CASA-BASE"], "CASA-2026-000001"),
         dakar_registrant=await add_registrant(sessionmaker, desk_ids["DKR-MOB"], "DKR-2026-000001"),
+        neighbour=await add_registrant(sessionmaker, desk_ids["CASA-BASE"], "CASA-2026-000002"),
     )
 
 

@@ -193,16 +193,21 @@ async def test_overlapping_the_agent_s_booking_is_refused(
 
 async def test_back_to_back_and_other_agents_are_not_overlaps(client, world: World, sessionmaker) -> None:
     day = next_weekday(2)
-    common = {"desk_id": world.casa, "registrant_id": world.registrant}
     slots = [
-        (world.agent, "10:00", "10:30"),
-        (world.agent, "10:30", "11:00"),  # starts when the first ends
-        (world.agent, "09:30", "10:00"),  # ends when the first starts
-        (world.colleague, "10:00", "10:30"),  # another agent
+        (world.agent, world.registrant, "10:00", "10:30"),
+        (world.agent, world.registrant, "10:30", "11:00"),  # starts when the first ends
+        (world.agent, world.registrant, "09:30", "10:00"),  # ends when the first starts
+        (world.colleague, world.neighbour, "10:00", "10:30"),  # another agent, another person
     ]
-    for agent, start, end in slots:
+    for agent, registrant, start, end in slots:
         response = await book(
-            client, world.agent, agent_id=agent.id, starts_at=iso(day, start), ends_at=iso(day, end), **common
+            client,
+            world.agent,
+            desk_id=world.casa,
+            agent_id=agent.id,
+            registrant_id=registrant,
+            starts_at=iso(day, start),
+            ends_at=iso(day, end),
         )
         assert response.status_code == 201, response.text
     assert await count_appointments(sessionmaker) == 4

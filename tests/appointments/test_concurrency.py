@@ -53,12 +53,13 @@ async def test_concurrent_overlapping_bookings_of_one_agent_one_wins(client, wor
 
 async def test_concurrent_bookings_of_two_agents_both_succeed(client, world: World, sessionmaker) -> None:
     day = next_weekday(2)
-    common = {"desk_id": world.casa, "registrant_id": world.registrant}
+    common = {"desk_id": world.casa}
     responses = await asyncio.gather(
         book(
             client,
             world.agent,
             agent_id=world.agent.id,
+            registrant_id=world.registrant,
             starts_at=iso(day, "10:00"),
             ends_at=iso(day, "10:30"),
             **common,
@@ -67,6 +68,7 @@ async def test_concurrent_bookings_of_two_agents_both_succeed(client, world: Wor
             client,
             world.colleague,
             agent_id=world.colleague.id,
+            registrant_id=world.neighbour,
             starts_at=iso(day, "10:00"),
             ends_at=iso(day, "10:30"),
             **common,
@@ -76,3 +78,19 @@ async def test_concurrent_bookings_of_two_agents_both_succeed(client, world: Wor
     async with sessionmaker() as session:
         agents = set((await session.execute(select(Appointment.agent_id))).scalars())
     assert agents == {world.agent.id, world.colleague.id}
+
+
+async def test_concurrent_bookings_of_one_person_with_two_agents_one_wins(client, world: World, sessionmaker) -> None:
+    day = next_weekday(3)
+    await _warm_up(client, world)
+    common = {"desk_id": world.casa, "registrant_id": world.registrant}
+    responses = await asyncio.gather(
+        *(
+            book(client, staff, agent_id=staff.id, starts_at=iso(day, "10:00"), ends_at=iso(day, "10:30"), **common)
+            for staff in (world.agent, world.colleague)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    loser = next(r for r in responses if r.status_code == 409)
+    assert loser.json()["type"] == "/problems/registrant-double-booked"
+    assert await count_appointments(sessionmaker) == 1

@@ -76,13 +76,13 @@ async def test_list_of_a_day_is_ordered_by_start_and_paginated(client, world: Wo
 
 async def test_filter_by_agent(client, world: World) -> None:
     day = next_weekday(2)
-    for agent in (world.agent, world.colleague):
+    for agent, registrant in ((world.agent, world.registrant), (world.colleague, world.neighbour)):
         await book(
             client,
             world.agent,
             desk_id=world.casa,
             agent_id=agent.id,
-            registrant_id=world.registrant,
+            registrant_id=registrant,
             starts_at=iso(day, "10:00"),
             ends_at=iso(day, "10:30"),
         )

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from app.appointments.models import Appointment
 from app.audit.models import AuditEvent
-from tests.appointments.conftest import World, book, count_audit
+from app.cases.models import Case
+from tests.appointments.conftest import World, add_case, book, count_audit
 from tests.appointments.helpers import CASA_TZ, iso, local, next_weekday, utc_z
 
 
@@ -282,3 +283,64 @@ async def test_an_early_appointment_is_not_checked_in_the_evening_before(client,
     response = await _transition(client, world.agent, appointment["id"], '"v1"', status="kept")
     assert response.status_code == 409
     assert "à partir de 0 h 00" in response.json()["detail"]
+
+
+async def test_one_person_is_not_booked_twice_at_once_whoever_books(client, world: World, sessionmaker) -> None:
+    day = next_weekday(2)
+    first = await _booked(client, world, day)
+    with_colleague = await book(
+        client,
+        world.colleague,
+        desk_id=world.casa,
+        agent_id=world.colleague.id,
+        registrant_id=world.registrant,
+        starts_at=iso(day, "10:15"),
+        ends_at=iso(day, "10:45"),
+    )
+    assert (with_colleague.status_code, with_colleague.json()["type"]) == (409, "/problems/registrant-double-booked")
+    assert with_colleague.json()["conflicting_appointment_id"] == first["id"]
+    later = await book(
+        client,
+        world.colleague,
+        desk_id=world.casa,
+        agent_id=world.colleague.id,
+        registrant_id=world.registrant,
+        starts_at=iso(day, "11:00"),
+        ends_at=iso(day, "11:30"),
+    )
+    assert later.status_code == 201, later.text
+    onto_the_first = await _reschedule(
+        client, world.colleague, later.json()["id"], '"v1"', starts_at=iso(day, "10:00"), ends_at=iso(day, "10:30")
+    )
+    assert (onto_the_first.status_code, onto_the_first.json()["type"]) == (409, "/problems/registrant-double-booked")
+    assert await count_audit(sessionmaker, "appointment.create") == 2
+    assert await count_audit(sessionmaker, "appointment.reschedule") == 0
+
+
+@pytest.mark.parametrize(("status", "problem"), [("resolved", "case-not-open"), ("transferred", "case-read-only")])
+async def test_an_appointment_of_a_case_closed_or_transferred_since_cannot_be_moved(
+    client, world: World, sessionmaker, status: str, problem: str
+) -> None:
+    case_id = await add_case(sessionmaker, world.casa, world.registrant, "CASA-2026-C-000010")
+    day = next_weekday(2)
+    booked = await book(
+        client,
+        world.agent,
+        desk_id=world.casa,
+        agent_id=world.agent.id,
+        case_id=case_id,
+        starts_at=iso(day, "10:00"),
+        ends_at=iso(day, "10:30"),
+    )
+    assert booked.status_code == 201, booked.text
+    async with sessionmaker() as session:
+        await session.execute(update(Case).where(Case.id == case_id).values(status=status))
+        await session.commit()
+    moved = await _reschedule(
+        client, world.agent, booked.json()["id"], '"v1"', starts_at=iso(day, "11:00"), ends_at=iso(day, "11:30")
+    )
+    assert (moved.status_code, moved.json()["type"]) == (409, f"/problems/{problem}")
+    current = await client.get(f"/api/v1/appointments/{booked.json()['id']}", headers=world.agent.headers)
+    assert (current.json()["starts_at"], current.headers["etag"]) == (booked.json()["starts_at"], '"v1"')
+    cancelled = await _transition(client, world.agent, booked.json()["id"], '"v1"', status="cancelled")
+    assert cancelled.status_code == 200, cancelled.text  # a closed case's appointment can still be called off

@@ -356,3 +356,37 @@ async def test_every_event_reaches_the_provider_in_french_or_wolof_at_the_desks_
     reminder = bodies["appointment_reminder"][0]
     assert reminder.startswith("Rappel : vous avez rendez-vous") and f"{at_desk('14:00')} (heure locale" in reminder
     assert at_desk("10:00") != "10:00"  # the desk's time, not UTC's nor Casablanca's
+
+
+async def test_a_move_to_another_agent_at_the_same_time_tells_the_person_nothing(
+    client, make_staff, sessionmaker
+) -> None:
+    agent, colleague = await make_staff("agent", ["CASA-BASE"]), await make_staff("agent", ["CASA-BASE"])
+    registrant_id = await _register(client, agent)
+    desks = (await client.get("/api/v1/desks", headers=agent.headers)).json()
+    day = next_weekday(3)
+    booked = await client.post(
+        "/api/v1/appointments",
+        json={
+            "desk_id": next(d["id"] for d in desks if d["code"] == "CASA-BASE"),
+            "agent_id": str(agent.id),
+            "registrant_id": registrant_id,
+            "starts_at": iso(day, "10:00"),
+            "ends_at": iso(day, "10:30"),
+        },
+        headers=agent.headers,
+    )
+    other_agent = await client.patch(
+        f"/api/v1/appointments/{booked.json()['id']}",
+        json={"starts_at": iso(day, "10:00"), "ends_at": iso(day, "10:30"), "agent_id": str(colleague.id)},
+        headers={**agent.headers, "If-Match": booked.headers["ETag"]},
+    )
+    moved = await client.patch(
+        f"/api/v1/appointments/{booked.json()['id']}",
+        json={"starts_at": iso(day, "11:00"), "ends_at": iso(day, "11:30")},
+        headers={**agent.headers, "If-Match": other_agent.headers["ETag"]},
+    )
+    assert [booked.status_code, other_agent.status_code, moved.status_code] == [201, 200, 200]
+    async with sessionmaker() as session:
+        events = (await session.execute(select(Notification.event).order_by(Notification.created_at))).scalars()
+        assert [e for e in events if e.startswith("appointment")] == ["appointment_booked", "appointment_changed"]

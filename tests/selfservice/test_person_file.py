@@ -315,3 +315,23 @@ async def test_concurrent_bookings_of_one_slot_fill_each_agent_once(
     async with sessionmaker() as session:
         agents = (await session.execute(select(Appointment.agent_id))).scalars().all()
     assert len(agents) == 2 and len(set(agents)) == 2
+
+
+async def test_a_person_holds_one_appointment_at_a_time_even_sent_at_once(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World, make_staff
+) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(2):
+        await make_staff("agent", ["CASA-BASE"])  # three agents free at 11:30: one person takes one
+    day = next_weekday(4)
+    answers = await asyncio.gather(
+        *(client.post(f"{SELF}/appointments", json={"starts_at": iso(day, "11:30")}, headers=world.a.headers)
+          for _ in range(6))
+    )  # fmt: skip
+    assert sorted(r.status_code for r in answers) == [201] + [409] * 5
+    assert {r.json()["type"] for r in answers if r.status_code == 409} == {"/problems/registrant-double-booked"}
+    again = await client.post(f"{SELF}/appointments", json={"starts_at": iso(day, "11:30")}, headers=world.a.headers)
+    assert (again.status_code, again.json()["type"]) == (409, "/problems/registrant-double-booked")
+    other = await client.post(f"{SELF}/appointments", json={"starts_at": iso(day, "11:30")}, headers=world.b.headers)
+    assert other.status_code == 201, other.text  # another person still finds an agent free
+    async with sessionmaker() as session:
+        assert len((await session.execute(select(Appointment.id))).scalars().all()) == 2
