@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.text import not_blank
+from app.registrants.schemas import LanguageCode
 
 DocumentLabel = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(not_blank)
@@ -47,13 +48,15 @@ class PreferenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     channel: Literal["email", "sms", "whatsapp", "none"] | None = None
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")] | None = None
+    language: LanguageCode | None = None
 
 
 class PreferenceOut(PreferenceIn):
     """The stored choice; ``version`` 0 when the person never chose (ETag ``"v0"``)."""
 
     model_config = ConfigDict(extra="ignore")
+
+    language: str | None = None  # as stored (a tag chosen before tags were checked stays readable)
 
     registrant_id: uuid.UUID
     version: int

@@ -62,7 +62,15 @@ async def test_bad_preferences_are_refused_and_other_desks_get_404(client, make_
     person = await make_person()
     url = f"/api/v1/registrants/{person}/notification-preferences"
     headers = {**agent.headers, "If-Match": '"v0"'}
-    for body in ({"channel": "pigeon"}, {"language": "Français"}, {"channel": "sms", "extra": 1}, {"channel": 3}):
+    bodies = (
+        {"channel": "pigeon"},
+        {"language": "Français"},
+        {"language": "zz"},  # no such language (ISO 639): was stored
+        {"language": "qaa"},  # reserved for local use, no language
+        {"channel": "sms", "extra": 1},
+        {"channel": 3},
+    )
+    for body in bodies:
         response = await client.put(url, json=body, headers=headers)
         assert (response.status_code, response.json()["type"]) == (422, "/problems/validation-failed"), body
     assert (await client.get(url, headers=dakar.headers)).status_code == 404
