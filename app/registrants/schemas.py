@@ -210,12 +210,17 @@ class ConsentIn(_Strict):
     language: LanguageCode = Field(
         examples=["wo"], description="Language the notice was given in: the person's, not the interface's."
     )
-    partner_name: Text200 | None = Field(default=None, description="Required for partner_referral.")
+    partner_name: Text200 | None = Field(
+        default=None, description="Required for partner_referral, refused for the other purposes."
+    )
 
     @model_validator(mode="after")
     def _partner_named(self) -> ConsentIn:
         if self.purpose == "partner_referral" and not self.partner_name:
             raise ValueError("partner_referral consent names the partner (partner_name)")
+        if self.purpose != "partner_referral" and self.partner_name is not None:
+            # it would be stored and shown as if the consent were limited to that partner
+            raise ValueError(f"a {self.purpose} consent names no partner: partner_name is for partner_referral")
         return self
 
 

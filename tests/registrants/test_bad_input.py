@@ -71,6 +71,9 @@ async def test_a_language_said_twice_is_kept_once_in_its_canonical_case(casa_age
         (person(languages=["wo", "zz-SN"]), ["body", "languages", "1"], "unknown_language"),
         (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
                            "notice_version": "1", "language": "fr"}]), ["body", "consents", "0"], "value_error"),
+        (person(consents=[{"purpose": "contact_email", "granted": True, "channel": "in_person",
+                           "notice_version": "1", "language": "fr", "partner_name": "OIM"}]),
+         ["body", "consents", "0"], "value_error"),  # was stored: a partner on a consent to e-mails
         # a partner named by invisible characters only is no partner (its folded name is empty)
         (person(consents=[{"purpose": "partner_referral", "granted": True, "channel": "in_person",
                            "notice_version": "1", "language": "fr", "partner_name": "\u200b\u3164"}]),
