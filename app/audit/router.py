@@ -16,6 +16,7 @@ from app.auth.deps import AuditorActor
 from app.core.deps import SessionDep
 from app.core.errors import InternalError, NotFound
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.periods import check_order
 from app.core.routing import api_router
 
 router = api_router(prefix="/api/v1/audit", tags=["audit"])
@@ -39,6 +40,7 @@ async def list_events(
 
     Events not yet sealed into the chain are listed too, with a null ``seq``.
     """
+    check_order(since, until, names=("since", "until"))
     filters = service.AuditFilters(
         actor_id=actor_id,
         action=action,

@@ -36,6 +36,7 @@ from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.periods import check_order
 from app.core.routing import api_router
 
 router = api_router(prefix="/api/v1", tags=["cases"])
@@ -87,6 +88,7 @@ async def list_cases(
     ``unassigned``, ``overdue``, ``due_today``, ``waiting_on_partner``; "today" is each desk's
     local date) the oldest come first; without it, the newest. ``created_since``/``created_until``
     are ISO 8601 instants with offset (a naive time is a 422). Cursor-paginated."""
+    check_order(created_since, created_until, names=("created_since", "created_until"))
     filters = queues.CaseFilters(
         queue=queue,
         status=status,

@@ -20,6 +20,7 @@ from app.audit import service as audit
 from app.core.context import Actor
 from app.core.errors import Forbidden
 from app.core.pagination import paginate
+from app.core.periods import day_after
 from app.desks.models import Desk
 from app.privacy.models import Disclosure
 from app.privacy.schemas import DisclosureOut
@@ -82,9 +83,8 @@ def _query(actor: Actor, filters: RegisterFilters) -> Select[Disclosure, str, st
         stmt = stmt.where(Disclosure.desk_id.in_(actor.desk_ids))
     if filters.start is not None:
         stmt = stmt.where(Disclosure.disclosed_at >= dt.datetime.combine(filters.start, dt.time(), dt.UTC))
-    if filters.end is not None:
-        after = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), dt.UTC)
-        stmt = stmt.where(Disclosure.disclosed_at < after)
+    if filters.end is not None and (after := day_after(filters.end)) is not None:  # 9999-12-31: open end
+        stmt = stmt.where(Disclosure.disclosed_at < dt.datetime.combine(after, dt.time(), dt.UTC))
     if filters.kind is not None:
         stmt = stmt.where(Disclosure.kind == filters.kind)
     if filters.registrant_id is not None:

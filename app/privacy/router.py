@@ -12,6 +12,7 @@ from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.idempotency import IdempotencyDep, not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.core.periods import check_order
 from app.core.routing import api_router
 from app.documents.deps import StorageDep
 from app.privacy import activities, register, requests
@@ -71,6 +72,7 @@ async def list_disclosures(
     through an external provider): who, to whom, when, which fields, legal basis, consent id.
     Newest first. Administrators and auditors see every desk, supervisors theirs; 403 otherwise.
     The read is audited."""
+    check_order(start, end)
     filters = register.RegisterFilters(start=start, end=end, kind=kind, registrant_id=registrant_id)
     items, next_cursor = await register.list_page(session, actor=actor, filters=filters, cursor=cursor, limit=limit)
     response.headers["Cache-Control"] = "no-store"
@@ -88,6 +90,7 @@ async def export_disclosures(
 ) -> Response:
     """The register of disclosures as CSV (UTF-8 with BOM, ISO 8601 UTC timestamps), oldest first.
     Same roles as the list; audited."""
+    check_order(start, end)
     filters = register.RegisterFilters(start=start, end=end, kind=kind, registrant_id=registrant_id)
     body = await register.export_csv(session, actor=actor, filters=filters)
     return Response(

@@ -25,6 +25,7 @@ from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.integers import INTEGER_MAX, INTEGER_MIN
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from app.core.periods import check_order
 from app.core.routing import api_router
 from app.desks import service as desks
 from app.registrants import repository, service
@@ -129,6 +130,7 @@ async def list_registrants(
     U+3164 or U+200B, variation selectors, tatweel, marks or punctuation alone: error type
     ``blank_after_normalisation``, ``loc`` naming the parameter).
     """
+    check_order(created_from, created_to, names=("created_from", "created_to"))
     if age_min is not None and age_max is not None and age_min > age_max:
         raise ValidationFailed(
             "age_min must not be above age_max.",

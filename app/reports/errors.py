@@ -3,11 +3,6 @@
 from app.core.errors import Forbidden, InternalError, ServiceUnavailable, TooManyRequests, ValidationFailed
 
 
-class InvalidPeriod(ValidationFailed):
-    slug = "invalid-period"
-    title_fr, title_en = "Période invalide", "Invalid period"
-
-
 class UnsupportedFormat(ValidationFailed):
     slug = "unsupported-format"
     title_fr, title_en = "Format non pris en charge", "Unsupported format"

@@ -21,9 +21,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.context import Actor
 from app.core.errors import NotFound
+from app.core.periods import InvalidPeriod, check_order
 from app.desks import service as desks
 from app.desks.models import Desk
-from app.reports.errors import InvalidPeriod
 
 MAX_PERIOD_YEARS = 10
 """A period ends before the same day ten years after its start (2016-01-01 to 2025-12-31 at most)."""
@@ -144,11 +144,7 @@ def check_period(start: dt.date | None, end: dt.date | None, *, required: bool) 
             "Give the period as start and end dates (YYYY-MM-DD).",
             detail_fr="Indiquez la période par des dates de début et de fin (AAAA-MM-JJ).",
         )
-    if start and end and end < start:
-        raise InvalidPeriod(
-            f"The period ends ({end}) before it starts ({start}).",
-            detail_fr=f"La période se termine ({end}) avant de commencer ({start}).",
-        )
+    check_order(start, end)
     open_side = not required and start and end and (_at_calendar_edge(start) or _at_calendar_edge(end))
     limit = _years_after(start, MAX_PERIOD_YEARS) if start else None
     if end and limit and not open_side and end >= limit:

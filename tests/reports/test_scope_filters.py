@@ -18,8 +18,8 @@ from sqlalchemy import select
 from app.cases.models import Case
 from app.core.context import Actor
 from app.core.errors import NotFound
+from app.core.periods import InvalidPeriod
 from app.registrants.models import Registrant
-from app.reports.errors import InvalidPeriod
 from app.reports.scope import Scope, resolve
 from tests.reports.conftest import World
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.core.context import Actor
-from app.reports.errors import InvalidPeriod
+from app.core.periods import InvalidPeriod
 from app.reports.scope import DeskInfo, Scope, check_period
 
 A, B = uuid.UUID(int=1), uuid.UUID(int=2)
@@ -139,8 +139,8 @@ def test_a_refused_period_says_why_in_both_languages() -> None:
         "Indiquez la période par des dates de début et de fin (AAAA-MM-JJ).",
     )
     assert (reversed_.value.detail_en, reversed_.value.detail_fr) == (
-        "The period ends (2026-01-01) before it starts (2026-01-02).",
-        "La période se termine (2026-01-01) avant de commencer (2026-01-02).",
+        "The period ends (end=2026-01-01) before it starts (start=2026-01-02).",
+        "La période se termine (end=2026-01-01) avant de commencer (start=2026-01-02).",
     )
     assert (long.value.detail_en, long.value.detail_fr) == (
         "A period spans at most ten years.",
