@@ -15,6 +15,7 @@ export this kind, and the scope's errors (``InvalidPeriod``, ``UnknownDesk``, ``
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -168,10 +169,13 @@ async def prepare_export(
     # A named export hands people's identities outside the desk: each person is named only under
     # their named_export consent in force now (the audit log is not about registrants: not gated).
     gate = ConsentGate(NAMED_EXPORT_PURPOSE, utcnow()) if named and kind != "audit" else None
+    # A named export's pseudonymous ids come from a key of its own, drawn for it and forgotten:
+    # stable within the file, they cannot link its names to any pseudonymised export's rows.
+    key = secrets.token_bytes(32) if named else pseudonym_key(settings)
     context = ExportContext(
         scope=scope,
         named=named,
-        pseudonym=Pseudonymizer(pseudonym_key(settings)),
+        pseudonym=Pseudonymizer(key),
         bands=age_bands(settings),
         desk_filter_given=bool(desk_codes),
         gate=gate,

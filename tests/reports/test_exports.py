@@ -362,3 +362,21 @@ async def test_an_export_refused_for_the_role_says_who_may_in_words(client, make
     imports = await client.get("/api/v1/imports", headers=supervisor.headers)
     assert imports.status_code == 403
     assert imports.json()["detail"] == "Cette action est réservée aux administrateurs."
+
+
+async def test_a_named_export_s_ids_link_to_no_pseudonymised_export(client, make_staff, people) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    params = {**FEB, "desk": "CASA-BASE"}
+    named = {**params, "named": "true", "purpose": "Liste pour le programme de réinsertion"}
+
+    async def person_ids(query: dict[str, str]) -> list[str]:
+        response = await client.get("/api/v1/exports/registrants", params=query, headers=admin.headers)
+        assert response.status_code == 200, response.text
+        rows = _csv_rows(response, ",")
+        return [dict(zip(rows[0], row, strict=True))["person_id"] for row in rows[1:]]
+
+    pseudonymised, again = await person_ids(params), await person_ids(params)
+    first_named, second_named = await person_ids(named), await person_ids(named)
+    assert pseudonymised == again and len(set(pseudonymised)) == 2  # stable across pseudonymised exports
+    assert len(set(first_named)) == 2 and all(p.startswith("P-") for p in first_named)
+    assert set(first_named).isdisjoint(pseudonymised) and set(first_named).isdisjoint(second_named)
