@@ -33,11 +33,16 @@ rule, in order:
    refused naming the lines.
 4. **Otherwise a code page of the desks' languages**, :data:`LEGACY_ENCODINGS`: Windows-1252
    (Excel on French Windows; ISO-8859-1 reads the same), ISO-8859-15, Mac Roman (Excel on an old
-   Mac), Windows-1256 (Arabic Windows). charset-normalizer ranks them (its mess detector's chaos
-   under its threshold, then coherence); code pages that read the file identically are named in
-   that order. The first that decodes the whole file and whose text is plausible for a register
-   (:func:`implausible`) wins. Never a code page of another script: a Japanese, Chinese or
-   Cyrillic file is refused, not guessed.
+   Mac), Windows-1256 (Arabic Windows). Each reads the whole file (a code page that cannot decode
+   it is out), and its text is judged against what a register holds
+   (:func:`app.imports.plausible.oddity`: characters no name or note of the desks' languages
+   holds, or holds in that place — ``ƒJƒfƒB`` is Shift-JIS read as Windows-1252, ``SËne`` a
+   Windows-1252 ``Sène`` read as Mac Roman). The least odd reading wins, the first in that order
+   when several are equally odd (Windows-1252 and ISO-8859-15 read most files identically),
+   provided it is plausible. A detector's ranking is not used here: on a register's few short
+   cells charset-normalizer ranks ``ƒJƒfƒB`` and ``éRìc`` (Shift-JIS ``山田``) as readily as
+   ``Ndèye``. Never a code page of another script: a Japanese, Chinese, Korean or Cyrillic
+   file is refused, not guessed.
 5. **Anything else is refused** (``import-unreadable-file``, 422), saying how to save the file as
    CSV UTF-8. A file with NUL bytes and no UTF-16/32 mark is binary.
 
@@ -50,14 +55,13 @@ from __future__ import annotations
 import codecs
 import itertools
 import re
-import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from charset_normalizer import from_bytes
 
 from app.imports.errors import UnreadableRegister
+from app.imports.plausible import Oddity, oddity
 
 BOMS = (  # UTF-32 LE first: its mark starts with UTF-16 LE's
     (codecs.BOM_UTF32_LE, "utf_32"),
@@ -74,9 +78,7 @@ STRAY_LINES = 10
 rejected); more is a file that mixes encodings, refused."""
 LISTED_LINES = 50  # lines named by the refusal of a file that mixes encodings (its ``lines`` member)
 UTF8_SAMPLE_BYTES = 1 << 16  # of the lines not ASCII weighed, and of the UTF-8 ones ranked (step 3)
-IMPLAUSIBLE_SHARE = 0.05  # of the characters a code page gives for bytes 0x80-0xFF (see implausible)
 STRAY = re.compile("[\udc80-\udcff]")
-_NOT_ASCII = re.compile("[^\x00-\x7f]")
 # The characters step 3 weighs (:func:`_utf8_weight`). For UTF-8, group 1: those of three or four
 # bytes, and those of two bytes a register in the desks' languages holds: Latin letters with accents,
 # precomposed (Latin-1, Latin Extended-A) or combining, the Wolof and Pulaar letters Ɓ ɓ Ɗ ɗ Ƴ ƴ,
@@ -88,15 +90,6 @@ _WEIGHED = re.compile(
     "\u0300-\u036f\u0800-\ud7ff\ue000-\U0010ffff]+|[\u0600-\u06ff]{2,})|[\u0080-\u07ff]"
 )
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # category Cc but tab and line breaks
-_REGISTER_SIGNS = frozenset("°€£")  # the symbols a register holds (N°, amounts)
-_ODD_CATEGORIES = frozenset({"Sm", "Sc", "Sk", "So", "No", "Cc", "Co", "Cn"})  # Cf stays: Arabic ZWNJ, RLM
-_SCRIPT_CLASH = re.compile(
-    "[A-Za-z\u00c0-\u024f][\u0620-\u064a\u0671-\u06d3]|[\u0620-\u064a\u0671-\u06d3][A-Za-z\u00c0-\u024f]"
-)
-# A word of two letters or more, all of them Latin letters outside ASCII ("Ðáðáäüðïõëïò", "Àî"):
-# what a code page of Latin letters makes of a Greek or Chinese file. Names of the desks' languages
-# (French, Wolof, Pulaar, Portuguese) mix their accented letters with plain ones ("Ndèye", "João").
-_ACCENTS_ONLY_WORD = re.compile("(?<![^\\W\\d_])[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]{2,}(?![^\\W\\d_])")
 RESAVE_EN = (
     'Open it in the program that made it and save it as "CSV UTF-8" (Excel: File > Save As > '
     '"CSV UTF-8 (Comma delimited)"; LibreOffice: Save As > Text CSV, character set "Unicode (UTF-8)"), '
@@ -145,7 +138,8 @@ def decode_register(content: bytes) -> DecodedText:
     Raises ``UnreadableRegister`` (422) for a file no allowed encoding reads as typed: a UTF-16/32
     mark on bytes that are not, a UTF-8 file with more than :data:`STRAY_LINES` lines that are not
     (``line``, ``offset``, ``lines`` members), bytes that are neither UTF-8 nor plausible text in
-    a code page of :data:`LEGACY_ENCODINGS` (``line``, ``offset``), binary content.
+    a code page of :data:`LEGACY_ENCODINGS` (``line``, ``offset``; the least odd reading's odd
+    characters named), binary content.
     """
     for bom, codec in BOMS:
         if content.startswith(bom):
@@ -226,29 +220,6 @@ def stray_in_header(byte: StrayByte) -> UnreadableRegister:
         line=byte.line,
         offset=byte.offset,
     )
-
-
-def implausible(text: str) -> tuple[int, int, str] | None:
-    """``(odd, of, shown)`` when ``text``, read in a code page, is not what a person typed in a
-    register; None when it may be.
-
-    Counted over the ``of`` characters that are not ASCII (what the code page chose for bytes
-    0x80-0xFF): symbols but ``°``, ``€`` and ``£`` (``±``, ``¾``, ``√``, ``©``), other numbers
-    (``½``, ``²``), controls and unassigned code points, each place where a Latin letter
-    touches an Arabic one (what Windows-1256 makes of Latin capitals, or a code page of a CJK
-    file), and the letters of each word written in accented letters only (``Ðáðáäüðïõëïò``,
-    ``Àî``: a Greek or Chinese file read in a Latin code page). Over :data:`IMPLAUSIBLE_SHARE` of
-    them, the reading is refused; below it, a rare ``±`` in a note does not refuse a Windows-1252
-    register. ``shown`` lists some of them.
-    """
-    foreign = Counter(_NOT_ASCII.findall(text))
-    odd = {c: n for c, n in foreign.items() if c not in _REGISTER_SIGNS and unicodedata.category(c) in _ODD_CATEGORIES}
-    clashes = _SCRIPT_CLASH.findall(text)
-    words = _ACCENTS_ONLY_WORD.findall(text)
-    count = sum(odd.values()) + len(clashes) + sum(map(len, words))
-    if count <= foreign.total() * IMPLAUSIBLE_SHARE:
-        return None
-    return count, foreign.total(), " ".join([*odd, *dict.fromkeys(clashes), *dict.fromkeys(words)][:8])
 
 
 def _utf8(content: bytes, *, start: int, encoding: str, marked: bool) -> DecodedText:
@@ -341,33 +312,39 @@ def _legacy(content: bytes, *, first: StrayByte) -> DecodedText:
             "ce n'est du texte dans aucun encodage reconnu (contenu binaire, ou UTF-16 sans sa marque d'ordre "
             "des octets ?)",
         )
-    odd: tuple[str, tuple[int, int, str]] | None = None
+    readings: list[tuple[str, str, Oddity]] = []  # (code page, text, its odd characters), in preference order
     controls = 0
-    for match in from_bytes(content, cp_isolation=list(LEGACY_ENCODINGS)):
-        for name in (n for n in LEGACY_ENCODINGS if n == match.encoding or n in match.could_be_from_charset):
-            try:
-                text = content.decode(name)
-            except UnicodeDecodeError:
-                continue
-            controls = len(_CONTROLS.findall(text))
-            if controls > max(2, len(text) // 1000):
-                continue  # binary, whatever the code page
-            found = implausible(text)
-            if found is None:
-                return DecodedText(text, name)
-            odd = odd or (name, found)
-    if odd is None and controls:
+    for name in LEGACY_ENCODINGS:
+        try:
+            text = content.decode(name)
+        except UnicodeDecodeError:
+            continue
+        controls = len(_CONTROLS.findall(text))
+        if controls > max(2, len(text) // 1000):
+            continue  # binary, whatever the code page
+        readings.append((name, text, oddity(text)))
+    if not readings and controls:
         raise unreadable(
             f"it is not text in any encoding we recognise (binary content?): it holds {controls} control characters",
             f"ce n'est du texte dans aucun encodage reconnu (contenu binaire ?) : il contient {controls} caractères "
             "de contrôle",
         )
+    # The least odd reading, the first in preference order of those equally odd (Windows-1252 and
+    # ISO-8859-15 read most files identically).
+    best = min(readings, key=lambda reading: reading[2].odd, default=None)
+    if best is not None and best[2].plausible:
+        return DecodedText(best[1], best[0])
     why_en = why_fr = ""
-    if odd:
-        name, (count, of, shown) = odd
-        why_en = f" (read as {name}, {count} of its {of} characters outside ASCII have no place in a register: {shown})"
-        why_fr = f" (lu en {name}, {count} de ses {of} caractères hors ASCII n'ont pas leur place dans un registre : "
-        why_fr += f"{shown})"
+    if best is not None:
+        name, _, found = best
+        why_en = (
+            f" (read as {name}, {found.odd} of its {found.of} characters outside ASCII have no place in a register: "
+            f"{found.shown})"
+        )
+        why_fr = (
+            f" (lu en {name}, {found.odd} de ses {found.of} caractères hors ASCII n'ont pas leur place dans un "
+            f"registre : {found.shown})"
+        )
     raise unreadable(
         f"it is not UTF-8 (from {where_en}) and no code page of the desks' languages ({LEGACY_NAMES}) reads it "
         f"as typed{why_en}",
