@@ -2,8 +2,9 @@
 
 - :class:`HeadAsGet`: every ``GET`` answers ``HEAD`` (RFC 9110 §9.3.2): the same status and
   headers (``Content-Length`` included), no body.
-- :class:`NoStoreByDefault`: responses under ``/api/`` carry ``Cache-Control: no-store`` and
-  ``Pragma: no-cache`` unless the endpoint chose its own ``Cache-Control``. The API answers with
+- :class:`NoStoreByDefault`: responses under ``/api/`` carry ``Cache-Control: no-store`` unless
+  the endpoint chose its own ``Cache-Control``, and ``Pragma: no-cache`` (HTTP/1.0 caches) in
+  every case, files and pages included. The API answers with
   personal data or tokens (RFC 6749 §5.1 requires both headers on a token response); RFC 9111
   §5.2.2.5: ``no-store`` forbids any cache, the browser's included, to keep a copy.
 - :func:`reject_unknown_query_parameters`: a query parameter the operation does not declare
@@ -70,8 +71,9 @@ def is_head(request: Request) -> bool:
 
 
 class NoStoreByDefault:
-    """Add ``Cache-Control: no-store`` and ``Pragma: no-cache`` to ``/api/`` responses that set no
-    ``Cache-Control`` of their own."""
+    """Add ``Cache-Control: no-store`` to ``/api/`` responses that set no ``Cache-Control`` of
+    their own, and ``Pragma: no-cache`` to those without a ``Pragma``: a downloaded document, a
+    subject-access archive or an export sets its own ``no-store`` and must not lose the other."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -87,8 +89,8 @@ class NoStoreByDefault:
                 names = {name.lower() for name, _ in headers}
                 if b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
-                    if b"pragma" not in names:
-                        headers.append((b"pragma", b"no-cache"))
+                if b"pragma" not in names:  # also beside an endpoint's own no-store (a file, a page)
+                    headers.append((b"pragma", b"no-cache"))
                 message = {**message, "headers": headers}
             await send(message)
 
