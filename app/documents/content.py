@@ -4,11 +4,13 @@
   signatures and answers one MIME type, telling HEIC from HEIF by the ``ftyp`` brand, and
   recognising executables (ELF, PE, Mach-O). Anything it does not recognise (HTML, SVG, text…)
   is refused, since only the allow-list (``DOCUMENTS_ALLOWED_TYPES``) is accepted.
-* Filenames are for display only: path components, format and bidi-override characters are
-  removed, the result is NFC and at most 255 characters (extension kept). A character the text
-  rule of :mod:`app.core.text` refuses (NUL, another control character, a lone surrogate) is
-  refused (``invalid-filename``; over HTTP the text guard answers ``validation-failed`` first):
-  NUL is the mark of a truncation attack (``x.pdf\\0.exe``), not a name.
+* Filenames are for display only: path components, TAB/LF/CR, format and bidi-override
+  characters are removed, the result is NFC and at most 255 characters (extension kept). A
+  character the text rule of :mod:`app.core.text` refuses (NUL, another control character, a lone
+  surrogate) is refused: over HTTP the text guard of the multipart reader answers
+  ``validation-failed`` at ``["body", "file", "filename"]`` before this module sees the name
+  (:func:`sanitize_filename` raises ``invalid-filename`` for any other caller). NUL is the mark of
+  a truncation attack (``x.pdf\\0.exe``), not a name.
 * Image metadata (EXIF with GPS, XMP, comments, text chunks) is removed by re-saving the image
   with Pillow (``pillow-heif`` for HEIC/HEIF). JPEGs keep their quantisation tables
   (``quality="keep"``) unless they had to be rotated upright; the ICC colour profile is kept.
@@ -59,10 +61,14 @@ def check_type(*, head: bytes, declared: str | None, filename: str, allowed: lis
     """
     sniffed = sniff(head)
     if sniffed is None or sniffed not in allowed:
-        seen = sniffed or "unrecognised content"
+        seen, seen_fr = (
+            ("of no type recognised", "n'est d'aucun type reconnu")
+            if sniffed is None
+            else (sniffed, f"est de type {sniffed}")
+        )
         raise DocumentTypeNotAllowed(
             f"The file's bytes are {seen}; accepted types: {', '.join(allowed)}.",
-            detail_fr=f"Le contenu du fichier est {seen} ; types acceptés : {', '.join(allowed)}.",
+            detail_fr=f"Le contenu du fichier {seen_fr} ; types acceptés : {', '.join(allowed)}.",
             sniffed_type=sniffed,
         )
     declared_type = (declared or "").split(";")[0].strip().lower()

@@ -56,6 +56,10 @@ async def test_html_or_svg_named_passport_jpg_is_415(client, agent, registrant, 
     )
     await assert_refused(response, 415, "document-type-not-allowed", sessionmaker, storage)
     assert response.json()["sniffed_type"] is None
+    assert response.json()["detail"] == (  # French throughout (no English fragment)
+        "Le contenu du fichier n'est d'aucun type reconnu ; types acceptés : application/pdf, image/jpeg, "
+        "image/png, image/heic, image/heif, image/webp."
+    )
 
 
 @pytest.mark.parametrize(("data", "sniffed"), [(ELF, "application/x-executable"), (PE, "application/x-msdownload")])
@@ -65,6 +69,7 @@ async def test_executable_renamed_pdf_is_415(client, agent, registrant, storage,
     )
     await assert_refused(response, 415, "document-type-not-allowed", sessionmaker, storage)
     assert response.json()["sniffed_type"] == sniffed
+    assert response.json()["detail"].startswith(f"Le contenu du fichier est de type {sniffed} ; types acceptés : ")
 
 
 async def test_png_named_jpg_is_415_mismatch(client, agent, registrant, storage, sessionmaker):
