@@ -5,7 +5,9 @@
   recognising executables (ELF, PE, Mach-O). Anything it does not recognise (HTML, SVG, text…)
   is refused, since only the allow-list (``DOCUMENTS_ALLOWED_TYPES``) is accepted.
 * Filenames are for display only: path components, TAB/LF/CR, format and bidi-override
-  characters are removed, the result is NFC and at most 255 characters (extension kept). A
+  characters are removed, the result is NFC and at most 255 characters (extension kept); a name
+  that is only an extension (``.pdf``) is ``document.pdf``, and a stored, downloaded or archived
+  name always ends with an extension of its type (:func:`with_extension`). A
   character the text rule of :mod:`app.core.text` refuses (NUL, another control character, a lone
   surrogate) is refused: over HTTP the text guard of the multipart reader answers
   ``validation-failed`` at ``["body", "file", "filename"]`` before this module sees the name
@@ -18,6 +20,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import warnings
 from pathlib import Path
@@ -42,6 +45,7 @@ SUFFIX_OF = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png", 
 SUFFIX_OF |= {"image/heif": "heif", "image/webp": "webp"}
 # Types a client may declare for the same bytes (HEIC is a profile of HEIF).
 _EQUIVALENT = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/heic": "image/heif"}
+_KNOWN_SUFFIXES = {suffix for suffixes in EXTENSIONS.values() for suffix in suffixes}
 _NEUTRAL_DECLARED = {"", "application/octet-stream", "binary/octet-stream"}
 _BIDI = {"\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 
@@ -104,7 +108,11 @@ def sanitize_filename(raw: str) -> str:
         )
     name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf"} and c not in _BIDI)
-    name = name.strip().strip(".").strip()
+    name = name.strip()
+    bare = name.lstrip(".").strip()
+    if bare != name and "." not in bare and bare.lower() in _KNOWN_SUFFIXES:
+        bare = f"document.{bare}"  # ".pdf": an extension with no name, not a file called "pdf"
+    name = bare.rstrip(".").strip()
     if len(name) > MAX_FILENAME:
         stem, dot, suffix = name.rpartition(".")
         if dot and 0 < len(suffix) <= 10:
@@ -112,6 +120,39 @@ def sanitize_filename(raw: str) -> str:
         else:
             name = name[:MAX_FILENAME]
     return name
+
+
+def with_extension(name: str, media_type: str) -> str:
+    """``name`` ending with an extension of ``media_type`` (``scan`` → ``scan.pdf``, ``""`` →
+    ``document.pdf``), at most :data:`MAX_FILENAME` characters: what a downloaded or archived file
+    is called, so that it opens in the right program. A name that has one is returned unchanged."""
+    suffix = name.rpartition(".")[2].lower() if "." in name else ""
+    if suffix in EXTENSIONS.get(media_type, set()):
+        return name
+    extension = SUFFIX_OF.get(media_type, "bin")
+    return f"{name[: MAX_FILENAME - len(extension) - 1].rstrip() or 'document'}.{extension}"
+
+
+def ascii_filename(name: str, media_type: str) -> str:
+    """An ASCII version of ``name`` for where only ASCII is safe (a download's ``filename=``, a ZIP
+    entry): accents dropped, other characters as ``_``; ``document.<ext>`` when nothing of the name
+    is left, and always an extension of ``media_type`` (``ملف.pdf`` → ``document.pdf``)."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", name) if unicodedata.category(c) != "Mn")
+    safe = re.sub(r"[^A-Za-z0-9._() -]", "_", with_extension(folded, media_type)).strip(" .")
+    stem, _, suffix = safe.rpartition(".")
+    if not stem.strip("_ ."):
+        return f"document.{suffix}"
+    return safe
+
+
+def shortened(name: str, limit: int) -> str:
+    """``name`` cut to ``limit`` characters, its extension kept (a cut name still opens)."""
+    if len(name) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) >= limit - 1:
+        return name[:limit]
+    return stem[: limit - len(suffix) - 1].rstrip(" ._") + "." + suffix
 
 
 def strip_metadata(source: Path, target: Path, *, media_type: str, max_pixels: int) -> bool:

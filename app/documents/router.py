@@ -7,7 +7,6 @@ their short transactions are opened and committed explicitly, never while bytes 
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -25,7 +24,7 @@ from app.core.idempotency import not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from app.core.routing import api_router
 from app.documents import owners, service
-from app.documents.content import SUFFIX_OF
+from app.documents.content import ascii_filename, with_extension
 from app.documents.deps import BriefActor, Sessions, StorageDep
 from app.documents.errors import RangeNotSatisfiable
 from app.documents.models import Document
@@ -195,20 +194,11 @@ async def get_document(
     return DocumentOut.model_validate(document)
 
 
-def ascii_fallback(filename: str, media_type: str) -> str:
-    """An ASCII ``filename=`` for old clients: accents dropped, other characters as ``_``."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", filename) if unicodedata.category(c) != "Mn")
-    safe = re.sub(r"[^A-Za-z0-9._() -]", "_", folded).strip(" .")
-    stem = safe.rsplit(".", 1)[0]
-    if not stem.strip("_ "):
-        safe = f"document.{SUFFIX_OF.get(media_type, 'bin')}"
-    return safe
-
-
 def content_disposition(filename: str, media_type: str) -> str:
-    """``attachment`` with an ASCII ``filename`` and the exact name as RFC 8187 ``filename*``."""
-    fallback = ascii_fallback(filename, media_type)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    """``attachment`` with an ASCII ``filename`` and the exact name as RFC 8187 ``filename*``, both
+    ending with an extension of the stored type (a name without one gets it: ``pdf`` → ``pdf.pdf``)."""
+    name = with_extension(filename, media_type)
+    return f"attachment; filename=\"{ascii_filename(name, media_type)}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:

@@ -32,7 +32,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound
 from app.documents import owners
-from app.documents.content import SUFFIX_OF, strip_metadata
+from app.documents.content import strip_metadata, with_extension
 from app.documents.models import Document
 from app.documents.multipart import ReceivedUpload
 from app.documents.storage import Storage, key_for
@@ -100,7 +100,7 @@ async def record_upload(
     existing = await _live_duplicate(session, owner=owner, sha256=stored.sha256)
     if existing is not None:
         return existing, False
-    filename = upload.filename or f"document.{SUFFIX_OF.get(upload.media_type, 'bin')}"
+    filename = with_extension(upload.filename, upload.media_type)  # "" → document.pdf, "scan" → scan.pdf
     document = Document(
         owner_type=owner.type,
         owner_id=owner.id,

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.audit.models import AuditEvent
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, Referral
+from app.documents.content import shortened, with_extension
 from app.documents.models import Document
 from app.documents.storage import Storage
 from app.notifications.models import Notification
@@ -196,9 +197,13 @@ def _json_default(value: Any) -> Any:
 
 
 def document_path(document: dict[str, Any]) -> str:
-    """Where a document's file sits in the archive: ``documents/<id>-<safe filename>``."""
-    name = _UNSAFE.sub("_", str(document["original_filename"])).strip("._") or "document"
-    return f"documents/{document['id']}-{name[:100]}"
+    """Where a document's file sits in the archive: ``documents/<id>-<safe filename>``, the name in
+    ASCII letters, digits, ``. _ -`` and at most 100 characters, always ending with an extension of
+    its stored type (``ملف.pdf`` → ``documents/<id>-document.pdf``)."""
+    name = with_extension(str(document["original_filename"]), str(document["media_type"]))
+    stem, _, suffix = name.rpartition(".")
+    safe = _UNSAFE.sub("_", stem).lstrip("._").rstrip(".") or "document"
+    return f"documents/{document['id']}-{shortened(f'{safe}.{suffix}', 100)}"
 
 
 async def build_archive(

@@ -100,6 +100,10 @@ async def test_filename_with_nul_is_422(client, agent, registrant, storage, sess
         ("..\\..\\windows\\passport.pdf", "passport.pdf"),
         ("pass\u202eport\u200b[31m.pdf", "passport[31m.pdf"),
         ("..", ""),
+        (".pdf", "document.pdf"),  # an extension with no name: not a file called "pdf"
+        ("...PDF", "document.PDF"),
+        ("scan", "scan.pdf"),  # no extension: the stored type's, so the download opens
+        ("../.bashrc", "bashrc.pdf"),
     ],
 )
 async def test_hostile_filenames_are_sanitized_and_never_a_path(client, agent, registrant, storage, sent, kept):
@@ -110,6 +114,16 @@ async def test_hostile_filenames_are_sanitized_and_never_a_path(client, agent, r
     assert response.status_code == 201, response.text
     assert response.json()["original_filename"] == (kept or "document.pdf")
     assert all(key.startswith("sha256/") for key in (await leftovers(storage))["objects"])
+
+
+async def test_a_name_made_of_an_extension_of_another_type_is_a_mismatch(
+    client, agent, registrant, storage, sessionmaker
+):
+    headers, body = raw_multipart(b".jpg", PASSPORT.read_bytes())
+    response = await client.post(
+        f"/api/v1/registrants/{registrant}/documents", headers={**agent.headers, **headers}, content=body
+    )
+    await assert_refused(response, 415, "document-type-mismatch", sessionmaker, storage)
 
 
 async def test_300_character_filename_is_cut_to_255_keeping_the_extension(client, agent, registrant, storage):

@@ -66,6 +66,27 @@ async def test_non_ascii_filenames_round_trip_through_the_download_headers(
     assert header.isascii()
 
 
+@pytest.mark.parametrize(
+    ("sent", "header"),
+    [
+        (".pdf", "attachment; filename=\"document.pdf\"; filename*=UTF-8''document.pdf"),
+        ("scan", "attachment; filename=\"scan.pdf\"; filename*=UTF-8''scan.pdf"),
+        ("ملف", "attachment; filename=\"document.pdf\"; filename*=UTF-8''%D9%85%D9%84%D9%81.pdf"),
+    ],
+)
+async def test_a_download_is_named_with_an_extension_of_its_type(client, agent, make_registrant, storage, sent, header):
+    registrant = await make_registrant()
+    created = await upload(client, agent.headers, registrant, filename=sent, data=PASSPORT.read_bytes())
+    assert created.status_code == 201, created.text
+    response = await client.get(f"/api/v1/documents/{created.json()['id']}/content", headers=agent.headers)
+    assert response.headers["content-disposition"] == header
+
+
+def test_a_name_stored_without_extension_downloads_with_one():
+    """Rows stored before names kept their extension (``.pdf`` was stored as ``pdf``)."""
+    assert content_disposition("pdf", "application/pdf") == "attachment; filename=\"pdf.pdf\"; filename*=UTF-8''pdf.pdf"
+
+
 def test_content_disposition_encodes_every_non_token_character():
     assert content_disposition("ñ ë.pdf", "application/pdf") == (
         "attachment; filename=\"n e.pdf\"; filename*=UTF-8''%C3%B1%20%C3%AB.pdf"

@@ -182,3 +182,42 @@ async def test_the_log_of_requests_comes_in_pages_oldest_received_first(
     assert rest["next_cursor"] is None
     refused = await client.get(url, params={"cursor": "not-a-cursor"}, headers=supervisor.headers)
     assert (refused.status_code, refused.json()["type"]) == (400, "/problems/bad-request")
+
+
+async def test_archived_documents_keep_their_extension_whatever_their_name(
+    client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant
+) -> None:
+    """A name of no ASCII letters, a long one and a bare extension each keep ``.png`` in the ZIP
+    (they lost it: ``documents/<id>-png`` for ``ملف.png``, a cut at 100 characters)."""
+    registrant = await make_registrant()
+    names = ["ملف.png", "Carte de séjour de Aïssatou " + "Ndiaye " * 20 + ".png", ".png"]
+    ids = []
+    for shade, name in enumerate(names):
+        picture = io.BytesIO()
+        Image.new("RGB", (8, 8), (shade * 40, 30, 30)).save(picture, format="PNG")
+        uploaded = await client.post(
+            f"/api/v1/registrants/{registrant}/documents",
+            headers=agent.headers,
+            files={"file": (name, picture.getvalue(), "image/png")},
+            data={"kind": "other"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        ids.append(uploaded.json()["id"])
+    request = await client.post(
+        "/api/v1/privacy/subject-requests", headers=supervisor.headers, json={"registrant_id": str(registrant)}
+    )
+    response = await client.post(
+        f"/api/v1/privacy/subject-requests/{request.json()['id']}/archive", headers=supervisor.headers
+    )
+    assert response.status_code == 200, response.text
+    documents = sorted(
+        n for n in zipfile.ZipFile(io.BytesIO(response.content)).namelist() if n.startswith("documents/")
+    )
+    long_name = "Carte_de_s_jour_de_A_ssatou_" + "Ndiaye_" * 20
+    assert documents == sorted(
+        [
+            f"documents/{ids[0]}-document.png",
+            f"documents/{ids[1]}-{long_name[:96].rstrip('_')}.png",
+            f"documents/{ids[2]}-document.png",
+        ]
+    )
