@@ -11,8 +11,6 @@ from fastapi import Depends, Header, Query, Response
 from app.appointments import service, slots
 from app.appointments.models import Appointment
 from app.appointments.schemas import (
-    FIRST_YEAR,
-    LAST_YEAR,
     AppointmentCreate,
     AppointmentOut,
     AppointmentReschedule,
@@ -24,6 +22,7 @@ from app.appointments.schemas import (
 from app.auth.deps import CurrentActor, require_roles
 from app.core.conflicts import with_current
 from app.core.context import Actor
+from app.core.dates import FIRST_YEAR, LAST_YEAR
 from app.core.deps import SessionDep
 from app.core.errors import PreconditionFailed, ValidationFailed
 from app.core.http import etag_of

@@ -15,17 +15,13 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
+from app.core.dates import check_year
 from app.core.partial import PartialUpdate
 from app.core.text import OptionalText
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-"""The years an appointment, a free-slot search or a holiday may fall in (the zone arithmetic of a
-desk's calendar is exact within them; a far date overflowed it)."""
-
 
 def _appointment_time(value: dt.datetime) -> dt.datetime:
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise PydanticCustomError("date_range", "must be between 2000 and 2100")
+    check_year(value.year)
     if value.second or value.microsecond:
         raise PydanticCustomError(
             "whole_minute", "must be on a whole minute (no seconds or fractions): appointments are booked by the minute"
@@ -35,7 +31,7 @@ def _appointment_time(value: dt.datetime) -> dt.datetime:
 
 AppointmentTime = Annotated[AwareDatetime, AfterValidator(_appointment_time)]
 """An appointment's start or end: ISO 8601 with an offset (RFC 3339), on a whole minute, between
-:data:`FIRST_YEAR` and :data:`LAST_YEAR`. A time with seconds or a fraction of one
+:data:`app.core.dates.FIRST_YEAR` and :data:`~app.core.dates.LAST_YEAR`. A time with seconds or a fraction of one
 (``10:00:00.123456789Z``, whose nanoseconds would be cut to microseconds) is refused, not rounded."""
 
 

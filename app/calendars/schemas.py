@@ -7,10 +7,9 @@ import uuid
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
 
-from app.appointments.schemas import FIRST_YEAR, LAST_YEAR
 from app.calendars.rules import SundayRule
+from app.core.dates import DeskDate
 from app.core.text import shows_nothing
 
 
@@ -25,15 +24,9 @@ HolidayName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator
 Year = Annotated[int, Field(ge=2000, le=2100)]
 
 
-def _within_calendar(day: dt.date) -> dt.date:
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise PydanticCustomError("date_range", "must be between 2000 and 2100")
-    return day
-
-
-HolidayDay = Annotated[dt.date, AfterValidator(_within_calendar)]
-"""A holiday's date, within the years appointments may fall in
-(:data:`app.appointments.schemas.FIRST_YEAR` to :data:`~app.appointments.schemas.LAST_YEAR`)."""
+HolidayDay = DeskDate
+"""A holiday's date, within the desk's calendar (:data:`app.core.dates.FIRST_YEAR` to
+:data:`~app.core.dates.LAST_YEAR`), as appointments are."""
 
 
 class HolidayCreate(BaseModel):

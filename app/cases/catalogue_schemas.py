@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
 from app.core.partial import PartialUpdate
@@ -62,7 +62,7 @@ class ServiceTypeCreate(BaseModel):
     category: Category
     default_sla_days: int = Field(ge=0, le=250)
     documents_required: list[DocumentName] = Field(default_factory=list, max_length=30)
-    closure_requires_approval: bool = False
+    closure_requires_approval: StrictBool = False
 
 
 class ServiceTypeUpdate(PartialUpdate):
@@ -74,8 +74,8 @@ class ServiceTypeUpdate(PartialUpdate):
     category: Category | None = None
     default_sla_days: int | None = Field(default=None, ge=0, le=250)
     documents_required: list[DocumentName] | None = Field(default=None, max_length=30)
-    closure_requires_approval: bool | None = None
-    is_active: bool | None = None
+    closure_requires_approval: StrictBool | None = None
+    is_active: StrictBool | None = None
 
 
 class ServiceTypeOut(BaseModel):
@@ -126,7 +126,7 @@ class PartnerUpdate(PartialUpdate):
     contact_phone: Phone | None = None
     notes: OptionalText = Field(default=None, max_length=2000)
     service_types: list[ServiceCode] | None = Field(default=None, max_length=50)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class PartnerOut(BaseModel):

@@ -113,7 +113,8 @@ async def update_referral(
     if_match: Annotated[str | None, Header()] = None,
 ) -> ReferralOut:
     """Record the partner's acknowledgement, reference, answer (``answered``/``declined``) or
-    silence (``no_answer``). 409 ``referral-status-not-allowed``; ``If-Match`` required."""
+    silence (``no_answer``). 409 ``referral-status-not-allowed`` (its current status included);
+    422 ``field-not-applicable`` for ``answered_on`` without an answer; ``If-Match`` required."""
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
     referral = await referrals.update(
         session, actor=actor, case_id=case_id, referral_id=referral_id, if_match=if_match, changes=changes

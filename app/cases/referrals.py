@@ -11,8 +11,10 @@ naming that partner, in force at the time of referral, or another legal basis
 
 Errors: ``ConsentRequired`` (409), ``LegalBasisForbidden`` (403), ``JustificationRequired`` (422),
 ``UnknownPartner``/``PartnerInactive`` (422), ``ValidationFailed`` (422) for dates out of
-order, ``ReferralStatusNotAllowed`` (409, with ``allowed``), ``CaseNotOpen``/``CaseReadOnly``
-(409), ``NotFound`` across desks, the ``If-Match`` problems.
+order, ``FieldNotApplicable`` (422: ``answered_on`` for a referral not answered, a justification
+with the consent basis, a ``consent_id`` with another basis), ``ReferralStatusNotAllowed`` (409,
+with ``allowed``), ``CaseNotOpen``/``CaseReadOnly`` (409), ``NotFound`` across desks, the
+``If-Match`` problems.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ from app.cases.models import Case, Partner, Referral
 from app.cases.schemas import ReferralOut
 from app.cases.service import ensure_open, ensure_writable, get_visible
 from app.cases.timeline import add_event
-from app.cases.workflow import DEFAULT_PARTNER_ANSWER_DAYS, REFERRAL_TRANSITIONS
+from app.cases.workflow import ANSWER_STATUSES, DEFAULT_PARTNER_ANSWER_DAYS, REFERRAL_TRANSITIONS
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed, not_applicable
 from app.core.http import require_if_match
 from app.desks.models import Desk
 from app.privacy import service as privacy
@@ -80,16 +82,27 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
             "expected_answer_on cannot be before referred_on.",
             "expected_answer_on ne peut pas précéder referred_on.",
         )
+    legal_basis = values.get("legal_basis") or "consent"
+    if legal_basis == "consent" and values.get("legal_basis_justification") is not None:
+        # the register keeps a justification only for an override basis: it would be dropped
+        raise not_applicable(
+            ["legal_basis_justification"],
+            why_en="a referral on the person's consent needs no justification; it goes with vital_interest "
+            "or legal_obligation.",
+            why_fr="une orientation sur le consentement de la personne ne se justifie pas ; la justification "
+            "accompagne vital_interest ou legal_obligation.",
+        )
     basis = await privacy.authorise(
         session,
         actor=actor,
         registrant_id=case.registrant_id,
         purpose=REFERRAL_PURPOSE,
         at=utcnow(),
-        legal_basis=values.get("legal_basis") or "consent",
+        legal_basis=legal_basis,
         justification=values.get("legal_basis_justification"),
         partner_name=partner.name,
         consent_id=values.get("consent_id"),
+        justification_field="legal_basis_justification",
     )
     referral = Referral(
         id=uuid.uuid4(),
@@ -170,8 +183,11 @@ async def update(
 ) -> Referral:
     """Record the partner's acknowledgement, reference, answer or silence.
 
-    ``status`` follows :data:`~app.cases.workflow.REFERRAL_TRANSITIONS`; ``answered``/``declined``
-    set ``answered_on`` to the desk's today unless given.
+    ``status`` follows :data:`~app.cases.workflow.REFERRAL_TRANSITIONS`: a status not listed
+    there, the current one included, is ``ReferralStatusNotAllowed`` (409, with ``allowed``), as a
+    case's move to its own status is. ``answered``/``declined`` set ``answered_on`` to the desk's
+    today unless given; ``answered_on`` is taken only with such a status or once the referral has
+    it (``FieldNotApplicable``, 422, otherwise: a referral not answered has no answer date).
     """
     case = await get_visible(session, actor=actor, case_id=case_id, for_update=True)
     ensure_writable(case)
@@ -179,9 +195,9 @@ async def update(
     require_if_match(if_match, referral.version)
     before = {f: getattr(referral, f) for f in _FIELDS}
     status = changes.get("status")
-    if status is not None and status != referral.status:
+    if status is not None:
         allowed = REFERRAL_TRANSITIONS[referral.status]
-        if status not in allowed:
+        if status not in allowed:  # its own status included, as a case's transitions
             raise ReferralStatusNotAllowed(
                 f"A referral {referral.status} cannot become {status}; allowed: {', '.join(allowed) or 'none'}.",
                 detail_fr=f"Une orientation {referral.status} ne peut pas passer à {status} ; "
@@ -189,10 +205,18 @@ async def update(
                 current_status=referral.status,
                 allowed=list(allowed),
             )
+    if "answered_on" in changes and (status or referral.status) not in ANSWER_STATUSES:
+        raise not_applicable(
+            ["answered_on"],
+            why_en=f"a referral {status or referral.status} has no answer; answered_on goes with the status "
+            f"{' or '.join(ANSWER_STATUSES)} (sent with it, or after).",
+            why_fr=f"une orientation {status or referral.status} n'a pas de réponse ; answered_on accompagne le "
+            f"statut {' ou '.join(ANSWER_STATUSES)} (envoyée avec lui, ou après).",
+        )
     for field, value in changes.items():
         setattr(referral, field, value)
     today = local_date(await _desk_of(session, case), utcnow())
-    if referral.status in ("answered", "declined") and referral.answered_on is None:
+    if referral.status in ANSWER_STATUSES and referral.answered_on is None:
         referral.answered_on = today
     if referral.answered_on is not None and referral.answered_on > today:
         raise _bad_dates(

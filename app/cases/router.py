@@ -175,7 +175,8 @@ async def transition_case(
 ) -> Response:
     """Move the case to ``to``. 409 ``transition-not-allowed`` (body: ``current_status``,
     ``allowed``), ``referral-required``, ``consent-required``; 403 ``closure-approval-required``;
-    422 ``transition-requirement-missing``. ``If-Match`` required; accepts ``Idempotency-Key``."""
+    422 ``transition-requirement-missing``, ``field-not-applicable`` (a field the move does not
+    take, named in ``field``). ``If-Match`` required; accepts ``Idempotency-Key``."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
     case = await transitions.transition(

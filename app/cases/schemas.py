@@ -1,6 +1,7 @@
 """Request and response bodies of cases, transitions, notes, referrals and the timeline.
 
-Dates (``opened_on``, ``due_date``, referral dates) are local calendar dates of the case's desk;
+Dates (``opened_on``, ``due_date``, referral dates) are local calendar dates of the case's desk,
+those a client sends between 2000-01-01 and 2100-12-31 (:data:`app.core.dates.DeskDate`);
 ``*_at`` are ISO 8601 instants with offset (UTC).
 """
 
@@ -10,11 +11,25 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from app.cases.queues import CaseView
 from app.cases.workflow import allowed_from, fields_for
 from app.core.client_ids import CLIENT_ID_FIELD
+from app.core.dates import DeskDate
 from app.core.integers import INTEGER_MAX, INTEGER_MIN
 from app.core.partial import PartialUpdate
 from app.core.text import NotBlank, OptionalText, not_blank, nothing_as_empty
@@ -73,8 +88,11 @@ def _trimmed_lower(value: object) -> object:
 LanguageCode = Annotated[LanguageTag, BeforeValidator(_trimmed_lower)]
 """The registrants' :data:`~app.registrants.schemas.LanguageTag` (pattern, length, known language,
 canonical case), written in any case and with white space around."""
-ConsentId = Annotated[int, Field(ge=INTEGER_MIN, le=INTEGER_MAX, description="The registrant's consent relied on.")]
-"""A consent's id; one beyond the SQL INTEGER range answers 422 naming the field."""
+ConsentId = Annotated[
+    StrictInt, Field(ge=INTEGER_MIN, le=INTEGER_MAX, description="The registrant's consent relied on.")
+]
+"""A consent's id, a JSON integer (``"1"`` or ``1.0`` is a 422); one beyond the SQL INTEGER range
+answers 422 naming the field."""
 
 
 class CaseCreate(BaseModel):
@@ -90,12 +108,13 @@ class CaseCreate(BaseModel):
     vulnerability_flags: list[Vulnerability] = Field(default_factory=list, max_length=12)
     description: Annotated[str, AfterValidator(nothing_as_empty)] = Field(default="", max_length=10_000)
     language: LanguageCode | None = Field(default=None, description="ISO 639-1 or 639-3 code", examples=["wo"])
-    interpreter_used: bool = False
+    interpreter_used: StrictBool = False
 
 
 class CaseUpdate(PartialUpdate):
-    """A partial update; a new ``due_date`` (local date, not before ``opened_on``) needs a reason;
-    null clears the ``language`` only."""
+    """A partial update; a new ``due_date`` (local date, not before ``opened_on``) needs a reason,
+    and ``due_date_reason`` goes only with a new ``due_date`` (422 ``not_applicable`` at the field
+    otherwise); null clears the ``language`` only."""
 
     CLEARABLE = frozenset({"language"})
 
@@ -103,11 +122,22 @@ class CaseUpdate(PartialUpdate):
     vulnerability_flags: list[Vulnerability] | None = Field(default=None, max_length=12)
     description: Annotated[str, AfterValidator(nothing_as_empty)] | None = Field(default=None, max_length=10_000)
     language: LanguageCode | None = None
-    interpreter_used: bool | None = None
-    due_date: dt.date | None = None
+    interpreter_used: StrictBool | None = None
+    due_date: DeskDate | None = None
     due_date_reason: Annotated[str, AfterValidator(not_blank)] | None = Field(
         default=None, min_length=1, max_length=500
     )
+
+    @field_validator("due_date_reason")
+    @classmethod
+    def _reason_only_with_due_date(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        # a reason for a due date not changed would be stored nowhere: refused, not dropped (an
+        # invalid due_date is absent from info.data and has its own error)
+        if reason is not None and "due_date" in info.data and info.data["due_date"] is None:
+            raise PydanticCustomError(
+                "not_applicable", "does not apply without due_date: it is the reason for changing the due date"
+            )
+        return reason
 
     @model_validator(mode="after")
     def _reason_with_due_date(self) -> Self:
@@ -121,7 +151,9 @@ class TransitionIn(BaseModel):
     ``pending_closure`` takes ``requested_status`` (default ``resolved``); a reopen or a refused
     closure request needs ``reason``; ``transferred`` needs ``to_desk`` (code) and may name the
     ``consent_id`` used as legal basis, or (supervisors, administrators) another ``legal_basis``
-    justified in ``legal_basis_note`` (see app.privacy.purposes)."""
+    justified in ``legal_basis_note`` (see app.privacy.purposes). A field the move does not take
+    (:func:`app.cases.workflow.accepted_fields`) is refused (422 ``field-not-applicable``), as is a
+    ``consent_id`` with another legal basis than ``consent``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -132,7 +164,7 @@ class TransitionIn(BaseModel):
     reason: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=500)
     to_desk: str | None = Field(default=None, max_length=32)
     consent_id: ConsentId | None = None
-    legal_basis: LegalBasis = "consent"
+    legal_basis: LegalBasis | None = Field(default=None, description="A transfer's legal basis (absent: consent).")
     legal_basis_note: OptionalText = Field(default=None, max_length=500)
 
 
@@ -225,8 +257,8 @@ class NoteCreate(BaseModel):
 
     id: uuid.UUID | None = CLIENT_ID_FIELD
     text: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(not_blank)]
-    confidential: bool = False
-    internal_assessment: bool = False
+    confidential: StrictBool = False
+    internal_assessment: StrictBool = False
 
 
 class NoteOut(BaseModel):
@@ -253,8 +285,8 @@ class ReferralCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     partner_id: uuid.UUID
-    referred_on: dt.date | None = None
-    expected_answer_on: dt.date | None = None
+    referred_on: DeskDate | None = None
+    expected_answer_on: DeskDate | None = None
     partner_reference: OptionalText = Field(default=None, max_length=120)
     consent_id: ConsentId | None = None
     legal_basis: LegalBasis = "consent"
@@ -266,8 +298,8 @@ class ReferralUpdate(PartialUpdate):
 
     status: ReferralStatus | None = None
     partner_reference: NotBlank | None = Field(default=None, max_length=120)
-    expected_answer_on: dt.date | None = None
-    answered_on: dt.date | None = None
+    expected_answer_on: DeskDate | None = None
+    answered_on: DeskDate | None = None
     outcome: NotBlank | None = Field(default=None, max_length=2000)
 
 

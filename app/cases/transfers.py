@@ -105,6 +105,7 @@ async def transfer(
         legal_basis=legal_basis,
         justification=legal_basis_note,
         consent_id=consent_id,
+        justification_field="legal_basis_note",
     )
     opened_on = local_date(to_desk, now)
     # Lock order as in case creation: number counters first, the audit chain head last.

@@ -2,6 +2,7 @@
 
 Errors: ``TransitionNotAllowed`` (409, with ``current_status`` and ``allowed``),
 ``TransitionRequirementMissing`` (422: outcome category, reason, receiving desk),
+``FieldNotApplicable`` (422: a field the move does not take, named in ``field``),
 ``ReferralRequired`` and ``ConsentRequired`` (409), ``ClosureApprovalRequired`` (403),
 the ``If-Match`` problems (428/412) and ``NotFound`` across desks.
 """
@@ -34,11 +35,14 @@ from app.cases.workflow import (
     PENDING_REFERRAL_STATUSES,
     SUPERVISOR_ONLY_FROM,
     SUPERVISOR_ROLES,
+    TRANSITION_FIELDS,
+    accepted_fields,
     allowed_from,
     needs_reason,
 )
 from app.core.context import Actor
 from app.core.db import utcnow
+from app.core.errors import not_applicable
 from app.core.http import require_if_match
 from app.notifications import events as notify
 
@@ -54,7 +58,7 @@ class TransitionRequest:
     reason: str | None = None
     to_desk: str | None = None
     consent_id: int | None = None
-    legal_basis: str = "consent"
+    legal_basis: str | None = None
     legal_basis_note: str | None = None
 
 
@@ -81,6 +85,7 @@ async def transition(
             current_status=source,
             allowed=list(allowed),
         )
+    _refuse_fields_not_taken(source, target, request)
     service_type = (
         await session.execute(select(ServiceType).where(ServiceType.id == case.service_type_id))
     ).scalar_one()
@@ -138,7 +143,7 @@ async def transition(
             service_type=service_type,
             to_desk_code=request.to_desk,
             consent_id=request.consent_id,
-            legal_basis=request.legal_basis,
+            legal_basis=request.legal_basis or "consent",
             legal_basis_note=request.legal_basis_note,
         )
         details.update(to_desk=request.to_desk.upper(), transfer_id=record.id, target_case_id=record.target_case_id)
@@ -161,6 +166,19 @@ async def transition(
     )
     await notify.case_status_changed(session, actor=actor, case=case)
     return case
+
+
+def _refuse_fields_not_taken(source: str, target: str, request: TransitionRequest) -> None:
+    """``FieldNotApplicable`` (422) naming every field sent (not null) that the move does not take
+    (:func:`~app.cases.workflow.accepted_fields`): it would otherwise be stored nowhere."""
+    taken = accepted_fields(source, target)
+    extra = [f for f in TRANSITION_FIELDS if getattr(request, f) is not None and f not in taken]
+    if extra:
+        raise not_applicable(
+            extra,
+            why_en=f"a move from {source} to {target} takes {', '.join(taken) or 'no other field than to'}.",
+            why_fr=f"un passage de {source} à {target} prend {', '.join(taken) or 'seulement le champ to'}.",
+        )
 
 
 def _apply(

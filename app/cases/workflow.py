@@ -98,6 +98,8 @@ VULNERABILITY_FLAGS: Final = (
 )
 REFERRAL_STATUSES: Final = ("sent", "acknowledged", "answered", "declined", "no_answer")
 PENDING_REFERRAL_STATUSES: Final = ("sent", "acknowledged")
+ANSWER_STATUSES: Final = ("answered", "declined")
+"""The partner answered (yes or no): only then has a referral an ``answered_on`` date."""
 REFERRAL_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "sent": ("acknowledged", "answered", "declined", "no_answer"),
     "acknowledged": ("answered", "declined", "no_answer"),
@@ -105,7 +107,8 @@ REFERRAL_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "declined": (),
     "no_answer": ("acknowledged", "answered", "declined"),
 }
-"""A late partner may still answer after the desk recorded ``no_answer``."""
+"""A late partner may still answer after the desk recorded ``no_answer``. A status not listed, the
+current one included, is refused (409), as a case's move to its own status is."""
 
 DEFAULT_PARTNER_ANSWER_DAYS: Final = 10
 """Business days a partner has to answer when the referral does not say (a default, not a rule)."""
@@ -126,3 +129,31 @@ def fields_for(source: str, target: str) -> tuple[str, ...]:
     if target in NEEDS_TRANSFER:
         needed += ("to_desk", "consent_id")
     return needed
+
+
+TRANSITION_FIELDS: Final = (
+    "outcome_category",
+    "outcome_note",
+    "requested_status",
+    "reason",
+    "to_desk",
+    "consent_id",
+    "legal_basis",
+    "legal_basis_note",
+)
+"""Every field a transition may carry besides ``to`` (as named in ``TransitionIn``)."""
+
+
+def accepted_fields(source: str, target: str) -> tuple[str, ...]:
+    """The fields a move from ``source`` to ``target`` takes: those it asks for
+    (:func:`fields_for`) and the optional ones: ``outcome_note`` (closing, closure request),
+    ``requested_status`` (closure request), ``legal_basis`` and ``legal_basis_note`` (transfer).
+    Any other field sent with the move is refused (422 ``field-not-applicable``), never ignored."""
+    accepted = fields_for(source, target)
+    if target in NEEDS_OUTCOME:
+        accepted += ("outcome_note",)
+    if target == "pending_closure":
+        accepted += ("requested_status",)
+    if target in NEEDS_TRANSFER:
+        accepted += ("legal_basis", "legal_basis_note")
+    return accepted

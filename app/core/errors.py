@@ -140,6 +140,28 @@ class ValidationFailed(Problem):
     title_fr, title_en = "Données invalides", "Invalid data"
 
 
+class FieldNotApplicable(ValidationFailed):
+    """422: the body carries a value the operation does not take (a closing outcome on a move that
+    closes nothing, an answer date for a referral not answered…). It is refused rather than
+    ignored, so that nothing a person typed is silently dropped. Members: ``field`` (the first
+    such field), ``errors`` (one per field: ``loc`` ``["body", name]``, type ``not_applicable``)."""
+
+    slug = "field-not-applicable"
+    title_fr, title_en = "Champ sans objet pour cette opération", "Field does not apply to this operation"
+
+
+def not_applicable(fields: list[str], *, why_en: str, why_fr: str) -> FieldNotApplicable:
+    """The :class:`FieldNotApplicable` problem naming ``fields`` (as the client sent them, in
+    order); ``why_en``/``why_fr`` finish the sentence "…does not apply: <why>"."""
+    names = ", ".join(fields)
+    return FieldNotApplicable(
+        f"{names} {'does' if len(fields) == 1 else 'do'} not apply: {why_en}",
+        detail_fr=f"{names} {'est' if len(fields) == 1 else 'sont'} sans objet : {why_fr}",
+        field=fields[0],
+        errors=[{"loc": ["body", f], "msg": f"does not apply: {why_en}", "type": "not_applicable"} for f in fields],
+    )
+
+
 class IdempotencyKeyReused(Problem):
     status, slug = 422, "idempotency-key-reused"
     title_fr, title_en = (

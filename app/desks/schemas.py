@@ -10,7 +10,7 @@ import zoneinfo
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from app.core.partial import PartialUpdate
 from app.core.text import not_blank
@@ -71,7 +71,7 @@ class DeskCreate(BaseModel):
     city: Annotated[str, AfterValidator(not_blank)] = Field(min_length=1, max_length=120)
     time_zone: TimeZoneName = Field(examples=["Africa/Casablanca"])
     opening_hours: OpeningHours = Field(default_factory=dict, examples=[{"1": [["09:00", "16:30"]]}])
-    merge_requires_approval: bool = Field(
+    merge_requires_approval: StrictBool = Field(
         default=False, description="An agent's merge of two registrant files waits for a supervisor's approval."
     )
 
@@ -83,8 +83,8 @@ class DeskUpdate(PartialUpdate):
     city: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=120)
     time_zone: TimeZoneName | None = None
     opening_hours: OpeningHours | None = None
-    is_active: bool | None = None
-    merge_requires_approval: bool | None = None
+    is_active: StrictBool | None = None
+    merge_requires_approval: StrictBool | None = None
 
 
 class DeskOut(BaseModel):

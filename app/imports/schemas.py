@@ -6,7 +6,8 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.core.db import INTEGER_MAX
 from app.core.text import OptionalText
@@ -162,12 +163,23 @@ class RowResolutionIn(BaseModel):
     registrant_etag: str | None = Field(default=None, max_length=64)
     note: OptionalText = Field(default=None, max_length=2000)
 
+    @field_validator("registrant_id", "update_fields", "registrant_etag")
+    @classmethod
+    def _only_for_link(cls, value: Any, info: ValidationInfo) -> Any:
+        # named at its own field, so the client sees which value a create or a discard would drop
+        decision = info.data.get("decision")
+        if decision is not None and decision != "link" and value:
+            raise PydanticCustomError(
+                "not_applicable",
+                "does not apply to decision {decision}: only link takes it",
+                {"decision": decision},
+            )
+        return value
+
     @model_validator(mode="after")
     def _fits_decision(self) -> RowResolutionIn:
         if self.decision == "link" and self.registrant_id is None:
             raise ValueError("decision link needs registrant_id: the candidate the row is")
-        if self.decision != "link" and (self.registrant_id or self.update_fields or self.registrant_etag):
-            raise ValueError(f"decision {self.decision} takes no registrant_id, update_fields or registrant_etag")
         if len(set(self.update_fields)) != len(self.update_fields):
             raise ValueError("update_fields names a field twice")
         return self

@@ -1,4 +1,5 @@
-"""Response bodies of data protection."""
+"""Request and response bodies of data protection; dates a client sends are between 2000-01-01 and
+2100-12-31 (:data:`app.core.dates.DeskDate`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from app.core.dates import DeskDate
 from app.core.text import not_blank
 
 
@@ -54,7 +56,7 @@ class SubjectRequestIn(BaseModel):
     registrant_id: uuid.UUID
     kind: Literal["access", "erasure"] = "access"
     channel: Literal["in_person", "paper_form", "phone", "email", "post", "online"] = "in_person"
-    received_on: dt.date | None = None
+    received_on: DeskDate | None = None
 
 
 class SubjectRequestOut(BaseModel):
@@ -97,7 +99,7 @@ class LegalHoldIn(BaseModel):
 
     registrant_id: uuid.UUID
     reason: Reason
-    until: dt.date | None = None
+    until: DeskDate | None = None
 
 
 class LegalHoldOut(BaseModel):

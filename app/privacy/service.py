@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.core.errors import ValidationFailed
+from app.core.errors import ValidationFailed, not_applicable
 from app.core.text import fold, visible_length
 from app.privacy.errors import ConsentRequired, JustificationRequired, LegalBasisForbidden
 from app.privacy.models import Disclosure
@@ -202,12 +202,17 @@ async def authorise(
     justification: str | None = None,
     partner_name: str | None = None,
     consent_id: int | None = None,
+    justification_field: str = "justification",
+    consent_field: str = "consent_id",
 ) -> Basis:
     """The legal basis for disclosing ``registrant_id``'s data for ``purpose`` at ``at``.
 
     ``consent``: :func:`require_consent`. ``vital_interest``/``legal_obligation``: only a
     supervisor or an administrator (``LegalBasisForbidden``, 403), with a ``justification`` of at
-    least :data:`MIN_JUSTIFICATION_LENGTH` characters (``JustificationRequired``, 422).
+    least :data:`MIN_JUSTIFICATION_LENGTH` characters (``JustificationRequired``, 422), and no
+    ``consent_id`` (``FieldNotApplicable``, 422: the disclosure does not rest on a consent, so the
+    one named would be recorded nowhere). ``justification_field`` and ``consent_field`` are the
+    names the caller's client gave those values, which the problems name in ``field``.
     """
     purposes = sorted(_as_set(purpose))
     if legal_basis == "consent":
@@ -230,13 +235,20 @@ async def authorise(
             detail_fr=f"Seul un superviseur ou un administrateur peut invoquer la base {legal_basis}.",
             legal_basis=legal_basis,
         )
+    if consent_id is not None:
+        raise not_applicable(
+            [consent_field],
+            why_en=f"the legal basis {legal_basis} is not a consent.",
+            why_fr=f"la base légale {legal_basis} n'est pas un consentement.",
+        )
     text = (justification or "").strip()
     if visible_length(text) < MIN_JUSTIFICATION_LENGTH:  # twenty zero-width spaces justify nothing
         raise JustificationRequired(
-            f"The legal basis {legal_basis} needs a justification of at least {MIN_JUSTIFICATION_LENGTH} characters.",
-            detail_fr=f"La base légale {legal_basis} requiert une justification d'au moins "
+            f"The legal basis {legal_basis} needs a justification ({justification_field}) of at least "
+            f"{MIN_JUSTIFICATION_LENGTH} characters.",
+            detail_fr=f"La base légale {legal_basis} requiert une justification ({justification_field}) d'au moins "
             f"{MIN_JUSTIFICATION_LENGTH} caractères.",
-            field="legal_basis_justification",
+            field=justification_field,
         )
     return Basis(legal_basis, purposes[0], None, text)
 

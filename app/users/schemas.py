@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 from app.core.partial import PartialUpdate
 from app.core.text import not_blank
@@ -36,7 +36,7 @@ class UserUpdate(PartialUpdate):
     full_name: FullName | None = None
     role: Role | None = None
     password: Password | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     desk_codes: list[str] | None = Field(default=None, max_length=100)
 
 

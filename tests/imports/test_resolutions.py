@@ -366,3 +366,34 @@ async def test_each_refused_row_of_a_bulk_resolution_speaks_the_response_languag
     (row,) = body["errors"]
     assert (row["line"], row["status"], row["type"]) == (4, 409, "/problems/import-row-resolved")
     assert (row["title"], row["detail"], row["resolution"]) == (title, detail, "discarded")
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"decision": "discard", "update_fields": ["occupation"]}, ["update_fields"]),
+        (
+            {"decision": "create", "registrant_id": str(uuid.uuid4()), "registrant_etag": "*"},
+            ["registrant_id", "registrant_etag"],
+        ),
+        ({"decision": "discard", "registrant_etag": '"v1"'}, ["registrant_etag"]),
+    ],
+)  # fmt: skip
+async def test_what_only_a_link_takes_is_refused_at_its_field(
+    body: dict[str, Any], fields: list[str], client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any]
+) -> None:
+    batch_id = batch["batch_id"]
+    single = _problem(await client.post(_url(batch_id, 4), json=body, headers=agent.headers), 422, "validation-failed")
+    expected = [
+        (["body", f], "not_applicable", f"does not apply to decision {body['decision']}: only link takes it")
+        for f in fields
+    ]
+    assert [(e["loc"], e["type"], e["msg"]) for e in single["errors"]] == expected
+    bulk = _problem(
+        await client.post(_url(batch_id), json={"items": [{"line": 4, **body}]}, headers=agent.headers),
+        422,
+        "validation-failed",
+    )
+    assert [e["loc"] for e in bulk["errors"]] == [["body", "items", "0", f] for f in fields]
+    flagged = await client.get(f"/api/v1/imports/{batch_id}/flagged", headers=agent.headers)
+    assert 4 in [row["line"] for row in flagged.json()["items"]]

@@ -1,0 +1,39 @@
+"""The calendar dates the desk works with: every date a person types is within them.
+
+A desk's calendar (business days, holidays, time zones) is computed for the years
+:data:`FIRST_YEAR` to :data:`LAST_YEAR`; a case's due date, a referral's dates, a subject
+request's date of receipt, a legal hold's last day, an appointment and a holiday all fall in
+them. A date outside (``0001-01-01``, ``9999-12-31``: a typing slip or a "never" placeholder) is
+refused at the edge, 422 with the error type ``date_range`` at the field, instead of being stored
+and read back as an overdue case, a deadline met two thousand years ago or a hold no one can
+reach. Each domain adds its own rules within (not in the future, not before the case opened…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Final
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2100
+"""The first and last years of the desk's calendar (the zone arithmetic of a desk's calendar is
+exact within them; a far date overflowed it)."""
+
+
+def check_year(year: int) -> None:
+    """``PydanticCustomError`` ``date_range`` unless ``year`` is within :data:`FIRST_YEAR`–:data:`LAST_YEAR`."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PydanticCustomError("date_range", f"must be between {FIRST_YEAR} and {LAST_YEAR}")
+
+
+def _within_calendar(day: dt.date) -> dt.date:
+    check_year(day.year)
+    return day
+
+
+DeskDate = Annotated[dt.date, AfterValidator(_within_calendar)]
+"""A calendar date (``YYYY-MM-DD``) between 1 January :data:`FIRST_YEAR` and 31 December
+:data:`LAST_YEAR`; outside, 422 ``date_range`` naming the field."""
