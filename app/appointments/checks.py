@@ -57,7 +57,7 @@ async def resolve_subject(
 ) -> Subject:
     if case_id is not None:
         try:
-            case = await cases.get_visible(session, actor=actor, case_id=case_id)
+            case = await cases.get_visible(session, actor=actor, case_id=case_id, for_write=True)
         except NotFound as exc:
             raise UnknownCase(f"No case {case_id}.", detail_fr=f"Aucun dossier {case_id}.") from exc
         if case.desk_id != desk.id:
@@ -73,7 +73,7 @@ async def resolve_subject(
             )
         return Subject(registrant_id=case.registrant_id, case_id=case.id)
     assert registrant_id is not None
-    registrant = await cases.visible_registrant(session, actor=actor, registrant_id=registrant_id)
+    registrant = await cases.visible_registrant(session, actor=actor, registrant_id=registrant_id, for_write=True)
     return Subject(registrant_id=registrant.id, case_id=None)
 
 

@@ -4,7 +4,9 @@ Rules (each refused with its problem type, nothing written):
 - the desk must be visible to the actor (``NotFound`` 404 otherwise, also for the appointment);
 - the subject: an open case of that desk (``UnknownCase`` 422, ``CaseAtOtherDesk`` 422, the cases
   domain's ``CaseNotOpen``/``CaseReadOnly`` 409) or a registrant the actor may see (the cases
-  domain's ``UnknownRegistrant``, 404); for a case, the registrant is the case's;
+  domain's ``UnknownRegistrant``, 404); for a case, the registrant is the case's; not an
+  anonymised file (``RegistrantErased`` 409: its appointments are only cancelled or marked kept or
+  missed, without a reason, never booked or moved);
 - the agent is an active, non-auditor member of the desk (``AgentNotAtDesk``);
 - ``ends_at`` after ``starts_at`` (``AppointmentEndsBeforeStart``), start in the future
   (``AppointmentInPast``), not on a desk holiday (``DeskClosedForHoliday``), inside one opening span
@@ -45,6 +47,7 @@ from app.core.http import require_if_match
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.notifications import events as notify
+from app.registrants import closed
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {"booked": ("kept", "missed", "cancelled")}
 _AUDITED = ("starts_at", "ends_at", "agent_id", "purpose", "status", "status_reason")
@@ -177,8 +180,10 @@ async def reschedule(
     agent_id: uuid.UUID | None,
     purpose: str | None,
 ) -> tuple[Appointment, Desk]:
-    """Move a booked appointment (``If-Match`` required: 428/412), checked like a new booking."""
+    """Move a booked appointment (``If-Match`` required: 428/412), checked like a new booking;
+    ``RegistrantErased`` (409) when the person's file was anonymised (cancel it instead)."""
     appointment, desk = await get(session, actor=actor, appointment_id=appointment_id)
+    await closed.hold_open(session, appointment.registrant_id)
     require_if_match(if_match, appointment.version)
     if appointment.status != "booked":
         raise AppointmentTransitionNotAllowed(
@@ -237,9 +242,13 @@ async def transition(
 
     Raises ``AppointmentTransitionNotAllowed`` (409, naming the allowed statuses),
     ``AppointmentNotStarted`` (409, times in the desk's local time, e.g. "à 10 h 00") for kept
-    too early or missed before the start, 428/412 through If-Match.
+    too early or missed before the start, 428/412 through If-Match. When the person's file was
+    anonymised, the status still changes but a ``reason`` (free text) is refused with
+    ``RegistrantErased`` (409).
     """
     appointment, desk = await get(session, actor=actor, appointment_id=appointment_id)
+    if reason and reason.strip():
+        await closed.hold_open(session, appointment.registrant_id)
     require_if_match(if_match, appointment.version)
     _require_booked(appointment, status)
     now = utcnow()

@@ -36,9 +36,10 @@ async def add(
     internal_assessment: bool = False,
     note_id: uuid.UUID | None = None,
 ) -> CaseNote:
-    """Add a note to a case (closed cases too; not a transferred one: ``CaseReadOnly``, 409).
+    """Add a note to a case (closed cases too; not a transferred one: ``CaseReadOnly``, 409; not
+    one of an anonymised file: ``RegistrantErased``, 409).
     ``note_id``: a client-generated id (offline); 409 ``id-taken`` when it is in use."""
-    case = await get_visible(session, actor=actor, case_id=case_id)
+    case = await get_visible(session, actor=actor, case_id=case_id, for_write=True)
     ensure_writable(case)
     location = f"/api/v1/cases/{case.id}/notes/{{id}}"
     note = CaseNote(

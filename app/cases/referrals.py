@@ -46,6 +46,8 @@ from app.privacy.purposes import REFERRAL_PURPOSE
 # What a referral hands the partner: who the person is, how to reach them, what they need.
 REFERRAL_FIELDS_SENT = ("given_names", "family_name", "phones", "service_type", "case_description")
 _FIELDS = ("status", "partner_reference", "expected_answer_on", "answered_on", "outcome")
+_FREE_TEXT = frozenset({"partner_reference", "outcome"})
+"""A referral's fields that may hold what is known of the person (erased with their file)."""
 
 
 async def _desk_of(session: AsyncSession, case: Case) -> Desk:
@@ -61,9 +63,9 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
 
     ``values``: ``partner_id``, optional ``referred_on`` (default: the desk's today; not in the
     future, not before the case opened), ``expected_answer_on`` (not before ``referred_on``),
-    ``partner_reference``.
+    ``partner_reference``. Raises ``RegistrantErased`` (409) when the person's file was anonymised.
     """
-    case = await get_visible(session, actor=actor, case_id=case_id)
+    case = await get_visible(session, actor=actor, case_id=case_id, for_write=True)
     ensure_open(case)
     partner = await catalogue.active_partner(session, partner_id=values["partner_id"])
     desk = await _desk_of(session, case)
@@ -187,9 +189,12 @@ async def update(
     there, the current one included, is ``ReferralStatusNotAllowed`` (409, with ``allowed``), as a
     case's move to its own status is. ``answered``/``declined`` set ``answered_on`` to the desk's
     today unless given; ``answered_on`` is taken only with such a status or once the referral has
-    it (``FieldNotApplicable``, 422, otherwise: a referral not answered has no answer date).
+    it (``FieldNotApplicable``, 422, otherwise: a referral not answered has no answer date). On the
+    case of an anonymised file only the status and dates are still recorded; a
+    ``partner_reference`` or ``outcome`` (free text) is refused with ``RegistrantErased`` (409).
     """
-    case = await get_visible(session, actor=actor, case_id=case_id, for_update=True)
+    carries_text = bool(_FREE_TEXT & changes.keys())
+    case = await get_visible(session, actor=actor, case_id=case_id, for_update=True, for_write=carries_text)
     ensure_writable(case)
     referral = await get(session, actor=actor, case_id=case_id, referral_id=referral_id)
     require_if_match(if_match, referral.version)

@@ -36,6 +36,7 @@ from app.core.errors import Forbidden, NotFound
 from app.core.http import require_if_match
 from app.desks.models import Desk
 from app.notifications import events as notify
+from app.registrants import closed
 from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 
@@ -44,19 +45,35 @@ _SENSITIVE = frozenset({"description"})
 ASSIGNABLE_ROLES = frozenset({"agent", "supervisor"})
 
 
-async def visible_registrant(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Registrant:
+async def visible_registrant(
+    session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, for_write: bool = False
+) -> Registrant:
     """The registrant if the actor's desks include theirs; ``UnknownRegistrant`` (404) otherwise,
-    ``RegistrantMerged`` (409, with the survivor) for a file merged into another."""
+    ``RegistrantMerged`` (409, with the survivor) for a file merged into another. ``for_write``:
+    the caller writes something of the person's; ``RegistrantErased`` (409) when the file is
+    anonymised, and an erasure waits for the transaction (:func:`app.registrants.closed.hold_open`)."""
     registrant = await session.get(Registrant, registrant_id)
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise UnknownRegistrant("No such registrant.", detail_fr="Personne introuvable.")
     if registrant.merged_into_id is not None:
         raise merged_into(registrant.merged_into_id)
+    if for_write:
+        await closed.hold_open(session, registrant.id)
     return registrant
 
 
-async def get_visible(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, for_update: bool = False) -> Case:
-    """The case if the actor may see its desk; ``NotFound`` otherwise. ``for_update`` locks the row."""
+async def get_visible(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, for_update: bool = False, for_write: bool = False
+) -> Case:
+    """The case if the actor may see its desk; ``NotFound`` otherwise. ``for_update`` locks the row.
+    ``for_write``: the caller writes something of the person's on the case; ``RegistrantErased``
+    (409) when their file is anonymised, and an erasure waits for the transaction (the person is
+    locked before the case, in the erasure's order: :mod:`app.registrants.closed`)."""
+    if for_write:
+        found = (await session.execute(select(Case.registrant_id, Case.desk_id).where(Case.id == case_id))).first()
+        if found is None or not actor.can_see_desk(found.desk_id):
+            raise NotFound("No such case.", detail_fr="Dossier introuvable.")
+        await closed.hold_open(session, found.registrant_id)
     stmt = select(Case).where(Case.id == case_id)
     if for_update:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
@@ -108,9 +125,10 @@ async def create(
     ``values``: ``id`` (optional, client-generated: 409 ``id-taken`` if in use), ``registrant_id``,
     ``service_type`` (code), ``channel``, ``priority``,
     ``vulnerability_flags``, ``description``, ``language``, ``interpreter_used``.
-    Raises ``UnknownRegistrant`` (404), ``UnknownServiceType``/``ServiceTypeRetired`` (422).
+    Raises ``UnknownRegistrant`` (404), ``RegistrantErased`` (409: an anonymised file),
+    ``UnknownServiceType``/``ServiceTypeRetired`` (422).
     """
-    registrant = await visible_registrant(session, actor=actor, registrant_id=values["registrant_id"])
+    registrant = await visible_registrant(session, actor=actor, registrant_id=values["registrant_id"], for_write=True)
     service_type = await catalogue.usable_service_type(session, code=values["service_type"])
     desk = (await session.execute(select(Desk).where(Desk.id == registrant.desk_id))).scalar_one()
     now = now or utcnow()
@@ -180,9 +198,11 @@ async def update(
     """Edit a case's details; a new ``due_date`` needs ``due_date_reason`` (the schema checks it).
 
     Raises ``CaseReadOnly`` (409) for a transferred case, ``CaseNotOpen`` (409) for a due-date
-    change on a closed case, ``DueDateBeforeCreation`` (422), and the ``If-Match`` problems.
+    change on a closed case, ``RegistrantErased`` (409) when the person's file was anonymised (its
+    cases are only closed now: :mod:`app.cases.transitions`), ``DueDateBeforeCreation`` (422), and
+    the ``If-Match`` problems.
     """
-    case = await get_visible(session, actor=actor, case_id=case_id, for_update=True)
+    case = await get_visible(session, actor=actor, case_id=case_id, for_update=True, for_write=True)
     require_if_match(if_match, case.version)
     ensure_writable(case)
     reason = changes.pop("due_date_reason", None)

@@ -57,6 +57,7 @@ from app.desks import service as desks
 from app.desks.models import Desk
 from app.privacy import service as privacy
 from app.privacy.purposes import REGISTRANT_FIELD_CATEGORIES, fields_covered
+from app.registrants import closed
 from app.registrants import keys as match_keys
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.prepare import set_keys
@@ -238,15 +239,22 @@ async def transfer(
 async def _registrant_at(
     session: AsyncSession, *, actor: Actor, registrant: Registrant, desk: Desk
 ) -> tuple[Registrant, bool]:
-    """The receiving desk's record of this person, and whether it was just copied."""
+    """The receiving desk's record of this person (never an anonymised one: a new copy then), and
+    whether it was just copied."""
     related = [Registrant.source_ref == str(registrant.id)]
     if registrant.source == "transfer" and registrant.source_ref:
         related.append(Registrant.id == uuid.UUID(registrant.source_ref))
-    stmt = select(Registrant).where(Registrant.desk_id == desk.id, or_(*related)).order_by(Registrant.created_at)
+    stmt = (
+        select(Registrant)
+        .where(Registrant.desk_id == desk.id, or_(*related), Registrant.anonymised_at.is_(None))
+        .order_by(Registrant.created_at)
+    )
     existing = (await session.execute(stmt.limit(1))).scalar_one_or_none()
     if existing is not None and existing.merged_into_id is not None:  # merged since: its survivor is the person
         survivor = await session.get(Registrant, existing.merged_into_id)
         existing = survivor if survivor is not None and survivor.desk_id == desk.id else None
+    if existing is not None and await closed.anonymised_at(session, existing.id) is not None:
+        existing = None  # erased meanwhile at that desk (its own request): closed for good, a new copy
     if existing is not None:
         return existing, False
     now = utcnow()

@@ -62,6 +62,15 @@ class TransitionRequest:
     legal_basis_note: str | None = None
 
 
+def winds_down(request: TransitionRequest) -> bool:
+    """True for a move that only closes the case (a closing status, or a closure request) and
+    carries no text: the one kind still made on the case of an anonymised file, whose cases the
+    desk no longer works on but still closes (a reopen, a transfer, any text would be the person's
+    data on a file that can no longer be erased)."""
+    text = (request.reason, request.outcome_note, request.legal_basis_note)
+    return request.to in NEEDS_OUTCOME and not any(text)
+
+
 def _missing(what_en: str, what_fr: str, field: str) -> TransitionRequirementMissing:
     return TransitionRequirementMissing(what_en, detail_fr=what_fr, field=field)
 
@@ -71,9 +80,11 @@ async def transition(
 ) -> Case:
     """Move the case to ``request.to`` if the table allows it and its rules hold; returns the case.
 
-    A transfer also opens the case at the receiving desk (see :mod:`app.cases.transfers`).
+    A transfer also opens the case at the receiving desk (see :mod:`app.cases.transfers`). When
+    the person's file was anonymised, the case can only be wound down (:func:`winds_down`); any
+    other move is refused with ``RegistrantErased`` (409).
     """
-    case = await get_visible(session, actor=actor, case_id=case_id, for_update=True)
+    case = await get_visible(session, actor=actor, case_id=case_id, for_update=True, for_write=not winds_down(request))
     require_if_match(if_match, case.version)
     source, target = case.status, request.to
     allowed = allowed_from(source)

@@ -25,10 +25,12 @@ from app.auth.deps import CurrentActor
 from app.cases.models import Case
 from app.core.context import Actor
 from app.core.errors import Forbidden, NotFound
+from app.registrants import closed
 from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 
 DeskLoader = Callable[[AsyncSession, uuid.UUID], Awaitable[uuid.UUID | None]]
+PersonLoader = Callable[[AsyncSession, uuid.UUID], Awaitable[uuid.UUID | None]]
 DocumentAction = Literal["list", "read", "download", "upload", "delete"]
 
 DOCUMENT_ACTIONS: dict[str, tuple[Literal["read", "write"], frozenset[str] | None]] = {
@@ -52,6 +54,7 @@ class _OwnerKind:
     loader: DeskLoader
     read_roles: frozenset[str]
     write_roles: frozenset[str]
+    person: PersonLoader | None
 
 
 _KINDS: dict[str, _OwnerKind] = {}
@@ -66,10 +69,30 @@ class Owner:
     desk_id: uuid.UUID
 
 
-def register(owner_type: str, loader: DeskLoader, *, read_roles: frozenset[str], write_roles: frozenset[str]) -> None:
+def register(
+    owner_type: str,
+    loader: DeskLoader,
+    *,
+    read_roles: frozenset[str],
+    write_roles: frozenset[str],
+    person: PersonLoader | None = None,
+) -> None:
     """Make ``owner_type`` a valid owner, with ``loader(session, id) -> desk_id | None`` and the
-    roles that may read and write such an owner (on the desks they see)."""
-    _KINDS[owner_type] = _OwnerKind(loader, read_roles, write_roles)
+    roles that may read and write such an owner (on the desks they see). ``person(session, id) ->
+    registrant_id | None``: whose file the owner's documents are part of, for an owner that holds
+    a person's data (no upload once that file is anonymised: :func:`hold_open`)."""
+    _KINDS[owner_type] = _OwnerKind(loader, read_roles, write_roles, person)
+
+
+async def hold_open(session: AsyncSession, owner: Owner) -> None:
+    """Raise ``RegistrantErased`` (409) when the owner's person's file is anonymised, and keep an
+    erasure waiting until the transaction ends (:func:`app.registrants.closed.hold_open`): called
+    when an upload is resolved (before a byte is read) and again in the transaction writing its row,
+    since an erasure may commit while the bytes stream."""
+    kind = _KINDS[owner.type]
+    registrant_id = await kind.person(session, owner.id) if kind.person is not None else None
+    if registrant_id is not None:
+        await closed.hold_open(session, registrant_id)
 
 
 def allowed_roles(owner_type: str, action: DocumentAction) -> frozenset[str]:
@@ -109,8 +132,9 @@ async def resolve(
     """The owner if the actor may do ``action`` to its documents.
 
     Raises ``Forbidden`` (403) when the actor's role may not (whatever the record), ``NotFound``
-    (404) when the owner does not exist or belongs to a desk the actor does not see, and
-    ``RegistrantMerged`` (409, with the survivor) for a registrant file merged into another.
+    (404) when the owner does not exist or belongs to a desk the actor does not see,
+    ``RegistrantMerged`` (409, with the survivor) for a registrant file merged into another, and
+    for an upload ``RegistrantErased`` (409) when the person's file is anonymised.
     """
     kind = _KINDS.get(owner_type)
     if kind is None:
@@ -127,18 +151,29 @@ async def resolve(
         survivor = (await session.execute(select(Registrant.merged_into_id).where(Registrant.id == owner_id))).scalar()
         if survivor is not None:  # a merged file's documents are the survivor's now
             raise merged_into(survivor)
-    return Owner(type=owner_type, id=owner_id, desk_id=desk_id)
+    owner = Owner(type=owner_type, id=owner_id, desk_id=desk_id)
+    if action == "upload":
+        await hold_open(session, owner)
+    return owner
 
 
 async def _registrant_desk(session: AsyncSession, registrant_id: uuid.UUID) -> uuid.UUID | None:
     return (await session.execute(select(Registrant.desk_id).where(Registrant.id == registrant_id))).scalar()
 
 
-register("registrant", _registrant_desk, read_roles=EVERY_ROLE, write_roles=STAFF_WRITERS)
+async def _registrant_itself(_session: AsyncSession, registrant_id: uuid.UUID) -> uuid.UUID | None:
+    return registrant_id
+
+
+register("registrant", _registrant_desk, read_roles=EVERY_ROLE, write_roles=STAFF_WRITERS, person=_registrant_itself)
 
 
 async def _case_desk(session: AsyncSession, case_id: uuid.UUID) -> uuid.UUID | None:
     return (await session.execute(select(Case.desk_id).where(Case.id == case_id))).scalar()
 
 
-register("case", _case_desk, read_roles=STAFF_WRITERS, write_roles=STAFF_WRITERS)
+async def _case_person(session: AsyncSession, case_id: uuid.UUID) -> uuid.UUID | None:
+    return (await session.execute(select(Case.registrant_id).where(Case.id == case_id))).scalar()
+
+
+register("case", _case_desk, read_roles=STAFF_WRITERS, write_roles=STAFF_WRITERS, person=_case_person)

@@ -95,8 +95,12 @@ async def record_upload(
     """Write the document row and its ``document.upload`` audit event (flushes, never commits).
 
     Returns ``(document, created)``; when the owner already has a live document with the same
-    stored SHA-256, that one is returned with ``created=False`` and nothing is written.
+    stored SHA-256, that one is returned with ``created=False`` and nothing is written. Raises
+    ``RegistrantErased`` (409) when the person's file was anonymised, also by an erasure committed
+    while the upload streamed: checked here again, in the transaction writing the row, under a lock
+    an erasure waits for (:func:`owners.hold_open`).
     """
+    await owners.hold_open(session, owner)
     existing = await _live_duplicate(session, owner=owner, sha256=stored.sha256)
     if existing is not None:
         return existing, False

@@ -5,7 +5,8 @@ some of its fields onto that person through the registry's normal update, audite
 ``create`` (a new person, through the registry's normal registration with number allocation,
 the duplicate check already answered by the agent) or ``discard``. A candidate that is an
 earlier row of the same file counts through the registrant that row became (imported, or since
-resolved); a candidate merged into another file since is linked to its survivor.
+resolved); a candidate merged into another file since is linked to its survivor. A link to an
+anonymised file is refused (409 ``registrant-erased``: the row's values could never be erased).
 
 Every resolution is audited ``import.row_resolve`` and the batch's stored ``counts`` are
 recomputed (``pending``/``linked``/``created``/``discarded``). A bulk request is all or
@@ -51,6 +52,7 @@ from app.imports.schemas import (
     RowWarning,
     counts_of,
 )
+from app.registrants import closed
 from app.registrants import repository as registrant_queries
 from app.registrants import service as registrants
 from app.registrants.models import Registrant
@@ -103,6 +105,7 @@ async def _target(session: AsyncSession, *, actor: Actor, row: ImportRow, regist
         registrant = await session.get(Registrant, registrant.merged_into_id)
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
+    await closed.hold_open(session, registrant.id)  # the row's values would land on an anonymised file
     return registrant
 
 

@@ -69,8 +69,9 @@ async def set_preference(
     session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, if_match: str | None, choice: PreferenceIn
 ) -> NotificationPreference:
     """Replace the person's choice. ``If-Match``: the ETag read (``"v0"`` before any choice);
-    428 missing, 412 stale. Audited ``notification.preference_update`` with before/after."""
-    registrant = await cases.visible_registrant(session, actor=actor, registrant_id=registrant_id)
+    428 missing, 412 stale; 409 ``registrant-erased`` for an anonymised file. Audited
+    ``notification.preference_update`` with before/after."""
+    registrant = await cases.visible_registrant(session, actor=actor, registrant_id=registrant_id, for_write=True)
     row = await session.get(NotificationPreference, registrant.id, with_for_update=True)
     require_if_match(if_match, row.version if row is not None else 0)
     before = {"channel": row.channel, "language": row.language} if row is not None else {}
@@ -99,8 +100,9 @@ async def request_documents(
     """Tell the person which documents the desk waits for (default: the service type's usual
     ones): a ``documents_requested`` timeline event, an audit event and a ``documents_missing``
     message on the person's channel. Raises ``NotFound`` (404), ``CaseNotOpen``/``CaseReadOnly``
-    (409), ``ValidationFailed`` (422) when no document is named and the service type lists none."""
-    case = await cases.get_visible(session, actor=actor, case_id=case_id, for_update=True)
+    (409), ``RegistrantErased`` (409) when the person's file was anonymised, ``ValidationFailed``
+    (422) when no document is named and the service type lists none."""
+    case = await cases.get_visible(session, actor=actor, case_id=case_id, for_update=True, for_write=True)
     cases.ensure_open(case)
     if not documents:
         service_type = (

@@ -8,7 +8,8 @@ GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of
   age bands of the reports need (:func:`generalised_birth_date`), nationality, origin and host
   areas (region, département, city), status category, languages, arrival year, desk, registration
   date, every case, referral, appointment, transfer and consent row with its dates, statuses and
-  categories;
+  categories (every consent still in force is withdrawn at the erasure: nothing is disclosed of
+  the person any more, not even in a named export);
 * **removed** — names (the record reads ``[anonymisé]``), the registration number (replaced by
   ``ANON-…``), place of birth, e-mail, occupation, residence status, notes, the source reference,
   phones, identity documents, search keys, the correction history, cases' descriptions and outcome
@@ -24,6 +25,8 @@ GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of
 
 A legal hold in force refuses it (``409 /problems/legal-hold`` naming the hold). A second erasure of
 the same file changes nothing (idempotent). Audited ``privacy.erasure`` with counts, never values.
+Afterwards the file is closed for good: every write that would attach or change the person's
+data is refused (:mod:`app.registrants.closed`), or it could never be erased.
 """
 
 from __future__ import annotations
@@ -190,6 +193,14 @@ async def _anonymise_one(
     await _delete(session, RegistrantKey, RegistrantKey.registrant_id == rid)
     counts["corrections"] = await _delete(session, RegistrantCorrection, RegistrantCorrection.registrant_id == rid)
     await session.execute(update(Consent).where(Consent.registrant_id == rid).values(extra={}))
+    # An erasure request takes back every consent: nothing may be disclosed of the person any more
+    # (a named export, a referral, a message); the rows stay, with their dates, for the reports.
+    withdrawn = await session.execute(
+        update(Consent)
+        .where(Consent.registrant_id == rid, Consent.granted.is_(True), Consent.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+    )
+    counts["consents_withdrawn"] = int(withdrawn.rowcount or 0)  # type: ignore[attr-defined]
 
     if case_ids:
         await session.execute(update(Case).where(Case.id.in_(case_ids)).values(description="", outcome_note=None))

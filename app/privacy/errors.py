@@ -1,6 +1,9 @@
 """Problem types of data protection."""
 
 from app.core.errors import Forbidden, Problem, ValidationFailed
+from app.registrants.errors import RegistrantErased
+
+__all__ = ["ConsentRequired", "JustificationRequired", "LegalBasisForbidden", "LegalHoldInForce", "RegistrantErased"]
 
 
 class ConsentRequired(Problem):
@@ -29,10 +32,3 @@ class LegalHoldInForce(Problem):
 
     status, slug = 409, "legal-hold"
     title_fr, title_en = "Dossier sous conservation légale", "File under legal hold"
-
-
-class RegistrantErased(Problem):
-    """The registrant's file was anonymised (``anonymised_at``): nothing identifying is left to act on."""
-
-    status, slug = 409, "registrant-erased"
-    title_fr, title_en = "Dossier anonymisé", "File anonymised"

@@ -22,6 +22,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.privacy.errors import LegalHoldInForce
 from app.privacy.models import LegalHold
+from app.registrants import closed
 from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 
@@ -51,9 +52,12 @@ async def place(
 ) -> LegalHold:
     """Put ``registrant_id``'s file under a legal hold. Raises ``Forbidden`` (403: not a supervisor
     or administrator), ``NotFound`` (404), ``RegistrantMerged`` (409: a file merged into another;
-    hold the survivor), ``ValidationFailed`` (422: ``until`` in the past)."""
+    hold the survivor), ``RegistrantErased`` (409: the file is anonymised, nothing is left to keep;
+    its reason would be the one text about the person left on it), ``ValidationFailed`` (422:
+    ``until`` in the past)."""
     _check(actor, WRITE_ROLES)
     registrant = await _registrant(session, actor, registrant_id)
+    await closed.hold_open(session, registrant.id)
     now = utcnow()
     if until is not None and until < now.date():
         raise ValidationFailed("until cannot be in the past.", detail_fr="until ne peut être passé.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from app.core.errors import Forbidden, Problem, ValidationFailed
@@ -51,4 +52,22 @@ def merged_into(survivor_id: uuid.UUID | None) -> RegistrantMerged:
         detail_fr=f"Ce dossier a été fusionné dans {survivor_id} ; utilisez ce dossier.",
         survivor_id=str(survivor_id),
         survivor_location=f"/api/v1/registrants/{survivor_id}",
+    )
+
+
+class RegistrantErased(Problem):
+    """409: the registrant's file was anonymised (``anonymised_at``): nothing identifying is left to
+    act on, and nothing may be attached to it or changed in it (docs/data-protection.md)."""
+
+    status, slug = 409, "registrant-erased"
+    title_fr, title_en = "Dossier anonymisé", "File anonymised"
+
+
+def erased(registrant_id: uuid.UUID, anonymised_at: dt.datetime) -> RegistrantErased:
+    """The 409 ``registrant-erased`` problem refusing a write to the anonymised file ``registrant_id``."""
+    return RegistrantErased(
+        "This person's file was anonymised (erasure): nothing can be added to it or changed in it.",
+        detail_fr="Le dossier de cette personne a été anonymisé (effacement) : rien ne peut y être ajouté ni modifié.",
+        registrant_id=str(registrant_id),
+        anonymised_at=anonymised_at.isoformat(),
     )

@@ -33,7 +33,7 @@ from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.notifications import events as notify
 from app.privacy import rectification
-from app.registrants import bulk, in_flight, linkage, matching, prepare, repository, sounding
+from app.registrants import bulk, closed, in_flight, linkage, matching, prepare, repository, sounding
 from app.registrants import keys as match_keys
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, PossibleDuplicates, merged_into
 from app.registrants.models import Consent, Registrant
@@ -254,8 +254,8 @@ async def registration_numbers(session: AsyncSession, *, desk: Desk, count: int)
 
 async def _load(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, lock: bool = False) -> Registrant:
     stmt = repository.with_children(select(Registrant).where(Registrant.id == registrant_id))
-    if lock:
-        stmt = stmt.with_for_update(of=Registrant)
+    if lock:  # as last committed, should an erasure have held the row (app.registrants.closed)
+        stmt = stmt.with_for_update(of=Registrant).execution_options(populate_existing=True)
     registrant: Registrant | None = (await session.execute(stmt)).unique().scalar_one_or_none()
     if registrant is None or not actor.can_see_desk(registrant.desk_id):
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
@@ -382,11 +382,13 @@ async def update(
     registered or last edited (a file trimmed before a merge still resembles the other file of the
     person).
 
-    Raises ``NotFound``, ``PreconditionRequired`` (428), ``PreconditionFailed`` (412, also when a
-    concurrent update won), ``RestrictedField`` (403), ``ValidationFailed`` (422) and
+    Raises ``NotFound``, ``RegistrantErased`` (409: the file was anonymised, see
+    :mod:`app.registrants.closed`), ``PreconditionRequired`` (428), ``PreconditionFailed`` (412,
+    also when a concurrent update won), ``RestrictedField`` (403), ``ValidationFailed`` (422) and
     ``PossibleDuplicates`` (409).
     """
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
+    closed.ensure_open(registrant)
     require_if_match(if_match, registrant.version)
     changes = data.model_dump(exclude_unset=True)
     reason = changes.pop("reason", None)
@@ -496,8 +498,11 @@ async def search(
 
 
 async def add_consent(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, data: ConsentIn) -> Consent:
-    """Record a consent decision for one purpose (audited ``registrant.consent_add``)."""
+    """Record a consent decision for one purpose (audited ``registrant.consent_add``).
+
+    Raises ``NotFound`` (404) and ``RegistrantErased`` (409) for an anonymised file."""
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
+    closed.ensure_open(registrant)
     consent = prepare.consent(data, actor)
     consent.registrant_id = registrant.id
     session.add(consent)
@@ -520,9 +525,11 @@ async def withdraw_consent(
 ) -> Consent:
     """Withdraw a consent (audited ``registrant.consent_withdraw``); the record is kept.
 
-    Raises ``NotFound`` and ``ConsentAlreadyWithdrawn`` (409).
+    Raises ``NotFound``, ``ConsentAlreadyWithdrawn`` (409) and ``RegistrantErased`` (409: an
+    anonymised file's consents were all withdrawn by its erasure).
     """
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
+    closed.ensure_open(registrant)
     consent = next((c for c in registrant.consents if c.id == consent_id), None)
     if consent is None:
         raise NotFound("No such consent.", detail_fr="Consentement introuvable.")

@@ -28,6 +28,7 @@ from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import on_failure, utcnow
 from app.core.errors import Forbidden, NotFound
+from app.registrants import closed
 from app.selfservice import credentials
 from app.selfservice.accounts import mask
 from app.selfservice.errors import AlreadyLinked, InvalidLinkCode, LinkAttemptsExhausted
@@ -49,9 +50,10 @@ async def issue_code(
     session: AsyncSession, *, actor: Actor, settings: Settings, registrant_id: uuid.UUID
 ) -> tuple[str, LinkCode]:
     """A new link code for a registrant of the actor's desks: ``(code, row)``; the code itself is
-    returned only here. Raises ``Forbidden`` (403) for auditors, ``UnknownRegistrant`` (404)."""
+    returned only here. Raises ``Forbidden`` (403) for auditors, ``UnknownRegistrant`` (404),
+    ``RegistrantErased`` (409: an anonymised file is linked to no account again)."""
     _check_role(actor)
-    registrant = await visible_registrant(session, actor=actor, registrant_id=registrant_id)
+    registrant = await visible_registrant(session, actor=actor, registrant_id=registrant_id, for_write=True)
     now = utcnow()
     await session.execute(
         update(LinkCode)
@@ -89,7 +91,7 @@ async def link(
 
     Raises ``AlreadyLinked`` (409), ``LinkAttemptsExhausted`` (429) once the account has failed
     too often, ``InvalidLinkCode`` (422, counted and audited) for an unknown, used, revoked or
-    expired code.
+    expired code (an erasure revokes the codes of the file it anonymises).
     """
     if account.registrant_id is not None:
         raise AlreadyLinked(
@@ -102,10 +104,13 @@ async def link(
         )
     digest = credentials.link_code_digest(settings.signing_key(), credentials.normalise_link_code(typed))
     now = utcnow()
+    # The file first, then the code: an erasure locks them in that order (and revokes the code).
+    named = (await session.execute(select(LinkCode.registrant_id).where(LinkCode.code_digest == digest))).scalar()
+    erased = named is not None and await closed.anonymised_at(session, named) is not None
     row = (
         await session.execute(select(LinkCode).where(LinkCode.code_digest == digest).with_for_update())
     ).scalar_one_or_none()
-    if row is None or row.used_at is not None or row.revoked_at is not None or row.expires_at <= now:
+    if erased or row is None or row.used_at is not None or row.revoked_at is not None or row.expires_at <= now:
         _count_failure(session, account_id=account.id, actor=actor)
         raise InvalidLinkCode(
             "This link code is wrong, already used or expired.",
