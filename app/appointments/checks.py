@@ -2,9 +2,11 @@
 
 Checked in this order by :mod:`app.appointments.service` for a booking or a reschedule:
 the subject (case or registrant; a case open and still the desk's), the person (locked), the
-agent (locked), then the time: end after start, in the future, not on a desk holiday, inside one
-opening span, no overlap with the agent's other booked or kept appointments, then none with the
-person's (:func:`check_person_free`: one person is not in two places at once, whoever books).
+agent (locked), then the time: local dates within 2000–2100, end after start, in the future, not
+on a desk holiday, inside one opening span (on the UTC timeline:
+:func:`app.calendars.service.open_intervals`), no overlap with the agent's other booked or kept
+appointments, then none with the person's (:func:`check_person_free`: one person is not in two
+places at once, whoever books).
 
 Concurrency: :func:`lock_person` and :func:`lock_agent` lock the registrant's and the agent's rows,
 in that order (``SELECT … FOR NO KEY UPDATE`` on PostgreSQL, which does not block other writers'
@@ -144,7 +146,15 @@ async def check_slot(
     ends_at: dt.datetime,
     ignore: uuid.UUID | None = None,
 ) -> None:
-    """Time rules in order: end after start, future, holiday, opening hours; then the overlap."""
+    """Time rules in order: both on a local date of the desk in 2000–2100 (422 ``date_range``, the
+    field named), end after start, future, holiday, opening hours; then the overlap.
+
+    Opening hours are the desk's open intervals on the UTC timeline
+    (:func:`app.calendars.service.within_opening_hours`), the very intervals free slots are cut
+    from: ``ends_at - starts_at`` is the elapsed time, whatever the clock does in between.
+    """
+    calendars.require_calendar_moment(desk, starts_at, loc=["body", "starts_at"])
+    calendars.require_calendar_moment(desk, ends_at, loc=["body", "ends_at"])
     if ends_at <= starts_at:
         raise AppointmentEndsBeforeStart(
             "ends_at must be after starts_at.", detail_fr="ends_at doit être postérieur à starts_at."

@@ -15,13 +15,17 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
-from app.core.dates import check_year
+from app.core.dates import FIRST_YEAR, LAST_YEAR
 from app.core.partial import PartialUpdate
 from app.core.text import OptionalText
 
 
 def _appointment_time(value: dt.datetime) -> dt.datetime:
-    check_year(value.year)
+    # A first, coarse bound on the year as written (whatever its offset), before any zone
+    # arithmetic could overflow; the exact rule, on the desk's local date, is checked with the
+    # desk (app.calendars.service.require_calendar_moment).
+    if not FIRST_YEAR - 1 <= value.year <= LAST_YEAR + 1:
+        raise PydanticCustomError("date_range", f"must be between {FIRST_YEAR} and {LAST_YEAR} (the desk's local date)")
     if value.second or value.microsecond:
         raise PydanticCustomError(
             "whole_minute", "must be on a whole minute (no seconds or fractions): appointments are booked by the minute"
@@ -30,8 +34,9 @@ def _appointment_time(value: dt.datetime) -> dt.datetime:
 
 
 AppointmentTime = Annotated[AwareDatetime, AfterValidator(_appointment_time)]
-"""An appointment's start or end: ISO 8601 with an offset (RFC 3339), on a whole minute, between
-:data:`app.core.dates.FIRST_YEAR` and :data:`~app.core.dates.LAST_YEAR`. A time with seconds or a fraction of one
+"""An appointment's start or end: ISO 8601 with an offset (RFC 3339), on a whole minute, on a local
+date of the desk between :data:`app.core.dates.FIRST_YEAR` and :data:`~app.core.dates.LAST_YEAR`
+(checked exactly with the desk). A time with seconds or a fraction of one
 (``10:00:00.123456789Z``, whose nanoseconds would be cut to microseconds) is refused, not rounded."""
 
 

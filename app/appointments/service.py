@@ -279,16 +279,25 @@ EARLY_ARRIVAL = dt.timedelta(minutes=60)
 def earliest_arrival(desk: Desk, appointment: Appointment) -> dt.datetime:
     """When an arrival may first be recorded: ``EARLY_ARRIVAL`` before the start, not before local midnight.
 
-    Aware datetime in the desk's zone; "the same local day" is the day of the start at the desk.
+    Aware datetime in the desk's zone. Both bounds are instants: 60 minutes of elapsed time before
+    the start (across a change of the clock too: 03:30 the day Paris skips 02:00–03:00 is kept
+    from 01:30), and the first instant of the start's local day at the desk.
     """
-    start, _ = local_times(desk, appointment)
-    midnight = dt.datetime.combine(start.date(), dt.time(0), tzinfo=start.tzinfo)
-    return max(start - EARLY_ARRIVAL, midnight)
+    start = appointment.starts_at.astimezone(dt.UTC)
+    midnight, _ = calendars.local_day_bounds(desk, calendars.local_date(desk, start))
+    return max(start - EARLY_ARRIVAL, midnight).astimezone(ZoneInfo(desk.time_zone))
 
 
 def _clock(moment: dt.datetime, lang: str) -> str:
-    """A desk-local time of day in words of the language: "10 h 00" (fr), "10:00" (en)."""
-    return f"{moment.hour} h {moment.minute:02d}" if lang == "fr" else f"{moment.hour:02d}:{moment.minute:02d}"
+    """A desk-local time of day in words of the language: "10 h 00" (fr), "10:00" (en).
+
+    In an hour the clock shows twice (it goes back) the offset follows: "2 h 30 (UTC+01:00)".
+    """
+    words = f"{moment.hour} h {moment.minute:02d}" if lang == "fr" else f"{moment.hour:02d}:{moment.minute:02d}"
+    if moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset():
+        offset = moment.strftime("%z")
+        words += f" (UTC{offset[:3]}:{offset[3:]})"
+    return words
 
 
 def _require_started(appointment: Appointment, desk: Desk, status: str, now: dt.datetime) -> None:

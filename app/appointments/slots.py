@@ -1,11 +1,13 @@
 """Free appointment slots of a desk for one agent: opening hours minus holidays, past times and
 the agent's booked or kept appointments, in the desk's time zone.
 
-A slot is ``duration`` long; slots start at the beginning of each opening span and follow each
-other without gaps (``09:00``, ``09:30``… for 30 minutes), the last one ending at or before the
-span's close. Wall times are local to the desk (``zoneinfo``): on a day the offset changes, the
-UTC instants follow it. The same rules as a booking (:mod:`app.appointments.checks`) decide, so a
-slot offered here is bookable unless someone takes it first.
+A slot is ``duration`` of elapsed time; slots start at the beginning of each interval the desk is
+open (:func:`app.calendars.service.open_intervals`: an opening span laid on the UTC timeline) and
+follow each other without gaps (``09:00``, ``09:30``… for 30 minutes), the last one ending at or
+before the close. On a day the desk's clock changes, the skipped hour has no slot and a repeated
+hour inside a span has its slots twice, with each offset (``02:00+02:00`` then ``02:00+01:00``).
+The same rules as a booking (:mod:`app.appointments.checks`, the same open intervals) decide, so a
+slot offered here is bookable, exactly as offered, unless someone takes it first.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from app.desks.models import Desk
 
 @dataclass(frozen=True)
 class Slot:
-    """One free interval ``[starts_at, ends_at)``, aware, in the desk's zone."""
+    """One free interval ``[starts_at, ends_at)``, aware, in the desk's zone (``fold`` set on a
+    repeated hour, so ``isoformat()`` gives the offset then in force)."""
 
     starts_at: dt.datetime
     ends_at: dt.datetime
@@ -46,12 +49,10 @@ class DaySlots:
 def _candidates(desk: Desk, day: dt.date, duration: dt.timedelta) -> list[Slot]:
     zone = ZoneInfo(desk.time_zone)
     found: list[Slot] = []
-    for opens, closes in calendars.opening_spans(desk, day):
-        start = dt.datetime.combine(day, opens, tzinfo=zone)
-        close = dt.datetime.combine(day, closes, tzinfo=zone)
-        # Wall-clock steps: on an offset change the local times stay aligned to the opening hour.
-        while start + duration <= close:
-            found.append(Slot(start, start + duration))
+    for opens, closes in calendars.open_intervals(desk, day):
+        start = opens  # UTC: adding a duration adds elapsed time, whatever the clock does
+        while start + duration <= closes:
+            found.append(Slot(start.astimezone(zone), (start + duration).astimezone(zone)))
             start += duration
     return found
 
@@ -67,9 +68,12 @@ async def free_slots(
 ) -> list[DaySlots]:
     """The free slots of ``agent_id`` at ``desk`` on the local days ``start`` .. ``start + days - 1``.
 
-    Raises ``AgentNotAtDesk`` (422) when the agent is not an active member of the desk (checked
-    without locking: nothing is written).
+    Raises ``ValidationFailed`` (422 ``date_range``) when a day asked is outside the dates an
+    appointment may fall on (:data:`app.calendars.rules.FIRST_DAY` .. ``LAST_DAY``), and
+    ``AgentNotAtDesk`` (422) when the agent is not an active member of the desk (checked without
+    locking: nothing is written).
     """
+    calendars.require_calendar_days(start, days, loc=["query", "start"], days_loc=["query", "days"])
     await checks.agent_at_desk(session, desk=desk, agent_id=agent_id)
     end = start + dt.timedelta(days=days - 1)
     holidays = {h.day: h.name for h in await calendars.list_holidays(session, desk=desk, start=start, end=end)}

@@ -4,6 +4,10 @@
 observed on the following Monday (Senegal, DOMAIN.md "Time"). A desk follows the rule of its
 ``country``; an administrator adding a holiday may override it for that holiday
 (``sunday_rule="keep"`` or ``"move_to_monday"``), e.g. when a decree says otherwise.
+
+``FIRST_DAY`` .. ``LAST_DAY``: the local dates of a desk an appointment, a free slot or a holiday
+may fall on (2000-01-01 to 2100-12-31; far dates overflowed the zone arithmetic). One range for
+booking and for the free slots offered, so that every slot offered can be booked.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from app.core.dates import FIRST_YEAR, LAST_YEAR
+
 SUNDAY_HOLIDAY_MOVES_TO_MONDAY: frozenset[str] = frozenset({"SN"})
+
+FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
 
 SundayRule = Literal["country", "move_to_monday", "keep"]
 

@@ -19,12 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.appointments.models import Appointment
 from app.audit import service as audit
+from app.calendars import clock
 from app.calendars.errors import HolidayExists, PublicHolidaysUnavailable
 from app.calendars.models import DeskHoliday
 from app.calendars.public_holidays import fixed_public_holidays
-from app.calendars.rules import SundayRule, observed_day
+from app.calendars.rules import FIRST_DAY, LAST_DAY, SundayRule, observed_day
 from app.core.context import Actor
-from app.core.errors import NotFound
+from app.core.errors import NotFound, ValidationFailed
 from app.desks.models import Desk
 
 WEEKEND = frozenset({5, 6})  # date.weekday(): Saturday, Sunday
@@ -41,6 +42,46 @@ async def holidays_between(session: AsyncSession, *, desk_id: uuid.UUID, start: 
 def local_date(desk: Desk, moment: dt.datetime) -> dt.date:
     """The desk's local calendar date at the aware instant ``moment``."""
     return moment.astimezone(ZoneInfo(desk.time_zone)).date()
+
+
+_SPAN = f"{FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}"
+
+
+def _out_of_range(loc: list[str], en: str, fr: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{en} {_SPAN}.",
+        detail_fr=f"{fr} {_SPAN}.",
+        errors=[{"loc": loc, "type": "date_range", "msg": f"must be a local date of the desk within {_SPAN}"}],
+    )
+
+
+def require_calendar_days(start: dt.date, days: int, *, loc: list[str], days_loc: list[str]) -> None:
+    """``ValidationFailed`` (422 ``date_range``) unless the local dates ``start`` .. ``start + days - 1``
+    all lie within :data:`~app.calendars.rules.FIRST_DAY` .. :data:`~app.calendars.rules.LAST_DAY`:
+    naming ``loc`` when ``start`` is outside, ``days_loc`` when only the last day asked is beyond."""
+    name = loc[-1]
+    if not FIRST_DAY <= start <= LAST_DAY:
+        raise _out_of_range(loc, f"{name} must be a date within", f"{name} doit être une date comprise entre")
+    if (LAST_DAY - start).days < days - 1:
+        last = (start + dt.timedelta(days=days - 1)).isoformat()
+        raise _out_of_range(
+            days_loc,
+            f"The days asked run to {last}; free slots are given for dates within",
+            f"Les jours demandés vont jusqu'au {last} ; les créneaux libres sont donnés pour des dates entre",
+        )
+
+
+def require_calendar_moment(desk: Desk, moment: dt.datetime, *, loc: list[str]) -> None:
+    """``ValidationFailed`` (422 ``date_range`` at ``loc``) unless the desk's local date at the aware
+    ``moment`` lies within :data:`~app.calendars.rules.FIRST_DAY` .. :data:`~app.calendars.rules.LAST_DAY`
+    (the range of the free slots offered: a slot offered is in it, a time outside is refused)."""
+    if not FIRST_DAY <= local_date(desk, moment) <= LAST_DAY:
+        name = loc[-1]
+        raise _out_of_range(
+            loc,
+            f"{name} must fall on a local date of desk {desk.code} ({desk.time_zone}) within",
+            f"{name} doit tomber à une date locale du guichet {desk.code} ({desk.time_zone}) comprise entre",
+        )
 
 
 async def add_business_days(session: AsyncSession, *, desk: Desk, start: dt.date, days: int) -> dt.date:
@@ -86,31 +127,33 @@ def opening_spans(desk: Desk, day: dt.date) -> list[tuple[dt.time, dt.time]]:
     return [(dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in spans]
 
 
-def within_opening_hours(desk: Desk, start: dt.datetime, end: dt.datetime) -> bool:
-    """True when the aware interval ``[start, end)`` lies inside one opening span of one local day.
+def open_intervals(desk: Desk, day: dt.date) -> list[clock.Interval]:
+    """When the desk is open on its local date ``day``: UTC intervals ``[start, end)``, by start.
 
-    Both ends are converted to the desk's zone, so the check follows the UTC offset in force on
-    that date (Africa/Casablanca's +01/+00 changes included).
+    One interval per opening span as a rule (:func:`app.calendars.clock.showing`: the instants at
+    which the desk's clock shows a time in the span): a skipped hour is absent, a repeated hour
+    inside a span is open twice, a span beginning or ending inside a repeated hour gives two.
+    ``[]`` on a day without spans.
     """
     zone = ZoneInfo(desk.time_zone)
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-    if local_start.date() != local_end.date():
-        return False
-    return any(
-        opens <= local_start.time() and local_end.time() <= closes
-        for opens, closes in opening_spans(desk, local_start.date())
-    )
+    return [part for opens, closes in opening_spans(desk, day) for part in clock.showing(zone, day, opens, closes)]
+
+
+def within_opening_hours(desk: Desk, start: dt.datetime, end: dt.datetime) -> bool:
+    """True when the aware interval ``[start, end)`` lies inside one interval of :func:`open_intervals`
+    of the desk's local date at ``start``: every instant of it, the clock shows a time of one
+    opening span of that day (the offset changes of the zone followed to the second).
+    """
+    return any(a <= start and end <= b for a, b in open_intervals(desk, local_date(desk, start)))
 
 
 def local_day_bounds(desk: Desk, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The UTC instants ``[start, end)`` of the desk's local calendar date ``day``.
 
-    A local day is not always 24 hours long where the offset changes; this follows the zone.
+    A local day is not always 24 hours long where the offset changes; this follows the zone
+    (:func:`app.calendars.clock.day_bounds`).
     """
-    zone = ZoneInfo(desk.time_zone)
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    return clock.day_bounds(ZoneInfo(desk.time_zone), day)
 
 
 # --- Holidays ----------------------------------------------------------------------------------

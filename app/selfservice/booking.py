@@ -1,10 +1,12 @@
 """Appointments a person books, moves and cancels in the free slots of their desk.
 
 Free slots (:func:`free_slots`): each local day of the desk in the asked range that is not a desk
-holiday, its opening spans (``Desk.opening_hours``) cut into ``SELF_SERVICE_SLOT_MINUTES`` slots,
-starting at least ``SELF_SERVICE_BOOKING_LEAD_MINUTES`` from now, during which at least one active
-agent or supervisor of the desk has no booked or kept appointment. Booking a slot picks such a
-staff member (the one with the fewest appointments that day) and then goes through
+holiday, its open intervals (``Desk.opening_hours`` laid on the UTC timeline:
+:func:`app.calendars.service.open_intervals`) cut into slots of ``SELF_SERVICE_SLOT_MINUTES`` of
+elapsed time, within the desk's local dates 2000-01-01 .. 2100-12-31, starting at least
+``SELF_SERVICE_BOOKING_LEAD_MINUTES`` from now, during which at least one active agent or
+supervisor of the desk has no booked or kept appointment. Booking a slot picks such a staff member
+(the one with the fewest appointments that day) and then goes through
 :mod:`app.appointments.service`, so the desk's rules (opening hours, holidays, future start, no
 double booking, serialised per agent) are checked again at write time; when a concurrent booking
 took that agent meanwhile, the next free one is tried. The person never learns who the agent is.
@@ -46,14 +48,14 @@ async def _desk(session: AsyncSession, desk_id: uuid.UUID) -> Desk:
 
 
 def _grid(desk: Desk, day: dt.date, minutes: int) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The slots of a local day, as aware UTC instants."""
-    zone, step = ZoneInfo(desk.time_zone), dt.timedelta(minutes=minutes)
+    """The slots of a local day, as aware UTC instants: ``minutes`` of elapsed time each, cut from
+    the desk's open intervals (:func:`app.calendars.service.open_intervals`), as staff see them."""
+    step = dt.timedelta(minutes=minutes)
     out = []
-    for opens, closes in calendars.opening_spans(desk, day):
-        start = dt.datetime.combine(day, opens, tzinfo=zone)
-        end_of_span = dt.datetime.combine(day, closes, tzinfo=zone)
-        while start + step <= end_of_span:
-            out.append((start.astimezone(dt.UTC), (start + step).astimezone(dt.UTC)))
+    for opens, closes in calendars.open_intervals(desk, day):
+        start = opens
+        while start + step <= closes:
+            out.append((start, start + step))
             start += step
     return out
 
@@ -95,7 +97,8 @@ async def free_slots(
 ) -> tuple[Desk, list[SlotOut]]:
     """The desk's free slots on ``days`` local days from ``start`` (1–31), in the desk's zone.
 
-    Raises ``ValidationFailed`` (422) for ``days`` out of range.
+    Raises ``ValidationFailed`` (422) for ``days`` out of range, or ``date_range`` when a day asked
+    is outside the dates an appointment may fall on (2000-01-01 .. 2100-12-31, as for staff).
     """
     if not 1 <= days <= MAX_DAYS:
         raise ValidationFailed(
@@ -103,6 +106,7 @@ async def free_slots(
             detail_fr=f"days doit être compris entre 1 et {MAX_DAYS}.",
             errors=[{"loc": ["query", "days"], "msg": f"between 1 and {MAX_DAYS}", "type": "range"}],
         )
+    calendars.require_calendar_days(start, days, loc=["query", "from"], days_loc=["query", "days"])
     desk = await _desk(session, desk_id)
     end_day = start + dt.timedelta(days=days - 1)
     holidays = await calendars.holidays_between(session, desk_id=desk.id, start=start, end=end_day)
@@ -134,9 +138,11 @@ async def _pick(
 ) -> tuple[dt.datetime, dt.datetime, list[uuid.UUID]]:
     """The slot starting at ``starts_at`` and the staff free then (``prefer`` first).
 
-    Raises ``SlotNotOffered`` (422) when it is not a slot of the desk's grid, and ``SlotTaken``
-    (409) when nobody is free.
+    Raises ``ValidationFailed`` (422 ``date_range``) outside the desk's local dates 2000–2100,
+    ``SlotNotOffered`` (422) when it is not a slot of the desk's grid, and ``SlotTaken`` (409) when
+    nobody is free.
     """
+    calendars.require_calendar_moment(desk, starts_at, loc=["body", "starts_at"])
     starts_at = starts_at.astimezone(dt.UTC)
     day = calendars.local_date(desk, starts_at)
     match = next(((s, e) for s, e in _grid(desk, day, settings.self_service_slot_minutes) if s == starts_at), None)
