@@ -23,6 +23,7 @@ from app.calendars.schemas import (
     HolidayOut,
     SkippedHoliday,
 )
+from app.core.db import utcnow
 from app.core.deps import SessionDep
 from app.core.idempotency import IdempotencyDep
 from app.core.routing import api_router
@@ -36,11 +37,13 @@ async def list_holidays(
     desk_id: uuid.UUID,
     session: SessionDep,
     actor: CurrentActor,
-    year: Annotated[int | None, Query(ge=2000, le=2100, description="Defaults to the current year.")] = None,
+    year: Annotated[
+        int | None, Query(ge=2000, le=2100, description="Defaults to the current year at the desk (its local date).")
+    ] = None,
 ) -> HolidayList:
     """The desk's holidays in ``year`` (local dates), by day. 404 for a desk the user cannot see."""
     desk = await desks.get(session, actor=actor, desk_id=desk_id)
-    year = year or dt.datetime.now(dt.UTC).year
+    year = year or service.local_date(desk, utcnow()).year
     rows = await service.list_holidays(session, desk=desk, start=dt.date(year, 1, 1), end=dt.date(year, 12, 31))
     return HolidayList(desk_id=desk.id, year=year, items=[HolidayOut.model_validate(h) for h in rows])
 

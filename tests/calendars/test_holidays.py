@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.calendars import router as calendars_router
 from app.calendars.models import DeskHoliday
 from app.calendars.rules import observed_day
 from app.desks.models import Desk
+from tests.appointments.clock_desks import open_all_day
 from tests.appointments.conftest import add_registrant, insert_appointment
 from tests.appointments.helpers import CASA_TZ, local, utc_z
 
@@ -316,3 +318,21 @@ async def test_a_holiday_on_a_day_with_appointments_booked_lists_them_to_move(
         _url(desk_ids["DKR-MOB"]), json={"day": "2027-03-10", "name": "Aïd al-Fitr"}, headers=admin.headers
     )
     assert other.json()["appointments_booked"] == []
+
+
+async def test_the_holidays_listed_by_default_are_those_of_the_desk_s_current_year(
+    client, make_staff, sessionmaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 2027-12-31T11:00Z it is already 2028-01-01 01:00 at a desk on UTC+14."""
+    desk = await open_all_day(
+        client, make_staff, sessionmaker, code="KIR-TEST", country="KI", time_zone="Pacific/Kiritimati"
+    )
+    admin = await make_staff("admin", [])
+    for day in ("2027-12-25", "2028-01-01"):
+        added = await client.post(_url(desk.id), json={"day": day, "name": "Fête"}, headers=admin.headers)
+        assert added.status_code == 201, added.text
+    monkeypatch.setattr(calendars_router, "utcnow", lambda: dt.datetime(2027, 12, 31, 11, tzinfo=dt.UTC))
+    response = await client.get(_url(desk.id), headers=desk.agent.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["year"] == 2028
+    assert [h["day"] for h in response.json()["items"]] == ["2028-01-01"]
