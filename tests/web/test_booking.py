@@ -86,3 +86,46 @@ async def test_book_by_keyboard_reschedule_see_a_holiday_in_the_week_and_cancel(
     await expect(page.locator("#person-msg")).to_have_text("Rendez-vous annulé.")
     await expect(page.locator("#person-appointments li").first).to_contain_text("Annulé")
     await expect(page.locator("#person-appointments li").first.get_by_role("button")).to_have_count(0)
+
+
+async def test_the_repeated_hour_s_slots_are_told_apart_by_their_offsets(page: Page, server: LiveServer) -> None:
+    """The day Paris goes back (2027-10-31, 03:00 → 02:00), 02:00–03:00 comes twice: its slots are
+    shown with their offsets, and the second 02:00 books."""
+    agent = server.make_agent()
+    admin = server.make_agent("admin")
+    register_via_api(server, agent, given_names="Ndèye", family_name="Thiam")
+    with server.api(admin) as http:
+        url = f"/api/v1/desks/{desk_id(server, admin)}"
+        etag = http.get(url).headers["etag"]
+        moved = http.patch(
+            url,
+            json={"time_zone": "Europe/Paris", "opening_hours": {"7": [["01:00", "04:00"]]}},
+            headers={"If-Match": etag},
+        )
+        assert moved.status_code == 200, moved.text
+    await sign_in(page, server, agent)
+    await open_file(page, "Ndèye Thiam")
+
+    book = page.locator("#book")
+    await book.get_by_label("Jour", exact=True).fill("2027-10-31")
+    await book.get_by_role("button", name="Voir les créneaux libres").click()
+    slots = book.locator("fieldset.slots")
+    await expect(slots.locator("label span")).to_have_text(
+        [
+            "01:00 (UTC+02:00)–01:30 (UTC+02:00)",
+            "01:30 (UTC+02:00)–02:00 (UTC+02:00)",
+            "02:00 (UTC+02:00)–02:30 (UTC+02:00)",
+            "02:30 (UTC+02:00)–02:00 (UTC+01:00)",
+            "02:00 (UTC+01:00)–02:30 (UTC+01:00)",
+            "02:30 (UTC+01:00)–03:00 (UTC+01:00)",
+            "03:00 (UTC+01:00)–03:30 (UTC+01:00)",
+            "03:30 (UTC+01:00)–04:00 (UTC+01:00)",
+        ]
+    )
+    await slots.get_by_label("02:00 (UTC+01:00)–02:30 (UTC+01:00)").check()
+    await book.get_by_label("Objet du rendez-vous").fill("Carte consulaire")
+    await book.get_by_label("Objet du rendez-vous").press("Enter")
+    await expect(page.locator("#person-msg")).to_have_text("Rendez-vous réservé.")
+    with server.api(agent) as http:
+        [booked] = http.get("/api/v1/appointments", params={"desk_id": desk_id(server, agent)}).json()["items"]
+    assert (booked["starts_at"], booked["end_local"]) == ("2027-10-31T01:00:00Z", "2027-10-31T02:30:00+01:00")

@@ -13,6 +13,12 @@ function hhmm(iso) {
   return String(iso).slice(11, 16); // the desk's own clock, as the API wrote it
 }
 
+// On a day the desk's clock changes, the repeated hour's slots come twice: their offsets tell them apart.
+function slotClock(slots) {
+  const offsets = new Set(slots.flatMap((s) => [String(s.start_local).slice(19), String(s.end_local).slice(19)]));
+  return offsets.size > 1 ? (iso) => `${hhmm(iso)} (UTC${String(iso).slice(19)})` : hhmm;
+}
+
 export function dayWords(isoDate) {
   return new Intl.DateTimeFormat(i18n.lang, { dateStyle: "full" }).format(new Date(`${isoDate}T12:00:00`));
 }
@@ -73,11 +79,12 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
     choices.replaceChildren(el("legend", `${t("slots_of")} ${dayWords(dayOut.date)}`));
     if (dayOut.holiday) choices.append(el("p", t("closed_holiday", { name: dayOut.holiday })));
     else if (!dayOut.slots.length) choices.append(el("p", t(noSlotReason(dayOut, r.body.time_zone))));
+    const clock = slotClock(dayOut.slots);
     dayOut.slots.forEach((s, i) => {
       const id = `slot-${n}-${i}`;
       found[id] = s;
       const label = el("label", null, { class: "inline slot", for: id });
-      label.append(el("input", null, { type: "radio", name: "slot", id, value: id }), el("span", `${hhmm(s.start_local)}–${hhmm(s.end_local)}`));
+      label.append(el("input", null, { type: "radio", name: "slot", id, value: id }), el("span", `${clock(s.start_local)}–${clock(s.end_local)}`));
       choices.append(label);
     });
     choices.hidden = false;
