@@ -96,7 +96,11 @@ class Settings(BaseSettings):
     documents_max_bytes: int = Field(default=20 * 1_048_576, ge=1)
     documents_max_parts: int = Field(default=8, ge=1, le=100)
     documents_max_field_bytes: int = Field(default=4096, ge=64)
-    documents_allowed_types: list[str] = [
+    # Only types the desk can name, check and clean of metadata (app/documents/content.py,
+    # images.py, pdf.py): another type would be stored with whatever it hides.
+    documents_allowed_types: list[
+        Literal["application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif", "image/webp"]
+    ] = [
         "application/pdf",
         "image/jpeg",
         "image/png",

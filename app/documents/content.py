@@ -14,21 +14,20 @@
   (:func:`sanitize_filename` raises ``invalid-filename`` for any other caller). NUL is the mark of
   a truncation attack (``x.pdf\\0.exe``), not a name.
 * Image metadata (EXIF with GPS, XMP, comments, text chunks) is removed by re-saving the image
-  with Pillow (``pillow-heif`` for HEIC/HEIF). JPEGs keep their quantisation tables
-  (``quality="keep"``) unless they had to be rotated upright; the ICC colour profile is kept.
+  in its own format (:mod:`app.documents.images`: what is kept, what is refused); PDF metadata by
+  :mod:`app.documents.pdf`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
 from pathlib import Path
 
 import filetype
 
 from app.core.text import disallowed_character
-from app.documents.errors import DocumentTypeMismatch, DocumentTypeNotAllowed, InvalidFilename, UnreadableDocument
+from app.documents.errors import DocumentTypeMismatch, DocumentTypeNotAllowed, InvalidFilename
 
 SNIFF_BYTES = 8192
 MAX_FILENAME = 255
@@ -156,11 +155,13 @@ def shortened(name: str, limit: int) -> str:
 
 
 def strip_metadata(source: Path, target: Path, *, media_type: str, max_pixels: int) -> bool:
-    """Re-save the image or PDF ``source`` to ``target`` without metadata (PDFs:
+    """Re-save the image or PDF ``source`` to ``target`` without metadata (images:
+    :func:`app.documents.images.strip_image_metadata`; PDFs:
     :func:`app.documents.pdf.strip_pdf_metadata`); False for any other type.
 
     Raises ``UnreadableDocument`` (422) when the image cannot be decoded or exceeds ``max_pixels``
-    (a decompression bomb), or the PDF cannot be read.
+    (a decompression bomb), or the PDF cannot be read; ``SeveralImages`` (422) for an image of
+    several pictures; ``DocumentTypeNotAllowed`` (415) for an image type no routine cleans.
     """
     if media_type == "application/pdf":
         from app.documents.pdf import strip_pdf_metadata
@@ -169,44 +170,7 @@ def strip_metadata(source: Path, target: Path, *, media_type: str, max_pixels: i
         return True
     if not media_type.startswith("image/"):
         return False
-    from PIL import Image, ImageOps
+    from app.documents.images import strip_image_metadata
 
-    if media_type in {"image/heic", "image/heif"}:
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source) as img:
-                img.load()
-                icc = img.info.get("icc_profile")
-                fmt = img.format
-                exif = img.getexif()
-                upright = ImageOps.exif_transpose(img) if exif.get(0x0112, 1) != 1 else img
-                upright.info.clear()
-                with target.open("wb") as out:
-                    _save(upright, out, fmt=fmt, rotated=upright is not img, icc=icc)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        target.unlink(missing_ok=True)
-        raise UnreadableDocument(
-            "The image cannot be decoded, or is too large in pixels.",
-            detail_fr="L'image ne peut pas être décodée, ou compte trop de pixels.",
-        ) from exc
+    strip_image_metadata(source, target, media_type=media_type, max_pixels=max_pixels)
     return True
-
-
-def _save(img: object, out: object, *, fmt: str | None, rotated: bool, icc: bytes | None) -> None:
-    from PIL import Image
-
-    assert isinstance(img, Image.Image)
-    extra = {"icc_profile": icc} if icc else {}
-    if fmt == "JPEG":
-        img.save(out, format="JPEG", quality=90 if rotated else "keep", **extra)  # type: ignore[arg-type]
-    elif fmt == "PNG":
-        img.save(out, format="PNG", optimize=False, **extra)  # type: ignore[arg-type]
-    elif fmt == "WEBP":
-        img.save(out, format="WEBP", quality=90, **extra)  # type: ignore[arg-type]
-    else:  # HEIF/HEIC via pillow-heif
-        img.save(out, format="HEIF", quality=90, exif=None, xmp=None, **extra)  # type: ignore[arg-type]

@@ -64,3 +64,8 @@ class UnreadableDocument(ValidationFailed):
 class RangeNotSatisfiable(BadRequest):
     status, slug = 416, "range-not-satisfiable"
     title_fr, title_en = "Plage demandée hors du fichier", "Range not satisfiable"
+
+
+class SeveralImages(ValidationFailed):
+    slug = "document-several-images"
+    title_fr, title_en = "Fichier de plusieurs images", "File holding several pictures"

@@ -16,9 +16,11 @@ from pathlib import Path
 import pillow_heif
 import pytest
 from PIL import Image
+from pydantic import ValidationError
 
+from app.core.config import Settings
 from app.documents.content import strip_metadata
-from app.documents.errors import UnreadableDocument
+from app.documents.errors import DocumentTypeNotAllowed, UnreadableDocument
 from tests.documents.conftest import PASSPORT
 from tests.fixtures import metadata_specimens as specimens
 
@@ -97,3 +99,25 @@ def test_a_pdf_is_stripped_and_other_types_are_left_alone(tmp_path: Path) -> Non
     source.write_text("Rendez-vous mardi")
     assert strip_metadata(source, target, media_type="text/plain", max_pixels=LIMIT) is False
     assert not target.exists()
+
+
+@pytest.mark.parametrize(("fmt", "media_type"), [("GIF", "image/gif"), ("TIFF", "image/tiff"), ("BMP", "image/bmp")])
+def test_an_image_type_without_a_cleaning_routine_is_refused_not_rewritten(
+    tmp_path: Path, fmt: str, media_type: str
+) -> None:
+    """A format no routine here writes is refused, never written in another one (as HEIF)."""
+    out = io.BytesIO()
+    specimens.marked_picture().save(out, fmt)
+    source, target = tmp_path / "received", tmp_path / "stored"
+    source.write_bytes(out.getvalue())
+    with pytest.raises(DocumentTypeNotAllowed) as refused:
+        strip_metadata(source, target, media_type=media_type, max_pixels=LIMIT)
+    assert not target.exists()
+    assert refused.value.extra == {"sniffed_type": media_type}
+    assert refused.value.detail_en == f"The file's bytes are {media_type}, an image whose metadata cannot be removed."
+
+
+def test_only_types_the_desk_can_clean_may_be_configured() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, documents_allowed_types=["application/pdf", "image/gif"])  # type: ignore[call-arg]
+    assert [e["loc"] for e in refused.value.errors()] == [("documents_allowed_types", 1)]
