@@ -13,10 +13,15 @@ no one: transparency (a palette or grey PNG's ``tRNS``), the ICC colour profile,
 description (``nclx``), a PNG's gamma, chromaticities and sRGB intent (``gAMA``, ``cHRM``,
 ``sRGB``), and the resolution (dpi: a scan printed at its size).
 
-Refused (:class:`~app.documents.errors.SeveralImages`, 422): a file holding more than one picture
-— an animated WebP or PNG, a multi-picture JPEG (MPO: stereo pairs, a gain map or depth picture
-some phones add), a HEIC holding several images. Re-saving keeps one picture, and the others would
-be lost without anyone seeing it; the person is asked to send each picture on its own.
+A multi-picture JPEG (MPO, CIPA DC-007) is stored as its primary picture, a plain JPEG: the photo
+every viewer shows. Its other pictures are what a phone adds around the photo (the HDR gain map of
+an "Ultra HDR" photo, a depth map, a large thumbnail, the second view of a stereo pair), not a
+picture anyone took on its own; refusing them would refuse most photos from recent Android phones.
+
+Refused (:class:`~app.documents.errors.SeveralImages`, 422): a file holding several pictures of
+its own — an animated WebP or PNG, a HEIC holding several images (a burst). Re-saving keeps one
+picture, and the others would be lost without anyone seeing it; the person is asked to send each
+picture on its own.
 """
 
 from __future__ import annotations
@@ -65,7 +70,10 @@ def strip_image_metadata(source: Path, target: Path, *, media_type: str, max_pix
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(source, formats=list(formats)) as img:
                 frames = int(getattr(img, "n_frames", 1))
-                if frames > 1:
+                if img.format == "MPO":  # the primary picture; the others are its gain map, depth…
+                    img.seek(0)
+                    img.format = "JPEG"  # a JPEG of its own, whose tables "keep" then reuses
+                elif frames > 1:
                     raise SeveralImages(
                         f"The image holds {frames} pictures (an animation, a burst or a multi-picture photo); "
                         "only single-picture images are accepted, since keeping one would lose the others. "

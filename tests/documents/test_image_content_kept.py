@@ -34,7 +34,6 @@ def _long_apng() -> bytes:
 
 
 SEVERAL: list[tuple[str, Callable[[], bytes], str, int]] = [
-    ("mpo", lambda: _saved("MPO", RED, BLUE), "photo.jpg", 2),
     ("animated-webp", lambda: _saved("WEBP", RED, BLUE, GREEN, duration=100), "anim.webp", 3),
     ("multi-image-heic", lambda: _saved("HEIF", RED, BLUE), "rafale.heic", 2),
     ("apng-sniffed-as-png", _long_apng, "anim.png", 2),
@@ -70,7 +69,9 @@ async def test_the_several_pictures_refusal_speaks_english(client, make_staff, m
     agent = await make_staff("agent", ["CASA-BASE"])
     headers = {**agent.headers, "Accept-Language": "en"}
 
-    response = await upload(client, headers, await make_registrant(), filename="p.jpg", data=_saved("MPO", RED, BLUE))
+    response = await upload(
+        client, headers, await make_registrant(), filename="p.webp", data=_saved("WEBP", RED, BLUE, duration=100)
+    )
 
     body = response.json()
     assert (response.status_code, body["title"]) == (422, "File holding several pictures")
@@ -141,3 +142,15 @@ async def test_a_png_keeps_its_gamma_chromaticities_and_srgb_intent(client, make
         assert kept.info["gamma"] == 0.45455
         assert kept.info["chromaticity"] == (0.3127, 0.329, 0.64, 0.33, 0.3, 0.6, 0.15, 0.06)
         assert kept.info["srgb"] == 1
+
+
+async def test_a_multi_picture_jpeg_is_stored_as_its_primary_picture(client, make_staff, make_registrant) -> None:  # type: ignore[no-untyped-def]
+    # An "Ultra HDR" phone photo is an MPO: the photo, then its gain map (here: blue)
+    agent = await make_staff("agent", ["CASA-BASE"])
+    sent = _saved("MPO", RED, BLUE)
+
+    stored = await _stored(client, agent.headers, await make_registrant(), filename="photo.jpg", data=sent)
+
+    with Image.open(io.BytesIO(stored)) as kept, Image.open(io.BytesIO(sent)) as original:
+        assert (kept.format, getattr(kept, "n_frames", 1)) == ("JPEG", 1)
+        assert kept.tobytes() == original.tobytes()  # the primary picture's pixels, its tables kept
