@@ -84,6 +84,19 @@ async def _busy(
     return [(a, s, e) for a, s, e in (await session.execute(stmt)).all()]
 
 
+async def _own(
+    session: AsyncSession, registrant_id: uuid.UUID, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The person's booked or kept appointments overlapping ``start``–``end``, at any desk."""
+    stmt = select(Appointment.starts_at, Appointment.ends_at).where(
+        Appointment.registrant_id == registrant_id,
+        Appointment.status.in_(BLOCKING_STATUSES),
+        Appointment.starts_at < end,
+        Appointment.ends_at > start,
+    )
+    return [(a, b) for a, b in (await session.execute(stmt)).all()]
+
+
 def _free_agents(
     staff: list[uuid.UUID], busy: list[tuple[uuid.UUID, dt.datetime, dt.datetime]], start: dt.datetime, end: dt.datetime
 ) -> list[uuid.UUID]:
@@ -93,9 +106,17 @@ def _free_agents(
 
 
 async def free_slots(
-    session: AsyncSession, *, desk_id: uuid.UUID, start: dt.date, days: int, settings: Settings
+    session: AsyncSession,
+    *,
+    desk_id: uuid.UUID,
+    start: dt.date,
+    days: int,
+    settings: Settings,
+    registrant_id: uuid.UUID | None = None,
 ) -> tuple[Desk, list[SlotOut]]:
-    """The desk's free slots on ``days`` local days from ``start`` (1–31), in the desk's zone.
+    """The desk's free slots on ``days`` local days from ``start`` (1–31), in the desk's zone;
+    with ``registrant_id``, without those overlapping that person's booked or kept appointments
+    (booking one would be 409 ``registrant-double-booked``).
 
     Raises ``ValidationFailed`` (422) for ``days`` out of range, or ``date_range`` when a day asked
     is outside the dates an appointment may fall on (2000-01-01 .. 2100-12-31, as for staff).
@@ -115,6 +136,7 @@ async def free_slots(
     lo, _ = calendars.local_day_bounds(desk, start)
     _, hi = calendars.local_day_bounds(desk, end_day)
     busy = await _busy(session, staff, lo, hi, None) if staff else []
+    own = await _own(session, registrant_id, lo, hi) if registrant_id is not None else []
     zone = ZoneInfo(desk.time_zone)
     slots: list[SlotOut] = []
     for offset in range(days):
@@ -122,7 +144,8 @@ async def free_slots(
         if day in holidays:
             continue
         for s, e in _grid(desk, day, settings.self_service_slot_minutes):
-            if s >= earliest and _free_agents(staff, busy, s, e):
+            mine = any(a < e and b > s for a, b in own)
+            if s >= earliest and not mine and _free_agents(staff, busy, s, e):
                 slots.append(SlotOut(starts_at=s.astimezone(zone), ends_at=e.astimezone(zone)))
     return desk, slots
 

@@ -304,11 +304,14 @@ async def list_slots(
     days: Annotated[int, Query()] = 14,
 ) -> SlotsOut:
     """Free appointment slots of your desk for ``days`` (1–31) local days from ``from`` (default:
-    the desk's today), in the desk's time zone."""
+    the desk's today), in the desk's time zone; a time you already have an appointment is not
+    offered."""
     desk = await session.get(Desk, person.desk_id)
     assert desk is not None
     first = start or local_date(desk, utcnow())
-    desk, slots = await booking.free_slots(session, desk_id=desk.id, start=first, days=days, settings=settings)
+    desk, slots = await booking.free_slots(
+        session, desk_id=desk.id, start=first, days=days, settings=settings, registrant_id=person.registrant_id
+    )
     return SlotsOut(
         desk_code=desk.code, time_zone=desk.time_zone, slot_minutes=settings.self_service_slot_minutes, slots=slots
     )

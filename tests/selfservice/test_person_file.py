@@ -331,6 +331,10 @@ async def test_a_person_holds_one_appointment_at_a_time_even_sent_at_once(
     assert {r.json()["type"] for r in answers if r.status_code == 409} == {"/problems/registrant-double-booked"}
     again = await client.post(f"{SELF}/appointments", json={"starts_at": iso(day, "11:30")}, headers=world.a.headers)
     assert (again.status_code, again.json()["type"]) == (409, "/problems/registrant-double-booked")
+    mine = await client.get(f"{SELF}/slots", params={"from": day.isoformat(), "days": 1}, headers=world.a.headers)
+    theirs = await client.get(f"{SELF}/slots", params={"from": day.isoformat(), "days": 1}, headers=world.b.headers)
+    assert local(day, "11:30") not in [at(s["starts_at"]) for s in mine.json()["slots"]]  # not offered to them again
+    assert local(day, "11:30") in [at(s["starts_at"]) for s in theirs.json()["slots"]]  # two agents still free
     other = await client.post(f"{SELF}/appointments", json={"starts_at": iso(day, "11:30")}, headers=world.b.headers)
     assert other.status_code == 201, other.text  # another person still finds an agent free
     async with sessionmaker() as session:
