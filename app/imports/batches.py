@@ -1,5 +1,7 @@
 """``GET /api/v1/imports``: the import batches of legacy registers, newest first, each with its
-row counts (administrators). The rows themselves are read per batch (``GET /api/v1/imports/{id}``)."""
+row counts: every desk's for administrators, their own desks' for agents and supervisors (who
+resolve the batches' flagged rows). The rows themselves are read per batch
+(``GET /api/v1/imports/{id}``, administrators; ``GET /api/v1/imports/{id}/flagged``, desk staff)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from app.auth.deps import AdminActor
+from app.auth.deps import require_roles
+from app.core.context import Actor
 from app.core.deps import SessionDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from app.core.routing import api_router
@@ -20,6 +23,8 @@ from app.imports.models import ImportBatch
 from app.imports.schemas import ImportCounts
 
 router = api_router(prefix="/api/v1/imports", tags=["imports"])
+
+DeskStaffActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 
 
 class ImportBatchOut(BaseModel):
@@ -38,12 +43,16 @@ class ImportBatchOut(BaseModel):
 @router.get("", response_model=Page[ImportBatchOut])
 async def list_imports(
     session: SessionDep,
-    actor: AdminActor,
+    actor: DeskStaffActor,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[ImportBatchOut]:
-    """Import batches of every desk, newest first, with cursor pagination. Lists no person."""
+    """Import batches, newest first, with cursor pagination: every desk's for administrators,
+    the batches of the actor's own desks for agents and supervisors (403 for other roles). Lists
+    no person."""
     stmt = select(ImportBatch)
+    if not actor.sees_all_desks:
+        stmt = stmt.where(ImportBatch.desk_id.in_(actor.desk_ids or ()))
     rows, next_cursor = await paginate(
         session, stmt, keys=[ImportBatch.created_at, ImportBatch.id], cursor=cursor, limit=limit, descending=True
     )

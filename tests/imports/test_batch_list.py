@@ -1,4 +1,5 @@
-"""The list of import batches (administrators): newest first, with their flagged rows count."""
+"""The list of import batches: newest first, with their flagged rows count; every desk's for
+administrators, their own desks' for the desk staff who resolve the flagged rows."""
 
 from __future__ import annotations
 
@@ -30,6 +31,18 @@ async def test_batches_are_listed_newest_first_with_flagged_rows(client, admin, 
         "/api/v1/imports", params={"limit": 1, "cursor": paged.json()["next_cursor"]}, headers=admin.headers
     )
     assert [b["id"] for b in following.json()["items"]] == [first.json()["batch_id"]]
-    agent = await make_staff("agent", ["CASA-BASE"])
-    assert (await client.get("/api/v1/imports", headers=agent.headers)).status_code == 403
     assert (await client.get("/api/v1/imports", params={"cursor": "nope"}, headers=admin.headers)).status_code == 400
+
+
+async def test_desk_staff_see_the_batches_of_their_own_desks_only(client, upload, make_staff) -> None:
+    batch = await upload(csv_file("1;12/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;"))
+    assert batch.status_code == 201, batch.text
+    for role in ("agent", "supervisor"):
+        here = await make_staff(role, ["CASA-BASE"])
+        listed = await client.get("/api/v1/imports", headers=here.headers)
+        assert listed.status_code == 200, listed.text
+        assert [b["id"] for b in listed.json()["items"]] == [batch.json()["batch_id"]]
+        elsewhere = await make_staff(role, ["DKR-MOB"])
+        assert (await client.get("/api/v1/imports", headers=elsewhere.headers)).json()["items"] == []
+    auditor = await make_staff("auditor", [])
+    assert (await client.get("/api/v1/imports", headers=auditor.headers)).status_code == 403

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import uuid
 from typing import Any
 
 import httpx
@@ -359,7 +360,7 @@ async def test_an_export_refused_for_the_role_says_who_may_in_words(client, make
     assert audit.json()["detail"] == "L'export « journal d'audit » est réservé aux administrateurs et aux auditeurs."
     cases = await client.get("/api/v1/exports/cases", headers=agent.headers)
     assert cases.json()["detail"] == ("L'export « dossiers » est réservé aux superviseurs et aux administrateurs.")
-    imports = await client.get("/api/v1/imports", headers=supervisor.headers)
+    imports = await client.get(f"/api/v1/imports/{uuid.uuid4()}", headers=supervisor.headers)
     assert imports.status_code == 403
     assert imports.json()["detail"] == "Cette action est réservée aux administrateurs."
 

@@ -209,7 +209,10 @@ async def test_a_registration_lost_on_the_way_back_is_resent_with_the_same_key(p
     await page.route("**/api/v1/registrants", lose_first_answer)
     await page.get_by_role("button", name="Enregistrer", exact=True).click()
     alert = page.locator("#register-msg")
-    await expect(alert).to_contain_text("Rien n'a été enregistré")
+    await expect(alert).to_have_text(
+        "Le serveur n'a pas répondu (connexion coupée ?) : ce qui a été envoyé a pu être enregistré ou non. "
+        "Le formulaire est gardé ; le renvoyer tel quel ne crée rien en double."
+    )
     assert await page.locator("#register-form").get_by_label("Prénom(s)").input_value() == "Aminata"
     await expect(page.get_by_role("button", name="Enregistrer", exact=True)).to_be_enabled()
 

@@ -23,11 +23,14 @@ export function forgetTokens() {
   sessionStorage.removeItem("agent");
 }
 
+// No answer (connection lost): a read is only to be asked again; a change may have been saved
+// before the answer was lost, and sending it again is safe (the same Idempotency-Key replays the
+// first answer, an If-Match no longer matches, the same file is recognised): the message says so.
 async function send(path, init) {
   try {
     return await fetch(path, init);
   } catch {
-    throw new Offline(t("offline"));
+    throw new Offline(t(!init.method || init.method === "GET" ? "offline_read" : "offline"));
   }
 }
 
@@ -137,11 +140,25 @@ const REASONS = {
   date_in_future: "field_future",
 };
 
-function reason(error) {
+// A `value_error` says its reason only in its English `msg`: the reasons the API gives, in words.
+const VALUE_REASONS = [
+  [/is not a calendar date/, "field_not_calendar_date"],
+  [/must not be blank/, "field_blank"],
+];
+
+// `detail`: the problem's own detail (in the language asked), said for a field error whose type
+// has no words here, rather than a bare "invalid value".
+function reason(error, detail) {
   const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
+  const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
+  if (valueKey) return t(valueKey);
   if (key) return t(key);
+  if (detail) return detail;
   return i18n.lang === "fr" || !error.msg ? t("field_invalid") : error.msg;
 }
+
+// The generic detail of a validation failure ("see `errors`") says nothing a field line does not.
+const specific = (problem) => (problem && problem.detail && !String(problem.detail).includes("`errors`") ? problem.detail : null);
 
 // An API detail sometimes names a status or a field by its code ("marqué kept"): the words instead.
 function inWords(text) {
@@ -178,7 +195,7 @@ export function problemLines(problem, form) {
       input.setAttribute("aria-invalid", "true");
       first = first || input;
     }
-    lines.push(`${fieldLabel(form, name)}${i18n.lang === "fr" ? " : " : ": "}${reason(error)}`);
+    lines.push(`${fieldLabel(form, name)}${i18n.lang === "fr" ? " : " : ": "}${reason(error, specific(problem))}`);
   }
   if (first) first.focus();
   return lines;

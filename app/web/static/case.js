@@ -4,13 +4,13 @@ import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
 import { addWords, code, colon, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
-import { deskTime, state } from "./state.js";
+import { deskTime, staffOf, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { route } from "./tabs.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
 import { assignForm, dueDateForm } from "./case_supervise.js";
-import { explainProblem, transferDeskSelect } from "./case_referral_transfer.js";
+import { explainProblem, transferConsents, transferDeskSelect } from "./case_referral_transfer.js";
 
 addWords(CASE_LABELS, CASE_CODES);
 
@@ -42,6 +42,31 @@ export function action(form, box, run) {
       }
     });
   });
+}
+
+// A change refused because the case changed meanwhile (412: another tab, a colleague): the case is
+// read again (its new ETag, so the next try is not refused for the same reason), the agent's choice
+// put back in the form it was made in, and a plain sentence says so. Any other refusal: false.
+export async function rereadIfStale(r, c, form) {
+  if (r.status !== 412) return false;
+  const keep = form && form.id ? { id: form.id, values: [...new FormData(form)] } : null;
+  await openCase(c.id, t("case_changed"), { keep, tone: "warning" });
+  return true;
+}
+
+// The values `keep` ({id, values: [[name, value]…]}) put back in the form of that id, in the
+// form's order, each followed by a change event (a status shows its fields; a desk its consents).
+async function restore(keep) {
+  const form = keep && document.getElementById(keep.id);
+  if (!form) return;
+  for (const [name, value] of keep.values) {
+    const input = form.elements.namedItem(name);
+    if (!input || typeof value !== "string" || input.disabled) continue;
+    if (input.filled) await input.filled;  // a list filled when its answer arrives
+    if (input.type === "checkbox") input.checked = true;
+    else input.value = value;
+    input.dispatchEvent(new Event("change"));
+  }
 }
 
 function eventText(e, deskId) {
@@ -84,10 +109,17 @@ function moveForm(c, box) {
   }
   // The receiving desk: one of the other active desks (agents see only their own in /desks).
   const desk = transferDeskSelect(c);
+  // The consents the API would accept for the desk chosen, listed again when the desk changes.
   const consent = el("select", null, { id: "move-consent", name: "consent_id" });
-  const granted = (state.caseView.person.consents || []).filter((x) => x.purpose === "desk_transfer" && x.granted && !x.withdrawn_at);
-  if (!granted.length) consent.append(el("option", t("no_transfer_consent"), { value: "" }));
-  for (const x of granted) consent.append(el("option", `${code(x.purpose)} · ${day(x.recorded_at)}`, { value: String(x.id) }));
+  const listConsents = () => {
+    const chosen = desk.desks.get(desk.value) || null;
+    const usable = transferConsents(state.caseView.person.consents, chosen);
+    const none = t(chosen ? "no_consent_for_desk" : "no_transfer_consent");
+    consent.replaceChildren(...(usable.length ? [] : [el("option", none, { value: "" })]),
+      ...usable.map((x) => el("option", `${code(x.purpose)} · ${day(x.recorded_at)}`, { value: String(x.id) })));
+  };
+  listConsents();
+  desk.addEventListener("change", listConsents);
   // Each field sits in its own block, shown only when the chosen status asks for it (the API says
   // which: `transition_fields`); a hidden field is not sent.
   const block = (name, ...nodes) => {
@@ -128,6 +160,7 @@ function moveForm(c, box) {
       if (data.get("consent_id")) body.consent_id = Number(data.get("consent_id"));
     }
     const r = await api("POST", `/api/v1/cases/${c.id}/transitions`, { json: body, headers: { "If-Match": state.caseView.etag } });
+    if (await rereadIfStale(r, c, form)) return undefined;
     if (!r.ok && explainProblem(r.body, box)) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
     // a transfer says where the case went, not only that its status changed
@@ -144,6 +177,7 @@ function takeForm(c, box) {
     const r = await api("POST", `/api/v1/cases/${c.id}/assignment`, {
       json: { assignee_id: state.me.id }, headers: { "If-Match": state.caseView.etag },
     });
+    if (await rereadIfStale(r, c, form)) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body));
     return openCase(c.id, t("taken"));
   });
@@ -155,7 +189,9 @@ function takeForm(c, box) {
 const opening = { n: 0 };
 document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
 
-export async function openCase(id, done = "") {
+// `done`: the sentence said once it is drawn (`tone` "ok" or "warning"); `keep`: a form's values
+// to put back (see rereadIfStale).
+export async function openCase(id, done = "", { keep = null, tone = "ok" } = {}) {
   const seq = ++opening.n;
   showTab("case", { focus: false });
   route("case", id);
@@ -175,8 +211,11 @@ export async function openCase(id, done = "") {
     const assign = supervisor && open ? await assignForm(c, box) : null; // also loads the desk's staff
     const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
     const title = el("h1", `${c.case_number} — ${serviceLabel(c.service_type)}`);
-    const colleague = ((state.staff || {})[c.desk_id] || []).find((x) => x.id === c.assignee_id);
-    const assignee = c.assignee_id ? (c.assignee_id === state.me.id ? t("you") : (colleague ? colleague.full_name : "✓")) : t("nobody");
+    // the assignee by name, from the desk's staff (someone no longer active there: "another agent")
+    const mine = c.assignee_id === state.me.id;
+    const colleague = c.assignee_id && !mine ? (await staffOf(c.desk_id)).find((x) => x.id === c.assignee_id) : null;
+    if (seq !== opening.n) return undefined;
+    const assignee = c.assignee_id ? (mine ? t("you") : (colleague ? colleague.full_name : t("assignee_other"))) : t("nobody");
     const toPerson = el("button", `${t("open_file")}${colon()}${name}`, { type: "button", class: "link" });
     toPerson.addEventListener("click", () => openPerson(c.registrant_id));
     const parts = [
@@ -192,7 +231,8 @@ export async function openCase(id, done = "") {
     parts.push(move, ...(await followUp(c, box)), await timeline(c));
     if (seq !== opening.n) return undefined;
     view.replaceChildren(...parts);
-    say(box, done, "ok");
+    await restore(keep);
+    say(box, done, tone);
     return focusOn(done ? box : title);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

@@ -6,7 +6,7 @@ import { code, i18n, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_day.js";
 import "./i18n_desk.js";
-import { action, day, openCase } from "./case.js";
+import { action, day, openCase, rereadIfStale } from "./case.js";
 
 async function notes(c) {
   const s = el("section");
@@ -52,8 +52,8 @@ function consentFor(partnerName) {
 
 // The partner's acknowledgement, answer or silence: only the statuses the API allows next.
 function referralStatusForm(c, x, box) {
-  const form = el("form", null, { class: "inline-form" });
   const id = `referral-status-${x.id}`;
+  const form = el("form", null, { class: "inline-form", id: `${id}-form` });
   const select = el("select", null, { id, name: "status", required: "" });
   select.append(el("option", t("pick"), { value: "" }));
   for (const s of x.allowed_statuses) select.append(el("option", code(s), { value: s }));
@@ -62,6 +62,7 @@ function referralStatusForm(c, x, box) {
     const current = await api("GET", `/api/v1/cases/${c.id}/referrals/${x.id}`);
     if (!current.ok) return sayLines(box, problemLines(current.body, form));
     const r = await api("PATCH", `/api/v1/cases/${c.id}/referrals/${x.id}`, { json: { status: select.value }, headers: { "If-Match": current.etag } });
+    if (await rereadIfStale(r, c, form)) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
     return openCase(c.id, t("referral_updated"));
   });

@@ -7,17 +7,44 @@ import { t } from "./i18n.js";
 import { deskOf } from "./state.js";
 import "./i18n_desk.js";
 
-/** A <select name="to_desk"> of the other active desks (filled when the directory answers). */
+/** A <select name="to_desk"> of the other active desks, filled when the directory answers:
+ * `select.filled` then resolves; `select.desks` maps each code to its entry ({code, name, country, city}). */
 export function transferDeskSelect(c) {
   const select = el("select", null, { id: "move-desk", name: "to_desk" });
   select.append(el("option", t("pick_desk"), { value: "" }));
-  api("GET", "/api/v1/desks/directory").then((r) => {
+  select.desks = new Map();
+  select.filled = api("GET", "/api/v1/desks/directory").then((r) => {
     const own = (deskOf(c.desk_id) || {}).code;
     const others = (r.ok ? r.body : []).filter((d) => d.code !== own);
     if (!others.length) select.replaceChildren(el("option", t("no_other_desk"), { value: "" }));
-    for (const d of others) select.append(el("option", `${d.name} (${d.code})`, { value: d.code }));
+    for (const d of others) {
+      select.desks.set(d.code, d);
+      select.append(el("option", `${d.name} (${d.code})`, { value: d.code }));
+    }
   }).catch(() => {});
   return select;
+}
+
+// The purposes whose consent allows a transfer to a desk (the API's rule, app/cases/workflow.py):
+// `desk_transfer` to any desk; `transfer_to_senegal` too to a desk in Senegal.
+function transferPurposes(desk) {
+  return desk && desk.country === "SN" ? ["transfer_to_senegal", "desk_transfer"] : ["desk_transfer"];
+}
+
+/** The person's consents the API would accept for a transfer to `desk` (a directory entry, or
+ * null before one is chosen): per purpose the latest decision counts (a later refusal or
+ * withdrawal ends a grant), and only a grant in force now (not withdrawn, not expired). */
+export function transferConsents(consents, desk) {
+  const purposes = transferPurposes(desk);
+  const now = Date.now();
+  const latest = new Map();
+  const ordered = (consents || [])
+    .filter((x) => purposes.includes(x.purpose) && Date.parse(x.recorded_at) <= now)
+    .sort((a, b) => Date.parse(a.recorded_at) - Date.parse(b.recorded_at) || a.id - b.id);
+  for (const x of ordered) latest.set(x.purpose, x);
+  const inForce = (x) => x.granted && (!x.withdrawn_at || Date.parse(x.withdrawn_at) > now)
+    && (!x.expires_at || Date.parse(x.expires_at) > now);
+  return [...latest.values()].filter(inForce);
 }
 
 /** After a refused status change: a pending referral is required → a plain sentence and a button to the form. */

@@ -3,18 +3,9 @@
 import { api, problemLines } from "./api.js";
 import { el, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
-import { state } from "./state.js";
-import { action, openCase } from "./case.js";
+import { staffOf, state } from "./state.js";
+import { action, openCase, rereadIfStale } from "./case.js";
 import "./i18n_day.js";
-
-async function staffOf(deskId) {
-  state.staff = state.staff || {};
-  if (!state.staff[deskId]) {
-    const r = await api("GET", `/api/v1/desks/${deskId}/staff`);
-    state.staff[deskId] = r.ok ? r.body : [];
-  }
-  return state.staff[deskId];
-}
 
 export async function assignForm(c, box) {
   const form = el("form", null, { id: "assign-form" });
@@ -27,6 +18,7 @@ export async function assignForm(c, box) {
     const r = await api("POST", `/api/v1/cases/${c.id}/assignment`, {
       json: { assignee_id: who.value }, headers: { "If-Match": state.caseView.etag },
     });
+    if (await rereadIfStale(r, c, form)) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
     return openCase(c.id, t("assigned_msg"));
   });
@@ -45,6 +37,7 @@ export function dueDateForm(c, box) {
   action(form, box, async () => {
     const body = { due_date: date.value, due_date_reason: reason.value.trim() };
     const r = await api("PATCH", `/api/v1/cases/${c.id}`, { json: body, headers: { "If-Match": state.caseView.etag } });
+    if (await rereadIfStale(r, c, form)) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
     return openCase(c.id, t("due_saved"));
   });

@@ -1,6 +1,6 @@
 // Uploaded documents of a person: upload with progress (scans, photos from a phone camera), list,
 // download, and delete with a reason (supervisors). A refused file says why in plain words.
-import { api, authorized, problemLines, tokens } from "./api.js";
+import { api, authorized, problemLines, SessionExpired, tokens } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
@@ -122,19 +122,33 @@ export function documentsSection(person, files) {
   const s = el("section", null, { id: "documents" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const list = el("ul", null, { class: "plain", id: "document-list" });
+  // The reason asked once (a second click on "Delete" goes back to it); the deletion sent once
+  // (its button disabled while it is sent: a double click sends one DELETE, not a second one
+  // answered "not found" after the first succeeded).
   const onDelete = async (doc, li) => {
-    const reason = el("input", null, { id: `reason-${doc.id}`, required: "" });
-    const form = el("form");
-    form.append(el("label", t("delete_reason"), { for: `reason-${doc.id}` }), reason, el("button", t("delete"), { type: "submit" }));
-    form.addEventListener("submit", async (event) => {
+    const open = li.querySelector("form.delete-form");
+    if (open) return focusOn(open.elements.namedItem("reason"));
+    const reason = el("input", null, { id: `reason-${doc.id}`, name: "reason", required: "" });
+    const form = el("form", null, { class: "delete-form" });
+    const submit = el("button", t("delete"), { type: "submit" });
+    form.append(el("label", t("delete_reason"), { for: `reason-${doc.id}` }), reason, submit);
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const r = await api("DELETE", `/api/v1/documents/${doc.id}`, { json: { reason: reason.value } });
-      if (!r.ok) return sayLines(box, problemLines(r.body, form));
-      li.remove();
-      return say(box, t("deleted"), "ok");
+      if (!li.isConnected) return undefined;  // deleted already
+      return busy(submit, async () => {
+        try {
+          const r = await api("DELETE", `/api/v1/documents/${doc.id}`, { json: { reason: reason.value } });
+          if (!r.ok) return sayLines(box, problemLines(r.body, form));
+          li.remove();
+          return say(box, t("deleted"), "ok");
+        } catch (error) {
+          if (!(error instanceof SessionExpired)) say(box, error.message);
+          return undefined;
+        }
+      });
     });
     li.append(form);
-    focusOn(reason);
+    return focusOn(reason);
   };
   for (const doc of files) list.append(row(doc, onDelete, box));
   const form = el("form", null, { id: "upload-form" });

@@ -1,10 +1,38 @@
-// Legacy register imports (administrators): the rows of one batch flagged as possible duplicates,
-// with the registrants or earlier rows they may be, and those still pending to resolve (resolve.js).
+// Legacy register imports: uploaded by administrators; the rows of one batch flagged as possible
+// duplicates, with the registrants or earlier rows they may be, and those still pending to resolve
+// (resolve.js) by the desk's staff. Agents and supervisors see their own desks' batches and read
+// only the flagged rows (`/imports/{id}/flagged`): the whole report, which lists every person of
+// the register, is for administrators (`/imports/{id}`), as is the upload.
 import { api, clearInvalid, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
 import { code, colon, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { pendingSection, sayDone, throughNodes } from "./resolve.js";
+import { state } from "./state.js";
+
+// The batches as last listed, by id: desk staff take a batch's file name, desk and counts from here.
+const listed = new Map();
+
+const administrator = () => Boolean(state.me && state.me.role === "admin");
+
+// A batch as desk staff may read it: its flagged rows (every page), with the listed batch's file
+// name and desk, and counts of the resolutions from the rows themselves. {ok, status, body} as api().
+async function flaggedReport(id) {
+  const rows = [];
+  let cursor = null;
+  do {
+    const params = new URLSearchParams({ limit: "200" });
+    if (cursor) params.set("cursor", cursor);
+    const r = await api("GET", `/api/v1/imports/${encodeURIComponent(id)}/flagged?${params}`);
+    if (!r.ok) return r;
+    rows.push(...r.body.items);
+    cursor = r.body.next_cursor;
+  } while (cursor);
+  const batch = listed.get(id) || {};
+  const counts = { total: (batch.counts || {}).total ?? rows.length, linked: 0, created: 0, discarded: 0 };
+  for (const row of rows) if (row.resolution in counts) counts[row.resolution] += 1;
+  return { ok: true, status: 200, body: { batch_id: id, filename: batch.filename, desk_code: batch.desk_code || "", rows, counts } };
+}
 
 // One candidate: its registration number (never parted at its hyphens), then score and reasons.
 function candidateNodes(c) {
@@ -25,7 +53,7 @@ async function loadBatch() {
   const form = $("#import-form");
   const id = form.elements.namedItem("batch").value.trim();
   try {
-    const r = await api("GET", `/api/v1/imports/${encodeURIComponent(id)}`);
+    const r = administrator() ? await api("GET", `/api/v1/imports/${encodeURIComponent(id)}`) : await flaggedReport(id);
     if (!r.ok) return sayLines(box, problemLines(r.status === 422 || r.status === 404 ? { detail: t("batch_unknown") } : r.body, form));
     say(box, "");
     const report = r.body;
@@ -69,7 +97,9 @@ export async function loadBatches() {
     for (const key of ["imported_on", "desk", "batch_file", "by_whom", "rows", "flagged_rows", "show"]) head.append(el("th", t(key), { scope: "col" }));
     table.append(head);
     const when = new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium", timeStyle: "short" });
+    listed.clear();
     for (const b of r.body.items) {
+      listed.set(b.id, b);
       const tr = el("tr");
       const open = el("button", t("show_flagged"), { type: "button", class: "secondary", "aria-label": `${t("show_flagged")}${colon()}${b.filename || b.id}` });
       open.addEventListener("click", () => {

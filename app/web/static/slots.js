@@ -4,7 +4,7 @@
 import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
-import { state } from "./state.js";
+import { staffOf, state } from "./state.js";
 import "./i18n_day.js";
 
 let counter = 0;
@@ -21,15 +21,6 @@ function slotClock(slots) {
 
 export function dayWords(isoDate) {
   return new Intl.DateTimeFormat(i18n.lang, { dateStyle: "full" }).format(new Date(`${isoDate}T12:00:00`));
-}
-
-async function staffOf(deskId) {
-  state.staff = state.staff || {};
-  if (!state.staff[deskId]) {
-    const r = await api("GET", `/api/v1/desks/${deskId}/staff`);
-    state.staff[deskId] = r.ok ? r.body : [];
-  }
-  return state.staff[deskId];
 }
 
 // Why a day has no free slot: the desk is closed that day, the day is over, or all is booked.
@@ -114,6 +105,17 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
   return form;
 }
 
+// A slot taken meanwhile (409): by another booking of the agent (`agent-double-booked`) or the
+// person has an appointment at that time already (`registrant-double-booked`), said in a sentence
+// (the free slots are then drawn again); null for any other answer.
+function doubleBooked(r) {
+  const type = String((r.body && r.body.type) || "");
+  if (r.status !== 409) return null;
+  if (type.endsWith("/agent-double-booked")) return [t("slot_taken")];
+  if (type.endsWith("/registrant-double-booked")) return [t("person_double_booked")];
+  return null;
+}
+
 // The person file's booking section: a new appointment at the person's desk.
 export async function bookingSection(person, reopen) {
   const s = el("section", null, { id: "book" });
@@ -126,6 +128,7 @@ export async function bookingSection(person, reopen) {
       return api("POST", "/api/v1/appointments", { json: body, headers: { "Idempotency-Key": keyFor(slot, body) } })
         .then((r) => { if (r.ok) sent(slot); return r; });
     },
+    explain: async (r) => doubleBooked(r),
     onDone: () => reopen(t("booked_msg")),
   }));
   return s;
@@ -153,7 +156,7 @@ export async function rescheduleForm(a, onDone, onClose) {
       if (r.body.current.status !== "booked") return [t("no_longer_booked", { status: code(r.body.current.status) })];
       return [t("changed_meanwhile", { when: whenWords(r.body.current) })];
     }
-    if (r.status === 409 && String(r.body && r.body.type).endsWith("agent-double-booked")) return [t("slot_taken")];
+    if (doubleBooked(r)) return doubleBooked(r);
     if (r.status === 409) {
       const now = await api("GET", `/api/v1/appointments/${a.id}`);
       if (now.ok && now.body.status !== "booked") return [t("no_longer_booked", { status: code(now.body.status) })];

@@ -1,4 +1,6 @@
 // What the page holds for the signed-in agent; `resetState()` forgets all of it at sign-out.
+import { api } from "./api.js";
+
 export const state = {};
 
 export function resetState() {
@@ -20,4 +22,15 @@ export function deskTime(iso, deskId, lang) {
   const options = { dateStyle: "medium", timeStyle: "short" };
   if (desk) options.timeZone = desk.time_zone;
   return new Intl.DateTimeFormat(lang, options).format(new Date(iso));
+}
+
+/** The active agents and supervisors of desk `deskId` ({id, full_name, role}), read once a session. */
+export async function staffOf(deskId) {
+  state.staff = state.staff || {};
+  if (!state.staff[deskId]) {
+    const r = await api("GET", `/api/v1/desks/${deskId}/staff`);
+    if (!r.ok) return [];  // not kept: a refusal (another desk's case) is asked again next time
+    state.staff[deskId] = r.body;
+  }
+  return state.staff[deskId];
 }
