@@ -23,6 +23,7 @@ from app.auth import throttle
 from app.auth.cache import ACTOR_UNCHANGED
 from app.auth.errors import InvalidCredentials, InvalidRefreshToken, LoginInterrupted, LoginRateLimited
 from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
+from app.clients import service as clients_service
 from app.core.config import Settings
 from app.core.context import Actor, RequestContext
 from app.core.db import on_failure, utcnow
@@ -286,8 +287,9 @@ async def refresh(
 
 async def revoke_all_tokens(session: AsyncSession, user: StaffUser) -> None:
     """End every session of ``user``: bump its ``token_version`` (its access tokens are refused from
-    the next request on) and revoke all its refresh tokens (a refresh issued under an older
-    version is refused as well, see :func:`refresh`).
+    the next request on), revoke all its refresh tokens (a refresh issued under an older
+    version is refused as well, see :func:`refresh`; app clients' refresh tokens carry the version
+    too) and expire the authorization codes it has not exchanged yet (app clients).
 
     For a password change, a role change and a deactivation (OWASP Session Management Cheat
     Sheet, "Renew the Session ID After Any Privilege Level Change"). Desk memberships are not in
@@ -299,6 +301,7 @@ async def revoke_all_tokens(session: AsyncSession, user: StaffUser) -> None:
         .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    await clients_service.end_pending_grants(session, user_id=user.id)
 
 
 async def logout(session: AsyncSession, *, refresh_token: str, actor: Actor) -> None:

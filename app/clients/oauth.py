@@ -19,6 +19,9 @@ synchronous; the app's database is async. So each request runs in three steps:
 
 Tokens issued are the API's own access tokens (:func:`app.core.security.create_access_token`)
 with ``cid`` and ``scope``; refresh tokens (public clients only) are opaque and stored hashed.
+The access token issued with a refresh token has the refresh token row's id as its ``jti``, so
+revoking a refresh token (RFC 7009 §2.1, a replayed code or refresh token) also revokes the
+access token issued with it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
+    InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Request,
@@ -166,6 +170,8 @@ class Preload:
     refresh: RefreshView | None = None
     access: AccessView | None = None
     writes: list[tuple[str, Any]] = field(default_factory=list)
+    issued_refresh_id: uuid.UUID | None = None
+    """The id of the refresh token row this request issues (also its access token's ``jti``)."""
 
 
 _PRELOAD: ContextVar[Preload] = ContextVar("oauth_preload")
@@ -259,7 +265,11 @@ class CodeGrant(_ScopedGrant, grants.AuthorizationCodeGrant):  # type: ignore[mi
 
 class ClientCredentials(_ScopedGrant, grants.ClientCredentialsGrant):  # type: ignore[misc]
     """Client credentials for confidential clients; the token acts as the client's service user,
-    who must still be an active staff account."""
+    who must still be an active staff account. The client authenticates with HTTP Basic or with
+    ``client_id`` and ``client_secret`` in the form (RFC 6749 §2.3.1; Authlib's default is Basic
+    only)."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def validate_token_request(self) -> None:
         super().validate_token_request()
@@ -271,10 +281,19 @@ class ClientCredentials(_ScopedGrant, grants.ClientCredentialsGrant):  # type: i
 
 class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     """Refresh-token rotation for public clients (RFC 9700 §4.14.2: a public client's refresh
-    token is rotated on every use and the old one revoked)."""
+    token is rotated on every use and the old one revoked). A token presented after it was
+    rotated or revoked is ``invalid_grant`` here; the token endpoint then revokes its chain
+    (:func:`app.clients.storage.revoke_refresh_chain`)."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
     INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        # Authlib answers a token without a user ``invalid_request`` (after validation); RFC 6749
+        # §5.2: a grant "issued to another client" or no longer valid is ``invalid_grant``.
+        if self.authenticate_user(self.request.refresh_token) is None:
+            raise InvalidGrantError("The refresh token was issued before the user's password, role or status changed.")
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshView | None:
         found = _preload().refresh
@@ -293,9 +312,19 @@ class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
 
 
 class Revocation(RevocationEndpoint):  # type: ignore[misc]
-    """RFC 7009 token revocation: refresh tokens and access tokens of the calling client."""
+    """RFC 7009 token revocation: refresh tokens and access tokens of the calling client.
+
+    Revoking a refresh token also revokes the access token issued with it (§2.1: the server
+    "SHOULD also invalidate the access token based on the same authorization grant").
+    """
 
     CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def check_params(self, request: OAuth2Request, client: ClientView) -> None:
+        # RFC 7009 §2.1: a hint the server does not know is ignored (every token type is searched);
+        # Authlib refuses it with ``unsupported_token_type`` instead.
+        if "token" not in request.form:
+            raise InvalidRequestError("Missing 'token' in request.")
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> RefreshView | AccessView | None:
         preload = _preload()
@@ -349,6 +378,7 @@ class DeskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             user = preload.users[client.row.service_user_id]
         granted = scope if scope else " ".join(client.row.scopes)
         ttl = settings.access_token_ttl_seconds
+        preload.issued_refresh_id = uuid.uuid4() if include_refresh_token else None
         token: dict[str, Any] = {
             "token_type": "Bearer",
             "access_token": create_access_token(
@@ -359,6 +389,7 @@ class DeskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
                 ttl_seconds=ttl,
                 client_id=client.row.client_id,
                 scope=granted,
+                jti=preload.issued_refresh_id.hex if preload.issued_refresh_id else None,
             ),
             "expires_in": ttl,
             "scope": granted,

@@ -32,8 +32,10 @@ from app.core.conformance import IGNORES_UNKNOWN_QUERY
 from app.core.context import Actor, RequestContext
 from app.core.db import run_failure_callbacks
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
+from app.core.errors import Problem
 from app.core.i18n import negotiate
 from app.core.idempotency import not_keyed
+from app.core.problems import render_problems_at
 from app.core.routing import api_router
 
 # Outside the OpenAPI document: these endpoints speak OAuth 2.0 (an HTML page, RFC 6749 §5.2 error
@@ -52,6 +54,35 @@ AUTHORIZATION_PARAMS = (
 )
 _SERVER = oauth.DeskAuthorizationServer()
 _MAX_VALUE = 2048
+
+
+def _protocol_error(request: Request, problem: Problem, lang: str) -> Response:
+    """A problem met at the token or revocation endpoint outside Authlib (a refused character,
+    an over-long body, a wrong method, the database unavailable) as RFC 6749 §5.2 JSON:
+    ``invalid_request`` (400; 405, 413 and 429 keep their status and headers), ``invalid_client``
+    (401), ``server_error`` (500) or ``temporarily_unavailable`` (503, ``Retry-After``), with the
+    English detail as ``error_description`` (§5.2 allows printable ASCII but ``"`` and ``\\``)."""
+    status = problem.status
+    if status >= 500:
+        error = "temporarily_unavailable" if status == 503 else "server_error"
+    elif status == 401:
+        error = "invalid_client"
+    else:
+        error, status = "invalid_request", status if status in {405, 413, 429} else 400
+    description = "".join(
+        c if " " <= c <= "~" and c not in '"\\' else "'" for c in problem.detail_en or problem.title_en
+    )
+    return _json(status, {"error": error, "error_description": description}, dict(problem.headers))
+
+
+def _authorization_problem(request: Request, problem: Problem, lang: str) -> Response:
+    """A problem met at the authorization endpoint outside Authlib, as its HTML error page (the
+    app's redirect URI is not trusted before the request is validated, RFC 6749 §4.1.2.1)."""
+    detail = (problem.detail_fr if lang == "fr" else problem.detail_en) or problem.title_en
+    status = 400 if problem.status == 422 else problem.status
+    response = page.failure(lang=lang, message=f"invalid_request: {detail}", status_code=status)
+    response.headers.update(problem.headers)
+    return response
 
 
 class _Repeated(Exception):
@@ -223,13 +254,16 @@ async def token(request: Request, session: SessionDep, settings: SettingsDep, co
     ``grant_type=client_credentials`` with HTTP Basic or ``client_secret_post``. 200 with
     ``access_token``, ``token_type``, ``expires_in`` (seconds), ``scope`` (and ``refresh_token``);
     errors 400/401 ``{"error": "invalid_grant" | "invalid_client" | …}``. A spent code presented
-    again also revokes the refresh tokens issued from it.
+    again revokes the tokens issued from it; a rotated or revoked refresh token presented again
+    revokes the tokens issued since it was (its chain), access tokens included.
     """
     form = await request.form()
     try:
         data = _single(form, None)
     except _Repeated as repeated:
-        return _json(*_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated.")))
+        return _json(
+            *_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated or too long."))
+        )
     client_id = data.get("client_id") or storage.basic_client_id(request.headers.get("authorization"))
     loaded = await storage.preload(session, settings, client_id=client_id, data=data)
     status, body, out_headers = oauth.run(loaded, _SERVER.create_token_response, _oauth_request(request, "POST", data))
@@ -245,19 +279,42 @@ async def token(request: Request, session: SessionDep, settings: SettingsDep, co
             entity_id=client.row.id,
             details={"grant_type": data.get("grant_type"), "scope": body.get("scope")},
         )
-    elif data.get("grant_type") == "authorization_code" and loaded.code is not None and loaded.code.row.used_at:
-        await storage.revoke_code_tokens(session, loaded.code)
-        user = loaded.users.get(loaded.code.row.user_id)
-        client_view = loaded.clients.get(client_id or "")
-        if user is not None and client_view is not None:
-            await audit.record(
-                session,
-                actor=_actor(user, client_view.row.client_id, context),
-                action="oauth.code_reused",
-                entity_type="app_client",
-                entity_id=client_view.row.id,
-            )
+    else:
+        await _after_replay(session, settings, context, loaded, grant_type=data.get("grant_type"), client_id=client_id)
     return _json(status, body, out_headers)
+
+
+async def _after_replay(
+    session: SessionDep,
+    settings: SettingsDep,
+    context: RequestContext,
+    loaded: oauth.Preload,
+    *,
+    grant_type: str | None,
+    client_id: str | None,
+) -> None:
+    """A refused token request that replayed a spent code (RFC 6749 §4.1.2) or a rotated or
+    revoked refresh token (RFC 9700 §4.14.2) of this client: revoke what was issued from it,
+    audited (``oauth.code_reused``, ``oauth.refresh_reused``). Committed with the refusal."""
+    if grant_type == "authorization_code" and loaded.code is not None and loaded.code.row.used_at:
+        await storage.revoke_code_tokens(session, settings, loaded.code)
+        user_id, action = loaded.code.row.user_id, "oauth.code_reused"
+    elif grant_type == "refresh_token" and loaded.refresh is not None and loaded.refresh.is_revoked():
+        await storage.revoke_refresh_chain(session, settings, loaded.refresh)
+        user_id, action = loaded.refresh.row.user_id, "oauth.refresh_reused"
+    else:
+        return
+    client_view = loaded.clients.get(client_id or "")
+    if client_view is None:
+        return
+    if (user := loaded.users.get(user_id)) is not None:
+        await audit.record(
+            session,
+            actor=_actor(user, client_view.row.client_id, context),
+            action=action,
+            entity_type="app_client",
+            entity_id=client_view.row.id,
+        )
 
 
 @router.post(
@@ -273,7 +330,9 @@ async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -
     try:
         data = _single(form, None)
     except _Repeated as repeated:
-        return _json(*_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated.")))
+        return _json(
+            *_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated or too long."))
+        )
     client_id = data.get("client_id") or storage.basic_client_id(request.headers.get("authorization"))
     loaded = await storage.preload(session, settings, client_id=client_id, data={"token": data.get("token", "")})
     status, body, out_headers = oauth.run(
@@ -282,6 +341,14 @@ async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -
     if status == 200:
         await storage.apply_writes(session, loaded)
     return _json(status, body, out_headers)
+
+
+for _path, _renderer in (
+    ("/authorize", _authorization_problem),
+    ("/token", _protocol_error),
+    ("/revoke", _protocol_error),
+):
+    render_problems_at(router.prefix + _path, _renderer)
 
 
 @metadata_router.get("/.well-known/oauth-authorization-server")

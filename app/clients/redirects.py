@@ -8,7 +8,10 @@ RFC 8252 §7-8, OAuth 2.0 Security BCP RFC 9700 §4.1.3: exact string matching).
 * ``com.example.app:/callback``: a private-use URI scheme (§7.1), which must be a reverse domain
   name (contain a dot); matched exactly.
 
-Nothing else is accepted: no fragment (RFC 6749 §3.1.2), no plain ``http`` to another host.
+Nothing else is accepted: no fragment (RFC 6749 §3.1.2), no plain ``http`` to another host, no
+user information (``https://user:pw@host/…``, ``http://user@127.0.0.1/…``: credentials in a URI,
+RFC 3986 §3.2.1 "deprecated", RFC 9700 §4.1; it also makes a URI read as another host) — neither
+at registration nor in an authorization request.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ def problem_with(uri: str) -> str | None:
     del port
     if parts.fragment or "#" in uri:
         return "has a fragment"
+    if "@" in parts.netloc:
+        return "has user information (user:password@): no credentials in a redirect URI"
     if not parts.scheme:
         return "has no scheme"
     if parts.scheme == "https":
@@ -52,7 +57,7 @@ def matches(registered: list[str], requested: str) -> bool:
         asked.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
         return False
-    if asked.scheme != "http" or asked.hostname not in _LOOPBACK_HOSTS or asked.fragment:
+    if asked.scheme != "http" or asked.hostname not in _LOOPBACK_HOSTS or asked.fragment or "@" in asked.netloc:
         return False
     for uri in registered:
         known = urlsplit(uri)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.auth.models import StaffUser
 from app.clients.errors import ClientAlreadyRevoked, InvalidClientRegistration
-from app.clients.models import AppClient, ClientRefreshToken
+from app.clients.models import AppClient, AuthorizationCode, ClientRefreshToken
 from app.clients.schemas import ClientCreate
 from app.core.context import Actor
 from app.core.db import utcnow
@@ -113,3 +113,24 @@ async def revoke(session: AsyncSession, *, actor: Actor, client_id: str) -> AppC
         details={"client_id": client.client_id},
     )
     return client
+
+
+async def end_pending_grants(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+    """Expire the authorization codes ``user_id`` was given and has not exchanged yet: called when
+    the user's password, role or active flag changes (:func:`app.auth.service.revoke_all_tokens`),
+    so a code obtained before cannot give tokens after (it is then ``invalid_grant``).
+
+    The refresh tokens of app clients need nothing here: they carry the user's ``token_version``
+    and are refused once it moved on. A code being exchanged at the same moment holds its row
+    (``FOR UPDATE``), so this waits for it; the tokens it issued carry the old ``token_version``
+    and are refused as well."""
+    now = utcnow()
+    await session.execute(
+        update(AuthorizationCode)
+        .where(
+            AuthorizationCode.user_id == user_id,
+            AuthorizationCode.used_at.is_(None),
+            AuthorizationCode.expires_at > now,
+        )
+        .values(expires_at=now)
+    )

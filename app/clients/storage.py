@@ -5,11 +5,13 @@ names before Authlib runs (:func:`preload`), make the writes it asked for afterw
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import uuid
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import StaffUser
@@ -82,9 +84,10 @@ async def apply_writes(session: AsyncSession, loaded: Preload) -> list[tuple[str
         elif kind == "token":
             token, client, user = value
             if "refresh_token" in token and user is not None:
+                assert loaded.issued_refresh_id is not None  # set with the token (its access token's jti)
                 session.add(
                     ClientRefreshToken(
-                        id=uuid.uuid4(),
+                        id=loaded.issued_refresh_id,
                         digest=token_digest(token["refresh_token"]),
                         client_pk=client.row.id,
                         user_id=user.id,
@@ -96,24 +99,73 @@ async def apply_writes(session: AsyncSession, loaded: Preload) -> list[tuple[str
                 )
         elif kind == "revoke":
             if isinstance(value, RefreshView):
-                value.row.revoked_at = now
-            elif await session.get(RevokedAccessToken, value.jti) is None:
-                session.add(RevokedAccessToken(jti=value.jti, expires_at=value.expires_at))
+                value.row.revoked_at = value.row.revoked_at or now
+                await _revoke_access(session, loaded.settings, [value.row])
+            else:
+                await _revoke_jti(session, value.jti, value.expires_at)
     await session.flush()
     return loaded.writes
 
 
-async def revoke_code_tokens(session: AsyncSession, code: CodeView) -> None:
+async def revoke_code_tokens(session: AsyncSession, settings: Settings, code: CodeView) -> None:
     """A spent code presented again (RFC 6749 §4.1.2: "SHOULD revoke … all tokens previously
     issued based on that authorization code"): revoke the refresh tokens the user holds for this
-    client that were issued since the code was (the access tokens expire within their TTL)."""
-    await session.execute(
-        update(ClientRefreshToken)
-        .where(
-            ClientRefreshToken.client_pk == code.row.client_pk,
-            ClientRefreshToken.user_id == code.row.user_id,
-            ClientRefreshToken.issued_at >= code.row.issued_at,
-            ClientRefreshToken.revoked_at.is_(None),
+    client that were issued since the code was, and the access tokens issued with them."""
+    await _revoke_since(
+        session, settings, client_pk=code.row.client_pk, user_id=code.row.user_id, since=code.row.issued_at
+    )
+
+
+async def revoke_refresh_chain(session: AsyncSession, settings: Settings, refresh: RefreshView) -> None:
+    """A refresh token presented after it was rotated or revoked (RFC 9700 §4.14.2: reuse
+    detection; a copy is in someone else's hands): revoke the refresh tokens the user holds for
+    this client that were issued since that one was (its successors by rotation, which the
+    thief or the app holds), and the access tokens issued with them, the presented one's too.
+
+    Tokens carry no family, so later sign-ins of the same user in the same app are revoked as
+    well: both sides then sign in again, the safe side to err on."""
+    await _revoke_since(
+        session, settings, client_pk=refresh.row.client_pk, user_id=refresh.row.user_id, since=refresh.row.issued_at
+    )
+
+
+async def _revoke_since(
+    session: AsyncSession, settings: Settings, *, client_pk: uuid.UUID, user_id: uuid.UUID, since: dt.datetime
+) -> None:
+    now = utcnow()
+    rows = (
+        await session.execute(
+            select(ClientRefreshToken)
+            .where(
+                ClientRefreshToken.client_pk == client_pk,
+                ClientRefreshToken.user_id == user_id,
+                ClientRefreshToken.issued_at >= since,
+            )
+            .with_for_update()
         )
-        .values(revoked_at=utcnow())
+    ).scalars()
+    chain = list(rows)
+    for row in chain:
+        row.revoked_at = row.revoked_at or now
+    await _revoke_access(session, settings, chain)
+    await session.flush()
+
+
+async def _revoke_access(session: AsyncSession, settings: Settings, rows: list[ClientRefreshToken]) -> None:
+    """Revoke the access tokens issued with ``rows`` (their ``jti`` is the row's id) that may
+    still be valid."""
+    lifetime = dt.timedelta(seconds=settings.access_token_ttl_seconds + settings.jwt_leeway_seconds)
+    now = utcnow()
+    for row in rows:
+        if row.issued_at + lifetime > now:
+            await _revoke_jti(session, row.id.hex, row.issued_at + lifetime)
+
+
+async def _revoke_jti(session: AsyncSession, jti: str, expires_at: dt.datetime) -> None:
+    """Add ``jti`` to the revoked access tokens, once (a revocation at the same moment may have
+    added it: ``ON CONFLICT DO NOTHING``)."""
+    bind = session.get_bind()
+    dialect_insert: Any = postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        dialect_insert(RevokedAccessToken).values(jti=jti, expires_at=expires_at).on_conflict_do_nothing()
     )

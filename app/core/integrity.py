@@ -9,7 +9,7 @@ on the database's UNIQUE constraint. That is a conflict with the current state o
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import Conflict
@@ -29,7 +29,7 @@ def is_unique_violation(exc: IntegrityError) -> bool:
     return "UNIQUE constraint failed" in str(orig) or "duplicate key value violates unique constraint" in str(orig)
 
 
-async def _on_integrity(request: Request, exc: Exception) -> JSONResponse:
+async def _on_integrity(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, IntegrityError) or not is_unique_violation(exc):
         raise exc
     return problem_response(

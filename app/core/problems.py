@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -53,9 +54,26 @@ def _language(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"), default)
 
 
-def problem_response(request: Request, problem: errors.Problem) -> JSONResponse:
-    """The problem+json response for ``problem`` in the client's language."""
+ProblemRenderer = Callable[[Request, errors.Problem, str], Response]
+"""Renders a problem for an endpoint that speaks another protocol: ``(request, problem, language)``."""
+
+_RENDERERS: dict[str, ProblemRenderer] = {}
+
+
+def render_problems_at(path: str, renderer: ProblemRenderer) -> None:
+    """Have every problem of the endpoint at ``path`` (those raised before it runs too: the text
+    rule, the body size limit, the method) rendered by ``renderer`` instead of as problem+json:
+    the OAuth 2.0 endpoints answer in their protocol's own error format (RFC 6749 §5.2 JSON, an
+    HTML page)."""
+    _RENDERERS[path] = renderer
+
+
+def problem_response(request: Request, problem: errors.Problem) -> Response:
+    """The problem+json response for ``problem`` in the client's language (or the response of the
+    endpoint's own renderer, :func:`render_problems_at`)."""
     lang = _language(request)
+    if (renderer := _RENDERERS.get(request.url.path)) is not None:
+        return renderer(request, problem, lang)
     members = problem.members(lang)
     body: dict[str, Any] = {k: members.pop(k) for k in ("type", "title", "status", "detail") if k in members}
     body["instance"] = request.url.path
@@ -77,12 +95,12 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
-async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.Problem)
     return problem_response(request, exc)
 
 
-async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+async def _on_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     found = _validation_errors(exc)
     content_type = request.headers.get("content-type", "")
@@ -123,7 +141,7 @@ async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+async def _on_http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if isinstance(exc, TextRefused):  # a multipart field refused by the text guard as it streamed
         return problem_response(request, exc.problem)
@@ -199,7 +217,7 @@ def _out_of_range(exc: BaseException) -> str | None:
     return "date" if _DATE.search(message) else "value"
 
 
-async def _on_overflow(request: Request, exc: Exception) -> JSONResponse:
+async def _on_overflow(request: Request, exc: Exception) -> Response:
     what = _out_of_range(exc)
     if what is None:
         return await _on_unexpected(request, exc)
@@ -209,7 +227,7 @@ async def _on_overflow(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, errors.ValidationFailed(english, detail_fr=french))
 
 
-async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+async def _on_pool_timeout(request: Request, exc: Exception) -> Response:
     # Every pooled database connection stayed busy for DATABASE_POOL_TIMEOUT_SECONDS: the service
     # is saturated, not broken; the client may retry shortly.
     logger.warning("database pool exhausted (request_id=%s)", getattr(request.state, "request_id", None))
@@ -223,7 +241,7 @@ async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _database_unavailable_response(request: Request) -> JSONResponse:
+def _database_unavailable_response(request: Request) -> Response:
     logger.warning("database unreachable (request_id=%s)", getattr(request.state, "request_id", None))
     return problem_response(
         request,
@@ -235,7 +253,7 @@ def _database_unavailable_response(request: Request) -> JSONResponse:
     )
 
 
-def _database_busy_response(request: Request) -> JSONResponse:
+def _database_busy_response(request: Request) -> Response:
     logger.warning("database busy (request_id=%s)", getattr(request.state, "request_id", None))
     return problem_response(
         request,
@@ -248,7 +266,7 @@ def _database_busy_response(request: Request) -> JSONResponse:
     )
 
 
-def _database_transient_response(request: Request) -> JSONResponse:
+def _database_transient_response(request: Request) -> Response:
     logger.warning("database gave up on a statement (request_id=%s)", getattr(request.state, "request_id", None))
     return problem_response(
         request,
@@ -262,7 +280,7 @@ def _database_transient_response(request: Request) -> JSONResponse:
     )
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
     if database_unavailable(exc):
         return _database_unavailable_response(request)
     if database_busy(exc):
