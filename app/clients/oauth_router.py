@@ -20,6 +20,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, ImmutableMultiDict, QueryParams
 
 from app.audit import service as audit
@@ -28,6 +29,7 @@ from app.auth.errors import InvalidCredentials, LoginRateLimited
 from app.auth.models import StaffUser
 from app.clients import oauth, page, storage
 from app.clients.scopes import SCOPES, parse
+from app.core.config import Settings
 from app.core.conformance import IGNORES_UNKNOWN_QUERY
 from app.core.context import Actor, RequestContext
 from app.core.db import run_failure_callbacks
@@ -285,8 +287,8 @@ async def token(request: Request, session: SessionDep, settings: SettingsDep, co
 
 
 async def _after_replay(
-    session: SessionDep,
-    settings: SettingsDep,
+    session: AsyncSession,
+    settings: Settings,
     context: RequestContext,
     loaded: oauth.Preload,
     *,
