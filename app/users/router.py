@@ -74,7 +74,9 @@ async def update_user(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> UserOut:
-    """Update an account (``If-Match`` required: 428 without, 412 when stale)."""
+    """Update an account (``If-Match`` required: 428 without, 412 when stale). 409
+    ``last-administrator`` when a new ``role`` or ``is_active: false`` would leave no active
+    administrator."""
     user = await service.update(
         session, actor=actor, user_id=user_id, if_match=if_match, changes=body.model_dump(exclude_unset=True)
     )

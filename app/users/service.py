@@ -1,7 +1,8 @@
 """Staff accounts: create, update, list. Administrators only (enforced by the router).
 
-Errors: ``EmailTaken`` (409), ``UnknownDesk`` (422), ``NotFound`` (404), ``PreconditionFailed``
-/ ``PreconditionRequired`` (412/428) through ``If-Match`` (an edit locks the account's row, see
+Errors: ``EmailTaken`` (409), ``LastAdministrator`` (409: an edit that would leave no active
+administrator), ``UnknownDesk`` (422), ``NotFound`` (404), ``PreconditionFailed`` /
+``PreconditionRequired`` (412/428) through ``If-Match`` (an edit locks the account's row, see
 :func:`update`).
 """
 
@@ -24,6 +25,7 @@ from app.core.errors import NotFound, PreconditionFailed
 from app.core.http import require_if_match
 from app.core.security import hash_password
 from app.desks import service as desks
+from app.users.errors import LastAdministrator
 
 
 async def desk_codes_of(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
@@ -90,6 +92,37 @@ async def get(session: AsyncSession, *, user_id: uuid.UUID, for_update: bool = F
     return user
 
 
+async def _lock_active_administrators(session: AsyncSession) -> list[uuid.UUID]:
+    """The ids of the active administrators, their rows locked until the transaction ends.
+
+    PostgreSQL: ``FOR NO KEY UPDATE`` in id order, so two edits that could each remove an
+    administrator queue; the second then reads the rows as the first left them (READ COMMITTED
+    re-checks the condition on a row it waited for). SQLite: writers are serialised already
+    (``BEGIN IMMEDIATE``)."""
+    stmt = (
+        select(StaffUser.id)
+        .where(StaffUser.role == "admin", StaffUser.is_active.is_(True))
+        .order_by(StaffUser.id)
+        .with_for_update(key_share=True)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+def _keep_an_administrator(user: StaffUser, changes: dict[str, Any], admins: Sequence[uuid.UUID]) -> None:
+    """Raises ``LastAdministrator`` (409) when ``changes`` (a new ``role``, ``is_active``) would
+    take away the last active administrator (``admins``: the active ones, locked)."""
+    role = changes["role"] if changes.get("role") is not None else user.role
+    active = changes["is_active"] if changes.get("is_active") is not None else user.is_active
+    if user.id not in admins or (role == "admin" and active):
+        return
+    if len(admins) <= 1:
+        raise LastAdministrator(
+            "This is the last active administrator: make another account an administrator first.",
+            detail_fr="C'est le dernier administrateur actif : nommez d'abord un autre administrateur.",
+            field="is_active" if not active else "role",
+        )
+
+
 async def update(
     session: AsyncSession, *, actor: Actor, user_id: uuid.UUID, if_match: str | None, changes: dict[str, Any]
 ) -> StaffUser:
@@ -100,8 +133,13 @@ async def update(
     sent with the same ETag at the same moment the second answers ``PreconditionFailed`` (412)
     with the current ETag. The owner's logins do not change the ETag (they are not edits).
     """
+    if changes.get("role") is not None or changes.get("is_active") is not None:
+        # Before the account's own lock: every such edit takes the locks in one order (no deadlock).
+        admins = await _lock_active_administrators(session)
     user = await get(session, user_id=user_id, for_update=True)
     require_if_match(if_match, user.version)
+    if changes.get("role") is not None or changes.get("is_active") is not None:
+        _keep_an_administrator(user, changes, admins)
     before = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
     before["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
     if "desk_codes" in changes and changes["desk_codes"] is not None:
