@@ -20,6 +20,7 @@ from app.core import errors, integrity, openapi, problems, timezones
 from app.core.compression import JsonGzipMiddleware
 from app.core.config import Settings
 from app.core.conformance import HeadAsGet, NoStoreByDefault
+from app.core.cursors import cursor_key
 from app.core.db import create_engine, create_sessionmaker, utcnow
 from app.core.db_errors import RETRY_AFTER_SECONDS
 from app.core.interpreter import short_switch_interval
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.sessionmaker = create_sessionmaker(engine, cursor_key=cursor_key(settings))
     app.state.auth_cache = AuthCache(ttl_seconds=settings.actor_cache_seconds)
     app.state.audit_sequencer = sequencer
     app.state.metrics = Metrics()

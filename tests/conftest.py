@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.models import DeskMembership, StaffUser
+from app.core import cursors
 from app.core.config import Settings
 from app.core.security import create_access_token, hash_password
 from app.desks.models import Desk
@@ -255,6 +256,18 @@ class AuditLog:
 def audit_log(app: FastAPI) -> AuditLog:
     """Seal and verify the test app's audit log (:class:`AuditLog`)."""
     return AuditLog(app)
+
+
+@pytest.fixture
+def seal_cursor(settings: Settings) -> Callable[[dict[str, Any], str], str]:
+    """``seal_cursor(fields, context)``: a cursor sealed as the test app seals its own
+    (``context``: ``"sync"``, or ``"list:<table>.<column>,…"`` for a list), to try the checks that
+    stand behind the seal on values the API would never issue."""
+
+    def seal(fields: dict[str, Any], context: str) -> str:
+        return cursors.seal(fields, key=cursors.cursor_key(settings), context=context)
+
+    return seal
 
 
 @pytest.fixture

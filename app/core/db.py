@@ -324,9 +324,13 @@ class AppSession(Session):
     """
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded attributes after commit (no lazy reloads in async code)."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=AppSession)
+def create_sessionmaker(engine: AsyncEngine, *, cursor_key: bytes | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit (no lazy reloads in async code).
+
+    ``cursor_key`` (:func:`app.core.cursors.cursor_key`): the key the sessions carry to seal and
+    open list and sync cursors (``session.info["cursor_key"]``); the app's sessions have it."""
+    info = {} if cursor_key is None else {"cursor_key": cursor_key}
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, sync_session_class=AppSession, info=info)
 
 
 @dataclass(frozen=True)

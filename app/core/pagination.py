@@ -2,14 +2,14 @@
 
 Lists are ordered by a unique key (usually ``(created_at, id)``, newest first). The cursor is an
 opaque URL-safe token encoding the last row's key; the next page holds the rows strictly after it,
-so rows inserted meanwhile never shift or repeat a page.
+so rows inserted meanwhile never shift or repeat a page. Cursors are sealed
+(:mod:`app.core.cursors`): one the API did not issue for this list — made up, edited, or another
+list's — answers 400.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
@@ -19,6 +19,7 @@ from sqlalchemy import Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.core import cursors
 from app.core.errors import BadRequest
 from app.core.integers import column_range
 
@@ -62,16 +63,22 @@ def _decode_value(value: Any) -> Any:
     return value
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _list_of(keys: Sequence[InstrumentedAttribute[Any]]) -> str:
+    """The list a cursor belongs to, named by its ordering columns (``cases.created_at,cases.id``)."""
+    return "list:" + ",".join(f"{k.class_.__tablename__}.{k.key}" for k in keys)
 
 
-def decode_cursor(cursor: str, width: int) -> list[Any]:
-    """The key values in ``cursor``; raises ``BadRequest`` for a cursor this API did not issue."""
+def encode_cursor(values: Sequence[Any], *, key: bytes, context: str) -> str:
+    """The sealed cursor of a row's key ``values`` for the list ``context``."""
+    return cursors.seal({"k": [_encode_value(v) for v in values]}, key=key, context=context)
+
+
+def decode_cursor(cursor: str, width: int, *, key: bytes, context: str) -> list[Any]:
+    """The key values in ``cursor``; raises ``BadRequest`` for a cursor this API did not issue
+    for the list ``context`` (sealed under ``key``)."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = [_decode_value(v) for v in json.loads(raw)]
+        raw = cursors.unseal(cursor, key=key, context=context)["k"]
+        values = [_decode_value(v) for v in raw]
     except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise BadRequest("The cursor is not valid.", detail_fr="Le curseur n'est pas valide.") from exc
     if len(values) != width:
@@ -90,12 +97,14 @@ async def paginate(
 ) -> tuple[list[T], str | None]:
     """Run ``stmt`` for one page ordered by ``keys``; return the rows and the next cursor.
 
-    Raises ``BadRequest`` for an invalid cursor (one this API did not issue: a key value of
-    another type, or an integer beyond its column's range).
+    Raises ``BadRequest`` for an invalid cursor (one this API did not issue for this list: made
+    up or edited — its seal does not match —, a key value of another type, or an integer beyond
+    its column's range).
     """
     limit = max(1, min(limit, MAX_LIMIT))
+    secret, context = cursors.key_of(session), _list_of(keys)
     if cursor:
-        values = decode_cursor(cursor, len(keys))
+        values = decode_cursor(cursor, len(keys), key=secret, context=context)
         for key, value in zip(keys, values, strict=True):
             expected = key.type.python_type
             if (
@@ -117,5 +126,5 @@ async def paginate(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor([getattr(last, k.key) for k in keys])
+        next_cursor = encode_cursor([getattr(last, k.key) for k in keys], key=secret, context=context)
     return rows, next_cursor

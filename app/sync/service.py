@@ -12,12 +12,14 @@ How it works (docs/mobile-api.md, "Sync"):
   data older than the log are included), type by type in id order, with the sealed head ``seq``
   taken at the first page; it then continues with the events after that head. A record changed
   while the first sync pages is sent twice (the latest state wins), never missed.
-* **Incremental sync** reads the next ``limit`` events of the actor's desks after the cursor
-  (reads are left out) and answers the *current* state of each record they name, once, at the
-  position of its last event in the page — or a **tombstone** when the record no longer exists
-  (``deleted``), is gone in another way the last event names (``merged``, ``anonymised``, ``erased``,
-  ``purged``), or exists outside the actor's desks (``out_of_scope``). Only events of the actor's
-  desks are read, so an agent never learns even the id of another desk's record.
+* **Incremental sync** reads the next events of the actor's desks after the cursor (reads are
+  left out) and answers the *current* state of each record they name or carry along, once, at the
+  position of its last event in the page, ``limit`` items at most (an event with more is split
+  across pages, the cursor keeping the place inside it: :func:`_changes`) — or a **tombstone**
+  when the record no longer exists (``deleted``), is gone in another way the last event names
+  (``merged``, ``anonymised``, ``erased``, ``purged``), or exists outside the actor's desks
+  (``out_of_scope``). Only events of the actor's desks are read, so an agent never learns even
+  the id of another desk's record.
 * **Scope changes**: the cursor carries a fingerprint of the actor's desks and sensitive-data
   right. If they changed, the answer starts over (``reset: true``): the app drops what it holds
   and takes the first sync again (records it may no longer see are not listed one by one).
@@ -29,9 +31,7 @@ pages are cut by ``seq`` (changes) or id (first sync). Derived fields computed a
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -41,14 +41,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.audit.models import AuditEvent, AuditLink
+from app.core import cursors
 from app.core.context import Actor
-from app.core.errors import BadRequest
-from app.core.integers import BIGINT_MAX
 from app.sync import records
+from app.sync.cursor import Cursor, Place, bad_cursor
 
 DEFAULT_LIMIT: Final = 200
 MAX_LIMIT: Final = 1000
-_CURSOR_VERSION: Final = 1
 READ_ACTIONS: Final = frozenset(
     {
         "registrant.read",
@@ -68,52 +67,6 @@ FEED_PRIVACY_ACTIONS: Final = ("privacy.erasure", "privacy.retention_case")
 """The ``privacy.*`` events that change records (an anonymisation, a case's free text removed at the
 end of retention); the others (disclosures, subject access…) leave them as they were."""
 _FEED_TYPES: Final = (*records.TYPES, "import_batch")
-
-
-@dataclass
-class Cursor:
-    """Where a sync stands: ``phase`` ``snapshot`` (first sync: type ``kind`` after id ``after``,
-    the feed to resume at ``seq``) or ``changes`` (events after ``seq``); ``scope`` fingerprints the
-    actor's desks and rights."""
-
-    phase: str
-    seq: int
-    scope: str
-    kind: int = 0
-    after: str | None = None
-
-    def encode(self) -> str:
-        raw = json.dumps(
-            {"v": _CURSOR_VERSION, "p": self.phase, "s": self.seq, "f": self.scope, "k": self.kind, "a": self.after},
-            separators=(",", ":"),
-        ).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @classmethod
-    def decode(cls, token: str) -> Cursor:
-        """Raises ``BadRequest`` (400) for a cursor this API did not issue."""
-        try:
-            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-            cursor = cls(phase=data["p"], seq=data["s"], scope=data["f"], kind=data["k"], after=data["a"])
-            valid = (
-                data["v"] == _CURSOR_VERSION
-                and cursor.phase in {"snapshot", "changes"}
-                and type(cursor.seq) is int
-                and 0 <= cursor.seq <= BIGINT_MAX
-                and isinstance(cursor.scope, str)
-                and type(cursor.kind) is int
-                and 0 <= cursor.kind <= len(records.TYPES)
-                and (cursor.after is None or str(uuid.UUID(cursor.after)) == cursor.after)
-            )
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise _bad_cursor() from exc
-        if not valid:
-            raise _bad_cursor()
-        return cursor
-
-
-def _bad_cursor() -> BadRequest:
-    return BadRequest("The sync cursor is not valid.", detail_fr="Le curseur de synchronisation n'est pas valide.")
 
 
 def scope_fingerprint(actor: Actor) -> str:
@@ -145,18 +98,23 @@ async def page(session: AsyncSession, *, actor: Actor, cursor: str | None, limit
     ``limit`` items (1 to :data:`MAX_LIMIT`). Audited as one ``sync.read`` event naming the
     registrants sent. Raises ``BadRequest`` (400) for a cursor this API did not issue."""
     limit = max(1, min(limit, MAX_LIMIT))
+    key = cursors.key_of(session)
     fingerprint = scope_fingerprint(actor)
     out = SyncPage()
-    position = Cursor.decode(cursor) if cursor else None
+    position = Cursor.decode(cursor, key=key) if cursor else None
+    head = await sealed_head(session)
+    if position is not None and position.seq > head:
+        # Never issued: a cursor names a sequenced event (or the head at a first sync).
+        raise bad_cursor()
     if position is not None and position.scope != fingerprint:
         position, out.reset = None, True
     if position is None:
-        position = Cursor(phase="snapshot", seq=await sealed_head(session), scope=fingerprint)
+        position = Cursor(phase="snapshot", seq=head, scope=fingerprint)
     if position.phase == "snapshot":
         await _snapshot(session, actor, position, limit, out)
     else:
         await _changes(session, actor, position, limit, out)
-    out.next_cursor = position.encode()
+    out.next_cursor = position.encode(key=key)
     registrant_ids = [item["id"] for item in out.items if item["type"] == "registrant" and item["op"] == "upsert"]
     await audit.record(
         session,
@@ -197,12 +155,13 @@ async def _snapshot(session: AsyncSession, actor: Actor, position: Cursor, limit
     out.has_more = await _has_changes(session, actor, position.seq)
 
 
-def _feed(actor: Actor, after_seq: int) -> Any:
+def _feed(actor: Actor, after_seq: int, *, inclusive: bool = False) -> Any:
+    """The feed's events of the actor's desks after ``after_seq`` (``inclusive``: from it), by seq."""
     stmt = (
         select(AuditLink.seq, AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.action)
         .join(AuditEvent, AuditEvent.id == AuditLink.event_id)
         .where(
-            AuditLink.seq > after_seq,
+            AuditLink.seq >= after_seq if inclusive else AuditLink.seq > after_seq,
             AuditEvent.entity_type.in_(_FEED_TYPES),
             AuditEvent.entity_id.is_not(None),
             AuditEvent.action.not_in(READ_ACTIONS),
@@ -218,54 +177,128 @@ async def _has_changes(session: AsyncSession, actor: Actor, after_seq: int) -> b
     return (await session.execute(_feed(actor, after_seq).limit(1))).first() is not None
 
 
+@dataclass
+class _Item:
+    """A record an event names or carries along, at its ``place`` in the event
+    (:data:`~app.sync.cursor.Place`); ``verb``: the event's verb for the record it names
+    (``None`` for one carried along); ``named``: the event names it (or created it by an import)."""
+
+    place: Place
+    kind: str
+    record_id: str
+    verb: str | None
+    named: bool
+    found: records.Found | None = None
+
+
+def _rank(kind: str) -> str:
+    return str(records.TYPES.index(kind)) if kind in records.TYPES else "9"
+
+
+async def _base_items(session: AsyncSession, event: Any) -> list[_Item]:
+    """What an event changes, ordered by place: the record it names first (``("0",)``), then
+    those it carries along (or an import's registrants) by type and id."""
+    if event.entity_type == "import_batch":
+        registrants = await records.registrants_of_import(session, event.entity_id)
+        return sorted(
+            (_Item(("1", _rank("registrant"), str(r)), "registrant", str(r), "import", True) for r in registrants),
+            key=lambda i: i.place,
+        )
+    items = [_Item(("0",), event.entity_type, event.entity_id, event.action.rpartition(".")[2], True)]
+    carried = await _carried_along(session, event.entity_type, event.entity_id, event.action)
+    items.extend(
+        sorted(
+            (_Item(("1", _rank(kind), str(i)), kind, str(i), None, False) for kind, i in dict.fromkeys(carried)),
+            key=lambda i: i.place,
+        )
+    )
+    return [i for i in items if i.kind != event.entity_type or i.record_id != event.entity_id or i.named]
+
+
+def _from(items: list[_Item], within: Place | None, *, holders: bool = False) -> list[_Item]:
+    """The items after ``within`` (``None``: all); ``holders``: also the case at ``within`` or
+    whose own records hold it (they follow the case: the rest of them may still be to send)."""
+    if within is None:
+        return items
+    return [i for i in items if i.place > within or (holders and within[: len(i.place)] == i.place)]
+
+
 async def _changes(session: AsyncSession, actor: Actor, position: Cursor, limit: int, out: SyncPage) -> None:
-    events = (await session.execute(_feed(actor, position.seq).limit(limit + 1))).all()
-    out.has_more = len(events) > limit
-    events = events[:limit]
-    if not events:
-        return
-    position.seq = events[-1].seq
-    last: dict[tuple[str, str], str] = {}  # record → the action of its last event, in page order
-    named: set[tuple[str, str]] = set()  # records an event of the actor's desks names
-
-    def put(key: tuple[str, str], action: str) -> None:
-        last.pop(key, None)  # re-inserted: ordered by each record's last event
-        last[key] = action
-
+    """At most ``limit`` items: the records the next events name or carry along, each event's in
+    place order. An event with more than the page holds (an import, a merge, an anonymisation, a
+    transfer of a case with many records) is split: the cursor keeps the event's ``seq`` and the
+    place of the last item considered (``within``); the next page goes on from there."""
+    feed = _feed(actor, position.seq, inclusive=position.within is not None)
+    events = (await session.execute(feed.limit(limit + 1))).all()
+    budget = limit + 1  # items a page can take, and one more to tell the first left out
+    per_event: list[tuple[Any, list[_Item], bool]] = []  # an event, its items, whether more follow them
     for event in events:
-        if event.entity_type == "import_batch":
-            for registrant_id in await records.registrants_of_import(session, event.entity_id):
-                key = ("registrant", str(registrant_id))
-                put(key, "registrant.import")
-                named.add(key)
+        within = position.within if event.seq == position.seq else None
+        items = _from(await _base_items(session, event), within, holders=True)
+        per_event.append((event, items[:budget], len(items) > budget))
+        budget -= min(len(items), budget)
+        if budget <= 0:
+            break
+    await _load_into(session, actor, [i for _, items, _ in per_event for i in items])
+    for event, items, _ in per_event:
+        within = position.within if event.seq == position.seq else None
+        items[:] = _from(await _with_records_of_transferred_cases(session, actor, items), within)
+        items.sort(key=lambda i: i.place)
+    room = limit
+    taken: list[_Item] = []
+    for event, items, cut in per_event:
+        if len(items) > room or cut:
+            part = items[:room]
+            if part:  # what fits; otherwise the event starts the next page
+                taken.extend(part)
+                position.seq, position.within = event.seq, part[-1].place
+            out.has_more = True
+            break
+        taken.extend(items)
+        room -= len(items)
+        position.seq, position.within = event.seq, None
+    else:
+        out.has_more = len(per_event) < len(events) or await _has_changes(session, actor, position.seq)
+    _render(actor, taken, out)
+
+
+async def _load_into(session: AsyncSession, actor: Actor, items: list[_Item]) -> None:
+    current = await _load(session, actor, list(dict.fromkeys((i.kind, i.record_id) for i in items)))
+    for item in items:
+        item.found = current.get((item.kind, item.record_id))
+
+
+async def _with_records_of_transferred_cases(session: AsyncSession, actor: Actor, items: list[_Item]) -> list[_Item]:
+    """``items`` and, after each case now transferred, its notes, referrals, appointments and
+    documents (each tombstoned ``transferred`` for the sending desk), placed right after it."""
+    added: list[_Item] = []
+    present = {(i.kind, i.record_id) for i in items}
+    for case in [i for i in items if i.kind == "case" and _gone(i.found) == "transferred"]:
+        for kind, record_id in await records.under_cases(session, [uuid.UUID(case.record_id)]):
+            if (kind, str(record_id)) not in present:
+                added.append(_Item((*case.place, _rank(kind), str(record_id)), kind, str(record_id), None, False))
+    await _load_into(session, actor, added)
+    return items + added
+
+
+def _render(actor: Actor, taken: list[_Item], out: SyncPage) -> None:
+    """The page's items: each record once, at the place of its last mention in the page, as its
+    current state or a tombstone; a record only carried along is left out when the actor may not
+    see it (an app never learns another desk's ids)."""
+    shown = [i for i in taken if i.named or (i.found is not None and actor.can_see_desk(i.found.desk_id))]
+    last = {(i.kind, i.record_id): i for i in shown}
+    for item in shown:
+        if last[(item.kind, item.record_id)] is not item:
             continue
-        key = (event.entity_type, event.entity_id)
-        put(key, event.action)
-        named.add(key)
-        for carried_kind, carried_id in await _carried_along(session, event.entity_type, event.entity_id, event.action):
-            put((carried_kind, str(carried_id)), "carried")
-    current = await _load(session, actor, list(last))
-    order = list(last)
-    for case_key in [k for k in order if k[0] == "case" and _gone(current.get(k)) == "transferred"]:
-        under = [(kind, str(i)) for kind, i in await records.under_cases(session, [uuid.UUID(case_key[1])])]
-        under = [k for k in under if k not in last]
-        current.update(await _load(session, actor, under))
-        at = order.index(case_key) + 1
-        order[at:at] = under
-        last.update(dict.fromkeys(under, "carried"))
-    for kind, record_id in order:
-        found = current.get((kind, record_id))
-        if (kind, record_id) not in named and (found is None or not actor.can_see_desk(found.desk_id)):
-            continue  # carried along by another record's event: never reveal another desk's record
-        verb = last[(kind, record_id)].rpartition(".")[2]
+        found = item.found
         if found is None:
-            out.items.append(_tombstone(kind, record_id, _GONE_BY_ACTION.get(verb, "deleted")))
+            out.items.append(_tombstone(item.kind, item.record_id, _GONE_BY_ACTION.get(item.verb or "", "deleted")))
         elif found.gone is not None:
-            out.items.append(_tombstone(kind, record_id, found.gone))
+            out.items.append(_tombstone(item.kind, item.record_id, found.gone))
         elif not actor.can_see_desk(found.desk_id):
-            out.items.append(_tombstone(kind, record_id, "out_of_scope"))
+            out.items.append(_tombstone(item.kind, item.record_id, "out_of_scope"))
         else:
-            out.items.append(_upsert(kind, uuid.UUID(record_id), found))
+            out.items.append(_upsert(item.kind, uuid.UUID(item.record_id), found))
 
 
 def _gone(found: records.Found | None) -> str | None:

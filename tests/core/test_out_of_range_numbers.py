@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from app.core.deps import SessionDep
 from app.registrants.models import Consent
-from app.sync.service import _CURSOR_VERSION
 from tests.conftest import Staff
 
 
@@ -36,27 +35,32 @@ async def auditor(make_staff: Any) -> Staff:
     "event_id", [2**63, -(2**63) - 1, 10**20], ids=["int64-max-plus-1", "int64-min-minus-1", "1e20"]
 )
 async def test_an_audit_cursor_beyond_bigint_is_not_valid(
-    client: httpx.AsyncClient, auditor: Staff, event_id: int
+    client: httpx.AsyncClient, auditor: Staff, event_id: int, seal_cursor: Any
 ) -> None:
     response = await client.get(
         "/api/v1/audit/events",
-        params={"cursor": _token([event_id])},
+        params={"cursor": seal_cursor({"k": [event_id]}, "list:audit_events.id")},
         headers={**auditor.headers, "Accept-Language": "en"},
     )
     assert (response.status_code, response.json()["detail"]) == (400, "The cursor is not valid.")
 
 
 async def test_an_audit_cursor_at_the_largest_bigint_is_an_empty_page(
-    client: httpx.AsyncClient, auditor: Staff
+    client: httpx.AsyncClient, auditor: Staff, seal_cursor: Any
 ) -> None:
-    response = await client.get("/api/v1/audit/events", params={"cursor": _token([2**63 - 1])}, headers=auditor.headers)
+    cursor = seal_cursor({"k": [2**63 - 1]}, "list:audit_events.id")
+    response = await client.get("/api/v1/audit/events", params={"cursor": cursor}, headers=auditor.headers)
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("seq", [2**63, 10**20], ids=["int64-max-plus-1", "1e20"])
-async def test_a_sync_cursor_beyond_bigint_is_not_valid(client: httpx.AsyncClient, make_staff: Any, seq: int) -> None:
+@pytest.mark.parametrize("sealed", [True, False], ids=["sealed", "unsealed-v1"])
+async def test_a_sync_cursor_beyond_bigint_is_not_valid(
+    client: httpx.AsyncClient, make_staff: Any, seq: int, sealed: bool, seal_cursor: Any
+) -> None:
     agent = await make_staff("agent", ["CASA-BASE"])
-    cursor = _token({"v": _CURSOR_VERSION, "p": "changes", "s": seq, "f": "x", "k": 0, "a": None})
+    fields = {"v": 2 if sealed else 1, "p": "changes", "s": seq, "f": "x", "k": 0, "a": None, "w": None}
+    cursor = seal_cursor(fields, "sync") if sealed else _token(fields)
     response = await client.get(
         "/api/v1/sync", params={"cursor": cursor}, headers={**agent.headers, "Accept-Language": "en"}
     )
