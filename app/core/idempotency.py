@@ -6,6 +6,12 @@ gets that stored response again; the same key with another request answers 422.
 Two concurrent requests with one key: the unique constraint makes the second wait for the first
 and then replay it, so only one record is ever created.
 
+A replay never shows what the user may not read now: the record keeps the user's access when it
+was stored (role and desks, :func:`access_of`); when that changed since, the stored answer is
+sent again only if it still reads the same — same role, and its ``desk_id`` one of the user's
+desks now (or, with no ``desk_id`` in it, no desk lost) — and anything else answers 404, as a read
+of the record would.
+
 Every ``POST`` of the API accepts it (an endpoint takes :data:`IdempotencyDep`, calls
 :meth:`Idempotency.replay` before its work and answers through :meth:`Idempotency.respond`), but
 those that say why not in their ``openapi_extra`` (:func:`not_keyed`, shown in the OpenAPI
@@ -28,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core.context import Actor
 from app.core.db import Base, utcnow
 from app.core.deps import SessionDep
-from app.core.errors import BadRequest, IdempotencyKeyReused
+from app.core.errors import BadRequest, IdempotencyKeyReused, NotFound
 from app.core.fingerprint import canonical_body, canonical_form, fingerprint_of, legacy_fingerprint_of
 
 _FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
@@ -43,8 +49,36 @@ def not_keyed(reason: str) -> dict[str, Any]:
     return {NOT_KEYED: reason}
 
 
+ACCESS_ENTRY = "(access)"
+"""The entry of :attr:`IdempotencyRecord.headers` keeping the user's access when the response was
+stored; not an HTTP header (no header name holds parentheses, RFC 9110 §5.1), never sent."""
+
+
+def access_of(actor: Actor) -> dict[str, Any]:
+    """``{"role": …, "desks": [desk id, …] | None}``: what ``actor`` may read (``None``: every desk)."""
+    desks = None if actor.desk_ids is None else sorted(str(d) for d in actor.desk_ids)
+    return {"role": actor.role, "desks": desks}
+
+
+def _still_readable(stored: Any, actor: Actor, body: Any) -> bool:
+    """Whether a response stored under the access ``stored`` (``None``: stored before access was
+    kept) may be shown again to ``actor``: see the module's docstring."""
+    now = access_of(actor)
+    if stored == now:
+        return True
+    if isinstance(stored, dict) and stored.get("role") != now["role"]:
+        return False  # another role reads other fields (a sensitive one) or nothing at all
+    desk = body.get("desk_id") if isinstance(body, dict) else None
+    if isinstance(desk, str):
+        return actor.desk_ids is None or desk in (now["desks"] or [])
+    if not isinstance(stored, dict):
+        return True  # stored before access was kept, and nothing in it names a desk
+    return stored.get("desks") is not None and (now["desks"] is None or set(stored["desks"]) <= set(now["desks"]))
+
+
 class IdempotencyRecord(Base):
-    """A remembered response, per client scope (the staff user) and key."""
+    """A remembered response, per client scope (the staff user) and key; ``headers`` holds the
+    response's headers and, under :data:`ACCESS_ENTRY`, the user's access when it was stored."""
 
     __tablename__ = "idempotency_records"
     __table_args__ = (UniqueConstraint("scope", "key"),)
@@ -55,7 +89,7 @@ class IdempotencyRecord(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[Any] = mapped_column(JSON, nullable=True)
-    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -67,6 +101,7 @@ class Idempotency:
         self.request = request
         self.key = key
         self._record: IdempotencyRecord | None = None
+        self._access: dict[str, Any] | None = None
 
     async def replay(self, actor: Actor) -> Response | None:
         """The stored response for a retry by the same staff user, or ``None`` for a first request.
@@ -76,7 +111,9 @@ class Idempotency:
         request of theirs, never a replay of someone else's response.
         Raises ``IdempotencyKeyReused`` (422) when the key was used with another request: another
         method, path, query (parsed: parameter order does not count) or body (JSON parsed; a
-        multipart form by its fields and files, whatever its boundary).
+        multipart form by its fields and files, whatever its boundary). Raises ``NotFound`` (404)
+        when the user may no longer read what the stored response shows (their desks or role
+        changed since).
         """
         if self.key is None:
             return None
@@ -93,7 +130,7 @@ class Idempotency:
                 # A concurrent request with this key committed first: replay its response.
                 existing = await self._find(scope)
             else:
-                self._record = record
+                self._record, self._access = record, access_of(actor)
                 return None
         assert existing is not None
         # A record stored before the query was part of the fingerprint keeps the rule it was
@@ -104,6 +141,11 @@ class Idempotency:
                 detail_fr="Cette clé d'idempotence a déjà servi pour une autre requête (paramètres ou corps).",
             )
         headers = dict(existing.headers or {})
+        if not _still_readable(headers.pop(ACCESS_ENTRY, None), actor, existing.body):
+            raise NotFound(
+                "The record this request created is not readable with your current access.",
+                detail_fr="L'enregistrement créé par cette requête n'est pas lisible avec vos accès actuels.",
+            )
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(existing.body, status_code=existing.status_code or 200, headers=headers)
 
@@ -136,7 +178,7 @@ class Idempotency:
         if self._record is not None:
             self._record.status_code = status_code
             self._record.body = payload
-            self._record.headers = headers
+            self._record.headers = {**headers, ACCESS_ENTRY: self._access}
             await self.session.flush()
         return JSONResponse(payload, status_code=status_code, headers=headers)
 
