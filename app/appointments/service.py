@@ -89,8 +89,10 @@ async def create(
 ) -> tuple[Appointment, Desk]:
     """Book an appointment (aware ``starts_at``/``ends_at``, any offset; stored in UTC). Audited.
 
-    ``id``: a client-generated id (offline booking); 409 ``id-taken`` when it is in use."""
+    ``id``: a client-generated id (offline booking); 409 ``id-taken`` when it is in use; 409
+    ``desk-inactive`` when the desk is closed."""
     desk = await desks.get(session, actor=actor, desk_id=desk_id)
+    desks.require_open(desk, field="desk_id")
     subject = await checks.resolve_subject(
         session, actor=actor, desk=desk, case_id=case_id, registrant_id=registrant_id
     )

@@ -35,6 +35,7 @@ from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
 from app.core.http import require_if_match
 from app.desks.models import Desk
+from app.desks.service import require_open
 from app.notifications import events as notify
 from app.registrants import closed
 from app.registrants.errors import merged_into
@@ -126,11 +127,13 @@ async def create(
     ``service_type`` (code), ``channel``, ``priority``,
     ``vulnerability_flags``, ``description``, ``language``, ``interpreter_used``.
     Raises ``UnknownRegistrant`` (404), ``RegistrantErased`` (409: an anonymised file),
-    ``UnknownServiceType``/``ServiceTypeRetired`` (422).
+    ``UnknownServiceType``/``ServiceTypeRetired`` (422), ``DeskInactive`` (409: the registrant's
+    desk is closed).
     """
     registrant = await visible_registrant(session, actor=actor, registrant_id=values["registrant_id"], for_write=True)
     service_type = await catalogue.usable_service_type(session, code=values["service_type"])
     desk = (await session.execute(select(Desk).where(Desk.id == registrant.desk_id))).scalar_one()
+    require_open(desk, field="registrant_id")
     now = now or utcnow()
     opened_on = local_date(desk, now)
     case_id = await client_ids.new_id(session, Case, values.get("id"), location="/api/v1/cases/{id}")

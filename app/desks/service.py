@@ -2,7 +2,7 @@
 
 Errors: ``NotFound`` (404, also for a desk the actor does not belong to), ``UnknownDesk`` (422)
 when a request names a desk code that does not exist, ``DeskCodeTaken`` and
-``NumberPrefixTaken`` (409).
+``NumberPrefixTaken`` (409), ``DeskInactive`` (409: :func:`require_open`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from app.audit import service as audit
 from app.core.context import Actor
 from app.core.errors import NotFound
 from app.core.http import require_if_match
-from app.desks.errors import DeskCodeTaken, NumberPrefixTaken, UnknownDesk
+from app.desks.errors import DeskCodeTaken, DeskInactive, NumberPrefixTaken, UnknownDesk
 from app.desks.models import Desk, default_number_prefix
 
 _FIELDS = ("name", "city", "time_zone", "opening_hours", "is_active", "merge_requires_approval")
@@ -37,6 +37,18 @@ async def get_many_by_code(session: AsyncSession, *, codes: Sequence[str]) -> li
             detail_fr=f"Code(s) de guichet inconnu(s) : {', '.join(missing)}.",
         )
     return found
+
+
+def require_open(desk: Desk, *, field: str = "desk_code") -> None:
+    """Raises ``DeskInactive`` (409, naming ``field``) when the desk is closed (``is_active``
+    false): a closed desk takes no new registration, case, appointment, import or member."""
+    if not desk.is_active:
+        raise DeskInactive(
+            f"Desk {desk.code} is closed: it takes nothing new.",
+            detail_fr=f"Le guichet {desk.code} est fermé : il ne prend rien de nouveau.",
+            field=field,
+            desk_code=desk.code,
+        )
 
 
 async def get_by_code(session: AsyncSession, *, code: str) -> Desk:

@@ -30,6 +30,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Nested, NotFound, Problem, ValidationFailed
 from app.desks.models import Desk
+from app.desks.service import require_open
 from app.imports import cells
 from app.imports.errors import (
     ImportBatchNotFound,
@@ -228,6 +229,7 @@ async def _create(
     except ValidationError as exc:
         raise _invalid(exc, "row") from exc
     desk = await session.get_one(Desk, batch.desk_id)
+    require_open(desk, field="action")
     outcome = await registrants.create(
         session,
         actor=actor,

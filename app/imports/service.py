@@ -149,6 +149,7 @@ async def run_import(
     table.ignored_columns = [storable(header) for header in table.ignored_columns]
     desk = await desks.get_by_code(session, code=desk_code)
     await desks.get(session, actor=actor, desk_id=desk.id)  # NotFound outside the actor's desks
+    desks.require_open(desk)
     sha256 = hashlib.sha256(content).hexdigest()
     # One import at a time per desk: another one sent meanwhile is refused at once (409), holding
     # nothing; the same file sent again afterwards sees the first's rows as already imported.

@@ -30,6 +30,7 @@ from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound, PreconditionFailed
 from app.core.http import etag_of, require_if_match
 from app.core.pagination import paginate
+from app.desks import service as desks
 from app.desks.models import Desk
 from app.notifications import events as notify
 from app.privacy import rectification
@@ -64,18 +65,20 @@ async def resolve_desk(session: AsyncSession, *, actor: Actor, desk_code: str | 
     """The desk a new registrant belongs to: ``desk_code`` if the actor belongs to it, else the
     actor's only desk. Raises ``NotFound`` (unknown or foreign desk; the actor's only desk gone),
     ``Forbidden`` (403: the actor belongs to no desk, so can register at none) or ``DeskRequired``
-    (422: several desks, or every desk, and none named)."""
+    (422: several desks, or every desk, and none named), ``DeskInactive`` (409: the desk is closed)."""
     if desk_code:
         found = await session.execute(_DESK_BY_CODE, {"code": desk_code.strip().upper()})
         desk = found.scalar_one_or_none()
         if desk is None or not actor.can_see_desk(desk.id):
             raise NotFound(f"No desk {desk_code} for you.", detail_fr=f"Aucun guichet {desk_code} pour vous.")
+        desks.require_open(desk)
         return desk
     if actor.desk_ids is not None and len(actor.desk_ids) == 1:
         (only,) = actor.desk_ids
         only_desk = await session.get(Desk, only)
         if only_desk is None:
             raise NotFound("Your desk no longer exists.", detail_fr="Votre guichet n'existe plus.")
+        desks.require_open(only_desk)
         return only_desk
     if actor.desk_ids is None:
         raise DeskRequired(

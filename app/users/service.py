@@ -1,9 +1,9 @@
 """Staff accounts: create, update, list. Administrators only (enforced by the router).
 
 Errors: ``EmailTaken`` (409), ``LastAdministrator`` (409: an edit that would leave no active
-administrator), ``UnknownDesk`` (422), ``NotFound`` (404), ``PreconditionFailed`` /
-``PreconditionRequired`` (412/428) through ``If-Match`` (an edit locks the account's row, see
-:func:`update`).
+administrator), ``DeskInactive`` (409: a new member of a closed desk), ``UnknownDesk`` (422),
+``NotFound`` (404), ``PreconditionFailed`` / ``PreconditionRequired`` (412/428) through
+``If-Match`` (an edit locks the account's row, see :func:`update`).
 """
 
 from __future__ import annotations
@@ -46,8 +46,14 @@ async def desk_codes_of(session: AsyncSession, user_ids: Sequence[uuid.UUID]) ->
     return result
 
 
-async def _set_desks(session: AsyncSession, user: StaffUser, codes: Sequence[str]) -> None:
-    desk_ids = [d.id for d in await desks.get_many_by_code(session, codes=codes)]
+async def _set_desks(session: AsyncSession, user: StaffUser, codes: Sequence[str], *, kept: Sequence[str] = ()) -> None:
+    """Make ``codes`` the user's desks. A closed desk takes no new member (``DeskInactive``, 409,
+    at ``desk_codes``); one the user already belongs to (``kept``) stays."""
+    found = await desks.get_many_by_code(session, codes=codes)
+    for desk in found:
+        if desk.code not in kept:
+            desks.require_open(desk, field="desk_codes")
+    desk_ids = [d.id for d in found]
     await session.execute(delete(DeskMembership).where(DeskMembership.user_id == user.id))
     session.add_all(DeskMembership(user_id=user.id, desk_id=desk_id) for desk_id in desk_ids)
     await session.flush()
@@ -140,10 +146,10 @@ async def update(
     require_if_match(if_match, user.version)
     if changes.get("role") is not None or changes.get("is_active") is not None:
         _keep_an_administrator(user, changes, admins)
-    before = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
+    before: dict[str, Any] = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
     before["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
     if "desk_codes" in changes and changes["desk_codes"] is not None:
-        await _set_desks(session, user, changes["desk_codes"])
+        await _set_desks(session, user, changes["desk_codes"], kept=before["desk_codes"])
     for field in ("full_name", "role", "is_active"):
         if changes.get(field) is not None:
             setattr(user, field, changes[field])
