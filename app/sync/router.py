@@ -28,9 +28,11 @@ async def sync(
 ) -> SyncPageOut:
     """Registrants (with phones, identity documents, consents), cases, notes, referrals,
     appointments and document metadata of your desks created or changed since ``cursor``, then
-    tombstones for what was deleted or left your desks; ``limit`` items at most. Changes appear
-    once the audit log has sequenced them (``AUDIT_SEAL_INTERVAL_SECONDS``). 400 for a cursor
-    this API did not issue. Audited (``sync.read``, with the registrants sent)."""
+    tombstones for what was deleted or left your desks; ``limit`` items at most (one change that
+    touches more records, such as a merge or an import, continues on the next pages). Changes
+    appear once the audit log has sequenced them (``AUDIT_SEAL_INTERVAL_SECONDS``). 400 for a
+    cursor this API did not issue (made up, edited, or past the end of the log). Audited
+    (``sync.read``, with the registrants sent)."""
     result = await service.page(session, actor=actor, cursor=cursor, limit=limit)
     return SyncPageOut.model_validate(
         {"items": result.items, "next_cursor": result.next_cursor, "has_more": result.has_more, "reset": result.reset}
