@@ -116,7 +116,7 @@ async def free_slots(
 ) -> tuple[Desk, list[SlotOut]]:
     """The desk's free slots on ``days`` local days from ``start`` (1–31), in the desk's zone;
     with ``registrant_id``, without those overlapping that person's booked or kept appointments
-    (booking one would be 409 ``registrant-double-booked``).
+    (booking one would be 409 ``registrant-double-booked``); none at a closed desk.
 
     Raises ``ValidationFailed`` (422) for ``days`` out of range, or ``date_range`` when a day asked
     is outside the dates an appointment may fall on (2000-01-01 .. 2100-12-31, as for staff).
@@ -129,6 +129,8 @@ async def free_slots(
         )
     calendars.require_calendar_days(start, days, loc=["query", "from"], days_loc=["query", "days"])
     desk = await _desk(session, desk_id)
+    if not desk.is_active:  # a closed desk takes no appointment: nothing to offer
+        return desk, []
     end_day = start + dt.timedelta(days=days - 1)
     holidays = await calendars.holidays_between(session, desk_id=desk.id, start=start, end=end_day)
     earliest = utcnow() + dt.timedelta(minutes=settings.self_service_booking_lead_minutes)

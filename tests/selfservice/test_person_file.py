@@ -339,3 +339,21 @@ async def test_a_person_holds_one_appointment_at_a_time_even_sent_at_once(
     assert other.status_code == 201, other.text  # another person still finds an agent free
     async with sessionmaker() as session:
         assert len((await session.execute(select(Appointment.id))).scalars().all()) == 2
+
+
+async def test_a_closed_desk_offers_no_slot(client: httpx.AsyncClient, world: World, make_staff, desk_ids) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    url = f"/api/v1/desks/{desk_ids['CASA-BASE']}"
+    day = next_weekday(2)
+
+    async def slots() -> list[object]:
+        r = await client.get(f"{SELF}/slots", params={"from": day.isoformat(), "days": 1}, headers=world.a.headers)
+        assert r.status_code == 200, r.text
+        return list(r.json()["slots"])
+
+    assert len(await slots()) == 15
+    for active, offered in ((False, 0), (True, 15)):
+        etag = (await client.get(url, headers=admin.headers)).headers["etag"]
+        changed = await client.patch(url, json={"is_active": active}, headers={**admin.headers, "If-Match": etag})
+        assert changed.status_code == 200, changed.text
+        assert len(await slots()) == offered  # closed: booking would be 409 desk-inactive
