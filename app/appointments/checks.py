@@ -21,7 +21,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.appointments.errors import (
@@ -95,15 +95,7 @@ async def check_person_free(
 ) -> None:
     """``RegistrantDoubleBooked`` (409) when the person has a booked or kept appointment (at any
     desk, with anyone) overlapping ``starts_at``–``ends_at`` (UTC), other than ``ignore``."""
-    stmt = select(Appointment.id, Appointment.starts_at, Appointment.ends_at).where(
-        Appointment.registrant_id == registrant_id,
-        Appointment.status.in_(BLOCKING_STATUSES),
-        Appointment.starts_at < ends_at,
-        Appointment.ends_at > starts_at,
-    )
-    if ignore is not None:
-        stmt = stmt.where(Appointment.id != ignore)
-    clash = (await session.execute(stmt.limit(1))).first()
+    clash = await _overlap(session, Appointment.registrant_id == registrant_id, starts_at, ends_at, ignore)
     if clash is not None:
         raise RegistrantDoubleBooked(
             f"The person already has appointment {clash.id} from {clash.starts_at.isoformat()} "
@@ -112,6 +104,26 @@ async def check_person_free(
             f"à {clash.ends_at.isoformat()} (UTC).",
             conflicting_appointment_id=str(clash.id),
         )
+
+
+async def _overlap(
+    session: AsyncSession,
+    whose: ColumnElement[bool],
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    ignore: uuid.UUID | None,
+) -> Row[uuid.UUID, dt.datetime, dt.datetime] | None:
+    """One booked or kept appointment matching ``whose`` (an agent's, a person's) that overlaps
+    ``starts_at``–``ends_at`` (UTC; touching ends do not overlap), other than ``ignore``."""
+    stmt = select(Appointment.id, Appointment.starts_at, Appointment.ends_at).where(
+        whose,
+        Appointment.status.in_(BLOCKING_STATUSES),
+        Appointment.starts_at < ends_at,
+        Appointment.ends_at > starts_at,
+    )
+    if ignore is not None:
+        stmt = stmt.where(Appointment.id != ignore)
+    return (await session.execute(stmt.limit(1))).first()
 
 
 async def lock_agent(session: AsyncSession, *, desk: Desk, agent_id: uuid.UUID) -> StaffUser:
@@ -179,15 +191,7 @@ async def check_slot(
             f"{spans or 'fermé'}.",
             opening_hours=spans,
         )
-    stmt = select(Appointment.id, Appointment.starts_at, Appointment.ends_at).where(
-        Appointment.agent_id == agent_id,
-        Appointment.status.in_(BLOCKING_STATUSES),
-        Appointment.starts_at < ends_at,
-        Appointment.ends_at > starts_at,
-    )
-    if ignore is not None:
-        stmt = stmt.where(Appointment.id != ignore)
-    clash = (await session.execute(stmt.limit(1))).first()
+    clash = await _overlap(session, Appointment.agent_id == agent_id, starts_at, ends_at, ignore)
     if clash is not None:
         raise AgentDoubleBooked(
             f"The agent already has appointment {clash.id} from {clash.starts_at.isoformat()} "
