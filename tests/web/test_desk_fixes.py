@@ -224,3 +224,28 @@ async def test_field_reasons_are_said_in_french(page: Page, server: LiveServer) 
     await expect(
         page.get_by_text("Texte de la note : ne peut pas être vide ou fait seulement d'espaces")
     ).to_be_visible()
+
+
+LEAVING = """() => {
+  const event = new Event("beforeunload", { cancelable: true });
+  window.dispatchEvent(event);
+  return event.defaultPrevented;
+}"""
+"""Whether the page asks before it is left (reloaded, closed): the browser asks when a
+``beforeunload`` listener cancels the event."""
+
+
+async def test_leaving_the_page_with_a_registration_typed_asks_first(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    await sign_in(page, server, agent)
+    await page.get_by_role("button", name="Nouvelle personne").click()
+    form = page.locator("#register-form")
+    # the screens' code arrives after the sign-in (the form loses data-wait then)
+    await page.wait_for_function("() => !document.querySelector('#register-form').hasAttribute('data-wait')")
+    assert await page.evaluate(LEAVING) is False  # nothing typed (the lists' first choices): no question
+    await form.get_by_label("Prénom(s)").fill("Mariama")
+    await page.get_by_role("button", name="Rechercher").first.click()  # another screen keeps the form
+    assert await page.evaluate(LEAVING) is True  # a reload would lose it: the browser asks
+    await page.get_by_role("button", name="Nouvelle personne").click()
+    await form.get_by_label("Prénom(s)").fill("")
+    assert await page.evaluate(LEAVING) is False  # emptied again
