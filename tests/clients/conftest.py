@@ -12,6 +12,18 @@ from tests.conftest import Staff
 
 
 @pytest.fixture
+async def admin(make_staff):  # type: ignore[no-untyped-def]
+    """An administrator (registers app clients)."""
+    return await make_staff("admin", [])
+
+
+@pytest.fixture
+async def agent(make_staff):  # type: ignore[no-untyped-def]
+    """An agent of CASA-BASE (signs in through the apps)."""
+    return await make_staff("agent", ["CASA-BASE"])
+
+
+@pytest.fixture
 def make_registrant_via_api(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
     """``await make_registrant_via_api(staff)`` → the id of a person registered through the API."""
 

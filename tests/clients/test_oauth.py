@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 
 from tests.conftest import PASSWORD, Staff
 
@@ -120,16 +119,6 @@ async def exchange(
             "code_verifier": verifier,
         },
     )
-
-
-@pytest.fixture
-async def admin(make_staff):  # type: ignore[no-untyped-def]
-    return await make_staff("admin", [])
-
-
-@pytest.fixture
-async def agent(make_staff):  # type: ignore[no-untyped-def]
-    return await make_staff("agent", ["CASA-BASE"])
 
 
 async def test_pkce_sign_in_gives_a_scoped_token_that_the_api_accepts(

@@ -15,16 +15,6 @@ from tests.clients.test_oauth import REDIRECT, _code_of, authorize, confidential
 from tests.conftest import Staff
 
 
-@pytest.fixture
-async def admin(make_staff):  # type: ignore[no-untyped-def]
-    return await make_staff("admin", [])
-
-
-@pytest.fixture
-async def agent(make_staff):  # type: ignore[no-untyped-def]
-    return await make_staff("agent", ["CASA-BASE"])
-
-
 def bearer(token: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {token['access_token']}"}
 
