@@ -61,3 +61,49 @@ async def cut_when_waiting(holder: asyncpg.Connection, request: Awaitable[T], *,
             raise AssertionError("the request never waited on the lock")
         await asyncio.sleep(0.02)
     return await asyncio.wait_for(task, WAIT_SECONDS)
+
+
+async def until_waiting(dsn: str, *, also: Awaitable[object] | None = None) -> None:
+    """Return once a connection to the test database waits on a lock (a row or table lock another
+    transaction holds); ``AssertionError`` after ``WAIT_SECONDS``, or as soon as ``also`` (the task
+    expected to wait) is done without having waited."""
+    watcher = await asyncpg.connect(dsn)
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_SECONDS
+        while not await watcher.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            " AND pid <> pg_backend_pid()"
+        ):
+            if loop.time() > deadline or (isinstance(also, asyncio.Future) and also.done()):
+                raise AssertionError("no transaction waited on a lock")
+            await asyncio.sleep(0.02)
+    finally:
+        await watcher.close()
+
+
+async def interleaved(
+    dsn: str, monkeypatch: pytest.MonkeyPatch, owner: object, name: str, first: Awaitable[T], second: Awaitable[T]
+) -> tuple[T, T]:
+    """Run ``first`` until it calls ``owner.name`` (a coroutine function) for the first time and
+    hold it there; run ``second`` until a transaction waits on a lock; then let ``first`` go on.
+    Both answers, ``first``'s first. How a test puts two requests at the point where locks taken in
+    opposite orders deadlock (PostgreSQL cancels one of them after ``deadlock_timeout``)."""
+    reached, go = asyncio.Event(), asyncio.Event()
+    called = getattr(owner, name)
+
+    async def held(*args: object, **kwargs: object) -> object:
+        if not reached.is_set():
+            reached.set()
+            await go.wait()
+        return await called(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, held)
+    one = asyncio.ensure_future(first)
+    try:
+        await asyncio.wait_for(reached.wait(), WAIT_SECONDS)
+        two = asyncio.ensure_future(second)
+        await until_waiting(dsn, also=two)
+    finally:
+        go.set()
+    return await asyncio.wait_for(asyncio.gather(one, two), WAIT_SECONDS)  # type: ignore[return-value]

@@ -8,6 +8,11 @@ earlier row of the same file counts through the registrant that row became (impo
 resolved); a candidate merged into another file since is linked to its survivor. A link to an
 anonymised file is refused (409 ``registrant-erased``: the row's values could never be erased).
 
+Locks (PostgreSQL): the files linked to (and the survivors they were merged into), in id order,
+then the batch, then the row — the order every writer of a person follows
+(:mod:`app.registrants.lock_order`), so that an erasure of the person sent meanwhile waits for the
+link and erases it too, instead of deadlocking with it.
+
 Every resolution is audited ``import.row_resolve`` and the batch's stored ``counts`` are
 recomputed (``pending``/``linked``/``created``/``discarded``). A bulk request is all or
 nothing: each row runs in its own savepoint so every refused row is reported, then the whole
@@ -53,7 +58,7 @@ from app.imports.schemas import (
     RowWarning,
     counts_of,
 )
-from app.registrants import closed
+from app.registrants import closed, lock_order
 from app.registrants import repository as registrant_queries
 from app.registrants import service as registrants
 from app.registrants.models import Registrant
@@ -62,6 +67,17 @@ from app.registrants.schemas import RegistrantCreate, RegistrantUpdate
 
 _DECISION = {"link": "linked", "create": "created", "discard": "discarded"}
 _NOTES_SEPARATOR = " | "
+
+
+async def _hold_targets(session: AsyncSession, items: Sequence[RowResolutionIn]) -> None:
+    """Lock the files the ``link`` items name and their survivors, before the batch and the rows
+    (:mod:`app.registrants.lock_order`); ``FOR UPDATE`` when a link copies fields (the update locks
+    the file so), else ``FOR KEY SHARE`` (:func:`app.registrants.closed.hold_open`)."""
+    links = [i for i in items if i.decision == "link" and i.registrant_id is not None]
+    named = {i.registrant_id for i in links if i.registrant_id is not None}
+    if named:
+        files = await lock_order.with_survivors(session, named)
+        await lock_order.lock_files(session, files, update=any(i.update_fields for i in links))
 
 
 async def _batch(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID) -> ImportBatch:
@@ -357,6 +373,7 @@ async def resolve(
     (a candidate no longer visible), and what the registry's create/update raise (422 invalid row
     values, 403 ``restricted-field`` for residence_status by an agent, 412 stale ``registrant_etag``).
     """
+    await _hold_targets(session, [data])
     batch = await _batch(session, actor=actor, batch_id=batch_id)
     out = await _resolve_row(
         session, actor=actor, batch=batch, line=line, data=data, document_patterns=document_patterns
@@ -380,6 +397,7 @@ async def resolve_many(
     ``ResolutionsRefused`` (422) with ``errors`` per row, and the caller's transaction is rolled
     back with nothing written. ``ImportBatchNotFound`` (404) for an unknown batch.
     """
+    await _hold_targets(session, items)
     batch = await _batch(session, actor=actor, batch_id=batch_id)
     done: list[RowResolutionOut] = []
     errors: list[Nested] = []

@@ -61,7 +61,7 @@ from app.merges.models import RegistrantMerge
 from app.merges.schemas import MERGEABLE, FieldConflict, FileRef, MergeCreate, MergeOut, MergePreview
 from app.privacy.errors import RegistrantErased
 from app.registrants import keys as match_keys
-from app.registrants import prepare, repository
+from app.registrants import lock_order, prepare, repository
 from app.registrants.errors import RestrictedField, merged_into
 from app.registrants.models import Registrant
 
@@ -346,10 +346,14 @@ async def execute(
 
 
 async def get(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID, lock: bool = False) -> RegistrantMerge:
-    """One merge record whose files' desks the actor sees; ``MergeNotFound`` (404) otherwise."""
+    """One merge record whose files' desks the actor sees; ``MergeNotFound`` (404) otherwise.
+    ``lock``: both files locked ``FOR UPDATE`` (id order), then the record, until the transaction
+    ends (:mod:`app.registrants.lock_order`)."""
     stmt = select(RegistrantMerge).where(RegistrantMerge.id == merge_id)
-    if lock:
-        stmt = stmt.with_for_update()
+    if lock:  # both files first, then the record (app.registrants.lock_order)
+        pair = select(RegistrantMerge.survivor_id, RegistrantMerge.merged_id).where(RegistrantMerge.id == merge_id)
+        await lock_order.lock_files(session, (await session.execute(pair)).one_or_none() or (), update=True)
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     record = (await session.execute(stmt)).scalar_one_or_none()
     if record is None:
         raise MergeNotFound("No such merge.", detail_fr="Fusion introuvable.")

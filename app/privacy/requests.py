@@ -27,6 +27,7 @@ from app.documents.storage import Storage
 from app.privacy import access, erasure
 from app.privacy.errors import RegistrantErased
 from app.privacy.models import SubjectRequest
+from app.registrants import lock_order
 from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 from app.reports.ages import AgeBands
@@ -162,9 +163,14 @@ async def erase(
     changes nothing. Raises ``Forbidden`` (403), ``NotFound`` (404: unknown request, another desk's,
     or not an erasure request) and ``LegalHoldInForce`` (409, naming the hold)."""
     _check_role(actor)
-    request = await session.get(SubjectRequest, request_id, with_for_update=True)
+    request = await session.get(SubjectRequest, request_id)
     if request is None or request.kind != "erasure" or not actor.can_see_desk(request.desk_id):
         raise NotFound("No such erasure request.", detail_fr="Demande d'effacement introuvable.")
+    # The person's files first, then the request (which a merge moves after locking the files):
+    # the order of app.registrants.lock_order.
+    await lock_order.lock_files(session, await lock_order.person_files(session, request.registrant_id), update=True)
+    request = await session.get(SubjectRequest, request_id, with_for_update=True, populate_existing=True)
+    assert request is not None  # a request is never deleted
     registrant = await session.get(Registrant, request.registrant_id, with_for_update=True)
     assert registrant is not None  # the foreign key
     now = utcnow()

@@ -40,6 +40,7 @@ from app.documents.models import Document
 from app.documents.storage import Storage, create_storage
 from app.privacy import erasure, holds
 from app.privacy.models import LegalHold
+from app.registrants import lock_order
 from app.registrants.models import Registrant
 from app.reports.ages import AgeBands
 
@@ -188,6 +189,7 @@ async def run_retention(
     for rid, _ in people:
         if rid in held:
             continue
+        await lock_order.lock_files(session, await lock_order.person_files(session, rid), update=True)
         registrant = await session.get(Registrant, rid, with_for_update=True)
         assert registrant is not None
         outcome = await erasure.anonymise(

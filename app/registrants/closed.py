@@ -13,9 +13,10 @@ transaction waits for the erasure and then sees ``anonymised_at`` (a locking rea
 as last committed) and is refused. ``FOR KEY SHARE`` conflicts with nothing else an ordinary
 write does (an update of the file takes ``FOR NO KEY UPDATE``; a row referring to it takes ``FOR
 KEY SHARE`` itself), so writers of the same person never wait on each other for it. Callers lock
-the person before any row an erasure updates (the case, above all): the erasure locks the person
-first, so the other order could deadlock. SQLite serialises writers (``BEGIN IMMEDIATE``, see
-:mod:`app.core.db`): the check and the write are never interleaved with an erasure there.
+the person before any other row (the case, an import row, a merge record…): the erasure locks
+the person first, so the other order could deadlock (:mod:`app.registrants.lock_order`).
+SQLite serialises writers (``BEGIN IMMEDIATE``, see :mod:`app.core.db`): the check and the
+write are never interleaved with an erasure there.
 """
 
 from __future__ import annotations
