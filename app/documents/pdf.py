@@ -23,6 +23,10 @@ What the pages show is kept; what a reader does not see, or what runs by itself,
   and data). ``/OpenAction`` and ``/A`` are kept only as a destination or a ``GoTo``/``Named``
   action (open at page 2, a bookmark), without chained actions (``/Next``).
 
+* metadata inside JPEG images (Exif with its GPS position, XMP, comments), removed segment by
+  segment without re-encoding the picture; optional content (layers) switched off, made visible
+  for good (:mod:`app.documents.pdf_hidden`).
+
 The file is rewritten by qpdf from the catalogue, so earlier revisions (incremental updates) and
 objects nothing refers to any more are not written. A page without annotations keeps its content
 stream byte for byte. See https://pikepdf.readthedocs.io/en/latest/topics/metadata.html.
@@ -36,6 +40,7 @@ from typing import Final
 import pikepdf
 from pikepdf import Annotation, Array, Dictionary, Name, Object, Page, Pdf, Stream
 
+from app.documents import pdf_hidden
 from app.documents.errors import UnreadableDocument
 
 HIDDEN_KEYS: Final = ("/Metadata", "/PieceInfo", "/AA", "/AF")
@@ -59,6 +64,7 @@ def strip_pdf_metadata(source: Path, target: Path) -> None:
         with pikepdf.open(source) as pdf:
             if "/Info" in pdf.trailer:
                 del pdf.trailer["/Info"]
+            pdf_hidden.show_optional_content(pdf)
             for page in pdf.pages:
                 for key in PAGE_KEYS:
                     if key in page.obj:
@@ -67,6 +73,7 @@ def strip_pdf_metadata(source: Path, target: Path) -> None:
             _strip_catalogue(pdf)
             for obj in list(pdf.objects):
                 _strip_object(obj)
+            pdf_hidden.strip_image_metadata(pdf)
             # Objects no longer referenced (the old XMP stream, thumbnails) are not written.
             pdf.remove_unreferenced_resources()
             pdf.save(target, fix_metadata_version=False, deterministic_id=True)
