@@ -11,10 +11,11 @@ naming that partner, in force at the time of referral, or another legal basis
 
 Errors: ``ConsentRequired`` (409), ``LegalBasisForbidden`` (403), ``JustificationRequired`` (422),
 ``UnknownPartner``/``PartnerInactive`` (422), ``ValidationFailed`` (422) for dates out of
-order, ``FieldNotApplicable`` (422: ``answered_on`` for a referral not answered, a justification
-with the consent basis, a ``consent_id`` with another basis), ``ReferralStatusNotAllowed`` (409,
-with ``allowed``), ``CaseNotOpen``/``CaseReadOnly`` (409), ``NotFound`` across desks, the
-``If-Match`` problems.
+order (on an update it names the date at fault: ``field`` and ``errors[].type``
+``date_in_future`` or ``date_before_referral``), ``FieldNotApplicable`` (422: ``answered_on``
+for a referral not answered, a justification with the consent basis, a ``consent_id`` with
+another basis), ``ReferralStatusNotAllowed`` (409, with ``allowed``), ``CaseNotOpen``/``CaseReadOnly``
+(409), ``NotFound`` across desks, the ``If-Match`` problems.
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ async def _desk_of(session: AsyncSession, case: Case) -> Desk:
 
 def _bad_dates(en: str, fr: str) -> ValidationFailed:
     return ValidationFailed(en, detail_fr=fr)
+
+
+def _bad_date(field: str, kind: str, en: str, fr: str) -> ValidationFailed:
+    """422 naming the date at fault: ``field`` and one ``errors`` entry (``loc`` ``["body", field]``,
+    ``type`` ``kind``: ``date_in_future`` or ``date_before_referral``), so that a form marks it."""
+    return ValidationFailed(en, detail_fr=fr, field=field, errors=[{"loc": ["body", field], "msg": en, "type": kind}])
 
 
 async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, values: dict[str, Any]) -> Referral:
@@ -224,17 +231,21 @@ async def update(
     if referral.status in ANSWER_STATUSES and referral.answered_on is None:
         referral.answered_on = today
     if referral.answered_on is not None and referral.answered_on > today:
-        raise _bad_dates(
+        raise _bad_date(
+            "answered_on",
+            "date_in_future",
             f"answered_on cannot be after the desk's today ({today.isoformat()}).",
             f"answered_on ne peut pas être postérieure à la date du jour au guichet ({today.isoformat()}).",
         )
-    if referral.expected_answer_on < referral.referred_on or (
-        referral.answered_on is not None and referral.answered_on < referral.referred_on
-    ):
-        raise _bad_dates(
-            "expected_answer_on and answered_on cannot be before referred_on.",
-            "expected_answer_on et answered_on ne peuvent pas précéder referred_on.",
-        )
+    for field in ("expected_answer_on", "answered_on"):
+        value = getattr(referral, field)
+        if value is not None and value < referral.referred_on:
+            raise _bad_date(
+                field,
+                "date_before_referral",
+                f"{field} cannot be before referred_on ({referral.referred_on.isoformat()}).",
+                f"{field} ne peut pas précéder referred_on ({referral.referred_on.isoformat()}).",
+            )
     after = {f: getattr(referral, f) for f in _FIELDS}
     diff = audit.diff(before, after, sensitive=frozenset({"outcome"}))
     if not diff:

@@ -87,3 +87,30 @@ async def test_a_referral_cannot_move_to_its_own_status(
     )
     after = await client.get(url, headers=agent.headers)
     assert (after.json()["partner_reference"], after.headers["etag"]) == (None, before.headers["etag"])
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "kind"),
+    [
+        ({"status": "answered", "answered_on": "2099-01-01"}, "answered_on", "date_in_future"),
+        ({"status": "declined", "answered_on": "2000-01-01"}, "answered_on", "date_before_referral"),
+        ({"expected_answer_on": "2000-01-01"}, "expected_answer_on", "date_before_referral"),
+    ],
+)
+async def test_a_referral_date_out_of_order_names_its_field(
+    body: dict[str, Any],
+    field: str,
+    kind: str,
+    client: httpx.AsyncClient,
+    agent: Staff,
+    make_registrant,
+    partner: dict[str, Any],
+) -> None:
+    """The web client marks the date at fault (``field``, ``errors[].type``); nothing is saved."""
+    url = await _referral_url(client, agent, make_registrant, partner)
+    response = await _patch(client, agent, url, body)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert (problem["field"], [(e["loc"], e["type"]) for e in problem["errors"]]) == (field, [(["body", field], kind)])
+    after = await client.get(url, headers=agent.headers)
+    assert (after.json()["status"], after.headers["etag"]) == ("sent", '"v1"')
