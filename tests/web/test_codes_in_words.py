@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.cases import workflow
+from app.cases.catalogue_data import SEED_SERVICE_TYPES
 from app.documents.models import KINDS
 from app.registrants.linkage import MERGED_FILE, REASONS
 from app.registrants.schemas import DOCUMENT_TYPES
@@ -36,6 +37,9 @@ CODES = {
     "outcome categories": list(workflow.OUTCOME_CATEGORIES),
     "uploaded document kinds": list(KINDS),
     "identity document types": sorted(DOCUMENT_TYPES),
+    "documents the catalogue's service types require": sorted(
+        {d for s in SEED_SERVICE_TYPES for d in s["documents_required"]}
+    ),
 }
 
 

@@ -137,7 +137,7 @@ const REASONS = {
   datetime_parsing: "field_date", timezone_aware: "field_date", enum: "field_choice", literal_error: "field_choice",
   uuid_parsing: "field_identifier", uuid_type: "field_identifier", string_pattern_mismatch: "field_invalid",
   value_error: "field_invalid", age_range: "field_age_range",
-  date_in_future: "field_future",
+  date_in_future: "field_future", date_before_referral: "field_before_referral",
 };
 
 // A `value_error` says its reason only in its English `msg`: the reasons the API gives, in words.
@@ -189,7 +189,9 @@ export function problemLines(problem, form) {
   let first = null;
   for (const error of errors) {
     const loc = (error.loc || []).filter((p) => p !== "body" && p !== "query");
-    const name = FIELD_ALIASES[loc[0]] || loc[0] || "";
+    // a field of the form by the API's own name, else the registration form's name for it
+    const own = form && loc[0] && form.elements.namedItem(loc[0]);
+    const name = own ? loc[0] : FIELD_ALIASES[loc[0]] || loc[0] || "";
     const input = form && form.elements.namedItem(name);
     if (input && input.setAttribute) {
       input.setAttribute("aria-invalid", "true");

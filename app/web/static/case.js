@@ -2,14 +2,14 @@
 // receiving desk the workflow asks for), notes, referrals, and a readable timeline in desk time.
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
-import { addWords, code, colon, i18n, t } from "./i18n.js";
+import { addWords, code, CODES, colon, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
 import { deskTime, staffOf, state } from "./state.js";
 import { showTab } from "./tabs.js";
 import { route } from "./tabs.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
-import { assignForm, dueDateForm } from "./case_supervise.js";
+import { assignForm, closureDecision, closureRequest, CLOSING_STATUSES, dueDateForm } from "./case_supervise.js";
 import { explainProblem, transferConsents, transferDeskSelect } from "./case_referral_transfer.js";
 
 addWords(CASE_LABELS, CASE_CODES);
@@ -74,6 +74,7 @@ function eventText(e, deskId) {
   const vars = {
     from: code(d.from), to: d.to_label || code(d.to), partner: d.partner || "", desk: d.to_desk || d.from_desk || "",
     number: d.target_case_number || d.source_case_number || "",
+    documents: (d.documents || []).map((x) => (CODES[i18n.lang][x] ? code(x) : x)).join(", "),
   };
   let key = `ev_${e.kind}`;
   if (e.kind === "assigned" && !d.to) key = "ev_unassigned";
@@ -82,31 +83,46 @@ function eventText(e, deskId) {
   const extra = [];
   if (d.reason) extra.push(t("with_reason", { reason: d.reason }));
   if (d.outcome_category) extra.push(t("with_outcome", { outcome: code(d.outcome_category) }));
+  if (d.requested_status) extra.push(t("with_requested", { status: code(d.requested_status) }));
   const who = `${e.actor_label} (${code(e.actor_role)})`;
   return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${who} ${t(key, vars)}${extra.length ? ` (${extra.join(", ")})` : ""}`;
 }
 
-async function timeline(c) {
+// The case's events, oldest first (the API's page of up to 200; none when it refuses).
+async function events(c) {
   const r = await api("GET", `/api/v1/cases/${c.id}/timeline`);
+  return r.ok ? r.body.items : [];
+}
+
+function timeline(c, items) {
   const s = el("section");
   s.append(el("h2", t("timeline")));
   const ol = el("ol", null, { class: "timeline" });
-  for (const e of r.ok ? r.body.items : []) ol.append(el("li", eventText(e, c.desk_id)));
+  for (const e of items) ol.append(el("li", eventText(e, c.desk_id)));
   s.append(ol);
   return s;
 }
 
-function moveForm(c, box) {
+// `decision`: how the form reads for a supervisor deciding a closure request (closureDecision).
+function moveForm(c, box, decision) {
   const form = el("form", null, { id: "move-form" });
   if (!c.allowed_transitions.length) return el("p", t("no_move"));
   const target = el("select", null, { id: "move-to", name: "to" });
   // From a closed case every move reopens it: said so ("Rouvrir : En suivi"), with its reason.
-  for (const s of c.allowed_transitions) target.append(el("option", c.closed_at ? t("reopen_to", { status: code(s) }) : code(s), { value: s }));
+  const label = (s) => (decision ? decision.option(s) : c.closed_at ? t("reopen_to", { status: code(s) }) : code(s));
+  for (const s of decision ? decision.order(c.allowed_transitions) : c.allowed_transitions) target.append(el("option", label(s), { value: s }));
   const outcome = el("select", null, { id: "move-outcome", name: "outcome_category" });
   outcome.append(el("option", t("pick"), { value: "" }));
   for (const o of ["social", "psychosocial", "health", "economic", "training", "financing", "administrative", "legal", "information", "no_outcome"]) {
     outcome.append(el("option", code(o), { value: o }));
   }
+  // a closure request keeps the outcome and note the agent proposed, unless the supervisor changes them
+  const pending = c.status === "pending_closure";
+  if (pending) outcome.value = c.outcome_category || "";
+  const requested = el("select", null, { id: "move-requested", name: "requested_status" });
+  for (const s of CLOSING_STATUSES) requested.append(el("option", code(s), { value: s }));
+  const note = el("textarea", null, { id: "move-note", name: "outcome_note", rows: "2" });
+  if (pending) note.value = c.outcome_note || "";
   // The receiving desk: one of the other active desks (agents see only their own in /desks).
   const desk = transferDeskSelect(c);
   // The consents the API would accept for the desk chosen, listed again when the desk changes.
@@ -128,24 +144,34 @@ function moveForm(c, box) {
     div.append(...nodes, el("small", t("needed"), { class: "needed" }));
     return div;
   };
+  // optional fields the move takes (app/cases/workflow.py accepted_fields): a closing note with
+  // any move that asks for an outcome, the closing status proposed with a closure request
+  const optional = (name, ...nodes) => {
+    const div = el("div", null, { "data-field": name, "data-optional": "" });
+    div.append(...nodes);
+    return div;
+  };
   form.append(
-    el("label", t("move_to"), { for: "move-to" }), target,
-    block("reason", el("label", t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason" })),
+    el("label", decision ? decision.label : t("move_to"), { for: "move-to" }), target,
+    block("reason", el("label", decision ? decision.reason : t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason" })),
+    optional("requested_status", el("label", t("requested_status"), { for: "move-requested" }), requested),
     block("outcome_category", el("label", t("outcome"), { for: "move-outcome" }), outcome),
+    optional("outcome_note", el("label", t("closing_note"), { for: "move-note" }), note),
     block("to_desk", el("label", t("to_desk"), { for: "move-desk" }), desk),
     block("consent_id", el("label", t("transfer_consent"), { for: "move-consent" }), consent),
-    el("button", t("move"), { type: "submit" }),
+    el("button", decision ? decision.button : t("move"), { type: "submit" }),
   );
   const needs = c.transition_fields || {};
   const showNeeded = () => {
     const wanted = needs[target.value] || [];
+    const taken = [...wanted, ...(wanted.includes("outcome_category") ? ["outcome_note"] : []),
+      ...(target.value === "pending_closure" ? ["requested_status"] : [])];
     for (const div of form.querySelectorAll("[data-field]")) {
-      div.hidden = !wanted.includes(div.dataset.field);
-      for (const input of div.querySelectorAll("input, select")) {
+      div.hidden = !taken.includes(div.dataset.field);
+      for (const input of div.querySelectorAll("input, select, textarea")) {
         input.disabled = div.hidden;
-        input.setAttribute("aria-required", String(!div.hidden));
+        if (!("optional" in div.dataset)) input.setAttribute("aria-required", String(!div.hidden));
       }
-
     }
   };
   target.addEventListener("change", showNeeded);
@@ -155,6 +181,8 @@ function moveForm(c, box) {
     const body = { to: data.get("to") };
     if ((data.get("reason") || "").trim()) body.reason = data.get("reason").trim();
     if (data.get("outcome_category")) body.outcome_category = data.get("outcome_category");
+    if (data.get("requested_status")) body.requested_status = data.get("requested_status");
+    if ((data.get("outcome_note") || "").trim()) body.outcome_note = data.get("outcome_note").trim();
     if (body.to === "transferred") {
       if (data.get("to_desk")) body.to_desk = data.get("to_desk");
       if (data.get("consent_id")) body.consent_id = Number(data.get("consent_id"));
@@ -210,6 +238,7 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     const open = c.allowed_transitions.length && !c.closed_at;
     const assign = supervisor && open ? await assignForm(c, box) : null; // also loads the desk's staff
     const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
+    const history = await events(c);
     const title = el("h1", `${c.case_number} — ${serviceLabel(c.service_type)}`);
     // the assignee by name, from the desk's staff (someone no longer active there: "another agent")
     const mine = c.assignee_id === state.me.id;
@@ -223,12 +252,17 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
       definitionList([[t("person"), name], [t("status"), code(c.status)], [t("due"), day(c.due_date)],
         [t("channel"), code(c.channel, "channel")], [t("assignee"), assignee], [t("description"), c.description]]),
     ];
+    // a closure request is said first; a supervisor decides it right under it
+    const decision = closureDecision(c);
+    const move = el("section");
+    move.append(el("h2", decision ? decision.heading : t("move")), moveForm(c, box, decision));
+    const request = closureRequest(c, name, history);
+    if (request) parts.push(request, ...(decision ? [move] : []));
     if (!c.assignee_id && c.allowed_transitions.length) parts.push(takeForm(c, box));
     if (assign) parts.push(assign);
     if (open) parts.push(dueDateForm(c, box));
-    const move = el("section");
-    move.append(el("h2", t("move")), moveForm(c, box));
-    parts.push(move, ...(await followUp(c, box)), await timeline(c));
+    if (!decision) parts.push(move);
+    parts.push(...(await followUp(c, box)), timeline(c, history));
     if (seq !== opening.n) return undefined;
     view.replaceChildren(...parts);
     await restore(keep);

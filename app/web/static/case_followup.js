@@ -1,12 +1,15 @@
-// Notes (confidential ones marked) and referrals to partners (the person's consent shown before
-// sending). A note that could not be sent stays in its form and is resent with the same key.
+// Notes (confidential ones marked), referrals to partners (the person's consent shown before
+// sending; the partner's answer recorded and shown) and the documents asked of the person.
+// A note that could not be sent stays in its form and is resent with the same key.
 import { api, keyFor, problemLines, sent } from "./api.js";
-import { el, say, sayLines } from "./dom.js";
+import { definitionList, el, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_day.js";
 import "./i18n_desk.js";
+import "./i18n_followup.js";
 import { action, day, openCase, rereadIfStale } from "./case.js";
+import { documentsMissingSection } from "./case_documents_missing.js";
 
 async function notes(c) {
   const s = el("section");
@@ -50,23 +53,85 @@ function consentFor(partnerName) {
   return latest.granted ? "ok" : "refused";
 }
 
-// The partner's acknowledgement, answer or silence: only the statuses the API allows next.
-function referralStatusForm(c, x, box) {
+// The statuses that carry the partner's answer (app/cases/workflow.py ANSWER_STATUSES): only they
+// take an answer date. What each new status shows; all optional (the API takes each with any move,
+// `answered_on` only with an answer; an empty answer date is the desk's today).
+const ANSWER_STATUSES = ["answered", "declined"];
+const REFERRAL_FIELDS = {
+  acknowledged: ["partner_reference", "expected_answer_on"],
+  answered: ["outcome", "partner_reference", "answered_on"],
+  declined: ["outcome", "partner_reference", "answered_on"],
+  no_answer: [],
+};
+
+// The partner's acknowledgement, answer or silence: only the statuses the API allows next, with
+// the fields the status chosen takes; refusals said under the form, the field at fault marked.
+function referralStatusForm(c, x) {
   const id = `referral-status-${x.id}`;
-  const form = el("form", null, { class: "inline-form", id: `${id}-form` });
+  const form = el("form", null, { class: "referral-answer", id: `${id}-form` });
+  const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const select = el("select", null, { id, name: "status", required: "" });
   select.append(el("option", t("pick"), { value: "" }));
   for (const s of x.allowed_statuses) select.append(el("option", code(s), { value: s }));
-  form.append(el("label", `${t("referral_status")} (${x.partner_name})`, { for: id }), select, el("button", t("update_referral"), { type: "submit" }));
+  const field = (name, label, input, hint) => {
+    input.id = `${id}-${name}`;
+    input.name = name;
+    const div = el("div", null, { "data-field": name });
+    div.append(el("label", label, { for: input.id }), input);
+    if (hint) {
+      div.append(el("small", hint, { id: `${input.id}-hint` }));
+      input.setAttribute("aria-describedby", `${input.id}-hint`);
+    }
+    return div;
+  };
+  const reference = el("input", null, { autocomplete: "off" });
+  reference.value = x.partner_reference || "";
+  const expected = el("input", null, { type: "date" });
+  expected.value = x.expected_answer_on || "";
+  form.append(
+    el("label", `${t("referral_status")} (${x.partner_name})`, { for: id }), select,
+    field("outcome", t("referral_answer"), el("textarea", null, { rows: "3" }), t("optional")),
+    field("partner_reference", t("referral_reference"), reference, t("optional")),
+    field("answered_on", t("referral_answered_on"), el("input", null, { type: "date" }), t("referral_answered_on_hint")),
+    field("expected_answer_on", t("referral_expected_on"), expected, t("optional")),
+    el("button", t("update_referral"), { type: "submit" }),
+  );
+  const showFields = () => {
+    const wanted = REFERRAL_FIELDS[select.value] || [];
+    for (const div of form.querySelectorAll("[data-field]")) {
+      div.hidden = !wanted.includes(div.dataset.field);
+      for (const input of div.querySelectorAll("input, textarea")) input.disabled = div.hidden;
+    }
+  };
+  select.addEventListener("change", showFields);
+  showFields();
   action(form, box, async () => {
+    const body = { status: select.value };
+    for (const input of form.querySelectorAll("[data-field] input, [data-field] textarea")) {
+      if (!input.disabled && input.value.trim()) body[input.name] = input.value.trim();
+    }
     const current = await api("GET", `/api/v1/cases/${c.id}/referrals/${x.id}`);
     if (!current.ok) return sayLines(box, problemLines(current.body, form));
-    const r = await api("PATCH", `/api/v1/cases/${c.id}/referrals/${x.id}`, { json: { status: select.value }, headers: { "If-Match": current.etag } });
+    const r = await api("PATCH", `/api/v1/cases/${c.id}/referrals/${x.id}`, { json: body, headers: { "If-Match": current.etag } });
     if (await rereadIfStale(r, c, form)) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
     return openCase(c.id, t("referral_updated"));
   });
-  return form;
+  return [form, box];
+}
+
+// One referral as recorded: partner, status, dates, and the partner's reference and answer.
+function referralItem(c, x) {
+  const li = el("li", null, { class: "referral" });
+  const dates = ANSWER_STATUSES.includes(x.status) && x.answered_on
+    ? t("referral_answered_line", { date: day(x.answered_on) }) : `${t("expected_answer")} ${day(x.expected_answer_on)}`;
+  li.append(el("p", `${x.partner_name} · ${code(x.status)} · ${day(x.referred_on)} · ${dates}`));
+  const known = [];
+  if (x.partner_reference) known.push([t("referral_reference"), x.partner_reference]);
+  if (x.outcome) known.push([t("referral_answer"), x.outcome]);
+  if (known.length) li.append(definitionList(known));
+  if ((x.allowed_statuses || []).length) li.append(...referralStatusForm(c, x));
+  return li;
 }
 
 async function referrals(c) {
@@ -75,11 +140,7 @@ async function referrals(c) {
   const r = await api("GET", `/api/v1/cases/${c.id}/referrals`);
   s.append(box);
   const list = el("ul", null, { class: "plain" });
-  for (const x of r.ok ? r.body : []) {
-    const li = el("li", `${x.partner_name} · ${code(x.status)} · ${day(x.referred_on)} · ${t("expected_answer")} ${day(x.expected_answer_on)}`);
-    if ((x.allowed_statuses || []).length) li.append(referralStatusForm(c, x, box));
-    list.append(li);
-  }
+  for (const x of r.ok ? r.body : []) list.append(referralItem(c, x));
   s.append(el("h2", t("referrals")), list);
   const partners = await api("GET", "/api/v1/partners?limit=100&active=true");
   if (!partners.ok || !c.allowed_transitions.length) return s;
@@ -109,5 +170,6 @@ async function referrals(c) {
 }
 
 export async function followUp(c) {
-  return [await notes(c), await referrals(c)];
+  const open = c.allowed_transitions.length && !c.closed_at;
+  return [await notes(c), await referrals(c), ...(open ? [documentsMissingSection(c)] : [])];
 }
