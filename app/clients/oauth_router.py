@@ -54,6 +54,13 @@ AUTHORIZATION_PARAMS = (
     "code_challenge",
     "code_challenge_method",
 )
+_PROTOCOL_FORM: dict[str, Any] = {
+    **not_keyed(
+        "OAuth 2.0 protocol endpoint (RFC 6749, RFC 7009): the client authenticates in the request; no staff key scope."
+    ),
+    # the form the endpoint parses itself (app.core.conformance.takes_body)
+    "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
+}
 _SERVER = oauth.DeskAuthorizationServer()
 _MAX_VALUE = 2048
 
@@ -164,9 +171,7 @@ async def authorization_page(request: Request, session: SessionDep, settings: Se
 @router.post(
     "/authorize",
     response_class=Response,
-    openapi_extra=not_keyed(
-        "OAuth 2.0 protocol endpoint (RFC 6749, RFC 7009): the client authenticates in the request; no staff key scope."
-    ),
+    openapi_extra=_PROTOCOL_FORM,
 )
 async def authorization_decision(
     request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep
@@ -244,9 +249,7 @@ async def authorization_decision(
 
 @router.post(
     "/token",
-    openapi_extra=not_keyed(
-        "OAuth 2.0 protocol endpoint (RFC 6749, RFC 7009): the client authenticates in the request; no staff key scope."
-    ),
+    openapi_extra=_PROTOCOL_FORM,
 )
 async def token(request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep) -> Response:
     """Issue tokens to app clients (form-encoded, RFC 6749 §4.1.3, §4.4.2, §6).
@@ -321,9 +324,7 @@ async def _after_replay(
 
 @router.post(
     "/revoke",
-    openapi_extra=not_keyed(
-        "OAuth 2.0 protocol endpoint (RFC 6749, RFC 7009): the client authenticates in the request; no staff key scope."
-    ),
+    openapi_extra=_PROTOCOL_FORM,
 )
 async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """RFC 7009: revoke ``token`` (a refresh or an access token of the calling client, which

@@ -11,6 +11,9 @@
   answers 422 ``validation-failed`` naming it, instead of being silently ignored (a misspelt
   filter would otherwise return everything); so does a single-valued one given more than once
   (its other values would be silently dropped: ``?q=Ndiaye&q=Diop`` searched Diop alone).
+- :func:`reject_body_not_taken`: a request body sent to an operation that takes none answers 422
+  ``body-not-taken`` instead of being silently ignored (an empty body, ``{}`` or an object of
+  ``null`` members hold nothing and pass).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import ValidationFailed
+from app.audit import strict_json
+from app.core.errors import BodyNotTaken, ValidationFailed
 
 API_PREFIX = "/api/"
 
@@ -209,3 +213,61 @@ def reject_unknown_or_repeated_form_fields(names: Sequence[str], *, accepted: Co
                 *_errors("body", repeated, "Form field given more than once.", "repeated_parameter"),
             ],
         )
+
+
+_TAKES_BODY = "diaspora_takes_body"
+
+
+def takes_body(route: APIRoute) -> bool:
+    """Whether ``route`` takes a request body: it declares body parameters (JSON, form or file,
+    its dependencies' included) or an OpenAPI ``requestBody`` of its own (``openapi_extra``: a
+    streamed upload, a form the endpoint parses itself)."""
+    found: bool | None = getattr(route, _TAKES_BODY, None)
+    if found is None:
+        found = route.body_field is not None or "requestBody" in (route.openapi_extra or {})
+        setattr(route, _TAKES_BODY, found)  # computed once per route, kept with it
+    return found
+
+
+def _holding_values(content_type: str, body: bytes) -> list[str] | None:
+    """The members holding a value (not ``null``) of a body that is a JSON object, ``[]`` for one
+    that holds nothing (blank, ``null``, ``{}``, members all ``null``), ``None`` for any other
+    body (another JSON value, JSON that does not parse, a form, text, bytes)."""
+    if not body.strip():
+        return []
+    if content_type and "json" not in content_type:
+        return None
+    try:
+        document = strict_json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, or a key twice (strict_json.DuplicateKey)
+        return None
+    if document is None:
+        return []
+    if not isinstance(document, dict):
+        return None
+    return [name for name, value in document.items() if value is not None]
+
+
+async def reject_body_not_taken(request: Request) -> None:
+    """Raise :class:`~app.core.errors.BodyNotTaken` (422) when an operation that takes no body
+    (:func:`takes_body`) is sent one holding something: a JSON object's members with a value are
+    named (``errors[].loc`` ``["body", name]``), any other body is refused at ``["body"]``.
+
+    Installed as an application-wide dependency, so it covers every route, present and future,
+    whatever its method; the body it reads is the one the route never reads.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or takes_body(route):
+        return
+    members = _holding_values(request.headers.get("content-type", "").lower(), await request.body())
+    if members == []:
+        return
+    if members is None:
+        found = [{"loc": ["body"], "msg": "This operation takes no request body.", "type": "body_not_taken"}]
+    else:
+        found = _errors("body", members, "This operation takes no request body.", "not_applicable")
+    raise BodyNotTaken(
+        "This operation takes no request body: send none (what was sent would be ignored).",
+        detail_fr="Cette opération ne prend pas de corps de requête : n'en envoyez pas (il serait ignoré).",
+        errors=found,
+    )

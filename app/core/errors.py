@@ -162,6 +162,18 @@ def not_applicable(fields: list[str], *, why_en: str, why_fr: str) -> FieldNotAp
     )
 
 
+class BodyNotTaken(ValidationFailed):
+    """422: a request body sent to an operation that takes none (a ``DELETE``, a ``POST`` action
+    such as a consent's withdrawal). Refused rather than ignored: what the client sent would be
+    dropped without a word. An empty body, ``{}`` and an object whose members are all ``null`` hold
+    nothing and pass. Members: ``errors``, one per member holding a value (``loc`` ``["body",
+    name]``, type ``not_applicable``) or, for anything but a JSON object, one at ``["body"]``
+    (type ``body_not_taken``)."""
+
+    slug = "body-not-taken"
+    title_fr, title_en = "Cette opération ne prend pas de corps", "This operation takes no request body"
+
+
 class IdempotencyKeyReused(Problem):
     status, slug = 422, "idempotency-key-reused"
     title_fr, title_en = (

@@ -20,11 +20,15 @@ from fastapi.params import Depends as DependsParam
 from fastapi.routing import APIRoute
 
 from app.audit import strict_json
-from app.core.conformance import reject_unknown_query_parameters
+from app.core.conformance import reject_body_not_taken, reject_unknown_query_parameters
 
-SHARED_DEPENDENCIES: Sequence[DependsParam] = (Depends(reject_unknown_query_parameters),)
+SHARED_DEPENDENCIES: Sequence[DependsParam] = (
+    Depends(reject_unknown_query_parameters),
+    Depends(reject_body_not_taken),
+)
 """The dependencies every route runs first: unknown or repeated query parameters answer 422
-(:func:`app.core.conformance.reject_unknown_query_parameters`)."""
+(:func:`app.core.conformance.reject_unknown_query_parameters`), and so does a body sent to an
+operation that takes none (:func:`app.core.conformance.reject_body_not_taken`)."""
 
 
 class StrictJSONRequest(Request):

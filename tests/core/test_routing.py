@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.core.config import Settings
-from app.core.conformance import reject_unknown_query_parameters
+from app.core.conformance import reject_body_not_taken, reject_unknown_query_parameters
 from app.core.routing import add_routes, api_router
 from app.main import create_app
 from tests.conftest import TEST_SECRET
@@ -84,4 +84,8 @@ def test_api_router_keeps_the_routers_own_dependencies_after_the_shared_ones() -
     app = FastAPI()
     add_routes(app, [router])
     (route,) = [r for r in app.routes if isinstance(r, APIRoute)]
-    assert [d.call for d in route.dependant.dependencies] == [reject_unknown_query_parameters, own]
+    assert [d.call for d in route.dependant.dependencies] == [
+        reject_unknown_query_parameters,
+        reject_body_not_taken,
+        own,
+    ]
