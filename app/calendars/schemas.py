@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from app.calendars.rules import SundayRule
 from app.core.dates import DeskDate
@@ -21,7 +21,7 @@ def _clean_name(value: str) -> str:
 
 
 HolidayName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_name)]
-Year = Annotated[int, Field(ge=2000, le=2100)]
+Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
 
 
 HolidayDay = DeskDate

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt
 
 from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
 from app.core.partial import PartialUpdate
@@ -60,7 +60,7 @@ class ServiceTypeCreate(BaseModel):
     label_fr: NotBlank = Field(min_length=1, max_length=200)
     label_en: NotBlank = Field(min_length=1, max_length=200)
     category: Category
-    default_sla_days: int = Field(ge=0, le=250)
+    default_sla_days: StrictInt = Field(ge=0, le=250)
     documents_required: list[DocumentName] = Field(default_factory=list, max_length=30)
     closure_requires_approval: StrictBool = False
 
@@ -72,7 +72,7 @@ class ServiceTypeUpdate(PartialUpdate):
     label_fr: NotBlank | None = Field(default=None, min_length=1, max_length=200)
     label_en: NotBlank | None = Field(default=None, min_length=1, max_length=200)
     category: Category | None = None
-    default_sla_days: int | None = Field(default=None, ge=0, le=250)
+    default_sla_days: StrictInt | None = Field(default=None, ge=0, le=250)
     documents_required: list[DocumentName] | None = Field(default=None, max_length=30)
     closure_requires_approval: StrictBool | None = None
     is_active: StrictBool | None = None

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from app.clients import redirects
 from app.clients.scopes import SCOPES
@@ -33,7 +33,7 @@ class ClientCreate(BaseModel):
     type: Literal["public", "confidential"]
     redirect_uris: list[str] = Field(default_factory=list, max_length=20)
     scopes: list[Scope] = Field(min_length=1, max_length=len(SCOPES))
-    rate_limit_per_minute: int = Field(default=600, ge=1, le=100_000)
+    rate_limit_per_minute: StrictInt = Field(default=600, ge=1, le=100_000)
     service_user_email: str | None = Field(default=None, max_length=320)
 
     @field_validator("redirect_uris")

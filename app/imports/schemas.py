@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.core.db import INTEGER_MAX
@@ -194,7 +194,7 @@ alike, instead of overflowing the driver (PostgreSQL) or being looked up (SQLite
 class BulkRowResolution(RowResolutionIn):
     """One row of a bulk resolution: its ``line`` and its decision."""
 
-    line: int = Field(ge=2, le=MAX_LINE)
+    line: StrictInt = Field(ge=2, le=MAX_LINE)
 
 
 class BulkResolutionIn(BaseModel):
