@@ -1,0 +1,94 @@
+"""No date a request body takes is unbounded: year 1 and 9999 are refused at the field, whatever
+the model. An identity document's ``expires_on`` lies in the desk's calendar (2000–2100,
+``app.core.dates``), like every other typed date.
+
+Before: ``documents[].expires_on`` took ``0001-01-01`` and ``9999-12-31`` (stored, exported, and
+shown as an expiry), on create and update alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from tests.core.test_blank_and_future_inputs import _field_validators, _request_models
+from tests.registrants.conftest import URL, person
+
+FAR = {
+    "date": ("0001-01-01", "9999-12-31", "1899-12-31"),
+    "datetime": ("0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z", "1899-12-31T10:00:00Z"),
+}
+"""The far values each kind of date field must refuse (1899: before any bound of the API)."""
+DATES_AS_TEXT = frozenset({("RegistrantCreate", "date_of_birth"), ("RegistrantUpdate", "date_of_birth")})
+"""Partial dates (``1994``, ``1994-03``) taken as text: bounded by their parser."""
+
+
+def _date_kind(schema: Any) -> str | None:
+    """``"date"`` or ``"datetime"`` when a field's core schema validates one (anywhere in it)."""
+    if isinstance(schema, dict):
+        if schema.get("type") in FAR:
+            return str(schema["type"])
+        return next((k for v in schema.values() if (k := _date_kind(v)) is not None), None)
+    if isinstance(schema, list):
+        return next((k for v in schema if (k := _date_kind(v)) is not None), None)
+    return None
+
+
+def test_every_date_of_a_request_body_is_bounded(app: FastAPI) -> None:
+    """A new date field of plain ``dt.date`` or ``datetime`` fails here until it says its bounds
+    (``DeskDate``, ``AppointmentTime``, its own validator)."""
+    unbounded, checked = [], []
+    for model in _request_models(app):
+        schema: Any = model.__pydantic_core_schema__
+        while schema["type"] != "model-fields":
+            schema = schema["schema"]
+        validators = _field_validators(model)
+        for name, field in schema["fields"].items():
+            kind = "date" if (model.__name__, name) in DATES_AS_TEXT else _date_kind(field)
+            if kind is None:
+                continue
+            checked.append(f"{model.__name__}.{name}")
+            for value in FAR[kind]:
+                try:
+                    validators[name].validate_python(value)
+                except ValidationError:
+                    continue
+                unbounded.append(f"{model.__name__}.{name} = {value}")
+    assert "DocumentIn.expires_on" in checked and "AppointmentCreate.starts_at" in checked
+    assert len(checked) > 15  # the walk reached the dates (20 fields)
+    assert unbounded == []
+
+
+@pytest.mark.parametrize("expires_on", ["9999-12-31", "0001-01-01", "1999-12-31", "2101-01-01"])
+async def test_a_document_s_far_expiry_is_refused_at_its_field(
+    client: httpx.AsyncClient, make_staff: Any, expires_on: str
+) -> None:
+    agent = await make_staff("agent", ["CASA-BASE"])
+    document = {"doc_type": "passport", "number": "A01234567", "expires_on": expires_on}
+    created = await client.post(URL, json=person(documents=[document]), headers=agent.headers)
+    assert (created.status_code, [(e["loc"], e["type"]) for e in created.json()["errors"]]) == (
+        422,
+        [(["body", "documents", "0", "expires_on"], "date_range")],
+    )
+    kept = await client.post(URL, json=person(), headers=agent.headers)
+    assert kept.status_code == 201, kept.text
+    changed = await client.patch(
+        f"{URL}/{kept.json()['id']}",
+        json={"documents": [document]},
+        headers={**agent.headers, "If-Match": kept.headers["etag"]},
+    )
+    assert (changed.status_code, changed.json()["errors"][0]["type"]) == (422, "date_range")
+    read = await client.get(f"{URL}/{kept.json()['id']}", headers=agent.headers)
+    assert read.json()["documents"] == []
+
+
+async def test_a_document_expiring_within_the_calendar_is_stored(client: httpx.AsyncClient, make_staff: Any) -> None:
+    agent = await make_staff("agent", ["CASA-BASE"])
+    document = {"doc_type": "passport", "number": "A01234567", "expires_on": "2034-05-31"}
+    created = await client.post(URL, json=person(documents=[document]), headers=agent.headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["documents"][0]["expires_on"] == "2034-05-31"
