@@ -102,7 +102,7 @@ async def create(
     await checks.check_slot(session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at)
     await checks.check_person_free(session, registrant_id=subject.registrant_id, starts_at=starts_at, ends_at=ends_at)
     appointment = Appointment(
-        id=await client_ids.new_id(session, Appointment, id, location="/api/v1/appointments/{id}"),
+        id=await client_ids.new_id(session, Appointment, id, location="/api/v1/appointments/{id}", actor=actor),
         desk_id=desk.id,
         agent_id=agent_id,
         registrant_id=subject.registrant_id,

@@ -17,13 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
-from app.cases.models import CaseNote
+from app.cases.models import Case, CaseNote
 from app.cases.service import ensure_writable, get_visible
 from app.cases.timeline import add_event
 from app.core import client_ids
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.pagination import paginate
+
+_NOTE_LOCATION = "/api/v1/cases/{record.case_id}/notes/{id}"
+"""A note's URL: under the case it is on (a note taken on another case names that one)."""
+
+
+async def _case_desk(session: AsyncSession, note: CaseNote) -> uuid.UUID | None:
+    desk_id: uuid.UUID | None = await session.scalar(select(Case.desk_id).where(Case.id == note.case_id))
+    return desk_id
 
 
 async def add(
@@ -41,9 +49,10 @@ async def add(
     ``note_id``: a client-generated id (offline); 409 ``id-taken`` when it is in use."""
     case = await get_visible(session, actor=actor, case_id=case_id, for_write=True)
     ensure_writable(case)
-    location = f"/api/v1/cases/{case.id}/notes/{{id}}"
     note = CaseNote(
-        id=await client_ids.new_id(session, CaseNote, note_id, location=location),
+        id=await client_ids.new_id(
+            session, CaseNote, note_id, location=_NOTE_LOCATION, actor=actor, desk_of=lambda n: _case_desk(session, n)
+        ),
         case_id=case.id,
         author_id=actor.user_id,
         author_label=actor.email,

@@ -136,7 +136,7 @@ async def create(
     require_open(desk, field="registrant_id")
     now = now or utcnow()
     opened_on = local_date(desk, now)
-    case_id = await client_ids.new_id(session, Case, values.get("id"), location="/api/v1/cases/{id}")
+    case_id = await client_ids.new_id(session, Case, values.get("id"), location="/api/v1/cases/{id}", actor=actor)
     case = Case(
         id=case_id,
         case_number=await next_case_number(session, desk=desk, year=opened_on.year),

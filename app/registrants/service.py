@@ -209,7 +209,9 @@ async def create(
     """
     if not actor.can_see_desk(desk.id):
         raise NotFound("No such desk.", detail_fr="Guichet introuvable.")
-    registrant_id = await client_ids.new_id(session, Registrant, data.id, location="/api/v1/registrants/{id}")
+    registrant_id = await client_ids.new_id(
+        session, Registrant, data.id, location="/api/v1/registrants/{id}", actor=actor
+    )
     prepare.check_restricted(actor, data.model_fields_set)
     find = await prepare.area_finder(session, country=desk.country, fields=data.model_dump(include=AREA_FIELDS))
     new = bulk.build(
