@@ -4,7 +4,13 @@ Two requests have the same fingerprint when they ask the same thing, however a c
 
 - the query string is parsed (percent-decoding undone) and its parameters sorted, so
   ``?a=1&b=2`` and ``?b=2&a=1`` are one request, ``?confirm_duplicates=true`` and no query two;
-- a JSON body is parsed and written again with sorted keys and no spacing;
+- a JSON body is read as its endpoint reads it (:func:`canonical_parsed`: the route's body model
+  validates it, and the fields the client sent are written again as JSON with sorted keys), so
+  ``"id": "0F8FAD5B-D9CB-469F-A165-70867728950E"``, ``"0f8fad5bd9cb469fa16570867728950e"`` and
+  ``"0f8fad5b-d9cb-469f-a165-70867728950e"`` are one request, as are a date or a name written
+  in any way the model reads as the same value; a body no model reads is parsed and written
+  again with sorted keys and no spacing (:func:`canonical_body`, also the rule records stored
+  before hold);
 - a form (``multipart/form-data`` or url-encoded) counts by its fields as the endpoint parsed them
   (field name, file name, content type, and the SHA-256 of the value's bytes), so a retry of the
   same form under a new multipart boundary — every client draws a new one per request — is the
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import FormData
@@ -56,6 +63,14 @@ def canonical_body(content_type: str, body: bytes) -> bytes:
     """A body that is not a form as the bytes that identify it: JSON parsed and written again with
     sorted keys, anything else (or JSON that does not parse) as it came."""
     return _json_or_bytes(content_type, body)
+
+
+def canonical_parsed(document: Any) -> bytes:
+    """A JSON body as its endpoint's model read it (``document``: the fields sent, validated and
+    written in JSON mode, so a UUID in any case or without hyphens is its canonical form) as the
+    bytes that identify it: sorted keys, no spacing, prefixed so that none equals a
+    :func:`canonical_body`."""
+    return b"parsed:" + json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 async def canonical_form(form: FormData) -> bytes:

@@ -1,7 +1,8 @@
 """``Idempotency-Key`` on creating requests (draft-ietf-httpapi-idempotency-key-header).
 
 A first request with a key stores its response in the same transaction as its work; a retry with
-the same key and the same request (method, path, query and body: see :mod:`app.core.fingerprint`)
+the same key and the same request (method, path, query and body as the endpoint reads it: see
+:mod:`app.core.fingerprint`)
 gets that stored response again; the same key with another request answers 422.
 Two concurrent requests with one key: the unique constraint makes the second wait for the first
 and then replay it, so only one record is ever created.
@@ -31,11 +32,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.audit import strict_json
 from app.core.context import Actor
 from app.core.db import Base, utcnow
 from app.core.deps import SessionDep
 from app.core.errors import BadRequest, IdempotencyKeyReused, NotFound
-from app.core.fingerprint import canonical_body, canonical_form, fingerprint_of, legacy_fingerprint_of
+from app.core.fingerprint import (
+    canonical_body,
+    canonical_form,
+    canonical_parsed,
+    fingerprint_of,
+    legacy_fingerprint_of,
+)
 
 _FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
@@ -76,6 +84,23 @@ def _still_readable(stored: Any, actor: Actor, body: Any) -> bool:
     return stored.get("desks") is not None and (now["desks"] is None or set(stored["desks"]) <= set(now["desks"]))
 
 
+def _as_read(request: Request, raw: bytes) -> Any | None:
+    """The JSON body ``raw`` as the route's body model reads it (the fields sent, validated, in
+    JSON mode: :func:`app.core.fingerprint.canonical_parsed`), or ``None`` when the route takes no
+    JSON body or the body does not validate (the raw JSON rule then applies)."""
+    field = getattr(request.scope.get("route"), "body_field", None)
+    if field is None:
+        return None
+    try:
+        document = strict_json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    value, errors = field.validate(document, loc=("body",))
+    if errors:
+        return None
+    return field.serialize(value, mode="json", exclude_unset=True)
+
+
 class IdempotencyRecord(Base):
     """A remembered response, per client scope (the staff user) and key; ``headers`` holds the
     response's headers and, under :data:`ACCESS_ENTRY`, the user's access when it was stored."""
@@ -110,8 +135,9 @@ class Idempotency:
         key is unique per client): another user's request with the same key and body is a first
         request of theirs, never a replay of someone else's response.
         Raises ``IdempotencyKeyReused`` (422) when the key was used with another request: another
-        method, path, query (parsed: parameter order does not count) or body (JSON parsed; a
-        multipart form by its fields and files, whatever its boundary). Raises ``NotFound`` (404)
+        method, path, query (parsed: parameter order does not count) or body (JSON as the
+        endpoint's model reads it: a UUID's case or hyphens do not count; a multipart form by its
+        fields and files, whatever its boundary). Raises ``NotFound`` (404)
         when the user may no longer read what the stored response shows (their desks or role
         changed since).
         """
@@ -119,7 +145,7 @@ class Idempotency:
             return None
         # A person's account ids and staff ids never share a scope.
         scope = f"{'person' if actor.role == 'person' else 'staff'}:{actor.user_id}"
-        request_fingerprint, legacy = await self._fingerprints()
+        request_fingerprint, earlier = await self._fingerprints()
         existing = await self._find(scope)
         if existing is None:
             record = IdempotencyRecord(scope=scope, key=self.key, fingerprint=request_fingerprint, headers={})
@@ -133,9 +159,9 @@ class Idempotency:
                 self._record, self._access = record, access_of(actor)
                 return None
         assert existing is not None
-        # A record stored before the query was part of the fingerprint keeps the rule it was
-        # stored under (method, path and body), so an upgrade never turns a retry in flight into 422.
-        if existing.fingerprint not in (request_fingerprint, legacy):
+        # A record stored under an earlier rule (the body as raw JSON; before that, no query) keeps
+        # the rule it was stored under, so an upgrade never turns a retry in flight into 422.
+        if existing.fingerprint not in (request_fingerprint, *earlier):
             raise IdempotencyKeyReused(
                 "This Idempotency-Key was already used with a different request (query or body).",
                 detail_fr="Cette clé d'idempotence a déjà servi pour une autre requête (paramètres ou corps).",
@@ -149,23 +175,25 @@ class Idempotency:
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(existing.body, status_code=existing.status_code or 200, headers=headers)
 
-    async def _fingerprints(self) -> tuple[str, str | None]:
-        """This request's fingerprint, and the one a record stored before the query counted would
-        hold for it (``None`` for a form: no form endpoint took a key then)."""
+    async def _fingerprints(self) -> tuple[str, tuple[str, ...]]:
+        """This request's fingerprint, and those records stored under earlier rules would hold
+        for it: the JSON body as sorted raw JSON (before bodies were read as their model reads
+        them), and without the query (before the query counted); none for a form."""
         request = self.request
         content_type = request.headers.get("content-type", "")
         media = content_type.split(";", 1)[0].strip().lower()
+        method, path, query = request.method, request.url.path, request.url.query
         if media in _FORM_TYPES:
             # FastAPI has parsed the form (and consumed the stream) before the endpoint runs: a
             # keyed endpoint takes its form as Form()/File() parameters, never as a raw stream.
-            body = await canonical_form(await request.form())
-            return fingerprint_of(request.method, request.url.path, request.url.query, body), None
+            return fingerprint_of(method, path, query, await canonical_form(await request.form())), ()
         raw = await request.body()
-        body = canonical_body(content_type, raw)
-        return (
-            fingerprint_of(request.method, request.url.path, request.url.query, body),
-            legacy_fingerprint_of(request.method, request.url.path, content_type, raw),
-        )
+        as_json = fingerprint_of(method, path, query, canonical_body(content_type, raw))
+        earlier = (as_json, legacy_fingerprint_of(method, path, content_type, raw))
+        parsed = _as_read(request, raw) if "json" in content_type else None
+        if parsed is None:
+            return as_json, earlier[1:]
+        return fingerprint_of(method, path, query, canonical_parsed(parsed)), earlier
 
     async def _find(self, scope: str) -> IdempotencyRecord | None:
         stmt = select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == self.key)

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Annotated, Any
 
 import httpx
 import pytest
 from fastapi import FastAPI, Form, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.auth.deps import CurrentActor
+from app.core.fingerprint import VERSION
 from app.core.idempotency import IdempotencyDep, IdempotencyRecord
+from app.registrants.models import Registrant
 from tests.conftest import Staff
 from tests.registrants.conftest import URL as REGISTRANTS
 from tests.registrants.conftest import person
@@ -165,4 +169,60 @@ async def test_a_record_stored_before_the_upgrade_still_replays_its_retry(
         )
     headers = {**agent.headers, "Idempotency-Key": "before-upgrade", "Content-Type": "application/json"}
     retried = await client.post(url, content=raw, headers=headers)
+    assert (retried.status_code, retried.json(), retried.headers.get("idempotent-replayed")) == (201, stored, "true")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [str.upper, lambda u: u.replace("-", ""), lambda u: "{" + u + "}"],
+    ids=["upper", "no-hyphens", "braces"],
+)
+async def test_a_retry_spelling_the_client_id_otherwise_replays(
+    client: httpx.AsyncClient, agent: Staff, sessionmaker: async_sessionmaker[AsyncSession], spelling: Any
+) -> None:
+    """The body counts as the endpoint reads it: a UUID in upper case, without hyphens or in
+    braces is the same id (before: 422 ``idempotency-key-reused`` for the same request)."""
+    new_id = str(uuid.uuid4())
+    headers = {**agent.headers, "Idempotency-Key": "offline-1"}
+    created = await client.post(REGISTRANTS, json=person(id=new_id), headers=headers)
+    again = await client.post(REGISTRANTS, json=person(id=spelling(new_id)), headers=headers)
+    assert created.status_code == 201, created.text
+    assert (again.status_code, again.headers.get("idempotent-replayed"), again.json()) == (201, "true", created.json())
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Registrant)) == 1
+
+
+async def test_a_retry_with_another_value_is_still_another_request(client: httpx.AsyncClient, agent: Staff) -> None:
+    new_id = str(uuid.uuid4())
+    headers = {**agent.headers, "Idempotency-Key": "offline-2"}
+    created = await client.post(REGISTRANTS, json=person(id=new_id), headers=headers)
+    other = await client.post(REGISTRANTS, json=person(id=new_id.upper(), given_names="Awa"), headers=headers)
+    assert created.status_code == 201
+    assert _problem(other) == REUSED
+
+
+async def test_a_record_stored_under_the_raw_json_rule_still_replays_its_retry(
+    client: httpx.AsyncClient, agent: Staff, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A record stored before bodies were read as their endpoint reads them holds the fingerprint
+    of the body as sorted raw JSON: the same retry still replays it."""
+    stored = {"id": "00000000-0000-0000-0000-000000000002", "file_number": "CASA-2026-000002"}
+    canonical = json.dumps(person(), sort_keys=True, separators=(",", ":")).encode()
+    head = f"POST {REGISTRANTS}?[]\n".encode()
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            IdempotencyRecord(
+                scope=f"staff:{agent.id}",
+                key="raw-json-rule",
+                # the rule of before, written out by hand: SHA-256 of the version line, "POST
+                # path?query pairs", a newline and the body as sorted compact JSON
+                fingerprint=hashlib.sha256(VERSION + head + canonical).hexdigest(),
+                status_code=201,
+                body=stored,
+                headers={},
+            )
+        )
+    retried = await client.post(
+        REGISTRANTS, json=person(), headers={**agent.headers, "Idempotency-Key": "raw-json-rule"}
+    )
     assert (retried.status_code, retried.json(), retried.headers.get("idempotent-replayed")) == (201, stored, "true")
