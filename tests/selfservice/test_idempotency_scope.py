@@ -83,9 +83,10 @@ async def test_stored_keys_keep_the_format_retries_meet_across_an_upgrade(
 ) -> None:
     """A stored key outlives a deployment: a retry after an upgrade must find it, so its scope
     (``person:<id>``/``staff:<id>``) and its fingerprint (SHA-256 of the version line, ``METHOD
-    path?`` with the query's sorted pairs as compact JSON, a newline and the body as sorted compact
-    JSON) are written out here by hand, not read from the code. (Records of the format before,
-    without the version line and the query, still replay: tests/core/test_idempotency_fingerprint.py.)"""
+    path?`` with the query's sorted pairs as compact JSON, a newline, ``parsed:`` and the body as
+    its model reads it, as sorted compact JSON in UTF-8) are written out here by hand, not read
+    from the code. (Records of the formats before — the body as raw JSON; without the version line
+    and the query — still replay: tests/core/test_idempotency_fingerprint.py.)"""
     import hashlib
     import json
 
@@ -98,7 +99,7 @@ async def test_stored_keys_keep_the_format_retries_meet_across_an_upgrade(
     assert (by_person.status_code, by_staff.status_code) == (201, 201)
 
     def fingerprint(target: str, body: dict[str, str]) -> str:
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        canonical = b"parsed:" + json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         head = b"diaspora-desk/idempotency-fingerprint/2\nPOST " + target.encode() + b"?[]\n"
         return hashlib.sha256(head + canonical).hexdigest()
 
