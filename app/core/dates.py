@@ -37,3 +37,19 @@ def _within_calendar(day: dt.date) -> dt.date:
 DeskDate = Annotated[dt.date, AfterValidator(_within_calendar)]
 """A calendar date (``YYYY-MM-DD``) between 1 January :data:`FIRST_YEAR` and 31 December
 :data:`LAST_YEAR`; outside, 422 ``date_range`` naming the field."""
+
+PAPERS_FIRST_YEAR: Final = 1900
+"""The first year a date written on a person's papers may carry (the import reads 1900–2100 too)."""
+
+
+def _within_papers(day: dt.date) -> dt.date:
+    if not PAPERS_FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise PydanticCustomError("date_range", f"must be between {PAPERS_FIRST_YEAR} and {LAST_YEAR}")
+    return day
+
+
+PapersDate = Annotated[dt.date, AfterValidator(_within_papers)]
+"""A date written on a person's papers (an identity document's expiry), between 1 January
+:data:`PAPERS_FIRST_YEAR` and 31 December :data:`LAST_YEAR`: an old document is recorded as it was
+written (a file holding one can still be edited), while ``0001-01-01`` or a ``9999-12-31``
+"never" placeholder is refused, 422 ``date_range`` naming the field."""

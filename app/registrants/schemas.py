@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
-from app.core.dates import DeskDate
+from app.core.dates import PapersDate
 from app.core.partial import PartialUpdate
 from app.core.text import clean, not_blank, shows_nothing
 from app.registrants import matching
@@ -192,14 +192,14 @@ class PhoneIn(_Strict):
 
 class DocumentIn(_Strict):
     """An identity document; ``number`` is normalised (upper case, no spaces/dashes/dots);
-    ``expires_on`` within the desk's calendar (:data:`app.core.dates.DeskDate`, 2000–2100: a
-    document expired before 2000 proves nothing now, and ``9999-12-31`` is a "never" placeholder,
-    not a date; a document that does not expire has none)."""
+    ``expires_on`` between 1900 and 2100 (:data:`app.core.dates.PapersDate`: an old document is
+    recorded as written, and ``9999-12-31`` is a "never" placeholder, not a date; a document that
+    does not expire has none)."""
 
     doc_type: DocumentType
     number: StrictStr = Field(min_length=1, max_length=64, examples=["A01234567"])
     issuing_country: CountryCode | None = Field(default=None, examples=["SN"])
-    expires_on: DeskDate | None = None
+    expires_on: PapersDate | None = None
 
 
 class ConsentIn(_Strict):
