@@ -81,9 +81,11 @@ export async function loadDay(done = "") {
       li.append(el("strong", `${localTime(a.start_local)}–${localTime(a.end_local)}`), el("span", ` ${who[a.registrant_id]} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""} `));
       if (a.status === "booked") {
         li.append(moveButton(a, who[a.registrant_id], box, li));
+        // Each button named with whose appointment and when: a day lists many "Arrivé(e)" buttons.
+        const which = `${who[a.registrant_id]}, ${localTime(a.start_local)}`;
         for (const [status, label] of ACTIONS) {
-          if (status === "cancelled") { li.append(cancelButton(`${localTime(a.start_local)}`, () => act(a, status, box).catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); }))); continue; }
-          const b = el("button", t(label), { type: "button", class: "secondary" });
+          if (status === "cancelled") { li.append(cancelButton(which, () => act(a, status, box).catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); }))); continue; }
+          const b = el("button", t(label), { type: "button", class: "secondary", "aria-label": `${t(label)}${colon()}${which}` });
           b.addEventListener("click", () => busy(b, () => act(a, status, box).catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); })));
           li.append(b);
         }

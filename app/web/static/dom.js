@@ -77,3 +77,31 @@ export function openRow(parts, onOpen) {
   li.append(button);
   return li;
 }
+
+// A button that asks first, inline (no window.confirm: it is not read well by screen readers and
+// the strict CSP pages are tested headless): a group with the question and two buttons, focus on
+// the question; "no" puts the focus back on the button, "yes" runs `run()` (a promise). `name`:
+// the button's accessible name when its label alone does not say which item it acts on (several
+// such buttons on one screen: "Annuler le rendez-vous : Awa Diop, 10:00").
+export function confirmButton({ label, name = "", question, yes, no }, run) {
+  const wrap = el("span", null, { class: "confirm-wrap" });
+  const ask = el("button", label, { type: "button", class: "secondary", "aria-expanded": "false" });
+  if (name) ask.setAttribute("aria-label", name);
+  const group = el("div", null, { role: "group", class: "confirm", hidden: "" });
+  const prompt = el("p", question, { tabindex: "-1" });
+  group.setAttribute("aria-label", name || label);
+  const yesButton = el("button", yes, { type: "button" });
+  const noButton = el("button", no, { type: "button", class: "secondary" });
+  group.append(prompt, yesButton, noButton);
+  const close = () => { group.hidden = true; ask.hidden = false; ask.setAttribute("aria-expanded", "false"); };
+  ask.addEventListener("click", () => {
+    group.hidden = false;
+    ask.setAttribute("aria-expanded", "true");
+    ask.hidden = true;
+    focusOn(prompt);
+  });
+  noButton.addEventListener("click", () => { close(); focusOn(ask); });
+  yesButton.addEventListener("click", () => busy(yesButton, async () => { await run(); }));
+  wrap.append(ask, group);
+  return wrap;
+}

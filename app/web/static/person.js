@@ -84,7 +84,8 @@ function appointmentsSection(list) {
     const li = el("li");
     li.append(el("span", `${deskTime(a.starts_at, a.desk_id, i18n.lang)} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""} `));
     if (a.status === "booked") {
-      const move = el("button", t("reschedule"), { type: "button", class: "secondary" });
+      const when = deskTime(a.starts_at, a.desk_id, i18n.lang);
+      const move = el("button", t("reschedule"), { type: "button", class: "secondary", "aria-label": `${t("reschedule")}${colon()}${when}` });
       // Moving: the slot picker with its own "stop moving" button, apart from cancelling.
       move.addEventListener("click", () => busy(move, async () => {
         try {
@@ -98,7 +99,7 @@ function appointmentsSection(list) {
           return undefined;
         }
       }));
-      const cancel = cancelButton(deskTime(a.starts_at, a.desk_id, i18n.lang), async () => {
+      const cancel = cancelButton(when, async () => {
         try {
           const current = await api("GET", `/api/v1/appointments/${a.id}`);
           const r = current.ok ? await api("POST", `/api/v1/appointments/${a.id}/transitions`, { json: { status: "cancelled" }, headers: { "If-Match": current.etag } }) : current;
