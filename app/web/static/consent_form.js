@@ -1,17 +1,61 @@
-// Recording a consent in the person's file (POST /api/v1/registrants/{id}/consents): purpose in
-// words, given or refused, the partner named for a referral, the language the notice was given in.
-// The API dates the consent itself (recorded_at, now); the list above shows that date.
+// The consents of the person's file: each decision with its purpose in words, the partner named
+// for a referral, given or refused, its date and, once withdrawn, the date of the withdrawal. A
+// consent given and in force can be withdrawn (POST …/consents/{id}/withdraw, asked first: it
+// stops every later disclosure; the API takes no reason and keeps the record). Below, the form to
+// record one more (POST /api/v1/registrants/{id}/consents): given or refused, the partner for a
+// referral, the language the notice was given in. The API dates both (now).
 import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
-import { busy, el, focusOn, say, sayLines } from "./dom.js";
-import { code, t } from "./i18n.js";
+import { busy, confirmButton, el, focusOn, say, sayLines } from "./dom.js";
+import { code, colon, dayText, t } from "./i18n.js";
 import "./i18n_desk.js";
+
+const purposeText = (c) => `${code(c.purpose)}${c.partner_name ? ` (${c.partner_name})` : ""}`;
+
+// "Retirer" for consent `c`, asked first; the file drawn again saying so, or the refusal in `box`.
+function withdrawButton(c, person, box, reopen) {
+  const purpose = purposeText(c);
+  return confirmButton({
+    label: t("consent_withdraw"), name: `${t("consent_withdraw_name")}${colon()}${purpose}`,
+    question: t("consent_withdraw_q", { purpose }), yes: t("consent_withdraw_yes"), no: t("confirm_cancel_no"),
+  }, async () => {
+    const slot = `withdraw:${person.id}:${c.id}`;  // resent after a lost answer: the API answers the withdrawal again
+    try {
+      const r = await api("POST", `/api/v1/registrants/${person.id}/consents/${c.id}/withdraw`, { headers: { "Idempotency-Key": keyFor(slot, {}) } });
+      if (!r.ok) { sayLines(box, problemLines(r.body)); return focusOn(box); }
+      sent(slot);
+      return reopen(t("consent_withdrawn_msg"));
+    } catch (error) {
+      if (!(error instanceof SessionExpired)) say(box, error.message);
+      return focusOn(box);
+    }
+  });
+}
+
+/** The consents section of `person`'s file: the list (withdrawal offered for a consent given and
+ * not withdrawn) and the form to record one; `reopen(message)` redraws the file. */
+export function consentsSection(person, reopen) {
+  const section = el("section");
+  section.append(el("h2", t("consents")));
+  const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
+  if (!person.consents.length) section.append(el("p", t("none_on_file")));
+  const ul = el("ul", null, { class: "plain" });
+  for (const c of person.consents) {
+    const li = el("li", `${purposeText(c)}${colon()}${c.granted ? t("granted") : t("refused")} · ${t("consent_recorded")} ${dayText(c.recorded_at)}`);
+    if (c.withdrawn_at) li.append(" · ", el("strong", `${t("withdrawn")} ${dayText(c.withdrawn_at)}`));
+    else if (c.granted) li.append(" ", withdrawButton(c, person, box, reopen));
+    ul.append(li);
+  }
+  if (person.consents.length) section.append(ul);
+  section.append(box);
+  return withConsentForm(section, person, reopen);
+}
 
 const PURPOSES = ["service_delivery", "partner_referral", "desk_transfer", "transfer_to_senegal", "contact_sms_whatsapp",
   "contact_email", "statistics", "named_export"];
 const LANGUAGES = ["fr", "wo", "ff", "ar", "en"];
 
 /** The consents section `section` with a form to record one more; `reopen(message)` redraws the file. */
-export function withConsentForm(section, person, reopen) {
+function withConsentForm(section, person, reopen) {
   section.id = "person-consents";
   const form = el("form", null, { id: "consent-form" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });

@@ -100,6 +100,11 @@ export function birthDate(iso) {
   return new Intl.DateTimeFormat(i18n.lang === "fr" ? "fr-FR" : "en-GB", { ...parts, timeZone: "UTC" }).format(date);
 }
 
+/** The day of an API date or time ("2026-03-05…") in the interface language ("5 mars 2026"), "—" for none. */
+export function dayText(iso) {
+  return iso ? new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T12:00:00`)) : t("empty");
+}
+
 /** "né(e) le 12 mai 1990", "né(e) en mai 1985" / "born 12 May 1990". */
 export function bornText(iso) {
   return `${t(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? "dob_value" : "dob_in")} ${birthDate(iso)}`;

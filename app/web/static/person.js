@@ -13,7 +13,7 @@ import { receiptButton } from "./receipt.js";
 import { historySection } from "./history.js";
 import { bookingSection, rescheduleForm } from "./slots.js";
 import { appointmentDone, cancelButton } from "./appointment_actions.js";
-import { withConsentForm } from "./consent_form.js";
+import { consentsSection } from "./consent_form.js";
 
 function section(titleKey, items, empty = t("none_on_file")) {
   const s = el("section");
@@ -25,10 +25,6 @@ function section(titleKey, items, empty = t("none_on_file")) {
     s.append(ul);
   }
   return s;
-}
-
-function day(iso) {
-  return iso ? new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T12:00:00`)) : t("empty");
 }
 
 // The Arabic spelling of the name, marked as Arabic written right to left (screen readers, layout).
@@ -58,9 +54,7 @@ export function renderPerson(extra = {}) {
     title, el("p", p.registration_number, { class: "mono" }), edit, receiptButton(p, extra), identity,
     section("phones", p.phones.map((x) => `${phoneText(x)}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`)),
-    withConsentForm(section("consents", p.consents.map((c) => `${code(c.purpose)}${c.partner_name ? ` (${c.partner_name})` : ""}${colon()}`
-      + `${c.granted ? t("granted") : t("refused")} · ${t("consent_recorded")} ${day(c.recorded_at)}`
-      + (c.withdrawn_at ? ` · ${t("withdrawn")} ${day(c.withdrawn_at)}` : ""))), p, (m) => reopen(m)),
+    consentsSection(p, (m) => reopen(m)),
     caseRows(extra.cases || []),
     appointmentsSection(extra.appointments || []),
     documentsSection(p, extra.files || []),
