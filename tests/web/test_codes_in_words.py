@@ -16,6 +16,7 @@ from app.cases import workflow
 from app.cases.catalogue_data import SEED_SERVICE_TYPES
 from app.documents.models import KINDS
 from app.registrants.linkage import MERGED_FILE, REASONS
+from app.registrants.normalize import LIKELY_SENEGALESE, UNVERIFIED
 from app.registrants.schemas import DOCUMENT_TYPES
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "web" / "static"
@@ -40,6 +41,7 @@ CODES = {
     "documents the catalogue's service types require": sorted(
         {d for s in SEED_SERVICE_TYPES for d in s["documents_required"]}
     ),
+    "phone flags": [LIKELY_SENEGALESE, UNVERIFIED],
 }
 
 

@@ -8,7 +8,7 @@ import { areaName, fillRegions } from "./areas.js";
 import { openPerson, renderPerson } from "./person.js";
 import { historySection } from "./history.js";
 import { guardLeaving, leaveAllowed } from "./tabs.js";
-import { documentsFields, documentsFrom, documentsOf, identityProblem, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
+import { documentsFields, documentsFrom, documentsOf, identityProblem, phoneDoubtLines, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
 
 const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "origin_region", "host_city", "status_category", "occupation",
   "name_arabic", "email", "nationality"];
@@ -78,7 +78,10 @@ async function save(form, box, confirm = false) {
   // The history gains this rectification: read again rather than shown stale until a reload.
   state.person.extra.history = await historySection(r.body).catch(() => state.person.extra.history);
   renderPerson(state.person.extra);
-  const done = el("p", t("saved"), { class: "msg ok", role: "status" });
+  // Phones changed: the API's doubts about them (typed without +221, not a valid number) are said.
+  const doubts = "phones" in body ? phoneDoubtLines(r.body.phones) : [];
+  const done = el("div", null, { role: "status" });
+  sayLines(done, [t("saved"), ...doubts], doubts.length ? "warning" : "ok");
   $("#edit-person").after(done);
   return focusOn(done);
 }

@@ -65,10 +65,14 @@ export const FIX_CODES = {
   fr: {
     missed: "Absent(e)", contact_email: "contact par e-mail", named_export: "export nominatif", consulate: "Consulat", international_organisation: "Organisation internationale", ngo: "ONG",
     national_agency: "Agence nationale", local_authority: "Collectivité locale",
+    likely_senegalese_without_prefix: "tapé sans indicatif, lu comme un numéro du Sénégal : à vérifier avec la personne",
+    unverified_number: "numéro non vérifié",
   },
   en: {
     missed: "No-show", contact_email: "contact by e-mail", named_export: "named export", consulate: "Consulate", international_organisation: "International organisation", ngo: "NGO",
     national_agency: "National agency", local_authority: "Local authority",
+    likely_senegalese_without_prefix: "typed without a country code, read as a Senegalese number: check it with the person",
+    unverified_number: "unverified number",
   },
 };
 

@@ -3,8 +3,27 @@
 // editing, the person's phones. Problems the API returns for them (`documents.0.number`…) are
 // turned to the field at fault, in the interface language, by `identityProblem`.
 import { el } from "./dom.js";
-import { code, t } from "./i18n.js";
+import { code, colon, t } from "./i18n.js";
 import "./i18n_desk.js";
+
+/** The API's doubt about a phone in words, for the agent to check with the person ("" when none):
+ * not a valid number (kept as typed, unverified), or a `flag` such as a number typed without its
+ * country code and read as Senegalese (`likely_senegalese_without_prefix`). */
+export function phoneDoubt(phone) {
+  if (phone.verified === false || !phone.e164) return t("phone_unverified");
+  return phone.flag ? code(phone.flag) : "";
+}
+
+/** A phone as the agent should read it: E.164 when verified, else as typed; its doubt after it. */
+export function phoneText(phone) {
+  if (phone.verified === false || !phone.e164) return `${phone.raw} (${phoneDoubt(phone)})`;
+  return phone.flag ? `${phone.e164} — ${phoneDoubt(phone)}` : phone.e164;
+}
+
+/** "Téléphone : +221771234567 — tapé sans indicatif…" for each phone of `phones` the API flagged. */
+export function phoneDoubtLines(phones) {
+  return (phones || []).filter(phoneDoubt).map((ph) => `${t("phone")}${colon()}${phoneText(ph)}`);
+}
 
 const DOC_TYPES = ["passport", "cni_ecowas", "consular_card", "ma_residence_card", "birth_extract", "card_receipt",
   "laissez_passer", "student_card", "work_contract", "other"];
@@ -106,7 +125,13 @@ export function phoneFields(prefix, phones) {
     const check = el("input", null, { type: "checkbox", name: `whatsapp-${i}` });
     check.checked = Boolean(ph && ph.whatsapp);
     wa.append(check, el("span", ` ${t("phone_whatsapp")}`));
-    box.append(el("label", ph ? `${t("phone")} ${i + 1}` : t("new_phone"), { for: id }), field, wa);
+    box.append(el("label", ph ? `${t("phone")} ${i + 1}` : t("new_phone"), { for: id }), field);
+    // the API's doubt about the number as saved, under it and read with the field
+    if (ph && phoneDoubt(ph)) {
+      box.append(el("small", `${ph.e164 && ph.flag ? `${ph.e164} — ` : ""}${phoneDoubt(ph)}`, { id: `${id}-doubt`, class: "phone-doubt" }));
+      field.setAttribute("aria-describedby", `${id}-doubt`);
+    }
+    box.append(wa);
   });
   return box;
 }

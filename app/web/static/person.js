@@ -14,6 +14,7 @@ import { historySection } from "./history.js";
 import { bookingSection, rescheduleForm } from "./slots.js";
 import { appointmentDone, cancelButton } from "./appointment_actions.js";
 import { consentsSection } from "./consent_form.js";
+import { phoneText } from "./identity_fields.js";
 
 function section(titleKey, items, empty = t("none_on_file")) {
   const s = el("section");
@@ -157,9 +158,4 @@ export async function openPerson(id, done = "") {
 
 export function initPerson() {
   $("#back").addEventListener("click", () => { if (leaveAllowed()) showTab("search"); });
-}
-
-/** A phone as the agent should read it: E.164 when verified, else as typed and marked for a check. */
-export function phoneText(phone) {
-  return phone.verified === false || !phone.e164 ? `${phone.raw} (${t("phone_unverified")})` : phone.e164;
 }

@@ -4,10 +4,10 @@
 import { api, clearInvalid, keyFor, problemLines, sent, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { birthDate, code, t } from "./i18n.js";
-import { openPerson, phoneText } from "./person.js";
+import { openPerson } from "./person.js";
 import { areaName, fillRegions, loadAreas } from "./areas.js";
 import { onTab } from "./tabs.js";
-import { addIdentity, addRegistrationFields, identityProblem } from "./identity_fields.js";
+import { addIdentity, addRegistrationFields, identityProblem, phoneDoubtLines, phoneText } from "./identity_fields.js";
 
 function registrationBody(form) {
   const data = new FormData(form);
@@ -119,8 +119,15 @@ async function register(button, confirm) {
     clearRegistration();
     const done = el("a", `${t("registered")} ${r.body.registration_number}`, { href: "#", id: "registered-link" });
     done.addEventListener("click", (event) => { event.preventDefault(); openPerson(r.body.id); });
-    say(box, "", "ok");
+    // A phone the API doubts (typed without +221, not a valid number) is said with the confirmation.
+    const doubts = phoneDoubtLines(r.body.phones);
+    say(box, "", doubts.length ? "warning" : "ok");
     box.append(done);
+    if (doubts.length) {
+      const ul = el("ul");
+      for (const line of doubts) ul.append(el("li", line));
+      box.append(ul);
+    }
     box.hidden = false;
     return focusOn(done);
   } catch (error) {
