@@ -1,7 +1,8 @@
 // The screens of the desk view: one visible at a time, focus moved to its heading (the search
 // field on the search screen), each with its own address in the history.
-import { $, $$, focusOn } from "./dom.js";
+import { $, $$, focusOn, say } from "./dom.js";
 import { t } from "./i18n.js";
+import { clearInvalid } from "./api.js";
 
 const openers = {};
 
@@ -21,7 +22,17 @@ export function leaveAllowed() {
 
 export function onTab(name, handler) { openers[name] = handler; }
 
+// Leaving a screen: the messages its last actions said ("Rendez-vous annulé.", "Personne
+// enregistrée…", a refusal) and the fields they marked go, so that coming back (or to another
+// person) shows none of them as if they were about what is on screen now. Notes that are not
+// messages (`.msg` without a live role: "no partner yet") and the forms' contents stay.
+function forgetMessages(tab) {
+  for (const box of $$(".msg[role=alert], .msg[role=status]", tab)) say(box, "");
+  for (const form of $$("form", tab)) clearInvalid(form);
+}
+
 export function showTab(name, { focus = true } = {}) {
+  for (const left of $$(".tab")) if (!left.hidden && left.id !== `tab-${name}`) forgetMessages(left);
   for (const node of $$(".tab")) node.hidden = node.id !== `tab-${name}`;
   for (const b of $$("[data-tab]")) {
     if (b.dataset.tab === name) b.setAttribute("aria-current", "page");
