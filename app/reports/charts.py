@@ -1,6 +1,7 @@
 """PNG and SVG charts of report tables, drawn with matplotlib's object API (Agg, no pyplot state).
 
-A table becomes a bar chart: ``rows`` on the x axis, one stacked series per column. Suppressed
+A table becomes a bar chart, one stacked series per column: ``rows`` on the x axis, or on the y
+axis (bars lying down, labels wrapped) when they are many or long, so that no label runs into another. Suppressed
 cells are drawn as zero and the chart says so in a footnote, so no hidden figure can be read off.
 Rendering is CPU work: call :func:`render` from a worker thread.
 """
@@ -8,6 +9,7 @@ Rendering is CPU work: call :func:`render` from a worker thread.
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -22,6 +24,13 @@ from app.reports.schemas import TableOut
 MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
 
+# A label wider than its column of an upright chart (about 10 characters an inch at the default
+# size) would run into its neighbours: such a table, or one of many rows, is drawn lying down.
+_CHARS_PER_INCH = 10
+_UPRIGHT_MAX_ROWS = 6
+_WRAP = 40  # characters a line of a lying label; a longer label goes on more lines, never cut
+
+
 def render(
     table: TableOut,
     *,
@@ -33,10 +42,32 @@ def render(
 ) -> bytes:
     """The chart of ``table`` as PNG or SVG bytes (``fmt`` is ``png`` or ``svg``), its words in
     ``lang`` (``fr`` or ``en``, :mod:`app.reports.chart_words`); ``names`` gives the display names
-    of codes (service types, regions) on top of the table's own ``names``."""
+    of codes (service types, regions) on top of the table's own ``names``. See :func:`figure`."""
+    fig = figure(table, title=title, threshold=threshold, lang=lang, names=names)
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else None
+    fig.savefig(buffer, format=fmt, metadata=metadata)
+    return buffer.getvalue()
+
+
+def figure(
+    table: TableOut, *, title: str, threshold: int, lang: str = "en", names: dict[str, str] | None = None
+) -> Figure:
+    """The chart of ``table`` laid out (arguments as :func:`render`): upright bars for a few short
+    labels; for more than six rows, or a label wider than its bar, bars lying down in the table's
+    order, each label whole on lines of at most 40 characters, the figure as tall as they need."""
     names = {**(table.names or {}), **(names or {})}
+    labels = [chart_words.code(r, lang, names) for r in table.rows]
     width = max(6.0, min(16.0, 0.6 * len(table.rows) + 3))
-    fig = Figure(figsize=(width, 4.8), dpi=100)
+    slot = width / max(1, len(table.rows))  # inches of axis per row, upright
+    lying = len(labels) > _UPRIGHT_MAX_ROWS or any(len(label) > slot * _CHARS_PER_INCH for label in labels)
+    if lying:
+        labels = [textwrap.fill(label, _WRAP, break_long_words=False) for label in labels]
+        lines = max((label.count("\n") + 1 for label in labels), default=1)
+        # each row as tall as the longest label (a line of text is about 0.17 in) and a gap
+        fig = Figure(figsize=(9.0, 1.8 + len(labels) * (0.2 * lines + 0.12)), dpi=100)
+    else:
+        fig = Figure(figsize=(width, 4.8), dpi=100)
     ax = fig.add_subplot()
     positions = list(range(len(table.rows)))
     bottoms = [0] * len(table.rows)
@@ -48,21 +79,21 @@ def render(
             suppressed = suppressed or value is None
             heights.append(value or 0)
         label = chart_words.code(column, lang, names) if table.columns_dimension else None
-        ax.bar(positions, heights, bottom=bottoms, label=label)
+        if lying:
+            ax.barh(positions, heights, left=bottoms, label=label)
+        else:
+            ax.bar(positions, heights, bottom=bottoms, label=label)
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-    rotated = len(table.rows) > 6
-    ax.set_xticks(
-        positions,
-        [chart_words.code(r, lang, names) for r in table.rows],
-        rotation=45 if rotated else 0,
-        ha="right" if rotated else "center",
-    )
-    ax.set_xlabel(chart_words.dimension(table.rows_dimension, lang))
-    ax.set_ylabel(chart_words.word("count", lang))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    category, count = (ax.yaxis, ax.xaxis) if lying else (ax.xaxis, ax.yaxis)
+    category.set_ticks(positions, labels)
+    category.set_label_text(chart_words.dimension(table.rows_dimension, lang))
+    count.set_label_text(chart_words.word("count", lang))
+    count.set_major_locator(MaxNLocator(integer=True))
+    if lying:
+        ax.invert_yaxis()  # the first row on top, as in the table
     if not any(bottoms):  # nothing above zero: an axis from 0 to 1, not matplotlib's −0.05..0.05
-        ax.set_ylim(0, 1)
-        ax.set_yticks([0, 1])
+        (ax.set_xlim if lying else ax.set_ylim)(0, 1)
+        count.set_ticks([0, 1])
     # an empty period, or one whose every cell is below the threshold, says so on the chart
     empty = None if any(bottoms) else "all_suppressed" if suppressed else "empty"
     if empty:
@@ -74,8 +105,6 @@ def render(
         ax.legend(title=legend_title, fontsize="small", ncols=1 if len(table.columns) < 8 else 2)
     if suppressed:
         fig.text(0.01, 0.01, chart_words.word("suppressed", lang, threshold=threshold), fontsize="small")
-    fig.tight_layout(rect=(0, 0.04 if suppressed else 0, 1, 1))
-    buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else None
-    fig.savefig(buffer, format=fmt, metadata=metadata)
-    return buffer.getvalue()
+    bottom = 0.25 / fig.get_figheight() if suppressed else 0  # room for the footnote: a quarter inch
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    return fig
