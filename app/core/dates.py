@@ -12,9 +12,10 @@ reach. Each domain adds its own rules within (not in the future, not before the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Final
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 FIRST_YEAR: Final = 2000
@@ -53,3 +54,29 @@ PapersDate = Annotated[dt.date, AfterValidator(_within_papers)]
 :data:`PAPERS_FIRST_YEAR` and 31 December :data:`LAST_YEAR`: an old document is recorded as it was
 written (a file holding one can still be edited), while ``0001-01-01`` or a ``9999-12-31``
 "never" placeholder is refused, 422 ``date_range`` naming the field."""
+
+
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date_only(text: str) -> dt.date:
+    """The date ``YYYY-MM-DD`` that ``text`` is; ``ValueError`` for anything else (a date and time,
+    ``2026-12-01T00:00:00Z``, or another ISO 8601 form Python would read: ``20261201``, ``2026-W48``)."""
+    if not _DATE_ONLY.fullmatch(text):
+        raise ValueError(f"{text!r} is not a date written YYYY-MM-DD")
+    return dt.date.fromisoformat(text)
+
+
+def _date_only(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return parse_date_only(value)
+        except ValueError:
+            raise PydanticCustomError("date_only", "must be a date written YYYY-MM-DD, without a time") from None
+    return value
+
+
+QueryDate = Annotated[dt.date, BeforeValidator(_date_only)]
+"""A date parameter: ``YYYY-MM-DD`` only. Pydantic alone also reads a date and time at midnight
+(``2026-12-01T00:00:00Z``) or a Unix timestamp as a date; those answer 422 ``date_only`` naming the
+parameter, so a client sending an instant learns that the parameter takes a (local) date."""

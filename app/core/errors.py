@@ -144,21 +144,23 @@ class FieldNotApplicable(ValidationFailed):
     """422: the body carries a value the operation does not take (a closing outcome on a move that
     closes nothing, an answer date for a referral not answered…). It is refused rather than
     ignored, so that nothing a person typed is silently dropped. Members: ``field`` (the first
-    such field), ``errors`` (one per field: ``loc`` ``["body", name]``, type ``not_applicable``)."""
+    such field), ``errors`` (one per field: ``loc`` ``["body", name]``, or ``["query", name]`` for a
+    query parameter, type ``not_applicable``)."""
 
     slug = "field-not-applicable"
     title_fr, title_en = "Champ sans objet pour cette opération", "Field does not apply to this operation"
 
 
-def not_applicable(fields: list[str], *, why_en: str, why_fr: str) -> FieldNotApplicable:
+def not_applicable(fields: list[str], *, why_en: str, why_fr: str, where: str = "body") -> FieldNotApplicable:
     """The :class:`FieldNotApplicable` problem naming ``fields`` (as the client sent them, in
-    order); ``why_en``/``why_fr`` finish the sentence "…does not apply: <why>"."""
+    order); ``why_en``/``why_fr`` finish the sentence "…does not apply: <why>"; ``where`` is the
+    first member of each error's ``loc`` (``body``, or ``query`` for a query parameter)."""
     names = ", ".join(fields)
     return FieldNotApplicable(
         f"{names} {'does' if len(fields) == 1 else 'do'} not apply: {why_en}",
         detail_fr=f"{names} {'est' if len(fields) == 1 else 'sont'} sans objet : {why_fr}",
         field=fields[0],
-        errors=[{"loc": ["body", f], "msg": f"does not apply: {why_en}", "type": "not_applicable"} for f in fields],
+        errors=[{"loc": [where, f], "msg": f"does not apply: {why_en}", "type": "not_applicable"} for f in fields],
     )
 
 

@@ -52,6 +52,7 @@ def export(
 ) -> None:
     """Export KIND to a CSV or XLSX file, pseudonymised unless --named (see the API's exports)."""
     from app.cli import refuse_unstorable
+    from app.core.dates import parse_date_only
     from app.core.errors import Problem
 
     refuse_unstorable(output=str(output), user=user, desk=desk, purpose=purpose)
@@ -60,8 +61,8 @@ def export(
         raise typer.Exit(2)
     fmt = format or output.suffix.lstrip(".").lower() or "csv"
     try:
-        first = dt.date.fromisoformat(start) if start else None
-        last = dt.date.fromisoformat(end) if end else None
+        first = parse_date_only(start) if start else None
+        last = parse_date_only(end) if end else None
     except ValueError as exc:
         typer.secho(f"invalid date: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -149,7 +149,10 @@ class ConsentGate:
 
 @dataclass(frozen=True)
 class ExportContext:
-    """What an export builder needs; ``export_id`` names the export's own audit events."""
+    """What an export builder needs; ``export_id`` names the export's own audit events.
+
+    ``roots``: each transfer copy's registrant id → the id of the record that stands for the
+    person (:func:`app.reports.persons.copy_roots`), both as text."""
 
     scope: Scope
     named: bool
@@ -158,6 +161,15 @@ class ExportContext:
     desk_filter_given: bool
     gate: ConsentGate | None = None
     export_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    roots: Mapping[str, str] = field(default_factory=dict)
+
+    def person(self, registrant_id: uuid.UUID | str | None) -> str | None:
+        """The pseudonymous ``person_id`` of a registrant (a UUID or its text): a transfer copy has
+        its root's, so one person has one ``person_id`` at every desk; None for None."""
+        if registrant_id is None:
+            return None
+        key = str(registrant_id)
+        return self.pseudonym("registrant", self.roots.get(key, key))
 
 
 def map_batches(

@@ -103,7 +103,7 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
     def base(r: Any) -> list[Any]:
         day = r.registered_on
         return [
-            ctx.pseudonym("registrant", r.id),
+            ctx.person(r.id),
             r.desk_code,
             day,
             r.sex,

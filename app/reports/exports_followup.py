@@ -31,6 +31,7 @@ CASES_PSEUDONYMISED = [
     Column("days_to_close", "int", 8),
     Column("sex", width=8),
     Column("age_band_at_opening", width=12),
+    Column("transferred_from", width=24),
 ]
 CASES_NAMED = [
     Column("case_number", width=20),
@@ -41,7 +42,12 @@ CASES_NAMED = [
 
 
 def cases_export(ctx: ExportContext) -> ExportSpec:
-    """Cases opened in the period at the desks in scope, by opening date."""
+    """Cases opened in the period at the desks in scope, by opening date.
+
+    A transferred request is two rows, one per desk: the sending desk's trace (status
+    ``transferred``) and the case the receiving desk opened, whose ``transferred_from`` is the
+    trace's ``case_id`` (leave those rows out to count cases opened once); ``person_id`` is the
+    same on both (:meth:`ExportContext.person`)."""
     scope = ctx.scope
     stmt = (
         select(
@@ -62,6 +68,7 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
             Registrant.registration_number,
             Registrant.family_name,
             Registrant.given_names,
+            Case.transferred_from_case_id,
         )
         .join(Registrant, Registrant.id == Case.registrant_id)
         .join(ServiceType, ServiceType.id == Case.service_type_id)
@@ -70,7 +77,7 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
         .order_by(Case.opened_on, Case.id)
     )
 
-    pseudonym, band, named = ctx.pseudonym, ctx.bands.band, ctx.named
+    pseudonym, person_id, band, named = ctx.pseudonym, ctx.person, ctx.bands.band, ctx.named
     zones = {d.code: d.zone for d in scope.desks}  # by code: the rows' ids may come as text
 
     def convert(row: Any) -> tuple[Any, ...]:
@@ -80,7 +87,7 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
         closed_on = closed_at.astimezone(zones[code]).date() if closed_at else None  # a date as the desk lives it
         cells = (
             pseudonym("case", case_id),
-            pseudonym("registrant", rid),
+            person_id(rid),
             code,
             service,
             channel,
@@ -93,6 +100,7 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
             (closed_on - opened).days if closed_on else None,
             sex,
             band(dob, opened),
+            pseudonym("case", row[17]),
         )
         return (*cells, row[13], row[14], row[15], row[16]) if named else cells
 
@@ -162,7 +170,7 @@ def referrals_export(ctx: ExportContext) -> ExportSpec:
         out = [
             ctx.pseudonym("referral", ref_id),
             ctx.pseudonym("case", case_id),
-            ctx.pseudonym("registrant", rid),
+            ctx.person(rid),
             code,
             service,
             partner,
@@ -237,7 +245,7 @@ def appointments_export(ctx: ExportContext) -> ExportSpec:
         local = starts_at.astimezone(zones[code])
         out = [
             ctx.pseudonym("appointment", appointment_id),
-            ctx.pseudonym("registrant", rid),
+            ctx.person(rid),
             ctx.pseudonym("case", case_id),
             code,
             local.date(),

@@ -7,7 +7,6 @@ interrupted download releases its connection at once. Pseudonymised by default; 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import Query, Request, Response
@@ -16,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.deps import CurrentActor
 from app.core.conformance import is_head
 from app.core.context import Actor
+from app.core.dates import QueryDate
 from app.core.deps import SessionDep, SettingsDep
+from app.core.errors import not_applicable
 from app.core.routing import api_router
 from app.reports import service
 from app.reports.errors import UnsupportedFormat
@@ -29,8 +30,19 @@ router = api_router(prefix="/api/v1/exports", tags=["exports"])
 DELIMITERS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
 
 
-def delimiter_of(value: str) -> str:
-    """``,``/``comma`` or ``;``/``semicolon``; ``UnsupportedFormat`` otherwise."""
+def delimiter_of(value: str | None, fmt: str = "csv") -> str:
+    """``,``/``comma`` or ``;``/``semicolon`` (``None``: a comma); ``UnsupportedFormat`` otherwise,
+    ``FieldNotApplicable`` (422, ``loc`` ``["query", "delimiter"]``) for a delimiter given with a
+    format other than CSV."""
+    if value is None:
+        return ","
+    if fmt.strip().lower() != "csv":
+        raise not_applicable(
+            ["delimiter"],
+            why_en="only a CSV file has a delimiter (format=csv).",
+            why_fr="seul un fichier CSV a un séparateur (format=csv).",
+            where="query",
+        )
     try:
         return DELIMITERS[value.strip().lower()]
     except KeyError:
@@ -51,12 +63,14 @@ async def export(
     settings: SettingsDep,
     actor: CurrentActor,
     format: Annotated[str, Query(max_length=16, description="csv or xlsx")] = "csv",
-    start: Annotated[dt.date | None, Query(description="First local date included (YYYY-MM-DD).")] = None,
-    end: Annotated[dt.date | None, Query(description="Last local date included (YYYY-MM-DD).")] = None,
+    start: Annotated[QueryDate | None, Query(description="First local date included (YYYY-MM-DD).")] = None,
+    end: Annotated[QueryDate | None, Query(description="Last local date included (YYYY-MM-DD).")] = None,
     desk: Annotated[list[str], Query(max_length=20, description="Desk code; repeat for several.")] = [],  # noqa: B006
     named: Annotated[bool, Query(description="Include names, contacts and document numbers (admins).")] = False,
     purpose: Annotated[str | None, Query(max_length=500, description="Why (mandatory for named exports).")] = None,
-    delimiter: Annotated[str, Query(max_length=10, description="CSV separator: comma or semicolon.")] = "comma",
+    delimiter: Annotated[
+        str | None, Query(max_length=10, description="CSV separator: comma (default) or semicolon; CSV only.")
+    ] = None,
 ) -> Response:
     """Download ``kind`` (``registrants``, ``cases``, ``referrals``, ``audit``) as CSV or XLSX.
 
@@ -70,6 +84,8 @@ async def export(
     in between can leave short). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
     Errors: 403 ``forbidden``/``named-export-forbidden``, 404 (unknown kind, desk not yours),
     422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``,
+    ``field-not-applicable`` (``purpose`` without ``named=true``, ``delimiter`` with XLSX),
+    ``validation-failed`` (a ``start``/``end`` that is not a date ``YYYY-MM-DD``: type ``date_only``),
     ``too-many-rows-for-xlsx`` (more rows than an XLSX sheet holds: 1,048,575); 429
     ``too-many-exports`` (this staff member's ``EXPORT_MAX_CONCURRENT_PER_USER`` in progress), 503
     ``exports-busy`` (``EXPORT_MAX_CONCURRENT`` in progress), both with ``Retry-After``; 503
@@ -79,7 +95,7 @@ async def export(
     the same checks and gives the same headers but ``X-Export-Id``: no row is read, nothing is
     recorded.
     """
-    sep = delimiter_of(delimiter)
+    sep = delimiter_of(delimiter, format)
     # a place among the exports in progress first, before any check (a HEAD streams nothing: it
     # takes none, but answers as its GET would)
     slots = request.app.state.export_slots

@@ -8,7 +8,11 @@ indicator                     what is counted
 ============================  ==================================================================
 ``people_received``           distinct people registered in the period *or* with a case opened
                               in it, at the desks in scope; age at their first such date (a
-                              merged file's cases are the survivor's: one person, counted once)
+                              merged file's cases are the survivor's: one person, counted once).
+                              A transfer is neither: the receiving desk's copy of the person is
+                              not a registration and its case is not a case opened (the request
+                              was opened once, at the sending desk); a person with records at
+                              two desks is one person (:mod:`app.reports.persons`)
 ``cases_resolved_social``     cases with status ``resolved`` and outcome category ``social``,
 ``cases_resolved_psychosocial``  ``psychosocial``, ``health``, ``economic`` respectively, closed
 ``cases_resolved_health``     in the period; age at the closing date (counts cases, not people)
@@ -23,23 +27,24 @@ indicator                     what is counted
 
 Each indicator is a sex × age band table with its totals; small cells are suppressed in each
 table (:mod:`app.reports.suppression`). Distinct people are counted in constant memory: the rows
-are streamed ordered by registrant.
+are streamed ordered by registrant; only transfer copies' rows are held, by person.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from sqlalchemy import cast, null, select, union_all
+from sqlalchemy import cast, false, null, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cases.models import Case, Referral
 from app.core.db import UTCDateTime
 from app.registrants.models import Registrant
 from app.reports.ages import UNKNOWN, AgeBands
+from app.reports.persons import TRANSFER_SOURCE, copy_roots
 from app.reports.schemas import ReportOut
 from app.reports.scope import Scope
 from app.reports.statistics import _rows
@@ -61,23 +66,60 @@ def _sex(value: str | None) -> str:
     return value if value in SEXES else UNKNOWN
 
 
-async def _distinct_people(rows: AsyncIterator[Any], tally: Tally, bands: AgeBands) -> None:
-    """Rows ``(registrant_id, sex, dob, day)`` ordered by registrant: one count per person,
-    aged at their earliest day."""
+Person = tuple[str | None, str | None, dt.date]
+"""Sex, date of birth and the day a person is aged at."""
+
+
+def _earliest(first: Person | None, other: Person | None) -> Person | None:
+    if first is None or (other is not None and other[2] < first[2]):
+        return other
+    return first
+
+
+async def _distinct_people(
+    copies: AsyncIterator[Any],
+    others: AsyncIterator[Any],
+    roots: Mapping[uuid.UUID, uuid.UUID],
+    tally: Tally,
+    bands: AgeBands,
+) -> None:
+    """Rows ``(registrant_id, sex, dob, day)``: one count per person, aged at their earliest day.
+
+    ``copies`` are the rows of transfer copies (few: held by person until the end), ``others``
+    every other row, ordered by registrant (streamed). A copy counts as the person of its root
+    (:func:`app.reports.persons.copy_roots`), so a person at two desks counts once."""
+    pending: dict[uuid.UUID, Person] = {}
+    async for registrant_id, sex, dob, day in copies:
+        key = roots.get(registrant_id, registrant_id)
+        pending[key] = _earliest(pending.get(key), (sex, dob, day)) or (sex, dob, day)
+
+    def count(person: Person | None) -> None:
+        if person is not None:
+            tally.add(_sex(person[0]), bands.band(person[1], person[2]))
+
     current: uuid.UUID | None = None
-    first: tuple[str, str | None, dt.date] | None = None
-    async for registrant_id, sex, dob, day in rows:
+    first: Person | None = None
+    async for registrant_id, sex, dob, day in others:
         if registrant_id != current:
-            if first is not None:
-                tally.add(_sex(first[0]), bands.band(first[1], first[2]))
+            if current is not None:
+                count(_earliest(first, pending.pop(current, None)))
             current, first = registrant_id, (sex, dob, day)
-        elif first is not None and day < first[2]:
-            first = (sex, dob, day)
-    if first is not None:
-        tally.add(_sex(first[0]), bands.band(first[1], first[2]))
+        else:
+            first = _earliest(first, (sex, dob, day))
+    if current is not None:
+        count(_earliest(first, pending.pop(current, None)))
+    for person in pending.values():
+        count(person)
 
 
-async def _received_rows(session: AsyncSession, scope: Scope) -> AsyncIterator[Any]:
+def _copies(column: Any, copies: bool) -> Any:
+    return column == TRANSFER_SOURCE if copies else column != TRANSFER_SOURCE
+
+
+async def _received_rows(session: AsyncSession, scope: Scope, *, copies: bool) -> AsyncIterator[Any]:
+    """People registered in the period (never a transfer copy: not a registration) or with a case
+    opened in it (never a case received by transfer: opened once, at the sending desk); the rows of
+    copies' cases with ``copies``, the others' without."""
     registered = select(
         Registrant.id.label("registrant_id"),
         Registrant.sex,
@@ -85,7 +127,12 @@ async def _received_rows(session: AsyncSession, scope: Scope) -> AsyncIterator[A
         Registrant.desk_id,
         cast(null(), UTCDateTime).label("at"),
         Registrant.registered_on.label("day"),
-    ).where(scope.date_filter(Registrant.desk_id, Registrant.registered_on), Registrant.merged_into_id.is_(None))
+    ).where(
+        scope.date_filter(Registrant.desk_id, Registrant.registered_on),
+        Registrant.merged_into_id.is_(None),
+        Registrant.source != TRANSFER_SOURCE,
+        false() if copies else true(),  # a copy is never a registration
+    )
     opened = (
         select(
             Registrant.id.label("registrant_id"),
@@ -96,7 +143,11 @@ async def _received_rows(session: AsyncSession, scope: Scope) -> AsyncIterator[A
             Case.opened_on.label("day"),
         )
         .join(Registrant, Registrant.id == Case.registrant_id)
-        .where(scope.date_filter(Case.desk_id, Case.opened_on))
+        .where(
+            scope.date_filter(Case.desk_id, Case.opened_on),
+            Case.transferred_from_case_id.is_(None),
+            _copies(Registrant.source, copies),
+        )
     )
     union = union_all(registered, opened).subquery()
     stmt = select(union.c.registrant_id, union.c.sex, union.c.date_of_birth, union.c.desk_id, union.c.at, union.c.day)
@@ -107,11 +158,14 @@ async def _received_rows(session: AsyncSession, scope: Scope) -> AsyncIterator[A
         yield registrant_id, sex, dob, day
 
 
-def _resolved(scope: Scope, outcome: str) -> Any:
+def _resolved(scope: Scope, outcome: str, copies: bool | None = None) -> Any:
+    """Cases resolved in the period with ``outcome``; with ``copies`` true or false, only those of
+    transfer copies or only the others'."""
     return (
         select(Registrant.id, Registrant.sex, Registrant.date_of_birth, Case.desk_id, Case.closed_at)
         .join(Registrant, Registrant.id == Case.registrant_id)
         .where(
+            true() if copies is None else _copies(Registrant.source, copies),
             Case.status == "resolved",
             Case.outcome_category == outcome,
             scope.instant_filter(Case.desk_id, Case.closed_at),
@@ -120,8 +174,10 @@ def _resolved(scope: Scope, outcome: str) -> Any:
     )
 
 
-async def _closure_rows(session: AsyncSession, scope: Scope, outcome: str) -> AsyncIterator[Any]:
-    async for registrant_id, sex, dob, desk_id, closed_at in _rows(session, _resolved(scope, outcome)):
+async def _closure_rows(
+    session: AsyncSession, scope: Scope, outcome: str, copies: bool | None = None
+) -> AsyncIterator[Any]:
+    async for registrant_id, sex, dob, desk_id, closed_at in _rows(session, _resolved(scope, outcome, copies)):
         yield registrant_id, sex, dob, scope.local_date(desk_id, closed_at)
 
 
@@ -133,8 +189,10 @@ async def funder_indicators(session: AsyncSession, *, scope: Scope, threshold: i
     """The eight indicators of the module's mapping, each a suppressed sex × age band table."""
     tables = []
 
+    roots = await copy_roots(session)
     received = _table(scope, bands)
-    await _distinct_people(_received_rows(session, scope), received, bands)
+    copies, others = _received_rows(session, scope, copies=True), _received_rows(session, scope, copies=False)
+    await _distinct_people(copies, others, roots, received, bands)
     tables.append(received.table("people_received", threshold))
 
     for outcome in RESOLVED_OUTCOMES:
@@ -145,7 +203,8 @@ async def funder_indicators(session: AsyncSession, *, scope: Scope, threshold: i
 
     for name, outcome in (("people_trained", TRAINED_OUTCOME), ("people_financed", FINANCED_OUTCOME)):
         tally = _table(scope, bands)
-        await _distinct_people(_closure_rows(session, scope, outcome), tally, bands)
+        copies, others = _closure_rows(session, scope, outcome, True), _closure_rows(session, scope, outcome, False)
+        await _distinct_people(copies, others, roots, tally, bands)
         tables.append(tally.table(name, threshold))
 
     referrals = _table(scope, bands)
@@ -167,10 +226,12 @@ async def funder_indicators(session: AsyncSession, *, scope: Scope, threshold: i
         suppression_threshold=threshold,
         tables=tables,
         notes=[
-            "people_received: distinct people registered or with a case opened in the period",
+            "people_received: distinct people registered or with a case opened in the period; a transfer "
+            "to another desk is neither (the receiving desk's copy of the person is not a new person or "
+            "registration, and its case is not a new case opened)",
             "cases_resolved_*: resolved cases by outcome category (social, psychosocial, health, economic)",
-            "people_trained / people_financed: distinct people with a case resolved with outcome "
-            "category 'training' / 'financing'",
+            "people_trained / people_financed: distinct people (a person with records at two desks "
+            "counts once) with a case resolved with outcome category 'training' / 'financing'",
             "referrals_made: referrals sent to partners in the period",
         ],
     )

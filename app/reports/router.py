@@ -2,8 +2,10 @@
 or a PNG/SVG chart for registrations and cases.
 
 Supervisors get their desks, administrators every desk. ``start``/``end`` are local dates of each
-desk, both included. Every count goes through small-cell suppression (``null`` in JSON, ``<N`` in
-files). Errors: 403 for other roles, 404 for a desk the user does not belong to, 422
+desk, both included, written ``YYYY-MM-DD`` (a date and time is 422 ``date_only``); ``delimiter``
+goes with ``format=csv`` only (422 ``field-not-applicable`` otherwise). Every count goes through
+small-cell suppression (``null`` in JSON, ``x`` in files, no bar but a mark on charts). Errors:
+403 for other roles, 404 for a desk the user does not belong to, 422
 ``invalid-period``, ``unknown-desk``, ``unknown-service-type``, ``unknown-dimension``,
 ``unsupported-format``.
 """
@@ -21,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import SupervisorActor
 from app.cases.models import ServiceType
+from app.core.dates import QueryDate
 from app.core.deps import SessionDep, SettingsDep
 from app.core.i18n import negotiate
 from app.core.routing import api_router
-from app.reports import activity, chart_words, funders, service, statistics
+from app.reports import activity, chart_words, deadlines, funders, service, statistics
 from app.reports.exports_router import delimiter_of
 from app.reports.files import report_csv, report_xlsx
 from app.reports.schemas import DurationReportOut, ReportOut
@@ -47,13 +50,17 @@ class ReportParams:
 
 
 def report_params(
-    start: Annotated[dt.date, Query(description="First local date included (YYYY-MM-DD).")],
-    end: Annotated[dt.date, Query(description="Last local date included (YYYY-MM-DD).")],
+    start: Annotated[QueryDate, Query(description="First local date included (YYYY-MM-DD).")],
+    end: Annotated[QueryDate, Query(description="Last local date included (YYYY-MM-DD).")],
     desk: Annotated[list[str], Query(max_length=20, description="Desk code; repeat for several.")] = [],  # noqa: B006
     format: Annotated[str, Query(max_length=16, description="json, csv, xlsx (png, svg for charts)")] = "json",
-    delimiter: Annotated[str, Query(max_length=10, description="CSV separator: comma or semicolon.")] = "comma",
+    delimiter: Annotated[
+        str | None, Query(max_length=10, description="CSV separator: comma (default) or semicolon; CSV only.")
+    ] = None,
 ) -> ReportParams:
-    return ReportParams(start=start, end=end, desk=desk, format=format, delimiter=delimiter)
+    """The parameters every report takes; ``FieldNotApplicable`` (422) for a ``delimiter`` with a
+    format other than CSV, ``UnsupportedFormat`` for an unknown one."""
+    return ReportParams(start=start, end=end, desk=desk, format=format, delimiter=delimiter_of(delimiter, format))
 
 
 Params = Annotated[ReportParams, Depends(report_params)]
@@ -94,7 +101,7 @@ async def _respond(
     if fmt == "json":
         return report
     if fmt == "csv":
-        body = report_csv(report, delimiter=delimiter_of(params.delimiter))
+        body = report_csv(report, delimiter=params.delimiter)
         return Response(
             body,
             media_type="text/csv; charset=utf-8",
@@ -234,7 +241,7 @@ async def sla(
     fmt = service.check_format(params.format, FILE_FORMATS)
     scope = await _scope(session, actor, params)
     types = await statistics.service_type_ids(session, service_type) if service_type else None
-    report = await statistics.sla(
+    report = await deadlines.sla(
         session, scope=scope, threshold=settings.report_small_cell_threshold, service_types=types
     )
     return await _respond(report, params, fmt)
@@ -247,7 +254,7 @@ async def referrals(
     """Referrals made in the period by partner × status, and by partner × timeliness of answers."""
     fmt = service.check_format(params.format, FILE_FORMATS)
     scope = await _scope(session, actor, params)
-    report = await statistics.referrals(session, scope=scope, threshold=settings.report_small_cell_threshold)
+    report = await deadlines.referrals(session, scope=scope, threshold=settings.report_small_cell_threshold)
     return await _respond(report, params, fmt)
 
 

@@ -27,12 +27,14 @@ from app.auth.models import reserved_to_fr
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden, NotFound, not_applicable
+from app.core.text import nothing_as_none, visible_length
 from app.privacy.purposes import NAMED_EXPORT_PURPOSE
 from app.reports.ages import AgeBands
 from app.reports.errors import ExportPurposeRequired, NamedExportForbidden, TooManyRowsForXlsx, UnsupportedFormat
 from app.reports.export_base import ConsentGate, ExportContext, ExportSpec
 from app.reports.exports import BUILDERS
+from app.reports.persons import copy_roots
 from app.reports.pseudonyms import Pseudonymizer, pseudonym_key
 from app.reports.scope import Scope, resolve
 from app.reports.xlsx import MAX_ROWS as XLSX_MAX_ROWS
@@ -131,9 +133,11 @@ async def prepare_export(
     with ``record`` false (a ``HEAD``, which sends no row) check and count only.
 
     Raises ``NotFound`` (unknown kind), ``UnsupportedFormat``, ``Forbidden``,
-    ``NamedExportForbidden``, ``ExportPurposeRequired``, the scope's ``InvalidPeriod`` and
-    ``NotFound``, and ``TooManyRowsForXlsx`` (422: an XLSX of more rows than a sheet holds,
-    :data:`app.reports.xlsx.MAX_ROWS`; refused before anything is recorded or sent).
+    ``FieldNotApplicable`` (422: a ``purpose`` for an export that is not named),
+    ``NamedExportForbidden``, ``ExportPurposeRequired`` (no ``purpose`` of at least
+    :data:`MIN_PURPOSE_LENGTH` visible characters, :func:`app.core.text.visible_length`), the
+    scope's ``InvalidPeriod`` and ``NotFound``, and ``TooManyRowsForXlsx`` (422: an XLSX of more
+    rows than a sheet holds, :data:`app.reports.xlsx.MAX_ROWS`; refused before anything is recorded or sent).
     """
     if kind not in BUILDERS:
         raise NotFound(f"No export named {kind!r}.", detail_fr=f"Aucun export nommé {kind!r}.")
@@ -143,24 +147,33 @@ async def prepare_export(
             f"Exporting {kind} needs the role {' or '.join(sorted(KIND_ROLES[kind]))}.",
             detail_fr=f"L'export « {EXPORT_KINDS_FR[kind]} » est réservé {reserved_to_fr(KIND_ROLES[kind])}.",
         )
-    purpose = (purpose or "").strip() or None
+    purpose = nothing_as_none((purpose or "").strip())
+    if purpose is not None and not named:  # a stated purpose is never silently dropped
+        raise not_applicable(
+            ["purpose"],
+            why_en="a purpose is stated for a named export only (named=true).",
+            why_fr="la finalité ne s'indique que pour un export nominatif (named=true).",
+            where="query",
+        )
     if named:
         if actor.role != "admin":
             raise NamedExportForbidden(
                 "Named exports (with personal data) are for administrators only.",
                 detail_fr="Les exports nominatifs (avec données personnelles) sont réservés aux administrateurs.",
             )
-        if purpose is None or len(purpose) < MIN_PURPOSE_LENGTH:
+        # the characters that show: twelve zero-width spaces state no purpose
+        if purpose is None or visible_length(purpose) < MIN_PURPOSE_LENGTH:
             short = "missing" if purpose is None else "string_too_short"
             raise ExportPurposeRequired(
-                f"State the purpose of this named export in `purpose` (at least {MIN_PURPOSE_LENGTH} characters).",
+                f"State the purpose of this named export in `purpose` (at least {MIN_PURPOSE_LENGTH} visible "
+                "characters).",
                 detail_fr=f"Indiquez la finalité de cet export nominatif dans `purpose` "
-                f"(au moins {MIN_PURPOSE_LENGTH} caractères).",
+                f"(au moins {MIN_PURPOSE_LENGTH} caractères visibles).",
                 errors=[
                     {
                         "loc": ["query", "purpose"],
                         "type": short,
-                        "msg": f"at least {MIN_PURPOSE_LENGTH} characters",
+                        "msg": f"at least {MIN_PURPOSE_LENGTH} visible characters",
                         "ctx": {"min_length": MIN_PURPOSE_LENGTH},
                     }
                 ],
@@ -172,7 +185,9 @@ async def prepare_export(
     # A named export's pseudonymous ids come from a key of its own, drawn for it and forgotten:
     # stable within the file, they cannot link its names to any pseudonymised export's rows.
     key = secrets.token_bytes(32) if named else pseudonym_key(settings)
+    roots = {str(copy): str(root) for copy, root in (await copy_roots(session)).items()} if kind != "audit" else {}
     context = ExportContext(
+        roots=roots,
         scope=scope,
         named=named,
         pseudonym=Pseudonymizer(key),

@@ -7,10 +7,16 @@ table goes through small-cell suppression (:mod:`app.reports.suppression`).
 
 Definitions:
 
-* **registrations** — registrants whose record was created in the period (``created_at``, local
-  date of their desk); age at that date. A file merged into another is not counted: the person
-  counts once, by the survivor (``app.merges``).
-* **cases opened** — ``opened_on`` in the period; age at ``opened_on``.
+* **registrations** — registrants registered in the period (``registered_on``, local date of their
+  desk); age at that date. A file merged into another is not counted: the person counts once, by
+  the survivor (``app.merges``). A transfer copy (``source = "transfer"``: the receiving desk's
+  record of a person another desk registered, :mod:`app.reports.persons`) is not a registration:
+  a person is counted at the desk that registered them.
+* **cases opened** — ``opened_on`` in the period; age at ``opened_on``. A case received by transfer
+  is not a case opened: the request was opened once, at the sending desk, and counts there (its
+  trace there keeps the status ``transferred``). With ``desk`` among the dimensions a second table,
+  ``cases_transferred``, gives each desk's transfers in the period (``transferred_in``,
+  ``transferred_out``, by the receiving and the sending desk's local date).
 * **cases closed** — status ``resolved``, ``closed_no_response`` or ``closed_withdrawn`` with
   ``closed_at`` in the period; age at the closing date.
 * **cases open** — at the end of the period: opened on or before it and either still in an open
@@ -19,8 +25,7 @@ Definitions:
 * **time to resolution** — ``resolved`` cases closed in the period: calendar days from
   ``opened_on`` to the local closing date; median and 90th percentile (nearest rank: the
   ⌈0.9·n⌉-th smallest value), withheld for groups smaller than the threshold.
-* **SLA** — cases closed in the period on or before their ``due_date`` (on time) or after it
-  (late); cases open at the period's end past their due date (overdue) or not (within SLA).
+* **SLA**, **referral answers** — :mod:`app.reports.deadlines`.
 """
 
 from __future__ import annotations
@@ -36,24 +41,24 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.cases.models import Case, Partner, Referral, ServiceType
+from app.cases.models import Case, ServiceType
 from app.cases.workflow import (
     CHANNELS,
     CLOSING_STATUSES,
     OPEN_STATUSES,
     OUTCOME_CATEGORIES,
     PRIORITIES,
-    REFERRAL_STATUSES,
     STATUSES,
 )
 from app.reference.models import AdminArea
 from app.registrants.models import Registrant
 from app.reports.ages import UNKNOWN, AgeBands
 from app.reports.errors import UnknownDimension, UnknownServiceType
+from app.reports.persons import TRANSFER_SOURCE
 from app.reports.schemas import DurationReportOut, DurationStatOut, ReportOut
 from app.reports.scope import Scope
 from app.reports.streaming import AnySelect
-from app.reports.tables import SEXES, Tally, share_notes
+from app.reports.tables import SEXES, Tally
 
 REGISTRATION_DIMENSIONS = ("sex", "age_band", "origin_region", "host_city", "status_category", "desk", "month")
 CASE_DIMENSIONS = (
@@ -139,7 +144,11 @@ async def registrations(
         Registrant.host_city,
         Registrant.status_category,
         Registrant.registered_on,
-    ).where(scope.date_filter(Registrant.desk_id, Registrant.registered_on), Registrant.merged_into_id.is_(None))
+    ).where(
+        scope.date_filter(Registrant.desk_id, Registrant.registered_on),
+        Registrant.merged_into_id.is_(None),
+        Registrant.source != TRANSFER_SOURCE,
+    )
     async for desk_id, sex, dob, region, city, status_category, day in _rows(session, stmt):
         city_label = city_labels.setdefault(fold(city), city.strip()) if city and city.strip() else UNKNOWN
         labels = {
@@ -163,6 +172,11 @@ async def registrations(
         desks=scope.codes,
         suppression_threshold=threshold,
         tables=[table],
+        notes=[
+            "registrations: a transfer copy (the receiving desk's record of a person another desk "
+            "registered, source 'transfer') is not a registration; the person counts at the desk that "
+            "registered them"
+        ],
     )
 
 
@@ -196,8 +210,8 @@ def _case_columns() -> tuple[Any, ...]:
 
 
 def _measure_filter(scope: Scope, measure: str) -> Any:
-    if measure == "opened":
-        return scope.date_filter(Case.desk_id, Case.opened_on)
+    if measure == "opened":  # a case received by transfer was opened at the sending desk
+        return and_(scope.date_filter(Case.desk_id, Case.opened_on), Case.transferred_from_case_id.is_(None))
     if measure == "closed":
         return and_(Case.status.in_(CLOSING_STATUSES), scope.instant_filter(Case.desk_id, Case.closed_at))
     # open at the end of the period
@@ -274,13 +288,28 @@ async def cases(
             "month": f"{day:%Y-%m}",
         }
         tally.add(*(labels[d] for d in by))
+    tables = [tally.table(f"cases_{measure}", threshold)]
+    notes = []
+    if measure == "opened":
+        notes.append(
+            "cases_opened: a case received by transfer from another desk is not counted (the request was "
+            "opened once, at the sending desk, and counts there)"
+        )
+        if "desk" in by:
+            from app.reports.transfer_counts import transfers_by_desk
+
+            tables.append(
+                await transfers_by_desk(session, scope=scope, threshold=threshold, service_types=service_types)
+            )
+            notes.append("cases_transferred: transfers made in the period, by receiving (in) and sending (out) desk")
     return ReportOut(
         report=f"cases_{measure}",
         start=scope.start,
         end=scope.end,
         desks=scope.codes,
         suppression_threshold=threshold,
-        tables=[tally.table(f"cases_{measure}", threshold)],
+        tables=tables,
+        notes=notes,
     )
 
 
@@ -337,69 +366,4 @@ async def resolution_time(
         group_by=group_by,
         groups=[_duration_stat(k, groups[k], threshold) for k in sorted(groups)],
         overall=_duration_stat("all", everything, threshold),
-    )
-
-
-ANSWER_COLUMNS = ("answered_on_time", "answered_late", "awaiting", "awaiting_overdue")
-SLA_COLUMNS = ("closed_on_time", "closed_late", "open_overdue", "open_within_sla")
-
-
-async def sla(
-    session: AsyncSession,
-    *,
-    scope: Scope,
-    threshold: int,
-    service_types: dict[uuid.UUID, str] | None = None,
-) -> ReportOut:
-    """SLA compliance by service type: closed on time / late in the period, open overdue / within
-    SLA at its end. ``notes`` give each visible compliance rate (on time ÷ closed, in percent).
-    """
-    tally = Tally("service_type", "sla", columns=SLA_COLUMNS)
-    end = scope.end or dt.datetime.now(dt.UTC).date()
-    async for row in _rows(session, case_query(scope, "closed", service_types)):
-        desk_id, service, *_rest = row
-        closed_on = scope.local_date(desk_id, row[7])
-        tally.add(service, "closed_on_time" if closed_on <= row[8] else "closed_late")
-    async for row in _rows(session, case_query(scope, "open", service_types)):
-        tally.add(row[1], "open_overdue" if row[8] < end else "open_within_sla")
-    table = tally.table("sla", threshold)
-    notes = share_notes(table, "closed_on_time", "closed_late", "closed on time")
-    return ReportOut(
-        report="sla",
-        start=scope.start,
-        end=scope.end,
-        desks=scope.codes,
-        suppression_threshold=threshold,
-        tables=[table],
-        notes=notes,
-    )
-
-
-async def referrals(session: AsyncSession, *, scope: Scope, threshold: int) -> ReportOut:
-    """Referrals made in the period (``referred_on``) by partner × status (the partner's answer),
-    and by partner × timeliness of the answer (answered by the expected date or not)."""
-    by_status = Tally("partner", "status", columns=REFERRAL_STATUSES)
-    timeliness = Tally(
-        "partner", "answer", columns=("answered_on_time", "answered_late", "awaiting", "awaiting_overdue")
-    )
-    stmt = (
-        select(Partner.name, Referral.status, Referral.expected_answer_on, Referral.answered_on)
-        .join(Case, Case.id == Referral.case_id)
-        .join(Partner, Partner.id == Referral.partner_id)
-        .where(scope.date_filter(Case.desk_id, Referral.referred_on))
-    )
-    today = scope.end or dt.datetime.now(dt.UTC).date()
-    async for partner, status, expected, answered in _rows(session, stmt):
-        by_status.add(partner, status)
-        if answered is not None:
-            timeliness.add(partner, "answered_on_time" if answered <= expected else "answered_late")
-        elif status in {"sent", "acknowledged", "no_answer"}:
-            timeliness.add(partner, "awaiting_overdue" if expected < today else "awaiting")
-    return ReportOut(
-        report="referrals",
-        start=scope.start,
-        end=scope.end,
-        desks=scope.codes,
-        suppression_threshold=threshold,
-        tables=[by_status.table("referrals_by_status", threshold), timeliness.table("referral_answers", threshold)],
     )

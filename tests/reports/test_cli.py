@@ -95,6 +95,7 @@ def test_cli_a_format_in_capitals_is_that_format(prepared, tmp_path: Path, given
         (["--format", "pdf"], "Unsupported format"),
         (["--start", "2026-03-01", "--end", "2026-02-01"], "Invalid period"),
         (["--desk", "DKR-MOB"], "Resource not found"),
+        (["--purpose", "Suivi trimestriel des dossiers"], "purpose does not apply"),
     ],
 )
 def test_cli_refusals_are_clear(prepared, tmp_path: Path, extra: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -104,6 +105,15 @@ def test_cli_refusals_are_clear(prepared, tmp_path: Path, extra: list[str], mess
     )
     assert result.exit_code == 1
     assert message in result.output
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("day", ["2026-02-01T00:00:00Z", "20260201", "2026-W05-7"])
+def test_cli_a_date_is_a_date_only(prepared, tmp_path: Path, day: str) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.csv"
+    args = ["export", "registrants", "-o", str(target), "--user", prepared["supervisor"].email, "--start", day]
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, "invalid date" in result.output) == (2, True)
     assert not target.exists()
 
 
