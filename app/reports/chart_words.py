@@ -87,13 +87,17 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cases": ("Dossiers", "Cases"),
     "monthly": ("Dossiers ouverts par mois et par service", "Cases opened per month by service type"),
     "suppressed": (
-        "Les cellules sous {threshold} sont masquées et dessinées à 0.",
-        "Cells below {threshold} are suppressed and drawn as 0.",
+        "Masqué pour protéger les petits effectifs (sous {threshold}, ou pour qu'un total ne les révèle "
+        "pas) : aucune barre n'est dessinée, ce n'est pas zéro.",
+        "Hidden to protect small counts (below {threshold}, or so that a total cannot give them away): "
+        "no bar is drawn; it is not zero.",
     ),
+    "hidden": ("masqué", "hidden"),
+    "hidden_many": ("{count} masqués", "{count} hidden"),
     "empty": ("Aucune donnée pour cette période.", "No data for this period."),
     "all_suppressed": (
-        "Toutes les cellules sont sous {threshold} : rien à dessiner.",
-        "Every cell is below {threshold}: nothing to draw.",
+        "Toutes les cellules sont masquées pour protéger les petits effectifs : rien à dessiner.",
+        "Every cell is hidden to protect small counts: nothing to draw.",
     ),
 }
 

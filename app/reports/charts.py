@@ -1,9 +1,15 @@
 """PNG and SVG charts of report tables, drawn with matplotlib's object API (Agg, no pyplot state).
 
 A table becomes a bar chart, one stacked series per column: ``rows`` on the x axis, or on the y
-axis (bars lying down, labels wrapped) when they are many or long, so that no label runs into another. Suppressed
-cells are drawn as zero and the chart says so in a footnote, so no hidden figure can be read off.
-Rendering is CPU work: call :func:`render` from a worker thread.
+axis (bars lying down, labels wrapped) when they are many or long, so that no label runs into
+another. A suppressed cell gets no bar (nor a segment of a stacked bar), and since a missing bar
+alone would read as zero, its place carries a dashed "hidden" label (``2 hidden`` for two segments
+of one bar); a footnote says that hidden cells protect small counts and are not zeros (a cell
+hidden by secondary suppression may hold any number). No hidden figure can be read off: nothing is
+drawn from its value. Rendering is CPU work: call :func:`render` from a worker thread.
+
+In the SVG, each drawn bar segment has the id ``bar-<row>-<column>`` and each hidden label
+``suppressed-<row>`` (indexes in the table), so the drawing can be checked.
 """
 
 from __future__ import annotations
@@ -71,19 +77,42 @@ def figure(
     ax = fig.add_subplot()
     positions = list(range(len(table.rows)))
     bottoms = [0] * len(table.rows)
-    suppressed = False
+    hidden = [sum(1 for v in row if v is None) for row in table.values]
+    suppressed = any(hidden)
     for j, column in enumerate(table.columns):
-        heights = []
-        for i in range(len(table.rows)):
-            value = table.values[i][j]
-            suppressed = suppressed or value is None
-            heights.append(value or 0)
+        shown = [i for i in positions if table.values[i][j] is not None]
+        heights = [table.values[i][j] or 0 for i in shown]
         label = chart_words.code(column, lang, names) if table.columns_dimension else None
+        start = [bottoms[i] for i in shown]
         if lying:
-            ax.barh(positions, heights, left=bottoms, label=label)
+            bars = ax.barh(shown, heights, left=start, label=label)
         else:
-            ax.bar(positions, heights, bottom=bottoms, label=label)
-        bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+            bars = ax.bar(shown, heights, bottom=start, label=label)
+        for i, patch in zip(shown, bars.patches, strict=True):
+            patch.set_gid(f"bar-{i}-{j}")
+        for i, height in zip(shown, heights, strict=True):
+            bottoms[i] += height
+    for i, count_hidden in enumerate(hidden):
+        if count_hidden:  # where a bar (or a segment) is missing: said, never drawn as a height
+            words = (
+                chart_words.word("hidden", lang)
+                if count_hidden == 1
+                else chart_words.word("hidden_many", lang, count=count_hidden)
+            )
+            mark = ax.annotate(
+                words,
+                (bottoms[i], i) if lying else (i, bottoms[i]),
+                xytext=(3, 0) if lying else (0, 3),
+                textcoords="offset points",
+                ha="left" if lying else "center",
+                va="center" if lying else "bottom",
+                fontsize="small",
+                fontstyle="italic",
+                bbox={"boxstyle": "round,pad=0.2", "fill": False, "linestyle": "--", "edgecolor": "grey"},
+            )
+            mark.set_gid(f"suppressed-{i}")
+    if suppressed:  # room beyond the bars for the labels
+        ax.margins(**({"x": 0.15} if lying else {"y": 0.15}))
     category, count = (ax.yaxis, ax.xaxis) if lying else (ax.xaxis, ax.yaxis)
     category.set_ticks(positions, labels)
     category.set_label_text(chart_words.dimension(table.rows_dimension, lang))
@@ -94,8 +123,9 @@ def figure(
     if not any(bottoms):  # nothing above zero: an axis from 0 to 1, not matplotlib's −0.05..0.05
         (ax.set_xlim if lying else ax.set_ylim)(0, 1)
         count.set_ticks([0, 1])
-    # an empty period, or one whose every cell is below the threshold, says so on the chart
-    empty = None if any(bottoms) else "all_suppressed" if suppressed else "empty"
+    # an empty period, or one whose every cell is hidden, says so on the chart
+    every_cell_hidden = suppressed and all(v is None for row in table.values for v in row)
+    empty = None if any(bottoms) else "all_suppressed" if every_cell_hidden else None if suppressed else "empty"
     if empty:
         message = chart_words.word(empty, lang, threshold=threshold)
         ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", wrap=True)

@@ -15,6 +15,8 @@ Rule (applied to every aggregate the reports return):
 After this, no suppressed value equals a sum or difference of visible values along a line. (It is
 the classic "at least two per line" heuristic; it does not compute the narrowest interval an
 attacker could derive by linear programming, which for counts this small stays uninformative.)
+Each table is suppressed on its own: two reports whose figures overlap (nested periods, a desk and
+all desks) can give a hidden cell away by difference (docs/reports.md, "Small cells").
 """
 
 from __future__ import annotations
