@@ -3,7 +3,9 @@
 Layout: one row per table row — ``table``, the row label, one column per table column, ``total``
 — with suppressed cells written as ``x`` (the statistical offices' mark for "confidential"):
 never ``<N``, since a cell hidden by secondary suppression can hold any value. Tables with different columns are
-written one after the other, each after its own header row.
+written one after the other, each after its own header row. A table whose labels are codes with
+names (regions of origin: :attr:`~app.reports.schemas.TableOut.names`) carries them too: a ``name``
+column after the row label for its rows, a ``name`` row under the header for its columns.
 
 The XLSX is written by xlsxwriter, not by the exports' writer (:mod:`app.reports.xlsx`): that one
 takes each row as a record keyed by column name under a single header row, which cannot lay out a
@@ -36,16 +38,30 @@ def _rows(report: ReportOut) -> list[list[Any]]:
 
     previous: list[str] | None = None
     for table in report.tables:
-        header = ["table", table.rows_dimension, *table.columns, "total"]
-        if header[2:] != (previous or [])[2:] or header[1] != (previous or ["", ""])[1]:
+        names = table.names or {}
+        row_names = any(label in names for label in table.rows)
+        named = ["name"] if row_names else []
+        header = ["table", table.rows_dimension, *named, *table.columns, "total"]
+        if header != (previous or []):
             if out:
                 out.append([])
             out.append(header)
+            if any(column in names for column in table.columns):
+                out.append(["", "name", *([""] if row_names else []), *(names.get(c, "") for c in table.columns), ""])
             previous = header
         for i, label in enumerate(table.rows):
             total = table.row_totals[i] if table.row_totals is not None else table.values[i][0]
-            out.append([table.name, label, *(show(v) for v in table.values[i]), show(total)])
-        out.append([table.name, "total", *(show(v) for v in table.column_totals), show(table.total)])
+            name = [names.get(label, "")] if row_names else []
+            out.append([table.name, label, *name, *(show(v) for v in table.values[i]), show(total)])
+        out.append(
+            [
+                table.name,
+                "total",
+                *([""] if row_names else []),
+                *(show(v) for v in table.column_totals),
+                show(table.total),
+            ]
+        )
     return out
 
 

@@ -27,7 +27,8 @@ class TableOut(BaseModel):
     total: int | None
     names: dict[str, str] | None = Field(
         default=None,
-        description="Display names of row labels that are codes (regions of origin).",
+        description="Display names of row or column labels that are codes (regions of origin); "
+        "CSV and XLSX files carry them in a `name` column or row.",
         examples=[{"SN-DK": "Dakar"}],
     )
 

@@ -127,8 +127,10 @@ async def registrations(
 ) -> ReportOut:
     """Registrations in the period broken down by ``by`` (one or two of ``REGISTRATION_DIMENSIONS``).
 
-    Raises ``UnknownDimension``. ``origin_region`` labels are region codes (``SN-MT``); host
-    cities are grouped case- and accent-insensitively, labelled with the first spelling seen.
+    Raises ``UnknownDimension``. ``origin_region`` labels are region codes (``SN-MT``), named in
+    the table's ``names`` (``{"SN-MT": "Matam"}``, from the reference areas) whether they are its
+    rows or its columns; host cities are grouped case- and accent-insensitively, labelled with the
+    first spelling seen.
     """
     from app.core.text import fold
 
@@ -162,9 +164,10 @@ async def registrations(
         }
         tally.add(*(labels[d] for d in by))
     table = tally.table("registrations", threshold)
-    if by[0] == "origin_region":
-        rows = await session.execute(select(AdminArea.code, AdminArea.name).where(AdminArea.code.in_(table.rows)))
-        table.names = {code: name for code, name in rows.all()}
+    if "origin_region" in by:  # rows or columns: the regions' names, in every format
+        codes_shown = table.rows if by[0] == "origin_region" else table.columns
+        found = await session.execute(select(AdminArea.code, AdminArea.name).where(AdminArea.code.in_(codes_shown)))
+        table.names = {code: name for code, name in found.all()}
     return ReportOut(
         report="registrations",
         start=scope.start,

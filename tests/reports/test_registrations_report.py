@@ -175,10 +175,43 @@ async def test_report_as_csv_shows_suppressed_cells_as_below_threshold(client, m
     )
     assert response.headers["content-disposition"] == 'attachment; filename="registrations_2026-02-01_2026-02-28.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[1] == ["table", "origin_region", "count", "total"]
+    assert rows[1] == ["table", "origin_region", "name", "count", "total"]
     assert rows[2:] == [
-        ["registrations", "SN-DK", "20", "20"],
-        ["registrations", "SN-LG", "x", "x"],
-        ["registrations", "SN-MT", "x", "x"],
-        ["registrations", "total", "28", "28"],
+        ["registrations", "SN-DK", "Dakar", "20", "20"],
+        ["registrations", "SN-LG", "Louga", "x", "x"],
+        ["registrations", "SN-MT", "Matam", "x", "x"],
+        ["registrations", "total", "", "28", "28"],
     ]
+
+
+async def test_regions_have_their_names_in_every_format(client, make_staff, people) -> None:  # type: ignore[no-untyped-def]
+    """Charts showed the regions' names while JSON (as columns), CSV and XLSX gave codes only."""
+    import csv
+    import io
+
+    import openpyxl
+
+    supervisor = await make_staff("supervisor", ["CASA-BASE"])
+    params = {**FEB, "by": ["sex", "origin_region"]}
+    table = (await client.get("/api/v1/reports/registrations", params=params, headers=supervisor.headers)).json()[
+        "tables"
+    ][0]
+    assert table["columns"] == ["SN-DK", "SN-LG", "SN-MT"]
+    assert table["names"] == {"SN-DK": "Dakar", "SN-LG": "Louga", "SN-MT": "Matam"}
+    response = await client.get(
+        "/api/v1/reports/registrations", params={**params, "format": "csv"}, headers=supervisor.headers
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1:3] == [
+        ["table", "sex", "SN-DK", "SN-LG", "SN-MT", "total"],
+        ["", "name", "Dakar", "Louga", "Matam", ""],
+    ]
+    book = await client.get(
+        "/api/v1/reports/registrations",
+        params={**FEB, "by": "origin_region", "format": "xlsx"},
+        headers=supervisor.headers,
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert cells[0] == ["table", "origin_region", "name", "count", "total"]
+    assert cells[1] == ["registrations", "SN-DK", "Dakar", 20, 20]
