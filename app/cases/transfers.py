@@ -15,7 +15,25 @@ what the person was told a transfer carries). The purposes ``transfer_to_senegal
 :data:`REGISTRANT_FIELDS_SENT` (names as written, Arabic-script name included, sex, birth,
 nationality, origin, languages, status category, occupation, arrival date, e-mail and where the
 person lives: host country, city and region), **every phone** as stored (unverified numbers too,
-with the number as typed) and the consents in force.
+with the number as typed) and the consents in force (:mod:`app.cases.transfer_copy`). The
+registers list these fields in words a person understands: the search keys and birth year the
+receiving desk computes again are copied, never listed as sent.
+
+Of the case, the receiving desk always gets what the request is and how to serve the person
+(:data:`CASE_FIELDS_SENT`: service type, channel, priority, language, interpreter). The case's
+free text and sensitive flags (:data:`CASE_FIELDS_SENSITIVE`: description, vulnerability flags —
+detention, pregnancy, health —, the reason of a due date set by hand) are no identity or contact
+data, so no transfer consent covers them: they travel only on another legal basis
+(``vital_interest``, ``legal_obligation``: a supervisor's justified decision about an emergency
+they describe), and are otherwise named in ``fields_withheld`` for the receiving desk to ask the
+person. The registers list every case field sent (``case.priority``…).
+
+Due date: recomputed from the receiving desk's calendar, unless staff set it by hand on the
+sending case (a ``due_date_changed`` event): that date is kept, the person does not lose the
+time granted, and the new case's timeline says so (``due_date_changed``, ``kept_from``).
+
+Appointments of the case still booked at the sending desk are cancelled and the person told why
+(:mod:`app.appointments.cancellation`); the transition tells them the new desk and case number.
 
 Never copied, because no transfer purpose covers them: identity documents (category ``identity
 documents``: the notice given for a transfer does not name them; the receiving desk records the
@@ -40,35 +58,29 @@ from __future__ import annotations
 import uuid
 from typing import Final
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.appointments.cancellation import cancel_for_transfer
 from app.audit import service as audit
 from app.calendars.service import local_date
 from app.cases.errors import InvalidTransferTarget
-from app.cases.models import Case, CaseTransfer, ServiceType
+from app.cases.models import Case, CaseEvent, CaseTransfer, ServiceType
 from app.cases.service import next_case_number, sla_due_date
 from app.cases.timeline import add_event
+from app.cases.transfer_copy import REGISTRANT_FIELDS_LISTED, registrant_at, withheld
 from app.cases.workflow import TRANSFER_PURPOSES_ANY, TRANSFER_PURPOSES_TO_SENEGAL
-from app.core import numbering
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.privacy import service as privacy
-from app.privacy.purposes import REGISTRANT_FIELD_CATEGORIES, fields_covered
-from app.registrants import closed
-from app.registrants import keys as match_keys
-from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
-from app.registrants.prepare import set_keys
+from app.registrants.models import Registrant
 
-_COVERED: Final = fields_covered(TRANSFER_PURPOSES_ANY | TRANSFER_PURPOSES_TO_SENEGAL)
-REGISTRANT_FIELDS_SENT: Final = tuple(f for f in _COVERED if f != "phones")
-"""Columns of the registrant copied to the receiving desk: those every transfer purpose covers."""
-COLLECTIONS_SENT: Final = tuple(f for f in _COVERED if f == "phones")
-"""Child collections copied besides the consents in force (``phones``)."""
-FIELDS_WITHHELD: Final = tuple(f for f in REGISTRANT_FIELD_CATEGORIES if f not in _COVERED)
-"""Fields of the file no transfer purpose covers (``documents``, ``residence_status``, ``notes``)."""
+CASE_FIELDS_SENT: Final = ("service_type", "channel", "priority", "language", "interpreter_used")
+"""Fields of the case every transfer carries: what the request is, how to serve the person."""
+CASE_FIELDS_SENSITIVE: Final = ("description", "vulnerability_flags", "due_date_reason")
+"""Fields of the case a transfer carries only on a legal basis other than consent (module docstring)."""
 
 
 async def transfer(
@@ -82,7 +94,8 @@ async def transfer(
     legal_basis_note: str | None,
     legal_basis: str = "consent",
 ) -> CaseTransfer:
-    """Open the case at the receiving desk and write the transfer register entry.
+    """Open the case at the receiving desk, write the transfer register entry and cancel the
+    case's appointments still to come at the sending desk.
 
     The caller sets the sending case's status. Raises ``UnknownDesk``/``InvalidTransferTarget``
     (422), ``ConsentRequired`` (409) and the other problems of :func:`app.privacy.service.authorise`.
@@ -108,11 +121,14 @@ async def transfer(
         consent_id=consent_id,
         justification_field="legal_basis_note",
     )
+    sensitive = basis.legal_basis != "consent"  # module docstring: no transfer consent covers them
     opened_on = local_date(to_desk, now)
     # Lock order as in case creation: number counters first, the audit chain head last.
     case_number = await next_case_number(session, desk=to_desk, year=opened_on.year)
-    target_registrant, copied = await _registrant_at(session, actor=actor, registrant=registrant, desk=to_desk)
-    withheld = await _withheld(session, registrant) if copied else []
+    target_registrant, copied = await registrant_at(session, actor=actor, registrant=registrant, desk=to_desk)
+    fields_withheld = await withheld(session, registrant) if copied else []
+    computed_due = await sla_due_date(session, desk=to_desk, opened_on=opened_on, service_type=service_type)
+    set_by_hand = await _due_date_set_by_hand(session, case)
     new_case = Case(
         id=uuid.uuid4(),
         case_number=case_number,
@@ -121,13 +137,13 @@ async def transfer(
         service_type_id=case.service_type_id,
         channel=case.channel,
         priority=case.priority,
-        vulnerability_flags=list(case.vulnerability_flags),
-        description=case.description,
+        vulnerability_flags=list(case.vulnerability_flags) if sensitive else [],
+        description=case.description if sensitive else "",
         language=case.language,
         interpreter_used=case.interpreter_used,
         status="received",
         opened_on=opened_on,
-        due_date=await sla_due_date(session, desk=to_desk, opened_on=opened_on, service_type=service_type),
+        due_date=case.due_date if set_by_hand is not None else computed_due,
         transferred_from_case_id=case.id,
         created_by=actor.user_id,
         created_at=now,
@@ -136,7 +152,14 @@ async def transfer(
     session.add(new_case)
     await session.flush()
     case.transferred_to_case_id = new_case.id
-    fields_sent = [*REGISTRANT_FIELDS_SENT, *COLLECTIONS_SENT, "consents"] if copied else []
+    held = {
+        "description": bool(case.description),
+        "vulnerability_flags": bool(case.vulnerability_flags),
+        "due_date_reason": bool(set_by_hand and set_by_hand.details.get("reason")),
+    }
+    case_sent = [*CASE_FIELDS_SENT, *(f for f in CASE_FIELDS_SENSITIVE if sensitive and held[f])]
+    fields_withheld += [f"case.{f}" for f in CASE_FIELDS_SENSITIVE if not sensitive and held[f]]
+    fields_sent = [*(REGISTRANT_FIELDS_LISTED if copied else ()), *(f"case.{f}" for f in case_sent)]
     record = CaseTransfer(
         id=uuid.uuid4(),
         source_case_id=case.id,
@@ -166,7 +189,7 @@ async def transfer(
         recipient_name=to_desk.code,
         entity_type="case_transfer",
         entity_id=record.id,
-        fields=fields_sent or ["case"],
+        fields=fields_sent,
         at=now,
     )
     basis_details = {"legal_basis": basis.legal_basis, "consent_id": basis.consent_id, "consent_purpose": basis.purpose}
@@ -179,10 +202,20 @@ async def transfer(
             "from_desk": from_desk.code,
             "source_case_number": case.case_number,
             "transfer_id": record.id,
-            "fields_withheld": withheld,
+            "fields_withheld": fields_withheld,
+            "due_date": new_case.due_date,
             **basis_details,
         },
     )
+    if set_by_hand is not None:
+        reason = set_by_hand.details.get("reason") if sensitive else None
+        await add_event(
+            session,
+            case_id=new_case.id,
+            kind="due_date_changed",
+            actor=actor,
+            details={"from": computed_due, "to": new_case.due_date, "reason": reason, "kept_from": case.case_number},
+        )
     await add_event(
         session,
         case_id=case.id,
@@ -210,7 +243,7 @@ async def transfer(
             "target_registrant_id": target_registrant.id,
             "registrant_copied": copied,
             "fields_sent": fields_sent,
-            "fields_withheld": withheld,
+            "fields_withheld": fields_withheld,
             **basis_details,
         },
     )
@@ -222,7 +255,7 @@ async def transfer(
             entity_type="registrant",
             entity_id=target_registrant.id,
             desk_id=to_desk.id,
-            details={"source_registrant_id": registrant.id, "fields": fields_sent},
+            details={"source_registrant_id": registrant.id, "fields": list(REGISTRANT_FIELDS_LISTED)},
         )
     await audit.record(
         session,
@@ -233,108 +266,18 @@ async def transfer(
         desk_id=to_desk.id,
         details={"case_number": new_case.case_number, "transferred_from": case.id, "service_type": service_type.code},
     )
+    await cancel_for_transfer(
+        session, actor=actor, case=case, target=new_case, to_desk=to_desk, transfer_id=record.id, now=now
+    )
     return record
 
 
-async def _registrant_at(
-    session: AsyncSession, *, actor: Actor, registrant: Registrant, desk: Desk
-) -> tuple[Registrant, bool]:
-    """The receiving desk's record of this person (never an anonymised one: a new copy then), and
-    whether it was just copied."""
-    related = [Registrant.source_ref == str(registrant.id)]
-    if registrant.source == "transfer" and registrant.source_ref:
-        related.append(Registrant.id == uuid.UUID(registrant.source_ref))
+async def _due_date_set_by_hand(session: AsyncSession, case: Case) -> CaseEvent | None:
+    """The latest ``due_date_changed`` event of ``case`` (staff set its due date), or ``None``."""
     stmt = (
-        select(Registrant)
-        .where(Registrant.desk_id == desk.id, or_(*related), Registrant.anonymised_at.is_(None))
-        .order_by(Registrant.created_at)
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "due_date_changed")
+        .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc())
+        .limit(1)
     )
-    existing = (await session.execute(stmt.limit(1))).scalar_one_or_none()
-    if existing is not None and existing.merged_into_id is not None:  # merged since: its survivor is the person
-        survivor = await session.get(Registrant, existing.merged_into_id)
-        existing = survivor if survivor is not None and survivor.desk_id == desk.id else None
-    if existing is not None and await closed.anonymised_at(session, existing.id) is not None:
-        existing = None  # erased meanwhile at that desk (its own request): closed for good, a new copy
-    if existing is not None:
-        return existing, False
-    now = utcnow()
-    year = local_date(desk, now).year
-    number = await numbering.allocate(
-        session, prefix=desk.number_prefix, kind="T", year=year, column=Registrant.registration_number
-    )
-    phones = (
-        (
-            await session.execute(
-                select(RegistrantPhone)
-                .where(RegistrantPhone.registrant_id == registrant.id)
-                .order_by(RegistrantPhone.position, RegistrantPhone.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    values = {f: getattr(registrant, f) for f in REGISTRANT_FIELDS_SENT}
-    values["languages"] = list(registrant.languages or [])
-    copy = Registrant(
-        id=uuid.uuid4(),
-        desk_id=desk.id,
-        registration_number=number,
-        registered_on=local_date(desk, now),
-        source="transfer",
-        source_ref=str(registrant.id),
-        created_by=actor.user_id,
-        phones=[
-            RegistrantPhone(
-                e164=p.e164,
-                verified=p.verified,
-                raw=p.raw,
-                digits=p.digits,
-                whatsapp=p.whatsapp,
-                label=p.label,
-                flag=p.flag,
-                position=p.position,
-            )
-            for p in phones
-        ],
-        documents=[],  # not covered by a transfer purpose (module docstring)
-        **values,
-    )
-    set_keys(copy)  # its name keys computed again, as every write does: never copied stale
-    session.add(copy)
-    await session.flush()
-    # the copy is found and matched at its desk like any registrant: every key of its fields,
-    # unverified numbers by their digits included
-    await match_keys.insert_rows(session, match_keys.rows_of(copy))
-    rows = (await session.execute(select(Consent).where(Consent.registrant_id == registrant.id))).scalars().all()
-    consents = [c for c in rows if privacy.in_force(c, now)]
-    session.add_all(
-        Consent(
-            registrant_id=copy.id,
-            purpose=c.purpose,
-            granted=True,
-            channel=c.channel,
-            notice_version=c.notice_version,
-            language=c.language,
-            recorded_at=c.recorded_at,
-            recorded_by=c.recorded_by,
-            expires_at=c.expires_at,
-            partner_name=c.partner_name,
-            extra={**(c.extra or {}), "copied_from_consent_id": c.id},
-        )
-        for c in consents
-    )
-    await session.flush()
-    return copy, True
-
-
-async def _withheld(session: AsyncSession, registrant: Registrant) -> list[str]:
-    """The fields of :data:`FIELDS_WITHHELD` that hold a value in the sending file (names only)."""
-    out: list[str] = []
-    for f in FIELDS_WITHHELD:
-        if f == "documents":
-            stmt = select(IdentityDocument.id).where(IdentityDocument.registrant_id == registrant.id).limit(1)
-            if (await session.execute(stmt)).first() is not None:
-                out.append(f)
-        elif getattr(registrant, f) not in (None, "", []):
-            out.append(f)
-    return out
+    return (await session.execute(stmt)).scalar_one_or_none()

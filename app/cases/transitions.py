@@ -24,7 +24,7 @@ from app.cases.errors import (
     TransitionNotAllowed,
     TransitionRequirementMissing,
 )
-from app.cases.models import Case, Referral, ServiceType
+from app.cases.models import Case, CaseTransfer, Referral, ServiceType
 from app.cases.service import get_visible
 from app.cases.timeline import add_event
 from app.cases.workflow import (
@@ -142,6 +142,7 @@ async def transition(
         if not request.reason:
             raise _missing("This status change needs a reason.", "Ce changement de statut requiert un motif.", "reason")
         details["reason"] = request.reason
+    record: CaseTransfer | None = None
     if target in NEEDS_TRANSFER:
         if not request.to_desk:
             raise _missing(
@@ -175,7 +176,12 @@ async def transition(
         personal={"reason": details["reason"]} if details.get("reason") else None,
         subject_id=case.registrant_id,
     )
-    await notify.case_status_changed(session, actor=actor, case=case)
+    if record is not None:  # the person is told the desk and the number the case goes on under
+        await notify.case_transferred(
+            session, actor=actor, case=case, target=await session.get_one(Case, record.target_case_id)
+        )
+    else:
+        await notify.case_status_changed(session, actor=actor, case=case)
     return case
 
 

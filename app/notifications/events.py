@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.cases.models import Case, ServiceType
 from app.core.context import Actor
+from app.desks.models import Desk
 from app.notifications import keys
 from app.notifications.models import Notification
 from app.notifications.outbox import desk_of, enqueue_for_registrant
@@ -98,6 +99,23 @@ async def case_status_changed(session: AsyncSession, *, actor: Actor, case: Case
     )
 
 
+async def case_transferred(session: AsyncSession, *, actor: Actor, case: Case, target: Case) -> Notification | None:
+    """``case`` was transferred (flushed, status ``transferred``) and goes on at another desk as
+    ``target``: the person is told which desk and the new number, the one its messages will use."""
+    return await enqueue_for_registrant(
+        session,
+        event="case_transferred",
+        registrant=await _registrant(session, case.registrant_id),
+        context={**await _case_context(session, case), **await _target_context(session, target)},
+        dedupe_key=keys.key("case_status", case.id, case.version, case.status),
+        actor=actor,
+    )
+
+
+async def _target_context(session: AsyncSession, target: Case) -> dict[str, object]:
+    return {"to_desk_name": await _desk_name(session, target.desk_id), "target_case_number": target.case_number}
+
+
 async def documents_missing(
     session: AsyncSession, *, actor: Actor, case: Case, documents: Sequence[str], request_id: uuid.UUID
 ) -> Notification | None:
@@ -133,5 +151,26 @@ async def appointment_changed(
         registrant=await _registrant(session, appointment.registrant_id),
         context={"starts_at": appointment.starts_at, "desk_name": await _desk_name(session, appointment.desk_id)},
         dedupe_key=keys.key("appointment", appointment.id, appointment.version, change),
+        actor=actor,
+    )
+
+
+async def appointment_cancelled_by_transfer(
+    session: AsyncSession, *, actor: Actor, appointment: Appointment, case: Case, target: Case, to_desk: Desk
+) -> Notification | None:
+    """``appointment`` (flushed, ``cancelled``) was cancelled because its case was transferred: the
+    person is told why, and which desk (and case number) now handles the request."""
+    return await enqueue_for_registrant(
+        session,
+        event="appointment_cancelled_transfer",
+        registrant=await _registrant(session, appointment.registrant_id),
+        context={
+            "starts_at": appointment.starts_at,
+            "desk_name": await _desk_name(session, appointment.desk_id),
+            "case_number": case.case_number,
+            "to_desk_name": to_desk.name,
+            "target_case_number": target.case_number,
+        },
+        dedupe_key=keys.key("appointment", appointment.id, appointment.version, "cancelled"),
         actor=actor,
     )

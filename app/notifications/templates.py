@@ -64,6 +64,11 @@ _FR: dict[str, Template] = {
         "Demande {case_number} : {status_label}",
         "Votre demande {case_number} est maintenant : {status_label}.",
     ),
+    "case_transferred": Template(
+        "Demande {case_number} transférée au guichet {to_desk_name}",
+        "Votre demande {case_number} a été transférée au guichet {to_desk_name}, qui la suit désormais "
+        "sous le numéro {target_case_number}.",
+    ),
     "documents_missing": Template(
         "Demande {case_number} : documents manquants",
         "Pour traiter votre demande {case_number}, le guichet {desk_name} attend : {documents}.",
@@ -79,6 +84,11 @@ _FR: dict[str, Template] = {
     "appointment_cancelled": Template(
         "Rendez-vous du {starts_at} annulé",
         "Votre rendez-vous au guichet {desk_name} du {starts_at} est annulé.",
+    ),
+    "appointment_cancelled_transfer": Template(
+        "Rendez-vous du {starts_at} annulé",
+        "Votre rendez-vous au guichet {desk_name} du {starts_at} est annulé : votre demande {case_number} a été "
+        "transférée au guichet {to_desk_name} (nouveau numéro {target_case_number}), qui vous recontactera.",
     ),
     "appointment_reminder": Template(
         "Rappel : rendez-vous demain, {starts_at}",
@@ -102,6 +112,11 @@ _EN: dict[str, Template] = {
         "Request {case_number}: {status_label}",
         "Your request {case_number} is now: {status_label}.",
     ),
+    "case_transferred": Template(
+        "Request {case_number} transferred to the {to_desk_name} desk",
+        "Your request {case_number} was transferred to the {to_desk_name} desk, which now follows it "
+        "under number {target_case_number}.",
+    ),
     "documents_missing": Template(
         "Request {case_number}: documents missing",
         "To handle your request {case_number}, the {desk_name} desk needs: {documents}.",
@@ -117,6 +132,11 @@ _EN: dict[str, Template] = {
     "appointment_cancelled": Template(
         "Appointment of {starts_at} cancelled",
         "Your appointment at the {desk_name} desk on {starts_at} is cancelled.",
+    ),
+    "appointment_cancelled_transfer": Template(
+        "Appointment of {starts_at} cancelled",
+        "Your appointment at the {desk_name} desk on {starts_at} is cancelled: your request {case_number} was "
+        "transferred to the {to_desk_name} desk (new number {target_case_number}), which will contact you.",
     ),
     "appointment_reminder": Template(
         "Reminder: appointment tomorrow, {starts_at}",

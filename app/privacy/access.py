@@ -7,8 +7,10 @@ The archive (``application/zip``) holds:
   ``internal_assessment``), referrals, timeline, transfers, appointments, documents' metadata,
   disclosures to third parties, subject requests, the messages sent to the person (event, channel,
   address, language, delivery status; not their text nor one-time codes), the corrections of the
-  file (field, value before and after, reason, who and when), legal holds, and the audit trail of
-  who read and changed the file (time, action, staff member and role);
+  file (field, value before and after, reason, who and when), legal holds, the audit trail of
+  who read and changed the file (time, action, staff member and role), and the person's other
+  files at the controller's desks (``linked_files``: merged, or linked by a transfer — desk,
+  number, how linked; named, not copied: each is answered by an access request at its file);
 * ``documents/<id>-<filename>`` — the stored files of the documents not deleted;
 * ``resume.html`` — the same in French, for print (:mod:`app.privacy.summary`);
 * ``manifest.json`` — every other file of the archive with its size and SHA-256 (FIPS 180-4).
@@ -34,11 +36,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.appointments.models import Appointment
 from app.audit.models import AuditEvent
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Partner, Referral
+from app.desks.models import Desk
 from app.documents.content import shortened, with_extension
 from app.documents.models import Document
 from app.documents.storage import Storage
 from app.notifications.models import Notification
-from app.privacy import rectification
+from app.privacy import linked, rectification
 from app.privacy.models import Disclosure, LegalHold, SubjectRequest
 from app.privacy.summary import render_summary
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
@@ -178,8 +181,29 @@ async def collect(session: AsyncSession, *, registrant: Registrant) -> dict[str,
             }
             for e in trail
         ],
+        "linked_files": await _linked_files(session, rid),
         "_storage_keys": {str(d.id): d.storage_key for d in documents},
     }
+
+
+async def _linked_files(session: AsyncSession, registrant_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The person's other files at any desk (merged, or linked by a transfer): desk, number, how
+    linked and whether anonymised — named, not copied: each file is answered by its own request."""
+    files = (await linked.person_files(session, registrant_id))[1:]
+    desks = {
+        d.id: d for d in await _all(session, select(Desk).where(Desk.id.in_({f.registrant.desk_id for f in files})))
+    }
+    return [
+        {
+            "registrant_id": f.registrant.id,
+            "desk_code": desks[f.registrant.desk_id].code,
+            "desk_name": desks[f.registrant.desk_id].name,
+            "registration_number": f.registrant.registration_number,
+            "link": f.link,
+            "anonymised_at": f.registrant.anonymised_at,
+        }
+        for f in files
+    ]
 
 
 async def _children(session: AsyncSession, model: Any, registrant_id: uuid.UUID) -> list[Any]:

@@ -133,7 +133,8 @@ async def in_force(
 
 
 def refuse(hold: LegalHold) -> LegalHoldInForce:
-    """The 409 problem naming ``hold``."""
+    """The 409 problem naming ``hold`` and the file it is on (``registrant_id``: an erasure reaches
+    the person's files at other desks too, :mod:`app.privacy.linked`)."""
     until = hold.until.isoformat() if hold.until else None
     return LegalHoldInForce(
         f"The file is under a legal hold ({hold.reason}) set by {hold.set_by_label}"
@@ -142,6 +143,7 @@ def refuse(hold: LegalHold) -> LegalHoldInForce:
         + (f" jusqu'au {until}." if until else " jusqu'à sa levée."),
         legal_hold={
             "id": str(hold.id),
+            "registrant_id": str(hold.registrant_id),
             "reason": hold.reason,
             "set_by": str(hold.set_by) if hold.set_by else None,
             "set_by_label": hold.set_by_label,

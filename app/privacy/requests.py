@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import select
@@ -23,8 +24,9 @@ from app.core.context import Actor
 from app.core.db import after_commit, utcnow
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.pagination import paginate
+from app.desks.models import Desk
 from app.documents.storage import Storage
-from app.privacy import access, erasure
+from app.privacy import access, erasure, holds, linked
 from app.privacy.errors import RegistrantErased
 from app.privacy.models import SubjectRequest
 from app.registrants import lock_order
@@ -155,40 +157,81 @@ async def erase(
     storage: Storage,
     request_id: uuid.UUID,
     bands: AgeBands,
-) -> tuple[SubjectRequest, erasure.ErasureOutcome]:
-    """Carry out an erasure request: anonymise its registrant (:func:`app.privacy.erasure.anonymise`)
-    and fulfil the request; the documents' objects are removed from ``storage`` once committed.
+) -> tuple[SubjectRequest, erasure.ErasureOutcome, list[ErasedFile]]:
+    """Carry out an erasure request: anonymise its registrant and every other file of the person
+    at any desk — merged, or linked by a transfer, transitively (:func:`app.privacy.linked.person_files`:
+    the desks are one controller) — with :func:`app.privacy.erasure.anonymise`, and fulfil the
+    request; the documents' objects are removed from ``storage`` once committed. Returns the
+    request, the outcome of the requested file and every file of the person (:class:`ErasedFile`).
 
     Idempotent: a request already carried out answers its outcome again (``already_erased``) and
-    changes nothing. Raises ``Forbidden`` (403), ``NotFound`` (404: unknown request, another desk's,
-    or not an erasure request) and ``LegalHoldInForce`` (409, naming the hold)."""
+    changes nothing — but a file of the person still not anonymised (left by a version that did not
+    follow transfers) is erased then. Raises ``Forbidden`` (403), ``NotFound`` (404: unknown
+    request, another desk's, or not an erasure request) and ``LegalHoldInForce`` (409, naming the
+    hold and its file): a hold on any file of the person stops the whole erasure, nothing is
+    erased (the held file would still name the person)."""
     _check_role(actor)
     request = await session.get(SubjectRequest, request_id)
     if request is None or request.kind != "erasure" or not actor.can_see_desk(request.desk_id):
         raise NotFound("No such erasure request.", detail_fr="Demande d'effacement introuvable.")
-    # The person's files first, then the request (which a merge moves after locking the files):
-    # the order of app.registrants.lock_order.
-    await lock_order.lock_files(session, await lock_order.person_files(session, request.registrant_id), update=True)
+    # The person's files first, in id order, then the request (which a merge moves after locking
+    # the files): the order of app.registrants.lock_order.
+    reached = [f.registrant.id for f in await linked.person_files(session, request.registrant_id)]
+    await lock_order.lock_files(session, reached, update=True)
     request = await session.get(SubjectRequest, request_id, with_for_update=True, populate_existing=True)
     assert request is not None  # a request is never deleted
-    registrant = await session.get(Registrant, request.registrant_id, with_for_update=True)
-    assert registrant is not None  # the foreign key
+    files = await linked.person_files(session, request.registrant_id, lock=True)
+    before = {f.registrant.id: f.registrant.anonymised_at for f in files}
     now = utcnow()
-    outcome = await erasure.anonymise(
-        session,
-        actor=actor,
-        registrant=registrant,
-        bands=bands,
-        now=now,
-        trigger="request",
-        subject_request_id=request.id,
-    )
+    held = await holds.in_force(session, registrant_ids=[i for i, at in before.items() if at is None], at=now)
+    if held:
+        raise holds.refuse(next(held[f.registrant.id] for f in files if f.registrant.id in held))
+    outcomes = {}
+    for file in files:
+        if file.registrant.merged_into_id is None:  # a merged file is erased with its survivor
+            outcomes[file.registrant.id] = await erasure.anonymise(
+                session,
+                actor=actor,
+                registrant=file.registrant,
+                bands=bands,
+                now=now,
+                trigger="request",
+                subject_request_id=request.id,
+            )
     if request.fulfilled_at is None:
         request.fulfilled_at = now
         request.fulfilled_by = actor.user_id
         await session.flush()
-    remove_after_commit(session, storage, outcome.storage_keys)
-    return request, outcome
+    keys = sorted({k for o in outcomes.values() for k in o.storage_keys})
+    remove_after_commit(session, storage, keys)
+    first = files[0].registrant
+    survivor = first.merged_into_id or first.id
+    outcome = outcomes[survivor]
+    outcome.storage_keys = keys
+    codes = {i: c for i, c in await session.execute(select(Desk.id, Desk.code))}
+    erased = [
+        ErasedFile(
+            registrant_id=f.registrant.id,
+            desk_code=codes[f.registrant.desk_id],
+            link=f.link,
+            anonymised_at=f.registrant.anonymised_at or now,
+            already_erased=before[f.registrant.id] is not None,
+        )
+        for f in files
+    ]
+    return request, outcome, erased
+
+
+@dataclass(frozen=True)
+class ErasedFile:
+    """One file of the person an erasure reached: its desk, how it was reached (``request``,
+    ``merge``, ``transfer``), when it was anonymised and whether it already was."""
+
+    registrant_id: uuid.UUID
+    desk_code: str
+    link: str
+    anonymised_at: dt.datetime
+    already_erased: bool
 
 
 def remove_after_commit(session: AsyncSession, storage: Storage, keys: list[str]) -> None:

@@ -16,7 +16,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.routing import api_router
 from app.documents.deps import StorageDep
 from app.privacy import holds, rectification, requests
-from app.privacy.schemas import CorrectionOut, ErasureOut, LegalHoldIn, LegalHoldOut
+from app.privacy.schemas import CorrectionOut, ErasedFileOut, ErasureOut, LegalHoldIn, LegalHoldOut
 from app.reports.ages import AgeBands
 
 router = api_router(tags=["privacy"])
@@ -32,14 +32,16 @@ async def erase(
     idem: IdempotencyDep,
 ) -> Response:
     """Carry out an erasure request: the registrant's file is anonymised (statistics kept, personal
-    values, documents and their stored files removed) and the request fulfilled. Supervisors (their
-    desks) and administrators; 403 otherwise, 404 for an unknown request or one not of kind
-    ``erasure``, 409 ``/problems/legal-hold`` naming the hold in force. Idempotent: a second call
-    answers ``already_erased`` and changes nothing. Audited ``privacy.erasure``. Accepts
-    ``Idempotency-Key`` (a retry with it answers the first outcome itself)."""
+    values, documents and their stored files removed) with every other file of the person at any
+    desk, merged or linked by a transfer (listed in ``files_erased``), and the request fulfilled.
+    Supervisors (their desks) and administrators; 403 otherwise, 404 for an unknown request or one
+    not of kind ``erasure``, 409 ``/problems/legal-hold`` naming the hold in force on any of those
+    files (nothing is erased then). Idempotent: a second call answers ``already_erased`` and
+    changes nothing. Audited ``privacy.erasure`` per file. Accepts ``Idempotency-Key`` (a retry
+    with it answers the first outcome itself)."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
-    request, outcome = await requests.erase(
+    request, outcome, files = await requests.erase(
         session,
         actor=actor,
         storage=storage,
@@ -53,6 +55,7 @@ async def erase(
         already_erased=outcome.already_erased,
         counts=outcome.counts,
         files_removed=len(outcome.storage_keys),
+        files_erased=[ErasedFileOut.model_validate(f, from_attributes=True) for f in files],
     )
     return await idem.respond(200, out.model_dump(mode="json"))
 

@@ -77,9 +77,23 @@ class SubjectRequestOut(BaseModel):
     archive_sha256: str | None
 
 
+class ErasedFileOut(BaseModel):
+    """One file of the person the erasure reached: the one asked about (``link`` ``request``), a
+    file merged with it (``merge``) or one on the other side of a transfer (``transfer``), at any
+    desk; when it was anonymised and whether it already was."""
+
+    registrant_id: uuid.UUID
+    desk_code: str
+    link: Literal["request", "merge", "transfer"]
+    anonymised_at: dt.datetime
+    already_erased: bool
+
+
 class ErasureOut(BaseModel):
     """The outcome of an erasure: when the file was anonymised, whether it already was (then
-    nothing changed), and how many records of each kind were removed or blanked."""
+    nothing changed), how many records of each kind were removed or blanked in it (or its
+    survivor), the stored files removed, and every file of the person it reached
+    (``files_erased``, the requested one first)."""
 
     subject_request_id: uuid.UUID
     registrant_id: uuid.UUID
@@ -87,6 +101,7 @@ class ErasureOut(BaseModel):
     already_erased: bool
     counts: dict[str, int]
     files_removed: int
+    files_erased: list[ErasedFileOut]
 
 
 Reason = Annotated[str, Field(min_length=3, max_length=2000), AfterValidator(not_blank)]

@@ -57,6 +57,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+_LINKS = {"transfer": "transfert", "merge": "fusion de doublons"}
+
+
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>" for row in rows)
@@ -139,6 +142,14 @@ def render_summary(data: dict[str, Any]) -> str:
         _table(
             ("Le", "Base légale", "Champs transmis"),
             ((t["transferred_at"], t["legal_basis"], t["fields_sent"]) for t in data["transfers"]),
+        ),
+        "<h2>Vos dossiers dans d'autres guichets</h2>",
+        _table(
+            ("Guichet", "Numéro", "Lien", "Anonymisé le"),
+            (
+                (f["desk_name"], f["registration_number"], _LINKS.get(f["link"], f["link"]), f["anonymised_at"])
+                for f in data.get("linked_files", [])
+            ),
         ),
         "<h2>Rendez-vous</h2>",
         _table(("Début", "Fin", "Statut"), ((a["starts_at"], a["ends_at"], a["status"]) for a in data["appointments"])),

@@ -33,7 +33,7 @@ from app.core.pagination import paginate
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.notifications import events as notify
-from app.privacy import rectification
+from app.privacy import linked, rectification
 from app.registrants import bulk, closed, in_flight, linkage, matching, prepare, repository, sounding
 from app.registrants import keys as match_keys
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, PossibleDuplicates, merged_into
@@ -503,7 +503,9 @@ async def search(
 
 
 async def add_consent(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, data: ConsentIn) -> Consent:
-    """Record a consent decision for one purpose (audited ``registrant.consent_add``).
+    """Record a consent decision for one purpose (audited ``registrant.consent_add``). A refusal
+    withdraws the consents in force for that purpose in the person's files at other desks
+    (:func:`app.privacy.linked.propagate_withdrawal`); a grant stays at this desk.
 
     Raises ``NotFound`` (404) and ``RegistrantErased`` (409) for an anonymised file."""
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
@@ -522,13 +524,17 @@ async def add_consent(session: AsyncSession, *, actor: Actor, registrant_id: uui
         desk_id=registrant.desk_id,
         details={"consent_id": consent.id, "purpose": consent.purpose, "granted": consent.granted},
     )
+    if not consent.granted:  # a refusal is the person's latest decision at every desk holding their file
+        await linked.propagate_withdrawal(session, actor=actor, consent=consent, at=consent.recorded_at)
     return consent
 
 
 async def withdraw_consent(
     session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, consent_id: int
 ) -> Consent:
-    """Withdraw a consent (audited ``registrant.consent_withdraw``); the record is kept.
+    """Withdraw a consent (audited ``registrant.consent_withdraw``); the record is kept. The
+    consents in force for that purpose in the person's files at other desks (linked by transfer or
+    merge) are withdrawn with it (:func:`app.privacy.linked.propagate_withdrawal`).
 
     Raises ``NotFound``, ``ConsentAlreadyWithdrawn`` (409) and ``RegistrantErased`` (409: an
     anonymised file's consents were all withdrawn by its erasure).
@@ -542,8 +548,9 @@ async def withdraw_consent(
         raise ConsentAlreadyWithdrawn(
             "This consent was already withdrawn.", detail_fr="Ce consentement a déjà été retiré."
         )
-    consent.withdrawn_at = utcnow()
-    registrant.updated_at = utcnow()
+    now = utcnow()
+    consent.withdrawn_at = now
+    registrant.updated_at = now
     await session.flush()
     await audit.record(
         session,
@@ -554,6 +561,7 @@ async def withdraw_consent(
         desk_id=registrant.desk_id,
         details={"consent_id": consent.id, "purpose": consent.purpose},
     )
+    await linked.propagate_withdrawal(session, actor=actor, consent=consent, at=now)
     return consent
 
 
