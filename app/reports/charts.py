@@ -112,7 +112,10 @@ def figure(
             )
             mark.set_gid(f"suppressed-{i}")
     if suppressed:  # room beyond the bars for the labels
-        ax.margins(**({"x": 0.15} if lying else {"y": 0.15}))
+        if lying:
+            ax.margins(x=0.15)
+        else:
+            ax.margins(y=0.15)
     category, count = (ax.yaxis, ax.xaxis) if lying else (ax.xaxis, ax.yaxis)
     category.set_ticks(positions, labels)
     category.set_label_text(chart_words.dimension(table.rows_dimension, lang))
