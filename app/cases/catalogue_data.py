@@ -11,6 +11,7 @@ emergency) need a supervisor's approval by default.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 SERVICE_TYPE_CATEGORIES: Final = (
@@ -27,6 +28,13 @@ SERVICE_TYPE_CATEGORIES: Final = (
     "emergency",
     "information",
 )
+
+SENSITIVE_CATEGORIES: Final = frozenset({"legal", "health", "psychosocial", "emergency"})
+"""The categories whose service types are sensitive data (DOMAIN.md, "Sensitive data": health
+and psychosocial matters, legal status and detention; emergencies name arrests and deaths): a
+message to the person never names such a type (:attr:`app.cases.models.ServiceType.sensitive`).
+Residence paperwork (``RESIDENCE_MA``, category ``administrative``) names a document, as
+consular paperwork does, and is not in the list."""
 
 SEED_SERVICE_TYPES: Final[tuple[dict[str, Any], ...]] = (
     {
@@ -149,3 +157,75 @@ SEED_SERVICE_TYPES: Final[tuple[dict[str, Any], ...]] = (
         "documents_required": [],
     },
 )
+
+DOCUMENT_LABELS: Final[dict[str, dict[str, str]]] = {
+    "fr": {
+        "identity_document": "Pièce d'identité",
+        "birth_extract": "Extrait de naissance",
+        "photo": "Photo",
+        "passport": "Passeport",
+        "residence_card_or_receipt": "Carte de séjour ou récépissé",
+        "work_contract_or_enrolment": "Contrat de travail ou attestation d'inscription",
+        "housing_proof": "Justificatif de domicile",
+        "supporting_documents": "Pièces justificatives",
+        "medical_documents": "Documents médicaux",
+        "cv": "CV",
+        "business_plan": "Plan d'affaires",
+        "diplomas": "Diplômes",
+        "enrolment_certificate": "Certificat de scolarité",
+        "cni_ecowas": "CNI CEDEAO",
+        "consular_card": "Carte consulaire",
+        "ma_residence_card": "Carte de séjour (Maroc)",
+        "card_receipt": "Récépissé",
+        "laissez_passer": "Laissez-passer",
+        "student_card": "Carte d'étudiant",
+        "work_contract": "Contrat de travail",
+        "national_id": "Carte d'identité",
+        "residence_card": "Titre de séjour",
+        "diploma": "Diplôme",
+        "contract": "Contrat",
+        "medical_certificate": "Certificat médical",
+    },
+    "en": {
+        "identity_document": "Identity document",
+        "birth_extract": "Birth certificate extract",
+        "photo": "Photo",
+        "passport": "Passport",
+        "residence_card_or_receipt": "Residence card or receipt",
+        "work_contract_or_enrolment": "Work contract or proof of enrolment",
+        "housing_proof": "Proof of address",
+        "supporting_documents": "Supporting documents",
+        "medical_documents": "Medical documents",
+        "cv": "CV",
+        "business_plan": "Business plan",
+        "diplomas": "Diplomas",
+        "enrolment_certificate": "Enrolment certificate",
+        "cni_ecowas": "ECOWAS ID card",
+        "consular_card": "Consular card",
+        "ma_residence_card": "Residence card (Morocco)",
+        "card_receipt": "Card receipt",
+        "laissez_passer": "Laissez-passer",
+        "student_card": "Student card",
+        "work_contract": "Work contract",
+        "national_id": "Identity card",
+        "residence_card": "Residence permit",
+        "diploma": "Diploma",
+        "contract": "Contract",
+        "medical_certificate": "Medical certificate",
+    },
+}
+"""What the person reads for a document code of the catalogue (``documents_required``), of an
+identity document (``doc_type``) or of an uploaded document (``kind``), in French and English —
+the web client's wording (``app/web/static/i18n_more.js``) where it has one."""
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def document_label(document: str, language: str) -> str:
+    """``document`` as the person reads it in ``language`` (``fr``, ``en``; others French): the
+    label of a known code (``identity_document`` → ``Pièce d'identité``), a code the table lacks
+    with its underscores as spaces (``tax_certificate`` → ``tax certificate``), anything else
+    (a label an agent wrote) as written."""
+    labels = DOCUMENT_LABELS.get(language, DOCUMENT_LABELS["fr"])
+    if document in labels:
+        return labels[document]
+    return document.replace("_", " ") if _CODE.match(document) else document

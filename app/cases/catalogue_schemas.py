@@ -91,6 +91,10 @@ class ServiceTypeOut(BaseModel):
     default_sla_days: int
     documents_required: list[str]
     closure_requires_approval: bool
+    sensitive: bool = Field(
+        description="The type itself is sensitive data (category legal, health, psychosocial or emergency): "
+        "messages to the person name it by a neutral label."
+    )
     is_active: bool
     retired_at: dt.datetime | None
 

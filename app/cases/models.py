@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.cases.catalogue_data import SENSITIVE_CATEGORIES
 from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
 
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
@@ -24,7 +25,8 @@ class ServiceType(UUIDPrimaryKey, Timestamps, Base):
     ``default_sla_days`` counts business days of the case's desk. A retired type
     (``is_active`` false, ``retired_at`` set) keeps its cases and takes no new ones.
     ``closure_requires_approval``: agents cannot close its cases themselves; they ask for closure
-    (status ``pending_closure``) and a supervisor closes or sends the case back.
+    (status ``pending_closure``) and a supervisor closes or sends the case back. ``sensitive``
+    follows from the category (no column).
     """
 
     __tablename__ = "service_types"
@@ -41,6 +43,13 @@ class ServiceType(UUIDPrimaryKey, Timestamps, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def sensitive(self) -> bool:
+        """Whether the type itself is sensitive data (its category is in
+        :data:`app.cases.catalogue_data.SENSITIVE_CATEGORIES`: legal, health, psychosocial,
+        emergency): messages to the person name it by a neutral label."""
+        return self.category in SENSITIVE_CATEGORIES
 
 
 class Partner(UUIDPrimaryKey, Timestamps, Base):

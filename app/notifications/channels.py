@@ -23,8 +23,9 @@ import json
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import formatdate, parsedate_to_datetime
+from email.utils import formataddr, formatdate, parseaddr, parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -100,13 +101,30 @@ class _GuardedSMTP(aiosmtplib.SMTP):
         return await super().data(message, timeout=timeout)
 
 
+def _text_header(mail: EmailMessage, name: str, value: str) -> None:
+    """Set the unstructured header ``name`` (RFC 5322 §3.6.5) to ``value`` so that a reader
+    decodes exactly ``value``. ASCII goes through the message's policy. Other text is encoded
+    whole into RFC 2047 encoded words by :class:`email.header.Header` and stored as is
+    (:meth:`~email.message.Message.set_raw`): Python 3.11's policy folder splits a subject such
+    as ``…mobilité — Dakar`` into adjacent encoded words and folds between them, and RFC 2047
+    §6.2 makes a reader drop the white space between encoded words (``mobilité— Dakar``).
+    Raises ``ValueError`` for a line break."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"{name} holds a line break")
+    if value.isascii():
+        mail[name] = value
+    else:
+        mail.set_raw(name, Header(value, "utf-8", header_name=name).encode())
+
+
 class SmtpSender:
     """E-mail through an SMTP server (RFC 5321) with :mod:`aiosmtplib`, one connection reused
     across messages and reopened after an error.
 
     The message (RFC 5322, built with :class:`email.message.EmailMessage`) carries the
-    notification's ``Message-ID`` and ``Content-Language`` (RFC 3282). ``handing`` is awaited
-    after ``RCPT TO`` was accepted, just before ``DATA``. Errors: a 5xx reply (refused recipient,
+    notification's ``Message-ID`` and ``Content-Language`` (RFC 3282); a subject or sender name
+    beyond ASCII is RFC 2047 encoded words that decode to exactly the text (:func:`_text_header`).
+    ``handing`` is awaited after ``RCPT TO`` was accepted, just before ``DATA``. Errors: a 5xx reply (refused recipient,
     message refused) is permanent; connection failures, timeouts and 4xx replies before ``DATA``
     are retried; a connection lost or a timeout once ``DATA`` was sent is ``uncertain`` (the
     server may have taken the message and its ``250`` been lost: RFC 1047). SMTP offers no way to
@@ -138,11 +156,16 @@ class SmtpSender:
         return client
 
     def build(self, message: Outgoing) -> EmailMessage:
-        """The RFC 5322 message for ``message``."""
+        """The RFC 5322 message for ``message``. Raises ``ValueError`` for a header value holding a
+        line break."""
         mail = EmailMessage()
-        mail["From"] = self.settings.smtp_from
+        name, address = parseaddr(self.settings.smtp_from)
+        if self.settings.smtp_from.isascii() or not address:
+            mail["From"] = self.settings.smtp_from
+        else:  # a display name in Arabic or with accents: encoded words, spaces kept (below)
+            mail.set_raw("From", formataddr((name, address), charset="utf-8"))
         mail["To"] = message.recipient
-        mail["Subject"] = message.subject
+        _text_header(mail, "Subject", message.subject)
         mail["Date"] = formatdate(localtime=False, usegmt=True)
         mail["Message-ID"] = message.message_id
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies

@@ -4,7 +4,9 @@ transaction as the change (a rolled-back change queues nothing).
 Each function queues at most one message through
 :func:`app.notifications.outbox.enqueue_for_registrant` (consent, chosen channel and language
 checked there) with a dedupe key naming the change, so the same change never notifies twice.
-Contexts carry numbers, dates and labels — never a case's description, notes or sensitive fields.
+Contexts carry numbers, dates and labels — never a case's description, notes or sensitive fields:
+a sensitive service type (``ServiceType.sensitive``) is named by a neutral label
+(:data:`~app.notifications.templates.NEUTRAL_SERVICE_TYPE`, ``service_type_neutral`` set).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.appointments.models import Appointment
+from app.cases.catalogue_data import document_label
 from app.cases.models import Case, ServiceType
 from app.core.context import Actor
 from app.desks.models import Desk
 from app.notifications import keys
 from app.notifications.models import Notification
 from app.notifications.outbox import desk_of, enqueue_for_registrant
+from app.notifications.templates import NEUTRAL_SERVICE_TYPE
 from app.registrants.models import Registrant
 
 SILENT_STATUSES: Final = frozenset({"pending_closure"})
@@ -65,12 +69,13 @@ async def _case_context(session: AsyncSession, case: Case) -> dict[str, object]:
     service_type = (
         await session.execute(select(ServiceType).where(ServiceType.id == case.service_type_id))
     ).scalar_one()
-    return {
-        "case_number": case.case_number,
-        "service_type_fr": service_type.label_fr,
-        "service_type_en": service_type.label_en,
-        "desk_name": await _desk_name(session, case.desk_id),
-    }
+    context: dict[str, object] = {"case_number": case.case_number}
+    if service_type.sensitive:  # a health, psychosocial, legal or emergency matter is never named
+        neutral = NEUTRAL_SERVICE_TYPE
+        context.update(service_type_fr=neutral["fr"], service_type_en=neutral["en"], service_type_neutral=True)
+    else:
+        context.update(service_type_fr=service_type.label_fr, service_type_en=service_type.label_en)
+    return {**context, "desk_name": await _desk_name(session, case.desk_id)}
 
 
 async def case_received(session: AsyncSession, *, actor: Actor, case: Case) -> Notification | None:
@@ -119,12 +124,14 @@ async def _target_context(session: AsyncSession, target: Case) -> dict[str, obje
 async def documents_missing(
     session: AsyncSession, *, actor: Actor, case: Case, documents: Sequence[str], request_id: uuid.UUID
 ) -> Notification | None:
-    """The desk waits for ``documents`` (labels as the agent wrote them) to handle the case."""
+    """The desk waits for ``documents`` (catalogue codes, shown by their label in the message's
+    language, or labels as the agent wrote them) to handle the case."""
+    labels = {f"documents_{lang}": [document_label(d, lang) for d in documents] for lang in ("fr", "en")}
     return await enqueue_for_registrant(
         session,
         event="documents_missing",
         registrant=await _registrant(session, case.registrant_id),
-        context={**await _case_context(session, case), "documents": list(documents)},
+        context={**await _case_context(session, case), **labels},
         dedupe_key=keys.key("documents_missing", case.id, request_id),
         actor=actor,
     )

@@ -37,6 +37,7 @@ from app.core.db import DriverSQL, transaction_driver, utcnow
 from app.core.errors import ValidationFailed
 from app.desks.models import Desk
 from app.notifications import templates
+from app.notifications.addresses import EMAIL, is_fixed_line, reachable
 from app.notifications.models import CHANNELS, Notification, NotificationPreference
 from app.notifications.templates import EVENTS
 from app.privacy.purposes import EMAIL_CONTACT_PURPOSE, NOTIFICATION_PURPOSE
@@ -45,7 +46,6 @@ from app.registrants.models import Registrant, RegistrantPhone
 
 E164: Final = re.compile(r"^\+[1-9]\d{6,14}$")
 """ITU-T E.164: a ``+``, a country code and at most 15 digits in all."""
-EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LANGUAGE: Final = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 """A BCP 47 tag as stored: a primary language subtag and at most one more (``fr``, ``wo``, ``pt-BR``)."""
 MESSAGE_ID_DOMAIN: Final = "notifications.diaspora-desk.invalid"
@@ -234,7 +234,9 @@ class Route:
 @dataclass(frozen=True)
 class NoRoute:
     """Why nothing is sent: ``opted_out`` (chose no messages), ``no_channel`` (no reachable
-    contact, or none on the chosen channel), ``no_consent`` (no consent for contact in force)."""
+    contact, or none on the chosen channel), ``fixed_line`` (the person's only phones are fixed
+    lines, which take no SMS or WhatsApp, and no other channel reaches them), ``no_consent`` (no
+    consent for contact in force)."""
 
     reason: str
     channel: str | None = None
@@ -260,8 +262,9 @@ async def choose_route(
     """The person's channel and language for ``event`` at ``at`` (default now).
 
     The chosen channel (``notification_preferences``) when there is one — and then only that
-    one; otherwise the first of WhatsApp (a verified phone flagged WhatsApp), SMS (a verified
-    phone), e-mail that is reachable *and* has the consent for contact in force. Language: the
+    one; otherwise the first of WhatsApp (a verified mobile phone flagged WhatsApp), SMS (a
+    verified mobile phone: fixed lines are left out, :mod:`app.notifications.addresses`), e-mail
+    that is reachable *and* has the consent for contact in force. Language: the
     chosen one, else the first of ``registrant.languages`` with a template for the event, else
     French.
 
@@ -288,20 +291,14 @@ async def choose_route(
             .scalars()
             .all()
         )
-    reachable: dict[str, str] = {}
-    whatsapp = next((p.e164 for p in phones if p.whatsapp and p.e164), None)
-    if whatsapp:
-        reachable["whatsapp"] = whatsapp
-    sms = next((p.e164 for p in phones if p.e164), None)
-    if sms:
-        reachable["sms"] = sms
-    if registrant.email and EMAIL.match(registrant.email):
-        reachable["email"] = registrant.email
+    addresses = reachable(phones, registrant.email)
     chosen = preference.channel if preference is not None and preference.channel else None
     order = (chosen,) if chosen else DEFAULT_CHANNEL_ORDER
-    candidates = [c for c in order if c in reachable]
+    candidates = [c for c in order if c in addresses]
     if not candidates:
-        return NoRoute("no_channel", chosen)
+        landlines_only = any(p.e164 for p in phones) and all(is_fixed_line(p.e164) for p in phones if p.e164)
+        wanted_phone = chosen in ("sms", "whatsapp") or chosen is None
+        return NoRoute("fixed_line" if landlines_only and wanted_phone else "no_channel", chosen)
     languages = [preference.language] if preference is not None and preference.language else []
     desk = await desk_of(session, registrant.desk_id)
     language = templates.registry().choose_language(event, [*languages, *(registrant.languages or [])], desk.code)
@@ -315,7 +312,7 @@ async def choose_route(
         else:
             consent = await consent_in_force(session, registrant_id=registrant.id, purpose=purpose, at=when)
         if consent is not None:
-            return Route(channel, reachable[channel], language, purpose)
+            return Route(channel, addresses[channel], language, purpose)
     return NoRoute("no_consent", candidates[0])
 
 

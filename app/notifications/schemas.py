@@ -6,9 +6,10 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from app.core.text import not_blank
+from app.cases.catalogue_data import document_label
+from app.core.text import fold, not_blank
 from app.registrants.schemas import LanguageCode
 
 DocumentLabel = Annotated[
@@ -68,6 +69,20 @@ class DocumentsMissingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     documents: list[DocumentLabel] | None = Field(default=None, min_length=1, max_length=20)
+
+    @field_validator("documents")
+    @classmethod
+    def _each_once(cls, documents: list[str] | None) -> list[str] | None:
+        """Refuse a document named twice — compared as names are, accents, case and punctuation
+        aside (:func:`app.core.text.fold`), a code as its label: ``Passeport``/``passeport``/``passport``
+        — rather than drop what the agent typed."""
+        seen: dict[str, str] = {}
+        for document in documents or []:
+            key = fold(document_label(document, "fr"))
+            if key in seen:
+                raise ValueError(f"documents names the same document twice: {seen[key]!r} and {document!r}")
+            seen[key] = document
+        return documents
 
 
 class DocumentsMissingOut(BaseModel):

@@ -9,15 +9,17 @@ covers; any other event falls back to the next language the person speaks, then 
 Bodies are :meth:`str.format` strings over the event's context. Context values that are ISO 8601
 datetimes with an offset (keys ending in ``_at``) are shown in the desk's IANA time zone, in the
 message's language, by Babel (``babel.dates.format_datetime``, CLDR patterns) — an appointment at
-10:00 in Casablanca reads 10:00 whatever the server's zone. ``status`` gains ``status_label``.
-A value given per language (``service_type_fr``, ``service_type_en``) fills ``{service_type}`` in
-the message's language, French otherwise.
+10:00 in Casablanca reads 10:00 whatever the server's zone. ``{status}`` and ``{status_label}``
+both read as the status's label in the message's language. A value given per language
+(``service_type_fr``, ``service_type_en``, ``documents_fr``…) fills ``{service_type}`` in the
+message's language, French otherwise. Each event offers the placeholders of :data:`PLACEHOLDERS`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +149,54 @@ BUILT_IN: Final[dict[str, dict[str, Template]]] = {"fr": _FR, "en": _EN}
 EVENTS: Final = frozenset(_FR)
 """Every event a notification may announce."""
 
+_APPOINTMENT: Final = frozenset({"starts_at", "desk_name"})
+_CASE: Final = frozenset({"case_number", "service_type", "desk_name"})
+PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
+    "one_time_code": frozenset({"code", "expires_minutes"}),
+    "registration_receipt": frozenset({"given_names", "registration_number", "desk_name"}),
+    "case_received": _CASE,
+    "case_status_changed": _CASE | {"status", "status_label"},
+    "documents_missing": _CASE | {"documents"},
+    "appointment_booked": _APPOINTMENT,
+    "appointment_changed": _APPOINTMENT,
+    "appointment_cancelled": _APPOINTMENT,
+    "appointment_reminder": _APPOINTMENT,
+}
+"""The placeholders each event offers its templates (``docs/notifications.md`` lists them); a
+template naming another is refused when it is loaded."""
+assert set(PLACEHOLDERS) == EVENTS
+
+NEUTRAL_SERVICE_TYPE: Final = {"fr": "Accompagnement individuel", "en": "Individual support"}
+"""What a message says of a sensitive service type (:attr:`app.cases.models.ServiceType.sensitive`)."""
+
+
+def check_placeholders(event: str, part: str, text: str) -> None:
+    """Raise ``ValueError`` naming ``event``, ``part`` (``subject``, ``body``) and the placeholder
+    when ``text`` is not a :meth:`str.format` template over :data:`PLACEHOLDERS` of ``event``
+    (an unknown name, a positional ``{}``, an attribute or index, an unmatched brace)."""
+    offered = PLACEHOLDERS[event]
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(text) if field is not None]
+    except ValueError as exc:
+        raise ValueError(f"event {event!r}, {part}: {exc}") from exc
+    for field in fields:
+        if field not in offered:
+            raise ValueError(
+                f"event {event!r}, {part}: unknown placeholder {{{field}}}; "
+                f"this event offers {', '.join('{' + p + '}' for p in sorted(offered))}"
+            )
+
+
+def carried(event: str, context: Mapping[str, Any]) -> list[str]:
+    """The categories of data a message of ``event`` with ``context`` carries, for the register
+    of disclosures: the event's placeholders (``status_label`` is ``status``); ``service_type``
+    is ``service_type_neutral`` when the message names a sensitive type by the neutral label."""
+    found = set(PLACEHOLDERS.get(event, ())) - {"status_label"}
+    if "service_type" in found and context.get("service_type_neutral"):
+        found = (found - {"service_type"}) | {"service_type_neutral"}
+    return sorted(found)
+
+
 STATUS_LABELS: Final[dict[str, dict[str, str]]] = {
     "fr": {
         "received": "reçue",
@@ -179,12 +229,21 @@ class TemplateRegistry:
     """Built-in templates plus the desk-supplied translations found under ``directory``.
 
     Raises ``ValueError`` at construction for a malformed translation file (bad JSON, an unknown
-    event, a template missing ``body``), so a typo is found at start-up, not at sending time.
+    event, a template missing ``body``, a placeholder the event does not offer —
+    :data:`PLACEHOLDERS` — or a brace out of place), naming the file, the event and the
+    placeholder, so a typo is found at start-up, not at sending time.
     """
 
     def __init__(self, directory: Path | None = None) -> None:
         self._templates: dict[tuple[str, str], dict[str, Template]] = {("", k): v for k, v in BUILT_IN.items()}
         self._labels: dict[tuple[str, str], dict[str, str]] = {("", k): v for k, v in STATUS_LABELS.items()}
+        for language, built_in in BUILT_IN.items():
+            for event, template in built_in.items():
+                for part, text in (("subject", template.subject), ("body", template.body)):
+                    try:
+                        check_placeholders(event, part, text)
+                    except ValueError as exc:  # a built-in template is code: a test sees it first
+                        raise ValueError(f"built-in {language} templates: {exc}") from exc
         if directory is not None and directory.is_dir():
             for path in sorted(directory.glob("*.json")):
                 self._load(path, "")
@@ -199,7 +258,10 @@ class TemplateRegistry:
             for event, parts in events.items():
                 if event not in EVENTS:
                     raise ValueError(f"unknown event {event!r}")
-                found[event] = Template(str(parts.get("subject", "")), str(parts["body"]))
+                template = Template(str(parts.get("subject", "")), str(parts["body"]))
+                check_placeholders(event, "subject", template.subject)
+                check_placeholders(event, "body", template.body)
+                found[event] = template
         except (ValueError, KeyError, AttributeError, TypeError) as exc:
             raise ValueError(f"notification templates {path}: {exc}") from exc
         language = path.stem
@@ -247,22 +309,23 @@ class TemplateRegistry:
         zone = ZoneInfo(time_zone)
         values: dict[str, Any] = {}
         for key, value in context.items():
-            base, _, suffix = key.rpartition("_")
-            if suffix == language or (suffix == DEFAULT_LANGUAGE and base not in values):
-                values[base] = value  # a value given per language: service_type_fr, service_type_en…
+            shown = value
             if key.endswith("_at") and isinstance(value, str):
                 when = dt.datetime.fromisoformat(value)
-                values[key] = format_datetime(when.astimezone(zone), "EEEE d MMMM y HH:mm", tzinfo=zone, locale=locale)
+                shown = format_datetime(when.astimezone(zone), "EEEE d MMMM y HH:mm", tzinfo=zone, locale=locale)
             elif isinstance(value, list):
-                values[key] = ", ".join(str(v) for v in value)
-            else:
-                values[key] = value
+                shown = ", ".join(str(v) for v in value)
+            values[key] = shown
+            base, _, suffix = key.rpartition("_")
+            if suffix == language or (suffix == DEFAULT_LANGUAGE and base not in values):
+                values[base] = shown  # a value given per language: service_type_fr, documents_en…
         if "status" in context:
             status = str(context["status"])
             labels = {**STATUS_LABELS["fr"]}
             for scope in (("", language), (desk_code, language)):
                 labels.update(self._labels.get(scope, {}))
-            values["status_label"] = labels.get(status, status)
+            # {status} reads as the label too: the person never sees a code such as "qualified".
+            values["status"] = values["status_label"] = labels.get(status, status)
         return values
 
 

@@ -7,10 +7,13 @@ One round (:func:`deliver_due`):
    come, oldest first — ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL so several workers never claim
    the same row (SQLite's ``BEGIN IMMEDIATE`` serialises the claim; one worker there). Each
    becomes ``sending`` with ``attempts + 1`` (the claim's fencing token) and a lease
-   (``NOTIFY_LEASE_SECONDS``). A message queued with a consent purpose is checked again: consent
-   no longer in force → ``withheld``; a message for an external provider (SMS, WhatsApp) gets its
-   register-of-disclosures entry (legal basis ``consent``,
-   :func:`app.privacy.service.record_disclosure`) here, once per message. An expired
+   (``NOTIFY_LEASE_SECONDS``). A message queued for a person on file (with a consent purpose) is
+   checked again: consent no longer in force → ``withheld``; its address is the person's address
+   of its channel *now* (:func:`app.notifications.addresses.readdress`: a rectified e-mail or
+   phone gets it, audited ``notification.readdress``; no address left → ``withheld``). An SMS or
+   WhatsApp message to a fixed line → ``withheld``. A message for an external provider (SMS,
+   WhatsApp) gets its register-of-disclosures entry (legal basis ``consent``, the categories of
+   data it carries, :func:`app.privacy.service.record_disclosure`) here, once per message. An expired
    ``in_flight`` row becomes ``in_doubt`` (below).
 2. **Send** each, outside any transaction, rendered in its language and its desk's time zone. At
    the last moment before the message can reach the other side (SMTP: envelope accepted, before
@@ -55,14 +58,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core.config import Settings
 from app.core.context import SYSTEM_ACTOR
 from app.core.db import utcnow
+from app.notifications.addresses import FIXED_LINE_REASON, PHONE_CHANNELS, current_addresses, is_fixed_line, readdress
 from app.notifications.channels import DeliveryError, Sender, senders_for
 from app.notifications.doubt import IN_DOUBT_REASON, ClaimLost, ask_about, hand_over, record_delivery
 from app.notifications.models import Notification
 from app.notifications.rendering import Claimed, claimed_from, desks_of, render
+from app.notifications.templates import carried
 from app.privacy.service import Basis, consent_in_force, record_disclosure
 
 log = logging.getLogger(__name__)
-EXTERNAL_CHANNELS = frozenset({"sms", "whatsapp"})
+EXTERNAL_CHANNELS = PHONE_CHANNELS
+"""The channels through an external provider (a register-of-disclosures entry per message)."""
 
 
 def backoff(attempts: int, settings: Settings) -> dt.timedelta:
@@ -98,6 +104,8 @@ async def claim(
             )
             if len(rows) >= settings.notify_batch:
                 break
+        on_file = {r.registrant_id for r in rows if r.consent_purpose and r.registrant_id and r.status != "in_flight"}
+        addresses = await current_addresses(session, on_file)
         for row in rows:
             if row.status == "in_flight":  # its worker died between hand-over and record
                 doubts.append(claimed_from(row, handed_at=row.updated_at))
@@ -107,6 +115,7 @@ async def claim(
             if row.status == "sending" and row.attempts >= settings.notify_max_attempts:
                 await _finish(session, row, "failed", reason="worker stopped during the last attempt")
                 continue
+            consent = None
             if row.consent_purpose and row.registrant_id:
                 consent = await consent_in_force(
                     session, registrant_id=row.registrant_id, purpose=row.consent_purpose, at=now
@@ -114,22 +123,30 @@ async def claim(
                 if consent is None:
                     await _finish(session, row, "withheld", reason=f"no consent in force for {row.consent_purpose}")
                     continue
-                if row.channel in EXTERNAL_CHANNELS and row.disclosure_id is None and row.desk_id is not None:
-                    disclosure = await record_disclosure(
-                        session,
-                        actor=SYSTEM_ACTOR,
-                        registrant_id=row.registrant_id,
-                        desk_id=row.desk_id,
-                        kind="notification",
-                        basis=Basis("consent", consent.purpose, consent),
-                        recipient_type="provider",
-                        recipient_name=senders[row.channel].name,
-                        entity_type="notification",
-                        entity_id=row.id,
-                        fields=["phone", f"message:{row.channel}"],
-                        at=now,
-                    )
-                    row.disclosure_id = disclosure.id
+                gone = await readdress(session, row, addresses.get(row.registrant_id, {}))
+                if gone is not None:
+                    await _finish(session, row, "withheld", reason=gone)
+                    continue
+            if row.channel in PHONE_CHANNELS and is_fixed_line(row.recipient):
+                await _finish(session, row, "withheld", reason=FIXED_LINE_REASON)
+                continue
+            external = row.channel in EXTERNAL_CHANNELS and row.disclosure_id is None and row.desk_id is not None
+            if consent is not None and external and row.registrant_id and row.desk_id:
+                disclosure = await record_disclosure(
+                    session,
+                    actor=SYSTEM_ACTOR,
+                    registrant_id=row.registrant_id,
+                    desk_id=row.desk_id,
+                    kind="notification",
+                    basis=Basis("consent", consent.purpose, consent),
+                    recipient_type="provider",
+                    recipient_name=senders[row.channel].name,
+                    entity_type="notification",
+                    entity_id=row.id,
+                    fields=["phone", f"message:{row.channel}", *carried(row.event, row.context)],
+                    at=now,
+                )
+                row.disclosure_id = disclosure.id
             lease = now + dt.timedelta(seconds=settings.notify_lease_seconds)
             row.status, row.attempts, row.lease_until, row.next_attempt_at = "sending", row.attempts + 1, lease, lease
             row.provider = senders[row.channel].name

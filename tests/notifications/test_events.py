@@ -122,7 +122,8 @@ async def test_every_change_reaches_the_person_in_their_language_and_the_desks_t
         f"Appointment of {_english(day, '11:00')} cancelled",
     ]
     assert {str(m["To"]) for m in smtp.messages} == {"aissatou.diallo@example.org"}
-    assert "identity_document, birth_extract, photo" in smtp.messages[3].get_content()
+    # the catalogue's document codes read as their labels in the message's language
+    assert "needs: Identity document, Birth certificate extract, Photo." in smtp.messages[3].get_content()
 
     listed = await client.get(f"/api/v1/registrants/{registrant_id}/notifications", headers=agent.headers)
     items = listed.json()["items"]
