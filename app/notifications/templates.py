@@ -156,10 +156,12 @@ PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "registration_receipt": frozenset({"given_names", "registration_number", "desk_name"}),
     "case_received": _CASE,
     "case_status_changed": _CASE | {"status", "status_label"},
+    "case_transferred": _CASE | {"to_desk_name", "target_case_number"},
     "documents_missing": _CASE | {"documents"},
     "appointment_booked": _APPOINTMENT,
     "appointment_changed": _APPOINTMENT,
     "appointment_cancelled": _APPOINTMENT,
+    "appointment_cancelled_transfer": _APPOINTMENT | {"case_number", "to_desk_name", "target_case_number"},
     "appointment_reminder": _APPOINTMENT,
 }
 """The placeholders each event offers its templates (``docs/notifications.md`` lists them); a
