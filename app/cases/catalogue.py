@@ -27,8 +27,9 @@ from app.cases.errors import (
 from app.cases.models import Partner, PartnerServiceType, ServiceType
 from app.core.context import Actor
 from app.core.db import utcnow
-from app.core.errors import NotFound
+from app.core.errors import NotFound, ValidationFailed
 from app.core.http import require_if_match
+from app.core.text import fold
 
 _TYPE_FIELDS = (
     "label_fr",
@@ -212,11 +213,55 @@ async def active_partner(session: AsyncSession, *, partner_id: uuid.UUID) -> Par
 
 
 async def _check_name_free(session: AsyncSession, name: str, partner_id: uuid.UUID | None) -> None:
-    stmt = select(Partner.id).where(Partner.name == name)
+    """``PartnerNameTaken`` (409, with ``partner_id``) when another partner's name is ``name`` but
+    for case, accents or spacing (:func:`app.core.text.fold`): the rule that lets a name typed for
+    a consent designate one partner only (:func:`consent_partner`)."""
+    stmt = select(Partner.id, Partner.name).where(Partner.name_key == fold(name))
     if partner_id is not None:
         stmt = stmt.where(Partner.id != partner_id)
-    if (await session.execute(stmt)).first():
-        raise PartnerNameTaken(f"A partner named {name} exists.", detail_fr=f"Un partenaire nommé {name} existe déjà.")
+    if (taken := (await session.execute(stmt)).first()) is not None:
+        raise PartnerNameTaken(
+            f"A partner named {taken.name} exists; names differing only by case, accents or spacing are the same.",
+            detail_fr=f"Un partenaire nommé {taken.name} existe déjà ; des noms qui ne diffèrent que par les "
+            "majuscules, les accents ou les espaces sont le même nom.",
+            partner_id=str(taken.id),
+            field="name",
+        )
+
+
+async def consent_partner(
+    session: AsyncSession, *, partner_id: uuid.UUID | None, partner_name: str | None, where: str = ""
+) -> Partner:
+    """The one partner a ``partner_referral`` consent designates: ``partner_id``, else the partner
+    whose name is ``partner_name`` but for case, accents or spacing (unique, :func:`_check_name_free`).
+    Active or not: a person may refuse or withdraw for a partner that takes no referrals.
+
+    Raises ``UnknownPartner`` (422, ``field``: ``partner_id``, or ``partner_name`` when only it was
+    given) when none is, and ``ValidationFailed`` (422, ``field``: ``partner_name``) when both are
+    given and the name is not that partner's. ``where`` is put before the field's name
+    (``consents.0.`` for a registration's first consent).
+    """
+    field = f"{where}partner_id" if partner_id is not None else f"{where}partner_name"
+    if partner_id is not None:
+        partner = await session.get(Partner, partner_id)
+    else:
+        key = fold(partner_name or "")
+        partner = (await session.execute(select(Partner).where(Partner.name_key == key))).scalar_one_or_none()
+    if partner is None:
+        named = f" {partner_name}" if partner_id is None else ""
+        raise UnknownPartner(
+            f"Unknown partner{named}: a consent to a referral names a recorded partner (partner_id).",
+            detail_fr=f"Partenaire inconnu{named} : un consentement à l'orientation désigne un partenaire "
+            "enregistré (partner_id).",
+            field=field,
+        )
+    if partner_name is not None and fold(partner_name) != partner.name_key:
+        raise ValidationFailed(
+            f"partner_name {partner_name} is not the name of partner {partner.id} ({partner.name}).",
+            detail_fr=f"partner_name {partner_name} n'est pas le nom du partenaire {partner.id} ({partner.name}).",
+            field=f"{where}partner_name",
+        )
+    return partner
 
 
 async def _set_service_types(session: AsyncSession, partner: Partner, codes: Sequence[str]) -> None:

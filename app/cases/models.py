@@ -11,10 +11,11 @@ import uuid
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from app.cases.catalogue_data import SENSITIVE_CATEGORIES
 from app.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
+from app.core.text import fold
 
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -56,11 +57,15 @@ class Partner(UUIDPrimaryKey, Timestamps, Base):
     """An organisation cases are referred to (consulate, IOM, NGO, national agency…).
 
     ``country`` is ISO 3166-1 alpha-2. The service types it handles are ``PartnerServiceType`` rows.
+    ``name_key`` is the name folded (:func:`app.core.text.fold`: case, accents, spacing), set with
+    the name and unique (migration 3601): two partners never have names that differ only by case,
+    accents or spacing, so a name typed for a consent designates at most one partner.
     """
 
     __tablename__ = "partners"
 
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     country: Mapped[str] = mapped_column(String(2), index=True)
     city: Mapped[str | None] = mapped_column(String(120))
@@ -72,6 +77,11 @@ class Partner(UUIDPrimaryKey, Timestamps, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("name")
+    def _keyed(self, _key: str, name: str) -> str:
+        self.name_key = fold(name)
+        return name
 
 
 class PartnerServiceType(Base):

@@ -6,8 +6,9 @@ A referral ``sent`` or ``acknowledged`` keeps the case in the ``waiting_on_partn
 its expected answer date it also puts the case in the ``overdue`` queue.
 
 A referral discloses the person's data to the partner: it needs the ``partner_referral`` consent
-naming that partner, in force at the time of referral, or another legal basis
-(:func:`app.privacy.service.authorise`); it is written to the register of disclosures.
+about that partner (its ``partner_id``, whatever the partner is now called), in force at the time
+of referral, or another legal basis (:func:`app.privacy.service.authorise`); it is written to the
+register of disclosures.
 
 Errors: ``ConsentRequired`` (409), ``LegalBasisForbidden`` (403), ``JustificationRequired`` (422),
 ``UnknownPartner``/``PartnerInactive`` (422), ``ValidationFailed`` (422) for dates out of
@@ -109,6 +110,7 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
         at=utcnow(),
         legal_basis=legal_basis,
         justification=values.get("legal_basis_justification"),
+        partner_id=partner.id,
         partner_name=partner.name,
         consent_id=values.get("consent_id"),
         justification_field="legal_basis_justification",

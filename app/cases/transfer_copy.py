@@ -130,6 +130,7 @@ async def registrant_at(
             recorded_by=c.recorded_by,
             expires_at=c.expires_at,
             partner_name=c.partner_name,
+            partner_id=c.partner_id,
             extra={**(c.extra or {}), "copied_from_consent_id": c.id},
         )
         for c in consents

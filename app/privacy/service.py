@@ -2,7 +2,8 @@
 
 One rule, :func:`require_consent`, answers "may this person's data go out for this purpose at this
 moment": the person's **latest decision** for the purpose (and, for ``partner_referral``, for that
-partner) recorded at or before ``at`` must be a grant, not withdrawn and not expired at ``at``.
+partner: the one the decision designates by id, never by name) recorded at or before ``at`` must be
+a grant, not withdrawn and not expired at ``at``.
 A later refusal, a withdrawal or an expiry therefore stops every future disclosure; disclosures
 made before stay lawful and stay in the register.
 
@@ -34,7 +35,7 @@ from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed, not_applicable
-from app.core.text import fold, visible_length
+from app.core.text import visible_length
 from app.privacy.errors import ConsentRequired, JustificationRequired, LegalBasisForbidden
 from app.privacy.models import Disclosure
 from app.privacy.purposes import (
@@ -74,7 +75,7 @@ class ConsentLike(ConsentTerms, Protocol):
     @property
     def purpose(self) -> str: ...
     @property
-    def partner_name(self) -> str | None: ...
+    def partner_id(self) -> uuid.UUID | None: ...
 
 
 _C = TypeVar("_C", bound=ConsentLike)
@@ -96,13 +97,13 @@ async def consent_in_force(
     registrant_id: uuid.UUID,
     purpose: str | Iterable[str],
     at: dt.datetime,
-    partner_name: str | None = None,
+    partner_id: uuid.UUID | None = None,
     consent_id: int | None = None,
 ) -> Consent | None:
     """The consent in force at ``at`` for one of ``purpose`` (the most recent one), or ``None``.
 
-    For ``partner_referral`` with ``partner_name``, only consents naming that partner (compared
-    folded: case, accents, spacing) count. With ``consent_id``, only that consent may answer.
+    For ``partner_referral`` with ``partner_id``, only decisions about that partner (their
+    ``partner_id``; never their name) count. With ``consent_id``, only that consent may answer.
     """
     rows = (
         (
@@ -119,21 +120,23 @@ async def consent_in_force(
         .scalars()
         .all()
     )
-    return latest_in_force(rows, at=at, partner_name=partner_name, consent_id=consent_id)
+    return latest_in_force(rows, at=at, partner_id=partner_id, consent_id=consent_id)
 
 
 def latest_in_force(
-    consents: Iterable[_C], *, at: dt.datetime, partner_name: str | None = None, consent_id: int | None = None
+    consents: Iterable[_C], *, at: dt.datetime, partner_id: uuid.UUID | None = None, consent_id: int | None = None
 ) -> _C | None:
     """The rule itself, over one person's decisions ordered by ``(recorded_at, id)``: per purpose
-    (and partner, for ``partner_referral``) the latest decision recorded at or before ``at``
-    counts; of those in force at ``at``, the most recent is returned (``None`` if none)."""
-    latest: dict[tuple[str, str], _C] = {}
+    (and partner id, for ``partner_referral``) the latest decision recorded at or before ``at``
+    counts; of those in force at ``at``, the most recent is returned (``None`` if none). A
+    ``partner_referral`` decision bound to no partner (before migration 3601, its name designated
+    none or several) never answers for a partner."""
+    latest: dict[tuple[str, uuid.UUID | None], _C] = {}
     for consent in consents:
         if consent.recorded_at > at:
             continue
-        partner = fold(consent.partner_name or "") if consent.purpose == REFERRAL_PURPOSE else ""
-        if partner_name is not None and consent.purpose == REFERRAL_PURPOSE and partner != fold(partner_name):
+        partner = consent.partner_id if consent.purpose == REFERRAL_PURPOSE else None
+        if partner_id is not None and consent.purpose == REFERRAL_PURPOSE and partner != partner_id:
             continue
         latest[(consent.purpose, partner)] = consent  # a later decision replaces an earlier one
     candidates = [c for c in latest.values() if in_force(c, at) and (consent_id is None or c.id == consent_id)]
@@ -146,16 +149,19 @@ async def require_consent(
     registrant_id: uuid.UUID,
     purpose: str | Iterable[str],
     at: dt.datetime,
+    partner_id: uuid.UUID | None = None,
     partner_name: str | None = None,
     consent_id: int | None = None,
 ) -> Consent:
-    """The consent in force at ``at`` for ``purpose`` (one code, or several that each would do).
+    """The consent in force at ``at`` for ``purpose`` (one code, or several that each would do);
+    for a referral, about the partner ``partner_id`` (``partner_name``, its name, only for the words).
 
     Raises ``ConsentRequired`` (409) naming the purpose (``purpose``, ``accepted_purposes``, and
-    ``partner_name`` for a referral) when there is none: never given, refused, withdrawn or expired.
+    ``partner_id``/``partner_name`` for a referral) when there is none: never given, refused,
+    withdrawn or expired.
     """
     consent = await consent_in_force(
-        session, registrant_id=registrant_id, purpose=purpose, at=at, partner_name=partner_name, consent_id=consent_id
+        session, registrant_id=registrant_id, purpose=purpose, at=at, partner_id=partner_id, consent_id=consent_id
     )
     if consent is not None:
         return consent
@@ -166,6 +172,8 @@ async def require_consent(
     whom = f" to {partner_name}" if partner_name else ""
     whom_fr = f" (partenaire : {partner_name})" if partner_name else ""
     extra: dict[str, Any] = {"purpose": names[0], "accepted_purposes": names}
+    if partner_id is not None:
+        extra["partner_id"] = str(partner_id)
     if partner_name:
         extra["partner_name"] = partner_name
     if consent_id is not None:
@@ -200,6 +208,7 @@ async def authorise(
     at: dt.datetime,
     legal_basis: str = "consent",
     justification: str | None = None,
+    partner_id: uuid.UUID | None = None,
     partner_name: str | None = None,
     consent_id: int | None = None,
     justification_field: str = "justification",
@@ -221,6 +230,7 @@ async def authorise(
             registrant_id=registrant_id,
             purpose=purposes,
             at=at,
+            partner_id=partner_id,
             partner_name=partner_name,
             consent_id=consent_id,
         )

@@ -158,6 +158,12 @@ class Consent(Base):
     ``language`` is the language the notice was given in (the person's). ``expires_at`` is set
     from the purpose's validity (:data:`app.privacy.purposes.PURPOSES`) when it has one; a consent
     is in force from ``recorded_at`` until it is withdrawn or expires (``app.privacy.service``).
+
+    A ``partner_referral`` decision is about one partner organisation, ``partner_id``, whatever is
+    later done to partner records (renamed, deactivated, another with a like name added);
+    ``partner_name`` is that partner's name as shown when the decision was recorded. Consents
+    recorded before migration 3601 whose name designated no partner, or several, have no
+    ``partner_id`` and cover no referral.
     """
 
     __tablename__ = "consents"
@@ -174,6 +180,7 @@ class Consent(Base):
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
     expires_at: Mapped[dt.datetime | None] = mapped_column()
     partner_name: Mapped[str | None] = mapped_column(String(200))
+    partner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("partners.id"))
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.cases.catalogue import consent_partner
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed
 from app.core.text import fold
 from app.desks.models import Desk
-from app.privacy.purposes import PURPOSES
+from app.privacy.purposes import PURPOSES, REFERRAL_PURPOSE
 from app.reference.models import AdminArea
 from app.reference.service import find_area, list_areas
 from app.registrants.errors import RestrictedField
@@ -271,6 +272,23 @@ def key_values(
     }
 
 
+async def bind_partners(session: AsyncSession, items: Sequence[ConsentIn], *, where: str = "") -> list[ConsentIn]:
+    """``items`` with each ``partner_referral`` decision bound to its one partner
+    (:func:`app.cases.catalogue.consent_partner`): ``partner_id`` set, ``partner_name`` the name
+    given, else the partner's. Raises ``UnknownPartner``/``ValidationFailed`` (422; the field is
+    ``partner_id`` or ``partner_name``, after ``{where}{i}.`` for item ``i`` when ``where`` is given)."""
+    bound: list[ConsentIn] = []
+    for i, item in enumerate(items):
+        if item.purpose == REFERRAL_PURPOSE:
+            at = f"{where}{i}." if where else ""
+            partner = await consent_partner(
+                session, partner_id=item.partner_id, partner_name=item.partner_name, where=at
+            )
+            item = item.model_copy(update={"partner_id": partner.id, "partner_name": item.partner_name or partner.name})
+        bound.append(item)
+    return bound
+
+
 def consent(item: ConsentIn, actor: Actor) -> Consent:
     """A consent row recorded now by ``actor``, expiring after its purpose's validity if it has one."""
     return Consent(**consent_values(item, actor))
@@ -287,6 +305,7 @@ def consent_values(item: ConsentIn, actor: Actor) -> dict[str, Any]:
         "notice_version": item.notice_version,
         "language": item.language,
         "partner_name": item.partner_name,
+        "partner_id": item.partner_id,
         "recorded_by": actor.user_id,
         "recorded_at": now,
         "withdrawn_at": None,

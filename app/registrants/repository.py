@@ -390,6 +390,7 @@ SELECT {columns},
   (SELECT coalesce(json_agg(json_build_object('id', c.id, 'purpose', c.purpose, 'granted', c.granted,
                                               'channel', c.channel, 'notice_version', c.notice_version,
                                               'language', c.language, 'partner_name', c.partner_name,
+                                              'partner_id', c.partner_id,
                                               'recorded_at', {recorded_at}, 'recorded_by', c.recorded_by,
                                               'withdrawn_at', {withdrawn_at}, 'expires_at', {expires_at})
                             ORDER BY c.recorded_at, c.id), '[]')

@@ -214,17 +214,27 @@ class ConsentIn(_Strict):
     language: LanguageCode = Field(
         examples=["wo"], description="Language the notice was given in: the person's, not the interface's."
     )
+    partner_id: uuid.UUID | None = Field(
+        default=None,
+        description="partner_referral: the partner (GET /api/v1/partners) the decision is about, for good: "
+        "a later rename, deactivation or partner with a like name changes nothing. Refused for the other purposes.",
+    )
     partner_name: Text200 | None = Field(
-        default=None, description="Required for partner_referral, refused for the other purposes."
+        default=None,
+        description="partner_referral: the partner's name as shown to the person; without partner_id, the partner "
+        "whose name it is (case, accents and spacing aside); with it, must be that partner's name. Stored as the "
+        "partner's name when omitted. Refused for the other purposes.",
     )
 
     @model_validator(mode="after")
     def _partner_named(self) -> ConsentIn:
-        if self.purpose == "partner_referral" and not self.partner_name:
-            raise ValueError("partner_referral consent names the partner (partner_name)")
-        if self.purpose != "partner_referral" and self.partner_name is not None:
+        if self.purpose == "partner_referral" and self.partner_id is None and not self.partner_name:
+            raise ValueError("partner_referral consent names the partner (partner_id)")
+        if self.purpose != "partner_referral" and (self.partner_name is not None or self.partner_id is not None):
             # it would be stored and shown as if the consent were limited to that partner
-            raise ValueError(f"a {self.purpose} consent names no partner: partner_name is for partner_referral")
+            raise ValueError(
+                f"a {self.purpose} consent names no partner: partner_id and partner_name are for partner_referral"
+            )
         return self
 
 
@@ -371,6 +381,7 @@ class ConsentOut(BaseModel):
     notice_version: str
     language: str
     partner_name: str | None
+    partner_id: uuid.UUID | None
     recorded_at: dt.datetime
     recorded_by: uuid.UUID | None
     withdrawn_at: dt.datetime | None

@@ -214,6 +214,10 @@ async def create(
     )
     prepare.check_restricted(actor, data.model_fields_set)
     find = await prepare.area_finder(session, country=desk.country, fields=data.model_dump(include=AREA_FIELDS))
+    if data.consents:  # each referral decision bound to its partner (422 when it designates none)
+        data = data.model_copy(
+            update={"consents": await prepare.bind_partners(session, data.consents, where="consents.")}
+        )
     new = bulk.build(
         actor=actor,
         desk=desk,
@@ -507,9 +511,12 @@ async def add_consent(session: AsyncSession, *, actor: Actor, registrant_id: uui
     withdraws the consents in force for that purpose in the person's files at other desks
     (:func:`app.privacy.linked.propagate_withdrawal`); a grant stays at this desk.
 
-    Raises ``NotFound`` (404) and ``RegistrantErased`` (409) for an anonymised file."""
+    A ``partner_referral`` decision is bound to its partner (:func:`prepare.bind_partners`:
+    ``UnknownPartner``/``ValidationFailed``, 422). Raises ``NotFound`` (404) and
+    ``RegistrantErased`` (409) for an anonymised file."""
     registrant = await _load(session, actor=actor, registrant_id=registrant_id, lock=True)
     closed.ensure_open(registrant)
+    [data] = await prepare.bind_partners(session, [data])
     consent = prepare.consent(data, actor)
     consent.registrant_id = registrant.id
     session.add(consent)

@@ -45,14 +45,14 @@ class _Decision(NamedTuple):
     recorded_at: dt.datetime
     withdrawn_at: dt.datetime | None
     expires_at: dt.datetime | None
-    partner_name: str | None
+    partner_id: uuid.UUID | None
 
 
 # Each person's latest decision for the purpose recorded at or before the instant (``$3``), the
 # one ``latest_in_force`` keeps when a purpose has no partners: ordered by ``(recorded_at, id)``.
 _LATEST_DECISIONS_SQL = (
     "SELECT DISTINCT ON (registrant_id) registrant_id, id, purpose, granted, recorded_at, withdrawn_at, "
-    "expires_at, partner_name FROM consents WHERE registrant_id = ANY($1::uuid[]) AND purpose = $2 "
+    "expires_at, partner_id FROM consents WHERE registrant_id = ANY($1::uuid[]) AND purpose = $2 "
     "AND recorded_at <= $3 ORDER BY registrant_id, recorded_at DESC, id DESC"
 )
 

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.cases.models import Case, Referral
+from app.cases.models import Case, Partner, Referral
+from app.core.text import fold
 from app.desks.models import Desk
 from app.registrants.models import Consent, Registrant, RegistrantPhone
 from app.registrants.normalize import name_keys
@@ -27,7 +28,8 @@ def make_registrant(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ig
     """``await make_registrant("CASA-BASE", consents=["desk_transfer"])`` → the registrant's id.
 
     By default the person consents to referral to the partner "OIM Maroc" (the ``partner``
-    fixture), as people referred at the counter do; pass ``consents=()`` for none."""
+    fixture), as people referred at the counter do; pass ``consents=()`` for none. The consent is
+    about the partner of that name if one is recorded (as the API binds it), else about none."""
 
     async def make(
         desk: str = "CASA-BASE",
@@ -56,6 +58,10 @@ def make_registrant(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ig
             session.add(registrant)
             await session.flush()
             session.add(RegistrantPhone(registrant_id=registrant.id, e164="+212612345678", whatsapp=True))
+            bound = {}
+            if "partner_referral" in (*consents, *withdrawn):
+                designated = select(Partner.id).where(Partner.name_key == fold(partner_name))
+                bound["partner_id"] = (await session.execute(designated)).scalar_one_or_none()
             for purpose in (*consents, *withdrawn):
                 session.add(
                     Consent(
@@ -66,6 +72,7 @@ def make_registrant(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ig
                         notice_version="2026-01",
                         language="fr",
                         partner_name=partner_name if purpose == "partner_referral" else None,
+                        **(bound if purpose == "partner_referral" else {}),
                         withdrawn_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC) if purpose in withdrawn else None,
                     )
                 )

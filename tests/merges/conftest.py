@@ -47,12 +47,11 @@ def awa_again() -> dict[str, Any]:
         documents=[{"doc_type": "passport", "number": "A01234567", "issuing_country": "SN"}],
         consents=[
             {
-                "purpose": "partner_referral",
+                "purpose": "statistics",
                 "granted": True,
                 "channel": "in_person",
                 "notice_version": "2026-01",
                 "language": "fr",
-                "partner_name": "OIM Maroc",
             }
         ],
     )

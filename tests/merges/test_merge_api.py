@@ -82,7 +82,7 @@ async def test_merge_moves_every_record_redirects_and_unmerge_restores_both(
     )
     assert [p["e164"] for p in survivor["phones"]] == ["+212612345678", "+221771234567"]
     assert [d["number"] for d in survivor["documents"]] == ["A01234567"]
-    assert [c["purpose"] for c in survivor["consents"]] == ["partner_referral"]
+    assert [c["purpose"] for c in survivor["consents"]] == ["statistics"]
     cases = await client.get(f"{REGISTRANTS}/{pair.survivor}/cases", headers=agent.headers)
     assert [c["id"] for c in cases.json()["items"]] == [pair.case_id]
     notes = await client.get(f"/api/v1/cases/{pair.case_id}/notes", headers=agent.headers)

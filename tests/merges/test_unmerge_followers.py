@@ -79,6 +79,13 @@ async def test_what_was_attached_to_a_case_since_the_merge_goes_back_with_it(
     # while merged, on the merged file's case (now the survivor's): an appointment, a referral, a status change
     on_case = await _book(client, agent, "09:00", case_id=pair.case_id)
     assert on_case["registrant_id"] == pair.survivor
+    consent = {"purpose": "partner_referral", "granted": True, "channel": "in_person", "notice_version": "2026-01"}
+    given = await client.post(
+        f"/api/v1/registrants/{pair.survivor}/consents",
+        headers=agent.headers,
+        json={**consent, "language": "fr", "partner_id": partner.json()["id"]},
+    )
+    assert given.status_code == 201, given.text
     referral = await client.post(
         f"/api/v1/cases/{pair.case_id}/referrals", headers=agent.headers, json={"partner_id": partner.json()["id"]}
     )

@@ -134,7 +134,7 @@ async def test_a_later_refusal_replaces_an_earlier_grant(
 
 
 async def test_a_referral_consent_expires_after_the_purposes_validity(
-    client: httpx.AsyncClient, agent: Staff, make_registrant, sessionmaker
+    client: httpx.AsyncClient, agent: Staff, make_registrant, partner, sessionmaker
 ) -> None:
     registrant = await make_registrant(consents=())
     given = await client.post(
@@ -160,12 +160,20 @@ async def test_a_referral_consent_expires_after_the_purposes_validity(
         day_before = recorded + dt.timedelta(days=364)
         day_after = recorded + dt.timedelta(days=366)
         found = await privacy.require_consent(
-            session, registrant_id=registrant, purpose="partner_referral", at=day_before, partner_name="OIM Maroc"
+            session,
+            registrant_id=registrant,
+            purpose="partner_referral",
+            at=day_before,
+            partner_id=uuid.UUID(partner["id"]),
         )
         assert found.id == body["id"]
         with pytest.raises(ConsentRequired):
             await privacy.require_consent(
-                session, registrant_id=registrant, purpose="partner_referral", at=day_after, partner_name="OIM Maroc"
+                session,
+                registrant_id=registrant,
+                purpose="partner_referral",
+                at=day_after,
+                partner_id=uuid.UUID(partner["id"]),
             )
         # Nor does a consent count before it was given.
         with pytest.raises(ConsentRequired):
@@ -174,7 +182,7 @@ async def test_a_referral_consent_expires_after_the_purposes_validity(
                 registrant_id=registrant,
                 purpose="partner_referral",
                 at=recorded - dt.timedelta(seconds=1),
-                partner_name="OIM Maroc",
+                partner_id=uuid.UUID(partner["id"]),
             )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import payloads
 from app.audit.models import AuditEvent
+from app.cases.models import Partner
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
 URL = "/api/v1/registrants"
@@ -43,6 +44,16 @@ async def dakar_agent(make_staff):  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def casa_supervisor(make_staff):  # type: ignore[no-untyped-def]
     return await make_staff("supervisor", ["CASA-BASE"])
+
+
+@pytest.fixture
+async def oim_maroc(sessionmaker: async_sessionmaker[AsyncSession]) -> uuid.UUID:
+    """The partner "OIM Maroc" (its id), which a registration's referral consent may name."""
+    async with sessionmaker() as session:
+        partner = Partner(name="OIM Maroc", kind="international_organisation", country="MA")
+        session.add(partner)
+        await session.commit()
+        return partner.id
 
 
 @pytest.fixture

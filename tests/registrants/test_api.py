@@ -40,7 +40,7 @@ async def test_registration_numbers_follow_per_desk_series(casa_agent, dakar_age
     assert first[:5] == "CASA-" and dakar.startswith("DKR-") and dakar.endswith("-000001")
 
 
-async def test_full_record_is_normalised(casa_supervisor, create) -> None:
+async def test_full_record_is_normalised(casa_supervisor, create, oim_maroc) -> None:
     body = person(
         given_names="  Ndèye   Fatou ",
         email="Fatou.Ndiaye@EXAMPLE.sn",

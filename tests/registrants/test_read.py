@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from app.audit import service as audit
 from app.auth.cache import AuthCache
 from tests.registrants.conftest import URL, person
+
+pytestmark = pytest.mark.usefixtures("oim_maroc")  # FULL's referral consent names that partner
 
 FULL = person(
     email="fatou.ndiaye@example.sn",
