@@ -10,6 +10,7 @@ import "./i18n_desk.js";
 import "./i18n_followup.js";
 import { action, day, openCase, rereadIfStale } from "./case.js";
 import { documentsMissingSection } from "./case_documents_missing.js";
+import { referralConsent } from "./case_referral_transfer.js";
 
 async function notes(c) {
   const s = el("section");
@@ -42,15 +43,6 @@ async function notes(c) {
   });
   s.append(el("h2", t("case_notes")), list, form, box);
   return s;
-}
-
-// "ok" when the latest answer on file for this partner is yes, "refused" when it is no, else "missing".
-function consentFor(partnerName) {
-  const answers = (state.caseView.person.consents || []).filter((x) => x.purpose === "partner_referral" && !x.withdrawn_at
-    && (x.partner_name || "").toLowerCase() === partnerName.toLowerCase());
-  if (!answers.length) return "missing";
-  const latest = answers.reduce((a, b) => (String(b.recorded_at || "") >= String(a.recorded_at || "") ? b : a));
-  return latest.granted ? "ok" : "refused";
 }
 
 // The statuses that carry the partner's answer (app/cases/workflow.py ANSWER_STATUSES): only they
@@ -153,7 +145,7 @@ async function referrals(c) {
   select.addEventListener("change", () => {
     const chosen = partners.body.items.find((p) => p.id === select.value);
     if (!chosen) { consent.hidden = true; return; }
-    const answer = consentFor(chosen.name);
+    const answer = referralConsent(state.caseView.person.consents, chosen.id);
     say(consent, t(`referral_consent_${answer}`), answer === "ok" ? "ok" : "warning");
   });
   form.append(el("label", t("partner"), { for: "referral-partner" }), select, consent, el("button", t("refer"), { type: "submit" }));

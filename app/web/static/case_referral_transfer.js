@@ -47,6 +47,23 @@ export function transferConsents(consents, desk) {
   return [...latest.values()].filter(inForce);
 }
 
+/** What the person answered about a referral to the partner `partnerId`, by the API's rule
+ * (app/privacy/service.py): a `partner_referral` decision is about the partner whose id it holds (never
+ * a name: partners are renamed), the latest recorded one counts. "ok" when it is a grant in force now,
+ * "refused" when it is a refusal, else "missing" (none, withdrawn, expired). */
+export function referralConsent(consents, partnerId) {
+  const now = Date.now();
+  const latest = (consents || [])
+    .filter((x) => x.purpose === "partner_referral" && x.partner_id === partnerId && Date.parse(x.recorded_at) <= now)
+    .sort((a, b) => Date.parse(a.recorded_at) - Date.parse(b.recorded_at) || a.id - b.id)
+    .pop();
+  if (!latest) return "missing";
+  if (!latest.granted) return "refused";
+  const inForce = (!latest.withdrawn_at || Date.parse(latest.withdrawn_at) > now)
+    && (!latest.expires_at || Date.parse(latest.expires_at) > now);
+  return inForce ? "ok" : "missing";
+}
+
 /** After a refused status change: a pending referral is required → a plain sentence and a button to the form. */
 export function explainProblem(problem, box) {
   if (!problem || problem.type !== "/problems/referral-required") return false;

@@ -2,8 +2,9 @@
 // for a referral, given or refused, its date and, once withdrawn, the date of the withdrawal. A
 // consent given and in force can be withdrawn (POST …/consents/{id}/withdraw, asked first: it
 // stops every later disclosure; the API takes no reason and keeps the record). Below, the form to
-// record one more (POST /api/v1/registrants/{id}/consents): given or refused, the partner for a
-// referral, the language the notice was given in. The API dates both (now).
+// record one more (POST /api/v1/registrants/{id}/consents): given or refused, the partner of a
+// referral (picked from the partners' list: the consent is about that partner, by its id, whatever
+// it is called later), the language the notice was given in. The API dates both (now).
 import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
 import { busy, confirmButton, el, focusOn, say, sayLines } from "./dom.js";
 import { code, colon, dayText, t } from "./i18n.js";
@@ -70,7 +71,7 @@ function withConsentForm(section, person, reopen) {
     answer.append(l);
   }
   const partnerBlock = el("div", null, { hidden: "" });
-  const partner = el("select", null, { id: "consent-partner", name: "partner_name" });
+  const partner = el("select", null, { id: "consent-partner", name: "partner_id" });
   partnerBlock.append(el("label", t("consent_partner"), { for: "consent-partner" }), partner);
   const language = el("select", null, { id: "consent-language", name: "language" });
   for (const l of LANGUAGES) language.append(el("option", code(`lang_${l}`), { value: l }));
@@ -87,7 +88,7 @@ function withConsentForm(section, person, reopen) {
     partnersLoaded = true;
     const r = await api("GET", "/api/v1/partners?limit=100&active=true");
     const items = r.ok ? r.body.items : [];
-    partner.replaceChildren(el("option", t("fix_pick"), { value: "" }), ...items.map((p) => el("option", p.name, { value: p.name })));
+    partner.replaceChildren(el("option", t("fix_pick"), { value: "" }), ...items.map((p) => el("option", p.name, { value: p.id })));
     if (!items.length) partnerBlock.append(el("p", t("no_partner_referral"), { class: "msg info" }));
   });
   partner.disabled = true;
@@ -99,7 +100,7 @@ function withConsentForm(section, person, reopen) {
         purpose: data.get("purpose"), granted: data.get("granted") === "true", channel: "in_person",
         notice_version: "2026-01", language: data.get("language"),
       };
-      if (body.purpose === "partner_referral") body.partner_name = data.get("partner_name") || null;
+      if (body.purpose === "partner_referral") body.partner_id = data.get("partner_id") || null;
       const slot = `consent:${person.id}`;
       try {
         const r = await api("POST", `/api/v1/registrants/${person.id}/consents`, { json: body, headers: { "Idempotency-Key": keyFor(slot, body) } });
