@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.cases.models import CaseTransfer
 from app.core.context import Actor
-from app.core.text import fold
 from app.privacy.purposes import REFERRAL_PURPOSE
 from app.privacy.service import in_force
 from app.registrants.models import Consent, Registrant
@@ -76,8 +75,8 @@ async def propagate_withdrawal(
     session: AsyncSession, *, actor: Actor, consent: Consent, at: dt.datetime
 ) -> list[Consent]:
     """Withdraw at ``at``, in the person's other files (:func:`person_files`, anonymised ones
-    aside), every consent in force for ``consent``'s purpose (for ``partner_referral``: naming the
-    same partner) — ``consent`` being the decision just taken at one desk: a withdrawal, or a
+    aside), every consent in force for ``consent``'s purpose (for ``partner_referral``: about the
+    same partner, ``partner_id``) — ``consent`` being the decision just taken at one desk: a withdrawal, or a
     refusal (``granted`` false). Each is audited ``registrant.consent_withdraw`` at its own desk
     with ``propagated_from`` (the file and consent the decision was taken on). Returns them.
 
@@ -88,12 +87,11 @@ async def propagate_withdrawal(
     if not open_ids:
         return []
     stmt = select(Consent).where(Consent.registrant_id.in_(open_ids), Consent.purpose == consent.purpose)
-    partner = fold(consent.partner_name or "")
     withdrawn: list[Consent] = []
     desks = {r.id: r.desk_id for r in files}
     for other in (await session.execute(stmt.order_by(Consent.id))).scalars():
-        if consent.purpose == REFERRAL_PURPOSE and fold(other.partner_name or "") != partner:
-            continue
+        if consent.purpose == REFERRAL_PURPOSE and other.partner_id != consent.partner_id:
+            continue  # a referral consent is about one partner, by its id (a copy keeps the id)
         if not in_force(other, at):
             continue
         other.withdrawn_at = at
