@@ -122,7 +122,8 @@ const FIELD_ALIASES = { phones: "phone", consents: "consent", documents: "docume
 
 function fieldLabel(form, name) {
   const input = form && form.elements.namedItem(name);
-  const label = input && input.labels && input.labels[0];
+  // a group of fields (a desk's opening hours) is named by its legend
+  const label = input && (input.tagName === "FIELDSET" ? input.querySelector("legend") : input.labels && input.labels[0]);
   return label ? (label.querySelector("[data-t]") || label).textContent.trim() : name.replaceAll("_", " ");
 }
 
@@ -144,6 +145,8 @@ const REASONS = {
 const VALUE_REASONS = [
   [/is not a calendar date/, "field_not_calendar_date"],
   [/must not be blank/, "field_blank"],
+  [/opening spans of day .* overlap/, "field_hours_overlap"],
+  [/each span is .* start before the end/, "field_hours_order"],
 ];
 
 // `detail`: the problem's own detail (in the language asked), said for a field error whose type

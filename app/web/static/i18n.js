@@ -24,7 +24,7 @@ export const LABELS = {
     field_date: "date non valide (AAAA-MM-JJ)", field_choice: "choix non valide",
     field_identifier: "identifiant non valide", field_age_range: "l'âge minimum dépasse l'âge maximum",
     unexpected: "Une erreur s'est produite. Réessayez.", dob_value: "né(e) le", dob_in: "né(e) en", empty: "—", skip: "Aller au contenu",
-    tab_day: "Rendez-vous du jour", tab_reports: "Rapports", tab_imports: "Registres importés",
+    tab_day: "Rendez-vous du jour", tab_reports: "Rapports", tab_imports: "Registres importés", tab_admin: "Administration",
     age_min: "Âge minimum", age_max: "Âge maximum",
   },
   en: {
@@ -49,7 +49,7 @@ export const LABELS = {
     field_date: "invalid date (YYYY-MM-DD)", field_choice: "invalid choice", field_identifier: "invalid identifier",
     field_age_range: "the minimum age is above the maximum age", unexpected: "Something went wrong. Try again.",
     dob_value: "born", dob_in: "born in", empty: "—", skip: "Skip to content", tab_day: "Today's appointments", tab_reports: "Reports",
-    tab_imports: "Imported registers", age_min: "Minimum age", age_max: "Maximum age",
+    tab_imports: "Imported registers", tab_admin: "Administration", age_min: "Minimum age", age_max: "Maximum age",
   },
 };
 

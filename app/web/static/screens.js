@@ -9,7 +9,7 @@ import { initRegister } from "./register.js";
 import { initPartners, loadPartners } from "./partners.js";
 import { initReports } from "./reports.js";
 import { onTab } from "./tabs.js";
-import { $, $$ } from "./dom.js";
+import { $, $$, say } from "./dom.js";
 import { t } from "./i18n.js";
 import { drawResults } from "./search.js";
 import { state } from "./state.js";
@@ -43,6 +43,10 @@ function onOpen(name) {
   onTab(name, () => { if (stale.delete(name)) refresh(name); });
 }
 
+function openAdmin() {
+  import("./admin.js").then((module) => module.openAdmin()).catch((error) => say($("#admin-msg"), error.message));
+}
+
 export function initScreens() {
   initPerson();
   initRegister();
@@ -53,6 +57,8 @@ export function initScreens() {
   initPartners();
   onTab("cases", () => { stale.delete("cases"); loadQueue(); });
   onTab("imports", () => { if (stale.delete("imports") && $("#import-report").children.length) $("#import-form").requestSubmit(); loadBatches(); });
+  // Administrators only: their screen's module is fetched when its tab opens.
+  onTab("admin", () => { openAdmin(); });
   onOpen("day");
   onOpen("reports");
   document.addEventListener("desk:language", redraw);
@@ -61,4 +67,5 @@ export function initScreens() {
   if (open === "tab-imports") loadBatches();
   if (open === "tab-cases") loadQueue();
   if (open === "tab-partners") loadPartners();
+  if (open === "tab-admin") openAdmin();
 }

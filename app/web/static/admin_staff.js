@@ -1,0 +1,164 @@
+// Staff accounts (administrators): the list with role, desks and whether active; a new account
+// (e-mail, full name, role, initial password, desks); a change of role or desks sent with the
+// If-Match of the account as read when its form opened (412: read again, the choices kept);
+// deactivation and reactivation. The API's refusals (409 last administrator, e-mail taken, a
+// closed desk; 422 field errors) are said next to the form or the row.
+import { api } from "./api.js";
+import { busy, el, focusOn, say } from "./dom.js";
+import { code, t } from "./i18n.js";
+import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
+
+const ROLES = ["agent", "supervisor", "admin", "auditor"];
+
+function roleSelect(id, value) {
+  const select = el("select", null, { id, name: "role" });
+  for (const role of ROLES) select.append(el("option", code(role), { value: role }));
+  select.value = value;
+  return [el("label", t("staff_role"), { for: id }), select];
+}
+
+// The desks as checkboxes (`desk`), in a fieldset named as the API's field (`desk_codes`) so that
+// a refusal marks it; a closed desk is offered only to an account that already has it.
+function deskBoxes(desks, held) {
+  const set = el("fieldset", null, { name: "desk_codes" });
+  set.append(el("legend", t("staff_desks")));
+  for (const d of desks) {
+    if (!d.is_active && !held.includes(d.code)) continue;
+    const label = el("label", null, { class: "inline" });
+    const box = el("input", null, { type: "checkbox", name: "desk", value: d.code });
+    box.checked = held.includes(d.code);
+    label.append(box, el("span", `${d.name} (${d.code})`));
+    set.append(label);
+  }
+  return set;
+}
+
+const chosenDesks = (form) => new FormData(form).getAll("desk").map(String);
+
+function newAccountForm(desks, reload) {
+  const form = el("form", null, { id: "staff-form-new", class: "admin-form" });
+  const box = messageBox();
+  form.append(
+    ...field("staff-email-new", "email", t("staff_email"), { type: "email", required: true }),
+    ...field("staff-name-new", "full_name", t("staff_name"), { required: true }),
+    ...roleSelect("staff-role-new", "agent"),
+    ...field("staff-password-new", "password", t("staff_password"), { type: "password", required: true, autocomplete: "new-password" }),
+    deskBoxes(desks, []),
+  );
+  const submit = el("button", t("staff_create"), { type: "submit" });
+  form.append(box, submit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      const data = new FormData(form);
+      const body = {
+        email: String(data.get("email")).trim(), full_name: String(data.get("full_name")),
+        role: data.get("role"), password: String(data.get("password")), desk_codes: chosenDesks(form),
+      };
+      try {
+        // Not keyed: the e-mail is unique, a resend after a lost answer is refused (409), never doubled.
+        const r = await api("POST", "/api/v1/users", { json: body });
+        if (!r.ok) return refuse(box, r, form);
+        form.elements.namedItem("password").value = "";
+        return reload(t("staff_created"));
+      } catch (error) {
+        return failed(box, error);
+      }
+    });
+  });
+  return form;
+}
+
+// The change of an account's role and desks; `read`: the account as read ({body, etag}),
+// `choice`: what the administrator had chosen when a 412 made it read again.
+function editForm(read, desks, row, reload, choice = null) {
+  const u = read.body;
+  const form = el("form", null, { id: `staff-form-${u.id}`, class: "admin-form" });
+  const box = messageBox();
+  form.append(...roleSelect(`staff-role-${u.id}`, choice ? choice.role : u.role), deskBoxes(desks, choice ? choice.desk_codes : u.desk_codes));
+  const submit = el("button", t("staff_save"), { type: "submit" });
+  form.append(box, submit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      const body = { role: new FormData(form).get("role"), desk_codes: chosenDesks(form) };
+      try {
+        const r = await api("PATCH", `/api/v1/users/${u.id}`, { json: body, headers: { "If-Match": read.etag } });
+        if (r.status === 412) {
+          const again = await api("GET", `/api/v1/users/${u.id}`);
+          if (!again.ok) return refuse(box, again);
+          const fresh = editForm(again, desks, row, reload, body);
+          form.replaceWith(fresh);
+          const note = fresh.querySelector(".msg");
+          say(note, t("staff_changed"), "warning");
+          return focusOn(note);
+        }
+        if (!r.ok) return refuse(box, r, form);
+        return reload(t("staff_saved"));
+      } catch (error) {
+        return failed(box, error);
+      }
+    });
+  });
+  return form;
+}
+
+function accountRow(u, desks, reload) {
+  const li = el("li", null, { "data-user": u.id });
+  const box = messageBox();
+  const where = u.desk_codes.length ? u.desk_codes.join(", ") : t("staff_no_desk");
+  li.append(el("strong", u.full_name), el("span", ` · ${u.email} · ${code(u.role)} · ${where} · ${t(u.is_active ? "staff_active" : "staff_inactive")}`));
+  const edit = el("button", t("staff_edit"), { type: "button", class: "secondary", "aria-label": `${t("staff_edit")} : ${u.full_name}` });
+  edit.addEventListener("click", () => busy(edit, async () => {
+    try {
+      const read = await api("GET", `/api/v1/users/${u.id}`);
+      if (!read.ok) return refuse(box, read);
+      const form = editForm(read, desks, li, reload);
+      edit.hidden = true;
+      li.append(form);
+      return focusOn(form.elements.namedItem("role"));
+    } catch (error) {
+      return failed(box, error);
+    }
+  }));
+  const toggleWord = u.is_active ? "staff_deactivate" : "staff_reactivate";
+  const toggle = el("button", t(toggleWord), { type: "button", class: "secondary", "aria-label": `${t(toggleWord)} : ${u.full_name}` });
+  toggle.addEventListener("click", () => busy(toggle, async () => {
+    try {
+      const read = await api("GET", `/api/v1/users/${u.id}`);
+      const r = read.ok
+        ? await api("PATCH", `/api/v1/users/${u.id}`, { json: { is_active: !u.is_active }, headers: { "If-Match": read.etag } })
+        : read;
+      if (!r.ok) return refuse(box, r);
+      return reload(t(u.is_active ? "staff_deactivated" : "staff_reactivated"));
+    } catch (error) {
+      return failed(box, error);
+    }
+  }));
+  li.append(" ", edit, " ", toggle, box);
+  return li;
+}
+
+/** Draw the staff accounts in `panel` (an empty section with its heading); `done`: a sentence to
+ * say first (the change just saved). */
+export async function loadStaff(panel, done = "") {
+  const box = messageBox("staff-msg");
+  const intro = el("p", t("staff_intro"));
+  const heading = panel.querySelector("h2");
+  panel.replaceChildren(heading, intro, box);
+  const reload = (sentence) => loadStaff(panel, sentence);
+  const [users, desks] = await Promise.all([listAll("/api/v1/users"), listAll("/api/v1/desks")]);
+  if (!users.ok) return refuse(box, users.r);
+  const deskList = desks.ok ? desks.items : [];
+  const list = el("ul", null, { class: "list", id: "staff-list" });
+  for (const u of users.items) list.append(accountRow(u, deskList, reload));
+  if (!users.items.length) list.append(el("li", t("staff_none")));
+  const adding = el("section", null, { "aria-labelledby": "staff-add-title" });
+  adding.append(el("h3", t("staff_add"), { id: "staff-add-title" }), newAccountForm(deskList, reload));
+  panel.append(list, adding);
+  if (done) {
+    say(box, done, "ok");
+    focusOn(box);
+  }
+  return undefined;
+}
