@@ -28,6 +28,8 @@ async def test_supervisor_reads_reports_and_exports(page: Page, server: LiveServ
     table = page.locator("#reports table").first
     await expect(table.locator("caption")).to_have_text("Inscriptions par sexe")
     await expect(table.locator("th[scope=row]").first).to_have_text("Femme")
+    # 3 women, under the threshold of 5: hidden, without claiming what the figure is
+    await expect(table.locator("td").first).to_have_text("masqué (petits effectifs)")
     await expect(page.locator("#reports .bar").first).to_be_attached()
     await assert_accessible(page)
 
