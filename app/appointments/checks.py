@@ -184,7 +184,7 @@ async def check_slot(
             day=day.isoformat(),
         )
     if not calendars.within_opening_hours(desk, starts_at, ends_at):
-        spans = [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in calendars.opening_spans(desk, day)]
+        spans = [calendars.span_text(a, b) for a, b in calendars.opening_spans(desk, day)]
         raise OutsideOpeningHours(
             f"{desk.code} opening hours on {day.isoformat()} ({desk.time_zone}): {spans or 'closed'}.",
             detail_fr=f"Heures d'ouverture de {desk.code} le {day.isoformat()} ({desk.time_zone}) : "

@@ -20,6 +20,7 @@ from app.appointments.schemas import (
     FreeSlotsOut,
 )
 from app.auth.deps import CurrentActor, require_roles
+from app.calendars import service as calendars
 from app.core.conflicts import with_current
 from app.core.context import Actor
 from app.core.deps import SessionDep
@@ -139,7 +140,7 @@ async def free_slots(
             FreeDayOut(
                 date=d.day,
                 holiday=d.holiday,
-                opening_hours=[[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in d.opening_hours],
+                opening_hours=[calendars.span_text(a, b) for a, b in d.opening_hours],
                 slots=[
                     FreeSlotOut(
                         starts_at=s.starts_at.astimezone(dt.UTC),

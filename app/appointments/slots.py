@@ -42,7 +42,7 @@ class DaySlots:
 
     day: dt.date
     holiday: str | None = None
-    opening_hours: list[tuple[dt.time, dt.time]] = field(default_factory=list)
+    opening_hours: list[tuple[dt.time, dt.time | None]] = field(default_factory=list)
     slots: list[Slot] = field(default_factory=list)
 
 

@@ -117,14 +117,19 @@ async def is_business_day(session: AsyncSession, *, desk: Desk, day: dt.date) ->
 # --- Opening hours -----------------------------------------------------------------------------
 
 
-def opening_spans(desk: Desk, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+def opening_spans(desk: Desk, day: dt.date) -> list[tuple[dt.time, dt.time | None]]:
     """The desk's opening spans on the local date ``day`` (``[]`` when closed that weekday).
 
     ``Desk.opening_hours`` maps ISO weekdays ``"1"``..``"7"`` to ``[["HH:MM", "HH:MM"], …]``
-    local wall times.
+    local wall times; an end of ``"24:00"`` (open until midnight) is ``None``, the end of the day.
     """
     spans = (desk.opening_hours or {}).get(str(day.isoweekday()), [])
-    return [(dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in spans]
+    return [(dt.time.fromisoformat(a), None if b == "24:00" else dt.time.fromisoformat(b)) for a, b in spans]
+
+
+def span_text(opens: dt.time, closes: dt.time | None) -> list[str]:
+    """An opening span of :func:`opening_spans` as written: ``["18:00", "24:00"]``."""
+    return [opens.strftime("%H:%M"), "24:00" if closes is None else closes.strftime("%H:%M")]
 
 
 def open_intervals(desk: Desk, day: dt.date) -> list[clock.Interval]:

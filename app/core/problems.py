@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from app.audit.strict_json import DuplicateKey
 from app.core import errors
@@ -179,8 +180,32 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else ""
     generic = {cls.title_en.casefold(), phrase.casefold()}
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail.casefold() not in generic else None
-    problem = cls(detail, headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers = _allow_head_with_get(request, headers)
+    problem = cls(detail, headers=headers)
     return problem_response(request, problem)
+
+
+def _allow_head_with_get(request: Request, headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` with the ``Allow`` of a 405 listing every method the resource supports (RFC
+    9110 §15.5.6): those of every route matching the path — Starlette's router names only the
+    first such route's — and ``HEAD`` wherever ``GET`` is (every ``GET`` answers ``HEAD``:
+    :class:`app.core.conformance.HeadAsGet`, RFC 9110 §9.3.2)."""
+    name = next((k for k in headers if k.lower() == "allow"), "Allow")
+    methods = {m.strip() for m in headers.get(name, "").split(",") if m.strip()}
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    if not methods:
+        return headers
+    if "GET" in methods:
+        methods.add("HEAD")
+    ordered = sorted(methods, key=lambda m: (_METHOD_ORDER.index(m) if m in _METHOD_ORDER else len(_METHOD_ORDER), m))
+    return {**headers, name: ", ".join(ordered)}
+
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 _NUMBER = re.compile(r"\bint(eger|32|64)?\b|numeric|number", re.IGNORECASE)

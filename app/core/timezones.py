@@ -19,9 +19,11 @@ API logs it at start and reports it on ``/readyz``. To take a newer IANA release
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import zoneinfo
+from importlib import resources
 
 import tzdata  # type: ignore[import-untyped]  # no stubs; IANA_VERSION and __version__ are str
 
@@ -82,3 +84,54 @@ def log_database() -> str:
     version = check_database()
     log.info("time zones: IANA tz database %s (tzdata %s)", version, tzdata.__version__)
     return version
+
+
+def _table_rows(name: str) -> list[list[str]]:
+    """The rows of one of the pinned ``tzdata`` package's tables (``zone.tab``, ``zone1970.tab``):
+    tab-separated fields, comments and blank lines left out."""
+    text = resources.files(tzdata).joinpath("zoneinfo", name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
+@functools.cache
+def zones_by_country() -> dict[str, tuple[str, ...]]:
+    """``{ISO 3166-1 alpha-2: (IANA location zone, …)}`` from the pinned ``tzdata`` package.
+
+    A country's zones are those ``zone.tab`` lists for it (``SN`` → ``Africa/Dakar``, ``ML`` →
+    ``Africa/Bamako``), then those of ``zone1970.tab`` whose country list names it (``SN`` → also
+    ``Africa/Abidjan``, the zone that has kept Senegal's clocks since 1970), without repeats. These
+    are the canonical names of places: no fixed offset (``UTC``, ``EST``, ``Etc/GMT+5``) and no
+    alias kept for backward compatibility (``Africa/Timbuktu``) is among them.
+    """
+    found: dict[str, list[str]] = {}
+    for countries, _coordinates, zone, *_ in _table_rows("zone.tab"):
+        found.setdefault(countries, []).append(zone)
+    for countries, _coordinates, zone, *_ in _table_rows("zone1970.tab"):
+        for country in countries.split(","):
+            if zone not in found.setdefault(country, []):
+                found[country].append(zone)
+    return {country: tuple(zones) for country, zones in found.items()}
+
+
+@functools.cache
+def location_zones() -> frozenset[str]:
+    """Every canonical IANA location zone of :func:`zones_by_country`, whatever its country."""
+    return frozenset(zone for zones in zones_by_country().values() for zone in zones)
+
+
+def zone_name_problem(name: str) -> str | None:
+    """An English reason when ``name`` is not a canonical IANA location zone, else None.
+
+    ``"UTC"``, ``"EST"``, ``"Etc/GMT+5"`` → a fixed offset, not a place's zone; ``"Africa/Timbuktu"``
+    → an alias kept for backward compatibility; ``"Mars/Olympus"`` → not an IANA zone name.
+    """
+    if name in location_zones():
+        return None
+    if name in zoneinfo.available_timezones():
+        if "/" not in name or name.startswith("Etc/"):
+            return (
+                f"{name!r} is a fixed offset or an abbreviation, not a place's zone: a desk keeps the IANA "
+                "zone of its place (Africa/Dakar), which follows the place's clock changes"
+            )
+        return f"{name!r} is an alias IANA keeps for backward compatibility: give the canonical zone of the place"
+    return f"{name!r} is not an IANA time zone name"

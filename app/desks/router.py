@@ -13,7 +13,7 @@ from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.routing import api_router
 from app.desks import service
-from app.desks.schemas import DeskCreate, DeskDirectoryEntry, DeskOut, DeskUpdate
+from app.desks.schemas import NO_OPENING_HOURS, DeskCreate, DeskCreated, DeskDirectoryEntry, DeskOut, DeskUpdate
 from app.desks.staff import StaffActor
 
 router = api_router(prefix="/api/v1/desks", tags=["desks"])
@@ -36,14 +36,18 @@ async def desk_directory(session: SessionDep, actor: StaffActor) -> list[DeskDir
     return [DeskDirectoryEntry.model_validate(d) for d in await service.list_active(session)]
 
 
-@router.post("", status_code=201, response_model=DeskOut)
+@router.post("", status_code=201, response_model=DeskCreated)
 async def create_desk(body: DeskCreate, session: SessionDep, actor: AdminActor, idem: IdempotencyDep) -> Response:
-    """Create a desk. 409 ``desk-code-taken``; ``Idempotency-Key`` makes a retry safe."""
+    """Create a desk: the desk and ``warnings`` (``no-opening-hours`` when ``opening_hours`` is
+    absent or ``{}``: it takes no appointment until they are set). 422 ``time-zone-not-in-country``
+    (``valid_time_zones``); 409 ``desk-code-taken``; ``Idempotency-Key`` makes a retry safe."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
     desk = await service.create(session, actor=actor, values=body.model_dump())
     headers = {"ETag": etag_of(desk.version), "Location": f"/api/v1/desks/{desk.id}"}
-    return await idem.respond(201, DeskOut.model_validate(desk).model_dump(mode="json"), headers)
+    warnings = [] if desk.opening_hours else [NO_OPENING_HOURS]
+    created = DeskCreated.model_validate({**DeskOut.model_validate(desk).model_dump(), "warnings": warnings})
+    return await idem.respond(201, created.model_dump(mode="json"), headers)
 
 
 @router.get("/{desk_id}", response_model=DeskOut)
@@ -63,7 +67,9 @@ async def update_desk(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DeskOut:
-    """Update a desk (``If-Match`` required)."""
+    """Update a desk (``If-Match`` required). 422 ``time-zone-not-in-country``; 409
+    ``desk-time-zone-in-use`` for a new ``time_zone`` at a desk with registrations, cases or
+    appointments, unless ``confirm_time_zone_change`` is true."""
     desk = await service.update(
         session, actor=actor, desk_id=desk_id, if_match=if_match, changes=body.model_dump(exclude_unset=True)
     )

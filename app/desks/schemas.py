@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 import re
 import uuid
-import zoneinfo
 from typing import Annotated
 
 import pycountry
@@ -14,8 +13,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from app.core.partial import PartialUpdate
 from app.core.text import not_blank
+from app.core.timezones import zone_name_problem
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+END_OF_DAY = "24:00"
+"""The end of the day as an opening span's end (ISO 8601 allows 24:00 for it): open until midnight."""
 
 
 def _country(value: str) -> str:
@@ -26,9 +28,19 @@ def _country(value: str) -> str:
 
 
 def _time_zone(value: str) -> str:
-    if value not in zoneinfo.available_timezones():
-        raise ValueError(f"{value!r} is not an IANA time zone name")
+    """A canonical IANA location zone (:func:`app.core.timezones.zone_name_problem`); whether it
+    belongs to the desk's country is checked by the service, which knows the country."""
+    if (problem := zone_name_problem(value)) is not None:
+        raise ValueError(problem)
     return value
+
+
+def _span_is_valid(span: list[str]) -> bool:
+    """``["HH:MM", "HH:MM"]``, the start before the end; ``"24:00"`` only as the end."""
+    if len(span) != 2:
+        return False
+    start, end = span
+    return bool(_HOURS.match(start)) and (bool(_HOURS.match(end)) or end == END_OF_DAY) and start < end
 
 
 def _opening_hours(value: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
@@ -37,8 +49,11 @@ def _opening_hours(value: dict[str, list[list[str]]]) -> dict[str, list[list[str
         if day not in {"1", "2", "3", "4", "5", "6", "7"}:
             raise ValueError("opening hours are keyed by ISO weekday, '1' (Monday) to '7' (Sunday)")
         for span in spans:
-            if len(span) != 2 or not all(_HOURS.match(t) for t in span) or span[0] >= span[1]:
-                raise ValueError('each span is ["HH:MM", "HH:MM"] with the start before the end')
+            if not _span_is_valid(span):
+                raise ValueError(
+                    'each span is ["HH:MM", "HH:MM"] with the start before the end; "24:00" (midnight, the end '
+                    "of the day) only as an end"
+                )
         ordered = sorted(spans)
         for before, after in itertools.pairwise(ordered):
             if after[0] < before[1]:
@@ -82,6 +97,12 @@ class DeskUpdate(PartialUpdate):
     name: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=200)
     city: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=120)
     time_zone: TimeZoneName | None = None
+    confirm_time_zone_change: StrictBool | None = Field(
+        default=None,
+        description="With a new `time_zone` for a desk that already holds registrations, cases or appointments: "
+        "`true` confirms the change (else 409 `desk-time-zone-in-use`). Their UTC instants are then read in the new "
+        "zone (some local dates move; booked appointments keep their instant). Audited.",
+    )
     opening_hours: OpeningHours | None = None
     is_active: StrictBool | None = None
     merge_requires_approval: StrictBool | None = None
@@ -103,6 +124,30 @@ class DeskOut(BaseModel):
     is_active: bool
     merge_requires_approval: bool
     created_at: dt.datetime
+
+
+class DeskWarning(BaseModel):
+    """Something about a desk just created that the administrator should know: ``code``
+    ``no-opening-hours`` (``field`` ``opening_hours``): no opening hours were given, so the desk
+    takes no appointment until they are set."""
+
+    code: str
+    field: str
+    detail: str
+
+
+class DeskCreated(DeskOut):
+    """The desk created, with ``warnings`` (empty when there is nothing to say)."""
+
+    warnings: list[DeskWarning]
+
+
+NO_OPENING_HOURS = DeskWarning(
+    code="no-opening-hours",
+    field="opening_hours",
+    detail="No opening hours were given: the desk is never open, so no appointment can be booked there until "
+    "PATCH /api/v1/desks/{id} sets them (registrations and cases are not affected).",
+)
 
 
 class DeskDirectoryEntry(BaseModel):

@@ -1,8 +1,9 @@
 """Desks: lookup (scoped to the actor's memberships), creation and update by administrators.
 
 Errors: ``NotFound`` (404, also for a desk the actor does not belong to), ``UnknownDesk`` (422)
-when a request names a desk code that does not exist, ``DeskCodeTaken`` and
-``NumberPrefixTaken`` (409), ``DeskInactive`` (409: :func:`require_open`).
+when a request names a desk code that does not exist, ``TimeZoneNotInCountry`` (422: a zone of
+another country), ``DeskCodeTaken`` and ``NumberPrefixTaken`` (409), ``DeskInactive`` (409:
+:func:`require_open`), ``DeskTimeZoneInUse`` (409: a new zone for a desk with history, unconfirmed).
 """
 
 from __future__ import annotations
@@ -16,9 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
 from app.core.context import Actor
-from app.core.errors import NotFound
+from app.core.errors import NotFound, not_applicable
 from app.core.http import require_if_match
-from app.desks.errors import DeskCodeTaken, DeskInactive, NumberPrefixTaken, UnknownDesk
+from app.core.timezones import zones_by_country
+from app.desks.errors import (
+    DeskCodeTaken,
+    DeskInactive,
+    DeskTimeZoneInUse,
+    NumberPrefixTaken,
+    TimeZoneNotInCountry,
+    UnknownDesk,
+)
+from app.desks.history import dated_records
 from app.desks.models import Desk, default_number_prefix
 
 _FIELDS = ("name", "city", "time_zone", "opening_hours", "is_active", "merge_requires_approval")
@@ -78,12 +88,34 @@ async def list_visible(session: AsyncSession, *, actor: Actor) -> list[Desk]:
     return list((await session.execute(stmt)).scalars().all())
 
 
+def require_zone_of_country(time_zone: str, country: str) -> None:
+    """Raises ``TimeZoneNotInCountry`` (422 at ``time_zone``, with ``valid_time_zones``) unless
+    ``time_zone`` is one of the IANA location zones of ``country``
+    (:func:`app.core.timezones.zones_by_country`): a desk in Montréal keeps America/Toronto, not
+    Asia/Tokyo."""
+    valid = zones_by_country().get(country, ())
+    if time_zone in valid:
+        return
+    listed = ", ".join(valid) or "none"
+    en = f"{time_zone} is not a time zone of {country}; the zones of {country} are: {listed}."
+    raise TimeZoneNotInCountry(
+        en,
+        detail_fr=f"{time_zone} n'est pas un fuseau horaire de {country} ; ceux de {country} sont : {listed}.",
+        field="time_zone",
+        country=country,
+        valid_time_zones=list(valid),
+        errors=[{"loc": ["body", "time_zone"], "msg": en, "type": "time_zone_not_in_country"}],
+    )
+
+
 async def create(session: AsyncSession, *, actor: Actor, values: dict[str, Any]) -> Desk:
     """Create a desk (administrators).
 
-    ``values["number_prefix"]`` (``None``: the code up to its first dash) must be free: raises
-    ``DeskCodeTaken`` or ``NumberPrefixTaken`` (409) otherwise.
+    ``values["time_zone"]`` must be a zone of ``values["country"]`` (``TimeZoneNotInCountry``,
+    422). ``values["number_prefix"]`` (``None``: the code up to its first dash) must be free:
+    raises ``DeskCodeTaken`` or ``NumberPrefixTaken`` (409) otherwise.
     """
+    require_zone_of_country(values["time_zone"], values["country"])
     if (await session.execute(select(Desk.id).where(Desk.code == values["code"]))).first():
         raise DeskCodeTaken(
             f"Desk {values['code']} already exists.", detail_fr=f"Le guichet {values['code']} existe déjà."
@@ -114,9 +146,51 @@ async def create(session: AsyncSession, *, actor: Actor, values: dict[str, Any])
 async def update(
     session: AsyncSession, *, actor: Actor, desk_id: uuid.UUID, if_match: str | None, changes: dict[str, Any]
 ) -> Desk:
-    """Apply a partial update (administrators), checked against ``If-Match``."""
+    """Apply a partial update (administrators), checked against ``If-Match``.
+
+    A new ``time_zone`` must be a zone of the desk's country (``TimeZoneNotInCountry``, 422). When
+    the desk already holds registrations, cases or appointments it also needs
+    ``changes["confirm_time_zone_change"]`` true, else ``DeskTimeZoneInUse`` (409, with their
+    counts): their stored UTC instants are then read in the new zone (a local date may move; a
+    booked appointment keeps its instant, its local time changes). The confirmation and the
+    counts go into the ``desk.update`` audit event. ``confirm_time_zone_change`` without a
+    ``time_zone`` is ``FieldNotApplicable`` (422).
+    """
+    changes = dict(changes)
+    confirmed = changes.pop("confirm_time_zone_change", None)
+    if confirmed is not None and changes.get("time_zone") is None:
+        raise not_applicable(
+            ["confirm_time_zone_change"],
+            why_en="it confirms a change of time_zone, and the request changes none.",
+            why_fr="elle confirme un changement de time_zone, et la requête n'en demande aucun.",
+        )
     desk = await get(session, actor=actor, desk_id=desk_id)
     require_if_match(if_match, desk.version)
+    details: dict[str, Any] = {}
+    new_zone = changes.get("time_zone")
+    if new_zone is not None and new_zone != desk.time_zone:
+        require_zone_of_country(new_zone, desk.country)
+        held = await dated_records(session, desk_id=desk.id)
+        if any(held.values()) and confirmed is not True:
+            raise DeskTimeZoneInUse(
+                f"Desk {desk.code} already holds {held['registrants']} registration(s), {held['cases']} case(s) "
+                f"and {held['appointments']} appointment(s) dated in {desk.time_zone}: in {new_zone} some local "
+                "dates change (reports, numbers' years, due dates), and booked appointments keep their instant, "
+                "so their local time changes. Send confirm_time_zone_change: true to change it anyway.",
+                detail_fr=f"Le guichet {desk.code} a déjà {held['registrants']} inscription(s), {held['cases']} "
+                f"dossier(s) et {held['appointments']} rendez-vous datés en {desk.time_zone} : en {new_zone}, des "
+                "dates locales changent (rapports, année des numéros, échéances), et les rendez-vous gardent leur "
+                "instant, donc leur heure locale change. Envoyez confirm_time_zone_change: true pour le changer "
+                "quand même.",
+                field="time_zone",
+                desk_code=desk.code,
+                registrants=held["registrants"],
+                cases=held["cases"],
+                appointments=held["appointments"],
+                future_appointments=held["future_appointments"],
+            )
+        if any(held.values()):
+            details["time_zone_change"] = {"confirmed": True, **held}
     before = {f: getattr(desk, f) for f in _FIELDS}
     for field, value in changes.items():
         if value is not None:
@@ -130,6 +204,6 @@ async def update(
         entity_type="desk",
         entity_id=desk.id,
         desk_id=desk.id,
-        details={"changes": audit.diff(before, after)},
+        details={"changes": audit.diff(before, after), **details},
     )
     return desk

@@ -187,3 +187,30 @@ async def test_a_single_valued_query_parameter_given_twice_is_422_naming_it(clie
         ]
     listing = await client.get("/api/v1/registrants", headers=agent.headers)
     assert listing.json()["items"] == []  # the refused registration wrote nothing
+
+
+async def test_post_on_readyz_is_405_allowing_get_and_head(client) -> None:
+    response = await client.post("/readyz")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, HEAD")
+
+
+async def test_every_405_lists_head_where_get_is_allowed(app, client, make_staff) -> None:
+    """RFC 9110 §15.5.6: a 405's ``Allow`` lists the methods the resource supports, every route's
+    for that URL (Starlette named only the first route's: ``GET`` alone on a record also edited by
+    ``PATCH``), and ``HEAD`` since every ``GET`` answers it (§9.3.2)."""
+    admin = await make_staff("admin", [])
+    by_path: dict[str, set[str]] = {}
+    for method, path in operations(app):
+        by_path.setdefault(path, set()).add(method)
+    wrong = []
+    for path, methods in by_path.items():
+        if "GET" not in methods:
+            continue
+        other = next(m for m in ("PUT", "DELETE", "PATCH", "POST") if m not in methods)
+        response = await client.request(other, concrete(path), headers=admin.headers)
+        if response.status_code != 405:
+            continue  # a path another route also matches with this method
+        allowed = {m.strip() for m in response.headers["allow"].split(",")}
+        if not methods | {"HEAD"} <= allowed:  # other routes matching the URL may add theirs
+            wrong.append(f"{other} {path}: Allow {response.headers['allow']}")
+    assert wrong == []
