@@ -132,6 +132,21 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
                 errors=found,
             ),
         )
+    for error in found:
+        if error["type"] == "extra_forbidden":  # a field the operation does not take (README: API conventions)
+            error.update(type="not_applicable", msg="does not apply: the operation does not take this field")
+    unknown = [e["loc"] for e in found if e["type"] == "not_applicable"]
+    if unknown and len(unknown) == len(found):
+        names = ", ".join(".".join(loc[1:]) or "body" for loc in unknown)
+        return problem_response(
+            request,
+            errors.FieldNotApplicable(
+                f"{names}: the operation does not take {'this field' if len(unknown) == 1 else 'these fields'}.",
+                detail_fr=f"{names} : l'opération ne prend pas {'ce champ' if len(unknown) == 1 else 'ces champs'}.",
+                field=".".join(unknown[0][1:]),
+                errors=found,
+            ),
+        )
     return problem_response(
         request,
         errors.ValidationFailed(

@@ -19,7 +19,8 @@ FullName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(no
 
 
 class UserCreate(BaseModel):
-    """A new staff account. ``password``: 10 to 128 characters."""
+    """A new staff account. ``password``: 10 to 128 characters. ``desk_codes``: the desks the account
+    works at; an auditor reads every desk and takes none (422 ``field-not-applicable``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -31,8 +32,11 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(PartialUpdate):
-    """A partial update; absent fields are left as they are. No field takes null."""
+    """A partial update; absent fields are left as they are. No field takes null. A new ``email``
+    (the sign-in name) is stored normalised, must be free (409 ``email-taken``) and ends the
+    user's sessions."""
 
+    email: EmailStr | None = None
     full_name: FullName | None = None
     role: Role | None = None
     password: Password | None = None

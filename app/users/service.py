@@ -2,6 +2,7 @@
 
 Errors: ``EmailTaken`` (409), ``LastAdministrator`` (409: an edit that would leave no active
 administrator), ``DeskInactive`` (409: a new member of a closed desk), ``UnknownDesk`` (422),
+``FieldNotApplicable`` (422: ``desk_codes`` for an auditor),
 ``NotFound`` (404), ``PreconditionFailed`` / ``PreconditionRequired`` (412/428) through
 ``If-Match`` (an edit locks the account's row, see :func:`update`).
 """
@@ -21,11 +22,16 @@ from app.auth.errors import EmailTaken
 from app.auth.models import DeskMembership, StaffUser
 from app.auth.service import normalise_email, revoke_all_tokens
 from app.core.context import Actor
-from app.core.errors import NotFound, PreconditionFailed
+from app.core.errors import NotFound, PreconditionFailed, not_applicable
 from app.core.http import require_if_match
+from app.core.pagination import paginate
 from app.core.security import hash_password
 from app.desks import service as desks
 from app.users.errors import LastAdministrator
+
+AUDITOR = "auditor"
+_AUDITED = ("email", "full_name", "role", "is_active")
+"""The account's fields an edit sets and its ``user.update`` audit event diffs."""
 
 
 async def desk_codes_of(session: AsyncSession, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
@@ -59,6 +65,27 @@ async def _set_desks(session: AsyncSession, user: StaffUser, codes: Sequence[str
     await session.flush()
 
 
+def _no_desks_for(role: str, desk_codes: Sequence[str] | None) -> None:
+    """Raises ``FieldNotApplicable`` (422 at ``desk_codes``) when desks are given to an auditor:
+    an auditor reads every desk and works at none, so a membership would mean nothing.
+    (Administrators keep theirs: they also register and book at their desks.)"""
+    if desk_codes and role == AUDITOR:
+        raise not_applicable(
+            ["desk_codes"],
+            why_en="an auditor reads every desk and belongs to none.",
+            why_fr="un auditeur lit tous les guichets et n'appartient à aucun.",
+        )
+
+
+async def _require_free_email(session: AsyncSession, email: str, *, user_id: uuid.UUID | None = None) -> None:
+    """Raises ``EmailTaken`` (409) when another account than ``user_id`` signs in with ``email``."""
+    stmt = select(StaffUser.id).where(StaffUser.email == email)
+    if user_id is not None:
+        stmt = stmt.where(StaffUser.id != user_id)
+    if (await session.execute(stmt)).first():
+        raise EmailTaken(f"{email} already has an account.", detail_fr=f"{email} a déjà un compte.")
+
+
 async def create(
     session: AsyncSession,
     *,
@@ -70,9 +97,9 @@ async def create(
     desk_codes: Sequence[str] = (),
 ) -> StaffUser:
     """Create a staff account with an Argon2id password hash and its desk memberships."""
+    _no_desks_for(role, desk_codes)
     normalised = normalise_email(email)
-    if (await session.execute(select(StaffUser.id).where(StaffUser.email == normalised))).first():
-        raise EmailTaken(f"{normalised} already has an account.", detail_fr=f"{normalised} a déjà un compte.")
+    await _require_free_email(session, normalised)
     user = StaffUser(email=normalised, full_name=full_name.strip(), role=role, password_hash=hash_password(password))
     session.add(user)
     await session.flush()
@@ -132,8 +159,10 @@ def _keep_an_administrator(user: StaffUser, changes: dict[str, Any], admins: Seq
 async def update(
     session: AsyncSession, *, actor: Actor, user_id: uuid.UUID, if_match: str | None, changes: dict[str, Any]
 ) -> StaffUser:
-    """Apply ``changes`` (keys of ``UserUpdate``). A new password, a new role or deactivation
-    revokes every access and refresh token of the user (:func:`revoke_all_tokens`).
+    """Apply ``changes`` (keys of ``UserUpdate``). A new password, e-mail or role, or
+    deactivation, revokes every access and refresh token of the user (:func:`revoke_all_tokens`).
+    A new ``email`` is normalised and must be free (``EmailTaken``, 409). An auditor takes no
+    ``desk_codes`` (``FieldNotApplicable``, 422); an account made auditor leaves its desks.
 
     The row is locked from the ``If-Match`` check to the commit, so of two administrators' edits
     sent with the same ETag at the same moment the second answers ``PreconditionFailed`` (412)
@@ -146,11 +175,18 @@ async def update(
     require_if_match(if_match, user.version)
     if changes.get("role") is not None or changes.get("is_active") is not None:
         _keep_an_administrator(user, changes, admins)
-    before: dict[str, Any] = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
+    role = changes.get("role") or user.role
+    _no_desks_for(role, changes.get("desk_codes"))
+    if changes.get("email") is not None:
+        changes["email"] = normalise_email(changes["email"])
+        await _require_free_email(session, changes["email"], user_id=user.id)
+    before: dict[str, Any] = {f: getattr(user, f) for f in _AUDITED}
     before["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
+    if role == AUDITOR and before["desk_codes"]:
+        changes["desk_codes"] = []  # an auditor keeps no membership (the audit diff shows it)
     if "desk_codes" in changes and changes["desk_codes"] is not None:
         await _set_desks(session, user, changes["desk_codes"], kept=before["desk_codes"])
-    for field in ("full_name", "role", "is_active"):
+    for field in _AUDITED:
         if changes.get(field) is not None:
             setattr(user, field, changes[field])
     revoke = False
@@ -159,6 +195,8 @@ async def update(
         revoke = True
     if changes.get("is_active") is False or changes.get("role") not in (None, before["role"]):
         revoke = True
+    if changes.get("email") not in (None, before["email"]):
+        revoke = True  # the sign-in name changed: sessions opened under the old one end
     if revoke:
         await revoke_all_tokens(session, user)
     try:
@@ -168,7 +206,7 @@ async def update(
             "The account changed while you were updating it; read it again.",
             detail_fr="Le compte a changé pendant votre modification ; relisez-le.",
         ) from exc
-    after = {"full_name": user.full_name, "role": user.role, "is_active": user.is_active}
+    after = {f: getattr(user, f) for f in _AUDITED}
     after["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
     details: dict[str, Any] = {"changes": audit.diff(before, after)}
     if changes.get("password"):
@@ -179,6 +217,9 @@ async def update(
     return user
 
 
-async def list_all(session: AsyncSession) -> list[StaffUser]:
-    """Every staff account, by e-mail."""
-    return list((await session.execute(select(StaffUser).order_by(StaffUser.email))).scalars().all())
+async def list_page(session: AsyncSession, *, cursor: str | None, limit: int) -> tuple[list[StaffUser], str | None]:
+    """One page of the staff accounts by e-mail, and the next page's cursor (None: no more);
+    ``BadRequest`` (400) for a cursor the API did not issue for this list."""
+    return await paginate(
+        session, select(StaffUser), keys=[StaffUser.email, StaffUser.id], cursor=cursor, limit=limit, descending=False
+    )
