@@ -10,14 +10,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 from app.calendars.rules import SundayRule
 from app.core.dates import DeskDate
-from app.core.text import shows_nothing
+from app.core.text import refuse_bidi_controls, shows_nothing
 
 
 def _clean_name(value: str) -> str:
     cleaned = " ".join(value.split())
     if shows_nothing(cleaned):
         raise ValueError("the name must not be blank")
-    return cleaned
+    return refuse_bidi_controls(cleaned)
 
 
 HolidayName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_name)]

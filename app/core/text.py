@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from app.core.errors import ValidationFailed
 
@@ -197,14 +198,15 @@ def shows_nothing(value: str) -> bool:
 def nothing_as_none(value: str | None) -> str | None:
     """``value`` unchanged, or None when it shows nothing (:func:`shows_nothing`); a pydantic
     ``AfterValidator`` for optional free text (a note, a purpose, a reference): white space or
-    zero-width characters are no note, stored as none rather than as an empty-looking one."""
-    return None if value is None or shows_nothing(value) else value
+    zero-width characters are no note, stored as none rather than as an empty-looking one.
+    A bidirectional control is refused (:func:`refuse_bidi_controls`)."""
+    return None if value is None or shows_nothing(value) else refuse_bidi_controls(value)
 
 
 def nothing_as_empty(value: str) -> str:
     """``value`` unchanged, or ``""`` when it shows nothing: :func:`nothing_as_none` for a text
     column whose "nothing" is the empty string (a case's description)."""
-    return "" if shows_nothing(value) else value
+    return "" if shows_nothing(value) else refuse_bidi_controls(value)
 
 
 def visible_length(value: str) -> int:
@@ -213,17 +215,43 @@ def visible_length(value: str) -> int:
     return len(" ".join(without_invisible(value).split()))
 
 
+# The bidirectional embeddings and overrides (U+202A LRE, U+202B RLE, U+202C PDF, U+202D LRO,
+# U+202E RLO) and isolates (U+2066 LRI, U+2067 RLI, U+2068 FSI, U+2069 PDI) of UAX #9: they reorder
+# the text shown after them, so "\u202eevil" shows as "live" in a staff list or an audit label
+# (CVE-2021-42574, "Trojan Source"). Free text refuses them. The marks U+200E LRM, U+200F RLM and
+# U+061C ALM stay allowed: they do not reorder a run, they only set the direction of the neutral
+# characters next to them, and Arabic text typed or pasted carries them legitimately.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def refuse_bidi_controls(value: str) -> str:
+    """``value`` unchanged; a pydantic error of type ``text_bidi_control`` naming the first
+    :data:`BIDI_CONTROLS` character (``"\u202eevil"`` → "character U+202E RIGHT-TO-LEFT OVERRIDE at
+    position 1 …"). A pydantic ``AfterValidator``."""
+    found = BIDI_CONTROLS.search(value)
+    if found is None:
+        return value
+    char = found.group()
+    raise PydanticCustomError(
+        "text_bidi_control",
+        "character {code} {name} at position {position} is not accepted: bidirectional embeddings, overrides "
+        "and isolates (U+202A-U+202E, U+2066-U+2069) reorder the text shown; direction marks (U+200E, U+200F) "
+        "are accepted",
+        {"code": f"U+{ord(char):04X}", "name": unicodedata.name(char), "position": found.start() + 1},
+    )
+
+
 def not_blank(value: str) -> str:
     """``value`` unchanged; ``ValueError`` when it shows nothing (:func:`shows_nothing`: empty,
     white space or invisible characters only; a pydantic ``AfterValidator``: a note, a name or a
-    password of spaces or zero-width characters says nothing)."""
+    password of spaces or zero-width characters says nothing), and :func:`refuse_bidi_controls`."""
     if shows_nothing(value):
         raise ValueError("must not be blank (white space or invisible characters only)")
-    return value
+    return refuse_bidi_controls(value)
 
 
 NotBlank = Annotated[str, AfterValidator(not_blank)]
-"""Required text: refused (422) when it shows nothing."""
+"""Required text: refused (422) when it shows nothing or holds a bidirectional control."""
 OptionalText = Annotated[str | None, AfterValidator(nothing_as_none)]
 """Optional free text: a string, or None when sent as null or when it shows nothing. A field's
 ``max_length`` applies to the string as sent (the validator runs after it)."""

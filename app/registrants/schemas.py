@@ -30,7 +30,7 @@ from pydantic_core import PydanticCustomError
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.dates import PapersDate
 from app.core.partial import PartialUpdate
-from app.core.text import clean, not_blank, shows_nothing
+from app.core.text import clean, not_blank, refuse_bidi_controls, shows_nothing
 from app.registrants import matching
 from app.registrants.normalize import (
     DOCUMENT_TYPES,
@@ -77,10 +77,11 @@ def _known_country(code: str) -> bool:
 
 def _optional_text(value: str | None) -> str | None:
     """``value`` cleaned (:func:`~app.core.text.clean`), or None when it shows nothing (blank, or
-    invisible characters only: :func:`~app.core.text.shows_nothing`), as an optional name is."""
+    invisible characters only: :func:`~app.core.text.shows_nothing`), as an optional name is; a
+    bidirectional control is refused (:func:`~app.core.text.refuse_bidi_controls`)."""
     if value is None or shows_nothing(value):
         return None
-    return clean(value)
+    return clean(refuse_bidi_controls(value))
 
 
 def _stored(limit: int) -> Callable[[str | None], str | None]:

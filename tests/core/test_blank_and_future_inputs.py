@@ -115,3 +115,57 @@ async def test_no_request_field_stores_text_that_shows_nothing(app: FastAPI) -> 
                 if value not in (None, ""):
                     stored.append(f"{model.__name__}.{name} = {text!r}")
     assert sorted(stored) == [], "\n".join(sorted(stored))
+
+
+SPOOFING = ("\u202eevil", "Awa \u202dDiop", "\u2066Awa\u2069", "x\u202ay\u202c")
+"""Text holding a bidirectional embedding, override or isolate (UAX #9): it shows reordered."""
+
+
+async def test_no_request_field_stores_a_bidirectional_control(app: FastAPI) -> None:
+    """Every free-text field of every request body (names, places, notes, reasons…) refuses a
+    bidirectional embedding, override or isolate (422 ``text_bidi_control``) or takes it out (a
+    registrant's name, whose invisible characters are removed), unless something looks it up
+    (:data:`LOOKED_UP`). A new text field that stores ``"\\u202eevil"`` as sent fails here."""
+    stored: list[str] = []
+    for model in _request_models(app):
+        validators = _field_validators(model)
+        for name, field in model.model_fields.items():
+            if not _takes_text(field.annotation) or (model.__name__, name) in LOOKED_UP:
+                continue
+            for text in SPOOFING:
+                try:
+                    value = validators[name].validate_python(text)
+                except ValidationError:
+                    continue
+                if isinstance(value, str) and any(
+                    c in value for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                ):
+                    stored.append(f"{model.__name__}.{name} = {text!r}")
+    assert sorted(stored) == [], "\n".join(sorted(stored))
+
+
+async def test_a_staff_name_with_a_right_to_left_override_is_refused_naming_it(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    body = {"email": "evil@desk.example", "full_name": "\u202eevil", "role": "agent", "password": "0123456789"}
+    response = await client.post("/api/v1/users", json=body, headers={**admin.headers, "Accept-Language": "en"})
+    assert response.status_code == 422, response.text
+    [error] = response.json()["errors"]
+    assert (error["loc"], error["type"]) == (["body", "full_name"], "text_bidi_control")
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE at position 1" in error["msg"]
+    desk = {
+        "code": "ABJ-9",
+        "name": "Abidjan \u2067",
+        "country": "CI",
+        "city": "Abidjan",
+        "time_zone": "Africa/Abidjan",
+    }
+    refused = await client.post("/api/v1/desks", json=desk, headers=admin.headers)
+    assert (refused.status_code, refused.json()["errors"][0]["type"]) == (422, "text_bidi_control")
+
+
+async def test_an_arabic_staff_name_keeps_its_direction_marks(client, make_staff) -> None:
+    admin = await make_staff("admin", [])
+    name = "\u200fعائشة ديوب\u200f (Aïssatou Diop)"
+    body = {"email": "aissatou@desk.example", "full_name": name, "role": "agent", "password": "0123456789"}
+    response = await client.post("/api/v1/users", json=body, headers=admin.headers)
+    assert (response.status_code, response.json()["full_name"]) == (201, name)
