@@ -132,10 +132,10 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
                 errors=found,
             ),
         )
+    unknown = [e["loc"] for e in found if e["type"] == "extra_forbidden"]
     for error in found:
         if error["type"] == "extra_forbidden":  # a field the operation does not take (README: API conventions)
             error.update(type="not_applicable", msg="does not apply: the operation does not take this field")
-    unknown = [e["loc"] for e in found if e["type"] == "not_applicable"]
     if unknown and len(unknown) == len(found):
         names = ", ".join(".".join(loc[1:]) or "body" for loc in unknown)
         return problem_response(

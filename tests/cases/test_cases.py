@@ -90,7 +90,7 @@ async def test_opening_is_audited_and_on_the_timeline(
         ({"language": "fr-" + "x" * 30}, 422, "/problems/validation-failed"),  # longer than the column
         ({"language": "fr-sn-dakar"}, 422, "/problems/validation-failed"),
         ({"vulnerability_flags": ["rich"]}, 422, "/problems/validation-failed"),
-        ({"colour": "blue"}, 422, "/problems/validation-failed"),
+        ({"colour": "blue"}, 422, "/problems/field-not-applicable"),  # a field it does not take (README)
     ],
     ids=[
         "unknown-service-type",
