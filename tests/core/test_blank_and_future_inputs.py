@@ -2,6 +2,7 @@
 a referral answered after the desk's today."""
 
 import typing
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from pydantic_core import SchemaValidator
 
+from app.core.text import BIDI_CONTROLS
 from tests.registrants.conftest import URL, person
 
 
@@ -95,25 +97,27 @@ def _field_validators(model: type[BaseModel]) -> dict[str, SchemaValidator]:
     return {name: SchemaValidator(field["schema"]) for name, field in schema["fields"].items()}
 
 
-async def test_no_request_field_stores_text_that_shows_nothing(app: FastAPI) -> None:
-    """Every text field of every request body refuses text that shows nothing (422) or takes it as
-    no value (null, or a description's empty string), unless something looks it up (:data:`LOOKED_UP`).
-    A new field of plain ``str`` fails here until it says which (``NotBlank``, ``OptionalText``)."""
-    stored: list[str] = []
-    models = _request_models(app)
-    assert len(models) > 40  # the walk reached the bodies (45 models)
-    for model in models:
+def _stored_as(app: FastAPI, texts: tuple[str, ...]) -> Iterator[tuple[str, str, Any]]:
+    """``(model.field, text sent, value kept)`` for every text of ``texts`` that a text field of
+    a request body takes (does not refuse), but those :data:`LOOKED_UP`."""
+    for model in _request_models(app):
         validators = _field_validators(model)
         for name, field in model.model_fields.items():
             if not _takes_text(field.annotation) or (model.__name__, name) in LOOKED_UP:
                 continue
-            for text in NOTHING:
+            for text in texts:
                 try:
-                    value = validators[name].validate_python(text)
+                    yield f"{model.__name__}.{name}", text, validators[name].validate_python(text)
                 except ValidationError:
                     continue  # refused: 422 naming the field
-                if value not in (None, ""):
-                    stored.append(f"{model.__name__}.{name} = {text!r}")
+
+
+async def test_no_request_field_stores_text_that_shows_nothing(app: FastAPI) -> None:
+    """Every text field of every request body refuses text that shows nothing (422) or takes it as
+    no value (null, or a description's empty string), unless something looks it up (:data:`LOOKED_UP`).
+    A new field of plain ``str`` fails here until it says which (``NotBlank``, ``OptionalText``)."""
+    assert len(_request_models(app)) > 40  # the walk reached the bodies (45 models)
+    stored = [f"{where} = {text!r}" for where, text, value in _stored_as(app, NOTHING) if value not in (None, "")]
     assert sorted(stored) == [], "\n".join(sorted(stored))
 
 
@@ -126,21 +130,11 @@ async def test_no_request_field_stores_a_bidirectional_control(app: FastAPI) -> 
     bidirectional embedding, override or isolate (422 ``text_bidi_control``) or takes it out (a
     registrant's name, whose invisible characters are removed), unless something looks it up
     (:data:`LOOKED_UP`). A new text field that stores ``"\\u202eevil"`` as sent fails here."""
-    stored: list[str] = []
-    for model in _request_models(app):
-        validators = _field_validators(model)
-        for name, field in model.model_fields.items():
-            if not _takes_text(field.annotation) or (model.__name__, name) in LOOKED_UP:
-                continue
-            for text in SPOOFING:
-                try:
-                    value = validators[name].validate_python(text)
-                except ValidationError:
-                    continue
-                if isinstance(value, str) and any(
-                    c in value for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-                ):
-                    stored.append(f"{model.__name__}.{name} = {text!r}")
+    stored = [
+        f"{where} = {text!r}"
+        for where, text, value in _stored_as(app, SPOOFING)
+        if isinstance(value, str) and BIDI_CONTROLS.search(value)
+    ]
     assert sorted(stored) == [], "\n".join(sorted(stored))
 
 
