@@ -22,6 +22,7 @@ from app.auth.errors import EmailTaken
 from app.auth.models import DeskMembership, StaffUser
 from app.auth.service import normalise_email, revoke_all_tokens
 from app.core.context import Actor
+from app.core.db import utcnow
 from app.core.errors import NotFound, PreconditionFailed, not_applicable
 from app.core.http import require_if_match
 from app.core.pagination import paginate
@@ -173,6 +174,7 @@ async def update(
         admins = await _lock_active_administrators(session)
     user = await get(session, user_id=user_id, for_update=True)
     require_if_match(if_match, user.version)
+    read_version = user.version
     if changes.get("role") is not None or changes.get("is_active") is not None:
         _keep_an_administrator(user, changes, admins)
     role = changes.get("role") or user.role
@@ -208,6 +210,11 @@ async def update(
         ) from exc
     after = {f: getattr(user, f) for f in _AUDITED}
     after["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
+    if after["desk_codes"] != before["desk_codes"] and user.version == read_version:
+        # The memberships are rows of their own: the account's row is written too, so that its
+        # version (the ETag) moves and a second edit sent with the old ETag answers 412.
+        user.updated_at = utcnow()
+        await session.flush()
     details: dict[str, Any] = {"changes": audit.diff(before, after)}
     if changes.get("password"):
         details["password_changed"] = True

@@ -85,6 +85,26 @@ async def test_update_needs_if_match_and_refuses_stale_etag(client, make_staff) 
     assert stale.json()["current_etag"] == '"v2"'
 
 
+async def test_a_change_of_desks_alone_moves_the_etag(client, make_staff) -> None:
+    """The memberships are rows of their own: changing only them used to leave the account's ETag
+    as it was, so a second administrator's edit sent with the old ETag overwrote the first."""
+    admin = await make_staff("admin", [])
+    agent = await make_staff("agent", ["CASA-BASE"])
+    url = f"/api/v1/users/{agent.id}"
+    first = await client.patch(url, json={"desk_codes": ["DKR-MOB"]}, headers={**admin.headers, "If-Match": '"v1"'})
+    assert (first.status_code, first.headers["etag"]) == (200, '"v2"')
+    stale = await client.patch(url, json={"desk_codes": ["CASA-BASE"]}, headers={**admin.headers, "If-Match": '"v1"'})
+    assert (stale.status_code, stale.json()["current_etag"]) == (412, '"v2"')
+    read = await client.get(url, headers=admin.headers)
+    assert (read.headers["etag"], read.json()["desk_codes"]) == ('"v2"', ["DKR-MOB"])
+    both = await client.patch(
+        url, json={"full_name": "Awa", "desk_codes": ["CASA-BASE"]}, headers={**admin.headers, "If-Match": '"v2"'}
+    )
+    assert (both.status_code, both.headers["etag"]) == (200, '"v3"')  # one edit, one version
+    same = await client.patch(url, json={"desk_codes": ["CASA-BASE"]}, headers={**admin.headers, "If-Match": '"v3"'})
+    assert (same.status_code, same.headers["etag"]) == (200, '"v3"')  # nothing changed: the ETag stays
+
+
 async def test_short_password_and_bad_role_are_422(client, make_staff) -> None:
     admin = await make_staff("admin", [])
     response = await client.post(
