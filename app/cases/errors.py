@@ -88,3 +88,10 @@ class ReferralStatusNotAllowed(Problem):
 class InvalidTransferTarget(ValidationFailed):
     slug = "invalid-transfer-target"
     title_fr, title_en = "Guichet destinataire invalide", "Invalid receiving desk"
+
+
+class DueDateSupervisorOnly(Forbidden):
+    """403: only a supervisor or an administrator moves a case's due date (they watch overdue cases)."""
+
+    slug = "due-date-supervisor-only"
+    title_fr, title_en = "Seul un superviseur déplace l'échéance", "Only a supervisor moves the due date"

@@ -138,7 +138,8 @@ async def update_case(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> CaseOut:
-    """Edit details or the due date (with ``due_date_reason``). ``If-Match`` required (428/412,
+    """Edit details or the due date (with ``due_date_reason``; supervisors and administrators
+    only: 403 ``due-date-supervisor-only`` for an agent's new date). ``If-Match`` required (428/412,
     the 412 with the case as it is now in ``current`` and ``current_etag``);
     422 ``due-date-before-creation``; 409 ``case-read-only``/``case-not-open``."""
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "language"}

@@ -23,12 +23,13 @@ from app.cases.errors import (
     CaseNotOpen,
     CaseReadOnly,
     DueDateBeforeCreation,
+    DueDateSupervisorOnly,
     InvalidAssignee,
     UnknownRegistrant,
 )
 from app.cases.models import Case, ServiceType
 from app.cases.timeline import add_event
-from app.cases.workflow import is_open
+from app.cases.workflow import SUPERVISOR_ROLES, is_open
 from app.core import client_ids, numbering
 from app.core.context import Actor
 from app.core.db import utcnow
@@ -200,6 +201,8 @@ async def update(
 ) -> Case:
     """Edit a case's details; a new ``due_date`` needs ``due_date_reason`` (the schema checks it).
 
+    Only supervisors and administrators move the due date (they watch the overdue cases): an agent
+    sending another date gets ``DueDateSupervisorOnly`` (403); the same date is no move and passes.
     Raises ``CaseReadOnly`` (409) for a transferred case, ``CaseNotOpen`` (409) for a due-date
     change on a closed case, ``RegistrantErased`` (409) when the person's file was anonymised (its
     cases are only closed now: :mod:`app.cases.transitions`), ``DueDateBeforeCreation`` (422), and
@@ -211,6 +214,11 @@ async def update(
     reason = changes.pop("due_date_reason", None)
     new_due = changes.pop("due_date", None)
     if new_due is not None:
+        if new_due != case.due_date and actor.role not in SUPERVISOR_ROLES:
+            raise DueDateSupervisorOnly(
+                "Only a supervisor or an administrator moves a case's due date.",
+                detail_fr="Seul un superviseur ou un administrateur déplace l'échéance d'un dossier.",
+            )
         ensure_open(case)
         if new_due < case.opened_on:
             raise DueDateBeforeCreation(

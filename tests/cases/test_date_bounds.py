@@ -36,12 +36,12 @@ async def test_a_due_date_outside_the_calendar_is_refused(
 
 
 async def test_the_last_day_of_the_calendar_is_a_due_date(
-    client: httpx.AsyncClient, agent: Staff, make_registrant
+    client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant
 ) -> None:
     case = await open_case(client, agent, await make_registrant())
     response = await client.patch(
         f"/api/v1/cases/{case['id']}",
-        headers={**agent.headers, "If-Match": await etag(client, agent, case["id"])},
+        headers={**supervisor.headers, "If-Match": await etag(client, agent, case["id"])},
         json={"due_date": "2100-12-31", "due_date_reason": "attente du consulat"},
     )
     assert (response.status_code, response.json()["due_date"]) == (200, "2100-12-31")

@@ -134,13 +134,13 @@ async def test_over_http_the_due_date_counts_from_today_at_the_desk(
 
 
 async def test_the_due_date_changes_with_a_reason_and_is_on_the_timeline(
-    client: httpx.AsyncClient, agent: Staff, make_registrant
+    client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant
 ) -> None:
     case = await open_case(client, agent, await make_registrant(), service_type="SOCIAL")
     new_due = (dt.date.fromisoformat(case["due_date"]) + dt.timedelta(days=7)).isoformat()
     response = await client.patch(
         f"/api/v1/cases/{case['id']}",
-        headers={**agent.headers, "If-Match": '"v1"'},
+        headers={**supervisor.headers, "If-Match": '"v1"'},
         json={"due_date": new_due, "due_date_reason": "waiting for the consulate's appointment"},
     )
     assert response.status_code == 200
@@ -162,13 +162,13 @@ async def test_a_due_date_without_a_reason_is_422(client: httpx.AsyncClient, age
 
 
 async def test_a_due_date_before_creation_is_refused_and_nothing_changes(
-    client: httpx.AsyncClient, agent: Staff, make_registrant
+    client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant
 ) -> None:
     case = await open_case(client, agent, await make_registrant())
     before = (dt.date.fromisoformat(case["opened_on"]) - dt.timedelta(days=1)).isoformat()
     response = await client.patch(
         f"/api/v1/cases/{case['id']}",
-        headers={**agent.headers, "If-Match": '"v1"'},
+        headers={**supervisor.headers, "If-Match": '"v1"'},
         json={"due_date": before, "due_date_reason": "typo", "priority": "high"},
     )
     assert response.status_code == 422

@@ -162,7 +162,7 @@ async def test_erasure_keeps_reports_equal_and_leaves_no_erased_value(
     due = (dt.date.fromisoformat(case["due_date"]) + dt.timedelta(days=7)).isoformat()
     delayed = await client.patch(
         f"/api/v1/cases/{case['id']}",
-        headers={**agent.headers, "If-Match": '"v1"'},
+        headers={**supervisor.headers, "If-Match": '"v1"'},
         json={"due_date": due, "due_date_reason": "Convocation au tribunal de Salé"},
     )
     assert delayed.status_code == 200, delayed.text

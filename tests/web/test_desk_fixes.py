@@ -63,7 +63,7 @@ async def test_an_agent_resolves_flagged_rows_of_their_desk_but_cannot_upload(pa
 
 
 async def test_a_stale_case_is_read_again_and_the_choice_kept(page: Page, server: LiveServer) -> None:
-    agent = server.make_agent()
+    agent = server.make_agent("supervisor")  # the due date is a supervisor's to move
     person = register_via_api(server, agent, given_names="Rokhaya", family_name="Mbaye")
     case = open_case_via_api(server, agent, person["id"])
     await sign_in(page, server, agent)

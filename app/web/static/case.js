@@ -260,7 +260,7 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     if (request) parts.push(request, ...(decision ? [move] : []));
     if (!c.assignee_id && c.allowed_transitions.length) parts.push(takeForm(c, box));
     if (assign) parts.push(assign);
-    if (open) parts.push(dueDateForm(c, box));
+    if (supervisor && open) parts.push(dueDateForm(c, box)); // the API refuses an agent's new due date
     if (!decision) parts.push(move);
     parts.push(...(await followUp(c, box)), timeline(c, history));
     if (seq !== opening.n) return undefined;

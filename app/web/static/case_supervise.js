@@ -1,5 +1,5 @@
 // Case actions beyond taking and moving it: a supervisor assigns it to a colleague of the desk;
-// the due date changes with a reason (the API refuses a date before the case was opened); a
+// a supervisor moves the due date with a reason (the API refuses a date before the case was opened); a
 // closure request is said plainly (which case, what the agent proposed) and decided.
 import { api, problemLines } from "./api.js";
 import { definitionList, el, sayLines } from "./dom.js";
