@@ -45,12 +45,20 @@ def invalid(loc: list[str | int], msg: str, kind: str) -> ValidationFailed:
     )
 
 
-def check_restricted(actor: Actor, sent: set[str]) -> None:
-    """Raise ``RestrictedField`` (403) when a role other than supervisor/admin sent residence_status."""
-    if "residence_status" in sent and not actor.reads_sensitive:
+def check_restricted(actor: Actor, sent: Mapping[str, Any], current: Registrant | None = None) -> None:
+    """Raise ``RestrictedField`` (403) when a role other than supervisor/admin would change a
+    :data:`SENSITIVE` field: ``sent`` (field → value as sent) gives it a value, or ``null`` where
+    ``current`` (the file a PATCH changes) holds one (a PATCH null clears it). ``null`` on a create,
+    or where the field is empty, is no value and passes (a form sending every field works)."""
+    if actor.reads_sensitive:
+        return
+    for name in sorted(SENSITIVE & sent.keys()):
+        if sent[name] is None and (current is None or getattr(current, name) in (None, "")):
+            continue
         raise RestrictedField(
-            "Only a supervisor or an administrator may write residence_status.",
-            detail_fr="Seul un superviseur ou un administrateur peut saisir residence_status.",
+            f"Only a supervisor or an administrator may write {name}.",
+            detail_fr=f"Seul un superviseur ou un administrateur peut saisir {name}.",
+            field=name,
         )
 
 

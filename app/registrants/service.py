@@ -212,7 +212,7 @@ async def create(
     registrant_id = await client_ids.new_id(
         session, Registrant, data.id, location="/api/v1/registrants/{id}", actor=actor
     )
-    prepare.check_restricted(actor, data.model_fields_set)
+    prepare.check_restricted(actor, data.model_dump(include=set(prepare.SENSITIVE), exclude_unset=True))
     find = await prepare.area_finder(session, country=desk.country, fields=data.model_dump(include=AREA_FIELDS))
     if data.consents:  # each referral decision bound to its partner (422 when it designates none)
         data = data.model_copy(
@@ -401,7 +401,7 @@ async def update(
     require_if_match(if_match, registrant.version)
     changes = data.model_dump(exclude_unset=True)
     reason = changes.pop("reason", None)
-    prepare.check_restricted(actor, set(changes))
+    prepare.check_restricted(actor, changes, registrant)
     desk = await session.get(Desk, registrant.desk_id)
     assert desk is not None
     before = prepare.snapshot(registrant)

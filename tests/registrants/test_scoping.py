@@ -113,12 +113,6 @@ async def test_auditor_cannot_create(make_staff, create) -> None:
     assert response.json()["type"] == "/problems/forbidden"
 
 
-async def test_agent_sending_null_residence_status_is_also_refused(casa_agent, create) -> None:
-    response = await create(casa_agent, person(residence_status=None))
-    assert response.status_code == 403
-    assert response.json()["type"] == "/problems/restricted-field"
-
-
 async def test_staff_of_no_desk_are_told_so_and_an_administrator_to_name_one(make_staff, create, count_rows) -> None:
     nowhere = await make_staff("agent", [])
     refused = await create(nowhere, person())
