@@ -95,3 +95,10 @@ class DueDateSupervisorOnly(Forbidden):
 
     slug = "due-date-supervisor-only"
     title_fr, title_en = "Seul un superviseur déplace l'échéance", "Only a supervisor moves the due date"
+
+
+class ReferralAlreadyOpen(Problem):
+    """409: the case already has a referral to this partner awaiting its answer."""
+
+    status, slug = 409, "referral-already-open"
+    title_fr, title_en = "Orientation déjà en cours vers ce partenaire", "A referral to this partner is already open"

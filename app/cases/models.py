@@ -143,7 +143,8 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
 class Referral(UUIDPrimaryKey, Timestamps, Base):
     """A case referred to a partner: when, the partner's reference, the answer expected and got.
 
-    ``status``: ``sent`` → ``acknowledged`` → ``answered`` | ``declined`` | ``no_answer``.
+    ``status``: ``sent`` → ``acknowledged`` → ``answered`` | ``declined`` | ``no_answer``; ``closed_with_case``
+    when the case was closed while it awaited its answer.
     ``referred_on``/``expected_answer_on``/``answered_on`` are local dates of the case's desk.
     """
 

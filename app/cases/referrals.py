@@ -31,12 +31,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit
 from app.calendars.service import add_business_days, local_date
 from app.cases import catalogue
-from app.cases.errors import ReferralStatusNotAllowed
+from app.cases.errors import ReferralAlreadyOpen, ReferralStatusNotAllowed
 from app.cases.models import Case, Partner, Referral
 from app.cases.schemas import ReferralOut
 from app.cases.service import ensure_open, ensure_writable, get_visible
 from app.cases.timeline import add_event
-from app.cases.workflow import ANSWER_STATUSES, DEFAULT_PARTNER_ANSWER_DAYS, REFERRAL_TRANSITIONS
+from app.cases.workflow import (
+    ANSWER_STATUSES,
+    DEFAULT_PARTNER_ANSWER_DAYS,
+    PENDING_REFERRAL_STATUSES,
+    REFERRAL_TRANSITIONS,
+)
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed, not_applicable
@@ -71,11 +76,24 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
 
     ``values``: ``partner_id``, optional ``referred_on`` (default: the desk's today; not in the
     future, not before the case opened), ``expected_answer_on`` (not before ``referred_on``),
-    ``partner_reference``. Raises ``RegistrantErased`` (409) when the person's file was anonymised.
+    ``partner_reference``. Raises ``RegistrantErased`` (409) when the person's file was anonymised,
+    ``ReferralAlreadyOpen`` (409, with ``referral_id``) when a referral of the case to this partner
+    still awaits its answer (``sent``, ``acknowledged``): the case row is locked, so two identical
+    requests at once make one referral.
     """
-    case = await get_visible(session, actor=actor, case_id=case_id, for_write=True)
+    case = await get_visible(session, actor=actor, case_id=case_id, for_update=True, for_write=True)
     ensure_open(case)
     partner = await catalogue.active_partner(session, partner_id=values["partner_id"])
+    open_one = select(Referral.id).where(
+        Referral.case_id == case.id, Referral.partner_id == partner.id, Referral.status.in_(PENDING_REFERRAL_STATUSES)
+    )
+    if (existing := (await session.execute(open_one.limit(1))).scalar_one_or_none()) is not None:
+        raise ReferralAlreadyOpen(
+            f"The case is already referred to {partner.name}; record that referral's answer first.",
+            detail_fr=f"Le dossier est déjà orienté vers {partner.name} ; enregistrez d'abord la réponse à cette "
+            "orientation.",
+            referral_id=str(existing),
+        )
     desk = await _desk_of(session, case)
     today = local_date(desk, utcnow())
     referred_on: dt.date = values.get("referred_on") or today

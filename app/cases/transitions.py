@@ -160,6 +160,8 @@ async def transition(
         )
         details.update(to_desk=request.to_desk.upper(), transfer_id=record.id, target_case_id=record.target_case_id)
     _apply(case, actor=actor, source=source, target=target, outcome=outcome, request=request)
+    if target in CLOSING_STATUSES and (closed := await _close_referrals(session, case)):
+        details["referrals_closed"] = closed
     if target == "pending_closure":
         details["requested_status"] = case.closure_requested_status
     await session.flush()
@@ -183,6 +185,20 @@ async def transition(
     else:
         await notify.case_status_changed(session, actor=actor, case=case)
     return case
+
+
+async def _close_referrals(session: AsyncSession, case: Case) -> list[uuid.UUID]:
+    """Referrals of ``case`` still awaiting an answer become ``closed_with_case`` (the desk no
+    longer waits for them: out of the partner queues); returns their ids, oldest first."""
+    stmt = (
+        select(Referral)
+        .where(Referral.case_id == case.id, Referral.status.in_(PENDING_REFERRAL_STATUSES))
+        .order_by(Referral.created_at, Referral.id)
+    )
+    waiting = list((await session.execute(stmt)).scalars().all())
+    for referral in waiting:
+        referral.status = "closed_with_case"
+    return [r.id for r in waiting]
 
 
 def _refuse_fields_not_taken(source: str, target: str, request: TransitionRequest) -> None:

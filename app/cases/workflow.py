@@ -115,7 +115,7 @@ VULNERABILITY_FLAGS: Final = (
     "stranded",
     "no_documents",
 )
-REFERRAL_STATUSES: Final = ("sent", "acknowledged", "answered", "declined", "no_answer")
+REFERRAL_STATUSES: Final = ("sent", "acknowledged", "answered", "declined", "no_answer", "closed_with_case")
 PENDING_REFERRAL_STATUSES: Final = ("sent", "acknowledged")
 ANSWER_STATUSES: Final = ("answered", "declined")
 """The partner answered (yes or no): only then has a referral an ``answered_on`` date."""
@@ -125,8 +125,11 @@ REFERRAL_TRANSITIONS: Final[dict[str, tuple[str, ...]]] = {
     "answered": (),
     "declined": (),
     "no_answer": ("acknowledged", "answered", "declined"),
+    "closed_with_case": ("answered", "declined"),
 }
-"""A late partner may still answer after the desk recorded ``no_answer``. A status not listed, the
+"""``closed_with_case``: the case was closed (resolved, no response, withdrawn) while the referral
+still awaited its answer; the closing sets it, no client does. A late partner may still answer
+after the desk recorded ``no_answer`` or closed the case. A status not listed, the
 current one included, is refused (409), as a case's move to its own status is."""
 
 DEFAULT_PARTNER_ANSWER_DAYS: Final = 10

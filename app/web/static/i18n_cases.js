@@ -65,7 +65,7 @@ export const CASE_CODES = {
     "channel:partner_referral": "Orienté par un partenaire", social: "Social", psychosocial: "Psychosocial", health: "Santé",
     economic: "Économique", training: "Formation", financing: "Financement", administrative: "Administratif",
     legal: "Juridique", information: "Information", no_outcome: "Sans résultat", sent: "Envoyée",
-    acknowledged: "Reçue par le partenaire", accepted: "Acceptée", declined: "Refusée", answered: "Réponse reçue", no_answer: "Sans réponse",
+    acknowledged: "Reçue par le partenaire", accepted: "Acceptée", declined: "Refusée", answered: "Réponse reçue", no_answer: "Sans réponse", closed_with_case: "Close avec le dossier",
     agent: "agent", supervisor: "superviseur", admin: "administrateur",
   },
   en: {
@@ -73,6 +73,6 @@ export const CASE_CODES = {
     social: "Social", psychosocial: "Psychosocial", health: "Health", economic: "Economic", training: "Training",
     financing: "Financing", administrative: "Administrative", legal: "Legal", information: "Information",
     no_outcome: "No outcome", sent: "Sent", acknowledged: "Acknowledged by the partner", accepted: "Accepted",
-    declined: "Declined", answered: "Answered", no_answer: "No answer", agent: "agent", supervisor: "supervisor", admin: "administrator",
+    declined: "Declined", answered: "Answered", no_answer: "No answer", closed_with_case: "Closed with the case", agent: "agent", supervisor: "supervisor", admin: "administrator",
   },
 };
