@@ -259,6 +259,8 @@ async def reject_body_not_taken(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or takes_body(route):
         return
+    if request.headers.get("content-length", "0").strip() in ("", "0") and "transfer-encoding" not in request.headers:
+        return  # no body framed (RFC 9112 §6.3): nothing to read, and nothing is awaited from the client
     members = _holding_values(request.headers.get("content-type", "").lower(), await request.body())
     if members == []:
         return
