@@ -54,25 +54,6 @@ def allowed_from(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
 
 
-def allowed_for(
-    status: str, *, supervisor: bool, closure_requires_approval: bool, pending_referral: bool
-) -> tuple[str, ...]:
-    """The moves of :func:`allowed_from` that this caller may make now, as
-    :func:`app.cases.transitions.transition` decides them: from ``pending_closure`` only a
-    supervisor (or administrator) moves; a type with ``closure_requires_approval`` is closed by a
-    supervisor only (an agent asks with ``pending_closure``); ``referred`` needs a referral
-    awaiting its answer (``pending_referral``). What a move's own fields decide (consent, desk) is
-    not foreseen."""
-    if status in SUPERVISOR_ONLY_FROM and not supervisor:
-        return ()
-    refused: set[str] = set()
-    if closure_requires_approval and not supervisor:
-        refused.update(CLOSING_STATUSES)
-    if not pending_referral:
-        refused.update(NEEDS_PENDING_REFERRAL)
-    return tuple(s for s in allowed_from(status) if s not in refused)
-
-
 def is_open(status: str) -> bool:
     """True while the desk still works on the case (it appears in the queues)."""
     return status in OPEN_STATUSES

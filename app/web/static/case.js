@@ -235,7 +235,7 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     if (seq !== opening.n) return undefined;
     state.caseView = { case: c, etag: r.etag, person: person.ok ? person.body : { consents: [] } };
     const supervisor = ["supervisor", "admin"].includes(state.me.role);
-    const open = !c.closed_at; // still worked on (allowed_transitions are the caller's moves: none for an agent on a closure request)
+    const open = c.allowed_transitions.length && !c.closed_at;
     const assign = supervisor && open ? await assignForm(c, box) : null; // also loads the desk's staff
     const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
     const history = await events(c);
@@ -258,7 +258,7 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     move.append(el("h2", decision ? decision.heading : t("move")), moveForm(c, box, decision));
     const request = closureRequest(c, name, history);
     if (request) parts.push(request, ...(decision ? [move] : []));
-    if (!c.assignee_id && open) parts.push(takeForm(c, box));
+    if (!c.assignee_id && c.allowed_transitions.length) parts.push(takeForm(c, box));
     if (assign) parts.push(assign);
     if (supervisor && open) parts.push(dueDateForm(c, box)); // the API refuses an agent's new due date
     if (!decision) parts.push(move);
