@@ -209,7 +209,9 @@ class Result:
 
     @property
     def rps(self) -> float:
-        return self.requests / self.seconds
+        """Answers as expected per second: an error never counts as throughput (a baseline route
+        refusing every request would otherwise look fast)."""
+        return (self.requests - self.errors) / self.seconds
 
     def percentile(self, q: float) -> float:
         if not self.latencies_ms:
