@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Final
 
 from sqlalchemy import select
@@ -206,8 +207,8 @@ async def erase(
     remove_after_commit(session, storage, keys)
     first = files[0].registrant
     survivor = first.merged_into_id or first.id
-    outcome = outcomes[survivor]
-    outcome.storage_keys = keys
+    # the requested file's outcome, counting what the erasure did to every file of the person
+    outcome = replace(outcomes[survivor], storage_keys=keys, counts=total_counts(o.counts for o in outcomes.values()))
     codes = {i: c for i, c in await session.execute(select(Desk.id, Desk.code))}
     erased = [
         ErasedFile(
@@ -216,22 +217,36 @@ async def erase(
             link=f.link,
             anonymised_at=f.registrant.anonymised_at or now,
             already_erased=before[f.registrant.id] is not None,
+            counts=outcomes[f.registrant.id].counts if f.registrant.id in outcomes else {},
         )
         for f in files
     ]
     return request, outcome, erased
 
 
+def total_counts(each: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """The counts of several files' erasures added up, kind by kind (a kind absent from one file
+    counts 0 there)."""
+    total: dict[str, int] = {}
+    for counts in each:
+        for kind, n in counts.items():
+            total[kind] = total.get(kind, 0) + n
+    return total
+
+
 @dataclass(frozen=True)
 class ErasedFile:
     """One file of the person an erasure reached: its desk, how it was reached (``request``,
-    ``merge``, ``transfer``), when it was anonymised and whether it already was."""
+    ``merge``, ``transfer``), when it was anonymised, whether it already was, and what this erasure
+    removed or blanked in it (``counts``, kind → rows; empty when it already was, and for a merged
+    file, erased with its survivor and counted there)."""
 
     registrant_id: uuid.UUID
     desk_code: str
     link: str
     anonymised_at: dt.datetime
     already_erased: bool
+    counts: dict[str, int]
 
 
 def remove_after_commit(session: AsyncSession, storage: Storage, keys: list[str]) -> None:

@@ -80,20 +80,23 @@ class SubjectRequestOut(BaseModel):
 class ErasedFileOut(BaseModel):
     """One file of the person the erasure reached: the one asked about (``link`` ``request``), a
     file merged with it (``merge``) or one on the other side of a transfer (``transfer``), at any
-    desk; when it was anonymised and whether it already was."""
+    desk; when it was anonymised, whether it already was, and how many records of each kind this
+    erasure removed or blanked in it (``counts``: empty when it already was, and for a merged file,
+    erased with its survivor and counted there)."""
 
     registrant_id: uuid.UUID
     desk_code: str
     link: Literal["request", "merge", "transfer"]
     anonymised_at: dt.datetime
     already_erased: bool
+    counts: dict[str, int]
 
 
 class ErasureOut(BaseModel):
     """The outcome of an erasure: when the file was anonymised, whether it already was (then
-    nothing changed), how many records of each kind were removed or blanked in it (or its
-    survivor), the stored files removed, and every file of the person it reached
-    (``files_erased``, the requested one first)."""
+    nothing changed), how many records of each kind were removed or blanked across every file of
+    the person it reached (``counts``, the sum of ``files_erased[].counts``), the stored files
+    removed, and those files (``files_erased``, the requested one first, each with its own counts)."""
 
     subject_request_id: uuid.UUID
     registrant_id: uuid.UUID

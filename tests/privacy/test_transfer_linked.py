@@ -88,6 +88,11 @@ async def test_erasing_at_the_sending_desk_erases_the_copy_at_the_receiving_desk
         (str(sent["registrant"]), "CASA-BASE", "request", False),
         (str(copy), "DKR-MOB", "transfer", False),
     ]
+    # what was removed is counted at each file, and the answer's counts add them up
+    per_file = [f["counts"] for f in erased.json()["files_erased"]]
+    assert [(c["phones"], c["cases"]) for c in per_file] == [(1, 1), (1, 1)]
+    kinds = {*per_file[0], *per_file[1]}
+    assert erased.json()["counts"] == {k: per_file[0].get(k, 0) + per_file[1].get(k, 0) for k in kinds}
 
     shown = (await client.get(f"/api/v1/registrants/{copy}", headers=dakar_agent.headers)).json()
     assert (shown["given_names"], shown["family_name"], shown["phones"]) == ("[anonymisé]", "[anonymisé]", [])
@@ -109,7 +114,8 @@ async def test_erasing_at_the_sending_desk_erases_the_copy_at_the_receiving_desk
     # the same request again: every file already erased, nothing changes
     request_id = erased.json()["subject_request_id"]
     again = await client.post(f"/api/v1/privacy/subject-requests/{request_id}/erase", headers=supervisor.headers)
-    assert [f["already_erased"] for f in again.json()["files_erased"]] == [True, True]
+    assert [(f["already_erased"], f["counts"]) for f in again.json()["files_erased"]] == [(True, {}), (True, {})]
+    assert again.json()["counts"] == {}
 
 
 async def test_erasing_a_copy_reaches_back_and_on_through_every_transfer(
