@@ -23,6 +23,7 @@ from app.auth.deps import CurrentActor, require_roles
 from app.calendars import service as calendars
 from app.core.conflicts import with_current
 from app.core.context import Actor
+from app.core.dates import DateText
 from app.core.deps import SessionDep
 from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
@@ -85,7 +86,7 @@ async def list_appointments(
     session: SessionDep,
     actor: CurrentActor,
     desk_id: uuid.UUID | None = None,
-    day: Annotated[dt.date | None, Query(description="A local date of the desk (needs desk_id).")] = None,
+    day: Annotated[DateText | None, Query(description="A local date of the desk (needs desk_id).")] = None,
     agent_id: uuid.UUID | None = None,
     registrant_id: uuid.UUID | None = None,
     case_id: uuid.UUID | None = None,
@@ -114,7 +115,7 @@ async def free_slots(
     session: SessionDep,
     actor: StaffActor,
     desk_id: uuid.UUID,
-    start: Annotated[dt.date, Query(description="First local date of the desk.")],
+    start: Annotated[DateText, Query(description="First local date of the desk.")],
     days: Annotated[int, Query(ge=1, le=14, description="Consecutive local days, 1 to 14.")] = 1,
     duration_minutes: Annotated[int, Query(ge=5, le=240, description="Length of a slot in minutes.")] = 30,
     agent_id: Annotated[uuid.UUID | None, Query(description="Whose free time; the caller by default.")] = None,

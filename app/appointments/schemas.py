@@ -11,11 +11,11 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
-from app.core.dates import FIRST_YEAR, LAST_YEAR
+from app.core.dates import FIRST_YEAR, LAST_YEAR, InstantText
 from app.core.partial import PartialUpdate
 from app.core.text import OptionalText
 
@@ -33,7 +33,7 @@ def _appointment_time(value: dt.datetime) -> dt.datetime:
     return value
 
 
-AppointmentTime = Annotated[AwareDatetime, AfterValidator(_appointment_time)]
+AppointmentTime = Annotated[InstantText, AfterValidator(_appointment_time)]
 """An appointment's start or end: ISO 8601 with an offset (RFC 3339), on a whole minute, on a local
 date of the desk between :data:`app.core.dates.FIRST_YEAR` and :data:`~app.core.dates.LAST_YEAR`
 (checked exactly with the desk). A time with seconds or a fraction of one

@@ -6,13 +6,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, Request
-from pydantic import AwareDatetime
 
 from app.audit import service
 from app.audit.models import AuditEvent
 from app.audit.schemas import AuditEventOut, CheckpointOut
 from app.audit.signing import Verifier
 from app.auth.deps import AuditorActor
+from app.core.dates import InstantText
 from app.core.deps import SessionDep
 from app.core.errors import InternalError, NotFound
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
@@ -31,8 +31,8 @@ async def list_events(
     entity_type: Annotated[str | None, Query(max_length=64)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     desk_id: uuid.UUID | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    since: InstantText | None = None,
+    until: InstantText | None = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[AuditEventOut]:

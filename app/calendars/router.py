@@ -23,6 +23,7 @@ from app.calendars.schemas import (
     HolidayOut,
     SkippedHoliday,
 )
+from app.core.dates import DateText
 from app.core.db import utcnow
 from app.core.deps import SessionDep
 from app.core.idempotency import IdempotencyDep
@@ -72,7 +73,7 @@ async def add_holiday(
 
 
 @router.delete("/{day}", status_code=204)
-async def remove_holiday(desk_id: uuid.UUID, day: dt.date, session: SessionDep, actor: AdminActor) -> Response:
+async def remove_holiday(desk_id: uuid.UUID, day: DateText, session: SessionDep, actor: AdminActor) -> Response:
     """Reopen the desk on ``day`` (administrators). 404 when ``day`` is not one of its holidays."""
     desk = await desks.get(session, actor=actor, desk_id=desk_id)
     await service.remove_holiday(session, actor=actor, desk=desk, day=day)

@@ -10,7 +10,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Response
-from pydantic import AwareDatetime
 
 from app.audit import service as audit
 from app.auth.deps import require_roles
@@ -31,6 +30,7 @@ from app.cases.schemas import (
 from app.cases.timeline import events_query
 from app.core.conflicts import with_current
 from app.core.context import Actor
+from app.core.dates import InstantText
 from app.core.deps import SessionDep
 from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
@@ -79,8 +79,8 @@ async def list_cases(
     channel: Channel | None = None,
     assignee_id: uuid.UUID | None = None,
     desk_id: uuid.UUID | None = None,
-    created_since: AwareDatetime | None = None,
-    created_until: AwareDatetime | None = None,
+    created_since: InstantText | None = None,
+    created_until: InstantText | None = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[CaseOut]:

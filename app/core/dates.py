@@ -7,6 +7,11 @@ them. A date outside (``0001-01-01``, ``9999-12-31``: a typing slip or a "never"
 refused at the edge, 422 with the error type ``date_range`` at the field, instead of being stored
 and read back as an overdue case, a deadline met two thousand years ago or a hold no one can
 reach. Each domain adds its own rules within (not in the future, not before the case opened…).
+
+A date is written, never counted: a request body's date is the JSON string ``YYYY-MM-DD``, as a
+query's or a path's is the text; a JSON number (``0``, ``1767225600``), a flag or digits as text
+(``"20260101"``) would be read by pydantic's lax mode as Unix time — 1970-01-01 for a client's
+``0`` — and are refused, 422 naming the field (:data:`DateText`, :data:`InstantText`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import datetime as dt
 import re
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 FIRST_YEAR: Final = 2000
@@ -30,12 +35,73 @@ def check_year(year: int) -> None:
         raise PydanticCustomError("date_range", f"must be between {FIRST_YEAR} and {LAST_YEAR}")
 
 
+_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_AND_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _json_kind(value: object) -> str:
+    """How a value that is not text reads in the refusal: ``a number``, ``true``, ``a list``…"""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _written_date(value: object) -> object:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value  # built in code (a default, a test)
+    if isinstance(value, str):
+        if _DATE_ONLY.fullmatch(value):
+            return value  # pydantic reads it, and says which part is not a calendar date
+        raise PydanticCustomError("date_only", "must be a date written YYYY-MM-DD, without a time")
+    raise PydanticCustomError(
+        "date_type", "must be a date written YYYY-MM-DD (text), not {kind}", {"kind": _json_kind(value)}
+    )
+
+
+DateText = Annotated[dt.date, BeforeValidator(_written_date)]
+"""A date written ``YYYY-MM-DD``, in a JSON body (a string) or a query or path parameter.
+Pydantic alone also reads a JSON number or digits as Unix time (``0`` is 1970-01-01,
+``1767225600`` is 2026-01-01) and a date and time at midnight (``2026-12-01T00:00:00Z``) as a
+date: a number or a flag is 422 ``date_type``, text in another form 422 ``date_only``, naming the
+field, so a client sending a timestamp or an instant learns that the field takes a (local) date."""
+
+
+def _written_instant(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        if _DATE_AND_TIME.match(value):
+            return value  # pydantic reads it: seconds, fraction, offset (or ``timezone_aware``)
+        raise PydanticCustomError(
+            "datetime_parsing", "must be a date and time written ISO 8601 with an offset (2026-03-02T10:00:00+01:00)"
+        )
+    raise PydanticCustomError(
+        "datetime_type",
+        "must be a date and time written ISO 8601 with an offset (text), not {kind}",
+        {"kind": _json_kind(value)},
+    )
+
+
+InstantText = Annotated[AwareDatetime, BeforeValidator(_written_instant)]
+"""An instant written ISO 8601 with its offset (``2026-03-02T10:00:00+01:00`` or ``…Z``), in a JSON
+body (a string) or a query parameter. Pydantic alone reads a JSON number, or digits as text, as
+Unix time (``"20260101"`` is 1970-08-23T11:48:21Z): a number or a flag is 422 ``datetime_type``,
+text that does not start with a date and a time 422 ``datetime_parsing``, naming the field; a time
+without an offset stays 422 ``timezone_aware``."""
+
+
 def _within_calendar(day: dt.date) -> dt.date:
     check_year(day.year)
     return day
 
 
-DeskDate = Annotated[dt.date, AfterValidator(_within_calendar)]
+DeskDate = Annotated[DateText, AfterValidator(_within_calendar)]
 """A calendar date (``YYYY-MM-DD``) between 1 January :data:`FIRST_YEAR` and 31 December
 :data:`LAST_YEAR`; outside, 422 ``date_range`` naming the field."""
 
@@ -49,14 +115,11 @@ def _within_papers(day: dt.date) -> dt.date:
     return day
 
 
-PapersDate = Annotated[dt.date, AfterValidator(_within_papers)]
+PapersDate = Annotated[DateText, AfterValidator(_within_papers)]
 """A date written on a person's papers (an identity document's expiry), between 1 January
 :data:`PAPERS_FIRST_YEAR` and 31 December :data:`LAST_YEAR`: an old document is recorded as it was
 written (a file holding one can still be edited), while ``0001-01-01`` or a ``9999-12-31``
 "never" placeholder is refused, 422 ``date_range`` naming the field."""
-
-
-_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_date_only(text: str) -> dt.date:
@@ -65,18 +128,3 @@ def parse_date_only(text: str) -> dt.date:
     if not _DATE_ONLY.fullmatch(text):
         raise ValueError(f"{text!r} is not a date written YYYY-MM-DD")
     return dt.date.fromisoformat(text)
-
-
-def _date_only(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return parse_date_only(value)
-        except ValueError:
-            raise PydanticCustomError("date_only", "must be a date written YYYY-MM-DD, without a time") from None
-    return value
-
-
-QueryDate = Annotated[dt.date, BeforeValidator(_date_only)]
-"""A date parameter: ``YYYY-MM-DD`` only. Pydantic alone also reads a date and time at midnight
-(``2026-12-01T00:00:00Z``) or a Unix timestamp as a date; those answer 422 ``date_only`` naming the
-parameter, so a client sending an instant learns that the parameter takes a (local) date."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Response
 
 from app.auth.deps import CurrentActor
+from app.core.dates import DateText
 from app.core.deps import SessionDep, SettingsDep
 from app.core.idempotency import IdempotencyDep, not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -23,8 +23,8 @@ from app.reports.writers import content_disposition
 router = api_router(prefix="/api/v1/privacy", tags=["privacy"])
 
 Kind = Literal["referral", "transfer", "notification"]
-StartQ = Annotated[dt.date | None, Query(description="First UTC date included (YYYY-MM-DD).")]
-EndQ = Annotated[dt.date | None, Query(description="Last UTC date included (YYYY-MM-DD).")]
+StartQ = Annotated[DateText | None, Query(description="First UTC date included (YYYY-MM-DD).")]
+EndQ = Annotated[DateText | None, Query(description="Last UTC date included (YYYY-MM-DD).")]
 KindQ = Annotated[Kind | None, Query(description="referral, transfer or notification.")]
 RegistrantQ = Annotated[uuid.UUID | None, Query(description="Only this registrant's disclosures.")]
 

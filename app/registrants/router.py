@@ -14,11 +14,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Response
-from pydantic import AwareDatetime
 
 from app.auth.deps import CurrentActor, require_roles
 from app.core.conflicts import with_current
 from app.core.context import Actor
+from app.core.dates import InstantText
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import PreconditionFailed, ValidationFailed
 from app.core.http import etag_of
@@ -108,8 +108,8 @@ async def list_registrants(
     desk: Annotated[str | None, Query(max_length=32, description="Desk code, e.g. CASA-BASE.")] = None,
     sex: Sex | None = None,
     status_category: StatusCategory | None = None,
-    created_from: Annotated[AwareDatetime | None, Query(description="Inclusive, with offset.")] = None,
-    created_to: Annotated[AwareDatetime | None, Query(description="Inclusive, with offset.")] = None,
+    created_from: Annotated[InstantText | None, Query(description="Inclusive, with offset.")] = None,
+    created_to: Annotated[InstantText | None, Query(description="Inclusive, with offset.")] = None,
     city: Annotated[
         str | None, Query(min_length=1, max_length=120, description="City of residence (case- and accent-insensitive).")
     ] = None,

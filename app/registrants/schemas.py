@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
-from app.core.dates import PapersDate
+from app.core.dates import DateText, PapersDate
 from app.core.partial import PartialUpdate
 from app.core.text import clean, not_blank, refuse_bidi_controls, shows_nothing
 from app.registrants import matching
@@ -121,7 +121,7 @@ def _past_partial_date(raw: str) -> str:
 
 PartialDate = Annotated[StrictStr, Field(max_length=10, examples=["1994-03"]), AfterValidator(_past_partial_date)]
 Email = Annotated[StrictStr, Field(max_length=320), AfterValidator(normalise_email)]
-ArrivalDate = Annotated[dt.date, AfterValidator(check_arrival_date)]
+ArrivalDate = Annotated[DateText, AfterValidator(check_arrival_date)]
 
 
 def known_language(value: str) -> str:

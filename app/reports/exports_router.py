@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.deps import CurrentActor
 from app.core.conformance import is_head
 from app.core.context import Actor
-from app.core.dates import QueryDate
+from app.core.dates import DateText
 from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import not_applicable
 from app.core.routing import api_router
@@ -63,8 +63,8 @@ async def export(
     settings: SettingsDep,
     actor: CurrentActor,
     format: Annotated[str, Query(max_length=16, description="csv or xlsx")] = "csv",
-    start: Annotated[QueryDate | None, Query(description="First local date included (YYYY-MM-DD).")] = None,
-    end: Annotated[QueryDate | None, Query(description="Last local date included (YYYY-MM-DD).")] = None,
+    start: Annotated[DateText | None, Query(description="First local date included (YYYY-MM-DD).")] = None,
+    end: Annotated[DateText | None, Query(description="Last local date included (YYYY-MM-DD).")] = None,
     desk: Annotated[list[str], Query(max_length=20, description="Desk code; repeat for several.")] = [],  # noqa: B006
     named: Annotated[bool, Query(description="Include names, contacts and document numbers (admins).")] = False,
     purpose: Annotated[str | None, Query(max_length=500, description="Why (mandatory for named exports).")] = None,

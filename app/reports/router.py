@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import SupervisorActor
 from app.cases.models import ServiceType
-from app.core.dates import QueryDate
+from app.core.dates import DateText
 from app.core.deps import SessionDep, SettingsDep
 from app.core.i18n import negotiate
 from app.core.routing import api_router
@@ -50,8 +50,8 @@ class ReportParams:
 
 
 def report_params(
-    start: Annotated[QueryDate, Query(description="First local date included (YYYY-MM-DD).")],
-    end: Annotated[QueryDate, Query(description="Last local date included (YYYY-MM-DD).")],
+    start: Annotated[DateText, Query(description="First local date included (YYYY-MM-DD).")],
+    end: Annotated[DateText, Query(description="Last local date included (YYYY-MM-DD).")],
     desk: Annotated[list[str], Query(max_length=20, description="Desk code; repeat for several.")] = [],  # noqa: B006
     format: Annotated[str, Query(max_length=16, description="json, csv, xlsx (png, svg for charts)")] = "json",
     delimiter: Annotated[

@@ -8,7 +8,6 @@ link need a signed-in person; everything about a file needs a linked account (40
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import ClientDisconnect
 
 from app.calendars.service import local_date
+from app.core.dates import DateText
 from app.core.db import utcnow
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep
 from app.core.http import etag_of
@@ -300,7 +300,7 @@ async def list_slots(
     person: LinkedPerson,
     session: SessionDep,
     settings: SettingsDep,
-    start: Annotated[dt.date | None, Query(alias="from")] = None,
+    start: Annotated[DateText | None, Query(alias="from")] = None,
     days: Annotated[int, Query()] = 14,
 ) -> SlotsOut:
     """Free appointment slots of your desk for ``days`` (1–31) local days from ``from`` (default:
