@@ -1,9 +1,10 @@
 // Staff accounts (administrators): the list with role, desks and whether active; a new account
 // (e-mail, full name, role, initial password, desks); a change of role or desks sent with the
 // If-Match of the account as read when its form opened (412: read again, the choices kept);
-// deactivation and reactivation. The API's refusals (409 last administrator, e-mail taken, a
+// deactivation and reactivation with the ETag of the account as listed (412: the list read again,
+// said, nothing switched). The API's refusals (409 last administrator, e-mail taken, a
 // closed desk; 422 field errors) are said next to the form or the row.
-import { api } from "./api.js";
+import { api, readAsShown } from "./api.js";
 import { busy, el, focusOn, say } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
@@ -125,10 +126,13 @@ function accountRow(u, desks, reload) {
   const toggle = el("button", t(toggleWord), { type: "button", class: "secondary", "aria-label": `${t(toggleWord)} : ${u.full_name}` });
   toggle.addEventListener("click", () => busy(toggle, async () => {
     try {
-      const read = await api("GET", `/api/v1/users/${u.id}`);
+      // The ETag of the account as the list shows it: one changed meanwhile is drawn again, not
+      // switched unseen.
+      const read = await readAsShown(`/api/v1/users/${u.id}`, u);
       const r = read.ok
         ? await api("PATCH", `/api/v1/users/${u.id}`, { json: { is_active: !u.is_active }, headers: { "If-Match": read.etag } })
         : read;
+      if (r.status === 412) return reload(t("staff_list_changed"), "warning");
       if (!r.ok) return refuse(box, r);
       return reload(t(u.is_active ? "staff_deactivated" : "staff_reactivated"));
     } catch (error) {
@@ -141,12 +145,12 @@ function accountRow(u, desks, reload) {
 
 /** Draw the staff accounts in `panel` (an empty section with its heading); `done`: a sentence to
  * say first (the change just saved). */
-export async function loadStaff(panel, done = "") {
+export async function loadStaff(panel, done = "", tone = "ok") {
   const box = messageBox("staff-msg");
   const intro = el("p", t("staff_intro"));
   const heading = panel.querySelector("h2");
   panel.replaceChildren(heading, intro, box);
-  const reload = (sentence) => loadStaff(panel, sentence);
+  const reload = (sentence, again = "ok") => loadStaff(panel, sentence, again);
   const [users, desks] = await Promise.all([listAll("/api/v1/users"), listAll("/api/v1/desks")]);
   if (!users.ok) return refuse(box, users.r);
   const deskList = desks.ok ? desks.items : [];
@@ -157,7 +161,7 @@ export async function loadStaff(panel, done = "") {
   adding.append(el("h3", t("staff_add"), { id: "staff-add-title" }), newAccountForm(deskList, reload));
   panel.append(list, adding);
   if (done) {
-    say(box, done, "ok");
+    say(box, done, tone);
     focusOn(box);
   }
   return undefined;

@@ -89,6 +89,28 @@ export async function api(method, path, { json, headers = {}, form } = {}) {
   return { status: r.status, ok: r.ok, body: await bodyOf(r), etag: r.headers.get("ETag") };
 }
 
+// A record as JSON text with its keys sorted: a list's item and a read of the record compare equal
+// whatever order their fields come in.
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The ETag of a record as a list drew it (a list gives none), to change it with `If-Match`: the
+ * record at `path` is read and the read `{status, ok, body, etag}` returned when it is still the
+ * record `shown`, field for field, so that its ETag is the one of the version the agent saw. Changed
+ * meanwhile, the answer is the one the API gives a stale `If-Match`, `{status: 412, ok: false,
+ * body: {status, current, current_etag}}`, with nothing sent; a refused read is returned as it is.
+ * (A read of the current record's ETag just before the write would write over the change unseen.) */
+export async function readAsShown(path, shown) {
+  const r = await api("GET", path);
+  if (!r.ok || canonical(r.body) === canonical(shown)) return r;
+  return { status: 412, ok: false, etag: null, body: { status: 412, detail: t("record_changed"), current: r.body, current_etag: r.etag } };
+}
+
 // A response's JSON body (null when empty). A refusal that is not JSON (a proxy's HTML error page)
 // is null: the page then says "an error occurred" in its language, never the parser's English.
 export async function bodyOf(r) {

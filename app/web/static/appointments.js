@@ -1,11 +1,11 @@
 // The desk's appointments of a day: time at the desk, person, status; mark arrived or no-show, or
 // cancel. Times are the API's desk-local times (start_local), never recomputed in the browser.
-import { api, problemLines, SessionExpired } from "./api.js";
+import { api, problemLines, readAsShown, SessionExpired } from "./api.js";
 import { $, $$, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, colon, t } from "./i18n.js";
 import { names } from "./queue.js";
 import { state } from "./state.js";
-import { dayWords, rescheduleForm, whenWords } from "./slots.js";
+import { changedWords, dayWords, rescheduleForm, whenWords } from "./slots.js";
 import "./i18n_day.js";
 import { appointmentDone, cancelButton } from "./appointment_actions.js";
 
@@ -56,16 +56,20 @@ function moveButton(a, who, box, li, where = "day") {
   return b;
 }
 
+// Arrived, no-show or cancelled, sent with the ETag of the appointment as the list shows it: one
+// moved or changed meanwhile (412) is drawn again as it is now and said so, nothing written over it.
 async function act(a, status, box) {
-  const current = await api("GET", `/api/v1/appointments/${a.id}`);
-  if (!current.ok) return sayLines(box, problemLines(current.body));
-  const r = await api("POST", `/api/v1/appointments/${a.id}/transitions`, { json: { status }, headers: { "If-Match": current.etag } });
+  const current = await readAsShown(`/api/v1/appointments/${a.id}`, a);
+  const r = current.ok
+    ? await api("POST", `/api/v1/appointments/${a.id}/transitions`, { json: { status }, headers: { "If-Match": current.etag } })
+    : current;
+  if (r.status === 412 && r.body && r.body.current) return loadDay(changedWords(r.body.current), "warning");
   if (!r.ok) return sayLines(box, problemLines(r.body));
   await loadDay(appointmentDone(status));
   return undefined;
 }
 
-export async function loadDay(done = "") {
+export async function loadDay(done = "", tone = "ok") {
   const box = $("#day-msg");
   const form = $("#day-form");
   const data = new FormData(form);
@@ -93,7 +97,7 @@ export async function loadDay(done = "") {
       return li;
     }));
     if (!r.body.items.length) list.append(el("li", code("no_appointment")));
-    say(box, done, "ok");
+    say(box, done, tone);
     if (done) focusOn(box);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

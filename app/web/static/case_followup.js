@@ -1,7 +1,7 @@
 // Notes (confidential ones marked), referrals to partners (the person's consent shown before
 // sending; the partner's answer recorded and shown) and the documents asked of the person.
 // A note that could not be sent stays in its form and is resent with the same key.
-import { api, keyFor, problemLines, sent } from "./api.js";
+import { api, keyFor, problemLines, readAsShown, sent } from "./api.js";
 import { definitionList, el, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
@@ -102,9 +102,12 @@ function referralStatusForm(c, x) {
     for (const input of form.querySelectorAll("[data-field] input, [data-field] textarea")) {
       if (!input.disabled && input.value.trim()) body[input.name] = input.value.trim();
     }
-    const current = await api("GET", `/api/v1/cases/${c.id}/referrals/${x.id}`);
-    if (!current.ok) return sayLines(box, problemLines(current.body, form));
-    const r = await api("PATCH", `/api/v1/cases/${c.id}/referrals/${x.id}`, { json: body, headers: { "If-Match": current.etag } });
+    // The ETag of the referral as this form shows it: one answered or changed meanwhile is a 412
+    // (the case read again, the choice kept in the form), never written over unseen.
+    const current = await readAsShown(`/api/v1/cases/${c.id}/referrals/${x.id}`, x);
+    const r = current.ok
+      ? await api("PATCH", `/api/v1/cases/${c.id}/referrals/${x.id}`, { json: body, headers: { "If-Match": current.etag } })
+      : current;
     if (await rereadIfStale(r, c, form)) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
     return openCase(c.id, t("referral_updated"));

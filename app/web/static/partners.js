@@ -1,6 +1,8 @@
 // Partners (supervisors and administrators): the list of partner organisations cases are referred
 // to; administrators add and edit them (the API lets only them write: POST/PATCH /api/v1/partners),
-// supervisors read the list. Edits are sent with If-Match; an addition with an Idempotency-Key.
+// supervisors read the list. An edit is sent with the If-Match of the partner as read when its form
+// opened: a change made meanwhile (412) is read again and said field by field, what was typed kept
+// in the form, nothing written over it. An addition is sent with an Idempotency-Key.
 import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
@@ -16,8 +18,27 @@ const TEXTS = [["name", "partner_name"], ["country", "partner_country"], ["city"
 
 function admin() { return state.me && state.me.role === "admin"; }
 
-// The add/edit form; `p` is the partner being edited (null: a new one).
-async function partnerForm(p, box) {
+const COMPARED = ["name", "kind", "country", "city", "contact_name", "contact_email", "contact_phone", "notes", "service_types", "is_active"];
+
+// What another administrator changed between `before` and `now` (the partner as read), in lines.
+function changedLines(before, now) {
+  const words = (name, v) => {
+    if (name === "kind") return code(v);
+    if (name === "service_types") return v.map(serviceLabel).join(", ") || t("empty");
+    if (name === "is_active") return t(v ? "partner_is_active" : "inactive");
+    return v || t("empty");
+  };
+  const label = { is_active: "partner_active", service_types: "partner_services", notes: "partner_notes" };
+  const named = Object.fromEntries(TEXTS);
+  return COMPARED.filter((name) => JSON.stringify(before[name]) !== JSON.stringify(now[name])).map((name) => t("conflict_field", {
+    field: t(label[name] || named[name] || `partner_${name}`), old: words(name, before[name]), new: words(name, now[name]),
+  }));
+}
+
+// The add/edit form. `read`: the partner being edited as read ({body, etag}; null: a new one);
+// `typed`: what the administrator had typed when a 412 made it read again.
+async function partnerForm(read, box, typed = null) {
+  const p = read ? { ...read.body, ...(typed || {}) } : null;
   const n = p ? p.id : "new";
   const form = el("form", null, { class: "partner-form", id: `partner-form-${n}` });
   const field = (name, label) => {
@@ -69,9 +90,9 @@ async function partnerForm(p, box) {
       if (p) body.is_active = data.get("is_active") === "on";
       try {
         let r;
-        if (p) {
-          const current = await api("GET", `/api/v1/partners/${p.id}`);
-          r = current.ok ? await api("PATCH", `/api/v1/partners/${p.id}`, { json: body, headers: { "If-Match": current.etag } }) : current;
+        if (read) {
+          r = await api("PATCH", `/api/v1/partners/${p.id}`, { json: body, headers: { "If-Match": read.etag } });
+          if (r.status === 412) return conflict(read, form, box, body);
         } else {
           r = await api("POST", "/api/v1/partners", { json: body, headers: { "Idempotency-Key": keyFor("partner", body) } });
           if (r.ok) sent("partner");
@@ -85,6 +106,19 @@ async function partnerForm(p, box) {
     });
   });
   return form;
+}
+
+// Another administrator saved the partner first: it is read again, what they changed said line by
+// line, and the form drawn again on the current version with what this administrator typed.
+async function conflict(read, form, box, typed) {
+  const again = await api("GET", `/api/v1/partners/${read.body.id}`);
+  if (!again.ok) { sayLines(box, problemLines(again.body)); return focusOn(box); }
+  const fresh = await partnerForm(again, box, typed);
+  form.replaceWith(fresh);
+  const note = el("div", null, { class: "msg", role: "alert" });
+  sayLines(note, [t("partner_changed"), ...changedLines(read.body, again.body)], "warning");
+  fresh.prepend(note);
+  return focusOn(note);
 }
 
 export async function loadPartners(done = "") {
@@ -102,10 +136,12 @@ export async function loadPartners(done = "") {
     if (admin()) {
       const edit = el("button", t("partner_edit"), { type: "button", class: "secondary", "aria-label": `${t("partner_edit")} ${p.name}` });
       edit.addEventListener("click", () => busy(edit, async () => {
-        const form = await partnerForm(p, box);
+        const read = await api("GET", `/api/v1/partners/${p.id}`);
+        if (!read.ok) { sayLines(box, problemLines(read.body)); return focusOn(box); }
+        const form = await partnerForm(read, box);
         edit.hidden = true;
         li.append(form);
-        focusOn(form.elements.namedItem("name"));
+        return focusOn(form.elements.namedItem("name"));
       }));
       li.append(" ", edit);
     }

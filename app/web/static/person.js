@@ -1,6 +1,6 @@
 // A person's whole file: identity, phones, identity documents, consents, cases, appointments and
 // uploaded documents. Editing lives in edit.js.
-import { api, problemLines, SessionExpired } from "./api.js";
+import { api, problemLines, readAsShown, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
 import { birthDate, code, colon, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
@@ -11,7 +11,7 @@ import { caseRows, openCaseForm } from "./case_open.js";
 import { documentsSection } from "./documents.js";
 import { receiptButton } from "./receipt.js";
 import { historySection } from "./history.js";
-import { bookingSection, rescheduleForm } from "./slots.js";
+import { bookingSection, changedWords, rescheduleForm } from "./slots.js";
 import { appointmentDone, cancelButton } from "./appointment_actions.js";
 import { consentsSection } from "./consent_form.js";
 import { phoneText } from "./identity_fields.js";
@@ -96,8 +96,10 @@ function appointmentsSection(list) {
       }));
       const cancel = cancelButton(when, async () => {
         try {
-          const current = await api("GET", `/api/v1/appointments/${a.id}`);
+          // Sent with the ETag of the appointment as listed: one changed meanwhile is not cancelled unseen.
+          const current = await readAsShown(`/api/v1/appointments/${a.id}`, a);
           const r = current.ok ? await api("POST", `/api/v1/appointments/${a.id}/transitions`, { json: { status: "cancelled" }, headers: { "If-Match": current.etag } }) : current;
+          if (r.status === 412 && r.body && r.body.current) return openPerson(state.person.record.id, changedWords(r.body.current), "warning");
           if (!r.ok) { sayLines(box, problemLines(r.body)); return focusOn(box); }
           return reopen(appointmentDone("cancelled"));
         } catch (error) {
@@ -122,7 +124,7 @@ async function items(path) {
 const opening = { n: 0 }; // only the latest opening draws the file
 document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
 
-export async function openPerson(id, done = "") {
+export async function openPerson(id, done = "", tone = "ok") {
   const seq = ++opening.n;
   const box = $("#person-msg");
   say(box, "");
@@ -148,7 +150,7 @@ export async function openPerson(id, done = "") {
     if (seq !== opening.n) return undefined;
     state.person.extra = { cases, appointments, files, history, booking, openCase };
     const title = renderPerson(state.person.extra);
-    say(box, done, "ok");
+    say(box, done, tone);
     focusOn(done ? box : title);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

@@ -1,7 +1,7 @@
 // Booking and rescheduling: the agent picks a day, the API lists the free slots of the desk for
 // the chosen agent (opening hours minus holidays and existing bookings, in the desk's time zone),
 // the agent picks one. Nothing about the calendar is computed in the browser.
-import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
+import { api, keyFor, problemLines, readAsShown, SessionExpired, sent } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { staffOf, state } from "./state.js";
@@ -139,16 +139,27 @@ export function whenWords(a) {
   return t("when_at", { day: dayWords(String(a.local_date)), time: hhmm(a.start_local) });
 }
 
-// Reschedule: the same picker, sending the new times with the ETag of the appointment as it was
-// when the form opened. A change made meanwhile (412: moved or cancelled by someone else), a slot
-// taken meanwhile or an appointment no longer booked (409) are said in words; the agent picks again.
-// `onDone(message)` after the move; `onClose()` when the agent closes the form. Returns the form, or
-// {problem: lines} when the appointment cannot be read any more.
+/** The sentence for an appointment someone else changed meanwhile (a 412): nothing saved, and how
+ * it is now (`now`: the appointment as read again). */
+export function changedWords(now) {
+  return t("appt_changed", { when: whenWords(now), status: code(now.status) });
+}
+
+// Reschedule: the same picker, sending the new times with the ETag of the appointment as the form
+// shows it: `a` as listed, or, when it changed since it was listed, as it is now, said above the form
+// (its purpose, agent and day filled from that version, never from the stale one). A change made
+// meanwhile (412: moved or cancelled by someone else), a slot taken meanwhile or an appointment no
+// longer booked (409) are said in words; the agent picks again. `onDone(message)` after the move;
+// `onClose()` when the agent closes the form. Returns the form, or {problem: lines} when the
+// appointment cannot be read any more.
 export async function rescheduleForm(a, onDone, onClose) {
-  const first = await api("GET", `/api/v1/appointments/${a.id}`);
-  if (!first.ok) return { problem: problemLines(first.body) };
+  const read = await readAsShown(`/api/v1/appointments/${a.id}`, a);
+  const changed = read.status === 412 && read.body && read.body.current;
+  const first = changed ? { body: read.body.current, etag: read.body.current_etag } : read;
+  if (!changed && !read.ok) return { problem: problemLines(read.body) };
   if (first.body.status !== "booked") return { problem: [t("no_longer_booked", { status: code(first.body.status) })] };
   const held = { etag: first.etag, appointment: first.body };
+  const now = first.body;
   const explain = async (r) => {
     if (r.status === 412 && r.body && r.body.current) {
       held.etag = r.body.current_etag;
@@ -164,12 +175,13 @@ export async function rescheduleForm(a, onDone, onClose) {
     return null;
   };
   const form = await slotForm({
-    deskId: a.desk_id, agentId: a.agent_id, day: a.local_date, purpose: a.purpose || "", submitLabel: t("move_here"),
+    deskId: now.desk_id, agentId: now.agent_id, day: now.local_date, purpose: now.purpose || "", submitLabel: t("move_here"),
     send: (chosen) => api("PATCH", `/api/v1/appointments/${a.id}`, { json: chosen, headers: { "If-Match": held.etag } }),
     explain,
     onDone: () => onDone(t("rescheduled")),
   });
-  form.setAttribute("aria-label", t("move_title", { when: whenWords(first.body) }));
+  form.setAttribute("aria-label", t("move_title", { when: whenWords(now) }));
+  if (changed) form.prepend(el("p", t("appt_changed_since_shown", { when: whenWords(now) }), { class: "msg warning", role: "status" }));
   if (onClose) {
     const close = el("button", t("keep_time"), { type: "button", class: "secondary" });
     close.addEventListener("click", () => { form.remove(); onClose(); });
