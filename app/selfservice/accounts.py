@@ -55,7 +55,9 @@ class Recipient:
 
 def recipient_of(body: CodeRequest | SignIn) -> Recipient:
     """The recipient named in a request; ``ValidationFailed`` (422, ``errors[].loc`` ``phone``)
-    for a number ``phonenumbers`` cannot validate or that cannot receive text messages."""
+    for a number ``phonenumbers`` cannot validate or that cannot receive text messages: type
+    ``phone_fixed_line`` for a fixed line (its detail says to ask by e-mail or with a mobile),
+    ``phone_invalid`` otherwise."""
     if body.email is not None:
         return Recipient("email", body.email)
     assert body.phone is not None
@@ -63,9 +65,31 @@ def recipient_of(body: CodeRequest | SignIn) -> Recipient:
         e164 = parse_phone(body.phone, default_region=body.country).e164
     except ValueError:
         raise _bad_phone("is not a valid phone number") from None
-    if phonenumbers.number_type(phonenumbers.parse(e164)) not in _SMS_TYPES:
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        raise _fixed_line()
+    if kind not in _SMS_TYPES:
         raise _bad_phone("is not a mobile number: codes are sent by SMS or WhatsApp")
     return Recipient("phone", e164)
+
+
+def _fixed_line() -> ValidationFailed:
+    # Told at once, and how to get a code instead: queued, the code would only be withheld by the
+    # worker (a fixed line takes no SMS or WhatsApp) under an answer saying it was sent. The answer
+    # follows from the number alone, the same whoever holds it: it tells no one who is on file.
+    return ValidationFailed(
+        "The phone number is a fixed line: it cannot receive a code by SMS or WhatsApp. Ask for the code "
+        "with an e-mail address or a mobile number; the desk can help.",
+        detail_fr="Ce numéro est une ligne fixe : il ne peut pas recevoir de code par SMS ni par WhatsApp. "
+        "Demandez le code avec une adresse e-mail ou un numéro mobile ; le guichet peut vous aider.",
+        errors=[
+            {
+                "loc": ["body", "phone"],
+                "msg": "is a fixed line: no SMS or WhatsApp reaches it; ask for the code by e-mail or with a mobile",
+                "type": "phone_fixed_line",
+            }
+        ],
+    )
 
 
 def _bad_phone(msg: str) -> ValidationFailed:

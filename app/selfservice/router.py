@@ -97,7 +97,8 @@ async def request_code(
     body: CodeRequest, session: SessionDep, settings: SettingsDep, context: RequestContextDep
 ) -> CodeSent:
     """Send a six-digit sign-in code by SMS, WhatsApp or e-mail. The answer is the same whether
-    or not an account exists. 422 for a number that is not a valid mobile or a bad address; 429
+    or not an account exists. 422 for a number that is not a valid mobile (``phone_fixed_line``
+    for a fixed line, saying to ask by e-mail or with a mobile) or a bad address; 429
     ``code-sending-limited`` with ``Retry-After`` (cool-down, daily cap per recipient, hourly cap
     per client address)."""
     await accounts.request_code(session, settings=settings, context=context, body=body)
