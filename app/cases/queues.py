@@ -19,16 +19,13 @@ from app.audit import service as audit
 from app.calendars.service import local_date
 from app.cases.models import Case, Referral, ServiceType
 from app.cases.service import visible_registrant
-from app.cases.workflow import OPEN_STATUSES, PENDING_REFERRAL_STATUSES, is_open
+from app.cases.workflow import OPEN_STATUSES, PENDING_REFERRAL_STATUSES, SUPERVISOR_ROLES, allowed_for, is_open
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.desks.models import Desk
+from app.registrants.models import Registrant
 
 QUEUES = ("mine", "unassigned", "overdue", "due_today", "waiting_on_partner")
-
-# id → code of service types, kept for the life of the process: a type's code never changes
-# (``ServiceTypeUpdate`` cannot edit it) and ids are random UUIDs never reused.
-_SERVICE_TYPE_CODES: dict[uuid.UUID, str] = {}
 
 
 @dataclass(frozen=True)
@@ -134,7 +131,8 @@ async def registrant_cases_query(session: AsyncSession, *, actor: Actor, registr
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case with what the API shows beside it: desk code, service type code, flags of the day."""
+    """A case with what the API shows beside it: desk code, service type code, flags of the day,
+    and the moves the reader may make."""
 
     case: Case
     desk_code: str
@@ -142,10 +140,17 @@ class CaseView:
     is_overdue: bool
     waiting_on_partner: bool
     partner_answer_overdue: bool
+    allowed_transitions: tuple[str, ...]
+    """The moves the ``actor`` of :func:`views` may make now (:func:`app.cases.workflow.allowed_for`)."""
 
 
-async def views(session: AsyncSession, cases: Sequence[Case], *, now: dt.datetime | None = None) -> list[CaseView]:
-    """Decorate ``cases`` with the flags computed against each desk's local today."""
+async def views(
+    session: AsyncSession, cases: Sequence[Case], *, actor: Actor, now: dt.datetime | None = None
+) -> list[CaseView]:
+    """Decorate ``cases`` with the flags computed against each desk's local today, and the moves
+    ``actor`` may make on each (their role, the service type's closure approval, a referral
+    awaiting its answer, the person's file anonymised): one query each for the service types, the
+    anonymised files and the referrals awaiting an answer, whatever the number of cases."""
     if not cases:
         return []
     moment = now or utcnow()
@@ -155,11 +160,21 @@ async def views(session: AsyncSession, cases: Sequence[Case], *, now: dt.datetim
         desk = await session.get(Desk, desk_id)
         assert desk is not None
         desks[desk_id] = desk
-    missing = {c.service_type_id for c in cases} - _SERVICE_TYPE_CODES.keys()
-    if missing:
-        found = await session.execute(select(ServiceType.id, ServiceType.code).where(ServiceType.id.in_(missing)))
-        _SERVICE_TYPE_CODES.update(dict(found.all()))
-    codes = _SERVICE_TYPE_CODES
+    # read each time, not cached: a type's closure_requires_approval changes with catalogue edits
+    types = await session.execute(
+        select(ServiceType.id, ServiceType.code, ServiceType.closure_requires_approval).where(
+            ServiceType.id.in_({c.service_type_id for c in cases})
+        )
+    )
+    codes: dict[uuid.UUID, str] = {}
+    approval: dict[uuid.UUID, bool] = {}
+    for type_id, type_code, needs_approval in types:
+        codes[type_id], approval[type_id] = type_code, needs_approval
+    erased = select(Registrant.id).where(
+        Registrant.id.in_({c.registrant_id for c in cases}), Registrant.anonymised_at.is_not(None)
+    )
+    anonymised = set((await session.execute(erased)).scalars())
+    supervisor = actor.role in SUPERVISOR_ROLES
     pending: dict[uuid.UUID, list[dt.date]] = {}
     rows = await session.execute(
         select(Referral.case_id, Referral.expected_answer_on).where(
@@ -181,6 +196,13 @@ async def views(session: AsyncSession, cases: Sequence[Case], *, now: dt.datetim
                 is_overdue=open_ and case.due_date < today,
                 waiting_on_partner=open_ and bool(expected_dates),
                 partner_answer_overdue=open_ and any(d < today for d in expected_dates),
+                allowed_transitions=allowed_for(
+                    case.status,
+                    supervisor=supervisor,
+                    closure_requires_approval=approval[case.service_type_id],
+                    pending_referral=bool(expected_dates),
+                    file_anonymised=case.registrant_id in anonymised,
+                ),
             )
         )
     return out

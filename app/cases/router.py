@@ -45,12 +45,14 @@ CursorQuery = Annotated[str | None, Query(max_length=512)]
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
-async def _out(session: SessionDep, case: Case) -> CaseOut:
-    return CaseOut.of((await queues.views(session, [case]))[0])
+async def _out(session: SessionDep, case: Case, actor: Actor) -> CaseOut:
+    """``case`` as ``actor`` reads it (the moves they may make)."""
+    return CaseOut.of((await queues.views(session, [case], actor=actor))[0])
 
 
-async def _page(session: SessionDep, rows: list[Case], next_cursor: str | None) -> Page[CaseOut]:
-    return Page[CaseOut](items=[CaseOut.of(v) for v in await queues.views(session, rows)], next_cursor=next_cursor)
+async def _page(session: SessionDep, rows: list[Case], next_cursor: str | None, actor: Actor) -> Page[CaseOut]:
+    views = await queues.views(session, rows, actor=actor)
+    return Page[CaseOut](items=[CaseOut.of(v) for v in views], next_cursor=next_cursor)
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut)
@@ -63,7 +65,7 @@ async def create_case(body: CaseCreate, session: SessionDep, actor: CaseWorker, 
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
     case = await service.create(session, actor=actor, values=body.model_dump())
-    out = await _out(session, case)
+    out = await _out(session, case, actor)
     headers = {"ETag": etag_of(case.version), "Location": f"/api/v1/cases/{case.id}"}
     return await idem.respond(201, out.model_dump(mode="json"), headers)
 
@@ -104,7 +106,7 @@ async def list_cases(
     rows, next_cursor = await paginate(
         session, stmt, keys=[Case.created_at, Case.id], cursor=cursor, limit=limit, descending=queue is None
     )
-    return await _page(session, rows, next_cursor)
+    return await _page(session, rows, next_cursor, actor)
 
 
 @router.get("/registrants/{registrant_id}/cases", response_model=Page[CaseOut])
@@ -118,7 +120,7 @@ async def list_registrant_cases(
     """A registrant's cases at the user's desks, newest first (404 ``unknown-registrant``)."""
     stmt = await queues.registrant_cases_query(session, actor=actor, registrant_id=registrant_id)
     rows, next_cursor = await paginate(session, stmt, keys=[Case.created_at, Case.id], cursor=cursor, limit=limit)
-    return await _page(session, rows, next_cursor)
+    return await _page(session, rows, next_cursor, actor)
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
@@ -126,7 +128,7 @@ async def get_case(case_id: uuid.UUID, session: SessionDep, actor: CaseWorker, r
     """One case with its ETag (404 across desks). Audited."""
     case = await service.read(session, actor=actor, case_id=case_id)
     response.headers["ETag"] = etag_of(case.version)
-    return await _out(session, case)
+    return await _out(session, case, actor)
 
 
 @router.patch("/cases/{case_id}", response_model=CaseOut)
@@ -158,11 +160,11 @@ async def update_case(
                 desk_id=current.desk_id,
                 details={"reason": "precondition_failed"},
             )
-            return (await _out(session, current)).model_dump(mode="json"), etag_of(current.version)
+            return (await _out(session, current, actor)).model_dump(mode="json"), etag_of(current.version)
 
         raise await with_current(stale, render) from None
     response.headers["ETag"] = etag_of(case.version)
-    return await _out(session, case)
+    return await _out(session, case, actor)
 
 
 @router.post("/cases/{case_id}/transitions", response_model=CaseOut)
@@ -187,7 +189,7 @@ async def transition_case(
         if_match=if_match,
         request=transitions.TransitionRequest(**body.model_dump()),
     )
-    out = (await _out(session, case)).model_dump(mode="json")
+    out = (await _out(session, case, actor)).model_dump(mode="json")
     return await idem.respond(200, out, {"ETag": etag_of(case.version)})
 
 
@@ -205,7 +207,7 @@ async def assign_case(
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
     case = await service.assign(session, actor=actor, case_id=case_id, if_match=if_match, assignee_id=body.assignee_id)
-    out = (await _out(session, case)).model_dump(mode="json")
+    out = (await _out(session, case, actor)).model_dump(mode="json")
     return await idem.respond(200, out, {"ETag": etag_of(case.version)})
 
 

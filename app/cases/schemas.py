@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.cases.queues import CaseView
-from app.cases.workflow import allowed_from, fields_for
+from app.cases.workflow import fields_for
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.dates import DeskDate
 from app.core.integers import INTEGER_MAX, INTEGER_MIN
@@ -178,7 +178,10 @@ class AssignmentIn(BaseModel):
 
 class CaseOut(BaseModel):
     """A case. ``is_overdue``: open and past its due date (desk's today); ``waiting_on_partner``:
-    a referral awaits an answer; ``partner_answer_overdue``: that answer is late."""
+    a referral awaits an answer; ``partner_answer_overdue``: that answer is late;
+    ``allowed_transitions``: the moves the reader may make now, in the workflow's order
+    (:func:`app.cases.workflow.allowed_for`: their role, the type's closure approval, a referral
+    awaiting its answer for ``referred``, the person's file anonymised)."""
 
     id: uuid.UUID
     case_number: str
@@ -194,7 +197,9 @@ class CaseOut(BaseModel):
     interpreter_used: bool
     assignee_id: uuid.UUID | None
     status: str
-    allowed_transitions: list[str]
+    allowed_transitions: list[str] = Field(
+        description="The statuses the reader may move the case to now (app.cases.workflow.allowed_for)."
+    )
     transition_fields: dict[str, list[str]] = Field(
         description="For each allowed status, the fields the move asks for (see app.cases.workflow.fields_for)."
     )
@@ -230,8 +235,8 @@ class CaseOut(BaseModel):
             interpreter_used=c.interpreter_used,
             assignee_id=c.assignee_id,
             status=c.status,
-            allowed_transitions=list(allowed_from(c.status)),
-            transition_fields={t: list(fields_for(c.status, t)) for t in allowed_from(c.status)},
+            allowed_transitions=list(view.allowed_transitions),
+            transition_fields={t: list(fields_for(c.status, t)) for t in view.allowed_transitions},
             outcome_category=c.outcome_category,
             outcome_note=c.outcome_note,
             closure_requested_status=c.closure_requested_status,

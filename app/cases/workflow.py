@@ -54,6 +54,37 @@ def allowed_from(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
 
 
+def allowed_for(
+    status: str, *, supervisor: bool, closure_requires_approval: bool, pending_referral: bool, file_anonymised: bool
+) -> tuple[str, ...]:
+    """The moves of :func:`allowed_from` this caller may make now, refused as
+    :func:`app.cases.transitions.transition` refuses them:
+
+    * from ``pending_closure`` only a supervisor (or administrator) moves (403 otherwise);
+    * a type with ``closure_requires_approval`` is closed by a supervisor only: an agent asks with
+      ``pending_closure`` (403 ``closure-approval-required`` otherwise);
+    * ``referred`` needs a referral awaiting its answer, ``pending_referral`` (409
+      ``referral-required`` otherwise): the desk records the referral first;
+    * on the case of an anonymised file (``file_anonymised``) the case is only wound down: a
+      closing status or a closure request, whose outcome is a code
+      (:func:`app.cases.transitions.winds_down`; 409 ``registrant-erased`` otherwise).
+
+    What the move's own fields decide (the receiving desk and consent of a transfer, the outcome,
+    the reason) is for the request to get right, not foreseen here."""
+    if status in SUPERVISOR_ONLY_FROM and not supervisor:
+        return ()
+    refused: set[str] = set()
+    if closure_requires_approval and not supervisor:
+        refused.update(CLOSING_STATUSES)
+    if not pending_referral:
+        refused.update(NEEDS_PENDING_REFERRAL)
+    moves = tuple(s for s in allowed_from(status) if s not in refused)
+    if file_anonymised:
+        # a reopen or a refused closure request needs a reason (text); any other move is not winding down
+        moves = tuple(s for s in moves if s in NEEDS_OUTCOME)
+    return moves
+
+
 def is_open(status: str) -> bool:
     """True while the desk still works on the case (it appears in the queues)."""
     return status in OPEN_STATUSES

@@ -75,7 +75,7 @@ async def _registrants(session: AsyncSession, actor: Actor, rows: Sequence[Regis
 
 
 async def _cases(session: AsyncSession, actor: Actor, rows: Sequence[Case]) -> dict[uuid.UUID, Found]:
-    views = await queues.views(session, list(rows))
+    views = await queues.views(session, list(rows), actor=actor)
     return {
         v.case.id: Found(v.case.desk_id, CaseOut.of(v).model_dump(mode="json"), etag_of(v.case.version)) for v in views
     }

@@ -55,3 +55,24 @@ def desk_id(server: LiveServer, agent: Agent, code: str = "CASA-BASE") -> str:
     """The id of desk ``code`` as ``agent`` sees it."""
     with server.api(agent) as http:
         return str(next(d["id"] for d in http.get("/api/v1/desks").json() if d["code"] == code))
+
+
+CONSENT = {"granted": True, "channel": "in_person", "notice_version": "2026-01", "language": "fr"}
+"""What a consent recorded through the API carries besides its purpose (and partner)."""
+
+
+def open_case_via_api(
+    server: LiveServer, agent: Agent, person: dict[str, Any], **extra: Any
+) -> tuple[dict[str, Any], str]:
+    """A SOCIAL case (unless ``extra`` says otherwise) opened for ``person`` through the API: (its body, its ETag)."""
+    body = {"registrant_id": person["id"], "service_type": "SOCIAL", "channel": "walk_in", **extra}
+    with server.api(agent) as http:
+        opened = http.post("/api/v1/cases", json=body)
+        assert opened.status_code == 201, opened.text
+        return opened.json(), opened.headers["etag"]
+
+
+async def show_case(page: Page, server: LiveServer, case: dict[str, Any]) -> None:
+    """Open ``case`` by its address, as a bookmark or a link does, once its title is drawn."""
+    await page.goto(f"{server.url}/app/#/case/{case['id']}")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(case["case_number"])

@@ -195,19 +195,19 @@ async def test_referred_status_leads_to_the_referral_form_and_a_consent_is_recor
     )
     await assert_accessible(page)
 
+    # "Adressé à un partenaire" is not offered before a referral awaits its answer (the API would
+    # refuse it): the move's place says so and leads to the referral form.
     await page.get_by_role("button", name=case["case_number"]).click()
     move = page.locator("#move-form")
-    await move.get_by_label("Passer au statut").select_option("referred")
-    await move.get_by_role("button", name="Changer le statut").click()
-    message = page.locator("#case-msg")
-    await expect(message).to_contain_text("enregistrez d'abord l'orientation dans la section « Orientations »")
-    assert "POST" not in await message.inner_text()
-    await message.get_by_role("button", name="Aller au formulaire d'orientation").click()
+    await expect(move.get_by_label("Passer au statut").locator("option[value=referred]")).to_have_count(0)
+    await expect(page.locator("#refer-hint")).to_contain_text("« Adressé à un partenaire » est proposé")
+    await page.get_by_role("button", name="Orienter vers un partenaire").click()
     await expect(page.locator("#referral-partner")).to_be_focused()
     await page.locator("#referral-partner").select_option(label="Caritas Rabat")
     await expect(page.locator("#referral-consent")).to_contain_text("consenti")
     await page.get_by_role("button", name="Orienter vers ce partenaire").click()
     await expect(page.locator("#case-msg")).to_have_text("Orientation enregistrée.")
+    await expect(page.locator("#refer-hint")).to_have_count(0)  # the move is offered now
     await page.locator("#move-form").get_by_label("Passer au statut").select_option("referred")
     await page.locator("#move-form").get_by_role("button", name="Changer le statut").click()
     await expect(page.locator("#case-msg")).to_have_text("Statut changé.")

@@ -10,7 +10,7 @@ import { route } from "./tabs.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
 import { assignForm, closureDecision, closureRequest, CLOSING_STATUSES, dueDateForm } from "./case_supervise.js";
-import { explainProblem, transferConsents, transferDeskSelect } from "./case_referral_transfer.js";
+import { explainProblem, referralShortcut, transferConsents, transferDeskSelect } from "./case_referral_transfer.js";
 
 addWords(CASE_LABELS, CASE_CODES);
 
@@ -235,7 +235,9 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     if (seq !== opening.n) return undefined;
     state.caseView = { case: c, etag: r.etag, person: person.ok ? person.body : { consents: [] } };
     const supervisor = ["supervisor", "admin"].includes(state.me.role);
-    const open = c.allowed_transitions.length && !c.closed_at;
+    // still worked on: not closed nor transferred (allowed_transitions are the reader's moves: none
+    // for an agent on a closure request, who still takes the case, writes notes and refers)
+    const open = !c.closed_at;
     const assign = supervisor && open ? await assignForm(c, box) : null; // also loads the desk's staff
     const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
     const history = await events(c);
@@ -258,11 +260,15 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     move.append(el("h2", decision ? decision.heading : t("move")), moveForm(c, box, decision));
     const request = closureRequest(c, name, history);
     if (request) parts.push(request, ...(decision ? [move] : []));
-    if (!c.assignee_id && c.allowed_transitions.length) parts.push(takeForm(c, box));
+    if (!c.assignee_id && open) parts.push(takeForm(c, box));
     if (assign) parts.push(assign);
     if (supervisor && open) parts.push(dueDateForm(c, box)); // the API refuses an agent's new due date
     if (!decision) parts.push(move);
-    parts.push(...(await followUp(c, box)), timeline(c, history));
+    const follow = await followUp(c, box);
+    // `referred` is offered once a referral awaits its answer: until then the move's place leads to the form
+    const shortcut = referralShortcut(c, follow.map((s) => s.querySelector("#referral-form")).find(Boolean));
+    if (shortcut) move.append(shortcut);
+    parts.push(...follow, timeline(c, history));
     if (seq !== opening.n) return undefined;
     view.replaceChildren(...parts);
     await restore(keep);

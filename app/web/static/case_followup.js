@@ -138,7 +138,7 @@ async function referrals(c) {
   for (const x of r.ok ? r.body : []) list.append(referralItem(c, x));
   s.append(el("h2", t("referrals")), list);
   const partners = await api("GET", "/api/v1/partners?limit=100&active=true");
-  if (!partners.ok || !c.allowed_transitions.length) return s;
+  if (!partners.ok || c.closed_at) return s; // an open case is referred whatever the reader's moves
   if (!partners.body.items.length) { s.append(el("p", t("no_partner_referral"), { id: "referral-no-partner", class: "msg info" })); return s; }
   const form = el("form", null, { id: "referral-form" });
   const select = el("select", null, { id: "referral-partner", name: "partner_id", required: "" });
@@ -165,6 +165,6 @@ async function referrals(c) {
 }
 
 export async function followUp(c) {
-  const open = c.allowed_transitions.length && !c.closed_at;
+  const open = !c.closed_at; // not closed nor transferred (allowed_transitions are the reader's own moves)
   return [await notes(c), await referrals(c), ...(open ? [documentsMissingSection(c)] : [])];
 }

@@ -64,6 +64,21 @@ export function referralConsent(consents, partnerId) {
   return inForce ? "ok" : "missing";
 }
 
+/** The statuses a case moves to `referred` from (app/cases/workflow.py TRANSITIONS), once a
+ * referral awaits its answer: the API then lists `referred` in the case's allowed_transitions. */
+const REFERRED_FROM = ["qualified", "oriented", "in_follow_up"];
+
+/** Where the move form would offer `referred` but no referral awaits its answer yet: a sentence
+ * saying so and a button to the referral form `form` (null when none is shown, or no need). */
+export function referralShortcut(c, form) {
+  if (!form || !REFERRED_FROM.includes(c.status) || c.allowed_transitions.includes("referred")) return null;
+  const div = el("div", null, { id: "refer-shortcut" });
+  const go = el("button", t("refer_action"), { type: "button", "aria-describedby": "refer-hint" });
+  go.addEventListener("click", () => { form.scrollIntoView(); focusOn(form.querySelector("select")); });
+  div.append(el("p", t("refer_hint"), { id: "refer-hint", class: "msg info" }), go);
+  return div;
+}
+
 /** After a refused status change: a pending referral is required → a plain sentence and a button to the form. */
 export function explainProblem(problem, box) {
   if (!problem || problem.type !== "/problems/referral-required") return false;
