@@ -40,8 +40,9 @@ documents``: the notice given for a transfer does not name them; the receiving d
 documents the person shows it), residence/legal status (``residence status``, sensitive data) and
 the desk's free-text notes (``case``: working notes that may hold anything, health or legal status
 included). Those of them the sending file holds are named (never their values) in the transfer's
-audit event and in the ``transferred_in`` event of the new case (``fields_withheld``), so the
-receiving desk knows to ask for them rather than finding them silently missing. The copy is
+audit event, in the ``transferred_in`` event of the new case and in the ``transferred_out`` event
+of the sending case (``fields_withheld``), so the receiving desk knows to ask for them rather than
+finding them silently missing, and the sending desk knows what it kept. The copy is
 numbered in its own series (``DKR-2026-T-000001``) so it never collides with registration numbers
 issued by the registrants domain; ``source = "transfer"`` and ``source_ref`` = the sending
 record's id.
@@ -225,6 +226,7 @@ async def transfer(
             "to_desk": to_desk.code,
             "target_case_number": new_case.case_number,
             "transfer_id": record.id,
+            "fields_withheld": fields_withheld,
             **basis_details,
         },
     )

@@ -70,6 +70,10 @@ async def test_the_register_names_the_case_fields_sent_and_no_search_key(
     timeline = await client.get(f"/api/v1/cases/{target_id}/timeline", headers=dakar_agent.headers)
     (event,) = timeline.json()["items"]
     assert event["details"]["fields_withheld"] == ["residence_status", "case.description", "case.vulnerability_flags"]
+    # the sending desk's timeline names what it kept too (its case screen says so)
+    timeline = await client.get(f"/api/v1/cases/{case['id']}/timeline", headers=agent.headers)
+    (sent,) = [e for e in timeline.json()["items"] if e["kind"] == "transferred_out"]
+    assert sent["details"]["fields_withheld"] == ["residence_status", "case.description", "case.vulnerability_flags"]
 
 
 async def test_on_vital_interest_the_sensitive_case_fields_go_and_are_registered(

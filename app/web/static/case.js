@@ -11,6 +11,7 @@ import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
 import { assignForm, closureDecision, closureRequest, CLOSING_STATUSES, dueDateForm } from "./case_supervise.js";
 import { explainProblem, referralShortcut, transferConsents, transferDeskSelect } from "./case_referral_transfer.js";
+import { caseUpdatedText, detailsForm, detailsRows, transferNotice, withheldText } from "./case_details.js";
 
 addWords(CASE_LABELS, CASE_CODES);
 
@@ -56,9 +57,12 @@ export async function rereadIfStale(r, c, form) {
 
 // The values `keep` ({id, values: [[name, value]…]}) put back in the form of that id, in the
 // form's order, each followed by a change event (a status shows its fields; a desk its consents).
+// A box the agent had left unticked is unticked (the case read again may have it ticked).
 async function restore(keep) {
   const form = keep && document.getElementById(keep.id);
   if (!form) return;
+  const sent = new Set(keep.values.map(([name]) => name));
+  for (const box of form.querySelectorAll("input[type=checkbox]")) if (!sent.has(box.name)) box.checked = false;
   for (const [name, value] of keep.values) {
     const input = form.elements.namedItem(name);
     if (!input || typeof value !== "string" || input.disabled) continue;
@@ -79,13 +83,17 @@ function eventText(e, deskId) {
   let key = `ev_${e.kind}`;
   if (e.kind === "assigned" && !d.to) key = "ev_unassigned";
   if (e.kind === "note_added" && d.confidential) key = "ev_note_confidential";
+  // the receiving desk's due date kept from the sending case (a transfer), not changed by hand here
+  if (e.kind === "due_date_changed" && d.kept_from) { key = "ev_due_date_kept"; vars.number = d.kept_from; }
+  if (e.kind === "case_updated" && d.changes) { key = "ev_case_updated_fields"; vars.fields = caseUpdatedText(d.changes); }
   if (!t(key) || t(key) === key) key = "ev_other";
   const extra = [];
   if (d.reason) extra.push(t("with_reason", { reason: d.reason }));
   if (d.outcome_category) extra.push(t("with_outcome", { outcome: code(d.outcome_category) }));
   if (d.requested_status) extra.push(t("with_requested", { status: code(d.requested_status) }));
   const who = `${e.actor_label} (${code(e.actor_role)})`;
-  return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${who} ${t(key, vars)}${extra.length ? ` (${extra.join(", ")})` : ""}`;
+  const withheld = withheldText(e); // a transfer: the fields kept at the sending desk, said to each desk
+  return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${who} ${t(key, vars)}${extra.length ? ` (${extra.join(", ")})` : ""}${withheld ? ` — ${withheld}` : ""}`;
 }
 
 // The case's events, oldest first (the API's page of up to 200; none when it refuses).
@@ -252,8 +260,11 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     const parts = [
       title, toPerson,
       definitionList([[t("person"), name], [t("status"), code(c.status)], [t("due"), day(c.due_date)],
-        [t("channel"), code(c.channel, "channel")], [t("assignee"), assignee], [t("description"), c.description]]),
+        [t("channel"), code(c.channel, "channel")], [t("assignee"), assignee], [t("description"), c.description],
+        ...detailsRows(c)]),
     ];
+    const moved = transferNotice(c, history);
+    if (moved) parts.push(moved);
     // a closure request is said first; a supervisor decides it right under it
     const decision = closureDecision(c);
     const move = el("section");
@@ -264,6 +275,7 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     if (assign) parts.push(assign);
     if (supervisor && open) parts.push(dueDateForm(c, box)); // the API refuses an agent's new due date
     if (!decision) parts.push(move);
+    if (open) parts.push(detailsForm(c, box));
     const follow = await followUp(c, box);
     // `referred` is offered once a referral awaits its answer: until then the move's place leads to the form
     const shortcut = referralShortcut(c, follow.map((s) => s.querySelector("#referral-form")).find(Boolean));
