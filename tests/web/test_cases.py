@@ -3,13 +3,14 @@ shown, transfer, readable timeline) and the queues."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Request, Route, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import open_case_via_api, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -151,3 +152,28 @@ async def test_queue_rows_show_name_service_status_due_date_and_lateness(page: P
     await assert_accessible(page)
     await row.get_by_role("button").press("Enter")
     await expect(page.get_by_role("heading", name=re.compile(opened.json()["case_number"]))).to_be_focused()
+
+
+async def test_the_queue_shown_is_the_last_one_asked_for_whatever_answers_last(page: Page, server: LiveServer) -> None:
+    """Opening the queues loads the agent's own; asking for another meanwhile must not be drawn
+    over by the first answer arriving late (a loaded machine, a slow link): "Aucun résultat" for a
+    queue that holds a case."""
+    agent = server.make_agent()
+    person = register_via_api(server, agent, given_names="Seynabou", family_name="Faye")
+    case, _ = open_case_via_api(server, agent, person)
+    await sign_in(page, server, agent)
+    release = asyncio.Event()
+
+    async def hold(route: Route, request: Request) -> None:
+        await release.wait()
+        await route.continue_()
+
+    await page.route("**/api/v1/cases?queue=mine*", hold)
+    await page.get_by_role("button", name="Files de dossiers").click()
+    await page.get_by_label("File", exact=True).select_option("unassigned")
+    await page.locator("#queue-form").get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#cases li").first).to_contain_text(case["case_number"])
+    release.set()
+    await page.wait_for_load_state("networkidle")
+    await expect(page.locator("#cases li").first).to_contain_text(case["case_number"])
+    await page.unroute("**/api/v1/cases?queue=mine*")

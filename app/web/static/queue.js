@@ -19,17 +19,24 @@ export async function names(cases) {
   return out;
 }
 
+// Only the latest load draws: opening the screen loads the agent's own queue, and another asked
+// for meanwhile must not be drawn over when the first answer comes late (loaded server, slow link).
+const loading = { n: 0 };
+
 async function loadQueue() {
+  const seq = ++loading.n;
   const box = $("#queue-msg");
   try {
     // the closures awaiting a supervisor's decision are the cases in that status, at the caller's desks
     const queue = $("#queue").value;
     const filter = queue === "pending_closure" ? "status=pending_closure" : `queue=${encodeURIComponent(queue)}`;
     const r = await api("GET", `/api/v1/cases?${filter}&limit=50`);
+    if (seq !== loading.n) return undefined;
     if (!r.ok) return sayLines(box, problemLines(r.body));
     say(box, "");
     const cases = r.body.items || [];
     const [who] = await Promise.all([names(cases), loadServiceTypes()]);
+    if (seq !== loading.n) return undefined;
     const day = (iso) => new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso}T12:00:00`));
     $("#cases").replaceChildren(...cases.map((c) => openRow([
       el("strong", who[c.registrant_id]), el("span", c.case_number, { class: "mono" }), el("span", serviceLabel(c.service_type)),
