@@ -105,16 +105,25 @@ async def create(
 
 
 async def list_all(
-    session: AsyncSession, *, actor: Actor, open_only: bool = False, cursor: str | None, limit: int
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    open_only: bool = False,
+    registrant_id: uuid.UUID | None = None,
+    cursor: str | None,
+    limit: int,
 ) -> tuple[list[SubjectRequest], str | None]:
-    """A page of the log of subject requests of the actor's desks, oldest received first, and the
-    next page's cursor (``None``: no more). Raises ``BadRequest`` for a cursor not issued here."""
+    """A page of the log of subject requests of the actor's desks (only ``registrant_id``'s when
+    given), oldest received first, and the next page's cursor (``None``: no more). Raises
+    ``BadRequest`` for a cursor not issued here."""
     _check_role(actor)
     stmt = select(SubjectRequest)
     if actor.desk_ids is not None:
         stmt = stmt.where(SubjectRequest.desk_id.in_(actor.desk_ids))
     if open_only:
         stmt = stmt.where(SubjectRequest.fulfilled_at.is_(None))
+    if registrant_id is not None:
+        stmt = stmt.where(SubjectRequest.registrant_id == registrant_id)
     keys = [SubjectRequest.received_on, SubjectRequest.recorded_at, SubjectRequest.id]
     return await paginate(session, stmt, keys=keys, cursor=cursor, limit=limit, descending=False)
 

@@ -130,14 +130,18 @@ async def list_subject_requests(
     actor: CurrentActor,
     response: Response,
     open_only: Annotated[bool, Query(description="Only requests not answered yet.")] = False,
+    registrant_id: Annotated[uuid.UUID | None, Query(description="Only this registrant's requests.")] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[SubjectRequestOut]:
     """The log of subject requests (received, due, fulfilled), oldest received first; same roles.
-    ``{items, next_cursor}``, ``limit`` (1–200, default 50) a page, ``next_cursor`` null on the
-    last; 400 for a cursor not issued here."""
+    ``registrant_id``: only that person's (a person's file lists them). ``{items, next_cursor}``,
+    ``limit`` (1–200, default 50) a page, ``next_cursor`` null on the last; 400 for a cursor not
+    issued here."""
     response.headers["Cache-Control"] = "no-store"
-    rows, next_cursor = await requests.list_all(session, actor=actor, open_only=open_only, cursor=cursor, limit=limit)
+    rows, next_cursor = await requests.list_all(
+        session, actor=actor, open_only=open_only, registrant_id=registrant_id, cursor=cursor, limit=limit
+    )
     return Page[SubjectRequestOut](items=[SubjectRequestOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -221,3 +221,23 @@ async def test_archived_documents_keep_their_extension_whatever_their_name(
             f"documents/{ids[2]}-document.png",
         ]
     )
+
+
+async def test_the_log_of_requests_filters_one_persons_requests(
+    client: httpx.AsyncClient, supervisor: Staff, make_registrant
+) -> None:
+    """The person's file lists their own requests (``registrant_id``), not every request of the desk.
+
+    Before: the filter did not exist, the parameter was ignored and the whole desk's log answered."""
+    awa, other = await make_registrant(), await make_registrant()
+    made = {}
+    for who, kind in ((awa, "access"), (other, "access"), (awa, "erasure")):
+        body = {"registrant_id": str(who), "kind": kind, "received_on": "2026-11-02"}
+        created = await client.post("/api/v1/privacy/subject-requests", headers=supervisor.headers, json=body)
+        assert created.status_code == 201, created.text
+        made[(who, kind)] = created.json()["id"]
+    url = "/api/v1/privacy/subject-requests"
+    mine = (await client.get(url, params={"registrant_id": str(awa)}, headers=supervisor.headers)).json()
+    assert [r["id"] for r in mine["items"]] == [made[(awa, "access")], made[(awa, "erasure")]]
+    refused = await client.get(url, params={"registrant_id": "awa"}, headers=supervisor.headers)
+    assert refused.status_code == 422
