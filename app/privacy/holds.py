@@ -54,13 +54,19 @@ async def place(
     or administrator), ``NotFound`` (404), ``RegistrantMerged`` (409: a file merged into another;
     hold the survivor), ``RegistrantErased`` (409: the file is anonymised, nothing is left to keep;
     its reason would be the one text about the person left on it), ``ValidationFailed`` (422:
-    ``until`` in the past)."""
+    ``until`` in the past, ``field`` ``until``, error type ``date_in_past``)."""
     _check(actor, WRITE_ROLES)
     registrant = await _registrant(session, actor, registrant_id)
     await closed.hold_open(session, registrant.id)
     now = utcnow()
     if until is not None and until < now.date():
-        raise ValidationFailed("until cannot be in the past.", detail_fr="until ne peut être passé.")
+        raise ValidationFailed(
+            f"The last day of the hold (until) cannot be before today ({now.date().isoformat()}, UTC).",
+            detail_fr=f"Le dernier jour de la conservation (until) ne peut pas être avant aujourd'hui "
+            f"({now.date().isoformat()}, UTC).",
+            field="until",
+            errors=[{"loc": ["body", "until"], "msg": "Date in the past.", "type": "date_in_past"}],
+        )
     hold = LegalHold(
         id=uuid.uuid4(),
         registrant_id=registrant.id,

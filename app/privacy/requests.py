@@ -66,7 +66,9 @@ async def create(
     deadline_days: int,
 ) -> SubjectRequest:
     """Record a request received on ``received_on`` (default: today, UTC; not in the future).
-    Raises ``RegistrantErased`` (409) for an erasure request about a file already anonymised."""
+    Raises ``RegistrantErased`` (409) for an erasure request about a file already anonymised,
+    ``ValidationFailed`` (422, ``field`` ``received_on``, error type ``date_in_future``) for a day
+    after today."""
     _check_role(actor)
     registrant = await _registrant(session, actor, registrant_id)
     if kind == "erasure" and registrant.anonymised_at is not None:
@@ -78,7 +80,13 @@ async def create(
     today = utcnow().date()
     received = received_on or today
     if received > today:
-        raise ValidationFailed("received_on cannot be in the future.", detail_fr="received_on ne peut être futur.")
+        raise ValidationFailed(
+            f"The day the request was received (received_on) cannot be after today ({today.isoformat()}, UTC).",
+            detail_fr=f"Le jour de réception de la demande (received_on) ne peut pas être après aujourd'hui "
+            f"({today.isoformat()}, UTC).",
+            field="received_on",
+            errors=[{"loc": ["body", "received_on"], "msg": "Date in the future.", "type": "date_in_future"}],
+        )
     request = SubjectRequest(
         id=uuid.uuid4(),
         registrant_id=registrant.id,

@@ -284,6 +284,11 @@ async def test_a_legal_hold_blocks_erasure_and_names_itself(
     hold = await client.post("/api/v1/privacy/legal-holds", headers=supervisor.headers, json=hold_body)
     statuses = [by_agent.status_code, past.status_code, blank.status_code, control.status_code, hold.status_code]
     assert statuses == [403, 422, 422, 422, 201]
+    # the day at fault named, for a form to mark it (before: a bare detail)
+    assert (past.json()["field"], [(e["loc"], e["type"]) for e in past.json()["errors"]]) == (
+        "until",
+        [(["body", "until"], "date_in_past")],
+    )
     request = await client.post(
         "/api/v1/privacy/subject-requests",
         headers=supervisor.headers,

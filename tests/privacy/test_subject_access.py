@@ -241,3 +241,17 @@ async def test_the_log_of_requests_filters_one_persons_requests(
     assert [r["id"] for r in mine["items"]] == [made[(awa, "access")], made[(awa, "erasure")]]
     refused = await client.get(url, params={"registrant_id": "awa"}, headers=supervisor.headers)
     assert refused.status_code == 422
+
+
+async def test_a_request_received_in_the_future_names_its_date_for_the_form(
+    client: httpx.AsyncClient, supervisor: Staff, make_registrant
+) -> None:
+    """Before: a bare detail ("received_on cannot be in the future."), no field for a form to mark."""
+    body = {
+        "registrant_id": str(await make_registrant()),
+        "received_on": (dt.date.today() + dt.timedelta(days=2)).isoformat(),
+    }
+    refused = await client.post("/api/v1/privacy/subject-requests", headers=supervisor.headers, json=body)
+    problem = refused.json()
+    assert (refused.status_code, problem["field"]) == (422, "received_on")
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(["body", "received_on"], "date_in_future")]
