@@ -60,12 +60,14 @@ class SubjectRequestIn(BaseModel):
 
 
 class SubjectRequestOut(BaseModel):
-    """A subject request with its deadline and, once answered, when and by whom."""
+    """A subject request with its deadline and, once answered, when and by whom; ``desk_id``: the
+    desk of the person's file, whose calendar (time zone) tells when it is overdue."""
 
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     registrant_id: uuid.UUID
+    desk_id: uuid.UUID
     kind: str
     channel: str
     received_on: dt.date

@@ -239,6 +239,9 @@ async def test_the_log_of_requests_filters_one_persons_requests(
     url = "/api/v1/privacy/subject-requests"
     mine = (await client.get(url, params={"registrant_id": str(awa)}, headers=supervisor.headers)).json()
     assert [r["id"] for r in mine["items"]] == [made[(awa, "access")], made[(awa, "erasure")]]
+    # each names its desk, whose calendar says when it is overdue
+    desk = (await client.get(f"/api/v1/registrants/{awa}", headers=supervisor.headers)).json()["desk_id"]
+    assert {r["desk_id"] for r in mine["items"]} == {desk}
     refused = await client.get(url, params={"registrant_id": "awa"}, headers=supervisor.headers)
     assert refused.status_code == 422
 
