@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from app.cases import workflow
 from app.cases.catalogue_data import SEED_SERVICE_TYPES
+from app.cases.referrals import REFERRAL_FIELDS_SENT
+from app.cases.transfer_copy import REGISTRANT_FIELDS_LISTED
+from app.cases.transfers import CASE_FIELDS_SENSITIVE, CASE_FIELDS_SENT
 from app.documents.models import KINDS
+from app.notifications.templates import PLACEHOLDERS
+from app.privacy.purposes import LEGAL_BASES
+from app.privacy.router import Kind as DisclosureKind
+from app.privacy.schemas import SubjectRequestIn
 from app.registrants.linkage import MERGED_FILE, REASONS
 from app.registrants.normalize import LIKELY_SENEGALESE, UNVERIFIED
 from app.registrants.schemas import DOCUMENT_TYPES
@@ -42,6 +50,26 @@ CODES = {
         {d for s in SEED_SERVICE_TYPES for d in s["documents_required"]}
     ),
     "phone flags": [LIKELY_SENEGALESE, UNVERIFIED],
+    # the data-protection screens' words are keyed by family (``sr_kind_access``, ``df_phones``…)
+    "subject request kinds": [f"sr_kind_{k}" for k in get_args(SubjectRequestIn.model_fields["kind"].annotation)],
+    "subject request channels": [
+        f"sr_ch_{c}" for c in (*get_args(SubjectRequestIn.model_fields["channel"].annotation), "self_service")
+    ],
+    "legal bases of a disclosure": [f"lb_{b}" for b in LEGAL_BASES],
+    "kinds of disclosure": [f"dk_{k}" for k in get_args(DisclosureKind)],
+    "data a disclosure lists": sorted(
+        "df_" + re.sub("[.:]", "_", f)
+        for f in {
+            *REFERRAL_FIELDS_SENT,
+            *REGISTRANT_FIELDS_LISTED,
+            *(f"case.{c}" for c in (*CASE_FIELDS_SENT, *CASE_FIELDS_SENSITIVE)),
+            *(p for placeholders in PLACEHOLDERS.values() for p in placeholders if p != "status_label"),
+            "phone",
+            "service_type_neutral",
+            "message:sms",
+            "message:whatsapp",
+        }
+    ),
 }
 
 

@@ -5,6 +5,7 @@ Set ``WEB_SCREENSHOTS=<folder>`` to keep a screenshot of each screen there (to l
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -74,3 +75,51 @@ async def test_screens_fit_phone_and_desk(
     await page.locator("#week-form").get_by_role("button", name="Afficher la semaine").click()
     await expect(page.locator("#week .week-day")).to_have_count(7)
     await check(page, folder, "8-week")
+
+    # A supervisor's screens of the people's data-protection rights: the rights in the file (a
+    # request overdue, a legal hold, the disclosures, the erasure's question and its outcome) and
+    # the data-protection screen.
+    supervisor, admin = server.make_agent("supervisor"), server.make_agent("admin")
+    with server.api(admin) as http:
+        partner = http.post(
+            "/api/v1/partners",
+            json={"name": "Caritas Rabat", "kind": "ngo", "country": "MA", "city": "Rabat", "service_types": []},
+        ).json()
+    with server.api(agent) as http:
+        consent = {"purpose": "partner_referral", "partner_id": partner["id"], "granted": True, "channel": "in_person",
+                   "notice_version": "2026-01", "language": "fr"}  # fmt: skip
+        assert http.post(f"/api/v1/registrants/{person['id']}/consents", json=consent).status_code == 201
+        case_id = http.get(f"/api/v1/registrants/{person['id']}/cases").json()["items"][0]["id"]
+        assert http.post(f"/api/v1/cases/{case_id}/referrals", json={"partner_id": partner["id"]}).status_code == 201
+    long_ago = (dt.date.today() - dt.timedelta(days=45)).isoformat()
+    with server.api(supervisor) as http:
+        for kind, received in (("access", long_ago), ("erasure", None)):
+            made = http.post(
+                "/api/v1/privacy/subject-requests",
+                json={"registrant_id": person["id"], "kind": kind, "received_on": received},
+            )
+            assert made.status_code == 201, made.text
+        http.post("/api/v1/privacy/legal-holds", json={"registrant_id": person["id"], "reason": "Enquête en cours"})
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await sign_in(page, server, supervisor)
+    await page.locator("#search-form").get_by_label("Nom, téléphone").fill("Mbaye")
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    await page.locator("#results li button").first.click()
+    await expect(page.locator("#subject-request-list li")).to_have_count(2)
+    await page.get_by_role("button", name="Afficher les communications de la personne").click()
+    await expect(page.locator("#disclosure-list li")).to_have_count(1)
+    erasure = page.locator("#subject-request-list li").nth(1)
+    await erasure.get_by_role("button", name="Effectuer l'effacement : demande reçue le").click()
+    await erasure.get_by_role("button", name="Oui, anonymiser définitivement").click()
+    await expect(erasure.locator(".msg")).to_contain_text("Effacement refusé")
+    await check(page, folder, "9-rights")
+    await page.get_by_role("button", name="Lever la conservation légale : Enquête en cours").click()
+    await page.get_by_role("button", name="Oui, lever la conservation").click()
+    await expect(page.locator("#legal-holds-msg")).to_have_text("Conservation légale levée.")
+    await erasure.get_by_role("button", name="Oui, anonymiser définitivement").click()
+    await expect(page.locator(".erasure-outcome")).to_be_visible()
+    await check(page, folder, "10-erasure")
+    await page.get_by_role("button", name="Protection des données").click()
+    await expect(page.locator("#pending-list li")).to_have_count(1)
+    await expect(page.locator("#disc-register-list li")).to_have_count(1)
+    await check(page, folder, "11-privacy")

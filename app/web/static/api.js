@@ -161,7 +161,7 @@ const REASONS = {
   literal_error: "field_choice",
   uuid_parsing: "field_identifier", uuid_type: "field_identifier", string_pattern_mismatch: "field_invalid",
   value_error: "field_invalid", age_range: "field_age_range",
-  date_in_future: "field_future", date_before_referral: "field_before_referral",
+  date_in_future: "field_future", date_in_past: "field_past", date_before_referral: "field_before_referral",
 };
 
 // A `value_error` says its reason only in its English `msg`: the reasons the API gives, in words.

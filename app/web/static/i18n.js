@@ -13,6 +13,7 @@ export const LABELS = {
     offline: "Le serveur n'a pas répondu (connexion coupée ?) : ce qui a été envoyé a pu être enregistré ou non. Le formulaire est gardé ; le renvoyer tel quel ne crée rien en double.",
     search_failed: "La recherche n'a pas abouti : le serveur ne répond pas (connexion coupée ?). Réessayez.",
     field_future: "date dans le futur : une date passée est attendue",
+    field_past: "date passée : aujourd'hui ou une date à venir est attendue",
     field_before_referral: "date antérieure à l'envoi de l'orientation",
     field_not_calendar_date: "cette date n'existe pas au calendrier",
     field_blank: "ne peut pas être vide ou fait seulement d'espaces",
@@ -25,6 +26,7 @@ export const LABELS = {
     field_identifier: "identifiant non valide", field_age_range: "l'âge minimum dépasse l'âge maximum",
     unexpected: "Une erreur s'est produite. Réessayez.", dob_value: "né(e) le", dob_in: "né(e) en", empty: "—", skip: "Aller au contenu",
     tab_day: "Rendez-vous du jour", tab_reports: "Rapports", tab_imports: "Registres importés", tab_admin: "Administration",
+    tab_privacy: "Protection des données",
     age_min: "Âge minimum", age_max: "Âge maximum",
   },
   en: {
@@ -38,6 +40,7 @@ export const LABELS = {
     offline: "The server did not answer (connection lost?): what was sent may or may not have been saved. The form is kept; sending it again as it is creates nothing twice.",
     search_failed: "The search did not go through: the server does not answer (connection lost?). Try again.",
     field_future: "date in the future: a past date is expected",
+    field_past: "date in the past: today or a date to come is expected",
     field_before_referral: "date before the referral was sent",
     field_not_calendar_date: "this date does not exist in the calendar",
     field_blank: "cannot be empty or spaces only",
@@ -49,7 +52,7 @@ export const LABELS = {
     field_date: "invalid date (YYYY-MM-DD)", field_choice: "invalid choice", field_identifier: "invalid identifier",
     field_age_range: "the minimum age is above the maximum age", unexpected: "Something went wrong. Try again.",
     dob_value: "born", dob_in: "born in", empty: "—", skip: "Skip to content", tab_day: "Today's appointments", tab_reports: "Reports",
-    tab_imports: "Imported registers", tab_admin: "Administration", age_min: "Minimum age", age_max: "Maximum age",
+    tab_imports: "Imported registers", tab_admin: "Administration", tab_privacy: "Data protection", age_min: "Minimum age", age_max: "Maximum age",
   },
 };
 

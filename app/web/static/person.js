@@ -62,11 +62,20 @@ export function renderPerson(extra = {}) {
   );
   if (extra.booking) box.append(extra.booking);
   if (extra.openCase) box.append(extra.openCase);
+  if (extra.rights) box.append(extra.rights);
   if (extra.history) box.append(extra.history);
   return title;
 }
 
 const reopen = (message) => openPerson(state.person.record.id, message);
+
+// The person's data-protection rights (requests, legal holds, disclosures): only for the roles the
+// API lets read them, whose browser alone fetches the module (agents get 403 on all of it).
+const RIGHTS_ROLES = ["supervisor", "admin", "auditor"];
+async function rightsOf(person) {
+  if (!state.me || !RIGHTS_ROLES.includes(state.me.role)) return null;
+  return (await import("./rights.js")).rightsSection(person, reopen);
+}
 
 // The person's appointments; a booked one can be moved to another free slot or cancelled.
 function appointmentsSection(list) {
@@ -141,14 +150,14 @@ export async function openPerson(id, done = "", tone = "ok") {
       return focusOn(box);
     }
     state.person = { record: r.body, etag: r.etag };
-    const [cases, appointments, files, history, booking] = await Promise.all([
+    const [cases, appointments, files, history, booking, rights] = await Promise.all([
       items(`/api/v1/registrants/${id}/cases`), items(`/api/v1/appointments?registrant_id=${id}&limit=100`),
-      items(`/api/v1/registrants/${id}/documents`), historySection(r.body), bookingSection(r.body, reopen),
+      items(`/api/v1/registrants/${id}/documents`), historySection(r.body), bookingSection(r.body, reopen), rightsOf(r.body),
     ]);
     const openCase = await openCaseForm(r.body);
     await loadAreas(r.body.origin_region_code);
     if (seq !== opening.n) return undefined;
-    state.person.extra = { cases, appointments, files, history, booking, openCase };
+    state.person.extra = { cases, appointments, files, history, booking, openCase, rights };
     const title = renderPerson(state.person.extra);
     say(box, done, tone);
     focusOn(done ? box : title);

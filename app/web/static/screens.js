@@ -43,6 +43,11 @@ function onOpen(name) {
   onTab(name, () => { if (stale.delete(name)) refresh(name); });
 }
 
+// Supervisors, administrators and auditors: the data-protection screen's module, fetched when its tab opens.
+function openPrivacy() {
+  import("./privacy.js").then((module) => module.openPrivacy()).catch((error) => say($("#privacy-msg"), error.message));
+}
+
 function openAdmin() {
   import("./admin.js").then((module) => module.openAdmin()).catch((error) => say($("#admin-msg"), error.message));
 }
@@ -59,6 +64,7 @@ export function initScreens() {
   onTab("imports", () => { if (stale.delete("imports") && $("#import-report").children.length) $("#import-form").requestSubmit(); loadBatches(); });
   // Administrators only: their screen's module is fetched when its tab opens.
   onTab("admin", () => { openAdmin(); });
+  onTab("privacy", () => { openPrivacy(); });
   onOpen("day");
   onOpen("reports");
   document.addEventListener("desk:language", redraw);
@@ -68,4 +74,5 @@ export function initScreens() {
   if (open === "tab-cases") loadQueue();
   if (open === "tab-partners") loadPartners();
   if (open === "tab-admin") openAdmin();
+  if (open === "tab-privacy") openPrivacy();
 }
