@@ -108,6 +108,8 @@ async def test_screens_fit_phone_and_desk(
     await expect(page.locator("#subject-request-list li")).to_have_count(2)
     await page.get_by_role("button", name="Afficher les communications de la personne").click()
     await expect(page.locator("#disclosure-list li")).to_have_count(1)
+    await page.get_by_role("button", name="Afficher les corrections").click()
+    await expect(page.locator("#correction-list li")).to_have_text("Aucune correction.")
     erasure = page.locator("#subject-request-list li").nth(1)
     await erasure.get_by_role("button", name="Effectuer l'effacement : demande reçue le").click()
     await erasure.get_by_role("button", name="Oui, anonymiser définitivement").click()

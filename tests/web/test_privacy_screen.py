@@ -128,6 +128,8 @@ async def test_in_english_no_french_word_is_left_on_the_rights_screens(page: Pag
     await expect(rights.get_by_role("heading", name="The person's data-protection rights")).to_be_visible()
     await rights.get_by_role("button", name="Show the person's disclosures").click()
     await expect(rights.locator("#disclosure-list li")).to_contain_text("(partner) · referral")
+    await rights.get_by_role("button", name="Show the corrections").click()
+    await expect(rights.locator("#correction-list li")).to_have_text("No correction.")
     erasure = rights.locator("#subject-request-list li").nth(1)
     await erasure.get_by_role("button", name="Carry out the erasure").click()
     await erasure.get_by_role("button", name="Yes, anonymise for good").click()

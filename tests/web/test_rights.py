@@ -343,3 +343,30 @@ async def test_an_agent_is_offered_none_of_it_and_an_auditor_only_reads(page: Pa
     await expect(rights.locator("#subject-requests")).to_have_count(0)  # the API answers auditors 403
     await expect(rights.locator("form")).to_have_count(0)
     await expect(rights.get_by_role("button", name="Afficher les communications de la personne")).to_be_visible()
+
+
+async def test_a_correction_keeps_its_reason_and_the_file_shows_its_corrections(page: Page, server: LiveServer) -> None:
+    """Rectification: the edit form sends the reason, the rights of the file list the corrections.
+    Before: no reason could be given from the client and the history of corrections was not shown."""
+    agent, supervisor = server.make_agent(), server.make_agent("supervisor")
+    person = register_via_api(server, agent, given_names="Ndeye", family_name="Diop")
+    await sign_in(page, server, supervisor)
+    await open_file(page, "Ndeye Diop")
+    await page.locator("#person").get_by_role("button", name="Modifier").click()
+    form = page.locator("#edit-form")
+    await form.get_by_label("Prénom(s)").fill("Ndèye")
+    await form.get_by_label("Motif de la correction").fill("Acte de naissance présenté par la personne")
+    await form.get_by_role("button", name="Enregistrer les modifications").click()
+    await expect(page.get_by_role("heading", name="Ndèye Diop", level=1)).to_be_visible()
+    part = page.locator("#person-corrections")
+    await part.get_by_role("button", name="Afficher les corrections").click()
+    entry = part.locator("#correction-list li")
+    await expect(entry).to_have_count(1)
+    await expect(entry).to_contain_text(f"— {supervisor.email} : Prénom(s) : « Ndeye » → « Ndèye »")
+    await expect(entry.locator("p")).to_have_text("motif : Acte de naissance présenté par la personne")
+    await assert_accessible(page)
+    with server.api(supervisor) as http:
+        stored = http.get(f"/api/v1/registrants/{person['id']}/corrections").json()
+    assert [(c["field"], c["reason"]) for c in stored] == [
+        ("given_names", "Acte de naissance présenté par la personne")
+    ]

@@ -1,8 +1,11 @@
 // Edit a person with If-Match. On 412 the agent sees what changed meanwhile and re-applies their
 // own changes to the current version; nothing is overwritten silently (only changed fields are sent).
+// The reason of a correction, when given, goes with it: the API keeps it with each field corrected
+// (the file's correction history, the person's right of rectification).
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
+import "./i18n_desk.js";
 import { state } from "./state.js";
 import { areaName, fillRegions } from "./areas.js";
 import { openPerson, renderPerson } from "./person.js";
@@ -67,6 +70,8 @@ async function save(form, box, confirm = false) {
   const base = state.person.editBase;
   const body = changes(form, base);
   if (!Object.keys(body).length) return renderPerson(state.person.extra);
+  const reason = form.elements.namedItem("reason").value.trim();
+  if (reason) body.reason = reason;
   const id = state.person.record.id;
   const path = `/api/v1/registrants/${id}${confirm ? "?confirm_duplicates=true" : ""}`;
   const r = await api("PATCH", path, { json: body, headers: { "If-Match": state.person.etag } });
@@ -146,6 +151,9 @@ export function startEdit() {
   const box = el("div", null, { class: "msg", role: "alert", hidden: "" });
   for (const name of FIELDS) form.append(...field(name, value(p, name)));
   form.append(phoneFields("edit", p.phones), documentsFields("edit", p.documents));
+  const reason = el("input", null, { id: "edit-reason", name: "reason", autocomplete: "off", "aria-describedby": "edit-reason-hint" });
+  form.append(el("label", t("correction_reason"), { for: "edit-reason" }), reason,
+    el("small", t("correction_reason_hint"), { id: "edit-reason-hint" }));
   const submit = el("button", t("save"), { type: "submit" });
   const cancel = el("button", t("cancel"), { type: "button", class: "secondary" });
   form.append(submit, cancel);

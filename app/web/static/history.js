@@ -13,7 +13,8 @@ const FIELD_KEYS = {
 };
 const CODED = new Set(["sex", "status_category"]);
 
-function fieldName(field) {
+/** An audit or correction field name in the words of the file's screen. */
+export function fieldName(field) {
   const key = FIELD_KEYS[field] || field;
   return LABELS[i18n.lang][key] ? t(key) : field.replaceAll("_", " ");
 }
@@ -25,7 +26,8 @@ function itemText(field, v) {
   return doc ? `${code(doc[1])} ${doc[2]}` : String(v);
 }
 
-function valueText(field, value) {
+/** A field's value in words ("—" for none; a phone or document list as numbers, codes in words). */
+export function valueText(field, value) {
   if (value === null || value === undefined || value === "") return t("empty");
   if (Array.isArray(value)) return value.map((v) => itemText(field, v)).filter(Boolean).join(", ") || t("empty");
   if (typeof value === "object") return t("empty");

@@ -1,5 +1,6 @@
 // Words of the appointment confirmations, the partners screen, recording a consent, the receiving
-// desk of a transfer and the identity fields of the forms (added by importing this).
+// desk of a transfer, the identity fields of the forms and the reason of a correction (added by
+// importing this).
 import { addWords } from "./i18n.js";
 
 export const FIX_LABELS = {
@@ -34,6 +35,8 @@ export const FIX_LABELS = {
     none_doc: "Aucune", new_phone: "Ajouter un téléphone", phone_whatsapp: "WhatsApp", id_document: "Pièce d'identité",
     name_arabic_field: "Nom en écriture arabe", email_field_input: "Courriel de la personne",
     nationality_field: "Nationalité (code pays à deux lettres, ex. SN)",
+    correction_reason: "Motif de la correction (facultatif)",
+    correction_reason_hint: "Pourquoi ces données changent (la personne a demandé la correction, pièce présentée…) : gardé avec chaque champ corrigé.",
   },
   en: {
     fix_pick: "Choose…", cancel_appt: "Cancel the appointment", confirm_cancel_q: "Cancel this appointment ({when})? The person will be told.",
@@ -66,6 +69,8 @@ export const FIX_LABELS = {
     none_doc: "None", new_phone: "Add a phone", phone_whatsapp: "WhatsApp", id_document: "Identity document",
     name_arabic_field: "Name in Arabic script", email_field_input: "The person's email address",
     nationality_field: "Nationality (two-letter country code, e.g. SN)",
+    correction_reason: "Reason for the correction (optional)",
+    correction_reason_hint: "Why these data change (the person asked for the correction, a document shown…): kept with each field corrected.",
   },
 };
 

@@ -2,8 +2,8 @@
 // API allows: supervisors and administrators record the person's requests (access, erasure) and
 // answer them — the access archive produced and downloaded, the erasure carried out after a
 // question that says what it does, its outcome shown (every file of the person it reached, at
-// which desk, what it removed) —, and place and release legal holds; auditors read the holds and
-// the disclosures. person.js loads this module for those roles only: an agent, whom the API
+// which desk, what it removed) —, and place and release legal holds; they and auditors read the
+// holds, the corrections made to the file (rectification) and the disclosures. person.js loads this module for those roles only: an agent, whom the API
 // answers 403, never fetches it. Creating keeps its Idempotency-Key until the API confirms.
 import { api, authorized, bodyOf, keyFor, Offline, problemLines, SessionExpired, sent } from "./api.js";
 import { busy, confirmButton, el, focusOn, say, sayLines } from "./dom.js";
@@ -12,6 +12,7 @@ import { deskOf, state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
 import { holdsPart, untilText } from "./rights_holds.js";
 import { deskNamed, disclosuresPart, word } from "./rights_register.js";
+import { correctionsPart } from "./rights_corrections.js";
 import "./i18n_rights.js";
 
 export const REQUEST_ROLES = ["supervisor", "admin"];
@@ -213,6 +214,6 @@ export async function rightsSection(person, reopen) {
     REQUEST_ROLES.includes(state.me.role) ? requestsPart(person, reopen) : null,
     holdsPart(person),
   ]);
-  section.append(...parts.filter(Boolean), disclosuresPart(person));
+  section.append(...parts.filter(Boolean), correctionsPart(person), disclosuresPart(person));
   return section;
 }
