@@ -1,10 +1,11 @@
-"""Steps shared by the browser tests: sign in, register a person through the API."""
+"""Steps shared by the browser tests: sign in, register a person through the registration form or
+the API, open a file."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.conftest import PASSWORD
 from tests.web.conftest import Agent, LiveServer
@@ -18,6 +19,46 @@ async def sign_in(page: Page, server: LiveServer, agent: Agent) -> None:
     await page.get_by_label("Mot de passe").fill(PASSWORD)
     await page.get_by_role("button", name="Se connecter").click()
     await expect(page.get_by_role("heading", name="Rechercher", level=1)).to_be_visible()
+
+
+REGISTRATION_LABELS = {
+    "desk_code": "Guichet",
+    "given_names": "Prénom(s)",
+    "family_name": "Nom",
+    "sex": "Sexe",
+    "date_of_birth": "Date de naissance",
+    "phone": "Téléphone",
+    "origin_region": "Région d'origine",
+    "host_city": "Ville de résidence",
+    "status_category": "Situation",
+    "notice_language": "Langue dans laquelle la notice a été donnée",
+    "name_arabic": "Nom en écriture arabe",
+    "email": "Courriel de la personne",
+    "nationality": "Nationalité (code pays à deux lettres, ex. SN)",
+    "document_type": "Pièce d'identité (type)",
+    "document_number": "Numéro de la pièce",
+    "document_country": "Pays de délivrance (code à deux lettres)",
+}
+"""The registration form's fields (the names its inputs carry) and their French labels."""
+_CHOSEN = frozenset({"desk_code", "sex", "origin_region", "status_category", "notice_language", "document_type"})
+
+
+async def fill_registration(page: Page, *, submit: bool = True, **fields: str) -> Locator:
+    """Open "Nouvelle personne", fill ``fields`` (names of :data:`REGISTRATION_LABELS`; a list's
+    value or its option's words), in the order given, through their French labels; tick the
+    person's consent; with ``submit``, press "Enregistrer". Returns the form (``#register-form``)."""
+    await page.get_by_role("button", name="Nouvelle personne").click()
+    form = page.locator("#register-form")
+    for name, value in fields.items():
+        field = form.get_by_label(REGISTRATION_LABELS[name], exact=True)
+        if name in _CHOSEN:
+            await field.select_option(value)
+        else:
+            await field.fill(value)
+    await form.get_by_label("La personne consent").check()
+    if submit:
+        await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    return form
 
 
 def register_via_api(server: LiveServer, agent: Agent, **fields: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from app.appointments.models import Appointment
 from tests.appointments.helpers import CASA_TZ, iso, next_weekday
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import desk_id, open_file, register_via_api, sign_in
+from tests.web.helpers import desk_id, fill_registration, open_file, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -219,18 +219,10 @@ async def test_registration_and_edit_take_documents_arabic_name_email_nationalit
 ) -> None:
     agent = server.make_agent()
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Prénom(s)").fill("Mariama")
-    await form.get_by_label("Nom", exact=True).fill("Ndiaye")
-    await form.get_by_label("Nom en écriture arabe").fill("مريم انجاي")
-    await form.get_by_label("Courriel de la personne").fill("mariama@example")
-    await form.get_by_label("Nationalité").fill("SN")
-    await form.get_by_label("Pièce d'identité (type)").select_option("passport")
-    await form.get_by_label("Numéro de la pièce").fill("A0 123 4567")
-    await form.get_by_label("Pays de délivrance").fill("SN")
-    await form.locator("input[name=consent]").check()
-    await form.get_by_role("button", name="Enregistrer").click()
+    form = await fill_registration(
+        page, given_names="Mariama", family_name="Ndiaye", name_arabic="مريم انجاي", email="mariama@example",
+        nationality="SN", document_type="passport", document_number="A0 123 4567", document_country="SN",
+    )  # fmt: skip
     await expect(form.get_by_label("Courriel de la personne")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#register-msg")).to_contain_text("Courriel de la personne")
     await form.get_by_label("Courriel de la personne").fill("mariama@example.org")

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import fill_registration, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -57,13 +57,7 @@ async def test_screens_fit_phone_and_desk(
     await page.locator("#person .list button").first.click()
     await expect(page.locator(".timeline li")).to_have_count(1)
     await check(page, folder, "5-case")
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Prénom(s)").fill("Ndeye Fatou")
-    await form.get_by_label("Nom", exact=True).fill("Mbaye Diallo")
-    await form.get_by_label("Date de naissance").fill("1994-03")
-    await form.get_by_label("La personne consent").check()
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    await fill_registration(page, given_names="Ndeye Fatou", family_name="Mbaye Diallo", date_of_birth="1994-03")
     await page.locator("#candidates button").first.click()
     await expect(page.locator("#compare table")).to_be_visible()
     await check(page, folder, "6-duplicates")

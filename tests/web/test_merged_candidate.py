@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from tests.imports.conftest import csv_file
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import fill_registration, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -40,14 +40,7 @@ async def test_a_candidate_found_through_a_merged_file_names_it(page: Page, serv
     survivor, merged = _merged_tall(server, agent)
 
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Prénom(s)").fill("Ousseynou")
-    await form.get_by_label("Nom", exact=True).fill("Tal")
-    await form.get_by_label("Sexe").select_option("male")
-    await form.get_by_label("Date de naissance").fill("1990-06-05")
-    await form.get_by_label("La personne consent").check()
-    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    await fill_registration(page, given_names="Ousseynou", family_name="Tal", sex="male", date_of_birth="1990-06-05")
 
     candidates = page.locator("#candidates li")
     await expect(candidates).to_have_count(1)

@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 
 from tests.imports.conftest import csv_file
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import fill_registration, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -108,13 +108,7 @@ async def test_duplicate_reasons_and_field_reasons_are_french_words(page: Page, 
         origin_region="SN-TH", host_city="Casablanca",
     )  # fmt: skip
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Prénom(s)").fill("Fatou")
-    await form.get_by_label("Nom", exact=True).fill("Ndiaye")
-    await form.get_by_label("Date de naissance").fill("2999-01-01")
-    await form.get_by_label("La personne consent").check()
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    form = await fill_registration(page, given_names="Fatou", family_name="Ndiaye", date_of_birth="2999-01-01")
     await expect(page.locator("#register-msg")).to_contain_text("date dans le futur")
 
     await form.get_by_label("Date de naissance").fill("1990-01-01")

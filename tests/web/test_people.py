@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Page, Route, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import fill_registration, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -161,12 +161,7 @@ async def test_registration_shows_duplicates_compares_and_opens_the_same_person(
     agent = server.make_agent()
     existing = register_via_api(server, agent, given_names="Ibrahima", family_name="Sow", date_of_birth="1988-02-11")
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    await page.locator("#register-form").get_by_label("Prénom(s)").fill("Ibrahima")
-    await page.locator("#register-form").get_by_label("Nom", exact=True).fill("Sow")
-    await page.locator("#register-form").get_by_label("Date de naissance").fill("1988-02-11")
-    await page.locator("#register-form").get_by_label("La personne consent").check()
-    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    await fill_registration(page, given_names="Ibrahima", family_name="Sow", date_of_birth="1988-02-11")
 
     await expect(page.get_by_role("heading", name="Personnes déjà enregistrées")).to_be_focused()
     candidates = page.locator("#candidates li")
@@ -189,12 +184,9 @@ async def test_registration_shows_duplicates_compares_and_opens_the_same_person(
 async def test_a_registration_lost_on_the_way_back_is_resent_with_the_same_key(page: Page, server: LiveServer) -> None:
     agent = server.make_agent()
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    await page.locator("#register-form").get_by_label("Prénom(s)").fill("Aminata")
-    await page.locator("#register-form").get_by_label("Nom", exact=True).fill("Kane")
-    await page.locator("#register-form").get_by_label("Téléphone").fill("0661234567")
-    await page.locator("#register-form").get_by_label("Langue dans laquelle la notice a été donnée").select_option("wo")
-    await page.locator("#register-form").get_by_label("La personne consent").check()
+    form = await fill_registration(
+        page, submit=False, given_names="Aminata", family_name="Kane", phone="0661234567", notice_language="wo"
+    )
 
     keys: list[str] = []
 
@@ -213,7 +205,7 @@ async def test_a_registration_lost_on_the_way_back_is_resent_with_the_same_key(p
         "Le serveur n'a pas répondu (connexion coupée ?) : ce qui a été envoyé a pu être enregistré ou non. "
         "Le formulaire est gardé ; le renvoyer tel quel ne crée rien en double."
     )
-    assert await page.locator("#register-form").get_by_label("Prénom(s)").input_value() == "Aminata"
+    assert await form.get_by_label("Prénom(s)").input_value() == "Aminata"
     await expect(page.get_by_role("button", name="Enregistrer", exact=True)).to_be_enabled()
 
     await page.get_by_role("button", name="Enregistrer", exact=True).click()
@@ -232,24 +224,17 @@ async def test_a_registration_lost_on_the_way_back_is_resent_with_the_same_key(p
 async def test_invalid_field_is_named_and_highlighted_in_french(page: Page, server: LiveServer) -> None:
     agent = server.make_agent()
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    await page.locator("#register-form").get_by_label("Prénom(s)").fill("Ousmane")
-    await page.locator("#register-form").get_by_label("Nom", exact=True).fill("Ba")
-    await page.locator("#register-form").get_by_label("Date de naissance").fill("31-12-1990")
-    await page.locator("#register-form").get_by_label("La personne consent").check()
-    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    form = await fill_registration(page, given_names="Ousmane", family_name="Ba", date_of_birth="31-12-1990")
     alert = page.locator("#register-msg")
     await expect(alert).to_contain_text("Vérifiez les champs signalés")
     await expect(alert).to_contain_text("Date de naissance : valeur non valide")
-    await expect(page.locator("#register-form").get_by_label("Date de naissance")).to_have_attribute(
-        "aria-invalid", "true"
-    )
-    await expect(page.locator("#register-form").get_by_label("Date de naissance")).to_be_focused()
+    await expect(form.get_by_label("Date de naissance")).to_have_attribute("aria-invalid", "true")
+    await expect(form.get_by_label("Date de naissance")).to_be_focused()
     assert "errors" not in await alert.inner_text()
     await assert_accessible(page)
 
     # corrected and registered: the emptied form keeps no mark of the refusal
-    await page.locator("#register-form").get_by_label("Date de naissance").fill("1990-12-31")
+    await form.get_by_label("Date de naissance").fill("1990-12-31")
     await page.get_by_role("button", name="Enregistrer", exact=True).click()
     await expect(page.locator("#registered-link")).to_be_visible()
-    await expect(page.locator("#register-form [aria-invalid]")).to_have_count(0)
+    await expect(form.locator("[aria-invalid]")).to_have_count(0)

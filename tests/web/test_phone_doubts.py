@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import sign_in
+from tests.web.helpers import fill_registration, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -21,14 +21,9 @@ async def test_a_number_typed_without_its_prefix_is_flagged_at_registration_in_t
 ) -> None:
     agent = server.make_agent()
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Guichet").select_option("CASA-BASE")
-    await form.get_by_label("Prénom(s)").fill("Mamadou")
-    await form.get_by_label("Nom", exact=True).fill("Cissé")
-    await form.get_by_label("Téléphone").fill("77 123 45 67")
-    await form.get_by_label("La personne consent").check()
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    await fill_registration(
+        page, desk_code="CASA-BASE", given_names="Mamadou", family_name="Cissé", phone="77 123 45 67"
+    )
     box = page.locator("#register-msg")
     await expect(box.get_by_role("link")).to_contain_text("Personne enregistrée sous le numéro")
     await expect(box).to_contain_text(f"Téléphone : +221771234567 — {DOUBT}")
@@ -56,14 +51,9 @@ async def test_a_number_typed_without_its_prefix_is_flagged_at_registration_in_t
 async def test_a_number_with_its_prefix_is_confirmed_without_a_doubt(page: Page, server: LiveServer) -> None:
     agent = server.make_agent()
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Guichet").select_option("CASA-BASE")
-    await form.get_by_label("Prénom(s)").fill("Mamadou")
-    await form.get_by_label("Nom", exact=True).fill("Cissé")
-    await form.get_by_label("Téléphone").fill("+221 77 123 45 67")
-    await form.get_by_label("La personne consent").check()
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    await fill_registration(
+        page, desk_code="CASA-BASE", given_names="Mamadou", family_name="Cissé", phone="+221 77 123 45 67"
+    )
     box = page.locator("#register-msg")
     await expect(box.get_by_role("link")).to_contain_text("Personne enregistrée sous le numéro")
     await expect(box).to_have_class("msg ok")

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import open_file, register_via_api, sign_in
+from tests.web.helpers import fill_registration, open_file, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -23,13 +23,7 @@ async def test_duplicate_panel_goes_when_the_form_changes_and_compares_identity_
         documents=[{"doc_type": "passport", "number": "A1234567", "issuing_country": "SN"}],
     )  # fmt: skip
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Prénom(s)").fill("Ibrahima")
-    await form.get_by_label("Nom", exact=True).fill("Sow")
-    await form.get_by_label("Date de naissance").fill("1988-02-11")
-    await form.get_by_label("La personne consent").check()
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    form = await fill_registration(page, given_names="Ibrahima", family_name="Sow", date_of_birth="1988-02-11")
     await page.locator("#candidates li").first.get_by_role("button", name="Comparer").click()
     table = page.locator("#compare table")
     for label, on_file in (
@@ -54,16 +48,10 @@ async def test_region_of_origin_and_situation_are_chosen_by_name_at_registration
 ) -> None:
     agent = server.make_agent()
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Prénom(s)").fill("Lamine")
-    await form.get_by_label("Nom", exact=True).fill("Badji")
-    region = form.get_by_label("Région d'origine")
-    await expect(region.locator("option", has_text="Ziguinchor")).to_have_count(1)
-    await region.select_option(label="Ziguinchor")
-    await form.get_by_label("Situation").select_option(label="Étudiant(e)")
-    await form.get_by_label("La personne consent").check()
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    # chosen by their words (the options' values are codes)
+    await fill_registration(
+        page, given_names="Lamine", family_name="Badji", origin_region="Ziguinchor", status_category="Étudiant(e)"
+    )
     await expect(page.locator("#registered-link")).to_be_visible()
     with server.api(agent) as http:
         made = http.get("/api/v1/registrants", params={"q": "Lamine Badji"}).json()["items"][0]

@@ -9,7 +9,7 @@ from playwright.async_api import Page, expect
 
 from tests.appointments.helpers import iso, next_weekday
 from tests.web.conftest import LiveServer
-from tests.web.helpers import desk_id, open_file, register_via_api, sign_in
+from tests.web.helpers import desk_id, fill_registration, open_file, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -29,13 +29,7 @@ async def test_the_registration_and_the_day_messages_go_once_the_agent_moved_on(
         assert booked.status_code == 201, booked.text
     await sign_in(page, server, agent)
 
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Guichet").select_option("CASA-BASE")
-    await form.get_by_label("Prénom(s)").fill("Mamadou")
-    await form.get_by_label("Nom", exact=True).fill("Cissé")
-    await form.get_by_label("La personne consent").check()
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    await fill_registration(page, desk_code="CASA-BASE", given_names="Mamadou", family_name="Cissé")
     await expect(page.locator("#register-msg")).to_contain_text("Personne enregistrée sous le numéro")
     await page.get_by_role("button", name="Rechercher", exact=True).click()
     await page.get_by_role("button", name="Nouvelle personne").click()
@@ -57,14 +51,9 @@ async def test_the_registration_and_the_day_messages_go_once_the_agent_moved_on(
 async def test_a_refused_registration_is_not_said_again_on_coming_back(page: Page, server: LiveServer) -> None:
     agent = server.make_agent()
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Guichet").select_option("CASA-BASE")
-    await form.get_by_label("Prénom(s)").fill("Mamadou")
-    await form.get_by_label("Nom", exact=True).fill("Cissé")
-    await form.get_by_label("Date de naissance").fill("1890-13-45")
-    await form.get_by_label("La personne consent").check()
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    form = await fill_registration(
+        page, desk_code="CASA-BASE", given_names="Mamadou", family_name="Cissé", date_of_birth="1890-13-45"
+    )
     await expect(page.locator("#register-msg")).to_be_visible()
     await expect(form.get_by_label("Date de naissance")).to_have_attribute("aria-invalid", "true")
     await page.get_by_role("button", name="Rechercher", exact=True).click()

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import fill_registration, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -20,15 +20,9 @@ async def test_a_candidate_sharing_the_last_digits_of_an_unverified_number_says_
                                date_of_birth="1970-02-03", phones=[{"number": "+221 77 123 45 67"}])  # fmt: skip
 
     await sign_in(page, server, agent)
-    await page.get_by_role("button", name="Nouvelle personne").click()
-    form = page.locator("#register-form")
-    await form.get_by_label("Prénom(s)").fill("Awa")
-    await form.get_by_label("Nom", exact=True).fill("Diop")
-    await form.get_by_label("Sexe").select_option("female")
-    await form.get_by_label("Date de naissance").fill("1994-03-12")
-    await form.get_by_label("Téléphone").fill("0077 123 45 67")  # +221 and the 00 mixed up: unverified
-    await form.get_by_label("La personne consent").check()
-    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    await fill_registration(  # +221 and the 00 mixed up: unverified
+        page, given_names="Awa", family_name="Diop", sex="female", date_of_birth="1994-03-12", phone="0077 123 45 67"
+    )
 
     candidates = page.locator("#candidates li")
     await expect(candidates).to_have_count(1)
