@@ -8,8 +8,8 @@ The rules:
   a named person) or be in a merge awaiting approval (409 ``merge-pending``);
 * the request names the ETag it read of each file (428 without, 412 when stale) and chooses, for
   every field whose values differ, which file's value the survivor keeps (422
-  ``merge-choices-missing`` naming each unchosen field); ``residence_status`` may only be taken
-  from the merged file by a supervisor or administrator (403 ``restricted-field``);
+  ``merge-choices-missing`` naming each unchosen field); a restricted field (``residence_status``)
+  may only be taken from the merged file by a supervisor or administrator (403 ``restricted-field``);
 * the survivor may not end with more phones or identity documents than the API accepts (409
   ``merge-too-many-values``, :mod:`app.merges.limits`);
 * an agent's merge at a desk with ``merge_requires_approval`` is only proposed: a supervisor or
@@ -65,7 +65,6 @@ from app.registrants import lock_order, prepare, repository
 from app.registrants.errors import RestrictedField, merged_into
 from app.registrants.models import Registrant
 
-SENSITIVE = frozenset({"residence_status"})
 _DATES = frozenset({"arrival_date"})
 
 
@@ -128,13 +127,14 @@ async def load_pair(
 
 
 def conflicts(survivor: Registrant, merged: Registrant, actor: Actor) -> list[FieldConflict]:
-    """The mergeable fields whose values differ (``residence_status`` values masked for agents)."""
+    """The mergeable fields whose values differ (the restricted fields' values,
+    :data:`app.registrants.prepare.SENSITIVE`, null for a role that may not read them)."""
     mine, theirs = fields_of(survivor), fields_of(merged)
     out = []
     for name in MERGEABLE:
         if mine[name] == theirs[name]:
             continue
-        hidden = name in SENSITIVE and not actor.reads_sensitive
+        hidden = name in prepare.SENSITIVE and not actor.reads_sensitive
         shown = (None, None) if hidden else (mine[name], theirs[name])
         out.append(FieldConflict.model_validate({"field": name, "survivor": shown[0], "merged": shown[1]}))
     return out
@@ -214,10 +214,12 @@ def _check_choices(actor: Actor, found: list[FieldConflict], choices: Mapping[An
             missing=missing,
             conflicts=[c.model_dump(mode="json") for c in found if c.field in missing],
         )
-    if choices.get("residence_status") == "merged" and not actor.reads_sensitive:
+    taken = sorted(n for n in prepare.SENSITIVE if choices.get(n) == "merged")
+    if taken and not actor.reads_sensitive:
         raise RestrictedField(
-            "Only a supervisor or an administrator may take residence_status from the merged file.",
-            detail_fr="Seul un superviseur ou un administrateur peut reprendre residence_status du dossier fusionné.",
+            f"Only a supervisor or an administrator may take {taken[0]} from the merged file.",
+            detail_fr=f"Seul un superviseur ou un administrateur peut reprendre {taken[0]} du dossier fusionné.",
+            field=taken[0],
         )
 
 
@@ -330,7 +332,7 @@ async def execute(
             "merged_id": str(merged.id),
             "merged_registration_number": merged.registration_number,
             "choices": record.choices,
-            "changes": audit.diff(before_audit, prepare.snapshot(survivor), sensitive=SENSITIVE),
+            "changes": audit.diff(before_audit, prepare.snapshot(survivor), sensitive=prepare.SENSITIVE),
             "moved": moved,
         },
     )

@@ -117,7 +117,7 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
     await session.flush()
     restored = moves.counts(record.snapshot["moved"])
     for one, changes in (
-        (survivor, audit.diff(before_audit, prepare.snapshot(survivor), sensitive=merges.SENSITIVE)),
+        (survivor, audit.diff(before_audit, prepare.snapshot(survivor), sensitive=prepare.SENSITIVE)),
         (merged, {}),
     ):
         await audit.record(

@@ -8,7 +8,8 @@ have inaccurate data rectified, the desk keeping the trace of what it changed).
 
 The history is read by supervisors and administrators of the person's desk, and auditors
 (``GET /api/v1/registrants/{id}/corrections``, audited ``registrant.corrections_read``); the
-residence status (restricted) only by those who may read it. It is part of the subject-access
+restricted fields (``app.registrants.prepare.SENSITIVE``: the residence status) only by those who
+may read them. It is part of the subject-access
 archive and deleted by erasure.
 """
 
@@ -27,11 +28,11 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
 from app.privacy.models import RegistrantCorrection
+from app.registrants import prepare
 from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
 
 READ_ROLES: Final = frozenset({"admin", "supervisor", "auditor"})
-RESTRICTED: Final = frozenset({"residence_status"})
 
 
 def masked(changes: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, str | None]]:
@@ -91,7 +92,8 @@ async def rows_of(session: AsyncSession, *, registrant_id: uuid.UUID) -> list[Re
 async def history(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[RegistrantCorrection]:
     """The correction history of a registrant, oldest first; audited ``registrant.corrections_read``.
 
-    Restricted fields' corrections are left out for an actor who may not read them. Raises
+    The restricted fields' corrections (:data:`app.registrants.prepare.SENSITIVE`) are left out
+    for an actor who may not read them. Raises
     ``Forbidden`` (403) for agents, ``NotFound`` (404) for an unknown registrant or one of a desk
     the actor does not belong to, ``RegistrantMerged`` (409) for a file merged into another (its
     corrections come back with it at an unmerge).
@@ -108,7 +110,7 @@ async def history(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UU
         raise merged_into(registrant.merged_into_id)
     rows = await rows_of(session, registrant_id=registrant_id)
     if not actor.reads_sensitive:
-        rows = [r for r in rows if r.field not in RESTRICTED]
+        rows = [r for r in rows if r.field not in prepare.SENSITIVE]
     await audit.record(
         session,
         actor=actor,

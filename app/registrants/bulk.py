@@ -32,7 +32,6 @@ from app.registrants import prepare
 from app.registrants.matching import PersonKeys
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 from app.registrants.normalize import PhoneReading
-from app.registrants.prepare import SENSITIVE
 from app.registrants.schemas import RegistrantCreate
 
 _REGISTRANTS = cast(Table, Registrant.__table__)
@@ -187,7 +186,7 @@ def rows_of(
         out.documents += [{"registrant_id": rid, **d} for d in new.documents]
         out.consents += [{"registrant_id": rid, **c} for c in new.consents]
         out.keys += key_rows(new, keys, derived)
-        changes = audit.diff({}, prepare.snapshot_of(values, new.phones, new.documents), sensitive=SENSITIVE)
+        changes = audit.diff({}, prepare.snapshot_of(values, new.phones, new.documents), sensitive=prepare.SENSITIVE)
         event, payload = audit.event_values(
             actor=actor,
             action="registrant.create",

@@ -4,7 +4,7 @@ withdrawn). Reads (actions ending in ``read``) are not listed; reading the histo
 
 The values of a creation or correction are kept out of the hash-chained event, in its erasable
 payload (:mod:`app.audit.payloads`): they are shown from there, and stay masked once the person's
-file was erased. Values the reader may not see (``app.registrants.service.SENSITIVE``) were
+file was erased. Values the reader may not see (``app.registrants.prepare.SENSITIVE``) were
 masked when the event was written and stay masked here.
 """
 

@@ -32,7 +32,11 @@ PLAIN = (
     "host_city", "email", "languages", "status_category", "occupation", "arrival_date", "residence_status", "notes",
 )  # fmt: skip
 SENSITIVE = frozenset({"residence_status"})
-"""Fields only supervisors and administrators read or write; masked in audit details."""
+"""The restricted fields of a person's file: only supervisors and administrators
+(``Actor.reads_sensitive``) read or write them; masked in audit details. The one list: the file's
+read (:func:`app.registrants.service.present`), its writing (:func:`check_restricted`), the
+corrections history (:mod:`app.privacy.rectification`) and a merge's comparison and choices
+(:mod:`app.merges.service`) read it here, as ``prepare.SENSITIVE``, when they run."""
 AUDITED = (*PLAIN, "origin_region_code", "origin_departement_code", "host_region_code", "phones", "documents")
 
 

@@ -39,7 +39,6 @@ from app.registrants import keys as match_keys
 from app.registrants.errors import ConsentAlreadyWithdrawn, DeskRequired, PossibleDuplicates, merged_into
 from app.registrants.models import Consent, Registrant
 from app.registrants.normalize import PhoneReading, validate_document_number
-from app.registrants.prepare import SENSITIVE
 from app.registrants.schemas import (
     ConsentIn,
     DuplicateCandidate,
@@ -357,10 +356,12 @@ async def _raise_if_merged(session: AsyncSession, *, actor: Actor, registrant_id
 
 def present(registrant: Registrant | Mapping[str, Any], actor: Actor) -> RegistrantOut:
     """The API's view of a registrant (an ORM object or a row read as a mapping) for ``actor``:
-    ``residence_status`` is null unless they may read it."""
+    the restricted fields (:data:`app.registrants.prepare.SENSITIVE`: ``residence_status``) are
+    null unless they may read them."""
     out = RegistrantOut.model_validate(registrant)
     if not actor.reads_sensitive:
-        out.residence_status = None
+        for name in prepare.SENSITIVE:
+            setattr(out, name, None)
     return out
 
 
@@ -451,7 +452,7 @@ async def update(
     corrected = await rectification.record(
         session, actor=actor, registrant=registrant, before=before, after=after, reason=reason
     )
-    diff = audit.diff(before, after, sensitive=SENSITIVE)
+    diff = audit.diff(before, after, sensitive=prepare.SENSITIVE)
     await audit.record(
         session,
         actor=actor,
