@@ -83,20 +83,36 @@ async def until_waiting(dsn: str, *, also: Awaitable[object] | None = None) -> N
 
 
 async def interleaved(
-    dsn: str, monkeypatch: pytest.MonkeyPatch, owner: object, name: str, first: Awaitable[T], second: Awaitable[T]
+    dsn: str,
+    monkeypatch: pytest.MonkeyPatch,
+    owner: object,
+    name: str,
+    first: Awaitable[T],
+    second: Awaitable[T],
+    *,
+    after: bool = False,
 ) -> tuple[T, T]:
     """Run ``first`` until it calls ``owner.name`` (a coroutine function) for the first time and
-    hold it there; run ``second`` until a transaction waits on a lock; then let ``first`` go on.
-    Both answers, ``first``'s first. How a test puts two requests at the point where locks taken in
-    opposite orders deadlock (PostgreSQL cancels one of them after ``deadlock_timeout``)."""
+    hold it there (with ``after``: once that call returned); run ``second`` until a transaction
+    waits on a lock; then let ``first`` go on. Both answers, ``first``'s first. How a test puts two
+    requests at the point where locks taken in opposite orders deadlock (PostgreSQL cancels one of
+    them after ``deadlock_timeout``)."""
     reached, go = asyncio.Event(), asyncio.Event()
     called = getattr(owner, name)
+    calls = 0
 
     async def held(*args: object, **kwargs: object) -> object:
-        if not reached.is_set():
+        nonlocal calls
+        calls += 1
+        hold = calls == 1
+        if hold and not after:
             reached.set()
             await go.wait()
-        return await called(*args, **kwargs)
+        result = await called(*args, **kwargs)
+        if hold and after:
+            reached.set()
+            await go.wait()
+        return result
 
     monkeypatch.setattr(owner, name, held)
     one = asyncio.ensure_future(first)

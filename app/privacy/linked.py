@@ -40,11 +40,17 @@ class LinkedFile:
     link: str
 
 
-async def person_files(session: AsyncSession, registrant_id: uuid.UUID, *, lock: bool = False) -> list[LinkedFile]:
+async def person_files(
+    session: AsyncSession, registrant_id: uuid.UUID, *, transfers: bool = True, lock: bool = False
+) -> list[LinkedFile]:
     """Every file of the person of ``registrant_id``, that one first, then in the order found
-    (breadth first): the files merged into each or each one's survivor, and the files on either
-    side of each transfer. ``lock``: the rows are read again ``FOR UPDATE`` (an erasure, which has
-    locked them first in id order: :mod:`app.registrants.lock_order`). An unknown id gives ``[]``."""
+    (breadth first): the files merged into each or each one's survivor, and, with ``transfers``,
+    the files on either side of each transfer. Without ``transfers``: the files one anonymisation
+    erases together (:func:`app.privacy.erasure.anonymise`: the survivor and the files merged
+    into it), which retention locks. Read without a lock, to learn which files to lock
+    (:mod:`app.registrants.lock_order`); ``lock``: the rows are read again ``FOR UPDATE``, once
+    they were locked in id order, so that what another transaction committed meanwhile is seen.
+    An unknown id gives ``[]``."""
     seen: dict[uuid.UUID, str] = {registrant_id: "request"}
     found: list[LinkedFile] = []
     frontier = [registrant_id]
@@ -58,11 +64,12 @@ async def person_files(session: AsyncSession, registrant_id: uuid.UUID, *, lock:
         nearby: list[tuple[uuid.UUID, str]] = [(r.merged_into_id, "merge") for r in rows if r.merged_into_id]
         merged = select(Registrant.id).where(Registrant.merged_into_id.in_(ids))
         nearby += [(i, "merge") for i in (await session.execute(merged)).scalars()]
-        transfers = select(CaseTransfer.source_registrant_id, CaseTransfer.target_registrant_id).where(
-            or_(CaseTransfer.source_registrant_id.in_(ids), CaseTransfer.target_registrant_id.in_(ids))
-        )
-        for source, target in (await session.execute(transfers.order_by(CaseTransfer.transferred_at))).all():
-            nearby += [(source, "transfer"), (target, "transfer")]
+        if transfers:
+            moved = select(CaseTransfer.source_registrant_id, CaseTransfer.target_registrant_id).where(
+                or_(CaseTransfer.source_registrant_id.in_(ids), CaseTransfer.target_registrant_id.in_(ids))
+            )
+            for source, target in (await session.execute(moved.order_by(CaseTransfer.transferred_at))).all():
+                nearby += [(source, "transfer"), (target, "transfer")]
         frontier = []
         for other, link in nearby:
             if other not in seen:

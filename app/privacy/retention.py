@@ -38,7 +38,7 @@ from app.core.context import SYSTEM_ACTOR
 from app.core.db import after_commit
 from app.documents.models import Document
 from app.documents.storage import Storage, create_storage
-from app.privacy import erasure, holds
+from app.privacy import erasure, holds, linked
 from app.privacy.models import LegalHold
 from app.registrants import lock_order
 from app.registrants.models import Registrant
@@ -182,16 +182,19 @@ async def run_retention(
         report.items.append(_item("registrant", rid, since, why, held.get(rid)))
     if not apply:
         return report
+    anonymised = [rid for rid, _ in people if rid not in held]
+    # Every file the run anonymises, in id order, before any other row (a case emptied below, a
+    # person's records): the order of app.registrants.lock_order, which a case write follows too.
+    files: set[uuid.UUID] = set()
+    for rid in anonymised:
+        files.update(f.registrant.id for f in await linked.person_files(session, rid, transfers=False))
+    await lock_order.lock_files(session, files, update=True)
     for case_id, rid, _ in cases:
         if rid not in held:
             report.storage_keys += await _expire_case(session, case_id=case_id, registrant_id=rid)
             report.done.append(case_id)
-    for rid, _ in people:
-        if rid in held:
-            continue
-        await lock_order.lock_files(session, await lock_order.person_files(session, rid), update=True)
-        registrant = await session.get(Registrant, rid, with_for_update=True)
-        assert registrant is not None
+    for rid in anonymised:
+        registrant = (await linked.person_files(session, rid, transfers=False, lock=True))[0].registrant
         outcome = await erasure.anonymise(
             session, actor=SYSTEM_ACTOR, registrant=registrant, bands=policy.bands, now=now, trigger="retention"
         )

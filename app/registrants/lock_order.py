@@ -13,14 +13,16 @@ subject request, an appointment, an agent…):
 2. then the other rows.
 
 The erasure (files of the person, then the subject request, then every row of theirs it
-scrubs), a merge and an unmerge (both files, then the merge record and the records moved), the
+scrubs), the retention run (the files of every person it anonymises, then the closed cases it
+empties and those people's rows), a merge and an unmerge (both files, then the merge record and the records moved), the
 resolution of a flagged import row (the file linked to, then the batch and the row), a case or
 appointment write (the person, then the case, the agent) all follow it. SQLite serialises writers
 (``BEGIN IMMEDIATE``): nothing to order there, and ``FOR UPDATE`` is not sent.
 
-Files are read without a lock to learn which to lock (a survivor, the files merged into it); a
-merge or unmerge committed in the instant between that read and the lock can still leave one
-file locked out of order.
+Files are read without a lock to learn which to lock (a survivor, the files merged into it:
+:func:`with_survivors`; every file of a person, through merges and transfers or through merges
+only: :func:`app.privacy.linked.person_files`); a merge or unmerge committed in the instant
+between that read and the lock can still leave one file locked out of order.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.registrants.models import Registrant
@@ -50,12 +52,3 @@ async def with_survivors(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set
         return named
     stmt = select(Registrant.merged_into_id).where(Registrant.id.in_(named), Registrant.merged_into_id.is_not(None))
     return named | {s for s in (await session.execute(stmt)).scalars() if s is not None}
-
-
-async def person_files(session: AsyncSession, registrant_id: uuid.UUID) -> set[uuid.UUID]:
-    """Every file of the person ``registrant_id`` belongs to: it, its survivor and the files merged
-    into that survivor (merges repoint chains: one level), read without a lock."""
-    stmt = select(Registrant.merged_into_id).where(Registrant.id == registrant_id)
-    root = (await session.execute(stmt)).scalar_one_or_none() or registrant_id
-    stmt = select(Registrant.id).where(or_(Registrant.id == root, Registrant.merged_into_id == root))
-    return {registrant_id, *(await session.execute(stmt)).scalars()}
