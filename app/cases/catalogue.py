@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
-from app.cases.catalogue_data import SEED_SERVICE_TYPES
+from app.cases.catalogue_data import DOCUMENT_LABELS, SEED_SERVICE_TYPES
 from app.cases.errors import (
     PartnerInactive,
     PartnerNameTaken,
@@ -67,6 +67,12 @@ async def seed_service_types(session: AsyncSession) -> int:
     session.add_all(new)
     await session.flush()
     return len(new)
+
+
+def document_labels() -> dict[str, dict[str, str]]:
+    """The words of every document code, ``{language: {code: words}}`` for ``fr`` and ``en`` (a
+    copy of :data:`app.cases.catalogue_data.DOCUMENT_LABELS`, which the messages use too)."""
+    return {language: dict(labels) for language, labels in DOCUMENT_LABELS.items()}
 
 
 async def list_service_types(session: AsyncSession, *, include_retired: bool) -> list[ServiceType]:

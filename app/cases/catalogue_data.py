@@ -215,8 +215,9 @@ DOCUMENT_LABELS: Final[dict[str, dict[str, str]]] = {
     },
 }
 """What the person reads for a document code of the catalogue (``documents_required``), of an
-identity document (``doc_type``) or of an uploaded document (``kind``), in French and English —
-the web client's wording (``app/web/static/i18n_more.js``) where it has one."""
+identity document (``doc_type``) or of an uploaded document (``kind``), in French and English.
+The one table: the web client shows these words too, from ``GET
+/api/v1/service-types/document-labels`` (``app/web/static/document_labels.js``)."""
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

@@ -10,6 +10,7 @@ from fastapi import Header, Query, Response
 from app.auth.deps import AdminActor, CurrentActor
 from app.cases import catalogue
 from app.cases.catalogue_schemas import (
+    DocumentLabels,
     PartnerCreate,
     PartnerOut,
     PartnerUpdate,
@@ -35,6 +36,14 @@ async def list_service_types(
     """The catalogue by code (a short list, not paginated); retired types with ``include_retired``."""
     types = await catalogue.list_service_types(session, include_retired=include_retired)
     return [ServiceTypeOut.model_validate(t) for t in types]
+
+
+@service_types_router.get("/document-labels", response_model=DocumentLabels)
+async def document_labels(actor: CurrentActor) -> DocumentLabels:
+    """The words of every document code in French and English: the catalogue's usual documents,
+    identity document types, uploaded documents' kinds. The web client shows these words, the
+    ones the messages to the person use (one table: ``app/cases/catalogue_data.py``)."""
+    return DocumentLabels.model_validate(catalogue.document_labels())
 
 
 @service_types_router.post("", status_code=201, response_model=ServiceTypeOut)

@@ -78,6 +78,15 @@ class ServiceTypeUpdate(PartialUpdate):
     is_active: StrictBool | None = None
 
 
+class DocumentLabels(BaseModel):
+    """The words of the document codes, by language (``{"passport": "Passeport", …}``): the
+    catalogue's ``documents_required``, identity documents' ``doc_type`` and uploaded documents'
+    ``kind``, as the messages to the person say them (``app/cases/catalogue_data.py``)."""
+
+    fr: dict[str, str]
+    en: dict[str, str]
+
+
 class ServiceTypeOut(BaseModel):
     """A catalogue entry."""
 

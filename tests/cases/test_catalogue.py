@@ -6,6 +6,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.cases.catalogue import seed_service_types
+from app.cases.catalogue_data import DOCUMENT_LABELS
 from tests.cases.conftest import open_case
 from tests.conftest import Staff
 
@@ -132,3 +133,11 @@ async def test_retiring_is_audited(client: httpx.AsyncClient, admin: Staff) -> N
     events = await client.get("/api/v1/audit/events?action=service_type.retire", headers=admin.headers)
     [event] = events.json()["items"]
     assert event["details"]["changes"]["is_active"] == {"before": True, "after": False}
+
+
+async def test_the_words_of_every_document_code_are_read_by_staff_only(client: httpx.AsyncClient, agent: Staff) -> None:
+    read = await client.get("/api/v1/service-types/document-labels", headers=agent.headers)
+    anonymous = await client.get("/api/v1/service-types/document-labels")
+    assert (read.status_code, read.json()) == (200, DOCUMENT_LABELS)
+    assert read.json()["fr"]["residence_card_or_receipt"] == "Carte de séjour ou récépissé"
+    assert anonymous.status_code == 401

@@ -1,8 +1,9 @@
 """Every code the API can send to a screen has words in both languages in the client's tables.
 
 ``code()`` shows an unknown code humanised (``same_origin_region`` → "same origin region"), which
-is English on a French screen: this reads the client's word tables (``i18n*.js``) and checks them
-against the API's own lists of codes, so a code added to the API without words fails here.
+is English on a French screen: this reads the client's word tables (``i18n*.js``, and the document
+words it takes from the API: ``DOCUMENT_LABELS``) and checks them against the API's own lists of
+codes, so a code added to the API without words fails here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import get_args
 import pytest
 
 from app.cases import workflow
-from app.cases.catalogue_data import SEED_SERVICE_TYPES
+from app.cases.catalogue_data import DOCUMENT_LABELS, SEED_SERVICE_TYPES
 from app.cases.referrals import REFERRAL_FIELDS_SENT
 from app.cases.transfer_copy import REGISTRANT_FIELDS_LISTED
 from app.cases.transfers import CASE_FIELDS_SENSITIVE, CASE_FIELDS_SENT
@@ -31,8 +32,9 @@ STATIC = Path(__file__).resolve().parents[2] / "app" / "web" / "static"
 
 
 def _words(lang: str) -> set[str]:
-    """Keys defined in the ``lang`` block of every ``i18n*.js`` table (``fr: { key: "…" }``)."""
-    found: set[str] = set()
+    """Keys defined in the ``lang`` block of every ``i18n*.js`` table (``fr: { key: "…" }``), and
+    the document codes the client's tables get from the API (``document_labels.js``)."""
+    found: set[str] = set(DOCUMENT_LABELS[lang])
     for path in STATIC.glob("i18n*.js"):
         text = path.read_text(encoding="utf-8")
         for block in re.finditer(rf"\b{lang}: \{{(.*?)\n  \}}", text, re.S):

@@ -1,11 +1,13 @@
 // Diaspora Desk web client: plain ES modules, no build step, one module per screen.
+import { loadDocumentLabels } from "./document_labels.js";
 import { $ } from "./dom.js";
 import { i18n, translatePage } from "./i18n.js";
 import { initSearch } from "./search.js";
 import { initSession } from "./session.js";
 import { initTabs, leaveAllowed } from "./tabs.js";
 
-// The other screens load once the search screen is up, not competing with the sign-in requests.
+// The other screens load once the search screen is up, not competing with the sign-in requests;
+// the document words the API gives come with them, before any screen draws a document.
 let loaded;
 const screens = new Promise((resolve) => { loaded = resolve; });
 // Until its module is there a form is not validated by the browser: a click on a field its module
@@ -13,7 +15,7 @@ const screens = new Promise((resolve) => { loaded = resolve; });
 const waiting = [...document.querySelectorAll("form[data-wait]")];
 for (const form of waiting) form.noValidate = true;
 document.addEventListener("desk:ready", () => {
-  import("./screens.js").then((module) => {
+  Promise.all([import("./screens.js"), loadDocumentLabels()]).then(([module]) => {
     module.initScreens();
     for (const form of waiting) form.noValidate = false;
     loaded();

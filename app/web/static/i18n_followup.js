@@ -55,22 +55,14 @@ export const FOLLOWUP_LABELS = {
   },
 };
 
-// The documents service types usually require (the catalogue's `documents_required`), and why a
-// message to the person was not sent (`reason` of a skipped notification).
+// Why a message to the person was not sent (`reason` of a skipped notification). The documents
+// service types usually require (`documents_required`) are in words from the API: document_labels.js.
 export const FOLLOWUP_CODES = {
   fr: {
-    identity_document: "Pièce d'identité", residence_card_or_receipt: "Titre de séjour ou récépissé",
-    work_contract_or_enrolment: "Contrat de travail ou certificat de scolarité", housing_proof: "Justificatif de logement",
-    supporting_documents: "Pièces justificatives", medical_documents: "Documents médicaux", cv: "CV",
-    business_plan: "Plan d'affaires", diplomas: "Diplômes", enrolment_certificate: "Certificat d'inscription",
     no_consent: "la personne n'a pas consenti à être contactée", no_channel: "aucun moyen de la joindre (téléphone vérifié ou e-mail)",
     opted_out: "la personne a choisi de ne recevoir aucun message",
   },
   en: {
-    identity_document: "Identity document", residence_card_or_receipt: "Residence permit or receipt",
-    work_contract_or_enrolment: "Work contract or enrolment certificate", housing_proof: "Proof of address",
-    supporting_documents: "Supporting documents", medical_documents: "Medical documents", cv: "CV",
-    business_plan: "Business plan", diplomas: "Diplomas", enrolment_certificate: "Enrolment certificate",
     no_consent: "the person did not consent to be contacted", no_channel: "no way to reach them (verified phone or e-mail)",
     opted_out: "the person chose to receive no messages",
   },
