@@ -1,4 +1,8 @@
-"""Every screen fits a phone (390×844) and a desk screen (1366×768): nothing off screen, no violation.
+"""Every screen fits a phone (390×844) and a desk screen (1366×768): nothing off screen, nothing
+overlapping, no label parted from its field, no list cutting its choice at desk width
+(``layout_faults.js``), no accessibility violation. The desk's screens, the administration's (staff
+accounts, desks' hours and holidays, the service catalogue) and a case's follow-up (the partner's
+answer, the documents missing, a closure request and its decision).
 
 Set ``WEB_SCREENSHOTS=<folder>`` to keep a screenshot of each screen there (to look at the layout).
 """
@@ -13,15 +17,40 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import fill_registration, register_via_api, sign_in
+from tests.web.helpers import desk_id, fill_registration, open_file, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
+LAYOUT_FAULTS = (Path(__file__).parent / "layout_faults.js").read_text(encoding="utf-8")
+"""What a screen must not show besides an overflow (overlaps, a label parted from its field, a list
+cutting its choice at desk width): see the file."""
+
+
+OFF_SCREEN = """() => {
+  const edge = document.documentElement.clientWidth + 0.5;
+  const past = (e) => e.getBoundingClientRect().right > edge;
+  return [...document.querySelectorAll("body *")].filter((e) => past(e) && !past(e.parentElement))
+    .map((e) => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}${e.className ? "." + e.className : ""}`);
+}"""
+"""The outermost elements that reach past the right edge (where an overflow comes from)."""
+
+
+def _folder(viewport: tuple[int, int], tmp_path: Path) -> Path:
+    """Where the screenshots of ``viewport`` go (``WEB_SCREENSHOTS``, else the test's tmp folder)."""
+    folder = Path(os.environ.get("WEB_SCREENSHOTS", tmp_path)) / f"{viewport[0]}x{viewport[1]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 async def check(page: Page, folder: Path, name: str) -> None:
+    """Keep a screenshot; nothing off screen sideways, nothing overlapping or cut
+    (:data:`LAYOUT_FAULTS`), no accessibility violation."""
     await page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
     overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name}: {overflow}px off screen"
+    assert overflow <= 0, f"{name}: {overflow}px off screen: {await page.evaluate(OFF_SCREEN)}"
+    faults = await page.evaluate(LAYOUT_FAULTS)
+    assert faults == [], f"{name}: {faults}"
     await assert_accessible(page)
 
 
@@ -29,8 +58,7 @@ async def check(page: Page, folder: Path, name: str) -> None:
 async def test_screens_fit_phone_and_desk(
     page: Page, server: LiveServer, viewport: tuple[int, int], tmp_path: Path
 ) -> None:
-    folder = Path(os.environ.get("WEB_SCREENSHOTS", tmp_path)) / f"{viewport[0]}x{viewport[1]}"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _folder(viewport, tmp_path)
     agent = server.make_agent()
     person = register_via_api(
         server, agent, given_names="Ndèye Fatou", family_name="Mbaye-Diallo", date_of_birth="1994-03",
@@ -50,6 +78,7 @@ async def test_screens_fit_phone_and_desk(
     await expect(page.get_by_role("heading", name="Ndèye Fatou Mbaye-Diallo")).to_be_visible()
     await page.locator("#book").get_by_role("button", name="Voir les créneaux libres").click()
     await expect(page.locator("#book fieldset.slots")).to_be_visible()
+    await page.locator("#case-service").select_option("RESIDENCE_MA")  # the longest name of the catalogue
     await check(page, folder, "3-person")
     await page.locator("#person").get_by_role("button", name="Modifier").click()
     await check(page, folder, "4-edit")
@@ -119,3 +148,91 @@ async def test_screens_fit_phone_and_desk(
     await expect(page.locator("#pending-list li")).to_have_count(1)
     await expect(page.locator("#disc-register-list li")).to_have_count(1)
     await check(page, folder, "11-privacy")
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)], ids=["phone", "desk"], indirect=True)
+async def test_administration_screens_fit_phone_and_desk(
+    page: Page, server: LiveServer, viewport: tuple[int, int], tmp_path: Path
+) -> None:
+    folder = _folder(viewport, tmp_path)
+    admin = server.make_agent("admin", ["CASA-BASE", "DKR-MOB"])
+    with server.api(admin) as http:  # a holiday named at length, in the year the screen shows
+        holiday = {
+            "day": f"{dt.date.today().year}-12-31",
+            "name": "Fin d'année : fermeture décidée par le consulat général",
+        }
+        added = http.post(f"/api/v1/desks/{desk_id(server, admin, 'DKR-MOB')}/holidays", json=holiday)
+        assert added.status_code == 201, added.text
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Administration").click()
+    await expect(page.locator("#staff-list li").first).to_be_visible()
+    await check(page, folder, "a1-staff")
+    row = page.locator("#staff-list li", has_text=admin.email)
+    await row.get_by_role("button", name="Modifier le rôle et les guichets").click()
+    await expect(row.locator("form")).to_be_visible()
+    await check(page, folder, "a2-staff-edit")
+
+    await page.get_by_role("button", name="Guichets", exact=True).click()
+    await page.get_by_role("button", name="Horaires et jours fériés : Guichet unique mobilité — Dakar").click()
+    hours = page.locator("#hours-form")
+    monday = hours.locator(".hours-day[data-day='1']")
+    await monday.get_by_role("button", name="Ajouter une plage : lundi").click()
+    await expect(monday.locator(".hours-range")).to_have_count(2)
+    await expect(page.locator("#holiday-list li")).to_contain_text(holiday["name"])
+    await check(page, folder, "a3-desk-hours")
+
+    await page.get_by_role("button", name="Catalogue des services").click()
+    row = page.locator("#service-list li[data-code=SOCIAL]")
+    await row.get_by_role("button", name="Modifier : Accompagnement social").click()
+    await expect(row.locator("form")).to_be_visible()
+    await check(page, folder, "a4-services")
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)], ids=["phone", "desk"], indirect=True)
+async def test_case_follow_up_screens_fit_phone_and_desk(
+    page: Page, server: LiveServer, viewport: tuple[int, int], tmp_path: Path
+) -> None:
+    """The partner's answer to a referral, the documents asked of the person, a closure request
+    (the agent's fields, then the supervisor's decision)."""
+    folder = _folder(viewport, tmp_path)
+    agent, supervisor, admin = server.make_agent(), server.make_agent("supervisor"), server.make_agent("admin")
+    person = register_via_api(server, agent, given_names="Ndèye Fatou", family_name="Mbaye-Diallo")
+    partner = {
+        "name": "Organisation internationale pour les migrations — bureau de Rabat",
+        "kind": "international_organisation",
+    }
+    with server.api(admin) as http:
+        made = http.post("/api/v1/partners", json={**partner, "country": "MA", "service_types": ["RESIDENCE_MA"]})
+        assert made.status_code == 201, made.text
+    with server.api(agent) as http:
+        body = {"registrant_id": person["id"], "service_type": "RESIDENCE_MA", "channel": "walk_in"}
+        case = http.post("/api/v1/cases", json=body).json()
+        consent = {"purpose": "partner_referral", "partner_name": partner["name"], "granted": True}
+        consent |= {"channel": "in_person", "notice_version": "2026-01", "language": "fr"}
+        assert http.post(f"/api/v1/registrants/{person['id']}/consents", json=consent).status_code == 201
+        referral = http.post(f"/api/v1/cases/{case['id']}/referrals", json={"partner_id": made.json()["id"]}).json()
+    await sign_in(page, server, agent)
+    await open_file(page, "Ndèye Fatou Mbaye-Diallo")
+    await page.get_by_role("button", name=case["case_number"]).click()
+    answer = page.locator(f"#referral-status-{referral['id']}-form")
+    await answer.get_by_label("Nouveau statut de l'orientation").select_option("answered")
+    await expect(answer.get_by_label("Réponse du partenaire")).to_be_visible()
+    await expect(page.locator("#documents-missing-form input[name=usual]")).to_have_count(4)
+    await check(page, folder, "f1-referral-answer-and-documents")
+
+    move = page.locator("#move-form")
+    await move.get_by_label("Passer au statut").select_option("pending_closure")
+    await move.get_by_label("Clôture proposée au superviseur").select_option("closed_withdrawn")
+    await move.get_by_label("Résultat").select_option("information")
+    await move.get_by_label("Note de clôture").fill("La personne a obtenu sa carte de séjour par un autre guichet.")
+    await check(page, folder, "f2-closure-asked")
+    await move.get_by_role("button", name="Changer le statut").click()
+    await expect(page.locator("#closure-request")).to_be_visible()
+    await page.get_by_role("button", name="Se déconnecter").click()
+
+    await sign_in(page, server, supervisor)
+    await open_file(page, "Ndèye Fatou Mbaye-Diallo")
+    await page.get_by_role("button", name=case["case_number"]).click()
+    decide = page.locator("#move-form")
+    await decide.get_by_label("Votre décision").select_option("in_follow_up")
+    await expect(decide.get_by_label("Motif du refus (l'agent le lira)")).to_be_visible()
+    await check(page, folder, "f3-closure-decision")

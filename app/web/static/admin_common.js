@@ -51,6 +51,14 @@ export function failed(box, error) {
   focusOn(box);
 }
 
+/** The words of a list's row: `title` in bold, then ` · details` (its buttons go after it, beside
+ * the words at desk width and below them on a phone: style.css `.row-words`). */
+export function rowWords(title, details) {
+  const words = el("span", null, { class: "row-words" });
+  words.append(el("strong", title), ` · ${details}`);
+  return words;
+}
+
 /** A labelled input: `[label, input]`, the input's id `id`. */
 export function field(id, name, label, { type = "text", value = "", required = false, autocomplete = "off" } = {}) {
   const input = el("input", null, { id, name, type, autocomplete });

@@ -6,7 +6,7 @@
 import { api, keyFor, sent } from "./api.js";
 import { busy, el, focusOn, say } from "./dom.js";
 import { i18n, t } from "./i18n.js";
-import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
+import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 
 const DAYS = ["1", "2", "3", "4", "5", "6", "7"];  // ISO weekdays, Monday first
 
@@ -25,7 +25,10 @@ function rangeRow(day, span) {
     row.remove();
     focusOn(set.querySelector("input") || set.querySelector("button"));
   });
-  row.append(fromLabel, from, toLabel, to, remove);
+  // each label kept with its time: on a phone a range wraps between them, never inside one
+  row.append(el("span", null, { class: "hours-end" }), el("span", null, { class: "hours-end" }), remove);
+  row.children[0].append(fromLabel, from);
+  row.children[1].append(toLabel, to);
   return row;
 }
 
@@ -102,7 +105,7 @@ async function drawHolidays(desk, year, list, box) {
   const rows = r.body.items.map((h) => {
     const li = el("li");
     const observed = h.observed_from ? ` (${t("holiday_observed", { day: longDate(h.observed_from) })})` : "";
-    li.append(el("strong", longDate(h.day)), el("span", ` · ${h.name}${observed}`));
+    li.append(rowWords(longDate(h.day), `${h.name}${observed}`));
     const remove = el("button", t("holiday_remove"), { type: "button", class: "secondary", "aria-label": `${t("holiday_remove")} : ${h.name}` });
     remove.addEventListener("click", () => busy(remove, async () => {
       try {
@@ -188,7 +191,7 @@ export async function loadDesks(panel) {
   const list = el("ul", null, { class: "list", id: "desk-list" });
   for (const d of desks.items) {
     const li = el("li");
-    li.append(el("strong", d.name), el("span", ` · ${d.code} · ${d.city}, ${d.country} · ${d.time_zone}${d.is_active ? "" : ` · ${t("desk_inactive")}`}`));
+    li.append(rowWords(d.name, `${d.code} · ${d.city}, ${d.country} · ${d.time_zone}${d.is_active ? "" : ` · ${t("desk_inactive")}`}`));
     const open = el("button", t("desk_open"), { type: "button", class: "secondary", "aria-label": `${t("desk_open")} : ${d.name}` });
     open.addEventListener("click", () => busy(open, () => openDesk(d, panel, box).catch((error) => failed(box, error))));
     li.append(" ", open);

@@ -6,7 +6,7 @@ import { api } from "./api.js";
 import { busy, el, focusOn, say } from "./dom.js";
 import { i18n, t } from "./i18n.js";
 import { state } from "./state.js";
-import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
+import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 
 const label = (s) => (i18n.lang === "fr" ? s.label_fr : s.label_en);
 
@@ -70,7 +70,7 @@ export async function loadServices(panel, done = "") {
   for (const s of types.items) {
     const li = el("li", null, { "data-code": s.code });
     const retired = s.is_active ? "" : ` · ${t("service_retired")}`;
-    li.append(el("strong", label(s)), el("span", ` · ${s.code} · ${t("service_sla_short", { days: s.default_sla_days })}${retired}`));
+    li.append(rowWords(label(s), `${s.code} · ${t("service_sla_short", { days: s.default_sla_days })}${retired}`));
     const edit = el("button", t("service_edit"), { type: "button", class: "secondary", "aria-label": `${t("service_edit")} : ${label(s)}` });
     const rowBox = messageBox();
     edit.addEventListener("click", () => busy(edit, async () => {

@@ -7,7 +7,7 @@
 import { api, readAsShown } from "./api.js";
 import { busy, el, focusOn, say } from "./dom.js";
 import { code, t } from "./i18n.js";
-import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
+import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 
 const ROLES = ["agent", "supervisor", "admin", "auditor"];
 
@@ -108,7 +108,7 @@ function accountRow(u, desks, reload) {
   const li = el("li", null, { "data-user": u.id });
   const box = messageBox();
   const where = u.desk_codes.length ? u.desk_codes.join(", ") : t("staff_no_desk");
-  li.append(el("strong", u.full_name), el("span", ` · ${u.email} · ${code(u.role)} · ${where} · ${t(u.is_active ? "staff_active" : "staff_inactive")}`));
+  li.append(rowWords(u.full_name, `${u.email} · ${code(u.role)} · ${where} · ${t(u.is_active ? "staff_active" : "staff_inactive")}`));
   const edit = el("button", t("staff_edit"), { type: "button", class: "secondary", "aria-label": `${t("staff_edit")} : ${u.full_name}` });
   edit.addEventListener("click", () => busy(edit, async () => {
     try {

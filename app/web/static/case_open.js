@@ -44,7 +44,7 @@ export async function openCaseForm(person) {
     sent(slot);
     return openCase(r.body.id, t("case_opened_msg"));
   });
-  const s = el("section");
+  const s = el("section", null, { id: "open-case" });
   s.append(el("h2", t("open_case")), form, box);
   return s;
 }
