@@ -149,6 +149,7 @@ async def test_screens_fit_phone_and_desk(
     await expect(page.locator("#disc-register-list li")).to_have_count(1)
     await check(page, folder, "11-privacy")
 
+
 @pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)], ids=["phone", "desk"], indirect=True)
 async def test_administration_screens_fit_phone_and_desk(
     page: Page, server: LiveServer, viewport: tuple[int, int], tmp_path: Path
