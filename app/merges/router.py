@@ -72,7 +72,7 @@ async def create_merge(body: MergeCreate, session: SessionDep, actor: WriterActo
         return replayed
     record = await service.create(session, actor=actor, data=body)
     status = 202 if record.status == "proposed" else 201
-    out = service.present(record).model_dump(mode="json")
+    out = (await service.present(session, [record]))[0].model_dump(mode="json")
     return await idem.respond(status, out, {"Location": f"/api/v1/registrant-merges/{record.id}"})
 
 
@@ -81,20 +81,26 @@ async def list_merges(
     session: SessionDep,
     actor: WriterActor,
     status: Status | None = None,
+    registrant_id: Annotated[
+        uuid.UUID | None, Query(description="Only the merges this file took part in (survivor or merged).")
+    ] = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[MergeOut]:
     """The merges of your desks, newest proposed first (``status=proposed``: those awaiting
-    approval), ``limit`` (1–200, default 50) a page with cursor pagination: ``{items,
-    next_cursor}``, ``next_cursor`` null on the last page. 400 for a cursor not issued here."""
-    rows, next_cursor = await service.listing(session, actor=actor, status=status, cursor=cursor, limit=limit)
-    return Page[MergeOut](items=[service.present(r) for r in rows], next_cursor=next_cursor)
+    approval; ``registrant_id``: those of one file), ``limit`` (1–200, default 50) a page with
+    cursor pagination: ``{items, next_cursor}``, ``next_cursor`` null on the last page. 400 for a
+    cursor not issued here."""
+    rows, next_cursor = await service.listing(
+        session, actor=actor, status=status, cursor=cursor, limit=limit, registrant_id=registrant_id
+    )
+    return Page[MergeOut](items=await service.present(session, rows), next_cursor=next_cursor)
 
 
 @router.get("/{merge_id}", response_model=MergeOut, responses={404: _PROBLEM})
 async def get_merge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor) -> MergeOut:
     """One merge record."""
-    return service.present(await service.read(session, actor=actor, merge_id=merge_id))
+    return (await service.present(session, [await service.read(session, actor=actor, merge_id=merge_id)]))[0]
 
 
 @router.post(
@@ -115,7 +121,7 @@ async def approve_merge(
         return replayed
     note = body.note if body else None
     record = await approval.decide(session, actor=actor, merge_id=merge_id, approve=True, note=note)
-    return await idem.respond(200, service.present(record).model_dump(mode="json"))
+    return await idem.respond(200, (await service.present(session, [record]))[0].model_dump(mode="json"))
 
 
 @router.post("/{merge_id}/reject", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})
@@ -132,15 +138,23 @@ async def reject_merge(
         return replayed
     note = body.note if body else None
     record = await approval.decide(session, actor=actor, merge_id=merge_id, approve=False, note=note)
-    return await idem.respond(200, service.present(record).model_dump(mode="json"))
+    return await idem.respond(200, (await service.present(session, [record]))[0].model_dump(mode="json"))
 
 
 @router.post("/{merge_id}/unmerge", response_model=MergeOut, responses={403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM})
-async def unmerge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor, idem: IdempotencyDep) -> Response:
-    """Undo a merge: both files as they were. 409 ``merge-not-in-force`` (e.g. twice),
-    ``unmerge-refused`` with ``reasons`` when a change since cannot be undone. Accepts
-    ``Idempotency-Key`` (a retry answers the first unmerge, not 409)."""
+async def unmerge(
+    merge_id: uuid.UUID,
+    session: SessionDep,
+    actor: WriterActor,
+    idem: IdempotencyDep,
+    body: MergeDecision | None = None,
+) -> Response:
+    """Undo a merge: both files as they were; ``note`` (optional) says why, kept on the merge
+    record and audited. 409 ``merge-not-in-force`` (e.g. twice), ``unmerge-refused`` with
+    ``reasons`` when a change since cannot be undone. Accepts ``Idempotency-Key`` (a retry answers
+    the first unmerge, not 409)."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
-    record = await unmerging.unmerge(session, actor=actor, merge_id=merge_id)
-    return await idem.respond(200, service.present(record).model_dump(mode="json"))
+    note = body.note if body else None
+    record = await unmerging.unmerge(session, actor=actor, merge_id=merge_id, note=note)
+    return await idem.respond(200, (await service.present(session, [record]))[0].model_dump(mode="json"))

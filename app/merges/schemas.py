@@ -101,6 +101,8 @@ class MergeOut(BaseModel):
     id: uuid.UUID
     survivor_id: uuid.UUID
     merged_id: uuid.UUID
+    survivor_registration_number: str | None = None
+    merged_registration_number: str | None = None
     desk_id: uuid.UUID
     status: Status
     choices: dict[str, Side]

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -375,24 +375,42 @@ async def read(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -> R
 
 
 async def listing(
-    session: AsyncSession, *, actor: Actor, status: str | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+    registrant_id: uuid.UUID | None = None,
 ) -> tuple[list[RegistrantMerge], str | None]:
     """A page of the merges of the actor's desks (by the survivor's desk), newest proposed first,
-    optionally of one ``status``, and the next page's cursor (``None``: no more). Raises
-    ``BadRequest`` for a cursor this API did not issue."""
+    optionally of one ``status`` and of one file ``registrant_id`` (as survivor or merged file),
+    and the next page's cursor (``None``: no more). Raises ``BadRequest`` for a cursor this API
+    did not issue."""
     stmt = select(RegistrantMerge)
     if actor.desk_ids is not None:
         stmt = stmt.where(RegistrantMerge.desk_id.in_(list(actor.desk_ids)))
     if status:
         stmt = stmt.where(RegistrantMerge.status == status)
+    if registrant_id is not None:
+        stmt = stmt.where(or_(RegistrantMerge.survivor_id == registrant_id, RegistrantMerge.merged_id == registrant_id))
     keys = [RegistrantMerge.proposed_at, RegistrantMerge.id]
     return await paginate(session, stmt, keys=keys, cursor=cursor, limit=limit, descending=True)
 
 
-def present(record: RegistrantMerge) -> MergeOut:
-    """The API's view of a merge record."""
-    out = MergeOut.model_validate(record)
-    out.moved = moves.counts(record.snapshot.get("moved", {})) if record.snapshot else {}
-    if "followed" in (record.snapshot or {}):
-        out.followed = {kind: len(ids) for kind, ids in record.snapshot["followed"].items()}
+async def present(session: AsyncSession, records: Sequence[RegistrantMerge]) -> list[MergeOut]:
+    """The API's view of merge ``records``, in order, each naming both files by their registration
+    number (read in one query: a merged file's own read answers 301)."""
+    ids = {r.survivor_id for r in records} | {r.merged_id for r in records}
+    stmt = select(Registrant.id, Registrant.registration_number).where(Registrant.id.in_(ids))
+    numbers: dict[uuid.UUID, str] = {row[0]: row[1] for row in await session.execute(stmt)} if ids else {}
+    out = []
+    for record in records:
+        one = MergeOut.model_validate(record)
+        one.moved = moves.counts(record.snapshot.get("moved", {})) if record.snapshot else {}
+        if "followed" in (record.snapshot or {}):
+            one.followed = {kind: len(kept) for kind, kept in record.snapshot["followed"].items()}
+        one.survivor_registration_number = numbers.get(record.survivor_id)
+        one.merged_registration_number = numbers.get(record.merged_id)
+        out.append(one)
     return out

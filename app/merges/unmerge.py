@@ -68,9 +68,12 @@ async def _unmerge_reasons(
     return reasons
 
 
-async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -> RegistrantMerge:
+async def unmerge(
+    session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID, note: str | None = None
+) -> RegistrantMerge:
     """Undo a merge: both files as they were before it (fields and records), audited
-    ``registrant.unmerge`` on both. Versions go on increasing (an ETag is never reused).
+    ``registrant.unmerge`` on both with ``note`` (why, optional; also appended to the record's
+    ``note``). Versions go on increasing (an ETag is never reused).
 
     Raises ``MergeNotFound`` (404), ``MergeApprovalRequired`` (403: an agent at a desk requiring
     approval), ``MergeNotInForce`` (409: not merged, e.g. already unmerged) and ``UnmergeRefused``
@@ -113,6 +116,8 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
     await match_keys.replace(session, survivor)
     await match_keys.replace(session, merged)
     record.status, record.unmerged_by, record.unmerged_at = "unmerged", actor.user_id, utcnow()
+    if note:
+        record.note = f"{record.note}\n{note}" if record.note else note
     record.snapshot = {**record.snapshot, "followed": followed}
     await session.flush()
     restored = moves.counts(record.snapshot["moved"])
@@ -133,6 +138,7 @@ async def unmerge(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -
                 "changes": changes,
                 "moved": restored,
                 "followed": followers.counts(followed),
+                **({"note": note} if note else {}),
             },
         )
     return record

@@ -23,11 +23,15 @@ class NotificationOut(BaseModel):
     (handed to the server or provider, answer pending), ``in_doubt`` (handed over, answer lost:
     it may or may not have arrived; waits for a person's decision), ``sent``, ``failed``,
     ``withheld`` (consent withdrawn before sending), ``skipped`` (not queued: ``reason`` is
-    ``no_consent``, ``no_channel`` or ``opted_out``)."""
+    ``no_consent``, ``no_channel``, ``fixed_line`` or ``opted_out``). ``registrant_id``: the person's
+    file and ``desk_id`` its desk (``null`` for a message to no file, such as a self-service
+    account's code)."""
 
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
+    registrant_id: uuid.UUID | None = None
+    desk_id: uuid.UUID | None = None
     event: str
     channel: str
     recipient: str

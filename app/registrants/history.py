@@ -1,6 +1,7 @@
 """``GET /api/v1/registrants/{registrant_id}/history``: what was done to a person's file, by whom
 and when, from the audit trail (creation, rectifications field by field, consents given or
-withdrawn). Reads (actions ending in ``read``) are not listed; reading the history is audited.
+withdrawn). Reads (actions ending in ``read``, and :data:`READS`) are not listed; reading the
+history is audited.
 
 The values of a creation or correction are kept out of the hash-chained event, in its erasable
 payload (:mod:`app.audit.payloads`): they are shown from there, and stay masked once the person's
@@ -27,6 +28,10 @@ from app.core.routing import api_router
 from app.registrants import service
 
 router = api_router(prefix="/api/v1/registrants", tags=["registrants"])
+
+READS = ("notification.list", "registrant.merge_preview")
+"""Audited reads of the file whose action does not end in ``read``: the person's messages listed,
+the file compared with another before a merge."""
 
 
 class FieldChange(BaseModel):
@@ -86,6 +91,7 @@ async def registrant_history(
             AuditEvent.entity_type == "registrant",
             AuditEvent.entity_id == str(registrant.id),
             AuditEvent.action.not_like("%read"),  # registrant.read, registrant.cases_read, …
+            AuditEvent.action.not_in(READS),
         )
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)

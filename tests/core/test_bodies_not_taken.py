@@ -129,6 +129,6 @@ async def test_every_operation_that_takes_no_body_refuses_one(
         else:  # an OAuth endpoint answers in its protocol's own format (its error page)
             assert "takes no request body" in response.text, (method, path)
         checked.append((method, path))
-    assert ("POST", "/api/v1/registrant-merges/{merge_id}/unmerge") in checked
+    assert ("POST", "/api/v1/registrants/{registrant_id}/consents/{consent_id}/withdraw") in checked
     assert ("DELETE", "/api/v1/self/sessions") in checked
     assert len(checked) > 60  # the GETs too

@@ -109,3 +109,22 @@ async def test_history_lists_writes_field_by_field_newest_first_and_is_audited(
     assert hidden.status_code == 404
     assert (await client.get(f"{URL}/not-an-id/history", headers=casa_agent.headers)).status_code == 422
     assert len(await audit_events(record["id"], "registrant.history_read")) == 1
+
+
+async def test_the_history_lists_no_read_of_the_file(casa_agent, create, client) -> None:
+    """Reading the person's messages (``notification.list``, ``notification.preference_read``) and
+    comparing the file with another before a merge (``registrant.merge_preview``) are reads: the
+    history of writes lists none of them (the web client reads the messages with every opening of
+    the file). Before: the first and the last were listed, "acted on the file"."""
+    record = (await create(casa_agent, person(given_names="Awa", family_name="Sarr"), confirm=True)).json()
+    other = (await create(casa_agent, person(given_names="Awa", family_name="Sar"), confirm=True)).json()
+    for path in (f"{URL}/{record['id']}/notifications", f"{URL}/{record['id']}/notification-preferences"):
+        assert (await client.get(path, headers=casa_agent.headers)).status_code == 200
+    preview = await client.get(
+        "/api/v1/registrant-merges/preview",
+        params={"survivor_id": record["id"], "merged_id": other["id"]},
+        headers=casa_agent.headers,
+    )
+    assert preview.status_code == 200, preview.text
+    response = await client.get(f"{URL}/{record['id']}/history", headers=casa_agent.headers)
+    assert [h["action"] for h in response.json()] == ["registrant.create"]
