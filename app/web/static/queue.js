@@ -22,6 +22,7 @@ export async function names(cases) {
 // Only the latest load draws: opening the screen loads the agent's own queue, and another asked
 // for meanwhile must not be drawn over when the first answer comes late (loaded server, slow link).
 const loading = { n: 0 };
+document.addEventListener("desk:cleared", () => { loading.n += 1; }); // sign-out: an answer on the way draws nothing
 
 async function loadQueue() {
   const seq = ++loading.n;
