@@ -20,7 +20,11 @@ from app.cases.referrals import REFERRAL_FIELDS_SENT
 from app.cases.transfer_copy import REGISTRANT_FIELDS_LISTED
 from app.cases.transfers import CASE_FIELDS_SENSITIVE, CASE_FIELDS_SENT
 from app.documents.models import KINDS
-from app.notifications.templates import PLACEHOLDERS
+from app.merges import models as merge_records
+from app.merges.moves import KINDS as MOVED_KINDS
+from app.merges.schemas import MERGEABLE
+from app.notifications import models as messages
+from app.notifications.templates import EVENTS, PLACEHOLDERS
 from app.privacy.purposes import LEGAL_BASES
 from app.privacy.router import Kind as DisclosureKind
 from app.privacy.schemas import SubjectRequestIn
@@ -72,6 +76,16 @@ CODES = {
             "message:whatsapp",
         }
     ),
+    # said with a prefix (their screens' own words, never another screen's for the same code)
+    "mergeable fields": [f"mf_{f}" for f in MERGEABLE],
+    "kinds of records a merge moves": [f"mv_{k}" for k in MOVED_KINDS],
+    "merge statuses": [f"ms_{s}" for s in merge_records.STATUSES],
+    "unmerge refusal reasons": [
+        f"um_{r}" for r in ("erased", "survivor_merged", "field_changed", "record_gone", "case_transferred")
+    ],
+    "message statuses": [f"msg_st_{s}" for s in messages.STATUSES],
+    "message events": sorted(f"msg_ev_{e}" for e in EVENTS),
+    "message channels": [f"msg_ch_{c}" for c in messages.PREFERRED_CHANNELS],
 }
 
 

@@ -16,8 +16,12 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
+from app.notifications.doubt import IN_DOUBT_REASON
 from tests.web.conftest import LiveServer, assert_accessible
 from tests.web.helpers import desk_id, fill_registration, open_file, register_via_api, sign_in
+from tests.web.test_merge_files import compare_with, merge_via_api, open_by_address
+from tests.web.test_merge_refusals import require_approval
+from tests.web.test_person_messages import add_message
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -99,6 +103,30 @@ async def test_screens_fit_phone_and_desk(
     await expect(page.locator("#week .week-day")).to_have_count(7)
     await check(page, folder, "8-week")
 
+    # a second file of the person compared before merging, with the file's messages (one in doubt)
+    twin = dict(given_names="Ndèye Fatou", family_name="Mbaye-Diallo", date_of_birth="1994-03", occupation="étudiante")
+    second = register_via_api(server, agent, **twin)
+    add_message(server, person, "appointment_reminder", "email", "ndeye@example.org", "in_doubt", IN_DOUBT_REASON)
+    await open_by_address(page, server, person["id"])
+    await compare_with(page, second)
+    await check(page, folder, "9-merge")
+    merge_via_api(server, agent, person, second)
+    await open_by_address(page, server, second["id"])
+    await expect(page.get_by_role("heading", name="Dossier fusionné")).to_be_visible()
+    await check(page, folder, "10-merged")
+    # a supervisor's approvals beside the queues: a proposed merge examined, a message in doubt
+    require_approval(server)
+    third = register_via_api(server, agent, **twin)
+    merge_via_api(server, agent, person, third)
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    await sign_in(page, server, server.make_agent("supervisor"))
+    await page.get_by_role("button", name="Files de dossiers").click()
+    await page.locator("#merge-reviews").get_by_role("button", name="Examiner").click()
+    await expect(page.locator("#merge-reviews dl")).to_be_visible()
+    await expect(page.locator("#in-doubt-list > li")).to_have_count(1)
+    await check(page, folder, "11-reviews")
+
     # A supervisor's screens of the people's data-protection rights: the rights in the file (a
     # request overdue, a legal hold, the disclosures, the erasure's question and its outcome) and
     # the data-protection screen.
@@ -125,9 +153,7 @@ async def test_screens_fit_phone_and_desk(
         http.post("/api/v1/privacy/legal-holds", json={"registrant_id": person["id"], "reason": "Enquête en cours"})
     await page.get_by_role("button", name="Se déconnecter").click()
     await sign_in(page, server, supervisor)
-    await page.locator("#search-form").get_by_label("Nom, téléphone").fill("Mbaye")
-    await page.get_by_role("button", name="Chercher", exact=True).click()
-    await page.locator("#results li button").first.click()
+    await open_by_address(page, server, person["id"])  # the twins' files hold the same name
     await expect(page.locator("#subject-request-list li")).to_have_count(2)
     await page.get_by_role("button", name="Afficher les communications de la personne").click()
     await expect(page.locator("#disclosure-list li")).to_have_count(1)

@@ -11,6 +11,7 @@ import { areaName, fillRegions } from "./areas.js";
 import { openPerson, renderPerson } from "./person.js";
 import { historySection } from "./history.js";
 import { guardLeaving, leaveAllowed } from "./tabs.js";
+import { mergeWith } from "./merge.js";
 import { documentsFields, documentsFrom, documentsOf, identityProblem, phoneDoubtLines, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
 
 const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "origin_region", "host_city", "status_category", "occupation",
@@ -104,7 +105,11 @@ function duplicates(form, box, candidates) {
     // the same person after all: their file, where the two can be compared and merged
     const open = el("button", t("same_person"), { type: "button", class: "secondary" });
     open.addEventListener("click", () => { if (leaveAllowed()) openPerson(c.id); });
-    li.append(" ", open);
+    // or compared with this file and merged into one (merge.js), the edit left unsaved
+    const name = `${c.given_names} ${c.family_name}`;
+    const merge = el("button", t("merge_candidate"), { type: "button", class: "secondary", "aria-label": t("merge_candidate_name", { name, number: c.registration_number }) });
+    merge.addEventListener("click", async () => { if (leaveAllowed()) { await openPerson(state.person.record.id); await mergeWith(c.id); } });
+    li.append(" ", open, " ", merge);
     list.append(li);
   }
   const again = el("button", t("save_anyway"), { type: "button" });

@@ -41,6 +41,8 @@ function entryText(e, deskId) {
     "registrant.consent_withdraw": "h_consent_withdraw", "registrant.transfer_copy": "h_transfer_copy",
     "privacy.disclosure": "h_disclosure", "privacy.subject_access": "h_subject_access",
     "privacy.subject_request": "h_subject_request",
+    "registrant.merge": "h_merge", "registrant.merged": "h_merged", "registrant.unmerge": "h_unmerge",
+    "notification.preference_update": "h_preference_update",
   }[e.action] || "h_other";
   const what = t(key, { purpose: code(e.purpose), granted: e.granted ? t("granted") : t("refused") });
   return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${e.actor_label} (${code(e.actor_role)}) ${what}`;

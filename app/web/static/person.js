@@ -15,6 +15,7 @@ import { bookingSection, changedWords, rescheduleForm } from "./slots.js";
 import { appointmentDone, cancelButton } from "./appointment_actions.js";
 import { consentsSection } from "./consent_form.js";
 import { phoneText } from "./identity_fields.js";
+import { extraSections, showMergedFile } from "./file_extras.js";
 
 function section(titleKey, items, empty = t("none_on_file")) {
   const s = el("section");
@@ -64,6 +65,7 @@ export function renderPerson(extra = {}) {
   if (extra.openCase) box.append(extra.openCase);
   if (extra.rights) box.append(extra.rights);
   if (extra.history) box.append(extra.history);
+  box.append(...(extra.extras || []));  // merges, messages (file_extras.js)
   return title;
 }
 
@@ -149,15 +151,18 @@ export async function openPerson(id, done = "", tone = "ok") {
       say(box, r.body.detail || r.body.title);
       return focusOn(box);
     }
+    // A merged file's read answers (301) the file it was merged into: said, with a link to it.
+    if (r.body.id !== String(id).toLowerCase()) return showMergedFile(String(id).toLowerCase(), r.body, done, () => seq === opening.n, openPerson);
     state.person = { record: r.body, etag: r.etag };
-    const [cases, appointments, files, history, booking, rights] = await Promise.all([
+    const [cases, appointments, files, history, booking, rights, extras] = await Promise.all([
       items(`/api/v1/registrants/${id}/cases`), items(`/api/v1/appointments?registrant_id=${id}&limit=100`),
       items(`/api/v1/registrants/${id}/documents`), historySection(r.body), bookingSection(r.body, reopen), rightsOf(r.body),
+      extraSections(r.body, openPerson),
     ]);
     const openCase = await openCaseForm(r.body);
     await loadAreas(r.body.origin_region_code);
     if (seq !== opening.n) return undefined;
-    state.person.extra = { cases, appointments, files, history, booking, openCase, rights };
+    state.person.extra = { cases, appointments, files, history, booking, openCase, rights, extras };
     const title = renderPerson(state.person.extra);
     say(box, done, tone);
     focusOn(done ? box : title);

@@ -32,11 +32,17 @@ async function redraw() {
 
 function refresh(name) {
   if (name === "cases" && $("#cases").children.length) loadQueue();
+  if (name === "cases") loadReviews();
   if (name === "day" && $("#day-list").children.length) loadDay();
   if (name === "day" && $("#week").children.length) loadWeek();
   if (name === "reports" && $("#reports").children.length) $("#reports-form").requestSubmit();
   if (name === "imports") loadBatches();
   if (name === "imports" && $("#import-report").children.length) $("#import-form").requestSubmit();
+}
+
+// Supervisors' approvals beside the queues (merges, messages in doubt): fetched with that screen.
+function loadReviews() {
+  import("./reviews.js").then((module) => module.loadReviews()).catch((error) => say($("#merge-reviews-msg"), error.message));
 }
 
 function onOpen(name) {
@@ -60,7 +66,7 @@ export function initScreens() {
   initReports();
   initImports();
   initPartners();
-  onTab("cases", () => { stale.delete("cases"); loadQueue(); });
+  onTab("cases", () => { stale.delete("cases"); loadQueue(); loadReviews(); });
   onTab("imports", () => { if (stale.delete("imports") && $("#import-report").children.length) $("#import-form").requestSubmit(); loadBatches(); });
   // Administrators only: their screen's module is fetched when its tab opens.
   onTab("admin", () => { openAdmin(); });
@@ -71,7 +77,7 @@ export function initScreens() {
   // A tab opened before this module arrived (slow link) gets its list now.
   const open = ($(".tab:not([hidden])") || {}).id;
   if (open === "tab-imports") loadBatches();
-  if (open === "tab-cases") loadQueue();
+  if (open === "tab-cases") { loadQueue(); loadReviews(); }
   if (open === "tab-partners") loadPartners();
   if (open === "tab-admin") openAdmin();
   if (open === "tab-privacy") openPrivacy();
