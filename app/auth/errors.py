@@ -18,6 +18,14 @@ class LoginRateLimited(TooManyRequests):
     title_fr, title_en = "Trop de tentatives de connexion", "Too many login attempts"
 
 
+class LoginBusy(TooManyRequests):
+    """Attempts to the account still awaiting their verdict fill its allowance of failures (none
+    of them failed): tried again in a second, the login is let in as they finish."""
+
+    slug = "login-busy"
+    title_fr, title_en = "Trop de connexions simultanées", "Too many simultaneous logins"
+
+
 class LoginInterrupted(ServiceUnavailable):
     """A correct login met an administrator's change of the account (password, role, status)
     committed while its password was being checked: trying again checks the account as it is now."""

@@ -90,6 +90,8 @@ class LoginThrottle(Base):
 
     ``key`` is ``account:<e-mail>``, ``address:<client address>`` or ``pair:<address> <e-mail>``
     (see :mod:`app.auth.throttle`); ``window_start`` is when the window's first failure came.
+    ``failures`` counts the verified failures and the attempts still awaiting their verdict, of
+    which there are ``in_flight``, until ``in_flight_until`` (then they count as failures).
     """
 
     __tablename__ = "login_throttles"
@@ -97,3 +99,5 @@ class LoginThrottle(Base):
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column()
     failures: Mapped[int] = mapped_column(Integer)
+    in_flight: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    in_flight_until: Mapped[dt.datetime | None] = mapped_column()

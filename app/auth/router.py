@@ -56,7 +56,9 @@ async def token(
     """Log in (``grant_type=password`` with ``username`` = e-mail) or rotate a refresh token.
 
     Form-encoded, as RFC 6749 §4.3 and §6 specify. 401 ``invalid-credentials`` for any wrong
-    login, 429 ``login-rate-limited`` after too many failures (``Retry-After`` in seconds).
+    login, 429 ``login-rate-limited`` after too many failures (``Retry-After`` in seconds: the
+    window), 429 ``login-busy`` when too many logins to one account are checked at the same moment
+    (``Retry-After: 1``; a login first waits ``LOGIN_BUSY_WAIT_SECONDS`` for them to finish).
     """
     if grant_type == "password":
         if not username or password is None:

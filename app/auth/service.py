@@ -2,7 +2,8 @@
 
 Errors: ``InvalidCredentials`` (401, the same for an unknown account, a wrong password and a
 deactivated account, after the same Argon2 work), ``LoginRateLimited`` (429 with
-``Retry-After``), ``LoginInterrupted`` (503 with ``Retry-After``: the account changed during the
+``Retry-After``: too many failures), ``LoginBusy`` (429 with ``Retry-After: 1``: too many attempts
+at the same moment), ``LoginInterrupted`` (503 with ``Retry-After``: the account changed during the
 login), ``InvalidRefreshToken`` (401).
 """
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.audit import service as audit
 from app.auth import throttle
 from app.auth.cache import ACTOR_UNCHANGED
-from app.auth.errors import InvalidCredentials, InvalidRefreshToken, LoginInterrupted, LoginRateLimited
+from app.auth.errors import InvalidCredentials, InvalidRefreshToken, LoginBusy, LoginInterrupted, LoginRateLimited
 from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUser
 from app.clients import service as clients_service
 from app.core.config import Settings
@@ -85,10 +86,20 @@ async def load_actor(session: AsyncSession, *, user_id: uuid.UUID, token_version
     return Actor(user_id=user.id, email=user.email, role=user.role, desk_ids=desk_ids)
 
 
-def _refuse(session: AsyncSession, *, identifier: str, context: RequestContext, reason: str) -> None:
-    """Queue the failed attempt and its audit event so they survive the request's rollback."""
+def _refuse(
+    session: AsyncSession,
+    *,
+    identifier: str,
+    context: RequestContext,
+    reason: str,
+    reservation: throttle.Reservation | None = None,
+) -> None:
+    """Queue the failed attempt and its audit event so they survive the request's rollback; with
+    the ``reservation`` of a password found wrong, its failure is counted as verified there too."""
 
     async def write(fresh: AsyncSession) -> None:
+        if reservation is not None:
+            await throttle.failed(fresh, reservation)
         fresh.add(LoginAttempt(identifier=identifier, ip=context.ip, succeeded=False))
         await audit.record(
             fresh,
@@ -96,6 +107,22 @@ def _refuse(session: AsyncSession, *, identifier: str, context: RequestContext, 
             action="auth.login_failed",
             entity_type="staff_user",
             details={"reason": reason},
+        )
+
+    on_failure(session, write)
+
+
+def _busy(session: AsyncSession, *, identifier: str, context: RequestContext, scope: str) -> None:
+    """Queue the audit event of an attempt refused because others were in flight (not a failure:
+    no password was checked, and no failed attempt is recorded)."""
+
+    async def write(fresh: AsyncSession) -> None:
+        await audit.record(
+            fresh,
+            actor=Actor(user_id=None, email=identifier, role="anonymous", context=context),
+            action="auth.login_busy",
+            entity_type="staff_user",
+            details={"scope": scope},
         )
 
     on_failure(session, write)
@@ -122,13 +149,17 @@ async def authenticate(
     """The active staff user with this e-mail and password, under the login rate limits (the same
     for the password grant and the app clients' sign-in page). A refused attempt is recorded and
     audited (``auth.login_failed``) even though the request rolls back; the caller audits success.
+    Simultaneous attempts that fill the account's allowance of failures before any has failed make
+    the next one wait ``LOGIN_BUSY_WAIT_SECONDS`` for their verdicts: let in as correct ones finish,
+    locked out as wrong ones fail, or else refused as busy (audited ``auth.login_busy``, no failure).
     An attempt with no verdict on its password, or a correct one whose request then rolls back,
     does not count as a failure (``throttle.release``).
 
     The login is stored on the account without touching its optimistic ``version``
     (:func:`_record_login`): simultaneous logins to one account all succeed.
 
-    Raises ``LoginRateLimited`` (429, ``Retry-After``), ``InvalidCredentials`` (401) or
+    Raises ``LoginRateLimited`` (429, ``Retry-After``: the window), ``LoginBusy`` (429,
+    ``Retry-After: 1``), ``InvalidCredentials`` (401) or
     ``LoginInterrupted`` (503, ``Retry-After``: an administrator changed the account meanwhile).
     """
     identifier = normalise_email(email)
@@ -140,7 +171,15 @@ async def authenticate(
         ip=context.ip,
         max_failures=settings.login_max_failures,
         window_seconds=settings.login_window_seconds,
+        wait_seconds=settings.login_busy_wait_seconds,
     )
+    if isinstance(reservation, throttle.Refusal) and reservation.kind == "busy":
+        _busy(session, identifier=identifier, context=context, scope=reservation.scope)
+        raise LoginBusy(
+            "Too many logins to this account at the same moment; try again in a second.",
+            detail_fr="Trop de connexions à ce compte au même moment ; réessayez dans une seconde.",
+            headers={"Retry-After": str(reservation.retry_after)},
+        )
     if isinstance(reservation, throttle.Refusal):
         _refuse(session, identifier=identifier, context=context, reason="rate_limited")
         raise LoginRateLimited(
@@ -159,7 +198,7 @@ async def authenticate(
     valid = check.valid
     if user is None or not valid or not user.is_active:
         reason = "unknown_account" if user is None else ("inactive" if valid else "wrong_password")
-        _refuse(session, identifier=identifier, context=context, reason=reason)
+        _refuse(session, identifier=identifier, context=context, reason=reason, reservation=reservation)
         raise InvalidCredentials(
             "The e-mail or the password is wrong.", detail_fr="L'e-mail ou le mot de passe est incorrect."
         )

@@ -18,31 +18,64 @@ NIST SP 800-63B §5.2.2, "Rate Limiting (Throttling)"):
 
 Counting is atomic on SQLite and PostgreSQL: every attempt first reserves a failure with one
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` per key, in a short transaction of its own that
-commits before the password is checked (parallel attempts cannot all read the same old count); a
-success then gives the reservation back in the request's transaction. Refused attempts (429) do
-not count, and neither does an attempt that ends without a verdict on its password (the database
-unreachable or busy, the request cancelled) or whose correct login is not stored (its transaction
-rolled back): :func:`release` gives its reservation back, so a desk's outage never locks its staff
-out. The same transaction deletes every count whose window has ended (an ended window counts
-as no row at all), so the table holds only the keys tried in the last window.
+commits before the password is checked (parallel attempts cannot all read the same old count): at
+most ``LOGIN_MAX_FAILURES`` passwords of one account are ever being checked or have failed in a
+window, however many guesses arrive at once. A reservation is *in flight* until its verdict: a
+success gives it back in the request's transaction, a wrong password leaves it counted as a
+failure (:func:`failed`). Refused attempts (429) do not count, and neither does an attempt that ends
+without a verdict on its password (the database unreachable or busy, the request cancelled) or whose
+correct login is not stored (its transaction rolled back): :func:`release` gives its reservation
+back, so a desk's outage never locks its staff out. The same transaction deletes every count whose
+window has ended (an ended window counts as no row at all), so the table holds only the keys tried
+in the last window.
+
+A refusal says which it is (:class:`Refusal`): ``locked`` when the failures already verified fill
+the allowance (the lockout: until the window ends), ``busy`` when attempts still in flight fill it
+(simultaneous logins: their verdicts come within a second, and correct ones free their places).
+:func:`reserve` waits for those verdicts up to ``wait_seconds`` before answering ``busy``, so
+simultaneous correct logins to one account all get in. An attempt in flight longer than
+:data:`IN_FLIGHT_SECONDS` (its process died before its verdict) counts as the failure it reserved.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import anyio
-from sqlalchemy import ColumnElement, case, delete, literal, update
+from sqlalchemy import ColumnElement, case, delete, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.auth.models import LoginThrottle
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import READ_ONLY_OPTION, UTCDateTime, utcnow
 
 PER_ADDRESS_FACTOR = 4
 """A client address may fail this many times more than one account before it is restricted."""
+
+IN_FLIGHT_SECONDS = 60
+"""How long a reserved attempt may await its verdict (one account read and one Argon2 check, a
+second at most, plus any wait for a connection or a lock) before it is counted as a failure: its
+request died without giving it back."""
+
+BUSY_RETRY_AFTER_SECONDS = 1
+"""``Retry-After`` of a ``busy`` refusal: attempts in flight get their verdict within about a second."""
+
+_POLL_SECONDS = (0.02, 0.04, 0.08, 0.15)
+"""Pauses between two looks at the counts while waiting for attempts in flight (then the last)."""
+
+_LOOK_SHARED_SECONDS = 0.1
+"""Attempts waiting on the same keys in one process share a look this recent (one read per key
+set and process every so often, however many guesses wait: they must not slow the checks that
+they wait for)."""
+
+_looks: weakref.WeakKeyDictionary[AsyncEngine, dict[tuple[Any, ...], tuple[float, asyncio.Task[Refusal | None]]]]
+_looks = weakref.WeakKeyDictionary()
 
 _TABLE = LoginThrottle.__table__
 
@@ -59,11 +92,16 @@ class Reservation:
 
 @dataclass(frozen=True)
 class Refusal:
-    """The attempt is refused (429); ``retry_after`` in whole seconds (RFC 9110 §10.2.3): the
-    whole window, after which the counts that refused it have certainly expired."""
+    """The attempt is refused (429); ``retry_after`` in whole seconds (RFC 9110 §10.2.3).
 
-    scope: str  # "account" or "address"
+    ``kind``: ``locked`` — the failures already verified fill the allowance; ``retry_after`` is the
+    whole window, after which the counts that refused it have certainly expired. ``busy`` — only
+    attempts still in flight fill it; ``retry_after`` is :data:`BUSY_RETRY_AFTER_SECONDS`.
+    """
+
+    scope: Literal["account", "address"]
     retry_after: int
+    kind: Literal["locked", "busy"] = "locked"
 
 
 def keys(identifier: str, ip: str | None) -> tuple[str, str | None, str | None]:
@@ -73,33 +111,176 @@ def keys(identifier: str, ip: str | None) -> tuple[str, str | None, str | None]:
     return f"account:{identifier}", f"pair:{ip} {identifier}", f"address:{ip}"
 
 
+def _over(
+    counts: Mapping[str, int], keyset: Sequence[str | None], max_failures: int
+) -> Literal["account", "address"] | None:
+    """The scope whose limit ``counts`` (this attempt included) pass, or ``None``."""
+    account_key, pair_key, address_key = keyset
+    assert account_key is not None
+    if counts[account_key] > max_failures:
+        return "account"
+    if (
+        address_key is not None
+        and pair_key is not None
+        and counts[address_key] > max_failures * PER_ADDRESS_FACTOR
+        and counts[pair_key] > 1
+    ):
+        return "address"
+    return None
+
+
+def _judge(
+    counts: Mapping[str, tuple[int, int]], keyset: Sequence[str | None], *, max_failures: int, window_seconds: int
+) -> Refusal | None:
+    """Refuse an attempt or not, from each key's (reserved, in flight) counts with this attempt
+    among both: ``locked`` when its verified failures alone pass a limit, ``busy`` when only the
+    attempts in flight make them pass it."""
+    verified = {key: reserved - in_flight + 1 for key, (reserved, in_flight) in counts.items()}
+    scope = _over(verified, keyset, max_failures)
+    if scope is not None:
+        return Refusal(scope, window_seconds)
+    scope = _over({key: reserved for key, (reserved, _) in counts.items()}, keyset, max_failures)
+    if scope is not None:
+        return Refusal(scope, BUSY_RETRY_AFTER_SECONDS, "busy")
+    return None
+
+
 def _dialect_insert(conn: AsyncConnection):  # type: ignore[no-untyped-def]
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
-async def _bump(conn: AsyncConnection, key: str, *, now: dt.datetime, window: dt.timedelta) -> tuple[int, dt.datetime]:
-    """Count one failure under ``key`` (a new window when the last one is over): (count, window start)."""
-    now_value = literal(now, UTCDateTime())
-    expired: ColumnElement[bool] = _TABLE.c.window_start <= literal(now - window, UTCDateTime())
-    insert = _dialect_insert(conn)(_TABLE).values(key=key, window_start=now, failures=1)
+def _at(value: dt.datetime) -> ColumnElement[Any]:
+    return literal(value, UTCDateTime())
+
+
+def _none_in_flight(now: dt.datetime) -> ColumnElement[bool]:
+    """The key's attempts in flight are past :data:`IN_FLIGHT_SECONDS` (or there are none)."""
+    return or_(_TABLE.c.in_flight_until.is_(None), _TABLE.c.in_flight_until <= _at(now))
+
+
+async def _bump(
+    conn: AsyncConnection, key: str, *, now: dt.datetime, window: dt.timedelta
+) -> tuple[int, int, dt.datetime]:
+    """Count one attempt under ``key`` (a new window when the last one is over): (reserved, in
+    flight, window start). Attempts in flight past their time are left counted, as failures."""
+    expired: ColumnElement[bool] = _TABLE.c.window_start <= _at(now - window)
+    insert = _dialect_insert(conn)(_TABLE).values(key=key, window_start=now, failures=1, in_flight=1)
     statement = insert.on_conflict_do_update(
         index_elements=[_TABLE.c.key],
         set_={
             "failures": case((expired, 1), else_=_TABLE.c.failures + 1),
-            "window_start": case((expired, now_value), else_=_TABLE.c.window_start),
+            "in_flight": case((expired, 1), (_none_in_flight(now), 1), else_=_TABLE.c.in_flight + 1),
+            "window_start": case((expired, _at(now)), else_=_TABLE.c.window_start),
         },
-    ).returning(_TABLE.c.failures, _TABLE.c.window_start)
-    failures, start = (await conn.execute(statement)).one()
-    return int(failures), start
+    ).returning(_TABLE.c.failures, _TABLE.c.in_flight, _TABLE.c.window_start)
+    reserved, in_flight, start = (await conn.execute(statement)).one()
+    return int(reserved), int(in_flight), start
 
 
-async def _give_back(conn: AsyncConnection | AsyncSession, key: str, window_start: dt.datetime) -> None:
-    """Uncount one failure under ``key`` if its window is still the one it was counted in."""
+async def _give_back(
+    conn: AsyncConnection | AsyncSession, key: str, window_start: dt.datetime, *, failure: bool
+) -> None:
+    """End one attempt in flight under ``key`` if its window is still the one it was counted in;
+    ``failure=False`` also uncounts its reservation (it did not fail)."""
+    values: dict[str, Any] = {"in_flight": case((LoginThrottle.in_flight > 0, LoginThrottle.in_flight - 1), else_=0)}
+    if not failure:
+        values["failures"] = case((LoginThrottle.failures > 0, LoginThrottle.failures - 1), else_=0)
     await conn.execute(
-        update(LoginThrottle)
-        .where(LoginThrottle.key == key, LoginThrottle.window_start == window_start, LoginThrottle.failures > 0)
-        .values(failures=LoginThrottle.failures - 1)
+        update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.window_start == window_start).values(values)
     )
+
+
+async def _try_reserve(
+    engine: AsyncEngine,
+    keyset: Sequence[str | None],
+    *,
+    max_failures: int,
+    window_seconds: int,
+    now: dt.datetime,
+) -> Reservation | Refusal:
+    window = dt.timedelta(seconds=window_seconds)
+    async with engine.begin() as conn:
+        await conn.execute(delete(LoginThrottle).where(LoginThrottle.window_start <= now - window))
+        counts: dict[str, tuple[int, int, dt.datetime]] = {}
+        for key in keyset:
+            if key is not None:
+                counts[key] = await _bump(conn, key, now=now, window=window)
+        refusal = _judge(
+            {key: (reserved, in_flight) for key, (reserved, in_flight, _) in counts.items()},
+            keyset,
+            max_failures=max_failures,
+            window_seconds=window_seconds,
+        )
+        if refusal is not None:
+            for key, (_, _, start) in counts.items():
+                await _give_back(conn, key, start, failure=False)
+            return refusal
+        await conn.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key.in_(list(counts)))
+            .values(in_flight_until=now + dt.timedelta(seconds=IN_FLIGHT_SECONDS))
+        )
+    account_key, pair_key, address_key = keyset
+    assert account_key is not None
+    return Reservation(
+        windows={key: start for key, (_, _, start) in counts.items()},
+        account_key=account_key,
+        pair_key=pair_key,
+        address_key=address_key,
+    )
+
+
+async def _look(
+    engine: AsyncEngine, keyset: Sequence[str | None], *, max_failures: int, window_seconds: int, now: dt.datetime
+) -> Refusal | None:
+    """What :func:`_try_reserve` would answer now, read without writing (SQLite: without taking
+    the write lock, which a login holds while its password is checked)."""
+    wanted = [key for key in keyset if key is not None]
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(**{READ_ONLY_OPTION: True})
+        rows = await conn.execute(
+            select(
+                LoginThrottle.key,
+                LoginThrottle.window_start,
+                LoginThrottle.failures,
+                LoginThrottle.in_flight,
+                LoginThrottle.in_flight_until,
+            ).where(LoginThrottle.key.in_(wanted))
+        )
+        found = {row.key: row for row in rows}
+    counts: dict[str, tuple[int, int]] = {}
+    for key in wanted:
+        row = found.get(key)
+        if row is None or row.window_start <= now - dt.timedelta(seconds=window_seconds):
+            counts[key] = (1, 1)
+            continue
+        live = row.in_flight if row.in_flight_until is not None and row.in_flight_until > now else 0
+        counts[key] = (row.failures + 1, live + 1)
+    return _judge(counts, keyset, max_failures=max_failures, window_seconds=window_seconds)
+
+
+async def _shared_look(
+    engine: AsyncEngine,
+    keyset: tuple[str | None, ...],
+    *,
+    max_failures: int,
+    window_seconds: int,
+    now: dt.datetime | None,
+) -> Refusal | None:
+    """:func:`_look`, or the answer of one begun less than :data:`_LOOK_SHARED_SECONDS` ago for the
+    same keys in this process (its error too: the database is as unreachable for this attempt)."""
+    shared = _looks.setdefault(engine, {})
+    key = (keyset, max_failures, window_seconds, now)
+    clock = anyio.current_time()
+    for stale in [k for k, (began, _) in shared.items() if clock - began >= _LOOK_SHARED_SECONDS]:
+        del shared[stale]
+    if key not in shared:
+        look = _look(engine, keyset, max_failures=max_failures, window_seconds=window_seconds, now=now or utcnow())
+        task = asyncio.ensure_future(look)
+        task.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, if all left
+        shared[key] = (clock, task)
+    # shielded: an attempt cancelled while waiting does not cancel the look others wait for
+    return await asyncio.shield(shared[key][1])
 
 
 async def reserve(
@@ -109,42 +290,38 @@ async def reserve(
     ip: str | None,
     max_failures: int,
     window_seconds: int,
+    wait_seconds: float = 0.0,
     now: dt.datetime | None = None,
 ) -> Reservation | Refusal:
-    """Count this attempt as a failure under each of its keys, in a transaction of its own
-    committed before returning; or refuse it (and count nothing).
+    """Count this attempt as a failure in flight under each of its keys, in a transaction of its
+    own committed before returning; or refuse it (and count nothing).
+
+    Refused ``busy`` (attempts in flight fill the allowance), it waits up to ``wait_seconds`` for
+    their verdicts, looking at the counts now and then, and tries again whenever they would let
+    it in; it is refused ``locked`` as soon as verified failures fill the allowance. ``now``
+    (tests) stands for the clock throughout.
 
     Call before the request's own transaction begins (on SQLite that transaction holds the write
     lock). Raises SQLAlchemy's errors when the database is unreachable.
     """
-    now = now or utcnow()
-    window = dt.timedelta(seconds=window_seconds)
-    account_key, pair_key, address_key = keys(identifier, ip)
-    async with engine.begin() as conn:
-        await conn.execute(delete(LoginThrottle).where(LoginThrottle.window_start <= now - window))
-        counts: dict[str, tuple[int, dt.datetime]] = {}
-        for key in (account_key, pair_key, address_key):
-            if key is not None:
-                counts[key] = await _bump(conn, key, now=now, window=window)
-        refusal: Refusal | None = None
-        account_failures = counts[account_key][0]
-        if account_failures > max_failures:
-            refusal = Refusal("account", window_seconds)
-        elif address_key is not None and pair_key is not None:
-            address_failures = counts[address_key][0]
-            pair_failures = counts[pair_key][0]
-            if address_failures > max_failures * PER_ADDRESS_FACTOR and pair_failures > 1:
-                refusal = Refusal("address", window_seconds)
-        if refusal is not None:
-            for key, (_, start) in counts.items():
-                await _give_back(conn, key, start)
-            return refusal
-    return Reservation(
-        windows={key: start for key, (_, start) in counts.items()},
-        account_key=account_key,
-        pair_key=pair_key,
-        address_key=address_key,
-    )
+    keyset = keys(identifier, ip)
+    limits = {"max_failures": max_failures, "window_seconds": window_seconds}
+    deadline = anyio.current_time() + wait_seconds
+    pauses = iter(_POLL_SECONDS)
+    while True:
+        outcome = await _try_reserve(engine, keyset, now=now or utcnow(), **limits)
+        if isinstance(outcome, Reservation) or outcome.kind == "locked":
+            return outcome
+        while True:  # busy: wait for a verdict of the attempts in flight
+            remaining = deadline - anyio.current_time()
+            if remaining <= 0:
+                return outcome
+            await anyio.sleep(min(next(pauses, _POLL_SECONDS[-1]), remaining))
+            seen = await _shared_look(engine, keyset, now=now, **limits)
+            if seen is not None and seen.kind == "locked":
+                return seen  # failures verified meanwhile: only a success or the window's end lifts it
+            if seen is None:
+                break  # room now: tried again
 
 
 async def release(engine: AsyncEngine, reservation: Reservation) -> None:
@@ -158,7 +335,7 @@ async def release(engine: AsyncEngine, reservation: Reservation) -> None:
         with anyio.CancelScope(shield=True):
             async with engine.begin() as conn:
                 for key, start in reservation.windows.items():
-                    await _give_back(conn, key, start)
+                    await _give_back(conn, key, start, failure=False)
     except Exception:
         logging.getLogger(__name__).warning(
             "a login attempt's reservation could not be given back; it counts until %s",
@@ -167,11 +344,33 @@ async def release(engine: AsyncEngine, reservation: Reservation) -> None:
         )
 
 
+async def failed(session: AsyncSession, reservation: Reservation) -> None:
+    """A wrong password: its reservation stays counted, as a verified failure (no longer in
+    flight). In the transaction that records the failure, after the request's rolled back."""
+    for key, start in reservation.windows.items():
+        await _give_back(session, key, start, failure=True)
+
+
 async def succeeded(session: AsyncSession, reservation: Reservation) -> None:
-    """A correct login: clear its account's and pair's failures, give back its own attempt from
+    """A correct login: clear its account's and pair's verified failures (the reservations of
+    other attempts still in flight stay, and count when they fail), give back its own attempt from
     the address's count. Runs in the request's transaction (it commits with the login)."""
+    now = utcnow()
     for key in (reservation.account_key, reservation.pair_key):
-        if key is not None:
-            await session.execute(update(LoginThrottle).where(LoginThrottle.key == key).values(failures=0))
+        if key is None:
+            continue
+        others_in_flight = case(
+            (_none_in_flight(now), 0),
+            (
+                LoginThrottle.window_start == _at(reservation.windows[key]),
+                case((LoginThrottle.in_flight > 1, LoginThrottle.in_flight - 1), else_=0),
+            ),
+            else_=LoginThrottle.in_flight,  # a new window, which this attempt is not counted in
+        )
+        await session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.key == key)
+            .values(failures=others_in_flight, in_flight=others_in_flight)
+        )
     if reservation.address_key is not None:
-        await _give_back(session, reservation.address_key, reservation.windows[reservation.address_key])
+        await _give_back(session, reservation.address_key, reservation.windows[reservation.address_key], failure=False)

@@ -25,7 +25,7 @@ from starlette.datastructures import FormData, ImmutableMultiDict, QueryParams
 
 from app.audit import service as audit
 from app.auth import service as auth_service
-from app.auth.errors import InvalidCredentials, LoginRateLimited
+from app.auth.errors import InvalidCredentials, LoginBusy, LoginRateLimited
 from app.auth.models import StaffUser
 from app.clients import oauth, page, storage
 from app.clients.scopes import SCOPES, parse
@@ -193,7 +193,7 @@ async def authorization_decision(
         )
         return page.failure(lang=lang, message=message, status_code=403)
     user: StaffUser | None = None
-    refused: InvalidCredentials | LoginRateLimited | None = None
+    refused: InvalidCredentials | LoginRateLimited | LoginBusy | None = None
     if fields.get("decision") == "allow":
         # First, before this request's transaction begins (the login throttle counts in its own).
         try:
@@ -204,7 +204,7 @@ async def authorization_decision(
                 context=context,
                 settings=settings,
             )
-        except (InvalidCredentials, LoginRateLimited) as problem:
+        except (InvalidCredentials, LoginRateLimited, LoginBusy) as problem:
             # The refused attempt is recorded as for the password grant (kept although nothing else is).
             refused = problem
             await session.rollback()

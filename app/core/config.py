@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    # How long a login waits for the verdicts of simultaneous attempts on its account that fill
+    # the allowance of LOGIN_MAX_FAILURES before answering 429 login-busy (app/auth/throttle.py).
+    login_busy_wait_seconds: float = Field(default=10, ge=0, le=60)
     actor_cache_seconds: float = Field(default=5, ge=0, le=300)
 
     cors_origins: list[str] = []
