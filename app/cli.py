@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,13 +13,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.config import Settings
 from app.core.db import INTEGER_MAX, create_engine, create_sessionmaker, run_after_commit
 
-if TYPE_CHECKING:
-    from app.audit.signing import Signer
-
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
 cli = typer.Typer(help="Diaspora Desk: run and administer a desk's case-management service.", no_args_is_help=True)
+
+
+@cli.callback()
+def _settings_readable() -> None:
+    """Before any command: the settings, read as every command reads them. One refused (a value out
+    of its range, ``SECRET_KEY`` missing in production) is one line on stderr per setting, naming
+    it, and exit 2, not a traceback."""
+    from pydantic import ValidationError
+
+    from app.core.config import refused_settings
+
+    try:
+        Settings()
+    except ValidationError as exc:
+        for line in refused_settings(exc):
+            typer.secho(f"setting refused: {line}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
 
 
 def refuse_unstorable(**arguments: str | list[str] | None) -> None:
@@ -79,10 +92,10 @@ def run_in_session(
     return asyncio.run(main())
 
 
-def migrate_database(settings: Settings) -> str | None:
+def migrate_database(settings: Settings, applied: list[str] | None = None) -> str | None:
     """``alembic upgrade head`` as the owner (``DATABASE_OWNER_URL``, else ``DATABASE_URL``), then,
     on PostgreSQL with two roles, grant the application's role (:func:`app.core.roles.grant_app_role`).
-    Returns the role granted, if any."""
+    Returns the role granted, if any; ``applied`` gets the revisions applied, in order."""
     from alembic import command
     from alembic.config import Config
 
@@ -91,6 +104,7 @@ def migrate_database(settings: Settings) -> str | None:
     config = Config(str(ini))
     config.attributes["url"] = settings.effective_owner_database_url
     config.attributes["configure_logger"] = False
+    config.attributes["applied"] = applied if applied is not None else []
     command.upgrade(config, "head")
     if not settings.database_owner_url:
         return None
@@ -113,19 +127,29 @@ def migrate() -> None:
     from app.core.roles import AppRoleRefused, one_role_warning
 
     settings = Settings()
+    applied: list[str] = []
     try:
-        role = migrate_database(settings)
+        role = migrate_database(settings, applied)
     except AppRoleRefused as exc:
-        typer.echo("database is up to date")
+        typer.echo(_migrated(applied))
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from exc
-    typer.echo("database is up to date")
+    typer.echo(_migrated(applied))
     if role:
         typer.echo(f"application role {role}: granted (audit tables: SELECT and INSERT only)")
         return
-    warning = asyncio.run(one_role_warning(settings.effective_database_url))
+    warning = asyncio.run(
+        one_role_warning(settings.effective_database_url, owner_url_set=bool(settings.database_owner_url))
+    )
     if warning:
         typer.secho(warning, err=True, fg=typer.colors.YELLOW)
+
+
+def _migrated(applied: list[str]) -> str:
+    """What ``migrate`` did: nothing (up to date), or how many migrations it applied, up to which."""
+    if not applied:
+        return "database is up to date"
+    return f"database migrated: {counted(len(applied), 'migration')} applied, now at revision {applied[-1]}"
 
 
 @cli.command()
@@ -151,12 +175,21 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (keep 1 with SQLite).")] = 1,
 ) -> None:
-    """Serve the API (and web client) with uvicorn."""
+    """Serve the API (and web client) with uvicorn.
+
+    Exits 1 with one line, before listening, when the audit signing key cannot be used (missing in
+    production or where AUDIT_SIGNING_KEY_FILE names it, unreadable, not Ed25519)."""
     import uvicorn
 
+    from app.audit.sequencer import signer_for
     from app.core.logging import configure
 
     settings = Settings()
+    try:  # as create_app() will (outside production, the key in DATA_DIR is made once)
+        signer_for(settings)
+    except (OSError, ValueError) as exc:
+        typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
     configure(settings.log_level, settings.log_format)
     uvicorn.run(
         "app.asgi:app",
@@ -316,6 +349,11 @@ def import_register(
         typer.echo(result.model_dump_json(indent=2))
 
 
+def counted(n: int, noun: str) -> str:
+    """``"1 event"``, ``"3 events"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 class _CliRefusal(Exception):
     pass
 
@@ -424,119 +462,6 @@ def resolve_import_row(
     )
 
 
-def _counted(n: int, noun: str) -> str:
-    """``"1 event"``, ``"3 events"``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-@cli.command("verify-audit")
-def verify_audit(
-    against: Annotated[
-        Path | None,
-        typer.Option(help="A checkpoint kept outside the database (JSON from GET /api/v1/audit/checkpoint)."),
-    ] = None,
-    public_key: Annotated[
-        str | None,
-        typer.Option(help="The trusted public key (base64); default: that of AUDIT_SIGNING_KEY_FILE's private key."),
-    ] = None,
-    seal: Annotated[bool, typer.Option(help="First seal the events committed but not yet sealed.")] = False,
-) -> None:
-    """Verify the audit log: hash chain, every signed checkpoint, optionally a kept checkpoint.
-
-    Exits 0 when valid (reporting events still waiting to be sealed), 1 naming the first broken
-    link or checkpoint, or saying why the log cannot be read (a table or column dropped or of
-    another type: no traceback), 2 when the key or the checkpoint file cannot be read.
-    """
-    from app.audit.sequencer import signer_for
-    from app.audit.signing import Verifier, load_checkpoint_file
-    from app.audit.verify import VerifyResult
-
-    settings = Settings()
-    try:
-        # --public-key "" (an auditor's unset variable) is refused, not taken for "the server's key file"
-        verifier = Verifier.from_b64(public_key) if public_key is not None else signer_for(settings, create=False)
-        kept = load_checkpoint_file(against) if against else None
-    except (OSError, ValueError) as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
-    if seal:
-        try:
-            signer = signer_for(settings, create=False)
-        except (OSError, ValueError) as exc:  # the private key: missing or not Ed25519
-            typer.secho(str(exc), fg=typer.colors.RED, err=True)
-            raise typer.Exit(2) from exc
-        try:
-            sealed, blocked = _seal(settings, signer)
-        except Exception as exc:  # a rewritten schema: a message, not a traceback
-            first_line = (str(exc).splitlines() or [""])[0]
-            typer.secho(f"sealing failed: {type(exc).__name__}: {first_line}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(1) from exc
-        if blocked is not None:  # an event that cannot be hashed: sealed up to it
-            event_id, reason = blocked
-            typer.secho(
-                f"sealing failed: {reason} (event {event_id}; {_counted(sealed, 'event')} sealed before it)",
-                fg=typer.colors.RED,
-                err=True,
-            )
-            raise typer.Exit(1)
-        typer.echo(f"sealed {_counted(sealed, 'event')}")
-
-    async def check(session: AsyncSession) -> VerifyResult:
-        from app.audit.service import verify_chain
-
-        return await verify_chain(session, verifier, against=kept)
-
-    try:
-        result = run_in_session(settings, check, server_settings=AUDIT_SESSION)
-    except Exception as exc:  # whatever a rewritten schema makes fail: a verdict, not a traceback
-        first_line = (str(exc).splitlines() or [""])[0]
-        typer.secho(f"audit log cannot be read: {type(exc).__name__}: {first_line}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
-    pending = f"; {_counted(result.pending.count, 'event')} not sealed yet" if result.pending.count else ""
-    if result.ok:
-        checked, signed = _counted(result.checked, "event"), _counted(result.checkpoints, "signed checkpoint")
-        typer.echo(f"audit chain valid: {checked}, {signed}{pending}")
-        return
-    where = "".join(
-        f" {name}={value}" for name, value in (("seq", result.broken_seq), ("event id", result.broken_id)) if value
-    )
-    # Links checked: before the failure when it is the chain's; all of them when a checkpoint kept
-    # elsewhere or the personal values fail.
-    checked = f"{result.checked} links checked" if result.checked else "no link checked"
-    typer.secho(
-        f"audit log BROKEN{' at' + where if where else ''}: {result.reason} ({checked}){pending}",
-        fg=typer.colors.RED,
-        err=True,
-    )
-    raise typer.Exit(1)
-
-
-AUDIT_SESSION = {"statement_timeout": "0", "idle_in_transaction_session_timeout": "0", "lock_timeout": "0"}
-"""The PostgreSQL settings of ``verify-audit``'s connections: no timeouts, whatever the application's
-role gave itself (``ALTER ROLE … SET statement_timeout = '1ms'`` would keep every check from ending)."""
-
-
-def _seal(settings: Settings, signer: Signer) -> tuple[int, tuple[int, str] | None]:
-    """Seal what waits: the number of events sealed, and the event that could not be hashed (its
-    id and why) when sealing stopped before one."""
-    from app.audit.sequencer import Sequencer
-
-    async def main() -> tuple[int, tuple[int, str] | None]:
-        engine = create_engine(settings.effective_database_url, server_settings=AUDIT_SESSION)
-        # What the sequencer logs for a server's operators, the command says itself (one line);
-        # anything else it would log, the verification that follows names.
-        quiet = logging.getLogger("app.audit.sequencer")
-        quiet.disabled = True
-        try:
-            sequencer = Sequencer(engine, signer, batch=settings.audit_seal_batch)
-            return await sequencer.seal_all(), sequencer.blocked
-        finally:
-            quiet.disabled = False
-            await engine.dispose()
-
-    return asyncio.run(main())
-
-
 @cli.command("gc-storage")
 def gc_storage(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed; remove nothing.")] = False,
@@ -594,7 +519,7 @@ def refresh_frequencies() -> None:
     from app.registrants.frequencies import refresh
 
     kept = run_in_session(Settings(), refresh)
-    typer.echo(f"term frequencies counted: {_counted(kept, 'frequent key')}")
+    typer.echo(f"term frequencies counted: {counted(kept, 'frequent key')}")
 
 
 @cli.command("retention")
@@ -643,8 +568,10 @@ def retention(
     )
 
 
+from app.audit.cli import verify_audit as _verify_audit  # noqa: E402
 from app.reports.cli import export as _export  # noqa: E402
 
+cli.command("verify-audit")(_verify_audit)
 cli.command("export")(_export)
 
 app = cli

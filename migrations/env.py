@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -65,6 +66,11 @@ def _check_foreign_keys(connection: Connection) -> None:
         raise ForeignKeyViolations(f"the migration broke {len(rows)} foreign key reference(s): {found}")
 
 
+def _applied(*, step: Any, **_: Any) -> None:
+    """Note each revision applied (``diaspora-desk migrate`` says how many)."""
+    config.attributes.setdefault("applied", []).append(step.up_revision_id)
+
+
 def _run(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
@@ -78,6 +84,7 @@ def _run(connection: Connection) -> None:
             # transaction for the whole run, so the foreign-key check below can still roll it back.
             transactional_ddl=True if sqlite else None,
             compare_type=True,
+            on_version_apply=_applied,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -187,14 +187,27 @@ def load_signer(path: Path, *, create: bool) -> Signer:
 
 
 def load_checkpoint_file(path: Path) -> Checkpoint:
-    """A checkpoint an auditor kept (JSON as exported); ``ValueError`` when it is not one (a key
-    twice in it too: a reader keeping the first value would see another checkpoint than the one
-    verified)."""
+    """A checkpoint an auditor kept (JSON as exported, UTF-8 with or without a byte order mark);
+    ``ValueError`` when it is not one (a key twice in it too: a reader keeping the first value
+    would see another checkpoint than the one verified), ``OSError`` when it cannot be read. Each
+    message is a sentence naming the file."""
     try:
-        return Checkpoint.from_json(strict_json.loads(path.read_text(encoding="utf-8")))
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{path} does not exist") from exc
+    except OSError as exc:  # a directory, no permission
+        raise OSError(f"{path} cannot be read: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8-sig")  # Notepad and PowerShell's Out-File write a BOM
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text") from exc
+    try:
+        return Checkpoint.from_json(strict_json.loads(text))
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path} is not JSON: {exc}") from exc
     except strict_json.DuplicateKey as exc:
         raise ValueError(f"{path} is not a checkpoint: {exc}") from exc
     except RecursionError as exc:  # arrays or objects nested past Python's limit
         raise ValueError(f"{path} is not a checkpoint: JSON nested too deep") from exc
+    except ValueError as exc:  # Checkpoint.from_json: a field missing, of another type, malformed
+        raise ValueError(f"{path} is not a checkpoint: {str(exc).removeprefix('not a checkpoint: ')}") from exc

@@ -156,6 +156,9 @@ async def verify_log(
     """
     if conn.dialect.name == "postgresql":
         await pin_for_verification(conn)
+        # First, before any read: row-level security on a table fails the reads (row_security off)
+        if (reason := await protection_fault(conn)) is not None:
+            return VerifyResult(0, 0, Backlog(0, None), None, None, reason)
     beside = await start_beside(conn, _beside_chain) if streamed else None
     try:
         result = await _verify_chain(conn, verifier, against, streamed)
@@ -206,8 +209,6 @@ async def _verify_chain(
 ) -> VerifyResult:
     """:func:`verify_log` but for the personal values."""
     pending = await backlog(conn)
-    if conn.dialect.name == "postgresql" and (reason := await protection_fault(conn)) is not None:
-        return VerifyResult(0, 0, pending, None, None, reason)
     try:
         stored = (await conn.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))).all()
     except (ValueError, TypeError, AttributeError) as exc:  # a row the driver or the ORM cannot convert
@@ -372,9 +373,10 @@ _PROTECTION = text(
     WHERE c.relrowsecurity OR c.relforcerowsecurity
     UNION ALL
     SELECT a.relname, 'trigger ' || t.tgname
-        || CASE WHEN t.tgenabled <> 'O' THEN ' (disabled, or firing only as a replica)' ELSE '' END
-        || CASE WHEN NOT (a.relname || '.' || t.tgname || '=' || p.proname) = ANY(:expected)
-                THEN ' (not the migrations'')' ELSE '' END
+        || CASE WHEN (a.relname || '.' || t.tgname || '=' || p.proname) = ANY(:expected)
+                THEN ' (a migration''s, disabled or firing only as a replica)'
+                WHEN t.tgenabled <> 'O' THEN ' (not the migrations'', disabled or firing only as a replica)'
+                ELSE ' (not the migrations'')' END
     FROM pg_catalog.pg_trigger t JOIN audit a ON a.oid = t.tgrelid JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
     WHERE NOT t.tgisinternal
       AND (t.tgenabled <> 'O' OR NOT (a.relname || '.' || t.tgname || '=' || p.proname) = ANY(:expected))
@@ -456,8 +458,9 @@ async def protection_fault(conn: AsyncConnection) -> str | None:
         return None
     named = ", ".join(f"{what} on {table}" for table, what in found)
     return (
-        f"the audit tables are not read as they were written: {named} (added with the owner's rights; "
-        "they can drop, hide or alter rows, such as a checkpoint a sequencer witnessed)"
+        f"the audit tables are not read as they were written: {named} (made with the owner's rights, whether "
+        "added, changed or turned off: such changes can drop, hide or alter rows, such as a checkpoint a sequencer "
+        "witnessed)"
     )
 
 

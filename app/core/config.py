@@ -12,7 +12,16 @@ import secrets
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import EmailStr, Field, PrivateAttr, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    EmailStr,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -277,3 +286,16 @@ class Settings(BaseSettings):
                 path.chmod(0o600)
             self._file_key = path.read_text().strip()
         return self._file_key
+
+
+def refused_settings(exc: ValidationError) -> list[str]:
+    """One line per setting :class:`Settings` refused, for an operator: the variable and why
+    (``AUDIT_SEAL_BATCH: Input should be greater than or equal to 1``), never the value given (it
+    may be a secret). A rule over several settings names none: ``SECRET_KEY is required when
+    ENVIRONMENT=production``."""
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        names = [str(part) for part in error["loc"] if isinstance(part, str)]
+        lines.append(f"{names[0].upper()}: {message}" if names else message)
+    return lines

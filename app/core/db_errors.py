@@ -96,3 +96,32 @@ def database_transient(exc: BaseException) -> bool:
         wrapped = seen.orig if isinstance(seen, DBAPIError) else None
         seen = wrapped or seen.__cause__ or seen.__context__
     return False
+
+
+_REFUSED_ACCESS = (
+    asyncpg.exceptions.InvalidCatalogNameError,  # 3D000: no such database
+    asyncpg.exceptions.InvalidAuthorizationSpecificationError,  # class 28: no such role, password, pg_hba.conf
+    asyncpg.exceptions.InsufficientPrivilegeError,  # 42501: a role without the grants
+)
+
+
+def database_unreadable(exc: BaseException) -> bool:
+    """True when ``exc`` (or what it wraps) says the database could not be read at all, for a
+    reason that is no fault of what it holds: unreachable or restarting (:func:`database_unavailable`),
+    any network error (an unknown host, a connection timed out), no such database, a role it does
+    not know or authenticate, a role without the grants; on SQLite a file that cannot be opened.
+    The command-line checks (``verify-audit``) exit with a code of their own then, not the one
+    saying the data is wrong."""
+    if database_unavailable(exc):
+        return True
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, (*_REFUSED_ACCESS, OSError)):
+            return True
+        if isinstance(seen, sqlite3.OperationalError) and str(seen) == "unable to open database file":
+            return True
+        wrapped = seen.orig if isinstance(seen, DBAPIError) else None
+        seen = wrapped or seen.__cause__ or seen.__context__
+    return False

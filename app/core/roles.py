@@ -353,12 +353,12 @@ async def _granted_powers(conn: asyncpg.Connection, role: str) -> list[str]:
     return powers
 
 
-async def one_role_warning(app_url: str) -> str | None:
+async def one_role_warning(app_url: str, *, owner_url_set: bool) -> str | None:
     """The warning ``migrate`` prints when, on PostgreSQL, ``app_url``'s role (``DATABASE_URL``)
-    owns the audit log's tables or belongs to their owner: ``DATABASE_OWNER_URL`` is unset or names
-    the same role, so the application itself could rewrite the log. None on SQLite, or when the
-    role is not the owner (a server whose migrations another role ran). Raises
-    ``asyncpg.PostgresError``/``OSError`` when the database cannot be reached.
+    owns the audit log's tables or belongs to their owner: ``DATABASE_OWNER_URL`` is unset
+    (``owner_url_set`` false) or names the same role, so the application itself could rewrite the
+    log. None on SQLite, or when the role is not the owner (a server whose migrations another role
+    ran). Raises ``asyncpg.PostgresError``/``OSError`` when the database cannot be reached.
     """
     if not make_url(app_url).drivername.startswith("postgresql"):
         return None
@@ -373,11 +373,12 @@ async def one_role_warning(app_url: str) -> str | None:
         await conn.close()
     if row is None or not row["owner"]:
         return None
+    same = "DATABASE_OWNER_URL names the same role"
+    why = same if owner_url_set else "DATABASE_OWNER_URL is unset: it ran the migrations"
     return (
-        f"warning: DATABASE_URL's role {row['role']} owns the audit log's tables (one role for both "
-        "DATABASE_OWNER_URL and DATABASE_URL): the application can ALTER them, disable their append-only "
-        "triggers, UPDATE, DELETE and TRUNCATE audit events, and only the signed checkpoints would show it "
-        "(no least privilege). Fix: set DATABASE_OWNER_URL to this owner role and DATABASE_URL to another "
-        "login role, then run migrate again: it creates that role if missing and grants it only what the "
-        'application needs (README, "Running on PostgreSQL").'
+        f"warning: DATABASE_URL's role {row['role']} owns the audit log's tables ({why}): the application can "
+        "ALTER them, disable their append-only triggers, UPDATE, DELETE and TRUNCATE audit events, and only the "
+        "signed checkpoints would show it (no least privilege). Fix: set DATABASE_OWNER_URL to this owner role and "
+        "DATABASE_URL to another login role, then run migrate again: it creates that role if missing and grants it "
+        'only what the application needs (README, "Running on PostgreSQL").'
     )

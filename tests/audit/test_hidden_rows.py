@@ -54,6 +54,13 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
             "row-level security on audit_checkpoints",
         ),
         (
+            [
+                "ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY",
+                "CREATE POLICY matching ON audit_events USING (true)",
+            ],
+            "row-level security on audit_events",
+        ),
+        (
             ["ALTER TABLE audit_witnessed_checkpoints ADD CONSTRAINT zz_refuse CHECK (false) NOT VALID"],
             "constraint zz_refuse on audit_witnessed_checkpoints",
         ),
@@ -63,7 +70,7 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
         ),
         (
             ["ALTER TABLE audit_events ENABLE REPLICA TRIGGER audit_events_txid"],
-            "trigger audit_events_txid (disabled, or firing only as a replica) on audit_events",
+            "trigger audit_events_txid (a migration's, disabled or firing only as a replica) on audit_events",
         ),
         (
             [
@@ -122,6 +129,7 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
         "rule",
         "trigger",
         "row-level security",
+        "row-level security on the events",
         "check",
         "default",
         "replica trigger",
@@ -145,6 +153,16 @@ async def test_what_could_hide_rows_from_the_verifier_is_named(
     assert not result.ok
     prefix = f"the audit tables are not read as they were written: {named}"
     assert result.reason.startswith(prefix) and result.reason[len(prefix)] in " ,", result.reason
+
+
+async def test_a_migrations_trigger_turned_off_is_not_said_to_be_added(sealed, sessionmaker, audit_log) -> None:
+    await _as_owner(sessionmaker, "ALTER TABLE audit_links DISABLE TRIGGER audit_links_append_only")
+    assert (await audit_log.verify()).reason == (
+        "the audit tables are not read as they were written: trigger audit_links_append_only (a migration's, "
+        "disabled or firing only as a replica) on audit_links (made with the owner's rights, whether added, "
+        "changed or turned off: such changes can drop, hide or alter rows, such as a checkpoint a sequencer "
+        "witnessed)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -235,3 +253,29 @@ async def test_a_witness_the_database_refuses_to_store_still_stops_and_shows_its
     assert (await audit_log.verify()).ok  # the constraint gone, the database alone no longer tells
     result = await audit_log.verify(against=kept)
     assert (result.ok, result.reason) == (False, "the kept checkpoint at seq 6 differs from the stored one")
+
+
+async def test_row_level_security_on_the_events_is_named_to_the_application_role(
+    sealed, app_role, app_role_connection, database_url, sessionmaker, audit_log
+) -> None:
+    """A policy binds the roles that do not own the table (the owner and superusers pass it): run as
+    the application's role, the verifier read the events first (to count those waiting) and failed
+    with PostgreSQL's "query would be affected by row-level security policy", unnamed."""
+    from sqlalchemy.engine import make_url
+
+    from app.core.db import create_engine, create_sessionmaker
+
+    await _as_owner(
+        sessionmaker,
+        "ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY",
+        "CREATE POLICY matching ON audit_events USING (true)",
+    )
+    engine = create_engine(make_url(database_url).set(username=app_role).render_as_string(hide_password=False))
+    try:
+        async with create_sessionmaker(engine)() as session:
+            result = await verify_chain(session, audit_log.app.state.audit_sequencer.signer)
+    finally:
+        await engine.dispose()
+    assert result.reason.startswith(
+        "the audit tables are not read as they were written: row-level security on audit_events (made with"
+    )

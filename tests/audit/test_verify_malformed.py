@@ -173,7 +173,10 @@ async def test_verify_audit_refuses_a_kept_file_nested_too_deep_and_an_empty_pub
     kept = tmp_path / "kept.json"
     kept.write_text(json.dumps({"seq": 1}))
     done = await asyncio.to_thread(_cli, database_url, settings.data_dir, "verify-audit", "--against", str(kept))
-    assert (done.returncode, done.stderr.strip()) == (2, "not a checkpoint: hash, signed_at, key_id, signature missing")
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        f"{kept} is not a checkpoint: hash, signed_at, key_id, signature missing",
+    )
 
 
 async def test_verify_audit_seal_reports_an_event_it_cannot_hash_without_a_traceback(

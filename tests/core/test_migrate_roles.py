@@ -20,14 +20,16 @@ from tests.db import postgres_url
 
 needs_postgres = pytest.mark.skipif(postgres_url() is None, reason="roles are PostgreSQL's")
 
-ONE_ROLE_WARNING = (
-    "warning: DATABASE_URL's role postgres owns the audit log's tables (one role for both DATABASE_OWNER_URL and "
-    "DATABASE_URL): the application can ALTER them, disable their append-only triggers, UPDATE, DELETE and "
-    "TRUNCATE audit events, and only the signed checkpoints would show it (no least privilege). Fix: set "
-    "DATABASE_OWNER_URL to this owner role and DATABASE_URL to another login role, then run migrate again: it "
-    'creates that role if missing and grants it only what the application needs (README, "Running on '
-    'PostgreSQL").\n'
-)
+
+def one_role_warning(why: str) -> str:
+    """What ``migrate`` says on stderr when DATABASE_URL's role owns the audit tables, ``why``."""
+    return (
+        f"warning: DATABASE_URL's role postgres owns the audit log's tables ({why}): the application can ALTER "
+        "them, disable their append-only triggers, UPDATE, DELETE and TRUNCATE audit events, and only the signed "
+        "checkpoints would show it (no least privilege). Fix: set DATABASE_OWNER_URL to this owner role and "
+        "DATABASE_URL to another login role, then run migrate again: it creates that role if missing and grants "
+        'it only what the application needs (README, "Running on PostgreSQL").\n'
+    )
 
 
 @pytest.fixture
@@ -96,8 +98,10 @@ def plain_owner(database_url: str) -> Iterator[str]:
 
 @needs_postgres
 def test_migrate_warns_on_stderr_when_one_role_owns_the_audit_tables(runner: CliRunner) -> None:
+    """Only DATABASE_URL set: the warning says so, not that two settings name one role."""
     result = runner.invoke(cli, ["migrate"])
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "database is up to date\n", ONE_ROLE_WARNING)
+    warning = one_role_warning("DATABASE_OWNER_URL is unset: it ran the migrations")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "database is up to date\n", warning)
 
 
 @needs_postgres
@@ -106,7 +110,8 @@ def test_migrate_warns_when_both_urls_name_the_same_role(
 ) -> None:
     monkeypatch.setenv("DATABASE_OWNER_URL", database_url)
     result = runner.invoke(cli, ["migrate"])
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "database is up to date\n", ONE_ROLE_WARNING)
+    warning = one_role_warning("DATABASE_OWNER_URL names the same role")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "database is up to date\n", warning)
 
 
 @needs_postgres
@@ -144,13 +149,27 @@ def test_migrate_exits_1_naming_the_power_of_an_app_role_that_could_rewrite_the_
 
 
 def test_migrate_on_sqlite_does_not_warn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """SQLite has no roles: nothing to warn of (the README says what protects its audit log)."""
+    """SQLite has no roles: nothing to warn of (the README says what protects its audit log). On an
+    empty database it says how many migrations it applied (it said "up to date"), then, run again,
+    that the database is up to date."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'desk.sqlite3'}")
     monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("ENVIRONMENT", "test")
+    script = ScriptDirectory.from_config(Config(str(Path(__file__).resolve().parents[2] / "alembic.ini")))
+    head = script.get_current_head()
+    migrations = len(list(script.walk_revisions()))
     result = CliRunner().invoke(cli, ["migrate"])
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "database is up to date\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        f"database migrated: {migrations} migrations applied, now at revision {head}\n",
+        "",
+    )
+    again = CliRunner().invoke(cli, ["migrate"])
+    assert (again.exit_code, again.stdout, again.stderr) == (0, "database is up to date\n", "")
 
 
 @needs_postgres

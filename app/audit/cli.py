@@ -1,0 +1,152 @@
+"""``diaspora-desk verify-audit``: the audit log checked from the command line.
+
+Exit codes (README, docs/audit.md):
+
+=====  ======================================================================================
+0      the log verifies (events still waiting to be sealed are reported, not a fault)
+1      the log is broken: a fault named (link, event, checkpoint), or its tables are not what
+       the migrations made (a table dropped, a column of another type), or ``--seal`` could
+       not seal an event
+2      the command cannot be run as given: the key or the kept checkpoint file cannot be used
+3      the database cannot be read: unreachable, no such database or role, a role without the
+       grants (nothing is known about the log)
+=====  ======================================================================================
+
+Every message is one line on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app.core.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from app.audit.signing import Signer
+    from app.audit.verify import VerifyResult
+
+BROKEN, UNUSABLE_INPUT, UNREADABLE = 1, 2, 3
+"""``verify-audit``'s exit codes but 0 (module docstring)."""
+
+AUDIT_SESSION = {"statement_timeout": "0", "idle_in_transaction_session_timeout": "0", "lock_timeout": "0"}
+"""The PostgreSQL settings of ``verify-audit``'s connections: no timeouts, whatever the application's
+role gave itself (``ALTER ROLE … SET statement_timeout = '1ms'`` would keep every check from ending)."""
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [""])[0]
+
+
+def _unreadable(exc: BaseException) -> typer.Exit:
+    return _fail(
+        "cannot read the audit log: the database cannot be reached or refused this role "
+        f"({type(exc).__name__}: {_first_line(exc)})",
+        UNREADABLE,
+    )
+
+
+def verify_audit(
+    against: Annotated[
+        Path | None,
+        typer.Option(help="A checkpoint kept outside the database (JSON from GET /api/v1/audit/checkpoint)."),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(help="The trusted public key (base64); default: that of AUDIT_SIGNING_KEY_FILE's private key."),
+    ] = None,
+    seal: Annotated[bool, typer.Option(help="First seal the events committed but not yet sealed.")] = False,
+) -> None:
+    """Verify the audit log: hash chain, every signed checkpoint, optionally a kept checkpoint.
+
+    Exits 0 when valid (reporting events still waiting to be sealed); 1 naming what is broken, or
+    saying why the log is not what the migrations made (a table or column dropped or of another
+    type); 2 when the key or the checkpoint file cannot be used; 3 when the database cannot be
+    read (unreachable, no such database or role, a role without the grants). One line, no traceback.
+    """
+    from app.audit.sequencer import signer_for
+    from app.audit.signing import Verifier, load_checkpoint_file
+    from app.cli import counted, run_in_session
+    from app.core.db_errors import database_unreadable
+
+    settings = Settings()
+    try:
+        # --public-key "" (an auditor's unset variable) is refused, not taken for "the server's key file"
+        verifier = Verifier.from_b64(public_key) if public_key is not None else signer_for(settings, create=False)
+        kept = load_checkpoint_file(against) if against else None
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc), UNUSABLE_INPUT) from exc
+    if seal:
+        try:
+            signer = signer_for(settings, create=False)
+        except (OSError, ValueError) as exc:  # the private key: missing or not Ed25519
+            raise _fail(str(exc), UNUSABLE_INPUT) from exc
+        try:
+            sealed, blocked = _seal(settings, signer)
+        except Exception as exc:  # a rewritten schema: a message, not a traceback
+            if database_unreadable(exc):
+                raise _unreadable(exc) from exc
+            raise _fail(f"sealing failed: {type(exc).__name__}: {_first_line(exc)}", BROKEN) from exc
+        if blocked is not None:  # an event that cannot be hashed: sealed up to it
+            event_id, reason = blocked
+            raise _fail(
+                f"sealing failed: {reason} (event {event_id}; {counted(sealed, 'event')} sealed before it)", BROKEN
+            )
+        typer.echo(f"sealed {counted(sealed, 'event')}")
+
+    async def check(session: AsyncSession) -> VerifyResult:
+        from app.audit.service import verify_chain
+
+        return await verify_chain(session, verifier, against=kept)
+
+    try:
+        result = run_in_session(settings, check, server_settings=AUDIT_SESSION)
+    except Exception as exc:  # whatever a rewritten schema makes fail: a verdict, not a traceback
+        if database_unreadable(exc):
+            raise _unreadable(exc) from exc
+        raise _fail(f"audit log cannot be read: {type(exc).__name__}: {_first_line(exc)}", BROKEN) from exc
+    pending = f"; {counted(result.pending.count, 'event')} not sealed yet" if result.pending.count else ""
+    if result.ok:
+        checked, signed = counted(result.checked, "event"), counted(result.checkpoints, "signed checkpoint")
+        typer.echo(f"audit chain valid: {checked}, {signed}{pending}")
+        return
+    where = "".join(
+        f" {name}={value}" for name, value in (("seq", result.broken_seq), ("event id", result.broken_id)) if value
+    )
+    # Links checked: before the failure when it is the chain's; all of them when a checkpoint kept
+    # elsewhere or the personal values fail.
+    checked = f"{result.checked} links checked" if result.checked else "no link checked"
+    raise _fail(f"audit log BROKEN{' at' + where if where else ''}: {result.reason} ({checked}){pending}", BROKEN)
+
+
+def _seal(settings: Settings, signer: Signer) -> tuple[int, tuple[int, str] | None]:
+    """Seal what waits: the number of events sealed, and the event that could not be hashed (its
+    id and why) when sealing stopped before one."""
+    from app.audit.sequencer import Sequencer
+    from app.core.db import create_engine
+
+    async def main() -> tuple[int, tuple[int, str] | None]:
+        engine = create_engine(settings.effective_database_url, server_settings=AUDIT_SESSION)
+        # What the sequencer logs for a server's operators, the command says itself (one line);
+        # anything else it would log, the verification that follows names.
+        quiet = logging.getLogger("app.audit.sequencer")
+        quiet.disabled = True
+        try:
+            sequencer = Sequencer(engine, signer, batch=settings.audit_seal_batch)
+            return await sequencer.seal_all(), sequencer.blocked
+        finally:
+            quiet.disabled = False
+            await engine.dispose()
+
+    return asyncio.run(main())
