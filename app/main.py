@@ -155,10 +155,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ``tzdata``: the IANA time-zone release in force (``app.core.timezones``). ``audit`` reports
         the events committed but not yet sealed into the audit chain: how many, the age in seconds
         of the oldest, and ``lagging`` when that age passes ``AUDIT_MAX_UNSEALED_SECONDS`` (sealing
-        is stuck, or a long transaction holds it back); ``sealing`` is ``"stopped"`` when this
-        process's sequencer found the log rewritten behind a checkpoint it witnessed (run
-        ``verify-audit``), ``"running"`` otherwise. Still 200: requests are served and audited, only
-        sealing waits for an operator. When it stopped on a rewritten log, ``witnessed_checkpoint``
+        is stuck, or a long transaction holds it back); ``sealing`` is this process's sequencer's
+        state (:attr:`app.audit.sequencer.Sequencer.state`): ``"running"``, ``"failing"`` (its rounds
+        raise: the database refuses its reads or writes; it retries, backing off) or ``"stopped"``
+        (it refuses to seal until an operator acts: run ``verify-audit``). ``status`` is
+        ``"degraded"`` unless sealing runs. Still 200: requests are served and audited, only
+        sealing waits. When it stopped on a rewritten log, ``witnessed_checkpoint``
         is the checkpoint it had witnessed (``GET /api/v1/audit/checkpoint``'s shape): kept in a
         file, ``verify-audit --against`` it names the rewrite even if the database was made to
         refuse storing it.
@@ -178,14 +180,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # `verify-audit --against` it, whatever the database now holds.
         kept = sequencer.witnessed if sequencer.rewritten else None
         witnessed = {"witnessed_checkpoint": kept.as_json()} if kept is not None else {}
+        sealing = sequencer.state
         return {
-            "status": "ready",
+            "status": "ready" if sealing == "running" else "degraded",
             "tzdata": tz_version,
             "audit": {
                 "unsealed_events": pending.count,
                 "oldest_unsealed_seconds": round(age, 3),
                 "lagging": lagging,
-                "sealing": "stopped" if sequencer.stopped else "running",
+                "sealing": sealing,
                 **witnessed,
             },
         }

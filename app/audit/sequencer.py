@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -287,12 +288,23 @@ class Sequencer:
         batch: int = 1000,
         interval_seconds: float = 0.2,
         clock: Callable[[], dt.datetime] = utcnow,
+        max_backoff_seconds: float = 30.0,
+        reminder_seconds: float = 60.0,
     ) -> None:
         self.engine = engine
         self.signer = signer
         self.batch = batch
         self.interval_seconds = interval_seconds
         self.clock = clock
+        self.max_backoff_seconds = max_backoff_seconds
+        """The longest wait between rounds while they fail (:attr:`delay_seconds`)."""
+        self.reminder_seconds = reminder_seconds
+        """How often, at most, a failing sequencer logs that it still fails (one line)."""
+        self.failure: str | None = None
+        """The error of the last round, when it raised (``"ProgrammingError: …"``, first line)."""
+        self.failed_rounds = 0
+        """Rounds failed in a row."""
+        self._reminded_at = 0.0
         self.witnessed: Checkpoint | None = None
         """The latest checkpoint this sequencer signed (once its transaction committed) or read
         from the database, signed by its key and the hash of its link."""
@@ -503,13 +515,62 @@ class Sequencer:
             if result.sealed < self.batch:
                 return total
 
+    @property
+    def state(self) -> str:
+        """``"stopped"`` (:attr:`stopped`: it refuses to seal until an operator acts), ``"failing"``
+        (its last round raised: :attr:`failure`; it retries, backing off) or ``"running"``:
+        ``/readyz``'s ``audit.sealing``."""
+        if self.stopped:
+            return "stopped"
+        return "failing" if self.failure is not None else "running"
+
+    @property
+    def delay_seconds(self) -> float:
+        """How long :meth:`run` waits before the next round: ``interval_seconds``, doubled for
+        each round failed in a row, up to ``max_backoff_seconds`` (or the interval, if longer)."""
+        if not self.failed_rounds:
+            return self.interval_seconds
+        bound = max(self.interval_seconds, self.max_backoff_seconds)
+        return min(bound, self.interval_seconds * 2.0 ** min(self.failed_rounds, 32))
+
+    def _failed(self, exc: Exception) -> None:
+        """A round raised ``exc``: failing. The first time (or when the error changes) the
+        traceback is logged; then a one-line reminder every ``reminder_seconds`` at most."""
+        line = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+        self.failed_rounds += 1
+        now = time.monotonic()
+        if line != self.failure:
+            self.failure, self._reminded_at = line, now
+            log.exception(
+                "audit sequencer: sealing failed (%s); retrying, backing off up to every %s s while it fails",
+                line,
+                max(self.interval_seconds, self.max_backoff_seconds),
+            )
+        elif now - self._reminded_at >= self.reminder_seconds:
+            self._reminded_at = now
+            log.error(
+                "audit sequencer: sealing still failing after %s rounds in a row (%s); next try in %s s",
+                self.failed_rounds,
+                line,
+                round(self.delay_seconds, 3),
+            )
+
+    def _succeeded(self) -> None:
+        if self.failed_rounds:
+            log.warning("audit sequencer: sealing resumed after %s failed rounds", self.failed_rounds)
+        self.failure, self.failed_rounds = None, 0
+
     async def run(self) -> None:
-        """Seal every ``interval_seconds`` until cancelled; a failed round is logged and retried."""
+        """Seal every ``interval_seconds`` until cancelled. A round that raises makes the sequencer
+        failing (:attr:`state`, :meth:`_failed`: logged once, then reminded) and the next rounds
+        come less often (:attr:`delay_seconds`) until one succeeds."""
         while True:
             try:
                 await self.seal_all()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("audit sequencer: sealing failed; retrying")
-            await asyncio.sleep(self.interval_seconds)
+            except Exception as exc:
+                self._failed(exc)
+            else:
+                self._succeeded()
+            await asyncio.sleep(self.delay_seconds)

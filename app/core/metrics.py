@@ -20,9 +20,12 @@ metric                                             type       labels / meaning
                                                               alert when it stays above
                                                               ``AUDIT_MAX_UNSEALED_SECONDS``
 ``diaspora_desk_audit_lagging``                    gauge      1 when that age passes the bound
-``diaspora_desk_audit_sealing_stopped``            gauge      1 when this process's sequencer has
-                                                              stopped: the log was rewritten
-                                                              behind a checkpoint it witnessed
+``diaspora_desk_audit_sealing_stopped``            gauge      1 when this process's sequencer
+                                                              refuses to seal until an operator
+                                                              acts (``/readyz``: ``"stopped"``)
+``diaspora_desk_audit_sealing_failing``            gauge      1 while its rounds fail (the
+                                                              database refuses them): it retries,
+                                                              backing off (``"failing"``)
 =================================================  =========  =====================================
 
 The audit gauges are read from the database at each scrape (one indexed query, as ``/readyz``).
@@ -88,8 +91,14 @@ class Metrics:
         )
         self.sealing_stopped = Gauge(
             "diaspora_desk_audit_sealing_stopped",
-            "1 when this process's audit sequencer stopped sealing: the log was rewritten behind a "
-            "checkpoint it witnessed (run verify-audit).",
+            "1 when this process's audit sequencer refuses to seal until an operator acts (run verify-audit; "
+            "its log says why).",
+            registry=self.registry,
+        )
+        self.sealing_failing = Gauge(
+            "diaspora_desk_audit_sealing_failing",
+            "1 while this process's audit sequencer's rounds fail (the database refuses them); it retries, "
+            "backing off.",
             registry=self.registry,
         )
 
@@ -168,5 +177,7 @@ async def metrics(request: Request, session: SessionDep, settings: SettingsDep) 
     state.unsealed.set(pending.count)
     state.unsealed_age.set(age)
     state.lagging.set(1 if age > settings.audit_max_unsealed_seconds else 0)
-    state.sealing_stopped.set(1 if request.app.state.audit_sequencer.stopped else 0)
+    sealing = request.app.state.audit_sequencer.state
+    state.sealing_stopped.set(1 if sealing == "stopped" else 0)
+    state.sealing_failing.set(1 if sealing == "failing" else 0)
     return Response(generate_latest(state.registry), media_type=CONTENT_TYPE_LATEST)
