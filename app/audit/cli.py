@@ -57,6 +57,19 @@ def _unreadable(exc: BaseException) -> typer.Exit:
     )
 
 
+def _missing_database(settings: Settings) -> typer.Exit | None:
+    """SQLite: exit 3 when the database file does not exist (connecting would make an empty one,
+    or fail in the driver's thread); None otherwise."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.effective_database_url)
+    if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
+        return None
+    if Path(url.database).is_file():
+        return None
+    return _fail(f"cannot read the audit log: the database file {url.database} does not exist", UNREADABLE)
+
+
 def verify_audit(
     against: Annotated[
         Path | None,
@@ -81,6 +94,8 @@ def verify_audit(
     from app.core.db_errors import database_unreadable
 
     settings = Settings()
+    if (missing := _missing_database(settings)) is not None:
+        raise missing
     try:
         # --public-key "" (an auditor's unset variable) is refused, not taken for "the server's key file"
         verifier = Verifier.from_b64(public_key) if public_key is not None else signer_for(settings, create=False)
@@ -98,10 +113,12 @@ def verify_audit(
             if database_unreadable(exc):
                 raise _unreadable(exc) from exc
             raise _fail(f"sealing failed: {type(exc).__name__}: {_first_line(exc)}", BROKEN) from exc
+        if isinstance(blocked, str):  # refused: what it would sign over is not what a sequencer wrote
+            raise _fail(f"sealing refused: {blocked} ({counted(sealed, 'event')} sealed before)", BROKEN)
         if blocked is not None:  # an event that cannot be hashed: sealed up to it
-            event_id, reason = blocked
+            unhashed, why = blocked
             raise _fail(
-                f"sealing failed: {reason} (event {event_id}; {counted(sealed, 'event')} sealed before it)", BROKEN
+                f"sealing failed: {why} (event {unhashed}; {counted(sealed, 'event')} sealed before it)", BROKEN
             )
         typer.echo(f"sealed {counted(sealed, 'event')}")
 
@@ -121,22 +138,33 @@ def verify_audit(
         checked, signed = counted(result.checked, "event"), counted(result.checkpoints, "signed checkpoint")
         typer.echo(f"audit chain valid: {checked}, {signed}{pending}")
         return
-    where = "".join(
-        f" {name}={value}" for name, value in (("seq", result.broken_seq), ("event id", result.broken_id)) if value
-    )
-    # Links checked: before the failure when it is the chain's; all of them when a checkpoint kept
-    # elsewhere or the personal values fail.
     checked = f"{result.checked} links checked" if result.checked else "no link checked"
-    raise _fail(f"audit log BROKEN{' at' + where if where else ''}: {result.reason} ({checked}){pending}", BROKEN)
+    if len(result.faults) == 1:  # one line, as it always was
+        where = _where(*result.faults[0][:2])
+        raise _fail(f"audit log BROKEN{' ' + where if where else ''}: {result.reason} ({checked}){pending}", BROKEN)
+    found = counted(len(result.faults) + result.more_faults, "fault")
+    lines = [f"audit log BROKEN: {found} ({checked}{pending})"]
+    for at, event_id, reason in result.faults:
+        where = _where(at, event_id)
+        lines.append(f"  {where + ': ' if where else ''}{reason}")
+    if result.more_faults:
+        lines.append(f"  and {counted(result.more_faults, 'more fault')}, not listed")
+    raise _fail("\n".join(lines), BROKEN)
 
 
-def _seal(settings: Settings, signer: Signer) -> tuple[int, tuple[int, str] | None]:
-    """Seal what waits: the number of events sealed, and the event that could not be hashed (its
-    id and why) when sealing stopped before one."""
+def _where(seq: int | None, event_id: int | None) -> str:
+    """``at seq=4 event id=17``: what is known of where a fault is ("" when nothing)."""
+    where = " ".join(f"{name}={value}" for name, value in (("seq", seq), ("event id", event_id)) if value)
+    return f"at {where}" if where else ""
+
+
+def _seal(settings: Settings, signer: Signer) -> tuple[int, tuple[int, str] | str | None]:
+    """Seal what waits: the number of events sealed, and why sealing stopped, if it did: the
+    event that could not be hashed (its id and why), or why it refused to sign (a sentence)."""
     from app.audit.sequencer import Sequencer
     from app.core.db import create_engine
 
-    async def main() -> tuple[int, tuple[int, str] | None]:
+    async def main() -> tuple[int, tuple[int, str] | str | None]:
         engine = create_engine(settings.effective_database_url, server_settings=AUDIT_SESSION)
         # What the sequencer logs for a server's operators, the command says itself (one line);
         # anything else it would log, the verification that follows names.
@@ -144,7 +172,8 @@ def _seal(settings: Settings, signer: Signer) -> tuple[int, tuple[int, str] | No
         quiet.disabled = True
         try:
             sequencer = Sequencer(engine, signer, batch=settings.audit_seal_batch)
-            return await sequencer.seal_all(), sequencer.blocked
+            sealed = await sequencer.seal_all()
+            return sealed, sequencer.refused or sequencer.blocked
         finally:
             quiet.disabled = False
             await engine.dispose()

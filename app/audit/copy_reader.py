@@ -80,9 +80,7 @@ id, the event's ``txid`` (an ``int``; anything else when NULL or garbage), and t
 class Walker(Protocol):
     """What :func:`pg_copy` hands the links to (``app.audit.walk.Walk``)."""
 
-    failure: Any
-
-    def links(self, links: Iterable[Link]) -> bool: ...
+    def links(self, links: Iterable[Link]) -> None: ...
 
 
 def _reference_link(fields: Sequence[bytes]) -> Link:
@@ -223,8 +221,8 @@ class CopyLines:
 
 
 async def pg_copy(conn: AsyncConnection, walk: Walker, signed_through: int = 0) -> None:
-    """Stream every link with its event through ``COPY`` into ``walk`` (the rest of the stream is
-    read and dropped once a check has failed); ``signed_through`` as :class:`CopyLines` takes it.
+    """Stream every link with its event through ``COPY`` into ``walk`` (every link: the walk goes
+    on past a fault); ``signed_through`` as :class:`CopyLines` takes it.
 
     Run it in a transaction: ``enable_sort`` and ``jit`` are off for the COPY (``set_config(…,
     true)``: PostgreSQL documentation, "Configuration Settings Functions") and as they were after
@@ -237,7 +235,7 @@ async def pg_copy(conn: AsyncConnection, walk: Walker, signed_through: int = 0) 
 
     async def received(data: bytes) -> None:
         nonlocal rest, error
-        if walk.failure is not None or error is not None:
+        if error is not None:  # the rest of the stream is read and dropped
             return
         try:
             end = data.rfind(b"\n")
@@ -256,7 +254,7 @@ async def pg_copy(conn: AsyncConnection, walk: Walker, signed_through: int = 0) 
     await conn.execute(_RESTORE, {"sort": sort, "jit": jit})
     if error is not None:
         raise error
-    if rest and walk.failure is None:
+    if rest:
         walk.links(lines.links(rest.split(b"\n"), spaced=_spaced(rest), controls=_controls(rest)))
 
 

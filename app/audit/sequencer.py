@@ -257,6 +257,14 @@ async def _checkpoint_at(conn: AsyncConnection, seq: int) -> Checkpoint | None:
     return Checkpoint(*row) if row is not None else None
 
 
+async def latest_checkpoint(conn: AsyncConnection) -> Checkpoint | None:
+    """The most recent signed checkpoint, or None before the first event is sealed."""
+    row = (await conn.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))).first()
+    if row is None:
+        return None
+    return Checkpoint(row.seq, row.hash, row.signed_at, row.key_id, row.signature)
+
+
 async def store_checkpoint(
     conn: AsyncConnection,
     checkpoint: Checkpoint,
@@ -275,6 +283,23 @@ async def store_checkpoint(
             **witnessed,
         )
     )
+
+
+def _not_its_head(seq: int) -> str:
+    return (
+        f"the checkpoint stored at seq {seq} is not the chain's head there (the tail was cut under it, or the row "
+        "was written behind the sequencer's back)"
+    )
+
+
+def _untrusted(checkpoint: Checkpoint, signer: Signer) -> str:
+    """Why ``checkpoint`` is no head this sequencer may sign after: another key's, or not signed as it reads."""
+    if checkpoint.key_id != signer.key_id:
+        return (
+            f"the checkpoint at seq {checkpoint.seq} is signed by key {checkpoint.key_id}, not by this server's key "
+            f"{signer.key_id} (AUDIT_SIGNING_KEY_FILE): another key file than the log's, or a forged row"
+        )
+    return f"the checkpoint at seq {checkpoint.seq} does not verify with this server's key: a forged row"
 
 
 class Sequencer:
@@ -315,17 +340,63 @@ class Sequencer:
         self.blocked: tuple[int, str] | None = None
         """The event the last round could not hash, and why (sealing waits before it)."""
         self._blocked_logged: int | None = None
-        self.foreign: int | None = None
-        """The last head logged as holding a checkpoint that is not its hash (not signed again)."""
+        self.refused: str | None = None
+        """Why the last round refused to seal and sign (:meth:`_refusal`), logged once; None when it did not."""
+        self._trusted: tuple[int, str] | None = None
+        """The ``seq`` and signature of the last checkpoint whose signature this sequencer verified."""
         self.passed: int | None = None
         """The last event logged as one sealing cannot resume after (:attr:`Head.passed`)."""
 
     @property
     def stopped(self) -> bool:
         """Whether sealing has stopped in this process: the log was rewritten behind a checkpoint
-        it witnessed, or the next event cannot be hashed (:attr:`blocked`; see :meth:`seal_once`).
-        ``/readyz`` and the metrics report it."""
-        return self.rewritten or self.blocked is not None
+        it witnessed, the next event cannot be hashed (:attr:`blocked`; see :meth:`seal_once`), or
+        what it would sign over is not what a sequencer wrote (:attr:`refused`). ``/readyz`` and
+        the metrics report it."""
+        return self.rewritten or self.blocked is not None or self.refused is not None
+
+    async def _refusal(self, conn: AsyncConnection, last: Head, bound: int) -> str | None:
+        """Why this round must not seal nor sign over head ``last`` (``bound``: :func:`next_txid`),
+        or None. The last checkpoint at or below the head must be signed by this sequencer's key
+        and be the hash of its link (a row of another key, or not its link's hash, is no head a
+        sequencer signed: the key file changed, the row was forged, or the tail was cut and sealed
+        again under it); the links after it must be none (:func:`app.audit.tail.tail_fault`: each
+        batch is signed in the transaction that writes it), but for a chain carried over from before
+        checkpoints, checked before it is signed."""
+        row = (
+            await conn.execute(
+                select(
+                    *_CHECKPOINT,
+                    select(AuditLink.hash).where(AuditLink.seq == AuditCheckpoint.seq).scalar_subquery(),
+                )
+                .where(AuditCheckpoint.seq <= last.seq)
+                .order_by(AuditCheckpoint.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        trusted = None
+        if row is not None:
+            trusted = Checkpoint(*row[:5])
+            if self._trusted != (trusted.seq, trusted.signature):
+                if not self.signer.verify(trusted):
+                    return _untrusted(trusted, self.signer)
+                self._trusted = (trusted.seq, trusted.signature)
+            if row[5] != trusted.hash:
+                return _not_its_head(trusted.seq)
+        if last.seq > (trusted.seq if trusted is not None else 0):
+            from app.audit.tail import tail_fault  # it reads the head and horizon of this module
+
+            return await tail_fault(conn, trusted, last, bound)
+        return None
+
+    def _refuse(self, reason: str | None) -> None:
+        """Record why sealing is refused (None: it is not); an error logged once per reason, and a
+        line when it resumes."""
+        if reason is not None and reason != self.refused:
+            log.error("audit sequencer: %s: sealing stops, nothing is signed (run verify-audit)", reason)
+        elif reason is None and self.refused is not None:
+            log.warning("audit sequencer: sealing resumes (no longer: %s)", self.refused)
+        self.refused = reason
 
     def _cannot_hash(self, event_id: int, exc: BaseException) -> None:
         """Stop the batch before event ``event_id``, whose content ``exc`` kept from being hashed
@@ -375,6 +446,10 @@ class Sequencer:
                 return None
             bound = await next_txid(conn)
             last = await head(conn, bound)
+            refusal = await self._refusal(conn, last, bound)
+            self._refuse(refusal)
+            if refusal is not None:
+                return SealResult(0, last.seq, None)
             if last.passed is not None and last.passed != self.passed:
                 self.passed = last.passed
                 log.error(
@@ -418,14 +493,8 @@ class Sequencer:
                 await store_checkpoint(conn, checkpoint)
             elif here is not None and here.hash == prev:
                 self._adopt(here)
-            elif here is not None and self.foreign != seq:
-                self.foreign = seq
-                log.error(
-                    "audit sequencer: the checkpoint stored at seq %s is not the chain's head there (the tail "
-                    "was cut under it, or the row was written behind the sequencer's back): not signed again "
-                    "(run verify-audit)",
-                    seq,
-                )
+            elif here is not None:  # the next rounds find it again (_refusal): logged once
+                self._refuse(_not_its_head(seq))
         if checkpoint is not None:  # committed
             self.witnessed = checkpoint
         return SealResult(len(links), seq, checkpoint)

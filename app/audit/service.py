@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit import chain, payloads, verify
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
+from app.audit.sequencer import latest_checkpoint
 from app.audit.signing import Checkpoint, Verifier
 from app.core import bulk
 from app.core.context import Actor
@@ -385,4 +386,4 @@ async def links_of(session: AsyncSession, event_ids: list[int]) -> dict[int, Aud
 
 async def current_checkpoint(session: AsyncSession) -> Checkpoint | None:
     """The latest signed checkpoint (None before anything is sealed)."""
-    return await verify.latest_checkpoint(await session.connection())
+    return await latest_checkpoint(await session.connection())

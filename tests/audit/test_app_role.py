@@ -112,7 +112,7 @@ async def _pass_over_an_event(app_role_connection, sessionmaker, audit_log) -> t
         prev,
         chain.row_hash(2, prev, seq + 1, *content),
     )
-    await audit_log.seal()  # signs the forged head
+    assert await audit_log.seal() == 0  # it signed the forged head; now it refuses to (test_unsigned_links.py)
     passed_over: int = await app_role_connection.fetchval(
         "SELECT id FROM audit_events WHERE action = 'test.passed_over'"
     )
@@ -123,14 +123,19 @@ async def test_a_link_inserted_by_the_app_role_past_a_waiting_event_is_named(
     app_role_connection, app, sessionmaker, audit_log
 ) -> None:
     """The role may INSERT links (its server's sequencer does); one written for a later event, with
-    the right hash, makes the sequencer resume past an earlier event: the verifier names the link,
-    its event and the event passed over."""
+    the right hash, would make the sequencer resume past an earlier event: the verifier names the
+    link, unsigned, its event and the event passed over."""
     passed_over, forged = await _pass_over_an_event(app_role_connection, sessionmaker, audit_log)
     result = await audit_log.verify()
-    assert (result.ok, result.broken_seq, result.broken_id, result.pending.count) == (False, 2, forged, 0)
-    assert result.reason == (
-        f"event {passed_over} is in no link, yet link 2 seals event {forged}, which comes after it in the sealing "
-        f"order: event {forged}'s txid or id was edited, or link 2 was not written by the sequencer"
+    assert (result.ok, result.pending.count) == (False, 0)
+    assert result.faults == (
+        (2, None, "the last link 2 is not signed by a checkpoint"),
+        (
+            2,
+            forged,
+            f"event {passed_over} is in no link, yet link 2 seals event {forged}, which comes after it in the "
+            f"sealing order: event {forged}'s txid or id was edited, or link 2 was not written by the sequencer",
+        ),
     )
 
 
@@ -165,8 +170,10 @@ async def test_verify_as_the_app_role_ignores_the_operators_it_put_on_its_own_se
             assert (await session.execute(text("SHOW search_path"))).scalar_one().startswith("number_series")
         async with create_sessionmaker(engine)() as session:
             result = await verify_chain(session, app.state.audit_sequencer.signer)
-        assert (result.ok, result.broken_id) == (False, forged)
-        assert result.reason is not None and result.reason.startswith(f"event {passed_over} is in no link")
+        assert not result.ok
+        assert [(event, reason.split(",")[0]) for _, event, reason in result.faults if event is not None] == [
+            (forged, f"event {passed_over} is in no link")
+        ]
         assert await Sequencer(engine, app.state.audit_sequencer.signer).seal_all() == 0
     finally:
         await engine.dispose()

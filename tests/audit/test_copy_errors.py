@@ -26,7 +26,7 @@ BOUND = 120
 class _FailingWalk(Walk):
     """A walk whose per-line work has a bug."""
 
-    def links(self, links: Iterable[Link]) -> bool:
+    def links(self, links: Iterable[Link]) -> None:
         raise RuntimeError("a bug in the per-line work")
 
 

@@ -51,7 +51,7 @@ async def test_details_holding_a_key_twice_are_named(app, sessionmaker, audit_lo
         await session.commit()
     assert json.loads(stored) == DETAILS  # the last values: what the chain hashed
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(1, 1, Backlog(0, None), 2, event_2, f'details hold the key "{key}" twice')
+        assert result == VerifyResult(3, 1, Backlog(0, None), 2, event_2, f'details hold the key "{key}" twice')
 
 
 async def test_personal_values_holding_a_key_twice_are_named(sessionmaker, audit_log) -> None:

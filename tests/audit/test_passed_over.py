@@ -53,14 +53,17 @@ async def _write(sessionmaker, n: int) -> int:
         return event.id
 
 
-async def test_an_event_passed_over_by_a_forged_link_is_named_once_the_head_is_signed(
+async def test_an_event_passed_over_by_a_forged_link_is_named_and_the_head_never_signed(
     app, sessionmaker, audit_log
 ) -> None:
+    """The sequencer signed the head it found, and resumed after event 8, leaving 7 (and 99) out
+    for good; it now refuses to sign links it did not write (tests/audit/test_unsigned_links.py)."""
     await _sealed_log(sessionmaker, audit_log)  # links 1-6, checkpoints 3 and 6, event 99 waiting
     passed_over = await _write(sessionmaker, 7)
     later = await _write(sessionmaker, 8)
     await _link_next(sessionmaker, later)  # link 7: event 8, leaving 7 (and 99) behind
-    await audit_log.seal()  # the sequencer signs the head it finds, and resumes after event 8
+    assert await audit_log.seal() == 0
+    assert app.state.audit_sequencer.state == "stopped"
     async with sessionmaker() as session:
         sealed = (await session.execute(select(AuditLink.event_id).order_by(AuditLink.seq))).scalars().all()
     assert later in sealed and passed_over not in sealed
@@ -69,16 +72,15 @@ async def test_an_event_passed_over_by_a_forged_link_is_named_once_the_head_is_s
             await session.execute(select(AuditEvent.id).where(AuditEvent.action == "test.waiting"))
         ).scalar_one()
     first = waiting_id  # written (and committed) before event 7: the first one passed over
+    unsigned = (7, None, "the last link 7 is not signed by a checkpoint")
+    passed = (
+        7,
+        later,
+        f"event {first} is in no link, yet link 7 seals event {later}, which comes after it in the sealing "
+        f"order: event {later}'s txid or id was edited, or link 7 was not written by the sequencer",
+    )
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(
-            7,
-            3,
-            Backlog(0, None),
-            7,
-            later,
-            f"event {first} is in no link, yet link 7 seals event {later}, which comes after it in the sealing "
-            f"order: event {later}'s txid or id was edited, or link 7 was not written by the sequencer",
-        )
+        assert result == VerifyResult(7, 2, Backlog(0, None), *unsigned, (unsigned, passed))
 
 
 async def test_a_forged_link_is_named_as_the_unsigned_head_before_the_sequencer_runs(
@@ -149,7 +151,7 @@ async def test_a_head_whose_txid_was_raised_neither_stops_sealing_nor_goes_unnam
         "or the link was not written by the sequencer"
     )
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(5, 4, Backlog(0, None), 6, edited, reason)
+        assert result == VerifyResult(8, 4, Backlog(0, None), 6, edited, reason)
 
 
 async def test_a_txid_raised_in_the_middle_of_the_chain_is_named(app, sessionmaker, audit_log) -> None:
@@ -165,7 +167,7 @@ async def test_a_txid_raised_in_the_middle_of_the_chain_is_named(app, sessionmak
         "or the link was not written by the sequencer"
     )
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(2, 2, WAITING, 3, edited, reason)
+        assert result == VerifyResult(6, 2, WAITING, 3, edited, reason)
 
 
 async def test_the_checkpoint_endpoint_does_not_hand_auditors_a_checkpoint_the_key_did_not_sign(

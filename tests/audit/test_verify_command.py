@@ -65,10 +65,11 @@ async def test_every_refusal_of_the_kept_file_names_it_in_a_sentence(
 
 
 def _unreachable(database_url: str, tmp_path: Path) -> list[str]:
-    """URLs of a database that cannot be read: on SQLite a file in a folder that does not exist;
-    on PostgreSQL no such database, no such role, nothing listening."""
+    """URLs of a database that cannot be read: on SQLite a file that does not exist (in a folder
+    that does not either: connecting made an empty database, or failed); on PostgreSQL no such
+    database, no such role, nothing listening."""
     if not database_url.startswith("postgresql"):
-        return [f"sqlite+aiosqlite:///{tmp_path / 'no-such-folder' / 'desk.sqlite3'}"]
+        return [f"sqlite+aiosqlite:///{tmp_path / name}" for name in ("no-such-folder/desk.sqlite3", "absent.sqlite3")]
     url = make_url(database_url)
     return [
         url.set(database="dd_no_such_database").render_as_string(hide_password=False),
@@ -84,9 +85,13 @@ async def test_a_database_that_cannot_be_read_exits_3_not_1_as_a_broken_log(
         for args in (("verify-audit",), ("verify-audit", "--seal")):
             done = await asyncio.to_thread(_cli, url, settings.data_dir, *args)
             assert done.returncode == 3, (url, args, done.stdout, done.stderr)
-            assert done.stderr.startswith("cannot read the audit log: the database cannot be reached or refused "), (
-                done.stderr
-            )
+            assert done.stderr.startswith(
+                (
+                    "cannot read the audit log: the database cannot be reached or refused ",
+                    f"cannot read the audit log: the database file {tmp_path}/",  # SQLite
+                )
+            ), done.stderr
+            assert not (tmp_path / "absent.sqlite3").exists()  # no empty database made
             assert "Traceback" not in done.stderr
             assert len(done.stderr.strip().splitlines()) == 1
 

@@ -114,7 +114,14 @@ async def test_a_deleted_link_is_named_as_the_missing_seq(app, sessionmaker, aud
         await resign_head(session, _signer(app))
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(2, 1, WAITING, 3, None, "link seq 3 is missing")
+        # and the event of the link deleted, left in no link before the head (the walk goes on past a fault)
+        event_3 = 3
+        passed = (
+            f"event {event_3} is in no link, yet link 4 seals event 4, which comes after it in the sealing order: "
+            "event 4's txid or id was edited, or link 4 was not written by the sequencer"
+        )
+        missing = (3, None, "link seq 3 is missing")
+        assert result == VerifyResult(6, 1, WAITING, *missing, (missing, (4, 4, passed)))
 
 
 async def test_a_broken_prev_link_names_its_link_and_event(app, sessionmaker, audit_log) -> None:
@@ -126,7 +133,7 @@ async def test_a_broken_prev_link_names_its_link_and_event(app, sessionmaker, au
         event_4 = await _event_id(session, 4)
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(3, 1, WAITING, 4, event_4, "prev_hash does not match the previous link")
+        assert result == VerifyResult(6, 1, WAITING, 4, event_4, "prev_hash does not match the previous link")
 
 
 async def test_a_link_version_going_down_names_its_link_and_event(app, sessionmaker, audit_log) -> None:
@@ -138,7 +145,7 @@ async def test_a_link_version_going_down_names_its_link_and_event(app, sessionma
         event_5 = await _event_id(session, 5)
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(4, 1, WAITING, 5, event_5, "link version 1 after version 2")
+        assert result == VerifyResult(6, 1, WAITING, 5, event_5, "link version 1 after version 2")
 
 
 @pytest.mark.parametrize(
@@ -164,7 +171,7 @@ async def test_an_edited_event_is_named_by_its_link_and_id(app, sessionmaker, au
         )
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(1, 2, WAITING, 2, event_2, "content does not match its hash")
+        assert result == VerifyResult(6, 2, WAITING, 2, event_2, "content does not match its hash")
 
 
 async def test_a_link_relabelled_as_the_legacy_formula_does_not_match(app, sessionmaker, audit_log) -> None:
@@ -176,7 +183,7 @@ async def test_a_link_relabelled_as_the_legacy_formula_does_not_match(app, sessi
         event_1 = await _event_id(session, 1)
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(0, 2, WAITING, 1, event_1, "content does not match its hash")
+        assert result == VerifyResult(6, 2, WAITING, 1, event_1, "content does not match its hash")
 
 
 async def _rewrite_event_2(session: AsyncSession) -> None:
@@ -189,16 +196,16 @@ async def _rewrite_event_2(session: AsyncSession) -> None:
     await relink(session, 2)
 
 
-async def test_history_rewritten_without_the_key_fails_the_first_checkpoint_after_it(
-    app, sessionmaker, audit_log
-) -> None:
+async def test_history_rewritten_without_the_key_fails_every_checkpoint_after_it(app, sessionmaker, audit_log) -> None:
     await _sealed_log(sessionmaker, audit_log)
     async with sessionmaker() as session:
         await _rewrite_event_2(session)
-        event_3 = await _event_id(session, 3)
+        event_3, event_6 = await _event_id(session, 3), await _event_id(session, 6)
         await session.commit()
+    at_3 = (3, event_3, "the checkpoint at seq 3 does not match the chain")
+    at_6 = (6, event_6, "the checkpoint at seq 6 does not match the chain")
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(2, 2, WAITING, 3, event_3, "the checkpoint at seq 3 does not match the chain")
+        assert result == VerifyResult(6, 2, WAITING, *at_3, (at_3, at_6))
 
 
 async def test_history_rewritten_and_resigned_fails_the_auditors_kept_checkpoint(app, sessionmaker, audit_log) -> None:
@@ -215,7 +222,7 @@ async def test_history_rewritten_and_resigned_fails_the_auditors_kept_checkpoint
         assert result == VerifyResult(6, 1, WAITING)  # consistent in itself
     for result in await _verify(sessionmaker, _signer(app), against=kept):
         assert result == VerifyResult(
-            2, 1, WAITING, 3, event_3, "the kept checkpoint at seq 3 does not match the chain"
+            6, 1, WAITING, 3, event_3, "the kept checkpoint at seq 3 does not match the chain"
         )
 
 
@@ -233,7 +240,7 @@ async def test_history_rewritten_and_resigned_with_another_key_fails_the_signatu
     trusted = _signer(app)
     reason = f"checkpoint at seq 6: signed by key {forger.key_id}, not by the trusted key {trusted.key_id}"
     for result in await _verify(sessionmaker, trusted):
-        assert result == VerifyResult(0, 0, WAITING, 6, None, reason)
+        assert result == VerifyResult(6, 0, WAITING, 6, None, reason)  # every link still checked
 
 
 async def test_a_kept_checkpoint_that_differs_from_the_stored_one_is_named_before_reading_the_chain(
@@ -252,7 +259,7 @@ async def test_a_kept_checkpoint_that_differs_from_the_stored_one_is_named_befor
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app), against=kept):
         assert result == VerifyResult(
-            0, 0, WAITING, 6, None, "the kept checkpoint at seq 6 differs from the stored one"
+            6, 1, WAITING, 6, None, "the kept checkpoint at seq 6 differs from the stored one"
         )
 
 
@@ -264,21 +271,21 @@ async def test_a_kept_checkpoint_signed_by_another_key_is_refused(app, sessionma
     stranger = other.sign(row.seq, row.hash, row.signed_at)
     reason = f"the kept checkpoint: signed by key {other.key_id}, not by the trusted key {_signer(app).key_id}"
     for result in await _verify(sessionmaker, _signer(app), against=stranger):
-        assert result == VerifyResult(0, 0, WAITING, 3, None, reason)
+        assert result == VerifyResult(6, 2, WAITING, 3, None, reason)
 
 
-async def test_the_first_stored_checkpoint_in_seq_order_with_a_bad_signature_is_named(
-    app, sessionmaker, audit_log
-) -> None:
-    """Both checkpoints are forged (the later one rewritten first): the one at 3 is named."""
+async def test_every_stored_checkpoint_with_a_bad_signature_is_named_in_seq_order(app, sessionmaker, audit_log) -> None:
+    """Both checkpoints are forged (the later one rewritten first): the one at 3 is named first."""
     await _sealed_log(sessionmaker, audit_log)
     async with sessionmaker() as session:
         await lift_protection(session)
         for seq in (6, 3):
             await session.execute(update(AuditCheckpoint).where(AuditCheckpoint.seq == seq).values(hash="0" * 64))
         await session.commit()
+    at_3 = (3, None, "checkpoint at seq 3: signature does not verify")
+    at_6 = (6, None, "checkpoint at seq 6: signature does not verify")
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(0, 0, WAITING, 3, None, "checkpoint at seq 3: signature does not verify")
+        assert result == VerifyResult(6, 0, WAITING, *at_3, (at_3, at_6))
 
 
 async def test_a_truncated_tail_reports_the_checkpoint_beyond_it(app, sessionmaker, audit_log) -> None:
@@ -329,7 +336,7 @@ async def test_a_link_of_an_unknown_version_is_named_as_such(app, sessionmaker, 
         event_4 = await _event_id(session, 4)
         await session.commit()
     for result in await _verify(sessionmaker, _signer(app)):
-        assert result == VerifyResult(3, 2, WAITING, 4, event_4, "unknown link version 3")
+        assert result == VerifyResult(6, 2, WAITING, 4, event_4, "unknown link version 3")
 
 
 async def test_a_check_beside_the_chain_that_fails_first_is_retrieved_not_left_to_asyncio(  # type: ignore[no-untyped-def]
