@@ -568,10 +568,12 @@ def retention(
     )
 
 
+from app.audit.cli import rotate_audit_key as _rotate_audit_key  # noqa: E402
 from app.audit.cli import verify_audit as _verify_audit  # noqa: E402
 from app.reports.cli import export as _export  # noqa: E402
 
 cli.command("verify-audit")(_verify_audit)
+cli.command("rotate-audit-key")(_rotate_audit_key)
 cli.command("export")(_export)
 
 app = cli

@@ -179,3 +179,117 @@ def _seal(settings: Settings, signer: Signer) -> tuple[int, tuple[int, str] | st
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+def rotate_audit_key(
+    new_key: Annotated[
+        Path,
+        typer.Option(help="The next signing key: an Ed25519 private key (PEM, PKCS#8), as AUDIT_SIGNING_KEY_FILE."),
+    ],
+) -> None:
+    """Hand the audit log's signing over from AUDIT_SIGNING_KEY_FILE's key to NEW_KEY.
+
+    Run with both keys: it records a rotation event that both keys sign (the key in use and the
+    next one, after the latest signed checkpoint) and seals it with the key in use. Then restart
+    every server with AUDIT_SIGNING_KEY_FILE naming the new key: their sequencers sign after the
+    old key's checkpoints, and verify-audit follows the rotation from either key (docs/audit.md,
+    "Rotating the signing key"). Run again, it records nothing twice. Exits 0 when the rotation is
+    sealed; 1 when it cannot be (the latest checkpoint is not the key in use's, a transaction
+    still open holds it back, sealing refused); 2 when a key cannot be used; 3 when the database
+    cannot be read.
+    """
+    from app.audit.sequencer import signer_for
+    from app.audit.signing import load_signer
+    from app.cli import counted, run_in_session
+    from app.core.db_errors import database_unreadable
+
+    settings = Settings()
+    if (missing := _missing_database(settings)) is not None:
+        raise missing
+    try:
+        old = signer_for(settings, create=False)
+        new = load_signer(new_key, create=False)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc), UNUSABLE_INPUT) from exc
+    if new.key_id == old.key_id:
+        raise _fail(f"{new_key} holds the key in use ({old.key_id}): nothing to rotate", UNUSABLE_INPUT)
+    try:
+        event_id = run_in_session(settings, lambda session: _record_rotation(session, old, new))
+        sealed, stopped = _seal(settings, old)
+        seq = run_in_session(settings, lambda session: _rotation_seq(session, event_id))
+    except _RotationRefused as exc:
+        raise _fail(str(exc), BROKEN) from exc
+    except Exception as exc:
+        if database_unreadable(exc):
+            raise _unreadable(exc) from exc
+        raise _fail(f"rotation failed: {type(exc).__name__}: {_first_line(exc)}", BROKEN) from exc
+    if seq is None:
+        why = f"sealing refused: {stopped}" if isinstance(stopped, str) else "a transaction still open holds it back"
+        raise _fail(
+            f"the rotation to key {new.key_id} is recorded (event {event_id}) but not sealed ({why}): run this "
+            "command again once that is resolved; it records nothing twice",
+            BROKEN,
+        )
+    typer.echo(
+        f"signing key {old.key_id} hands over to {new.key_id} at link {seq} (event {event_id}; "
+        f"{counted(sealed, 'event')} sealed). Restart every server with AUDIT_SIGNING_KEY_FILE={new_key}."
+    )
+
+
+class _RotationRefused(Exception):
+    pass
+
+
+async def _record_rotation(session: AsyncSession, old: Signer, new: Signer) -> int:
+    """The id of the rotation event from ``old`` to ``new``: one already recorded, or one recorded
+    now after the latest checkpoint, which must be ``old``'s (:class:`_RotationRefused` otherwise)."""
+    from sqlalchemy import String, cast, select
+
+    from app.audit import service as audit
+    from app.audit.keys import ROTATION_ACTION, rotation_details
+    from app.audit.models import GENESIS_HASH, AuditEvent
+    from app.audit.sequencer import latest_checkpoint
+    from app.audit.strict_json import loads
+    from app.core.context import SYSTEM_ACTOR
+
+    recorded = await session.execute(
+        select(AuditEvent.id, cast(AuditEvent.details, String))
+        .where(AuditEvent.action == ROTATION_ACTION, AuditEvent.entity_id == new.key_id)
+        .order_by(AuditEvent.id)
+    )
+    for found, text in recorded:
+        if loads(text).get("previous_key_id") == old.key_id:
+            return int(found)
+    latest = await latest_checkpoint(await session.connection())
+    if latest is not None and not old.verify(latest):
+        raise _RotationRefused(
+            f"the latest checkpoint (seq {latest.seq}) is signed by key {latest.key_id}, not by "
+            f"AUDIT_SIGNING_KEY_FILE's key {old.key_id}: rotate from the key that signs the log"
+        )
+    head_seq, head_hash = (latest.seq, latest.hash) if latest is not None else (0, GENESIS_HASH)
+    await audit.record(
+        session,
+        actor=SYSTEM_ACTOR,
+        action=ROTATION_ACTION,
+        entity_type="audit_key",
+        entity_id=new.key_id,
+        details=rotation_details(old, new, head_seq, head_hash),
+    )
+    await session.commit()  # events are written at commit
+    event_id = await session.scalar(
+        select(AuditEvent.id)
+        .where(AuditEvent.action == ROTATION_ACTION, AuditEvent.entity_id == new.key_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    assert event_id is not None
+    return int(event_id)
+
+
+async def _rotation_seq(session: AsyncSession, event_id: int) -> int | None:
+    """The ``seq`` of the link sealing event ``event_id`` (None: not sealed)."""
+    from sqlalchemy import select
+
+    from app.audit.models import AuditLink
+
+    return await session.scalar(select(AuditLink.seq).where(AuditLink.event_id == event_id))

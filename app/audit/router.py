@@ -74,14 +74,17 @@ async def latest_checkpoint(request: Request, session: SessionDep, actor: Audito
     """The latest signed checkpoint of the chain and the public key that verifies it.
 
     404 ``not-found`` before the first event is sealed; 500 ``internal-error`` when the latest
-    stored checkpoint is not signed by this server's key (a row written behind the sequencer's
-    back: auditors must not keep it as their reference).
+    stored checkpoint is not signed by this server's key, nor by a key a key rotation sealed in
+    the chain handed over to or from it (a row written behind the sequencer's back, or another
+    key's: auditors must not keep it as their reference).
     """
     checkpoint = await service.current_checkpoint(session)
     if checkpoint is None:
         raise NotFound("No checkpoint has been signed yet.", detail_fr="Aucun point de contrôle signé pour l'instant.")
-    verifier: Verifier = request.app.state.audit_sequencer.signer
-    if not verifier.verify(checkpoint):
+    verifier: Verifier | None = request.app.state.audit_sequencer.signer
+    if verifier is not None and checkpoint.key_id != verifier.key_id:  # signed before or after a rotation?
+        verifier = await service.trusted_key(session, verifier, checkpoint.key_id)
+    if verifier is None or not verifier.verify(checkpoint):
         raise InternalError(
             f"The latest stored checkpoint (seq {checkpoint.seq}) is not signed by this server's key: "
             "the audit log was tampered with (run verify-audit).",

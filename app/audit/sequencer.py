@@ -41,6 +41,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import chain
+from app.audit.keys import KeyRing, read_rotations
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
 from app.audit.signing import Checkpoint, Signer, load_signer
 from app.core.config import Settings
@@ -297,7 +298,9 @@ def _untrusted(checkpoint: Checkpoint, signer: Signer) -> str:
     if checkpoint.key_id != signer.key_id:
         return (
             f"the checkpoint at seq {checkpoint.seq} is signed by key {checkpoint.key_id}, not by this server's key "
-            f"{signer.key_id} (AUDIT_SIGNING_KEY_FILE): another key file than the log's, or a forged row"
+            f"{signer.key_id} (AUDIT_SIGNING_KEY_FILE) nor by a key a rotation handed over to it: another key file "
+            "than the log's (to change keys, run rotate-audit-key first: docs/audit.md, \"Rotating the signing "
+            'key"), or a forged row'
         )
     return f"the checkpoint at seq {checkpoint.seq} does not verify with this server's key: a forged row"
 
@@ -378,7 +381,7 @@ class Sequencer:
         if row is not None:
             trusted = Checkpoint(*row[:5])
             if self._trusted != (trusted.seq, trusted.signature):
-                if not self.signer.verify(trusted):
+                if not await self._trusts(conn, trusted):
                     return _untrusted(trusted, self.signer)
                 self._trusted = (trusted.seq, trusted.signature)
             if row[5] != trusted.hash:
@@ -388,6 +391,17 @@ class Sequencer:
 
             return await tail_fault(conn, trusted, last, bound)
         return None
+
+    async def _trusts(self, conn: AsyncConnection, checkpoint: Checkpoint) -> bool:
+        """Whether ``checkpoint`` is signed by this sequencer's key, or by a key that a rotation
+        sealed into the chain handed over to it (:mod:`app.audit.keys`): a new key file signs
+        after the old one's checkpoints only once ``rotate-audit-key`` has run."""
+        if checkpoint.key_id == self.signer.key_id:
+            return self.signer.verify(checkpoint)
+        rotations, _ = await read_rotations(conn)
+        ring = KeyRing(self.signer, rotations)
+        at = ring.index.get(checkpoint.key_id)
+        return at is not None and at < ring.index[self.signer.key_id] and ring.verify(checkpoint)
 
     def _refuse(self, reason: str | None) -> None:
         """Record why sealing is refused (None: it is not); an error logged once per reason, and a

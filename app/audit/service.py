@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit import chain, payloads, verify
+from app.audit.keys import KeyRing, read_rotations
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
 from app.audit.sequencer import latest_checkpoint
 from app.audit.signing import Checkpoint, Verifier
@@ -382,6 +383,13 @@ async def links_of(session: AsyncSession, event_ids: list[int]) -> dict[int, Aud
         return {}
     rows = await session.execute(select(AuditLink).where(AuditLink.event_id.in_(event_ids)))
     return {link.event_id: link for link in rows.scalars()}
+
+
+async def trusted_key(session: AsyncSession, trusted: Verifier, key_id: str) -> Verifier | None:
+    """The key of id ``key_id`` when a verifier trusting ``trusted`` trusts it too: a rotation
+    sealed in the chain handed over between them (:class:`app.audit.keys.KeyRing`); None otherwise."""
+    rotations, _ = await read_rotations(await session.connection())
+    return KeyRing(trusted, rotations).verifier_for(key_id)
 
 
 async def current_checkpoint(session: AsyncSession) -> Checkpoint | None:

@@ -126,6 +126,14 @@ class Verifier:
         except (binascii.Error, ValueError) as exc:
             raise ValueError("not an Ed25519 public key (base64 of 32 bytes)") from exc
 
+    def verify_bytes(self, signature: str, message: bytes) -> bool:
+        """True when ``signature`` (base64) is this key's Ed25519 signature of ``message``."""
+        try:
+            self.public_key.verify(base64.b64decode(signature, validate=True), message)
+        except (binascii.Error, ValueError, TypeError, InvalidSignature):
+            return False
+        return True
+
     def verify(self, checkpoint: Checkpoint) -> bool:
         """True when ``checkpoint`` was signed by this key over its own fields."""
         if checkpoint.key_id != self.key_id:
@@ -147,6 +155,10 @@ class Signer(Verifier):
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
         super().__init__(private_key.public_key())
         self._private_key = private_key
+
+    def sign_bytes(self, message: bytes) -> str:
+        """This key's Ed25519 signature of ``message``, base64."""
+        return base64.b64encode(self._private_key.sign(message)).decode()
 
     def sign(self, seq: int, head_hash: str, signed_at: dt.datetime) -> Checkpoint:
         """The checkpoint of head ``seq``/``head_hash`` at ``signed_at``."""

@@ -50,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.audit import chain
 from app.audit.batches import batch_fault
 from app.audit.copy_reader import AS_TEXT, Link, pg_copy
+from app.audit.keys import KeyRing, read_rotations
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
 from app.audit.payload_check import Fault, payload_fault, start_beside
 from app.audit.protection import protection_fault, witness_store_fault
@@ -200,16 +201,22 @@ async def _verify_chain(
     except (ValueError, TypeError, AttributeError) as exc:  # a row the driver or the ORM cannot convert
         faults.add((None, None, f"the checkpoints cannot be read ({type(exc).__name__}: {exc})"))
         stored = []
+    rotations, refused = await read_rotations(conn)
+    ring = KeyRing(verifier, rotations)
+    for fault in (*refused, *ring.faults):
+        faults.add(fault)
     checkpoints: dict[int, str] = {}
     for cp in stored:
         signed = Checkpoint(cp.seq, cp.hash, cp.signed_at, cp.key_id, cp.signature)
-        if not isinstance(cp.seq, int) or not verifier.verify(signed):
+        if not isinstance(cp.seq, int):
             faults.add((cp.seq, None, _unsigned(f"checkpoint at seq {cp.seq}", signed, verifier)))
+        elif (reason := ring.check(signed)) is not None:
+            faults.add((cp.seq, None, reason))
         else:
             checkpoints[cp.seq] = cp.hash
-    witnessed = await _witnessed(conn, verifier, checkpoints, faults)
+    witnessed = await _witnessed(conn, ring, checkpoints, faults)
     if against is not None:
-        if not verifier.verify(against):
+        if not ring.verify(against):
             faults.add((against.seq, None, _unsigned("the kept checkpoint", against, verifier)))
             against = None  # it proves nothing
         elif checkpoints.get(against.seq, against.hash) != against.hash:
@@ -242,7 +249,7 @@ async def _verify_chain(
 
 
 async def _witnessed(
-    conn: AsyncConnection, verifier: Verifier, checkpoints: dict[int, str], faults: Faults
+    conn: AsyncConnection, ring: KeyRing, checkpoints: dict[int, str], faults: Faults
 ) -> dict[int, str]:
     """The checkpoints a running sequencer witnessed and stored again (``seq`` → hash), to be
     checked against the chain like the stored ones; a fault for each one differing from the
@@ -259,7 +266,7 @@ async def _witnessed(
     for row in found:
         signed = Checkpoint(row.seq, row.hash, row.signed_at, row.key_id, row.signature)
         which = f"witnessed checkpoint at seq {row.seq}"
-        if not isinstance(row.seq, int) or not verifier.verify(signed):
+        if not isinstance(row.seq, int) or not ring.verify(signed):
             continue  # not evidence: only a sequencer holding the key could have signed it
         other = checkpoints.get(row.seq, witnessed.get(row.seq, row.hash))
         if other != row.hash:
