@@ -1,7 +1,7 @@
 // Uploaded documents of a person: upload with progress (scans, photos from a phone camera), list,
 // download, and delete with a reason (supervisors). A refused file says why in plain words.
 import { api, authorized, problemLines, SessionExpired, tokens } from "./api.js";
-import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import "./i18n_day.js";
@@ -91,12 +91,7 @@ async function view(doc, li, box) {
 async function download(doc) {
   const blob = await content(doc);
   if (!blob) return;
-  const url = URL.createObjectURL(blob);
-  const link = el("a", null, { href: url, download: doc.original_filename });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  saveBlob(blob, doc.original_filename);
 }
 
 function row(doc, onDelete, box) {

@@ -52,6 +52,18 @@ export async function busy(button, action) {
 }
 
 // Move keyboard and screen reader focus to something that just appeared.
+// Save `blob` as the file `name` (a download the browser asks about or stores), from a blob: URL
+// revoked once the browser has taken it: how a document, an export or an archive fetched with the
+// agent's token reaches the agent's disk (no URL that works without the token is ever made).
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = el("a", null, { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 export function focusOn(node) {
   if (!node) return;
   if (!node.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(node.tagName)) node.tabIndex = -1;

@@ -6,7 +6,7 @@
 // awaiting their answer, overdue ones said, each opening the person's file.
 import "./i18n_rights.js";
 import { api, authorized, bodyOf, problemLines } from "./api.js";
-import { $, busy, el, focusOn, openRow, say, sayLines } from "./dom.js";
+import { $, busy, el, focusOn, openRow, saveBlob, say, sayLines } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
@@ -63,12 +63,7 @@ async function exportCsv(form, box) {
     say(box, t("reg_export_cut"));
     return focusOn(box);
   }
-  const url = URL.createObjectURL(file);
-  const link = el("a", null, { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  saveBlob(file, name);
   say(box, t("reg_exported", { name }), "ok");
   return focusOn(box);
 }

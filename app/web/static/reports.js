@@ -1,7 +1,7 @@
 // Supervisors and administrators: the reports of a period on one page, each a table with a bar
 // chart, and exports (pseudonymised unless a named export is asked for, with its purpose).
 import { api, authorized, bodyOf, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { loadServiceTypes, serviceLabel } from "./case.js";
@@ -126,12 +126,7 @@ async function exportFile() {
   } catch {  // the body was cut (the server failed while writing the file, or the connection dropped)
     return say(box, t("export_cut"));
   }
-  const url = URL.createObjectURL(file);
-  const link = el("a", null, { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  saveBlob(file, name);
   say(box, `${t("exported")} ${name}`, "ok");
   return focusOn(box);
 }

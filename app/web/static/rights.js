@@ -6,7 +6,7 @@
 // holds, the corrections made to the file (rectification) and the disclosures. person.js loads this module for those roles only: an agent, whom the API
 // answers 403, never fetches it. Creating keeps its Idempotency-Key until the API confirms.
 import { api, authorized, bodyOf, keyFor, Offline, problemLines, SessionExpired, sent } from "./api.js";
-import { busy, confirmButton, el, focusOn, say, sayLines } from "./dom.js";
+import { busy, confirmButton, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
 import { colon, dayText, t } from "./i18n.js";
 import { deskOf, state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
@@ -102,12 +102,7 @@ async function download(request, box, redraw) {
     say(box, t("archive_cut"));
     return focusOn(box);
   }
-  const url = URL.createObjectURL(blob);
-  const link = el("a", null, { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  saveBlob(blob, name);
   return redraw(t("archive_done", { name }));
 }
 
