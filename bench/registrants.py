@@ -1,4 +1,5 @@
-"""Issue 2 benchmark: ``GET /api/v1/registrants/{id}`` and ``POST /api/v1/registrants`` at 32
+"""The desk's most frequent requests: ``GET /api/v1/registrants/{id}`` and ``POST
+/api/v1/registrants`` (without and with an ``Idempotency-Key``, as the web client sends it) at 32
 concurrent clients against one server process on PostgreSQL, next to baseline routes in the same
 process: raw asyncpg reading one row (for the GET) and inserting the same JSON body as one row
 (for the POST), and the POST's shell (its dependencies and body validation around that raw
@@ -60,15 +61,19 @@ CONFIRM = "?confirm_duplicates=true"
 """The registrations are confirmed: every one is written, whatever it resembles."""
 
 
-async def _registrations(server: Server, name: str, path: str, headers: dict[str, str], seconds: float) -> Result:
-    """Registrations of distinct people POSTed to ``path``, each answered 201."""
+async def _registrations(
+    server: Server, name: str, path: str, headers: dict[str, str], seconds: float, *, keyed: bool = False
+) -> Result:
+    """Registrations of distinct people POSTed to ``path``, each answered 201; ``keyed``: each with
+    its own ``Idempotency-Key``, as the web client and the mobile apps send a registration."""
+    run = uuid.uuid4().hex
     return await load(
         name,
         server.port,
         lambda n: Request(
             "POST",
             path,
-            {**headers, "Content-Type": "application/json"},
+            {**headers, "Content-Type": "application/json", **({"Idempotency-Key": f"{run}-{n}"} if keyed else {})},
             to_json(registrant_body(n)),
         ),
         seconds=seconds,
@@ -98,5 +103,8 @@ async def run(server: Server, headers: dict[str, str], *, seconds: float, dsn: s
         await _registrations(server, "baseline: raw asyncpg INSERT", "/bench/baseline", {}, seconds),
         await _registrations(server, "shell: POST signature + raw INSERT", "/bench/shell" + CONFIRM, headers, seconds),
         await _registrations(server, "POST /api/v1/registrants", "/api/v1/registrants" + CONFIRM, headers, seconds),
+        await _registrations(
+            server, "  the same, with Idempotency-Key", "/api/v1/registrants" + CONFIRM, headers, seconds, keyed=True
+        ),
     ]
     return results + await ceiling.run(dsn, ids, seconds=seconds)

@@ -68,16 +68,18 @@ async def main() -> None:
         if base.server_cpu_seconds and read.server_cpu_seconds:
             cost = (base.server_cpu_seconds / base.requests) / (read.server_cpu_seconds / read.requests)
             print(f"baseline / GET registrant server CPU per request: {cost:.2f}x")
-        insert, shell, create = results[2], results[3], results[4]
+        insert, shell, create, keyed = results[2], results[3], results[4], results[5]
         print(f"POST registrant / raw INSERT throughput: {create.rps / insert.rps:.2f}x (target >= 0.3x)")
+        print(f"  with Idempotency-Key (as the web client sends it) / raw INSERT: {keyed.rps / insert.rps:.2f}x")
         print(f"POST shell (signature + raw INSERT) / raw INSERT throughput: {shell.rps / insert.rps:.2f}x")
-        for label, result in (("raw INSERT", insert), ("POST shell", shell), ("POST registrant", create)):
+        scenarios = (("raw INSERT", insert), ("POST shell", shell), ("POST registrant", create), ("  keyed", keyed))
+        for label, result in scenarios:
             if result.server_cpu_seconds is not None and result.database_cpu_seconds is not None and result.requests:
                 server, database = (
                     1000 * s / result.requests for s in (result.server_cpu_seconds, result.database_cpu_seconds)
                 )
                 print(f"{label}: CPU per request {server:.2f} ms in the server + {database:.2f} ms in PostgreSQL")
-        print(f"PostgreSQL alone, audited read / baseline throughput: {results[5].rps / base.rps:.2f}x")
+        print(f"PostgreSQL alone, audited read / baseline throughput: {results[6].rps / base.rps:.2f}x")
     finally:
         await db.drop()
 
