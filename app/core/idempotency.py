@@ -22,19 +22,21 @@ document as :data:`NOT_KEYED`). ``tests/core/test_idempotency_routes.py`` walks 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import JSON, Integer, String, UniqueConstraint, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, Integer, String, Table, UniqueConstraint, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import strict_json
 from app.core.context import Actor
-from app.core.db import Base, utcnow
+from app.core.db import Base, DriverSQL, transaction_driver, utcnow
 from app.core.deps import SessionDep
 from app.core.errors import BadRequest, IdempotencyKeyReused, NotFound
 from app.core.fingerprint import (
@@ -125,7 +127,7 @@ class Idempotency:
         self.session = session
         self.request = request
         self.key = key
-        self._record: IdempotencyRecord | None = None
+        self._record_id: int | None = None
         self._access: dict[str, Any] | None = None
 
     async def replay(self, actor: Actor) -> Response | None:
@@ -146,18 +148,12 @@ class Idempotency:
         # A person's account ids and staff ids never share a scope.
         scope = f"{'person' if actor.role == 'person' else 'staff'}:{actor.user_id}"
         request_fingerprint, earlier = await self._fingerprints()
+        self._record_id = await self._claim(scope, request_fingerprint)
+        if self._record_id is not None:
+            self._access = access_of(actor)
+            return None
+        # Taken: by an earlier request, or by a concurrent one whose commit the claim waited for.
         existing = await self._find(scope)
-        if existing is None:
-            record = IdempotencyRecord(scope=scope, key=self.key, fingerprint=request_fingerprint, headers={})
-            try:
-                async with self.session.begin_nested():
-                    self.session.add(record)
-            except IntegrityError:
-                # A concurrent request with this key committed first: replay its response.
-                existing = await self._find(scope)
-            else:
-                self._record, self._access = record, access_of(actor)
-                return None
         assert existing is not None
         # A record stored under an earlier rule (the body as raw JSON; before that, no query) keeps
         # the rule it was stored under, so an upgrade never turns a retry in flight into 422.
@@ -195,6 +191,25 @@ class Idempotency:
             return as_json, earlier[1:]
         return fingerprint_of(method, path, query, canonical_parsed(parsed)), earlier
 
+    async def _claim(self, scope: str, fingerprint: str) -> int | None:
+        """Record this request under its key, its response to come: the new record's id, or
+        ``None`` when the key is taken. ``INSERT … ON CONFLICT (scope, key) DO NOTHING``: a
+        concurrent request holding the key makes the database wait for its transaction, then do
+        nothing if it committed (PostgreSQL documentation, "INSERT", ON CONFLICT clause)."""
+        row: dict[str, Any] = {
+            "scope": scope,
+            "key": self.key,
+            "fingerprint": fingerprint,
+            "headers": {},
+            "created_at": utcnow(),
+        }
+        dialect = self.session.get_bind().dialect
+        if dialect.name == "postgresql":
+            statement = _driver_statement("claim", dialect)
+            driver = await transaction_driver(self.session)
+            return cast(int | None, await driver.fetchval(statement.sql, *statement.arguments(row)))
+        return (await self.session.execute(_claim_statement(dialect.name), row)).scalar_one_or_none()
+
     async def _find(self, scope: str) -> IdempotencyRecord | None:
         stmt = select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == self.key)
         return (await self.session.execute(stmt)).scalar_one_or_none()
@@ -203,12 +218,47 @@ class Idempotency:
         """The JSON response to send, remembered under the key (when one was given)."""
         headers = headers or {}
         payload = json.loads(json.dumps(body, default=str))
-        if self._record is not None:
-            self._record.status_code = status_code
-            self._record.body = payload
-            self._record.headers = {**headers, ACCESS_ENTRY: self._access}
-            await self.session.flush()
+        if self._record_id is not None:
+            values = {
+                "record_id": self._record_id,
+                "status_code": status_code,
+                "body": payload,
+                "headers": {**headers, ACCESS_ENTRY: self._access},
+            }
+            dialect = self.session.get_bind().dialect
+            if dialect.name == "postgresql":
+                statement = _driver_statement("respond", dialect)
+                await (await transaction_driver(self.session)).execute(statement.sql, *statement.arguments(values))
+            else:
+                await self.session.execute(_RESPOND, values)
         return JSONResponse(payload, status_code=status_code, headers=headers)
+
+
+_RECORDS = cast(Table, IdempotencyRecord.__table__)
+_RESPOND = (
+    update(_RECORDS)
+    .where(_RECORDS.c.id == bindparam("record_id"))
+    .values(status_code=bindparam("status_code"), body=bindparam("body"), headers=bindparam("headers"))
+)
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """The INSERT of :meth:`Idempotency._claim` for ``dialect`` (built once: building it cost more than running it)."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    values = {name: bindparam(name, type_=_RECORDS.c[name].type) for name in _CLAIMED}
+    insert = module.insert(_RECORDS).values(values)
+    return insert.on_conflict_do_nothing(index_elements=["scope", "key"]).returning(_RECORDS.c.id)
+
+
+_CLAIMED = ("scope", "key", "fingerprint", "headers", "created_at")
+
+
+@functools.lru_cache(maxsize=4)
+def _driver_statement(which: str, dialect: Dialect) -> DriverSQL:
+    """PostgreSQL: the claim or the response's UPDATE compiled for ``dialect``'s driver
+    (:func:`app.core.db.transaction_driver`)."""
+    return DriverSQL.compile(_claim_statement("postgresql") if which == "claim" else _RESPOND, dialect)
 
 
 async def get_idempotency(

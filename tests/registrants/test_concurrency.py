@@ -29,6 +29,18 @@ async def test_idempotency_key_replays_the_first_response(casa_agent, client, co
     assert (await count_rows())["registrants"] == 1
 
 
+async def test_one_key_sent_ten_times_at_once_stores_once_and_replays(casa_agent, client, count_rows) -> None:
+    """A retry sent while the first request is still in flight waits for it (PostgreSQL: the
+    key's record, claimed by the first transaction; SQLite: one write transaction at a time),
+    then replays its response: one registrant, ten identical answers, nine replayed."""
+    headers = {**casa_agent.headers, "Idempotency-Key": "create-awa-parallel"}
+    responses = await asyncio.gather(*(client.post(URL, json=person(), headers=headers) for _ in range(10)))
+    assert [r.status_code for r in responses] == [201] * 10, [r.text for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert sorted(r.headers.get("idempotent-replayed", "") for r in responses) == [""] + ["true"] * 9
+    assert (await count_rows())["registrants"] == 1
+
+
 async def test_idempotency_key_with_another_body_is_422(casa_agent, client, count_rows) -> None:
     headers = {**casa_agent.headers, "Idempotency-Key": "create-awa-2"}
     assert (await client.post(URL, json=person(), headers=headers)).status_code == 201
