@@ -37,20 +37,25 @@ def etag_of(version: int) -> str:
 def require_if_match(if_match: str | None, version: int) -> None:
     """Check an update's ``If-Match`` against the record's current version.
 
-    Raises ``PreconditionRequired`` (428, RFC 6585 §3) when the header is missing and
-    ``PreconditionFailed`` (412) when none of its ETags is current. RFC 9110 §13.1.1: the field
-    is ``*`` (any current version: the client knowingly overwrites) or a list of entity-tags
-    compared with the *strong* function, so a weak tag (``W/"v3"``) never matches; a malformed
-    field matches nothing.
+    Raises ``PreconditionRequired`` (428, RFC 6585 §3) when the header is missing or is ``*``,
+    and ``PreconditionFailed`` (412) when none of its ETags is current. RFC 9110 §13.1.1: the
+    entity-tags are compared with the *strong* function, so a weak tag (``W/"v3"``) never matches;
+    a malformed field matches nothing. ``*`` (RFC 9110: "any current representation") would let a
+    client overwrite what it never read: the lost update the header is required against (RFC 6585
+    §3), so it is answered as a missing header.
     """
     if not if_match or not if_match.strip():
         raise PreconditionRequired(
             "Send If-Match with the ETag of your last read.",
             detail_fr="Envoyez If-Match avec l'ETag de votre dernière lecture.",
         )
-    current = etag_of(version)
     if if_match.strip() == "*":
-        return
+        raise PreconditionRequired(
+            "Send If-Match with the ETag of your last read: * would overwrite changes you have not seen.",
+            detail_fr="Envoyez If-Match avec l'ETag de votre dernière lecture : * écraserait des modifications "
+            "que vous n'avez pas vues.",
+        )
+    current = etag_of(version)
     tags = parse_entity_tags(if_match) or []
     if not any(not weak and tag == current for weak, tag in tags):
         raise PreconditionFailed(

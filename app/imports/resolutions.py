@@ -34,6 +34,7 @@ from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Nested, NotFound, Problem, ValidationFailed
+from app.core.http import etag_of
 from app.desks.models import Desk
 from app.desks.service import require_open
 from app.imports import cells
@@ -214,7 +215,7 @@ async def _update_from_row(
         session,
         actor=actor,
         registrant_id=registrant.id,
-        if_match=data.registrant_etag or "*",
+        if_match=data.registrant_etag or etag_of(registrant.version),  # absent: the version read now
         data=update,
         document_patterns=document_patterns,
         phone_readings=readings,

@@ -151,8 +151,8 @@ class RowResolutionIn(BaseModel):
     ``decision``: ``link`` (the row is ``registrant_id``, one of its candidates; ``update_fields``
     copies those fields of the row onto that person: values replace the person's, ``phones`` and
     ``documents`` are added to theirs, ``notes`` appended; ``registrant_etag`` guards that update
-    as ``If-Match`` would, ``*`` or absent for any version), ``create`` (a new person, registered
-    with a new number, the row's date of registration kept) or ``discard``.
+    as ``If-Match`` would; absent for the version it has when the resolution is stored), ``create``
+    (a new person, registered with a new number, the row's date of registration kept) or ``discard``.
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -67,7 +67,7 @@ class MergeCreate(BaseModel):
     """A merge of ``merged_id`` into ``survivor_id``.
 
     ``survivor_etag``/``merged_etag``: each file's ``ETag`` from your last read (as for
-    ``If-Match``; ``*`` accepts any version); 428 when missing, 412 when stale. ``choices``: for
+    ``If-Match``); 428 when missing or ``*``, 412 when stale. ``choices``: for
     every conflicting field (see the preview), which file's value the survivor keeps (a choice for
     a field whose values agree changes nothing and is not kept on the merge record).
     """

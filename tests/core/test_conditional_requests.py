@@ -16,12 +16,18 @@ from tests.registrants.conftest import URL, person
         '"v3","v9"',
         ' "v1" ,  "v3" ',
         'W/"v3", "v3"',
-        "*",
-        " * ",
     ],
 )
-def test_if_match_naming_the_current_strong_tag_or_star_passes(header: str) -> None:
+def test_if_match_naming_the_current_strong_tag_passes(header: str) -> None:
     require_if_match(header, 3)
+
+
+@pytest.mark.parametrize("header", ["*", " * "])
+def test_if_match_star_is_answered_as_missing(header: str) -> None:
+    """``*`` matches any version (RFC 9110 §13.1.1): a write the client never read, refused."""
+    with pytest.raises(PreconditionRequired) as star:
+        require_if_match(header, 3)
+    assert "*" in star.value.detail_en
 
 
 @pytest.mark.parametrize(
@@ -88,8 +94,10 @@ async def test_a_patch_with_a_list_holding_the_current_tag_applies(client: httpx
     assert (listed.status_code, listed.headers["etag"]) == (200, '"v2"')
     weak = await client.patch(url, json={"occupation": "Commerçante"}, headers={**agent.headers, "If-Match": 'W/"v2"'})
     assert (weak.status_code, weak.json()["type"]) == (412, "/problems/precondition-failed")
+    # "*" (any version) would overwrite what the agent never read: refused as a missing If-Match
     star = await client.patch(url, json={"occupation": "Couturière"}, headers={**agent.headers, "If-Match": "*"})
-    assert (star.status_code, star.headers["etag"], star.json()["occupation"]) == (200, '"v3"', "Couturière")
+    assert (star.status_code, star.json()["type"]) == (428, "/problems/precondition-required")
+    assert (await client.get(url, headers=agent.headers)).json()["occupation"] == "Étudiante"
 
 
 def test_the_problems_tell_the_agent_what_to_do_in_both_languages() -> None:
