@@ -16,14 +16,14 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
 from app.audit.strict_json import DuplicateKey
-from app.core import errors
+from app.core import errors, slashes
 from app.core.db_errors import RETRY_AFTER_SECONDS, database_busy, database_transient, database_unavailable
 from app.core.i18n import negotiate
 from app.core.middleware import TextRefused
@@ -179,6 +179,8 @@ async def _on_http(request: Request, exc: Exception) -> Response:
                 "The request body could not be parsed.", detail_fr="Le corps de la requête est illisible."
             ),
         )
+    if exc.status_code == 404 and (moved := slashes.other_form(request)) is not None:
+        return RedirectResponse(moved, status_code=307)
     cls = _BY_STATUS.get(exc.status_code)
     if cls is None:
         cls = type(
@@ -338,7 +340,8 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """Register the problem handlers on ``app``."""
+    """Register the problem handlers on ``app`` (and its slash redirects: :mod:`app.core.slashes`)."""
+    slashes.install(app)
     app.add_exception_handler(errors.Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)

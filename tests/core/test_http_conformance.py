@@ -214,3 +214,19 @@ async def test_every_405_lists_head_where_get_is_allowed(app, client, make_staff
         if not methods | {"HEAD"} <= allowed:  # other routes matching the URL may add theirs
             wrong.append(f"{other} {path}: Allow {response.headers['allow']}")
     assert wrong == []
+
+
+async def test_a_trailing_slash_is_redirected_to_a_path_never_to_the_host_the_request_names(client, make_staff) -> None:
+    """The redirect to the route meant (slash removed or added) is relative: a ``Host`` header
+    naming another site does not make the API send the client, and its body, there."""
+    agent = await make_staff("agent")
+    headers = {**agent.headers, "Host": "evil.example"}
+    for method in ("GET", "POST"):
+        moved = await client.request(method, "/api/v1/registrants/?q=Awa", headers=headers, json={})
+        assert (moved.status_code, moved.headers["location"]) == (307, "/api/v1/registrants?q=Awa"), method
+    missing = await client.get("/api/v1/no-such-thing/", headers=headers)
+    assert (missing.status_code, missing.headers["content-type"]) == (404, "application/problem+json")
+    static = await client.get("/app/no-such-file.js/", headers=headers)  # the web client's files: their own 404
+    assert static.status_code == 404
+    followed = await client.get("/api/v1/registrants/", headers=agent.headers, follow_redirects=True)
+    assert followed.status_code == 200
