@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Header, Request
@@ -147,7 +148,7 @@ class Idempotency:
             return None
         # A person's account ids and staff ids never share a scope.
         scope = f"{'person' if actor.role == 'person' else 'staff'}:{actor.user_id}"
-        request_fingerprint, earlier = await self._fingerprints()
+        request_fingerprint, earlier = await self._fingerprints()  # ``earlier``: computed only if needed
         self._record_id = await self._claim(scope, request_fingerprint)
         if self._record_id is not None:
             self._access = access_of(actor)
@@ -157,7 +158,7 @@ class Idempotency:
         assert existing is not None
         # A record stored under an earlier rule (the body as raw JSON; before that, no query) keeps
         # the rule it was stored under, so an upgrade never turns a retry in flight into 422.
-        if existing.fingerprint not in (request_fingerprint, *earlier):
+        if existing.fingerprint != request_fingerprint and existing.fingerprint not in earlier():
             raise IdempotencyKeyReused(
                 "This Idempotency-Key was already used with a different request (query or body).",
                 detail_fr="Cette clé d'idempotence a déjà servi pour une autre requête (paramètres ou corps).",
@@ -171,10 +172,11 @@ class Idempotency:
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(existing.body, status_code=existing.status_code or 200, headers=headers)
 
-    async def _fingerprints(self) -> tuple[str, tuple[str, ...]]:
-        """This request's fingerprint, and those records stored under earlier rules would hold
-        for it: the JSON body as sorted raw JSON (before bodies were read as their model reads
-        them), and without the query (before the query counted); none for a form."""
+    async def _fingerprints(self) -> tuple[str, Callable[[], tuple[str, ...]]]:
+        """This request's fingerprint, and a function giving those records stored under earlier
+        rules would hold for it (called only for a key already taken): the JSON body as sorted raw
+        JSON (before bodies were read as their model reads them), and without the query (before
+        the query counted); none for a form."""
         request = self.request
         content_type = request.headers.get("content-type", "")
         media = content_type.split(";", 1)[0].strip().lower()
@@ -182,14 +184,19 @@ class Idempotency:
         if media in _FORM_TYPES:
             # FastAPI has parsed the form (and consumed the stream) before the endpoint runs: a
             # keyed endpoint takes its form as Form()/File() parameters, never as a raw stream.
-            return fingerprint_of(method, path, query, await canonical_form(await request.form())), ()
+            return fingerprint_of(method, path, query, await canonical_form(await request.form())), tuple
         raw = await request.body()
-        as_json = fingerprint_of(method, path, query, canonical_body(content_type, raw))
-        earlier = (as_json, legacy_fingerprint_of(method, path, content_type, raw))
+
+        def as_json() -> str:
+            return fingerprint_of(method, path, query, canonical_body(content_type, raw))
+
+        def legacy() -> str:
+            return legacy_fingerprint_of(method, path, content_type, raw)
+
         parsed = _as_read(request, raw) if "json" in content_type else None
         if parsed is None:
-            return as_json, earlier[1:]
-        return fingerprint_of(method, path, query, canonical_parsed(parsed)), earlier
+            return as_json(), lambda: (legacy(),)
+        return fingerprint_of(method, path, query, canonical_parsed(parsed)), lambda: (as_json(), legacy())
 
     async def _claim(self, scope: str, fingerprint: str) -> int | None:
         """Record this request under its key, its response to come: the new record's id, or
