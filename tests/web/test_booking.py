@@ -1,5 +1,5 @@
 """Item 8: book from the person's file among the free slots the API offers, reschedule, cancel; the
-desk's week shows a holiday declared over a booked appointment, flagged to be moved."""
+desk's week and the day's list show a holiday declared over a booked appointment, flagged to be moved."""
 
 from __future__ import annotations
 
@@ -72,6 +72,12 @@ async def test_book_by_keyboard_reschedule_see_a_holiday_in_the_week_and_cancel(
     await expect(page.locator("#week .week-day").nth(1)).not_to_contain_text("Jour férié")
     await expect(page.locator("#week .week-day").nth(5)).to_contain_text("Fermé")  # Saturday
     await assert_accessible(page)
+    # the day's list says it too: the desk is closed that day, the booking is to move
+    day_form = page.locator("#day-form")
+    await day_form.get_by_label("Jour", exact=True).fill(day.isoformat())
+    await day_form.get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#day-holiday")).to_have_text("Guichet fermé (jour férié) : Fête du Trône")
+    await expect(page.locator("#day-list li").nth(1)).to_contain_text("Jour férié (Fête du Trône) : rendez-vous à déplacer")
 
     # The same day offers no slot any more, and the booked one is cancelled from the file.
     await page.get_by_role("button", name="Rechercher").click()

@@ -76,13 +76,19 @@ export async function loadDay(done = "", tone = "ok") {
   const desk = state.desks.find((d) => d.code === data.get("desk"));
   if (!desk || !data.get("day")) return undefined;
   try {
-    const r = await api("GET", `/api/v1/appointments?desk_id=${desk.id}&day=${data.get("day")}&limit=100`);
+    const day = data.get("day");
+    const [r, holidays] = await Promise.all([
+      api("GET", `/api/v1/appointments?desk_id=${desk.id}&day=${day}&limit=100`), holidaysOf(desk, [day]),
+    ]);
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
     const who = await names(r.body.items);
     const list = $("#day-list");
-    list.replaceChildren(...r.body.items.map((a) => {
+    // A holiday declared after the appointments were booked: the day says so, each booking to move.
+    const closed = holidays[day];
+    list.replaceChildren(...(closed ? [el("li", t("closed_holiday", { name: closed }), { class: "tag", id: "day-holiday" })] : []), ...r.body.items.map((a) => {
       const li = el("li");
       li.append(el("strong", `${localTime(a.start_local)}–${localTime(a.end_local)}`), el("span", ` ${who[a.registrant_id]} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""} `));
+      if (closed && a.status === "booked") li.append(el("strong", ` ${t("holiday_flag", { name: closed })} `));
       if (a.status === "booked") {
         li.append(moveButton(a, who[a.registrant_id], box, li));
         // Each button named with whose appointment and when: a day lists many "Arrivé(e)" buttons.
