@@ -77,7 +77,8 @@ async def test_book_by_keyboard_reschedule_see_a_holiday_in_the_week_and_cancel(
     await day_form.get_by_label("Jour", exact=True).fill(day.isoformat())
     await day_form.get_by_role("button", name="Afficher").click()
     await expect(page.locator("#day-holiday")).to_have_text("Guichet fermé (jour férié) : Fête du Trône")
-    await expect(page.locator("#day-list li").nth(1)).to_contain_text("Jour férié (Fête du Trône) : rendez-vous à déplacer")
+    booked = page.locator("#day-list li").nth(1)
+    await expect(booked).to_contain_text("Jour férié (Fête du Trône) : rendez-vous à déplacer")
 
     # The same day offers no slot any more, and the booked one is cancelled from the file.
     await page.get_by_role("button", name="Rechercher").click()
