@@ -54,6 +54,14 @@ async def test_upload_refuse_download_and_delete_a_document(page: Page, server: 
     await expect(row).to_contain_text("carte.png · Titre de séjour")
     await assert_accessible(page)
 
+    # the same file sent again (under another name) is said to be on file already, not listed twice
+    again = tmp_path / "carte-bis.png"
+    again.write_bytes(scan.read_bytes())
+    await form.get_by_label("Fichier (scan, photo ou PDF)").set_input_files(str(again))
+    await form.get_by_role("button", name="Déposer le document").click()
+    await expect(alert).to_contain_text("Ce fichier figure déjà dans la fiche (« carte.png », déposé le ")
+    await expect(page.locator("#document-list li")).to_have_count(1)
+
     async with page.expect_download() as download_info:
         await row.get_by_role("button", name="Télécharger").click()
     download = await download_info.value

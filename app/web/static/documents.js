@@ -3,7 +3,7 @@
 import { api, authorized, problemLines, SessionExpired, tokens } from "./api.js";
 import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
-import { state } from "./state.js";
+import { deskTime, state } from "./state.js";
 import "./i18n_day.js";
 
 const KINDS = ["passport", "national_id", "residence_card", "birth_extract", "diploma", "contract", "medical_certificate", "photo", "other"];
@@ -41,9 +41,9 @@ async function upload(person, form, box, bar) {
     r = await send(`/api/v1/registrants/${person.id}/documents`, data, (share) => { bar.value = Math.round(share * 100); });
   }
   bar.hidden = true;
-  if (r.status === 200 || r.status === 201) {
+  if (r.status === 200 || r.status === 201) {  // 200: the same file was already in the person's file
     form.reset();
-    return r.body;
+    return { doc: r.body, created: r.status === 201 };
   }
   const plain = refusal(r.status, r.body);
   if (plain) say(box, plain);
@@ -160,10 +160,13 @@ export function documentsSection(person, files) {
     busy(event.submitter, async () => {
       say(box, "");
       try {
-        const doc = await upload(person, form, box, bar);
-        if (doc) {
-          list.append(row(doc, onDelete, box));
+        const sent = await upload(person, form, box, bar);
+        if (sent && sent.created) {
+          list.append(row(sent.doc, onDelete, box));
           say(box, t("uploaded"), "ok");
+          focusOn(box);
+        } else if (sent) {  // listed already: said, with the name it was filed under, not listed twice
+          say(box, t("already_uploaded", { name: sent.doc.original_filename, when: deskTime(sent.doc.created_at, person.desk_id, i18n.lang) }), "warning");
           focusOn(box);
         }
       } catch (error) {
