@@ -1,5 +1,6 @@
 """The case screen shows what the API gives: a transfer read from each desk's side with the fields
-kept at the sending desk, and the case's priority and vulnerabilities (which it also sets)."""
+kept at the sending desk, and the case's priority and vulnerabilities (which it also sets, and which
+the opening form sets from the start)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import CONSENT, open_case_via_api, register_via_api, show_case, sign_in
+from tests.web.helpers import CONSENT, open_case_via_api, open_file, register_via_api, show_case, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -98,4 +99,26 @@ async def test_the_priority_and_vulnerabilities_are_shown_and_set_from_the_case_
     with server.api(agent) as http:
         saved = http.get(f"/api/v1/cases/{case['id']}").json()
     assert (saved["priority"], saved["vulnerability_flags"]) == ("urgent", ["pregnant"])
+    await assert_accessible(page)
+
+
+async def test_a_case_is_opened_with_its_priority_and_vulnerabilities(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    person = register_via_api(server, agent, given_names="Khady", family_name="Sarr")
+    await sign_in(page, server, agent)
+    await open_file(page, "Khady Sarr")
+    opening = page.locator("#open-case-form")
+    await expect(opening.get_by_label("Priorité")).to_have_value("normal")  # the API's default, said
+    await opening.get_by_label("Service").select_option("SOCIAL")
+    await opening.get_by_label("Priorité").select_option("high")
+    await opening.get_by_label("Enceinte").check()
+    await opening.get_by_label("Sans abri").check()
+    await opening.get_by_role("button", name="Ouvrir un dossier").click()
+    await expect(page.locator("#case-msg")).to_have_text("Dossier ouvert.")
+    view = page.locator("#case")
+    await expect(view.locator('dt:text-is("Priorité") + dd')).to_have_text("Haute")
+    await expect(view.locator('dt:text-is("Vulnérabilités") + dd')).to_have_text("Enceinte, Sans abri")
+    with server.api(agent) as http:
+        saved = http.get(f"/api/v1/registrants/{person['id']}/cases").json()["items"][0]
+    assert (saved["priority"], saved["vulnerability_flags"]) == ("high", ["homeless", "pregnant"])
     await assert_accessible(page)

@@ -27,28 +27,47 @@ export function detailsRows(c) {
   return [[t("priority"), code(c.priority, "priority")], [t("vulnerabilities"), flagsText(c.vulnerability_flags || [])]];
 }
 
-/** The form that sets the priority and the vulnerabilities of an open case. Each box has a name of
- * its own, so that a case read again after a 412 gets the agent's ticks back (case.js restore). */
-export function detailsForm(c, box) {
-  const form = el("form", null, { id: "case-details-form" });
-  const priority = el("select", null, { id: "case-priority", name: "priority" });
+/** The case's priority as a list (`[label, select]`, the select's id `id`, name `priority`),
+ * `value` chosen: the case screen's form and the opening form (case_open.js) share it. */
+export function priorityField(id, value) {
+  const priority = el("select", null, { id, name: "priority" });
   for (const p of PRIORITIES) priority.append(el("option", code(p, "priority"), { value: p }));
-  priority.value = c.priority;
-  const flags = el("fieldset", null, { class: "checks" });
-  flags.append(el("legend", t("vulnerabilities")));
+  priority.value = value;
+  return [el("label", t("priority"), { for: id }), priority];
+}
+
+/** The vulnerability flags as boxes, those of `flags` ticked. Each box has a name of its own
+ * (`flag_<flag>`), so that a case read again after a 412 gets the agent's ticks back (case.js
+ * restore). */
+export function flagsField(flags) {
+  const set = el("fieldset", null, { class: "checks" });
+  set.append(el("legend", t("vulnerabilities")));
   for (const f of VULNERABILITY_FLAGS) {
     const label = el("label", null, { class: "inline" });
     const tick = el("input", null, { type: "checkbox", name: `flag_${f}`, value: f });
-    tick.checked = (c.vulnerability_flags || []).includes(f);
+    tick.checked = flags.includes(f);
     label.append(tick, el("span", code(f, "vulnerability")));
-    flags.append(label);
+    set.append(label);
   }
+  return set;
+}
+
+/** The flags ticked in `form` (built with flagsField), in the list's order. */
+export function flagsTicked(form) {
+  return VULNERABILITY_FLAGS.filter((f) => form.elements.namedItem(`flag_${f}`).checked);
+}
+
+/** The form that sets the priority and the vulnerabilities of an open case. */
+export function detailsForm(c, box) {
+  const form = el("form", null, { id: "case-details-form" });
+  const [priorityLabel, priority] = priorityField("case-priority", c.priority);
+  const flags = flagsField(c.vulnerability_flags || []);
   form.append(
-    el("h2", t("details_heading")), el("label", t("priority"), { for: "case-priority" }), priority, flags,
+    el("h2", t("details_heading")), priorityLabel, priority, flags,
     el("button", t("details_save"), { type: "submit" }),
   );
   action(form, box, async () => {
-    const ticked = VULNERABILITY_FLAGS.filter((f) => form.elements.namedItem(`flag_${f}`).checked);
+    const ticked = flagsTicked(form);
     // a flag this client has no box for (a newer API) is kept, never dropped by saving the form
     const other = (c.vulnerability_flags || []).filter((f) => !VULNERABILITY_FLAGS.includes(f));
     const body = { priority: priority.value, vulnerability_flags: [...ticked, ...other] };

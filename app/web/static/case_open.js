@@ -1,8 +1,11 @@
-// Open a case for the person whose file is shown: service type from the catalogue, channel, description.
+// Open a case for the person whose file is shown: service type from the catalogue, channel,
+// description, and from the start its priority and the person's vulnerabilities (the API's default
+// priority, "normal", chosen; none ticked).
 import { api, keyFor, problemLines, sent } from "./api.js";
 import { el, openRow, sayLines } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { action, day, loadServiceTypes, openCase, serviceLabel } from "./case.js";
+import { flagsField, flagsTicked, priorityField } from "./case_details.js";
 
 export function caseRows(cases) {
   const s = el("section");
@@ -33,11 +36,15 @@ export async function openCaseForm(person) {
     el("label", t("channel"), { for: "case-channel" }), channel,
     el("label", t("description"), { for: "case-description" }),
     el("textarea", null, { id: "case-description", name: "description", rows: "3" }),
+    ...priorityField("case-open-priority", "normal"), flagsField([]),
     el("button", t("open_case"), { type: "submit" }),
   );
   action(form, box, async () => {
     const data = new FormData(form);
-    const body = { registrant_id: person.id, service_type: data.get("service_type"), channel: data.get("channel"), description: data.get("description") };
+    const body = {
+      registrant_id: person.id, service_type: data.get("service_type"), channel: data.get("channel"), description: data.get("description"),
+      priority: data.get("priority"), vulnerability_flags: flagsTicked(form),
+    };
     const slot = `case:${person.id}`;
     const r = await api("POST", "/api/v1/cases", { json: body, headers: { "Idempotency-Key": keyFor(slot, body) } });
     if (!r.ok) return sayLines(box, problemLines(r.body, form));
