@@ -73,12 +73,15 @@ async function restore(keep) {
   }
 }
 
-function eventText(e, deskId) {
+/** One event of the case's timeline in words: "<when> — <who> (<role>) <what>"; an event kind this
+ * client has no words for is said as an action not detailed, never as an edit of the case. */
+export function eventText(e, deskId) {
   const d = e.details || {};
   const vars = {
     from: code(d.from), to: d.to_label || code(d.to), partner: d.partner || "", desk: d.to_desk || d.from_desk || "",
     number: d.target_case_number || d.source_case_number || "",
     documents: (d.documents || []).map((x) => (CODES[i18n.lang][x] ? code(x) : x)).join(", "),
+    when: d.starts_at ? deskTime(d.starts_at, deskId, i18n.lang) : "", kind: code(d.kind),
   };
   let key = `ev_${e.kind}`;
   if (e.kind === "assigned" && !d.to) key = "ev_unassigned";

@@ -35,14 +35,18 @@ export function valueText(field, value) {
   return CODED.has(field) ? code(value) : String(value);
 }
 
-function entryText(e, deskId) {
+/** One write of the file's history in words: "<when> — <who> (<role>) <what>"; an action this
+ * client has no words for is said as an action not detailed. */
+export function entryText(e, deskId) {
   const key = {
     "registrant.create": "h_create", "registrant.update": "h_update", "registrant.consent_add": "h_consent_add",
     "registrant.consent_withdraw": "h_consent_withdraw", "registrant.transfer_copy": "h_transfer_copy",
     "privacy.disclosure": "h_disclosure", "privacy.subject_access": "h_subject_access",
     "privacy.subject_request": "h_subject_request",
     "registrant.merge": "h_merge", "registrant.merged": "h_merged", "registrant.unmerge": "h_unmerge",
-    "notification.preference_update": "h_preference_update",
+    "notification.preference_update": "h_preference_update", "privacy.erasure": "h_erasure",
+    "privacy.legal_hold_set": "h_legal_hold_set", "privacy.legal_hold_release": "h_legal_hold_release",
+    "self_service.link_code_issue": "h_link_code_issue", "self_service.link": "h_link", "self_service.unlink": "h_unlink",
   }[e.action] || "h_other";
   const what = t(key, { purpose: code(e.purpose), granted: e.granted ? t("granted") : t("refused") });
   return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${e.actor_label} (${code(e.actor_role)}) ${what}`;
