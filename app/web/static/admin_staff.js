@@ -2,10 +2,10 @@
 // (e-mail, full name, role, initial password, desks); a change of role or desks sent with the
 // If-Match of the account as read when its form opened (412: read again, the choices kept);
 // deactivation and reactivation with the ETag of the account as listed (412: the list read again,
-// said, nothing switched). The API's refusals (409 last administrator, e-mail taken, a
+// said, nothing switched). A change is cancelled by "Annuler". The API's refusals (409 last administrator, e-mail taken, a
 // closed desk; 422 field errors) are said next to the form or the row.
 import { api, readAsShown } from "./api.js";
-import { busy, el, focusOn, say } from "./dom.js";
+import { busy, cancelButton, el, focusOn, say } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 
@@ -70,15 +70,16 @@ function newAccountForm(desks, reload) {
   return form;
 }
 
-// The change of an account's role and desks; `read`: the account as read ({body, etag}),
-// `choice`: what the administrator had chosen when a 412 made it read again.
-function editForm(read, desks, row, reload, choice = null) {
+// The change of an account's role and desks; `read`: the account as read ({body, etag}), `opener`:
+// the row's button that opened it, `choice`: what the administrator had chosen when a 412 made it
+// read again.
+function editForm(read, desks, opener, reload, choice = null) {
   const u = read.body;
   const form = el("form", null, { id: `staff-form-${u.id}`, class: "admin-form" });
   const box = messageBox();
   form.append(...roleSelect(`staff-role-${u.id}`, choice ? choice.role : u.role), deskBoxes(desks, choice ? choice.desk_codes : u.desk_codes));
   const submit = el("button", t("staff_save"), { type: "submit" });
-  form.append(box, submit);
+  form.append(box, submit, " ", cancelButton(opener));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(submit, async () => {
@@ -88,7 +89,7 @@ function editForm(read, desks, row, reload, choice = null) {
         if (r.status === 412) {
           const again = await api("GET", `/api/v1/users/${u.id}`);
           if (!again.ok) return refuse(box, again);
-          const fresh = editForm(again, desks, row, reload, body);
+          const fresh = editForm(again, desks, opener, reload, body);
           form.replaceWith(fresh);
           const note = fresh.querySelector(".msg");
           say(note, t("staff_changed"), "warning");
@@ -114,7 +115,7 @@ function accountRow(u, desks, reload) {
     try {
       const read = await api("GET", `/api/v1/users/${u.id}`);
       if (!read.ok) return refuse(box, read);
-      const form = editForm(read, desks, li, reload);
+      const form = editForm(read, desks, edit, reload);
       edit.hidden = true;
       li.append(form);
       return focusOn(form.elements.namedItem("role"));

@@ -17,6 +17,19 @@ export function numberSpan(number) {
   return el("span", number, { class: "mono" });
 }
 
+/** The "Annuler" button of an edit form opened in a list's row by `opener` (hidden while the form
+ * is open): the form it is in — the one drawn again after a 412 too — removed, nothing sent, and
+ * `opener` shown again, focused. */
+export function cancelButton(opener) {
+  const button = el("button", t("cancel"), { type: "button", class: "secondary" });
+  button.addEventListener("click", () => {
+    button.closest("form").remove();
+    opener.hidden = false;
+    focusOn(opener);
+  });
+  return button;
+}
+
 // A message in the box next to the action (role=alert or status set in the page); replaces any earlier one.
 export function say(box, text, kind = "error") {
   box.hidden = !text;

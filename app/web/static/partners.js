@@ -4,7 +4,7 @@
 // opened: a change made meanwhile (412) is read again and said field by field, what was typed kept
 // in the form, nothing written over it. An addition is sent with an Idempotency-Key.
 import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
-import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { $, busy, cancelButton, el, focusOn, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import { onTab } from "./tabs.js";
@@ -36,8 +36,9 @@ function changedLines(before, now) {
 }
 
 // The add/edit form. `read`: the partner being edited as read ({body, etag}; null: a new one);
-// `typed`: what the administrator had typed when a 412 made it read again.
-async function partnerForm(read, box, typed = null) {
+// `typed`: what the administrator had typed when a 412 made it read again; `opener`: the row's
+// button that opened an edit (the edit is cancelled by "Annuler", which shows it again).
+async function partnerForm(read, box, typed = null, opener = null) {
   const p = read ? { ...read.body, ...(typed || {}) } : null;
   const n = p ? p.id : "new";
   const form = el("form", null, { class: "partner-form", id: `partner-form-${n}` });
@@ -80,6 +81,7 @@ async function partnerForm(read, box, typed = null) {
   }
   const submit = el("button", t("partner_save"), { type: "submit" });
   form.append(submit);
+  if (opener) form.append(" ", cancelButton(opener));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(submit, async () => {
@@ -92,7 +94,7 @@ async function partnerForm(read, box, typed = null) {
         let r;
         if (read) {
           r = await api("PATCH", `/api/v1/partners/${p.id}`, { json: body, headers: { "If-Match": read.etag } });
-          if (r.status === 412) return conflict(read, form, box, body);
+          if (r.status === 412) return conflict(read, form, box, body, opener);
         } else {
           r = await api("POST", "/api/v1/partners", { json: body, headers: { "Idempotency-Key": keyFor("partner", body) } });
           if (r.ok) sent("partner");
@@ -110,10 +112,10 @@ async function partnerForm(read, box, typed = null) {
 
 // Another administrator saved the partner first: it is read again, what they changed said line by
 // line, and the form drawn again on the current version with what this administrator typed.
-async function conflict(read, form, box, typed) {
+async function conflict(read, form, box, typed, opener) {
   const again = await api("GET", `/api/v1/partners/${read.body.id}`);
   if (!again.ok) { sayLines(box, problemLines(again.body)); return focusOn(box); }
-  const fresh = await partnerForm(again, box, typed);
+  const fresh = await partnerForm(again, box, typed, opener);
   form.replaceWith(fresh);
   const note = el("div", null, { class: "msg", role: "alert" });
   sayLines(note, [t("partner_changed"), ...changedLines(read.body, again.body)], "warning");
@@ -138,7 +140,7 @@ export async function loadPartners(done = "") {
       edit.addEventListener("click", () => busy(edit, async () => {
         const read = await api("GET", `/api/v1/partners/${p.id}`);
         if (!read.ok) { sayLines(box, problemLines(read.body)); return focusOn(box); }
-        const form = await partnerForm(read, box);
+        const form = await partnerForm(read, box, null, edit);
         edit.hidden = true;
         li.append(form);
         return focusOn(form.elements.namedItem("name"));
