@@ -3,10 +3,17 @@
 // - two things drawn on each other: line boxes of text, controls, labels (one inside the other aside);
 // - a label left at the end of a line while its field starts the next one (a label stands before its
 //   field, or right above its start);
-// - at desk width (900 px and more: the client's two-column layout), a list (select) whose chosen
-//   option does not fit it: the browser cuts it and the agent does not read what is chosen (its arrow
-//   takes about 20 px). On a phone a list is the screen's width and a long option (a desk's or a
-//   service type's full name) is cut by any browser; the phone's own picker shows the options whole.
+// - a list (select) whose chosen option does not fit it: the browser cuts it and the agent does not
+//   read what is chosen (its arrow takes about 20 px). At desk width (900 px and more: the client's
+//   two-column layout) every choice fits. On a phone a list is the screen's width: a long name (a
+//   desk's or a service type's) may not fit, and is then said whole right under the list
+//   (`.whole-choice`, whole_words.js);
+// - a form following a list or another form with no heading of its own (the form reads as part of
+//   what is above it): a heading, or a legend, stands between them (a form in a list's row, a
+//   search form, a form of buttons only and a form named by aria-label(ledby) aside);
+// - a code, number, date or e-mail parted at one of its hyphens over two lines ("CASA-" / "BASE"):
+//   a word made of capitals, or holding a digit or an "@" (a hyphenated name or French word may
+//   part, as print does).
 () => {
   const SHOWN = "a, button, input, select, textarea, label, legend, h1, h2, h3, h4, p, dt, dd, strong, span, small, td, th";
   const name = (e) => {
@@ -38,14 +45,48 @@
   const ruler = document.createElement("span");
   ruler.style.cssText = "position:absolute;visibility:hidden;white-space:pre";
   document.body.append(ruler);
-  for (const select of window.innerWidth >= 900 ? document.querySelectorAll("select") : []) {
+  for (const select of document.querySelectorAll("select")) {
     if (!visible(select) || select.selectedIndex < 0) continue;
     const style = getComputedStyle(select);
     ruler.style.font = style.font;
     ruler.textContent = select.options[select.selectedIndex].text;
     const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
-    if (ruler.getBoundingClientRect().width > room) faults.push(`${name(select)} cuts its choice "${ruler.textContent}"`);
+    if (ruler.getBoundingClientRect().width <= room) continue;
+    const whole = select.nextElementSibling;
+    const said = whole && whole.matches(".whole-choice") && visible(whole) && whole.textContent.includes(ruler.textContent);
+    if (window.innerWidth >= 900 || !said) faults.push(`${name(select)} cuts its choice "${ruler.textContent}"`);
   }
   ruler.remove();
+
+  const HEADING = /^(H[1-6]|LEGEND)$/;
+  const fields = (e) => e.querySelector("input:not([type=hidden]), select, textarea");
+  for (const form of document.querySelectorAll("form")) {
+    if (!visible(form) || !fields(form) || form.closest("li") || form.getAttribute("role") === "search") continue;
+    if (form.hasAttribute("aria-label") || form.hasAttribute("aria-labelledby")) continue;
+    const first = form.querySelector("h1, h2, h3, h4, h5, h6, legend");
+    if (first && !form.firstElementChild.matches("label, input, select, textarea")) continue;
+    for (let before = form.previousElementSibling; before; before = before.previousElementSibling) {
+      if (HEADING.test(before.tagName)) break;
+      if (visible(before) && (before.matches("ul, ol, dl, table") || (before.matches("form") && fields(before)))) {
+        faults.push(`${name(form)} follows ${name(before)} with no heading of its own`);
+        break;
+      }
+    }
+  }
+
+  const CODE = /[\p{L}\p{N}@._+]*[\p{L}\p{N}]-[\p{L}\p{N}][\p{L}\p{N}@._+-]*/gu;
+  const codeLike = (w) => /\p{N}|@/u.test(w) || w.split("-").some((part) => /^\p{Lu}{2,}$/u.test(part));
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement || !visible(node.parentElement)) continue;
+    for (const m of node.data.matchAll(CODE)) {
+      if (!codeLike(m[0])) continue;
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (tops.size > 1) faults.push(`"${m[0]}" is parted at a hyphen in ${name(node.parentElement)}`);
+    }
+  }
   return faults;
 }

@@ -164,10 +164,10 @@ async def test_a_closure_request_says_what_the_supervisor_decides(page: Page, se
     await expect(page.get_by_role("heading", name="Décision sur la demande de clôture")).to_be_visible()
     choice = decide.get_by_label("Votre décision")
     assert await choice.locator("option").all_inner_texts() == [
-        "Approuver la clôture proposée : Clos (retrait)",
+        "Approuver : Clos (retrait)",
         "Clore autrement : Résolu",
         "Clore autrement : Clos sans réponse",
-        "Refuser la clôture : renvoyer le dossier en suivi",
+        "Refuser : renvoyer en suivi",
     ]
     await expect(choice).to_have_value("closed_withdrawn")
     await expect(decide.get_by_label("Résultat")).to_have_value("information")

@@ -1,6 +1,7 @@
 """Every screen fits a phone (390×844) and a desk screen (1366×768): nothing off screen, nothing
-overlapping, no label parted from its field, no list cutting its choice at desk width
-(``layout_faults.js``), no accessibility violation. The desk's screens, the administration's (staff
+overlapping, no label parted from its field, no list cutting its choice unsaid, no form without a
+heading of its own after a list, no code or number parted at a hyphen (``layout_faults.js``), no
+accessibility violation. The desk's screens, the administration's (staff
 accounts, desks' hours and holidays, the service catalogue) and a case's follow-up (the partner's
 answer, the documents missing, a closure request and its decision).
 
@@ -28,7 +29,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 LAYOUT_FAULTS = (Path(__file__).parent / "layout_faults.js").read_text(encoding="utf-8")
 """What a screen must not show besides an overflow (overlaps, a label parted from its field, a list
-cutting its choice at desk width): see the file."""
+cutting its choice unsaid, a form with no heading after a list, a code parted at a hyphen): see the
+file."""
 
 
 OFF_SCREEN = """() => {

@@ -165,7 +165,7 @@ function holidays(desk) {
       }
     });
   });
-  section.append(el("h3", t("holidays_title", { desk: desk.name }), { id: "holidays-title" }), yearForm, box, list, addForm);
+  section.append(el("h3", t("holidays_title", { desk: desk.name }), { id: "holidays-title" }), yearForm, box, list, el("h4", t("holiday_new")), addForm);
   drawHolidays(desk, year.value, list, box).catch((error) => failed(box, error));
   return section;
 }

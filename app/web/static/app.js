@@ -5,6 +5,7 @@ import { i18n, translatePage } from "./i18n.js";
 import { initSearch } from "./search.js";
 import { initSession } from "./session.js";
 import { initTabs, leaveAllowed } from "./tabs.js";
+import { keepWordsWhole } from "./whole_words.js";
 
 // The other screens load once the search screen is up, not competing with the sign-in requests;
 // the document words the API gives come with them, before any screen draws a document.
@@ -41,6 +42,7 @@ $("#lang").addEventListener("click", () => {
 });
 
 translatePage();
+keepWordsWhole();
 initTabs();
 initSearch();
 initSession();

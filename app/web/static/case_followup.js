@@ -41,7 +41,7 @@ async function notes(c) {
     sent(slot);
     return openCase(c.id, t("note_saved"));
   });
-  s.append(el("h2", t("case_notes")), list, form, box);
+  s.append(el("h2", t("case_notes")), list, el("h3", t("note_new")), form, box);
   return s;
 }
 
@@ -160,7 +160,7 @@ async function referrals(c) {
     sent(slot);
     return openCase(c.id, t("referral_saved"));
   });
-  s.append(form, box);
+  s.append(el("h3", t("referral_new")), form, box);
   return s;
 }
 

@@ -54,7 +54,7 @@ export async function assignForm(c, box) {
   who.append(el("option", t("pick"), { value: "" }));
   for (const s of await staffOf(c.desk_id)) who.append(el("option", `${s.full_name} (${code(s.role)})`, { value: s.id }));
   who.value = c.assignee_id || "";
-  form.append(el("label", t("assign_to"), { for: "assign-to" }), who, el("button", t("assign"), { type: "submit" }));
+  form.append(el("h2", t("assign_heading")), el("label", t("assign_to"), { for: "assign-to" }), who, el("button", t("assign"), { type: "submit" }));
   action(form, box, async () => {
     const r = await api("POST", `/api/v1/cases/${c.id}/assignment`, {
       json: { assignee_id: who.value }, headers: { "If-Match": state.caseView.etag },

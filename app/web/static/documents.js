@@ -175,6 +175,6 @@ export function documentsSection(person, files) {
       }
     });
   });
-  s.append(el("h2", t("files")), list, form, box);
+  s.append(el("h2", t("files")), list, el("h3", t("upload_new")), form, box);
   return s;
 }
