@@ -11,6 +11,7 @@ import { DECIDING_ROLES, MERGING_ROLES, staffName, when } from "./merge_common.j
 import { reviewControls } from "./merge_review.js";
 
 const opener = { open: null };  // openPerson, given by the file (no import cycle)
+const PAGE = 10;  // files a page of the other file's search shows
 
 async function proposalNote(m, person) {
   const li = el("li");
@@ -43,7 +44,8 @@ function resultRow(found, person, compare) {
   return li;
 }
 
-/** "Même personne qu'un autre dossier…": a search for the other file, its results, the comparison. */
+/** "Même personne qu'un autre dossier…": a search for the other file, its results page by page
+ * (more said to exist, with how to narrow the search), the comparison. */
 function finder(person) {
   const wrap = el("div", null, { class: "merge-finder" });
   const toggle = el("button", t("merge_start"), { type: "button", id: "merge-start", class: "secondary", "aria-expanded": "false", "aria-controls": "merge-find" });
@@ -61,24 +63,43 @@ function finder(person) {
     toggle.setAttribute("aria-expanded", String(!panel.hidden));
     if (!panel.hidden) focusOn(input);
   });
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(submit, async () => {
-      try {
-        const r = await api("GET", `/api/v1/registrants?${new URLSearchParams({ q: input.value.trim(), limit: "10" })}`);
+  // One page of files matching the search (`cursor`: the next page of the same search), appended
+  // to the results; while more match, a sentence says so and how to narrow, and a button shows them.
+  const more = el("button", t("merge_more"), { type: "button", class: "secondary", id: "merge-more" });
+  const note = el("p", t("merge_more_note"), { id: "merge-more-note", class: "msg info" });
+  let search = null;
+  const showPage = async (params) => {
+    try {
+      const r = await api("GET", `/api/v1/registrants?${params}`);
+      note.remove();
+      more.remove();
+      if (!params.has("cursor")) {
         results.replaceChildren();
         compare.replaceChildren();
-        if (!r.ok) return sayLines(box, problemLines(r.body, form));
-        say(box, "");
-        const others = r.body.items.filter((x) => x.id !== person.id);
-        results.append(...others.map((x) => resultRow(x, person, compare)));
-        if (!others.length) results.append(el("li", t("merge_none_found")));
-        return focusOn(results.querySelector("button") || results);
-      } catch (error) {
-        if (!(error instanceof SessionExpired)) say(box, error.message);
-        return undefined;
       }
-    });
+      if (!r.ok) return sayLines(box, problemLines(r.body, form));
+      say(box, "");
+      const others = r.body.items.filter((x) => x.id !== person.id);
+      const rows = others.map((x) => resultRow(x, person, compare));
+      results.append(...rows);
+      if (!results.children.length) results.append(el("li", t("merge_none_found")));
+      search = r.body.next_cursor ? { params, cursor: r.body.next_cursor } : null;
+      if (search) results.after(note, more);
+      return focusOn((rows[0] && rows[0].querySelector("button")) || (params.has("cursor") ? more : results));
+    } catch (error) {
+      if (!(error instanceof SessionExpired)) say(box, error.message);
+      return undefined;
+    }
+  };
+  more.addEventListener("click", () => {
+    if (!search) return undefined;
+    const params = new URLSearchParams(search.params);
+    params.set("cursor", search.cursor);
+    return busy(more, () => showPage(params));
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, () => showPage(new URLSearchParams({ q: input.value.trim(), limit: String(PAGE) })));
   });
   wrap.append(toggle, panel);
   return wrap;
