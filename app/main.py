@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from app.audit.sequencer import Sequencer, signer_for
-from app.audit.sequencer import backlog as audit_backlog
+from app.audit.state import backlog as audit_backlog
 from app.auth.cache import AuthCache
 from app.core import errors, integrity, openapi, problems, timezones
 from app.core.compression import JsonGzipMiddleware
@@ -156,7 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         the events committed but not yet sealed into the audit chain: how many, the age in seconds
         of the oldest, and ``lagging`` when that age passes ``AUDIT_MAX_UNSEALED_SECONDS`` (sealing
         is stuck, or a long transaction holds it back); ``sealing`` is this process's sequencer's
-        state (:attr:`app.audit.sequencer.Sequencer.state`): ``"running"``, ``"failing"`` (its rounds
+        state (:attr:`app.audit.state.SealingState.state`): ``"running"``, ``"failing"`` (its rounds
         raise: the database refuses its reads or writes; it retries, backing off) or ``"stopped"``
         (it refuses to seal until an operator acts: run ``verify-audit``). ``status`` is
         ``"degraded"`` unless sealing runs. Still 200: requests are served and audited, only

@@ -248,7 +248,7 @@ async def _record_rotation(session: AsyncSession, old: Signer, new: Signer) -> i
     from app.audit import service as audit
     from app.audit.keys import ROTATION_ACTION, rotation_details
     from app.audit.models import GENESIS_HASH, AuditEvent
-    from app.audit.sequencer import latest_checkpoint
+    from app.audit.state import latest_checkpoint
     from app.audit.strict_json import loads
     from app.core.context import SYSTEM_ACTOR
 

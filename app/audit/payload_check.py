@@ -53,7 +53,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import payloads, strict_json
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
-from app.audit.sequencer import head, pin_for_verification
+from app.audit.sequencer import pin_for_verification
+from app.audit.state import head
 from app.registrants.models import ERASED_NAME, Registrant
 
 ERASURE_ACTION = "privacy.erasure"

@@ -15,7 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit.models import AuditWitnessedCheckpoint
-from app.audit.sequencer import latest_checkpoint, pin_for_verification, store_checkpoint
+from app.audit.sequencer import pin_for_verification, store_checkpoint
+from app.audit.state import latest_checkpoint
 
 EXPECTED_TRIGGERS = {
     "audit_events": {

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 from app.audit import chain, payloads, verify
 from app.audit.keys import KeyRing, read_rotations
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
-from app.audit.sequencer import latest_checkpoint
 from app.audit.signing import Checkpoint, Verifier
+from app.audit.state import latest_checkpoint
 from app.core import bulk
 from app.core.context import Actor
 from app.core.db import AppSession, idle_session_connection, on_failure, utcnow

@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.audit import chain
 from app.audit.copy_reader import Link, hash_matches, number
 from app.audit.models import GENESIS_HASH, AuditEvent, AuditLink
-from app.audit.sequencer import Head, horizon
 from app.audit.signing import Checkpoint
+from app.audit.state import Head, horizon
 from app.audit.walk import Failure, Walk
 
 BATCH = 10_000
@@ -127,7 +127,7 @@ async def tail_fault(conn: AsyncConnection, trusted: Checkpoint | None, last: He
     """Why the links after checkpoint ``trusted`` (None: from the first link) up to the head
     ``last`` must not be signed (module docstring), or None when they may: none there, or a chain
     carried over from before checkpoints (``trusted`` None) that checks. ``bound``: the first
-    transaction id not handed out yet (:func:`app.audit.sequencer.next_txid`)."""
+    transaction id not handed out yet (:func:`app.audit.state.next_txid`)."""
     start = trusted.seq if trusted is not None else 0
     if last.seq <= start:
         return None

@@ -54,8 +54,9 @@ from app.audit.keys import KeyRing, read_rotations
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
 from app.audit.payload_check import Fault, payload_fault, start_beside
 from app.audit.protection import protection_fault, witness_store_fault
-from app.audit.sequencer import Backlog, backlog, head, next_txid, pin_for_verification
+from app.audit.sequencer import pin_for_verification
 from app.audit.signing import Checkpoint, Verifier
+from app.audit.state import Backlog, backlog, head, next_txid
 from app.audit.tail import links_of_rows, passed_over, reference_links
 from app.audit.walk import FAULT_LIMIT, Failure, Faults, Walk
 

@@ -41,7 +41,7 @@ from fastapi import Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.audit.sequencer import backlog as audit_backlog
+from app.audit.state import backlog as audit_backlog
 from app.auth.deps import get_actor, oauth2_scheme
 from app.core.db import utcnow
 from app.core.deps import RequestContextDep, SessionDep, SettingsDep

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select, text
 
 from app.audit.models import AuditLink
-from app.audit.sequencer import Backlog
 from app.audit.signing import load_checkpoint_file
+from app.audit.state import Backlog
 from app.audit.verify import VerifyResult
 from tests.audit.tampering import lift_protection
 from tests.audit.test_payload_tampering import ANNA, _event_of, _person_events

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import chain
 from app.audit.models import AuditEvent, AuditLink
-from app.audit.sequencer import Backlog, head
+from app.audit.state import Backlog, head
 from app.audit.verify import VerifyResult
 from tests.audit.test_verify_failures import WAITING, _event, _sealed_log, _signer, _verify
 

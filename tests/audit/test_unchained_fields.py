@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 
 from app.audit import service as audit
 from app.audit.models import AuditLink, AuditPayload
-from app.audit.sequencer import Backlog, Sequencer
+from app.audit.sequencer import Sequencer
+from app.audit.state import Backlog
 from app.audit.verify import VerifyResult
 from app.core.context import SYSTEM_ACTOR
 from tests.audit.tampering import as_owner, lift_protection

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, text
 
 from app.audit import chain
 from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink
-from app.audit.sequencer import head
+from app.audit.state import head
 from tests.audit.conftest import write_events
 from tests.audit.tampering import as_owner
 

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import func, insert, select, text
 
 from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink
-from app.audit.sequencer import Backlog
+from app.audit.state import Backlog
 from app.audit.verify import VerifyResult, verify_log
 from tests.audit.tampering import lift_protection
 from tests.audit.test_verify_failures import event_values

@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import verify
 from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink
-from app.audit.sequencer import Backlog
 from app.audit.signing import Checkpoint, Signer, load_signer
+from app.audit.state import Backlog
 from app.audit.verify import VerifyResult, verify_log
 from tests.audit.tampering import lift_protection, relink, resign_head
 
