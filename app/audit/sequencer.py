@@ -409,7 +409,8 @@ class Sequencer(SealingState):
     async def run(self) -> None:
         """Seal every ``interval_seconds`` until cancelled. A round that raises makes the sequencer
         failing (:attr:`state`, :meth:`_failed`: logged once, then reminded) and the next rounds
-        come less often (:attr:`delay_seconds`) until one succeeds."""
+        come less often (:attr:`delay_seconds`) until one succeeds; so do the rounds while sealing
+        stays stopped (:attr:`stopped`), until one finds what stopped it gone."""
         while True:
             try:
                 await self.seal_all()

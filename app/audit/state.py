@@ -184,13 +184,15 @@ class SealingState:
         self.interval_seconds = interval_seconds
         """The wait between rounds while they run."""
         self.max_backoff_seconds = max_backoff_seconds
-        """The longest wait between rounds while they fail (:attr:`delay_seconds`)."""
+        """The longest wait between rounds while they fail or sealing stays stopped (:attr:`delay_seconds`)."""
         self.reminder_seconds = reminder_seconds
         """How often, at most, a failing sequencer logs that it still fails (one line)."""
         self.failure: str | None = None
         """The error of the last round, when it raised (``"ProgrammingError: …"``, first line)."""
         self.failed_rounds = 0
         """Rounds failed in a row."""
+        self.stopped_rounds = 0
+        """Rounds in a row that ended with sealing stopped (:attr:`stopped`)."""
         self._reminded_at = 0.0
         self.witnessed: Checkpoint | None = None
         """The latest checkpoint this sequencer signed (once its transaction committed) or read
@@ -252,12 +254,16 @@ class SealingState:
     @property
     def delay_seconds(self) -> float:
         """How long :meth:`app.audit.sequencer.Sequencer.run` waits before the next round:
-        ``interval_seconds``, doubled for each round failed in a row, up to ``max_backoff_seconds``
-        (or the interval, if longer)."""
-        if not self.failed_rounds:
+        ``interval_seconds``, doubled for each round failed in a row, or ended with sealing stopped,
+        up to ``max_backoff_seconds`` (or the interval, if longer). A stopped sequencer checks again
+        each round whether what stopped it is still there (a faulty tail walked and checked whole,
+        an event that cannot be hashed read again): an operator's repair is noticed at the next
+        round, ``max_backoff_seconds`` after it at most."""
+        rounds = self.failed_rounds or self.stopped_rounds
+        if not rounds:
             return self.interval_seconds
         bound = max(self.interval_seconds, self.max_backoff_seconds)
-        return min(bound, self.interval_seconds * 2.0 ** min(self.failed_rounds, 32))
+        return min(bound, self.interval_seconds * 2.0 ** min(rounds, 32))
 
     def _failed(self, exc: Exception) -> None:
         """A round raised ``exc``: failing. The first time (or when the error changes) the
@@ -282,6 +288,8 @@ class SealingState:
             )
 
     def _succeeded(self) -> None:
+        """A round ran to its end: no longer failing; one more round stopped in a row, or none."""
         if self.failed_rounds:
             log.warning("audit sequencer: sealing resumed after %s failed rounds", self.failed_rounds)
         self.failure, self.failed_rounds = None, 0
+        self.stopped_rounds = self.stopped_rounds + 1 if self.stopped else 0
