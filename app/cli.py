@@ -23,17 +23,13 @@ cli = typer.Typer(help="Diaspora Desk: run and administer a desk's case-manageme
 def _settings_readable() -> None:
     """Before any command: the settings, read as every command reads them. One refused (a value out
     of its range, ``SECRET_KEY`` missing in production) is one line on stderr per setting, naming
-    it, and exit 2, not a traceback."""
-    from pydantic import ValidationError
-
-    from app.core.config import refused_settings
+    it, and exit 2, not a traceback (:mod:`app.startup`)."""
+    from app.startup import CannotStart, read_settings
 
     try:
-        Settings()
-    except ValidationError as exc:
-        for line in refused_settings(exc):
-            typer.secho(f"setting refused: {line}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+        read_settings()
+    except CannotStart as refused:
+        refused.exit()
 
 
 def refuse_unstorable(**arguments: str | list[str] | None) -> None:
@@ -181,15 +177,14 @@ def serve(
     production or where AUDIT_SIGNING_KEY_FILE names it, unreadable, not Ed25519)."""
     import uvicorn
 
-    from app.audit.sequencer import signer_for
     from app.core.logging import configure
+    from app.startup import CannotStart, load_audit_signer
 
     settings = Settings()
     try:  # as create_app() will (outside production, the key in DATA_DIR is made once)
-        signer_for(settings)
-    except (OSError, ValueError) as exc:
-        typer.secho(f"cannot start: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
+        load_audit_signer(settings)
+    except CannotStart as refused:
+        refused.exit()
     configure(settings.log_level, settings.log_format)
     uvicorn.run(
         "app.asgi:app",

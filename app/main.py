@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from app.audit.sequencer import Sequencer, signer_for
+from app.audit.sequencer import Sequencer
 from app.audit.state import backlog as audit_backlog
 from app.auth.cache import AuthCache
 from app.core import errors, integrity, openapi, problems, timezones
@@ -32,6 +32,7 @@ from app.notifications import templates as notify_templates
 from app.notifications.worker import Worker
 from app.reports.slots import ExportSlots
 from app.routers import ROUTERS
+from app.startup import load_audit_signer, read_settings
 from app.web import router as web
 
 # Multipart framing allowance on top of an uploaded file's own limit.
@@ -56,9 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for ``settings`` (read from the environment when omitted).
 
     The database engine is created here and disposed of at shutdown; no connection is opened
-    until the first request.
+    until the first request. Raises :class:`app.startup.CannotStart` when a setting is refused
+    (settings read here) or the audit signing key cannot be used.
     """
-    settings = settings or Settings()
+    settings = settings or read_settings()
     tz_version = timezones.log_database()  # refuses to start on host or older time-zone data
     engine = create_engine(
         settings.effective_database_url,
@@ -73,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     sequencer = Sequencer(
         engine,
-        signer_for(settings),
+        load_audit_signer(settings),
         batch=settings.audit_seal_batch,
         interval_seconds=settings.audit_seal_interval_seconds,
     )

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
 from tests.audit.conftest import write_events
-from tests.audit.test_audit_chain import _cli
+from tests.audit.test_audit_chain import ROOT, _cli
 
 
 async def _kept_checkpoint(client, make_staff, sessionmaker, audit_log) -> dict[str, object]:
@@ -162,3 +165,83 @@ async def test_serve_without_its_signing_key_says_so_in_one_line(database_url, s
         1,
         f"cannot start: audit signing key {missing} does not exist (AUDIT_SIGNING_KEY_FILE)",
     )
+
+
+def _uvicorn(database_url: str, data_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``uvicorn app.asgi:app`` started directly, as a process manager or a container may, with
+    ``env`` over the test's settings; it must exit before it listens (port 1: never reached)."""
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "test", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "uvicorn", "app.asgi:app", "--port", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "exit_code", "line"),
+    [
+        (
+            {"AUDIT_SEAL_BATCH": "0"},
+            2,
+            "setting refused: AUDIT_SEAL_BATCH: Input should be greater than or equal to 1",
+        ),
+        (
+            {"AUDIT_SEAL_BATCH": "0", "AUDIT_SEAL_INTERVAL_SECONDS": "100"},
+            2,
+            "setting refused: AUDIT_SEAL_INTERVAL_SECONDS: Input should be less than or equal to 60\n"
+            "setting refused: AUDIT_SEAL_BATCH: Input should be greater than or equal to 1",
+        ),
+        (
+            {"AUDIT_SIGNING_KEY_FILE": "{tmp}/secrets/audit_signing_key.pem"},
+            1,
+            "cannot start: audit signing key {tmp}/secrets/audit_signing_key.pem does not exist "
+            "(AUDIT_SIGNING_KEY_FILE)",
+        ),
+        (
+            {"AUDIT_SIGNING_KEY_FILE": "{tmp}"},
+            1,
+            "cannot start: audit signing key {tmp} (AUDIT_SIGNING_KEY_FILE) cannot be read: Is a directory",
+        ),
+        (
+            {"AUDIT_SIGNING_KEY_FILE": "{tmp}/not-a-key.pem"},
+            1,
+            "cannot start: audit signing key {tmp}/not-a-key.pem (AUDIT_SIGNING_KEY_FILE) holds no unencrypted PEM "
+            "(PKCS#8) private key",
+        ),
+    ],
+    ids=["setting out of range", "two settings refused", "key missing", "key unreadable", "not a key"],
+)
+async def test_uvicorn_started_directly_says_what_serve_says_in_one_line(
+    database_url, settings, tmp_path: Path, env: dict[str, str], exit_code: int, line: str
+) -> None:
+    """It printed a Python traceback of 40 lines (with a refused setting's value, which may be a secret)."""
+    (tmp_path / "not-a-key.pem").write_text("not a key\n")
+    env = {name: value.format(tmp=tmp_path) for name, value in env.items()}
+    done = await asyncio.to_thread(_uvicorn, database_url, settings.data_dir, env)
+    assert (done.returncode, done.stderr.strip()) == (exit_code, line.format(tmp=tmp_path))
+    served = await asyncio.to_thread(_cli, database_url, settings.data_dir, "serve", "--port", "1", env=env)
+    assert (served.returncode, served.stderr.strip()) == (exit_code, line.format(tmp=tmp_path))
+
+
+async def test_uvicorn_with_workers_stops_on_a_refused_setting_rather_than_start_its_workers_again(
+    database_url, settings
+) -> None:
+    """Each worker exits with uvicorn's start-up failure code, on which its supervisor stops; on
+    another code it started them again, every half second, for ever."""
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "uvicorn", "app.asgi:app", "--port", "0", "--workers", "2"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(settings.data_dir), "AUDIT_SEAL_BATCH": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    refused = [line for line in done.stderr.splitlines() if line.startswith("setting refused: ")]
+    assert refused == ["setting refused: AUDIT_SEAL_BATCH: Input should be greater than or equal to 1"] * 2
+    assert "Traceback" not in done.stderr
+    assert "failed to start, stopping the parent process" in done.stderr

@@ -1,0 +1,64 @@
+"""Refusals to start that an operator can act on: one line each on stderr and an exit code, never
+a traceback.
+
+``diaspora-desk serve`` (and every command, for the settings) checks them before uvicorn starts;
+``app.asgi``, which uvicorn imports however it was started (``uvicorn app.asgi:app`` directly, as
+a process manager or a container may), says the same lines and exits with the same code:
+
+====  ==========================================================================================
+code  means
+====  ==========================================================================================
+2     a setting is refused: ``setting refused: AUDIT_SEAL_BATCH: Input should be greater than or
+      equal to 1``, one line per setting, naming it, never the value given (it may be a secret)
+1     the audit signing key cannot be used: ``cannot start: audit signing key … does not exist
+      (AUDIT_SIGNING_KEY_FILE)`` (missing where the setting names it, or in production; unreadable;
+      not an Ed25519 private key)
+====  ==========================================================================================
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from pydantic import ValidationError
+
+from app.audit.sequencer import signer_for
+from app.audit.signing import Signer
+from app.core.config import Settings, refused_settings
+
+
+class CannotStart(Exception):
+    """The app cannot start, for reasons an operator can act on: :attr:`lines` to tell them (one
+    per reason) and :attr:`exit_code` (module docstring)."""
+
+    def __init__(self, lines: list[str], exit_code: int) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = lines
+        self.exit_code = exit_code
+
+    def exit(self, exit_code: int | None = None) -> NoReturn:
+        """Print :attr:`lines` on stderr (red on a terminal) and exit with :attr:`exit_code` (or
+        ``exit_code``)."""
+        for line in self.lines:
+            typer.secho(line, fg=typer.colors.RED, err=True)
+        raise SystemExit(self.exit_code if exit_code is None else exit_code)
+
+
+def read_settings() -> Settings:
+    """The settings, from the environment (and ``.env``); :class:`CannotStart` (exit 2) naming
+    each setting refused."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise CannotStart([f"setting refused: {line}" for line in refused_settings(exc)], 2) from None
+
+
+def load_audit_signer(settings: Settings) -> Signer:
+    """The audit checkpoint signer the running app uses (:func:`app.audit.sequencer.signer_for`:
+    outside production without ``AUDIT_SIGNING_KEY_FILE``, the key in ``DATA_DIR`` is made once);
+    :class:`CannotStart` (exit 1) when the key cannot be used."""
+    try:
+        return signer_for(settings)
+    except (OSError, ValueError) as exc:
+        raise CannotStart([f"cannot start: {exc}"], 1) from exc
