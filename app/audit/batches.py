@@ -73,26 +73,30 @@ async def _runs(conn: AsyncConnection) -> tuple[list[_Run], list[_Run]]:
     return runs, inside
 
 
-async def batch_fault(conn: AsyncConnection) -> Failure | None:
-    """The first batch of links (``seq`` order) that no checkpoint signed at its time ends, or
-    the first checkpoint signed at another time than its link was sealed, as ``(seq, event id or
-    None, reason)``; None when the checkpoints are complete (module docstring). Its answer holds
-    once the chain's checks have passed (every link present, every checkpoint's signature
-    verified): the verifier runs it beside them and reports it after them."""
+async def batch_faults(conn: AsyncConnection) -> list[Failure]:
+    """Every batch of links that no checkpoint signed at its time ends, and every checkpoint signed
+    at another time than its link was sealed, as ``(seq, event id or None, reason)`` in ``seq``
+    order; none when the checkpoints are complete (module docstring). One link sealed apart from
+    its batch is one fault, the link's: the batch it left is read as if it were still there. The
+    answer holds once the chain's checks have passed (every link present, every checkpoint's
+    signature verified): the verifier runs it beside them and reports it after them."""
     runs, inside = await _runs(conn)
     signed = [run.last for run in runs if run.signed_at is not None] + [run.last for run in inside]
     carried = await _carried(conn, min(signed)) if signed else 0
-    for run in inside:
-        if run.signed_at != run.sealed_at and run.last > carried:
-            return _resigned(run)
-    for i, run in enumerate(runs):
+    faults = [_resigned(run) for run in inside if run.signed_at != run.sealed_at and run.last > carried]
+    i = 0
+    while i < len(runs):
+        run = runs[i]
+        i += 1
         if run.last <= carried:
             continue
         if run.signed_at is None:
-            return _unsigned(run, runs[i + 1 : i + 3])
-        if run.signed_at != run.sealed_at:
-            return _resigned(run)
-    return None
+            fault, apart = _unsigned(run, runs[i : i + 2])
+            faults.append(fault)
+            i += apart  # the lone link apart from its batch: named, not a batch of its own
+        elif run.signed_at != run.sealed_at:
+            faults.append(_resigned(run))
+    return sorted(faults, key=lambda fault: fault[0] or 0)
 
 
 async def _carried(conn: AsyncConnection, first_signed: int) -> int:
@@ -111,10 +115,11 @@ async def _carried(conn: AsyncConnection, first_signed: int) -> int:
     return first_signed if first_sealed is None else first_sealed - 1
 
 
-def _unsigned(run: _Run, after: list[_Run]) -> Failure:
-    """The failure of batch ``run``, ending at no checkpoint, given the (up to two) batches after it:
-    a single link between this batch and another of the same time, or carrying this batch's
-    checkpoint, had its ``sealed_at`` edited; otherwise the checkpoint ending the batch is gone."""
+def _unsigned(run: _Run, after: list[_Run]) -> tuple[Failure, bool]:
+    """The failure of batch ``run``, ending at no checkpoint, given the (up to two) batches after it,
+    and whether it is the next one's (a lone link apart from ``run``'s batch): a single link between
+    this batch and another of the same time, or carrying this batch's checkpoint, had its
+    ``sealed_at`` edited; otherwise the checkpoint ending the batch is gone."""
     if after and after[0].first == after[0].last:
         lone = after[0]
         rejoins = lone.signed_at == run.sealed_at or (len(after) > 1 and after[1].sealed_at == run.sealed_at)
@@ -124,14 +129,14 @@ def _unsigned(run: _Run, after: list[_Run]) -> Failure:
                 lone.event_id,
                 f"link {lone.last} was sealed at {_when(lone.sealed_at)}, apart from its batch "
                 f"(sealed at {_when(run.sealed_at)}): its sealed_at was edited",
-            )
+            ), True
     links = f"link {run.last}" if run.first == run.last else f"links {run.first} to {run.last}"
     return (
         run.last,
         None,
         f"no checkpoint signs {links}, sealed at {_when(run.sealed_at)}: the checkpoint at seq {run.last} "
         "was deleted, or a sealed_at edited",
-    )
+    ), False
 
 
 def _resigned(run: _Run) -> Failure:

@@ -3,8 +3,9 @@
 The chain hashes each event with the digest of its personal values, never the values
 (:mod:`app.audit.payloads`), so that erasing a person leaves the chain verifiable. Someone with
 full rights on the database could therefore change a payload, or delete it, without breaking a
-chain hash. Checked here, for every sealed event that refers to a payload, in ``seq`` order (the
-first fault is reported):
+chain hash. Checked here, for every sealed event that refers to a payload, in ``seq`` order (every fault
+is reported, one per event at most, as the chain's are: a second payload edited does not hide
+behind the first):
 
 * a payload that is there holds the values its event was written with (its salted digest is the
   one in the chained ``details``): a payload is never edited, only deleted by an erasure, so any
@@ -55,6 +56,7 @@ from app.audit import payloads, strict_json
 from app.audit.models import AuditEvent, AuditLink, AuditPayload
 from app.audit.sequencer import pin_for_verification
 from app.audit.state import head
+from app.audit.walk import Faults
 from app.registrants.models import ERASED_NAME, Registrant
 
 ERASURE_ACTION = "privacy.erasure"
@@ -66,7 +68,7 @@ ERASED_PAYLOADS = "erased_payloads"
 BATCH = 2_000
 
 Fault = tuple[int | None, int | None, str]
-"""``(seq, event id, reason)``: what :func:`payload_fault` reports (seq and id None for a payload
+"""``(seq, event id, reason)``: what :func:`payload_faults` reports (seq and id None for a payload
 no event refers to)."""
 
 T = TypeVar("T")
@@ -144,9 +146,9 @@ def _file_named(dialect: str, entity_id: Any) -> Any:
     return Registrant.id == func.replace(func.lower(entity_id), "-", "")  # SQLite keeps a UUID as 32 hex digits
 
 
-async def _not_anonymised(conn: AsyncConnection) -> tuple[int, str] | None:
-    """The first erasure event (by id) whose file is not anonymised: marked so, and both names
-    erased (a mark alone leaves the person named on file); one statement, however many erasures."""
+async def _not_anonymised(conn: AsyncConnection) -> list[tuple[int, str]]:
+    """The erasure events (by id) whose file is not anonymised: marked so, and both names erased (a
+    mark alone leaves the person named on file); one statement, however many erasures."""
     anonymised = exists().where(
         _file_named(conn.dialect.name, AuditEvent.entity_id),
         Registrant.anonymised_at.is_not(None),
@@ -154,28 +156,28 @@ async def _not_anonymised(conn: AsyncConnection) -> tuple[int, str] | None:
         Registrant.family_name == ERASED_NAME,
     )
     stmt = select(AuditEvent.id, AuditEvent.entity_id).where(AuditEvent.action == ERASURE_ACTION, ~anonymised)
-    row = (await conn.execute(stmt.order_by(AuditEvent.id).limit(1))).first()
-    return (row[0], str(row[1])) if row is not None else None
+    return [(event_id, str(entity_id)) for event_id, entity_id in await conn.execute(stmt.order_by(AuditEvent.id))]
 
 
-async def _erasure_fault(
-    conn: AsyncConnection, erasures: _Erasures, first_named: tuple[Place, int] | None
-) -> Fault | None:
-    """An erasure event the application did not record: one whose person's file is not anonymised
-    (an erasure anonymises the file in the transaction that deletes the payloads and records the
-    event), or one listing no payloads recorded after erasures listed theirs or after references
-    named their person (the application's role may insert events and delete payloads, but not
-    write history as it was before the upgrade)."""
-    if (unmade := await _not_anonymised(conn)) is not None:
-        event_id, person = unmade
+async def _erasure_faults(
+    conn: AsyncConnection, erasures: _Erasures, first_named: tuple[Place, int] | None, faults: Faults
+) -> None:
+    """Every erasure event the application did not record, into ``faults``: one whose person's file
+    is not anonymised (an erasure anonymises the file in the transaction that deletes the payloads
+    and records the event), one listing no payloads recorded after erasures listed theirs or after
+    references named their person (the application's role may insert events and delete payloads,
+    but not write history as it was before the upgrade); each event once."""
+    named = set()
+    for event_id, person in await _not_anonymised(conn):
+        named.add(event_id)
         reason = f"its erasure names registrant {person}, whose file is not anonymised"
-        return await _seq_of(conn, event_id), event_id, reason
+        faults.add((await _seq_of(conn, event_id), event_id, reason))
     since = min((e for e in (erasures.first_listing, first_named) if e is not None), default=None)
-    late = sorted(e for e in erasures.legacy_events if since is not None and e[0] > since[0])
-    if since is not None and late:
+    if since is None:
+        return
+    for _, event_id in sorted(e for e in erasures.legacy_events if e[0] > since[0] and e[1] not in named):
         reason = f"its erasure lists no payloads, though the log's events have named them since event {since[1]}"
-        return await _seq_of(conn, late[0][1]), late[0][1], reason
-    return None
+        faults.add((await _seq_of(conn, event_id), event_id, reason))
 
 
 async def _seq_of(conn: AsyncConnection, event_id: int) -> int | None:
@@ -185,16 +187,18 @@ async def _seq_of(conn: AsyncConnection, event_id: int) -> int | None:
     return seq
 
 
-async def payload_fault(conn: AsyncConnection) -> Fault | None:
-    """The first sealed event (``seq`` order) whose personal values were altered, moved to another
+async def payload_faults(conn: AsyncConnection, faults: Faults) -> None:
+    """Every sealed event (``seq`` order) whose personal values were altered, moved to another
     person, deleted other than by an erasure, or are those of an earlier event (the application
-    writes each event's own), as ``(seq, event id, reason)``; then a payload no event refers to
-    (``(None, None, reason)``); None when every payload checks.
+    writes each event's own), as ``(seq, event id, reason)``; then every erasure event the
+    application did not record (:func:`_erasure_faults`); then every payload no event refers to
+    (``(None, None, reason)``): into ``faults`` (:class:`app.audit.walk.Faults`: the first ones
+    kept, the others counted), one per event at most; none when every payload checks.
 
     One pass: the sealed events that refer to a payload, each with its payload if stored (one
     join, sorted by the server, streamed to this process), counting the payloads found; then the
     payloads are counted, with the other ones of the events still waiting to be sealed (after the
-    chain's head), and only when some are left over is the first of them looked for. Read-only;
+    chain's head), and only when some are left over are they looked for. Read-only;
     run it in the verifier's transaction (one snapshot). A value the driver cannot convert raises
     what it raises (``ValueError``, ``TypeError``), as the chain's readers do.
 
@@ -202,7 +206,7 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     the database's JSON operators; an event whose details refer to a payload all the same (its
     keys written with escapes: ``"\\u0070ersonal"``, which the application never writes and
     SQLite's operators before 3.45 do not read), or whose reference they read otherwise, is a
-    fault of its own (:func:`_escaped_reference`), or its payload could be deleted or moved
+    fault of its own (:func:`_escaped_references`), or its payload could be deleted or moved
     unseen.
     """
     erasures = await _erasures(conn)
@@ -228,7 +232,7 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
         .outerjoin(AuditPayload, _payload_is(dialect, events.c.payload_id))
         .order_by(AuditLink.seq)
     )
-    escaped = await _escaped_reference(conn)
+    escaped = await _escaped_references(conn)  # in seq order, as the events below
     waiting = await _waiting_payloads(conn)
     found = 0
     first_named: tuple[Place, int] | None = None
@@ -236,52 +240,63 @@ async def payload_fault(conn: AsyncConnection) -> Fault | None:
     try:
         async for rows in result.partitions():
             for seq, event_id, entity_type, entity_id, payload_id, digest, subject, moved, salt, stored, first in rows:
-                if escaped is not None and escaped[0] <= seq:  # both in seq order: the first fault first
-                    return escaped
+                while escaped and escaped[0][0] is not None and escaped[0][0] < seq:
+                    faults.add(escaped.pop(0))
+                if escaped and escaped[0][0] == seq:  # its reference is read otherwise: that fault only
+                    faults.add(escaped.pop(0))
+                    continue
                 if first != event_id:
-                    return seq, event_id, f"its personal values (payload {payload_id}) are those of event {first}"
+                    faults.add(
+                        (seq, event_id, f"its personal values (payload {payload_id}) are those of event {first}")
+                    )
+                    continue
                 if subject is not None and first_named is None:  # read in seq order: the first
                     first_named = ((0, seq), event_id)
                 if salt is None:
                     if not erasures.allow((0, seq), entity_type, entity_id, payload_id, subject):
-                        return seq, event_id, _unlisted(payload_id, payload_id in erasures.erased_by)
+                        faults.add((seq, event_id, _unlisted(payload_id, payload_id in erasures.erased_by)))
                     continue
-                if payload_id in erasures.erased_by:  # restored (from a backup?) after its erasure
-                    return (
-                        seq,
-                        event_id,
-                        f"its personal values (payload {payload_id}) are stored, yet an erasure deleted them",
-                    )
-                try:
-                    found_digest = payloads.digest_of_text(salt, stored) if stored is not None else None
-                    matches = found_digest is not None and found_digest == digest
-                except strict_json.DuplicateKey as exc:
-                    return seq, event_id, f"its personal values (payload {payload_id}) hold the key {exc.quoted} twice"
-                if not matches:
-                    return seq, event_id, f"its personal values (payload {payload_id}) do not match their digest"
-                if moved:
-                    return seq, event_id, await _moved_reason(conn, payload_id)
-                found += 1
+                found += 1  # referred to, whatever it holds
                 if waiting:
                     waiting.discard(payload_id)  # counted once: a waiting event shares it (a fault once sealed)
+                if (reason := _stored_fault(payload_id, digest, salt, stored, erasures)) is None and moved:
+                    reason = await _moved_reason(conn, payload_id)
+                if reason is not None:
+                    faults.add((seq, event_id, reason))
     finally:
         await result.close()
-    if escaped is not None:
-        return escaped
-    return await _erasure_fault(conn, erasures, first_named) or await _orphan(
-        conn, found + len(waiting), _payload_is(dialect, _PAYLOAD_ID)
-    )
+    for fault in escaped:
+        faults.add(fault)
+    await _erasure_faults(conn, erasures, first_named, faults)
+    await _orphans(conn, found + len(waiting), _payload_is(dialect, _PAYLOAD_ID), faults)
+
+
+def _stored_fault(
+    payload_id: str, digest: str | None, salt: str, stored: str | None, erasures: _Erasures
+) -> str | None:
+    """Why a stored payload is not its event's as written (None when it is): stored again after an
+    erasure deleted it (restored from a backup?), a key twice in it, or not the values hashed
+    into its event's ``digest``."""
+    if payload_id in erasures.erased_by:
+        return f"its personal values (payload {payload_id}) are stored, yet an erasure deleted them"
+    try:
+        found_digest = payloads.digest_of_text(salt, stored) if stored is not None else None
+    except strict_json.DuplicateKey as exc:
+        return f"its personal values (payload {payload_id}) hold the key {exc.quoted} twice"
+    if found_digest is None or found_digest != digest:
+        return f"its personal values (payload {payload_id}) do not match their digest"
+    return None
 
 
 _BACKSLASH = cast(AuditEvent.details, String).contains("\\", autoescape=True)
 
 
-async def _escaped_reference(conn: AsyncConnection) -> Fault | None:
-    """The first sealed event (``seq`` order) whose details text holds a backslash and whose
-    reference to a payload (``personal``: ``payload``, ``digest``, ``registrant``), read as JSON,
-    is not what :func:`payload_fault`'s search by ``"personal"`` and the database's JSON operators
-    read (:func:`_referring`): a key written with escapes, which the application never writes; as
-    the fault it is, or None. Text that is not JSON is left to the chain's checks.
+async def _escaped_references(conn: AsyncConnection) -> list[Fault]:
+    """The sealed events (``seq`` order) whose details text holds a backslash and whose reference
+    to a payload (``personal``: ``payload``, ``digest``, ``registrant``), read as JSON, is not what
+    :func:`payload_faults`'s search by ``"personal"`` and the database's JSON operators read
+    (:func:`_referring`): a key written with escapes, which the application never writes; as the
+    faults they are. Text that is not JSON is left to the chain's checks.
 
     PostgreSQL's operators read escaped keys: there only texts without ``"personal"`` can be read
     otherwise, and the server finds those that refer (texts written with escapes, ``"F\\u00e8s"``
@@ -296,6 +311,7 @@ async def _escaped_reference(conn: AsyncConnection) -> Fault | None:
     )
     if conn.dialect.name == "postgresql":
         stmt = stmt.where(~_REFERRING, read[0].is_not(None))
+    found: list[Fault] = []
     result = await conn.stream(stmt.execution_options(yield_per=BATCH))
     try:
         async for rows in result.partitions():
@@ -317,10 +333,10 @@ async def _escaped_reference(conn: AsyncConnection) -> Fault | None:
                         f"its details refer to personal values (payload {payload_id}) under escaped keys, "
                         "which the application never writes and which keep them from being checked"
                     )
-                    return seq, event_id, reason
+                    found.append((seq, event_id, reason))
     finally:
         await result.close()
-    return None
+    return found
 
 
 def _as_read(value: Any) -> str | None:
@@ -399,22 +415,25 @@ async def _waiting_payloads(conn: AsyncConnection) -> set[str]:
     return {payload_id for (payload_id,) in await conn.execute(waiting)}
 
 
-async def _orphan(conn: AsyncConnection, referred_to: int, matches: Any) -> Fault | None:
-    """A payload that no event refers to, when there are more payloads than the ``referred_to``
-    ones (distinct payloads of sealed events, then of the events waiting to be sealed): such a row
-    was written behind the application's back (it writes each payload with its event). Counting
-    distinct payloads matters: a second event referring to a payload must not make up for a
-    payload planted with none (the sealed ones are a fault of their own, :func:`payload_fault`)."""
+async def _orphans(conn: AsyncConnection, referred_to: int, matches: Any, faults: Faults) -> None:
+    """Every payload that no event refers to, into ``faults``, when there are more payloads than
+    the ``referred_to`` ones (distinct payloads of sealed events, then of the events waiting to be
+    sealed): such a row was written behind the application's back (it writes each payload with its
+    event). Counting distinct payloads matters: a second event referring to a payload must not make
+    up for a payload planted with none (the sealed ones are a fault of their own,
+    :func:`payload_faults`)."""
     stored = (await conn.execute(select(func.count()).select_from(AuditPayload))).scalar_one()
     if stored <= referred_to:
-        return None
+        return
     referred = exists().where(_REFERRING, matches)
-    first = (
-        await conn.execute(select(AuditPayload.id).where(~referred).order_by(AuditPayload.created_at).limit(1))
-    ).scalar_one_or_none()
-    if first is None:
-        return None
-    return None, None, f"payload {first} holds personal values that no event refers to"
+    result = await conn.stream(
+        select(AuditPayload.id).where(~referred).order_by(AuditPayload.created_at).execution_options(yield_per=BATCH)
+    )
+    try:
+        async for payload_id in result.scalars():
+            faults.add((None, None, f"payload {payload_id} holds personal values that no event refers to"))
+    finally:
+        await result.close()
 
 
 # The snapshot of a transaction that keeps one for its whole length (REPEATABLE READ or
@@ -429,7 +448,7 @@ _SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
 async def start_beside(
     conn: AsyncConnection, check: Callable[[AsyncConnection], Awaitable[T]]
 ) -> asyncio.Task[T] | None:
-    """``check`` (:func:`payload_fault`, or a coroutine function running it) started as a task on
+    """``check`` (:func:`payload_faults`, or a coroutine function running it) started as a task on
     a second connection of ``conn``'s engine, in ``conn``'s snapshot; None where it cannot share
     one (SQLite; a transaction other than REPEATABLE READ or SERIALIZABLE): the caller then runs
     ``check`` on ``conn``.

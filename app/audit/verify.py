@@ -41,18 +41,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit import chain
-from app.audit.batches import batch_fault
+from app.audit.batches import batch_faults
 from app.audit.copy_reader import AS_TEXT, Link, pg_copy
 from app.audit.keys import KeyRing, read_rotations
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
-from app.audit.payload_check import Fault, payload_fault, start_beside
+from app.audit.payload_check import payload_faults, start_beside
 from app.audit.protection import protection_fault, witness_store_fault
 from app.audit.sequencer import pin_for_verification
 from app.audit.signing import Checkpoint, Verifier
@@ -142,24 +142,27 @@ async def verify_log(
         # First, before any read: row-level security on a table fails the reads (row_security off)
         if (reason := await protection_fault(conn)) is not None:
             return VerifyResult(0, 0, Backlog(0, None), None, None, reason)
-    beside = await start_beside(conn, _beside_chain) if streamed else None
+    side = _Beside()
+    beside = await start_beside(conn, side.check) if streamed else None
     faults = Faults()
     try:
         checked, checkpoints, pending = await _verify_chain(conn, verifier, against, streamed, faults)
+        unread = None
         try:
-            batch, fault = await beside if beside is not None else await _beside_chain(conn)
+            await beside if beside is not None else await side.check(conn)
         except (ValueError, TypeError, AttributeError) as exc:  # a payload the driver or the ORM cannot convert
-            batch, fault = None, (None, None, f"the payloads cannot be read ({exc!r})")
+            unread = f"the payloads cannot be read ({exc!r})"
         except DBAPIError as exc:  # a column retyped: with the chain's faults said, this one is said too
             if not faults:
                 raise
-            first_line = (str(exc.orig).splitlines() or [""])[0]
-            batch, fault = None, (None, None, f"the personal values cannot be checked ({first_line})")
-        if batch is not None and not faults:  # it holds once the chain's checks pass (app.audit.batches)
-            faults.add(batch)
-        if fault is not None:
-            seq, event_id, reason = fault
+            unread = f"the personal values cannot be checked ({(str(exc.orig).splitlines() or [''])[0]})"
+        if not faults:  # the batches' faults hold once the chain's checks pass (app.audit.batches)
+            faults.extend(side.batches)
+        for seq, event_id, reason in side.payloads.kept:  # those found before a payload could not be read, too
             faults.add((seq, event_id, f"event {event_id}: {reason}" if event_id is not None else reason))
+        faults.more += side.payloads.more
+        if unread is not None:
+            faults.add((None, None, unread))
         if not faults and conn.dialect.name == "postgresql" and (refused := await witness_store_fault(conn)):
             faults.add((None, None, refused))
         return VerifyResult.of(checked, checkpoints, pending, faults)
@@ -170,16 +173,23 @@ async def verify_log(
                 await beside  # its outcome retrieved, lest asyncio print it ("never retrieved")
 
 
-async def _beside_chain(conn: AsyncConnection) -> tuple[Fault | None, Fault | None]:
-    """The checks that need no link read by the walk: the checkpoints complete as the links record
-    their batches (:func:`app.audit.batches.batch_fault`), and the personal values
-    (:func:`app.audit.payload_check.payload_fault`, which raises what it raises): the first fault
-    of each."""
-    try:
-        batch = await batch_fault(conn)
-    except (ValueError, TypeError, AttributeError) as exc:  # a sealing time the driver or the ORM cannot convert
-        batch = (None, None, f"the links' sealing times cannot be read ({exc!r})")
-    return batch, await payload_fault(conn)
+@dataclass
+class _Beside:
+    """The checks that need no link read by the walk, and every fault they found: the checkpoints
+    complete as the links record their batches (:func:`app.audit.batches.batch_faults`), and the
+    personal values (:func:`app.audit.payload_check.payload_faults`, which raises what it raises;
+    the faults found before it did are kept)."""
+
+    batches: list[Failure] = field(default_factory=list)
+    payloads: Faults = field(default_factory=Faults)
+
+    async def check(self, conn: AsyncConnection) -> None:
+        """Run both checks on ``conn``, their faults into :attr:`batches` and :attr:`payloads`."""
+        try:
+            self.batches = await batch_faults(conn)
+        except (ValueError, TypeError, AttributeError) as exc:  # a sealing time the driver or the ORM cannot convert
+            self.batches = [(None, None, f"the links' sealing times cannot be read ({exc!r})")]
+        await payload_faults(conn, self.payloads)
 
 
 def _unsigned(which: str, checkpoint: Checkpoint, verifier: Verifier) -> str:

@@ -59,6 +59,11 @@ class Faults:
         else:
             self.more += 1
 
+    def extend(self, faults: Iterable[Failure]) -> None:
+        """:meth:`add` each of ``faults``, in order."""
+        for fault in faults:
+            self.add(fault)
+
     def names(self, seq: int | None) -> bool:
         """Whether a fault kept names link ``seq`` (a later check of the same link says no more)."""
         return any(fault[0] == seq for fault in self.kept)

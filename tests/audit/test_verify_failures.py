@@ -348,7 +348,7 @@ async def test_a_check_beside_the_chain_that_fails_first_is_retrieved_not_left_t
     # traceback (verify-audit's standard error holds none)
     await _sealed_log(sessionmaker, audit_log)
 
-    async def fails_at_once(conn) -> None:  # type: ignore[no-untyped-def]
+    async def fails_at_once(self, conn) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError("the check beside the chain failed")
 
     async def fails_after_it(*args) -> None:  # type: ignore[no-untyped-def]
@@ -356,7 +356,7 @@ async def test_a_check_beside_the_chain_that_fails_first_is_retrieved_not_left_t
         await asyncio.wait([beside])  # done (its connection given back), its exception not retrieved
         raise RuntimeError("the chain failed")
 
-    monkeypatch.setattr(verify, "_beside_chain", fails_at_once)
+    monkeypatch.setattr(verify._Beside, "check", fails_at_once)
     monkeypatch.setattr(verify, "_verify_chain", fails_after_it)
     async with sessionmaker() as session:
         conn = await session.connection()
