@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -25,6 +26,36 @@ async def write_events(sessionmaker: async_sessionmaker[AsyncSession], count: in
         for i in range(count):
             await audit.record(session, actor=SYSTEM_ACTOR, action=action, entity_type="test", entity_id=str(i))
         await session.commit()
+
+
+async def run_sequencer_for(sequencer: Any, seconds: float) -> int:
+    """Run ``sequencer``'s task (:meth:`app.audit.sequencer.Sequencer.run`) for ``seconds``, then
+    cancel it between two rounds (cancelled inside one, a SQLite transaction could be left holding
+    the database's lock); the rounds it began."""
+    rounds, between = 0, asyncio.Event()
+    real = sequencer.seal_all
+
+    async def counted() -> int:
+        nonlocal rounds
+        rounds += 1
+        between.clear()
+        try:
+            sealed: int = await real()
+            return sealed
+        finally:
+            between.set()  # run() goes on to its sleep without yielding in between
+
+    sequencer.seal_all = counted
+    try:
+        task = asyncio.create_task(sequencer.run())
+        await asyncio.sleep(seconds)
+        await between.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        sequencer.seal_all = real
+    return rounds
 
 
 @pytest.fixture(scope="session")

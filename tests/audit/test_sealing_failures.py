@@ -8,13 +8,11 @@ traceback every 0.2 s: 28,000 lines a minute.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-import pytest
 from sqlalchemy import text
 
-from tests.audit.conftest import write_events
+from tests.audit.conftest import run_sequencer_for, write_events
 
 RENAME = "ALTER TABLE audit_checkpoints RENAME TO audit_checkpoints_away"
 RESTORE = "ALTER TABLE audit_checkpoints_away RENAME TO audit_checkpoints"
@@ -26,14 +24,6 @@ async def _owner(sessionmaker, statement: str) -> None:
         await session.commit()
 
 
-async def _run_for(sequencer, seconds: float) -> None:
-    task = asyncio.create_task(sequencer.run())
-    await asyncio.sleep(seconds)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-
-
 async def test_a_failing_sequencer_is_reported_failing_backs_off_and_logs_its_traceback_once(
     app, client, make_staff, sessionmaker, caplog
 ) -> None:
@@ -43,17 +33,8 @@ async def test_a_failing_sequencer_is_reported_failing_backs_off_and_logs_its_tr
     sequencer.reminder_seconds = 0.3
     await write_events(sessionmaker, 2)
     await _owner(sessionmaker, RENAME)  # every round's read of the checkpoints fails
-    rounds = 0
-    real = sequencer.seal_all
-
-    async def counted() -> int:
-        nonlocal rounds
-        rounds += 1
-        return await real()
-
-    sequencer.seal_all = counted
     with caplog.at_level(logging.INFO, logger="app.audit.sequencer"):
-        await _run_for(sequencer, 1.5)
+        rounds = await run_sequencer_for(sequencer, 1.5)
         # 0.01 s apart, that would be over a hundred rounds; doubling from 0.02 s, eight
         assert 5 <= rounds <= 9, rounds
         assert sequencer.state == "failing"
@@ -73,7 +54,7 @@ async def test_a_failing_sequencer_is_reported_failing_backs_off_and_logs_its_tr
         caplog.clear()
         await _owner(sessionmaker, RESTORE)
         sequencer.max_backoff_seconds = 0.05  # the next round comes soon
-        await _run_for(sequencer, 0.5)
+        await run_sequencer_for(sequencer, 0.5)
     assert sequencer.state == "running"
     ready = (await client.get("/readyz")).json()
     assert (ready["status"], ready["audit"]["sealing"], ready["audit"]["unsealed_events"]) == ("ready", "running", 0)
@@ -108,7 +89,7 @@ async def test_row_level_security_on_the_events_makes_the_application_roles_sequ
     try:
         sequencer = Sequencer(engine, app.state.audit_sequencer.signer, interval_seconds=0.01)
         with caplog.at_level(logging.ERROR, logger="app.audit.sequencer"):
-            await _run_for(sequencer, 0.3)
+            await run_sequencer_for(sequencer, 0.3)
     finally:
         await engine.dispose()
     assert sequencer.state == "failing"

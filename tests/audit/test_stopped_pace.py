@@ -8,12 +8,9 @@ read, each hashed, every round (over a hundred rounds in 1.5 s at the test's 0.0
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
 from sqlalchemy import event
 
-from tests.audit.conftest import write_events
+from tests.audit.conftest import run_sequencer_for, write_events
 from tests.audit.tampering import as_owner
 from tests.audit.test_unsigned_links import _event, _link
 
@@ -34,26 +31,6 @@ class _Reads:
 
     def __exit__(self, *_exc) -> None:
         event.remove(self.engine, "before_cursor_execute", self._seen)
-
-
-async def _run_for(sequencer, seconds: float) -> int:
-    """Run the sequencer's task for ``seconds``; the rounds it began."""
-    rounds = 0
-    real = sequencer.seal_all
-
-    async def counted() -> int:
-        nonlocal rounds
-        rounds += 1
-        return await real()
-
-    sequencer.seal_all = counted
-    task = asyncio.create_task(sequencer.run())
-    await asyncio.sleep(seconds)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    sequencer.seal_all = real
-    return rounds
 
 
 async def _forged_tail(app, sessionmaker, audit_log) -> int:
@@ -79,7 +56,7 @@ async def test_a_stopped_sequencer_checks_the_faulty_tail_again_less_and_less_of
     assert per_round >= 5  # the lock, the witness, the head, the checkpoint, the tail's links…
     sequencer.interval_seconds = 0.01
     with _Reads(app.state.engine) as reads:
-        rounds = await _run_for(sequencer, 1.5)
+        rounds = await run_sequencer_for(sequencer, 1.5)
     # 0.01 s apart, that was over a hundred rounds; doubling from 0.02 s, eight at most
     assert 3 <= rounds <= 9, rounds
     assert reads.count <= rounds * per_round, (reads.count, rounds, per_round)
@@ -103,11 +80,11 @@ async def test_a_stopped_sequencer_resumes_at_its_next_check_once_the_tail_is_re
     seq = await _forged_tail(app, sessionmaker, audit_log)
     sequencer = app.state.audit_sequencer
     sequencer.interval_seconds = 0.01
-    assert await _run_for(sequencer, 0.3) >= 2
+    assert await run_sequencer_for(sequencer, 0.3) >= 2
     assert sequencer.stopped_rounds >= 2 and sequencer.delay_seconds > sequencer.interval_seconds
     await as_owner(app.state.engine, f"DELETE FROM audit_links WHERE seq = {seq}")
     sequencer.max_backoff_seconds = 0.05  # the next check comes soon: within the bound after the repair
-    await _run_for(sequencer, 0.5)
+    await run_sequencer_for(sequencer, 0.5)
     assert sequencer.state == "running"
     assert (sequencer.stopped_rounds, sequencer.delay_seconds) == (0, 0.01)
     ready = (await client.get("/readyz")).json()
