@@ -241,7 +241,8 @@ async def test_uvicorn_with_workers_stops_on_a_refused_setting_rather_than_start
         text=True,
         timeout=60,
     )
-    refused = [line for line in done.stderr.splitlines() if line.startswith("setting refused: ")]
-    assert refused == ["setting refused: AUDIT_SEAL_BATCH: Input should be greater than or equal to 1"] * 2
+    # once per worker started (a worker slow to import, on a loaded machine, may be replaced first)
+    refused = {line for line in done.stderr.splitlines() if line.startswith("setting refused: ")}
+    assert refused == {"setting refused: AUDIT_SEAL_BATCH: Input should be greater than or equal to 1"}
     assert "Traceback" not in done.stderr
     assert "failed to start, stopping the parent process" in done.stderr
