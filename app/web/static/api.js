@@ -179,7 +179,7 @@ function reason(error, detail) {
   const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
   if (valueKey) return t(valueKey);
   if (key) return t(key);
-  if (detail) return detail;
+  if (detail) return inWords(detail);
   return i18n.lang === "fr" || !error.msg ? t("field_invalid") : error.msg;
 }
 
@@ -202,14 +202,20 @@ export function clearInvalid(form) {
   for (const n of $$("[aria-invalid]", form)) n.removeAttribute("aria-invalid");
 }
 
+// Nothing typed, chosen or ticked in `input` (a field, a group of them, a fieldset).
+function isEmpty(input) {
+  const nodes = input.tagName === "FIELDSET" ? [...input.elements] : input.tagName ? [input] : [...input];
+  return !nodes.some((n) => (n.type === "checkbox" || n.type === "radio" ? n.checked : String(n.value || "").trim()));
+}
+
 // A problem+json body (RFC 9457) as sentences for a person, with the fields at fault marked in `form`.
 export function problemLines(problem, form) {
   if (form) clearInvalid(form);
   let errors = (problem && problem.errors) || [];
-  // A workflow requirement names one field (`field`): say it in words rather than the API's code.
-  if (!errors.length && problem && problem.field && form && form.elements.namedItem(problem.field)) {
-    errors = [{ loc: [problem.field], type: "missing" }];
-  }
+  // A problem naming one field (`field`: a requirement of the workflow, a name already taken): the
+  // field is marked; "to be filled" when it is empty, else the API's own reason (its `detail`).
+  const named = problem && problem.field && form && form.elements.namedItem(problem.field);
+  if (!errors.length && named) errors = [{ loc: [problem.field], type: isEmpty(named) ? "missing" : "field_problem" }];
   if (!errors.length) return [inWords((problem && (problem.detail || problem.title)) || t("unexpected"))];
   const lines = [t("check_fields")];
   let first = null;

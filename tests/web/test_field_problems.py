@@ -1,0 +1,49 @@
+"""A refusal that names one field (a partner's name already taken, an outcome a resolved case
+cannot have) says the API's own reason beside that field: "à remplir" only when it is empty."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.web.conftest import LiveServer
+from tests.web.helpers import open_case_via_api, register_via_api, show_case, sign_in
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_a_partner_name_already_taken_is_said_so_not_to_be_filled(page: Page, server: LiveServer) -> None:
+    admin = server.make_agent("admin")
+    with server.api(admin) as http:
+        assert http.post("/api/v1/partners", json={"name": "Caritas Rabat", "kind": "ngo", "country": "MA"}).is_success
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Partenaires").click()
+    form = page.locator("#partner-form-new")
+    await form.get_by_label("Nom", exact=True).fill("caritas  RABAT")
+    await form.get_by_label("Type d'organisation").select_option("ngo")
+    await form.get_by_label("Pays (code à deux lettres").fill("MA")
+    await form.get_by_role("button", name="Enregistrer le partenaire").click()
+    message = page.locator("#partners .msg").first
+    await expect(message).to_contain_text("Nom : Un partenaire nommé Caritas Rabat existe déjà")
+    await expect(message).not_to_contain_text("à remplir")
+    await expect(form.get_by_label("Nom", exact=True)).to_have_attribute("aria-invalid", "true")
+
+
+async def test_a_resolved_case_without_outcome_says_why_and_an_empty_outcome_is_to_be_filled(
+    page: Page, server: LiveServer
+) -> None:
+    agent = server.make_agent()
+    person = register_via_api(server, agent, given_names="Awa", family_name="Ndiaye")
+    case, _ = open_case_via_api(server, agent, person)
+    await sign_in(page, server, agent)
+    await show_case(page, server, case)
+    move = page.locator("#move-form")
+    await move.get_by_label("Passer au statut").select_option("resolved")
+    await move.get_by_label("Résultat").select_option("no_outcome")
+    await move.get_by_role("button", name="Changer le statut").click()
+    message = page.locator("#case-msg")
+    await expect(message).to_contain_text("Résultat : Un dossier résolu requiert un résultat autre que sans résultat.")
+    await expect(message).not_to_contain_text("à remplir")
+    await move.get_by_label("Résultat").select_option("")
+    await move.get_by_role("button", name="Changer le statut").click()
+    await expect(message).to_contain_text("Résultat : à remplir")
