@@ -62,6 +62,10 @@ class TransitionRequest:
     legal_basis_note: str | None = None
 
 
+_PERSONAL = ("reason", "outcome_note")
+"""The free text of a move (``details``), audited in the erasable payload only."""
+
+
 def winds_down(request: TransitionRequest) -> bool:
     """True for a move that only closes the case (a closing status, or a closure request) and
     carries no text: the one kind still made on the case of an anonymised file, whose cases the
@@ -82,7 +86,10 @@ async def transition(
 
     A transfer also opens the case at the receiving desk (see :mod:`app.cases.transfers`). When
     the person's file was anonymised, the case can only be wound down (:func:`winds_down`); any
-    other move is refused with ``RegistrantErased`` (409).
+    other move is refused with ``RegistrantErased`` (409). The timeline event (``status_changed``)
+    carries the move's ``from``/``to``, its ``outcome_category``, ``outcome_note`` and ``reason``
+    when sent: a reopening clears the case's closing note, the event keeps it (the audit record
+    keeps these texts in its erasable payload only).
     """
     case = await get_visible(session, actor=actor, case_id=case_id, for_update=True, for_write=not winds_down(request))
     require_if_match(if_match, case.version)
@@ -131,6 +138,8 @@ async def transition(
                 "outcome_category",
             )
         details["outcome_category"] = outcome
+        if request.outcome_note:  # on the timeline for good: a reopening clears the case's own copy
+            details["outcome_note"] = request.outcome_note
     if target in NEEDS_PENDING_REFERRAL:
         pending = select(Referral.id).where(Referral.case_id == case.id, Referral.status.in_(PENDING_REFERRAL_STATUSES))
         if (await session.execute(pending.limit(1))).first() is None:
@@ -173,9 +182,10 @@ async def transition(
         entity_type="case",
         entity_id=case.id,
         desk_id=case.desk_id,
-        # The reason may describe the person's situation: kept in the erasable payload.
-        details={k: (v is not None if k == "reason" else v) for k, v in details.items()},
-        personal={"reason": details["reason"]} if details.get("reason") else None,
+        # The reason and the closing note may describe the person's situation: kept in the
+        # erasable payload, the chained event saying only that there was one.
+        details={k: (v is not None if k in _PERSONAL else v) for k, v in details.items()},
+        personal={k: details[k] for k in _PERSONAL if details.get(k)} or None,
         subject_id=case.registrant_id,
     )
     if record is not None:  # the person is told the desk and the number the case goes on under

@@ -57,7 +57,7 @@ from app.registrants.models import ERASED_NAME, Consent, IdentityDocument, Regis
 from app.reports.ages import AgeBands
 from app.selfservice.models import LinkCode, PersonAccount
 
-FREE_TEXT_EVENT_KEYS: Final = frozenset({"reason", "note", "text", "comment", "outcome", "description"})
+FREE_TEXT_EVENT_KEYS: Final = frozenset({"reason", "note", "text", "comment", "outcome", "outcome_note", "description"})
 """Keys of a timeline event's details whose string values may hold what a person said."""
 
 

@@ -104,6 +104,35 @@ async def test_closing_and_reopening_are_on_the_timeline_and_in_the_audit_log(
     )
 
 
+async def test_a_closing_note_stays_on_the_timeline_and_in_the_erasable_audit_payload_after_reopening(
+    client: httpx.AsyncClient, agent: Staff, make_registrant, sessionmaker, desk_ids
+) -> None:
+    case = await open_case(client, agent, await make_registrant())
+    closed = await move(client, agent, case["id"], "resolved", outcome_category="economic", outcome_note="job found")
+    assert closed.status_code == 200, closed.text
+    reopened = await move(client, agent, case["id"], "in_follow_up", reason="the contract fell through")
+    assert reopened.json()["outcome_note"] is None  # the case is worked on again: no closing note in force
+    assert (await _timeline(client, agent, case["id"]))[0] == {
+        "from": "received",
+        "to": "resolved",
+        "outcome_category": "economic",
+        "outcome_note": "job found",
+    }
+    closing, _ = await _audited(sessionmaker, case["id"])
+    personal = closing.pop("personal")
+    assert closing == {
+        "from": "received",
+        "to": "resolved",
+        "outcome_category": "economic",
+        "outcome_note": True,
+        "desk": desk_ids["CASA-BASE"],
+    }
+    async with sessionmaker() as session:
+        payload = await session.get(AuditPayload, uuid.UUID(personal["payload"]))
+    assert payload is not None
+    assert payload.value == {"outcome_note": "job found"}
+
+
 async def test_a_closure_request_records_who_asked_for_what_and_approval_clears_it(
     client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant, sessionmaker
 ) -> None:
@@ -127,6 +156,7 @@ async def test_a_closure_request_records_who_asked_for_what_and_approval_clears_
             "from": "received",
             "to": "pending_closure",
             "outcome_category": "legal",
+            "outcome_note": "visa granted",
             "requested_status": "closed_withdrawn",
         },
         {"from": "pending_closure", "to": "closed_withdrawn", "outcome_category": "legal"},

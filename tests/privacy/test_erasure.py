@@ -93,6 +93,7 @@ ERASED_VALUES = (
     "Erreur de saisie",
     "Mariage à Rabat",
     "tribunal de Salé",
+    "logement trouvé à Fès",
 )
 CONTROL: dict[str, Any] = {
     "given_names": "Ousmane",
@@ -169,6 +170,16 @@ async def test_erasure_keeps_reports_equal_and_leaves_no_erased_value(
     referral = await client.post(
         f"/api/v1/cases/{case['id']}/referrals", headers=agent.headers, json={"partner_id": partner["id"]}
     )
+    # a closing note, then a reopening: the note stays on the timeline (and its audit payload)
+    for to, extra in (("resolved", {"outcome_category": "social", "outcome_note": "logement trouvé à Fès"}),
+                      ("in_follow_up", {"reason": "Expulsée"})):  # fmt: skip
+        tag = (await client.get(f"/api/v1/cases/{case['id']}", headers=agent.headers)).headers["etag"]
+        moved = await client.post(
+            f"/api/v1/cases/{case['id']}/transitions",
+            headers={**agent.headers, "If-Match": tag},
+            json={"to": to, **extra},
+        )
+        assert moved.status_code == 200, moved.text
     upload = await client.post(
         f"{url}/documents",
         headers=agent.headers,

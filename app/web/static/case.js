@@ -93,6 +93,7 @@ export function eventText(e, deskId) {
   const extra = [];
   if (d.reason) extra.push(t("with_reason", { reason: d.reason }));
   if (d.outcome_category) extra.push(t("with_outcome", { outcome: code(d.outcome_category) }));
+  if (d.outcome_note) extra.push(t("with_closing_note", { note: d.outcome_note }));
   if (d.requested_status) extra.push(t("with_requested", { status: code(d.requested_status) }));
   const who = `${e.actor_label} (${code(e.actor_role)})`;
   const withheld = withheldText(e); // a transfer: the fields kept at the sending desk, said to each desk

@@ -24,7 +24,11 @@ function flagsText(flags) {
 
 /** The rows of the case's definition list: its priority and the person's vulnerabilities. */
 export function detailsRows(c) {
-  return [[t("priority"), code(c.priority, "priority")], [t("vulnerabilities"), flagsText(c.vulnerability_flags || [])]];
+  // a closed case says how it ended (a closure request says it in its own block, closureRequest)
+  const closing = c.closed_at && c.outcome_category
+    ? [[t("outcome"), code(c.outcome_category)], ...(c.outcome_note ? [[t("closing_note_shown"), c.outcome_note]] : [])]
+    : [];
+  return [...closing, [t("priority"), code(c.priority, "priority")], [t("vulnerabilities"), flagsText(c.vulnerability_flags || [])]];
 }
 
 /** The case's priority as a list (`[label, select]`, the select's id `id`, name `priority`),
