@@ -89,20 +89,25 @@ export async function api(method, path, { json, headers = {}, form } = {}) {
   return { status: r.status, ok: r.ok, body: await bodyOf(r), etag: r.headers.get("ETag") };
 }
 
+// Fields the API changes without a new version of the record (no new ETag): an account's sign-in.
+// A change of them is no one's edit of what the list showed, so it is not compared.
+const UNVERSIONED = new Set(["last_login_at"]);
+
 // A record as JSON text with its keys sorted: a list's item and a read of the record compare equal
 // whatever order their fields come in.
 function canonical(value) {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
+    const keys = Object.keys(value).filter((k) => !UNVERSIONED.has(k)).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
   }
   return JSON.stringify(value);
 }
 
 /** The ETag of a record as a list drew it (a list gives none), to change it with `If-Match`: the
  * record at `path` is read and the read `{status, ok, body, etag}` returned when it is still the
- * record `shown`, field for field, so that its ETag is the one of the version the agent saw. Changed
- * meanwhile, the answer is the one the API gives a stale `If-Match`, `{status: 412, ok: false,
+ * record `shown`, field for field (but those no version covers, UNVERSIONED), so that its ETag is
+ * the one of the version the agent saw. Changed meanwhile, the answer is the one the API gives a stale `If-Match`, `{status: 412, ok: false,
  * body: {status, current, current_etag}}`, with nothing sent; a refused read is returned as it is.
  * (A read of the current record's ETag just before the write would write over the change unseen.) */
 export async function readAsShown(path, shown) {
