@@ -30,8 +30,16 @@ export function cancelButton(opener) {
   return button;
 }
 
-// A message in the box next to the action (role=alert or status set in the page); replaces any earlier one.
+// A message in the box next to the action (role=alert or status set in the page); replaces any earlier
+// one, there and in the other message boxes of the same screen: a screen says only the latest outcome
+// ("Compte créé." does not stay beside a later refusal). Notes without a live role stay.
 export function say(box, text, kind = "error") {
+  const screen = text && box.closest && box.closest(".tab");
+  if (screen) {
+    for (const other of screen.querySelectorAll(".msg[role=alert], .msg[role=status]")) {
+      if (other !== box && !other.hidden) { other.hidden = true; other.textContent = ""; }
+    }
+  }
   box.hidden = !text;
   box.className = `msg ${kind}`;
   box.textContent = text || "";
