@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -24,9 +24,10 @@ from app.cases.errors import (
     UnknownPartner,
     UnknownServiceType,
 )
-from app.cases.models import Partner, PartnerServiceType, ServiceType
+from app.cases.models import Case, Partner, PartnerServiceType, ServiceType
+from app.cases.workflow import OPEN_STATUSES
 from app.core.context import Actor
-from app.core.db import utcnow
+from app.core.db import next_version, utcnow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import require_if_match
 from app.core.text import fold
@@ -143,7 +144,11 @@ async def create_service_type(session: AsyncSession, *, actor: Actor, values: di
 async def update_service_type(
     session: AsyncSession, *, actor: Actor, code: str, if_match: str | None, changes: dict[str, Any]
 ) -> ServiceType:
-    """Edit a type (administrators). ``is_active: false`` retires it (its cases stay as they are)."""
+    """Edit a type (administrators). ``is_active: false`` retires it (its cases stay as they are).
+
+    A change of ``closure_requires_approval`` changes the moves a read of the type's open cases
+    offers (``allowed_transitions``): their versions (ETags) move with it.
+    """
     service_type = await get_service_type(session, code=code)
     require_if_match(if_match, service_type.version)
     before = {f: getattr(service_type, f) for f in _TYPE_FIELDS}
@@ -153,6 +158,12 @@ async def update_service_type(
         service_type.retired_at = None if service_type.is_active else (service_type.retired_at or utcnow())
     await session.flush()
     after = {f: getattr(service_type, f) for f in _TYPE_FIELDS}
+    if before["closure_requires_approval"] != after["closure_requires_approval"]:
+        await session.execute(
+            update(Case)
+            .where(Case.service_type_id == service_type.id, Case.status.in_(OPEN_STATUSES))
+            .values(next_version(Case))
+        )
     retiring = before["is_active"] and not after["is_active"]
     await audit.record(
         session,

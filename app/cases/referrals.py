@@ -17,6 +17,9 @@ order (on an update it names the date at fault: ``field`` and ``errors[].type``
 for a referral not answered, a justification with the consent basis, a ``consent_id`` with
 another basis), ``ReferralStatusNotAllowed`` (409, with ``allowed``), ``CaseNotOpen``/``CaseReadOnly``
 (409), ``NotFound`` across desks, the ``If-Match`` problems.
+
+A referral made or changed moves its case's version (its ETag) too: the case's read shows whether
+it waits on a partner and which moves it allows (:func:`app.cases.service.shows_a_change`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from app.cases import catalogue
 from app.cases.errors import ReferralAlreadyOpen, ReferralStatusNotAllowed
 from app.cases.models import Case, Partner, Referral
 from app.cases.schemas import ReferralOut
-from app.cases.service import ensure_open, ensure_writable, get_visible
+from app.cases.service import ensure_open, ensure_writable, get_visible, shows_a_change
 from app.cases.timeline import add_event
 from app.cases.workflow import (
     ANSWER_STATUSES,
@@ -144,6 +147,7 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
         created_by=actor.user_id,
     )
     session.add(referral)
+    shows_a_change(case)
     await session.flush()
     await privacy.record_disclosure(
         session,
@@ -270,6 +274,7 @@ async def update(
     diff = audit.diff(before, after, sensitive=frozenset({"outcome"}))
     if not diff:
         return referral
+    shows_a_change(case)
     await session.flush()
     await add_event(
         session,

@@ -125,7 +125,9 @@ async def list_registrant_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
 async def get_case(case_id: uuid.UUID, session: SessionDep, actor: CaseWorker, response: Response) -> CaseOut:
-    """One case with its ETag (404 across desks). Audited."""
+    """One case with its ETag (404 across desks). Audited. The ETag moves with every change of
+    what this read shows, also through other records: a referral made or changed, the closure
+    approval of the case's service type, an erasure, a merge or unmerge of the person's file."""
     case = await service.read(session, actor=actor, case_id=case_id)
     response.headers["ETag"] = etag_of(case.version)
     return await _out(session, case, actor)

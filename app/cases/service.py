@@ -3,7 +3,9 @@
 Scoping: a case is visible to staff of its desk (administrators see every desk); anything else is
 ``NotFound`` (404). Dates are local dates of the case's desk; "today" is the desk's local date.
 Writes take the case row with ``SELECT … FOR UPDATE`` before checking ``If-Match``, so of two
-concurrent updates from the same read one wins and the other gets 412.
+concurrent updates from the same read one wins and the other gets 412. The case's version (its
+ETag) moves with everything its read shows: its own fields, and its referrals
+(:func:`shows_a_change`), the closure approval of its service type, an erasure, a merge.
 """
 
 from __future__ import annotations
@@ -83,6 +85,14 @@ async def get_visible(
     if case is None or not actor.can_see_desk(case.desk_id):
         raise NotFound("No such case.", detail_fr="Dossier introuvable.")
     return case
+
+
+def shows_a_change(case: Case) -> None:
+    """Note that what a read of ``case`` shows changed through another record (a referral made or
+    updated: ``waiting_on_partner``, ``partner_answer_overdue``, ``allowed_transitions``): the next
+    flush moves the case's ``version`` and ``updated_at``, so its ETag, and a write sent with the
+    ETag of an earlier read is refused (412)."""
+    case.updated_at = utcnow()
 
 
 def ensure_writable(case: Case) -> None:

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, event, text
+from sqlalchemy import JSON, DateTime, MetaData, event, inspect, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -136,6 +136,19 @@ class UUIDPrimaryKey:
     """Mixin: a random UUID primary key, never guessable from another record's."""
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+def next_version(model: type[Base]) -> dict[str, Any]:
+    """The value that moves a versioned model's ``version`` (its ``version_id_col``) in a bulk
+    ``UPDATE``, ``{"version": version + 1}``; ``{}`` for a model without one.
+
+    The ORM moves the version of the rows it flushes itself, never of those a bulk ``update()``
+    writes: such a statement changing what a read of the record shows adds these values, so the
+    record's ETag moves and a write sent with an ETag read before is refused (412).
+    """
+    mapper = inspect(model)
+    column = mapper.version_id_col
+    return {} if column is None else {mapper.get_property_by_column(column).key: column + 1}
 
 
 class Timestamps:

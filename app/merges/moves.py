@@ -3,7 +3,9 @@
 Records are moved by changing the column that names their registrant; nothing is copied or
 deleted, so ids, history and audit trails stay valid. A phone, identity document or uploaded
 document the survivor already has (same number, same type and number, same live file) stays on the
-merged file: the survivor's copy is kept, and the unmerge finds both as they were.
+merged file: the survivor's copy is kept, and the unmerge finds both as they were. A moved record
+that has a version (a case, an appointment) gets the next one: its read now names another
+registrant, so an ETag read before the move is stale (412).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.appointments.models import Appointment
 from app.cases.models import Case
+from app.core.db import next_version
 from app.documents.models import Document
 from app.notifications.models import Notification, NotificationPreference
 from app.privacy.models import Disclosure, LegalHold, SubjectRequest
@@ -126,7 +129,7 @@ async def move(
             await session.execute(
                 update(model)
                 .where(model.id.in_(_typed(kind, moved[kind])))
-                .values({column.key: to.id})
+                .values({column.key: to.id, **next_version(model)})
                 .execution_options(synchronize_session=False)
             )
     if moved.get("notification_preferences") and source is not None:
@@ -141,7 +144,7 @@ async def move(
         await session.execute(
             update(Registrant)
             .where(Registrant.id.in_(ids))
-            .values(merged_into_id=to.id)
+            .values(merged_into_id=to.id, **next_version(Registrant))
             .execution_options(synchronize_session=False)
         )
 

@@ -46,6 +46,7 @@ from app.audit import service as audit
 from app.audit.payload_check import ERASED_PAYLOADS
 from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Referral
 from app.core.context import Actor
+from app.core.db import next_version
 from app.core.idempotency import IdempotencyRecord
 from app.documents.models import Document
 from app.imports.models import ImportRow
@@ -203,15 +204,21 @@ async def _anonymise_one(
     counts["consents_withdrawn"] = int(withdrawn.rowcount or 0)  # type: ignore[attr-defined]
 
     if case_ids:
-        await session.execute(update(Case).where(Case.id.in_(case_ids)).values(description="", outcome_note=None))
+        await session.execute(
+            update(Case).where(Case.id.in_(case_ids)).values(description="", outcome_note=None, **next_version(Case))
+        )
         notes = await session.execute(update(CaseNote).where(CaseNote.case_id.in_(case_ids)).values(text=""))
         counts["notes"] = int(notes.rowcount or 0)  # type: ignore[attr-defined]
         await session.execute(
-            update(Referral).where(Referral.case_id.in_(case_ids)).values(outcome=None, partner_reference=None)
+            update(Referral)
+            .where(Referral.case_id.in_(case_ids))
+            .values(outcome=None, partner_reference=None, **next_version(Referral))
         )
         await scrub_timeline(session, case_ids)
     await session.execute(
-        update(Appointment).where(Appointment.registrant_id == rid).values(purpose=None, status_reason=None)
+        update(Appointment)
+        .where(Appointment.registrant_id == rid)
+        .values(purpose=None, status_reason=None, **next_version(Appointment))
     )
     await session.execute(
         update(CaseTransfer)

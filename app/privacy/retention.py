@@ -35,7 +35,7 @@ from app.audit import service as audit
 from app.cases.models import Case, CaseNote, Referral
 from app.core.config import Settings
 from app.core.context import SYSTEM_ACTOR
-from app.core.db import after_commit
+from app.core.db import after_commit, next_version
 from app.documents.models import Document
 from app.documents.storage import Storage, create_storage
 from app.privacy import erasure, holds, linked
@@ -236,11 +236,17 @@ def _item(category: str, record_id: uuid.UUID, since: dt.date, reason: str, hold
 
 async def _expire_case(session: AsyncSession, *, case_id: uuid.UUID, registrant_id: uuid.UUID) -> list[str]:
     """Remove a closed case's free text and documents; the storage keys no row references any more."""
-    await session.execute(update(Case).where(Case.id == case_id).values(description="", outcome_note=None))
-    await session.execute(update(CaseNote).where(CaseNote.case_id == case_id).values(text=""))
-    await session.execute(update(Referral).where(Referral.case_id == case_id).values(outcome=None))
     await session.execute(
-        update(Appointment).where(Appointment.case_id == case_id).values(purpose=None, status_reason=None)
+        update(Case).where(Case.id == case_id).values(description="", outcome_note=None, **next_version(Case))
+    )
+    await session.execute(update(CaseNote).where(CaseNote.case_id == case_id).values(text=""))
+    await session.execute(
+        update(Referral).where(Referral.case_id == case_id).values(outcome=None, **next_version(Referral))
+    )
+    await session.execute(
+        update(Appointment)
+        .where(Appointment.case_id == case_id)
+        .values(purpose=None, status_reason=None, **next_version(Appointment))
     )
     await erasure.scrub_timeline(session, [case_id])
     documents, keys = await erasure.remove_case_documents(session, [case_id])

@@ -156,3 +156,18 @@ def test_cli_dry_run_and_apply(world: dict[str, Any], settings: Settings, monkey
     assert "0 past retention, 1 under legal hold" in again.output
     bad = CliRunner().invoke(cli, ["retention", "--dry-run", "--now", "next tuesday"])
     assert bad.exit_code == 2 and "not an ISO 8601 time" in bad.output
+
+
+async def test_a_case_expired_by_retention_gets_a_new_etag(
+    world: dict[str, Any],
+    client: httpx.AsyncClient,
+    supervisor: Staff,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    url = f"/api/v1/cases/{world['case']}"
+    before = await client.get(url, headers=supervisor.headers)
+    await _run(sessionmaker, settings, apply=True)
+    after = await client.get(url, headers=supervisor.headers)
+    assert (before.json()["description"], after.json()["description"]) == ("Perte de passeport à Fès", "")
+    assert after.headers["etag"] != before.headers["etag"]
