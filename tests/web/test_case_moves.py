@@ -37,9 +37,10 @@ async def test_an_agent_is_offered_only_the_moves_the_api_makes_and_keeps_workin
     await assert_accessible(page)
 
 
-async def test_a_referral_answered_meanwhile_leads_back_to_the_referral_form(page: Page, server: LiveServer) -> None:
+async def test_a_referral_answered_meanwhile_makes_the_move_read_the_case_again(page: Page, server: LiveServer) -> None:
     """``referred`` was offered (a referral awaited its answer) but the partner's answer was
-    recorded meanwhile: the refusal is said in words, with the way to the referral form."""
+    recorded meanwhile: the case's ETag moved with it, so the move is refused (412), nothing moves,
+    the case is read again and said changed, and ``referred`` is no longer offered."""
     admin = server.make_agent("admin")
     agent = server.make_agent()
     with server.api(admin) as http:
@@ -63,7 +64,7 @@ async def test_a_referral_answered_meanwhile_leads_back_to_the_referral_form(pag
         answered = http.patch(url, json={"status": "declined"}, headers={"If-Match": http.get(url).headers["etag"]})
         assert answered.status_code == 200, answered.text
     await move.get_by_role("button", name="Changer le statut").click()
-    message = page.locator("#case-msg")
-    await expect(message).to_contain_text("enregistrez d'abord l'orientation dans la section « Orientations »")
-    await message.get_by_role("button", name="Aller au formulaire d'orientation").click()
-    await expect(page.locator("#referral-partner")).to_be_focused()
+    await expect(page.locator("#case-msg")).to_contain_text("Ce dossier a été modifié entre-temps")
+    await expect(page.locator("#move-form option[value=referred]")).to_have_count(0)
+    with server.api(agent) as http:
+        assert http.get(f"/api/v1/cases/{case['id']}").json()["status"] == "qualified"
