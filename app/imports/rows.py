@@ -7,7 +7,7 @@ What rejects a row and what only drops a field (with a warning) is decided per c
 | Prénom(s), Nom | **rejected** (no name) | — (any text is a name; capitals made readable) |
 | Date de naissance | allowed (unknown) | **rejected**: impossible date, after the registration date, more |
 |   |   | than 120 years before it (bounds: :mod:`app.imports.row_dates`) |
-| Date d'enregistrement | allowed | **rejected**: impossible date, in the future, before 1960 |
+| Date d'enregistrement | allowed | **rejected**: impossible date, after the desk's today, before 1960 |
 | Sexe | ``unknown`` | ``unknown`` + warning |
 | Téléphone | no phone | that number dropped + warning (the others kept) |
 | Email | none | dropped + warning |
@@ -126,7 +126,8 @@ def prepare_row(
     document_patterns: Mapping[str, str] | None = None,
     today: dt.date | None = None,
 ) -> PreparedRow:
-    """Map one :class:`SourceRow` to a :class:`PreparedRow` (see the module doc for the rules)."""
+    """Map one :class:`SourceRow` to a :class:`PreparedRow` (see the module doc for the rules);
+    "the future" is after ``today``, the desk's local date (the import passes it; UTC by default)."""
     today = today or dt.datetime.now(dt.UTC).date()
     raw = dict(row.cells)
 

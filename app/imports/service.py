@@ -63,6 +63,7 @@ a real run goes on; dry runs of one desk run side by side.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -77,9 +78,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.calendars.service import local_date
 from app.core.collector import frozen_working_set
 from app.core.config import Settings
 from app.core.context import Actor
+from app.core.db import utcnow
 from app.core.text import require_storable, storable
 from app.desks import service as desks
 from app.imports.errors import RegisterTooLarge
@@ -167,6 +170,7 @@ async def run_import(
                     filename=filename,
                     patterns=document_patterns,
                     settle=settle,
+                    today=local_date(desk, utcnow()),
                 )
             )
             settle()
@@ -317,14 +321,18 @@ def _prepare_rows(
     filename: str | None,
     patterns: Mapping[str, str] | None,
     settle: Callable[[], None],
+    today: dt.date,
 ) -> list[PreparedRow]:
-    """Every row prepared (CPU only: a worker thread runs it), ``settle()`` called every
+    """Every row prepared (CPU only: a worker thread runs it), its dates judged against ``today``
+    (the desk's local date: a register's dates are the desk's days), ``settle()`` called every
     :data:`SETTLE_ROWS` rows (what is alive then leaves the collector's scans, see
     :mod:`app.core.collector`: otherwise each full collection rescans all the rows prepared so far,
     up to half a second with the event loop stopped)."""
     out = []
     for done, row in enumerate(rows, 1):
-        out.append(prepare_row(row, desk_country=desk_country, filename=filename, document_patterns=patterns))
+        out.append(
+            prepare_row(row, desk_country=desk_country, filename=filename, document_patterns=patterns, today=today)
+        )
         if done % SETTLE_ROWS == 0:
             settle()
     return out

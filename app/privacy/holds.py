@@ -1,8 +1,9 @@
 """Legal holds: a file that must be kept (a court case, a regulator's inquiry, a pending claim)
 is not erased, on request or at the end of retention, while a hold is in force.
 
-A hold has a reason, who set it and when, and optionally the last day it applies (``until``,
-UTC); it is lifted early by a release. Supervisors (their desks) and administrators set and
+A hold has a reason, who set it and when, and optionally the last day it applies (``until``, a
+date of the desk: the hold is in force through the end of that day in the desk's time zone); it is
+lifted early by a release. Supervisors (their desks) and administrators set and
 release holds; auditors read them too. Audited ``privacy.legal_hold_set`` and
 ``privacy.legal_hold_release`` (the reason is the desk's, not the person's data, and is kept).
 """
@@ -17,9 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.calendars.service import local_date
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.desks.models import Desk
 from app.privacy.errors import LegalHoldInForce
 from app.privacy.models import LegalHold
 from app.registrants import closed
@@ -54,16 +57,19 @@ async def place(
     or administrator), ``NotFound`` (404), ``RegistrantMerged`` (409: a file merged into another;
     hold the survivor), ``RegistrantErased`` (409: the file is anonymised, nothing is left to keep;
     its reason would be the one text about the person left on it), ``ValidationFailed`` (422:
-    ``until`` in the past, ``field`` ``until``, error type ``date_in_past``)."""
+    ``until`` before the desk's today, ``field`` ``until``, error type ``date_in_past``)."""
     _check(actor, WRITE_ROLES)
     registrant = await _registrant(session, actor, registrant_id)
     await closed.hold_open(session, registrant.id)
     now = utcnow()
-    if until is not None and until < now.date():
+    desk = await session.get_one(Desk, registrant.desk_id)
+    today = local_date(desk, now)
+    if until is not None and until < today:
         raise ValidationFailed(
-            f"The last day of the hold (until) cannot be before today ({now.date().isoformat()}, UTC).",
-            detail_fr=f"Le dernier jour de la conservation (until) ne peut pas être avant aujourd'hui "
-            f"({now.date().isoformat()}, UTC).",
+            f"The last day of the hold (until) cannot be before today at the desk ({today.isoformat()}, "
+            f"{desk.time_zone}).",
+            detail_fr=f"Le dernier jour de la conservation (until) ne peut pas être avant aujourd'hui au guichet "
+            f"({today.isoformat()}, {desk.time_zone}).",
             field="until",
             errors=[{"loc": ["body", "until"], "msg": "Date in the past.", "type": "date_in_past"}],
         )
@@ -127,13 +133,19 @@ async def list_for(session: AsyncSession, *, actor: Actor, registrant_id: uuid.U
 async def in_force(
     session: AsyncSession, *, registrant_ids: list[uuid.UUID], at: dt.datetime
 ) -> dict[uuid.UUID, LegalHold]:
-    """The first hold in force at ``at`` of each of ``registrant_ids`` that has one."""
+    """The first hold in force at ``at`` (aware) of each of ``registrant_ids`` that has one; a
+    hold's ``until`` is read in the time zone of its desk."""
     if not registrant_ids:
         return {}
-    stmt = select(LegalHold).where(LegalHold.registrant_id.in_(registrant_ids)).order_by(LegalHold.set_at, LegalHold.id)
+    stmt = (
+        select(LegalHold, Desk.time_zone)
+        .join(Desk, Desk.id == LegalHold.desk_id)
+        .where(LegalHold.registrant_id.in_(registrant_ids))
+        .order_by(LegalHold.set_at, LegalHold.id)
+    )
     found: dict[uuid.UUID, LegalHold] = {}
-    for hold in (await session.execute(stmt)).scalars():
-        if hold.in_force(at):
+    for hold, time_zone in (await session.execute(stmt)).all():
+        if hold.in_force(at, time_zone=time_zone):
             found.setdefault(hold.registrant_id, hold)
     return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -102,7 +103,8 @@ class LegalHold(UUIDPrimaryKey, Base):
     end of retention).
 
     In force from ``set_at`` until ``released_at`` or, when ``until`` is given, the end of that
-    day (UTC). ``reason`` says why (a court case, a regulator's inquiry, a pending claim).
+    day at the desk (``desk_id``'s time zone: the day its staff typed). ``reason`` says why (a
+    court case, a regulator's inquiry, a pending claim).
     """
 
     __tablename__ = "legal_holds"
@@ -118,8 +120,9 @@ class LegalHold(UUIDPrimaryKey, Base):
     released_at: Mapped[dt.datetime | None] = mapped_column()
     released_by: Mapped[uuid.UUID | None] = mapped_column()
 
-    def in_force(self, on: dt.datetime) -> bool:
-        """Whether the hold blocks erasure at ``on`` (UTC)."""
+    def in_force(self, on: dt.datetime, *, time_zone: str) -> bool:
+        """Whether the hold blocks erasure at the aware instant ``on``; ``time_zone`` is the IANA
+        zone of the hold's desk, in which ``until`` is a date."""
         if self.released_at is not None and self.released_at <= on:
             return False
-        return self.until is None or on.date() <= self.until
+        return self.until is None or on.astimezone(ZoneInfo(time_zone)).date() <= self.until

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.calendars.service import local_date
 from app.core.context import Actor
 from app.core.db import after_commit, utcnow
 from app.core.errors import Forbidden, NotFound, ValidationFailed
@@ -65,7 +66,8 @@ async def create(
     received_on: dt.date | None,
     deadline_days: int,
 ) -> SubjectRequest:
-    """Record a request received on ``received_on`` (default: today, UTC; not in the future).
+    """Record a request received on ``received_on``, a date of the person's desk (default: the
+    desk's today, its local date in its time zone; not after it); due ``deadline_days`` later.
     Raises ``RegistrantErased`` (409) for an erasure request about a file already anonymised,
     ``ValidationFailed`` (422, ``field`` ``received_on``, error type ``date_in_future``) for a day
     after today."""
@@ -77,13 +79,15 @@ async def create(
             detail_fr="Le dossier de cette personne est déjà anonymisé.",
             anonymised_at=registrant.anonymised_at.isoformat(),
         )
-    today = utcnow().date()
+    desk = await session.get_one(Desk, registrant.desk_id)
+    today = local_date(desk, utcnow())
     received = received_on or today
     if received > today:
         raise ValidationFailed(
-            f"The day the request was received (received_on) cannot be after today ({today.isoformat()}, UTC).",
+            f"The day the request was received (received_on) cannot be after today at the desk "
+            f"({today.isoformat()}, {desk.time_zone}).",
             detail_fr=f"Le jour de réception de la demande (received_on) ne peut pas être après aujourd'hui "
-            f"({today.isoformat()}, UTC).",
+            f"au guichet ({today.isoformat()}, {desk.time_zone}).",
             field="received_on",
             errors=[{"loc": ["body", "received_on"], "msg": "Date in the future.", "type": "date_in_future"}],
         )

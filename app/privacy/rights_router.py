@@ -66,7 +66,8 @@ async def place_legal_hold(
 ) -> Response:
     """Put a registrant's file under a legal hold: no erasure while it is in force. Supervisors
     (their desks) and administrators; 403 otherwise, 404 for a registrant not visible, 409
-    ``registrant-merged`` for a merged file (hold its survivor), 422 for an ``until`` in the past.
+    ``registrant-merged`` for a merged file (hold its survivor), 422 for an ``until`` before the desk's today
+    (``until`` is a day of the person's desk: the hold lasts until it ends in the desk's time zone).
     Audited ``privacy.legal_hold_set``. Accepts ``Idempotency-Key``."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed

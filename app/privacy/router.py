@@ -109,7 +109,8 @@ async def create_subject_request(
 ) -> Response:
     """Record a person's request (``access``) with the day it was received; ``due_on`` is the day
     the answer is due. Supervisors (their desks) and administrators; 403 otherwise, 404 for a
-    registrant not visible; 422 for a future ``received_on``. Audited. Accepts ``Idempotency-Key``."""
+    registrant not visible; 422 for a ``received_on`` after the desk's today (the local date of the
+    person's desk, its default). Audited. Accepts ``Idempotency-Key``."""
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
     request = await requests.create(

@@ -49,7 +49,8 @@ class DisclosureOut(BaseModel):
 
 
 class SubjectRequestIn(BaseModel):
-    """A person's request about their data, as received at the desk (``received_on``: default today)."""
+    """A person's request about their data, as received at the desk (``received_on``: a date of the
+    person's desk, default and at most its today, the local date in its time zone)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -113,7 +114,8 @@ Reason = Annotated[str, Field(min_length=3, max_length=2000), AfterValidator(not
 
 
 class LegalHoldIn(BaseModel):
-    """A legal hold to place: why (a court case, an inquiry…) and, optionally, its last day (UTC)."""
+    """A legal hold to place: why (a court case, an inquiry…) and, optionally, its last day (a date
+    of the person's desk, not before its today: the hold is in force through the end of that day there)."""
 
     model_config = ConfigDict(extra="forbid")
 

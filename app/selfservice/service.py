@@ -17,12 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.calendars.service import local_date
 from app.cases import service as cases
 from app.cases.models import Case, CaseEvent, ServiceType
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound
+from app.desks.models import Desk
 from app.documents.storage import Storage
 from app.privacy import access
 from app.privacy.models import SubjectRequest
@@ -196,14 +198,15 @@ async def access_archive(
     if registrant is None:
         raise NotFound("No such registrant.", detail_fr="Personne introuvable.")
     now = utcnow()
+    today = local_date(await session.get_one(Desk, registrant.desk_id), now)  # the desk's day, as at the counter
     request = SubjectRequest(
         id=uuid.uuid4(),
         registrant_id=registrant.id,
         desk_id=registrant.desk_id,
         kind="access",
         channel="self_service",
-        received_on=now.date(),
-        due_on=now.date(),
+        received_on=today,
+        due_on=today,
         recorded_at=now,
         recorded_by=None,
         fulfilled_at=now,

@@ -10,6 +10,7 @@ counting can free the caller's object.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import weakref
 from collections.abc import Callable, Iterator
@@ -98,7 +99,12 @@ def test_rows_are_settled_every_settle_rows_while_prepared_and_read(monkeypatch:
     table = read_register(csv_file(*[ROW.replace("1;", f"{n};", 1) for n in range(1, 6)]))
     settled: list[str] = []
     prepared = service._prepare_rows(
-        table.rows, desk_country="MA", filename="r.csv", patterns=None, settle=lambda: settled.append("prepared")
+        table.rows,
+        desk_country="MA",
+        filename="r.csv",
+        patterns=None,
+        settle=lambda: settled.append("prepared"),
+        today=dt.date(2026, 11, 29),
     )
     read = service._read_rows(prepared, {}, settle=lambda: settled.append("read"))
     assert len(prepared) == 5 and len(read) == 5

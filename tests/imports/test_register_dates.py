@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.desks.models import Desk
 from app.imports.reading import read_register
 from app.imports.rows import PreparedRow, prepare_row
 from app.registrants.models import Registrant
@@ -333,3 +335,25 @@ async def test_a_flagged_row_created_later_keeps_its_written_out_registration_da
     assert created.status_code == 200, created.text
     person = await client.get(f"/api/v1/registrants/{created.json()['registrant_id']}", headers=agent.headers)
     assert (person.json()["registered_on"], person.json()["date_of_birth"]) == ("2019-06-14", "1990-05-14")
+
+
+async def test_registration_dates_are_judged_against_the_desks_today(upload, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    utc_today = dt.datetime.now(dt.UTC).date()
+    # the zone farthest ahead of UTC or the one farthest behind: whichever has another date now
+    zone = next(
+        z for z in ("Pacific/Kiritimati", "Pacific/Pago_Pago") if dt.datetime.now(ZoneInfo(z)).date() != utc_today
+    )
+    async with sessionmaker() as session:
+        await session.execute(update(Desk).where(Desk.code == "CASA-BASE").values(time_zone=zone))
+        await session.commit()
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    tomorrow = today + dt.timedelta(days=1)
+    content = csv_file(
+        line(1, given="Awa", registered=today.strftime("%d/%m/%Y"), birth="14/05/1985"),
+        line(2, given="Moussa", registered=tomorrow.strftime("%d/%m/%Y"), birth="02/03/1979"),
+    )
+    report = (await upload(content)).json()
+    assert [(r["outcome"], r.get("reason")) for r in report["rows"]] == [
+        ("imported", None),
+        ("rejected", f"registration date '{tomorrow.strftime('%d/%m/%Y')}' is in the future"),
+    ]
