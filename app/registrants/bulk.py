@@ -97,13 +97,15 @@ def build(
     """The new registrant of ``data`` at ``desk`` as column values (see :class:`NewRow`).
 
     Raises ``RestrictedField`` (403: a value for ``residence_status`` from a role that may not write it) and
-    ``ValidationFailed`` (422: a phone, document number or area that does not parse). No database
+    ``ValidationFailed`` (422: a phone, document number or area that does not parse, a date of
+    birth or arrival after the desk's today). No database
     access. ``registrant_id``: the id (checked free by the caller), else ``data.id``, else a new one.
     ``phone_readings``: how the caller already read ``data``'s phones
     (:func:`app.registrants.prepare.phone_values`).
     """
     fields = data.model_dump(exclude={"id", "phones", "documents", "consents", "desk_code"})
     prepare.check_restricted(actor, data.model_dump(include=set(prepare.SENSITIVE), exclude_unset=True))
+    prepare.check_days(desk, fields)
     phones = prepare.phone_values(data.phones, desk.country, phone_readings)
     documents = prepare.document_values(data.documents, document_patterns)
     areas = prepare.resolve_areas(find_area, country=desk.country, fields=fields)

@@ -243,11 +243,25 @@ class FutureDate(Explained):
     """A date after today (a birth date cannot be): said as ``date_in_future`` by the API."""
 
 
+_LATEST_ZONE = dt.timezone(dt.timedelta(hours=14))
+
+
+def latest_today() -> dt.date:
+    """Today where it is latest on Earth (UTC+14, Pacific/Kiritimati): no desk's today is after it.
+
+    What knows no desk (a request's schema) refuses only dates after this one; the desk's own
+    today, its local date, is checked where the desk is known
+    (:func:`app.registrants.prepare.check_days`), so that near midnight neither a day that is today
+    at the desk is refused nor one that is tomorrow there taken.
+    """
+    return dt.datetime.now(_LATEST_ZONE).date()
+
+
 def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
     """A partial ISO 8601 date: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, returned canonical.
 
     Raises ``ValueError`` for another layout, an impossible date (``2023-02-30``, month 13), a
-    year before 1900 or a date in the future (compared with ``today``, UTC by default).
+    year before 1900 or a date in the future (after ``today``; by default :func:`latest_today`).
     """
     text = (raw or "").strip()
     m = _PARTIAL_DATE.match(text)
@@ -256,7 +270,7 @@ def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
             f"{raw!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
             f"« {raw} » n'est pas une date (AAAA, AAAA-MM ou AAAA-MM-JJ)",
         )
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or latest_today()
     year = int(m.group(1))
     month = int(m.group(2)) if m.group(2) else None
     day = int(m.group(3)) if m.group(3) else None
@@ -322,12 +336,12 @@ def clean_optional_name(raw: str | None) -> str | None:
 
 
 def check_arrival_date(value: dt.date, *, today: dt.date | None = None) -> dt.date:
-    """An arrival date in the host country: not in the future (UTC date by default, never the
-    server's local date), not before 1900.
+    """An arrival date in the host country: not in the future (after ``today``; by default
+    :func:`latest_today`, never the server's local date), not before 1900.
 
     Raises ``ValueError`` otherwise.
     """
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or latest_today()
     if value > today:
         raise Explained("the arrival date cannot be in the future", "la date d'arrivée ne peut pas être dans le futur")
     if value.year < 1900:

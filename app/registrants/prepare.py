@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.calendars.service import local_date
 from app.cases.catalogue import consent_partner
 from app.core.context import Actor
 from app.core.db import utcnow
@@ -24,7 +25,14 @@ from app.reference.models import AdminArea
 from app.reference.service import find_area, list_areas
 from app.registrants.errors import RestrictedField
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
-from app.registrants.normalize import PhoneReading, name_keys, read_phone, validate_document_number
+from app.registrants.normalize import (
+    PhoneReading,
+    check_arrival_date,
+    name_keys,
+    parse_partial_date,
+    read_phone,
+    validate_document_number,
+)
 from app.registrants.schemas import ConsentIn, DocumentIn, PhoneIn
 
 PLAIN = (
@@ -47,6 +55,26 @@ def invalid(loc: list[str | int], msg: str, kind: str) -> ValidationFailed:
         detail_fr="Un ou plusieurs champs sont invalides ; voir `errors`.",
         errors=[{"loc": ["body", *map(str, loc)], "msg": msg, "type": kind}],
     )
+
+
+def check_days(desk: Desk, values: Mapping[str, Any]) -> None:
+    """Refuse a ``date_of_birth`` (partial ISO text) or ``arrival_date`` of ``values`` after the
+    desk's today, its local date (the schema only refused those after :func:`latest_today
+    <app.registrants.normalize.latest_today>`): ``ValidationFailed`` (422) naming the field, as
+    the schema would (``date_in_future`` for the birth date, a ``value_error`` for the arrival)."""
+    today = local_date(desk, utcnow())
+    born = values.get("date_of_birth")
+    if born:
+        try:
+            parse_partial_date(born, today=today)
+        except ValueError as exc:
+            raise invalid(["date_of_birth"], f"{born} is after today at the desk ({today})", "date_in_future") from exc
+    arrived = values.get("arrival_date")
+    if arrived:
+        try:
+            check_arrival_date(arrived, today=today)
+        except ValueError as exc:
+            raise invalid(["arrival_date"], f"Value error, {exc}", "value_error") from exc
 
 
 def check_restricted(actor: Actor, sent: Mapping[str, Any], current: Registrant | None = None) -> None:

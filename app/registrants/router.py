@@ -71,6 +71,8 @@ async def create_registrant(
 
     Phones are parsed with the desk's country as default; the registration number is
     ``<PREFIX>-<YEAR>-<NNNNNN>``. ``Idempotency-Key`` makes a retry return the first response.
+    A ``date_of_birth`` or ``arrival_date`` after today at the desk (its local date) is a 422
+    naming the field.
     """
     replayed = await idem.replay(actor)
     if replayed is not None:
@@ -211,7 +213,8 @@ async def update_registrant(
 
     A change of the names, sex, birth date, phones or documents is checked for duplicates as a
     registration is: 409 ``possible-duplicates`` with the ``candidates``, nothing changed; resend
-    with ``?confirm_duplicates=true`` when they are someone else."""
+    with ``?confirm_duplicates=true`` when they are someone else. A ``date_of_birth`` or
+    ``arrival_date`` after today at the file's desk (its local date) is a 422 naming the field."""
     try:
         registrant = await service.update(
             session,
