@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import uuid
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
@@ -28,3 +30,16 @@ class DeskHoliday(Base):
     day: Mapped[dt.date] = mapped_column(Date)
     name: Mapped[str] = mapped_column(String(200))
     observed_from: Mapped[dt.date | None] = mapped_column(Date)
+
+    @property
+    def etag(self) -> str:
+        """The holiday's strong ETag: a digest of what a read of it shows (desk, day, name,
+        ``observed_from``). A holiday is never edited, only removed and added again: one added
+        again otherwise (another name) has another ETag."""
+        shown = [
+            str(self.desk_id),
+            self.day.isoformat(),
+            self.name,
+            self.observed_from and self.observed_from.isoformat(),
+        ]
+        return '"' + hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:32] + '"'

@@ -1,5 +1,8 @@
 """``/api/v1/desks/{desk_id}/holidays``: a desk's holidays; administrators add and remove them.
 
+A holiday's read carries its ETag (also in each listed holiday's ``etag``); its removal takes an
+optional ``If-Match`` (412 when the holiday was removed and added again otherwise since).
+
 Opening hours are edited on the desk itself (``PATCH /api/v1/desks/{desk_id}``).
 """
 
@@ -9,7 +12,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Header, Query, Response
 
 from app.auth.deps import AdminActor, CurrentActor
 from app.calendars import service
@@ -69,14 +72,35 @@ async def add_holiday(
         **HolidayOut.model_validate(holiday).model_dump(),
         appointments_booked=[BookedAppointment(id=a.id, starts_at=a.starts_at) for a in booked],
     )
-    return await idem.respond(201, out.model_dump(mode="json"), {"Location": location})
+    return await idem.respond(201, out.model_dump(mode="json"), {"Location": location, "ETag": holiday.etag})
+
+
+@router.get("/{day}", response_model=HolidayOut)
+async def get_holiday(
+    desk_id: uuid.UUID, day: DateText, session: SessionDep, actor: CurrentActor, response: Response
+) -> HolidayOut:
+    """The desk's holiday on ``day`` (a local date) with its ETag. 404 when the desk is open that
+    day or the user cannot see the desk."""
+    desk = await desks.get(session, actor=actor, desk_id=desk_id)
+    holiday = await service.get_holiday(session, desk=desk, day=day)
+    response.headers["ETag"] = holiday.etag
+    return HolidayOut.model_validate(holiday)
 
 
 @router.delete("/{day}", status_code=204)
-async def remove_holiday(desk_id: uuid.UUID, day: DateText, session: SessionDep, actor: AdminActor) -> Response:
-    """Reopen the desk on ``day`` (administrators). 404 when ``day`` is not one of its holidays."""
+async def remove_holiday(
+    desk_id: uuid.UUID,
+    day: DateText,
+    session: SessionDep,
+    actor: AdminActor,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Reopen the desk on ``day`` (administrators). 404 when ``day`` is not one of its holidays.
+    ``If-Match`` (optional): the holiday's ETag as read (its read's header or its ``etag`` in the
+    list); 412 ``precondition-failed`` (with ``current_etag``) when the holiday is not that one any
+    more, and nothing is removed; without it the removal is unconditional."""
     desk = await desks.get(session, actor=actor, desk_id=desk_id)
-    await service.remove_holiday(session, actor=actor, desk=desk, day=day)
+    await service.remove_holiday(session, actor=actor, desk=desk, day=day, if_match=if_match)
     return Response(status_code=204)
 
 

@@ -52,6 +52,10 @@ class HolidayOut(BaseModel):
     day: dt.date
     name: str
     observed_from: dt.date | None
+    etag: str = Field(
+        description="The holiday's ETag (as the ETag header of its read): send it as If-Match to remove it only "
+        "if it is still the holiday shown."
+    )
 
 
 class HolidayList(BaseModel):

@@ -26,6 +26,7 @@ from app.calendars.public_holidays import fixed_public_holidays
 from app.calendars.rules import FIRST_DAY, LAST_DAY, SundayRule, observed_day
 from app.core.context import Actor
 from app.core.errors import NotFound, ValidationFailed
+from app.core.http import check_if_match
 from app.desks.models import Desk
 
 WEEKEND = frozenset({5, 6})  # date.weekday(): Saturday, Sunday
@@ -225,14 +226,27 @@ async def booked_on(session: AsyncSession, *, desk: Desk, day: dt.date) -> list[
     return list((await session.execute(stmt.order_by(Appointment.starts_at, Appointment.id))).scalars())
 
 
-async def remove_holiday(session: AsyncSession, *, actor: Actor, desk: Desk, day: dt.date) -> None:
-    """Reopen the desk on ``day`` (administrators; audited). Raises ``NotFound`` (404)."""
-    holiday = await _get_holiday(session, desk=desk, day=day)
+async def get_holiday(session: AsyncSession, *, desk: Desk, day: dt.date, for_update: bool = False) -> DeskHoliday:
+    """The desk's holiday on ``day`` (``for_update`` locks it); ``NotFound`` (404) when the desk
+    is open that day."""
+    stmt = select(DeskHoliday).where(DeskHoliday.desk_id == desk.id, DeskHoliday.day == day)
+    holiday = (await session.execute(stmt.with_for_update() if for_update else stmt)).scalar_one_or_none()
     if holiday is None:
         raise NotFound(
             f"{day.isoformat()} is not a holiday at {desk.code}.",
             detail_fr=f"Le {day.isoformat()} n'est pas férié au guichet {desk.code}.",
         )
+    return holiday
+
+
+async def remove_holiday(
+    session: AsyncSession, *, actor: Actor, desk: Desk, day: dt.date, if_match: str | None = None
+) -> None:
+    """Reopen the desk on ``day`` (administrators; audited). ``if_match`` (optional): the
+    holiday's ETag as the caller read it (:attr:`DeskHoliday.etag`); another one raises
+    ``PreconditionFailed`` (412) and nothing is removed. Raises ``NotFound`` (404)."""
+    holiday = await get_holiday(session, desk=desk, day=day, for_update=True)
+    check_if_match(if_match, holiday.etag)
     await session.delete(holiday)
     await session.flush()
     await audit.record(

@@ -38,9 +38,8 @@ def require_if_match(if_match: str | None, version: int) -> None:
     """Check an update's ``If-Match`` against the record's current version.
 
     Raises ``PreconditionRequired`` (428, RFC 6585 §3) when the header is missing or is ``*``,
-    and ``PreconditionFailed`` (412) when none of its ETags is current. RFC 9110 §13.1.1: the
-    entity-tags are compared with the *strong* function, so a weak tag (``W/"v3"``) never matches;
-    a malformed field matches nothing. ``*`` (RFC 9110: "any current representation") would let a
+    and ``PreconditionFailed`` (412) when none of its ETags is current (:func:`check_if_match`:
+    the *strong* comparison of RFC 9110 §13.1.1; a malformed field matches nothing). ``*`` (RFC 9110: "any current representation") would let a
     client overwrite what it never read: the lost update the header is required against (RFC 6585
     §3), so it is answered as a missing header.
     """
@@ -55,7 +54,20 @@ def require_if_match(if_match: str | None, version: int) -> None:
             detail_fr="Envoyez If-Match avec l'ETag de votre dernière lecture : * écraserait des modifications "
             "que vous n'avez pas vues.",
         )
-    current = etag_of(version)
+    check_if_match(if_match, etag_of(version))
+
+
+def check_if_match(if_match: str | None, current: str) -> None:
+    """Check an ``If-Match`` that may be absent (a ``DELETE``'s: none means no condition) against
+    ``current``, the record's ETag now.
+
+    Raises ``PreconditionFailed`` (412, with ``current_etag``) when the field is sent and none of
+    its ETags is current. RFC 9110 §13.1.1: the field is ``*`` (any current version: as no field,
+    for a request that needs none) or a list of entity-tags compared with the *strong* function, so
+    a weak tag (``W/"v3"``) never matches; a malformed field matches nothing.
+    """
+    if if_match is None or not if_match.strip() or if_match.strip() == "*":
+        return
     tags = parse_entity_tags(if_match) or []
     if not any(not weak and tag == current for weak, tag in tags):
         raise PreconditionFailed(

@@ -97,7 +97,7 @@ async def upload_for(
     except ClientDisconnect:
         return Response(status_code=400)  # nobody is listening; everything was cleaned up
     body = DocumentOut.model_validate(document).model_dump(mode="json")
-    headers = {"Location": f"/api/v1/documents/{document.id}", "ETag": f'"{document.sha256}"'}
+    headers = {"Location": f"/api/v1/documents/{document.id}", "ETag": service.entity_tag(document)}
     return JSONResponse(body, status_code=201 if created else 200, headers=headers)
 
 
@@ -190,7 +190,7 @@ async def get_document(
 ) -> DocumentOut:
     """A document's metadata (audited). 404 when deleted or of another desk."""
     document = await service.read_metadata(session, actor=actor, document_id=document_id)
-    response.headers["ETag"] = f'"{document.sha256}"'
+    response.headers["ETag"] = service.entity_tag(document)
     return DocumentOut.model_validate(document)
 
 
@@ -259,7 +259,7 @@ async def download_document(
     """
     async with sessionmaker() as session:
         document, _ = await service.get(session, actor=actor, document_id=document_id, action="download")
-        etag = f'"{document.sha256}"'
+        etag = service.entity_tag(document)
         not_modified = if_none_match is not None and none_match_fails(if_none_match, etag)
         byte_range = None
         if not not_modified and (if_range is None or if_range.strip() == etag):
@@ -298,9 +298,12 @@ async def delete_document(
     body: DocumentDelete,
     session: SessionDep,
     actor: Annotated[Actor, Depends(owners.require_action("delete"))],
+    if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Soft-delete a document with a reason (supervisors and administrators who may write its
     owner; 403 otherwise). Its bytes are purged after ``DOCUMENTS_RETENTION_DAYS`` by
-    ``diaspora-desk purge-documents``. 404 across desks."""
-    await service.soft_delete(session, actor=actor, document_id=document_id, reason=body.reason)
+    ``diaspora-desk purge-documents``. 404 across desks. ``If-Match`` (optional): the document's
+    ETag as read; 412 ``precondition-failed`` (with ``current_etag``) when it is not the current
+    one, and nothing is deleted; without it the delete is unconditional."""
+    await service.soft_delete(session, actor=actor, document_id=document_id, reason=body.reason, if_match=if_match)
     return Response(status_code=204)

@@ -31,6 +31,7 @@ from app.cases import timeline
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound
+from app.core.http import check_if_match
 from app.documents import owners
 from app.documents.content import strip_metadata, with_extension
 from app.documents.models import Document
@@ -233,9 +234,21 @@ def owner_documents_query(owner: owners.Owner) -> Select[Any]:
     )
 
 
-async def soft_delete(session: AsyncSession, *, actor: Actor, document_id: uuid.UUID, reason: str) -> Document:
-    """Mark a document deleted (supervisors and administrators); its bytes stay until purge."""
+def entity_tag(document: Document) -> str:
+    """The document's strong ETag: the SHA-256 of its stored bytes, quoted (RFC 9110 §8.8.3)."""
+    return f'"{document.sha256}"'
+
+
+async def soft_delete(
+    session: AsyncSession, *, actor: Actor, document_id: uuid.UUID, reason: str, if_match: str | None = None
+) -> Document:
+    """Mark a document deleted (supervisors and administrators); its bytes stay until purge.
+
+    ``if_match`` (optional): the ETag of the document as the caller read it (:func:`entity_tag`);
+    another one raises ``PreconditionFailed`` (412, with ``current_etag``) and nothing is deleted.
+    """
     document, owner = await get(session, actor=actor, document_id=document_id, action="delete")
+    check_if_match(if_match, entity_tag(document))
     document.deleted_at = utcnow()
     document.deleted_by = actor.user_id
     document.delete_reason = reason

@@ -44,6 +44,7 @@ async def test_admin_adds_a_holiday(client, make_staff, desk_ids, sessionmaker) 
         "day": "2027-03-10",
         "name": "Aïd al-Fitr",
         "observed_from": None,
+        "etag": response.headers["etag"],
         "appointments_booked": [],
     }
     assert response.headers["location"] == f"{_url(desk_ids['CASA-BASE'])}/2027-03-10"
@@ -337,3 +338,44 @@ async def test_the_holidays_listed_by_default_are_those_of_the_desk_s_current_ye
     assert response.status_code == 200, response.text
     assert response.json()["year"] == 2028
     assert [h["day"] for h in response.json()["items"]] == ["2028-01-01"]
+
+
+async def test_a_holiday_has_an_etag_and_a_delete_with_it_removes_it(
+    client, make_staff, desk_ids, sessionmaker
+) -> None:
+    admin = await make_staff("admin", [])
+    added = await client.post(
+        _url(desk_ids["CASA-BASE"]), json={"day": "2027-03-10", "name": "Aïd"}, headers=admin.headers
+    )
+    read = await client.get(f"{_url(desk_ids['CASA-BASE'])}/2027-03-10", headers=admin.headers)
+    assert (read.status_code, read.json()["name"]) == (200, "Aïd")
+    assert read.headers["etag"] == added.headers["etag"] == read.json()["etag"]
+    response = await client.delete(
+        f"{_url(desk_ids['CASA-BASE'])}/2027-03-10", headers={**admin.headers, "If-Match": read.headers["etag"]}
+    )
+    assert response.status_code == 204, response.text
+    assert await _holidays(sessionmaker) == []
+
+
+async def test_a_holiday_delete_with_the_etag_of_a_holiday_replaced_since_is_412(
+    client, make_staff, desk_ids, sessionmaker
+) -> None:
+    admin = await make_staff("admin", [])
+    url = _url(desk_ids["CASA-BASE"])
+    await client.post(url, json={"day": "2027-03-10", "name": "Aïd"}, headers=admin.headers)
+    listed = await client.get(url, params={"year": 2027}, headers=admin.headers)
+    seen = listed.json()["items"][0]["etag"]
+    # another administrator replaces it meanwhile
+    assert (await client.delete(f"{url}/2027-03-10", headers=admin.headers)).status_code == 204
+    await client.post(url, json={"day": "2027-03-10", "name": "Aïd al-Fitr"}, headers=admin.headers)
+    response = await client.delete(f"{url}/2027-03-10", headers={**admin.headers, "If-Match": seen})
+    assert response.status_code == 412, response.text
+    assert response.json()["type"] == "/problems/precondition-failed"
+    assert await _holidays(sessionmaker) == [("2027-03-10", "Aïd al-Fitr", None)]
+    assert await _audit_count(sessionmaker, "desk_holiday.delete") == 1
+
+
+async def test_a_holiday_unknown_to_a_read_is_404(client, make_staff, desk_ids) -> None:
+    admin = await make_staff("admin", [])
+    response = await client.get(f"{_url(desk_ids['CASA-BASE'])}/2027-03-11", headers=admin.headers)
+    assert (response.status_code, response.json()["type"]) == (404, "/problems/not-found")

@@ -214,3 +214,28 @@ async def test_gc_removes_stale_spool_files_only(storage, run_cli):
 
     assert "removed spool file upload-stale.part" in output
     assert sorted(p.name for p in storage.spool_dir.iterdir()) == ["upload-fresh.part"]
+
+
+async def test_a_delete_with_a_stale_if_match_is_412_and_keeps_the_document(
+    client, agent, supervisor, document, storage, sessionmaker
+):
+    headers = {**supervisor.headers, "If-Match": '"' + "0" * 64 + '"'}
+    response = await delete(client, headers, document["id"])
+    assert response.status_code == 412, response.text
+    assert response.json()["current_etag"] == f'"{document["sha256"]}"'
+    assert (await client.get(f"/api/v1/documents/{document['id']}", headers=agent.headers)).status_code == 200
+    content = await client.get(f"/api/v1/documents/{document['id']}/content", headers=agent.headers)
+    assert (content.status_code, content.content) == (200, PASSPORT.read_bytes())
+    assert (await leftovers(storage))["objects"] == [PDF_KEY]
+    async with sessionmaker() as session:
+        deletions = (await session.execute(select(AuditEvent).where(AuditEvent.action == "document.delete"))).all()
+    assert deletions == []
+
+
+@pytest.mark.parametrize("tag", ["read", "*"])
+async def test_a_delete_with_the_current_if_match_deletes(client, agent, supervisor, document, tag):
+    read = await client.get(f"/api/v1/documents/{document['id']}", headers=agent.headers)
+    headers = {**supervisor.headers, "If-Match": read.headers["etag"] if tag == "read" else "*"}
+    response = await delete(client, headers, document["id"])
+    assert response.status_code == 204, response.text
+    assert (await client.get(f"/api/v1/documents/{document['id']}", headers=agent.headers)).status_code == 404
