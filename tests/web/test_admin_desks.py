@@ -129,6 +129,32 @@ async def test_an_administrator_adds_and_removes_a_desks_holidays(page: Page, se
     assert _holidays(server, admin, year) == []
 
 
+async def test_a_holiday_replaced_since_the_list_was_drawn_is_not_removed(page: Page, server: LiveServer) -> None:
+    admin = server.make_agent("admin")
+    year = dt.date.today().year + 1
+    day = dt.date(year, 4, 7) + dt.timedelta(days=dt.date(year, 4, 7).weekday() == 6)  # a Sunday would move
+    url = f"/api/v1/desks/{desk_id(server, admin, 'DKR-MOB')}/holidays"
+    with server.api(admin) as http:
+        assert http.post(url, json={"day": day.isoformat(), "name": "Tabaski"}).status_code == 201
+    await sign_in(page, server, admin)
+    await _open_desk(page)
+    await page.locator("#holiday-year").fill(str(year))
+    await page.get_by_role("button", name="Afficher l'année").click()
+    await expect(page.locator("#holiday-list li")).to_contain_text("Tabaski")
+    # another administrator replaces it meanwhile (another name, the same day)
+    with server.api(admin) as http:
+        assert http.delete(f"{url}/{day}").status_code == 204
+        assert http.post(url, json={"day": day.isoformat(), "name": "Tabaski (Aïd el-Kébir)"}).status_code == 201
+
+    await page.locator("#holiday-list").get_by_role("button", name="Retirer : Tabaski").click()
+    await expect(page.locator("#holidays-msg")).to_have_text(
+        "Ce jour férié a été modifié entre-temps : la liste vient d'être relue, rien n'a été retiré. "
+        "Vérifiez-le et retirez-le à nouveau s'il le faut."
+    )
+    await expect(page.locator("#holiday-list li")).to_contain_text("Tabaski (Aïd el-Kébir)")
+    assert _holidays(server, admin, year) == [(day.isoformat(), "Tabaski (Aïd el-Kébir)")]
+
+
 async def test_an_agent_is_not_offered_the_desks_administration(page: Page, server: LiveServer) -> None:
     admin = server.make_agent("admin")
     agent = server.make_agent("agent", desks=["CASA-BASE", "DKR-MOB"])

@@ -1,7 +1,8 @@
 // Desks (administrators): the list, and for one desk its opening hours (per ISO weekday, any
 // number of time ranges, in the desk's local time) sent with the If-Match of the desk as read
 // when its form opened (412: read again, the hours typed kept), and its holidays of a year
-// (listed, added with an Idempotency-Key, removed). The rules (ranges in order, no overlap, a
+// (listed, added with an Idempotency-Key, removed with the If-Match of the holiday as listed: one
+// replaced meanwhile is not removed, the list read again and that said). The rules (ranges in order, no overlap, a
 // holiday already there) are the API's: its refusals are said next to the form.
 import { api, keyFor, sent } from "./api.js";
 import { busy, el, focusOn, say } from "./dom.js";
@@ -109,7 +110,12 @@ async function drawHolidays(desk, year, list, box) {
     const remove = el("button", t("holiday_remove"), { type: "button", class: "secondary", "aria-label": `${t("holiday_remove")} : ${h.name}` });
     remove.addEventListener("click", () => busy(remove, async () => {
       try {
-        const gone = await api("DELETE", `/api/v1/desks/${desk.id}/holidays/${h.day}`);
+        const gone = await api("DELETE", `/api/v1/desks/${desk.id}/holidays/${h.day}`, { headers: { "If-Match": h.etag } });
+        if (gone.status === 412) {
+          await drawHolidays(desk, year, list, box);
+          say(box, t("holiday_changed"), "warning");
+          return focusOn(box);
+        }
         if (!gone.ok && gone.status !== 404) return refuse(box, gone);
         await drawHolidays(desk, year, list, box);
         say(box, t("holiday_removed"), "ok");
