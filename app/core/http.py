@@ -39,9 +39,9 @@ def require_if_match(if_match: str | None, version: int) -> None:
 
     Raises ``PreconditionRequired`` (428, RFC 6585 §3) when the header is missing or is ``*``,
     and ``PreconditionFailed`` (412) when none of its ETags is current (:func:`check_if_match`:
-    the *strong* comparison of RFC 9110 §13.1.1; a malformed field matches nothing). ``*`` (RFC 9110: "any current representation") would let a
-    client overwrite what it never read: the lost update the header is required against (RFC 6585
-    §3), so it is answered as a missing header.
+    the *strong* comparison of RFC 9110 §13.1.1; a malformed field matches nothing). ``*`` (RFC
+    9110: "any current representation") would let a client overwrite what it never read: the lost
+    update the header is required against (RFC 6585 §3), so it is answered as a missing header.
     """
     if not if_match or not if_match.strip():
         raise PreconditionRequired(
