@@ -42,6 +42,7 @@ from app.cases import service as cases
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
+from app.core.i18n import date_fr, moment_fr
 from app.desks.models import Desk
 from app.registrants.models import Registrant
 
@@ -100,8 +101,8 @@ async def check_person_free(
         raise RegistrantDoubleBooked(
             f"The person already has appointment {clash.id} from {clash.starts_at.isoformat()} "
             f"to {clash.ends_at.isoformat()} (UTC).",
-            detail_fr=f"La personne a déjà le rendez-vous {clash.id} de {clash.starts_at.isoformat()} "
-            f"à {clash.ends_at.isoformat()} (UTC).",
+            detail_fr=f"La personne a déjà un rendez-vous à ce moment-là : du {moment_fr(clash.starts_at)} "
+            f"au {moment_fr(clash.ends_at)}.",
             conflicting_appointment_id=str(clash.id),
         )
 
@@ -180,15 +181,15 @@ async def check_slot(
     if holidays:
         raise DeskClosedForHoliday(
             f"{desk.code} is closed on {day.isoformat()} ({holidays[0].name}).",
-            detail_fr=f"Le guichet {desk.code} est fermé le {day.isoformat()} ({holidays[0].name}).",
+            detail_fr=f"Le guichet est fermé le {date_fr(day)} ({holidays[0].name}).",
             day=day.isoformat(),
         )
     if not calendars.within_opening_hours(desk, starts_at, ends_at):
         spans = [calendars.span_text(a, b) for a, b in calendars.opening_spans(desk, day)]
         raise OutsideOpeningHours(
             f"{desk.code} opening hours on {day.isoformat()} ({desk.time_zone}): {spans or 'closed'}.",
-            detail_fr=f"Heures d'ouverture de {desk.code} le {day.isoformat()} ({desk.time_zone}) : "
-            f"{spans or 'fermé'}.",
+            detail_fr=f"Heures d'ouverture du guichet le {date_fr(day)} (heure du guichet) : "
+            f"{', '.join(f'{a} – {b}' for a, b in spans) or 'fermé'}.",
             opening_hours=spans,
         )
     clash = await _overlap(session, Appointment.agent_id == agent_id, starts_at, ends_at, ignore)
@@ -196,7 +197,7 @@ async def check_slot(
         raise AgentDoubleBooked(
             f"The agent already has appointment {clash.id} from {clash.starts_at.isoformat()} "
             f"to {clash.ends_at.isoformat()} (UTC).",
-            detail_fr=f"L'agent a déjà le rendez-vous {clash.id} de {clash.starts_at.isoformat()} "
-            f"à {clash.ends_at.isoformat()} (UTC).",
+            detail_fr=f"L'agent a déjà un rendez-vous à ce moment-là : du {moment_fr(clash.starts_at)} "
+            f"au {moment_fr(clash.ends_at)}.",
             conflicting_appointment_id=str(clash.id),
         )

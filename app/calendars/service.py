@@ -27,6 +27,7 @@ from app.calendars.rules import FIRST_DAY, LAST_DAY, SundayRule, observed_day
 from app.core.context import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import check_if_match
+from app.core.i18n import date_fr
 from app.desks.models import Desk
 
 WEEKEND = frozenset({5, 6})  # date.weekday(): Saturday, Sunday
@@ -46,12 +47,13 @@ def local_date(desk: Desk, moment: dt.datetime) -> dt.date:
 
 
 _SPAN = f"{FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}"
+_SPAN_FR = f"du {date_fr(FIRST_DAY)} au {date_fr(LAST_DAY)}"
 
 
 def _out_of_range(loc: list[str], en: str, fr: str) -> ValidationFailed:
     return ValidationFailed(
         f"{en} {_SPAN}.",
-        detail_fr=f"{fr} {_SPAN}.",
+        detail_fr=f"{fr} {_SPAN_FR}.",
         errors=[{"loc": loc, "type": "date_range", "msg": f"must be a local date of the desk within {_SPAN}"}],
     )
 
@@ -196,7 +198,7 @@ async def add_holiday(
     if existing is not None:
         raise HolidayExists(
             f"{closed.isoformat()} is already a holiday at {desk.code} ({existing.name}).",
-            detail_fr=f"Le {closed.isoformat()} est déjà férié au guichet {desk.code} ({existing.name}).",
+            detail_fr=f"Le {date_fr(closed)} est déjà un jour férié de ce guichet ({existing.name}).",
             day=closed.isoformat(),
         )
     holiday = DeskHoliday(desk_id=desk.id, day=closed, name=name, observed_from=day if closed != day else None)
@@ -234,7 +236,7 @@ async def get_holiday(session: AsyncSession, *, desk: Desk, day: dt.date, for_up
     if holiday is None:
         raise NotFound(
             f"{day.isoformat()} is not a holiday at {desk.code}.",
-            detail_fr=f"Le {day.isoformat()} n'est pas férié au guichet {desk.code}.",
+            detail_fr=f"Le {date_fr(day)} n'est pas un jour férié de ce guichet.",
         )
     return holiday
 

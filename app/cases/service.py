@@ -37,6 +37,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound
 from app.core.http import require_if_match
+from app.core.i18n import date_fr
 from app.desks.models import Desk
 from app.desks.service import require_open
 from app.notifications import events as notify
@@ -233,7 +234,8 @@ async def update(
         if new_due < case.opened_on:
             raise DueDateBeforeCreation(
                 f"The due date {new_due} is before the case was opened ({case.opened_on}).",
-                detail_fr=f"L'échéance {new_due} précède l'ouverture du dossier ({case.opened_on}).",
+                detail_fr=f"L'échéance ({date_fr(new_due)}) précède l'ouverture du dossier "
+                f"({date_fr(case.opened_on)}).",
                 opened_on=case.opened_on.isoformat(),
             )
     before = {f: getattr(case, f) for f in (*_EDITABLE, "due_date")}

@@ -6,7 +6,10 @@ into tags ordered by their quality value.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from babel import negotiate_locale
+from babel.dates import format_date
 
 SUPPORTED = ("fr", "en")
 
@@ -45,3 +48,17 @@ def negotiate(header: str | None, default: str = "fr") -> str:
                 return base
         return default
     return choice.split("_")[0]
+
+
+def date_fr(day: dt.date) -> str:
+    """``day`` as French prose writes it: ``8 décembre 2026``, ``1er décembre 2026`` (Babel's long
+    format, with the ordinal French uses for the first of the month)."""
+    words = format_date(day, format="long", locale="fr")
+    return f"1er{words[1:]}" if day.day == 1 else words
+
+
+def moment_fr(moment: dt.datetime) -> str:
+    """An instant as French prose writes it, in UTC: ``8 décembre 2026 à 10:30 UTC`` (a naive
+    datetime is taken as UTC already)."""
+    utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment
+    return f"{date_fr(utc.date())} à {utc:%H:%M} UTC"

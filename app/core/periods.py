@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.core.errors import ValidationFailed
+from app.core.i18n import date_fr, moment_fr
 
 
 class InvalidPeriod(ValidationFailed):
@@ -29,9 +30,14 @@ def check_order(
         return
     first, last = names
     en = f"The period ends ({last}={end.isoformat()}) before it starts ({first}={start.isoformat()})."
-    fr = f"La période se termine ({last}={end.isoformat()}) avant de commencer ({first}={start.isoformat()})."
+    fr = f"La période se termine ({_in_words(end)}) avant de commencer ({_in_words(start)})."
     errors = [{"loc": ["query", name], "msg": en, "type": "period_reversed"} for name in names]
     raise InvalidPeriod(en, detail_fr=fr, errors=errors)
+
+
+def _in_words(bound: dt.date | dt.datetime) -> str:
+    """A bound as French prose writes it: ``1er décembre 2026``, with ``à 10:00 UTC`` for an instant."""
+    return moment_fr(bound) if isinstance(bound, dt.datetime) else date_fr(bound)
 
 
 def day_after(day: dt.date) -> dt.date | None:

@@ -22,6 +22,7 @@ from app.calendars.service import local_date
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.i18n import date_fr
 from app.desks.models import Desk
 from app.privacy.errors import LegalHoldInForce
 from app.privacy.models import LegalHold
@@ -68,8 +69,8 @@ async def place(
         raise ValidationFailed(
             f"The last day of the hold (until) cannot be before today at the desk ({today.isoformat()}, "
             f"{desk.time_zone}).",
-            detail_fr=f"Le dernier jour de la conservation (until) ne peut pas être avant aujourd'hui au guichet "
-            f"({today.isoformat()}, {desk.time_zone}).",
+            detail_fr=f"Le dernier jour de la conservation ne peut pas être avant aujourd'hui au guichet "
+            f"({date_fr(today)}).",
             field="until",
             errors=[{"loc": ["body", "until"], "msg": "Date in the past.", "type": "date_in_past"}],
         )
@@ -158,7 +159,7 @@ def refuse(hold: LegalHold) -> LegalHoldInForce:
         f"The file is under a legal hold ({hold.reason}) set by {hold.set_by_label}"
         + (f" until {until}." if until else " until released."),
         detail_fr=f"Le dossier est sous conservation légale ({hold.reason}), posée par {hold.set_by_label}"
-        + (f" jusqu'au {until}." if until else " jusqu'à sa levée."),
+        + (f" jusqu'au {date_fr(hold.until)}." if hold.until else " jusqu'à sa levée."),
         legal_hold={
             "id": str(hold.id),
             "registrant_id": str(hold.registrant_id),

@@ -25,6 +25,7 @@ from app.calendars.service import local_date
 from app.core.context import Actor
 from app.core.db import after_commit, utcnow
 from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.i18n import date_fr
 from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.documents.storage import Storage
@@ -86,8 +87,8 @@ async def create(
         raise ValidationFailed(
             f"The day the request was received (received_on) cannot be after today at the desk "
             f"({today.isoformat()}, {desk.time_zone}).",
-            detail_fr=f"Le jour de réception de la demande (received_on) ne peut pas être après aujourd'hui "
-            f"au guichet ({today.isoformat()}, {desk.time_zone}).",
+            detail_fr=f"Le jour de réception de la demande ne peut pas être après aujourd'hui au guichet "
+            f"({date_fr(today)}).",
             field="received_on",
             errors=[{"loc": ["body", "received_on"], "msg": "Date in the future.", "type": "date_in_future"}],
         )

@@ -47,6 +47,13 @@ WriterActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "adm
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
+# The search box and the city filter in words (a French message never names a query parameter).
+_NOTHING_TO_SEARCH_FR = {
+    "q": "La recherche ne contient ni lettre ni chiffre : tapez un nom, un numéro ou un téléphone.",
+    "city": "La ville recherchée ne contient ni lettre ni chiffre.",
+}
+
+
 @router.post(
     "",
     status_code=201,
@@ -136,14 +143,14 @@ async def list_registrants(
     if age_min is not None and age_max is not None and age_min > age_max:
         raise ValidationFailed(
             "age_min must not be above age_max.",
-            detail_fr="age_min ne peut pas dépasser age_max.",
+            detail_fr="L'âge minimum ne peut pas dépasser l'âge maximum.",
             errors=[{"loc": ["query", "age_min"], "type": "age_range", "msg": "age_min is above age_max"}],
         )
     q = q if q is None or q.strip() else None  # a search box left blank searches nothing
     if blank := repository.unsearchable(q=q, city=city):
         raise ValidationFailed(
             f"Nothing to search by in {', '.join(blank)}.",
-            detail_fr=f"Rien à rechercher dans {', '.join(blank)}.",
+            detail_fr=" ".join(_NOTHING_TO_SEARCH_FR[name] for name in blank),
             errors=[
                 {
                     "loc": ["query", name],

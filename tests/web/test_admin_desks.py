@@ -117,7 +117,7 @@ async def test_an_administrator_adds_and_removes_a_desks_holidays(page: Page, se
     await form.get_by_label("Nom du jour férié").fill("Doublon")
     await form.get_by_role("button", name="Ajouter le jour férié").click()
     await expect(form.locator(".msg")).to_have_text(
-        f"Le {year}-04-03 est déjà férié au guichet DKR-MOB (Fête de l'Indépendance)."
+        f"Le 3 avril {year} est déjà un jour férié de ce guichet (Fête de l'Indépendance)."
     )
     assert _holidays(server, admin, year) == [(f"{year}-04-03", "Fête de l'Indépendance")]
 
