@@ -29,6 +29,7 @@ from app.appointments.errors import (
     AgentNotAtDesk,
     AppointmentEndsBeforeStart,
     AppointmentInPast,
+    BeyondBookingHorizon,
     CaseAtOtherDesk,
     DeskClosedForHoliday,
     OutsideOpeningHours,
@@ -150,6 +151,30 @@ async def agent_at_desk(session: AsyncSession, *, desk: Desk, agent_id: uuid.UUI
     return agent
 
 
+def last_bookable_day(desk: Desk, *, horizon_days: int) -> dt.date:
+    """The last local date of ``desk`` an appointment may fall on: its today plus ``horizon_days``."""
+    return calendars.local_date(desk, utcnow()) + dt.timedelta(days=horizon_days)
+
+
+def require_within_horizon(desk: Desk, day: dt.date, *, horizon_days: int, loc: list[str]) -> None:
+    """``BeyondBookingHorizon`` (422, ``last_bookable_day``, the error at ``loc``) when the local
+    date ``day`` is after :func:`last_bookable_day`: appointments are taken within the horizon."""
+    last = last_bookable_day(desk, horizon_days=horizon_days)
+    if day <= last:
+        return
+    en = (
+        f"Appointments are taken at most {horizon_days} days ahead, until {last.isoformat()}: "
+        f"{day.isoformat()} is too far."
+    )
+    raise BeyondBookingHorizon(
+        en,
+        detail_fr=f"Les rendez-vous se prennent au plus {horizon_days} jours à l'avance, jusqu'au {date_fr(last)} : "
+        f"le {date_fr(day)} est trop loin.",
+        last_bookable_day=last.isoformat(),
+        errors=[{"loc": loc, "msg": en, "type": "beyond_booking_horizon"}],
+    )
+
+
 async def check_slot(
     session: AsyncSession,
     *,
@@ -157,10 +182,12 @@ async def check_slot(
     agent_id: uuid.UUID,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
+    horizon_days: int,
     ignore: uuid.UUID | None = None,
 ) -> None:
     """Time rules in order: both on a local date of the desk in 2000–2100 (422 ``date_range``, the
-    field named), end after start, future, holiday, opening hours; then the overlap.
+    field named), end after start, future, within ``horizon_days`` of the desk's today (422
+    ``beyond-booking-horizon``), holiday, opening hours; then the overlap.
 
     Opening hours are the desk's open intervals on the UTC timeline
     (:func:`app.calendars.service.within_opening_hours`), the very intervals free slots are cut
@@ -177,6 +204,7 @@ async def check_slot(
             "An appointment cannot start in the past.", detail_fr="Un rendez-vous ne peut pas commencer dans le passé."
         )
     day = calendars.local_date(desk, starts_at)
+    require_within_horizon(desk, day, horizon_days=horizon_days, loc=["body", "starts_at"])
     holidays = await calendars.list_holidays(session, desk=desk, start=day, end=day)
     if holidays:
         raise DeskClosedForHoliday(

@@ -26,6 +26,11 @@ class AppointmentEndsBeforeStart(ValidationFailed):
     title_fr, title_en = "Le rendez-vous finit avant de commencer", "The appointment ends before it starts"
 
 
+class BeyondBookingHorizon(ValidationFailed):
+    slug = "beyond-booking-horizon"
+    title_fr, title_en = "Date trop lointaine pour un rendez-vous", "Beyond the booking horizon"
+
+
 class AppointmentInPast(ValidationFailed):
     slug = "appointment-in-past"
     title_fr, title_en = "Rendez-vous dans le passé", "Appointment in the past"

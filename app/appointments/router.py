@@ -24,7 +24,7 @@ from app.calendars import service as calendars
 from app.core.conflicts import with_current
 from app.core.context import Actor
 from app.core.dates import DateText
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
@@ -64,19 +64,22 @@ def to_out(appointment: Appointment, desk: Desk) -> AppointmentOut:
 
 @router.post("", status_code=201, response_model=AppointmentOut)
 async def create_appointment(
-    body: AppointmentCreate, session: SessionDep, actor: StaffActor, idem: IdempotencyDep
+    body: AppointmentCreate, session: SessionDep, settings: SettingsDep, actor: StaffActor, idem: IdempotencyDep
 ) -> Response:
     """Book an appointment. Times need an offset (naive → 422) and are stored in UTC.
 
     Problems: 404 desk, ``unknown-registrant``; 409 ``case-not-open``, ``case-read-only``;
     422 ``unknown-case``, ``case-at-other-desk``,
     ``agent-not-at-desk``, ``appointment-ends-before-start``, ``appointment-in-past``,
+    ``beyond-booking-horizon`` (after ``APPOINTMENT_BOOKING_HORIZON_DAYS`` from the desk's today),
     ``desk-holiday``, ``outside-opening-hours``; 409 ``agent-double-booked``, ``registrant-double-booked``.
     Accepts ``Idempotency-Key``.
     """
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
-    appointment, desk = await service.create(session, actor=actor, **body.model_dump())
+    appointment, desk = await service.create(
+        session, actor=actor, horizon_days=settings.appointment_booking_horizon_days, **body.model_dump()
+    )
     headers = {"ETag": etag_of(appointment.version), "Location": f"/api/v1/appointments/{appointment.id}"}
     return await idem.respond(201, to_out(appointment, desk).model_dump(mode="json"), headers)
 
@@ -113,6 +116,7 @@ async def list_appointments(
 @router.get("/free-slots", response_model=FreeSlotsOut)
 async def free_slots(
     session: SessionDep,
+    settings: SettingsDep,
     actor: StaffActor,
     desk_id: uuid.UUID,
     start: Annotated[DateText, Query(description="First local date of the desk.")],
@@ -130,7 +134,13 @@ async def free_slots(
     agent = agent_id or actor.user_id
     assert agent is not None
     found = await slots.free_slots(
-        session, desk=desk, agent_id=agent, start=start, days=days, duration=dt.timedelta(minutes=duration_minutes)
+        session,
+        desk=desk,
+        agent_id=agent,
+        start=start,
+        days=days,
+        duration=dt.timedelta(minutes=duration_minutes),
+        horizon_days=settings.appointment_booking_horizon_days,
     )
     return FreeSlotsOut(
         desk_id=desk.id,
@@ -172,6 +182,7 @@ async def reschedule_appointment(
     appointment_id: uuid.UUID,
     body: AppointmentReschedule,
     session: SessionDep,
+    settings: SettingsDep,
     actor: StaffActor,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
@@ -192,6 +203,7 @@ async def reschedule_appointment(
             ends_at=body.ends_at,
             agent_id=body.agent_id,
             purpose="" if cleared else body.purpose,  # "" clears it, None keeps it
+            horizon_days=settings.appointment_booking_horizon_days,
         )
     except PreconditionFailed as stale:
 

@@ -85,9 +85,11 @@ async def create(
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     purpose: str | None,
+    horizon_days: int,
     id: uuid.UUID | None = None,
 ) -> tuple[Appointment, Desk]:
-    """Book an appointment (aware ``starts_at``/``ends_at``, any offset; stored in UTC). Audited.
+    """Book an appointment (aware ``starts_at``/``ends_at``, any offset; stored in UTC), on a local
+    date at most ``horizon_days`` after the desk's today (422 ``beyond-booking-horizon``). Audited.
 
     ``id``: a client-generated id (offline booking); 409 ``id-taken`` when it is in use; 409
     ``desk-inactive`` when the desk is closed."""
@@ -99,7 +101,9 @@ async def create(
     await checks.lock_person(session, registrant_id=subject.registrant_id)
     await checks.lock_agent(session, desk=desk, agent_id=agent_id)
     starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
-    await checks.check_slot(session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at)
+    await checks.check_slot(
+        session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at, horizon_days=horizon_days
+    )
     await checks.check_person_free(session, registrant_id=subject.registrant_id, starts_at=starts_at, ends_at=ends_at)
     appointment = Appointment(
         id=await client_ids.new_id(session, Appointment, id, location="/api/v1/appointments/{id}", actor=actor),
@@ -181,8 +185,10 @@ async def reschedule(
     ends_at: dt.datetime,
     agent_id: uuid.UUID | None,
     purpose: str | None,
+    horizon_days: int,
 ) -> tuple[Appointment, Desk]:
-    """Move a booked appointment (``If-Match`` required: 428/412), checked like a new booking;
+    """Move a booked appointment (``If-Match`` required: 428/412), checked like a new booking
+    (``horizon_days``: how far ahead from the desk's today);
     ``RegistrantErased`` (409) when the person's file was anonymised (cancel it instead)."""
     appointment, desk = await get(session, actor=actor, appointment_id=appointment_id)
     await closed.hold_open(session, appointment.registrant_id)
@@ -201,7 +207,13 @@ async def reschedule(
     await checks.lock_agent(session, desk=desk, agent_id=agent_id)
     starts_at, ends_at = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
     await checks.check_slot(
-        session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at, ignore=appointment.id
+        session,
+        desk=desk,
+        agent_id=agent_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        horizon_days=horizon_days,
+        ignore=appointment.id,
     )
     await checks.check_person_free(
         session, registrant_id=appointment.registrant_id, starts_at=starts_at, ends_at=ends_at, ignore=appointment.id

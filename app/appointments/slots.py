@@ -65,15 +65,19 @@ async def free_slots(
     start: dt.date,
     days: int,
     duration: dt.timedelta,
+    horizon_days: int,
 ) -> list[DaySlots]:
     """The free slots of ``agent_id`` at ``desk`` on the local days ``start`` .. ``start + days - 1``.
 
     Raises ``ValidationFailed`` (422 ``date_range``) when a day asked is outside the dates an
     appointment may fall on (:data:`app.calendars.rules.FIRST_DAY` .. ``LAST_DAY``), and
     ``AgentNotAtDesk`` (422) when the agent is not an active member of the desk (checked without
-    locking: nothing is written).
+    locking: nothing is written), ``BeyondBookingHorizon`` (422) when ``start`` is more than
+    ``horizon_days`` after the desk's today; the days after that offer no slot.
     """
     calendars.require_calendar_days(start, days, loc=["query", "start"], days_loc=["query", "days"])
+    checks.require_within_horizon(desk, start, horizon_days=horizon_days, loc=["query", "start"])
+    last_day = checks.last_bookable_day(desk, horizon_days=horizon_days)
     await checks.agent_at_desk(session, desk=desk, agent_id=agent_id)
     end = start + dt.timedelta(days=days - 1)
     holidays = {h.day: h.name for h in await calendars.list_holidays(session, desk=desk, start=start, end=end)}
@@ -93,7 +97,7 @@ async def free_slots(
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
         out = DaySlots(day=day, holiday=holidays.get(day), opening_hours=calendars.opening_spans(desk, day))
-        if out.holiday is None:
+        if out.holiday is None and day <= last_day:
             out.slots = [
                 s
                 for s in _candidates(desk, day, duration)

@@ -75,6 +75,11 @@ class InvalidAssignee(ValidationFailed):
     title_fr, title_en = "Personne assignée invalide", "Invalid assignee"
 
 
+class DueDateTooFar(ValidationFailed):
+    slug = "due-date-too-far"
+    title_fr, title_en = "Échéance trop lointaine", "Due date too far ahead"
+
+
 class DueDateBeforeCreation(ValidationFailed):
     slug = "due-date-before-creation"
     title_fr, title_en = "Échéance antérieure à l'ouverture du dossier", "Due date before the case was opened"

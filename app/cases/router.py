@@ -31,7 +31,7 @@ from app.cases.timeline import events_query
 from app.core.conflicts import with_current
 from app.core.context import Actor
 from app.core.dates import InstantText
-from app.core.deps import SessionDep
+from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
@@ -138,6 +138,7 @@ async def update_case(
     case_id: uuid.UUID,
     body: CaseUpdate,
     session: SessionDep,
+    settings: SettingsDep,
     actor: CaseWorker,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
@@ -145,10 +146,18 @@ async def update_case(
     """Edit details or the due date (with ``due_date_reason``; supervisors and administrators
     only: 403 ``due-date-supervisor-only`` for an agent's new date). ``If-Match`` required (428/412,
     the 412 with the case as it is now in ``current`` and ``current_etag``);
-    422 ``due-date-before-creation``; 409 ``case-read-only``/``case-not-open``."""
+    422 ``due-date-before-creation``, ``due-date-too-far`` (more than ``CASE_DUE_DATE_HORIZON_DAYS``
+    after the desk's today); 409 ``case-read-only``/``case-not-open``."""
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None or k == "language"}
     try:
-        case = await service.update(session, actor=actor, case_id=case_id, if_match=if_match, changes=changes)
+        case = await service.update(
+            session,
+            actor=actor,
+            case_id=case_id,
+            if_match=if_match,
+            changes=changes,
+            due_date_horizon_days=settings.case_due_date_horizon_days,
+        )
     except PreconditionFailed as stale:
 
         async def render() -> tuple[dict[str, Any], str]:

@@ -26,6 +26,7 @@ from app.cases.errors import (
     CaseReadOnly,
     DueDateBeforeCreation,
     DueDateSupervisorOnly,
+    DueDateTooFar,
     InvalidAssignee,
     UnknownRegistrant,
 )
@@ -208,15 +209,23 @@ async def read(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, actio
 
 
 async def update(
-    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, if_match: str | None, changes: dict[str, Any]
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    if_match: str | None,
+    changes: dict[str, Any],
+    due_date_horizon_days: int,
 ) -> Case:
-    """Edit a case's details; a new ``due_date`` needs ``due_date_reason`` (the schema checks it).
+    """Edit a case's details; a new ``due_date`` needs ``due_date_reason`` (the schema checks it)
+    and falls at most ``due_date_horizon_days`` after the desk's today.
 
     Only supervisors and administrators move the due date (they watch the overdue cases): an agent
     sending another date gets ``DueDateSupervisorOnly`` (403); the same date is no move and passes.
     Raises ``CaseReadOnly`` (409) for a transferred case, ``CaseNotOpen`` (409) for a due-date
     change on a closed case, ``RegistrantErased`` (409) when the person's file was anonymised (its
-    cases are only closed now: :mod:`app.cases.transitions`), ``DueDateBeforeCreation`` (422), and
+    cases are only closed now: :mod:`app.cases.transitions`), ``DueDateBeforeCreation`` and
+    ``DueDateTooFar`` (422), and
     the ``If-Match`` problems.
     """
     case = await get_visible(session, actor=actor, case_id=case_id, for_update=True, for_write=True)
@@ -238,6 +247,8 @@ async def update(
                 f"({date_fr(case.opened_on)}).",
                 opened_on=case.opened_on.isoformat(),
             )
+        if new_due != case.due_date:
+            await _require_due_date_within(session, case=case, due=new_due, horizon_days=due_date_horizon_days)
     before = {f: getattr(case, f) for f in (*_EDITABLE, "due_date")}
     for field, value in changes.items():
         setattr(case, field, sorted(set(value)) if field == "vulnerability_flags" else value)
@@ -272,6 +283,22 @@ async def update(
         subject_id=case.registrant_id,
     )
     return case
+
+
+async def _require_due_date_within(session: AsyncSession, *, case: Case, due: dt.date, horizon_days: int) -> None:
+    desk = (await session.execute(select(Desk).where(Desk.id == case.desk_id))).scalar_one()
+    last = local_date(desk, utcnow()) + dt.timedelta(days=horizon_days)
+    if due <= last:
+        return
+    en = f"The due date {due} is too far ahead: at most {horizon_days} days from today ({last} at the latest)."
+    raise DueDateTooFar(
+        en,
+        detail_fr=f"L'échéance ({date_fr(due)}) est trop lointaine : au plus {horizon_days} jours à partir "
+        f"d'aujourd'hui, soit le {date_fr(last)} au plus tard.",
+        last_allowed_day=last.isoformat(),
+        field="due_date",
+        errors=[{"loc": ["body", "due_date"], "msg": en, "type": "due_date_too_far"}],
+    )
 
 
 async def assign(

@@ -176,6 +176,11 @@ class Settings(BaseSettings):
     self_service_token_ttl_seconds: int = Field(default=86_400, ge=300, le=30 * 86_400)
     self_service_link_code_ttl_seconds: int = Field(default=7 * 86_400, ge=300, le=30 * 86_400)
     self_service_link_max_failures: int = Field(default=5, ge=1, le=50)
+    # How far ahead an appointment is taken (staff and self-service), from the desk's today: a day
+    # further is refused (a year typed wrong), and free-slot searches stop there.
+    appointment_booking_horizon_days: int = Field(default=365, ge=1, le=36_600)
+    # How far ahead a supervisor may set a case's due date by hand, from the desk's today.
+    case_due_date_horizon_days: int = Field(default=365, ge=1, le=36_600)
     self_service_slot_minutes: int = Field(default=30, ge=5, le=240)
     self_service_booking_lead_minutes: int = Field(default=120, ge=0, le=7 * 1440)
     self_service_service_types: list[str] = [

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.appointments import checks
 from app.appointments import service as appointments
 from app.appointments.errors import AgentDoubleBooked
 from app.appointments.models import BLOCKING_STATUSES, Appointment
@@ -119,7 +120,9 @@ async def free_slots(
     (booking one would be 409 ``registrant-double-booked``); none at a closed desk.
 
     Raises ``ValidationFailed`` (422) for ``days`` out of range, or ``date_range`` when a day asked
-    is outside the dates an appointment may fall on (2000-01-01 .. 2100-12-31, as for staff).
+    is outside the dates an appointment may fall on (2000-01-01 .. 2100-12-31, as for staff), and
+    ``BeyondBookingHorizon`` (422) when ``start`` is past the booking horizon; days after it offer
+    nothing.
     """
     if not 1 <= days <= MAX_DAYS:
         raise ValidationFailed(
@@ -129,6 +132,9 @@ async def free_slots(
         )
     calendars.require_calendar_days(start, days, loc=["query", "from"], days_loc=["query", "days"])
     desk = await _desk(session, desk_id)
+    horizon = settings.appointment_booking_horizon_days
+    checks.require_within_horizon(desk, start, horizon_days=horizon, loc=["query", "from"])
+    last = checks.last_bookable_day(desk, horizon_days=horizon)
     if not desk.is_active:  # a closed desk takes no appointment: nothing to offer
         return desk, []
     end_day = start + dt.timedelta(days=days - 1)
@@ -143,7 +149,7 @@ async def free_slots(
     slots: list[SlotOut] = []
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
-        if day in holidays:
+        if day in holidays or day > last:
             continue
         for s, e in _grid(desk, day, settings.self_service_slot_minutes):
             mine = any(a < e and b > s for a, b in own)
@@ -227,6 +233,7 @@ async def book(
                 starts_at=start,
                 ends_at=end,
                 purpose=purpose,
+                horizon_days=settings.appointment_booking_horizon_days,
             )
         except AgentDoubleBooked:
             # A concurrent booking took this agent meanwhile (refused before anything was
@@ -271,6 +278,7 @@ async def reschedule(
                 ends_at=end,
                 agent_id=agent_id,
                 purpose=None,
+                horizon_days=settings.appointment_booking_horizon_days,
             )
         except AgentDoubleBooked:
             continue

@@ -13,6 +13,12 @@ from tests.appointments.conftest import book
 URL = "/api/v1/appointments/free-slots"
 
 
+@pytest.fixture(autouse=True)
+def _horizon_to_the_calendar_s_end(app) -> None:  # type: ignore[no-untyped-def]
+    """These tests reach the calendar's last day: the booking horizon is set that far."""
+    app.state.settings.appointment_booking_horizon_days = 36_600
+
+
 @pytest.fixture
 async def abidjan(client, make_staff, sessionmaker) -> ClockDesk:  # type: ignore[no-untyped-def]
     """UTC+00 all year."""

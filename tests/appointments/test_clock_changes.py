@@ -27,6 +27,12 @@ DESKS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _horizon_past_the_clock_changes(app) -> None:  # type: ignore[no-untyped-def]
+    """The clock changes tested fall up to 2028: the booking horizon is set past them."""
+    app.state.settings.appointment_booking_horizon_days = 3_650
+
+
 @pytest.fixture
 def clock_desk(client, make_staff, sessionmaker):  # type: ignore[no-untyped-def]
     """``await clock_desk("Europe/Paris")`` → a :class:`ClockDesk` open 00:00–23:59 every day."""

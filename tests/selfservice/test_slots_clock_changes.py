@@ -19,6 +19,12 @@ DESKS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _horizon_to_the_calendar_s_end(app) -> None:  # type: ignore[no-untyped-def]
+    """These tests reach the calendar's last day: the booking horizon is set that far."""
+    app.state.settings.appointment_booking_horizon_days = 36_600
+
+
 @pytest.fixture
 def person_at(client, make_staff, sessionmaker, register, sign_in, link):  # type: ignore[no-untyped-def]
     """``await person_at("Europe/Paris")`` → a person linked to a desk in that zone, open all day."""

@@ -14,6 +14,12 @@ from tests.web.helpers import open_file, register_via_api, sign_in
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
+def _day_words(day: dt.date) -> str:
+    """A day as the client writes it in French ("5 mars 2026"), Intl's medium style."""
+    months = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
 async def test_supervisor_assigns_updates_a_referral_and_moves_the_due_date(page: Page, server: LiveServer) -> None:
     supervisor = server.make_agent("supervisor")
     agent = server.make_agent()
@@ -65,7 +71,11 @@ async def test_supervisor_assigns_updates_a_referral_and_moves_the_due_date(page
     await due.get_by_role("button", name="Changer l'échéance").click()
     await expect(page.locator("#case-msg")).to_have_text("Échéance changée.")
     await expect(view.locator("dd").nth(2)).to_contain_text(str(later.day))
-    await expect(page.locator(".timeline")).to_contain_text("a changé l'échéance")
+    # from which date to which, with the reason given
+    before = dt.date.fromisoformat(case["due_date"])
+    await expect(page.locator(".timeline")).to_contain_text(
+        f"a changé l'échéance du {_day_words(before)} au {_day_words(later)} (motif : Pièces attendues du consulat)"
+    )
 
     status = view.get_by_label("Nouveau statut de l'orientation (Caritas Rabat)")
     options = await status.locator("option").all_inner_texts()

@@ -2,7 +2,7 @@
 // receiving desk the workflow asks for), notes, referrals, and a readable timeline in desk time.
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
-import { addWords, code, CODES, colon, i18n, t } from "./i18n.js";
+import { addWords, code, CODES, colon, dayText, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
 import { deskTime, staffOf, state } from "./state.js";
 import { showTab } from "./tabs.js";
@@ -88,6 +88,7 @@ export function eventText(e, deskId) {
   if (e.kind === "note_added" && d.confidential) key = "ev_note_confidential";
   // the receiving desk's due date kept from the sending case (a transfer), not changed by hand here
   if (e.kind === "due_date_changed" && d.kept_from) { key = "ev_due_date_kept"; vars.number = d.kept_from; }
+  if (e.kind === "due_date_changed") { vars.from = dayText(d.from); vars.to = dayText(d.to); }
   if (e.kind === "case_updated" && d.changes) { key = "ev_case_updated_fields"; vars.fields = caseUpdatedText(d.changes); }
   if (!t(key) || t(key) === key) key = "ev_other";
   const extra = [];
