@@ -36,6 +36,19 @@ function deskBoxes(desks, held) {
 
 const chosenDesks = (form) => new FormData(form).getAll("desk").map(String);
 
+// An agent or a supervisor works at their desks: with none ticked, the form says so while it is
+// filled in (saving stays possible: the desks may be given later).
+function deskWarning(form) {
+  const note = el("p", t("staff_desk_needed"), { class: "note", role: "status" });
+  const check = () => {
+    const data = new FormData(form);
+    note.hidden = !["agent", "supervisor"].includes(String(data.get("role"))) || data.getAll("desk").length > 0;
+  };
+  form.addEventListener("change", check);
+  check();
+  return note;
+}
+
 function newAccountForm(desks, reload) {
   const form = el("form", null, { id: "staff-form-new", class: "admin-form" });
   const box = messageBox();
@@ -46,6 +59,7 @@ function newAccountForm(desks, reload) {
     ...field("staff-password-new", "password", t("staff_password"), { type: "password", required: true, autocomplete: "new-password" }),
     deskBoxes(desks, []),
   );
+  form.append(deskWarning(form));
   const submit = el("button", t("staff_create"), { type: "submit" });
   form.append(box, submit);
   form.addEventListener("submit", (event) => {
@@ -78,6 +92,7 @@ function editForm(read, desks, opener, reload, choice = null) {
   const form = el("form", null, { id: `staff-form-${u.id}`, class: "admin-form" });
   const box = messageBox();
   form.append(...roleSelect(`staff-role-${u.id}`, choice ? choice.role : u.role), deskBoxes(desks, choice ? choice.desk_codes : u.desk_codes));
+  form.append(deskWarning(form));
   const submit = el("button", t("staff_save"), { type: "submit" });
   form.append(box, submit, " ", cancelButton(opener));
   form.addEventListener("submit", (event) => {

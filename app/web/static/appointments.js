@@ -74,6 +74,7 @@ export async function loadDay(done = "", tone = "ok") {
   const form = $("#day-form");
   const data = new FormData(form);
   const desk = state.desks.find((d) => d.code === data.get("desk"));
+  if (!state.desks.length) return say(box, t("no_desk"), "warning");
   if (!desk || !data.get("day")) return undefined;
   try {
     const day = data.get("day");
@@ -132,6 +133,7 @@ export async function loadWeek(done = "") {
   const form = $("#week-form");
   const data = new FormData(form);
   const desk = state.desks.find((d) => d.code === data.get("desk"));
+  if (!state.desks.length) return say(box, t("no_desk"), "warning");
   if (!desk || !data.get("start")) return undefined;
   const days = Array.from({ length: 7 }, (_, i) => addDays(String(data.get("start")), i));
   try {

@@ -4,6 +4,7 @@
 export const LABELS = {
   fr: {
     logout: "Se déconnecter", login: "Connexion", email: "E-mail", password: "Mot de passe", signin: "Se connecter",
+    no_desk: "Votre compte n'est rattaché à aucun guichet : demandez à un administrateur.",
     tab_search: "Rechercher", tab_register: "Nouvelle personne", tab_cases: "Files de dossiers", search: "Chercher",
     search_q: "Nom, téléphone, n° de document ou d'enregistrement", more: "Afficher la suite", filters: "Affiner",
     search_q_hint: "Un téléphone par ses 6 derniers chiffres au moins",
@@ -30,6 +31,7 @@ export const LABELS = {
     age_min: "Âge minimum", age_max: "Âge maximum",
   },
   en: {
+    no_desk: "Your account belongs to no desk: ask an administrator.",
     logout: "Log out", login: "Log in", email: "E-mail", password: "Password", signin: "Log in", tab_search: "Search",
     tab_register: "New person", tab_cases: "Case queues", search: "Search",
     search_q: "Name, phone, document or registration number", more: "Show more", filters: "Narrow down", any: "Any",

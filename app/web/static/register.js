@@ -6,6 +6,7 @@ import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { birthDate, code, t } from "./i18n.js";
 import { openPerson } from "./person.js";
 import { areaName, fillRegions, loadAreas } from "./areas.js";
+import { state } from "./state.js";
 import { onTab } from "./tabs.js";
 import { addIdentity, addRegistrationFields, identityProblem, phoneDoubtLines, phoneText } from "./identity_fields.js";
 
@@ -102,6 +103,7 @@ function clearRegistration() {
 async function register(button, confirm) {
   const form = $("#register-form");
   const box = $("#register-msg");
+  if (!state.desks.length) return say(box, t("no_desk"), "warning");
   const body = registrationBody(form);
   const key = keyFor("registration", body);
   try {

@@ -54,11 +54,25 @@ function expired() {
   showLogin(t("expired"));
 }
 
-function fillDesks() {
+// `known`: the desk list is the server's answer (not the empty one drawn before it arrives). An
+// account that belongs to no desk can do nothing at one: each desk list says so, and whom to ask.
+function fillDesks(known = true) {
+  const none = known && !state.desks.length;
   for (const select of $$(".desk-options")) {
     const options = state.desks.map((d) => el("option", `${d.name} (${d.city})`, { value: d.code }));
     if (select.dataset.any) options.unshift(el("option", t("any"), { value: "" }));
     select.replaceChildren(...options);
+    const note = document.getElementById(`${select.id}-none`);
+    // a list that cannot be filled is no browser's "select an item" popup: the note says why
+    if (none && select.required) { select.required = false; select.dataset.required = "1"; }
+    if (!none && select.dataset.required) { select.required = true; delete select.dataset.required; }
+    if (none && !note) {
+      select.after(el("p", t("no_desk"), { id: `${select.id}-none`, class: "note", "data-t": "no_desk" }));
+      select.setAttribute("aria-describedby", `${select.id}-none`);
+    } else if (!none && note) {
+      note.remove();
+      select.removeAttribute("aria-describedby");
+    }
   }
 }
 
@@ -67,7 +81,7 @@ function open(me, desks, resumed, ready = true) {
   state.me = me;
   $("#who").textContent = me.email;
   for (const b of $$("[data-roles]")) b.hidden = !b.dataset.roles.split(" ").includes(me.role);
-  if (!resumed) { state.desks = desks; fillDesks(); }
+  if (!resumed) { state.desks = desks; fillDesks(ready); }
   $("#login-view").hidden = true;
   $("#desk-view").hidden = false;
   $("#logout").hidden = false;
