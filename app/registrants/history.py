@@ -1,6 +1,7 @@
 """``GET /api/v1/registrants/{registrant_id}/history``: what was done to a person's file, by whom
 and when, from the audit trail (creation, rectifications field by field, consents given or
-withdrawn). Reads (actions ending in ``read``, and :data:`READS`) are not listed; reading the
+withdrawn), each correction with the reason given for it (kept with the correction rows,
+:mod:`app.privacy.rectification`). Reads (actions ending in ``read``, and :data:`READS`) are not listed; reading the
 history is audited.
 
 The values of a creation or correction are kept out of the hash-chained event, in its erasable
@@ -25,7 +26,9 @@ from app.audit.models import AuditEvent
 from app.auth.deps import CurrentActor
 from app.core.deps import SessionDep
 from app.core.routing import api_router
-from app.registrants import service
+from app.privacy import rectification
+from app.privacy.models import RegistrantCorrection
+from app.registrants import prepare, service
 
 router = api_router(prefix="/api/v1/registrants", tags=["registrants"])
 
@@ -53,9 +56,30 @@ class HistoryEntryOut(BaseModel):
     changes: list[FieldChange] = Field(default_factory=list)
     purpose: str | None = None
     granted: bool | None = None
+    reason: str | None = Field(default=None, description="The reason given with a correction, if any.")
 
 
-def _entry(event: AuditEvent, values: dict[str, Any]) -> HistoryEntryOut:
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _reason(event: AuditEvent, corrections: list[RegistrantCorrection]) -> str | None:
+    """The reason kept with the corrections this update wrote (same transaction: the same fields,
+    by the same person, just before the event); ``None`` when none was given or the file was erased."""
+    details = event.details or {}
+    if event.action != "registrant.update" or not details.get("reason_given"):
+        return None
+    fields = set(details.get("corrections") or ())
+    written = [
+        c
+        for c in corrections
+        if c.field in fields and c.corrected_by_label == event.actor_label
+        and _aware(c.corrected_at) <= _aware(event.occurred_at)
+    ]  # fmt: skip
+    return max(written, key=lambda c: (_aware(c.corrected_at), c.id)).reason if written else None
+
+
+def _entry(event: AuditEvent, values: dict[str, Any], corrections: list[RegistrantCorrection]) -> HistoryEntryOut:
     details = event.details or {}
     changes = details.get("changes") or {}
     reference = details.get("personal")
@@ -70,6 +94,7 @@ def _entry(event: AuditEvent, values: dict[str, Any]) -> HistoryEntryOut:
         changes=[FieldChange(field=k, before=v.get("before"), after=v.get("after")) for k, v in changes.items()],
         purpose=details.get("purpose"),
         granted=details.get("granted"),
+        reason=_reason(event, corrections),
     )
 
 
@@ -98,7 +123,12 @@ async def registrant_history(
     )
     events = list(rows.scalars())
     values = await payloads.resolve(session, [e.details["personal"] for e in events if "personal" in (e.details or {})])
-    entries = [_entry(e, values) for e in events]
+    corrections = [c for c in await rectification.rows_of(session, registrant_id=registrant.id) if c.reason]
+    entries = [_entry(e, values, corrections) for e in events]
+    if not actor.reads_sensitive:  # a reason given with a restricted field's correction may speak of it
+        for entry, event in zip(entries, events, strict=True):
+            if set((event.details or {}).get("corrections") or ()) & set(prepare.SENSITIVE):
+                entry.reason = None
     await audit.record(
         session,
         actor=actor,

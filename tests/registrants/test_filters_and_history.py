@@ -128,3 +128,27 @@ async def test_the_history_lists_no_read_of_the_file(casa_agent, create, client)
     assert preview.status_code == 200, preview.text
     response = await client.get(f"{URL}/{record['id']}/history", headers=casa_agent.headers)
     assert [h["action"] for h in response.json()] == ["registrant.create"]
+
+
+async def test_history_shows_the_reason_given_for_a_correction(casa_agent, create, client) -> None:
+    created = await create(casa_agent, person(host_city="Casablanca"))
+    assert created.status_code == 201, created.text
+    record = created.json()
+    corrected = await client.patch(
+        f"{URL}/{record['id']}",
+        json={"host_city": "Rabat", "reason": "La personne a présenté son bail"},
+        headers={**casa_agent.headers, "If-Match": created.headers["etag"]},
+    )
+    assert corrected.status_code == 200, corrected.text
+    plain = await client.patch(
+        f"{URL}/{record['id']}",
+        json={"host_city": "Fès"},
+        headers={**casa_agent.headers, "If-Match": corrected.headers["etag"]},
+    )
+    assert plain.status_code == 200, plain.text
+    history = (await client.get(f"{URL}/{record['id']}/history", headers=casa_agent.headers)).json()
+    assert [(h["action"], h["reason"]) for h in history] == [
+        ("registrant.update", None),
+        ("registrant.update", "La personne a présenté son bail"),
+        ("registrant.create", None),
+    ]

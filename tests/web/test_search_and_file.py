@@ -65,7 +65,9 @@ async def test_file_shows_arabic_name_consents_history_and_the_fields_a_move_nee
     with server.api(agent) as http:
         etag = http.get(f"/api/v1/registrants/{person['id']}").headers["etag"]
         moved = http.patch(
-            f"/api/v1/registrants/{person['id']}", json={"host_city": "Rabat"}, headers={"If-Match": etag}
+            f"/api/v1/registrants/{person['id']}",
+            json={"host_city": "Rabat", "reason": "La personne a déménagé"},
+            headers={"If-Match": etag},
         )
         assert moved.status_code == 200, moved.text
         consent = {"granted": True, "channel": "in_person", "notice_version": "2026-01", "language": "wo"}
@@ -89,6 +91,7 @@ async def test_file_shows_arabic_name_consents_history_and_the_fields_a_move_nee
     await expect(history.locator("> ol > li")).to_have_count(3)  # reads of the file are not listed
     await expect(history.locator("> ol > li").nth(1)).to_contain_text("a modifié la fiche")
     await expect(history.locator("> ol > li").nth(1)).to_contain_text("Ville de résidence : « Casablanca » → « Rabat »")
+    await expect(history.locator("> ol > li").nth(1)).to_contain_text("Motif de la correction : La personne a déménagé")
     await expect(history.locator("> ol > li").first).to_contain_text(
         "a enregistré un consentement : transfert vers un autre guichet (accordé)"
     )

@@ -68,6 +68,7 @@ export async function historySection(person) {
       }
       li.append(ul);
     }
+    if (e.reason) li.append(el("p", `${t("h_reason")}${colon()}${e.reason}`));
     ol.append(li);
   }
   s.append(ol);
