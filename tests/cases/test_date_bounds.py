@@ -36,8 +36,9 @@ async def test_a_due_date_outside_the_calendar_is_refused(
 
 
 async def test_the_last_day_of_the_calendar_is_a_due_date(
-    client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant
+    client: httpx.AsyncClient, app, agent: Staff, supervisor: Staff, make_registrant
 ) -> None:
+    app.state.settings.case_due_date_horizon_days = 36_600  # the calendar's edge, not the horizon, is tested
     case = await open_case(client, agent, await make_registrant())
     response = await client.patch(
         f"/api/v1/cases/{case['id']}",
