@@ -42,6 +42,7 @@ from app.core.i18n import date_fr
 from app.desks.models import Desk
 from app.desks.service import require_open
 from app.notifications import events as notify
+from app.privacy import service as privacy
 from app.registrants import closed
 from app.registrants.errors import merged_into
 from app.registrants.models import Registrant
@@ -140,6 +141,8 @@ async def create(
     ``service_type`` (code), ``channel``, ``priority``,
     ``vulnerability_flags``, ``description``, ``language``, ``interpreter_used``.
     Raises ``UnknownRegistrant`` (404), ``RegistrantErased`` (409: an anonymised file),
+    ``ConsentRequired`` (409: the person refused or withdrew ``service_delivery``, being served
+    at the desk, and has not given it again),
     ``UnknownServiceType``/``ServiceTypeRetired`` (422), ``DeskInactive`` (409: the registrant's
     desk is closed).
     """
@@ -148,6 +151,14 @@ async def create(
     desk = (await session.execute(select(Desk).where(Desk.id == registrant.desk_id))).scalar_one()
     require_open(desk, field="registrant_id")
     now = now or utcnow()
+    await privacy.require_no_objection(
+        session,
+        registrant_id=registrant.id,
+        purpose="service_delivery",
+        at=now,
+        doing_en="no case can be opened for them",
+        doing_fr="aucun dossier ne peut lui être ouvert",
+    )
     opened_on = local_date(desk, now)
     case_id = await client_ids.new_id(session, Case, values.get("id"), location="/api/v1/cases/{id}", actor=actor)
     case = Case(

@@ -26,7 +26,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -183,6 +183,49 @@ async def require_consent(
         detail_fr=f"La personne n'a pas de consentement en vigueur pour : {labels_fr}{whom_fr}.",
         **extra,
     )
+
+
+async def require_no_objection(
+    session: AsyncSession, *, registrant_id: uuid.UUID, purpose: str, at: dt.datetime, doing_en: str, doing_fr: str
+) -> None:
+    """Refuse what ``purpose`` governs when the person's latest decision about it, recorded at or
+    before ``at``, is a refusal or a grant withdrawn (or expired) by then: ``ConsentRequired`` (409,
+    ``purpose``, ``refused`` or ``withdrawn_at``). No decision recorded passes: the purpose's
+    processing then rests on the person coming to the desk (files registered or imported before
+    the desk recorded this consent). ``doing_en``/``doing_fr``: what is refused, in words.
+    """
+    stmt = (
+        select(Consent)
+        .where(Consent.registrant_id == registrant_id, Consent.purpose == purpose, Consent.recorded_at <= at)
+        .order_by(Consent.recorded_at.desc(), Consent.id.desc())
+        .limit(1)
+    )
+    latest = (await session.execute(stmt)).scalar_one_or_none()
+    if latest is None or in_force(latest, at):
+        return
+    label_en, refused_fr, withdrawn_fr = _OBJECTED_TO[purpose]
+    if not latest.granted:
+        en, fr = f"The person refused {label_en}", f"La personne a refusé {refused_fr}"
+    else:
+        en = f"The person withdrew their consent {label_en}"
+        fr = f"La personne a retiré son consentement {withdrawn_fr}"
+    raise ConsentRequired(
+        f"{en}: {doing_en}. If they give it again, record it on their file.",
+        detail_fr=f"{fr} : {doing_fr}. Si elle le donne de nouveau, enregistrez-le dans sa fiche.",
+        purpose=purpose,
+        accepted_purposes=[purpose],
+        **({"refused": True} if latest.withdrawn_at is None else {"withdrawn_at": latest.withdrawn_at.isoformat()}),
+    )
+
+
+# A purpose objected to, in words: English; French after "a refusé", after "a retiré son consentement".
+_OBJECTED_TO: Final = {
+    "service_delivery": (
+        "to be served at the desk (reception, orientation and follow-up)",
+        "d'être servie au guichet (accueil, orientation et suivi)",
+        "à être servie au guichet (accueil, orientation et suivi)",
+    ),
+}
 
 
 @dataclass(frozen=True)
