@@ -12,7 +12,7 @@ import { openPerson, renderPerson } from "./person.js";
 import { historySection } from "./history.js";
 import { guardLeaving, leaveAllowed } from "./tabs.js";
 import { mergeWith } from "./merge.js";
-import { documentsFields, documentsFrom, documentsOf, identityProblem, phoneDoubtLines, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
+import { documentsFields, documentsFrom, documentsOf, identityProblem, likenessText, phoneDoubtLines, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
 
 const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "origin_region", "host_city", "status_category", "occupation",
   "name_arabic", "email", "nationality"];
@@ -98,10 +98,9 @@ function duplicates(form, box, candidates) {
   sayLines(box, [t("edit_duplicates")], "warning");
   const list = el("ul");
   for (const c of candidates) {
-    const reasons = (c.reasons || []).map(code).join(", ");
     const li = el("li");
     li.append(el("strong", `${c.given_names} ${c.family_name}`), " ", numberSpan(c.registration_number),
-      el("span", ` ${t("score")} ${code(c.strength)} (${Math.round(c.score * 100)} %) — ${reasons}`));
+      el("span", ` ${likenessText(c)}`));
     // the same person after all: their file, where the two can be compared and merged
     const open = el("button", t("same_person"), { type: "button", class: "secondary" });
     open.addEventListener("click", () => { if (leaveAllowed()) openPerson(c.id); });

@@ -173,3 +173,11 @@ export function documentsFrom(form, base) {
 export function documentsOf(record) {
   return (record.documents || []).map((d) => ({ doc_type: d.doc_type, number: d.number, issuing_country: d.issuing_country || null, ...(d.expires_on ? { expires_on: d.expires_on } : {}) }));
 }
+
+/** A duplicate candidate's likeness in words: "ressemblance possible (42 %) — même téléphone"; a
+ * probability under 1 % (a shared phone, names and birth dates unlike) reads "très faible", never "0 %". */
+export function likenessText(c) {
+  const pct = Math.round(c.score * 100);
+  const reasons = (c.reasons || []).map(code).join(", ");
+  return `${t("score")} ${code(c.strength)} (${pct >= 1 ? `${pct} %` : t("score_very_low")}) — ${reasons}`;
+}

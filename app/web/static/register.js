@@ -8,7 +8,7 @@ import { openPerson } from "./person.js";
 import { areaName, fillRegions, loadAreas } from "./areas.js";
 import { state } from "./state.js";
 import { onTab } from "./tabs.js";
-import { addIdentity, addRegistrationFields, identityProblem, phoneDoubtLines, phoneText } from "./identity_fields.js";
+import { addIdentity, addRegistrationFields, identityProblem, likenessText, phoneDoubtLines, phoneText } from "./identity_fields.js";
 
 function registrationBody(form) {
   const data = new FormData(form);
@@ -74,9 +74,8 @@ function showCandidates(candidates, body) {
   $("#compare").replaceChildren();
   $("#candidates").replaceChildren(...candidates.map((c) => {
     const li = el("li");
-    const reasons = (c.reasons || []).map(code).join(", ");
     li.append(el("strong", `${c.given_names} ${c.family_name}`), el("span", ` ${c.registration_number} `, { class: "mono" }),
-      el("span", `${t("score")} ${code(c.strength)} (${Math.round(c.score * 100)} %) — ${reasons}`));
+      el("span", likenessText(c)));
     // "through a merged file" ends the reasons: the values compared were that file's, named here
     if (c.through) li.append(el("span", ` ${c.through}`, { class: "mono" }));
     const button = el("button", t("compare"), { type: "button", class: "secondary" });
