@@ -228,14 +228,16 @@ async def transition_appointment(
     """Mark kept (from 60 minutes before the start, same local day), missed (once started) or cancel
     a booked appointment (``If-Match`` required).
 
+    The answer's ``person_notified`` says whether a message to the person was queued (their contact
+    consent allows it), so that staff say « la personne en sera prévenue » only then.
     409 ``appointment-transition-not-allowed`` (lists the allowed statuses), 409
     ``appointment-not-started`` (its detail gives the desk-local start, e.g. "à 10 h 00").
     Accepts ``Idempotency-Key``.
     """
     if (replayed := await idem.replay(actor)) is not None:
         return replayed
-    appointment, desk = await service.transition(
+    appointment, desk, told = await service.transition(
         session, actor=actor, appointment_id=appointment_id, if_match=if_match, status=body.status, reason=body.reason
     )
-    out = to_out(appointment, desk).model_dump(mode="json")
+    out = to_out(appointment, desk).model_copy(update={"person_notified": told}).model_dump(mode="json")
     return await idem.respond(200, out, {"ETag": etag_of(appointment.version)})

@@ -102,6 +102,10 @@ class AppointmentOut(BaseModel):
     status_reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    person_notified: bool | None = Field(
+        default=None,
+        description="In the answer to a status change only: whether a message to the person was queued.",
+    )
 
 
 class FreeSlotOut(BaseModel):

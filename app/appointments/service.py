@@ -247,8 +247,9 @@ async def transition(
     if_match: str | None,
     status: str,
     reason: str | None,
-) -> tuple[Appointment, Desk]:
-    """Change the status: ``booked`` → ``kept`` | ``missed`` | ``cancelled``.
+) -> tuple[Appointment, Desk, bool]:
+    """Change the status: ``booked`` → ``kept`` | ``missed`` | ``cancelled``; the third value says
+    whether a message to the person was queued (a cancellation, with their contact consent).
 
     ``kept`` (the person arrived) is accepted from ``EARLY_ARRIVAL`` (60 minutes) before the start,
     but never before midnight of the appointment's local day at the desk; ``missed`` only once the
@@ -282,8 +283,8 @@ async def transition(
         **_audited_changes(before, appointment),
     )
     await _case_event(session, actor=actor, appointment=appointment, kind=f"appointment_{status}")
-    await notify.appointment_changed(session, actor=actor, appointment=appointment, change=status)
-    return appointment, desk
+    told = await notify.appointment_changed(session, actor=actor, appointment=appointment, change=status)
+    return appointment, desk, told is not None and told.status != "skipped"
 
 
 # How early before its start an appointment may be marked kept (the person arrived early).

@@ -291,7 +291,7 @@ async def cancel(
     """Cancel the person's booked appointment (If-Match: 428/412; 409 unless booked). Audited
     ``appointment.cancelled``."""
     appointment = await own_appointment(session, registrant_id=registrant_id, appointment_id=appointment_id)
-    return await appointments.transition(
+    cancelled, desk, _ = await appointments.transition(
         session,
         actor=actor,
         appointment_id=appointment.id,
@@ -299,6 +299,7 @@ async def cancel(
         status="cancelled",
         reason="cancelled by the person (self-service)",
     )
+    return cancelled, desk
 
 
 async def list_own(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[PersonAppointmentOut]:

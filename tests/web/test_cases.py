@@ -124,7 +124,7 @@ async def test_transfer_to_the_other_desk_with_the_consent_shown(page: Page, ser
     await expect(move.get_by_label("Consentement au transfert")).to_contain_text("transfert vers un autre guichet")
     chosen = (await desks.locator("option:checked").inner_text()).strip()
     await move.get_by_role("button", name="Changer le statut").click()
-    await expect(page.locator("#case-msg")).to_have_text(f"Dossier transféré au guichet {chosen}.")  # where it went
+    await expect(page.locator("#case-msg")).to_have_text(f"Dossier transféré vers : {chosen}.")  # where it went
     await expect(page.locator(".timeline")).to_contain_text("a transféré le dossier au guichet DKR-MOB")
     await expect(page.locator("#move-form")).to_have_count(0)
     await assert_accessible(page)

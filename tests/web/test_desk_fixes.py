@@ -134,7 +134,7 @@ async def test_a_transfer_to_senegal_lists_the_transfer_to_senegal_consent(page:
     await move.get_by_label("Guichet de destination").select_option("DKR-MOB")
     await expect(move.get_by_label("Consentement au transfert")).to_contain_text("transfert vers le Sénégal")
     await move.get_by_role("button", name="Changer le statut").click()
-    await expect(page.locator("#case-msg")).to_contain_text("Dossier transféré au guichet")
+    await expect(page.locator("#case-msg")).to_contain_text("Dossier transféré vers : ")
     with server.api(agent) as http:
         assert http.get(f"/api/v1/cases/{case['id']}").json()["status"] == "transferred"
 

@@ -200,7 +200,9 @@ async def test_referred_status_leads_to_the_referral_form_and_a_consent_is_recor
     await page.get_by_role("button", name=case["case_number"]).click()
     move = page.locator("#move-form")
     await expect(move.get_by_label("Passer au statut").locator("option[value=referred]")).to_have_count(0)
-    await expect(page.locator("#refer-hint")).to_contain_text("« Adressé à un partenaire » est proposé")
+    await expect(page.locator("#refer-hint")).to_contain_text(
+        "Pour passer au statut « Adressé à un partenaire », enregistrez d'abord l'orientation vers un partenaire"
+    )
     await page.get_by_role("button", name="Orienter vers un partenaire").click()
     await expect(page.locator("#referral-partner")).to_be_focused()
     await page.locator("#referral-partner").select_option(label="Caritas Rabat")

@@ -143,7 +143,7 @@ async def test_failed_search_and_days_without_slots_say_why(page: Page, server: 
     yesterday = (dt.date.today() - dt.timedelta(days=2)).isoformat()
     await book.get_by_label("Jour").fill(yesterday)
     await book.get_by_role("button", name="Voir les créneaux libres").click()
-    await expect(book.locator("fieldset.slots")).to_contain_text("Cette date est passée")
+    await expect(book.locator("fieldset.slots")).to_contain_text("Aucun créneau libre : ce jour est déjà passé.")
     sunday = dt.date.today() + dt.timedelta(days=7 + (6 - dt.date.today().weekday()))
     await book.get_by_label("Jour").fill(sunday.isoformat())
     await book.get_by_role("button", name="Voir les créneaux libres").click()

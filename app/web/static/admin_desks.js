@@ -164,7 +164,7 @@ function holidays(desk) {
         year.value = r.body.day.slice(0, 4);
         await drawHolidays(desk, year.value, list, box);
         const booked = r.body.appointments_booked.length;
-        say(box, booked ? `${t("holiday_added")} ${t("holiday_booked", { count: booked })}` : t("holiday_added"), booked ? "warning" : "ok");
+        say(box, booked ? `${t("holiday_added")} ${t(booked === 1 ? "holiday_booked_one" : "holiday_booked", { count: booked })}` : t("holiday_added"), booked ? "warning" : "ok");
         return focusOn(box);
       } catch (error) {
         return failed(addBox, error);

@@ -4,9 +4,11 @@ import { confirmButton } from "./dom.js";
 import { colon, t } from "./i18n.js";
 import "./i18n_desk.js";
 
-/** The message for an appointment moved to `status` (kept, missed, cancelled). */
-export function appointmentDone(status) {
-  return t({ kept: "appt_kept", missed: "appt_missed", cancelled: "appt_cancelled" }[status] || "appointment_saved");
+/** The message for an appointment moved to `status` (kept, missed, cancelled); `notified`: the
+ * API queued a message to the person (`person_notified`), said only then. */
+export function appointmentDone(status, notified = false) {
+  const done = t({ kept: "appt_kept", missed: "appt_missed", cancelled: "appt_cancelled" }[status] || "appointment_saved");
+  return notified ? `${done} ${t("appt_person_told")}` : done;
 }
 
 /** A "Cancel the appointment" button that asks for confirmation, then runs `run()` (a promise);

@@ -65,7 +65,7 @@ async function act(a, status, box) {
     : current;
   if (r.status === 412 && r.body && r.body.current) return loadDay(changedWords(r.body.current), "warning");
   if (!r.ok) return sayLines(box, problemLines(r.body));
-  await loadDay(appointmentDone(status));
+  await loadDay(appointmentDone(status, r.body.person_notified));
   return undefined;
 }
 

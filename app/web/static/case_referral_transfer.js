@@ -75,7 +75,10 @@ export function referralShortcut(c, form) {
   const div = el("div", null, { id: "refer-shortcut" });
   const go = el("button", t("refer_action"), { type: "button", "aria-describedby": "refer-hint" });
   go.addEventListener("click", () => { form.scrollIntoView(); focusOn(form.querySelector("select")); });
-  div.append(el("p", t("refer_hint"), { id: "refer-hint", class: "msg info" }), go);
+  // a hint beside the move, not a message answering it: shown until a referral awaits its answer
+  const hint = el("p", null, { id: "refer-hint" });
+  hint.append(el("small", t("refer_hint")));
+  div.append(hint, go);
   return div;
 }
 

@@ -5,9 +5,9 @@ import { addWords } from "./i18n.js";
 
 export const FIX_LABELS = {
   fr: {
-    fix_pick: "Choisir…", cancel_appt: "Annuler le rendez-vous", confirm_cancel_q: "Annuler ce rendez-vous ({when}) ? La personne en sera prévenue.",
+    fix_pick: "Choisir…", cancel_appt: "Annuler le rendez-vous", confirm_cancel_q: "Annuler ce rendez-vous ({when}) ?",
     confirm_cancel_yes: "Oui, annuler le rendez-vous", confirm_cancel_no: "Non, le garder",
-    appt_cancelled: "Rendez-vous annulé.", appt_missed: "Absence enregistrée.",
+    appt_cancelled: "Rendez-vous annulé.", appt_person_told: "La personne en sera prévenue.", appt_missed: "Absence enregistrée.",
     appt_kept: "Arrivée enregistrée.",
     tab_partners: "Partenaires", partners_intro: "Organisations vers lesquelles les dossiers sont orientés.",
     partners_admin_only: "Seuls les administrateurs peuvent ajouter ou modifier un partenaire.",
@@ -23,7 +23,7 @@ export const FIX_LABELS = {
     referral_first: "Pour passer le dossier à « Adressé à un partenaire », enregistrez d'abord l'orientation dans la section « Orientations » ci-dessous, puis changez le statut.",
     go_referral: "Aller au formulaire d'orientation",
     refer_action: "Orienter vers un partenaire",
-    refer_hint: "Le statut « Adressé à un partenaire » est proposé une fois l'orientation enregistrée, tant qu'elle attend la réponse du partenaire.",
+    refer_hint: "Pour passer au statut « Adressé à un partenaire », enregistrez d'abord l'orientation vers un partenaire ; ce statut est proposé tant qu'elle attend sa réponse.",
     consent_add: "Enregistrer un consentement", consent_purpose: "Finalité", consent_answer: "Réponse de la personne",
     consent_given: "Accordé", consent_refused: "Refusé", consent_date: "Date du recueil",
     consent_partner: "Partenaire concerné", consent_saved: "Consentement enregistré.",
@@ -39,9 +39,9 @@ export const FIX_LABELS = {
     correction_reason_hint: "Pourquoi ces données changent (la personne a demandé la correction, pièce présentée…) : gardé avec chaque champ corrigé.",
   },
   en: {
-    fix_pick: "Choose…", cancel_appt: "Cancel the appointment", confirm_cancel_q: "Cancel this appointment ({when})? The person will be told.",
+    fix_pick: "Choose…", cancel_appt: "Cancel the appointment", confirm_cancel_q: "Cancel this appointment ({when})?",
     confirm_cancel_yes: "Yes, cancel the appointment", confirm_cancel_no: "No, keep it",
-    appt_cancelled: "Appointment cancelled.", appt_missed: "No-show recorded.",
+    appt_cancelled: "Appointment cancelled.", appt_person_told: "The person will be told.", appt_missed: "No-show recorded.",
     appt_kept: "Arrival recorded.",
     tab_partners: "Partners", partners_intro: "Organisations cases are referred to.",
     partners_admin_only: "Only administrators can add or edit a partner.",
@@ -57,7 +57,7 @@ export const FIX_LABELS = {
     referral_first: "To move the case to “Referred to a partner”, first record the referral in the “Referrals” section below, then change the status.",
     go_referral: "Go to the referral form",
     refer_action: "Refer to a partner",
-    refer_hint: "The status “Referred to a partner” is offered once the referral is recorded, while it awaits the partner's answer.",
+    refer_hint: "To move to “Referred to a partner”, first record the referral to a partner; the status is offered while it awaits the answer.",
     consent_add: "Record a consent", consent_purpose: "Purpose", consent_answer: "The person's answer",
     consent_given: "Given", consent_refused: "Refused", consent_date: "Date it was collected",
     consent_partner: "Partner concerned", consent_saved: "Consent recorded.",

@@ -55,7 +55,7 @@ export function renderPerson(extra = {}) {
   box.replaceChildren(
     title, el("p", p.registration_number, { class: "mono" }), edit, receiptButton(p, extra), identity,
     section("phones", p.phones.map((x) => `${phoneText(x)}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
-    section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`)),
+    section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`), t("none_on_file_f")),
     consentsSection(p, (m) => reopen(m)),
     caseRows(extra.cases || []),
     appointmentsSection(extra.appointments || []),
@@ -112,7 +112,7 @@ function appointmentsSection(list) {
           const r = current.ok ? await api("POST", `/api/v1/appointments/${a.id}/transitions`, { json: { status: "cancelled" }, headers: { "If-Match": current.etag } }) : current;
           if (r.status === 412 && r.body && r.body.current) return openPerson(state.person.record.id, changedWords(r.body.current), "warning");
           if (!r.ok) { sayLines(box, problemLines(r.body)); return focusOn(box); }
-          return reopen(appointmentDone("cancelled"));
+          return reopen(appointmentDone("cancelled", r.body.person_notified));
         } catch (error) {
           if (!(error instanceof SessionExpired)) say(box, error.message);
           return undefined;
