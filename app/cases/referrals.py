@@ -275,6 +275,8 @@ async def update(
     if not diff:
         return referral
     shows_a_change(case)
+    # The free text is what is known of the person: masked in the chain, kept in the erasable payload.
+    audited, personal = audit.separate(audit.diff(before, after), _FREE_TEXT)
     await session.flush()
     await add_event(
         session,
@@ -290,7 +292,9 @@ async def update(
         entity_type="referral",
         entity_id=referral.id,
         desk_id=case.desk_id,
-        details={"case_id": case.id, "changes": diff},
+        details={"case_id": case.id, "changes": audited},
+        personal={"changes": personal} if personal else None,
+        subject_id=case.registrant_id,
     )
     return referral
 

@@ -309,6 +309,7 @@ async def _resolve_row(
     row.registrant_id = registrant.id if registrant is not None else None
     row.resolved_at, row.resolved_by = utcnow(), actor.user_id
     await session.flush()
+    subject = row.registrant_id or data.registrant_id
     await audit.record(
         session,
         actor=actor,
@@ -322,8 +323,11 @@ async def _resolve_row(
             "registrant_id": str(row.registrant_id) if row.registrant_id else None,
             "candidate_chosen": str(data.registrant_id) if data.registrant_id else None,
             "update_fields": list(data.update_fields),
-            "note": data.note,
+            # The note may name the person: with a file involved, in its erasable payload.
+            **({"note_given": data.note is not None} if subject else {"note": data.note}),
         },
+        personal={"note": data.note} if subject and data.note else None,
+        subject_id=subject,
     )
     return RowResolutionOut(
         batch_id=batch.id,

@@ -28,8 +28,10 @@ The rules:
 
 Every step is audited in the same transaction: ``registrant.merge_preview`` (the preview reads
 both files), ``registrant.merge_propose``/``merge_reject``, ``registrant.merge`` (survivor, with
-the field diff and the records moved), ``registrant.merged`` (the merged file),
-``registrant.unmerge`` (both files).
+the field diff masked and the records moved), ``registrant.merged`` (the merged file),
+``registrant.unmerge`` (both files). The values of the diff, the merged file's registration number
+and the unmerge's note identify the person: they go to each event's erasable payload
+(``personal``, :func:`app.audit.service.record`), under the file the event is about.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from app.merges.errors import (
 )
 from app.merges.models import RegistrantMerge
 from app.merges.schemas import MERGEABLE, FieldConflict, FileRef, MergeCreate, MergeOut, MergePreview
+from app.privacy import rectification
 from app.privacy.errors import RegistrantErased
 from app.registrants import keys as match_keys
 from app.registrants import lock_order, prepare, repository
@@ -320,6 +323,8 @@ async def execute(
     }
     await session.flush()
     moved = moves.counts(planned)
+    changes = audit.diff(before_audit, prepare.snapshot(survivor), sensitive=prepare.SENSITIVE)
+    # The values identify the person: in each file's erasable payload, never in the chain.
     await audit.record(
         session,
         actor=actor,
@@ -330,11 +335,12 @@ async def execute(
         details={
             "merge_id": str(record.id),
             "merged_id": str(merged.id),
-            "merged_registration_number": merged.registration_number,
             "choices": record.choices,
-            "changes": audit.diff(before_audit, prepare.snapshot(survivor), sensitive=prepare.SENSITIVE),
+            "changes": rectification.masked(changes),
             "moved": moved,
         },
+        personal={"changes": changes},
+        subject_id=survivor.id,
     )
     await audit.record(
         session,
@@ -344,6 +350,8 @@ async def execute(
         entity_id=merged.id,
         desk_id=merged.desk_id,
         details={"merge_id": str(record.id), "survivor_id": str(survivor.id), "moved": moved},
+        personal={"registration_number": merged.registration_number},
+        subject_id=merged.id,
     )
 
 

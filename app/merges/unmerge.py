@@ -21,6 +21,7 @@ from app.merges import service as merges
 from app.merges.errors import MergeNotInForce, UnmergeRefused
 from app.merges.models import RegistrantMerge
 from app.merges.schemas import MERGEABLE
+from app.privacy import rectification
 from app.registrants import keys as match_keys
 from app.registrants import prepare
 from app.registrants.models import Registrant
@@ -72,8 +73,9 @@ async def unmerge(
     session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID, note: str | None = None
 ) -> RegistrantMerge:
     """Undo a merge: both files as they were before it (fields and records), audited
-    ``registrant.unmerge`` on both with ``note`` (why, optional; also appended to the record's
-    ``note``). Versions go on increasing (an ETag is never reused).
+    ``registrant.unmerge`` on both (the diff masked; its values and ``note``, why, optional, in
+    each file's erasable payload); ``note`` is also appended to the record's ``note``. Versions
+    go on increasing (an ETag is never reused).
 
     Raises ``MergeNotFound`` (404), ``MergeApprovalRequired`` (403: an agent at a desk requiring
     approval), ``MergeNotInForce`` (409: not merged, e.g. already unmerged) and ``UnmergeRefused``
@@ -125,6 +127,8 @@ async def unmerge(
         (survivor, audit.diff(before_audit, prepare.snapshot(survivor), sensitive=prepare.SENSITIVE)),
         (merged, {}),
     ):
+        # The values and the note (why: about the people) go to the file's erasable payload.
+        personal = {**({"changes": changes} if changes else {}), **({"note": note} if note else {})}
         await audit.record(
             session,
             actor=actor,
@@ -135,10 +139,12 @@ async def unmerge(
             details={
                 "merge_id": str(record.id),
                 "survivor_id": str(survivor.id),
-                "changes": changes,
+                "changes": rectification.masked(changes),
                 "moved": restored,
                 "followed": followers.counts(followed),
-                **({"note": note} if note else {}),
+                "note_given": note is not None,
             },
+            personal=personal or None,
+            subject_id=one.id,
         )
     return record

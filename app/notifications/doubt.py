@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,8 +45,17 @@ async def record_delivery(
         entity_type="notification",
         entity_id=message.id,
         desk_id=message.desk_id,
-        details={"status": status, "attempts": message.attempts, "reason": reason},
+        details={"status": status, "attempts": message.attempts, "reason": without_address(reason, message.recipient)},
     )
+
+
+def without_address(reason: str | None, recipient: str) -> str | None:
+    """``reason`` with the message's ``recipient`` (a phone number or an e-mail address, any case)
+    masked: a provider's refusal often quotes the address, which identifies the person and would
+    stay in the audit chain for ever."""
+    if not reason or not recipient:
+        return reason
+    return re.sub(re.escape(recipient), audit.MASK, reason, flags=re.IGNORECASE)
 
 
 async def hand_over(

@@ -220,7 +220,15 @@ async def resolve_in_doubt(
         entity_type="notification",
         entity_id=row.id,
         desk_id=row.desk_id,
-        details={"decision": decision, "note": note, "registrant_id": row.registrant_id},
+        details={
+            "decision": decision,
+            "registrant_id": row.registrant_id,
+            # Staff's words about the message and its recipient: with a file (which an erasure
+            # finds them through), in its erasable payload; the message's reason keeps them too.
+            **({"note_given": note is not None} if row.registrant_id else {"note": note}),
+        },
+        personal={"note": note} if note and row.registrant_id else None,
+        subject_id=row.registrant_id,
     )
     await session.refresh(row)
     return row

@@ -58,8 +58,11 @@ from app.registrants.models import ERASED_NAME, Consent, IdentityDocument, Regis
 from app.reports.ages import AgeBands
 from app.selfservice.models import LinkCode, PersonAccount
 
-FREE_TEXT_EVENT_KEYS: Final = frozenset({"reason", "note", "text", "comment", "outcome", "outcome_note", "description"})
-"""Keys of a timeline event's details whose string values may hold what a person said."""
+FREE_TEXT_EVENT_KEYS: Final = frozenset(
+    {"reason", "note", "text", "comment", "outcome", "outcome_note", "description", "partner_reference"}
+)
+"""Keys of a timeline event's details whose string values may hold what a person said, at the
+top level or as a field of its ``changes`` (``{field: {"before": …, "after": …}}``)."""
 
 
 @dataclass
@@ -301,8 +304,16 @@ async def scrub_timeline(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -
     events = (await session.execute(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids)))).scalars().all()
     for event in events:
         details = event.details or {}
-        if any(isinstance(details.get(k), str) and details[k] for k in FREE_TEXT_EVENT_KEYS):
-            event.details = {k: (None if k in FREE_TEXT_EVENT_KEYS else v) for k, v in details.items()}
+        found = details.get("changes")
+        changes: dict[str, Any] = found if isinstance(found, dict) else {}
+        texts = FREE_TEXT_EVENT_KEYS & changes.keys()
+        if texts or any(isinstance(details.get(k), str) and details[k] for k in FREE_TEXT_EVENT_KEYS):
+            scrubbed = {k: (None if k in FREE_TEXT_EVENT_KEYS else v) for k, v in details.items()}
+            if texts:
+                scrubbed["changes"] = {
+                    k: ({"before": None, "after": None} if k in texts else v) for k, v in changes.items()
+                }
+            event.details = scrubbed
 
 
 async def _forget_flagged_rows(session: AsyncSession, rid: uuid.UUID, number: str, *, former: str | None) -> int:

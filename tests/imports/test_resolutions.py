@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from typer.testing import CliRunner
 
+from app.audit import payloads
 from app.audit.models import AuditEvent
 from app.cli import cli
 from app.registrants.models import Registrant
@@ -139,7 +140,12 @@ async def test_each_flagged_row_is_linked_created_or_discarded_once(
                 select(AuditEvent.details).where(AuditEvent.action == "import.row_resolve").order_by(AuditEvent.id)
             )
         ).scalars()
+        events = list(events)
         assert [(e["line"], e["resolution"]) for e in events] == [(4, "linked"), (5, "created"), (6, "discarded")]
+        # The link's note may speak of the person: in the erasable payload of their file, not the chain.
+        kept = await payloads.resolve(session, [events[0]["personal"]])
+    assert ("note" in events[0], events[0]["note_given"], events[0]["personal"]["registrant"]) == (False, True, awa)
+    assert kept[events[0]["personal"]["payload"]] == {"note": "même personne"}
 
 
 async def test_bad_resolutions_are_refused_and_change_nothing(

@@ -4,17 +4,20 @@ registration number, so that a screen can say which file was merged into which (
 file's own ``GET`` answers 301 to the survivor: its number cannot be read there any more).
 
 An unmerge says why, as an approval or a rejection does: its optional ``note`` is kept on the
-merge record and in both files' ``registrant.unmerge`` audit events.
+merge record and in both files' ``registrant.unmerge`` audit events (their erasable payloads).
 
 Before: the list filtered by status only (a desk's every merge, page after page, to find one
 file's), a record named the files by id alone, and an unmerge took no body (a note: 422)."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import payloads
 from app.audit.models import AuditEvent
 from tests.conftest import Staff
 from tests.merges.conftest import URL, Pair, awa, merge, register
@@ -54,7 +57,12 @@ async def test_an_unmerge_keeps_its_reason(
     assert undone.status_code == 200, undone.text
     assert undone.json()["note"] == f"Même date de naissance et même passeport.\n{why}"
     async with sessionmaker() as session:
-        notes = (
-            await session.execute(select(AuditEvent.details).where(AuditEvent.action == "registrant.unmerge"))
-        ).scalars()
-        assert [d.get("note") for d in notes] == [why, why]
+        details = list(
+            (
+                await session.execute(select(AuditEvent.details).where(AuditEvent.action == "registrant.unmerge"))
+            ).scalars()
+        )
+        kept = await payloads.resolve(session, [d["personal"] for d in details])
+    # The note is about the people: in each file's erasable payload, not in the chain.
+    assert [(d["note_given"], kept[d["personal"]["payload"]]["note"]) for d in details] == [(True, why), (True, why)]
+    assert [why in json.dumps(d, ensure_ascii=False) for d in details] == [False, False]

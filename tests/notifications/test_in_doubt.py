@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import payloads
 from app.audit.models import AuditEvent
 from app.core.config import Settings
 from app.core.context import SYSTEM_ACTOR
@@ -133,7 +134,11 @@ async def test_staff_see_the_messages_in_doubt_of_their_desk_and_decide(
         decided = (
             await session.execute(select(AuditEvent.details).where(AuditEvent.action == "notification.resolve"))
         ).scalar_one()
-    assert (decided["decision"], decided["note"]) == ("resend", "Awa says nothing came")
+        kept = await payloads.resolve(session, [decided["personal"]])
+    # The note speaks of the person: in the erasable payload of their file, not in the chain.
+    assert (decided["decision"], decided["note_given"], "note" in decided) == ("resend", True, False)
+    assert kept[decided["personal"]["payload"]] == {"note": "Awa says nothing came"}
+    assert decided["personal"]["registrant"] == str(person)
 
 
 @pytest.mark.parametrize("dies", ["after_writing", "before_writing"])
