@@ -19,7 +19,9 @@ GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of
   them; a candidate found through the file, ``through``, shows its new number), stored
   documents (rows, then their objects in the storage once committed, local or S3), replayable
   responses naming the person or their cases, their self-service accounts (their phone or e-mail
-  sign-in; link codes not yet used are revoked), and the personal values of their audit events
+  sign-in; link codes not yet used are revoked) with the sign-in codes sent to that phone or
+  e-mail (rows deleted, their messages' address and code forgotten), the address, content and
+  delivery reason of the person's messages, and the personal values of their audit events
   (:mod:`app.audit.payloads`; the events and the hash chain stay and still verify; the erasure's
   event lists the payloads it deleted).
 
@@ -56,7 +58,8 @@ from app.privacy import holds
 from app.privacy.models import Disclosure, RegistrantCorrection
 from app.registrants.models import ERASED_NAME, Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 from app.reports.ages import AgeBands
-from app.selfservice.models import LinkCode, PersonAccount
+from app.selfservice.delivery import CODE_EVENT
+from app.selfservice.models import LinkCode, OneTimeCode, PersonAccount
 
 FREE_TEXT_EVENT_KEYS: Final = frozenset(
     {"reason", "note", "text", "comment", "outcome", "outcome_note", "description", "partner_reference"}
@@ -241,10 +244,20 @@ async def _anonymise_one(
     counts["documents"], keys = await _remove_documents(session, owned_by(rid, case_ids))
     erased_payloads = await payloads.erase(session, registrant_id=rid)
     counts["audit_payloads"] = len(erased_payloads)
-    counts["notifications"] = await forget_notifications(session, Notification.registrant_id == rid, reason="erased")
     # The person's self-service accounts sign in with their phone or e-mail and exist to reach this
     # file: erased with it (their tokens stop working; signing in again makes a new account, linked
-    # to nothing). A link code not used yet can no longer link one to the anonymised file.
+    # to nothing), and with them the sign-in codes sent to that phone or e-mail, whose messages
+    # hold it. A link code not used yet can no longer link one to the anonymised file.
+    sign_ins = list(
+        (await session.execute(select(PersonAccount.identifier).where(PersonAccount.registrant_id == rid))).scalars()
+    )
+    theirs = Notification.registrant_id == rid
+    if sign_ins:
+        theirs = or_(theirs, (Notification.event == CODE_EVENT) & Notification.recipient.in_(sign_ins))
+    counts["notifications"] = await forget_notifications(session, theirs, reason="erased")
+    counts["sign_in_codes"] = (
+        await _delete(session, OneTimeCode, OneTimeCode.identifier.in_(sign_ins)) if sign_ins else 0
+    )
     counts["self_service_accounts"] = await _delete(session, PersonAccount, PersonAccount.registrant_id == rid)
     await session.execute(
         update(LinkCode)
@@ -280,13 +293,20 @@ async def _anonymise_one(
 async def forget_notifications(session: AsyncSession, condition: Any, *, reason: str) -> int:
     """Messages matching ``condition``: those not yet sent, and those in doubt (handed over, never
     confirmed: no one may resend them now), are withheld (``reason``); every one loses its address
-    and content (the event, channel, status and dates stay, for statistics). A message
+    and content, and a sent or failed one its delivery reason (a provider's answer, a note of the
+    staff's: either may quote the address; the event, channel, status and dates stay, for
+    statistics); the number of messages that lost their address. A message
     ``in_flight`` is left to its worker, which settles it as sent or in doubt; without an address,
     staff can no longer have it resent (``app.notifications.service.resolve_in_doubt``)."""
     await session.execute(
         update(Notification)
         .where(condition, Notification.status.in_(("queued", "sending", "in_doubt")))
         .values(status="withheld", reason=reason, lease_until=None)
+    )
+    await session.execute(
+        update(Notification)
+        .where(condition, Notification.status.in_(("sent", "failed")), Notification.reason.is_not(None))
+        .values(reason=None)
     )
     result = await session.execute(
         update(Notification).where(condition, Notification.recipient != "").values(recipient="", context={})

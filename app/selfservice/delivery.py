@@ -8,11 +8,15 @@ check: the person asked for the code themselves.
 from __future__ import annotations
 
 import uuid
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.context import Actor
 from app.notifications.outbox import enqueue_message
+
+CODE_EVENT: Final = "one_time_code"
+"""The notification event of a sign-in code's message (an erasure finds a person's by it)."""
 
 
 async def send_code(
@@ -30,7 +34,7 @@ async def send_code(
     E.164 number or e-mail address). Deduplicated on the code's id: one message per code."""
     await enqueue_message(
         session,
-        event="one_time_code",
+        event=CODE_EVENT,
         channel=channel,
         recipient=recipient,
         language=language,
