@@ -26,7 +26,9 @@ GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of
   event lists the payloads it deleted).
 
 A legal hold in force refuses it (``409 /problems/legal-hold`` naming the hold). A second erasure of
-the same file changes nothing (idempotent). Audited ``privacy.erasure`` with counts, never values.
+the same file changes nothing (idempotent). Audited ``privacy.erasure`` with counts, never values,
+and one event per deleted document and per record of the person at another desk
+(:mod:`app.privacy.tombstones`: each desk's apps get their tombstones).
 Afterwards the file is closed for good: every write that would attach or change the person's
 data is refused (:mod:`app.registrants.closed`), or it could never be erased.
 """
@@ -54,7 +56,7 @@ from app.documents.models import Document
 from app.imports.models import ImportRow
 from app.merges.models import RegistrantMerge
 from app.notifications.models import Notification
-from app.privacy import holds
+from app.privacy import holds, tombstones
 from app.privacy.models import Disclosure, RegistrantCorrection
 from app.registrants.models import ERASED_NAME, Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 from app.reports.ages import AgeBands
@@ -241,7 +243,8 @@ async def _anonymise_one(
         session, rid, registrant.registration_number, former=former_number
     )
     counts["replayable_responses"] = await _delete_replays(session, [rid, *case_ids])
-    counts["documents"], keys = await _remove_documents(session, owned_by(rid, case_ids))
+    documents, keys = await _remove_documents(session, owned_by(rid, case_ids))
+    counts["documents"] = len(documents)
     erased_payloads = await payloads.erase(session, registrant_id=rid)
     counts["audit_payloads"] = len(erased_payloads)
     # The person's self-service accounts sign in with their phone or e-mail and exist to reach this
@@ -286,6 +289,13 @@ async def _anonymise_one(
             "counts": counts,
             ERASED_PAYLOADS: erased_payloads,
         },
+    )
+    # The sync's tombstones (app.sync): a removed document no longer exists for the erasure's
+    # event to carry along, and a record at another desk is not in that desk's feed of it.
+    elsewhere = await tombstones.at_other_desks(session, registrant_id=rid, desk_id=registrant.desk_id)
+    details = {"registrant_id": rid, "trigger": trigger}
+    await tombstones.record_removed(
+        session, actor=actor, removed=[*documents, *elsewhere], verb="erasure", details=details
     )
     return ErasureOutcome(rid, now, already_erased=False, counts=counts, storage_keys=keys)
 
@@ -378,18 +388,21 @@ def owned_by(registrant_id: uuid.UUID | None, case_ids: Sequence[uuid.UUID]) -> 
     return or_((Document.owner_type == "registrant") & (Document.owner_id == registrant_id), of_cases)
 
 
-async def remove_case_documents(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> tuple[int, list[str]]:
+async def remove_case_documents(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> tuple[list[tombstones.Removed], list[str]]:
     """Delete the document rows of ``case_ids`` (see :func:`_remove_documents`)."""
     return await _remove_documents(session, owned_by(None, case_ids))
 
 
-async def _remove_documents(session: AsyncSession, owned: Any) -> tuple[int, list[str]]:
-    """Delete the document rows matching ``owned`` (soft-deleted ones too); the storage keys no
-    remaining row references (content-addressed objects may back another owner's row)."""
-    rows = (await session.execute(select(Document.id, Document.storage_key).where(owned))).all()
+async def _remove_documents(session: AsyncSession, owned: Any) -> tuple[list[tombstones.Removed], list[str]]:
+    """Delete the document rows matching ``owned`` (soft-deleted ones too). Returns the documents
+    removed with their desks (for :func:`app.privacy.tombstones.record_removed`) and the storage
+    keys no remaining row references (content-addressed objects may back another owner's row)."""
+    rows = await tombstones.documents(session, owned)
     if not rows:
-        return 0, []
-    await session.execute(delete(Document).where(Document.id.in_([r.id for r in rows])))
+        return [], []
+    await session.execute(delete(Document).where(Document.id.in_([r.record_id for r in rows])))
     keys = sorted({r.storage_key for r in rows})
     still = set((await session.execute(select(Document.storage_key).where(Document.storage_key.in_(keys)))).scalars())
-    return len(rows), [k for k in keys if k not in still]
+    return [r.removed for r in rows], [k for k in keys if k not in still]

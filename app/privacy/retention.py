@@ -38,7 +38,7 @@ from app.core.context import SYSTEM_ACTOR
 from app.core.db import after_commit, next_version
 from app.documents.models import Document
 from app.documents.storage import Storage, create_storage
-from app.privacy import erasure, holds, linked
+from app.privacy import erasure, holds, linked, tombstones
 from app.privacy.models import LegalHold
 from app.registrants import lock_order
 from app.registrants.models import Registrant
@@ -258,6 +258,14 @@ async def _expire_case(session: AsyncSession, *, case_id: uuid.UUID, registrant_
         entity_type="case",
         entity_id=case_id,
         desk_id=case.desk_id if case else None,
-        details={"registrant_id": registrant_id, "documents": documents},
+        details={"registrant_id": registrant_id, "documents": len(documents)},
+    )
+    # A removed document's row is gone: its own event gives the desk's apps its tombstone (app.sync).
+    await tombstones.record_removed(
+        session,
+        actor=SYSTEM_ACTOR,
+        removed=documents,
+        verb="purge",
+        details={"case_id": case_id, "reason": "retention"},
     )
     return keys

@@ -1,5 +1,6 @@
-"""Fixtures of the sync tests: the cases tests' registrants written straight to the database."""
+"""Fixtures of the sync tests: the cases tests' registrants written straight to the database, a
+partner to refer people to and the administrator who records it."""
 
-from tests.cases.conftest import make_registrant
+from tests.cases.conftest import admin, make_registrant, partner
 
-__all__ = ["make_registrant"]
+__all__ = ["admin", "make_registrant", "partner"]
