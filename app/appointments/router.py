@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Query, Response
 
-from app.appointments import service, slots
+from app.appointments import listing, service, slots
 from app.appointments.models import Appointment
 from app.appointments.schemas import (
     AppointmentCreate,
@@ -28,7 +28,7 @@ from app.core.deps import SessionDep, SettingsDep
 from app.core.errors import PreconditionFailed
 from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
-from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.core.routing import api_router
 from app.desks import service as desks
 from app.desks.models import Desk
@@ -100,17 +100,13 @@ async def list_appointments(
     """Appointments of the user's desks by start time (earliest first).
 
     ``day`` selects the desk's local calendar day ``[00:00, 24:00)`` in its zone. 404 for a desk
-    the user cannot see; 422 for ``day`` without ``desk_id``.
+    the user cannot see; 422 for ``day`` without ``desk_id``. Audited (the people listed).
     """
     filters = service.ListFilters(
         desk_id=desk_id, day=day, agent_id=agent_id, registrant_id=registrant_id, case_id=case_id, status=status
     )
-    stmt = await service.list_query(session, actor=actor, filters=filters)
-    rows, next_cursor = await paginate(
-        session, stmt, keys=[Appointment.starts_at, Appointment.id], cursor=cursor, limit=limit, descending=False
-    )
-    by_desk = await service.desks_of(session, rows)
-    return Page[AppointmentOut](items=[to_out(a, by_desk[a.desk_id]) for a in rows], next_cursor=next_cursor)
+    rows, next_cursor = await listing.list_page(session, actor=actor, filters=filters, cursor=cursor, limit=limit)
+    return Page[AppointmentOut](items=[to_out(a, desk) for a, desk in rows], next_cursor=next_cursor)
 
 
 @router.get("/free-slots", response_model=FreeSlotsOut)

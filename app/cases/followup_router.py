@@ -86,7 +86,7 @@ async def create_referral(
 
 @router.get("/referrals", response_model=list[ReferralOut])
 async def list_referrals(case_id: uuid.UUID, session: SessionDep, actor: CaseWorker) -> list[ReferralOut]:
-    """The case's referrals, oldest first (a case has few: not paginated)."""
+    """The case's referrals, oldest first (a case has few: not paginated). Audited."""
     return [referrals.present(r, p) for r, p in await referrals.list_for_case(session, actor=actor, case_id=case_id)]
 
 
@@ -94,10 +94,8 @@ async def list_referrals(case_id: uuid.UUID, session: SessionDep, actor: CaseWor
 async def get_referral(
     case_id: uuid.UUID, referral_id: uuid.UUID, session: SessionDep, actor: CaseWorker, response: Response
 ) -> ReferralOut:
-    """One referral with its ETag."""
-    referral = await referrals.get(session, actor=actor, case_id=case_id, referral_id=referral_id)
-    partner = await session.get(Partner, referral.partner_id)
-    assert partner is not None
+    """One referral with its ETag. Audited."""
+    referral, partner = await referrals.read(session, actor=actor, case_id=case_id, referral_id=referral_id)
     response.headers["ETag"] = etag_of(referral.version)
     return referrals.present(referral, partner)
 

@@ -22,6 +22,7 @@ from app.cases.service import visible_registrant
 from app.cases.workflow import OPEN_STATUSES, PENDING_REFERRAL_STATUSES, SUPERVISOR_ROLES, allowed_for, is_open
 from app.core.context import Actor
 from app.core.db import utcnow
+from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.registrants.models import Registrant
 
@@ -113,6 +114,31 @@ async def list_query(
     if filters.created_until:
         stmt = stmt.where(Case.created_at <= filters.created_until)
     return stmt
+
+
+async def list_page(
+    session: AsyncSession, *, actor: Actor, filters: CaseFilters, cursor: str | None, limit: int
+) -> tuple[list[Case], str | None]:
+    """A page of :func:`list_query` (oldest first in a queue, newest first otherwise) and the next
+    cursor. The read is audited ``case.list`` with the ids of the people whose cases are listed (a
+    case's description is what the person said). Raises ``BadRequest`` for a cursor not issued here."""
+    stmt = await list_query(session, actor=actor, filters=filters)
+    rows, next_cursor = await paginate(
+        session, stmt, keys=[Case.created_at, Case.id], cursor=cursor, limit=limit, descending=filters.queue is None
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="case.list",
+        entity_type="case",
+        desk_id=filters.desk_id,
+        details={
+            "queue": filters.queue,
+            "cases": len(rows),
+            "registrant_ids": sorted({str(c.registrant_id) for c in rows}),
+        },
+    )
+    return list(rows), next_cursor
 
 
 async def registrant_cases_query(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> Select[Case]:

@@ -185,7 +185,8 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
 
 
 async def list_for_case(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID) -> list[tuple[Referral, Partner]]:
-    """The case's referrals with their partner, oldest first."""
+    """The case's referrals with their partner, oldest first. The read is audited
+    ``referral.list`` on the case (how many). Raises ``NotFound`` (404, also across desks)."""
     case = await get_visible(session, actor=actor, case_id=case_id)
     rows = await session.execute(
         select(Referral, Partner)
@@ -193,16 +194,54 @@ async def list_for_case(session: AsyncSession, *, actor: Actor, case_id: uuid.UU
         .where(Referral.case_id == case.id)
         .order_by(Referral.created_at, Referral.id)
     )
-    return [(r, p) for r, p in rows.all()]
+    found = [(r, p) for r, p in rows.all()]
+    await audit.record(
+        session,
+        actor=actor,
+        action="referral.list",
+        entity_type="case",
+        entity_id=case.id,
+        desk_id=case.desk_id,
+        details={"referrals": len(found)},
+    )
+    return found
 
 
 async def get(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, referral_id: uuid.UUID) -> Referral:
-    """One referral of a visible case; ``NotFound`` otherwise."""
+    """One referral of a visible case (to change it: not audited as a read); ``NotFound`` otherwise."""
     case = await get_visible(session, actor=actor, case_id=case_id)
     referral = await session.get(Referral, referral_id)
     if referral is None or referral.case_id != case.id:
         raise NotFound("No such referral.", detail_fr="Orientation introuvable.")
     return referral
+
+
+async def read(
+    session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, referral_id: uuid.UUID
+) -> tuple[Referral, Partner]:
+    """One referral of a visible case with its partner; the read is audited ``referral.read``.
+    Raises ``NotFound`` (404, also across desks; nothing is logged then)."""
+    case = await get_visible(session, actor=actor, case_id=case_id)
+    found = (
+        await session.execute(
+            select(Referral, Partner)
+            .join(Partner, Partner.id == Referral.partner_id)
+            .where(Referral.id == referral_id, Referral.case_id == case.id)
+        )
+    ).one_or_none()
+    if found is None:
+        raise NotFound("No such referral.", detail_fr="Orientation introuvable.")
+    referral, partner = found
+    await audit.record(
+        session,
+        actor=actor,
+        action="referral.read",
+        entity_type="referral",
+        entity_id=referral.id,
+        desk_id=case.desk_id,
+        details={"case_id": case.id},
+    )
+    return referral, partner
 
 
 async def update(

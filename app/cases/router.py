@@ -89,7 +89,8 @@ async def list_cases(
     """Cases of the user's desks, filtered. With ``queue`` (open cases only: ``mine``,
     ``unassigned``, ``overdue``, ``due_today``, ``waiting_on_partner``; "today" is each desk's
     local date) the oldest come first; without it, the newest. ``created_since``/``created_until``
-    are ISO 8601 instants with offset (a naive time is a 422). Cursor-paginated."""
+    are ISO 8601 instants with offset (a naive time is a 422). Cursor-paginated. Audited (the
+    people whose cases are listed)."""
     check_order(created_since, created_until, names=("created_since", "created_until"))
     filters = queues.CaseFilters(
         queue=queue,
@@ -102,10 +103,7 @@ async def list_cases(
         created_since=created_since,
         created_until=created_until,
     )
-    stmt = await queues.list_query(session, actor=actor, filters=filters)
-    rows, next_cursor = await paginate(
-        session, stmt, keys=[Case.created_at, Case.id], cursor=cursor, limit=limit, descending=queue is None
-    )
+    rows, next_cursor = await queues.list_page(session, actor=actor, filters=filters, cursor=cursor, limit=limit)
     return await _page(session, rows, next_cursor, actor)
 
 

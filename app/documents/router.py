@@ -21,13 +21,12 @@ from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.http import none_match_fails
 from app.core.idempotency import not_keyed
-from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.core.routing import api_router
 from app.documents import owners, service
 from app.documents.content import ascii_filename, with_extension
 from app.documents.deps import BriefActor, Sessions, StorageDep
 from app.documents.errors import RangeNotSatisfiable
-from app.documents.models import Document
 from app.documents.schemas import DocumentDelete, DocumentOut
 from app.documents.upload import upload
 
@@ -154,7 +153,7 @@ async def list_registrant_documents(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[DocumentOut]:
-    """The registrant's live documents, newest first (cursor pagination). 404 across desks."""
+    """The registrant's live documents, newest first (cursor pagination). 404 across desks. Audited."""
     return await _list(session, actor, owner_type="registrant", owner_id=registrant_id, cursor=cursor, limit=limit)
 
 
@@ -166,20 +165,15 @@ async def list_case_documents(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> Page[DocumentOut]:
-    """The case's live documents, newest first (cursor pagination). 404 across desks."""
+    """The case's live documents, newest first (cursor pagination). 404 across desks. Audited."""
     return await _list(session, actor, owner_type="case", owner_id=case_id, cursor=cursor, limit=limit)
 
 
 async def _list(
     session: AsyncSession, actor: Actor, *, owner_type: str, owner_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[DocumentOut]:
-    owner = await owners.resolve(session, actor=actor, owner_type=owner_type, owner_id=owner_id, action="list")
-    rows, next_cursor = await paginate(
-        session,
-        service.owner_documents_query(owner),
-        keys=[Document.created_at, Document.id],
-        cursor=cursor,
-        limit=limit,
+    rows, next_cursor = await service.list_page(
+        session, actor=actor, owner_type=owner_type, owner_id=owner_id, cursor=cursor, limit=limit
     )
     return Page[DocumentOut](items=[DocumentOut.model_validate(r) for r in rows], next_cursor=next_cursor)
 

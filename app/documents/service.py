@@ -20,9 +20,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,6 +31,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound
 from app.core.http import check_if_match
+from app.core.pagination import paginate
 from app.documents import owners
 from app.documents.content import strip_metadata, with_extension
 from app.documents.models import Document
@@ -227,11 +227,30 @@ async def record_download(
     return document
 
 
-def owner_documents_query(owner: owners.Owner) -> Select[Any]:
-    """The live documents of ``owner`` (order and page with ``paginate``)."""
-    return select(Document).where(
+async def list_page(
+    session: AsyncSession, *, actor: Actor, owner_type: str, owner_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[Document], str | None]:
+    """A page of the live documents of a registrant or case (``owner_type``), newest first, and the
+    next cursor. The read is audited ``document.list`` on the owner (how many were listed: their
+    file names and descriptions are the person's). Raises ``NotFound`` (404, also across desks,
+    and then nothing is logged) and ``BadRequest`` for a cursor not issued here."""
+    owner = await owners.resolve(session, actor=actor, owner_type=owner_type, owner_id=owner_id, action="list")
+    stmt = select(Document).where(
         Document.owner_type == owner.type, Document.owner_id == owner.id, Document.deleted_at.is_(None)
     )
+    rows, next_cursor = await paginate(
+        session, stmt, keys=[Document.created_at, Document.id], cursor=cursor, limit=limit
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="document.list",
+        entity_type=owner.type,
+        entity_id=owner.id,
+        desk_id=owner.desk_id,
+        details={"documents": len(rows)},
+    )
+    return list(rows), next_cursor
 
 
 def entity_tag(document: Document) -> str:

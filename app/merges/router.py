@@ -90,7 +90,7 @@ async def list_merges(
     """The merges of your desks, newest proposed first (``status=proposed``: those awaiting
     approval; ``registrant_id``: those of one file), ``limit`` (1–200, default 50) a page with
     cursor pagination: ``{items, next_cursor}``, ``next_cursor`` null on the last page. 400 for a
-    cursor not issued here."""
+    cursor not issued here. Audited."""
     rows, next_cursor = await service.listing(
         session, actor=actor, status=status, cursor=cursor, limit=limit, registrant_id=registrant_id
     )
@@ -99,7 +99,7 @@ async def list_merges(
 
 @router.get("/{merge_id}", response_model=MergeOut, responses={404: _PROBLEM})
 async def get_merge(merge_id: uuid.UUID, session: SessionDep, actor: WriterActor) -> MergeOut:
-    """One merge record."""
+    """One merge record. Audited."""
     return (await service.present(session, [await service.read(session, actor=actor, merge_id=merge_id)]))[0]
 
 

@@ -378,8 +378,20 @@ async def get(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID, lock:
 
 
 async def read(session: AsyncSession, *, actor: Actor, merge_id: uuid.UUID) -> RegistrantMerge:
-    """One merge record (no personal data beyond the two ids and the choices): not audited as a read."""
-    return await get(session, actor=actor, merge_id=merge_id)
+    """One merge record; the read is audited ``registrant.merge_read`` (the record names both
+    files by their registration numbers, and its note may speak of the person). Raises
+    ``MergeNotFound`` (404)."""
+    record = await get(session, actor=actor, merge_id=merge_id)
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.merge_read",
+        entity_type="registrant_merge",
+        entity_id=record.id,
+        desk_id=record.desk_id,
+        details={"survivor_id": str(record.survivor_id), "merged_id": str(record.merged_id)},
+    )
+    return record
 
 
 async def listing(
@@ -393,8 +405,8 @@ async def listing(
 ) -> tuple[list[RegistrantMerge], str | None]:
     """A page of the merges of the actor's desks (by the survivor's desk), newest proposed first,
     optionally of one ``status`` and of one file ``registrant_id`` (as survivor or merged file),
-    and the next page's cursor (``None``: no more). Raises ``BadRequest`` for a cursor this API
-    did not issue."""
+    and the next page's cursor (``None``: no more). Audited ``registrant.merge_list`` with the ids
+    of the files listed. Raises ``BadRequest`` for a cursor this API did not issue."""
     stmt = select(RegistrantMerge)
     if actor.desk_ids is not None:
         stmt = stmt.where(RegistrantMerge.desk_id.in_(list(actor.desk_ids)))
@@ -403,7 +415,16 @@ async def listing(
     if registrant_id is not None:
         stmt = stmt.where(or_(RegistrantMerge.survivor_id == registrant_id, RegistrantMerge.merged_id == registrant_id))
     keys = [RegistrantMerge.proposed_at, RegistrantMerge.id]
-    return await paginate(session, stmt, keys=keys, cursor=cursor, limit=limit, descending=True)
+    rows, next_cursor = await paginate(session, stmt, keys=keys, cursor=cursor, limit=limit, descending=True)
+    files = sorted({str(i) for r in rows for i in (r.survivor_id, r.merged_id)})
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.merge_list",
+        entity_type="registrant_merge",
+        details={"status": status, "merges": len(rows), "registrant_ids": files},
+    )
+    return list(rows), next_cursor
 
 
 async def present(session: AsyncSession, records: Sequence[RegistrantMerge]) -> list[MergeOut]:

@@ -123,12 +123,24 @@ async def release(session: AsyncSession, *, actor: Actor, hold_id: uuid.UUID) ->
 
 
 async def list_for(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[LegalHold]:
-    """Every hold (in force or not) of a registrant, oldest first. Raises ``Forbidden`` (403),
-    ``NotFound`` (404), ``RegistrantMerged`` (409: a merged file's holds are the survivor's)."""
+    """Every hold (in force or not) of a registrant, oldest first; the read is audited
+    ``registrant.legal_holds_read`` (how many: a hold's reason may name the person's affairs).
+    Raises ``Forbidden`` (403), ``NotFound`` (404), ``RegistrantMerged`` (409: a merged file's
+    holds are the survivor's)."""
     _check(actor, READ_ROLES)
-    await _registrant(session, actor, registrant_id)
+    registrant = await _registrant(session, actor, registrant_id)
     stmt = select(LegalHold).where(LegalHold.registrant_id == registrant_id).order_by(LegalHold.set_at, LegalHold.id)
-    return list((await session.execute(stmt)).scalars().all())
+    found = list((await session.execute(stmt)).scalars().all())
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.legal_holds_read",
+        entity_type="registrant",
+        entity_id=registrant.id,
+        desk_id=registrant.desk_id,
+        details={"legal_holds": len(found)},
+    )
+    return found
 
 
 async def in_force(

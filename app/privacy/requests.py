@@ -127,8 +127,9 @@ async def list_all(
     limit: int,
 ) -> tuple[list[SubjectRequest], str | None]:
     """A page of the log of subject requests of the actor's desks (only ``registrant_id``'s when
-    given), oldest received first, and the next page's cursor (``None``: no more). Raises
-    ``BadRequest`` for a cursor not issued here."""
+    given), oldest received first, and the next page's cursor (``None``: no more). The read is
+    audited ``privacy.subject_requests_read``: on the registrant when given, with the ids of the
+    people listed. Raises ``BadRequest`` for a cursor not issued here."""
     _check_role(actor)
     stmt = select(SubjectRequest)
     if actor.desk_ids is not None:
@@ -138,7 +139,21 @@ async def list_all(
     if registrant_id is not None:
         stmt = stmt.where(SubjectRequest.registrant_id == registrant_id)
     keys = [SubjectRequest.received_on, SubjectRequest.recorded_at, SubjectRequest.id]
-    return await paginate(session, stmt, keys=keys, cursor=cursor, limit=limit, descending=False)
+    rows, next_cursor = await paginate(session, stmt, keys=keys, cursor=cursor, limit=limit, descending=False)
+    await audit.record(
+        session,
+        actor=actor,
+        action="privacy.subject_requests_read",
+        entity_type="registrant" if registrant_id is not None else "subject_request",
+        entity_id=registrant_id,
+        desk_id=rows[0].desk_id if registrant_id is not None and rows else None,
+        details={
+            "open_only": open_only,
+            "requests": len(rows),
+            "registrant_ids": sorted({str(r.registrant_id) for r in rows}),
+        },
+    )
+    return list(rows), next_cursor
 
 
 async def access_archive(

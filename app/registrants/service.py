@@ -488,6 +488,9 @@ async def search(
     script or Latin letters whichever the file uses), phones
     written any way, document numbers and registration numbers. ``filters.desk_ids`` narrows to
     those desks (intersected with the actor's). Raises ``BadRequest`` for an invalid cursor.
+
+    Audited ``registrant.search`` with what was found — the ids of the registrants on the page —
+    and the names of the filters given, never their values (a phone number, a name).
     """
     wanted = set(filters.desk_ids) if filters.desk_ids is not None else None
     if actor.desk_ids is not None:
@@ -503,9 +506,18 @@ async def search(
     terms = await repository.name_terms(session, tokens) if tokens and postgresql else None
     heard = await sounding.words(session, tokens) if tokens and not postgresql else None
     stmt = repository.search_query(scoped, regions=regions, few=postgresql and not tokens, terms=terms, heard=heard)
-    return await paginate(
+    rows, next_cursor = await paginate(
         session, stmt, keys=[Registrant.created_at, Registrant.id], cursor=cursor, limit=limit, descending=True
     )
+    given = [f.name for f in dataclasses.fields(filters) if getattr(filters, f.name) is not None and f.name != "today"]
+    await audit.record(
+        session,
+        actor=actor,
+        action="registrant.search",
+        entity_type="registrant",
+        details={"filters": given, "registrant_ids": [str(r.id) for r in rows]},
+    )
+    return list(rows), next_cursor
 
 
 async def add_consent(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID, data: ConsentIn) -> Consent:

@@ -15,7 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.audit import service as audit
 from app.core.context import SYSTEM_ACTOR
 from app.core.roles import grant_app_role
+from tests.cases.conftest import admin, make_registrant, partner
 from tests.db import postgres_url
+from tests.selfservice.conftest import link, sign_in
+
+__all__ = ["admin", "link", "make_registrant", "partner", "sign_in"]
 
 APP_ROLE = f"dd_test_app_{os.getpid()}"
 
