@@ -43,6 +43,7 @@ NOT_PERSONAL: dict[str, str] = {
     "/api/v1/desks/{desk_id}": "a desk",
     "/api/v1/desks/{desk_id}/staff": "a desk's staff",
     "/api/v1/desks/{desk_id}/holidays": "a desk's calendar",
+    "/api/v1/desks/{desk_id}/holidays/{day}": "one day of a desk's calendar",
     "/api/v1/appointments/free-slots": "free times of the desk's staff, no booking shown",
     # reference data
     "/api/v1/reference/areas": "places",
