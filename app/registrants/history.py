@@ -1,8 +1,8 @@
 """``GET /api/v1/registrants/{registrant_id}/history``: what was done to a person's file, by whom
 and when, from the audit trail (creation, rectifications field by field, consents given or
 withdrawn), each correction with the reason given for it (kept with the correction rows,
-:mod:`app.privacy.rectification`). Reads (actions ending in ``read``, and :data:`READS`) are not listed; reading the
-history is audited.
+:mod:`app.privacy.rectification`). Reads (actions ending in ``read`` or ``.list``, and
+:data:`READS`) are not listed; reading the history is audited.
 
 The values of a creation or correction are kept out of the hash-chained event, in its erasable
 payload (:mod:`app.audit.payloads`): they are shown from there, and stay masked once the person's
@@ -32,9 +32,10 @@ from app.registrants import prepare, service
 
 router = api_router(prefix="/api/v1/registrants", tags=["registrants"])
 
-READS = ("notification.list", "registrant.merge_preview")
-"""Audited reads of the file whose action does not end in ``read``: the person's messages listed,
-the file compared with another before a merge."""
+READS = ("notification.list", "registrant.merge_preview", "registrant.search")
+"""Audited reads of the file whose action ends neither in ``read`` nor in ``.list`` (the file's
+documents, ``document.list``, …): the file compared with another before a merge, a search that found
+it (recorded without the file's id as its entity, listed here all the same)."""
 
 
 class FieldChange(BaseModel):
@@ -116,6 +117,7 @@ async def registrant_history(
             AuditEvent.entity_type == "registrant",
             AuditEvent.entity_id == str(registrant.id),
             AuditEvent.action.not_like("%read"),  # registrant.read, registrant.cases_read, …
+            AuditEvent.action.not_like("%.list"),  # document.list, notification.list, …
             AuditEvent.action.not_in(READS),
         )
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())

@@ -79,6 +79,9 @@ async def test_history_lists_writes_field_by_field_newest_first_and_is_audited(
     record = created.json()
     await client.get(f"{URL}/{record['id']}", headers=casa_agent.headers)  # reads are not changes
     await client.get(f"/api/v1/registrants/{record['id']}/cases", headers=casa_agent.headers)
+    # the lists and searches opening the file are reads too (document.list, registrant.search)
+    await client.get(f"/api/v1/registrants/{record['id']}/documents", headers=casa_agent.headers)
+    await client.get(f"{URL}?q=Fatou", headers=casa_agent.headers)
     changed = await client.patch(
         f"{URL}/{record['id']}",
         json={"host_city": "Rabat"},

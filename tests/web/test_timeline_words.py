@@ -59,7 +59,7 @@ def history_actions() -> list[str]:
             for call in _calls()
             if _text(call, "entity_type") == "registrant"
             and (action := _text(call, "action"))
-            and not action.endswith("read")
+            and not action.endswith(("read", ".list"))
             and action not in READS
         }
     )
