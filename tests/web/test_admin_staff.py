@@ -1,13 +1,15 @@
 """The administration screen, staff accounts: an administrator creates an account, changes its
-role and desks, deactivates and reactivates it from the web client (what the API stored is
-checked), the API's refusals are said in sentences next to the form, a list paged by the API is
-read to its end, and an agent is never offered the screen."""
+role and desks, corrects its name and e-mail, sets a new password, deactivates and reactivates it
+from the web client (what the API stored is checked), the API's refusals are said in sentences
+next to the form, a list paged by the API is read to its end, and an agent is never offered the
+screen."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Page, Route, expect
 
@@ -76,7 +78,7 @@ async def test_an_administrator_creates_edits_and_deactivates_a_staff_account(pa
     await form.get_by_role("button", name="Créer le compte").click()
     await expect(form.locator(".msg")).to_contain_text("a déjà un compte")
 
-    await row.get_by_role("button", name="Modifier le rôle et les guichets").click()
+    await row.get_by_role("button", name="Modifier le compte").click()
     edit = row.locator("form")
     await edit.get_by_label("Rôle").select_option("agent")
     await edit.get_by_label("(CASA-BASE)").check()
@@ -87,13 +89,33 @@ async def test_an_administrator_creates_edits_and_deactivates_a_staff_account(pa
     changed = _account(server, admin, "mariama.sow@desk.example")
     assert (changed["role"], changed["desk_codes"]) == ("agent", ["CASA-BASE"])
 
+    # The name and e-mail corrected, a new password set: only what changed is sent; the old password fails.
+    await row.get_by_role("button", name="Modifier le compte").click()
+    edit = row.locator("form")
+    await expect(edit.get_by_label("Nom complet")).to_have_value("Mariama Sow")
+    await edit.get_by_label("Nom complet").fill("Mariama Sow Diallo")
+    await edit.get_by_label("E-mail professionnel").fill("mariama.diallo@desk.example")
+    await edit.get_by_label("Nouveau mot de passe").fill("un autre mot de passe long")
+    await edit.get_by_role("button", name="Enregistrer le compte").click()
+    await expect(page.locator("#staff-msg")).to_have_text("Compte modifié.")
+    row = page.locator("#staff-list li", has_text="mariama.diallo@desk.example")
+    await expect(row).to_contain_text("Mariama Sow Diallo · mariama.diallo@desk.example · agent · CASA-BASE · actif")
+    corrected = _account(server, admin, "mariama.diallo@desk.example")
+    assert (corrected["full_name"], corrected["role"]) == ("Mariama Sow Diallo", "agent")
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+        signed_in, old = [
+            await http.post("/api/v1/auth/token", data={"username": "mariama.diallo@desk.example", "password": word})
+            for word in ("un autre mot de passe long", "un mot de passe assez long")
+        ]
+    assert (signed_in.status_code, old.status_code) == (200, 401), (signed_in.text, old.text)
+
     await row.get_by_role("button", name="Désactiver").click()
     await expect(page.locator("#staff-msg")).to_have_text("Compte désactivé.")
     await expect(row).to_contain_text("· désactivé")
-    assert _account(server, admin, "mariama.sow@desk.example")["is_active"] is False
+    assert _account(server, admin, "mariama.diallo@desk.example")["is_active"] is False
     await row.get_by_role("button", name="Réactiver").click()
     await expect(page.locator("#staff-msg")).to_have_text("Compte réactivé.")
-    assert _account(server, admin, "mariama.sow@desk.example")["is_active"] is True
+    assert _account(server, admin, "mariama.diallo@desk.example")["is_active"] is True
 
 
 async def test_the_last_administrator_is_refused_in_a_sentence(page: Page, server: LiveServer) -> None:
@@ -117,7 +139,7 @@ async def test_a_change_made_meanwhile_is_read_again_with_the_choice_kept(page: 
     await sign_in(page, server, admin)
     await _open_staff(page)
     row = page.locator("#staff-list li", has_text=agent.email)
-    await row.get_by_role("button", name="Modifier le rôle et les guichets").click()
+    await row.get_by_role("button", name="Modifier le compte").click()
     await row.locator("form").get_by_label("Rôle").select_option("supervisor")
     with server.api(admin) as http:  # another administrator renames the account meanwhile
         read = http.get(f"/api/v1/users/{agent.id}")

@@ -42,7 +42,7 @@ async def test_the_staff_account_form_is_cancelled(page: Page, server: LiveServe
     await sign_in(page, server, admin)
     await page.get_by_role("button", name="Administration").click()
     row = page.locator("#staff-list li", has_text=admin.email)
-    opener = row.get_by_role("button", name="Modifier le rôle et les guichets")
+    opener = row.get_by_role("button", name="Modifier le compte")
     await opener.click()
     form = row.locator("form")
     await form.get_by_label("Rôle").select_option("auditor")

@@ -196,7 +196,7 @@ async def test_administration_screens_fit_phone_and_desk(
     await expect(page.locator("#staff-list li").first).to_be_visible()
     await check(page, folder, "a1-staff")
     row = page.locator("#staff-list li", has_text=admin.email)
-    await row.get_by_role("button", name="Modifier le rôle et les guichets").click()
+    await row.get_by_role("button", name="Modifier le compte").click()
     await expect(row.locator("form")).to_be_visible()
     await check(page, folder, "a2-staff-edit")
 

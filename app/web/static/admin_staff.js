@@ -1,5 +1,5 @@
 // Staff accounts (administrators): the list with role, desks and whether active; a new account
-// (e-mail, full name, role, initial password, desks); a change of role or desks sent with the
+// (e-mail, full name, role, initial password, desks); a change of name, e-mail, password, role or desks sent with the
 // If-Match of the account as read when its form opened (412: read again, the choices kept);
 // deactivation and reactivation with the ETag of the account as listed (412: the list read again,
 // said, nothing switched). A change is cancelled by "Annuler". The API's refusals (409 last administrator, e-mail taken, a
@@ -84,21 +84,33 @@ function newAccountForm(desks, reload) {
   return form;
 }
 
-// The change of an account's role and desks; `read`: the account as read ({body, etag}), `opener`:
-// the row's button that opened it, `choice`: what the administrator had chosen when a 412 made it
-// read again.
+// The change of an account: its name and e-mail corrected, a new password set (left empty: kept),
+// its role and desks; only what changed is sent. `read`: the account as read ({body, etag}),
+// `opener`: the row's button that opened it, `choice`: what the administrator had chosen when a 412
+// made it read again (a password typed is not kept across it).
 function editForm(read, desks, opener, reload, choice = null) {
   const u = read.body;
   const form = el("form", null, { id: `staff-form-${u.id}`, class: "admin-form" });
   const box = messageBox();
-  form.append(...roleSelect(`staff-role-${u.id}`, choice ? choice.role : u.role), deskBoxes(desks, choice ? choice.desk_codes : u.desk_codes));
+  form.append(
+    ...field(`staff-name-${u.id}`, "full_name", t("staff_name"), { required: true, value: (choice && choice.full_name) || u.full_name }),
+    ...field(`staff-email-${u.id}`, "email", t("staff_email"), { type: "email", required: true, value: (choice && choice.email) || u.email }),
+    ...field(`staff-password-${u.id}`, "password", t("staff_password_new"), { type: "password", autocomplete: "new-password" }),
+    ...roleSelect(`staff-role-${u.id}`, choice ? choice.role : u.role), deskBoxes(desks, choice ? choice.desk_codes : u.desk_codes),
+  );
   form.append(deskWarning(form));
   const submit = el("button", t("staff_save"), { type: "submit" });
   form.append(box, submit, " ", cancelButton(opener));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(submit, async () => {
-      const body = { role: new FormData(form).get("role"), desk_codes: chosenDesks(form) };
+      const data = new FormData(form);
+      const body = { role: data.get("role"), desk_codes: chosenDesks(form) };
+      const fullName = String(data.get("full_name")).trim();
+      const email = String(data.get("email")).trim();
+      if (fullName !== u.full_name) body.full_name = fullName;
+      if (email !== u.email) body.email = email;
+      if (data.get("password")) body.password = String(data.get("password"));
       try {
         const r = await api("PATCH", `/api/v1/users/${u.id}`, { json: body, headers: { "If-Match": read.etag } });
         if (r.status === 412) {
