@@ -121,16 +121,17 @@ def test_start_up_check_refuses_a_search_path(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("posix_tz", ["XXX-14", "XXX+12"])
 def test_today_is_never_the_server_s_local_date(posix_tz: str) -> None:
-    """With the server's clock set to UTC+14 or UTC-12 (POSIX ``TZ``), "today" is still the UTC date:
-    an arrival tomorrow (UTC) is refused and one today (UTC) accepted. At any instant one of the two
-    settings is on another date than UTC."""
+    """With the server's clock set to UTC+14 or UTC-12 (POSIX ``TZ``), "today" for a date checked
+    without its desk is still the latest date on Earth (UTC+14, computed from UTC), never the
+    server's local date: that day is accepted, the day after refused. At any instant one of the two
+    settings is on another date than UTC+14."""
     code = (
         "import datetime as dt, app\n"
         "from app.registrants.normalize import check_arrival_date\n"
-        "today = dt.datetime.now(dt.UTC).date()\n"
-        "check_arrival_date(today)\n"
+        "latest = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=14)).date()\n"
+        "check_arrival_date(latest)\n"
         "try:\n"
-        "    check_arrival_date(today + dt.timedelta(days=1))\n"
+        "    check_arrival_date(latest + dt.timedelta(days=1))\n"
         "except ValueError:\n"
         "    print('refused')\n"
     )
