@@ -212,7 +212,7 @@ class Idempotency:
         }
         dialect = self.session.get_bind().dialect
         if dialect.name == "postgresql":
-            statement = _driver_statement("claim", dialect)
+            statement = _claim_driver(dialect)
             driver = await transaction_driver(self.session)
             return cast(int | None, await driver.fetchval(statement.sql, *statement.arguments(row)))
         return (await self.session.execute(_claim_statement(dialect.name), row)).scalar_one_or_none()
@@ -234,7 +234,7 @@ class Idempotency:
             }
             dialect = self.session.get_bind().dialect
             if dialect.name == "postgresql":
-                statement = _driver_statement("respond", dialect)
+                statement = _respond_driver(dialect)
                 await (await transaction_driver(self.session)).execute(statement.sql, *statement.arguments(values))
             else:
                 await self.session.execute(_RESPOND, values)
@@ -262,10 +262,15 @@ _CLAIMED = ("scope", "key", "fingerprint", "headers", "created_at")
 
 
 @functools.lru_cache(maxsize=4)
-def _driver_statement(which: str, dialect: Dialect) -> DriverSQL:
-    """PostgreSQL: the claim or the response's UPDATE compiled for ``dialect``'s driver
-    (:func:`app.core.db.transaction_driver`)."""
-    return DriverSQL.compile(_claim_statement("postgresql") if which == "claim" else _RESPOND, dialect)
+def _claim_driver(dialect: Dialect) -> DriverSQL:
+    """PostgreSQL: the claim's INSERT compiled for ``dialect``'s driver (:func:`app.core.db.transaction_driver`)."""
+    return DriverSQL.compile(_claim_statement("postgresql"), dialect)
+
+
+@functools.lru_cache(maxsize=4)
+def _respond_driver(dialect: Dialect) -> DriverSQL:
+    """PostgreSQL: the response's UPDATE compiled for ``dialect``'s driver."""
+    return DriverSQL.compile(_RESPOND, dialect)
 
 
 async def get_idempotency(

@@ -32,7 +32,7 @@ from app.registrants import prepare, service
 
 router = api_router(prefix="/api/v1/registrants", tags=["registrants"])
 
-READS = ("notification.list", "registrant.merge_preview", "registrant.search")
+READS = ("registrant.merge_preview", "registrant.search")
 """Audited reads of the file whose action ends neither in ``read`` nor in ``.list`` (the file's
 documents, ``document.list``, …): the file compared with another before a merge, a search that found
 it (recorded without the file's id as its entity, listed here all the same)."""
