@@ -79,18 +79,20 @@ def free_port() -> int:
 class Server:
     """``uvicorn <app>`` in its own process on a free loopback port."""
 
-    def __init__(self, app: str, env: dict[str, str], *, root: Path = ROOT) -> None:
+    def __init__(self, app: str, env: dict[str, str], *, root: Path = ROOT, python: str = sys.executable) -> None:
         """``root``: the source tree the app is imported from (another commit's, exported, for a
-        baseline measured in the same run)."""
+        baseline measured in the same run); ``python``: the interpreter that runs uvicorn (another
+        project's, with its own packages)."""
         self.port = free_port()
         self.app = app
         self.root = root
+        self.python = python
         self.env = {**os.environ, **env, "PYTHONPATH": str(root)}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
         cmd = [
-            sys.executable,
+            self.python,
             "-m",
             "uvicorn",
             self.app,

@@ -2,7 +2,9 @@
 
 Needs PostgreSQL: ``BENCH_DATABASE_URL`` names a database the benchmark can connect to in order
 to create its own (default ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``).
-``BENCH_SECONDS`` sets each scenario's measured duration (default 10).
+``BENCH_SECONDS`` sets each scenario's measured duration (default 10). ``BENCH_TEMPLATE`` and
+``BENCH_TEMPLATE_PYTHON`` add the official FastAPI full-stack template's item POST to the same
+run (:mod:`bench.template`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import registrants
+from bench import registrants, template
 from bench.common import BenchDatabase, Server, print_table
 
 SECRET = "bench-secret-key-bench-secret-key-bench-secret-key"
@@ -61,8 +63,9 @@ async def main() -> None:
         env = {"DATABASE_URL": db.url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING"}
         with Server("bench.baseline_app:app", env) as server:
             results = await registrants.run(server, headers, seconds=seconds, dsn=db.dsn())
+        items = await template.run(seconds=seconds)
         print(f"\n== registrants (PostgreSQL, 1 server process, 32 concurrent clients, {seconds:.0f} s each)")
-        print_table([r.row() for r in results])
+        print_table([r.row() for r in results + ([items] if items else [])])
         base, read = results[0], results[1]
         print(f"GET registrant / baseline throughput: {read.rps / base.rps:.2f}x (target >= 0.5x)")
         if base.server_cpu_seconds and read.server_cpu_seconds:
@@ -79,6 +82,11 @@ async def main() -> None:
                     1000 * s / result.requests for s in (result.server_cpu_seconds, result.database_cpu_seconds)
                 )
                 print(f"{label}: CPU per request {server:.2f} ms in the server + {database:.2f} ms in PostgreSQL")
+        if items is None:
+            print("template: not measured (BENCH_TEMPLATE and BENCH_TEMPLATE_PYTHON unset; see bench/template.py)")
+        elif items.rps:
+            print(f"POST registrant / template's POST item throughput: {create.rps / items.rps:.2f}x (target >= 3x)")
+            print(f"  with Idempotency-Key / template's POST item: {keyed.rps / items.rps:.2f}x")
         print(f"PostgreSQL alone, audited read / baseline throughput: {results[6].rps / base.rps:.2f}x")
     finally:
         await db.drop()

@@ -323,6 +323,8 @@ def _legacy(content: bytes, *, first: StrayByte) -> DecodedText:
         if controls > max(2, len(text) // 1000):
             continue  # binary, whatever the code page
         readings.append((name, text, oddity(text)))
+        if readings[-1][2].odd == 0:
+            break  # none after it can be chosen: the first of the least odd is
     if not readings and controls:
         raise unreadable(
             f"it is not text in any encoding we recognise (binary content?): it holds {controls} control characters",
