@@ -209,6 +209,24 @@ class Result:
     server_cpu_seconds: float | None = None
     database_cpu_seconds: float | None = None
 
+    @classmethod
+    def summed(cls, parts: list[Result]) -> Result:
+        """Rounds of one scenario as one result: their requests, errors, measured seconds, latencies
+        and CPU added up (the CPU unknown when unknown in one round)."""
+
+        def total(values: list[float | None]) -> float | None:
+            return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+        return cls(
+            parts[0].name,
+            sum(p.requests for p in parts),
+            sum(p.errors for p in parts),
+            sum(p.seconds for p in parts),
+            [latency for p in parts for latency in p.latencies_ms],
+            total([p.server_cpu_seconds for p in parts]),
+            total([p.database_cpu_seconds for p in parts]),
+        )
+
     @property
     def rps(self) -> float:
         """Answers as expected per second: an error never counts as throughput (a baseline route
