@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from app.core.reasons import with_reason
+
 PROBLEM_BASE = "/problems/"
 
 
@@ -46,7 +48,8 @@ class Problem(Exception):
     def members(self, language: str) -> dict[str, Any]:
         """The problem's members in ``language`` (``"fr"``, else English): ``type``, ``title``,
         ``status``, ``detail`` when there is one, then the extension members; a :class:`Nested`
-        problem among ``errors`` is given in the same language."""
+        problem among ``errors`` is given in the same language, and a field error that broke a limit
+        gets its ``reason`` in that language (:mod:`app.core.reasons`)."""
         body: dict[str, Any] = {
             "type": self.type_uri(),
             "title": self.title_fr if language == "fr" else self.title_en,
@@ -57,7 +60,9 @@ class Problem(Exception):
             body["detail"] = detail
         body.update(self.extra)
         if isinstance(body.get("errors"), list):
-            body["errors"] = [e.members(language) if isinstance(e, Nested) else e for e in body["errors"]]
+            body["errors"] = [
+                e.members(language) if isinstance(e, Nested) else with_reason(e, language) for e in body["errors"]
+            ]
         return body
 
 
@@ -187,7 +192,7 @@ class IdempotencyKeyReused(Problem):
 class PreconditionRequired(Problem):
     status, slug = 428, "precondition-required"
     title_fr, title_en = (
-        "En-tête If-Match requis pour modifier",
+        "Version ouverte à indiquer pour modifier",
         "If-Match header required to modify",
     )
 

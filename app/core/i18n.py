@@ -1,7 +1,8 @@
-"""Language negotiation from ``Accept-Language`` (RFC 9110 §12.5.4), French first.
+"""Language negotiation from ``Accept-Language`` (RFC 9110 §12.5.4), French first, and the
+numbers, sizes and dates of the API's texts as each language writes them.
 
-Negotiation itself is Babel's (``babel.negotiate_locale``); this module only splits the header
-into tags ordered by their quality value.
+Negotiation and formatting are Babel's (``babel.negotiate_locale``, CLDR's number, unit and date
+patterns); this module only splits the header into tags ordered by their quality value.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import datetime as dt
 
 from babel import negotiate_locale
 from babel.dates import format_date
+from babel.numbers import format_decimal
+from babel.units import format_unit
 
 SUPPORTED = ("fr", "en")
 
@@ -62,3 +65,22 @@ def moment_fr(moment: dt.datetime) -> str:
     datetime is taken as UTC already)."""
     utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment
     return f"{date_fr(utc.date())} à {utc:%H:%M} UTC"
+
+
+def number(value: float, language: str = "fr") -> str:
+    """``value`` as ``language`` writes it: ``10 000`` (with a narrow space) or ``1,5`` in French,
+    ``10,000`` or ``1.5`` in English."""
+    return format_decimal(value, locale=language)
+
+
+_SIZE_UNITS = ((1024**3, "digital-gigabyte"), (1024**2, "digital-megabyte"), (1024, "digital-kilobyte"))
+
+
+def size(nbytes: int, language: str = "fr") -> str:
+    """A size in bytes as ``language`` says it, in the largest unit it reaches (binary multiples,
+    as file managers show them), one decimal at most: ``10 Mo``, ``1,5 Go``, ``512 octets`` in
+    French; ``10 MB``, ``512 bytes`` in English."""
+    for unit_bytes, unit in _SIZE_UNITS:
+        if nbytes >= unit_bytes:
+            return format_unit(round(nbytes / unit_bytes, 1), unit, length="short", locale=language)
+    return format_unit(nbytes, "digital-byte", length="long", locale=language)

@@ -107,13 +107,15 @@ class BodySizeLimitMiddleware:
         from starlette.requests import Request
 
         from app.core.errors import PayloadTooLarge
+        from app.core.i18n import size
         from app.core.problems import problem_response
 
         response = problem_response(
             Request(scope, receive),
             PayloadTooLarge(
-                f"The request body exceeds {limit} bytes.",
-                detail_fr=f"Le corps de la requête dépasse {limit} octets.",
+                f"The request is too large: {size(limit, 'en')} at most.",
+                detail_fr=f"La demande est trop volumineuse : {size(limit)} au plus.",
+                max_bytes=limit,
             ),
         )
         await response(scope, receive, send)

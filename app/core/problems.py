@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
 from app.audit.strict_json import DuplicateKey
-from app.core import errors, slashes
+from app.core import errors, reasons, slashes
 from app.core.db_errors import RETRY_AFTER_SECONDS, database_busy, database_transient, database_unavailable
 from app.core.i18n import negotiate
 from app.core.middleware import TextRefused
@@ -88,12 +88,7 @@ def problem_response(request: Request, problem: errors.Problem) -> Response:
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    out = []
-    for err in exc.errors():
-        out.append(
-            {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg", ""), "type": err.get("type", "")}
-        )
-    return out
+    return [reasons.entry(err, err.get("loc", ())) for err in exc.errors()]
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:
@@ -119,7 +114,7 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
             if named
             else (
                 "This endpoint takes application/json: send the body with Content-Type: application/json.",
-                "Ce point d'accès attend application/json : envoyez le corps avec Content-Type: application/json.",
+                "Ce point d'accès attend un corps au format JSON (type application/json).",
             )
         )
         return problem_response(request, errors.UnsupportedMediaType(english, detail_fr=french))

@@ -34,6 +34,7 @@ from typing import IO, Any, Final
 from PIL import Image, ImageOps
 from PIL.PngImagePlugin import PngInfo
 
+from app.core.i18n import number
 from app.documents.errors import DocumentTypeNotAllowed, SeveralImages, UnreadableDocument
 
 PILLOW_FORMATS: Final[dict[str, tuple[str, ...]]] = {
@@ -46,6 +47,13 @@ PILLOW_FORMATS: Final[dict[str, tuple[str, ...]]] = {
 """The Pillow plugins that may decode each sniffed type (``Image.open(formats=…)``)."""
 
 _EXIF_ORIENTATION: Final = 0x0112
+
+
+def _pixels(pixels: int, language: str = "fr") -> str:
+    """A pixel count as ``language`` writes it: ``89,5 mégapixels``, ``9 599 pixels``."""
+    if pixels >= 1_000_000:
+        return f"{number(round(pixels / 1_000_000, 1), language)} {'mégapixels' if language == 'fr' else 'megapixels'}"
+    return f"{number(pixels, language)} pixels"
 
 
 def strip_image_metadata(source: Path, target: Path, *, media_type: str, max_pixels: int) -> None:
@@ -96,8 +104,8 @@ def strip_image_metadata(source: Path, target: Path, *, media_type: str, max_pix
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         target.unlink(missing_ok=True)
         raise UnreadableDocument(
-            "The image cannot be decoded, or is too large in pixels.",
-            detail_fr="L'image ne peut pas être décodée, ou compte trop de pixels.",
+            f"The image cannot be decoded, or has more than {_pixels(max_pixels, 'en')}.",
+            detail_fr=f"L'image ne peut pas être décodée, ou compte plus de {_pixels(max_pixels)}.",
         ) from exc
     except BaseException:
         target.unlink(missing_ok=True)

@@ -32,6 +32,7 @@ from typing import IO
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from app.core.i18n import size
 from app.core.text import require_utf8
 from app.documents.content import SNIFF_BYTES, check_type, sanitize_filename
 from app.documents.errors import (
@@ -171,15 +172,15 @@ class _Receiver:
             self.current.extend(piece)
             if len(self.current) > self.limits.max_field_bytes:
                 raise FormFieldTooLarge(
-                    f"The field {self.name!r} exceeds {self.limits.max_field_bytes} bytes.",
-                    detail_fr=f"Le champ {self.name!r} dépasse {self.limits.max_field_bytes} octets.",
+                    f"The field {self.name!r} is too long: {size(self.limits.max_field_bytes, 'en')} at most.",
+                    detail_fr=f"Le champ {self.name!r} est trop long : {size(self.limits.max_field_bytes)} au plus.",
                 )
             return
         self.size += len(piece)
         if self.size > self.limits.max_bytes:
             raise DocumentTooLarge(
-                f"The file exceeds {self.limits.max_bytes} bytes.",
-                detail_fr=f"Le fichier dépasse {self.limits.max_bytes} octets.",
+                f"The file is too large: {size(self.limits.max_bytes, 'en')} at most.",
+                detail_fr=f"Le fichier est trop volumineux : {size(self.limits.max_bytes)} au plus.",
                 max_bytes=self.limits.max_bytes,
             )
         self.sha.update(piece)
@@ -231,8 +232,8 @@ async def receive_upload(
     body_limit = limits.max_bytes + _FORM_OVERHEAD
     if content_length is not None and content_length.isdigit() and int(content_length) > body_limit:
         raise DocumentTooLarge(
-            f"The file exceeds {limits.max_bytes} bytes.",
-            detail_fr=f"Le fichier dépasse {limits.max_bytes} octets.",
+            f"The file is too large: {size(limits.max_bytes, 'en')} at most.",
+            detail_fr=f"Le fichier est trop volumineux : {size(limits.max_bytes)} au plus.",
             max_bytes=limits.max_bytes,
         )
     path = spool_dir / f"upload-{uuid.uuid4().hex}.part"
@@ -245,8 +246,8 @@ async def receive_upload(
             received += len(chunk)
             if received > body_limit:
                 raise DocumentTooLarge(
-                    f"The file exceeds {limits.max_bytes} bytes.",
-                    detail_fr=f"Le fichier dépasse {limits.max_bytes} octets.",
+                    f"The file is too large: {size(limits.max_bytes, 'en')} at most.",
+                    detail_fr=f"Le fichier est trop volumineux : {size(limits.max_bytes)} au plus.",
                     max_bytes=limits.max_bytes,
                 )
             try:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
 
 from app.auth.deps import CurrentActor
+from app.core import i18n
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
 from app.core.http import none_match_fails
@@ -226,7 +227,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 def _unsatisfiable(size: int) -> RangeNotSatisfiable:
     return RangeNotSatisfiable(
         f"The file has {size} bytes.",
-        detail_fr=f"Le fichier compte {size} octets.",
+        detail_fr=f"La partie demandée est hors du fichier, qui fait {i18n.size(size)}.",
         headers={"Content-Range": f"bytes */{size}"},
     )
 

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.core import reasons
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.errors import ValidationFailed
@@ -46,9 +47,7 @@ def _fields(raw: dict[str, str]) -> UploadFields:
     try:
         return UploadFields.model_validate(raw)
     except ValidationError as exc:
-        found = [
-            {"loc": ["body", *(str(p) for p in e["loc"])], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
-        ]
+        found = [reasons.entry(e, ["body", *e["loc"]]) for e in exc.errors()]
         raise ValidationFailed(
             "One or more form fields are invalid; see `errors`.",
             detail_fr="Un ou plusieurs champs du formulaire sont invalides ; voir `errors`.",

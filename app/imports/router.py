@@ -13,6 +13,7 @@ from app.auth.deps import AdminActor, require_roles
 from app.core.conformance import reject_unknown_or_repeated_form_fields
 from app.core.context import Actor
 from app.core.deps import SessionDep, SettingsDep
+from app.core.i18n import size
 from app.core.idempotency import IdempotencyDep, not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.core.routing import api_router
@@ -99,8 +100,8 @@ async def import_register(
         content.extend(chunk)
         if len(content) > limit:
             raise RegisterTooLarge(
-                f"The file is over the import limit of {limit} bytes.",
-                detail_fr=f"Le fichier dépasse la limite d'import de {limit} octets.",
+                f"The file is over the import limit of {size(limit, 'en')}.",
+                detail_fr=f"Le fichier dépasse la limite d'import de {size(limit)}.",
             )
     report = await service.run_import(
         session,

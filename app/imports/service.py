@@ -83,6 +83,7 @@ from app.core.collector import frozen_working_set
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
+from app.core.i18n import size
 from app.core.text import require_storable, storable
 from app.desks import service as desks
 from app.imports.errors import RegisterTooLarge
@@ -137,8 +138,8 @@ async def run_import(
     filename = PurePosixPath((filename or "").replace("\\", "/")).name[:255] or None
     if len(content) > max_bytes:
         raise RegisterTooLarge(
-            f"The file is {len(content)} bytes; the import limit is {max_bytes} bytes.",
-            detail_fr=f"Le fichier fait {len(content)} octets ; la limite d'import est de {max_bytes} octets.",
+            f"The file is {size(len(content), 'en')}; the import limit is {size(max_bytes, 'en')}.",
+            detail_fr=f"Le fichier fait {size(len(content))} ; la limite d'import est de {size(max_bytes)}.",
         )
     # What the request read so far (its actor) ends here: no connection (nor SQLite lock) is held
     # while the file is parsed.

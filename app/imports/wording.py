@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.core.explained import in_french
+from app.core.i18n import number
 
 FIELDS_FR: dict[str, str] = {
     "source_number": "N°",
@@ -60,5 +61,5 @@ def refusal_fr(error: Mapping[str, Any]) -> str:
     if kind == "value_error" and isinstance(context.get("error"), BaseException):
         return in_french(context["error"], f"valeur refusée ({error.get('msg')})")
     if kind.endswith("too_long") and "max_length" in context:
-        return f"valeur trop longue (au plus {context['max_length']} caractères)"
+        return f"valeur trop longue (au plus {number(context['max_length'])} caractères)"
     return _REFUSALS_FR.get(kind, f"valeur refusée ({error.get('msg')})")

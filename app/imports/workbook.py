@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.i18n import number, size
 from app.imports.errors import RegisterTooLarge, UnreadableRegister, UnsupportedRegisterFormat
 
 RATIO_CHECK_FROM = 1 << 20  # small members (styles, themes) may compress far better than data
@@ -68,7 +69,7 @@ class Budget:
 def over_limit(why_en: str, why_fr: str, setting: str) -> RegisterTooLarge:
     return RegisterTooLarge(
         f"The register is over an import limit: {why_en} ({setting}).",
-        detail_fr=f"Le registre dépasse une limite d'import : {why_fr} ({setting}).",
+        detail_fr=f"Le registre dépasse une limite d'import : {why_fr}.",
         limit=setting,
     )
 
@@ -86,14 +87,14 @@ def check_zip(content: bytes, limits: ReadLimits) -> None:
     if len(members) > limits.max_zip_members:
         raise over_limit(
             f"the workbook holds {len(members)} parts, more than {limits.max_zip_members}",
-            f"le classeur contient {len(members)} parties, plus de {limits.max_zip_members}",
+            f"le classeur contient {number(len(members))} parties, plus de {number(limits.max_zip_members)}",
             "IMPORT_MAX_ZIP_MEMBERS",
         )
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed_bytes:
         raise over_limit(
-            f"it inflates to {total} bytes, more than {limits.max_uncompressed_bytes}",
-            f"il se décompresse en {total} octets, plus de {limits.max_uncompressed_bytes}",
+            f"it inflates to {size(total, 'en')}, more than {size(limits.max_uncompressed_bytes, 'en')}",
+            f"il se décompresse en {size(total)}, plus de {size(limits.max_uncompressed_bytes)}",
             "IMPORT_MAX_UNCOMPRESSED_BYTES",
         )
     for member in members:

@@ -77,3 +77,52 @@ def test_no_french_detail_writes_a_date_as_iso() -> None:
             if ("detail_fr" in line or re.search(r"\bfr = f", line)) and "isoformat()" in line:
                 offenders.append(f"{path}:{number}")
     assert offenders == []
+
+
+NNBSP = "\u202f"  # French groups digits with a narrow no-break space (CLDR)
+
+
+async def test_a_field_too_long_says_its_limit_in_words(
+    client: httpx.AsyncClient, agent: Staff, make_registrant
+) -> None:
+    case = await open_case(client, agent, await make_registrant())
+    url = f"/api/v1/cases/{case['id']}/notes"
+    said = {}
+    for lang in ("fr", "en"):
+        response = await client.post(
+            url, json={"text": "x" * 10_001}, headers={**agent.headers, "Accept-Language": lang}
+        )
+        assert response.status_code == 422
+        [error] = response.json()["errors"]
+        # the machine-readable members as before; the limit in ctx, said in the reason
+        assert (error["loc"], error["type"], error["ctx"]) == (
+            ["body", "text"],
+            "string_too_long",
+            {"max_length": 10_000},
+        )
+        said[lang] = error["reason"]
+    assert said == {
+        "fr": f"trop long (10{NNBSP}000\u00a0caractères au plus)",
+        "en": "too long (at most 10,000\u00a0characters)",
+    }
+
+
+async def test_a_change_without_the_version_read_says_so_without_header_names(
+    client: httpx.AsyncClient, agent: Staff, supervisor: Staff, make_registrant
+) -> None:
+    case = await open_case(client, agent, await make_registrant())
+    response = await client.patch(
+        f"/api/v1/cases/{case['id']}",
+        headers={**supervisor.headers, **FR},
+        json={"due_date": "2099-01-01", "due_date_reason": "typo"},
+    )
+    assert response.status_code == 428
+    body = response.json()
+    assert (body["type"], body["title"]) == (
+        "/problems/precondition-required",
+        "Version ouverte à indiquer pour modifier",
+    )
+    assert body["detail"] == (
+        "La modification ne dit pas quelle version de la fiche vous avez ouverte : rouvrez-la, puis refaites "
+        "votre modification."
+    )

@@ -44,6 +44,23 @@ async def test_file_over_the_limit_is_413(client, agent, registrant, storage, se
     assert response.json()["max_bytes"] == 50_000
 
 
+@pytest.mark.parametrize(
+    ("lang", "detail"),
+    [
+        ("fr", "Le fichier est trop volumineux : 48,8\u202fko au plus."),  # 50,000 bytes: 48.8 KiB
+        ("en", "The file is too large: 48.8 kB at most."),
+    ],
+)
+async def test_a_file_over_the_limit_says_the_limit_in_words(
+    client, agent, registrant, settings, lang: str, detail: str
+) -> None:  # type: ignore[no-untyped-def]
+    settings.documents_max_bytes = 50_000
+    headers = {**agent.headers, "Accept-Language": lang}
+    response = await upload(client, headers, registrant, filename="p.pdf", data=PASSPORT.read_bytes())
+    assert response.status_code == 413
+    assert response.json()["detail"] == detail
+
+
 async def test_zero_byte_file_is_422(client, agent, registrant, storage, sessionmaker):
     response = await upload(client, agent.headers, registrant, filename="p.pdf", data=b"")
     await assert_refused(response, 422, "empty-document", sessionmaker, storage)

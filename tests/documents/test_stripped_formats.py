@@ -87,8 +87,10 @@ def test_an_image_over_the_pixel_limit_is_refused(tmp_path: Path) -> None:
             strip_metadata(source, target, media_type="image/png", max_pixels=limit)
         assert not target.exists()
         assert (refused.value.detail_en, refused.value.detail_fr) == (
-            "The image cannot be decoded, or is too large in pixels.",
-            "L'image ne peut pas être décodée, ou compte trop de pixels.",
+            f"The image cannot be decoded, or has more than {limit:,} pixels.",
+            f"L'image ne peut pas être décodée, ou compte plus de {limit:,} pixels.".replace(
+                f"{limit:,}", f"{limit:,}".replace(",", "\u202f")
+            ),
         )
     assert strip_metadata(source, target, media_type="image/png", max_pixels=9_600) is True
 

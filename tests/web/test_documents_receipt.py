@@ -104,3 +104,21 @@ async def test_printable_receipt_shows_numbers_desk_and_hours_only(page: Page, s
     ) == ("hidden")
     await page.emulate_media(media="screen")
     await assert_accessible(page)
+
+
+async def test_a_file_too_large_is_refused_with_the_limit_in_words(
+    page: Page, server: LiveServer, tmp_path: Path
+) -> None:
+    agent = server.make_agent()
+    register_via_api(server, agent, given_names="Ndeye", family_name="Faye")
+    big = tmp_path / "scan.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + b"0" * server.app.state.settings.documents_max_bytes)
+    await sign_in(page, server, agent)
+    await open_file(page, "Ndeye Faye")
+    form = page.locator("#upload-form")
+    await form.get_by_label("Fichier (scan, photo ou PDF)").set_input_files(str(big))
+    await form.get_by_role("button", name="Déposer le document").click()
+    # the agent is told how small the file must be, as French writes a size (20 Mo, by default)
+    await expect(page.locator("#documents .msg")).to_contain_text(
+        "Le fichier est trop volumineux : 20\u00a0Mo au plus."
+    )

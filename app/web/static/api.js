@@ -178,8 +178,11 @@ const VALUE_REASONS = [
 ];
 
 // `detail`: the problem's own detail (in the language asked), said for a field error whose type
-// has no words here, rather than a bare "invalid value".
+// has no words here, rather than a bare "invalid value". A limit broken (a length, a bound) is said
+// as the API says it, with the limit (`reason`, in the language asked: "trop long (200 caractères
+// au plus)"): "too long" alone leaves the agent guessing how much to cut.
 function reason(error, detail) {
+  if (error.reason) return error.reason;
   const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
   const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
   if (valueKey) return t(valueKey);

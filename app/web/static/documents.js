@@ -8,10 +8,18 @@ import "./i18n_day.js";
 
 const KINDS = ["passport", "national_id", "residence_card", "birth_extract", "diploma", "contract", "medical_certificate", "photo", "other"];
 
-// The API's refusal in words an agent can act on (the detail lists media types, not for people).
+// A size limit as the interface language writes it ("10 Mo", "10 MB"): the browser's own unit words.
+const megabytes = (bytes) =>
+  new Intl.NumberFormat(i18n.lang, { style: "unit", unit: "megabyte", maximumFractionDigits: 1 }).format(bytes / 1048576);
+
+// The API's refusal in words an agent can act on (the detail lists media types, not for people);
+// a file too large says the limit (`max_bytes`), so that the agent knows how much to shrink it.
 function refusal(status, problem) {
   const slug = String((problem && problem.type) || "").split("/").pop();
-  if (slug === "document-too-large" || status === 413) return t("doc_too_large");
+  if (slug === "document-too-large" || status === 413) {
+    const limit = problem && Number(problem.max_bytes);
+    return limit > 0 ? t("doc_too_large_max", { max: megabytes(limit) }) : t("doc_too_large");
+  }
   if (slug === "document-type-not-allowed" || slug === "document-type-mismatch") return t("doc_bad_type");
   if (slug === "empty-document") return t("doc_empty");
   return null;

@@ -1,0 +1,87 @@
+"""A field error's reason in words, with the limit it broke: « trop long (200 caractères au plus) ».
+
+A 422's ``errors`` entries keep Pydantic's ``loc``, ``type`` and English ``msg``; an entry that
+broke a limit (a length, a bound) also carries that limit in ``ctx`` (``{"max_length": 200}``),
+and, rendered in the response's language, a ``reason`` a person can act on: how much to cut or
+add is said, as the person's language writes numbers (:func:`app.core.i18n.number`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from app.core.i18n import number
+
+LIMITS = ("max_length", "min_length", "ge", "gt", "le", "lt")
+"""The members of Pydantic's ``ctx`` that state a limit."""
+
+
+def limits(context: Mapping[str, Any] | None) -> dict[str, int | float]:
+    """The numeric limits of an error's ``ctx`` (the rest, an exception or a pattern, is left)."""
+    return {
+        key: value
+        for key, value in (context or {}).items()
+        if key in LIMITS and isinstance(value, int | float) and not isinstance(value, bool)
+    }
+
+
+def entry(error: Mapping[str, Any], loc: Iterable[Any]) -> dict[str, Any]:
+    """One ``errors`` member for a Pydantic ``error`` at ``loc``: ``loc``, ``msg``, ``type``, and
+    ``ctx`` when the error broke a limit."""
+    found: dict[str, Any] = {"loc": [str(p) for p in loc], "msg": error.get("msg", ""), "type": error.get("type", "")}
+    if stated := limits(error.get("ctx")):
+        found["ctx"] = stated
+    return found
+
+
+def _count(n: int | float, one: str, many: str, language: str) -> str:
+    return f"{number(n, language)}\u00a0{one if n == 1 else many}"
+
+
+def reason(error: Mapping[str, Any], language: str) -> str | None:
+    """The reason of an ``errors`` member that broke a limit, in ``language`` (``"fr"``, else
+    English), the limit said with its unit; ``None`` for any other error."""
+    kind, stated = str(error.get("type", "")), limits(error.get("ctx"))
+    fr = language == "fr"
+    if kind == "string_too_long" and "max_length" in stated:
+        n = stated["max_length"]
+        return (
+            f"trop long ({_count(n, 'caractère', 'caractères', 'fr')} au plus)"
+            if fr
+            else f"too long (at most {_count(n, 'character', 'characters', 'en')})"
+        )
+    if kind == "string_too_short" and "min_length" in stated:
+        n = stated["min_length"]
+        return (
+            f"trop court (au moins {_count(n, 'caractère', 'caractères', 'fr')})"
+            if fr
+            else f"too short (at least {_count(n, 'character', 'characters', 'en')})"
+        )
+    if kind == "too_long" and "max_length" in stated:
+        n = stated["max_length"]
+        return f"trop d'éléments ({number(n, 'fr')} au plus)" if fr else f"too many items (at most {number(n, 'en')})"
+    if kind == "too_short" and "min_length" in stated:
+        n = stated["min_length"]
+        return (
+            f"pas assez d'éléments (au moins {number(n, 'fr')})"
+            if fr
+            else f"too few items (at least {number(n, 'en')})"
+        )
+    bounds = {
+        "greater_than_equal": ("ge", "valeur trop petite (au moins {})", "value too small (at least {})"),
+        "greater_than": ("gt", "valeur trop petite (plus de {})", "value too small (more than {})"),
+        "less_than_equal": ("le", "valeur trop grande ({} au plus)", "value too large (at most {})"),
+        "less_than": ("lt", "valeur trop grande (moins de {})", "value too large (less than {})"),
+    }
+    if kind in bounds and bounds[kind][0] in stated:
+        key, said_fr, said_en = bounds[kind]
+        return (said_fr if fr else said_en).format(number(stated[key], "fr" if fr else "en"))
+    return None
+
+
+def with_reason(error: Any, language: str) -> Any:
+    """``error`` (an ``errors`` member) with its :func:`reason` in ``language``, when it has one."""
+    if not isinstance(error, Mapping) or (said := reason(error, language)) is None:
+        return error
+    return {**error, "reason": said}
