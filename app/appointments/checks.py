@@ -72,8 +72,8 @@ async def resolve_subject(
         cases.ensure_open(case)
         if registrant_id is not None and registrant_id != case.registrant_id:
             raise ValidationFailed(
-                "registrant_id is not the case's registrant.",
-                detail_fr="registrant_id n'est pas la personne du dossier.",
+                "The person given is not the case's registrant.",
+                detail_fr="La personne indiquée n'est pas celle du dossier.",
             )
         return Subject(registrant_id=case.registrant_id, case_id=case.id)
     assert registrant_id is not None
@@ -197,7 +197,7 @@ async def check_slot(
     calendars.require_calendar_moment(desk, ends_at, loc=["body", "ends_at"])
     if ends_at <= starts_at:
         raise AppointmentEndsBeforeStart(
-            "ends_at must be after starts_at.", detail_fr="ends_at doit être postérieur à starts_at."
+            "The appointment must end after it starts.", detail_fr="Le rendez-vous doit finir après son début."
         )
     if starts_at <= utcnow():
         raise AppointmentInPast(

@@ -359,8 +359,8 @@ async def list_query(session: AsyncSession, *, actor: Actor, filters: ListFilter
         stmt = stmt.where(Appointment.desk_id.in_(actor.desk_ids))
     if filters.day is not None and filters.desk_id is None:
         raise ValidationFailed(
-            "day is a local date of a desk: give desk_id too.",
-            detail_fr="day est une date locale d'un guichet : précisez aussi desk_id.",
+            "A day is a desk's local date: choose the desk too.",
+            detail_fr="Un jour se lit à l'heure d'un guichet : choisissez aussi le guichet.",
         )
     if filters.desk_id is not None:
         desk = await desks.get(session, actor=actor, desk_id=filters.desk_id)

@@ -88,7 +88,7 @@ async def latest_checkpoint(request: Request, session: SessionDep, actor: Audito
         raise InternalError(
             f"The latest stored checkpoint (seq {checkpoint.seq}) is not signed by this server's key: "
             "the audit log was tampered with (run verify-audit).",
-            detail_fr=f"Le dernier point de contrôle enregistré (seq {checkpoint.seq}) n'est pas signé par la clé "
+            detail_fr=f"Le dernier point de contrôle enregistré (n° {checkpoint.seq}) n'est pas signé par la clé "
             "de ce serveur : le journal d'audit a été altéré (lancer verify-audit).",
         )
     return CheckpointOut(**checkpoint.as_json(), public_key=verifier.public_key_b64)

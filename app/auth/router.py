@@ -62,11 +62,15 @@ async def token(
     """
     if grant_type == "password":
         if not username or password is None:
-            raise BadRequest("username and password are required.", detail_fr="username et password sont requis.")
+            raise BadRequest(
+                "The e-mail and the password are required.", detail_fr="L'e-mail et le mot de passe sont requis."
+            )
         pair = await service.login(session, email=username, password=password, context=context, settings=settings)
     else:
         if not refresh_token:
-            raise BadRequest("refresh_token is required.", detail_fr="refresh_token est requis.")
+            raise BadRequest(
+                "The refresh token is required.", detail_fr="Le jeton de rafraîchissement de la session est requis."
+            )
         pair = await service.refresh(session, refresh_token=refresh_token, context=context, settings=settings)
     return TokenOut(access_token=pair.access_token, expires_in=pair.expires_in, refresh_token=pair.refresh_token)
 

@@ -176,8 +176,8 @@ async def authenticate(
     if isinstance(reservation, throttle.Refusal) and reservation.kind == "busy":
         _busy(session, identifier=identifier, context=context, scope=reservation.scope)
         raise LoginBusy(
-            "Too many logins to this account at the same moment; try again in a second.",
-            detail_fr="Trop de connexions à ce compte au même moment ; réessayez dans une seconde.",
+            "Other logins to this account are being checked at this moment; try again in a second.",
+            detail_fr="D'autres connexions à ce compte sont en cours de vérification ; réessayez dans une seconde.",
             headers={"Retry-After": str(reservation.retry_after)},
         )
     if isinstance(reservation, throttle.Refusal):

@@ -58,19 +58,31 @@ def _out_of_range(loc: list[str], en: str, fr: str) -> ValidationFailed:
     )
 
 
+_NAMED_FR = {
+    "start": "La date de début",
+    "from": "La date de début",
+    "starts_at": "Le début du rendez-vous",
+    "ends_at": "La fin du rendez-vous",
+}
+"""The dates a request names (the last member of ``loc``) as the screens say them."""
+
+
 def require_calendar_days(start: dt.date, days: int, *, loc: list[str], days_loc: list[str]) -> None:
     """``ValidationFailed`` (422 ``date_range``) unless the local dates ``start`` .. ``start + days - 1``
     all lie within :data:`~app.calendars.rules.FIRST_DAY` .. :data:`~app.calendars.rules.LAST_DAY`:
     naming ``loc`` when ``start`` is outside, ``days_loc`` when only the last day asked is beyond."""
     name = loc[-1]
     if not FIRST_DAY <= start <= LAST_DAY:
-        raise _out_of_range(loc, f"{name} must be a date within", f"{name} doit être une date comprise entre")
+        raise _out_of_range(
+            loc, f"{name} must be a date within", f"{_NAMED_FR.get(name, 'La date')} doit être comprise entre"
+        )
     if (LAST_DAY - start).days < days - 1:
         last = (start + dt.timedelta(days=days - 1)).isoformat()
         raise _out_of_range(
             days_loc,
             f"The days asked run to {last}; free slots are given for dates within",
-            f"Les jours demandés vont jusqu'au {last} ; les créneaux libres sont donnés pour des dates entre",
+            f"Les jours demandés vont jusqu'au {date_fr(start + dt.timedelta(days=days - 1))} ; les créneaux libres "
+            "sont donnés pour des dates entre",
         )
 
 
@@ -83,7 +95,8 @@ def require_calendar_moment(desk: Desk, moment: dt.datetime, *, loc: list[str]) 
         raise _out_of_range(
             loc,
             f"{name} must fall on a local date of desk {desk.code} ({desk.time_zone}) within",
-            f"{name} doit tomber à une date locale du guichet {desk.code} ({desk.time_zone}) comprise entre",
+            f"{_NAMED_FR.get(name, 'La date')} doit tomber, à l'heure du guichet {desk.code} ({desk.time_zone}), "
+            "à une date comprise entre",
         )
 
 

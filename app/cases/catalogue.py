@@ -267,15 +267,15 @@ async def consent_partner(
     if partner is None:
         named = f" {partner_name}" if partner_id is None else ""
         raise UnknownPartner(
-            f"Unknown partner{named}: a consent to a referral names a recorded partner (partner_id).",
+            f"Unknown partner{named}: a consent to a referral names a partner of the partners list.",
             detail_fr=f"Partenaire inconnu{named} : un consentement à l'orientation désigne un partenaire "
-            "enregistré (partner_id).",
+            "de la liste des partenaires.",
             field=field,
         )
     if partner_name is not None and fold(partner_name) != partner.name_key:
         raise ValidationFailed(
-            f"partner_name {partner_name} is not the name of partner {partner.id} ({partner.name}).",
-            detail_fr=f"partner_name {partner_name} n'est pas le nom du partenaire {partner.id} ({partner.name}).",
+            f"The partner's name {partner_name} is not the name of the partner chosen ({partner.name}).",
+            detail_fr=f"Le nom de partenaire {partner_name} n'est pas celui du partenaire choisi ({partner.name}).",
             field=f"{where}partner_name",
         )
     return partner

@@ -49,6 +49,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed, not_applicable
 from app.core.http import require_if_match
+from app.core.i18n import date_fr
 from app.desks.models import Desk
 from app.privacy import service as privacy
 from app.privacy.purposes import REFERRAL_PURPOSE
@@ -62,6 +63,11 @@ _FREE_TEXT = frozenset({"partner_reference", "outcome"})
 
 async def _desk_of(session: AsyncSession, case: Case) -> Desk:
     return (await session.execute(select(Desk).where(Desk.id == case.desk_id))).scalar_one()
+
+
+_DATES_EN = {"expected_answer_on": "expected answer date", "answered_on": "answer date"}
+_DATES_FR = {"expected_answer_on": "date de réponse attendue", "answered_on": "date de la réponse"}
+"""A referral's dates as its form names them."""
 
 
 def _bad_dates(en: str, fr: str) -> ValidationFailed:
@@ -102,26 +108,27 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
     referred_on: dt.date = values.get("referred_on") or today
     if referred_on > today or referred_on < case.opened_on:
         raise _bad_dates(
-            f"referred_on must be between the case's opening ({case.opened_on}) and today ({today}).",
-            f"referred_on doit être entre l'ouverture du dossier ({case.opened_on}) et aujourd'hui ({today}).",
+            f"The referral date must be between the case's opening ({case.opened_on}) and today ({today}).",
+            f"La date de l'orientation doit être entre l'ouverture du dossier ({date_fr(case.opened_on)}) et "
+            f"aujourd'hui ({date_fr(today)}).",
         )
     expected: dt.date | None = values.get("expected_answer_on")
     if expected is None:
         expected = await add_business_days(session, desk=desk, start=referred_on, days=DEFAULT_PARTNER_ANSWER_DAYS)
     elif expected < referred_on:
         raise _bad_dates(
-            "expected_answer_on cannot be before referred_on.",
-            "expected_answer_on ne peut pas précéder referred_on.",
+            "The expected answer date cannot be before the referral date.",
+            "La date de réponse attendue ne peut pas précéder la date de l'orientation.",
         )
     legal_basis = values.get("legal_basis") or "consent"
     if legal_basis == "consent" and values.get("legal_basis_justification") is not None:
         # the register keeps a justification only for an override basis: it would be dropped
         raise not_applicable(
             ["legal_basis_justification"],
-            why_en="a referral on the person's consent needs no justification; it goes with vital_interest "
-            "or legal_obligation.",
+            why_en="a referral on the person's consent needs no justification; it goes with the vital interest "
+            "or legal obligation bases.",
             why_fr="une orientation sur le consentement de la personne ne se justifie pas ; la justification "
-            "accompagne vital_interest ou legal_obligation.",
+            "accompagne les bases « intérêt vital » ou « obligation légale ».",
         )
     basis = await privacy.authorise(
         session,
@@ -283,10 +290,10 @@ async def update(
     if "answered_on" in changes and (status or referral.status) not in ANSWER_STATUSES:
         raise not_applicable(
             ["answered_on"],
-            why_en=f"a referral {status or referral.status} has no answer; answered_on goes with the status "
-            f"{' or '.join(ANSWER_STATUSES)} (sent with it, or after).",
-            why_fr=f"une orientation {status or referral.status} n'a pas de réponse ; answered_on accompagne le "
-            f"statut {' ou '.join(ANSWER_STATUSES)} (envoyée avec lui, ou après).",
+            why_en=f"a referral {status or referral.status} has no answer; the answer date goes with the status "
+            f"{' or '.join(ANSWER_STATUSES)} (given with it, or after).",
+            why_fr=f"une orientation {status or referral.status} n'a pas de réponse ; la date de la réponse "
+            f"accompagne le statut {' ou '.join(ANSWER_STATUSES)} (donnée avec lui, ou après).",
         )
     for field, value in changes.items():
         setattr(referral, field, value)
@@ -297,8 +304,8 @@ async def update(
         raise _bad_date(
             "answered_on",
             "date_in_future",
-            f"answered_on cannot be after the desk's today ({today.isoformat()}).",
-            f"answered_on ne peut pas être postérieure à la date du jour au guichet ({today.isoformat()}).",
+            f"The answer date cannot be after the desk's today ({today.isoformat()}).",
+            f"La date de la réponse ne peut pas être postérieure à la date du jour au guichet ({date_fr(today)}).",
         )
     for field in ("expected_answer_on", "answered_on"):
         value = getattr(referral, field)
@@ -306,8 +313,9 @@ async def update(
             raise _bad_date(
                 field,
                 "date_before_referral",
-                f"{field} cannot be before referred_on ({referral.referred_on.isoformat()}).",
-                f"{field} ne peut pas précéder referred_on ({referral.referred_on.isoformat()}).",
+                f"The {_DATES_EN[field]} cannot be before the referral date ({referral.referred_on.isoformat()}).",
+                f"La {_DATES_FR[field]} ne peut pas précéder la date de l'orientation "
+                f"({date_fr(referral.referred_on)}).",
             )
     after = {f: getattr(referral, f) for f in _FIELDS}
     diff = audit.diff(before, after, sensitive=frozenset({"outcome"}))

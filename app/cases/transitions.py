@@ -115,9 +115,9 @@ async def transition(
         )
     if target in CLOSING_STATUSES and service_type.closure_requires_approval and not supervisor:
         raise ClosureApprovalRequired(
-            f"Closing a {service_type.code} case needs a supervisor: move it to pending_closure.",
+            f"Closing a {service_type.code} case needs a supervisor: move it to “Closure requested”.",
             detail_fr=f"La clôture d'un dossier {service_type.code} requiert un superviseur : "
-            "passez-le en pending_closure.",
+            "passez-le au statut « Clôture demandée ».",
             allowed=["pending_closure"],
         )
     details: dict[str, Any] = {"from": source, "to": target}
@@ -127,14 +127,14 @@ async def transition(
         closing = (request.requested_status or "resolved") if target == "pending_closure" else target
         if outcome is None:
             raise _missing(
-                "Closing a case needs an outcome_category.",
-                "La clôture d'un dossier requiert une outcome_category.",
+                "Closing a case needs an outcome.",
+                "La clôture d'un dossier requiert un résultat.",
                 "outcome_category",
             )
         if closing == "resolved" and outcome == "no_outcome":
             raise _missing(
-                "A resolved case needs an outcome other than no_outcome.",
-                "Un dossier résolu requiert un résultat autre que no_outcome.",
+                "A resolved case needs an outcome other than “No outcome”.",
+                "Un dossier résolu requiert un résultat autre que « Sans résultat ».",
                 "outcome_category",
             )
         details["outcome_category"] = outcome
@@ -155,7 +155,7 @@ async def transition(
     if target in NEEDS_TRANSFER:
         if not request.to_desk:
             raise _missing(
-                "A transfer names the receiving desk (to_desk).", "Un transfert nomme le guichet (to_desk).", "to_desk"
+                "A transfer names the receiving desk.", "Un transfert nomme le guichet de destination.", "to_desk"
             )
         record = await transfers.transfer(
             session,
@@ -219,8 +219,8 @@ def _refuse_fields_not_taken(source: str, target: str, request: TransitionReques
     if extra:
         raise not_applicable(
             extra,
-            why_en=f"a move from {source} to {target} takes {', '.join(taken) or 'no other field than to'}.",
-            why_fr=f"un passage de {source} à {target} prend {', '.join(taken) or 'seulement le champ to'}.",
+            why_en=f"a move from {source} to {target} takes {', '.join(taken) or 'only the new status'}.",
+            why_fr=f"un passage de {source} à {target} prend {', '.join(taken) or 'seulement le nouveau statut'}.",
         )
 
 

@@ -29,21 +29,23 @@ async def create(session: AsyncSession, *, actor: Actor, data: ClientCreate) -> 
     if data.type == "public":
         if not data.redirect_uris or data.service_user_email:
             raise InvalidClientRegistration(
-                "A public client needs redirect_uris and has no service account.",
-                detail_fr="Une application publique a des redirect_uris et pas de compte de service.",
+                "A public application needs return addresses (redirect URIs) and has no service account.",
+                detail_fr="Une application publique a des adresses de retour (URI de redirection) et pas de compte "
+                "de service.",
             )
     else:
         if data.redirect_uris or not data.service_user_email:
             raise InvalidClientRegistration(
-                "A confidential client needs service_user_email and has no redirect_uris.",
-                detail_fr="Une application confidentielle a un service_user_email et pas de redirect_uris.",
+                "A confidential application needs its service account's e-mail and has no return addresses.",
+                detail_fr="Une application confidentielle a l'e-mail de son compte de service et pas d'adresses de "
+                "retour.",
             )
         email = data.service_user_email.strip().casefold()
         user = (await session.execute(select(StaffUser).where(StaffUser.email == email))).scalar_one_or_none()
         if user is None or not user.is_active:
             raise InvalidClientRegistration(
-                "service_user_email is not an active staff account.",
-                detail_fr="service_user_email n'est pas un compte actif du personnel.",
+                "The service account's e-mail is not that of an active staff account.",
+                detail_fr="L'e-mail du compte de service n'est pas celui d'un compte actif du personnel.",
             )
         service_user_id = user.id
     secret = secrets.token_urlsafe(32) if data.type == "confidential" else None

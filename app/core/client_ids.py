@@ -63,8 +63,8 @@ async def new_id(
             shown["location"] = location.format(id=requested, record=existing)
         raise IdTaken(
             "A record with this id already exists; send the same Idempotency-Key to get the first answer again.",
-            detail_fr="Un enregistrement porte déjà cet identifiant ; renvoyez la même Idempotency-Key pour "
-            "obtenir la première réponse.",
+            detail_fr="Un enregistrement porte déjà cet identifiant ; renvoyez la même demande (même clé "
+            "d'idempotence) pour obtenir la première réponse.",
             **shown,
         )
     return requested

@@ -46,13 +46,15 @@ def require_if_match(if_match: str | None, version: int) -> None:
     if not if_match or not if_match.strip():
         raise PreconditionRequired(
             "Send If-Match with the ETag of your last read.",
-            detail_fr="Envoyez If-Match avec l'ETag de votre dernière lecture.",
+            detail_fr="La modification ne dit pas quelle version de la fiche vous avez ouverte : rouvrez-la, "
+            "puis refaites votre modification.",
         )
     if if_match.strip() == "*":
         raise PreconditionRequired(
             "Send If-Match with the ETag of your last read: * would overwrite changes you have not seen.",
-            detail_fr="Envoyez If-Match avec l'ETag de votre dernière lecture : * écraserait des modifications "
-            "que vous n'avez pas vues.",
+            detail_fr="La modification doit dire quelle version de la fiche vous avez ouverte : sans elle, elle "
+            "écraserait des modifications que vous n'avez pas vues. Rouvrez la fiche, puis refaites votre "
+            "modification.",
         )
     check_if_match(if_match, etag_of(version))
 

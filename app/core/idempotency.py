@@ -47,6 +47,7 @@ from app.core.fingerprint import (
     fingerprint_of,
     legacy_fingerprint_of,
 )
+from app.core.i18n import number
 
 _FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
@@ -273,6 +274,9 @@ def _respond_driver(dialect: Dialect) -> DriverSQL:
     return DriverSQL.compile(_RESPOND, dialect)
 
 
+_KEY_MAX_LENGTH = 255
+
+
 async def get_idempotency(
     request: Request,
     session: SessionDep,
@@ -284,12 +288,14 @@ async def get_idempotency(
     if len(request.headers.getlist("idempotency-key")) > 1:  # a single value (an Item, RFC 8941)
         raise BadRequest(
             "Send one Idempotency-Key: the request has several.",
-            detail_fr="Envoyez une seule Idempotency-Key : la requête en a plusieurs.",
+            detail_fr="La demande porte plusieurs clés d'idempotence : envoyez-en une seule.",
         )
-    if idempotency_key is not None and not (1 <= len(idempotency_key) <= 255 and idempotency_key.isprintable()):
+    if idempotency_key is not None and not (
+        1 <= len(idempotency_key) <= _KEY_MAX_LENGTH and idempotency_key.isprintable()
+    ):
         raise BadRequest(
-            "Idempotency-Key must be 1 to 255 printable characters.",
-            detail_fr="Idempotency-Key doit compter de 1 à 255 caractères imprimables.",
+            f"Idempotency-Key must be 1 to {number(_KEY_MAX_LENGTH, 'en')} printable characters.",
+            detail_fr=f"La clé d'idempotence doit compter de 1 à {number(_KEY_MAX_LENGTH)} caractères imprimables.",
         )
     return Idempotency(session, request, idempotency_key)
 

@@ -124,8 +124,8 @@ async def create(session: AsyncSession, *, actor: Actor, values: dict[str, Any])
     holder = (await session.execute(select(Desk.code).where(Desk.number_prefix == prefix))).scalar_one_or_none()
     if holder is not None:
         raise NumberPrefixTaken(
-            f"Desk {holder} already numbers with {prefix}; choose another number_prefix.",
-            detail_fr=f"Le guichet {holder} numérote déjà avec {prefix} ; choisissez un autre number_prefix.",
+            f"Desk {holder} already numbers with {prefix}; choose another numbering prefix.",
+            detail_fr=f"Le guichet {holder} numérote déjà avec {prefix} ; choisissez un autre préfixe de numérotation.",
             number_prefix=prefix,
         )
     desk = Desk(**{**values, "number_prefix": prefix})
@@ -161,8 +161,8 @@ async def update(
     if confirmed is not None and changes.get("time_zone") is None:
         raise not_applicable(
             ["confirm_time_zone_change"],
-            why_en="it confirms a change of time_zone, and the request changes none.",
-            why_fr="elle confirme un changement de time_zone, et la requête n'en demande aucun.",
+            why_en="it confirms a change of time zone, and the request changes none.",
+            why_fr="elle confirme un changement de fuseau horaire, et la demande n'en fait aucun.",
         )
     desk = await get(session, actor=actor, desk_id=desk_id)
     require_if_match(if_match, desk.version)
@@ -176,12 +176,12 @@ async def update(
                 f"Desk {desk.code} already holds {held['registrants']} registration(s), {held['cases']} case(s) "
                 f"and {held['appointments']} appointment(s) dated in {desk.time_zone}: in {new_zone} some local "
                 "dates change (reports, numbers' years, due dates), and booked appointments keep their instant, "
-                "so their local time changes. Send confirm_time_zone_change: true to change it anyway.",
+                "so their local time changes. Confirm the change of time zone to make it anyway.",
                 detail_fr=f"Le guichet {desk.code} a déjà {held['registrants']} inscription(s), {held['cases']} "
                 f"dossier(s) et {held['appointments']} rendez-vous datés en {desk.time_zone} : en {new_zone}, des "
                 "dates locales changent (rapports, année des numéros, échéances), et les rendez-vous gardent leur "
-                "instant, donc leur heure locale change. Envoyez confirm_time_zone_change: true pour le changer "
-                "quand même.",
+                "instant, donc leur heure locale change. Confirmez le changement de fuseau horaire pour le faire quand "
+                "même.",
                 field="time_zone",
                 desk_code=desk.code,
                 registrants=held["registrants"],

@@ -115,7 +115,7 @@ def _already_running(desk_code: str, *, dry_run: bool) -> ImportAlreadyRunning:
         "then reported already_imported.",
         detail_fr=f"Un autre import du bureau {desk_code} est en cours : les imports d'un bureau se font l'un "
         "après l'autre. Rien n'a été lu du fichier ni enregistré. Renvoyez-le une fois cet import terminé : "
-        "les lignes qu'il a enregistrées seront alors signalées déjà importées (already_imported).",
+        "les lignes qu'il a enregistrées seront alors signalées « déjà importées ».",
         desk_code=desk_code,
     )
 

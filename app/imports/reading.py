@@ -29,6 +29,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+from app.core.i18n import number
 from app.core.text import REPLACEMENT
 from app.imports.encoding import (
     STRAY,
@@ -204,7 +205,7 @@ def choose_delimiter(text: str, budget: Budget) -> str:
             f"the file holds {shown}. Send the delimiter in the `delimiter` field (';', ',', '|' or \\t).",
             detail_fr="Le séparateur de colonnes n'a pas pu être reconnu : aucun ne fait lire à la ligne "
             f"d'en-tête les colonnes du registre (« Prénom(s) », « Nom ») ; le fichier contient {shown}. "
-            "Indiquez le séparateur (champ delimiter : ';', ',', '|' ou \\t).",
+            "Indiquez le séparateur de colonnes : ';', ',', '|' ou tabulation.",
             candidates=present,
         )
     if first_error is None:  # not one record read, whatever the delimiter
@@ -282,12 +283,14 @@ def _read_text(decoded: DecodedText, *, given: str | None, limits: ReadLimits, b
                 budget.check()
             if len(records) > limits.max_rows + HEADER_SEARCH_LINES:
                 raise over_limit(
-                    f"more than {limits.max_rows} rows", f"plus de {limits.max_rows} lignes", "IMPORT_MAX_ROWS"
+                    f"more than {number(limits.max_rows, 'en')} rows",
+                    f"plus de {number(limits.max_rows)} lignes",
+                    "IMPORT_MAX_ROWS",
                 )
             if len(record) > limits.max_columns:
                 raise over_limit(
                     f"line {start + first_line - 1} has more than {limits.max_columns} cells",
-                    f"la ligne {start + first_line - 1} a plus de {limits.max_columns} cellules",
+                    f"la ligne {start + first_line - 1} a plus de {number(limits.max_columns)} cellules",
                     "IMPORT_MAX_COLUMNS",
                 )
             records.append((start + first_line - 1, record))
@@ -327,10 +330,9 @@ def _malformed(exc: csv.Error, line: int) -> CellTooLong | TruncatedRegister:
     malformed there (most often a quote never closed)."""
     if "field larger than field limit" in str(exc):
         limit = csv.field_size_limit()
-        limit_fr = f"{limit:,}".replace(",", "\u202f")  # French groups digits with a narrow space
         return CellTooLong(
-            f"Line {line} holds a cell longer than {limit:,} characters: no register cell is that long.",
-            detail_fr=f"La ligne {line} contient une cellule de plus de {limit_fr} caractères : aucune cellule "
+            f"Line {line} holds a cell longer than {number(limit, 'en')} characters: no register cell is that long.",
+            detail_fr=f"La ligne {line} contient une cellule de plus de {number(limit)} caractères : aucune cellule "
             "d'un registre n'est si longue.",
             line=line,
         )

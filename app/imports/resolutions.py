@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.core import reasons
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Nested, NotFound, Problem, ValidationFailed
@@ -59,6 +60,7 @@ from app.imports.schemas import (
     RowWarning,
     counts_of,
 )
+from app.imports.wording import field_fr
 from app.registrants import closed, lock_order
 from app.registrants import repository as registrant_queries
 from app.registrants import service as registrants
@@ -131,7 +133,7 @@ def _invalid(exc: ValidationError, prefix: str) -> ValidationFailed:
     return ValidationFailed(
         "The row's values do not make a valid registrant; see `errors`.",
         detail_fr="Les valeurs de la ligne ne forment pas une personne valide ; voir `errors`.",
-        errors=[{"loc": [prefix, *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]} for e in exc.errors()],
+        errors=[reasons.entry(e, [prefix, *e["loc"]]) for e in exc.errors()],
     )
 
 
@@ -168,7 +170,7 @@ async def _update_from_row(
         if value in (None, "", []):
             raise ValidationFailed(
                 f"Line {row.line} has no value for {name}.",
-                detail_fr=f"La ligne {row.line} n'a pas de valeur pour {name}.",
+                detail_fr=f"La ligne {row.line} n'a pas de valeur pour « {field_fr(name)} ».",
                 errors=[
                     {"loc": ["body", "update_fields"], "msg": f"the row has no {name}", "type": "row_value_missing"}
                 ],

@@ -70,6 +70,9 @@ from app.registrants.models import Registrant
 
 _DATES = frozenset({"arrival_date"})
 
+FILE_FR = {"survivor": "dossier conservé", "merged": "dossier à fusionner"}
+"""The two files of a merge as the merge screen names them."""
+
 
 def _dump(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
@@ -121,7 +124,7 @@ async def load_pair(
         if registrant.anonymised_at is not None:  # nothing identifying left: a merge would name it again
             raise RegistrantErased(
                 f"The {name} file was anonymised: it cannot be merged.",
-                detail_fr=f"Le dossier ({name}) a été anonymisé : il ne peut pas être fusionné.",
+                detail_fr=f"Le {FILE_FR[name]} a été anonymisé : il ne peut pas être fusionné.",
                 file=name,
                 registrant_id=str(registrant.id),
                 anonymised_at=registrant.anonymised_at.isoformat(),
@@ -195,14 +198,14 @@ def check_etag(name: str, etag: str | None, registrant: Registrant) -> None:
     except PreconditionRequired as exc:
         raise PreconditionRequired(
             f"Send {name}_etag: the ETag of your last read of the {name} file.",
-            detail_fr=f"Envoyez {name}_etag : l'ETag de votre dernière lecture du dossier ({name}).",
+            detail_fr=f"La fusion ne dit pas quelle version du {FILE_FR[name]} vous avez ouverte : rouvrez les "
+            "deux dossiers, puis refaites la fusion.",
             file=name,
         ) from exc
     except PreconditionFailed as exc:
         raise PreconditionFailed(
             f"The {name} file changed since you read it (now {etag_of(registrant.version)}); read it again.",
-            detail_fr=f"Le dossier ({name}) a changé depuis votre lecture (maintenant "
-            f"{etag_of(registrant.version)}) ; relisez-le.",
+            detail_fr=f"Le {FILE_FR[name]} a changé depuis que vous l'avez ouvert ; rouvrez-le.",
             file=name,
             current_etag=etag_of(registrant.version),
         ) from exc

@@ -35,6 +35,7 @@ from app.audit import service as audit
 from app.core.context import SYSTEM_ACTOR, Actor
 from app.core.db import DriverSQL, transaction_driver, utcnow
 from app.core.errors import ValidationFailed
+from app.core.i18n import number
 from app.desks.models import Desk
 from app.notifications import templates
 from app.notifications.addresses import EMAIL, is_fixed_line, reachable
@@ -151,6 +152,9 @@ async def enqueue_message(
     )
 
 
+_DEDUPE_KEY_MAX_LENGTH = 200
+
+
 def _check(*, event: str, channel: str, recipient: str, dedupe_key: str) -> None:
     if event not in EVENTS:
         raise ValidationFailed(f"Unknown notification event {event!r}.", detail_fr=f"Événement inconnu {event!r}.")
@@ -162,9 +166,11 @@ def _check(*, event: str, channel: str, recipient: str, dedupe_key: str) -> None
             f"Recipient is not {'an e-mail address' if channel == 'email' else 'an E.164 number'}.",
             detail_fr=f"Destinataire invalide pour le canal {channel}.",
         )
-    if not dedupe_key or len(dedupe_key) > 200:
+    if not dedupe_key or len(dedupe_key) > _DEDUPE_KEY_MAX_LENGTH:
         raise ValidationFailed(
-            "dedupe_key must have 1 to 200 characters.", detail_fr="dedupe_key : 1 à 200 caractères."
+            f"dedupe_key must have 1 to {number(_DEDUPE_KEY_MAX_LENGTH, 'en')} characters.",
+            detail_fr=f"La clé qui évite d'envoyer deux fois le même message doit compter de 1 à "
+            f"{number(_DEDUPE_KEY_MAX_LENGTH)} caractères.",
         )
 
 

@@ -45,6 +45,9 @@ SENSITIVE = frozenset({"residence_status"})
 read (:func:`app.registrants.service.present`), its writing (:func:`check_restricted`), the
 corrections history (:mod:`app.privacy.rectification`) and a merge's comparison and choices
 (:mod:`app.merges.service`) read it here, as ``prepare.SENSITIVE``, when they run."""
+RESTRICTED_FR = {"residence_status": "le statut de séjour"}
+"""Each of :data:`SENSITIVE` as the person's form names it (« ce champ », which the form marks,
+for one without words here)."""
 AUDITED = (*PLAIN, "origin_region_code", "origin_departement_code", "host_region_code", "phones", "documents")
 
 
@@ -89,7 +92,7 @@ def check_restricted(actor: Actor, sent: Mapping[str, Any], current: Registrant 
             continue
         raise RestrictedField(
             f"Only a supervisor or an administrator may write {name}.",
-            detail_fr=f"Seul un superviseur ou un administrateur peut saisir {name}.",
+            detail_fr=f"Seul un superviseur ou un administrateur peut saisir {RESTRICTED_FR.get(name, 'ce champ')}.",
             field=name,
         )
 

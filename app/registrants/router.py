@@ -97,8 +97,8 @@ async def create_registrant(
         raise PossibleDuplicates(
             "This person may already be registered; check the candidates, then resend with "
             "?confirm_duplicates=true if they are someone else.",
-            detail_fr="Cette personne est peut-être déjà inscrite ; vérifiez les candidats puis renvoyez "
-            "avec ?confirm_duplicates=true s'il s'agit de quelqu'un d'autre.",
+            detail_fr="Cette personne est peut-être déjà inscrite ; vérifiez les candidats, puis confirmez "
+            "l'inscription s'il s'agit de quelqu'un d'autre.",
             candidates=[c.model_dump(mode="json") for c in outcome.candidates],
         )
     registrant = outcome.registrant

@@ -82,7 +82,7 @@ async def resolve_desk(session: AsyncSession, *, actor: Actor, desk_code: str | 
     if actor.desk_ids is None:
         raise DeskRequired(
             "You may register at any desk: name one in desk_code.",
-            detail_fr="Vous pouvez inscrire à n'importe quel guichet : précisez desk_code.",
+            detail_fr="Vous pouvez inscrire à n'importe quel guichet : choisissez le guichet de l'inscription.",
         )
     if not actor.desk_ids:
         raise Forbidden(
@@ -92,7 +92,7 @@ async def resolve_desk(session: AsyncSession, *, actor: Actor, desk_code: str | 
         )
     raise DeskRequired(
         "You work for several desks: name one in desk_code.",
-        detail_fr="Vous travaillez pour plusieurs guichets : précisez desk_code.",
+        detail_fr="Vous travaillez pour plusieurs guichets : choisissez le guichet de l'inscription.",
     )
 
 
@@ -437,7 +437,7 @@ async def update(
                 "With these changes the file resembles other registrants; check the candidates, then resend "
                 "with ?confirm_duplicates=true if they are someone else.",
                 detail_fr="Avec ces modifications, la fiche ressemble à d'autres personnes inscrites ; vérifiez "
-                "les candidats puis renvoyez avec ?confirm_duplicates=true s'il s'agit de quelqu'un d'autre.",
+                "les candidats, puis confirmez la modification s'il s'agit de quelqu'un d'autre.",
                 candidates=[c.model_dump(mode="json") for c in candidates],
             )
     registrant.updated_at = utcnow()  # always bump the version, even when only children changed

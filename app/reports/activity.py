@@ -27,7 +27,7 @@ async def appointments(session: AsyncSession, *, scope: Scope, by: str, threshol
     if by not in APPOINTMENT_DIMENSIONS:
         raise UnknownDimension(
             f"by is one of {', '.join(APPOINTMENT_DIMENSIONS)}.",
-            detail_fr=f"by vaut {', '.join(APPOINTMENT_DIMENSIONS)}.",
+            detail_fr=f"Les rendez-vous se ventilent par : {', '.join(APPOINTMENT_DIMENSIONS)}.",
         )
     known = {
         "month": scope.months() if scope.start and scope.end else [],

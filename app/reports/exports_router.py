@@ -40,14 +40,15 @@ def delimiter_of(value: str | None, fmt: str = "csv") -> str:
         raise not_applicable(
             ["delimiter"],
             why_en="only a CSV file has a delimiter (format=csv).",
-            why_fr="seul un fichier CSV a un séparateur (format=csv).",
+            why_fr="seul un fichier CSV a un séparateur.",
             where="query",
         )
     try:
         return DELIMITERS[value.strip().lower()]
     except KeyError:
         raise UnsupportedFormat(
-            "delimiter is `comma` (,) or `semicolon` (;).", detail_fr="delimiter vaut `comma` (,) ou `semicolon` (;)."
+            "delimiter is `comma` (,) or `semicolon` (;).",
+            detail_fr="Le séparateur d'un fichier CSV est la virgule (,) ou le point-virgule (;).",
         ) from None
 
 

@@ -28,6 +28,7 @@ from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound, not_applicable
+from app.core.i18n import number
 from app.core.text import nothing_as_none, visible_length
 from app.privacy.purposes import NAMED_EXPORT_PURPOSE
 from app.reports.ages import AgeBands
@@ -105,7 +106,7 @@ def check_row_count(fmt: str, rows: int) -> None:
     """Raise ``TooManyRowsForXlsx`` (422) when ``rows`` do not fit in one XLSX sheet
     (:data:`app.reports.xlsx.MAX_ROWS`); any count will do for CSV."""
     if fmt == "xlsx" and rows > XLSX_MAX_ROWS:
-        rows_fr, limit_fr = (f"{n:,}".replace(",", "\u202f") for n in (rows, XLSX_MAX_ROWS))
+        rows_fr, limit_fr = number(rows), number(XLSX_MAX_ROWS)
         raise TooManyRowsForXlsx(
             f"{rows:,} rows do not fit in an XLSX sheet ({XLSX_MAX_ROWS:,} at most): "
             "choose a shorter period or fewer desks, or export CSV.",
@@ -152,7 +153,7 @@ async def prepare_export(
         raise not_applicable(
             ["purpose"],
             why_en="a purpose is stated for a named export only (named=true).",
-            why_fr="la finalité ne s'indique que pour un export nominatif (named=true).",
+            why_fr="la finalité ne s'indique que pour un export nominatif (avec données personnelles).",
             where="query",
         )
     if named:
@@ -167,8 +168,8 @@ async def prepare_export(
             raise ExportPurposeRequired(
                 f"State the purpose of this named export in `purpose` (at least {MIN_PURPOSE_LENGTH} visible "
                 "characters).",
-                detail_fr=f"Indiquez la finalité de cet export nominatif dans `purpose` "
-                f"(au moins {MIN_PURPOSE_LENGTH} caractères visibles).",
+                detail_fr=f"Indiquez la finalité de cet export nominatif "
+                f"(au moins {number(MIN_PURPOSE_LENGTH)} caractères visibles).",
                 errors=[
                     {
                         "loc": ["query", "purpose"],

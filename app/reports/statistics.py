@@ -73,6 +73,7 @@ CASE_DIMENSIONS = (
     "month",
 )
 CASE_MEASURES = ("opened", "open", "closed")
+_DELAY_GROUPS = ("service_type", "channel", "desk", "none")
 PARTITION = 2000
 
 
@@ -271,7 +272,8 @@ async def cases(
     """
     if measure not in CASE_MEASURES:
         raise UnknownDimension(
-            f"measure is one of {', '.join(CASE_MEASURES)}.", detail_fr=f"measure vaut {', '.join(CASE_MEASURES)}."
+            f"measure is one of {', '.join(CASE_MEASURES)}.",
+            detail_fr=f"Les mesures possibles sont : {', '.join(CASE_MEASURES)}.",
         )
     _check_dimensions(by, CASE_DIMENSIONS)
     codes = {d.id: d.code for d in scope.desks}
@@ -345,10 +347,10 @@ async def resolution_time(
     """Days from opening to resolution of the cases resolved in the period, by ``group_by``
     (``service_type``, ``channel``, ``desk`` or ``none``). Groups below the threshold are withheld.
     """
-    if group_by not in {"service_type", "channel", "desk", "none"}:
+    if group_by not in _DELAY_GROUPS:
         raise UnknownDimension(
-            "group_by is service_type, channel, desk or none.",
-            detail_fr="group_by vaut service_type, channel, desk ou none.",
+            f"group_by is {', '.join(_DELAY_GROUPS)}.",
+            detail_fr=f"Les délais se regroupent par : {', '.join(_DELAY_GROUPS)}.",
         )
     codes = {d.id: d.code for d in scope.desks}
     stmt = case_query(scope, "closed", service_types).where(Case.status == "resolved")

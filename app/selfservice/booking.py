@@ -33,6 +33,7 @@ from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
+from app.core.i18n import number
 from app.desks.models import Desk
 from app.selfservice.errors import SlotNotOffered, SlotTaken
 from app.selfservice.schemas import PersonAppointmentOut, SlotOut
@@ -127,7 +128,7 @@ async def free_slots(
     if not 1 <= days <= MAX_DAYS:
         raise ValidationFailed(
             f"days must be between 1 and {MAX_DAYS}.",
-            detail_fr=f"days doit être compris entre 1 et {MAX_DAYS}.",
+            detail_fr=f"Le nombre de jours demandés doit être compris entre 1 et {number(MAX_DAYS)}.",
             errors=[{"loc": ["query", "days"], "msg": f"between 1 and {MAX_DAYS}", "type": "range"}],
         )
     calendars.require_calendar_days(start, days, loc=["query", "from"], days_loc=["query", "days"])

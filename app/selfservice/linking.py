@@ -99,8 +99,10 @@ async def link(
         )
     if account.link_failures >= settings.self_service_link_max_failures:
         raise LinkAttemptsExhausted(
-            "Too many wrong link codes: ask the desk to link your account.",
-            detail_fr="Trop de codes de liaison incorrects : demandez au guichet de relier votre compte.",
+            f"The link code was typed wrong {settings.self_service_link_max_failures} times: ask the desk to link "
+            "your account.",
+            detail_fr=f"Le code de liaison a été mal saisi {settings.self_service_link_max_failures} fois : demandez "
+            "au guichet de relier votre compte.",
         )
     digest = credentials.link_code_digest(settings.signing_key(), credentials.normalise_link_code(typed))
     now = utcnow()

@@ -355,7 +355,7 @@ async def test_registrant_other_than_the_case_s_is_refused(client, world: World,
         starts_at=iso(day, "10:00"),
         ends_at=iso(day, "10:30"),
     )
-    assert problem["detail"] == "registrant_id n'est pas la personne du dossier."
+    assert problem["detail"] == "La personne indiquée n'est pas celle du dossier."
 
 
 async def test_neither_case_nor_registrant_is_refused(client, world: World, sessionmaker) -> None:

@@ -97,7 +97,9 @@ async def test_a_login_past_the_attempts_in_flight_answers_busy_for_a_second(
     assert busy.headers["retry-after"] == "1"
     assert busy.json()["type"] == "/problems/login-busy"
     assert busy.json()["title"] == "Trop de connexions simultanées"
-    assert busy.json()["detail"] == "Trop de connexions à ce compte au même moment ; réessayez dans une seconde."
+    assert busy.json()["detail"] == (
+        "D'autres connexions à ce compte sont en cours de vérification ; réessayez dans une seconde."
+    )
     assert waited >= BUSY_WAIT
     actions = await _actions(sessionmaker)
     assert [a for a in actions if a[0] != "auth.login"] == [("auth.login_busy", {"scope": "account"})]
@@ -112,7 +114,9 @@ async def test_busy_is_said_in_english_too(client, make_staff, held) -> None:
     held.gate.set()
     await asyncio.gather(*in_flight)
     assert busy.json()["title"] == "Too many simultaneous logins"
-    assert busy.json()["detail"] == "Too many logins to this account at the same moment; try again in a second."
+    assert busy.json()["detail"] == (
+        "Other logins to this account are being checked at this moment; try again in a second."
+    )
 
 
 @pytest.mark.parametrize("busy_wait", [60.0])

@@ -45,7 +45,7 @@ async def test_a_field_a_move_does_not_take_is_refused_naming_it(
     assert body["errors"] == [
         {
             "loc": ["body", field],
-            "msg": "does not apply: a move from received to qualified takes no other field than to.",
+            "msg": "does not apply: a move from received to qualified takes only the new status.",
             "type": "not_applicable",
         }
     ]

@@ -108,7 +108,7 @@ async def test_a_key_is_1_to_255_printable_characters(
         assert response.status_code == 201
     else:
         assert (response.status_code, response.json()["type"]) == (400, "/problems/bad-request")
-        assert response.json()["detail"] == "Idempotency-Key doit compter de 1 à 255 caractères imprimables."
+        assert response.json()["detail"] == "La clé d'idempotence doit compter de 1 à 255 caractères imprimables."
         english = await client.post(
             "/api/v1/desks", json=DESK, headers={**admin.headers, "Idempotency-Key": key, "Accept-Language": "en"}
         )

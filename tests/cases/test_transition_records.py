@@ -209,23 +209,23 @@ async def test_each_refused_transition_says_why_in_both_languages(
         ),
         (
             "case", "resolved", {}, 422,
-            "Closing a case needs an outcome_category.",
-            "La clôture d'un dossier requiert une outcome_category.",
+            "Closing a case needs an outcome.",
+            "La clôture d'un dossier requiert un résultat.",
         ),
         (
             "case", "resolved", {"outcome_category": "no_outcome"}, 422,
-            "A resolved case needs an outcome other than no_outcome.",
-            "Un dossier résolu requiert un résultat autre que no_outcome.",
+            "A resolved case needs an outcome other than “No outcome”.",
+            "Un dossier résolu requiert un résultat autre que « Sans résultat ».",
         ),
         (
             "case", "transferred", {}, 422,
-            "A transfer names the receiving desk (to_desk).",
-            "Un transfert nomme le guichet (to_desk).",
+            "A transfer names the receiving desk.",
+            "Un transfert nomme le guichet de destination.",
         ),
         (
             "legal", "resolved", {"outcome_category": "legal"}, 403,
-            "Closing a LEGAL_AID case needs a supervisor: move it to pending_closure.",
-            "La clôture d'un dossier LEGAL_AID requiert un superviseur : passez-le en pending_closure.",
+            "Closing a LEGAL_AID case needs a supervisor: move it to “Closure requested”.",
+            "La clôture d'un dossier LEGAL_AID requiert un superviseur : passez-le au statut « Clôture demandée ».",
         ),
     ]  # fmt: skip
     members = {  # the problem's extension members (RFC 9457 §3.2) besides its words

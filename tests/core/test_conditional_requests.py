@@ -105,7 +105,8 @@ def test_the_problems_tell_the_agent_what_to_do_in_both_languages() -> None:
         require_if_match(None, 3)
     assert (missing.value.detail_en, missing.value.detail_fr) == (
         "Send If-Match with the ETag of your last read.",
-        "Envoyez If-Match avec l'ETag de votre dernière lecture.",
+        "La modification ne dit pas quelle version de la fiche vous avez ouverte : rouvrez-la, puis refaites votre "
+        "modification.",
     )
     with pytest.raises(PreconditionFailed) as stale:
         require_if_match('"v2"', 3)

@@ -181,7 +181,7 @@ async def test_a_json_body_without_content_type_is_415_and_no_body_is_422(client
     response = await client.post("/api/v1/desks", content=body, headers=admin.headers)
     assert "content-type" not in response.request.headers
     assert (response.status_code, response.json()["type"]) == (415, "/problems/unsupported-media-type")
-    assert "Content-Type: application/json" in response.json()["detail"] + response.json().get("detail_en", "")
+    assert "application/json" in response.json()["detail"]
     empty = await client.post("/api/v1/desks", headers=admin.headers)
     assert (empty.status_code, empty.json()["type"]) == (422, "/problems/validation-failed")
 

@@ -119,7 +119,7 @@ async def test_the_refusal_says_an_import_of_the_desk_is_running_and_what_to_do(
         "status": 409,
         "detail": "Un autre import du bureau CASA-BASE est en cours : les imports d'un bureau se font l'un après "
         "l'autre. Rien n'a été lu du fichier ni enregistré. Renvoyez-le une fois cet import terminé : les lignes "
-        "qu'il a enregistrées seront alors signalées déjà importées (already_imported).",
+        "qu'il a enregistrées seront alors signalées « déjà importées ».",
         "instance": "/api/v1/imports/registers",
         "desk_code": "CASA-BASE",
     }

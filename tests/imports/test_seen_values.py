@@ -128,7 +128,9 @@ async def test_ambiguous_file_asks_for_the_delimiter_and_the_field_resolves_it(c
     )
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/import-ambiguous-delimiter"
-    assert "delimiter" in response.json()["detail"]
+    # the form's own words for the field to fill (« Séparateur de colonnes »), not the API's name
+    assert "Indiquez le séparateur de colonnes" in response.json()["detail"]
+    assert response.json()["candidates"] == [";", ","]
     content = "Prénom(s)|Nom|Observations\r\nAwa|Diop|a;b,c\r\n".encode()
     answered = await client.post(
         "/api/v1/imports/registers",

@@ -172,3 +172,15 @@ async def test_only_a_supervisor_takes_the_residence_status_of_the_merged_file(
     assert done.status_code == 201, done.text
     survivor = await read(client, supervisor, first["id"])
     assert survivor.json()["residence_status"] == "carte de séjour valide"
+
+
+async def test_a_merge_without_a_file_s_version_says_so_in_the_screen_s_words(
+    client: httpx.AsyncClient, agent: Staff, pair: Pair
+) -> None:
+    french = Staff(agent.id, agent.email, agent.role, {**agent.headers, "Accept-Language": "fr"})
+    body = _problem(await merge(client, french, pair, merged_etag=None), 428, "precondition-required")
+    assert body["file"] == "merged"  # the machine-readable member names the API's field as before
+    assert body["detail"] == (
+        "La fusion ne dit pas quelle version du dossier à fusionner vous avez ouverte : rouvrez les deux dossiers, "
+        "puis refaites la fusion."
+    )

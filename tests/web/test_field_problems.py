@@ -42,7 +42,9 @@ async def test_a_resolved_case_without_outcome_says_why_and_an_empty_outcome_is_
     await move.get_by_label("Résultat").select_option("no_outcome")
     await move.get_by_role("button", name="Changer le statut").click()
     message = page.locator("#case-msg")
-    await expect(message).to_contain_text("Résultat : Un dossier résolu requiert un résultat autre que sans résultat.")
+    await expect(message).to_contain_text(
+        "Résultat : Un dossier résolu requiert un résultat autre que « Sans résultat »."
+    )
     await expect(message).not_to_contain_text("à remplir")
     await move.get_by_label("Résultat").select_option("")
     await move.get_by_role("button", name="Changer le statut").click()
