@@ -35,6 +35,7 @@ from app.cases.workflow import (
     PENDING_REFERRAL_STATUSES,
     SUPERVISOR_ONLY_FROM,
     SUPERVISOR_ROLES,
+    TRANSITION_FIELD_WORDS,
     TRANSITION_FIELDS,
     accepted_fields,
     allowed_from,
@@ -45,6 +46,7 @@ from app.core.db import utcnow
 from app.core.errors import not_applicable
 from app.core.http import require_if_match
 from app.notifications import events as notify
+from app.reports.chart_words import code
 
 
 @dataclass(frozen=True)
@@ -217,10 +219,14 @@ def _refuse_fields_not_taken(source: str, target: str, request: TransitionReques
     taken = accepted_fields(source, target)
     extra = [f for f in TRANSITION_FIELDS if getattr(request, f) is not None and f not in taken]
     if extra:
+        fr, en = ([TRANSITION_FIELD_WORDS[f][i] for f in taken] for i in (0, 1))
+        status_fr, status_en = (lambda c: code(c, "fr").lower()), (lambda c: code(c, "en").lower())
         raise not_applicable(
             extra,
-            why_en=f"a move from {source} to {target} takes {', '.join(taken) or 'only the new status'}.",
-            why_fr=f"un passage de {source} à {target} prend {', '.join(taken) or 'seulement le nouveau statut'}.",
+            why_en=f"a move from '{status_en(source)}' to '{status_en(target)}' takes "
+            f"{', '.join(en) or 'only the new status'}.",
+            why_fr=f"un passage de « {status_fr(source)} » à « {status_fr(target)} » prend "
+            f"{', '.join(fr) or 'seulement le nouveau statut'}.",
         )
 
 

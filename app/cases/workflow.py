@@ -177,6 +177,18 @@ TRANSITION_FIELDS: Final = (
 )
 """Every field a transition may carry besides ``to`` (as named in ``TransitionIn``)."""
 
+TRANSITION_FIELD_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "outcome_category": ("le résultat", "the outcome"),
+    "outcome_note": ("la note de clôture", "the closing note"),
+    "requested_status": ("la clôture proposée", "the closure proposed"),
+    "reason": ("le motif", "the reason"),
+    "to_desk": ("le guichet de destination", "the receiving desk"),
+    "consent_id": ("le consentement au transfert", "the consent to the transfer"),
+    "legal_basis": ("la base légale", "the legal basis"),
+    "legal_basis_note": ("la justification de la base légale", "the legal basis's justification"),
+}
+"""Each of :data:`TRANSITION_FIELDS` in words (French, English), as a person reads a refusal."""
+
 
 def accepted_fields(source: str, target: str) -> tuple[str, ...]:
     """The fields a move from ``source`` to ``target`` takes: those it asks for

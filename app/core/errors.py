@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from app.core.reasons import with_reason
+from app.core.reasons import said, with_reason
 
 PROBLEM_BASE = "/problems/"
 
@@ -161,11 +161,14 @@ def not_applicable(fields: list[str], *, why_en: str, why_fr: str, where: str = 
     order); ``why_en``/``why_fr`` finish the sentence "…does not apply: <why>"; ``where`` is the
     first member of each error's ``loc`` (``body``, or ``query`` for a query parameter)."""
     names = ", ".join(fields)
+    entries = [{"loc": [where, f], "msg": f"does not apply: {why_en}", "type": "not_applicable"} for f in fields]
     return FieldNotApplicable(
         f"{names} {'does' if len(fields) == 1 else 'do'} not apply: {why_en}",
-        detail_fr=f"{names} {'est' if len(fields) == 1 else 'sont'} sans objet : {why_fr}",
+        # The French detail is read by a person: the fields are named by the screen (each error's
+        # ``loc``), not by the API's identifiers.
+        detail_fr=f"{'Ce champ est' if len(fields) == 1 else 'Ces champs sont'} sans objet : {why_fr}",
         field=fields[0],
-        errors=[{"loc": [where, f], "msg": f"does not apply: {why_en}", "type": "not_applicable"} for f in fields],
+        errors=[said(e, fr=f"sans objet : {why_fr}", en=f"does not apply: {why_en}") for e in entries],
     )
 
 

@@ -81,7 +81,20 @@ def reason(error: Mapping[str, Any], language: str) -> str | None:
 
 
 def with_reason(error: Any, language: str) -> Any:
-    """``error`` (an ``errors`` member) with its :func:`reason` in ``language``, when it has one."""
-    if not isinstance(error, Mapping) or (said := reason(error, language)) is None:
+    """``error`` (an ``errors`` member) with its :func:`reason` in ``language``, when it has one.
+    A member that came with its reason already said in both languages (``reason_fr`` and
+    ``reason_en``, :func:`said`) gets the one of ``language`` as its ``reason``."""
+    if not isinstance(error, Mapping):
         return error
-    return {**error, "reason": said}
+    if "reason_fr" in error or "reason_en" in error:
+        kept = {key: value for key, value in error.items() if key not in ("reason_fr", "reason_en")}
+        return {**kept, "reason": error.get("reason_fr" if language == "fr" else "reason_en")}
+    if (found := reason(error, language)) is None:
+        return error
+    return {**error, "reason": found}
+
+
+def said(error: dict[str, Any], *, fr: str, en: str) -> dict[str, Any]:
+    """``error`` with its reason in both languages, given by the code that refused the field (the
+    response keeps the one of its language as ``reason``: :func:`with_reason`)."""
+    return {**error, "reason_fr": fr, "reason_en": en}

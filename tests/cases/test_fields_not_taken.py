@@ -45,8 +45,10 @@ async def test_a_field_a_move_does_not_take_is_refused_naming_it(
     assert body["errors"] == [
         {
             "loc": ["body", field],
-            "msg": "does not apply: a move from received to qualified takes only the new status.",
+            "msg": "does not apply: a move from 'received' to 'qualified' takes only the new status.",
             "type": "not_applicable",
+            # French by default: what the screen shows beside the field it names
+            "reason": "sans objet : un passage de « reçu » à « qualifié » prend seulement le nouveau statut.",
         }
     ]
     assert await etag(client, agent, case["id"]) == before
@@ -62,8 +64,8 @@ async def test_every_field_not_taken_is_named(client: httpx.AsyncClient, agent: 
     body = response.json()
     assert body["field"] == "reason"
     assert [e["loc"] for e in body["errors"]] == [["body", "reason"], ["body", "to_desk"]]
-    assert body["detail"] == (  # French by default
-        "reason, to_desk sont sans objet : un passage de received à resolved prend outcome_category, outcome_note."
+    assert body["detail"] == (  # French by default, in words: no field names, no status codes
+        "Ces champs sont sans objet : un passage de « reçu » à « résolu » prend le résultat, la note de clôture."
     )
 
 

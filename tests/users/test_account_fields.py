@@ -31,6 +31,35 @@ async def test_an_auditor_created_with_desks_is_refused(client, make_staff, sess
     assert (without.status_code, without.json()["desk_codes"]) == (201, [])
 
 
+@pytest.mark.parametrize(
+    ("language", "detail", "reason"),
+    [
+        (
+            "fr",
+            "Ce champ est sans objet : un auditeur lit tous les guichets et n'appartient à aucun.",
+            "sans objet : un auditeur lit tous les guichets et n'appartient à aucun.",
+        ),
+        (
+            "en",
+            "desk_codes does not apply: an auditor reads every desk and belongs to none.",
+            "does not apply: an auditor reads every desk and belongs to none.",
+        ),
+    ],
+)
+async def test_the_refusal_is_said_to_a_person_without_the_fields_name(
+    client, make_staff, language: str, detail: str, reason: str
+) -> None:
+    """The screen puts the field's own label before the reason (« Guichets du compte : sans objet :
+    … »): the French texts do not repeat the API's name of it."""
+    admin = await make_staff("admin", [])
+    body = _new("auditor", desk_codes=["CASA-BASE"])
+    response = await client.post(URL, json=body, headers={**admin.headers, "Accept-Language": language})
+    problem = response.json()
+    assert (problem["detail"], [e["reason"] for e in problem["errors"]]) == (detail, [reason])
+    assert [e["loc"] for e in problem["errors"]] == [["body", "desk_codes"]]
+    assert all(set(e) == {"loc", "msg", "type", "reason"} for e in problem["errors"])
+
+
 async def test_an_auditor_given_desks_by_an_edit_is_refused(client, make_staff) -> None:
     admin = await make_staff("admin", [])
     auditor = await make_staff("auditor", [])
