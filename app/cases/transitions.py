@@ -220,14 +220,18 @@ def _refuse_fields_not_taken(source: str, target: str, request: TransitionReques
     extra = [f for f in TRANSITION_FIELDS if getattr(request, f) is not None and f not in taken]
     if extra:
         fr, en = ([TRANSITION_FIELD_WORDS[f][i] for f in taken] for i in (0, 1))
-        status_fr, status_en = (lambda c: code(c, "fr").lower()), (lambda c: code(c, "en").lower())
         raise not_applicable(
             extra,
-            why_en=f"a move from '{status_en(source)}' to '{status_en(target)}' takes "
+            why_en=f"a move from '{_status(source, 'en')}' to '{_status(target, 'en')}' takes "
             f"{', '.join(en) or 'only the new status'}.",
-            why_fr=f"un passage de « {status_fr(source)} » à « {status_fr(target)} » prend "
+            why_fr=f"un passage de « {_status(source, 'fr')} » à « {_status(target, 'fr')} » prend "
             f"{', '.join(fr) or 'seulement le nouveau statut'}.",
         )
+
+
+def _status(status: str, language: str) -> str:
+    """A case status in words, in a sentence (« reçu », "received")."""
+    return code(status, language).lower()
 
 
 def _apply(
