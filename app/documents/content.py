@@ -56,11 +56,15 @@ def sniff(head: bytes) -> str | None:
 
 
 def check_type(*, head: bytes, declared: str | None, filename: str, allowed: list[str]) -> str:
-    """The sniffed type of ``head`` if it is allowed and agrees with the declared type and extension.
+    """The sniffed type of ``head`` if it is allowed; the bytes decide, not the name.
 
-    Raises ``DocumentTypeNotAllowed`` (415) when the bytes are not an allowed type, and
+    A declared type or an extension naming another document type (:data:`EXTENSIONS`: a PNG
+    photo named ``scan passeport.jpg``, a PDF sent as ``image/jpeg``, a JPEG named ``.HEIC``) is
+    a phone's or a scanner's mislabel, not a disguise: the sniffed type is the document's, and
+    its name is given that type's extension (:func:`named_for`). Raises
+    ``DocumentTypeNotAllowed`` (415) when the bytes are not an allowed type, and
     ``DocumentTypeMismatch`` (415) when the part's ``Content-Type`` or the filename's extension
-    names another type.
+    names a type that is no document type (``passport.pdf.exe``, ``text/html``).
     """
     sniffed = sniff(head)
     if sniffed is None or sniffed not in allowed:
@@ -75,22 +79,32 @@ def check_type(*, head: bytes, declared: str | None, filename: str, allowed: lis
             sniffed_type=sniffed,
         )
     declared_type = (declared or "").split(";")[0].strip().lower()
-    if declared_type not in _NEUTRAL_DECLARED and _EQUIVALENT.get(declared_type, declared_type) != _EQUIVALENT.get(
-        sniffed, sniffed
-    ):
+    declared_as = _EQUIVALENT.get(declared_type, declared_type)
+    if declared_type not in _NEUTRAL_DECLARED and declared_as not in EXTENSIONS:
         raise DocumentTypeMismatch(
             f"Declared as {declared_type} but the bytes are {sniffed}.",
             detail_fr=f"Déclaré {declared_type} mais le contenu est {sniffed}.",
             sniffed_type=sniffed,
         )
     suffix = Path(filename).suffix.lower().lstrip(".")
-    if suffix and suffix not in EXTENSIONS.get(sniffed, set()):
+    if suffix and suffix not in EXTENSIONS.get(sniffed, set()) and suffix not in _KNOWN_SUFFIXES:
         raise DocumentTypeMismatch(
             f"The extension .{suffix} does not match the bytes ({sniffed}).",
             detail_fr=f"L'extension .{suffix} ne correspond pas au contenu ({sniffed}).",
             sniffed_type=sniffed,
         )
     return sniffed
+
+
+def named_for(filename: str, media_type: str) -> str:
+    """``filename`` with the extension of ``media_type`` in place of another document type's
+    (``scan passeport.jpg`` holding a PNG → ``scan passeport.png``, ``IMG.JPG`` holding a PDF →
+    ``IMG.pdf``), so that what is shown and downloaded opens in the right program; a name with no
+    extension, or with one of its own type, is returned unchanged."""
+    stem, dot, suffix = filename.rpartition(".")
+    if not dot or suffix.lower() not in _KNOWN_SUFFIXES or suffix.lower() in EXTENSIONS.get(media_type, set()):
+        return filename
+    return f"{stem}.{SUFFIX_OF.get(media_type, 'bin')}"
 
 
 def sanitize_filename(raw: str) -> str:

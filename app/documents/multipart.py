@@ -34,7 +34,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.core.i18n import size
 from app.core.text import require_utf8
-from app.documents.content import SNIFF_BYTES, check_type, sanitize_filename
+from app.documents.content import SNIFF_BYTES, check_type, named_for, sanitize_filename
 from app.documents.errors import (
     DocumentFileMissing,
     DocumentTooLarge,
@@ -71,6 +71,9 @@ class ReceivedUpload:
     media_type: str
     filename: str
     fields: dict[str, str] = field(default_factory=dict)
+    # the sanitized name as sent, when its extension named another document type than the bytes'
+    # (``filename`` then has the bytes' extension: content.named_for)
+    sent_filename: str | None = None
 
 
 def parse_boundary(content_type: str | None) -> bytes:
@@ -112,6 +115,7 @@ class _Receiver:
         self.in_file = False
         self.file_seen = False
         self.filename = ""
+        self.sent_filename: str | None = None
         self.declared: str | None = None
         self.head = bytearray()
         self.media_type: str | None = None
@@ -194,6 +198,9 @@ class _Receiver:
         self.media_type = check_type(
             head=bytes(self.head), declared=self.declared, filename=self.filename, allowed=self.limits.allowed_types
         )
+        renamed = named_for(self.filename, self.media_type)
+        if renamed != self.filename:
+            self.sent_filename, self.filename = self.filename, renamed
 
     def on_part_end(self) -> None:
         if self.in_file:
@@ -285,4 +292,5 @@ async def receive_upload(
         media_type=receiver.media_type,
         filename=receiver.filename,
         fields=receiver.fields,
+        sent_filename=receiver.sent_filename,
     )

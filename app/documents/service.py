@@ -145,6 +145,8 @@ async def record_upload(
             "size_bytes": document.size_bytes,
             "sha256": document.sha256,
             "metadata_stripped": document.metadata_stripped,
+            # the name as sent, when it said another type than the bytes (the row keeps the renamed one)
+            **({"filename_as_sent": upload.sent_filename} if upload.sent_filename else {}),
         },
     )
     if owner.type == "case":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.documents.content import check_type, sanitize_filename
+from app.documents.content import check_type, named_for, sanitize_filename, sniff
 from app.documents.errors import DocumentTypeMismatch, DocumentTypeNotAllowed, InvalidFilename
 
 PAD = b"\x00" * 32
@@ -59,12 +59,40 @@ def test_a_file_whose_bytes_declared_type_and_extension_agree_is_accepted(
         (PDF, "application/pdf", "passeport.heic"),
     ],
 )
-def test_a_declared_type_or_extension_naming_another_type_is_a_mismatch(
+def test_a_declared_type_or_extension_naming_another_document_type_gives_way_to_the_bytes(
     head: bytes, declared: str, filename: str
+) -> None:
+    """A phone's or a scanner's mislabel (a PNG photo saved as scan.png but declared image/jpeg, a
+    PDF named passeport.heic): the bytes' type is the document's. It was a 415 mismatch."""
+    assert check_type(head=head, declared=declared, filename=filename, allowed=ALLOWED) == sniff(head)
+
+
+@pytest.mark.parametrize(
+    ("head", "declared", "filename"),
+    [(PNG, "text/html", "scan.png"), (PDF, "application/pdf", "passeport.pdf.exe"), (JPEG, None, "photo.svg")],
+)
+def test_a_declared_type_or_extension_naming_no_document_type_is_a_mismatch(
+    head: bytes, declared: str | None, filename: str
 ) -> None:
     with pytest.raises(DocumentTypeMismatch) as refused:
         check_type(head=head, declared=declared, filename=filename, allowed=ALLOWED)
     assert refused.value.status == 415
+
+
+@pytest.mark.parametrize(
+    ("name", "media_type", "named"),
+    [
+        ("scan passeport.jpg", "image/png", "scan passeport.png"),
+        ("IMG.JPG", "application/pdf", "IMG.pdf"),
+        ("IMG_0001.HEIC", "image/jpeg", "IMG_0001.jpg"),
+        ("photo.JPEG", "image/jpeg", "photo.JPEG"),  # its own type's: unchanged
+        ("IMG_0001.heif", "image/heic", "IMG_0001.heif"),
+        ("scan", "image/png", "scan"),  # no extension: given one where stored (with_extension)
+        ("rapport 12.03", "application/pdf", "rapport 12.03"),  # not an extension of a document type
+    ],
+)
+def test_a_name_with_another_document_types_extension_gets_the_bytes_one(name: str, media_type: str, named: str):
+    assert named_for(name, media_type) == named
 
 
 def test_bytes_of_a_type_outside_the_allow_list_are_not_allowed() -> None:
@@ -87,14 +115,14 @@ def test_bytes_of_a_type_outside_the_allow_list_are_not_allowed() -> None:
 
 def test_a_mismatch_names_the_declared_type_or_the_extension_and_the_sniffed_type() -> None:
     with pytest.raises(DocumentTypeMismatch) as declared:
-        check_type(head=PNG, declared="image/jpeg", filename="scan.png", allowed=ALLOWED)
+        check_type(head=PNG, declared="text/html", filename="scan.png", allowed=ALLOWED)
     with pytest.raises(DocumentTypeMismatch) as extension:
-        check_type(head=JPEG, declared="image/jpeg", filename="photo.png", allowed=ALLOWED)
+        check_type(head=JPEG, declared="image/jpeg", filename="photo.svg", allowed=ALLOWED)
     assert (declared.value.extra["sniffed_type"], extension.value.extra["sniffed_type"]) == ("image/png", "image/jpeg")
     for detail in (declared.value.detail_en, declared.value.detail_fr):
-        assert detail is not None and "image/jpeg" in detail and "image/png" in detail
+        assert detail is not None and "text/html" in detail and "image/png" in detail
     for detail in (extension.value.detail_en, extension.value.detail_fr):
-        assert detail is not None and ".png" in detail and "image/jpeg" in detail
+        assert detail is not None and ".svg" in detail and "image/jpeg" in detail
     assert "Déclaré" in str(declared.value.detail_fr) and "L'extension" in str(extension.value.detail_fr)
 
 
