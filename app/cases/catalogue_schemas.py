@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
 from app.core.partial import PartialUpdate
-from app.core.text import NotBlank, OptionalText, normalise_typed_identifier
+from app.core.text import OneLine, OptionalOneLine, OptionalText, normalise_typed_identifier
 from app.desks.schemas import CountryCode
 from app.registrants.normalize import parse_number
 
@@ -57,8 +57,8 @@ class ServiceTypeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: ServiceCode
-    label_fr: NotBlank = Field(min_length=1, max_length=200)
-    label_en: NotBlank = Field(min_length=1, max_length=200)
+    label_fr: OneLine = Field(max_length=200)
+    label_en: OneLine = Field(max_length=200)
     category: Category
     default_sla_days: StrictInt = Field(ge=0, le=250)
     documents_required: list[DocumentName] = Field(default_factory=list, max_length=30)
@@ -69,8 +69,8 @@ class ServiceTypeUpdate(PartialUpdate):
     """A partial update; ``is_active: false`` retires the type (it keeps its cases, takes no new).
     No field takes null."""
 
-    label_fr: NotBlank | None = Field(default=None, min_length=1, max_length=200)
-    label_en: NotBlank | None = Field(default=None, min_length=1, max_length=200)
+    label_fr: OneLine | None = Field(default=None, max_length=200)
+    label_en: OneLine | None = Field(default=None, max_length=200)
     category: Category | None = None
     default_sla_days: StrictInt | None = Field(default=None, ge=0, le=250)
     documents_required: list[DocumentName] | None = Field(default=None, max_length=30)
@@ -113,11 +113,11 @@ class PartnerCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: NotBlank = Field(min_length=1, max_length=200)
+    name: OneLine = Field(max_length=200)
     kind: PartnerKind
     country: CountryCode
-    city: OptionalText = Field(default=None, max_length=120)
-    contact_name: OptionalText = Field(default=None, max_length=200)
+    city: OptionalOneLine = Field(default=None, max_length=120)
+    contact_name: OptionalOneLine = Field(default=None, max_length=200)
     contact_email: EmailStr | None = None
     contact_phone: Phone | None = None
     notes: OptionalText = Field(default=None, max_length=2000)
@@ -130,11 +130,11 @@ class PartnerUpdate(PartialUpdate):
 
     CLEARABLE = frozenset({"city", "contact_name", "contact_email", "contact_phone", "notes"})
 
-    name: NotBlank | None = Field(default=None, min_length=1, max_length=200)
+    name: OneLine | None = Field(default=None, max_length=200)
     kind: PartnerKind | None = None
     country: CountryCode | None = None
-    city: OptionalText = Field(default=None, max_length=120)
-    contact_name: OptionalText = Field(default=None, max_length=200)
+    city: OptionalOneLine = Field(default=None, max_length=120)
+    contact_name: OptionalOneLine = Field(default=None, max_length=200)
     contact_email: EmailStr | None = None
     contact_phone: Phone | None = None
     notes: OptionalText = Field(default=None, max_length=2000)

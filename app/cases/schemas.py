@@ -32,7 +32,7 @@ from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.dates import DeskDate
 from app.core.integers import INTEGER_MAX, INTEGER_MIN
 from app.core.partial import PartialUpdate
-from app.core.text import NotBlank, OptionalText, not_blank, nothing_as_empty
+from app.core.text import NotBlank, OneLine, OptionalOneLine, OptionalText, not_blank, nothing_as_empty
 from app.privacy.purposes import LegalBasis
 from app.registrants.schemas import LanguageTag
 
@@ -292,7 +292,7 @@ class ReferralCreate(BaseModel):
     partner_id: uuid.UUID
     referred_on: DeskDate | None = None
     expected_answer_on: DeskDate | None = None
-    partner_reference: OptionalText = Field(default=None, max_length=120)
+    partner_reference: OptionalOneLine = Field(default=None, max_length=120)
     consent_id: ConsentId | None = None
     legal_basis: LegalBasis = "consent"
     legal_basis_justification: OptionalText = Field(default=None, max_length=2000)
@@ -302,7 +302,7 @@ class ReferralUpdate(PartialUpdate):
     """The partner's acknowledgement, reference, answer or silence. No field takes null."""
 
     status: ReferralStatus | None = None
-    partner_reference: NotBlank | None = Field(default=None, max_length=120)
+    partner_reference: OneLine | None = Field(default=None, max_length=120)
     expected_answer_on: DeskDate | None = None
     answered_on: DeskDate | None = None
     outcome: NotBlank | None = Field(default=None, max_length=2000)

@@ -6,11 +6,11 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from app.clients import redirects
 from app.clients.scopes import SCOPES
-from app.core.text import not_blank
+from app.core.text import OneLine
 
 Scope = Literal[
     "registrants:read", "registrants:write", "cases:read", "cases:write", "documents:read", "documents:write", "sync"
@@ -29,7 +29,7 @@ class ClientCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank)]
+    name: Annotated[OneLine, Field(max_length=200)]
     type: Literal["public", "confidential"]
     redirect_uris: list[str] = Field(default_factory=list, max_length=20)
     scopes: list[Scope] = Field(min_length=1, max_length=len(SCOPES))

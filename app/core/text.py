@@ -250,8 +250,61 @@ def not_blank(value: str) -> str:
     return refuse_bidi_controls(value)
 
 
+def control_character(value: str) -> PydanticCustomError | None:
+    """The pydantic error (type ``text_disallowed_character``) naming the first character of
+    ``value`` the text rule refuses (:data:`DISALLOWED_CHARACTERS`: NUL, BEL, ESC… but not TAB,
+    LF and CR), by code point and name, or None. Over HTTP the request guard of
+    :mod:`app.core.middleware` answers first, the same reason in French too."""
+    found = DISALLOWED_CHARACTERS.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    return PydanticCustomError(
+        "text_disallowed_character",
+        "character {code} {name} at position {position} is not accepted (control characters other than tab and "
+        "line breaks, lone surrogates and U+FFFE/U+FFFF are refused)",
+        {"code": f"U+{ord(char):04X}", "name": unicodedata.name(char, "control"), "position": found.start() + 1},
+    )
+
+
+def one_line(value: str) -> str:
+    """A one-line text (a name, a place, an occupation, a label, a number) as stored: NFC, every
+    white space a person cannot see or did not mean (TAB, LF, CR, U+00A0 NO-BREAK SPACE and the
+    other Unicode spaces, U+2028/U+2029, runs of spaces) one ordinary space, the ends trimmed
+    (:func:`clean`): ``"Cheikh Ahmadou\tBamba "`` → ``"Cheikh Ahmadou Bamba"``. Another control
+    character is refused naming it (:func:`control_character`), and so is a bidirectional control
+    (:func:`refuse_bidi_controls`). Multi-line texts (notes, descriptions) keep their line breaks
+    and tabs: they do not use this."""
+    refused = control_character(value)
+    if refused is not None:
+        raise refused
+    return clean(refuse_bidi_controls(value))
+
+
+def required_one_line(value: str) -> str:
+    """:func:`one_line`, and a pydantic error of type ``missing`` (the one an absent field gets,
+    "required") when nothing shows: empty, white space or invisible characters only."""
+    cleaned = one_line(value)
+    if shows_nothing(cleaned):
+        raise PydanticCustomError("missing", "Field required (empty, or white space and invisible characters only)")
+    return cleaned
+
+
+def optional_one_line(value: str | None) -> str | None:
+    """:func:`one_line`, or None when ``value`` is None or shows nothing (as :func:`nothing_as_none`)."""
+    if value is None:
+        return None
+    cleaned = one_line(value)
+    return None if shows_nothing(cleaned) else cleaned
+
+
 NotBlank = Annotated[str, AfterValidator(not_blank)]
 """Required text: refused (422) when it shows nothing or holds a bidirectional control."""
 OptionalText = Annotated[str | None, AfterValidator(nothing_as_none)]
 """Optional free text: a string, or None when sent as null or when it shows nothing. A field's
 ``max_length`` applies to the string as sent (the validator runs after it)."""
+OneLine = Annotated[str, AfterValidator(required_one_line)]
+"""Required one-line text (:func:`required_one_line`): white space cleaned, ``missing`` when blank.
+Give its ``Field`` no ``min_length`` of 1: an empty value answers ``missing`` as a blank one does."""
+OptionalOneLine = Annotated[str | None, AfterValidator(optional_one_line)]
+"""Optional one-line text (:func:`optional_one_line`): white space cleaned, None when blank."""

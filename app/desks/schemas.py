@@ -12,7 +12,7 @@ import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from app.core.partial import PartialUpdate
-from app.core.text import not_blank
+from app.core.text import OneLine
 from app.core.timezones import zone_name_problem
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -81,9 +81,9 @@ class DeskCreate(BaseModel):
         description="Begins the desk's registration, case and transfer numbers; unique among desks and fixed "
         "once created. Default: the code up to its first dash (409 `number-prefix-taken` if another desk has it).",
     )
-    name: Annotated[str, AfterValidator(not_blank)] = Field(min_length=1, max_length=200)
+    name: OneLine = Field(max_length=200)
     country: CountryCode = Field(examples=["MA"])
-    city: Annotated[str, AfterValidator(not_blank)] = Field(min_length=1, max_length=120)
+    city: OneLine = Field(max_length=120)
     time_zone: TimeZoneName = Field(examples=["Africa/Casablanca"])
     opening_hours: OpeningHours = Field(default_factory=dict, examples=[{"1": [["09:00", "16:30"]]}])
     merge_requires_approval: StrictBool = Field(
@@ -94,8 +94,8 @@ class DeskCreate(BaseModel):
 class DeskUpdate(PartialUpdate):
     """A partial update of a desk (its code never changes). No field takes null."""
 
-    name: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=200)
-    city: Annotated[str, AfterValidator(not_blank)] | None = Field(default=None, min_length=1, max_length=120)
+    name: OneLine | None = Field(default=None, max_length=200)
+    city: OneLine | None = Field(default=None, max_length=120)
     time_zone: TimeZoneName | None = None
     confirm_time_zone_change: StrictBool | None = Field(
         default=None,

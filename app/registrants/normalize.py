@@ -20,7 +20,14 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from app.core.explained import Explained
-from app.core.text import ZERO_WIDTH_SPACE, clean, fold, normalise_typed_identifier, without_invisible
+from app.core.text import (
+    ZERO_WIDTH_SPACE,
+    clean,
+    disallowed_character,
+    fold,
+    normalise_typed_identifier,
+    without_invisible,
+)
 from app.registrants import matching
 
 # ---------------------------------------------------------------- phones
@@ -305,14 +312,20 @@ def clean_name(raw: str) -> str:
     A zero-width space (U+200B, a word boundary in Unicode's line breaking, UAX #14) is a space:
     ``"Fatou\u200bDiop"`` is ``"Fatou Diop"``. The other invisible characters (format characters,
     Unicode category Cf: bidirectional overrides, joiners; and the other default-ignorable code
-    points: fillers, variation selectors) are removed. Raises ``ValueError`` for control
-    characters (category Cc) and when no letter is left (a lone accent, a zero-width space, a
-    Hangul filler or a tatweel is not a name).
+    points: fillers, variation selectors) are removed. White space pasted with a name (TAB, a
+    line break, U+00A0 NO-BREAK SPACE, another Unicode space) is a space, as in every one-line
+    text (:func:`~app.core.text.one_line`): ``"Cheikh Ahmadou\tBamba"`` is ``"Cheikh Ahmadou
+    Bamba"``. Raises ``ValueError`` naming the character for another control character (NUL,
+    U+0007 BEL…: what :data:`~app.core.text.DISALLOWED_CHARACTERS` refuses), and when no letter
+    is left (a lone accent, a zero-width space, a Hangul filler or a tatweel is not a name).
     """
     raw = (raw or "").replace(ZERO_WIDTH_SPACE, " ")
-    if any(unicodedata.category(c) == "Cc" for c in raw):
+    found = disallowed_character(raw)
+    if found is not None:
+        position, code = found[0] + 1, found[1]
         raise Explained(
-            "a name cannot contain control characters", "un nom ne peut pas contenir de caractère de contrôle"
+            f"a name cannot contain the control character {code} (position {position})",
+            f"un nom ne peut pas contenir le caractère de contrôle {code} (position {position})",
         )
     value = clean(without_invisible(raw))
     if not value:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import unicodedata
 import uuid
 from collections.abc import Callable
 from typing import Annotated, Literal
@@ -30,7 +31,7 @@ from pydantic_core import PydanticCustomError
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.dates import DateText, PapersDate
 from app.core.partial import PartialUpdate
-from app.core.text import clean, not_blank, refuse_bidi_controls, shows_nothing
+from app.core.text import clean, refuse_bidi_controls, required_one_line, shows_nothing
 from app.registrants import matching
 from app.registrants.normalize import (
     DOCUMENT_TYPES,
@@ -102,9 +103,31 @@ def _stored(limit: int) -> Callable[[str | None], str | None]:
     return check
 
 
+def _present(value: str) -> str:
+    """``value`` unchanged; a pydantic error of type ``missing`` (what an absent field answers:
+    "required") when nothing shows: empty, white space (TAB, line breaks, no-break spaces) or
+    invisible characters only."""
+    if shows_nothing(value):
+        raise PydanticCustomError("missing", "Field required (empty, or white space and invisible characters only)")
+    return value
+
+
+def _multiline_text(value: str | None) -> str | None:
+    """A free text of several lines (notes): NFC, its line breaks and tabs kept, or None when it
+    shows nothing; a bidirectional control is refused (:func:`~app.core.text.refuse_bidi_controls`)."""
+    if value is None or shows_nothing(value):
+        return None
+    return unicodedata.normalize("NFC", refuse_bidi_controls(value))
+
+
 CountryCode = Annotated[StrictStr, Field(min_length=2, max_length=2), AfterValidator(_country)]
+# no min_length: an empty name answers "missing" as a blank one does (_present)
 Name = Annotated[
-    StrictStr, Field(min_length=1, max_length=200), AfterValidator(clean_name), AfterValidator(_stored(200))
+    StrictStr,
+    Field(max_length=200),
+    AfterValidator(_present),
+    AfterValidator(clean_name),
+    AfterValidator(_stored(200)),
 ]
 OptionalName = Annotated[
     StrictStr, Field(max_length=200), AfterValidator(clean_optional_name), AfterValidator(_stored(200))
@@ -176,7 +199,8 @@ at most 10 tags, each kept once."""
 Text40 = Annotated[StrictStr, Field(max_length=40), AfterValidator(_optional_text), AfterValidator(_stored(40))]
 Text120 = Annotated[StrictStr, Field(max_length=120), AfterValidator(_optional_text), AfterValidator(_stored(120))]
 Text200 = Annotated[StrictStr, Field(max_length=200), AfterValidator(_optional_text), AfterValidator(_stored(200))]
-Text2000 = Annotated[StrictStr, Field(max_length=2000), AfterValidator(_optional_text), AfterValidator(_stored(2000))]
+# notes keep their lines: one-line texts only are cleaned of white space
+Text2000 = Annotated[StrictStr, Field(max_length=2000), AfterValidator(_multiline_text), AfterValidator(_stored(2000))]
 
 
 class _Strict(BaseModel):
@@ -209,9 +233,7 @@ class ConsentIn(_Strict):
     purpose: ConsentPurpose
     granted: StrictBool
     channel: ConsentChannel
-    notice_version: Annotated[StrictStr, AfterValidator(not_blank)] = Field(
-        min_length=1, max_length=32, examples=["2026-01"]
-    )
+    notice_version: Annotated[StrictStr, AfterValidator(required_one_line)] = Field(max_length=32, examples=["2026-01"])
     language: LanguageCode = Field(
         examples=["wo"], description="Language the notice was given in: the person's, not the interface's."
     )

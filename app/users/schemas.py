@@ -9,13 +9,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 from app.core.partial import PartialUpdate
-from app.core.text import not_blank
+from app.core.text import OneLine, not_blank
 
 Role = Literal["agent", "supervisor", "admin", "auditor"]
 
 
 Password = Annotated[str, Field(min_length=10, max_length=128), AfterValidator(not_blank)]
-FullName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(not_blank)]
+FullName = Annotated[OneLine, Field(max_length=200)]
 
 
 class UserCreate(BaseModel):
