@@ -84,15 +84,17 @@ def register(
     _KINDS[owner_type] = _OwnerKind(loader, read_roles, write_roles, person)
 
 
-async def hold_open(session: AsyncSession, owner: Owner) -> None:
+async def hold_open(session: AsyncSession, owner: Owner) -> uuid.UUID | None:
     """Raise ``RegistrantErased`` (409) when the owner's person's file is anonymised, and keep an
     erasure waiting until the transaction ends (:func:`app.registrants.closed.hold_open`): called
     when an upload is resolved (before a byte is read) and again in the transaction writing its row,
-    since an erasure may commit while the bytes stream."""
+    since an erasure may commit while the bytes stream. Returns that person's registrant id (None
+    for an owner holding no person's data)."""
     kind = _KINDS[owner.type]
     registrant_id = await kind.person(session, owner.id) if kind.person is not None else None
     if registrant_id is not None:
         await closed.hold_open(session, registrant_id)
+    return registrant_id
 
 
 def allowed_roles(owner_type: str, action: DocumentAction) -> frozenset[str]:

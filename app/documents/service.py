@@ -101,7 +101,7 @@ async def record_upload(
     while the upload streamed: checked here again, in the transaction writing the row, under a lock
     an erasure waits for (:func:`owners.hold_open`).
     """
-    await owners.hold_open(session, owner)
+    person = await owners.hold_open(session, owner)
     existing = await _live_duplicate(session, owner=owner, sha256=stored.sha256)
     if existing is not None:
         return existing, False
@@ -145,9 +145,12 @@ async def record_upload(
             "size_bytes": document.size_bytes,
             "sha256": document.sha256,
             "metadata_stripped": document.metadata_stripped,
-            # the name as sent, when it said another type than the bytes (the row keeps the renamed one)
-            **({"filename_as_sent": upload.sent_filename} if upload.sent_filename else {}),
+            # the name as sent, when it said another type than the bytes (the row keeps the renamed
+            # one): it may name the person, so it is one of their erasable values when it has one
+            **({"filename_as_sent": upload.sent_filename} if upload.sent_filename and person is None else {}),
         },
+        personal={"filename_as_sent": upload.sent_filename} if upload.sent_filename and person else None,
+        subject_id=person,
     )
     if owner.type == "case":
         # The delete reason and description are free text: the timeline gets the kind only.
