@@ -27,7 +27,7 @@ from app.auth.models import DeskMembership, LoginAttempt, RefreshToken, StaffUse
 from app.clients import service as clients_service
 from app.core.config import Settings
 from app.core.context import Actor, RequestContext
-from app.core.db import on_failure, utcnow
+from app.core.db import READ_ONLY_OPTION, on_failure, utcnow
 from app.core.security import (
     check_password,
     create_access_token,
@@ -188,16 +188,17 @@ async def authenticate(
             headers={"Retry-After": str(reservation.retry_after)},
         )
     try:
-        user = (await session.execute(select(StaffUser).where(StaffUser.email == identifier))).scalar_one_or_none()
+        found = await _read_account(engine, identifier)
         # Argon2 is deliberately slow and releases the GIL: verified in a worker thread, the event
-        # loop keeps answering other requests (and a long import does not hold logins back).
-        check = await anyio.to_thread.run_sync(check_password, password, user.password_hash if user else None)
+        # loop keeps answering other requests (and a long import does not hold logins back). No
+        # transaction of the request is open yet: on SQLite no write waits for the check.
+        check = await anyio.to_thread.run_sync(check_password, password, found.password_hash if found else None)
     except BaseException:  # no verdict on the password (database busy or gone, request cancelled)
         await throttle.release(engine, reservation)
         raise
     valid = check.valid
-    if user is None or not valid or not user.is_active:
-        reason = "unknown_account" if user is None else ("inactive" if valid else "wrong_password")
+    if found is None or not valid or not found.is_active:
+        reason = "unknown_account" if found is None else ("inactive" if valid else "wrong_password")
         _refuse(session, identifier=identifier, context=context, reason=reason, reservation=reservation)
         raise InvalidCredentials(
             "The e-mail or the password is wrong.", detail_fr="L'e-mail ou le mot de passe est incorrect."
@@ -208,12 +209,24 @@ async def authenticate(
 
     on_failure(session, not_stored)
     # Weaker Argon2 parameters, or a hash made before passwords were normalised: hashed again
-    # (as slow as the check, so in a worker thread too).
+    # (as slow as the check, so in a worker thread too, and before the login's writes begin).
     rehashed = await anyio.to_thread.run_sync(hash_password, password) if check.rehash else None
+    # The account as verified, without reading it again: _record_login stores the login only if
+    # it is still the same (e-mail, token_version, active), else LoginInterrupted.
+    user = await session.merge(found, load=False)
     session.add(LoginAttempt(identifier=identifier, ip=context.ip, succeeded=True))
     await throttle.succeeded(session, reservation)
     await _record_login(session, user, rehashed=rehashed)
     return user
+
+
+async def _read_account(engine: AsyncEngine, identifier: str) -> StaffUser | None:
+    """The staff account with e-mail ``identifier``, read on a read-only connection of its own
+    (SQLite: ``BEGIN DEFERRED``, no write lock; it is released before the password is checked)."""
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(**{READ_ONLY_OPTION: True})
+        async with AsyncSession(connection, expire_on_commit=False) as reader:
+            return (await reader.execute(select(StaffUser).where(StaffUser.email == identifier))).scalar_one_or_none()
 
 
 async def _record_login(session: AsyncSession, user: StaffUser, *, rehashed: str | None) -> None:

@@ -234,7 +234,7 @@ async def _look(
     engine: AsyncEngine, keyset: Sequence[str | None], *, max_failures: int, window_seconds: int, now: dt.datetime
 ) -> Refusal | None:
     """What :func:`_try_reserve` would answer now, read without writing (SQLite: without taking
-    the write lock, which a login holds while its password is checked)."""
+    the write lock, which every other writer needs)."""
     wanted = [key for key in keyset if key is not None]
     async with engine.connect() as conn:
         conn = await conn.execution_options(**{READ_ONLY_OPTION: True})

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -99,9 +100,10 @@ async def create(
 ) -> StaffUser:
     """Create a staff account with an Argon2id password hash and its desk memberships."""
     _no_desks_for(role, desk_codes)
+    password_hash = await _hashed(password)
     normalised = normalise_email(email)
     await _require_free_email(session, normalised)
-    user = StaffUser(email=normalised, full_name=full_name.strip(), role=role, password_hash=hash_password(password))
+    user = StaffUser(email=normalised, full_name=full_name.strip(), role=role, password_hash=password_hash)
     session.add(user)
     await session.flush()
     await _set_desks(session, user, desk_codes)
@@ -114,6 +116,13 @@ async def create(
         details={"email": normalised, "role": role, "desk_codes": sorted(desk_codes)},
     )
     return user
+
+
+async def _hashed(password: str) -> str:
+    """:func:`hash_password` in a worker thread (Argon2 is slow on purpose and releases the GIL),
+    called before the operation's first statement: on SQLite a write transaction holds the
+    database's write lock from its first statement, and no other write should wait for the hash."""
+    return await anyio.to_thread.run_sync(hash_password, password)
 
 
 async def get(session: AsyncSession, *, user_id: uuid.UUID, for_update: bool = False) -> StaffUser:
@@ -169,6 +178,7 @@ async def update(
     sent with the same ETag at the same moment the second answers ``PreconditionFailed`` (412)
     with the current ETag. The owner's logins do not change the ETag (they are not edits).
     """
+    password_hash = await _hashed(changes["password"]) if changes.get("password") else None
     if changes.get("role") is not None or changes.get("is_active") is not None:
         # Before the account's own lock: every such edit takes the locks in one order (no deadlock).
         admins = await _lock_active_administrators(session)
@@ -192,8 +202,8 @@ async def update(
         if changes.get(field) is not None:
             setattr(user, field, changes[field])
     revoke = False
-    if changes.get("password"):
-        user.password_hash = hash_password(changes["password"])
+    if password_hash is not None:
+        user.password_hash = password_hash
         revoke = True
     if changes.get("is_active") is False or changes.get("role") not in (None, before["role"]):
         revoke = True
