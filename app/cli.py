@@ -19,15 +19,25 @@ T = TypeVar("T")
 cli = typer.Typer(help="Diaspora Desk: run and administer a desk's case-management service.", no_args_is_help=True)
 
 
+_SERVICE_COMMANDS = frozenset({"serve", "worker"})
+_DATABASE_COMMANDS = frozenset({"migrate", "seed"})
+
+
 @cli.callback()
-def _settings_readable() -> None:
+def _settings_readable(context: typer.Context) -> None:
     """Before any command: the settings, read as every command reads them. One refused (a value out
     of its range, ``SECRET_KEY`` missing in production) is one line on stderr per setting, naming
-    it, and exit 2, not a traceback (:mod:`app.startup`)."""
-    from app.startup import CannotStart, read_settings
+    it, and exit 2, not a traceback (:mod:`app.startup`). Before ``serve`` and ``worker``, what the
+    service needs (directories, time-zone data, notification templates), before ``migrate`` and
+    ``seed`` what they need (time-zone data, the SQLite file): one line per problem, exit 1."""
+    from app.startup import CannotStart, check_command, check_service, read_settings
 
     try:
-        read_settings()
+        settings = read_settings()
+        if context.invoked_subcommand in _SERVICE_COMMANDS:
+            check_service(settings)
+        elif context.invoked_subcommand in _DATABASE_COMMANDS:
+            check_command(settings)
     except CannotStart as refused:
         refused.exit()
 
@@ -212,7 +222,7 @@ def worker() -> None:
 
     settings = Settings()
     configure(settings.log_level, settings.log_format)
-    templates.configure(settings.notify_templates_dir)
+    templates.configure(settings.notify_templates_dir)  # checked before (_settings_readable): loads
 
     async def main() -> None:
         engine = create_engine(settings.effective_database_url, pool_size=2)

@@ -28,11 +28,10 @@ from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.metrics import router as metrics_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
 from app.core.routing import SHARED_DEPENDENCIES, add_routes
-from app.notifications import templates as notify_templates
 from app.notifications.worker import Worker
 from app.reports.slots import ExportSlots
 from app.routers import ROUTERS
-from app.startup import load_audit_signer, read_settings
+from app.startup import check_service, load_audit_signer, read_settings
 from app.web import router as web
 
 # Multipart framing allowance on top of an uploaded file's own limit.
@@ -58,10 +57,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     The database engine is created here and disposed of at shutdown; no connection is opened
     until the first request. Raises :class:`app.startup.CannotStart` when a setting is refused
-    (settings read here) or the audit signing key cannot be used.
+    (settings read here), what a setting names cannot be used (:func:`app.startup.check_service`:
+    directories, time-zone data, notification templates) or the audit signing key cannot be used.
     """
     settings = settings or read_settings()
-    tz_version = timezones.log_database()  # refuses to start on host or older time-zone data
+    check_service(settings)  # refuses to start on host or older time-zone data, unusable paths…
+    tz_version = timezones.log_database()
     engine = create_engine(
         settings.effective_database_url,
         pool_size=settings.database_pool_size,
@@ -79,8 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batch=settings.audit_seal_batch,
         interval_seconds=settings.audit_seal_interval_seconds,
     )
-
-    notify_templates.configure(settings.notify_templates_dir)  # a malformed translation stops start-up
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

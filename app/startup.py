@@ -12,8 +12,12 @@ code  means
       equal to 1``, one line per setting, naming it, never the value given (it may be a secret)
 1     the audit signing key cannot be used: ``cannot start: audit signing key … does not exist
       (AUDIT_SIGNING_KEY_FILE)`` (missing where the setting names it, or in production; unreadable;
-      not an Ed25519 private key)
+      not an Ed25519 private key); or what a setting names cannot be used here
+      (:mod:`app.environment`): ``cannot start: DATA_DIR /srv/desk is not a directory: …``, the
+      time-zone data missing or stale, a notification template file malformed
 ====  ==========================================================================================
+
+``migrate`` and ``seed`` check what they use (the time-zone data, the SQLite file) the same way.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pydantic import ValidationError
 from app.audit.sequencer import signer_for
 from app.audit.signing import Signer
 from app.core.config import Settings, refused_settings
+from app.environment import command_problems, service_problems
 
 
 class CannotStart(Exception):
@@ -62,3 +67,27 @@ def load_audit_signer(settings: Settings) -> Signer:
         return signer_for(settings)
     except (OSError, ValueError) as exc:
         raise CannotStart([f"cannot start: {exc}"], 1) from exc
+
+
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        raise CannotStart([f"cannot start: {problem}" for problem in problems], 1)
+
+
+def check_service(settings: Settings) -> None:
+    """What the running service needs beyond its settings' values (:func:`app.environment.service_problems`):
+    :class:`CannotStart` (exit 1), one line per problem; then the desk-supplied notification
+    templates loaded (a malformed or unreadable file is one line too)."""
+    from app.notifications import templates
+
+    _refuse(service_problems(settings))
+    try:
+        templates.configure(settings.notify_templates_dir)
+    except ValueError as exc:
+        raise CannotStart([f"cannot start: NOTIFY_TEMPLATES_DIR: {exc}"], 1) from None
+
+
+def check_command(settings: Settings) -> None:
+    """What ``migrate`` and ``seed`` need (:func:`app.environment.command_problems`): :class:`CannotStart`
+    (exit 1), one line per problem."""
+    _refuse(command_problems(settings))

@@ -25,7 +25,10 @@ import re
 import zoneinfo
 from importlib import resources
 
-import tzdata  # type: ignore[import-untyped]  # no stubs; IANA_VERSION and __version__ are str
+try:
+    import tzdata  # type: ignore[import-untyped]  # no stubs; IANA_VERSION and __version__ are str
+except ModuleNotFoundError:  # refused by check_database at start-up, in one line
+    tzdata = None
 
 # ``tzdata.IANA_VERSION`` of the pinned ``tzdata==2026.6``.
 MINIMUM_IANA_VERSION = "2026f"
@@ -69,10 +72,12 @@ def check_database(minimum: str = MINIMUM_IANA_VERSION) -> str:
     """Check that zones come from the ``tzdata`` package, at least release ``minimum``; its version.
 
     Raises :class:`TimeZoneDataError` when ``zoneinfo.TZPATH`` names a host directory (so the host's
-    files would win) or when the package's release is older than ``minimum``.
+    files would win), when the package is not installed, or when its release is older than ``minimum``.
     """
     if zoneinfo.TZPATH:
         raise TimeZoneDataError(f"zoneinfo reads the host's time-zone files first ({':'.join(zoneinfo.TZPATH)})")
+    if tzdata is None:
+        raise TimeZoneDataError("the tzdata package is not installed")
     version = loaded_version()
     if iana_version_key(version) < iana_version_key(minimum):
         raise TimeZoneDataError(f"IANA tz data {version} is older than the pinned release {minimum}")

@@ -230,7 +230,7 @@ STATUS_LABELS: Final[dict[str, dict[str, str]]] = {
 class TemplateRegistry:
     """Built-in templates plus the desk-supplied translations found under ``directory``.
 
-    Raises ``ValueError`` at construction for a malformed translation file (bad JSON, an unknown
+    Raises ``ValueError`` at construction for an unreadable or malformed translation file (bad JSON, an unknown
     event, a template missing ``body``, a placeholder the event does not offer —
     :data:`PLACEHOLDERS` — or a brace out of place), naming the file, the event and the
     placeholder, so a typo is found at start-up, not at sending time.
@@ -264,6 +264,8 @@ class TemplateRegistry:
                 check_placeholders(event, "subject", template.subject)
                 check_placeholders(event, "body", template.body)
                 found[event] = template
+        except OSError as exc:  # unreadable (permissions), or a directory named *.json
+            raise ValueError(f"notification templates {path}: cannot be read: {exc.strerror or exc}") from exc
         except (ValueError, KeyError, AttributeError, TypeError) as exc:
             raise ValueError(f"notification templates {path}: {exc}") from exc
         language = path.stem

@@ -13,6 +13,7 @@ import pytest
 from app.core.config import Settings
 from app.main import create_app
 from app.notifications import templates
+from app.startup import CannotStart
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +60,7 @@ def test_a_brace_out_of_place_is_refused(tmp_path: Path) -> None:
 
 def test_the_server_does_not_start_with_an_unknown_placeholder(tmp_path: Path, settings: Settings) -> None:
     _write(tmp_path, "CASA-BASE/wo.json", {"registration_receipt": {"body": "{family_name}"}})
-    with pytest.raises(ValueError, match=r"unknown placeholder \{family_name\}"):
+    with pytest.raises(CannotStart, match=r"NOTIFY_TEMPLATES_DIR: .*unknown placeholder \{family_name\}"):
         create_app(settings.model_copy(update={"notify_templates_dir": tmp_path}))
 
 
