@@ -117,3 +117,15 @@ async def show_case(page: Page, server: LiveServer, case: dict[str, Any]) -> Non
     """Open ``case`` by its address, as a bookmark or a link does, once its title is drawn."""
     await page.goto(f"{server.url}/app/#/case/{case['id']}")
     await expect(page.get_by_role("heading", level=1)).to_contain_text(case["case_number"])
+
+
+LEAVE_QUESTION = "Vous avez des saisies non enregistrées sur cet écran. Les abandonner ?"
+"""The question asked, in the page, before a screen whose forms hold input not saved is left."""
+
+
+async def answer_leaving(page: Page, *, leave: bool) -> None:
+    """Answer the question asked before leaving a screen with input not saved: abandon it and go
+    (``leave``), or stay on the screen."""
+    dialog = page.get_by_role("dialog", name=LEAVE_QUESTION)
+    await dialog.get_by_role("button", name="Abandonner les saisies" if leave else "Rester sur cet écran").click()
+    await expect(dialog).to_have_count(0)

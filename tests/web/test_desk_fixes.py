@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 from tests.appointments.helpers import next_weekday
 from tests.imports.conftest import csv_file
 from tests.web.conftest import LiveServer
-from tests.web.helpers import desk_id, open_file, register_via_api, sign_in
+from tests.web.helpers import answer_leaving, desk_id, open_file, register_via_api, sign_in
 from tests.web.test_calendar_reschedule import free_slot
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -244,8 +244,8 @@ async def test_leaving_the_page_with_a_registration_typed_asks_first(page: Page,
     await page.wait_for_function("() => !document.querySelector('#register-form').hasAttribute('data-wait')")
     assert await page.evaluate(LEAVING) is False  # nothing typed (the lists' first choices): no question
     await form.get_by_label("Prénom(s)").fill("Mariama")
-    await page.get_by_role("button", name="Rechercher").first.click()  # another screen keeps the form
+    await page.get_by_role("button", name="Rechercher").first.click()  # asked in the page: staying keeps it
+    await answer_leaving(page, leave=False)
     assert await page.evaluate(LEAVING) is True  # a reload would lose it: the browser asks
-    await page.get_by_role("button", name="Nouvelle personne").click()
     await form.get_by_label("Prénom(s)").fill("")
     assert await page.evaluate(LEAVING) is False  # emptied again

@@ -147,7 +147,11 @@ async def test_english_leaves_no_french_word_on_any_screen(page: Page, server: L
     await expect(page.locator("#register-msg")).to_contain_text("Check the highlighted fields:")
     await no_french(page, "registration")
 
-    await page.get_by_role("button", name="Case queues").click()
+    await page.get_by_role("button", name="Case queues").click()  # the registration refused is not saved
+    leaving = page.get_by_role("dialog", name="You have entries not saved on this screen. Discard them?")
+    await expect(leaving).to_be_visible()
+    await no_french(page, "leaving with input not saved")
+    await leaving.get_by_role("button", name="Discard the entries").click()
     await page.locator("#queue-form").get_by_label("Queue").select_option("unassigned")
     await page.locator("#queue-form").get_by_role("button", name="Show").click()
     await expect(page.locator("#cases li").first).to_contain_text(case["case_number"])

@@ -19,7 +19,7 @@ from playwright.async_api import Page, expect
 
 from app.notifications.doubt import IN_DOUBT_REASON
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import desk_id, fill_registration, open_file, register_via_api, sign_in
+from tests.web.helpers import answer_leaving, desk_id, fill_registration, open_file, register_via_api, sign_in
 from tests.web.test_merge_files import compare_with, merge_via_api, open_by_address
 from tests.web.test_merge_refusals import require_approval
 from tests.web.test_person_messages import add_message
@@ -97,6 +97,7 @@ async def test_screens_fit_phone_and_desk(
     await expect(page.locator("#compare table")).to_be_visible()
     await check(page, folder, "6-duplicates")
     await page.get_by_role("button", name="Files de dossiers").click()
+    await answer_leaving(page, leave=True)  # the registration waits on its duplicates: not saved
     await page.get_by_role("button", name="Afficher").click()
     await expect(page.locator("#cases li")).to_have_count(1)
     await check(page, folder, "7-queue")

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import Agent, LiveServer, assert_accessible
-from tests.web.helpers import desk_id, register_via_api, sign_in
+from tests.web.helpers import answer_leaving, desk_id, register_via_api, sign_in
 from tests.web.test_merge_files import MERGES, compare_with, edit_via_api, merge_via_api, open_by_address, two_files
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -98,6 +98,7 @@ async def test_a_file_merged_or_erased_meanwhile_is_said_in_a_sentence(page: Pag
     await expect(alert).to_contain_text("L'un des deux dossiers a déjà été fusionné dans un autre")
     await assert_accessible(page)
     await alert.get_by_role("button", name="Ouvrir le dossier où il a été fusionné").click()
+    await answer_leaving(page, leave=True)  # the choices of the merge refused were not saved
     await expect(page.locator("#person > p.mono")).to_have_text(third["registration_number"])
 
     await open_by_address(page, server, first["id"])
@@ -213,15 +214,12 @@ async def test_an_edits_duplicate_candidate_is_compared_and_merged(page: Page, s
     await page.locator("#edit-form").get_by_label("Nom", exact=True).fill("Badji")
     await page.locator("#edit-form").get_by_role("button", name="Enregistrer les modifications").click()
 
-    async def leave(dialog: Any) -> None:
-        await dialog.accept()  # "your changes are not saved: leave anyway?"
-
     await expect(page.locator("#edit-form")).to_be_visible()
     await assert_accessible(page)  # the candidate's buttons are named by what they show
-    page.once("dialog", leave)
     await page.get_by_role(
         "button", name=f"Fusionner avec ce dossier : Awa Badji ({other['registration_number']})"
     ).click()
+    await answer_leaving(page, leave=True)  # the edit is not saved: abandoned
     section = page.locator("#person-merge")
     await expect(section.locator("table caption")).to_have_text("Comparaison avant fusion")
     await expect(section.locator("table")).to_contain_text(other["registration_number"])

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer
-from tests.web.helpers import fill_registration, sign_in
+from tests.web.helpers import answer_leaving, fill_registration, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -24,6 +24,7 @@ async def test_an_agent_with_no_desk_is_told_to_ask_an_administrator(page: Page,
     await expect(page.locator("#register-msg")).to_have_text(NO_DESK)
 
     await page.get_by_role("button", name="Rendez-vous du jour").click()
+    await answer_leaving(page, leave=True)  # the person's details typed were not registered
     await page.locator("#day-date").fill(dt.date.today().isoformat())
     await page.get_by_role("button", name="Afficher", exact=True).click()
     await expect(page.locator("#day-msg")).to_have_text(NO_DESK)

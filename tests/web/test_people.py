@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from playwright.async_api import Page, Route, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import fill_registration, register_via_api, sign_in
+from tests.web.helpers import answer_leaving, fill_registration, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -100,31 +98,19 @@ async def test_leaving_an_edit_with_changes_asks_first_and_a_refusal_keeps_them(
     occupation = page.locator("#edit-form").get_by_label("Profession")
     await occupation.fill("Commerçante")
 
-    asked: list[str] = []
-
-    async def refuse(dialog: Any) -> None:
-        asked.append(dialog.message)
-        await dialog.dismiss()
-
-    page.once("dialog", refuse)
     await page.get_by_role("button", name="Rechercher", exact=True).click()
+    await answer_leaving(page, leave=False)
     await expect(occupation).to_be_visible()  # still editing, the value kept
     assert await occupation.input_value() == "Commerçante"
-    assert asked == ["Vos modifications de la fiche ne sont pas enregistrées. Quitter quand même ?"]
 
-    async def accept(dialog: Any) -> None:
-        asked.append(dialog.message)
-        await dialog.accept()
-
-    page.once("dialog", refuse)  # the language switch draws the screen again: it asks too
-    await page.get_by_role("button", name="English").click()
+    await page.get_by_role("button", name="English").click()  # the language switch draws the screen again: it asks too
+    await answer_leaving(page, leave=False)
     assert await occupation.input_value() == "Commerçante"
-    assert len(asked) == 2
+    await expect(page.get_by_role("button", name="English")).to_be_visible()  # still in French
 
-    page.once("dialog", accept)
     await page.get_by_role("button", name="Rechercher", exact=True).click()
+    await answer_leaving(page, leave=True)
     await expect(page.locator("#search-form")).to_be_visible()
-    assert len(asked) == 3
 
 
 async def test_an_edit_that_resembles_another_file_lists_it_and_saves_only_when_confirmed(

@@ -9,7 +9,7 @@ from playwright.async_api import Page, expect
 
 from tests.appointments.helpers import iso, next_weekday
 from tests.web.conftest import LiveServer
-from tests.web.helpers import desk_id, fill_registration, open_file, register_via_api, sign_in
+from tests.web.helpers import answer_leaving, desk_id, fill_registration, open_file, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -57,10 +57,14 @@ async def test_a_refused_registration_is_not_said_again_on_coming_back(page: Pag
     await expect(page.locator("#register-msg")).to_be_visible()
     await expect(form.get_by_label("Date de naissance")).to_have_attribute("aria-invalid", "true")
     await page.get_by_role("button", name="Rechercher", exact=True).click()
+    await answer_leaving(page, leave=False)  # asked first: staying keeps all of it
+    await expect(form.get_by_label("Date de naissance")).to_have_value("1890-13-45")
+    await page.get_by_role("button", name="Rechercher", exact=True).click()
+    await answer_leaving(page, leave=True)
     await page.get_by_role("button", name="Nouvelle personne").click()
     await expect(page.locator("#register-msg")).to_be_hidden()
     await expect(form.get_by_label("Date de naissance")).not_to_have_attribute("aria-invalid", "true")
-    await expect(form.get_by_label("Date de naissance")).to_have_value("1890-13-45")  # what was typed stays
+    await expect(form.get_by_label("Date de naissance")).to_have_value("")  # what was typed was abandoned
 
 
 async def open_file_from_search(page: Page, name: str) -> None:

@@ -8,6 +8,7 @@ import { api, keyFor, sent } from "./api.js";
 import { busy, el, focusOn, say } from "./dom.js";
 import { i18n, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
+import { carrySnapshot } from "./unsaved.js";
 
 const DAYS = ["1", "2", "3", "4", "5", "6", "7"];  // ISO weekdays, Monday first
 
@@ -83,6 +84,7 @@ function hoursForm(read, hours = null) {
           if (!again.ok) return refuse(box, again);
           const fresh = hoursForm(again, body.opening_hours);
           form.replaceWith(fresh);
+          carrySnapshot(form, fresh);  // the hours typed are still not saved
           say(fresh.querySelector("#hours-msg"), t("hours_changed"), "warning");
           return focusOn(fresh.querySelector("#hours-msg"));
         }
@@ -135,7 +137,7 @@ function holidays(desk) {
   const section = el("section", null, { "aria-labelledby": "holidays-title" });
   const box = messageBox("holidays-msg");
   const list = el("ul", null, { class: "list", id: "holiday-list" });
-  const yearForm = el("form", null, { id: "holiday-year-form" });
+  const yearForm = el("form", null, { id: "holiday-year-form", "data-lookup": "" });
   const [yearLabel, year] = field("holiday-year", "year", t("holidays_year"), { type: "number", value: String(new Date().getFullYear()), required: true });
   const show = el("button", t("holidays_show"), { type: "submit", class: "secondary" });
   yearForm.append(yearLabel, year, show);

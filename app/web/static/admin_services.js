@@ -9,6 +9,7 @@ import { busy, cancelButton, el, focusOn, say } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
+import { carrySnapshot } from "./unsaved.js";
 
 const label = (s) => (i18n.lang === "fr" ? s.label_fr : s.label_en);
 
@@ -78,6 +79,7 @@ function editForm(read, known, opener, reload, typed = null) {
           if (!again.ok) return refuse(box, again);
           const fresh = editForm(again, known, opener, reload, body);
           form.replaceWith(fresh);
+          carrySnapshot(form, fresh);  // what was typed is still not saved
           say(fresh.querySelector(".msg"), t("service_changed"), "warning");
           return focusOn(fresh.querySelector(".msg"));
         }

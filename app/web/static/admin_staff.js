@@ -8,6 +8,7 @@ import { api, readAsShown } from "./api.js";
 import { busy, cancelButton, el, focusOn, say } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
+import { carrySnapshot } from "./unsaved.js";
 
 const ROLES = ["agent", "supervisor", "admin", "auditor"];
 
@@ -118,6 +119,7 @@ function editForm(read, desks, opener, reload, choice = null) {
           if (!again.ok) return refuse(box, again);
           const fresh = editForm(again, desks, opener, reload, body);
           form.replaceWith(fresh);
+          carrySnapshot(form, fresh);  // what was chosen is still not saved
           const note = fresh.querySelector(".msg");
           say(note, t("staff_changed"), "warning");
           return focusOn(note);

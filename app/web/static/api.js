@@ -86,7 +86,10 @@ export async function api(method, path, { json, headers = {}, form } = {}) {
   if (json !== undefined) { all["Content-Type"] = "application/json"; body = JSON.stringify(json); }
   if (form !== undefined) body = form;
   const r = await authorized(path, { method, headers: all, body });
-  return { status: r.status, ok: r.ok, body: await bodyOf(r), etag: r.headers.get("ETag") };
+  const answer = { status: r.status, ok: r.ok, body: await bodyOf(r), etag: r.headers.get("ETag") };
+  // A change answered: accepted, the form the agent sent holds nothing unsaved any more (unsaved.js).
+  if (method !== "GET") document.dispatchEvent(new CustomEvent("desk:answered", { detail: { ok: r.ok } }));
+  return answer;
 }
 
 // Fields the API changes without a new version of the record (no new ETag): an account's sign-in.

@@ -4,7 +4,7 @@ import { $ } from "./dom.js";
 import { i18n, translatePage } from "./i18n.js";
 import { initSearch } from "./search.js";
 import { initSession } from "./session.js";
-import { initTabs, leaveAllowed } from "./tabs.js";
+import { initTabs, mayLeave } from "./tabs.js";
 import { keepWordsWhole } from "./whole_words.js";
 
 // The other screens load once the search screen is up, not competing with the sign-in requests;
@@ -32,13 +32,22 @@ document.addEventListener("submit", (event) => {
   screens.then(() => form.requestSubmit());
 }, true);
 
-$("#lang").addEventListener("click", () => {
-  if (!leaveAllowed()) return;  // the open screen is drawn again: an edit's unsaved changes would go
+// The screens drawn again in the other language (screens.js `redraw`): what is typed there would go,
+// so switching asks first; the others only have their words changed, their forms kept.
+const REDRAWN = ["tab-person", "tab-case", "tab-cases", "tab-day", "tab-reports", "tab-imports"];
+
+function switchLanguage() {
   i18n.lang = i18n.lang === "fr" ? "en" : "fr";
   sessionStorage.setItem("lang", i18n.lang);
   translatePage();
   $("#lang").lang = i18n.lang === "fr" ? "en" : "fr";
   document.dispatchEvent(new Event("desk:language")); // the open screen is drawn again in the new language
+}
+
+$("#lang").addEventListener("click", () => {
+  const allowed = REDRAWN.includes(($(".tab:not([hidden])") || {}).id) ? mayLeave() : true;
+  if (allowed === true) switchLanguage();
+  else allowed.then((leave) => { if (leave) switchLanguage(); });
 });
 
 translatePage();

@@ -5,8 +5,8 @@ import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
 import { addWords, code, CODES, colon, dayText, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
 import { deskTime, staffOf, state } from "./state.js";
-import { showTab } from "./tabs.js";
-import { route } from "./tabs.js";
+import { address, mayLeave, showTab } from "./tabs.js";
+import { carrySnapshot } from "./unsaved.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
 import { assignForm, closureDecision, closureRequest, CLOSING_STATUSES, dueDateForm } from "./case_supervise.js";
@@ -50,7 +50,7 @@ export function action(form, box, run) {
 // put back in the form it was made in, and a plain sentence says so. Any other refusal: false.
 export async function rereadIfStale(r, c, form) {
   if (r.status !== 412) return false;
-  const keep = form && form.id ? { id: form.id, values: [...new FormData(form)] } : null;
+  const keep = form && form.id ? { id: form.id, values: [...new FormData(form)], from: form } : null;
   await openCase(c.id, t("case_changed"), { keep, tone: "warning" });
   return true;
 }
@@ -61,6 +61,7 @@ export async function rereadIfStale(r, c, form) {
 async function restore(keep) {
   const form = keep && document.getElementById(keep.id);
   if (!form) return;
+  carrySnapshot(keep.from, form);  // what the agent chose is still theirs, not saved
   const sent = new Set(keep.values.map(([name]) => name));
   for (const box of form.querySelectorAll("input[type=checkbox]")) if (!sent.has(box.name)) box.checked = false;
   for (const [name, value] of keep.values) {
@@ -233,9 +234,9 @@ document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed 
 // `done`: the sentence said once it is drawn (`tone` "ok" or "warning"); `keep`: a form's values
 // to put back (see rereadIfStale).
 export async function openCase(id, done = "", { keep = null, tone = "ok" } = {}) {
+  if (!(await mayLeave(address("case", id)))) return undefined;  // unsaved input on the screen: the agent stays
   const seq = ++opening.n;
-  showTab("case", { focus: false });
-  route("case", id);
+  showTab("case", { focus: false, address: address("case", id) });
   const box = $("#case-msg");
   const view = $("#case");
   try {

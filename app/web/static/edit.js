@@ -10,7 +10,8 @@ import { state } from "./state.js";
 import { areaName, fillRegions } from "./areas.js";
 import { openPerson, renderPerson } from "./person.js";
 import { historySection } from "./history.js";
-import { guardLeaving, leaveAllowed } from "./tabs.js";
+import { mayLeave } from "./tabs.js";
+import { guardForm } from "./unsaved.js";
 import { mergeWith } from "./merge.js";
 import { documentsFields, documentsFrom, documentsOf, identityProblem, likenessText, phoneDoubtLines, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
 
@@ -103,11 +104,11 @@ function duplicates(form, box, candidates) {
       el("span", ` ${likenessText(c)}`));
     // the same person after all: their file, where the two can be compared and merged
     const open = el("button", t("same_person"), { type: "button", class: "secondary" });
-    open.addEventListener("click", () => { if (leaveAllowed()) openPerson(c.id); });
+    open.addEventListener("click", () => openPerson(c.id));
     // or compared with this file and merged into one (merge.js), the edit left unsaved
     const name = `${c.given_names} ${c.family_name}`;
     const merge = el("button", t("merge_candidate"), { type: "button", class: "secondary", "aria-label": t("merge_candidate_name", { name, number: c.registration_number }) });
-    merge.addEventListener("click", async () => { if (leaveAllowed()) { await openPerson(state.person.record.id); await mergeWith(c.id); } });
+    merge.addEventListener("click", async () => { if (await mayLeave()) { await openPerson(state.person.record.id); await mergeWith(c.id); } });
     li.append(" ", open, " ", merge);
     list.append(li);
   }
@@ -168,8 +169,9 @@ export function startEdit() {
     });
   });
   cancel.addEventListener("click", () => renderPerson(state.person.extra));
-  // Changes typed and not saved are not lost by leaving the screen without a word.
-  guardLeaving(() => form.isConnected && Object.keys(changes(form, state.person.editBase)).length > 0);
+  // Changes typed and not saved are not lost by leaving the screen without a word: the edit is
+  // compared with the version it edits (re-based after a 412), not with the form as first shown.
+  guardForm(form, () => Object.keys(changes(form, state.person.editBase)).length > 0);
   const heading = el("h2", `${t("edit")} — ${p.given_names} ${p.family_name}`, { id: "edit-title" });
   $("#person").replaceChildren(heading, box, form);
   focusOn(form.elements.namedItem("given_names"));

@@ -29,6 +29,8 @@ export const LABELS = {
     tab_day: "Rendez-vous du jour", tab_reports: "Rapports", tab_imports: "Registres importés", tab_admin: "Administration",
     tab_privacy: "Protection des données",
     age_min: "Âge minimum", age_max: "Âge maximum",
+    leave_unsaved: "Vous avez des saisies non enregistrées sur cet écran. Les abandonner ?",
+    leave_stay: "Rester sur cet écran", leave_discard: "Abandonner les saisies",
   },
   en: {
     no_desk: "Your account belongs to no desk: ask an administrator.",
@@ -55,6 +57,8 @@ export const LABELS = {
     field_age_range: "the minimum age is above the maximum age", unexpected: "Something went wrong. Try again.",
     dob_value: "born", dob_in: "born in", empty: "—", skip: "Skip to content", tab_day: "Today's appointments", tab_reports: "Reports",
     tab_imports: "Imported registers", tab_admin: "Administration", tab_privacy: "Data protection", age_min: "Minimum age", age_max: "Maximum age",
+    leave_unsaved: "You have entries not saved on this screen. Discard them?",
+    leave_stay: "Stay on this screen", leave_discard: "Discard the entries",
   },
 };
 

@@ -50,7 +50,7 @@ function finder(person) {
   const wrap = el("div", null, { class: "merge-finder" });
   const toggle = el("button", t("merge_start"), { type: "button", id: "merge-start", class: "secondary", "aria-expanded": "false", "aria-controls": "merge-find" });
   const panel = el("div", null, { id: "merge-find", hidden: "" });
-  const form = el("form", null, { id: "merge-search", role: "search" });
+  const form = el("form", null, { id: "merge-search", role: "search", "data-lookup": "" });
   const input = el("input", null, { id: "merge-q", name: "q", type: "search", autocomplete: "off" });
   const submit = el("button", t("merge_search"), { type: "submit" });
   form.append(el("label", t("merge_find"), { for: "merge-q" }), input, submit);

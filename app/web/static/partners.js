@@ -10,6 +10,7 @@ import { state } from "./state.js";
 import { onTab } from "./tabs.js";
 import { loadServiceTypes, serviceLabel } from "./case.js";
 import "./i18n_desk.js";
+import { carrySnapshot } from "./unsaved.js";
 
 const KINDS = ["consulate", "international_organisation", "ngo", "national_agency", "local_authority", "other"];
 // Their lengths are the API's to check: a length limit in the browser would cut a pasted value silently.
@@ -117,6 +118,7 @@ async function conflict(read, form, box, typed, opener) {
   if (!again.ok) { sayLines(box, problemLines(again.body)); return focusOn(box); }
   const fresh = await partnerForm(again, box, typed, opener);
   form.replaceWith(fresh);
+  carrySnapshot(form, fresh);  // what was typed is still not saved
   const note = el("div", null, { class: "msg", role: "alert" });
   sayLines(note, [t("partner_changed"), ...changedLines(read.body, again.body)], "warning");
   fresh.prepend(note);

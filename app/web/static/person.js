@@ -4,7 +4,7 @@ import { api, problemLines, readAsShown, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
 import { birthDate, code, colon, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
-import { leaveAllowed, route, showTab } from "./tabs.js";
+import { address, mayLeave, showTab } from "./tabs.js";
 import { areaName, loadAreas } from "./areas.js";
 import { startEdit } from "./edit.js";
 import { caseRows, openCaseForm } from "./case_open.js";
@@ -136,6 +136,7 @@ const opening = { n: 0 }; // only the latest opening draws the file
 document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
 
 export async function openPerson(id, done = "", tone = "ok") {
+  if (!(await mayLeave(address("person", id)))) return undefined;  // unsaved input on the screen: the agent stays
   const seq = ++opening.n;
   const box = $("#person-msg");
   say(box, "");
@@ -144,8 +145,7 @@ export async function openPerson(id, done = "", tone = "ok") {
     if (seq !== opening.n) return undefined;
     // Never show an earlier file (or this one as it was) while the new one loads.
     $("#person").replaceChildren(el("p", t("loading"), { role: "status" }));
-    showTab("person", { focus: false });
-    route("person", id);
+    showTab("person", { focus: false, address: address("person", id) });
     if (!r.ok) {
       $("#person").replaceChildren();
       say(box, r.body.detail || r.body.title);
@@ -173,5 +173,5 @@ export async function openPerson(id, done = "", tone = "ok") {
 }
 
 export function initPerson() {
-  $("#back").addEventListener("click", () => { if (leaveAllowed()) showTab("search"); });
+  $("#back").addEventListener("click", () => showTab("search"));
 }

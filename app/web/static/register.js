@@ -137,19 +137,6 @@ async function register(button, confirm) {
   }
 }
 
-/** Whether the agent typed or chose anything in ``form`` since it was last emptied (a list's
- * first choice stands for its default when none is marked: its options are filled in later). */
-function typedIn(form) {
-  return [...form.elements].some((f) => {
-    if (f.type === "checkbox" || f.type === "radio") return f.checked !== f.defaultChecked;
-    if (f.tagName === "SELECT") {
-      const marked = [...f.options].findIndex((o) => o.defaultSelected);
-      return f.options.length > 0 && f.selectedIndex !== Math.max(marked, 0);
-    }
-    return "defaultValue" in f && f.value !== f.defaultValue;
-  });
-}
-
 export function initRegister() {
   addRegistrationFields($("#register-form"));
   // The regions of origin the API accepts, by name (fetched once the agent is signed in).
@@ -164,7 +151,4 @@ export function initRegister() {
   // ("input" fires for typing and for a new choice in a list, never merely when a field loses focus).
   $("#register-form").addEventListener("input", () => { if (!$("#duplicates").hidden) clearDuplicates(); });
   $("#confirm-new").addEventListener("click", () => busy($("#confirm-new"), () => register(null, true)));
-  // A reload or a closed window would lose a person's details typed at the counter: the browser
-  // asks first (switching screens keeps the form, so only leaving the page is guarded).
-  window.addEventListener("beforeunload", (event) => { if (typedIn($("#register-form"))) event.preventDefault(); });
 }

@@ -4,7 +4,7 @@ import { api, forgetKeys, forgetTokens, login, logoutRequest, onSessionExpired, 
 import { $, $$, busy, el, focusOn, say } from "./dom.js";
 import { t } from "./i18n.js";
 import { resetState, state } from "./state.js";
-import { showTab } from "./tabs.js";
+import { mayLeave, showTab } from "./tabs.js";
 
 const expiry = { userId: null };
 // Each sign-in and sign-out starts a new turn: an answer that arrives after the agent signed out (or
@@ -166,7 +166,8 @@ export function initSession() {
   $("#login-form").addEventListener("submit", submitLogin);
   // Enabled only now: before the script runs, a submit would send the password in the URL.
   $("#login-form button[type=submit]").disabled = false;
-  $("#logout").addEventListener("click", logout);
+  // Signing out clears every form: input not saved on the screen is asked about first.
+  $("#logout").addEventListener("click", async () => { if (await mayLeave()) logout(); });
   const cached = sessionStorage.getItem("agent");
   if (tokens().access && cached) {
     const agent = JSON.parse(cached);

@@ -1,23 +1,29 @@
 // The screens of the desk view: one visible at a time, focus moved to its heading (the search
 // field on the search screen), each with its own address in the history.
 import { $, $$, focusOn, say } from "./dom.js";
-import { t } from "./i18n.js";
 import { clearInvalid } from "./api.js";
+import { abandon, askToLeave, modifiedForms, snapshotForms } from "./unsaved.js";
 
 const openers = {};
 
-// A screen with unsaved work (an edit of a file) registers `unsaved`, which says whether there is
-// any: leaving it then asks first (tabs, "back to results", Back/Forward; a reload or closing the
-// page asks the browser's own question), and a refusal keeps the agent where they were.
-let unsaved = null;
-export function guardLeaving(check) { unsaved = check; }
+// Leaving a screen whose forms hold input not saved (unsaved.js) asks first, in the page: every
+// way out goes through `mayLeave` — the tabs, "back to results", a file or case opened from a list
+// (`openPerson`, `openCase`), Back/Forward, the language switch, signing out. "Stay" keeps the
+// screen, its address and every value; "leave" puts the forms back as they were shown, then goes.
+// Closing or reloading the page asks the browser's own question.
 
-/** Whether the agent may leave the current screen: nothing unsaved, or they said to leave it. */
-export function leaveAllowed() {
-  if (!unsaved || !unsaved()) return true;
-  if (!window.confirm(t("leave_unsaved"))) return false;
-  unsaved = null;
-  return true;
+/** Whether the agent may leave the screen shown for `address` (null: any way out): true at once
+ * when it is the screen being looked at (drawn again, after a save) or nothing typed there is
+ * unsaved; otherwise a promise of the agent's answer, the input abandoned when they leave. */
+export function mayLeave(address = null) {
+  if (address !== null && same(address, shown)) return true;
+  const screen = $(".tab:not([hidden])");
+  const forms = screen ? modifiedForms(screen) : [];
+  if (!forms.length) return true;
+  return askToLeave().then((leave) => {
+    if (leave) for (const form of forms) abandon(form);
+    return leave;
+  });
 }
 
 export function onTab(name, handler) { openers[name] = handler; }
@@ -31,7 +37,21 @@ function forgetMessages(tab) {
   for (const form of $$("form", tab)) clearInvalid(form);
 }
 
-export function showTab(name, { focus = true } = {}) {
+/** Show screen `name` at `address` (`#/person/<id>` for a record's screen) once `mayLeave` allows
+ * it: a promise of whether it was shown. */
+export function showTab(name, { focus = true, address = `#/${name}` } = {}) {
+  const allowed = mayLeave(address);
+  if (allowed === true) {
+    show(name, focus, address);
+    return Promise.resolve(true);
+  }
+  return allowed.then((leave) => {
+    if (leave) show(name, focus, address);
+    return leave;
+  });
+}
+
+function show(name, focus, address) {
   for (const left of $$(".tab")) if (!left.hidden && left.id !== `tab-${name}`) forgetMessages(left);
   for (const node of $$(".tab")) node.hidden = node.id !== `tab-${name}`;
   for (const b of $$("[data-tab]")) {
@@ -39,7 +59,8 @@ export function showTab(name, { focus = true } = {}) {
     else b.removeAttribute("aria-current");
   }
   if (openers[name]) openers[name]();
-  if (!ROUTED_BY_ID.has(name)) record(`#/${name}`);
+  record(address);
+  snapshotForms($(`#tab-${name}`));
   // The search screen: focus on its field, where the agent types next.
   if (focus && name === "search") focusOn($("#search-q"));
   else if (focus) focusOn($(`#tab-${name} h1`) || $(`#tab-${name}`));
@@ -48,12 +69,15 @@ export function showTab(name, { focus = true } = {}) {
 // History: every screen has its own address (`#/search`, `#/person/<id>`, `#/case/<id>`,
 // `#/cases`…), so Back and Forward move between screens and a reload reopens the same one,
 // fetched again. Only ids ever go in the address, never a name or a search term.
-const ROUTED_BY_ID = new Set(["person", "case"]);
 // The address's screen is reopened only for a session already open in this tab (a reload): an
 // agent signing in never lands on a screen left in the address by someone else.
 const routing = { starting: true, restoring: false, initial: sessionStorage.getItem("access") ? location.hash : null };
 
 let shown = location.hash;  // the address of the screen shown, to return to when leaving is refused
+// Each entry of the app's history carries its rank (`n`): a Back or Forward refused is undone by
+// going as many entries the other way, the entries ahead kept.
+let position = history.state && Number.isInteger(history.state.n) ? history.state.n : 0;
+history.replaceState({ ...(history.state || {}), n: position }, "");
 
 function same(a, b) {
   const bare = (h) => (h === "" || h === "#" || h === "#/" ? "#/search" : h);
@@ -63,12 +87,20 @@ function same(a, b) {
 function record(hash) {
   shown = hash;
   if (routing.starting || routing.restoring || same(location.hash, hash)) return;
-  history.pushState({ desk: true }, "", hash);
+  position += 1;
+  history.pushState({ desk: true, n: position }, "", hash);
 }
 
-/** The address of a screen showing one record (`route("person", id)`), as a new history entry. */
-export function route(kind, id) {
-  record(`#/${kind}/${encodeURIComponent(id)}`);
+/** The address of the screen showing one record (`address("person", id)`). */
+export function address(kind, id) {
+  return `#/${kind}/${encodeURIComponent(id)}`;
+}
+
+// A Back or Forward the agent chose not to take (unsaved input): back to the entry of the screen
+// still shown (its popstate then finds the screen shown and does nothing).
+function undo(entry) {
+  if (entry !== null) history.go(position - entry);
+  else { position += 1; history.pushState({ desk: true, n: position }, "", shown); }
 }
 
 async function go(hash) {
@@ -91,15 +123,20 @@ function signedIn() {
 }
 
 export function initTabs() {
-  for (const b of $$("[data-tab]")) b.addEventListener("click", () => { if (leaveAllowed()) showTab(b.dataset.tab); });
+  for (const b of $$("[data-tab]")) b.addEventListener("click", () => showTab(b.dataset.tab));
   // Back/Forward: the screen of that entry, fetched again; signed out, the sign-in screen stays.
-  window.addEventListener("popstate", () => {
+  window.addEventListener("popstate", async (event) => {
     if (!signedIn()) return;
-    if (!leaveAllowed()) { history.pushState({ desk: true }, "", shown); return; }
-    shown = location.hash;
-    go(location.hash);
+    const target = location.hash;
+    if (target && !target.startsWith("#/")) return;  // an anchor of the page (the skip link), not a screen
+    const entry = event.state && Number.isInteger(event.state.n) ? event.state.n : null;
+    if (same(target, shown)) { if (entry !== null) position = entry; return; }
+    if (!(await mayLeave(target))) { undo(entry); return; }
+    if (entry !== null) position = entry;
+    shown = target;
+    go(target);
   });
-  window.addEventListener("beforeunload", (event) => { if (unsaved && unsaved()) event.preventDefault(); });
+  window.addEventListener("beforeunload", (event) => { if (modifiedForms($("#desk-view")).length) event.preventDefault(); });
   // Signed in (or the page reloaded with a session): the screen of the address, if any.
   document.addEventListener("desk:ready", () => {
     const target = routing.initial;
@@ -110,6 +147,6 @@ export function initTabs() {
   // Signed out: the address forgets the last screen (earlier entries need a sign-in and show nothing).
   document.addEventListener("desk:cleared", () => {
     routing.initial = null;
-    history.replaceState(null, "", location.pathname + location.search);
+    history.replaceState({ n: position }, "", location.pathname + location.search);
   });
 }
