@@ -150,11 +150,56 @@ export function newKey() {
 
 const FIELD_ALIASES = { phones: "phone", consents: "consent", documents: "document_number" };
 
-function fieldLabel(form, name) {
-  const input = form && form.elements.namedItem(name);
-  // a group of fields (a desk's opening hours) is named by its legend
-  const label = input && (input.tagName === "FIELDSET" ? input.querySelector("legend") : input.labels && input.labels[0]);
-  return label ? (label.querySelector("[data-t]") || label).textContent.trim() : name.replaceAll("_", " ");
+// A field of `form` by the API's name for it: its own name, one of the names its `data-api` lists
+// (the day of a slot form is the API's `start`), else the registration form's name for it.
+function fieldOf(form, name) {
+  if (!form || !name) return null;
+  const own = form.elements.namedItem(name) || form.querySelector(`[data-api~="${CSS.escape(name)}"]`);
+  return own || (FIELD_ALIASES[name] && form.elements.namedItem(FIELD_ALIASES[name])) || null;
+}
+
+/** What the agent reads as the name of `input` (a field, or a group of them named by its legend);
+ * null when it has none. A field's name in the API (`start`, `desk_codes`) is never shown. */
+export function labelOf(field) {
+  const input = field && !field.tagName && field.length ? field[0] : field;  // radio buttons: their group
+  if (!input || !input.tagName) return null;
+  const own = input.tagName !== "FIELDSET" && input.type !== "radio" && input.labels && input.labels[0];
+  const group = !own && input.closest("fieldset");
+  const node = own || (group && group.querySelector("legend"));
+  const text = node ? (node.querySelector("[data-t]") || node).textContent.trim() : input.getAttribute("aria-label");
+  return text || null;
+}
+
+// "<label> : <reason>"; a field the screen does not show (or has no label for) is said in a
+// generic wording, never by its identifier in the API.
+function fieldLine(input, why) {
+  return `${labelOf(input) || t("field_unnamed")}${i18n.lang === "fr" ? " : " : ": "}${why}`;
+}
+
+// The browser's own checks of a field (its `validity`) in the reasons the API's refusals use.
+function validityReason(input) {
+  const v = input.validity;
+  if (v.valueMissing) return t(input.type === "checkbox" ? "field_unticked" : input.tagName === "SELECT" || input.type === "radio" ? "field_unchosen" : "field_missing");
+  if (v.typeMismatch) return t(input.type === "email" ? "field_email" : "field_invalid");
+  if (v.badInput) return t(input.type === "number" ? "field_number" : input.type === "date" ? "field_date" : "field_invalid");
+  if (v.rangeUnderflow) return t("field_min", { min: input.min });
+  if (v.rangeOverflow) return t("field_max", { max: input.max });
+  if (v.tooShort) return t("field_too_short");
+  if (v.tooLong) return t("field_too_long");
+  if (v.stepMismatch && input.type === "number") return t("field_number");
+  return t("field_invalid");
+}
+
+/** The fields the browser refused to send (its constraint validation: `invalid` events) as
+ * sentences like the API's refusals, each field marked `aria-invalid`. */
+export function validityLines(form, inputs) {
+  clearInvalid(form);
+  const lines = [t("check_fields")];
+  for (const input of inputs) {
+    input.setAttribute("aria-invalid", "true");
+    lines.push(fieldLine(input, validityReason(input)));
+  }
+  return lines;
 }
 
 // The API's validation codes (pydantic's `type`, RFC 9457 `errors[]`) in the interface language,
@@ -225,22 +270,19 @@ export function problemLines(problem, form) {
   let errors = (problem && problem.errors) || [];
   // A problem naming one field (`field`: a requirement of the workflow, a name already taken): the
   // field is marked; "to be filled" when it is empty, else the API's own reason (its `detail`).
-  const named = problem && problem.field && form && form.elements.namedItem(problem.field);
+  const named = problem && problem.field && fieldOf(form, problem.field);
   if (!errors.length && named) errors = [{ loc: [problem.field], type: isEmpty(named) ? "missing" : "field_problem" }];
   if (!errors.length) return [inWords((problem && (problem.detail || problem.title)) || t("unexpected"))];
   const lines = [t("check_fields")];
   let first = null;
   for (const error of errors) {
     const loc = (error.loc || []).filter((p) => p !== "body" && p !== "query");
-    // a field of the form by the API's own name, else the registration form's name for it
-    const own = form && loc[0] && form.elements.namedItem(loc[0]);
-    const name = own ? loc[0] : FIELD_ALIASES[loc[0]] || loc[0] || "";
-    const input = form && form.elements.namedItem(name);
+    const input = fieldOf(form, loc[0]);
     if (input && input.setAttribute) {
       input.setAttribute("aria-invalid", "true");
       first = first || input;
     }
-    lines.push(`${fieldLabel(form, name)}${i18n.lang === "fr" ? " : " : ": "}${reason(error, specific(problem))}`);
+    lines.push(fieldLine(input, reason(error, specific(problem))));
   }
   if (first) first.focus();
   return lines;

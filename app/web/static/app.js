@@ -1,6 +1,7 @@
 // Diaspora Desk web client: plain ES modules, no build step, one module per screen.
 import { loadDocumentLabels } from "./document_labels.js";
 import { $ } from "./dom.js";
+import { checkForms } from "./form_checks.js";
 import { i18n, translatePage } from "./i18n.js";
 import { initSearch } from "./search.js";
 import { initSession } from "./session.js";
@@ -51,6 +52,7 @@ $("#lang").addEventListener("click", () => {
 });
 
 translatePage();
+checkForms();
 keepWordsWhole();
 initTabs();
 initSearch();

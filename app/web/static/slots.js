@@ -45,13 +45,14 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
     agent.prepend(el("option", state.me.email, { value: state.me.id }));
   }
   agent.value = agentId || (state.me && state.me.id) || "";
-  const date = el("input", null, { id: `slot-day-${n}`, name: "day", type: "date", required: "" });
+  // The API's names for these fields (`data-api`): a refusal at `start` is said at "Jour".
+  const date = el("input", null, { id: `slot-day-${n}`, name: "day", type: "date", required: "", "data-api": "start" });
   date.value = day || new Date().toISOString().slice(0, 10);
-  const length = el("select", null, { id: `slot-length-${n}`, name: "minutes" });
+  const length = el("select", null, { id: `slot-length-${n}`, name: "minutes", "data-api": "duration_minutes" });
   for (const m of ["15", "30", "45", "60"]) length.append(el("option", m, { value: m }));
   length.value = "30";
   const find = el("button", t("free_slots"), { type: "button", class: "secondary" });
-  const choices = el("fieldset", null, { class: "slots", hidden: "" });
+  const choices = el("fieldset", null, { class: "slots", hidden: "", "data-api": "starts_at ends_at" });
   const what = el("input", null, { id: `slot-purpose-${n}`, name: "purpose", autocomplete: "off" });
   what.value = purpose;
   const submit = el("button", submitLabel, { type: "submit" });
