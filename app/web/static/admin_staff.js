@@ -37,15 +37,26 @@ function deskBoxes(desks, held) {
 
 const chosenDesks = (form) => new FormData(form).getAll("desk").map(String);
 
+// The roles that read every desk and belong to none: the API refuses them desks
+// (`field-not-applicable` at `desk_codes`, app/users/service.py), so their boxes are not offered.
+const READS_ALL_DESKS = ["auditor"];
+
 // An agent or a supervisor works at their desks: with none ticked, the form says so while it is
-// filled in (saving stays possible: the desks may be given later).
+// filled in (saving stays possible: the desks may be given later). An auditor's form offers no
+// desks (hidden and disabled: none sent) and says why.
 function deskWarning(form) {
   const note = el("p", t("staff_desk_needed"), { class: "note", role: "status" });
+  const none = el("p", t("staff_desks_all"), { class: "note" });
   const check = () => {
+    const role = String(form.elements.namedItem("role").value);
+    const set = form.elements.namedItem("desk_codes");
+    set.disabled = set.hidden = READS_ALL_DESKS.includes(role);
+    none.hidden = !set.hidden;
     const data = new FormData(form);
-    note.hidden = !["agent", "supervisor"].includes(String(data.get("role"))) || data.getAll("desk").length > 0;
+    note.hidden = !["agent", "supervisor"].includes(role) || data.getAll("desk").length > 0;
   };
   form.addEventListener("change", check);
+  form.elements.namedItem("desk_codes").after(none);
   check();
   return note;
 }
