@@ -104,7 +104,8 @@ export async function loadDay(done = "", tone = "ok") {
       return li;
     }));
     if (!r.body.items.length) list.append(el("li", code("no_appointment")));
-    say(box, done, tone);
+    const unknown = holidaysUnknown(holidays);
+    say(box, [done, unknown].filter(Boolean).join(" "), done ? tone : "warning");
     if (done) focusOn(box);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);
@@ -118,13 +119,27 @@ function addDays(isoDate, n) {
   return d.toISOString().slice(0, 10);
 }
 
+// The years a desk's calendar holds holidays for (the API's `app.core.dates` FIRST_YEAR–LAST_YEAR):
+// none can be declared outside them, so none is asked for.
+const HOLIDAY_YEARS = [2000, 2100];
+
+// The desk's holidays on `days` ({day: name}), and `unknown`: the years whose holidays could not be
+// read (a refusal, no answer), said to the agent rather than drawing those days as open.
 async function holidaysOf(desk, days) {
-  const years = [...new Set(days.map((d) => d.slice(0, 4)))];
-  const found = await Promise.all(years.map((y) => api("GET", `/api/v1/desks/${desk.id}/holidays?year=${y}`)));
+  const years = [...new Set(days.map((d) => Number(d.slice(0, 4))))].filter((y) => y >= HOLIDAY_YEARS[0] && y <= HOLIDAY_YEARS[1]);
+  const found = await Promise.all(years.map((y) => api("GET", `/api/v1/desks/${desk.id}/holidays?year=${y}`).catch((e) => {
+    if (e instanceof SessionExpired) throw e;
+    return { ok: false };
+  })));
   const out = {};
+  const unknown = years.filter((y, i) => !found[i].ok);
   for (const r of found) for (const h of r.ok ? r.body.items : []) out[h.day] = h.name;
+  Object.defineProperty(out, "unknown", { value: unknown, enumerable: false });
   return out;
 }
+
+// What the day or the week says when some holidays could not be read.
+const holidaysUnknown = (holidays) => (holidays.unknown.length ? t("holidays_unknown", { years: holidays.unknown.join(", ") }) : "");
 
 // Seven days of the desk from the chosen day: each day's appointments in desk time; a holiday
 // says the desk is closed, and an appointment still booked on it is flagged to be moved.
@@ -166,7 +181,9 @@ export async function loadWeek(done = "") {
       return s;
     }));
     $("#week-move").replaceChildren();
-    if (done) { say(box, done, "ok"); return focusOn(box); }
+    const unknown = holidaysUnknown(holidays);
+    if (done) { say(box, [done, unknown].filter(Boolean).join(" "), "ok"); return focusOn(box); }
+    if (unknown) say(box, unknown, "warning");
     return focusOn($("h3", out));
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);
