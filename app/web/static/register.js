@@ -8,6 +8,7 @@ import { openPerson } from "./person.js";
 import { areaName, fillRegions, loadAreas } from "./areas.js";
 import { state } from "./state.js";
 import { onTab } from "./tabs.js";
+import { abandon } from "./unsaved.js";
 import { addIdentity, addRegistrationFields, identityProblem, likenessText, phoneDoubtLines, phoneText } from "./identity_fields.js";
 
 function registrationBody(form) {
@@ -64,7 +65,8 @@ async function compare(candidate, body) {
     table.append(row);
   }
   const same = el("button", t("same_person"), { type: "button" });
-  same.addEventListener("click", () => { clearRegistration(); openPerson(candidate.id); });
+  // the agent's own choice: what was typed is dropped for the file on record, without a question
+  same.addEventListener("click", () => { clearRegistration(); abandon($("#register-form")); openPerson(candidate.id); });
   box.replaceChildren(table, same);
   return focusOn(table);
 }
