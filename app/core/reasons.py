@@ -44,38 +44,13 @@ def reason(error: Mapping[str, Any], language: str) -> str | None:
     English), the limit said with its unit; ``None`` for any other error."""
     kind, stated = str(error.get("type", "")), limits(error.get("ctx"))
     fr = language == "fr"
-    if kind == "string_too_long" and "max_length" in stated:
-        n = stated["max_length"]
-        return (
-            f"trop long ({_count(n, 'caractère', 'caractères', 'fr')} au plus)"
-            if fr
-            else f"too long (at most {_count(n, 'character', 'characters', 'en')})"
-        )
-    if kind == "string_too_short" and "min_length" in stated:
-        n = stated["min_length"]
-        return (
-            f"trop court (au moins {_count(n, 'caractère', 'caractères', 'fr')})"
-            if fr
-            else f"too short (at least {_count(n, 'character', 'characters', 'en')})"
-        )
-    if kind == "too_long" and "max_length" in stated:
-        n = stated["max_length"]
-        return f"trop d'éléments ({number(n, 'fr')} au plus)" if fr else f"too many items (at most {number(n, 'en')})"
-    if kind == "too_short" and "min_length" in stated:
-        n = stated["min_length"]
-        return (
-            f"pas assez d'éléments (au moins {number(n, 'fr')})"
-            if fr
-            else f"too few items (at least {number(n, 'en')})"
-        )
-    bounds = {
-        "greater_than_equal": ("ge", "valeur trop petite (au moins {})", "value too small (at least {})"),
-        "greater_than": ("gt", "valeur trop petite (plus de {})", "value too small (more than {})"),
-        "less_than_equal": ("le", "valeur trop grande ({} au plus)", "value too large (at most {})"),
-        "less_than": ("lt", "valeur trop grande (moins de {})", "value too large (less than {})"),
-    }
-    if kind in bounds and bounds[kind][0] in stated:
-        key, said_fr, said_en = bounds[kind]
+    if kind in _LENGTHS and (key := _LENGTHS[kind][0]) in stated:
+        _, said_fr, said_en, unit = _LENGTHS[kind]
+        n = stated[key]
+        counted = _count(n, *unit[fr], "fr" if fr else "en") if unit else number(n, "fr" if fr else "en")
+        return (said_fr if fr else said_en).format(counted)
+    if kind in _BOUNDS and (key := _BOUNDS[kind][0]) in stated:
+        _, said_fr, said_en = _BOUNDS[kind]
         return (said_fr if fr else said_en).format(number(stated[key], "fr" if fr else "en"))
     return None
 
@@ -98,3 +73,19 @@ def said(error: dict[str, Any], *, fr: str, en: str) -> dict[str, Any]:
     """``error`` with its reason in both languages, given by the code that refused the field (the
     response keeps the one of its language as ``reason``: :func:`with_reason`)."""
     return {**error, "reason_fr": fr, "reason_en": en}
+
+
+_CHARACTERS = {True: ("caractère", "caractères"), False: ("character", "characters")}
+_LENGTHS: dict[str, tuple[str, str, str, dict[bool, tuple[str, str]] | None]] = {
+    # Pydantic's error type: (its ctx member, French, English, the unit counted: characters, or items)
+    "string_too_long": ("max_length", "trop long ({} au plus)", "too long (at most {})", _CHARACTERS),
+    "string_too_short": ("min_length", "trop court (au moins {})", "too short (at least {})", _CHARACTERS),
+    "too_long": ("max_length", "trop d'éléments ({} au plus)", "too many items (at most {})", None),
+    "too_short": ("min_length", "pas assez d'éléments (au moins {})", "too few items (at least {})", None),
+}
+_BOUNDS = {
+    "greater_than_equal": ("ge", "valeur trop petite (au moins {})", "value too small (at least {})"),
+    "greater_than": ("gt", "valeur trop petite (plus de {})", "value too small (more than {})"),
+    "less_than_equal": ("le", "valeur trop grande ({} au plus)", "value too large (at most {})"),
+    "less_than": ("lt", "valeur trop grande (moins de {})", "value too large (less than {})"),
+}
