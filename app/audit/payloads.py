@@ -20,7 +20,6 @@ dates of birth (a commitment scheme, not a bare hash).
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import chain
 from app.audit.models import AuditPayload
 from app.core.db import CanonicalJSON, utcnow
+from app.core.ids import new_id, random_hex
 
 ERASED = "erased"
 """What :func:`resolve` gives for a reference whose payload was erased."""
@@ -73,8 +73,8 @@ def payload_values(*, registrant_id: uuid.UUID, value: Mapping[str, Any]) -> tup
     ``value`` is the canonical JSON text the digest hashes (:class:`app.core.db.CanonicalText`,
     stored as it is: encoded once); ``TypeError``/``ValueError`` for a value no JSON column could
     store (:meth:`app.core.db.CanonicalJSON.text`)."""
-    salt = secrets.token_hex(16)
-    payload_id, text = uuid.uuid4(), CanonicalJSON.text(dict(value))
+    salt = random_hex(16)
+    payload_id, text = new_id(), CanonicalJSON.text(dict(value))
     row = {"id": payload_id, "registrant_id": registrant_id, "salt": salt, "value": text, "created_at": utcnow()}
     reference = {
         "payload": str(payload_id),

@@ -28,6 +28,7 @@ from app.clients import service as clients_service
 from app.core.config import Settings
 from app.core.context import Actor, RequestContext
 from app.core.db import READ_ONLY_OPTION, on_failure, utcnow
+from app.core.ids import new_id
 from app.core.security import (
     check_password,
     create_access_token,
@@ -140,7 +141,7 @@ async def login(
     user = await authenticate(session, email=email, password=password, context=context, settings=settings)
     actor = await actor_for(session, user, context)
     await audit.record(session, actor=actor, action="auth.login", entity_type="staff_user", entity_id=user.id)
-    return await _issue(session, user=user, family_id=uuid.uuid4(), settings=settings)
+    return await _issue(session, user=user, family_id=new_id(), settings=settings)
 
 
 async def authenticate(

@@ -50,6 +50,7 @@ from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed, not_applicable
 from app.core.http import require_if_match
 from app.core.i18n import date_fr
+from app.core.ids import new_id
 from app.desks.models import Desk
 from app.privacy import service as privacy
 from app.privacy.purposes import REFERRAL_PURPOSE
@@ -144,7 +145,7 @@ async def create(session: AsyncSession, *, actor: Actor, case_id: uuid.UUID, val
         justification_field="legal_basis_justification",
     )
     referral = Referral(
-        id=uuid.uuid4(),
+        id=new_id(),
         case_id=case.id,
         partner_id=partner.id,
         status="sent",

@@ -14,6 +14,7 @@ from app.cases.workflow import TRANSFER_PURPOSES_ANY, TRANSFER_PURPOSES_TO_SENEG
 from app.core import numbering
 from app.core.context import Actor
 from app.core.db import utcnow
+from app.core.ids import new_id
 from app.desks.models import Desk
 from app.privacy import service as privacy
 from app.privacy.purposes import REGISTRANT_FIELD_CATEGORIES, fields_covered
@@ -87,7 +88,7 @@ async def registrant_at(
     values = {f: getattr(registrant, f) for f in REGISTRANT_FIELDS_SENT}
     values["languages"] = list(registrant.languages or [])
     copy = Registrant(
-        id=uuid.uuid4(),
+        id=new_id(),
         desk_id=desk.id,
         registration_number=number,
         registered_on=local_date(desk, now),

@@ -56,7 +56,6 @@ register (:class:`~app.cases.models.CaseTransfer`) and the register of disclosur
 
 from __future__ import annotations
 
-import uuid
 from typing import Final
 
 from sqlalchemy import select
@@ -73,6 +72,7 @@ from app.cases.transfer_copy import REGISTRANT_FIELDS_LISTED, registrant_at, wit
 from app.cases.workflow import TRANSFER_PURPOSES_ANY, TRANSFER_PURPOSES_TO_SENEGAL
 from app.core.context import Actor
 from app.core.db import utcnow
+from app.core.ids import new_id
 from app.desks import service as desks
 from app.desks.models import Desk
 from app.privacy import service as privacy
@@ -131,7 +131,7 @@ async def transfer(
     computed_due = await sla_due_date(session, desk=to_desk, opened_on=opened_on, service_type=service_type)
     set_by_hand = await _due_date_set_by_hand(session, case)
     new_case = Case(
-        id=uuid.uuid4(),
+        id=new_id(),
         case_number=case_number,
         desk_id=to_desk.id,
         registrant_id=target_registrant.id,
@@ -162,7 +162,7 @@ async def transfer(
     fields_withheld += [f"case.{f}" for f in CASE_FIELDS_SENSITIVE if not sensitive and held[f]]
     fields_sent = [*(REGISTRANT_FIELDS_LISTED if copied else ()), *(f"case.{f}" for f in case_sent)]
     record = CaseTransfer(
-        id=uuid.uuid4(),
+        id=new_id(),
         source_case_id=case.id,
         target_case_id=new_case.id,
         from_desk_id=from_desk.id,

@@ -54,6 +54,7 @@ from app.clients.models import AppClient, AuthorizationCode, ClientRefreshToken
 from app.clients.scopes import SCOPES, parse
 from app.core.config import Settings
 from app.core.db import utcnow
+from app.core.ids import new_id
 from app.core.security import create_access_token, new_opaque_token, token_digest
 
 CODE_TTL = dt.timedelta(minutes=5)
@@ -234,7 +235,7 @@ class CodeGrant(_ScopedGrant, grants.AuthorizationCodeGrant):  # type: ignore[mi
             (
                 "code",
                 AuthorizationCode(
-                    id=uuid.uuid4(),
+                    id=new_id(),
                     digest=token_digest(code),
                     client_pk=request.client.row.id,
                     user_id=request.user.id,
@@ -378,7 +379,7 @@ class DeskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             user = preload.users[client.row.service_user_id]
         granted = scope if scope else " ".join(client.row.scopes)
         ttl = settings.access_token_ttl_seconds
-        preload.issued_refresh_id = uuid.uuid4() if include_refresh_token else None
+        preload.issued_refresh_id = new_id() if include_refresh_token else None
         token: dict[str, Any] = {
             "token_type": "Bearer",
             "access_token": create_access_token(

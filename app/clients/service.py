@@ -16,6 +16,7 @@ from app.clients.schemas import ClientCreate
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound
+from app.core.ids import new_id
 from app.core.security import token_digest
 
 
@@ -50,7 +51,7 @@ async def create(session: AsyncSession, *, actor: Actor, data: ClientCreate) -> 
         service_user_id = user.id
     secret = secrets.token_urlsafe(32) if data.type == "confidential" else None
     client = AppClient(
-        id=uuid.uuid4(),
+        id=new_id(),
         client_id=secrets.token_urlsafe(18),
         name=data.name,
         client_type=data.type,

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import ids
 from app.core.context import Actor
 from app.core.errors import Conflict
 
@@ -55,7 +56,7 @@ async def new_id(
     (409 ``unique-violation``).
     """
     if requested is None:
-        return uuid.uuid4()
+        return ids.new_id()
     existing = await session.get(model, requested)
     if existing is not None:
         shown: dict[str, Any] = {}

@@ -29,6 +29,7 @@ from sqlalchemy.types import TypeDecorator
 
 from app.core import json_text
 from app.core.db_errors import database_unavailable
+from app.core.ids import new_id
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -135,7 +136,7 @@ class Base(DeclarativeBase):
 class UUIDPrimaryKey:
     """Mixin: a random UUID primary key, never guessable from another record's."""
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
 
 
 def next_version(model: type[Base]) -> dict[str, Any]:

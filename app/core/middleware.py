@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import json
 import re
-import uuid
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -14,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import ValidationFailed
+from app.core.ids import new_id
 from app.core.text import DISALLOWED_CHARACTERS, disallowed_character, require_storable, require_utf8, text_problem
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -34,7 +34,7 @@ class RequestContextMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         supplied = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        request_id = supplied if _REQUEST_ID.match(supplied) else new_id().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["client_ip"] = scope["client"][0] if scope.get("client") else None

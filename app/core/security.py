@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.core.db import utcnow
+from app.core.ids import new_id
 
 JWT_ALGORITHM = "HS256"
 _hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id, RFC 9106 low-memory profile
@@ -125,7 +126,7 @@ def create_access_token(
         "tv": token_version,
         "iat": int(now.timestamp()),
         "exp": int((now + dt.timedelta(seconds=ttl_seconds)).timestamp()),
-        "jti": jti or uuid.uuid4().hex,
+        "jti": jti or new_id().hex,
         "typ": "access",
     }
     if client_id is not None:

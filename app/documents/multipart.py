@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.core.i18n import size
+from app.core.ids import new_id
 from app.core.text import require_utf8
 from app.documents.content import SNIFF_BYTES, check_type, named_for, sanitize_filename
 from app.documents.errors import (
@@ -243,7 +243,7 @@ async def receive_upload(
             detail_fr=f"Le fichier est trop volumineux : {size(limits.max_bytes)} au plus.",
             max_bytes=limits.max_bytes,
         )
-    path = spool_dir / f"upload-{uuid.uuid4().hex}.part"
+    path = spool_dir / f"upload-{new_id().hex}.part"
     receiver = _Receiver(limits, path)
     parser = MultipartParser(boundary, receiver.callbacks(), max_header_count=8, max_header_size=2048)  # type: ignore[arg-type]
     fh: IO[bytes] = await asyncio.to_thread(path.open, "xb")

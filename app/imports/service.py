@@ -84,6 +84,7 @@ from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.i18n import size
+from app.core.ids import new_id
 from app.core.text import require_storable, storable
 from app.desks import service as desks
 from app.imports.errors import RegisterTooLarge
@@ -202,7 +203,7 @@ async def run_import(
             await end_reads(session)
             matcher.regions = regions
             batch = ImportBatch(
-                id=uuid.uuid4(),
+                id=new_id(),
                 desk_id=desk.id,
                 actor_id=actor.user_id,
                 actor_label=actor.email,

@@ -50,6 +50,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, PreconditionFailed, PreconditionRequired
 from app.core.http import etag_of, require_if_match
+from app.core.ids import new_id
 from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.merges import limits, moves
@@ -255,7 +256,7 @@ async def create(session: AsyncSession, *, actor: Actor, data: MergeCreate) -> R
     planned = await moves.plan(session, survivor=survivor, merged=merged)
     limits.check(survivor, planned)
     record = RegistrantMerge(
-        id=uuid.uuid4(),
+        id=new_id(),
         survivor_id=survivor.id,
         merged_id=merged.id,
         desk_id=survivor.desk_id,

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
+from app.core import ids
 from app.core.context import SYSTEM_ACTOR, Actor
 from app.core.db import DriverSQL, transaction_driver, utcnow
 from app.core.errors import ValidationFailed
@@ -123,7 +124,7 @@ async def enqueue_message(
             f"Language {language!r} is not a BCP 47 tag.", detail_fr=f"Langue invalide {language!r}."
         )
     values = {str(k): _jsonable(v, str(k)) for k, v in context.items()}
-    new_id = uuid.uuid4()
+    new_id = ids.new_id()
     now = utcnow()
     row: dict[str, Any] = {
         "id": new_id,
@@ -367,7 +368,7 @@ async def _record_skip(
     session: AsyncSession, *, event: str, registrant: Registrant, route: NoRoute, dedupe_key: str, actor: Actor
 ) -> None:
     _check(event=event, channel="email", recipient="x@x.xx", dedupe_key=dedupe_key)
-    new_id = uuid.uuid4()
+    new_id = ids.new_id()
     now = utcnow()
     row: dict[str, Any] = {
         "id": new_id,

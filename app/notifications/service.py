@@ -19,6 +19,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed
 from app.core.http import require_if_match
+from app.core.ids import new_id
 from app.core.pagination import paginate
 from app.notifications import events, keys
 from app.notifications.errors import AddressForgotten, NotificationNotFound, NotInDoubt
@@ -115,7 +116,7 @@ async def request_documents(
             detail_fr="Nommez les documents : ce type de service n'en prévoit aucun.",
             field="documents",
         )
-    request_id = uuid.uuid4()
+    request_id = new_id()
     details = {"documents": list(documents), "request_id": request_id}
     await add_event(session, case_id=case.id, kind="documents_requested", actor=actor, details=details)
     await audit.record(

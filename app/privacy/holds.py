@@ -23,6 +23,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import date_fr
+from app.core.ids import new_id
 from app.desks.models import Desk
 from app.privacy.errors import LegalHoldInForce
 from app.privacy.models import LegalHold
@@ -75,7 +76,7 @@ async def place(
             errors=[{"loc": ["body", "until"], "msg": "Date in the past.", "type": "date_in_past"}],
         )
     hold = LegalHold(
-        id=uuid.uuid4(),
+        id=new_id(),
         registrant_id=registrant.id,
         desk_id=registrant.desk_id,
         reason=reason,

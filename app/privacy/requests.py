@@ -26,6 +26,7 @@ from app.core.context import Actor
 from app.core.db import after_commit, utcnow
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.i18n import date_fr
+from app.core.ids import new_id
 from app.core.pagination import paginate
 from app.desks.models import Desk
 from app.documents.storage import Storage
@@ -93,7 +94,7 @@ async def create(
             errors=[{"loc": ["body", "received_on"], "msg": "Date in the future.", "type": "date_in_future"}],
         )
     request = SubjectRequest(
-        id=uuid.uuid4(),
+        id=new_id(),
         registrant_id=registrant.id,
         desk_id=registrant.desk_id,
         kind=kind,

@@ -35,6 +35,7 @@ from app.audit import service as audit
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed, not_applicable
+from app.core.ids import new_id
 from app.core.text import visible_length
 from app.privacy.errors import ConsentRequired, JustificationRequired, LegalBasisForbidden
 from app.privacy.models import Disclosure
@@ -324,7 +325,7 @@ async def record_disclosure(
 ) -> Disclosure:
     """Write the register row of one disclosure and its audit event ``privacy.disclosure``."""
     row = Disclosure(
-        id=uuid.uuid4(),
+        id=new_id(),
         registrant_id=registrant_id,
         desk_id=desk_id,
         kind=kind,

@@ -25,6 +25,7 @@ from app.audit import service as audit
 from app.core import bulk
 from app.core.context import Actor
 from app.core.db import utcnow
+from app.core.ids import new_id
 from app.desks.models import Desk
 from app.privacy import rectification
 from app.registrants import keys as match_keys
@@ -110,7 +111,7 @@ def build(
     documents = prepare.document_values(data.documents, document_patterns)
     areas = prepare.resolve_areas(find_area, country=desk.country, fields=fields)
     now = utcnow()
-    registrant_id = registrant_id or data.id or uuid.uuid4()
+    registrant_id = registrant_id or data.id or new_id()
     values: dict[str, Any] = {
         "id": registrant_id,
         "desk_id": desk.id,

@@ -14,6 +14,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.sql.util import ClauseAdapter
 
+from app.core.ids import new_id
 from app.privacy.purposes import REFERRAL_PURPOSE
 from app.privacy.service import in_force, latest_in_force
 from app.registrants.models import Consent
@@ -160,7 +161,7 @@ class ExportContext:
     bands: AgeBands
     desk_filter_given: bool
     gate: ConsentGate | None = None
-    export_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    export_id: uuid.UUID = field(default_factory=new_id)
     roots: Mapping[str, str] = field(default_factory=dict)
 
     def person(self, registrant_id: uuid.UUID | str | None) -> str | None:

@@ -34,6 +34,7 @@ from app.core.config import Settings
 from app.core.context import Actor, RequestContext
 from app.core.db import on_failure, utcnow
 from app.core.errors import ValidationFailed
+from app.core.ids import new_id
 from app.registrants.normalize import parse_phone
 from app.selfservice import credentials, delivery
 from app.selfservice.errors import CodeSendingLimited, InvalidCode
@@ -179,7 +180,7 @@ async def request_code(
     )
     code = credentials.new_sign_in_code()
     row = OneTimeCode(
-        id=uuid.uuid4(),
+        id=new_id(),
         identifier=recipient.identifier,
         channel=body.channel,
         ip=context.ip,
@@ -262,7 +263,7 @@ async def sign_in(
     ).scalar_one_or_none()
     if account is None:
         account = PersonAccount(
-            id=uuid.uuid4(),
+            id=new_id(),
             kind=recipient.kind,
             identifier=recipient.identifier,
             created_at=now,

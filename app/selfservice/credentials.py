@@ -24,6 +24,7 @@ from typing import Any
 import jwt
 
 from app.core.db import utcnow
+from app.core.ids import new_id
 
 AUDIENCE = "self-service"
 TOKEN_TYPE = "person_access"
@@ -87,7 +88,7 @@ def create_person_token(*, account_id: uuid.UUID, token_version: int, server_key
         "tv": token_version,
         "iat": int(now.timestamp()),
         "exp": int((now + dt.timedelta(seconds=ttl_seconds)).timestamp()),
-        "jti": uuid.uuid4().hex,
+        "jti": new_id().hex,
     }
     return jwt.encode(claims, _derived(server_key, "tokens"), algorithm=_ALGORITHM)
 

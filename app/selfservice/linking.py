@@ -28,6 +28,7 @@ from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import on_failure, utcnow
 from app.core.errors import Forbidden, NotFound
+from app.core.ids import new_id
 from app.registrants import closed
 from app.selfservice import credentials
 from app.selfservice.accounts import mask
@@ -62,7 +63,7 @@ async def issue_code(
     )
     code = credentials.new_link_code()
     row = LinkCode(
-        id=uuid.uuid4(),
+        id=new_id(),
         registrant_id=registrant.id,
         desk_id=registrant.desk_id,
         code_digest=credentials.link_code_digest(settings.signing_key(), code),

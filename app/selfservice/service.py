@@ -24,6 +24,7 @@ from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound
+from app.core.ids import new_id
 from app.desks.models import Desk
 from app.documents.storage import Storage
 from app.privacy import access
@@ -200,7 +201,7 @@ async def access_archive(
     now = utcnow()
     today = local_date(await session.get_one(Desk, registrant.desk_id), now)  # the desk's day, as at the counter
     request = SubjectRequest(
-        id=uuid.uuid4(),
+        id=new_id(),
         registrant_id=registrant.id,
         desk_id=registrant.desk_id,
         kind="access",
