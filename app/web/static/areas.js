@@ -2,6 +2,7 @@
 // list, fetched once per country while the agent is signed in (forgotten at sign-out with the state).
 import { api } from "./api.js";
 import { state } from "./state.js";
+import { refill } from "./unsaved.js";
 
 /** Loads the regions of `code`'s country (`SN-DK` → `SN`) unless already there; never throws. */
 export async function loadAreas(code) {
@@ -26,21 +27,27 @@ export function areaName(code) {
 
 /**
  * Fills `select` with the regions of origin the API accepts (Senegal's, by name, the code as value),
- * an empty choice first; `current` (a code) stays chosen, kept even when it is not in the list.
+ * an empty choice first, once they are known; `current` (a code, what was recorded) stays in the
+ * list even when it is not in the API's. The region chosen when they arrive stays chosen (the one
+ * recorded, or the one the agent picked meanwhile); the list itself is not the agent's input.
  */
 export async function fillRegions(select, current = "") {
-  const chosen = current || select.value;
   await loadAreas("SN-");
-  const regions = Object.entries((state.areas || {}).SN || {}).sort((a, b) => a[1].localeCompare(b[1], "fr"));
-  if (chosen && !regions.some(([c]) => c === chosen)) regions.unshift([chosen, areaName(chosen)]);
-  const empty = document.createElement("option");
-  empty.value = "";
-  empty.textContent = "—";
-  select.replaceChildren(empty, ...regions.map(([c, name]) => {
-    const option = document.createElement("option");
-    option.value = c;
-    option.textContent = name;
-    return option;
-  }));
-  select.value = chosen;
+  refill(select, () => {
+    const chosen = select.value;
+    const regions = Object.entries((state.areas || {}).SN || {}).sort((a, b) => a[1].localeCompare(b[1], "fr"));
+    for (const code of new Set([chosen, current])) {
+      if (code && !regions.some(([c]) => c === code)) regions.unshift([code, areaName(code)]);
+    }
+    const empty = document.createElement("option");
+    empty.value = "";
+    empty.textContent = "—";
+    select.replaceChildren(empty, ...regions.map(([c, name]) => {
+      const option = document.createElement("option");
+      option.value = c;
+      option.textContent = name;
+      return option;
+    }));
+    select.value = chosen;
+  });
 }

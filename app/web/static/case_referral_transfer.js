@@ -5,6 +5,7 @@ import { api } from "./api.js";
 import { el, focusOn, say } from "./dom.js";
 import { t } from "./i18n.js";
 import { deskOf } from "./state.js";
+import { refill } from "./unsaved.js";
 import "./i18n_desk.js";
 
 /** A <select name="to_desk"> of the other active desks, filled when the directory answers:
@@ -13,7 +14,7 @@ export function transferDeskSelect(c) {
   const select = el("select", null, { id: "move-desk", name: "to_desk" });
   select.append(el("option", t("pick_desk"), { value: "" }));
   select.desks = new Map();
-  select.filled = api("GET", "/api/v1/desks/directory").then((r) => {
+  select.filled = api("GET", "/api/v1/desks/directory").then((r) => refill(select, () => {
     const own = (deskOf(c.desk_id) || {}).code;
     const others = (r.ok ? r.body : []).filter((d) => d.code !== own);
     if (!others.length) select.replaceChildren(el("option", t("no_other_desk"), { value: "" }));
@@ -21,7 +22,7 @@ export function transferDeskSelect(c) {
       select.desks.set(d.code, d);
       select.append(el("option", `${d.name} (${d.code})`, { value: d.code }));
     }
-  }).catch(() => {});
+  })).catch(() => {});
   return select;
 }
 

@@ -9,6 +9,7 @@ import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
 import { busy, confirmButton, el, focusOn, say, sayLines } from "./dom.js";
 import { code, colon, dayText, t } from "./i18n.js";
 import "./i18n_desk.js";
+import { refill } from "./unsaved.js";
 
 const purposeText = (c) => `${code(c.purpose)}${c.partner_name ? ` (${c.partner_name})` : ""}`;
 
@@ -88,7 +89,7 @@ function withConsentForm(section, person, reopen) {
     partnersLoaded = true;
     const r = await api("GET", "/api/v1/partners?limit=100&active=true");
     const items = r.ok ? r.body.items : [];
-    partner.replaceChildren(el("option", t("fix_pick"), { value: "" }), ...items.map((p) => el("option", p.name, { value: p.id })));
+    refill(partner, () => partner.replaceChildren(el("option", t("fix_pick"), { value: "" }), ...items.map((p) => el("option", p.name, { value: p.id }))));
     if (!items.length) partnerBlock.append(el("p", t("no_partner_referral"), { class: "msg info" }));
   });
   partner.disabled = true;

@@ -5,6 +5,7 @@ import { $, $$, busy, el, focusOn, say } from "./dom.js";
 import { t } from "./i18n.js";
 import { resetState, state } from "./state.js";
 import { mayLeave, showTab } from "./tabs.js";
+import { refill } from "./unsaved.js";
 
 const expiry = { userId: null };
 // Each sign-in and sign-out starts a new turn: an answer that arrives after the agent signed out (or
@@ -56,23 +57,26 @@ function expired() {
 
 // `known`: the desk list is the server's answer (not the empty one drawn before it arrives). An
 // account that belongs to no desk can do nothing at one: each desk list says so, and whom to ask.
+// A form gone into before the list arrived: the desk it then chooses is not the agent's input.
 function fillDesks(known = true) {
-  const none = known && !state.desks.length;
-  for (const select of $$(".desk-options")) {
-    const options = state.desks.map((d) => el("option", `${d.name} (${d.city})`, { value: d.code }));
-    if (select.dataset.any) options.unshift(el("option", t("any"), { value: "" }));
-    select.replaceChildren(...options);
-    const note = document.getElementById(`${select.id}-none`);
-    // a list that cannot be filled is no browser's "select an item" popup: the note says why
-    if (none && select.required) { select.required = false; select.dataset.required = "1"; }
-    if (!none && select.dataset.required) { select.required = true; delete select.dataset.required; }
-    if (none && !note) {
-      select.after(el("p", t("no_desk"), { id: `${select.id}-none`, class: "note", "data-t": "no_desk" }));
-      select.setAttribute("aria-describedby", `${select.id}-none`);
-    } else if (!none && note) {
-      note.remove();
-      select.removeAttribute("aria-describedby");
-    }
+  const lists = $$(".desk-options");
+  refill(lists, () => { for (const select of lists) fillDeskList(select, known && !state.desks.length); });
+}
+
+function fillDeskList(select, none) {
+  const options = state.desks.map((d) => el("option", `${d.name} (${d.city})`, { value: d.code }));
+  if (select.dataset.any) options.unshift(el("option", t("any"), { value: "" }));
+  select.replaceChildren(...options);
+  const note = document.getElementById(`${select.id}-none`);
+  // a list that cannot be filled is no browser's "select an item" popup: the note says why
+  if (none && select.required) { select.required = false; select.dataset.required = "1"; }
+  if (!none && select.dataset.required) { select.required = true; delete select.dataset.required; }
+  if (none && !note) {
+    select.after(el("p", t("no_desk"), { id: `${select.id}-none`, class: "note", "data-t": "no_desk" }));
+    select.setAttribute("aria-describedby", `${select.id}-none`);
+  } else if (!none && note) {
+    note.remove();
+    select.removeAttribute("aria-describedby");
   }
 }
 

@@ -3,7 +3,9 @@
 // it (focus or pointer). Typing and then erasing back is no change; a field added since (another
 // document's row) counts only once it holds something. Every form is guarded by default; a form
 // that only looks things up (a search, a list's filters, a period) is marked `data-lookup` and is
-// never asked about. tabs.js asks before a screen holding such input is left (`askToLeave`).
+// never asked about. A list or value filled in by the client when a later answer arrives (the desk
+// list after the sign-in) is no input of the agent's: its module fills it through `refill`. tabs.js
+// asks before a screen holding such input is left (`askToLeave`).
 import { el, focusOn } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -84,6 +86,35 @@ export function snapshot(form) {
  * module has not arrived yet (`data-wait`: its fields are still being drawn) takes it when gone into. */
 export function snapshotForms(root) {
   for (const form of root.querySelectorAll("form:not([data-wait])")) if (!snapshots.has(form)) snapshot(form);
+}
+
+/** `fill()`, run at once, puts into `nodes` (fields, or forms) what a later answer brought: a list
+ * and the value it chooses (the desk list after the sign-in, the other desks, the partners, the
+ * regions). That is not the agent's input: in each form already seen, every field the agent had
+ * not changed takes what the fill left as its value as shown; what the agent had changed (a value,
+ * a row removed) is still compared with what was shown. Returns what `fill()` returns. */
+export function refill(nodes, fill) {
+  const forms = new Set([nodes].flat().map((n) => (n.tagName === "FORM" ? n : n.form || n.closest("form"))).filter(Boolean));
+  const mine = new Map();  // form → Map(key → value as shown, undefined: a field added since) the agent changed
+  for (const form of forms) {
+    const before = snapshots.get(form);
+    if (!before) continue;  // not seen yet: its snapshot, taken later, holds what the fill left
+    const changed = new Map();
+    const now = keyed(form);
+    for (const [key, f] of now) if (valueOf(f) !== (before.has(key) ? before.get(key) : blankOf(f))) changed.set(key, before.get(key));
+    const kept = new Set(now.map(([key]) => key));
+    for (const [key, value] of before) if (!kept.has(key)) changed.set(key, value);
+    mine.set(form, changed);
+  }
+  try {
+    return fill();
+  } finally {
+    for (const [form, changed] of mine) {
+      const shown = read(form);
+      for (const [key, value] of changed) if (value === undefined) shown.delete(key); else shown.set(key, value);
+      snapshots.set(form, shown);
+    }
+  }
 }
 
 /** `fresh`, drawn again in place of `form` (a change refused with 412, read again, what was typed
