@@ -5,7 +5,9 @@
 Starts the server on a throw-away SQLite database and data folder (``DESK_ADMIN_EMAIL`` /
 ``DESK_ADMIN_PASSWORD`` set for the run), seeds through the API a supervisor, a few people, cases,
 appointments, a document, a holiday and an imported register with flagged rows, then walks every
-screen in Debian's Chromium at 1366×768 and 390×844 and saves full-page PNGs (``<size>/NN-name.png``).
+screen in Debian's Chromium at 1366×768 and 390×844 and saves full-page PNGs (``<size>/NN-name.png``;
+the question asked on leaving a screen with input not saved, as the viewport shows it; the walk
+then abandons that input, as it does wherever it leaves a filled form).
 A step that fails is reported and the walk goes on. Prints, per screenshot, the page's horizontal
 overflow (pixels off screen; 0 is right). Not a test: it asserts nothing.
 """
@@ -150,22 +152,32 @@ class Walk:
     def __init__(self, page: Page, folder: Path) -> None:
         self.page, self.folder, self.n = page, folder, 0
 
-    async def shot(self, name: str) -> None:
+    async def shot(self, name: str, *, full_page: bool = True) -> None:
         self.n += 1
         path = self.folder / f"{self.n:02d}-{name}.png"
         await self.page.wait_for_timeout(300)
-        await self.page.screenshot(path=str(path), full_page=True)
+        await self.page.screenshot(path=str(path), full_page=full_page)
         overflow = await self.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         print(f"{path}  overflow={overflow}px")
 
-    async def step(self, name: str, action: Callable[[], Awaitable[None]]) -> None:
+    async def step(self, name: str, action: Callable[[], Awaitable[None]], *, full_page: bool = True) -> None:
         try:
             await action()
-            await self.shot(name)
+            await self.shot(name, full_page=full_page)
         except Exception as error:  # a screenshot walk reports and goes on
             print(f"step {name} failed: {str(error).splitlines()[0]}")
+
+
+LEAVE_QUESTION = "Vous avez des saisies non enregistrées sur cet écran. Les abandonner ?"
+
+
+async def abandon_input(page: Page) -> None:
+    """Answer « Abandonner les saisies » to the question asked on leaving a screen with a filled form."""
+    dialog = page.get_by_role("dialog", name=LEAVE_QUESTION)
+    await dialog.get_by_role("button", name="Abandonner les saisies").click()
+    await dialog.wait_for(state="detached")
 
 
 async def sign_in(page: Page, base: str, email: str, password: str) -> None:
@@ -238,8 +250,14 @@ async def walk(page: Page, base: str, folder: Path, data: dict[str, Any]) -> Non
     await w.step("receipt-print", receipt)
     await page.emulate_media(media="screen")
 
-    async def case() -> None:
+    async def leave_file() -> None:  # the booking and the move typed on the file are not saved
         await page.locator("#person .list button").first.click()
+        await page.get_by_role("dialog", name=LEAVE_QUESTION).wait_for()
+
+    await w.step("leave-question", leave_file, full_page=False)  # the modal as the agent sees it
+
+    async def case() -> None:
+        await abandon_input(page)
         await page.locator(".timeline li").first.wait_for()
 
     await w.step("case", case)
@@ -259,6 +277,7 @@ async def walk(page: Page, base: str, folder: Path, data: dict[str, Any]) -> Non
 
     async def queues() -> None:
         await page.get_by_role("button", name="Files de dossiers").click()
+        await abandon_input(page)  # the registration typed is not saved
         await page.locator("#queue").select_option("unassigned")
         await page.locator("#queue-form").get_by_role("button", name="Afficher").click()
         await page.locator("#cases li").first.wait_for()
