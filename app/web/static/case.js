@@ -102,15 +102,26 @@ export function eventText(e, deskId) {
   return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${who} ${t(key, vars)}${extra.length ? ` (${extra.join(", ")})` : ""}${withheld ? ` — ${withheld}` : ""}`;
 }
 
-// The case's events, oldest first (the API's page of up to 200; none when it refuses).
+// The case's events, oldest first (the API's page of up to 200); null when they could not be read
+// (a refusal, no answer): the rest of the case is still shown.
 async function events(c) {
-  const r = await api("GET", `/api/v1/cases/${c.id}/timeline`);
-  return r.ok ? r.body.items : [];
+  try {
+    const r = await api("GET", `/api/v1/cases/${c.id}/timeline`);
+    return r.ok ? r.body.items : null;
+  } catch (error) {
+    if (error instanceof SessionExpired) throw error;
+    return null;
+  }
 }
 
+// `items` null: the timeline could not be read, said in its place rather than an empty history.
 function timeline(c, items) {
-  const s = el("section");
+  const s = el("section", null, { id: "case-timeline" });
   s.append(el("h2", t("timeline")));
+  if (!items) {
+    s.append(el("p", t("timeline_unread"), { class: "msg warning" }));
+    return s;
+  }
   const ol = el("ol", null, { class: "timeline" });
   for (const e of items) ol.append(el("li", eventText(e, c.desk_id)));
   s.append(ol);
@@ -254,7 +265,8 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     const open = !c.closed_at;
     const assign = supervisor && open ? await assignForm(c, box) : null; // also loads the desk's staff
     const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
-    const history = await events(c);
+    const read = await events(c);
+    const history = read || [];
     const title = el("h1", `${c.case_number} — ${serviceLabel(c.service_type)}`);
     // the assignee by name, from the desk's staff (someone no longer active there: "another agent")
     const mine = c.assignee_id === state.me.id;
@@ -286,7 +298,7 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     // `referred` is offered once a referral awaits its answer: until then the move's place leads to the form
     const shortcut = referralShortcut(c, follow.map((s) => s.querySelector("#referral-form")).find(Boolean));
     if (shortcut) move.append(shortcut);
-    parts.push(...follow, timeline(c, history));
+    parts.push(...follow, timeline(c, read));
     if (seq !== opening.n) return undefined;
     view.replaceChildren(...parts);
     await restore(keep);
