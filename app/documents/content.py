@@ -86,7 +86,7 @@ def check_type(*, head: bytes, declared: str | None, filename: str, allowed: lis
             detail_fr=f"Déclaré {declared_type} mais le contenu est {sniffed}.",
             sniffed_type=sniffed,
         )
-    suffix = Path(filename).suffix.lower().lstrip(".")
+    suffix = extension_of(filename)
     if suffix and suffix not in EXTENSIONS.get(sniffed, set()) and suffix not in _KNOWN_SUFFIXES:
         raise DocumentTypeMismatch(
             f"The extension .{suffix} does not match the bytes ({sniffed}).",
@@ -94,6 +94,14 @@ def check_type(*, head: bytes, declared: str | None, filename: str, allowed: lis
             sniffed_type=sniffed,
         )
     return sniffed
+
+
+def extension_of(filename: str) -> str:
+    """The extension of ``filename``, lowercase without its dot, or ``""``: what follows the last
+    dot, unless it holds no letter or holds a space (``rapport 12.03``, ``facture 2024.11``,
+    ``scan 1.5``: a number or a date in the name, not a file type)."""
+    suffix = Path(filename).suffix.lower().lstrip(".")
+    return suffix if any(c.isalpha() for c in suffix) and " " not in suffix else ""
 
 
 def named_for(filename: str, media_type: str) -> str:

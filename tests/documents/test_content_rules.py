@@ -39,6 +39,9 @@ ALLOWED = ["application/pdf", "image/jpeg", "image/png", "image/heic", "image/he
         (HEIC, "image/heic", "IMG_0001.HEIC", "image/heic"),
         (HEIC, "image/heif", "IMG_0001.heif", "image/heic"),
         (HEIC, "image/heic", "IMG_0001.hif", "image/heic"),
+        (PDF, "application/pdf", "rapport 12.03", "application/pdf"),  # a date, not an extension
+        (PDF, None, "version 2.1.0", "application/pdf"),
+        (PNG, "image/png", "scan.2 pages", "image/png"),
     ],
 )
 def test_a_file_whose_bytes_declared_type_and_extension_agree_is_accepted(
@@ -69,7 +72,13 @@ def test_a_declared_type_or_extension_naming_another_document_type_gives_way_to_
 
 @pytest.mark.parametrize(
     ("head", "declared", "filename"),
-    [(PNG, "text/html", "scan.png"), (PDF, "application/pdf", "passeport.pdf.exe"), (JPEG, None, "photo.svg")],
+    [
+        (PNG, "text/html", "scan.png"),
+        (PDF, "application/pdf", "passeport.pdf.exe"),
+        (JPEG, None, "photo.svg"),
+        (PDF, None, "passeport.pdf.scr"),  # an extension no library here knows is still refused
+        (PDF, None, "rapport.v2"),
+    ],
 )
 def test_a_declared_type_or_extension_naming_no_document_type_is_a_mismatch(
     head: bytes, declared: str | None, filename: str

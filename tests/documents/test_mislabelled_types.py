@@ -66,6 +66,11 @@ async def test_a_png_photo_named_jpg_is_stored_as_a_png_named_png(
         (PHOTO_GPS, "carte.webp", "image/webp", "image/jpeg", "carte.jpg"),
         (CARD_PNG, "carte.PDF", "application/pdf", "image/png", "carte.png"),
         (CARD_PNG, "carte", "image/jpeg", "image/png", "carte.png"),  # no extension, a declared JPEG
+        # a number or a date after the last dot is part of the name, not a file type
+        (PASSPORT, "rapport 12.03", "application/pdf", "application/pdf", "rapport 12.03.pdf"),
+        (PASSPORT, "facture 2024.11.05", "application/octet-stream", "application/pdf", "facture 2024.11.05.pdf"),
+        (PHOTO_GPS, "scan 1.5", "image/jpeg", "image/jpeg", "scan 1.5.jpg"),
+        (CARD_PNG, "carte.v2 finale", "image/png", "image/png", "carte.v2 finale.png"),
     ],
 )
 async def test_any_document_type_named_as_another_is_accepted_as_its_bytes(
