@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.cases.catalogue_data import document_label
-from app.core.text import fold, not_blank
+from app.core.text import OneLine, fold, not_blank
 from app.registrants.schemas import LanguageCode
 
-DocumentLabel = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(not_blank)
-]
+DocumentLabel = Annotated[OneLine, Field(max_length=200)]
+"""One missing document's label (≤ 200 characters): one line, pasted white space one space
+(:data:`app.core.text.OneLine`), ``missing`` when blank."""
 
 
 class NotificationOut(BaseModel):

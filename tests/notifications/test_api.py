@@ -99,10 +99,10 @@ async def test_documents_missing_refuses_bad_input_and_closed_cases(client, make
         assert (response.status_code, response.json()["type"]) == (422, f"/problems/{kind}"), body
     none_listed = await client.post(url, json={}, headers=agent.headers)
     assert none_listed.status_code == 422 and none_listed.json()["field"] == "documents"
-    named = await client.post(url, json={"documents": [" passport "]}, headers=agent.headers)
+    named = await client.post(url, json={"documents": [" passport ", "acte de\tnaissance\r\n"]}, headers=agent.headers)
     assert (named.status_code, named.json()["documents"], named.json()["notification_status"]) == (
         201,
-        ["passport"],
+        ["passport", "acte de naissance"],  # pasted white space is one space (the one-line rule)
         "queued",
     )
     closed = await client.post(
