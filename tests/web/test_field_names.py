@@ -24,19 +24,8 @@ GENERIC = "Une donnée envoyée : "
 NOT_SHOWN = {
     "free-slots": {"desk_id", "days"},
     "booking": {"id", "desk_id", "registrant_id", "case_id"},
-    # the file's other details, given in its edit form once registered (and the duplicate check's answer)
-    "registration": {
-        "id",
-        "confirm_duplicates",
-        "arrival_date",
-        "host_region",
-        "languages",
-        "notes",
-        "occupation",
-        "origin_departement",
-        "place_of_birth",
-        "residence_status",
-    },
+    # the duplicate check's answer and the id a client may choose: every detail of the person has its field
+    "registration": {"id", "confirm_duplicates"},
 }
 
 

@@ -215,12 +215,15 @@ const REASONS = {
   uuid_parsing: "field_identifier", uuid_type: "field_identifier", string_pattern_mismatch: "field_invalid",
   value_error: "field_invalid", age_range: "field_age_range",
   date_in_future: "field_future", date_in_past: "field_past", date_before_referral: "field_before_referral",
+  area_unknown: "field_area_unknown", area_mismatch: "field_area_mismatch",
 };
 
 // A `value_error` says its reason only in its English `msg`: the reasons the API gives, in words.
 const VALUE_REASONS = [
   [/is not a calendar date/, "field_not_calendar_date"],
   [/must not be blank/, "field_blank"],
+  [/cannot be in the future/, "field_future"],
+  [/cannot be before 1900/, "field_before_1900"],
   [/opening spans of day .* overlap/, "field_hours_overlap"],
   [/each span is .* start before the end/, "field_hours_order"],
 ];

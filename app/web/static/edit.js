@@ -13,23 +13,29 @@ import { historySection } from "./history.js";
 import { mayLeave } from "./tabs.js";
 import { guardForm } from "./unsaved.js";
 import { mergeWith } from "./merge.js";
+import { languageFieldset, languageName, languagesOf, lifeField } from "./life_fields.js";
 import { documentsFields, documentsFrom, documentsOf, identityProblem, likenessText, phoneDoubtLines, phoneFields, phonesFrom, phonesOf, scalarField } from "./identity_fields.js";
 
-const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "origin_region", "host_city", "status_category", "occupation",
-  "name_arabic", "email", "nationality"];
+const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "place_of_birth", "origin_region", "origin_departement",
+  "host_region", "host_city", "arrival_date", "status_category", "residence_status", "occupation", "name_arabic", "email",
+  "nationality", "notes"];
+// Sent by code, read back as `…_code`.
+const CODED = { origin_region: "origin_region_code", origin_departement: "origin_departement_code", host_region: "host_region_code" };
 const STATUSES = ["student", "worker", "trainee", "entrepreneur", "family_member", "job_seeker", "seasonal_worker", "returnee", "retired", "other"];
 const SCALARS = ["name_arabic", "email", "nationality"];
-// Phones and identity documents: the whole list is sent when it changed (the API replaces it).
-const LISTS = { phones: [phonesOf, phonesFrom], documents: [documentsOf, documentsFrom] };
+// Phones, identity documents and languages: the whole list is sent when it changed (the API replaces it).
+const LISTS = { phones: [phonesOf, phonesFrom], documents: [documentsOf, documentsFrom], languages: [(p) => p.languages || [], languagesOf] };
 
 function value(record, name) {
-  if (name === "origin_region") return record.origin_region_code || ""; // sent by code, read back as `origin_region_code`
+  if (CODED[name]) return record[CODED[name]] || "";
   return record[name] === null || record[name] === undefined ? "" : String(record[name]);
 }
 
 function field(name, current) {
   const id = `edit-${name}`;
   if (SCALARS.includes(name)) return scalarField("edit", name, current);
+  const life = lifeField("edit", name, current, state.person.record);
+  if (life) return life;
   const label = el("label", t(name), { for: id });
   if (name === "sex") {
     const select = el("select", null, { id, name });
@@ -125,12 +131,12 @@ async function conflict(form, box, base) {
   const lines = [t("conflict")];
   for (const name of FIELDS) {
     if (value(base, name) !== value(r.body, name)) {
-      const show = (v) => (v && ["sex", "status_category"].includes(name) ? code(v) : name === "origin_region" ? areaName(v) : v) || t("empty");
+      const show = (v) => (v && ["sex", "status_category"].includes(name) ? code(v) : CODED[name] ? areaName(v) : v) || t("empty");
       lines.push(t("conflict_field", { field: t(name), old: show(value(base, name)), new: show(value(r.body, name)) }));
     }
   }
   for (const [name, [of]] of Object.entries(LISTS)) {
-    const words = (record) => of(record).map((x) => x.number).join(", ") || t("empty");
+    const words = (record) => of(record).map((x) => x.number || languageName(x)).join(", ") || t("empty");
     if (JSON.stringify(of(base)) !== JSON.stringify(of(r.body))) {
       lines.push(t("conflict_field", { field: t(name), old: words(base), new: words(r.body) }));
     }
@@ -144,6 +150,7 @@ async function conflict(form, box, base) {
   for (const name of FIELDS) if (!(name in mine)) form.elements.namedItem(name).value = value(r.body, name);
   if (!("phones" in mine)) $("#edit-phones", form).replaceWith(phoneFields("edit", r.body.phones));
   if (!("documents" in mine)) $("#edit-documents", form).replaceWith(documentsFields("edit", r.body.documents));
+  if (!("languages" in mine)) $("#edit-languages", form).replaceWith(languageFieldset("edit", r.body.languages));
   const again = el("button", t("reapply"), { type: "submit", form: "edit-form" });
   box.append(again);
   return focusOn(box);
@@ -155,7 +162,7 @@ export function startEdit() {
   const form = el("form", null, { id: "edit-form" });
   const box = el("div", null, { class: "msg", role: "alert", hidden: "" });
   for (const name of FIELDS) form.append(...field(name, value(p, name)));
-  form.append(phoneFields("edit", p.phones), documentsFields("edit", p.documents));
+  form.append(phoneFields("edit", p.phones), documentsFields("edit", p.documents), languageFieldset("edit", p.languages));
   const reason = el("input", null, { id: "edit-reason", name: "reason", autocomplete: "off", "aria-describedby": "edit-reason-hint" });
   form.append(el("label", t("correction_reason"), { for: "edit-reason" }), reason,
     el("small", t("correction_reason_hint"), { id: "edit-reason-hint" }));

@@ -81,17 +81,13 @@ export function addIdentity(form, body) {
   return body;
 }
 
-/** Name in Arabic, e-mail, nationality inputs (`prefix` makes ids unique), filled from `p`. */
-export function scalarFields(prefix, p = {}) {
-  return Object.keys(SCALARS).flatMap((name) => scalarField(prefix, name, p[name]));
-}
-
-/** The registration form's extra inputs, put after the phone (the page's markup is left alone). */
+/** The registration form's extra inputs, each in its group: the name in Arabic after the family
+ * name, the nationality and identity document after the place of birth, the e-mail after the phone. */
 export function addRegistrationFields(form) {
   if (form.elements.namedItem("name_arabic")) return;
-  const family = form.elements.namedItem("family_name");
-  family.after(...scalarFields("reg"));
-  form.elements.namedItem("whatsapp").closest("label").after(documentFields("reg", ""));
+  form.elements.namedItem("family_name").after(...scalarField("reg", "name_arabic"));
+  form.elements.namedItem("place_of_birth").after(...scalarField("reg", "nationality"), documentFields("reg", ""));
+  form.elements.namedItem("whatsapp").closest("label").after(...scalarField("reg", "email"));
 }
 
 // `documents.0.number` → the input `document_number` (+ "-0" in the edit form, which lists several).

@@ -5,7 +5,7 @@ import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
 import { birthDate, code, colon, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
 import { address, mayLeave, showTab } from "./tabs.js";
-import { areaName, loadAreas } from "./areas.js";
+import { areaName, loadAreas, loadDepartements } from "./areas.js";
 import { startEdit } from "./edit.js";
 import { caseRows, openCaseForm } from "./case_open.js";
 import { documentsSection } from "./documents.js";
@@ -15,6 +15,7 @@ import { bookingSection, changedWords, rescheduleForm } from "./slots.js";
 import { appointmentDone, cancelButton } from "./appointment_actions.js";
 import { consentsSection } from "./consent_form.js";
 import { phoneText } from "./identity_fields.js";
+import { lifeRows } from "./life_fields.js";
 import { extraSections, showMergedFile } from "./file_extras.js";
 
 function section(titleKey, items, empty = t("none_on_file")) {
@@ -41,6 +42,7 @@ export function identityRows(p) {
     [t("nationality"), p.nationality], [t("origin_region"), areaName(p.origin_region_code)], [t("host_city"), p.host_city],
     [t("email_field"), p.email], [t("status_category"), p.status_category ? code(p.status_category) : null],
     [t("occupation"), p.occupation], [t("desk"), (deskOf(p.desk_id) || {}).name],
+    ...lifeRows(p),
   ];
 }
 
@@ -160,7 +162,8 @@ export async function openPerson(id, done = "", tone = "ok") {
       extraSections(r.body, openPerson),
     ]);
     const openCase = await openCaseForm(r.body);
-    await loadAreas(r.body.origin_region_code);
+    await Promise.all([loadAreas(r.body.origin_region_code), loadAreas(r.body.host_region_code),
+      r.body.origin_departement_code ? loadDepartements() : null]);
     if (seq !== opening.n) return undefined;
     state.person.extra = { cases, appointments, files, history, booking, openCase, rights, extras };
     const title = renderPerson(state.person.extra);

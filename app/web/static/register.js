@@ -10,6 +10,7 @@ import { state } from "./state.js";
 import { onTab } from "./tabs.js";
 import { abandon } from "./unsaved.js";
 import { addIdentity, addRegistrationFields, identityProblem, likenessText, phoneDoubtLines, phoneText } from "./identity_fields.js";
+import { addLife, fillLifeLists, initLifeFields } from "./life_fields.js";
 
 function registrationBody(form) {
   const data = new FormData(form);
@@ -21,6 +22,7 @@ function registrationBody(form) {
   for (const key of ["date_of_birth", "origin_region", "host_city", "status_category"]) if (String(data.get(key)).trim()) body[key] = data.get(key);
   if (String(data.get("phone")).trim()) body.phones = [{ number: data.get("phone"), whatsapp: data.get("whatsapp") === "on" }];
   addIdentity(form, body); // documents, name in Arabic, e-mail, nationality
+  addLife(form, body); // place of birth, département, region of residence, arrival, status, occupation, languages, remarks
   return body;
 }
 
@@ -142,8 +144,12 @@ async function register(button, confirm) {
 export function initRegister() {
   addRegistrationFields($("#register-form"));
   // The regions of origin the API accepts, by name (fetched once the agent is signed in).
-  onTab("register", () => { if ($("#reg-origin").options.length < 2) fillRegions($("#reg-origin")); });
+  onTab("register", () => {
+    if ($("#reg-origin").options.length < 2) fillRegions($("#reg-origin"));
+    fillLifeLists($("#register-form"));  // départements, the desk's regions of residence
+  });
   if (!$("#tab-register").hidden) fillRegions($("#reg-origin"));
+  initLifeFields($("#register-form"));
   $("#register-form").removeAttribute("data-wait");
   $("#register-form").addEventListener("submit", (event) => {
     event.preventDefault();
