@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from app.core.explained import Explained
 from app.core.i18n import number
 
 LIMITS = ("max_length", "min_length", "ge", "gt", "le", "lt")
@@ -28,10 +29,14 @@ def limits(context: Mapping[str, Any] | None) -> dict[str, int | float]:
 
 def entry(error: Mapping[str, Any], loc: Iterable[Any]) -> dict[str, Any]:
     """One ``errors`` member for a Pydantic ``error`` at ``loc``: ``loc``, ``msg``, ``type``, and
-    ``ctx`` when the error broke a limit."""
+    ``ctx`` when the error broke a limit; a validator's refusal said in both languages
+    (:class:`app.core.explained.Explained`, Pydantic's ``ctx["error"]``) carries its reason (:func:`said`)."""
     found: dict[str, Any] = {"loc": [str(p) for p in loc], "msg": error.get("msg", ""), "type": error.get("type", "")}
     if stated := limits(error.get("ctx")):
         found["ctx"] = stated
+    refused = (error.get("ctx") or {}).get("error")
+    if isinstance(refused, Explained):
+        return said(found, fr=refused.fr, en=str(refused))
     return found
 
 

@@ -348,6 +348,14 @@ def clean_optional_name(raw: str | None) -> str | None:
         raise
 
 
+ARRIVAL_BEFORE_BIRTH = (
+    "la date d'arrivée ne peut pas précéder la date de naissance",
+    "the arrival date cannot be before the date of birth",
+)
+"""The refusal of an arrival before the birth, (French, English): the registration's schema and
+:func:`app.registrants.prepare.check_days` (a PATCH, against the file's stored dates)."""
+
+
 def check_arrival_date(value: dt.date, *, today: dt.date | None = None) -> dt.date:
     """An arrival date in the host country: not in the future (after ``today``; by default
     :func:`latest_today`, never the server's local date), not before 1900.

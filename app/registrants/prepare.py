@@ -18,6 +18,7 @@ from app.cases.catalogue import consent_partner
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed
+from app.core.reasons import said
 from app.core.text import fold
 from app.desks.models import Desk
 from app.privacy.purposes import PURPOSES, REFERRAL_PURPOSE
@@ -26,6 +27,7 @@ from app.reference.service import find_area, list_areas
 from app.registrants.errors import RestrictedField
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import (
+    ARRIVAL_BEFORE_BIRTH,
     PhoneReading,
     check_arrival_date,
     name_keys,
@@ -51,20 +53,25 @@ for one without words here)."""
 AUDITED = (*PLAIN, "origin_region_code", "origin_departement_code", "host_region_code", "phones", "documents")
 
 
-def invalid(loc: list[str | int], msg: str, kind: str) -> ValidationFailed:
-    """A 422 ``ValidationFailed`` naming one body field (``loc`` below ``body``)."""
+def invalid(loc: list[str | int], msg: str, kind: str, *, reason: tuple[str, str] | None = None) -> ValidationFailed:
+    """A 422 ``ValidationFailed`` naming one body field (``loc`` below ``body``); ``reason``: why,
+    (French, English), given to the client as the error's ``reason`` (:func:`app.core.reasons.said`)."""
+    error: dict[str, Any] = {"loc": ["body", *map(str, loc)], "msg": msg, "type": kind}
     return ValidationFailed(
         "One or more fields are invalid; see `errors`.",
         detail_fr="Un ou plusieurs champs sont invalides ; voir `errors`.",
-        errors=[{"loc": ["body", *map(str, loc)], "msg": msg, "type": kind}],
+        errors=[said(error, fr=reason[0], en=reason[1]) if reason else error],
     )
 
 
-def check_days(desk: Desk, values: Mapping[str, Any]) -> None:
+def check_days(desk: Desk, values: Mapping[str, Any], current: Registrant | None = None) -> None:
     """Refuse a ``date_of_birth`` (partial ISO text) or ``arrival_date`` of ``values`` after the
     desk's today, its local date (the schema only refused those after :func:`latest_today
-    <app.registrants.normalize.latest_today>`): ``ValidationFailed`` (422) naming the field, as
-    the schema would (``date_in_future`` for the birth date, a ``value_error`` for the arrival)."""
+    <app.registrants.normalize.latest_today>`), and an arrival before the birth, each date taken
+    from ``values`` or, for a field not in them, from ``current`` (the file a PATCH changes):
+    ``ValidationFailed`` (422) naming the field, as the schema would (``date_in_future`` for the
+    birth date, a ``value_error`` for the arrival; the arrival, or the birth date when only it was
+    sent, for the order)."""
     today = local_date(desk, utcnow())
     born = values.get("date_of_birth")
     if born:
@@ -78,6 +85,13 @@ def check_days(desk: Desk, values: Mapping[str, Any]) -> None:
             check_arrival_date(arrived, today=today)
         except ValueError as exc:
             raise invalid(["arrival_date"], f"Value error, {exc}", "value_error") from exc
+    if "date_of_birth" not in values:
+        born = current.date_of_birth if current is not None else None
+    if "arrival_date" not in values:
+        arrived = current.arrival_date if current is not None else None
+    if born and arrived and arrived.isoformat() < born:
+        field = "arrival_date" if "arrival_date" in values else "date_of_birth"
+        raise invalid([field], f"Value error, {ARRIVAL_BEFORE_BIRTH[1]}", "value_error", reason=ARRIVAL_BEFORE_BIRTH)
 
 
 def check_restricted(actor: Actor, sent: Mapping[str, Any], current: Registrant | None = None) -> None:

@@ -24,16 +24,20 @@ from pydantic import (
     Strict,
     StrictBool,
     StrictStr,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.dates import DateText, PapersDate
+from app.core.explained import Explained
 from app.core.partial import PartialUpdate
 from app.core.text import clean, refuse_bidi_controls, required_one_line, shows_nothing
 from app.registrants import matching
 from app.registrants.normalize import (
+    ARRIVAL_BEFORE_BIRTH,
     DOCUMENT_TYPES,
     FutureDate,
     check_arrival_date,
@@ -324,11 +328,13 @@ class RegistrantCreate(_Strict):
     consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
     desk_code: Annotated[StrictStr, Field(max_length=32)] | None = Field(default=None, examples=["CASA-BASE"])
 
-    @model_validator(mode="after")
-    def _arrival_after_birth(self) -> RegistrantCreate:
-        if self.arrival_date and self.date_of_birth and self.arrival_date.isoformat() < self.date_of_birth:
-            raise ValueError("the arrival date cannot be before the date of birth")
-        return self
+    @field_validator("arrival_date")
+    @classmethod
+    def _arrival_after_birth(cls, arrival: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        born = info.data.get("date_of_birth")
+        if arrival and born and arrival.isoformat() < born:  # named at the arrival date, as PATCH names it
+            raise Explained(ARRIVAL_BEFORE_BIRTH[1], ARRIVAL_BEFORE_BIRTH[0])
+        return arrival
 
 
 class RegistrantUpdate(PartialUpdate):

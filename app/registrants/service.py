@@ -405,7 +405,7 @@ async def update(
     prepare.check_restricted(actor, changes, registrant)
     desk = await session.get(Desk, registrant.desk_id)
     assert desk is not None
-    prepare.check_days(desk, changes)
+    prepare.check_days(desk, changes, registrant)
     before = prepare.snapshot(registrant)
     checked = check_duplicates and not confirm_duplicates and bool(IDENTIFYING & changes.keys())
     # the registrants the file resembled already (shown when it was registered or last edited)

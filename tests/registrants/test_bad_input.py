@@ -225,9 +225,48 @@ async def test_names_without_letters_and_impossible_arrival_dates_are_422(
     assert await count_rows() == before
 
 
-async def test_arrival_before_birth_is_422(casa_agent, create) -> None:
-    response = await create(casa_agent, person(date_of_birth="1994-03", arrival_date="1994-02-01"), confirm=True)
+async def test_arrival_before_birth_is_422_at_the_arrival_date_with_its_reason(casa_agent, create, client) -> None:
+    response = await client.post(
+        URL,
+        json=person(date_of_birth="1994-03", arrival_date="1994-02-01"),
+        params={"confirm_duplicates": "true"},
+        headers={**casa_agent.headers, "Accept-Language": "fr"},
+    )
     assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert (error["loc"], error["reason"]) == (
+        ["body", "arrival_date"],
+        "la date d'arrivée ne peut pas précéder la date de naissance",
+    )
+    same_month = await create(casa_agent, person(date_of_birth="1994-03", arrival_date="1994-03-05"), confirm=True)
+    assert same_month.status_code == 201, same_month.text
+
+
+@pytest.mark.parametrize(
+    ("stored", "change", "field"),
+    [
+        ({"date_of_birth": "1990-05-14"}, {"arrival_date": "1985-03-01"}, "arrival_date"),
+        ({"arrival_date": "2015-09-01"}, {"date_of_birth": "2016"}, "date_of_birth"),
+        ({"date_of_birth": "1990", "arrival_date": "2015-09-01"}, {"date_of_birth": "2015-10-02"}, "date_of_birth"),
+        ({"date_of_birth": "1990"}, {"date_of_birth": "2001", "arrival_date": "2000-01-01"}, "arrival_date"),
+    ],
+)
+async def test_an_edit_putting_the_arrival_before_the_birth_is_422_naming_the_field_sent(
+    casa_agent, create, client, stored, change, field
+) -> None:
+    """A PATCH is checked against the file's stored dates: the one it sends is the one named."""
+    created = (await create(casa_agent, person(**stored), confirm=True)).json()
+    headers = {**casa_agent.headers, "If-Match": '"v1"', "Accept-Language": "en"}
+    patched = await client.patch(f"{URL}/{created['id']}", json=change, headers=headers)
+    assert patched.status_code == 422, patched.text
+    [error] = patched.json()["errors"]
+    assert (error["loc"], error["reason"]) == (["body", field], "the arrival date cannot be before the date of birth")
+    read = (await client.get(f"{URL}/{created['id']}", headers=casa_agent.headers)).json()
+    assert (read["version"], read["date_of_birth"], read["arrival_date"]) == (
+        1,
+        created["date_of_birth"],
+        created["arrival_date"],
+    )
 
 
 async def test_bidi_overrides_are_removed_from_names(casa_agent, create) -> None:
