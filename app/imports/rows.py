@@ -160,18 +160,22 @@ def prepare_row(
         return prepared.reject("; ".join(reasons), " ; ".join(reasons_fr))
     if row.problem:
         return prepared.reject(f"malformed row: {row.problem}", f"ligne mal formée : {row.problem_fr or row.problem}")
+    # Every reason the row is rejected is said, none hiding another; the row's other cells are
+    # still read, so that its warnings tell the agent what else to correct in the register.
+    rejected: list[tuple[str, str]] = []
     if not any(c.isalnum() for c in given):
-        return prepared.reject("no given names", "pas de prénom")
+        rejected.append(("no given names", "pas de prénom"))
     if not any(c.isalnum() for c in family):
-        return prepared.reject("no family name", "pas de nom")
+        rejected.append(("no family name", "pas de nom"))
 
     source = f"Import du registre « {filename} »" if filename else "Import de registre"
     notes: list[str] = [f"{source} : N° {number or '?'}, ligne {row.line}."]
+    registered = birth = None
     try:
         registered = row_dates.registration(get("registered_on"), today=today, warn=prepared.warn)
         birth = row_dates.birth(get("date_of_birth"), registered=registered, today=today, warn=prepared.warn)
     except ValueError as exc:
-        return prepared.reject(str(exc), in_french(exc))
+        rejected.append((str(exc), in_french(exc)))
     if registered:
         prepared.registered_on = registered.value
 
@@ -245,6 +249,8 @@ def prepare_row(
         )
         note_text = note_text[: NOTES_MAX - 1] + "…"
     data["notes"] = note_text
+    if rejected:
+        return prepared.reject("; ".join(en for en, _ in rejected), " ; ".join(fr for _, fr in rejected))
     prepared.data = data
     return prepared
 

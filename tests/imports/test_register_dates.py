@@ -357,3 +357,17 @@ async def test_registration_dates_are_judged_against_the_desks_today(upload, ses
         ("imported", None),
         ("rejected", f"registration date '{tomorrow.strftime('%d/%m/%Y')}' is in the future"),
     ]
+
+
+def test_a_rejected_row_says_every_reason_and_what_else_to_correct() -> None:
+    """No reason hides another: a row without names and with an impossible birth date says all
+    three, and its other cells are still read for the warnings the agent corrects with them."""
+    prepared = row(
+        ROW.format(n=5, registered="02/06/2019", given="", birth="32/13/1990", arrival="").replace(";Ka;M;", ";;X;")
+    )
+    assert prepared.data is None
+    assert (
+        prepared.rejection_fr == "pas de prénom ; pas de nom ; date de naissance : mois impossible dans « 32/13/1990 »"
+    )
+    assert prepared.rejection == "no given names; no family name; date of birth: impossible month in '32/13/1990'"
+    assert [w["field"] for w in prepared.warnings] == ["sex"]

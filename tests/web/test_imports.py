@@ -65,7 +65,7 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
     register = csv_file(
         "1;12/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;",
         "2;15/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;",
-        "3;16/03/2020;;;F;;;;;;;;;;;;;",  # no name: rejected
+        "3;16/03/2020;;;Z;;;;;;;;;;;;;",  # no names: rejected, and a sex not recognised
         "4;17/03/2020;Awa;Sarr;X;;;;;;;;;;;;;",  # imported, with a warning
     )
     form = await _check_register(page, server, admin, register)
@@ -75,10 +75,16 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
         "0 déjà importées. Rien n'a été enregistré."
     )
     await expect(summary).to_be_focused()
-    rejected = page.locator("#register-import-report table tr").nth(1)
-    await expect(rejected).to_contain_text("rejetée — pas de prénom")  # the reason in the page's language
+    held = page.locator("#register-import-report table tr").nth(1)  # a possible duplicate: who it may be
+    await expect(held.locator("td").first).to_have_text("3")
+    await expect(held.locator("td").last).to_contain_text("signalée — Peut-être la même que : Ligne 2 (100 %")
+    rejected = page.locator("#register-import-report table tr").nth(2)
+    # every reason in the page's language, none hiding another, and what else to correct
+    await expect(rejected.locator("td").last).to_have_text(
+        "rejetée — pas de prénom ; pas de nom ; à corriger aussi : sexe non reconnu « Z » ; enregistré comme inconnu"
+    )
     await expect(rejected.locator("td").first).to_have_text("4")  # the file's line (its header is line 1)
-    warned = page.locator("#register-import-report table tr").nth(2)
+    warned = page.locator("#register-import-report table tr").nth(3)
     await expect(warned.locator("td").last).to_have_text(
         "serait importée (avec avertissement) — sexe non reconnu « X » ; enregistré comme inconnu"
     )

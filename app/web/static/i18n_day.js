@@ -55,6 +55,7 @@ export const DAY_LABELS = {
     import_would: "Vérification : {total} lignes ; {imported} seraient inscrites, {flagged} signalées comme doublons possibles, {rejected} rejetées, {already} déjà importées. Rien n'a été enregistré.",
     import_did: "Import : {total} lignes ; {imported} inscrites, {flagged} signalées comme doublons possibles (ci-dessous, à résoudre), {rejected} rejetées, {already} déjà importées.",
     import_rows_to_check: "Lignes à revoir dans le registre", import_problem: "Ce qui ne va pas",
+    import_also_check: "à corriger aussi",
   },
   en: {
     when_at: "{day} at {time}", move_title: "Reschedule the appointment of {when}", keep_time: "Keep this time",
@@ -107,6 +108,7 @@ export const DAY_LABELS = {
     import_would: "Check: {total} rows; {imported} would be registered, {flagged} flagged as possible duplicates, {rejected} rejected, {already} already imported. Nothing was stored.",
     import_did: "Imported: {total} rows; {imported} registered, {flagged} flagged as possible duplicates (below, to resolve), {rejected} rejected, {already} already imported.",
     import_rows_to_check: "Rows to check in the register", import_problem: "What is wrong",
+    import_also_check: "also to correct",
   },
 };
 

@@ -119,8 +119,9 @@ export async function loadBatches() {
   return undefined;
 }
 
-// An upload's report: its counts, then the rows rejected and those imported with a warning (line,
-// N°, what was wrong), which the agent fixes in the register before importing it (again).
+// An upload's report: its counts, then the rows rejected (every reason, and the row's other
+// problems), those held as possible duplicates (who they may be) and those imported with a warning
+// (line, N°, what was wrong), which the agent fixes in the register before importing it (again).
 function uploadReport(report) {
   const c = report.counts;
   const lines = [t(report.dry_run ? "import_would" : "import_did", {
@@ -128,7 +129,8 @@ function uploadReport(report) {
     already: c.already_imported,
   })];
   const out = [el("p", lines[0], { id: "register-import-summary" })];
-  const listed = report.rows.filter((row) => row.outcome === "rejected" || row.warnings.length);
+  const held = (row) => row.outcome === "flagged" || row.outcome === "already_flagged";
+  const listed = report.rows.filter((row) => row.outcome === "rejected" || held(row) || row.warnings.length);
   if (listed.length) {
     const table = el("table");
     table.append(el("caption", t("import_rows_to_check")));
@@ -138,13 +140,18 @@ function uploadReport(report) {
     for (const row of listed) {
       // in French where the server wrote it (rows stored before migration 3301 have English only)
       const french = i18n.lang === "fr";
-      const what = row.outcome === "rejected"
-        ? (french && row.reason_fr) || row.reason
-        : row.warnings.map((w) => (french && w.message_fr) || `${w.field}${colon()}${w.message}`).join(" ; ");
+      const warned = row.warnings.map((w) => (french && w.message_fr) || `${w.field}${colon()}${w.message}`).join(" ; ");
+      const problem = el("td", `${code(report.dry_run && row.outcome === "imported" ? "would_import" : row.outcome, "outcome")} — `);
+      if (row.outcome === "rejected") problem.append((french && row.reason_fr) || row.reason);
+      if (held(row)) {
+        problem.append(`${t("may_be")}${colon()}`);
+        row.candidates.forEach((c, i) => problem.append(...(i ? [" ; "] : []), ...candidateNodes(c)));
+      }
+      if (warned) problem.append(row.outcome === "imported" ? warned : ` ; ${t("import_also_check")}${colon()}${warned}`);
       const tr = el("tr");
       const number = el("td", row.number ? null : t("empty"));
       if (row.number) number.append(numberSpan(row.number));
-      tr.append(el("td", String(row.line)), number, el("td", row.name || t("empty")), el("td", `${code(report.dry_run && row.outcome === "imported" ? "would_import" : row.outcome, "outcome")} — ${what}`));
+      tr.append(el("td", String(row.line)), number, el("td", row.name || t("empty")), problem);
       table.append(tr);
     }
     out.push(table);
