@@ -331,6 +331,16 @@ async def _resolve_row(
         personal={"note": data.note} if subject and data.note else None,
         subject_id=subject,
     )
+    if data.decision == "link" and registrant is not None:  # in the person's file history too
+        await audit.record(
+            session,
+            actor=actor,
+            action="registrant.import_link",
+            entity_type="registrant",
+            entity_id=registrant.id,
+            desk_id=registrant.desk_id,
+            details={"batch_id": str(batch.id), "line": line, "update_fields": list(data.update_fields)},
+        )
     return RowResolutionOut(
         batch_id=batch.id,
         line=line,

@@ -403,3 +403,21 @@ async def test_what_only_a_link_takes_is_refused_at_its_field(
     assert [e["loc"] for e in bulk["errors"]] == [["body", "items", "0", f] for f in fields]
     flagged = await client.get(f"/api/v1/imports/{batch_id}/flagged", headers=agent.headers)
     assert 4 in [row["line"] for row in flagged.json()["items"]]
+
+
+async def test_a_row_linked_to_a_person_is_in_their_file_history(
+    client: httpx.AsyncClient, agent: Staff, batch: dict[str, Any]
+) -> None:
+    """Linking a register's row to a person, with or without taking its values, is said in the
+    person's file history (the batch's own event is not a write to the file)."""
+    batch_id, awa, moussa = _ids(batch)
+    for line, person, taken in ((4, awa, ["occupation"]), (5, moussa, [])):
+        linked = await client.post(
+            _url(batch_id, line),
+            json={"decision": "link", "registrant_id": person, "update_fields": taken},
+            headers=agent.headers,
+        )
+        assert linked.status_code == 200, linked.text
+        history = (await client.get(f"/api/v1/registrants/{person}/history", headers=agent.headers)).json()
+        assert history[0]["action"] == "registrant.import_link"
+        assert [e["action"] for e in history].count("registrant.update") == (1 if taken else 0)

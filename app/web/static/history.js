@@ -47,6 +47,7 @@ export function entryText(e, deskId) {
     "notification.preference_update": "h_preference_update", "privacy.erasure": "h_erasure",
     "privacy.legal_hold_set": "h_legal_hold_set", "privacy.legal_hold_release": "h_legal_hold_release",
     "self_service.link_code_issue": "h_link_code_issue", "self_service.link": "h_link", "self_service.unlink": "h_unlink",
+    "registrant.import_link": "h_import_link",
   }[e.action] || "h_other";
   const what = t(key, { purpose: code(e.purpose), granted: e.granted ? t("granted") : t("refused") });
   return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${e.actor_label} (${code(e.actor_role)}) ${what}`;
