@@ -133,6 +133,20 @@ async def test_an_arrival_date_in_the_future_is_said_at_its_field_and_nothing_ty
     await expect_kept(form, typed, CHOSEN)
 
 
+async def test_an_arrival_before_the_birth_is_said_at_the_arrival_date_and_nothing_typed_is_lost(
+    page: Page, server: LiveServer
+) -> None:
+    form = await open_registration(page, server, server.make_agent("supervisor"))
+    typed = {**TYPED, "Date de naissance": "2020-05-01"}  # after the arrival, 2019-09-01
+    await fill(form, typed, CHOSEN)
+    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    message = page.locator("#register-msg")
+    await expect(message).to_contain_text("Date d'arrivée dans le pays : date antérieure à la date de naissance")
+    await expect(message).not_to_contain_text("Une donnée envoyée")
+    await expect(form.get_by_label("Date d'arrivée dans le pays", exact=True)).to_have_attribute("aria-invalid", "true")
+    await expect_kept(form, typed, CHOSEN)
+
+
 async def test_a_departement_not_of_the_region_of_origin_is_said_at_its_field_and_nothing_typed_is_lost(
     page: Page, server: LiveServer
 ) -> None:

@@ -224,6 +224,7 @@ const VALUE_REASONS = [
   [/must not be blank/, "field_blank"],
   [/cannot be in the future/, "field_future"],
   [/cannot be before 1900/, "field_before_1900"],
+  [/cannot be before the date of birth/, "field_before_birth"],
   [/opening spans of day .* overlap/, "field_hours_overlap"],
   [/each span is .* start before the end/, "field_hours_order"],
 ];
@@ -233,10 +234,11 @@ const VALUE_REASONS = [
 // as the API says it, with the limit (`reason`, in the language asked: "trop long (200 caractères
 // au plus)"): "too long" alone leaves the agent guessing how much to cut.
 function reason(error, detail) {
-  if (error.reason) return error.reason;
-  const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
+  // this screen's own words for a reason it knows (they do not repeat the field's label), else the API's
   const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
   if (valueKey) return t(valueKey);
+  if (error.reason) return error.reason;
+  const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
   if (key) return t(key);
   if (detail) return inWords(detail);
   return i18n.lang === "fr" || !error.msg ? t("field_invalid") : error.msg;
