@@ -36,6 +36,10 @@ from tests.conftest import PASSWORD
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 _HASH = hash_password(PASSWORD)
+# The browser's own widgets (a date field's 18/12/2026, a file field's button) in French, as a French
+# desk sees them: the context's locale sets the page's language and Intl, not those widgets, which
+# follow the browser's language (LANG on Linux; Debian's chromium-l10n holds its French words).
+FRENCH_BROWSER = {**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"}
 # Generous waits: CI machines are shared; a wait ends as soon as the page is ready.
 WAIT_MS = 15_000
 expect.set_options(timeout=WAIT_MS)
@@ -140,7 +144,7 @@ def server(settings: Settings) -> Iterator[LiveServer]:
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], env=FRENCH_BROWSER)
         yield chromium
         await chromium.close()
 
