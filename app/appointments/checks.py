@@ -168,8 +168,8 @@ def require_within_horizon(desk: Desk, day: dt.date, *, horizon_days: int, loc: 
     )
     raise BeyondBookingHorizon(
         en,
-        detail_fr=f"Les rendez-vous se prennent au plus {horizon_days} jours à l'avance, jusqu'au {date_fr(last)} : "
-        f"le {date_fr(day)} est trop loin.",
+        detail_fr=f"Les rendez-vous se prennent au plus {horizon_days}\u00a0jours à l'avance, "
+        f"jusqu'au {date_fr(last)} : le {date_fr(day)} est trop loin.",
         last_bookable_day=last.isoformat(),
         errors=[{"loc": loc, "msg": en, "type": "beyond_booking_horizon"}],
     )

@@ -306,12 +306,15 @@ def earliest_arrival(desk: Desk, appointment: Appointment) -> dt.datetime:
 def _clock(moment: dt.datetime, lang: str) -> str:
     """A desk-local time of day in words of the language: "10 h 00" (fr), "10:00" (en).
 
-    In an hour the clock shows twice (it goes back) the offset follows: "2 h 30 (UTC+01:00)".
+    In an hour the clock shows twice (it goes back) the offset follows: "2 h 30 (UTC+01:00)". Its
+    spaces are no-break ones: a time is never parted over two lines.
     """
-    words = f"{moment.hour} h {moment.minute:02d}" if lang == "fr" else f"{moment.hour:02d}:{moment.minute:02d}"
+    words = f"{moment.hour:02d}:{moment.minute:02d}"
+    if lang == "fr":
+        words = f"{moment.hour}\u00a0h\u00a0{moment.minute:02d}"
     if moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset():
         offset = moment.strftime("%z")
-        words += f" (UTC{offset[:3]}:{offset[3:]})"
+        words += f"\u00a0(UTC{offset[:3]}:{offset[3:]})"
     return words
 
 

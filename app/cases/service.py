@@ -304,7 +304,7 @@ async def _require_due_date_within(session: AsyncSession, *, case: Case, due: dt
     en = f"The due date {due} is too far ahead: at most {horizon_days} days from today ({last} at the latest)."
     raise DueDateTooFar(
         en,
-        detail_fr=f"L'échéance ({date_fr(due)}) est trop lointaine : au plus {horizon_days} jours à partir "
+        detail_fr=f"L'échéance ({date_fr(due)}) est trop lointaine : au plus {horizon_days}\u00a0jours à partir "
         f"d'aujourd'hui, soit le {date_fr(last)} au plus tard.",
         last_allowed_day=last.isoformat(),
         field="due_date",

@@ -8,6 +8,7 @@ patterns); this module only splits the header into tags ordered by their quality
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from babel import negotiate_locale
 from babel.dates import format_date
@@ -53,18 +54,30 @@ def negotiate(header: str | None, default: str = "fr") -> str:
     return choice.split("_")[0]
 
 
+_AFTER_A_DIGIT = re.compile(r"(?<=\d) (?=\S)")
+
+
+def unbroken(text: str) -> str:
+    """``text`` with each space after a digit made a no-break space (U+00A0): a number is never
+    parted over two lines from the word after it, its unit or its date's month (``56 kB``,
+    ``8 décembre 2026``, ``10:30 UTC``), as French typography asks. The web client's ``unbroken``
+    (app/web/static/i18n.js) is the same rule."""
+    return _AFTER_A_DIGIT.sub("\u00a0", text)
+
+
 def date_fr(day: dt.date) -> str:
     """``day`` as French prose writes it: ``8 décembre 2026``, ``1er décembre 2026`` (Babel's long
-    format, with the ordinal French uses for the first of the month)."""
+    format, with the ordinal French uses for the first of the month), the day joined to its month
+    by a no-break space."""
     words = format_date(day, format="long", locale="fr")
-    return f"1er{words[1:]}" if day.day == 1 else words
+    return f"1er\u00a0{unbroken(words[2:])}" if day.day == 1 else unbroken(words)
 
 
 def moment_fr(moment: dt.datetime) -> str:
     """An instant as French prose writes it, in UTC: ``8 décembre 2026 à 10:30 UTC`` (a naive
-    datetime is taken as UTC already)."""
+    datetime is taken as UTC already), its numbers never parted from the words after them."""
     utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment
-    return f"{date_fr(utc.date())} à {utc:%H:%M} UTC"
+    return unbroken(f"{date_fr(utc.date())} à {utc:%H:%M} UTC")
 
 
 def number(value: float, language: str = "fr") -> str:
@@ -79,8 +92,9 @@ _SIZE_UNITS = ((1024**3, "digital-gigabyte"), (1024**2, "digital-megabyte"), (10
 def size(nbytes: int, language: str = "fr") -> str:
     """A size in bytes as ``language`` says it, in the largest unit it reaches (binary multiples,
     as file managers show them), one decimal at most: ``10 Mo``, ``1,5 Go``, ``512 octets`` in
-    French; ``10 MB``, ``512 bytes`` in English."""
+    French; ``10 MB``, ``512 bytes`` in English. The number and its unit are joined by a no-break
+    space (CLDR's French patterns have one; its English ones a plain space, made one here)."""
     for unit_bytes, unit in _SIZE_UNITS:
         if nbytes >= unit_bytes:
-            return format_unit(round(nbytes / unit_bytes, 1), unit, length="short", locale=language)
-    return format_unit(nbytes, "digital-byte", length="long", locale=language)
+            return unbroken(format_unit(round(nbytes / unit_bytes, 1), unit, length="short", locale=language))
+    return unbroken(format_unit(nbytes, "digital-byte", length="long", locale=language))

@@ -37,7 +37,7 @@ async def test_free_slots_years_ahead_are_refused(client: httpx.AsyncClient, abi
     assert (response.status_code, body["type"]) == (422, "/problems/beyond-booking-horizon")
     assert body["last_bookable_day"] == _last_day().isoformat()
     assert [(e["loc"], e["type"]) for e in body["errors"]] == [(["query", "start"], "beyond_booking_horizon")]
-    assert body["detail"].startswith("Les rendez-vous se prennent au plus 365 jours à l'avance")
+    assert body["detail"].startswith("Les rendez-vous se prennent au plus 365\u00a0jours à l'avance")
     assert "2031-06-02" not in body["detail"]
 
 

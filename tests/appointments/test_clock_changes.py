@@ -240,6 +240,6 @@ async def test_a_too_early_arrival_in_the_repeated_hour_names_the_offsets(
     response = await _arrive(client, desk, appointment_id)
     assert response.status_code == 409
     assert response.json()["detail"] == (
-        "The appointment starts at 02:30 (UTC+01:00) (desk time); the person's arrival can be recorded from "
-        "02:30 (UTC+02:00) that day."
+        "The appointment starts at 02:30\u00a0(UTC+01:00) (desk time); the person's arrival can be recorded from "
+        "02:30\u00a0(UTC+02:00) that day."
     )

@@ -262,8 +262,8 @@ async def test_too_early_an_arrival_says_the_desk_time_in_words(client, world: W
     french = await _transition(client, world.agent, appointment["id"], '"v1"', status="kept")
     assert french.status_code == 409
     assert french.json()["detail"] == (
-        "Le rendez-vous commence à 10 h 00 (heure du guichet) ; l'arrivée de la personne peut être "
-        "enregistrée à partir de 9 h 00 ce jour-là."
+        "Le rendez-vous commence à 10\u00a0h\u00a000 (heure du guichet) ; l'arrivée de la personne peut être "
+        "enregistrée à partir de 9\u00a0h\u00a000 ce jour-là."
     )
     headers = {**world.agent.headers, "Accept-Language": "en"}
     english = await client.post(
@@ -282,7 +282,7 @@ async def test_an_early_appointment_is_not_checked_in_the_evening_before(client,
     await _move_to(sessionmaker, appointment["id"], local(day, "00:20").astimezone(dt.UTC))
     response = await _transition(client, world.agent, appointment["id"], '"v1"', status="kept")
     assert response.status_code == 409
-    assert "à partir de 0 h 00" in response.json()["detail"]
+    assert "à partir de 0\u00a0h\u00a000" in response.json()["detail"]
 
 
 async def test_one_person_is_not_booked_twice_at_once_whoever_books(client, world: World, sessionmaker) -> None:

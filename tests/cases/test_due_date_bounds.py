@@ -28,7 +28,7 @@ async def test_a_due_date_decades_ahead_is_refused_and_nothing_changes(
     body = response.json()
     assert (response.status_code, body["type"]) == (422, "/problems/due-date-too-far")
     assert [(e["loc"], e["type"]) for e in body["errors"]] == [(["body", "due_date"], "due_date_too_far")]
-    assert body["detail"].startswith("L'échéance (31 décembre 2099) est trop lointaine : au plus 365 jours")
+    assert body["detail"].startswith("L'échéance (31\u00a0décembre 2099) est trop lointaine : au plus 365\u00a0jours")
     after = await client.get(f"/api/v1/cases/{case['id']}", headers=agent.headers)
     assert (after.json()["due_date"], after.headers["etag"]) == (case["due_date"], '"v1"')
 

@@ -18,7 +18,8 @@ ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def test_a_date_in_french_words() -> None:
-    assert (date_fr(dt.date(2026, 12, 8)), date_fr(dt.date(2026, 12, 1))) == ("8 décembre 2026", "1er décembre 2026")
+    days = (date_fr(dt.date(2026, 12, 8)), date_fr(dt.date(2026, 12, 1)))
+    assert days == ("8\u00a0décembre 2026", "1er\u00a0décembre 2026")
 
 
 async def test_a_search_with_nothing_to_search_by_says_so_in_words(client: httpx.AsyncClient, agent: Staff) -> None:
@@ -37,7 +38,7 @@ async def test_a_reversed_period_is_said_with_dates_in_words(client: httpx.Async
     )
     assert response.status_code == 422
     assert response.json()["detail"] == (
-        "La période se termine (1er décembre 2026) avant de commencer (31 décembre 2026)."
+        "La période se termine (1er\u00a0décembre 2026) avant de commencer (31\u00a0décembre 2026)."
     )
 
 
@@ -66,7 +67,7 @@ async def test_a_holiday_recorded_twice_is_said_with_the_date_in_words_and_the_d
     response = await client.post(url, json={"day": "2026-12-08", "name": "Autre"}, headers={**admin.headers, **FR})
     assert response.status_code == 409
     detail = response.json()["detail"]
-    assert detail == "Le 8 décembre 2026 est déjà un jour férié de ce guichet (Fête)."
+    assert detail == "Le 8\u00a0décembre 2026 est déjà un jour férié de ce guichet (Fête)."
 
 
 def test_no_french_detail_writes_a_date_as_iso() -> None:

@@ -48,7 +48,7 @@ async def test_file_over_the_limit_is_413(client, agent, registrant, storage, se
     ("lang", "detail"),
     [
         ("fr", "Le fichier est trop volumineux : 48,8\u202fko au plus."),  # 50,000 bytes: 48.8 KiB
-        ("en", "The file is too large: 48.8 kB at most."),
+        ("en", "The file is too large: 48.8\u00a0kB at most."),
     ],
 )
 async def test_a_file_over_the_limit_says_the_limit_in_words(

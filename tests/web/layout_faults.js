@@ -3,17 +3,22 @@
 // - two things drawn on each other: line boxes of text, controls, labels (one inside the other aside);
 // - a label left at the end of a line while its field starts the next one (a label stands before its
 //   field, or right above its start);
-// - a list (select) whose chosen option does not fit it: the browser cuts it and the agent does not
-//   read what is chosen (its arrow takes about 20 px). At desk width (900 px and more: the client's
-//   two-column layout) every choice fits. On a phone a list is the screen's width: a long name (a
-//   desk's or a service type's) may not fit, and is then said whole right under the list
-//   (`.whole-choice`, whole_words.js);
+// - a list (select) whose chosen option is not read once, whole: cut by the list (a list drawn by
+//   the browser's own widget: its arrow takes about 20 px; a customizable one, style.css, wraps its
+//   choice and is cut only if wider than itself), or said again right under it (`.whole-choice`,
+//   whole_words.js, only for browsers that cannot wrap a list's choice: Chromium can);
 // - a form following a list or another form with no heading of its own (the form reads as part of
 //   what is above it): a heading, or a legend, stands between them (a form in a list's row, a
 //   search form, a form of buttons only and a form named by aria-label(ledby) aside);
 // - a code, number, date or e-mail parted at one of its hyphens over two lines ("CASA-" / "BASE"):
 //   a word made of capitals, or holding a digit or an "@" (a hyphenated name or French word may
-//   part, as print does).
+//   part, as print does);
+// - a number parted from its unit or from its date's words over two lines ("56" / "ko", "18" /
+//   "déc.", "10:30" / "UTC"): French typography joins them with a no-break space;
+// - a box that scrolls sideways (a wide table on a phone) not at its start: its first columns, which
+//   say which row it is, out of sight;
+// - a heading set apart from what follows it by more than 24 px (a gap: an empty box, a button's
+//   margin on top of the heading's), or a message box or notice with nothing to say taking room.
 () => {
   const SHOWN = "a, button, input, select, textarea, label, legend, h1, h2, h3, h4, p, dt, dd, strong, span, small, td, th";
   const name = (e) => {
@@ -48,13 +53,17 @@
   for (const select of document.querySelectorAll("select")) {
     if (!visible(select) || select.selectedIndex < 0) continue;
     const style = getComputedStyle(select);
-    ruler.style.font = style.font;
-    ruler.textContent = select.options[select.selectedIndex].text;
-    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
-    if (ruler.getBoundingClientRect().width <= room) continue;
+    const chosen = select.options[select.selectedIndex].text;
     const whole = select.nextElementSibling;
-    const said = whole && whole.matches(".whole-choice") && visible(whole) && whole.textContent.includes(ruler.textContent);
-    if (window.innerWidth >= 900 || !said) faults.push(`${name(select)} cuts its choice "${ruler.textContent}"`);
+    if (whole && whole.matches(".whole-choice") && visible(whole)) faults.push(`${name(select)} says its choice "${chosen}" twice`);
+    if (style.appearance === "base-select") {
+      if (select.scrollWidth > select.clientWidth + 1) faults.push(`${name(select)} cuts its choice "${chosen}"`);
+      continue;
+    }
+    ruler.style.font = style.font;
+    ruler.textContent = chosen;
+    const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+    if (ruler.getBoundingClientRect().width > room) faults.push(`${name(select)} cuts its choice "${chosen}"`);
   }
   ruler.remove();
 
@@ -86,6 +95,46 @@
       range.setEnd(node, m.index + m[0].length);
       const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
       if (tops.size > 1) faults.push(`"${m[0]}" is parted at a hyphen in ${name(node.parentElement)}`);
+    }
+  }
+
+  const MONTHS = ["janv.", "janvier", "févr.", "février", "mars", "avr.", "avril", "mai", "juin", "juil.", "juillet",
+    "août", "sept.", "septembre", "oct.", "octobre", "nov.", "novembre", "déc.", "décembre", "january", "february",
+    "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+  const UNITS = ["o", "ko", "mo", "go", "octet", "octets", "kb", "mb", "gb", "byte", "bytes", "%", "€", "h", "min", "utc",
+    "mad", "fcfa", "xof", "eur", "jour", "jours", "day", "days"];
+  const words = [...MONTHS, ...UNITS].map((w) => w.replace(".", "\\.")).join("|");
+  const WITH_UNIT = new RegExp(`\\d[ \u00a0\u202f](?:${words})(?!\\p{L})`, "giu");
+  const walkUnits = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walkUnits.nextNode(); node; node = walkUnits.nextNode()) {
+    if (!node.parentElement || !visible(node.parentElement)) continue;
+    for (const m of node.data.matchAll(WITH_UNIT)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (tops.size > 1) faults.push(`"${m[0]}" is parted from its number in ${name(node.parentElement)}`);
+    }
+  }
+
+  for (const box of document.querySelectorAll("body *")) {
+    if (box.scrollLeft > 0 && box.scrollWidth > box.clientWidth && visible(box)) {
+      faults.push(`${name(box)} opens scrolled ${box.scrollLeft}px sideways, its first columns out of sight`);
+    }
+  }
+
+  for (const heading of document.querySelectorAll("h1, h2, h3, h4")) {
+    if (!visible(heading)) continue;
+    let next = heading.nextElementSibling;
+    while (next && next.getClientRects().length === 0) next = next.nextElementSibling;
+    if (!next || !visible(next)) continue;
+    const gap = next.getBoundingClientRect().top - heading.getBoundingClientRect().bottom;
+    if (gap > 24) faults.push(`${name(heading)} stands ${Math.round(gap)}px above ${name(next)}`);
+  }
+  for (const box of document.querySelectorAll(".msg, .note, [role=alert], [role=status]")) {
+    if (!box.textContent.trim() && !box.querySelector("input, select, textarea, img") && box.getBoundingClientRect().height > 0) {
+      faults.push(`${name(box)} is empty but takes room`);
     }
   }
   return faults;

@@ -27,6 +27,7 @@ from tests.web.test_person_messages import add_message
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
+PHOTO = Path(__file__).parent.parent / "fixtures" / "documents" / "specimen_residence_card.png"
 LAYOUT_FAULTS = (Path(__file__).parent / "layout_faults.js").read_text(encoding="utf-8")
 """What a screen must not show besides an overflow (overlaps, a label parted from its field, a list
 cutting its choice unsaid, a form with no heading after a list, a code parted at a hyphen): see the
@@ -73,6 +74,10 @@ async def test_screens_fit_phone_and_desk(
     )  # fmt: skip
     with server.api(agent) as http:
         http.post("/api/v1/cases", json={"registrant_id": person["id"], "service_type": "SOCIAL", "channel": "walk_in"})
+        # a photo of 56,1 ko: on a phone its row's words end at the line's end, its size must not part
+        photo = {"file": (PHOTO.name, PHOTO.read_bytes(), "image/png")}
+        added = http.post(f"/api/v1/registrants/{person['id']}/documents", files=photo, data={"kind": "photo"})
+        assert added.status_code == 201, added.text
     await page.goto(f"{server.url}/app/")
     await check(page, folder, "1-login")
     await sign_in(page, server, agent)
@@ -84,6 +89,7 @@ async def test_screens_fit_phone_and_desk(
     await expect(page.get_by_role("heading", name="Ndèye Fatou Mbaye-Diallo")).to_be_visible()
     await page.locator("#book").get_by_role("button", name="Voir les créneaux libres").click()
     await expect(page.locator("#book fieldset.slots")).to_be_visible()
+    await expect(page.locator("#documents li")).to_contain_text("56,1\u00a0ko")
     await page.locator("#case-service").select_option("RESIDENCE_MA")  # the longest name of the catalogue
     await check(page, folder, "3-person")
     await page.locator("#person").get_by_role("button", name="Modifier").click()
@@ -266,3 +272,37 @@ async def test_case_follow_up_screens_fit_phone_and_desk(
     await decide.get_by_label("Votre décision").select_option("in_follow_up")
     await expect(decide.get_by_label("Motif du refus (l'agent le lira)")).to_be_visible()
     await check(page, folder, "f3-closure-decision")
+
+
+REGISTER = (
+    "N°;Date d'enregistrement;Prénom(s);Nom;Sexe;Date de naissance;Lieu de naissance;Région d'origine;"
+    "N° passeport;N° CNI;Téléphone;Email;Ville de résidence;Statut;Profession;Date d'arrivée au Maroc;"
+    "Demande;Observations\r\n"
+    "1;10/03/2020;Ibrahima;Sow;M;02/01/1985;Dakar;Dakar;;;;;Casablanca;;;;;\r\n"
+    "2;11/03/2020;Ibrahima;Sow;M;02/01/1985;Dakar;Dakar;;;;;Casablanca;;;;;\r\n"
+)
+
+
+@pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)], ids=["phone", "desk"], indirect=True)
+async def test_import_screens_fit_phone_and_desk(
+    page: Page, server: LiveServer, viewport: tuple[int, int], tmp_path: Path
+) -> None:
+    """The imported registers: the upload form (a desk's long name in its list), the batches' table
+    (wider than a phone: it scrolls in its own box, and opens at its start), a batch's flagged rows
+    once its button is pressed (at the table's end on a phone), and all of it drawn again in English."""
+    folder = _folder(viewport, tmp_path)
+    admin = server.make_agent("admin", ["CASA-BASE", "DKR-MOB"])
+    with server.api(admin) as http:
+        files = {"file": ("registre-casa-2020.csv", REGISTER.encode("cp1252"), "text/csv")}
+        made = http.post("/api/v1/imports/registers", files=files, data={"desk_code": "CASA-BASE"})
+        assert made.status_code == 201, made.text
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Registres importés").click()
+    await expect(page.locator("#import-batches tr")).to_have_count(2)
+    await check(page, folder, "i1-imports")
+    await page.locator("#import-batches").get_by_role("button", name="Voir les lignes signalées").click()
+    await expect(page.locator("#import-report tr")).to_have_count(2)
+    await check(page, folder, "i2-flagged-rows")
+    await page.get_by_role("button", name="English").click()
+    await expect(page.locator("#import-batches th").first).to_have_text("Imported on")
+    await check(page, folder, "i3-english")

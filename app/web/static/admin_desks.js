@@ -6,7 +6,7 @@
 // holiday already there) are the API's: its refusals are said next to the form.
 import { api, keyFor, sent } from "./api.js";
 import { busy, el, focusOn, say } from "./dom.js";
-import { i18n, t } from "./i18n.js";
+import { dateText, i18n, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 import { carrySnapshot } from "./unsaved.js";
 
@@ -14,7 +14,7 @@ const DAYS = ["1", "2", "3", "4", "5", "6", "7"];  // ISO weekdays, Monday first
 
 // 2024-01-01 was a Monday: the weekday's name in the interface language, no word table needed.
 const weekday = (day) => new Intl.DateTimeFormat(i18n.lang, { weekday: "long", timeZone: "UTC" }).format(Date.UTC(2024, 0, Number(day)));
-const longDate = (iso) => new Intl.DateTimeFormat(i18n.lang, { dateStyle: "full", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
+const longDate = (iso) => dateText(new Date(`${iso}T00:00:00Z`), { dateStyle: "full", timeZone: "UTC" });
 
 function rangeRow(day, span) {
   const n = Math.random().toString(36).slice(2, 8);

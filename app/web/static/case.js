@@ -16,7 +16,7 @@ import { caseUpdatedText, detailsForm, detailsRows, transferNotice, withheldText
 addWords(CASE_LABELS, CASE_CODES);
 
 export function day(iso) {
-  return iso ? new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T12:00:00`)) : t("empty");
+  return dayText(iso);
 }
 
 export function serviceLabel(codeValue) {

@@ -2,15 +2,11 @@
 // download, and delete with a reason (supervisors). A refused file says why in plain words.
 import { api, authorized, problemLines, SessionExpired, tokens } from "./api.js";
 import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { code, i18n, size, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_day.js";
 
 const KINDS = ["passport", "national_id", "residence_card", "birth_extract", "diploma", "contract", "medical_certificate", "photo", "other"];
-
-// A size limit as the interface language writes it ("10 Mo", "10 MB"): the browser's own unit words.
-const megabytes = (bytes) =>
-  new Intl.NumberFormat(i18n.lang, { style: "unit", unit: "megabyte", maximumFractionDigits: 1 }).format(bytes / 1048576);
 
 // The API's refusal in words an agent can act on (the detail lists media types, not for people);
 // a file too large says the limit (`max_bytes`), so that the agent knows how much to shrink it.
@@ -18,7 +14,7 @@ function refusal(status, problem) {
   const slug = String((problem && problem.type) || "").split("/").pop();
   if (slug === "document-too-large" || status === 413) {
     const limit = problem && Number(problem.max_bytes);
-    return limit > 0 ? t("doc_too_large_max", { max: megabytes(limit) }) : t("doc_too_large");
+    return limit > 0 ? t("doc_too_large_max", { max: size(limit) }) : t("doc_too_large");
   }
   if (slug === "document-type-not-allowed" || slug === "document-type-mismatch") return t("doc_bad_type");
   if (slug === "empty-document") return t("doc_empty");
@@ -104,7 +100,7 @@ async function download(doc) {
 
 function row(doc, onDelete, box) {
   const li = el("li");
-  li.append(el("span", `${doc.original_filename} · ${code(doc.kind)} · ${Math.max(1, Math.round(doc.size_bytes / 1024))} ${t("kib")}`));
+  li.append(el("span", `${doc.original_filename} · ${code(doc.kind)} · ${size(doc.size_bytes)}`));
   if (doc.media_type.startsWith("image/") || doc.media_type === "application/pdf") {
     const see = el("button", t("view"), { type: "button", class: "secondary" });
     see.addEventListener("click", () => busy(see, () => view(doc, li, box).catch((e) => say(box, e.message))));

@@ -85,6 +85,15 @@ export function saveBlob(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** `table` in a box of its own that scrolls sideways when the table is wider than the screen (a
+ * phone): a new box each time the table is drawn, so that it opens at its start (the columns that
+ * say which row it is), never where an earlier table's box was left scrolled. */
+export function scrollingTable(table) {
+  const box = el("div", null, { class: "table-scroll" });
+  box.append(table);
+  return box;
+}
+
 export function focusOn(node) {
   if (!node) return;
   if (!node.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(node.tagName)) node.tabIndex = -1;

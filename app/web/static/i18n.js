@@ -99,8 +99,36 @@ export const i18n = { lang: sessionStorage.getItem("lang") || "fr" };
 
 export function t(key, vars = {}) {
   let text = LABELS[i18n.lang][key] || LABELS.fr[key] || key;
-  for (const [k, v] of Object.entries(vars)) text = text.replace(`{${k}}`, v);
+  for (const [k, v] of Object.entries(vars)) {
+    // a count is never parted from its words ("3 jours", "au plus 256"): its spaces do not break
+    const slot = typeof v === "number" ? new RegExp(` ?\\{${k}\\} ?`) : `{${k}}`;
+    text = text.replace(slot, (found) => found.replaceAll(" ", "\u00a0").replace(`{${k}}`, v));
+  }
   return text;
+}
+
+/** French typography, which the client follows in both languages: a number is never parted from
+ * the word after it, its unit or its date's month ("56 ko", "18 déc. 2026", "10:30 UTC"): a space
+ * after a digit becomes a no-break space. The rest may still part where the line ends ("samedi /
+ * 5 décembre 2026" in a narrow column of the week). The server's app/core/i18n.py does the same. */
+export function unbroken(text) {
+  return String(text).replace(/(?<=\d) (?=\S)/g, "\u00a0");
+}
+
+/** `date` (a Date, or milliseconds) in the interface language with Intl's `options`, unbroken. */
+export function dateText(date, options) {
+  return unbroken(new Intl.DateTimeFormat(i18n.lang, options).format(date));
+}
+
+const SIZE_UNITS = [[1024 ** 3, "gigabyte"], [1024 ** 2, "megabyte"], [1024, "kilobyte"]];
+
+/** A size in bytes as the interface language writes it, in the largest unit it reaches (binary
+ * multiples, as the API's texts and file managers say them), one decimal at most, unbroken:
+ * "56 ko", "1,5 Mo", "512 octets"; "56 kB", "512 bytes". */
+export function size(bytes) {
+  const [per, unit] = SIZE_UNITS.find(([n]) => bytes >= n) || [1, "byte"];
+  const style = { style: "unit", unit, unitDisplay: unit === "byte" ? "long" : "short", maximumFractionDigits: 1 };
+  return unbroken(new Intl.NumberFormat(i18n.lang, style).format(bytes / per));
 }
 
 // A code from the API in words; an unknown code is shown humanised rather than as a raw token.
@@ -118,12 +146,12 @@ export function birthDate(iso) {
   if (!m[2]) return m[1];
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3] || 1), 12));
   const parts = m[3] ? { day: "numeric", month: "long", year: "numeric" } : { month: "long", year: "numeric" };
-  return new Intl.DateTimeFormat(i18n.lang === "fr" ? "fr-FR" : "en-GB", { ...parts, timeZone: "UTC" }).format(date);
+  return unbroken(new Intl.DateTimeFormat(i18n.lang === "fr" ? "fr-FR" : "en-GB", { ...parts, timeZone: "UTC" }).format(date));
 }
 
 /** The day of an API date or time ("2026-03-05…") in the interface language ("5 mars 2026"), "—" for none. */
 export function dayText(iso) {
-  return iso ? new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso.slice(0, 10)}T12:00:00`)) : t("empty");
+  return iso ? dateText(new Date(`${iso.slice(0, 10)}T12:00:00`), { dateStyle: "medium" }) : t("empty");
 }
 
 /** "né(e) le 12 mai 1990", "né(e) en mai 1985" / "born 12 May 1990". */

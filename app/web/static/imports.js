@@ -4,8 +4,8 @@
 // only the flagged rows (`/imports/{id}/flagged`): the whole report, which lists every person of
 // the register, is for administrators (`/imports/{id}`), as is the upload.
 import { api, clearInvalid, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
-import { code, colon, i18n, t } from "./i18n.js";
+import { $, busy, el, focusOn, numberSpan, say, sayLines, scrollingTable } from "./dom.js";
+import { code, colon, dateText, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { pendingSection, sayDone, throughNodes } from "./resolve.js";
 import { state } from "./state.js";
@@ -76,7 +76,10 @@ async function loadBatch() {
       await Promise.all([loadBatch(), loadBatches()]);
       return sayDone(text);
     };
-    out.replaceChildren(table, await pendingSection(report, done));
+    out.replaceChildren(scrollingTable(table), await pendingSection(report, done));
+    // the batches' table, scrolled to the row's button on a phone, is back at its start
+    const batches = $("#import-batches .table-scroll");
+    if (batches) batches.scrollLeft = 0;
     return focusOn(table);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);
@@ -96,7 +99,6 @@ export async function loadBatches() {
     const head = el("tr");
     for (const key of ["imported_on", "desk", "batch_file", "by_whom", "rows", "flagged_rows", "show"]) head.append(el("th", t(key), { scope: "col" }));
     table.append(head);
-    const when = new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium", timeStyle: "short" });
     listed.clear();
     for (const b of r.body.items) {
       listed.set(b.id, b);
@@ -108,11 +110,11 @@ export async function loadBatches() {
       });
       const cell = el("td");
       cell.append(open);
-      tr.append(el("td", when.format(new Date(b.created_at))), el("td", b.desk_code), el("td", b.filename || t("empty")),
+      tr.append(el("td", dateText(new Date(b.created_at), { dateStyle: "medium", timeStyle: "short" })), el("td", b.desk_code), el("td", b.filename || t("empty")),
         el("td", b.actor_label), el("td", String(b.counts.total)), el("td", String(b.flagged_rows)), cell);
       table.append(tr);
     }
-    out.replaceChildren(r.body.items.length ? table : el("p", t("no_batch")));
+    out.replaceChildren(r.body.items.length ? scrollingTable(table) : el("p", t("no_batch")));
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);
   }
@@ -154,7 +156,7 @@ function uploadReport(report) {
       tr.append(el("td", String(row.line)), number, el("td", row.name || t("empty")), problem);
       table.append(tr);
     }
-    out.push(table);
+    out.push(scrollingTable(table));
   }
   return out;
 }

@@ -4,7 +4,7 @@
 // then POST /registrant-merges with both ETags. A file changed meanwhile (412) is compared again,
 // the choices and note kept; the Idempotency-Key is kept until the merge is confirmed.
 import { api, keyFor, sent, SessionExpired } from "./api.js";
-import { $$, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { $$, busy, el, focusOn, say, sayLines, scrollingTable } from "./dom.js";
 import { code, colon, t } from "./i18n.js";
 import { state } from "./state.js";
 import { loadAreas } from "./areas.js";
@@ -105,7 +105,7 @@ export async function compareFiles(host, current, otherId, open) {
     const p = await api("GET", `/api/v1/registrant-merges/preview?survivor_id=${ids[0]}&merged_id=${ids[1]}`);
     const files = view.survivor === mine.id ? { survivor: mine, merged: other } : { survivor: other, merged: mine };
     if (!p.ok) {
-      host.replaceChildren(sideBySide(mine, other), box);
+      host.replaceChildren(scrollingTable(sideBySide(mine, other)), box);
       sayLines(box, refusalLines(p, { numbers: { survivor: files.survivor.registration_number, merged: files.merged.registration_number } }));
       const go = survivorButton(p, (id) => open(id));
       if (go) box.append(go);
@@ -170,7 +170,7 @@ export async function compareFiles(host, current, otherId, open) {
       });
     });
     const table = sideBySide(mine, other);
-    host.replaceChildren(table, form, box);
+    host.replaceChildren(scrollingTable(table), form, box);
     if (notice) { sayLines(box, [notice], "warning"); return focusOn(box); }
     return focusOn(keepFocus ? form.querySelector("input[name=survivor]:checked") : table);
   };

@@ -2,13 +2,13 @@
 // name, service type, status, due date and how late it is; a row opens the person's file.
 import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, openRow, say, sayLines } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { code, dayText, t } from "./i18n.js";
 import { loadServiceTypes, openCase, serviceLabel } from "./case.js";
 
 function lateness(c) {
   if (!c.is_overdue) return t("on_time");
   const days = Math.max(1, Math.round((Date.now() - new Date(`${c.due_date}T23:59:59`).getTime()) / 86400000));
-  return `${t("late_by")} ${days} ${t("days")}`;
+  return `${t("late_by")} ${days}\u00a0${t("days")}`;
 }
 
 export async function names(cases) {
@@ -38,10 +38,9 @@ async function loadQueue() {
     const cases = r.body.items || [];
     const [who] = await Promise.all([names(cases), loadServiceTypes()]);
     if (seq !== loading.n) return undefined;
-    const day = (iso) => new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium" }).format(new Date(`${iso}T12:00:00`));
     $("#cases").replaceChildren(...cases.map((c) => openRow([
       el("strong", who[c.registrant_id]), el("span", c.case_number, { class: "mono" }), el("span", serviceLabel(c.service_type)),
-      el("span", `${code(c.status)} · ${t("due")} ${day(c.due_date)} · ${lateness(c)}`, { class: c.is_overdue ? "late" : "" }),
+      el("span", `${code(c.status)} · ${t("due")} ${dayText(c.due_date)} · ${lateness(c)}`, { class: c.is_overdue ? "late" : "" }),
     ], () => openCase(c.id))));
     if (!cases.length) $("#cases").append(el("li", t("none")));
   } catch (error) {

@@ -3,7 +3,7 @@
 // the agent picks one. Nothing about the calendar is computed in the browser.
 import { api, keyFor, problemLines, readAsShown, SessionExpired, sent } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { code, dateText, t } from "./i18n.js";
 import { staffOf, state } from "./state.js";
 import "./i18n_day.js";
 
@@ -20,7 +20,7 @@ function slotClock(slots) {
 }
 
 export function dayWords(isoDate) {
-  return new Intl.DateTimeFormat(i18n.lang, { dateStyle: "full" }).format(new Date(`${isoDate}T12:00:00`));
+  return dateText(new Date(`${isoDate}T12:00:00`), { dateStyle: "full" });
 }
 
 // Why a day has no free slot: the desk is closed that day, the day is over, or all is booked.

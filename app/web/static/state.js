@@ -1,5 +1,6 @@
 // What the page holds for the signed-in agent; `resetState()` forgets all of it at sign-out.
 import { api } from "./api.js";
+import { unbroken } from "./i18n.js";
 
 export const state = {};
 
@@ -21,7 +22,7 @@ export function deskTime(iso, deskId, lang) {
   const desk = deskOf(deskId);
   const options = { dateStyle: "medium", timeStyle: "short" };
   if (desk) options.timeZone = desk.time_zone;
-  return new Intl.DateTimeFormat(lang, options).format(new Date(iso));
+  return unbroken(new Intl.DateTimeFormat(lang, options).format(new Date(iso)));
 }
 
 /** The active agents and supervisors of desk `deskId` ({id, full_name, role}), read once a session. */

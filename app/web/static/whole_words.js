@@ -5,7 +5,8 @@
 //   of capitals, or holding a digit or an "@"; a hyphenated name or French word parts as in print;
 // - a list (select) whose chosen option is too long for it (a desk's or a service type's full name
 //   on a phone) has the option said whole right under it (`.whole-choice`, hidden from screen
-//   readers: they read the option whole already).
+//   readers: they read the option whole already), in a browser that cannot wrap it in the list
+//   itself (style.css's customizable select: the choice is then read once, wrapped).
 const CODE = /[\p{L}\p{N}@._+]*[\p{L}\p{N}]-[\p{L}\p{N}][\p{L}\p{N}@._+-]*/gu;
 const codeLike = (word) => /\p{N}|@/u.test(word) || word.split("-").some((part) => /^\p{Lu}{2,}$/u.test(part));
 const LEFT_AS_IS = "script, style, select, option, textarea, .nowrap, .mono";
@@ -31,13 +32,15 @@ function keepCodesWhole(text) {
 }
 
 const measure = document.createElement("canvas").getContext("2d");
+// a browser that draws lists as style.css asks (customizable select) wraps their choice: never cut
+const WRAPPED = CSS.supports("appearance", "base-select");
 
 function sayChoiceWhole(select) {
   const next = select.nextElementSibling;
   let whole = next && next.matches(".whole-choice") ? next : null;
   const option = select.options[select.selectedIndex];
   let cut = false;
-  if (option && select.isConnected && select.clientWidth > 0) {
+  if (option && select.isConnected && select.clientWidth > 0 && !WRAPPED) {
     const style = getComputedStyle(select);
     measure.font = style.font;
     // the list's arrow takes about 20 px
