@@ -1,7 +1,9 @@
 """Every screen fits a phone (390×844) and a desk screen (1366×768): nothing off screen, nothing
 overlapping, no label parted from its field, no list cutting its choice unsaid, no form without a
-heading of its own after a list, no code or number parted at a hyphen (``layout_faults.js``), no
-accessibility violation. The desk's screens, the administration's (staff
+heading of its own after a list, no code or number parted at a hyphen, no number parted from its unit
+or its date's month, no table box opening scrolled sideways, no gap under a heading, no empty message
+box taking room (``layout_faults.js``), no accessibility violation. The desk's screens, the imported
+registers', the administration's (staff
 accounts, desks' hours and holidays, the service catalogue) and a case's follow-up (the partner's
 answer, the documents missing, a closure request and its decision).
 
@@ -30,8 +32,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 PHOTO = Path(__file__).parent.parent / "fixtures" / "documents" / "specimen_residence_card.png"
 LAYOUT_FAULTS = (Path(__file__).parent / "layout_faults.js").read_text(encoding="utf-8")
 """What a screen must not show besides an overflow (overlaps, a label parted from its field, a list
-cutting its choice unsaid, a form with no heading after a list, a code parted at a hyphen): see the
-file."""
+cut or said twice, a form with no heading after a list, a code parted at a hyphen, a number parted
+from its unit, a box scrolled sideways, a gap under a heading, an empty message box): see the file."""
 
 
 OFF_SCREEN = """() => {
