@@ -126,7 +126,10 @@ async def request_documents(
         entity_type="case",
         entity_id=case.id,
         desk_id=case.desk_id,
-        details=details,
+        # The labels an agent typed may describe the person (« acte de décès du père »): erased with them.
+        details={"request_id": request_id, "documents": len(documents)},
+        personal={"documents": list(documents)},
+        subject_id=case.registrant_id,
     )
     queued = await events.documents_missing(session, actor=actor, case=case, documents=documents, request_id=request_id)
     if queued is not None:

@@ -4,17 +4,20 @@ Run on a subject request of kind ``erasure`` (``POST /api/v1/privacy/subject-req
 GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of retention
 (:mod:`app.privacy.retention`). In one transaction (all or nothing):
 
-* **kept** — what the reports count by: sex, birth year, the date of birth only as precise as the
-  age bands of the reports need (:func:`generalised_birth_date`), nationality, origin and host
-  areas (region, département, city), status category, languages, arrival year, desk, registration
-  date, every case, referral, appointment, transfer and consent row with its dates, statuses and
-  categories (every consent still in force is withdrawn at the erasure: nothing is disclosed of
-  the person any more, not even in a named export);
+* **kept** — what the reports count by, as the erasure's question says
+  (:mod:`app.privacy.erased_values`): sex, birth year (the date of birth only as precise as the
+  age bands of the reports need, :func:`generalised_birth_date`), nationality, origin areas
+  (region, département), country and region of residence, status category, languages, arrival
+  year, desk, registration date, every case, referral, appointment, transfer and consent row with
+  its dates, statuses and categories (every consent still in force is withdrawn at the erasure:
+  nothing is disclosed of the person any more, not even in a named export);
 * **removed** — names (the record reads ``[anonymisé]``), the registration number (replaced by
-  ``ANON-…``), place of birth, e-mail, occupation, residence status, notes, the source reference,
+  ``ANON-…``), every other column of the file (place of birth, city of residence, e-mail,
+  occupation, residence status, notes, the source reference…),
   phones, identity documents, search keys, the correction history, cases' descriptions and outcome
   notes, notes' text, free text in timeline events, referrals' outcomes and partner references,
-  appointments' purpose and reasons, transfers' notes, disclosures' justifications, the register
+  appointments' purpose and reasons, transfers' notes, disclosures' justifications, lifted legal
+  holds' reasons, the documents' labels an agent asked for (codes stay), the register
   import's copies of the person's row (the row that created them, and rows flagged as possibly
   them; a candidate found through the file, ``through``, shows its new number), stored
   documents (rows, then their objects in the storage once committed, local or S3), replayable
@@ -39,7 +42,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,7 +51,7 @@ from app.appointments.models import Appointment
 from app.audit import payloads
 from app.audit import service as audit
 from app.audit.payload_check import ERASED_PAYLOADS
-from app.cases.models import Case, CaseEvent, CaseNote, CaseTransfer, Referral
+from app.cases.models import Case, CaseNote, CaseTransfer, Referral
 from app.core.context import Actor
 from app.core.db import next_version
 from app.core.idempotency import IdempotencyRecord
@@ -57,17 +60,12 @@ from app.imports.models import ImportRow
 from app.merges.models import RegistrantMerge
 from app.notifications.models import Notification
 from app.privacy import holds, tombstones
-from app.privacy.models import Disclosure, RegistrantCorrection
-from app.registrants.models import ERASED_NAME, Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
+from app.privacy.erased_values import blank_registrant, scrub_timeline
+from app.privacy.models import Disclosure, LegalHold, RegistrantCorrection
+from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 from app.reports.ages import AgeBands
 from app.selfservice.delivery import CODE_EVENT
 from app.selfservice.models import LinkCode, OneTimeCode, PersonAccount
-
-FREE_TEXT_EVENT_KEYS: Final = frozenset(
-    {"reason", "note", "text", "comment", "outcome", "outcome_note", "description", "partner_reference"}
-)
-"""Keys of a timeline event's details whose string values may hold what a person said, at the
-top level or as a field of its ``changes`` (``{field: {"before": …, "after": …}}``)."""
 
 
 @dataclass
@@ -186,14 +184,9 @@ async def _anonymise_one(
     )
     if registrant.arrival_date is not None:
         registrant.arrival_date = dt.date(registrant.arrival_date.year, 1, 1)
-    registrant.given_names = registrant.family_name = ERASED_NAME
-    registrant.given_names_key = registrant.family_name_key = ""
-    registrant.given_names_phonetic = registrant.family_name_phonetic = ""
-    registrant.name_arabic_key = registrant.name_arabic_phonetic = None
+    blank_registrant(registrant)
     former_number = registrant.registration_number
     registrant.registration_number = _replacement_number(rid)
-    for name in ("name_arabic", "place_of_birth", "email", "occupation", "residence_status", "notes", "source_ref"):
-        setattr(registrant, name, None)
     registrant.anonymised_at = now
     registrant.updated_at = now
 
@@ -234,6 +227,9 @@ async def _anonymise_one(
         .values(legal_basis_note=None)
     )
     await session.execute(update(Disclosure).where(Disclosure.registrant_id == rid).values(justification=None))
+    # A hold in force refuses the erasure: only lifted or lapsed ones are left, their reason typed
+    # about the person (a court case, a claim) as much as about the desk.
+    await session.execute(update(LegalHold).where(LegalHold.registrant_id == rid).values(reason=""))
     await session.execute(
         update(ImportRow)
         .where(ImportRow.registrant_id == rid)
@@ -327,23 +323,6 @@ async def forget_notifications(session: AsyncSession, condition: Any, *, reason:
 async def _delete(session: AsyncSession, model: Any, condition: Any) -> int:
     result = await session.execute(delete(model).where(condition))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def scrub_timeline(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> None:
-    """Blank the free text (:data:`FREE_TEXT_EVENT_KEYS`) of the timeline events of ``case_ids``."""
-    events = (await session.execute(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids)))).scalars().all()
-    for event in events:
-        details = event.details or {}
-        found = details.get("changes")
-        changes: dict[str, Any] = found if isinstance(found, dict) else {}
-        texts = FREE_TEXT_EVENT_KEYS & changes.keys()
-        if texts or any(isinstance(details.get(k), str) and details[k] for k in FREE_TEXT_EVENT_KEYS):
-            scrubbed = {k: (None if k in FREE_TEXT_EVENT_KEYS else v) for k, v in details.items()}
-            if texts:
-                scrubbed["changes"] = {
-                    k: ({"before": None, "after": None} if k in texts else v) for k, v in changes.items()
-                }
-            event.details = scrubbed
 
 
 async def _forget_flagged_rows(session: AsyncSession, rid: uuid.UUID, number: str, *, former: str | None) -> int:

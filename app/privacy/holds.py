@@ -5,7 +5,8 @@ A hold has a reason, who set it and when, and optionally the last day it applies
 date of the desk: the hold is in force through the end of that day in the desk's time zone); it is
 lifted early by a release. Supervisors (their desks) and administrators set and
 release holds; auditors read them too. Audited ``privacy.legal_hold_set`` and
-``privacy.legal_hold_release`` (the reason is the desk's, not the person's data, and is kept).
+``privacy.legal_hold_release``. An erasure (possible once no hold is in force) blanks the reasons
+of the file's lifted holds: typed about the person's affairs, they may name or describe them.
 """
 
 from __future__ import annotations
@@ -94,7 +95,10 @@ async def place(
         entity_type="registrant",
         entity_id=registrant.id,
         desk_id=registrant.desk_id,
-        details={"legal_hold_id": hold.id, "reason": reason, "until": until},
+        details={"legal_hold_id": hold.id, "until": until},
+        # Typed about the person's affairs (a court case, a claim): erased with them.
+        personal={"reason": reason},
+        subject_id=registrant.id,
     )
     return hold
 

@@ -38,7 +38,7 @@ from app.core.context import SYSTEM_ACTOR
 from app.core.db import after_commit, next_version
 from app.documents.models import Document
 from app.documents.storage import Storage, create_storage
-from app.privacy import erasure, holds, linked, tombstones
+from app.privacy import erased_values, erasure, holds, linked, tombstones
 from app.privacy.models import LegalHold
 from app.registrants import lock_order
 from app.registrants.models import Registrant
@@ -248,7 +248,7 @@ async def _expire_case(session: AsyncSession, *, case_id: uuid.UUID, registrant_
         .where(Appointment.case_id == case_id)
         .values(purpose=None, status_reason=None, **next_version(Appointment))
     )
-    await erasure.scrub_timeline(session, [case_id])
+    await erased_values.scrub_timeline(session, [case_id])
     documents, keys = await erasure.remove_case_documents(session, [case_id])
     case = await session.get(Case, case_id)
     await audit.record(
