@@ -44,6 +44,7 @@ from app.notifications.models import Notification
 from app.privacy import linked, rectification
 from app.privacy.models import Disclosure, LegalHold, SubjectRequest
 from app.privacy.summary import render_summary
+from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
 
 DERIVED_FIELDS: Final = frozenset(
@@ -183,7 +184,15 @@ async def collect(session: AsyncSession, *, registrant: Registrant) -> dict[str,
         ],
         "linked_files": await _linked_files(session, rid),
         "_storage_keys": {str(d.id): d.storage_key for d in documents},
+        "_area_names": await _area_names(session, registrant),
     }
+
+
+async def _area_names(session: AsyncSession, registrant: Registrant) -> dict[str, str]:
+    """The names of the person's region and département codes, for the summary to say them."""
+    codes = {registrant.origin_region_code, registrant.origin_departement_code, registrant.host_region_code}
+    found = await session.execute(select(AdminArea.code, AdminArea.name).where(AdminArea.code.in_(codes - {None})))
+    return {code: name for code, name in found.all()}
 
 
 async def _linked_files(session: AsyncSession, registrant_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -235,6 +244,7 @@ async def build_archive(
 ) -> bytes:
     """The ZIP archive of ``data`` (from :func:`collect`) with the documents' files from ``storage``."""
     keys: dict[str, str] = data.pop("_storage_keys")
+    area_names: dict[str, str] = data.pop("_area_names", {})
     files: dict[str, bytes] = {}
     for document in data["documents"]:
         chunks = [c async for c in storage.read(keys[str(document["id"])], 0, document["size_bytes"] - 1)]
@@ -242,7 +252,7 @@ async def build_archive(
         files[document["archive_path"]] = b"".join(chunks)
     data = {"generated_at": generated_at, "subject_request_id": request_id, **data}
     files["data.json"] = json.dumps(data, default=_json_default, ensure_ascii=False, indent=2).encode("utf-8")
-    files["resume.html"] = render_summary(data).encode("utf-8")
+    files["resume.html"] = render_summary(data, area_names).encode("utf-8")
     manifest = {
         "generated_at": _json_default(generated_at),
         "subject_request_id": str(request_id),

@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from app.privacy import summary_words as w
+
 _STYLE = (
     "body{font-family:sans-serif;font-size:11pt;margin:2em}table{border-collapse:collapse;width:100%;"
     "margin-bottom:1em}th,td{border:1px solid #999;padding:3px 6px;text-align:left;vertical-align:top}"
@@ -57,7 +59,30 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-_LINKS = {"transfer": "transfert", "merge": "fusion de doublons"}
+_FIELDS = {
+    **dict(_IDENTITY),
+    "origin_region": "Région d'origine",
+    "phones": "Téléphones",
+    "documents": "Pièces d'identité",
+}
+
+
+def _identity(person: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The person's record with every code in words (sex, countries, regions, languages, status)."""
+    return {
+        **person,
+        "sex": w.code(person.get("sex")),
+        "nationality": w.country(person.get("nationality")),
+        "host_country": w.country(person.get("host_country")),
+        "origin_region_code": w.area(person.get("origin_region_code"), names),
+        "origin_departement_code": w.area(person.get("origin_departement_code"), names),
+        "languages": [w.language(x) for x in person.get("languages") or []],
+        "status_category": w.code(person.get("status_category")),
+    }
+
+
+def _fields(codes: list[str] | None) -> list[str]:
+    return [_FIELDS.get(c, c.replace("_", " ")) for c in codes or []]
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -66,9 +91,11 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if body else "<p>Aucun.</p>"
 
 
-def render_summary(data: dict[str, Any]) -> str:
-    """``data`` (the archive's ``data.json`` content, not yet serialised) as an HTML page in French."""
-    person = data["registrant"]
+def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = None) -> str:
+    """``data`` (the archive's ``data.json`` content, not yet serialised) as an HTML page in French,
+    every code in words (:mod:`app.privacy.summary_words`); ``area_names``: the names of the
+    region and département codes (``{"SN-TH": "Thiès"}``)."""
+    person = _identity(data["registrant"], area_names or {})
     parts = [
         "<!DOCTYPE html>",
         '<html lang="fr"><head><meta charset="utf-8">',
@@ -86,18 +113,21 @@ def render_summary(data: dict[str, Any]) -> str:
         "<h2>Pièces d'identité</h2>",
         _table(
             ("Type", "Numéro", "Pays", "Expire le"),
-            ((d["doc_type"], d["number"], d["issuing_country"], d["expires_on"]) for d in data["identity_documents"]),
+            (
+                (w.document(d["doc_type"]), d["number"], w.country(d["issuing_country"]), d["expires_on"])
+                for d in data["identity_documents"]
+            ),
         ),
         "<h2>Consentements</h2>",
         _table(
             ("Finalité", "Donné", "Canal", "Notice", "Langue", "Partenaire", "Le", "Retiré le", "Expire le"),
             (
                 (
-                    c["purpose"],
+                    w.purpose(c["purpose"]),
                     c["granted"],
-                    c["channel"],
+                    w.word(w.CONSENT_CHANNELS, c["channel"]),
                     c["notice_version"],
-                    c["language"],
+                    w.language(c["language"]),
                     c["partner_name"],
                     c["recorded_at"],
                     c["withdrawn_at"],
@@ -118,10 +148,10 @@ def render_summary(data: dict[str, Any]) -> str:
                 [
                     (
                         case["opened_on"],
-                        case["status"],
-                        case["channel"],
-                        case["priority"],
-                        case["outcome_category"],
+                        w.code(case["status"]),
+                        w.code(case["channel"]),
+                        w.code(case["priority"]),
+                        w.code(case["outcome_category"]),
                         case["description"],
                     )
                 ],
@@ -132,7 +162,13 @@ def render_summary(data: dict[str, Any]) -> str:
             _table(
                 ("Partenaire", "Le", "Statut", "Réponse le", "Résultat"),
                 (
-                    (r["partner_name"], r["referred_on"], r["status"], r["answered_on"], r["outcome"])
+                    (
+                        r["partner_name"],
+                        r["referred_on"],
+                        w.word(w.REFERRAL_STATUSES, r["status"]),
+                        r["answered_on"],
+                        r["outcome"],
+                    )
                     for r in case["referrals"]
                 ),
             ),
@@ -141,23 +177,35 @@ def render_summary(data: dict[str, Any]) -> str:
         "<h2>Transferts entre guichets</h2>",
         _table(
             ("Le", "Base légale", "Champs transmis"),
-            ((t["transferred_at"], t["legal_basis"], t["fields_sent"]) for t in data["transfers"]),
+            (
+                (t["transferred_at"], w.word(w.LEGAL_BASES, t["legal_basis"]), _fields(t["fields_sent"]))
+                for t in data["transfers"]
+            ),
         ),
         "<h2>Vos dossiers dans d'autres guichets</h2>",
         _table(
             ("Guichet", "Numéro", "Lien", "Anonymisé le"),
             (
-                (f["desk_name"], f["registration_number"], _LINKS.get(f["link"], f["link"]), f["anonymised_at"])
+                (f["desk_name"], f["registration_number"], w.word(w.LINKS, f["link"]), f["anonymised_at"])
                 for f in data.get("linked_files", [])
             ),
         ),
         "<h2>Rendez-vous</h2>",
-        _table(("Début", "Fin", "Statut"), ((a["starts_at"], a["ends_at"], a["status"]) for a in data["appointments"])),
+        _table(
+            ("Début", "Fin", "Statut"),
+            ((a["starts_at"], a["ends_at"], w.word(w.APPOINTMENT_STATUSES, a["status"])) for a in data["appointments"]),
+        ),
         "<h2>Documents</h2>",
         _table(
             ("Nom du fichier", "Type", "Taille (octets)", "Déposé le", "Fichier dans l'archive"),
             (
-                (d["original_filename"], d["media_type"], d["size_bytes"], d["created_at"], d.get("archive_path"))
+                (
+                    d["original_filename"],
+                    f"{w.document(d['kind'])} ({w.media(d['media_type'])})",
+                    d["size_bytes"],
+                    d["created_at"],
+                    d.get("archive_path"),
+                )
                 for d in data["documents"]
             ),
         ),
@@ -165,7 +213,13 @@ def render_summary(data: dict[str, Any]) -> str:
         _table(
             ("Le", "Destinataire", "Finalité", "Base légale", "Données transmises"),
             (
-                (d["disclosed_at"], d["recipient_name"], d["purpose"], d["legal_basis"], d["fields"])
+                (
+                    d["disclosed_at"],
+                    d["recipient_name"],
+                    w.purpose(d["purpose"]),
+                    w.word(w.LEGAL_BASES, d["legal_basis"]),
+                    _fields(d["fields"]),
+                )
                 for d in data["disclosures"]
             ),
         ),
@@ -173,14 +227,24 @@ def render_summary(data: dict[str, Any]) -> str:
         _table(
             ("Le", "Champ", "Avant", "Après", "Motif", "Par"),
             (
-                (c["corrected_at"], c["field"], c["old_value"], c["new_value"], c["reason"], c["corrected_by_label"])
+                (
+                    c["corrected_at"],
+                    _fields([c["field"]]),
+                    c["old_value"],
+                    c["new_value"],
+                    c["reason"],
+                    c["corrected_by_label"],
+                )
                 for c in data.get("corrections", [])
             ),
         ),
         "<h2>Qui a consulté ou modifié votre dossier</h2>",
         _table(
             ("Le", "Action", "Par", "Rôle"),
-            ((e["occurred_at"], e["action"], e["actor"], e["actor_role"]) for e in data["audit_trail"]),
+            (
+                (e["occurred_at"], e["action"], e["actor"], w.word(w.ROLES, e["actor_role"]))
+                for e in data["audit_trail"]
+            ),
         ),
         "</body></html>",
     ]

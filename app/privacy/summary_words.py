@@ -1,0 +1,89 @@
+"""The French words of the codes a subject access summary shows (``resume.html``).
+
+The person reads the summary at the counter: no code is shown as it is stored. The project's own
+tables first (the report words of :mod:`app.reports.chart_words`, the consent purposes of
+:mod:`app.privacy.purposes`, the document labels of :mod:`app.cases.catalogue_data`), Babel's CLDR
+names for languages and countries, the reference areas' names for regions (passed in by the
+caller), and the tables below for the codes no other table names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from babel import Locale
+
+from app.cases.catalogue_data import document_label
+from app.privacy.purposes import PURPOSES
+from app.reports.chart_words import CODES
+
+_FR: Final = Locale("fr")
+
+CONSENT_CHANNELS: Final = {
+    "in_person": "en personne",
+    "paper_form": "formulaire papier",
+    "phone": "par téléphone",
+    "email": "par courriel",
+    "whatsapp": "par WhatsApp",
+    "online": "en ligne",
+}
+REFERRAL_STATUSES: Final = {
+    "sent": "Envoyée",
+    "acknowledged": "Reçue par le partenaire",
+    "accepted": "Acceptée",
+    "declined": "Refusée",
+    "answered": "Réponse reçue",
+    "no_answer": "Sans réponse",
+    "closed_with_case": "Close avec le dossier",
+}
+APPOINTMENT_STATUSES: Final = {"booked": "Prévu", "kept": "Honoré", "missed": "Manqué", "cancelled": "Annulé"}
+LEGAL_BASES: Final = {
+    "consent": "votre consentement",
+    "vital_interest": "intérêt vital",
+    "legal_obligation": "obligation légale",
+}
+ROLES: Final = {"agent": "agent", "supervisor": "superviseur", "admin": "administrateur", "auditor": "auditeur"}
+LINKS: Final = {"transfer": "transfert", "merge": "fusion de doublons"}
+_MEDIA: Final = {"image": "image", "application": "document", "text": "texte", "audio": "son", "video": "vidéo"}
+
+
+def code(value: str | None) -> str | None:
+    """A sex, a status category, a case's status, channel, priority or outcome category."""
+    return None if value is None else CODES.get(value, (value.replace("_", " "),))[0]
+
+
+def purpose(value: str) -> str:
+    """A consent's or a disclosure's purpose (``partner_referral`` → its French label)."""
+    return PURPOSES[value].label_fr if value in PURPOSES else value.replace("_", " ")
+
+
+def language(value: str | None) -> str | None:
+    """A language code (``wo`` → ``wolof``) by its CLDR name in French."""
+    return None if value is None else _FR.languages.get(value, value)
+
+
+def country(value: str | None) -> str | None:
+    """An ISO 3166 code (``SN`` → ``Sénégal``) by its CLDR name in French."""
+    return None if value is None else _FR.territories.get(value.upper(), value)
+
+
+def area(value: str | None, names: Mapping[str, str]) -> str | None:
+    """A region or département code (``SN-TH`` → ``Thiès``) by its name in the reference areas."""
+    return None if value is None else names.get(value, value)
+
+
+def word(table: Mapping[str, str], value: str | None) -> str | None:
+    """``value`` from ``table`` (one of this module's), else with its underscores as spaces."""
+    return None if value is None else table.get(value, value.replace("_", " "))
+
+
+def document(value: str | None) -> str | None:
+    """An identity document's type or an uploaded document's kind (``passport`` → ``Passeport``)."""
+    return None if value is None else document_label(value, "fr")
+
+
+def media(value: str) -> str:
+    """A media type in words: ``image/png`` → ``image PNG``, ``application/pdf`` → ``document PDF``."""
+    major, _, minor = value.partition("/")
+    return f"{_MEDIA.get(major, major)} {minor.upper()}".strip()
