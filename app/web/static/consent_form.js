@@ -44,11 +44,15 @@ export function consentsSection(person, reopen) {
   for (const c of person.consents) {
     const li = el("li", `${purposeText(c)}${colon()}${c.granted ? t("granted") : t("refused")} · ${t("consent_recorded")} ${dayText(c.recorded_at)}`);
     if (c.withdrawn_at) li.append(" · ", el("strong", `${t("withdrawn")} ${dayText(c.withdrawn_at)}`));
-    else if (c.granted) li.append(" ", withdrawButton(c, person, box, reopen));
+    else if (c.granted && !person.anonymised_at) li.append(" ", withdrawButton(c, person, box, reopen));
     ul.append(li);
   }
   if (person.consents.length) section.append(ul);
   section.append(box);
+  if (person.anonymised_at) {  // an erased (anonymised) file takes no new consent
+    section.id = "person-consents";
+    return section;
+  }
   return withConsentForm(section, person, reopen);
 }
 

@@ -179,6 +179,8 @@ export function documentsSection(person, files) {
       }
     });
   });
-  s.append(el("h2", t("files")), list, el("h3", t("upload_new")), form, box);
+  // an erased (anonymised) file takes no new document: no upload form
+  if (person.anonymised_at) s.append(el("h2", t("files")), list, box);
+  else s.append(el("h2", t("files")), list, el("h3", t("upload_new")), form, box);
   return s;
 }

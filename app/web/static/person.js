@@ -54,17 +54,23 @@ export function renderPerson(extra = {}) {
   edit.addEventListener("click", () => startEdit());
   const identity = el("section");
   identity.append(el("h2", t("identity")), definitionList(identityRows(p)));
+  // An erased (anonymised) file is read only: said once, and nothing is offered the API refuses
+  // (editing, a receipt, consents, documents, a booking, a case, moving an appointment).
+  const erased = Boolean(p.anonymised_at);
+  const heading = erased
+    ? [el("p", t("file_erased_notice"), { class: "msg warning", id: "person-erased" })]
+    : [edit, receiptButton(p, extra)];
   box.replaceChildren(
-    title, el("p", p.registration_number, { class: "mono" }), edit, receiptButton(p, extra), identity,
+    title, el("p", p.registration_number, { class: "mono" }), ...heading, identity,
     section("phones", p.phones.map((x) => `${phoneText(x)}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`), t("none_on_file_f")),
     consentsSection(p, (m) => reopen(m)),
     caseRows(extra.cases || []),
-    appointmentsSection(extra.appointments || []),
+    appointmentsSection(extra.appointments || [], erased),
     documentsSection(p, extra.files || []),
   );
-  if (extra.booking) box.append(extra.booking);
-  if (extra.openCase) box.append(extra.openCase);
+  if (extra.booking && !erased) box.append(extra.booking);
+  if (extra.openCase && !erased) box.append(extra.openCase);
   if (extra.rights) box.append(extra.rights);
   if (extra.history) box.append(extra.history);
   box.append(...(extra.extras || []));  // merges, messages (file_extras.js)
@@ -81,8 +87,9 @@ async function rightsOf(person) {
   return (await import("./rights.js")).rightsSection(person, reopen);
 }
 
-// The person's appointments; a booked one can be moved to another free slot or cancelled.
-function appointmentsSection(list) {
+// The person's appointments; a booked one can be moved to another free slot or cancelled (an
+// erased file's only cancelled: `erased`).
+function appointmentsSection(list, erased = false) {
   const s = el("section", null, { id: "person-appointments" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   s.append(el("h2", t("appointments")));
@@ -120,7 +127,7 @@ function appointmentsSection(list) {
           return undefined;
         }
       });
-      li.append(move, cancel);
+      li.append(...(erased ? [] : [move]), cancel);
     }
     ul.append(li);
   }
