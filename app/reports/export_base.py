@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import anyio
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import visitors
@@ -24,16 +25,23 @@ from app.reports.scope import Scope
 from app.reports.streaming import AnySelect, Batch, RowSource, closing, stream_batches, stream_records, uuids_as_text
 from app.reports.writers import Column
 
+NOT_NAMED_BECAUSE = Column("not_named_because", width=24)
+"""The last column of a named export about people: empty where the row's named columns are
+filled, :data:`NO_NAMED_CONSENT` where they are empty for want of the person's consent."""
+NO_NAMED_CONSENT = "no named_export consent"
+
 
 @dataclass(frozen=True)
 class ExportSpec:
-    """An export ready to run: columns, a count of its rows and the row source."""
+    """An export ready to run: columns, a count of its rows and the row source; ``unnamed``, for a
+    named export about people, counts the rows whose named columns will be empty (no consent)."""
 
     kind: str
     named: bool
     columns: list[Column]
     count: Select[int]
     source: RowSource
+    unnamed: Select[int] | None = None
 
 
 class _Decision(NamedTuple):
@@ -62,7 +70,9 @@ _LATEST_DECISIONS_SQL = (
 class ConsentGate:
     """Named exports name only the people whose consent for ``purpose`` is in force at ``at``
     (the rule of :func:`app.privacy.service.latest_in_force`); the others' rows keep their
-    pseudonymised columns and have the named ones left empty. ``withheld`` counts those rows."""
+    pseudonymised columns and have the named ones left empty, with :data:`NOT_NAMED_BECAUSE`'s
+    cell saying why (the file's reader must not take them for people without a phone or a name);
+    ``withheld`` counts those rows."""
 
     purpose: str
     at: dt.datetime
@@ -142,10 +152,33 @@ class ConsentGate:
             by_person.setdefault(row.registrant_id, []).append(row)
         return {rid for rid, decisions in by_person.items() if latest_in_force(decisions, at=self.at) is not None}
 
+    def unnamed_count(self, stmt: AnySelect, person: int) -> Select[int]:
+        """How many of ``stmt``'s rows will have their named cells left empty: those whose person
+        (the registrant id in ``stmt``'s column ``person``) may not be named, by the rule of
+        :meth:`with_decisions` (a purpose without partners), in SQL that SQLite runs too."""
+        table = Consent.__table__.c
+        at = self.at
+        rows = stmt.order_by(None).subquery("export_rows")
+        latest = (
+            select(
+                and_(
+                    table.granted,
+                    or_(table.withdrawn_at.is_(None), table.withdrawn_at > at),
+                    or_(table.expires_at.is_(None), table.expires_at > at),
+                )
+            )
+            .where(table.registrant_id == list(rows.c)[person], table.purpose == self.purpose, table.recorded_at <= at)
+            .order_by(table.recorded_at.desc(), table.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        return select(func.count()).select_from(rows).where(~func.coalesce(latest, false()))
+
     def blank(self, row: list[Any], width: int) -> list[Any]:
-        """``row`` with its last ``width`` (named) cells emptied; counted in ``withheld``."""
+        """``row`` with its last ``width`` (named) cells emptied and :data:`NOT_NAMED_BECAUSE`'s
+        cell (after them) saying why; counted in ``withheld``."""
         self.withheld += 1
-        return row[: len(row) - width] + [None] * width
+        return row[: len(row) - width] + [None] * width + [NO_NAMED_CONSENT]
 
 
 @dataclass(frozen=True)
@@ -183,7 +216,8 @@ def map_batches(
     by_position: bool = False,
 ) -> RowSource:
     """Rows of ``stmt`` converted batch by batch; with a ``gate``, the last ``named_width`` cells
-    of rows whose person (the registrant id in column ``person``) may not be named are emptied.
+    of rows whose person (the registrant id in column ``person``) may not be named are emptied, and
+    every row gets :data:`NOT_NAMED_BECAUSE`'s cell last (the builder adds the column).
     ``by_position``: ``convert`` reads rows only by index (and never past its own columns), and
     takes an id (UUID column) only to make its pseudonym, so PostgreSQL rows may come straight from
     asyncpg (:func:`~app.reports.streaming.stream_records`), ids as text
@@ -208,7 +242,8 @@ def map_batches(
             async with closing(stream_records(conn, uuids_as_text(gate.with_decisions(stmt, person)))) as decided:
                 async for batch in decided:
                     converted = [
-                        convert(row) if row[-1] else gate.blank(list(convert(row)), named_width) for row in batch
+                        (*convert(row), None) if row[-1] else gate.blank(list(convert(row)), named_width)
+                        for row in batch
                     ]
                     del batch  # its records are freed now, not once the rows are written
                     yield converted
@@ -227,7 +262,7 @@ def map_batches(
                 if not by_position:
                     await consents(batch)
                 converted = [
-                    convert(row) if row[person] in allowed else gate.blank(list(convert(row)), named_width)
+                    (*convert(row), None) if row[person] in allowed else gate.blank(list(convert(row)), named_width)
                     for row in batch
                 ]
                 del batch
@@ -235,6 +270,21 @@ def map_batches(
                 del converted
 
     return source
+
+
+def counted_first(source: RowSource, count: Select[int], given: Callable[[int], None]) -> RowSource:
+    """``source``, once ``count`` has been read in its snapshot and ``given`` its result: a count
+    of the very rows it will read (before the response's headers go out)."""
+
+    async def counted(conn: AsyncConnection) -> AsyncIterator[Batch]:
+        with anyio.CancelScope(shield=True):  # as the rows' own count (app.reports.streaming)
+            found = int((await conn.execute(count)).scalar_one())
+        given(found)
+        async with closing(source(conn)) as batches:
+            async for batch in batches:
+                yield batch
+
+    return counted
 
 
 def count_of(stmt: AnySelect) -> Select[int]:

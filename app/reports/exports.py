@@ -7,8 +7,8 @@ vulnerability flags, notes, outcome notes, case descriptions) are never exported
 Named exports (administrators, with a stated purpose) add the identifying columns listed in
 ``*_NAMED`` below, for the people whose ``named_export`` consent is in force when the export starts
 (:class:`~app.reports.export_base.ConsentGate`); the others' rows are kept with those columns
-empty. The audit log export leaves out event ``details`` (which may quote changed names) unless
-named.
+empty and their last column, ``not_named_because``, saying why. The audit log export leaves out
+event ``details`` (which may quote changed names) unless named.
 
 Period filters: registrants by registration (local date of their desk), cases by ``opened_on``,
 referrals by ``referred_on``, audit events by ``occurred_at`` (UTC dates).
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.desks.models import Desk
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
-from app.reports.export_base import ExportContext, ExportSpec, count_of
+from app.reports.export_base import NOT_NAMED_BECAUSE, ExportContext, ExportSpec, count_of
 from app.reports.exports_audit import audit_export
 from app.reports.exports_followup import appointments_export, cases_export, referrals_export
 from app.reports.streaming import Batch, closing, stream_batches
@@ -98,7 +98,9 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
         .where(scope.date_filter(Registrant.desk_id, Registrant.registered_on), Registrant.merged_into_id.is_(None))
         .order_by(Registrant.registered_on, Registrant.created_at, Registrant.id)
     )
-    columns = REGISTRANTS_PSEUDONYMISED + (REGISTRANTS_NAMED if ctx.named else [])
+    columns = (
+        REGISTRANTS_PSEUDONYMISED + (REGISTRANTS_NAMED if ctx.named else []) + ([NOT_NAMED_BECAUSE] if ctx.gate else [])
+    )
 
     def base(r: Any) -> list[Any]:
         day = r.registered_on
@@ -171,11 +173,15 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
                             *(v for doc in own_docs for v in doc),
                             more_docs,
                             r.occupation,
+                            *([None] if ctx.gate is not None else []),
                         ]
                     )
                 yield rows
 
-    return ExportSpec("registrants", ctx.named, columns, count_of(stmt), source)
+    unnamed = (
+        ctx.gate.unnamed_count(stmt, list(stmt.selected_columns).index(stmt.selected_columns.id)) if ctx.gate else None
+    )
+    return ExportSpec("registrants", ctx.named, columns, count_of(stmt), source, unnamed)
 
 
 BUILDERS: dict[str, Callable[[ExportContext], ExportSpec]] = {

@@ -11,7 +11,7 @@ from app.auth.models import StaffUser
 from app.cases.models import Case, Partner, Referral, ServiceType
 from app.desks.models import Desk
 from app.registrants.models import Registrant
-from app.reports.export_base import ExportContext, ExportSpec, count_of, map_batches
+from app.reports.export_base import NOT_NAMED_BECAUSE, ExportContext, ExportSpec, count_of, map_batches
 from app.reports.writers import Column
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -104,11 +104,12 @@ def cases_export(ctx: ExportContext) -> ExportSpec:
         )
         return (*cells, row[13], row[14], row[15], row[16]) if named else cells
 
-    columns = CASES_PSEUDONYMISED + (CASES_NAMED if ctx.named else [])
+    columns = CASES_PSEUDONYMISED + (CASES_NAMED if ctx.named else []) + ([NOT_NAMED_BECAUSE] if ctx.gate else [])
     named_width = len(CASES_NAMED)
     person = 1  # the registrant id's column
     source = map_batches(stmt, convert, gate=ctx.gate, person=person, named_width=named_width, by_position=True)
-    return ExportSpec("cases", ctx.named, columns, count_of(stmt), source)
+    unnamed = ctx.gate.unnamed_count(stmt, person) if ctx.gate else None
+    return ExportSpec("cases", ctx.named, columns, count_of(stmt), source, unnamed)
 
 
 # --- referrals -----------------------------------------------------------------------------------
@@ -184,11 +185,14 @@ def referrals_export(ctx: ExportContext) -> ExportSpec:
             out += list(row[10:15])
         return out
 
-    columns = REFERRALS_PSEUDONYMISED + (REFERRALS_NAMED if ctx.named else [])
+    columns = (
+        REFERRALS_PSEUDONYMISED + (REFERRALS_NAMED if ctx.named else []) + ([NOT_NAMED_BECAUSE] if ctx.gate else [])
+    )
     named_width = len(REFERRALS_NAMED)
     person = 2  # the registrant id's column
     source = map_batches(stmt, convert, gate=ctx.gate, person=person, named_width=named_width, by_position=True)
-    return ExportSpec("referrals", ctx.named, columns, count_of(stmt), source)
+    unnamed = ctx.gate.unnamed_count(stmt, person) if ctx.gate else None
+    return ExportSpec("referrals", ctx.named, columns, count_of(stmt), source, unnamed)
 
 
 # --- appointments --------------------------------------------------------------------------------
@@ -258,8 +262,13 @@ def appointments_export(ctx: ExportContext) -> ExportSpec:
             out += list(row[7:11])
         return out
 
-    columns = APPOINTMENTS_PSEUDONYMISED + (APPOINTMENTS_NAMED if ctx.named else [])
+    columns = (
+        APPOINTMENTS_PSEUDONYMISED
+        + (APPOINTMENTS_NAMED if ctx.named else [])
+        + ([NOT_NAMED_BECAUSE] if ctx.gate else [])
+    )
     named_width = len(APPOINTMENTS_NAMED)
     person = 1  # the registrant id's column
     source = map_batches(stmt, convert, gate=ctx.gate, person=person, named_width=named_width, by_position=True)
-    return ExportSpec("appointments", ctx.named, columns, count_of(stmt), source)
+    unnamed = ctx.gate.unnamed_count(stmt, person) if ctx.gate else None
+    return ExportSpec("appointments", ctx.named, columns, count_of(stmt), source, unnamed)

@@ -21,12 +21,15 @@ from app.core.errors import not_applicable
 from app.core.routing import api_router
 from app.reports import service
 from app.reports.errors import UnsupportedFormat
+from app.reports.export_base import counted_first
 from app.reports.slots import Slot
 from app.reports.streaming import ExportResponse, csv_stream, xlsx_stream
 from app.reports.writers import content_disposition
 
 router = api_router(prefix="/api/v1/exports", tags=["exports"])
 
+UNNAMED_HEADER = "X-Export-Unnamed-Rows"
+"""A named export's rows whose named columns are empty for want of the person's consent."""
 DELIMITERS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
 
 
@@ -82,7 +85,10 @@ async def export(
     ``X-Export-Rows`` is the number of rows in the file, counted in the snapshot they are read
     from (the audit log's export leaves out its own ``export.start``; a ``HEAD`` counts as the
     request runs, and ``export.start``'s ``row_count`` is that count, which registrations committed
-    in between can leave short). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
+    in between can leave short). A named export about people (not the audit log) gives in
+    ``X-Export-Unnamed-Rows`` how many of its rows have their named columns empty for want of the
+    person's ``named_export`` consent (counted in the same snapshot; their ``not_named_because``
+    column says so in the file). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
     Errors: 403 ``forbidden``/``named-export-forbidden``, 404 (unknown kind, desk not yours),
     422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``,
     ``field-not-applicable`` (``purpose`` without ``named=true``, ``delimiter`` with XLSX),
@@ -125,6 +131,8 @@ async def export(
             "Pragma": "no-cache",
             "X-Export-Rows": str(prepared.expected_rows),
         }
+        if prepared.unnamed_rows is not None:
+            headers[UNNAMED_HEADER] = str(prepared.unnamed_rows)
         if slot is None:  # checked and counted; no row read, nothing recorded (no X-Export-Id: no export made)
             answer = Response(media_type=prepared.media_type, headers=headers)
             del answer.headers["content-length"]  # the file's length is not known before it is written
@@ -164,15 +172,19 @@ async def _streamed(
         service.check_row_count(prepared.fmt, rows)
         response.headers["X-Export-Rows"] = str(rows)
 
+    def unnamed(rows: int) -> None:
+        response.headers[UNNAMED_HEADER] = str(rows)
+
     engine = request.app.state.engine
     spec = prepared.spec
     count = (spec.count, counted)
+    source = spec.source if spec.unnamed is None else counted_first(spec.source, spec.unnamed, unnamed)
     if prepared.fmt == "csv":
-        body = csv_stream(engine, spec.source, spec.columns, delimiter=sep, on_finish=on_finish, count=count)
+        body = csv_stream(engine, source, spec.columns, delimiter=sep, on_finish=on_finish, count=count)
     else:
         body = xlsx_stream(
             engine,
-            spec.source,
+            source,
             spec.columns,
             sheet_name=spec.kind,
             on_finish=on_finish,

@@ -3,9 +3,11 @@
 An export is audited twice, each time in its own committed transaction:
 
 * ``export.start`` before the first byte — kind, format, named or pseudonymised, the stated
-  purpose, the filters and the number of rows the query matches at that moment;
+  purpose, the filters and the number of rows the query matches at that moment (for a named
+  export about people, ``unnamed_row_count``: how many of them lack the consent to be named);
 * ``export.finish`` when the stream ends — the rows actually written and whether the client
-  received the whole file (``completed`` is false when it disconnected or the stream failed).
+  received the whole file (``completed`` is false when it disconnected or the stream failed) and,
+  for a named export about people, ``named_rows_withheld``: the rows written without their names.
 
 Errors: ``UnsupportedFormat`` (422), ``NamedExportForbidden`` (403) for a named export by anyone
 but an administrator, ``ExportPurposeRequired`` (422), ``Forbidden`` (403) for a role that may not
@@ -89,6 +91,8 @@ class PreparedExport:
     media_type: str
     expected_rows: int
     scope: Scope
+    unnamed_rows: int | None = None
+    """Rows of a named export whose named columns will be empty (no consent), as counted now."""
     gate: ConsentGate | None = None
 
 
@@ -199,6 +203,7 @@ async def prepare_export(
     spec = BUILDERS[kind](context)
     expected = int((await session.execute(spec.count)).scalar_one())
     check_row_count(fmt, expected)
+    unnamed = int((await session.execute(spec.unnamed)).scalar_one()) if spec.unnamed is not None else None
     export_id = context.export_id
     if record:
         await audit.record(
@@ -222,6 +227,7 @@ async def prepare_export(
                     "delimiter": delimiter if fmt == "csv" else None,
                 },
                 "row_count": expected,
+                **({"unnamed_row_count": unnamed} if unnamed is not None else {}),
             },
         )
     return PreparedExport(
@@ -231,6 +237,7 @@ async def prepare_export(
         filename=filename_for(kind, named=named, scope=scope, fmt=fmt, desk_filter_given=bool(desk_codes)),
         media_type=MEDIA_TYPES[fmt],
         expected_rows=expected,
+        unnamed_rows=unnamed,
         scope=scope,
         gate=gate,
     )

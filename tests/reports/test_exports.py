@@ -127,6 +127,7 @@ async def test_named_export_by_admin_with_purpose_is_audited(client, make_staff,
             "delimiter": ";",
         },
         "row_count": 2,
+        "unnamed_row_count": 0,
     }
     assert finish.details == {
         "kind": "registrants",

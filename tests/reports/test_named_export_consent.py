@@ -65,6 +65,54 @@ async def test_registrants_without_consent_keep_their_row_but_not_their_name(
     assert (finish.details["rows_written"], finish.details["named_rows_withheld"]) == (4, 3)
 
 
+async def test_a_named_export_says_how_many_rows_are_left_without_names_and_the_file_says_why(
+    client, make_staff, build, sessionmaker
+) -> None:  # type: ignore[no-untyped-def]
+    await build(_people)
+    admin = await make_staff("admin", [])
+    for kind in ("registrants", "cases", "referrals", "appointments"):
+        params = {**FEB, "named": "true", "purpose": PURPOSE}
+        head = await client.head(f"/api/v1/exports/{kind}", params=params, headers=admin.headers)
+        response = await client.get(f"/api/v1/exports/{kind}", params=params, headers=admin.headers)
+        rows = _dicts(response.content)
+        expected = {"registrants": 3, "cases": 3}.get(kind, 0)
+        assert (head.headers["X-Export-Unnamed-Rows"], response.headers["X-Export-Unnamed-Rows"]) == (
+            str(expected),
+            str(expected),
+        ), kind
+        assert list(rows[0] if rows else [])[-1:] in ([], ["not_named_because"]), kind
+    rows = _dicts(
+        (
+            await client.get(
+                "/api/v1/exports/registrants",
+                params={**FEB, "named": "true", "purpose": PURPOSE},
+                headers=admin.headers,
+            )
+        ).content
+    )
+    assert [(r["family_name"], r["not_named_because"]) for r in rows] == [
+        ("Ndiaye", ""),
+        ("", "no named_export consent"),
+        ("", "no named_export consent"),
+        ("", "no named_export consent"),
+    ]
+    async with sessionmaker() as session:
+        starts = (await session.execute(select(AuditEvent).where(AuditEvent.action == "export.start"))).scalars()
+        assert [e.details["unnamed_row_count"] for e in starts] == [3, 3, 0, 0, 3]
+
+
+async def test_pseudonymised_exports_and_the_named_audit_log_have_no_unnamed_count(client, make_staff, build) -> None:  # type: ignore[no-untyped-def]
+    await build(_people)
+    admin = await make_staff("admin", [])
+    plain = await client.get("/api/v1/exports/registrants", params=FEB, headers=admin.headers)
+    audit = await client.get(
+        "/api/v1/exports/audit", params={**FEB, "named": "true", "purpose": PURPOSE}, headers=admin.headers
+    )
+    assert (plain.status_code, audit.status_code) == (200, 200)
+    assert "X-Export-Unnamed-Rows" not in plain.headers and "X-Export-Unnamed-Rows" not in audit.headers
+    assert "not_named_because" not in plain.text and "not_named_because" not in audit.text.split("\n")[0]
+
+
 async def test_case_exports_follow_the_same_rule(client, make_staff, build) -> None:  # type: ignore[no-untyped-def]
     await build(_people)
     admin = await make_staff("admin", [])

@@ -54,6 +54,10 @@ addWords({
     export_period: "L'export couvre la période choisie ci-dessus (Du, Au).",
     export_needs_period: "Choisissez la période de l'export ci-dessus : Du et Au.",
     export_cut: "L'export s'est interrompu avant la fin : aucun fichier n'a été enregistré. Réessayez ; si cela se répète, choisissez une période plus courte.",
+    unnamed_people_one: "1 personne sans consentement à l'export nominatif : ses colonnes nominatives sont vides.",
+    unnamed_people: "{n} personnes sans consentement à l'export nominatif : leurs colonnes nominatives sont vides.",
+    unnamed_rows_one: "1 ligne concerne une personne sans consentement à l'export nominatif : ses colonnes nominatives sont vides.",
+    unnamed_rows: "{n} lignes concernent des personnes sans consentement à l'export nominatif : leurs colonnes nominatives sont vides.",
   },
   en: {
     given_names: "Given names", family_name: "Family name", date_of_birth: "Date of birth",
@@ -102,6 +106,10 @@ addWords({
     export_period: "The export covers the period chosen above (From, To).",
     export_needs_period: "Choose the export's period above: From and To.",
     export_cut: "The export stopped before its end: no file was saved. Try again; if it happens again, choose a shorter period.",
+    unnamed_people_one: "1 person without consent to named exports: their named columns are empty.",
+    unnamed_people: "{n} people without consent to named exports: their named columns are empty.",
+    unnamed_rows_one: "1 row is about a person without consent to named exports: its named columns are empty.",
+    unnamed_rows: "{n} rows are about people without consent to named exports: their named columns are empty.",
   },
 }, {
   fr: {

@@ -127,8 +127,16 @@ async function exportFile() {
     return say(box, t("export_cut"));
   }
   saveBlob(file, name);
-  say(box, `${t("exported")} ${name}`, "ok");
+  say(box, [`${t("exported")} ${name}`, unnamedNote(r.headers.get("X-Export-Unnamed-Rows"), data.get("kind"))].join(" ").trim(), "ok");
   return focusOn(box);
+}
+
+// A named export leaves empty the named columns of people who did not consent to it: say how many.
+function unnamedNote(header, kind) {
+  const n = Number(header || 0);
+  if (!n) return "";
+  const key = kind === "registrants" ? "unnamed_people" : "unnamed_rows";
+  return t(n === 1 ? `${key}_one` : key, { n: new Intl.NumberFormat(i18n.lang).format(n) });
 }
 
 export function initReports() {

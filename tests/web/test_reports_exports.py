@@ -1,0 +1,71 @@
+"""Exports from the reports screen: what a named export left unnamed is said, and only the exports
+the role may make can be chosen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.web.conftest import LiveServer
+from tests.web.helpers import register_via_api, sign_in
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+NAMED_EXPORT_CONSENT = {
+    "purpose": "named_export",
+    "granted": True,
+    "channel": "in_person",
+    "notice_version": "2026-01",
+    "language": "fr",
+}
+
+
+async def test_a_named_export_says_how_many_people_it_could_not_name(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    consented = register_via_api(server, agent, given_names="Aïda", family_name="Diagne")
+    with server.api(agent) as http:
+        added = http.post(f"/api/v1/registrants/{consented['id']}/consents", json=NAMED_EXPORT_CONSENT)
+        assert added.status_code == 201, added.text
+    for name in ("Coumba", "Rokhaya"):
+        register_via_api(server, agent, given_names=name, family_name="Diagne")
+    admin = server.make_agent("admin", desks=[])
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Rapports").click()
+    form = page.locator("#export-form")
+    await form.get_by_label("Avec noms et contacts").check()
+    await form.get_by_label("Finalité de l'export nominatif").fill("Liste pour le consulat")
+    async with page.expect_download() as info:
+        await form.get_by_role("button", name="Exporter").click()
+    name = (await info.value).suggested_filename
+    await expect(page.locator("#export-msg")).to_have_text(
+        f"Fichier exporté : {name} 2 personnes sans consentement à l'export nominatif : "
+        "leurs colonnes nominatives sont vides."
+    )
+
+
+async def test_a_supervisor_cannot_choose_the_audit_log_even_by_typing_its_first_letter(
+    page: Page, server: LiveServer
+) -> None:
+    supervisor = server.make_agent("supervisor")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    kind = page.locator("#export-form").get_by_label("Données")
+    await kind.focus()
+    await page.keyboard.type("J")  # « Journal d'audit »: a hidden option is still typed to
+    assert await kind.input_value() == "registrants"
+    await page.locator("#export-form").get_by_role("button", name="Exporter").click()
+    await expect(page.locator("#export-msg")).not_to_contain_text("réservé")
+
+
+async def test_an_administrator_s_audit_log_choice_is_not_left_to_the_supervisor_after_them(
+    page: Page, server: LiveServer
+) -> None:
+    admin, supervisor = server.make_agent("admin", desks=[]), server.make_agent("supervisor")
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Rapports").click()
+    await page.locator("#export-form").get_by_label("Données").select_option("audit")
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    assert await page.locator("#export-form").get_by_label("Données").input_value() == "registrants"
+    assert await page.locator("#export-kind option[value=audit]").is_disabled()
