@@ -13,6 +13,21 @@ const expiry = { userId: null };
 // changes it within the same session, and the later screens would then never be loaded.
 const session = { turn: 0 };
 
+// What the role may do is shown, the rest hidden. A hidden option of a list can still be chosen
+// by typing its first letter: it is disabled too, and a list left on one takes its first allowed.
+function showForRole(role) {
+  for (const b of $$("[data-roles]")) {
+    b.hidden = !role || !b.dataset.roles.split(" ").includes(role);
+    if (b instanceof HTMLOptionElement) b.disabled = b.hidden;
+  }
+  for (const option of $$("option[data-roles]")) {
+    const select = option.closest("select");
+    if (select.selectedOptions[0] && select.selectedOptions[0].disabled) {
+      select.selectedIndex = [...select.options].findIndex((o) => !o.disabled);
+    }
+  }
+}
+
 export function clearAll() {
   document.dispatchEvent(new Event("desk:cleared")); // screens drop what they hold (blob: URLs…)
   resetState();
@@ -22,7 +37,7 @@ export function clearAll() {
   for (const node of $$(".msg")) say(node, "");
   for (const node of $$("[aria-invalid]")) node.removeAttribute("aria-invalid");
   for (const select of $$(".desk-options")) select.replaceChildren();
-  for (const b of $$("[data-roles]")) b.hidden = true;
+  showForRole(null);
   $("#export-purpose-field").hidden = true;
   $("#duplicates").hidden = true;
   $("#more").hidden = true;
@@ -84,7 +99,7 @@ function fillDeskList(select, none) {
 function open(me, desks, resumed, ready = true) {
   state.me = me;
   $("#who").textContent = me.email;
-  for (const b of $$("[data-roles]")) b.hidden = !b.dataset.roles.split(" ").includes(me.role);
+  showForRole(me.role);
   if (!resumed) { state.desks = desks; fillDesks(ready); }
   $("#login-view").hidden = true;
   $("#desk-view").hidden = false;
