@@ -54,6 +54,7 @@ from app.reference.models import AdminArea
 from app.registrants.models import Registrant
 from app.reports.ages import UNKNOWN, AgeBands
 from app.reports.errors import UnknownDimension, UnknownServiceType
+from app.reports.open_status import statuses_at_end
 from app.reports.persons import TRANSFER_SOURCE
 from app.reports.schemas import DurationReportOut, DurationStatOut, ReportOut
 from app.reports.scope import Scope
@@ -111,12 +112,12 @@ def _known(dimension: str, scope: Scope, bands: AgeBands) -> list[str]:
 def _tally(name: str, dims: Sequence[str], scope: Scope, bands: AgeBands) -> Tally:
     rows_dim = dims[0]
     cols_dim = dims[1] if len(dims) > 1 else None
-    return Tally(
-        rows_dim,
-        cols_dim,
-        rows=_known(rows_dim, scope, bands),
-        columns=_known(cols_dim, scope, bands) if cols_dim else (),
-    )
+
+    def known(dim: str) -> list[str]:
+        # cases open at the period's end are in an open status then: no row of closed ones
+        return list(OPEN_STATUSES) if name == "cases_open" and dim == "status" else _known(dim, scope, bands)
+
+    return Tally(rows_dim, cols_dim, rows=known(rows_dim), columns=known(cols_dim) if cols_dim else ())
 
 
 def _label(value: str | None) -> str:
@@ -255,6 +256,34 @@ def _case_event_day(
     return scope.end or dt.datetime.now(dt.UTC).date()
 
 
+def _add_case(
+    tally: Tally,
+    by: Sequence[str],
+    row: Any,
+    status: str,
+    *,
+    scope: Scope,
+    measure: str,
+    bands: AgeBands,
+    codes: dict[uuid.UUID, str],
+) -> None:
+    """Count one case row of :func:`case_query` under ``by``, with ``status`` as its status."""
+    desk_id, service, channel, _status, outcome, priority, opened_on, closed_at, _due, sex, dob = row[:11]
+    day = _case_event_day(scope, measure, desk_id, opened_on, closed_at)
+    labels = {
+        "service_type": service,
+        "channel": _label(channel),
+        "status": _label(status),
+        "outcome_category": _label(outcome),
+        "priority": _label(priority),
+        "sex": sex if sex in SEXES else UNKNOWN,
+        "age_band": bands.band(dob, day) if "age_band" in by else UNKNOWN,
+        "desk": codes[desk_id],
+        "month": f"{day:%Y-%m}",
+    }
+    tally.add(*(labels[d] for d in by))
+
+
 async def cases(
     session: AsyncSession,
     *,
@@ -278,21 +307,21 @@ async def cases(
     _check_dimensions(by, CASE_DIMENSIONS)
     codes = {d.id: d.code for d in scope.desks}
     tally = _tally(f"cases_{measure}", by, scope, bands)
-    async for row in _rows(session, case_query(scope, measure, service_types)):
-        desk_id, service, channel, status, outcome, priority, opened_on, closed_at, _due, sex, dob = row
-        day = _case_event_day(scope, measure, desk_id, opened_on, closed_at)
-        labels = {
-            "service_type": service,
-            "channel": _label(channel),
-            "status": _label(status),
-            "outcome_category": _label(outcome),
-            "priority": _label(priority),
-            "sex": sex if sex in SEXES else UNKNOWN,
-            "age_band": bands.band(dob, day) if "age_band" in by else UNKNOWN,
-            "desk": codes[desk_id],
-            "month": f"{day:%Y-%m}",
-        }
-        tally.add(*(labels[d] for d in by))
+    # open at the end but closed since: counted under the status then, looked up once read
+    closed_since: dict[uuid.UUID, uuid.UUID] = {}
+    held: list[Any] = []
+    open_by_status = measure == "open" and "status" in by
+    stmt = case_query(scope, measure, service_types)
+    async for row in _rows(session, stmt.add_columns(Case.id) if open_by_status else stmt):
+        if open_by_status and row[3] not in OPEN_STATUSES:
+            closed_since[row[11]] = row[0]
+            held.append(row)
+            continue
+        _add_case(tally, by, row, row[3], scope=scope, measure=measure, bands=bands, codes=codes)
+    if held:
+        then = await statuses_at_end(session, scope=scope, cases=closed_since)
+        for row in held:
+            _add_case(tally, by, row, then[row[11]], scope=scope, measure=measure, bands=bands, codes=codes)
     tables = [tally.table(f"cases_{measure}", threshold)]
     notes = []
     if measure == "opened":

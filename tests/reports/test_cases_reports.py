@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.cases.models import CaseEvent
+from app.cases.workflow import OPEN_STATUSES
 from tests.reports.conftest import World, utc
 
 FEB = {"start": "2026-02-01", "end": "2026-02-28"}
@@ -276,3 +278,45 @@ async def test_funder_indicators_as_xlsx(client, supervisor, activity, tmp_path)
     assert social[-1] == ["cases_resolved_social", "total", 0, 0, 0, 6, 0, 0, 0, 6]
     trained = [r for r in rows if r[0] == "people_trained"]
     assert trained[0] == ["people_trained", "female", 0, 0, 0, "x", 0, 0, 0, "x"]
+
+
+async def _closed_since(world: Any) -> None:
+    """Open on 31 January, resolved in February: one went through the workflow (its timeline says
+    it was in follow-up then), one has no timeline (still « received » then)."""
+    person = await world.registrant(sex="female", dob="1990", at=utc(2026, 1, 5))
+    followed = await world.case(
+        person, opened=D(2026, 1, 6), status="resolved", outcome="social", closed_at=utc(2026, 2, 10)
+    )
+    await world.case(person, opened=D(2026, 1, 7), status="resolved", outcome="social", closed_at=utc(2026, 2, 11))
+    for to, at in (("qualified", utc(2026, 1, 8)), ("in_follow_up", utc(2026, 1, 20)), ("resolved", utc(2026, 2, 10))):
+        world.session.add(
+            CaseEvent(
+                case_id=followed.id,
+                kind="status_changed",
+                occurred_at=at,
+                actor_label="x",
+                actor_role="agent",
+                details={"to": to},
+            )
+        )
+    await world.session.flush()
+
+
+async def test_cases_open_by_status_list_open_statuses_only_each_case_under_its_status_then(
+    client, supervisor, build, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.report_small_cell_threshold = 1
+    await build(_closed_since)
+    jan = await _get(client, supervisor, "cases", measure="open", by="status", start="2026-01-01", end="2026-01-31")
+    table = jan["tables"][0]
+    assert table["rows"] == list(OPEN_STATUSES)
+    assert dict(zip(table["rows"], [v[0] for v in table["values"]], strict=True)) == {
+        "received": 1,
+        "qualified": 0,
+        "oriented": 0,
+        "referred": 0,
+        "in_follow_up": 1,
+        "pending_closure": 0,
+    }
+    feb = (await _get(client, supervisor, "cases", measure="open", by="status"))["tables"][0]
+    assert (feb["rows"], feb["total"]) == (list(OPEN_STATUSES), 0)
