@@ -30,7 +30,22 @@ async def test_supervisor_reads_reports_and_exports(page: Page, server: LiveServ
     await expect(table.locator("th[scope=row]").first).to_have_text("Femme")
     # 3 women, under the threshold of 5: hidden, without claiming what the figure is
     await expect(table.locator("td").first).to_have_text("masqué (petits effectifs)")
-    await expect(page.locator("#reports .bar").first).to_be_attached()
+    # each report once: its table, and the server's chart when it arrives; no second drawing of it
+    sections = page.locator("#reports section.report")
+    await expect(sections).to_have_count(3)
+    await expect(page.locator("#reports img.chart")).to_have_count(3)
+    for i in range(3):
+        assert await sections.nth(i).evaluate("(s) => [s.querySelectorAll('table').length, s.children.length]") == [
+            1,
+            3,
+        ]
+    await expect(page.locator("#reports .bars, #reports .bar")).to_have_count(0)
+    # cases open at the period's end are in an open status: no line of closed ones
+    status = page.locator(
+        "#reports section.report", has=page.get_by_role("heading", name="Dossiers en cours par statut")
+    )
+    await expect(status.locator("th[scope=row]")).not_to_contain_text(["Résolu"])
+    assert "Résolu" not in await status.locator("table").inner_text()
     await assert_accessible(page)
 
     form = page.locator("#export-form")

@@ -1,5 +1,5 @@
-// Supervisors and administrators: the reports of a period on one page, each a table with a bar
-// chart, and exports (pseudonymised unless a named export is asked for, with its purpose).
+// Supervisors and administrators: the reports of a period on one page, each a table with the
+// server's chart, and exports (pseudonymised unless a named export is asked for, with its purpose).
 import { api, authorized, bodyOf, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
@@ -17,20 +17,11 @@ function label(table, value) {
   return (table.names && table.names[value]) || code(value);
 }
 
-// One table and its bars: the row totals (or the single column) as widths of the largest.
+// One report: its table (the figures, read by everyone and by screen readers); the server's chart
+// joins it when it arrives (addChart). Drawn once: no second, home-made copy of the chart.
 function render(titleKey, table) {
   const s = el("section", null, { class: "report" });
   s.append(el("h2", t(titleKey)));
-  const totals = table.row_totals || table.values.map((row) => row[0]);
-  const max = Math.max(1, ...totals.map((v) => v || 0));
-  const chart = el("div", null, { class: "bars", "aria-hidden": "true" });
-  table.rows.forEach((row, i) => {
-    const bar = el("div", null, { class: "bar" });
-    bar.style.width = `${Math.round(((totals[i] || 0) / max) * 100)}%`; // CSSOM: allowed by the CSP
-    const line = el("div", null, { class: "bar-line" });
-    line.append(el("span", label(table, row)), bar);
-    chart.append(line);
-  });
   const grid = el("table");
   grid.append(el("caption", t(titleKey)));
   const head = el("tr");
@@ -43,7 +34,7 @@ function render(titleKey, table) {
     for (const v of table.values[i]) tr.append(el("td", v === null ? t("suppressed") : String(v)));
     grid.append(tr);
   });
-  s.append(chart, grid);
+  s.append(grid);
   return s;
 }
 
