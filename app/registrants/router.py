@@ -79,7 +79,8 @@ async def create_registrant(
     Phones are parsed with the desk's country as default; the registration number is
     ``<PREFIX>-<YEAR>-<NNNNNN>``. ``Idempotency-Key`` makes a retry return the first response.
     A ``date_of_birth`` or ``arrival_date`` after today at the desk (its local date) is a 422
-    naming the field.
+    naming the field. The record's ``source`` is ``counter`` for a staff member signed in
+    themselves (the desk's web client), ``api`` for an app client acting for one.
     """
     replayed = await idem.replay(actor)
     if replayed is not None:
@@ -91,6 +92,7 @@ async def create_registrant(
         desk=desk,
         data=body,
         confirm_duplicates=confirm_duplicates,
+        source=service.source_of(actor),
         document_patterns=settings.document_number_patterns,
     )
     if outcome.registrant is None:

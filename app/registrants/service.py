@@ -177,6 +177,16 @@ async def _registration_number(session: AsyncSession, *, desk: Desk) -> str:
 
 SILENT_SOURCES = frozenset({"import", "transfer"})
 """Registrations that send no receipt: a legacy register imported, a file copied by a transfer."""
+COUNTER_SOURCE = "counter"
+"""A registration by a staff member signed in themselves (the desk's web client, at the counter)."""
+APP_SOURCE = "api"
+"""A registration sent by an app client (a mobile app, a server) acting for a staff member."""
+
+
+def source_of(actor: Actor) -> str:
+    """The ``source`` of a registration ``actor`` makes through the API: :data:`APP_SOURCE` when an
+    app client acts (its token names one), :data:`COUNTER_SOURCE` for a staff sign-in."""
+    return APP_SOURCE if actor.client_id else COUNTER_SOURCE
 
 
 async def create(
