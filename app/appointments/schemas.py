@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
 from app.core.dates import FIRST_YEAR, LAST_YEAR, InstantText
+from app.core.explained import out_of_years, refused
 from app.core.partial import PartialUpdate
 from app.core.text import OptionalText
 
@@ -25,7 +26,9 @@ def _appointment_time(value: dt.datetime) -> dt.datetime:
     # arithmetic could overflow; the exact rule, on the desk's local date, is checked with the
     # desk (app.calendars.service.require_calendar_moment).
     if not FIRST_YEAR - 1 <= value.year <= LAST_YEAR + 1:
-        raise PydanticCustomError("date_range", f"must be between {FIRST_YEAR} and {LAST_YEAR} (the desk's local date)")
+        en, fr = out_of_years(value.year, FIRST_YEAR, LAST_YEAR)
+        msg = f"must be between {FIRST_YEAR} and {LAST_YEAR} (the desk's local date)"
+        raise refused("date_range", msg, en=en, fr=fr)
     if value.second or value.microsecond:
         raise PydanticCustomError(
             "whole_minute", "must be on a whole minute (no seconds or fractions): appointments are booked by the minute"

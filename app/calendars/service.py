@@ -28,6 +28,7 @@ from app.core.context import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.core.http import check_if_match
 from app.core.i18n import date_fr
+from app.core.reasons import said
 from app.desks.models import Desk
 
 WEEKEND = frozenset({5, 6})  # date.weekday(): Saturday, Sunday
@@ -47,14 +48,21 @@ def local_date(desk: Desk, moment: dt.datetime) -> dt.date:
 
 
 _SPAN = f"{FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}"
-_SPAN_FR = f"du {date_fr(FIRST_DAY)} au {date_fr(LAST_DAY)}"
+_SPAN_FR = f"le {date_fr(FIRST_DAY)} et le {date_fr(LAST_DAY)}"
+_REASON = (
+    f"a date between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()} is expected",
+    f"une date entre le {date_fr(FIRST_DAY)} et le {date_fr(LAST_DAY)} est attendue",
+)
 
 
-def _out_of_range(loc: list[str], en: str, fr: str) -> ValidationFailed:
+def _out_of_range(loc: list[str], en: str, fr: str, *, reason: tuple[str, str] = _REASON) -> ValidationFailed:
+    """The 422 ``date_range`` at ``loc``; its ``detail`` names the date, its field error's
+    ``reason`` says why in words, the field named by the screen (« Jour : avant 2000… »)."""
+    error = {"loc": loc, "type": "date_range", "msg": f"must be a local date of the desk within {_SPAN}"}
     return ValidationFailed(
         f"{en} {_SPAN}.",
         detail_fr=f"{fr} {_SPAN_FR}.",
-        errors=[{"loc": loc, "type": "date_range", "msg": f"must be a local date of the desk within {_SPAN}"}],
+        errors=[said(error, fr=reason[1], en=reason[0])],
     )
 
 
@@ -83,6 +91,10 @@ def require_calendar_days(start: dt.date, days: int, *, loc: list[str], days_loc
             f"The days asked run to {last}; free slots are given for dates within",
             f"Les jours demandés vont jusqu'au {date_fr(start + dt.timedelta(days=days - 1))} ; les créneaux libres "
             "sont donnés pour des dates entre",
+            reason=(
+                f"the days asked run past {LAST_DAY.isoformat()}",
+                f"les jours demandés vont au-delà du {date_fr(LAST_DAY)}",
+            ),
         )
 
 

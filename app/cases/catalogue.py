@@ -29,8 +29,11 @@ from app.cases.workflow import OPEN_STATUSES
 from app.core.context import Actor
 from app.core.db import next_version, utcnow
 from app.core.errors import NotFound, ValidationFailed
+from app.core.explained import in_french
 from app.core.http import require_if_match
+from app.core.reasons import said
 from app.core.text import fold
+from app.registrants.normalize import parse_phone
 
 _TYPE_FIELDS = (
     "label_fr",
@@ -295,9 +298,28 @@ async def _set_service_types(session: AsyncSession, partner: Partner, codes: Seq
     await session.flush()
 
 
+def contact_phone(raw: str, *, country: str) -> str:
+    """A partner's phone in E.164, read as a person's is (:func:`app.registrants.normalize.parse_phone`)
+    with the partner's ``country`` as the default region: ``05 22 12 34 56`` at a Moroccan partner
+    is +212522123456. ``ValidationFailed`` (422 ``phone_invalid`` at ``contact_phone``, its reason
+    in words) for text that is not a valid number."""
+    try:
+        return parse_phone(raw, default_region=country).e164
+    except ValueError as exc:
+        error = {"loc": ["body", "contact_phone"], "msg": str(exc), "type": "phone_invalid"}
+        raise ValidationFailed(
+            "The contact's phone is not a valid phone number.",
+            detail_fr="Le téléphone du contact n'est pas un numéro valide.",
+            errors=[said(error, fr=in_french(exc), en=str(exc))],
+        ) from None
+
+
 async def create_partner(session: AsyncSession, *, actor: Actor, values: dict[str, Any]) -> Partner:
-    """Add a partner (administrators) with the service types it handles (codes)."""
+    """Add a partner (administrators) with the service types it handles (codes); its phone is
+    read with its country as the default region (:func:`contact_phone`)."""
     codes = values.pop("service_types", [])
+    if values.get("contact_phone") is not None:
+        values["contact_phone"] = contact_phone(values["contact_phone"], country=values["country"])
     await _check_name_free(session, values["name"], None)
     partner = Partner(**values)
     session.add(partner)
@@ -317,10 +339,14 @@ async def create_partner(session: AsyncSession, *, actor: Actor, values: dict[st
 async def update_partner(
     session: AsyncSession, *, actor: Actor, partner_id: uuid.UUID, if_match: str | None, changes: dict[str, Any]
 ) -> Partner:
-    """Edit a partner (administrators); ``service_types`` replaces the handled types."""
+    """Edit a partner (administrators); ``service_types`` replaces the handled types; a phone sent
+    is read with the partner's country (the one sent, else its own: :func:`contact_phone`)."""
     partner = await get_partner(session, partner_id=partner_id)
     require_if_match(if_match, partner.version)
     codes = changes.pop("service_types", None)
+    if changes.get("contact_phone") is not None:
+        country = changes.get("country") or partner.country
+        changes["contact_phone"] = contact_phone(changes["contact_phone"], country=country)
     if changes.get("name"):
         await _check_name_free(session, changes["name"], partner.id)
     before: dict[str, Any] = {f: getattr(partner, f) for f in _PARTNER_FIELDS}

@@ -6,14 +6,13 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StrictStr
 
 from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
+from app.core.explained import refused
 from app.core.partial import PartialUpdate
 from app.core.text import OneLine, OptionalOneLine, OptionalText, normalise_typed_identifier
 from app.desks.schemas import CountryCode
-from app.registrants.normalize import parse_number
 
 Category = Literal[
     "administrative",
@@ -36,19 +35,27 @@ DocumentName = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z
 ServiceCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,39}$", examples=["LEGAL_AID"])]
 
 
-def _e164(value: str) -> str:
-    """A partner's international phone in E.164, read through the one rule for typed identifiers
-    (:func:`app.core.text.normalise_typed_identifier`: pasted direction marks, Unicode spaces,
-    dashes and digits). ``ValueError`` when ``phonenumbers`` cannot parse or validate it."""
-    parsed = parse_number(normalise_typed_identifier(value), None)
-    if parsed is None:
-        raise ValueError("contact_phone must be an international number (+221…, +212…)")
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValueError("contact_phone is not a valid phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+def _typed_phone(value: str) -> str:
+    """``value`` by the rule for typed identifiers (pasted direction marks, Unicode spaces and
+    dashes); one that shows nothing is refused, with its reason."""
+    if not (typed := normalise_typed_identifier(value)):
+        raise refused(
+            "missing",
+            "Field required (empty, or white space and invisible characters only)",
+            en="empty: a phone number is expected",
+            fr="vide : un numéro de téléphone est attendu",
+        )
+    return typed
 
 
-Phone = Annotated[str, AfterValidator(_e164)]
+Phone = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=64, examples=["05 22 12 34 56", "+221 33 889 12 34"]),
+    AfterValidator(_typed_phone),
+]
+"""A partner's phone as typed: read with the partner's country as the default (a local number at a
+Moroccan partner, ``05 22 12 34 56``, is +212…) and stored in E.164 by
+:func:`app.cases.catalogue.contact_phone`, as a person's phone is read with the desk's country."""
 
 
 class ServiceTypeCreate(BaseModel):
@@ -109,7 +116,8 @@ class ServiceTypeOut(BaseModel):
 
 
 class PartnerCreate(BaseModel):
-    """A partner organisation; ``country`` ISO 3166-1 alpha-2, ``contact_phone`` international."""
+    """A partner organisation; ``country`` ISO 3166-1 alpha-2; ``contact_phone`` as typed (local to
+    ``country``, or international)."""
 
     model_config = ConfigDict(extra="forbid")
 

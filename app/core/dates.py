@@ -23,6 +23,8 @@ from typing import Annotated, Final
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+from app.core.explained import out_of_years, refused
+
 FIRST_YEAR: Final = 2000
 LAST_YEAR: Final = 2100
 """The first and last years of the desk's calendar (the zone arithmetic of a desk's calendar is
@@ -32,7 +34,8 @@ exact within them; a far date overflowed it)."""
 def check_year(year: int) -> None:
     """``PydanticCustomError`` ``date_range`` unless ``year`` is within :data:`FIRST_YEAR`–:data:`LAST_YEAR`."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise PydanticCustomError("date_range", f"must be between {FIRST_YEAR} and {LAST_YEAR}")
+        en, fr = out_of_years(year, FIRST_YEAR, LAST_YEAR)
+        raise refused("date_range", f"must be between {FIRST_YEAR} and {LAST_YEAR}", en=en, fr=fr)
 
 
 _DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -58,7 +61,12 @@ def _written_date(value: object) -> object:
     if isinstance(value, str):
         if _DATE_ONLY.fullmatch(value):
             return value  # pydantic reads it, and says which part is not a calendar date
-        raise PydanticCustomError("date_only", "must be a date written YYYY-MM-DD, without a time")
+        raise refused(
+            "date_only",
+            "must be a date written YYYY-MM-DD, without a time",
+            en="a date written YYYY-MM-DD, without a time, is expected",
+            fr="une date écrite AAAA-MM-JJ, sans heure, est attendue",
+        )
     raise PydanticCustomError(
         "date_type", "must be a date written YYYY-MM-DD (text), not {kind}", {"kind": _json_kind(value)}
     )
@@ -111,7 +119,8 @@ PAPERS_FIRST_YEAR: Final = 1900
 
 def _within_papers(day: dt.date) -> dt.date:
     if not PAPERS_FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise PydanticCustomError("date_range", f"must be between {PAPERS_FIRST_YEAR} and {LAST_YEAR}")
+        en, fr = out_of_years(day.year, PAPERS_FIRST_YEAR, LAST_YEAR)
+        raise refused("date_range", f"must be between {PAPERS_FIRST_YEAR} and {LAST_YEAR}", en=en, fr=fr)
     return day
 
 

@@ -30,13 +30,17 @@ def limits(context: Mapping[str, Any] | None) -> dict[str, int | float]:
 def entry(error: Mapping[str, Any], loc: Iterable[Any]) -> dict[str, Any]:
     """One ``errors`` member for a Pydantic ``error`` at ``loc``: ``loc``, ``msg``, ``type``, and
     ``ctx`` when the error broke a limit; a validator's refusal said in both languages
-    (:class:`app.core.explained.Explained`, Pydantic's ``ctx["error"]``) carries its reason (:func:`said`)."""
+    (:class:`app.core.explained.Explained`, Pydantic's ``ctx["error"]``) carries its reason
+    (:func:`said`), as does one raised by :func:`app.core.explained.refused`."""
     found: dict[str, Any] = {"loc": [str(p) for p in loc], "msg": error.get("msg", ""), "type": error.get("type", "")}
     if stated := limits(error.get("ctx")):
         found["ctx"] = stated
-    refused = (error.get("ctx") or {}).get("error")
+    context = error.get("ctx") or {}
+    refused = context.get("error")
     if isinstance(refused, Explained):
         return said(found, fr=refused.fr, en=str(refused))
+    if isinstance(context.get("reason_fr"), str) and isinstance(context.get("reason_en"), str):
+        return said(found, fr=context["reason_fr"], en=context["reason_en"])  # app.core.explained.refused
     return found
 
 
@@ -63,14 +67,18 @@ def reason(error: Mapping[str, Any], language: str) -> str | None:
 def with_reason(error: Any, language: str) -> Any:
     """``error`` (an ``errors`` member) with its :func:`reason` in ``language``, when it has one.
     A member that came with its reason already said in both languages (``reason_fr`` and
-    ``reason_en``, :func:`said`) gets the one of ``language`` as its ``reason``."""
+    ``reason_en``, :func:`said`) gets the one of ``language`` as its ``reason``; an error of a kind
+    whose reason is always the same (a date not written as one, a date in the future) gets it from
+    :data:`_KINDS`."""
     if not isinstance(error, Mapping):
         return error
     if "reason_fr" in error or "reason_en" in error:
         kept = {key: value for key, value in error.items() if key not in ("reason_fr", "reason_en")}
         return {**kept, "reason": error.get("reason_fr" if language == "fr" else "reason_en")}
     if (found := reason(error, language)) is None:
-        return error
+        if (kinds := _KINDS.get(str(error.get("type", "")))) is None:
+            return error
+        found = kinds[0] if language == "fr" else kinds[1]
     return {**error, "reason": found}
 
 
@@ -94,3 +102,47 @@ _BOUNDS = {
     "less_than_equal": ("le", "valeur trop grande ({} au plus)", "value too large (at most {})"),
     "less_than": ("lt", "valeur trop grande (moins de {})", "value too large (less than {})"),
 }
+_DATE_WRITTEN = ("une date écrite AAAA-MM-JJ est attendue", "a date written YYYY-MM-DD is expected")
+_INSTANT_WRITTEN = (
+    "une date et une heure avec leur décalage sont attendues (2026-03-02T10:00:00+01:00)",
+    "a date and time with their offset are expected (2026-03-02T10:00:00+01:00)",
+)
+_KINDS: dict[str, tuple[str, str]] = {
+    # Pydantic's own error types whose reason does not depend on a limit: (French, English)
+    "date_parsing": ("pas une date du calendrier : " + _DATE_WRITTEN[0], "not a calendar date: " + _DATE_WRITTEN[1]),
+    "date_from_datetime_parsing": (
+        "pas une date du calendrier : " + _DATE_WRITTEN[0],
+        "not a calendar date: " + _DATE_WRITTEN[1],
+    ),
+    "date_from_datetime_inexact": (
+        "une date sans heure est attendue (AAAA-MM-JJ)",
+        "a date without a time is expected",
+    ),
+    "date_type": ("pas une date : " + _DATE_WRITTEN[0], "not a date: " + _DATE_WRITTEN[1]),
+    "datetime_parsing": (
+        "pas une date et une heure : " + _INSTANT_WRITTEN[0],
+        "not a date and time: " + _INSTANT_WRITTEN[1],
+    ),
+    "datetime_from_date_parsing": (
+        "pas une date et une heure : " + _INSTANT_WRITTEN[0],
+        "not a date and time: " + _INSTANT_WRITTEN[1],
+    ),
+    "datetime_type": (
+        "pas une date et une heure : " + _INSTANT_WRITTEN[0],
+        "not a date and time: " + _INSTANT_WRITTEN[1],
+    ),
+    "date_in_future": (
+        "date dans le futur : une date passée est attendue",
+        "date in the future: a past date is expected",
+    ),
+    "date_in_past": (
+        "date passée : aujourd'hui ou une date à venir est attendue",
+        "date in the past: today or a date to come is expected",
+    ),
+    "date_before_referral": ("date antérieure à l'envoi de l'orientation", "date before the referral was sent"),
+    "timezone_aware": (
+        "heure sans décalage horaire : " + _INSTANT_WRITTEN[0],
+        "time without an offset: " + _INSTANT_WRITTEN[1],
+    ),
+}
+"""Date and time refusals whose reason is their kind (Pydantic's and the desk's own), in words."""

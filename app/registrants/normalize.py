@@ -101,7 +101,7 @@ def is_senegalese_mobile(national_number: str) -> bool:
 def _wrong_length(raw: str) -> Explained:
     return Explained(
         f"{raw!r} is not a phone number (wrong length)",
-        f"« {raw} » n'est pas un numéro de téléphone (nombre de chiffres impossible)",
+        f"« {raw} » n'est pas un numéro de téléphone (nombre de chiffres impossible)",  # said to the import too
     )
 
 
@@ -109,7 +109,11 @@ def _phone_text(raw: str) -> tuple[str, str]:
     """The normalised text and its ASCII digits; ``ValueError`` when it is not written like a phone."""
     text = normalise_typed_identifier(raw or "")
     if not text or len(text) > _MAX_TEXT or not _PHONE_CHARS.match(text):
-        raise Explained(f"{raw!r} is not a phone number", f"« {raw} » n'est pas un numéro de téléphone")
+        raise Explained(
+            f"{raw!r} is not a phone number: a phone number has only digits, spaces and + ( ) . - /",
+            f"« {raw} » n'est pas un numéro de téléphone : un numéro ne contient que des chiffres, des espaces "
+            "et les signes + ( ) . - /",
+        )
     digits = re.sub(r"\D", "", text)
     if len(digits) < _MIN_DIGITS or len(digits) > _MAX_DIGITS + 2:  # + 2: an international "00" prefix
         raise _wrong_length(raw)
@@ -157,7 +161,11 @@ def _parsed(raw: str, text: str, digits: str, *, default_region: str) -> ParsedP
         number = parse_number(candidate, hint)
         if number is not None and phonenumbers.is_valid_number(number):
             return ParsedPhone(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), flag)
-    raise Explained(f"{raw!r} is not a valid phone number", f"« {raw} » n'est pas un numéro de téléphone valide")
+    raise Explained(
+        f"{raw!r} is not a valid phone number: no number in use is written so (check the digits and the country code)",
+        f"« {raw} » n'est pas un numéro de téléphone valide : aucun numéro en service ne s'écrit ainsi "
+        "(vérifiez les chiffres et l'indicatif)",
+    )
 
 
 def read_phone(raw: str, *, default_region: str) -> PhoneReading:
@@ -282,7 +290,10 @@ def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
     month = int(m.group(2)) if m.group(2) else None
     day = int(m.group(3)) if m.group(3) else None
     if year < MIN_YEAR:
-        raise Explained(f"{raw!r} is before {MIN_YEAR}", f"« {raw} » est antérieure à {MIN_YEAR}")
+        raise Explained(
+            f"{raw!r} is before {MIN_YEAR}: a date from {MIN_YEAR} on is expected",
+            f"« {raw} » : avant {MIN_YEAR}, une date à partir de {MIN_YEAR} est attendue",
+        )
     if month is not None and not 1 <= month <= 12:
         raise Explained(f"{raw!r} has no month {month}", f"« {raw} » : pas de mois {month}")
     if day is not None:

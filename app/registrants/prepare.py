@@ -18,6 +18,7 @@ from app.cases.catalogue import consent_partner
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed
+from app.core.explained import in_french
 from app.core.reasons import said
 from app.core.text import fold
 from app.desks.models import Desk
@@ -147,7 +148,8 @@ def phone_values(
         try:
             reading = reading or read_phone(item.number, default_region=region)
         except ValueError as exc:
-            raise invalid(["phones", i, "number"], str(exc), "phone_invalid") from exc
+            why = (in_french(exc), str(exc))
+            raise invalid(["phones", i, "number"], str(exc), "phone_invalid", reason=why) from exc
         key = reading.e164 or f"unverified:{reading.digits}"  # phone_key
         if key in out:
             _same_again(out[key], {"whatsapp": item.whatsapp, "label": item.label}, ["phones", i], "phone")

@@ -34,7 +34,9 @@ from app.core.config import Settings
 from app.core.context import Actor, RequestContext
 from app.core.db import on_failure, utcnow
 from app.core.errors import ValidationFailed
+from app.core.explained import in_french
 from app.core.ids import new_id
+from app.core.reasons import said
 from app.registrants.normalize import parse_phone
 from app.selfservice import credentials, delivery
 from app.selfservice.errors import CodeSendingLimited, InvalidCode
@@ -64,13 +66,19 @@ def recipient_of(body: CodeRequest | SignIn) -> Recipient:
     assert body.phone is not None
     try:
         e164 = parse_phone(body.phone, default_region=body.country).e164
-    except ValueError:
-        raise _bad_phone("is not a valid phone number") from None
+    except ValueError as exc:
+        raise _bad_phone("is not a valid phone number", why=(in_french(exc), str(exc))) from None
     kind = phonenumbers.number_type(phonenumbers.parse(e164))
     if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
         raise _fixed_line()
     if kind not in _SMS_TYPES:
-        raise _bad_phone("is not a mobile number: codes are sent by SMS or WhatsApp")
+        raise _bad_phone(
+            "is not a mobile number: codes are sent by SMS or WhatsApp",
+            why=(
+                "pas un numéro mobile : les codes sont envoyés par SMS ou WhatsApp",
+                "not a mobile number: codes are sent by SMS or WhatsApp",
+            ),
+        )
     return Recipient("phone", e164)
 
 
@@ -88,16 +96,21 @@ def _fixed_line() -> ValidationFailed:
                 "loc": ["body", "phone"],
                 "msg": "is a fixed line: no SMS or WhatsApp reaches it; ask for the code by e-mail or with a mobile",
                 "type": "phone_fixed_line",
+                "reason_fr": "ligne fixe : aucun SMS ni WhatsApp ne l'atteint ; demandez le code par e-mail "
+                "ou avec un mobile",
+                "reason_en": "a fixed line: no SMS or WhatsApp reaches it; ask for the code by e-mail or with a mobile",
             }
         ],
     )
 
 
-def _bad_phone(msg: str) -> ValidationFailed:
+def _bad_phone(msg: str, *, why: tuple[str, str]) -> ValidationFailed:
+    """``why``: the reason (French, English) the field's error gives (``errors[].reason``)."""
+    error = {"loc": ["body", "phone"], "msg": msg, "type": "phone_invalid"}
     return ValidationFailed(
         f"The phone number {msg}.",
         detail_fr="Ce numéro de téléphone n'est pas un numéro mobile valide.",
-        errors=[{"loc": ["body", "phone"], "msg": msg, "type": "phone_invalid"}],
+        errors=[said(error, fr=why[0], en=why[1])],
     )
 
 

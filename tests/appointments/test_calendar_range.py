@@ -108,3 +108,20 @@ async def test_a_time_written_in_2101_on_the_desk_s_last_day_books(client, abidj
     booked = await _book(client, abidjan, "2101-01-01T09:00:00+14:00", "2101-01-01T10:00:00+14:00")
     assert booked.status_code == 201, booked.text
     assert (booked.json()["start_local"], booked.json()["local_date"]) == ("2100-12-31T19:00:00+00:00", "2100-12-31")
+
+
+async def test_a_day_outside_the_calendar_is_said_in_words_and_in_good_french(client, abidjan: ClockDesk) -> None:
+    """Before: « … doit être comprise entre du 1er janvier 2000 au 31 décembre 2100. », and no
+    reason at the field (the screen, where the field is « Jour », said the detail)."""
+    response = await client.get(
+        URL,
+        params={"desk_id": str(abidjan.id), "start": "1899-12-31"},
+        headers={**abidjan.agent.headers, "Accept-Language": "fr"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == (
+        "La date de début doit être comprise entre le 1er janvier 2000 et le 31 décembre 2100."
+    )
+    assert [(e["loc"], e["reason"]) for e in response.json()["errors"]] == [
+        (["query", "start"], "une date entre le 1er janvier 2000 et le 31 décembre 2100 est attendue")
+    ]

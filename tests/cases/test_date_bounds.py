@@ -1,6 +1,6 @@
 """Every date a person types into a case, a referral, a subject request or a legal hold lies in
 the desk's calendar, 2000-01-01 to 2100-12-31: outside, 422 ``date_range`` naming the field and
-nothing stored."""
+nothing stored, the reason said in words (« avant 2000 : … »: the screen said « valeur non valide »)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,18 @@ from tests.conftest import Staff
 FAR = ["9999-12-31", "2101-01-01", "0001-01-01", "1999-12-31"]
 
 
+REASONS = {
+    "avant 2000 : une date à partir de 2000 est attendue",
+    "après 2100 : une date jusqu'à 2100 est attendue",
+    "before 2000: a date from 2000 on is expected",
+    "after 2100: a date up to 2100 is expected",
+}
+
+
 def _date_range_at(response: httpx.Response, field: str) -> None:
     assert response.status_code == 422, response.text
     assert [(e["loc"], e["type"]) for e in response.json()["errors"]] == [(["body", field], "date_range")]
+    assert {e["reason"] for e in response.json()["errors"]} <= REASONS
 
 
 @pytest.mark.parametrize("day", FAR)

@@ -353,3 +353,37 @@ async def test_a_cursor_time_means_the_same_instant_whatever_its_offset(
     rest = await client.get(URL, params={"cursor": cursor, "limit": 10}, headers=casa_agent.headers)
     assert rest.status_code == 200
     assert [r["given_names"] for r in rest.json()["items"]] == ["Khady", "Awa"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "loc", "reason"),
+    [
+        (
+            {"date_of_birth": "1899-05-01"},
+            ["body", "date_of_birth"],
+            "« 1899-05-01 » : avant 1900, une date à partir de 1900 est attendue",
+        ),
+        (
+            {"phones": [{"number": "06 12 A4 56 78"}]},
+            ["body", "phones", "0", "number"],
+            "« 06 12 A4 56 78 » n'est pas un numéro de téléphone : un numéro ne contient que des chiffres, "
+            "des espaces et les signes + ( ) . - /",
+        ),
+        (
+            {"documents": [{"doc_type": "passport", "number": "A01234567", "expires_on": "1899-12-31"}]},
+            ["body", "documents", "0", "expires_on"],
+            "avant 1900 : une date à partir de 1900 est attendue",
+        ),
+    ],
+)
+async def test_a_refused_birth_date_phone_or_expiry_says_why_in_words(
+    casa_agent, client, count_rows, overrides, loc, reason
+) -> None:
+    before = await count_rows()
+    response = await client.post(
+        URL, json=person(**overrides), params={"confirm_duplicates": "true"},
+        headers={**casa_agent.headers, "Accept-Language": "fr"},
+    )  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert [(e["loc"], e["reason"]) for e in response.json()["errors"]] == [(loc, reason)]
+    assert await count_rows() == before
