@@ -26,7 +26,7 @@ async def test_an_administrator_edits_and_retires_a_service_type(page: Page, ser
     await page.get_by_role("button", name="Administration").click()
     await page.get_by_role("button", name="Catalogue des services").click()
     row = page.locator("#service-list li[data-code=SOCIAL]")
-    await expect(row).to_contain_text("Accompagnement social · SOCIAL · délai : 10 jour(s) ouvré(s)")
+    await expect(row).to_contain_text("Accompagnement social · SOCIAL · délai : 10 jours ouvrés")
     await row.get_by_role("button", name="Modifier : Accompagnement social").click()
     form = row.locator("form")
     await form.get_by_label("Libellé en français").fill("Accompagnement social et familial")
@@ -41,9 +41,7 @@ async def test_an_administrator_edits_and_retires_a_service_type(page: Page, ser
     await form.get_by_label("Délai de traitement (jours ouvrés)").fill("15")
     await form.get_by_role("button", name="Enregistrer le type de service").click()
     await expect(page.locator("#services-msg")).to_have_text("Type de service enregistré.")
-    await expect(row).to_contain_text(
-        "Accompagnement social et familial · SOCIAL · délai : 15 jour(s) ouvré(s) · retiré"
-    )
+    await expect(row).to_contain_text("Accompagnement social et familial · SOCIAL · délai : 15 jours ouvrés · retiré")
     stored = _service_type(server, admin, "SOCIAL")
     assert (stored["label_fr"], stored["label_en"], stored["default_sla_days"], stored["is_active"]) == (
         "Accompagnement social et familial", "Social and family support", 15, False,

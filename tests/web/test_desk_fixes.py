@@ -56,7 +56,7 @@ async def test_an_agent_resolves_flagged_rows_of_their_desk_but_cannot_upload(pa
     await line.get_by_label("Écarter la ligne").check()
     await line.get_by_role("button", name="Enregistrer la décision").click()
     await expect(page.locator("#import-done")).to_have_text("Ligne 3 écartée.")
-    await expect(page.locator("#tab-imports")).to_contain_text("Déjà résolues : 0 rattachées, 0 créées, 1 écartées.")
+    await expect(page.locator("#tab-imports")).to_contain_text("Déjà résolues : 0 rattachée, 0 créée, 1 écartée.")
     with server.api(admin) as http:
         resolved = {r["line"]: r["resolution"] for r in http.get(f"/api/v1/imports/{batch}").json()["rows"]}
     assert resolved[3] == "discarded"

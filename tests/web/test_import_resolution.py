@@ -95,7 +95,7 @@ async def test_flagged_rows_are_linked_created_and_discarded_from_the_batch(page
     await page.unroute("**/rows/3/resolution")
     assert len(posts) == 1, posts
     await expect(page.get_by_role("heading", name="Lignes à résoudre : 5")).to_be_visible()
-    await expect(page.locator("#tab-imports")).to_contain_text("Déjà résolues : 1 rattachées, 0 créées, 0 écartées.")
+    await expect(page.locator("#tab-imports")).to_contain_text("Déjà résolues : 1 rattachée, 0 créée, 0 écartée.")
 
     # New person, with the keyboard only.
     line5 = page.get_by_role("form", name="Ligne 5 · Fatoumata Camara")

@@ -71,8 +71,8 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
     form = await _check_register(page, server, admin, register)
     summary = page.locator("#register-import-summary")
     await expect(summary).to_have_text(
-        "Vérification : 4 lignes ; 2 seraient inscrites, 1 signalées comme doublons possibles, 1 rejetées, "
-        "0 déjà importées. Rien n'a été enregistré."
+        "Vérification : 4 lignes ; 2 seraient inscrites, 1 signalée comme doublon possible, 1 rejetée, "
+        "0 déjà importée. Rien n'a été enregistré."
     )
     await expect(summary).to_be_focused()
     held = page.locator("#register-import-report table tr").nth(1)  # a possible duplicate: who it may be
@@ -103,7 +103,7 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
         {"name": "registre.csv", "mimeType": "text/csv", "buffer": register}
     )
     await form.get_by_role("button", name="Importer", exact=True).click()
-    await expect(summary).to_contain_text("Import : 4 lignes ; 2 inscrites, 1 signalées")
+    await expect(summary).to_contain_text("Import : 4 lignes ; 2 inscrites, 1 signalée comme doublon possible")
     await expect(page.locator("#batch-table")).to_contain_text("registre.csv")
     await expect(page.locator("#import-report table caption")).to_contain_text("1 / 4")  # its flagged row, to resolve
 

@@ -33,7 +33,7 @@ async (data) => {
   for (const table of [LABELS, CODES]) {
     for (const [key, fr] of Object.entries(table.fr)) {
       if (table.en[key] === fr) continue;
-      for (const part of fr.split(/\{[a-z_]+\}/)) {
+      for (const part of fr.split(/\{[a-z_]+(?:\|[^}]*)?\}/)) {
         const p = part.trim().replace(/^[\s:,.;·()«»“”"]+|[\s:,.;·()«»“”"]+$/g, "");
         if (p.length >= 4 && !english.has(p)) french.add(p);
       }

@@ -52,7 +52,7 @@ async def test_a_supervisor_reads_the_pending_requests_and_the_register(page: Pa
     pending = page.locator("#pending-list li")
     await expect(pending).to_have_count(1)
     await expect(pending).to_contain_text("Awa Diop — Demande d'accès · reçue le")
-    await expect(pending.locator(".late")).to_have_text(f"en retard de {await days_overdue(page, late)} jour(s)")
+    await expect(pending.locator(".late")).to_have_text(f"en retard de {await days_overdue(page, late)} jours")
 
     # newest first: the transfer to Dakar, then the referral to Caritas Rabat
     entries = page.locator("#disc-register-list li")
@@ -145,6 +145,6 @@ async def test_in_english_no_french_word_is_left_on_the_rights_screens(page: Pag
     await no_french(page, "erasure outcome")
 
     await page.get_by_role("button", name="Data protection").click()
-    await expect(page.locator("#pending-list li")).to_contain_text(f"{await days_overdue(page, late)} day(s) overdue")
+    await expect(page.locator("#pending-list li")).to_contain_text(f"{await days_overdue(page, late)} days overdue")
     await expect(page.locator("#disc-register-list li")).to_have_count(1)
     await no_french(page, "data protection")

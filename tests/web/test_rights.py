@@ -93,7 +93,7 @@ async def test_an_access_request_is_recorded_and_its_archive_downloaded(page: Pa
         f"Demande d'accès · reçue le {day_words(dt.date.fromisoformat(late['received_on']))}"
     )
     late_by = await days_overdue(page, late)  # 10, or 9/11 an hour a day when the zone data differ
-    await expect(overdue.locator("strong.late")).to_have_text(f"en retard de {late_by} jour(s)")
+    await expect(overdue.locator("strong.late")).to_have_text(f"en retard de {late_by} jours")
 
     form = rights.locator("#subject-request-form")
     received = casablanca_today() - dt.timedelta(days=2)

@@ -199,6 +199,7 @@ export function validityLines(form, inputs) {
     input.setAttribute("aria-invalid", "true");
     lines.push(fieldLine(input, validityReason(input)));
   }
+  lines.redraw = () => validityLines(form, inputs); // in the other language (dom.js sayAgain)
   return lines;
 }
 
@@ -216,6 +217,7 @@ const REASONS = {
   value_error: "field_invalid", age_range: "field_age_range",
   date_in_future: "field_future", date_in_past: "field_past", date_before_referral: "field_before_referral",
   area_unknown: "field_area_unknown", area_mismatch: "field_area_mismatch",
+  date_range: "field_date_range", phone_invalid: "field_phone",
 };
 
 // A `value_error` says its reason only in its English `msg`: the reasons the API gives, in words.
@@ -244,6 +246,13 @@ function reason(error, detail) {
   return i18n.lang === "fr" || !error.msg ? t("field_invalid") : error.msg;
 }
 
+// A field error in the client's words only (its type), for a refusal said again in the other language.
+function ownReason(error) {
+  const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
+  const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
+  return t(valueKey || key || "field_check");
+}
+
 // The generic detail of a validation failure ("see `errors`") says nothing a field line does not.
 const specific = (problem) => (problem && problem.detail && !String(problem.detail).includes("`errors`") ? problem.detail : null);
 
@@ -270,14 +279,24 @@ function isEmpty(input) {
 }
 
 // A problem+json body (RFC 9457) as sentences for a person, with the fields at fault marked in `form`.
-export function problemLines(problem, form) {
+// `ownWords`: the API's words (a field's `reason`, the problem's `detail`), in the language it was
+// asked in, are left for the client's own; a problem said only in the API's words is then null.
+export function problemLines(problem, form, { focus = true, ownWords = false } = {}) {
+  const lines = refusalLines(problem, form, focus, ownWords);
+  const asked = i18n.lang;
+  // Said again in the other language (dom.js sayAgain): the client's words for each field at fault.
+  if (lines) lines.redraw = () => problemLines(problem, form, { focus: false, ownWords: ownWords || i18n.lang !== asked });
+  return lines;
+}
+
+function refusalLines(problem, form, focus, ownWords) {
   if (form) clearInvalid(form);
   let errors = (problem && problem.errors) || [];
   // A problem naming one field (`field`: a requirement of the workflow, a name already taken): the
   // field is marked; "to be filled" when it is empty, else the API's own reason (its `detail`).
   const named = problem && problem.field && fieldOf(form, problem.field);
   if (!errors.length && named) errors = [{ loc: [problem.field], type: isEmpty(named) ? "missing" : "field_problem" }];
-  if (!errors.length) return [inWords((problem && (problem.detail || problem.title)) || t("unexpected"))];
+  if (!errors.length) return ownWords ? null : [inWords((problem && (problem.detail || problem.title)) || t("unexpected"))];
   const lines = [t("check_fields")];
   let first = null;
   for (const error of errors) {
@@ -287,9 +306,9 @@ export function problemLines(problem, form) {
       input.setAttribute("aria-invalid", "true");
       first = first || input;
     }
-    lines.push(fieldLine(input, reason(error, specific(problem))));
+    lines.push(fieldLine(input, ownWords ? ownReason(error) : reason(error, specific(problem))));
   }
-  if (first) first.focus();
+  if (first && focus) first.focus();
   return lines;
 }
 

@@ -1,6 +1,6 @@
 // Diaspora Desk web client: plain ES modules, no build step, one module per screen.
 import { loadDocumentLabels } from "./document_labels.js";
-import { $ } from "./dom.js";
+import { $, sayAgain } from "./dom.js";
 import { checkForms } from "./form_checks.js";
 import { i18n, translatePage } from "./i18n.js";
 import { initSearch } from "./search.js";
@@ -42,6 +42,7 @@ function switchLanguage() {
   sessionStorage.setItem("lang", i18n.lang);
   translatePage();
   $("#lang").lang = i18n.lang === "fr" ? "en" : "fr";
+  sayAgain(); // the screen's refusals in the new language, other messages gone
   document.dispatchEvent(new Event("desk:language")); // the open screen is drawn again in the new language
 }
 

@@ -43,14 +43,30 @@ export function say(box, text, kind = "error") {
   box.hidden = !text;
   box.className = `msg ${kind}`;
   box.textContent = text || "";
+  delete box.redraw;
 }
 
 export function sayLines(box, lines, kind = "error") {
   say(box, lines[0], kind);
   if (lines.length > 1) {
     const ul = el("ul");
-    for (const line of lines.slice(1)) ul.append(el("li", line));
+    // A problem is said once, however many times it was found (two errors of the API at one field).
+    for (const line of new Set(lines.slice(1))) ul.append(el("li", line));
     box.append(ul);
+  }
+  // Lines that can be said again (a refusal: `lines.redraw`) are, when the language changes.
+  if (lines.redraw) box.redraw = { lines: lines.redraw, kind };
+}
+
+/** The messages on screen after the language changed: a refusal is said again in the new language
+ * (the agent's input stays, and it says what to correct in it); any other message, said in the
+ * language left and that cannot be said again, goes (no French left beside English words). */
+export function sayAgain(root = document) {
+  for (const box of $$(".msg[role=alert], .msg[role=status]", root)) {
+    if (box.hidden) continue;
+    const lines = box.redraw && box.redraw.lines();
+    if (lines) sayLines(box, lines, box.redraw.kind);
+    else say(box, "");
   }
 }
 

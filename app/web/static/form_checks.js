@@ -59,6 +59,10 @@ export function checkForms() {
       blocked = { form, inputs: [] };
       setTimeout(sayBlocked, 0);
     }
-    if (blocked.form === form) blocked.inputs.push(event.target);
+    // One line per field: a double click sends the attempt twice before it is said, and each radio
+    // of a required group is refused on its own (« Réponse de la personne : à choisir » twice).
+    const input = event.target;
+    const same = (other) => other === input || (input.type === "radio" && other.type === "radio" && other.name === input.name);
+    if (blocked.form === form && !blocked.inputs.some(same)) blocked.inputs.push(input);
   }, true);
 }

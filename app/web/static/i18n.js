@@ -20,7 +20,9 @@ export const LABELS = {
     field_not_calendar_date: "cette date n'existe pas au calendrier",
     field_area_unknown: "ce lieu n'est pas dans la liste : choisissez-le dans la liste",
     field_area_mismatch: "ce département n'est pas de la région d'origine choisie",
-    field_before_1900: "date antérieure à 1900",
+    field_before_1900: "avant 1900 : une date à partir de 1900 est attendue",
+    field_date_range: "date hors des dates acceptées", field_phone: "numéro de téléphone non valide",
+    field_check: "à vérifier",
     field_before_birth: "date antérieure à la date de naissance",
     field_blank: "ne peut pas être vide ou fait seulement d'espaces",
     expired: "Votre session a expiré. Reconnectez-vous : ce que vous étiez en train de saisir est gardé.",
@@ -32,7 +34,8 @@ export const LABELS = {
     field_unticked: "à cocher", field_unchosen: "à choisir", field_email: "adresse e-mail non valide (nom@domaine)",
     field_min: "au moins {min}", field_max: "au plus {max}", field_unnamed: "Une donnée envoyée",
     field_identifier: "identifiant non valide", field_age_range: "l'âge minimum dépasse l'âge maximum",
-    unexpected: "Une erreur s'est produite. Réessayez.", dob_value: "né(e) le", dob_in: "né(e) en", empty: "—", skip: "Aller au contenu",
+    unexpected: "Une erreur s'est produite. Réessayez.", dob_value: "né(e) le", dob_in: "né(e) en",
+    dob_value_female: "née le", dob_in_female: "née en", dob_value_male: "né le", dob_in_male: "né en", empty: "—", skip: "Aller au contenu",
     tab_day: "Rendez-vous du jour", tab_reports: "Rapports", tab_imports: "Registres importés", tab_admin: "Administration",
     tab_privacy: "Protection des données",
     age_min: "Âge minimum", age_max: "Âge maximum",
@@ -57,7 +60,9 @@ export const LABELS = {
     field_not_calendar_date: "this date does not exist in the calendar",
     field_area_unknown: "this place is not in the list: choose it from the list",
     field_area_mismatch: "this département is not in the region of origin chosen",
-    field_before_1900: "date before 1900",
+    field_before_1900: "before 1900: a date from 1900 on is expected",
+    field_date_range: "date outside the dates accepted", field_phone: "invalid phone number",
+    field_check: "to be checked",
     field_before_birth: "date before the date of birth",
     field_blank: "cannot be empty or spaces only",
     expired: "Your session has ended. Log in again: what you were typing is kept.",
@@ -69,7 +74,8 @@ export const LABELS = {
     field_unticked: "to be ticked", field_unchosen: "to be chosen", field_email: "invalid e-mail address (name@domain)",
     field_min: "at least {min}", field_max: "at most {max}", field_unnamed: "A value sent",
     field_age_range: "the minimum age is above the maximum age", unexpected: "Something went wrong. Try again.",
-    dob_value: "born", dob_in: "born in", empty: "—", skip: "Skip to content", tab_day: "Today's appointments", tab_reports: "Reports",
+    dob_value: "born", dob_in: "born in",
+    dob_value_female: "born", dob_in_female: "born in", dob_value_male: "born", dob_in_male: "born in", empty: "—", skip: "Skip to content", tab_day: "Today's appointments", tab_reports: "Reports",
     tab_imports: "Imported registers", tab_admin: "Administration", tab_privacy: "Data protection", age_min: "Minimum age", age_max: "Maximum age",
     leave_unsaved: "You have entries not saved on this screen. Discard them?",
     leave_stay: "Stay on this screen", leave_discard: "Discard the entries",
@@ -99,13 +105,20 @@ export function addWords(labels, codes) {
 
 export const i18n = { lang: sessionStorage.getItem("lang") || "fr" };
 
+// A count's words agree with it: `{n|tentative|tentatives}` in a text is the form of the count `n`
+// that the language's plural rules (Intl.PluralRules: French "1 rejetée", "2 rejetées"; English
+// "1 row", "0 rows") choose, its first form for their "one", the second for any other.
+const PLURAL = /\{(\w+)\|([^|}]*)\|([^}]*)\}/g;
+
+export function plural(count, one, other) {
+  const n = Number(String(count).replace(/[\s\u202f\u00a0]/g, ""));
+  return new Intl.PluralRules(i18n.lang).select(n) === "one" ? one : other;
+}
+
 export function t(key, vars = {}) {
   let text = LABELS[i18n.lang][key] || LABELS.fr[key] || key;
-  for (const [k, v] of Object.entries(vars)) {
-    // a count is never parted from its words ("3 jours", "au plus 256"): its spaces do not break
-    const slot = typeof v === "number" ? new RegExp(` ?\\{${k}\\} ?`) : `{${k}}`;
-    text = text.replace(slot, (found) => found.replaceAll(" ", "\u00a0").replace(`{${k}}`, v));
-  }
+  text = text.replace(PLURAL, (whole, k, one, other) => (k in vars ? plural(vars[k], one, other) : whole));
+  for (const [k, v] of Object.entries(vars)) text = text.replaceAll(`{${k}}`, v);
   return text;
 }
 
@@ -156,9 +169,12 @@ export function dayText(iso) {
   return iso ? dateText(new Date(`${iso.slice(0, 10)}T12:00:00`), { dateStyle: "medium" }) : t("empty");
 }
 
-/** "né(e) le 12 mai 1990", "né(e) en mai 1985" / "born 12 May 1990". */
-export function bornText(iso) {
-  return `${t(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? "dob_value" : "dob_in")} ${birthDate(iso)}`;
+/** "née le 12 mai 1990" (sex "female"), "né en mai 1985" ("male"), "né(e) le …" (sex unknown) /
+ * "born 12 May 1990". */
+export function bornText(iso, sex) {
+  const key = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? "dob_value" : "dob_in";
+  const agreed = sex === "female" || sex === "male" ? `${key}_${sex}` : key;
+  return `${t(agreed)} ${birthDate(iso)}`;
 }
 
 // "Label : value" in French typography, "Label: value" in English.

@@ -37,7 +37,7 @@ function resultRow(found, person, compare) {
   const name = `${found.given_names} ${found.family_name}`;
   const li = el("li");
   li.append(el("strong", name), " ", numberSpan(found.registration_number),
-    el("span", ` ${[code(found.sex), found.date_of_birth ? bornText(found.date_of_birth) : "", desk ? desk.name : ""].filter(Boolean).join(" · ")} `));
+    el("span", ` ${[code(found.sex), found.date_of_birth ? bornText(found.date_of_birth, found.sex) : "", desk ? desk.name : ""].filter(Boolean).join(" · ")} `));
   const button = el("button", t("merge_compare"), { type: "button", class: "secondary", "aria-label": t("merge_compare_name", { name, number: found.registration_number }) });
   button.addEventListener("click", () => busy(button, () => compareFiles(compare, person, found.id, opener.open)));
   li.append(button);

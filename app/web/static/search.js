@@ -9,7 +9,7 @@ function resultRow(r) {
   return openRow([
     el("strong", `${r.given_names} ${r.family_name}`),
     el("span", r.registration_number, { class: "mono" }),
-    el("span", [code(r.sex), r.date_of_birth ? bornText(r.date_of_birth) : "", r.host_city || ""]
+    el("span", [code(r.sex), r.date_of_birth ? bornText(r.date_of_birth, r.sex) : "", r.host_city || ""]
       .filter(Boolean).join(" · ")),
   ], async () => (await import("./person.js")).openPerson(r.id));
 }
