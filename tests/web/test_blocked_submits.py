@@ -36,7 +36,7 @@ async def test_a_blocked_registration_clears_the_previous_refusal_and_its_mark(p
         page, desk_code="CASA-BASE", given_names="Fatou", family_name="Sow", date_of_birth="1985-02-30"
     )
     message = page.locator("#register-msg")
-    await expect(message).to_contain_text("« 1985-02-30 » n'est pas une date du calendrier")
+    await expect(message).to_contain_text("cette date n'existe pas au calendrier")  # the screen's own words
     dob = form.get_by_label("Date de naissance")
     await expect(dob).to_have_attribute("aria-invalid", "true")
     await dob.fill("1975-12-31")

@@ -106,7 +106,7 @@ async def test_every_detail_registered_is_read_back_by_the_api_and_on_the_file(p
         "Région d'origine": "Thiès",
         "Département d'origine": "M'bour",
         "Région de résidence": "Casablanca-Settat",
-        "Date d'arrivée": "1 sept. 2019",
+        "Date d'arrivée": "1\u00a0sept. 2019",  # a day never parted from its month
         "Statut de séjour": "Carte de séjour étudiant\nrenouvelée en 2024",
         "Profession": "Étudiante en informatique",
         "Langues parlées": "Wolof, Français",
