@@ -4,7 +4,7 @@ import { api, forgetKeys, forgetTokens, login, logoutRequest, onSessionExpired, 
 import { $, $$, busy, el, focusOn, say } from "./dom.js";
 import { t } from "./i18n.js";
 import { resetState, state } from "./state.js";
-import { mayLeave, showTab } from "./tabs.js";
+import { awaitSignIn, mayLeave, showTab } from "./tabs.js";
 import { refill } from "./unsaved.js";
 
 const expiry = { userId: null };
@@ -45,6 +45,7 @@ export function clearAll() {
 }
 
 function showLogin(message) {
+  awaitSignIn();
   $("#desk-view").hidden = true;
   $("#logout").hidden = true;
   $("#login-view").hidden = false;

@@ -2,6 +2,7 @@
 // field on the search screen), each with its own address in the history.
 import { $, $$, focusOn, say } from "./dom.js";
 import { clearInvalid } from "./api.js";
+import { state } from "./state.js";
 import { abandon, askToLeave, modifiedForms, snapshotForms } from "./unsaved.js";
 
 const openers = {};
@@ -69,9 +70,11 @@ function show(name, focus, address) {
 // History: every screen has its own address (`#/search`, `#/person/<id>`, `#/case/<id>`,
 // `#/cases`…), so Back and Forward move between screens and a reload reopens the same one,
 // fetched again. Only ids ever go in the address, never a name or a search term.
-// The address's screen is reopened only for a session already open in this tab (a reload): an
-// agent signing in never lands on a screen left in the address by someone else.
-const routing = { starting: true, restoring: false, initial: sessionStorage.getItem("access") ? location.hash : null };
+// While the sign-in screen is up (`starting`) the address is left as it is: once signed in (or in
+// again after the session expired), the screen it names is shown — a link opened before signing in,
+// or meanwhile, is not lost. Signing out empties the address (`desk:cleared`), so an agent signing in
+// never lands on a screen left there by someone else.
+const routing = { starting: true, restoring: false };
 
 let shown = location.hash;  // the address of the screen shown, to return to when leaving is refused
 // Each entry of the app's history carries its rank (`n`): a Back or Forward refused is undone by
@@ -103,8 +106,23 @@ function undo(entry) {
   else { position += 1; history.pushState({ desk: true, n: position }, "", shown); }
 }
 
-async function go(hash) {
+function screenOf(hash) {
   const [, kind, id] = /^#\/([a-z]+)(?:\/([0-9a-fA-F-]{1,64}))?$/.exec(hash) || [];
+  return { kind, id };
+}
+
+// Whether the record the address names is the one drawn: a read cut by the session's end left its
+// screen shown but empty (or showing the record before), to be read again once signed in again.
+function drawn(hash) {
+  const { kind, id } = screenOf(hash);
+  const key = String(id).toLowerCase();
+  if (kind === "case" && id) return Boolean(state.caseView) && state.caseView.case.id === key;
+  if (kind === "person" && id) return Boolean(state.person) && state.person.record.id === key;
+  return true;
+}
+
+async function go(hash) {
+  const { kind, id } = screenOf(hash);
   routing.restoring = true;
   try {
     if (kind === "person" && id) await (await import("./person.js")).openPerson(id);
@@ -137,16 +155,19 @@ export function initTabs() {
     go(target);
   });
   window.addEventListener("beforeunload", (event) => { if (modifiedForms($("#desk-view")).length) event.preventDefault(); });
-  // Signed in (or the page reloaded with a session): the screen of the address, if any.
+  // Signed in (or the page reloaded with a session): the screen of the address, if it is not the one shown.
   document.addEventListener("desk:ready", () => {
-    const target = routing.initial;
-    routing.initial = null;
     routing.starting = false;
-    if (target && !same(target, "#/search")) go(target);
+    const target = location.hash;
+    if (target.startsWith("#/") && (!same(target, shown) || !drawn(target))) go(target);
   });
   // Signed out: the address forgets the last screen (earlier entries need a sign-in and show nothing).
   document.addEventListener("desk:cleared", () => {
-    routing.initial = null;
     history.replaceState({ n: position }, "", location.pathname + location.search);
   });
+}
+
+/** The sign-in screen is shown: the address is kept for the screen to show once signed in. */
+export function awaitSignIn() {
+  routing.starting = true;
 }
