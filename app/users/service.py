@@ -2,7 +2,8 @@
 
 Errors: ``EmailTaken`` (409), ``LastAdministrator`` (409: an edit that would leave no active
 administrator), ``DeskInactive`` (409: a new member of a closed desk), ``UnknownDesk`` (422),
-``FieldNotApplicable`` (422: ``desk_codes`` for an auditor),
+``FieldNotApplicable`` (422: ``desk_codes`` for an auditor), ``DeskRequired`` (422: an agent or a
+supervisor left without a desk),
 ``NotFound`` (404), ``PreconditionFailed`` / ``PreconditionRequired`` (412/428) through
 ``If-Match`` (an edit locks the account's row, see :func:`update`).
 """
@@ -29,9 +30,11 @@ from app.core.http import require_if_match
 from app.core.pagination import paginate
 from app.core.security import hash_password
 from app.desks import service as desks
-from app.users.errors import LastAdministrator
+from app.users.errors import LastAdministrator, desk_required
 
 AUDITOR = "auditor"
+AT_A_DESK = frozenset({"agent", "supervisor"})
+"""The roles that work at a desk, so need one (administrators and auditors may have none)."""
 _AUDITED = ("email", "full_name", "role", "is_active")
 """The account's fields an edit sets and its ``user.update`` audit event diffs."""
 
@@ -79,6 +82,13 @@ def _no_desks_for(role: str, desk_codes: Sequence[str] | None) -> None:
         )
 
 
+def _a_desk_for(role: str, desk_codes: Sequence[str]) -> None:
+    """Raises ``DeskRequired`` (422 at ``desk_codes``) when an agent or a supervisor would have
+    no desk: they register, book and take cases at their desks, and could do nothing without one."""
+    if role in AT_A_DESK and not desk_codes:
+        raise desk_required()
+
+
 async def _require_free_email(session: AsyncSession, email: str, *, user_id: uuid.UUID | None = None) -> None:
     """Raises ``EmailTaken`` (409) when another account than ``user_id`` signs in with ``email``."""
     stmt = select(StaffUser.id).where(StaffUser.email == email)
@@ -100,6 +110,7 @@ async def create(
 ) -> StaffUser:
     """Create a staff account with an Argon2id password hash and its desk memberships."""
     _no_desks_for(role, desk_codes)
+    _a_desk_for(role, desk_codes)
     password_hash = await _hashed(password)
     normalised = normalise_email(email)
     await _require_free_email(session, normalised)
@@ -172,7 +183,8 @@ async def update(
     """Apply ``changes`` (keys of ``UserUpdate``). A new password, e-mail or role, or
     deactivation, revokes every access and refresh token of the user (:func:`revoke_all_tokens`).
     A new ``email`` is normalised and must be free (``EmailTaken``, 409). An auditor takes no
-    ``desk_codes`` (``FieldNotApplicable``, 422); an account made auditor leaves its desks.
+    ``desk_codes`` (``FieldNotApplicable``, 422); an account made auditor leaves its desks. An edit of
+    the role or the desks that would leave an agent or a supervisor no desk is ``DeskRequired`` (422).
 
     The row is locked from the ``If-Match`` check to the commit, so of two administrators' edits
     sent with the same ETag at the same moment the second answers ``PreconditionFailed`` (412)
@@ -196,6 +208,10 @@ async def update(
     before["desk_codes"] = (await desk_codes_of(session, [user.id]))[user.id]
     if role == AUDITOR and before["desk_codes"]:
         changes["desk_codes"] = []  # an auditor keeps no membership (the audit diff shows it)
+    if changes.get("role") is not None or changes.get("desk_codes") is not None:
+        # only an edit of the role or the desks: an account left without one before this rule
+        # can still be renamed or deactivated
+        _a_desk_for(role, before["desk_codes"] if changes.get("desk_codes") is None else changes["desk_codes"])
     if "desk_codes" in changes and changes["desk_codes"] is not None:
         await _set_desks(session, user, changes["desk_codes"], kept=before["desk_codes"])
     for field in _AUDITED:

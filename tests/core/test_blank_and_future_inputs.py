@@ -160,6 +160,12 @@ async def test_a_staff_name_with_a_right_to_left_override_is_refused_naming_it(c
 async def test_an_arabic_staff_name_keeps_its_direction_marks(client, make_staff) -> None:
     admin = await make_staff("admin", [])
     name = "\u200fعائشة ديوب\u200f (Aïssatou Diop)"
-    body = {"email": "aissatou@desk.example", "full_name": name, "role": "agent", "password": "0123456789"}
+    body = {
+        "email": "aissatou@desk.example",
+        "full_name": name,
+        "role": "agent",
+        "password": "0123456789",
+        "desk_codes": ["CASA-BASE"],
+    }
     response = await client.post("/api/v1/users", json=body, headers=admin.headers)
     assert (response.status_code, response.json()["full_name"]) == (201, name)

@@ -39,7 +39,13 @@ async def test_service_type_labels_are_stored_with_single_spaces(client: httpx.A
 
 async def test_a_staff_name_is_stored_with_single_spaces(client: httpx.AsyncClient, make_staff) -> None:
     admin = await make_staff("admin", [])
-    body = {"email": "awa@desk.example", "full_name": "Awa\tDiop\n", "role": "agent", "password": "a long enough one"}
+    body = {
+        "email": "awa@desk.example",
+        "full_name": "Awa\tDiop\n",
+        "role": "agent",
+        "password": "a long enough one",
+        "desk_codes": ["CASA-BASE"],
+    }
     response = await client.post("/api/v1/users", json=body, headers=admin.headers)
     assert response.status_code == 201, response.text
     assert response.json()["full_name"] == "Awa Diop"

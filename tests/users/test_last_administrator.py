@@ -88,8 +88,9 @@ async def test_two_administrators_demoting_each_other_at_once_leave_one(app, cli
     """PostgreSQL only: on SQLite the second request waits for the first's commit and is then
     refused as no longer an administrator (401) — there is no race to lose."""
     postgres_only(database_url)
-    first = await make_staff("admin", [])
-    second = await make_staff("admin", [])
+    # each at a desk: made an agent, they keep one
+    first = await make_staff("admin", ["CASA-BASE"])
+    second = await make_staff("admin", ["CASA-BASE"])
 
     def demote(actor: Any, target: Any) -> Any:
         return client.patch(

@@ -38,7 +38,13 @@ async def test_email_is_unique_whatever_its_case(client, make_staff) -> None:
     await make_staff("agent", email="moussa@desk.example")
     response = await client.post(
         "/api/v1/users",
-        json={"email": "MOUSSA@desk.example", "full_name": "M", "role": "agent", "password": "0123456789"},
+        json={
+            "email": "MOUSSA@desk.example",
+            "full_name": "M",
+            "role": "agent",
+            "password": "0123456789",
+            "desk_codes": ["CASA-BASE"],
+        },
         headers=admin.headers,
     )
     assert response.status_code == 409
@@ -127,7 +133,13 @@ async def test_the_seeded_administrator_has_an_address_the_api_accepts(client, m
     colleague = "colleague@" + report.admin_email.split("@")[1]
     response = await client.post(
         "/api/v1/users",
-        json={"email": colleague, "full_name": "Colleague", "role": "agent", "password": "0123456789"},
+        json={
+            "email": colleague,
+            "full_name": "Colleague",
+            "role": "agent",
+            "password": "0123456789",
+            "desk_codes": ["CASA-BASE"],
+        },
         headers=admin.headers,
     )
     assert response.status_code == 201, response.text

@@ -75,6 +75,7 @@ async def test_an_administrator_creates_edits_and_deactivates_a_staff_account(pa
     await form.get_by_label("E-mail professionnel").fill("Mariama.Sow@desk.example")
     await form.get_by_label("Nom complet").fill("Mariama Sow")
     await form.get_by_label("Mot de passe initial").fill("un mot de passe assez long")
+    await form.get_by_label("(DKR-MOB)").check()
     await form.get_by_role("button", name="Créer le compte").click()
     await expect(form.locator(".msg")).to_contain_text("a déjà un compte")
 

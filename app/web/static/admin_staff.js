@@ -41,9 +41,13 @@ const chosenDesks = (form) => new FormData(form).getAll("desk").map(String);
 // (`field-not-applicable` at `desk_codes`, app/users/service.py), so their boxes are not offered.
 const READS_ALL_DESKS = ["auditor"];
 
+// The roles that work at a desk: the API refuses their accounts without one (`desk-required`).
+const AT_A_DESK = ["agent", "supervisor"];
+
 // An agent or a supervisor works at their desks: with none ticked, the form says so while it is
-// filled in (saving stays possible: the desks may be given later). An auditor's form offers no
-// desks (hidden and disabled: none sent) and says why.
+// filled in and is not sent (the first box stands for the group in the browser's check, said in
+// the form's message box: form_checks.js). An auditor's form offers no desks (hidden and disabled:
+// none sent) and says why.
 function deskWarning(form) {
   const note = el("p", t("staff_desk_needed"), { class: "note", role: "status" });
   const none = el("p", t("staff_desks_all"), { class: "note" });
@@ -53,7 +57,12 @@ function deskWarning(form) {
     set.disabled = set.hidden = READS_ALL_DESKS.includes(role);
     none.hidden = !set.hidden;
     const data = new FormData(form);
-    note.hidden = !["agent", "supervisor"].includes(role) || data.getAll("desk").length > 0;
+    note.hidden = !AT_A_DESK.includes(role) || data.getAll("desk").length > 0;
+    const first = set.querySelector("input[type=checkbox]");
+    if (first) {
+      first.dataset.byGroup = "1";
+      first.setCustomValidity(note.hidden ? "" : t("staff_desk_required"));
+    }
   };
   form.addEventListener("change", check);
   form.elements.namedItem("desk_codes").after(none);

@@ -163,7 +163,8 @@ function fieldOf(form, name) {
 export function labelOf(field) {
   const input = field && !field.tagName && field.length ? field[0] : field;  // radio buttons: their group
   if (!input || !input.tagName) return null;
-  const own = input.tagName !== "FIELDSET" && input.type !== "radio" && input.labels && input.labels[0];
+  // a box standing for its group (`data-by-group`: « at least one ») is named by the group's legend
+  const own = input.tagName !== "FIELDSET" && input.type !== "radio" && !input.dataset.byGroup && input.labels && input.labels[0];
   const group = !own && input.closest("fieldset");
   const node = own || (group && group.querySelector("legend"));
   const text = node ? (node.querySelector("[data-t]") || node).textContent.trim() : input.getAttribute("aria-label");
@@ -179,6 +180,7 @@ function fieldLine(input, why) {
 // The browser's own checks of a field (its `validity`) in the reasons the API's refusals use.
 function validityReason(input) {
   const v = input.validity;
+  if (v.customError) return input.validationMessage; // set by the screen, in its language
   if (v.valueMissing) return t(input.type === "checkbox" ? "field_unticked" : input.tagName === "SELECT" || input.type === "radio" ? "field_unchosen" : "field_missing");
   if (v.typeMismatch) return t(input.type === "email" ? "field_email" : "field_invalid");
   if (v.badInput) return t(input.type === "number" ? "field_number" : input.type === "date" ? "field_date" : "field_invalid");
