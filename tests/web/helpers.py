@@ -3,10 +3,15 @@ the API, open a file."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Any
 
 from playwright.async_api import Locator, Page, expect
+from sqlalchemy import update
 
+from app.appointments.models import Appointment
+from tests.appointments.helpers import local
 from tests.conftest import PASSWORD
 from tests.web.conftest import Agent, LiveServer
 
@@ -129,3 +134,20 @@ async def answer_leaving(page: Page, *, leave: bool) -> None:
     dialog = page.get_by_role("dialog", name=LEAVE_QUESTION)
     await dialog.get_by_role("button", name="Abandonner les saisies" if leave else "Rester sur cet écran").click()
     await expect(dialog).to_have_count(0)
+
+
+def set_appointment_day(server: LiveServer, appointment_id: str, day: dt.date, start: str, minutes: int = 30) -> None:
+    """Put appointment ``appointment_id`` on ``day`` at ``start`` (Casablanca time) in the database:
+    the API books no past day, and an appointment's own day is the one its arrival is recorded on."""
+
+    async def move() -> None:
+        async with server.app.state.sessionmaker() as session:
+            starts = local(day, start).astimezone(dt.UTC)
+            await session.execute(
+                update(Appointment)
+                .where(Appointment.id == uuid.UUID(appointment_id))
+                .values(starts_at=starts, ends_at=starts + dt.timedelta(minutes=minutes))
+            )
+            await session.commit()
+
+    server.call(move())

@@ -3,17 +3,19 @@ a screen reader listing the buttons hears "Arrivé(e) : Oumou Sy, 10:00", not fi
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.appointments.helpers import iso, next_weekday
+from tests.appointments.helpers import CASA_TZ, iso, next_weekday
 from tests.web.conftest import Agent, LiveServer, assert_accessible
-from tests.web.helpers import desk_id, open_file, register_via_api, sign_in
+from tests.web.helpers import desk_id, open_file, register_via_api, set_appointment_day, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-def book(server: LiveServer, agent: Agent, registrant_id: str, day: str, start: str, end: str) -> None:
+def book(server: LiveServer, agent: Agent, registrant_id: str, day: str, start: str, end: str) -> str:
     with server.api(agent) as http:
         booked = http.post(
             "/api/v1/appointments",
@@ -23,6 +25,7 @@ def book(server: LiveServer, agent: Agent, registrant_id: str, day: str, start: 
             },
         )  # fmt: skip
         assert booked.status_code == 201, booked.text
+        return str(booked.json()["id"])
 
 
 async def button_names(page: Page, root: str) -> list[str]:
@@ -36,12 +39,16 @@ async def test_the_day_list_names_each_button_with_the_person_and_the_time(page:
     day = next_weekday(2)
     oumou = register_via_api(server, agent, given_names="Oumou", family_name="Sy")
     awa = register_via_api(server, agent, given_names="Awa", family_name="Ndiaye")
-    book(server, agent, oumou["id"], day.isoformat(), iso(day, "10:00"), iso(day, "10:30"))
-    book(server, agent, awa["id"], day.isoformat(), iso(day, "11:00"), iso(day, "11:30"))
+    first = book(server, agent, oumou["id"], day.isoformat(), iso(day, "10:00"), iso(day, "10:30"))
+    second = book(server, agent, awa["id"], day.isoformat(), iso(day, "11:00"), iso(day, "11:30"))
+    # yesterday's: their arrival and no-show are offered (not on a day still ahead)
+    yesterday = dt.datetime.now(CASA_TZ).date() - dt.timedelta(days=1)
+    set_appointment_day(server, first, yesterday, "10:00")
+    set_appointment_day(server, second, yesterday, "11:00")
     await sign_in(page, server, agent)
     await page.get_by_role("button", name="Rendez-vous du jour").click()
     form = page.locator("#day-form")
-    await form.get_by_label("Jour").fill(day.isoformat())
+    await form.get_by_label("Jour").fill(yesterday.isoformat())
     await form.get_by_role("button", name="Afficher").click()
     await expect(page.locator("#day-list li")).to_have_count(2)
 

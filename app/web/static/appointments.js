@@ -7,7 +7,7 @@ import { names } from "./queue.js";
 import { state } from "./state.js";
 import { changedWords, dayWords, rescheduleForm, whenWords } from "./slots.js";
 import "./i18n_day.js";
-import { appointmentDone, cancelButton } from "./appointment_actions.js";
+import { appointmentDone, cancelButton, offeredStatuses } from "./appointment_actions.js";
 
 const ACTIONS = [["kept", "arrived"], ["missed", "no_show"], ["cancelled", "cancel_appointment"]];
 
@@ -94,7 +94,8 @@ export async function loadDay(done = "", tone = "ok") {
         li.append(moveButton(a, who[a.registrant_id], box, li));
         // Each button named with whose appointment and when: a day lists many "Arrivé(e)" buttons.
         const which = `${who[a.registrant_id]}, ${localTime(a.start_local)}`;
-        for (const [status, label] of ACTIONS) {
+        const offered = offeredStatuses(a);
+        for (const [status, label] of ACTIONS.filter(([s]) => offered.includes(s))) {
           if (status === "cancelled") { li.append(cancelButton(which, () => act(a, status, box).catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); }))); continue; }
           const b = el("button", t(label), { type: "button", class: "secondary", "aria-label": `${t(label)}${colon()}${which}` });
           b.addEventListener("click", () => busy(b, () => act(a, status, box).catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); })));
