@@ -7,7 +7,7 @@
 // it is called later), the language the notice was given in. The API dates both (now).
 import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
 import { busy, confirmButton, el, focusOn, say, sayLines } from "./dom.js";
-import { code, colon, dayText, t } from "./i18n.js";
+import { code, colon, dayText, i18n, t } from "./i18n.js";
 import "./i18n_desk.js";
 import { refill } from "./unsaved.js";
 
@@ -35,6 +35,13 @@ function withdrawButton(c, person, box, reopen) {
 
 /** The consents section of `person`'s file: the list (withdrawal offered for a consent given and
  * not withdrawn) and the form to record one; `reopen(message)` redraws the file. */
+// The language the notice was given in, in words (« notice donnée en arabe »): a language's name
+// is written in lower case within a French sentence.
+function noticeLanguage(c) {
+  const name = code(`lang_${c.language}`);
+  return t("consent_notice_in", { language: i18n.lang === "fr" ? name.toLocaleLowerCase("fr") : name });
+}
+
 export function consentsSection(person, reopen) {
   const section = el("section");
   section.append(el("h2", t("consents")));
@@ -42,7 +49,7 @@ export function consentsSection(person, reopen) {
   if (!person.consents.length) section.append(el("p", t("none_on_file")));
   const ul = el("ul", null, { class: "plain" });
   for (const c of person.consents) {
-    const li = el("li", `${purposeText(c)}${colon()}${c.granted ? t("granted") : t("refused")} · ${t("consent_recorded")} ${dayText(c.recorded_at)}`);
+    const li = el("li", `${purposeText(c)}${colon()}${c.granted ? t("granted") : t("refused")} · ${t("consent_recorded")} ${dayText(c.recorded_at)} · ${noticeLanguage(c)}`);
     if (c.withdrawn_at) li.append(" · ", el("strong", `${t("withdrawn")} ${dayText(c.withdrawn_at)}`));
     else if (c.granted && !person.anonymised_at) li.append(" ", withdrawButton(c, person, box, reopen));
     ul.append(li);
