@@ -120,8 +120,8 @@ async def test_a_day_outside_the_calendar_is_said_in_words_and_in_good_french(cl
     )
     assert response.status_code == 422, response.text
     assert response.json()["detail"] == (
-        "La date de début doit être comprise entre le 1er janvier 2000 et le 31 décembre 2100."
-    )
+        "La date de début doit être comprise entre le 1er\u00a0janvier 2000 et le 31\u00a0décembre 2100."
+    )  # a day never parted from its month (no-break spaces)
     assert [(e["loc"], e["reason"]) for e in response.json()["errors"]] == [
-        (["query", "start"], "une date entre le 1er janvier 2000 et le 31 décembre 2100 est attendue")
+        (["query", "start"], "une date entre le 1er\u00a0janvier 2000 et le 31\u00a0décembre 2100 est attendue")
     ]
