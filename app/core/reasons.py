@@ -32,7 +32,12 @@ def entry(error: Mapping[str, Any], loc: Iterable[Any]) -> dict[str, Any]:
     ``ctx`` when the error broke a limit; a validator's refusal said in both languages
     (:class:`app.core.explained.Explained`, Pydantic's ``ctx["error"]``) carries its reason
     (:func:`said`), as does one raised by :func:`app.core.explained.refused`."""
-    found: dict[str, Any] = {"loc": [str(p) for p in loc], "msg": error.get("msg", ""), "type": error.get("type", "")}
+    kind = error.get("type", "")
+    if kind in ("too_long", "too_short") and isinstance(error.get("input"), str):
+        # a text's length checked after its validator (``Annotated[OneLine, Field(max_length=…)]``):
+        # Pydantic's generic type, which would say "too many items"; it is a text's length
+        kind = f"string_{kind}"
+    found: dict[str, Any] = {"loc": [str(p) for p in loc], "msg": error.get("msg", ""), "type": kind}
     if stated := limits(error.get("ctx")):
         found["ctx"] = stated
     context = error.get("ctx") or {}

@@ -97,6 +97,15 @@ async def test_documents_missing_refuses_bad_input_and_closed_cases(client, make
         response = await client.post(url, json=body, headers=agent.headers)
         kind = "field-not-applicable" if "extra" in body else "validation-failed"  # README: API conventions
         assert (response.status_code, response.json()["type"]) == (422, f"/problems/{kind}"), body
+    too_long = await client.post(
+        url, json={"documents": ["x" * 201]}, headers={**agent.headers, "Accept-Language": "fr"}
+    )
+    [error] = too_long.json()["errors"]  # a label's length, not a count of items
+    assert (error["loc"], error["type"], error["reason"]) == (
+        ["body", "documents", "0"],
+        "string_too_long",
+        "trop long (200\u00a0caractères au plus)",
+    )
     none_listed = await client.post(url, json={}, headers=agent.headers)
     assert none_listed.status_code == 422 and none_listed.json()["field"] == "documents"
     named = await client.post(url, json={"documents": [" passport ", "acte de\tnaissance\r\n"]}, headers=agent.headers)

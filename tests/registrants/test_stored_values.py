@@ -72,7 +72,7 @@ async def test_a_registration_reads_back_as_the_values_it_was_stored_from(create
     data = RegistrantCreate.model_validate(BODY)
     find = await _areas(sessionmaker, desk, data)
     new = bulk.build(
-        actor=actor, desk=desk, data=data, find_area=find, source="api", registered_on=stored.registered_on
+        actor=actor, desk=desk, data=data, find_area=find, source="counter", registered_on=stored.registered_on
     )
     skipped = {"id", "registration_number", "created_at", "updated_at"}
     columns = [c.name for c in cast(Table, Registrant.__table__).columns if c.name not in skipped]

@@ -140,7 +140,7 @@ def test_a_refused_period_says_why_in_both_languages() -> None:
     )
     assert (reversed_.value.detail_en, reversed_.value.detail_fr) == (
         "The period ends (end=2026-01-01) before it starts (start=2026-01-02).",
-        "La période se termine (1er janvier 2026) avant de commencer (2 janvier 2026).",
+        "La période se termine (1er\u00a0janvier 2026) avant de commencer (2\u00a0janvier 2026).",
     )
     assert (long.value.detail_en, long.value.detail_fr) == (
         "A period spans at most ten years.",
