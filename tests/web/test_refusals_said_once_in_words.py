@@ -111,7 +111,8 @@ async def test_every_count_the_client_writes_agrees_with_its_words(page: Page, s
           return out;
         }"""
     )
-    # (a count never parted from its word: the no-break spaces are the layout test's to check)
+    # a count is never parted from its word (a no-break space), the words agreeing with it
+    assert all("1\u00a0ligne" in text or "1\u00a0row" in text for text in said[::2])
     assert [text.replace("\u00a0", " ") for text in said] == [
         "Import : 1 ligne ; 1 inscrite, 1 signalée comme doublon possible (ci-dessous, à résoudre), 1 rejetée, "
         "1 déjà importée.",

@@ -109,6 +109,8 @@ export const i18n = { lang: sessionStorage.getItem("lang") || "fr" };
 // that the language's plural rules (Intl.PluralRules: French "1 rejetée", "2 rejetées"; English
 // "1 row", "0 rows") choose, its first form for their "one", the second for any other.
 const PLURAL = /\{(\w+)\|([^|}]*)\|([^}]*)\}/g;
+// A count written just before its own word ("{n} {n|ligne|lignes}") is never parted from it.
+const COUNTED = /\{(\w+)\} (?=\{\1\|)/g;
 
 export function plural(count, one, other) {
   const n = Number(String(count).replace(/[\s\u202f\u00a0]/g, ""));
@@ -117,7 +119,7 @@ export function plural(count, one, other) {
 
 export function t(key, vars = {}) {
   let text = LABELS[i18n.lang][key] || LABELS.fr[key] || key;
-  text = text.replace(PLURAL, (whole, k, one, other) => (k in vars ? plural(vars[k], one, other) : whole));
+  text = text.replace(COUNTED, "{$1}\u00a0").replace(PLURAL, (whole, k, one, other) => (k in vars ? plural(vars[k], one, other) : whole));
   for (const [k, v] of Object.entries(vars)) text = text.replaceAll(`{${k}}`, v);
   return text;
 }

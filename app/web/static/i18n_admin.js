@@ -37,7 +37,7 @@ export const ADMIN_LABELS = {
     service_edit: "Modifier", service_save: "Enregistrer le type de service", service_saved: "Type de service enregistré.",
     service_label_fr: "Libellé en français", service_label_en: "Libellé en anglais",
     service_sla: "Délai de traitement (jours ouvrés)", service_active: "Actif (proposé pour les nouveaux dossiers)",
-    service_retired: "retiré", service_sla_short: "délai : {days}\u00a0{days|jour ouvré|jours ouvrés}",
+    service_retired: "retiré", service_sla_short: "délai : {days} {days|jour ouvré|jours ouvrés}",
     service_documents: "Documents habituels", service_documents_short: "documents habituels : {documents}",
     service_no_documents: "aucun", service_documents_other: "Autres documents (un code par ligne : lettres minuscules, chiffres et _, ex. attestation_hebergement)",
     service_changed: "Ce type de service a été modifié entre-temps : il vient d'être relu. Vos saisies sont gardées dans le formulaire ; vérifiez-les et renvoyez-les.",

@@ -132,7 +132,7 @@ export const MERGE_CODE_WORDS = {
     um_survivor_merged: "le dossier conservé a lui-même été fusionné dans un autre : annulez d'abord cette fusion-là",
     um_field_changed: "« {field} » du dossier conservé a été modifié depuis la fusion",
     um_record_gone: "{count} {kind} {count|déplacé par la fusion n'est plus|déplacés par la fusion ne sont plus} au dossier conservé",
-    um_case_transferred: "{count}\u00a0{count|dossier de demande a été transféré|dossiers de demande ont été transférés} vers un autre guichet depuis la fusion",
+    um_case_transferred: "{count} {count|dossier de demande a été transféré|dossiers de demande ont été transférés} vers un autre guichet depuis la fusion",
     ms_proposed: "proposée", ms_merged: "fusionnés", ms_rejected: "refusée", ms_unmerged: "annulée",
   },
   en: {
@@ -150,7 +150,7 @@ export const MERGE_CODE_WORDS = {
     um_survivor_merged: "the file kept was itself merged into another: undo that merge first",
     um_field_changed: "\u201c{field}\u201d of the file kept was edited since the merge",
     um_record_gone: "{count} {kind} moved by the merge {count|is|are} no longer on the file kept",
-    um_case_transferred: "{count}\u00a0{count|case was|cases were} transferred to another desk since the merge",
+    um_case_transferred: "{count} {count|case was|cases were} transferred to another desk since the merge",
     ms_proposed: "proposed", ms_merged: "merged", ms_rejected: "rejected", ms_unmerged: "undone",
   },
 };
