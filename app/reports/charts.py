@@ -34,6 +34,8 @@ MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # size) would run into its neighbours: such a table, or one of many rows, is drawn lying down.
 _CHARS_PER_INCH = 10
 _UPRIGHT_MAX_ROWS = 6
+_NOTE_CHARS_PER_INCH = 13  # characters of the footnote (small type, about 8 pt) per inch of line, rounded down
+_NOTE_LINE_INCHES = 0.16  # height of one of its lines
 _WRAP = 40  # characters a line of a lying label; a longer label goes on more lines, never cut
 
 
@@ -136,8 +138,11 @@ def figure(
     if table.columns_dimension and table.columns:
         legend_title = chart_words.dimension(table.columns_dimension, lang)
         ax.legend(title=legend_title, fontsize="small", ncols=1 if len(table.columns) < 8 else 2)
-    if suppressed:
-        fig.text(0.01, 0.01, chart_words.word("suppressed", lang, threshold=threshold), fontsize="small")
-    bottom = 0.25 / fig.get_figheight() if suppressed else 0  # room for the footnote: a quarter inch
+    bottom = 0.0
+    if suppressed:  # the footnote on lines as wide as the image, and room for them under the axes
+        note = chart_words.word("suppressed", lang, threshold=threshold)
+        lines = textwrap.wrap(note, int((fig.get_figwidth() - 0.2) * _NOTE_CHARS_PER_INCH), break_long_words=False)
+        fig.text(0.1 / fig.get_figwidth(), 0.08 / fig.get_figheight(), "\n".join(lines), fontsize="small")
+        bottom = (0.12 + _NOTE_LINE_INCHES * len(lines)) / fig.get_figheight()
     fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig

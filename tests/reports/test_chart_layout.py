@@ -79,3 +79,30 @@ def test_every_label_is_whole_on_the_chart() -> None:
     ax = _drawn(_table(list(NAMES), "service_type")).axes[0]
     shown = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
     assert shown == [NAMES[c] for c in NAMES]
+
+
+def _texts_outside(fig: Figure) -> list[tuple[str, Bbox]]:
+    """The figure-level texts (the footnote) drawn beyond the image's edges, with their boxes."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    whole = fig.bbox
+    outside = []
+    for text in fig.texts:
+        box = text.get_window_extent(renderer)
+        if not (whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0 and box.y1 <= whole.y1):
+            outside.append((text.get_text(), box))
+    return outside
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_footnote_on_hidden_cells_is_whole_in_the_image(case: str) -> None:
+    """A chart with a hidden cell says why under it; the sentence wraps to the image's width, the
+    narrowest chart (three upright bars) included, and no label runs into it."""
+    rows, dimension = CASES[case]
+    values: list[list[int | None]] = [[None if i == 0 else 6 + i] for i in range(len(rows))]
+    fig = _drawn(_table(rows, dimension, values))
+    assert [t.get_text() for t in fig.texts], "the footnote is drawn"
+    assert _texts_outside(fig) == []
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    note = fig.texts[0].get_window_extent(renderer)
+    for box in [*_label_boxes(fig), fig.axes[0].xaxis.label.get_window_extent(renderer)]:
+        assert not note.overlaps(box), (note, box)
