@@ -141,8 +141,8 @@ def figure(
     bottom = 0.0
     if suppressed:  # the footnote on lines as wide as the image, and room for them under the axes
         note = chart_words.word("suppressed", lang, threshold=threshold)
-        lines = textwrap.wrap(note, int((fig.get_figwidth() - 0.2) * _NOTE_CHARS_PER_INCH), break_long_words=False)
-        fig.text(0.1 / fig.get_figwidth(), 0.08 / fig.get_figheight(), "\n".join(lines), fontsize="small")
-        bottom = (0.12 + _NOTE_LINE_INCHES * len(lines)) / fig.get_figheight()
+        note_lines = textwrap.wrap(note, int((fig.get_figwidth() - 0.2) * _NOTE_CHARS_PER_INCH), break_long_words=False)
+        fig.text(0.1 / fig.get_figwidth(), 0.08 / fig.get_figheight(), "\n".join(note_lines), fontsize="small")
+        bottom = (0.12 + _NOTE_LINE_INCHES * len(note_lines)) / fig.get_figheight()
     fig.tight_layout(rect=(0, bottom, 1, 1))
     return fig

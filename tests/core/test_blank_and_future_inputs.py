@@ -7,11 +7,10 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError
-from pydantic_core import SchemaValidator
+from pydantic import ValidationError
 
 from app.core.text import BIDI_CONTROLS
+from tests.core.request_bodies import field_validators, request_models
 from tests.registrants.conftest import URL, person
 
 
@@ -65,43 +64,15 @@ LOOKED_UP = {
 }  # fmt: skip
 
 
-def _request_models(app: FastAPI) -> set[type[BaseModel]]:
-    """The pydantic models of every JSON request body the app takes, with the models they nest."""
-    found: set[type[BaseModel]] = set()
-
-    def collect(annotation: Any) -> None:
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in found:
-            found.add(annotation)
-            for field in annotation.model_fields.values():
-                collect(field.annotation)
-        for argument in typing.get_args(annotation):
-            collect(argument)
-
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            for param in route.dependant.body_params:
-                collect(param.field_info.annotation)
-    return found
-
-
 def _takes_text(annotation: Any) -> bool:
     return annotation is str or any(_takes_text(a) for a in typing.get_args(annotation))
-
-
-def _field_validators(model: type[BaseModel]) -> dict[str, SchemaValidator]:
-    """A validator per field of ``model``: the field's own core schema (its type, constraints and
-    field validators), without the model's validators, which need the other fields."""
-    schema: Any = model.__pydantic_core_schema__
-    while schema["type"] != "model-fields":
-        schema = schema["schema"]
-    return {name: SchemaValidator(field["schema"]) for name, field in schema["fields"].items()}
 
 
 def _stored_as(app: FastAPI, texts: tuple[str, ...]) -> Iterator[tuple[str, str, Any]]:
     """``(model.field, text sent, value kept)`` for every text of ``texts`` that a text field of
     a request body takes (does not refuse), but those :data:`LOOKED_UP`."""
-    for model in _request_models(app):
-        validators = _field_validators(model)
+    for model in request_models(app):
+        validators = field_validators(model)
         for name, field in model.model_fields.items():
             if not _takes_text(field.annotation) or (model.__name__, name) in LOOKED_UP:
                 continue
@@ -116,7 +87,7 @@ async def test_no_request_field_stores_text_that_shows_nothing(app: FastAPI) -> 
     """Every text field of every request body refuses text that shows nothing (422) or takes it as
     no value (null, or a description's empty string), unless something looks it up (:data:`LOOKED_UP`).
     A new field of plain ``str`` fails here until it says which (``NotBlank``, ``OptionalText``)."""
-    assert len(_request_models(app)) > 40  # the walk reached the bodies (45 models)
+    assert len(request_models(app)) > 40  # the walk reached the bodies (45 models)
     stored = [f"{where} = {text!r}" for where, text, value in _stored_as(app, NOTHING) if value not in (None, "")]
     assert sorted(stored) == [], "\n".join(sorted(stored))
 

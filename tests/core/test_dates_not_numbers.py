@@ -20,8 +20,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from tests.core.test_blank_and_future_inputs import _field_validators, _request_models
-from tests.core.test_far_dates import _date_kind
+from tests.core.request_bodies import date_fields, date_kind
 from tests.registrants.conftest import URL, person
 
 MIDNIGHT_2026 = 1767225600
@@ -41,16 +40,11 @@ def _nests_model(annotation: Any) -> bool:
 def _dates_of_request_bodies(app: FastAPI) -> list[tuple[str, Any]]:
     """``(model.field, validator)`` for every date or date-and-time field of every request body
     (nested models included); a list of documents is walked through its own model."""
-    found = []
-    for model in _request_models(app):
-        schema: Any = model.__pydantic_core_schema__
-        while schema["type"] != "model-fields":
-            schema = schema["schema"]
-        validators = _field_validators(model)
-        for name, field in schema["fields"].items():
-            if _date_kind(field) is not None and not _nests_model(model.model_fields[name].annotation):
-                found.append((f"{model.__name__}.{name}", validators[name]))
-    return found
+    return [
+        (date.where, date.validator)
+        for date in date_fields(app)
+        if not date.as_text and not _nests_model(date.model.model_fields[date.name].annotation)
+    ]
 
 
 def test_no_date_of_a_request_body_takes_a_number_or_digits(app: FastAPI) -> None:
@@ -89,7 +83,7 @@ def test_no_date_parameter_takes_digits(app: FastAPI) -> None:
             metadata = param.field_info.metadata
             annotation = param.field_info.annotation
             adapter = TypeAdapter(typing.Annotated[(annotation, *metadata)] if metadata else annotation)
-            if _date_kind(adapter.core_schema) is None:
+            if date_kind(adapter.core_schema) is None:
                 continue
             checked.append(f"{route.path} {param.alias}")
             for text in DIGITS:

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from tests.core.test_blank_and_future_inputs import _field_validators, _request_models
+from tests.core.request_bodies import date_fields
 from tests.registrants.conftest import URL, person
 
 FAR = {
@@ -23,41 +23,20 @@ FAR = {
     "datetime": ("0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z", "1899-12-31T10:00:00Z"),
 }
 """The far values each kind of date field must refuse (1899: before any bound of the API)."""
-DATES_AS_TEXT = frozenset({("RegistrantCreate", "date_of_birth"), ("RegistrantUpdate", "date_of_birth")})
-"""Partial dates (``1994``, ``1994-03``) taken as text: bounded by their parser."""
-
-
-def _date_kind(schema: Any) -> str | None:
-    """``"date"`` or ``"datetime"`` when a field's core schema validates one (anywhere in it)."""
-    if isinstance(schema, dict):
-        if schema.get("type") in FAR:
-            return str(schema["type"])
-        return next((k for v in schema.values() if (k := _date_kind(v)) is not None), None)
-    if isinstance(schema, list):
-        return next((k for v in schema if (k := _date_kind(v)) is not None), None)
-    return None
 
 
 def test_every_date_of_a_request_body_is_bounded(app: FastAPI) -> None:
     """A new date field of plain ``dt.date`` or ``datetime`` fails here until it says its bounds
     (``DeskDate``, ``AppointmentTime``, its own validator)."""
     unbounded, checked = [], []
-    for model in _request_models(app):
-        schema: Any = model.__pydantic_core_schema__
-        while schema["type"] != "model-fields":
-            schema = schema["schema"]
-        validators = _field_validators(model)
-        for name, field in schema["fields"].items():
-            kind = "date" if (model.__name__, name) in DATES_AS_TEXT else _date_kind(field)
-            if kind is None:
+    for date in date_fields(app):
+        checked.append(date.where)
+        for value in FAR[date.kind]:
+            try:
+                date.validator.validate_python(value)
+            except ValidationError:
                 continue
-            checked.append(f"{model.__name__}.{name}")
-            for value in FAR[kind]:
-                try:
-                    validators[name].validate_python(value)
-                except ValidationError:
-                    continue
-                unbounded.append(f"{model.__name__}.{name} = {value}")
+            unbounded.append(f"{date.where} = {value}")
     assert "DocumentIn.expires_on" in checked and "AppointmentCreate.starts_at" in checked
     assert len(checked) > 15  # the walk reached the dates (20 fields)
     assert unbounded == []

@@ -12,8 +12,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from app.core import reasons
-from tests.core.test_blank_and_future_inputs import _field_validators, _request_models
-from tests.core.test_far_dates import DATES_AS_TEXT, _date_kind
+from tests.core.request_bodies import date_fields
 
 BAD = {
     "date": ("1899-12-31", "9999-12-31", "2023-02-30", "hier", "2026-03-02T10:00:00Z", 0),
@@ -25,24 +24,18 @@ BAD = {
 def _refusals(app: FastAPI) -> list[tuple[str, Any, dict[str, Any]]]:
     """``(model.field, value, errors member)`` for every refusal of :data:`BAD` by a date field."""
     found = []
-    for model in _request_models(app):
-        schema: Any = model.__pydantic_core_schema__
-        while schema["type"] != "model-fields":
-            schema = schema["schema"]
-        validators = _field_validators(model)
-        for name, field in schema["fields"].items():
-            kind = "date" if (model.__name__, name) in DATES_AS_TEXT else _date_kind(field)
-            for value in BAD.get(kind or "", ()):
-                if (model.__name__, name) in DATES_AS_TEXT and not isinstance(value, str):
-                    continue  # a partial date is text: a number is refused as text is (string_type)
-                try:
-                    validators[name].validate_python(value)
-                except ValidationError as exc:
-                    found += [
-                        (f"{model.__name__}.{name}", value, reasons.entry(e, e["loc"]))
-                        for e in exc.errors()
-                        if e["type"] != "list_type"  # a list of documents: its dates are walked in DocumentIn
-                    ]
+    for date in date_fields(app):
+        for value in BAD.get(date.kind, ()):
+            if date.as_text and not isinstance(value, str):
+                continue  # a partial date is text: a number is refused as text is (string_type)
+            try:
+                date.validator.validate_python(value)
+            except ValidationError as exc:
+                found += [
+                    (date.where, value, reasons.entry(e, e["loc"]))
+                    for e in exc.errors()
+                    if e["type"] != "list_type"  # a list of documents: its dates are walked in DocumentIn
+                ]
     return found
 
 

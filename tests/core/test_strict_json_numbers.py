@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.core.test_blank_and_future_inputs import _request_models
+from tests.core.request_bodies import request_models
 
 SCALARS = frozenset({"int", "float", "decimal", "bool"})
 
@@ -45,7 +45,7 @@ def test_every_number_and_flag_of_a_json_body_is_strict(app: FastAPI) -> None:
     """Every request body model, nested ones included: a new ``int``, ``float`` or ``bool`` field
     fails here until it is ``StrictInt``, ``StrictFloat`` or ``StrictBool``."""
     lax = []
-    models = _request_models(app)
+    models = request_models(app)
     assert len(models) > 40
     for model in models:
         lax += _lax_scalars(model.__pydantic_core_schema__, model.__name__)

@@ -117,49 +117,42 @@ async def test_every_detail_registered_is_read_back_by_the_api_and_on_the_file(p
         assert await row.evaluate("(dt) => dt.nextElementSibling.textContent") == value
 
 
-async def test_an_arrival_date_in_the_future_is_said_at_its_field_and_nothing_typed_is_lost(
-    page: Page, server: LiveServer
+REFUSED = {
+    "an arrival date in the future": (
+        {"Date d'arrivée dans le pays": (dt.date.today() + dt.timedelta(days=30)).isoformat()},
+        {},
+        "Date d'arrivée dans le pays",
+        "Date d'arrivée dans le pays : date dans le futur : une date passée est attendue",
+    ),
+    "an arrival before the birth": (
+        {"Date de naissance": "2020-05-01"},  # after the arrival, 2019-09-01
+        {},
+        "Date d'arrivée dans le pays",
+        "Date d'arrivée dans le pays : date antérieure à la date de naissance",
+    ),
+    "a département not of the region of origin": (
+        {},
+        {"Région d'origine": "Dakar"},
+        "Département d'origine",
+        "Département d'origine : ce département n'est pas de la région d'origine choisie",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+async def test_a_refused_detail_is_said_at_its_field_and_nothing_typed_is_lost(
+    page: Page, server: LiveServer, case: str
 ) -> None:
+    typed_change, chosen_change, field, said = REFUSED[case]
     form = await open_registration(page, server, server.make_agent("supervisor"))
-    typed = {**TYPED, "Date d'arrivée dans le pays": (dt.date.today() + dt.timedelta(days=30)).isoformat()}
-    await fill(form, typed, CHOSEN)
+    typed, chosen = {**TYPED, **typed_change}, {**CHOSEN, **chosen_change}
+    await fill(form, typed, chosen)
     await form.get_by_role("button", name="Enregistrer", exact=True).click()
     message = page.locator("#register-msg")
-    await expect(message).to_contain_text(
-        "Date d'arrivée dans le pays : date dans le futur : une date passée est attendue"
-    )
+    await expect(message).to_contain_text(said)
     await expect(message).not_to_contain_text("Une donnée envoyée")
-    await expect(form.get_by_label("Date d'arrivée dans le pays", exact=True)).to_have_attribute("aria-invalid", "true")
-    await expect_kept(form, typed, CHOSEN)
-
-
-async def test_an_arrival_before_the_birth_is_said_at_the_arrival_date_and_nothing_typed_is_lost(
-    page: Page, server: LiveServer
-) -> None:
-    form = await open_registration(page, server, server.make_agent("supervisor"))
-    typed = {**TYPED, "Date de naissance": "2020-05-01"}  # after the arrival, 2019-09-01
-    await fill(form, typed, CHOSEN)
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
-    message = page.locator("#register-msg")
-    await expect(message).to_contain_text("Date d'arrivée dans le pays : date antérieure à la date de naissance")
-    await expect(message).not_to_contain_text("Une donnée envoyée")
-    await expect(form.get_by_label("Date d'arrivée dans le pays", exact=True)).to_have_attribute("aria-invalid", "true")
-    await expect_kept(form, typed, CHOSEN)
-
-
-async def test_a_departement_not_of_the_region_of_origin_is_said_at_its_field_and_nothing_typed_is_lost(
-    page: Page, server: LiveServer
-) -> None:
-    form = await open_registration(page, server, server.make_agent("supervisor"))
-    chosen = {**CHOSEN, "Région d'origine": "Dakar"}
-    await fill(form, TYPED, chosen)
-    await form.get_by_role("button", name="Enregistrer", exact=True).click()
-    message = page.locator("#register-msg")
-    await expect(message).to_contain_text(
-        "Département d'origine : ce département n'est pas de la région d'origine choisie"
-    )
-    await expect(form.get_by_label("Département d'origine", exact=True)).to_have_attribute("aria-invalid", "true")
-    await expect_kept(form, TYPED, chosen)
+    await expect(form.get_by_label(field, exact=True)).to_have_attribute("aria-invalid", "true")
+    await expect_kept(form, typed, chosen)
 
 
 async def test_an_agent_is_not_offered_the_residence_status_and_a_refusal_of_it_is_said_in_words(
