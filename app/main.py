@@ -7,7 +7,7 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -36,6 +36,23 @@ from app.web import router as web
 
 # Multipart framing allowance on top of an uploaded file's own limit.
 _MULTIPART_OVERHEAD = 64 * 1024
+EXPOSED_HEADERS: Final = (
+    "ETag",
+    "Location",
+    "X-Request-ID",
+    "X-Export-Id",
+    "X-Export-Rows",
+    "X-Export-Unnamed-Rows",
+    "Content-Disposition",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "Content-Range",
+    "Accept-Ranges",
+)
+"""The response headers a browser client served from another origin (``CORS_ORIGINS``) may read
+besides the safelisted ones: every header the API sets for a client (the export's counts and id,
+a file's name, when to retry, a replayed answer, a download's range), not the browser's own
+security headers (``X-Frame-Options``, ``X-Content-Type-Options``)."""
 
 
 def _freeze_startup_objects() -> None:
@@ -133,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "Location", "X-Request-ID"],
+            expose_headers=list(EXPOSED_HEADERS),
         )
     app.add_middleware(JsonGzipMiddleware)  # JSON answers only: downloads and exports pass untouched
     app.add_middleware(NoStoreByDefault)
