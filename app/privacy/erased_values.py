@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cases.models import CaseEvent
@@ -73,6 +73,22 @@ def blank_registrant(registrant: Registrant) -> list[str]:
             setattr(registrant, column.key, None)
             blanked.append(column.key)
     return blanked
+
+
+CASE_BLANKED: Final[Mapping[str, str | None]] = {"description": "", "outcome_note": None}
+NOTE_BLANKED: Final[Mapping[str, str | None]] = {"text": ""}
+REFERRAL_BLANKED: Final[Mapping[str, str | None]] = {"outcome": None, "partner_reference": None}
+APPOINTMENT_BLANKED: Final[Mapping[str, str | None]] = {"purpose": None, "status_reason": None}
+"""The free text of a case's rows (case, notes, referrals, appointments) and the value each column
+is blanked to. An erasure (:mod:`app.privacy.erasure`) and the end of a closed case's retention
+(:mod:`app.privacy.retention`) both blank them: what one removes, the other removes too."""
+
+
+def holds_text(model: Any, blanked: Mapping[str, str | None]) -> ColumnElement[bool]:
+    """A condition true for a row of ``model`` any column of ``blanked`` of which still holds a
+    value (is not null, or not ``""`` for a column blanked to ``""``)."""
+    columns = [getattr(model, k) for k in blanked]
+    return or_(*(c.is_not(None) if blanked[c.key] is None else c != blanked[c.key] for c in columns))
 
 
 FREE_TEXT_EVENT_KEYS: Final = frozenset(

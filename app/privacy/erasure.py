@@ -60,7 +60,14 @@ from app.imports.models import ImportRow
 from app.merges.models import RegistrantMerge
 from app.notifications.models import Notification
 from app.privacy import holds, tombstones
-from app.privacy.erased_values import blank_registrant, scrub_timeline
+from app.privacy.erased_values import (
+    APPOINTMENT_BLANKED,
+    CASE_BLANKED,
+    NOTE_BLANKED,
+    REFERRAL_BLANKED,
+    blank_registrant,
+    scrub_timeline,
+)
 from app.privacy.models import Disclosure, LegalHold, RegistrantCorrection
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 from app.reports.ages import AgeBands
@@ -205,21 +212,17 @@ async def _anonymise_one(
     counts["consents_withdrawn"] = int(withdrawn.rowcount or 0)  # type: ignore[attr-defined]
 
     if case_ids:
-        await session.execute(
-            update(Case).where(Case.id.in_(case_ids)).values(description="", outcome_note=None, **next_version(Case))
-        )
-        notes = await session.execute(update(CaseNote).where(CaseNote.case_id.in_(case_ids)).values(text=""))
+        await session.execute(update(Case).where(Case.id.in_(case_ids)).values(**CASE_BLANKED, **next_version(Case)))
+        notes = await session.execute(update(CaseNote).where(CaseNote.case_id.in_(case_ids)).values(**NOTE_BLANKED))
         counts["notes"] = int(notes.rowcount or 0)  # type: ignore[attr-defined]
         await session.execute(
-            update(Referral)
-            .where(Referral.case_id.in_(case_ids))
-            .values(outcome=None, partner_reference=None, **next_version(Referral))
+            update(Referral).where(Referral.case_id.in_(case_ids)).values(**REFERRAL_BLANKED, **next_version(Referral))
         )
         await scrub_timeline(session, case_ids)
     await session.execute(
         update(Appointment)
         .where(Appointment.registrant_id == rid)
-        .values(purpose=None, status_reason=None, **next_version(Appointment))
+        .values(**APPOINTMENT_BLANKED, **next_version(Appointment))
     )
     await session.execute(
         update(CaseTransfer)

@@ -5,8 +5,10 @@ Two categories, each with its period (``docs/data-protection.md`` gives the reas
 
 * ``closed_case`` — a case closed more than ``RETENTION_CLOSED_CASE_YEARS`` years ago (default 5)
   keeps its dates, statuses and categories (the reports count them) but loses its free text
-  (description, outcome note, notes, timeline text, referral outcomes, appointments' purpose) and
-  its documents (rows, then objects);
+  (description, outcome note, notes, timeline text, referrals' outcomes and partner references,
+  appointments' purpose and reasons: what an erasure removes from those rows,
+  :data:`app.privacy.erased_values.CASE_BLANKED` and its neighbours) and its documents (rows,
+  then objects);
 * ``registrant`` — a registrant with no open case whose last activity (update of the file, a
   case's opening, update or closure, an appointment) is more than
   ``RETENTION_INACTIVE_REGISTRANT_YEARS`` years old (default 5) is anonymised
@@ -39,6 +41,13 @@ from app.core.db import after_commit, next_version
 from app.documents.models import Document
 from app.documents.storage import Storage, create_storage
 from app.privacy import erased_values, erasure, holds, linked, tombstones
+from app.privacy.erased_values import (
+    APPOINTMENT_BLANKED,
+    CASE_BLANKED,
+    NOTE_BLANKED,
+    REFERRAL_BLANKED,
+    holds_text,
+)
 from app.privacy.models import LegalHold
 from app.registrants import lock_order
 from app.registrants.models import Registrant
@@ -103,13 +112,22 @@ def _years_before(now: dt.datetime, years: int) -> dt.datetime:
 
 async def due_cases(session: AsyncSession, *, cutoff: dt.datetime) -> list[tuple[uuid.UUID, uuid.UUID, dt.date]]:
     """``(case id, registrant id, closure day)`` of the cases closed before ``cutoff`` that still
-    hold free text or documents."""
-    has_note_text = select(CaseNote.id).where(CaseNote.case_id == Case.id, CaseNote.text != "").exists()
-    has_document = select(Document.id).where(Document.owner_type == "case", Document.owner_id == Case.id).exists()
+    hold free text (in the case, its notes, referrals or appointments) or documents."""
+    has_note_text = select(CaseNote.id).where(CaseNote.case_id == Case.id, holds_text(CaseNote, NOTE_BLANKED))
+    has_referral_text = select(Referral.id).where(Referral.case_id == Case.id, holds_text(Referral, REFERRAL_BLANKED))
+    has_appointment_text = select(Appointment.id).where(
+        Appointment.case_id == Case.id, holds_text(Appointment, APPOINTMENT_BLANKED)
+    )
+    has_document = select(Document.id).where(Document.owner_type == "case", Document.owner_id == Case.id)
     stmt = (
         select(Case.id, Case.registrant_id, Case.closed_at)
         .where(Case.closed_at.is_not(None), Case.closed_at < cutoff)
-        .where(or_(Case.description != "", Case.outcome_note.is_not(None), has_note_text, has_document))
+        .where(
+            or_(
+                holds_text(Case, CASE_BLANKED),
+                *(q.exists() for q in (has_note_text, has_referral_text, has_appointment_text, has_document)),
+            )
+        )
         .order_by(Case.closed_at, Case.id)
     )
     return [(cid, rid, closed.date()) for cid, rid, closed in await session.execute(stmt) if closed is not None]
@@ -236,17 +254,15 @@ def _item(category: str, record_id: uuid.UUID, since: dt.date, reason: str, hold
 
 async def _expire_case(session: AsyncSession, *, case_id: uuid.UUID, registrant_id: uuid.UUID) -> list[str]:
     """Remove a closed case's free text and documents; the storage keys no row references any more."""
+    await session.execute(update(Case).where(Case.id == case_id).values(**CASE_BLANKED, **next_version(Case)))
+    await session.execute(update(CaseNote).where(CaseNote.case_id == case_id).values(**NOTE_BLANKED))
     await session.execute(
-        update(Case).where(Case.id == case_id).values(description="", outcome_note=None, **next_version(Case))
-    )
-    await session.execute(update(CaseNote).where(CaseNote.case_id == case_id).values(text=""))
-    await session.execute(
-        update(Referral).where(Referral.case_id == case_id).values(outcome=None, **next_version(Referral))
+        update(Referral).where(Referral.case_id == case_id).values(**REFERRAL_BLANKED, **next_version(Referral))
     )
     await session.execute(
         update(Appointment)
         .where(Appointment.case_id == case_id)
-        .values(purpose=None, status_reason=None, **next_version(Appointment))
+        .values(**APPOINTMENT_BLANKED, **next_version(Appointment))
     )
     await erased_values.scrub_timeline(session, [case_id])
     documents, keys = await erasure.remove_case_documents(session, [case_id])
