@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.privacy import summary_words as w
+from app.privacy.action_words import action
 
 _STYLE = (
     "body{font-family:sans-serif;font-size:11pt;margin:2em}table{border-collapse:collapse;width:100%;"
@@ -59,14 +60,6 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-_FIELDS = {
-    **dict(_IDENTITY),
-    "origin_region": "Région d'origine",
-    "phones": "Téléphones",
-    "documents": "Pièces d'identité",
-}
-
-
 def _identity(person: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """The person's record with every code in words (sex, countries, regions, languages, status)."""
     return {
@@ -82,7 +75,7 @@ def _identity(person: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
 
 
 def _fields(codes: list[str] | None) -> list[str]:
-    return [_FIELDS.get(c, c.replace("_", " ")) for c in codes or []]
+    return [w.data_field(c) for c in codes or []]
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -242,7 +235,7 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
         _table(
             ("Le", "Action", "Par", "Rôle"),
             (
-                (e["occurred_at"], e["action"], e["actor"], w.word(w.ROLES, e["actor_role"]))
+                (e["occurred_at"], action(e["action"]), w.actor(e["actor"]), w.word(w.ROLES, e["actor_role"]))
                 for e in data["audit_trail"]
             ),
         ),

@@ -43,7 +43,68 @@ LEGAL_BASES: Final = {
     "vital_interest": "intérêt vital",
     "legal_obligation": "obligation légale",
 }
-ROLES: Final = {"agent": "agent", "supervisor": "superviseur", "admin": "administrateur", "auditor": "auditeur"}
+ROLES: Final = {
+    "agent": "agent",
+    "supervisor": "superviseur",
+    "admin": "administrateur",
+    "auditor": "auditeur",
+    "person": "vous-même (compte en ligne)",
+    "system": "traitement automatique",
+    "anonymous": "personne non connectée",
+}
+ACTORS: Final = {"system": "le guichet (traitement automatique)", "self-service": "vous (compte en ligne)"}
+"""The labels of the actors that are not a member of the staff (their e-mail address otherwise)."""
+DATA_FIELDS: Final = {
+    "given_names": "prénom(s)",
+    "family_name": "nom",
+    "name_arabic": "nom en caractères arabes",
+    "sex": "sexe",
+    "date_of_birth": "date de naissance",
+    "place_of_birth": "lieu de naissance",
+    "nationality": "nationalité",
+    "origin_region_code": "région d'origine",
+    "origin_region": "région d'origine",
+    "origin_departement_code": "département d'origine",
+    "host_country": "pays de résidence",
+    "host_region_code": "région de résidence",
+    "host_city": "ville de résidence",
+    "email": "courriel",
+    "languages": "langues",
+    "status_category": "situation",
+    "occupation": "profession",
+    "arrival_date": "date d'arrivée",
+    "residence_status": "situation administrative de séjour",
+    "notes": "observations",
+    "phones": "téléphones",
+    "phone": "téléphone",
+    "documents": "pièces d'identité",
+    "consents": "consentements",
+    "registration_number": "numéro d'enregistrement",
+    "service_type": "type de service",
+    "service_type_neutral": "type de service (libellé neutre)",
+    "case_description": "description de la demande",
+    "case_number": "numéro de la demande",
+    "case.service_type": "type de service",
+    "case.channel": "canal d'arrivée de la demande",
+    "case.priority": "priorité de la demande",
+    "case.language": "langue de la demande",
+    "case.interpreter_used": "recours à un interprète",
+    "case.description": "description de la demande",
+    "case.vulnerability_flags": "vulnérabilités",
+    "case.due_date_reason": "motif de l'échéance",
+    "desk_name": "nom du guichet",
+    "to_desk_name": "guichet destinataire",
+    "target_case_number": "nouveau numéro de la demande",
+    "starts_at": "date du rendez-vous",
+    "status": "statut de la demande",
+    "code": "code à usage unique",
+    "expires_minutes": "durée de validité du code",
+    "message:sms": "message SMS",
+    "message:whatsapp": "message WhatsApp",
+    "message:email": "courriel",
+}
+"""The data a transfer, a referral or a message carried (the register of disclosures' ``fields``
+and a transfer's ``fields_sent``), as the web client's register names them (``df_…``)."""
 LINKS: Final = {"transfer": "transfert", "merge": "fusion de doublons"}
 _MEDIA: Final = {"image": "image", "application": "document", "text": "texte", "audio": "son", "video": "vidéo"}
 
@@ -81,6 +142,18 @@ def word(table: Mapping[str, str], value: str | None) -> str | None:
 def document(value: str | None) -> str | None:
     """An identity document's type or an uploaded document's kind (``passport`` → ``Passeport``)."""
     return None if value is None else document_label(value, "fr")
+
+
+def data_field(value: str) -> str:
+    """A datum a transfer or a disclosure carried (``case.priority`` → ``priorité de la demande``);
+    one not named here → ``autre donnée (the code)``."""
+    return DATA_FIELDS.get(value) or f"autre donnée ({value})"
+
+
+def actor(label: str | None) -> str | None:
+    """Who did an audited action: a staff member's address as it is, the system or the person's own
+    account in words."""
+    return None if label is None else ACTORS.get(label, label)
 
 
 def media(value: str) -> str:
