@@ -256,7 +256,11 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     if (seq !== opening.n) return undefined;
     if (!r.ok) { view.replaceChildren(); sayLines(box, problemLines(r.body)); return focusOn(box); }
     const c = r.body;
-    const person = await api("GET", `/api/v1/registrants/${c.registrant_id}`);
+    // the person's name read from their file; not read (a refusal, no answer): « nom indisponible »
+    const person = await api("GET", `/api/v1/registrants/${c.registrant_id}`).catch((error) => {
+      if (error instanceof SessionExpired) throw error;
+      return { ok: false, body: null };
+    });
     if (seq !== opening.n) return undefined;
     state.caseView = { case: c, etag: r.etag, person: person.ok ? person.body : { consents: [] } };
     const supervisor = ["supervisor", "admin"].includes(state.me.role);
@@ -264,7 +268,7 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     // for an agent on a closure request, who still takes the case, writes notes and refers)
     const open = !c.closed_at;
     const assign = supervisor && open ? await assignForm(c, box) : null; // also loads the desk's staff
-    const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("person");
+    const name = person.ok ? `${person.body.given_names} ${person.body.family_name}` : t("name_unavailable");
     const read = await events(c);
     const history = read || [];
     const title = el("h1", `${c.case_number} — ${serviceLabel(c.service_type)}`);

@@ -28,6 +28,7 @@ const LABELS = {
     in_doubt_intro: "Messages remis au serveur d'envoi dont la réponse s'est perdue : ils attendent une décision.",
     in_doubt_for: "Pour", in_doubt_account: "un compte en libre-service (sans dossier)",
     h_preference_update: "a changé la façon dont la personne veut être contactée", in_doubt_open: "Ouvrir le dossier de {name}",
+    in_doubt_open_unnamed: "Ouvrir le dossier (nom indisponible)",
   },
   en: {
     messages_title: "Messages to the person", messages_none: "No message yet.",
@@ -52,6 +53,7 @@ const LABELS = {
     in_doubt_intro: "Messages handed to the sending server whose answer was lost: they await a decision.",
     in_doubt_for: "For", in_doubt_account: "a self-service account (no file)",
     h_preference_update: "changed how the person wants to be contacted", in_doubt_open: "Open the file of {name}",
+    in_doubt_open_unnamed: "Open the file (name unavailable)",
   },
 };
 

@@ -11,11 +11,23 @@ function lateness(c) {
   return `${t("late_by")} ${days}\u00a0${t("days")}`;
 }
 
-export async function names(cases) {
-  const ids = [...new Set(cases.map((c) => c.registrant_id))];
-  const found = await Promise.all(ids.map((id) => api("GET", `/api/v1/registrants/${id}`)));
+/** The names of the people of `items` (each with a `registrant_id`), read one file each:
+ * {registrant id: "given names family name"}. A name that could not be read (a refusal, no answer)
+ * is « nom indisponible » (`who.unread`: those ids), and the list is drawn all the same; only an
+ * expired session stops it. */
+export async function names(items) {
+  const ids = [...new Set(items.map((c) => c.registrant_id))];
+  const found = await Promise.all(ids.map((id) => api("GET", `/api/v1/registrants/${id}`).catch((error) => {
+    if (error instanceof SessionExpired) throw error;
+    return { ok: false };
+  })));
   const out = {};
-  found.forEach((r, i) => { out[ids[i]] = r.ok ? `${r.body.given_names} ${r.body.family_name}` : t("person"); });
+  const unread = new Set();
+  found.forEach((r, i) => {
+    if (!r.ok) unread.add(ids[i]);
+    out[ids[i]] = r.ok ? `${r.body.given_names} ${r.body.family_name}` : t("name_unavailable");
+  });
+  Object.defineProperty(out, "unread", { value: unread, enumerable: false });
   return out;
 }
 

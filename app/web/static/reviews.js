@@ -49,7 +49,8 @@ async function doubtItems(messages, seq) {
     const [what, how] = messageLine(n);
     li.append(el("span", what), el("br"), el("strong", how), el("br"));
     if (n.registrant_id) {
-      const open = el("button", t("in_doubt_open", { name: who[n.registrant_id] }), { type: "button", class: "link" });
+      const label = who.unread.has(n.registrant_id) ? t("in_doubt_open_unnamed") : t("in_doubt_open", { name: who[n.registrant_id] });
+      const open = el("button", label, { type: "button", class: "link" });
       open.addEventListener("click", async () => (await import("./person.js")).openPerson(n.registrant_id));
       li.append(open);
     } else li.append(el("span", `${t("in_doubt_for")} ${t("in_doubt_account")}`));
