@@ -81,7 +81,8 @@ export function eventText(e, deskId) {
   const vars = {
     from: code(d.from), to: d.to_label || code(d.to), partner: d.partner || "", desk: d.to_desk || d.from_desk || "",
     number: d.target_case_number || d.source_case_number || "",
-    documents: (d.documents || []).map((x) => (CODES[i18n.lang][x] ? code(x) : x)).join(", "),
+    // the labels an agent typed go with the person's data (the codes stay): none left, said so
+    documents: (d.documents || []).map((x) => (CODES[i18n.lang][x] ? code(x) : x)).join(", ") || t("documents_erased"),
     when: d.starts_at ? deskTime(d.starts_at, deskId, i18n.lang) : "", kind: code(d.kind),
   };
   let key = `ev_${e.kind}`;

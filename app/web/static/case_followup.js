@@ -21,7 +21,8 @@ async function notes(c) {
     const li = el("li");
     li.append(el("span", `${deskTime(n.created_at, c.desk_id, i18n.lang)} — ${n.author_label}`, { class: "meta" }));
     if (n.confidential) li.append(el("strong", ` ${t("confidential_mark")}`, { class: "tag" }));
-    li.append(el("p", n.text === null ? t("hidden_text") : n.text));
+    // null: not for this reader; "": erased with the person's data or at the end of retention
+    li.append(el("p", n.text === null ? t("hidden_text") : n.text || t("note_erased")));
     list.append(li);
   }
   const form = el("form", null, { id: "note-form" });

@@ -24,6 +24,9 @@ export function untilText(until) {
   return until ? t("hold_until", { day: dayText(until) }) : t("hold_open_ended");
 }
 
+// A lifted hold's reason is blanked ("") when the person's data are erased: said so, never an empty line.
+const reasonText = (h) => h.reason || t("hold_reason_erased");
+
 function stateText(h) {
   if (h.released_at) return t("hold_released", { day: dayText(h.released_at) });
   return inForce(h) ? `${t("hold_in_force")}, ${untilText(h.until)}` : t("hold_expired", { day: dayText(h.until) });
@@ -67,8 +70,8 @@ export async function holdsPart(person) {
   const box = messageBox("legal-holds-msg");
   const done = (message) => { say(box, message, "ok"); return focusOn(box); };
   const release = (h) => confirmButton({
-    label: t("hold_release"), name: `${t("hold_release_name")}${colon()}${h.reason}`,
-    question: t("hold_release_q", { reason: h.reason }), yes: t("hold_release_yes"), no: t("hold_release_no"),
+    label: t("hold_release"), name: `${t("hold_release_name")}${colon()}${reasonText(h)}`,
+    question: t("hold_release_q", { reason: reasonText(h) }), yes: t("hold_release_yes"), no: t("hold_release_no"),
   }, async () => {
     const slot = `release:${h.id}`;
     try {
@@ -86,7 +89,7 @@ export async function holdsPart(person) {
   });
   const row = (h) => {
     const li = el("li", null, { class: "legal-hold" });
-    li.append(el("strong", h.reason), ` · ${stateText(h)} · ${t("hold_set", { by: h.set_by_label, day: dayText(h.set_at) })}`);
+    li.append(el("strong", reasonText(h)), ` · ${stateText(h)} · ${t("hold_set", { by: h.set_by_label, day: dayText(h.set_at) })}`);
     if (canWrite && inForce(h)) li.append(" ", release(h));
     return li;
   };
