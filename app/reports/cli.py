@@ -14,11 +14,14 @@ import datetime as dt
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
 from app.core.config import Settings
+
+if TYPE_CHECKING:
+    from app.reports.export_words import LabelLanguage
 
 
 class OutputNotWritten(Exception):
@@ -49,6 +52,10 @@ def export(
     named: Annotated[bool, typer.Option(help="Include names, contacts, documents (administrators).")] = False,
     purpose: Annotated[str | None, typer.Option(help="Why: mandatory for a named export.")] = None,
     delimiter: Annotated[str, typer.Option(help="CSV separator: comma or semicolon.")] = "comma",
+    labels: Annotated[
+        Literal["fr", "en"] | None,
+        typer.Option(help="Header row and coded values in words: fr or en (default: codes)."),
+    ] = None,
 ) -> None:
     """Export KIND to a CSV or XLSX file, pseudonymised unless --named (see the API's exports)."""
     from app.cli import refuse_unstorable
@@ -80,6 +87,7 @@ def export(
                 named=named,
                 purpose=purpose,
                 delimiter=delimiter,
+                labels=labels,
             )
         )
     except Problem as exc:
@@ -104,6 +112,7 @@ async def _run(
     named: bool,
     purpose: str | None,
     delimiter: str,
+    labels: LabelLanguage | None = None,
 ) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from sqlalchemy import func, select
@@ -142,6 +151,7 @@ async def _run(
                 end=end,
                 desk_codes=desks,
                 delimiter=sep,
+                labels=labels,
             )
             await session.commit()
 
@@ -175,7 +185,7 @@ async def _run(
                     engine,
                     counted,
                     spec.columns,
-                    sheet_name=kind,
+                    sheet_name=spec.sheet_name or kind,
                     on_finish=on_finish,
                     stall_seconds=settings.export_writer_stall_seconds,
                     count=count,

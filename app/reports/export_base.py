@@ -42,6 +42,8 @@ class ExportSpec:
     count: Select[int]
     source: RowSource
     unnamed: Select[int] | None = None
+    sheet_name: str | None = None
+    """The XLSX sheet's name (None: ``kind``)."""
 
 
 class _Decision(NamedTuple):

@@ -1,4 +1,5 @@
-"""``/api/v1/exports/{kind}``: registrants, cases, referrals and the audit log as CSV or XLSX.
+"""``/api/v1/exports/{kind}``: registrants, cases, referrals and the audit log as CSV or XLSX, in
+codes for machines or (``labels=fr|en``) in words for people.
 
 Streamed: rows flow from a read-only database snapshot to the client batch by batch; an
 interrupted download releases its connection at once. Pseudonymised by default; ``named=true``
@@ -22,6 +23,7 @@ from app.core.routing import api_router
 from app.reports import service
 from app.reports.errors import UnsupportedFormat
 from app.reports.export_base import counted_first
+from app.reports.export_words import LabelLanguage
 from app.reports.slots import Slot
 from app.reports.streaming import ExportResponse, csv_stream, xlsx_stream
 from app.reports.writers import content_disposition
@@ -75,6 +77,10 @@ async def export(
     delimiter: Annotated[
         str | None, Query(max_length=10, description="CSV separator: comma (default) or semicolon; CSV only.")
     ] = None,
+    labels: Annotated[
+        LabelLanguage | None,
+        Query(description="Write the header row and coded values in words: fr or en (default: codes)."),
+    ] = None,
 ) -> Response:
     """Download ``kind`` (``registrants``, ``cases``, ``referrals``, ``audit``) as CSV or XLSX.
 
@@ -89,10 +95,24 @@ async def export(
     ``X-Export-Unnamed-Rows`` how many of its rows have their named columns empty for want of the
     person's ``named_export`` consent (counted in the same snapshot; their ``not_named_because``
     column says so in the file). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
+
+    ``labels=fr`` or ``labels=en`` writes the file for people rather than machines: the header row
+    in that language's words (``registered_on`` → ``Inscrit(e) le``/``Registered on``) and every
+    coded value too: sex, a person's situation, registration source, languages and countries (CLDR
+    names), regions (reference areas' names), desks (their names), service types (their
+    ``label_fr``/``label_en``), a case's channel, priority, status and outcome, referral and
+    appointment statuses, document types, roles, ``answered_on_time`` as ``Oui``/``Non``
+    (``Yes``/``No``) and ``not_named_because`` in words; the XLSX sheet is named in words too
+    (``Dossiers``/``Cases``). A code no table knows is written as it is. Ids, numbers, free text,
+    the audit log's ``action`` and ``entity_type`` stay as they are, and so do dates: ISO 8601
+    in CSV (read as dates by a spreadsheet in any locale), date cells in XLSX. The rows, their
+    count, the headers below and the audit events are those of the same export in codes
+    (``export.start`` records ``labels``). Without ``labels`` the file is in codes, as before.
     Errors: 403 ``forbidden``/``named-export-forbidden``, 404 (unknown kind, desk not yours),
     422 ``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``,
     ``field-not-applicable`` (``purpose`` without ``named=true``, ``delimiter`` with XLSX),
-    ``validation-failed`` (a ``start``/``end`` that is not a date ``YYYY-MM-DD``: type ``date_only``),
+    ``validation-failed`` (a ``start``/``end`` that is not a date ``YYYY-MM-DD``: type ``date_only``;
+    ``labels`` other than ``fr`` or ``en``: ``loc`` ``["query", "labels"]``, type ``literal_error``),
     ``too-many-rows-for-xlsx`` (more rows than an XLSX sheet holds: 1,048,575); 429
     ``too-many-exports`` (this staff member's ``EXPORT_MAX_CONCURRENT_PER_USER`` in progress), 503
     ``exports-busy`` (``EXPORT_MAX_CONCURRENT`` in progress), both with ``Retry-After``; 503
@@ -123,6 +143,7 @@ async def export(
             end=end,
             desk_codes=desk,
             delimiter=sep,
+            labels=labels,
             record=slot is not None,
         )
         headers = {
@@ -186,7 +207,7 @@ async def _streamed(
             engine,
             source,
             spec.columns,
-            sheet_name=spec.kind,
+            sheet_name=spec.sheet_name or spec.kind,
             on_finish=on_finish,
             stall_seconds=request.app.state.settings.export_writer_stall_seconds,
             count=count,

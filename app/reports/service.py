@@ -3,8 +3,9 @@
 An export is audited twice, each time in its own committed transaction:
 
 * ``export.start`` before the first byte — kind, format, named or pseudonymised, the stated
-  purpose, the filters and the number of rows the query matches at that moment (for a named
-  export about people, ``unnamed_row_count``: how many of them lack the consent to be named);
+  purpose, the filters, the number of rows the query matches at that moment (for a named export
+  about people, ``unnamed_row_count``: how many of them lack the consent to be named) and, for a
+  file in words, its language (``labels``: ``fr``, ``en``);
 * ``export.finish`` when the stream ends — the rows actually written and whether the client
   received the whole file (``completed`` is false when it disconnected or the stream failed) and,
   for a named export about people, ``named_rows_withheld``: the rows written without their names.
@@ -36,6 +37,7 @@ from app.privacy.purposes import NAMED_EXPORT_PURPOSE
 from app.reports.ages import AgeBands
 from app.reports.errors import ExportPurposeRequired, NamedExportForbidden, TooManyRowsForXlsx, UnsupportedFormat
 from app.reports.export_base import ConsentGate, ExportContext, ExportSpec
+from app.reports.export_words import LabelLanguage, export_words, labelled
 from app.reports.exports import BUILDERS
 from app.reports.persons import copy_roots
 from app.reports.pseudonyms import Pseudonymizer, pseudonym_key
@@ -132,10 +134,13 @@ async def prepare_export(
     end: dt.date | None,
     desk_codes: Sequence[str],
     delimiter: str = ",",
+    labels: LabelLanguage | None = None,
     record: bool = True,
 ) -> PreparedExport:
     """Check the request, count the rows and record ``export.start`` (flushed, not committed);
-    with ``record`` false (a ``HEAD``, which sends no row) check and count only.
+    with ``record`` false (a ``HEAD``, which sends no row) check and count only. ``labels``
+    (``fr``, ``en``) writes the file's header row and coded values in that language's words
+    (:mod:`app.reports.export_words`); None keeps the codes.
 
     Raises ``NotFound`` (unknown kind), ``UnsupportedFormat``, ``Forbidden``,
     ``FieldNotApplicable`` (422: a ``purpose`` for an export that is not named),
@@ -201,6 +206,8 @@ async def prepare_export(
         gate=gate,
     )
     spec = BUILDERS[kind](context)
+    if labels is not None:
+        spec = labelled(spec, await export_words(session, labels))
     expected = int((await session.execute(spec.count)).scalar_one())
     check_row_count(fmt, expected)
     unnamed = int((await session.execute(spec.unnamed)).scalar_one()) if spec.unnamed is not None else None
@@ -228,6 +235,7 @@ async def prepare_export(
                 },
                 "row_count": expected,
                 **({"unnamed_row_count": unnamed} if unnamed is not None else {}),
+                **({"labels": labels} if labels is not None else {}),
             },
         )
     return PreparedExport(

@@ -75,6 +75,23 @@ def test_cli_xlsx_from_the_extension(prepared, tmp_path: Path) -> None:  # type:
     assert sheet["A1"].value == "person_id"
 
 
+def test_cli_writes_an_xlsx_in_words(prepared, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "registrants.xlsx"
+    args = ["export", "registrants", "-o", str(target), "--user", prepared["supervisor"].email, "--labels", "en"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(target)["Registrants"]
+    assert [sheet["A1"].value, sheet["D1"].value, sheet["D2"].value] == ["Person id", "Sex", "Female"]
+
+
+def test_cli_refuses_a_language_it_has_no_words_for(prepared, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.csv"
+    args = ["export", "registrants", "-o", str(target), "--user", prepared["supervisor"].email, "--labels", "wo"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "--labels" in result.output
+    assert not target.exists()
+
+
 @pytest.mark.parametrize("given", ["CSV", "Xlsx"])
 def test_cli_a_format_in_capitals_is_that_format(prepared, tmp_path: Path, given: str) -> None:  # type: ignore[no-untyped-def]
     """``--format CSV`` wrote an XLSX file once (the format was compared before it was normalised)."""
