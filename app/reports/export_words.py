@@ -267,12 +267,12 @@ def labelled(spec: ExportSpec, words: ExportWords) -> ExportSpec:
     plan = [(i, converters[c.name]) for i, c in enumerate(spec.columns) if c.name in converters]
     source = spec.source
 
-    def in_words(row: Any) -> list[Any]:
+    def in_words(row: Any) -> tuple[Any, ...]:
         cells = list(row)
         for i, convert in plan:
             if (value := cells[i]) is not None:
                 cells[i] = convert(value)
-        return cells
+        return tuple(cells)  # as the builders' rows: a tuple the cycle collector soon stops tracking
 
     async def worded(conn: AsyncConnection) -> AsyncIterator[Batch]:
         async with closing(source(conn)) as batches:

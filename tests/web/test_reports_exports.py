@@ -69,3 +69,40 @@ async def test_an_administrator_s_audit_log_choice_is_not_left_to_the_supervisor
     await page.get_by_role("button", name="Rapports").click()
     assert await page.locator("#export-form").get_by_label("Données").input_value() == "registrants"
     assert await page.locator("#export-kind option[value=audit]").is_disabled()
+
+
+async def _exported_header(page: Page) -> list[str]:
+    """The first cells of the header row of the CSV the export form (in French) downloads."""
+    async with page.expect_download() as info:
+        await page.locator("#export-form").get_by_role("button", name="Exporter").click()
+    path = await (await info.value).path()
+    first = path.read_text("utf-8-sig").splitlines()[0]
+    return [cell.strip('"') for cell in first.split(",")][:4]
+
+
+async def test_an_export_is_in_words_unless_codes_are_chosen(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent()
+    register_via_api(server, agent, given_names="Aïda", family_name="Diagne")
+    supervisor = server.make_agent("supervisor")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    form = page.locator("#export-form")
+    cells = form.get_by_label("Contenu des cellules")
+    assert await cells.input_value() == "words"  # words for people by default
+    assert await _exported_header(page) == ["Identifiant de la personne", "Guichet", "Inscrit(e) le", "Sexe"]
+    await cells.select_option(label="Des codes, pour les logiciels")
+    assert await _exported_header(page) == ["person_id", "desk", "registered_on", "sex"]
+
+
+async def test_an_export_in_english_words_when_the_screen_is_in_english(page: Page, server: LiveServer) -> None:
+    supervisor = server.make_agent("supervisor")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="English").click()
+    await page.get_by_role("button", name="Reports").click()
+    form = page.locator("#export-form")
+    assert await form.get_by_label("Cell contents").input_value() == "words"
+    await expect(form.get_by_role("option", name="Words, for people to read")).to_be_attached()
+    async with page.expect_download() as info:
+        await form.get_by_role("button", name="Export").click()
+    path = await (await info.value).path()
+    assert path.read_text("utf-8-sig").splitlines()[0].startswith('"Person id","Desk","Registered on","Sex"')

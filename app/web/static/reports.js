@@ -1,5 +1,6 @@
 // Supervisors and administrators: the reports of a period on one page, each a table with the
-// server's chart, and exports (pseudonymised unless a named export is asked for, with its purpose).
+// server's chart, and exports (pseudonymised unless a named export is asked for, with its purpose;
+// in words in the screen's language unless codes are chosen).
 import { api, authorized, bodyOf, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
@@ -108,6 +109,8 @@ async function exportFile() {
   if (!period.get("start") || !period.get("end")) return say(box, t("export_needs_period"));  // never the whole history by mistake
   for (const bound of ["start", "end"]) params.set(bound, period.get(bound));
   if (data.get("named") === "on") { params.set("named", "true"); params.set("purpose", data.get("purpose")); }
+  // words for the people who read the file (in the screen's language), codes for software reading it
+  if (data.get("cells") !== "codes") params.set("labels", i18n.lang === "en" ? "en" : "fr");
   const r = await authorized(`/api/v1/exports/${data.get("kind")}?${params}`);
   if (!r.ok) return sayLines(box, problemLines(await bodyOf(r), form));
   const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || `export.${data.get("format")}`;
