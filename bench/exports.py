@@ -20,6 +20,7 @@ them opened on 2024-12-31, the rest in 2025), then:
 Targets: ≥ 50,000 rows/s at 100,000 rows; growth at 100,000 rows within 1.2× the growth at 1,000
 rows (constant memory). The machine's load average is printed (wall times on a shared machine
 follow it). Run with ``PYTHONPATH=. python bench/exports.py``; the database is dropped at the end.
+``BENCH_EXPORT_LABELS=fr`` (or ``en``) measures the exports in words instead.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@
 SECRET = "bench-secret-key-0123456789-0123456789-0123456789"
 REGISTRANTS = 20_000
 CASES = 100_000
+LABELS = os.environ.get("BENCH_EXPORT_LABELS")
+"""``fr`` or ``en``: the exports in words (``labels=``) rather than in codes."""
 SMALL = 1_000
 ROUNDS = 3  # downloads per server; the best one's speed is reported
 FAMILY = ["Ndiaye", "Diop", "Fall", "Sarr", "Ba", "Seck", "Diallo", "Sy", "Gueye", "Mbaye", "Faye", "Sow"]
@@ -225,6 +228,8 @@ async def _download(port: int, token: str, fmt: str, start: str, end: str, named
     params = {"format": fmt, "start": start, "end": end}
     if named:
         params |= {"named": "true", "purpose": "benchmark of the named export"}
+    if LABELS:
+        params["labels"] = LABELS
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
         began = time.perf_counter()
         async with client.stream(
@@ -328,6 +333,7 @@ def main() -> None:
         token = asyncio.run(_populate(url))
         print(f"populated {REGISTRANTS:,} registrants and {CASES:,} cases in {time.perf_counter() - began:.1f} s")
         print(f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        print(f"exports in words ({LABELS})" if LABELS else "exports in codes")
         results = {}
         for named in (False, True):
             label = "named" if named else "pseudonymised"
