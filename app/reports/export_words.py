@@ -158,6 +158,8 @@ _EN: Final = {
     "admin": "administrator",
     "auditor": "auditor",
 }
+WIDTHS: Final = {"desk": 32, "service_type": 36, "status": 20, "source": 20, "not_named_because": 36}
+"""XLSX column widths (characters) for the columns whose words are longer than their codes."""
 YES_NO: Final = {"fr": ("Oui", "Non"), "en": ("Yes", "No")}
 NOT_NAMED: Final = {
     "fr": "pas de consentement à l'export nominatif",
@@ -285,5 +287,6 @@ def labelled(spec: ExportSpec, words: ExportWords) -> ExportSpec:
     columns = []
     for c in spec.columns:
         name = header(c.name, words.lang)
-        columns.append(Column(name, c.kind, max(c.width, min(len(name) + 2, 40))))  # the words fit
+        width = max(c.width, WIDTHS.get(c.name, 0), min(len(name) + 2, 40))  # the words fit
+        columns.append(Column(name, c.kind, width))
     return replace(spec, columns=columns, source=worded, sheet_name=sheet_name(spec.kind, words.lang))

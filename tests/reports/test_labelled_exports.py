@@ -218,3 +218,14 @@ async def test_head_in_words_answers_as_its_get(client, make_staff, world) -> No
     assert head.status_code == 200 and head.headers["X-Export-Rows"] == "1"
     refused = await client.head("/api/v1/exports/cases", params={**FEB, "labels": "de"}, headers=supervisor.headers)
     assert refused.status_code == 422
+
+
+async def test_xlsx_in_words_widens_the_columns_of_long_words(client, make_staff, world) -> None:  # type: ignore[no-untyped-def]
+    supervisor = await make_staff("supervisor", ["CASA-BASE"])
+    response = await client.get(
+        "/api/v1/exports/cases", params={**FEB, "labels": "fr", "format": "xlsx"}, headers=supervisor.headers
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Dossiers"]
+    header = {c.value: c.column_letter for c in sheet[1]}
+    assert sheet.column_dimensions[header["Guichet"]].width >= 32
+    assert sheet.column_dimensions[header["Service"]].width >= 36
