@@ -198,6 +198,9 @@ class ExportContext:
     gate: ConsentGate | None = None
     export_id: uuid.UUID = field(default_factory=new_id)
     roots: Mapping[str, str] = field(default_factory=dict)
+    labels: str | None = None
+    """``fr``/``en`` for a file in words: the cells a builder writes as sentences (a registrant's
+    ``other_documents``, an unverified phone) are written in that language; None, in English."""
 
     def person(self, registrant_id: uuid.UUID | str | None) -> str | None:
         """The pseudonymous ``person_id`` of a registrant (a UUID or its text): a transfer copy has

@@ -8,7 +8,9 @@ status, channel, priority and outcome), the subject access summary's of
 :mod:`app.privacy.summary_words` (referral and appointment statuses, roles), the document labels
 of :mod:`app.cases.catalogue_data`, Babel's CLDR names of countries and languages, and from the
 database the service types' ``label_fr``/``label_en``, the desks' names and the reference areas'
-names. A code no table knows is written as it is.
+names. A code no table knows is written as it is. The two cells a builder writes as sentences
+(a registrant's ``other_documents`` and an unverified phone) it writes in the language itself
+(:attr:`~app.reports.export_base.ExportContext.labels`).
 
 What stays as it is, because a spreadsheet reads it best so: pseudonymous ids, numbers, dates
 (ISO 8601 ``2026-02-10`` in CSV, which every spreadsheet reads as a date whatever its locale,

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.cases.catalogue_data import document_label
 from app.desks.models import Desk
 from app.registrants.models import IdentityDocument, Registrant, RegistrantPhone
 from app.reports.export_base import NOT_NAMED_BECAUSE, ExportContext, ExportSpec, count_of
@@ -40,10 +41,20 @@ DOCUMENTS_EXPORTED = 2
 (up to the API's limits) are listed in ``other_phones`` and ``other_documents``, ``; `` apart."""
 
 
-def _document_text(document: tuple[str, str, dt.date | None]) -> str:
-    """``passport A01234567 (expires 2030-01-31)``: one of ``other_documents``."""
+def _document_text(document: tuple[str, str, dt.date | None], labels: str | None = None) -> str:
+    """``passport A01234567 (expires 2030-01-31)``: one of ``other_documents``; in words
+    (``labels``) ``Passeport A01234567 (valable jusqu'au 2030-01-31)``."""
     doc_type, number, expires = document
-    return f"{doc_type} {number}" + (f" (expires {expires.isoformat()})" if expires else "")
+    if labels is None:
+        return f"{doc_type} {number}" + (f" (expires {expires.isoformat()})" if expires else "")
+    until = "valable jusqu'au" if labels == "fr" else "expires"
+    text = f"{document_label(doc_type, labels)} {number}"
+    return text + (f" ({until} {expires.isoformat()})" if expires else "")
+
+
+def _unverified(raw: str | None, labels: str | None = None) -> str:
+    """A phone number as typed, not checked: ``06 12 (unverified)`` (``(non vérifié)`` in French words)."""
+    return f"{raw} ({'non vérifié' if labels == 'fr' else 'unverified'})"
 
 
 # --- registrants ---------------------------------------------------------------------------------
@@ -135,7 +146,7 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
                     .where(RegistrantPhone.registrant_id.in_(ids))
                     .order_by(RegistrantPhone.registrant_id, RegistrantPhone.position, RegistrantPhone.id)
                 ):
-                    phones[rid].append(e164 or f"{raw} (unverified)")  # an unverified number, as typed
+                    phones[rid].append(e164 or _unverified(raw, ctx.labels))  # an unverified number, as typed
                 documents: dict[uuid.UUID, list[tuple[str, str, dt.date | None]]] = defaultdict(list)
                 for rid, doc_type, number, expires in await conn.execute(
                     select(
@@ -157,7 +168,8 @@ def registrants_export(ctx: ExportContext) -> ExportSpec:
                     own_phones = (phones[r.id] + [None] * PHONES_EXPORTED)[:PHONES_EXPORTED]
                     own_docs = (documents[r.id] + [(None, None, None)] * DOCUMENTS_EXPORTED)[:DOCUMENTS_EXPORTED]
                     more_phones = "; ".join(phones[r.id][PHONES_EXPORTED:]) or None
-                    more_docs = "; ".join(map(_document_text, documents[r.id][DOCUMENTS_EXPORTED:])) or None
+                    more = documents[r.id][DOCUMENTS_EXPORTED:]
+                    more_docs = "; ".join(_document_text(doc, ctx.labels) for doc in more) or None
                     rows.append(
                         [
                             *base(r),

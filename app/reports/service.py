@@ -204,6 +204,7 @@ async def prepare_export(
         bands=age_bands(settings),
         desk_filter_given=bool(desk_codes),
         gate=gate,
+        labels=labels,
     )
     spec = BUILDERS[kind](context)
     if labels is not None:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.registrants.models import RegistrantPhone
 from app.reports.export_base import NOT_NAMED_BECAUSE
 from app.reports.export_words import HEADERS
 from app.reports.exports import REGISTRANTS_NAMED, REGISTRANTS_PSEUDONYMISED
@@ -229,3 +230,32 @@ async def test_xlsx_in_words_widens_the_columns_of_long_words(client, make_staff
     header = {c.value: c.column_letter for c in sheet[1]}
     assert sheet.column_dimensions[header["Guichet"]].width >= 32
     assert sheet.column_dimensions[header["Service"]].width >= 36
+
+
+async def test_named_export_in_words_writes_other_documents_and_unverified_phones_in_words(  # type: ignore[no-untyped-def]
+    client, make_staff, build
+) -> None:
+    async def many(world: World) -> None:
+        amy = await world.registrant(
+            at=utc(2026, 2, 10),
+            documents=[("passport", "A01"), ("cni", "C02"), ("residence_card", "R03")],
+            phones=["+221771234567", "+212612345678", "+33612345678"],
+        )
+        world.session.add(RegistrantPhone(registrant_id=amy.id, e164=None, raw="06 12", position=3))
+
+    await build(many)
+    admin = await make_staff("admin", [])
+    params = {**FEB, **PURPOSE, "desk": "CASA-BASE"}
+    (fr,) = _dicts(
+        await client.get("/api/v1/exports/registrants", params={**params, "labels": "fr"}, headers=admin.headers)
+    )
+    (en,) = _dicts(
+        await client.get("/api/v1/exports/registrants", params={**params, "labels": "en"}, headers=admin.headers)
+    )
+    (codes,) = _dicts(await client.get("/api/v1/exports/registrants", params=params, headers=admin.headers))
+    assert codes["other_documents"] == "residence_card R03 (expires 2031-01-31)"
+    assert codes["other_phones"] == "06 12 (unverified)"
+    assert fr["Autres pièces"] == "Titre de séjour R03 (valable jusqu'au 2031-01-31)"
+    assert fr["Autres téléphones"] == "06 12 (non vérifié)"
+    assert en["Other documents"] == "Residence permit R03 (expires 2031-01-31)"
+    assert en["Other phones"] == "06 12 (unverified)"
