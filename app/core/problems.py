@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
@@ -69,6 +70,18 @@ def render_problems_at(path: str, renderer: ProblemRenderer) -> None:
     _RENDERERS[path] = renderer
 
 
+_PATH_CHARACTERS = "/:@!$&'()*+,;="
+"""What a URI path keeps as it is besides letters, digits and ``-._~`` (RFC 3986 §3.3: ``pchar``)."""
+
+
+def instance_of(request: Request) -> str:
+    """The problem's ``instance``: the request's path as a URI reference (RFC 9457 §3.1.5), every
+    other character percent-encoded as UTF-8 (RFC 3986 §2.1). The path as decoded may hold a space,
+    a control character or a letter with an accent (a malformed id in the path), which no client
+    could read back as a URI."""
+    return quote(request.scope["path"], safe=_PATH_CHARACTERS, errors="replace")
+
+
 def problem_response(request: Request, problem: errors.Problem) -> Response:
     """The problem+json response for ``problem`` in the client's language (or the response of the
     endpoint's own renderer, :func:`render_problems_at`)."""
@@ -77,7 +90,7 @@ def problem_response(request: Request, problem: errors.Problem) -> Response:
         return renderer(request, problem, lang)
     members = problem.members(lang)
     body: dict[str, Any] = {k: members.pop(k) for k in ("type", "title", "status", "detail") if k in members}
-    body["instance"] = request.url.path
+    body["instance"] = instance_of(request)
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id

@@ -1,5 +1,7 @@
 """Health checks and the RFC 9457 problem responses of the HTTP layer."""
 
+import re
+
 import httpx
 
 
@@ -202,3 +204,20 @@ def test_generated_signing_key_is_read_once_and_kept(tmp_path) -> None:
     (tmp_path / "secret_key").unlink()
     assert settings.signing_key() == first
     assert len(first) >= 48
+
+
+_URI_REFERENCE_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+"""The characters of an RFC 3986 URI reference: unreserved, reserved, and ``%`` of a percent-encoding."""
+
+
+async def test_a_problems_instance_is_a_uri_reference_for_any_path_sent(client, make_staff) -> None:
+    """``instance`` is a URI reference (RFC 9457 §3.1.5): the path as sent, percent-encoded, also
+    when it holds characters refused in a path (a control character, a space, a letter with an accent,
+    a backslash) — not the decoded text, which no client can parse back as a URI."""
+    admin = await make_staff("admin", [])
+    response = await client.get("/api/v1/cases/%C3%A9%20x%5C%14", headers=admin.headers)
+    assert response.status_code == 422
+    assert response.json()["instance"] == "/api/v1/cases/%C3%A9%20x%5C%14"
+    assert _URI_REFERENCE_CHARS.fullmatch(response.json()["instance"])
+    plain = await client.get("/api/v1/cases/not-a-uuid", headers=admin.headers)
+    assert plain.json()["instance"] == "/api/v1/cases/not-a-uuid"
