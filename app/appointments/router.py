@@ -84,7 +84,12 @@ async def create_appointment(
     return await idem.respond(201, to_out(appointment, desk).model_dump(mode="json"), headers)
 
 
-@router.get("", response_model=Page[AppointmentOut])
+DESK_NOT_YOURS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "`desk_id` names no desk, or one you do not work at."}
+}
+
+
+@router.get("", response_model=Page[AppointmentOut], responses=DESK_NOT_YOURS)
 async def list_appointments(
     session: SessionDep,
     actor: CurrentActor,
@@ -109,7 +114,7 @@ async def list_appointments(
     return Page[AppointmentOut](items=[to_out(a, desk) for a, desk in rows], next_cursor=next_cursor)
 
 
-@router.get("/free-slots", response_model=FreeSlotsOut)
+@router.get("/free-slots", response_model=FreeSlotsOut, responses=DESK_NOT_YOURS)
 async def free_slots(
     session: SessionDep,
     settings: SettingsDep,

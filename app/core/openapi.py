@@ -9,12 +9,15 @@ status       declared for
 ===========  =================================================================================
 400          operations with a body (malformed), a ``cursor`` or an ``Idempotency-Key``
 401, 403     operations behind a bearer token (403: role, desk or field not allowed)
-404          operations with path parameters (also for records of another desk)
+404          operations with path parameters (also for records of another desk), or naming a
+             record in the body (a field ``…_id`` or ``…_code``): unknown, or another desk's
+             (a desk named in the query is declared by the routes that check it)
 409          writes (POST, PUT, PATCH, DELETE): state conflicts, values already in use
 412, 428     operations reading ``If-Match`` (declared **required**; a missing one is 428)
 413, 415     operations with a body
 422          every operation (invalid or unknown parameters)
-429          the token endpoint (login rate limit)
+429          operations behind a staff bearer token (an app client's rate limit,
+             :mod:`app.clients.guard`), the token endpoint (login rate limit)
 503          every operation that uses the database (unreachable, or every connection busy)
 ===========  =================================================================================
 
@@ -50,6 +53,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": True,
 }
+STAFF_BEARER: dict[str, list[str]] = {"OAuth2PasswordBearer": []}
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 NO_DATABASE = frozenset({("get", "/healthz"), ("get", "/problems/{slug}")})
 EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
@@ -62,6 +66,9 @@ EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/registrant-merges/{merge_id}/approve"): (412,),  # a file changed since the proposal
     ("post", "/api/v1/imports/{batch_id}/rows/{line}/resolution"): (412,),  # registrant_etag stale
     ("get", "/api/v1/exports/{kind}"): (429,),  # too-many-exports: this staff member's in progress
+    ("post", "/api/v1/self/codes"): (429,),  # code-sending-limited
+    ("post", "/api/v1/self/sessions"): (401,),  # invalid-code: wrong, expired or spent
+    ("post", "/api/v1/self/link"): (429,),  # link-attempts-exhausted
 }
 """Statuses particular to one operation: (method, path) → statuses."""
 
@@ -70,8 +77,31 @@ def _has_parameter(operation: dict[str, Any], where: str, name: str) -> bool:
     return any(p.get("in") == where and p.get("name", "").lower() == name.lower() for p in operation["parameters"])
 
 
-def expected_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
-    """The error statuses the table above gives an operation (its OpenAPI ``operation`` object)."""
+def _body_fields(operation: dict[str, Any], schemas: dict[str, Any]) -> set[str]:
+    """The top-level fields of the operation's request body, whatever its media type."""
+    fields: set[str] = set()
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        pending = [media.get("schema", {})]
+        while pending:
+            schema = pending.pop()
+            if "$ref" in schema:
+                schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+            fields |= set(schema.get("properties", {}))
+            pending += [*schema.get("anyOf", []), *schema.get("oneOf", []), *schema.get("allOf", [])]
+    return fields
+
+
+def _names_a_record(operation: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether the body names another record (``registrant_id``, ``desk_code``; ``id`` is the new
+    record's own), which may be unknown, or another desk's (404)."""
+    return any(f.endswith(("_id", "_code")) for f in _body_fields(operation, schemas))
+
+
+def expected_statuses(
+    method: str, path: str, operation: dict[str, Any], schemas: dict[str, Any] | None = None
+) -> set[int]:
+    """The error statuses the table above gives an operation (its OpenAPI ``operation`` object;
+    ``schemas``: the document's component schemas, which its request body may refer to)."""
     operation.setdefault("parameters", [])
     has_body = "requestBody" in operation
     statuses = {422}
@@ -80,7 +110,9 @@ def expected_statuses(method: str, path: str, operation: dict[str, Any]) -> set[
         statuses.add(400)
     if operation.get("security"):  # FastAPI lists the bearer scheme on operations that read it
         statuses |= {401, 403}
-    if "{" in path:
+    if STAFF_BEARER in operation.get("security", []):
+        statuses.add(429)
+    if "{" in path or _names_a_record(operation, schemas or {}):
         statuses.add(404)
     if method in WRITE_METHODS:
         statuses.add(409)
@@ -115,7 +147,9 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
                     parameter["description"] = "The ETag of your last read (428 when missing, 412 when stale)."
                     parameter["schema"] = {"type": "string"}
             responses = operation.setdefault("responses", {})
-            for status in sorted(expected_statuses(method, path, operation)):
+            statuses = expected_statuses(method, path, operation, document["components"]["schemas"])
+            statuses |= {int(status) for status in responses if status.isdigit() and int(status) >= 400}
+            for status in sorted(statuses):
                 if status < 400:
                     responses.setdefault(str(status), {"description": HTTPStatus(status).phrase})
                     continue

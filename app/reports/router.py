@@ -34,7 +34,11 @@ from app.reports.schemas import DurationReportOut, ReportOut
 from app.reports.scope import Scope, resolve
 from app.reports.writers import content_disposition
 
-router = api_router(prefix="/api/v1/reports", tags=["reports"])
+router = api_router(
+    prefix="/api/v1/reports",
+    tags=["reports"],
+    responses={404: {"description": "A desk named in `desk` that you do not work at."}},
+)
 
 FILE_FORMATS = ("json", "csv", "xlsx")
 CHART_FORMATS = ("json", "csv", "xlsx", "png", "svg")

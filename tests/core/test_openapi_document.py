@@ -115,3 +115,106 @@ async def test_every_status_the_app_answers_is_declared(app, client, make_staff)
     }
     assert undeclared == set()
     assert {428, 412} <= seen[("patch", "/api/v1/desks/{desk_id}")]
+
+
+def _declared(document: dict[str, Any], method: str, path: str) -> set[int]:
+    return {int(status) for status in document["paths"][path][method]["responses"]}
+
+
+async def test_a_record_named_in_the_body_or_query_that_is_not_there_answers_a_declared_404(
+    client, make_staff, desk_ids
+) -> None:
+    """An unknown (or another desk's) record named in the body or the query, not in the path, is
+    404 too: a case for an unknown person, an appointment or free slots at a desk not the user's,
+    a registration at an unknown desk code, a report of another desk. The document declares it."""
+    document = await _document(client)
+    admin = await make_staff("admin", [])
+    supervisor = await make_staff("supervisor")
+    unknown, other_desk = "50f284df-1a0c-4e93-ab13-7353f7913012", str(desk_ids["DKR-MOB"])
+    calls: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
+        (
+            "post",
+            "/api/v1/cases",
+            {"json": {"registrant_id": unknown, "service_type": "RESIDENCE_MA", "channel": "walk_in"}},
+            admin.headers,
+        ),
+        (
+            "post",
+            "/api/v1/registrants",
+            {"json": {"given_names": "Awa", "family_name": "Diop", "desk_code": "NOPE-1"}},
+            admin.headers,
+        ),
+        (
+            "post",
+            "/api/v1/appointments",
+            {
+                "json": {
+                    "desk_id": unknown,
+                    "agent_id": str(admin.id),
+                    "registrant_id": unknown,
+                    "starts_at": "2027-03-01T10:00:00+01:00",
+                    "ends_at": "2027-03-01T10:30:00+01:00",
+                    "purpose": "x",
+                }
+            },
+            admin.headers,
+        ),
+        (
+            "post",
+            "/api/v1/privacy/legal-holds",
+            {"json": {"registrant_id": unknown, "reason": "litigation"}},
+            admin.headers,
+        ),
+        (
+            "post",
+            "/api/v1/privacy/subject-requests",
+            {"json": {"registrant_id": unknown, "kind": "access"}},
+            admin.headers,
+        ),
+        ("get", "/api/v1/appointments", {"params": {"desk_id": other_desk}}, supervisor.headers),
+        (
+            "get",
+            "/api/v1/appointments/free-slots",
+            {"params": {"desk_id": other_desk, "start": "2027-01-04"}},
+            supervisor.headers,
+        ),
+        (
+            "get",
+            "/api/v1/reports/registrations",
+            {"params": {"start": "2026-01-01", "end": "2026-01-31", "desk": "DKR-MOB"}},
+            supervisor.headers,
+        ),
+    ]
+    answered = {}
+    for method, path, request, headers in calls:
+        response = await client.request(method, path, headers=headers, **request)
+        answered[(method, path)] = response.status_code
+    assert set(answered.values()) == {404}, answered
+    assert {call: status for call, status in answered.items() if status not in _declared(document, *call)} == {}
+
+
+async def test_the_self_service_sign_in_declares_its_refusals(client) -> None:
+    """A wrong code is 401 ``invalid-code``; a second code asked at once is 429 ``code-sending-limited``;
+    too many wrong link codes are 429 ``link-attempts-exhausted``: each is in the document."""
+    document = await _document(client)
+    recipient = {"phone": "+221 77 123 45 67", "country": "SN"}
+    first = await client.post("/api/v1/self/codes", json={**recipient, "channel": "sms", "language": "fr"})
+    again = await client.post("/api/v1/self/codes", json={**recipient, "channel": "sms", "language": "fr"})
+    wrong = await client.post("/api/v1/self/sessions", json={**recipient, "code": "000000", "language": "fr"})
+    assert (first.status_code, again.status_code, wrong.status_code) == (202, 429, 401)
+    assert 429 in _declared(document, "post", "/api/v1/self/codes")
+    assert 401 in _declared(document, "post", "/api/v1/self/sessions")
+    assert 429 in _declared(document, "post", "/api/v1/self/link")
+
+
+async def test_every_operation_behind_a_staff_token_declares_the_app_clients_rate_limit(client) -> None:
+    """A staff route called with an app client's token is counted against the client's limit before
+    anything else (app.clients.guard): 429 ``client-rate-limited`` can answer any of them."""
+    document = await _document(client)
+    behind_token = [
+        (method, path)
+        for method, path, operation in _operations(document)
+        if {"OAuth2PasswordBearer": []} in operation.get("security", [])
+    ]
+    assert len(behind_token) >= 100
+    assert [(m, p) for m, p in behind_token if 429 not in _declared(document, m, p)] == []
