@@ -25,7 +25,7 @@ from app.core.idempotency import not_keyed
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.core.routing import api_router
 from app.documents import owners, service
-from app.documents.content import ascii_filename, with_extension
+from app.documents.content import EXTENSIONS, ascii_filename, with_extension
 from app.documents.deps import BriefActor, Sessions, StorageDep
 from app.documents.errors import RangeNotSatisfiable
 from app.documents.schemas import DocumentDelete, DocumentOut
@@ -235,7 +235,10 @@ def _unsatisfiable(size: int) -> RangeNotSatisfiable:
 @router.get(
     "/api/v1/documents/{document_id}/content",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}, 206: {"description": "Partial content"}},
+    responses={
+        200: {"content": {media: {} for media in EXTENSIONS}},  # the type sniffed at upload
+        206: {"description": "Partial content", "content": {media: {} for media in EXTENSIONS}},
+    },
 )
 async def download_document(
     document_id: uuid.UUID,

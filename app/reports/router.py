@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Query, Request, Response
@@ -42,6 +42,13 @@ router = api_router(
 
 FILE_FORMATS = ("json", "csv", "xlsx")
 CHART_FORMATS = ("json", "csv", "xlsx", "png", "svg")
+_FILES: dict[str, Any] = {"text/csv": {}, service.MEDIA_TYPES["xlsx"]: {}}
+AS_FILES: dict[int | str, dict[str, Any]] = {200: {"content": _FILES}}
+"""The OpenAPI 200 of a report that ``format`` may also ask as CSV or XLSX (JSON: its model)."""
+AS_FILES_OR_CHARTS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {**_FILES, "image/png": {}, "image/svg+xml": {}}}  # app.reports.charts.MEDIA_TYPES
+}
+"""The same for a report that may also be drawn as a PNG or SVG chart."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,7 @@ async def _respond(
     return Response(image, media_type=MEDIA_TYPES[fmt])
 
 
-@router.get("/registrations", response_model=ReportOut)
+@router.get("/registrations", response_model=ReportOut, responses=AS_FILES_OR_CHARTS)
 async def registrations(
     session: SessionDep,
     actor: SupervisorActor,
@@ -157,7 +164,7 @@ async def registrations(
     return await _respond(report, params, fmt, chart_title=title, lang=lang, session=session)
 
 
-@router.get("/cases", response_model=ReportOut)
+@router.get("/cases", response_model=ReportOut, responses=AS_FILES_OR_CHARTS)
 async def cases(
     session: SessionDep,
     actor: SupervisorActor,
@@ -187,7 +194,7 @@ async def cases(
     return await _respond(report, params, fmt, chart_title=title, lang=lang, session=session)
 
 
-@router.get("/cases/monthly", response_model=ReportOut)
+@router.get("/cases/monthly", response_model=ReportOut, responses=AS_FILES_OR_CHARTS)
 async def cases_monthly(
     session: SessionDep,
     actor: SupervisorActor,
@@ -232,7 +239,7 @@ async def resolution_time(
     )
 
 
-@router.get("/sla", response_model=ReportOut)
+@router.get("/sla", response_model=ReportOut, responses=AS_FILES)
 async def sla(
     session: SessionDep,
     actor: SupervisorActor,
@@ -251,7 +258,7 @@ async def sla(
     return await _respond(report, params, fmt)
 
 
-@router.get("/referrals", response_model=ReportOut)
+@router.get("/referrals", response_model=ReportOut, responses=AS_FILES)
 async def referrals(
     session: SessionDep, actor: SupervisorActor, settings: SettingsDep, params: Params
 ) -> ReportOut | Response:
@@ -262,7 +269,7 @@ async def referrals(
     return await _respond(report, params, fmt)
 
 
-@router.get("/appointments", response_model=ReportOut)
+@router.get("/appointments", response_model=ReportOut, responses=AS_FILES)
 async def appointments(
     session: SessionDep,
     actor: SupervisorActor,
@@ -280,7 +287,7 @@ async def appointments(
     return await _respond(report, params, fmt)
 
 
-@router.get("/funder-indicators", response_model=ReportOut)
+@router.get("/funder-indicators", response_model=ReportOut, responses=AS_FILES)
 async def funder_indicators(
     session: SessionDep, actor: SupervisorActor, settings: SettingsDep, params: Params
 ) -> ReportOut | Response:

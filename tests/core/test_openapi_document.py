@@ -218,3 +218,21 @@ async def test_every_operation_behind_a_staff_token_declares_the_app_clients_rat
     ]
     assert len(behind_token) >= 100
     assert [(m, p) for m, p in behind_token if 429 not in _declared(document, m, p)] == []
+
+
+async def test_a_report_in_each_format_answers_a_media_type_its_openapi_declares(client, make_staff) -> None:
+    """A report is JSON, CSV or XLSX, and a chart's a PNG or SVG image too (``format``): each
+    answer's media type is among those the document declares for the report's 200."""
+    document = await _document(client)
+    supervisor = await make_staff("supervisor")
+    declared = document["paths"]["/api/v1/reports/registrations"]["get"]["responses"]["200"]["content"]
+    served = {}
+    for fmt in ("json", "csv", "xlsx", "png", "svg"):
+        response = await client.get(
+            "/api/v1/reports/registrations",
+            params={"start": "2026-01-01", "end": "2026-01-31", "format": fmt},
+            headers=supervisor.headers,
+        )
+        assert response.status_code == 200, fmt
+        served[fmt] = response.headers["content-type"].split(";")[0]
+    assert {fmt: media for fmt, media in served.items() if media not in declared} == {}

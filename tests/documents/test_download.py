@@ -185,3 +185,22 @@ async def test_agent_round_trip_passport_and_photo(client, agent, make_registran
             ).scalars()
         )
     assert actions == ["document.upload", "document.upload", "document.download", "document.download"]
+
+
+async def test_a_download_answers_a_media_type_its_openapi_declares(client, agent, make_registrant, passport):
+    """A document is served as the type sniffed at upload (PDF, JPEG…), whole (200) or in part
+    (206): the OpenAPI document lists those types, not only ``application/octet-stream``."""
+    registrant = await make_registrant()
+    photo = await upload(client, agent.headers, registrant, filename="photo.jpg", data=PHOTO_GPS.read_bytes())
+    declared = (await client.get("/openapi.json")).json()["paths"]["/api/v1/documents/{document_id}/content"]["get"]
+    served = set()
+    for document_id in (passport["id"], photo.json()["id"]):
+        whole = await client.get(f"/api/v1/documents/{document_id}/content", headers=agent.headers)
+        part = await client.get(
+            f"/api/v1/documents/{document_id}/content", headers={**agent.headers, "Range": "bytes=0-9"}
+        )
+        assert (whole.status_code, part.status_code) == (200, 206)
+        assert whole.headers["content-type"] in declared["responses"]["200"]["content"]
+        assert part.headers["content-type"] in declared["responses"]["206"]["content"]
+        served.add(whole.headers["content-type"])
+    assert served == {"application/pdf", "image/jpeg"}
