@@ -9,7 +9,7 @@ link need a signed-in person; everything about a file needs a linked account (40
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -258,8 +258,17 @@ async def _upload(
     return JSONResponse(body, status_code=201 if created else 200, headers={"ETag": f'"{document.sha256}"'})
 
 
+_ALREADY_STORED: dict[int | str, dict[str, Any]] = {
+    200: {"model": DocumentOut, "description": "The same file was already stored there."}
+}
+
+
 @router.post(
-    "/documents", status_code=201, response_model=DocumentOut, openapi_extra={**_UPLOAD_BODY, **STREAMED_UPLOAD}
+    "/documents",
+    status_code=201,
+    response_model=DocumentOut,
+    responses=_ALREADY_STORED,
+    openapi_extra={**_UPLOAD_BODY, **STREAMED_UPLOAD},
 )
 async def upload_document(
     request: Request, person: BriefLinked, settings: SettingsDep, storage: StorageDep, sessionmaker: Sessions
@@ -275,6 +284,7 @@ async def upload_document(
     "/requests/{case_id}/documents",
     status_code=201,
     response_model=DocumentOut,
+    responses=_ALREADY_STORED,
     openapi_extra={**_UPLOAD_BODY, **STREAMED_UPLOAD},
 )
 async def upload_request_document(

@@ -169,6 +169,32 @@ async def test_documents_uploaded_to_the_file_and_to_a_request(
     assert [e.actor_role for e in uploads] == ["person", "person"]
 
 
+async def test_the_same_file_sent_again_answers_200_as_the_openapi_declares(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    """A file already on the file (or the request) answers 200 with the stored document, stored
+    once, as at the desk; the OpenAPI document declares that 200 beside the 201."""
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    case = (
+        await client.post(f"{SELF}/requests", json={"service_type": "RESIDENCE_MA"}, headers=world.a.headers)
+    ).json()
+    png = (SPECIMENS / "specimen_residence_card.png").read_bytes()
+    for url, path in (
+        (f"{SELF}/documents", f"{SELF}/documents"),
+        (f"{SELF}/requests/{case['id']}/documents", f"{SELF}/requests/{{case_id}}/documents"),
+    ):
+        sent = [
+            await client.post(
+                url, files={"file": ("carte.png", png, "image/png")}, data={"kind": "photo"}, headers=world.a.headers
+            )
+            for _ in range(2)
+        ]
+        assert [r.status_code for r in sent] == [201, 200], path
+        assert sent[1].json()["id"] == sent[0].json()["id"]
+        assert {"200", "201"} <= set(paths[path]["post"]["responses"]), path
+    assert await count(sessionmaker, Document) == 2
+
+
 async def test_a_refused_upload_leaves_no_row_and_no_file(
     client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, world: World
 ) -> None:
