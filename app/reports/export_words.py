@@ -140,7 +140,8 @@ SOURCES: Final[dict[str, tuple[str, str]]] = {
 }
 """A registrant's ``source`` (:mod:`app.registrants.service`) in words."""
 
-_EN: Final = {
+ENGLISH: Final = {
+    # the English words of codes whose French ones are app.privacy.summary_words'
     # referral statuses, whose French words are summary_words.REFERRAL_STATUSES'
     "sent": "Sent",
     "acknowledged": "Acknowledged by the partner",
@@ -221,12 +222,12 @@ class ExportWords:
             return document_label(str(value), lang)
 
         if kind == "referrals":
-            statuses = summary_words.REFERRAL_STATUSES if lang == "fr" else _EN
+            statuses = summary_words.REFERRAL_STATUSES if lang == "fr" else ENGLISH
         elif kind == "appointments":
-            statuses = summary_words.APPOINTMENT_STATUSES if lang == "fr" else _EN
+            statuses = summary_words.APPOINTMENT_STATUSES if lang == "fr" else ENGLISH
         else:
             statuses = codes
-        roles = summary_words.ROLES if lang == "fr" else _EN
+        roles = summary_words.ROLES if lang == "fr" else ENGLISH
         words: dict[str, Callable[[Any], Any]] = {
             "desk": _from(self.desks),
             "sex": _from(codes),

@@ -8,6 +8,11 @@ small-cell suppression (``null`` in JSON, ``x`` in files, no bar but a mark on c
 403 for other roles, 404 for a desk the user does not belong to, 422
 ``invalid-period``, ``unknown-desk``, ``unknown-service-type``, ``unknown-dimension``,
 ``unsupported-format``.
+
+``labels=fr|en`` (files only: 422 ``field-not-applicable`` with JSON or a chart) writes a CSV or
+XLSX file in words for people (:mod:`app.reports.report_words`), the chart's words; without it
+the file is in codes, as before. Another value: 422 ``validation-failed``, ``loc``
+``["query", "labels"]``.
 """
 
 from __future__ import annotations
@@ -25,11 +30,14 @@ from app.auth.deps import SupervisorActor
 from app.cases.models import ServiceType
 from app.core.dates import DateText
 from app.core.deps import SessionDep, SettingsDep
+from app.core.errors import not_applicable
 from app.core.i18n import negotiate
 from app.core.routing import api_router
 from app.reports import activity, chart_words, deadlines, funders, service, statistics
+from app.reports.export_words import LabelLanguage
 from app.reports.exports_router import delimiter_of
 from app.reports.files import report_csv, report_xlsx
+from app.reports.report_words import report_words
 from app.reports.schemas import DurationReportOut, ReportOut
 from app.reports.scope import Scope, resolve
 from app.reports.writers import content_disposition
@@ -58,6 +66,7 @@ class ReportParams:
     desk: list[str]
     format: str
     delimiter: str
+    labels: LabelLanguage | None = None
 
 
 def report_params(
@@ -68,10 +77,23 @@ def report_params(
     delimiter: Annotated[
         str | None, Query(max_length=10, description="CSV separator: comma (default) or semicolon; CSV only.")
     ] = None,
+    labels: Annotated[
+        LabelLanguage | None,
+        Query(description="A CSV or XLSX file in words: fr or en (default: codes); files only."),
+    ] = None,
 ) -> ReportParams:
     """The parameters every report takes; ``FieldNotApplicable`` (422) for a ``delimiter`` with a
-    format other than CSV, ``UnsupportedFormat`` for an unknown one."""
-    return ReportParams(start=start, end=end, desk=desk, format=format, delimiter=delimiter_of(delimiter, format))
+    format other than CSV or ``labels`` with one other than CSV or XLSX, ``UnsupportedFormat`` for
+    an unknown one."""
+    sep = delimiter_of(delimiter, format)
+    if labels is not None and format.strip().lower() not in ("csv", "xlsx"):
+        raise not_applicable(
+            ["labels"],
+            why_en="only a CSV or XLSX file is written in words (a chart's follow Accept-Language).",
+            why_fr="seul un fichier CSV ou XLSX s'écrit en mots (un graphique suit Accept-Language).",
+            where="query",
+        )
+    return ReportParams(start=start, end=end, desk=desk, format=format, delimiter=sep, labels=labels)
 
 
 Params = Annotated[ReportParams, Depends(report_params)]
@@ -111,15 +133,16 @@ async def _respond(
     name = f"{report.report}_{report.start}_{report.end}"
     if fmt == "json":
         return report
+    words = await report_words(session, report, params.labels) if params.labels and session is not None else None
     if fmt == "csv":
-        body = report_csv(report, delimiter=params.delimiter)
+        body = report_csv(report, delimiter=params.delimiter, words=words)
         return Response(
             body,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": content_disposition(f"{name}.csv")},
         )
     if fmt == "xlsx":
-        body = await anyio.to_thread.run_sync(report_xlsx, report)
+        body = await anyio.to_thread.run_sync(report_xlsx, report, words)
         return Response(
             body,
             media_type=service.MEDIA_TYPES["xlsx"],
@@ -255,7 +278,7 @@ async def sla(
     report = await deadlines.sla(
         session, scope=scope, threshold=settings.report_small_cell_threshold, service_types=types
     )
-    return await _respond(report, params, fmt)
+    return await _respond(report, params, fmt, session=session)
 
 
 @router.get("/referrals", response_model=ReportOut, responses=AS_FILES)
@@ -266,7 +289,7 @@ async def referrals(
     fmt = service.check_format(params.format, FILE_FORMATS)
     scope = await _scope(session, actor, params)
     report = await deadlines.referrals(session, scope=scope, threshold=settings.report_small_cell_threshold)
-    return await _respond(report, params, fmt)
+    return await _respond(report, params, fmt, session=session)
 
 
 @router.get("/appointments", response_model=ReportOut, responses=AS_FILES)
@@ -284,7 +307,7 @@ async def appointments(
     report = await activity.appointments(
         session, scope=scope, by=by, threshold=settings.report_small_cell_threshold, bands=service.age_bands(settings)
     )
-    return await _respond(report, params, fmt)
+    return await _respond(report, params, fmt, session=session)
 
 
 @router.get("/funder-indicators", response_model=ReportOut, responses=AS_FILES)
@@ -299,4 +322,4 @@ async def funder_indicators(
     report = await funders.funder_indicators(
         session, scope=scope, threshold=settings.report_small_cell_threshold, bands=service.age_bands(settings)
     )
-    return await _respond(report, params, fmt)
+    return await _respond(report, params, fmt, session=session)
