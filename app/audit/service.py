@@ -39,6 +39,12 @@ def diff(
     before: Mapping[str, Any], after: Mapping[str, Any], *, sensitive: frozenset[str] = frozenset()
 ) -> dict[str, dict[str, Any]]:
     """``{field: {"before": …, "after": …}}`` for the fields that changed; sensitive values masked."""
+    if not before:  # a creation (an import makes thousands): every field given a value
+        return {
+            key: {"before": None, "after": MASK if key in sensitive else _jsonable(new)}
+            for key, new in sorted(after.items())
+            if new is not None
+        }
     changes: dict[str, dict[str, Any]] = {}
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
@@ -128,12 +134,15 @@ def event_values(
     details: Mapping[str, Any] | None = None,
     personal: Mapping[str, Any] | None = None,
     subject_id: uuid.UUID | None = None,
+    details_ready: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The event :func:`record` would write (same arguments), as the column values of its
     ``audit_events`` row, and the ``audit_payloads`` row of its ``personal`` values (None without).
 
     For a bulk writer that stores thousands of events at once with :func:`insert_events`, in the
-    same transaction as what they describe.
+    same transaction as what they describe. ``details_ready``: ``details`` holds JSON values only
+    (strings, numbers, booleans, None, lists and string-keyed dicts of them, as :func:`diff`
+    gives), taken as they are instead of converted (the same event, for less work per row).
     """
     payload: dict[str, Any] | None = None
     if personal:
@@ -141,8 +150,26 @@ def event_values(
             raise ValueError("personal values need the subject_id of the person they belong to")
         payload, reference = payloads.payload_values(registrant_id=subject_id, value=personal)
         details = {**(details or {}), "personal": reference}
-    content = _content(actor, action, entity_type, entity_id, desk_id, details)
-    return chain.values(content), payload
+    if not details_ready:
+        content = _content(actor, action, entity_type, entity_id, desk_id, details)
+        return chain.values(content), payload
+    ctx = actor.context
+    # chain.values(_content(…)) (in the order of chain.CONTENT_FIELDS), without converting the
+    # details nor building the Content in between
+    return {
+        "occurred_at": utcnow(),
+        "actor_id": actor.user_id,
+        "actor_label": actor.email,
+        "actor_role": actor.role,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id) if entity_id is not None else None,
+        "desk_id": desk_id,
+        "request_id": ctx.request_id,
+        "ip": ctx.ip,
+        "user_agent": ctx.user_agent,
+        "details": _with_client(actor, details),
+    }, payload
 
 
 def prepare_events(

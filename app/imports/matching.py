@@ -113,7 +113,7 @@ def _file_keys(
     lookups: set[Key] = set()
     heard: set[Key] = set()
     for keys, seen in zip(rows, looked_up, strict=True):
-        into.frequencies.update(match_keys.frequency_keys(keys))
+        into.frequencies.update(derived.frequency(keys))
         into.carried.update(derived.carried(keys))
         lookups |= derived.lookup(seen)
         heard |= match_keys.heard_keys(seen)
@@ -363,10 +363,16 @@ class BatchMatcher:
         count itself), and at least the known people indexed under it (a row the import reads again
         without a field, or could not read at :meth:`preload`, was not counted)."""
         own = self.derived.carried(keys) if keys in self.rows else frozenset()
-        return {
-            key: max(self.counted.get(key, 0) - (key in own), len(self._indexed(key)))
-            for key in self.derived.lookup(self.expand(keys))
-        }
+        # _indexed inlined, the dicts bound once: dozens of keys a row, for every row of the file
+        counted, index, combined = self.counted.get, self.index.get, self.combined.get
+        out: dict[Key, int] = {}
+        for key in self.derived.lookup(self.expand(keys)):
+            carriers = counted(key, 0)
+            if key in own:
+                carriers -= 1
+            indexed = len(combined(key, ()) if key[0] in COMBINED else index(key, ()))
+            out[key] = indexed if indexed > carriers else carriers
+        return out
 
     def _chosen(self, keys: matching.PersonKeys) -> list[Key]:
         """:func:`app.registrants.keys.chosen_keys` of the row ``keys`` with the run's counts."""

@@ -105,7 +105,8 @@ def build(
     (:func:`app.registrants.prepare.phone_values`).
     """
     fields = data.model_dump(exclude={"id", "phones", "documents", "consents", "desk_code"})
-    prepare.check_restricted(actor, data.model_dump(include=set(prepare.SENSITIVE), exclude_unset=True))
+    # the restricted fields as sent (data.model_dump(include=…, exclude_unset=True): a second dump per row)
+    prepare.check_restricted(actor, {f: fields[f] for f in prepare.SENSITIVE if f in data.model_fields_set})
     prepare.check_days(desk, fields)
     phones = prepare.phone_values(data.phones, desk.country, phone_readings)
     documents = prepare.document_values(data.documents, document_patterns)
@@ -204,6 +205,7 @@ def rows_of(
             },
             personal={"registration_number": values["registration_number"], "changes": changes},
             subject_id=rid,
+            details_ready=True,  # a diff's values, strings and lists of strings
         )
         out.events.append(event)
         if payload is not None:

@@ -205,6 +205,11 @@ def block_keys(person: PersonKeys) -> frozenset[Key]:
 def frequency_keys(person: PersonKeys) -> set[Key]:
     """The keys whose frequency in the registry the scoring of ``person`` needs (the person's own,
     not what was :attr:`~app.registrants.matching.PersonKeys.heard`: see :func:`heard_keys`)."""
+    return set(_frequency_keys(person))
+
+
+def _frequency_keys(person: PersonKeys) -> frozenset[Key]:
+    """:func:`frequency_keys`, frozen."""
     out: set[Key] = {("t", phone_key(p)) for p in person.phones}
     out |= {("p", end) for end in person.phone_ends()}
     out.add(("g", " ".join(phonetic(t) for t in person.given)))
@@ -218,7 +223,7 @@ def frequency_keys(person: PersonKeys) -> set[Key]:
         out.add(("c", person.host_city))
     if person.occupation:
         out.add(("o", person.occupation))
-    return set(_cut(out))
+    return _cut(out)
 
 
 def _full_date(person: PersonKeys) -> str | None:
@@ -295,6 +300,7 @@ class DerivedKeys:
         self._block: dict[PersonKeys, frozenset[Key]] = {}
         self._combined: dict[PersonKeys, frozenset[Key]] = {}
         self._lookup: dict[PersonKeys, frozenset[Key]] = {}
+        self._frequency: dict[PersonKeys, frozenset[Key]] = {}
 
     def block(self, keys: PersonKeys, *, keep: bool = True) -> frozenset[Key]:
         """:func:`block_keys` of ``keys``, kept for the run unless ``keep`` is false (a registrant
@@ -304,6 +310,11 @@ class DerivedKeys:
     def combined(self, keys: PersonKeys, *, keep: bool = True) -> frozenset[Key]:
         """:func:`combined_keys` of ``keys``, kept as :meth:`block` keeps."""
         return self._kept(self._combined, combined_keys, keys, keep)
+
+    def frequency(self, keys: PersonKeys, *, keep: bool = True) -> frozenset[Key]:
+        """:func:`frequency_keys` of ``keys``, kept as :meth:`block` keeps (counted before the rows
+        are processed, stored with the registrants)."""
+        return self._kept(self._frequency, _frequency_keys, keys, keep)
 
     def lookup(self, keys: PersonKeys) -> frozenset[Key]:
         """:func:`lookup_keys` of ``keys``, kept."""
@@ -330,7 +341,7 @@ class DerivedKeys:
 
     def release(self) -> None:
         """Empty the kept keys a slice at a time (:func:`app.core.collector.release`; CPU only)."""
-        release(self._block, self._combined, self._lookup)
+        release(self._block, self._combined, self._lookup, self._frequency)
 
 
 def all_keys(person: PersonKeys, derived: DerivedKeys | None = None) -> set[Key]:
@@ -341,7 +352,8 @@ def all_keys(person: PersonKeys, derived: DerivedKeys | None = None) -> set[Key]
     if derived is None:
         out = block_keys(person) | frequency_keys(person) | combined_keys(person)
     else:
-        out = derived.block(person, keep=False) | frequency_keys(person) | derived.combined(person, keep=False)
+        out = derived.block(person, keep=False) | derived.frequency(person, keep=False)
+        out |= derived.combined(person, keep=False)
     # An unverified number is found by its digits too, by its end like a verified number
     # (``500000000`` finds ``0500000000``): a search key, not a block (its ``p`` key blocks).
     out |= {("t", digits[::-1]) for digits in person.unverified_phones}

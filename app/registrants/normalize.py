@@ -438,6 +438,7 @@ def _phonetic(tokens: list[str]) -> str:
     return " ".join(reading for token in tokens for reading in matching.readings(token))
 
 
+@functools.lru_cache(maxsize=4096)  # an import meets the same names again and again
 def name_keys(given_names: str, family_name: str, name_arabic: str | None = None) -> NameKeys:
     """The folded and phonetic keys of a person's names (see :mod:`app.registrants.matching`): each
     token's phonetic keys (:func:`~app.registrants.matching.readings`: one for a Latin token, those

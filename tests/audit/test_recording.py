@@ -307,6 +307,35 @@ def test_a_diff_gives_json_values() -> None:
     }
 
 
+def test_a_creation_diff_gives_every_field_with_a_value_in_name_order() -> None:
+    ref = uuid.UUID("00000000-0000-4000-8000-0000000000ee")
+    after = {"z_none": None, "born": dt.date(1990, 5, 1), "status": "irregular", "ids": (ref,), "empty": [], "n": 0}
+    changes = audit.diff({}, after, sensitive=frozenset({"status"}))
+    assert list(changes.items()) == [
+        ("born", {"before": None, "after": "1990-05-01"}),
+        ("empty", {"before": None, "after": []}),
+        ("ids", {"before": None, "after": [str(ref)]}),
+        ("n", {"before": None, "after": 0}),
+        ("status", {"before": None, "after": "***"}),
+    ]
+
+
+def test_an_event_of_ready_details_is_the_event_of_the_same_details_converted(clock) -> None:
+    details = {"source": "import", "changes": audit.diff({}, {"born": dt.date(1990, 5, 1)}), "consents": ["statistics"]}
+    subject = uuid.UUID("00000000-0000-4000-8000-0000000000dd")
+    common: dict[str, Any] = {
+        "actor": AGENT,
+        "action": "registrant.create",
+        "entity_type": "registrant",
+        "entity_id": subject,
+        "desk_id": v.DESK_ID,
+        "details": details,
+    }
+    converted, _ = audit.event_values(**common)
+    ready, _ = audit.event_values(**common, details_ready=True)
+    assert list(ready.items()) == list(converted.items())
+
+
 def test_separating_a_diff_masks_the_personal_values_and_keeps_them_apart() -> None:
     changes = {
         "last_name": {"before": "Sow", "after": "Diallo"},
