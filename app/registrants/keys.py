@@ -380,7 +380,9 @@ def key_rows(
 ) -> list[dict[str, Any]]:
     """The rows of the keys of ``person`` (and the search-only keys ``extra``) for ``registrant_id``
     (``derived``: as :func:`all_keys` takes it)."""
-    stored = all_keys(person, derived) | {(k, v) for k, v in _cut(extra) if v}
+    stored = all_keys(person, derived)
+    if extra:  # most often none (an import's rows): no empty set cut and joined for each
+        stored |= {(k, v) for k, v in _cut(extra) if v}
     return [{"registrant_id": registrant_id, "kind": k, "value": v} for k, v in sorted(stored)]
 
 
