@@ -53,6 +53,7 @@ from annotated_types import MaxLen
 
 from app.core import json_text
 from app.core.explained import in_french
+from app.core.i18n import number as written_number
 from app.core.spreadsheet import looks_like_formula
 from app.core.text import clean, describe_disallowed, disallowed_character, storable
 from app.imports import cells, row_dates
@@ -100,12 +101,23 @@ class PreparedRow:
     rejection_fr: str | None = None
     unverified_phones: set[str] = field(default_factory=set)
     phone_readings: dict[str, PhoneReading] = field(default_factory=dict)
+    _if_rejected: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False, compare=False)
 
-    def warn(self, field_name: str, message: str, message_fr: str) -> None:
+    def warn(
+        self, field_name: str, message: str, message_fr: str, *, if_rejected: tuple[str, str] | None = None
+    ) -> None:
+        """A warning on ``field_name``, in English and French. ``if_rejected``: its words should the
+        row be rejected, when ``message`` says what is recorded (nothing of a rejected row is)."""
         self.warnings.append({"field": field_name, "message": message, "message_fr": message_fr})
+        if if_rejected:
+            self._if_rejected[len(self.warnings) - 1] = if_rejected
 
     def reject(self, reason: str, reason_fr: str) -> PreparedRow:
+        """The row rejected for ``reason``; its warnings then say its cells' problems only."""
         self.rejection, self.rejection_fr = reason, reason_fr
+        for i, (message, message_fr) in self._if_rejected.items():
+            self.warnings[i] = {**self.warnings[i], "message": message, "message_fr": message_fr}
+        self._if_rejected.clear()
         return self
 
 
@@ -148,6 +160,7 @@ def prepare_row(
                 name,
                 "formula-looking cell stored as plain text, never evaluated",
                 f"{field_fr(name)} : cellule qui ressemble à une formule, gardée comme texte, jamais calculée",
+                if_rejected=("formula-looking cell", f"{field_fr(name)} : cellule qui ressemble à une formule"),
             )
     reasons, reasons_fr = [], []
     if refused:
@@ -188,7 +201,12 @@ def prepare_row(
         data["sex"] = cells.parse_sex(get("sex"))
     except ValueError as exc:
         data["sex"] = "unknown"
-        prepared.warn("sex", f"{exc}; recorded as unknown", f"{in_french(exc)} ; enregistré comme inconnu")
+        prepared.warn(
+            "sex",
+            f"{exc}; recorded as unknown",
+            f"{in_french(exc)} ; enregistré comme inconnu",
+            if_rejected=(str(exc), in_french(exc)),
+        )
 
     for name in ("place_of_birth", "origin_region", "host_city", "occupation"):
         data[name] = clean(get(name)) or None
@@ -220,6 +238,7 @@ def prepare_row(
             "status",
             "unrecognised status: kept in the restricted residence status",
             "statut non reconnu : gardé dans le statut de séjour (accès restreint)",
+            if_rejected=("unrecognised status", "statut non reconnu"),
         )
         data["residence_status"] = f"Statut (non reconnu) : {clean(get('status'))}"
 
@@ -244,8 +263,12 @@ def prepare_row(
         prepared.warn(
             "notes",
             f"notes cut to {NOTES_MAX} characters (the full text is in the batch's raw cells)",
-            f"notes (demande et observations) coupées à {NOTES_MAX:,} caractères (le texte complet reste dans "
-            "le lot importé)".replace(",", " "),
+            f"notes (demande et observations) coupées à {written_number(NOTES_MAX)} caractères (le texte complet reste "
+            "dans le lot importé)",
+            if_rejected=(
+                f"notes longer than {NOTES_MAX} characters",
+                f"notes (demande et observations) de plus de {written_number(NOTES_MAX)} caractères",
+            ),
         )
         note_text = note_text[: NOTES_MAX - 1] + "…"
     data["notes"] = note_text
@@ -337,6 +360,9 @@ def _phones(prepared: PreparedRow, cell: str, desk_country: str, notes: list[str
                 f"téléphone « {piece} » lu comme {reading.e164} ({_FLAGS_FR.get(reading.flag, reading.flag)})"
                 if reading.e164
                 else f"téléphone « {piece} » gardé tel qu'il est écrit : numéro non vérifié",
+                if_rejected=None
+                if reading.e164
+                else (f"phone {piece!r} could not be verified", f"téléphone « {piece} » : numéro non vérifié"),
             )
     return phones
 

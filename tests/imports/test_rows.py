@@ -276,3 +276,41 @@ def test_a_row_fingerprint_is_the_one_earlier_imports_stored() -> None:
     raw = {"source_number": "12", "given_names": " Awa  Ndèye ", "family_name": "Diop", "email": "awa@example.sn"}
     content = '{"email": "awa@example.sn", "family_name": "Diop", "given_names": "Awa Ndèye"}'
     assert row_fingerprint(raw) == hashlib.sha256(content.encode()).hexdigest()
+
+
+def test_a_rejected_row_s_warnings_say_its_cells_problems_not_what_would_have_been_recorded() -> None:
+    """Nothing of a rejected row is recorded: its warnings tell the agent what else to correct in
+    the register, never « enregistré comme inconnu », « gardé », « gardée comme texte »."""
+    prepared = row("4;02/06/2019;  ;Ka;X;;;;;;0500000000;;;En situation irrégulière;;;;=1+1")
+    assert prepared.rejection == "no given names"
+    assert prepared.warnings == [
+        {
+            "field": "observations",
+            "message": "formula-looking cell",
+            "message_fr": "observations : cellule qui ressemble à une formule",
+        },
+        {"field": "sex", "message": "unrecognised sex 'X'", "message_fr": "sexe non reconnu « X »"},
+        {
+            "field": "phones",
+            "message": "phone '0500000000' could not be verified",
+            "message_fr": "téléphone « 0500000000 » : numéro non vérifié",
+        },
+        {"field": "status", "message": "unrecognised status", "message_fr": "statut non reconnu"},
+    ]
+    kept = row("4;02/06/2019;Saliou;Ka;X;;;;;;0500000000;;;En situation irrégulière;;;;=1+1")
+    assert kept.rejection is None
+    assert [w["message_fr"] for w in kept.warnings] == [
+        "observations : cellule qui ressemble à une formule, gardée comme texte, jamais calculée",
+        "sexe non reconnu « X » ; enregistré comme inconnu",
+        "téléphone « 0500000000 » gardé tel qu'il est écrit : numéro non vérifié",
+        "statut non reconnu : gardé dans le statut de séjour (accès restreint)",
+    ]
+
+
+def test_a_rejected_row_s_long_notes_are_said_too_long_not_cut() -> None:
+    long_request = "x" * 4000
+    prepared = row(f"4;02/06/2019;  ;Ka;M;;;;;;;;;;;;{long_request};{long_request}")
+    assert prepared.rejection == "no given names"
+    assert [w["message_fr"] for w in prepared.warnings] == [
+        "notes (demande et observations) de plus de 2\u202f000 caractères"
+    ]

@@ -81,7 +81,7 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
     rejected = page.locator("#register-import-report table tr").nth(2)
     # every reason in the page's language, none hiding another, and what else to correct
     await expect(rejected.locator("td").last).to_have_text(
-        "rejetée — pas de prénom ; pas de nom ; à corriger aussi : sexe non reconnu « Z » ; enregistré comme inconnu"
+        "rejetée — pas de prénom ; pas de nom ; à corriger aussi : sexe non reconnu « Z »"
     )
     await expect(rejected.locator("td").first).to_have_text("4")  # the file's line (its header is line 1)
     warned = page.locator("#register-import-report table tr").nth(3)
