@@ -1,17 +1,17 @@
 // What the administration screens share: every page of a list, a refusal of the API said in
 // sentences next to the form (the field at fault marked), a failure of the connection said.
-import { api, clearInvalid, problemLines, SessionExpired } from "./api.js";
+import { clearInvalid, problemLines, readPart, SessionExpired } from "./api.js";
 import { el, focusOn, say, sayLines } from "./dom.js";
 
 /** Every item of the list at `path`, which the API answers either as a bare array or page after
  * page (`{items, next_cursor}`, followed with `cursor=` until `next_cursor` is null).
- * → `{ok: true, items}`, or `{ok: false, r}` with the refusal (the first page refused). */
+ * → `{ok: true, items}`, or `{ok: false, r}` with the refusal (`r.status` 0: no answer). */
 export async function listAll(path) {
   const items = [];
   let cursor = null;
   do {
     const url = cursor ? `${path}${path.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}` : path;
-    const r = await api("GET", url);
+    const r = await readPart(url);
     if (!r.ok) return { ok: false, r };
     if (Array.isArray(r.body)) return { ok: true, items: r.body };
     items.push(...r.body.items);

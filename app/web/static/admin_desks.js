@@ -5,7 +5,7 @@
 // replaced meanwhile is not removed, the list read again and that said). The rules (ranges in order, no overlap, a
 // holiday already there) are the API's: its refusals are said next to the form.
 import { api, keyFor, sent } from "./api.js";
-import { busy, el, focusOn, say } from "./dom.js";
+import { busy, el, focusOn, say, unreadNotice } from "./dom.js";
 import { dateText, i18n, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 import { carrySnapshot } from "./unsaved.js";
@@ -195,7 +195,7 @@ export async function loadDesks(panel) {
   const box = messageBox("desks-msg");
   panel.replaceChildren(panel.querySelector("h2"), el("p", t("desks_intro")), box);
   const desks = await listAll("/api/v1/desks");
-  if (!desks.ok) return refuse(box, desks.r);
+  if (!desks.ok) return panel.append(unreadNotice());  // a refusal, no answer: said in the list's place
   const list = el("ul", null, { class: "list", id: "desk-list" });
   for (const d of desks.items) {
     const li = el("li");

@@ -5,7 +5,7 @@
 // when its form opened (412: read again, what was typed kept), or cancelled. The other screens
 // read the catalogue again afterwards.
 import { api } from "./api.js";
-import { busy, cancelButton, el, focusOn, say } from "./dom.js";
+import { busy, cancelButton, el, focusOn, say, unreadNotice } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
@@ -103,7 +103,7 @@ export async function loadServices(panel, done = "") {
   const [types, words] = await Promise.all([
     listAll("/api/v1/service-types?include_retired=true"), api("GET", "/api/v1/service-types/document-labels"),
   ]);
-  if (!types.ok) return refuse(box, types.r);
+  if (!types.ok) return panel.append(unreadNotice());  // a refusal, no answer: said in the list's place
   // the document codes the API has words for, offered as boxes (none: every code typed)
   const known = words.ok ? Object.keys(words.body[i18n.lang] || words.body.fr) : [];
   const list = el("ul", null, { class: "list", id: "service-list" });

@@ -5,7 +5,7 @@
 // said, nothing switched). A change is cancelled by "Annuler". The API's refusals (409 last administrator, e-mail taken, a
 // closed desk; 422 field errors) are said next to the form or the row.
 import { api, readAsShown } from "./api.js";
-import { busy, cancelButton, el, focusOn, say } from "./dom.js";
+import { busy, cancelButton, el, focusOn, say, unreadNotice } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 import { carrySnapshot } from "./unsaved.js";
@@ -202,7 +202,7 @@ export async function loadStaff(panel, done = "", tone = "ok") {
   panel.replaceChildren(heading, intro, box);
   const reload = (sentence, again = "ok") => loadStaff(panel, sentence, again);
   const [users, desks] = await Promise.all([listAll("/api/v1/users"), listAll("/api/v1/desks")]);
-  if (!users.ok) return refuse(box, users.r);
+  if (!users.ok) return panel.append(unreadNotice());  // a refusal, no answer: said in the list's place
   const deskList = desks.ok ? desks.items : [];
   const list = el("ul", null, { class: "list", id: "staff-list" });
   for (const u of users.items) list.append(accountRow(u, deskList, reload));

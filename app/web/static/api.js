@@ -92,6 +92,18 @@ export async function api(method, path, { json, headers = {}, form } = {}) {
   return answer;
 }
 
+/** A read of a list or section whose failure is said in its place (`unreadNotice`), the rest of
+ * the screen drawn all the same: `api("GET", path)`'s answer, or — no answer (connection lost) —
+ * `{status: 0, ok: false, body: null, etag: null}`. Throws SessionExpired only. */
+export async function readPart(path) {
+  try {
+    return await api("GET", path);
+  } catch (error) {
+    if (error instanceof Offline) return { status: 0, ok: false, body: null, etag: null };
+    throw error;
+  }
+}
+
 // Fields the API changes without a new version of the record (no new ETag): an account's sign-in.
 // A change of them is no one's edit of what the list showed, so it is not compared.
 const UNVERSIONED = new Set(["last_login_at"]);

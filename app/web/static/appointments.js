@@ -1,7 +1,7 @@
 // The desk's appointments of a day: time at the desk, person, status; mark arrived or no-show, or
 // cancel. Times are the API's desk-local times (start_local), never recomputed in the browser.
-import { api, problemLines, readAsShown, SessionExpired } from "./api.js";
-import { $, $$, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { api, problemLines, readAsShown, readPart, SessionExpired } from "./api.js";
+import { $, $$, busy, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { code, colon, t } from "./i18n.js";
 import { names } from "./queue.js";
 import { state } from "./state.js";
@@ -13,6 +13,14 @@ const ACTIONS = [["kept", "arrived"], ["missed", "no_show"], ["cancelled", "canc
 
 function localTime(iso) {
   return String(iso).slice(11, 16); // "2026-12-01T10:00:00+01:00" → "10:00", the desk's own clock
+}
+
+// A day's or a week's appointments not loaded: what was asked refused (422) is said at its field;
+// any other refusal, or no answer, is said so — the list shown before emptied, never left as if current.
+function notLoaded(box, r, form, list) {
+  if (r.status === 422) { list.replaceChildren(); return sayLines(box, problemLines(r.body, form)); }
+  say(box, "");
+  return list.replaceChildren(unreadNotice("list_unread", list.tagName === "UL" ? "li" : "p"));
 }
 
 // After a move from the calendar: the day and the week (when shown) drawn again, the message said
@@ -79,9 +87,9 @@ export async function loadDay(done = "", tone = "ok") {
   try {
     const day = data.get("day");
     const [r, holidays] = await Promise.all([
-      api("GET", `/api/v1/appointments?desk_id=${desk.id}&day=${day}&limit=100`), holidaysOf(desk, [day]),
+      readPart(`/api/v1/appointments?desk_id=${desk.id}&day=${day}&limit=100`), holidaysOf(desk, [day]),
     ]);
-    if (!r.ok) return sayLines(box, problemLines(r.body, form));
+    if (!r.ok) return notLoaded(box, r, form, $("#day-list"));
     const who = await names(r.body.items);
     const list = $("#day-list");
     // A holiday declared after the appointments were booked: the day says so, each booking to move.
@@ -154,10 +162,10 @@ export async function loadWeek(done = "") {
   const days = Array.from({ length: 7 }, (_, i) => addDays(String(data.get("start")), i));
   try {
     const [holidays, ...lists] = await Promise.all([
-      holidaysOf(desk, days), ...days.map((d) => api("GET", `/api/v1/appointments?desk_id=${desk.id}&day=${d}&limit=100`)),
+      holidaysOf(desk, days), ...days.map((d) => readPart(`/api/v1/appointments?desk_id=${desk.id}&day=${d}&limit=100`)),
     ]);
     const failed = lists.find((r) => !r.ok);
-    if (failed) return sayLines(box, problemLines(failed.body, form));
+    if (failed) return notLoaded(box, failed, form, $("#week"));
     say(box, "");
     const who = await names(lists.flatMap((r) => r.body.items));
     const out = $("#week");

@@ -1,8 +1,8 @@
 // Notes (confidential ones marked), referrals to partners (the person's consent shown before
 // sending; the partner's answer recorded and shown) and the documents asked of the person.
 // A note that could not be sent stays in its form and is resent with the same key.
-import { api, keyFor, problemLines, readAsShown, sent } from "./api.js";
-import { definitionList, el, say, sayLines } from "./dom.js";
+import { api, keyFor, problemLines, readAsShown, readPart, sent } from "./api.js";
+import { definitionList, el, say, sayLines, unreadNotice } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_day.js";
@@ -12,11 +12,13 @@ import { action, day, openCase, rereadIfStale } from "./case.js";
 import { documentsMissingSection } from "./case_documents_missing.js";
 import { referralConsent } from "./case_referral_transfer.js";
 
+// Notes or referrals not loaded (a refusal, no answer) are said so in their place, never an empty
+// list; the forms to add one stay.
 async function notes(c) {
-  const s = el("section");
+  const s = el("section", null, { id: "case-notes" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const list = el("ul", null, { class: "plain", id: "notes" });
-  const r = await api("GET", `/api/v1/cases/${c.id}/notes?limit=100`);
+  const r = await readPart(`/api/v1/cases/${c.id}/notes?limit=100`);
   for (const n of r.ok ? r.body.items : []) {
     const li = el("li");
     li.append(el("span", `${deskTime(n.created_at, c.desk_id, i18n.lang)} — ${n.author_label}`, { class: "meta" }));
@@ -42,7 +44,7 @@ async function notes(c) {
     sent(slot);
     return openCase(c.id, t("note_saved"));
   });
-  s.append(el("h2", t("case_notes")), list, el("h3", t("note_new")), form, box);
+  s.append(el("h2", t("case_notes")), r.ok ? list : unreadNotice("notes_unread"), el("h3", t("note_new")), form, box);
   return s;
 }
 
@@ -131,15 +133,16 @@ function referralItem(c, x) {
 }
 
 async function referrals(c) {
-  const s = el("section");
+  const s = el("section", null, { id: "case-referrals" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
-  const r = await api("GET", `/api/v1/cases/${c.id}/referrals`);
+  const r = await readPart(`/api/v1/cases/${c.id}/referrals`);
   s.append(box);
   const list = el("ul", null, { class: "plain" });
   for (const x of r.ok ? r.body : []) list.append(referralItem(c, x));
-  s.append(el("h2", t("referrals")), list);
-  const partners = await api("GET", "/api/v1/partners?limit=100&active=true");
-  if (!partners.ok || c.closed_at) return s; // an open case is referred whatever the reader's moves
+  s.append(el("h2", t("referrals")), r.ok ? list : unreadNotice("referrals_unread"));
+  if (c.closed_at) return s; // an open case is referred whatever the reader's moves
+  const partners = await readPart("/api/v1/partners?limit=100&active=true");
+  if (!partners.ok) { s.append(el("h3", t("referral_new")), unreadNotice()); return s; }
   if (!partners.body.items.length) { s.append(el("p", t("no_partner_referral"), { id: "referral-no-partner", class: "msg info" })); return s; }
   const form = el("form", null, { id: "referral-form" });
   const select = el("select", null, { id: "referral-partner", name: "partner_id", required: "" });

@@ -2,14 +2,16 @@
 // description, and from the start its priority and the person's vulnerabilities (the API's default
 // priority, "normal", chosen; none ticked).
 import { api, keyFor, problemLines, sent } from "./api.js";
-import { el, openRow, sayLines } from "./dom.js";
+import { el, openRow, sayLines, unreadNotice } from "./dom.js";
 import { code, t } from "./i18n.js";
 import { action, day, loadServiceTypes, openCase, serviceLabel } from "./case.js";
 import { flagsField, flagsTicked, priorityField } from "./case_details.js";
 
+/** The file's cases, each opening the case; `cases` null: they could not be loaded, said so. */
 export function caseRows(cases) {
-  const s = el("section");
+  const s = el("section", null, { id: "person-cases" });
   s.append(el("h2", t("cases_of")));
+  if (!cases) { s.append(unreadNotice()); return s; }
   const ul = el("ul", null, { class: "list" });
   for (const c of cases) {
     ul.append(openRow([

@@ -5,8 +5,8 @@
 // record one more (POST /api/v1/registrants/{id}/consents): given or refused, the partner of a
 // referral (picked from the partners' list: the consent is about that partner, by its id, whatever
 // it is called later), the language the notice was given in. The API dates both (now).
-import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
-import { busy, confirmButton, el, focusOn, say, sayLines } from "./dom.js";
+import { api, keyFor, problemLines, readPart, SessionExpired, sent } from "./api.js";
+import { busy, confirmButton, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { code, colon, dayText, i18n, t } from "./i18n.js";
 import "./i18n_desk.js";
 import { refill } from "./unsaved.js";
@@ -98,8 +98,11 @@ function withConsentForm(section, person, reopen) {
     partner.required = referral;
     if (!referral || partnersLoaded) return;
     partnersLoaded = true;
-    const r = await api("GET", "/api/v1/partners?limit=100&active=true");
-    const items = r.ok ? r.body.items : [];
+    const r = await readPart("/api/v1/partners?limit=100&active=true").catch(() => ({ ok: false }));
+    partnerBlock.querySelector(".unread")?.remove();
+    // not loaded (a refusal, no answer): said so, never « no partner yet »; read again at the next choice
+    if (!r.ok) { partnersLoaded = false; partnerBlock.append(unreadNotice()); return; }
+    const items = r.body.items;
     refill(partner, () => partner.replaceChildren(el("option", t("fix_pick"), { value: "" }), ...items.map((p) => el("option", p.name, { value: p.id }))));
     if (!items.length) partnerBlock.append(el("p", t("no_partner_referral"), { class: "msg info" }));
   });

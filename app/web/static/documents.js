@@ -1,7 +1,7 @@
 // Uploaded documents of a person: upload with progress (scans, photos from a phone camera), list,
 // download, and delete with a reason (supervisors). A refused file says why in plain words.
 import { api, authorized, problemLines, SessionExpired, tokens } from "./api.js";
-import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
+import { $, busy, el, focusOn, saveBlob, say, sayLines, unreadNotice } from "./dom.js";
 import { code, i18n, size, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_day.js";
@@ -149,7 +149,8 @@ export function documentsSection(person, files) {
     li.append(form);
     return focusOn(reason);
   };
-  for (const doc of files) list.append(row(doc, onDelete, box));
+  for (const doc of files || []) list.append(row(doc, onDelete, box));
+  const shown = files ? list : unreadNotice();  // null: the documents could not be loaded
   const form = el("form", null, { id: "upload-form" });
   const kind = el("select", null, { id: "upload-kind", name: "kind" });
   for (const k of KINDS) kind.append(el("option", code(k), { value: k }));
@@ -180,7 +181,7 @@ export function documentsSection(person, files) {
     });
   });
   // an erased (anonymised) file takes no new document: no upload form
-  if (person.anonymised_at) s.append(el("h2", t("files")), list, box);
-  else s.append(el("h2", t("files")), list, el("h3", t("upload_new")), form, box);
+  if (person.anonymised_at) s.append(el("h2", t("files")), shown, box);
+  else s.append(el("h2", t("files")), shown, el("h3", t("upload_new")), form, box);
   return s;
 }

@@ -70,6 +70,14 @@ export function sayAgain(root = document) {
   }
 }
 
+/** What stands in place of a list or section that could not be loaded (a refusal, no answer):
+ * said so, with what the agent can do (`key`: the section's own words, else « La liste n'a pas pu
+ * être chargée »), never an empty list nor « Aucun… ». A note without a live role: it stays when
+ * another message of the screen is said. `tag` "li" for a notice inside the list's own `<ul>`. */
+export function unreadNotice(key = "list_unread", tag = "p") {
+  return el(tag, t(key), { class: "msg warning unread" });
+}
+
 // Run `action` with the button showing progress; a second click while it runs does nothing.
 export async function busy(button, action) {
   if (button.dataset.busy) return undefined;

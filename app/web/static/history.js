@@ -1,7 +1,7 @@
 // A person file's history from the audit trail (GET /registrants/{id}/history): who changed what,
 // when (desk time), from which value to which, in the interface language.
-import { api } from "./api.js";
-import { el } from "./dom.js";
+import { readPart } from "./api.js";
+import { el, unreadNotice } from "./dom.js";
 import { code, colon, i18n, LABELS, t } from "./i18n.js";
 import { deskTime } from "./state.js";
 import "./i18n_day.js";
@@ -56,10 +56,12 @@ export function entryText(e, deskId) {
 export async function historySection(person) {
   const s = el("section", null, { id: "history" });
   s.append(el("h2", t("history")));
-  const r = await api("GET", `/api/v1/registrants/${person.id}/history`);
+  const r = await readPart(`/api/v1/registrants/${person.id}/history`);
+  // not loaded (a refusal, no answer): said in its place, the rest of the file drawn
+  if (!r.ok) { s.append(unreadNotice("history_unread")); return s; }
   await loadAreas(person.origin_region_code);
   const ol = el("ol", null, { class: "events" });
-  for (const e of r.ok ? r.body : []) {
+  for (const e of r.body) {
     const li = el("li", entryText(e, person.desk_id));
     // A creation lists every field typed; only rectifications are worth reading field by field.
     if (e.changes.length && !e.action.endsWith(".create")) {

@@ -3,8 +3,8 @@
 // (resolve.js) by the desk's staff. Agents and supervisors see their own desks' batches and read
 // only the flagged rows (`/imports/{id}/flagged`): the whole report, which lists every person of
 // the register, is for administrators (`/imports/{id}`), as is the upload.
-import { api, clearInvalid, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, numberSpan, say, sayLines, scrollingTable } from "./dom.js";
+import { api, clearInvalid, problemLines, readPart, SessionExpired } from "./api.js";
+import { $, busy, el, focusOn, numberSpan, say, sayLines, scrollingTable, unreadNotice } from "./dom.js";
 import { code, colon, dateText, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { pendingSection, sayDone, throughNodes } from "./resolve.js";
@@ -92,8 +92,9 @@ export async function loadBatches() {
   const box = $("#import-msg");
   const out = $("#import-batches");
   try {
-    const r = await api("GET", "/api/v1/imports?limit=50");
-    if (!r.ok) return sayLines(box, problemLines(r.body));
+    const r = await readPart("/api/v1/imports?limit=50");
+    // not loaded (a refusal, no answer): said so, never the batches shown before as if current
+    if (!r.ok) { say(box, ""); return out.replaceChildren(unreadNotice()); }
     const table = el("table", null, { id: "batch-table" });
     table.append(el("caption", t("batches")));
     const head = el("tr");

@@ -2,8 +2,8 @@
 // files merged into it, each opening to be unmerged) and "même personne qu'un autre dossier…":
 // the other file found by a search (or picked among an edit's duplicate candidates, `mergeWith`),
 // compared and merged (merge_compare.js). Agents, supervisors and administrators only (the API's).
-import { api, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
+import { api, problemLines, readPart, SessionExpired } from "./api.js";
+import { $, busy, el, focusOn, numberSpan, say, sayLines, unreadNotice } from "./dom.js";
 import { bornText, code, t } from "./i18n.js";
 import { deskOf, state } from "./state.js";
 import { compareFiles } from "./merge_compare.js";
@@ -112,8 +112,10 @@ export async function mergeSection(person, open) {
   opener.open = open;
   const s = el("section", null, { id: "person-merge", class: "wide" });
   s.append(el("h2", t("merge_title")));
-  const r = await api("GET", `/api/v1/registrant-merges?registrant_id=${person.id}&limit=50`);
-  const records = r.ok ? r.body.items : [];
+  const r = await readPart(`/api/v1/registrant-merges?registrant_id=${person.id}&limit=50`);
+  // not loaded (a refusal, no answer): said so; no merge offered while it is unknown whether one awaits approval
+  if (!r.ok) { s.append(unreadNotice()); return s; }
+  const records = r.body.items;
   const pending = records.filter((m) => m.status === "proposed");
   const here = records.filter((m) => m.status === "merged" && m.survivor_id === person.id);
   if (pending.length || here.length) {

@@ -3,8 +3,8 @@
 // to be contacted (GET/PUT …/notification-preferences with If-Match: a change made meanwhile, 412,
 // is read again and said, what the agent chose kept in the form). A message in doubt is decided
 // here too (`resolutionForm`, shared with the supervisors' list of messages in doubt).
-import { api, keyFor, problemLines, sent, SessionExpired } from "./api.js";
-import { busy, el, focusOn, say, sayLines } from "./dom.js";
+import { api, keyFor, problemLines, readPart, sent, SessionExpired } from "./api.js";
+import { busy, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { code, CODES, i18n, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_messages.js";
@@ -153,12 +153,14 @@ export async function messagesSection(person) {
   const s = el("section", null, { id: "person-messages", class: "wide" });
   const redraw = async (message) => {
     const [list, pref] = await Promise.all([
-      api("GET", `/api/v1/registrants/${person.id}/notifications?limit=20`),
-      api("GET", `/api/v1/registrants/${person.id}/notification-preferences`),
+      readPart(`/api/v1/registrants/${person.id}/notifications?limit=20`),
+      readPart(`/api/v1/registrants/${person.id}/notification-preferences`),
     ]);
     const status = el("p", null, { class: "msg", role: "status", hidden: "" });
     const parts = [el("h2", t("messages_title")), status];
+    // each part not loaded (a refusal, no answer) is said so in its place
     if (pref.ok) parts.push(preferences(person, pref, redraw));
+    else parts.push(el("h3", t("messages_prefs")), unreadNotice());
     const ol = el("ul", null, { class: "plain messages" });
     const append = (items) => {
       for (const n of items) {
@@ -169,7 +171,7 @@ export async function messagesSection(person) {
         ol.append(li);
       }
     };
-    if (!list.ok) parts.push(el("p", (list.body && (list.body.detail || list.body.title)) || t("unexpected")));
+    if (!list.ok) parts.push(unreadNotice());
     else {
       append(list.body.items);
       if (!list.body.items.length) parts.push(el("p", t("messages_none")));
@@ -178,8 +180,8 @@ export async function messagesSection(person) {
       if (cursor) {
         const more = el("button", t("messages_more"), { type: "button", class: "secondary" });
         more.addEventListener("click", () => busy(more, async () => {
-          const next = await api("GET", `/api/v1/registrants/${person.id}/notifications?limit=20&cursor=${encodeURIComponent(cursor)}`);
-          if (!next.ok) return;
+          const next = await readPart(`/api/v1/registrants/${person.id}/notifications?limit=20&cursor=${encodeURIComponent(cursor)}`);
+          if (!next.ok) { say(status, t("list_unread"), "warning"); return focusOn(status); }
           append(next.body.items);
           cursor = next.body.next_cursor;
           more.hidden = !cursor;

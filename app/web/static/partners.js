@@ -3,8 +3,8 @@
 // supervisors read the list. An edit is sent with the If-Match of the partner as read when its form
 // opened: a change made meanwhile (412) is read again and said field by field, what was typed kept
 // in the form, nothing written over it. An addition is sent with an Idempotency-Key.
-import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
-import { $, busy, cancelButton, el, focusOn, say, sayLines } from "./dom.js";
+import { api, keyFor, problemLines, readPart, SessionExpired, sent } from "./api.js";
+import { $, busy, cancelButton, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import { onTab } from "./tabs.js";
@@ -127,10 +127,11 @@ async function conflict(read, form, box, typed, opener) {
 
 export async function loadPartners(done = "") {
   const view = $("#partners");
-  const [r] = await Promise.all([api("GET", "/api/v1/partners?limit=100"), loadServiceTypes()]);
+  const [r] = await Promise.all([readPart("/api/v1/partners?limit=100"), loadServiceTypes()]);
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const parts = [el("p", t("partners_intro")), box];
-  if (!r.ok) { view.replaceChildren(...parts); return sayLines(box, problemLines(r.body)); }
+  // not loaded (a refusal, no answer): said in the list's place
+  if (!r.ok) return view.replaceChildren(...parts, unreadNotice());
   const list = el("ul", null, { class: "list", id: "partner-list" });
   for (const p of r.body.items) {
     const li = el("li");

@@ -1,7 +1,7 @@
 // A person's whole file: identity, phones, identity documents, consents, cases, appointments and
 // uploaded documents. Editing lives in edit.js.
-import { api, problemLines, readAsShown, SessionExpired } from "./api.js";
-import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
+import { api, problemLines, readAsShown, readPart, SessionExpired } from "./api.js";
+import { $, busy, definitionList, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { birthDate, code, colon, i18n, t } from "./i18n.js";
 import { deskOf, deskTime, state } from "./state.js";
 import { address, mayLeave, showTab } from "./tabs.js";
@@ -65,9 +65,9 @@ export function renderPerson(extra = {}) {
     section("phones", p.phones.map((x) => `${phoneText(x)}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`), t("none_on_file_f")),
     consentsSection(p, (m) => reopen(m)),
-    caseRows(extra.cases || []),
-    appointmentsSection(extra.appointments || [], erased),
-    documentsSection(p, extra.files || []),
+    caseRows(listed(extra, "cases")),
+    appointmentsSection(listed(extra, "appointments"), erased),
+    documentsSection(p, listed(extra, "files")),
   );
   if (extra.booking && !erased) box.append(extra.booking);
   if (extra.openCase && !erased) box.append(extra.openCase);
@@ -88,11 +88,12 @@ async function rightsOf(person) {
 }
 
 // The person's appointments; a booked one can be moved to another free slot or cancelled (an
-// erased file's only cancelled: `erased`).
+// erased file's only cancelled: `erased`). `list` null: they could not be loaded.
 function appointmentsSection(list, erased = false) {
   const s = el("section", null, { id: "person-appointments" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   s.append(el("h2", t("appointments")));
+  if (!list) { s.append(unreadNotice()); return s; }
   if (!list.length) s.append(el("p", t("none_on_file")));
   const ul = el("ul", null, { class: "plain" });
   for (const a of list) {
@@ -135,11 +136,15 @@ function appointmentsSection(list, erased = false) {
   return s;
 }
 
+// A list of the file; null when it could not be loaded (a refusal, no answer): its section says
+// so in its place and the rest of the file is drawn.
 async function items(path) {
-  const r = await api("GET", path);
-  if (!r.ok) return [];
+  const r = await readPart(path);
+  if (!r.ok) return null;
   return Array.isArray(r.body) ? r.body : r.body.items || [];
 }
+
+const listed = (extra, name) => (name in extra ? extra[name] : []);
 
 const opening = { n: 0 }; // only the latest opening draws the file
 document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing

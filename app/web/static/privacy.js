@@ -5,8 +5,8 @@
 // token, saved from a blob: URL); for supervisors and administrators, the people's requests still
 // awaiting their answer, overdue ones said, each opening the person's file.
 import "./i18n_rights.js";
-import { api, authorized, bodyOf, problemLines } from "./api.js";
-import { $, busy, el, focusOn, openRow, saveBlob, say, sayLines } from "./dom.js";
+import { api, authorized, bodyOf } from "./api.js";
+import { $, busy, el, focusOn, openRow, saveBlob, say, unreadNotice } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
@@ -112,8 +112,8 @@ async function pendingPart() {
   const list = el("ul", null, { class: "list", id: "pending-list" });
   part.append(el("h2", t("pending_title"), { id: "pending-title" }), box, list);
   const found = await listAll("/api/v1/privacy/subject-requests?open_only=true&limit=200");
-  if (!found.ok) {
-    sayLines(box, problemLines(found.r.body));
+  if (!found.ok) {  // a refusal, no answer: said in the list's place, never « none pending »
+    list.replaceChildren(unreadNotice("list_unread", "li"));
     return part;
   }
   const who = await names(found.items);

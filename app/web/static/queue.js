@@ -1,7 +1,7 @@
 // Case queues: mine, unassigned, overdue, due today, waiting on a partner. Each row: the person's
 // name, service type, status, due date and how late it is; a row opens the person's file.
-import { api, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, openRow, say, sayLines } from "./dom.js";
+import { api, readPart, SessionExpired } from "./api.js";
+import { $, busy, el, openRow, say, unreadNotice } from "./dom.js";
 import { code, dayText, t } from "./i18n.js";
 import { loadServiceTypes, openCase, serviceLabel } from "./case.js";
 
@@ -43,9 +43,10 @@ async function loadQueue() {
     // the closures awaiting a supervisor's decision are the cases in that status, at the caller's desks
     const queue = $("#queue").value;
     const filter = queue === "pending_closure" ? "status=pending_closure" : `queue=${encodeURIComponent(queue)}`;
-    const r = await api("GET", `/api/v1/cases?${filter}&limit=50`);
+    const r = await readPart(`/api/v1/cases?${filter}&limit=50`);
     if (seq !== loading.n) return undefined;
-    if (!r.ok) return sayLines(box, problemLines(r.body));
+    // not loaded (a refusal, no answer): said so, never an empty queue nor the one shown before
+    if (!r.ok) { say(box, ""); return $("#cases").replaceChildren(unreadNotice("list_unread", "li")); }
     say(box, "");
     const cases = r.body.items || [];
     const [who] = await Promise.all([names(cases), loadServiceTypes()]);

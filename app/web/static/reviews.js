@@ -2,8 +2,8 @@
 // (GET /registrant-merges?status=proposed, each examined and decided: merge_review.js) and the
 // messages in doubt of their desks (GET /notifications/in-doubt, each decided: messages.js).
 // Loaded when the queues' screen first opens.
-import { api, SessionExpired } from "./api.js";
-import { $, el, focusOn, numberSpan, say } from "./dom.js";
+import { readPart, SessionExpired } from "./api.js";
+import { $, el, focusOn, numberSpan, say, unreadNotice } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./state.js";
 import { DECIDING_ROLES, staffName, when } from "./merge_common.js";
@@ -14,13 +14,14 @@ import { names } from "./queue.js";
 const reading = { n: 0 };  // only the latest reading draws the lists
 document.addEventListener("desk:cleared", () => { reading.n += 1; });
 
-/** Every page of `path` (a list with `{items, next_cursor}`), followed to the end. */
+/** Every page of `path` (a list with `{items, next_cursor}`), followed to the end; `{unread: true}`
+ * when a page could not be loaded (a refusal, no answer). */
 async function allPages(path) {
   const items = [];
   let cursor = null;
   do {
-    const r = await api("GET", `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-    if (!r.ok) return { problem: r.body };
+    const r = await readPart(`${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    if (!r.ok) return { unread: true };
     items.push(...r.body.items);
     cursor = r.body.next_cursor;
   } while (cursor);
@@ -71,9 +72,12 @@ export async function loadReviews(message = "", where = "") {
       allPages("/api/v1/registrant-merges?status=proposed&limit=200"), allPages("/api/v1/notifications/in-doubt?limit=200"),
     ]);
     if (seq !== reading.n) return undefined;
-    say($("#merge-reviews-msg"), merges.problem ? merges.problem.detail || merges.problem.title : "");
-    say($("#in-doubt-msg"), doubts.problem ? doubts.problem.detail || doubts.problem.title : "");
-    await Promise.all([mergeItems(merges.items || [], seq), doubtItems(doubts.items || [], seq)]);
+    // a list not loaded is said so, emptied — never « none pending » nor the list shown before
+    say($("#merge-reviews-msg"), "");
+    say($("#in-doubt-msg"), "");
+    if (merges.unread) $("#merge-reviews-list").replaceChildren(unreadNotice("list_unread", "li"));
+    if (doubts.unread) $("#in-doubt-list").replaceChildren(unreadNotice("list_unread", "li"));
+    await Promise.all([merges.unread ? null : mergeItems(merges.items, seq), doubts.unread ? null : doubtItems(doubts.items, seq)]);
     if (message && where && seq === reading.n) { say($(where), message, "ok"); focusOn($(where)); }
   } catch (error) {
     if (!(error instanceof SessionExpired)) say($("#merge-reviews-msg"), error.message);

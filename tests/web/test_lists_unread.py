@@ -1,0 +1,240 @@
+"""A list or section the client reads and cannot load — a refusal, or no answer — says so in its
+place, with what the agent can do, and the rest of the screen is drawn: it never looks like an
+empty list (« Aucun pour l'instant »), nor leaves the screen undrawn."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, Route, expect
+
+from tests.appointments.helpers import next_weekday
+from tests.web.conftest import LiveServer, assert_accessible
+from tests.web.helpers import open_case_via_api, register_via_api, show_case, sign_in
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+LIST_UNREAD = "La liste n'a pas pu être chargée : rechargez la page pour réessayer."
+
+
+async def no_answer(route: Route) -> None:
+    await route.abort("connectionreset")
+
+
+async def refused(route: Route) -> None:
+    await route.fulfill(status=503, content_type="application/problem+json", body='{"status": 503, "title": "x"}')
+
+
+async def show_file(page: Page, server: LiveServer, person: dict[str, Any]) -> None:
+    """Open ``person``'s file by its address, once its title is drawn."""
+    await page.goto(f"{server.url}/app/#/person/{person['id']}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"{person['given_names']} {person['family_name']}")
+
+
+async def test_case_notes_referrals_and_file_history_say_they_could_not_be_loaded(
+    page: Page, server: LiveServer
+) -> None:
+    supervisor = server.make_agent("supervisor")
+    person = register_via_api(server, supervisor, given_names="Coumba", family_name="Ndiaye")
+    case, _ = open_case_via_api(server, supervisor, person)
+    await sign_in(page, server, supervisor)
+    await page.route("**/api/v1/cases/*/notes?*", refused)
+    await page.route("**/api/v1/cases/*/referrals", no_answer)
+
+    await show_case(page, server, case)
+    notes = page.locator("#case-notes")
+    await expect(notes.locator(".msg.warning")).to_have_text(
+        "Les notes du dossier n'ont pas pu être chargées : rouvrez le dossier pour réessayer."
+    )
+    await expect(notes.locator("#notes")).to_have_count(0)
+    await expect(page.locator("#case-referrals .msg.warning")).to_have_text(
+        "Les orientations du dossier n'ont pas pu être chargées : rouvrez le dossier pour réessayer."
+    )
+    await expect(page.locator("#case-timeline li")).not_to_have_count(0)  # the rest of the case is drawn
+    await expect(page.locator("#note-form")).to_be_visible()
+    await assert_accessible(page)
+
+    await page.route("**/api/v1/registrants/*/history", no_answer)
+    await show_file(page, server, person)
+    history = page.locator("#history")
+    await expect(history.locator(".msg.warning")).to_have_text(
+        "L'historique de la fiche n'a pas pu être chargé : rechargez la page pour réessayer."
+    )
+    await expect(history.locator("ol li")).to_have_count(0)
+    await expect(page.locator("#person-appointments")).to_be_visible()
+
+
+Opener = Callable[[Page, LiveServer, dict[str, Any], dict[str, Any]], Awaitable[None]]
+
+
+async def on_file(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await show_file(page, server, person)
+
+
+async def on_case(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await show_case(page, server, case)
+
+
+async def on_queue(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await page.get_by_role("button", name="Files de dossiers").click()
+    await page.get_by_label("File", exact=True).select_option("unassigned")
+    await page.get_by_role("button", name="Afficher").click()
+
+
+async def on_partners(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await page.get_by_role("button", name="Partenaires").click()
+
+
+async def on_day(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await page.get_by_role("button", name="Rendez-vous du jour").click()
+    await page.locator("#day-form").get_by_label("Jour").fill(next_weekday(2).isoformat())
+    await page.locator("#day-form").get_by_role("button", name="Afficher").click()
+
+
+async def on_imports(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await page.get_by_role("button", name="Registres importés").click()
+
+
+async def on_privacy(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await page.get_by_role("button", name="Protection des données").click()
+
+
+# (screen, the list's request, where the screen says it, the list's place, its words for none, what
+# the screen still draws)
+WALK: list[tuple[Opener, str, str, str, str, str]] = [
+    (
+        on_file,
+        "**/api/v1/registrants/*/cases",
+        "#person-cases .msg",
+        "#person-cases",
+        "Aucun pour l'instant.",
+        "#person-appointments",
+    ),
+    (
+        on_file,
+        "**/api/v1/appointments?registrant_id=*",
+        "#person-appointments .msg",
+        "#person-appointments",
+        "Aucun pour l'instant.",
+        "#person-cases",
+    ),
+    (on_file, "**/api/v1/registrants/*/documents", "#documents .msg.warning", "#documents", "Aucun", "#upload-form"),
+    (
+        on_file,
+        "**/api/v1/registrant-merges?registrant_id=*",
+        "#person-merge .msg",
+        "#person-merge",
+        "Aucun",
+        "#person-messages",
+    ),
+    (
+        on_file,
+        "**/api/v1/registrants/*/notifications?*",
+        "#person-messages .msg.warning",
+        "#person-messages",
+        "Aucun message pour l'instant.",
+        "#preferences-form",
+    ),
+    (
+        on_case,
+        "**/api/v1/partners?limit=100&active=true",
+        "#case-referrals .msg.warning",
+        "#case-referrals",
+        "Aucun partenaire",
+        "#case-timeline",
+    ),
+    (on_queue, "**/api/v1/cases?queue=*", "#cases .msg.warning", "#cases", "Aucun résultat.", "#in-doubt-list"),
+    (
+        on_queue,
+        "**/api/v1/notifications/in-doubt?*",
+        "#in-doubt-list .msg.warning",
+        "#in-doubt-list",
+        "Aucun message en doute.",
+        "#cases",
+    ),
+    (
+        on_day,
+        "**/api/v1/appointments?desk_id=*",
+        "#day-list .msg.warning",
+        "#day-list",
+        "Aucun rendez-vous.",
+        "#week-form",
+    ),
+    (
+        on_imports,
+        "**/api/v1/imports?limit=50",
+        "#import-batches .msg.warning",
+        "#import-batches",
+        "Aucun lot d'import.",
+        "#import-form",
+    ),
+    (
+        on_partners,
+        "**/api/v1/partners?limit=100",
+        "#partners .msg.warning",
+        "#partners",
+        "Aucun partenaire.",
+        "#partners",
+    ),
+    (
+        on_file,
+        "**/api/v1/privacy/subject-requests?registrant_id=*",
+        "#subject-request-list .msg.warning",
+        "#subject-request-list",
+        "Aucune demande",
+        "#person-merge",
+    ),
+    (
+        on_privacy,
+        "**/api/v1/privacy/subject-requests?open_only=*",
+        "#pending-list .msg.warning",
+        "#pending-list",
+        "Aucune demande",
+        "#disclosures-form",
+    ),
+]
+
+
+@pytest.mark.parametrize("fail", [refused, no_answer], ids=["refused", "no-answer"])
+@pytest.mark.parametrize(
+    ("open_screen", "request_path", "notice", "place", "none_words", "still_drawn"),
+    WALK,
+    ids=[f"{w[0].__name__[3:]}-{w[3].strip('#')}" for w in WALK],
+)
+async def test_a_list_that_could_not_be_loaded_says_so_in_its_place(
+    page: Page,
+    server: LiveServer,
+    open_screen: Opener,
+    request_path: str,
+    notice: str,
+    place: str,
+    none_words: str,
+    still_drawn: str,
+    fail: Callable[[Route], Awaitable[None]],
+) -> None:
+    supervisor = server.make_agent("supervisor")
+    person = register_via_api(server, supervisor, given_names="Mame", family_name="Sarr")
+    case, _ = open_case_via_api(server, supervisor, person)
+    await sign_in(page, server, supervisor)
+    await page.route(request_path, fail)
+
+    await open_screen(page, server, person, case)
+    await expect(page.locator(notice)).to_have_text(LIST_UNREAD)
+    await expect(page.locator(place)).not_to_contain_text(none_words)
+    await expect(page.locator(still_drawn)).to_be_visible()
+
+
+@pytest.mark.parametrize("fail", [refused, no_answer], ids=["refused", "no-answer"])
+async def test_the_staff_accounts_that_could_not_be_loaded_are_said_so(
+    page: Page, server: LiveServer, fail: Callable[[Route], Awaitable[None]]
+) -> None:
+    admin = server.make_agent("admin")
+    await sign_in(page, server, admin)
+    await page.route("**/api/v1/users", fail)
+    await page.get_by_role("button", name="Administration").click()
+    await expect(page.locator("#admin-staff .msg.warning")).to_have_text(LIST_UNREAD)
+    await expect(page.locator("#admin-staff")).not_to_contain_text("Aucun compte.")
+    await page.get_by_role("button", name="Guichets").click()  # the other sections still open
+    await expect(page.locator("#desk-list li").first).to_be_visible()
