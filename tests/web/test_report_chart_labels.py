@@ -39,5 +39,5 @@ async def test_charts_of_many_long_service_types_arrive_with_their_labels_apart(
     for title in ("Dossiers ouverts par service", "Dossiers en cours par statut", "Inscriptions par sexe"):
         shown = page.locator("#reports section.report", has=page.get_by_role("heading", name=title))
         drawn = "(s) => [s.querySelectorAll('img.chart').length, s.querySelectorAll('table').length, s.children.length]"
-        assert await shown.evaluate(drawn) == [1, 1, 3], title  # heading, chart, table: once each
+        assert await shown.evaluate(drawn) == [1, 1, 4], title  # heading, chart, table, files: once each
     await assert_accessible(page)

@@ -30,14 +30,15 @@ async def test_supervisor_reads_reports_and_exports(page: Page, server: LiveServ
     await expect(table.locator("th[scope=row]").first).to_have_text("Femme")
     # 3 women, under the threshold of 5: hidden, without claiming what the figure is
     await expect(table.locator("td").first).to_have_text("masqué (petits effectifs)")
-    # each report once: its table, and the server's chart when it arrives; no second drawing of it
+    # each report once: its table, the server's chart when it arrives (no second drawing of it), and
+    # its file to download
     sections = page.locator("#reports section.report")
     await expect(sections).to_have_count(3)
     await expect(page.locator("#reports img.chart")).to_have_count(3)
     for i in range(3):
         assert await sections.nth(i).evaluate("(s) => [s.querySelectorAll('table').length, s.children.length]") == [
             1,
-            3,
+            4,
         ]
     await expect(page.locator("#reports .bars, #reports .bar")).to_have_count(0)
     # cases open at the period's end are in an open status: no line of closed ones

@@ -1,6 +1,6 @@
 // Supervisors and administrators: the reports of a period on one page, each a table with the
-// server's chart, and exports (pseudonymised unless a named export is asked for, with its purpose;
-// in words in the screen's language unless codes are chosen).
+// server's chart and its file (XLSX, CSV) to download, and exports (pseudonymised unless a named
+// export is asked for, with its purpose; in words in the screen's language unless codes are chosen).
 import { api, authorized, bodyOf, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
@@ -76,11 +76,14 @@ async function loadReports() {
     out.replaceChildren();
     // The tables first; each chart (drawn by the server, slower) joins its table when it arrives.
     found.forEach((r, i) => {
+      let section;
       for (const table of r.body.tables) {
-        const section = render(REPORTS[i][0], table);
+        section = render(REPORTS[i][0], table);
         out.append(section);
         if (r.body.tables.length === 1) addChart(section, `${REPORTS[i][1]}&${period}`, REPORTS[i][0], seq);
       }
+      // one file per report (all its tables), under its last table
+      if (section) section.append(reportFiles(`${REPORTS[i][1]}&${period}`, REPORTS[i][0]));
     });
     return focusOn($("h2", out));
   } catch (error) {
@@ -99,6 +102,29 @@ async function addChart(section, path, titleKey, seq) {
   }
 }
 
+// Words for the people who read a file, in the screen's language (the API's `labels`).
+function wordsLanguage() {
+  return i18n.lang === "en" ? "en" : "fr";
+}
+
+// A file of the API (an export, a report) fetched with the agent's token and saved under the
+// server's name. A refusal is said in `box` (the API's problem, its fields found in `form`); so is
+// a body cut short. The response once saved, or null.
+async function download(path, box, form, fallbackName) {
+  const r = await authorized(path);
+  if (!r.ok) { sayLines(box, problemLines(await bodyOf(r), form)); return null; }
+  const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || fallbackName;
+  let file;
+  try {
+    file = await r.blob();
+  } catch {  // the body was cut (the server failed while writing the file, or the connection dropped)
+    say(box, t("export_cut"));
+    return null;
+  }
+  saveBlob(file, name);
+  return { name, response: r };
+}
+
 async function exportFile() {
   const box = $("#export-msg");
   const form = $("#export-form");
@@ -110,19 +136,32 @@ async function exportFile() {
   for (const bound of ["start", "end"]) params.set(bound, period.get(bound));
   if (data.get("named") === "on") { params.set("named", "true"); params.set("purpose", data.get("purpose")); }
   // words for the people who read the file (in the screen's language), codes for software reading it
-  if (data.get("cells") !== "codes") params.set("labels", i18n.lang === "en" ? "en" : "fr");
-  const r = await authorized(`/api/v1/exports/${data.get("kind")}?${params}`);
-  if (!r.ok) return sayLines(box, problemLines(await bodyOf(r), form));
-  const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || `export.${data.get("format")}`;
-  let file;
-  try {
-    file = await r.blob();
-  } catch {  // the body was cut (the server failed while writing the file, or the connection dropped)
-    return say(box, t("export_cut"));
-  }
-  saveBlob(file, name);
-  say(box, [`${t("exported")} ${name}`, unnamedNote(r.headers.get("X-Export-Unnamed-Rows"), data.get("kind"))].join(" ").trim(), "ok");
+  if (data.get("cells") !== "codes") params.set("labels", wordsLanguage());
+  const saved = await download(`/api/v1/exports/${data.get("kind")}?${params}`, box, form, `export.${data.get("format")}`);
+  if (!saved) return undefined;
+  say(box, [`${t("exported")} ${saved.name}`, unnamedNote(saved.response.headers.get("X-Export-Unnamed-Rows"), data.get("kind"))].join(" ").trim(), "ok");
   return focusOn(box);
+}
+
+// A report's file (XLSX or CSV) for the period and filters of the report shown (`path`, not the
+// period typed since), in words in the screen's language: what is sent to the ministry and funders.
+function reportFiles(path, titleKey) {
+  const files = el("div", null, { class: "report-files" });
+  const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
+  for (const [format, key] of [["xlsx", "download_xlsx"], ["csv", "download_csv"]]) {
+    const button = el("button", t(key), { type: "button", "aria-label": `${t(key)} : ${t(titleKey)}` });
+    button.addEventListener("click", () => busy(button, async () => {
+      try {
+        const saved = await download(`${path}&format=${format}&labels=${wordsLanguage()}`, box, $("#reports-form"), `report.${format}`);
+        if (saved) say(box, `${t("exported")} ${saved.name}`, "ok");
+      } catch (error) {
+        if (!(error instanceof SessionExpired)) say(box, error.message);
+      }
+    }));
+    files.append(button);
+  }
+  files.append(box);
+  return files;
 }
 
 // A named export leaves empty the named columns of people who did not consent to it: say how many.
