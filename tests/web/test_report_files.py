@@ -62,6 +62,9 @@ async def test_a_report_downloads_as_csv_in_english_words_when_the_screen_is_in_
     await _show_reports(page, "2026-01-01", "2026-06-30")
     await page.get_by_role("button", name="English").click()
     report = _report(page, "Open cases by status")
+    # English typography in the button's and the chart's accessible names: no space before a colon
+    await expect(report.get_by_role("button", name="Download (CSV): Open cases by status", exact=True)).to_have_count(1)
+    await expect(report.get_by_role("img", name="Chart: Open cases by status", exact=True)).to_have_count(1)
     async with page.expect_download() as info:
         await report.get_by_role("button", name="Download (CSV)").click()
     download = await info.value

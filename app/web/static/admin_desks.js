@@ -6,7 +6,7 @@
 // holiday already there) are the API's: its refusals are said next to the form.
 import { api, keyFor, sent } from "./api.js";
 import { busy, el, focusOn, say, unreadNotice } from "./dom.js";
-import { dateText, i18n, t } from "./i18n.js";
+import { colon, dateText, i18n, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 import { carrySnapshot } from "./unsaved.js";
 
@@ -21,7 +21,7 @@ function rangeRow(day, span) {
   const row = el("div", null, { class: "hours-range" });
   const [fromLabel, from] = field(`hours-${day}-${n}-from`, `from-${day}`, t("hours_from"), { type: "time", value: span[0] });
   const [toLabel, to] = field(`hours-${day}-${n}-to`, `to-${day}`, t("hours_to"), { type: "time", value: span[1] });
-  const remove = el("button", "×", { type: "button", class: "secondary", "aria-label": `${t("hours_remove")} : ${weekday(day)}` });
+  const remove = el("button", "×", { type: "button", class: "secondary", "aria-label": `${t("hours_remove")}${colon()}${weekday(day)}` });
   remove.addEventListener("click", () => {
     const set = row.parentElement;
     row.remove();
@@ -39,7 +39,7 @@ function dayFieldset(day, spans) {
   set.append(el("legend", weekday(day)));
   const ranges = el("div");
   for (const span of spans) ranges.append(rangeRow(day, span));
-  const add = el("button", t("hours_add"), { type: "button", class: "secondary", "aria-label": `${t("hours_add")} : ${weekday(day)}` });
+  const add = el("button", t("hours_add"), { type: "button", class: "secondary", "aria-label": `${t("hours_add")}${colon()}${weekday(day)}` });
   add.addEventListener("click", () => {
     const row = rangeRow(day, ["", ""]);
     ranges.append(row);
@@ -109,7 +109,7 @@ async function drawHolidays(desk, year, list, box) {
     const li = el("li");
     const observed = h.observed_from ? ` (${t("holiday_observed", { day: longDate(h.observed_from) })})` : "";
     li.append(rowWords(longDate(h.day), `${h.name}${observed}`));
-    const remove = el("button", t("holiday_remove"), { type: "button", class: "secondary", "aria-label": `${t("holiday_remove")} : ${h.name}` });
+    const remove = el("button", t("holiday_remove"), { type: "button", class: "secondary", "aria-label": `${t("holiday_remove")}${colon()}${h.name}` });
     remove.addEventListener("click", () => busy(remove, async () => {
       try {
         const gone = await api("DELETE", `/api/v1/desks/${desk.id}/holidays/${h.day}`, { headers: { "If-Match": h.etag } });
@@ -200,7 +200,7 @@ export async function loadDesks(panel) {
   for (const d of desks.items) {
     const li = el("li");
     li.append(rowWords(d.name, `${d.code} · ${d.city}, ${d.country} · ${d.time_zone}${d.is_active ? "" : ` · ${t("desk_inactive")}`}`));
-    const open = el("button", t("desk_open"), { type: "button", class: "secondary", "aria-label": `${t("desk_open")} : ${d.name}` });
+    const open = el("button", t("desk_open"), { type: "button", class: "secondary", "aria-label": `${t("desk_open")}${colon()}${d.name}` });
     open.addEventListener("click", () => busy(open, () => openDesk(d, panel, box).catch((error) => failed(box, error))));
     li.append(" ", open);
     list.append(li);

@@ -6,7 +6,7 @@
 // read the catalogue again afterwards.
 import { api } from "./api.js";
 import { busy, cancelButton, el, focusOn, say, unreadNotice } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { code, colon, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 import { carrySnapshot } from "./unsaved.js";
@@ -112,7 +112,7 @@ export async function loadServices(panel, done = "") {
     const retired = s.is_active ? "" : ` · ${t("service_retired")}`;
     const documents = t("service_documents_short", { documents: documentsText(s.documents_required) });
     li.append(rowWords(label(s), `${s.code} · ${t("service_sla_short", { days: s.default_sla_days })}${retired} · ${documents}`));
-    const edit = el("button", t("service_edit"), { type: "button", class: "secondary", "aria-label": `${t("service_edit")} : ${label(s)}` });
+    const edit = el("button", t("service_edit"), { type: "button", class: "secondary", "aria-label": `${t("service_edit")}${colon()}${label(s)}` });
     const rowBox = messageBox();
     edit.addEventListener("click", () => busy(edit, async () => {
       try {

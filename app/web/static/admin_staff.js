@@ -6,7 +6,7 @@
 // closed desk; 422 field errors) are said next to the form or the row.
 import { api, readAsShown } from "./api.js";
 import { busy, cancelButton, el, focusOn, say, unreadNotice } from "./dom.js";
-import { code, t } from "./i18n.js";
+import { code, colon, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 import { carrySnapshot } from "./unsaved.js";
 
@@ -159,7 +159,7 @@ function accountRow(u, desks, reload) {
   const box = messageBox();
   const where = u.desk_codes.length ? u.desk_codes.join(", ") : t("staff_no_desk");
   li.append(rowWords(u.full_name, `${u.email} · ${code(u.role)} · ${where} · ${t(u.is_active ? "staff_active" : "staff_inactive")}`));
-  const edit = el("button", t("staff_edit"), { type: "button", class: "secondary", "aria-label": `${t("staff_edit")} : ${u.full_name}` });
+  const edit = el("button", t("staff_edit"), { type: "button", class: "secondary", "aria-label": `${t("staff_edit")}${colon()}${u.full_name}` });
   edit.addEventListener("click", () => busy(edit, async () => {
     try {
       const read = await api("GET", `/api/v1/users/${u.id}`);
@@ -173,7 +173,7 @@ function accountRow(u, desks, reload) {
     }
   }));
   const toggleWord = u.is_active ? "staff_deactivate" : "staff_reactivate";
-  const toggle = el("button", t(toggleWord), { type: "button", class: "secondary", "aria-label": `${t(toggleWord)} : ${u.full_name}` });
+  const toggle = el("button", t(toggleWord), { type: "button", class: "secondary", "aria-label": `${t(toggleWord)}${colon()}${u.full_name}` });
   toggle.addEventListener("click", () => busy(toggle, async () => {
     try {
       // The ETag of the account as the list shows it: one changed meanwhile is drawn again, not

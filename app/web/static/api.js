@@ -1,5 +1,5 @@
 // The JSON API seen from the page: tokens, retries after a refresh, problems turned into sentences.
-import { code, CODES, i18n, t } from "./i18n.js";
+import { code, CODES, colon, i18n, t } from "./i18n.js";
 import { $$ } from "./dom.js";
 
 export class SessionExpired extends Error {}
@@ -186,7 +186,7 @@ export function labelOf(field) {
 // "<label> : <reason>"; a field the screen does not show (or has no label for) is said in a
 // generic wording, never by its identifier in the API.
 function fieldLine(input, why) {
-  return `${labelOf(input) || t("field_unnamed")}${i18n.lang === "fr" ? " : " : ": "}${why}`;
+  return `${labelOf(input) || t("field_unnamed")}${colon()}${why}`;
 }
 
 // The browser's own checks of a field (its `validity`) in the reasons the API's refusals use.

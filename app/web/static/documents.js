@@ -2,7 +2,7 @@
 // download, and delete with a reason (supervisors). A refused file says why in plain words.
 import { api, authorized, problemLines, SessionExpired, tokens } from "./api.js";
 import { $, busy, el, focusOn, saveBlob, say, sayLines, unreadNotice } from "./dom.js";
-import { code, i18n, size, t } from "./i18n.js";
+import { code, colon, i18n, size, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_day.js";
 
@@ -78,11 +78,11 @@ async function view(doc, li, box) {
   if (!blob) { say(box, t("unexpected")); return focusOn(box); }
   closePreview();
   preview.url = URL.createObjectURL(blob.type ? blob : new Blob([blob], { type: doc.media_type }));
-  const figure = el("figure", null, { id: "document-view", tabindex: "-1", "aria-label": `${t("viewing")} : ${doc.original_filename}` });
+  const figure = el("figure", null, { id: "document-view", tabindex: "-1", "aria-label": `${t("viewing")}${colon()}${doc.original_filename}` });
   const image = doc.media_type.startsWith("image/");
   const shown = image
     ? el("img", null, { src: preview.url, alt: `${code(doc.kind)} — ${doc.original_filename}` })
-    : el("iframe", null, { src: preview.url, title: `${t("viewing")} : ${doc.original_filename}` });
+    : el("iframe", null, { src: preview.url, title: `${t("viewing")}${colon()}${doc.original_filename}` });
   const close = el("button", t("close_view"), { type: "button", class: "secondary" });
   close.addEventListener("click", () => { closePreview(); focusOn($("button", li)); });
   // Escape closes the preview too, focus back on the document's row

@@ -5,7 +5,7 @@
 // here too (`resolutionForm`, shared with the supervisors' list of messages in doubt).
 import { api, keyFor, problemLines, readPart, sent, SessionExpired } from "./api.js";
 import { busy, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
-import { code, CODES, i18n, t } from "./i18n.js";
+import { code, CODES, colon, i18n, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
 import "./i18n_messages.js";
 
@@ -37,7 +37,7 @@ export function reasonText(reason) {
     const m = pattern.exec(reason);
     if (m) return m[1] ? `${t(key)} (« ${m[1]} »)` : t(key);
   }
-  return `${t("msg_rs_technical")}${i18n.lang === "fr" ? " : " : ": "}${reason}`;
+  return `${t("msg_rs_technical")}${colon()}${reason}`;
 }
 
 const words = (prefix, value) => (value ? t(`${prefix}${value}`) : t("empty"));

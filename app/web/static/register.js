@@ -3,7 +3,7 @@
 // resent with the same Idempotency-Key (nothing duplicated, nothing lost).
 import { api, clearInvalid, keyFor, problemLines, sent, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
-import { birthDate, code, t } from "./i18n.js";
+import { birthDate, code, colon, t } from "./i18n.js";
 import { openPerson } from "./person.js";
 import { areaName, fillRegions, loadAreas } from "./areas.js";
 import { state } from "./state.js";
@@ -57,7 +57,7 @@ async function compare(candidate, body) {
   const box = $("#compare");
   if (!r.ok) return say($("#register-msg"), r.body.detail || r.body.title);
   const table = el("table");
-  table.append(el("caption", `${t("compare")} : ${candidate.given_names} ${candidate.family_name}`));
+  table.append(el("caption", `${t("compare")}${colon()}${candidate.given_names} ${candidate.family_name}`));
   const head = el("tr");
   head.append(el("td"), el("th", t("entered"), { scope: "col" }), el("th", t("on_file"), { scope: "col" }));
   table.append(head);

@@ -3,7 +3,7 @@
 // export is asked for, with its purpose; in words in the screen's language unless codes are chosen).
 import { api, authorized, bodyOf, problemLines, SessionExpired } from "./api.js";
 import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
-import { code, i18n, t } from "./i18n.js";
+import { code, colon, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { loadServiceTypes, serviceLabel } from "./case.js";
 
@@ -48,7 +48,7 @@ async function chartImage(path, titleKey) {
   if (!r.ok) return null;
   const url = URL.createObjectURL(await r.blob());
   charts.push(url);
-  return el("img", null, { src: url, alt: `${t("chart")} : ${t(titleKey)}`, class: "chart" });
+  return el("img", null, { src: url, alt: `${t("chart")}${colon()}${t(titleKey)}`, class: "chart" });
 }
 
 // Each showing of the reports; charts still arriving for an earlier one are not put in.
@@ -149,7 +149,7 @@ function reportFiles(path, titleKey) {
   const files = el("div", null, { class: "report-files" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   for (const [format, key] of [["xlsx", "download_xlsx"], ["csv", "download_csv"]]) {
-    const button = el("button", t(key), { type: "button", "aria-label": `${t(key)} : ${t(titleKey)}` });
+    const button = el("button", t(key), { type: "button", "aria-label": `${t(key)}${colon()}${t(titleKey)}` });
     button.addEventListener("click", () => busy(button, async () => {
       try {
         const saved = await download(`${path}&format=${format}&labels=${wordsLanguage()}`, box, $("#reports-form"), `report.${format}`);
