@@ -23,6 +23,15 @@ FILE_OPERATIONS = {
     ("GET", "/api/v1/documents/{document_id}/content"),
     ("GET", "/api/v1/exports/{kind}"),
     ("GET", "/api/v1/privacy/disclosures.csv"),
+    # every report as CSV or XLSX, and a chart as PNG or SVG (one implementation: sent below as
+    # the funders' indicators in CSV and the cases' chart)
+    ("GET", "/api/v1/reports/appointments"),
+    ("GET", "/api/v1/reports/cases"),
+    ("GET", "/api/v1/reports/cases/monthly"),
+    ("GET", "/api/v1/reports/funder-indicators"),
+    ("GET", "/api/v1/reports/referrals"),
+    ("GET", "/api/v1/reports/registrations"),
+    ("GET", "/api/v1/reports/sla"),
     ("POST", "/api/v1/privacy/subject-requests/{request_id}/archive"),
     ("GET", "/api/v1/self/archive"),
 }
@@ -117,6 +126,20 @@ async def test_every_file_the_api_sends_is_no_store_and_no_cache(  # type: ignor
             await client.get(
                 "/api/v1/reports/funder-indicators", params={**period, "format": "csv"}, headers=supervisor.headers
             ),
+        ),
+        (
+            "report xlsx in words",
+            200,
+            await client.get(
+                "/api/v1/reports/cases",
+                params={**period, "format": "xlsx", "labels": "fr"},
+                headers=supervisor.headers,
+            ),
+        ),
+        (
+            "chart png",
+            200,
+            await client.get("/api/v1/reports/cases", params={**period, "format": "png"}, headers=supervisor.headers),
         ),
         ("own archive", 200, await client.get(f"{SELF}/archive", headers=person)),
     ]

@@ -138,7 +138,7 @@ _FRENCH_TOO = frozenset(
     {
         *"en action justification date code notes note type format position nom statut".split(),  # noqa: SIM905
         *"page source document documents message fin limite motif ville langues sexe total".split(),  # noqa: SIM905
-        *"observations sens region version description file".split(),  # noqa: SIM905
+        *"observations sens region version description file signature".split(),  # noqa: SIM905
     }
 )
 
