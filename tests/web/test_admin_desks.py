@@ -4,11 +4,12 @@ checked, the API's refusals are said at the form, and an agent is never offered 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.web.conftest import Agent, LiveServer, assert_accessible
 from tests.web.helpers import desk_id, sign_in
@@ -153,6 +154,33 @@ async def test_a_holiday_replaced_since_the_list_was_drawn_is_not_removed(page: 
     )
     await expect(page.locator("#holiday-list li")).to_contain_text("Tabaski (Aïd el-Kébir)")
     assert _holidays(server, admin, year) == [(day.isoformat(), "Tabaski (Aïd el-Kébir)")]
+
+
+async def test_a_year_asked_while_this_year_still_loads_is_the_year_listed(page: Page, server: LiveServer) -> None:
+    """The holidays of this year, read when the desk opens, answer late: the year the
+    administrator asked for meanwhile stays listed (an answer overtaken draws nothing)."""
+    admin = server.make_agent("admin")
+    year = dt.date.today().year + 1
+    day = dt.date(year, 4, 7) + dt.timedelta(days=dt.date(year, 4, 7).weekday() == 6)
+    url = f"/api/v1/desks/{desk_id(server, admin, 'DKR-MOB')}/holidays"
+    with server.api(admin) as http:
+        assert http.post(url, json={"day": day.isoformat(), "name": "Tabaski"}).status_code == 201
+    this_year = asyncio.Event()
+
+    async def late(route: Route) -> None:
+        if f"year={dt.date.today().year}" in route.request.url:
+            await this_year.wait()  # answered only once the other year is listed
+        await route.continue_()
+
+    await page.route("**/holidays?year=*", late)
+    await sign_in(page, server, admin)
+    await _open_desk(page)
+    await page.locator("#holiday-year").fill(str(year))
+    await page.get_by_role("button", name="Afficher l'année").click()
+    await expect(page.locator("#holiday-list li")).to_contain_text("Tabaski")
+    this_year.set()
+    await page.wait_for_timeout(500)  # this year's late answer arrives, and must draw nothing
+    await expect(page.locator("#holiday-list li")).to_contain_text("Tabaski")
 
 
 async def test_an_agent_is_not_offered_the_desks_administration(page: Page, server: LiveServer) -> None:

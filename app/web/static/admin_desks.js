@@ -5,7 +5,7 @@
 // replaced meanwhile is not removed, the list read again and that said). The rules (ranges in order, no overlap, a
 // holiday already there) are the API's: its refusals are said next to the form.
 import { api, keyFor, sent } from "./api.js";
-import { busy, el, focusOn, say, unreadNotice } from "./dom.js";
+import { busy, drawTurn, el, focusOn, say, unreadNotice } from "./dom.js";
 import { colon, dateText, i18n, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 import { carrySnapshot } from "./unsaved.js";
@@ -103,7 +103,9 @@ function hoursForm(read, hours = null) {
 
 // The holidays of `year` in `list`; `box` says what was done or refused.
 async function drawHolidays(desk, year, list, box) {
+  const current = drawTurn(list);
   const r = await api("GET", `/api/v1/desks/${desk.id}/holidays?year=${encodeURIComponent(year)}`);
+  if (!current()) return undefined;  // another year asked since: its answer draws the list
   if (!r.ok) return refuse(box, r);
   const rows = r.body.items.map((h) => {
     const li = el("li");

@@ -171,3 +171,12 @@ export function confirmButton({ label, name = "", question, yes, no }, run) {
   wrap.append(ask, group);
   return wrap;
 }
+
+// A read whose answer draws `node`: `const current = drawTurn(node)` before the request, and
+// nothing drawn unless `current()` after it — an answer overtaken by a later read of the same
+// node (another year asked while the first was still loading) must not replace the later one.
+export function drawTurn(node) {
+  const turn = String(Number(node.dataset.turn || 0) + 1);
+  node.dataset.turn = turn;
+  return () => node.dataset.turn === turn;
+}
