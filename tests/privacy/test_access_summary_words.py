@@ -4,11 +4,10 @@ status, channel, priority or outcome, document type, referral or appointment sta
 
 from __future__ import annotations
 
+import datetime as dt
 import html
-import io
 import re
 import uuid
-import zipfile
 from typing import Any
 
 import httpx
@@ -23,8 +22,8 @@ from app.reports.chart_words import CODES
 from tests.appointments.conftest import insert_appointment
 from tests.cases.conftest import etag, open_case, refer
 from tests.conftest import Staff
+from tests.privacy.conftest import summary_page
 from tests.privacy.test_erasure import _png
-from tests.privacy.test_erasure_every_field import dt
 
 CODES_SHOWN_NOWHERE = (
     set(SEXES)
@@ -93,14 +92,7 @@ async def test_the_printable_summary_says_every_code_in_french_words(
         starts_at=dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=2),
         status="kept",
     )
-    request = await client.post(
-        "/api/v1/privacy/subject-requests", headers=supervisor.headers, json={"registrant_id": str(rid)}
-    )
-    archive = await client.post(
-        f"/api/v1/privacy/subject-requests/{request.json()['id']}/archive", headers=supervisor.headers
-    )
-    assert archive.status_code == 200, archive.text
-    page = zipfile.ZipFile(io.BytesIO(archive.content)).read("resume.html").decode("utf-8")
+    page = await summary_page(client, supervisor, rid)
 
     cells = [c for c in _cells(page) if c not in dict(_IDENTITY).values()]  # the field names
     shown = [(c, t) for c in cells for t in re.split(r"[\s,()·]+", c) if t in CODES_SHOWN_NOWHERE]

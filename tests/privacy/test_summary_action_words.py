@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import re
 import uuid
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from app.privacy.summary_words import data_field
 from app.registrants.prepare import AUDITED
 from tests.cases.conftest import open_case, refer
 from tests.conftest import Staff
+from tests.privacy.conftest import summary_page
 
 _CODE = re.compile(r"^[a-z_]+\.[a-z_]+$|_")
 _ACTION = re.compile(r'(?:action=f?|ACTION: Final = |ACTION = )"([a-z_]+)\.')
@@ -50,14 +49,7 @@ async def test_the_summary_says_who_did_what_in_words_never_an_action_s_code(
     assert (await client.get(f"/api/v1/registrants/{rid}", headers=agent.headers)).status_code == 200
     case = await open_case(client, agent, rid)
     await refer(client, agent, case["id"], partner["id"])
-    request = await client.post(
-        "/api/v1/privacy/subject-requests", headers=supervisor.headers, json={"registrant_id": str(rid)}
-    )
-    archive = await client.post(
-        f"/api/v1/privacy/subject-requests/{request.json()['id']}/archive", headers=supervisor.headers
-    )
-    assert archive.status_code == 200, archive.text
-    page = zipfile.ZipFile(io.BytesIO(archive.content)).read("resume.html").decode("utf-8")
+    page = await summary_page(client, supervisor, rid)
 
     rows = _trail(page)
     actions = [row[1] for row in rows]
