@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from app.auth.models import DeskMembership, StaffUser
 from app.core.config import Settings
-from app.core.security import hash_password
+from app.core.security import create_access_token, hash_password
 from app.desks.models import Desk
 from app.main import create_app
 from tests.conftest import PASSWORD
@@ -124,12 +124,32 @@ class LiveServer:
 
         return Agent(id=self.call(create()), email=email, role=role)
 
-    def api(self, agent: Agent) -> httpx.Client:
-        """An HTTP client logged in as ``agent`` (to prepare data the way another desk would)."""
-        # Generous timeouts: on a shared CI machine one Argon2 check can take seconds.
-        token = httpx.post(
+    def sign_in_elsewhere(self, agent: Agent) -> None:
+        """``agent`` signs in through ``POST /api/v1/auth/token`` (as from another device): the
+        login is recorded as any other."""
+        # Generous timeout: on a shared CI machine one Argon2 check can take seconds.
+        answer = httpx.post(
             f"{self.url}/api/v1/auth/token", data={"username": agent.email, "password": PASSWORD}, timeout=60
-        ).json()["access_token"]
+        )
+        answer.raise_for_status()
+
+    def api(self, agent: Agent) -> httpx.Client:
+        """An HTTP client acting as ``agent`` (to prepare data the way another desk would), with a
+        token minted as ``POST /api/v1/auth/token`` would for the account as it stands (its role and
+        token version read now): each such login cost an Argon2 check, 160 of them in a CI run."""
+
+        async def account() -> StaffUser:
+            async with self.app.state.sessionmaker() as session:
+                return (await session.execute(select(StaffUser).where(StaffUser.id == agent.id))).scalar_one()
+
+        user = self.call(account())
+        token = create_access_token(
+            user_id=user.id,
+            role=user.role,
+            token_version=user.token_version,
+            key=self.app.state.settings.signing_key(),
+            ttl_seconds=3600,
+        )
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
 

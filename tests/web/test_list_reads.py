@@ -21,7 +21,7 @@ async def test_an_account_that_signed_in_meanwhile_is_deactivated_at_the_first_c
     await page.get_by_role("button", name="Administration").click()
     row = page.locator("#staff-list li", has_text=colleague.email)
     await expect(row).to_contain_text("actif")
-    server.api(colleague).close()  # the colleague signs in elsewhere: last_login_at moves, the version not
+    server.sign_in_elsewhere(colleague)  # last_login_at moves, the version not
     await row.get_by_role("button", name="Désactiver").click()
     await expect(page.locator("#staff-msg")).to_have_text("Compte désactivé.")
     with server.api(admin) as http:
