@@ -5,10 +5,16 @@ directly): a setting refused or an audit signing key that cannot be used is told
 stderr, and the process exits (2 or 1, :mod:`app.startup`), never with a traceback. A worker
 process of ``uvicorn --workers N`` exits with uvicorn's own start-up failure code instead (3),
 the one on which its supervisor stops rather than start the worker again, and again.
+
+Once built, the objects made while starting are left out of the garbage collector's full
+collections (:func:`app.core.collector.freeze_startup_objects`): here, in the serving process, not
+in :func:`app.main.create_app`, which a process hosting many apps one after another (the test
+suite's live servers) also calls.
 """
 
 import multiprocessing
 
+from app.core.collector import freeze_startup_objects
 from app.main import create_app
 from app.startup import CannotStart, read_settings
 
@@ -18,3 +24,4 @@ try:
     app = create_app(read_settings())
 except CannotStart as refused:
     refused.exit(_UVICORN_STARTUP_FAILURE if multiprocessing.parent_process() is not None else None)
+freeze_startup_objects()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final
@@ -55,20 +54,6 @@ a file's name, when to retry, a replayed answer, a download's range), not the br
 security headers (``X-Frame-Options``, ``X-Content-Type-Options``)."""
 
 
-def _freeze_startup_objects() -> None:
-    """Leave the objects made while starting (modules, routes, models, the app: about 250,000,
-    kept until the process exits) out of the garbage collector's full collections.
-
-    A full collection walks every tracked object; the ones a request leaves behind (cached name
-    keys, prepared statements, pooled connections) trigger one every few hundred requests, and
-    walking the startup objects made it cost about 0.3 ms of CPU per request on average
-    (``POST /api/v1/registrants``). Garbage left from starting is collected first
-    (https://docs.python.org/3/library/gc.html#gc.freeze).
-    """
-    gc.collect()
-    gc.freeze()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application for ``settings`` (read from the environment when omitted).
 
@@ -100,7 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _freeze_startup_objects()
         with short_switch_interval():
             sealing = asyncio.create_task(sequencer.run(), name="audit-sequencer")
             background = []
