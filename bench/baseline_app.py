@@ -19,6 +19,7 @@ import asyncpg
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
+from app.core.collector import freeze_startup_objects
 from app.core.config import Settings
 from app.core.deps import SessionDep, SettingsDep
 from app.core.idempotency import IdempotencyDep
@@ -89,3 +90,6 @@ async def baseline(registrant_id: uuid.UUID) -> JSONResponse:
     if row is None:
         return JSONResponse({"detail": "not found"}, status_code=404)
     return JSONResponse({k: str(v) if v is not None else None for k, v in dict(row).items()})
+
+
+freeze_startup_objects()  # as app.asgi does in the serving process
