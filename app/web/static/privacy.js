@@ -5,8 +5,9 @@
 // token, saved from a blob: URL); for supervisors and administrators, the people's requests still
 // awaiting their answer, overdue ones said, each opening the person's file.
 import "./i18n_rights.js";
-import { api, authorized, bodyOf } from "./api.js";
-import { $, busy, el, focusOn, openRow, saveBlob, say, unreadNotice } from "./dom.js";
+import { api } from "./api.js";
+import { download } from "./downloads.js";
+import { $, busy, el, focusOn, openRow, say, unreadNotice } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
@@ -51,19 +52,10 @@ function registerForm(shown) {
   return form;
 }
 
+// The register as CSV, with the filters of the form, by the download every screen uses.
 async function exportCsv(form, box) {
-  const r = await authorized(`/api/v1/privacy/disclosures.csv?${filters(form)}`);
-  if (!r.ok) return refuse(box, { body: await bodyOf(r) }, form);
-  const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || "disclosures.csv";
-  let file;
-  try {
-    file = await r.blob();
-  } catch {
-    say(box, t("reg_export_cut"));
-    return focusOn(box);
-  }
-  saveBlob(file, name);
-  say(box, t("reg_exported", { name }), "ok");
+  const saved = await download(`/api/v1/privacy/disclosures.csv?${filters(form)}`, box, form, "disclosures.csv");
+  if (saved) say(box, t("reg_exported", { name: saved.name }), "ok");
   return focusOn(box);
 }
 

@@ -1,8 +1,9 @@
 // Supervisors and administrators: the reports of a period on one page, each a table with the
 // server's chart and its file (XLSX, CSV) to download, and exports (pseudonymised unless a named
 // export is asked for, with its purpose; in words in the screen's language unless codes are chosen).
-import { api, authorized, bodyOf, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, saveBlob, say, sayLines } from "./dom.js";
+import { api, authorized, problemLines, SessionExpired } from "./api.js";
+import { download } from "./downloads.js";
+import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
 import { code, colon, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { loadServiceTypes, serviceLabel } from "./case.js";
@@ -105,24 +106,6 @@ async function addChart(section, path, titleKey, seq) {
 // Words for the people who read a file, in the screen's language (the API's `labels`).
 function wordsLanguage() {
   return i18n.lang === "en" ? "en" : "fr";
-}
-
-// A file of the API (an export, a report) fetched with the agent's token and saved under the
-// server's name. A refusal is said in `box` (the API's problem, its fields found in `form`); so is
-// a body cut short. The response once saved, or null.
-async function download(path, box, form, fallbackName) {
-  const r = await authorized(path);
-  if (!r.ok) { sayLines(box, problemLines(await bodyOf(r), form)); return null; }
-  const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || fallbackName;
-  let file;
-  try {
-    file = await r.blob();
-  } catch {  // the body was cut (the server failed while writing the file, or the connection dropped)
-    say(box, t("export_cut"));
-    return null;
-  }
-  saveBlob(file, name);
-  return { name, response: r };
 }
 
 async function exportFile() {
