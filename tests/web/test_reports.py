@@ -205,6 +205,43 @@ async def test_a_refused_period_leaves_no_tables_of_another(page: Page, server: 
     await expect(page.locator("#reports table")).to_have_count(0)
 
 
+async def test_reports_asked_again_before_they_arrive_are_the_ones_shown(page: Page, server: LiveServer) -> None:
+    """A period shown, then another asked before its reports arrived: the reports of the one asked
+    last stay, the earlier ones arriving after them draw nothing (before, « Afficher » could not be
+    pressed again until the first period's reports had come)."""
+    supervisor = server.make_agent("supervisor")
+    register_via_api(server, supervisor, given_names="Aïda", family_name="Diagne")  # this month
+    first_period = asyncio.Event()
+
+    async def late(route: Route) -> None:
+        if "start=2020-01-01" in route.request.url:
+            await first_period.wait()  # answered only once the later period is shown
+        await route.continue_()
+
+    await page.route("**/api/v1/reports/**", late)
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    period = page.locator("#reports-form")
+    await expect(period.get_by_label("Au")).not_to_have_value("")  # the screen's module is there
+    this_month = [await period.get_by_label(bound).input_value() for bound in ("Du", "Au")]
+    try:
+        await period.get_by_label("Du").fill("2020-01-01")
+        await period.get_by_label("Au").fill("2020-12-31")
+        await period.get_by_role("button", name="Afficher").click()
+        await period.get_by_label("Du").fill(this_month[0])
+        await period.get_by_label("Au").fill(this_month[1])
+        await period.get_by_role("button", name="Afficher").click(timeout=3000)
+        women = page.locator("#reports table").first.locator("td").first
+        await expect(women).to_have_text("masqué (petits effectifs)")  # Aïda, this month (2020: 0)
+        await expect(period.get_by_role("button", name="Afficher")).not_to_have_attribute("aria-busy", "true")
+    finally:
+        first_period.set()
+    await page.wait_for_timeout(500)  # 2020's late answers arrive, and must draw nothing
+    await expect(women).to_have_text("masqué (petits effectifs)")
+    await expect(page.locator("#reports section.report")).to_have_count(3)
+    await expect(page.locator("#reports-form button[type=submit]")).not_to_have_attribute("aria-busy", "true")
+
+
 async def test_an_export_whose_file_cannot_be_written_says_so_and_saves_nothing(page: Page, server: LiveServer) -> None:
     """The server's XLSX writer dies (``kill -9``, as the out-of-memory killer would): the page
     says, in its language, that nothing was sent; no file is downloaded."""

@@ -3,7 +3,7 @@
 // export is asked for, with its purpose; in words in the screen's language unless codes are chosen).
 import { api, authorized, problemLines, SessionExpired } from "./api.js";
 import { download } from "./downloads.js";
-import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { $, busy, drawTurn, el, focusOn, say, sayLines } from "./dom.js";
 import { code, colon, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { loadServiceTypes, serviceLabel } from "./case.js";
@@ -42,7 +42,11 @@ function render(titleKey, table) {
 
 // The API's chart (PNG) of a report, fetched with the agent's token and shown from a blob: URL.
 const charts = [];
-document.addEventListener("desk:cleared", () => { while (charts.length) URL.revokeObjectURL(charts.pop()); });
+document.addEventListener("desk:cleared", () => {
+  while (charts.length) URL.revokeObjectURL(charts.pop());
+  drawTurn($("#reports"));  // signed out: reports still on their way draw nothing
+  loading(false);
+});
 
 async function chartImage(path, titleKey) {
   const r = await authorized(`${path}&format=png`);
@@ -52,12 +56,17 @@ async function chartImage(path, titleKey) {
   return el("img", null, { src: url, alt: `${t("chart")}${colon()}${t(titleKey)}`, class: "chart" });
 }
 
-// Each showing of the reports; charts still arriving for an earlier one are not put in.
-let shown = 0;
-
+// The reports of the period in the form. Asked again before they arrive (another period, « Afficher »
+// pressed again), the later asking draws them: an earlier answer arriving last draws nothing, nor
+// do its charts.
 async function loadReports() {
   const box = $("#reports-msg");
   const form = $("#reports-form");
+  const out = $("#reports");
+  const current = drawTurn(out);
+  // « Afficher » stays pressable (another period may be asked meanwhile); the reports say they
+  // are being read until the latest asked are drawn.
+  loading(true);
   const data = new FormData(form);
   const period = new URLSearchParams();
   for (const k of ["start", "end"]) if (data.get(k)) period.set(k, data.get(k));
@@ -65,15 +74,14 @@ async function loadReports() {
     const [found] = await Promise.all([
       Promise.all(REPORTS.map(([, path]) => api("GET", `${path}&${period}`))), loadServiceTypes(),
     ]);
+    if (!current()) return undefined;
     const failed = found.find((r) => !r.ok);
     if (failed) {
-      $("#reports").replaceChildren();  // no figures of another period under the refusal
+      out.replaceChildren();  // no figures of another period under the refusal
       return sayLines(box, problemLines(failed.body, form));
     }
     while (charts.length) URL.revokeObjectURL(charts.pop());
-    const seq = ++shown;
     say(box, "");
-    const out = $("#reports");
     out.replaceChildren();
     // The tables first; each chart (drawn by the server, slower) joins its table when it arrives.
     found.forEach((r, i) => {
@@ -81,23 +89,32 @@ async function loadReports() {
       for (const table of r.body.tables) {
         section = render(REPORTS[i][0], table);
         out.append(section);
-        if (r.body.tables.length === 1) addChart(section, `${REPORTS[i][1]}&${period}`, REPORTS[i][0], seq);
+        if (r.body.tables.length === 1) addChart(section, `${REPORTS[i][1]}&${period}`, REPORTS[i][0], current);
       }
       // one file per report (all its tables), under its last table
       if (section) section.append(reportFiles(`${REPORTS[i][1]}&${period}`, REPORTS[i][0]));
     });
     return focusOn($("h2", out));
   } catch (error) {
-    if (!(error instanceof SessionExpired)) say(box, error.message);
+    if (!(error instanceof SessionExpired) && current()) say(box, error.message);
     return undefined;
+  } finally {
+    if (current()) loading(false);
+  }
+}
+
+function loading(on) {
+  for (const node of [$("#reports"), $("#reports-form button[type=submit]")]) {
+    if (on) node.setAttribute("aria-busy", "true");
+    else node.removeAttribute("aria-busy");
   }
 }
 
 // A chart that cannot be had leaves its table as it is: the figures are all in the table.
-async function addChart(section, path, titleKey, seq) {
+async function addChart(section, path, titleKey, current) {
   try {
     const image = await chartImage(path, titleKey);
-    if (image && seq === shown && section.isConnected) section.insertBefore(image, section.children[1]);
+    if (image && current() && section.isConnected) section.insertBefore(image, section.children[1]);
   } catch {
     // offline or signed out meanwhile: the table stays, the page already says why
   }
@@ -165,7 +182,7 @@ export function initReports() {
   if (!form.elements.namedItem("start").value) form.elements.namedItem("start").defaultValue = `${today.slice(0, 8)}01`;
   $("#reports-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    busy($("#reports-form button[type=submit]"), loadReports);
+    loadReports();
   });
   const named = $("#export-named");
   const showPurpose = () => {
