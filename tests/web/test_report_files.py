@@ -26,7 +26,7 @@ async def _show_reports(page: Page, start: str, end: str) -> None:
     await period.get_by_label("Du").fill(start)
     await period.get_by_label("Au").fill(end)
     await period.get_by_role("button", name="Afficher").click()
-    await expect(page.locator("#reports section.report")).to_have_count(3)
+    await expect(page.locator("#reports section.report")).to_have_count(4)
 
 
 async def test_a_report_downloads_as_xlsx_in_french_words_for_the_period_shown(page: Page, server: LiveServer) -> None:

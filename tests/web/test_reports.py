@@ -33,7 +33,7 @@ async def test_supervisor_reads_reports_and_exports(page: Page, server: LiveServ
     # each report once: its table, the server's chart when it arrives (no second drawing of it), and
     # its file to download
     sections = page.locator("#reports section.report")
-    await expect(sections).to_have_count(3)
+    await expect(sections).to_have_count(4)  # and the funders' indicators, without a chart
     await expect(page.locator("#reports img.chart")).to_have_count(3)
     for i in range(3):
         assert await sections.nth(i).evaluate("(s) => [s.querySelectorAll('table').length, s.children.length]") == [
@@ -197,7 +197,7 @@ async def test_a_refused_period_leaves_no_tables_of_another(page: Page, server: 
     await page.get_by_role("button", name="Rapports").click()
     period = page.locator("#reports-form")
     await period.get_by_role("button", name="Afficher").click()
-    await expect(page.locator("#reports table")).to_have_count(3)
+    await expect(page.locator("#reports table")).to_have_count(3 + 8)  # the funders' indicators: 8 tables
     await period.get_by_label("Du").fill("2026-02-01")
     await period.get_by_label("Au").fill("2026-01-01")  # before it starts: refused by the API
     await period.get_by_role("button", name="Afficher").click()
@@ -238,7 +238,7 @@ async def test_reports_asked_again_before_they_arrive_are_the_ones_shown(page: P
         first_period.set()
     await page.wait_for_timeout(500)  # 2020's late answers arrive, and must draw nothing
     await expect(women).to_have_text("masqué (petits effectifs)")
-    await expect(page.locator("#reports section.report")).to_have_count(3)
+    await expect(page.locator("#reports section.report")).to_have_count(4)
     await expect(page.locator("#reports-form button[type=submit]")).not_to_have_attribute("aria-busy", "true")
 
 

@@ -1,42 +1,37 @@
 // Supervisors and administrators: the reports of a period on one page, each a table with the
-// server's chart and its file (XLSX, CSV) to download, and exports (pseudonymised unless a named
+// server's chart and its file (XLSX, CSV) to download, the funders' indicators (a table by
+// indicator, sex × age band with totals) and their file, and exports (pseudonymised unless a named
 // export is asked for, with its purpose; in words in the screen's language unless codes are chosen).
 import { api, authorized, problemLines, SessionExpired } from "./api.js";
 import { download } from "./downloads.js";
-import { $, busy, drawTurn, el, focusOn, say, sayLines } from "./dom.js";
-import { code, colon, i18n, t } from "./i18n.js";
+import { $, busy, drawTurn, el, focusOn, say, sayLines, scrollingTable } from "./dom.js";
+import { colon, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
-import { loadServiceTypes, serviceLabel } from "./case.js";
+import { loadServiceTypes } from "./case.js";
+import { countTable, tableName } from "./report_tables.js";
 
+// Each report: its words, its path, and how it is drawn: one table under its title, with the
+// server's chart (`chart`), or a table by indicator, each under its name (`byTable`). The roles
+// that may read them are the screen's (supervisors, administrators: the API's SupervisorActor).
 const REPORTS = [
-  ["report_registrations", "/api/v1/reports/registrations?by=sex"],
-  ["report_cases", "/api/v1/reports/cases?by=service_type"],
-  ["report_cases_status", "/api/v1/reports/cases?measure=open&by=status"],
+  { key: "report_registrations", path: "/api/v1/reports/registrations?by=sex", chart: true },
+  { key: "report_cases", path: "/api/v1/reports/cases?by=service_type", chart: true },
+  { key: "report_cases_status", path: "/api/v1/reports/cases?measure=open&by=status", chart: true },
+  { key: "report_funders", path: "/api/v1/reports/funder-indicators", byTable: true },
 ];
 
-function label(table, value) {
-  if (table.rows_dimension === "service_type" && !(table.names && table.names[value])) return serviceLabel(value);
-  return (table.names && table.names[value]) || code(value);
-}
+const forPeriod = (path, period) => `${path}${path.includes("?") ? "&" : "?"}${period}`;
 
-// One report: its table (the figures, read by everyone and by screen readers); the server's chart
-// joins it when it arrives (addChart). Drawn once: no second, home-made copy of the chart.
-function render(titleKey, table) {
+// One report: its title, then its tables (the figures, read by everyone and by screen readers); the
+// server's chart joins a one-table report when it arrives (addChart). Drawn once: no second,
+// home-made copy of the chart.
+function render(report, tables) {
   const s = el("section", null, { class: "report" });
-  s.append(el("h2", t(titleKey)));
-  const grid = el("table");
-  grid.append(el("caption", t(titleKey)));
-  const head = el("tr");
-  head.append(el("th", t(`dim_${table.rows_dimension}`), { scope: "col" }));
-  for (const c of table.columns) head.append(el("th", c === "count" || label(table, c) === t("empty") ? t("count") : label(table, c), { scope: "col" }));
-  grid.append(head);
-  table.rows.forEach((row, i) => {
-    const tr = el("tr");
-    tr.append(el("th", label(table, row), { scope: "row" }));
-    for (const v of table.values[i]) tr.append(el("td", v === null ? t("suppressed") : String(v)));
-    grid.append(tr);
-  });
-  s.append(grid);
+  s.append(el("h2", t(report.key)));
+  for (const table of tables) {
+    const grid = countTable(table, report.byTable ? tableName(table.name) : t(report.key));
+    s.append(report.byTable ? scrollingTable(grid) : grid);
+  }
   return s;
 }
 
@@ -72,7 +67,7 @@ async function loadReports() {
   for (const k of ["start", "end"]) if (data.get(k)) period.set(k, data.get(k));
   try {
     const [found] = await Promise.all([
-      Promise.all(REPORTS.map(([, path]) => api("GET", `${path}&${period}`))), loadServiceTypes(),
+      Promise.all(REPORTS.map((report) => api("GET", forPeriod(report.path, period)))), loadServiceTypes(),
     ]);
     if (!current()) return undefined;
     const failed = found.find((r) => !r.ok);
@@ -85,14 +80,14 @@ async function loadReports() {
     out.replaceChildren();
     // The tables first; each chart (drawn by the server, slower) joins its table when it arrives.
     found.forEach((r, i) => {
-      let section;
-      for (const table of r.body.tables) {
-        section = render(REPORTS[i][0], table);
-        out.append(section);
-        if (r.body.tables.length === 1) addChart(section, `${REPORTS[i][1]}&${period}`, REPORTS[i][0], current);
-      }
+      const report = REPORTS[i];
+      const path = forPeriod(report.path, period);
+      if (!r.body.tables.length) return;
+      const section = render(report, r.body.tables);
+      out.append(section);
+      if (report.chart && r.body.tables.length === 1) addChart(section, path, report.key, current);
       // one file per report (all its tables), under its last table
-      if (section) section.append(reportFiles(`${REPORTS[i][1]}&${period}`, REPORTS[i][0]));
+      section.append(reportFiles(path, report.key));
     });
     return focusOn($("h2", out));
   } catch (error) {
