@@ -20,11 +20,13 @@ function roleSelect(id, value) {
 }
 
 // The desks as checkboxes (`desk`), in a fieldset named as the API's field (`desk_codes`) so that
-// a refusal marks it; a closed desk is offered only to an account that already has it.
+// a refusal marks it; a closed desk is offered only to an account that already has it. `desks`
+// null: they could not be read (a refusal, no answer), said in the boxes' place.
 function deskBoxes(desks, held) {
   const set = el("fieldset", null, { name: "desk_codes" });
   set.append(el("legend", t("staff_desks")));
-  for (const d of desks) {
+  if (!desks) set.append(unreadNotice("staff_desks_unread"));
+  for (const d of desks || []) {
     if (!d.is_active && !held.includes(d.code)) continue;
     const label = el("label", null, { class: "inline" });
     const box = el("input", null, { type: "checkbox", name: "desk", value: d.code });
@@ -48,7 +50,7 @@ const AT_A_DESK = ["agent", "supervisor"];
 // filled in and is not sent (the first box stands for the group in the browser's check, said in
 // the form's message box: form_checks.js). An auditor's form offers no desks (hidden and disabled:
 // none sent) and says why.
-function deskWarning(form) {
+function deskWarning(form, unread = false) {
   const note = el("p", t("staff_desk_needed"), { class: "note", role: "status" });
   const none = el("p", t("staff_desks_all"), { class: "note" });
   const check = () => {
@@ -57,7 +59,7 @@ function deskWarning(form) {
     set.disabled = set.hidden = READS_ALL_DESKS.includes(role);
     none.hidden = !set.hidden;
     const data = new FormData(form);
-    note.hidden = !AT_A_DESK.includes(role) || data.getAll("desk").length > 0;
+    note.hidden = unread || !AT_A_DESK.includes(role) || data.getAll("desk").length > 0;
     const first = set.querySelector("input[type=checkbox]");
     if (first) {
       first.dataset.byGroup = "1";
@@ -70,6 +72,9 @@ function deskWarning(form) {
   return note;
 }
 
+// `desks` null: they could not be read; the form says so in their place, and an agent's or a
+// supervisor's account, which needs one, is not sent (said why) — an administrator's, which needs
+// none, is.
 function newAccountForm(desks, reload) {
   const form = el("form", null, { id: "staff-form-new", class: "admin-form" });
   const box = messageBox();
@@ -80,13 +85,18 @@ function newAccountForm(desks, reload) {
     ...field("staff-password-new", "password", t("staff_password"), { type: "password", required: true, autocomplete: "new-password" }),
     deskBoxes(desks, []),
   );
-  form.append(deskWarning(form));
+  form.append(deskWarning(form, !desks));
   const submit = el("button", t("staff_create"), { type: "submit" });
   form.append(box, submit);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(submit, async () => {
       const data = new FormData(form);
+      if (!desks && AT_A_DESK.includes(String(data.get("role")))) {
+        form.elements.namedItem("desk_codes").setAttribute("aria-invalid", "true");
+        say(box, t("staff_desks_unread_blocked"));
+        return focusOn(box);
+      }
       const body = {
         email: String(data.get("email")).trim(), full_name: String(data.get("full_name")),
         role: data.get("role"), password: String(data.get("password")), desk_codes: chosenDesks(form),
@@ -119,14 +129,15 @@ function editForm(read, desks, opener, reload, choice = null) {
     ...field(`staff-password-${u.id}`, "password", t("staff_password_new"), { type: "password", autocomplete: "new-password" }),
     ...roleSelect(`staff-role-${u.id}`, choice ? choice.role : u.role), deskBoxes(desks, choice ? choice.desk_codes : u.desk_codes),
   );
-  form.append(deskWarning(form));
+  form.append(deskWarning(form, !desks));
   const submit = el("button", t("staff_save"), { type: "submit" });
   form.append(box, submit, " ", cancelButton(opener));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(submit, async () => {
       const data = new FormData(form);
-      const body = { role: data.get("role"), desk_codes: chosenDesks(form) };
+      const body = { role: data.get("role") };
+      if (desks) body.desk_codes = chosenDesks(form);  // desks unread: the account's own are kept
       const fullName = String(data.get("full_name")).trim();
       const email = String(data.get("email")).trim();
       if (fullName !== u.full_name) body.full_name = fullName;
@@ -203,7 +214,7 @@ export async function loadStaff(panel, done = "", tone = "ok") {
   const reload = (sentence, again = "ok") => loadStaff(panel, sentence, again);
   const [users, desks] = await Promise.all([listAll("/api/v1/users"), listAll("/api/v1/desks")]);
   if (!users.ok) return panel.append(unreadNotice());  // a refusal, no answer: said in the list's place
-  const deskList = desks.ok ? desks.items : [];
+  const deskList = desks.ok ? desks.items : null;  // unread: said in the forms' desk boxes
   const list = el("ul", null, { class: "list", id: "staff-list" });
   for (const u of users.items) list.append(accountRow(u, deskList, reload));
   if (!users.items.length) list.append(el("li", t("staff_none")));
