@@ -194,6 +194,14 @@ WALK: list[tuple[Opener, str, str, str, str, str]] = [
         "Aucune demande",
         "#disclosures-form",
     ),
+    (
+        on_file,
+        "**/api/v1/registrants/*/legal-holds",
+        "#legal-hold-list .msg.warning",
+        "#legal-hold-list",
+        "Aucune conservation légale",
+        "#legal-hold-form",
+    ),
 ]
 
 
@@ -223,6 +231,97 @@ async def test_a_list_that_could_not_be_loaded_says_so_in_its_place(
     await open_screen(page, server, person, case)
     await expect(page.locator(notice)).to_have_text(LIST_UNREAD)
     await expect(page.locator(place)).not_to_contain_text(none_words)
+    await expect(page.locator(still_drawn)).to_be_visible()
+
+
+LIST_UNREAD_AGAIN = "La liste n'a pas pu être chargée : demandez-la à nouveau pour réessayer."
+
+
+async def on_search(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await page.locator("#search-form").get_by_label("Nom, téléphone").fill("Sarr")
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+
+
+async def on_corrections(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await show_file(page, server, person)
+    await page.get_by_role("button", name="Afficher les corrections").click()
+
+
+async def on_disclosures(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await show_file(page, server, person)
+    await page.get_by_role("button", name="Afficher les communications de la personne").click()
+
+
+# Lists read when the agent asks for them (a search, a register, a part of the file): (screen, the
+# list's request, where the screen says it and in which words, the list's place, its words for
+# none, what the screen still draws). Before: said in the message box, the list left as it was.
+ASKED: list[tuple[Opener, str, str, str, str, str, str]] = [
+    (
+        on_search,
+        "**/api/v1/registrants?*",
+        "#results .msg.warning",
+        "Les résultats n'ont pas pu être chargés : relancez la recherche pour réessayer.",
+        "#results",
+        "Aucun résultat",
+        "#search-form",
+    ),
+    (
+        on_privacy,
+        "**/api/v1/privacy/disclosures?*",
+        "#disc-register-list .msg.warning",
+        LIST_UNREAD_AGAIN,
+        "#disc-register-list",
+        "Aucune communication",
+        "#pending-list",
+    ),
+    (
+        on_corrections,
+        "**/api/v1/registrants/*/corrections",
+        "#correction-list .msg.warning",
+        LIST_UNREAD_AGAIN,
+        "#correction-list",
+        "Aucune correction",
+        "#legal-hold-list",
+    ),
+    (
+        on_disclosures,
+        "**/api/v1/privacy/disclosures?*",
+        "#disclosure-list .msg.warning",
+        LIST_UNREAD_AGAIN,
+        "#disclosure-list",
+        "Aucune communication",
+        "#legal-hold-list",
+    ),
+]
+
+
+@pytest.mark.parametrize("fail", [refused, no_answer], ids=["refused", "no-answer"])
+@pytest.mark.parametrize(
+    ("open_screen", "request_path", "notice", "words", "place", "none_words", "still_drawn"),
+    ASKED,
+    ids=[f"{w[0].__name__[3:]}-{w[4].strip('#')}" for w in ASKED],
+)
+async def test_a_list_asked_for_that_could_not_be_loaded_says_so_in_its_place(
+    page: Page,
+    server: LiveServer,
+    open_screen: Opener,
+    request_path: str,
+    notice: str,
+    words: str,
+    place: str,
+    none_words: str,
+    still_drawn: str,
+    fail: Callable[[Route], Awaitable[None]],
+) -> None:
+    supervisor = server.make_agent("supervisor")
+    person = register_via_api(server, supervisor, given_names="Mame", family_name="Sarr")
+    await sign_in(page, server, supervisor)
+    await page.route(request_path, fail)
+
+    await open_screen(page, server, person, {})
+    await expect(page.locator(notice)).to_have_text(words)
+    await expect(page.locator(place)).not_to_contain_text(none_words)
+    await expect(page.locator(".tab:not([hidden]) .msg[role=alert]:visible")).to_have_count(0)  # not a message
     await expect(page.locator(still_drawn)).to_be_visible()
 
 

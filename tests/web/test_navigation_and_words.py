@@ -133,9 +133,11 @@ async def test_failed_search_and_days_without_slots_say_why(page: Page, server: 
     await page.route("**/api/v1/registrants?*", lambda route: route.abort())
     await page.locator("#search-q").fill("faye")
     await page.get_by_role("button", name="Chercher", exact=True).click()
-    message = page.locator("#search-msg")
-    await expect(message).to_contain_text("La recherche n'a pas abouti")
-    assert "formulaire" not in await message.inner_text()
+    # said in the results' place (no earlier results, never « Aucun résultat »), not as a form kept
+    await expect(page.locator("#results .msg.warning")).to_have_text(
+        "Les résultats n'ont pas pu être chargés : relancez la recherche pour réessayer."
+    )
+    await expect(page.locator("#search-msg")).to_be_hidden()
     await page.unroute("**/api/v1/registrants?*")
     await page.get_by_role("button", name="Chercher", exact=True).click()
     await page.locator("#results li button").first.click()

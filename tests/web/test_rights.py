@@ -8,6 +8,7 @@ Before: no screen for any of it; a supervisor had to call the API by hand."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
@@ -370,3 +371,40 @@ async def test_a_correction_keeps_its_reason_and_the_file_shows_its_corrections(
     assert [(c["field"], c["reason"]) for c in stored] == [
         ("given_names", "Acte de naissance présenté par la personne")
     ]
+
+
+async def test_a_hold_placed_while_a_release_reads_the_list_stays_listed(page: Page, server: LiveServer) -> None:
+    """A release reads the holds again and that read answers late, with the list as it was before
+    the hold placed meanwhile: the later read stays drawn. Before: the release's answer, arriving
+    last, left out the hold in force — the file then read as if its data could be erased."""
+    agent, supervisor = server.make_agent(), server.make_agent("supervisor")
+    person = register_via_api(server, agent, given_names="Astou", family_name="Mbaye")
+    with server.api(supervisor) as http:
+        placed = http.post("/api/v1/privacy/legal-holds", json={"registrant_id": person["id"], "reason": "Litige"})
+        assert placed.status_code == 201, placed.text
+    reads: list[str] = []
+    asked, listed = asyncio.Event(), asyncio.Event()
+
+    async def late(route: Route) -> None:
+        reads.append(route.request.url)
+        if len(reads) != 2:  # the first: the file opening; the third: after the hold placed
+            return await route.continue_()
+        answer = await route.fetch()  # the list read after the release, before the hold placed…
+        asked.set()
+        await listed.wait()  # …delivered once the later read is drawn
+        await route.fulfill(response=answer)
+
+    await page.route("**/api/v1/registrants/*/legal-holds", late)
+    await sign_in(page, server, supervisor)
+    await open_file(page, "Astou Mbaye")
+    holds = page.locator("#legal-holds")
+    await holds.get_by_role("button", name="Lever la conservation légale : Litige").click()
+    await holds.get_by_role("button", name="Oui, lever la conservation").click()
+    await asyncio.wait_for(asked.wait(), 5)
+    await holds.locator("#legal-hold-form").get_by_label("Motif").fill("Enquête en cours")
+    await holds.locator("#legal-hold-form").get_by_role("button", name="Poser la conservation").click()
+    hold_list = holds.locator("#legal-hold-list li")
+    await expect(hold_list.filter(has_text="Enquête en cours")).to_contain_text("en vigueur")
+    listed.set()
+    await expect(page.locator("#legal-holds-msg")).to_have_text("Conservation légale levée.")
+    await expect(hold_list.filter(has_text="Enquête en cours")).to_contain_text("en vigueur")

@@ -4,10 +4,11 @@ the case screen shows the outcome and transfer fields only for a move that needs
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
 from tests.web.helpers import open_file, register_via_api, sign_in
@@ -137,3 +138,33 @@ async def test_a_search_refused_leaves_no_earlier_results_and_the_phone_rule_is_
     await expect(page.locator("#search-msg")).to_be_visible()
     await expect(page.locator("#results li")).to_have_count(0)  # Cheikh Fall was left under the error
     await expect(page.locator("#results-title")).to_be_hidden()
+
+
+async def test_a_search_typed_while_the_one_before_loads_is_the_one_listed(page: Page, server: LiveServer) -> None:
+    """The first search answers late: the search typed meanwhile is sent and stays listed, the older
+    answer arriving last draws nothing. Before: the first search kept the form busy, the second
+    was not sent, and the first one's results were listed as if they answered it."""
+    agent = server.make_agent()
+    for given, family in (("Aminata", "Kane"), ("Ibrahima", "Seck")):
+        register_via_api(server, agent, given_names=given, family_name=family)
+    first = asyncio.Event()
+
+    async def late(route: Route) -> None:
+        if "q=Kane" in route.request.url:
+            await first.wait()  # answered only once the second search is listed
+        await route.continue_()
+
+    await sign_in(page, server, agent)
+    await page.route("**/api/v1/registrants?*", late)
+    query = page.locator("#search-form").get_by_label("Nom, téléphone")
+    await query.fill("Kane")
+    await query.press("Enter")
+    await query.fill("Seck")
+    await query.press("Enter")
+    results = page.locator("#results li")
+    await expect(results).to_have_count(1)
+    await expect(results).to_contain_text("Ibrahima Seck")
+    first.set()
+    await page.wait_for_timeout(500)  # the first search's late answer arrives, and must draw nothing
+    await expect(results).to_have_count(1)
+    await expect(results).to_contain_text("Ibrahima Seck")

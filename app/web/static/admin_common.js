@@ -1,7 +1,7 @@
 // What the administration screens share: every page of a list, a refusal of the API said in
 // sentences next to the form (the field at fault marked), a failure of the connection said.
 import { clearInvalid, problemLines, readPart, SessionExpired } from "./api.js";
-import { el, focusOn, say, sayLines } from "./dom.js";
+import { el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 
 /** Every item of the list at `path`, which the API answers either as a bare array or page after
  * page (`{items, next_cursor}`, followed with `cursor=` until `next_cursor` is null).
@@ -18,6 +18,20 @@ export async function listAll(path) {
     cursor = r.body.next_cursor || null;
   } while (cursor);
   return { ok: true, items };
+}
+
+/** Whether the refusal `r` of a list's read is about what the reader asked for (400, 422: a filter,
+ * a period ending before it starts), said next to the form, the field marked; any other failure
+ * (no answer: status 0, a server's error, a refusal of access) is the list's own: said in its place
+ * (dom.js `unreadNotice`), never as an empty list nor by leaving the list read before. */
+export const askedAmiss = (r) => r.status === 400 || r.status === 422;
+
+/** `list` (a `<ul>`) after its read failed: `first`, the notice alone in its place (`key`: its
+ * words); else (a page more) the pages shown kept and the notice after them (« la suite… »). */
+export function listUnread(list, first, key = "list_unread_again") {
+  for (const notice of list.querySelectorAll(".unread")) notice.remove();
+  if (first) list.replaceChildren();
+  list.append(unreadNotice(first ? key : "more_unread", "li"));
 }
 
 /** A message box (role=alert), hidden until something is said in it. */

@@ -5,12 +5,12 @@
 // token, saved from a blob: URL); for supervisors and administrators, the people's requests still
 // awaiting their answer, overdue ones said, each opening the person's file.
 import "./i18n_rights.js";
-import { api } from "./api.js";
+import { readPart } from "./api.js";
 import { download } from "./downloads.js";
-import { $, busy, el, focusOn, openRow, say, unreadNotice } from "./dom.js";
+import { $, busy, drawTurn, el, focusOn, openRow, say, unreadNotice } from "./dom.js";
 import { t } from "./i18n.js";
 import { state } from "./state.js";
-import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
+import { askedAmiss, failed, field, listAll, listUnread, messageBox, refuse } from "./admin_common.js";
 import { disclosureItem } from "./rights_register.js";
 import { REQUEST_ROLES, requestParts } from "./rights.js";
 import { names } from "./queue.js";
@@ -67,15 +67,32 @@ function registerPart(shown) {
   const more = el("button", t("more"), { type: "button", class: "secondary", hidden: "" });
   let cursor = null;
   let asked = null;
+  // Only the latest read draws (drawTurn): the register asked with other filters while the one
+  // read on opening still loads is never replaced by that older answer; « Afficher la suite » is
+  // hidden while a new register loads (a page of the one before would be added to it).
   const load = async (first) => {
-    if (first) asked = filters(form);
-    const params = new URLSearchParams(asked);
+    const wanted = first ? filters(form) : asked;
+    const params = new URLSearchParams(wanted);
     params.set("limit", "50");
     if (!first) params.set("cursor", cursor);
-    const r = await api("GET", `/api/v1/privacy/disclosures?${params}`);
-    if (!r.ok) return refuse(box, r, form);
+    else more.hidden = true;
+    const current = drawTurn(list);
+    const r = await readPart(`/api/v1/privacy/disclosures?${params}`);
+    if (!current()) return undefined;
+    if (!r.ok && askedAmiss(r)) {  // the filters refused: said at their fields, the register shown kept
+      more.hidden = !cursor;
+      return refuse(box, r, form);
+    }
     say(box, "");
+    if (!r.ok) {
+      listUnread(list, first);
+      if (first) cursor = null;
+      more.hidden = !cursor;
+      return first ? [] : undefined;  // the notice read (focus on the list) on a register asked for
+    }
+    asked = wanted;
     if (first) list.replaceChildren();
+    else for (const notice of list.querySelectorAll(".unread")) notice.remove();
     const added = r.body.items.map((d) => disclosureItem(d, openFile));
     list.append(...added);
     if (first && !added.length) list.append(el("li", t("disc_none")));

@@ -6,7 +6,7 @@
 // holds, the corrections made to the file (rectification) and the disclosures. person.js loads this module for those roles only: an agent, whom the API
 // answers 403, never fetches it. Creating keeps its Idempotency-Key until the API confirms.
 import { api, authorized, bodyOf, keyFor, Offline, problemLines, SessionExpired, sent } from "./api.js";
-import { busy, confirmButton, el, focusOn, saveBlob, say, sayLines, unreadNotice } from "./dom.js";
+import { busy, confirmButton, drawTurn, el, focusOn, saveBlob, say, sayLines, unreadNotice } from "./dom.js";
 import { colon, dayText, t } from "./i18n.js";
 import { deskOf, state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
@@ -188,8 +188,10 @@ async function requestsPart(person, reopen) {
     say(box, message, "ok");
     return focusOn(box);
   };
-  async function draw() {
+  async function draw() {  // only the latest read draws: a request recorded reads the list again
+    const current = drawTurn(list);
     const found = await listAll(`/api/v1/privacy/subject-requests?registrant_id=${encodeURIComponent(person.id)}&limit=200`);
+    if (!current()) return undefined;
     // a refusal, no answer: said in the list's place, never « none recorded »
     if (!found.ok) return list.replaceChildren(unreadNotice("list_unread", "li"));
     const rows = found.items.map((request) => requestRow(person, request, reopen, redraw));

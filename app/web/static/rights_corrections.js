@@ -2,12 +2,12 @@
 // administrators, auditors): each field corrected, its value before and after, the reason given,
 // who and when — the trace of the person's right of rectification. Read when asked for (the API
 // audits each reading); a correction is made by editing the file, with its reason (edit.js).
-import { api } from "./api.js";
+import { readPart } from "./api.js";
 import { busy, el, focusOn } from "./dom.js";
 import { colon, i18n, t } from "./i18n.js";
 import { deskTime } from "./state.js";
 import { fieldName, valueText } from "./history.js";
-import { failed, messageBox, refuse } from "./admin_common.js";
+import { failed, listUnread, messageBox } from "./admin_common.js";
 import "./i18n_day.js";
 import "./i18n_rights.js";
 
@@ -27,10 +27,11 @@ export function correctionsPart(person) {
   const show = el("button", t("corr_show"), { type: "button", class: "secondary" });
   show.addEventListener("click", () => busy(show, async () => {
     try {
-      const r = await api("GET", `/api/v1/registrants/${person.id}/corrections`);
-      if (!r.ok) return refuse(box, r);
-      list.replaceChildren(...(r.body.length ? r.body.map((c) => item(c, person.desk_id)) : [el("li", t("corr_none"))]));
+      const r = await readPart(`/api/v1/registrants/${person.id}/corrections`);
       list.hidden = false;
+      // a refusal, no answer: said in the list's place, never « Aucune correction » nor the list read before
+      if (!r.ok) listUnread(list, true);
+      else list.replaceChildren(...(r.body.length ? r.body.map((c) => item(c, person.desk_id)) : [el("li", t("corr_none"))]));
       return focusOn(list);
     } catch (error) {
       return failed(box, error);

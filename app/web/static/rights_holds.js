@@ -3,8 +3,8 @@
 // administrators. While one is in force the API refuses the erasure of every file of the person.
 // Placing and releasing keep their Idempotency-Key until the API confirms (a resend after a lost
 // answer gets the first answer back); refusals are said next to the form, the field marked.
-import { api, keyFor, problemLines, sent } from "./api.js";
-import { busy, confirmButton, el, focusOn, say, sayLines } from "./dom.js";
+import { api, keyFor, readPart, sent } from "./api.js";
+import { busy, confirmButton, drawTurn, el, focusOn, say, unreadNotice } from "./dom.js";
 import { colon, dayText, t } from "./i18n.js";
 import { state } from "./state.js";
 import { failed, field, messageBox, refuse } from "./admin_common.js";
@@ -93,12 +93,14 @@ export async function holdsPart(person) {
     if (canWrite && inForce(h)) li.append(" ", release(h));
     return li;
   };
+  // Only the latest read draws (a hold placed or released reads the list again); one that could not
+  // be read (a refusal, no answer) is said in its place, never « Aucune conservation légale »:
+  // whether the person's data may be erased hangs on it.
   async function draw() {
-    const r = await api("GET", `/api/v1/registrants/${person.id}/legal-holds`);
-    if (!r.ok) {
-      list.replaceChildren();
-      return sayLines(box, problemLines(r.body));
-    }
+    const current = drawTurn(list);
+    const r = await readPart(`/api/v1/registrants/${person.id}/legal-holds`);
+    if (!current()) return undefined;
+    if (!r.ok) return list.replaceChildren(unreadNotice("list_unread", "li"));
     return list.replaceChildren(...(r.body.length ? r.body.map(row) : [el("li", t("holds_none"))]));
   }
   part.append(el("h3", t("holds_title")), el("p", t("holds_intro")), box, list);

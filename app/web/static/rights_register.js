@@ -2,11 +2,11 @@
 // of a person, when, for which purpose and on which legal basis — categories of data, never their
 // values. One entry is drawn the same way in the person's file and on the data-protection screen.
 // Reading the register is audited by the API: the person's entries are read when asked for.
-import { api } from "./api.js";
-import { busy, el, focusOn } from "./dom.js";
+import { readPart } from "./api.js";
+import { busy, drawTurn, el, focusOn } from "./dom.js";
 import { code, i18n, LABELS, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
-import { failed, messageBox, refuse } from "./admin_common.js";
+import { failed, listUnread, messageBox } from "./admin_common.js";
 import "./i18n_rights.js";
 
 const known = (key) => key in LABELS[i18n.lang] || key in LABELS.fr;
@@ -58,9 +58,18 @@ export function disclosuresPart(person) {
   const load = async (first) => {
     const params = new URLSearchParams({ registrant_id: person.id, limit: "20" });
     if (!first) params.set("cursor", cursor);
-    const r = await api("GET", `/api/v1/privacy/disclosures?${params}`);
-    if (!r.ok) return refuse(box, r);
+    if (first) more.hidden = true;  // a page of the entries read before is not added to the new read
+    const current = drawTurn(list);  // only the latest read draws
+    const r = await readPart(`/api/v1/privacy/disclosures?${params}`);
+    if (!current()) return undefined;
+    list.hidden = false;
+    if (!r.ok) {  // a refusal, no answer: said in the list's place (a page more: after the pages shown)
+      listUnread(list, first);
+      more.hidden = first || !cursor;
+      return focusOn(list);
+    }
     if (first) list.replaceChildren();
+    else for (const notice of list.querySelectorAll(".unread")) notice.remove();
     const added = r.body.items.map((d) => disclosureItem(d));
     list.append(...added);
     if (first && !added.length) list.append(el("li", t("disc_none")));

@@ -1,7 +1,7 @@
 // Find a person: any spelling, phone (or its last digits), document or registration number, with
 // filters; a result opens the person's file by mouse or keyboard.
-import { api, Offline, problemLines, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, openRow, say, sayLines } from "./dom.js";
+import { problemLines, readPart, SessionExpired } from "./api.js";
+import { $, busy, drawTurn, el, focusOn, openRow, say, sayLines, unreadNotice } from "./dom.js";
 import { bornText, code, t } from "./i18n.js";
 import { state } from "./state.js";
 
@@ -17,58 +17,87 @@ function resultRow(r) {
 // A new search that fails leaves no earlier results on screen: they would read as its answer.
 function clearResults() {
   state.search.items = null;
+  state.search.unread = false;
   $("#results").replaceChildren();
   $("#results-title").hidden = true;
   $("#more").hidden = true;
 }
 
+// Results that could not be read (no answer, a refusal that is not about what was typed): said in
+// their place, never « Aucun résultat » nor the results of the search before; a page more that
+// could not be read is said after the pages shown, « Afficher la suite » left to ask it again.
+function sayUnread(more) {
+  const list = $("#results");
+  for (const notice of list.querySelectorAll(".unread")) notice.remove();
+  if (!more) clearResults();
+  state.search.unread = true;
+  list.append(unreadNotice(more ? "more_unread" : "search_unread", "li"));
+  $("#results-title").hidden = false;
+}
+
+// Only the latest read draws the results: a search typed while the one before is still loading,
+// or a new search while a page more loads, is never replaced by the older answer arriving last.
 async function fetchPage(more) {
   const box = $("#search-msg");
+  const list = $("#results");
   if (!more) {
     const data = new FormData($("#search-form"));
     const params = new URLSearchParams({ limit: "25" });
     for (const [k, v] of data) if (String(v).trim()) params.set(k, String(v).trim());
     state.search = { params, cursor: null };
+    $("#more").hidden = true;  // a page of the search before is not added to this one
   }
-  const params = new URLSearchParams(state.search.params);
-  if (state.search.cursor) params.set("cursor", state.search.cursor);
+  const search = state.search;
+  const params = new URLSearchParams(search.params);
+  if (search.cursor) params.set("cursor", search.cursor);
+  const current = drawTurn(list);
+  list.setAttribute("aria-busy", "true");
   try {
-    const r = await api("GET", `/api/v1/registrants?${params}`);
-    if (!r.ok) {
+    const r = await readPart(`/api/v1/registrants?${params}`);
+    if (!current()) return undefined;
+    list.removeAttribute("aria-busy");
+    // what was typed refused (a field, the phone rule): said at the form; any other failure is the
+    // results' own, said in their place
+    if (!r.ok && (r.status === 400 || r.status === 422)) {
       if (!more) clearResults();
       return sayLines(box, problemLines(r.body, $("#search-form")));
     }
     say(box, "");
-    const list = $("#results");
+    if (!r.ok) return sayUnread(more);
+    for (const notice of list.querySelectorAll(".unread")) notice.remove();
     if (!more) list.replaceChildren();
-    state.search.items = [...(more ? state.search.items || [] : []), ...r.body.items];
+    search.unread = false;
+    search.items = [...(more ? search.items || [] : []), ...r.body.items];
     const rows = r.body.items.map(resultRow);
     list.append(...rows);
     if (!more && !rows.length) list.append(el("li", t("none")));
     $("#results-title").hidden = false;
-    state.search.cursor = r.body.next_cursor;
-    $("#more").hidden = !state.search.cursor;
+    search.cursor = r.body.next_cursor;
+    $("#more").hidden = !search.cursor;
     if (rows.length) focusOn($("button", rows[0]));
   } catch (error) {
+    if (!current()) return undefined;
+    list.removeAttribute("aria-busy");
     if (!more) clearResults();
-    // a search saves nothing: say that it failed, not the saving forms' "the form is kept"
-    if (error instanceof Offline) say(box, t("search_failed"));
-    else if (!(error instanceof SessionExpired)) say(box, error.message);
+    if (!(error instanceof SessionExpired)) say(box, error.message);
   }
   return undefined;
 }
 
 // The results already found, drawn again (after a change of language), focus left where it is.
 export function drawResults() {
-  if (!state.search.items) return;
-  const rows = state.search.items.map(resultRow);
+  const { items, unread } = state.search;
+  if (!items && !unread) return;
+  const rows = (items || []).map(resultRow);
+  if (unread) rows.push(unreadNotice(items ? "more_unread" : "search_unread", "li"));
   $("#results").replaceChildren(...(rows.length ? rows : [el("li", t("none"))]));
 }
 
 export function initSearch() {
+  // Not kept busy while it loads: a search typed meanwhile is sent (and only its answer drawn).
   $("#search-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    busy($("#search-form button[type=submit]"), () => fetchPage(false));
+    fetchPage(false);
   });
   $("#more").addEventListener("click", () => busy($("#more"), () => fetchPage(true)));
 }
