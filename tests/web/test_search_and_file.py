@@ -168,3 +168,34 @@ async def test_a_search_typed_while_the_one_before_loads_is_the_one_listed(page:
     await page.wait_for_timeout(500)  # the first search's late answer arrives, and must draw nothing
     await expect(results).to_have_count(1)
     await expect(results).to_contain_text("Ibrahima Seck")
+
+
+async def test_a_page_more_that_could_not_be_loaded_is_said_after_the_results_shown(
+    page: Page, server: LiveServer
+) -> None:
+    """Before: said in the message box, as if the search had failed, the results left without a word."""
+    agent = server.make_agent()
+    for given in ("Aminata", "Binta"):
+        register_via_api(server, agent, given_names=given, family_name="Kane")
+    cut: list[str] = []
+
+    async def pages_of_one(route: Route) -> None:  # the client asks for 25 a page
+        if "cursor=" in route.request.url and not cut:
+            cut.append(route.request.url)
+            return await route.abort("connectionreset")  # the second page's first read: no answer
+        await route.continue_(url=route.request.url.replace("limit=25", "limit=1"))
+
+    await sign_in(page, server, agent)
+    await page.route("**/api/v1/registrants?*", pages_of_one)
+    await page.locator("#search-form").get_by_label("Nom, téléphone").fill("Kane")
+    await page.get_by_role("button", name="Chercher", exact=True).click()
+    results = page.locator("#results li")
+    await expect(results).to_have_count(1)
+    await page.get_by_role("button", name="Afficher la suite").click()
+    await expect(results.nth(1)).to_have_text(
+        "La suite de la liste n'a pas pu être chargée : demandez-la à nouveau pour réessayer."
+    )
+    await expect(page.locator("#search-msg")).to_be_hidden()
+    await page.get_by_role("button", name="Afficher la suite").click()
+    await expect(results).to_have_count(2)
+    await expect(results.locator(".unread")).to_have_count(0)
