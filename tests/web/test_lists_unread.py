@@ -11,6 +11,7 @@ import pytest
 from playwright.async_api import Page, Route, expect
 
 from tests.appointments.helpers import next_weekday
+from tests.imports.conftest import csv_file
 from tests.web.conftest import LiveServer, assert_accessible
 from tests.web.helpers import open_case_via_api, register_via_api, show_case, sign_in
 
@@ -97,6 +98,46 @@ async def on_imports(page: Page, server: LiveServer, person: dict[str, Any], cas
     await page.get_by_role("button", name="Registres importés").click()
 
 
+async def on_booking(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await show_file(page, server, person)
+    book = page.locator("#book")
+    await book.get_by_label("Jour", exact=True).fill(next_weekday(3).isoformat())
+    await book.get_by_role("button", name="Voir les créneaux libres").click()
+
+
+async def on_move(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    agent = server.make_agent()
+    with server.api(agent) as http:
+        desk = next(d["id"] for d in http.get("/api/v1/desks").json() if d["code"] == "CASA-BASE")
+        asked = {"desk_id": desk, "start": next_weekday(3).isoformat(), "days": 1, "duration_minutes": 30}
+        free = http.get("/api/v1/appointments/free-slots", params={**asked, "agent_id": str(agent.id)})
+        slot = free.json()["days"][0]["slots"][0]
+        body = {"desk_id": desk, "agent_id": str(agent.id), "registrant_id": person["id"]}
+        booked = http.post(
+            "/api/v1/appointments", json={**body, "starts_at": slot["start_local"], "ends_at": slot["end_local"]}
+        )
+        assert booked.status_code == 201, booked.text
+    await show_file(page, server, person)
+    row = page.locator("#person-appointments li").first
+    await row.get_by_role("button", name="Déplacer").click()
+    await row.locator("form").get_by_role("button", name="Voir les créneaux libres").click()
+
+
+async def on_flagged(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    admin = server.make_agent("admin", [])
+    line = "Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;"
+    register = csv_file(f"1;12/03/2020;{line}", f"2;15/03/2020;{line}")
+    with server.api(admin) as http:
+        sent = {"file": ("registre.csv", register, "text/csv")}
+        assert http.post("/api/v1/imports/registers", files=sent, data={"desk_code": "CASA-BASE"}).status_code == 201
+    await page.get_by_role("button", name="Registres importés").click()
+    await page.get_by_role("button", name="Voir les lignes signalées : registre.csv").click()
+
+
+async def on_pending(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
+    await on_flagged(page, server, person, case)  # the batch's rows still to resolve, read after its flagged rows
+
+
 async def on_privacy(page: Page, server: LiveServer, person: dict[str, Any], case: dict[str, Any]) -> None:
     await page.get_by_role("button", name="Protection des données").click()
 
@@ -161,6 +202,38 @@ WALK: list[tuple[Opener, str, str, str, str, str]] = [
         "#day-list",
         "Aucun rendez-vous.",
         "#week-form",
+    ),
+    (
+        on_booking,
+        "**/api/v1/appointments/free-slots?*",
+        "#book .slots .msg.warning",
+        "#book",
+        "Aucun créneau libre",
+        "#book button[type=submit]",
+    ),
+    (
+        on_move,
+        "**/api/v1/appointments/free-slots?*",
+        "#person-appointments .slots .msg.warning",
+        "#person-appointments",
+        "Aucun créneau libre",
+        "#person-appointments button[type=submit]",
+    ),
+    (
+        on_flagged,
+        "**/api/v1/imports/*/flagged?*",
+        "#import-report .msg.warning",
+        "#import-report",
+        "lignes signalées",
+        "#import-batches table",
+    ),
+    (
+        on_pending,
+        "**/api/v1/imports/*/flagged?resolution=pending*",
+        "#import-report section .msg.warning",
+        "#import-report",
+        "Aucune ligne en attente",
+        "#import-report table",
     ),
     (
         on_imports,

@@ -1,7 +1,7 @@
 // The desk's appointments of a day: time at the desk, person, status; mark arrived or no-show, or
 // cancel. Times are the API's desk-local times (start_local), never recomputed in the browser.
 import { api, problemLines, readAsShown, readPart, SessionExpired } from "./api.js";
-import { $, $$, busy, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
+import { $, $$, busy, drawTurn, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { code, colon, t } from "./i18n.js";
 import { names } from "./queue.js";
 import { state } from "./state.js";
@@ -84,14 +84,19 @@ export async function loadDay(done = "", tone = "ok") {
   const desk = state.desks.find((d) => d.code === data.get("desk"));
   if (!state.desks.length) return say(box, t("no_desk"), "warning");
   if (!desk || !data.get("day")) return undefined;
+  // Only the latest read draws the day: one asked while another was loading (another day, the
+  // language changed, an appointment marked) must not be replaced by the earlier answer.
+  const list = $("#day-list");
+  const current = drawTurn(list);
   try {
     const day = data.get("day");
     const [r, holidays] = await Promise.all([
       readPart(`/api/v1/appointments?desk_id=${desk.id}&day=${day}&limit=100`), holidaysOf(desk, [day]),
     ]);
-    if (!r.ok) return notLoaded(box, r, form, $("#day-list"));
+    if (!current()) return undefined;
+    if (!r.ok) return notLoaded(box, r, form, list);
     const who = await names(r.body.items);
-    const list = $("#day-list");
+    if (!current()) return undefined;
     // A holiday declared after the appointments were booked: the day says so, each booking to move.
     const closed = holidays[day];
     list.replaceChildren(...(closed ? [el("li", t("closed_holiday", { name: closed }), { class: "tag", id: "day-holiday" })] : []), ...r.body.items.map((a) => {
@@ -117,7 +122,7 @@ export async function loadDay(done = "", tone = "ok") {
     say(box, [done, unknown].filter(Boolean).join(" "), done ? tone : "warning");
     if (done) focusOn(box);
   } catch (error) {
-    if (!(error instanceof SessionExpired)) say(box, error.message);
+    if (current() && !(error instanceof SessionExpired)) say(box, error.message);
   }
   return undefined;
 }
@@ -160,15 +165,18 @@ export async function loadWeek(done = "") {
   if (!state.desks.length) return say(box, t("no_desk"), "warning");
   if (!desk || !data.get("start")) return undefined;
   const days = Array.from({ length: 7 }, (_, i) => addDays(String(data.get("start")), i));
+  const out = $("#week");
+  const current = drawTurn(out);  // only the latest read draws the week (as the day, loadDay)
   try {
     const [holidays, ...lists] = await Promise.all([
       holidaysOf(desk, days), ...days.map((d) => readPart(`/api/v1/appointments?desk_id=${desk.id}&day=${d}&limit=100`)),
     ]);
+    if (!current()) return undefined;
     const failed = lists.find((r) => !r.ok);
-    if (failed) return notLoaded(box, failed, form, $("#week"));
+    if (failed) return notLoaded(box, failed, form, out);
     say(box, "");
     const who = await names(lists.flatMap((r) => r.body.items));
-    const out = $("#week");
+    if (!current()) return undefined;
     out.replaceChildren(...days.map((d, i) => {
       const s = el("section", null, { class: "week-day" });
       s.append(el("h3", dayWords(d)));
@@ -195,7 +203,7 @@ export async function loadWeek(done = "") {
     if (unknown) say(box, unknown, "warning");
     return focusOn($("h3", out));
   } catch (error) {
-    if (!(error instanceof SessionExpired)) say(box, error.message);
+    if (current() && !(error instanceof SessionExpired)) say(box, error.message);
     return undefined;
   }
 }

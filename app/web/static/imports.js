@@ -4,7 +4,7 @@
 // only the flagged rows (`/imports/{id}/flagged`): the whole report, which lists every person of
 // the register, is for administrators (`/imports/{id}`), as is the upload.
 import { api, clearInvalid, problemLines, readPart, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, numberSpan, say, sayLines, scrollingTable, unreadNotice } from "./dom.js";
+import { $, busy, drawTurn, el, focusOn, numberSpan, say, sayLines, scrollingTable, unreadNotice } from "./dom.js";
 import { code, colon, dateText, i18n, t } from "./i18n.js";
 import "./i18n_day.js";
 import { pendingSection, sayDone, throughNodes } from "./resolve.js";
@@ -16,14 +16,15 @@ const listed = new Map();
 const administrator = () => Boolean(state.me && state.me.role === "admin");
 
 // A batch as desk staff may read it: its flagged rows (every page), with the listed batch's file
-// name and desk, and counts of the resolutions from the rows themselves. {ok, status, body} as api().
+// name and desk, and counts of the resolutions from the rows themselves. {ok, status, body} as
+// readPart() (no answer: status 0).
 async function flaggedReport(id) {
   const rows = [];
   let cursor = null;
   do {
     const params = new URLSearchParams({ limit: "200" });
     if (cursor) params.set("cursor", cursor);
-    const r = await api("GET", `/api/v1/imports/${encodeURIComponent(id)}/flagged?${params}`);
+    const r = await readPart(`/api/v1/imports/${encodeURIComponent(id)}/flagged?${params}`);
     if (!r.ok) return r;
     rows.push(...r.body.items);
     cursor = r.body.next_cursor;
@@ -52,13 +53,18 @@ async function loadBatch() {
   say($("#import-done"), "");
   const form = $("#import-form");
   const id = form.elements.namedItem("batch").value.trim();
+  const out = $("#import-report");
+  // only the batch asked last is drawn: another batch's rows answered late draw nothing
+  const current = drawTurn(out);
   try {
-    const r = administrator() ? await api("GET", `/api/v1/imports/${encodeURIComponent(id)}`) : await flaggedReport(id);
-    if (!r.ok) return sayLines(box, problemLines(r.status === 422 || r.status === 404 ? { detail: t("batch_unknown") } : r.body, form));
+    const r = administrator() ? await readPart(`/api/v1/imports/${encodeURIComponent(id)}`) : await flaggedReport(id);
+    if (!current()) return undefined;
+    if (r.status === 422 || r.status === 404) return sayLines(box, problemLines({ detail: t("batch_unknown") }, form));
     say(box, "");
+    // not loaded (a refusal, no answer): said in the report's place, never the rows of another batch
+    if (!r.ok) return out.replaceChildren(unreadNotice());
     const report = r.body;
     const flagged = report.rows.filter((row) => row.outcome === "flagged" || row.outcome === "already_flagged");
-    const out = $("#import-report");
     const table = el("table");
     table.append(el("caption", `${report.filename || ""} · ${report.desk_code} · ${t("flagged_rows")}${colon()}${flagged.length} / ${report.counts.total}`));
     const head = el("tr");
@@ -76,13 +82,15 @@ async function loadBatch() {
       await Promise.all([loadBatch(), loadBatches()]);
       return sayDone(text);
     };
-    out.replaceChildren(scrollingTable(table), await pendingSection(report, done));
+    const pending = await pendingSection(report, done);
+    if (!current()) return undefined;
+    out.replaceChildren(scrollingTable(table), pending);
     // the batches' table, scrolled to the row's button on a phone, is back at its start
     const batches = $("#import-batches .table-scroll");
     if (batches) batches.scrollLeft = 0;
     return focusOn(table);
   } catch (error) {
-    if (!(error instanceof SessionExpired)) say(box, error.message);
+    if (current() && !(error instanceof SessionExpired)) say(box, error.message);
     return undefined;
   }
 }

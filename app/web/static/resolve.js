@@ -3,8 +3,8 @@
 // (link), a new person (create) or discard. Each decision is sent with an Idempotency-Key kept
 // until it is confirmed (as registrations, notes and referrals are): resent after a lost answer,
 // the API answers the first resolution again instead of 409; the button stays disabled while sending.
-import { api, keyFor, problemLines, SessionExpired, sent } from "./api.js";
-import { $, busy, el, focusOn, numberSpan, say, sayLines } from "./dom.js";
+import { api, keyFor, problemLines, readPart, SessionExpired, sent } from "./api.js";
+import { $, busy, el, focusOn, numberSpan, say, sayLines, unreadNotice } from "./dom.js";
 import { code, colon, t } from "./i18n.js";
 
 const who = (c) => c.registration_number || `${t("line")} ${c.line}`;
@@ -100,11 +100,11 @@ export async function pendingSection(report, done) {
   do {
     const params = new URLSearchParams({ resolution: "pending", limit: "200" });
     if (cursor) params.set("cursor", cursor);
-    const r = await api("GET", `/api/v1/imports/${encodeURIComponent(batchId)}/flagged?${params}`);
+    const r = await readPart(`/api/v1/imports/${encodeURIComponent(batchId)}/flagged?${params}`);
+    // not loaded (a refusal, no answer): said in the list's place, the batch's table still drawn
     if (!r.ok) {
-      const box = el("p", null, { class: "msg", role: "alert" });
-      sayLines(box, problemLines(r.body));
-      section.append(box);
+      section.removeAttribute("aria-labelledby");  // no title: how many rows are pending is not known
+      section.append(unreadNotice());
       return section;
     }
     pending.push(...r.body.items);

@@ -1,8 +1,8 @@
 // Booking and rescheduling: the agent picks a day, the API lists the free slots of the desk for
 // the chosen agent (opening hours minus holidays and existing bookings, in the desk's time zone),
 // the agent picks one. Nothing about the calendar is computed in the browser.
-import { api, keyFor, problemLines, readAsShown, SessionExpired, sent } from "./api.js";
-import { $, busy, el, focusOn, say, sayLines } from "./dom.js";
+import { api, keyFor, problemLines, readAsShown, readPart, SessionExpired, sent } from "./api.js";
+import { $, busy, drawTurn, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { code, dateText, t } from "./i18n.js";
 import { staffOf, state } from "./state.js";
 import "./i18n_day.js";
@@ -62,11 +62,23 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
     el("label", t("appointment_purpose"), { for: what.id }), what, submit, box,
   );
   const found = {};
+  // Only the latest read draws the slots (the agent's, and the one after a slot was taken
+  // meanwhile); an answer for a day, agent or length changed while it loaded draws nothing: the
+  // slots of those chosen now are read instead. Not loaded (a refusal, no answer): said in their
+  // place, never « no free slot »; what was asked refused (422) is said at its field.
   const load = async () => {
-    const params = new URLSearchParams({ desk_id: deskId, start: date.value, days: "1", duration_minutes: length.value, agent_id: agent.value });
-    const r = await api("GET", `/api/v1/appointments/free-slots?${params}`);
-    if (!r.ok) { choices.hidden = true; return sayLines(box, problemLines(r.body, form)); }
+    const asked = { desk_id: deskId, start: date.value, days: "1", duration_minutes: length.value, agent_id: agent.value };
+    const current = drawTurn(choices);
+    const r = await readPart(`/api/v1/appointments/free-slots?${new URLSearchParams(asked)}`);
+    if (!current()) return undefined;
+    if (date.value !== asked.start || length.value !== asked.duration_minutes || agent.value !== asked.agent_id) return load();
+    if (r.status === 422) { choices.hidden = true; return sayLines(box, problemLines(r.body, form)); }
     say(box, "");
+    if (!r.ok) {
+      choices.replaceChildren(el("legend", asked.start ? `${t("slots_of")} ${dayWords(asked.start)}` : t("slot")), unreadNotice());
+      choices.hidden = false;
+      return focusOn(choices);
+    }
     const dayOut = r.body.days[0];
     choices.replaceChildren(el("legend", `${t("slots_of")} ${dayWords(dayOut.date)}`));
     if (dayOut.holiday) choices.append(el("p", t("closed_holiday", { name: dayOut.holiday })));
