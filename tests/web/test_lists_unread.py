@@ -4,10 +4,12 @@ empty list (« Aucun pour l'instant »), nor leaves the screen undrawn."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.async_api import Page, Route, expect
 
 from tests.appointments.helpers import next_weekday
@@ -410,3 +412,45 @@ async def test_the_staff_accounts_that_could_not_be_loaded_are_said_so(
     await expect(page.locator("#admin-staff")).not_to_contain_text("Aucun compte.")
     await page.get_by_role("button", name="Guichets").click()  # the other sections still open
     await expect(page.locator("#desk-list li").first).to_be_visible()
+
+
+def png_bytes(colour: tuple[int, int, int]) -> bytes:
+    """A small picture of one colour (two colours: two different files)."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def test_documents_that_could_not_be_loaded_are_listed_once_one_is_uploaded(
+    page: Page, server: LiveServer
+) -> None:
+    """The documents of the file not loaded: after an upload the list is read again and drawn
+    (before, the document uploaded was shown only after a reload); that read not answered either,
+    the list still says it could not be loaded, and the upload is said done."""
+    supervisor = server.make_agent("supervisor")
+    person = register_via_api(server, supervisor, given_names="Khady", family_name="Gueye")
+    await sign_in(page, server, supervisor)
+
+    async def read_unanswered(route: Route) -> None:  # the upload (a POST to the same address) goes through
+        await (no_answer(route) if route.request.method == "GET" else route.continue_())
+
+    await page.route("**/api/v1/registrants/*/documents", read_unanswered)
+    await show_file(page, server, person)
+    documents = page.locator("#documents")
+    await expect(documents.locator(".msg.warning")).to_have_text(LIST_UNREAD)
+
+    form = page.locator("#upload-form")
+    picture = {"name": "acte.png", "mimeType": "image/png", "buffer": png_bytes((30, 120, 60))}
+    await form.get_by_label("Fichier (scan, photo ou PDF)").set_input_files(picture)
+    await form.get_by_role("button", name="Déposer le document").click()
+    await expect(documents.locator(".msg[role=alert]")).to_have_text("Document déposé.")
+    await expect(documents.locator(".msg.warning")).to_have_text(LIST_UNREAD)
+
+    await page.unroute("**/api/v1/registrants/*/documents", read_unanswered)
+    card = {"name": "carte.png", "mimeType": "image/png", "buffer": png_bytes((200, 30, 30))}
+    await form.get_by_label("Fichier (scan, photo ou PDF)").set_input_files(card)
+    await form.get_by_role("button", name="Déposer le document").click()
+    await expect(documents.locator(".msg[role=alert]")).to_have_text("Document déposé.")
+    await expect(documents.locator(".msg.warning")).to_have_count(0)
+    await expect(page.locator("#document-list li")).to_have_count(2)
+    await expect(page.locator("#document-list li").first).to_contain_text("carte.png")  # newest first

@@ -1,6 +1,6 @@
 // Uploaded documents of a person: upload with progress (scans, photos from a phone camera), list,
 // download, and delete with a reason (supervisors). A refused file says why in plain words.
-import { api, authorized, problemLines, SessionExpired, tokens } from "./api.js";
+import { api, authorized, problemLines, readPart, SessionExpired, tokens } from "./api.js";
 import { $, busy, el, focusOn, saveBlob, say, sayLines, unreadNotice } from "./dom.js";
 import { code, colon, i18n, size, t } from "./i18n.js";
 import { deskTime, state } from "./state.js";
@@ -150,7 +150,16 @@ export function documentsSection(person, files) {
     return focusOn(reason);
   };
   for (const doc of files || []) list.append(row(doc, onDelete, box));
-  const shown = files ? list : unreadNotice();  // null: the documents could not be loaded
+  let shown = files ? list : unreadNotice();  // null: the documents could not be loaded
+  // After an upload the list is read again and drawn (one that could not be loaded before shows
+  // the new document too); not loaded again: said in its place.
+  const relist = async () => {
+    const r = await readPart(`/api/v1/registrants/${person.id}/documents`);
+    if (r.ok) list.replaceChildren(...r.body.items.map((doc) => row(doc, onDelete, box)));
+    const now = r.ok ? list : unreadNotice();
+    shown.replaceWith(now);
+    shown = now;
+  };
   const form = el("form", null, { id: "upload-form" });
   const kind = el("select", null, { id: "upload-kind", name: "kind" });
   for (const k of KINDS) kind.append(el("option", code(k), { value: k }));
@@ -166,8 +175,8 @@ export function documentsSection(person, files) {
       say(box, "");
       try {
         const sent = await upload(person, form, box, bar);
+        if (sent) await relist();
         if (sent && sent.created) {
-          list.append(row(sent.doc, onDelete, box));
           say(box, t("uploaded"), "ok");
           focusOn(box);
         } else if (sent) {  // listed already: said, with the name it was filed under, not listed twice
