@@ -251,11 +251,17 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
   showTab("case", { focus: false, address: address("case", id) });
   const box = $("#case-msg");
   const view = $("#case");
+  // Never another case (the one shown before) while this one loads: its forms would act on it. The
+  // case shown drawn again (after a change, in the other language) stays until its new drawing.
+  if (view.dataset.case !== String(id).toLowerCase()) {
+    delete view.dataset.case;
+    view.replaceChildren(el("p", t("loading"), { role: "status" }));
+  }
   try {
     await loadServiceTypes();
     const r = await api("GET", `/api/v1/cases/${id}`);
     if (seq !== opening.n) return undefined;
-    if (!r.ok) { view.replaceChildren(); sayLines(box, problemLines(r.body)); return focusOn(box); }
+    if (!r.ok) { view.replaceChildren(); delete view.dataset.case; sayLines(box, problemLines(r.body)); return focusOn(box); }
     const c = r.body;
     // the person's name read from their file; not read (a refusal, no answer): « nom indisponible »
     const person = await api("GET", `/api/v1/registrants/${c.registrant_id}`).catch((error) => {
@@ -306,6 +312,7 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     parts.push(...follow, timeline(c, read));
     if (seq !== opening.n) return undefined;
     view.replaceChildren(...parts);
+    view.dataset.case = c.id;
     await restore(keep);
     say(box, done, tone);
     return focusOn(done ? box : title);
