@@ -132,3 +132,51 @@ async def test_the_batch_asked_last_stays_shown_when_another_answers_late(page: 
     await page.wait_for_timeout(500)  # the first batch answers, and must draw nothing
     await expect(caption).to_contain_text("registre-2.csv")
     await expect(page.locator("#import-report")).not_to_contain_text("Saliou")
+
+
+@pytest.mark.parametrize(("form_id", "field", "button", "place"), VIEWS, ids=["day", "week"])
+async def test_a_day_answered_after_sign_out_is_not_drawn_for_the_next_agent(
+    page: Page, server: LiveServer, form_id: str, field: str, button: str, place: str
+) -> None:
+    """The agent asks for a day (a week) of the desk and signs out before it answers; the answer,
+    arriving once a colleague signed in on the same browser, draws nothing."""
+    agent = server.make_agent()
+    person = register_via_api(server, agent, given_names="Binta", family_name="Sagna")
+    booked = next_weekday(3)
+    with server.api(agent) as http:
+        desk = next(d["id"] for d in http.get("/api/v1/desks").json() if d["code"] == "CASA-BASE")
+        asked = {"desk_id": desk, "start": booked.isoformat(), "days": 1, "duration_minutes": 30}
+        free = http.get("/api/v1/appointments/free-slots", params={**asked, "agent_id": str(agent.id)}).json()
+        first = free["days"][0]["slots"][0]
+        body = {"desk_id": desk, "agent_id": str(agent.id), "registrant_id": person["id"]}
+        made = http.post(
+            "/api/v1/appointments", json={**body, "starts_at": first["start_local"], "ends_at": first["end_local"]}
+        )
+        assert made.status_code == 201, made.text
+    released = asyncio.Event()
+    asked_once = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        if f"day={booked.isoformat()}" not in route.request.url:
+            return await route.continue_()
+        answer = await route.fetch()  # the first agent's answer, read while still signed in
+        asked_once.set()
+        await released.wait()
+        return await route.fulfill(response=answer)
+
+    await page.route("**/api/v1/appointments?desk_id=*", hold)
+    await sign_in(page, server, agent)
+    await page.get_by_role("button", name="Rendez-vous du jour").click()
+    form = page.locator(form_id)
+    await form.get_by_label(field, exact=True).fill(booked.isoformat())
+    await form.get_by_role("button", name=button).click()
+    await asked_once.wait()
+    await page.get_by_role("button", name="Se déconnecter").click()
+    await expect(page.get_by_label("E-mail")).to_be_visible()
+
+    await sign_in(page, server, server.make_agent())  # a colleague of the same desk
+    await page.get_by_role("button", name="Rendez-vous du jour").click()
+    released.set()
+    await page.wait_for_timeout(500)  # the first agent's answer has arrived, and must draw nothing
+    await expect(page.locator(place)).to_be_empty()
+    await expect(page.locator("#tab-day")).not_to_contain_text("Binta Sagna")

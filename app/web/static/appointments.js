@@ -77,6 +77,9 @@ async function act(a, status, box) {
   return undefined;
 }
 
+// Signed out: a day or a week still loading draws nothing, not even for the next agent signing in.
+document.addEventListener("desk:cleared", () => { drawTurn($("#day-list")); drawTurn($("#week")); });
+
 export async function loadDay(done = "", tone = "ok") {
   const box = $("#day-msg");
   const form = $("#day-form");
