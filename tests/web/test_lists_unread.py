@@ -188,6 +188,15 @@ WALK: list[tuple[Opener, str, str, str, str, str]] = [
         "Aucun partenaire",
         "#case-timeline",
     ),
+    (on_case, "**/api/v1/desks/*/staff", "#assign-form .msg.warning", "#assign-form", "Choisir", "#case-timeline"),
+    (
+        on_case,
+        "**/api/v1/desks/directory",
+        "#move-form [data-field=to_desk] .msg.warning",
+        "#move-form",
+        "Aucun autre guichet",
+        "#case-timeline",
+    ),
     (on_queue, "**/api/v1/cases?queue=*", "#cases .msg.warning", "#cases", "Aucun résultat.", "#in-doubt-list"),
     (
         on_queue,
@@ -307,6 +316,55 @@ async def test_a_list_that_could_not_be_loaded_says_so_in_its_place(
     await expect(page.locator(notice)).to_have_text(LIST_UNREAD)
     await expect(page.locator(place)).not_to_contain_text(none_words)
     await expect(page.locator(still_drawn)).to_be_visible()
+
+
+@pytest.mark.parametrize("fail", [refused, no_answer], ids=["refused", "no-answer"])
+async def test_a_case_whose_staff_or_desks_could_not_be_loaded_offers_no_assignment_nor_transfer(
+    page: Page, server: LiveServer, fail: Callable[[Route], Awaitable[None]]
+) -> None:
+    """The desk's staff not loaded: the supervisor's assignment says so, with no button to assign to
+    no one. The desk directory not loaded: the transfer says so, and the move form offers no submit
+    while a transfer is chosen (no desk to send), as soon as another move is chosen it does."""
+    supervisor = server.make_agent("supervisor")
+    person = register_via_api(server, supervisor, given_names="Mame", family_name="Sarr")
+    case, _ = open_case_via_api(server, supervisor, person)
+    await sign_in(page, server, supervisor)
+    await page.route("**/api/v1/desks/*/staff", fail)
+    await page.route("**/api/v1/desks/directory", fail)
+
+    await show_case(page, server, case)
+    assign = page.locator("#assign-form")
+    await expect(assign.locator(".msg.warning")).to_have_text(LIST_UNREAD)
+    await expect(assign.get_by_role("button")).to_have_count(0)
+    move = page.locator("#move-form")
+    submit = move.get_by_role("button", name="Changer le statut")
+    await move.get_by_label("Passer au statut").select_option("transferred")
+    await expect(move.locator("[data-field=to_desk] .msg.warning")).to_have_text(LIST_UNREAD)
+    await expect(move.locator("[data-field=to_desk] .msg.warning")).to_be_visible()
+    await expect(submit).to_be_hidden()
+    await move.get_by_label("Passer au statut").select_option("qualified")
+    await expect(submit).to_be_visible()
+    await assert_accessible(page)
+
+
+async def test_the_agent_in_charge_is_said_unavailable_when_the_desk_staff_could_not_be_loaded(
+    page: Page, server: LiveServer
+) -> None:
+    """The case in a colleague's charge, the desk's staff refused: the agent in charge is « nom
+    indisponible », never « an agent no longer active at this desk »."""
+    supervisor = server.make_agent("supervisor")
+    colleague = server.make_agent()
+    person = register_via_api(server, supervisor, given_names="Mame", family_name="Sarr")
+    case, etag = open_case_via_api(server, supervisor, person)
+    with server.api(supervisor) as http:
+        to_colleague = {"assignee_id": str(colleague.id)}
+        given = http.post(f"/api/v1/cases/{case['id']}/assignment", json=to_colleague, headers={"If-Match": etag})
+        assert given.status_code == 200, given.text
+    await sign_in(page, server, supervisor)
+    await page.route("**/api/v1/desks/*/staff", refused)
+
+    await show_case(page, server, case)
+    await expect(page.locator('#case dt:text-is("Agent chargé") + dd')).to_have_text("nom indisponible")
 
 
 LIST_UNREAD_AGAIN = "La liste n'a pas pu être chargée : demandez-la à nouveau pour réessayer."

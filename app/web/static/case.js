@@ -4,7 +4,7 @@ import { api, problemLines, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
 import { addWords, code, CODES, colon, dayText, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
-import { deskTime, staffOf, state } from "./state.js";
+import { deskTime, staffRead, state } from "./state.js";
 import { address, mayLeave, showTab } from "./tabs.js";
 import { carrySnapshot } from "./unsaved.js";
 import { followUp } from "./case_followup.js";
@@ -177,6 +177,10 @@ function moveForm(c, box, decision) {
     div.append(...nodes);
     return div;
   };
+  // a transfer while the desks could not be loaded cannot be sent: no submit offered for it
+  const submit = el("button", decision ? decision.button : t("move"), { type: "submit" });
+  const offerSubmit = () => { submit.hidden = target.value === "transferred" && desk.unread; };
+  desk.addEventListener("unread", offerSubmit);
   form.append(
     el("label", decision ? decision.label : t("move_to"), { for: "move-to" }), target,
     block("reason", el("label", decision ? decision.reason : t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason" })),
@@ -185,7 +189,7 @@ function moveForm(c, box, decision) {
     optional("outcome_note", el("label", t("closing_note"), { for: "move-note" }), note),
     block("to_desk", el("label", t("to_desk"), { for: "move-desk" }), desk),
     block("consent_id", el("label", t("transfer_consent"), { for: "move-consent" }), consent),
-    el("button", decision ? decision.button : t("move"), { type: "submit" }),
+    submit,
   );
   const needs = c.transition_fields || {};
   const showNeeded = () => {
@@ -200,7 +204,7 @@ function moveForm(c, box, decision) {
       }
     }
   };
-  target.addEventListener("change", showNeeded);
+  target.addEventListener("change", () => { showNeeded(); offerSubmit(); });
   showNeeded();
   action(form, box, async () => {
     const data = new FormData(form);
@@ -279,11 +283,14 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     const read = await events(c);
     const history = read || [];
     const title = el("h1", `${c.case_number} — ${serviceLabel(c.service_type)}`);
-    // the assignee by name, from the desk's staff (someone no longer active there: "another agent")
+    // the assignee by name, from the desk's staff (someone no longer active there: "another agent";
+    // the staff not loaded: « nom indisponible », the rest of the case drawn all the same)
     const mine = c.assignee_id === state.me.id;
-    const colleague = c.assignee_id && !mine ? (await staffOf(c.desk_id)).find((x) => x.id === c.assignee_id) : null;
+    const staff = c.assignee_id && !mine ? await staffRead(c.desk_id) : null;
+    const colleague = staff ? staff.find((x) => x.id === c.assignee_id) : null;
     if (seq !== opening.n) return undefined;
-    const assignee = c.assignee_id ? (mine ? t("you") : (colleague ? colleague.full_name : t("assignee_other"))) : t("nobody");
+    const other = staff ? t("assignee_other") : t("name_unavailable");
+    const assignee = c.assignee_id ? (mine ? t("you") : (colleague ? colleague.full_name : other)) : t("nobody");
     const toPerson = el("button", `${t("open_file")}${colon()}${name}`, { type: "button", class: "link" });
     toPerson.addEventListener("click", () => openPerson(c.registrant_id));
     const parts = [

@@ -1,28 +1,40 @@
 // Referral and transfer parts of the case screen: the receiving desk of a transfer is
 // chosen from the list of the other active desks (`GET /api/v1/desks/directory`: agents see only
 // their own desks in `/api/v1/desks`), and "a referral is required" leads to the referral form.
-import { api } from "./api.js";
-import { el, focusOn, say } from "./dom.js";
+import { readPart } from "./api.js";
+import { el, focusOn, say, unreadNotice } from "./dom.js";
 import { t } from "./i18n.js";
 import { deskOf } from "./state.js";
 import { refill } from "./unsaved.js";
 import "./i18n_desk.js";
 
 /** A <select name="to_desk"> of the other active desks, filled when the directory answers:
- * `select.filled` then resolves; `select.desks` maps each code to its entry ({code, name, country, city}). */
+ * `select.filled` then resolves; `select.desks` maps each code to its entry ({code, name, country, city}).
+ * The directory not loaded (a refusal, no answer): said in the select's place (`unreadNotice`), the
+ * select hidden, `select.unread` true and an `unread` event sent to it (no transfer can be sent). */
 export function transferDeskSelect(c) {
   const select = el("select", null, { id: "move-desk", name: "to_desk" });
   select.append(el("option", t("pick_desk"), { value: "" }));
   select.desks = new Map();
-  select.filled = api("GET", "/api/v1/desks/directory").then((r) => refill(select, () => {
-    const own = (deskOf(c.desk_id) || {}).code;
-    const others = (r.ok ? r.body : []).filter((d) => d.code !== own);
-    if (!others.length) select.replaceChildren(el("option", t("no_other_desk"), { value: "" }));
-    for (const d of others) {
-      select.desks.set(d.code, d);
-      select.append(el("option", `${d.name} (${d.code})`, { value: d.code }));
+  select.unread = false;
+  select.filled = readPart("/api/v1/desks/directory").then((r) => {
+    if (!r.ok) {
+      select.unread = true;
+      select.hidden = true;
+      select.after(unreadNotice());
+      select.dispatchEvent(new Event("unread"));
+      return;
     }
-  })).catch(() => {});
+    refill(select, () => {
+      const own = (deskOf(c.desk_id) || {}).code;
+      const others = r.body.filter((d) => d.code !== own);
+      if (!others.length) select.replaceChildren(el("option", t("no_other_desk"), { value: "" }));
+      for (const d of others) {
+        select.desks.set(d.code, d);
+        select.append(el("option", `${d.name} (${d.code})`, { value: d.code }));
+      }
+    });
+  }).catch(() => {});  // the session ended: the page already says so
   return select;
 }
 

@@ -2,9 +2,9 @@
 // a supervisor moves the due date with a reason (the API refuses a date before the case was opened); a
 // closure request is said plainly (which case, what the agent proposed) and decided.
 import { api, problemLines } from "./api.js";
-import { definitionList, el, sayLines } from "./dom.js";
+import { definitionList, el, sayLines, unreadNotice } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
-import { deskTime, staffOf, state } from "./state.js";
+import { deskTime, staffRead, state } from "./state.js";
 import { action, openCase, rereadIfStale } from "./case.js";
 import "./i18n_day.js";
 import "./i18n_followup.js";
@@ -48,11 +48,18 @@ export function closureDecision(c) {
   };
 }
 
+/** The supervisor's assignment of case `c` to a colleague of its desk; the desk's staff not loaded
+ * (a refusal, no answer): said in its place, and no one to assign to, no button. */
 export async function assignForm(c, box) {
   const form = el("form", null, { id: "assign-form" });
+  const staff = await staffRead(c.desk_id);
+  if (!staff) {
+    form.append(el("h2", t("assign_heading")), unreadNotice());
+    return form;
+  }
   const who = el("select", null, { id: "assign-to", name: "assignee_id", required: "" });
   who.append(el("option", t("pick"), { value: "" }));
-  for (const s of await staffOf(c.desk_id)) who.append(el("option", `${s.full_name} (${code(s.role)})`, { value: s.id }));
+  for (const s of staff) who.append(el("option", `${s.full_name} (${code(s.role)})`, { value: s.id }));
   who.value = c.assignee_id || "";
   form.append(el("h2", t("assign_heading")), el("label", t("assign_to"), { for: "assign-to" }), who, el("button", t("assign"), { type: "submit" }));
   action(form, box, async () => {

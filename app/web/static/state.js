@@ -1,5 +1,5 @@
 // What the page holds for the signed-in agent; `resetState()` forgets all of it at sign-out.
-import { api } from "./api.js";
+import { api, readPart } from "./api.js";
 import { unbroken } from "./i18n.js";
 
 export const state = {};
@@ -34,4 +34,18 @@ export async function staffOf(deskId) {
     state.staff[deskId] = r.body;
   }
   return state.staff[deskId];
+}
+
+/** As `staffOf`, for a part of a screen that says in its place when it could not be loaded: the
+ * staff, or null when they could not be read (a refusal, no answer; asked again next time). A read
+ * answered after sign-out is not kept for the next agent. Throws SessionExpired only. */
+export async function staffRead(deskId) {
+  state.staff = state.staff || {};
+  const kept = state.staff;
+  if (!kept[deskId]) {
+    const r = await readPart(`/api/v1/desks/${deskId}/staff`);
+    if (!r.ok) return null;
+    kept[deskId] = r.body;
+  }
+  return kept[deskId];
 }
