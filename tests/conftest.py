@@ -56,23 +56,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--browser-tests",
         default="all",
         metavar="K/N",
-        help="the files of tests/web to run: all, or share K of N (in name order, every N-th from the K-th, "
-        "counting from 0), whatever --database-tests-only says of them; CI splits them between its two runs",
+        help="the files of tests/web to run: all, or shares K of N (in name order, every N-th from the K-th, "
+        "counting from 0; several as K,L/N), whatever --database-tests-only says of them; CI splits them "
+        "between its two runs",
     )
 
 
 WEB_TESTS = Path(__file__).parent / "web"
-_SHARE = re.compile(r"(\d+)/(\d+)", re.ASCII)
+_SHARE = re.compile(r"(\d+(?:,\d+)*)/(\d+)", re.ASCII)
 
 
-def _browser_share(option: str) -> tuple[int, int] | None:
-    """``--browser-tests``'s share ``(K, N)``, None for all; ``pytest.UsageError`` when it is neither."""
+def _browser_share(option: str) -> tuple[frozenset[int], int] | None:
+    """``--browser-tests``'s shares ``({K, …}, N)``, None for all; ``pytest.UsageError`` when it is
+    neither."""
     if option == "all":
         return None
     found = _SHARE.fullmatch(option)
-    if found is None or int(found[1]) >= int(found[2]):
-        raise pytest.UsageError(f"--browser-tests: 'all' or K/N with 0 <= K < N, not {option!r}")
-    return int(found[1]), int(found[2])
+    shares = frozenset(int(k) for k in found[1].split(",")) if found else frozenset()
+    if found is None or max(shares) >= int(found[2]):
+        raise pytest.UsageError(f"--browser-tests: 'all', K/N or K,L/N with 0 <= K < N, not {option!r}")
+    return shares, int(found[2])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -95,12 +98,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     names, phonetics, scoring, parsing). They behave the same whatever the database, and CI runs
     them in its SQLite run; its PostgreSQL run need not run them again.
 
-    ``--browser-tests K/N``: of the files of tests/web (the browser tests, and a few of the web
-    client's that need no browser), keep only share K of N, and the share alone decides for them
+    ``--browser-tests K/N`` (or ``K,L/N``): of the files of tests/web (the browser tests, and a few
+    of the web client's that need no browser), keep only share K (and L…) of N, and the shares alone
+    decide for them
     (a file of tests/web that reaches no database is kept in its share even with
     ``--database-tests-only``). The browser tests drive the web client, which only calls the API,
-    so CI runs each file once, in one of its two runs (share 0 of 2 on SQLite, 1 on PostgreSQL),
-    which keeps the two (side by side on two cores) about as long as each other."""
+    so CI runs each file once, in one of its two runs (share 1 of 3 on SQLite, 0 and 2 on
+    PostgreSQL), which keeps the two (side by side on two cores) about as long as each other."""
     share = _browser_share(config.getoption("--browser-tests"))
     database_only = config.getoption("--database-tests-only")
     if share is None and not database_only:
@@ -112,7 +116,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     def kept(item: pytest.Item) -> bool:
         path = Path(item.path)
         if share is not None and path.parent == WEB_TESTS:
-            return index[path.name] % share[1] == share[0]
+            return index[path.name] % share[1] in share[0]
         return not database_only or _reaches_database(item, sources)
 
     keep = [kept(item) for item in items]

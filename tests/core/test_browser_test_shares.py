@@ -1,5 +1,5 @@
-"""``--browser-tests K/N`` (tests/conftest.py): CI runs each file of tests/web once, share 0 of 2
-in its SQLite run and share 1 with ``--database-tests-only`` in its PostgreSQL run; together they
+"""``--browser-tests K/N`` (tests/conftest.py): CI runs each file of tests/web once, share 1 of 3
+in its SQLite run and shares 0 and 2 with ``--database-tests-only`` in its PostgreSQL run; together they
 must collect every test of tests/web exactly once, and a bad share is refused."""
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def test_ci_s_two_runs_collect_every_test_of_the_web_folder_once(
 ) -> None:
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     everything = _collected(pytester)
-    sqlite = _collected(pytester, "--browser-tests", "0/2")
-    postgresql = _collected(pytester, "--browser-tests", "1/2", "--database-tests-only")
+    sqlite = _collected(pytester, "--browser-tests", "1/3")
+    postgresql = _collected(pytester, "--browser-tests", "0,2/3", "--database-tests-only")
     assert sqlite and postgresql
     assert sqlite.isdisjoint(postgresql)
     assert sqlite | postgresql == everything
@@ -42,7 +42,7 @@ def test_ci_s_two_runs_collect_every_test_of_the_web_folder_once(
     assert "tests/web/test_static_fields.py" in files[0] | files[1]
 
 
-@pytest.mark.parametrize("option", ["2/2", "1/0", "-1/2", "half", "1/2/3", "", "²/3", " 1/2"])
+@pytest.mark.parametrize("option", ["2/2", "1/0", "-1/2", "half", "1/2/3", "", "²/3", " 1/2", "0,2/2", "0,/2", ",1/2"])
 def test_a_share_that_is_not_one_is_refused(option: str) -> None:
     with pytest.raises(pytest.UsageError, match="--browser-tests"):
         _browser_share(option)
@@ -50,5 +50,6 @@ def test_a_share_that_is_not_one_is_refused(option: str) -> None:
 
 def test_all_and_a_share_are_read() -> None:
     assert _browser_share("all") is None
-    assert _browser_share("0/2") == (0, 2)
-    assert _browser_share("2/3") == (2, 3)
+    assert _browser_share("0/2") == ({0}, 2)
+    assert _browser_share("2/3") == ({2}, 3)
+    assert _browser_share("0,2/3") == ({0, 2}, 3)
