@@ -1,5 +1,5 @@
-"""``--browser-tests K/N`` (tests/conftest.py): CI runs each file of tests/web once, share 1 of 3
-in its SQLite run and shares 0 and 2 with ``--database-tests-only`` in its PostgreSQL run; together they
+"""``--browser-tests K/N`` (tests/conftest.py): CI runs each file of tests/web once, shares 0-2
+of 6 in its SQLite run and shares 3-5 with ``--database-tests-only`` in its PostgreSQL run; together they
 must collect every test of tests/web exactly once, and a bad share is refused."""
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def test_ci_s_two_runs_collect_every_test_of_the_web_folder_once(
 ) -> None:
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     everything = _collected(pytester)
-    sqlite = _collected(pytester, "--browser-tests", "1/3")
-    postgresql = _collected(pytester, "--browser-tests", "0,2/3", "--database-tests-only")
+    sqlite = _collected(pytester, "--browser-tests", "0,1,2/6")
+    postgresql = _collected(pytester, "--browser-tests", "3,4,5/6", "--database-tests-only")
     assert sqlite and postgresql
     assert sqlite.isdisjoint(postgresql)
     assert sqlite | postgresql == everything
