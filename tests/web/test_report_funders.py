@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from playwright.async_api import Locator, Page, Route, expect
 
 from tests.web.conftest import Agent, LiveServer, assert_accessible
-from tests.web.helpers import sign_in
+from tests.web.helpers import register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -23,19 +23,11 @@ TITLE = "Indicateurs des bailleurs"
 
 def five_women_born_in_1995(server: LiveServer, agent: Agent) -> None:
     """Five women aged 25 to 34, registered today: enough for the small-cell threshold (5)."""
-    consent = {
-        "purpose": "service_delivery",
-        "granted": True,
-        "channel": "in_person",
-        "notice_version": "2026-01",
-        "language": "fr",
-    }
-    with server.api(agent) as http:
-        for given in ("Aïda", "Binta", "Coumba", "Dieynaba", "Fatou"):
-            person = {"given_names": given, "family_name": "Sarr", "sex": "female", "date_of_birth": "1995"}
-            person["desk_code"] = "CASA-BASE"  # an administrator registers at any desk: which one is said
-            made = http.post("/api/v1/registrants?confirm_duplicates=true", json={**person, "consents": [consent]})
-            assert made.status_code == 201, made.text
+    for given in ("Aïda", "Binta", "Coumba", "Dieynaba", "Fatou"):
+        # an administrator registers at any desk: which one is said
+        register_via_api(
+            server, agent, given_names=given, family_name="Sarr", date_of_birth="1995", desk_code="CASA-BASE"
+        )
 
 
 async def cells(table: Locator) -> list[list[str]]:
