@@ -10,7 +10,10 @@ loop too) while it runs. Refcounting frees all of it without the collector.
 :func:`frozen_working_set` moves what is alive when asked (``settle()``) out of the collector's
 generations (:func:`gc.freeze`, Python documentation, "gc"); young objects are still collected as
 usual. When the last such block of the process ends everything is handed back (:func:`gc.unfreeze`):
-a cycle that became garbage meanwhile is collected then, not lost.
+a cycle that became garbage meanwhile is collected then, not lost. In a serving process, whose
+start-up objects were frozen (:func:`freeze_startup_objects`), that hand-back takes them too
+(:func:`gc.unfreeze` knows no subsets): the block's end then collects and freezes again what is
+still alive, so the job should have released its working set before the block ends.
 
 When such a job ends, its working set is freed by reference counting, in one go where the last
 reference to it drops: over a million objects, half a second on a small server, during which
@@ -29,23 +32,34 @@ from typing import Any
 
 _lock = threading.Lock()
 _active = 0
+_startup_frozen = False
 
 
 @contextmanager
 def frozen_working_set() -> Iterator[Callable[[], None]]:
     """A block whose ``settle()`` (the value yielded) takes every object alive now out of the
     collector's scans until the last such block of the process ends (see the module docstring).
-    Call it between steps of the job, when what is alive is mostly the job's working set."""
+    Call it between steps of the job, when what is alive is mostly the job's working set; release
+    that set (:func:`release`) before the block ends. In a serving process the end of the last
+    block, unless it ends by an exception, collects once and freezes again what is alive (the
+    start-up objects, :func:`freeze_startup_objects`)."""
     global _active
     with _lock:
         _active += 1
+    failed = True
     try:
         yield gc.freeze
+        failed = False
     finally:
         with _lock:
             _active -= 1
             if _active == 0:
                 gc.unfreeze()
+                # After a failure the job's rows are still alive (the traceback holds them): frozen
+                # again, their cycles would never be collected. The next block's end freezes instead.
+                if _startup_frozen and not failed:
+                    gc.collect()
+                    gc.freeze()
 
 
 def freeze_startup_objects() -> None:
@@ -57,10 +71,13 @@ def freeze_startup_objects() -> None:
     walking the startup objects made it cost about 0.3 ms of CPU per request on average
     (``POST /api/v1/registrants``). Garbage left from starting is collected first
     (https://docs.python.org/3/library/gc.html#gc.freeze). The end of the last
-    :func:`frozen_working_set` block hands these back too (:func:`gc.unfreeze` knows no subsets).
+    :func:`frozen_working_set` block hands these back too (:func:`gc.unfreeze` knows no subsets) and
+    freezes again what is then alive.
     """
+    global _startup_frozen
     gc.collect()
     gc.freeze()
+    _startup_frozen = True
 
 
 RELEASE_STEP = 500

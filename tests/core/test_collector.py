@@ -26,6 +26,45 @@ def test_a_failure_inside_the_block_still_hands_everything_back() -> None:
     assert gc.get_freeze_count() == 0
 
 
+class _Cycle:
+    """An object that refers to itself: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_in_a_serving_process_the_last_block_freezes_again_after_collecting_the_jobs_cycles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server froze its start-up objects; an import's end hands them back with its own, then
+    freezes what is still alive again — but not the job's garbage cycles, which are collected."""
+    import weakref
+
+    from app.core import collector
+
+    monkeypatch.setattr(collector, "_startup_frozen", True)
+    kept = [[] for _ in range(10)]  # alive before and after: the start-up objects' stand-in
+    with frozen_working_set() as settle:
+        cycle = _Cycle()
+        gone = weakref.ref(cycle)
+        settle()
+        del cycle  # garbage now, but frozen: only the hand-back lets the collector see it
+    assert gone() is None
+    assert gc.get_freeze_count() >= len(kept)
+    gc.unfreeze()
+
+
+def test_after_a_failure_nothing_is_frozen_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The failed job's rows are still held by the traceback: frozen again, their cycles would leak."""
+    from app.core import collector
+
+    monkeypatch.setattr(collector, "_startup_frozen", True)
+    with pytest.raises(RuntimeError), frozen_working_set() as settle:
+        settle()
+        raise RuntimeError("import failed")
+    assert gc.get_freeze_count() == 0
+
+
 class _Item:
     """A value only the container under test holds."""
 
