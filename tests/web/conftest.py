@@ -23,7 +23,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 from sqlalchemy import select
 
 from app.auth.models import DeskMembership, StaffUser
@@ -43,6 +43,10 @@ FRENCH_BROWSER = {**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"}
 # Generous waits: CI machines are shared; a wait ends as soon as the page is ready.
 WAIT_MS = 15_000
 expect.set_options(timeout=WAIT_MS)
+# A navigation waits for the page's load event, every module of the client fetched and run, in a
+# new context (nothing cached) while the other CI run's browser shares the two cores: Playwright's
+# own default (30 s) rather than WAIT_MS — once the sign-in page took more than 15 s to load.
+NAVIGATION_MS = 30_000
 
 
 @dataclass
@@ -185,13 +189,21 @@ def viewport(request: pytest.FixtureRequest) -> tuple[int, int]:
     return request.param  # type: ignore[no-any-return]
 
 
+async def new_context(browser: Browser, viewport: tuple[int, int]) -> BrowserContext:
+    """A browser context as a French desk's browser: ``viewport`` (width, height in CSS pixels),
+    fr-FR, the tests' waits."""
+    context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR")
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(NAVIGATION_MS)
+    return context
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def page(
     browser: Browser, server: LiveServer, request: pytest.FixtureRequest, tmp_path: Path, viewport: tuple[int, int]
 ) -> AsyncIterator[Page]:
     """A fresh browser context on ``server`` (which outlives it: late requests still get answers)."""
-    context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="fr-FR")
-    context.set_default_timeout(WAIT_MS)
+    context = await new_context(browser, viewport)
     tab = await context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -17,7 +17,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, Page, expect
 
 from tests.appointments.helpers import iso, next_weekday
-from tests.web.conftest import WAIT_MS, Agent, LiveServer
+from tests.web.conftest import Agent, LiveServer, new_context
 from tests.web.helpers import open_file, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -26,8 +26,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 @pytest_asyncio.fixture(loop_scope="session")
 async def other_page(browser: Browser, server: LiveServer) -> AsyncIterator[Page]:
     """A second browser (its own context: another colleague's session) on the same server."""
-    context = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="fr-FR")
-    context.set_default_timeout(WAIT_MS)
+    context = await new_context(browser, (1366, 768))
     tab = await context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
