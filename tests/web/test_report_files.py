@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.async_api import Locator, Page, Route, expect
 
+from app.reports.writers import content_disposition
 from tests.web.conftest import LiveServer
 from tests.web.helpers import register_via_api, sign_in
 
@@ -96,3 +97,22 @@ async def test_a_refused_report_download_says_why(page: Page, server: LiveServer
     report = _report(page, "Dossiers ouverts par service")
     await report.get_by_role("button", name="Télécharger (Excel, XLSX)").click()
     await expect(report.locator(".msg")).to_contain_text("Trop de fichiers en cours de préparation")
+
+
+async def test_a_file_is_saved_under_its_exact_name_not_the_ascii_fallback(page: Page, server: LiveServer) -> None:
+    """A name with accents comes as RFC 8187 ``filename*`` after an ASCII ``filename`` (RFC 6266):
+    the file is saved as the person reads it, "été", not "ete"."""
+    supervisor = server.make_agent("supervisor")
+    await sign_in(page, server, supervisor)
+    await page.get_by_role("button", name="Rapports").click()
+    await _show_reports(page, "2026-01-01", "2026-06-30")
+
+    async def named_file(route: Route) -> None:
+        headers = {"Content-Disposition": content_disposition("dossiers ouverts été 2026.csv")}
+        await route.fulfill(status=200, content_type="text/csv; charset=utf-8", headers=headers, body="a;b\n")
+
+    await page.route("**/api/v1/reports/cases?*format=csv*", named_file)
+    report = _report(page, "Dossiers ouverts par service")
+    async with page.expect_download() as info:
+        await report.get_by_role("button", name="Télécharger (CSV)").click()
+    assert (await info.value).suggested_filename == "dossiers ouverts été 2026.csv"

@@ -14,7 +14,7 @@ import { t } from "./i18n.js";
 export async function download(path, box, form, fallbackName) {
   const r = await authorized(path);
   if (!r.ok) { sayLines(box, problemLines(await bodyOf(r), form)); return null; }
-  const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || fallbackName;
+  const name = savedName(r, fallbackName);
   let file;
   try {
     file = await r.blob();
@@ -24,4 +24,20 @@ export async function download(path, box, form, fallbackName) {
   }
   saveBlob(file, name);
   return { name, response: r };
+}
+
+/** The name answer `r` gives its file (RFC 6266 Content-Disposition): the exact name of
+ * `filename*` (RFC 8187, UTF-8, percent-encoded) when there is one, else the plain `filename` (the
+ * server's ASCII fallback), else `fallbackName`. */
+export function savedName(r, fallbackName) {
+  const header = r.headers.get("Content-Disposition") || "";
+  const exact = /filename\*\s*=\s*UTF-8''([^;\s]+)/i.exec(header);
+  if (exact) {
+    try {
+      return decodeURIComponent(exact[1]);
+    } catch {
+      // not valid percent-encoding: the plain name below
+    }
+  }
+  return (/filename\s*=\s*"?([^";]+)"?/i.exec(header) || [])[1] || fallbackName;
 }

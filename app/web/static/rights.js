@@ -14,6 +14,7 @@ import { holdsPart, untilText } from "./rights_holds.js";
 import { deskNamed, disclosuresPart, word } from "./rights_register.js";
 import { correctionsPart } from "./rights_corrections.js";
 import "./i18n_rights.js";
+import { savedName } from "./downloads.js";
 
 export const REQUEST_ROLES = ["supervisor", "admin"];
 const KINDS = ["access", "erasure"];
@@ -94,7 +95,7 @@ function outcomeBlock(o) {
 async function download(request, box, redraw) {
   const r = await authorized(`/api/v1/privacy/subject-requests/${request.id}/archive`, { method: "POST" });
   if (!r.ok) { sayLines(box, problemLines(await bodyOf(r))); return focusOn(box); }
-  const name = (/filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "") || [])[1] || `acces-${request.registrant_id}.zip`;
+  const name = savedName(r, `acces-${request.registrant_id}.zip`);
   let blob;
   try {
     blob = await r.blob();
