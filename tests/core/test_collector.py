@@ -1,11 +1,18 @@
 """The import's working set is kept out of the garbage collector's scans only while an import runs:
-everything frozen is handed back when the last such block ends, even after a failure."""
+everything frozen is handed back when the last such block ends, even after a failure; a serving
+process then freezes its start-up objects again."""
 
 import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from app.core.collector import frozen_working_set
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_what_is_settled_is_frozen_until_the_last_block_ends() -> None:
@@ -26,32 +33,37 @@ def test_a_failure_inside_the_block_still_hands_everything_back() -> None:
     assert gc.get_freeze_count() == 0
 
 
-class _Cycle:
-    """An object that refers to itself: only the cyclic collector frees it."""
+_SERVING_PROCESS = """
+import gc, json, weakref
+from app.core import collector
 
-    def __init__(self) -> None:
+class Cycle:
+    def __init__(self):
         self.me = self
 
+kept = [[] for _ in range(1000)]  # alive before and after the import, as the start-up objects are
+collector.freeze_startup_objects()
+startup = gc.get_freeze_count()
+with collector.frozen_working_set() as settle:
+    cycle = Cycle()
+    gone = weakref.ref(cycle)
+    settle()
+    del cycle  # garbage now, but frozen: only the hand-back lets the collector see it
+print(json.dumps({"startup": startup, "after": gc.get_freeze_count(), "cycle_collected": gone() is None}))
+"""
 
-def test_in_a_serving_process_the_last_block_freezes_again_after_collecting_the_jobs_cycles(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+
+def test_in_a_serving_process_the_last_block_freezes_again_after_collecting_the_jobs_cycles() -> None:
     """A server froze its start-up objects; an import's end hands them back with its own, then
-    freezes what is still alive again — but not the job's garbage cycles, which are collected."""
-    import weakref
-
-    from app.core import collector
-
-    monkeypatch.setattr(collector, "_startup_frozen", True)
-    kept = [[] for _ in range(10)]  # alive before and after: the start-up objects' stand-in
-    with frozen_working_set() as settle:
-        cycle = _Cycle()
-        gone = weakref.ref(cycle)
-        settle()
-        del cycle  # garbage now, but frozen: only the hand-back lets the collector see it
-    assert gone() is None
-    assert gc.get_freeze_count() >= len(kept)
-    gc.unfreeze()
+    freezes what is still alive again — but not the job's garbage cycles, which are collected.
+    In a process of its own: the hand-back and collection of the test process's heap take seconds."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVING_PROCESS], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["cycle_collected"]
+    assert seen["after"] >= seen["startup"] > 1000
 
 
 def test_after_a_failure_nothing_is_frozen_again(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,7 +32,8 @@ class _Held:
 
 @pytest.fixture
 def collector_off() -> Iterator[None]:
-    gc.collect()
+    # No collection first: garbage left by earlier tests cannot hold the case's object, and a full
+    # collection of the test process's heap took 3 s.
     gc.disable()
     try:
         yield
