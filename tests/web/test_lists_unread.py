@@ -512,3 +512,29 @@ async def test_documents_that_could_not_be_loaded_are_listed_once_one_is_uploade
     await expect(documents.locator(".msg.warning")).to_have_count(0)
     await expect(page.locator("#document-list li")).to_have_count(2)
     await expect(page.locator("#document-list li").first).to_contain_text("carte.png")  # newest first
+
+
+async def test_a_booking_form_says_the_desks_staff_could_not_be_loaded_and_still_books_with_the_agent(
+    page: Page, server: LiveServer
+) -> None:
+    """The agents to book with not read: said under the list, which keeps the agent signed in (the
+    booking still goes through), never a list that looks like the whole desk."""
+    agent = server.make_agent()
+    colleague = server.make_agent()
+    person = register_via_api(server, agent, given_names="Ndèye", family_name="Thiam")
+    await sign_in(page, server, agent)
+    await page.route("**/api/v1/desks/*/staff", refused)
+    await show_file(page, server, person)
+    book = page.locator("#book")
+    await expect(book.locator(".msg.warning")).to_have_text(
+        "La liste des agents du guichet n'a pas pu être chargée : rechargez la page pour choisir un collègue."
+    )
+    helper = book.get_by_label("Avec l'agent")
+    await expect(helper.locator("option")).to_have_count(1)
+    await expect(helper.locator(f"option[value='{colleague.id}']")).to_have_count(0)
+    await book.get_by_label("Jour", exact=True).fill(next_weekday(3).isoformat())
+    await book.get_by_role("button", name="Voir les créneaux libres").click()
+    await book.locator("fieldset.slots").get_by_role("radio").first.check()
+    await book.get_by_role("button", name="Réserver ce créneau").click()
+    await expect(page.locator("#person-msg")).to_have_text("Rendez-vous réservé.")
+    await assert_accessible(page)

@@ -321,6 +321,7 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     view.replaceChildren(...parts);
     view.dataset.case = c.id;
     await restore(keep);
+    if (seq !== opening.n) return undefined;  // another case opened while a list was being filled
     say(box, done, tone);
     return focusOn(done ? box : title);
   } catch (error) {

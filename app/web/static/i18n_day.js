@@ -6,6 +6,7 @@ import "./i18n_more.js";
 export const DAY_LABELS = {
   fr: {
     when_at: "{day} à {time}", move_title: "Déplacer le rendez-vous du {when}", keep_time: "Ne pas déplacer",
+    staff_unread: "La liste des agents du guichet n'a pas pu être chargée : rechargez la page pour choisir un collègue.",
     changed_meanwhile: "Ce rendez-vous a été modifié entre-temps par quelqu'un d'autre : il est maintenant le {when}. Les créneaux libres ont été mis à jour : choisissez-en un de nouveau.",
     no_longer_booked: "Ce rendez-vous n'est plus réservé ({status}) : il ne peut plus être déplacé.",
     appt_changed: "Ce rendez-vous a été modifié entre-temps par quelqu'un d'autre : rien n'a été enregistré. Il est maintenant le {when} ({status}) ; vérifiez-le et choisissez de nouveau.",
@@ -61,6 +62,7 @@ export const DAY_LABELS = {
   },
   en: {
     when_at: "{day} at {time}", move_title: "Reschedule the appointment of {when}", keep_time: "Keep this time",
+    staff_unread: "The list of the desk's agents could not be loaded: reload the page to choose a colleague.",
     changed_meanwhile: "Someone else changed this appointment meanwhile: it is now on {when}. The free slots were updated: choose one again.",
     no_longer_booked: "This appointment is no longer booked ({status}): it cannot be rescheduled.",
     appt_changed: "Someone else changed this appointment meanwhile: nothing was saved. It is now on {when} ({status}); check it and choose again.",

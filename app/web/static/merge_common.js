@@ -3,9 +3,10 @@
 import { problemLines } from "./api.js";
 import { el } from "./dom.js";
 import { birthDate, code, CODES, dayText, i18n, t } from "./i18n.js";
-import { deskTime, staffOf } from "./state.js";
+import { deskTime, staffRead } from "./state.js";
 import { areaName } from "./areas.js";
 import "./i18n_merge.js";
+import "./i18n_more.js"; // name_unavailable
 
 /** The roles that may merge, propose, and read merges (the API's WriterActor). */
 export const MERGING_ROLES = ["agent", "supervisor", "admin"];
@@ -29,9 +30,12 @@ export function valueText(field, value) {
 /** "le 5 mars 2026 à 10:30 (desk time)" of a merge step. */
 export const when = (iso, deskId) => (iso ? deskTime(iso, deskId, i18n.lang) : t("empty"));
 
-/** The name of staff member `userId` of desk `deskId` (its staff list), else "a member of the desk". */
+/** The name of staff member `userId` of desk `deskId` (its staff list), else "a member of the desk"
+ * (no longer on its staff); the staff not loaded (a refusal, no answer): « nom indisponible ». */
 export async function staffName(deskId, userId) {
-  const found = (await staffOf(deskId)).find((s) => s.id === userId);
+  const staff = await staffRead(deskId);
+  if (!staff) return t("name_unavailable");
+  const found = staff.find((s) => s.id === userId);
   return found ? found.full_name : t("someone");
 }
 

@@ -4,7 +4,7 @@
 import { api, keyFor, problemLines, readAsShown, readPart, SessionExpired, sent } from "./api.js";
 import { $, busy, drawTurn, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { code, dateText, t } from "./i18n.js";
-import { staffOf, state } from "./state.js";
+import { staffRead, state } from "./state.js";
 import "./i18n_day.js";
 
 let counter = 0;
@@ -40,7 +40,9 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
   const form = el("form", null, { class: "slot-form", id: `slot-form-${n}` });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const agent = el("select", null, { id: `slot-agent-${n}`, name: "agent_id" });
-  for (const s of await staffOf(deskId)) agent.append(el("option", s.full_name, { value: s.id }));
+  // the desk's staff not loaded (a refusal, no answer): said under the list, which keeps the agent
+  const staff = await staffRead(deskId);
+  for (const s of staff || []) agent.append(el("option", s.full_name, { value: s.id }));
   if (state.me && !agent.querySelector(`option[value="${state.me.id}"]`)) {
     agent.prepend(el("option", state.me.email, { value: state.me.id }));
   }
@@ -57,7 +59,8 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
   what.value = purpose;
   const submit = el("button", submitLabel, { type: "submit" });
   form.append(
-    el("label", t("with_agent"), { for: agent.id }), agent, el("label", t("day"), { for: date.id }), date,
+    el("label", t("with_agent"), { for: agent.id }), agent, ...(staff ? [] : [unreadNotice("staff_unread")]),
+    el("label", t("day"), { for: date.id }), date,
     el("label", t("minutes"), { for: length.id }), length, find, choices,
     el("label", t("appointment_purpose"), { for: what.id }), what, submit, box,
   );

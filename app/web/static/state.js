@@ -1,5 +1,5 @@
 // What the page holds for the signed-in agent; `resetState()` forgets all of it at sign-out.
-import { api, readPart } from "./api.js";
+import { readPart } from "./api.js";
 import { unbroken } from "./i18n.js";
 
 export const state = {};
@@ -25,20 +25,10 @@ export function deskTime(iso, deskId, lang) {
   return unbroken(new Intl.DateTimeFormat(lang, options).format(new Date(iso)));
 }
 
-/** The active agents and supervisors of desk `deskId` ({id, full_name, role}), read once a session. */
-export async function staffOf(deskId) {
-  state.staff = state.staff || {};
-  if (!state.staff[deskId]) {
-    const r = await api("GET", `/api/v1/desks/${deskId}/staff`);
-    if (!r.ok) return [];  // not kept: a refusal (another desk's case) is asked again next time
-    state.staff[deskId] = r.body;
-  }
-  return state.staff[deskId];
-}
-
-/** As `staffOf`, for a part of a screen that says in its place when it could not be loaded: the
- * staff, or null when they could not be read (a refusal, no answer; asked again next time). A read
- * answered after sign-out is not kept for the next agent. Throws SessionExpired only. */
+/** The active agents and supervisors of desk `deskId` ({id, full_name, role}), read once a session,
+ * for a part of a screen that says in its place when they could not be loaded: the staff, or null
+ * when they could not be read (a refusal, no answer; asked again next time). A read answered after
+ * sign-out is not kept for the next agent. Throws SessionExpired only. */
 export async function staffRead(deskId) {
   state.staff = state.staff || {};
   const kept = state.staff;
