@@ -1,4 +1,4 @@
-"""The ASGI application: routers, middleware, error handlers, health checks."""
+"""The ASGI application: routers, middleware, error handlers; the health checks are :mod:`app.health`."""
 
 from __future__ import annotations
 
@@ -6,22 +6,20 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Final
+from typing import Final
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 
+from app import health
 from app.audit.sequencer import Sequencer
-from app.audit.state import backlog as audit_backlog
 from app.auth.cache import AuthCache
-from app.core import errors, integrity, openapi, problems, timezones
+from app.core import integrity, openapi, problems, timezones
 from app.core.compression import JsonGzipMiddleware
 from app.core.config import Settings
 from app.core.conformance import HeadAsGet, NoStoreByDefault
 from app.core.cursors import cursor_key
-from app.core.db import create_engine, create_sessionmaker, utcnow
-from app.core.db_errors import RETRY_AFTER_SECONDS
+from app.core.db import create_engine, create_sessionmaker
 from app.core.interpreter import short_switch_interval
 from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.metrics import router as metrics_router
@@ -106,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=list(SHARED_DEPENDENCIES),  # the routes declared here; the routers' carry them too
     )
     app.state.settings = settings
+    app.state.tz_version = tz_version
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine, cursor_key=cursor_key(settings))
     app.state.auth_cache = AuthCache(ttl_seconds=settings.actor_cache_seconds)
@@ -144,65 +143,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     add_routes(app, [*ROUTERS, metrics_router])  # built once per process (app.core.routing)
     web.mount(app)
-
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["health"])
-    async def readyz(request: Request) -> dict[str, Any]:
-        """The database answers; 503 ``service-unavailable`` (with ``Retry-After``) otherwise.
-
-        ``tzdata``: the IANA time-zone release in force (``app.core.timezones``). ``audit`` reports
-        the events committed but not yet sealed into the audit chain: how many, the age in seconds
-        of the oldest, and ``lagging`` when that age passes ``AUDIT_MAX_UNSEALED_SECONDS`` (sealing
-        is stuck, or a long transaction holds it back); ``sealing`` is this process's sequencer's
-        state (:attr:`app.audit.state.SealingState.state`): ``"running"``, ``"failing"`` (its rounds
-        raise: the database refuses its reads or writes; it retries, backing off) or ``"stopped"``
-        (it refuses to seal until an operator acts: run ``verify-audit``). ``status`` is
-        ``"degraded"`` unless sealing runs. Still 200: requests are served and audited, only
-        sealing waits. When it stopped on a rewritten log, ``witnessed_checkpoint``
-        is the checkpoint it had witnessed (``GET /api/v1/audit/checkpoint``'s shape): kept in a
-        file, ``verify-audit --against`` it names the rewrite even if the database was made to
-        refuse storing it.
-        """
-        try:
-            async with engine.connect() as conn:
-                pending = await audit_backlog(conn)
-        except Exception as exc:
-            raise errors.ServiceUnavailable(
-                "The database is not reachable.",
-                detail_fr="La base de données est injoignable.",
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            ) from exc
-        age = pending.age_seconds(utcnow())
-        lagging = age > settings.audit_max_unsealed_seconds
-        # The checkpoint a stopped sequencer kept: an operator keeps it and runs
-        # `verify-audit --against` it, whatever the database now holds.
-        kept = sequencer.witnessed if sequencer.rewritten else None
-        witnessed = {"witnessed_checkpoint": kept.as_json()} if kept is not None else {}
-        sealing = sequencer.state
-        return {
-            "status": "ready" if sealing == "running" else "degraded",
-            "tzdata": tz_version,
-            "audit": {
-                "unsealed_events": pending.count,
-                "oldest_unsealed_seconds": round(age, 3),
-                "lagging": lagging,
-                "sealing": sealing,
-                **witnessed,
-            },
-        }
-
-    @app.get("/problems/{slug}", tags=["health"], include_in_schema=True)
-    async def problem_type(slug: str) -> JSONResponse:
-        """What a problem ``type`` URI means: its status and titles."""
-        for cls in errors.all_problem_types():
-            if cls.slug == slug:
-                return JSONResponse(
-                    {"type": cls.type_uri(), "status": cls.status, "title": {"fr": cls.title_fr, "en": cls.title_en}}
-                )
-        raise errors.NotFound("No such problem type.", detail_fr="Type de problème inconnu.")
+    add_routes(app, [health.router])
 
     return app
