@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, OAuth2Error
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +62,17 @@ _PROTOCOL_FORM: dict[str, Any] = {
     "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
 }
 _SERVER = oauth.DeskAuthorizationServer()
+
+
+def _unreadable_basic() -> InvalidClientError:
+    """RFC 6749 §5.2: a client that tried HTTP Basic is answered 401 with ``WWW-Authenticate: Basic``."""
+    return InvalidClientError(
+        description="The HTTP Basic credentials cannot be read: send base64 of the UTF-8 'client_id:client_secret', "
+        "each percent-encoded (RFC 6749 section 2.3.1), without control characters.",
+        status_code=401,
+    )
+
+
 _MAX_VALUE = 2048
 
 
@@ -269,7 +280,11 @@ async def token(request: Request, session: SessionDep, settings: SettingsDep, co
         return _json(
             *_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated or too long."))
         )
-    client_id = data.get("client_id") or storage.basic_client_id(request.headers.get("authorization"))
+    try:
+        client_id = storage.basic_client_id(request.headers.get("authorization"))
+    except storage.UnreadableBasicCredentials:
+        return _json(*_SERVER.handle_error_response(None, _unreadable_basic()))
+    client_id = data.get("client_id") or client_id
     loaded = await storage.preload(session, settings, client_id=client_id, data=data)
     status, body, out_headers = oauth.run(loaded, _SERVER.create_token_response, _oauth_request(request, "POST", data))
     if status == 200:
@@ -336,7 +351,11 @@ async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -
         return _json(
             *_SERVER.handle_error_response(None, InvalidRequestError(f"'{repeated}' is repeated or too long."))
         )
-    client_id = data.get("client_id") or storage.basic_client_id(request.headers.get("authorization"))
+    try:
+        client_id = storage.basic_client_id(request.headers.get("authorization"))
+    except storage.UnreadableBasicCredentials:
+        return _json(*_SERVER.handle_error_response(None, _unreadable_basic()))
+    client_id = data.get("client_id") or client_id
     loaded = await storage.preload(session, settings, client_id=client_id, data={"token": data.get("token", "")})
     status, body, out_headers = oauth.run(
         loaded, _SERVER.create_endpoint_response, "revocation", _oauth_request(request, "POST", data)

@@ -20,18 +20,33 @@ from app.clients.oauth import REFRESH_TTL, AccessView, ClientView, CodeView, Pre
 from app.core.config import Settings
 from app.core.db import utcnow
 from app.core.security import decode_access_token, token_digest
+from app.core.text import disallowed_character
+
+
+class UnreadableBasicCredentials(Exception):
+    """An HTTP Basic ``Authorization`` header whose credentials cannot be read (:func:`basic_client_id`)."""
 
 
 def basic_client_id(value: str | None) -> str | None:
-    """The ``client_id`` of an HTTP Basic ``Authorization`` header value (RFC 6749 §2.3.1), if any."""
-    value = value or ""
-    if not value.lower().startswith("basic "):
+    """The ``client_id`` of an HTTP Basic ``Authorization`` header value (RFC 6749 §2.3.1), if any.
+
+    :class:`UnreadableBasicCredentials` when the header is Basic, as Authlib reads it (the scheme,
+    any case, then the credentials after white space), but the credentials are not base64 of UTF-8
+    text (RFC 7617 §2), or the client id or secret, percent-decoded (RFC 6749 §2.3.1), is not UTF-8
+    or holds a character the text rule refuses everywhere (:mod:`app.core.text`; PostgreSQL cannot
+    even look up a client id holding U+0000). The endpoints answer that ``invalid_client`` (401)
+    before Authlib reads the header again (it would fail on such bytes)."""
+    parts = (value or "").split(None, 1)
+    if len(parts) != 2 or parts[0].lower() != "basic":
         return None
     try:
-        decoded = base64.b64decode(value[6:].strip(), validate=True).decode()
-    except ValueError:
-        return None
-    return unquote(decoded.partition(":")[0]) or None
+        decoded = base64.b64decode(parts[1].strip(), validate=True).decode("utf-8")
+        client_id, _, secret = (unquote(part, errors="strict") for part in decoded.partition(":"))
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and a str that is not ASCII
+        raise UnreadableBasicCredentials from None
+    if disallowed_character(client_id) is not None or disallowed_character(secret) is not None:
+        raise UnreadableBasicCredentials
+    return client_id or None
 
 
 async def preload(session: AsyncSession, settings: Settings, *, client_id: str | None, data: dict[str, str]) -> Preload:

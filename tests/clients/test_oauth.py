@@ -422,3 +422,38 @@ async def test_bad_token_requests_get_rfc6749_errors_never_a_500(client: httpx.A
     )
     assert unknown_client.status_code == 400
     assert "location" not in unknown_client.headers
+
+
+async def test_unreadable_basic_credentials_get_invalid_client_never_a_500(
+    client: httpx.AsyncClient, admin: Staff
+) -> None:
+    """HTTP Basic credentials that are not base64 of UTF-8 text, or whose client id or secret holds
+    U+0000 (raw or percent-encoded, which PostgreSQL cannot even look up) or is not UTF-8 once
+    percent-decoded: 401 ``invalid_client`` with ``WWW-Authenticate: Basic`` (RFC 6749 §5.2) at the
+    token and revocation endpoints, whether or not the form names a client too."""
+    app_client = await register(client, admin)
+
+    def basic(raw: bytes) -> bytes:
+        return b"Basic " + base64.b64encode(raw)
+
+    headers = [
+        basic(b"\xff\xfe:secret"),
+        basic(b"desk:\xff"),
+        basic(b"a\x00b:secret"),
+        basic(b"a%00b:secret"),
+        basic(b"desk:se%00cret"),
+        basic(b"a%FFb:secret"),
+        b"Basic \xe9",  # obs-text (RFC 9110 §5.5), read as ISO-8859-1
+        b"Basic not-base64!",
+    ]
+    for value in headers:
+        for path, form in (
+            ("/api/v1/oauth/token", {"grant_type": "client_credentials"}),
+            ("/api/v1/oauth/token", {"grant_type": "client_credentials", "client_id": app_client["client_id"]}),
+            ("/api/v1/oauth/revoke", {"token": "forged"}),
+        ):
+            response = await client.post(path, data=form, headers={"Authorization": value})
+            assert (response.status_code, response.json()["error"]) == (401, "invalid_client"), (value, path, form)
+            assert "UTF-8 'client_id:client_secret'" in response.json()["error_description"]
+            assert response.headers["www-authenticate"].startswith("Basic ")
+            assert response.headers["cache-control"] == "no-store"
