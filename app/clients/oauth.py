@@ -34,6 +34,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
@@ -229,6 +230,18 @@ class CodeGrant(_ScopedGrant, grants.AuthorizationCodeGrant):  # type: ignore[mi
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
 
+    @staticmethod
+    def validate_authorization_redirect_uri(request: OAuth2Request, client: ClientView) -> str:
+        """Authlib's check, except that a redirect URI not registered and holding a character an
+        ``error_description`` may not (RFC 6749 §4.1.2.1: printable ASCII but ``"`` and ``\\``) is
+        refused without it: Authlib names the URI in its error and refuses to build that error
+        (ValueError, a 500)."""
+        requested = request.payload.redirect_uri
+        if requested and invalid_error_characters(requested) and not client.check_redirect_uri(requested):
+            raise InvalidRequestError("The redirect URI is not registered for this client.")
+        uri: str = grants.AuthorizationCodeGrant.validate_authorization_redirect_uri(request, client)
+        return uri
+
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
         payload = request.payload.data
         _preload().writes.append(
@@ -350,6 +363,16 @@ class DeskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
     def query_client(self, client_id: str) -> ClientView | None:
         return _preload().clients.get(client_id)
+
+    def get_authorization_grant(self, request: OAuth2Request) -> Any:
+        """Authlib's, except that a ``response_type`` holding a character an ``error_description``
+        may not (RFC 6749 §4.1.2.1: printable ASCII but ``"`` and ``\\``) is refused as
+        ``invalid_request`` without it: Authlib names it in its ``unsupported_response_type`` error
+        and refuses to build that error (ValueError, a 500). No such value is a response type."""
+        response_type = request.payload.response_type
+        if response_type and invalid_error_characters(response_type):
+            raise InvalidRequestError("'response_type' holds characters no response type has; 'code' is supported.")
+        return super().get_authorization_grant(request)
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         _preload().writes.append(("token", (token, request.client, request.user)))

@@ -457,3 +457,40 @@ async def test_unreadable_basic_credentials_get_invalid_client_never_a_500(
             assert "UTF-8 'client_id:client_secret'" in response.json()["error_description"]
             assert response.headers["www-authenticate"].startswith("Basic ")
             assert response.headers["cache-control"] == "no-store"
+
+
+async def test_authorization_requests_naming_unprintable_values_get_an_error_page_never_a_500(
+    client: httpx.AsyncClient, admin: Staff
+) -> None:
+    """A ``response_type``, or a redirect URI that is not registered, holding a character an
+    ``error_description`` may not (RFC 6749 §4.1.2.1: non-ASCII, ``"``, ``\\``): Authlib named it in
+    its error and refused to build that error (500). Now the HTML error page (400), never a redirect,
+    on the page and on its form alike; a registered URI is still checked as before."""
+    client_id = (await register(client, admin))["client_id"]
+    _, challenge = pkce()
+    pkce_params = {"code_challenge": challenge, "code_challenge_method": "S256"}
+    requests: list[tuple[dict[str, str], str]] = [
+        ({"response_type": "é"}, "response_type"),
+        ({"response_type": 'co"de', "client_id": client_id, "redirect_uri": REDIRECT}, "response_type"),
+        ({"response_type": "code\\", "client_id": client_id}, "response_type"),
+        (
+            {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT + "é", **pkce_params},
+            "redirect URI",
+        ),
+        (
+            {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT + '"', **pkce_params},
+            "redirect URI",
+        ),
+    ]
+    valid = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, **pkce_params}
+    page = await client.get("/api/v1/oauth/authorize", params=valid)
+    form = _form_fields(page.text)  # with its CSRF token (and the cookie kept by the client)
+    for params, named in requests:
+        for response in (
+            await client.get("/api/v1/oauth/authorize", params=params),
+            await client.post("/api/v1/oauth/authorize", data={**form, **params, "decision": "deny"}),
+        ):
+            assert response.status_code == 400, (params, response.text)
+            assert response.headers["content-type"].startswith("text/html")
+            assert "location" not in response.headers
+            assert "invalid_request" in response.text and named in response.text, response.text
