@@ -250,6 +250,8 @@ const VALUE_REASONS = [
 // as the API says it, with the limit (`reason`, in the language asked: "trop long (200 caractères
 // au plus)"): "too long" alone leaves the agent guessing how much to cut.
 function reason(error, detail) {
+  const bidi = bidiReason(error);
+  if (bidi) return bidi;
   // this screen's own words for a reason it knows (they do not repeat the field's label), else the API's
   const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
   if (valueKey) return t(valueKey);
@@ -260,8 +262,19 @@ function reason(error, detail) {
   return i18n.lang === "fr" || !error.msg ? t("field_invalid") : error.msg;
 }
 
+// A text refused for a character that reorders what is shown after it (U+202E…): the agent sees the
+// text without it ("live" for U+202E "evil"), so the character and its position (1-based, from the
+// API's `msg`) are named with what to do — "valeur non valide" left them before a text that looks right.
+function bidiReason(error) {
+  if (error.type !== "text_bidi_control") return null;
+  const found = /(U\+[0-9A-F]{4,6})\b.*?\bposition (\d+)/.exec(String(error.msg || ""));
+  return found ? t("field_bidi", { char: found[1], pos: found[2] }) : t("field_bidi_somewhere");
+}
+
 // A field error in the client's words only (its type), for a refusal said again in the other language.
 function ownReason(error) {
+  const bidi = bidiReason(error);
+  if (bidi) return bidi;
   const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
   const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
   return t(valueKey || key || "field_check");
