@@ -82,7 +82,11 @@ function showCandidates(candidates, body) {
       el("span", likenessText(c)));
     // "through a merged file" ends the reasons: the values compared were that file's, named here
     if (c.through) li.append(el("span", ` ${c.through}`, { class: "mono" }));
-    const button = el("button", t("compare"), { type: "button", class: "secondary" });
+    // named with its candidate: several candidates gave several buttons a screen reader only called "Comparer"
+    const name = `${c.given_names} ${c.family_name}`;
+    const button = el("button", t("compare"), {
+      type: "button", class: "secondary", "aria-label": t("compare_name", { name, number: c.registration_number }),
+    });
     button.addEventListener("click", () => busy(button, () => compare(c, body).catch(() => {})));
     li.append(button);
     return li;
