@@ -115,8 +115,27 @@ export function saveBlob(blob, name) {
 export function scrollingTable(table) {
   const box = el("div", null, { class: "table-scroll" });
   box.append(table);
+  // Only while the table is wider than its box (a phone) is the box a stop for the Tab key, whose
+  // arrow keys then scroll it (WCAG 2.1.1: a mouse alone could scroll it), a region named by the
+  // table's caption; a table that fits adds no stop.
+  const reachable = () => {
+    const scrolls = box.scrollWidth > box.clientWidth;
+    if (scrolls === box.hasAttribute("tabindex")) return;
+    if (!scrolls) { box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-labelledby"); return; }
+    box.tabIndex = 0;
+    const caption = table.querySelector("caption");
+    if (caption) {
+      if (!caption.id) caption.id = `caption-${++captions}`;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-labelledby", caption.id);
+    }
+  };
+  const watch = new ResizeObserver(reachable);
+  watch.observe(box);
+  watch.observe(table);
   return box;
 }
+let captions = 0;
 
 export function focusOn(node) {
   if (!node) return;
