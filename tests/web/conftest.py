@@ -38,8 +38,11 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 _HASH = hash_password(PASSWORD)
 # The browser's own widgets (a date field's 18/12/2026, a file field's button) in French, as a French
 # desk sees them: the context's locale sets the page's language and Intl, not those widgets, which
-# follow the browser's language (LANG on Linux; Debian's chromium-l10n holds its French words).
-FRENCH_BROWSER = {**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"}
+# follow the browser's language (LANGUAGE on Linux; Debian's chromium-l10n holds its French words).
+# LANG is a UTF-8 locale every Debian has (C.UTF-8; fr_FR.UTF-8 is often not generated, and then
+# glibc falls back to ASCII): file names in UTF-8, as on a desk's computer — in ASCII, Chromium
+# saved « été.csv » as « download ».
+FRENCH_BROWSER = {**os.environ, "LANG": "C.UTF-8", "LANGUAGE": "fr"}
 # Generous waits: CI machines are shared; a wait ends as soon as the page is ready.
 WAIT_MS = 15_000
 expect.set_options(timeout=WAIT_MS)

@@ -118,6 +118,14 @@ def open_case_via_api(
         return opened.json(), opened.headers["etag"]
 
 
+def agent_with_case(server: LiveServer, **person: Any) -> tuple[Agent, dict[str, Any]]:
+    """A desk agent and a SOCIAL case opened for a person they registered (``person``:
+    :func:`register_via_api`'s fields), all through the API: (agent, case)."""
+    agent = server.make_agent()
+    case, _ = open_case_via_api(server, agent, register_via_api(server, agent, **person))
+    return agent, case
+
+
 async def show_case(page: Page, server: LiveServer, case: dict[str, Any]) -> None:
     """Open ``case`` by its address, as a bookmark or a link does, once its title is drawn."""
     await page.goto(f"{server.url}/app/#/case/{case['id']}")

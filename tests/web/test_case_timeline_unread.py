@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Page, Route, expect
 
 from tests.web.conftest import LiveServer
-from tests.web.helpers import open_case_via_api, register_via_api, show_case, sign_in
+from tests.web.helpers import agent_with_case, show_case, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -32,9 +32,7 @@ async def cut(route: Route) -> None:
 async def test_a_timeline_that_could_not_be_read_is_said_in_its_place(
     page: Page, server: LiveServer, failure: Callable[[Route], Awaitable[None]]
 ) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Khady", family_name="Sarr")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Khady", family_name="Sarr")
     await sign_in(page, server, agent)
     await page.route("**/api/v1/cases/*/timeline", failure)
     await show_case(page, server, case)

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Page, Request, Route, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import open_case_via_api, register_via_api, sign_in
+from tests.web.helpers import agent_with_case, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -160,9 +160,7 @@ async def test_the_queue_shown_is_the_last_one_asked_for_whatever_answers_last(p
     """Opening the queues loads the agent's own; asking for another meanwhile must not be drawn
     over by the first answer arriving late (a loaded machine, a slow link): "Aucun résultat" for a
     queue that holds a case."""
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Seynabou", family_name="Faye")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Seynabou", family_name="Faye")
     await sign_in(page, server, agent)
     release = asyncio.Event()
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer
-from tests.web.helpers import open_case_via_api, register_via_api, show_case, sign_in
+from tests.web.helpers import agent_with_case, show_case, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -15,9 +15,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 async def test_the_closing_note_is_shown_and_kept_in_the_history_after_reopening(
     page: Page, server: LiveServer
 ) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Coumba", family_name="Diallo")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Coumba", family_name="Diallo")
     await sign_in(page, server, agent)
     await show_case(page, server, case)
     move = page.locator("#move-form")

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer
-from tests.web.helpers import open_case_via_api, register_via_api, show_case, sign_in
+from tests.web.helpers import agent_with_case, show_case, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -32,9 +32,7 @@ async def test_a_partner_name_already_taken_is_said_so_not_to_be_filled(page: Pa
 async def test_a_resolved_case_without_outcome_says_why_and_an_empty_outcome_is_to_be_filled(
     page: Page, server: LiveServer
 ) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Awa", family_name="Ndiaye")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Awa", family_name="Ndiaye")
     await sign_in(page, server, agent)
     await show_case(page, server, case)
     move = page.locator("#move-form")

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer
-from tests.web.helpers import open_case_via_api, register_via_api, show_case, sign_in
+from tests.web.helpers import agent_with_case, show_case, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -17,9 +17,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 async def test_a_note_with_a_direction_override_says_which_invisible_character_and_where(
     page: Page, server: LiveServer
 ) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Awa", family_name="Ndiaye")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Awa", family_name="Ndiaye")
     await sign_in(page, server, agent)
     await show_case(page, server, case)
     await page.get_by_label("Texte de la note").fill("Rappeler \u202elundi")
@@ -31,9 +29,7 @@ async def test_a_note_with_a_direction_override_says_which_invisible_character_a
 
 
 async def test_in_english_too(page: Page, server: LiveServer) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Awa", family_name="Ndiaye")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Awa", family_name="Ndiaye")
     await sign_in(page, server, agent)
     await page.get_by_role("button", name="English").click()
     await page.goto(f"{server.url}/app/#/case/{case['id']}")

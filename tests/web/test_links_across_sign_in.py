@@ -10,7 +10,7 @@ from playwright.async_api import Page, Route, expect
 
 from tests.conftest import PASSWORD
 from tests.web.conftest import LiveServer
-from tests.web.helpers import open_case_via_api, register_via_api
+from tests.web.helpers import agent_with_case, register_via_api
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -24,9 +24,7 @@ async def _submit_sign_in(page: Page, email: str) -> None:
 async def test_a_case_link_opened_before_signing_in_shows_the_case_once_signed_in(
     page: Page, server: LiveServer
 ) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Mariama", family_name="Ba", desk_code="CASA-BASE")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Mariama", family_name="Ba", desk_code="CASA-BASE")
     await page.goto(f"{server.url}/app/#/case/{case['id']}")
     await expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
 
@@ -56,9 +54,7 @@ async def test_a_file_link_opened_while_the_sign_in_is_answered_shows_the_file(p
 
 
 async def test_a_link_met_by_an_expired_session_is_shown_once_signed_in_again(page: Page, server: LiveServer) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Fatou", family_name="Ndoye", desk_code="CASA-BASE")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Fatou", family_name="Ndoye", desk_code="CASA-BASE")
     await page.goto(f"{server.url}/app/")
     await _submit_sign_in(page, agent.email)
     await expect(page.get_by_role("heading", name="Rechercher", level=1)).to_be_visible()

@@ -17,7 +17,15 @@ from playwright.async_api import Page, expect
 
 from app.registrants.history import READS
 from tests.web.conftest import LiveServer
-from tests.web.helpers import desk_id, open_case_via_api, open_file, register_via_api, show_case, sign_in
+from tests.web.helpers import (
+    agent_with_case,
+    desk_id,
+    open_case_via_api,
+    open_file,
+    register_via_api,
+    show_case,
+    sign_in,
+)
 from tests.web.test_calendar_reschedule import free_slot, moved_by
 from tests.web.test_documents_receipt import png_bytes
 
@@ -86,9 +94,7 @@ WORDS = """async ([kinds, actions]) => {
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_every_event_the_api_records_has_words_of_its_own(page: Page, server: LiveServer) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Ousmane", family_name="Faye")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Ousmane", family_name="Faye")
     await sign_in(page, server, agent)
     await open_file(page, "Ousmane Faye")
     await show_case(page, server, case)

@@ -12,9 +12,8 @@ from playwright.async_api import Locator, Page, expect
 from tests.web.conftest import LiveServer, assert_accessible
 from tests.web.helpers import (
     LEAVE_QUESTION,
+    agent_with_case,
     fill_registration,
-    open_case_via_api,
-    register_via_api,
     show_case,
     sign_in,
 )
@@ -141,9 +140,7 @@ async def test_back_with_a_registration_typed_asks_and_staying_keeps_the_screen_
 async def test_a_note_typed_on_a_case_asks_before_the_file_opens_and_before_signing_out(
     page: Page, server: LiveServer
 ) -> None:
-    agent = server.make_agent()
-    person = register_via_api(server, agent, given_names="Moussa", family_name="Fall")
-    case, _ = open_case_via_api(server, agent, person)
+    agent, case = agent_with_case(server, given_names="Moussa", family_name="Fall")
     await sign_in(page, server, agent)
     await show_case(page, server, case)
     note = page.locator("#note-form").get_by_label("Texte de la note")
