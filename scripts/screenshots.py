@@ -5,7 +5,7 @@
 Starts the server on a throw-away SQLite database and data folder (``DESK_ADMIN_EMAIL`` /
 ``DESK_ADMIN_PASSWORD`` set for the run), seeds through the API a supervisor, a few people, cases,
 appointments, a document, a holiday and an imported register with flagged rows, then walks every
-screen in Debian's Chromium (in French: LANG=fr_FR, and the chromium-l10n package for its date fields'
+screen in Debian's Chromium (in French: LANGUAGE=fr, and the chromium-l10n package for its date fields'
 words) at 1366×768 and 390×844 and saves full-page PNGs (``<size>/NN-name.png``;
 the question asked on leaving a screen with input not saved, as the viewport shows it; the walk
 then abandons that input, as it does wherever it leaves a filled form).
@@ -42,8 +42,10 @@ REGISTER_HEADER = (
 SIZES = [(1366, 768), (390, 844)]
 # The browser's own widgets (a date field's 18/12/2026, a file field's button) in French, as a French
 # desk sees them: the context's locale (fr-FR) sets the page's language and Intl, not those widgets,
-# which follow the browser's language (LANG; Debian's chromium-l10n package holds its French words).
-FRENCH_BROWSER = {**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"}
+# which follow the browser's language (LANGUAGE; Debian's chromium-l10n package holds its French
+# words). LANG: a UTF-8 locale every Debian has (fr_FR.UTF-8 is often not generated), as the browser
+# tests do (tests/web/conftest.py).
+FRENCH_BROWSER = {**os.environ, "LANG": "C.UTF-8", "LANGUAGE": "fr"}
 
 
 def free_port() -> int:
