@@ -103,7 +103,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     decide for them
     (a file of tests/web that reaches no database is kept in its share even with
     ``--database-tests-only``). The browser tests drive the web client, which only calls the API,
-    so CI runs each file once, in one of its two runs (shares 0-2 of 6 on SQLite, 3-5 on
+    so CI runs each file once, in one of its two runs (7 shares of 12 on SQLite, 5 on
     PostgreSQL), which keeps the two (side by side on two cores) about as long as each other."""
     share = _browser_share(config.getoption("--browser-tests"))
     database_only = config.getoption("--database-tests-only")

@@ -31,8 +31,8 @@ def test_ci_s_two_runs_collect_every_test_of_the_web_folder_once(
 ) -> None:
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     everything = _collected(pytester)
-    sqlite = _collected(pytester, "--browser-tests", "0,1,2/6")
-    postgresql = _collected(pytester, "--browser-tests", "3,4,5/6", "--database-tests-only")
+    sqlite = _collected(pytester, "--browser-tests", "0,1,2,4,6,7,8/12")
+    postgresql = _collected(pytester, "--browser-tests", "3,5,9,10,11/12", "--database-tests-only")
     assert sqlite and postgresql
     assert sqlite.isdisjoint(postgresql)
     assert sqlite | postgresql == everything
