@@ -45,6 +45,8 @@ EXPOSED_HEADERS: Final = (
     "Idempotent-Replayed",
     "Content-Range",
     "Accept-Ranges",
+    "Accept-Post",
+    "Accept-Patch",
 )
 """The response headers a browser client served from another origin (``CORS_ORIGINS``) may read
 besides the safelisted ones: every header the API sets for a client (the export's counts and id,

@@ -12,8 +12,9 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import ValidationFailed
+from app.core.errors import Problem, ValidationFailed
 from app.core.ids import new_id
+from app.core.media_types import charset_refused
 from app.core.text import DISALLOWED_CHARACTERS, disallowed_character, require_storable, require_utf8, text_problem
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -153,7 +154,9 @@ class TextGuard:
     character. Multipart bodies are checked as they stream by (field names, file names and text
     fields; file contents are left to their endpoint), so uploads are never buffered here. The
     answer is always the same 422 ``validation-failed`` naming the field and the character, on
-    SQLite and PostgreSQL alike (PostgreSQL cannot store U+0000 nor unpaired surrogates).
+    SQLite and PostgreSQL alike (PostgreSQL cannot store U+0000 nor unpaired surrogates). A JSON
+    or URL-encoded body declared in another charset than UTF-8 is refused first: 415
+    (:func:`app.core.media_types.charset_refused`).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -189,6 +192,11 @@ class TextGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if body and (
+            refused := charset_refused(scope.get("method", ""), headers[b"content-type"] if content_type else b"")
+        ):
+            await _respond(scope, receive, send, refused)  # RFC 8259 §8.1: app.core.media_types
+            return
         try:
             if is_form:
                 _check_pairs(body, "body")
@@ -354,7 +362,7 @@ class _MultipartTextCheck:
         self._offset += len(text)
 
 
-async def _respond(scope: Scope, receive: Receive, send: Send, problem: ValidationFailed) -> None:
+async def _respond(scope: Scope, receive: Receive, send: Send, problem: Problem) -> None:
     from starlette.requests import Request
 
     from app.core.problems import problem_response

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
 from app.audit.strict_json import DuplicateKey
-from app.core import errors, reasons, slashes
+from app.core import errors, media_types, reasons, slashes
 from app.core.db_errors import RETRY_AFTER_SECONDS, database_busy, database_transient, database_unavailable
 from app.core.i18n import negotiate
 from app.core.middleware import TextRefused
@@ -118,19 +118,9 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
     # it for application/octet-stream); no body at all stays a 422 (the body is missing)
     sent = content_type or request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
     if body_errors and sent and "json" not in content_type and request.method in {"POST", "PATCH", "PUT"}:
-        named = content_type.split(";")[0]
-        english, french = (
-            (
-                f"This endpoint takes application/json, not {named}.",
-                f"Ce point d'accès attend application/json, pas {named}.",
-            )
-            if named
-            else (
-                "This endpoint takes application/json: send the body with Content-Type: application/json.",
-                "Ce point d'accès attend un corps au format JSON (type application/json).",
-            )
+        return problem_response(
+            request, media_types.refused(request.method, [media_types.JSON], content_type.split(";")[0])
         )
-        return problem_response(request, errors.UnsupportedMediaType(english, detail_fr=french))
     if any(e["type"] == "json_invalid" for e in found):
         return problem_response(
             request,

@@ -21,14 +21,17 @@ from fastapi.routing import APIRoute
 
 from app.audit import strict_json
 from app.core.conformance import reject_body_not_taken, reject_unknown_query_parameters
+from app.core.media_types import reject_unsupported_media_type
 
 SHARED_DEPENDENCIES: Sequence[DependsParam] = (
     Depends(reject_unknown_query_parameters),
     Depends(reject_body_not_taken),
+    Depends(reject_unsupported_media_type),
 )
 """The dependencies every route runs first: unknown or repeated query parameters answer 422
 (:func:`app.core.conformance.reject_unknown_query_parameters`), and so does a body sent to an
-operation that takes none (:func:`app.core.conformance.reject_body_not_taken`)."""
+operation that takes none (:func:`app.core.conformance.reject_body_not_taken`); a body of a media
+type the operation does not take answers 415 (:func:`app.core.media_types.reject_unsupported_media_type`)."""
 
 
 class StrictJSONRequest(Request):

@@ -33,6 +33,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.core.i18n import size
 from app.core.ids import new_id
+from app.core.media_types import MULTIPART, hint
 from app.core.text import require_utf8
 from app.documents.content import SNIFF_BYTES, check_type, named_for, sanitize_filename
 from app.documents.errors import (
@@ -84,12 +85,16 @@ def parse_boundary(content_type: str | None) -> bytes:
     """
     if not content_type or len(content_type) > 512:
         raise MultipartRequired(
-            "Send the file as multipart/form-data.", detail_fr="Envoyez le fichier en multipart/form-data."
+            "Send the file as multipart/form-data.",
+            detail_fr="Envoyez le fichier en multipart/form-data.",
+            headers=hint("POST", [MULTIPART]),
         )
     media, params = parse_options_header(content_type)
     if media != b"multipart/form-data":
         raise MultipartRequired(
-            "Send the file as multipart/form-data.", detail_fr="Envoyez le fichier en multipart/form-data."
+            "Send the file as multipart/form-data.",
+            detail_fr="Envoyez le fichier en multipart/form-data.",
+            headers=hint("POST", [MULTIPART]),
         )
     boundary = params.get(b"boundary", b"")
     if not _BOUNDARY.match(boundary):

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.core.config import Settings
 from app.core.conformance import reject_body_not_taken, reject_unknown_query_parameters
+from app.core.media_types import reject_unsupported_media_type
 from app.core.routing import add_routes, api_router
 from app.main import create_app
 from tests.conftest import TEST_SECRET
@@ -107,5 +108,6 @@ def test_api_router_keeps_the_routers_own_dependencies_after_the_shared_ones() -
     assert [d.call for d in route.dependant.dependencies] == [
         reject_unknown_query_parameters,
         reject_body_not_taken,
+        reject_unsupported_media_type,
         own,
     ]

@@ -1,0 +1,118 @@
+"""The media type and charset a request body must have: 415 for another, naming what is accepted.
+
+Every operation that takes a body takes one kind of it: JSON (``application/json``, or a
+``+json`` type), a form (``application/x-www-form-urlencoded``; ``multipart/form-data`` too, which
+the same parser reads) or a file upload (``multipart/form-data`` only). A body of another type is
+refused with 415 Unsupported Media Type (RFC 9110 §15.5.16) before anything reads it, naming the
+accepted types in the detail and in ``Accept-Post`` (W3C LDP §7.1, IANA-registered; on ``POST``)
+or ``Accept-Patch`` (RFC 5789 §3.1; on ``PATCH``): a JSON body sent to the login form used to be
+answered "the e-mail and the password are required", a form sent to a JSON operation "field
+required" for every field.
+
+Charset: JSON exchanged between systems MUST be UTF-8 (RFC 8259 §8.1), and the form parser reads
+UTF-8 only (WHATWG URL, ``application/x-www-form-urlencoded`` parsing). A body declared in another
+charset (``application/json; charset=utf-16``, ``charset=iso-8859-1``) is therefore refused with
+415 naming the charset, rather than decoded by it: decoding it would accept, from one client, bytes
+that every other reader of the same body (a log, a proxy, a replayed idempotent request) takes as
+UTF-8, and read as UTF-8 it would be refused as bytes "not valid UTF-8" or, worse, taken with
+another meaning (``é`` in ISO-8859-1 is one byte, which UTF-8 refuses; ``Ã©`` would be two
+letters). ``charset=utf-8`` (any case, quoted or not) is accepted, as is no charset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from python_multipart.multipart import parse_options_header
+
+from app.core.errors import UnsupportedMediaType
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+_ACCEPT_HEADER = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}
+_ACCEPTED = "diaspora_accepted_media_types"
+
+
+def hint(method: str, accepted: Sequence[str]) -> dict[str, str]:
+    """The response header naming the media types ``accepted`` in a request body of ``method``:
+    ``Accept-Post`` for ``POST``, ``Accept-Patch`` for ``PATCH``, ``Accept`` otherwise (RFC 9110
+    §12.5.1: which media types the resource prefers in a subsequent request's content)."""
+    return {_ACCEPT_HEADER.get(method.upper(), "Accept"): ", ".join(accepted)}
+
+
+def refused(method: str, accepted: Sequence[str], sent: str) -> UnsupportedMediaType:
+    """415 for a body of media type ``sent`` (``""``: none declared) where ``accepted`` are taken."""
+    said = " or ".join(accepted)
+    said_fr = " ou ".join(accepted)
+    if sent:
+        english = f"This operation takes a body of type {said}, not {sent}."
+        french = f"Cette opération attend un corps de type {said_fr}, pas {sent}."
+    else:
+        english = f"This operation takes a body of type {said}: send it with Content-Type: {accepted[0]}."
+        french = f"Cette opération attend un corps de type {said_fr}, et son type n'est pas indiqué."
+    return UnsupportedMediaType(english, detail_fr=french, headers=hint(method, accepted), accepted=list(accepted))
+
+
+def charset_refused(method: str, content_type: bytes) -> UnsupportedMediaType | None:
+    """415 when ``content_type`` declares a charset other than UTF-8 (the module's docstring says
+    why); ``None`` when it declares UTF-8 or none."""
+    media, params = parse_options_header(content_type)
+    charset = params.get(b"charset")
+    if charset is None or charset.strip().lower() in (b"utf-8", b"utf8"):
+        return None
+    named = charset.decode("latin-1")
+    kind = media.decode("latin-1") or JSON
+    return UnsupportedMediaType(
+        f"The body is declared in charset {named}: {kind} is read in UTF-8 only (RFC 8259 §8.1); "
+        f"send it in UTF-8, with Content-Type: {kind} or {kind}; charset=utf-8.",
+        detail_fr=f"Le corps est déclaré dans le jeu de caractères {named} : {kind} se lit en UTF-8 seulement "
+        "(RFC 8259 §8.1) ; envoyez-le en UTF-8.",
+        headers=hint(method, [f"{kind}; charset=utf-8"]),
+        charset=named,
+    )
+
+
+def accepted_media_types(route: APIRoute) -> tuple[str, ...]:
+    """The media types of the body ``route`` takes, the one to use first; ``()`` for a route
+    that takes no body or streams an upload it checks itself (``app.documents.multipart``)."""
+    found: tuple[str, ...] | None = getattr(route, _ACCEPTED, None)
+    if found is None:
+        if route.body_field is not None:  # parsed by FastAPI: JSON, a form, or a form with files
+            declared = str(getattr(route.body_field.field_info, "media_type", JSON))
+        else:  # parsed by the endpoint (its OpenAPI requestBody): a form, or an upload it streams
+            content = ((route.openapi_extra or {}).get("requestBody") or {}).get("content", {})
+            declared = FORM if list(content) == [FORM] else ""
+        found = {JSON: (JSON,), FORM: (FORM, MULTIPART), MULTIPART: (MULTIPART,)}.get(declared, ())
+        setattr(route, _ACCEPTED, found)  # computed once per route, kept with it
+    return found
+
+
+def _framed(request: Request) -> bool:
+    """Whether the request has a body (RFC 9112 §6.3)."""
+    return request.headers.get("content-length", "0").strip() not in ("", "0") or "transfer-encoding" in request.headers
+
+
+async def reject_unsupported_media_type(request: Request) -> None:
+    """Raise 415 (:func:`refused`) when a route taking a form is sent a body of another type (or
+    of none declared), or a route taking JSON is sent a body declared of another type; a body left
+    out is a missing body (422 for what it lacks), and a JSON body without ``Content-Type`` is
+    read as JSON (it is refused, 415 too, only if it does not validate: ``app.core.problems``).
+
+    Installed as an application-wide dependency (``app.core.routing.SHARED_DEPENDENCIES``)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not _framed(request):
+        return
+    accepted = accepted_media_types(route)
+    if not accepted:
+        return
+    sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if accepted[0] == JSON:
+        if not sent or sent == JSON or (sent.startswith("application/") and sent.endswith("+json")):
+            return
+    elif sent in accepted:
+        return
+    raise refused(request.method, accepted, sent)
