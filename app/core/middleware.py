@@ -15,7 +15,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.errors import Problem, ValidationFailed
 from app.core.ids import new_id
 from app.core.media_types import charset_refused
-from app.core.text import DISALLOWED_CHARACTERS, disallowed_character, require_storable, require_utf8, text_problem
+from app.core.text import (
+    DISALLOWED_CHARACTERS,
+    disallowed_character,
+    encodes_surrogate,
+    require_storable,
+    require_utf8,
+    text_problem,
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -243,7 +250,7 @@ def _check_json(body: bytes) -> None:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise text_problem(["body"], invalid_utf8_at=exc.start) from None
+        raise text_problem(["body"], invalid_utf8_at=exc.start, surrogate=encodes_surrogate(body, exc.start)) from None
     if "\\u" not in text and not DISALLOWED_CHARACTERS.search(text):
         return  # no escape and no refused character: nothing to look for in the strings
     try:

@@ -145,10 +145,17 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
                 errors=found,
             ),
         )
+    # The English detail names each field where the API does (query parameter q, body field
+    # phones[0].number) and what is wrong with it; the French one, read by desk agents, names no
+    # API field (the web client names them from `errors`). "`errors`" in it tells the web client
+    # that the detail only repeats them.
+    worded = [
+        {**e, "expected": (raw.get("ctx") or {}).get("expected")} for e, raw in zip(found, exc.errors(), strict=True)
+    ]
     return problem_response(
         request,
         errors.ValidationFailed(
-            "One or more fields are invalid; see `errors`.",
+            f"{'Invalid field' if len(found) == 1 else 'Invalid fields'} (see `errors`): {reasons.listing(worded)}.",
             detail_fr="Un ou plusieurs champs sont invalides ; voir `errors`.",
             errors=found,
         ),

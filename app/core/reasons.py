@@ -8,7 +8,7 @@ add is said, as the person's language writes numbers (:func:`app.core.i18n.numbe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from app.core.explained import Explained
@@ -151,3 +151,92 @@ _KINDS: dict[str, tuple[str, str]] = {
     ),
 }
 """Date and time refusals whose reason is their kind (Pydantic's and the desk's own), in words."""
+
+
+_PLACES = {
+    # loc's first member: (a parameter or field there, with its name; the whole place) in English;
+    # (the same in French, never naming the parameter: the French texts speak the desk's words, and
+    # the web client names the field from ``errors[].loc``)
+    "query": ("query parameter {}", "the query", "Un paramètre de l'adresse"),
+    "path": ("path parameter {}", "the path", "L'adresse"),
+    "header": ("header {}", "the headers", "Un en-tête envoyé"),
+    "cookie": ("cookie {}", "the cookies", "Un cookie envoyé"),
+    "body": ("body field {}", "the request body", "Un champ envoyé"),
+}
+
+
+def place(loc: Sequence[Any]) -> str:
+    """Where an error is, in the API's terms (English): ``["query", "q"]`` → ``"query parameter
+    q"``, ``["body", "phones", "0", "number"]`` → ``"body field phones[0].number"``, ``["path"]`` →
+    ``"the path"``, ``["body"]`` → ``"the request body"``."""
+    parts = [str(p) for p in loc]
+    if not parts:
+        return "the request"
+    if parts[0] not in _PLACES:
+        return ".".join(parts)
+    one, whole, _ = _PLACES[parts[0]]
+    if len(parts) == 1:
+        return whole
+    name = parts[1]
+    for part in parts[2:]:
+        name += f"[{part}]" if part.isdigit() else f".{part}"
+    return one.format(name)
+
+
+def place_fr(loc: Sequence[Any]) -> str:
+    """Where an error is, in French words a desk agent reads, capitalised, without the API's name:
+    ``["query", "q"]`` → « Un paramètre de l'adresse », ``["body", "family_name"]`` → « Un champ
+    envoyé », ``["body"]`` → « Le contenu envoyé »."""
+    parts = [str(p) for p in loc]
+    if parts == ["body"]:
+        return "Le contenu envoyé"
+    return _PLACES[parts[0]][2] if parts and parts[0] in _PLACES else "Un texte envoyé"
+
+
+_WORDS: dict[str, str] = {
+    # Pydantic's error types said in words for an English detail; an entry's own ``reason`` (a
+    # limit, a date, a validator's refusal) comes first, Pydantic's ``msg`` last
+    "missing": "required",
+    "int_parsing": "a whole number is expected",
+    "int_type": "a whole number is expected",
+    "int_from_float": "a whole number is expected",
+    "float_parsing": "a number is expected",
+    "float_type": "a number is expected",
+    "finite_number": "a finite number is expected",
+    "decimal_parsing": "a number is expected",
+    "string_type": "a text is expected",
+    "bool_parsing": "true or false is expected",
+    "bool_type": "true or false is expected",
+    "uuid_parsing": "an id (UUID) is expected",
+    "uuid_type": "an id (UUID) is expected",
+    "string_pattern_mismatch": "not in the expected format",
+    "dict_type": "a JSON object is expected",
+    "model_type": "a JSON object is expected",
+    "model_attributes_type": "a JSON object is expected",
+    "list_type": "a list is expected",
+}
+_CHOICES = ("enum", "literal_error")
+
+
+def in_words(error: Mapping[str, Any]) -> str:
+    """What is wrong with the field of an ``errors`` member, in English words: its ``reason``
+    (:func:`with_reason`), else the words of its Pydantic type, else its ``msg``. ``expected``
+    (Pydantic's ``ctx["expected"]``, which an entry does not keep) names a choice's values."""
+    said_here = with_reason(error, "en")
+    if isinstance(said_here, Mapping) and said_here.get("reason"):
+        return str(said_here["reason"])
+    kind = str(error.get("type", ""))
+    if kind in _WORDS:
+        return _WORDS[kind]
+    expected = error.get("expected")
+    if kind in _CHOICES and isinstance(expected, str) and expected:
+        return f"not one of the accepted values ({expected})"
+    msg = str(error.get("msg", ""))
+    return msg[:1].lower() + msg[1:] if msg else "invalid value"
+
+
+def listing(errors: Sequence[Mapping[str, Any]]) -> str:
+    """Each invalid field of ``errors`` with where it is and what is wrong, in English:
+    ``"query parameter limit: a whole number is expected; query parameter age_min: value too small
+    (at least 0)"``."""
+    return "; ".join(f"{place(e.get('loc', ()))}: {in_words(e)}" for e in errors)

@@ -11,6 +11,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from app.core.errors import ValidationFailed
+from app.core.reasons import place, place_fr, said
 
 ZERO_WIDTH_SPACE = "\u200b"  # invisible, but a word boundary (UAX #14): a separator in names and searches
 _SEPARATORS = re.compile(r"[\s\u200b'’‘`´\-‐‑–—_.]+")
@@ -105,36 +106,63 @@ def require_storable(value: str, loc: Sequence[str]) -> str:
     return value
 
 
+def encodes_surrogate(data: bytes, at: int) -> bool:
+    """Whether the bytes of ``data`` at ``at`` are ED A0..BF: the three-byte form of U+D800–U+DFFF
+    (CESU-8, a lone surrogate percent-encoded as ``%ED%A0%80``), which UTF-8 leaves out (RFC 3629 §3)."""
+    return data[at : at + 1] == b"\xed" and len(data) > at + 1 and 0xA0 <= data[at + 1] <= 0xBF
+
+
 def require_utf8(data: bytes, loc: Sequence[str]) -> str:
     """``data`` decoded as UTF-8 and checked by :func:`require_storable`; 422 when it is not UTF-8."""
     try:
         value = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise text_problem(loc, invalid_utf8_at=exc.start) from None
+        raise text_problem(loc, invalid_utf8_at=exc.start, surrogate=encodes_surrogate(data, exc.start)) from None
     return require_storable(value, loc)
 
 
 def text_problem(
-    loc: Sequence[str], *, code: str | None = None, position: int | None = None, invalid_utf8_at: int | None = None
+    loc: Sequence[str],
+    *,
+    code: str | None = None,
+    position: int | None = None,
+    invalid_utf8_at: int | None = None,
+    surrogate: bool = False,
 ) -> ValidationFailed:
-    """The 422 answered for text the rule refuses, the same for every field, header and file."""
-    where = ".".join(loc) or "request"
+    """The 422 answered for text the rule refuses, the same for every field, header and file: its
+    English detail names the place in the API's terms ("query parameter q", "body field
+    given_names": :func:`app.core.reasons.place`), its French one in the desk's words (« Un
+    paramètre de l'adresse ») and both what it must not hold; its one ``errors`` member carries the
+    same words without the place as its ``reason``. ``surrogate``: the bytes refused as UTF-8
+    at ``invalid_utf8_at`` encode a lone surrogate (``%ED%A0%80``, U+D800)."""
     if invalid_utf8_at is not None:
-        en = f"{where}: bytes at offset {invalid_utf8_at} are not valid UTF-8."
-        fr = f"{where} : les octets à la position {invalid_utf8_at} ne sont pas de l'UTF-8 valide."
+        if surrogate:
+            en = f"is not valid UTF-8 (the bytes at offset {invalid_utf8_at} encode a lone surrogate, U+D800 to U+DFFF)"
+            fr = f"n'est pas de l'UTF-8 valide (les octets à la position {invalid_utf8_at} codent un demi-codet isolé)"
+        else:
+            en = f"is not valid UTF-8 (bytes at offset {invalid_utf8_at})"
+            fr = f"n'est pas de l'UTF-8 valide (octets à la position {invalid_utf8_at})"
         kind = "text_invalid_utf8"
     else:
-        en = (
-            f"{where}: character {code} at position {position} is not accepted (control characters other "
-            "than tab and line breaks, lone surrogates and U+FFFE/U+FFFF are refused everywhere)."
-        )
-        fr = (
-            f"{where} : le caractère {code} en position {position} n'est pas accepté (les caractères de "
-            "contrôle autres que tabulation et sauts de ligne, les demi-codets isolés et U+FFFE/U+FFFF sont "
-            "refusés partout)."
-        )
+        point = int(code[2:], 16) if code else 0
+        if 0xD800 <= point <= 0xDFFF:
+            what_en, what_fr = "lone surrogates", "de demi-codets isolés"
+        elif point in (0xFFFE, 0xFFFF):
+            what_en, what_fr = "the noncharacters U+FFFE and U+FFFF", "les non-caractères U+FFFE et U+FFFF"
+        else:
+            what_en, what_fr = "control characters", "de caractères de contrôle"
+        en = f"must not contain {what_en} ({code} at position {position}"
+        fr = f"ne doit pas contenir {what_fr} ({code} en position {position}"
+        if what_en == "control characters":
+            en += "; tab and line breaks are the only ones accepted"
+            fr += " ; seuls la tabulation et les sauts de ligne sont acceptés"
+        en, fr = en + ")", fr + ")"
         kind = "text_disallowed_character"
-    return ValidationFailed(en, detail_fr=fr, errors=[{"loc": list(loc), "msg": en, "type": kind}])
+    where_en = place(loc)
+    detail_en = f"{where_en[:1].upper()}{where_en[1:]}: {en}."
+    detail_fr = f"{place_fr(loc)} {fr}."
+    entry = said({"loc": list(loc), "msg": detail_en, "type": kind}, fr=fr, en=en)
+    return ValidationFailed(detail_en, detail_fr=detail_fr, errors=[entry])
 
 
 # Dashes: every character of Unicode category Pd (U+2010–U+2015, U+FE58, U+FE63, U+FF0D…) plus the

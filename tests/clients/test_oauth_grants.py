@@ -214,7 +214,7 @@ async def test_every_error_of_the_token_and_revocation_endpoints_is_rfc6749_json
     assert nul.headers["cache-control"] == "no-store"
     body = nul.json()
     assert body["error"] == "invalid_request"
-    assert body["error_description"].startswith("body.")
+    assert body["error_description"].startswith("Body field refresh_token: must not contain control characters")
     assert "U+0000" in body["error_description"]
     too_large = await client.post(
         path,

@@ -1,9 +1,12 @@
-"""A request body is taken in the media type and charset the operation reads, or refused with
-415 naming what it takes (``Accept-Post``/``Accept-Patch``, ``accepted``), on every route.
+"""Bad input is answered with a problem that says what is wrong where, in the API's terms, on
+every route: a body of another media type or charset is 415 naming what is taken (with
+``Accept-Post``/``Accept-Patch``), a refused character or a malformed value names the parameter
+or the field (« query parameter q », not pydantic's « query.q »).
 
 Before: a JSON body sent to the login form was 400 "the e-mail and the password are required",
 to the register import 422 "field required" for each field; a body declared ``charset=utf-16``
-was read as UTF-8 (422 "bytes at offset 0 are not valid UTF-8").
+was read as UTF-8 (422 "bytes at offset 0 are not valid UTF-8"); ``q=%00`` was refused at
+"query.q"; every other 422 said "One or more fields are invalid; see `errors`".
 """
 
 from __future__ import annotations
@@ -161,3 +164,132 @@ async def test_a_form_in_another_charset_is_415_too(client) -> None:
     )
     assert response.status_code == 415
     assert response.json()["detail"].startswith("The body is declared in charset iso-8859-1: ")
+
+
+CONTROLS = "must not contain control characters"
+ONLY = "tab and line breaks are the only ones accepted"
+
+
+@pytest.mark.parametrize(
+    ("path", "json", "detail", "reason"),
+    [
+        ("/api/v1/registrants?q=%00abc", None, f"Query parameter q: {CONTROLS} (U+0000 at position 1; {ONLY}).", None),
+        ("/api/v1/registrants?q=a%1Bb", None, f"Query parameter q: {CONTROLS} (U+001B at position 2; {ONLY}).", None),
+        (
+            "/api/v1/audit/events?action=%7F",
+            None,
+            f"Query parameter action: {CONTROLS} (U+007F at position 1; {ONLY}).",
+            None,
+        ),
+        (
+            "/api/v1/users?role=%ED%A0%80",
+            None,
+            "Query parameter role: is not valid UTF-8 "
+            "(the bytes at offset 0 encode a lone surrogate, U+D800 to U+DFFF).",
+            None,
+        ),
+        ("/api/v1/registrants/%00", None, f"The path: {CONTROLS} (U+0000 at position 21; {ONLY}).", None),
+        (
+            "/api/v1/desks/%ED%A0%80",
+            None,
+            "The path: is not valid UTF-8 (the bytes at offset 14 encode a lone surrogate, U+D800 to U+DFFF).",
+            None,
+        ),
+        (
+            "/api/v1/registrants",
+            {"family_name": "Di\u0000op", "given_names": "Awa"},
+            f"Body field family_name: {CONTROLS} (U+0000 at position 3; {ONLY}).",
+            f"{CONTROLS} (U+0000 at position 3; {ONLY})",
+        ),
+        (
+            "/api/v1/registrants",
+            b'{"family_name": "Diop", "given_names": "\\ud800"}',
+            "Body field given_names: must not contain lone surrogates (U+D800 at position 1).",
+            "must not contain lone surrogates (U+D800 at position 1)",
+        ),
+    ],
+)
+async def test_a_refused_character_is_named_with_its_place_in_the_api_s_terms(
+    client, make_staff, path, json, detail, reason
+) -> None:
+    admin = await make_staff("admin", [])
+    if json is None:
+        response = await client.get(path, headers={**admin.headers, **EN})
+    else:
+        sent = (
+            {"content": json, "headers": {"Content-Type": "application/json"}}
+            if isinstance(json, bytes)
+            else {"json": json}
+        )
+        response = await client.post(path, headers={**admin.headers, **EN, **sent.pop("headers", {})}, **sent)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert (problem["type"], problem["detail"]) == ("/problems/validation-failed", detail)
+    if reason is not None:
+        assert problem["errors"][0]["reason"] == reason
+
+
+async def test_a_refused_character_is_said_in_french_in_the_desk_s_words(client, make_staff) -> None:
+    """The French texts name no API field (README, API conventions): the web client names the
+    field from ``errors[].loc`` and says the ``reason``."""
+    admin = await make_staff("admin", [])
+    response = await client.get("/api/v1/registrants?q=%00", headers=admin.headers)
+    said = (
+        "ne doit pas contenir de caractères de contrôle (U+0000 en position 1 ; "
+        "seuls la tabulation et les sauts de ligne sont acceptés)"
+    )
+    assert response.json()["detail"] == f"Un paramètre de l'adresse {said}."
+    assert response.json()["errors"][0]["reason"] == said
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "said"),
+    [
+        ("/api/v1/registrants", "nan", "a whole number is expected"),
+        ("/api/v1/registrants", "1e400", "a whole number is expected"),
+        ("/api/v1/users", "NaN", "a whole number is expected"),
+        ("/api/v1/users", "1.5", "a whole number is expected"),
+        ("/api/v1/audit/events", "inf", "a whole number is expected"),
+        ("/api/v1/audit/events", "9" * 30, "value too large (at most 200)"),
+        ("/api/v1/imports", "-Infinity", "a whole number is expected"),
+        ("/api/v1/imports", "0", "value too small (at least 1)"),
+    ],
+)
+async def test_a_number_that_is_no_whole_number_in_range_is_a_422_naming_the_parameter(
+    client, make_staff, path, value, said
+) -> None:
+    admin = await make_staff("admin", [])
+    response = await client.get(path, params={"limit": value}, headers={**admin.headers, **EN})
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["detail"] == f"Invalid field (see `errors`): query parameter limit: {said}."
+    assert [e["loc"] for e in problem["errors"]] == [["query", "limit"]]
+
+
+async def test_every_invalid_field_is_listed_in_the_detail_with_its_place(client, make_staff) -> None:
+    agent = await make_staff("agent")
+    query = await client.get("/api/v1/registrants?limit=abc&age_min=-1", headers={**agent.headers, **EN})
+    assert query.json()["detail"] == (
+        "Invalid fields (see `errors`): query parameter age_min: value too small (at least 0); "
+        "query parameter limit: a whole number is expected."
+    )
+    body = await client.post(
+        "/api/v1/registrants",
+        json={"family_name": 5, "phones": [{"number": None}]},
+        headers={**agent.headers, **EN},
+    )
+    assert body.json()["detail"] == (
+        "Invalid fields (see `errors`): body field given_names: required; body field family_name: "
+        "a text is expected; body field phones[0].number: a text is expected."
+    )
+    choice = await client.get("/api/v1/registrants?sex=X", headers={**agent.headers, **EN})
+    assert choice.json()["detail"] == (
+        "Invalid field (see `errors`): query parameter sex: "
+        "not one of the accepted values ('female', 'male' or 'unknown')."
+    ), choice.text
+
+
+async def test_a_search_for_nan_is_a_search(client, make_staff) -> None:
+    agent = await make_staff("agent")
+    response = await client.get("/api/v1/registrants", params={"q": "nan"}, headers=agent.headers)
+    assert (response.status_code, response.json()["items"]) == (200, [])
