@@ -101,7 +101,7 @@ async def transfer(
     The caller sets the sending case's status. Raises ``UnknownDesk``/``InvalidTransferTarget``
     (422), ``ConsentRequired`` (409) and the other problems of :func:`app.privacy.service.authorise`.
     """
-    to_desk = await desks.get_by_code(session, code=to_desk_code)
+    to_desk = await desks.get_by_code(session, code=to_desk_code, field="to_desk")
     if to_desk.id == case.desk_id or not to_desk.is_active:
         raise InvalidTransferTarget(
             "The receiving desk must be another, active desk.",

@@ -19,6 +19,7 @@ from app.audit import service as audit
 from app.core.context import Actor
 from app.core.errors import NotFound, not_applicable
 from app.core.http import require_if_match
+from app.core.reasons import place, said
 from app.core.timezones import zones_by_country
 from app.desks.errors import (
     DeskCodeTaken,
@@ -34,19 +35,39 @@ from app.desks.models import Desk, default_number_prefix
 _FIELDS = ("name", "city", "time_zone", "opening_hours", "is_active", "merge_requires_approval")
 
 
-async def get_many_by_code(session: AsyncSession, *, codes: Sequence[str]) -> list[Desk]:
-    """The desks with these codes; raises ``UnknownDesk`` naming any code that does not exist."""
+async def get_many_by_code(
+    session: AsyncSession, *, codes: Sequence[str], field: str = "desk_code", where: str = "body"
+) -> list[Desk]:
+    """The desks with these codes; raises ``UnknownDesk`` (422) naming any code that does not
+    exist and the request's field that names it (``where``: ``"body"`` or ``"query"``; a referenced
+    desk that is missing is the request's fault, not a resource not found: the path's 404)."""
     wanted = sorted({c.strip().upper() for c in codes})
     if not wanted:
         return []
     found = list((await session.execute(select(Desk).where(Desk.code.in_(wanted)))).scalars().all())
     missing = sorted(set(wanted) - {d.code for d in found})
     if missing:
-        raise UnknownDesk(
-            f"Unknown desk code(s): {', '.join(missing)}.",
-            detail_fr=f"Code(s) de guichet inconnu(s) : {', '.join(missing)}.",
-        )
+        raise unknown_desks(missing, field=field, where=where)
     return found
+
+
+def unknown_desks(missing: Sequence[str], *, field: str, where: str = "body") -> UnknownDesk:
+    """The 422 ``unknown-desk`` for the codes ``missing``, named at ``where``'s ``field``: its
+    English detail says where ("body field desk_code", :func:`app.core.reasons.place`; the French
+    one names no API field), ``field`` names the field and its one ``errors`` member carries the
+    reason."""
+    names = ", ".join(missing)
+    en = f"no desk has the code {names}" if len(missing) == 1 else f"no desk has these codes: {names}"
+    fr = f"aucun guichet n'a le code {names}" if len(missing) == 1 else f"aucun guichet n'a ces codes : {names}"
+    loc = [where, field]
+    where_en = place(loc)
+    return UnknownDesk(
+        f"{where_en[:1].upper()}{where_en[1:]}: {en}.",
+        detail_fr=f"{fr[:1].upper()}{fr[1:]}.",
+        field=field,
+        codes=list(missing),
+        errors=[said({"loc": loc, "msg": en, "type": "unknown_desk"}, fr=fr, en=en)],
+    )
 
 
 def require_open(desk: Desk, *, field: str = "desk_code") -> None:
@@ -61,9 +82,9 @@ def require_open(desk: Desk, *, field: str = "desk_code") -> None:
         )
 
 
-async def get_by_code(session: AsyncSession, *, code: str) -> Desk:
-    """The desk with this code; raises ``UnknownDesk``."""
-    return (await get_many_by_code(session, codes=[code]))[0]
+async def get_by_code(session: AsyncSession, *, code: str, field: str = "desk_code", where: str = "body") -> Desk:
+    """The desk with this code; raises ``UnknownDesk`` (:func:`get_many_by_code`)."""
+    return (await get_many_by_code(session, codes=[code], field=field, where=where))[0]
 
 
 async def get(session: AsyncSession, *, actor: Actor, desk_id: uuid.UUID) -> Desk:

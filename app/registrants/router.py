@@ -61,7 +61,10 @@ _NOTHING_TO_SEARCH_FR = {
     responses={
         409: {"description": "possible-duplicates: scored `candidates`; nothing written", **_PROBLEM},
         403: {"description": "restricted-field (residence_status), role, or a member of no desk", **_PROBLEM},
-        422: {"description": "validation-failed / idempotency-key-reused / desk-required", **_PROBLEM},
+        422: {
+            "description": "validation-failed / idempotency-key-reused / desk-required / unknown-desk",
+            **_PROBLEM,
+        },
     },
 )
 async def create_registrant(
@@ -79,7 +82,8 @@ async def create_registrant(
     Phones are parsed with the desk's country as default; the registration number is
     ``<PREFIX>-<YEAR>-<NNNNNN>``. ``Idempotency-Key`` makes a retry return the first response.
     A ``date_of_birth`` or ``arrival_date`` after today at the desk (its local date) is a 422
-    naming the field. The record's ``source`` is ``counter`` for a staff member signed in
+    naming the field; so is a ``desk_code`` no desk has (``unknown-desk``), where a desk the user
+    does not belong to is 404. The record's ``source`` is ``counter`` for a staff member signed in
     themselves (the desk's web client), ``api`` for an app client acting for one.
     """
     replayed = await idem.replay(actor)
@@ -162,7 +166,7 @@ async def list_registrants(
                 for name in blank
             ],
         )
-    desk_ids = [(await desks.get_by_code(session, code=desk)).id] if desk else None
+    desk_ids = [(await desks.get_by_code(session, code=desk, field="desk", where="query")).id] if desk else None
     filters = repository.SearchFilters(
         q=q,
         desk_ids=desk_ids,

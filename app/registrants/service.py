@@ -62,13 +62,16 @@ _DESK_BY_CODE = select(Desk).where(Desk.code == bindparam("code"))
 
 async def resolve_desk(session: AsyncSession, *, actor: Actor, desk_code: str | None) -> Desk:
     """The desk a new registrant belongs to: ``desk_code`` if the actor belongs to it, else the
-    actor's only desk. Raises ``NotFound`` (unknown or foreign desk; the actor's only desk gone),
+    actor's only desk. Raises ``UnknownDesk`` (422 at ``desk_code``: no desk has the code),
+    ``NotFound`` (a desk the actor does not belong to; the actor's only desk gone),
     ``Forbidden`` (403: the actor belongs to no desk, so can register at none) or ``DeskRequired``
     (422: several desks, or every desk, and none named), ``DeskInactive`` (409: the desk is closed)."""
     if desk_code:
         found = await session.execute(_DESK_BY_CODE, {"code": desk_code.strip().upper()})
         desk = found.scalar_one_or_none()
-        if desk is None or not actor.can_see_desk(desk.id):
+        if desk is None:  # a reference the body gets wrong: 422 at the field, as everywhere a desk is named
+            raise desks.unknown_desks([desk_code.strip().upper()], field="desk_code")
+        if not actor.can_see_desk(desk.id):
             raise NotFound(f"No desk {desk_code} for you.", detail_fr=f"Aucun guichet {desk_code} pour vous.")
         desks.require_open(desk)
         return desk

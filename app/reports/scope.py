@@ -168,7 +168,7 @@ async def resolve(
     """
     check_period(start, end, required=period_required)
     if desk_codes:
-        found = await desks.get_many_by_code(session, codes=desk_codes)
+        found = await desks.get_many_by_code(session, codes=desk_codes, field="desk", where="query")
         for desk in found:
             if not actor.can_see_desk(desk.id):
                 raise NotFound(f"No such desk: {desk.code}.", detail_fr=f"Guichet introuvable : {desk.code}.")

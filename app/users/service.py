@@ -60,7 +60,7 @@ async def desk_codes_of(session: AsyncSession, user_ids: Sequence[uuid.UUID]) ->
 async def _set_desks(session: AsyncSession, user: StaffUser, codes: Sequence[str], *, kept: Sequence[str] = ()) -> None:
     """Make ``codes`` the user's desks. A closed desk takes no new member (``DeskInactive``, 409,
     at ``desk_codes``); one the user already belongs to (``kept``) stays."""
-    found = await desks.get_many_by_code(session, codes=codes)
+    found = await desks.get_many_by_code(session, codes=codes, field="desk_codes")
     for desk in found:
         if desk.code not in kept:
             desks.require_open(desk, field="desk_codes")

@@ -1,12 +1,14 @@
 """Bad input is answered with a problem that says what is wrong where, in the API's terms, on
 every route: a body of another media type or charset is 415 naming what is taken (with
 ``Accept-Post``/``Accept-Patch``), a refused character or a malformed value names the parameter
-or the field (« query parameter q », not pydantic's « query.q »).
+or the field (« query parameter q », not pydantic's « query.q »), a desk code no desk has is
+422 at the field that names it.
 
 Before: a JSON body sent to the login form was 400 "the e-mail and the password are required",
 to the register import 422 "field required" for each field; a body declared ``charset=utf-16``
 was read as UTF-8 (422 "bytes at offset 0 are not valid UTF-8"); ``q=%00`` was refused at
-"query.q"; every other 422 said "One or more fields are invalid; see `errors`".
+"query.q"; every other 422 said "One or more fields are invalid; see `errors`"; an unknown
+``desk_code`` at registration was 404.
 """
 
 from __future__ import annotations
@@ -240,6 +242,8 @@ async def test_a_refused_character_is_said_in_french_in_the_desk_s_words(client,
     )
     assert response.json()["detail"] == f"Un paramètre de l'adresse {said}."
     assert response.json()["errors"][0]["reason"] == said
+    desk = await client.get("/api/v1/registrants?desk=NOPE", headers=admin.headers)
+    assert desk.json()["detail"] == "Aucun guichet n'a le code NOPE."
 
 
 @pytest.mark.parametrize(
@@ -293,3 +297,49 @@ async def test_a_search_for_nan_is_a_search(client, make_staff) -> None:
     agent = await make_staff("agent")
     response = await client.get("/api/v1/registrants", params={"q": "nan"}, headers=agent.headers)
     assert (response.status_code, response.json()["items"]) == (200, [])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "send", "loc"),
+    [
+        (
+            "post",
+            "/api/v1/registrants",
+            {"json": {"family_name": "Diop", "given_names": "Awa", "desk_code": "NOPE"}},
+            ["body", "desk_code"],
+        ),
+        (
+            "post",
+            "/api/v1/users",
+            {
+                "json": {
+                    "email": "new@desk.example",
+                    "full_name": "A B",
+                    "role": "agent",
+                    "password": "0123456789",
+                    "desk_codes": ["CASA-BASE", "NOPE"],
+                }
+            },
+            ["body", "desk_codes"],
+        ),
+        ("get", "/api/v1/registrants?desk=NOPE", {}, ["query", "desk"]),
+        ("get", "/api/v1/reports/registrations?start=2026-02-01&end=2026-02-28&desk=NOPE", {}, ["query", "desk"]),
+    ],
+)
+async def test_a_desk_code_no_desk_has_is_422_at_the_field_naming_it(
+    client, make_staff, count_rows, method, path, send, loc
+) -> None:
+    """A desk a request refers to that does not exist is the request's fault (422 at the field);
+    a desk the path names that does not exist is a resource not found (404)."""
+    admin = await make_staff("admin", [])
+    before = await count_rows()
+    response = await client.request(method.upper(), path, headers={**admin.headers, **EN}, **send)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert (problem["type"], problem["field"], problem["codes"]) == ("/problems/unknown-desk", loc[1], ["NOPE"])
+    where = "Body field" if loc[0] == "body" else "Query parameter"
+    assert problem["detail"] == f"{where} {loc[1]}: no desk has the code NOPE."
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(loc, "unknown_desk")]
+    assert await count_rows() == before
+    in_path = await client.get(f"/api/v1/desks/{uuid.uuid4()}", headers=admin.headers)
+    assert (in_path.status_code, in_path.json()["type"]) == (404, "/problems/not-found")
