@@ -20,13 +20,19 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import html
 import mimetypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
+
+from app.core.errors import MethodNotAllowed, NotFound
+from app.core.i18n import negotiate
+from app.core.problems import problem_response
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -122,8 +128,9 @@ def _headers(asset: Asset, cache: str, encoded: bool) -> list[tuple[bytes, bytes
 class AssetsApp:
     """ASGI app mounted at ``/app``: ``/`` the page, ``/v/<version>/<file>`` and ``/<file>``.
 
-    ``GET``/``HEAD`` only (405 otherwise); a name not in the folder is a 404; ``If-None-Match``
-    matching the file's ETag is a 304.
+    ``GET``/``HEAD`` only (405 ``method-not-allowed`` otherwise); a name not in the folder is a 404
+    (:func:`_not_found`: a page for a browser, else problem+json); ``If-None-Match`` matching the
+    file's ETag is a 304.
     """
 
     def __init__(self, assets: Assets) -> None:
@@ -134,7 +141,12 @@ class AssetsApp:
         path, root = scope["path"], scope.get("root_path", "")  # the mount's path is in root_path
         path = path[len(root) :] if root and path.startswith(root) else path
         if scope["method"] not in ("GET", "HEAD"):
-            await _plain(send, 405, b"Method Not Allowed", [(b"allow", b"GET, HEAD")])
+            problem = MethodNotAllowed(
+                "The web client's pages and files are only read (GET, HEAD).",
+                detail_fr="Les pages et fichiers du client web se lisent seulement (GET, HEAD).",
+                headers={"Allow": "GET, HEAD"},
+            )
+            await problem_response(Request(scope, receive), problem)(scope, receive, send)
             return
         if path in ("", "/", "/index.html"):
             self.assets.refresh()  # the page is where an edited file shows up (a new version)
@@ -152,7 +164,7 @@ class AssetsApp:
         if len(parts) == 1 and parts[0] in self.assets.files:
             await self._send(scope, send, self.assets.files[parts[0]], "no-cache")
             return
-        await _plain(send, 404, b"Not Found")
+        await _not_found(scope, receive, send)
 
     async def _send(self, scope: Scope, send: Send, asset: Asset, cache: str) -> None:
         request = Headers(scope=scope)
@@ -169,12 +181,60 @@ class AssetsApp:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
-async def _plain(send: Send, status: int, text: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+_NOT_FOUND_PAGE = {
+    "fr": (
+        "Page introuvable",
+        "Cette adresse ne correspond à aucune page du guichet. Le lien est peut-être incomplet ou ancien.",
+        "Ouvrir le guichet",
+    ),
+    "en": (
+        "Page not found",
+        "This address is not a page of the desk. The link may be incomplete or outdated.",
+        "Open the desk",
+    ),
+}
+
+
+def wants_html(scope: Scope) -> bool:
+    """Whether the request prefers a page (a browser navigating: ``Accept: text/html…``) to data."""
+    accept = Headers(scope=scope).get("accept", "")
+    return any(
+        item.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml") for item in accept.split(",")
+    )
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    """404 for an address under ``/app`` that is no page nor file of the client: for a browser
+    navigating there (``Accept: text/html``), a page in its language (French unless it prefers
+    English) with a link to the client, under the page's Content-Security-Policy; for anything
+    else (a script, a stylesheet, an API client) the API's problem+json ``not-found``."""
+    request = Request(scope, receive)
+    if not wants_html(scope):
+        problem = NotFound(
+            "No page or file of the web client at this address.",
+            detail_fr="Aucune page ni aucun fichier du client web à cette adresse.",
+        )
+        await problem_response(request, problem)(scope, receive, send)
+        return
+    default = getattr(getattr(request.app.state, "settings", None), "default_language", "fr")
+    lang = negotiate(request.headers.get("accept-language"), default)
+    title, text, link = _NOT_FOUND_PAGE["fr" if lang == "fr" else "en"]
+    home = f"{scope.get('root_path', '')}/"
+    body = (
+        f'<!doctype html>\n<html lang="{lang}">\n<head>\n  <meta charset="utf-8">\n'
+        '  <meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"  <title>{title} — Diaspora Desk</title>\n</head>\n<body>\n  <main>\n    <h1>{title}</h1>\n"
+        f'    <p>{text}</p>\n    <p><a href="{html.escape(home)}">{link}</a></p>\n  </main>\n</body>\n</html>\n'
+    ).encode()
     headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(text)).encode()),
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"content-language", lang.encode()),
+        (b"cache-control", b"no-cache"),
+        (b"vary", b"Accept, Accept-Language"),
         (b"x-content-type-options", b"nosniff"),
-        *(extra or []),
+        (b"content-security-policy", CSP.encode()),
+        (b"referrer-policy", b"no-referrer"),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": text})
+    await send({"type": "http.response.start", "status": 404, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})

@@ -50,6 +50,31 @@ async def test_web_client_scripts_are_javascript_and_never_write_html(client) ->
 async def test_unknown_static_file_is_404(client) -> None:
     response = await client.get("/app/nothing.js")
     assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "/problems/not-found"
+    assert response.json()["instance"] == "/app/nothing.js"
+
+
+async def test_an_unknown_address_under_app_is_a_page_for_a_browser_and_a_problem_for_the_rest(client) -> None:
+    """A browser sent to an address of the client that is no page (an old or cut link) gets a page
+    in the desk's language saying so, with a way back to the client, under the page's CSP; a
+    script, a stylesheet or an API client gets the API's problem+json. Before: "Not Found" as
+    text/plain for both."""
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = await client.get("/app/dossiers/CASA-2026-000001", headers=browser)
+    assert (page.status_code, page.headers["content-type"]) == (404, "text/html; charset=utf-8")
+    assert '<html lang="fr">' in page.text and "<h1>Page introuvable</h1>" in page.text
+    assert '<a href="/app/">Ouvrir le guichet</a>' in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert "<script" not in page.text and "style=" not in page.text  # nothing the CSP would block
+    english = await client.get("/app/nowhere", headers={**browser, "Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en">' in english.text and "<h1>Page not found</h1>" in english.text
+    data = await client.get("/app/dossiers/x", headers={"Accept": "application/json", "Accept-Language": "en"})
+    assert (data.status_code, data.headers["content-type"]) == (404, "application/problem+json")
+    assert data.json()["detail"] == "No page or file of the web client at this address."
+    posted = await client.post("/app/", headers={"Accept-Language": "en"})
+    assert (posted.status_code, posted.headers["allow"]) == (405, "GET, HEAD")
+    assert posted.json()["type"] == "/problems/method-not-allowed"
 
 
 async def _version(client) -> str:
