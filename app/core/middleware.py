@@ -17,11 +17,13 @@ from app.core.ids import new_id
 from app.core.media_types import charset_refused
 from app.core.text import (
     DISALLOWED_CHARACTERS,
+    MAX_TEXT_PROBLEMS,
     disallowed_character,
     encodes_surrogate,
     require_storable,
     require_utf8,
     text_problem,
+    text_problems,
 )
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -236,17 +238,26 @@ def _check_head(scope: Scope, headers: dict[bytes, bytes]) -> None:
 
 
 def _check_pairs(data: bytes, where: str) -> None:
-    """``name=value&…`` (a query string or an URL-encoded form): every name and value."""
+    """``name=value&…`` (a query string or an URL-encoded form): every name and value, each value
+    refused named in one problem (:func:`app.core.text.text_problems`)."""
+    refused: list[ValidationFailed] = []
     for piece in data.split(b"&"):
         if not piece:
             continue
         raw_name, _, raw_value = piece.partition(b"=")
         name = require_utf8(unquote_to_bytes(raw_name.replace(b"+", b" ")), [where])
-        require_utf8(unquote_to_bytes(raw_value.replace(b"+", b" ")), [where, name])
+        try:
+            require_utf8(unquote_to_bytes(raw_value.replace(b"+", b" ")), [where, name])
+        except ValidationFailed as problem:
+            refused.append(problem)
+    if refused:
+        raise text_problems(refused)
 
 
 def _check_json(body: bytes) -> None:
-    """Every key and string of a JSON body (RFC 8259 §8.1: UTF-8); invalid JSON is left to the endpoint."""
+    """Every key and string of a JSON body (RFC 8259 §8.1: UTF-8); invalid JSON is left to the
+    endpoint. Every string refused is named in one problem, in the order of the body
+    (:func:`app.core.text.text_problems`): a form with two fields at fault is told both at once."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -258,17 +269,27 @@ def _check_json(body: bytes) -> None:
     except (ValueError, RecursionError):
         require_storable(text, ["body"])
         return
+    refused: list[ValidationFailed] = []
+
+    def check(value: str, loc: list[str]) -> None:
+        try:
+            require_storable(value, loc)
+        except ValidationFailed as problem:
+            refused.append(problem)
+
     stack: list[tuple[Any, list[str]]] = [(document, ["body"])]
-    while stack:
+    while stack and len(refused) < MAX_TEXT_PROBLEMS:
         value, loc = stack.pop()
         if isinstance(value, str):
-            require_storable(value, loc)
+            check(value, loc)
         elif isinstance(value, dict):
-            for key, item in value.items():
-                require_storable(key, loc)
-                stack.append((item, [*loc, key]))
+            for key in value:
+                check(key, loc)
+            stack.extend(reversed([(item, [*loc, key]) for key, item in value.items()]))
         elif isinstance(value, list):
-            stack.extend((item, [*loc, str(index)]) for index, item in enumerate(value))
+            stack.extend(reversed([(item, [*loc, str(index)]) for index, item in enumerate(value)]))
+    if refused:
+        raise text_problems(refused)
 
 
 def _checked_multipart(receive: Receive, content_type: bytes, raw_content_type: bytes) -> Receive:

@@ -165,6 +165,29 @@ def text_problem(
     return ValidationFailed(detail_en, detail_fr=detail_fr, errors=[entry])
 
 
+MAX_TEXT_PROBLEMS = 50
+"""The most places one answer of the text rule names (a body of thousands of refused strings is
+answered with the first 50)."""
+
+
+def text_problems(refused: Sequence[ValidationFailed]) -> ValidationFailed:
+    """One 422 for every place of one request the text rule refused (:func:`text_problem` each: two
+    fields of a form, each with a pasted control character): the problem itself for one place, else
+    one problem whose ``errors`` holds each place's member, in the order sent, and whose detail says
+    each (English) or that several fields are refused (French, which names no API field: the web
+    client names them from ``errors``). At most :data:`MAX_TEXT_PROBLEMS` places."""
+    if len(refused) == 1:
+        return refused[0]
+    kept = refused[:MAX_TEXT_PROBLEMS]
+    errors = [entry for problem in kept for entry in problem.extra["errors"]]
+    detail_en = " ".join(problem.detail_en or "" for problem in kept)
+    detail_fr = (
+        f"{len(kept)} valeurs envoyées contiennent un caractère qui n'est pas accepté "
+        "(caractère de contrôle, demi-codet isolé ou non-caractère) ; voir `errors`."
+    )
+    return ValidationFailed(detail_en, detail_fr=detail_fr, errors=errors)
+
+
 # Dashes: every character of Unicode category Pd (U+2010–U+2015, U+FE58, U+FE63, U+FF0D…) plus the
 # minus signs that are not Pd (U+2212 MINUS SIGN, U+02D7, U+2796, U+207B, U+208B).
 _MINUS_SIGNS = frozenset("\u2212\u02d7\u2796\u207b\u208b")

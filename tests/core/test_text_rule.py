@@ -59,6 +59,33 @@ async def test_a_refused_json_escape_is_422_and_creates_nothing(client, make_sta
     assert "ABJ-9" not in str(listed)
 
 
+async def test_every_refused_string_of_a_body_and_every_refused_parameter_are_named_at_once(client, make_staff) -> None:
+    """A form with two fields at fault (a pasted BEL in a name and in an occupation) is told both in
+    one answer, in the order sent, each with its reason; before, only the last one the check met."""
+    agent = await make_staff("agent")
+    body = {
+        "given_names": "Awa\u0007",
+        "family_name": "Diop",
+        "phones": [{"number": "+212612345678", "label": "t\u001bravail"}],
+        "occupation": "a\u0007b",
+    }
+    response = await client.post("/api/v1/registrants", json=body, headers={**agent.headers, "Accept-Language": "fr"})
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [
+        (["body", "given_names"], "text_disallowed_character"),
+        (["body", "phones", "0", "label"], "text_disallowed_character"),
+        (["body", "occupation"], "text_disallowed_character"),
+    ]
+    assert problem["errors"][2]["reason"].startswith(
+        "ne doit pas contenir de caractères de contrôle (U+0007 en position 2"
+    )
+    assert problem["detail"].startswith("3 valeurs envoyées contiennent un caractère qui n'est pas accepté")
+    assert "occupation" not in problem["detail"]  # the French detail names no API field
+    query = await client.get("/api/v1/registrants?q=Nd%00iaye&city=a%01", headers=agent.headers)
+    assert [e["loc"] for e in query.json()["errors"]] == [["query", "q"], ["query", "city"]]
+
+
 async def test_a_surrogate_pair_tab_and_line_breaks_are_accepted(client, make_staff) -> None:
     admin = await make_staff("admin", [])
     body = b'{"code": "ABJ-9", "name": "Abidjan \\ud83d\\ude00\\tA\\r\\nB", "country": "CI", "city": "Abidjan", '
