@@ -237,7 +237,7 @@ const REASONS = {
 // A `value_error` says its reason only in its English `msg`: the reasons the API gives, in words.
 const VALUE_REASONS = [
   [/is not a calendar date/, "field_not_calendar_date"],
-  [/must not be blank/, "field_blank"],
+  [/is not a date \(YYYY/, "field_partial_date"],  // a date of birth the form could not write as one
   [/cannot be in the future/, "field_future"],
   [/cannot be before 1900/, "field_before_1900"],
   [/cannot be before the date of birth/, "field_before_birth"],
@@ -245,13 +245,31 @@ const VALUE_REASONS = [
   [/each span is .* start before the end/, "field_hours_order"],
 ];
 
+// The types of a value expected that a form sends as null when its field is left empty (a partner's
+// name, trimmed to nothing): with that field empty, nothing was given.
+const NULL_SENT = new Set(["string_type", "int_type", "float_type", "date_type", "datetime_type", "uuid_type", "none_required"]);
+
+// Nothing given where the API needs a value, said the same on every form whatever the API's type:
+// `missing` (absent, empty, or — one-line text — white space only), a `value_error` "must not be
+// blank" (free text: a note, a reason), a null sent for an empty field. « à remplir » when the field
+// is empty, « ne peut pas être vide ou fait seulement d'espaces » when it holds only spaces (or
+// invisible characters): the agent sees something in it. Null when the error is another one.
+function nothingReason(error, input) {
+  const blank = error.type === "missing" || (error.type === "value_error" && /must not be blank/.test(String(error.msg || "")))
+    || (NULL_SENT.has(error.type) && input && isEmpty(input));
+  if (!blank) return null;
+  const node = input && (input.tagName ? input : input[0]);
+  const typed = node && node.tagName !== "FIELDSET" && node.type !== "checkbox" && node.type !== "radio" && String(node.value || "") !== "";
+  return t(typed ? "field_blank" : "field_missing");
+}
+
 // `detail`: the problem's own detail (in the language asked), said for a field error whose type
 // has no words here, rather than a bare "invalid value". A limit broken (a length, a bound) is said
 // as the API says it, with the limit (`reason`, in the language asked: "trop long (200 caractères
-// au plus)"): "too long" alone leaves the agent guessing how much to cut.
-function reason(error, detail) {
-  const bidi = bidiReason(error);
-  if (bidi) return bidi;
+// au plus)"): "too long" alone leaves the agent guessing how much to cut. `input`: the form's field.
+function reason(error, detail, input) {
+  const own = characterReason(error) || nothingReason(error, input);
+  if (own) return own;
   // this screen's own words for a reason it knows (they do not repeat the field's label), else the API's
   const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
   if (valueKey) return t(valueKey);
@@ -262,19 +280,27 @@ function reason(error, detail) {
   return i18n.lang === "fr" || !error.msg ? t("field_invalid") : error.msg;
 }
 
-// A text refused for a character that reorders what is shown after it (U+202E…): the agent sees the
-// text without it ("live" for U+202E "evil"), so the character and its position (1-based, from the
-// API's `msg`) are named with what to do — "valeur non valide" left them before a text that looks right.
-function bidiReason(error) {
-  if (error.type !== "text_bidi_control") return null;
+// A text refused for a character the agent does not see: one that reorders what is shown after it
+// (U+202E…: the text looks right, "live" for U+202E "evil"), or a control character pasted with it
+// (U+0007…, which cannot be stored). The character and its position (1-based, from the API's `msg`)
+// are named with what to do — "valeur non valide", or the API's "caractères de contrôle", left the
+// agent before a text that looks right.
+const CHARACTER_REASONS = {
+  text_bidi_control: ["field_bidi", "field_bidi_somewhere"],
+  text_disallowed_character: ["field_control", "field_control_somewhere"],
+};
+
+function characterReason(error) {
+  const keys = CHARACTER_REASONS[error.type];
+  if (!keys) return null;
   const found = /(U\+[0-9A-F]{4,6})\b.*?\bposition (\d+)/.exec(String(error.msg || ""));
-  return found ? t("field_bidi", { char: found[1], pos: found[2] }) : t("field_bidi_somewhere");
+  return found ? t(keys[0], { char: found[1], pos: found[2] }) : t(keys[1]);
 }
 
 // A field error in the client's words only (its type), for a refusal said again in the other language.
-function ownReason(error) {
-  const bidi = bidiReason(error);
-  if (bidi) return bidi;
+function ownReason(error, input) {
+  const own = characterReason(error) || nothingReason(error, input);
+  if (own) return own;
   const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
   const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
   return t(valueKey || key || "field_check");
@@ -333,7 +359,7 @@ function refusalLines(problem, form, focus, ownWords) {
       input.setAttribute("aria-invalid", "true");
       first = first || input;
     }
-    lines.push(fieldLine(input, ownWords ? ownReason(error) : reason(error, specific(problem))));
+    lines.push(fieldLine(input, ownWords ? ownReason(error, input) : reason(error, specific(problem), input)));
   }
   if (first && focus) first.focus();
   return lines;
