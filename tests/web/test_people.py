@@ -61,7 +61,7 @@ async def test_edit_conflict_shows_what_changed_and_reapplies_the_agents_change(
     await expect(page.locator("#edit-form").get_by_label("Prénom(s)")).to_be_focused()
     await expect(page.locator("#edit-title")).to_have_text("Modifier — Awa Diop")  # whose file it is
     born = page.locator("#edit-form").get_by_label("Date de naissance")
-    await expect(born).to_have_accessible_description("AAAA, AAAA-MM ou AAAA-MM-JJ")
+    await expect(born).to_have_accessible_description("JJ/MM/AAAA, MM/AAAA ou AAAA")
     await page.locator("#edit-form").get_by_label("Ville de résidence").fill("Casablanca")
 
     # Meanwhile a colleague corrects the family name.
@@ -208,22 +208,71 @@ async def test_a_registration_lost_on_the_way_back_is_resent_with_the_same_key(p
 
 
 async def test_invalid_field_is_named_and_highlighted_in_french(page: Page, server: LiveServer) -> None:
+    """Two fields with a pasted control character are both said at once, in words (before: only
+    one, « Occupation: body.occupation: character U+0007 … »); a date of birth is taken as French
+    desks write it (15.03.1992) and shown as sent, an ambiguous one refused in words."""
     agent = server.make_agent()
     await sign_in(page, server, agent)
-    form = await fill_registration(page, given_names="Ousmane", family_name="Ba", date_of_birth="31-12-1990")
-    alert = page.locator("#register-msg")
-    await expect(alert).to_contain_text("Vérifiez les champs signalés")
-    # why, in words: the forms a date of birth may take
-    await expect(alert).to_contain_text(
-        "Date de naissance : « 31-12-1990 » n'est pas une date (AAAA, AAAA-MM ou AAAA-MM-JJ)"
+    form = await fill_registration(
+        page, given_names="Ousmane", family_name="Ba", date_of_birth="15/03/92", submit=False
     )
-    await expect(form.get_by_label("Date de naissance")).to_have_attribute("aria-invalid", "true")
-    await expect(form.get_by_label("Date de naissance")).to_be_focused()
+    await form.get_by_label("Lieu de naissance").fill("Da\u0007kar")
+    await form.get_by_label("Profession").fill("a\u0007b")
+    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    alert = page.locator("#register-msg")
+    pasted = "contient un caractère invisible U+0007 en position {}, qui ne peut pas être enregistré : "
+    await expect(alert).to_have_text(
+        "Vérifiez les champs signalés :"
+        f"Lieu de naissance : {pasted.format(3)}effacez-le ou retapez le texte au lieu de le coller"
+        f"Profession : {pasted.format(2)}effacez-le ou retapez le texte au lieu de le coller"
+    )
+    for label in ("Lieu de naissance", "Profession"):
+        await expect(form.get_by_label(label)).to_have_attribute("aria-invalid", "true")
+    await expect(form.get_by_label("Lieu de naissance")).to_be_focused()
+    await page.locator("#lang").click()  # said again in English, in the client's own words
+    await expect(alert).to_contain_text(
+        "Place of birth: holds an invisible character U+0007 at position 3, which cannot be saved"
+    )
+    await page.locator("#lang").click()
+    await expect(alert).to_contain_text(f"Profession : {pasted.format(2)}")
+
+    # the text rule answers before the fields' own checks: the date's refusal comes next, in words
+    await form.get_by_label("Lieu de naissance").fill("Dakar")
+    await form.get_by_label("Profession").fill("commerçant")
+    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    await expect(alert).to_have_text(
+        "Vérifiez les champs signalés :"
+        "Date de naissance : date non reconnue : écrivez JJ/MM/AAAA, MM/AAAA ou AAAA (l'année sur quatre chiffres)"
+    )
+    dob = form.get_by_label("Date de naissance")
+    await expect(dob).to_have_attribute("aria-invalid", "true")
+    await expect(dob).to_be_focused()
+    await expect(dob).to_have_value("15/03/92")  # what was typed, to correct
+    await expect(dob).to_have_accessible_description("JJ/MM/AAAA, MM/AAAA ou AAAA")
     assert "errors" not in await alert.inner_text()
     await assert_accessible(page)
 
-    # corrected and registered: the emptied form keeps no mark of the refusal
-    await form.get_by_label("Date de naissance").fill("1990-12-31")
-    await page.get_by_role("button", name="Enregistrer", exact=True).click()
+    # day first, as French desks write it: shown as it is sent once the field is left
+    await dob.fill("31.12.1990")
+    await form.get_by_label("Lieu de naissance").focus()
+    await expect(dob).to_have_value("1990-12-31")
+    await dob.fill("31/12/1990")
+    await page.get_by_role("button", name="Enregistrer", exact=True).click()  # sent without leaving it first
     await expect(page.locator("#registered-link")).to_be_visible()
-    await expect(form.locator("[aria-invalid]")).to_have_count(0)
+    await expect(form.locator("[aria-invalid]")).to_have_count(0)  # the emptied form keeps no mark
+    with server.api(agent) as http:
+        found = http.get("/api/v1/registrants", params={"q": "Ousmane Ba"}).json()["items"]
+    assert [p["date_of_birth"] for p in found] == ["1990-12-31"]
+
+    # the other ways the form takes, and what it leaves for the API to refuse
+    written = await page.evaluate(
+        """async (typed) => {
+          const src = document.querySelector("script[type=module][src]").src;
+          const { partialDate } = await import(new URL("form_checks.js", src).href);
+          return typed.map(partialDate);
+        }""",
+        ["15-03-1992", "03/1992", "1985-7", "1985-7-4", "00/00/1979", "1985", "31/02/1990", "15/03-1992", "12/05"],
+    )
+    assert written == [
+        "1992-03-15", "1992-03", "1985-07", "1985-07-04", "1979", "1985", "1990-02-31", "15/03-1992", "12/05",
+    ]  # fmt: skip

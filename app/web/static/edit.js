@@ -56,6 +56,7 @@ function field(name, current) {
   input.value = current;
   if (name === "date_of_birth") {  // the formats it takes, as on the registration form
     input.setAttribute("aria-describedby", `${id}-hint`);
+    input.dataset.partialDate = "";  // 15/03/1992 written 1992-03-15 (form_checks.js)
     return [label, input, el("small", t("dob_hint"), { id: `${id}-hint` })];
   }
   return [label, input];

@@ -49,8 +49,43 @@ function sayBlocked() {
   focusOn(inputs[0]);
 }
 
+// A date of birth as agents type it (`data-partial-date`: YYYY, YYYY-MM or YYYY-MM-DD for the API,
+// which keeps partial dates and takes nothing else), written the API's way: day first with « / »,
+// « - » or « . » (15/03/1992, 15-03-1992, 15.03.1992 → 1992-03-15), a month and a year (03/1992 →
+// 1992-03), a month or day of one digit (1985-7 → 1985-07, 1985-7-4 → 1985-07-04), and 00 for a
+// day or month not known, as the desks' registers write it (00/00/1979 → 1979, 00/05/1979 →
+// 1979-05). Anything else — a two-digit year (15/03/92: which century?), another shape — is left as
+// typed, for the API to refuse in words; an impossible day (31/02/1990 → 1990-02-31) too.
+const YEAR_FIRST = /^(\d{4})(?:\s*([-/.])\s*(\d{1,2})(?:\s*\2\s*(\d{1,2}))?)?$/;
+const DAY_FIRST = /^(?:(\d{1,2})\s*([-/.])\s*)?(\d{1,2})\s*([-/.])\s*(\d{4})$/;
+
+export function partialDate(text) {
+  const value = String(text).trim();
+  let year, month, day;
+  const iso = YEAR_FIRST.exec(value);
+  const french = !iso && DAY_FIRST.exec(value);
+  if (iso) [, year, , month, day] = iso;
+  else if (french && (french[1] === undefined || french[2] === french[4])) [, day, , month, , year] = french;
+  else return value;  // another shape, or 15/03-1992: not one way of writing a date
+  const [m, d] = [Number(month || 0), Number(day || 0)];
+  if (d && !m) return value;  // a day without its month
+  if (!m) return year;
+  const pad = (n) => String(n).padStart(2, "0");
+  return d ? `${year}-${pad(m)}-${pad(d)}` : `${year}-${pad(m)}`;
+}
+
+// Each date of birth of `form` written the API's way (the field shows what is sent).
+function writeDates(form) {
+  for (const input of $$("input[data-partial-date]", form)) {
+    const written = partialDate(input.value);
+    if (written !== input.value) input.value = written;
+  }
+}
+
 export function checkForms() {
-  document.addEventListener("submit", (event) => forgetScreen(event.target), true);
+  // a date of birth is written the API's way as the agent leaves the field, and before it is sent
+  document.addEventListener("change", (event) => { if (event.target.form && event.target.matches("input[data-partial-date]")) writeDates(event.target.form); }, true);
+  document.addEventListener("submit", (event) => { writeDates(event.target); forgetScreen(event.target); }, true);
   document.addEventListener("invalid", (event) => {
     const form = event.target.form;
     if (!form) return;

@@ -5,7 +5,7 @@ import { addWords, translatePage } from "./i18n.js";
 addWords({
   fr: {
     given_names: "Prénom(s)", family_name: "Nom", date_of_birth: "Date de naissance",
-    dob_hint: "AAAA, AAAA-MM ou AAAA-MM-JJ", phone: "Téléphone", phones: "Téléphones",
+    dob_hint: "JJ/MM/AAAA, MM/AAAA ou AAAA", phone: "Téléphone", phones: "Téléphones",
     origin_region: "Région d'origine", register: "Enregistrer",
     consent: "La personne consent au traitement de ses données pour être servie (notice lue dans sa langue)",
     notice_language: "Langue dans laquelle la notice a été donnée",
@@ -63,7 +63,7 @@ addWords({
   },
   en: {
     given_names: "Given names", family_name: "Family name", date_of_birth: "Date of birth",
-    dob_hint: "YYYY, YYYY-MM or YYYY-MM-DD", phone: "Phone", phones: "Phones", origin_region: "Region of origin",
+    dob_hint: "DD/MM/YYYY, MM/YYYY or YYYY", phone: "Phone", phones: "Phones", origin_region: "Region of origin",
     register: "Register",
     consent: "The person consents to the processing of their data to be served (notice read in their language)",
     notice_language: "Language the notice was given in", dups: "Already registered people who may be the same person",
