@@ -42,7 +42,10 @@ async def test_the_administrator_is_warned_of_an_agent_with_no_desk(page: Page, 
     await page.get_by_role("button", name="Administration").click()
     form = page.locator("#staff-form-new")
     warning = form.get_by_text("Un agent ou un superviseur sans guichet ne peut rien faire")
-    await expect(warning).to_be_visible()  # an agent, no desk ticked: the form opens so
+    await expect(form.get_by_label("Rôle")).to_have_value("agent")
+    await expect(warning).to_be_hidden()  # an agent, no desk ticked, but no account begun yet
+    await form.get_by_label("Nom complet").fill("Mariama Sow")
+    await expect(warning).to_be_visible()  # this one is an agent's
     await form.get_by_label("(DKR-MOB)").check()
     await expect(warning).to_be_hidden()
     await form.get_by_label("(DKR-MOB)").uncheck()
@@ -50,3 +53,15 @@ async def test_the_administrator_is_warned_of_an_agent_with_no_desk(page: Page, 
     await expect(warning).to_be_hidden()
     await form.get_by_label("Rôle").select_option("supervisor")
     await expect(warning).to_be_visible()
+
+    # an auditor created after a desk was ticked (then hidden with the role): « Compte créé. » alone,
+    # not beside a warning about agents (the new form drawn under it is an agent's, not begun)
+    await form.get_by_label("E-mail professionnel").fill("auditrice@desk.example")
+    await form.get_by_label("Mot de passe initial").fill("un mot de passe assez long")
+    await form.get_by_label("(DKR-MOB)").check()
+    await form.get_by_label("Rôle").select_option("auditor")
+    await form.get_by_role("button", name="Créer le compte").click()
+    await expect(page.locator("#staff-msg")).to_have_text("Compte créé.")
+    await expect(page.locator("#staff-list")).to_contain_text("auditrice@desk.example")
+    await expect(page.locator("#staff-form-new").get_by_label("Rôle")).to_have_value("agent")
+    await expect(page.get_by_text("Un agent ou un superviseur sans guichet ne peut rien faire")).to_be_hidden()

@@ -46,11 +46,12 @@ const READS_ALL_DESKS = ["auditor"];
 // The roles that work at a desk: the API refuses their accounts without one (`desk-required`).
 const AT_A_DESK = ["agent", "supervisor"];
 
-// An agent or a supervisor works at their desks: with none ticked, the form says so while it is
-// filled in and is not sent (the first box stands for the group in the browser's check, said in
-// the form's message box: form_checks.js). An auditor's form offers no desks (hidden and disabled:
-// none sent) and says why.
-function deskWarning(form, unread = false) {
+// An agent or a supervisor works at their desks: with none ticked, the form says so once it is
+// being filled in (a field typed in or changed: a new account's empty form, drawn again under
+// « Compte créé. » after an auditor's, says nothing of an account no one has begun) and is not sent
+// (the first box stands for the group in the browser's check, said in the form's message box:
+// form_checks.js). An auditor's form offers no desks (hidden and disabled: none sent) and says why.
+function deskWarning(form, unread = false, begun = false) {
   const note = el("p", t("staff_desk_needed"), { class: "note", role: "status" });
   const none = el("p", t("staff_desks_all"), { class: "note" });
   const check = () => {
@@ -59,14 +60,17 @@ function deskWarning(form, unread = false) {
     set.disabled = set.hidden = READS_ALL_DESKS.includes(role);
     none.hidden = !set.hidden;
     const data = new FormData(form);
-    note.hidden = unread || !AT_A_DESK.includes(role) || data.getAll("desk").length > 0;
+    const needed = !unread && AT_A_DESK.includes(role) && data.getAll("desk").length === 0;
+    note.hidden = !needed || !begun;
     const first = set.querySelector("input[type=checkbox]");
     if (first) {
       first.dataset.byGroup = "1";
-      first.setCustomValidity(note.hidden ? "" : t("staff_desk_required"));
+      first.setCustomValidity(needed ? t("staff_desk_required") : "");
     }
   };
-  form.addEventListener("change", check);
+  const begin = () => { begun = true; check(); };
+  form.addEventListener("input", begin);
+  form.addEventListener("change", begin);
   form.elements.namedItem("desk_codes").after(none);
   check();
   return note;
@@ -129,7 +133,7 @@ function editForm(read, desks, opener, reload, choice = null) {
     ...field(`staff-password-${u.id}`, "password", t("staff_password_new"), { type: "password", autocomplete: "new-password" }),
     ...roleSelect(`staff-role-${u.id}`, choice ? choice.role : u.role), deskBoxes(desks, choice ? choice.desk_codes : u.desk_codes),
   );
-  form.append(deskWarning(form, !desks));
+  form.append(deskWarning(form, !desks, true));
   const submit = el("button", t("staff_save"), { type: "submit" });
   form.append(box, submit, " ", cancelButton(opener));
   form.addEventListener("submit", (event) => {
