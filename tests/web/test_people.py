@@ -62,7 +62,9 @@ async def test_edit_conflict_shows_what_changed_and_reapplies_the_agents_change(
     await expect(page.locator("#edit-title")).to_have_text("Modifier — Awa Diop")  # whose file it is
     born = page.locator("#edit-form").get_by_label("Date de naissance")
     await expect(born).to_have_accessible_description("JJ/MM/AAAA, MM/AAAA ou AAAA")
+    await born.fill("7/1985")  # a month and a year as French desks write them
     await page.locator("#edit-form").get_by_label("Ville de résidence").fill("Casablanca")
+    await expect(born).to_have_value("1985-07")
 
     # Meanwhile a colleague corrects the family name.
     with server.api(agent) as http:
@@ -84,7 +86,7 @@ async def test_edit_conflict_shows_what_changed_and_reapplies_the_agents_change(
     await expect(page.get_by_text("Modifications enregistrées.")).to_be_visible()
     with server.api(agent) as http:
         final = http.get(f"/api/v1/registrants/{person['id']}").json()
-    assert (final["family_name"], final["host_city"]) == ("Diop Ba", "Casablanca")
+    assert (final["family_name"], final["host_city"], final["date_of_birth"]) == ("Diop Ba", "Casablanca", "1985-07")
 
 
 async def test_leaving_an_edit_with_changes_asks_first_and_a_refusal_keeps_them(page: Page, server: LiveServer) -> None:
