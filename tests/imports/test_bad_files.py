@@ -107,9 +107,16 @@ async def test_truncated_file_names_the_cut_line(upload) -> None:  # type: ignor
 
 
 async def test_missing_file_field_is_a_validation_problem(client, admin) -> None:  # type: ignore[no-untyped-def]
-    response = await client.post("/api/v1/imports/registers", data={"desk_code": "CASA-BASE"}, headers=admin.headers)
+    form = b'--b0\r\nContent-Disposition: form-data; name="desk_code"\r\n\r\nCASA-BASE\r\n--b0--\r\n'
+    headers = {**admin.headers, "Content-Type": "multipart/form-data; boundary=b0"}
+    response = await client.post("/api/v1/imports/registers", content=form, headers=headers)
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/validation-failed"
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "file"]]
+    # a url-encoded form cannot hold the file at all: the operation takes multipart only
+    response = await client.post("/api/v1/imports/registers", data={"desk_code": "CASA-BASE"}, headers=admin.headers)
+    assert response.status_code == 415
+    assert response.headers["Accept-Post"] == "multipart/form-data"
 
 
 @pytest.mark.parametrize(
