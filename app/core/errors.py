@@ -145,6 +145,15 @@ class ValidationFailed(Problem):
     title_fr, title_en = "Données invalides", "Invalid data"
 
 
+class FilenameTooLong(ValidationFailed):
+    """422: the header of a multipart part that carries the file name (``Content-Disposition``)
+    is longer than the multipart parser reads (:data:`app.core.media_types.MAX_PART_HEADER_BYTES`,
+    in ``max_header_bytes``), at ``["body", "file", "filename"]``."""
+
+    slug = "filename-too-long"
+    title_fr, title_en = "Nom de fichier trop long", "File name too long"
+
+
 class FieldNotApplicable(ValidationFailed):
     """422: the body carries a value the operation does not take (a closing outcome on a move that
     closes nothing, an answer date for a referral not answered…). It is refused rather than

@@ -25,13 +25,40 @@ from collections.abc import Sequence
 
 from fastapi import Request
 from fastapi.routing import APIRoute
-from python_multipart.multipart import parse_options_header
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import DEFAULT_MAX_HEADER_SIZE, parse_options_header
 
-from app.core.errors import UnsupportedMediaType
+from app.core.errors import FilenameTooLong, UnsupportedMediaType
+from app.core.i18n import size
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
+
+MAX_PART_HEADER_BYTES = DEFAULT_MAX_HEADER_SIZE
+"""The longest header line of a multipart part (4,224 bytes): python-multipart's default, which
+Starlette's form parser (the imports' and the token's forms) applies and cannot be told otherwise,
+so every multipart parser of the application (the text guard, the documents' streamed upload) uses
+it too. A file name is kept to 255 characters; even percent-encoded 4-byte characters (3,060
+bytes) fit, with the rest of ``Content-Disposition``."""
+
+
+def filename_too_long() -> FilenameTooLong:
+    """The problem of a ``Content-Disposition`` longer than :data:`MAX_PART_HEADER_BYTES`."""
+    return FilenameTooLong(
+        f"The file name is too long: the part header carrying it (Content-Disposition) is over "
+        f"{MAX_PART_HEADER_BYTES} bytes. A name is shortened to 255 characters anyway: send a shorter one.",
+        detail_fr=f"Le nom du fichier est trop long : l'en-tête qui le porte dans le formulaire dépasse "
+        f"{size(MAX_PART_HEADER_BYTES)}. Renommez le fichier avec un nom plus court, puis envoyez-le à nouveau.",
+        max_header_bytes=MAX_PART_HEADER_BYTES,
+        errors=[{"loc": ["body", "file", "filename"], "msg": "file name too long", "type": "too_long"}],
+    )
+
+
+def header_size_exceeded(exc: BaseException) -> bool:
+    """True when python-multipart stopped at a part header line over its limit."""
+    return isinstance(exc, MultipartParseError) and "header size" in str(exc)
+
 
 _ACCEPT_HEADER = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}
 _ACCEPTED = "diaspora_accepted_media_types"

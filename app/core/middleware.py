@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import Problem, ValidationFailed
 from app.core.ids import new_id
-from app.core.media_types import charset_refused
+from app.core.media_types import MAX_PART_HEADER_BYTES, charset_refused, filename_too_long, header_size_exceeded
 from app.core.text import (
     DISALLOWED_CHARACTERS,
     MAX_TEXT_PROBLEMS,
@@ -332,6 +332,7 @@ class _MultipartTextCheck:
                 "on_part_data": self._data,
                 "on_part_end": self._end,
             },
+            max_header_size=MAX_PART_HEADER_BYTES,
         )
         self._field, self._value = bytearray(), bytearray()
         self._headers: dict[str, bytes] = {}
@@ -347,8 +348,12 @@ class _MultipartTextCheck:
         except ValidationFailed as problem:
             self.parser = None
             raise TextRefused(problem) from None
-        except Exception:
+        except Exception as exc:
             self.parser = None  # malformed: the endpoint's parser says so
+            if header_size_exceeded(exc) and bytes(self._field).strip().lower() == b"content-disposition":
+                # The one header a client makes long is the one carrying the file name: said so
+                # here, for every multipart route, rather than "malformed" by each parser.
+                raise TextRefused(filename_too_long()) from None
 
     def _begin(self) -> None:
         self._headers, self._decoder, self._offset = {}, None, 0

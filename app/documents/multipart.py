@@ -9,7 +9,10 @@ arrive, the SHA-256 is updated on the way, and every limit is checked as soon as
   at once (``document-too-large``);
 * parts beyond ``DOCUMENTS_MAX_PARTS`` → ``too-many-parts``; a text field beyond
   ``DOCUMENTS_MAX_FIELD_BYTES`` → ``form-field-too-large``; header count and size are bounded by
-  the parser (→ ``malformed-multipart``);
+  the parser (→ ``malformed-multipart``), a ``Content-Disposition`` over
+  :data:`~app.core.media_types.MAX_PART_HEADER_BYTES` (a file name of thousands of bytes: shorter
+  ones are cut to 255 characters) → 422 ``filename-too-long``, said by the text guard
+  (:class:`app.core.middleware.TextGuard`), which reads the body first;
 * the type is sniffed as soon as the first 8 KiB have arrived (→ 415 without reading further);
 * field names, the file name and text fields must be UTF-8 text the rule of
   :mod:`app.core.text` accepts (→ 422 ``validation-failed``, as everywhere else).
@@ -33,7 +36,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from app.core.i18n import size
 from app.core.ids import new_id
-from app.core.media_types import MULTIPART, hint
+from app.core.media_types import MAX_PART_HEADER_BYTES, MULTIPART, hint
 from app.core.text import require_utf8
 from app.documents.content import SNIFF_BYTES, check_type, named_for, sanitize_filename
 from app.documents.errors import (
@@ -250,7 +253,12 @@ async def receive_upload(
         )
     path = spool_dir / f"upload-{new_id().hex}.part"
     receiver = _Receiver(limits, path)
-    parser = MultipartParser(boundary, receiver.callbacks(), max_header_count=8, max_header_size=2048)  # type: ignore[arg-type]
+    parser = MultipartParser(
+        boundary,
+        receiver.callbacks(),  # type: ignore[arg-type]
+        max_header_count=8,
+        max_header_size=MAX_PART_HEADER_BYTES,
+    )
     fh: IO[bytes] = await asyncio.to_thread(path.open, "xb")
     received = 0
     try:

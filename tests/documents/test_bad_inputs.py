@@ -139,6 +139,31 @@ async def test_300_character_filename_is_cut_to_255_keeping_the_extension(client
     assert response.json()["original_filename"] == "é" * 251 + ".pdf"
 
 
+@pytest.mark.parametrize("count", [1400, 2050])
+async def test_a_filename_of_kilobytes_is_cut_to_255_keeping_the_extension(client, agent, registrant, storage, count):
+    # 1,400 « é » are 2,800 bytes of Content-Disposition: over the parser's former 2,048-byte
+    # header line, which answered malformed-multipart; 2,050 fill the 4,224 bytes now read.
+    response = await upload(
+        client, agent.headers, registrant, filename="é" * count + ".png", data=CARD_PNG.read_bytes()
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["original_filename"] == "é" * 251 + ".png"
+
+
+async def test_a_filename_past_the_part_header_limit_is_422_naming_the_limit(
+    client, agent, registrant, storage, sessionmaker
+):
+    response = await upload(client, agent.headers, registrant, filename="é" * 2100 + ".png", data=CARD_PNG.read_bytes())
+    await assert_refused(response, 422, "filename-too-long", sessionmaker, storage)
+    body = response.json()
+    assert body["max_header_bytes"] == 4224
+    assert body["errors"][0]["loc"] == ["body", "file", "filename"]
+    assert body["detail"] == (
+        "Le nom du fichier est trop long : l'en-tête qui le porte dans le formulaire dépasse 4,1\u202fko. "
+        "Renommez le fichier avec un nom plus court, puis envoyez-le à nouveau."
+    )
+
+
 async def test_thousands_of_tiny_parts_are_400(client, agent, registrant, storage, sessionmaker):
     boundary = "tinyparts"
     parts = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\nx\r\n' for i in range(5000))

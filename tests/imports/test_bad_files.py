@@ -150,3 +150,17 @@ async def test_service_keeps_serving_after_bad_files(upload, client) -> None:  #
         await upload(content)
     assert (await client.get("/readyz")).status_code == 200
     assert (await upload(csv_file(GOOD_ROW))).status_code == 201
+
+
+async def test_a_long_file_name_is_read_and_one_past_the_part_header_limit_is_422(  # type: ignore[no-untyped-def]
+    upload, count_rows
+) -> None:
+    # 1,400 « é »: 2,800 bytes of Content-Disposition, within the 4,224 the form parser reads.
+    assert (await upload(csv_file(GOOD_ROW), filename="é" * 1400 + ".csv", dry_run=True)).status_code == 200
+    before = await count_rows()
+    response = await upload(csv_file(GOOD_ROW), filename="é" * 2100 + ".csv")
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert (body["type"], body["max_header_bytes"]) == ("/problems/filename-too-long", 4224)
+    assert await count_rows() == before
