@@ -15,7 +15,9 @@ reading of it, so verification first proves the text free of duplicates by count
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from typing import Any
 
 
@@ -41,6 +43,36 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise DuplicateKey(key)
             seen.add(key)
     return value
+
+
+class TooDeep(ValueError):
+    """A JSON text nests arrays or objects deeper than :attr:`limit` levels (``[[1]]`` is two)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"arrays and objects are nested deeper than {limit} levels")
+        self.limit = limit
+
+
+# Strings hold brackets that nest nothing: they are dropped before the brackets are counted.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+
+
+def check_depth(text: bytes, limit: int) -> None:
+    """Raise :class:`TooDeep` when the JSON ``text`` (UTF-8) nests arrays or objects more than
+    ``limit`` levels deep. Checked before reading it: :mod:`json` reads nested values by
+    recursion and fails with ``RecursionError`` somewhere past a thousand levels, a depth that
+    depends on the stack the reader is called from. Text that is not JSON is left to the reader
+    (an unclosed string, say, counts its brackets: it is refused anyway). Linear in the length:
+    a text with no more than ``limit`` brackets is not scanned."""
+    if text.count(b"[") + text.count(b"{") <= limit:
+        return
+    steps = _STRING.sub(b"", text).translate(_DEPTH_STEP, _NOT_BRACKETS)
+    # +1 per opening bracket, -1 per closing one (bytes 0x01 and 0xff read as signed): the running
+    # sum is the depth, summed in C.
+    if steps and max(itertools.accumulate(memoryview(steps).cast("b"))) > limit:
+        raise TooDeep(limit)
 
 
 DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
-from app.audit.strict_json import DuplicateKey
+from app.audit.strict_json import DuplicateKey, TooDeep
 from app.core import errors, media_types, reasons, slashes
 from app.core.db_errors import RETRY_AFTER_SECONDS, database_busy, database_transient, database_unavailable
 from app.core.i18n import negotiate
@@ -176,6 +176,18 @@ async def _on_http(request: Request, exc: Exception) -> Response:
                     detail_fr=f"La clé {key} figure deux fois dans un même objet du corps de la requête : "
                     "envoyez-la une seule fois.",
                     errors=[{"loc": ["body"], "msg": str(exc.__cause__), "type": "duplicate_key"}],
+                ),
+            )
+        if isinstance(exc.__cause__, TooDeep):  # app.core.routing.StrictJSONRequest
+            limit = exc.__cause__.limit
+            return problem_response(
+                request,
+                errors.MalformedBody(
+                    f"The request body nests arrays or objects deeper than {limit} levels, the most a body may nest.",
+                    detail_fr=f"Le corps de la requête imbrique des listes ou des objets sur plus de {limit} niveaux, "
+                    "le maximum accepté.",
+                    errors=[{"loc": ["body"], "msg": str(exc.__cause__), "type": "too_deep"}],
+                    max_depth=limit,
                 ),
             )
         return problem_response(

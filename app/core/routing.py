@@ -34,15 +34,24 @@ operation that takes none (:func:`app.core.conformance.reject_body_not_taken`); 
 type the operation does not take answers 415 (:func:`app.core.media_types.reject_unsupported_media_type`)."""
 
 
+MAX_BODY_DEPTH = 64
+"""How deep a request body may nest arrays and objects (``[[1]]`` is two levels). No operation's
+body nests beyond a handful; deeper is refused 400 ``malformed-body`` naming this limit
+(:class:`app.audit.strict_json.TooDeep`), before :mod:`json` would fail past its recursion limit."""
+
+
 class StrictJSONRequest(Request):
     """A request whose JSON body is read strictly (:func:`app.audit.strict_json.loads`): an object
     holding one key twice (``{"given_names": "A", "given_names": "B"}``) raises
     :class:`app.audit.strict_json.DuplicateKey`, where :mod:`json` would keep the last value and
-    drop the other, which the person typed too (RFC 8259 §4 leaves the meaning open)."""
+    drop the other, which the person typed too (RFC 8259 §4 leaves the meaning open); one nesting
+    arrays or objects deeper than :data:`MAX_BODY_DEPTH` raises :class:`app.audit.strict_json.TooDeep`."""
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = strict_json.loads(await self.body())
+            body = await self.body()
+            strict_json.check_depth(body, MAX_BODY_DEPTH)
+            self._json = strict_json.loads(body)
         return self._json
 
 

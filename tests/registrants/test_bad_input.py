@@ -26,6 +26,36 @@ async def test_malformed_json_is_400_malformed_body(casa_agent, client, count_ro
     assert await count_rows() == ZERO
 
 
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        (b"[" * 5000 + b"]" * 5000, None),
+        (b"[" * 5000 + b"]" * 5000, "nested-5000"),
+        (b'{"given_names": ' + b"[" * 64 + b"]" * 64 + b"}", None),
+    ],
+    ids=["5000-arrays", "5000-arrays-with-idempotency-key", "65-levels"],
+)
+async def test_a_body_nested_past_64_levels_is_400_naming_the_limit(casa_agent, client, count_rows, body, key) -> None:
+    # 5,000 arrays deep answered « Le corps de la requête est illisible. », no reason given (Python's
+    # json reader stopped at its recursion limit); 65 levels were read, and refused as a field.
+    headers = {**casa_agent.headers, "Content-Type": "application/json", **({"Idempotency-Key": key} if key else {})}
+    response = await client.post(URL, content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert (problem["type"], problem["max_depth"]) == ("/problems/malformed-body", 64)
+    assert problem["detail"] == (
+        "Le corps de la requête imbrique des listes ou des objets sur plus de 64 niveaux, le maximum accepté."
+    )
+    assert problem["errors"][0]["type"] == "too_deep"
+    assert await count_rows() == ZERO
+
+
+async def test_brackets_inside_strings_nest_nothing(casa_agent, create) -> None:
+    response = await create(casa_agent, person(host_city="[" * 30 + "{" * 30 + '\\"[' * 18))
+    assert response.status_code == 201, response.text
+
+
 async def test_languages_of_the_desks_are_known(casa_agent, create) -> None:
     body = person(languages=["wo", "ff", "srr", "dyo", "snk", "fr-SN", "ar"])  # Wolof, Pulaar, Serer, Jola, Soninke
     response = await create(casa_agent, body)
