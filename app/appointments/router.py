@@ -39,8 +39,10 @@ router = api_router(prefix="/api/v1/appointments", tags=["appointments"])
 StaffActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "admin"))]
 
 
-def to_out(appointment: Appointment, desk: Desk) -> AppointmentOut:
-    """Render in the desk's zone: UTC instants plus local ISO 8601 times with that date's offset."""
+def to_out(appointment: Appointment, desk: Desk, move: calendars.MoveReason | None = None) -> AppointmentOut:
+    """Render in the desk's zone: UTC instants plus local ISO 8601 times with that date's offset;
+    ``move`` (:func:`app.calendars.service.move_reasons`) flags one to move. An appointment just
+    booked, moved or taken out of ``booked`` is never to move: the booking rules held then."""
     start_local, end_local = service.local_times(desk, appointment)
     return AppointmentOut(
         id=appointment.id,
@@ -59,6 +61,8 @@ def to_out(appointment: Appointment, desk: Desk) -> AppointmentOut:
         status_reason=appointment.status_reason,
         created_at=appointment.created_at,
         updated_at=appointment.updated_at,
+        to_move=move is not None,
+        to_move_reason=move,
     )
 
 
@@ -110,8 +114,10 @@ async def list_appointments(
     filters = service.ListFilters(
         desk_id=desk_id, day=day, agent_id=agent_id, registrant_id=registrant_id, case_id=case_id, status=status
     )
-    rows, next_cursor = await listing.list_page(session, actor=actor, filters=filters, cursor=cursor, limit=limit)
-    return Page[AppointmentOut](items=[to_out(a, desk) for a, desk in rows], next_cursor=next_cursor)
+    rows, moves, next_cursor = await listing.list_page(
+        session, actor=actor, filters=filters, cursor=cursor, limit=limit
+    )
+    return Page[AppointmentOut](items=[to_out(a, desk, moves.get(a.id)) for a, desk in rows], next_cursor=next_cursor)
 
 
 @router.get("/free-slots", response_model=FreeSlotsOut, responses=DESK_NOT_YOURS)
@@ -173,9 +179,9 @@ async def get_appointment(
     appointment_id: uuid.UUID, session: SessionDep, actor: CurrentActor, response: Response
 ) -> AppointmentOut:
     """One appointment (audited read). 404 outside the user's desks."""
-    appointment, desk = await service.read(session, actor=actor, appointment_id=appointment_id)
+    appointment, desk, move = await service.read(session, actor=actor, appointment_id=appointment_id)
     response.headers["ETag"] = etag_of(appointment.version)
-    return to_out(appointment, desk)
+    return to_out(appointment, desk, move)
 
 
 @router.patch("/{appointment_id}", response_model=AppointmentOut)

@@ -105,6 +105,15 @@ class AppointmentOut(BaseModel):
     status_reason: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    to_move: bool = Field(
+        default=False,
+        description="True for a booked appointment that a booking now would refuse: the desk closes that day for "
+        "a holiday, or its opening hours (changed after the booking) no longer hold it. It stays booked, for the "
+        "agents to move or cancel with the person; ``to_move_reason`` says why.",
+    )
+    to_move_reason: Literal["holiday", "outside-opening-hours"] | None = Field(
+        default=None, description="``holiday`` or ``outside-opening-hours`` when ``to_move``; else null."
+    )
     person_notified: bool | None = Field(
         default=None,
         description="In the answer to a status change only: whether a message to the person was queued.",

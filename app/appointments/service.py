@@ -149,8 +149,11 @@ async def get(session: AsyncSession, *, actor: Actor, appointment_id: uuid.UUID)
     return appointment, desk
 
 
-async def read(session: AsyncSession, *, actor: Actor, appointment_id: uuid.UUID) -> tuple[Appointment, Desk]:
-    """:func:`get`, audited as a read of a person's record (``appointment.read``)."""
+async def read(
+    session: AsyncSession, *, actor: Actor, appointment_id: uuid.UUID
+) -> tuple[Appointment, Desk, calendars.MoveReason | None]:
+    """:func:`get`, audited as a read of a person's record (``appointment.read``), with why it is
+    to be moved, if it is (:func:`app.calendars.service.move_reasons`)."""
     appointment, desk = await get(session, actor=actor, appointment_id=appointment_id)
     await audit.record(
         session,
@@ -160,7 +163,8 @@ async def read(session: AsyncSession, *, actor: Actor, appointment_id: uuid.UUID
         entity_id=appointment.id,
         desk_id=desk.id,
     )
-    return appointment, desk
+    moves = await calendars.move_reasons(session, [(appointment, desk)])
+    return appointment, desk, moves.get(appointment.id)
 
 
 def _require_booked(appointment: Appointment, wanted: str) -> None:

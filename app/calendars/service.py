@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -251,6 +253,52 @@ async def booked_on(session: AsyncSession, *, desk: Desk, day: dt.date) -> list[
         Appointment.starts_at < end,
     )
     return list((await session.execute(stmt.order_by(Appointment.starts_at, Appointment.id))).scalars())
+
+
+MoveReason = Literal["holiday", "outside-opening-hours"]
+"""Why a booked appointment is to be moved: the desk now closes for a holiday that day, or its
+opening hours no longer hold the appointment (changed after it was booked)."""
+
+
+async def move_reasons(session: AsyncSession, pairs: Sequence[tuple[Appointment, Desk]]) -> dict[uuid.UUID, MoveReason]:
+    """The booked appointments of ``pairs`` that a booking now would refuse, by id, with why:
+    ``holiday`` when the desk is closed that local day, else ``outside-opening-hours`` when
+    ``[starts_at, ends_at)`` does not lie inside one open interval of the local day of its start
+    (:func:`within_opening_hours`, the booking rule; the desk's zone and its clock changes
+    followed). Other appointments (kept, missed, cancelled, or still fitting) are absent. One
+    holiday query per desk."""
+    by_desk: dict[uuid.UUID, list[tuple[Appointment, Desk, dt.date]]] = {}
+    for appointment, desk in pairs:
+        if appointment.status == "booked":
+            by_desk.setdefault(desk.id, []).append((appointment, desk, local_date(desk, appointment.starts_at)))
+    out: dict[uuid.UUID, MoveReason] = {}
+    for rows in by_desk.values():
+        desk = rows[0][1]
+        days = [day for _, _, day in rows]
+        closed = await holidays_between(session, desk_id=desk.id, start=min(days), end=max(days))
+        intervals: dict[dt.date, list[clock.Interval]] = {}
+        for appointment, _, day in rows:
+            if day in closed:
+                out[appointment.id] = "holiday"
+                continue
+            if day not in intervals:
+                intervals[day] = open_intervals(desk, day)
+            if not any(a <= appointment.starts_at and appointment.ends_at <= b for a, b in intervals[day]):
+                out[appointment.id] = "outside-opening-hours"
+    return out
+
+
+async def booked_outside_hours(session: AsyncSession, *, desk: Desk, since: dt.datetime) -> list[Appointment]:
+    """The appointments still booked at ``desk`` starting at or after ``since`` that its opening
+    hours no longer hold (:func:`move_reasons` ``outside-opening-hours``; those on a holiday are
+    already flagged for it), by start: what an administrator changing the hours or the time zone
+    is told to have moved."""
+    stmt = select(Appointment).where(
+        Appointment.desk_id == desk.id, Appointment.status == "booked", Appointment.starts_at >= since
+    )
+    rows = list((await session.execute(stmt.order_by(Appointment.starts_at, Appointment.id))).scalars())
+    reasons = await move_reasons(session, [(a, desk) for a in rows])
+    return [a for a in rows if reasons.get(a.id) == "outside-opening-hours"]
 
 
 async def get_holiday(session: AsyncSession, *, desk: Desk, day: dt.date, for_update: bool = False) -> DeskHoliday:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Header, Response
 
@@ -13,7 +14,17 @@ from app.core.http import etag_of
 from app.core.idempotency import IdempotencyDep
 from app.core.routing import api_router
 from app.desks import service
-from app.desks.schemas import NO_OPENING_HOURS, DeskCreate, DeskCreated, DeskDirectoryEntry, DeskOut, DeskUpdate
+from app.desks.schemas import (
+    NO_OPENING_HOURS,
+    AppointmentOutsideHours,
+    DeskCreate,
+    DeskCreated,
+    DeskDirectoryEntry,
+    DeskOut,
+    DeskUpdate,
+    DeskUpdated,
+    outside_hours_warning,
+)
 from app.desks.staff import StaffActor
 
 router = api_router(prefix="/api/v1/desks", tags=["desks"])
@@ -58,7 +69,7 @@ async def get_desk(desk_id: uuid.UUID, session: SessionDep, actor: CurrentActor,
     return DeskOut.model_validate(desk)
 
 
-@router.patch("/{desk_id}", response_model=DeskOut)
+@router.patch("/{desk_id}", response_model=DeskUpdated)
 async def update_desk(
     desk_id: uuid.UUID,
     body: DeskUpdate,
@@ -66,12 +77,29 @@ async def update_desk(
     actor: AdminActor,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
-) -> DeskOut:
+) -> DeskUpdated:
     """Update a desk (``If-Match`` required). 422 ``time-zone-not-in-country``; 409
     ``desk-time-zone-in-use`` for a new ``time_zone`` at a desk with registrations, cases or
-    appointments, unless ``confirm_time_zone_change`` is true."""
-    desk = await service.update(
+    appointments, unless ``confirm_time_zone_change`` is true.
+
+    Booked appointments stay booked whatever the new hours; those upcoming that the hours (or the
+    zone) no longer hold are listed in ``appointments_outside_hours`` with a warning
+    ``appointments-outside-opening-hours`` giving their count."""
+    desk, outside = await service.update(
         session, actor=actor, desk_id=desk_id, if_match=if_match, changes=body.model_dump(exclude_unset=True)
     )
     response.headers["ETag"] = etag_of(desk.version)
-    return DeskOut.model_validate(desk)
+    return DeskUpdated.model_validate(
+        {
+            **DeskOut.model_validate(desk).model_dump(),
+            "warnings": [outside_hours_warning(desk.id, len(outside))] if outside else [],
+            "appointments_outside_hours": [
+                AppointmentOutsideHours(
+                    id=a.id,
+                    starts_at=a.starts_at,
+                    start_local=a.starts_at.astimezone(ZoneInfo(desk.time_zone)).isoformat(),
+                )
+                for a in outside
+            ],
+        }
+    )

@@ -142,6 +142,36 @@ class DeskCreated(DeskOut):
     warnings: list[DeskWarning]
 
 
+class AppointmentOutsideHours(BaseModel):
+    """An upcoming appointment still booked that the desk's opening hours no longer hold."""
+
+    id: uuid.UUID
+    starts_at: dt.datetime = Field(description="UTC instant.")
+    start_local: str = Field(description="ISO 8601 local time at the desk with its offset.")
+
+
+class DeskUpdated(DeskOut):
+    """The desk updated, with ``warnings`` (``appointments-outside-opening-hours``) and
+    ``appointments_outside_hours``: the upcoming appointments still booked that its opening hours
+    (or its time zone) as changed no longer hold, by start (empty when the change leaves none
+    out, or changes neither)."""
+
+    warnings: list[DeskWarning]
+    appointments_outside_hours: list[AppointmentOutsideHours]
+
+
+def outside_hours_warning(desk_id: uuid.UUID, count: int) -> DeskWarning:
+    """The warning of a change of opening hours (or time zone) leaving ``count`` (> 0) upcoming
+    appointments outside the hours."""
+    return DeskWarning(
+        code="appointments-outside-opening-hours",
+        field="opening_hours",
+        detail=f"{count} upcoming appointment(s) still booked now lie outside the opening hours: they stay booked, "
+        f"listed in appointments_outside_hours and flagged to_move (to_move_reason outside-opening-hours) in "
+        f"GET /api/v1/appointments?desk_id={desk_id}&status=booked, to move or cancel with the person.",
+    )
+
+
 NO_OPENING_HOURS = DeskWarning(
     code="no-opening-hours",
     field="opening_hours",

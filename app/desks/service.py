@@ -15,8 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.appointments.models import Appointment
 from app.audit import service as audit
+from app.calendars import service as calendars
 from app.core.context import Actor
+from app.core.db import utcnow
 from app.core.errors import NotFound, not_applicable
 from app.core.http import require_if_match
 from app.core.reasons import place, said
@@ -166,8 +169,12 @@ async def create(session: AsyncSession, *, actor: Actor, values: dict[str, Any])
 
 async def update(
     session: AsyncSession, *, actor: Actor, desk_id: uuid.UUID, if_match: str | None, changes: dict[str, Any]
-) -> Desk:
-    """Apply a partial update (administrators), checked against ``If-Match``.
+) -> tuple[Desk, list[Appointment]]:
+    """Apply a partial update (administrators), checked against ``If-Match``; returns the desk and,
+    when ``opening_hours`` or ``time_zone`` is given, the upcoming appointments still booked that
+    the desk's hours no longer hold (:func:`app.calendars.service.booked_outside_hours`), by start.
+    Those stay booked (an hours change touches no appointment); their count goes into the audit
+    event (``appointments_outside_hours``).
 
     A new ``time_zone`` must be a zone of the desk's country (``TimeZoneNotInCountry``, 422). When
     the desk already holds registrations, cases or appointments it also needs
@@ -218,6 +225,10 @@ async def update(
             setattr(desk, field, value)
     await session.flush()
     after = {f: getattr(desk, f) for f in _FIELDS}
+    outside: list[Appointment] = []
+    if changes.get("opening_hours") is not None or changes.get("time_zone") is not None:
+        outside = await calendars.booked_outside_hours(session, desk=desk, since=utcnow())
+        details["appointments_outside_hours"] = len(outside)
     await audit.record(
         session,
         actor=actor,
@@ -227,4 +238,4 @@ async def update(
         desk_id=desk.id,
         details={"changes": audit.diff(before, after), **details},
     )
-    return desk
+    return desk, outside

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from app.appointments.models import Appointment
 from app.appointments.router import to_out as appointment_out
+from app.calendars import service as calendars
 from app.cases import queues, referrals
 from app.cases.models import Case, CaseNote, Partner, Referral
 from app.cases.schemas import CaseOut, NoteOut
@@ -119,7 +120,11 @@ async def _appointments(session: AsyncSession, actor: Actor, rows: Sequence[Appo
             desk = await session.get(Desk, appointment.desk_id)
             assert desk is not None
             desks[appointment.desk_id] = desk
-        data = appointment_out(appointment, desks[appointment.desk_id]).model_dump(mode="json")
+    moves = await calendars.move_reasons(session, [(a, desks[a.desk_id]) for a in rows])
+    for appointment in rows:
+        data = appointment_out(appointment, desks[appointment.desk_id], moves.get(appointment.id)).model_dump(
+            mode="json"
+        )
         out[appointment.id] = Found(appointment.desk_id, data, etag_of(appointment.version))
     return out
 

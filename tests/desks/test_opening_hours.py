@@ -4,10 +4,12 @@ created without hours says so."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.appointments.conftest import World, book
+from tests.appointments.clock_desks import ALL_DAY, open_all_day
+from tests.appointments.conftest import World, book, insert_appointment
 from tests.appointments.helpers import DAKAR_TZ, local, next_weekday, utc_z
 
 HALF_HOUR = dt.timedelta(minutes=30)
@@ -61,3 +63,96 @@ async def test_a_desk_created_without_hours_is_told_it_is_never_open(client, mak
         headers=admin.headers,
     )
     assert (with_hours.status_code, with_hours.json()["warnings"]) == (201, [])
+
+
+WEEKDAYS = {str(d): [["09:00", "16:30"]] for d in range(1, 6)}
+
+
+async def test_hours_leaving_a_booking_out_say_so_and_the_listing_flags_it_to_move(client, world: World) -> None:
+    # A Wednesday booked 10:00–10:30 and 14:00–14:30; then Wednesday's hours become 12:00–16:30.
+    day = next_weekday(3)
+    booked = []
+    for start in ("10:00", "14:00"):
+        response = await book(
+            client,
+            world.agent,
+            desk_id=world.casa,
+            agent_id=world.agent.id,
+            registrant_id=world.registrant,
+            starts_at=local(day, start).isoformat(),
+            ends_at=(local(day, start) + HALF_HOUR).isoformat(),
+        )
+        assert response.status_code == 201, response.text
+        booked.append(response.json()["id"])
+    out_id, kept_id = booked
+    patched = await _patch(client, world.admin, world.casa, {"opening_hours": {**WEEKDAYS, "3": [["12:00", "16:30"]]}})
+    assert patched.status_code == 200, patched.text
+    ten = local(day, "10:00")
+    assert patched.json()["appointments_outside_hours"] == [
+        {"id": out_id, "starts_at": utc_z(ten), "start_local": ten.isoformat()}
+    ]
+    assert patched.json()["warnings"] == [
+        {
+            "code": "appointments-outside-opening-hours",
+            "field": "opening_hours",
+            "detail": "1 upcoming appointment(s) still booked now lie outside the opening hours: they stay booked, "
+            "listed in appointments_outside_hours and flagged to_move (to_move_reason outside-opening-hours) in "
+            f"GET /api/v1/appointments?desk_id={world.casa}&status=booked, to move or cancel with the person.",
+        }
+    ]
+    params = {"desk_id": str(world.casa), "day": day.isoformat()}
+    listed = await client.get("/api/v1/appointments", params=params, headers=world.agent.headers)
+    flags = [(a["id"], a["status"], a["to_move"], a["to_move_reason"]) for a in listed.json()["items"]]
+    assert flags == [(out_id, "booked", True, "outside-opening-hours"), (kept_id, "booked", False, None)]
+    read = (await client.get(f"/api/v1/appointments/{out_id}", headers=world.agent.headers)).json()
+    assert (read["to_move"], read["to_move_reason"]) == (True, "outside-opening-hours")
+    # The same flag as on a holiday: the day closed, both are to move, for that reason.
+    holiday = {"day": day.isoformat(), "name": "Aïd al-Fitr"}
+    closed = await client.post(f"/api/v1/desks/{world.casa}/holidays", json=holiday, headers=world.admin.headers)
+    assert closed.status_code == 201, closed.text
+    listed = await client.get("/api/v1/appointments", params=params, headers=world.agent.headers)
+    assert [(a["to_move"], a["to_move_reason"]) for a in listed.json()["items"]] == [(True, "holiday")] * 2
+    # Hours that hold them again: nothing to say.
+    patched = await _patch(client, world.admin, world.casa, {"opening_hours": WEEKDAYS})
+    assert (patched.json()["warnings"], patched.json()["appointments_outside_hours"]) == ([], [])
+
+
+async def test_hours_are_checked_on_the_desks_clock_the_day_it_goes_back(client, make_staff, sessionmaker) -> None:
+    # Paris, Sunday 31 October 2027, 03:00 → 02:00. Sunday's hours become 00:00–02:30: open 00:00–02:30
+    # summer time, closed 02:30–03:00 summer time, open again 02:00–02:30 winter time.
+    desk = await open_all_day(client, make_staff, sessionmaker, code="PAR-TEST", country="FR", time_zone="Europe/Paris")
+    admin = await make_staff("admin", ["PAR-TEST"])
+    paris = ZoneInfo("Europe/Paris")
+    first_two = dt.datetime(2027, 10, 31, 0, 0, tzinfo=dt.UTC)  # 02:00+02:00
+    second_two = dt.datetime(2027, 10, 31, 1, 0, tzinfo=dt.UTC)  # 02:00+01:00
+    starts = {
+        "first-02:00-30min": (first_two, 30),  # 02:00–02:30 summer time: open
+        "second-02:00-30min": (second_two, 30),  # 02:00–02:30 winter time: open
+        "01:30-to-02:30-winter": (first_two - HALF_HOUR, 120),  # its wall clock reads 01:30–02:30: 2 h, not 1
+        "first-02:30-30min": (first_two + HALF_HOUR, 30),  # 02:30–03:00 summer time: closed
+    }
+    ids = {}
+    for n, (label, (start, minutes)) in enumerate(starts.items()):
+        agent = await make_staff("agent", ["PAR-TEST"])
+        ids[label] = str(
+            await insert_appointment(
+                sessionmaker,
+                desk_id=desk.id,
+                agent_id=agent.id,
+                registrant_id=desk.registrant,
+                starts_at=start,
+                minutes=minutes,
+            )
+        )
+        assert start.astimezone(paris).date() == dt.date(2027, 10, 31), n
+    hours = {**ALL_DAY, "7": [["00:00", "02:30"]]}
+    assert (await _patch(client, admin, desk.id, {"opening_hours": hours})).status_code == 200
+    params = {"desk_id": str(desk.id), "day": "2027-10-31"}
+    listed = await client.get("/api/v1/appointments", params=params, headers=admin.headers)
+    reasons = {a["id"]: a["to_move_reason"] for a in listed.json()["items"]}
+    assert {label: reasons[i] for label, i in ids.items()} == {
+        "first-02:00-30min": None,
+        "second-02:00-30min": None,
+        "01:30-to-02:30-winter": "outside-opening-hours",
+        "first-02:30-30min": "outside-opening-hours",
+    }
