@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, Route, expect
 
+from tests.appointments.helpers import DAKAR_TZ, iso, next_weekday
 from tests.web.conftest import Agent, LiveServer, assert_accessible
-from tests.web.helpers import desk_id, sign_in
+from tests.web.helpers import desk_id, register_via_api, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -39,6 +40,21 @@ async def _open_desk(page: Page) -> None:
 
 async def test_an_administrator_edits_a_desks_opening_hours(page: Page, server: LiveServer) -> None:
     admin = server.make_agent("admin")
+    agent = server.make_agent("agent", ["DKR-MOB"])
+    person = register_via_api(server, agent, given_names="Awa", family_name="Sarr")
+    friday = next_weekday(5, tz=DAKAR_TZ)  # booked 10:00–10:30; the hours below close Fridays
+    with server.api(agent) as http:
+        booked = http.post(
+            "/api/v1/appointments",
+            json={
+                "desk_id": desk_id(server, agent, "DKR-MOB"),
+                "agent_id": str(agent.id),
+                "registrant_id": person["id"],
+                "starts_at": iso(friday, "10:00", DAKAR_TZ),
+                "ends_at": iso(friday, "10:30", DAKAR_TZ),
+            },
+        )
+        assert booked.status_code == 201, booked.text
     await sign_in(page, server, admin)
     await _open_desk(page)
     form = page.locator("#hours-form")
@@ -55,7 +71,10 @@ async def test_an_administrator_edits_a_desks_opening_hours(page: Page, server: 
     await saturday.get_by_label("De").fill("09:00")
     await saturday.get_by_label("à").fill("12:00")
     await form.get_by_role("button", name="Enregistrer les horaires").click()
-    await expect(page.locator("#hours-msg")).to_have_text("Horaires enregistrés.")
+    await expect(page.locator("#hours-msg")).to_have_text(
+        "Horaires enregistrés. 1 rendez-vous à venir reste pris hors de ces horaires : à déplacer avec la personne "
+        "(voir la semaine du guichet)."
+    )
     assert _desk(server, admin)["opening_hours"] == {
         "1": [["08:30", "12:00"], ["14:00", "17:00"]],
         "2": [["09:00", "16:30"]],
@@ -73,6 +92,17 @@ async def test_an_administrator_edits_a_desks_opening_hours(page: Page, server: 
     )
     await expect(page.locator("#hours-form fieldset[name=opening_hours]")).to_have_attribute("aria-invalid", "true")
     assert _desk(server, admin)["opening_hours"]["1"] == [["08:30", "12:00"], ["14:00", "17:00"]]
+
+    # The day's list marks the booking the new hours left out, to be moved.
+    await page.get_by_role("button", name="Rendez-vous du jour").click()
+    await page.get_by_role("button", name="Abandonner les saisies").click()  # the overlapping hours
+    day_form = page.locator("#day-form")
+    await day_form.get_by_label("Guichet").select_option("DKR-MOB")
+    await day_form.get_by_label("Jour", exact=True).fill(friday.isoformat())
+    await day_form.get_by_role("button", name="Afficher").click()
+    await expect(page.locator("#day-list li").first).to_contain_text(
+        "10:00–10:30 Awa Sarr · Réservé Hors des horaires d'ouverture : rendez-vous à déplacer"
+    )
 
 
 async def test_hours_changed_meanwhile_are_read_again_with_the_hours_typed_kept(page: Page, server: LiveServer) -> None:

@@ -91,7 +91,10 @@ function hoursForm(read, hours = null) {
         if (!r.ok) return refuse(box, r, form);
         const saved = hoursForm({ body: r.body, etag: r.etag });
         form.replaceWith(saved);
-        say(saved.querySelector("#hours-msg"), t("hours_saved"), "ok");
+        // Appointments booked before the change stay booked; those the new hours leave out are
+        // counted, to be moved (the day's list and the week flag each one).
+        const outside = (r.body.appointments_outside_hours || []).length;
+        say(saved.querySelector("#hours-msg"), outside ? `${t("hours_saved")} ${t(outside === 1 ? "hours_outside_one" : "hours_outside", { count: outside })}` : t("hours_saved"), outside ? "warning" : "ok");
         return focusOn(saved.querySelector("#hours-msg"));
       } catch (error) {
         return failed(box, error);

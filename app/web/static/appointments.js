@@ -15,6 +15,15 @@ function localTime(iso) {
   return String(iso).slice(11, 16); // "2026-12-01T10:00:00+01:00" → "10:00", the desk's own clock
 }
 
+// Why a booked appointment is to be moved, in words ("" when it is not): the desk closed that day
+// for a holiday (named from the desk's holidays), or the API's `to_move_reason`
+// "outside-opening-hours" — the desk's hours, changed since it was booked, no longer hold it.
+function moveFlag(a, holiday) {
+  if (a.status !== "booked") return "";
+  if (holiday) return t("holiday_flag", { name: holiday });
+  return a.to_move_reason === "outside-opening-hours" ? t("hours_flag") : "";
+}
+
 // A day's or a week's appointments not loaded: what was asked refused (422) is said at its field;
 // any other refusal, or no answer, is said so — the list shown before emptied, never left as if current.
 function notLoaded(box, r, form, list) {
@@ -105,7 +114,8 @@ export async function loadDay(done = "", tone = "ok") {
     list.replaceChildren(...(closed ? [el("li", t("closed_holiday", { name: closed }), { class: "tag", id: "day-holiday" })] : []), ...r.body.items.map((a) => {
       const li = el("li");
       li.append(el("strong", `${localTime(a.start_local)}–${localTime(a.end_local)}`), el("span", ` ${who[a.registrant_id]} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""} `));
-      if (closed && a.status === "booked") li.append(el("strong", ` ${t("holiday_flag", { name: closed })} `));
+      const flag = moveFlag(a, closed);
+      if (flag) li.append(el("strong", ` ${flag} `, { class: "to-move" }));
       if (a.status === "booked") {
         li.append(moveButton(a, who[a.registrant_id], box, li));
         // Each button named with whose appointment and when: a day lists many "Arrivé(e)" buttons.
@@ -189,9 +199,10 @@ export async function loadWeek(done = "") {
       const ul = el("ul", null, { class: "plain" });
       for (const a of lists[i].body.items) {
         const li = el("li", `${localTime(a.start_local)}–${localTime(a.end_local)} ${who[a.registrant_id]} · ${code(a.status)}`);
-        if (holidays[d] && a.status === "booked") {
+        const flag = moveFlag(a, holidays[d]);
+        if (flag) {
           li.classList.add("flagged");
-          li.append(el("strong", ` ${t("holiday_flag", { name: holidays[d] })}`));
+          li.append(el("strong", ` ${flag}`, { class: "to-move" }));
         }
         if (a.status === "booked") li.append(moveButton(a, who[a.registrant_id], box, li, "week"));
         ul.append(li);
