@@ -33,6 +33,7 @@ from typing import Any
 _lock = threading.Lock()
 _active = 0
 _startup_frozen = False
+_handbacks = 0
 
 
 @contextmanager
@@ -43,7 +44,7 @@ def frozen_working_set() -> Iterator[Callable[[], None]]:
     that set (:func:`release`) before the block ends. In a serving process the end of the last
     block, unless it ends by an exception, collects once and freezes again what is alive (the
     start-up objects, :func:`freeze_startup_objects`)."""
-    global _active
+    global _active, _handbacks
     with _lock:
         _active += 1
     failed = True
@@ -55,11 +56,19 @@ def frozen_working_set() -> Iterator[Callable[[], None]]:
             _active -= 1
             if _active == 0:
                 gc.unfreeze()
+                _handbacks += 1
                 # After a failure the job's rows are still alive (the traceback holds them): frozen
                 # again, their cycles would never be collected. The next block's end freezes instead.
                 if _startup_frozen and not failed:
                     gc.collect()
                     gc.freeze()
+
+
+def handbacks() -> int:
+    """How many times the end of a last block handed the frozen objects back to the collector: a
+    test process that freezes its heap between tests sees from it, without walking the frozen
+    objects (:func:`gc.get_freeze_count` counts them one by one), that it must settle it again."""
+    return _handbacks
 
 
 def freeze_startup_objects() -> None:

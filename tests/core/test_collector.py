@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from app.core.collector import frozen_working_set
+from app.core.collector import frozen_working_set, handbacks
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_what_is_settled_is_frozen_until_the_last_block_ends() -> None:
+    before = handbacks()
     with frozen_working_set() as settle:
         kept = [[] for _ in range(10)]  # tracked containers alive when settled
         settle()
@@ -23,14 +24,18 @@ def test_what_is_settled_is_frozen_until_the_last_block_ends() -> None:
         with frozen_working_set() as inner:
             inner()
         assert gc.get_freeze_count() >= len(kept)  # another block ending first hands nothing back
+        assert handbacks() == before
     assert gc.get_freeze_count() == 0
+    assert handbacks() == before + 1  # counted once, by the last block's end
 
 
 def test_a_failure_inside_the_block_still_hands_everything_back() -> None:
+    before = handbacks()
     with pytest.raises(RuntimeError), frozen_working_set() as settle:
         settle()
         raise RuntimeError("import failed")
     assert gc.get_freeze_count() == 0
+    assert handbacks() == before + 1
 
 
 _SERVING_PROCESS = """
