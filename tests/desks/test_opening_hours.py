@@ -117,6 +117,35 @@ async def test_hours_leaving_a_booking_out_say_so_and_the_listing_flags_it_to_mo
     assert (patched.json()["warnings"], patched.json()["appointments_outside_hours"]) == ([], [])
 
 
+async def test_touching_spans_are_one_stretch_for_a_booking_and_the_hours_warning(client, world: World) -> None:
+    # Tuesday 14:00–14:30 is booked; then Tuesday's hours become 09:00–14:15 and 14:15–16:30: open
+    # without a break, so the booking is not counted as outside the hours, and another across 14:15
+    # is booked.
+    day = next_weekday(2)
+
+    async def book_at(when: dt.date):
+        return await book(
+            client,
+            world.agent,
+            desk_id=world.casa,
+            agent_id=world.agent.id,
+            registrant_id=world.registrant,
+            starts_at=local(when, "14:00").isoformat(),
+            ends_at=local(when, "14:30").isoformat(),
+        )
+
+    assert (await book_at(day)).status_code == 201
+    split = {**WEEKDAYS, "2": [["09:00", "14:15"], ["14:15", "16:30"]]}
+    patched = await _patch(client, world.admin, world.casa, {"opening_hours": split})
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["warnings"], patched.json()["appointments_outside_hours"]) == ([], [])
+    params = {"desk_id": str(world.casa), "day": day.isoformat()}
+    listed = await client.get("/api/v1/appointments", params=params, headers=world.agent.headers)
+    assert [(a["to_move"], a["to_move_reason"]) for a in listed.json()["items"]] == [(False, None)]
+    booked = await book_at(day + dt.timedelta(days=7))
+    assert booked.status_code == 201, booked.text
+
+
 async def test_hours_are_checked_on_the_desks_clock_the_day_it_goes_back(client, make_staff, sessionmaker) -> None:
     # Paris, Sunday 31 October 2027, 03:00 → 02:00. Sunday's hours become 00:00–02:30: open 00:00–02:30
     # summer time, closed 02:30–03:00 summer time, open again 02:00–02:30 winter time.
