@@ -8,8 +8,11 @@ import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from fastapi.dependencies.utils import request_body_to_args
+from fastapi.routing import APIRoute
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import Problem, ValidationFailed
@@ -18,6 +21,7 @@ from app.core.media_types import MAX_PART_HEADER_BYTES, charset_refused, filenam
 from app.core.text import (
     DISALLOWED_CHARACTERS,
     MAX_TEXT_PROBLEMS,
+    bidi_problem,
     disallowed_character,
     encodes_surrogate,
     require_storable,
@@ -210,7 +214,7 @@ class TextGuard:
             if is_form:
                 _check_pairs(body, "body")
             else:
-                _check_json(body)
+                await _check_json(body, scope)
         except ValidationFailed as problem:
             await _respond(scope, receive, send, problem)
             return
@@ -254,10 +258,12 @@ def _check_pairs(data: bytes, where: str) -> None:
         raise text_problems(refused)
 
 
-def _check_json(body: bytes) -> None:
+async def _check_json(body: bytes, scope: Scope) -> None:
     """Every key and string of a JSON body (RFC 8259 §8.1: UTF-8); invalid JSON is left to the
     endpoint. Every string refused is named in one problem, in the order of the body
-    (:func:`app.core.text.text_problems`): a form with two fields at fault is told both at once."""
+    (:func:`app.core.text.text_problems`): a form with two fields at fault is told both at once,
+    and with them, when some are refused, the fields the operation refuses for a bidirectional
+    control (:func:`_bidi_refused`), which its model would otherwise tell at the next attempt."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -270,8 +276,10 @@ def _check_json(body: bytes) -> None:
         require_storable(text, ["body"])
         return
     refused: list[ValidationFailed] = []
+    order: dict[tuple[str, ...], int] = {}  # each string's place, in the order of the body
 
     def check(value: str, loc: list[str]) -> None:
+        order.setdefault(tuple(loc), len(order))
         try:
             require_storable(value, loc)
         except ValidationFailed as problem:
@@ -289,7 +297,40 @@ def _check_json(body: bytes) -> None:
         elif isinstance(value, list):
             stack.extend(reversed([(item, [*loc, str(index)]) for index, item in enumerate(value)]))
     if refused:
+        named = {tuple(problem.extra["errors"][0]["loc"]) for problem in refused}
+        more = [
+            problem
+            for problem in await _bidi_refused(scope, document)
+            if tuple(problem.extra["errors"][0]["loc"]) not in named
+        ]
+        if more:
+            last = len(order)
+            refused = sorted(refused + more, key=lambda p: order.get(tuple(p.extra["errors"][0]["loc"]), last))
         raise text_problems(refused)
+
+
+async def _bidi_refused(scope: Scope, document: Any) -> list[ValidationFailed]:
+    """The fields of ``document`` (a JSON body) the operation of ``scope`` refuses for a
+    bidirectional control (pydantic type ``text_bidi_control``, :func:`app.core.text.refuse_bidi_controls`),
+    each as :func:`app.core.text.bidi_problem`: its body model validated here, as FastAPI will, and
+    only these errors kept (which fields refuse them is the model's to say: a phone number drops
+    them). Only asked when the text rule refuses some other string of the body."""
+    router = getattr(scope.get("app"), "router", None)
+    for route in getattr(router, "routes", ()):
+        if isinstance(route, APIRoute) and route.matches(scope)[0] == Match.FULL:
+            break
+    else:
+        return []
+    if not route.dependant.body_params:
+        return []
+    _values, found = await request_body_to_args(route.dependant.body_params, document, route._embed_body_fields)
+    out = []
+    for error in found:
+        context = error.get("ctx") or {}
+        if error.get("type") == "text_bidi_control" and {"code", "name", "position"} <= set(context):
+            loc = [str(part) for part in error.get("loc", ())]
+            out.append(bidi_problem(loc, code=context["code"], name=context["name"], position=context["position"]))
+    return out
 
 
 def _checked_multipart(receive: Receive, content_type: bytes, raw_content_type: bytes) -> Receive:

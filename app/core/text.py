@@ -165,6 +165,25 @@ def text_problem(
     return ValidationFailed(detail_en, detail_fr=detail_fr, errors=[entry])
 
 
+def bidi_problem(loc: Sequence[str], *, code: str, name: str, position: int) -> ValidationFailed:
+    """The 422 of :func:`text_problem`'s shape for a bidirectional control a field refuses
+    (:func:`refuse_bidi_controls`, type ``text_bidi_control``), so that it is listed in one
+    :func:`text_problems` with the control characters of the same request."""
+    en = (
+        f"must not contain bidirectional embeddings, overrides or isolates ({code} {name} at position {position}; "
+        "direction marks U+200E and U+200F are accepted)"
+    )
+    fr = (
+        f"ne doit pas contenir de contrôle de direction du texte ({code} en position {position} ; "
+        "les marques de direction U+200E et U+200F sont acceptées)"
+    )
+    where_en = place(loc)
+    entry = said({"loc": list(loc), "msg": en, "type": "text_bidi_control"}, fr=fr, en=en)
+    return ValidationFailed(
+        f"{where_en[:1].upper()}{where_en[1:]}: {en}.", detail_fr=f"{place_fr(loc)} {fr}.", errors=[entry]
+    )
+
+
 MAX_TEXT_PROBLEMS = 50
 """The most places one answer of the text rule names (a body of thousands of refused strings is
 answered with the first 50)."""
@@ -175,7 +194,9 @@ def text_problems(refused: Sequence[ValidationFailed]) -> ValidationFailed:
     fields of a form, each with a pasted control character): the problem itself for one place, else
     one problem whose ``errors`` holds each place's member, in the order sent, and whose detail says
     each (English) or that several fields are refused (French, which names no API field: the web
-    client names them from ``errors``). At most :data:`MAX_TEXT_PROBLEMS` places."""
+    client names them from ``errors``). At most :data:`MAX_TEXT_PROBLEMS` places. Each member keeps
+    its own type (``text_disallowed_character``, ``text_invalid_utf8``, ``text_bidi_control``) and
+    reason."""
     if len(refused) == 1:
         return refused[0]
     kept = refused[:MAX_TEXT_PROBLEMS]
@@ -183,7 +204,7 @@ def text_problems(refused: Sequence[ValidationFailed]) -> ValidationFailed:
     detail_en = " ".join(problem.detail_en or "" for problem in kept)
     detail_fr = (
         f"{len(kept)} valeurs envoyées contiennent un caractère qui n'est pas accepté "
-        "(caractère de contrôle, demi-codet isolé ou non-caractère) ; voir `errors`."
+        "(caractère de contrôle, contrôle de direction, demi-codet isolé ou non-caractère) ; voir `errors`."
     )
     return ValidationFailed(detail_en, detail_fr=detail_fr, errors=errors)
 

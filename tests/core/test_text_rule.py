@@ -86,6 +86,43 @@ async def test_every_refused_string_of_a_body_and_every_refused_parameter_are_na
     assert [e["loc"] for e in query.json()["errors"]] == [["query", "q"], ["query", "city"]]
 
 
+async def test_control_characters_and_direction_controls_are_named_in_one_answer(client, make_staff) -> None:
+    """A BEL in one field and a right-to-left override (U+202E) in another are told at once, in the
+    order sent, each with its own type and reason; before, the override came at the next attempt.
+    A direction control a field accepts (a phone number drops them) is not named; nothing is created."""
+    admin = await make_staff("admin", [])
+    body = {
+        "name": "A\u0007",
+        "kind": "ngo",
+        "country": "MA",
+        "city": "Ra\u202ebat",
+        "contact_phone": "\u202a05 22 12 34 56\u202c",
+        "contact_name": "B\u001b",
+        "notes": "voir \u2066note\u2069",
+    }
+    response = await client.post("/api/v1/partners", json=body, headers={**admin.headers, "Accept-Language": "fr"})
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert [(e["loc"], e["type"]) for e in problem["errors"]] == [
+        (["body", "name"], "text_disallowed_character"),
+        (["body", "city"], "text_bidi_control"),
+        (["body", "contact_name"], "text_disallowed_character"),
+        (["body", "notes"], "text_bidi_control"),
+    ]
+    assert [e["reason"] for e in problem["errors"]][:2] == [
+        "ne doit pas contenir de caractères de contrôle (U+0007 en position 2 ; "
+        "seuls la tabulation et les sauts de ligne sont acceptés)",
+        "ne doit pas contenir de contrôle de direction du texte (U+202E en position 3 ; "
+        "les marques de direction U+200E et U+200F sont acceptées)",
+    ]
+    assert problem["detail"].startswith("4 valeurs envoyées contiennent un caractère qui n'est pas accepté")
+    assert "city" not in problem["detail"]  # the French detail names no API field
+    english = await client.post("/api/v1/partners", json=body, headers={**admin.headers, "Accept-Language": "en"})
+    assert "Body field city: must not contain bidirectional embeddings" in english.json()["detail"]
+    listed = await client.get("/api/v1/partners", headers=admin.headers)
+    assert listed.status_code == 200 and listed.json()["items"] == []
+
+
 async def test_a_surrogate_pair_tab_and_line_breaks_are_accepted(client, make_staff) -> None:
     admin = await make_staff("admin", [])
     body = b'{"code": "ABJ-9", "name": "Abidjan \\ud83d\\ude00\\tA\\r\\nB", "country": "CI", "city": "Abidjan", '
