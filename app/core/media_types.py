@@ -16,7 +16,10 @@ charset (``application/json; charset=utf-16``, ``charset=iso-8859-1``) is theref
 that every other reader of the same body (a log, a proxy, a replayed idempotent request) takes as
 UTF-8, and read as UTF-8 it would be refused as bytes "not valid UTF-8" or, worse, taken with
 another meaning (``é`` in ISO-8859-1 is one byte, which UTF-8 refuses; ``Ã©`` would be two
-letters). ``charset=utf-8`` (any case, quoted or not) is accepted, as is no charset.
+letters). ``charset=utf-8`` (any case, quoted or not) is accepted, as is no charset, and so is
+``charset=us-ascii``, a subset of UTF-8: its body is read as UTF-8 all the same (a byte over 0x7F
+is taken as UTF-8, not refused for the declared charset). An empty ``charset=`` is refused, said
+to be empty.
 """
 
 from __future__ import annotations
@@ -84,20 +87,40 @@ def refused(method: str, accepted: Sequence[str], sent: str) -> UnsupportedMedia
     return UnsupportedMediaType(english, detail_fr=french, headers=hint(method, accepted), accepted=list(accepted))
 
 
+_UTF8_NAMES = (b"utf-8", b"utf8", b"us-ascii", b"ascii")
+"""Charsets a body may be declared in: UTF-8, and US-ASCII (RFC 20), a subset of it. A body
+declared ``charset=us-ascii`` is still read as UTF-8: a byte over 0x7F it holds is taken as UTF-8
+(refused, 422, when not valid UTF-8), not refused for lying about its charset."""
+
+
 def charset_refused(method: str, content_type: bytes) -> UnsupportedMediaType | None:
-    """415 when ``content_type`` declares a charset other than UTF-8 (the module's docstring says
-    why); ``None`` when it declares UTF-8 or none."""
+    """415 when ``content_type`` declares a charset other than UTF-8 or US-ASCII (the module's
+    docstring says why; :data:`_UTF8_NAMES`), or an empty one (``charset=``); ``None`` when it
+    declares UTF-8, US-ASCII or none. The rule cited is the one of the body's type: RFC 8259 §8.1
+    for JSON, the WHATWG URL standard for a url-encoded form."""
     media, params = parse_options_header(content_type)
     charset = params.get(b"charset")
-    if charset is None or charset.strip().lower() in (b"utf-8", b"utf8"):
+    if charset is None or charset.strip().lower() in _UTF8_NAMES:
         return None
-    named = charset.decode("latin-1")
+    named = charset.decode("latin-1").strip()
     kind = media.decode("latin-1") or JSON
+    if kind == FORM:
+        rule = "WHATWG URL standard, application/x-www-form-urlencoded parsing"
+        rule_fr = "norme URL du WHATWG, lecture de application/x-www-form-urlencoded"
+    elif kind == JSON or kind.endswith("+json"):
+        rule = rule_fr = "RFC 8259 §8.1"
+    else:
+        rule = rule_fr = ""
+    cited, cited_fr = (f" ({rule})", f" ({rule_fr})") if rule else ("", "")
+    if named:
+        said_en, said_fr = f"declared in charset {named}", f"déclaré dans le jeu de caractères {named}"
+    else:
+        said_en = "declared with an empty charset (charset= names none)"
+        said_fr = "déclaré avec un jeu de caractères vide (charset= n'en nomme aucun)"
     return UnsupportedMediaType(
-        f"The body is declared in charset {named}: {kind} is read in UTF-8 only (RFC 8259 §8.1); "
+        f"The body is {said_en}: {kind} is read in UTF-8 only{cited}; "
         f"send it in UTF-8, with Content-Type: {kind} or {kind}; charset=utf-8.",
-        detail_fr=f"Le corps est déclaré dans le jeu de caractères {named} : {kind} se lit en UTF-8 seulement "
-        "(RFC 8259 §8.1) ; envoyez-le en UTF-8.",
+        detail_fr=f"Le corps est {said_fr} : {kind} se lit en UTF-8 seulement{cited_fr} ; envoyez-le en UTF-8.",
         headers=hint(method, [f"{kind}; charset=utf-8"]),
         charset=named,
     )

@@ -208,7 +208,7 @@ class TextGuard:
         if body and (
             refused := charset_refused(scope.get("method", ""), headers[b"content-type"] if content_type else b"")
         ):
-            await _respond(scope, receive, send, refused)  # RFC 8259 §8.1: app.core.media_types
+            await _respond(scope, receive, send, refused)  # UTF-8 only: app.core.media_types
             return
         try:
             if is_form:

@@ -196,8 +196,27 @@ async def _on_http(request: Request, exc: Exception) -> Response:
                 "The request body could not be parsed.", detail_fr="Le corps de la requête est illisible."
             ),
         )
+    if exc.status_code == 400 and exc.detail == "Missing boundary in multipart.":  # Starlette's form parser
+        return problem_response(
+            request,
+            errors.MalformedBody(
+                "The multipart/form-data body has no boundary: send Content-Type: multipart/form-data; "
+                "boundary=… (RFC 7578 §4.1), as an HTTP client does for a form it builds.",
+                detail_fr="Le formulaire multipart/form-data n'indique pas sa délimitation (boundary) : "
+                "l'en-tête Content-Type doit la donner.",
+            ),
+        )
     if exc.status_code == 404 and (moved := slashes.other_form(request)) is not None:
         return RedirectResponse(moved, status_code=307)
+    if exc.status_code == 404 and exc.detail == HTTPStatus.NOT_FOUND.phrase:  # the router: no route there
+        return problem_response(
+            request,
+            errors.NotFound(
+                "Nothing is found at this path: check it (the API's paths begin with /api/v1/, the web "
+                "client's with /app/).",
+                detail_fr="Il n'y a rien à cette adresse : vérifiez-la.",
+            ),
+        )
     cls = _BY_STATUS.get(exc.status_code)
     if cls is None:
         cls = type(

@@ -165,7 +165,76 @@ async def test_a_form_in_another_charset_is_415_too(client) -> None:
         headers={**EN, "Content-Type": "application/x-www-form-urlencoded; charset=iso-8859-1"},
     )
     assert response.status_code == 415
-    assert response.json()["detail"].startswith("The body is declared in charset iso-8859-1: ")
+    assert response.json()["detail"] == (
+        "The body is declared in charset iso-8859-1: application/x-www-form-urlencoded is read in UTF-8 only "
+        "(WHATWG URL standard, application/x-www-form-urlencoded parsing); send it in UTF-8, with Content-Type: "
+        "application/x-www-form-urlencoded or application/x-www-form-urlencoded; charset=utf-8."
+    )
+    french = await client.post(
+        "/api/v1/auth/token",
+        content="username=awa@desk.example&password=x".encode("utf-16"),
+        headers={"Accept-Language": "fr", "Content-Type": "application/x-www-form-urlencoded; charset=utf-16"},
+    )
+    assert (french.status_code, french.json()["detail"]) == (
+        415,
+        "Le corps est déclaré dans le jeu de caractères utf-16 : application/x-www-form-urlencoded se lit en "
+        "UTF-8 seulement (norme URL du WHATWG, lecture de application/x-www-form-urlencoded) ; envoyez-le en UTF-8.",
+    )
+
+
+async def test_an_empty_charset_is_said_empty_and_us_ascii_is_read_as_utf8(client, make_staff) -> None:
+    """``charset=`` names no charset: said so, not « jeu de caractères  : ». US-ASCII is a subset of
+    UTF-8: accepted, and a byte over 0x7F in such a body is read as UTF-8 all the same."""
+    agent = await make_staff("agent")
+    empty = await client.post(
+        "/api/v1/registrants",
+        content=b'{"family_name": "Ndiaye", "given_names": "Awa"}',
+        headers={**agent.headers, "Accept-Language": "fr", "Content-Type": "application/json; charset="},
+    )
+    assert (empty.status_code, empty.json()["charset"]) == (415, "")
+    assert empty.json()["detail"] == (
+        "Le corps est déclaré avec un jeu de caractères vide (charset= n'en nomme aucun) : application/json se lit "
+        "en UTF-8 seulement (RFC 8259 §8.1) ; envoyez-le en UTF-8."
+    )
+    for family_name, given_names in (("Ndiaye", "Awa"), ("Guèye", "Fatou")):
+        ascii_body = await client.post(
+            "/api/v1/registrants",
+            content=f'{{"family_name": "{family_name}", "given_names": "{given_names}"}}'.encode(),
+            headers={**agent.headers, "Content-Type": "application/json; charset=US-ASCII"},
+        )
+        assert (ascii_body.status_code, ascii_body.json().get("family_name")) == (201, family_name), ascii_body.text
+
+
+async def test_a_multipart_body_without_boundary_and_an_unknown_path_are_told_in_both_languages(client) -> None:
+    for language, detail in (
+        (
+            "fr",
+            "Le formulaire multipart/form-data n'indique pas sa délimitation (boundary) : l'en-tête Content-Type "
+            "doit la donner.",
+        ),
+        (
+            "en",
+            "The multipart/form-data body has no boundary: send Content-Type: multipart/form-data; boundary=… "
+            "(RFC 7578 §4.1), as an HTTP client does for a form it builds.",
+        ),
+    ):
+        response = await client.post(
+            "/api/v1/auth/token",
+            content=b"username=awa@desk.example&password=x",
+            headers={"Accept-Language": language, "Content-Type": "multipart/form-data"},
+        )
+        assert (response.status_code, response.json()["detail"]) == (400, detail), response.text
+    for language, detail in (
+        ("fr", "Il n'y a rien à cette adresse : vérifiez-la."),
+        (
+            "en",
+            "Nothing is found at this path: check it (the API's paths begin with /api/v1/, the web client's "
+            "with /app/).",
+        ),
+    ):
+        missing = await client.get("/does-not-exist", headers={"Accept-Language": language})
+        assert (missing.status_code, missing.headers["content-type"]) == (404, "application/problem+json")
+        assert missing.json()["detail"] == detail
 
 
 CONTROLS = "must not contain control characters"
