@@ -35,6 +35,20 @@ async def test_a_partner_name_already_taken_is_said_so_not_to_be_filled(page: Pa
     await expect(message).to_contain_text("Nom : Un partenaire nommé Caritas Rabat existe déjà")
     await expect(message).not_to_contain_text("à remplir")
     await expect(form.get_by_label("Nom", exact=True)).to_have_attribute("aria-invalid", "true")
+    # the language switched, as on the registration form: nothing asked, the screen not drawn again
+    # (before, every field came back empty, the refusal and the marks gone), the refusal said again
+    await form.get_by_label("Ville").fill("Rabat")
+    await page.locator("#lang").click()
+    await expect(message).to_contain_text("Check the highlighted fields:Name: ")
+    await expect(form.get_by_label("Name", exact=True)).to_have_value("caritas  RABAT")
+    await expect(form.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
+    await expect(form.get_by_label("City")).to_have_value("Rabat")
+    await expect(form.get_by_role("button", name="Save the partner")).to_be_visible()
+    await expect(page.locator("#partner-list")).to_contain_text("Caritas Rabat · NGO · MA")
+    await expect(page.locator("#partners")).not_to_contain_text("Ajouter un partenaire")
+    await page.locator("#lang").click()
+    await expect(message).to_have_text("Vérifiez les champs signalés :Nom : à vérifier")  # the client's words
+    await expect(page.locator("#partner-list")).to_contain_text("Caritas Rabat · ONG · MA")
 
 
 async def test_a_resolved_case_without_outcome_says_why_and_an_empty_outcome_is_to_be_filled(

@@ -21,7 +21,7 @@ export function numberSpan(number) {
  * is open): the form it is in — the one drawn again after a 412 too — removed, nothing sent, and
  * `opener` shown again, focused. */
 export function cancelButton(opener) {
-  const button = el("button", t("cancel"), { type: "button", class: "secondary" });
+  const button = el("button", t("cancel"), { type: "button", class: "secondary", "data-t": "cancel" });
   button.addEventListener("click", () => {
     button.closest("form").remove();
     opener.hidden = false;

@@ -4,7 +4,7 @@
 // opened: a change made meanwhile (412) is read again and said field by field, what was typed kept
 // in the form, nothing written over it. An addition is sent with an Idempotency-Key.
 import { api, keyFor, problemLines, readPart, SessionExpired, sent } from "./api.js";
-import { $, busy, cancelButton, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
+import { $, $$, busy, cancelButton, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
 import { state } from "./state.js";
 import { onTab } from "./tabs.js";
@@ -50,26 +50,26 @@ async function partnerForm(read, box, typed = null, opener = null) {
     if (name === "contact_email") input.type = "email";
     if (name === "contact_phone") input.type = "tel";
     input.value = p && p[name] ? p[name] : "";
-    return [el("label", t(label), { for: id }), input];
+    return [el("label", t(label), { for: id, "data-t": label }), input];
   };
   const [nameLabel, nameInput] = field("name", "partner_name");
   const kindId = `partner-kind-${n}`;
   const kind = el("select", null, { id: kindId, name: "kind" });
-  for (const k of KINDS) kind.append(el("option", code(k), { value: k }));
+  for (const k of KINDS) kind.append(el("option", code(k), { value: k, "data-code": k }));
   kind.value = p ? p.kind : "ngo";
-  form.append(nameLabel, nameInput, el("label", t("partner_kind"), { for: kindId }), kind);
+  form.append(nameLabel, nameInput, el("label", t("partner_kind"), { for: kindId, "data-t": "partner_kind" }), kind);
   for (const [name, label] of TEXTS.slice(1)) form.append(...field(name, label));
   const notesId = `partner-notes-${n}`;
   const notes = el("textarea", null, { id: notesId, name: "notes", rows: "2" });
   notes.value = p && p.notes ? p.notes : "";
-  form.append(el("label", t("partner_notes"), { for: notesId }), notes);
+  form.append(el("label", t("partner_notes"), { for: notesId, "data-t": "partner_notes" }), notes);
   const services = el("fieldset");
-  services.append(el("legend", t("partner_services")));
+  services.append(el("legend", t("partner_services"), { "data-t": "partner_services" }));
   for (const s of await loadServiceTypes()) {
     const label = el("label", null, { class: "inline" });
     const box2 = el("input", null, { type: "checkbox", name: "service_types", value: s.code });
     box2.checked = Boolean(p && p.service_types.includes(s.code));
-    label.append(box2, el("span", ` ${i18n.lang === "fr" ? s.label_fr : s.label_en}`));
+    label.append(box2, " ", el("span", i18n.lang === "fr" ? s.label_fr : s.label_en, { "data-fr": s.label_fr, "data-en": s.label_en }));
     services.append(label);
   }
   form.append(services);
@@ -77,10 +77,10 @@ async function partnerForm(read, box, typed = null, opener = null) {
     const label = el("label", null, { class: "inline" });
     const active = el("input", null, { type: "checkbox", name: "is_active" });
     active.checked = p.is_active;
-    label.append(active, el("span", ` ${t("partner_active")}`));
+    label.append(active, " ", el("span", t("partner_active"), { "data-t": "partner_active" }));
     form.append(label);
   }
-  const submit = el("button", t("partner_save"), { type: "submit" });
+  const submit = el("button", t("partner_save"), { type: "submit", "data-t": "partner_save" });
   form.append(submit);
   if (opener) form.append(" ", cancelButton(opener));
   form.addEventListener("submit", (event) => {
@@ -125,21 +125,43 @@ async function conflict(read, form, box, typed, opener) {
   return focusOn(note);
 }
 
+// A partner's line in the list, after its name: kind, place, whether inactive, services handled.
+function partnerLine(p) {
+  const where = [p.city, p.country].filter(Boolean).join(", ");
+  const services = p.service_types.length ? ` · ${p.service_types.map(serviceLabel).join(", ")}` : "";
+  return ` · ${code(p.kind)} · ${where}${p.is_active ? "" : ` · ${t("inactive")}`}${services}`;
+}
+
+// After a change of language, as on the registration form: the screen is not drawn again (what is
+// typed in its forms, their refusal and the fields marked stay: translatePage relabels the words
+// marked `data-t`/`data-code`, sayAgain says the refusal again); the list's lines and the services'
+// names are put in the new language here. A screen whose list could not be read is read again.
+function relabel() {
+  const view = $("#partners");
+  if (!$("#partner-list", view)) { if (view.children.length) loadPartners(); return; }
+  for (const li of $$("#partner-list > li", view)) {
+    if (!li.partner) continue;
+    li.querySelector(".partner-line").textContent = partnerLine(li.partner);
+    const edit = li.querySelector(":scope > button");
+    if (edit) edit.setAttribute("aria-label", `${t("partner_edit")} ${li.partner.name}`);
+  }
+  for (const span of $$("span[data-fr]", view)) span.textContent = span.dataset[i18n.lang === "fr" ? "fr" : "en"];
+}
+
 export async function loadPartners(done = "") {
   const view = $("#partners");
   const [r] = await Promise.all([readPart("/api/v1/partners?limit=100"), loadServiceTypes()]);
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
-  const parts = [el("p", t("partners_intro")), box];
+  const parts = [el("p", t("partners_intro"), { "data-t": "partners_intro" }), box];
   // not loaded (a refusal, no answer): said in the list's place
   if (!r.ok) return view.replaceChildren(...parts, unreadNotice());
   const list = el("ul", null, { class: "list", id: "partner-list" });
   for (const p of r.body.items) {
     const li = el("li");
-    const where = [p.city, p.country].filter(Boolean).join(", ");
-    li.append(el("strong", p.name), el("span", ` · ${code(p.kind)} · ${where}${p.is_active ? "" : ` · ${t("inactive")}`}`));
-    if (p.service_types.length) li.append(el("span", ` · ${p.service_types.map(serviceLabel).join(", ")}`));
+    li.partner = p;
+    li.append(el("strong", p.name), el("span", partnerLine(p), { class: "partner-line" }));
     if (admin()) {
-      const edit = el("button", t("partner_edit"), { type: "button", class: "secondary", "aria-label": `${t("partner_edit")} ${p.name}` });
+      const edit = el("button", t("partner_edit"), { type: "button", class: "secondary", "data-t": "partner_edit", "aria-label": `${t("partner_edit")} ${p.name}` });
       edit.addEventListener("click", () => busy(edit, async () => {
         const read = await api("GET", `/api/v1/partners/${p.id}`);
         if (!read.ok) { sayLines(box, problemLines(read.body)); return focusOn(box); }
@@ -152,14 +174,14 @@ export async function loadPartners(done = "") {
     }
     list.append(li);
   }
-  if (!r.body.items.length) list.append(el("li", t("no_partner")));
+  if (!r.body.items.length) list.append(el("li", t("no_partner"), { "data-t": "no_partner" }));
   parts.push(list);
   if (admin()) {
     const section = el("section");
-    section.append(el("h2", t("partner_add")), await partnerForm(null, box));
+    section.append(el("h2", t("partner_add"), { "data-t": "partner_add" }), await partnerForm(null, box));
     parts.push(section);
   } else {
-    parts.push(el("p", t("partners_admin_only")));
+    parts.push(el("p", t("partners_admin_only"), { "data-t": "partners_admin_only" }));
   }
   view.replaceChildren(...parts);
   if (done) { say(box, done, "ok"); focusOn(box); }
@@ -178,6 +200,6 @@ export function initPartners() {
   onTab("partners", () => { loadPartners().catch((e) => { if (!(e instanceof SessionExpired)) say($("#partners-msg"), e.message); }); });
   document.addEventListener("desk:language", () => {
     label();
-    if (!$("#tab-partners").hidden) loadPartners();
+    if (!$("#tab-partners").hidden) relabel();
   });
 }
