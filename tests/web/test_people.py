@@ -253,6 +253,16 @@ async def test_invalid_field_is_named_and_highlighted_in_french(page: Page, serv
     await expect(dob).to_have_accessible_description("JJ/MM/AAAA, MM/AAAA ou AAAA")
     assert "errors" not in await alert.inner_text()
     await assert_accessible(page)
+    # over the API's 10 characters: a date not read, not « trop long (10 caractères au plus) »
+    await dob.fill("né le 15/03/1992")
+    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    await expect(alert).to_have_text(
+        "Vérifiez les champs signalés :"
+        "Date de naissance : date non reconnue : écrivez JJ/MM/AAAA, MM/AAAA ou AAAA (l'année sur quatre chiffres)"
+    )
+    await page.locator("#lang").click()
+    await expect(alert).to_contain_text("Date of birth: date not recognised: write DD/MM/YYYY")
+    await page.locator("#lang").click()
 
     # day first, as French desks write it: shown as it is sent once the field is left
     await dob.fill("31.12.1990")
@@ -273,8 +283,10 @@ async def test_invalid_field_is_named_and_highlighted_in_french(page: Page, serv
           const { partialDate } = await import(new URL("form_checks.js", src).href);
           return typed.map(partialDate);
         }""",
-        ["15-03-1992", "03/1992", "1985-7", "1985-7-4", "00/00/1979", "1985", "31/02/1990", "15/03-1992", "12/05"],
-    )
+        ["15-03-1992", "03/1992", "1985-7", "1985-7-4", "00/00/1979", "1985", "31/02/1990", "15/03-1992", "12/05",
+         "\u0661\u0665/\u0660\u0663/\u0661\u0669\u0669\u0662", "\u06f1\u06f5/\u06f0\u06f3/\u06f1\u06f9\u06f9\u06f2"],
+    )  # fmt: skip
     assert written == [
         "1992-03-15", "1992-03", "1985-07", "1985-07-04", "1979", "1985", "1990-02-31", "15/03-1992", "12/05",
+        "1992-03-15", "1992-03-15",
     ]  # fmt: skip

@@ -263,12 +263,20 @@ function nothingReason(error, input) {
   return t(typed ? "field_blank" : "field_missing");
 }
 
+// A date of birth (`data-partial-date`) longer than the API's 10 characters is a date written in a
+// way the form could not read (« né le 15/03/1992 », « 15 mars 1992 », « 1992-03-15T00:00 »): said
+// as such, with the ways it takes, not « trop long (10 caractères au plus) », which asks to cut it.
+function dateTooLong(error, input) {
+  const partial = input && input.tagName === "INPUT" && input.hasAttribute("data-partial-date");
+  return partial && String(error.type).includes("too_long") ? t("field_partial_date") : null;
+}
+
 // `detail`: the problem's own detail (in the language asked), said for a field error whose type
 // has no words here, rather than a bare "invalid value". A limit broken (a length, a bound) is said
 // as the API says it, with the limit (`reason`, in the language asked: "trop long (200 caractères
 // au plus)"): "too long" alone leaves the agent guessing how much to cut. `input`: the form's field.
 function reason(error, detail, input) {
-  const own = characterReason(error) || nothingReason(error, input);
+  const own = characterReason(error) || nothingReason(error, input) || dateTooLong(error, input);
   if (own) return own;
   // this screen's own words for a reason it knows (they do not repeat the field's label), else the API's
   const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
@@ -299,7 +307,7 @@ function characterReason(error) {
 
 // A field error in the client's words only (its type), for a refusal said again in the other language.
 function ownReason(error, input) {
-  const own = characterReason(error) || nothingReason(error, input);
+  const own = characterReason(error) || nothingReason(error, input) || dateTooLong(error, input);
   if (own) return own;
   const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
   const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];

@@ -55,12 +55,15 @@ function sayBlocked() {
 // 1992-03), a month or day of one digit (1985-7 → 1985-07, 1985-7-4 → 1985-07-04), and 00 for a
 // day or month not known, as the desks' registers write it (00/00/1979 → 1979, 00/05/1979 →
 // 1979-05). Anything else — a two-digit year (15/03/92: which century?), another shape — is left as
-// typed, for the API to refuse in words; an impossible day (31/02/1990 → 1990-02-31) too.
+// typed, for the API to refuse in words; an impossible day (31/02/1990 → 1990-02-31) too. Digits
+// typed on an Arabic keyboard, Arabic-Indic (١٥/٠٣/١٩٩٢) or Eastern Arabic-Indic (۱۵/۰۳/۱۹۹۲), are
+// first written as ASCII digits (15/03/1992), which the API takes.
 const YEAR_FIRST = /^(\d{4})(?:\s*([-/.])\s*(\d{1,2})(?:\s*\2\s*(\d{1,2}))?)?$/;
 const DAY_FIRST = /^(?:(\d{1,2})\s*([-/.])\s*)?(\d{1,2})\s*([-/.])\s*(\d{4})$/;
 
 export function partialDate(text) {
-  const value = String(text).trim();
+  // U+0660–0669 and U+06F0–06F9: the digit is the code point's last hexadecimal digit
+  const value = String(text).trim().replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (c) => String(c.charCodeAt(0) & 0xf));
   let year, month, day;
   const iso = YEAR_FIRST.exec(value);
   const french = !iso && DAY_FIRST.exec(value);
