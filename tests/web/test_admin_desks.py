@@ -84,13 +84,28 @@ async def test_an_administrator_edits_a_desks_opening_hours(page: Page, server: 
     }
     await assert_accessible(page)
 
-    # Overlapping ranges: the API's refusal said at the hours, in words; nothing stored.
+    # Overlapping, inverted and half-typed ranges: said per day before sending (before: the API's
+    # « Horaires d'ouverture : deux plages du même jour se chevauchent », the whole fieldset marked),
+    # the inputs at fault marked; nothing stored.
+    form = page.locator("#hours-form")
+    monday = form.locator(".hours-day[data-day='1']")
     await monday.locator(".hours-range").nth(1).get_by_label("De").fill("11:00")
-    await page.locator("#hours-form").get_by_role("button", name="Enregistrer les horaires").click()
-    await expect(page.locator("#hours-msg")).to_contain_text(
-        "Horaires d'ouverture : deux plages du même jour se chevauchent"
+    tuesday = form.locator(".hours-day[data-day='2']")
+    await tuesday.get_by_label("De").fill("15:00")
+    await tuesday.get_by_label("à").fill("10:00")
+    wednesday = form.locator(".hours-day[data-day='3']")
+    await wednesday.get_by_label("à").fill("")
+    await form.get_by_role("button", name="Enregistrer les horaires").click()
+    await expect(page.locator("#hours-msg")).to_have_text(
+        "Vérifiez les champs signalés :"
+        "lundi : deux plages se chevauchent (08:30–12:00 et 11:00–17:00)"
+        "mardi : la plage 15:00–10:00 finit avant de commencer"
+        "mercredi, à : à remplir"
     )
-    await expect(page.locator("#hours-form fieldset[name=opening_hours]")).to_have_attribute("aria-invalid", "true")
+    await expect(form.locator("[aria-invalid=true]")).to_have_count(7)
+    await expect(wednesday.get_by_label("à")).to_have_attribute("aria-invalid", "true")
+    await expect(wednesday.get_by_label("De")).not_to_have_attribute("aria-invalid", "true")
+    await expect(form.locator("fieldset[name=opening_hours]")).not_to_have_attribute("aria-invalid", "true")
     assert _desk(server, admin)["opening_hours"]["1"] == [["08:30", "12:00"], ["14:00", "17:00"]]
 
     # The day's list marks the booking the new hours left out, to be moved.

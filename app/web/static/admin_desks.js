@@ -3,9 +3,10 @@
 // when its form opened (412: read again, the hours typed kept), and its holidays of a year
 // (listed, added with an Idempotency-Key, removed with the If-Match of the holiday as listed: one
 // replaced meanwhile is not removed, the list read again and that said). The rules (ranges in order, no overlap, a
-// holiday already there) are the API's: its refusals are said next to the form.
+// holiday already there) are the API's: its refusals are said next to the form; the hours are also
+// checked here first, to name the day and mark the inputs at fault (`hoursProblems`).
 import { api, keyFor, sent } from "./api.js";
-import { busy, drawTurn, el, focusOn, say, unreadNotice } from "./dom.js";
+import { busy, drawTurn, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { colon, dateText, i18n, t } from "./i18n.js";
 import { failed, field, listAll, messageBox, refuse, rowWords } from "./admin_common.js";
 import { carrySnapshot } from "./unsaved.js";
@@ -62,6 +63,45 @@ function hoursOf(form) {
   return hours;
 }
 
+// What is wrong with the hours typed, said per day before anything is sent (the API, which checks
+// them too, names neither the day nor the range): an end left empty (« mardi, à : à remplir »), a
+// range ending before it starts, two ranges of a day overlapping; the inputs at fault marked. Null
+// when there is nothing to say. The lines say themselves again in the other language (sayAgain).
+function hoursProblems(form) {
+  const lines = [t("check_fields")];
+  for (const set of form.querySelectorAll(".hours-day")) {
+    const day = weekday(set.dataset.day);
+    const spans = [];
+    for (const row of set.querySelectorAll(".hours-range")) {
+      const [from, to] = row.querySelectorAll("input");
+      if (!from.value && !to.value) continue;  // a range left empty is no range
+      const empty = [from, to].filter((input) => !input.value);
+      for (const input of empty) {
+        input.setAttribute("aria-invalid", "true");
+        lines.push(t("hours_day_missing", { day, end: t(input === from ? "hours_from" : "hours_to") }));
+      }
+      if (empty.length) continue;
+      if (from.value >= to.value) {
+        for (const input of [from, to]) input.setAttribute("aria-invalid", "true");
+        lines.push(t("hours_day_order", { day, from: from.value, to: to.value }));
+        continue;
+      }
+      spans.push([from, to]);
+    }
+    spans.sort((a, b) => (a[0].value < b[0].value ? -1 : 1));
+    for (let i = 1; i < spans.length; i += 1) {
+      const [before, after] = [spans[i - 1], spans[i]];
+      if (after[0].value >= before[1].value) continue;
+      for (const input of [...before, ...after]) input.setAttribute("aria-invalid", "true");
+      const range = ([from, to]) => `${from.value}–${to.value}`;
+      lines.push(t("hours_day_overlap", { day, first: range(before), second: range(after) }));
+    }
+  }
+  if (lines.length === 1) return null;
+  lines.redraw = () => hoursProblems(form);
+  return lines;
+}
+
 // `read`: the desk as read ({body, etag}); `hours`: the hours to show (the ones typed, after a 412).
 function hoursForm(read, hours = null) {
   const desk = read.body;
@@ -75,7 +115,12 @@ function hoursForm(read, hours = null) {
   form.append(all, box, submit);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    busy(submit, async () => {
+    const problems = hoursProblems(form);
+    if (problems) {
+      sayLines(box, problems);
+      return focusOn(form.querySelector("[aria-invalid=true]"));
+    }
+    return busy(submit, async () => {
       const body = { opening_hours: hoursOf(form) };
       try {
         const r = await api("PATCH", `/api/v1/desks/${desk.id}`, { json: body, headers: { "If-Match": read.etag } });

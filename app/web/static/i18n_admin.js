@@ -47,6 +47,9 @@ export const ADMIN_LABELS = {
     service_changed: "Ce type de service a été modifié entre-temps : il vient d'être relu. Vos saisies sont gardées dans le formulaire ; vérifiez-les et renvoyez-les.",
     field_hours_overlap: "deux plages du même jour se chevauchent",
     field_hours_order: "chaque plage commence avant de finir (HH:MM)",
+    hours_day_overlap: "{day} : deux plages se chevauchent ({first} et {second})",
+    hours_day_order: "{day} : la plage {from}–{to} finit avant de commencer",
+    hours_day_missing: "{day}, {end} : à remplir",
   },
   en: {
     admin_staff: "Staff accounts", admin_desks: "Desks", admin_services: "Service catalogue",
@@ -92,6 +95,9 @@ export const ADMIN_LABELS = {
     service_changed: "This service type changed meanwhile: it has just been read again. What you typed is kept in the form; check it and send it again.",
     field_hours_overlap: "two time ranges of the same day overlap",
     field_hours_order: "each time range starts before it ends (HH:MM)",
+    hours_day_overlap: "{day}: two time ranges overlap ({first} and {second})",
+    hours_day_order: "{day}: the time range {from}–{to} ends before it starts",
+    hours_day_missing: "{day}, {end}: required",
   },
 };
 
