@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import sign_in
+from tests.web.helpers import answer_leaving, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -31,9 +31,22 @@ async def test_the_service_type_form_is_cancelled(page: Page, server: LiveServer
     await sign_in(page, server, admin)
     await page.get_by_role("button", name="Administration").click()
     await page.get_by_role("button", name="Catalogue des services").click()
-    await _cancel(page.locator("#service-list li[data-code=SOCIAL]"), "Modifier : Accompagnement social")
+    row = page.locator("#service-list li[data-code=SOCIAL]")
+    await _cancel(row, "Modifier : Accompagnement social")
     with server.api(admin) as http:
         assert http.get("/api/v1/service-types/SOCIAL").json()["label_fr"] == "Accompagnement social"
+    # the language switch draws the administration screen again: asked first (before, what was
+    # typed went without a word); staying keeps it and the screen's language
+    await row.get_by_role("button", name="Modifier : Accompagnement social").click()
+    typed = row.locator("form input:visible").first
+    await typed.fill("Tapé puis gardé")
+    await page.locator("#lang").click()
+    await answer_leaving(page, leave=False)
+    await expect(typed).to_have_value("Tapé puis gardé")
+    await expect(page.get_by_role("button", name="Catalogue des services")).to_be_visible()
+    await page.locator("#lang").click()
+    await answer_leaving(page, leave=True)
+    await expect(page.get_by_role("button", name="Service catalogue")).to_be_visible()
     await assert_accessible(page)
 
 

@@ -35,7 +35,7 @@ document.addEventListener("submit", (event) => {
 
 // The screens drawn again in the other language (screens.js `redraw`): what is typed there would go,
 // so switching asks first; the others only have their words changed, their forms kept.
-const REDRAWN = ["tab-person", "tab-case", "tab-cases", "tab-day", "tab-reports", "tab-imports"];
+const REDRAWN = ["tab-person", "tab-case", "tab-cases", "tab-day", "tab-reports", "tab-imports", "tab-admin"];
 
 function switchLanguage() {
   i18n.lang = i18n.lang === "fr" ? "en" : "fr";
