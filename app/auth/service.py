@@ -141,6 +141,12 @@ async def login(
     user = await authenticate(session, email=email, password=password, context=context, settings=settings)
     actor = await actor_for(session, user, context)
     await audit.record(session, actor=actor, action="auth.login", entity_type="staff_user", entity_id=user.id)
+    return await issue_tokens(session, user=user, settings=settings)
+
+
+async def issue_tokens(session: AsyncSession, *, user: StaffUser, settings: Settings) -> TokenPair:
+    """A token pair for ``user`` opening a new login (a refresh-token family of its own), as a
+    login issues once the password is checked; the caller has authenticated the account."""
     return await _issue(session, user=user, family_id=new_id(), settings=settings)
 
 

@@ -4,6 +4,7 @@ the API, open a file."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
@@ -17,7 +18,32 @@ from tests.web.conftest import Agent, LiveServer
 
 
 async def sign_in(page: Page, server: LiveServer, agent: Agent) -> None:
-    """Open the client and sign in through the login form."""
+    """Open the client in this tab signed in as ``agent``, as a reload of a signed-in tab does: the
+    tokens a sign-in would issue are in the tab's sessionStorage before the client's scripts run,
+    and the client reads the account and its desks from the server. No password is checked (an
+    Argon2 check costs 0.15-0.3 s of CPU per test). A tab already showing the client (signed out,
+    or opened at a link) signs in through the form, as its agent would: a reload would wipe the
+    page's state those tests look at. Tests about signing in use :func:`sign_in_with_form`."""
+    if page.url.startswith(server.url):
+        await sign_in_with_form(page, server, agent)
+        return
+    access, refresh = server.session_tokens(agent)
+    # Once per tab (a marker of its own in sessionStorage): a later reload, or a navigation after a
+    # sign-out, keeps what the client stored (renewed tokens, none) instead of these tokens again.
+    marker = f"test-signed-in-{uuid.uuid4().hex}"
+    await page.add_init_script(
+        f"""if (location.origin === {json.dumps(server.url)} && !sessionStorage.getItem({json.dumps(marker)})) {{
+  sessionStorage.setItem({json.dumps(marker)}, "1");
+  sessionStorage.setItem("access", {json.dumps(access)});
+  sessionStorage.setItem("refresh", {json.dumps(refresh)});
+}}"""
+    )
+    await page.goto(f"{server.url}/app/")
+    await expect(page.get_by_role("heading", name="Rechercher", level=1)).to_be_visible()
+
+
+async def sign_in_with_form(page: Page, server: LiveServer, agent: Agent) -> None:
+    """Open the client (unless this tab already shows it) and sign in through the login form."""
     if not page.url.startswith(server.url):
         await page.goto(f"{server.url}/app/")
     await page.get_by_label("E-mail").fill(agent.email)

@@ -14,7 +14,7 @@ from playwright.async_api import Page, Route, expect
 from tests.appointments.helpers import next_weekday
 from tests.imports.conftest import csv_file
 from tests.web.conftest import LiveServer
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import register_via_api, sign_in, sign_in_with_form
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -165,7 +165,7 @@ async def test_a_day_answered_after_sign_out_is_not_drawn_for_the_next_agent(
         return await route.fulfill(response=answer)
 
     await page.route("**/api/v1/appointments?desk_id=*", hold)
-    await sign_in(page, server, agent)
+    await sign_in_with_form(page, server, agent)
     await page.get_by_role("button", name="Rendez-vous du jour").click()
     form = page.locator(form_id)
     await form.get_by_label(field, exact=True).fill(booked.isoformat())
@@ -174,7 +174,7 @@ async def test_a_day_answered_after_sign_out_is_not_drawn_for_the_next_agent(
     await page.get_by_role("button", name="Se déconnecter").click()
     await expect(page.get_by_label("E-mail")).to_be_visible()
 
-    await sign_in(page, server, server.make_agent())  # a colleague of the same desk
+    await sign_in_with_form(page, server, server.make_agent())  # a colleague of the same desk
     await page.get_by_role("button", name="Rendez-vous du jour").click()
     released.set()
     await page.wait_for_timeout(500)  # the first agent's answer has arrived, and must draw nothing

@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 
 from tests.imports.conftest import csv_file
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import fill_registration, register_via_api, sign_in
+from tests.web.helpers import fill_registration, register_via_api, sign_in, sign_in_with_form
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -154,7 +154,7 @@ async def test_failed_search_and_days_without_slots_say_why(page: Page, server: 
 
 async def test_expired_session_names_no_one_on_the_sign_in_screen(page: Page, server: LiveServer) -> None:
     agent = server.make_agent()
-    await sign_in(page, server, agent)
+    await sign_in_with_form(page, server, agent)
     await expect(page.locator("#who")).to_have_text(agent.email)
     await page.evaluate("sessionStorage.setItem('access', 'expired'); sessionStorage.setItem('refresh', 'revoked')")
     # The next request meets the expired session: a search, or a request of the screen still loading

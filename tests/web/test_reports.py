@@ -13,7 +13,7 @@ from sqlalchemy import event
 from tests.reports.xlsx_values import writers_killed
 from tests.web.conftest import WAIT_MS, LiveServer, assert_accessible
 from tests.web.cut_proxy import cutting_proxy
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import register_via_api, sign_in, sign_in_with_form
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -78,13 +78,13 @@ async def test_the_period_and_the_days_are_filled_again_after_a_sign_out(page: P
     defaults (this month so far, today), not to empty required fields."""
     first = server.make_agent("supervisor")
     second = server.make_agent("supervisor")
-    await sign_in(page, server, first)
+    await sign_in_with_form(page, server, first)
     await page.get_by_role("button", name="Rapports").click()
     start = page.locator("#reports-start")
     await expect(start).not_to_have_value("")
     filled = await start.input_value()
     await page.get_by_role("button", name="Se déconnecter").click()
-    await sign_in(page, server, second)
+    await sign_in_with_form(page, server, second)
     await page.get_by_role("button", name="Rapports").click()
     await expect(start).to_have_value(filled)
     await expect(page.locator("#reports-end")).not_to_have_value("")
@@ -134,7 +134,7 @@ async def test_a_token_renewed_while_the_account_is_fetched_still_loads_the_late
         await route.continue_()
 
     await page.route("**/api/v1/auth/me", hold)
-    await sign_in(page, server, supervisor)
+    await sign_in_with_form(page, server, supervisor)
     await asyncio.wait_for(held.wait(), WAIT_MS / 1000)
     await page.evaluate("sessionStorage.setItem('access', 'expired')")  # as a renewal would change it
     go_on.set()

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import register_via_api, sign_in, sign_in_with_form
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -61,11 +61,11 @@ async def test_an_administrator_s_audit_log_choice_is_not_left_to_the_supervisor
     page: Page, server: LiveServer
 ) -> None:
     admin, supervisor = server.make_agent("admin", desks=[]), server.make_agent("supervisor")
-    await sign_in(page, server, admin)
+    await sign_in_with_form(page, server, admin)
     await page.get_by_role("button", name="Rapports").click()
     await page.locator("#export-form").get_by_label("Données").select_option("audit")
     await page.get_by_role("button", name="Se déconnecter").click()
-    await sign_in(page, server, supervisor)
+    await sign_in_with_form(page, server, supervisor)
     await page.get_by_role("button", name="Rapports").click()
     assert await page.locator("#export-form").get_by_label("Données").input_value() == "registrants"
     assert await page.locator("#export-kind option[value=audit]").is_disabled()

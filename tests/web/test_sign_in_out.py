@@ -6,7 +6,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import register_via_api, sign_in
+from tests.web.helpers import register_via_api, sign_in_with_form
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -20,7 +20,7 @@ async def test_logout_clears_everything_and_the_next_agent_sees_nothing_of_the_p
 
     await page.goto(f"{server.url}/app/")
     await assert_accessible(page)
-    await sign_in(page, server, casa)
+    await sign_in_with_form(page, server, casa)
     assert await page.get_by_label("Mot de passe").input_value() == ""
     await page.get_by_label("Nom, téléphone").fill("Sarr")
     await page.get_by_role("button", name="Chercher", exact=True).click()
@@ -42,7 +42,7 @@ async def test_logout_clears_everything_and_the_next_agent_sees_nothing_of_the_p
     await page.reload()
     await expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
 
-    await sign_in(page, server, dakar)
+    await sign_in_with_form(page, server, dakar)
     page_text = await page.content()
     assert "Khady" not in page_text and person["registration_number"] not in page_text
     await page.get_by_label("Nom, téléphone").fill("Sarr")
@@ -68,7 +68,7 @@ async def test_wrong_password_is_said_in_french_and_the_password_is_not_kept(pag
 
 async def test_expired_session_says_so_and_keeps_the_form_to_resend(page: Page, server: LiveServer) -> None:
     agent = server.make_agent()
-    await sign_in(page, server, agent)
+    await sign_in_with_form(page, server, agent)
     await page.get_by_role("button", name="Nouvelle personne").click()
     await page.get_by_label("Prénom(s)").fill("Moussa")
     await page.get_by_label("Nom", exact=True).fill("Fall")

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import Page, Route, expect
 
 from tests.web.conftest import LiveServer
-from tests.web.helpers import LEAVE_QUESTION, answer_leaving, sign_in
+from tests.web.helpers import LEAVE_QUESTION, answer_leaving, sign_in_with_form
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -29,7 +29,7 @@ async def hold_desks(page: Page) -> asyncio.Event:
 
 async def go_into_registration_before_the_desks(page: Page, server: LiveServer) -> asyncio.Event:
     release = await hold_desks(page)
-    await sign_in(page, server, server.make_agent())  # the search screen is shown before the desks arrive
+    await sign_in_with_form(page, server, server.make_agent())  # the search screen is shown before the desks arrive
     await page.get_by_role("button", name="Nouvelle personne").click()
     await expect(page.get_by_role("heading", name="Nouvelle personne", level=1)).to_be_visible()
     form = page.locator("#register-form")
