@@ -202,8 +202,8 @@ async def _on_http(request: Request, exc: Exception) -> Response:
             errors.MalformedBody(
                 "The multipart/form-data body has no boundary: send Content-Type: multipart/form-data; "
                 "boundary=… (RFC 7578 §4.1), as an HTTP client does for a form it builds.",
-                detail_fr="Le formulaire multipart/form-data n'indique pas sa délimitation (boundary) : "
-                "l'en-tête Content-Type doit la donner.",
+                detail_fr="Le formulaire envoyé n'indique pas la délimitation de ses parties : le logiciel qui "
+                "l'envoie doit la donner dans l'en-tête du type de contenu.",
             ),
         )
     if exc.status_code == 404 and (moved := slashes.other_form(request)) is not None:

@@ -209,8 +209,8 @@ async def test_a_multipart_body_without_boundary_and_an_unknown_path_are_told_in
     for language, detail in (
         (
             "fr",
-            "Le formulaire multipart/form-data n'indique pas sa délimitation (boundary) : l'en-tête Content-Type "
-            "doit la donner.",
+            "Le formulaire envoyé n'indique pas la délimitation de ses parties : le logiciel qui l'envoie doit la "
+            "donner dans l'en-tête du type de contenu.",
         ),
         (
             "en",
