@@ -276,10 +276,10 @@ function dateTooLong(error, input) {
 // as the API says it, with the limit (`reason`, in the language asked: "trop long (200 caractères
 // au plus)"): "too long" alone leaves the agent guessing how much to cut. `input`: the form's field.
 function reason(error, detail, input) {
-  const own = characterReason(error) || nothingReason(error, input) || dateTooLong(error, input);
+  const own = clientReason(error, input);
   if (own) return own;
   // this screen's own words for a reason it knows (they do not repeat the field's label), else the API's
-  const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
+  const valueKey = valueReason(error);
   if (valueKey) return t(valueKey);
   if (error.reason) return error.reason;
   const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
@@ -305,13 +305,23 @@ function characterReason(error) {
   return found ? t(keys[0], { char: found[1], pos: found[2] }) : t(keys[1]);
 }
 
+// The reasons the client words itself whatever the API said: a character not seen, nothing given, a
+// date of birth it could not read (null for any other error).
+function clientReason(error, input) {
+  return characterReason(error) || nothingReason(error, input) || dateTooLong(error, input);
+}
+
+// The key of the words of a `value_error` whose reason the API gives only in its English `msg`.
+function valueReason(error) {
+  return error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
+}
+
 // A field error in the client's words only (its type), for a refusal said again in the other language.
 function ownReason(error, input) {
-  const own = characterReason(error) || nothingReason(error, input) || dateTooLong(error, input);
+  const own = clientReason(error, input);
   if (own) return own;
   const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
-  const valueKey = error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
-  return t(valueKey || key || "field_check");
+  return t(valueReason(error) || key || "field_check");
 }
 
 // The generic detail of a validation failure ("see `errors`") says nothing a field line does not.
