@@ -23,7 +23,7 @@ from app.cases.catalogue_data import document_label
 from app.cases.models import Case, ServiceType
 from app.core.context import Actor
 from app.desks.models import Desk
-from app.notifications import keys
+from app.notifications import keys, outbox
 from app.notifications.models import Notification
 from app.notifications.outbox import desk_of, enqueue_for_registrant
 from app.notifications.templates import NEUTRAL_SERVICE_TYPE
@@ -62,6 +62,25 @@ async def registration_received(
         dedupe_key=f"registration_receipt:{registrant.id}",
         actor=actor,
         registered_now=registered_now,
+    )
+
+
+async def registration_receipt(session: AsyncSession, *, registrant: Registrant) -> outbox.Planned:
+    """The receipt of a registrant being created now (its phones and consents as they will be
+    stored, ``registrant`` not yet written): decided as :func:`registration_received` decides it,
+    not written. The registration inserts it, and its audit event, in its own statement
+    (:func:`app.registrants.bulk.store_one`). Reads the desk from the session (the request loaded it)."""
+    return await outbox.plan_for_registrant(
+        session,
+        event="registration_receipt",
+        registrant=registrant,
+        context={
+            "given_names": registrant.given_names,
+            "registration_number": registrant.registration_number,
+            "desk_name": await _desk_name(session, registrant.desk_id),
+        },
+        dedupe_key=f"registration_receipt:{registrant.id}",
+        registered_now=True,
     )
 
 

@@ -118,6 +118,58 @@ async def enqueue_message(
     value that cannot be stored or an empty/over-long dedupe key. Writes the audit event
     ``notification.queue`` (event, channel, dedupe key — no recipient, no content).
     """
+    planned = queued(
+        event=event,
+        channel=channel,
+        recipient=recipient,
+        language=language,
+        context=context,
+        dedupe_key=dedupe_key,
+        registrant_id=registrant_id,
+        desk_id=desk_id,
+        consent_purpose=consent_purpose,
+        not_before=not_before,
+    )
+    return await _insert_once(session, planned, actor=actor)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A ``notifications`` row decided but not written yet, with its audit event's ``action``
+    (``notification.queue`` or ``notification.skip``) and ``details``: written by
+    :func:`_insert_once`, or by a caller that inserts it with its own rows in one statement (a
+    registration and its receipt, :func:`app.registrants.bulk.store_one`)."""
+
+    row: dict[str, Any]
+    action: str
+    details: dict[str, Any]
+
+    def event(self, actor: Actor) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Its audit event as :func:`app.audit.service.event_values` gives it (no personal values)."""
+        return audit.event_values(
+            actor=actor,
+            action=self.action,
+            entity_type="notification",
+            entity_id=self.row["id"],
+            desk_id=self.row["desk_id"],
+            details=self.details,
+        )
+
+
+def queued(
+    *,
+    event: str,
+    channel: str,
+    recipient: str,
+    language: str,
+    context: Mapping[str, object],
+    dedupe_key: str,
+    registrant_id: uuid.UUID | None = None,
+    desk_id: uuid.UUID | None = None,
+    consent_purpose: str | None = None,
+    not_before: dt.datetime | None = None,
+) -> Planned:
+    """The ``queued`` row :func:`enqueue_message` writes (same arguments and errors), not written. CPU only."""
     _check(event=event, channel=channel, recipient=recipient, dedupe_key=dedupe_key)
     if not LANGUAGE.match(language):
         raise ValidationFailed(
@@ -144,13 +196,8 @@ async def enqueue_message(
         "created_at": now,
         "updated_at": now,
     }
-    return await _insert_once(
-        session,
-        row,
-        actor=actor,
-        action="notification.queue",
-        details={"event": event, "channel": channel, "dedupe_key": dedupe_key, "registrant_id": registrant_id},
-    )
+    details = {"event": event, "channel": channel, "dedupe_key": dedupe_key, "registrant_id": registrant_id}
+    return Planned(row, "notification.queue", details)
 
 
 _DEDUPE_KEY_MAX_LENGTH = 200
@@ -175,20 +222,24 @@ def _check(*, event: str, channel: str, recipient: str, dedupe_key: str) -> None
         )
 
 
-async def _insert_once(
-    session: AsyncSession, row: dict[str, Any], *, actor: Actor, action: str, details: Mapping[str, Any]
-) -> Notification | None:
-    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING, a Core statement returning the id only, and
-    its audit event ``action`` when the row is inserted: the row as a :class:`Notification` built
-    from ``row`` (outside the session: load it to change it), or ``None`` when the key was taken
-    (and nothing is audited). A concurrent transaction holding the same key makes PostgreSQL wait
+async def _insert_once(session: AsyncSession, planned: Planned, *, actor: Actor) -> Notification | None:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING of ``planned``'s row, a Core statement
+    returning the id only, and its audit event when the row is inserted: the row as a
+    :class:`Notification` (outside the session: load it to change it), or ``None`` when the key
+    was taken (and nothing is audited). A concurrent transaction holding the same key makes PostgreSQL wait
     for it, then do nothing.
 
     On PostgreSQL, when no other event waits for the commit, the row and its event are one
     statement (:func:`app.audit.service.logged_insert`): a request queuing a message (a
     registration's receipt) saves a round trip and the commit's flush.
     """
-    event = {"entity_type": "notification", "entity_id": row["id"], "desk_id": row["desk_id"], "details": details}
+    row, action = planned.row, planned.action
+    event = {
+        "entity_type": "notification",
+        "entity_id": row["id"],
+        "desk_id": row["desk_id"],
+        "details": planned.details,
+    }
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql" and audit.nothing_pending(session):
         params = {**row, **audit.logged_values(actor=actor, action=action, **event)}
@@ -275,9 +326,10 @@ async def choose_route(
     chosen one, else the first of ``registrant.languages`` with a template for the event, else
     French.
 
-    ``registered_now``: ``registrant`` was created in this transaction with its phones and
-    consents (``registrant.phones``, ``registrant.consents``, flushed): they are all the person
-    has on file and nobody can have set a preference yet, so they are read from it, not queried.
+    ``registered_now``: ``registrant`` is being created in this transaction with its phones and
+    consents (``registrant.phones``, ``registrant.consents``; written or about to be, the consents
+    then without their ids): they are all the person has on file and nobody can have set a
+    preference yet, so they are read from it, not queried.
     """
     when = at or utcnow()
     preference = None if registered_now else await session.get(NotificationPreference, registrant.id)
@@ -312,9 +364,9 @@ async def choose_route(
     for channel in candidates:
         purpose = CONSENT_PURPOSE_BY_CHANNEL[channel]
         if registered_now:
-            decisions = sorted(
-                (c for c in registrant.consents if c.purpose == purpose), key=lambda c: (c.recorded_at, c.id)
-            )
+            # in the order they are numbered: not yet, when the registration decides its receipt
+            # before its single INSERT (app.registrants.bulk.store_one); the sort is stable
+            decisions = sorted((c for c in registrant.consents if c.purpose == purpose), key=lambda c: c.recorded_at)
             consent = latest_in_force(decisions, at=when)
         else:
             consent = await consent_in_force(session, registrant_id=registrant.id, purpose=purpose, at=when)
@@ -344,10 +396,35 @@ async def enqueue_for_registrant(
     audit event ``notification.skip``), or ``dedupe_key`` already used.
     Raises ``ValidationFailed`` (422) as :func:`enqueue_message` does.
     """
+    planned = await plan_for_registrant(
+        session,
+        event=event,
+        registrant=registrant,
+        context=context,
+        dedupe_key=dedupe_key,
+        not_before=not_before,
+        registered_now=registered_now,
+    )
+    written = await _insert_once(session, planned, actor=actor)
+    return written if planned.action == "notification.queue" else None
+
+
+async def plan_for_registrant(
+    session: AsyncSession,
+    *,
+    event: str,
+    registrant: Registrant,
+    context: Mapping[str, object],
+    dedupe_key: str,
+    not_before: dt.datetime | None = None,
+    registered_now: bool = False,
+) -> Planned:
+    """What :func:`enqueue_for_registrant` writes (same arguments and errors), decided but not
+    written: the ``queued`` row on the route :func:`choose_route` finds, else the ``skipped`` row
+    with its reason. Reads the database only when ``registered_now`` is false."""
     route = await choose_route(session, registrant=registrant, event=event, registered_now=registered_now)
     if isinstance(route, Route):
-        return await enqueue_message(
-            session,
+        return queued(
             event=event,
             channel=route.channel,
             recipient=route.recipient,
@@ -358,15 +435,11 @@ async def enqueue_for_registrant(
             desk_id=registrant.desk_id,
             consent_purpose=route.consent_purpose,
             not_before=not_before,
-            actor=actor,
         )
-    await _record_skip(session, event=event, registrant=registrant, route=route, dedupe_key=dedupe_key, actor=actor)
-    return None
+    return _skipped(event=event, registrant=registrant, route=route, dedupe_key=dedupe_key)
 
 
-async def _record_skip(
-    session: AsyncSession, *, event: str, registrant: Registrant, route: NoRoute, dedupe_key: str, actor: Actor
-) -> None:
+def _skipped(*, event: str, registrant: Registrant, route: NoRoute, dedupe_key: str) -> Planned:
     _check(event=event, channel="email", recipient="x@x.xx", dedupe_key=dedupe_key)
     new_id = ids.new_id()
     now = utcnow()
@@ -388,10 +461,5 @@ async def _record_skip(
         "created_at": now,
         "updated_at": now,
     }
-    await _insert_once(
-        session,
-        row,
-        actor=actor,
-        action="notification.skip",
-        details={"event": event, "reason": route.reason, "dedupe_key": dedupe_key, "registrant_id": registrant.id},
-    )
+    details = {"event": event, "reason": route.reason, "dedupe_key": dedupe_key, "registrant_id": registrant.id}
+    return Planned(row, "notification.skip", details)

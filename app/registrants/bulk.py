@@ -16,7 +16,7 @@ import uuid
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.ids import new_id
 from app.desks.models import Desk
+from app.notifications.models import Notification
 from app.privacy import rectification
 from app.registrants import keys as match_keys
 from app.registrants import prepare
@@ -35,11 +36,15 @@ from app.registrants.models import Consent, IdentityDocument, Registrant, Regist
 from app.registrants.normalize import PhoneReading
 from app.registrants.schemas import RegistrantCreate
 
+if TYPE_CHECKING:
+    from app.notifications.outbox import Planned
+
 _REGISTRANTS = cast(Table, Registrant.__table__)
 _PHONES = cast(Table, RegistrantPhone.__table__)
 _DOCUMENTS = cast(Table, IdentityDocument.__table__)
 _CONSENTS = cast(Table, Consent.__table__)
 _KEYS = cast(Table, RegistrantKey.__table__)
+_NOTIFICATIONS = cast(Table, Notification.__table__)
 
 
 @dataclass
@@ -155,6 +160,7 @@ class Rows:
     documents: list[dict[str, Any]] = field(default_factory=list)
     consents: list[dict[str, Any]] = field(default_factory=list)
     keys: list[dict[str, Any]] = field(default_factory=list)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     payloads: list[dict[str, Any]] = field(default_factory=list)
 
@@ -168,6 +174,7 @@ class Rows:
             bulk.prepare(_DOCUMENTS, self.documents, dialect=dialect),
             bulk.prepare(_CONSENTS, self.consents, dialect=dialect),
             bulk.prepare(_KEYS, self.keys, dialect=dialect),
+            bulk.prepare(_NOTIFICATIONS, self.notifications, dialect=dialect),
             *audit.prepare_events(self.events, self.payloads, dialect=dialect),
         ]
 
@@ -228,22 +235,33 @@ async def store(session: AsyncSession, rows: Rows | Sequence[bulk.Prepared]) -> 
         await bulk.insert_prepared(session, prepared)
 
 
-async def store_one(session: AsyncSession, actor: Actor, new: NewRow, keys: PersonKeys) -> Registrant:
+async def store_one(
+    session: AsyncSession, actor: Actor, new: NewRow, keys: PersonKeys, *, receipt: Planned | None = None
+) -> list[int]:
     """Store one numbered registrant ``new`` (``keys``: its :attr:`NewRow.keys`) with its rows and
     its ``registrant.create`` event in the session's transaction, as :func:`store` does, but in one
     statement (:func:`app.core.bulk.insert_together`: a client-chosen id already taken raises
-    ``IntegrityError``, answered 409 ``unique-violation``), its consents' ids returned.
-
-    Returns the registrant built from the stored values, with its phones, documents and consents,
-    outside the session (a new registrant as the API presents it; load it to change it).
+    ``IntegrityError``, answered 409 ``unique-violation``). ``receipt``: the registration's receipt
+    (:func:`app.notifications.events.registration_receipt`), inserted in the same statement with
+    its audit event after the registrant's; its ``dedupe_key`` names the new registrant, so no
+    earlier row holds it. Returns the ids of its consents, in their order (numbered by the database).
     """
     rows = rows_of(actor, [(new, keys)])
+    if receipt is not None:
+        rows.notifications.append(receipt.row)
+        event, _ = receipt.event(actor)
+        rows.events.append(event)
     lots = rows.prepare(dialect=session.get_bind().dialect.name)
-    ids = await bulk.insert_together(session, lots, returning_ids_of=_CONSENTS)
-    consents = [{**c, "id": i} for c, i in zip(rows.consents, ids, strict=True)]
+    return await bulk.insert_together(session, lots, returning_ids_of=_CONSENTS)
+
+
+def registrant_of(new: NewRow) -> Registrant:
+    """The registrant ``new`` as the API presents it once stored, with its phones, documents and
+    consents: ORM objects outside the session (load the registrant to change it). Its consents'
+    ids are the database's: unset until :func:`store_one` returns them. CPU only."""
     return Registrant(
         **new.values,
         phones=[RegistrantPhone(registrant_id=new.id, **p) for p in new.phones],
         documents=[IdentityDocument(registrant_id=new.id, **d) for d in new.documents],
-        consents=[Consent(**c) for c in consents],
+        consents=[Consent(registrant_id=new.id, **c) for c in new.consents],
     )

@@ -76,7 +76,8 @@ counts again hourly (:mod:`app.registrants.frequencies`): a term frequency need 
 counting the 200,000 people born in Dakar on every registration would cost more than the rest of
 it. A value missing there is counted on the request, at most
 :data:`app.registrants.frequencies.COUNT_CAP` index entries. Counts from :data:`COUNT_CACHE_FROM`
-are also remembered per process and database for ``SIZE_CACHE_SECONDS``.
+are also remembered per process and database for ``SIZE_CACHE_SECONDS``, and from
+:data:`WEIGHT_CACHE_FROM` those that only weigh an agreement (:data:`WEIGHT_KINDS`).
 """
 
 from __future__ import annotations
@@ -135,6 +136,15 @@ COUNT_CACHE_FROM = 1_000
 """The fewest carriers for a value's count to be remembered (:func:`counts`); a rarer value is
 counted every time, exactly. Well above every cut-off (:data:`BLOCK_LIMIT`, :data:`BLOCK_CUTOFF`),
 so that a remembered count never decides whether a key blocks alone."""
+WEIGHT_KINDS = frozenset({"g", "f", "n", "b", "r", "c", "o"})
+"""The kinds of the keys counted only to weigh an agreement (:func:`frequency_keys`), never looked up
+by :func:`block` (:func:`lookup_keys`, :func:`combined_keys`): no count of one decides a block."""
+WEIGHT_CACHE_FROM = 100
+"""The fewest carriers for the count of a key of :data:`WEIGHT_KINDS` to be remembered: such a count
+only weighs, and a weight five minutes old is as good as one counted now (the worker's counts are
+an hour old, :mod:`app.registrants.frequencies`). Counted on every registration, the given names
+common in a registry of a few thousand (600 carriers each) were most of its duplicate check's
+PostgreSQL work, growing with the registry until they reached :data:`COUNT_CACHE_FROM`."""
 COUNT_CACHE_MAX = 100_000
 """The most counts remembered per database; past it the oldest are dropped (:func:`_found`)."""
 COUNT_CHUNK = 200  # SQLite allows 500 terms in a compound select
@@ -401,8 +411,8 @@ async def insert_keys(
 
 async def counts(session: AsyncSession, keys: Iterable[Key]) -> dict[Key, int]:
     """How many registrants carry each of ``keys`` (index-only counts; a key nobody carries is
-    left out). A count from :data:`COUNT_CACHE_FROM` on is remembered per database for
-    ``SIZE_CACHE_SECONDS``."""
+    left out). A count from :data:`COUNT_CACHE_FROM` on (:data:`WEIGHT_CACHE_FROM` for a key of
+    :data:`WEIGHT_KINDS`) is remembered per database for ``SIZE_CACHE_SECONDS``."""
     keys = keys if isinstance(keys, (set, frozenset, list, tuple)) else list(keys)
     cache = _cache_of(session)
     if len(keys) > COUNT_CHUNK_PG:  # an import's: reading the cache for each is CPU work
@@ -477,7 +487,8 @@ async def values_and_counts(
 
 
 def _found(found: dict[Key, int], cache: OrderedDict[Key, tuple[float, int]], key: Key, n: int, now: float) -> None:
-    """Record ``key``'s count ``n`` in ``found``, and in ``cache`` from :data:`COUNT_CACHE_FROM`.
+    """Record ``key``'s count ``n`` in ``found``, and in ``cache`` from :data:`COUNT_CACHE_FROM`
+    (from :data:`WEIGHT_CACHE_FROM` for a key of :data:`WEIGHT_KINDS`).
 
     ``cache`` is kept in the order its counts were stored (a recount moves its key to the end), so
     that, past :data:`COUNT_CACHE_MAX`, the oldest make room: a full cache keeps remembering the
@@ -485,7 +496,7 @@ def _found(found: dict[Key, int], cache: OrderedDict[Key, tuple[float, int]], ke
     dict's first entry again and again rescans the freed slots (seconds over an import's counts)."""
     if n:
         found[key] = n
-    if n >= COUNT_CACHE_FROM:
+    if n >= (WEIGHT_CACHE_FROM if key[0] in WEIGHT_KINDS else COUNT_CACHE_FROM):
         cache[key] = (now, n)
         cache.move_to_end(key)
         while len(cache) > COUNT_CACHE_MAX:

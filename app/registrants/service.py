@@ -252,9 +252,11 @@ async def create(
         return CreateOutcome(None, candidates)
     new.values["registration_number"] = await _registration_number(session, desk=desk)
     new.confirmed = [str(c.id) for c in candidates]
-    registrant = await bulk.store_one(session, actor, new, keys)
-    if source not in SILENT_SOURCES:
-        await notify.registration_received(session, actor=actor, registrant=registrant, registered_now=True)
+    registrant = bulk.registrant_of(new)
+    receipt = None if source in SILENT_SOURCES else await notify.registration_receipt(session, registrant=registrant)
+    consent_ids = await bulk.store_one(session, actor, new, keys, receipt=receipt)
+    for consent, consent_id in zip(registrant.consents, consent_ids, strict=True):
+        consent.id = consent_id
     return CreateOutcome(registrant, candidates)
 
 

@@ -167,6 +167,7 @@ async def test_common_counts_are_cached_and_rare_ones_counted_every_time(
 ) -> None:  # type: ignore[no-untyped-def]
     keys.forget_size()
     monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 2)
+    monkeypatch.setattr(keys, "WEIGHT_CACHE_FROM", 2)
     for given in ("Awa", "Khady"):
         await _register(create, casa_agent, given_names=given, family_name="Sow", date_of_birth="1990-05-04")
     await _register(create, casa_agent, given_names="Awa", family_name="Badji", date_of_birth="1991-05-04")

@@ -238,6 +238,29 @@ def test_all_keys_drop_empty_values_and_cut_long_ones_at_200_characters() -> Non
 # --- lookup_keys, chosen_keys --------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"date_of_birth": "1990-05-04", "phones": [PHONE], "arrival_date": "2015-09-01"},
+        {"date_of_birth": "1990-05", "place_of_birth": "Kaolack", "host_city": "Casablanca"},
+        {"date_of_birth": None, "occupation": "couturière", "origin_region": "SN-KL"},
+        {"given_names": "Mamediarra", "family_name": "Diop", "date_of_birth": "1988"},
+        {"given_names": "Diop", "family_name": "Pape Modou", "date_of_birth": "1979-12-31"},
+        {"name_arabic": "فاطو انجاي", "date_of_birth": "2001-02-03"},
+    ],
+)
+def test_a_weight_kind_is_never_looked_up_and_every_counted_kind_is_classed(fields: dict[str, Any]) -> None:
+    """A count of :data:`keys.WEIGHT_KINDS` is remembered from far fewer carriers than a count that
+    decides a block: no key of those kinds may ever block, and a new counted kind must be classed."""
+    who = _person(**fields)
+    looked_up = keys.lookup_keys(who) | keys.block_keys(who) | set(keys.combined_keys(who))
+    assert looked_up
+    assert not {kind for kind, _ in looked_up} & keys.WEIGHT_KINDS
+    weighed = {kind for kind, _ in keys.frequency_keys(who)}
+    assert {"g", "f", "n"} <= weighed
+    assert weighed <= keys.WEIGHT_KINDS | {kind for kind, _ in looked_up}
+
+
 def test_lookup_keys_with_a_full_birth_date_take_the_names_of_those_without_one() -> None:
     who = _person(date_of_birth="1990-05-04", phones=[PHONE], arrival_date="2015-09-01")
     assert keys.lookup_keys(who) == {
@@ -578,6 +601,7 @@ async def test_common_counts_are_remembered_for_five_minutes(
     create, casa_agent, sessionmaker, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 2)
+    monkeypatch.setattr(keys, "WEIGHT_CACHE_FROM", 2)
     for given in ("Fatou", "Awa"):
         await _register(create, casa_agent, given_names=given, family_name="Diop")
     await _register(create, casa_agent, given_names="Awa", family_name="Sow")
@@ -593,17 +617,35 @@ async def test_common_counts_are_remembered_for_five_minutes(
         assert await keys.counts(session, [JOP, SOW]) == {JOP: 3, SOW: 2}
 
 
+async def test_a_count_that_only_weighs_is_remembered_from_fewer_carriers_than_one_that_blocks(
+    create, casa_agent, sessionmaker, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
+    monkeypatch.setattr(keys, "WEIGHT_CACHE_FROM", 2)
+    for given in ("Fatou", "Awa"):
+        await _register(create, casa_agent, given_names=given, family_name="Diop", date_of_birth="1990")
+    names = ("gf", "awa jop")  # a name pair: looked up, so it decides a block
+    async with sessionmaker() as session:
+        assert await keys.counts(session, [JOP, names]) == {JOP: 2, names: 1}
+    await _register(create, casa_agent, given_names="Awa", family_name="Diop", date_of_birth="1991")
+    clock.now = 1299.9
+    async with sessionmaker() as session:  # Diop remembered; the pair counted again
+        assert await keys.counts(session, [JOP, names]) == {JOP: 2, names: 2}
+
+
 async def _counts_remembering_from_two(
     sessionmaker: Any, monkeypatch: pytest.MonkeyPatch, wanted: list[keys.Key]
 ) -> dict[keys.Key, int]:
     """``keys.counts`` remembering counts from 2; the registrations between (whose own duplicate
     checks count keys too) remember none, so that only these calls fill the cache."""
     monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 2)
+    monkeypatch.setattr(keys, "WEIGHT_CACHE_FROM", 2)
     try:
         async with sessionmaker() as session:
             return await keys.counts(session, wanted)
     finally:
         monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
+        monkeypatch.setattr(keys, "WEIGHT_CACHE_FROM", 10**9)
 
 
 @pytest.fixture
@@ -611,6 +653,7 @@ def one_count_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
     """A count cache of one entry, that only :func:`_counts_remembering_from_two` fills."""
     monkeypatch.setattr(keys, "COUNT_CACHE_MAX", 1)
     monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 10**9)
+    monkeypatch.setattr(keys, "WEIGHT_CACHE_FROM", 10**9)
 
 
 @pytest.mark.usefixtures("one_count_remembered")
@@ -698,6 +741,7 @@ async def test_each_database_has_its_own_counts_and_size(
 
     monkeypatch.setattr(keys, "SIZE_CACHE_FROM", 1)
     monkeypatch.setattr(keys, "COUNT_CACHE_FROM", 1)
+    monkeypatch.setattr(keys, "WEIGHT_CACHE_FROM", 1)
     await _register(create, casa_agent, given_names="Fatou", family_name="Diop")
     async with sessionmaker() as session:
         assert await keys.registry_size(session) == 1
