@@ -385,7 +385,7 @@ async def test_a_search_for_nan_is_a_search(client, make_staff) -> None:
                     "email": "new@desk.example",
                     "full_name": "A B",
                     "role": "agent",
-                    "password": "0123456789",
+                    "password": "a long enough password",
                     "desk_codes": ["CASA-BASE", "NOPE"],
                 }
             },

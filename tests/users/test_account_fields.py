@@ -12,7 +12,7 @@ URL = "/api/v1/users"
 
 
 def _new(role: str, **fields: object) -> dict[str, object]:
-    body = {"email": f"{role}@desk.example", "full_name": "Awa Ndiaye", "role": role, "password": "0123456789"}
+    body = {"email": f"{role}@desk.example", "full_name": "Awa Ndiaye", "role": role, "password": "long enough words"}
     return {**body, **fields}
 
 
