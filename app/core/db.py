@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, DateTime, MetaData, event, inspect, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import InvalidatePoolError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -389,13 +389,28 @@ async def transaction_driver(session: AsyncSession) -> Any:
     if transaction is not None and known is not None and known[0] is transaction and transaction.is_active:
         return known[1]
     connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
     assert driver is not None, "a checked-out connection has its driver connection"
     if not driver.is_in_transaction():
-        # SQLAlchemy's asyncpg adapter sends BEGIN with the transaction's first statement: send one
-        await connection.execute(_BEGIN)
+        await _begin(connection, raw.dbapi_connection)
     session.info[_DRIVER] = (session.sync_session.get_transaction(), driver)
     return driver
+
+
+async def _begin(connection: AsyncConnection, adapter: Any) -> None:
+    """Open the database transaction of ``connection``, whose SQLAlchemy transaction has begun but
+    whose asyncpg adapter sends ``BEGIN`` only before its first statement: the adapter's own
+    ``BEGIN`` (its ``_start_transaction``, under its statement lock, as its cursors call it), one
+    round trip; where a version of the adapter lacks it, a first statement (``SELECT 1``), two.
+    The transaction is then the adapter's: it commits and rolls back with the session."""
+    start = getattr(adapter, "_start_transaction", None)
+    lock = getattr(adapter, "_execute_mutex", None)
+    if start is None or lock is None or getattr(adapter, "_transaction", False) is not None:
+        await connection.execute(_BEGIN)
+        return
+    async with lock:
+        await start()
 
 
 _DRIVER = "transaction_driver"
