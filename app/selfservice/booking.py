@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.appointments import checks
 from app.appointments import service as appointments
-from app.appointments.errors import AgentDoubleBooked
+from app.appointments.errors import AgentDoubleBooked, CaseAtOtherDesk
 from app.appointments.models import BLOCKING_STATUSES, Appointment
 from app.audit import service as audit
 from app.auth.models import DeskMembership, StaffUser
@@ -216,11 +216,19 @@ async def book(
     """Book the slot at ``starts_at`` for the person (about their open case ``case_id``, if any).
 
     Raises ``SlotNotOffered`` (422), ``SlotTaken`` (409), ``NotFound`` (404) for a case that is
-    not theirs, and the appointment rules' problems. Audited ``appointment.create``.
+    not theirs, ``CaseAtOtherDesk`` (422) for one they follow at the desk it was transferred to
+    (their appointments are at their own desk), and the appointment rules' problems. Audited ``appointment.create``.
     """
-    if case_id is not None:
-        await own_case(session, registrant_id=registrant_id, case_id=case_id)
     desk = await _desk(session, desk_id)
+    if case_id is not None:
+        case = await own_case(session, registrant_id=registrant_id, case_id=case_id)
+        if case.desk_id != desk.id:  # a request the person follows at the desk it was transferred to
+            raise CaseAtOtherDesk(
+                f"Request {case.case_number} is followed by another desk: ask that desk for an appointment.",
+                detail_fr=f"La demande {case.case_number} est suivie par un autre guichet : "
+                "demandez-lui un rendez-vous.",
+                errors=[{"loc": ["body", "case_id"], "msg": "request followed by another desk", "type": "other_desk"}],
+            )
     start, end, free = await _pick(session, desk=desk, starts_at=starts_at, settings=settings)
     for agent_id in free:
         try:

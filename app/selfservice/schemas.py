@@ -157,18 +157,36 @@ class ServiceTypeOut(BaseModel):
     label_en: str
 
 
+class RequestLink(BaseModel):
+    """Another of the person's requests, named from this one: read it at
+    ``/api/v1/self/requests/{id}``. ``desk_code``/``desk_name``: the desk that follows it."""
+
+    id: uuid.UUID
+    case_number: str
+    status: str
+    desk_code: str
+    desk_name: str
+
+
 class RequestOut(BaseModel):
-    """One of the person's requests (a case): number, type, status and dates only."""
+    """One of the person's requests (a case): number, type, status and dates only, with the
+    history of its statuses (oldest first). ``continued_as``: for a request transferred to another
+    desk, the request that desk follows it under (also listed among the person's requests);
+    ``continues``: the transferred request this one continues, when it is one of the person's."""
 
     id: uuid.UUID
     case_number: str
     service_type: ServiceTypeOut
     status: str
     channel: str
+    desk_code: str
+    desk_name: str
     opened_on: dt.date
     closed_at: dt.datetime | None
     updated_at: dt.datetime
-    status_history: list[StatusChange] = []
+    status_history: list[StatusChange]
+    continued_as: RequestLink | None
+    continues: RequestLink | None
 
 
 class StatusChange(BaseModel):

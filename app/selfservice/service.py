@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
@@ -37,6 +38,7 @@ from app.selfservice.schemas import (
     ContactOut,
     ContactUpdate,
     RequestCreate,
+    RequestLink,
     RequestOut,
     ServiceTypeOut,
     StatusChange,
@@ -91,18 +93,54 @@ async def _types_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.
     return {t.id: t for t in rows.scalars()}
 
 
-async def _requests_out(session: AsyncSession, found: list[Case], *, history: bool) -> list[RequestOut]:
+def own_case_ids(registrant_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+    """The ids of the person's requests: the cases of their file and, transfer after transfer, the
+    case each continues as at the receiving desk (opened on that desk's record of the person,
+    reused or copied: :mod:`app.cases.transfers`) — one recursive query."""
+    mine = select(Case.id).where(Case.registrant_id == registrant_id).cte("own_cases", recursive=True)
+    mine = mine.union(select(Case.id).join(mine, Case.transferred_from_case_id == mine.c.id))
+    return select(mine.c.id)
+
+
+_STATUS_EVENTS: Final = {"case_opened": "received", "transferred_in": "received"}
+"""Timeline events that open a case (at its desk, or there by a transfer), in its status history."""
+
+
+async def _requests_out(session: AsyncSession, found: list[Case], *, registrant_id: uuid.UUID) -> list[RequestOut]:
+    """The person's view of ``found`` (their cases), with every request's status history and the
+    requests it continues or continues as: a fixed number of queries, whatever the number of cases."""
+    if not found:
+        return []
+    by_id = {c.id: c for c in found}
+    linked = {c.transferred_to_case_id for c in found} | {c.transferred_from_case_id for c in found}
+    missing = {i for i in linked if i is not None and i not in by_id}
+    if missing:  # the other end of a transfer, read only when it is the person's too
+        others = select(Case).where(Case.id.in_(missing), Case.id.in_(own_case_ids(registrant_id)))
+        by_id.update({c.id: c for c in (await session.execute(others)).scalars()})
     types = await _types_by_id(session, {c.service_type_id for c in found})
+    desks = {
+        d.id: d
+        for d in (await session.execute(select(Desk).where(Desk.id.in_({c.desk_id for c in by_id.values()})))).scalars()
+    }
     changes: dict[uuid.UUID, list[StatusChange]] = {c.id: [] for c in found}
-    if history and found:
-        events = await session.execute(
-            select(CaseEvent)
-            .where(CaseEvent.case_id.in_(changes), CaseEvent.kind.in_(("case_opened", "status_changed")))
-            .order_by(CaseEvent.occurred_at, CaseEvent.id)
+    events = await session.execute(
+        select(CaseEvent)
+        .where(CaseEvent.case_id.in_(changes), CaseEvent.kind.in_((*_STATUS_EVENTS, "status_changed")))
+        .order_by(CaseEvent.occurred_at, CaseEvent.id)
+    )
+    for event in events.scalars():
+        status = _STATUS_EVENTS.get(event.kind) or str(event.details.get("to"))
+        changes[event.case_id].append(StatusChange(status=status, at=event.occurred_at))
+
+    def link(case_id: uuid.UUID | None) -> RequestLink | None:
+        case = by_id.get(case_id) if case_id is not None else None
+        if case is None:
+            return None
+        desk = desks[case.desk_id]
+        return RequestLink(
+            id=case.id, case_number=case.case_number, status=case.status, desk_code=desk.code, desk_name=desk.name
         )
-        for event in events.scalars():
-            status = "received" if event.kind == "case_opened" else str(event.details.get("to"))
-            changes[event.case_id].append(StatusChange(status=status, at=event.occurred_at))
+
     return [
         RequestOut(
             id=c.id,
@@ -110,22 +148,29 @@ async def _requests_out(session: AsyncSession, found: list[Case], *, history: bo
             service_type=ServiceTypeOut.model_validate(types[c.service_type_id], from_attributes=True),
             status=c.status,
             channel=c.channel,
+            desk_code=desks[c.desk_id].code,
+            desk_name=desks[c.desk_id].name,
             opened_on=c.opened_on,
             closed_at=c.closed_at,
             updated_at=c.updated_at,
             status_history=changes[c.id],
+            continued_as=link(c.transferred_to_case_id),
+            continues=link(c.transferred_from_case_id),
         )
         for c in found
     ]
 
 
 async def list_requests(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[RequestOut]:
-    """The person's requests, newest first (audited ``self_service.requests_read``). A case
-    transferred to another desk shows as ``transferred``; the new desk's case is listed too."""
+    """The person's requests (:func:`own_case_ids`), newest first, each with its status history
+    (audited ``self_service.requests_read``). A case transferred to another desk shows as
+    ``transferred`` and names the case it continues as, which is listed too."""
     found = list(
         (
             await session.execute(
-                select(Case).where(Case.registrant_id == registrant_id).order_by(Case.created_at.desc(), Case.id.desc())
+                select(Case)
+                .where(Case.id.in_(own_case_ids(registrant_id)))
+                .order_by(Case.created_at.desc(), Case.id.desc())
             )
         ).scalars()
     )
@@ -138,13 +183,15 @@ async def list_requests(session: AsyncSession, *, actor: Actor, registrant_id: u
         desk_id=next(iter(actor.desk_ids or ()), None),
         details={"cases": len(found)},
     )
-    return await _requests_out(session, found, history=False)
+    return await _requests_out(session, found, registrant_id=registrant_id)
 
 
 async def own_case(session: AsyncSession, *, registrant_id: uuid.UUID, case_id: uuid.UUID) -> Case:
-    """One of the person's cases; ``NotFound`` (404) for anyone else's or a missing one."""
-    case = await session.get(Case, case_id)
-    if case is None or case.registrant_id != registrant_id:
+    """One of the person's cases (:func:`own_case_ids`: their file's, and those they continue as
+    at another desk after a transfer); ``NotFound`` (404) for anyone else's or a missing one."""
+    stmt = select(Case).where(Case.id == case_id, Case.id.in_(own_case_ids(registrant_id)))
+    case = (await session.execute(stmt)).scalar_one_or_none()
+    if case is None:
         raise NotFound("No such request.", detail_fr="Demande introuvable.")
     return case
 
@@ -157,7 +204,7 @@ async def read_request(
     await audit.record(
         session, actor=actor, action="case.read", entity_type="case", entity_id=case.id, desk_id=case.desk_id
     )
-    return (await _requests_out(session, [case], history=True))[0]
+    return (await _requests_out(session, [case], registrant_id=registrant_id))[0]
 
 
 async def submit_request(
@@ -186,7 +233,7 @@ async def submit_request(
             "description": body.description,
         },
     )
-    return (await _requests_out(session, [case], history=True))[0]
+    return (await _requests_out(session, [case], registrant_id=registrant_id))[0]
 
 
 async def access_archive(

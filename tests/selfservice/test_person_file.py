@@ -11,9 +11,10 @@ import json
 import uuid
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.appointments.models import Appointment
@@ -383,3 +384,48 @@ async def test_a_closed_desk_offers_no_slot(client: httpx.AsyncClient, world: Wo
         changed = await client.patch(url, json={"is_active": active}, headers={**admin.headers, "If-Match": etag})
         assert changed.status_code == 200, changed.text
         assert len(await slots()) == offered  # closed: booking would be 409 desk-inactive
+
+
+async def test_the_list_of_requests_gives_each_its_history_in_a_fixed_number_of_statements(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    """The list gives every request the history its single read gives, not an empty one, and
+    reads it with the list: one more request costs no statement more."""
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    async def listed() -> tuple[list[dict[str, Any]], int]:
+        engine = sessionmaker.kw["bind"].sync_engine
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            r = await client.get(f"{SELF}/requests", headers=world.a.headers)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert r.status_code == 200, r.text
+        return r.json(), len(statements)
+
+    for _ in range(2):
+        r = await client.post(f"{SELF}/requests", json={"service_type": "STUDENT"}, headers=world.a.headers)
+        assert r.status_code == 201, r.text
+    first = r.json()["id"]
+    etag = (await client.get(f"/api/v1/cases/{first}", headers=world.agent.headers)).headers["ETag"]
+    moved = await client.post(
+        f"/api/v1/cases/{first}/transitions",
+        json={"to": "qualified"},
+        headers={**world.agent.headers, "If-Match": etag},
+    )
+    assert moved.status_code == 200, moved.text
+
+    two, cost_of_two = await listed()
+    for request in two:
+        one = await client.get(f"{SELF}/requests/{request['id']}", headers=world.a.headers)
+        assert request["status_history"] == one.json()["status_history"] != []
+    assert [[h["status"] for h in r["status_history"]] for r in two] == [["received", "qualified"], ["received"]]
+    assert (await client.post(f"{SELF}/requests", json={"service_type": "STUDENT"}, headers=world.a.headers)).is_success
+    three, cost_of_three = await listed()
+    assert len(three) == 3 and cost_of_three == cost_of_two
+    schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["RequestOut"]
+    assert "status_history" in schema["required"]
