@@ -6,7 +6,10 @@ as JSON files in ``NOTIFY_TEMPLATES_DIR``: ``<language>.json`` for every desk, o
 "body": …}}, "status_labels": {status: label}}``. A language is used only for the events it
 covers; any other event falls back to the next language the person speaks, then to French.
 
-Bodies are :meth:`str.format` strings over the event's context. Context values that are ISO 8601
+Bodies are :meth:`str.format` strings over the event's context. A desk's name says what it is
+(« Guichet unique mobilité — Dakar », « Bureau d'accueil … — Casablanca »): templates write it
+alone, never after « guichet » or before "desk", and where French would need an article before
+it (« au … »), as the subject of the sentence or after a colon instead. Context values that are ISO 8601
 datetimes with an offset (keys ending in ``_at``) are shown in the desk's IANA time zone, in the
 message's language, by Babel (``babel.dates.format_datetime``, CLDR patterns) — an appointment at
 10:00 in Casablanca reads 10:00 whatever the server's zone. ``{status}`` and ``{status_label}``
@@ -55,46 +58,46 @@ _FR: dict[str, Template] = {
         "Votre code Diaspora Desk est {code}. Il expire dans {expires_minutes} minutes. Ne le communiquez à personne.",
     ),
     "registration_receipt": Template(
-        "Votre inscription au guichet {desk_name}",
-        "Bonjour {given_names}, vous êtes inscrit(e) au guichet {desk_name} sous le numéro {registration_number}.",
+        "Votre inscription : {desk_name}",
+        "Bonjour {given_names}, {desk_name} vous a inscrit(e) sous le numéro {registration_number}.",
     ),
     "case_received": Template(
         "Demande {case_number} reçue",
-        "Votre demande {case_number} ({service_type}) a été reçue par le guichet {desk_name}.",
+        "{desk_name} a bien reçu votre demande {case_number} ({service_type}).",
     ),
     "case_status_changed": Template(
         "Demande {case_number} : {status_label}",
         "Votre demande {case_number} est maintenant : {status_label}.",
     ),
     "case_transferred": Template(
-        "Demande {case_number} transférée au guichet {to_desk_name}",
-        "Votre demande {case_number} a été transférée au guichet {to_desk_name}, qui la suit désormais "
+        "Demande {case_number} transférée : {to_desk_name}",
+        "Votre demande {case_number} a été transférée : {to_desk_name} la suit désormais "
         "sous le numéro {target_case_number}.",
     ),
     "documents_missing": Template(
         "Demande {case_number} : documents manquants",
-        "Pour traiter votre demande {case_number}, le guichet {desk_name} attend : {documents}.",
+        "Pour traiter votre demande {case_number}, {desk_name} attend : {documents}.",
     ),
     "appointment_booked": Template(
         "Rendez-vous le {starts_at}",
-        "Votre rendez-vous au guichet {desk_name} est fixé au {starts_at} (heure locale du guichet).",
+        "{desk_name} : votre rendez-vous est fixé au {starts_at} (heure locale du guichet).",
     ),
     "appointment_changed": Template(
         "Rendez-vous déplacé au {starts_at}",
-        "Votre rendez-vous au guichet {desk_name} est déplacé au {starts_at} (heure locale du guichet).",
+        "{desk_name} : votre rendez-vous est déplacé au {starts_at} (heure locale du guichet).",
     ),
     "appointment_cancelled": Template(
         "Rendez-vous du {starts_at} annulé",
-        "Votre rendez-vous au guichet {desk_name} du {starts_at} est annulé.",
+        "{desk_name} : votre rendez-vous du {starts_at} est annulé.",
     ),
     "appointment_cancelled_transfer": Template(
         "Rendez-vous du {starts_at} annulé",
-        "Votre rendez-vous au guichet {desk_name} du {starts_at} est annulé : votre demande {case_number} a été "
-        "transférée au guichet {to_desk_name} (nouveau numéro {target_case_number}), qui vous recontactera.",
+        "{desk_name} : votre rendez-vous du {starts_at} est annulé, votre demande {case_number} ayant été "
+        "transférée : {to_desk_name} la suit désormais sous le numéro {target_case_number} et vous recontactera.",
     ),
     "appointment_reminder": Template(
         "Rappel : rendez-vous demain, {starts_at}",
-        "Rappel : vous avez rendez-vous au guichet {desk_name} le {starts_at} (heure locale du guichet).",
+        "{desk_name} : rappel, vous avez rendez-vous le {starts_at} (heure locale du guichet).",
     ),
 }
 _EN: dict[str, Template] = {
@@ -103,46 +106,45 @@ _EN: dict[str, Template] = {
         "Your Diaspora Desk code is {code}. It expires in {expires_minutes} minutes. Do not share it with anyone.",
     ),
     "registration_receipt": Template(
-        "Your registration at the {desk_name} desk",
-        "Hello {given_names}, you are registered at the {desk_name} desk under number {registration_number}.",
+        "Your registration: {desk_name}",
+        "Hello {given_names}, {desk_name} registered you under number {registration_number}.",
     ),
     "case_received": Template(
         "Request {case_number} received",
-        "Your request {case_number} ({service_type}) was received by the {desk_name} desk.",
+        "{desk_name} received your request {case_number} ({service_type}).",
     ),
     "case_status_changed": Template(
         "Request {case_number}: {status_label}",
         "Your request {case_number} is now: {status_label}.",
     ),
     "case_transferred": Template(
-        "Request {case_number} transferred to the {to_desk_name} desk",
-        "Your request {case_number} was transferred to the {to_desk_name} desk, which now follows it "
-        "under number {target_case_number}.",
+        "Request {case_number} transferred: {to_desk_name}",
+        "Your request {case_number} was transferred: {to_desk_name} now follows it under number {target_case_number}.",
     ),
     "documents_missing": Template(
         "Request {case_number}: documents missing",
-        "To handle your request {case_number}, the {desk_name} desk needs: {documents}.",
+        "To handle your request {case_number}, {desk_name} needs: {documents}.",
     ),
     "appointment_booked": Template(
         "Appointment on {starts_at}",
-        "Your appointment at the {desk_name} desk is on {starts_at} (the desk's local time).",
+        "{desk_name}: your appointment is on {starts_at} (the desk's local time).",
     ),
     "appointment_changed": Template(
         "Appointment moved to {starts_at}",
-        "Your appointment at the {desk_name} desk is moved to {starts_at} (the desk's local time).",
+        "{desk_name}: your appointment is moved to {starts_at} (the desk's local time).",
     ),
     "appointment_cancelled": Template(
         "Appointment of {starts_at} cancelled",
-        "Your appointment at the {desk_name} desk on {starts_at} is cancelled.",
+        "{desk_name}: your appointment on {starts_at} is cancelled.",
     ),
     "appointment_cancelled_transfer": Template(
         "Appointment of {starts_at} cancelled",
-        "Your appointment at the {desk_name} desk on {starts_at} is cancelled: your request {case_number} was "
-        "transferred to the {to_desk_name} desk (new number {target_case_number}), which will contact you.",
+        "{desk_name}: your appointment on {starts_at} is cancelled, as your request {case_number} was "
+        "transferred: {to_desk_name} now follows it under number {target_case_number} and will contact you.",
     ),
     "appointment_reminder": Template(
         "Reminder: appointment tomorrow, {starts_at}",
-        "Reminder: you have an appointment at the {desk_name} desk on {starts_at} (the desk's local time).",
+        "{desk_name}: reminder, you have an appointment on {starts_at} (the desk's local time).",
     ),
 }
 BUILT_IN: Final[dict[str, dict[str, Template]]] = {"fr": _FR, "en": _EN}

@@ -98,7 +98,7 @@ async def test_an_email_reaches_the_smtp_server_in_the_persons_language_and_the_
     )
     assert mail["Subject"] == "Appointment on Thursday 3 December 2026 10:30"  # 09:30 UTC is 10:30 in Paris
     assert mail.get_content().strip() == (
-        "Your appointment at the Paris desk is on Thursday 3 December 2026 10:30 (the desk's local time)."
+        "Paris: your appointment is on Thursday 3 December 2026 10:30 (the desk's local time)."
     )
     async with sessionmaker() as session:
         row = await session.get(Notification, queued.id)
@@ -129,10 +129,10 @@ async def test_french_by_default_and_wolof_where_the_desk_supplies_it(
     bodies = {str(m["Message-ID"]).strip(): m.get_content().strip() for m in smtp.messages}
     # Casablanca is UTC+00 all year from 2026-09-20 (IANA 2026c): 09:30 UTC is 09:30 at the desk.
     assert bodies[booked.message_id] == (
-        "Sa rendez-vous ci guichet Bureau d'accueil des Sénégalais de l'extérieur — Casablanca mi ngi ci "
+        "Bureau d'accueil des Sénégalais de l'extérieur — Casablanca : sa rendez-vous mi ngi ci "
         "Alxamis 3 Desàmbar 2026 09:30 (waxtu guichet bi)."
     )
-    assert bodies[receipt.message_id].startswith("Bonjour Awa, vous êtes inscrit(e) au guichet")
+    assert bodies[receipt.message_id].startswith("Bonjour Awa, Bureau d'accueil")
 
 
 async def test_a_refusing_server_is_retried_with_exponential_backoff_then_given_up(
@@ -237,7 +237,7 @@ async def test_whatsapp_through_twilio_records_the_disclosure_and_retries_a_serv
         {
             "To": "whatsapp:+212612345678",
             "From": "whatsapp:+14155238886",
-            "Body": "Your appointment at the Bureau d'accueil des Sénégalais de l'extérieur — Casablanca desk is on "
+            "Body": "Bureau d'accueil des Sénégalais de l'extérieur — Casablanca: your appointment is on "
             "Thursday 3 December 2026 09:30 (the desk's local time).",
         }
     ]

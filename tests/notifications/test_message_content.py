@@ -78,11 +78,11 @@ async def test_a_document_named_twice_is_refused_naming_the_repeat(
 @pytest.mark.parametrize(
     ("service_type", "language", "said"),
     [
-        ("PSYCHOSOCIAL", "fr", "(Accompagnement individuel) a été reçue"),
-        ("EMERGENCY", "fr", "(Accompagnement individuel) a été reçue"),
-        ("LEGAL_AID", "en", "(Individual support) was received"),
-        ("HEALTH", "en", "(Individual support) was received"),
-        ("SOCIAL", "fr", "(Accompagnement social) a été reçue"),
+        ("PSYCHOSOCIAL", "fr", "(Accompagnement individuel)."),
+        ("EMERGENCY", "fr", "(Accompagnement individuel)."),
+        ("LEGAL_AID", "en", "(Individual support)."),
+        ("HEALTH", "en", "(Individual support)."),
+        ("SOCIAL", "fr", "(Accompagnement social)."),
     ],
 )
 async def test_a_sensitive_service_type_is_never_named_in_a_message(

@@ -17,8 +17,8 @@ from app.notifications.worker import deliver_due
 from tests.notifications.servers import SmtpSink, smtp_server
 
 SUBJECTS = [
-    "Votre inscription au guichet Guichet unique mobilité — Dakar",
-    "Your registration at the Bureau d'accueil des Sénégalais de l'extérieur — Casablanca desk",
+    "Votre inscription : Guichet unique mobilité — Dakar",
+    "Your registration: Bureau d'accueil des Sénégalais de l'extérieur — Casablanca",
     "Rendez-vous déplacé au jeudi 3 décembre 2026 10:30",
     "Rappel : rendez-vous demain, Alxamis 3 Desàmbar 2026 09:30",
     "موعدك في مكتب الاستقبال — الدار البيضاء يوم الخميس 3 ديسمبر 2026 10:30",

@@ -5,7 +5,9 @@ status's label."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,40 @@ def test_status_reads_as_the_label_in_the_messages_language(tmp_path: Path) -> N
         "Sa demande: nu jot na ko"
     )
     assert registry.render("case_status_changed", "en", context).subject == "Request CASA-2026-C-000001: qualified"
+
+
+DESK_NAMES = ("Guichet unique mobilité — Dakar", "Bureau d'accueil des Sénégalais de l'extérieur — Casablanca")
+DESK_WORDS = {"guichet", "guichets", "bureau", "desk", "office"}
+"""Words that name a desk: beside a desk's name, which already says what it is, they repeat it."""
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notifications"
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in re.findall(r"[^\W\d_]+", text)]
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "wo"])
+@pytest.mark.parametrize("name", DESK_NAMES)
+def test_a_desks_name_reads_alone_in_every_message(language: str, name: str) -> None:
+    """A desk's name begins with what it is (« Guichet … », « Bureau … »): no template puts
+    « guichet » or "desk" beside it (« transférée au guichet Guichet unique … »), in any language
+    built in or of the desk-supplied example (``tests/fixtures/notifications``)."""
+    registry = templates.TemplateRegistry(FIXTURES)
+    context = {
+        "code": "123456", "expires_minutes": 10, "given_names": "Awa", "registration_number": "CASA-2026-000042",
+        "case_number": "CASA-2026-C-000001", "service_type": "Études", "status": "qualified",
+        "documents": ["Passeport"], "starts_at": "2026-12-03T09:30:00+00:00", "target_case_number": "DKR-2026-C-000001",
+        "desk_name": name, "to_desk_name": name,
+    }  # fmt: skip
+    name_words = _words(name)
+    for event in sorted(templates.EVENTS):
+        if registry.find(event, language) is None:
+            continue
+        rendered = registry.render(event, language, context)
+        for part in (rendered.subject, rendered.body):
+            words = _words(part)
+            for i in range(len(words) - len(name_words) + 1):
+                if words[i : i + len(name_words)] == name_words:
+                    beside = words[max(i - 1, 0) : i] + words[i + len(name_words) : i + len(name_words) + 1]
+                    assert not DESK_WORDS & set(beside), (event, language, part)
+            assert all(a != b for a, b in pairwise(words)), (event, language, part)
