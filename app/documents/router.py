@@ -83,7 +83,7 @@ async def upload_for(
 ) -> Response:
     """Stream an upload for any owner type; 201 for a new document, 200 for a duplicate."""
     try:
-        document, created = await upload(
+        uploaded = await upload(
             sessionmaker=sessionmaker,
             storage=storage,
             settings=settings,
@@ -96,6 +96,7 @@ async def upload_for(
         )
     except ClientDisconnect:
         return Response(status_code=400)  # nobody is listening; everything was cleaned up
+    document, created = uploaded.document, uploaded.created
     body = DocumentOut.model_validate(document).model_dump(mode="json")
     headers = {"Location": f"/api/v1/documents/{document.id}", "ETag": service.entity_tag(document)}
     return JSONResponse(body, status_code=201 if created else 200, headers=headers)

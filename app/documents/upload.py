@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,10 +28,24 @@ from app.core.config import Settings
 from app.core.context import Actor
 from app.core.errors import ValidationFailed
 from app.documents import owners, service
+from app.documents.content import with_extension
 from app.documents.models import Document
 from app.documents.multipart import UploadLimits, receive_upload
 from app.documents.schemas import UploadFields
 from app.documents.storage import Storage, key_for
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    """What became of an upload: the ``document`` holding the file, whether this upload ``created``
+    it, and the form as sent (``kind``, ``description``, ``filename`` as a new row would name it) —
+    when the owner already had the same file (``created`` false) these were not recorded."""
+
+    document: Document
+    created: bool
+    kind: str
+    description: str | None
+    filename: str
 
 
 def limits_from(settings: Settings) -> UploadLimits:
@@ -67,14 +82,16 @@ async def upload(
     content_type: str | None,
     content_length: str | None,
     owner: owners.Owner | None = None,
-) -> tuple[Document, bool]:
-    """Store one uploaded document for an owner; returns ``(document, created)``.
+) -> Uploaded:
+    """Store one uploaded document for an owner; returns :class:`Uploaded`.
 
     ``created`` is False when the owner already had the same stored bytes (the existing document
-    is returned and nothing is written). Raises ``Forbidden`` when the actor may not write the
-    owner (:func:`owners.resolve`; skipped when the caller passes the ``owner`` it already
-    resolved and authorised, as self-service does for a person's own file), ``NotFound`` for an
-    unknown or foreign owner and the upload problems of :mod:`app.documents.errors`; commits its own short transaction.
+    is returned and nothing is written: the form's kind, description and file name are not
+    recorded either, and :class:`Uploaded` holds them for the answer to say so). Raises
+    ``Forbidden`` when the actor may not write the owner (:func:`owners.resolve`; skipped when the
+    caller passes the ``owner`` it already resolved and authorised, as self-service does for a
+    person's own file), ``NotFound`` for an unknown or foreign owner and the upload problems of
+    :mod:`app.documents.errors`; commits its own short transaction.
     """
     if owner is None:
         async with sessionmaker() as session:
@@ -123,4 +140,10 @@ async def upload(
         if created_object:
             await service.discard_object(sessionmaker, storage, key=key)
         raise
-    return document, created
+    return Uploaded(
+        document=document,
+        created=created,
+        kind=fields.kind,
+        description=fields.description,
+        filename=with_extension(received.filename, received.media_type),
+    )

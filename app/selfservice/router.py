@@ -29,7 +29,6 @@ from app.desks.models import Desk
 from app.documents.deps import Sessions, StorageDep
 from app.documents.owners import Owner
 from app.documents.router import _UPLOAD_BODY, STREAMED_UPLOAD
-from app.documents.schemas import DocumentOut
 from app.documents.upload import upload
 from app.registrants.models import Registrant
 from app.reports.writers import content_disposition
@@ -45,6 +44,7 @@ from app.selfservice.schemas import (
     ContactUpdate,
     LinkRequest,
     PersonAppointmentOut,
+    PersonDocumentOut,
     PersonToken,
     RequestCreate,
     RequestOut,
@@ -240,7 +240,7 @@ async def _upload(
     owner: Owner, person: Linked, request: Request, settings: SettingsDep, storage: StorageDep, sessionmaker: Sessions
 ) -> Response:
     try:
-        document, created = await upload(
+        uploaded = await upload(
             sessionmaker=sessionmaker,
             storage=storage,
             settings=settings,
@@ -254,19 +254,34 @@ async def _upload(
         )
     except ClientDisconnect:
         return Response(status_code=400)
-    body = DocumentOut.model_validate(document).model_dump(mode="json")
-    return JSONResponse(body, status_code=201 if created else 200, headers={"ETag": f'"{document.sha256}"'})
+    document = uploaded.document
+    body = PersonDocumentOut(
+        id=document.id,
+        owner_type=owner.type,
+        owner_id=owner.id,
+        kind=uploaded.kind,
+        original_filename=uploaded.filename,
+        description=uploaded.description,
+        media_type=document.media_type,
+        size_bytes=document.size_bytes,
+        sha256=document.sha256,
+        already_on_file=not uploaded.created,
+    ).model_dump(mode="json")
+    return JSONResponse(body, status_code=201 if uploaded.created else 200, headers={"ETag": f'"{document.sha256}"'})
 
 
 _ALREADY_STORED: dict[int | str, dict[str, Any]] = {
-    200: {"model": DocumentOut, "description": "The same file was already stored there."}
+    200: {
+        "model": PersonDocumentOut,
+        "description": "The desk already holds the same file there: not recorded again (``already_on_file``).",
+    }
 }
 
 
 @router.post(
     "/documents",
     status_code=201,
-    response_model=DocumentOut,
+    response_model=PersonDocumentOut,
     responses=_ALREADY_STORED,
     openapi_extra={**_UPLOAD_BODY, **STREAMED_UPLOAD},
 )
@@ -275,7 +290,8 @@ async def upload_document(
 ) -> Response:
     """Upload a document to your file (multipart/form-data: ``file``, ``kind``, ``description``):
     same limits, type sniffing and metadata stripping as at the desk (413, 415, 422). 201, or 200
-    when the same file is already there. Audited."""
+    with ``already_on_file`` when the desk already holds the same file there (nothing recorded
+    again). Audited."""
     owner = Owner(type="registrant", id=person.registrant_id, desk_id=person.desk_id)
     return await _upload(owner, person, request, settings, storage, sessionmaker)
 
@@ -283,7 +299,7 @@ async def upload_document(
 @router.post(
     "/requests/{case_id}/documents",
     status_code=201,
-    response_model=DocumentOut,
+    response_model=PersonDocumentOut,
     responses=_ALREADY_STORED,
     openapi_extra={**_UPLOAD_BODY, **STREAMED_UPLOAD},
 )

@@ -203,6 +203,26 @@ class RequestCreate(_Strict):
     description: Annotated[StrictStr | None, AfterValidator(nothing_as_none)] = Field(default=None, max_length=2000)
 
 
+class PersonDocumentOut(BaseModel):
+    """A document the person sent, to their file (``owner_type`` ``registrant``) or one of their
+    requests (``case``), as they see it: what it is and what it holds, never who at the desk
+    handled it or when. ``kind``, ``original_filename`` and ``description`` are those sent.
+    ``already_on_file``: the desk already held this same file there (given at the counter, or sent
+    before), so nothing was recorded again — not the kind, name or description sent either; ``id``
+    is then the document the desk holds it as."""
+
+    id: uuid.UUID
+    owner_type: Literal["registrant", "case"]
+    owner_id: uuid.UUID
+    kind: str
+    original_filename: str
+    description: str | None
+    media_type: str
+    size_bytes: int
+    sha256: str
+    already_on_file: bool
+
+
 class SlotOut(BaseModel):
     """A free slot, in the desk's time zone (ISO 8601 with that day's offset)."""
 

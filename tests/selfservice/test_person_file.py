@@ -429,3 +429,89 @@ async def test_the_list_of_requests_gives_each_its_history_in_a_fixed_number_of_
     assert len(three) == 3 and cost_of_three == cost_of_two
     schema = (await client.get("/openapi.json")).json()["components"]["schemas"]["RequestOut"]
     assert "status_history" in schema["required"]
+
+
+async def test_a_file_the_desk_already_holds_answers_in_the_persons_words_without_staff_fields(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession], world: World
+) -> None:
+    """An agent scanned the person's passport at the counter; the person sends the same file as a
+    photo named otherwise: 200 saying it is already on file and was not recorded again, with what
+    the person sent — never the agent's id, the earlier upload's checksum or its time."""
+    png = (SPECIMENS / "specimen_residence_card.png").read_bytes()
+    at_desk = await client.post(
+        f"/api/v1/registrants/{world.a.registrant_id}/documents",
+        files={"file": ("scan-agent-0042.png", png, "image/png")},
+        data={"kind": "residence_card", "description": "Scanné au guichet"},
+        headers=world.agent.headers,
+    )
+    assert at_desk.status_code == 201, at_desk.text
+    r = await client.post(
+        f"{SELF}/documents",
+        files={"file": ("ma-carte.png", png, "image/png")},
+        data={"kind": "photo", "description": "Ma carte"},
+        headers=world.a.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "id": at_desk.json()["id"],
+        "owner_type": "registrant",
+        "owner_id": str(world.a.registrant_id),
+        "kind": "photo",
+        "original_filename": "ma-carte.png",
+        "description": "Ma carte",
+        "media_type": "image/png",
+        "size_bytes": at_desk.json()["size_bytes"],
+        "sha256": at_desk.json()["sha256"],
+        "already_on_file": True,
+    }
+    for staff in (str(world.agent.id), "scan-agent-0042", "Scanné", at_desk.json()["created_at"]):
+        assert staff not in r.text
+    async with sessionmaker() as session:  # nothing recorded again, the desk's document unchanged
+        [kept] = (await session.execute(select(Document))).scalars().all()
+    assert (kept.kind, kept.original_filename) == ("residence_card", "scan-agent-0042.png")
+    new = await client.post(
+        f"{SELF}/documents",
+        files={"file": ("passeport.pdf", (SPECIMENS / "specimen_passport.pdf").read_bytes(), "application/pdf")},
+        data={"kind": "passport"},
+        headers=world.a.headers,
+    )
+    assert new.status_code == 201 and new.json()["already_on_file"] is False
+    assert (new.json()["kind"], new.json()["original_filename"]) == ("passport", "passeport.pdf")
+
+
+STAFF_FIELDS = {
+    "uploaded_by", "created_by", "updated_by", "recorded_by", "transferred_by", "assignee_id", "assigned_to",
+    "agent_id", "actor_id", "user_id", "received_sha256", "closure_requested_by", "fulfilled_by", "deleted_by",
+}  # fmt: skip
+"""Fields naming who at the desk did something (or what an earlier upload was): staff-only."""
+
+
+async def test_no_self_service_answer_declares_a_staff_field(client: httpx.AsyncClient) -> None:
+    """Every answer of ``/api/v1/self/…`` as the OpenAPI document declares it, followed through
+    every schema it refers to: no field naming a staff member or an earlier upload."""
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+
+    def fields(node: Any, seen: set[str]) -> set[str]:
+        found: set[str] = set()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and (name := ref.rsplit("/", 1)[1]) not in seen:
+                seen.add(name)
+                found |= fields(schemas[name], seen)
+            found |= set(node.get("properties", {}))
+            for value in node.values():
+                found |= fields(value, seen)
+        elif isinstance(node, list):
+            for value in node:
+                found |= fields(value, seen)
+        return found
+
+    answered = {
+        f"{method.upper()} {path}": fields(operation.get("responses", {}), set())
+        for path, operations in document["paths"].items()
+        if path.startswith(f"{SELF}/")
+        for method, operation in operations.items()
+    }
+    assert len(answered) > 15
+    assert {route: found & STAFF_FIELDS for route, found in answered.items() if found & STAFF_FIELDS} == {}
