@@ -104,7 +104,7 @@ from app.registrants import compounds
 from app.registrants.frequencies import COUNT_CAP
 from app.registrants.matching import KEY_VALUE_LENGTH, PersonKeys, codes, phonetic, readings
 from app.registrants.models import IdentityDocument, Registrant, RegistrantKey, TermFrequency
-from app.registrants.pool import Known, ranked, with_spellings
+from app.registrants.pool import Known, ranked_with_spellings
 
 Key = tuple[str, str]
 BLOCK_LIMIT = 500
@@ -742,7 +742,7 @@ async def block(
         rows = await driver.fetch(_BLOCK_PG, numbers, [k for k, _ in keys], *scope, [v for _, v in keys])
         for rid, kind, value in rows:  # a document first (-1), then the rarest key shared
             rank[rid] = min(rank.get(rid, len(keys)), -1 if kind is None else position[(kind, value)])
-        return await with_spellings(session, await ranked(session, rank, limit=BLOCK_LIMIT))
+        return await ranked_with_spellings(session, rank, limit=BLOCK_LIMIT)
 
     owner, person_of_owner = aliased(Registrant), aliased(Registrant)  # a merged file's is its survivor's
 
@@ -771,7 +771,7 @@ async def block(
         )
         for rid, kind, value in (await session.execute(scoped(shared, RegistrantKey.registrant_id))).all():
             rank[rid] = min(rank.get(rid, len(keys)), position[(kind, value)])
-    return await with_spellings(session, await ranked(session, rank, limit=BLOCK_LIMIT))
+    return await ranked_with_spellings(session, rank, limit=BLOCK_LIMIT)
 
 
 def _next_prefix(prefix: str) -> str | None:

@@ -910,3 +910,46 @@ async def test_the_keys_of_a_new_registrant_are_inserted_without_a_delete(create
         }  # fmt: skip
         await keys.insert_rows(session, [])  # nothing to insert: no statement
         await session.rollback()
+
+
+async def test_the_candidates_with_their_spellings_are_one_statement_and_what_the_two_reads_give(
+    create, casa_agent, sessionmaker
+) -> None:  # type: ignore[no-untyped-def]
+    """:func:`pool.ranked_with_spellings` (a registration's candidates) gives what :func:`pool.ranked`
+    then :func:`pool.with_spellings` give — the best ranked, their phones and documents, the files
+    merged into them as spellings, no merged file itself — in one statement on PostgreSQL."""
+    from app.registrants import pool
+
+    same = {"given_names": "Fatou", "family_name": "Diop", "date_of_birth": "1990-05-04"}
+    a = await _register(create, casa_agent, **same, phones=[{"number": "+212661234567"}], documents=PASSPORT)
+    b = await _register(create, casa_agent, **same)
+    spelt = await _register(create, casa_agent, given_names="Fatu", family_name="Jop", date_of_birth="1990-05-04")
+    erased_spelling = await _register(create, casa_agent, given_names="Fatoumata", family_name="Diop")
+    c = await _register(create, casa_agent, given_names="Awa", family_name="Sow")
+    await _merge(sessionmaker, spelt, a)
+    await _merge(sessionmaker, erased_spelling, a)
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Registrant).where(Registrant.id == erased_spelling).values(anonymised_at=dt.datetime.now(dt.UTC))
+        )
+        await session.commit()
+    rank = {a: 2, b: 3, spelt: 1, c: 9}  # the merged file ranked first is no candidate itself (and takes a place)
+    async with sessionmaker() as session:
+        expected = await pool.with_spellings(session, await pool.ranked(session, rank, limit=3))
+    statements: list[str] = []
+    async with sessionmaker() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            driver = await transaction_driver(session)
+            driver.add_query_logger(lambda record: statements.append(record.query))
+        found = await pool.ranked_with_spellings(session, rank, limit=3)
+        await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
+        sent = list(statements)  # before the session's closing ROLLBACK
+    assert [k.id for k in found] == [a, b]
+    assert found == expected
+    assert [s.registration_number for s in found[0].spellings] == [s.registration_number for s in expected[0].spellings]
+    assert len(found[0].spellings) == 1 and found[0].spellings[0].keys.phones == found[0].keys.phones
+    assert found[0].keys.documents and found[1].spellings == ()
+    if statements:
+        assert len(sent) == 1, sent
+    async with sessionmaker() as session:
+        assert await pool.ranked_with_spellings(session, {}, limit=2) == []

@@ -18,8 +18,7 @@ from tests.registrants.conftest import person
 HOT = {
     "words and counts": keys._WORDS_AND_COUNTS_PG,
     "block": keys._BLOCK_PG,
-    "candidates": pool._POOLED_PG,
-    "their other spellings": pool._SPELLINGS_PG,
+    "candidates with their other spellings": pool._POOLED_AND_SPELLINGS_PG,
     "counts alone": keys._COUNTS_PG,
     "words alone": keys._WORDS_PG,
 }
