@@ -6,13 +6,14 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from app.cases.catalogue_data import SERVICE_TYPE_CATEGORIES
 from app.core.explained import refused
 from app.core.partial import PartialUpdate
 from app.core.text import OneLine, OptionalOneLine, OptionalText, normalise_typed_identifier
 from app.desks.schemas import CountryCode
+from app.registrants.schemas import Email
 
 Category = Literal[
     "administrative",
@@ -126,7 +127,7 @@ class PartnerCreate(BaseModel):
     country: CountryCode
     city: OptionalOneLine = Field(default=None, max_length=120)
     contact_name: OptionalOneLine = Field(default=None, max_length=200)
-    contact_email: EmailStr | None = None
+    contact_email: Email | None = None
     contact_phone: Phone | None = None
     notes: OptionalText = Field(default=None, max_length=2000)
     service_types: list[ServiceCode] = Field(default_factory=list, max_length=50)
@@ -143,7 +144,7 @@ class PartnerUpdate(PartialUpdate):
     country: CountryCode | None = None
     city: OptionalOneLine = Field(default=None, max_length=120)
     contact_name: OptionalOneLine = Field(default=None, max_length=200)
-    contact_email: EmailStr | None = None
+    contact_email: Email | None = None
     contact_phone: Phone | None = None
     notes: OptionalText = Field(default=None, max_length=2000)
     service_types: list[ServiceCode] | None = Field(default=None, max_length=50)

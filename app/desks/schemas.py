@@ -8,9 +8,9 @@ import re
 import uuid
 from typing import Annotated
 
-import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
+from app.core.countries import country_code
 from app.core.partial import PartialUpdate
 from app.core.text import OneLine
 from app.core.timezones import zone_name_problem
@@ -18,13 +18,6 @@ from app.core.timezones import zone_name_problem
 _HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 END_OF_DAY = "24:00"
 """The end of the day as an opening span's end (ISO 8601 allows 24:00 for it): open until midnight."""
-
-
-def _country(value: str) -> str:
-    code = value.strip().upper()
-    if pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
-    return code
 
 
 def _time_zone(value: str) -> str:
@@ -63,7 +56,7 @@ def _opening_hours(value: dict[str, list[list[str]]]) -> dict[str, list[list[str
     return dict(sorted(cleaned.items()))
 
 
-CountryCode = Annotated[str, AfterValidator(_country)]
+CountryCode = Annotated[str, AfterValidator(country_code)]
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 OpeningHours = Annotated[dict[str, list[list[str]]], AfterValidator(_opening_hours)]
 

@@ -385,6 +385,17 @@ def check_arrival_date(value: dt.date, *, today: dt.date | None = None) -> dt.da
 
 _EMAIL_REFUSALS_FR = (
     ("must have an @-sign", "il manque le @"),
+    ("It should have a period", "il manque un point dans la partie après le @, comme dans exemple.sn"),
+    ("not within a valid top-level domain", "la partie après le @ ne finit pas par un domaine existant (.sn, .com…)"),
+    ("special-use or reserved name", "la partie après le @ est un nom réservé, qui ne reçoit pas de courrier"),
+    ("bracketed IP address", "une adresse IP entre crochets après le @ n'est pas acceptée"),
+    ("two periods in a row", "deux points qui se suivent"),
+    ("period immediately after the @-sign", "un point juste après le @"),
+    ("hyphen immediately after the @-sign", "un tiret juste après le @"),
+    ("cannot end with a period", "un point à la fin"),
+    ("cannot start with a period", "un point au début"),
+    ("period immediately before the @-sign", "un point juste avant le @"),
+    ("after the @-sign contains invalid characters", "caractère non autorisé après le @"),
     ("something before the @-sign", "rien avant le @"),
     ("something after the @-sign", "rien après le @"),
     ("invalid characters before the @-sign", "caractère non autorisé avant le @"),

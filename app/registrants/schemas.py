@@ -9,7 +9,6 @@ desk's country by the service. Dates of birth are partial ISO 8601 (``YYYY``, ``
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.core.client_ids import CLIENT_ID_FIELD
+from app.core.countries import country_code
 from app.core.dates import DateText, PapersDate
 from app.core.explained import Explained
 from app.core.partial import PartialUpdate
@@ -64,20 +64,6 @@ DocumentType = Literal[
     "laissez_passer", "student_card", "work_contract", "other",
 ]  # fmt: skip
 assert set(DocumentType.__args__) == set(DOCUMENT_TYPES)  # type: ignore[attr-defined]
-
-
-def _country(value: str) -> str:
-    code = value.strip().upper()
-    if len(code) != 2 or not _known_country(code):
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
-    return code
-
-
-@functools.lru_cache(maxsize=512)
-def _known_country(code: str) -> bool:
-    # pycountry's lookup takes a lock and checks its database on every call: memoised (a register
-    # import validates thousands of documents' issuing country)
-    return pycountry.countries.get(alpha_2=code) is not None
 
 
 def _optional_text(value: str | None) -> str | None:
@@ -124,7 +110,7 @@ def _multiline_text(value: str | None) -> str | None:
     return unicodedata.normalize("NFC", refuse_bidi_controls(value))
 
 
-CountryCode = Annotated[StrictStr, Field(min_length=2, max_length=2), AfterValidator(_country)]
+CountryCode = Annotated[StrictStr, Field(min_length=2, max_length=2), AfterValidator(country_code)]
 # no min_length: an empty name answers "missing" as a blank one does (_present)
 Name = Annotated[
     StrictStr,

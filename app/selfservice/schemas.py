@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, mo
 from app.appointments.schemas import AppointmentTime
 from app.core.partial import PartialUpdate
 from app.core.text import nothing_as_none
-from app.registrants.schemas import Email, PhoneIn, PhoneOut, Text120
+from app.registrants.schemas import CountryCode, Email, PhoneIn, PhoneOut, Text120
 
 CodeChannel = Literal["sms", "whatsapp", "email"]
 Language = Literal["fr", "en", "wo"]
@@ -31,7 +31,7 @@ class _Recipient(_Strict):
     assumed when it has no ``+``/``00`` prefix) or ``email``."""
 
     phone: StrictStr | None = Field(default=None, min_length=1, max_length=64, examples=["+221 77 123 45 67"])
-    country: StrictStr = Field(default="SN", pattern=r"^[A-Z]{2}$")
+    country: CountryCode = "SN"
     email: Email | None = None
 
     @model_validator(mode="after")

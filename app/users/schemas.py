@@ -6,10 +6,11 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, field_validator
 
 from app.core.partial import PartialUpdate
 from app.core.text import OneLine, not_blank
+from app.registrants.schemas import Email
 from app.users.passwords import refuse_easy
 
 Role = Literal["agent", "supervisor", "admin", "auditor"]
@@ -26,7 +27,7 @@ class UserCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
     full_name: FullName
     role: Role
     password: Password
@@ -44,7 +45,7 @@ class UserUpdate(PartialUpdate):
     user's sessions. A new ``password`` is refused as :class:`UserCreate`'s is (judged with the
     e-mail and name sent with it)."""
 
-    email: EmailStr | None = None
+    email: Email | None = None
     full_name: FullName | None = None
     role: Role | None = None
     password: Password | None = None
