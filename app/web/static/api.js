@@ -243,6 +243,14 @@ const VALUE_REASONS = [
   [/cannot be before the date of birth/, "field_before_birth"],
   [/opening spans of day .* overlap/, "field_hours_overlap"],
   [/each span is .* start before the end/, "field_hours_order"],
+  [/is not an ISO 3166-1 alpha-2 country code/, "field_country"],
+];
+
+// A `value_error` whose reason the API words in detail (`reason`: an e-mail address's fault, « il
+// manque un point… ») in the language asked: said again after a language switch in the client's
+// more general words for it, never « valeur non valide ».
+const VALUE_REASONS_AGAIN = [
+  [/@-sign|email address/, "field_email"],
 ];
 
 // The types of a value expected that a form sends as null when its field is left empty (a partner's
@@ -311,9 +319,12 @@ function clientReason(error, input) {
   return characterReason(error) || nothingReason(error, input) || dateTooLong(error, input);
 }
 
-// The key of the words of a `value_error` whose reason the API gives only in its English `msg`.
-function valueReason(error) {
-  return error.type === "value_error" && (VALUE_REASONS.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
+// The key of the words of a `value_error` whose reason the API gives only in its English `msg`
+// (`again`: also those it words in detail, for a refusal said again in the other language).
+function valueReason(error, again = false) {
+  if (error.type !== "value_error") return undefined;
+  const found = (reasons) => (reasons.find(([re]) => re.test(String(error.msg || ""))) || [])[1];
+  return found(VALUE_REASONS) || (again ? found(VALUE_REASONS_AGAIN) : undefined);
 }
 
 // A field error in the client's words only (its type), for a refusal said again in the other language.
@@ -321,7 +332,7 @@ function ownReason(error, input) {
   const own = clientReason(error, input);
   if (own) return own;
   const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
-  return t(valueReason(error) || key || "field_check");
+  return t(valueReason(error, true) || key || "field_check");
 }
 
 // The generic detail of a validation failure ("see `errors`") says nothing a field line does not.
