@@ -64,6 +64,11 @@ EXPORT_KINDS_FR = {
     "audit": "journal d'audit",
 }
 MIN_PURPOSE_LENGTH = 10
+_PURPOSE_TOO_SHORT = {
+    # a purpose too short: its reason (app.core.reasons.with_reason) says what counts
+    "reason_fr": f"trop court (au moins {number(MIN_PURPOSE_LENGTH)}\u00a0caractères visibles)",
+    "reason_en": f"too short (at least {MIN_PURPOSE_LENGTH} visible characters)",
+}
 
 
 def age_bands(settings: Settings) -> AgeBands:
@@ -185,6 +190,9 @@ async def prepare_export(
                         "type": short,
                         "msg": f"at least {MIN_PURPOSE_LENGTH} visible characters",
                         "ctx": {"min_length": MIN_PURPOSE_LENGTH},
+                        # the characters that count are the visible ones: said so, not « (au moins 10
+                        # caractères) », which twelve spaces would seem to meet
+                        **({} if purpose is None else _PURPOSE_TOO_SHORT),
                     }
                 ],
             )

@@ -186,6 +186,15 @@ async def test_named_export_refused_without_purpose_or_for_non_admins(client, ma
     assert [(e["loc"], e["type"], e["ctx"]) for e in vague.json()["errors"]] == [
         (["query", "purpose"], "string_too_short", {"min_length": 10})
     ]
+    # the minimum said as what counts: the visible characters (« (au moins 10 caractères) » alone
+    # would seem met by "  because " padded with spaces)
+    assert vague.json()["errors"][0]["reason"] == "trop court (au moins 10\u00a0caractères visibles)"
+    vague_en = await client.get(
+        "/api/v1/exports/registrants",
+        params={**FEB, "named": "true", "purpose": "  because "},
+        headers={**admin.headers, "Accept-Language": "en"},
+    )
+    assert vague_en.json()["errors"][0]["reason"] == "too short (at least 10 visible characters)"
     refused = await client.get(
         "/api/v1/exports/registrants",
         params={**FEB, "named": "true", "purpose": "Suivi des dossiers du trimestre"},

@@ -1,5 +1,5 @@
 // The JSON API seen from the page: tokens, retries after a refresh, problems turned into sentences.
-import { code, CODES, colon, i18n, t } from "./i18n.js";
+import { code, CODES, colon, i18n, t, unbroken } from "./i18n.js";
 import { $$ } from "./dom.js";
 
 export class SessionExpired extends Error {}
@@ -198,8 +198,11 @@ function validityReason(input) {
   if (v.badInput) return t(input.type === "number" ? "field_number" : input.type === "date" ? "field_date" : "field_invalid");
   if (v.rangeUnderflow) return t("field_min", { min: input.min });
   if (v.rangeOverflow) return t("field_max", { max: input.max });
-  if (v.tooShort) return t("field_too_short");
-  if (v.tooLong) return t("field_too_long");
+  // the bound said as the API says it: « trop court (au moins 10 caractères visibles) », never a bare
+  // « trop court » that leaves the agent guessing how much to add (`data-visible`: the API counts
+  // the characters that show, not spaces)
+  if (v.tooShort) return t(input.hasAttribute("data-visible") ? "field_too_short_visible" : "field_too_short_min", { min: count(input.minLength) });
+  if (v.tooLong) return t("field_too_long_max", { max: count(input.maxLength) });
   if (v.stepMismatch && input.type === "number") return t("field_number");
   return t("field_invalid");
 }
@@ -327,10 +330,39 @@ function valueReason(error, again = false) {
   return found(VALUE_REASONS) || (again ? found(VALUE_REASONS_AGAIN) : undefined);
 }
 
+// A number of a limit as the interface language writes it (« 10 000 »), never parted from its word.
+const count = (n) => unbroken(new Intl.NumberFormat(i18n.lang).format(n));
+
+// The words of a limit broken, with the limit (the API's `ctx`: `max_length`, `ge`…), as the API's
+// `reason` says it: a refusal said again in the other language keeps « (10 000 caractères au plus) ».
+// Null when the error states no limit.
+const LIMITS = [
+  [/^too_long$/, "max_length", "field_too_many"],  // a list's (a text's is string_too_long)
+  [/^too_short$/, "min_length", "field_too_few"],
+  [/too_long/, "max_length", "field_too_long_max"],
+  [/too_short/, "min_length", "field_too_short_min"],
+  [/^greater_than_equal$/, "ge", "field_small_min"],
+  [/^greater_than$/, "gt", "field_small_above"],
+  [/^less_than_equal$/, "le", "field_large_max"],
+  [/^less_than$/, "lt", "field_large_below"],
+];
+
+function limitReason(error, input) {
+  const ctx = error.ctx || {};
+  const found = LIMITS.find(([re, member]) => re.test(String(error.type)) && typeof ctx[member] === "number");
+  if (!found) return null;
+  const [, member, key] = found;
+  const visible = key === "field_too_short_min" && input && input.hasAttribute && input.hasAttribute("data-visible");
+  const n = count(ctx[member]);
+  return t(visible ? "field_too_short_visible" : key, { min: n, max: n });
+}
+
 // A field error in the client's words only (its type), for a refusal said again in the other language.
 function ownReason(error, input) {
   const own = clientReason(error, input);
   if (own) return own;
+  const limit = limitReason(error, input);
+  if (limit) return limit;
   const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
   return t(valueReason(error, true) || key || "field_check");
 }
