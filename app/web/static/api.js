@@ -202,7 +202,7 @@ function validityReason(input) {
   // « trop court » that leaves the agent guessing how much to add (`data-visible`: the API counts
   // the characters that show, not spaces)
   if (v.tooShort) return t(input.hasAttribute("data-visible") ? "field_too_short_visible" : "field_too_short_min", { min: count(input.minLength) });
-  if (v.tooLong) return t("field_too_long_max", { max: count(input.maxLength) });
+  if (v.tooLong) return t("field_too_long");  // no field has a maximum of its own (the API says it)
   if (v.stepMismatch && input.type === "number") return t("field_number");
   return t("field_invalid");
 }
