@@ -216,7 +216,11 @@ export function validityLines(form, inputs) {
     input.setAttribute("aria-invalid", "true");
     lines.push(fieldLine(input, validityReason(input)));
   }
-  lines.redraw = () => validityLines(form, inputs); // in the other language (dom.js sayAgain)
+  // in the other language (dom.js sayAgain); `target`: the form drawn again in place of `form` (a
+  // screen drawn again, carry.js), its fields found by their ids
+  lines.redraw = (target = form) => validityLines(target, target === form ? inputs
+    : inputs.map((input) => input.id && target.querySelector(`#${CSS.escape(input.id)}`)).filter(Boolean));
+  lines.redraw.form = form;
   return lines;
 }
 
@@ -399,7 +403,11 @@ export function problemLines(problem, form, { focus = true, ownWords = false } =
   const lines = refusalLines(problem, form, focus, ownWords);
   const asked = i18n.lang;
   // Said again in the other language (dom.js sayAgain): the client's words for each field at fault.
-  if (lines) lines.redraw = () => problemLines(problem, form, { focus: false, ownWords: ownWords || i18n.lang !== asked });
+  // `target`: the form drawn again in place of `form` (a screen drawn again, carry.js)
+  if (lines) {
+    lines.redraw = (target = form) => problemLines(problem, target, { focus: false, ownWords: ownWords || i18n.lang !== asked });
+    lines.redraw.form = form;
+  }
   return lines;
 }
 

@@ -34,8 +34,9 @@ document.addEventListener("submit", (event) => {
 }, true);
 
 // The screens drawn again in the other language (screens.js `redraw`): what is typed there would go,
-// so switching asks first; the others only have their words changed, their forms kept.
-const REDRAWN = ["tab-person", "tab-case", "tab-cases", "tab-day", "tab-reports", "tab-imports", "tab-admin"];
+// so switching asks first; the others only have their words changed, their forms kept. The case
+// screen is drawn again with what was typed in its forms put back (case.js `openCase`, `carry`).
+const REDRAWN = ["tab-person", "tab-cases", "tab-day", "tab-reports", "tab-imports", "tab-admin"];
 
 function switchLanguage() {
   i18n.lang = i18n.lang === "fr" ? "en" : "fr";

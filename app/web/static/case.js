@@ -6,7 +6,7 @@ import { addWords, code, CODES, colon, dayText, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
 import { deskTime, staffRead, state } from "./state.js";
 import { address, mayLeave, showTab } from "./tabs.js";
-import { carrySnapshot } from "./unsaved.js";
+import { keepOf, putBack, restore, typedInput } from "./carry.js";
 import { followUp } from "./case_followup.js";
 import { openPerson } from "./person.js";
 import { assignForm, closureDecision, closureRequest, CLOSING_STATUSES, dueDateForm } from "./case_supervise.js";
@@ -50,28 +50,9 @@ export function action(form, box, run) {
 // put back in the form it was made in, and a plain sentence says so. Any other refusal: false.
 export async function rereadIfStale(r, c, form) {
   if (r.status !== 412) return false;
-  const keep = form && form.id ? { id: form.id, values: [...new FormData(form)], from: form } : null;
+  const keep = form && form.id ? keepOf(form) : null;
   await openCase(c.id, t("case_changed"), { keep, tone: "warning" });
   return true;
-}
-
-// The values `keep` ({id, values: [[name, value]…]}) put back in the form of that id, in the
-// form's order, each followed by a change event (a status shows its fields; a desk its consents).
-// A box the agent had left unticked is unticked (the case read again may have it ticked).
-async function restore(keep) {
-  const form = keep && document.getElementById(keep.id);
-  if (!form) return;
-  carrySnapshot(keep.from, form);  // what the agent chose is still theirs, not saved
-  const sent = new Set(keep.values.map(([name]) => name));
-  for (const box of form.querySelectorAll("input[type=checkbox]")) if (!sent.has(box.name)) box.checked = false;
-  for (const [name, value] of keep.values) {
-    const input = form.elements.namedItem(name);
-    if (!input || typeof value !== "string" || input.disabled) continue;
-    if (input.filled) await input.filled;  // a list filled when its answer arrives
-    if (input.type === "checkbox") input.checked = true;
-    else input.value = value;
-    input.dispatchEvent(new Event("change"));
-  }
 }
 
 /** One event of the case's timeline in words: "<when> — <who> (<role>) <what>"; an event kind this
@@ -248,8 +229,10 @@ const opening = { n: 0 };
 document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
 
 // `done`: the sentence said once it is drawn (`tone` "ok" or "warning"); `keep`: a form's values
-// to put back (see rereadIfStale).
-export async function openCase(id, done = "", { keep = null, tone = "ok" } = {}) {
+// to put back (see rereadIfStale); `carry`: the same case drawn again (in the other language) keeps
+// what the agent typed in any of its forms and the refusal said about it (carry.js), as the
+// registration and partners screens keep theirs.
+export async function openCase(id, done = "", { keep = null, tone = "ok", carry = false } = {}) {
   if (!(await mayLeave(address("case", id)))) return undefined;  // unsaved input on the screen: the agent stays
   const seq = ++opening.n;
   showTab("case", { focus: false, address: address("case", id) });
@@ -318,11 +301,16 @@ export async function openCase(id, done = "", { keep = null, tone = "ok" } = {})
     if (shortcut) move.append(shortcut);
     parts.push(...follow, timeline(c, read));
     if (seq !== opening.n) return undefined;
+    // read at the last moment: what was typed while the case was read again is kept too
+    const typed = carry && view.dataset.case === c.id ? typedInput(view, $("#tab-case")) : null;
     view.replaceChildren(...parts);
     view.dataset.case = c.id;
     await restore(keep);
     if (seq !== opening.n) return undefined;  // another case opened while a list was being filled
     say(box, done, tone);
+    // drawn again in the other language: the focus stays on the language button, as on the
+    // registration and partners screens
+    if (typed) return putBack(typed, $("#tab-case"));
     return focusOn(done ? box : title);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

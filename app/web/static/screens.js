@@ -23,7 +23,7 @@ async function redraw() {
   drawResults();
   const open = ($(".tab:not([hidden])") || {}).id;
   if (open === "tab-person" && state.person) (await import("./person.js")).openPerson(state.person.record.id);
-  if (open === "tab-case" && state.caseView) (await import("./case.js")).openCase(state.caseView.case.id);
+  if (open === "tab-case" && state.caseView) (await import("./case.js")).openCase(state.caseView.case.id, "", { carry: true });
   for (const name of ["cases", "day", "reports", "imports"]) {
     if (open === `tab-${name}`) refresh(name);
     else stale.add(name);
