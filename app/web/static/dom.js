@@ -113,21 +113,27 @@ export function saveBlob(blob, name) {
  * phone): a new box each time the table is drawn, so that it opens at its start (the columns that
  * say which row it is), never where an earlier table's box was left scrolled. */
 export function scrollingTable(table) {
-  const box = el("div", null, { class: "table-scroll" });
+  const box = el("div", null, { class: table.tagName === "IMG" ? "chart-scroll" : "table-scroll" });
   box.append(table);
   // Only while the table is wider than its box (a phone) is the box a stop for the Tab key, whose
   // arrow keys then scroll it (WCAG 2.1.1: a mouse alone could scroll it), a region named by the
-  // table's caption; a table that fits adds no stop.
+  // table's caption (a chart, `img`: by its text); a table that fits adds no stop.
   const reachable = () => {
     const scrolls = box.scrollWidth > box.clientWidth;
     if (scrolls === box.hasAttribute("tabindex")) return;
-    if (!scrolls) { box.removeAttribute("tabindex"); box.removeAttribute("role"); box.removeAttribute("aria-labelledby"); return; }
+    if (!scrolls) {
+      for (const name of ["tabindex", "role", "aria-labelledby", "aria-label"]) box.removeAttribute(name);
+      return;
+    }
     box.tabIndex = 0;
     const caption = table.querySelector("caption");
     if (caption) {
       if (!caption.id) caption.id = `caption-${++captions}`;
       box.setAttribute("role", "region");
       box.setAttribute("aria-labelledby", caption.id);
+    } else if (table.alt) {
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", table.alt);
     }
   };
   const watch = new ResizeObserver(reachable);

@@ -13,7 +13,9 @@ function label(table, value) {
   return (table.names && table.names[value]) || code(value);
 }
 
-const cell = (v) => el("td", v === null || v === undefined ? t("suppressed") : String(v));
+// « masqué (petits effectifs) »: what is in brackets kept on one line (no « ) » alone on the last)
+const whole = (text) => text.replace(/\([^)]*\)/g, (group) => group.replaceAll(" ", "\u00a0"));
+const cell = (v) => el("td", v === null || v === undefined ? whole(t("suppressed")) : String(v));
 
 /** `table` as an HTML table captioned `caption`. A breakdown by one dimension: one column of counts.
  * By two (sex × age band): the second dimension named above its columns, and the totals of each

@@ -30,7 +30,7 @@ function render(report, tables) {
   s.append(el("h2", t(report.key)));
   for (const table of tables) {
     const grid = countTable(table, report.byTable ? tableName(table.name) : t(report.key));
-    s.append(report.byTable ? scrollingTable(grid) : grid);
+    s.append(scrollingTable(grid));  // a phone: wider than the screen, it scrolls in its box
   }
   return s;
 }
@@ -109,7 +109,9 @@ function loading(on) {
 async function addChart(section, path, titleKey, current) {
   try {
     const image = await chartImage(path, titleKey);
-    if (image && current() && section.isConnected) section.insertBefore(image, section.children[1]);
+    // on a phone, shown at its own size in a box scrolling sideways: shrunk to the screen's width
+    // its labels would be a few pixels high
+    if (image && current() && section.isConnected) section.insertBefore(scrollingTable(image), section.children[1]);
   } catch {
     // offline or signed out meanwhile: the table stays, the page already says why
   }
