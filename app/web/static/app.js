@@ -6,6 +6,7 @@ import { i18n, translatePage } from "./i18n.js";
 import { initSearch } from "./search.js";
 import { initSession } from "./session.js";
 import { initTabs, mayLeave } from "./tabs.js";
+import { modifiedForms } from "./unsaved.js";
 import { keepWordsWhole } from "./whole_words.js";
 
 // The other screens load once the search screen is up, not competing with the sign-in requests;
@@ -35,8 +36,15 @@ document.addEventListener("submit", (event) => {
 
 // The screens drawn again in the other language (screens.js `redraw`): what is typed there would go,
 // so switching asks first; the others only have their words changed, their forms kept. The case
-// screen is drawn again with what was typed in its forms put back (case.js `openCase`, `carry`).
+// screen is drawn again with what was typed in its forms put back (case.js `openCase`, `carry`),
+// and so is a file's form marked `data-carry` (a case being opened, a booking: person.js): only
+// input in another form of the file (an edit, a consent, a document) is asked about.
 const REDRAWN = ["tab-person", "tab-cases", "tab-day", "tab-reports", "tab-imports", "tab-admin"];
+
+function asksFirst(screen) {
+  if (!screen || !REDRAWN.includes(screen.id)) return false;
+  return screen.id !== "tab-person" || modifiedForms(screen).some((form) => !form.hasAttribute("data-carry"));
+}
 
 function switchLanguage() {
   i18n.lang = i18n.lang === "fr" ? "en" : "fr";
@@ -48,7 +56,7 @@ function switchLanguage() {
 }
 
 $("#lang").addEventListener("click", () => {
-  const allowed = REDRAWN.includes(($(".tab:not([hidden])") || {}).id) ? mayLeave() : true;
+  const allowed = asksFirst($(".tab:not([hidden])")) ? mayLeave() : true;
   if (allowed === true) switchLanguage();
   else allowed.then((leave) => { if (leave) switchLanguage(); });
 });

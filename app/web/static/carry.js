@@ -36,6 +36,8 @@ export async function restore(keep) {
   const sent = new Set(keep.values.map(([name]) => name));
   for (const box of form.querySelectorAll("input[type=checkbox]")) if (!sent.has(box.name)) box.checked = false;
   for (const [name, value] of keep.values) {
+    // a field drawn only once others are chosen (a booking's free slots): drawn for them first
+    if (!form.elements.namedItem(name) && form.refillFor) await form.refillFor(name);
     const input = form.elements.namedItem(name);
     if (!input || typeof value !== "string" || input.disabled) continue;
     if (input.filled) await input.filled;  // a list filled when its answer arrives

@@ -26,7 +26,7 @@ export function caseRows(cases) {
 
 export async function openCaseForm(person) {
   const types = await loadServiceTypes();
-  const form = el("form", null, { id: "open-case-form" });
+  const form = el("form", null, { id: "open-case-form", "data-carry": "" });  // kept across a language switch
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const service = el("select", null, { id: "case-service", name: "service_type", required: "" });
   service.append(el("option", t("pick"), { value: "" }));

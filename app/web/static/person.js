@@ -17,6 +17,7 @@ import { consentsSection } from "./consent_form.js";
 import { phoneText } from "./identity_fields.js";
 import { lifeRows } from "./life_fields.js";
 import { extraSections, showMergedFile } from "./file_extras.js";
+import { putBack, typedInput } from "./carry.js";
 
 function section(titleKey, items, empty = t("none_on_file")) {
   const s = el("section");
@@ -149,14 +150,20 @@ const listed = (extra, name) => (name in extra ? extra[name] : []);
 const opening = { n: 0 }; // only the latest opening draws the file
 document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
 
-export async function openPerson(id, done = "", tone = "ok") {
+// `carry`: the same file drawn again (in the other language) keeps what was typed in its forms
+// drawn again with it (`data-carry`: a case being opened, a booking) and the refusal said about it
+// (carry.js); the language switch asks first about any other (app.js).
+export async function openPerson(id, done = "", tone = "ok", { carry = false } = {}) {
   if (!(await mayLeave(address("person", id)))) return undefined;  // unsaved input on the screen: the agent stays
   const seq = ++opening.n;
   const box = $("#person-msg");
+  const same = carry && state.person && state.person.record.id === String(id).toLowerCase();
   say(box, "");
   try {
     const r = await api("GET", `/api/v1/registrants/${id}`);
     if (seq !== opening.n) return undefined;
+    // read at the last moment, before the file goes: what was typed while it was read again is kept too
+    const typed = same ? typedInput($("#person"), $("#tab-person")) : null;
     // Never show an earlier file (or this one as it was) while the new one loads.
     $("#person").replaceChildren(el("p", t("loading"), { role: "status" }));
     showTab("person", { focus: false, address: address("person", id) });
@@ -180,6 +187,8 @@ export async function openPerson(id, done = "", tone = "ok") {
     state.person.extra = { cases, appointments, files, history, booking, openCase, rights, extras };
     const title = renderPerson(state.person.extra);
     say(box, done, tone);
+    // drawn again in the other language: the focus stays on the language button
+    if (typed) return putBack(typed, $("#tab-person"));
     focusOn(done ? box : title);
   } catch (error) {
     if (!(error instanceof SessionExpired)) say(box, error.message);

@@ -22,7 +22,7 @@ async function redraw() {
   for (const select of $$(".desk-options[data-any]")) if (select.options[0]) select.options[0].textContent = t("any");
   drawResults();
   const open = ($(".tab:not([hidden])") || {}).id;
-  if (open === "tab-person" && state.person) (await import("./person.js")).openPerson(state.person.record.id);
+  if (open === "tab-person" && state.person) (await import("./person.js")).openPerson(state.person.record.id, "", "ok", { carry: true });
   if (open === "tab-case" && state.caseView) (await import("./case.js")).openCase(state.caseView.case.id, "", { carry: true });
   for (const name of ["cases", "day", "reports", "imports"]) {
     if (open === `tab-${name}`) refresh(name);

@@ -35,9 +35,11 @@ function noSlotReason(dayOut, timeZone) {
 // `send({starts_at, ends_at, agent_id, purpose})` returns the API's answer.
 // `explain(r)`, when given, turns a refused answer into sentences (or returns null for the usual
 // problem lines); after a 409 or 412 the free slots are fetched again, the slot taken may be gone.
-export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel, send, onDone, explain }) {
-  const n = ++counter;
-  const form = el("form", null, { class: "slot-form", id: `slot-form-${n}` });
+// `key`: the form's own name (its id `slot-form-<key>` and its fields'), for a form drawn again in
+// place of another (the file in the other language, carry.js: `data-carry`); else a number of its own.
+export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel, send, onDone, explain, key = null }) {
+  const n = key || ++counter;
+  const form = el("form", null, { class: "slot-form", id: `slot-form-${n}`, ...(key ? { "data-carry": "" } : {}) });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const agent = el("select", null, { id: `slot-agent-${n}`, name: "agent_id" });
   // the desk's staff not loaded (a refusal, no answer): said under the list, which keeps the agent
@@ -69,18 +71,18 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
   // meanwhile); an answer for a day, agent or length changed while it loaded draws nothing: the
   // slots of those chosen now are read instead. Not loaded (a refusal, no answer): said in their
   // place, never « no free slot »; what was asked refused (422) is said at its field.
-  const load = async () => {
+  const load = async ({ focus = true } = {}) => {
     const asked = { desk_id: deskId, start: date.value, days: "1", duration_minutes: length.value, agent_id: agent.value };
     const current = drawTurn(choices);
     const r = await readPart(`/api/v1/appointments/free-slots?${new URLSearchParams(asked)}`);
     if (!current()) return undefined;
-    if (date.value !== asked.start || length.value !== asked.duration_minutes || agent.value !== asked.agent_id) return load();
+    if (date.value !== asked.start || length.value !== asked.duration_minutes || agent.value !== asked.agent_id) return load({ focus });
     if (r.status === 422) { choices.hidden = true; return sayLines(box, problemLines(r.body, form)); }
     say(box, "");
     if (!r.ok) {
       choices.replaceChildren(el("legend", asked.start ? `${t("slots_of")} ${dayWords(asked.start)}` : t("slot")), unreadNotice());
       choices.hidden = false;
-      return focusOn(choices);
+      return focus ? focusOn(choices) : undefined;
     }
     const dayOut = r.body.days[0];
     choices.replaceChildren(el("legend", `${t("slots_of")} ${dayWords(dayOut.date)}`));
@@ -89,14 +91,19 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
     const clock = slotClock(dayOut.slots);
     dayOut.slots.forEach((s, i) => {
       const id = `slot-${n}-${i}`;
-      found[id] = s;
+      // the slot's own times as its value: chosen again after the form is drawn again (carry.js),
+      // the same time or none, never the slot that now has its rank
+      const value = `${s.start_local}/${s.end_local}`;
+      found[value] = s;
       const label = el("label", null, { class: "inline slot", for: id });
-      label.append(el("input", null, { type: "radio", name: "slot", id, value: id }), el("span", `${clock(s.start_local)}–${clock(s.end_local)}`));
+      label.append(el("input", null, { type: "radio", name: "slot", id, value }), el("span", `${clock(s.start_local)}–${clock(s.end_local)}`));
       choices.append(label);
     });
     choices.hidden = false;
-    return focusOn($("input", choices) || choices);
+    return focus ? focusOn($("input", choices) || choices) : undefined;
   };
+  // a slot chosen in the form this one replaces (carry.js): the free slots read for it first
+  form.refillFor = (name) => (name === "slot" ? load({ focus: false }) : undefined);
   find.addEventListener("click", () => busy(find, () => load().catch((e) => { if (!(e instanceof SessionExpired)) say(box, e.message); })));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -137,7 +144,7 @@ export async function bookingSection(person, reopen) {
   const s = el("section", null, { id: "book" });
   s.append(el("h2", t("book")));
   s.append(await slotForm({
-    deskId: person.desk_id, submitLabel: t("book_it"),
+    deskId: person.desk_id, submitLabel: t("book_it"), key: "book",
     send: (chosen) => {
       const body = { desk_id: person.desk_id, registrant_id: person.id, ...chosen };
       const slot = `booking:${person.id}`;
