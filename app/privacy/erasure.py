@@ -11,6 +11,10 @@ GDPR art. 17, law 09-08 art. 8, law 2008-12's right of erasure) or at the end of
   year, desk, registration date, every case, referral, appointment, transfer and consent row with
   its dates, statuses and categories (every consent still in force is withdrawn at the erasure:
   nothing is disclosed of the person any more, not even in a named export);
+* **released** — what the person holds from now on: their booked appointments still to come, at
+  any desk, are cancelled (:func:`app.appointments.cancellation.cancel_for_erasure`: the slots are
+  free again, audited like any cancellation, no message sent), and their messages not sent yet
+  (reminders included) are withheld;
 * **removed** — names (the record reads ``[anonymisé]``), the registration number (replaced by
   ``ANON-…``), every other column of the file (place of birth, city of residence, e-mail,
   occupation, residence status, notes, the source reference…),
@@ -47,6 +51,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.appointments import cancellation
 from app.appointments.models import Appointment
 from app.audit import payloads
 from app.audit import service as audit
@@ -185,6 +190,12 @@ async def _anonymise_one(
     rid = registrant.id
     case_ids = list((await session.execute(select(Case.id).where(Case.registrant_id == rid))).scalars())
     counts: dict[str, int] = {"cases": len(case_ids)}
+    # What the person holds from now on is released first: their booked appointments still to come
+    # (the slots free again, no one left to receive; no message: their contact data goes). Their
+    # messages not sent yet (reminders included) are withheld below with the rest of their messages.
+    counts["appointments_cancelled"] = await cancellation.cancel_for_erasure(
+        session, actor=actor, registrant_id=rid, now=now, trigger=trigger, subject_request_id=subject_request_id
+    )
 
     registrant.date_of_birth = generalised_birth_date(
         registrant.date_of_birth, await _report_days(session, registrant, case_ids), bands

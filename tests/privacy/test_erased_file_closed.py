@@ -31,6 +31,9 @@ __all__ = ["erased"]
 
 PASSPORT_BYTES = PASSPORT.read_bytes()
 TOMORROW_TEN = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+STARTED = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).replace(second=0, microsecond=0)
+"""An appointment under way at the erasure stays booked (one still to come is cancelled by it):
+the desk records whether the person came."""
 
 
 @dataclass
@@ -73,7 +76,7 @@ async def erased(
     case = await open_case(client, agent, person, description="Perte du passeport")
     referral = await refer(client, agent, case["id"], partner["id"])
     appointment = await insert_appointment(
-        sessionmaker, desk_id=desk_ids["CASA-BASE"], agent_id=agent.id, registrant_id=person, starts_at=TOMORROW_TEN
+        sessionmaker, desk_id=desk_ids["CASA-BASE"], agent_id=agent.id, registrant_id=person, starts_at=STARTED
     )
     async with sessionmaker() as session:
         consent_id = (
