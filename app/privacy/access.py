@@ -185,6 +185,7 @@ async def collect(session: AsyncSession, *, registrant: Registrant) -> dict[str,
         "linked_files": await _linked_files(session, rid),
         "_storage_keys": {str(d.id): d.storage_key for d in documents},
         "_area_names": await _area_names(session, registrant),
+        "_desk_names": {str(i): n for i, n in await session.execute(select(Desk.id, Desk.name))},
     }
 
 
@@ -245,6 +246,7 @@ async def build_archive(
     """The ZIP archive of ``data`` (from :func:`collect`) with the documents' files from ``storage``."""
     keys: dict[str, str] = data.pop("_storage_keys")
     area_names: dict[str, str] = data.pop("_area_names", {})
+    desk_names: dict[str, str] = data.pop("_desk_names", {})
     files: dict[str, bytes] = {}
     for document in data["documents"]:
         chunks = [c async for c in storage.read(keys[str(document["id"])], 0, document["size_bytes"] - 1)]
@@ -252,7 +254,7 @@ async def build_archive(
         files[document["archive_path"]] = b"".join(chunks)
     data = {"generated_at": generated_at, "subject_request_id": request_id, **data}
     files["data.json"] = json.dumps(data, default=_json_default, ensure_ascii=False, indent=2).encode("utf-8")
-    files["resume.html"] = render_summary(data, area_names).encode("utf-8")
+    files["resume.html"] = render_summary(data, area_names, desk_names).encode("utf-8")
     manifest = {
         "generated_at": _json_default(generated_at),
         "subject_request_id": str(request_id),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -60,10 +61,44 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+_PARTIAL_DAY = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+_DAY_FIELDS = frozenset({"date_of_birth", "arrival_date", "expires_on", "issued_on"})
+"""The fields whose values are days written as text (a date of birth may be partial: ``1992-03``)."""
+
+
+def day(value: Any) -> Any:
+    """A day written ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (a date of birth known in part) the way
+    the summary writes every date: ``15/03/1992``, ``03/1992``, ``1992``; another value as it is."""
+    found = _PARTIAL_DAY.fullmatch(value) if isinstance(value, str) else None
+    if found is None:
+        return value
+    return "/".join(part for part in reversed(found.groups()) if part)
+
+
+def _correction_value(field: str, value: Any) -> Any:
+    """A value before or after a correction, its days written like the rest of the summary (a list
+    of phones or documents: one item a line's worth, its values separated by commas)."""
+    if field in _DAY_FIELDS:
+        return day(value)
+    if isinstance(value, list):
+        return (
+            "; ".join(
+                ", ".join(_text(day(v) if k in _DAY_FIELDS else v) for k, v in item.items() if v not in (None, ""))
+                if isinstance(item, dict)
+                else _text(item)
+                for item in value
+            )
+            or None
+        )
+    return value
+
+
 def _identity(person: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """The person's record with every code in words (sex, countries, regions, languages, status)."""
+    """The person's record with every code in words (sex, countries, regions, languages, status)
+    and its date of birth written like every other date."""
     return {
         **person,
+        "date_of_birth": day(person.get("date_of_birth")),
         "sex": w.code(person.get("sex")),
         "nationality": w.country(person.get("nationality")),
         "host_country": w.country(person.get("host_country")),
@@ -78,16 +113,25 @@ def _fields(codes: list[str] | None) -> list[str]:
     return [w.data_field(c) for c in codes or []]
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str) -> str:
+    """A table of ``rows``; none: the sentence ``empty``, which names what there is none of (« Aucune
+    note. »: the word agrees with the thing, a bare « Aucun. » under « Notes » did not)."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>" if body else "<p>Aucun.</p>"
+    return (
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        if body
+        else f"<p>{html.escape(empty)}</p>"
+    )
 
 
-def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = None) -> str:
+def render_summary(
+    data: dict[str, Any], area_names: dict[str, str] | None = None, desk_names: dict[str, str] | None = None
+) -> str:
     """``data`` (the archive's ``data.json`` content, not yet serialised) as an HTML page in French,
     every code in words (:mod:`app.privacy.summary_words`); ``area_names``: the names of the
-    region and département codes (``{"SN-TH": "Thiès"}``)."""
+    region and département codes (``{"SN-TH": "Thiès"}``); ``desk_names``: the names of the desks
+    a transfer sent the file to, by id (a disclosure names the desk by its code)."""
     person = _identity(data["registrant"], area_names or {})
     parts = [
         "<!DOCTYPE html>",
@@ -100,9 +144,13 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
         "<code>data.json</code> joint contient les mêmes informations sous une forme lisible par "
         "machine ; <code>manifest.json</code> donne l'empreinte SHA-256 de chaque fichier.</p>",
         "<h2>Identité</h2>",
-        _table(("Champ", "Valeur"), ((label, person.get(key)) for key, label in _IDENTITY)),
+        _table(("Champ", "Valeur"), ((label, person.get(key)) for key, label in _IDENTITY), empty="—"),
         "<h2>Téléphones</h2>",
-        _table(("Numéro", "WhatsApp", "Libellé"), ((p["e164"], p["whatsapp"], p["label"]) for p in data["phones"])),
+        _table(
+            ("Numéro", "WhatsApp", "Libellé"),
+            ((p["e164"], p["whatsapp"], p["label"]) for p in data["phones"]),
+            empty="Aucun téléphone.",
+        ),
         "<h2>Pièces d'identité</h2>",
         _table(
             ("Type", "Numéro", "Pays", "Expire le"),
@@ -110,6 +158,7 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
                 (w.document(d["doc_type"]), d["number"], w.country(d["issuing_country"]), d["expires_on"])
                 for d in data["identity_documents"]
             ),
+            empty="Aucune pièce d'identité.",
         ),
         "<h2>Consentements</h2>",
         _table(
@@ -128,11 +177,12 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
                 )
                 for c in data["consents"]
             ),
+            empty="Aucun consentement.",
         ),
         "<h2>Dossiers</h2>",
     ]
     if not data["cases"]:
-        parts.append("<p>Aucun.</p>")
+        parts.append("<p>Aucun dossier.</p>")
     for case in data["cases"]:
         parts += [
             f"<h3>Dossier {html.escape(_text(case['case_number']))}</h3>",
@@ -148,9 +198,14 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
                         case["description"],
                     )
                 ],
+                empty="—",
             ),
             "<h4>Notes</h4>",
-            _table(("Le", "Par", "Texte"), ((n["created_at"], n["author_label"], n["text"]) for n in case["notes"])),
+            _table(
+                ("Le", "Par", "Texte"),
+                ((n["created_at"], n["author_label"], n["text"]) for n in case["notes"]),
+                empty="Aucune note.",
+            ),
             "<h4>Orientations vers des partenaires</h4>",
             _table(
                 ("Partenaire", "Le", "Statut", "Réponse le", "Résultat"),
@@ -164,6 +219,7 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
                     )
                     for r in case["referrals"]
                 ),
+                empty="Aucune orientation.",
             ),
         ]
     parts += [
@@ -174,6 +230,7 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
                 (t["transferred_at"], w.word(w.LEGAL_BASES, t["legal_basis"]), _fields(t["fields_sent"]))
                 for t in data["transfers"]
             ),
+            empty="Aucun transfert.",
         ),
         "<h2>Vos dossiers dans d'autres guichets</h2>",
         _table(
@@ -182,11 +239,13 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
                 (f["desk_name"], f["registration_number"], w.word(w.LINKS, f["link"]), f["anonymised_at"])
                 for f in data.get("linked_files", [])
             ),
+            empty="Aucun dossier dans un autre guichet.",
         ),
         "<h2>Rendez-vous</h2>",
         _table(
             ("Début", "Fin", "Statut"),
             ((a["starts_at"], a["ends_at"], w.word(w.APPOINTMENT_STATUSES, a["status"])) for a in data["appointments"]),
+            empty="Aucun rendez-vous.",
         ),
         "<h2>Documents</h2>",
         _table(
@@ -201,6 +260,7 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
                 )
                 for d in data["documents"]
             ),
+            empty="Aucun document.",
         ),
         "<h2>Communications à des tiers</h2>",
         _table(
@@ -208,13 +268,14 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
             (
                 (
                     d["disclosed_at"],
-                    d["recipient_name"],
+                    w.recipient(d, desk_names or {}),
                     w.purpose(d["purpose"]),
                     w.word(w.LEGAL_BASES, d["legal_basis"]),
                     _fields(d["fields"]),
                 )
                 for d in data["disclosures"]
             ),
+            empty="Aucune communication à des tiers.",
         ),
         "<h2>Rectifications de votre dossier</h2>",
         _table(
@@ -223,13 +284,14 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
                 (
                     c["corrected_at"],
                     _fields([c["field"]]),
-                    c["old_value"],
-                    c["new_value"],
+                    _correction_value(c["field"], c["old_value"]),
+                    _correction_value(c["field"], c["new_value"]),
                     c["reason"],
                     c["corrected_by_label"],
                 )
                 for c in data.get("corrections", [])
             ),
+            empty="Aucune rectification.",
         ),
         "<h2>Qui a consulté ou modifié votre dossier</h2>",
         _table(
@@ -238,6 +300,7 @@ def render_summary(data: dict[str, Any], area_names: dict[str, str] | None = Non
                 (e["occurred_at"], action(e["action"]), w.actor(e["actor"]), w.word(w.ROLES, e["actor_role"]))
                 for e in data["audit_trail"]
             ),
+            empty="Aucune consultation ni modification enregistrée.",
         ),
         "</body></html>",
     ]

@@ -10,7 +10,7 @@ caller), and the tables below for the codes no other table names.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from babel import Locale
 
@@ -106,6 +106,16 @@ DATA_FIELDS: Final = {
 """The data a transfer, a referral or a message carried (the register of disclosures' ``fields``
 and a transfer's ``fields_sent``), as the web client's register names them (``df_…``)."""
 LINKS: Final = {"transfer": "transfert", "merge": "fusion de doublons"}
+SENDING_SERVICES: Final = {
+    "sms": "Prestataire d'envoi de SMS",
+    "whatsapp": "Prestataire d'envoi de messages WhatsApp",
+    "email": "Service d'envoi de courriels",
+}
+"""Who carried a message to the person, by its channel (the register's ``message:<channel>``)."""
+PROVIDER_ORGANISATIONS: Final = {"twilio": "Twilio"}
+"""The sending providers that are an organisation a person can look up, by the provider's id;
+another id (``log``: messages only written to the server's log; ``smtp``: the desk's mail
+server…) is an internal name, never shown."""
 _MEDIA: Final = {"image": "image", "application": "document", "text": "texte", "audio": "son", "video": "vidéo"}
 
 
@@ -160,3 +170,24 @@ def media(value: str) -> str:
     """A media type in words: ``image/png`` → ``image PNG``, ``application/pdf`` → ``document PDF``."""
     major, _, minor = value.partition("/")
     return f"{_MEDIA.get(major, major)} {minor.upper()}".strip()
+
+
+def recipient(disclosure: Mapping[str, Any], desk_names: Mapping[str, str]) -> str:
+    """Who received a disclosure, as a person understands it: a partner by its name, a desk by its
+    name (``desk_names``, by id; its code otherwise), a provider by the channel it carried the
+    message on — with its organisation's name when it is one (``Twilio``), never an internal id."""
+    kind, name = disclosure.get("recipient_type"), str(disclosure.get("recipient_name") or "")
+    if kind == "partner":
+        return f"{name} (organisme partenaire)"
+    if kind == "desk":
+        return f"{desk_names.get(str(disclosure.get('recipient_id')), name)} (guichet destinataire du transfert)"
+    if kind == "provider":
+        channels = [f.partition(":")[2] for f in disclosure.get("fields") or [] if f.startswith("message:")]
+        service = (
+            SENDING_SERVICES.get(channels[0], "Prestataire d'envoi de messages")
+            if channels
+            else ("Prestataire d'envoi de messages")
+        )
+        organisation = PROVIDER_ORGANISATIONS.get(name.lower())
+        return f"{service} ({organisation})" if organisation else service
+    return name
