@@ -145,6 +145,10 @@ _KINDS: dict[str, tuple[str, str]] = {
         "date in the past: today or a date to come is expected",
     ),
     "date_before_referral": ("date antérieure à l'envoi de l'orientation", "date before the referral was sent"),
+    "date_before_registration": (
+        "date antérieure à l'enregistrement de la personne",
+        "date before the person's registration",
+    ),
     "timezone_aware": (
         "heure sans décalage horaire : " + _INSTANT_WRITTEN[0],
         "time without an offset: " + _INSTANT_WRITTEN[1],

@@ -69,10 +69,11 @@ async def create(
     deadline_days: int,
 ) -> SubjectRequest:
     """Record a request received on ``received_on``, a date of the person's desk (default: the
-    desk's today, its local date in its time zone; not after it); due ``deadline_days`` later.
-    Raises ``RegistrantErased`` (409) for an erasure request about a file already anonymised,
-    ``ValidationFailed`` (422, ``field`` ``received_on``, error type ``date_in_future``) for a day
-    after today."""
+    desk's today, its local date in its time zone; not after it, nor before the person's
+    registration); due ``deadline_days`` later. Raises ``RegistrantErased`` (409) for an erasure
+    request about a file already anonymised, ``ValidationFailed`` (422, ``field`` ``received_on``,
+    error type ``date_in_future`` for a day after today, ``date_before_registration`` for one
+    before the file's registration date)."""
     _check_role(actor)
     registrant = await _registrant(session, actor, registrant_id)
     if kind == "erasure" and registrant.anonymised_at is not None:
@@ -92,6 +93,21 @@ async def create(
             f"({date_fr(today)}).",
             field="received_on",
             errors=[{"loc": ["body", "received_on"], "msg": "Date in the future.", "type": "date_in_future"}],
+        )
+    if received < registrant.registered_on:  # the desk held nothing of the person to be asked about
+        raise ValidationFailed(
+            f"The day the request was received (received_on) cannot be before the person's registration "
+            f"({registrant.registered_on.isoformat()}).",
+            detail_fr=f"Le jour de réception de la demande ne peut pas précéder l'enregistrement de la personne "
+            f"({date_fr(registrant.registered_on)}).",
+            field="received_on",
+            errors=[
+                {
+                    "loc": ["body", "received_on"],
+                    "msg": "Date before the registration.",
+                    "type": "date_before_registration",
+                }
+            ],
         )
     request = SubjectRequest(
         id=new_id(),

@@ -201,7 +201,7 @@ async def _world(
         session.add(appointment)
         await session.commit()
     hold = {"registrant_id": str(registrant), "reason": "Procédure en cours", "until": "2099-12-31"}
-    request = {"registrant_id": str(registrant), "kind": "access", "channel": "in_person", "received_on": "2026-11-02"}
+    request = {"registrant_id": str(registrant), "kind": "access", "channel": "in_person"}
     for url, body in (("/api/v1/privacy/legal-holds", hold), ("/api/v1/privacy/subject-requests", request)):
         made = await client.post(url, json=body, headers=admin.headers)
         assert made.status_code == 201, made.text

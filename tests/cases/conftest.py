@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -38,9 +39,10 @@ def make_registrant(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ig
         consents: tuple[str, ...] = ("partner_referral",),
         withdrawn: tuple[str, ...] = (),
         partner_name: str = "OIM Maroc",
+        registered_on: dt.date | None = None,
     ) -> uuid.UUID:
         async with sessionmaker() as session:
-            desk_id = (await session.execute(select(Desk.id).where(Desk.code == desk))).scalar_one()
+            desk_id, zone = (await session.execute(select(Desk.id, Desk.time_zone).where(Desk.code == desk))).one()
             registrant = Registrant(
                 id=uuid.uuid4(),
                 desk_id=desk_id,
@@ -54,6 +56,7 @@ def make_registrant(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ig
                 nationality="SN",
                 languages=["wo", "fr"],
                 residence_status="carte de séjour expirée",
+                registered_on=registered_on or dt.datetime.now(ZoneInfo(zone)).date(),
             )
             session.add(registrant)
             await session.flush()
@@ -80,6 +83,16 @@ def make_registrant(sessionmaker: async_sessionmaker[AsyncSession]):  # type: ig
             return registrant.id
 
     return make
+
+
+async def registered_on(sessionmaker: async_sessionmaker[AsyncSession], registrant_id: Any, day: dt.date) -> None:
+    """Date the registration of ``registrant_id`` back to ``day`` (the API registers today only):
+    a person's request cannot be received before their file existed."""
+    async with sessionmaker() as session:
+        await session.execute(
+            update(Registrant).where(Registrant.id == uuid.UUID(str(registrant_id))).values(registered_on=day)
+        )
+        await session.commit()
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ async def test_erasing_the_survivor_anonymises_the_merged_file_and_makes_the_mer
     request = await client.post(
         "/api/v1/privacy/subject-requests",
         headers=supervisor.headers,
-        json={"registrant_id": pair.survivor, "kind": "erasure", "channel": "in_person", "received_on": "2026-11-02"},
+        json={"registrant_id": pair.survivor, "kind": "erasure", "channel": "in_person"},
     )
     assert request.status_code == 201, request.text
     erased = await client.post(

@@ -17,7 +17,7 @@ async def erase(client: httpx.AsyncClient, supervisor: Staff, registrant_id: str
     request = await client.post(
         "/api/v1/privacy/subject-requests",
         headers=supervisor.headers,
-        json={"registrant_id": registrant_id, "kind": "erasure", "channel": "in_person", "received_on": "2026-11-02"},
+        json={"registrant_id": registrant_id, "kind": "erasure", "channel": "in_person"},
     )
     assert request.status_code == 201, request.text
     erased = await client.post(

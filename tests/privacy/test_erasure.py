@@ -195,7 +195,12 @@ async def test_erasure_keeps_reports_equal_and_leaves_no_erased_value(
     request = await client.post(
         "/api/v1/privacy/subject-requests",
         headers=supervisor.headers,
-        json={"registrant_id": person["id"], "kind": "erasure", "channel": "in_person", "received_on": "2026-11-02"},
+        json={
+            "registrant_id": person["id"],
+            "kind": "erasure",
+            "channel": "in_person",
+            "received_on": person["registered_on"],
+        },
     )
     assert request.status_code == 201, request.text
     erase_url = f"/api/v1/privacy/subject-requests/{request.json()['id']}/erase"
@@ -239,7 +244,12 @@ async def test_erasure_keeps_reports_equal_and_leaves_no_erased_value(
     )
     requests_log = await client.get("/api/v1/privacy/subject-requests", headers=supervisor.headers)
     (logged,) = requests_log.json()["items"]
-    assert (logged["kind"], logged["received_on"], logged["due_on"]) == ("erasure", "2026-11-02", "2026-12-02")
+    received = dt.date.fromisoformat(person["registered_on"])
+    assert (logged["kind"], logged["received_on"], logged["due_on"]) == (
+        "erasure",
+        received.isoformat(),
+        (received + dt.timedelta(days=30)).isoformat(),
+    )
     assert logged["fulfilled_at"] is not None
 
     # The audit log still says what happened, its chain verifies, and the payloads are gone.

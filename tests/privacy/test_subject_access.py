@@ -53,7 +53,7 @@ async def _file_of_a_person(
 async def test_a_request_is_logged_with_its_deadline_by_supervisors_only(
     client: httpx.AsyncClient, agent: Staff, supervisor: Staff, dakar_supervisor: Staff, make_registrant
 ) -> None:
-    registrant = await make_registrant()
+    registrant = await make_registrant(registered_on=dt.date(2026, 10, 1))
     body = {"registrant_id": str(registrant), "received_on": "2026-11-02", "channel": "in_person"}
     by_agent = await client.post("/api/v1/privacy/subject-requests", headers=agent.headers, json=body)
     other_desk = await client.post("/api/v1/privacy/subject-requests", headers=dakar_supervisor.headers, json=body)
@@ -80,7 +80,8 @@ async def test_a_request_is_logged_with_its_deadline_by_supervisors_only(
 async def test_a_request_retried_with_its_idempotency_key_is_logged_once(
     client: httpx.AsyncClient, supervisor: Staff, make_registrant
 ) -> None:
-    body = {"registrant_id": str(await make_registrant()), "received_on": "2026-11-02", "channel": "in_person"}
+    person = await make_registrant(registered_on=dt.date(2026, 10, 1))
+    body = {"registrant_id": str(person), "received_on": "2026-11-02", "channel": "in_person"}
     headers = {**supervisor.headers, "Idempotency-Key": "demande-acces-1"}
     first = await client.post("/api/v1/privacy/subject-requests", headers=headers, json=body)
     again = await client.post("/api/v1/privacy/subject-requests", headers=headers, json=body)
@@ -169,7 +170,8 @@ async def test_the_log_of_requests_comes_in_pages_oldest_received_first(
     received = ["2026-11-03", "2026-11-01", "2026-11-02"]
     ids = {}
     for day in received:
-        body = {"registrant_id": str(await make_registrant()), "received_on": day, "channel": "in_person"}
+        person = await make_registrant(registered_on=dt.date(2026, 10, 1))
+        body = {"registrant_id": str(person), "received_on": day, "channel": "in_person"}
         created = await client.post("/api/v1/privacy/subject-requests", headers=supervisor.headers, json=body)
         assert created.status_code == 201, created.text
         ids[day] = created.json()["id"]
@@ -229,7 +231,7 @@ async def test_the_log_of_requests_filters_one_persons_requests(
     """The person's file lists their own requests (``registrant_id``), not every request of the desk.
 
     Before: the filter did not exist, the parameter was ignored and the whole desk's log answered."""
-    awa, other = await make_registrant(), await make_registrant()
+    awa, other = [await make_registrant(registered_on=dt.date(2026, 10, 1)) for _ in range(2)]
     made = {}
     for who, kind in ((awa, "access"), (other, "access"), (awa, "erasure")):
         body = {"registrant_id": str(who), "kind": kind, "received_on": "2026-11-02"}
@@ -258,3 +260,34 @@ async def test_a_request_received_in_the_future_names_its_date_for_the_form(
     problem = refused.json()
     assert (refused.status_code, problem["field"]) == (422, "received_on")
     assert [(e["loc"], e["type"]) for e in problem["errors"]] == [(["body", "received_on"], "date_in_future")]
+
+
+async def test_a_request_received_before_the_persons_registration_is_refused_naming_its_date(
+    client: httpx.AsyncClient, supervisor: Staff, make_registrant
+) -> None:
+    """Before: « Reçue le » 2019-01-01 for a person registered years later was taken, and shown
+    « en retard de 2866 jours »: the desk held nothing of the person to be asked about then."""
+    person = await make_registrant(registered_on=dt.date(2026, 11, 2))
+    url = "/api/v1/privacy/subject-requests"
+    answers = {}
+    for lang in ("fr", "en"):
+        for day in ("2019-01-01", "2026-11-01"):
+            body = {"registrant_id": str(person), "kind": "access", "received_on": day}
+            answers[lang, day] = await client.post(
+                url, headers={**supervisor.headers, "Accept-Language": lang}, json=body
+            )
+    for refused in answers.values():
+        problem = refused.json()
+        assert (refused.status_code, refused.headers["content-type"]) == (422, "application/problem+json")
+        assert problem["field"] == "received_on"
+        assert [(e["loc"], e["type"]) for e in problem["errors"]] == [
+            (["body", "received_on"], "date_before_registration")
+        ]
+    assert "l'enregistrement de la personne (2\u00a0novembre 2026)" in answers["fr", "2019-01-01"].json()["detail"]
+    assert "before the person's registration (2026-11-02)" in answers["en", "2019-01-01"].json()["detail"]
+    log = await client.get(url, params={"registrant_id": str(person)}, headers=supervisor.headers)
+    assert log.json()["items"] == []  # nothing written
+    taken = await client.post(
+        url, headers=supervisor.headers, json={"registrant_id": str(person), "received_on": "2026-11-02"}
+    )
+    assert (taken.status_code, taken.json()["received_on"]) == (201, "2026-11-02")

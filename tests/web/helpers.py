@@ -12,6 +12,7 @@ from playwright.async_api import Locator, Page, expect
 from sqlalchemy import update
 
 from app.appointments.models import Appointment
+from app.registrants.models import Registrant
 from tests.appointments.helpers import local
 from tests.conftest import PASSWORD
 from tests.web.conftest import Agent, LiveServer
@@ -185,3 +186,17 @@ def set_appointment_day(server: LiveServer, appointment_id: str, day: dt.date, s
             await session.commit()
 
     server.call(move())
+
+
+def set_registered_on(server: LiveServer, registrant_id: str, day: dt.date) -> None:
+    """Date the registration of ``registrant_id`` back to ``day`` in the database (the API registers
+    today only): a person's request cannot be received before their file existed."""
+
+    async def back() -> None:
+        async with server.app.state.sessionmaker() as session:
+            await session.execute(
+                update(Registrant).where(Registrant.id == uuid.UUID(registrant_id)).values(registered_on=day)
+            )
+            await session.commit()
+
+    server.call(back())

@@ -21,7 +21,15 @@ from playwright.async_api import Page, expect
 
 from app.notifications.doubt import IN_DOUBT_REASON
 from tests.web.conftest import LiveServer, assert_accessible
-from tests.web.helpers import answer_leaving, desk_id, fill_registration, open_file, register_via_api, sign_in
+from tests.web.helpers import (
+    answer_leaving,
+    desk_id,
+    fill_registration,
+    open_file,
+    register_via_api,
+    set_registered_on,
+    sign_in,
+)
 from tests.web.test_merge_files import compare_with, merge_via_api, open_by_address
 from tests.web.test_merge_refusals import require_approval
 from tests.web.test_person_messages import add_message
@@ -154,6 +162,7 @@ async def test_screens_fit_phone_and_desk(
         case_id = http.get(f"/api/v1/registrants/{person['id']}/cases").json()["items"][0]["id"]
         assert http.post(f"/api/v1/cases/{case_id}/referrals", json={"partner_id": partner["id"]}).status_code == 201
     long_ago = (dt.date.today() - dt.timedelta(days=45)).isoformat()
+    set_registered_on(server, person["id"], dt.date.fromisoformat(long_ago))  # the request came after it
     with server.api(supervisor) as http:
         for kind, received in (("access", long_ago), ("erasure", None)):
             made = http.post(

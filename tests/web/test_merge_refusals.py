@@ -43,7 +43,6 @@ def erase(server: LiveServer, person: dict[str, Any]) -> None:
                 "registrant_id": person["id"],
                 "kind": "erasure",
                 "channel": "in_person",
-                "received_on": "2026-11-02",
             },
         )
         assert request.status_code == 201, request.text

@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import Page, Request, Route, expect
 
 from tests.web.conftest import Agent, LiveServer, assert_accessible
-from tests.web.helpers import open_file, register_via_api, sign_in
+from tests.web.helpers import open_file, register_via_api, set_registered_on, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -67,6 +67,10 @@ def person_sent_to_dakar(server: LiveServer, agent: Agent, **fields: Any) -> dic
 
 
 def record(server: LiveServer, staff: Agent, person: dict[str, Any], kind: str, **body: Any) -> dict[str, Any]:
+    """A request of ``person``'s recorded over the API; one received on a past day dates the
+    person's registration back to that day (no request is received before the file existed)."""
+    if body.get("received_on"):
+        set_registered_on(server, person["id"], dt.date.fromisoformat(body["received_on"]))
     with server.api(staff) as http:
         made = http.post("/api/v1/privacy/subject-requests", json={"registrant_id": person["id"], "kind": kind, **body})
         assert made.status_code == 201, made.text
@@ -408,3 +412,28 @@ async def test_a_hold_placed_while_a_release_reads_the_list_stays_listed(page: P
     listed.set()
     await expect(page.locator("#legal-holds-msg")).to_have_text("Conservation légale levée.")
     await expect(hold_list.filter(has_text="Enquête en cours")).to_contain_text("en vigueur")
+
+
+async def test_a_request_received_before_the_persons_registration_is_refused_at_its_date(
+    page: Page, server: LiveServer
+) -> None:
+    """Before: « Reçue le » years before the person's file existed was taken, and the request shown
+    « en retard de 2866 jours »."""
+    agent, supervisor = server.make_agent(), server.make_agent("supervisor")
+    person = register_via_api(server, agent, given_names="Binta", family_name="Kane")
+    registered = casablanca_today() - dt.timedelta(days=3)
+    set_registered_on(server, person["id"], registered)
+    await sign_in(page, server, supervisor)
+    await open_file(page, "Binta Kane")
+    form = page.locator("#subject-request-form")
+    await form.get_by_label("Reçue le").fill("2019-01-01")
+    await form.get_by_role("button", name="Enregistrer la demande").click()
+    message = page.locator("#subject-request-form-msg")
+    await expect(message).to_contain_text("Reçue le")
+    await expect(message).to_contain_text("date antérieure à l'enregistrement de la personne")
+    await expect(form.get_by_label("Reçue le")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#subject-request-list li")).to_have_text(["Aucune demande enregistrée."])
+    await form.get_by_label("Reçue le").fill(registered.isoformat())
+    await form.get_by_role("button", name="Enregistrer la demande").click()
+    await expect(page.locator("#subject-request-list li")).to_have_count(1)
+    await expect(page.locator("#subject-request-list li")).to_contain_text(f"reçue le {day_words(registered)}")

@@ -237,6 +237,7 @@ const REASONS = {
   uuid_parsing: "field_identifier", uuid_type: "field_identifier", string_pattern_mismatch: "field_invalid",
   value_error: "field_invalid", age_range: "field_age_range",
   date_in_future: "field_future", date_in_past: "field_past", date_before_referral: "field_before_referral",
+  date_before_registration: "field_before_registration",
   area_unknown: "field_area_unknown", area_mismatch: "field_area_mismatch",
   date_range: "field_date_range", phone_invalid: "field_phone",
 };
