@@ -89,3 +89,30 @@ async def test_a_consent_withdrawn_meanwhile_is_said_not_withdrawn_twice(page: P
     await consents.get_by_role("button", name="Retirer le consentement : être servi(e) au guichet").click()
     await consents.get_by_role("button", name="Oui, retirer le consentement").click()
     await expect(consents.get_by_role("alert")).to_have_text("Ce consentement a déjà été retiré.")
+
+
+async def test_a_withdrawal_refused_closes_its_question_and_says_why(page: Page, server: LiveServer) -> None:
+    """Before: after a refusal, « Oui, retirer le consentement / Non, le garder » stayed on screen
+    above it, inviting a retry that would be refused again."""
+    agent, supervisor = server.make_agent(), server.make_agent("supervisor")
+    person = register_via_api(server, agent, given_names="Ndeye", family_name="Gaye")
+    with server.api(agent) as http:
+        made = http.post(f"/api/v1/registrants/{person['id']}/consents", json={"purpose": "statistics", **GIVEN})
+        assert made.status_code == 201, made.text
+    await sign_in(page, server, agent)
+    await open_file(page, "Ndeye Gaye")
+    consents = page.locator("#person-consents")
+    withdraw = consents.get_by_role("button", name="Retirer le consentement : statistiques")
+    await withdraw.click()
+    question = consents.get_by_role("group", name="Retirer le consentement : statistiques")
+    await expect(question).to_be_visible()
+    with server.api(supervisor) as http:  # meanwhile the file is erased: its consents withdrawn, closed
+        request = http.post("/api/v1/privacy/subject-requests", json={"registrant_id": person["id"], "kind": "erasure"})
+        assert request.status_code == 201, request.text
+        assert http.post(f"/api/v1/privacy/subject-requests/{request.json()['id']}/erase").status_code == 200
+    await question.get_by_role("button", name="Oui, retirer le consentement").click()
+    refusal = consents.locator("> p.msg")
+    await expect(refusal).to_contain_text("anonymisé")
+    await expect(refusal).to_be_focused()
+    await expect(question).to_be_hidden()
+    await expect(withdraw).to_be_visible()

@@ -187,6 +187,8 @@ async def test_screens_fit_phone_and_desk(
     await page.get_by_role("button", name="Lever la conservation légale : Enquête en cours").click()
     await page.get_by_role("button", name="Oui, lever la conservation").click()
     await expect(page.locator("#legal-holds-msg")).to_have_text("Conservation légale levée.")
+    # the refusal closed the question: asked again
+    await erasure.get_by_role("button", name="Effectuer l'effacement : demande reçue le").click()
     await erasure.get_by_role("button", name="Oui, anonymiser définitivement").click()
     await expect(page.locator(".erasure-outcome")).to_be_visible()
     await check(page, folder, "10-erasure")

@@ -208,6 +208,14 @@ async def test_a_legal_hold_refuses_the_erasure_in_a_sentence_naming_it_until_re
         "effacé. Levez la conservation (ou attendez son terme), puis effectuez l'effacement."
     )
     assert record_of(server, supervisor, person["id"])["anonymised_at"] is None
+    # the question is closed, the refusal stays: no « Oui » inviting a retry refused again (before:
+    # both answers stayed on screen above the refusal)
+    question = row.get_by_role("group", name="Effectuer l'effacement : demande reçue le")
+    await expect(question).to_be_hidden()
+    await expect(row.get_by_role("button", name="Oui, anonymiser définitivement")).to_have_count(0)
+    await expect(row.get_by_role("button", name="Non, ne rien effacer")).to_have_count(0)
+    await expect(row.get_by_role("button", name="Effectuer l'effacement : demande reçue le")).to_be_visible()
+    await expect(refusal).to_contain_text("Effacement refusé")
     await assert_accessible(page)
 
     await holds.get_by_role("button", name="Lever la conservation légale : Procédure prud'homale en cours").click()
@@ -215,7 +223,8 @@ async def test_a_legal_hold_refuses_the_erasure_in_a_sentence_naming_it_until_re
     await expect(page.locator("#legal-holds-msg")).to_have_text("Conservation légale levée.")
     await expect(holds.locator("#legal-hold-list li")).to_contain_text("· levée le")
     await expect(holds.locator("#legal-hold-list li").get_by_role("button")).to_have_count(0)
-    # the same question, still open, sends the erasure again: carried out now
+    # asked again, the erasure is carried out now
+    await row.get_by_role("button", name="Effectuer l'effacement : demande reçue le").click()
     await row.get_by_role("button", name="Oui, anonymiser définitivement").click()
     await expect(page.locator("#person-msg")).to_contain_text("Effacement effectué")
     assert record_of(server, supervisor, person["id"])["anonymised_at"] is not None

@@ -169,11 +169,17 @@ export function openRow(parts, onOpen) {
   return li;
 }
 
+/** What `run()` of a confirmButton returns to leave its question open: the answer was lost on the
+ * way (no connection) and the message says to answer "yes" again. */
+export const KEEP_ASKING = Symbol("keep asking");
+
 // A button that asks first, inline (no window.confirm: it is not read well by screen readers and
 // the strict CSP pages are tested headless): a group with the question and two buttons, focus on
-// the question; "no" puts the focus back on the button, "yes" runs `run()` (a promise). `name`:
-// the button's accessible name when its label alone does not say which item it acts on (several
-// such buttons on one screen: "Annuler le rendez-vous : Awa Diop, 10:00").
+// the question; "no" puts the focus back on the button, "yes" runs `run()` (a promise). Once it
+// has run, the question closes — a refusal said by `run()` stays readable under the button, and
+// the question is not left inviting a retry that would be refused again — unless `run()` returns
+// KEEP_ASKING. `name`: the button's accessible name when its label alone does not say which item
+// it acts on (several such buttons on one screen: "Annuler le rendez-vous : Awa Diop, 10:00").
 export function confirmButton({ label, name = "", question, yes, no }, run) {
   const wrap = el("span", null, { class: "confirm-wrap" });
   const ask = el("button", label, { type: "button", class: "secondary", "aria-expanded": "false" });
@@ -192,7 +198,12 @@ export function confirmButton({ label, name = "", question, yes, no }, run) {
     focusOn(prompt);
   });
   noButton.addEventListener("click", () => { close(); focusOn(ask); });
-  yesButton.addEventListener("click", () => busy(yesButton, async () => { await run(); }));
+  yesButton.addEventListener("click", () => busy(yesButton, async () => {
+    if ((await run()) === KEEP_ASKING) return;
+    const focused = group.contains(document.activeElement);
+    close();
+    if (focused) focusOn(ask);  // the focus was on a button now hidden
+  }));
   wrap.append(ask, group);
   return wrap;
 }

@@ -6,7 +6,7 @@
 // holds, the corrections made to the file (rectification) and the disclosures. person.js loads this module for those roles only: an agent, whom the API
 // answers 403, never fetches it. Creating keeps its Idempotency-Key until the API confirms.
 import { api, authorized, bodyOf, keyFor, Offline, problemLines, SessionExpired, sent } from "./api.js";
-import { busy, confirmButton, drawTurn, el, focusOn, saveBlob, say, sayLines, unreadNotice } from "./dom.js";
+import { busy, confirmButton, drawTurn, el, focusOn, KEEP_ASKING, saveBlob, say, sayLines, unreadNotice } from "./dom.js";
 import { colon, dayText, t } from "./i18n.js";
 import { deskOf, state } from "./state.js";
 import { failed, field, listAll, messageBox, refuse } from "./admin_common.js";
@@ -126,6 +126,8 @@ function eraseButton(person, request, box, reopen) {
     } catch (error) {
       if (error instanceof SessionExpired) return undefined;
       say(box, error instanceof Offline ? t("erase_offline") : error.message);
+      // no answer: the message says to answer « Oui, anonymiser définitivement » again
+      if (error instanceof Offline) { focusOn(box); return KEEP_ASKING; }
     }
     return focusOn(box);
   });
