@@ -153,6 +153,8 @@ async def test_in_english_no_french_word_is_left_on_the_rights_screens(page: Pag
     await rights.get_by_role("button", name="Release the legal hold: Court case").click()
     await rights.get_by_role("button", name="Yes, release the hold").click()
     await expect(page.locator("#legal-holds-msg")).to_have_text("Legal hold released.")
+    # the question closed on the refusal: it is asked again
+    await erasure.get_by_role("button", name="Carry out the erasure").click()
     await erasure.get_by_role("button", name="Yes, anonymise for good").click()
     await expect(page.locator(".erasure-outcome")).to_contain_text("Files of the person reached: 1")
     await no_french(page, "erasure outcome")
