@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -308,6 +309,9 @@ def import_register(
     from app.imports.service import read_limits, run_import
 
     refuse_unstorable(file=str(file), desk=desk, as_email=as_email, delimiter=delimiter)
+    if report is not None and str(report) != "-" and (refusal := _unwritable(report)):
+        typer.secho(f"--report {report}: {refusal}; nothing was imported", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     settings = Settings()
     try:
         size = file.stat().st_size
@@ -347,11 +351,35 @@ def import_register(
     from app.imports.schemas import ImportReport
 
     assert isinstance(result, ImportReport)
-    if report is not None and str(report) != "-":
-        report.write_text(result.model_dump_json(indent=2), encoding="utf-8")
     _print_import_report(result)
     if report is not None and str(report) == "-":
         typer.echo(result.model_dump_json(indent=2))
+    elif report is not None:
+        try:
+            report.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+        except OSError as exc:  # checked before the run: gone or made unwritable meanwhile
+            done = "nothing was stored (dry run)"
+            if not result.dry_run:
+                done = f"the import itself is done (batch {result.batch_id})"
+            typer.secho(
+                f"--report {report}: not written ({exc.strerror or exc}); {done}", fg=typer.colors.RED, err=True
+            )
+            raise typer.Exit(1) from exc
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why the report file ``path`` cannot be written (None: it can), checked before an import
+    runs, so that a bad ``--report`` refuses the command before any row is stored."""
+    if path.is_dir():
+        return "is a directory, not a file"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"its folder {str(folder)!r} does not exist"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file cannot be written (permission denied)"
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {str(folder)!r} cannot be written (permission denied)"
+    return None
 
 
 def counted(n: int, noun: str) -> str:
@@ -373,6 +401,11 @@ def _print_import_report(result: object) -> None:
         f"{head}: {result.filename} ({result.file_format}, {result.encoding or '-'}, "
         f"delimiter {result.delimiter!r}) → desk {result.desk_code}"
     )
+    if result.ignored_columns:
+        typer.secho(
+            f"columns not read (their cells are not imported): {', '.join(map(repr, result.ignored_columns))}",
+            fg=typer.colors.YELLOW,
+        )
     if result.previous_batch_ids:
         typer.echo(f"this file was imported before: {', '.join(map(str, result.previous_batch_ids))}")
     typer.echo(

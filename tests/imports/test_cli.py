@@ -176,3 +176,36 @@ def test_cli_import_runs_with_the_short_switch_interval(
     assert result.exit_code == 0, result.output
     assert seen == [SWITCH_INTERVAL_SECONDS]  # the store overlaps the matching as in the server
     assert sys.getswitchinterval() != SWITCH_INTERVAL_SECONDS  # and the previous one is back
+
+
+@pytest.mark.parametrize("where", ["missing folder", "a folder"])
+def test_cli_refuses_a_report_path_it_cannot_write_before_importing(
+    cli_env: CliRunner, tmp_path: Path, database_url: str, where: str
+) -> None:
+    """``--report /nonexistent/r.json`` or ``--report /tmp``: one clear line, exit 2, no row stored
+    (never a traceback after the rows were committed)."""
+    register = tmp_path / "registre.csv"
+    register.write_bytes(register_head(3))
+    target = tmp_path / "nonexistent" / "r.json" if where == "missing folder" else tmp_path
+    result = cli_env.invoke(
+        cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN, "--report", str(target)]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"--report {target}: ")
+    assert lines[0].endswith("; nothing was imported")
+    assert (_count(database_url, "registrants"), _count(database_url, "import_batches")) == (0, 0)
+
+
+def test_cli_says_the_columns_it_does_not_read_at_the_top(cli_env: CliRunner, tmp_path: Path) -> None:
+    register = tmp_path / "registre.csv"
+    register.write_text(
+        "N°;Prénom(s);Nom;Date d'inscription;Quartier\n1;Awa;Faye;15/03/2019;Maârif\n", encoding="utf-8"
+    )
+    result = cli_env.invoke(cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1] == "columns not read (their cells are not imported): 'Quartier'"
