@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Locator, Page, expect
 
-from tests.imports.conftest import csv_file
+from tests.imports.conftest import HEADER, csv_file
 from tests.web.conftest import Agent, LiveServer, assert_accessible
 from tests.web.helpers import sign_in
 
@@ -127,4 +127,42 @@ async def test_a_register_whose_delimiter_cannot_be_recognised_asks_for_it_in_th
     await expect(page.locator("#register-import-msg")).to_contain_text(
         "trouvé : « Given:First », « Family:Name,Notes|x »"
     )
+    await assert_accessible(page)
+
+
+async def test_checking_a_file_again_says_every_outcome_in_french_without_empty_parts(
+    page: Page, server: LiveServer
+) -> None:
+    """A file imported before, checked again: « déjà importée » / « déjà signalée » in words, no
+    empty candidate, no dangling separator; the columns it does not read said above the rows."""
+    admin = server.make_agent("admin", [])
+    register = csv_file(
+        "1;12/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;;Maârif",
+        "2;15/03/2020;Saliou;Ka;M;14/05/1990;Dakar;Dakar;;;;;Casablanca;Etudiant;;;;;Maârif",
+        "3;17/03/2020;Awa;Sarr;X;;;;;;;;;;;;;;Gauthier",  # imported, with a warning
+        header=HEADER + ";Quartier",
+    )
+    with server.api(admin) as http:
+        response = http.post(
+            "/api/v1/imports/registers",
+            files={"file": ("registre.csv", register, "text/csv")},
+            data={"desk_code": "CASA-BASE"},
+        )
+        assert response.status_code == 201, response.text
+    await _check_register(page, server, admin, register)
+    await expect(page.locator("#register-import-summary")).to_be_focused()
+    ignored = page.locator("#register-import-ignored")
+    await expect(ignored).to_have_text(
+        "1 colonne du fichier n'est pas lue, rien de ce qui y est écrit n'est importé : « Quartier ». "
+        "Renommez cette colonne dans le registre si elle doit l'être."
+    )
+    rows = page.locator("#register-import-report table tr")
+    await expect(rows.nth(1).locator("td").last).to_have_text(
+        "déjà signalée comme doublon possible par un import précédent"
+    )
+    await expect(rows.nth(2).locator("td").last).to_have_text(
+        "déjà importée par un import précédent — sexe non reconnu « X » ; enregistré comme inconnu"
+    )
+    text = await page.locator("#register-import-report").inner_text()
+    assert "already" not in text and ":  ;" not in text and "— ;" not in text
     await assert_accessible(page)

@@ -60,6 +60,7 @@ export const DAY_LABELS = {
     import_did: "Import : {total} {total|ligne|lignes} ; {imported} {imported|inscrite|inscrites}, {flagged} {flagged|signalée comme doublon possible|signalées comme doublons possibles} (ci-dessous, à résoudre), {rejected} {rejected|rejetée|rejetées}, {already} {already|déjà importée|déjà importées}.",
     import_rows_to_check: "Lignes à revoir dans le registre", import_problem: "Ce qui ne va pas",
     import_also_check: "à corriger aussi",
+    import_ignored: "{n} {n|colonne du fichier n'est pas lue|colonnes du fichier ne sont pas lues}, rien de ce qui y est écrit n'est importé : {columns}. Renommez {n|cette colonne|ces colonnes} dans le registre si {n|elle doit|elles doivent} l'être.",
   },
   en: {
     when_at: "{day} at {time}", move_title: "Reschedule the appointment of {when}", keep_time: "Keep this time",
@@ -117,6 +118,7 @@ export const DAY_LABELS = {
     import_did: "Imported: {total} {total|row|rows}; {imported} registered, {flagged} flagged as {flagged|a possible duplicate|possible duplicates} (below, to resolve), {rejected} rejected, {already} already imported.",
     import_rows_to_check: "Rows to check in the register", import_problem: "What is wrong",
     import_also_check: "also to correct",
+    import_ignored: "{n} {n|column of the file is|columns of the file are} not read, nothing written in {n|it|them} is imported: {columns}. Rename {n|that column|those columns} in the register if {n|it|they} should be.",
   },
 };
 
@@ -126,11 +128,13 @@ export const DAY_CODES = {
   fr: {
     count: "Nombre", no_appointment: "Aucun rendez-vous.",
     identical_row: "ligne identique", pending: "en attente", linked: "rattachée", created: "créée", discarded: "écartée",
-    "outcome:rejected": "rejetée", "outcome:imported": "importée (avec avertissement)", "outcome:would_import": "serait importée (avec avertissement)", "outcome:flagged": "signalée" },
+    "outcome:rejected": "rejetée", "outcome:imported": "importée (avec avertissement)", "outcome:would_import": "serait importée (avec avertissement)", "outcome:flagged": "signalée",
+    "outcome:already_imported": "déjà importée par un import précédent", "outcome:already_flagged": "déjà signalée comme doublon possible par un import précédent" },
   en: {
     count: "Count", no_appointment: "No appointment.",
     identical_row: "identical row", pending: "pending", linked: "linked", created: "created", discarded: "discarded",
-    "outcome:rejected": "rejected", "outcome:imported": "imported (with warnings)", "outcome:would_import": "would be imported (with warnings)", "outcome:flagged": "flagged" },
+    "outcome:rejected": "rejected", "outcome:imported": "imported (with warnings)", "outcome:would_import": "would be imported (with warnings)", "outcome:flagged": "flagged",
+    "outcome:already_imported": "already imported by an earlier import", "outcome:already_flagged": "already flagged as a possible duplicate by an earlier import" },
 };
 
 addWords(DAY_LABELS, DAY_CODES);

@@ -140,6 +140,12 @@ function uploadReport(report) {
     already: c.already_imported,
   })];
   const out = [el("p", lines[0], { id: "register-import-summary" })];
+  // the file's columns the import does not read, said before any row: nothing typed in them is kept
+  const ignored = report.ignored_columns || [];
+  if (ignored.length) {
+    const names = ignored.map((name) => (i18n.lang === "fr" ? `«\u00a0${name}\u00a0»` : `“${name}”`)).join(", ");
+    out.push(el("p", t("import_ignored", { n: ignored.length, columns: names }), { id: "register-import-ignored", class: "msg warning" }));
+  }
   const held = (row) => row.outcome === "flagged" || row.outcome === "already_flagged";
   const listed = report.rows.filter((row) => row.outcome === "rejected" || held(row) || row.warnings.length);
   if (listed.length) {
@@ -152,13 +158,18 @@ function uploadReport(report) {
       // in French where the server wrote it (rows stored before migration 3301 have English only)
       const french = i18n.lang === "fr";
       const warned = row.warnings.map((w) => (french && w.message_fr) || `${w.field}${colon()}${w.message}`).join(" ; ");
-      const problem = el("td", `${code(report.dry_run && row.outcome === "imported" ? "would_import" : row.outcome, "outcome")} — `);
-      if (row.outcome === "rejected") problem.append((french && row.reason_fr) || row.reason);
-      if (held(row)) {
-        problem.append(`${t("may_be")}${colon()}`);
-        row.candidates.forEach((c, i) => problem.append(...(i ? [" ; "] : []), ...candidateNodes(c)));
+      // the outcome in words, then only the parts the row has: its reason, who it may be, its
+      // warnings ("also to correct" only after another part), never an empty part
+      const parts = [];
+      if (row.outcome === "rejected") parts.push([(french && row.reason_fr) || row.reason]);
+      if (held(row) && row.candidates.length) {
+        const nodes = [`${t("may_be")}${colon()}`];
+        row.candidates.forEach((c, i) => nodes.push(...(i ? [" ; "] : []), ...candidateNodes(c)));
+        parts.push(nodes);
       }
-      if (warned) problem.append(row.outcome === "imported" ? warned : ` ; ${t("import_also_check")}${colon()}${warned}`);
+      if (warned) parts.push([parts.length ? `${t("import_also_check")}${colon()}${warned}` : warned]);
+      const problem = el("td", code(report.dry_run && row.outcome === "imported" ? "would_import" : row.outcome, "outcome"));
+      parts.forEach((nodes, i) => problem.append(i ? " ; " : " — ", ...nodes));
       const tr = el("tr");
       const number = el("td", row.number ? null : t("empty"));
       if (row.number) number.append(numberSpan(row.number));
