@@ -19,6 +19,12 @@ What rejects a row and what only drops a field (with a warning) is decided per c
 | Lieu de naissance, Région d'origine, Ville, Profession | none | kept as written (a region the |
 |   |   | reference tables do not know is dropped + warning by the service) |
 
+Invisible characters in those text cells and in Demande/Observations (zero-width characters,
+U+FEFF, the direction embeddings, overrides and isolates the registry refuses in free text): removed
+with a warning naming each one, the value kept as it is seen (the direction marks LRM, RLM and ALM,
+which Arabic text carries and the registry accepts, stay). Names lose theirs without a warning, as
+at the counter.
+
 Names: NFC, trimmed, inner spaces collapsed; a name written all in capitals is stored in a
 readable case (``KANE`` → ``Kane``, ``N'DIAYE`` → ``N'Diaye``), its spelling (accents,
 apostrophes, hyphens) untouched; the original cell stays in the batch. The notes start with the
@@ -45,6 +51,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +62,7 @@ from app.core import json_text
 from app.core.explained import in_french
 from app.core.i18n import number as written_number
 from app.core.spreadsheet import looks_like_formula
-from app.core.text import clean, describe_disallowed, disallowed_character, storable
+from app.core.text import INVISIBLE, clean, describe_disallowed, disallowed_character, storable
 from app.imports import cells, row_dates
 from app.imports.reading import SourceRow
 from app.imports.wording import field_fr
@@ -209,7 +216,7 @@ def prepare_row(
         )
 
     for name in ("place_of_birth", "origin_region", "host_city", "occupation"):
-        data[name] = clean(get(name)) or None
+        data[name] = clean(_visible(prepared, name, get(name))) or None
 
     data["phones"] = _phones(prepared, get("phones"), desk_country, notes)
     data["documents"] = _documents(prepared, raw, document_patterns)
@@ -255,7 +262,7 @@ def prepare_row(
         notes.append(f"Date d'arrivée au Maroc (non reprise) : {clean(get('arrival_date'))}")
 
     for name, label in (("request", "Demande"), ("observations", "Observations")):
-        text = clean(get(name))
+        text = clean(_visible(prepared, name, get(name)))
         if text:
             notes.append(f"{label} : {text}")
     note_text = NOTES_SEPARATOR.join(notes)  # the registry keeps notes on one line
@@ -276,6 +283,49 @@ def prepare_row(
         return prepared.reject("; ".join(en for en, _ in rejected), " ; ".join(fr for _, fr in rejected))
     prepared.data = data
     return prepared
+
+
+# The direction marks text may carry (LRM, RLM, ALM: Arabic text typed or pasted holds them, and the
+# registry accepts them in free text); every other invisible character is removed from a text cell.
+_DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")
+_TEXT_CELLS_EN = {
+    "place_of_birth": "place of birth",
+    "origin_region": "region of origin",
+    "host_city": "city of residence",
+    "occupation": "occupation",
+    "request": "request",
+    "observations": "observations",
+}
+
+
+def _removable(char: str) -> bool:
+    """An invisible character a text cell loses: a format character (category Cf: zero-width
+    characters, U+FEFF, the bidirectional embeddings, overrides and isolates the registry refuses)
+    or another one that shows nothing (:data:`~app.core.text.INVISIBLE`), the direction marks aside."""
+    return char not in _DIRECTION_MARKS and (unicodedata.category(char) == "Cf" or bool(INVISIBLE.match(char)))
+
+
+def _visible(prepared: PreparedRow, name: str, cell: str) -> str:
+    """A text cell (a place, the occupation, the request, the observations) without its invisible
+    characters, with a warning naming each one removed: the value is kept as it is seen, never
+    dropped whole for a character nobody sees (``"\u200bCouturière\u202e"`` → ``"Couturière"``).
+    The batch keeps the raw cell as typed."""
+    removed = [char for char in cell if _removable(char)]
+    if not removed:
+        return cell
+    kept = "".join(char for char in cell if not _removable(char))
+    codes = ", ".join(dict.fromkeys(f"U+{ord(char):04X}" for char in removed))
+    plural = len(set(removed)) > 1
+    shown = clean(kept)
+    prepared.warn(
+        name,
+        f"{_TEXT_CELLS_EN.get(name, name)}: invisible character{'s' if plural else ''} {codes} removed "
+        f"(pasted with the text, such as a direction control); the value is kept as {shown!r}",
+        f"{field_fr(name)} : caractère{'s' if plural else ''} invisible{'s' if plural else ''} {codes} "
+        f"retiré{'s' if plural else ''} (collé{'s' if plural else ''} avec le texte, comme une commande de "
+        f"direction) ; valeur gardée « {shown} »",
+    )
+    return kept
 
 
 def _refused_cells(raw: dict[str, str]) -> tuple[str, str] | None:

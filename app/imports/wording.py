@@ -45,7 +45,15 @@ _REFUSALS_FR = {
     "area_mismatch": "département d'une autre région",
     "missing": "valeur manquante",
     "string_too_short": "valeur vide",
+    "text_disallowed_character": "caractère invisible non autorisé",
+    "string_pattern_mismatch": "valeur qui n'a pas la forme attendue",
+    "literal_error": "valeur qui n'est pas parmi celles acceptées",
+    "enum": "valeur qui n'est pas parmi celles acceptées",
+    "date_parsing": "date non valide",
+    "date_from_datetime_parsing": "date non valide",
 }
+_UNSAID_FR = "valeur refusée par le registre"
+"""A refusal the registry words in English only: said in French without its English words."""
 
 
 def field_fr(name: str) -> str:
@@ -55,11 +63,17 @@ def field_fr(name: str) -> str:
 
 def refusal_fr(error: Mapping[str, Any]) -> str:
     """The registry's refusal of a value (one entry of a 422's ``errors``, Pydantic's or the
-    service's) in French; the English message in parentheses when there is no French for it."""
+    service's) in French only: a refusal with no French words is said as refused, never with its
+    English words in a French sentence (the English report field keeps them)."""
     kind = str(error.get("type", ""))
     context = error.get("ctx") or {}
     if kind == "value_error" and isinstance(context.get("error"), BaseException):
-        return in_french(context["error"], f"valeur refusée ({error.get('msg')})")
+        return in_french(context["error"], _UNSAID_FR)
     if kind.endswith("too_long") and "max_length" in context:
         return f"valeur trop longue (au plus {number(context['max_length'])} caractères)"
-    return _REFUSALS_FR.get(kind, f"valeur refusée ({error.get('msg')})")
+    if kind == "text_bidi_control" and {"code", "position"} <= context.keys():
+        return (
+            f"commande de direction invisible {context['code']} en position {number(context['position'])}, "
+            "qui change l'ordre du texte affiché"
+        )
+    return _REFUSALS_FR.get(kind, _UNSAID_FR)
