@@ -60,7 +60,7 @@ from app.imports.schemas import (
     RowWarning,
     counts_of,
 )
-from app.imports.wording import field_fr
+from app.imports.wording import OUTCOME_WORDS, RESOLUTION_WORDS, field_fr, in_words
 from app.registrants import closed, lock_order
 from app.registrants import repository as registrant_queries
 from app.registrants import service as registrants
@@ -276,15 +276,17 @@ async def _resolve_row(
 ) -> RowResolutionOut:
     row = await _row(session, batch=batch, line=line)
     if row.outcome != "flagged":
+        outcome_en, outcome_fr = in_words(OUTCOME_WORDS, row.outcome)
         raise ImportRowNotFlagged(
-            f"Line {line} was {row.outcome}, not flagged: there is nothing to resolve.",
-            detail_fr=f"La ligne {line} est « {row.outcome} », pas signalée : rien à traiter.",
+            f"Line {line} was {outcome_en}, not flagged: there is nothing to resolve.",
+            detail_fr=f"La ligne {line} a été {outcome_fr}, pas signalée : rien à traiter.",
             outcome=row.outcome,
         )
     if row.resolution not in (None, "pending"):
+        resolution_en, resolution_fr = in_words(RESOLUTION_WORDS, row.resolution or "")
         raise ImportRowResolved(
-            f"Line {line} was already resolved ({row.resolution}).",
-            detail_fr=f"La ligne {line} a déjà été traitée ({row.resolution}).",
+            f"Line {line} was already resolved: {resolution_en}.",
+            detail_fr=f"La ligne {line} a déjà été traitée : {resolution_fr}.",
             resolution=row.resolution,
             registrant_id=str(row.registrant_id) if row.registrant_id else None,
         )

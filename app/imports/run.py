@@ -384,9 +384,10 @@ class ImportRun:
             except ValidationError as exc:
                 error = exc.errors()[0]
                 field = _first_field(exc.errors())
-                if field in DROPPABLE and _drop(row, field, error["msg"], refusal_fr(error)):
+                columns = self.batch.columns or {}
+                if field in DROPPABLE and _drop(row, field, error["msg"], refusal_fr(error), columns):
                     continue
-                return "rejected", None, [], _refused(field, error["msg"], refusal_fr(error))
+                return "rejected", None, [], _refused(field, error["msg"], refusal_fr(error), columns)
             keys = read[1] if read else body_keys(body, self.matcher.regions, row.unverified_phones)
             found = self.matcher.candidates(keys)
             if found:
@@ -408,9 +409,10 @@ class ImportRun:
                 field = _first_field(errors)
                 message = str(errors[0].get("msg") if errors else exc.detail_en)
                 message_fr = refusal_fr(errors[0]) if errors else str(exc.detail_fr or exc.title_fr)
-                if field in DROPPABLE and _drop(row, field, message, message_fr):
+                columns = self.batch.columns or {}
+                if field in DROPPABLE and _drop(row, field, message, message_fr, columns):
                     continue
-                return "rejected", None, [], _refused(field, message, message_fr)
+                return "rejected", None, [], _refused(field, message, message_fr, columns)
             except Problem as exc:
                 return "rejected", None, [], (exc.detail_en or exc.title_en, exc.detail_fr or exc.title_fr)
             keys = new.keys
@@ -501,18 +503,54 @@ def _first_field(errors: Sequence[Any]) -> str | None:
     return None
 
 
-def _drop(row: PreparedRow, field: str, message: str, message_fr: str) -> bool:
-    """Drop ``field`` from the row's values with a warning (its reason in English and French);
-    False if it was not there."""
+# A registrant field read from another column of the register than its own name says.
+_READ_FROM = {
+    "status_category": ("status",),
+    "residence_status": ("status",),
+    "documents": ("passport_number", "cni_number"),
+}
+
+
+def _column(field: str, columns: Mapping[str, str]) -> tuple[str, str]:
+    """``field`` as the register's file names it (its column's header as written), in English and
+    in French: ``("column 'Profession'", "colonne « Profession »")``; a field read from no column
+    (the notes) in words."""
+    headers = [columns[name] for name in _READ_FROM.get(field, (field,)) if name in columns]
+    if not headers:
+        return field.replace("_", " "), f"champ « {field_fr(field)} »"
+    if len(headers) == 1:
+        return f"column {headers[0]!r}", f"colonne « {headers[0]} »"
+    return (
+        "columns " + " / ".join(map(repr, headers)),
+        "colonnes " + " / ".join(f"« {h} »" for h in headers),
+    )
+
+
+def _plain(message: str) -> str:
+    """A registry's English message without Pydantic's ``Value error, `` prefix."""
+    return message.removeprefix("Value error, ")
+
+
+def _drop(row: PreparedRow, field: str, message: str, message_fr: str, columns: Mapping[str, str]) -> bool:
+    """Drop ``field`` from the row's values with a warning (its reason in English and French, the
+    column named as the file names it); False if it was not there."""
     assert row.data is not None
     if row.data.get(field) in (None, []):
         return False
     row.data.pop(field)
-    row.warn(field, f"dropped: {message}", f"champ « {field_fr(field)} » non repris — {message_fr}")
+    en, fr = _column(field, columns)
+    agreed = (
+        "non reprises" if fr.startswith("colonnes") else "non reprise" if fr.startswith("colonne") else "non repris"
+    )
+    row.warn(field, f"{en}: value not imported, {_plain(message)}", f"{fr} {agreed} — {message_fr}")
     return True
 
 
-def _refused(field: str | None, message: str, message_fr: str) -> tuple[str, str]:
-    """A row's rejection for the registry's refusal of ``field`` (None: of the row as a whole)."""
-    said_fr = f"champ « {field_fr(field)} » refusé — {message_fr}" if field else f"ligne refusée — {message_fr}"
-    return f"{field or 'row'}: {message}", said_fr
+def _refused(field: str | None, message: str, message_fr: str, columns: Mapping[str, str]) -> tuple[str, str]:
+    """A row's rejection for the registry's refusal of ``field`` (None: of the row as a whole),
+    the column named as the file names it."""
+    if not field:
+        return f"row refused: {_plain(message)}", f"ligne refusée — {message_fr}"
+    en, fr = _column(field, columns)
+    agreed = "refusées" if fr.startswith("colonnes") else "refusée" if fr.startswith("colonne") else "refusé"
+    return f"{en}: {_plain(message)}", f"{fr} {agreed} — {message_fr}"

@@ -38,6 +38,31 @@ FIELDS_FR: dict[str, str] = {
 }
 """A field of a register row or of a registrant, as a French sentence names it."""
 
+OUTCOME_WORDS: dict[str, tuple[str, str]] = {
+    "imported": ("imported", "importée"),
+    "flagged": ("flagged as a possible duplicate", "signalée comme doublon possible"),
+    "rejected": ("rejected", "rejetée"),
+    "already_imported": ("already imported by an earlier import", "déjà importée par un import précédent"),
+    "already_flagged": (
+        "already flagged as a possible duplicate by an earlier import",
+        "déjà signalée comme doublon possible par un import précédent",
+    ),
+}
+"""A row's outcome in words, English then French (as the web client says them)."""
+RESOLUTION_WORDS: dict[str, tuple[str, str]] = {
+    "linked": ("linked to an existing file", "rattachée à un dossier existant"),
+    "created": ("registered as a new person", "inscrite comme nouvelle personne"),
+    "discarded": ("discarded", "écartée"),
+    "pending": ("pending", "en attente"),
+}
+"""A flagged row's resolution in words, English then French."""
+
+
+def in_words(words: Mapping[str, tuple[str, str]], code: str) -> tuple[str, str]:
+    """``code`` in English and French words (a code with no words: itself, with spaces)."""
+    return words.get(code, (code.replace("_", " "),) * 2)
+
+
 _REFUSALS_FR = {
     "phone_invalid": "numéro de téléphone non valide",
     "document_number_invalid": "numéro de pièce d'identité non valide",

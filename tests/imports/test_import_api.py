@@ -287,8 +287,8 @@ async def test_unknown_origin_region_is_dropped_with_a_warning(upload, sessionma
     assert row["warnings"] == [
         {
             "field": "origin_region",
-            "message": "dropped: not a region of Senegal",
-            "message_fr": "champ « région d'origine » non repris — "
+            "message": 'column "Région d\'origine": value not imported, not a region of Senegal',
+            "message_fr": "colonne « Région d'origine » non reprise — "
             "lieu inconnu des listes de régions et de départements",
         }
     ]
@@ -303,25 +303,28 @@ async def test_over_long_occupation_is_dropped_with_a_warning(upload) -> None:  
     assert row["warnings"] == [
         {
             "field": "occupation",
-            "message": "dropped: String should have at most 200 characters",
-            "message_fr": "champ « profession » non repris — valeur trop longue (au plus 200 caractères)",
+            "message": "column 'Profession': value not imported, String should have at most 200 characters",
+            "message_fr": "colonne « Profession » non reprise — valeur trop longue (au plus 200 caractères)",
         }
     ]
 
 
 async def test_over_long_name_rejects_the_row(upload) -> None:  # type: ignore[no-untyped-def]
     row = (await upload(csv_file(line(1, family="N" * 250)))).json()["rows"][0]
-    assert (row["outcome"], row["reason"]) == ("rejected", "family_name: String should have at most 200 characters")
-    assert row["reason_fr"] == "champ « nom » refusé — valeur trop longue (au plus 200 caractères)"
+    assert (row["outcome"], row["reason"]) == (
+        "rejected",
+        "column 'Nom': String should have at most 200 characters",
+    )
+    assert row["reason_fr"] == "colonne « Nom » refusée — valeur trop longue (au plus 200 caractères)"
 
 
 async def test_a_name_without_a_letter_rejects_the_row_in_both_languages(upload) -> None:  # type: ignore[no-untyped-def]
     row = (await upload(csv_file(line(1, given="123")))).json()["rows"][0]
     assert (row["outcome"], row["reason"]) == (
         "rejected",
-        "given_names: Value error, a name must contain at least one letter",
+        "column 'Prénom(s)': a name must contain at least one letter",
     )
-    assert row["reason_fr"] == "champ « prénom(s) » refusé — un nom doit contenir au moins une lettre"
+    assert row["reason_fr"] == "colonne « Prénom(s) » refusée — un nom doit contenir au moins une lettre"
 
 
 async def test_imported_people_keep_the_registers_registration_date(upload, sessionmaker) -> None:  # type: ignore[no-untyped-def]

@@ -117,11 +117,16 @@ async def test_each_flagged_row_is_linked_created_or_discarded_once(
     assert (discarded.status_code, discarded.json()["registrant_id"]) == (200, None)
     counts = discarded.json()["counts"]
     assert [counts[k] for k in ("flagged", "pending", "linked", "created", "discarded")] == [3, 0, 1, 1, 1]
-    _problem(
+    not_flagged = _problem(
         await client.post(_url(batch_id, 2), json={"decision": "discard"}, headers=agent.headers),
         409,
         "import-row-not-flagged",
     )
+    assert not_flagged["detail"] == "La ligne 2 a été importée, pas signalée : rien à traiter."
+    in_english = await client.post(
+        _url(batch_id, 2), json={"decision": "discard"}, headers={**agent.headers, "Accept-Language": "en"}
+    )
+    assert in_english.json()["detail"] == "Line 2 was imported, not flagged: there is nothing to resolve."
 
     report = (await client.get(f"/api/v1/imports/{batch_id}", headers=admin.headers)).json()
     assert [(r["line"], r["resolution"], r["registrant_id"]) for r in report["rows"][2:]] == [
@@ -355,8 +360,8 @@ async def test_a_flagged_rows_cursor_not_issued_here_is_refused(
 @pytest.mark.parametrize(
     ("language", "title", "detail"),
     [
-        ("fr", "Ligne d'import déjà traitée", "La ligne 4 a déjà été traitée (discarded)."),
-        ("en", "Import row already resolved", "Line 4 was already resolved (discarded)."),
+        ("fr", "Ligne d'import déjà traitée", "La ligne 4 a déjà été traitée : écartée."),
+        ("en", "Import row already resolved", "Line 4 was already resolved: discarded."),
     ],
 )
 async def test_each_refused_row_of_a_bulk_resolution_speaks_the_response_language(

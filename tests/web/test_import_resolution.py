@@ -130,7 +130,7 @@ async def test_flagged_rows_are_linked_created_and_discarded_from_the_batch(page
     line9 = page.get_by_role("form", name="Ligne 9 · Khady Niang")
     await line9.get_by_label("Nouvelle personne").check()
     await line9.get_by_role("button", name="Enregistrer la décision").click()
-    await expect(line9.get_by_role("alert")).to_have_text("La ligne 9 a déjà été traitée (écartée).")
+    await expect(line9.get_by_role("alert")).to_have_text("La ligne 9 a déjà été traitée : écartée.")
     await assert_accessible(page)
     await page.get_by_role("button", name="Voir les lignes signalées : doublons.csv").click()
     await expect(page.locator("#tab-imports")).to_contain_text("Aucune ligne en attente.")
