@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -313,19 +314,7 @@ def import_register(
         typer.secho(f"--report {report}: {refusal}; nothing was imported", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     settings = Settings()
-    try:
-        size = file.stat().st_size
-        if size > settings.import_max_bytes:
-            typer.secho(
-                f"{file}: {size} bytes, over the import limit of {settings.import_max_bytes} bytes (IMPORT_MAX_BYTES)",
-                fg=typer.colors.RED,
-                err=True,
-            )
-            raise typer.Exit(2)
-        content = file.read_bytes()
-    except OSError as exc:
-        typer.secho(f"{file}: {exc.strerror or exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+    content = _read_bounded(file, settings.import_max_bytes)
 
     async def work(session: AsyncSession) -> object:
         email = require_storable(as_email, ["--as"]).strip().casefold()
@@ -380,6 +369,36 @@ def _unwritable(path: Path) -> str | None:
     if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
         return f"its folder {str(folder)!r} cannot be written (permission denied)"
     return None
+
+
+def _read_bounded(file: Path, limit: int) -> bytes:
+    """The bytes of ``file``, or exit 2 once it holds more than ``limit`` (``IMPORT_MAX_BYTES``).
+
+    A regular file is judged by its size before anything is read; whatever else the path names (a
+    device such as ``/dev/zero``, a pipe, ``/dev/stdin``) is read up to ``limit`` bytes and one
+    more, never further, so that an endless source is refused as soon as it passes the limit."""
+
+    def over(size: str) -> typer.Exit:
+        typer.secho(
+            f"{file}: {size}, over the import limit of {limit} bytes (IMPORT_MAX_BYTES); "
+            "give a register file of at most that size",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        return typer.Exit(2)
+
+    try:
+        with file.open("rb") as source:
+            status = os.fstat(source.fileno())
+            if stat.S_ISREG(status.st_mode) and status.st_size > limit:
+                raise over(f"{status.st_size} bytes")
+            content = source.read(limit + 1)
+    except OSError as exc:
+        typer.secho(f"{file}: {exc.strerror or exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    if len(content) > limit:
+        raise over(f"more than {limit} bytes")
+    return content
 
 
 def counted(n: int, noun: str) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +108,34 @@ def test_cli_refuses_a_file_over_the_limit(cli_env: CliRunner, tmp_path: Path, m
     result = cli_env.invoke(cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN])
     assert result.exit_code == 2
     assert "over the import limit of 2048 bytes" in result.output
+
+
+def test_cli_reads_no_more_than_the_limit_from_a_pipe(
+    cli_env: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path that is no regular file (a pipe, a device such as /dev/zero, /dev/stdin) has no size
+    to judge beforehand: it is read up to the limit, and refused then, however much more it holds."""
+    monkeypatch.setenv("IMPORT_MAX_BYTES", "2048")
+    fifo = tmp_path / "register.pipe"
+    os.mkfifo(fifo)
+    written = [0]
+
+    def feed() -> None:  # an endless source, bounded here at 50 MB so that a faulty read ends too
+        with open(fifo, "wb") as sink:
+            try:
+                while written[0] < 50_000_000:
+                    written[0] += sink.write(b"x" * 65536)
+                    sink.flush()
+            except BrokenPipeError:
+                pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    result = cli_env.invoke(cli, ["import-register", str(fifo), "--desk", "CASA-BASE", "--as", ADMIN, "--dry-run"])
+    feeder.join(30)
+    assert result.exit_code == 2, result.output
+    assert "more than 2048 bytes, over the import limit of 2048 bytes (IMPORT_MAX_BYTES)" in result.output
+    assert written[0] < 1_000_000
 
 
 @pytest.mark.parametrize(
