@@ -51,7 +51,9 @@ def export(
     desk: Annotated[list[str] | None, typer.Option(help="Desk code; repeat for several.")] = None,
     named: Annotated[bool, typer.Option(help="Include names, contacts, documents (administrators).")] = False,
     purpose: Annotated[str | None, typer.Option(help="Why: mandatory for a named export.")] = None,
-    delimiter: Annotated[str, typer.Option(help="CSV separator: comma or semicolon.")] = "comma",
+    delimiter: Annotated[
+        str | None, typer.Option(help="CSV separator: comma (the default) or semicolon; CSV only.")
+    ] = None,
     labels: Annotated[
         Literal["fr", "en"] | None,
         typer.Option(help="Header row and coded values in words: fr or en (default: codes)."),
@@ -67,6 +69,7 @@ def export(
         typer.secho(f"no such folder: {output.parent}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     fmt = format or output.suffix.lstrip(".").lower() or "csv"
+    _check_delimiter(delimiter, fmt)
     try:
         first = parse_date_only(start) if start else None
         last = parse_date_only(end) if end else None
@@ -99,6 +102,23 @@ def export(
     typer.echo(f"wrote {rows} rows to {output}")
 
 
+def _check_delimiter(delimiter: str | None, fmt: str) -> None:
+    """Exit 2 naming ``--delimiter`` when it is given for a file that is not CSV (the API's 422
+    ``field-not-applicable``) or is neither comma nor semicolon, before anything is recorded."""
+    from app.reports.exports_router import DELIMITERS
+
+    if delimiter is None:
+        return
+    if fmt.strip().lower() != "csv":
+        why = f"only a CSV file has a delimiter, and this export is {fmt.upper()}; leave --delimiter out"
+    elif delimiter.strip().lower() not in DELIMITERS:
+        why = f"{delimiter!r} is not a CSV separator this export writes; give comma or semicolon"
+    else:
+        return
+    typer.secho(f"--delimiter: {why}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
 async def _run(
     settings: Settings,
     *,
@@ -111,7 +131,7 @@ async def _run(
     desks: list[str],
     named: bool,
     purpose: str | None,
-    delimiter: str,
+    delimiter: str | None,
     labels: LabelLanguage | None = None,
 ) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -138,7 +158,7 @@ async def _run(
             if account is None or not account.is_active:
                 raise NotFound(f"No active staff account {user}.")
             actor = await actor_for(session, account, context)
-            sep = delimiter_of(delimiter)
+            sep = delimiter_of(delimiter, fmt)
             prepared = await service.prepare_export(
                 session,
                 actor=actor,

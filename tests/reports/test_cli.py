@@ -176,3 +176,22 @@ async def test_cli_exports_are_audited(prepared, tmp_path: Path, sessionmaker) -
         ("export.finish", prepared["supervisor"].email, "diaspora-desk-cli"),
     ]
     assert events[1].details["completed"] is True
+
+
+@pytest.mark.parametrize(
+    ("output", "extra", "said"),
+    [
+        ("h.xlsx", [], "--delimiter: only a CSV file has a delimiter, and this export is XLSX; leave --delimiter out"),
+        ("h.csv", ["--format", "xlsx"], "--delimiter: only a CSV file has a delimiter"),
+        ("h.csv", [], "--delimiter: 'tab' is not a CSV separator this export writes; give comma or semicolon"),
+    ],
+    ids=["xlsx-extension", "xlsx-format", "unknown-separator"],
+)
+def test_cli_refuses_a_delimiter_the_file_does_not_take(prepared, tmp_path: Path, output, extra, said) -> None:  # type: ignore[no-untyped-def]
+    """As the API's 422 field-not-applicable: a delimiter is never dropped without a word."""
+    delimiter = "tab" if output == "h.csv" and not extra else "semicolon"
+    args = ["export", "registrants", "-o", str(tmp_path / output), "--user", prepared["supervisor"].email]
+    result = CliRunner().invoke(cli, [*args, *extra, "--delimiter", delimiter])
+    assert (result.exit_code, type(result.exception)) == (2, SystemExit), result.output
+    assert said in result.output
+    assert not (tmp_path / output).exists()
