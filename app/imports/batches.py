@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Literal, cast
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.deps import require_roles
 from app.core.context import Actor
@@ -19,8 +21,11 @@ from app.core.deps import SessionDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from app.core.routing import api_router
 from app.desks.models import Desk
-from app.imports.models import ImportBatch
+from app.imports.holding import real_run_alive
+from app.imports.models import ImportBatch, ImportRow
 from app.imports.schemas import ImportCounts
+
+Status = Literal["running", "completed", "interrupted"]
 
 router = api_router(prefix="/api/v1/imports", tags=["imports"])
 
@@ -28,8 +33,10 @@ DeskStaffActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "
 
 
 class ImportBatchOut(BaseModel):
-    """One stored run of an import: ``flagged_rows`` is ``flagged + already_flagged`` (rows
-    waiting for someone to decide whether they are people already registered)."""
+    """One stored run of an import: ``counts`` those of the rows it holds, as its report gives
+    them (``GET /api/v1/imports/{id}``), a run still going or interrupted too; ``flagged_rows`` is
+    ``flagged + already_flagged`` (rows waiting for someone to decide whether they are people
+    already registered); ``status`` as the report's (:func:`shown_status`)."""
 
     id: uuid.UUID
     desk_code: str
@@ -38,6 +45,61 @@ class ImportBatchOut(BaseModel):
     created_at: dt.datetime
     counts: ImportCounts
     flagged_rows: int
+    status: Status
+
+
+async def stored_counts(session: AsyncSession, batch_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ImportCounts]:
+    """The counts of the rows each batch holds, computed as :func:`app.imports.schemas.counts_of`
+    computes a report's (one grouped query): a batch whose run is going on or was interrupted
+    counts the rows stored so far, not the zeros its ``counts`` column holds until its run ends."""
+    tallies: dict[uuid.UUID, dict[str, int]] = {batch_id: {} for batch_id in batch_ids}
+    if not batch_ids:
+        return {}
+    warned = case((func.json_array_length(ImportRow.warnings) > 0, 1), else_=0)
+    stmt = (
+        select(ImportRow.batch_id, ImportRow.outcome, ImportRow.resolution, func.count(), func.sum(warned))
+        .where(ImportRow.batch_id.in_(batch_ids))
+        .group_by(ImportRow.batch_id, ImportRow.outcome, ImportRow.resolution)
+    )
+    for batch_id, outcome, resolution, count, with_warnings in await session.execute(stmt):
+        tally = tallies[batch_id]
+        for key, n in (("total", count), ("with_warnings", with_warnings or 0), (outcome, count)):
+            tally[key] = tally.get(key, 0) + n
+        if outcome == "flagged":
+            resolution = resolution or "pending"
+            tally[resolution] = tally.get(resolution, 0) + count
+    return {batch_id: ImportCounts(**tally) for batch_id, tally in tallies.items()}
+
+
+async def shown_status(session: AsyncSession, batch: ImportBatch) -> Status:
+    """The batch's ``status``, but ``interrupted`` for a batch left ``running`` by a run whose
+    process died (killed, the machine restarted): no real run of its desk holds the desk's import
+    lock (:func:`app.imports.holding.real_run_alive`; a run that resumes the file marks it
+    ``interrupted`` for good, :func:`mark_dead_runs_interrupted`)."""
+    if batch.status == "running" and not await real_run_alive(session, batch.desk_id):
+        return "interrupted"
+    return cast(Status, batch.status)  # one of STATUSES
+
+
+async def mark_dead_runs_interrupted(session: AsyncSession, desk_id: uuid.UUID) -> None:
+    """Called by a real run holding the desk's import lock (so no other run of the desk is alive):
+    every batch of the desk still ``running`` is one whose process died, stored ``interrupted``
+    with the counts of the rows it holds. Commits."""
+    dead = list(
+        (
+            await session.execute(
+                select(ImportBatch).where(ImportBatch.desk_id == desk_id, ImportBatch.status == "running")
+            )
+        ).scalars()
+    )
+    if not dead:
+        await session.commit()
+        return
+    counts = await stored_counts(session, [batch.id for batch in dead])
+    for batch in dead:
+        batch.status = "interrupted"
+        batch.counts = counts[batch.id].model_dump()
+    await session.commit()
 
 
 @router.get("", response_model=Page[ImportBatchOut])
@@ -57,9 +119,10 @@ async def list_imports(
         session, stmt, keys=[ImportBatch.created_at, ImportBatch.id], cursor=cursor, limit=limit, descending=True
     )
     codes = {desk_id: code for desk_id, code in (await session.execute(select(Desk.id, Desk.code))).all()}
+    held = await stored_counts(session, [batch.id for batch in rows])
     items = []
     for batch in rows:
-        counts = ImportCounts(**{k: v for k, v in (batch.counts or {}).items() if k in ImportCounts.model_fields})
+        counts = held[batch.id]
         items.append(
             ImportBatchOut(
                 id=batch.id,
@@ -69,6 +132,7 @@ async def list_imports(
                 created_at=batch.created_at,
                 counts=counts,
                 flagged_rows=counts.flagged + counts.already_flagged,
+                status=await shown_status(session, batch),
             )
         )
     return Page[ImportBatchOut](items=items, next_cursor=next_cursor)

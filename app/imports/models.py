@@ -27,7 +27,8 @@ class ImportBatch(UUIDPrimaryKey, Base):
     ``file_sha256`` fingerprints the bytes; ``counts`` maps each outcome to its number of rows;
     ``duration_ms`` is the wall time of the run. ``status`` is one of :data:`STATUSES`: ``running``
     while its chunks are being committed, ``completed`` when every row is stored, ``interrupted``
-    when the run failed after committing some chunks (see :mod:`app.imports.service`).
+    when the run failed after committing some chunks (see :mod:`app.imports.service`; one whose
+    process died leaves ``running``, shown ``interrupted``: :func:`app.imports.batches.shown_status`).
     """
 
     __tablename__ = "import_batches"

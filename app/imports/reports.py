@@ -12,6 +12,7 @@ from app.core.context import Actor
 from app.core.pagination import paginate
 from app.core.text import clean
 from app.desks.models import Desk
+from app.imports.batches import shown_status
 from app.imports.cells import readable_name
 from app.imports.errors import ImportBatchNotFound
 from app.imports.models import ImportBatch, ImportRow
@@ -107,7 +108,9 @@ async def get_report(session: AsyncSession, *, actor: Actor, batch_id: uuid.UUID
         entity_id=batch.id,
         desk_id=batch.desk_id,
     )
-    return build_report(batch, desk=desk, rows=rows, previous=previous, dry_run=False, sha256=batch.file_sha256)
+    report = build_report(batch, desk=desk, rows=rows, previous=previous, dry_run=False, sha256=batch.file_sha256)
+    report.status = await shown_status(session, batch)
+    return report
 
 
 async def flagged_rows(

@@ -30,7 +30,7 @@ Transactions of a real run (PostgreSQL and SQLite alike):
 
 Between chunks nothing is held that another request needs: no row lock (the desk row is not
 locked; the one-import-per-desk rule is a PostgreSQL advisory lock on a connection of its own, or
-a claim in the process on SQLite, where each chunk takes the write lock only while it is stored),
+a lock on a file beside the database on SQLite, where each chunk takes the write lock only while it is stored),
 no counter row (numbers come from the series' sequence, drawn for each chunk on a short session of
 their own: a run holds up to four pooled connections, that one, the two chunks' stores and the
 advisory lock's; see :meth:`~app.imports.run.ImportRun.numbers`), no connection
@@ -43,7 +43,10 @@ either: an import sent while another of its desk runs is refused at once (409
 before it, whole, the chunks in progress not at all: registrants and ``import_rows`` of the rows
 before some line L, each row with its outcome and audit event, nothing from line L on. The batch
 says ``interrupted`` (with the counts of the rows it holds) when the failure let the process
-record it, else it stays ``running``. **Re-running the same file resumes it**: the rows already
+record it; else its stored ``status`` stays ``running`` but it is shown ``interrupted``, as no run
+holds the desk's lock any more (:func:`app.imports.batches.shown_status`), and the next real run
+of the desk stores it so (:func:`app.imports.batches.mark_dead_runs_interrupted`). **Re-running
+the same file resumes it**: the rows already
 stored come out ``already_imported`` / ``already_flagged`` (their fingerprints), the others are
 imported as if the first run had never stopped. On PostgreSQL numbers drawn for the chunk that
 failed, and for the chunks after it that were numbered or stored meanwhile (rolled back), are not
@@ -87,6 +90,7 @@ from app.core.i18n import size
 from app.core.ids import new_id
 from app.core.text import require_storable, storable
 from app.desks import service as desks
+from app.imports.batches import mark_dead_runs_interrupted
 from app.imports.errors import RegisterTooLarge
 from app.imports.holding import begin_reads, desk_import_lock, end_reads
 from app.imports.matching import BatchMatcher, region_codes
@@ -164,6 +168,8 @@ async def run_import(
     with frozen_working_set() as settle:
         settle()  # the rows just read
         async with desk_import_lock(session, desk=desk, dry_run=dry_run):
+            if not dry_run:  # the desk's lock held: a batch of it still running is a dead run's
+                await mark_dead_runs_interrupted(session, desk.id)
             prepared = await anyio.to_thread.run_sync(
                 functools.partial(
                     _prepare_rows,
