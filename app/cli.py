@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import stat
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,11 +61,34 @@ def refuse_unstorable(**arguments: str | list[str] | None) -> None:
                 raise typer.Exit(2)
 
 
+def in_option_words(detail: str, options: Mapping[str, str]) -> str:
+    """A problem's English ``detail`` with the API's names of what the command line took as
+    options (``options``: the API's field → the option, ``{"desk_code": "--desk"}``) said as those
+    options: "Body field desk_code: …" → "--desk: …", "in `purpose`" → "in --purpose",
+    "purpose does not apply: … (named=true)" → "--purpose does not apply: … (--named)"."""
+    for field, option in options.items():
+        name = re.escape(field)
+        detail = re.sub(rf"(?i:body field|query parameter) {name}\b", option, detail)
+        detail = re.sub(rf"`{name}`|\b{name}=(?:true|csv)\b", option, detail)
+        detail = re.sub(rf"\b{name}=(?=\S)", f"{option} ", detail)
+        detail = re.sub(rf"^{name.capitalize()}(?= ')", option, detail)
+        detail = re.sub(rf"^{name}(?= (?:does|do) not apply)", option, detail)
+        detail = re.sub(rf"(?<=, ){name}(?=(?:, [a-z_]+)* do not apply)", option, detail)
+    return detail
+
+
 def _run_or_exit(
-    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, label: str, refused_exit: int
+    settings: Settings,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    label: str,
+    refused_exit: int,
+    options: Mapping[str, str] | None = None,
 ) -> T:
     """:func:`run_in_session`, a refused command line exiting 2 and a refusal by the product
-    (a problem: ``label: title: detail`` on stderr) exiting ``refused_exit``."""
+    (a problem: ``label: title: detail`` on stderr, the API's names of ``options`` said as the
+    command's options, :func:`in_option_words`) exiting ``refused_exit``, or 2 when it refuses
+    what an option gave (a 422 naming it)."""
     from app.core.errors import Problem
 
     try:
@@ -73,8 +97,9 @@ def _run_or_exit(
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
     except Problem as exc:
-        typer.secho(f"{label}: {exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(refused_exit) from exc
+        detail = in_option_words(exc.detail_en or "", options or {})
+        typer.secho(f"{label}: {exc.title_en}: {detail}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2 if detail != exc.detail_en else refused_exit) from exc
 
 
 def run_in_session(
@@ -240,6 +265,16 @@ def worker() -> None:
     asyncio.run(main())
 
 
+_USER_OPTIONS = {
+    "email": "EMAIL",
+    "full_name": "--full-name",
+    "role": "--role",
+    "password": "--password",
+    "desk_codes": "--desk",
+}
+"""create-user's argument and options by the names of the account's fields."""
+
+
 @cli.command("create-user")
 def create_user(
     email: Annotated[str, typer.Argument(help="Login e-mail (case-insensitive).")],
@@ -251,6 +286,8 @@ def create_user(
     ] = "",
 ) -> None:
     """Create a staff account (audited as done by the system)."""
+    from pydantic import ValidationError
+
     from app.core.context import SYSTEM_ACTOR
     from app.core.errors import Problem
     from app.users import service as users
@@ -265,14 +302,16 @@ def create_user(
             password=password,
             desk_codes=desk or [],
         )
-    except ValueError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+    except ValidationError as exc:
+        said = (option_words(e, _USER_OPTIONS, whole="the account") for e in exc.errors())
+        typer.secho("\n".join(said), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
     try:
         user = run_in_session(Settings(), lambda s: users.create(s, actor=SYSTEM_ACTOR, **body.model_dump()))
     except Problem as exc:
-        typer.secho(f"{exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
+        detail = in_option_words(exc.detail_en or "", _USER_OPTIONS)
+        typer.secho(f"{exc.title_en}: {detail}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2 if detail != exc.detail_en else 1) from exc
     typer.echo(f"created {user.role} {user.email} ({user.id})")
 
 
@@ -320,7 +359,7 @@ def import_register(
         email = require_storable(as_email, ["--as"]).strip().casefold()
         user = (await session.execute(select(StaffUser).where(StaffUser.email == email))).scalar_one_or_none()
         if user is None or not user.is_active or user.role != "admin":
-            raise _CliRefusal(f"{as_email} is not an active administrator")
+            raise _CliRefusal(f"--as: {as_email} is not an active administrator; give the e-mail of one")
         actor = await actor_for(session, user, RequestContext(user_agent="diaspora-desk import-register"))
         return await run_import(
             session,
@@ -336,7 +375,7 @@ def import_register(
         )
 
     with short_switch_interval():  # the run overlaps its worker thread with its stores, as the server's
-        result = _run_or_exit(settings, work, label=str(file), refused_exit=2)
+        result = _run_or_exit(settings, work, label=str(file), refused_exit=2, options=_IMPORT_OPTIONS)
     from app.imports.schemas import ImportReport
 
     assert isinstance(result, ImportReport)
@@ -401,6 +440,10 @@ def _read_bounded(file: Path, limit: int) -> bytes:
     return content
 
 
+_IMPORT_OPTIONS = {"desk_code": "--desk", "delimiter": "--delimiter", "dry_run": "--dry-run"}
+"""import-register's options by the names ``POST /api/v1/imports/registers`` gives their fields."""
+
+
 def counted(n: int, noun: str) -> str:
     """``"1 event"``, ``"3 events"``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -416,10 +459,10 @@ def _print_import_report(result: object) -> None:
     assert isinstance(result, ImportReport)
     c = result.counts
     head = "DRY RUN (nothing written)" if result.dry_run else f"batch {result.batch_id}"
-    typer.echo(
-        f"{head}: {result.filename} ({result.file_format}, {result.encoding or '-'}, "
-        f"delimiter {result.delimiter!r}) → desk {result.desk_code}"
-    )
+    read = [result.file_format, *([result.encoding] if result.encoding else [])]
+    if result.delimiter is not None:  # a CSV's; an XLSX has none
+        read.append(f"delimiter {result.delimiter!r}")
+    typer.echo(f"{head}: {result.filename} ({', '.join(read)}) → desk {result.desk_code}")
     if result.ignored_columns:
         typer.secho(
             f"columns not read (their cells are not imported): {', '.join(map(repr, result.ignored_columns))}",
@@ -479,26 +522,35 @@ def resolve_import_row(
 
     refuse_unstorable(batch=batch, as_email=as_email, link=link, note=note, update=update)
     chosen = [name for name, on in (("link", link is not None), ("create", create), ("discard", discard)) if on]
+
+    def refuse(message: str) -> typer.Exit:
+        typer.secho(message, fg=typer.colors.RED, err=True)
+        return typer.Exit(2)
+
+    if len(chosen) != 1:
+        raise refuse("give exactly one of --link ID, --create, --discard")
     try:
-        if len(chosen) != 1:
-            raise ValueError("give exactly one of --link ID, --create, --discard")
         batch_id = uuid.UUID(batch)
-        body = RowResolutionIn(
-            decision=chosen[0],
-            registrant_id=uuid.UUID(link) if link else None,
-            update_fields=update or [],
-            note=note,
-        )
-    except (ValueError, ValidationError) as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+    except ValueError:
+        raise refuse(f"BATCH: {batch!r} is not an import batch id; give the id import-register printed") from None
+    try:
+        registrant_id = uuid.UUID(link) if link else None
+    except ValueError:
+        raise refuse(f"--link: {link!r} is not a registrant id; give the id of one of the row's candidates") from None
+    try:
+        body = RowResolutionIn(decision=chosen[0], registrant_id=registrant_id, update_fields=update or [], note=note)
+    except ValidationError as exc:
+        whole = "--link, --create or --discard"
+        raise refuse("\n".join(option_words(e, _RESOLUTION_OPTIONS, whole=whole) for e in exc.errors())) from exc
     settings = Settings()
 
     async def work(session: AsyncSession) -> object:
         email = as_email.strip().casefold()
         user = (await session.execute(select(StaffUser).where(StaffUser.email == email))).scalar_one_or_none()
         if user is None or not user.is_active or user.role not in ("agent", "supervisor", "admin"):
-            raise _CliRefusal(f"{as_email} is not an active agent, supervisor or administrator")
+            raise _CliRefusal(
+                f"--as: {as_email} is not an active agent, supervisor or administrator; give the e-mail of one"
+            )
         actor = await actor_for(session, user, RequestContext(user_agent="diaspora-desk resolve-import-row"))
         return await resolve(
             session,
@@ -509,7 +561,7 @@ def resolve_import_row(
             document_patterns=settings.document_number_patterns,
         )
 
-    result = _run_or_exit(settings, work, label=f"line {line}", refused_exit=1)
+    result = _run_or_exit(settings, work, label=f"line {line}", refused_exit=1, options=_RESOLUTION_OPTIONS)
     assert isinstance(result, RowResolutionOut)
     who = f" → {result.registration_number} ({result.registrant_id})" if result.registrant_id else ""
     c = result.counts
@@ -517,6 +569,27 @@ def resolve_import_row(
         f"line {result.line}: {result.resolution}{who}; batch: {c.pending} pending, {c.linked} linked, "
         f"{c.created} created, {c.discarded} discarded"
     )
+
+
+_RESOLUTION_OPTIONS = {"registrant_id": "--link", "update_fields": "--update", "note": "--note"}
+"""resolve-import-row's options by the names of the resolution's fields over HTTP."""
+
+
+def option_words(error: Mapping[str, Any], options: Mapping[str, str], *, whole: str) -> str:
+    """One pydantic error of a command's input said as the command's option (``options``: the
+    model's field → the option; ``whole`` for an error of no one field) and what to give instead,
+    not pydantic's dump."""
+    loc = [str(part) for part in error.get("loc", ())]
+    option = options.get(loc[0], loc[0]) if loc else whole
+    ctx = error.get("ctx") or {}
+    if error.get("type") == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        return f"{option}: {error.get('input')!r} is not accepted; give one of {expected}"
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    for field, named in options.items():
+        if "_" in field:  # an identifier, never a word of the sentence ("email")
+            message = re.sub(rf"\b{re.escape(field)}\b", named, message)
+    return f"{option}: {message}"
 
 
 @cli.command("gc-storage")

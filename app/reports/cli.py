@@ -32,6 +32,10 @@ class OutputNotWritten(Exception):
         self.reason = reason
 
 
+class NoSuchUser(Exception):
+    """``--user`` names no active staff account."""
+
+
 @contextlib.contextmanager
 def _writing() -> Iterator[None]:
     """The file's own ``OSError`` (not the database's, also ``OSError``s) as :class:`OutputNotWritten`."""
@@ -60,8 +64,7 @@ def export(
     ] = None,
 ) -> None:
     """Export KIND to a CSV or XLSX file, pseudonymised unless --named (see the API's exports)."""
-    from app.cli import refuse_unstorable
-    from app.core.dates import parse_date_only
+    from app.cli import in_option_words, refuse_unstorable
     from app.core.errors import Problem
 
     refuse_unstorable(output=str(output), user=user, desk=desk, purpose=purpose)
@@ -70,12 +73,7 @@ def export(
         raise typer.Exit(2)
     fmt = format or output.suffix.lstrip(".").lower() or "csv"
     _check_delimiter(delimiter, fmt)
-    try:
-        first = parse_date_only(start) if start else None
-        last = parse_date_only(end) if end else None
-    except ValueError as exc:
-        typer.secho(f"invalid date: {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+    first, last = _day("--start", start), _day("--end", end)
     try:
         rows = asyncio.run(
             _run(
@@ -94,12 +92,51 @@ def export(
             )
         )
     except Problem as exc:
-        typer.secho(f"{exc.title_en}: {exc.detail_en}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
+        detail = in_option_words(exc.detail_en or "", _OPTIONS)
+        typer.secho(f"{exc.title_en}: {detail}", fg=typer.colors.RED, err=True)
+        # what an option gave, refused (a 422: a format, a period, a desk, a purpose): as a bad command line
+        raise typer.Exit(2 if exc.status == 422 else 1) from exc
+    except NoSuchUser as exc:
+        typer.secho(
+            f"--user: no active staff account {user}; give the e-mail of an active staff account",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2) from exc
     except OutputNotWritten as exc:  # recorded as an export cut short
         typer.secho(f"cannot write {output}: {exc.reason}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"wrote {rows} rows to {output}")
+
+
+_OPTIONS = {
+    "format": "--format",
+    "start": "--start",
+    "end": "--end",
+    "desk": "--desk",
+    "named": "--named",
+    "purpose": "--purpose",
+    "delimiter": "--delimiter",
+    "labels": "--labels",
+}
+"""export's options by the names of ``GET /api/v1/exports/{kind}``'s query parameters."""
+
+
+def _day(option: str, text: str | None) -> dt.date | None:
+    """The day ``text`` gives (``YYYY-MM-DD``), or exit 2 naming ``option`` and what to give."""
+    from app.core.dates import parse_date_only
+
+    if text is None:
+        return None
+    try:
+        return parse_date_only(text)
+    except ValueError as exc:
+        typer.secho(
+            f"{option}: invalid date {text!r} ({exc}); give a day that exists, written YYYY-MM-DD",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2) from exc
 
 
 def _check_delimiter(delimiter: str | None, fmt: str) -> None:
@@ -142,7 +179,6 @@ async def _run(
     from app.auth.service import actor_for
     from app.core.context import RequestContext
     from app.core.db import create_engine, create_sessionmaker
-    from app.core.errors import NotFound
     from app.reports import service
     from app.reports.exports_router import delimiter_of
     from app.reports.streaming import Batch, csv_stream, xlsx_stream
@@ -156,7 +192,7 @@ async def _run(
                 await session.execute(select(StaffUser).where(func.lower(StaffUser.email) == user.strip().casefold()))
             ).scalar_one_or_none()
             if account is None or not account.is_active:
-                raise NotFound(f"No active staff account {user}.")
+                raise NoSuchUser(user)
             actor = await actor_for(session, account, context)
             sep = delimiter_of(delimiter, fmt)
             prepared = await service.prepare_export(

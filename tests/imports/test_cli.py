@@ -239,3 +239,81 @@ def test_cli_says_the_columns_it_does_not_read_at_the_top(cli_env: CliRunner, tm
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[1] == "columns not read (their cells are not imported): 'Quartier'"
+
+
+def test_cli_an_xlsx_summary_names_no_encoding_nor_delimiter(cli_env: CliRunner, tmp_path: Path) -> None:
+    from tests.imports.conftest import HEADER, xlsx_file
+
+    register = tmp_path / "registre.xlsx"
+    register.write_bytes(xlsx_file([HEADER.split(";"), ["1", "02/06/2019", "Awa", "Ndiaye", "F", "1985"]]))
+    result = cli_env.invoke(cli, ["import-register", str(register), "--desk", "CASA-BASE", "--as", ADMIN, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "DRY RUN (nothing written): registre.xlsx (xlsx) → desk CASA-BASE" in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--desk", "NOPE", "--as", ADMIN], "Unknown desk: --desk: no desk has the code NOPE."),
+        (["--desk", "CASA-BASE", "--as", "nobody@desk.example"], "--as: nobody@desk.example is not an active"),
+    ],
+    ids=["unknown-desk", "unknown-administrator"],
+)
+def test_cli_import_refusals_name_the_option(
+    cli_env: CliRunner, tmp_path: Path, arguments: list[str], said: str
+) -> None:
+    register = tmp_path / "registre.csv"
+    register.write_bytes(register_head(3))
+    result = cli_env.invoke(cli, ["import-register", str(register), *arguments, "--dry-run"])
+    assert (result.exit_code, type(result.exception)) == (2, SystemExit), result.output
+    assert said in result.output
+    assert "Body field" not in result.output
+
+
+BATCH = "3f2a0000-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (
+            ["not-a-uuid", "2", "--discard"],
+            "BATCH: 'not-a-uuid' is not an import batch id; give the id import-register",
+        ),
+        ([BATCH, "2", "--link", "nope"], "--link: 'nope' is not a registrant id; give the id of one of the row's"),
+        (
+            [BATCH, "2", "--link", BATCH, "--update", "nonsense"],
+            "--update: 'nonsense' is not accepted; give one of given_names, family_name,",
+        ),
+        ([BATCH, "2", "--create", "--update", "phones"], "--update: does not apply to decision create"),
+        ([BATCH, "2", "--discard", "--as", "nobody@desk.example"], "--as: nobody@desk.example is not an active"),
+    ],
+    ids=["batch-id", "link-id", "update-field", "update-with-create", "unknown-staff"],
+)
+def test_cli_resolution_refusals_name_the_option_in_plain_words(
+    cli_env: CliRunner, arguments: list[str], said: str
+) -> None:
+    as_admin = [] if "--as" in arguments else ["--as", ADMIN]
+    result = cli_env.invoke(cli, ["resolve-import-row", *arguments, *as_admin])
+    assert (result.exit_code, type(result.exception)) == (2, SystemExit), result.output
+    assert said in result.output
+    for jargon in ("validation error", "pydantic", "hexadecimal", "literal_error", "update_fields"):
+        assert jargon not in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--role", "nope"], "--role: 'nope' is not accepted; give one of agent, supervisor, admin or auditor"),
+        (["--role", "auditor", "--desk", "CASA-BASE"], "--desk does not apply: an auditor reads every desk"),
+        (["--desk", "NOPE"], "Unknown desk: --desk: no desk has the code NOPE."),
+    ],
+    ids=["role", "auditor-desk", "unknown-desk"],
+)
+def test_cli_create_user_refusals_name_the_option(cli_env: CliRunner, arguments: list[str], said: str) -> None:
+    result = cli_env.invoke(
+        cli, ["create-user", "someone@desk.example", *arguments, "--password", "correct horse battery"]
+    )
+    assert (result.exit_code, type(result.exception)) == (2, SystemExit), result.output
+    assert said in result.output
+    assert "validation error" not in result.output

@@ -112,7 +112,7 @@ def test_cli_a_format_in_capitals_is_that_format(prepared, tmp_path: Path, given
         (["--format", "pdf"], "Unsupported format"),
         (["--start", "2026-03-01", "--end", "2026-02-01"], "Invalid period"),
         (["--desk", "DKR-MOB"], "Resource not found"),
-        (["--purpose", "Suivi trimestriel des dossiers"], "purpose does not apply"),
+        (["--purpose", "Suivi trimestriel des dossiers"], "--purpose does not apply"),
     ],
 )
 def test_cli_refusals_are_clear(prepared, tmp_path: Path, extra: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -120,9 +120,44 @@ def test_cli_refusals_are_clear(prepared, tmp_path: Path, extra: list[str], mess
     result = CliRunner().invoke(
         cli, ["export", "registrants", "-o", str(target), "--user", prepared["supervisor"].email, *extra]
     )
-    assert result.exit_code == 1
+    # what an option gave, refused, is a bad command line (2); a desk or a right not the user's, a refusal (1)
+    assert result.exit_code == (
+        1 if message in ("Resource not found", "Only administrators may export named data") else 2
+    )
     assert message in result.output
     assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--desk", "NOPE"], "Unknown desk: --desk: no desk has the code NOPE."),
+        (["--named"], "State the purpose of this named export in --purpose (at least 10"),
+        (["--start", "2023-02-29"], "--start: invalid date '2023-02-29' (day is out of range for month); give a day"),
+        (["--end", "2026-13-01"], "--end: invalid date '2026-13-01'"),
+        (["--format", "pdf"], "--format 'pdf' is not available here; use one of: csv, xlsx."),
+        (["--start", "2026-03-01", "--end", "2026-02-01"], "ends (--end 2026-02-01) before it starts (--start 2026"),
+    ],
+    ids=["unknown-desk", "no-purpose", "no-such-day", "no-such-month", "format", "period"],
+)
+def test_cli_refusals_name_the_option_and_exit_2(prepared, tmp_path: Path, extra: list[str], said: str) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.csv"
+    result = CliRunner().invoke(
+        cli, ["export", "registrants", "-o", str(target), "--user", prepared["admin"].email, *extra]
+    )
+    assert (result.exit_code, type(result.exception)) == (2, SystemExit), result.output
+    assert said in result.output
+    for jargon in ("Query parameter", "`", "=true"):
+        assert jargon not in result.output
+    assert not target.exists()
+
+
+def test_cli_an_unknown_user_names_the_option(prepared, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["export", "registrants", "-o", str(tmp_path / "o.csv"), "--user", "no@x.example"])
+    assert (result.exit_code, result.output.strip()) == (
+        2,
+        "--user: no active staff account no@x.example; give the e-mail of an active staff account",
+    )
 
 
 @pytest.mark.parametrize("day", ["2026-02-01T00:00:00Z", "20260201", "2026-W05-7"])
@@ -130,7 +165,7 @@ def test_cli_a_date_is_a_date_only(prepared, tmp_path: Path, day: str) -> None: 
     target = tmp_path / "out.csv"
     args = ["export", "registrants", "-o", str(target), "--user", prepared["supervisor"].email, "--start", day]
     result = CliRunner().invoke(cli, args)
-    assert (result.exit_code, "invalid date" in result.output) == (2, True)
+    assert (result.exit_code, "--start: invalid date" in result.output) == (2, True)
     assert not target.exists()
 
 
