@@ -71,7 +71,7 @@ def in_option_words(detail: str, options: Mapping[str, str]) -> str:
         detail = re.sub(rf"(?i:body field|query parameter) {name}\b", option, detail)
         detail = re.sub(rf"`{name}`|\b{name}=(?:true|csv)\b", option, detail)
         detail = re.sub(rf"\b{name}=(?=\S)", f"{option} ", detail)
-        detail = re.sub(rf"^{name.capitalize()}(?= ')", option, detail)
+        detail = re.sub(rf"^(?:The )?{name}(?= ')", option, detail, flags=re.IGNORECASE)
         detail = re.sub(rf"^{name}(?= (?:does|do) not apply)", option, detail)
         detail = re.sub(rf"(?<=, ){name}(?=(?:, [a-z_]+)* do not apply)", option, detail)
     return detail

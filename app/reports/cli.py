@@ -71,6 +71,11 @@ def export(
     if not output.parent.is_dir():  # checked before the export is recorded as started
         typer.secho(f"no such folder: {output.parent}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
+    from app.reports.exports import BUILDERS
+
+    if kind not in BUILDERS:
+        typer.secho(f"KIND: no export named {kind!r}; give one of {', '.join(BUILDERS)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
     fmt = format or output.suffix.lstrip(".").lower() or "csv"
     _check_delimiter(delimiter, fmt)
     first, last = _day("--start", start), _day("--end", end)

@@ -256,8 +256,9 @@ def test_cli_an_xlsx_summary_names_no_encoding_nor_delimiter(cli_env: CliRunner,
     [
         (["--desk", "NOPE", "--as", ADMIN], "Unknown desk: --desk: no desk has the code NOPE."),
         (["--desk", "CASA-BASE", "--as", "nobody@desk.example"], "--as: nobody@desk.example is not an active"),
+        (["--desk", "CASA-BASE", "--as", ADMIN, "--delimiter", "x"], ": --delimiter 'x' is not one of"),
     ],
-    ids=["unknown-desk", "unknown-administrator"],
+    ids=["unknown-desk", "unknown-administrator", "delimiter"],
 )
 def test_cli_import_refusals_name_the_option(
     cli_env: CliRunner, tmp_path: Path, arguments: list[str], said: str

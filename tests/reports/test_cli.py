@@ -230,3 +230,12 @@ def test_cli_refuses_a_delimiter_the_file_does_not_take(prepared, tmp_path: Path
     assert (result.exit_code, type(result.exception)) == (2, SystemExit), result.output
     assert said in result.output
     assert not (tmp_path / output).exists()
+
+
+def test_cli_an_unknown_kind_names_the_argument(prepared, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    args = ["export", "nokind", "-o", str(tmp_path / "o.csv"), "--user", prepared["admin"].email]
+    result = CliRunner().invoke(cli, args)
+    assert (result.exit_code, result.output.strip()) == (
+        2,
+        "KIND: no export named 'nokind'; give one of registrants, cases, referrals, appointments, audit",
+    )
