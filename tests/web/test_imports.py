@@ -105,6 +105,7 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
     await form.get_by_role("button", name="Importer", exact=True).click()
     await expect(summary).to_contain_text("Import : 4 lignes ; 2 inscrites, 1 signalée comme doublon possible")
     await expect(page.locator("#batch-table")).to_contain_text("registre.csv")
+    await expect(page.locator("#batch-table tr").nth(1)).to_contain_text("Terminé")  # its status: a dead run's says so
     await expect(page.locator("#import-report table caption")).to_contain_text("1 / 4")  # its flagged row, to resolve
 
 

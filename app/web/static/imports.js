@@ -106,7 +106,7 @@ export async function loadBatches() {
     const table = el("table", null, { id: "batch-table" });
     table.append(el("caption", t("batches")));
     const head = el("tr");
-    for (const key of ["imported_on", "desk", "batch_file", "by_whom", "rows", "flagged_rows", "show"]) head.append(el("th", t(key), { scope: "col" }));
+    for (const key of ["imported_on", "desk", "batch_file", "by_whom", "status", "rows", "flagged_rows", "show"]) head.append(el("th", t(key), { scope: "col" }));
     table.append(head);
     listed.clear();
     for (const b of r.body.items) {
@@ -120,7 +120,7 @@ export async function loadBatches() {
       const cell = el("td");
       cell.append(open);
       tr.append(el("td", dateText(new Date(b.created_at), { dateStyle: "medium", timeStyle: "short" })), el("td", b.desk_code), el("td", b.filename || t("empty")),
-        el("td", b.actor_label), el("td", String(b.counts.total)), el("td", String(b.flagged_rows)), cell);
+        el("td", b.actor_label), el("td", t(`batch_${b.status}`)), el("td", String(b.counts.total)), el("td", String(b.flagged_rows)), cell);
       table.append(tr);
     }
     out.replaceChildren(r.body.items.length ? scrollingTable(table) : el("p", t("no_batch")));
