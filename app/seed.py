@@ -58,7 +58,7 @@ async def seed_admin(session: AsyncSession, settings: Settings, report: SeedRepo
         session,
         actor=SYSTEM_ACTOR,
         email=email,
-        full_name="Administrator",
+        full_name="Administrateur",
         role="admin",
         password=password,
         desk_codes=desks,

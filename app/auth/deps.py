@@ -11,7 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from app.auth import cache as auth_cache
 from app.auth.cache import AuthCache
-from app.auth.models import reserved_to_fr
+from app.auth.models import reserved_to_fr, roles_en
 from app.auth.service import load_actor
 from app.clients import guard
 from app.clients.errors import ScopeRequired
@@ -81,7 +81,7 @@ def require_roles(*roles: str) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
     async def check(actor: CurrentActor) -> Actor:
         if actor.role not in roles:
             raise Forbidden(
-                f"This action needs the role {' or '.join(roles)}.",
+                f"This action needs the role {roles_en(roles)}.",
                 detail_fr=f"Cette action est réservée {reserved_to_fr(roles)}.",
             )
         return actor

@@ -16,10 +16,25 @@ ROLES_FR = {"agent": "agents", "supervisor": "superviseurs", "admin": "administr
 """Each role's holders, as a French sentence names them (« réservé aux superviseurs »)."""
 
 
+def _listed(items: list[str], last: str) -> str:
+    """« a, b et c » / "a, b or c": a list as a sentence writes it."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _in_order(roles: Iterable[str]) -> list[str]:
+    wanted = set(roles)
+    return [role for role in ROLES if role in wanted] + sorted(wanted - set(ROLES))
+
+
 def reserved_to_fr(roles: Iterable[str]) -> str:
-    """« aux superviseurs et aux administrateurs »: who may, for a French refusal (roles in
-    :data:`ROLES` order)."""
-    return " et ".join(f"aux {ROLES_FR.get(role, role)}" for role in ROLES if role in set(roles))
+    """« aux agents, aux superviseurs et aux administrateurs »: who may, for a French refusal
+    (roles in :data:`ROLES` order)."""
+    return _listed([f"aux {ROLES_FR.get(role, role)}" for role in _in_order(roles)], "et")
+
+
+def roles_en(roles: Iterable[str]) -> str:
+    """ "agent, supervisor or admin": who may, for an English refusal (roles in :data:`ROLES` order)."""
+    return _listed(_in_order(roles), "or")
 
 
 class StaffUser(UUIDPrimaryKey, Timestamps, Base):

@@ -17,7 +17,7 @@ class ConsentRequired(Problem):
 class LegalBasisForbidden(Forbidden):
     slug = "legal-basis-forbidden"
     title_fr, title_en = (
-        "Base légale réservée aux superviseurs et administrateurs",
+        "Base légale réservée aux superviseurs et aux administrateurs",
         "Legal basis reserved to supervisors and administrators",
     )
 

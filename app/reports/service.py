@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit
-from app.auth.models import reserved_to_fr
+from app.auth.models import reserved_to_fr, roles_en
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import Forbidden, NotFound, not_applicable
 from app.core.i18n import number
-from app.core.text import nothing_as_none, visible_length
+from app.core.text import nothing_as_none, visible_length, without_invisible
 from app.privacy.purposes import NAMED_EXPORT_PURPOSE
 from app.reports.ages import AgeBands
 from app.reports.errors import ExportPurposeRequired, NamedExportForbidden, TooManyRowsForXlsx, UnsupportedFormat
@@ -64,6 +64,25 @@ EXPORT_KINDS_FR = {
     "audit": "journal d'audit",
 }
 MIN_PURPOSE_LENGTH = 10
+_PURPOSE_VAGUE = {
+    # letters, and not one character repeated: "..........", "aaaaaaaaaaaa" state no purpose
+    "reason_fr": "à écrire en mots (des lettres, pas un seul caractère répété)",
+    "reason_en": "to be written in words (letters, not one character repeated)",
+}
+
+
+def states_a_purpose(purpose: str) -> bool:
+    """A named export's ``purpose`` says something: at least :data:`MIN_PURPOSE_LENGTH` visible
+    characters (:func:`app.core.text.visible_length`), some of them letters, not one character
+    repeated."""
+    shown = "".join(without_invisible(purpose).split())
+    return (
+        visible_length(purpose) >= MIN_PURPOSE_LENGTH
+        and any(char.isalpha() for char in shown)
+        and len(set(shown.casefold())) > 1
+    )
+
+
 _PURPOSE_TOO_SHORT = {
     # a purpose too short: its reason (app.core.reasons.with_reason) says what counts
     "reason_fr": f"trop court (au moins {number(MIN_PURPOSE_LENGTH)}\u00a0caractères visibles)",
@@ -159,7 +178,7 @@ async def prepare_export(
     fmt = check_format(fmt, EXPORT_FORMATS)
     if actor.role not in KIND_ROLES[kind]:
         raise Forbidden(
-            f"Exporting {kind} needs the role {' or '.join(sorted(KIND_ROLES[kind]))}.",
+            f"Exporting {kind} needs the role {roles_en(KIND_ROLES[kind])}.",
             detail_fr=f"L'export « {EXPORT_KINDS_FR[kind]} » est réservé {reserved_to_fr(KIND_ROLES[kind])}.",
         )
     purpose = nothing_as_none((purpose or "").strip())
@@ -177,22 +196,25 @@ async def prepare_export(
                 detail_fr="Les exports nominatifs (avec données personnelles) sont réservés aux administrateurs.",
             )
         # the characters that show: twelve zero-width spaces state no purpose
-        if purpose is None or visible_length(purpose) < MIN_PURPOSE_LENGTH:
+        if purpose is None or not states_a_purpose(purpose):
             short = "missing" if purpose is None else "string_too_short"
+            vague = purpose is not None and visible_length(purpose) >= MIN_PURPOSE_LENGTH
             raise ExportPurposeRequired(
-                f"State the purpose of this named export in `purpose` (at least {MIN_PURPOSE_LENGTH} visible "
-                "characters).",
-                detail_fr=f"Indiquez la finalité de cet export nominatif "
-                f"(au moins {number(MIN_PURPOSE_LENGTH)} caractères visibles).",
+                f"State the purpose of this named export in `purpose`, in words (at least {MIN_PURPOSE_LENGTH} "
+                "visible characters, with letters, not one character repeated).",
+                detail_fr=f"Indiquez en mots la finalité de cet export nominatif (au moins "
+                f"{number(MIN_PURPOSE_LENGTH)} caractères visibles, avec des lettres, pas un seul caractère répété).",
                 errors=[
                     {
                         "loc": ["query", "purpose"],
-                        "type": short,
-                        "msg": f"at least {MIN_PURPOSE_LENGTH} visible characters",
+                        "type": "value_error" if vague else short,
+                        "msg": "letters, not one character repeated"
+                        if vague
+                        else f"at least {MIN_PURPOSE_LENGTH} visible characters",
                         "ctx": {"min_length": MIN_PURPOSE_LENGTH},
                         # the characters that count are the visible ones: said so, not « (au moins 10
                         # caractères) », which twelve spaces would seem to meet
-                        **({} if purpose is None else _PURPOSE_TOO_SHORT),
+                        **({} if purpose is None else _PURPOSE_VAGUE if vague else _PURPOSE_TOO_SHORT),
                     }
                 ],
             )

@@ -391,3 +391,28 @@ async def test_a_named_export_s_ids_link_to_no_pseudonymised_export(client, make
     assert pseudonymised == again and len(set(pseudonymised)) == 2  # stable across pseudonymised exports
     assert len(set(first_named)) == 2 and all(p.startswith("P-") for p in first_named)
     assert set(first_named).isdisjoint(pseudonymised) and set(first_named).isdisjoint(second_named)
+
+
+async def test_a_refusal_naming_three_roles_lists_them_as_a_sentence(client, make_staff) -> None:  # type: ignore[no-untyped-def]
+    auditor = await make_staff("auditor", [])
+    french = await client.get("/api/v1/cases", headers=auditor.headers)
+    assert french.status_code == 403
+    assert french.json()["detail"] == "Cette action est réservée aux agents, aux superviseurs et aux administrateurs."
+    english = await client.get("/api/v1/cases", headers={**auditor.headers, "Accept-Language": "en"})
+    assert english.json()["detail"] == "This action needs the role agent, supervisor or admin."
+
+
+@pytest.mark.parametrize("purpose", ["...........", "aaaaaaaaaaaaaaaaa", "A a a a a a a a a a", "1234567890 2026"])
+async def test_a_named_export_s_purpose_must_be_written_in_words(client, make_staff, people, purpose) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    params = {**FEB, "named": "true", "purpose": purpose}
+    response = await client.get("/api/v1/exports/registrants", params=params, headers=admin.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["type"] == "/problems/export-purpose-required"
+    [error] = response.json()["errors"]
+    assert (error["loc"], error["type"]) == (["query", "purpose"], "value_error")
+    assert error["reason"] == "à écrire en mots (des lettres, pas un seul caractère répété)"
+    words = await client.get(
+        "/api/v1/exports/registrants", params={**params, "purpose": "Contrôle 2026"}, headers=admin.headers
+    )
+    assert words.status_code == 200, words.text

@@ -148,3 +148,11 @@ async def test_the_seeded_administrator_has_an_address_the_api_accepts(client, m
 def test_a_first_administrator_address_the_api_would_refuse_stops_the_settings() -> None:
     with pytest.raises(ValidationError, match="desk_admin_email"):
         Settings(_env_file=None, desk_admin_email="admin@desk.local")  # type: ignore[call-arg]
+
+
+async def test_the_seeded_administrator_s_name_reads_in_french_and_english(sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    async with sessionmaker() as session:
+        await seed_admin(session, Settings(_env_file=None, desk_admin_email=None), SeedReport())  # type: ignore[call-arg]
+        await session.commit()
+        names = (await session.execute(select(StaffUser.full_name).where(StaffUser.role == "admin"))).scalars()
+        assert list(names) == ["Administrateur"]
