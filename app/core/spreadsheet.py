@@ -8,19 +8,18 @@ forms of the triggers (U+FF1D ＝, U+FF0B ＋, U+FF0D －, U+FF20 ＠) typed fro
 methods. So a value is *formula-looking* when, after any leading white space, it starts with one
 of those characters, or when it starts with a tab, carriage return or line feed at all.
 
-The neutralisation OWASP recommends is a leading apostrophe (``'=HYPERLINK(…)``). The single
-exception is a value that is exactly an E.164 phone number (``+`` then 7 to 15 digits, ITU-T
-E.164): a bare numeric literal that can call no function, reference no cell and trigger no DDE,
-so it is kept verbatim and reads back exact.
+The neutralisation OWASP recommends is a leading apostrophe (``'=HYPERLINK(…)``), and every
+exported value follows it, phone numbers included: ``+221771234567`` is written
+``'+221771234567``. (An exact E.164 number can call no function, but a spreadsheet opening the
+CSV turns it into a number, ``2.21771E+11``, losing its ``+`` and its digits; with the apostrophe
+it stays text and reads back exact once the apostrophe is dropped. The XLSX exports write phones
+as text cells in text columns.)
 """
 
 from __future__ import annotations
 
-import re
-
 FORMULA_TRIGGERS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 LEADING_CONTROLS = frozenset("\t\r\n")
-E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 # The first characters after which a value may look like a formula: a trigger, or white space
 # (``str.lstrip`` skips exactly the ``str.isspace`` characters, none above U+3000). Any other
 # first character settles it at once, which is what almost every value of an export has.
@@ -40,21 +39,17 @@ def looks_like_formula(value: str) -> bool:
     return bool(stripped) and stripped[0] in FORMULA_TRIGGERS
 
 
-def is_e164(value: str) -> bool:
-    """True for exactly an E.164 number: ``+``, a non-zero digit, then 6 to 14 digits."""
-    return E164.fullmatch(value) is not None
-
-
 def needs_quote(value: str) -> bool:
-    """True when ``value`` must be written inert: formula-looking and not an exact E.164 number."""
-    return looks_like_formula(value) and not is_e164(value)
+    """True when ``value`` must be written inert: formula-looking, a phone number's ``+`` too."""
+    return looks_like_formula(value)
 
 
 def neutralise(value: str) -> str:
     """``value`` made inert for a spreadsheet: prefixed with ``'`` when :func:`needs_quote`.
 
-    ``'=HYPERLINK("x")'`` → ``'\\'=HYPERLINK("x")'``; ``"+221771234567"`` and ``"Diop"`` unchanged.
+    ``'=HYPERLINK("x")'`` → ``'\\'=HYPERLINK("x")'``, ``"+221771234567"`` → ``"'+221771234567"``;
+    ``"Diop"`` unchanged.
     """
     if not value or value[0] not in RISKY_FIRST:
         return value
-    return "'" + value if needs_quote(value) else value
+    return "'" + value if looks_like_formula(value) else value

@@ -6,10 +6,9 @@ by one rule, :mod:`app.core.spreadsheet` (leading white space skipped, full-widt
 CR and LF included). Whatever a registrant typed must stay text:
 
 * CSV: such a cell is prefixed with an apostrophe (``'=HYPERLINK(…)``), and every text field is
-  quoted so a separator inside a value can never start a new cell. The only exception is a cell
-  that is exactly an E.164 phone number (``+221771234567``), written verbatim so it reads back
-  exact. (A spreadsheet opening a CSV may still *display* it as a number; the XLSX export is the
-  one to open in a spreadsheet.)
+  quoted so a separator inside a value can never start a new cell. A phone number is no exception:
+  ``'+221771234567`` (written bare, a spreadsheet opening the CSV would turn it into the number
+  2.21771E+11); drop the apostrophe to read it back exact, or open the XLSX export.
 * XLSX: text is always a string cell (never a formula), in a column formatted as text (``@``), so
   re-editing it in a spreadsheet keeps it text (see :mod:`app.reports.xlsx`). Values stay exact —
   ``+221771234567`` and document numbers are text cells, dates are date cells (``yyyy-mm-dd``),

@@ -42,7 +42,7 @@ def test_formula_looking_values_are_recognised(raw: str, formula: bool) -> None:
         ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
         (" =1+1", "' =1+1"),
         ("\n=1+1", "'\n=1+1"),
-        ("+221771234567", "+221771234567"),
+        ("+221771234567", "'+221771234567"),  # a spreadsheet would make it 2.21771E+11
         ("+2217712345678901", "'+2217712345678901"),
         ("+0221771234567", "'+0221771234567"),
         ("+22177 123", "'+22177 123"),
@@ -50,7 +50,7 @@ def test_formula_looking_values_are_recognised(raw: str, formula: bool) -> None:
         ("", ""),
     ],
 )
-def test_neutralise_prefixes_an_apostrophe_except_to_exact_e164(value: str, expected: str) -> None:
+def test_neutralise_prefixes_an_apostrophe_to_every_formula_looking_value(value: str, expected: str) -> None:
     assert neutralise(value) == expected
 
 

@@ -47,7 +47,7 @@ def test_csv_starts_with_a_bom_and_reads_back_equal() -> None:
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["name", "phone", "document", "born", "at", "count"]
-    assert rows[1] == ["Aïssatou Ndèye", "+221771234567", "A01234567", "1990-05-17", "2026-03-01T09:30:00Z", "3"]
+    assert rows[1] == ["Aïssatou Ndèye", "'+221771234567", "A01234567", "1990-05-17", "2026-03-01T09:30:00Z", "3"]
 
 
 def test_csv_semicolon_option() -> None:
@@ -56,12 +56,12 @@ def test_csv_semicolon_option() -> None:
     assert rows[1][3] == "1990-05-17"
 
 
-def test_csv_formula_like_cells_are_inert_and_phones_exact() -> None:
+def test_csv_formula_like_cells_and_phones_are_inert() -> None:
     rows = list(csv.reader(io.StringIO(_csv().decode("utf-8-sig"))))
     assert rows[2][0] == '\'=HYPERLINK("http://example.org","x")'
     assert rows[3][0] == "'@SUM(A1)"
     assert rows[3][2] == "'-12"
-    assert rows[2][1] == "+212612345678"
+    assert rows[2][1] == "'+212612345678"  # a spreadsheet would make it 2.12613E+11
     assert rows[2][2] == "0012345"
 
 
@@ -88,8 +88,10 @@ INJECTIONS = [
     "\tx",
     "＝1+1",
     " ＋1",
+    "+221771234567",
+    "+212612345678",
 ]
-PLAIN = ["Diop", "a=b", "", "N'Diaye", "  Diop", "1=1", "+221771234567", "+212612345678"]
+PLAIN = ["Diop", "a=b", "", "N'Diaye", "  Diop", "1=1", "221771234567"]
 
 
 @pytest.mark.parametrize("value", INJECTIONS)
@@ -100,7 +102,7 @@ def test_csv_writer_writes_every_formula_trigger_with_an_apostrophe(value: str) 
 
 
 @pytest.mark.parametrize("value", PLAIN)
-def test_csv_writer_keeps_plain_text_and_e164_phones_verbatim(value: str) -> None:
+def test_csv_writer_keeps_plain_text_verbatim(value: str) -> None:
     writer = CsvWriter([Column("a")])
     rows = list(csv.reader(io.StringIO((writer.header() + writer.rows([[value]])).decode("utf-8-sig"))))
     assert rows[1] == [value]
