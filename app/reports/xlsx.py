@@ -15,7 +15,7 @@ takes its column's format (the library sets formats per column, not per cell):
   but a text one; any other value is text.
 * ``None`` and ``""`` are empty cells. Text longer than Excel's 32,767 characters a cell is cut to
   them and ends with :data:`CUT_MARK` (the library would refuse it and fail the whole export).
-  Only the audit log's details can be that long: the API takes at most 10,000 characters a field.
+  Only a named audit log export's details can be that long: the API takes at most 10,000 characters a field.
 * A timestamp is the day number Excel reads (days since 1899-12-30, a fraction for the time), so
   that fractions of a second are kept (the library writes a ``datetime`` to the second).
 * An export of more than :data:`MAX_ROWS` rows cannot be an XLSX: the exports refuse it before
