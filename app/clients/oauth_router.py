@@ -100,7 +100,7 @@ def _authorization_problem(request: Request, problem: Problem, lang: str) -> Res
     app's redirect URI is not trusted before the request is validated, RFC 6749 §4.1.2.1)."""
     detail = (problem.detail_fr if lang == "fr" else problem.detail_en) or problem.title_en
     status = 400 if problem.status == 422 else problem.status
-    response = page.failure(lang=lang, message=f"invalid_request: {detail}", status_code=status)
+    response = page.failure(lang=lang, message=detail, status_code=status, technical="invalid_request")
     response.headers.update(problem.headers)
     return response
 
@@ -136,18 +136,71 @@ def _lang(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"), request.app.state.settings.default_language)
 
 
+# Authlib's wording of a client it could not authenticate, as plain English (its "methods" message
+# shows a Python list).
+_CLIENT_DESCRIPTIONS = {
+    "The client cannot authenticate with methods": "The client is not authenticated: send its client_id "
+    "(a confidential client with its client_secret, in HTTP Basic or in the form).",
+    "The client does not exist on this server.": "No app client is registered with this client_id.",
+}
+
+
+def _as_client_error(status: int, body: Any, headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+    """RFC 6749 §5.2 ``invalid_client`` is 401 with ``WWW-Authenticate: Basic`` (the scheme this
+    server takes; Authlib answers 400 to a client that did not use HTTP Basic), its
+    ``error_description`` in plain English."""
+    if not isinstance(body, dict) or body.get("error") != "invalid_client":
+        return status, body, headers
+    description = str(body.get("error_description") or "The client is not authenticated.")
+    for said, plain in _CLIENT_DESCRIPTIONS.items():
+        if description.startswith(said):
+            description = plain
+    headers = {name: value for name, value in headers.items() if name.lower() != "www-authenticate"}
+    headers["WWW-Authenticate"] = f'Basic error="invalid_client", error_description="{description}"'
+    return 401, {**body, "error_description": description}, headers
+
+
 def _json(status: int, body: Any, headers: dict[str, str]) -> JSONResponse:
+    status, body, headers = _as_client_error(status, body, dict(headers))
     headers = {**headers, "Cache-Control": "no-store", "Pragma": "no-cache"}
     headers.pop("Content-Type", None)
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+_PAGE_MESSAGES = {
+    # what the person on the page is told, in its language (the OAuth error below it, for the app's publisher)
+    "invalid_client": (
+        "Cette application n'est pas enregistrée auprès du guichet : la demande ne peut pas aboutir. "
+        "Signalez-le à son éditeur.",
+        "This app is not registered with the desk: the request cannot go ahead. Tell the app's publisher.",
+    ),
+    "redirect": (
+        "L'adresse de retour demandée n'est pas enregistrée pour cette application : la demande ne peut pas "
+        "aboutir. Signalez-le à son éditeur.",
+        "The return address asked for is not registered for this app: the request cannot go ahead. "
+        "Tell the app's publisher.",
+    ),
+    "invalid_request": (
+        "La demande d'autorisation de l'application est incomplète ou mal formée : elle ne peut pas aboutir. "
+        "Signalez-le à son éditeur.",
+        "The app's authorization request is incomplete or malformed: it cannot go ahead. Tell the app's publisher.",
+    ),
+}
+
+
+def _failure_page(lang: str, error: str, description: str, *, status_code: int = 400) -> Response:
+    """The error page: a sentence in the page's language, the OAuth error as the technical detail."""
+    kind = "redirect" if "redirect" in description.casefold() else error
+    french, english = _PAGE_MESSAGES.get(kind, _PAGE_MESSAGES["invalid_request"])
+    message = french if lang == "fr" else english
+    return page.failure(lang=lang, message=message, status_code=status_code, technical=f"{error}: {description}")
 
 
 def _authorization_error(request: Request, error: OAuth2Error) -> Response:
     status, _, headers = _SERVER.handle_error_response(None, error)
     if status == 302:
         return RedirectResponse(headers["Location"], status_code=302)
-    message = error.description or error.error
-    return page.failure(lang=_lang(request), message=f"{error.error}: {message}")
+    return _failure_page(_lang(request), error.error, error.description or error.error)
 
 
 def _actor(user: StaffUser, client_id: str, context: RequestContext) -> Actor:
@@ -163,7 +216,7 @@ async def authorization_page(request: Request, session: SessionDep, settings: Se
     try:
         data = _single(request.query_params, AUTHORIZATION_PARAMS)
     except _Repeated as repeated:
-        return page.failure(lang=_lang(request), message=f"invalid_request: '{repeated}' is repeated or too long.")
+        return _failure_page(_lang(request), "invalid_request", f"'{repeated}' is repeated or too long.")
     loaded = await storage.preload(session, settings, client_id=data.get("client_id"), data={})
     try:
         grant = oauth.run(loaded, _SERVER.get_consent_grant, _oauth_request(request, "GET", data))
@@ -195,7 +248,7 @@ async def authorization_decision(
         data = _single(form, AUTHORIZATION_PARAMS)
         fields = _single(form, ("username", "password", "decision", page.CSRF_FIELD))
     except _Repeated as repeated:
-        return page.failure(lang=lang, message=f"invalid_request: '{repeated}' is repeated or too long.")
+        return _failure_page(lang, "invalid_request", f"'{repeated}' is repeated or too long.")
     if not page.csrf_valid(settings.signing_key(), request.cookies.get(page.CSRF_COOKIE), fields.get(page.CSRF_FIELD)):
         message = (
             "Le formulaire a expiré ou ne vient pas de cette page ; recommencez depuis l'application."

@@ -42,6 +42,7 @@ _TEXT = {
         "allow": "Se connecter et autoriser",
         "deny": "Refuser",
         "error_title": "Demande d'autorisation invalide",
+        "technical": "Détail technique, pour l'éditeur de l'application :",
     },
     "en": {
         "title": "Allow an app",
@@ -51,6 +52,7 @@ _TEXT = {
         "allow": "Sign in and allow",
         "deny": "Refuse",
         "error_title": "Invalid authorization request",
+        "technical": "Technical detail, for the app's publisher:",
     },
 }
 
@@ -113,9 +115,13 @@ def consent(
     return response
 
 
-def failure(*, lang: str, message: str, status_code: int = 400) -> HTMLResponse:
+def failure(*, lang: str, message: str, status_code: int = 400, technical: str | None = None) -> HTMLResponse:
     """An error page for a request that cannot be sent back to the app (unknown client, redirect
-    URI not registered: RFC 6749 §4.1.2.1 forbids redirecting then)."""
+    URI not registered: RFC 6749 §4.1.2.1 forbids redirecting then). ``message`` in the page's
+    language; ``technical`` (the OAuth error code and its English description, for the app's
+    publisher) below it, labelled as such."""
     text = _TEXT["fr" if lang == "fr" else "en"]
     body = f"<h1>{escape(text['error_title'])}</h1><p>{escape(message)}</p>"
+    if technical:
+        body += f"<p><small>{escape(text['technical'])} <code>{escape(technical)}</code></small></p>"
     return HTMLResponse(_document(lang, text["error_title"], body), status_code=status_code, headers=_HEADERS)

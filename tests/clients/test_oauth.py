@@ -403,7 +403,7 @@ async def test_bad_token_requests_get_rfc6749_errors_never_a_500(client: httpx.A
         ({"grant_type": "password", "username": "a@b.c", "password": "x"}, 400, "unsupported_grant_type"),
         ({"grant_type": "authorization_code", "client_id": client_id}, 400, "invalid_request"),
         ({"grant_type": "authorization_code", "code": "forged", "client_id": client_id}, 400, "invalid_grant"),
-        ({"grant_type": "authorization_code", "code": "forged", "client_id": "nobody"}, 400, "invalid_client"),
+        ({"grant_type": "authorization_code", "code": "forged", "client_id": "nobody"}, 401, "invalid_client"),
         ({"grant_type": "client_credentials", "client_id": client_id}, 401, "invalid_client"),
         ({"grant_type": "refresh_token", "refresh_token": "forged", "client_id": client_id}, 400, "invalid_grant"),
     ]
@@ -494,3 +494,45 @@ async def test_authorization_requests_naming_unprintable_values_get_an_error_pag
             assert response.headers["content-type"].startswith("text/html")
             assert "location" not in response.headers
             assert "invalid_request" in response.text and named in response.text, response.text
+
+
+async def test_the_authorization_error_page_speaks_its_language(client: httpx.AsyncClient, admin: Staff) -> None:
+    """An unknown client or a redirect URI not registered (``/../`` included): the page says so in
+    its language; the OAuth error is only the technical detail for the app's publisher."""
+    client_id = (await register(client, admin))["client_id"]
+    _, challenge = pkce()
+    base = {"response_type": "code", "code_challenge": challenge, "code_challenge_method": "S256"}
+    cases = [
+        ({**base, "client_id": "nosuch", "redirect_uri": REDIRECT}, "n'est pas enregistrée auprès du guichet"),
+        ({**base, "client_id": client_id, "redirect_uri": "https://evil.example/cb"}, "L'adresse de retour"),
+        ({**base, "client_id": client_id, "redirect_uri": REDIRECT + "/../x"}, "L'adresse de retour"),
+    ]
+    for params, said in cases:
+        for lang, words in (("fr", said), ("en", None)):
+            response = await client.get("/api/v1/oauth/authorize", params=params, headers={"Accept-Language": lang})
+            assert response.status_code == 400 and "location" not in response.headers
+            message = re.search(r"</h1><p>([^<]*)</p>", response.text)
+            assert message is not None, response.text
+            if words is not None:
+                assert words.replace("'", "&#x27;") in message.group(1), response.text
+                assert "invalid_" not in message.group(1) and "client" not in message.group(1)
+            else:
+                assert "Tell the app&#x27;s publisher" in message.group(1), response.text
+
+
+async def test_an_unauthenticated_client_at_revoke_or_token_is_401_in_plain_words(
+    client: httpx.AsyncClient, admin: Staff
+) -> None:
+    """RFC 6749 §5.2: ``invalid_client`` is 401 with ``WWW-Authenticate: Basic``; its description
+    plain English, never a Python list of methods."""
+    endpoints = (
+        ("/api/v1/oauth/revoke", {"token": "x"}),
+        ("/api/v1/oauth/token", {"grant_type": "authorization_code", "code": "x"}),
+    )
+    for path, form in endpoints:
+        for extra, auth in (({}, None), ({"client_id": "nosuch"}, None), ({}, ("nosuch", "secret"))):
+            response = await client.post(path, data={**form, **extra}, auth=auth)
+            body = response.json()
+            assert (response.status_code, body["error"]) == (401, "invalid_client"), (path, extra, response.text)
+            assert "[" not in body["error_description"] and "'" not in body["error_description"], body
+            assert response.headers["www-authenticate"].startswith("Basic "), response.headers
