@@ -29,7 +29,7 @@ function moveFlag(a, holiday) {
 function notLoaded(box, r, form, list) {
   if (r.status === 422) { list.replaceChildren(); return sayLines(box, problemLines(r.body, form)); }
   say(box, "");
-  return list.replaceChildren(unreadNotice("list_unread", list.tagName === "UL" ? "li" : "p"));
+  return list.replaceChildren(unreadNotice("list_unread", list.tagName === "UL" ? "li" : "p", r));
 }
 
 // After a move from the calendar: the day and the week (when shown) drawn again, the message said

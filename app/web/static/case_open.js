@@ -8,10 +8,10 @@ import { action, day, loadServiceTypes, openCase, serviceLabel } from "./case.js
 import { flagsField, flagsTicked, priorityField } from "./case_details.js";
 
 /** The file's cases, each opening the case; `cases` null: they could not be loaded, said so. */
-export function caseRows(cases) {
+export function caseRows(cases, refusal = null) {
   const s = el("section", null, { id: "person-cases" });
   s.append(el("h2", t("cases_of")));
-  if (!cases) { s.append(unreadNotice()); return s; }
+  if (!cases) { s.append(unreadNotice("list_unread", "p", refusal)); return s; }
   const ul = el("ul", null, { class: "list" });
   for (const c of cases) {
     ul.append(openRow([

@@ -9,6 +9,7 @@ import { api, keyFor, problemLines, readPart, SessionExpired, sent } from "./api
 import { busy, confirmButton, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { code, colon, dayText, i18n, t } from "./i18n.js";
 import "./i18n_desk.js";
+import { works } from "./state.js";
 import { refill } from "./unsaved.js";
 
 const purposeText = (c) => `${code(c.purpose)}${c.partner_name ? ` (${c.partner_name})` : ""}`;
@@ -51,12 +52,12 @@ export function consentsSection(person, reopen) {
   for (const c of person.consents) {
     const li = el("li", `${purposeText(c)}${colon()}${c.granted ? t("granted") : t("refused")} · ${t("consent_recorded")} ${dayText(c.recorded_at)} · ${noticeLanguage(c)}`);
     if (c.withdrawn_at) li.append(" · ", el("strong", `${t("withdrawn")} ${dayText(c.withdrawn_at)}`));
-    else if (c.granted && !person.anonymised_at) li.append(" ", withdrawButton(c, person, box, reopen));
+    else if (c.granted && !person.anonymised_at && works()) li.append(" ", withdrawButton(c, person, box, reopen));
     ul.append(li);
   }
   if (person.consents.length) section.append(ul);
   section.append(box);
-  if (person.anonymised_at) {  // an erased (anonymised) file takes no new consent
+  if (person.anonymised_at || !works()) {  // an erased (anonymised) file takes no new consent, an auditor records none
     section.id = "person-consents";
     return section;
   }

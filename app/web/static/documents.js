@@ -3,7 +3,7 @@
 import { api, authorized, problemLines, readPart, SessionExpired, tokens } from "./api.js";
 import { $, busy, el, focusOn, saveBlob, say, sayLines, unreadNotice } from "./dom.js";
 import { code, colon, i18n, size, t } from "./i18n.js";
-import { deskTime, state } from "./state.js";
+import { deskTime, state, works } from "./state.js";
 import "./i18n_day.js";
 
 const KINDS = ["passport", "national_id", "residence_card", "birth_extract", "diploma", "contract", "medical_certificate", "photo", "other"];
@@ -117,7 +117,7 @@ function row(doc, onDelete, box) {
   return li;
 }
 
-export function documentsSection(person, files) {
+export function documentsSection(person, files, refusal = null) {
   const s = el("section", null, { id: "documents" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const list = el("ul", null, { class: "plain", id: "document-list" });
@@ -150,13 +150,13 @@ export function documentsSection(person, files) {
     return focusOn(reason);
   };
   for (const doc of files || []) list.append(row(doc, onDelete, box));
-  let shown = files ? list : unreadNotice();  // null: the documents could not be loaded
+  let shown = files ? list : unreadNotice("list_unread", "p", refusal);  // null: the documents could not be loaded
   // After an upload the list is read again and drawn (one that could not be loaded before shows
   // the new document too); not loaded again: said in its place.
   const relist = async () => {
     const r = await readPart(`/api/v1/registrants/${person.id}/documents`);
     if (r.ok) list.replaceChildren(...r.body.items.map((doc) => row(doc, onDelete, box)));
-    const now = r.ok ? list : unreadNotice();
+    const now = r.ok ? list : unreadNotice("list_unread", "p", r);
     shown.replaceWith(now);
     shown = now;
   };
@@ -189,8 +189,8 @@ export function documentsSection(person, files) {
       }
     });
   });
-  // an erased (anonymised) file takes no new document: no upload form
-  if (person.anonymised_at) s.append(el("h2", t("files")), shown, box);
+  // an erased (anonymised) file takes no new document, nor does an auditor (who only reads): no upload form
+  if (person.anonymised_at || !works()) s.append(el("h2", t("files")), shown, box);
   else s.append(el("h2", t("files")), shown, el("h3", t("upload_new")), form, box);
   return s;
 }

@@ -73,9 +73,11 @@ export function sayAgain(root = document) {
 /** What stands in place of a list or section that could not be loaded (a refusal, no answer):
  * said so, with what the agent can do (`key`: the section's own words, else « La liste n'a pas pu
  * être chargée »), never an empty list nor « Aucun… ». A note without a live role: it stays when
- * another message of the screen is said. `tag` "li" for a notice inside the list's own `<ul>`. */
-export function unreadNotice(key = "list_unread", tag = "p") {
-  return el(tag, t(key), { class: "msg warning unread" });
+ * another message of the screen is said. `tag` "li" for a notice inside the list's own `<ul>`.
+ * `answer`: the refusal, when there was one; a 403 says that the account's role does not allow it
+ * (reloading cannot help), never « rechargez la page ». */
+export function unreadNotice(key = "list_unread", tag = "p", answer = null) {
+  return el(tag, t(answer && answer.status === 403 ? "role_refused" : key), { class: "msg warning unread" });
 }
 
 // Run `action` with the button showing progress; a second click while it runs does nothing.

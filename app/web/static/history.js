@@ -58,7 +58,7 @@ export async function historySection(person) {
   s.append(el("h2", t("history")));
   const r = await readPart(`/api/v1/registrants/${person.id}/history`);
   // not loaded (a refusal, no answer): said in its place, the rest of the file drawn
-  if (!r.ok) { s.append(unreadNotice("history_unread")); return s; }
+  if (!r.ok) { s.append(unreadNotice("history_unread", "p", r)); return s; }
   await loadAreas(person.origin_region_code);
   const ol = el("ol", null, { class: "events" });
   for (const e of r.body) {

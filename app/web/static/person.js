@@ -3,7 +3,7 @@
 import { api, problemLines, readAsShown, readPart, SessionExpired } from "./api.js";
 import { $, busy, definitionList, el, focusOn, say, sayLines, unreadNotice } from "./dom.js";
 import { birthDate, code, colon, i18n, t } from "./i18n.js";
-import { deskOf, deskTime, state } from "./state.js";
+import { deskOf, deskTime, state, works } from "./state.js";
 import { address, mayLeave, showTab } from "./tabs.js";
 import { areaName, loadAreas, loadDepartements } from "./areas.js";
 import { startEdit } from "./edit.js";
@@ -60,15 +60,15 @@ export function renderPerson(extra = {}) {
   const erased = Boolean(p.anonymised_at);
   const heading = erased
     ? [el("p", t("file_erased_notice"), { class: "msg warning", id: "person-erased" })]
-    : [edit, receiptButton(p, extra)];
+    : [...(works() ? [edit] : []), receiptButton(p, extra)];  // an auditor reads only: no editing
   box.replaceChildren(
     title, el("p", p.registration_number, { class: "mono" }), ...heading, identity,
     section("phones", p.phones.map((x) => `${phoneText(x)}${x.whatsapp ? ` (${t("whatsapp")})` : ""}`)),
     section("documents", p.documents.map((d) => `${code(d.doc_type)} ${d.number}${d.issuing_country ? ` (${d.issuing_country})` : ""}`), t("none_on_file_f")),
     consentsSection(p, (m) => reopen(m)),
-    caseRows(listed(extra, "cases")),
-    appointmentsSection(listed(extra, "appointments"), erased),
-    documentsSection(p, listed(extra, "files")),
+    caseRows(listed(extra, "cases"), refusalOf(extra, "cases")),
+    appointmentsSection(listed(extra, "appointments"), erased, refusalOf(extra, "appointments")),
+    documentsSection(p, listed(extra, "files"), refusalOf(extra, "files")),
   );
   if (extra.booking && !erased) box.append(extra.booking);
   if (extra.openCase && !erased) box.append(extra.openCase);
@@ -90,17 +90,17 @@ async function rightsOf(person) {
 
 // The person's appointments; a booked one can be moved to another free slot or cancelled (an
 // erased file's only cancelled: `erased`). `list` null: they could not be loaded.
-function appointmentsSection(list, erased = false) {
+function appointmentsSection(list, erased = false, refusal = null) {
   const s = el("section", null, { id: "person-appointments" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   s.append(el("h2", t("appointments")));
-  if (!list) { s.append(unreadNotice()); return s; }
+  if (!list) { s.append(unreadNotice("list_unread", "p", refusal)); return s; }
   if (!list.length) s.append(el("p", t("none_on_file")));
   const ul = el("ul", null, { class: "plain" });
   for (const a of list) {
     const li = el("li");
     li.append(el("span", `${deskTime(a.starts_at, a.desk_id, i18n.lang)} · ${code(a.status)}${a.purpose ? ` · ${a.purpose}` : ""} `));
-    if (a.status === "booked") {
+    if (a.status === "booked" && works()) {
       const when = deskTime(a.starts_at, a.desk_id, i18n.lang);
       const move = el("button", t("reschedule"), { type: "button", class: "secondary", "aria-label": `${t("reschedule")}${colon()}${when}` });
       // Moving: the slot picker with its own "stop moving" button, apart from cancelling.
@@ -138,14 +138,15 @@ function appointmentsSection(list, erased = false) {
 }
 
 // A list of the file; null when it could not be loaded (a refusal, no answer): its section says
-// so in its place and the rest of the file is drawn.
-async function items(path) {
+// so in its place (`refusals[name]`: the answer, a 403 said as the role's) and the rest of the file is drawn.
+async function items(path, refusals, name) {
   const r = await readPart(path);
-  if (!r.ok) return null;
+  if (!r.ok) { refusals[name] = r; return null; }
   return Array.isArray(r.body) ? r.body : r.body.items || [];
 }
 
 const listed = (extra, name) => (name in extra ? extra[name] : []);
+const refusalOf = (extra, name) => (extra.refusals || {})[name] || null;
 
 const opening = { n: 0 }; // only the latest opening draws the file
 document.addEventListener("desk:cleared", () => { opening.n += 1; }); // signed out: a late answer draws nothing
@@ -175,16 +176,18 @@ export async function openPerson(id, done = "", tone = "ok", { carry = false } =
     // A merged file's read answers (301) the file it was merged into: said, with a link to it.
     if (r.body.id !== String(id).toLowerCase()) return showMergedFile(String(id).toLowerCase(), r.body, done, () => seq === opening.n, openPerson);
     state.person = { record: r.body, etag: r.etag };
+    const refusals = {};
     const [cases, appointments, files, history, booking, rights, extras] = await Promise.all([
-      items(`/api/v1/registrants/${id}/cases`), items(`/api/v1/appointments?registrant_id=${id}&limit=100`),
-      items(`/api/v1/registrants/${id}/documents`), historySection(r.body), bookingSection(r.body, reopen), rightsOf(r.body),
+      items(`/api/v1/registrants/${id}/cases`, refusals, "cases"),
+      items(`/api/v1/appointments?registrant_id=${id}&limit=100`, refusals, "appointments"),
+      items(`/api/v1/registrants/${id}/documents`, refusals, "files"), historySection(r.body), works() ? bookingSection(r.body, reopen) : null, rightsOf(r.body),
       extraSections(r.body, openPerson),
     ]);
-    const openCase = await openCaseForm(r.body);
+    const openCase = works() ? await openCaseForm(r.body) : null;  // an auditor reads only
     await Promise.all([loadAreas(r.body.origin_region_code), loadAreas(r.body.host_region_code),
       r.body.origin_departement_code ? loadDepartements() : null]);
     if (seq !== opening.n) return undefined;
-    state.person.extra = { cases, appointments, files, history, booking, openCase, rights, extras };
+    state.person.extra = { cases, appointments, files, history, booking, openCase, rights, extras, refusals };
     const title = renderPerson(state.person.extra);
     say(box, done, tone);
     // drawn again in the other language: the focus stays on the language button

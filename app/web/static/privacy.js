@@ -122,7 +122,7 @@ async function pendingPart() {
   part.append(el("h2", t("pending_title"), { id: "pending-title" }), box, list);
   const found = await listAll("/api/v1/privacy/subject-requests?open_only=true&limit=200");
   if (!found.ok) {  // a refusal, no answer: said in the list's place, never « none pending »
-    list.replaceChildren(unreadNotice("list_unread", "li"));
+    list.replaceChildren(unreadNotice("list_unread", "li", found.r));
     return part;
   }
   const who = await names(found.items);

@@ -46,7 +46,7 @@ async function loadQueue() {
     const r = await readPart(`/api/v1/cases?${filter}&limit=50`);
     if (seq !== loading.n) return undefined;
     // not loaded (a refusal, no answer): said so, never an empty queue nor the one shown before
-    if (!r.ok) { say(box, ""); return $("#cases").replaceChildren(unreadNotice("list_unread", "li")); }
+    if (!r.ok) { say(box, ""); return $("#cases").replaceChildren(unreadNotice("list_unread", "li", r)); }
     say(box, "");
     const cases = r.body.items || [];
     const [who] = await Promise.all([names(cases), loadServiceTypes()]);

@@ -196,7 +196,7 @@ async function requestsPart(person, reopen) {
     const found = await listAll(`/api/v1/privacy/subject-requests?registrant_id=${encodeURIComponent(person.id)}&limit=200`);
     if (!current()) return undefined;
     // a refusal, no answer: said in the list's place, never « none recorded »
-    if (!found.ok) return list.replaceChildren(unreadNotice("list_unread", "li"));
+    if (!found.ok) return list.replaceChildren(unreadNotice("list_unread", "li", found.r));
     const rows = found.items.map((request) => requestRow(person, request, reopen, redraw));
     return list.replaceChildren(...(rows.length ? rows : [el("li", t("sr_none"))]));
   }

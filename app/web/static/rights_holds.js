@@ -100,7 +100,7 @@ export async function holdsPart(person) {
     const current = drawTurn(list);
     const r = await readPart(`/api/v1/registrants/${person.id}/legal-holds`);
     if (!current()) return undefined;
-    if (!r.ok) return list.replaceChildren(unreadNotice("list_unread", "li"));
+    if (!r.ok) return list.replaceChildren(unreadNotice("list_unread", "li", r));
     return list.replaceChildren(...(r.body.length ? r.body.map(row) : [el("li", t("holds_none"))]));
   }
   part.append(el("h3", t("holds_title")), el("p", t("holds_intro")), box, list);

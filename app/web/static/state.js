@@ -13,6 +13,12 @@ export function resetState() {
 
 resetState();
 
+/** Whether the signed-in role works on files (registers, books, opens cases, uploads): the API
+ * refuses all of it to an auditor, who only reads (app/auth/deps.py, each router's roles). */
+export function works() {
+  return Boolean(state.me) && ["agent", "supervisor", "admin"].includes(state.me.role);
+}
+
 export function deskOf(id) {
   return state.desks.find((d) => d.id === id) || null;
 }
