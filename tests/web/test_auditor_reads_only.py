@@ -44,3 +44,22 @@ async def test_a_list_refused_for_the_role_says_so_not_reload(page: Page, server
     await page.get_by_role("button", name="Files de dossiers").click()
     await expect(page.locator("#cases")).to_contain_text("Votre rôle ne permet pas de voir ceci")
     await expect(page.locator("#cases")).not_to_contain_text("rechargez la page")
+
+
+async def test_an_auditor_reaches_the_audit_log_export_and_its_checkpoint(page: Page, server: LiveServer) -> None:
+    register_via_api(server, server.make_agent(), given_names="Awa", family_name="Journal")
+    await sign_in(page, server, server.make_agent("auditor", []))
+    await page.get_by_role("button", name="Protection des données").click()
+    audit = page.locator("#audit-log")
+    await expect(audit.get_by_role("heading", name="Journal d'audit")).to_be_visible()
+    async with page.expect_download() as info:
+        await audit.get_by_role("button", name="Exporter le journal d'audit (CSV)").click()
+    download = await info.value
+    rows = (await download.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith('"seq","occurred_at"') and any("registrant.create" in row for row in rows), rows[:3]
+    await expect(page.locator("#audit-msg")).to_contain_text("Fichier enregistré : ")
+    async with page.expect_download() as info:
+        await audit.get_by_role("button", name="Télécharger le point de contrôle signé").click()
+    checkpoint = json.loads((await (await info.value).path()).read_text(encoding="utf-8"))
+    assert "key_id" in checkpoint, checkpoint
+    await expect(page.locator("#audit-msg")).to_have_text("Fichier enregistré : audit-checkpoint.json")

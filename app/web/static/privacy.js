@@ -133,6 +133,32 @@ async function pendingPart() {
   return part;
 }
 
+// The audit log for the roles the API lets read it (auditors, administrators; docs/audit.md): its
+// export (every event, CSV) and the latest signed checkpoint, each saved by the download every
+// screen uses (a refusal, none signed yet, said in the section's box).
+const AUDIT_ROLES = ["auditor", "admin"];
+
+function auditPart() {
+  const part = el("section", null, { id: "audit-log", "aria-labelledby": "audit-title" });
+  const box = messageBox("audit-msg");
+  const save = (button, path, fallback) => button.addEventListener("click", () => busy(button, async () => {
+    say(box, "");
+    try {
+      const saved = await download(path, box, null, fallback);
+      if (saved) say(box, t("audit_saved", { name: saved.name }), "ok");
+    } catch (error) {
+      failed(box, error);
+    }
+    return focusOn(box);
+  }));
+  const exported = el("button", t("audit_export"), { type: "button", class: "secondary" });
+  const checkpoint = el("button", t("audit_checkpoint"), { type: "button", class: "secondary" });
+  save(exported, "/api/v1/exports/audit?format=csv", "audit.csv");
+  save(checkpoint, "/api/v1/audit/checkpoint", "audit-checkpoint.json");
+  part.append(el("h2", t("audit_title"), { id: "audit-title" }), el("p", t("audit_intro")), exported, " ", checkpoint, box);
+  return part;
+}
+
 /** Draw the screen again (on opening, and in the other language): the filters typed are kept. */
 export async function openPrivacy() {
   const view = $("#privacy");
@@ -141,6 +167,7 @@ export async function openPrivacy() {
   const intro = el("p", t("privacy_intro"));
   const register = registerPart(shown);
   view.replaceChildren(intro, register);
+  if (state.me && AUDIT_ROLES.includes(state.me.role)) view.append(auditPart());
   if (state.me && REQUEST_ROLES.includes(state.me.role)) {
     try {
       register.before(await pendingPart());
