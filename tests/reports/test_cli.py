@@ -132,7 +132,7 @@ def test_cli_refusals_are_clear(prepared, tmp_path: Path, extra: list[str], mess
     ("extra", "said"),
     [
         (["--desk", "NOPE"], "Unknown desk: --desk: no desk has the code NOPE."),
-        (["--named"], "State the purpose of this named export in --purpose (at least 10"),
+        (["--named"], "State the purpose of this named export in --purpose, in words (at least 10"),
         (["--start", "2023-02-29"], "--start: invalid date '2023-02-29' (day is out of range for month); give a day"),
         (["--end", "2026-13-01"], "--end: invalid date '2026-13-01'"),
         (["--format", "pdf"], "--format 'pdf' is not available here; use one of: csv, xlsx."),

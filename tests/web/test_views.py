@@ -122,7 +122,7 @@ async def test_import_batches_are_listed_with_their_flagged_rows(page: Page, ser
     row = table.locator("tr").nth(1)
     await expect(row).to_contain_text("CASA-BASE")
     await expect(row).to_contain_text("registre-2020.csv")
-    assert [c.strip() for c in await row.locator("td").all_inner_texts()][4:6] == ["2", "1"]
+    assert [c.strip() for c in await row.locator("td").all_inner_texts()][4:7] == ["Terminé", "2", "1"]
     await assert_accessible(page)
     await row.get_by_role("button", name="Voir les lignes signalées").click()
     report = page.locator("#import-report table caption")
