@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,19 +50,8 @@ async def registration_received(
     """The registration receipt: the person's number at the desk. ``registered_now``: the
     registrant was created in this transaction with its phones and consents (flushed), read from
     it (:func:`~app.notifications.outbox.choose_route`)."""
-    return await enqueue_for_registrant(
-        session,
-        event="registration_receipt",
-        registrant=registrant,
-        context={
-            "given_names": registrant.given_names,
-            "registration_number": registrant.registration_number,
-            "desk_name": await _desk_name(session, registrant.desk_id),
-        },
-        dedupe_key=f"registration_receipt:{registrant.id}",
-        actor=actor,
-        registered_now=registered_now,
-    )
+    receipt = await _receipt(session, registrant)
+    return await enqueue_for_registrant(session, **receipt, actor=actor, registered_now=registered_now)
 
 
 async def registration_receipt(session: AsyncSession, *, registrant: Registrant) -> outbox.Planned:
@@ -70,18 +59,21 @@ async def registration_receipt(session: AsyncSession, *, registrant: Registrant)
     stored, ``registrant`` not yet written): decided as :func:`registration_received` decides it,
     not written. The registration inserts it, and its audit event, in its own statement
     (:func:`app.registrants.bulk.store_one`). Reads the desk from the session (the request loaded it)."""
-    return await outbox.plan_for_registrant(
-        session,
-        event="registration_receipt",
-        registrant=registrant,
-        context={
+    return await outbox.plan_for_registrant(session, **await _receipt(session, registrant), registered_now=True)
+
+
+async def _receipt(session: AsyncSession, registrant: Registrant) -> dict[str, Any]:
+    """The registration receipt of ``registrant``: its event, person, context and dedupe key."""
+    return {
+        "event": "registration_receipt",
+        "registrant": registrant,
+        "context": {
             "given_names": registrant.given_names,
             "registration_number": registrant.registration_number,
             "desk_name": await _desk_name(session, registrant.desk_id),
         },
-        dedupe_key=f"registration_receipt:{registrant.id}",
-        registered_now=True,
-    )
+        "dedupe_key": f"registration_receipt:{registrant.id}",
+    }
 
 
 async def _case_context(session: AsyncSession, case: Case) -> dict[str, object]:
