@@ -444,6 +444,12 @@ _IMPORT_OPTIONS = {"desk_code": "--desk", "delimiter": "--delimiter", "dry_run":
 """import-register's options by the names ``POST /api/v1/imports/registers`` gives their fields."""
 
 
+def refused(message: str, code: int = 2) -> typer.Exit:
+    """Say ``message`` in red on standard error; the exit to raise (2: the command line was wrong)."""
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
 def counted(n: int, noun: str) -> str:
     """``"1 event"``, ``"3 events"``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -41,8 +41,9 @@ role gave itself (``ALTER ROLE … SET statement_timeout = '1ms'`` would keep ev
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
+    from app.cli import refused  # app.cli imports this module's commands
+
+    return refused(message, code)
 
 
 def _first_line(exc: BaseException) -> str:

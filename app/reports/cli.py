@@ -64,18 +64,16 @@ def export(
     ] = None,
 ) -> None:
     """Export KIND to a CSV or XLSX file, pseudonymised unless --named (see the API's exports)."""
-    from app.cli import in_option_words, refuse_unstorable
+    from app.cli import in_option_words, refuse_unstorable, refused
     from app.core.errors import Problem
 
     refuse_unstorable(output=str(output), user=user, desk=desk, purpose=purpose)
     if not output.parent.is_dir():  # checked before the export is recorded as started
-        typer.secho(f"no such folder: {output.parent}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        raise refused(f"no such folder: {output.parent}")
     from app.reports.exports import BUILDERS
 
     if kind not in BUILDERS:
-        typer.secho(f"KIND: no export named {kind!r}; give one of {', '.join(BUILDERS)}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        raise refused(f"KIND: no export named {kind!r}; give one of {', '.join(BUILDERS)}")
     fmt = format or output.suffix.lstrip(".").lower() or "csv"
     _check_delimiter(delimiter, fmt)
     first, last = _day("--start", start), _day("--end", end)
@@ -98,19 +96,12 @@ def export(
         )
     except Problem as exc:
         detail = in_option_words(exc.detail_en or "", _OPTIONS)
-        typer.secho(f"{exc.title_en}: {detail}", fg=typer.colors.RED, err=True)
         # what an option gave, refused (a 422: a format, a period, a desk, a purpose): as a bad command line
-        raise typer.Exit(2 if exc.status == 422 else 1) from exc
+        raise refused(f"{exc.title_en}: {detail}", 2 if exc.status == 422 else 1) from exc
     except NoSuchUser as exc:
-        typer.secho(
-            f"--user: no active staff account {user}; give the e-mail of an active staff account",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(2) from exc
+        raise refused(f"--user: no active staff account {user}; give the e-mail of an active staff account") from exc
     except OutputNotWritten as exc:  # recorded as an export cut short
-        typer.secho(f"cannot write {output}: {exc.reason}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1) from exc
+        raise refused(f"cannot write {output}: {exc.reason}", 1) from exc
     typer.echo(f"wrote {rows} rows to {output}")
 
 
@@ -129,6 +120,7 @@ _OPTIONS = {
 
 def _day(option: str, text: str | None) -> dt.date | None:
     """The day ``text`` gives (``YYYY-MM-DD``), or exit 2 naming ``option`` and what to give."""
+    from app.cli import refused
     from app.core.dates import parse_date_only
 
     if text is None:
@@ -136,12 +128,7 @@ def _day(option: str, text: str | None) -> dt.date | None:
     try:
         return parse_date_only(text)
     except ValueError as exc:
-        typer.secho(
-            f"{option}: invalid date {text!r} ({exc}); give a day that exists, written YYYY-MM-DD",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(2) from exc
+        raise refused(f"{option}: invalid date {text!r} ({exc}); give a day that exists, written YYYY-MM-DD") from exc
 
 
 def _check_delimiter(delimiter: str | None, fmt: str) -> None:
@@ -157,8 +144,9 @@ def _check_delimiter(delimiter: str | None, fmt: str) -> None:
         why = f"{delimiter!r} is not a CSV separator this export writes; give comma or semicolon"
     else:
         return
-    typer.secho(f"--delimiter: {why}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
+    from app.cli import refused
+
+    raise refused(f"--delimiter: {why}")
 
 
 async def _run(
