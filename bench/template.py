@@ -3,9 +3,11 @@ the registration, when a checkout of it is at hand (it is not part of this repos
 
 ``BENCH_TEMPLATE`` names the template's ``backend`` directory and ``BENCH_TEMPLATE_PYTHON`` an
 interpreter with its packages installed (the ``dependencies`` of its ``pyproject.toml``). The
-scenario creates its own database, migrates it with the template's Alembic scripts, creates the
-template's first superuser (``app.initial_data``), signs in through its
-``/api/v1/login/access-token`` and POSTs items with the same load generator, 32 clients and one
+scenario creates its own database (named by ``DATABASE_URL``, and by ``POSTGRES_SERVER``,
+``POSTGRES_PORT``, ``POSTGRES_USER``, ``POSTGRES_PASSWORD`` and ``POSTGRES_DB`` for the template's
+releases before August 2026, which run on Python 3.10 to 3.13), migrates it with the template's
+Alembic scripts, creates the template's first superuser (``app.initial_data``), signs in through
+its ``/api/v1/login/access-token`` and POSTs items with the same load generator, 32 clients and one
 server process as the registrations. Without the two variables it is skipped and says so.
 """
 
@@ -17,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from bench.common import BenchDatabase, Request, Result, Server, load, to_json
 
@@ -39,8 +42,16 @@ async def run(*, seconds: float) -> Result | None:
     backend, python = where
     db = BenchDatabase("dd_bench_template")
     await db.create()
+    where_db = make_url(db.url)
     env = {
-        "DATABASE_URL": db.dsn(),
+        "DATABASE_URL": db.dsn(),  # the template since August 2026
+        "POSTGRES_SERVER": where_db.host or "127.0.0.1",  # the template before: one variable a part
+        "POSTGRES_PORT": str(where_db.port or 5432),
+        "POSTGRES_USER": where_db.username or "postgres",
+        # its settings skip an empty value and refuse its own placeholder: on a trust-auth
+        # server any password will do
+        "POSTGRES_PASSWORD": where_db.password or "bench-template-unused",
+        "POSTGRES_DB": where_db.database or "",
         "SECRET_KEY": "bench-template-secret-key-0123456789",
         "PROJECT_NAME": "bench",
         "FIRST_SUPERUSER": SUPERUSER,
