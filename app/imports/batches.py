@@ -35,8 +35,11 @@ DeskStaffActor = Annotated[Actor, Depends(require_roles("agent", "supervisor", "
 class ImportBatchOut(BaseModel):
     """One stored run of an import: ``counts`` those of the rows it holds, as its report gives
     them (``GET /api/v1/imports/{id}``), a run still going or interrupted too; ``flagged_rows`` is
-    ``flagged + already_flagged`` (rows waiting for someone to decide whether they are people
-    already registered); ``status`` as the report's (:func:`shown_status`)."""
+    ``counts.flagged``: the rows this batch holds for someone to decide whether they are people
+    already registered, resolved or not, as many as ``GET /api/v1/imports/{id}/flagged`` lists.
+    The ``already_flagged`` rows of a file imported again are not among them: they are held, and
+    resolved, in the earlier batch that flagged them (counted there); ``status`` as the report's
+    (:func:`shown_status`)."""
 
     id: uuid.UUID
     desk_code: str
@@ -131,7 +134,7 @@ async def list_imports(
                 actor_label=batch.actor_label,
                 created_at=batch.created_at,
                 counts=counts,
-                flagged_rows=counts.flagged + counts.already_flagged,
+                flagged_rows=counts.flagged,
                 status=await shown_status(session, batch),
             )
         )

@@ -64,7 +64,10 @@ async function loadBatch() {
     // not loaded (a refusal, no answer): said in the report's place, never the rows of another batch
     if (!r.ok) return out.replaceChildren(unreadNotice());
     const report = r.body;
-    const flagged = report.rows.filter((row) => row.outcome === "flagged" || row.outcome === "already_flagged");
+    // the rows this batch holds flagged, as many as the batches' table says (an administrator reads
+    // the whole report, desk staff the flagged rows): a file imported again holds its already
+    // flagged rows in the earlier batch, where they are resolved
+    const flagged = report.rows.filter((row) => row.outcome === "flagged");
     const table = el("table");
     table.append(el("caption", `${report.filename || ""} · ${report.desk_code} · ${t("flagged_rows")}${colon()}${flagged.length} / ${report.counts.total}`));
     const head = el("tr");
