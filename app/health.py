@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from app.audit.state import backlog as audit_backlog
 from app.core import errors
 from app.core.db import utcnow
-from app.core.db_errors import RETRY_AFTER_SECONDS
+from app.core.db_errors import RETRY_AFTER_SECONDS, pgbouncer_not_configured, pgbouncer_not_configured_said
 from app.core.routing import api_router
 
 router = api_router(tags=["health"])
@@ -39,7 +39,11 @@ async def readyz(request: Request) -> dict[str, Any]:
     is stuck, or a long transaction holds it back); ``sealing`` is this process's sequencer's
     state (:attr:`app.audit.state.SealingState.state`): ``"running"``, ``"failing"`` (its rounds
     raise: the database refuses its reads or writes; it retries, backing off) or ``"stopped"``
-    (it refuses to seal until an operator acts: run ``verify-audit``). ``status`` is
+    (it refuses to seal until an operator acts: run ``verify-audit``); ``reason``, with
+    ``"failing"``, when its rounds fail because PostgreSQL is reached through PgBouncer in
+    transaction pooling mode the app was not told of: the line naming ``DATABASE_PGBOUNCER=true``
+    (:func:`app.core.db_errors.pgbouncer_not_configured`), which the 503 of a failing database
+    check gives in ``detail`` too. ``status`` is
     ``"degraded"`` unless sealing runs. Still 200: requests are served and audited, only
     sealing waits. When it stopped on a rewritten log, ``witnessed_checkpoint``
     is the checkpoint it had witnessed (``GET /api/v1/audit/checkpoint``'s shape): kept in a
@@ -52,6 +56,12 @@ async def readyz(request: Request) -> dict[str, Any]:
         async with state.engine.connect() as conn:
             pending = await audit_backlog(conn)
     except Exception as exc:
+        if (told := pgbouncer_not_configured(exc)) is not None:  # a setting to fix: named
+            raise errors.ServiceUnavailable(
+                f"The database cannot be used as configured: {told}.",
+                detail_fr=f"La base de données ne peut pas être utilisée telle que configurée : {told}.",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            ) from exc
         raise errors.ServiceUnavailable(
             "The database is not reachable.",
             detail_fr="La base de données est injoignable.",
@@ -64,6 +74,9 @@ async def readyz(request: Request) -> dict[str, Any]:
     kept = sequencer.witnessed if sequencer.rewritten else None
     witnessed = {"witnessed_checkpoint": kept.as_json()} if kept is not None else {}
     sealing = sequencer.state
+    # Sealing failing on PgBouncer's transaction pooling the app was not told of: the setting named.
+    told = pgbouncer_not_configured_said(sequencer.failure) if sealing == "failing" else None
+    reason = {"reason": told} if told is not None else {}
     return {
         "status": "ready" if sealing == "running" else "degraded",
         "tzdata": state.tz_version,
@@ -72,6 +85,7 @@ async def readyz(request: Request) -> dict[str, Any]:
             "oldest_unsealed_seconds": round(age, 3),
             "lagging": lagging,
             "sealing": sealing,
+            **reason,
             **witnessed,
         },
     }

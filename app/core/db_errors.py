@@ -4,10 +4,14 @@ While PostgreSQL is down, restarting or refusing connections, requests answer 50
 ``service-unavailable`` with ``Retry-After`` (``app.core.problems``) instead of 500, and the pool
 recovers by itself (pre-ping on checkout, connections invalidated on a disconnect:
 https://docs.sqlalchemy.org/en/20/core/pooling.html#dealing-with-disconnects).
+
+PostgreSQL reached through PgBouncer in transaction pooling mode the app was not told of
+(:func:`pgbouncer_not_configured`): 503 too, and a line naming ``DATABASE_PGBOUNCER=true``.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import asyncpg  # type: ignore[import-untyped]
@@ -125,3 +129,84 @@ def database_unreadable(exc: BaseException) -> bool:
         wrapped = seen.orig if isinstance(seen, DBAPIError) else None
         seen = wrapped or seen.__cause__ or seen.__context__
     return False
+
+
+PGBOUNCER_SETTING = "DATABASE_PGBOUNCER=true"
+"""What an operator sets when PostgreSQL is reached through PgBouncer in transaction pooling mode."""
+
+_UNSUPPORTED_STARTUP_PARAMETER = "unsupported startup parameter"
+"""PgBouncer's refusal of a run-time parameter sent as the connection starts (SQLSTATE 08P01)."""
+
+
+_PREPARED_STATEMENT = re.compile(r'prepared statement "[^"]*" (already exists|does not exist)')
+"""PostgreSQL's message for the errors of :data:`_PGBOUNCER_SYMPTOMS`, as SQLAlchemy may wrap it
+without the driver's class name."""
+
+_PGBOUNCER_SYMPTOMS = (
+    asyncpg.exceptions.DuplicatePreparedStatementError,  # 42P05: prepared on another client's turn
+    asyncpg.exceptions.InvalidSQLStatementNameError,  # 26000: "… does not exist": prepared on another server connection
+)
+
+
+def _is_pgbouncer_symptom(error: BaseException) -> bool:
+    if isinstance(error, _PGBOUNCER_SYMPTOMS):
+        return True
+    return isinstance(error, asyncpg.PostgresError) and str(error).startswith(_UNSUPPORTED_STARTUP_PARAMETER)
+
+
+def _pgbouncer_symptom(exc: BaseException) -> BaseException | None:
+    """The error in ``exc`` (or what it wraps) that PgBouncer in transaction pooling mode causes
+    when the app is not configured for it, or None."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if _is_pgbouncer_symptom(seen):
+            return seen
+        wrapped = seen.orig if isinstance(seen, DBAPIError) else None
+        seen = wrapped or seen.__cause__ or seen.__context__
+    return None
+
+
+def pgbouncer_not_configured(exc: BaseException) -> str | None:
+    """One line for an operator (English, no line break) when ``exc`` (or what it wraps) is what
+    PgBouncer in transaction pooling mode causes when the app was not told of it; None otherwise.
+
+    The errors: asyncpg's ``DuplicatePreparedStatementError`` (``prepared statement … already
+    exists``) and ``InvalidSQLStatementNameError`` (``prepared statement … does not exist``), a
+    named statement met on a server connection PgBouncer lent to another client; and a server
+    refusing a run-time parameter sent as the connection starts (``unsupported startup parameter:
+    statement_timeout``, as ``verify-audit`` sends). The line names the error and the setting,
+    ``DATABASE_PGBOUNCER=true`` (README, "Database outages and PgBouncer"). The server answers
+    such a request 503 and logs it at ERROR (``app.core.problems``), ``/readyz`` says it; the
+    command line may print it and exit as when the database cannot be read.
+    """
+    symptom = _pgbouncer_symptom(exc)
+    if symptom is None:
+        return None
+    return _told(f"{type(symptom).__name__}: {(str(symptom).splitlines() or [''])[0]}")
+
+
+def pgbouncer_not_configured_said(failure: str | None) -> str | None:
+    """:func:`pgbouncer_not_configured` for an error already reduced to one line of text, as the
+    audit sequencer keeps its last failure (``"ProgrammingError: (…) <class
+    'asyncpg.exceptions.DuplicatePreparedStatementError'>: prepared statement … already exists"``):
+    the line naming the setting, or None."""
+    if not failure:
+        return None
+    names = [cls.__name__ for cls in _PGBOUNCER_SYMPTOMS]
+    if (
+        any(name in failure for name in names)
+        or _PREPARED_STATEMENT.search(failure)
+        or _UNSUPPORTED_STARTUP_PARAMETER in failure
+    ):
+        return _told(failure)
+    return None
+
+
+def _told(error: str) -> str:
+    return (
+        f"the database refused what this app sent ({error}): PostgreSQL is most likely reached through "
+        f"PgBouncer in transaction pooling mode; set {PGBOUNCER_SETTING} (or add ?pgbouncer=true to "
+        'DATABASE_URL), see README "Database outages and PgBouncer"'
+    )

@@ -25,7 +25,13 @@ from starlette.routing import Match, Route
 
 from app.audit.strict_json import DuplicateKey, TooDeep
 from app.core import errors, media_types, reasons, slashes
-from app.core.db_errors import RETRY_AFTER_SECONDS, database_busy, database_transient, database_unavailable
+from app.core.db_errors import (
+    RETRY_AFTER_SECONDS,
+    database_busy,
+    database_transient,
+    database_unavailable,
+    pgbouncer_not_configured,
+)
 from app.core.i18n import negotiate
 from app.core.middleware import TextRefused
 
@@ -358,7 +364,27 @@ def _database_transient_response(request: Request) -> Response:
     )
 
 
+def _pgbouncer_not_configured_response(request: Request, told: str) -> Response:
+    # A setting to fix, not an outage: said at ERROR, naming it (app.core.db_errors). The request
+    # may well succeed if sent again (on a server connection that prepared its statement).
+    logger.error("%s (request_id=%s)", told, getattr(request.state, "request_id", None))
+    return problem_response(
+        request,
+        errors.ServiceUnavailable(
+            "The service cannot use its database as it is configured; nothing was saved. The operators are told "
+            "(logged with this request id); try again in a few seconds.",
+            detail_fr="Le service ne peut pas utiliser sa base de données telle qu'elle est configurée ; rien n'a "
+            "été enregistré. Les exploitants en sont avertis (journalisé avec cet identifiant de requête) ; "
+            "réessayez dans quelques secondes.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ),
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    # Before the outages: PgBouncer's refusal of a startup parameter is a connection error (08P01).
+    if (told := pgbouncer_not_configured(exc)) is not None:
+        return _pgbouncer_not_configured_response(request, told)
     if database_unavailable(exc):
         return _database_unavailable_response(request)
     if database_busy(exc):

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
 from app.core.db import behind_pgbouncer, create_engine
+from app.core.db_errors import pgbouncer_not_configured
 from app.main import create_app
 from tests.conftest import AuditLog
 from tests.core.servers import PgBouncer
@@ -229,3 +230,110 @@ async def test_a_pooled_test_run_puts_every_app_behind_pgbouncer(
         pytest.skip("not a TEST_VIA_PGBOUNCER run")
     assert behind_pgbouncer(app.state.engine)
     assert app.state.engine.url.port == pgbouncer_front.port
+
+
+@pytest.fixture
+async def unflagged_app(settings: Settings, database_url: str, pgbouncer: PgBouncer) -> AsyncIterator[FastAPI]:
+    """The app behind PgBouncer in transaction pooling mode, not told (an operator's likely
+    mistake: neither ``DATABASE_PGBOUNCER`` nor ``?pgbouncer=true``)."""
+    front = make_url(database_url).set(host="127.0.0.1", port=pgbouncer.port).render_as_string(hide_password=False)
+    app = create_app(settings.model_copy(update={"database_url": front, "database_pgbouncer": False}))
+    yield app
+    await app.state.engine.dispose()
+
+
+@needs_postgres
+async def test_behind_pgbouncer_not_told_requests_answer_503_naming_the_setting(
+    unflagged_app: FastAPI, make_staff, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Named prepared statements looked for, or prepared again, on another server connection than
+    the one that prepared them (``prepared statement … already exists`` / ``… does not exist``):
+    503 problems, not 500, and an ERROR log line naming ``DATABASE_PGBOUNCER=true``; ``/readyz``
+    failing says the same."""
+    assert not behind_pgbouncer(unflagged_app.state.engine)
+    agent = await make_staff("agent")
+    transport = httpx.ASGITransport(app=unflagged_app, client=("203.0.113.33", 50000))
+    seen: list[httpx.Response] = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+        async def register(i: int) -> httpx.Response:
+            body = {"given_names": "Awa", "family_name": f"Ndiaye{i}", "sex": "female"}
+            return await client.post(
+                "/api/v1/registrants", headers=agent.headers, json=body, params={"confirm_duplicates": "true"}
+            )
+
+        for round_ in range(8):  # until the prepared statements have met another server connection (1st or 2nd)
+            seen += await asyncio.gather(
+                *(register(10 * round_ + i) for i in range(4)),
+                *(client.get("/api/v1/registrants", headers=agent.headers, params={"q": "Ndiaye"}) for _ in range(6)),
+                *(client.get("/readyz") for _ in range(2)),
+            )
+            if any(r.status_code == 503 for r in seen):
+                break
+    assert [r.text[:300] for r in seen if r.status_code not in (200, 201, 503)] == []
+    refused = [r for r in seen if r.status_code == 503]
+    assert refused, "no request met a prepared statement of another server connection"
+    for response in refused:
+        problem = response.json()
+        assert response.headers["content-type"] == "application/problem+json"
+        assert problem["type"] == "/problems/service-unavailable"
+        assert "DATABASE_PGBOUNCER" not in problem["detail"] or response.request.url.path == "/readyz"
+    for response in (r for r in refused if r.request.url.path == "/readyz"):
+        assert "DATABASE_PGBOUNCER=true" in response.json()["detail"]
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR" and r.name == "app.errors"]
+    assert errors and all("DATABASE_PGBOUNCER=true" in line and "README" in line for line in errors), errors
+    assert not [r for r in caplog.records if r.name == "app.errors" and "unhandled error" in r.getMessage()]
+
+
+@needs_postgres
+async def test_a_startup_parameter_pgbouncer_refuses_is_told_to_the_operator(
+    database_url: str, pgbouncer: PgBouncer
+) -> None:
+    """A command that sets run-time parameters when it connects (``verify-audit``: ``statement_timeout``)
+    reaching PgBouncer not flagged for it: PgBouncer refuses the startup parameter; the sentence
+    :func:`app.core.db_errors.pgbouncer_not_configured` gives the command line names the setting."""
+    front = make_url(database_url).set(host="127.0.0.1", port=pgbouncer.port).render_as_string(hide_password=False)
+    engine = create_engine(front, server_settings={"statement_timeout": "0"})
+    try:
+        with pytest.raises(Exception) as refused:
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+    finally:
+        await engine.dispose()
+    assert "unsupported startup parameter" in str(refused.value)
+    told = pgbouncer_not_configured(refused.value)
+    assert told is not None and "DATABASE_PGBOUNCER=true" in told and "README" in told, told
+    assert "\n" not in told
+    assert pgbouncer_not_configured(ValueError("unsupported startup parameter")) is None
+
+
+@needs_postgres
+async def test_sealing_failing_on_a_prepared_statement_error_is_said_by_readyz(app: FastAPI, client) -> None:  # type: ignore[no-untyped-def]
+    """The errors a prepared statement met on another server connection raises, triggered on
+    PostgreSQL itself (no PgBouncer needed: a statement executed that was never prepared, one
+    prepared twice), each named by :func:`pgbouncer_not_configured`; the audit sequencer failing
+    with one, ``/readyz`` gives the line naming the setting as ``audit.reason``."""
+    engine = app.state.engine
+    raised: list[BaseException] = []
+    for statements in (["EXECUTE dd_fx_never_prepared"], ["PREPARE dd_fx_twice AS SELECT 1"] * 2):
+        async with engine.connect() as conn:
+            with pytest.raises(Exception) as caught:
+                for statement in statements:
+                    await conn.exec_driver_sql(statement)
+            await conn.rollback()
+            if len(statements) == 2:  # PREPARE is not transactional: not left on the connection
+                await conn.exec_driver_sql("DEALLOCATE dd_fx_twice")
+        raised.append(caught.value)
+    causes = [type(exc.orig.__cause__).__name__ for exc in raised]  # type: ignore[attr-defined]
+    assert causes == ["InvalidSQLStatementNameError", "DuplicatePreparedStatementError"]
+    for exc in raised:
+        told = pgbouncer_not_configured(exc)
+        assert told is not None and "DATABASE_PGBOUNCER=true" in told, told
+
+    ready = (await client.get("/readyz")).json()
+    assert "reason" not in ready["audit"]
+    app.state.audit_sequencer._failed(raised[1])  # as its run() records a round that raised
+    ready = (await client.get("/readyz")).json()
+    assert (ready["status"], ready["audit"]["sealing"]) == ("degraded", "failing")
+    assert "DATABASE_PGBOUNCER=true" in ready["audit"]["reason"]
+    assert "already exists" in ready["audit"]["reason"]
