@@ -7,7 +7,8 @@ Exit codes (README, docs/audit.md):
 1      the log is broken: a fault named (link, event, checkpoint), or its tables are not what
        the migrations made (a table dropped, a column of another type), or ``--seal`` could
        not seal an event
-2      the command cannot be run as given: the key or the kept checkpoint file cannot be used
+2      the command cannot be run as given: the key or the kept checkpoint file cannot be used,
+       or the kept checkpoint is signed by a key the key given does not trust
 3      the database cannot be read: unreachable, no such database or role, a role without the
        grants (nothing is known about the log)
 =====  ======================================================================================
@@ -86,11 +87,13 @@ def verify_audit(
 
     Exits 0 when valid (reporting events still waiting to be sealed); 1 naming what is broken, or
     saying why the log is not what the migrations made (a table or column dropped or of another
-    type); 2 when the key or the checkpoint file cannot be used; 3 when the database cannot be
+    type); 2 when the key or the checkpoint file cannot be used, or contradict each other (the
+    checkpoint signed by a key the key given does not trust); 3 when the database cannot be
     read (unreachable, no such database or role, a role without the grants). One line, no traceback.
     """
     from app.audit.sequencer import signer_for
     from app.audit.signing import Verifier, load_checkpoint_file
+    from app.audit.verify import KeyMismatch
     from app.cli import counted, run_in_session
     from app.core.db_errors import database_unreadable
 
@@ -130,6 +133,14 @@ def verify_audit(
 
     try:
         result = run_in_session(settings, check, server_settings=AUDIT_SESSION)
+    except KeyMismatch as exc:  # an auditor's wrong key or file: not the log's fault
+        given = "--public-key" if public_key is not None else "AUDIT_SIGNING_KEY_FILE's key"
+        raise _fail(
+            f"--against {against} is signed by key {exc.kept_key_id}, but {given} is key {exc.key_id}, which does "
+            "not trust it (nor does any key rotation in the log): give the key that signs the log and a checkpoint "
+            "it signed",
+            UNUSABLE_INPUT,
+        ) from exc
     except Exception as exc:  # whatever a rewritten schema makes fail: a verdict, not a traceback
         if database_unreadable(exc):
             raise _unreadable(exc) from exc

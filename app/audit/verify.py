@@ -22,8 +22,12 @@ behind an earlier one, nor a checkpoint signed by another key keep the links fro
   out of the chain: the sequencer seals only events of ended transactions, in that order, and
   resumes after the head, so such an event was passed over by a link written behind its back (the
   application's role may INSERT links) and would never be sealed nor counted as waiting;
-* the checkpoints are complete as the links record their batches (:mod:`app.audit.batches`), once
-  the checks above found nothing (a fault there leaves batches unsigned as a consequence);
+* the checkpoints are complete as the links record their batches (:mod:`app.audit.batches`),
+  whatever the checks above found, but for a batch a fault they named explains (the links up to
+  links deleted, a cut tail, the last link unsigned, a checkpoint not signed by the trusted key);
+* every stored checkpoint signed by one key the trusted key does not trust is one fault naming
+  both (a wrong ``--public-key`` reads as that, not as tampering); a kept checkpoint signed by such
+  a key is :class:`KeyMismatch`, raised before any link is read;
 * optionally, a checkpoint an auditor kept elsewhere (``verify-audit --against FILE``);
 * then the events' personal values kept outside the chain: none altered, none deleted but by an
   erasure (:mod:`app.audit.payload_check`).
@@ -40,8 +44,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import DBAPIError
@@ -53,7 +58,7 @@ from app.audit.copy_reader import AS_TEXT, Link, pg_copy
 from app.audit.keys import KeyRing, read_rotations
 from app.audit.models import GENESIS_HASH, AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
 from app.audit.payload_check import payload_faults, start_beside
-from app.audit.protection import protection_fault, witness_store_fault
+from app.audit.protection import protection_faults, witness_store_fault
 from app.audit.sequencer import pin_for_verification
 from app.audit.signing import Checkpoint, Verifier
 from app.audit.state import Backlog, backlog, head, next_txid
@@ -133,20 +138,29 @@ async def verify_log(
     batches, hashes each event with the reference formula only and checks the batches and the
     personal values after the chain (the previous reader, kept for comparison). On PostgreSQL the rest of the
     transaction runs with :data:`app.audit.sequencer.PINNED_SEARCH_PATH` and no timeouts
-    (:func:`app.audit.sequencer.pin_for_verification`). The tables not read as the migrations
-    made them (:func:`app.audit.protection.protection_fault`) is the one fault reported alone:
-    what is read then cannot be trusted, and row-level security fails the reads.
+    (:func:`app.audit.sequencer.pin_for_verification`). What the catalog shows changed on the
+    audit tables (:func:`app.audit.protection.protection_faults`) is named first; only what
+    changes the reads themselves (an ``ON SELECT`` rule, row-level security, a relation of their
+    name in ``pg_catalog``) is reported alone, no link read: what is read then cannot be trusted.
+    The trial store of a witness (:func:`app.audit.protection.witness_store_fault`) runs last,
+    unless the catalog named something. :class:`KeyMismatch` when ``against`` is signed by a key
+    ``verifier`` does not trust, nor any rotation in the log.
     """
+    faults = Faults()
+    protected = True
     if conn.dialect.name == "postgresql":
         await pin_for_verification(conn)
-        # First, before any read: row-level security on a table fails the reads (row_security off)
-        if (reason := await protection_fault(conn)) is not None:
-            return VerifyResult(0, 0, Backlog(0, None), None, None, reason)
+        # First, before any read: what changes the reads themselves stops here (row-level security
+        # fails them, row_security off); what changes only the writes is named, and the log checked
+        protection = await protection_faults(conn)
+        if protection.hiding is not None:
+            return VerifyResult(0, 0, Backlog(0, None), None, None, protection.hiding)
+        faults.extend((None, None, reason) for reason in protection.faults)
+        protected = not protection.faults
     side = _Beside()
     beside = await start_beside(conn, side.check) if streamed else None
-    faults = Faults()
     try:
-        checked, checkpoints, pending = await _verify_chain(conn, verifier, against, streamed, faults)
+        checked, checkpoints, pending, covered = await _verify_chain(conn, verifier, against, streamed, faults)
         unread = None
         try:
             await beside if beside is not None else await side.check(conn)
@@ -156,14 +170,14 @@ async def verify_log(
             if not faults:
                 raise
             unread = f"the personal values cannot be checked ({(str(exc.orig).splitlines() or [''])[0]})"
-        if not faults:  # the batches' faults hold once the chain's checks pass (app.audit.batches)
-            faults.extend(side.batches)
+        if covered is not None:  # but for those the chain's faults explain (app.audit.batches)
+            faults.extend(fault for fault in side.batches if fault[0] not in covered)
         for seq, event_id, reason in side.payloads.kept:  # those found before a payload could not be read, too
             faults.add((seq, event_id, f"event {event_id}: {reason}" if event_id is not None else reason))
         faults.more += side.payloads.more
         if unread is not None:
             faults.add((None, None, unread))
-        if not faults and conn.dialect.name == "postgresql" and (refused := await witness_store_fault(conn)):
+        if protected and conn.dialect.name == "postgresql" and (refused := await witness_store_fault(conn)):
             faults.add((None, None, refused))
         return VerifyResult.of(checked, checkpoints, pending, faults)
     finally:
@@ -201,11 +215,44 @@ def _unsigned(which: str, checkpoint: Checkpoint, verifier: Verifier) -> str:
     return f"{which}: signature does not verify"
 
 
+class KeyMismatch(ValueError):
+    """The checkpoint an auditor kept (``verify-audit --against``) is signed by a key that the key
+    given to the verifier does not trust, nor any key rotation sealed in the log: one of the two is
+    not this log's, and nothing can be told from comparing them (the message says both key ids)."""
+
+    def __init__(self, kept: Checkpoint, verifier: Verifier) -> None:
+        super().__init__(
+            f"the kept checkpoint is signed by key {kept.key_id}, which the trusted key {verifier.key_id} does not "
+            "trust (nor any key rotation in the log)"
+        )
+        self.kept_key_id, self.key_id = kept.key_id, verifier.key_id
+
+
+def _foreign_key(refused: list[tuple[int, str | None]], verifier: Verifier) -> str | None:
+    """The one fault for the stored checkpoints when none verifies and all (``(seq, key id)``
+    each) name one key the verifier does not trust: signed by that key (a wrong ``--public-key``
+    or key file, or every checkpoint replaced by a forger's), said once rather than a fault a
+    checkpoint, which would read as tampering with the events; None otherwise."""
+    key_ids = {key_id for _, key_id in refused}
+    if len(key_ids) != 1 or None in key_ids:
+        return None
+    (key_id,) = key_ids
+    return (
+        f"every checkpoint ({len(refused)}) is signed by key {key_id}, not by the trusted key {verifier.key_id}: "
+        "the key given (--public-key, or AUDIT_SIGNING_KEY_FILE's) is not the one that signs this log, or every "
+        "checkpoint was replaced; the links were checked, not against a signature"
+    )
+
+
 async def _verify_chain(
     conn: AsyncConnection, verifier: Verifier, against: Checkpoint | None, streamed: bool, faults: Faults
-) -> tuple[int, int, Backlog]:
+) -> tuple[int, int, Backlog, set[int] | None]:
     """:func:`verify_log` but for the batches and the personal values: the faults into ``faults``;
-    the links read, the checkpoints whose signature verifies and the events waiting."""
+    the links read, the checkpoints whose signature verifies, the events waiting, and the links
+    at which a batch no checkpoint signs is a consequence of a fault named here (None: any batch,
+    the links could not all be read): the link before links missing (the checkpoint after it
+    gone with them), the last link of a cut tail or of one no checkpoint signs, a checkpoint not
+    signed by the trusted key. :class:`KeyMismatch` when ``against`` is signed by a key not trusted."""
     pending = await backlog(conn)
     try:
         stored = (await conn.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))).all()
@@ -216,15 +263,28 @@ async def _verify_chain(
     ring = KeyRing(verifier, rotations)
     for fault in (*refused, *ring.faults):
         faults.add(fault)
+    if against is not None and (not isinstance(against.key_id, str) or ring.verifier_for(against.key_id) is None):
+        raise KeyMismatch(against, verifier)
     checkpoints: dict[int, str] = {}
+    unsigned: list[Failure] = []
+    foreign: list[tuple[int, str | None]] = []
     for cp in stored:
         signed = Checkpoint(cp.seq, cp.hash, cp.signed_at, cp.key_id, cp.signature)
         if not isinstance(cp.seq, int):
-            faults.add((cp.seq, None, _unsigned(f"checkpoint at seq {cp.seq}", signed, verifier)))
+            unsigned.append((cp.seq, None, _unsigned(f"checkpoint at seq {cp.seq}", signed, verifier)))
         elif (reason := ring.check(signed)) is not None:
-            faults.add((cp.seq, None, reason))
+            unsigned.append((cp.seq, None, reason))
         else:
             checkpoints[cp.seq] = cp.hash
+            continue
+        known = isinstance(cp.key_id, str) and ring.verifier_for(cp.key_id) is not None
+        foreign.append((cp.seq, None if known else cp.key_id))
+    covered = {seq for seq, _, _ in unsigned if isinstance(seq, int)}
+    every = _foreign_key(foreign, verifier) if stored and not checkpoints else None
+    if every is not None:
+        faults.add((None, None, every))
+    else:
+        faults.extend(unsigned)
     witnessed = await _witnessed(conn, ring, checkpoints, faults)
     if against is not None:
         if not ring.verify(against):
@@ -253,10 +313,19 @@ async def _verify_chain(
     except (ValueError, TypeError, RecursionError) as exc:  # a row the driver or the ORM cannot even convert
         seq = walk.expected_seq
         faults.add((seq, None, f"a link from seq {seq} on cannot be read ({type(exc).__name__}: {exc})"))
-        return seq - 1, len(checkpoints), pending
-    await _gaps(conn, walk.gaps, faults)
-    last = await _after_walk(conn, walk, max(wanted, default=0), max(checkpoints, default=0), faults)
-    return last, len(checkpoints), pending
+        return seq - 1, len(checkpoints), pending, None
+    covered.update(first - 1 for first, _ in await _gaps(conn, walk.gaps, faults))
+    # every checkpoint another key's: the last link is signed, by that key (said once, above)
+    signed_up_to = max(_stored_seqs(stored)) if every is not None else max(checkpoints, default=0)
+    last = await _after_walk(conn, walk, max(wanted, default=0), signed_up_to, faults)
+    if max(wanted, default=0) > last or signed_up_to != last:
+        covered.add(last)  # a cut tail, or links no checkpoint signs: named once, by _after_walk
+    return last, len(checkpoints), pending, covered
+
+
+def _stored_seqs(stored: Sequence[Any]) -> list[int]:
+    """The ``seq`` of each checkpoint of ``stored`` (rows) that is a number."""
+    return [cp.seq for cp in stored if isinstance(cp.seq, int)] or [0]
 
 
 async def _witnessed(
@@ -296,25 +365,30 @@ async def _witnessed(
     return witnessed
 
 
-async def _gaps(conn: AsyncConnection, gaps: list[tuple[int, int]], faults: Faults) -> None:
+async def _gaps(conn: AsyncConnection, gaps: list[tuple[int, int]], faults: Faults) -> list[tuple[int, int]]:
     """The faults of the ``seq`` ranges the walk found missing: each link stored whose event is
     gone (deleted under it, the foreign key lifted) is named with its event; the links gone, a run
-    at a time ("link seq 4 is missing", "links seq 4 to 9 are missing")."""
+    at a time ("link seq 4 is missing", "links seq 4 to 9 are missing"). The runs of links gone,
+    ``(first, last)``."""
+    runs: list[tuple[int, int]] = []
     for first, last in gaps:
         gone = await _events_gone(conn, first, last)
         missing = first
         for seq, event_id in gone:
-            _missing(missing, seq - 1, faults)
+            _missing(missing, seq - 1, faults, runs)
             faults.add((seq, event_id, f"the event of link seq {seq} (event {event_id}) was deleted"))
             missing = seq + 1
-        _missing(missing, last, faults)
+        _missing(missing, last, faults, runs)
+    return runs
 
 
-def _missing(first: int, last: int, faults: Faults) -> None:
+def _missing(first: int, last: int, faults: Faults, runs: list[tuple[int, int]]) -> None:
     if first == last:
         faults.add((first, None, f"link seq {first} is missing"))
     elif first < last:
         faults.add((first, None, f"links seq {first} to {last} are missing"))
+    if first <= last:
+        runs.append((first, last))
 
 
 async def _events_gone(conn: AsyncConnection, first: int, last: int | None) -> list[tuple[int, int]]:

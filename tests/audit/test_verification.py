@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import delete, text, update
 
 from app.audit.models import AuditCheckpoint, AuditLink
 from app.audit.signing import Checkpoint, Signer, load_signer
+from app.audit.verify import KeyMismatch
 from tests.audit.conftest import write_events
 from tests.audit.tampering import lift_protection, relink, resign_head
 
@@ -199,11 +201,9 @@ async def test_a_kept_checkpoint_verifies_a_log_that_went_on_and_refuses_one_sig
     assert (result.ok, result.checked, result.checkpoints) == (True, 6, 2)
     other = load_signer(tmp_path / "other.pem", create=True)
     stranger = other.sign(kept.seq, kept.hash, kept.signed_at)
-    refused = await audit_log.verify(against=stranger)
-    assert (refused.ok, refused.reason) == (
-        False,
-        f"the kept checkpoint: signed by key {other.key_id}, not by the trusted key {kept.key_id}",
-    )
+    with pytest.raises(KeyMismatch) as refused:  # the auditor's file or key is not this log's: exit 2
+        await audit_log.verify(against=stranger)
+    assert (refused.value.kept_key_id, refused.value.key_id) == (other.key_id, kept.key_id)
     forged = Checkpoint.from_json({**kept.as_json(), "hash": "0" * 64})
     assert json.loads(json.dumps(forged.as_json()))["hash"] == "0" * 64
     assert (await audit_log.verify(against=forged)).reason == "the kept checkpoint: signature does not verify"
