@@ -77,9 +77,10 @@ async def batch_faults(conn: AsyncConnection) -> list[Failure]:
     """Every batch of links that no checkpoint signed at its time ends, and every checkpoint signed
     at another time than its link was sealed, as ``(seq, event id or None, reason)`` in ``seq``
     order; none when the checkpoints are complete (module docstring). One link sealed apart from
-    its batch is one fault, the link's: the batch it left is read as if it were still there. The
-    answer holds once the chain's checks have passed (every link present, every checkpoint's
-    signature verified): the verifier runs it beside them and reports it after them."""
+    its batch is one fault, the link's: the batch it left is read as if it were still there. It reads
+    the links and checkpoints as stored: the verifier runs it whatever the chain's checks found and
+    drops only the findings a fault it already named explains (a link before deleted links, the end
+    of a cut tail or of an unsigned head, a checkpoint the trusted key did not sign)."""
     runs, inside = await _runs(conn)
     signed = [run.last for run in runs if run.signed_at is not None] + [run.last for run in inside]
     carried = await _carried(conn, min(signed)) if signed else 0
