@@ -12,6 +12,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from app.core.config import Settings
 from app.core.db import INTEGER_MAX, create_engine, create_sessionmaker, run_after_commit
@@ -19,7 +21,46 @@ from app.core.db import INTEGER_MAX, create_engine, create_sessionmaker, run_aft
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
-cli = typer.Typer(help="Diaspora Desk: run and administer a desk's case-management service.", no_args_is_help=True)
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+"""The ``scheme+driver`` of a ``DATABASE_URL`` (and ``DATABASE_OWNER_URL``) the service runs on."""
+DATABASE_UNREACHABLE = 3
+"""Every command's exit code when the database cannot be reached or read (README, "Command line")."""
+
+
+class _Commands(TyperGroup):
+    """The commands, a database that cannot be reached or read (:func:`_database_unreachable`)
+    said on one line and exit 3 whichever command met it, rather than a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's click Context (typer keeps its own click)
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # the command's own exit, or click's refusal
+            raise
+        except Exception as exc:
+            if not _database_unreachable(exc):
+                raise
+            reason = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+            raise refused(
+                f"the database cannot be reached or refused this role ({reason})", DATABASE_UNREACHABLE
+            ) from exc
+
+
+def _database_unreachable(exc: BaseException) -> bool:
+    """:func:`app.core.db_errors.database_unreadable`, but for a file's own ``OSError`` (one with a
+    ``filename``: a register, a stored document), which is no fault of the database."""
+    from app.core.db_errors import database_unreadable
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.filename is not None:
+            return False
+        seen = seen.__cause__ or seen.__context__
+    return database_unreadable(exc)
+
+
+cli = typer.Typer(
+    cls=_Commands, help="Diaspora Desk: run and administer a desk's case-management service.", no_args_is_help=True
+)
 
 
 _SERVICE_COMMANDS = frozenset({"serve", "worker"})
@@ -32,17 +73,50 @@ def _settings_readable(context: typer.Context) -> None:
     of its range, ``SECRET_KEY`` missing in production) is one line on stderr per setting, naming
     it, and exit 2, not a traceback (:mod:`app.startup`). Before ``serve`` and ``worker``, what the
     service needs (directories, time-zone data, notification templates), before ``migrate`` and
-    ``seed`` what they need (time-zone data, the SQLite file): one line per problem, exit 1."""
+    ``seed`` what they need (time-zone data, the SQLite file): one line per problem, exit 1.
+    Before every command, ``DATABASE_URL`` and ``DATABASE_OWNER_URL`` of a driver the service
+    runs on (:data:`DATABASE_DRIVERS`): a refused setting, exit 2."""
     from app.startup import CannotStart, check_command, check_service, read_settings
 
     try:
         settings = read_settings()
+        _refuse_drivers(settings)
         if context.invoked_subcommand in _SERVICE_COMMANDS:
             check_service(settings)
         elif context.invoked_subcommand in _DATABASE_COMMANDS:
             check_command(settings)
     except CannotStart as refused:
         refused.exit()
+
+
+def _refuse_drivers(settings: Settings) -> None:
+    """:class:`app.startup.CannotStart` (exit 2, ``setting refused: DATABASE_URL: …``) naming each
+    database URL that is not one of :data:`DATABASE_DRIVERS`' (``postgres://``, ``mysql://``, not a
+    URL): the engine would fail on it with a traceback. Never says the value (it holds a password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from app.startup import CannotStart
+
+    give = " or ".join(f"{driver}://…" for driver in DATABASE_DRIVERS)
+    lines = []
+    for name, url in (
+        ("DATABASE_URL", settings.effective_database_url),
+        ("DATABASE_OWNER_URL", settings.database_owner_url),
+    ):
+        if not url:
+            continue
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError:
+            lines.append(f"setting refused: {name}: not a database URL; give {give}")
+            continue
+        if driver not in DATABASE_DRIVERS:
+            lines.append(
+                f"setting refused: {name}: {driver!r} is not a database driver this service runs on; give {give}"
+            )
+    if lines:
+        raise CannotStart(lines, 2)
 
 
 def refuse_unstorable(**arguments: str | list[str] | None) -> None:
@@ -210,18 +284,28 @@ def serve(
 ) -> None:
     """Serve the API (and web client) with uvicorn.
 
-    Exits 1 with one line, before listening, when the audit signing key cannot be used (missing in
-    production or where AUDIT_SIGNING_KEY_FILE names it, unreadable, not Ed25519)."""
+    Exits 0 once stopped (SIGTERM, Ctrl-C); 2 when a setting or an option is refused (--workers
+    below 1, --port out of range); 1 with one line, before listening, when the audit signing key
+    cannot be used (missing in production or where AUDIT_SIGNING_KEY_FILE names it, unreadable,
+    not Ed25519) or HOST:PORT cannot be listened on (in use, a port this user may not bind);
+    3 when uvicorn's own start fails after that (the port taken meanwhile, the application's
+    start-up failing: its log says why)."""
     import uvicorn
 
     from app.core.logging import configure
     from app.startup import CannotStart, load_audit_signer
 
+    if workers < 1:
+        raise refused(f"--workers: give at least 1 worker process ({workers} given)")
+    if not 0 < port < 65536:
+        raise refused(f"--port: give a TCP port from 1 to 65535 ({port} given)")
     settings = Settings()
     try:  # as create_app() will (outside production, the key in DATA_DIR is made once)
         load_audit_signer(settings)
-    except CannotStart as refused:
-        refused.exit()
+    except CannotStart as refusal:
+        refusal.exit()
+    if (cannot := _cannot_listen(host, port)) is not None:
+        raise refused(f"cannot start: {cannot}", 1)
     configure(settings.log_level, settings.log_format)
     uvicorn.run(
         "app.asgi:app",
@@ -232,6 +316,25 @@ def serve(
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
         log_config=None,
     )
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why uvicorn could not listen on ``host``:``port`` (None: it can), found by binding a socket
+    there as uvicorn will (``SO_REUSEADDR``, IPv6 for an address with a colon) and closing it, so
+    that a port in use is one line before the application starts, not uvicorn's exit 3 after."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} is in use on {host}; stop what listens there or give another --port"
+            return f"cannot listen on {host} port {port}: {exc.strerror or exc}; give another --host or --port"
+    return None
 
 
 @cli.command()

@@ -3,7 +3,11 @@
 The export runs on behalf of a staff account (``--user``) whose role and desks apply exactly as
 over HTTP, and is audited the same way (``export.start`` / ``export.finish``, user agent
 ``diaspora-desk-cli``). The file is written next to its target and renamed when complete, so an
-interrupted run never leaves a truncated file under the requested name.
+interrupted run never leaves a truncated file under the requested name; ``export.finish`` says
+``"completed": true`` only once the file is in place under that name (a write or the rename that
+failed, an interrupted run: ``false``, with the rows read until then). ``--output`` is checked
+before anything is read or recorded: a directory, a folder missing or not writable, a file that
+cannot be written is refused (exit 2); an existing file is replaced.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
+import anyio
 import typer
 
 from app.core.config import Settings
@@ -68,8 +73,8 @@ def export(
     from app.core.errors import Problem
 
     refuse_unstorable(output=str(output), user=user, desk=desk, purpose=purpose)
-    if not output.parent.is_dir():  # checked before the export is recorded as started
-        raise refused(f"no such folder: {output.parent}")
+    if (cannot := _unwritable(output)) is not None:  # checked before anything is read or recorded
+        raise refused(f"--output {output}: {cannot}; nothing was exported")
     from app.reports.exports import BUILDERS
 
     if kind not in BUILDERS:
@@ -116,6 +121,25 @@ _OPTIONS = {
     "labels": "--labels",
 }
 """export's options by the names of ``GET /api/v1/exports/{kind}``'s query parameters."""
+
+
+def _unwritable(output: Path) -> str | None:
+    """Why the export could not be written to ``output`` (None: it can): a directory, a folder that
+    does not exist or cannot be written (the file is written there first, then renamed), a file
+    that is not a regular one (a device, a pipe) or that cannot be written. An existing regular
+    file is replaced."""
+    folder = output.parent
+    if output.is_dir():
+        return "is a directory; give the path of a file"
+    if not folder.is_dir():
+        return f"its folder {str(folder)!r} does not exist"
+    if output.exists() and not output.is_file():
+        return "is not a regular file; give the path of a file"
+    if output.exists() and not os.access(output, os.W_OK):
+        return "the file cannot be written (permission denied)"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {str(folder)!r} cannot be written (permission denied)"
+    return None
 
 
 def _day(option: str, text: str | None) -> dt.date | None:
@@ -204,10 +228,17 @@ async def _run(
             )
             await session.commit()
 
-        async def on_finish(rows_written: int, completed: bool) -> None:
+        streamed: list[tuple[int, bool]] = []
+
+        async def on_finish(rows_written: int, completed: bool) -> None:  # the stream's end, not the file's
+            streamed.append((rows_written, completed))
+
+        async def record_finish(written: bool) -> None:
+            """``export.finish``: completed only when the stream ended and the file is in place."""
+            rows_written, completed = streamed[0] if streamed else (0, False)
             async with sessionmaker() as fresh:
                 await service.record_finish(
-                    fresh, actor=actor, prepared=prepared, rows_written=rows_written, completed=completed
+                    fresh, actor=actor, prepared=prepared, rows_written=rows_written, completed=completed and written
                 )
                 await fresh.commit()
 
@@ -240,6 +271,7 @@ async def _run(
                     count=count,
                 )
             partial = output.with_name(f".{output.name}.part")
+            written = False
             try:
                 with _writing():
                     handle = partial.open("wb")
@@ -249,9 +281,16 @@ async def _run(
                             handle.write(chunk)
                 with _writing():
                     os.replace(partial, output)
+                written = True
             finally:
                 await body.aclose()  # type: ignore[attr-defined]
                 partial.unlink(missing_ok=True)
+                with anyio.CancelScope(shield=True):  # recorded however the run ended (Ctrl-C)
+                    try:
+                        await record_finish(written)
+                    except Exception:
+                        if written:  # else what cut the run short is what to say
+                            raise
             return int(progress.tasks[0].completed)
     finally:
         await engine.dispose()

@@ -169,32 +169,82 @@ def test_cli_a_date_is_a_date_only(prepared, tmp_path: Path, day: str) -> None: 
     assert not target.exists()
 
 
-def test_cli_output_that_cannot_be_written_is_said_in_one_line(  # type: ignore[no-untyped-def]
-    prepared, tmp_path: Path
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("{tmp}", "is a directory; give the path of a file"),
+        ("{tmp}/taken.csv", "is a directory; give the path of a file"),
+        ("{tmp}/nowhere/x.xlsx", "its folder '{tmp}/nowhere' does not exist"),
+        ("{tmp}/pipe", "is not a regular file; give the path of a file"),  # as /dev/null: never replaced
+    ],
+    ids=["the-folder", "a-folder-named-as-the-file", "no-such-folder", "a-pipe"],
+)
+async def test_cli_output_that_cannot_be_written_is_refused_before_anything_is_read(  # type: ignore[no-untyped-def]
+    prepared, tmp_path: Path, sessionmaker, given: str, said: str
 ) -> None:
-    missing = CliRunner().invoke(
-        cli, ["export", "registrants", "-o", str(tmp_path / "nowhere" / "x.xlsx"), "--user", prepared["admin"].email]
+    """A directory given as ``-o`` was found out after every row was read (exit 1), and the
+    export audited as completed."""
+    import asyncio
+    import os
+
+    (tmp_path / "taken.csv").mkdir()
+    os.mkfifo(tmp_path / "pipe")
+    output = given.format(tmp=tmp_path)
+    args = ["export", "registrants", "-o", output, "--user", prepared["admin"].email]
+    result = await asyncio.to_thread(CliRunner().invoke, cli, args)
+    assert (result.exit_code, result.output.strip()) == (
+        2,
+        f"--output {output}: {said.format(tmp=tmp_path)}; nothing was exported",
     )
-    assert missing.exit_code == 2
-    assert missing.output.strip() == f"no such folder: {tmp_path / 'nowhere'}"
-    (tmp_path / "taken.csv").mkdir()  # a folder where the file should go: the write fails at the end
-    denied = CliRunner().invoke(
-        cli, ["export", "registrants", "-o", str(tmp_path / "taken.csv"), "--user", prepared["admin"].email]
-    )
-    assert denied.exit_code == 1
-    assert denied.output.splitlines()[-1] == f"cannot write {tmp_path / 'taken.csv'}: Is a directory"
-    assert "Traceback" not in denied.output and not list(tmp_path.glob(".*.part"))
+    async with sessionmaker() as session:
+        assert not (await session.execute(select(AuditEvent).where(AuditEvent.entity_type == "export"))).all()
+    assert not list(tmp_path.glob(".*.part"))  # noqa: ASYNC240
+
+
+async def test_cli_a_file_not_written_is_not_audited_as_completed(prepared, tmp_path: Path, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    """The file that cannot be put in place once every row is read (made a directory after the
+    check, the disk full…): ``export.finish`` says ``completed: false``, and no part is left."""
+    from app.core.config import Settings
+    from app.reports.cli import OutputNotWritten, _run
+
+    taken = tmp_path / "taken.csv"
+    taken.mkdir()
+    options: dict[str, Any] = {"start": None, "end": None, "desks": [], "named": False, "purpose": None}
+    with pytest.raises(OutputNotWritten, match="Is a directory"):
+        await _run(
+            Settings(),
+            kind="registrants",
+            output=taken,
+            user=prepared["admin"].email,
+            fmt="csv",
+            delimiter=None,
+            **options,
+        )
+    async with sessionmaker() as session:
+        events = (await session.execute(select(AuditEvent).where(AuditEvent.entity_type == "export"))).scalars().all()
+    assert [e.action for e in events] == ["export.start", "export.finish"]
+    assert (events[1].details["completed"], events[1].details["rows_written"]) == (False, 2)
+    assert not list(tmp_path.glob(".*.part"))  # noqa: ASYNC240
+
+
+def test_cli_an_existing_file_is_replaced(prepared, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.csv"
+    target.write_text("before\n")
+    result = CliRunner().invoke(cli, ["export", "registrants", "-o", str(target), "--user", prepared["admin"].email])
+    assert (result.exit_code, result.output.splitlines()[-1]) == (0, f"wrote 2 rows to {target}")
+    assert "before" not in target.read_text("utf-8-sig")
 
 
 def test_cli_a_database_out_of_reach_is_not_said_to_be_the_file(prepared, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A refused connection is an ``OSError`` too: it must not read as "cannot write <file>"."""
+    """A refused connection is an ``OSError`` too: it must not read as "cannot write <file>", but
+    as every command says it (exit 3, one line)."""
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:1/nothing")
     result = CliRunner().invoke(
         cli, ["export", "registrants", "-o", str(tmp_path / "x.csv"), "--user", prepared["admin"].email]
     )
-    assert result.exit_code != 0
+    assert (result.exit_code, len(result.output.splitlines())) == (3, 1), result.output
     assert "cannot write" not in result.output
-    assert isinstance(result.exception, OSError)
+    assert result.output.startswith("the database cannot be reached")
 
 
 async def test_cli_exports_are_audited(prepared, tmp_path: Path, sessionmaker) -> None:  # type: ignore[no-untyped-def]
