@@ -220,9 +220,17 @@ def rotate_audit_key(
         raise missing
     try:
         old = signer_for(settings, create=False)
-        new = load_signer(new_key, create=False)
     except (OSError, ValueError) as exc:
         raise _fail(str(exc), UNUSABLE_INPUT) from exc
+    try:
+        new = load_signer(new_key, create=False)
+    except (OSError, ValueError) as exc:  # said of the setting by load_signer: here, of --new-key
+        why = "does not exist" if isinstance(exc, FileNotFoundError) else str(exc)
+        why = why.removeprefix(f"audit signing key {new_key} (AUDIT_SIGNING_KEY_FILE) ")
+        raise _fail(
+            f"--new-key {new_key}: {why}; give the next signing key, an Ed25519 private key (PEM, PKCS#8)",
+            UNUSABLE_INPUT,
+        ) from exc
     if new.key_id == old.key_id:
         raise _fail(f"{new_key} holds the key in use ({old.key_id}): nothing to rotate", UNUSABLE_INPUT)
     try:

@@ -117,3 +117,37 @@ def test_serve_refuses_a_port_in_use_before_it_starts(environment: Path, monkeyp
         1,
         f"cannot start: port {port} is in use on 127.0.0.1; stop what listens there or give another --port",
     )
+
+
+def _rsa_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (_rsa_pem, "does not hold an Ed25519 private key"),
+        (b"\x00garbage", "holds no unencrypted PEM (PKCS#8) private key"),
+        (b"", "holds no unencrypted PEM (PKCS#8) private key"),
+        (None, "does not exist"),
+    ],
+    ids=["rsa", "garbage", "empty", "missing"],
+)
+def test_rotate_audit_key_names_the_new_key_it_cannot_use(
+    environment: Path, monkeypatch: pytest.MonkeyPatch, content: object, said: str
+) -> None:
+    """It said "audit signing key … (AUDIT_SIGNING_KEY_FILE) does not hold…" of --new-key's file."""
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)  # refused before the database is needed
+    new_key = environment / "given.pem"
+    if content is not None:
+        new_key.write_bytes(content() if callable(content) else content)  # type: ignore[arg-type]
+    result = CliRunner().invoke(cli, ["rotate-audit-key", "--new-key", str(new_key)])
+    assert (result.exit_code, result.output.strip()) == (
+        2,
+        f"--new-key {new_key}: {said}; give the next signing key, an Ed25519 private key (PEM, PKCS#8)",
+    )
