@@ -139,7 +139,8 @@ def in_option_words(detail: str, options: Mapping[str, str]) -> str:
     """A problem's English ``detail`` with the API's names of what the command line took as
     options (``options``: the API's field → the option, ``{"desk_code": "--desk"}``) said as those
     options: "Body field desk_code: …" → "--desk: …", "in `purpose`" → "in --purpose",
-    "purpose does not apply: … (named=true)" → "--purpose does not apply: … (--named)"."""
+    "purpose does not apply: … (named=true)" → "--purpose does not apply: … (--named)",
+    "desk_codes: give at least one" → "--desk: give at least one"."""
     for field, option in options.items():
         name = re.escape(field)
         detail = re.sub(rf"(?i:body field|query parameter) {name}\b", option, detail)
@@ -147,6 +148,7 @@ def in_option_words(detail: str, options: Mapping[str, str]) -> str:
         detail = re.sub(rf"\b{name}=(?=\S)", f"{option} ", detail)
         detail = re.sub(rf"^(?:The )?{name}(?= ')", option, detail, flags=re.IGNORECASE)
         detail = re.sub(rf"^{name}(?= (?:does|do) not apply)", option, detail)
+        detail = re.sub(rf"^{name}(?=: )", option, detail)
         detail = re.sub(rf"(?<=, ){name}(?=(?:, [a-z_]+)* do not apply)", option, detail)
     return detail
 
@@ -385,37 +387,104 @@ def create_user(
     full_name: Annotated[str, typer.Option(help="Name shown to colleagues.")] = "",
     desk: Annotated[list[str] | None, typer.Option(help="Desk code; repeat for several desks.")] = None,
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters.")
-    ] = "",
+        str | None,
+        typer.Option(
+            help="10 to 128 characters, not easy to guess. Better left out (other users may see a "
+            "command line): asked for on a terminal, else read as one line of standard input."
+        ),
+    ] = None,
 ) -> None:
-    """Create a staff account (audited as done by the system)."""
-    from pydantic import ValidationError
+    """Create a staff account (audited as done by the system).
 
+    The e-mail, the role and the desks are checked before the password is asked for (hidden, twice,
+    on a terminal; one line of standard input otherwise, e.g. piped from a secret store). Exit 0:
+    created; 2: what was given is refused (one line); 3: the database cannot be reached."""
     from app.core.context import SYSTEM_ACTOR
-    from app.core.errors import Problem
+    from app.core.text import describe_disallowed
     from app.users import service as users
-    from app.users.schemas import UserCreate
 
     refuse_unstorable(email=email, full_name=full_name, desk=desk, password=password)
+    _account(email, full_name, role, password or "", desk or [], with_password=password is not None)
+    settings = Settings()
+    _run_user_work(settings, lambda s: users.check_create(s, email=email, role=role, desk_codes=desk or []))
+    said_as = "--password" if password is not None else "password"
+    if password is None:
+        password = _ask_password()
+        if reason := describe_disallowed(password):
+            raise refused(f"password: {reason}")
+    body = _account(email, full_name, role, password, desk or [], with_password=True, said_as=said_as)
+    user = _run_user_work(settings, lambda s: users.create(s, actor=SYSTEM_ACTOR, **body))
+    typer.echo(f"created {user.role} {user.email} ({user.id})")
+
+
+def _account(
+    email: str,
+    full_name: str,
+    role: str,
+    password: str,
+    desks: list[str],
+    *,
+    with_password: bool,
+    said_as: str = "--password",
+) -> dict[str, Any]:
+    """The account as :class:`app.users.schemas.UserCreate` takes it, or exit 2 with one line per
+    refused field in the command's words; the password's own refusals only ``with_password``,
+    said of ``said_as`` (``password`` when asked for) and in words (:func:`_password_words`)."""
+    from pydantic import ValidationError
+
+    from app.users.schemas import UserCreate
+
     try:
-        body = UserCreate(
-            email=email,
-            full_name=full_name or email,
-            role=role,
-            password=password,
-            desk_codes=desk or [],
-        )
+        body = UserCreate(email=email, full_name=full_name or email, role=role, password=password, desk_codes=desks)
     except ValidationError as exc:
-        said = (option_words(e, _USER_OPTIONS, whole="the account") for e in exc.errors())
-        typer.secho("\n".join(said), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+        errors = [e for e in exc.errors() if with_password or e.get("loc", ("",))[0] != "password"]
+        said = [
+            _password_words(e, said_as)
+            if e.get("loc", ("",))[0] == "password"
+            else option_words(e, _USER_OPTIONS, whole="the account")
+            for e in errors
+        ]
+        if said:
+            raise refused("\n".join(said)) from exc
+        return {}
+    return body.model_dump()
+
+
+def _password_words(error: Mapping[str, Any], said_as: str) -> str:
+    """A refused password said of ``said_as`` as a person would: how many characters are wanted
+    and given, or the product's reason (:mod:`app.users.passwords`), not pydantic's sentence."""
+    ctx, given = error.get("ctx") or {}, len(str(error.get("input", "")))
+    if error.get("type") == "string_too_short":
+        return f"{said_as}: give at least {ctx.get('min_length')} characters ({given} given)"
+    if error.get("type") == "string_too_long":
+        return f"{said_as}: give at most {ctx.get('max_length')} characters ({given} given)"
+    return f"{said_as}: {str(error.get('msg', '')).removeprefix('Value error, ')}"
+
+
+def _ask_password() -> str:
+    """The new account's password: asked for twice, hidden, on a terminal; otherwise the first line
+    of standard input (no prompt, and none of ``getpass``'s warning that it would be echoed), or
+    exit 2 when standard input ends before one."""
+    import sys
+
+    if sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    line = sys.stdin.readline()
+    if not line:
+        raise refused("password: standard input ended before a line; give the password as one line on standard input")
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+def _run_user_work(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """:func:`run_in_session`, a refusal by the product (``title: detail``) exiting 2 when it
+    names what an option gave, 1 otherwise."""
+    from app.core.errors import Problem
+
     try:
-        user = run_in_session(Settings(), lambda s: users.create(s, actor=SYSTEM_ACTOR, **body.model_dump()))
+        return run_in_session(settings, work)
     except Problem as exc:
         detail = in_option_words(exc.detail_en or "", _USER_OPTIONS)
-        typer.secho(f"{exc.title_en}: {detail}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2 if detail != exc.detail_en else 1) from exc
-    typer.echo(f"created {user.role} {user.email} ({user.id})")
+        raise refused(f"{exc.title_en}: {detail}", 2 if detail != exc.detail_en else 1) from exc
 
 
 @cli.command("import-register")

@@ -98,6 +98,17 @@ async def _require_free_email(session: AsyncSession, email: str, *, user_id: uui
         raise EmailTaken(f"{email} already has an account.", detail_fr=f"{email} a déjà un compte.")
 
 
+async def check_create(session: AsyncSession, *, email: str, role: str, desk_codes: Sequence[str] = ()) -> None:
+    """What :func:`create` refuses but the password, checked before one is asked for (the command
+    line's prompt): desks given to an auditor or none to an agent or a supervisor, an unknown or
+    closed desk, an e-mail already in use; the same errors. Writes nothing."""
+    _no_desks_for(role, desk_codes)
+    _a_desk_for(role, desk_codes)
+    await _require_free_email(session, normalise_email(email))
+    for desk in await desks.get_many_by_code(session, codes=desk_codes, field="desk_codes"):
+        desks.require_open(desk, field="desk_codes")
+
+
 async def create(
     session: AsyncSession,
     *,

@@ -318,3 +318,100 @@ def test_cli_create_user_refusals_name_the_option(cli_env: CliRunner, arguments:
     assert (result.exit_code, type(result.exception)) == (2, SystemExit), result.output
     assert said in result.output
     assert "validation error" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "said"),
+    [
+        (["--role", "wizard"], 2, "--role: 'wizard' is not accepted; give one of agent, supervisor, admin or auditor"),
+        (["--desk", "NOPE"], 2, "Unknown desk: --desk: no desk has the code NOPE."),
+        (["--role", "agent"], 2, "A desk is required for this role: --desk: an agent or a supervisor works at a desk"),
+        ([ADMIN.upper(), "--role", "admin"], 1, f"{ADMIN} already has an account."),  # the product's refusal
+    ],
+    ids=["role", "unknown-desk", "no-desk", "email-taken"],
+)
+def test_cli_create_user_refuses_before_asking_for_the_password(
+    cli_env: CliRunner, arguments: list[str], code: int, said: str
+) -> None:
+    """It asked for the password twice, then refused what the options said."""
+    email = [] if arguments[0] == ADMIN.upper() else ["someone@desk.example"]
+    result = cli_env.invoke(cli, ["create-user", *email, *arguments], input="correct horse battery\n")
+    assert (result.exit_code, type(result.exception)) == (code, SystemExit), result.output
+    assert said in result.output
+    assert "Password" not in result.output  # never asked
+
+
+@pytest.mark.parametrize(
+    ("password", "said"),
+    [
+        ("short", "password: give at least 10 characters (5 given)"),
+        ("x" * 129, "password: give at most 128 characters (129 given)"),
+        (" " * 12, "password: must not be blank (white space or invisible characters only)"),
+        ("azertyuiop12", "password: easy to guess (a common password, a run or a repetition of characters"),
+        (None, "password: standard input ended before a line; give the password as one line on standard input"),
+    ],
+    ids=["short", "long", "blank", "easy", "none"],
+)
+def test_cli_create_user_says_a_password_refused_in_the_prompts_words(
+    cli_env: CliRunner, password: str | None, said: str
+) -> None:
+    """Standard input not a terminal: one line is the password (no prompt, no GetPassWarning);
+    refused, it is said as the password, not as a --password option not given, nor pydantic's words."""
+    given = "" if password is None else f"{password}\n"
+    result = cli_env.invoke(cli, ["create-user", "someone@desk.example", "--role", "admin"], input=given)
+    assert (result.exit_code, len(result.output.splitlines())) == (2, 1), result.output
+    assert result.output.startswith(said)
+    for jargon in ("--password", "String should", "Warning"):
+        assert jargon not in result.output
+
+
+def test_cli_create_user_reads_the_password_from_standard_input(cli_env: CliRunner) -> None:
+    result = cli_env.invoke(
+        cli, ["create-user", "someone@desk.example", "--role", "admin"], input="another long passphrase here\n"
+    )
+    assert (result.exit_code, result.output.startswith("created admin someone@desk.example")) == (0, True), (
+        result.output
+    )
+    signed_in = cli_env.invoke(cli, ["create-user", "someone@desk.example", "--role", "admin"], input="x\n")
+    assert "someone@desk.example already has an account." in signed_in.output
+
+
+def test_cli_create_user_says_a_given_password_refused_as_the_option(cli_env: CliRunner) -> None:
+    result = cli_env.invoke(cli, ["create-user", "someone@desk.example", "--role", "admin", "--password", "short"])
+    assert (result.exit_code, result.output.strip()) == (2, "--password: give at least 10 characters (5 given)")
+
+
+def test_cli_create_user_asks_for_the_password_twice_on_a_terminal(cli_env: CliRunner, tmp_path: Path) -> None:
+    """On a terminal (a pseudo-terminal here) the password is asked for, hidden, and confirmed."""
+    import pty
+    import select
+    import subprocess
+
+    master, terminal = pty.openpty()
+    command = [sys.executable, "-m", "app.cli", "create-user", "tty@desk.example", "--role", "admin"]
+    child = subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal, start_new_session=True)
+    os.close(terminal)
+    seen = b""
+
+    def until(text: bytes) -> None:
+        nonlocal seen
+        while text not in seen:
+            ready, _, _ = select.select([master], [], [], 60)
+            assert ready, seen
+            try:
+                chunk = os.read(master, 1024)
+            except OSError:  # the terminal closed: the command ended
+                chunk = b""
+            assert chunk, seen
+            seen += chunk
+
+    try:
+        until(b"Password: ")
+        os.write(master, b"another long passphrase here\n")
+        until(b"Repeat for confirmation: ")
+        os.write(master, b"another long passphrase here\n")
+        until(b"created admin tty@desk.example")
+    finally:
+        assert child.wait(timeout=60) == 0, seen
+        os.close(master)
+    assert b"passphrase" not in seen and b"Warning" not in seen  # hidden, no getpass warning
