@@ -39,10 +39,11 @@ class _Commands(TyperGroup):
         except Exception as exc:
             if not _database_unreachable(exc):
                 raise
+            from app.core.db_errors import pgbouncer_not_configured
+
             reason = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
-            raise refused(
-                f"the database cannot be reached or refused this role ({reason})", DATABASE_UNREACHABLE
-            ) from exc
+            said = pgbouncer_not_configured(exc) or f"the database cannot be reached or refused this role ({reason})"
+            raise refused(said, DATABASE_UNREACHABLE) from exc
 
 
 def _database_unreachable(exc: BaseException) -> bool:

@@ -52,6 +52,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _unreadable(exc: BaseException) -> typer.Exit:
+    from app.core.db_errors import pgbouncer_not_configured
+
+    if (said := pgbouncer_not_configured(exc)) is not None:  # PgBouncer refused a startup parameter
+        return _fail(f"cannot read the audit log: {said}", UNREADABLE)
     return _fail(
         "cannot read the audit log: the database cannot be reached or refused this role "
         f"({type(exc).__name__}: {_first_line(exc)})",

@@ -18,13 +18,16 @@ import asyncpg
 import httpx
 import openpyxl
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
+from app.audit.signing import Verifier
 from app.core.config import Settings
 from app.core.db import behind_pgbouncer, create_engine
 from app.core.db_errors import pgbouncer_not_configured
 from app.main import create_app
+from tests.audit.test_audit_chain import _cli
 from tests.conftest import AuditLog
 from tests.core.servers import PgBouncer
 from tests.db import postgres_url
@@ -287,7 +290,7 @@ async def test_behind_pgbouncer_not_told_requests_answer_503_naming_the_setting(
 
 @needs_postgres
 async def test_a_startup_parameter_pgbouncer_refuses_is_told_to_the_operator(
-    database_url: str, pgbouncer: PgBouncer
+    database_url: str, pgbouncer: PgBouncer, settings: Settings
 ) -> None:
     """A command that sets run-time parameters when it connects (``verify-audit``: ``statement_timeout``)
     reaching PgBouncer not flagged for it: PgBouncer refuses the startup parameter; the sentence
@@ -305,6 +308,12 @@ async def test_a_startup_parameter_pgbouncer_refuses_is_told_to_the_operator(
     assert told is not None and "DATABASE_PGBOUNCER=true" in told and "README" in told, told
     assert "\n" not in told
     assert pgbouncer_not_configured(ValueError("unsupported startup parameter")) is None
+    # the command itself, sent to PgBouncer without DATABASE_PGBOUNCER: exit 3, the setting named
+    key = Verifier(Ed25519PrivateKey.generate().public_key()).public_key_b64
+    done = await asyncio.to_thread(_cli, front, settings.data_dir, "verify-audit", "--public-key", key)
+    assert done.returncode == 3, done.stdout + done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "DATABASE_PGBOUNCER=true" in line and "unsupported startup parameter" in line, line
 
 
 @needs_postgres
