@@ -9,12 +9,14 @@ a process manager or a container may), says the same lines and exits with the sa
 code  means
 ====  ==========================================================================================
 2     a setting is refused: ``setting refused: AUDIT_SEAL_BATCH: Input should be greater than or
-      equal to 1``, one line per setting, naming it, never the value given (it may be a secret)
+      equal to 1``, one line per setting, naming it, never the value given (it may be a secret),
+      ``DATABASE_URL`` of a driver the service does not run on included
 1     the audit signing key cannot be used: ``cannot start: audit signing key … does not exist
       (AUDIT_SIGNING_KEY_FILE)`` (missing where the setting names it, or in production; unreadable;
       not an Ed25519 private key); or what a setting names cannot be used here
       (:mod:`app.environment`): ``cannot start: DATA_DIR /srv/desk is not a directory: …``, the
-      time-zone data missing or stale, a notification template file malformed
+      time-zone data missing or stale, a notification template file malformed; ``serve`` only:
+      its host and port cannot be listened on (``cannot start: port 8000 is in use on …``)
 ====  ==========================================================================================
 
 ``migrate`` and ``seed`` check what they use (the time-zone data, the SQLite file) the same way.
