@@ -205,7 +205,9 @@ def run_in_session(
 def migrate_database(settings: Settings, applied: list[str] | None = None) -> str | None:
     """``alembic upgrade head`` as the owner (``DATABASE_OWNER_URL``, else ``DATABASE_URL``), then,
     on PostgreSQL with two roles, grant the application's role (:func:`app.core.roles.grant_app_role`).
-    Returns the role granted, if any; ``applied`` gets the revisions applied, in order."""
+    Returns the role granted, if any; ``applied`` gets the revisions applied, in order. Raises
+    :class:`app.core.roles.SuperuserAppRole` before migrating when that role is a superuser, and
+    :class:`app.core.roles.AppRoleRefused` after migrating when it is refused otherwise."""
     from alembic import command
     from alembic.config import Config
 
@@ -215,10 +217,14 @@ def migrate_database(settings: Settings, applied: list[str] | None = None) -> st
     config.attributes["url"] = settings.effective_owner_database_url
     config.attributes["configure_logger"] = False
     config.attributes["applied"] = applied if applied is not None else []
+    from app.core.roles import grant_app_role, refuse_superuser_app_role
+
+    if settings.database_owner_url:
+        owner_url, app_url = settings.effective_owner_database_url, settings.effective_database_url
+        asyncio.run(refuse_superuser_app_role(owner_url, app_url))  # before migrating: nothing applied
     command.upgrade(config, "head")
     if not settings.database_owner_url:
         return None
-    from app.core.roles import grant_app_role
 
     return asyncio.run(grant_app_role(settings.effective_owner_database_url, settings.effective_database_url))
 
@@ -228,20 +234,23 @@ def migrate() -> None:
     """Apply every database migration (alembic upgrade head) as the owner role.
 
     With DATABASE_OWNER_URL set (PostgreSQL), the role of DATABASE_URL is then created if missing
-    and granted what the application needs: no UPDATE, DELETE or TRUNCATE on the audit log. Exits 1
-    if that role could rewrite the audit log anyway (superuser, CREATEROLE, owner of something in
-    schema public, a member of the owner…), owns schema number_series, or a grant is refused (another
-    role owns what it names), naming how to remove the cause; warns on stderr when one role is both
-    owner and application.
+    and granted what the application needs: no UPDATE, DELETE or TRUNCATE on the audit log, no
+    CREATE in any schema. Exits 1 before migrating if that role is a superuser (connect the
+    application as another role); after migrating (said on stdout first) if it could rewrite the
+    audit log anyway (CREATEROLE, owner of something in schema public, CREATE on a schema, a member
+    of the owner…), owns schema number_series, or a grant is refused (another role owns what it
+    names), naming how to remove the cause; warns on stderr when one role is both owner and
+    application.
     """
-    from app.core.roles import AppRoleRefused, one_role_warning
+    from app.core.roles import AppRoleRefused, SuperuserAppRole, one_role_warning
 
     settings = Settings()
     applied: list[str] = []
     try:
         role = migrate_database(settings, applied)
     except AppRoleRefused as exc:
-        typer.echo(_migrated(applied))
+        if not isinstance(exc, SuperuserAppRole):  # refused after migrating: say what was applied
+            typer.echo(_migrated(applied))
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from exc
     typer.echo(_migrated(applied))

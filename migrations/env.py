@@ -103,7 +103,8 @@ async def _run_async() -> None:
         from pathlib import Path
 
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    # The owner's own search_path: the migrations create their objects unqualified, in public.
+    engine = create_engine(url, search_path=None)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

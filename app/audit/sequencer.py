@@ -64,10 +64,13 @@ ADVISORY_LOCK_KEY = 0x6175_6469_7431
 
 PINNED_SEARCH_PATH = "pg_catalog, public, pg_temp"
 """The ``search_path`` of the sequencer's and the verifier's transactions (PostgreSQL). The
-application's role may create objects in schema ``number_series`` and set its own default
-``search_path`` (``ALTER ROLE … SET``): an operator of its own found before ``pg_catalog``'s (an
-``=`` that called a passed-over event linked) would otherwise change what these statements
-mean. Every function they call by name is then ``pg_catalog``'s, every table ``public``'s."""
+application's role may set its own default ``search_path`` (``ALTER ROLE … SET``), and a role that
+may create objects somewhere (as it could in schema ``number_series`` before revision 3801; ``migrate``
+now refuses one) could put there an operator found before ``pg_catalog``'s (an ``=`` that called a
+passed-over event linked), which would otherwise change what these statements mean. Every function
+they call by name is then ``pg_catalog``'s, every table ``public``'s. The application's
+connections also start with this path (``app.core.db.APP_SEARCH_PATH``), but not behind PgBouncer,
+which refuses startup parameters: this pin holds there too."""
 
 _PIN = "pg_catalog.set_config('search_path', :path, true)"
 # row_security off: a policy hiding rows from the sequencer (a witnessed checkpoint) fails its reads.

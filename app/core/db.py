@@ -159,6 +159,16 @@ class Timestamps:
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+APP_SEARCH_PATH = "pg_catalog, public, pg_temp"
+"""The ``search_path`` every PostgreSQL connection of the application starts with (not behind
+PgBouncer, see :func:`create_engine`), whatever default the role or the database was given
+(``ALTER ROLE … SET search_path``, which the application's role may run on itself): pg_catalog's
+functions and operators first, then the application's tables in ``public``, temporary objects last
+(never found before those). The human-number sequences are always named schema-qualified
+(``number_series.…``, :mod:`app.core.numbering`). Objects created unqualified on such a connection
+would go to ``pg_catalog`` and are refused: the application creates none (the migrations keep the
+owner's own ``search_path``)."""
+
 READ_ONLY_OPTION = "diaspora_read_only"
 """Execution option of a read-only connection (SQLite: ``BEGIN DEFERRED`` instead of ``IMMEDIATE``)."""
 
@@ -196,6 +206,7 @@ def create_engine(
     busy_timeout: float = 30,
     pgbouncer: bool = False,
     server_settings: Mapping[str, str] | None = None,
+    search_path: str | None = APP_SEARCH_PATH,
 ) -> AsyncEngine:
     """Create the async engine for ``url`` (``sqlite+aiosqlite://`` or ``postgresql+asyncpg://``).
 
@@ -217,7 +228,12 @@ def create_engine(
     ``server_settings`` (PostgreSQL, not behind PgBouncer, which refuses unknown startup
     parameters): run-time parameters sent when each connection starts, asyncpg's
     ``server_settings``; they override the role's and the database's defaults (``ALTER ROLE …
-    SET``; PostgreSQL documentation, "Setting Parameters").
+    SET``; PostgreSQL documentation, "Setting Parameters"). ``search_path`` (default
+    :data:`APP_SEARCH_PATH`; None: the role's own) is sent with them, so a ``search_path`` the
+    application's role gives itself (``ALTER ROLE … SET``) leading to objects of its own is never
+    used; ``server_settings`` may still name another. Behind PgBouncer no startup parameter is
+    sent: there the application's role holding CREATE on no schema is what protects
+    (``app.core.roles``), and the audit sequencer pins its own (``app.audit.sequencer``).
 
     SQLite: a transaction waits up to ``busy_timeout`` seconds for another one's write lock; past
     that the driver raises "database is locked", answered 503 ``service-unavailable`` with
@@ -233,8 +249,9 @@ def create_engine(
         pgbouncer = pgbouncer or str(parsed.query["pgbouncer"]).lower() in {"1", "true", "yes", "on"}
         parsed = parsed.difference_update_query(["pgbouncer"])
     connect_args: dict[str, Any] = {"timeout": connect_timeout}
-    if server_settings and not pgbouncer:
-        connect_args["server_settings"] = dict(server_settings)
+    startup = ({} if search_path is None else {"search_path": search_path}) | dict(server_settings or {})
+    if startup and not pgbouncer:
+        connect_args["server_settings"] = startup
     if pgbouncer:
         connect_args |= {
             "statement_cache_size": 0,

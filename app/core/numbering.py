@@ -11,8 +11,9 @@ skipped rather than reused.
 Allocation never holds a shared row until the request commits:
 
 - PostgreSQL: one sequence per series (``human_number_casa_c_2026``), created on the series' first
-  use and started after the ``number_counters`` row the upgrade left for it (numbers issued
-  before). ``nextval`` takes no lock held to commit, so concurrent registrations do not queue on
+  use (by the owner's function ``number_series.create_series_sequence``: the application's role may
+  create nothing) and started after the ``number_counters`` row the upgrade left for it (numbers
+  issued before). ``nextval`` takes no lock held to commit, so concurrent registrations do not queue on
   each other. ``nextval`` is not transactional (PostgreSQL documentation, "Sequence Manipulation
   Functions"): a request that fails after drawing a number leaves a **gap** in its series. Numbers
   are unique and increasing, not gap-free.
@@ -71,8 +72,10 @@ def format_number(prefix: str, kind: str, year: int, value: int) -> str:
 
 
 SEQUENCE_SCHEMA = "number_series"
-"""The PostgreSQL schema of the series' sequences: the one place the application's role may
-create objects (it has no CREATE on ``public``, see ``app/core/roles.py``)."""
+"""The PostgreSQL schema of the series' sequences, the owner's. The application's role may create
+nothing there (nor anywhere: ``app/core/roles.py``); its sequences are created by the owner's
+``SECURITY DEFINER`` function ``number_series.create_series_sequence`` (:func:`_create_sequence`).
+Every statement names them schema-qualified, never through the ``search_path``."""
 
 
 def sequence_name(prefix: str, kind: str, year: int) -> str:
@@ -208,7 +211,10 @@ async def _draw_from_sequence(
 
 
 async def _create_sequence(session: AsyncSession, *, name: str, scope: str, year: int) -> None:
-    """Create the series' sequence after its counter row's last value.
+    """Create the series' sequence after its counter row's last value, through the owner's function
+    ``number_series.create_series_sequence(name, start)`` (revision 3801: ``SECURITY DEFINER``; it
+    accepts only the names :func:`sequence_name` produces, creates the sequence if missing and grants
+    the connected role USAGE, SELECT and UPDATE on it), so the application's role needs no CREATE.
 
     Two first registrations of a series at once: the second ``CREATE`` waits for the first
     transaction, then fails on the catalogue's unique index (or succeeds if the first rolled
@@ -218,9 +224,9 @@ async def _create_sequence(session: AsyncSession, *, name: str, scope: str, year
     start = ((await session.execute(stmt)).scalar_one_or_none() or 0) + 1
     try:
         async with session.begin_nested():
-            schema, _, relation = name.partition(".")
-            await session.execute(
-                text(f'CREATE SEQUENCE IF NOT EXISTS {schema}."{relation}" START WITH {int(start)} MINVALUE 1')
-            )
+            await session.execute(_CREATE_SEQUENCE, {"name": name, "start": start})
     except DBAPIError:
         pass
+
+
+_CREATE_SEQUENCE = text(f"SELECT {SEQUENCE_SCHEMA}.create_series_sequence(:name, :start)")

@@ -5,7 +5,10 @@ calls :func:`grant_app_role` for the role of ``DATABASE_URL``: it may read and w
 tables, but the audit log's tables (events, links, checkpoints) only SELECT and INSERT, and the
 erasable ``audit_payloads`` only SELECT, INSERT and DELETE. As it owns nothing, it cannot ALTER
 them, disable their triggers, UPDATE, DELETE or TRUNCATE them
-(https://www.postgresql.org/docs/current/ddl-priv.html).
+(https://www.postgresql.org/docs/current/ddl-priv.html). It may create nothing, in any schema: a
+view of its own found first along a ``search_path`` it gives itself could hide or forge events.
+The sequences of new human-number series are created for it by the owner's ``SECURITY DEFINER``
+function ``number_series.create_series_sequence`` (revision 3801, ``app.core.numbering``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
 AUDIT_TABLES = ("audit_events", "audit_links", "audit_checkpoints", "audit_witnessed_checkpoints")
+SEQUENCE_FUNCTION = "number_series.create_series_sequence(text, bigint)"
+"""The owner's function that creates a human-number series' sequence (revision 3801)."""
 
 
 def _dsn(url: str) -> str:
@@ -28,6 +33,34 @@ class AppRoleRefused(ValueError):
     grants name); the message names each cause and the statement that removes it."""
 
 
+class SuperuserAppRole(AppRoleRefused):
+    """``DATABASE_URL`` connects as a superuser (the cluster's own ``postgres``, often): refused by
+    :func:`refuse_superuser_app_role` before any migration is applied."""
+
+
+async def refuse_superuser_app_role(owner_url: str, app_url: str) -> None:
+    """Raise :class:`SuperuserAppRole` when ``app_url``'s role exists, differs from ``owner_url``'s
+    and is a superuser: no grant restrains it, and the fix is another login role for the application,
+    not taking SUPERUSER from this one (often the role the cluster is administered with). Nothing to
+    do on SQLite, with one role, or when the role does not exist yet (``migrate`` creates it).
+    ``asyncpg.PostgresError``/``OSError`` when the owner cannot connect."""
+    owner, app = make_url(owner_url), make_url(app_url)
+    if not owner.drivername.startswith("postgresql") or not app.username or app.username == owner.username:
+        return
+    conn = await asyncpg.connect(_dsn(owner_url))
+    try:
+        superuser = await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = $1", app.username)
+    finally:
+        await conn.close()
+    if superuser:
+        raise SuperuserAppRole(
+            f"DATABASE_URL connects the application as {app.username}, a superuser, which no grant restrains: "
+            f"it could rewrite the audit log, so migrate applied no migration and granted nothing (fix: set "
+            f"DATABASE_URL to another login role, one that is no superuser; migrate creates it if missing and "
+            f"grants it only what the application needs)"
+        )
+
+
 async def grant_app_role(owner_url: str, app_url: str) -> str | None:
     """Create (if missing, with ``app_url``'s password) and grant the application's role.
 
@@ -36,7 +69,8 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
     :class:`AppRoleRefused` (a ``ValueError``; nothing granted) when the application's role holds a
     power that lets it rewrite the audit tables whatever is granted, naming each power and the
     statement that removes it (:func:`rewriting_powers`; what it owns, or may use as a member of an
-    owner, is checked before any grant, the rest after), when it owns schema ``number_series``
+    owner, is checked before any grant, the rest after; CREATE on any schema or on the database
+    included), when it owns schema ``number_series``
     (which the owner grants on and the migrations manage), or when a GRANT or REVOKE is refused
     (``InsufficientPrivilegeError``: another role owns what it names); ``asyncpg.PostgresError``
     when the owner may not create roles.
@@ -59,6 +93,13 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
         db = await conn.fetchval("SELECT quote_ident($1)", database)
         owner_role = await conn.fetchval("SELECT quote_ident(current_user)")
         audit = ", ".join(AUDIT_TABLES)
+        # Series' sequences the owner created (one role before, or its function): the application
+        # draws from them. Those the application's role created before revision 3801 stay its own.
+        sequences = await conn.fetchval(
+            "SELECT string_agg(format('number_series.%I', c.relname), ', ' ORDER BY c.relname) FROM pg_class c "
+            "WHERE c.relnamespace = 'number_series'::regnamespace AND c.relkind = 'S' AND c.relowner = "
+            "(SELECT oid FROM pg_roles WHERE rolname = current_user)"
+        )
         async with conn.transaction():
             # What the role owns, or may use as a member of an owner, is refused before any grant: no
             # grant changes it, and an owner that is no superuser may not GRANT or REVOKE on it.
@@ -78,8 +119,12 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
                     f"GRANT CONNECT ON DATABASE {db} TO {r}",
                     f"REVOKE CREATE ON SCHEMA public FROM {r}",
                     f"GRANT USAGE ON SCHEMA public TO {r}",
-                    # Human-number series draw from sequences created on a series' first number.
-                    f"GRANT USAGE, CREATE ON SCHEMA number_series TO {r}",
+                    # Human-number series draw from sequences created on a series' first number, by
+                    # the owner's function: the role creates nothing (CREATE granted before 3801).
+                    f"REVOKE CREATE ON SCHEMA number_series FROM {r}",
+                    f"GRANT USAGE ON SCHEMA number_series TO {r}",
+                    f"GRANT EXECUTE ON FUNCTION {SEQUENCE_FUNCTION} TO {r}",
+                    *([f"GRANT USAGE, SELECT, UPDATE ON SEQUENCE {sequences} TO {r}"] if sequences else []),
                     f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
                     f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}",
                     f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {audit} FROM {r}",
@@ -184,20 +229,23 @@ async def rewriting_powers(conn: asyncpg.Connection, role: str) -> list[str]:
 
     Checks, in PostgreSQL's terms (https://www.postgresql.org/docs/current/role-membership.html):
     SUPERUSER; CREATEROLE (it could grant itself membership of the owner, up to PostgreSQL 15, or
-    make roles that can); ownership of anything in the audit tables' schema ``public`` (table,
-    view, sequence, function, procedure, trigger function, type, operator…: it could alter or drop
-    it, and ``DROP … CASCADE`` takes the triggers, defaults or tables depending on it; its sequences
-    in schema ``number_series`` are its own); membership, direct or inherited (``pg_has_role(…,
-    'MEMBER')``), of the role connected as (the owner, who runs the migrations) or of an audit
-    table's owner: it could ``SET ROLE`` to it, or uses its rights; ownership of the audit tables'
-    schema (PostgreSQL 15 gives ``public`` to the database's owner), whose owner may DROP them and
-    create forged ones; membership of a predefined role that runs programs, or writes or reads
-    files, as the server; default privileges of the owner giving it or PUBLIC UPDATE, DELETE,
-    TRUNCATE or TRIGGER on the tables the migrations will create; CREATE on schema ``public``
-    through PUBLIC or another role (objects the migrations or the sequencer would find by name);
-    UPDATE (of the table or of a column), DELETE, TRUNCATE or TRIGGER on an audit table, or UPDATE,
-    TRUNCATE or TRIGGER on ``audit_payloads``, still held through PUBLIC or another role
-    (``pg_write_all_data``).
+    make roles that can); ownership of anything in the audit tables' schema ``public`` (table, view,
+    sequence, function, procedure, trigger function, type, operator…: it could alter or drop it, and
+    ``DROP … CASCADE`` takes the triggers, defaults or tables depending on it; the sequences it
+    created in schema ``number_series`` before revision 3801 are left to it); membership, direct or
+    inherited (``pg_has_role(…, 'MEMBER')``), of the role connected as (the owner, who runs the
+    migrations) or of an audit table's owner: it could ``SET ROLE`` to it, or uses its rights;
+    ownership of the audit tables' schema (PostgreSQL 15 gives ``public`` to the database's owner),
+    whose owner may DROP them and create forged ones; membership of a predefined role that runs
+    programs, or writes or reads files, as the server; default privileges of the owner giving it or
+    PUBLIC UPDATE, DELETE, TRUNCATE or TRIGGER on the tables the migrations will create; CREATE on
+    schema ``public`` through PUBLIC or another role (objects the migrations or the sequencer would
+    find by name); CREATE on any other schema (``number_series`` included: a view
+    ``number_series.audit_events`` whose ``INSTEAD OF`` trigger drops events, found first along a
+    ``search_path`` it gives itself), through PUBLIC, another role or ownership, or on the database
+    (it could create a schema of its own); UPDATE (of the table or of a column), DELETE, TRUNCATE or
+    TRIGGER on an audit table, or UPDATE, TRUNCATE or TRIGGER on ``audit_payloads``, still held
+    through PUBLIC or another role (``pg_write_all_data``).
     """
     powers, owns = await _owners_powers(conn, role)
     return powers if owns else powers + await _granted_powers(conn, role)
@@ -211,7 +259,11 @@ async def _owners_powers(conn: asyncpg.Connection, role: str) -> tuple[list[str]
     )
     r = attributes["r"]
     if attributes["rolsuper"]:
-        return [f"it is a superuser (remove: ALTER ROLE {r} NOSUPERUSER)"], True
+        # Not "ALTER ROLE … NOSUPERUSER": the role is often the cluster's own (postgres).
+        return [
+            "it is a superuser, which no grant restrains (remove: connect the application as another login role, "
+            "one that is no superuser: set DATABASE_URL to it, migrate creates it if missing)"
+        ], True
     powers = []
     if attributes["rolcreaterole"]:
         powers.append(
@@ -292,6 +344,7 @@ async def _granted_powers(conn: asyncpg.Connection, role: str) -> list[str]:
             f"it may CREATE in schema public (through {', '.join(names)}), so it could put there the tables, "
             f"functions or operators that the migrations or the audit sequencer find by name (remove: {revokes})"
         )
+    powers += await _creating_powers(conn, role, database_named=schema_owner == "pg_database_owner")
     for file_role, acts in _FILE_ROLES.items():
         if await conn.fetchval("SELECT pg_has_role($1, $2, 'MEMBER')", role, file_role):
             powers.append(
@@ -349,6 +402,60 @@ async def _granted_powers(conn: asyncpg.Connection, role: str) -> list[str]:
         powers.append(
             f"it still holds {granted} through PUBLIC or a role it belongs to, pg_write_all_data included "
             f"(remove: REVOKE those privileges from PUBLIC or from that role)"
+        )
+    return powers
+
+
+_CREATE_HOLDERS = """
+SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END
+FROM aclexplode($2::aclitem[]) a WHERE a.privilege_type = 'CREATE'
+AND (a.grantee = 0 OR pg_has_role($1, a.grantee, 'USAGE')) GROUP BY a.grantee ORDER BY a.grantee <> 0, 1
+"""
+"""Who gives ``$1`` CREATE in the ACL ``$2``: PUBLIC, or the roles whose privileges it inherits."""
+
+
+async def _creating_powers(conn: asyncpg.Connection, role: str, *, database_named: bool) -> list[str]:
+    """CREATE on a schema other than public (which :func:`_granted_powers` names) or on the
+    database, each with who gives it and the statement that removes it. The application's role
+    needs none (``number_series.create_series_sequence`` creates its sequences); with one, a view,
+    function or operator of its own, found first along the ``search_path`` it may give itself
+    (``ALTER ROLE … SET``), would stand in for the application's tables or pg_catalog's functions.
+    ``database_named``: owning the database was named already (it owns schema public), not again."""
+    owner_role = await conn.fetchval("SELECT quote_ident(current_user)")
+    found = "views, functions or operators that a search_path it gives itself would find"
+    powers = []
+    schemas = await conn.fetch(
+        "SELECT quote_ident(n.nspname) AS name, pg_has_role($1, n.nspowner, 'USAGE') AS owns, n.nspacl AS acl "
+        "FROM pg_namespace n WHERE n.nspname <> 'public' AND n.nspname !~ '^pg_(toast_)?temp_' "
+        "AND has_schema_privilege($1, n.oid, 'CREATE') ORDER BY n.nspname",
+        role,
+    )
+    for name, owns, acl in schemas:
+        holders = [row[0] for row in await conn.fetch(_CREATE_HOLDERS, role, acl)]
+        if owns:
+            through, remove = "as its owner", f"ALTER SCHEMA {name} OWNER TO {owner_role}"
+        else:
+            through = f"through {', '.join(holders)}"
+            remove = ", ".join(f"REVOKE CREATE ON SCHEMA {name} FROM {holder}" for holder in holders)
+        powers.append(
+            f"it may CREATE in schema {name} ({through}), so it could put there {found} before the application's "
+            f"tables and pg_catalog's functions (remove: {remove})"
+        )
+    database = await conn.fetchrow(
+        "SELECT quote_ident(d.datname) AS name, pg_has_role($1, d.datdba, 'USAGE') AS owns, d.datacl AS acl "
+        "FROM pg_database d WHERE d.datname = current_database() AND has_database_privilege($1, d.oid, 'CREATE')",
+        role,
+    )
+    if database is not None and not (database["owns"] and database_named):
+        holders = [row[0] for row in await conn.fetch(_CREATE_HOLDERS, role, database["acl"])]
+        if database["owns"]:
+            through, remove = "as its owner", f"ALTER DATABASE {database['name']} OWNER TO {owner_role}"
+        else:
+            through = f"through {', '.join(holders)}"
+            remove = ", ".join(f"REVOKE CREATE ON DATABASE {database['name']} FROM {holder}" for holder in holders)
+        powers.append(
+            f"it may CREATE schemas in database {database['name']} ({through}), so it could own one and put there "
+            f"{found} first (remove: {remove})"
         )
     return powers
 

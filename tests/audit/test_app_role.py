@@ -69,11 +69,20 @@ async def test_the_app_role_appends_seals_and_reads_the_audit_log(app_role_conne
     assert await app_role_connection.fetchval("SELECT count(*) FROM registrants") == 0
 
 
+async def _grant_create_on_number_series(sessionmaker, app_role: str) -> None:
+    """What ``migrate`` granted the application's role before revision 3801 (it now refuses it)."""
+    async with sessionmaker() as session:
+        await session.execute(text(f'GRANT CREATE ON SCHEMA number_series TO "{app_role}"'))
+        await session.commit()
+
+
 async def test_the_app_role_cannot_choose_the_txid_of_its_events_by_shadowing_the_function(
-    app_role_connection, audit_log
+    app_role, app_role_connection, sessionmaker, audit_log
 ) -> None:
-    """The role may create objects in ``number_series``; a function of its own there, found first
-    along its ``search_path``, is not the one the trigger calls (revision 2401)."""
+    """A role that may create objects in ``number_series`` (as ``migrate`` granted before revision
+    3801; it now refuses such a role): a function of its own there, found first along its
+    ``search_path``, is not the one the trigger calls (revision 2401)."""
+    await _grant_create_on_number_series(sessionmaker, app_role)
     async with app_role_connection.transaction():
         await app_role_connection.execute(
             "CREATE FUNCTION number_series.pg_current_xact_id() RETURNS xid8 LANGUAGE sql AS $$ SELECT '5'::xid8 $$"
@@ -142,15 +151,18 @@ async def test_a_link_inserted_by_the_app_role_past_a_waiting_event_is_named(
 async def test_verify_as_the_app_role_ignores_the_operators_it_put_on_its_own_search_path(
     app_role, app_role_connection, app, database_url, sessionmaker, audit_log
 ) -> None:
-    """The role may create an operator in ``number_series`` and put that schema before
-    ``pg_catalog`` in its own default ``search_path``: an ``=`` calling the passed-over event
-    linked made verify-audit, run as that role (``DATABASE_URL``), say valid. The verifier pins
-    its transaction's ``search_path``."""
+    """A role that may create an operator in ``number_series`` (``migrate`` granted it CREATE
+    there before revision 3801) and put that schema before ``pg_catalog`` in its own default
+    ``search_path``: an ``=`` calling the passed-over event linked made verify-audit, run as that
+    role (``DATABASE_URL``), say valid. The verifier pins its transaction's ``search_path``: behind
+    PgBouncer (as here) no connection is started with the application's own
+    (``app.core.db.APP_SEARCH_PATH``)."""
     from sqlalchemy.engine import make_url
 
     from app.audit.service import verify_chain
     from app.core.db import create_engine, create_sessionmaker
 
+    await _grant_create_on_number_series(sessionmaker, app_role)
     passed_over, forged = await _pass_over_an_event(app_role_connection, sessionmaker, audit_log)
     database = make_url(database_url).database
     await app_role_connection.execute(
@@ -164,7 +176,7 @@ async def test_verify_as_the_app_role_ignores_the_operators_it_put_on_its_own_se
         f'ALTER ROLE "{app_role}" IN DATABASE "{database}" SET search_path = number_series, pg_catalog, public'
     )
     app_url = make_url(database_url).set(username=app_role).render_as_string(hide_password=False)
-    engine = create_engine(app_url)
+    engine = create_engine(app_url, pgbouncer=True)
     try:
         async with create_sessionmaker(engine)() as session:
             assert (await session.execute(text("SHOW search_path"))).scalar_one().startswith("number_series")

@@ -23,6 +23,8 @@ async def sealed(sessionmaker, audit_log) -> None:
 
 
 async def _as_owner(sessionmaker, *statements: str) -> None:
+    """``statements`` on the application's connection, as the owner. It starts with ``search_path =
+    pg_catalog, public, pg_temp`` (``app.core.db.APP_SEARCH_PATH``): what they create is named in public."""
     async with sessionmaker() as session:
         for statement in statements:
             await session.execute(text(statement))
@@ -40,9 +42,9 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
         ),
         (
             [
-                "CREATE FUNCTION dd_drop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+                "CREATE FUNCTION public.dd_drop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
                 "CREATE TRIGGER dd_drop BEFORE INSERT ON audit_witnessed_checkpoints "
-                "FOR EACH ROW EXECUTE FUNCTION dd_drop()",
+                "FOR EACH ROW EXECUTE FUNCTION public.dd_drop()",
             ],
             "trigger dd_drop (not the migrations') on audit_witnessed_checkpoints",
         ),
@@ -74,7 +76,7 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
         ),
         (
             [
-                "CREATE OR REPLACE FUNCTION audit_events_stamp_txid() RETURNS trigger LANGUAGE plpgsql "
+                "CREATE OR REPLACE FUNCTION public.audit_events_stamp_txid() RETURNS trigger LANGUAGE plpgsql "
                 "SET search_path = pg_catalog, pg_temp AS $$ BEGIN "
                 "NEW.txid := pg_catalog.pg_current_xact_id()::text::int8; NEW.ip := '203.0.113.66'; RETURN NEW; END $$"
             ],
@@ -86,8 +88,8 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
         ),
         (
             [
-                "CREATE DOMAIN dd_hash AS varchar(64) CHECK (VALUE <> repeat('f', 64))",
-                "ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN hash TYPE dd_hash",
+                "CREATE DOMAIN public.dd_hash AS varchar(64) CHECK (VALUE <> repeat('f', 64))",
+                "ALTER TABLE audit_witnessed_checkpoints ALTER COLUMN hash TYPE public.dd_hash",
             ],
             "column hash of type dd_hash not null on audit_witnessed_checkpoints",
         ),
@@ -117,7 +119,7 @@ async def _as_owner(sessionmaker, *statements: str) -> None:
         ),
         (
             [
-                "CREATE TABLE zz_allowed (seq bigint, hash varchar(64), UNIQUE (seq, hash))",
+                "CREATE TABLE public.zz_allowed (seq bigint, hash varchar(64), UNIQUE (seq, hash))",
                 "INSERT INTO zz_allowed SELECT seq, hash FROM audit_checkpoints",
                 "ALTER TABLE audit_witnessed_checkpoints ADD CONSTRAINT zz_fk FOREIGN KEY (seq, hash) "
                 "REFERENCES zz_allowed (seq, hash)",

@@ -174,7 +174,10 @@ async def test_a_superuser_app_role_is_refused(
 ) -> None:
     app = new_role("app")
     await owner.execute(f'CREATE ROLE "{app}" LOGIN SUPERUSER')
-    assert await _refused(owner, database_url, app) == (f"it is a superuser (remove: ALTER ROLE {app} NOSUPERUSER)")
+    assert await _refused(owner, database_url, app) == (
+        "it is a superuser, which no grant restrains (remove: connect the application as another login role, "
+        "one that is no superuser: set DATABASE_URL to it, migrate creates it if missing)"
+    )
 
 
 async def test_a_plain_app_role_is_granted(
@@ -219,14 +222,12 @@ async def test_an_app_role_owning_audit_payloads_and_a_type_in_public_is_refused
 async def test_an_app_role_owning_its_number_series_sequences_is_granted(
     owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
 ) -> None:
-    """The application creates a series' sequence in schema number_series on its first number: it owns those."""
+    """Before revision 3801 the application created a series' sequence in schema number_series on
+    its first number, and owns those: they are left to it (a sequence holds no view nor trigger)."""
     app = new_role("app")
     assert await grant_app_role(database_url, _app_url(database_url, app)) == app
-    conn = await asyncpg.connect(_dsn(_app_url(database_url, app)))
-    try:
-        await conn.execute("CREATE SEQUENCE number_series.human_number_probe")
-    finally:
-        await conn.close()
+    await owner.execute("CREATE SEQUENCE number_series.human_number_probe_r_2020")
+    await owner.execute(f'ALTER SEQUENCE number_series.human_number_probe_r_2020 OWNER TO "{app}"')
     assert await grant_app_role(database_url, _app_url(database_url, app)) == app
 
 
@@ -314,3 +315,156 @@ async def test_an_app_role_that_may_set_session_replication_role_is_refused(
         )
     finally:
         await owner.execute(f'REVOKE SET ON PARAMETER session_replication_role FROM "{app}"')
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE VIEW number_series.audit_events AS SELECT * FROM public.audit_events",
+        "CREATE FUNCTION number_series.f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "CREATE TABLE number_series.t (i int)",
+        "CREATE SEQUENCE number_series.human_number_probe",
+        "CREATE VIEW public.v AS SELECT 1",
+        "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "CREATE SCHEMA elsewhere",
+    ],
+)
+async def test_the_granted_app_role_may_create_nothing_in_any_schema(
+    new_role: Callable[[str], str], database_url: str, statement: str
+) -> None:
+    """A view of its own in ``number_series`` (an ``INSTEAD OF INSERT`` trigger dropping the reads'
+    events), found first along a ``search_path`` it gives itself, would hide and forge events."""
+    app = new_role("app")
+    assert await grant_app_role(database_url, _app_url(database_url, app)) == app
+    conn = await asyncpg.connect(_dsn(_app_url(database_url, app)))
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def test_the_app_role_draws_the_first_number_of_a_new_series(
+    new_role: Callable[[str], str], database_url: str
+) -> None:
+    """A series never seen (its sequence created by the owner's function, on the first number) is
+    drawn from as the application's role, which owns nothing there; then the next numbers follow."""
+    from app.cases.models import Case
+    from app.core import numbering
+    from app.core.db import create_engine, create_sessionmaker
+
+    app = new_role("app")
+    assert await grant_app_role(database_url, _app_url(database_url, app)) == app
+    engine = create_engine(_app_url(database_url, app))
+    try:
+        for expected in ("ZQ9-2031-C-000001", "ZQ9-2031-C-000002"):
+            async with create_sessionmaker(engine)() as session:
+                number = await numbering.allocate(session, prefix="ZQ9", kind="C", year=2031, column=Case.case_number)
+                await session.commit()
+            assert number == expected
+    finally:
+        await engine.dispose()
+    conn = await asyncpg.connect(_dsn(database_url))
+    try:
+        assert await conn.fetchval(
+            "SELECT pg_get_userbyid(relowner) = current_user FROM pg_class "
+            "WHERE oid = 'number_series.human_number_zq9_c_2031'::regclass"
+        )
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "number_series.human_number_zq9_c_2031; DROP TABLE audit_events",
+        "public.human_number_zq9_c_2031",
+        "number_series.audit_events",
+        'number_series."human_number_zq9_c_2031"',
+        "number_series.human_number_ZQ9_c_2031",
+    ],
+)
+async def test_the_sequence_function_refuses_what_sequence_name_never_produces(
+    new_role: Callable[[str], str], database_url: str, name: str
+) -> None:
+    app = new_role("app")
+    assert await grant_app_role(database_url, _app_url(database_url, app)) == app
+    conn = await asyncpg.connect(_dsn(_app_url(database_url, app)))
+    try:
+        with pytest.raises(asyncpg.InvalidParameterValueError, match="not a human-number series sequence"):
+            await conn.execute("SELECT number_series.create_series_sequence($1, 1)", name)
+    finally:
+        await conn.close()
+
+
+async def test_the_app_ignores_the_search_path_its_role_gives_itself(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """``ALTER ROLE … SET search_path`` leading elsewhere: every application connection (direct,
+    not behind PgBouncer) pins its own at its start, and still reads and writes public's tables."""
+    from sqlalchemy import text
+
+    from app.core.db import APP_SEARCH_PATH, create_engine, create_sessionmaker
+
+    app = new_role("app")
+    assert await grant_app_role(database_url, _app_url(database_url, app)) == app
+    database = make_url(database_url).database
+    await owner.execute("CREATE SCHEMA elsewhere CREATE TABLE audit_events (id int)")
+    await owner.execute(f'ALTER ROLE "{app}" IN DATABASE "{database}" SET search_path = elsewhere, number_series')
+    engine = create_engine(_app_url(database_url, app))
+    try:
+        async with create_sessionmaker(engine)() as session:
+            assert (await session.execute(text("SHOW search_path"))).scalar_one() == APP_SEARCH_PATH
+            await session.execute(
+                text(
+                    "INSERT INTO audit_events (occurred_at, actor_label, actor_role, action, entity_type, details) "
+                    "VALUES (now(), 'system', 'system', 'test.pinned', 'test', '{}')"
+                )
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+        await owner.execute(f'ALTER ROLE "{app}" IN DATABASE "{database}" RESET search_path')
+    assert await owner.fetchval("SELECT count(*) FROM public.audit_events WHERE action = 'test.pinned'") == 1
+    assert await owner.fetchval("SELECT count(*) FROM elsewhere.audit_events") == 0
+
+
+async def test_an_app_role_creating_in_schema_number_series_through_public_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """``migrate`` revokes CREATE on number_series from the role itself; PUBLIC's grant would still be its."""
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute("GRANT CREATE ON SCHEMA number_series TO PUBLIC")
+    assert await _refused(owner, database_url, app) == (
+        "it may CREATE in schema number_series (through PUBLIC), so it could put there views, functions or "
+        "operators that a search_path it gives itself would find before the application's tables and "
+        "pg_catalog's functions (remove: REVOKE CREATE ON SCHEMA number_series FROM PUBLIC)"
+    )
+
+
+async def test_an_app_role_owning_a_schema_of_its_own_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    app = new_role("app")
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute(f'CREATE SCHEMA mine AUTHORIZATION "{app}"')
+    assert await _refused(owner, database_url, app) == (
+        "it may CREATE in schema mine (as its owner), so it could put there views, functions or "
+        "operators that a search_path it gives itself would find before the application's tables and "
+        "pg_catalog's functions (remove: ALTER SCHEMA mine OWNER TO postgres)"
+    )
+
+
+async def test_an_app_role_that_may_create_schemas_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    app = new_role("app")
+    database = make_url(database_url).database
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN')
+    await owner.execute(f'GRANT CREATE ON DATABASE "{database}" TO PUBLIC')
+    assert await _refused(owner, database_url, app) == (
+        f"it may CREATE schemas in database {database} (through PUBLIC), so it could own one and put there "
+        f"views, functions or operators that a search_path it gives itself would find first "
+        f"(remove: REVOKE CREATE ON DATABASE {database} FROM PUBLIC)"
+    )

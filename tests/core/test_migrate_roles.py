@@ -53,14 +53,15 @@ async def _on_database(database_url: str, *statements: str) -> None:
 
 @pytest.fixture
 def app_role(database_url: str) -> Iterator[str]:
-    """The name of a login role for this test, dropped (with what it was granted) at its end."""
+    """The name of a login role for this test, dropped (with what it was granted) at its end, what it
+    owns handed back first (schema number_series holds the owner's function)."""
     role = f"dd_test_migrate_{os.getpid()}"
     yield role
     asyncio.run(
         _on_database(
             database_url,
             f"DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
-            f'DROP OWNED BY "{role}"; DROP ROLE "{role}"; END IF; END $$',
+            f'REASSIGN OWNED BY "{role}" TO CURRENT_USER; DROP OWNED BY "{role}"; DROP ROLE "{role}"; END IF; END $$',
         )
     )
 
@@ -68,7 +69,8 @@ def app_role(database_url: str) -> Iterator[str]:
 @pytest.fixture
 def plain_owner(database_url: str) -> Iterator[str]:
     """The URL of an owner that is no superuser, as in the README (``desk_owner``): it owns this
-    test's database, schemas public (as its database's owner) and number_series, and what they hold.
+    test's database, schemas public (as its database's owner) and number_series, and what they hold
+    (the function that creates the series' sequences included).
     Dropped at the test's end, what it owns handed back first."""
     role = f"dd_test_owner_{os.getpid()}"
     database = make_url(database_url).database
@@ -82,7 +84,8 @@ def plain_owner(database_url: str) -> Iterator[str]:
             f"SELECT format('ALTER TABLE %s OWNER TO %I', c.oid::regclass, '{role}') FROM pg_class c "
             "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm') UNION ALL "
             f"SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, '{role}') FROM pg_proc p "
-            "WHERE p.pronamespace = 'public'::regnamespace LOOP EXECUTE s; END LOOP; END $$",
+            "WHERE p.pronamespace IN ('public'::regnamespace, 'number_series'::regnamespace) LOOP EXECUTE s; "
+            "END LOOP; END $$",
         )
     )
     yield make_url(database_url).set(username=role).render_as_string(False)
@@ -255,3 +258,24 @@ def test_migrate_exits_1_naming_the_grant_refused_when_another_role_owns_an_audi
         f"schemas public and number_series and what they hold (remove: ALTER … OWNER TO {owner}, for the "
         f"object named)\n",
     )
+
+
+@needs_postgres
+def test_migrate_refuses_a_superuser_application_role_before_migrating(
+    runner: CliRunner, database_url: str, plain_owner: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DATABASE_URL connecting as the cluster's superuser: refused before any migration (nothing
+    said migrated), telling to connect the application as another role, not to demote that one."""
+    monkeypatch.setenv("DATABASE_OWNER_URL", plain_owner)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    role = make_url(database_url).username
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"error: DATABASE_URL connects the application as {role}, a superuser, which no grant restrains: it could "
+        f"rewrite the audit log, so migrate applied no migration and granted nothing (fix: set DATABASE_URL to "
+        f"another login role, one that is no superuser; migrate creates it if missing and grants it only what "
+        f"the application needs)\n",
+    )
+    assert "NOSUPERUSER" not in result.stderr
