@@ -182,12 +182,12 @@ async def test_failed_transaction_removes_the_object_it_stored(app, agent, make_
         if postgres_url():
             await session.execute(
                 text(
-                    "CREATE FUNCTION dd_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$"
+                    "CREATE FUNCTION public.dd_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$"
                     " LANGUAGE plpgsql"
                 )
             )
             await session.execute(
-                text("CREATE TRIGGER dd_fail BEFORE INSERT ON documents FOR EACH ROW EXECUTE FUNCTION dd_fail()")
+                text("CREATE TRIGGER dd_fail BEFORE INSERT ON documents FOR EACH ROW EXECUTE FUNCTION public.dd_fail()")
             )
         else:
             await session.execute(
