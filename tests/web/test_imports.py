@@ -108,6 +108,17 @@ async def test_an_administrator_checks_then_imports_a_register_from_the_browser(
     await expect(page.locator("#batch-table tr").nth(1)).to_contain_text("Terminé")  # its status: a dead run's says so
     await expect(page.locator("#import-report table caption")).to_contain_text("1 / 4")  # its flagged row, to resolve
 
+    # the same file again: its flagged row is held by the first import's batch, said apart
+    await form.get_by_label("Fichier du registre").set_input_files(
+        {"name": "registre.csv", "mimeType": "text/csv", "buffer": register}
+    )
+    await form.get_by_role("button", name="Importer", exact=True).click()
+    await expect(summary).to_have_text(
+        "Import : 4 lignes ; 0 inscrite, 0 signalée comme doublon possible (ci-dessous, à résoudre), 1 rejetée, "
+        "2 déjà importées. 1 ligne déjà signalée comme doublon possible par un import précédent, à résoudre "
+        "dans son lot."
+    )
+
 
 async def test_a_register_whose_delimiter_cannot_be_recognised_asks_for_it_in_the_form(
     page: Page, server: LiveServer

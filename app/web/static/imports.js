@@ -138,11 +138,12 @@ export async function loadBatches() {
 // (line, N°, what was wrong), which the agent fixes in the register before importing it (again).
 function uploadReport(report) {
   const c = report.counts;
-  const lines = [t(report.dry_run ? "import_would" : "import_did", {
-    total: c.total, imported: c.imported, flagged: c.flagged + c.already_flagged, rejected: c.rejected,
-    already: c.already_imported,
-  })];
-  const out = [el("p", lines[0], { id: "register-import-summary" })];
+  // this upload's own flagged rows, then those an earlier import holds (resolved in its batch)
+  let said = t(report.dry_run ? "import_would" : "import_did", {
+    total: c.total, imported: c.imported, flagged: c.flagged, rejected: c.rejected, already: c.already_imported,
+  });
+  if (c.already_flagged) said += ` ${t("import_already_flagged", { n: c.already_flagged })}`;
+  const out = [el("p", said, { id: "register-import-summary" })];
   // the file's columns the import does not read, said before any row: nothing typed in them is kept
   const ignored = report.ignored_columns || [];
   if (ignored.length) {
