@@ -131,9 +131,10 @@ async def test_a_rule_and_a_trigger_are_named_and_the_log_still_checked(postgres
     witnessed = await _witnessed_differs(app, sessionmaker)
     await _as_superuser(
         sessionmaker,
-        "CREATE RULE drop_checkpoint AS ON INSERT TO audit_checkpoints DO INSTEAD NOTHING",
-        "CREATE FUNCTION fx_drop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
-        "CREATE TRIGGER fx_drop BEFORE INSERT ON audit_witnessed_checkpoints FOR EACH ROW EXECUTE FUNCTION fx_drop()",
+        "CREATE RULE drop_checkpoint AS ON INSERT TO public.audit_checkpoints DO INSTEAD NOTHING",
+        "CREATE FUNCTION public.fx_drop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+        "CREATE TRIGGER fx_drop BEFORE INSERT ON public.audit_witnessed_checkpoints "
+        "FOR EACH ROW EXECUTE FUNCTION public.fx_drop()",
     )
     named = (
         f"{PROTECTION}rule drop_checkpoint on audit_checkpoints, "
@@ -151,8 +152,8 @@ async def test_an_audit_table_turned_into_a_view_stops_the_verification(postgres
     await _sealed_log(sessionmaker, audit_log)
     await _as_superuser(
         sessionmaker,
-        "ALTER TABLE audit_checkpoints RENAME TO fx_checkpoints",
-        "CREATE VIEW audit_checkpoints AS SELECT * FROM fx_checkpoints WHERE seq <> 3",
+        "ALTER TABLE public.audit_checkpoints RENAME TO fx_checkpoints",
+        "CREATE VIEW public.audit_checkpoints AS SELECT * FROM public.fx_checkpoints WHERE seq <> 3",
     )
     for result in await _verify(sessionmaker, _signer(app)):
         assert (result.checked, len(result.faults)) == (0, 1)
