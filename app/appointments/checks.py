@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +44,7 @@ from app.cases import service as cases
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
-from app.core.i18n import date_fr, moment_fr
+from app.core.i18n import date_fr, unbroken
 from app.desks.models import Desk
 from app.registrants.models import Registrant
 
@@ -87,23 +88,38 @@ async def lock_person(session: AsyncSession, *, registrant_id: uuid.UUID) -> Non
     await session.execute(select(Registrant.id).where(Registrant.id == registrant_id).with_for_update(key_share=True))
 
 
+def span_at_desk_fr(desk: Desk, starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+    """An appointment's span in French, in ``desk``'s local time (the time its staff and the
+    person read on the desk's clock): ``le 7 décembre 2026 de 10:00 à 10:30 (heure du guichet)``,
+    or ``du 7 décembre 2026 à 23:30 au 8 décembre 2026 à 00:30 (heure du guichet)`` across midnight."""
+    zone = ZoneInfo(desk.time_zone)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    if start.date() == end.date():
+        return unbroken(f"le {date_fr(start.date())} de {start:%H:%M} à {end:%H:%M} (heure du guichet)")
+    return unbroken(
+        f"du {date_fr(start.date())} à {start:%H:%M} au {date_fr(end.date())} à {end:%H:%M} (heure du guichet)"
+    )
+
+
 async def check_person_free(
     session: AsyncSession,
     *,
+    desk: Desk,
     registrant_id: uuid.UUID,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     ignore: uuid.UUID | None = None,
 ) -> None:
     """``RegistrantDoubleBooked`` (409) when the person has a booked or kept appointment (at any
-    desk, with anyone) overlapping ``starts_at``–``ends_at`` (UTC), other than ``ignore``."""
+    desk, with anyone) overlapping ``starts_at``–``ends_at`` (UTC), other than ``ignore``; its
+    French detail says the clash in ``desk``'s local time (the desk booking)."""
     clash = await _overlap(session, Appointment.registrant_id == registrant_id, starts_at, ends_at, ignore)
     if clash is not None:
         raise RegistrantDoubleBooked(
             f"The person already has appointment {clash.id} from {clash.starts_at.isoformat()} "
             f"to {clash.ends_at.isoformat()} (UTC).",
-            detail_fr=f"La personne a déjà un rendez-vous à ce moment-là : du {moment_fr(clash.starts_at)} "
-            f"au {moment_fr(clash.ends_at)}.",
+            detail_fr="La personne a déjà un rendez-vous à ce moment-là : "
+            f"{span_at_desk_fr(desk, clash.starts_at, clash.ends_at)}.",
             conflicting_appointment_id=str(clash.id),
         )
 
@@ -225,7 +241,7 @@ async def check_slot(
         raise AgentDoubleBooked(
             f"The agent already has appointment {clash.id} from {clash.starts_at.isoformat()} "
             f"to {clash.ends_at.isoformat()} (UTC).",
-            detail_fr=f"L'agent a déjà un rendez-vous à ce moment-là : du {moment_fr(clash.starts_at)} "
-            f"au {moment_fr(clash.ends_at)}.",
+            detail_fr="L'agent a déjà un rendez-vous à ce moment-là : "
+            f"{span_at_desk_fr(desk, clash.starts_at, clash.ends_at)}.",
             conflicting_appointment_id=str(clash.id),
         )

@@ -104,7 +104,9 @@ async def create(
     await checks.check_slot(
         session, desk=desk, agent_id=agent_id, starts_at=starts_at, ends_at=ends_at, horizon_days=horizon_days
     )
-    await checks.check_person_free(session, registrant_id=subject.registrant_id, starts_at=starts_at, ends_at=ends_at)
+    await checks.check_person_free(
+        session, desk=desk, registrant_id=subject.registrant_id, starts_at=starts_at, ends_at=ends_at
+    )
     appointment = Appointment(
         id=await client_ids.new_id(session, Appointment, id, location="/api/v1/appointments/{id}", actor=actor),
         desk_id=desk.id,
@@ -220,7 +222,12 @@ async def reschedule(
         ignore=appointment.id,
     )
     await checks.check_person_free(
-        session, registrant_id=appointment.registrant_id, starts_at=starts_at, ends_at=ends_at, ignore=appointment.id
+        session,
+        desk=desk,
+        registrant_id=appointment.registrant_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        ignore=appointment.id,
     )
     before = _snapshot(appointment)
     appointment.starts_at, appointment.ends_at, appointment.agent_id = starts_at, ends_at, agent_id

@@ -187,6 +187,9 @@ async def test_overlapping_the_agent_s_booking_is_refused(
     assert response.status_code == 409
     assert response.json()["type"] == "/problems/agent-double-booked"
     assert response.json()["conflicting_appointment_id"] == first.json()["id"]
+    # the clash said on the desk's clock (Casablanca, UTC+1 in winter), never in UTC
+    detail = response.json()["detail"]
+    assert "de 10:00 à 10:30 (heure du guichet)" in detail.replace("\u00a0", " ") and "UTC" not in detail, detail
     assert await count_appointments(sessionmaker) == 1
     assert await count_audit(sessionmaker, "appointment.create") == 1
 

@@ -299,6 +299,8 @@ async def test_one_person_is_not_booked_twice_at_once_whoever_books(client, worl
     )
     assert (with_colleague.status_code, with_colleague.json()["type"]) == (409, "/problems/registrant-double-booked")
     assert with_colleague.json()["conflicting_appointment_id"] == first["id"]
+    said = with_colleague.json()["detail"].replace("\u00a0", " ")
+    assert "(heure du guichet)" in said and "UTC" not in said, said
     later = await book(
         client,
         world.colleague,
