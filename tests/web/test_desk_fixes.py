@@ -159,9 +159,11 @@ async def test_the_assignee_is_named_on_a_case_opened_by_its_address(page: Page,
 
 
 async def test_booking_a_slot_just_taken_says_so_in_a_sentence(page: Page, server: LiveServer) -> None:
+    """The same file open in another tab books the slot first: the slot is said taken, and the
+    person's appointments are read again with the free slots, showing the one just booked (before:
+    the list still said none)."""
     agent = server.make_agent()
-    register_via_api(server, agent, given_names="Adama", family_name="Ba")
-    other = register_via_api(server, agent, given_names="Khadim", family_name="Ly")
+    person = register_via_api(server, agent, given_names="Adama", family_name="Ba")
     day: dt.date = next_weekday(3)
     await sign_in(page, server, agent)
     await open_file(page, "Adama Ba")
@@ -176,13 +178,15 @@ async def test_booking_a_slot_just_taken_says_so_in_a_sentence(page: Page, serve
         "starts_at": slot["start_local"],
         "ends_at": slot["end_local"],
     }
-    with server.api(agent) as http:  # another screen books the agent at that time
-        assert http.post("/api/v1/appointments", json={**body, "registrant_id": other["id"]}).status_code == 201
+    with server.api(agent) as http:  # another tab on the same file books that slot
+        assert http.post("/api/v1/appointments", json={**body, "registrant_id": person["id"]}).status_code == 201
     await book.get_by_role("button", name="Réserver ce créneau").click()
     await expect(book.get_by_role("alert")).to_have_text(
         "Ce créneau vient d'être pris : les créneaux libres ont été mis à jour, choisissez-en un autre."
     )
     await expect(book.get_by_label("10:00–10:30")).to_have_count(0)
+    await expect(page.locator("#person-appointments li")).to_have_count(1)
+    await expect(page.locator("#person-appointments li")).to_contain_text("10:00")
 
 
 async def test_a_double_click_on_delete_deletes_the_document_once(page: Page, server: LiveServer) -> None:

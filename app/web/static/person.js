@@ -145,6 +145,23 @@ async function items(path, refusals, name) {
   return Array.isArray(r.body) ? r.body : r.body.items || [];
 }
 
+// The person's appointments read again and drawn in place (the rest of the file, and what is typed
+// in its forms, kept): after a booking refused as the slot was just taken, perhaps from another tab
+// on this file. Nothing drawn when another file opened meanwhile.
+async function refreshAppointments(id) {
+  const seq = opening.n;
+  const refusals = {};
+  const list = await items(`/api/v1/appointments?registrant_id=${id}&limit=100`, refusals, "appointments");
+  const shown = $("#person-appointments");
+  if (seq !== opening.n || !shown || !state.person || !state.person.extra) return;
+  const extra = state.person.extra;
+  extra.appointments = list;
+  extra.refusals = { ...(extra.refusals || {}) };
+  delete extra.refusals.appointments;
+  Object.assign(extra.refusals, refusals);
+  shown.replaceWith(appointmentsSection(list, Boolean(state.person.record.anonymised_at), refusals.appointments || null));
+}
+
 const listed = (extra, name) => (name in extra ? extra[name] : []);
 const refusalOf = (extra, name) => (extra.refusals || {})[name] || null;
 
@@ -180,7 +197,7 @@ export async function openPerson(id, done = "", tone = "ok", { carry = false } =
     const [cases, appointments, files, history, booking, rights, extras] = await Promise.all([
       items(`/api/v1/registrants/${id}/cases`, refusals, "cases"),
       items(`/api/v1/appointments?registrant_id=${id}&limit=100`, refusals, "appointments"),
-      items(`/api/v1/registrants/${id}/documents`, refusals, "files"), historySection(r.body), works() ? bookingSection(r.body, reopen) : null, rightsOf(r.body),
+      items(`/api/v1/registrants/${id}/documents`, refusals, "files"), historySection(r.body), works() ? bookingSection(r.body, reopen, () => refreshAppointments(id)) : null, rightsOf(r.body),
       extraSections(r.body, openPerson),
     ]);
     const openCase = works() ? await openCaseForm(r.body) : null;  // an auditor reads only

@@ -34,10 +34,11 @@ function noSlotReason(dayOut, timeZone) {
 // A form: agent, day, length → free slots as radio buttons → purpose → `submitLabel`.
 // `send({starts_at, ends_at, agent_id, purpose})` returns the API's answer.
 // `explain(r)`, when given, turns a refused answer into sentences (or returns null for the usual
-// problem lines); after a 409 or 412 the free slots are fetched again, the slot taken may be gone.
+// problem lines); after a 409 or 412 the free slots are fetched again, the slot taken may be gone,
+// and `onClash()`, when given, reads again what the clash may have changed (the person's appointments).
 // `key`: the form's own name (its id `slot-form-<key>` and its fields'), for a form drawn again in
 // place of another (the file in the other language, carry.js: `data-carry`); else a number of its own.
-export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel, send, onDone, explain, key = null }) {
+export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel, send, onDone, explain, onClash, key = null }) {
   const n = key || ++counter;
   const form = el("form", null, { class: "slot-form", id: `slot-form-${n}`, ...(key ? { "data-carry": "" } : {}) });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
@@ -115,6 +116,7 @@ export async function slotForm({ deskId, agentId, day, purpose = "", submitLabel
         if (!r.ok) {
           const lines = (explain && (await explain(r))) || problemLines(r.body, form);
           if ((r.status === 409 || r.status === 412) && !choices.hidden) await load();
+          if ((r.status === 409 || r.status === 412) && onClash) await onClash();
           sayLines(box, lines);
           return focusOn(box);
         }
@@ -139,8 +141,10 @@ function doubleBooked(r) {
   return null;
 }
 
-// The person file's booking section: a new appointment at the person's desk.
-export async function bookingSection(person, reopen) {
+// The person file's booking section: a new appointment at the person's desk. `refreshList()`: the
+// person's appointments read again after a clash (the slot may have been taken by this very person,
+// booked from another tab).
+export async function bookingSection(person, reopen, refreshList) {
   const s = el("section", null, { id: "book" });
   s.append(el("h2", t("book")));
   s.append(await slotForm({
@@ -152,6 +156,7 @@ export async function bookingSection(person, reopen) {
         .then((r) => { if (r.ok) sent(slot); return r; });
     },
     explain: async (r) => doubleBooked(r),
+    onClash: refreshList,
     onDone: () => reopen(t("booked_msg")),
   }));
   return s;
