@@ -66,6 +66,17 @@ async def test_the_partners_answer_is_recorded_with_its_reference_and_date(page:
 
     await form.get_by_label("Nouveau statut de l'orientation").select_option("answered")
     await expect(form.get_by_label("Réponse attendue le")).to_be_hidden()
+    # An answer longer than the API takes (2 000 characters) is said with its limit in the page,
+    # nothing sent, the text kept whole to be cut by the agent (before: sent, then refused by the API).
+    patches: list[str] = []
+    page.on("request", lambda request: patches.append(request.url) if request.method == "PATCH" else None)
+    await answer.fill("é" * 2001)
+    await form.get_by_role("button", name="Mettre à jour l'orientation").click()
+    too_long = form.locator("xpath=following-sibling::p[@role='alert'][1]")
+    await expect(too_long).to_contain_text("Réponse du partenaire : trop long (2\u00a0000\u00a0caractères au plus)")
+    await expect(answer).to_have_attribute("aria-invalid", "true")
+    await expect(answer).to_have_value("é" * 2001)
+    assert patches == []
     await answer.fill("Prise en charge acceptée : hébergement de deux semaines")
     await form.get_by_label("Référence du partenaire").fill("CR-2026-17")
     # A date the API refuses (after the desk's today) is said at its field, in French; nothing typed is lost.

@@ -189,9 +189,20 @@ function fieldLine(input, why) {
   return `${labelOf(input) || t("field_unnamed")}${colon()}${why}`;
 }
 
+/** Whether a text field is longer than the API takes: `data-max`, the API's `max_length`, counted
+ * as the API counts it (characters, not UTF-16 units, of the text as sent: trimmed). False for a
+ * field with no `data-max`. The browser's own length attribute is not used: it cuts a text pasted
+ * whole, unseen. */
+export function overLimit(input) {
+  const max = input.dataset ? input.dataset.max : undefined;
+  return max !== undefined && [...String(input.value || "").trim()].length > Number(max);
+}
+
 // The browser's own checks of a field (its `validity`) in the reasons the API's refusals use.
 function validityReason(input) {
   const v = input.validity;
+  // longer than the API takes (form_checks.js): said with its limit, as the API would say it
+  if (overLimit(input)) return t("field_too_long_max", { max: count(Number(input.dataset.max)) });
   if (v.customError) return input.validationMessage; // set by the screen, in its language
   if (v.valueMissing) return t(input.type === "checkbox" ? "field_unticked" : input.tagName === "SELECT" || input.type === "radio" ? "field_unchosen" : "field_missing");
   if (v.typeMismatch) return t(input.type === "email" ? "field_email" : "field_invalid");
@@ -202,7 +213,7 @@ function validityReason(input) {
   // « trop court » that leaves the agent guessing how much to add (`data-visible`: the API counts
   // the characters that show, not spaces)
   if (v.tooShort) return t(input.hasAttribute("data-visible") ? "field_too_short_visible" : "field_too_short_min", { min: count(input.minLength) });
-  if (v.tooLong) return t("field_too_long");  // no field has a maximum of its own (the API says it)
+  if (v.tooLong) return t("field_too_long");  // no field has the browser's own limit (`data-max` above)
   if (v.stepMismatch && input.type === "number") return t("field_number");
   return t("field_invalid");
 }

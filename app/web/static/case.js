@@ -128,7 +128,7 @@ function moveForm(c, box, decision) {
   if (pending) outcome.value = c.outcome_category || "";
   const requested = el("select", null, { id: "move-requested", name: "requested_status" });
   for (const s of CLOSING_STATUSES) requested.append(el("option", code(s), { value: s }));
-  const note = el("textarea", null, { id: "move-note", name: "outcome_note", rows: "2" });
+  const note = el("textarea", null, { id: "move-note", name: "outcome_note", rows: "2", "data-max": "2000" });
   if (pending) note.value = c.outcome_note || "";
   // The receiving desk: one of the other active desks (agents see only their own in /desks).
   const desk = transferDeskSelect(c);
@@ -164,7 +164,7 @@ function moveForm(c, box, decision) {
   desk.addEventListener("unread", offerSubmit);
   form.append(
     el("label", decision ? decision.label : t("move_to"), { for: "move-to" }), target,
-    block("reason", el("label", decision ? decision.reason : t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason" })),
+    block("reason", el("label", decision ? decision.reason : t("reason"), { for: "move-reason" }), el("input", null, { id: "move-reason", name: "reason", "data-max": "500" })),
     optional("requested_status", el("label", t("requested_status"), { for: "move-requested" }), requested),
     block("outcome_category", el("label", t("outcome"), { for: "move-outcome" }), outcome),
     optional("outcome_note", el("label", t("closing_note"), { for: "move-note" }), note),

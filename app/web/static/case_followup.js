@@ -30,7 +30,7 @@ async function notes(c) {
   const form = el("form", null, { id: "note-form" });
   form.append(
     el("label", t("note_text"), { for: "note-text" }),
-    el("textarea", null, { id: "note-text", name: "text", rows: "3", required: "" }),
+    el("textarea", null, { id: "note-text", name: "text", rows: "3", required: "", "data-max": "10000" }),
   );
   const check = el("label", null, { class: "inline" });
   check.append(el("input", null, { type: "checkbox", name: "confidential" }), el("span", t("confidential")));
@@ -79,13 +79,13 @@ function referralStatusForm(c, x) {
     }
     return div;
   };
-  const reference = el("input", null, { autocomplete: "off" });
+  const reference = el("input", null, { autocomplete: "off", "data-max": "120" });
   reference.value = x.partner_reference || "";
   const expected = el("input", null, { type: "date" });
   expected.value = x.expected_answer_on || "";
   form.append(
     el("label", `${t("referral_status")} (${x.partner_name})`, { for: id }), select,
-    field("outcome", t("referral_answer"), el("textarea", null, { rows: "3" }), t("optional")),
+    field("outcome", t("referral_answer"), el("textarea", null, { rows: "3", "data-max": "2000" }), t("optional")),
     field("partner_reference", t("referral_reference"), reference, t("optional")),
     field("answered_on", t("referral_answered_on"), el("input", null, { type: "date" }), t("referral_answered_on_hint")),
     field("expected_answer_on", t("referral_expected_on"), expected, t("optional")),

@@ -37,7 +37,7 @@ export async function openCaseForm(person) {
     el("label", t("service_type"), { for: "case-service" }), service,
     el("label", t("channel"), { for: "case-channel" }), channel,
     el("label", t("description"), { for: "case-description" }),
-    el("textarea", null, { id: "case-description", name: "description", rows: "3" }),
+    el("textarea", null, { id: "case-description", name: "description", rows: "3", "data-max": "10000" }),
     ...priorityField("case-open-priority", "normal"), flagsField([]),
     el("button", t("open_case"), { type: "submit" }),
   );

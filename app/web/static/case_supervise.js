@@ -77,7 +77,7 @@ export function dueDateForm(c, box) {
   const form = el("form", null, { id: "due-form" });
   const date = el("input", null, { id: "due-date", name: "due_date", type: "date", required: "" });
   date.value = c.due_date;
-  const reason = el("input", null, { id: "due-reason", name: "due_date_reason", required: "" });
+  const reason = el("input", null, { id: "due-reason", name: "due_date_reason", required: "", "data-max": "500" });
   form.append(
     el("h2", t("due_edit")), el("label", t("new_due"), { for: "due-date" }), date,
     el("label", t("due_reason"), { for: "due-reason" }), reason, el("button", t("due_edit"), { type: "submit" }),

@@ -4,8 +4,9 @@
 // attempt before the form's module sees it. Such an attempt is then said in the app's own words
 // and language, in the form's message box, the fields marked (the browser's bubble would speak the
 // browser's language, and leave the earlier message standing as if about this attempt).
-import { clearInvalid, validityLines } from "./api.js";
+import { clearInvalid, overLimit, validityLines } from "./api.js";
 import { $$, el, focusOn, say, sayLines } from "./dom.js";
+import { t } from "./i18n.js";
 
 const LIVE = ".msg[role=alert], .msg[role=status]";
 
@@ -85,7 +86,17 @@ function writeDates(form) {
   }
 }
 
+// A text field with the API's limit (`data-max`) longer than it is refused by the browser as the
+// agent types or pastes (and as a form drawn again refills it: carry.js's `change`), so the form is
+// not sent: said with the limit (api.js validityReason), the text kept whole for the agent to cut.
+function checkLength(event) {
+  const input = event.target;
+  if (input && input.matches && input.matches("[data-max]")) input.setCustomValidity(overLimit(input) ? t("field_too_long") : "");
+}
+
 export function checkForms() {
+  document.addEventListener("input", checkLength, true);
+  document.addEventListener("change", checkLength, true);
   // a date of birth is written the API's way as the agent leaves the field, and before it is sent
   document.addEventListener("change", (event) => { if (event.target.form && event.target.matches("input[data-partial-date]")) writeDates(event.target.form); }, true);
   document.addEventListener("submit", (event) => { writeDates(event.target); forgetScreen(event.target); }, true);

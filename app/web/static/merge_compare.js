@@ -123,7 +123,7 @@ export async function compareFiles(host, current, otherId, open) {
       keep.append(label);
     }
     const moved = movesText(p.body.moves);
-    const note = el("textarea", null, { id: "merge-note", name: "note", rows: "2" });
+    const note = el("textarea", null, { id: "merge-note", name: "note", rows: "2" , "data-max": "2000" });
     note.value = view.note;
     const submit = el("button", t(p.body.approval_required ? "merge_propose" : "merge_do"), { type: "submit" });
     form.append(keep, choiceFields(p.body, { survivor: { ...files.survivor, ...p.body.survivor }, merged: { ...files.merged, ...p.body.merged } }, view.choices),

@@ -39,7 +39,7 @@ export function reviewControls(m, done) {
   const panel = el("div", null, { hidden: "" });
   const box = el("p", null, { class: "msg", role: "alert", hidden: "" });
   const noteId = `merge-decision-${m.id}`;
-  const note = el("textarea", null, { id: noteId, name: "note", rows: "2" });
+  const note = el("textarea", null, { id: noteId, name: "note", rows: "2" , "data-max": "2000" });
   const decide = (approve) => {
     const b = el("button", t(approve ? "merge_approve" : "merge_reject"), { type: "button", class: approve ? "" : "secondary" });
     b.addEventListener("click", () => busy(b, async () => {

@@ -37,6 +37,9 @@ function changedLines(before, now) {
 }
 
 // The add/edit form. `read`: the partner being edited as read ({body, etag}; null: a new one);
+// The API's limits of a partner's texts (`data-max`: refused in the page, said with the limit).
+const LIMITS = { name: "200", city: "120", contact_name: "200" };
+
 // `typed`: what the administrator had typed when a 412 made it read again; `opener`: the row's
 // button that opened an edit (the edit is cancelled by "Annuler", which shows it again).
 async function partnerForm(read, box, typed = null, opener = null) {
@@ -49,6 +52,7 @@ async function partnerForm(read, box, typed = null, opener = null) {
     if (name === "name" || name === "country") input.required = true;
     if (name === "contact_email") input.type = "email";
     if (name === "contact_phone") input.type = "tel";
+    if (LIMITS[name]) input.dataset.max = LIMITS[name];
     input.value = p && p[name] ? p[name] : "";
     return [el("label", t(label), { for: id, "data-t": label }), input];
   };
@@ -60,7 +64,7 @@ async function partnerForm(read, box, typed = null, opener = null) {
   form.append(nameLabel, nameInput, el("label", t("partner_kind"), { for: kindId, "data-t": "partner_kind" }), kind);
   for (const [name, label] of TEXTS.slice(1)) form.append(...field(name, label));
   const notesId = `partner-notes-${n}`;
-  const notes = el("textarea", null, { id: notesId, name: "notes", rows: "2" });
+  const notes = el("textarea", null, { id: notesId, name: "notes", rows: "2", "data-max": "2000" });
   notes.value = p && p.notes ? p.notes : "";
   form.append(el("label", t("partner_notes"), { for: notesId, "data-t": "partner_notes" }), notes);
   const services = el("fieldset");
