@@ -33,22 +33,31 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core import numbering
 from app.core.text import ZERO_WIDTH_SPACE, normalise_typed_identifier
 from app.desks.models import Desk
 from app.registrants import keys, matching, search_plan, sounding
 from app.registrants.models import NAME_TERMS_SQL, IdentityDocument, Registrant, RegistrantPhone
 from app.registrants.normalize import normalise_document_number, parse_phone
 
-_REGISTRATION = re.compile(r"^[A-Z0-9]+-\d{4}-\d{1,9}$")
+FILE_KINDS = ("", "T")
+"""The series of the numbers a file is given (:mod:`app.core.numbering`): ``""`` at registration
+(``CASA-2026-000001``), ``"T"`` when a transfer copies the person to a desk
+(``DKR-2026-T-000001``). Search finds a file by either (``C`` numbers are cases')."""
+_REGISTRATION = re.compile(
+    r"^(?P<prefix>[A-Z0-9]+)-(?P<year>\d{4})(?:-(?P<kind>"
+    + "|".join(k for k in FILE_KINDS if k)
+    + r"))?-(?P<serial>\d{1,9})$"
+)
 _PHONE_LIKE = re.compile(r"^[\d\s+().\-/]+$")
 _DOC_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\s\-./]{3,63}$")
 _SERIAL = re.compile(r"^\d{1,9}$")
 
 
-def _padded_registration(number: str) -> str:
-    """``CASA-2026-2`` → ``CASA-2026-000002``: the serial part as numbers are printed (6 digits)."""
-    prefix, year, serial = number.rsplit("-", 2)
-    return f"{prefix}-{year}-{int(serial):06d}"
+def _padded_registration(number: re.Match[str]) -> str:
+    """``CASA-2026-2`` → ``CASA-2026-000002``, ``DKR-2026-T-7`` → ``DKR-2026-T-000007`` (a match of
+    ``_REGISTRATION``): the number as printed (:func:`app.core.numbering.format_number`)."""
+    return numbering.format_number(number["prefix"], number["kind"] or "", int(number["year"]), int(number["serial"]))
 
 
 FIRST_NUMBER_YEAR = 2000
@@ -57,11 +66,17 @@ keep their own numbers as ``source_number``; every ``registration_number`` is th
 
 
 def _numbers_of_serial(serial: int) -> Select[Any]:
-    """The registration numbers ending in ``serial`` (printed on 6 digits) for every desk's prefix
-    and every year from :data:`FIRST_NUMBER_YEAR` to next year: a few rows per desk and year."""
-    printed = f"{serial:06d}"
+    """The registration numbers ending in ``serial`` (printed on 6 digits) for every desk's prefix,
+    every year from :data:`FIRST_NUMBER_YEAR` to next year and every series of :data:`FILE_KINDS`:
+    a few rows per desk and year."""
     years = range(FIRST_NUMBER_YEAR, dt.datetime.now(dt.UTC).year + 2)
-    numbers = union_all(*(select((Desk.number_prefix + f"-{year}-{printed}").label("n")) for year in years))
+    numbers = union_all(
+        *(
+            select((Desk.number_prefix + numbering.format_number("", kind, year, serial)).label("n"))
+            for year in years
+            for kind in FILE_KINDS
+        )
+    )
     return select(numbers.subquery().c.n)
 
 
@@ -207,8 +222,8 @@ def _q_ids(q: str, regions: Sequence[str], heard: Mapping[str, Sequence[str]] | 
         return None
     options: list[Select[Any]] = []
     upper = q.upper()
-    if _REGISTRATION.match(upper):
-        options.extend(_by_number(Registrant.registration_number == _padded_registration(upper)))
+    if registration := _REGISTRATION.match(upper):
+        options.extend(_by_number(Registrant.registration_number == _padded_registration(registration)))
     if _SERIAL.match(q) and int(q) > 0:
         # the serial part alone ("000002" or "2"): every desk's number of that serial in every
         # year, looked up by the unique index (never a scan of the registry)
