@@ -432,11 +432,18 @@ def best_match(new: PersonKeys, known: Known, freq: Frequencies) -> tuple[Match,
     return best, through
 
 
+def shown_score(probability: float) -> float:
+    """The match probability on 3 decimals, a probability below 1 at most ``0.999``: rounded up to
+    ``1.0`` (``0.9996``, Mamadou Bah and Mamadou Ba of one birth year and phone) it would read as a
+    certainty, "100 %" beside "nom proche"."""
+    return round(probability, 3) if probability >= 1 else min(round(probability, 3), 0.999)
+
+
 def candidate(match: Match, known: Known, through: str | None = None) -> DuplicateCandidate:
-    """The API's view of ``known`` scored by ``match`` (``score`` is the match probability, 3
-    decimals); ``through``: the merged file whose spelling matched (:func:`best_match`), then the
-    last reason is :data:`MERGED_FILE` (the values compared are that file's, not those shown)."""
-    score = round(match.probability, 3)
+    """The API's view of ``known`` scored by ``match`` (``score``: :func:`shown_score`); ``through``:
+    the merged file whose spelling matched (:func:`best_match`), then the last reason is
+    :data:`MERGED_FILE` (the values compared are that file's, not those shown)."""
+    score = shown_score(match.probability)
     return DuplicateCandidate(
         id=known.id,
         registration_number=known.registration_number,

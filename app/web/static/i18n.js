@@ -182,6 +182,12 @@ export function size(bytes) {
   return unbroken(new Intl.NumberFormat(i18n.lang, style).format(bytes / per));
 }
 
+/** A likeness score in [0, 1] as a whole percentage: 0.42 → 42. Rounded, but a score below 1 never
+ * reads 100 (at most 99): "100 %" beside "nom proche" would claim a certainty the score does not. */
+export function percent(score) {
+  return Math.min(Math.round(score * 100), score < 1 ? 99 : 100);
+}
+
 // A code from the API in words; an unknown code is shown humanised rather than as a raw token.
 // `kind` names a family where one code means two things (`channel:partner_referral` is how a case
 // came in, `partner_referral` the consent purpose).

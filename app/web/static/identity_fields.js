@@ -3,7 +3,7 @@
 // editing, the person's phones. Problems the API returns for them (`documents.0.number`…) are
 // turned to the field at fault, in the interface language, by `identityProblem`.
 import { el } from "./dom.js";
-import { code, colon, t } from "./i18n.js";
+import { code, colon, percent, t } from "./i18n.js";
 import "./i18n_desk.js";
 
 /** The API's doubt about a phone in words, for the agent to check with the person ("" when none):
@@ -173,7 +173,7 @@ export function documentsOf(record) {
 /** A duplicate candidate's likeness in words: "ressemblance possible (42 %) — même téléphone"; a
  * probability under 1 % (a shared phone, names and birth dates unlike) reads "très faible", never "0 %". */
 export function likenessText(c) {
-  const pct = Math.round(c.score * 100);
+  const pct = percent(c.score);
   const reasons = (c.reasons || []).map(code).join(", ");
   return `${t("score")} ${code(c.strength)} (${pct >= 1 ? `${pct} %` : t("score_very_low")}) — ${reasons}`;
 }

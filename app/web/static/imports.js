@@ -5,7 +5,7 @@
 // the register, is for administrators (`/imports/{id}`), as is the upload.
 import { api, clearInvalid, problemLines, readPart, SessionExpired } from "./api.js";
 import { $, busy, drawTurn, el, focusOn, numberSpan, say, sayLines, scrollingTable, unreadNotice } from "./dom.js";
-import { code, colon, dateText, i18n, t } from "./i18n.js";
+import { code, colon, dateText, i18n, percent, t } from "./i18n.js";
 import "./i18n_day.js";
 import { pendingSection, sayDone, throughNodes } from "./resolve.js";
 import { state } from "./state.js";
@@ -38,7 +38,7 @@ async function flaggedReport(id) {
 // One candidate: its registration number (never parted at its hyphens), then score and reasons.
 function candidateNodes(c) {
   const who = c.registration_number ? numberSpan(c.registration_number) : `${t("line")} ${c.line}`;
-  const reasons = ` (${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ")}`;
+  const reasons = ` (${percent(c.score)} % — ${(c.reasons || []).map(code).join(", ")}`;
   return c.through ? [who, `${reasons} `, ...throughNodes(c.through), ")"] : [who, `${reasons})`];
 }
 

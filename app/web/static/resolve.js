@@ -5,14 +5,14 @@
 // the API answers the first resolution again instead of 409; the button stays disabled while sending.
 import { api, keyFor, problemLines, readPart, SessionExpired, sent } from "./api.js";
 import { $, busy, el, focusOn, numberSpan, say, sayLines, unreadNotice } from "./dom.js";
-import { code, colon, t } from "./i18n.js";
+import { code, colon, percent, t } from "./i18n.js";
 
 const who = (c) => c.registration_number || `${t("line")} ${c.line}`;
 
 function candidateItem(c) {
   const li = el("li");
   li.append(c.registration_number ? numberSpan(c.registration_number) : who(c),
-    el("span", ` — ${Math.round(c.score * 100)} % — ${(c.reasons || []).map(code).join(", ") || t("empty")}`));
+    el("span", ` — ${percent(c.score)} % — ${(c.reasons || []).map(code).join(", ") || t("empty")}`));
   if (c.through) li.append(" ", ...throughNodes(c.through));
   if (c.registrant_id) {
     const open = el("button", t("compare_file"), { type: "button", class: "secondary", "aria-label": `${t("compare_file")}${colon()}${who(c)}` });
