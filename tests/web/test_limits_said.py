@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import LiveServer
-from tests.web.helpers import sign_in
+from tests.web.helpers import fill_registration, sign_in
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -51,3 +51,15 @@ async def test_a_limit_is_still_said_after_a_language_switch(page: Page, server:
     await expect(message).to_contain_text("Nom : trop long (200\u00a0caractères au plus)")
     await page.locator("#lang").click()
     await expect(message).to_contain_text("Name: too long (at most 200\u00a0characters)")
+
+
+async def test_registration_notes_too_long_are_stopped_in_the_page(page: Page, server: LiveServer) -> None:
+    agent = server.make_agent("agent")
+    await sign_in(page, server, agent)
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    form = await fill_registration(page, submit=False, given_names="Awa", family_name="Ndiaye")
+    await form.locator("#reg-notes").fill("Suivi. " * 300)  # 2,100 characters: the API takes 2,000
+    await form.get_by_role("button", name="Enregistrer", exact=True).click()
+    await expect(page.locator("#register-msg")).to_contain_text("trop long (2\u00a0000\u00a0caractères au plus)")
+    assert not [url for url in posts if "/registrants" in url]  # nothing sent

@@ -127,7 +127,7 @@ export function documentsSection(person, files, refusal = null) {
   const onDelete = async (doc, li) => {
     const open = li.querySelector("form.delete-form");
     if (open) return focusOn(open.elements.namedItem("reason"));
-    const reason = el("input", null, { id: `reason-${doc.id}`, name: "reason", required: "" });
+    const reason = el("input", null, { id: `reason-${doc.id}`, name: "reason", required: "", "data-max": "500" });
     const form = el("form", null, { class: "delete-form" });
     const submit = el("button", t("delete"), { type: "submit" });
     form.append(el("label", t("delete_reason"), { for: `reason-${doc.id}` }), reason, submit);

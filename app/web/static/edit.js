@@ -23,6 +23,9 @@ const FIELDS = ["given_names", "family_name", "sex", "date_of_birth", "place_of_
 const CODED = { origin_region: "origin_region_code", origin_departement: "origin_departement_code", host_region: "host_region_code" };
 const STATUSES = ["student", "worker", "trainee", "entrepreneur", "family_member", "job_seeker", "seasonal_worker", "returnee", "retired", "other"];
 const SCALARS = ["name_arabic", "email", "nationality"];
+// The API's limits of the texts typed here (`data-max`: refused in the page, said with the limit);
+// the date of birth has none: a long one is said « date non reconnue » (api.js).
+const LIMITS = { given_names: "200", family_name: "200", host_city: "120", occupation: "200" };
 // Phones, identity documents and languages: the whole list is sent when it changed (the API replaces it).
 const LISTS = { phones: [phonesOf, phonesFrom], documents: [documentsOf, documentsFrom], languages: [(p) => p.languages || [], languagesOf] };
 
@@ -52,7 +55,7 @@ function field(name, current) {
     if (name === "origin_region") fillRegions(select, current);
     return [label, select];
   }
-  const input = el("input", null, { id, name, autocomplete: "off" });
+  const input = el("input", null, { id, name, autocomplete: "off", ...(LIMITS[name] ? { "data-max": LIMITS[name] } : {}) });
   input.value = current;
   if (name === "date_of_birth") {  // the formats it takes, as on the registration form
     input.setAttribute("aria-describedby", `${id}-hint`);
@@ -164,7 +167,7 @@ export function startEdit() {
   const box = el("div", null, { class: "msg", role: "alert", hidden: "" });
   for (const name of FIELDS) form.append(...field(name, value(p, name)));
   form.append(phoneFields("edit", p.phones), documentsFields("edit", p.documents), languageFieldset("edit", p.languages));
-  const reason = el("input", null, { id: "edit-reason", name: "reason", autocomplete: "off", "aria-describedby": "edit-reason-hint" });
+  const reason = el("input", null, { id: "edit-reason", name: "reason", autocomplete: "off", "aria-describedby": "edit-reason-hint", "data-max": "2000" });
   form.append(el("label", t("correction_reason"), { for: "edit-reason" }), reason,
     el("small", t("correction_reason_hint"), { id: "edit-reason-hint" }));
   const submit = el("button", t("save"), { type: "submit" });

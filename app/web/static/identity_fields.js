@@ -35,9 +35,9 @@ function input(id, name, label, attrs = {}, value = "") {
 }
 
 const SCALARS = {
-  name_arabic: ["name_arabic_field", { lang: "ar", dir: "auto" }],
-  email: ["email_field_input", { type: "email" }],
-  nationality: ["nationality_field", { size: "4" }],
+  name_arabic: ["name_arabic_field", { lang: "ar", dir: "auto", "data-max": "200" }],
+  email: ["email_field_input", { type: "email", "data-max": "320" }],
+  nationality: ["nationality_field", { size: "4", "data-max": "2" }],
 };
 
 /** One of name_arabic, email, nationality: [label, input] for the edit form. */
@@ -56,8 +56,8 @@ export function documentFields(prefix, suffix, doc = null) {
   for (const d of DOC_TYPES) type.append(el("option", code(d), { value: d, "data-code": d }));
   type.value = doc ? doc.doc_type : "";
   box.append(el("label", t("id_doc_type"), { for: typeId, "data-t": "id_doc_type" }), type,
-    ...input(`${prefix}-doc-number${suffix}`, `document_number${suffix}`, "id_doc_number", {}, doc && doc.number),
-    ...input(`${prefix}-doc-country${suffix}`, `document_country${suffix}`, "id_doc_country", { size: "4" }, doc && doc.issuing_country));
+    ...input(`${prefix}-doc-number${suffix}`, `document_number${suffix}`, "id_doc_number", { "data-max": "64" }, doc && doc.number),
+    ...input(`${prefix}-doc-country${suffix}`, `document_country${suffix}`, "id_doc_country", { size: "4", "data-max": "2" }, doc && doc.issuing_country));
   return box;
 }
 
@@ -115,7 +115,7 @@ export function phoneFields(prefix, phones) {
   const rows = [...phones, null];
   rows.forEach((ph, i) => {
     const id = `${prefix}-phone-${i}`;
-    const field = el("input", null, { id, name: `phone-${i}`, type: "tel", autocomplete: "off" });
+    const field = el("input", null, { id, name: `phone-${i}`, type: "tel", autocomplete: "off", "data-max": "64" });
     field.value = ph ? (ph.raw || ph.e164 || "") : "";
     const wa = el("label", null, { class: "inline" });
     const check = el("input", null, { type: "checkbox", name: `whatsapp-${i}` });

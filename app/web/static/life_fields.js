@@ -66,7 +66,7 @@ export function lifeField(prefix, name, current, p) {
     return [label, select];
   }
   if (name === "notes" || name === "residence_status") {
-    const area = el("textarea", null, { id, name, rows: name === "notes" ? "3" : "2" });
+    const area = el("textarea", null, { id, name, rows: name === "notes" ? "3" : "2", "data-max": "2000" });
     area.value = current;
     if (name === "notes") return [label, area];
     // shown and sent only for the roles that may write it (for the others, empty and never changed)
@@ -77,7 +77,7 @@ export function lifeField(prefix, name, current, p) {
     return [box];
   }
   if (name === "place_of_birth" || name === "arrival_date") {
-    const input = el("input", null, { id, name, autocomplete: "off", ...(name === "arrival_date" ? { type: "date" } : {}) });
+    const input = el("input", null, { id, name, autocomplete: "off", ...(name === "arrival_date" ? { type: "date" } : { "data-max": "200" }) });
     input.value = current;
     return [label, input];
   }

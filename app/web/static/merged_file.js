@@ -17,7 +17,7 @@ function mayUnmerge(m) {
 function unmergeForm(m, open) {
   const form = el("div", null, { id: "unmerge", class: "unmerge" });
   const box = el("div", null, { class: "msg", role: "alert", hidden: "" });
-  const note = el("textarea", null, { id: "unmerge-note", name: "note", rows: "2" });
+  const note = el("textarea", null, { id: "unmerge-note", name: "note", rows: "2", "data-max": "2000" });
   const names = { number: m.merged_registration_number, survivor: m.survivor_registration_number };
   const ask = confirmButton({
     label: t("unmerge"), name: t("unmerge_name", names), question: t("unmerge_q"), yes: t("unmerge_yes"), no: t("unmerge_no"),
