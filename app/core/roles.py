@@ -13,6 +13,8 @@ function ``number_series.create_series_sequence`` (revision 3801, ``app.core.num
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
 
@@ -414,6 +416,18 @@ AND (a.grantee = 0 OR pg_has_role($1, a.grantee, 'USAGE')) GROUP BY a.grantee OR
 """Who gives ``$1`` CREATE in the ACL ``$2``: PUBLIC, or the roles whose privileges it inherits."""
 
 
+async def _create_held(
+    conn: asyncpg.Connection, role: str, owns: bool, acl: Any, *, owner_fix: str, on: str
+) -> tuple[str, str]:
+    """How ``role`` holds CREATE on an object (``on``: ``SCHEMA x``, ``DATABASE y``) and what removes
+    it: ``("as its owner", owner_fix)``, or ``("through a, b", "REVOKE CREATE ON … FROM a, …")``
+    naming each role in ``acl`` it holds it through (:data:`_CREATE_HOLDERS`)."""
+    if owns:
+        return "as its owner", owner_fix
+    holders = [row[0] for row in await conn.fetch(_CREATE_HOLDERS, role, acl)]
+    return f"through {', '.join(holders)}", ", ".join(f"REVOKE CREATE ON {on} FROM {holder}" for holder in holders)
+
+
 async def _creating_powers(conn: asyncpg.Connection, role: str, *, database_named: bool) -> list[str]:
     """CREATE on a schema other than public (which :func:`_granted_powers` names) or on the
     database, each with who gives it and the statement that removes it. The application's role
@@ -431,12 +445,9 @@ async def _creating_powers(conn: asyncpg.Connection, role: str, *, database_name
         role,
     )
     for name, owns, acl in schemas:
-        holders = [row[0] for row in await conn.fetch(_CREATE_HOLDERS, role, acl)]
-        if owns:
-            through, remove = "as its owner", f"ALTER SCHEMA {name} OWNER TO {owner_role}"
-        else:
-            through = f"through {', '.join(holders)}"
-            remove = ", ".join(f"REVOKE CREATE ON SCHEMA {name} FROM {holder}" for holder in holders)
+        through, remove = await _create_held(
+            conn, role, owns, acl, owner_fix=f"ALTER SCHEMA {name} OWNER TO {owner_role}", on=f"SCHEMA {name}"
+        )
         powers.append(
             f"it may CREATE in schema {name} ({through}), so it could put there {found} before the application's "
             f"tables and pg_catalog's functions (remove: {remove})"
@@ -447,12 +458,11 @@ async def _creating_powers(conn: asyncpg.Connection, role: str, *, database_name
         role,
     )
     if database is not None and not (database["owns"] and database_named):
-        holders = [row[0] for row in await conn.fetch(_CREATE_HOLDERS, role, database["acl"])]
-        if database["owns"]:
-            through, remove = "as its owner", f"ALTER DATABASE {database['name']} OWNER TO {owner_role}"
-        else:
-            through = f"through {', '.join(holders)}"
-            remove = ", ".join(f"REVOKE CREATE ON DATABASE {database['name']} FROM {holder}" for holder in holders)
+        name = database["name"]
+        through, remove = await _create_held(
+            conn, role, database["owns"], database["acl"],
+            owner_fix=f"ALTER DATABASE {name} OWNER TO {owner_role}", on=f"DATABASE {name}",
+        )  # fmt: skip
         powers.append(
             f"it may CREATE schemas in database {database['name']} ({through}), so it could own one and put there "
             f"{found} first (remove: {remove})"
