@@ -12,7 +12,9 @@ Delimiter of a CSV file, in this order: the ``delimiter`` the user gives; Excel'
 first line; else the candidate (``;``, ``,``, tab, ``|``) with which the header line names the
 register's columns, the data rows below it keeping the header's width most often (a note full of
 commas cannot outvote the header). When no candidate gives recognised headers and more than one
-occurs in the file, the answer is ``import-ambiguous-delimiter`` asking for ``delimiter``.
+occurs in the file laying it out in columns (most of its first lines split into one same number of
+cells), the answer is ``import-ambiguous-delimiter`` asking for ``delimiter``; else (prose, a
+single delimiter) ``import-unrecognised-headers``: no line names the register's columns.
 
 Sources: the standard ``csv`` module in strict mode, openpyxl read-only mode
 (https://openpyxl.readthedocs.io/en/stable/optimized.html).
@@ -48,7 +50,7 @@ from app.imports.errors import (
     UnrecognisedHeaders,
     UnsupportedRegisterFormat,
 )
-from app.imports.workbook import Budget, ReadLimits, check_zip, over_limit, read_workbook
+from app.imports.workbook import Budget, ReadLimits, check_zip, over_limit, read_workbook, sheet_heads
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
@@ -56,7 +58,20 @@ DELIMITERS = (";", ",", "\t", "|")
 
 # Header (folded: no accents, lower case, punctuation as spaces) → field of the import.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "source_number": ("n", "no", "num", "numero", "n ordre", "numero d ordre"),
+    # the register's own number of the row; the app's registrants export names its registration
+    # number « N° d'inscription » (`Registration number`): imported back, the old number is kept here
+    "source_number": (
+        "n",
+        "no",
+        "num",
+        "numero",
+        "n ordre",
+        "numero d ordre",
+        "n d inscription",
+        "no d inscription",
+        "numero d inscription",
+        "registration number",
+    ),
     "registered_on": (
         "date d enregistrement",
         "date enregistrement",
@@ -85,7 +100,17 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "origin_region": ("region d origine", "region origine", "region", "region of origin", "origin region"),
     "passport_number": ("n passeport", "no passeport", "numero passeport", "numero de passeport", "passeport"),
     "cni_number": ("n cni", "no cni", "numero cni", "numero de cni", "cni"),
-    "phones": ("telephone", "telephones", "tel", "portable", "contact"),
+    "phones": (
+        "telephone",
+        "telephones",
+        "tel",
+        "portable",
+        "contact",
+        "phone",
+        "phones",
+        "autres telephones",  # the registrants export's phones past its numbered columns
+        "other phones",
+    ),
     "email": ("email", "e mail", "courriel", "mail", "adresse email"),
     "host_city": (
         "ville de residence",
@@ -113,6 +138,11 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "observations": ("observations", "observation", "remarques", "commentaires", "commentaire"),
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+_NUMBERED_PHONE = re.compile(r"(?:telephone|tel|portable|phone) ?\d{1,2}")
+"""A numbered phone column (folded): ``Téléphone 1``, ``Tél. 2``, ``Phone 3`` (the registrants export's)."""
+SEVERAL_COLUMNS = frozenset({"phones"})
+"""Fields a register may spread over several columns (a person has several phones): their cells are
+read together, in column order, ``; `` apart (:func:`app.imports.cells.split_phones`)."""
 REQUIRED_FIELDS = ("given_names", "family_name")
 HEADER_SEARCH_LINES = 10
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -183,6 +213,7 @@ def read_register(
     if content.startswith(ZIP_MAGIC):
         check_zip(content, limits)
         records, unresolved = read_workbook(content, limits, budget)
+        _first_sheet_names_columns(content, records, budget)
         return _table_from_records(records, file_format="xlsx", encoding=None, delimiter=None, unresolved=unresolved)
     if content.startswith(OLE2_MAGIC) or name.endswith((".xls", ".xlsx", ".xlsm", ".ods")):
         raise UnsupportedRegisterFormat(
@@ -234,7 +265,9 @@ def choose_delimiter(text: str, budget: Budget) -> str:
         scores[candidate] = sum(len(cells) == width for _line, cells in rows) / max(len(rows), 1)
     if scores:
         return max(DELIMITERS, key=lambda d: (d in scores, scores.get(d, -1.0), -DELIMITERS.index(d)))
-    present = [d for d in DELIMITERS if d in head]
+    # only delimiters that lay the file out in columns can be in doubt: prose (a letter renamed
+    # .csv) holds commas and semicolons too, and its problem is that it names no column at all
+    present = [d for d in DELIMITERS if d in head and _lays_out_columns(head, d)]
     if len(present) > 1:
         shown = " ".join(repr(d) for d in present)
         raise AmbiguousDelimiter(
@@ -253,20 +286,37 @@ def choose_delimiter(text: str, budget: Budget) -> str:
         first_error = None  # a reference cycle broken (the socket module's idiom): see _kept
 
 
+def _lays_out_columns(head: str, delimiter: str) -> bool:
+    """Whether ``delimiter`` splits the file's first lines ``head`` into columns: at least two
+    lines (of the first ``HEADER_SEARCH_LINES`` + ``SNIFF_ROWS`` non-blank ones) have one same
+    number of cells, two or more, and at least half of them have it. Prose splits into a
+    different number of pieces line after line."""
+    widths = Counter(len(cells) for _line, cells in _records(head, delimiter, strict=False))
+    lines = sum(widths.values())
+    return any(width >= 2 and count >= max(2, lines / 2) for width, count in widths.items())
+
+
 def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], list[str]]:
     """``(index → field, field → header as written, ignored headers)``.
 
+    A numbered phone column (``Téléphone 1``) is a phone column; the columns of a field that may
+    span several (:data:`SEVERAL_COLUMNS`) map to it together, named ``", "`` apart in ``columns``.
     Raises ``UnrecognisedHeaders`` when a required column (first names, family name) is missing
-    or one field is named twice.
+    or another field is named twice; it quotes the header's non-blank cells (20 at most).
     """
     by_index: dict[int, str] = {}
     columns: dict[str, str] = {}
     ignored: list[str] = []
     for index, header in enumerate(headers):
-        name = _ALIAS_TO_FIELD.get(header_key(header))
+        key = header_key(header)
+        name = _ALIAS_TO_FIELD.get(key) or ("phones" if _NUMBERED_PHONE.fullmatch(key) else None)
         if name is None:
             if header.strip():
                 ignored.append(header.strip())
+            continue
+        if name in columns and name in SEVERAL_COLUMNS:
+            by_index[index] = name
+            columns[name] = f"{columns[name]}, {header.strip()}"
             continue
         if name in columns:
             first, second = _shortened(columns[name]), _shortened(header.strip())
@@ -278,8 +328,9 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], lis
         columns[name] = header.strip()
     missing = [f for f in REQUIRED_FIELDS if f not in columns]
     if missing:
-        shown = ", ".join(repr(_shortened(h.strip())) for h in headers[:20])
-        shown_fr = ", ".join(f"« {_shortened(h.strip())} »" for h in headers[:20])
+        written = [h.strip() for h in headers if h.strip()][:20]  # an empty cell names nothing: not quoted
+        shown = ", ".join(repr(_shortened(h)) for h in written)
+        shown_fr = ", ".join(f"« {_shortened(h)} »" for h in written)
         raise UnrecognisedHeaders(
             "The header line does not name the register's columns (expected at least 'Prénom(s)' and 'Nom'); "
             f"found: {shown}.",
@@ -436,7 +487,7 @@ def _table_from_records(
         malformed = len(cells) < width or extra or len(cells) > max(width, usual)
         problem = f"{len(cells)} cells where the header has {width}" if malformed else None
         problem_fr = f"{len(cells)} cellules alors que l'en-tête en compte {width}" if malformed else None
-        values = {name: (cells[i] if i < len(cells) else "") for i, name in by_index.items()}
+        values = _values(cells, by_index)
         formulas = (unresolved or {}).get(line, {})
         # a formula in an ignored column costs nothing: that column is not read
         unsaved = [(headers[i].strip(), formula) for i, formula in sorted(formulas.items()) if i in by_index]
@@ -473,6 +524,89 @@ def _table_from_records(
             detail_fr=f"Le fichier contient une ligne d'en-tête (ligne {header_line}) et aucune donnée.",
         )
     return table
+
+
+def _values(cells: list[str], by_index: dict[int, str]) -> dict[str, str]:
+    """A row's cells by field; a field of several columns (:data:`SEVERAL_COLUMNS`) gets its
+    non-blank cells in column order, ``; `` apart (one of them alone: as written)."""
+    values: dict[str, str] = {}
+    for i, name in by_index.items():
+        cell = cells[i] if i < len(cells) else ""
+        if name in values and name in SEVERAL_COLUMNS:
+            if cell.strip():
+                values[name] = f"{values[name]}; {cell}" if values[name].strip() else cell
+        else:
+            values[name] = cell
+    return values
+
+
+def _names_columns(records: list[tuple[int, list[str]]]) -> bool:
+    """Whether a line among the first non-blank ones of ``records`` names the register's columns."""
+    written = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
+    if not written:
+        return False
+    try:
+        _find_header(written)
+    except UnrecognisedHeaders:
+        return False
+    return True
+
+
+def _first_sheet_names_columns(content: bytes, records: list[tuple[int, list[str]]], budget: Budget) -> None:
+    """Nothing when the workbook's first sheet (its rows ``records``) names the register's columns
+    or the workbook has no other sheet; else ``UnrecognisedHeaders`` saying that only the first
+    sheet is read, naming the workbook's sheets (``sheets``) and those that name the register's
+    columns, to put first. A workbook of several registers is not guessed at: no other sheet is read."""
+    written = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
+    if written and _names_columns(written):
+        return
+    if written:  # the first sheet names columns, one field twice: its own refusal says which
+        try:
+            _find_header(written)
+        except UnrecognisedHeaders as exc:
+            if not exc.extra.get("missing"):
+                raise
+    heads = sheet_heads(content, HEADER_SEARCH_LINES * 2, budget)
+    if len(heads) < 2:
+        return  # a single sheet: the refusal of its header (or of its emptiness) says it all
+    names = [name for name, _rows in heads]
+    first, others = names[0], names[1:]
+    registers = [name for name, rows in heads[1:] if _names_columns(rows)]
+    quoted = ", ".join(repr(_shortened(n)) for n in others)
+    quoted_fr = ", ".join(f"« {_shortened(n)} »" for n in others)
+    if written:
+        found = [c.strip() for c in written[0][1] if c.strip()][:20]
+        what = "does not name the register's columns (expected at least 'Prénom(s)' and 'Nom'); found: " + ", ".join(
+            repr(_shortened(c)) for c in found
+        )
+        what_fr = "ne nomme pas les colonnes du registre (au moins « Prénom(s) » et « Nom » attendus) ; trouvé : " + (
+            ", ".join(f"« {_shortened(c)} »" for c in found)
+        )
+    else:
+        what, what_fr = "is empty", "est vide"
+    if registers:
+        these = " and ".join(repr(_shortened(n)) for n in registers)
+        these_fr = " et ".join(f"« {_shortened(n)} »" for n in registers)
+        verb, verb_fr = ("names", "nomme") if len(registers) == 1 else ("name", "nomment")
+        hint = (
+            f" {these} {verb} the register's columns: put the register's sheet first, save the workbook "
+            "and import it again."
+        )
+        hint_fr = (
+            f" {these_fr} {verb_fr} les colonnes du registre : placez la feuille du registre en premier, "
+            "enregistrez le classeur et importez-le à nouveau."
+        )
+    else:
+        hint = " None of them names the register's columns either."
+        hint_fr = " Aucune d'elles ne nomme non plus les colonnes du registre."
+    raise UnrecognisedHeaders(
+        f"The workbook's first sheet {_shortened(first)!r} {what}; only the first sheet is read. "
+        f"The workbook's other sheets: {quoted}.{hint}",
+        detail_fr=f"La première feuille « {_shortened(first)} » du classeur {what_fr} ; seule la première feuille "
+        f"est lue. Autres feuilles du classeur : {quoted_fr}.{hint_fr}",
+        missing=list(REQUIRED_FIELDS),
+        sheets=names,
+    )
 
 
 def _kept(exc: UnrecognisedHeaders) -> UnrecognisedHeaders:

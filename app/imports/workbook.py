@@ -164,6 +164,43 @@ def read_workbook(
     return records, unresolved
 
 
+SHEETS_LOOKED_AT = 20
+"""Sheets of a workbook whose first lines :func:`sheet_heads` reads (a workbook may hold hundreds)."""
+
+
+def sheet_heads(content: bytes, lines: int, budget: Budget) -> list[tuple[str, list[tuple[int, list[str]]]]]:
+    """Each sheet's title and its first ``lines`` rows ``(1-based row, cell texts as shown)``, in
+    the workbook's order, for the first :data:`SHEETS_LOOKED_AT` sheets (at most 200 columns a
+    row): to say what a workbook holds when its first sheet is no register. Call
+    :func:`check_zip` first; raises what :func:`read_workbook` raises for a damaged workbook."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _not_a_workbook(exc) from exc
+    heads: list[tuple[str, list[tuple[int, list[str]]]]] = []
+    try:
+        for sheet in book.worksheets[:SHEETS_LOOKED_AT]:
+            budget.check()
+            rows = sheet.iter_rows(max_row=lines, max_col=ReadLimits.max_columns)
+            heads.append(
+                (
+                    str(sheet.title),
+                    [(i, [cell_text(getattr(c, "value", None)) for c in row]) for i, row in enumerate(rows, start=1)],
+                )
+            )
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise UnreadableRegister(
+            f"The file cannot be read as a register: a sheet of the workbook is damaged ({type(exc).__name__}).",
+            detail_fr="Le fichier ne peut pas être lu comme un registre : une feuille du classeur est "
+            f"endommagée ({type(exc).__name__}).",
+        ) from exc
+    finally:
+        book.close()
+    return heads
+
+
 def cell_text(value: Any) -> str:
     """A workbook cell as text: dates as ``dd/mm/yyyy`` (as a French sheet shows them), integral
     numbers without ``.0`` (a phone typed as a number), booleans and text as written."""
