@@ -7,7 +7,7 @@ import { api, clearInvalid, problemLines, readPart, SessionExpired } from "./api
 import { $, busy, drawTurn, el, focusOn, numberSpan, say, sayLines, scrollingTable, unreadNotice } from "./dom.js";
 import { code, colon, dateText, i18n, percent, t } from "./i18n.js";
 import "./i18n_day.js";
-import { pendingSection, sayDone, throughNodes } from "./resolve.js";
+import { PAGE_ROWS, pager, pendingSection, sayDone, throughNodes } from "./resolve.js";
 import { state } from "./state.js";
 
 // The batches as last listed, by id: desk staff take a batch's file name, desk and counts from here.
@@ -30,7 +30,7 @@ async function flaggedReport(id) {
     cursor = r.body.next_cursor;
   } while (cursor);
   const batch = listed.get(id) || {};
-  const counts = { total: (batch.counts || {}).total ?? rows.length, linked: 0, created: 0, discarded: 0 };
+  const counts = { total: (batch.counts || {}).total ?? rows.length, pending: 0, linked: 0, created: 0, discarded: 0 };
   for (const row of rows) if (row.resolution in counts) counts[row.resolution] += 1;
   return { ok: true, status: 200, body: { batch_id: id, filename: batch.filename, desk_code: batch.desk_code || "", rows, counts } };
 }
@@ -48,7 +48,9 @@ function candidatesCell(candidates) {
   return cell;
 }
 
-async function loadBatch() {
+// `focus`: the batch's table gets the focus once drawn (not when drawn again after a decision:
+// the agent stays on the row where it was taken, resolve.js sayDone).
+async function loadBatch({ focus = true } = {}) {
   const box = $("#import-msg");
   say($("#import-done"), "");
   const form = $("#import-form");
@@ -68,34 +70,60 @@ async function loadBatch() {
     // the whole report, desk staff the flagged rows): a file imported again holds its already
     // flagged rows in the earlier batch, where they are resolved
     const flagged = report.rows.filter((row) => row.outcome === "flagged");
-    const table = el("table");
-    table.append(el("caption", `${report.filename || ""} · ${report.desk_code} · ${t("flagged_rows")}${colon()}${flagged.length} / ${report.counts.total}`));
-    const head = el("tr");
-    for (const key of ["line", "register_number", "person", "may_be"]) head.append(el("th", t(key), { scope: "col" }));
-    table.append(head);
-    for (const row of flagged) {
-      const tr = el("tr");
-      const number = el("td", row.number ? null : t("empty"));
-      if (row.number) number.append(numberSpan(row.number));
-      tr.append(el("td", String(row.line)), number, el("td", row.name), candidatesCell(row.candidates));
-      table.append(tr);
-    }
-    // A row resolved: the batch and the batches' counts drawn again, the result said.
-    const done = async (text) => {
-      await Promise.all([loadBatch(), loadBatches()]);
-      return sayDone(text);
+    const table = flaggedTable(report, flagged);
+    // A row resolved: the batch and the batches' counts drawn again (the same pages), the result
+    // said where the agent is.
+    const done = async (text, after) => {
+      await Promise.all([loadBatch({ focus: false }), loadBatches()]);
+      return sayDone(text, after);
     };
     const pending = await pendingSection(report, done);
     if (!current()) return undefined;
-    out.replaceChildren(scrollingTable(table), pending);
+    out.replaceChildren(table, pending);
     // the batches' table, scrolled to the row's button on a phone, is back at its start
     const batches = $("#import-batches .table-scroll");
     if (batches) batches.scrollLeft = 0;
-    return focusOn(table);
+    return focus ? focusOn(table.querySelector("table")) : undefined;
   } catch (error) {
     if (current() && !(error instanceof SessionExpired)) say(box, error.message);
     return undefined;
   }
+}
+
+// The page each batch's flagged rows table is on (0: the first), kept while the batch is drawn again.
+const flaggedPages = new Map();
+
+// The batch's flagged rows, PAGE_ROWS a page in file order (read-only: who each row may be), with
+// its pager: a batch may hold thousands. The table and its pagers in one block.
+function flaggedTable(report, flagged) {
+  const pages = Math.max(1, Math.ceil(flagged.length / PAGE_ROWS));
+  const page = Math.min(flaggedPages.get(report.batch_id) || 0, pages - 1);
+  flaggedPages.set(report.batch_id, page);
+  const shown = flagged.slice(page * PAGE_ROWS, (page + 1) * PAGE_ROWS);
+  const table = el("table");
+  table.append(el("caption", `${report.filename || ""} · ${report.desk_code} · ${t("flagged_rows")}${colon()}${flagged.length} / ${report.counts.total}`));
+  const head = el("tr");
+  for (const key of ["line", "register_number", "person", "may_be"]) head.append(el("th", t(key), { scope: "col" }));
+  table.append(head);
+  for (const row of shown) {
+    const tr = el("tr");
+    const number = el("td", row.number ? null : t("empty"));
+    if (row.number) number.append(numberSpan(row.number));
+    tr.append(el("td", String(row.line)), number, el("td", row.name), candidatesCell(row.candidates));
+    table.append(tr);
+  }
+  const block = el("div", null, { class: "flagged-rows" });
+  block.append(scrollingTable(table));
+  if (flagged.length > PAGE_ROWS) {
+    const go = async (step) => {
+      flaggedPages.set(report.batch_id, page + step);
+      const again = flaggedTable(report, flagged);
+      block.replaceWith(again);
+      return focusOn(again.querySelector(".pager [role=status]"));
+    };
+    block.append(pager({ first: page * PAGE_ROWS + 1, shown: shown.length, total: flagged.length, more: page < pages - 1, name: t("flagged_pages") }, go));
+  }
+  return block;
 }
 
 // The batches, newest first, with their flagged rows count; a row's button shows its flagged rows.
@@ -118,7 +146,7 @@ export async function loadBatches() {
       const open = el("button", t("show_flagged"), { type: "button", class: "secondary", "aria-label": `${t("show_flagged")}${colon()}${b.filename || b.id}` });
       open.addEventListener("click", () => {
         $("#import-form").elements.namedItem("batch").value = b.id;
-        busy(open, loadBatch);
+        busy(open, () => loadBatch());
       });
       const cell = el("td");
       cell.append(open);
@@ -225,7 +253,7 @@ export function initImports() {
   form.removeAttribute("data-wait");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    busy($("button[type=submit]", form), loadBatch);
+    busy($("button[type=submit]", form), () => loadBatch());
   });
   const upload = $("#register-import-form");
   upload.removeAttribute("data-wait");
