@@ -140,6 +140,10 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 _NUMBERED_PHONE = re.compile(r"(?:telephone|tel|portable|phone) ?\d{1,2}")
 """A numbered phone column (folded): ``Téléphone 1``, ``Tél. 2``, ``Phone 3`` (the registrants export's)."""
+FIRST_COLUMN_KEPT = frozenset({"source_number"})
+"""Fields read from the first of the columns that name them, the others listed as ignored: a
+register numbering its rows (``N°``) and keeping a registration number (``N° d'inscription``)
+too is a register, and its row's ``N°`` is the first (the batch keeps one number a row)."""
 SEVERAL_COLUMNS = frozenset({"phones"})
 """Fields a register may spread over several columns (a person has several phones): their cells are
 read together, in column order, ``; `` apart (:func:`app.imports.cells.split_phones`)."""
@@ -301,8 +305,9 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], lis
 
     A numbered phone column (``Téléphone 1``) is a phone column; the columns of a field that may
     span several (:data:`SEVERAL_COLUMNS`) map to it together, named ``", "`` apart in ``columns``.
-    Raises ``UnrecognisedHeaders`` when a required column (first names, family name) is missing
-    or another field is named twice; it quotes the header's non-blank cells (20 at most).
+    A second column of a field in :data:`FIRST_COLUMN_KEPT` is ignored. Raises
+    ``UnrecognisedHeaders`` when a required column (first names, family name) is missing or
+    another field is named twice; it quotes the header's non-blank cells (20 at most).
     """
     by_index: dict[int, str] = {}
     columns: dict[str, str] = {}
@@ -317,6 +322,9 @@ def map_headers(headers: list[str]) -> tuple[dict[int, str], dict[str, str], lis
         if name in columns and name in SEVERAL_COLUMNS:
             by_index[index] = name
             columns[name] = f"{columns[name]}, {header.strip()}"
+            continue
+        if name in columns and name in FIRST_COLUMN_KEPT:
+            ignored.append(header.strip())
             continue
         if name in columns:
             first, second = _shortened(columns[name]), _shortened(header.strip())

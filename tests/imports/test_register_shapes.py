@@ -191,3 +191,12 @@ async def test_an_english_export_in_xlsx_is_read_the_same(upload) -> None:  # ty
     assert body["ignored_columns"] == []
     assert body["columns"]["source_number"] == "Registration number"
     assert body["rows"][0]["outcome"] == "imported", body["rows"][0]
+
+
+async def test_a_register_numbering_its_rows_and_keeping_a_registration_number_is_read(upload) -> None:  # type: ignore[no-untyped-def]
+    content = "N°;N° d'inscription;Prénom(s);Nom\r\n7;CASA-2019-000007;Awa;Diop\r\n".encode()
+    response = await upload(content, dry_run=True)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["rows"][0]["number"] == "7"
+    assert body["ignored_columns"] == ["N° d'inscription"]  # said above the rows, never lost unnoticed
