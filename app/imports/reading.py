@@ -566,14 +566,13 @@ def _first_sheet_names_columns(content: bytes, records: list[tuple[int, list[str
     sheet is read, naming the workbook's sheets (``sheets``) and those that name the register's
     columns, to put first. A workbook of several registers is not guessed at: no other sheet is read."""
     written = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
-    if written and _names_columns(written):
-        return
-    if written:  # the first sheet names columns, one field twice: its own refusal says which
+    if written:
         try:
             _find_header(written)
+            return
         except UnrecognisedHeaders as exc:
             if not exc.extra.get("missing"):
-                raise
+                raise  # the first sheet names columns, one field twice: its own refusal says which
     heads = sheet_heads(content, HEADER_SEARCH_LINES * 2, budget)
     if len(heads) < 2:
         return  # a single sheet: the refusal of its header (or of its emptiness) says it all
