@@ -146,3 +146,34 @@ async def test_an_agent_registers_the_last_page_as_new_people_and_is_taken_to_th
     created = [row["line"] for row in rows if row.get("resolution") == "created"]
     assert created == list(range(103, 122, 2)), created
     assert all(row["registrant_id"] for row in rows if row.get("resolution") == "created")
+
+
+async def test_a_page_resolved_meanwhile_is_refused_whole_each_row_said(page: Page, server: LiveServer) -> None:
+    admin = server.make_agent("admin", [])
+    with server.api(admin) as http:
+        rows = csv_file(*register().decode("cp1252").split("\r\n")[1:7])  # three people, each twice
+        response = http.post(
+            "/api/v1/imports/registers",
+            files={"file": ("trois.csv", rows, "text/csv")},
+            data={"desk_code": "CASA-BASE"},
+        )
+        assert response.status_code == 201, response.text
+    batch = response.json()["batch_id"]
+    await sign_in(page, server, admin)
+    await page.get_by_role("button", name="Registres importés").click()
+    await page.get_by_role("button", name="Voir les lignes signalées : trois.csv").click()
+    pending = page.locator("#pending-rows")
+    await expect(pending.locator("form.resolve-row")).to_have_count(3)
+    await expect(pending.locator(".pager [role=status]").first).to_have_text("1–3 sur 3")
+    with server.api(admin) as http:  # another agent, meanwhile
+        assert http.post(f"/api/v1/imports/{batch}/rows/5/resolution", json={"decision": "discard"}).status_code == 200
+
+    await pending.get_by_role("button", name="Écarter les 3 lignes de cette page").click()
+    await pending.get_by_role("button", name="Oui, écarter les 3 lignes").click()
+    alert = pending.locator(".page-decision").first.get_by_role("alert")
+    await expect(alert).to_contain_text("Rien n'a été enregistré : 1 ligne refusée.")
+    await expect(alert).to_contain_text("La ligne 5 a déjà été traitée : écartée.")
+    await expect(alert).to_contain_text("affichez à nouveau les lignes signalées")
+    with server.api(admin) as http:
+        counts = http.get(f"/api/v1/imports/{batch}").json()["counts"]
+    assert (counts["pending"], counts["discarded"]) == (2, 1), counts  # all or nothing

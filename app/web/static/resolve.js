@@ -132,7 +132,13 @@ function wholePage(batchId, rows, decision, done) {
       if (!r.ok) {
         // each refused row's own reason under the page's: nothing was written
         const refused = (r.body && r.body.errors) || [];
-        sayLines(msg, refused.length ? [t("page_refused", { n: refused.length }), ...refused.map((e) => e.detail || e.title)] : problemLines(r.body));
+        const said = (e) => {
+          const why = e.detail || e.title;
+          return e.line === undefined || why.includes(String(e.line)) ? why : `${t("line")} ${e.line}${colon()}${why}`;
+        };
+        const lines = [t("page_refused", { n: refused.length }), ...refused.map(said)];
+        if (r.status === 409) lines.push(t("page_show_again"));  // resolved meanwhile: this page is out of date
+        sayLines(msg, refused.length ? lines : problemLines(r.body));
         return focusOn(msg);
       }
       sent(slot);
