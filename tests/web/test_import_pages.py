@@ -5,12 +5,23 @@ every row of a page is discarded at once after a question (POST /imports/{id}/re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.async_api import Page, expect
 
 from tests.imports.conftest import csv_file
 from tests.web.conftest import LiveServer, assert_accessible
 from tests.web.helpers import sign_in
+
+LAYOUT_FAULTS = (Path(__file__).parent / "layout_faults.js").read_text(encoding="utf-8")
+
+
+async def fits(page: Page) -> None:
+    """Nothing past the phone's right edge; nothing overlapping, cut or parted (layout_faults.js)."""
+    assert await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    assert await page.evaluate(LAYOUT_FAULTS) == []
+
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -59,6 +70,7 @@ async def test_flagged_rows_are_drawn_by_pages_and_a_page_is_discarded_at_once(p
     await expect(flagged.locator(".pager [role=status]")).to_have_text("1–50 sur 60")
     # 50 forms, not 60 (nor 4,000): the page is bounded
     assert await page.evaluate("document.querySelectorAll('form.resolve-row').length") == 50
+    await fits(page)
     await assert_accessible(page)
 
     # The next page: lines 103 to 121, in file order.
@@ -90,6 +102,7 @@ async def test_flagged_rows_are_drawn_by_pages_and_a_page_is_discarded_at_once(p
     await pending.get_by_role("button", name="Écarter les 50 lignes de cette page").click()
     question = pending.get_by_role("group", name="Écarter les 50 lignes de cette page")
     await expect(question).to_contain_text("lignes 3 à 101")
+    await fits(page)
     await question.get_by_role("button", name="Oui, écarter les 50 lignes").click()
     await expect(page.locator("#import-done")).to_have_text("50 lignes écartées.")
     await expect(page.get_by_role("heading", name="Lignes à résoudre : 9")).to_be_visible()
