@@ -242,6 +242,20 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("desk_admin_password")
+    @classmethod
+    def _admin_password_hard_to_guess(cls, password: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """``DESK_ADMIN_PASSWORD`` judged as every staff password is (:func:`app.users.passwords.refuse_unfit`:
+        10 to 128 characters, not easy to guess, with ``DESK_ADMIN_EMAIL``): a weak one is a refused
+        setting, so ``seed`` never makes an administrator anyone could sign in as."""
+        if password is None:
+            return None
+        # Imported here: core imports no domain at import time; this one module needs only zxcvbn.
+        from app.users.passwords import refuse_unfit
+
+        refuse_unfit(password.get_secret_value(), account=(info.data.get("desk_admin_email"),))
+        return password
+
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key is None:

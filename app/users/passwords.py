@@ -18,6 +18,9 @@ from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 
 from app.core.explained import Explained
 
+MIN_LENGTH: Final = 10
+MAX_LENGTH: Final = 128
+"""The characters a staff password has, at least and at most (:class:`app.users.schemas.Password`)."""
 MIN_SCORE: Final = 3
 """zxcvbn's score (0–4) a password must reach: 3 is "safely unguessable", about 10⁸ guesses or
 more (zxcvbn's documentation)."""
@@ -66,7 +69,8 @@ def refuse_easy(password: str, *, account: Iterable[str | None] = ()) -> str:
     left = judged.casefold()
     for word in sorted(words, key=len, reverse=True):
         left = left.replace(word, "")
-    if min(zxcvbn(text, user_inputs=words)["score"] for text in {judged, left}) < MIN_SCORE:
+    # Nothing left: the password is only expected words (zxcvbn fails on an empty text).
+    if not left or min(zxcvbn(text, user_inputs=words)["score"] for text in {judged, left}) < MIN_SCORE:
         raise Explained(
             "easy to guess (a common password, a run or a repetition of characters, or the account's "
             "name or e-mail): choose a phrase of several uncommon words",
@@ -74,6 +78,25 @@ def refuse_easy(password: str, *, account: Iterable[str | None] = ()) -> str:
             "du compte) : choisissez une phrase de plusieurs mots peu courants",
         )
     return password
+
+
+def refuse_unfit(password: str, *, account: Iterable[str | None] = ()) -> str:
+    """``password`` unchanged when it has :data:`MIN_LENGTH` to :data:`MAX_LENGTH` characters and
+    :func:`refuse_easy` takes it; raises :class:`~app.core.explained.Explained` otherwise (« give at
+    least 10 characters (5 given) », never the password). For a password that reaches no
+    :class:`~app.users.schemas.Password` field: ``DESK_ADMIN_PASSWORD``, the seeded
+    administrator's (:class:`app.core.config.Settings`)."""
+    if len(password) < MIN_LENGTH:
+        raise Explained(
+            f"give at least {MIN_LENGTH} characters ({len(password)} given)",
+            f"donnez au moins {MIN_LENGTH} caractères ({len(password)} donnés)",
+        )
+    if len(password) > MAX_LENGTH:
+        raise Explained(
+            f"give at most {MAX_LENGTH} characters ({len(password)} given)",
+            f"donnez au plus {MAX_LENGTH} caractères ({len(password)} donnés)",
+        )
+    return refuse_easy(password, account=account)
 
 
 def _parts(value: str) -> list[str]:

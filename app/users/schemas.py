@@ -11,12 +11,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, V
 from app.core.partial import PartialUpdate
 from app.core.text import OneLine, not_blank
 from app.registrants.schemas import Email
-from app.users.passwords import refuse_easy
+from app.users.passwords import MAX_LENGTH, MIN_LENGTH, refuse_easy
 
 Role = Literal["agent", "supervisor", "admin", "auditor"]
 
 
-Password = Annotated[str, Field(min_length=10, max_length=128), AfterValidator(not_blank)]
+Password = Annotated[str, Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH), AfterValidator(not_blank)]
 FullName = Annotated[OneLine, Field(max_length=200)]
 
 
