@@ -93,6 +93,28 @@ class MalformedBody(Problem):
     title_fr, title_en = "Corps de requête illisible", "Malformed request body"
 
 
+class MalformedMultipart(BadRequest):
+    """A form (``multipart/form-data``) its parser cannot read: :mod:`app.core.forms`, the
+    documents' upload (:mod:`app.documents.multipart`)."""
+
+    slug = "malformed-multipart"
+    title_fr, title_en = "Formulaire multipart illisible", "Malformed multipart body"
+
+
+class TooManyParts(BadRequest):
+    """A form of more fields or files than its parser takes."""
+
+    slug = "too-many-parts"
+    title_fr, title_en = "Trop de parties dans le formulaire", "Too many parts in the form"
+
+
+class FormFieldTooLarge(BadRequest):
+    """A form's field longer than its parser takes."""
+
+    slug = "form-field-too-large"
+    title_fr, title_en = "Champ de formulaire trop long", "Form field too large"
+
+
 class Unauthorized(Problem):
     status, slug = 401, "unauthorized"
     title_fr, title_en = "Authentification requise", "Authentication required"

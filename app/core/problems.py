@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 
 from app.audit.strict_json import DuplicateKey, TooDeep
-from app.core import errors, media_types, reasons, slashes
+from app.core import errors, forms, media_types, reasons, slashes
 from app.core.db_errors import (
     RETRY_AFTER_SECONDS,
     database_busy,
@@ -202,7 +202,9 @@ async def _on_http(request: Request, exc: Exception) -> Response:
                 "The request body could not be parsed.", detail_fr="Le corps de la requête est illisible."
             ),
         )
-    if exc.status_code == 400 and exc.detail == "Missing boundary in multipart.":  # Starlette's form parser
+    if exc.status_code == 400 and (form := forms.form_problem(exc)) is not None:  # Starlette's form parser
+        return problem_response(request, form)
+    if exc.status_code == 400 and exc.detail == forms.NO_BOUNDARY:  # Starlette's form parser
         return problem_response(
             request,
             errors.MalformedBody(

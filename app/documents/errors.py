@@ -2,25 +2,15 @@
 
 from app.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
+# The form's problems, shared with every form the API parses (app.core.forms): here for the upload's parser.
+from app.core.errors import FormFieldTooLarge as FormFieldTooLarge
+from app.core.errors import MalformedMultipart as MalformedMultipart
+from app.core.errors import TooManyParts as TooManyParts
+
 
 class MultipartRequired(UnsupportedMediaType):
     slug = "multipart-required"
     title_fr, title_en = "Envoi multipart/form-data requis", "multipart/form-data required"
-
-
-class MalformedMultipart(BadRequest):
-    slug = "malformed-multipart"
-    title_fr, title_en = "Formulaire multipart illisible", "Malformed multipart body"
-
-
-class TooManyParts(BadRequest):
-    slug = "too-many-parts"
-    title_fr, title_en = "Trop de parties dans le formulaire", "Too many parts in the form"
-
-
-class FormFieldTooLarge(BadRequest):
-    slug = "form-field-too-large"
-    title_fr, title_en = "Champ de formulaire trop long", "Form field too large"
 
 
 class DocumentTooLarge(PayloadTooLarge):
