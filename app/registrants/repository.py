@@ -183,7 +183,8 @@ def unsearchable(*, q: str | None, city: str | None) -> list[str]:
     """The search texts given that hold nothing to search by once normalised (``"q"``,
     ``"city"``): invisible characters, tatweel, marks or punctuation alone. ``q`` searches by a
     digit (a phone, a document or a registration number) or a name token; ``city`` by its words,
-    read like a name's. ``q`` blank or absent is not searched at all, so never listed here."""
+    read like a name's, white space alone included. ``q`` absent is not searched at all, so never
+    listed here (the router takes an empty ``q`` for an absent one)."""
     found = []
     if q is not None and not re.search(r"\d", normalise_typed_identifier(q)) and not name_tokens(q):
         found.append("q")

@@ -139,10 +139,10 @@ async def list_registrants(
     NDIAYE all find Ndiaye); a phone may be written any way. ``city`` is the city of residence,
     its words read like a name's (``Kenitra`` finds ``KÉNITRA``);
     ``age_min``/``age_max`` count whole years today from the date of birth (a partial date from its
-    first day; no date of birth, no match). ``q`` empty or white space is no search (everyone
+    first day; no date of birth, no match). ``q`` empty (``?q=``) is no search (everyone
     listed). 422 ``unknown-desk``; ``validation-failed`` for ``age_min`` above ``age_max``, or a
-    ``q`` or ``city`` with nothing to search by once normalised (invisible characters such as
-    U+3164 or U+200B, variation selectors, tatweel, marks or punctuation alone: error type
+    ``q`` or ``city`` with nothing to search by once normalised (white space, invisible characters
+    such as U+3164 or U+200B, variation selectors, tatweel, marks or punctuation alone: error type
     ``blank_after_normalisation``, ``loc`` naming the parameter).
     """
     check_order(created_from, created_to, names=("created_from", "created_to"))
@@ -152,7 +152,8 @@ async def list_registrants(
             detail_fr="L'âge minimum ne peut pas dépasser l'âge maximum.",
             errors=[{"loc": ["query", "age_min"], "type": "age_range", "msg": "age_min is above age_max"}],
         )
-    q = q if q is None or q.strip() else None  # a search box left blank searches nothing
+    # `?q=` (a form's field left empty) is no search; white space alone is typed, and searches by nothing.
+    q = q or None
     if blank := repository.unsearchable(q=q, city=city):
         raise ValidationFailed(
             f"Nothing to search by in {', '.join(blank)}.",

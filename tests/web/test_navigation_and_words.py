@@ -157,11 +157,12 @@ async def test_expired_session_names_no_one_on_the_sign_in_screen(page: Page, se
     await sign_in_with_form(page, server, agent)
     await expect(page.locator("#who")).to_have_text(agent.email)
     await page.evaluate("sessionStorage.setItem('access', 'expired'); sessionStorage.setItem('refresh', 'revoked')")
-    # The next request meets the expired session: a search, or a request of the screen still loading
-    # (then the sign-in screen is there before the search could be clicked, and it is not).
+    # The next request meets the expired session: a search (of a name: a search of nothing is not
+    # sent), or a request of the screen still loading (then the sign-in screen is there before the
+    # search could be clicked, and it is not).
     await page.evaluate(
         "() => { const b = document.querySelector('#search-form button[type=submit]');"
-        " if (b && b.offsetParent) b.click(); }"
+        " if (b && b.offsetParent) { document.querySelector('#search-q').value = 'Diop'; b.click(); } }"
     )
     await expect(page.locator("#login-msg")).to_contain_text("Votre session a expiré")
     await expect(page.locator("#who")).to_have_text("")

@@ -58,6 +58,13 @@ export function sayLines(box, lines, kind = "error") {
   if (lines.redraw) box.redraw = { lines: lines.redraw, kind };
 }
 
+/** The client's own words `key` in `box` (a hint: what to type), said again in the other language
+ * when it changes. */
+export function sayWords(box, key, kind = "info") {
+  const lines = () => Object.assign([t(key)], { redraw: lines });
+  sayLines(box, lines(), kind);
+}
+
 /** The messages on screen after the language changed: a refusal is said again in the new language
  * (the agent's input stays, and it says what to correct in it); any other message, said in the
  * language left and that cannot be said again, goes (no French left beside English words). */

@@ -3,7 +3,7 @@
 // the other file found by a search (or picked among an edit's duplicate candidates, `mergeWith`),
 // compared and merged (merge_compare.js). Agents, supervisors and administrators only (the API's).
 import { api, problemLines, readPart, SessionExpired } from "./api.js";
-import { $, busy, el, focusOn, numberSpan, say, sayLines, unreadNotice } from "./dom.js";
+import { $, busy, el, focusOn, numberSpan, say, sayLines, sayWords, unreadNotice } from "./dom.js";
 import { bornText, code, t } from "./i18n.js";
 import { deskOf, state } from "./state.js";
 import { compareFiles } from "./merge_compare.js";
@@ -99,7 +99,15 @@ function finder(person) {
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    busy(submit, () => showPage(new URLSearchParams({ q: input.value.trim(), limit: String(PAGE) })));
+    if (!input.value.trim()) {  // nothing typed (spaces are nothing): no search, not every file listed
+      note.remove();
+      more.remove();
+      results.replaceChildren();
+      compare.replaceChildren();
+      search = null;
+      return sayWords(box, "merge_nothing");
+    }
+    return busy(submit, () => showPage(new URLSearchParams({ q: input.value.trim(), limit: String(PAGE) })));
   });
   wrap.append(toggle, panel);
   return wrap;

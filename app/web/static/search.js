@@ -1,7 +1,7 @@
 // Find a person: any spelling, phone (or its last digits), document or registration number, with
 // filters; a result opens the person's file by mouse or keyboard.
 import { problemLines, readPart, SessionExpired } from "./api.js";
-import { $, busy, drawTurn, el, focusOn, openRow, say, sayLines, unreadNotice } from "./dom.js";
+import { $, busy, drawTurn, el, focusOn, openRow, say, sayLines, sayWords, unreadNotice } from "./dom.js";
 import { bornText, code, t } from "./i18n.js";
 import { state } from "./state.js";
 
@@ -44,6 +44,11 @@ async function fetchPage(more) {
     const data = new FormData($("#search-form"));
     const params = new URLSearchParams({ limit: "25" });
     for (const [k, v] of data) if (String(v).trim()) params.set(k, String(v).trim());
+    // Nothing typed (spaces are nothing) nor chosen: nothing to search by, not everyone listed.
+    if ([...params.keys()].every((k) => k === "limit")) {
+      clearResults();
+      return sayWords(box, "search_nothing");
+    }
     state.search = { params, cursor: null };
     $("#more").hidden = true;  // a page of the search before is not added to this one
   }
