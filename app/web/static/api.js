@@ -246,7 +246,7 @@ const REASONS = {
   datetime_parsing: "field_date", datetime_type: "field_date", timezone_aware: "field_date", enum: "field_choice",
   literal_error: "field_choice",
   uuid_parsing: "field_identifier", uuid_type: "field_identifier", string_pattern_mismatch: "field_invalid",
-  value_error: "field_invalid", age_range: "field_age_range",
+  value_error: "field_invalid", age_range: "field_age_range", blank_after_normalisation: "field_nothing_to_search",
   date_in_future: "field_future", date_in_past: "field_past", date_before_referral: "field_before_referral",
   date_before_registration: "field_before_registration",
   area_unknown: "field_area_unknown", area_mismatch: "field_area_mismatch",
@@ -373,14 +373,21 @@ function limitReason(error, input) {
   return t(visible ? "field_too_short_visible" : key, { min: n, max: n });
 }
 
-// A field error in the client's words only (its type), for a refusal said again in the other language.
-function ownReason(error, input) {
+// A field error said again in a language other than the one the API answered in: the client's own
+// words for it (its type, its limit, a reason it knows) in the new language, else the API's words
+// as they were given (its `reason`, the problem's `detail`) — never a placeholder in their place
+// (« à vérifier » stood for « Un partenaire nommé … existe déjà »). A `value_error`'s generic
+// words (« valeur non valide ») do not replace the API's reason for it (« facile à deviner… »).
+function ownReason(error, input, detail) {
   const own = clientReason(error, input);
   if (own) return own;
   const limit = limitReason(error, input);
   if (limit) return limit;
-  const key = REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
-  return t(valueReason(error, true) || key || "field_check");
+  const valueKey = valueReason(error, true);
+  if (valueKey) return t(valueKey);
+  const key = error.type === "value_error" ? null
+    : REASONS[error.type] || (String(error.type).includes("too_long") ? "field_too_long" : null);
+  return key ? t(key) : reason(error, detail, input);
 }
 
 // The generic detail of a validation failure ("see `errors`") says nothing a field line does not.
@@ -409,28 +416,28 @@ function isEmpty(input) {
 }
 
 // A problem+json body (RFC 9457) as sentences for a person, with the fields at fault marked in `form`.
-// `ownWords`: the API's words (a field's `reason`, the problem's `detail`), in the language it was
-// asked in, are left for the client's own; a problem said only in the API's words is then null.
-export function problemLines(problem, form, { focus = true, ownWords = false } = {}) {
-  const lines = refusalLines(problem, form, focus, ownWords);
-  const asked = i18n.lang;
-  // Said again in the other language (dom.js sayAgain): the client's words for each field at fault.
-  // `target`: the form drawn again in place of `form` (a screen drawn again, carry.js)
+// `asked`: the language the API answered in (its `reason`s and `detail` are in it); in another one,
+// each field at fault is said in the client's words where it has them, the API's kept as given
+// where it has not (ownReason), and a problem said only by its `detail` keeps it as given.
+export function problemLines(problem, form, { focus = true, asked = i18n.lang } = {}) {
+  const lines = refusalLines(problem, form, focus, i18n.lang !== asked);
+  // Said again in the other language (dom.js sayAgain), and in the API's own words once back in
+  // its language. `target`: the form drawn again in place of `form` (a screen drawn again, carry.js)
   if (lines) {
-    lines.redraw = (target = form) => problemLines(problem, target, { focus: false, ownWords: ownWords || i18n.lang !== asked });
+    lines.redraw = (target = form) => problemLines(problem, target, { focus: false, asked });
     lines.redraw.form = form;
   }
   return lines;
 }
 
-function refusalLines(problem, form, focus, ownWords) {
+function refusalLines(problem, form, focus, otherLanguage) {
   if (form) clearInvalid(form);
   let errors = (problem && problem.errors) || [];
   // A problem naming one field (`field`: a requirement of the workflow, a name already taken): the
   // field is marked; "to be filled" when it is empty, else the API's own reason (its `detail`).
   const named = problem && problem.field && fieldOf(form, problem.field);
   if (!errors.length && named) errors = [{ loc: [problem.field], type: isEmpty(named) ? "missing" : "field_problem" }];
-  if (!errors.length) return ownWords ? null : [inWords((problem && (problem.detail || problem.title)) || t("unexpected"))];
+  if (!errors.length) return [inWords((problem && (problem.detail || problem.title)) || t("unexpected"))];
   const lines = [t("check_fields")];
   let first = null;
   for (const error of errors) {
@@ -440,7 +447,7 @@ function refusalLines(problem, form, focus, ownWords) {
       input.setAttribute("aria-invalid", "true");
       first = first || input;
     }
-    lines.push(fieldLine(input, ownWords ? ownReason(error, input) : reason(error, specific(problem), input)));
+    lines.push(fieldLine(input, otherLanguage ? ownReason(error, input, specific(problem)) : reason(error, specific(problem), input)));
   }
   if (first && focus) first.focus();
   return lines;
