@@ -29,15 +29,16 @@ from app.appointments.models import BLOCKING_STATUSES, Appointment
 from app.audit import service as audit
 from app.auth.models import DeskMembership, StaffUser
 from app.calendars import service as calendars
+from app.cases.models import Case, ServiceType
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.db import utcnow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import number
 from app.desks.models import Desk
-from app.selfservice.errors import SlotNotOffered, SlotTaken
-from app.selfservice.schemas import PersonAppointmentOut, SlotOut
-from app.selfservice.service import own_case
+from app.selfservice.errors import AppointmentAtOtherDesk, SlotNotOffered, SlotTaken
+from app.selfservice.schemas import PersonAppointmentOut, ServiceTypeOut, SlotOut
+from app.selfservice.service import own_case, own_files
 
 MAX_DAYS = 31
 BOOKING_ROLES = ("agent", "supervisor")
@@ -89,9 +90,11 @@ async def _busy(
 async def _own(
     session: AsyncSession, registrant_id: uuid.UUID, start: dt.datetime, end: dt.datetime
 ) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The person's booked or kept appointments overlapping ``start``–``end``, at any desk."""
+    """The person's booked or kept appointments overlapping ``start``–``end``, at any desk: on any
+    of their files (:func:`app.selfservice.service.own_files`)."""
+    files = await own_files(session, registrant_id)
     stmt = select(Appointment.starts_at, Appointment.ends_at).where(
-        Appointment.registrant_id == registrant_id,
+        Appointment.registrant_id.in_(files),
         Appointment.status.in_(BLOCKING_STATUSES),
         Appointment.starts_at < end,
         Appointment.ends_at > start,
@@ -252,10 +255,21 @@ async def book(
 
 
 async def own_appointment(session: AsyncSession, *, registrant_id: uuid.UUID, appointment_id: uuid.UUID) -> Appointment:
-    """One of the person's appointments; ``NotFound`` (404) for anyone else's."""
+    """One of the person's appointments at their own desk, to move or cancel.
+
+    Raises ``NotFound`` (404) for anyone else's, and ``AppointmentAtOtherDesk`` (422, naming the
+    desk) for one another desk booked on its record of the person (listed by :func:`list_own`):
+    that desk moves or cancels it, as it books it."""
     appointment = await session.get(Appointment, appointment_id)
-    if appointment is None or appointment.registrant_id != registrant_id:
+    if appointment is None or appointment.registrant_id not in await own_files(session, registrant_id):
         raise NotFound("No such appointment.", detail_fr="Rendez-vous introuvable.")
+    if appointment.registrant_id != registrant_id:
+        desk = await _desk(session, appointment.desk_id)
+        raise AppointmentAtOtherDesk(
+            f"This appointment was booked by desk {desk.code}: ask that desk to move or cancel it.",
+            detail_fr=f"Ce rendez-vous a été pris par le guichet {desk.code} : "
+            "demandez-lui de le déplacer ou de l'annuler.",
+        )
     return appointment
 
 
@@ -312,17 +326,22 @@ async def cancel(
 
 
 async def list_own(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[PersonAppointmentOut]:
-    """The person's appointments, soonest first (audited ``self_service.appointments_read``)."""
+    """The person's appointments, soonest first: those of every desk holding a file of theirs
+    (:func:`app.selfservice.service.own_files`: their own desk's, and the desk's a transfer gave a
+    record of them to), nobody else's. Audited ``self_service.appointments_read`` (``files``: the
+    ids of the files whose appointments were read)."""
+    files = await own_files(session, registrant_id)
     rows = list(
         (
             await session.execute(
                 select(Appointment)
-                .where(Appointment.registrant_id == registrant_id)
+                .where(Appointment.registrant_id.in_(files))
                 .order_by(Appointment.starts_at, Appointment.id)
             )
         ).scalars()
     )
     desks = await appointments.desks_of(session, rows)
+    types = await _service_types(session, rows)
     await audit.record(
         session,
         actor=actor,
@@ -330,13 +349,29 @@ async def list_own(session: AsyncSession, *, actor: Actor, registrant_id: uuid.U
         entity_type="registrant",
         entity_id=registrant_id,
         desk_id=next(iter(actor.desk_ids or ()), None),
-        details={"appointments": len(rows)},
+        details={"appointments": len(rows), "files": sorted({str(a.registrant_id) for a in rows})},
     )
-    return [present(a, desks[a.desk_id]) for a in rows]
+    return [_out(a, desks[a.desk_id], types.get(a.case_id)) for a in rows]
 
 
-def present(appointment: Appointment, desk: Desk) -> PersonAppointmentOut:
-    """An appointment as the person sees it: times in the desk's zone, no agent."""
+async def _service_types(session: AsyncSession, rows: list[Appointment]) -> dict[uuid.UUID | None, ServiceType]:
+    """The service type of each appointment's case, by case id (one query)."""
+    cases = {a.case_id for a in rows if a.case_id is not None}
+    if not cases:
+        return {}
+    stmt = select(Case.id, ServiceType).join(ServiceType, ServiceType.id == Case.service_type_id)
+    return {case_id: t for case_id, t in (await session.execute(stmt.where(Case.id.in_(cases)))).all()}
+
+
+async def present(session: AsyncSession, appointment: Appointment, desk: Desk) -> PersonAppointmentOut:
+    """An appointment as the person sees it (:class:`PersonAppointmentOut`)."""
+    types = await _service_types(session, [appointment])
+    return _out(appointment, desk, types.get(appointment.case_id))
+
+
+def _out(appointment: Appointment, desk: Desk, service_type: ServiceType | None) -> PersonAppointmentOut:
+    """Times in the desk's zone; what it is for as the service type of its request (words meant
+    for the person); never the agent, nor ``purpose`` (free text the desk may type for itself)."""
     start, end = appointments.local_times(desk, appointment)
     return PersonAppointmentOut(
         id=appointment.id,
@@ -345,6 +380,6 @@ def present(appointment: Appointment, desk: Desk) -> PersonAppointmentOut:
         starts_at=start,
         ends_at=end,
         status=appointment.status,
-        purpose=appointment.purpose,
+        service_type=ServiceTypeOut.model_validate(service_type, from_attributes=True) if service_type else None,
         version=appointment.version,
     )

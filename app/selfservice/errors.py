@@ -52,3 +52,11 @@ class SlotNotOffered(Problem):
 class SlotTaken(Conflict):
     slug = "slot-taken"
     title_fr, title_en = "Créneau déjà pris", "Slot already taken"
+
+
+class AppointmentAtOtherDesk(Problem):
+    status, slug = 422, "appointment-at-other-desk"
+    title_fr, title_en = (
+        "Rendez-vous pris par un autre guichet",
+        "Appointment booked by another desk",
+    )

@@ -346,7 +346,9 @@ async def list_slots(
 
 @router.get("/appointments", response_model=list[PersonAppointmentOut])
 async def list_appointments(person: LinkedPerson, session: SessionDep) -> list[PersonAppointmentOut]:
-    """Your appointments, soonest first. Audited."""
+    """Your appointments, soonest first, at every desk holding a file of yours (yours, and the desk
+    a request of yours was transferred to); each names what it is for by its request's service
+    type (``service_type``, null when not about a request). Audited."""
     return await booking.list_own(session, actor=person.actor, registrant_id=person.registrant_id)
 
 
@@ -373,7 +375,7 @@ async def book_appointment(
         purpose=body.purpose,
         settings=settings,
     )
-    out = booking.present(appointment, desk)
+    out = await booking.present(session, appointment, desk)
     return await idem.respond(201, out.model_dump(mode="json"), {"ETag": etag_of(out.version)})
 
 
@@ -396,7 +398,7 @@ async def reschedule_appointment(
         starts_at=body.starts_at,
         settings=settings,
     )
-    return _appointment_response(booking.present(appointment, desk))
+    return _appointment_response(await booking.present(session, appointment, desk))
 
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=PersonAppointmentOut)
@@ -414,7 +416,7 @@ async def cancel_appointment(
         appointment_id=appointment_id,
         if_match=if_match,
     )
-    out = booking.present(appointment, desk)
+    out = await booking.present(session, appointment, desk)
     return await idem.respond(200, out.model_dump(mode="json"), {"ETag": etag_of(out.version)})
 
 

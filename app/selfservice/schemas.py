@@ -241,7 +241,8 @@ class SlotsOut(BaseModel):
 
 class BookingIn(_Strict):
     """Book a free slot (``starts_at`` exactly as listed, any offset); ``case_id``: one of the
-    person's open requests it is about (optional)."""
+    person's open requests it is about (optional); ``purpose``: a note for the desk (kept with the
+    appointment for staff; the person's listing names the request's service type instead)."""
 
     starts_at: AppointmentTime
     case_id: uuid.UUID | None = None
@@ -255,7 +256,11 @@ class RescheduleIn(_Strict):
 
 
 class PersonAppointmentOut(BaseModel):
-    """One of the person's appointments, in the desk's time zone. No agent named."""
+    """One of the person's appointments, in the desk's time zone, at ``desk_code`` (their desk, or
+    the one a request of theirs was transferred to: that desk alone moves or cancels it). What it
+    is for, in words meant for the person: ``service_type``, the service type of the request it is
+    about (null when about no request). No agent named, and never the appointment's ``purpose``,
+    free text the desk keeps for itself (the person's own booking note included)."""
 
     id: uuid.UUID
     desk_code: str
@@ -263,7 +268,7 @@ class PersonAppointmentOut(BaseModel):
     starts_at: dt.datetime
     ends_at: dt.datetime
     status: str
-    purpose: str | None
+    service_type: ServiceTypeOut | None
     version: int
 
 

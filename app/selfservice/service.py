@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from typing import Final
 
 from sqlalchemy import Select, select
@@ -28,7 +29,7 @@ from app.core.errors import NotFound
 from app.core.ids import new_id
 from app.desks.models import Desk
 from app.documents.storage import Storage
-from app.privacy import access
+from app.privacy import access, linked
 from app.privacy.models import SubjectRequest
 from app.registrants import service as registrants
 from app.registrants.models import Registrant
@@ -93,11 +94,23 @@ async def _types_by_id(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.
     return {t.id: t for t in rows.scalars()}
 
 
-def own_case_ids(registrant_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
-    """The ids of the person's requests: the cases of their file and, transfer after transfer, the
-    case each continues as at the receiving desk (opened on that desk's record of the person,
-    reused or copied: :mod:`app.cases.transfers`) — one recursive query."""
-    mine = select(Case.id).where(Case.registrant_id == registrant_id).cte("own_cases", recursive=True)
+async def own_files(session: AsyncSession, registrant_id: uuid.UUID) -> list[uuid.UUID]:
+    """The ids of the person's files, ``registrant_id`` (the one their account is linked to)
+    first: it and every file a transfer or a merge links to it
+    (:func:`app.privacy.linked.person_files`) — the receiving desk's record of the person, copied
+    or reused by a transfer (:mod:`app.cases.transfer_copy`), and back. The link is implicit: the
+    transfer register says the record is the same person's, as for their rights (erasure, access);
+    no desk links the account to it again. An erased (anonymised) file is left out."""
+    files = await linked.person_files(session, registrant_id)
+    return [f.registrant.id for f in files if f.registrant.id == registrant_id or f.registrant.anonymised_at is None]
+
+
+def own_case_ids(registrant_ids: Sequence[uuid.UUID]) -> Select[tuple[uuid.UUID]]:
+    """The ids of the person's requests: the cases of their files (:func:`own_files`) and,
+    transfer after transfer, the case each continues as at the receiving desk (opened on that
+    desk's record of the person, reused or copied: :mod:`app.cases.transfers`) — one recursive
+    query."""
+    mine = select(Case.id).where(Case.registrant_id.in_(registrant_ids)).cte("own_cases", recursive=True)
     mine = mine.union(select(Case.id).join(mine, Case.transferred_from_case_id == mine.c.id))
     return select(mine.c.id)
 
@@ -115,7 +128,8 @@ async def _requests_out(session: AsyncSession, found: list[Case], *, registrant_
     linked = {c.transferred_to_case_id for c in found} | {c.transferred_from_case_id for c in found}
     missing = {i for i in linked if i is not None and i not in by_id}
     if missing:  # the other end of a transfer, read only when it is the person's too
-        others = select(Case).where(Case.id.in_(missing), Case.id.in_(own_case_ids(registrant_id)))
+        files = await own_files(session, registrant_id)
+        others = select(Case).where(Case.id.in_(missing), Case.id.in_(own_case_ids(files)))
         by_id.update({c.id: c for c in (await session.execute(others)).scalars()})
     types = await _types_by_id(session, {c.service_type_id for c in found})
     desks = {
@@ -164,13 +178,13 @@ async def _requests_out(session: AsyncSession, found: list[Case], *, registrant_
 async def list_requests(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[RequestOut]:
     """The person's requests (:func:`own_case_ids`), newest first, each with its status history
     (audited ``self_service.requests_read``). A case transferred to another desk shows as
-    ``transferred`` and names the case it continues as, which is listed too."""
+    ``transferred`` and names the case it continues as, which is listed too; a case a desk opened
+    on its own record of the person (reached by a transfer, :func:`own_files`) is listed too."""
+    files = await own_files(session, registrant_id)
     found = list(
         (
             await session.execute(
-                select(Case)
-                .where(Case.id.in_(own_case_ids(registrant_id)))
-                .order_by(Case.created_at.desc(), Case.id.desc())
+                select(Case).where(Case.id.in_(own_case_ids(files))).order_by(Case.created_at.desc(), Case.id.desc())
             )
         ).scalars()
     )
@@ -187,9 +201,10 @@ async def list_requests(session: AsyncSession, *, actor: Actor, registrant_id: u
 
 
 async def own_case(session: AsyncSession, *, registrant_id: uuid.UUID, case_id: uuid.UUID) -> Case:
-    """One of the person's cases (:func:`own_case_ids`: their file's, and those they continue as
+    """One of the person's cases (:func:`own_case_ids`: their files', and those they continue as
     at another desk after a transfer); ``NotFound`` (404) for anyone else's or a missing one."""
-    stmt = select(Case).where(Case.id == case_id, Case.id.in_(own_case_ids(registrant_id)))
+    files = await own_files(session, registrant_id)
+    stmt = select(Case).where(Case.id == case_id, Case.id.in_(own_case_ids(files)))
     case = (await session.execute(stmt)).scalar_one_or_none()
     if case is None:
         raise NotFound("No such request.", detail_fr="Demande introuvable.")
