@@ -24,6 +24,7 @@ from app.core.periods import day_after
 from app.desks.models import Desk
 from app.privacy.models import Disclosure
 from app.privacy.schemas import DisclosureOut
+from app.privacy.summary_words import provider_in_words
 from app.registrants.models import Registrant
 from app.reports.writers import Column, CsvWriter
 
@@ -92,10 +93,21 @@ def _query(actor: Actor, filters: RegisterFilters) -> Select[Disclosure, str, st
     return stmt
 
 
+def recipient_name(row: Disclosure) -> str:
+    """Who received it, as the register shows it: a partner's or a desk's name as recorded; a
+    sending provider by the channel in words, with its organisation when it is one (« SMS »,
+    « WhatsApp (Twilio) », « e-mail »: :func:`app.privacy.summary_words.provider_in_words`) — the
+    provider's internal id (``log``, ``smtp``) stays in the row, never shown."""
+    if row.recipient_type == "provider":
+        return provider_in_words(row.fields, row.recipient_name)
+    return row.recipient_name
+
+
 def _out(row: Disclosure, number: str, desk: str) -> DisclosureOut:
     return DisclosureOut.model_validate(
         {
             **{k: getattr(row, k) for k in DisclosureOut.model_fields if hasattr(row, k)},
+            "recipient_name": recipient_name(row),
             "registration_number": number,
             "desk_code": desk,
         }
@@ -157,7 +169,7 @@ async def export_csv(session: AsyncSession, *, actor: Actor, filters: RegisterFi
                         row.purpose,
                         row.recipient_type,
                         row.recipient_id,
-                        row.recipient_name,
+                        recipient_name(row),
                         row.entity_type,
                         row.entity_id,
                         ",".join(row.fields or []),

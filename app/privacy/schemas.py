@@ -25,7 +25,8 @@ class PurposeOut(BaseModel):
 
 
 class DisclosureOut(BaseModel):
-    """One entry of the register of disclosures (see ``app.privacy.models.Disclosure``)."""
+    """One entry of the register of disclosures (see ``app.privacy.models.Disclosure``);
+    ``recipient_name`` for a provider: the channel in words (:func:`app.privacy.register.recipient_name`)."""
 
     model_config = ConfigDict(from_attributes=True)
 

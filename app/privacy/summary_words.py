@@ -9,7 +9,7 @@ caller), and the tables below for the codes no other table names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from babel import Locale
@@ -112,6 +112,9 @@ SENDING_SERVICES: Final = {
     "email": "Service d'envoi de courriels",
 }
 """Who carried a message to the person, by its channel (the register's ``message:<channel>``)."""
+MESSAGE_CHANNELS: Final = {"sms": "SMS", "whatsapp": "WhatsApp", "email": "e-mail"}
+"""A message's channel in words, the same in French and English, as the staff register names a
+provider's disclosure (:func:`provider_in_words`)."""
 PROVIDER_ORGANISATIONS: Final = {"twilio": "Twilio"}
 """The sending providers that are an organisation a person can look up, by the provider's id;
 another id (``log``: messages only written to the server's log; ``smtp``: the desk's mail
@@ -191,3 +194,14 @@ def recipient(disclosure: Mapping[str, Any], desk_names: Mapping[str, str]) -> s
         organisation = PROVIDER_ORGANISATIONS.get(name.lower())
         return f"{service} ({organisation})" if organisation else service
     return name
+
+
+def provider_in_words(fields: Sequence[str] | None, name: str) -> str:
+    """A sending provider's disclosure as staff read it in the register: the channel that carried
+    the message (``fields``' ``message:<channel>``: « SMS », « WhatsApp », « e-mail »; « message »
+    when none is listed), with the provider's organisation when it is one (« SMS (Twilio) ») —
+    never the provider's internal id ``name`` (``log``, ``smtp``, ``twilio``)."""
+    channels = [f.partition(":")[2] for f in fields or [] if f.startswith("message:")]
+    channel = MESSAGE_CHANNELS.get(channels[0], channels[0]) if channels else "message"
+    organisation = PROVIDER_ORGANISATIONS.get(name.lower())
+    return f"{channel} ({organisation})" if organisation else channel
