@@ -1,6 +1,6 @@
 """Problem types of documents (RFC 9457 ``type`` = ``/problems/<slug>``)."""
 
-from app.core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from app.core.errors import BadRequest, Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 # The form's problems, shared with every form the API parses (app.core.forms): here for the upload's parser.
 from app.core.errors import FormFieldTooLarge as FormFieldTooLarge
@@ -59,3 +59,11 @@ class RangeNotSatisfiable(BadRequest):
 class SeveralImages(ValidationFailed):
     slug = "document-several-images"
     title_fr, title_en = "Fichier de plusieurs images", "File holding several pictures"
+
+
+class DocumentAlreadyOnFile(Conflict):
+    slug = "document-already-on-file"
+    title_fr, title_en = (
+        "Ce fichier figure déjà dans le dossier, sous un autre type ou une autre description",
+        "This file is already on file, with another kind or description",
+    )

@@ -66,7 +66,8 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 STREAMED_UPLOAD = not_keyed(
     "Streamed to storage outside the request's transaction; the same bytes sent again answer 200 with "
-    "the document already stored, so a retry never stores it twice."
+    "the document already stored, so a retry never stores it twice (with another kind or description: "
+    "409 document-already-on-file)."
 )
 """Why the uploads take no ``Idempotency-Key`` (their ``openapi_extra``)."""
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -122,8 +123,9 @@ async def upload_registrant_document(
     Streamed to storage; at most ``DOCUMENTS_MAX_BYTES`` (413 ``document-too-large`` at once);
     the type is sniffed from the bytes (415 ``document-type-not-allowed`` or
     ``document-type-mismatch``); image metadata is stripped. 201 with the new document, or 200 with
-    the existing one when the registrant already has the same stored bytes. 404 for a registrant
-    of another desk.
+    the existing one when the registrant already has the same stored bytes sent with the same
+    form; 409 ``document-already-on-file`` (naming the document held and its kind) when they come
+    with another kind or description. 404 for a registrant of another desk.
     """
     return await upload_for("registrant", registrant_id, request, actor, settings, storage, sessionmaker)
 

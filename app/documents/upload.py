@@ -19,16 +19,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Final
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.cases.catalogue_data import document_label
 from app.core import reasons
 from app.core.config import Settings
 from app.core.context import Actor
 from app.core.errors import ValidationFailed
 from app.documents import owners, service
 from app.documents.content import with_extension
+from app.documents.errors import DocumentAlreadyOnFile
 from app.documents.models import Document
 from app.documents.multipart import UploadLimits, receive_upload
 from app.documents.schemas import UploadFields
@@ -46,6 +49,50 @@ class Uploaded:
     kind: str
     description: str | None
     filename: str
+
+
+_OTHER_KIND: Final = {"fr": "Autre document", "en": "Other document"}
+
+
+def _kind_words(kind: str, language: str) -> str:
+    """A document kind as staff read it (``passport`` → « Passeport » / “Passport”)."""
+    return _OTHER_KIND[language] if kind == "other" else document_label(kind, language)
+
+
+def require_same_form(held: Document, fields: UploadFields) -> None:
+    """Refuse the same file sent again with another ``kind``, or with a ``description`` (not
+    blank) other than the one held: nothing a person typed is dropped silently. A retry of the
+    same form — same kind, same description or none — passes (the document held is the answer).
+
+    Raises ``DocumentAlreadyOnFile`` (409) naming the document held (``document_id``, its file
+    name) and its ``kind``, with the ``kind_sent``, in English and French."""
+    sent = (fields.description or "").strip()
+    other_kind = fields.kind != held.kind
+    other_description = bool(sent) and sent != (held.description or "").strip()
+    if not (other_kind or other_description):
+        return
+    kind_en, kind_fr = _kind_words(fields.kind, "en"), _kind_words(fields.kind, "fr")
+    if other_kind and other_description:
+        what_en, it_en = f"the kind “{kind_en}” and the description sent", "them"
+        what_fr, it_fr = f"le type « {kind_fr} » et la description envoyée", "les changer"
+    elif other_kind:
+        what_en, it_en = f"the kind “{kind_en}”", "its kind"
+        what_fr, it_fr = f"le type « {kind_fr} »", "changer son type"
+    else:
+        what_en, it_en = "the description sent", "it"
+        what_fr, it_fr = "la description envoyée", "la changer"
+    name = held.original_filename
+    raise DocumentAlreadyOnFile(
+        f"This file is already on file: document “{name}” of kind “{_kind_words(held.kind, 'en')}”. "
+        f"It was not recorded again with {what_en}; to change {it_en}, a supervisor deletes this document, "
+        "then the file is uploaded again.",
+        detail_fr=f"Ce fichier figure déjà dans le dossier : document « {name} » de type "
+        f"« {_kind_words(held.kind, 'fr')} ». Il n'a pas été enregistré à nouveau avec {what_fr} ; pour "
+        f"{it_fr}, un superviseur supprime ce document, puis le fichier est déposé à nouveau.",
+        document_id=str(held.id),
+        kind=held.kind,
+        kind_sent=fields.kind,
+    )
 
 
 def limits_from(settings: Settings) -> UploadLimits:
@@ -82,12 +129,15 @@ async def upload(
     content_type: str | None,
     content_length: str | None,
     owner: owners.Owner | None = None,
+    refuse_other_form: bool = True,
 ) -> Uploaded:
     """Store one uploaded document for an owner; returns :class:`Uploaded`.
 
     ``created`` is False when the owner already had the same stored bytes (the existing document
-    is returned and nothing is written: the form's kind, description and file name are not
-    recorded either, and :class:`Uploaded` holds them for the answer to say so). Raises
+    is returned and nothing is written). The same file sent again with another kind or description
+    is ``DocumentAlreadyOnFile`` (409, :func:`require_same_form`); with ``refuse_other_form``
+    false (self-service, whose answer says ``already_on_file``) the document held is returned and
+    :class:`Uploaded` holds the form as sent for the answer to say it was not recorded. Raises
     ``Forbidden`` when the actor may not write the owner (:func:`owners.resolve`; skipped when the
     caller passes the ``owner`` it already resolved and authorised, as self-service does for a
     person's own file), ``NotFound`` for an unknown or foreign owner and the upload problems of
@@ -135,6 +185,8 @@ async def upload(
                 kind=fields.kind,
                 description=fields.description,
             )
+            if not created and refuse_other_form:
+                require_same_form(document, fields)
             await session.commit()
     except BaseException:
         if created_object:

@@ -251,6 +251,7 @@ async def _upload(
             content_type=request.headers.get("content-type"),
             content_length=request.headers.get("content-length"),
             owner=owner,
+            refuse_other_form=False,  # the answer says already_on_file, with the form as sent
         )
     except ClientDisconnect:
         return Response(status_code=400)
