@@ -58,6 +58,16 @@ async def _registrant(session: AsyncSession, actor: Actor, registrant_id: uuid.U
     return registrant
 
 
+async def first_registration(session: AsyncSession, registrant: Registrant) -> Registrant:
+    """The person's first file: of ``registrant`` and every file a transfer or a merge links to it
+    (:func:`app.privacy.linked.person_files`: the sending desk's original of a transferred copy,
+    the files merged into it), the one registered first (``registrant`` itself on a tie). A copy
+    made by a transfer is registered on the transfer day; the person was known to the controller
+    since the original's registration."""
+    files = [f.registrant for f in await linked.person_files(session, registrant.id)]
+    return min(files or [registrant], key=lambda r: (r.registered_on, r.id != registrant.id))
+
+
 async def create(
     session: AsyncSession,
     *,
@@ -69,11 +79,12 @@ async def create(
     deadline_days: int,
 ) -> SubjectRequest:
     """Record a request received on ``received_on``, a date of the person's desk (default: the
-    desk's today, its local date in its time zone; not after it, nor before the person's
-    registration); due ``deadline_days`` later. Raises ``RegistrantErased`` (409) for an erasure
+    desk's today, its local date in its time zone; not after it, nor before the person's first
+    registration — at another desk for a file reached by a transfer: :func:`first_registration`);
+    due ``deadline_days`` later. Raises ``RegistrantErased`` (409) for an erasure
     request about a file already anonymised, ``ValidationFailed`` (422, ``field`` ``received_on``,
     error type ``date_in_future`` for a day after today, ``date_before_registration`` for one
-    before the file's registration date)."""
+    before the person's first registration date)."""
     _check_role(actor)
     registrant = await _registrant(session, actor, registrant_id)
     if kind == "erasure" and registrant.anonymised_at is not None:
@@ -94,12 +105,18 @@ async def create(
             field="received_on",
             errors=[{"loc": ["body", "received_on"], "msg": "Date in the future.", "type": "date_in_future"}],
         )
-    if received < registrant.registered_on:  # the desk held nothing of the person to be asked about
+    first = await first_registration(session, registrant)
+    if received < first.registered_on:  # no desk of the controller held anything of the person then
+        if first.id == registrant.id:
+            limit_en = f"the person's registration ({first.registered_on.isoformat()})"
+            limit_fr = f"l'enregistrement de la personne ({date_fr(first.registered_on)})"
+        else:  # a file reached by a transfer (or a merge): the person's first file, at its desk
+            code = (await session.get_one(Desk, first.desk_id)).code
+            limit_en = f"the person's first registration ({first.registered_on.isoformat()}, at desk {code})"
+            limit_fr = f"le premier enregistrement de la personne ({date_fr(first.registered_on)}, au guichet {code})"
         raise ValidationFailed(
-            f"The day the request was received (received_on) cannot be before the person's registration "
-            f"({registrant.registered_on.isoformat()}).",
-            detail_fr=f"Le jour de réception de la demande ne peut pas précéder l'enregistrement de la personne "
-            f"({date_fr(registrant.registered_on)}).",
+            f"The day the request was received (received_on) cannot be before {limit_en}.",
+            detail_fr=f"Le jour de réception de la demande ne peut pas précéder {limit_fr}.",
             field="received_on",
             errors=[
                 {
