@@ -82,11 +82,12 @@ def require_same_form(held: Document, fields: UploadFields) -> None:
         what_en, it_en = "the description sent", "it"
         what_fr, it_fr = "la description envoyée", "la changer"
     name = held.original_filename
+    where_en, where_fr = ("the case", "le dossier") if held.owner_type == "case" else ("the person's file", "la fiche")
     raise DocumentAlreadyOnFile(
-        f"This file is already on file: document “{name}” of kind “{_kind_words(held.kind, 'en')}”. "
+        f"This file is already in {where_en}: document “{name}” of kind “{_kind_words(held.kind, 'en')}”. "
         f"It was not recorded again with {what_en}; to change {it_en}, a supervisor deletes this document, "
         "then the file is uploaded again.",
-        detail_fr=f"Ce fichier figure déjà dans le dossier : document « {name} » de type "
+        detail_fr=f"Ce fichier figure déjà dans {where_fr} : document « {name} » de type "
         f"« {_kind_words(held.kind, 'fr')} ». Il n'a pas été enregistré à nouveau avec {what_fr} ; pour "
         f"{it_fr}, un superviseur supprime ce document, puis le fichier est déposé à nouveau.",
         document_id=str(held.id),

@@ -37,7 +37,7 @@ async def test_the_same_file_with_another_kind_is_refused_naming_the_document_he
         "residence_card",
     )
     assert problem["detail"] == (
-        "Ce fichier figure déjà dans le dossier : document « passeport.pdf » de type « Passeport ». "
+        "Ce fichier figure déjà dans la fiche : document « passeport.pdf » de type « Passeport ». "
         "Il n'a pas été enregistré à nouveau avec le type « Titre de séjour » ; pour changer son type, "
         "un superviseur supprime ce document, puis le fichier est déposé à nouveau."
     )
@@ -62,7 +62,7 @@ async def test_the_same_file_with_another_description_is_refused_in_english_too(
 
     assert again.status_code == 409, again.text
     assert again.json()["detail"] == (
-        "This file is already on file: document “p.pdf” of kind “Passport”. It was not recorded again "
+        "This file is already in the person's file: document “p.pdf” of kind “Passport”. It was not recorded again "
         "with the description sent; to change it, a supervisor deletes this document, then the file is "
         "uploaded again."
     )
@@ -102,4 +102,5 @@ async def test_a_cases_document_sent_again_with_another_kind_is_refused(  # type
     again = await send("diploma")
     assert again.status_code == 409, again.text
     assert (again.json()["kind"], again.json()["kind_sent"]) == ("contract", "diploma")
+    assert again.json()["detail"].startswith("Ce fichier figure déjà dans le dossier : document « contrat.pdf » ")
     assert await count_rows(sessionmaker) == 1

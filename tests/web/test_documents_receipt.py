@@ -58,9 +58,20 @@ async def test_upload_refuse_download_and_delete_a_document(page: Page, server: 
     again = tmp_path / "carte-bis.png"
     again.write_bytes(scan.read_bytes())
     await form.get_by_label("Fichier (scan, photo ou PDF)").set_input_files(str(again))
+    await form.get_by_label("Nature du document").select_option("residence_card")
     await form.get_by_role("button", name="Déposer le document").click()
     await expect(alert).to_contain_text("Ce fichier figure déjà dans la fiche (« carte.png », déposé le ")
     await expect(page.locator("#document-list li")).to_have_count(1)
+    # sent again as another kind: refused in words naming the document held, its kind kept
+    await form.get_by_label("Fichier (scan, photo ou PDF)").set_input_files(str(again))
+    await form.get_by_label("Nature du document").select_option("passport")
+    await form.get_by_role("button", name="Déposer le document").click()
+    await expect(alert).to_contain_text(
+        "Ce fichier figure déjà dans la fiche : document « carte.png » de type « Titre de séjour ». "
+        "Il n'a pas été enregistré à nouveau avec le type « Passeport »"
+    )
+    await expect(page.locator("#document-list li")).to_have_count(1)
+    await expect(row).to_contain_text("carte.png · Titre de séjour")
 
     async with page.expect_download() as download_info:
         await row.get_by_role("button", name="Télécharger").click()
