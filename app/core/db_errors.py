@@ -6,7 +6,8 @@ recovers by itself (pre-ping on checkout, connections invalidated on a disconnec
 https://docs.sqlalchemy.org/en/20/core/pooling.html#dealing-with-disconnects).
 
 PostgreSQL reached through PgBouncer in transaction pooling mode the app was not told of
-(:func:`pgbouncer_not_configured`): 503 too, and a line naming ``DATABASE_PGBOUNCER=true``.
+(:func:`pgbouncer_not_configured`): 503 too, and a line naming ``DATABASE_PGBOUNCER=true``, once a
+minute at most however many requests meet it (:mod:`app.core.repeated_lines`).
 """
 
 from __future__ import annotations
@@ -178,7 +179,8 @@ def pgbouncer_not_configured(exc: BaseException) -> str | None:
     refusing a run-time parameter sent as the connection starts (``unsupported startup parameter:
     statement_timeout``, as ``verify-audit`` sends). The line names the error and the setting,
     ``DATABASE_PGBOUNCER=true`` (README, "Database outages and PgBouncer"). The server answers
-    such a request 503 and logs it at ERROR (``app.core.problems``), ``/readyz`` says it; the
+    such a request 503 and logs it at ERROR, once a minute at most (``app.core.problems``),
+    ``/readyz`` says it; the
     command line may print it and exit as when the database cannot be read.
     """
     symptom = _pgbouncer_symptom(exc)

@@ -34,6 +34,7 @@ from app.core.db_errors import (
 )
 from app.core.i18n import negotiate
 from app.core.middleware import TextRefused
+from app.core.repeated_lines import RepeatedLines
 
 logger = logging.getLogger("app.errors")
 
@@ -55,6 +56,13 @@ _BY_STATUS: dict[int, type[errors.Problem]] = {
     500: errors.InternalError,
     503: errors.ServiceUnavailable,
 }
+
+
+def _said_once_a_minute(request: Request, level: int, kind: str, message: str) -> None:
+    """``message`` (a ``%s`` for the request id) through the app's :class:`RepeatedLines`: a
+    database outage fails every request for one cause, said once a minute at most."""
+    lines: RepeatedLines = request.app.state.repeated_lines
+    lines.log(logger, level, kind, message, getattr(request.state, "request_id", None))
 
 
 def _language(request: Request) -> str:
@@ -316,7 +324,7 @@ async def _on_overflow(request: Request, exc: Exception) -> Response:
 async def _on_pool_timeout(request: Request, exc: Exception) -> Response:
     # Every pooled database connection stayed busy for DATABASE_POOL_TIMEOUT_SECONDS: the service
     # is saturated, not broken; the client may retry shortly.
-    logger.warning("database pool exhausted (request_id=%s)", getattr(request.state, "request_id", None))
+    _said_once_a_minute(request, logging.WARNING, "pool-exhausted", "database pool exhausted (request_id=%s)")
     return problem_response(
         request,
         errors.ServiceUnavailable(
@@ -328,7 +336,7 @@ async def _on_pool_timeout(request: Request, exc: Exception) -> Response:
 
 
 def _database_unavailable_response(request: Request) -> Response:
-    logger.warning("database unreachable (request_id=%s)", getattr(request.state, "request_id", None))
+    _said_once_a_minute(request, logging.WARNING, "database-unreachable", "database unreachable (request_id=%s)")
     return problem_response(
         request,
         errors.ServiceUnavailable(
@@ -340,7 +348,7 @@ def _database_unavailable_response(request: Request) -> Response:
 
 
 def _database_busy_response(request: Request) -> Response:
-    logger.warning("database busy (request_id=%s)", getattr(request.state, "request_id", None))
+    _said_once_a_minute(request, logging.WARNING, "database-busy", "database busy (request_id=%s)")
     return problem_response(
         request,
         errors.ServiceUnavailable(
@@ -353,7 +361,9 @@ def _database_busy_response(request: Request) -> Response:
 
 
 def _database_transient_response(request: Request) -> Response:
-    logger.warning("database gave up on a statement (request_id=%s)", getattr(request.state, "request_id", None))
+    _said_once_a_minute(
+        request, logging.WARNING, "database-transient", "database gave up on a statement (request_id=%s)"
+    )
     return problem_response(
         request,
         errors.ServiceUnavailable(
@@ -367,17 +377,19 @@ def _database_transient_response(request: Request) -> Response:
 
 
 def _pgbouncer_not_configured_response(request: Request, told: str) -> Response:
-    # A setting to fix, not an outage: said at ERROR, naming it (app.core.db_errors). The request
-    # may well succeed if sent again (on a server connection that prepared its statement).
-    logger.error("%s (request_id=%s)", told, getattr(request.state, "request_id", None))
+    # A setting to fix, not an outage: said at ERROR, naming it (app.core.db_errors), once a minute
+    # at most (every request meets it). The request may well succeed if sent again (on a server
+    # connection that prepared its statement).
+    _said_once_a_minute(
+        request, logging.ERROR, "pgbouncer-not-configured", told.replace("%", "%%") + " (request_id=%s)"
+    )
     return problem_response(
         request,
         errors.ServiceUnavailable(
-            "The service cannot use its database as it is configured; nothing was saved. The operators are told "
-            "(logged with this request id); try again in a few seconds.",
+            "The service cannot use its database as it is configured; nothing was saved. The operators are told; "
+            "try again in a few seconds.",
             detail_fr="Le service ne peut pas utiliser sa base de données telle qu'elle est configurée ; rien n'a "
-            "été enregistré. Les exploitants en sont avertis (journalisé avec cet identifiant de requête) ; "
-            "réessayez dans quelques secondes.",
+            "été enregistré. Les exploitants en sont avertis ; réessayez dans quelques secondes.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ),
     )
@@ -406,6 +418,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     """Register the problem handlers on ``app`` (and its slash redirects: :mod:`app.core.slashes`)."""
     slashes.install(app)
+    app.state.repeated_lines = RepeatedLines()  # the operator lines of a database outage, thinned
     app.add_exception_handler(errors.Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)

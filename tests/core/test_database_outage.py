@@ -9,6 +9,7 @@ server); skipped only when the PostgreSQL server binaries are not installed.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -120,6 +121,44 @@ async def test_requests_answer_503_while_the_database_is_down_and_recover_after(
         assert (await client.get("/api/v1/desks", headers=admin_headers)).status_code == 200
         failed_login = await client.post("/api/v1/auth/token", data={"username": "x@desk.example", "password": "w"})
         assert failed_login.status_code == 401
+
+
+async def test_an_outage_is_logged_once_a_minute_not_once_per_request(
+    outage_app: FastAPI, postgres: ThrowAwayPostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the database is down every request answers 503, but the line saying it is logged for
+    the first at once, then once a minute at most with how many were not logged meanwhile."""
+    transport = httpx.ASGITransport(app=outage_app, client=("203.0.113.21", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        admin_headers = await _admin_headers(outage_app)
+        await asyncio.to_thread(postgres.stop, "fast")
+        try:
+
+            def unreachable() -> list[str]:
+                return [
+                    r.getMessage()
+                    for r in caplog.records
+                    if r.name == "app.errors" and r.levelno >= logging.WARNING and "unreachable" in r.getMessage()
+                ]
+
+            for response in await asyncio.gather(
+                *(client.get("/api/v1/desks", headers=admin_headers) for _ in range(12))
+            ):
+                _assert_unavailable(response)
+            assert len(unreachable()) == 1, unreachable()
+            assert "not logged" not in unreachable()[0]
+
+            lines = outage_app.state.repeated_lines
+            later = lines.clock() + 61
+            lines.clock = lambda: later  # a minute on
+            for response in await asyncio.gather(
+                *(client.get("/api/v1/desks", headers=admin_headers) for _ in range(3))
+            ):
+                _assert_unavailable(response)
+        finally:
+            await asyncio.to_thread(postgres.start)
+    assert len(unreachable()) == 2, unreachable()
+    assert unreachable()[1].endswith(" (11 more like it in the last 61 s not logged)"), unreachable()[1]
 
 
 async def _admin_headers(app: FastAPI) -> dict[str, str]:

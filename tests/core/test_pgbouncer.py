@@ -346,3 +346,44 @@ async def test_sealing_failing_on_a_prepared_statement_error_is_said_by_readyz(a
     assert (ready["status"], ready["audit"]["sealing"]) == ("degraded", "failing")
     assert "DATABASE_PGBOUNCER=true" in ready["audit"]["reason"]
     assert "already exists" in ready["audit"]["reason"]
+
+
+@needs_postgres
+async def test_behind_pgbouncer_not_told_the_operator_line_is_logged_once_a_minute(
+    unflagged_app: FastAPI, make_staff, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every request meeting PgBouncer's transaction pooling answers 503, but the ERROR line naming
+    ``DATABASE_PGBOUNCER=true`` is logged for the first at once, then once a minute at most, saying
+    how many were not logged meanwhile (``app.core.repeated_lines``)."""
+    agent = await make_staff("agent")
+    transport = httpx.ASGITransport(app=unflagged_app, client=("203.0.113.34", 50000))
+
+    def told() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.levelname == "ERROR" and r.name == "app.errors"]
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+        async def refused_until(least: int) -> int:
+            """Requests until at least ``least`` answered 503; how many did."""
+            count = 0
+            for round_ in range(40):
+                answers = await asyncio.gather(
+                    *(client.get("/api/v1/registrants", headers=agent.headers, params={"q": "Fall"}) for _ in range(8))
+                )
+                assert [r.text[:300] for r in answers if r.status_code not in (200, 503)] == []
+                count += sum(r.status_code == 503 for r in answers)
+                if count >= least:
+                    return count
+            raise AssertionError(f"only {count} requests met a prepared statement of another server connection")
+
+        first = await refused_until(3)
+        assert len(told()) == 1, told()
+        assert "DATABASE_PGBOUNCER=true" in told()[0] and "not logged" not in told()[0]
+
+        lines = unflagged_app.state.repeated_lines
+        later = lines.clock() + 61
+        lines.clock = lambda: later  # a minute on
+        await refused_until(1)
+    assert len(told()) == 2, told()
+    assert "DATABASE_PGBOUNCER=true" in told()[1]
+    assert told()[1].endswith(f" ({first - 1} more like it in the last 61 s not logged)"), told()[1]
