@@ -2,7 +2,8 @@
 
 Imported by uvicorn however it was started (``diaspora-desk serve``, or ``uvicorn app.asgi:app``
 directly): a setting refused or an audit signing key that cannot be used is told in one line on
-stderr, and the process exits (2 or 1, :mod:`app.startup`), never with a traceback. A worker
+stderr, and the process exits (2 or 1, :mod:`app.startup`), never with a traceback; so is a
+database that cannot be used (exit 3, :func:`app.startup.check_database`). A worker
 process of ``uvicorn --workers N`` exits with uvicorn's own start-up failure code instead (3),
 the one on which its supervisor stops rather than start the worker again, and again.
 
@@ -16,12 +17,14 @@ import multiprocessing
 
 from app.core.collector import freeze_startup_objects
 from app.main import create_app
-from app.startup import CannotStart, read_settings
+from app.startup import CannotStart, check_database, read_settings
 
 _UVICORN_STARTUP_FAILURE = 3  # uvicorn.config.STARTUP_FAILURE
 
 try:
-    app = create_app(read_settings())
+    settings = read_settings()
+    app = create_app(settings)
+    check_database(settings)  # before listening: one line and exit 3, not a server answering only 503
 except CannotStart as refused:
     refused.exit(_UVICORN_STARTUP_FAILURE if multiprocessing.parent_process() is not None else None)
 freeze_startup_objects()

@@ -42,8 +42,38 @@ class _Commands(TyperGroup):
             from app.core.db_errors import pgbouncer_not_configured
 
             reason = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
-            said = pgbouncer_not_configured(exc) or f"the database cannot be reached or refused this role ({reason})"
+            named = databases_named(ctx.invoked_subcommand)
+            said = pgbouncer_not_configured(exc) or (
+                f"the database cannot be reached or refused this role: {named} ({without_passwords(reason)})"
+            )
             raise refused(said, DATABASE_UNREACHABLE) from exc
+
+
+def databases_named(command: str | None) -> str:
+    """The setting(s) a command's database connections come from, each with where it leads and
+    never its password (:func:`app.core.db_errors.database_described`): ``DATABASE_URL (PostgreSQL
+    at 127.0.0.1:5432, database desk, role desk_app)``; for ``migrate`` with ``DATABASE_OWNER_URL``
+    set, that one or ``DATABASE_URL`` (it connects as both)."""
+    from app.core.db_errors import database_described
+
+    settings = Settings()  # read and checked before any command (_settings_readable)
+    named = f"DATABASE_URL ({database_described(settings.effective_database_url)})"
+    if command == "migrate" and settings.database_owner_url:
+        return f"DATABASE_OWNER_URL ({database_described(settings.effective_owner_database_url)}) or {named}"
+    return named
+
+
+def without_passwords(text: str) -> str:
+    """``text`` with the passwords of ``DATABASE_URL`` and ``DATABASE_OWNER_URL`` masked, should a
+    driver's message ever quote them."""
+    from sqlalchemy.engine import make_url
+
+    settings = Settings()
+    for url in (settings.effective_database_url, settings.database_owner_url):
+        password = make_url(url).password if url and "://" in url else None
+        if password:
+            text = text.replace(str(password), "***")
+    return text
 
 
 def _database_unreachable(exc: BaseException) -> bool:
@@ -300,8 +330,10 @@ def serve(
     below 1, --port out of range); 1 with one line, before listening, when the audit signing key
     cannot be used (missing in production or where AUDIT_SIGNING_KEY_FILE names it, unreadable,
     not Ed25519) or HOST:PORT cannot be listened on (in use, a port this user may not bind);
-    3 when uvicorn's own start fails after that (the port taken meanwhile, the application's
-    start-up failing: its log says why)."""
+    3 with one line when the database of DATABASE_URL cannot be reached or refuses the role
+    (checked once, before listening; an outage later answers 503 until it is back), or when
+    uvicorn's own start fails after that (the port taken meanwhile, the application's start-up
+    failing: its log says why)."""
     import uvicorn
 
     from app.core.logging import configure
@@ -318,6 +350,7 @@ def serve(
         refusal.exit()
     if (cannot := _cannot_listen(host, port)) is not None:
         raise refused(f"cannot start: {cannot}", 1)
+    _database_usable(settings)
     configure(settings.log_level, settings.log_format)
     uvicorn.run(
         "app.asgi:app",
@@ -328,6 +361,18 @@ def serve(
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
         log_config=None,
     )
+
+
+def _database_usable(settings: Settings) -> None:
+    """``serve`` and ``worker`` before they start: exit 3 in one line naming ``DATABASE_URL`` (where
+    it leads, never its password) when the database cannot be reached or refuses the role
+    (:func:`app.startup.check_database`); once running, they ride out an outage instead."""
+    from app.startup import CannotStart, check_database
+
+    try:
+        check_database(settings)
+    except CannotStart as refusal:
+        refusal.exit()
 
 
 def _cannot_listen(host: str, port: int) -> str | None:
@@ -355,6 +400,8 @@ def worker() -> None:
 
     For production, next to servers started with JOBS_IN_PROCESS=false; several workers may run
     against PostgreSQL (rows are claimed with FOR UPDATE SKIP LOCKED). See docs/notifications.md.
+    Exit 3 with one line when the database cannot be reached or refuses the role at start; an
+    outage later is logged once and ridden out, backing off, until the database is back.
     """
     import signal
 
@@ -365,6 +412,7 @@ def worker() -> None:
     settings = Settings()
     configure(settings.log_level, settings.log_format)
     templates.configure(settings.notify_templates_dir)  # checked before (_settings_readable): loads
+    _database_usable(settings)
 
     async def main() -> None:
         engine = create_engine(settings.effective_database_url, pool_size=2)

@@ -17,6 +17,11 @@ code  means
       (:mod:`app.environment`): ``cannot start: DATA_DIR /srv/desk is not a directory: …``, the
       time-zone data missing or stale, a notification template file malformed; ``serve`` only:
       its host and port cannot be listened on (``cannot start: port 8000 is in use on …``)
+3     the database cannot be used (:func:`check_database`, ``serve``, ``worker`` and ``app.asgi``
+      after every check above): ``cannot start: the database of DATABASE_URL (PostgreSQL at
+      127.0.0.1:5433, database desk, role desk_app) cannot be reached (…)``, or refused the role,
+      its password or the database; never the password. Once running, an outage is no reason to
+      stop: requests answer 503 and the worker backs off until the database is back.
 ====  ==========================================================================================
 
 ``migrate`` and ``seed`` check what they use (the time-zone data, the SQLite file) the same way.
@@ -24,6 +29,8 @@ code  means
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import NoReturn
 
 import typer
@@ -93,3 +100,39 @@ def check_command(settings: Settings) -> None:
     """What ``migrate`` and ``seed`` need (:func:`app.environment.command_problems`): :class:`CannotStart`
     (exit 1), one line per problem."""
     _refuse(command_problems(settings))
+
+
+DATABASE_UNREACHABLE = 3
+"""The exit code when the database cannot be used at start-up, as every command's
+(``app.cli.DATABASE_UNREACHABLE``)."""
+
+
+def check_database(settings: Settings) -> None:
+    """Connect once to ``DATABASE_URL`` as the service will (its PgBouncer setting, giving up after
+    ``DATABASE_CONNECT_TIMEOUT_SECONDS``) and run ``SELECT 1``; :class:`CannotStart` (exit 3) in one
+    line naming the setting, where it leads and why (:func:`app.core.db_errors.database_refusal`)
+    when that fails. Runs in a thread of its own: uvicorn imports ``app.asgi`` inside its event loop."""
+    from app.core.db import create_engine
+    from app.core.db_errors import database_refusal
+
+    url = settings.effective_database_url
+
+    async def probe() -> None:
+        engine = create_engine(
+            url,
+            pool_size=1,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            pgbouncer=settings.database_pgbouncer,
+        )
+        try:
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="database-check") as thread:
+        try:
+            thread.submit(asyncio.run, probe()).result()
+        except Exception as exc:
+            line = database_refusal(exc, setting="DATABASE_URL", url=url)
+            raise CannotStart([f"cannot start: {line}"], DATABASE_UNREACHABLE) from None

@@ -56,9 +56,11 @@ def _unreadable(exc: BaseException) -> typer.Exit:
 
     if (said := pgbouncer_not_configured(exc)) is not None:  # PgBouncer refused a startup parameter
         return _fail(f"cannot read the audit log: {said}", UNREADABLE)
+    from app.cli import databases_named, without_passwords
+
     return _fail(
-        "cannot read the audit log: the database cannot be reached or refused this role "
-        f"({type(exc).__name__}: {_first_line(exc)})",
+        f"cannot read the audit log: the database cannot be reached or refused this role: {databases_named(None)} "
+        f"({without_passwords(f'{type(exc).__name__}: {_first_line(exc)}')})",
         UNREADABLE,
     )
 

@@ -212,3 +212,43 @@ def _told(error: str) -> str:
         f"PgBouncer in transaction pooling mode; set {PGBOUNCER_SETTING} (or add ?pgbouncer=true to "
         'DATABASE_URL), see README "Database outages and PgBouncer"'
     )
+
+
+def database_described(url: str) -> str:
+    """Where a database URL leads, for an operator, never its password: ``"PostgreSQL at
+    db.internal:5432, database desk, role desk_app"``, ``"SQLite file /var/lib/desk/desk.db"``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "not a database URL"
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database or ':memory:'}"
+    role = f", role {parsed.username}" if parsed.username else ""
+    return f"PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432}, database {parsed.database}{role}"
+
+
+def database_refusal(exc: BaseException, *, setting: str, url: str) -> str:
+    """One line (no line break, never the password) saying why the database of ``setting`` (its
+    value ``url``) could not be used: PgBouncer not told (:func:`pgbouncer_not_configured`), the
+    server unreachable (refused, timed out, unknown host, restarting), or the role, the password
+    or the database refused; with the driver's first line of error."""
+    from sqlalchemy.engine import make_url
+
+    where = f"{setting} ({database_described(url)})"
+    if (told := pgbouncer_not_configured(exc)) is not None:
+        return f"the database of {where} cannot be used: {told}"
+    seen: BaseException = exc
+    while isinstance(seen, DBAPIError) and seen.orig is not None:
+        seen = seen.orig
+    if isinstance(seen.__cause__, (asyncpg.PostgresError, OSError)):  # SQLAlchemy's adapter "Error": the driver's
+        seen = seen.__cause__
+    reason = f"{type(seen).__name__}: {(str(seen).splitlines() or [''])[0]}"
+    password = make_url(url).password if "://" in url else None
+    if password:
+        reason = reason.replace(str(password), "***")
+    if database_unavailable(exc) or (isinstance(seen, OSError) and not isinstance(seen, sqlite3.Error)):
+        return f"the database of {where} cannot be reached ({reason}); check that the server runs there"
+    return f"the database of {where} refused this connection ({reason}); check the role, its password and the database"

@@ -279,11 +279,66 @@ async def deliver_due(
 class Worker:
     """The background loop: deliver due messages, run due periodic jobs, sleep
     ``NOTIFY_POLL_SECONDS`` when idle. Runs inside ``serve`` (``JOBS_IN_PROCESS``) or as
-    ``diaspora-desk worker``. A failing round is logged and retried at the next tick."""
+    ``diaspora-desk worker``.
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    A failing round (the database unreachable or restarting, a role refused…) is retried, each
+    round in a row that fails waiting twice as long as the last, from ``NOTIFY_POLL_SECONDS`` up to
+    ``max_backoff_seconds``; it is logged once, when the rounds start failing (or fail otherwise):
+    one line for a database that cannot be used, the traceback for anything else; and once when a
+    round succeeds again, saying how many failed. Nothing is logged per attempt in between."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        *,
+        max_backoff_seconds: float = 30.0,
+    ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
+        self.max_backoff_seconds = max_backoff_seconds
+        self.failed_rounds = 0
+        """Rounds failed in a row (0: the last one succeeded)."""
+        self.failure: str | None = None
+        """The last failing round's error in one line (``"ConnectionRefusedError: …"``), or None."""
+        self._failing: str | None = None
+
+    @property
+    def delay_seconds(self) -> float:
+        """The wait after an idle or failed round: ``NOTIFY_POLL_SECONDS``, doubled for each round
+        failed in a row, up to ``max_backoff_seconds`` (or the poll interval, if longer)."""
+        poll = self.settings.notify_poll_seconds
+        if not self.failed_rounds:
+            return poll
+        return min(max(poll, self.max_backoff_seconds), poll * 2.0 ** min(self.failed_rounds, 32))
+
+    def _failed(self, exc: Exception) -> None:
+        from app.core.db_errors import database_unreadable, pgbouncer_not_configured
+
+        told = pgbouncer_not_configured(exc)
+        line = told or f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+        outage = told is not None or database_unreadable(exc)
+        # One outage, however its errors are worded (refused, then starting up); another error, each.
+        kind = "database" if outage else line
+        self.failed_rounds, self.failure = self.failed_rounds + 1, line
+        if kind == self._failing:
+            return  # the same cause again: said when it began
+        self._failing = kind
+        bound = round(max(self.settings.notify_poll_seconds, self.max_backoff_seconds), 3)
+        if outage:
+            log.error(
+                "notification worker: the database cannot be used (%s); retrying, backing off up to every %s s "
+                "until it is back",
+                line,
+                bound,
+            )
+        else:
+            log.exception("notification worker round failed (%s); retrying, backing off up to every %s s", line, bound)
+
+    def _succeeded(self) -> None:
+        if self.failed_rounds:
+            log.warning("notification worker: running again after %s failed rounds", self.failed_rounds)
+        self.failed_rounds, self.failure, self._failing = 0, None, None
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         from app.notifications.scheduler import run_due_jobs
@@ -296,11 +351,13 @@ class Worker:
                 try:
                     await run_due_jobs(self.sessionmaker, self.settings)
                     done = await deliver_due(self.sessionmaker, self.settings, senders, stop)
-                except Exception:
-                    log.exception("notification worker round failed; retrying")
+                except Exception as exc:
+                    self._failed(exc)
+                else:
+                    self._succeeded()
                 if done == 0:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=self.settings.notify_poll_seconds)
+                        await asyncio.wait_for(stop.wait(), timeout=self.delay_seconds)
         finally:
             for sender in senders.values():
                 await sender.close()

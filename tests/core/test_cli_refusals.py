@@ -94,10 +94,12 @@ def test_a_database_owner_url_of_another_driver_is_a_refused_setting(
 def test_a_database_out_of_reach_is_one_line_and_exit_3(
     environment: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
+    monkeypatch.setenv("DATABASE_URL", UNREACHABLE.replace("postgres@", "postgres:s3cret-pw@"))
     code, lines = _invoke(environment, command)
     assert (code, len(lines)) == (3, 1), lines
     assert "the database cannot be reached" in lines[0] and "Connect call failed" in lines[0]
+    assert "DATABASE_URL (PostgreSQL at 127.0.0.1:5999, database x, role postgres)" in lines[0], lines[0]
+    assert "s3cret-pw" not in lines[0]
 
 
 def test_serve_refuses_no_worker(environment: Path, monkeypatch: pytest.MonkeyPatch) -> None:

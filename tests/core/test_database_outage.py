@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,11 +25,13 @@ from sqlalchemy.exc import DBAPIError
 
 from app.cli import migrate_database
 from app.core.config import Settings
+from app.core.db import create_engine, create_sessionmaker
 from app.core.db_errors import database_unavailable
 from app.main import create_app
+from app.notifications.worker import Worker
 from tests import db as test_db
 from tests.conftest import TEST_SECRET
-from tests.core.servers import ThrowAwayPostgres
+from tests.core.servers import ThrowAwayPostgres, free_port
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +201,108 @@ def test_what_counts_as_the_database_being_unreachable() -> None:
     assert not database_unavailable(asyncpg.exceptions.PostgresSyntaxError("syntax error"))
     assert not database_unavailable(DBAPIError("SELECT 1", {}, ValueError("bad"), connection_invalidated=False))
     assert not database_unavailable(FileNotFoundError(2, "No such file"))
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start(command: str, database_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``diaspora-desk serve`` / ``worker``, or ``uvicorn app.asgi:app`` started directly, on
+    ``database_url``; each must stop before it listens or works."""
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "ENVIRONMENT": "test"}
+    env.pop("DATABASE_OWNER_URL", None)
+    port = str(free_port())
+    args = {
+        "serve": ["-m", "app.cli", "serve", "--port", port],
+        "worker": ["-m", "app.cli", "worker"],
+        "uvicorn": ["-m", "uvicorn", "app.asgi:app", "--port", port],
+    }[command]
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", ["serve", "worker", "uvicorn"])
+async def test_a_database_that_cannot_be_reached_stops_the_start_in_one_line(command: str, tmp_path: Path) -> None:
+    """Nothing listens on the port: exit 3 and one line naming DATABASE_URL and where it leads,
+    never its password. ``serve`` started and logged a traceback per second from the worker."""
+    port = free_port()
+    done = await asyncio.to_thread(
+        _start, command, f"postgresql+asyncpg://desk_app:s3cret-pw@127.0.0.1:{port}/desk", tmp_path / "var"
+    )
+    assert "Traceback" not in done.stderr and "s3cret-pw" not in done.stderr + done.stdout, done.stderr
+    assert done.returncode == 3, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.strip()]
+    assert line == (
+        f"cannot start: the database of DATABASE_URL (PostgreSQL at 127.0.0.1:{port}, database desk, role desk_app) "
+        f"cannot be reached (ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', {port})); "
+        "check that the server runs there"
+    )
+
+
+@pytest.mark.parametrize("command", ["serve", "worker", "uvicorn"])
+async def test_a_role_the_database_refuses_stops_the_start_in_one_line(
+    command: str, postgres: ThrowAwayPostgres, tmp_path: Path
+) -> None:
+    url = f"postgresql+asyncpg://nobody:s3cret-pw@127.0.0.1:{postgres.port}/postgres"
+    done = await asyncio.to_thread(_start, command, url, tmp_path / "var")
+    assert "Traceback" not in done.stderr and "s3cret-pw" not in done.stderr + done.stdout, done.stderr
+    assert done.returncode == 3, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.strip()]
+    assert line == (
+        f"cannot start: the database of DATABASE_URL (PostgreSQL at 127.0.0.1:{postgres.port}, database postgres, "
+        'role nobody) refused this connection (InvalidAuthorizationSpecificationError: role "nobody" does not '
+        "exist); check the role, its password and the database"
+    )
+
+
+async def test_the_worker_rides_out_an_outage_backing_off_and_logging_it_once(
+    postgres: ThrowAwayPostgres, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the database is down the worker's rounds fail: it waits twice as long after each, up
+    to its bound, logs one line (no traceback) when the outage begins and one when it is running
+    again, and resumes by itself. It logged a traceback every NOTIFY_POLL_SECONDS (1 s) instead."""
+    settings = Settings(
+        database_url=postgres.url,
+        data_dir=tmp_path / "var",
+        environment="test",
+        notify_poll_seconds=0.05,
+        database_connect_timeout_seconds=5,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    engine = create_engine(settings.database_url, pool_size=2)
+    worker = Worker(create_sessionmaker(engine), settings, max_backoff_seconds=0.4)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    caplog.set_level(logging.INFO, logger="app.notifications.worker")
+
+    def said() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "app.notifications.worker"]
+
+    try:
+        await asyncio.sleep(0.3)
+        assert worker.failed_rounds == 0 and said() == []
+        await asyncio.to_thread(postgres.stop, "fast")
+        await asyncio.sleep(2.5)
+        # without backing off: 2.5 s / 0.05 s = 50 rounds; with it 0.1, 0.2, 0.4, 0.4…: about 8
+        assert 3 <= worker.failed_rounds <= 12, worker.failed_rounds
+        assert worker.delay_seconds == 0.4
+        [outage] = said()
+        assert (outage.levelname, outage.exc_info) == ("ERROR", None)
+        assert outage.getMessage().startswith("notification worker: the database cannot be used (")
+        assert outage.getMessage().endswith("); retrying, backing off up to every 0.4 s until it is back")
+        failed = worker.failed_rounds
+
+        await asyncio.to_thread(postgres.start)
+        for _ in range(100):
+            if worker.failed_rounds == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert worker.failed_rounds == 0
+        assert worker.delay_seconds == 0.05
+        [_, back] = said()
+        assert back.levelname == "WARNING"
+        assert back.getMessage().startswith("notification worker: running again after ")
+        assert int(back.getMessage().split()[-3]) >= failed
+    finally:
+        stop.set()
+        await running
+        await engine.dispose()
