@@ -36,6 +36,24 @@ from app.registrants.models import Registrant
 
 TYPES: Final = ("registrant", "case", "case_note", "referral", "appointment", "document")
 """Record types in the order a first sync sends them (a case after its registrant…)."""
+READ_SCOPE: Final = {
+    "registrant": "registrants:read",
+    "case": "cases:read",
+    "case_note": "cases:read",
+    "referral": "cases:read",
+    "appointment": "cases:read",
+    "document": "documents:read",
+}
+"""The scope an app client's token needs to receive each type (the scope of the type's own read:
+:func:`app.clients.scopes.required_scope`); ``sync`` alone sends none."""
+
+
+def readable_types(actor: Actor) -> tuple[str, ...]:
+    """The types of :data:`TYPES` a sync sends ``actor``, in order: every one for a staff sign-in
+    (no scopes: the role decides), those whose :data:`READ_SCOPE` the token was granted otherwise."""
+    if actor.scopes is None:
+        return TYPES
+    return tuple(kind for kind in TYPES if READ_SCOPE[kind] in actor.scopes)
 
 
 @dataclass(frozen=True)

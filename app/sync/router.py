@@ -31,9 +31,17 @@ async def sync(
     tombstones for what was deleted or left your desks; ``limit`` items at most (one change that
     touches more records, such as a merge or an import, continues on the next pages). Changes
     appear once the audit log has sequenced them (``AUDIT_SEAL_INTERVAL_SECONDS``). 400 for a
-    cursor this API did not issue (made up, edited, or past the end of the log). Audited
-    (``sync.read``, with the registrants sent)."""
+    cursor this API did not issue (made up, edited, or past the end of the log). An app client's
+    token receives only the types its read scopes allow (``registrants:read``; ``cases:read`` for
+    cases, notes, referrals and appointments; ``documents:read``); ``left_out`` names the others.
+    Audited (``sync.read``, with the registrants sent)."""
     result = await service.page(session, actor=actor, cursor=cursor, limit=limit)
     return SyncPageOut.model_validate(
-        {"items": result.items, "next_cursor": result.next_cursor, "has_more": result.has_more, "reset": result.reset}
+        {
+            "items": result.items,
+            "next_cursor": result.next_cursor,
+            "has_more": result.has_more,
+            "reset": result.reset,
+            "left_out": result.left_out or None,
+        }
     )

@@ -22,9 +22,15 @@ class SyncItem(BaseModel):
 
 class SyncPageOut(BaseModel):
     """A page of changes. Send ``next_cursor`` next time (also when ``has_more`` is false: it is
-    where the next sync resumes). ``reset``: the app must drop its local copy first."""
+    where the next sync resumes). ``reset``: the app must drop its local copy first.
+    ``left_out`` (only when some are): the record types this app client's token does not receive,
+    for want of their read scope; the app's copy holds none of them."""
 
     items: list[SyncItem]
     next_cursor: str = Field(description="Opaque; resume from here.")
     has_more: bool
     reset: bool
+    left_out: list[Literal["registrant", "case", "case_note", "referral", "appointment", "document"]] | None = Field(
+        default=None,
+        description="Record types this token's scopes leave out of the sync (absent: none).",
+    )

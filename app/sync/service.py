@@ -20,9 +20,14 @@ How it works (docs/mobile-api.md, "Sync"):
   (``merged``, ``anonymised``, ``erased``, ``purged``), or exists outside the actor's desks
   (``out_of_scope``). Only events of the actor's desks are read, so an agent never learns even
   the id of another desk's record.
-* **Scope changes**: the cursor carries a fingerprint of the actor's desks and sensitive-data
-  right. If they changed, the answer starts over (``reset: true``): the app drops what it holds
-  and takes the first sync again (records it may no longer see are not listed one by one).
+* **Record types**: an app client's token receives only the types its read scopes allow
+  (:func:`app.sync.records.readable_types`: ``registrants:read``, ``cases:read`` for cases, notes,
+  referrals and appointments, ``documents:read``), upserts and tombstones alike; the page names
+  the others in ``left_out`` (the app's copy is partial). A staff sign-in receives every type.
+* **Scope changes**: the cursor carries a fingerprint of the actor's desks, sensitive-data right
+  and (app tokens) the types they receive. If they changed, the answer starts over
+  (``reset: true``): the app drops what it holds and takes the first sync again (records it may
+  no longer see are not listed one by one).
 
 The same cursor gives the same answer for the same state: events above a ``seq`` never change, and
 pages are cut by ``seq`` (changes) or id (first sync). Derived fields computed against today
@@ -85,21 +90,25 @@ FEED_TYPES: Final = (*records.TYPES, "import_batch")
 
 def scope_fingerprint(actor: Actor) -> str:
     """A short digest of what the actor may see: their desks (all, for administrators and
-    auditors) and whether they read sensitive data."""
+    auditors), whether they read sensitive data and, for an app client's token, the record types
+    its scopes let it receive (a staff sign-in's fingerprint is as it was before scopes)."""
     desks = "*" if actor.desk_ids is None else ",".join(sorted(str(d) for d in actor.desk_ids))
-    raw = f"{desks}|{actor.reads_sensitive}".encode()
+    types = "" if actor.scopes is None else "|" + ",".join(records.readable_types(actor))
+    raw = f"{desks}|{actor.reads_sensitive}{types}".encode()
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
 @dataclass
 class SyncPage:
     """One page: ``items`` (upserts and tombstones, in order), the cursor to send next time, whether
-    more is waiting now, and ``reset`` (the app must drop its copy: its scope changed)."""
+    more is waiting now, ``reset`` (the app must drop its copy: its scope changed) and
+    ``left_out``: the record types the token's scopes do not let it receive (empty: none)."""
 
     items: list[dict[str, Any]] = field(default_factory=list)
     next_cursor: str = ""
     has_more: bool = False
     reset: bool = False
+    left_out: list[str] = field(default_factory=list)
 
 
 async def sealed_head(session: AsyncSession) -> int:
@@ -114,7 +123,8 @@ async def page(session: AsyncSession, *, actor: Actor, cursor: str | None, limit
     limit = max(1, min(limit, MAX_LIMIT))
     key = cursors.key_of(session)
     fingerprint = scope_fingerprint(actor)
-    out = SyncPage()
+    readable = records.readable_types(actor)
+    out = SyncPage(left_out=[kind for kind in records.TYPES if kind not in readable])
     position = Cursor.decode(cursor, key=key) if cursor else None
     head = await sealed_head(session)
     if position is not None and position.seq > head:
@@ -152,8 +162,12 @@ def _tombstone(kind: str, record_id: uuid.UUID | str, reason: str) -> dict[str, 
 
 
 async def _snapshot(session: AsyncSession, actor: Actor, position: Cursor, limit: int, out: SyncPage) -> None:
+    readable = records.readable_types(actor)
     while position.kind < len(records.TYPES) and len(out.items) < limit:
         kind = records.TYPES[position.kind]
+        if kind not in readable:
+            position.kind, position.after = position.kind + 1, None
+            continue
         after = uuid.UUID(position.after) if position.after else None
         wanted = limit - len(out.items)
         found = await records.snapshot(session, actor, kind, after=after, limit=wanted)
@@ -298,8 +312,14 @@ async def _with_records_of_transferred_cases(session: AsyncSession, actor: Actor
 def _render(actor: Actor, taken: list[_Item], out: SyncPage) -> None:
     """The page's items: each record once, at the place of its last mention in the page, as its
     current state or a tombstone; a record only carried along is left out when the actor may not
-    see it (an app never learns another desk's ids)."""
-    shown = [i for i in taken if i.named or (i.found is not None and actor.can_see_desk(i.found.desk_id))]
+    see it (an app never learns another desk's ids), and so is a record of a type the token's
+    scopes do not let it receive (:func:`app.sync.records.readable_types`)."""
+    readable = records.readable_types(actor)
+    shown = [
+        i
+        for i in taken
+        if i.kind in readable and (i.named or (i.found is not None and actor.can_see_desk(i.found.desk_id)))
+    ]
     last = {(i.kind, i.record_id): i for i in shown}
     for item in shown:
         if last[(item.kind, item.record_id)] is not item:
