@@ -7,6 +7,14 @@ the first response is replayed (:mod:`app.core.idempotency`); an id that already
 otherwise answers 409 ``id-taken``, and nothing is written. The problem carries the record's
 ``location`` only when the caller may read the record (it lies in one of their desks): to anyone
 else the 409 says that the id cannot be used, never where, nor at which desk, a record has it.
+
+Requests racing with one new id (an app pushing again before it heard back, under another key)
+end the same way as when they come one after another: on PostgreSQL each first takes a
+transaction-level advisory lock on the table and id (PostgreSQL documentation, "Advisory
+Locks"), held until its transaction ends, then looks the id up, so the later ones see the record
+the first committed and answer ``id-taken`` with its ``location`` rather than breaking the
+primary key (``unique-violation``). SQLite runs one write transaction at a time (``BEGIN
+IMMEDIATE``, :mod:`app.core.db`): the look-up already comes after the other's commit.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import Field
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import ids
@@ -31,6 +40,10 @@ CLIENT_ID_FIELD: Any = Field(
 class IdTaken(Conflict):
     slug = "id-taken"
     title_fr, title_en = "Identifiant déjà utilisé", "Id already in use"
+
+
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 13))")
+"""Seed 13, as the other advisory locks of the app; the key names the table and the id."""
 
 
 async def _own_desk(record: Any) -> uuid.UUID | None:
@@ -52,11 +65,14 @@ async def new_id(
     ``location`` is the record's URL with ``{id}`` in it (and ``{record.<attribute>}`` for the
     existing record's own, such as the case a note is on). Raises ``IdTaken`` (409) when the id is
     in use, with that ``location`` only when ``actor`` sees the desk ``desk_of`` gives for the
-    record (default: its ``desk_id``); two requests racing with one new id end on the primary key
-    (409 ``unique-violation``).
+    record (default: its ``desk_id``). Requests racing with one id wait for each other (PostgreSQL:
+    an advisory lock held until the transaction ends): the first gets the id, the others
+    ``IdTaken`` as if they had come after it.
     """
     if requested is None:
         return ids.new_id()
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_LOCK, {"k": f"client-id:{model.__tablename__}:{requested}"})
     existing = await session.get(model, requested)
     if existing is not None:
         shown: dict[str, Any] = {}
