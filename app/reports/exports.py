@@ -35,6 +35,10 @@ from app.reports.streaming import Batch, closing, stream_batches
 from app.reports.writers import Column
 
 KINDS = ("registrants", "cases", "referrals", "appointments", "audit")
+REACHES_FUTURE = frozenset({"appointments"})
+"""Kinds whose rows can be dated after today (an appointment's start): without ``end`` their
+period stays open. The others' rows cannot, so a period without ``end`` ends today and may not
+start after it (:func:`app.reports.scope.check_ends_today`)."""
 PHONES_EXPORTED = 3
 DOCUMENTS_EXPORTED = 2
 """Phones and documents with columns of their own in a named registrants export; a person's others

@@ -95,6 +95,8 @@ async def export(
     ``X-Export-Unnamed-Rows`` how many of its rows have their named columns empty for want of the
     person's ``named_export`` consent (counted in the same snapshot; their ``not_named_because``
     column says so in the file). A bound at the calendar's edge (``end=9999-12-31``) is open-ended.
+    Without ``end`` the period ends today (the desks' latest local date) but for ``appointments``,
+    which can lie ahead and stay open; a ``start`` after today is then ``invalid-period``.
 
     ``labels=fr`` or ``labels=en`` writes the file for people rather than machines: the header row
     in that language's words (``registered_on`` → ``Inscrit(e) le``/``Registered on``) and every

@@ -21,6 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.context import Actor
 from app.core.errors import NotFound
+from app.core.i18n import date_fr
 from app.core.periods import InvalidPeriod, check_order
 from app.desks import service as desks
 from app.desks.models import Desk
@@ -93,6 +94,11 @@ class Scope:
         if self.end is not None:
             parts.append(day <= self.end)
         return and_(*parts)
+
+    def today(self, now: dt.datetime) -> dt.date:
+        """Where a period without ``end`` ends: the latest local date of its desks at the aware
+        instant ``now`` (a desk east of UTC may be a day ahead); ``now``'s UTC date without desks."""
+        return max((now.astimezone(d.zone).date() for d in self.desks), default=now.astimezone(dt.UTC).date())
 
     def local_date(self, desk_id: uuid.UUID, instant: dt.datetime) -> dt.date:
         """The local date at the desk ``desk_id`` (in scope) of the aware ``instant``."""
@@ -177,3 +183,25 @@ async def resolve(
     chosen: list[Desk] = sorted(found, key=lambda d: d.code)
     infos = tuple(DeskInfo(id=d.id, code=d.code, zone=ZoneInfo(d.time_zone)) for d in chosen)
     return Scope(start=start, end=end, desks=infos)
+
+
+def check_ends_today(scope: Scope, now: dt.datetime) -> None:
+    """For what cannot be dated later than today (a registration, a case, an audit event): raise
+    ``InvalidPeriod`` (422, ``errors`` naming ``start`` and ``end``) when ``scope`` has no ``end``,
+    so ends today (:meth:`Scope.today` at the aware instant ``now``), and starts after that:
+    reversed, as with an explicit ``end`` before ``start``, rather than an empty answer that reads
+    as "nothing happened"."""
+    start = scope.start
+    today = scope.today(now)
+    if start is None or scope.end is not None or start <= today:
+        return
+    en = (
+        f"Without an end date the period ends today ({today.isoformat()}), before it starts "
+        f"(start={start.isoformat()}); give an end date (end=9999-12-31 for no end)."
+    )
+    fr = (
+        f"Sans date de fin, la période se termine aujourd'hui ({date_fr(today)}), avant de commencer "
+        f"({date_fr(start)}) ; indiquez une date de fin (end=9999-12-31 pour ne pas en fixer)."
+    )
+    errors = [{"loc": ["query", name], "msg": en, "type": "period_reversed"} for name in ("start", "end")]
+    raise InvalidPeriod(en, detail_fr=fr, errors=errors)

@@ -38,10 +38,10 @@ from app.reports.ages import AgeBands
 from app.reports.errors import ExportPurposeRequired, NamedExportForbidden, TooManyRowsForXlsx, UnsupportedFormat
 from app.reports.export_base import ConsentGate, ExportContext, ExportSpec
 from app.reports.export_words import LabelLanguage, export_words, labelled
-from app.reports.exports import BUILDERS
+from app.reports.exports import BUILDERS, REACHES_FUTURE
 from app.reports.persons import copy_roots
 from app.reports.pseudonyms import Pseudonymizer, pseudonym_key
-from app.reports.scope import Scope, resolve
+from app.reports.scope import Scope, check_ends_today, resolve
 from app.reports.xlsx import MAX_ROWS as XLSX_MAX_ROWS
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -128,7 +128,10 @@ def filename_for(kind: str, *, named: bool, scope: Scope, fmt: str, desk_filter_
     if desk_filter_given:
         parts.append("+".join(scope.codes))
     parts.append(str(scope.start) if scope.start else "begin")
-    parts.append(str(scope.end) if scope.end else dt.datetime.now(dt.UTC).date().isoformat())
+    if scope.end is not None:
+        parts.append(str(scope.end))
+    else:  # what can lie in the future (appointments) runs on past today
+        parts.append("open" if kind in REACHES_FUTURE else scope.today(utcnow()).isoformat())
     return "_".join(parts) + f".{fmt}"
 
 
@@ -219,6 +222,8 @@ async def prepare_export(
                 ],
             )
     scope = await resolve(session, actor=actor, start=start, end=end, desk_codes=desk_codes, period_required=False)
+    if kind not in REACHES_FUTURE:
+        check_ends_today(scope, utcnow())
     # A named export hands people's identities outside the desk: each person is named only under
     # their named_export consent in force now (the audit log is not about registrants: not gated).
     gate = ConsentGate(NAMED_EXPORT_PURPOSE, utcnow()) if named and kind != "audit" else None

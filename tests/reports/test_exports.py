@@ -417,3 +417,41 @@ async def test_a_named_export_s_purpose_must_be_written_in_words(client, make_st
         "/api/v1/exports/registrants", params={**params, "purpose": "Contrôle 2026"}, headers=admin.headers
     )
     assert words.status_code == 200, words.text
+
+
+@pytest.mark.parametrize("kind", ["registrants", "cases", "referrals", "audit"])
+async def test_an_export_starting_after_today_without_an_end_is_an_invalid_period(client, make_staff, kind) -> None:  # type: ignore[no-untyped-def]
+    """Without ``end`` a period of registrations, cases, referrals or audit events ends today (the
+    filename says so): starting later, it is reversed, as with an explicit ``end`` before
+    ``start``. Before: 200, no row, ``…_<start>_<today>.csv``. Two days ahead: later than today at
+    every desk, whatever its zone."""
+    admin = await make_staff("admin", [])
+    later = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
+    for method in ("GET", "HEAD"):
+        refused = await client.request(
+            method, f"/api/v1/exports/{kind}", params={"format": "csv", "start": later}, headers=admin.headers
+        )
+        assert refused.status_code == 422, (method, refused.headers)
+    refused = await client.get(f"/api/v1/exports/{kind}", params={"start": later}, headers=admin.headers)
+    body = refused.json()
+    assert body["type"] == "/problems/invalid-period"
+    assert [e["loc"] for e in body["errors"]] == [["query", "start"], ["query", "end"]]
+    assert "avant de commencer" in body["detail"]
+
+
+async def test_an_export_starting_today_without_an_end_ends_today(client, make_staff) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_staff("admin", [])
+    today = dt.datetime.now(dt.UTC).date().isoformat()  # no later than any test desk's local date
+    response = await client.get("/api/v1/exports/registrants", params={"start": today}, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    assert f"_{today}_" in response.headers["content-disposition"]
+
+
+async def test_an_appointments_export_without_an_end_stays_open_and_says_so(client, make_staff) -> None:  # type: ignore[no-untyped-def]
+    """Appointments can lie ahead: from a later start without ``end`` they are the ones to come,
+    and the filename no longer claims the period ends today."""
+    admin = await make_staff("admin", [])
+    later = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
+    response = await client.get("/api/v1/exports/appointments", params={"start": later}, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"].endswith(f'_{later}_open.csv"')
