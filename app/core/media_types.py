@@ -126,6 +126,34 @@ def charset_refused(method: str, content_type: bytes) -> UnsupportedMediaType | 
     )
 
 
+def coding_refused(headers: Sequence[tuple[bytes, bytes]]) -> UnsupportedMediaType | None:
+    """415 with ``Accept-Encoding: identity`` (RFC 9110 §15.5.16 and §12.5.3, RFC 7694 §3) when
+    a request's raw ``headers`` declare its body in a content coding (``Content-Encoding: gzip``,
+    ``br``…, listed in one header or several): the server decodes none, and reading the coded
+    bytes as the body would answer as if the client had sent something else (gzip JSON: "not
+    valid UTF-8"; an upload: a file stored compressed). ``identity`` (no coding) is accepted;
+    ``None`` when nothing else is named. The problem's ``content_coding`` is the list as sent,
+    lower-cased."""
+    codings = [
+        coding.strip().lower()
+        for name, value in headers
+        if name.lower() == b"content-encoding"
+        for coding in value.decode("latin-1").split(",")
+        if coding.strip()
+    ]
+    if all(coding == "identity" for coding in codings):
+        return None
+    named = ", ".join(codings)
+    return UnsupportedMediaType(
+        f"The request body is in a content coding ({named}): this server reads bodies without one only; "
+        "send it uncompressed, without Content-Encoding.",
+        detail_fr=f"Le corps de la requête est compressé ({named}) : le serveur ne lit que des corps non "
+        "compressés ; envoyez-le sans Content-Encoding.",
+        headers={"Accept-Encoding": "identity"},
+        content_coding=named,
+    )
+
+
 def accepted_media_types(route: APIRoute) -> tuple[str, ...]:
     """The media types of the body ``route`` takes, the one to use first; ``()`` for a route
     that takes no body or streams an upload it checks itself (``app.documents.multipart``)."""

@@ -17,7 +17,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import Problem, ValidationFailed
 from app.core.ids import new_id
-from app.core.media_types import MAX_PART_HEADER_BYTES, charset_refused, filename_too_long, header_size_exceeded
+from app.core.media_types import (
+    MAX_PART_HEADER_BYTES,
+    charset_refused,
+    coding_refused,
+    filename_too_long,
+    header_size_exceeded,
+)
 from app.core.text import (
     DISALLOWED_CHARACTERS,
     MAX_TEXT_PROBLEMS,
@@ -169,7 +175,9 @@ class TextGuard:
     answer is always the same 422 ``validation-failed`` naming the field and the character, on
     SQLite and PostgreSQL alike (PostgreSQL cannot store U+0000 nor unpaired surrogates). A JSON
     or URL-encoded body declared in another charset than UTF-8 is refused first: 415
-    (:func:`app.core.media_types.charset_refused`).
+    (:func:`app.core.media_types.charset_refused`), and before that any body in a content coding
+    (``Content-Encoding: gzip``…), which nothing here decodes: 415 with ``Accept-Encoding:
+    identity`` (:func:`app.core.media_types.coding_refused`), whatever the body's type.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -184,6 +192,9 @@ class TextGuard:
             _check_head(scope, headers)
         except ValidationFailed as problem:
             await _respond(scope, receive, send, problem)
+            return
+        if (coded := coding_refused(scope.get("headers") or [])) is not None and _has_body(headers):
+            await _respond(scope, receive, send, coded)
             return
         content_type = headers.get(b"content-type", b"").lower()
         if content_type.startswith(b"multipart/form-data"):
@@ -219,6 +230,12 @@ class TextGuard:
             await _respond(scope, receive, send, problem)
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
+
+
+def _has_body(headers: dict[bytes, bytes]) -> bool:
+    """Whether the request says it brings a body (RFC 9112 §6.3): a ``Content-Length`` other than
+    0, or a ``Transfer-Encoding``."""
+    return b"transfer-encoding" in headers or headers.get(b"content-length", b"0").strip() not in (b"0", b"")
 
 
 def header_text(value: bytes) -> str:
