@@ -167,6 +167,54 @@ async def export(
         raise
 
 
+_HEAD_STATUSES = {
+    401: "Not signed in (no token, or one expired or revoked).",
+    403: "``forbidden`` (the role may not export this kind, or an app client's token), ``named-export-forbidden``.",
+    404: "Unknown kind, or a desk not yours.",
+    422: "``unsupported-format``, ``export-purpose-required``, ``invalid-period``, ``unknown-desk``,"
+    " ``field-not-applicable``, ``validation-failed``, ``too-many-rows-for-xlsx``.",
+    429: "``too-many-exports`` (this staff member's exports in progress), or the app client's rate limit;"
+    " ``Retry-After``.",
+    503: "``exports-busy`` or ``service-unavailable``; ``Retry-After``.",
+}
+router.add_api_route(
+    "/{kind}",
+    export,
+    methods=["HEAD"],
+    name="export_head",
+    summary="Check and count an export without making it",
+    description="The checks of ``GET`` (the same parameters, roles and refusals) and its headers but"
+    " ``X-Export-Id``, with no body: no row is read, nothing is recorded, no place among the exports in"
+    " progress is taken (RFC 9110 §9.3.2). ``X-Export-Rows`` is the count as the request runs. A"
+    " refusal has its status and headers; its problem, being a body, is not sent.",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The export would be made.",
+            "content": None,
+            "headers": {
+                "Content-Disposition": {
+                    "description": "The file's name (RFC 6266).",
+                    "schema": {"type": "string"},
+                },
+                "X-Export-Rows": {
+                    "description": "Rows the file would hold, counted now.",
+                    "schema": {"type": "integer"},
+                },
+                UNNAMED_HEADER: {
+                    "description": "A named export's rows whose named columns would be empty for want of consent.",
+                    "schema": {"type": "integer"},
+                },
+            },
+        },
+        **{status: {"description": said} for status, said in _HEAD_STATUSES.items()},
+    },
+)
+"""``HEAD`` is served by the ``GET`` route (:class:`app.core.conformance.HeadAsGet`, which tells
+the endpoint by :func:`app.core.conformance.is_head`); this route describes it as an operation of
+its own in the OpenAPI document."""
+
+
 async def _streamed(
     request: Request,
     session: AsyncSession,

@@ -134,7 +134,7 @@ async def test_unknown_query_parameter_is_422_naming_it_on_every_route(app, clie
     }
     assert exempt == {("GET", "/api/v1/oauth/authorize")}
     for method, path in all_operations:
-        if (method, path) in exempt:
+        if (method, path) in exempt or method == "HEAD":  # served as its GET (checked there), no body to read
             continue
         response = await client.request(
             method, concrete(path), params={"updated_since": "2026-01-01"}, headers=admin.headers

@@ -131,3 +131,18 @@ async def test_an_xlsx_that_outgrew_a_sheet_before_its_rows_were_read_is_refused
     assert refused.status_code == 422, refused.text
     assert refused.json()["type"] == "/problems/too-many-rows-for-xlsx"
     assert refused.json()["detail"].startswith("2 lignes")
+
+
+async def test_the_head_of_an_export_is_an_operation_of_the_openapi_document(client) -> None:  # type: ignore[no-untyped-def]
+    """``HEAD`` (check and count without exporting) is described in the export's own text; it is
+    an operation of its own in the document too, with the GET's parameters and the headers it
+    answers. Before: only ``get`` under ``/api/v1/exports/{kind}``."""
+    document = (await client.get("/openapi.json")).json()
+    item = document["paths"]["/api/v1/exports/{kind}"]
+
+    head = item["head"]
+
+    assert [p["name"] for p in head["parameters"]] == [p["name"] for p in item["get"]["parameters"]]
+    assert head["operationId"] != item["get"]["operationId"]
+    assert set(head["responses"]["200"]["headers"]) == {"Content-Disposition", "X-Export-Rows", "X-Export-Unnamed-Rows"}
+    assert {"401", "403", "404", "422", "429", "503"} <= set(head["responses"])
