@@ -191,11 +191,30 @@ def check_placeholders(event: str, part: str, text: str) -> None:
             )
 
 
-def carried(event: str, context: Mapping[str, Any]) -> list[str]:
+def carried(
+    event: str,
+    context: Mapping[str, Any],
+    *,
+    language: str,
+    channel: str,
+    desk_code: str = "",
+    registry: TemplateRegistry | None = None,
+) -> list[str]:
     """The categories of data a message of ``event`` with ``context`` carries, for the register
-    of disclosures: the event's placeholders (``status_label`` is ``status``); ``service_type``
-    is ``service_type_neutral`` when the message names a sensitive type by the neutral label."""
-    found = set(PLACEHOLDERS.get(event, ())) - {"status_label"}
+    of disclosures: the placeholders of the template it is written with — the one
+    :meth:`TemplateRegistry.render` uses (the desk's own in ``language`` first, French when that
+    language has none) —, its body, and its subject on the ``email`` channel only (an SMS or a
+    WhatsApp message has no subject). ``status_label`` is ``status``; ``service_type`` is
+    ``service_type_neutral`` when the message names a sensitive type by the neutral label.
+    Sorted names, each once; ``[]`` for an event without a template.
+    """
+    try:
+        _, template = (registry or _active).template(event, language, desk_code)
+    except LookupError:
+        return []
+    texts = [template.body, *([template.subject] if channel == "email" else [])]
+    found = {field for text in texts for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    found = {"status" if field == "status_label" else field for field in found}
     if "service_type" in found and context.get("service_type_neutral"):
         found = (found - {"service_type"}) | {"service_type_neutral"}
     return sorted(found)
@@ -284,6 +303,17 @@ class TemplateRegistry:
                 return template
         return None
 
+    def template(self, event: str, language: str, desk_code: str = "") -> tuple[str, Template]:
+        """The language and template a message of ``event`` in ``language`` is written with: the
+        desk's own, else the shared one, else French. Raises ``LookupError`` for an unknown event."""
+        template = self.find(event, language, desk_code)
+        if template is None:
+            language = DEFAULT_LANGUAGE
+            template = self.find(event, language, desk_code)
+        if template is None:
+            raise LookupError(f"no template for event {event!r}")
+        return language, template
+
     def choose_language(self, event: str, languages: list[str], desk_code: str = "") -> str:
         """The first of ``languages`` (the person's, in order) with a template for ``event``,
         else French."""
@@ -301,12 +331,7 @@ class TemplateRegistry:
         Raises ``KeyError`` when the template needs a value ``context`` lacks, ``LookupError`` for
         an unknown event.
         """
-        template = self.find(event, language, desk_code)
-        if template is None:
-            language = DEFAULT_LANGUAGE
-            template = self.find(event, language, desk_code)
-        if template is None:
-            raise LookupError(f"no template for event {event!r}")
+        language, template = self.template(event, language, desk_code)
         values = self._values(context, language, time_zone, desk_code)
         return Rendered(language, template.subject.format_map(values), template.body.format_map(values))
 

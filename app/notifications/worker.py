@@ -58,6 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core.config import Settings
 from app.core.context import SYSTEM_ACTOR
 from app.core.db import utcnow
+from app.desks.models import Desk
 from app.notifications.addresses import FIXED_LINE_REASON, PHONE_CHANNELS, current_addresses, is_fixed_line, readdress
 from app.notifications.channels import DeliveryError, Sender, senders_for
 from app.notifications.doubt import IN_DOUBT_REASON, ClaimLost, ask_about, hand_over, record_delivery
@@ -106,6 +107,9 @@ async def claim(
                 break
         on_file = {r.registrant_id for r in rows if r.consent_purpose and r.registrant_id and r.status != "in_flight"}
         addresses = await current_addresses(session, on_file)
+        # the desk's own templates decide what its messages carry (the register of disclosures)
+        desk_ids = {r.desk_id for r in rows if r.desk_id is not None}
+        desk_codes = {d: c for d, c in await session.execute(select(Desk.id, Desk.code).where(Desk.id.in_(desk_ids)))}
         for row in rows:
             if row.status == "in_flight":  # its worker died between hand-over and record
                 doubts.append(claimed_from(row, handed_at=row.updated_at))
@@ -143,7 +147,17 @@ async def claim(
                     recipient_name=senders[row.channel].name,
                     entity_type="notification",
                     entity_id=row.id,
-                    fields=["phone", f"message:{row.channel}", *carried(row.event, row.context)],
+                    fields=[
+                        "phone",
+                        f"message:{row.channel}",
+                        *carried(
+                            row.event,
+                            row.context,
+                            language=row.language,
+                            channel=row.channel,
+                            desk_code=desk_codes.get(row.desk_id, ""),
+                        ),
+                    ],
                     at=now,
                 )
                 row.disclosure_id = disclosure.id
