@@ -5,6 +5,7 @@ import { $, busy, definitionList, el, focusOn, say, sayLines } from "./dom.js";
 import { addWords, code, CODES, colon, dayText, i18n, t } from "./i18n.js";
 import { CASE_CODES, CASE_LABELS } from "./i18n_cases.js";
 import { deskTime, staffRead, state } from "./state.js";
+import { actorText } from "./actors.js";
 import { address, mayLeave, showTab } from "./tabs.js";
 import { keepOf, putBack, restore, typedInput } from "./carry.js";
 import { followUp } from "./case_followup.js";
@@ -79,7 +80,7 @@ export function eventText(e, deskId) {
   if (d.outcome_category) extra.push(t("with_outcome", { outcome: code(d.outcome_category) }));
   if (d.outcome_note) extra.push(t("with_closing_note", { note: d.outcome_note }));
   if (d.requested_status) extra.push(t("with_requested", { status: code(d.requested_status) }));
-  const who = `${e.actor_label} (${code(e.actor_role)})`;
+  const who = actorText(e);
   const withheld = withheldText(e); // a transfer: the fields kept at the sending desk, said to each desk
   return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${who} ${t(key, vars)}${extra.length ? ` (${extra.join(", ")})` : ""}${withheld ? ` — ${withheld}` : ""}`;
 }

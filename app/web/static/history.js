@@ -6,6 +6,7 @@ import { code, colon, i18n, LABELS, t } from "./i18n.js";
 import { deskTime } from "./state.js";
 import "./i18n_day.js";
 import { areaName, loadAreas } from "./areas.js";
+import { actorText } from "./actors.js";
 
 // Audit field names → the labels of the file's screen (same words as the identity list).
 const FIELD_KEYS = {
@@ -50,7 +51,7 @@ export function entryText(e, deskId) {
     "registrant.import_link": "h_import_link",
   }[e.action] || "h_other";
   const what = t(key, { purpose: code(e.purpose), granted: e.granted ? t("granted") : t("refused") });
-  return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${e.actor_label} (${code(e.actor_role)}) ${what}`;
+  return `${deskTime(e.occurred_at, deskId, i18n.lang)} — ${actorText(e)} ${what}`;
 }
 
 export async function historySection(person) {
