@@ -1,8 +1,10 @@
 // A printable receipt for the person: registration number, latest case, next appointment, desk and
-// its opening hours. Printed with the print stylesheet (only the receipt is on paper).
+// its opening hours, and the link code to their online account when one was just issued on this
+// page (online_account.js keeps it in `state.linkCodes`). Printed with the print stylesheet (only
+// the receipt is on paper).
 import { definitionList, el } from "./dom.js";
 import { code, i18n, t } from "./i18n.js";
-import { deskOf, deskTime } from "./state.js";
+import { deskOf, deskTime, state } from "./state.js";
 
 function weekday(n) {
   // 2024-01-01 was a Monday: ISO weekday n is 2024-01-0n.
@@ -28,20 +30,35 @@ export function receipt(person, extra) {
       [t("next_appointment"), next ? deskTime(next.starts_at, next.desk_id, i18n.lang) : null],
       [t("desk"), [desk.name, desk.name && desk.name.includes(desk.city) ? null : desk.city].filter(Boolean).join(", ")],
       [t("opening_hours"), desk.opening_hours ? hoursText(desk) : null],
+      ...linkCodeRows(person),
       [t("printed_on"), deskTime(new Date().toISOString(), person.desk_id, i18n.lang)],
     ]),
   );
   return box;
 }
 
+// The link code issued for the person and not expired, as read out, with its expiry in the desk's time.
+function linkCodeRows(person) {
+  const issued = (state.linkCodes || {})[person.id];
+  if (!issued || new Date(issued.expires_at) <= new Date()) return [];
+  const code = issued.code.length === 10 ? `${issued.code.slice(0, 5)}-${issued.code.slice(5)}` : issued.code;
+  return [
+    [t("receipt_link_code"), el("strong", code, { class: "mono" })],
+    [t("receipt_link_code_until"), deskTime(issued.expires_at, person.desk_id, i18n.lang)],
+  ];
+}
+
+/** Draw the receipt of `person` after `anchor` (replacing an earlier one) and print it. */
+export function printReceipt(person, extra, anchor) {
+  const old = document.getElementById("receipt");
+  const fresh = receipt(person, extra);
+  if (old) old.replaceWith(fresh);
+  else anchor.after(fresh);
+  window.print();
+}
+
 export function receiptButton(person, extra) {
   const button = el("button", t("print_receipt"), { type: "button", class: "secondary", id: "print-receipt" });
-  button.addEventListener("click", () => {
-    const old = document.getElementById("receipt");
-    const fresh = receipt(person, extra);
-    if (old) old.replaceWith(fresh);
-    else button.after(fresh);
-    window.print();
-  });
+  button.addEventListener("click", () => printReceipt(person, extra, button));
   return button;
 }

@@ -1,0 +1,56 @@
+// Words of the person's online account on their file (online_account.js) and of the link code on
+// the receipt (receipt.js), added on import.
+import { addWords } from "./i18n.js";
+
+const LABELS = {
+  fr: {
+    online_account: "Compte en ligne",
+    online_account_intro: "La personne suit son dossier depuis son téléphone une fois son compte relié à cette fiche : elle s'inscrit dans l'application avec son numéro ou son e-mail, puis y tape le code de liaison que le guichet lui remet.",
+    link_code_title: "Remettre un code de liaison",
+    link_code_intro: "Seulement à la personne elle-même, présente, après avoir vérifié sa pièce d'identité. Le code est valable 7 jours, une seule fois ; un nouveau code annule le précédent.",
+    link_code_check: "J'ai vérifié la pièce d'identité de la personne : c'est bien elle",
+    link_code_issue: "Remettre un code de liaison", link_code_again: "Remettre un nouveau code (le précédent ne marchera plus)",
+    link_code_issued: "Code de liaison remis : lisez-le à la personne ou imprimez-le sur son reçu.",
+    link_code_given: "Code de liaison à remettre à la personne :",
+    link_code_spelled: "Code de liaison : {code}",
+    link_code_expires: "Valable jusqu'au {when} (heure du guichet), une seule fois.",
+    link_code_how: "La personne, connectée dans l'application, y tape ce code pour relier son compte à sa fiche (tiret, espaces et majuscules facultatifs).",
+    link_code_print: "Imprimer le reçu avec ce code",
+    accounts_linked: "Comptes reliés à cette fiche", accounts_none: "Aucun compte en ligne relié à cette fiche.",
+    account_kind_email: "e-mail", account_kind_phone: "téléphone",
+    account_linked_at: "relié le {when}", account_last_sign_in: "dernière connexion le {when}",
+    account_never_signed_in: "dernière connexion inconnue",
+    account_unlink: "Délier ce compte",
+    account_unlink_question: "Délier le compte {account} de cette fiche ? Ses sessions prennent fin tout de suite ; pour le relier à nouveau, la personne devra recevoir un nouveau code au guichet.",
+    account_unlink_yes: "Oui, délier", account_unlink_no: "Non, le garder",
+    account_unlinked: "Compte {account} délié de cette fiche.",
+    account_unlinked_meanwhile: "Le compte {account} n'est déjà plus relié à cette fiche : voici les comptes reliés maintenant.",
+    receipt_link_code: "Code de liaison du compte en ligne", receipt_link_code_until: "Code valable jusqu'au (heure du guichet)",
+  },
+  en: {
+    online_account: "Online account",
+    online_account_intro: "The person follows their file from their phone once their account is linked to this file: they sign up in the app with their number or e-mail, then type there the link code the desk hands them.",
+    link_code_title: "Hand out a link code",
+    link_code_intro: "Only to the person themselves, present, after checking their identity document. The code is valid for 7 days, once; a new code cancels the previous one.",
+    link_code_check: "I checked the person's identity document: it is them",
+    link_code_issue: "Hand out a link code", link_code_again: "Hand out a new code (the previous one will stop working)",
+    link_code_issued: "Link code handed out: read it to the person or print it on their receipt.",
+    link_code_given: "Link code to hand to the person:",
+    link_code_spelled: "Link code: {code}",
+    link_code_expires: "Valid until {when} (desk time), once.",
+    link_code_how: "The person, signed in to the app, types this code there to link their account to their file (dash, spaces and capitals optional).",
+    link_code_print: "Print the receipt with this code",
+    accounts_linked: "Accounts linked to this file", accounts_none: "No online account linked to this file.",
+    account_kind_email: "e-mail", account_kind_phone: "phone",
+    account_linked_at: "linked on {when}", account_last_sign_in: "last signed in on {when}",
+    account_never_signed_in: "last sign-in unknown",
+    account_unlink: "Unlink this account",
+    account_unlink_question: "Unlink account {account} from this file? Its sessions end at once; to link it again the person must get a new code at the desk.",
+    account_unlink_yes: "Yes, unlink", account_unlink_no: "No, keep it",
+    account_unlinked: "Account {account} unlinked from this file.",
+    account_unlinked_meanwhile: "Account {account} is no longer linked to this file: here are the accounts linked now.",
+    receipt_link_code: "Online account link code", receipt_link_code_until: "Code valid until (desk time)",
+  },
+};
+
+addWords(LABELS, { fr: {}, en: {} });
