@@ -10,6 +10,7 @@ from typing import Final
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 
 from app import health
 from app.audit.sequencer import Sequencer
@@ -25,11 +26,18 @@ from app.core.metrics import Metrics, MetricsMiddleware
 from app.core.metrics import router as metrics_router
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, TextGuard
 from app.core.routing import SHARED_DEPENDENCIES, add_routes
+from app.documents.router import streamed_upload
 from app.notifications.worker import Worker
 from app.reports.slots import ExportSlots
 from app.routers import ROUTERS
 from app.startup import check_service, load_audit_signer, read_settings
 from app.web import router as web
+
+
+def _upload_routes() -> list[APIRoute]:
+    """The routes of :data:`ROUTERS` that stream a document upload (``streamed_upload``)."""
+    return [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute) and streamed_upload(r)]
+
 
 # Multipart framing allowance on top of an uploaded file's own limit.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -124,8 +132,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_body_bytes,
         path_limits=(
-            # Document uploads stream to storage and stop at DOCUMENTS_MAX_BYTES themselves.
-            (r"/api/v1/(registrants|cases)/[^/]+/documents", None),
+            # Document uploads (the desk's and the self-service's, every route marked as one) stream
+            # to storage and stop at DOCUMENTS_MAX_BYTES themselves.
+            *((route.path_regex.pattern, None) for route in _upload_routes()),
             (r"/api/v1/imports/registers", settings.import_max_bytes + _MULTIPART_OVERHEAD),
         ),
     )

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import ClientDisconnect
 
@@ -69,7 +70,18 @@ STREAMED_UPLOAD = not_keyed(
     "the document already stored, so a retry never stores it twice (with another kind or description: "
     "409 document-already-on-file)."
 )
-"""Why the uploads take no ``Idempotency-Key`` (their ``openapi_extra``)."""
+"""Why the uploads take no ``Idempotency-Key`` (their ``openapi_extra``); also what marks a route
+as a streamed document upload (:func:`streamed_upload`)."""
+
+
+def streamed_upload(route: APIRoute) -> bool:
+    """Whether ``route`` streams a document to storage (its ``openapi_extra`` carries
+    :data:`STREAMED_UPLOAD`): such a route bounds its body by ``DOCUMENTS_MAX_BYTES`` while reading,
+    so the JSON bodies' ``MAX_REQUEST_BODY_BYTES`` must not apply to it (``app.main``)."""
+    extra = route.openapi_extra or {}
+    return all(extra.get(key) == value for key, value in STREAMED_UPLOAD.items())
+
+
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
