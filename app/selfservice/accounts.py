@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import anyio
 import phonenumbers
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.audit import service as audit
@@ -50,10 +50,33 @@ _SMS_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneN
 
 @dataclass(frozen=True)
 class Recipient:
-    """Where codes go: ``kind`` ``phone`` (``identifier`` in E.164) or ``email`` (normalised)."""
+    """Where codes go: ``kind`` ``phone`` (``identifier`` in E.164) or ``email`` (normalised, in
+    small letters: :func:`email_identifier`)."""
 
     kind: str
     identifier: str
+
+
+def email_identifier(address: str) -> str:
+    """The self-service identifier of an already normalised e-mail address: in small letters, so
+    that one mailbox is one recipient (one cool-down, one daily cap, one account) however its
+    letters were typed, as staff e-mails are compared (``app.auth.service``). ``str.lower``, not
+    ``casefold``: the codes are sent to this address, and folding ``ß`` to ``ss`` would name
+    another mailbox."""
+    return address.lower()
+
+
+def account_named(identifier: str) -> Select[PersonAccount]:
+    """The query of the account signing in as ``identifier`` (a :class:`Recipient`'s), compared in
+    small letters: an account stored before addresses were kept in small letters is found too
+    (none is rewritten). Should two such accounts differ only by case, the linked one is taken,
+    then the oldest."""
+    return (
+        select(PersonAccount)
+        .where(func.lower(PersonAccount.identifier) == identifier)
+        .order_by(PersonAccount.registrant_id.is_(None), PersonAccount.created_at, PersonAccount.id)
+        .limit(1)
+    )
 
 
 def recipient_of(body: CodeRequest | SignIn) -> Recipient:
@@ -62,7 +85,7 @@ def recipient_of(body: CodeRequest | SignIn) -> Recipient:
     ``phone_fixed_line`` for a fixed line (its detail says to ask by e-mail or with a mobile),
     ``phone_invalid`` otherwise."""
     if body.email is not None:
-        return Recipient("email", body.email)
+        return Recipient("email", email_identifier(body.email))
     assert body.phone is not None
     try:
         e164 = parse_phone(body.phone, default_region=body.country).e164
@@ -209,11 +232,9 @@ async def request_code(
     assert body.channel is not None
     language = (
         body.language
-        or (
-            await session.execute(
-                select(PersonAccount.language).where(PersonAccount.identifier == recipient.identifier)
-            )
-        ).scalar_one_or_none()
+        or (await session.execute(account_named(recipient.identifier).with_only_columns(PersonAccount.language)))
+        .scalars()
+        .first()
     )
     await delivery.send_code(
         session,
@@ -271,9 +292,7 @@ async def sign_in(
             "The code is wrong or expired; ask for a new one.",
             detail_fr="Le code est incorrect ou expiré ; demandez-en un nouveau.",
         )
-    account = (
-        await session.execute(select(PersonAccount).where(PersonAccount.identifier == recipient.identifier))
-    ).scalar_one_or_none()
+    account = (await session.execute(account_named(recipient.identifier))).scalar_one_or_none()
     if account is None:
         account = PersonAccount(
             id=new_id(),
