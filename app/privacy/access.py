@@ -7,7 +7,12 @@ The archive (``application/zip``) holds:
   ``internal_assessment``), referrals, timeline, transfers, appointments, documents' metadata,
   disclosures to third parties, subject requests, the messages sent to the person (event, channel,
   address, language, delivery status; not their text nor one-time codes), the corrections of the
-  file (field, value before and after, reason, who and when), legal holds, the audit trail of
+  file (field, value before and after, reason, who and when), legal holds, the person's
+  self-service accounts (``self_service_accounts``: kind, the phone or e-mail they sign in with,
+  message language, created, last sign-in, linked), the sign-in code messages sent to them
+  (``sign_in_code_messages``: when, how, to which address, delivery status — never a code), the
+  person's message preferences (``notification_preferences``: channel, language; ``null``
+  without a choice), the audit trail of
   who read and changed the file (time, action, staff member and role), and the person's other
   files at the controller's desks (``linked_files``: merged, or linked by a transfer — desk,
   number, how linked; named, not copied: each is answered by an access request at its file);
@@ -40,12 +45,15 @@ from app.desks.models import Desk
 from app.documents.content import shortened, with_extension
 from app.documents.models import Document
 from app.documents.storage import Storage
-from app.notifications.models import Notification
+from app.notifications.models import Notification, NotificationPreference
 from app.privacy import linked, rectification
 from app.privacy.models import Disclosure, LegalHold, SubjectRequest
 from app.privacy.summary import render_summary
 from app.reference.models import AdminArea
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantPhone
+from app.selfservice.accounts import sign_in_identifiers
+from app.selfservice.delivery import CODE_EVENT
+from app.selfservice.models import PersonAccount
 
 DERIVED_FIELDS: Final = frozenset(
     {
@@ -182,10 +190,47 @@ async def collect(session: AsyncSession, *, registrant: Registrant) -> dict[str,
             }
             for e in trail
         ],
+        **await _self_service(session, rid),
         "linked_files": await _linked_files(session, rid),
         "_storage_keys": {str(d.id): d.storage_key for d in documents},
         "_area_names": await _area_names(session, registrant),
         "_desk_names": {str(i): n for i, n in await session.execute(select(Desk.id, Desk.name))},
+    }
+
+
+ACCOUNT_FIELDS: Final = ("id", "kind", "identifier", "language", "created_at", "last_sign_in_at", "linked_at")
+"""What the archive says of a self-service account (not its token counter nor its failed links)."""
+CODE_MESSAGE_FIELDS: Final = ("channel", "recipient", "language", "status", "created_at", "sent_at", "provider")
+"""What the archive says of a sign-in code message: that it was sent, when, how, to which address
+(never its code, held in the message's context, nor a provider's answer)."""
+
+
+async def _self_service(session: AsyncSession, rid: uuid.UUID) -> dict[str, Any]:
+    """The person's self-service accounts, the sign-in code messages sent to their addresses and
+    their message preferences — what erasure removes with the file."""
+    accounts = await _all(
+        session,
+        select(PersonAccount).where(PersonAccount.registrant_id == rid).order_by(PersonAccount.created_at),
+    )
+    sign_ins = await sign_in_identifiers(session, rid)
+    messages = (
+        (
+            await session.execute(
+                select(*(getattr(Notification, f) for f in CODE_MESSAGE_FIELDS))
+                .where(Notification.event == CODE_EVENT, Notification.recipient.in_(sign_ins))
+                .order_by(Notification.created_at, Notification.id)
+            )
+        ).all()
+        if sign_ins
+        else []
+    )
+    preference = await session.get(NotificationPreference, rid)
+    return {
+        "self_service_accounts": [{f: getattr(a, f) for f in ACCOUNT_FIELDS} for a in accounts],
+        "sign_in_code_messages": [dict(zip(CODE_MESSAGE_FIELDS, m, strict=True)) for m in messages],
+        "notification_preferences": None
+        if preference is None
+        else {"channel": preference.channel, "language": preference.language, "updated_at": preference.updated_at},
     }
 
 

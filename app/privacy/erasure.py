@@ -76,7 +76,7 @@ from app.privacy.erased_values import (
 from app.privacy.models import Disclosure, LegalHold, RegistrantCorrection
 from app.registrants.models import Consent, IdentityDocument, Registrant, RegistrantKey, RegistrantPhone
 from app.reports.ages import AgeBands
-from app.selfservice.accounts import email_identifier
+from app.selfservice.accounts import sign_in_identifiers
 from app.selfservice.delivery import CODE_EVENT
 from app.selfservice.models import LinkCode, OneTimeCode, PersonAccount
 
@@ -262,12 +262,7 @@ async def _anonymise_one(
     # file: erased with it (their tokens stop working; signing in again makes a new account, linked
     # to nothing), and with them the sign-in codes sent to that phone or e-mail, whose messages
     # hold it. A link code not used yet can no longer link one to the anonymised file.
-    # An account stored before addresses were kept in small letters was sent its later codes in
-    # small letters (app.selfservice.accounts.email_identifier): both forms are its.
-    stored = (
-        await session.execute(select(PersonAccount.identifier).where(PersonAccount.registrant_id == rid))
-    ).scalars()
-    sign_ins = sorted({form for identifier in stored for form in (identifier, email_identifier(identifier))})
+    sign_ins = await sign_in_identifiers(session, rid)
     theirs = Notification.registrant_id == rid
     if sign_ins:
         theirs = or_(theirs, (Notification.event == CODE_EVENT) & Notification.recipient.in_(sign_ins))

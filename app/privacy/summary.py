@@ -125,6 +125,22 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: str)
     )
 
 
+def _preferences(chosen: dict[str, Any] | None) -> str:
+    if chosen is None:
+        return "<p>Aucune préférence enregistrée : le guichet choisit le canal et la langue.</p>"
+    return _table(
+        ("Canal", "Langue", "Depuis le"),
+        [
+            (
+                w.word(w.MESSAGE_CHANNELS, chosen["channel"]) or "choisi par le guichet",
+                w.language(chosen["language"]) or "choisie par le guichet",
+                chosen["updated_at"],
+            )
+        ],
+        empty="—",
+    )
+
+
 def render_summary(
     data: dict[str, Any], area_names: dict[str, str] | None = None, desk_names: dict[str, str] | None = None
 ) -> str:
@@ -241,6 +257,38 @@ def render_summary(
             ),
             empty="Aucun dossier dans un autre guichet.",
         ),
+        "<h2>Vos comptes en ligne</h2>",
+        _table(
+            ("Connexion par", "Adresse ou numéro", "Langue", "Créé le", "Dernière connexion", "Relié au dossier le"),
+            (
+                (
+                    w.word(w.ACCOUNT_KINDS, a["kind"]),
+                    a["identifier"],
+                    w.language(a["language"]),
+                    a["created_at"],
+                    a["last_sign_in_at"],
+                    a["linked_at"],
+                )
+                for a in data.get("self_service_accounts", [])
+            ),
+            empty="Aucun compte en ligne.",
+        ),
+        "<h3>Codes de connexion envoyés</h3>",
+        _table(
+            ("Le", "Par", "À", "État"),
+            (
+                (
+                    m["created_at"],
+                    w.word(w.MESSAGE_CHANNELS, m["channel"]),
+                    m["recipient"],
+                    w.word(w.MESSAGE_STATUSES, m["status"]),
+                )
+                for m in data.get("sign_in_code_messages", [])
+            ),
+            empty="Aucun code de connexion envoyé.",
+        ),
+        "<h2>Vos préférences de messages</h2>",
+        _preferences(data.get("notification_preferences")),
         "<h2>Rendez-vous</h2>",
         _table(
             ("Début", "Fin", "Statut"),

@@ -112,9 +112,23 @@ SENDING_SERVICES: Final = {
     "email": "Service d'envoi de courriels",
 }
 """Who carried a message to the person, by its channel (the register's ``message:<channel>``)."""
-MESSAGE_CHANNELS: Final = {"sms": "SMS", "whatsapp": "WhatsApp", "email": "e-mail"}
+MESSAGE_CHANNELS: Final = {"sms": "SMS", "whatsapp": "WhatsApp", "email": "e-mail", "none": "aucun message"}
 """A message's channel in words, the same in French and English, as the staff register names a
-provider's disclosure (:func:`provider_in_words`)."""
+provider's disclosure (:func:`provider_in_words`), and the person's chosen one (``none``: no
+message at all)."""
+ACCOUNT_KINDS: Final = {"phone": "téléphone", "email": "adresse e-mail"}
+"""What a self-service account signs in with."""
+MESSAGE_STATUSES: Final = {
+    "queued": "en attente d'envoi",
+    "sending": "en cours d'envoi",
+    "in_flight": "en cours d'envoi",
+    "in_doubt": "envoi non confirmé",
+    "sent": "envoyé",
+    "failed": "non remis",
+    "withheld": "non envoyé",
+    "skipped": "non envoyé",
+}
+"""Where a message stands (``app.notifications.models.STATUSES``)."""
 PROVIDER_ORGANISATIONS: Final = {"twilio": "Twilio"}
 """The sending providers that are an organisation a person can look up, by the provider's id;
 another id (``log``: messages only written to the server's log; ``smtp``: the desk's mail

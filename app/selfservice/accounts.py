@@ -79,6 +79,17 @@ def account_named(identifier: str) -> Select[PersonAccount]:
     )
 
 
+async def sign_in_identifiers(session: AsyncSession, registrant_id: uuid.UUID) -> list[str]:
+    """The phones and e-mail addresses the accounts linked to the file sign in with, sorted: each
+    as stored and in small letters (an account stored before addresses were kept in small letters
+    was sent its later codes in small letters), so the codes and their messages are found by an
+    index on the address (erasure, the access archive)."""
+    stored = (
+        await session.execute(select(PersonAccount.identifier).where(PersonAccount.registrant_id == registrant_id))
+    ).scalars()
+    return sorted({form for identifier in stored for form in (identifier, email_identifier(identifier))})
+
+
 def recipient_of(body: CodeRequest | SignIn) -> Recipient:
     """The recipient named in a request; ``ValidationFailed`` (422, ``errors[].loc`` ``phone``)
     for a number ``phonenumbers`` cannot validate or that cannot receive text messages: type
