@@ -439,8 +439,10 @@ async def update(
     if data.documents is not None and "documents" in changes:
         prepare.merge_documents(registrant, prepare.documents(data.documents, document_patterns))
     prepare.set_keys(registrant)
-    if not changes:
-        return registrant  # an empty PATCH changes nothing: no new version, no audit event
+    if not changes or _unchanged(session, registrant, before):
+        # an empty PATCH, or one whose values are those already held (a blank city on a file
+        # without one), changes nothing: no new version, no history entry, no audit event
+        return registrant
     if checked:
         candidates = [
             c
@@ -481,6 +483,16 @@ async def update(
         subject_id=registrant.id,
     )
     return registrant
+
+
+def _unchanged(session: AsyncSession, registrant: Registrant, before: dict[str, Any]) -> bool:
+    """Whether the values set on ``registrant`` (not flushed) are those it held: its audited
+    fields as in ``before`` and no column of it or of its phones and documents changed, none added
+    or removed (SQLAlchemy's net change)."""
+    if prepare.snapshot(registrant) != before or session.is_modified(registrant):
+        return False
+    children = [*registrant.phones, *registrant.documents]
+    return not any(child in session.new or session.is_modified(child) for child in children)
 
 
 async def _resembling(session: AsyncSession, actor: Actor, registrant: Registrant) -> list[DuplicateCandidate]:
