@@ -39,6 +39,7 @@ from app.desks.models import Desk
 from app.selfservice.errors import AppointmentAtOtherDesk, SlotNotOffered, SlotTaken
 from app.selfservice.schemas import PersonAppointmentOut, ServiceTypeOut, SlotOut
 from app.selfservice.service import own_case, own_files
+from app.selfservice.wording import in_persons_words
 
 MAX_DAYS = 31
 BOOKING_ROLES = ("agent", "supervisor")
@@ -222,36 +223,39 @@ async def book(
     not theirs, ``CaseAtOtherDesk`` (422) for one they follow at the desk it was transferred to
     (their appointments are at their own desk), and the appointment rules' problems. Audited ``appointment.create``.
     """
-    desk = await _desk(session, desk_id)
-    if case_id is not None:
-        case = await own_case(session, registrant_id=registrant_id, case_id=case_id)
-        if case.desk_id != desk.id:  # a request the person follows at the desk it was transferred to
-            raise CaseAtOtherDesk(
-                f"Request {case.case_number} is followed by another desk: ask that desk for an appointment.",
-                detail_fr=f"La demande {case.case_number} est suivie par un autre guichet : "
-                "demandez-lui un rendez-vous.",
-                errors=[{"loc": ["body", "case_id"], "msg": "request followed by another desk", "type": "other_desk"}],
-            )
-    start, end, free = await _pick(session, desk=desk, starts_at=starts_at, settings=settings)
-    for agent_id in free:
-        try:
-            return await appointments.create(
-                session,
-                actor=actor,
-                desk_id=desk.id,
-                agent_id=agent_id,
-                case_id=case_id,
-                registrant_id=None if case_id is not None else registrant_id,
-                starts_at=start,
-                ends_at=end,
-                purpose=purpose,
-                horizon_days=settings.appointment_booking_horizon_days,
-            )
-        except AgentDoubleBooked:
-            # A concurrent booking took this agent meanwhile (refused before anything was
-            # written, the agent's row now locked): try the next one free.
-            continue
-    raise _taken()
+    with in_persons_words("book"):
+        desk = await _desk(session, desk_id)
+        if case_id is not None:
+            case = await own_case(session, registrant_id=registrant_id, case_id=case_id)
+            if case.desk_id != desk.id:  # a request the person follows at the desk it was transferred to
+                raise CaseAtOtherDesk(
+                    f"Request {case.case_number} is followed by another desk: ask that desk for an appointment.",
+                    detail_fr=f"La demande {case.case_number} est suivie par un autre guichet : "
+                    "demandez-lui un rendez-vous.",
+                    errors=[
+                        {"loc": ["body", "case_id"], "msg": "request followed by another desk", "type": "other_desk"}
+                    ],
+                )
+        start, end, free = await _pick(session, desk=desk, starts_at=starts_at, settings=settings)
+        for agent_id in free:
+            try:
+                return await appointments.create(
+                    session,
+                    actor=actor,
+                    desk_id=desk.id,
+                    agent_id=agent_id,
+                    case_id=case_id,
+                    registrant_id=None if case_id is not None else registrant_id,
+                    starts_at=start,
+                    ends_at=end,
+                    purpose=purpose,
+                    horizon_days=settings.appointment_booking_horizon_days,
+                )
+            except AgentDoubleBooked:
+                # A concurrent booking took this agent meanwhile (refused before anything was
+                # written, the agent's row now locked): try the next one free.
+                continue
+        raise _taken()
 
 
 async def own_appointment(session: AsyncSession, *, registrant_id: uuid.UUID, appointment_id: uuid.UUID) -> Appointment:
@@ -285,27 +289,33 @@ async def reschedule(
 ) -> tuple[Appointment, Desk]:
     """Move the person's booked appointment to another free slot (If-Match: 428/412), keeping
     its agent when free then. Audited ``appointment.reschedule``."""
-    appointment = await own_appointment(session, registrant_id=registrant_id, appointment_id=appointment_id)
-    desk = await _desk(session, appointment.desk_id)
-    start, end, free = await _pick(
-        session, desk=desk, starts_at=starts_at, settings=settings, prefer=appointment.agent_id, ignore=appointment.id
-    )
-    for agent_id in free:
-        try:
-            return await appointments.reschedule(
-                session,
-                actor=actor,
-                appointment_id=appointment.id,
-                if_match=if_match,
-                starts_at=start,
-                ends_at=end,
-                agent_id=agent_id,
-                purpose=None,
-                horizon_days=settings.appointment_booking_horizon_days,
-            )
-        except AgentDoubleBooked:
-            continue
-    raise _taken()
+    with in_persons_words("move"):
+        appointment = await own_appointment(session, registrant_id=registrant_id, appointment_id=appointment_id)
+        desk = await _desk(session, appointment.desk_id)
+        start, end, free = await _pick(
+            session,
+            desk=desk,
+            starts_at=starts_at,
+            settings=settings,
+            prefer=appointment.agent_id,
+            ignore=appointment.id,
+        )
+        for agent_id in free:
+            try:
+                return await appointments.reschedule(
+                    session,
+                    actor=actor,
+                    appointment_id=appointment.id,
+                    if_match=if_match,
+                    starts_at=start,
+                    ends_at=end,
+                    agent_id=agent_id,
+                    purpose=None,
+                    horizon_days=settings.appointment_booking_horizon_days,
+                )
+            except AgentDoubleBooked:
+                continue
+        raise _taken()
 
 
 async def cancel(
@@ -313,16 +323,17 @@ async def cancel(
 ) -> tuple[Appointment, Desk]:
     """Cancel the person's booked appointment (If-Match: 428/412; 409 unless booked). Audited
     ``appointment.cancelled``."""
-    appointment = await own_appointment(session, registrant_id=registrant_id, appointment_id=appointment_id)
-    cancelled, desk, _ = await appointments.transition(
-        session,
-        actor=actor,
-        appointment_id=appointment.id,
-        if_match=if_match,
-        status="cancelled",
-        reason="cancelled by the person (self-service)",
-    )
-    return cancelled, desk
+    with in_persons_words("cancel"):
+        appointment = await own_appointment(session, registrant_id=registrant_id, appointment_id=appointment_id)
+        cancelled, desk, _ = await appointments.transition(
+            session,
+            actor=actor,
+            appointment_id=appointment.id,
+            if_match=if_match,
+            status="cancelled",
+            reason="cancelled by the person (self-service)",
+        )
+        return cancelled, desk
 
 
 async def list_own(session: AsyncSession, *, actor: Actor, registrant_id: uuid.UUID) -> list[PersonAppointmentOut]:

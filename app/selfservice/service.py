@@ -44,6 +44,7 @@ from app.selfservice.schemas import (
     ServiceTypeOut,
     StatusChange,
 )
+from app.selfservice.wording import in_persons_words
 
 
 def contact_of(registrant: Registrant) -> ContactOut:
@@ -238,16 +239,17 @@ async def submit_request(
             detail_fr=f"{code} ne peut pas être demandé en libre-service ; appelez ou passez au guichet.",
             errors=[{"loc": ["body", "service_type"], "msg": "not offered in self-service", "type": "not_offered"}],
         )
-    case = await cases.create(
-        session,
-        actor=actor,
-        values={
-            "registrant_id": registrant_id,
-            "service_type": code,
-            "channel": "mobile_app",
-            "description": body.description,
-        },
-    )
+    with in_persons_words("request"):
+        case = await cases.create(
+            session,
+            actor=actor,
+            values={
+                "registrant_id": registrant_id,
+                "service_type": code,
+                "channel": "mobile_app",
+                "description": body.description,
+            },
+        )
     return (await _requests_out(session, [case], registrant_id=registrant_id))[0]
 
 
