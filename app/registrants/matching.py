@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from anyascii import anyascii
 
-from app.core.text import fold
+from app.core.text import fold, without_invisible
 from app.registrants import arabic
 from app.registrants.spellings import VARIANT_GROUPS
 
@@ -102,7 +102,7 @@ def _words(name: str) -> list[tuple[str, bool]]:
     """The words of a name, each with whether it is in Arabic script (a word mixing scripts is cut
     where the script changes); an Arabic compound head is joined to the next Arabic word."""
     out: list[tuple[str, bool]] = []
-    for word in fold(name).split(" "):
+    for word in fold(without_invisible(name)).split(" "):  # the joiners a name keeps: no letters
         runs: list[tuple[str, bool]] = []
         for char in word:
             script = arabic.is_arabic_letter(char) or (char == "ـ" and bool(runs) and runs[-1][1])

@@ -21,6 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from app.core.explained import Explained
 from app.core.text import (
+    INVISIBLE,
     ZERO_WIDTH_SPACE,
     clean,
     disallowed_character,
@@ -315,6 +316,41 @@ def parse_partial_date(raw: str, *, today: dt.date | None = None) -> str:
 
 
 _NOT_A_LETTER = frozenset("\u0640")  # tatweel (Lm): a stretch of the line between Arabic letters
+JOINERS = frozenset("\u200c\u200d")
+"""U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER: part of what was written when they
+stand between two visible characters (an emoji ZWJ sequence, Unicode UTS #51 §2.3; the joining
+forms of Arabic-script and Indic letters, The Unicode Standard §23.2)."""
+_EMOJI_SELECTORS = frozenset("\ufe0e\ufe0f")  # text and emoji presentation (UTS #51 §1.4.3)
+
+
+def _shows(char: str) -> bool:
+    """Whether ``char`` is drawn: not white space, not a format character (Cf), not another
+    default-ignorable code point (:data:`~app.core.text.INVISIBLE`)."""
+    return not char.isspace() and unicodedata.category(char) != "Cf" and INVISIBLE.match(char) is None
+
+
+def without_invisible_junk(raw: str) -> str:
+    """``raw`` without its invisible characters except those that are part of what was written: a
+    joiner (:data:`JOINERS`) between two characters that show (a presentation selector kept before
+    it counts as its character), and U+FE0E/U+FE0F (text or emoji presentation) right after a
+    symbol (``🏳️``; after a letter it selects nothing and is removed). A joiner at an edge, beside
+    a space or beside another invisible character joins nothing: removed, like direction marks,
+    isolates, fillers, the other variation selectors and the other format characters.
+    ``"\u200dمح\u200cمد"`` → ``"مح\u200cمد"``; ``"👩🏾\u200d💻"`` is kept whole."""
+    out: list[str] = []
+    shown_before = False  # the last character kept shows, or is a selector kept after one
+    for index, char in enumerate(raw):
+        if _shows(char):
+            out.append(char)
+            shown_before = True
+        elif char in _EMOJI_SELECTORS and out and unicodedata.category(out[-1]).startswith("S"):
+            out.append(char)
+        elif char.isspace() or (char in JOINERS and shown_before and _shows(raw[index + 1 : index + 2] or " ")):
+            out.append(char)  # white space: collapsed by clean()
+            shown_before = False
+        else:
+            shown_before = False
+    return "".join(out)
 
 
 def clean_name(raw: str) -> str:
@@ -323,7 +359,9 @@ def clean_name(raw: str) -> str:
     A zero-width space (U+200B, a word boundary in Unicode's line breaking, UAX #14) is a space:
     ``"Fatou\u200bDiop"`` is ``"Fatou Diop"``. The other invisible characters (format characters,
     Unicode category Cf: bidirectional overrides, joiners; and the other default-ignorable code
-    points: fillers, variation selectors) are removed. White space pasted with a name (TAB, a
+    points: fillers, variation selectors) are removed, except a joiner that joins and a variation
+    selector after its character (:func:`without_invisible_junk`: ``"محمد 👩🏾\u200d💻"`` is kept as
+    typed); the search and matching keys ignore those too (:func:`name_keys`). White space pasted with a name (TAB, a
     line break, U+00A0 NO-BREAK SPACE, another Unicode space) is a space, as in every one-line
     text (:func:`~app.core.text.one_line`): ``"Cheikh Ahmadou\tBamba"`` is ``"Cheikh Ahmadou
     Bamba"``. Raises ``ValueError`` naming the character for another control character (NUL,
@@ -338,7 +376,7 @@ def clean_name(raw: str) -> str:
             f"a name cannot contain the control character {code} (position {position})",
             f"un nom ne peut pas contenir le caractère de contrôle {code} (position {position})",
         )
-    value = clean(without_invisible(raw))
+    value = clean(without_invisible_junk(raw))
     if not value:
         raise Explained("a name cannot be empty", "un nom ne peut pas être vide")
     if not any(unicodedata.category(c).startswith("L") and c not in _NOT_A_LETTER for c in value):
@@ -462,8 +500,8 @@ def name_keys(given_names: str, family_name: str, name_arabic: str | None = None
     given, family = matching.tokens(given_names), matching.tokens(family_name)
     alt = matching.tokens(name_arabic) if name_arabic else []
     return NameKeys(
-        given_names_key=" ".join(given) or fold(given_names),
-        family_name_key=" ".join(family) or fold(family_name),
+        given_names_key=" ".join(given) or fold(without_invisible(given_names)),
+        family_name_key=" ".join(family) or fold(without_invisible(family_name)),
         given_names_phonetic=_phonetic(given),
         family_name_phonetic=_phonetic(family),
         name_arabic_key=" ".join(alt) or None,
