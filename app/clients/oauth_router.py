@@ -28,6 +28,7 @@ from app.auth import service as auth_service
 from app.auth.errors import InvalidCredentials, LoginBusy, LoginRateLimited
 from app.auth.models import StaffUser
 from app.clients import oauth, page, storage
+from app.clients.errors import error_description
 from app.clients.scopes import SCOPES, parse
 from app.core.config import Settings
 from app.core.conformance import IGNORES_UNKNOWN_QUERY
@@ -89,9 +90,7 @@ def _protocol_error(request: Request, problem: Problem, lang: str) -> Response:
         error = "invalid_client"
     else:
         error, status = "invalid_request", status if status in {405, 413, 429} else 400
-    description = "".join(
-        c if " " <= c <= "~" and c not in '"\\' else "'" for c in problem.detail_en or problem.title_en
-    )
+    description = error_description(problem.detail_en or problem.title_en)
     return _json(status, {"error": error, "error_description": description}, dict(problem.headers))
 
 
@@ -155,6 +154,7 @@ def _as_client_error(status: int, body: Any, headers: dict[str, str]) -> tuple[i
     for said, plain in _CLIENT_DESCRIPTIONS.items():
         if description.startswith(said):
             description = plain
+    description = error_description(description)
     headers = {name: value for name, value in headers.items() if name.lower() != "www-authenticate"}
     headers["WWW-Authenticate"] = f'Basic error="invalid_client", error_description="{description}"'
     return 401, {**body, "error_description": description}, headers
