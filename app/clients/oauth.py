@@ -38,6 +38,7 @@ from authlib.oauth2.base import invalid_error_characters
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
+    InvalidClientError,
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
@@ -61,6 +62,17 @@ from app.core.security import create_access_token, new_opaque_token, token_diges
 CODE_TTL = dt.timedelta(minutes=5)
 """RFC 6749 §4.1.2: codes "MUST expire shortly after"; 10 minutes at most is recommended."""
 REFRESH_TTL = dt.timedelta(days=30)
+
+
+REVOKED_CLIENT = "This app client was revoked by an administrator."
+
+
+class RevokedClientError(InvalidClientError):  # type: ignore[misc]
+    """RFC 6749 §5.2 ``invalid_client`` for a client an administrator revoked (not "unknown":
+    its publisher is told what happened)."""
+
+    def __init__(self) -> None:
+        super().__init__(description=REVOKED_CLIENT)
 
 
 class ClientView(ClientMixin):  # type: ignore[misc]
@@ -362,7 +374,11 @@ class DeskAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.register_endpoint(Revocation)
 
     def query_client(self, client_id: str) -> ClientView | None:
-        return _preload().clients.get(client_id)
+        """The client named, if registered; :class:`RevokedClientError` when it was revoked."""
+        client = _preload().clients.get(client_id)
+        if client is not None and client.row.revoked_at is not None:
+            raise RevokedClientError()
+        return client
 
     def get_authorization_grant(self, request: OAuth2Request) -> Any:
         """Authlib's, except that a ``response_type`` holding a character an ``error_description``

@@ -174,6 +174,11 @@ _PAGE_MESSAGES = {
         "Signalez-le à son éditeur.",
         "This app is not registered with the desk: the request cannot go ahead. Tell the app's publisher.",
     ),
+    "client_revoked": (
+        "Cette application a été révoquée par un administrateur du guichet : la demande ne peut pas "
+        "aboutir. Signalez-le à son éditeur.",
+        "This app was revoked by an administrator of the desk: the request cannot go ahead. Tell the app's publisher.",
+    ),
     "redirect": (
         "L'adresse de retour demandée n'est pas enregistrée pour cette application : la demande ne peut pas "
         "aboutir. Signalez-le à son éditeur.",
@@ -190,7 +195,10 @@ _PAGE_MESSAGES = {
 
 def _failure_page(lang: str, error: str, description: str, *, status_code: int = 400) -> Response:
     """The error page: a sentence in the page's language, the OAuth error as the technical detail."""
-    kind = "redirect" if "redirect" in description.casefold() else error
+    if description == oauth.REVOKED_CLIENT:
+        kind = "client_revoked"
+    else:
+        kind = "redirect" if "redirect" in description.casefold() else error
     french, english = _PAGE_MESSAGES.get(kind, _PAGE_MESSAGES["invalid_request"])
     message = french if lang == "fr" else english
     return page.failure(lang=lang, message=message, status_code=status_code, technical=f"{error}: {description}")

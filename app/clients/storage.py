@@ -53,14 +53,10 @@ async def preload(session: AsyncSession, settings: Settings, *, client_id: str |
     """Read what an authorization, token or revocation request names (see the module doc)."""
     loaded = Preload(settings=settings)
     if client_id:
-        row = (
-            await session.execute(
-                select(AppClient).where(AppClient.client_id == client_id, AppClient.revoked_at.is_(None))
-            )
-        ).scalar_one_or_none()
-        if row is not None:
+        row = (await session.execute(select(AppClient).where(AppClient.client_id == client_id))).scalar_one_or_none()
+        if row is not None:  # a revoked client too: it is told so (oauth.RevokedClientError)
             loaded.clients[row.client_id] = ClientView(row)
-            if row.service_user_id is not None:
+            if row.service_user_id is not None and row.revoked_at is None:
                 await _load_user(session, loaded, row.service_user_id)
     if code := data.get("code"):
         code_stmt = select(AuthorizationCode).where(AuthorizationCode.digest == token_digest(code)).with_for_update()

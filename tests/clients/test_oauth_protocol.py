@@ -8,6 +8,45 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.clients.test_oauth import (
+    REDIRECT,
+    confidential_client,
+    pkce,
+    register,
+)
+from tests.conftest import Staff
+
+REVOKED = "This app client was revoked by an administrator."
+
+
+async def test_a_revoked_client_is_told_it_was_revoked(client: httpx.AsyncClient, admin: Staff, agent: Staff) -> None:
+    server, auth = await confidential_client(client, admin, agent, ["registrants:read"])
+    public = await register(client, admin)
+    for revoked in (server, public):
+        answer = await client.post(f"/api/v1/clients/{revoked['client_id']}/revoke", headers=admin.headers)
+        assert answer.status_code == 200
+    token = await client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=auth)
+    revoke = await client.post("/api/v1/oauth/revoke", data={"token": "x"}, auth=auth)
+    for response in (token, revoke):
+        assert response.status_code == 401
+        assert response.json() == {"error": "invalid_client", "error_description": REVOKED}
+    _, challenge = pkce()
+    page = await client.get(
+        "/api/v1/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": public["client_id"],
+            "redirect_uri": REDIRECT,
+            "scope": "sync",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+        headers={"Accept-Language": "fr"},
+    )
+    assert page.status_code == 400
+    assert "Cette application a été révoquée par un administrateur du guichet" in page.text
+    assert f"invalid_client: {REVOKED}" in page.text
+
 
 @pytest.mark.parametrize("path", ["/api/v1/oauth/token", "/api/v1/oauth/revoke"])
 async def test_an_over_long_body_is_described_in_plain_ascii(client: httpx.AsyncClient, path: str) -> None:
