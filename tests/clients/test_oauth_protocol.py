@@ -5,16 +5,74 @@ error descriptions in plain ASCII."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
 import httpx
 import pytest
 
 from tests.clients.test_oauth import (
     REDIRECT,
+    authorize,
+    client_credentials_token,
     confidential_client,
+    exchange,
     pkce,
     register,
 )
-from tests.conftest import Staff
+from tests.conftest import PASSWORD, Staff
+
+
+async def _staff_token(client: httpx.AsyncClient, staff: Staff) -> str:
+    response = await client.post("/api/v1/auth/token", data={"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def test_revoking_a_token_not_the_client_s_answers_as_any_other_and_revokes_nothing(
+    client: httpx.AsyncClient, admin: Staff, agent: Staff
+) -> None:
+    _, auth = await confidential_client(client, admin, agent, ["registrants:read"])
+    _, other_auth = await confidential_client(client, admin, agent, ["registrants:read"])
+    others = (await client_credentials_token(client, other_auth))["access_token"]
+    staff = await _staff_token(client, agent)
+    answers: list[tuple[int, Any]] = []
+    for token in (others, staff, "junk", (await client_credentials_token(client, auth))["access_token"]):
+        response = await client.post("/api/v1/oauth/revoke", data={"token": token}, auth=auth)
+        answers.append((response.status_code, response.json()))
+    assert answers == [(200, {})] * 4
+    for token in (others, staff):
+        still = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert still.status_code == 200, still.text
+
+
+async def test_revoking_another_client_s_refresh_token_revokes_nothing(
+    client: httpx.AsyncClient, admin: Staff, agent: Staff
+) -> None:
+    app_client = await register(client, admin)
+    other = await register(client, admin)
+    verifier, challenge = pkce()
+    code = parse_qs(
+        urlsplit(
+            (await authorize(client, app_client["client_id"], agent, challenge=challenge)).headers["location"]
+        ).query
+    )["code"][0]
+    tokens = (await exchange(client, app_client["client_id"], code, verifier)).json()
+    response = await client.post(
+        "/api/v1/oauth/revoke", data={"token": tokens["refresh_token"], "client_id": other["client_id"]}
+    )
+    assert (response.status_code, response.json()) == (200, {})
+    refreshed = await client.post(
+        "/api/v1/oauth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": app_client["client_id"],
+        },
+    )
+    assert refreshed.status_code == 200, refreshed.text
+
 
 REVOKED = "This app client was revoked by an administrator."
 
