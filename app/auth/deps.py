@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from app.auth import cache as auth_cache
 from app.auth.cache import AuthCache
+from app.auth.errors import InvalidToken
 from app.auth.models import reserved_to_fr, roles_en
 from app.auth.service import load_actor
 from app.clients import guard
@@ -30,7 +31,9 @@ async def get_actor(
     context: RequestContextDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Actor:
-    """The staff user behind the bearer token. Raises ``Unauthorized`` (401) otherwise.
+    """The staff user behind the bearer token. Raises ``Unauthorized`` (401, ``WWW-Authenticate:
+    Bearer``) without a token, ``InvalidToken`` (401 ``invalid-token``, ``Bearer
+    error="invalid_token"``, RFC 6750 §3.1) for a token expired, revoked or not valid.
 
     The token's claims and the user's role and desks come from the app's :class:`AuthCache` when
     it has them (see :mod:`app.auth.cache` for how long and how changes are noticed).
@@ -42,11 +45,16 @@ async def get_actor(
     """
     cache: AuthCache = request.app.state.auth_cache
     leeway = settings.jwt_leeway_seconds
-    claims = cache.claims(token, key=settings.signing_key(), leeway_seconds=leeway) if token else None
-    if claims is None:
+    if not token:
         raise Unauthorized(
             "A valid bearer access token is required.",
             detail_fr="Un jeton d'accès valide est requis.",
+        )
+    claims = cache.claims(token, key=settings.signing_key(), leeway_seconds=leeway)
+    if claims is None:
+        raise InvalidToken(
+            "The access token is expired or not valid: get a new one.",
+            detail_fr="Le jeton d'accès a expiré ou n'est pas valide : obtenez-en un nouveau.",
         )
     if claims.client_id is not None:  # first: before this request's transaction begins
         await guard.check(session, request.app.state.engine, claims)
@@ -55,7 +63,7 @@ async def get_actor(
         generation = auth_cache.generation()
         actor = await load_actor(session, user_id=claims.user_id, token_version=claims.token_version)
         if actor is None:
-            raise Unauthorized("The access token was revoked.", detail_fr="Le jeton d'accès a été révoqué.")
+            raise InvalidToken("The access token was revoked.", detail_fr="Le jeton d'accès a été révoqué.")
         cache.remember(claims.user_id, claims.token_version, actor, generation=generation)
     if claims.client_id is not None:
         scopes = claims.scopes or frozenset()

@@ -21,6 +21,7 @@ from sqlalchemy import case, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from app.auth.errors import invalid_token_challenge
 from app.clients.errors import ClientRateLimited, ClientRevoked
 from app.clients.models import AppClient, ClientRateWindow, RevokedAccessToken
 from app.core.db import UTCDateTime, utcnow
@@ -69,6 +70,7 @@ async def _check(conn: AsyncConnection, claims: AccessClaims, now: dt.datetime) 
         raise ClientRevoked(
             "This app client or this token was revoked.",
             detail_fr="Cette application ou ce jeton a été révoqué.",
+            headers=invalid_token_challenge("This app client or this token was revoked."),
         )
     expired = _TABLE.c.window_start <= literal(now - WINDOW, UTCDateTime())
     dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

@@ -111,7 +111,10 @@ async def test_forged_expired_and_unsigned_tokens_are_refused(client, make_staff
     for token in (forged, expired, unsigned, "not-a-jwt"):
         response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, token
-        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.headers["www-authenticate"] == (
+            'Bearer error="invalid_token", error_description="The access token is expired or not valid: get a new one."'
+        )
+        assert response.json()["type"] == "/problems/invalid-token"
 
 
 async def test_missing_credentials_in_form_is_400(client) -> None:

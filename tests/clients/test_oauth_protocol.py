@@ -5,10 +5,12 @@ error descriptions in plain ASCII."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jwt
 import pytest
 
 from tests.clients.test_oauth import (
@@ -20,7 +22,63 @@ from tests.clients.test_oauth import (
     pkce,
     register,
 )
-from tests.conftest import PASSWORD, Staff
+from tests.conftest import PASSWORD, TEST_SECRET, Staff
+
+
+def _expired_token(staff: Staff) -> str:
+    now = dt.datetime.now(dt.UTC)
+    claims = {
+        "sub": str(staff.id),
+        "role": "agent",
+        "tv": 0,
+        "typ": "access",
+        "iat": int((now - dt.timedelta(hours=1)).timestamp()),
+        "exp": int((now - dt.timedelta(minutes=10)).timestamp()),
+    }
+    return jwt.encode(claims, TEST_SECRET, algorithm="HS256")
+
+
+def _assert_invalid_token(response: httpx.Response, slug: str = "invalid-token") -> None:
+    assert response.status_code == 401
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith('Bearer error="invalid_token", error_description="'), challenge
+    assert challenge.isascii()
+    assert response.json()["type"] == f"/problems/{slug}"
+
+
+async def test_a_missing_token_gets_a_bare_bearer_challenge(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/auth/me")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["type"] == "/problems/unauthorized"
+
+
+async def test_an_expired_or_forged_staff_token_gets_invalid_token(client: httpx.AsyncClient, agent: Staff) -> None:
+    for token in (_expired_token(agent), "not.a.token"):
+        response = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        _assert_invalid_token(response)
+
+
+async def test_a_staff_token_revoked_by_a_password_change_gets_invalid_token(
+    client: httpx.AsyncClient, admin: Staff, agent: Staff
+) -> None:
+    current = await client.get(f"/api/v1/users/{agent.id}", headers=admin.headers)
+    changed = await client.patch(
+        f"/api/v1/users/{agent.id}",
+        headers={**admin.headers, "If-Match": current.headers["etag"]},
+        json={"password": "a brand new passphrase 2026"},
+    )
+    assert changed.status_code == 200, changed.text
+    _assert_invalid_token(await client.get("/api/v1/auth/me", headers=agent.headers))
+
+
+async def test_a_revoked_app_token_gets_invalid_token(client: httpx.AsyncClient, admin: Staff, agent: Staff) -> None:
+    _, auth = await confidential_client(client, admin, agent, ["registrants:read"])
+    token = await client_credentials_token(client, auth)
+    revoked = await client.post("/api/v1/oauth/revoke", data={"token": token["access_token"]}, auth=auth)
+    assert revoked.status_code == 200
+    response = await client.get("/api/v1/registrants", headers={"Authorization": f"Bearer {token['access_token']}"})
+    _assert_invalid_token(response, "client-revoked")
 
 
 async def _staff_token(client: httpx.AsyncClient, staff: Staff) -> str:
