@@ -230,12 +230,13 @@ async def authorization_page(request: Request, session: SessionDep, settings: Se
         grant = oauth.run(loaded, _SERVER.get_consent_grant, _oauth_request(request, "GET", data))
     except OAuth2Error as error:
         return _authorization_error(request, error)
+    scopes = parse(grant.request.scope)
     return page.consent(
         lang=_lang(request),
         key=settings.signing_key(),
         client_name=grant.client.row.name,
-        scopes=parse(grant.request.scope),
-        params=data,
+        scopes=scopes,
+        params={**data, "scope": " ".join(scopes)},  # the scopes listed, held to by the decision
         secure_cookie=request.url.scheme == "https",
     )
 
@@ -254,7 +255,7 @@ async def authorization_decision(
     form = await request.form()
     try:
         data = _single(form, AUTHORIZATION_PARAMS)
-        fields = _single(form, ("username", "password", "decision", page.CSRF_FIELD))
+        fields = _single(form, ("username", "password", "decision", page.CSRF_FIELD, page.CONSENT_FIELD))
     except _Repeated as repeated:
         return _failure_page(lang, "invalid_request", f"'{repeated}' is repeated or too long.")
     if not page.csrf_valid(settings.signing_key(), request.cookies.get(page.CSRF_COOKIE), fields.get(page.CSRF_FIELD)):
@@ -264,9 +265,13 @@ async def authorization_decision(
             else "The form expired or was not sent from this page; start again from the app."
         )
         return page.failure(lang=lang, message=message, status_code=403)
+    # Scopes added or swapped, another client, redirect URI or challenge: not the request shown,
+    # refused (no sign-in attempted) once the request itself is validated.
+    nonce = request.cookies.get(page.CSRF_COOKIE)
+    as_shown = page.consent_valid(settings.signing_key(), nonce, data, fields.get(page.CONSENT_FIELD))
     user: StaffUser | None = None
     refused: InvalidCredentials | LoginRateLimited | LoginBusy | None = None
-    if fields.get("decision") == "allow":
+    if fields.get("decision") == "allow" and as_shown:
         # First, before this request's transaction begins (the login throttle counts in its own).
         try:
             user = await auth_service.authenticate(
@@ -287,6 +292,12 @@ async def authorization_decision(
         grant = oauth.run(loaded, _SERVER.get_consent_grant, oauth_request)
     except OAuth2Error as error:
         return _authorization_error(request, error)
+    if not as_shown:
+        return _failure_page(
+            lang,
+            "invalid_request",
+            "The authorization request differs from the one shown on the consent page; start again from the app.",
+        )
     client = grant.client.row
     scopes = parse(grant.request.scope)
     if refused is not None:
@@ -295,7 +306,7 @@ async def authorization_decision(
             key=settings.signing_key(),
             client_name=client.name,
             scopes=scopes,
-            params=data,
+            params=data,  # the request shown, scopes included (checked above)
             error=refused.detail_fr if lang == "fr" else refused.detail_en,
             status_code=refused.status,
             secure_cookie=request.url.scheme == "https",

@@ -21,6 +21,7 @@ from app.clients.scopes import SCOPE_LABELS_FR, SCOPES
 
 CSRF_COOKIE = "oauth_csrf"
 CSRF_FIELD = "csrf_token"
+CONSENT_FIELD = "consent_token"
 COOKIE_PATH = "/api/v1/oauth/authorize"
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
@@ -67,6 +68,24 @@ def csrf_valid(key: str, nonce: str | None, token: str | None) -> bool:
     return bool(nonce and token) and hmac.compare_digest(csrf_token(key, nonce or ""), token or "")
 
 
+def _request_text(params: dict[str, str]) -> bytes:
+    return "\n".join(f"{name}={value}" for name, value in sorted(params.items())).encode()
+
+
+def consent_token(key: str, nonce: str, params: dict[str, str]) -> str:
+    """The token binding the authorization request shown on the page (``params``: its client,
+    redirect URI, scopes, PKCE challenge, state) to the cookie's ``nonce``: HMAC-SHA256 under the
+    server's key, hex. The form posted must carry the same request (values hold no newline:
+    parameters are refused unless printable)."""
+    message = b"oauth-consent:" + nonce.encode() + b"\n" + _request_text(params)
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def consent_valid(key: str, nonce: str | None, params: dict[str, str], token: str | None) -> bool:
+    """True when the posted request ``params`` is the one shown with the cookie's ``nonce``."""
+    return bool(nonce and token) and hmac.compare_digest(consent_token(key, nonce or "", params), token or "")
+
+
 def _document(lang: str, title: str, body: str) -> str:
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
@@ -87,7 +106,9 @@ def consent(
     secure_cookie: bool = False,
 ) -> HTMLResponse:
     """The sign-in and consent form for an authorization request (``params``: its validated query
-    parameters, sent back as hidden fields). Sets a fresh CSRF nonce cookie."""
+    parameters, ``scope`` the scopes listed, sent back as hidden fields). Sets a fresh CSRF nonce
+    cookie; the form carries the CSRF token and the consent token binding ``params`` to it
+    (:func:`consent_token`): the decision is held to the request shown."""
     text = _TEXT["fr" if lang == "fr" else "en"]
     labels = SCOPE_LABELS_FR if lang == "fr" else SCOPES
     nonce = secrets.token_urlsafe(32)
@@ -101,6 +122,7 @@ def consent(
         f"<p>{escape(text['asks'].format(name=client_name))}</p><ul>{items}</ul>"
         f'<form method="post" action="{COOKIE_PATH}">{hidden}'
         f'<input type="hidden" name="{CSRF_FIELD}" value="{csrf_token(key, nonce)}">'
+        f'<input type="hidden" name="{CONSENT_FIELD}" value="{consent_token(key, nonce, params)}">'
         f'<label>{escape(text["email"])} <input type="email" name="username" autocomplete="username"></label>'
         f'<label>{escape(text["password"])} <input type="password" name="password" '
         f'autocomplete="current-password"></label>'

@@ -15,6 +15,7 @@ import pytest
 
 from tests.clients.test_oauth import (
     REDIRECT,
+    _form_fields,
     authorize,
     client_credentials_token,
     confidential_client,
@@ -23,6 +24,57 @@ from tests.clients.test_oauth import (
     register,
 )
 from tests.conftest import PASSWORD, TEST_SECRET, Staff
+
+
+async def _consent_form(client: httpx.AsyncClient, client_id: str, challenge: str, scope: str) -> dict[str, str]:
+    page = await client.get(
+        "/api/v1/oauth/authorize",
+        params={
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": REDIRECT,
+            "scope": scope,
+            "state": "xyz-state",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
+    )
+    assert page.status_code == 200, page.text
+    return _form_fields(page.text)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"scope": "sync registrants:write"}, {"scope": "registrants:read"}, {"redirect_uri": "http://127.0.0.1/callback"}],
+    ids=["scope-added", "scope-swapped", "redirect-uri"],
+)
+async def test_consent_is_held_to_the_request_shown(
+    client: httpx.AsyncClient, admin: Staff, agent: Staff, changed: dict[str, str]
+) -> None:
+    app_client = await register(client, admin)
+    _, challenge = pkce()
+    fields = await _consent_form(client, app_client["client_id"], challenge, "sync")
+    fields.update({**changed, "username": agent.email, "password": PASSWORD, "decision": "allow"})
+    response = await client.post("/api/v1/oauth/authorize", data=fields)
+    assert response.status_code == 400, response.headers.get("location")
+    assert response.headers["content-type"].startswith("text/html")
+    assert "invalid_request: The authorization request differs from the one shown on the consent page" in (
+        response.text
+    )
+
+
+async def test_consent_without_a_scope_is_held_to_the_scopes_shown(
+    client: httpx.AsyncClient, admin: Staff, agent: Staff
+) -> None:
+    app_client = await register(client, admin, scopes=["sync"])
+    verifier, challenge = pkce()
+    fields = await _consent_form(client, app_client["client_id"], challenge, "")
+    assert fields["scope"] == "sync"
+    fields.update({"username": agent.email, "password": PASSWORD, "decision": "allow"})
+    response = await client.post("/api/v1/oauth/authorize", data=fields)
+    code = parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
+    token = await exchange(client, app_client["client_id"], code, verifier)
+    assert token.json()["scope"] == "sync"
 
 
 def _expired_token(staff: Staff) -> str:
