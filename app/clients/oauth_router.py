@@ -16,6 +16,7 @@ Staff sign-in with the password grant stays at ``/api/v1/auth/token``.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError, OAuth2Error
 from fastapi import Request
@@ -125,9 +126,11 @@ def _single(
 
 
 def _oauth_request(request: Request, method: str, data: dict[str, str]) -> oauth.FormRequest:
-    # TLS is terminated by the reverse proxy in front of the app (README, deployment); Authlib
-    # refuses a plain-http request URI, which it only checks, so the URI is given as https.
-    uri = str(request.url.replace(scheme="https"))
+    # The request's address as clients reach it: PUBLIC_BASE_URL, never the Host header. TLS is
+    # terminated by the reverse proxy in front of the app (README, deployment); Authlib refuses a
+    # plain-http request URI, which it only checks, so the URI is given as https.
+    base = urlsplit(request.app.state.settings.public_base_url)
+    uri = urlunsplit(("https", base.netloc, base.path + request.url.path, request.url.query, ""))
     return oauth.FormRequest(method, uri, request.headers, data)  # case-insensitive names
 
 
@@ -445,15 +448,20 @@ for _path, _renderer in (
     render_problems_at(router.prefix + _path, _renderer)
 
 
+METADATA_MAX_AGE = 3600
+"""Seconds a client or cache may keep the metadata (it changes only with the configuration)."""
+
+
 @metadata_router.get("/.well-known/oauth-authorization-server")
-async def server_metadata(request: Request) -> dict[str, Any]:
-    """RFC 8414 authorization server metadata."""
-    base = str(request.base_url).rstrip("/")
-    return {
+async def server_metadata(settings: SettingsDep) -> JSONResponse:
+    """RFC 8414 authorization server metadata. The issuer and every endpoint are under
+    ``PUBLIC_BASE_URL`` (never the request's ``Host``, which anyone can set); cacheable an hour."""
+    base = settings.public_base_url
+    body = {
         "issuer": base,
-        "authorization_endpoint": f"{base}/api/v1/oauth/authorize",
-        "token_endpoint": f"{base}/api/v1/oauth/token",
-        "revocation_endpoint": f"{base}/api/v1/oauth/revoke",
+        "authorization_endpoint": f"{base}{router.prefix}/authorize",
+        "token_endpoint": f"{base}{router.prefix}/token",
+        "revocation_endpoint": f"{base}{router.prefix}/revoke",
         "scopes_supported": list(SCOPES),
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
@@ -461,3 +469,4 @@ async def server_metadata(request: Request) -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
     }
+    return JSONResponse(body, headers={"Cache-Control": f"public, max-age={METADATA_MAX_AGE}"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     EmailStr,
@@ -24,6 +25,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+"""Where ``make run`` serves the API (``HOST``, ``PORT`` of the Makefile)."""
 
 
 class Settings(BaseSettings):
@@ -68,6 +72,10 @@ class Settings(BaseSettings):
     actor_cache_seconds: float = Field(default=5, ge=0, le=300)
 
     cors_origins: list[str] = []
+    # The address clients reach the API at (scheme, host, port, and a path prefix if any), behind
+    # the reverse proxy: the OAuth 2.0 issuer and the absolute URLs of its metadata (RFC 8414 §2),
+    # never taken from a request's Host header. The default is `make run`'s.
+    public_base_url: str = DEFAULT_PUBLIC_BASE_URL
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -255,6 +263,23 @@ class Settings(BaseSettings):
 
         refuse_unfit(password.get_secret_value(), account=(info.data.get("desk_admin_email"),))
         return password
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _an_http_address(cls, value: str) -> str:
+        """``PUBLIC_BASE_URL``: an absolute ``http`` or ``https`` address without query, fragment
+        or user information, kept without its trailing ``/``; empty is the default."""
+        if value == "":
+            return DEFAULT_PUBLIC_BASE_URL
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                "PUBLIC_BASE_URL must be an http or https address such as https://desk.example.org "
+                "(no query, no fragment)"
+            )
+        if "@" in parts.netloc:
+            raise ValueError("PUBLIC_BASE_URL must not hold user information (user:password@)")
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:

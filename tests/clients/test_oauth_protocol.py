@@ -13,6 +13,8 @@ import httpx
 import jwt
 import pytest
 
+from app.core.config import Settings
+from app.main import create_app
 from tests.clients.test_oauth import (
     REDIRECT,
     _form_fields,
@@ -24,6 +26,58 @@ from tests.clients.test_oauth import (
     register,
 )
 from tests.conftest import PASSWORD, TEST_SECRET, Staff
+
+METADATA = "/.well-known/oauth-authorization-server"
+
+
+async def test_metadata_names_the_configured_address_whatever_the_host_header(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    response = await client.get(METADATA, headers={"Host": "evil.example"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["issuer"] == "http://127.0.0.1:8000" == settings.public_base_url
+    assert body["authorization_endpoint"] == "http://127.0.0.1:8000/api/v1/oauth/authorize"
+    assert body["token_endpoint"] == "http://127.0.0.1:8000/api/v1/oauth/token"
+    assert body["revocation_endpoint"] == "http://127.0.0.1:8000/api/v1/oauth/revoke"
+    assert "evil.example" not in response.text
+    assert response.headers["cache-control"] == "public, max-age=3600"
+
+
+async def test_metadata_names_public_base_url(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"public_base_url": "https://desk.example.org/desk"}))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8000") as http:
+            body = (await http.get(METADATA)).json()
+    finally:
+        await app.state.engine.dispose()
+    assert body["issuer"] == "https://desk.example.org/desk"
+    assert body["token_endpoint"] == "https://desk.example.org/desk/api/v1/oauth/token"
+
+
+def test_public_base_url_is_kept_without_its_trailing_slash() -> None:
+    assert Settings(public_base_url="https://desk.example.org/", _env_file=None).public_base_url == (  # type: ignore[call-arg]
+        "https://desk.example.org"
+    )
+
+
+@pytest.mark.parametrize("value", ["desk.example.org", "ftp://desk.example.org", "https://desk.example.org/?a=1"])
+def test_public_base_url_must_be_an_http_address(value: str) -> None:
+    with pytest.raises(ValueError, match="PUBLIC_BASE_URL must"):
+        Settings(public_base_url=value, _env_file=None)  # type: ignore[call-arg]
+
+
+async def test_an_authorization_redirect_never_names_the_host_header(
+    client: httpx.AsyncClient, admin: Staff, agent: Staff
+) -> None:
+    app_client = await register(client, admin)
+    _, challenge = pkce()
+    client.headers["Host"] = "evil.example"
+    response = await authorize(client, app_client["client_id"], agent, challenge=challenge, scope="sync")
+    assert response.status_code == 302
+    assert response.headers["location"].startswith(REDIRECT + "?")
+    assert "evil.example" not in response.headers["location"]
 
 
 async def _consent_form(client: httpx.AsyncClient, client_id: str, challenge: str, scope: str) -> dict[str, str]:
