@@ -134,6 +134,13 @@ def _oauth_request(request: Request, method: str, data: dict[str, str]) -> oauth
     return oauth.FormRequest(method, uri, request.headers, data)  # case-insensitive names
 
 
+def _secure(request: Request) -> bool:
+    """Whether the CSRF cookie is ``Secure``: clients reach the app over https (PUBLIC_BASE_URL;
+    behind the TLS-terminating proxy the request itself is plain http), or this request is https."""
+    public: str = request.app.state.settings.public_base_url
+    return public.startswith("https:") or request.url.scheme == "https"
+
+
 def _lang(request: Request) -> str:
     return negotiate(request.headers.get("accept-language"), request.app.state.settings.default_language)
 
@@ -240,7 +247,7 @@ async def authorization_page(request: Request, session: SessionDep, settings: Se
         client_name=grant.client.row.name,
         scopes=scopes,
         params={**data, "scope": " ".join(scopes)},  # the scopes listed, held to by the decision
-        secure_cookie=request.url.scheme == "https",
+        secure_cookie=_secure(request),
     )
 
 
@@ -312,7 +319,7 @@ async def authorization_decision(
             params=data,  # the request shown, scopes included (checked above)
             error=refused.detail_fr if lang == "fr" else refused.detail_en,
             status_code=refused.status,
-            secure_cookie=request.url.scheme == "https",
+            secure_cookie=_secure(request),
         )
         response.headers.update(refused.headers)
         return response

@@ -282,3 +282,30 @@ async def test_an_over_long_body_is_described_in_plain_ascii(client: httpx.Async
         "error": "invalid_request",
         "error_description": "The request is too large: 1 MB at most.",
     }
+
+
+async def test_the_consent_cookie_is_secure_when_the_public_address_is_https(
+    settings: Settings, make_staff: Any
+) -> None:
+    """Behind the TLS-terminating proxy the request is plain http: PUBLIC_BASE_URL says https."""
+    app = create_app(settings.model_copy(update={"public_base_url": "https://desk.example.org"}))
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://10.0.0.5:8000") as http:
+            admin = await make_staff("admin", [])
+            app_client = await register(http, admin)
+            _, challenge = pkce()
+            page = await http.get(
+                "/api/v1/oauth/authorize",
+                params={
+                    "response_type": "code",
+                    "client_id": app_client["client_id"],
+                    "redirect_uri": REDIRECT,
+                    "scope": "sync",
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                },
+            )
+    finally:
+        await app.state.engine.dispose()
+    assert page.status_code == 200, page.text
+    assert "; secure" in page.headers["set-cookie"].lower()
