@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from app import health
 from app.audit.sequencer import Sequencer
 from app.auth.cache import AuthCache
+from app.clients import openapi as client_openapi
 from app.core import integrity, openapi, problems, timezones
 from app.core.compression import JsonGzipMiddleware
 from app.core.config import Settings
@@ -126,7 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     problems.install(app)
     integrity.install(app)
-    openapi.install(app)
+    openapi.install(app, schemas=client_openapi.SCHEMAS, security_schemes=client_openapi.SECURITY_SCHEMES)
     app.add_middleware(TextGuard)  # inside the size guard: it reads bounded bodies only
     app.add_middleware(
         BodySizeLimitMiddleware,

@@ -29,6 +29,7 @@ from app.auth import service as auth_service
 from app.auth.errors import InvalidCredentials, LoginBusy, LoginRateLimited
 from app.auth.models import StaffUser
 from app.clients import oauth, page, storage
+from app.clients import openapi as docs
 from app.clients.errors import error_description
 from app.clients.scopes import SCOPES, parse
 from app.core.config import Settings
@@ -42,10 +43,10 @@ from app.core.idempotency import not_keyed
 from app.core.problems import render_problems_at
 from app.core.routing import api_router
 
-# Outside the OpenAPI document: these endpoints speak OAuth 2.0 (an HTML page, RFC 6749 §5.2 error
-# bodies), not the API's problem+json; clients discover them from the RFC 8414 metadata.
-router = api_router(prefix="/api/v1/oauth", tags=["oauth"], include_in_schema=False)
-metadata_router = api_router(tags=["oauth"], include_in_schema=False)
+# These endpoints speak OAuth 2.0 (HTML pages, redirects, RFC 6749 §5.2 error bodies), not the
+# API's problem+json: the OpenAPI document shows them so (app.clients.openapi).
+router = api_router(prefix="/api/v1/oauth", tags=["oauth"])
+metadata_router = api_router(tags=["oauth"])
 
 AUTHORIZATION_PARAMS = (
     "response_type",
@@ -60,9 +61,9 @@ _PROTOCOL_FORM: dict[str, Any] = {
     **not_keyed(
         "OAuth 2.0 protocol endpoint (RFC 6749, RFC 7009): the client authenticates in the request; no staff key scope."
     ),
-    # the form the endpoint parses itself (app.core.conformance.takes_body)
-    "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
 }
+"""``openapi_extra`` of the form endpoints, with their documentation (app.clients.openapi), whose
+``requestBody`` is the form the endpoint parses itself (app.core.conformance.takes_body)."""
 _SERVER = oauth.DeskAuthorizationServer()
 
 
@@ -225,7 +226,7 @@ def _actor(user: StaffUser, client_id: str, context: RequestContext) -> Actor:
     return Actor(user_id=user.id, email=user.email, role=user.role, context=context, client_id=client_id)
 
 
-@router.get("/authorize", response_class=Response, openapi_extra={IGNORES_UNKNOWN_QUERY: True})
+@router.get("/authorize", response_class=Response, openapi_extra={IGNORES_UNKNOWN_QUERY: True, **docs.AUTHORIZE_PAGE})
 async def authorization_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """The sign-in and consent page for an authorization request (RFC 6749 §4.1.1 with RFC 7636
     ``code_challenge`` and ``code_challenge_method=S256``, both required). An unknown client or a
@@ -252,9 +253,7 @@ async def authorization_page(request: Request, session: SessionDep, settings: Se
 
 
 @router.post(
-    "/authorize",
-    response_class=Response,
-    openapi_extra=_PROTOCOL_FORM,
+    "/authorize", response_class=Response, status_code=302, openapi_extra={**_PROTOCOL_FORM, **docs.AUTHORIZE_DECISION}
 )
 async def authorization_decision(
     request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep
@@ -340,10 +339,7 @@ async def authorization_decision(
     return RedirectResponse(headers["Location"], status_code=status)
 
 
-@router.post(
-    "/token",
-    openapi_extra=_PROTOCOL_FORM,
-)
+@router.post("/token", response_class=Response, openapi_extra={**_PROTOCOL_FORM, **docs.TOKEN})
 async def token(request: Request, session: SessionDep, settings: SettingsDep, context: RequestContextDep) -> Response:
     """Issue tokens to app clients (form-encoded, RFC 6749 §4.1.3, §4.4.2, §6).
 
@@ -419,10 +415,7 @@ async def _after_replay(
         )
 
 
-@router.post(
-    "/revoke",
-    openapi_extra=_PROTOCOL_FORM,
-)
+@router.post("/revoke", response_class=Response, openapi_extra={**_PROTOCOL_FORM, **docs.REVOKE})
 async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """RFC 7009: revoke ``token`` (a refresh or an access token of the calling client, which
     authenticates as at the token endpoint). 200 ``{}`` also for an unknown token."""
@@ -459,7 +452,7 @@ METADATA_MAX_AGE = 3600
 """Seconds a client or cache may keep the metadata (it changes only with the configuration)."""
 
 
-@metadata_router.get("/.well-known/oauth-authorization-server")
+@metadata_router.get("/.well-known/oauth-authorization-server", response_class=Response, openapi_extra=docs.METADATA)
 async def server_metadata(settings: SettingsDep) -> JSONResponse:
     """RFC 8414 authorization server metadata. The issuer and every endpoint are under
     ``PUBLIC_BASE_URL`` (never the request's ``Host``, which anyone can set); cacheable an hour."""

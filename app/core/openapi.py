@@ -21,7 +21,9 @@ status       declared for
 503          every operation that uses the database (unreachable, or every connection busy)
 ===========  =================================================================================
 
-plus the statuses a few operations add themselves (:data:`EXTRA_STATUSES`).
+plus the statuses a few operations add themselves (:data:`EXTRA_STATUSES`). An operation that
+declares its own error responses in another media type (the OAuth 2.0 endpoints of app clients:
+RFC 6749 §5.2 JSON, HTML pages) keeps them as they are: they are what it answers.
 """
 
 from __future__ import annotations
@@ -53,9 +55,14 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": True,
 }
-STAFF_BEARER: dict[str, list[str]] = {"OAuth2PasswordBearer": []}
+STAFF_BEARER: dict[str, list[str]] = {"OAuth2": []}
+"""The security requirement of operations behind a staff (or app client) bearer token; FastAPI
+names the scheme ``OAuth2PasswordBearer`` (renamed by :func:`complete`)."""
+_FASTAPI_BEARER = "OAuth2PasswordBearer"
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
-NO_DATABASE = frozenset({("get", "/healthz"), ("get", "/problems/{slug}")})
+NO_DATABASE = frozenset(
+    {("get", "/healthz"), ("get", "/problems/{slug}"), ("get", "/.well-known/oauth-authorization-server")}
+)
 EXTRA_STATUSES: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/auth/token"): (400, 401, 429),
     ("get", "/api/v1/documents/{document_id}/content"): (304, 206, 416),
@@ -132,14 +139,48 @@ def _problem_response(status: int) -> dict[str, Any]:
     }
 
 
-def complete(document: dict[str, Any]) -> dict[str, Any]:
-    """Add the problem schema, every operation's error responses, and required ``If-Match``."""
-    document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-    document["components"]["schemas"].pop("HTTPValidationError", None)
-    document["components"]["schemas"].pop("ValidationError", None)
+def _own_errors(operation: dict[str, Any]) -> bool:
+    """Whether the operation declares error responses of its own that are not problem+json."""
+    return any(
+        status.isdigit()
+        and int(status) >= 400
+        and response.get("content")
+        and PROBLEM_MEDIA_TYPE not in response["content"]
+        and response.get("description") != "Validation Error"  # FastAPI's, replaced below
+        for status, response in operation.get("responses", {}).items()
+    )
+
+
+def complete(
+    document: dict[str, Any],
+    *,
+    schemas: dict[str, Any] | None = None,
+    security_schemes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Add the problem schema, every operation's error responses, and required ``If-Match``;
+    ``schemas`` and ``security_schemes`` are added to the components, the latter's ``OAuth2``
+    replacing FastAPI's ``OAuth2PasswordBearer`` (password flow only, renamed ``OAuth2`` in every
+    operation)."""
+    components = document.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components["schemas"].update(schemas or {})
+    components["schemas"].pop("HTTPValidationError", None)
+    components["schemas"].pop("ValidationError", None)
+    declared = components.setdefault("securitySchemes", {})
+    if _FASTAPI_BEARER in declared:
+        declared["OAuth2"] = declared.pop(_FASTAPI_BEARER)
+    declared.update(security_schemes or {})
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            if "security" in operation:
+                operation["security"] = [
+                    {("OAuth2" if name == _FASTAPI_BEARER else name): scopes for name, scopes in requirement.items()}
+                    for requirement in operation["security"]
+                ]
+            if _own_errors(operation):
+                operation.get("responses", {}).pop("422", None)  # FastAPI's: such an endpoint answers its own
                 continue
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match":
@@ -163,13 +204,16 @@ def complete(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def install(app: FastAPI) -> None:
-    """Make ``app.openapi()`` return the completed document (built once, then cached)."""
+def install(
+    app: FastAPI, *, schemas: dict[str, Any] | None = None, security_schemes: dict[str, Any] | None = None
+) -> None:
+    """Make ``app.openapi()`` return the completed document (built once, then cached; ``schemas``
+    and ``security_schemes``: see :func:`complete`)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            app.openapi_schema = complete(document)
+            app.openapi_schema = complete(document, schemas=schemas, security_schemes=security_schemes)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -94,6 +94,7 @@ async def _consent_form(client: httpx.AsyncClient, client_id: str, challenge: st
         },
     )
     assert page.status_code == 200, page.text
+    assert page.headers["cache-control"] == "no-store"
     return _form_fields(page.text)
 
 

@@ -48,7 +48,8 @@ def _file_operations(app: FastAPI) -> set[tuple[str, str]]:
                 if code.startswith("2")
                 for kind in (answer.get("content") or {})
             }
-            if path.startswith("/api/") and types - {"application/json"}:
+            # text/html: the OAuth consent page, a page and not a file (no-store: tests/clients/test_oauth.py)
+            if path.startswith("/api/") and types - {"application/json", "text/html"}:
                 found.add((method.upper(), path))
     return found
 

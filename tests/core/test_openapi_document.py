@@ -3,10 +3,13 @@ app is seen to answer is declared for that operation."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import httpx
+from openapi_spec_validator import validate
 
+from app.clients.scopes import SCOPES
 from tests.core.test_http_conformance import concrete, operations
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -27,13 +30,33 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
     ]
 
 
+OAUTH_PROTOCOL = {
+    ("get", "/api/v1/oauth/authorize"),
+    ("post", "/api/v1/oauth/authorize"),
+    ("post", "/api/v1/oauth/token"),
+    ("post", "/api/v1/oauth/revoke"),
+}
+"""The OAuth 2.0 endpoints of app clients: their errors are RFC 6749 JSON or HTML pages."""
+OAUTH_ERROR_MEDIA = (
+    {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}},
+    {"text/html": {"schema": {"type": "string"}}},
+)
+
+
 async def test_every_error_response_is_problem_json_and_422_is_declared_everywhere(client) -> None:
+    """Except at the OAuth 2.0 endpoints of app clients, whose errors are RFC 6749 §5.2 JSON (token,
+    revocation) or HTML pages (authorization), as OAuth clients and browsers expect."""
     document = await _document(client)
     assert document["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status"]
     assert "HTTPValidationError" not in document["components"]["schemas"]
     found = _operations(document)
     assert len(found) >= 60
+    assert {(method, path) for method, path, _ in found} >= OAUTH_PROTOCOL
     for method, path, operation in found:
+        if (method, path) in OAUTH_PROTOCOL:
+            errors = [response for status, response in operation["responses"].items() if int(status) >= 400]
+            assert errors and all(response["content"] in OAUTH_ERROR_MEDIA for response in errors), (method, path)
+            continue
         assert "422" in operation["responses"], (method, path)
         for status, response in operation["responses"].items():
             if int(status) >= 400:
@@ -69,11 +92,16 @@ async def test_token_endpoint_declares_its_rate_limit(client) -> None:
     assert {"400", "401", "422", "429"} <= set(token)
 
 
-async def _observe(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> int:
+async def _observe(
+    client: httpx.AsyncClient, method: str, url: str, media: set[str] | None = None, **kwargs: Any
+) -> int:
+    """The status answered; an error must be problem+json, or one of ``media`` (the media types
+    the operation declares for its errors, when they are its own: the OAuth 2.0 endpoints)."""
     response = await client.request(method, url, **kwargs)
     assert response.status_code != 500, (method, url, response.text)
     if response.status_code >= 400:
-        assert response.headers["content-type"] == "application/problem+json", (method, url)
+        answered = response.headers["content-type"].split(";")[0]
+        assert answered in (media or {"application/problem+json"}), (method, url, answered)
     return response.status_code
 
 
@@ -91,23 +119,25 @@ async def test_every_status_the_app_answers_is_declared(app, client, make_staff)
         if item is None:  # outside the document (the web client's redirect)
             continue
         url = concrete(path, **values)
+        media = {m for s, r in item["responses"].items() if int(s) >= 400 for m in r.get("content", {})}
+        observe = functools.partial(_observe, media=media)
         statuses = seen.setdefault((method.lower(), path), set())
-        statuses.add(await _observe(client, method, url))
-        statuses.add(await _observe(client, method, url, params={"zz": "1"}, headers=admin.headers))
+        statuses.add(await observe(client, method, url))
+        statuses.add(await observe(client, method, url, params={"zz": "1"}, headers=admin.headers))
         if "requestBody" in item:
-            statuses.add(await _observe(client, method, url, json={}, headers=admin.headers))
+            statuses.add(await observe(client, method, url, json={}, headers=admin.headers))
             wrong = {**admin.headers, "content-type": "text/plain"}
-            statuses.add(await _observe(client, method, url, content=b"x", headers=wrong))
+            statuses.add(await observe(client, method, url, content=b"x", headers=wrong))
             big = b"{" + b" " * (2 * 1_048_576) + b"}"
             json_headers = {**admin.headers, "content-type": "application/json"}
-            statuses.add(await _observe(client, method, url, content=big, headers=json_headers))
+            statuses.add(await observe(client, method, url, content=big, headers=json_headers))
         else:
-            statuses.add(await _observe(client, method, url, headers=admin.headers))
+            statuses.add(await observe(client, method, url, headers=admin.headers))
         if method == "PATCH":
             body = {"name": "Casablanca"} if path.startswith("/api/v1/desks") else {}
-            statuses.add(await _observe(client, method, url, json=body, headers=admin.headers))
+            statuses.add(await observe(client, method, url, json=body, headers=admin.headers))
             stale = {**admin.headers, "If-Match": '"v999"'}
-            statuses.add(await _observe(client, method, url, json=body, headers=stale))
+            statuses.add(await observe(client, method, url, json=body, headers=stale))
     undeclared = {
         f"{method.upper()} {path}: {sorted(statuses - {int(s) for s in document['paths'][path][method]['responses']})}"
         for (method, path), statuses in seen.items()
@@ -215,7 +245,7 @@ async def test_every_operation_behind_a_staff_token_declares_the_app_clients_rat
     behind_token = [
         (method, path)
         for method, path, operation in _operations(document)
-        if {"OAuth2PasswordBearer": []} in operation.get("security", [])
+        if {"OAuth2": []} in operation.get("security", [])
     ]
     assert len(behind_token) >= 100
     assert [(m, p) for m, p in behind_token if 429 not in _declared(document, m, p)] == []
@@ -237,3 +267,73 @@ async def test_a_report_in_each_format_answers_a_media_type_its_openapi_declares
         assert response.status_code == 200, fmt
         served[fmt] = response.headers["content-type"].split(";")[0]
     assert {fmt: media for fmt, media in served.items() if media not in declared} == {}
+
+
+async def test_the_document_is_valid_openapi(client) -> None:
+    """The whole document validates against the OpenAPI 3.1 schema (openapi-spec-validator)."""
+    validate(await _document(client))
+
+
+async def test_the_app_client_oauth_surface_is_documented_as_it_answers(client) -> None:
+    """The OAuth 2.0 endpoints of app clients are in the document with form bodies, RFC 6749 §5.2
+    error JSON (not problem+json), the authorization endpoint's HTML pages and redirects, and the
+    RFC 8414 metadata."""
+    document = await _document(client)
+    paths = document["paths"]
+    token = paths["/api/v1/oauth/token"]["post"]
+    form = token["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["properties"]["grant_type"]["enum"] == ["authorization_code", "refresh_token", "client_credentials"]
+    assert {"code", "redirect_uri", "client_id", "code_verifier", "refresh_token", "client_secret"} <= set(
+        form["properties"]
+    )
+    assert token["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/OAuthToken"
+    }
+    assert set(document["components"]["schemas"]["OAuthToken"]["required"]) == {
+        "access_token",
+        "token_type",
+        "expires_in",
+        "scope",
+    }
+    oauth_error = {"$ref": "#/components/schemas/OAuthError"}
+    for path in ("/api/v1/oauth/token", "/api/v1/oauth/revoke"):
+        responses = paths[path]["post"]["responses"]
+        assert {"200", "400", "401", "413", "503"} <= set(responses), path
+        for status in ("400", "401", "413", "503"):
+            assert responses[status]["content"] == {"application/json": {"schema": oauth_error}}, (path, status)
+        assert "WWW-Authenticate" in responses["401"]["headers"]
+    assert paths["/api/v1/oauth/revoke"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"][
+        "schema"
+    ]["required"] == ["token"]
+    page = paths["/api/v1/oauth/authorize"]["get"]
+    assert {p["name"] for p in page["parameters"] if p["required"]} == {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "code_challenge",
+        "code_challenge_method",
+    }
+    assert set(page["responses"]["200"]["content"]) == {"text/html"}
+    assert "Location" in page["responses"]["302"]["headers"]
+    assert set(page["responses"]["400"]["content"]) == {"text/html"}
+    decision = paths["/api/v1/oauth/authorize"]["post"]
+    assert {"csrf_token", "consent_token", "decision"} <= set(
+        decision["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
+    )
+    assert {"302", "400", "403"} <= set(decision["responses"])
+    metadata = paths["/.well-known/oauth-authorization-server"]["get"]["responses"]["200"]
+    assert "issuer" in metadata["content"]["application/json"]["schema"]["required"]
+    assert "Cache-Control" in metadata["headers"]
+
+
+async def test_the_security_scheme_declares_every_flow_and_scope(client) -> None:
+    document = await _document(client)
+    flows = document["components"]["securitySchemes"]["OAuth2"]["flows"]
+    assert flows["password"] == {"tokenUrl": "/api/v1/auth/token", "scopes": {}}
+    assert flows["authorizationCode"]["authorizationUrl"] == "/api/v1/oauth/authorize"
+    assert flows["authorizationCode"]["tokenUrl"] == flows["authorizationCode"]["refreshUrl"] == "/api/v1/oauth/token"
+    assert flows["clientCredentials"]["tokenUrl"] == "/api/v1/oauth/token"
+    for flow in ("authorizationCode", "clientCredentials"):
+        assert flows[flow]["scopes"] == SCOPES
+    assert "S256" in document["components"]["securitySchemes"]["OAuth2"]["description"]
+    assert "OAuth2PasswordBearer" not in document["components"]["securitySchemes"]
