@@ -333,7 +333,8 @@ def serve(
     3 with one line when the database of DATABASE_URL cannot be reached or refuses the role
     (checked once, before listening; an outage later answers 503 until it is back), or when
     uvicorn's own start fails after that (the port taken meanwhile, the application's start-up
-    failing: its log says why)."""
+    failing: its log says why). ``PUBLIC_BASE_URL`` unset: the address served on
+    (:func:`_served_at`), so the OAuth 2.0 metadata names the port given here."""
     import uvicorn
 
     from app.core.logging import configure
@@ -352,6 +353,8 @@ def serve(
         raise refused(f"cannot start: {cannot}", 1)
     _database_usable(settings)
     configure(settings.log_level, settings.log_format)
+    if "public_base_url" not in settings.model_fields_set:  # the worker processes read it too
+        os.environ["PUBLIC_BASE_URL"] = _served_at(host, port)
     uvicorn.run(
         "app.asgi:app",
         host=host,
@@ -373,6 +376,17 @@ def _database_usable(settings: Settings) -> None:
         check_database(settings)
     except CannotStart as refusal:
         refusal.exit()
+
+
+def _served_at(host: str, port: int) -> str:
+    """The address clients reach ``serve --host HOST --port PORT`` at when ``PUBLIC_BASE_URL`` is
+    unset (``http://127.0.0.1:8765``): the loopback address for a wildcard bind (``0.0.0.0``,
+    ``::``), an IPv6 address in brackets (RFC 3986 §3.2.2). Behind a reverse proxy, set
+    ``PUBLIC_BASE_URL`` itself."""
+    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host)  # noqa: S104 (a bind address read, not bound)
+    if shown is None:
+        shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
 
 
 def _cannot_listen(host: str, port: int) -> str | None:

@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     # The address clients reach the API at (scheme, host, port, and a path prefix if any), behind
     # the reverse proxy: the OAuth 2.0 issuer and the absolute URLs of its metadata (RFC 8414 §2),
-    # never taken from a request's Host header. The default is `make run`'s.
+    # never taken from a request's Host header. The default is `make run`'s; `serve` sets the
+    # address it listens on when this is unset (app.cli._served_at).
     public_base_url: str = DEFAULT_PUBLIC_BASE_URL
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
