@@ -201,7 +201,7 @@ def check_ends_today(scope: Scope, now: dt.datetime) -> None:
     )
     fr = (
         f"Sans date de fin, la période se termine aujourd'hui ({date_fr(today)}), avant de commencer "
-        f"({date_fr(start)}) ; indiquez une date de fin (end=9999-12-31 pour ne pas en fixer)."
+        f"({date_fr(start)}) ; indiquez une date de fin, lointaine au besoin (31 décembre 9999)."
     )
     errors = [{"loc": ["query", name], "msg": en, "type": "period_reversed"} for name in ("start", "end")]
     raise InvalidPeriod(en, detail_fr=fr, errors=errors)

@@ -31,9 +31,12 @@ async def sign_in(page: Page, server: LiveServer, agent: Agent) -> None:
     access, refresh = server.session_tokens(agent)
     # Once per tab (a marker of its own in sessionStorage): a later reload, or a navigation after a
     # sign-out, keeps what the client stored (renewed tokens, none) instead of these tokens again.
+    # The top frame only: the script runs in every frame, and a document's preview frame (a blob:
+    # URL of this origin) may have no sessionStorage (null) — a script error in the page.
     marker = f"test-signed-in-{uuid.uuid4().hex}"
     await page.add_init_script(
-        f"""if (location.origin === {json.dumps(server.url)} && !sessionStorage.getItem({json.dumps(marker)})) {{
+        f"""if (window === window.top && location.origin === {json.dumps(server.url)}
+    && !sessionStorage.getItem({json.dumps(marker)})) {{
   sessionStorage.setItem({json.dumps(marker)}, "1");
   sessionStorage.setItem("access", {json.dumps(access)});
   sessionStorage.setItem("refresh", {json.dumps(refresh)});
