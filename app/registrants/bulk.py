@@ -240,8 +240,9 @@ async def store_one(
 ) -> list[int]:
     """Store one numbered registrant ``new`` (``keys``: its :attr:`NewRow.keys`) with its rows and
     its ``registrant.create`` event in the session's transaction, as :func:`store` does, but in one
-    statement (:func:`app.core.bulk.insert_together`: a client-chosen id already taken raises
-    ``IntegrityError``, answered 409 ``unique-violation``). ``receipt``: the registration's receipt
+    statement (:func:`app.core.bulk.insert_together`; a client-chosen id is checked free, and held
+    against a concurrent create, by :func:`app.core.client_ids.new_id` before: taken all the same,
+    it raises ``IntegrityError``, answered 409 ``unique-violation``). ``receipt``: the registration's receipt
     (:func:`app.notifications.events.registration_receipt`), inserted in the same statement with
     its audit event after the registrant's; its ``dedupe_key`` names the new registrant, so no
     earlier row holds it. Returns the ids of its consents, in their order (numbered by the database).
