@@ -6,46 +6,26 @@ free-text ``purpose``."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 import httpx
 
 from tests.appointments.conftest import book
 from tests.appointments.helpers import DAKAR_TZ, iso, next_weekday
-from tests.cases.conftest import move
 from tests.conftest import Staff
 from tests.selfservice.conftest import SELF, Person
+from tests.selfservice.test_transferred_requests import _open, _person_sent_to_dakar
 
 CONSENT = {"granted": True, "channel": "in_person", "notice_version": "2026-01", "language": "fr"}
 REMARK = "Agressif au guichet la dernière fois — prévoir un collègue"
-
-
-async def _open(client: httpx.AsyncClient, staff: Staff, registrant_id: uuid.UUID | str) -> dict[str, Any]:
-    r = await client.post(
-        "/api/v1/cases",
-        json={"registrant_id": str(registrant_id), "service_type": "STUDENT", "channel": "walk_in"},
-        headers=staff.headers,
-    )
-    assert r.status_code == 201, r.text
-    return r.json()  # type: ignore[no-any-return]
 
 
 async def _sent_to_dakar(  # type: ignore[no-untyped-def]
     client: httpx.AsyncClient, make_staff, register, sign_in, link
 ) -> tuple[Person, Staff, Staff, dict[str, Any]]:
     """A linked person of CASA-BASE whose request went to DKR-MOB: the Dakar case (on Dakar's copy)."""
-    agent = await make_staff("agent", ["CASA-BASE"])
-    dakar = await make_staff("agent", ["DKR-MOB"])
-    person = await sign_in(phone="+221771234567")
-    registrant_id = await register(
-        agent, given_names="Awa", consents=[{"purpose": p, **CONSENT} for p in ("transfer_to_senegal", "desk_transfer")]
-    )
-    await link(person, agent, registrant_id)
-    case = await _open(client, agent, registrant_id)
-    r = await move(client, agent, case["id"], "transferred", to_desk="DKR-MOB")
-    assert r.status_code == 200, r.text
-    r = await client.get(f"/api/v1/cases/{r.json()['transferred_to_case_id']}", headers=dakar.headers)
+    person, agent, dakar, _case, target_id = await _person_sent_to_dakar(client, make_staff, register, sign_in, link)
+    r = await client.get(f"/api/v1/cases/{target_id}", headers=dakar.headers)
     assert r.status_code == 200, r.text
     return person, agent, dakar, r.json()
 

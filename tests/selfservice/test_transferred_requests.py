@@ -24,7 +24,7 @@ async def _transfer(client: httpx.AsyncClient, staff: Staff, case_id: str, to_de
     return str(r.json()["transferred_to_case_id"])
 
 
-async def _open(client: httpx.AsyncClient, staff: Staff, registrant_id: uuid.UUID) -> dict[str, Any]:
+async def _open(client: httpx.AsyncClient, staff: Staff, registrant_id: uuid.UUID | str) -> dict[str, Any]:
     r = await client.post(
         "/api/v1/cases",
         json={"registrant_id": str(registrant_id), "service_type": "STUDENT", "channel": "walk_in"},
