@@ -31,14 +31,23 @@
     && Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top) > 2;
   const faults = [];
 
-  const shown = [...document.querySelectorAll(SHOWN)].filter(visible);
-  for (let i = 0; i < shown.length; i++) {
-    for (let j = i + 1; j < shown.length; j++) {
-      const [a, b] = [shown[i], shown[j]];
-      if (a.contains(b) || b.contains(a)) continue;
-      if (boxes(a).some((r) => boxes(b).some((q) => meet(r, q)))) faults.push(`${name(a)} overlaps ${name(b)}`);
+  // Each pair of things shown, named in document order; only those whose vertical extents meet are
+  // compared box by box (sorted by top, a sweep), each thing's boxes read once: every pair read anew
+  // took 4 s on the 50 row forms of an import's flagged rows, the sweep 0.05 s.
+  const shown = [...document.querySelectorAll(SHOWN)].filter(visible)
+    .map((e, order) => ({ e, order, rects: boxes(e) })).filter((s) => s.rects.length > 0);
+  for (const s of shown) [s.top, s.bottom] = [Math.min(...s.rects.map((r) => r.top)), Math.max(...s.rects.map((r) => r.bottom))];
+  const byTop = [...shown].sort((s, t) => s.top - t.top);
+  const overlaps = [];
+  for (let i = 0; i < byTop.length; i++) {
+    for (let j = i + 1; j < byTop.length && byTop[j].top < byTop[i].bottom - 2; j++) {
+      const [a, b] = [byTop[i], byTop[j]].sort((s, t) => s.order - t.order);
+      if (a.e.contains(b.e) || b.e.contains(a.e)) continue;
+      if (a.rects.some((r) => b.rects.some((q) => meet(r, q)))) overlaps.push([a, b]);
     }
   }
+  overlaps.sort(([a, b], [c, d]) => a.order - c.order || b.order - d.order);
+  for (const [a, b] of overlaps) faults.push(`${name(a.e)} overlaps ${name(b.e)}`);
 
   for (const label of document.querySelectorAll("label[for]")) {
     const control = document.getElementById(label.htmlFor);
