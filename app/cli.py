@@ -37,6 +37,8 @@ class _Commands(TyperGroup):
         except (typer.Exit, typer.Abort, TyperException):  # the command's own exit, or click's refusal
             raise
         except Exception as exc:
+            if (schema := _schema_not_this_versions(exc)) is not None:
+                raise refused(schema, DATABASE_UNREACHABLE) from exc
             if not _database_unreachable(exc):
                 raise
             from app.core.db_errors import pgbouncer_not_configured
@@ -47,6 +49,32 @@ class _Commands(TyperGroup):
                 f"the database cannot be reached or refused this role: {named} ({without_passwords(reason)})"
             )
             raise refused(said, DATABASE_UNREACHABLE) from exc
+
+
+def _schema_not_this_versions(exc: BaseException) -> str | None:
+    """When ``exc`` is a table or column missing (SQLite's "no such table/column", PostgreSQL's
+    undefined table or column) because the database of ``DATABASE_URL`` was never migrated, or not
+    to this version's migrations: the line saying so and what to run
+    (:func:`app.startup.schema_refusal`); else None."""
+    import sqlite3
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    from app.startup import CannotStart, check_database
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        missing = isinstance(seen, asyncpg.UndefinedTableError | asyncpg.UndefinedColumnError) or (
+            isinstance(seen, sqlite3.OperationalError) and str(seen).startswith(("no such table", "no such column"))
+        )
+        if missing:
+            try:
+                check_database(Settings())
+            except CannotStart as refusal:
+                return "; ".join(refusal.lines).removeprefix("cannot start: ")
+            return None
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "orig", None)
+    return None
 
 
 def databases_named(command: str | None) -> str:
@@ -232,6 +260,15 @@ def run_in_session(
     return asyncio.run(main())
 
 
+def alembic_config() -> Any:
+    """Alembic's configuration of the migrations (``alembic.config.Config``): the source tree's
+    ``alembic.ini``, or the working directory's (installed image)."""
+    from alembic.config import Config
+
+    ini = ROOT / "alembic.ini" if (ROOT / "alembic.ini").exists() else Path.cwd() / "alembic.ini"
+    return Config(str(ini))
+
+
 def migrate_database(settings: Settings, applied: list[str] | None = None) -> str | None:
     """``alembic upgrade head`` as the owner (``DATABASE_OWNER_URL``, else ``DATABASE_URL``), then,
     on PostgreSQL with two roles, grant the application's role (:func:`app.core.roles.grant_app_role`).
@@ -239,11 +276,8 @@ def migrate_database(settings: Settings, applied: list[str] | None = None) -> st
     :class:`app.core.roles.SuperuserAppRole` before migrating when that role is a superuser, and
     :class:`app.core.roles.AppRoleRefused` after migrating when it is refused otherwise."""
     from alembic import command
-    from alembic.config import Config
 
-    # The source tree's alembic.ini, or the working directory's (installed image).
-    ini = ROOT / "alembic.ini" if (ROOT / "alembic.ini").exists() else Path.cwd() / "alembic.ini"
-    config = Config(str(ini))
+    config = alembic_config()
     config.attributes["url"] = settings.effective_owner_database_url
     config.attributes["configure_logger"] = False
     config.attributes["applied"] = applied if applied is not None else []
@@ -272,12 +306,17 @@ def migrate() -> None:
     names), naming how to remove the cause; warns on stderr when one role is both owner and
     application.
     """
+    from alembic.util import CommandError
+
     from app.core.roles import AppRoleRefused, SuperuserAppRole, one_role_warning
 
     settings = Settings()
     applied: list[str] = []
     try:
         role = migrate_database(settings, applied)
+    except CommandError as exc:  # the database's revision is none of this version's: nothing applied
+        said = f"the database's migration is not one of this version's ({exc}): a newer version migrated it"
+        raise refused(f"error: nothing applied: {said}; run that version", 1) from exc
     except AppRoleRefused as exc:
         if not isinstance(exc, SuperuserAppRole):  # refused after migrating: say what was applied
             typer.echo(_migrated(applied))

@@ -20,7 +20,9 @@ code  means
 3     the database cannot be used (:func:`check_database`, ``serve``, ``worker`` and ``app.asgi``
       after every check above): ``cannot start: the database of DATABASE_URL (PostgreSQL at
       127.0.0.1:5433, database desk, role desk_app) cannot be reached (…)``, or refused the role,
-      its password or the database; never the password. Once running, an outage is no reason to
+      its password or the database; never the password; or its schema is not this version's
+      (:func:`schema_refusal`: never migrated, behind this version's migrations, or migrated by a
+      newer version). Once running, an outage is no reason to
       stop: requests answer 503 and the worker backs off until the database is back.
 ====  ==========================================================================================
 
@@ -30,6 +32,7 @@ code  means
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import NoReturn
 
@@ -40,6 +43,10 @@ from app.audit.sequencer import signer_for
 from app.audit.signing import Signer
 from app.core.config import Settings, refused_settings
 from app.environment import command_problems, service_problems
+
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+"""Alembic's "setup plugin …" lines, logged as :func:`schema_refusal` loads the migrations: not the
+service's news."""
 
 
 class CannotStart(Exception):
@@ -112,12 +119,14 @@ def check_database(settings: Settings) -> None:
     ``DATABASE_CONNECT_TIMEOUT_SECONDS``) and run ``SELECT 1``; :class:`CannotStart` (exit 3) in one
     line naming the setting, where it leads and why (:func:`app.core.db_errors.database_refusal`)
     when that fails. Runs in a thread of its own: uvicorn imports ``app.asgi`` inside its event loop."""
+    from sqlalchemy import inspect
+
     from app.core.db import create_engine
     from app.core.db_errors import database_refusal
 
     url = settings.effective_database_url
 
-    async def probe() -> None:
+    async def probe() -> tuple[str, ...]:
         engine = create_engine(
             url,
             pool_size=1,
@@ -127,12 +136,52 @@ def check_database(settings: Settings) -> None:
         try:
             async with engine.connect() as conn:
                 await conn.exec_driver_sql("SELECT 1")
+                if not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
+                    return ()  # never migrated
+                return tuple((await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).scalars())
         finally:
             await engine.dispose()
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="database-check") as thread:
         try:
-            thread.submit(asyncio.run, probe()).result()
+            migrated_to = thread.submit(asyncio.run, probe()).result()
         except Exception as exc:
             line = database_refusal(exc, setting="DATABASE_URL", url=url)
             raise CannotStart([f"cannot start: {line}"], DATABASE_UNREACHABLE) from None
+    if (schema := schema_refusal(migrated_to, url)) is not None:
+        raise CannotStart([f"cannot start: {schema}"], DATABASE_UNREACHABLE)
+
+
+def schema_refusal(migrated_to: tuple[str, ...], url: str) -> str | None:
+    """One line saying why the database of ``DATABASE_URL`` (its value ``url``), whose Alembic
+    ``alembic_version`` names ``migrated_to`` (empty: never migrated), is not the schema this
+    version's migrations lead to, with what the operator runs; None when it is. Serving a schema of
+    another version would answer 500 at the first table or column it lacks."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from app.cli import alembic_config
+    from app.core.db_errors import database_described
+
+    script = ScriptDirectory.from_config(alembic_config())
+    needed = tuple(sorted(script.get_heads()))
+    if tuple(sorted(migrated_to)) == needed:
+        return None
+    where = f"the database of DATABASE_URL ({database_described(url)})"
+    if not migrated_to:
+        return f"{where} has not been migrated: run `diaspora-desk migrate` first"
+    unknown = []
+    for revision in migrated_to:
+        try:
+            script.get_revision(revision)
+        except CommandError:
+            unknown.append(revision)
+    if unknown:
+        return (
+            f"{where} is at migration {', '.join(unknown)}, which this version does not know: a newer version "
+            "migrated it; run that version"
+        )
+    return (
+        f"{where} is at migration {', '.join(migrated_to)} and this version needs {', '.join(needed)}: "
+        "run `diaspora-desk migrate` (after every upgrade)"
+    )

@@ -22,8 +22,8 @@ from tests.web.conftest import LiveServer
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_serving_process_freezes_what_starting_made(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": "", "DATA_DIR": str(tmp_path / "data"), "ENVIRONMENT": "test"}
+def test_the_serving_process_freezes_what_starting_made(database_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data"), "ENVIRONMENT": "test"}
     code = "import gc; import app.asgi; print(gc.get_freeze_count())"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
