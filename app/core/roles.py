@@ -119,6 +119,10 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
                     )
                 for statement in (
                     f"GRANT CONNECT ON DATABASE {db} TO {r}",
+                    # Temporary relations come first on a search_path that does not name pg_temp, as
+                    # behind PgBouncer (not pinned there): the application creates none.
+                    f"REVOKE TEMPORARY ON DATABASE {db} FROM PUBLIC",
+                    f"REVOKE TEMPORARY ON DATABASE {db} FROM {r}",
                     f"REVOKE CREATE ON SCHEMA public FROM {r}",
                     f"GRANT USAGE ON SCHEMA public TO {r}",
                     # Human-number series draw from sequences created on a series' first number, by
@@ -146,7 +150,7 @@ async def grant_app_role(owner_url: str, app_url: str) -> str | None:
                         ) from exc
                 # Checked after the grants, in their transaction: a refusal grants nothing, and what
                 # the role still holds through PUBLIC or another role is seen as it will be.
-                powers += await _granted_powers(conn, role)
+                powers += await _granted_powers(conn, role) + await _settable_powers(conn, role)
             if powers:
                 raise AppRoleRefused(
                     f"the application's role {role} could rewrite the audit log whatever it is granted, "
@@ -250,7 +254,38 @@ async def rewriting_powers(conn: asyncpg.Connection, role: str) -> list[str]:
     through PUBLIC or another role (``pg_write_all_data``).
     """
     powers, owns = await _owners_powers(conn, role)
-    return powers if owns else powers + await _granted_powers(conn, role)
+    return powers if owns else powers + await _granted_powers(conn, role) + await _settable_powers(conn, role)
+
+
+async def _settable_powers(conn: asyncpg.Connection, role: str) -> list[str]:
+    """The roles ``role`` belongs to without inheriting their privileges (``NOINHERIT``), yet may
+    ``SET ROLE`` to (``pg_has_role(…, 'MEMBER')`` but not ``'USAGE'``), each that could rewrite the
+    audit log (:func:`rewriting_powers` of that role), with the memberships to revoke. Membership of
+    an owner is named by :func:`_owners_powers`, inherited or not."""
+    r = await conn.fetchval("SELECT quote_ident($1)", role)
+    others = await conn.fetch(
+        "SELECT g.rolname, quote_ident(g.rolname) FROM pg_roles g WHERE g.rolname <> $1 "
+        "AND pg_has_role($1, g.oid, 'MEMBER') AND NOT pg_has_role($1, g.oid, 'USAGE') ORDER BY 1",
+        role,
+    )
+    powers = []
+    for name, quoted in others:
+        theirs = await rewriting_powers(conn, name)
+        if not theirs:
+            continue
+        through = await conn.fetch(
+            "SELECT quote_ident(g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+            "WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1) AND pg_has_role(g.oid, $2, 'MEMBER') "
+            "ORDER BY 1",
+            role,
+            name,
+        )
+        revokes = ", ".join(f"REVOKE {row[0]} FROM {r}" for row in through)
+        powers.append(
+            f"it may SET ROLE {quoted} (a member without inheriting its privileges), which could rewrite the audit "
+            f"log: {'; '.join(theirs)} (remove: {revokes})"
+        )
+    return powers
 
 
 async def _owners_powers(conn: asyncpg.Connection, role: str) -> tuple[list[str], bool]:
@@ -410,22 +445,24 @@ async def _granted_powers(conn: asyncpg.Connection, role: str) -> list[str]:
 
 _CREATE_HOLDERS = """
 SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(a.grantee::regrole::text) END
-FROM aclexplode($2::aclitem[]) a WHERE a.privilege_type = 'CREATE'
+FROM aclexplode($2::aclitem[]) a WHERE a.privilege_type = $3
 AND (a.grantee = 0 OR pg_has_role($1, a.grantee, 'USAGE')) GROUP BY a.grantee ORDER BY a.grantee <> 0, 1
 """
-"""Who gives ``$1`` CREATE in the ACL ``$2``: PUBLIC, or the roles whose privileges it inherits."""
+"""Who gives ``$1`` the privilege ``$3`` (``CREATE``, ``TEMPORARY``) in the ACL ``$2``: PUBLIC, or the
+roles whose privileges it inherits."""
 
 
 async def _create_held(
-    conn: asyncpg.Connection, role: str, owns: bool, acl: Any, *, owner_fix: str, on: str
+    conn: asyncpg.Connection, role: str, owns: bool, acl: Any, *, owner_fix: str, on: str, privilege: str = "CREATE"
 ) -> tuple[str, str]:
-    """How ``role`` holds CREATE on an object (``on``: ``SCHEMA x``, ``DATABASE y``) and what removes
-    it: ``("as its owner", owner_fix)``, or ``("through a, b", "REVOKE CREATE ON … FROM a, …")``
+    """How ``role`` holds ``privilege`` on an object (``on``: ``SCHEMA x``, ``DATABASE y``) and what
+    removes it: ``("as its owner", owner_fix)``, or ``("through a, b", "REVOKE CREATE ON … FROM a, …")``
     naming each role in ``acl`` it holds it through (:data:`_CREATE_HOLDERS`)."""
     if owns:
         return "as its owner", owner_fix
-    holders = [row[0] for row in await conn.fetch(_CREATE_HOLDERS, role, acl)]
-    return f"through {', '.join(holders)}", ", ".join(f"REVOKE CREATE ON {on} FROM {holder}" for holder in holders)
+    holders = [row[0] for row in await conn.fetch(_CREATE_HOLDERS, role, acl, privilege)]
+    revokes = ", ".join(f"REVOKE {privilege} ON {on} FROM {holder}" for holder in holders)
+    return f"through {', '.join(holders)}", revokes
 
 
 async def _creating_powers(conn: asyncpg.Connection, role: str, *, database_named: bool) -> list[str]:
@@ -466,6 +503,23 @@ async def _creating_powers(conn: asyncpg.Connection, role: str, *, database_name
         powers.append(
             f"it may CREATE schemas in database {database['name']} ({through}), so it could own one and put there "
             f"{found} first (remove: {remove})"
+        )
+    temporary = await conn.fetchrow(
+        "SELECT quote_ident(d.datname) AS name, pg_has_role($1, d.datdba, 'USAGE') AS owns, "
+        "coalesce(d.datacl, acldefault('d', d.datdba)) AS acl FROM pg_database d "
+        "WHERE d.datname = current_database() AND has_database_privilege($1, d.oid, 'TEMPORARY')",
+        role,
+    )
+    if temporary is not None and not (temporary["owns"] and (database_named or database is not None)):
+        name = temporary["name"]
+        through, remove = await _create_held(
+            conn, role, temporary["owns"], temporary["acl"],
+            owner_fix=f"ALTER DATABASE {name} OWNER TO {owner_role}", on=f"DATABASE {name}", privilege="TEMPORARY",
+        )  # fmt: skip
+        powers.append(
+            f"it may create temporary tables and views in database {name} ({through}): behind PgBouncer, where the "
+            f"application's search_path is not pinned, one named as an audit table would take its place "
+            f"(remove: {remove})"
         )
     return powers
 

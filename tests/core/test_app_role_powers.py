@@ -327,6 +327,9 @@ async def test_an_app_role_that_may_set_session_replication_role_is_refused(
         "CREATE VIEW public.v AS SELECT 1",
         "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
         "CREATE SCHEMA elsewhere",
+        # behind PgBouncer (no pinned search_path) a temporary view is found before public's table
+        "CREATE TEMPORARY VIEW audit_events AS SELECT * FROM public.audit_events",
+        "CREATE TEMPORARY TABLE audit_events (LIKE public.audit_events INCLUDING DEFAULTS)",
     ],
 )
 async def test_the_granted_app_role_may_create_nothing_in_any_schema(
@@ -468,3 +471,52 @@ async def test_an_app_role_that_may_create_schemas_is_refused(
         f"views, functions or operators that a search_path it gives itself would find first "
         f"(remove: REVOKE CREATE ON DATABASE {database} FROM PUBLIC)"
     )
+
+
+async def test_an_app_role_that_may_create_temporary_tables_through_another_role_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """Behind PgBouncer the application's search_path is not pinned, and a temporary relation is
+    found first: a temporary view ``audit_events`` whose ``INSTEAD OF`` trigger drops the reads'
+    events would hide them (until the pooled connection ends: no trace)."""
+    app, group = new_role("app"), new_role("group")
+    database = make_url(database_url).database
+    await owner.execute(f'CREATE ROLE "{group}" NOLOGIN')
+    await owner.execute(f'GRANT TEMPORARY ON DATABASE "{database}" TO "{group}"')
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN IN ROLE "{group}"')
+    assert await _refused(owner, database_url, app) == (
+        f"it may create temporary tables and views in database {database} (through {group}): behind PgBouncer, "
+        f"where the application's search_path is not pinned, one named as an audit table would take its place "
+        f"(remove: REVOKE TEMPORARY ON DATABASE {database} FROM {group})"
+    )
+
+
+async def test_an_app_role_that_could_set_role_to_a_role_writing_the_audit_tables_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    """NOINHERIT: the role does not use the other role's privileges, yet may SET ROLE to it."""
+    app, writer = new_role("app"), new_role("writer")
+    await owner.execute(f'CREATE ROLE "{writer}" NOLOGIN')
+    await owner.execute(f'GRANT UPDATE, DELETE, TRUNCATE, TRIGGER ON audit_events TO "{writer}"')
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN NOINHERIT IN ROLE "{writer}"')
+    assert await _refused(owner, database_url, app) == (
+        f"it may SET ROLE {writer} (a member without inheriting its privileges), which could rewrite the audit "
+        f"log: it still holds DELETE on audit_events, TRIGGER on audit_events, TRUNCATE on audit_events, UPDATE on "
+        f"audit_events through PUBLIC or a role it belongs to, pg_write_all_data included (remove: REVOKE those "
+        f"privileges from PUBLIC or from that role) (remove: REVOKE {writer} FROM {app})"
+    )
+
+
+async def test_an_app_role_that_could_set_role_to_a_schemas_owner_is_refused(
+    owner: asyncpg.Connection, new_role: Callable[[str], str], database_url: str
+) -> None:
+    app, builder = new_role("app"), new_role("builder")
+    await owner.execute(f'CREATE ROLE "{builder}" NOLOGIN')
+    await owner.execute(f'CREATE SCHEMA "{builder}_s" AUTHORIZATION "{builder}"')
+    await owner.execute(f'CREATE ROLE "{app}" LOGIN NOINHERIT IN ROLE "{builder}"')
+    refusal = await _refused(owner, database_url, app)
+    assert refusal.startswith(
+        f"it may SET ROLE {builder} (a member without inheriting its privileges), which could rewrite the audit "
+        f"log: it may CREATE in schema {builder}_s (as its owner)"
+    ), refusal
+    assert refusal.endswith(f"(remove: REVOKE {builder} FROM {app})"), refusal
