@@ -118,13 +118,20 @@ def check_database(settings: Settings) -> None:
     """Connect once to ``DATABASE_URL`` as the service will (its PgBouncer setting, giving up after
     ``DATABASE_CONNECT_TIMEOUT_SECONDS``) and run ``SELECT 1``; :class:`CannotStart` (exit 3) in one
     line naming the setting, where it leads and why (:func:`app.core.db_errors.database_refusal`)
-    when that fails. Runs in a thread of its own: uvicorn imports ``app.asgi`` inside its event loop."""
+    when that fails; when the connection's ``search_path`` is not the one sent as a start-up
+    parameter (:data:`app.core.db.APP_SEARCH_PATH`: a pooler dropped it, PgBouncer's
+    ``ignore_startup_parameters``, with ``DATABASE_PGBOUNCER`` unset); when its schema is not this
+    version's (:func:`schema_refusal`). Runs in a thread of its own: uvicorn imports ``app.asgi``
+    inside its event loop."""
     from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
 
-    from app.core.db import create_engine
-    from app.core.db_errors import database_refusal
+    from app.core.db import APP_SEARCH_PATH, create_engine
+    from app.core.db_errors import PGBOUNCER_SETTING, database_described, database_refusal
 
     url = settings.effective_database_url
+    told = str(make_url(url).query.get("pgbouncer", "")).lower() in {"1", "true", "yes", "on"}
+    pgbouncer = settings.database_pgbouncer or told
 
     async def probe() -> tuple[str, ...]:
         engine = create_engine(
@@ -136,6 +143,10 @@ def check_database(settings: Settings) -> None:
         try:
             async with engine.connect() as conn:
                 await conn.exec_driver_sql("SELECT 1")
+                if conn.dialect.name == "postgresql" and not pgbouncer:
+                    shown = (await conn.exec_driver_sql("SHOW search_path")).scalar()
+                    if shown != APP_SEARCH_PATH:  # the start-up parameters were dropped on the way
+                        raise _ParametersDropped(str(shown))
                 if not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
                     return ()  # never migrated
                 return tuple((await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).scalars())
@@ -145,11 +156,25 @@ def check_database(settings: Settings) -> None:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="database-check") as thread:
         try:
             migrated_to = thread.submit(asyncio.run, probe()).result()
+        except _ParametersDropped as dropped:
+            line = (
+                f"the database of DATABASE_URL ({database_described(url)}) did not receive this app's start-up "
+                f"parameters (search_path is {dropped}, not {APP_SEARCH_PATH}): PostgreSQL is most likely reached "
+                f"through PgBouncer ignoring them (ignore_startup_parameters), where named prepared statements fail "
+                f'at random; set {PGBOUNCER_SETTING} (or add ?pgbouncer=true to DATABASE_URL), see README "Database '
+                f'outages and PgBouncer"'
+            )
+            raise CannotStart([f"cannot start: {line}"], DATABASE_UNREACHABLE) from None
         except Exception as exc:
             line = database_refusal(exc, setting="DATABASE_URL", url=url)
             raise CannotStart([f"cannot start: {line}"], DATABASE_UNREACHABLE) from None
     if (schema := schema_refusal(migrated_to, url)) is not None:
         raise CannotStart([f"cannot start: {schema}"], DATABASE_UNREACHABLE)
+
+
+class _ParametersDropped(Exception):
+    """The connection's ``search_path`` (the exception's text) is not the one the app sent as a
+    start-up parameter: something between the app and PostgreSQL dropped it."""
 
 
 def schema_refusal(migrated_to: tuple[str, ...], url: str) -> str | None:

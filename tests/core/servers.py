@@ -91,9 +91,19 @@ class ThrowAwayPostgres:
 class PgBouncer:
     """PgBouncer in transaction pooling mode on a free port, in front of ``host:port``."""
 
-    def __init__(self, *, host: str, port: int, pool_size: int = 4, user: str = "postgres", password: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        pool_size: int = 4,
+        user: str = "postgres",
+        password: str = "",
+        ignored: str = "extra_float_digits",
+    ) -> None:
         """``user``/``password``: the role PgBouncer logs in to the server as (its clients connect
-        as that role, without a password: ``auth_type = trust``)."""
+        as that role, without a password: ``auth_type = trust``); ``ignored``: its
+        ``ignore_startup_parameters`` (accepted from clients, not passed on)."""
         binary = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
         if binary is None:
             pytest.skip("pgbouncer is not installed (Debian package pgbouncer)")
@@ -114,7 +124,7 @@ class PgBouncer:
             "pool_mode = transaction\n"
             f"default_pool_size = {pool_size}\n"
             "max_client_conn = 200\n"
-            "ignore_startup_parameters = extra_float_digits\n"
+            f"ignore_startup_parameters = {ignored}\n"
             f"logfile = {self.dir / 'log'}\n"
         )
         if os.geteuid() == 0:

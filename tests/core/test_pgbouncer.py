@@ -30,6 +30,7 @@ from app.main import create_app
 from tests.audit.test_audit_chain import _cli
 from tests.conftest import AuditLog
 from tests.core.servers import PgBouncer
+from tests.core.test_database_outage import _start
 from tests.db import postgres_url
 from tests.imports.conftest import register_head
 
@@ -387,3 +388,35 @@ async def test_behind_pgbouncer_not_told_the_operator_line_is_logged_once_a_minu
     assert len(told()) == 2, told()
     assert "DATABASE_PGBOUNCER=true" in told()[1]
     assert told()[1].endswith(f" ({first - 1} more like it in the last 61 s not logged)"), told()[1]
+
+
+@needs_postgres
+@pytest.mark.parametrize("command", ["serve", "uvicorn"])
+async def test_a_pgbouncer_dropping_the_start_up_parameters_stops_the_start_naming_the_setting(
+    database_url: str, command: str, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """PgBouncer told to ignore ``search_path`` (``ignore_startup_parameters``) accepts the app's
+    connections without the setting, then its named prepared statements fail at random: the app
+    would start and answer 503 at random, its sequencer logging a traceback a second."""
+    bouncer = PgBouncer(
+        host=make_url(database_url).host or "127.0.0.1",
+        port=make_url(database_url).port or 5432,
+        pool_size=SERVER_CONNECTIONS,
+        ignored="extra_float_digits, search_path",
+    )
+    bouncer.start()
+    try:
+        front = make_url(database_url).set(host="127.0.0.1", port=bouncer.port).render_as_string(hide_password=False)
+        done = await asyncio.to_thread(_start, command, front, tmp_path / "var")
+    finally:
+        bouncer.stop()
+    assert done.returncode == 3, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.strip()]
+    where = f"PostgreSQL at 127.0.0.1:{bouncer.port}, "
+    assert line.startswith(f"cannot start: the database of DATABASE_URL ({where}"), line
+    assert line.endswith(
+        'did not receive this app\'s start-up parameters (search_path is "$user", public, not pg_catalog, public, '
+        "pg_temp): PostgreSQL is most likely reached through PgBouncer ignoring them (ignore_startup_parameters), "
+        "where named prepared statements fail at random; set DATABASE_PGBOUNCER=true (or add ?pgbouncer=true to "
+        'DATABASE_URL), see README "Database outages and PgBouncer"'
+    ), line
