@@ -26,6 +26,7 @@ EXPECTED_TRIGGERS = {
         "audit_events_append_only": "audit_events_refuse_change",
         "audit_events_no_truncate": "audit_events_refuse_change",
         "audit_events_txid": "audit_events_stamp_txid",
+        "audit_events_id_drawn": "audit_events_id_drawn",
     },
     "audit_links": {"audit_links_append_only": "audit_refuse_change", "audit_links_no_truncate": "audit_refuse_change"},
     "audit_checkpoints": {
@@ -48,9 +49,10 @@ EXPECTED_FUNCTIONS = {
     "audit_events_stamp_txid": "35b5c7d25cf6451ed7a0c65ece4ef623",
     "audit_details_fault": "2664bcbfbf4cda6c6469e9eeb02fc549",
     "audit_checkpoints_sign_a_link": "3664f745f11c033b564d0ebd10cf4f2f",
+    "audit_events_id_drawn": "d2044e7af06eb693003a8f17d631186a",
 }
 """PostgreSQL: the MD5 of each audit trigger function's body as the migrations wrote it (revision
-3401 last); ``tests/audit/test_hidden_rows.py`` checks them against a migrated database."""
+3901 last); ``tests/audit/test_hidden_rows.py`` checks them against a migrated database."""
 
 EXPECTED_DEFAULTS = {
     "audit_events.id": "nextval('audit_events_id_seq'::regclass)",

@@ -254,3 +254,28 @@ async def test_verify_as_the_app_role_names_its_insert_on_the_witnesses_revoked(
         assert "permission denied for table audit_witnessed_checkpoints" in result.reason
     finally:
         await engine.dispose()
+
+
+async def test_the_app_role_cannot_take_the_ids_of_events_not_written_yet(
+    app_role_connection, sessionmaker, audit_log
+) -> None:
+    """Ids beyond the sequence's last value, taken ahead by the application's role, made every
+    later audited request fail (409, then 500): such an event is refused; the next events keep
+    their ids drawn from the sequence, and the log verifies."""
+    await write_events(sessionmaker, 2)
+    last = await app_role_connection.fetchval("SELECT last_value FROM audit_events_id_seq")
+    with pytest.raises(asyncpg.CheckViolationError, match=f"audit event refused: id {last + 1} was not drawn"):
+        await app_role_connection.execute(
+            "INSERT INTO audit_events (id, occurred_at, actor_label, actor_role, action, entity_type, details) "
+            "SELECT g, now(), 'system', 'system', 'test.ahead', 'test', '{}' FROM generate_series($1::bigint, $2) g",
+            last + 1,
+            last + 5,
+        )
+    drawn = await app_role_connection.fetchval(
+        "INSERT INTO audit_events (occurred_at, actor_label, actor_role, action, entity_type, details) "
+        "VALUES (now(), 'system', 'system', 'test.drawn', 'test', '{}') RETURNING id"
+    )
+    assert drawn == last + 1
+    await write_events(sessionmaker, 2)
+    assert await audit_log.seal() == 5
+    assert (await audit_log.verify()).ok
