@@ -40,7 +40,9 @@ simultaneous correct logins to one account all get in. An attempt in flight long
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import itertools
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
@@ -88,6 +90,8 @@ class Reservation:
     account_key: str
     pair_key: str | None
     address_key: str | None
+    reserved_at: dt.datetime | None = None
+    """When it was counted: its time in flight (:data:`IN_FLIGHT_SECONDS`) runs from then."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,7 @@ async def _try_reserve(
         account_key=account_key,
         pair_key=pair_key,
         address_key=address_key,
+        reserved_at=now,
     )
 
 
@@ -324,24 +329,55 @@ async def reserve(
                 break  # room now: tried again
 
 
+_GIVE_BACK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0)
+"""Pauses between tries to give a reservation back while the database cannot take it (then the
+last, until :data:`IN_FLIGHT_SECONDS` after the attempt: past that it counts as a failure anyway)."""
+
+_giving_back: set[asyncio.Task[None]] = set()
+"""The give-backs retried in the background (a reference each, until they end)."""
+
+
+async def _give_back_all(engine: AsyncEngine, reservation: Reservation) -> None:
+    with anyio.CancelScope(shield=True):
+        async with engine.begin() as conn:
+            for key, start in reservation.windows.items():
+                await _give_back(conn, key, start, failure=False)
+
+
 async def release(engine: AsyncEngine, reservation: Reservation) -> None:
     """Give back the failure ``reservation`` counted under each key (an attempt that did not fail),
     in a transaction of its own, shielded from cancellation.
 
-    Never raises: when the database cannot take it (it is the reason the attempt ended), the
-    reservation is logged and counts until its window ends, as a failure would.
+    Never raises. When the database cannot take it (it is often the reason the attempt ended: an
+    outage, a restart), it is tried again in the background, waiting 0.5, 1, 2, then 4 s between
+    tries, until it is taken or :data:`IN_FLIGHT_SECONDS` have passed since the attempt began (then
+    the attempt counts as a failure until its window ends, logged): a database back within that
+    minute leaves no failure counted for the attempts it failed, so an outage does not lock staff out.
     """
     try:
-        with anyio.CancelScope(shield=True):
-            async with engine.begin() as conn:
-                for key, start in reservation.windows.items():
-                    await _give_back(conn, key, start, failure=False)
+        await _give_back_all(engine, reservation)
     except Exception:
-        logging.getLogger(__name__).warning(
-            "a login attempt's reservation could not be given back; it counts until %s",
-            min(reservation.windows.values()),
-            exc_info=True,
-        )
+        task = asyncio.create_task(_give_back_later(engine, reservation, reservation.reserved_at or utcnow()))
+        _giving_back.add(task)
+        task.add_done_callback(_giving_back.discard)
+
+
+async def _give_back_later(engine: AsyncEngine, reservation: Reservation, began: dt.datetime) -> None:
+    """:func:`release`'s tries after the first failed, until one is taken or the attempt's time in
+    flight is over."""
+    deadline = began + dt.timedelta(seconds=IN_FLIGHT_SECONDS)
+    for n in itertools.count():
+        await asyncio.sleep(_GIVE_BACK_RETRY_SECONDS[min(n, len(_GIVE_BACK_RETRY_SECONDS) - 1)])
+        if utcnow() >= deadline:
+            break
+        with contextlib.suppress(Exception):  # still unreachable: tried again after the next pause
+            await _give_back_all(engine, reservation)
+            return
+    logging.getLogger(__name__).warning(
+        "a login attempt's reservation could not be given back within %s s; it counts until its window ends (%s)",
+        IN_FLIGHT_SECONDS,
+        min(reservation.windows.values()),
+    )
 
 
 async def failed(session: AsyncSession, reservation: Reservation) -> None:

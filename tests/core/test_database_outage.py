@@ -306,3 +306,35 @@ async def test_the_worker_rides_out_an_outage_backing_off_and_logging_it_once(
         stop.set()
         await running
         await engine.dispose()
+
+
+async def test_a_login_attempt_the_database_failed_is_given_back_once_it_is_back(
+    outage_app: FastAPI, postgres: ThrowAwayPostgres
+) -> None:
+    """An attempt counts as a failure in flight until its verdict; the database gone before it
+    (its account could not be read), the give-back is refused too, and the attempt counted as a
+    failure for the window: a few logins during a restart locked the account out for 15 minutes."""
+    from sqlalchemy import select
+
+    from app.auth import throttle
+    from app.auth.models import LoginThrottle
+
+    engine = outage_app.state.engine
+    reservation = await throttle.reserve(
+        engine, identifier="outage@desk.example", ip="203.0.113.21", max_failures=5, window_seconds=900
+    )
+    assert isinstance(reservation, throttle.Reservation)
+    await asyncio.to_thread(postgres.stop, "fast")
+    try:
+        await throttle.release(engine, reservation)  # refused now: tried again in the background
+    finally:
+        await asyncio.to_thread(postgres.start)
+    counted = {}
+    for _ in range(100):  # the retries wait 0.5, 1, 2, then 4 s
+        async with engine.connect() as conn:
+            rows = await conn.execute(select(LoginThrottle.key, LoginThrottle.failures))
+            counted = {key: failures for key, failures in rows if key in reservation.windows}
+        if counted and not any(counted.values()):
+            break
+        await asyncio.sleep(0.1)
+    assert set(counted) == set(reservation.windows) and not any(counted.values()), counted
