@@ -99,7 +99,7 @@ def verify_audit(
     """
     from app.audit.sequencer import signer_for
     from app.audit.signing import Verifier, load_checkpoint_file
-    from app.audit.verify import KeyMismatch
+    from app.audit.verify import KeptUnsigned, KeyMismatch
     from app.cli import counted, run_in_session
     from app.core.db_errors import database_unreadable
 
@@ -145,6 +145,12 @@ def verify_audit(
             f"--against {against} is signed by key {exc.kept_key_id}, but {given} is key {exc.key_id}, which does "
             "not trust it (nor does any key rotation in the log): give the key that signs the log and a checkpoint "
             "it signed",
+            UNUSABLE_INPUT,
+        ) from exc
+    except KeptUnsigned as exc:  # the file edited, or another log's: not the log's fault
+        raise _fail(
+            f"--against {against} is not a checkpoint key {exc.key_id} signed: its signature does not verify (the "
+            "file was edited, or comes from another log); the log was not checked against it",
             UNUSABLE_INPUT,
         ) from exc
     except Exception as exc:  # whatever a rewritten schema makes fail: a verdict, not a traceback

@@ -144,7 +144,8 @@ async def verify_log(
     name in ``pg_catalog``) is reported alone, no link read: what is read then cannot be trusted.
     The trial store of a witness (:func:`app.audit.protection.witness_store_fault`) runs last,
     unless the catalog named something. :class:`KeyMismatch` when ``against`` is signed by a key
-    ``verifier`` does not trust, nor any rotation in the log.
+    ``verifier`` does not trust, nor any rotation in the log; :class:`KeptUnsigned` when it names
+    a trusted key whose signature of it does not verify.
     """
     faults = Faults()
     protected = True
@@ -228,6 +229,17 @@ class KeyMismatch(ValueError):
         self.kept_key_id, self.key_id = kept.key_id, verifier.key_id
 
 
+class KeptUnsigned(ValueError):
+    """The checkpoint an auditor kept (``verify-audit --against``) names a key the verifier trusts,
+    but that key's signature of it does not verify: the file was edited (its ``hash``,
+    ``signed_at``…) or holds another log's checkpoint. It proves nothing of this log, whose
+    verification it does not concern."""
+
+    def __init__(self, kept: Checkpoint) -> None:
+        super().__init__(f"the kept checkpoint is not one key {kept.key_id} signed: its signature does not verify")
+        self.key_id = kept.key_id
+
+
 def _foreign_key(refused: list[tuple[int, str | None]], verifier: Verifier) -> str | None:
     """The one fault for the stored checkpoints when none verifies and all (``(seq, key id)``
     each) name one key the verifier does not trust: signed by that key (a wrong ``--public-key``
@@ -287,10 +299,9 @@ async def _verify_chain(
         faults.extend(unsigned)
     witnessed = await _witnessed(conn, ring, checkpoints, faults)
     if against is not None:
-        if not ring.verify(against):
-            faults.add((against.seq, None, _unsigned("the kept checkpoint", against, verifier)))
-            against = None  # it proves nothing
-        elif checkpoints.get(against.seq, against.hash) != against.hash:
+        if not ring.verify(against):  # edited, or another log's under the same key: the file's fault
+            raise KeptUnsigned(against)
+        if checkpoints.get(against.seq, against.hash) != against.hash:
             faults.add((against.seq, None, f"the kept checkpoint at seq {against.seq} differs from the stored one"))
             against = None  # the chain is checked against the stored one: one fault, not two
     wanted = {**witnessed, **checkpoints}

@@ -67,6 +67,25 @@ async def test_every_refusal_of_the_kept_file_names_it_in_a_sentence(
         assert (done.returncode, done.stderr.strip()) == (2, message)
 
 
+async def test_a_kept_file_its_key_did_not_sign_is_refused_as_the_file(
+    client, make_staff, sessionmaker, audit_log, settings, tmp_path: Path
+) -> None:
+    """Its hash or its time edited (or another log's checkpoint under the same key): exit 2, the
+    file named as not signed, not the log as broken."""
+    kept = await _kept_checkpoint(client, make_staff, sessionmaker, audit_log)
+    for field, value in (("hash", "0" * 64), ("signed_at", "2020-01-01T00:00:00.000000+00:00")):
+        edited = tmp_path / f"{field}.json"
+        edited.write_text(json.dumps({**kept, field: value}))
+        done = await asyncio.to_thread(
+            _cli, settings.database_url, settings.data_dir, "verify-audit", "--against", str(edited)
+        )
+        assert (done.returncode, done.stderr.strip()) == (
+            2,  # the file's fault, as a file signed by a key not trusted
+            f"--against {edited} is not a checkpoint key {kept['key_id']} signed: its signature does not verify "
+            "(the file was edited, or comes from another log); the log was not checked against it",
+        )
+
+
 def _unreachable(database_url: str, tmp_path: Path) -> list[str]:
     """URLs of a database that cannot be read: on SQLite a file that does not exist (in a folder
     that does not either: connecting made an empty database, or failed); on PostgreSQL no such
