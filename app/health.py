@@ -38,7 +38,10 @@ async def readyz(request: Request) -> dict[str, Any]:
     of the oldest, and ``lagging`` when that age passes ``AUDIT_MAX_UNSEALED_SECONDS`` (sealing
     is stuck, or a long transaction holds it back); ``sealing`` is this process's sequencer's
     state (:attr:`app.audit.state.SealingState.state`): ``"running"``, ``"failing"`` (its rounds
-    raise: the database refuses its reads or writes; it retries, backing off) or ``"stopped"``
+    raise: the database refuses its reads or writes; it retries, backing off), ``"blocked"``
+    (another session has held the sequencers' advisory lock for longer than
+    ``AUDIT_MAX_UNSEALED_SECONDS`` while events older than that wait; ``reason`` names its
+    PostgreSQL backend pid) or ``"stopped"``
     (it refuses to seal until an operator acts: run ``verify-audit``); ``reason``, with
     ``"failing"``, when its rounds fail because PostgreSQL is reached through PgBouncer in
     transaction pooling mode the app was not told of: the line naming ``DATABASE_PGBOUNCER=true``
@@ -76,6 +79,8 @@ async def readyz(request: Request) -> dict[str, Any]:
     sealing = sequencer.state
     # Sealing failing on PgBouncer's transaction pooling the app was not told of: the setting named.
     told = pgbouncer_not_configured_said(sequencer.failure) if sealing == "failing" else None
+    if sealing == "blocked":  # who holds the sealing lock
+        told = sequencer.lock_wait
     reason = {"reason": told} if told is not None else {}
     return {
         "status": "ready" if sealing == "running" else "degraded",

@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         load_audit_signer(settings),
         batch=settings.audit_seal_batch,
         interval_seconds=settings.audit_seal_interval_seconds,
+        max_unsealed_seconds=settings.audit_max_unsealed_seconds,
     )
 
     @asynccontextmanager

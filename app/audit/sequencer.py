@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ from app.audit.state import (
     CHECKPOINT_COLUMNS,
     Head,
     SealingState,
+    backlog,
     checkpoint_at,
     head,
     horizon,
@@ -77,6 +79,15 @@ _PIN = "pg_catalog.set_config('search_path', :path, true)"
 _PIN_AND_LOCK = text(
     f"SELECT {_PIN}, pg_catalog.pg_try_advisory_xact_lock(:k), pg_catalog.set_config('row_security', 'off', true)"
 ).bindparams(path=PINNED_SEARCH_PATH)
+
+
+# The backend holding the sequencers' advisory lock in this database (a bigint key: classid is its
+# high 32 bits, objid its low 32 bits, objsubid 1); pg_locks is readable by every role.
+_LOCK_HOLDER = text(
+    "SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+    " AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())"
+    " AND classid::pg_catalog.int8 = :high AND objid::pg_catalog.int8 = :low LIMIT 1"
+).bindparams(high=ADVISORY_LOCK_KEY >> 32, low=ADVISORY_LOCK_KEY & 0xFFFF_FFFF)
 
 
 async def pin_search_path(conn: AsyncConnection) -> None:
@@ -182,6 +193,7 @@ class Sequencer(SealingState):
         clock: Callable[[], dt.datetime] = utcnow,
         max_backoff_seconds: float = 30.0,
         reminder_seconds: float = 60.0,
+        max_unsealed_seconds: float = 30.0,
     ) -> None:
         super().__init__(
             interval_seconds=interval_seconds,
@@ -196,6 +208,9 @@ class Sequencer(SealingState):
         """The ``seq`` and signature of the last checkpoint whose signature this sequencer verified."""
         self.passed: int | None = None
         """The last event logged as one sealing cannot resume after (:attr:`Head.passed`)."""
+        self.max_unsealed_seconds = max_unsealed_seconds
+        """How long the sealing lock may be held elsewhere, events older than that waiting, before
+        the state says ``"blocked"`` (``AUDIT_MAX_UNSEALED_SECONDS``)."""
 
     async def _refusal(self, conn: AsyncConnection, last: Head, bound: int) -> str | None:
         """Why this round must not seal nor sign over head ``last`` (``bound``: :func:`app.audit.state.next_txid`),
@@ -257,6 +272,10 @@ class Sequencer(SealingState):
         takes as its witness the latest stored checkpoint when that one is newer, signed by its
         key and the hash of its link: every running process remembers every head it saw, not only
         the ones it signed. A new process starts without a witness.
+
+        On PostgreSQL a round that finds the lock held elsewhere, for longer than
+        :attr:`max_unsealed_seconds` while events older than that wait, makes the state
+        ``"blocked"`` (:meth:`_lock_missed`).
         """
         checkpoint = None
         async with self.engine.begin() as conn:
@@ -268,7 +287,9 @@ class Sequencer(SealingState):
                 return SealResult(0, self.witnessed.seq, None)
             if not locked:
                 await self._read_latest(conn)
+                await self._lock_missed(conn)
                 return None
+            self._lock_free()
             bound = await next_txid(conn)
             last = await head(conn, bound)
             refusal = await self._refusal(conn, last, bound)
@@ -323,6 +344,40 @@ class Sequencer(SealingState):
         if checkpoint is not None:  # committed
             self.witnessed = checkpoint
         return SealResult(len(links), seq, checkpoint)
+
+    async def _lock_missed(self, conn: AsyncConnection) -> None:
+        """This round found the sealing lock held elsewhere (PostgreSQL). Once that has lasted for
+        longer than :attr:`max_unsealed_seconds` and the oldest event waiting is older than that,
+        :attr:`lock_wait` names the holder's backend pid (``pg_locks``): the state is ``"blocked"``
+        (logged once). A peer's short rounds never last that long, and a peer sealing leaves no
+        event that old."""
+        now = time.monotonic()
+        if self.lock_missed_since is None:
+            self.lock_missed_since = now
+        if now - self.lock_missed_since <= self.max_unsealed_seconds:
+            return
+        if (await backlog(conn)).age_seconds(utcnow()) <= self.max_unsealed_seconds:
+            self._lock_free(missed=True)
+            return
+        pid = (await conn.execute(_LOCK_HOLDER)).scalar()
+        wait = f"waiting for the sealing lock, held by {f'PostgreSQL backend pid {pid}' if pid else 'another session'}"
+        if wait != self.lock_wait:
+            log.error(
+                "audit sequencer: %s for more than %s s while events wait: nothing is sealed (pg_locks, "
+                "pg_stat_activity name the session)",
+                wait,
+                self.max_unsealed_seconds,
+            )
+        self.lock_wait = wait
+
+    def _lock_free(self, *, missed: bool = False) -> None:
+        """The sealing lock taken this round (or, ``missed``, held elsewhere with no event waiting
+        too long): no longer blocked."""
+        if self.lock_wait is not None:
+            log.warning("audit sequencer: no longer %s", self.lock_wait)
+        self.lock_wait = None
+        if not missed:
+            self.lock_missed_since = None
 
     async def _read_latest(self, conn: AsyncConnection) -> None:
         """Take the latest stored checkpoint as the witness when it is newer and the hash of its

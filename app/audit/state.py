@@ -207,6 +207,13 @@ class SealingState:
         self.refused: str | None = None
         """Why the last round refused to seal and sign (:meth:`app.audit.sequencer.Sequencer._refusal`),
         logged once; None when it did not."""
+        self.lock_wait: str | None = None
+        """Who keeps this sequencer from sealing (``"waiting for the sealing lock, held by PostgreSQL
+        backend pid 4242"``) when the sealing lock has been held elsewhere for longer than the
+        bound while events older than it wait (:meth:`app.audit.sequencer.Sequencer._lock_missed`);
+        None otherwise."""
+        self.lock_missed_since: float | None = None
+        """Since when (``time.monotonic()``) every round found the sealing lock held elsewhere."""
 
     @property
     def stopped(self) -> bool:
@@ -245,11 +252,14 @@ class SealingState:
     @property
     def state(self) -> str:
         """``"stopped"`` (:attr:`stopped`: it refuses to seal until an operator acts), ``"failing"``
-        (its last round raised: :attr:`failure`; it retries, backing off) or ``"running"``:
-        ``/readyz``'s ``audit.sealing``."""
+        (its last round raised: :attr:`failure`; it retries, backing off), ``"blocked"`` (another
+        session holds the sealing lock: :attr:`lock_wait`) or ``"running"``: ``/readyz``'s
+        ``audit.sealing``."""
         if self.stopped:
             return "stopped"
-        return "failing" if self.failure is not None else "running"
+        if self.failure is not None:
+            return "failing"
+        return "blocked" if self.lock_wait is not None else "running"
 
     @property
     def delay_seconds(self) -> float:

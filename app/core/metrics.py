@@ -26,6 +26,9 @@ metric                                             type       labels / meaning
 ``diaspora_desk_audit_sealing_failing``            gauge      1 while its rounds fail (the
                                                               database refuses them): it retries,
                                                               backing off (``"failing"``)
+``diaspora_desk_audit_sealing_blocked``            gauge      1 while another session holds the
+                                                              sealing lock past the bound, with
+                                                              events waiting (``"blocked"``)
 =================================================  =========  =====================================
 
 The audit gauges are read from the database at each scrape (one indexed query, as ``/readyz``).
@@ -99,6 +102,12 @@ class Metrics:
             "diaspora_desk_audit_sealing_failing",
             "1 while this process's audit sequencer's rounds fail (the database refuses them); it retries, "
             "backing off.",
+            registry=self.registry,
+        )
+        self.sealing_blocked = Gauge(
+            "diaspora_desk_audit_sealing_blocked",
+            "1 while another session has held the audit sequencers' lock for longer than AUDIT_MAX_UNSEALED_SECONDS "
+            "and events older than that wait (/readyz names its PostgreSQL backend pid).",
             registry=self.registry,
         )
 
@@ -180,4 +189,5 @@ async def metrics(request: Request, session: SessionDep, settings: SettingsDep) 
     sealing = request.app.state.audit_sequencer.state
     state.sealing_stopped.set(1 if sealing == "stopped" else 0)
     state.sealing_failing.set(1 if sealing == "failing" else 0)
+    state.sealing_blocked.set(1 if sealing == "blocked" else 0)
     return Response(generate_latest(state.registry), media_type=CONTENT_TYPE_LATEST)
