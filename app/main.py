@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from app import health
-from app.audit.sequencer import Sequencer
+from app.audit.sequencer import Sequencer, witness_file_for
 from app.auth.cache import AuthCache
 from app.clients import openapi as client_openapi
 from app.core import integrity, openapi, problems, timezones
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         load_audit_signer(settings),
         batch=settings.audit_seal_batch,
         interval_seconds=settings.audit_seal_interval_seconds,
+        witness_file=witness_file_for(settings),
         max_unsealed_seconds=settings.audit_max_unsealed_seconds,
     )
 

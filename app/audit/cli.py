@@ -185,7 +185,7 @@ def _where(seq: int | None, event_id: int | None) -> str:
 def _seal(settings: Settings, signer: Signer) -> tuple[int, tuple[int, str] | str | None]:
     """Seal what waits: the number of events sealed, and why sealing stopped, if it did: the
     event that could not be hashed (its id and why), or why it refused to sign (a sentence)."""
-    from app.audit.sequencer import Sequencer
+    from app.audit.sequencer import Sequencer, witness_file_for
     from app.core.db import create_engine
 
     async def main() -> tuple[int, tuple[int, str] | str | None]:
@@ -195,8 +195,15 @@ def _seal(settings: Settings, signer: Signer) -> tuple[int, tuple[int, str] | st
         quiet = logging.getLogger("app.audit.sequencer")
         quiet.disabled = True
         try:
-            sequencer = Sequencer(engine, signer, batch=settings.audit_seal_batch)
+            witness = witness_file_for(settings)
+            sequencer = Sequencer(engine, signer, batch=settings.audit_seal_batch, witness_file=witness)
             sealed = await sequencer.seal_all()
+            if sequencer.rewritten and sequencer.witnessed is not None:
+                return sealed, (
+                    f"the log does not extend checkpoint {sequencer.witnessed.seq} of {witness}, which a server of "
+                    "this host signed or read: it was rewritten or cut (the checkpoint is stored as witnessed; run "
+                    f"verify-audit --against {witness})"
+                )
             return sealed, sequencer.refused or sequencer.blocked
         finally:
             quiet.disabled = False

@@ -31,19 +31,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import String, exists, insert, select, text, type_coerce
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.audit import chain
 from app.audit.keys import KeyRing, read_rotations
 from app.audit.models import AuditCheckpoint, AuditEvent, AuditLink, AuditWitnessedCheckpoint
-from app.audit.signing import Checkpoint, Signer, load_signer
+from app.audit.signing import Checkpoint, Signer, load_checkpoint_file, load_signer
 from app.audit.state import (
     CHECKPOINT_COLUMNS,
     Head,
@@ -131,6 +136,16 @@ def signer_for(settings: Settings, *, create: bool = True) -> Signer:
     return load_signer(settings.effective_audit_signing_key_file, create=create)
 
 
+def witness_file_for(settings: Settings) -> Path:
+    """The file in which the servers of ``settings`` on this host keep their witness of the audit
+    log (:class:`Sequencer`'s ``witness_file``): ``DATA_DIR/audit_witness-<16 hex digits>.json``,
+    the digits the start of the SHA-256 of ``DATABASE_URL`` without its password (each database a
+    ``DATA_DIR`` serves has its own)."""
+    url = make_url(settings.effective_database_url).set(password=None)
+    digest = hashlib.sha256(url.render_as_string(hide_password=False).encode()).hexdigest()[:16]
+    return settings.data_dir / f"audit_witness-{digest}.json"
+
+
 @dataclass(frozen=True)
 class SealResult:
     """One batch: events sealed, the head after it, and its checkpoint (None if none was due)."""
@@ -193,6 +208,7 @@ class Sequencer(SealingState):
         clock: Callable[[], dt.datetime] = utcnow,
         max_backoff_seconds: float = 30.0,
         reminder_seconds: float = 60.0,
+        witness_file: Path | None = None,
         max_unsealed_seconds: float = 30.0,
     ) -> None:
         super().__init__(
@@ -211,6 +227,20 @@ class Sequencer(SealingState):
         self.max_unsealed_seconds = max_unsealed_seconds
         """How long the sealing lock may be held elsewhere, events older than that waiting, before
         the state says ``"blocked"`` (``AUDIT_MAX_UNSEALED_SECONDS``)."""
+        self.witness_file = witness_file
+        """Where this process keeps its witness outside the database (:func:`witness_file_for`), or None."""
+        self._from_file: Checkpoint | None = None
+        self._written: Checkpoint | None = None
+        self._write_failed = False
+        self.file_refused: str | None = None
+        """Why the witness file cannot be trusted (sealing stays stopped until a restart), or None."""
+        if witness_file is not None:
+            try:
+                self._from_file = self._written = load_checkpoint_file(witness_file)
+            except FileNotFoundError:
+                pass  # a fresh install, or one upgraded from a version without it: the database's head is trusted
+            except (OSError, ValueError) as exc:  # each message names the file
+                self.file_refused = f"the witness file {exc}"
 
     async def _refusal(self, conn: AsyncConnection, last: Head, bound: int) -> str | None:
         """Why this round must not seal nor sign over head ``last`` (``bound``: :func:`app.audit.state.next_txid`),
@@ -271,7 +301,10 @@ class Sequencer(SealingState):
         witnessed ones, where ``verify-audit`` finds it. It then
         takes as its witness the latest stored checkpoint when that one is newer, signed by its
         key and the hash of its link: every running process remembers every head it saw, not only
-        the ones it signed. A new process starts without a witness.
+        the ones it signed. A new process starts with the witness of its :attr:`witness_file`
+        (written each time the witness moves on), once its key, or one a rotation handed over to
+        it, vouches for it; otherwise sealing stays stopped (:attr:`file_refused`). Without a file
+        (a fresh install, an upgraded one) it starts without a witness and trusts the database.
 
         On PostgreSQL a round that finds the lock held elsewhere, for longer than
         :attr:`max_unsealed_seconds` while events older than that wait, makes the state
@@ -283,6 +316,15 @@ class Sequencer(SealingState):
             locked = True
             if postgres:
                 locked = (await conn.execute(_PIN_AND_LOCK, {"k": ADVISORY_LOCK_KEY})).one()[1]
+            if self._from_file is not None and self.file_refused is None:
+                await self._take_file_witness(conn, self._from_file)
+            if self.file_refused is not None:  # what the database shows first (another key's head: named so)
+                reason = self.refused or self.file_refused
+                if locked:
+                    bound = await next_txid(conn)
+                    reason = await self._refusal(conn, await head(conn, bound), bound) or self.file_refused
+                self._refuse(reason)
+                return SealResult(0, 0, None)
             if self.witnessed is not None and not await self._witness(conn, self.witnessed):
                 return SealResult(0, self.witnessed.seq, None)
             if not locked:
@@ -342,8 +384,49 @@ class Sequencer(SealingState):
             elif here is not None:  # the next rounds find it again (_refusal): logged once
                 self._refuse(_not_its_head(seq))
         if checkpoint is not None:  # committed
-            self.witnessed = checkpoint
+            self._witnessing(checkpoint)
         return SealResult(len(links), seq, checkpoint)
+
+    async def _take_file_witness(self, conn: AsyncConnection, kept: Checkpoint) -> None:
+        """Witness ``kept``, read from :attr:`witness_file` at start, once it is found signed by this
+        sequencer's key or one a rotation handed over to it; otherwise :attr:`file_refused` says why."""
+        self._from_file = None
+        if not await self._trusts(conn, kept):
+            self.file_refused = (
+                f"the witness file {self.witness_file} holds a checkpoint (seq {kept.seq}, key {kept.key_id}) that "
+                f"this server's key {self.signer.key_id} did not sign nor trust: the file was edited or comes from "
+                "another log, or AUDIT_SIGNING_KEY_FILE is not the log's key (remove the file only if this database "
+                'was made again on purpose; docs/audit.md, "The witness file")'
+            )
+        elif self.witnessed is None or kept.seq > self.witnessed.seq:
+            self.witnessed = kept
+
+    def _witnessing(self, checkpoint: Checkpoint) -> None:
+        """Make ``checkpoint`` (signed by this sequencer, or read stored, committed) the witness, and
+        write it to :attr:`witness_file` when newer than what this process wrote or read there: a
+        file beside it, then renamed over it (a crash leaves the old one or the new one whole). A
+        write that fails is logged once; sealing goes on, witnessed in memory only."""
+        self.witnessed = checkpoint
+        if self.witness_file is None or (self._written is not None and self._written.seq >= checkpoint.seq):
+            return
+        path = self.witness_file
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with partial.open("w", encoding="utf-8") as out:
+                json.dump(checkpoint.as_json(), out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, path)
+        except OSError as exc:
+            if not self._write_failed:
+                self._write_failed = True
+                log.error("audit sequencer: the witness file %s cannot be written (%s)", path, exc)
+            return
+        self._written = checkpoint
+        if self._write_failed:
+            self._write_failed = False
+            log.warning("audit sequencer: the witness file %s is written again", path)
 
     async def _lock_missed(self, conn: AsyncConnection) -> None:
         """This round found the sealing lock held elsewhere (PostgreSQL). Once that has lasted for
@@ -399,7 +482,7 @@ class Sequencer(SealingState):
         """Witness ``latest`` (a stored checkpoint, the hash of its link) when it is newer than
         :attr:`witnessed` and signed by this sequencer's key."""
         if (self.witnessed is None or latest.seq > self.witnessed.seq) and self.signer.verify(latest):
-            self.witnessed = latest
+            self._witnessing(latest)
 
     async def _witness(self, conn: AsyncConnection, signed: Checkpoint) -> bool:
         """Whether checkpoint ``signed`` (the last this sequencer signed or read) is stored, and
