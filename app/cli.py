@@ -655,6 +655,7 @@ def import_register(
             document_patterns=settings.document_number_patterns,
             delimiter=delimiter,
             limits=read_limits(settings),
+            lease_seconds=settings.import_lease_seconds,
         )
 
     with short_switch_interval():  # the run overlaps its worker thread with its stores, as the server's

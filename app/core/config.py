@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     # Register imports are bounded before and while reading (app/imports/workbook.py): data rows,
     # columns, what an XLSX (a zip) may inflate to, a large part's compression ratio, its number of
     # parts, and the seconds one read may take.
+    # PostgreSQL: how long a desk's import lease lasts unless its run renews it (app/imports/holding.py).
+    import_lease_seconds: float = Field(default=30, ge=1, le=3600)
     import_max_rows: int = Field(default=50_000, ge=1)
     import_max_columns: int = Field(default=200, ge=2)
     import_max_uncompressed_bytes: int = Field(default=100 * 1_048_576, ge=1024)

@@ -21,7 +21,7 @@ from app.core.deps import SessionDep
 from app.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
 from app.core.routing import api_router
 from app.desks.models import Desk
-from app.imports.holding import real_run_alive
+from app.imports.holding import batch_now
 from app.imports.models import ImportBatch, ImportRow
 from app.imports.schemas import ImportCounts
 
@@ -75,19 +75,24 @@ async def stored_counts(session: AsyncSession, batch_ids: Sequence[uuid.UUID]) -
 
 
 async def shown_status(session: AsyncSession, batch: ImportBatch) -> Status:
-    """The batch's ``status``, but ``interrupted`` for a batch left ``running`` by a run whose
-    process died (killed, the machine restarted): no real run of its desk holds the desk's import
-    lock (:func:`app.imports.holding.real_run_alive`; a run that resumes the file marks it
-    ``interrupted`` for good, :func:`mark_dead_runs_interrupted`)."""
-    if batch.status == "running" and not await real_run_alive(session, batch.desk_id):
+    """The batch's ``status`` now, but ``interrupted`` for a batch left ``running`` by a run whose
+    process died (killed, the machine restarted): no real run holding its desk's import lock is
+    its run (:func:`app.imports.holding.batch_now`, which reads the status again with the lock on
+    PostgreSQL: a batch read ``running`` whose run has completed since shows ``completed``; a run
+    that resumes the file marks it ``interrupted`` for good, :func:`mark_dead_runs_interrupted`)."""
+    if batch.status != "running":
+        return cast(Status, batch.status)  # one of STATUSES
+    status, alive = await batch_now(session, batch)
+    if status == "running" and not alive:
         return "interrupted"
-    return cast(Status, batch.status)  # one of STATUSES
+    return cast(Status, status)
 
 
 async def mark_dead_runs_interrupted(session: AsyncSession, desk_id: uuid.UUID) -> None:
-    """Called by a real run holding the desk's import lock (so no other run of the desk is alive):
-    every batch of the desk still ``running`` is one whose process died, stored ``interrupted``
-    with the counts of the rows it holds. Commits."""
+    """Called by a real run holding the desk's import lock, before it stores its own batch (so
+    no other run of the desk is alive): every batch of the desk still ``running`` is one whose
+    process died, set ``interrupted`` with the counts of the rows it holds, in the session's
+    transaction (the caller commits)."""
     dead = list(
         (
             await session.execute(
@@ -96,13 +101,11 @@ async def mark_dead_runs_interrupted(session: AsyncSession, desk_id: uuid.UUID) 
         ).scalars()
     )
     if not dead:
-        await session.commit()
         return
     counts = await stored_counts(session, [batch.id for batch in dead])
     for batch in dead:
         batch.status = "interrupted"
         batch.counts = counts[batch.id].model_dump()
-    await session.commit()
 
 
 @router.get("", response_model=Page[ImportBatchOut])
@@ -122,9 +125,11 @@ async def list_imports(
         session, stmt, keys=[ImportBatch.created_at, ImportBatch.id], cursor=cursor, limit=limit, descending=True
     )
     codes = {desk_id: code for desk_id, code in (await session.execute(select(Desk.id, Desk.code))).all()}
+    # The statuses before the counts: a batch shown completed shows all its rows.
+    statuses = [await shown_status(session, batch) for batch in rows]
     held = await stored_counts(session, [batch.id for batch in rows])
     items = []
-    for batch in rows:
+    for batch, status in zip(rows, statuses, strict=True):
         counts = held[batch.id]
         items.append(
             ImportBatchOut(
@@ -135,7 +140,7 @@ async def list_imports(
                 created_at=batch.created_at,
                 counts=counts,
                 flagged_rows=counts.flagged,
-                status=await shown_status(session, batch),
+                status=status,
             )
         )
     return Page[ImportBatchOut](items=items, next_cursor=next_cursor)

@@ -1,48 +1,135 @@
 """What a register import holds, and when: the desk's import lock (one real run of a desk at a
-time, refused at once rather than queued) and the read-only transactions in which the import reads
-the registry between its steps of CPU work (:mod:`app.imports.service`)."""
+time, refused at once rather than queued; on PostgreSQL a lease row, which pins no connection),
+the import's turn at the database (one import of the process uses a connection at a time) and
+the read-only transactions in which the import reads the registry between its steps of CPU work
+(:mod:`app.imports.service`). An import holds at most one pooled connection at any moment, and
+none while Python works."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fcntl
 import hashlib
+import logging
 import os
 import uuid
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, cast
 
 import anyio
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.core.db import READ_ONLY_OPTION
 from app.desks.models import Desk
 from app.imports.errors import ImportAlreadyRunning
+from app.imports.models import ImportBatch
+
+logger = logging.getLogger("app.imports")
+
+
+LEASE_SECONDS = 30.0
+"""How long a desk's import lease (PostgreSQL) lasts unless renewed (``IMPORT_LEASE_SECONDS``): a
+run renews it with every chunk it stores and every third of it meanwhile; the lease of a run whose
+process died holds its desk (409) and shows its batch ``running`` for up to that long."""
+IMPORTS_AT_THE_DATABASE = 1
+"""How many imports of one process use a database connection at once (:func:`database_turn`): the
+others' database steps wait their turn, their CPU work goes on."""
+
+
+class ImportLeaseLost(Exception):
+    """A run's lease on its desk expired and was not renewed (its process stalled past
+    :data:`LEASE_SECONDS`, or the lease was taken by another run since): the chunk it was storing
+    is rolled back, and the run ends ``interrupted``."""
+
+
+@dataclasses.dataclass
+class DeskLock:
+    """The desk's import lock a run holds (:func:`desk_import_lock`). On PostgreSQL a lease row
+    (``holder``, renewed every :attr:`seconds`/3 by a task of its own and by every chunk stored,
+    :meth:`renew`); elsewhere nothing to renew (``holder`` None)."""
+
+    holder: uuid.UUID | None = None
+    seconds: float = LEASE_SECONDS
+
+    async def renew(self, session: AsyncSession) -> None:
+        """Extend the lease in the transaction of ``session`` (a chunk's, committed with it), or
+        raise :class:`ImportLeaseLost` if it expired: what a run stores after losing its desk is
+        rolled back. Nothing on SQLite."""
+        if self.holder is None:
+            return
+        renewed = await session.execute(_RENEW, {"holder": self.holder, "seconds": self.seconds})
+        if cast(CursorResult[Any], renewed).rowcount != 1:
+            raise ImportLeaseLost(f"the import lease {self.holder} expired")
+
+    async def own(self, session: AsyncSession, batch_id: uuid.UUID) -> None:
+        """Name the run's batch in its lease, in the transaction of ``session`` (the one storing the
+        batch): the batch is shown ``running`` while the lease lives (:func:`batch_now`)."""
+        if self.holder is not None:
+            await session.execute(_OWN, {"holder": self.holder, "batch": batch_id})
 
 
 @asynccontextmanager
-async def desk_import_lock(session: AsyncSession, *, desk: Desk, dry_run: bool) -> AsyncIterator[None]:
+async def database_turn() -> AsyncIterator[None]:
+    """Wait for this import's turn to use a database connection: :data:`IMPORTS_AT_THE_DATABASE`
+    imports of the process at once (per event loop), each step of theirs (a read, a chunk stored,
+    numbers drawn, the lease renewed) in turn, so that N imports never take N pooled connections
+    while requests wait. A step holds the turn for its statements only, never through CPU work."""
+    loop = asyncio.get_running_loop()
+    turn = _TURNS.get(loop)
+    if turn is None:
+        turn = _TURNS[loop] = asyncio.Semaphore(IMPORTS_AT_THE_DATABASE)
+    async with turn:
+        yield
+
+
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def read_step(session: AsyncSession) -> AsyncIterator[None]:
+    """One step of reading the registry: the import's turn (:func:`database_turn`), a read-only
+    transaction of ``session`` (:func:`begin_reads`), ended as the block ends (rolled back on a
+    failure). The block holds only queries: its connection is never idle in its transaction while
+    Python works."""
+    async with database_turn():
+        await begin_reads(session)
+        try:
+            yield
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await session.rollback()
+            raise
+        await end_reads(session)
+
+
+@asynccontextmanager
+async def desk_import_lock(
+    session: AsyncSession, *, desk: Desk, dry_run: bool, seconds: float = LEASE_SECONDS
+) -> AsyncIterator[DeskLock]:
     """Hold the desk's import lock for the block, or raise ``ImportAlreadyRunning`` (409) at once.
 
     Real runs of one desk run one at a time, and not beside a dry run of it (whose report would
     count the rows being stored as they come in); dry runs of one desk run side by side. Nothing
     waits for its turn: an import lasts minutes, and one that waited would hold a connection of
-    the pool (and on PostgreSQL a transaction) all that time, up to emptying the pool for every
-    other request. The refused import is told at once and holds nothing.
+    the pool all that time. The refused import is told at once and holds nothing.
 
-    PostgreSQL: a transaction-level advisory lock tried without waiting
-    (``pg_try_advisory_xact_lock``, ``…_shared`` for a dry run) on a connection of its own, kept
-    in its transaction until the block ends (it works behind PgBouncer in transaction mode too);
-    it locks no row, so other requests never wait on it, and only the import holding it holds
-    that connection. SQLite: a lock on a file beside the database (``flock``, shared for a dry
-    run), which every process of the machine sees: the server and a command-line import alike;
-    a real run also holds, exclusively, the desk's "running" file, which :func:`real_run_alive`
-    tries (an in-memory database, which no other process reaches: a claim in this process).
-    Either goes with the process that held it, however it ends (``kill -9`` included): the
-    database or the kernel lets it go.
+    PostgreSQL: a lease row of ``import_leases`` (kind ``real``, or ``dry`` for a dry run), taken in
+    one short transaction (serialised per desk by ``pg_advisory_xact_lock``, let go at its commit)
+    after deleting the desk's expired leases, and refused while another live lease of the desk
+    conflicts. It holds no connection: a task renews it every ``seconds``/3 (a short transaction in
+    the import's turn, :func:`database_turn`), every chunk stored renews it in its own transaction
+    (:meth:`DeskLock.renew`), and the block's end deletes it. A run whose process dies (``kill -9``)
+    leaves a lease that expires within ``seconds``: until then the desk refuses imports and its
+    batch shows ``running``. Works behind PgBouncer in transaction mode. SQLite: a lock on a file
+    beside the database (``flock``, shared for a dry run), which every process of the machine
+    sees: the server and a command-line import alike; a real run also holds, exclusively, the
+    desk's "running" file, which :func:`real_run_alive` tries (an in-memory database, which no
+    other process reaches: a claim in this process). The kernel lets it go with the process.
 
     The session's transaction is ended first (it has only read so far): the block begins with
     no connection of the session held.
@@ -53,7 +140,7 @@ async def desk_import_lock(session: AsyncSession, *, desk: Desk, dry_run: bool) 
     files = _lock_files(session, desk_id)
     if files is not None:
         async with _file_lock(files, desk_code=desk_code, dry_run=dry_run):
-            yield
+            yield DeskLock()
         return
     if session.get_bind().dialect.name != "postgresql":
         claims = _LOCAL_CLAIMS.setdefault(asyncio.get_running_loop(), {})  # a claim belongs to one event loop
@@ -62,7 +149,7 @@ async def desk_import_lock(session: AsyncSession, *, desk: Desk, dry_run: bool) 
             raise _already_running(desk_code, dry_run=dry_run)
         claim.take(dry_run=dry_run)  # no await between the check and the claim: nobody else runs
         try:
-            yield
+            yield DeskLock()
         finally:
             claim.give_back(dry_run=dry_run)
             if not (claim.real or claim.dry):
@@ -70,20 +157,63 @@ async def desk_import_lock(session: AsyncSession, *, desk: Desk, dry_run: bool) 
         return
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
-    key = _advisory_key(desk_id)
-    try_lock = _TRY_SHARED if dry_run else _TRY_EXCLUSIVE
-    async with engine.connect() as conn:
+    lock = DeskLock(holder=uuid.uuid4(), seconds=seconds)
+    kind = "dry" if dry_run else "real"
+    async with database_turn(), engine.begin() as conn:
+        await conn.execute(_SERIALISE, {"key": _advisory_key(desk_id)})
+        await conn.execute(_FORGET_EXPIRED, {"desk": desk_id})
+        kinds = set((await conn.execute(_LIVE_KINDS, {"desk": desk_id})).scalars())
+        if "real" in kinds or (kinds and not dry_run):
+            raise _already_running(desk_code, dry_run=dry_run)
+        await conn.execute(_TAKE, {"holder": lock.holder, "desk": desk_id, "kind": kind, "seconds": seconds})
+    renewing = asyncio.ensure_future(_keep_renewed(engine, lock))
+    try:
+        yield lock
+    finally:
+        with anyio.CancelScope(shield=True):
+            renewing.cancel()
+            await asyncio.wait({renewing})
+            try:
+                async with database_turn(), engine.begin() as conn:
+                    await conn.execute(_GIVE_BACK, {"holder": lock.holder})
+            except Exception:  # the database gone: the lease expires by itself
+                logger.warning("could not give back the import lease %s", lock.holder, exc_info=True)
+
+
+async def _keep_renewed(engine: AsyncEngine, lock: DeskLock) -> None:
+    """Renew ``lock``'s lease every third of its life, each time in a short transaction of its
+    own, until cancelled. A renewal that fails is logged and tried again; a lease found expired
+    is left so: the run's next chunk finds it lost (:meth:`DeskLock.renew`)."""
+    while True:
+        await asyncio.sleep(lock.seconds / 3)
         try:
-            if not (await conn.execute(try_lock, {"key": key})).scalar_one():
-                raise _already_running(desk_code, dry_run=dry_run)
-            yield
-        finally:
-            with anyio.CancelScope(shield=True):
-                await conn.rollback()  # ends the transaction: the lock goes with it
+            async with database_turn(), engine.begin() as conn:
+                renewed = await conn.execute(_RENEW, {"holder": lock.holder, "seconds": lock.seconds})
+            if renewed.rowcount != 1:
+                logger.warning("the import lease %s expired before it was renewed", lock.holder)
+                return
+        except Exception:
+            logger.warning("could not renew the import lease %s", lock.holder, exc_info=True)
+
+
+_SERIALISE = text("SELECT pg_catalog.pg_advisory_xact_lock(:key)")
+_FORGET_EXPIRED = text("DELETE FROM import_leases WHERE desk_id = :desk AND expires_at <= pg_catalog.clock_timestamp()")
+_LIVE_KINDS = text("SELECT DISTINCT kind FROM import_leases WHERE desk_id = :desk")
+_TAKE = text(
+    "INSERT INTO import_leases (holder, desk_id, kind, expires_at) VALUES (:holder, :desk, :kind,"
+    " pg_catalog.clock_timestamp() + CAST(:seconds AS float8) * interval '1 second')"
+)
+_RENEW = text(
+    "UPDATE import_leases SET expires_at = pg_catalog.clock_timestamp() + CAST(:seconds AS float8) * interval"
+    " '1 second' WHERE holder = :holder AND expires_at > pg_catalog.clock_timestamp()"
+)
+_OWN = text("UPDATE import_leases SET batch_id = :batch WHERE holder = :holder")
+_GIVE_BACK = text("DELETE FROM import_leases WHERE holder = :holder")
 
 
 def _advisory_key(desk_id: uuid.UUID) -> int:
-    """The PostgreSQL advisory lock key of the desk's imports (a signed 64-bit integer)."""
+    """The PostgreSQL advisory lock key that serialises the taking of the desk's import leases (a
+    signed 64-bit integer)."""
     return int.from_bytes(hashlib.sha256(f"import:{desk_id}".encode()).digest()[:8], "big", signed=True)
 
 
@@ -130,39 +260,39 @@ async def _file_lock(files: tuple[Path, Path], *, desk_code: str, dry_run: bool)
         os.close(lock)
 
 
-async def real_run_alive(session: AsyncSession, desk_id: uuid.UUID) -> bool:
-    """Whether a real run of the desk's imports holds its lock now, in any process (a batch left
-    ``running`` while none does is a run whose process died: it shows ``interrupted``). Takes no
-    lock an import could be refused for."""
-    files = _lock_files(session, desk_id)
+async def batch_now(session: AsyncSession, batch: ImportBatch) -> tuple[str, bool]:
+    """The batch's ``status`` now, and whether a real run holding its desk's lock is its run, in
+    any process (a batch left ``running`` while none is, is a run whose process died: it shows
+    ``interrupted``). Takes no lock an import could be refused for.
+
+    PostgreSQL: one statement reads the stored status and the batch's live lease together (a run
+    stores ``completed`` before it gives its lease back, so a batch is never seen ``running``
+    without its lease while its run ends). SQLite: ``batch.status`` as read, and the desk's
+    "running" file tried for a moment (an in-memory database: this process's claim)."""
+    files = _lock_files(session, batch.desk_id)
     if files is not None:
         try:
             probe = os.open(files[1], os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
-            return False
+            return batch.status, False
         try:
             fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return True
+            return batch.status, True
         finally:
             os.close(probe)
-        return False
+        return batch.status, False
     if session.get_bind().dialect.name != "postgresql":
         claims = _LOCAL_CLAIMS.get(asyncio.get_running_loop(), {})
-        return desk_id in claims and claims[desk_id].real
-    key = _advisory_key(desk_id) & 0xFFFFFFFFFFFFFFFF  # pg_locks shows the key as two unsigned halves
-    held = await session.execute(_HELD_EXCLUSIVE, {"high": key >> 32, "low": key & 0xFFFFFFFF})
-    return bool(held.scalar_one())
+        return batch.status, batch.desk_id in claims and claims[batch.desk_id].real
+    status, alive = (await session.execute(_BATCH_NOW, {"batch": batch.id})).one()
+    return str(status), bool(alive)
 
 
-_HELD_EXCLUSIVE = text(
-    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory'"
-    " AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"
-    " AND classid::int8 = :high AND objid::int8 = :low AND objsubid = 1"
-    " AND mode = 'ExclusiveLock' AND granted)"
+_BATCH_NOW = text(
+    "SELECT b.status, EXISTS (SELECT 1 FROM import_leases l WHERE l.batch_id = b.id AND l.kind = 'real'"
+    " AND l.expires_at > pg_catalog.clock_timestamp()) FROM import_batches b WHERE b.id = :batch"
 )
-_TRY_EXCLUSIVE = text("SELECT pg_catalog.pg_try_advisory_xact_lock(:key)")
-_TRY_SHARED = text("SELECT pg_catalog.pg_try_advisory_xact_lock_shared(:key)")
 
 
 class _Claim:

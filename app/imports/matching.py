@@ -16,11 +16,13 @@ registration's do not count the person registered), and a row is flagged from
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import TypeVar
 
 import anyio.to_thread
@@ -252,16 +254,31 @@ class BatchMatcher:
         release(self.index, self.combined, self.seen, self.counted, self.rows, self.sounding, self._expanded)
         self.derived.release()
 
-    async def preload(self, session: AsyncSession, rows: Sequence[matching.PersonKeys]) -> None:
+    async def preload(
+        self,
+        session: AsyncSession,
+        rows: Sequence[matching.PersonKeys],
+        *,
+        step: Callable[[], AbstractAsyncContextManager[object]] = contextlib.nullcontext,
+    ) -> None:
         """Load every registrant (of the actor's desks) carrying a key chosen to look one of ``rows``
         up by, or one of its document numbers; count the keys of the rows (registry plus file):
         the term frequencies of their values and the blocks' keys. The rows' keys are computed and
         their blocks chosen :data:`SLICE` rows at a time, the registry queried for one slice
-        while the next one is computed (:func:`_overlapped`)."""
-        registry = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
-        tokens = {t for keys in rows for t in keys.name_tokens()}
-        self.learn(rows, await sounding.words(session, tokens) if registry else None)
+        while the next one is computed (:func:`_overlapped`). Each group of queries runs inside
+        ``step()`` (the import's :func:`app.imports.holding.read_step`: a short read-only
+        transaction), the CPU work between them outside it."""
+        async with step():
+            registry = int((await session.execute(select(func.count()).select_from(Registrant))).scalar_one())
+            tokens = {t for keys in rows for t in keys.name_tokens()}
+            words = await sounding.words(session, tokens) if registry else None
+        self.learn(rows, words)
         looked_up = [self.expand(keys) for keys in rows]
+
+        async def in_step(send: Callable[[T], Awaitable[R]], made: T) -> R:
+            async with step():
+                return await send(made)
+
         # Computing every row's keys is CPU work: in a worker thread, a slice of rows at a time,
         # each slice's keys counted in the registry while the next slice's are computed.
         file = _FileKeys()
@@ -273,7 +290,9 @@ class BatchMatcher:
         ]
         registered = {
             key: n
-            for part in await _overlapped(steps, functools.partial(match_keys.counts, session))
+            for part in await _overlapped(
+                steps, functools.partial(in_step, functools.partial(match_keys.counts, session))
+            )
             for key, n in part.items()
         }
         counts = Counter({k: registered[k] for k in (file.frequencies.keys() | file.heard) & registered.keys()})
@@ -289,15 +308,19 @@ class BatchMatcher:
         # blocks are chosen (CPU work) while the slice before is looked up.
         blocks = [functools.partial(self._lookups, rows[start : start + SLICE]) for start in range(0, len(rows), SLICE)]
         found = dict.fromkeys(
-            rid for part in await _overlapped(blocks, functools.partial(_carrying, session)) for rid in part
+            rid
+            for part in await _overlapped(blocks, functools.partial(in_step, functools.partial(_carrying, session)))
+            for rid in part
         )
         ids = [rid for rid in found if rid not in self.seen]
         for start in range(0, len(ids), LOAD_CHUNK):
             # the actor's desks, and no merged file: a file merged or moved since its id was read stays out
             load = self._candidates_only(select(Registrant).where(Registrant.id.in_(ids[start : start + LOAD_CHUNK])))
             load = load.options(selectinload(Registrant.phones), selectinload(Registrant.documents))
-            loaded = [self.known(r) for r in (await session.execute(load)).scalars() if r.id not in self.seen]
-            for known in await with_spellings(session, loaded):
+            async with step():
+                loaded = [self.known(r) for r in (await session.execute(load)).scalars() if r.id not in self.seen]
+                spelled = await with_spellings(session, loaded)
+            for known in spelled:
                 self.seen.add(known.id)
                 self.add(known)
 

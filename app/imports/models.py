@@ -89,3 +89,18 @@ class ImportRow(Base):
     resolution: Mapped[str | None] = mapped_column(String(24))
     resolved_at: Mapped[dt.datetime | None] = mapped_column()
     resolved_by: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class ImportLease(Base):
+    """A desk's import lock on PostgreSQL, held by one run (``holder``) until ``expires_at``
+    (:mod:`app.imports.holding`): ``kind`` ``real`` (one at a time per desk, ``batch_id`` its
+    batch once stored) or ``dry`` (dry runs side by side). The run renews it while it lives; a
+    lease past ``expires_at`` is a dead run's, and holds nothing. SQLite has its own lock (a file)."""
+
+    __tablename__ = "import_leases"
+
+    holder: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    desk_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("desks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    batch_id: Mapped[uuid.UUID | None] = mapped_column()
+    expires_at: Mapped[dt.datetime] = mapped_column()

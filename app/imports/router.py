@@ -114,6 +114,7 @@ async def import_register(
         document_patterns=settings.document_number_patterns,
         delimiter=delimiter,
         limits=service.read_limits(settings),
+        lease_seconds=settings.import_lease_seconds,
     )
     # A report lists every row (20,000 of them, or more): serialised in a worker thread, not on the
     # event loop, which keeps answering other requests meanwhile.

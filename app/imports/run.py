@@ -22,6 +22,7 @@ from app.core.context import Actor
 from app.core.db import create_sessionmaker
 from app.core.errors import Problem, ValidationFailed
 from app.desks.models import Desk
+from app.imports.holding import DeskLock, database_turn
 from app.imports.matching import BatchMatcher, person_keys, region_code
 from app.imports.models import ImportBatch, ImportRow
 from app.imports.rows import PreparedRow
@@ -131,7 +132,9 @@ class ImportRun:
         document_patterns: Mapping[str, str] | None,
         dry_run: bool,
         first_read: dict[int, tuple[RegistrantCreate, PersonKeys]],
+        lock: DeskLock | None = None,
     ) -> None:
+        self.lock = lock or DeskLock()  # the desk's lock: a real run's chunks renew its lease
         self.first_read = first_read  # line → the row's body and matching keys before any field is dropped
         self.session, self.actor, self.desk, self.batch, self.earlier = session, actor, desk, batch, earlier
         self.matcher, self.areas, self.document_patterns, self.dry_run = matcher, areas, document_patterns, dry_run
@@ -300,40 +303,47 @@ class ImportRun:
             return await registrants.registration_numbers(self.session, desk=self.desk, count=count)
         engine = self.session.bind
         assert isinstance(engine, AsyncEngine)
-        async with create_sessionmaker(engine)() as drawing:  # the app's sessions, as every other
+        async with database_turn(), create_sessionmaker(engine)() as drawing:  # the app's sessions
             numbers = await registrants.registration_numbers(drawing, desk=self.desk, count=count)
             await drawing.commit()  # a series' first number creates its sequence
         return numbers
 
     @property
     def stores_at_once(self) -> int:
-        """How many chunks :meth:`process_all` stores at once: 2 on PostgreSQL (one chunk's
-        statements wait on the database while the other's are sent), 1 on SQLite (one writer)."""
-        return 2 if self.numbers_apart else 1
+        """How many chunks :meth:`process_all` stores at once: 1 (an import holds one pooled
+        connection at a time, :func:`app.imports.holding.database_turn`; its chunk's store overlaps
+        the matching of the next chunks)."""
+        return 1
 
     async def write(self, chunk: tuple[list[Prepared], int], after: asyncio.Task[None] | None = None) -> None:
         """Commit a chunk :meth:`take_chunk` gave (real run; a dry run only counts it).
 
         One transaction: one bulk insert per table (:func:`app.registrants.bulk.store`:
         registrants, phones, documents, match keys, ``registrant.create`` audit events and their
-        payloads; then the ``import_rows``) after the chunk's numbers, then the commit. On
+        payloads; then the ``import_rows``) after the chunk's numbers, the renewal of the run's
+        lease on its desk (:meth:`~app.imports.holding.DeskLock.renew`: raises
+        ``ImportLeaseLost`` if it expired, and the chunk is rolled back), then the commit, in the
+        import's turn at the database (:func:`~app.imports.holding.database_turn`). On
         PostgreSQL in a session of its own, committed once ``after`` (the store of the chunk
-        before, in flight meanwhile) has committed: if that one did not, this one is rolled back
+        before, if one were in flight) has committed: if that one did not, this one is rolled back
         (raising :class:`_BeforeNotCommitted`) and not counted, so that what a run leaves is always
         the file's first chunks. On SQLite in the run's session.
         """
         prepared, taken = chunk
         if not self.numbers_apart:
             if prepared:
-                await bulk.store(self.session, prepared)
-                await self.session.commit()
+                async with database_turn():
+                    await bulk.store(self.session, prepared)
+                    await self.lock.renew(self.session)
+                    await self.session.commit()
             self.stored_rows += taken
             return
         engine = self.session.bind
         assert isinstance(engine, AsyncEngine)
-        async with create_sessionmaker(engine)() as session:
+        async with database_turn(), create_sessionmaker(engine)() as session:
             if prepared:
                 await bulk.store(session, prepared)
+                await self.lock.renew(session)
             if after is not None:
                 await asyncio.wait({after})
                 if after.cancelled() or after.exception() is not None:

@@ -18,24 +18,26 @@ CPU at 20,000 rows, and each full collection stopped the event loop too.
 
 Transactions of a real run (PostgreSQL and SQLite alike):
 
-1. the batch (``status`` ``running``) and its ``import.start`` audit event are committed first;
+1. the batch (``status`` ``running``) and its ``import.start`` audit event are committed first, as
+   soon as the run holds the desk's lock (before the rows are prepared: listed from the start);
 2. every chunk of :data:`~app.imports.run.CHUNK_ROWS` rows is one transaction: its registrants (numbered in file
-   order, with their phones, documents, match keys and ``registrant.create`` audit events) and its
-   ``import_rows``, together or not at all. On PostgreSQL two chunks are stored at once, each on
-   a session of its own (one chunk's statements run in the database while the other's are sent),
-   and they commit in file order: a chunk commits only once the one before it has, and is rolled
-   back if that one failed (:meth:`~app.imports.run.ImportRun.write`);
+   order, with their phones, documents, match keys and ``registrant.create`` audit events), its
+   ``import_rows`` and the renewal of the run's lease on its desk (PostgreSQL), together or not at
+   all; one chunk is stored at a time while the next ones are matched
+   (:meth:`~app.imports.run.ImportRun.write`);
 3. the last transaction sets the batch's counts and ``status`` ``completed`` and records
-   ``import.run``.
+   ``import.run``, before the lock is given back.
 
 Between chunks nothing is held that another request needs: no row lock (the desk row is not
-locked; the one-import-per-desk rule is a PostgreSQL advisory lock on a connection of its own, or
-a lock on a file beside the database on SQLite, where each chunk takes the write lock only while it is stored),
-no counter row (numbers come from the series' sequence, drawn for each chunk on a short session of
-their own: a run holds up to four pooled connections, that one, the two chunks' stores and the
-advisory lock's; see :meth:`~app.imports.run.ImportRun.numbers`), no connection
-of the session while the file is parsed and its rows prepared and validated (the registry is read
-in between, in read-only transactions that take no SQLite write lock). Nothing waits for the desk
+locked; the one-import-per-desk rule is a lease row on PostgreSQL, taken and renewed in short
+transactions, or a lock on a file beside the database on SQLite, where each chunk takes the write
+lock only while it is stored), no counter row (numbers come from the series' sequence, drawn for
+each chunk on a short session of their own, :meth:`~app.imports.run.ImportRun.numbers`), no
+connection while the file is parsed and its rows prepared and validated (the registry is read in
+between, in short read-only transactions ended before each step of CPU work,
+:func:`~app.imports.holding.read_step`, that take no SQLite write lock). An import holds at most one
+pooled connection at any moment, and one import of the process uses one at a time
+(:func:`~app.imports.holding.database_turn`). Nothing waits for the desk
 either: an import sent while another of its desk runs is refused at once (409
 ``import-already-running``, :func:`~app.imports.holding.desk_import_lock`), holding no connection.
 
@@ -44,7 +46,8 @@ before it, whole, the chunks in progress not at all: registrants and ``import_ro
 before some line L, each row with its outcome and audit event, nothing from line L on. The batch
 says ``interrupted`` (with the counts of the rows it holds) when the failure let the process
 record it; else its stored ``status`` stays ``running`` but it is shown ``interrupted``, as no run
-holds the desk's lock any more (:func:`app.imports.batches.shown_status`), and the next real run
+holds the desk's lock any more (on PostgreSQL once its lease expires,
+:func:`app.imports.batches.shown_status`), and the next real run
 of the desk stores it so (:func:`app.imports.batches.mark_dead_runs_interrupted`). **Re-running
 the same file resumes it**: the rows already
 stored come out ``already_imported`` / ``already_flagged`` (their fingerprints), the others are
@@ -92,14 +95,14 @@ from app.core.text import require_storable, storable
 from app.desks import service as desks
 from app.imports.batches import mark_dead_runs_interrupted
 from app.imports.errors import RegisterTooLarge
-from app.imports.holding import begin_reads, desk_import_lock, end_reads
+from app.imports.holding import LEASE_SECONDS, database_turn, desk_import_lock, end_reads, read_step
 from app.imports.matching import BatchMatcher, region_codes
 from app.imports.models import ImportBatch, ImportRow
 from app.imports.reading import SourceRow, read_register
 from app.imports.reports import build_report
 from app.imports.rows import PreparedRow, prepare_row
 from app.imports.run import ImportRun, read_row
-from app.imports.schemas import ImportReport, counts_of
+from app.imports.schemas import ImportReport, RowReport, counts_of
 from app.imports.workbook import ReadLimits
 from app.registrants.matching import PersonKeys
 from app.registrants.prepare import AreaIndex
@@ -123,6 +126,7 @@ async def run_import(
     document_patterns: Mapping[str, str] | None = None,
     delimiter: str | None = None,
     limits: ReadLimits | None = None,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> ImportReport:
     """Import the register ``content`` (the file's bytes) into the desk ``desk_code``.
 
@@ -132,7 +136,8 @@ async def run_import(
     :func:`app.imports.reading.read_register` (413/415/422, within ``limits``; ``delimiter``
     forces a CSV delimiter); ``ValidationFailed`` (422) for a desk code or file name the text
     rule of :mod:`app.core.text` refuses; ``ImportAlreadyRunning`` (409) at once while another
-    import of the desk runs (:func:`~app.imports.holding.desk_import_lock`). Reading and row preparation run in a
+    import of the desk runs (:func:`~app.imports.holding.desk_import_lock`; on PostgreSQL a lease
+    of ``lease_seconds``, renewed while the run lives). Reading and row preparation run in a
     worker thread, with no transaction of ``session`` open (the one it has is ended first: it has
     only read).
     """
@@ -167,47 +172,7 @@ async def run_import(
     # The registry is read in two short read-only transactions, ended before each step of CPU work.
     with frozen_working_set() as settle:
         settle()  # the rows just read
-        async with desk_import_lock(session, desk=desk, dry_run=dry_run):
-            if not dry_run:  # the desk's lock held: a batch of it still running is a dead run's
-                await mark_dead_runs_interrupted(session, desk.id)
-            prepared = await anyio.to_thread.run_sync(
-                functools.partial(
-                    _prepare_rows,
-                    table.rows,
-                    desk_country=desk.country,
-                    filename=filename,
-                    patterns=document_patterns,
-                    settle=settle,
-                    today=local_date(desk, utcnow()),
-                )
-            )
-            settle()
-            await begin_reads(session)
-            previous = list(
-                (
-                    await session.execute(
-                        select(ImportBatch.id)
-                        .where(ImportBatch.desk_id == desk.id, ImportBatch.file_sha256 == sha256)
-                        .order_by(ImportBatch.created_at)
-                    )
-                ).scalars()
-            )
-            earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=[p.fingerprint for p in prepared])
-            regions = await region_codes(session)
-            areas = await AreaIndex.load(session, ["SN", desk.country])
-            await end_reads(session)
-            # Validating every row and computing its keys is CPU work: in a worker thread, like parsing.
-            first_read = await anyio.to_thread.run_sync(
-                functools.partial(
-                    _read_rows, [p for p in prepared if p.fingerprint not in earlier], regions, settle=settle
-                )
-            )
-            settle()
-            matcher = BatchMatcher(desk_ids=actor.desk_ids)
-            await begin_reads(session)
-            await matcher.preload(session, [keys for _, keys in first_read.values()])
-            await end_reads(session)
-            matcher.regions = regions
+        async with desk_import_lock(session, desk=desk, dry_run=dry_run, seconds=lease_seconds) as lock:
             batch = ImportBatch(
                 id=new_id(),
                 desk_id=desk.id,
@@ -223,40 +188,83 @@ async def run_import(
                 ignored_columns=table.ignored_columns,
                 status="running",
             )
-            run = ImportRun(
-                session=session,
-                actor=actor,
-                desk=desk,
-                batch=batch,
-                earlier=earlier,
-                matcher=matcher,
-                areas=areas,
-                document_patterns=document_patterns,
-                dry_run=dry_run,
-                first_read=first_read,
-            )
-            settle()
             details = {"filename": filename, "file_sha256": sha256, "file_format": table.file_format}
-            if not dry_run:
-                session.add(batch)
-                await session.flush()
-                await _record(session, actor, "import.start", (batch.id, batch.desk_id), details)
+            # The batch is stored (running) as soon as the run holds the desk, before its rows are
+            # prepared: listed from the start. A batch of the desk still running is a dead run's.
+            async with database_turn():
+                previous = await _previous(session, desk.id, sha256)
+                if not dry_run:
+                    await mark_dead_runs_interrupted(session, desk.id)
+                    session.add(batch)
+                    await session.flush()
+                    await _record(session, actor, "import.start", (batch.id, batch.desk_id), details)
+                    await lock.own(session, batch.id)
                 await session.commit()
+            run: ImportRun | None = None
             try:
+                prepared = await anyio.to_thread.run_sync(
+                    functools.partial(
+                        _prepare_rows,
+                        table.rows,
+                        desk_country=desk.country,
+                        filename=filename,
+                        patterns=document_patterns,
+                        settle=settle,
+                        today=local_date(desk, utcnow()),
+                    )
+                )
+                settle()
+                async with read_step(session):
+                    fingerprints = [p.fingerprint for p in prepared]
+                    earlier = await _earlier_outcomes(session, desk_id=desk.id, fingerprints=fingerprints)
+                    regions = await region_codes(session)
+                    areas = await AreaIndex.load(session, ["SN", desk.country])
+                # Validating every row and computing its keys is CPU work: in a worker thread, like parsing.
+                first_read = await anyio.to_thread.run_sync(
+                    functools.partial(
+                        _read_rows, [p for p in prepared if p.fingerprint not in earlier], regions, settle=settle
+                    )
+                )
+                settle()
+                matcher = BatchMatcher(desk_ids=actor.desk_ids)
+                await matcher.preload(
+                    session, [keys for _, keys in first_read.values()], step=functools.partial(read_step, session)
+                )
+                matcher.regions = regions
+                run = ImportRun(
+                    session=session,
+                    actor=actor,
+                    desk=desk,
+                    batch=batch,
+                    earlier=earlier,
+                    matcher=matcher,
+                    areas=areas,
+                    document_patterns=document_patterns,
+                    dry_run=dry_run,
+                    first_read=first_read,
+                    lock=lock,
+                )
+                settle()
                 await run.process_all(prepared, settle)
             except BaseException:
                 if not dry_run:
-                    await _interrupted(session, actor, run, details, started)
+                    stored = run.reports[: run.stored_rows] if run is not None else []
+                    await _interrupted(session, actor, (batch.id, batch.desk_id), stored, details, started)
                 raise
             counts = await anyio.to_thread.run_sync(counts_of, run.reports)
             batch.counts = counts.model_dump()
             batch.duration_ms = int((time.perf_counter() - started) * 1000)
             batch.status = "completed"
-            if not dry_run:
-                await _record(
-                    session, actor, "import.run", (batch.id, batch.desk_id), {**details, "counts": counts.model_dump()}
-                )
-                await session.commit()
+            if not dry_run:  # stored before the lease is given back (shown_status)
+                async with database_turn():
+                    await _record(
+                        session,
+                        actor,
+                        "import.run",
+                        (batch.id, batch.desk_id),
+                        {**details, "counts": counts.model_dump()},
+                    )
+                    await session.commit()
         report = await anyio.to_thread.run_sync(
             functools.partial(
                 build_report, batch, desk=desk, rows=run.reports, previous=previous, dry_run=dry_run, sha256=sha256
@@ -286,28 +294,46 @@ async def _record(
 
 
 async def _interrupted(
-    session: AsyncSession, actor: Actor, run: ImportRun, details: Mapping[str, Any], started: float
+    session: AsyncSession,
+    actor: Actor,
+    batch: tuple[uuid.UUID, uuid.UUID],
+    stored: list[RowReport],
+    details: Mapping[str, Any],
+    started: float,
 ) -> None:
-    """After a failure: drop the chunks in progress, mark the batch ``interrupted`` with the counts
-    of the rows it holds (audited ``import.run``), if the database still answers.
+    """After a failure: drop the chunks in progress, mark the batch ``(id, desk id)``
+    ``interrupted`` with the counts of the rows it holds (``stored``: the reports of the chunks
+    committed; audited ``import.run``), if the database still answers.
 
     The batch's ids are read before the rollback: it expires every object of the session, and
     reading an expired attribute would be a query outside the session's awaitable calls (one
     that SQLAlchemy's asyncio extension refuses, ``MissingGreenlet``)."""
-    batch = (run.batch.id, run.batch.desk_id)
     with anyio.CancelScope(shield=True):
         try:
             await session.rollback()
-            counts = counts_of(run.reports[: run.stored_rows]).model_dump()
-            await session.execute(
-                update(ImportBatch)
-                .where(ImportBatch.id == batch[0])
-                .values(status="interrupted", counts=counts, duration_ms=int((time.perf_counter() - started) * 1000))
-            )
-            await _record(session, actor, "import.run", batch, {**details, "counts": counts, "interrupted": True})
-            await session.commit()
+            counts = counts_of(stored).model_dump()
+            async with database_turn():
+                await session.execute(
+                    update(ImportBatch)
+                    .where(ImportBatch.id == batch[0])
+                    .values(
+                        status="interrupted", counts=counts, duration_ms=int((time.perf_counter() - started) * 1000)
+                    )
+                )
+                await _record(session, actor, "import.run", batch, {**details, "counts": counts, "interrupted": True})
+                await session.commit()
         except Exception:
             logger.exception("could not mark import batch %s interrupted", batch[0])
+
+
+async def _previous(session: AsyncSession, desk_id: uuid.UUID, sha256: str) -> list[uuid.UUID]:
+    """The desk's earlier batches of the same file (``sha256``), oldest first."""
+    found = await session.execute(
+        select(ImportBatch.id)
+        .where(ImportBatch.desk_id == desk_id, ImportBatch.file_sha256 == sha256)
+        .order_by(ImportBatch.created_at)
+    )
+    return list(found.scalars())
 
 
 def read_limits(settings: Settings) -> ReadLimits:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEvent
 from app.imports import run as run_module
 from app.imports.models import ImportBatch, ImportRow
 from app.imports.run import ImportRun
-from app.registrants import bulk
 from app.registrants.models import Registrant, RegistrantKey
 from tests.imports.conftest import register_head
 
@@ -207,76 +204,3 @@ async def test_a_failure_of_the_matching_lets_the_store_in_flight_end_whole(  # 
     assert lines == list(range(2, 2 + stored))
     assert (batch.status, batch.counts["total"]) == ("interrupted", stored)
     assert (await count_rows())["registrants"] == batch.counts["imported"]
-
-
-def _two_stores_at_once(monkeypatch: Any, database_url: str) -> None:
-    """Chunks of 10 rows, on PostgreSQL only (SQLite stores one chunk at a time)."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("chunks are stored two at a time on PostgreSQL")
-    monkeypatch.setattr(run_module, "CHUNK_ROWS", 10)
-
-
-def _hook_stores(monkeypatch: Any, step: Callable[[int, Any], Awaitable[None]]) -> None:
-    """Run ``step(first line, session)`` after each chunk's rows are inserted, before its commit."""
-    store = bulk.store
-
-    async def hooked(session: Any, prepared: Any) -> None:
-        await store(session, prepared)
-        lines = [row["line"] for lot in prepared if lot.table.name == "import_rows" for row in lot.rows]
-        await step(min(lines), session)
-
-    monkeypatch.setattr(bulk, "store", hooked)
-
-
-async def test_chunks_stored_at_once_commit_in_file_order(  # type: ignore[no-untyped-def]
-    upload, count_rows, monkeypatch, database_url
-) -> None:
-    _two_stores_at_once(monkeypatch, database_url)
-    sessions: dict[int, int] = {}  # id of the chunk's session → its first line
-    commits: list[int] = []
-    second_stored = asyncio.Event()
-
-    async def step(line: int, session: Any) -> None:
-        sessions[id(session)] = line
-        if line == 12:
-            second_stored.set()
-        if line == 2:  # the first chunk commits only after the second has inserted its rows
-            await asyncio.wait_for(second_stored.wait(), 10)
-
-    _hook_stores(monkeypatch, step)
-    commit = AsyncSession.commit
-
-    async def recorded(self: AsyncSession) -> None:
-        await commit(self)
-        if id(self) in sessions:
-            commits.append(sessions[id(self)])
-
-    monkeypatch.setattr(AsyncSession, "commit", recorded)
-    response = await upload(register_head(LINES))
-    assert response.status_code == 201, response.text
-    assert commits == [2, 12, 22, 32]  # the second chunk waited for the first one's commit
-    assert (await count_rows())["batch_rows"] == 40
-
-
-async def test_a_chunk_stored_after_one_that_failed_is_rolled_back(  # type: ignore[no-untyped-def]
-    upload, count_rows, sessionmaker, monkeypatch, database_url
-) -> None:
-    _two_stores_at_once(monkeypatch, database_url)
-    fourth_stored = asyncio.Event()
-
-    async def step(line: int, session: Any) -> None:
-        if line == 32:
-            fourth_stored.set()
-        if line == 22:  # the third chunk fails once the fourth has inserted its rows
-            await asyncio.wait_for(fourth_stored.wait(), 10)
-            raise ConnectionResetError("the database went away")
-
-    _hook_stores(monkeypatch, step)
-    batch, lines = await _failed_run(upload, sessionmaker)
-    async with sessionmaker() as session:
-        keyed = (await session.execute(select(func.count(func.distinct(RegistrantKey.registrant_id))))).scalar_one()
-    # the first two chunks whole; the fourth, stored meanwhile, never committed
-    assert fourth_stored.is_set()
-    assert lines == list(range(2, 22))
-    assert (batch.status, batch.counts["total"]) == ("interrupted", 20)
-    assert (await count_rows())["registrants"] == batch.counts["imported"] == keyed

@@ -38,6 +38,8 @@ cli(sys.argv[1:], prog_name="diaspora-desk")
 """
 """``python -c`` it with ``diaspora-desk``'s arguments: an import that stops for good once a chunk
 of its rows is committed, its process alive and holding the desk's lock until killed."""
+LEASE_SECONDS = 2
+"""The lease of the command-line imports (PostgreSQL): a killed run's holds its desk that long."""
 
 
 def _environment(settings: Settings) -> dict[str, str]:
@@ -46,6 +48,7 @@ def _environment(settings: Settings) -> dict[str, str]:
         "DATABASE_URL": settings.database_url,
         "DATA_DIR": str(settings.data_dir),
         "ENVIRONMENT": "test",
+        "IMPORT_LEASE_SECONDS": str(LEASE_SECONDS),
     }
 
 
@@ -76,6 +79,10 @@ async def test_a_run_killed_shows_interrupted_with_the_rows_it_holds_and_its_pen
         process.kill()  # kill -9: nothing of the run's own can record anything
         await process.wait()
     assert refused.status_code == 409, refused.text
+    if settings.database_url.startswith("postgresql"):
+        shown = (await client.get(f"/api/v1/imports/{running['id']}", headers=admin.headers)).json()["status"]
+        assert shown == "running"  # its lease lives on for up to LEASE_SECONDS
+        await anyio.sleep(LEASE_SECONDS + 0.5)
     report = (await client.get(f"/api/v1/imports/{running['id']}", headers=admin.headers)).json()
     interrupted = await _listed(client, admin)
     assert (running["status"], interrupted["status"], report["status"]) == ("running", "interrupted", "interrupted")
