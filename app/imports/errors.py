@@ -1,7 +1,8 @@
 """Problem types of the register import.
 
-Every one of them is raised before anything is written: a file that cannot be read as a register
-is refused as a whole (4xx over the API, exit code 2 on the command line).
+Every one of them but :class:`ImportInterrupted` is raised before anything is written: a file that
+cannot be read as a register is refused as a whole (4xx over the API, exit code 2 on the command
+line).
 """
 
 from app.core.errors import Conflict, NotFound, PayloadTooLarge, Problem, UnsupportedMediaType, ValidationFailed
@@ -68,6 +69,16 @@ class ImportAlreadyRunning(Conflict):
 
     slug = "import-already-running"
     title_fr, title_en = "Un import est déjà en cours pour ce bureau", "An import is already running at this desk"
+
+
+class ImportInterrupted(Conflict):
+    """409: the run lost its lease on the desk (PostgreSQL, :mod:`app.imports.holding`): it went
+    longer than ``IMPORT_LEASE_SECONDS`` without renewing it, and another import may hold the desk
+    now. The chunk it was storing was rolled back; the chunks before it stay, and the batch is
+    ``interrupted`` (``desk_code``). Sending the file again resumes it."""
+
+    slug = "import-interrupted"
+    title_fr, title_en = "Import interrompu", "Import interrupted"
 
 
 class ImportBatchNotFound(NotFound):

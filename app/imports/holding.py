@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.core.db import READ_ONLY_OPTION
 from app.desks.models import Desk
-from app.imports.errors import ImportAlreadyRunning
+from app.imports.errors import ImportAlreadyRunning, ImportInterrupted
 from app.imports.models import ImportBatch
 
 logger = logging.getLogger("app.imports")
@@ -41,12 +41,6 @@ IMPORTS_AT_THE_DATABASE = 1
 others' database steps wait their turn, their CPU work goes on."""
 
 
-class ImportLeaseLost(Exception):
-    """A run's lease on its desk expired and was not renewed (its process stalled past
-    :data:`LEASE_SECONDS`, or the lease was taken by another run since): the chunk it was storing
-    is rolled back, and the run ends ``interrupted``."""
-
-
 @dataclasses.dataclass
 class DeskLock:
     """The desk's import lock a run holds (:func:`desk_import_lock`). On PostgreSQL a lease row
@@ -55,16 +49,17 @@ class DeskLock:
 
     holder: uuid.UUID | None = None
     seconds: float = LEASE_SECONDS
+    desk_code: str = ""
 
     async def renew(self, session: AsyncSession) -> None:
         """Extend the lease in the transaction of ``session`` (a chunk's, committed with it), or
-        raise :class:`ImportLeaseLost` if it expired: what a run stores after losing its desk is
-        rolled back. Nothing on SQLite."""
+        raise ``ImportInterrupted`` (409) if it expired: what a run stores after losing its desk
+        is rolled back. Nothing on SQLite."""
         if self.holder is None:
             return
         renewed = await session.execute(_RENEW, {"holder": self.holder, "seconds": self.seconds})
         if cast(CursorResult[Any], renewed).rowcount != 1:
-            raise ImportLeaseLost(f"the import lease {self.holder} expired")
+            raise _lease_lost(self.desk_code, self.seconds)
 
     async def own(self, session: AsyncSession, batch_id: uuid.UUID) -> None:
         """Name the run's batch in its lease, in the transaction of ``session`` (the one storing the
@@ -157,7 +152,7 @@ async def desk_import_lock(
         return
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
-    lock = DeskLock(holder=uuid.uuid4(), seconds=seconds)
+    lock = DeskLock(holder=uuid.uuid4(), seconds=seconds, desk_code=desk_code)
     kind = "dry" if dry_run else "real"
     async with database_turn(), engine.begin() as conn:
         await conn.execute(_SERIALISE, {"key": _advisory_key(desk_id)})
@@ -318,6 +313,19 @@ class _Claim:
 _LOCAL_CLAIMS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[uuid.UUID, _Claim]] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def _lease_lost(desk_code: str, seconds: float) -> ImportInterrupted:
+    """The failure of a run that lost its lease on the desk ``desk_code`` (:meth:`DeskLock.renew`)."""
+    return ImportInterrupted(
+        f"The import of desk {desk_code} stopped: it went more than {seconds:g} s without renewing its hold on "
+        "the desk, which another import may hold now. The rows it stored are kept and its batch is interrupted; "
+        "send the file again to resume it.",
+        detail_fr=f"L'import du bureau {desk_code} s'est arrêté : il est resté plus de {seconds:g} s sans "
+        "renouveler sa réservation du bureau, qu'un autre import peut tenir maintenant. Les lignes enregistrées "
+        "sont gardées et son lot est interrompu ; renvoyez le fichier pour le reprendre.",
+        desk_code=desk_code,
+    )
 
 
 def _already_running(desk_code: str, *, dry_run: bool) -> ImportAlreadyRunning:

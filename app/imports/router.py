@@ -53,7 +53,10 @@ _REGISTER_FIELDS = frozenset({"file", "desk_code", "dry_run", "delimiter"})
         200: {"description": "Dry run: the report of what would be imported; nothing stored."},
         409: {
             "description": "import-already-running: another import of the desk runs (a real run; for a real "
-            "run, a dry run too); refused at once, nothing read or written: send it again once it has ended",
+            "run, a dry run too); refused at once, nothing read or written: send it again once it has ended. "
+            "import-interrupted: the run lost its lease on the desk (it went longer than IMPORT_LEASE_SECONDS "
+            "without renewing it); the chunks it stored stay and its batch is interrupted: send the file again "
+            "to resume it",
             **_PROBLEM,
         },
     },

@@ -215,13 +215,15 @@ class ImportRun:
         Matching and building a chunk's rows is CPU work: in a worker thread, so that the event
         loop keeps answering other requests (a login) while the import runs. On PostgreSQL a
         chunk's numbers are drawn while the next chunk is matched (:meth:`draw`), then its rows
-        are built and stored while the chunks after it are matched; up to :attr:`stores_at_once`
-        chunks are stored at once, each in a transaction of its own, committed in file order
-        (:meth:`write`). On SQLite a chunk is numbered, built and stored once the one before is
-        committed (its numbers come from the chunk's own transaction). The database's work and the
-        interpreter's overlap as far as the interpreter lock lets the store's own Python work run
-        (:mod:`app.core.interpreter`). A store that failed stops the run before another chunk
-        is stored (:func:`_stop_at_failure`). A failure of the matching, or the run being cancelled, lets
+        are built and stored while the chunks after it are matched; :attr:`stores_at_once` chunk
+        is stored at a time, in a transaction of its own, committed in file order (:meth:`write`;
+        the drawing and the store each take the import's turn at the database, one connection at
+        a time, :func:`~app.imports.holding.database_turn`). On SQLite a chunk is numbered, built
+        and stored once the one before is committed (its numbers come from the chunk's own
+        transaction). The database's work and the interpreter's overlap as far as the
+        interpreter lock lets the store's own Python work run (:mod:`app.core.interpreter`). A
+        store that failed stops the run before another chunk is stored
+        (:func:`_stop_at_failure`). A failure of the matching, or the run being cancelled, lets
         the stores and the drawing in flight end first (never cut short: a chunk commits whole or
         not at all, and :attr:`stored_rows` counts it if it committed), then is raised.
         """
@@ -322,7 +324,7 @@ class ImportRun:
         registrants, phones, documents, match keys, ``registrant.create`` audit events and their
         payloads; then the ``import_rows``) after the chunk's numbers, the renewal of the run's
         lease on its desk (:meth:`~app.imports.holding.DeskLock.renew`: raises
-        ``ImportLeaseLost`` if it expired, and the chunk is rolled back), then the commit, in the
+        ``ImportInterrupted`` if it expired, and the chunk is rolled back), then the commit, in the
         import's turn at the database (:func:`~app.imports.holding.database_turn`). On
         PostgreSQL in a session of its own, committed once ``after`` (the store of the chunk
         before, if one were in flight) has committed: if that one did not, this one is rolled back

@@ -8,6 +8,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from app.imports import batches, service
 from app.imports.run import ImportRun
@@ -48,3 +49,30 @@ async def test_a_batch_read_running_whose_run_completes_meanwhile_is_listed_comp
     resume.set()
     listed = (await listing).json()["items"]
     assert [(b["status"], b["counts"]["total"]) for b in listed] == [("completed", 400), ("completed", 600)]
+
+
+async def test_a_run_whose_lease_is_gone_stores_no_more_chunks_and_ends_interrupted(  # type: ignore[no-untyped-def]
+    upload, client, admin, sessionmaker, monkeypatch, database_url: str
+) -> None:
+    """A run that lost its lease on the desk (it went too long without renewing it, and another
+    run may hold the desk) has its next chunk rolled back: 409 ``import-interrupted``, the batch
+    ``interrupted`` with the chunks stored before, resumed by sending the file again."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL: the desk's lock is a lease row")
+    content = register_head(601)
+    async with paused(upload, content, pausing(monkeypatch, ImportRun, "process_rows", 3)) as running:
+        await asyncio.sleep(0.3)  # the first chunk is stored meanwhile
+        async with sessionmaker() as session:
+            await session.execute(text("DELETE FROM import_leases"))
+            await session.commit()
+    stopped = await running
+    assert (stopped.status_code, stopped.json()["type"]) == (409, "/problems/import-interrupted"), stopped.text
+    (batch,) = (await client.get("/api/v1/imports", headers=admin.headers)).json()["items"]
+    assert (batch["status"], batch["counts"]["total"]) == ("interrupted", 200)
+    resumed = await upload(content)
+    counts = resumed.json()["counts"]
+    assert (resumed.status_code, counts["already_imported"] + counts["already_flagged"], counts["total"]) == (
+        201,
+        200,
+        600,
+    )

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -22,6 +23,8 @@ from sqlalchemy.pool import NullPool
 from app.core.config import Settings
 from app.imports import matching, service
 from app.imports.run import ImportRun
+from app.main import create_app
+from tests.core.servers import PgBouncer
 from tests.imports.conftest import register_head
 
 
@@ -93,7 +96,7 @@ async def _backends(database_url: str) -> list[str]:
 PAUSES = {
     "while its rows are prepared": (service, "_prepare_rows", 1),
     "while the registry's keys are counted": (matching, "_file_keys", 1),
-    "between two chunks": (ImportRun, "process_rows", 2),
+    "while a chunk is stored and the next matched": (ImportRun, "process_rows", 3),
 }
 
 
@@ -113,3 +116,43 @@ async def test_an_import_holds_no_connection_while_python_works_and_a_search_ans
     assert (held, search.status_code, searched_in < 1) == ([], 200, True)
     assert imported.status_code == 201, imported.text
     assert imported.json()["counts"]["total"] == 600
+
+
+async def test_imports_at_two_desks_behind_pgbouncer_leave_a_server_connection_to_searches(  # type: ignore[no-untyped-def]
+    settings: Settings, database_url: str, make_staff, admin
+) -> None:
+    """Behind PgBouncer in transaction mode with two server connections, two imports at two desks
+    take at most one of them at any moment (one import of a process at the database at a time):
+    searches sent meanwhile are answered at once."""
+    agent = await make_staff("agent")
+    bouncer = PgBouncer.in_front_of(database_url, pool_size=2)
+    bouncer.start()
+    app = create_app(
+        settings.model_copy(update={"database_url": bouncer.url_for(database_url), "database_pool_size": 10})
+    )
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as client:
+
+            async def imported(desk: str) -> httpx.Response:
+                return await client.post(
+                    "/api/v1/imports/registers",
+                    files={"file": ("registre.csv", register_head(401), "text/csv")},
+                    data={"desk_code": desk, "dry_run": "false"},
+                    headers=admin.headers,
+                )
+
+            with anyio.fail_after(60):
+                imports = [asyncio.create_task(imported(desk)) for desk in ("CASA-BASE", "DKR-MOB")]
+                waits = []
+                while not all(task.done() for task in imports):
+                    began = time.monotonic()
+                    search = await client.get("/api/v1/registrants", params={"q": "Ndiaye"}, headers=agent.headers)
+                    waits.append(time.monotonic() - began)
+                    assert search.status_code == 200, search.text
+                    await asyncio.sleep(0.1)
+        assert [task.result().status_code for task in imports] == [201, 201]
+        assert len(waits) >= 3 and max(waits) < 1, waits
+    finally:
+        await app.state.engine.dispose()
+        bouncer.stop()
