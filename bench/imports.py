@@ -5,7 +5,7 @@ side by side with the baseline (another commit's code, by default where this bra
 For each of the two versions (the working tree, then the baseline exported with ``git archive``
 into a temporary directory), creates a scratch database (``BENCH_DATABASE_URL`` names the server;
 default ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``), migrates and seeds it with
-the working tree's code (the two versions share the schema), starts one ``uvicorn app.asgi:app``
+that version's own code (a server refuses a database another version migrated), starts one ``uvicorn app.asgi:app``
 process from that version's sources and uploads two registers made by
 ``bench/dedup_tools/make_register.py`` (2,000 rows seed 2, 20,000 rows seed 1) through ``POST
 /api/v1/imports/registers``: a dry run of each on the empty registry, then a real run of each.
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import os
 import statistics
 import subprocess
 import sys
@@ -127,12 +128,30 @@ async def _logins_during(client: httpx.AsyncClient, work: asyncio.Task[dict[str,
     return latencies
 
 
+def _prepared_by(root: Path, db: BenchDatabase) -> None:
+    """``db`` migrated and seeded by the code under ``root`` (its own migrations: a server refuses a
+    database another version migrated)."""
+    code = (  # that version's _prepare reads only the database's url
+        "import asyncio, sys, types; from bench.imports import _prepare; "
+        "asyncio.run(_prepare(types.SimpleNamespace(url=sys.argv[1])))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, db.url],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
 async def _measure(root: Path, registers: dict[int, Path], rows: int, small: int, every: float) -> dict[Any, Any]:
-    """Every run of one version of the code (sources under ``root``) on a database of its own."""
+    """Every run of one version of the code (sources under ``root``) on a database of its own,
+    migrated and seeded by that version."""
     db = BenchDatabase("dd_bench_imports")
     await db.create()
     try:
-        await _prepare(db)
+        await asyncio.to_thread(_prepared_by, root, db)
         with tempfile.TemporaryDirectory() as data_dir:
             env = {"DATABASE_URL": db.url, "SECRET_KEY": SECRET, "LOG_LEVEL": "WARNING", "DATA_DIR": data_dir,
                    "IMPORT_MAX_BYTES": str(64 << 20)}  # fmt: skip

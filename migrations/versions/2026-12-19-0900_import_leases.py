@@ -6,9 +6,9 @@ connection per running import, taken from every other request. The lock is now a
 ``import_leases`` (``app.imports.holding``), taken and renewed in short transactions; a lease
 past ``expires_at`` is a dead run's. Downgrade drops the table.
 
-Revision ID: 3901
-Revises: 3801
-Create Date: 2026-12-18 09:00:00+00:00
+Revision ID: 4001
+Revises: 3901
+Create Date: 2026-12-19 09:00:00+00:00
 """
 
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "3901"
-down_revision: str | Sequence[str] | None = "3801"
+revision: str = "4001"
+down_revision: str | Sequence[str] | None = "3901"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
