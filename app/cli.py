@@ -37,7 +37,7 @@ class _Commands(TyperGroup):
         except (typer.Exit, typer.Abort, TyperException):  # the command's own exit, or click's refusal
             raise
         except Exception as exc:
-            if (schema := _schema_not_this_versions(exc)) is not None:
+            if (schema := schema_not_this_versions(exc)) is not None:
                 raise refused(schema, DATABASE_UNREACHABLE) from exc
             if not _database_unreachable(exc):
                 raise
@@ -51,7 +51,7 @@ class _Commands(TyperGroup):
             raise refused(said, DATABASE_UNREACHABLE) from exc
 
 
-def _schema_not_this_versions(exc: BaseException) -> str | None:
+def schema_not_this_versions(exc: BaseException) -> str | None:
     """When ``exc`` is a table or column missing (SQLite's "no such table/column", PostgreSQL's
     undefined table or column) because the database of ``DATABASE_URL`` was never migrated, or not
     to this version's migrations: the line saying so and what to run

@@ -10,7 +10,8 @@ Exit codes (README, docs/audit.md):
 2      the command cannot be run as given: the key or the kept checkpoint file cannot be used,
        or the kept checkpoint is signed by a key the key given does not trust
 3      the database cannot be read: unreachable, no such database or role, a role without the
-       grants (nothing is known about the log)
+       grants, or not at this version's migrations (never migrated, behind, a newer version's:
+       nothing is known about the log)
 =====  ======================================================================================
 
 Every message is one line on standard error, never a traceback.
@@ -49,6 +50,17 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 def _first_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [""])[0]
+
+
+def _not_this_versions(exc: BaseException) -> typer.Exit | None:
+    """A table or column missing because the database is not at this version's migrations (never
+    migrated, behind, or a newer version's: :func:`app.cli.schema_not_this_versions`): exit 3
+    with that line, as every command's; None for a table missing in a database at this version's
+    migrations (its schema was rewritten: the log is broken)."""
+    from app.cli import schema_not_this_versions
+
+    said = schema_not_this_versions(exc)
+    return None if said is None else _fail(f"cannot read the audit log: {said}", UNREADABLE)
 
 
 def _unreadable(exc: BaseException) -> typer.Exit:
@@ -120,6 +132,8 @@ def verify_audit(
         try:
             sealed, blocked = _seal(settings, signer)
         except Exception as exc:  # a rewritten schema: a message, not a traceback
+            if (schema := _not_this_versions(exc)) is not None:
+                raise schema from exc
             if database_unreadable(exc):
                 raise _unreadable(exc) from exc
             raise _fail(f"sealing failed: {type(exc).__name__}: {_first_line(exc)}", BROKEN) from exc
@@ -154,6 +168,8 @@ def verify_audit(
             UNUSABLE_INPUT,
         ) from exc
     except Exception as exc:  # whatever a rewritten schema makes fail: a verdict, not a traceback
+        if (schema := _not_this_versions(exc)) is not None:
+            raise schema from exc
         if database_unreadable(exc):
             raise _unreadable(exc) from exc
         raise _fail(f"audit log cannot be read: {type(exc).__name__}: {_first_line(exc)}", BROKEN) from exc
@@ -259,6 +275,8 @@ def rotate_audit_key(
     except _RotationRefused as exc:
         raise _fail(str(exc), BROKEN) from exc
     except Exception as exc:
+        if (schema := _not_this_versions(exc)) is not None:
+            raise schema from exc
         if database_unreadable(exc):
             raise _unreadable(exc) from exc
         raise _fail(f"rotation failed: {type(exc).__name__}: {_first_line(exc)}", BROKEN) from exc

@@ -389,7 +389,11 @@ class Sequencer(SealingState):
 
     async def _take_file_witness(self, conn: AsyncConnection, kept: Checkpoint) -> None:
         """Witness ``kept``, read from :attr:`witness_file` at start, once it is found signed by this
-        sequencer's key or one a rotation handed over to it; otherwise :attr:`file_refused` says why."""
+        sequencer's key or one a rotation handed over to it, and the database holds an event from
+        before it was signed; otherwise :attr:`file_refused` says why. A database without such an
+        event is not the log the file witnessed (made again, restored, or emptied): the checkpoint
+        is not stored among its witnessed ones (where it would fail every later verification of
+        a database made again on purpose), and sealing stays stopped until the operator decides."""
         self._from_file = None
         if not await self._trusts(conn, kept):
             self.file_refused = (
@@ -397,6 +401,16 @@ class Sequencer(SealingState):
                 f"this server's key {self.signer.key_id} did not sign nor trust: the file was edited or comes from "
                 "another log, or AUDIT_SIGNING_KEY_FILE is not the log's key (remove the file only if this database "
                 'was made again on purpose; docs/audit.md, "The witness file")'
+            )
+        elif (
+            await conn.execute(select(AuditEvent.id).where(AuditEvent.occurred_at <= kept.signed_at).limit(1))
+        ).first() is None:
+            self.file_refused = (
+                f"the witness file {self.witness_file} holds checkpoint seq {kept.seq} signed at "
+                f"{kept.signed_at.isoformat()}, and this database holds no audit event from before then: it is not the "
+                "log this server witnessed. If the database was made again or restored on purpose, remove the file "
+                "and restart; otherwise the log was emptied: run verify-audit --against the file "
+                '(docs/audit.md, "The witness file")'
             )
         elif self.witnessed is None or kept.seq > self.witnessed.seq:
             self.witnessed = kept

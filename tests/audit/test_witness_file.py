@@ -103,3 +103,37 @@ async def test_a_witness_file_its_key_did_not_sign_stops_sealing(app, settings, 
         assert sequencer.refused is not None and sequencer.refused.startswith(f"the witness file {path} ")
     finally:
         await restarted.state.engine.dispose()
+
+
+async def test_a_database_made_again_keeps_sealing_stopped_until_the_file_is_removed_and_then_verifies(
+    app, settings, sessionmaker, audit_log
+) -> None:
+    """The database made again with the same DATABASE_URL (here: every audit row removed, as a
+    new database has none), the file of the old one kept: sealing stays stopped, saying what to
+    do, and nothing of the old log is stored in the new one — it verifies once the file is gone
+    (the old checkpoint stored as witnessed failed it for good)."""
+    await write_events(sessionmaker, 4)
+    assert await audit_log.seal() == 4
+    path = witness_file_for(settings)
+    await as_owner(app.state.engine, *REWRITE[1:], "DELETE FROM audit_events")
+    restarted = create_app(settings)
+    try:
+        sequencer = restarted.state.audit_sequencer
+        assert await sequencer.seal_all() == 0
+        assert sequencer.state == "stopped"
+        assert sequencer.refused is not None and sequencer.refused.startswith(
+            f"the witness file {path} holds checkpoint seq 4 signed at "
+        )
+        assert "If the database was made again or restored on purpose, remove the file and restart" in (
+            sequencer.refused
+        )
+    finally:
+        await restarted.state.engine.dispose()
+    path.unlink()
+    again = create_app(settings)
+    try:
+        await write_events(sessionmaker, 3)
+        assert await again.state.audit_sequencer.seal_all() == 3
+    finally:
+        await again.state.engine.dispose()
+    assert (await audit_log.verify()).ok

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -120,4 +121,33 @@ async def test_a_command_on_a_database_never_migrated_says_so_in_one_line(args: 
     assert done.returncode == 3, done.stderr
     assert _one_line(done) == (
         f"the database of DATABASE_URL (SQLite file {path}) has not been migrated: run `diaspora-desk migrate` first"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "verb"),
+    [
+        (["verify-audit"], "verify"),
+        (["verify-audit", "--seal"], "seal"),
+        (["rotate-audit-key", "--new-key", "{tmp}/next.pem"], "rotate"),
+    ],
+)
+async def test_the_audit_commands_on_a_database_never_migrated_exit_3_not_broken(
+    args: list[str], verb: str, tmp_path: Path
+) -> None:
+    """Exit 1 says the log is broken: an auditor's script took an empty or mistyped DATABASE_URL for
+    a tampered log."""
+    from app.audit.signing import load_signer
+
+    path = tmp_path / "empty.sqlite3"
+    sqlite3.connect(path).close()  # there, but never migrated
+    load_signer(tmp_path / "var" / "audit_signing_key.pem", create=True)
+    load_signer(tmp_path / "next.pem", create=True)
+    done = await asyncio.to_thread(
+        _command, [a.format(tmp=tmp_path) for a in args], f"sqlite+aiosqlite:///{path}", tmp_path
+    )
+    assert done.returncode == 3, (verb, done.stderr)
+    assert _one_line(done) == (
+        f"cannot read the audit log: the database of DATABASE_URL (SQLite file {path}) has not been migrated: "
+        "run `diaspora-desk migrate` first"
     )
