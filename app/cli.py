@@ -306,7 +306,10 @@ def migrate() -> None:
     names), naming how to remove the cause; warns on stderr when one role is both owner and
     application.
     """
+    import asyncpg
     from alembic.util import CommandError
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
 
     from app.core.roles import AppRoleRefused, SuperuserAppRole, one_role_warning
 
@@ -317,6 +320,18 @@ def migrate() -> None:
     except CommandError as exc:  # the database's revision is none of this version's: nothing applied
         said = f"the database's migration is not one of this version's ({exc}): a newer version migrated it"
         raise refused(f"error: nothing applied: {said}; run that version", 1) from exc
+    except DBAPIError as exc:  # the application's role, without DATABASE_OWNER_URL: it may create nothing
+        denied = next((e for e in _chain(exc) if isinstance(e, asyncpg.InsufficientPrivilegeError)), None)
+        if denied is None:
+            raise
+        if applied:
+            typer.echo(_migrated(applied))
+        role_name = make_url(settings.effective_owner_database_url).username
+        raise refused(
+            f"error: the role {role_name} may not change the database's schema ({denied}): run migrate as the owner "
+            'role, with DATABASE_OWNER_URL set to it (README, "Running on PostgreSQL")',
+            1,
+        ) from exc
     except AppRoleRefused as exc:
         if not isinstance(exc, SuperuserAppRole):  # refused after migrating: say what was applied
             typer.echo(_migrated(applied))
@@ -331,6 +346,16 @@ def migrate() -> None:
     )
     if warning:
         typer.secho(warning, err=True, fg=typer.colors.YELLOW)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (causes, contexts, a DBAPI error's ``orig``), outermost first."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__ or getattr(current, "orig", None)
+    return seen
 
 
 def _migrated(applied: list[str]) -> str:

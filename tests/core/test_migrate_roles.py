@@ -279,3 +279,24 @@ def test_migrate_refuses_a_superuser_application_role_before_migrating(
         f"the application needs)\n",
     )
     assert "NOSUPERUSER" not in result.stderr
+
+
+@needs_postgres
+def test_migrate_as_the_application_role_alone_says_to_run_it_as_the_owner(
+    runner: CliRunner, database_url: str, app_role: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database behind this version's migrations, migrate run with DATABASE_URL only (the
+    application's role, which may create nothing): it said the database could not be reached."""
+    monkeypatch.setenv("DATABASE_OWNER_URL", database_url)
+    monkeypatch.setenv("DATABASE_URL", make_url(database_url).set(username=app_role).render_as_string(False))
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0  # the role made and granted
+    asyncio.run(
+        _on_database(database_url, "DROP TABLE import_leases", "UPDATE alembic_version SET version_num = '3901'")
+    )
+    monkeypatch.delenv("DATABASE_OWNER_URL")
+    result = runner.invoke(cli, ["migrate"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: the role {app_role} may not change the database's schema (permission denied for schema public): "
+        'run migrate as the owner role, with DATABASE_OWNER_URL set to it (README, "Running on PostgreSQL")\n',
+    )
