@@ -188,7 +188,10 @@ def schema_refusal(migrated_to: tuple[str, ...], url: str) -> str | None:
     from app.cli import alembic_config
     from app.core.db_errors import database_described
 
-    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        script = ScriptDirectory.from_config(alembic_config())
+    except CommandError:  # no alembic.ini nor migrations here (a server run away from its sources): not known
+        return None
     needed = tuple(sorted(script.get_heads()))
     if tuple(sorted(migrated_to)) == needed:
         return None
