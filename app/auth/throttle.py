@@ -40,9 +40,7 @@ simultaneous correct logins to one account all get in. An attempt in flight long
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import itertools
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
@@ -56,6 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.auth.models import LoginThrottle
 from app.core.db import READ_ONLY_OPTION, UTCDateTime, utcnow
+from app.core.retried import retry_in_background
 
 PER_ADDRESS_FACTOR = 4
 """A client address may fail this many times more than one account before it is restricted."""
@@ -329,14 +328,6 @@ async def reserve(
                 break  # room now: tried again
 
 
-_GIVE_BACK_RETRY_SECONDS = (0.5, 1.0, 2.0, 4.0)
-"""Pauses between tries to give a reservation back while the database cannot take it (then the
-last, until :data:`IN_FLIGHT_SECONDS` after the attempt: past that it counts as a failure anyway)."""
-
-_giving_back: set[asyncio.Task[None]] = set()
-"""The give-backs retried in the background (a reference each, until they end)."""
-
-
 async def _give_back_all(engine: AsyncEngine, reservation: Reservation) -> None:
     with anyio.CancelScope(shield=True):
         async with engine.begin() as conn:
@@ -349,35 +340,29 @@ async def release(engine: AsyncEngine, reservation: Reservation) -> None:
     in a transaction of its own, shielded from cancellation.
 
     Never raises. When the database cannot take it (it is often the reason the attempt ended: an
-    outage, a restart), it is tried again in the background, waiting 0.5, 1, 2, then 4 s between
-    tries, until it is taken or :data:`IN_FLIGHT_SECONDS` have passed since the attempt began (then
+    outage, a restart), it is tried again in the background (:func:`app.core.retried.retry_in_background`)
+    until it is taken or :data:`IN_FLIGHT_SECONDS` have passed since the attempt was counted (then
     the attempt counts as a failure until its window ends, logged): a database back within that
     minute leaves no failure counted for the attempts it failed, so an outage does not lock staff out.
     """
     try:
         await _give_back_all(engine, reservation)
     except Exception:
-        task = asyncio.create_task(_give_back_later(engine, reservation, reservation.reserved_at or utcnow()))
-        _giving_back.add(task)
-        task.add_done_callback(_giving_back.discard)
+        began = reservation.reserved_at or utcnow()
 
+        def gave_up() -> None:
+            logging.getLogger(__name__).warning(
+                "a login attempt's reservation could not be given back within %s s; it counts until its window "
+                "ends (%s)",
+                IN_FLIGHT_SECONDS,
+                min(reservation.windows.values()),
+            )
 
-async def _give_back_later(engine: AsyncEngine, reservation: Reservation, began: dt.datetime) -> None:
-    """:func:`release`'s tries after the first failed, until one is taken or the attempt's time in
-    flight is over."""
-    deadline = began + dt.timedelta(seconds=IN_FLIGHT_SECONDS)
-    for n in itertools.count():
-        await asyncio.sleep(_GIVE_BACK_RETRY_SECONDS[min(n, len(_GIVE_BACK_RETRY_SECONDS) - 1)])
-        if utcnow() >= deadline:
-            break
-        with contextlib.suppress(Exception):  # still unreachable: tried again after the next pause
-            await _give_back_all(engine, reservation)
-            return
-    logging.getLogger(__name__).warning(
-        "a login attempt's reservation could not be given back within %s s; it counts until its window ends (%s)",
-        IN_FLIGHT_SECONDS,
-        min(reservation.windows.values()),
-    )
+        retry_in_background(
+            lambda: _give_back_all(engine, reservation),
+            until=began + dt.timedelta(seconds=IN_FLIGHT_SECONDS),
+            gave_up=gave_up,
+        )
 
 
 async def failed(session: AsyncSession, reservation: Reservation) -> None:

@@ -37,6 +37,7 @@ from app.core.errors import ValidationFailed
 from app.core.explained import in_french
 from app.core.ids import new_id
 from app.core.reasons import said
+from app.core.retried import retry_in_background
 from app.registrants.normalize import parse_phone
 from app.selfservice import credentials, delivery
 from app.selfservice.errors import CodeSendingLimited, InvalidCode
@@ -376,13 +377,20 @@ async def _reserve_attempt(
     return (row[0], row[1]) if row is not None else None
 
 
+GIVE_BACK_SECONDS = 60
+"""How long the try of a right code the database failed is tried again to be given back."""
+
+
 async def _give_back_attempt(session: AsyncSession, code_id: uuid.UUID) -> None:
     """Uncount the try of a right code whose sign-in was rolled back (the database failed): an
     outage must not spend a person's tries. In a transaction of its own, shielded from
-    cancellation; never raises (the try then stays counted, as a wrong one would be)."""
+    cancellation; never raises. Refused (the database still failing), it is tried again in the
+    background for :data:`GIVE_BACK_SECONDS` (:func:`app.core.retried.retry_in_background`), then
+    the try stays counted, as a wrong one would be, logged."""
     engine = session.bind
     assert isinstance(engine, AsyncEngine), "sessions are bound to the app's engine"
-    try:
+
+    async def give_back() -> None:
         with anyio.CancelScope(shield=True):
             async with engine.begin() as conn:
                 await conn.execute(
@@ -390,8 +398,17 @@ async def _give_back_attempt(session: AsyncSession, code_id: uuid.UUID) -> None:
                     .where(OneTimeCode.id == code_id, OneTimeCode.consumed_at.is_(None), OneTimeCode.attempts > 0)
                     .values(attempts=OneTimeCode.attempts - 1)
                 )
+
+    try:
+        await give_back()
     except Exception:
-        logging.getLogger(__name__).warning("sign-in code %s: its try could not be given back", code_id, exc_info=True)
+        retry_in_background(
+            give_back,
+            until=utcnow() + dt.timedelta(seconds=GIVE_BACK_SECONDS),
+            gave_up=lambda: logging.getLogger(__name__).warning(
+                "sign-in code %s: its try could not be given back within %s s", code_id, GIVE_BACK_SECONDS
+            ),
+        )
 
 
 def _audit_failure(session: AsyncSession, *, code_id: uuid.UUID | None, context: RequestContext) -> None:

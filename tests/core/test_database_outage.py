@@ -338,3 +338,39 @@ async def test_a_login_attempt_the_database_failed_is_given_back_once_it_is_back
             break
         await asyncio.sleep(0.1)
     assert set(counted) == set(reservation.windows) and not any(counted.values()), counted
+
+
+async def test_a_right_sign_in_code_the_database_failed_keeps_its_try_once_it_is_back(
+    outage_app: FastAPI, postgres: ThrowAwayPostgres
+) -> None:
+    """The person's try of a right code, spent as the database failed the sign-in, is given back
+    once the database is back (it stayed spent: one of the code's tries lost to an outage)."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from app.core.db import create_sessionmaker, utcnow
+    from app.selfservice.accounts import _give_back_attempt
+    from app.selfservice.models import OneTimeCode
+
+    engine = outage_app.state.engine
+    code = OneTimeCode(
+        identifier="+221770000001", channel="sms", code_hash="0" * 64, ip=None,
+        expires_at=utcnow() + dt.timedelta(minutes=10), attempts=1,
+    )  # fmt: skip
+    async with create_sessionmaker(engine)() as session:
+        session.add(code)
+        await session.commit()
+        await asyncio.to_thread(postgres.stop, "fast")
+        try:
+            await _give_back_attempt(session, code.id)  # refused now: tried again in the background
+        finally:
+            await asyncio.to_thread(postgres.start)
+    attempts = None
+    for _ in range(100):
+        async with engine.connect() as conn:
+            attempts = (await conn.execute(select(OneTimeCode.attempts).where(OneTimeCode.id == code.id))).scalar()
+        if attempts == 0:
+            break
+        await asyncio.sleep(0.1)
+    assert attempts == 0
