@@ -25,6 +25,7 @@ from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.core.db import READ_ONLY_OPTION
+from app.core.ids import new_id
 from app.desks.models import Desk
 from app.imports.errors import ImportAlreadyRunning, ImportInterrupted
 from app.imports.models import ImportBatch
@@ -152,7 +153,7 @@ async def desk_import_lock(
         return
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
-    lock = DeskLock(holder=uuid.uuid4(), seconds=seconds, desk_code=desk_code)
+    lock = DeskLock(holder=new_id(), seconds=seconds, desk_code=desk_code)
     kind = "dry" if dry_run else "real"
     async with database_turn(), engine.begin() as conn:
         await conn.execute(_SERIALISE, {"key": _advisory_key(desk_id)})
