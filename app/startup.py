@@ -124,14 +124,11 @@ def check_database(settings: Settings) -> None:
     version's (:func:`schema_refusal`). Runs in a thread of its own: uvicorn imports ``app.asgi``
     inside its event loop."""
     from sqlalchemy import inspect
-    from sqlalchemy.engine import make_url
 
-    from app.core.db import APP_SEARCH_PATH, create_engine
+    from app.core.db import APP_SEARCH_PATH, behind_pgbouncer, create_engine
     from app.core.db_errors import PGBOUNCER_SETTING, database_described, database_refusal
 
     url = settings.effective_database_url
-    told = str(make_url(url).query.get("pgbouncer", "")).lower() in {"1", "true", "yes", "on"}
-    pgbouncer = settings.database_pgbouncer or told
 
     async def probe() -> tuple[str, ...]:
         engine = create_engine(
@@ -143,7 +140,7 @@ def check_database(settings: Settings) -> None:
         try:
             async with engine.connect() as conn:
                 await conn.exec_driver_sql("SELECT 1")
-                if conn.dialect.name == "postgresql" and not pgbouncer:
+                if conn.dialect.name == "postgresql" and not behind_pgbouncer(engine):
                     shown = (await conn.exec_driver_sql("SHOW search_path")).scalar()
                     if shown != APP_SEARCH_PATH:  # the start-up parameters were dropped on the way
                         raise _ParametersDropped(str(shown))

@@ -273,19 +273,25 @@ async def _settable_powers(conn: asyncpg.Connection, role: str) -> list[str]:
         theirs = await rewriting_powers(conn, name)
         if not theirs:
             continue
-        through = await conn.fetch(
-            "SELECT quote_ident(g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
-            "WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1) AND pg_has_role(g.oid, $2, 'MEMBER') "
-            "ORDER BY 1",
-            role,
-            name,
-        )
-        revokes = ", ".join(f"REVOKE {row[0]} FROM {r}" for row in through)
+        revokes = ", ".join(f"REVOKE {through} FROM {r}" for through in await _belonging_through(conn, role, name))
         powers.append(
             f"it may SET ROLE {quoted} (a member without inheriting its privileges), which could rewrite the audit "
             f"log: {'; '.join(theirs)} (remove: {revokes})"
         )
     return powers
+
+
+async def _belonging_through(conn: asyncpg.Connection, role: str, other: str) -> list[str]:
+    """The roles ``role`` belongs to directly that are, or belong to, ``other`` (quoted, sorted):
+    the memberships to revoke so that it no longer belongs to ``other``."""
+    rows = await conn.fetch(
+        "SELECT quote_ident(g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+        "WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1) AND pg_has_role(g.oid, $2, 'MEMBER') "
+        "ORDER BY 1",
+        role,
+        other,
+    )
+    return [row[0] for row in rows]
 
 
 async def _owners_powers(conn: asyncpg.Connection, role: str) -> tuple[list[str], bool]:
@@ -329,15 +335,9 @@ async def _owners_powers(conn: asyncpg.Connection, role: str) -> tuple[list[str]
             continue
         members = True
         # The grants to revoke: the roles it belongs to directly that are, or belong to, the owner.
-        through = await conn.fetch(
-            "SELECT quote_ident(g.rolname) FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
-            "WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1) AND pg_has_role(g.oid, $2, 'MEMBER') "
-            "ORDER BY 1",
-            role,
-            owner,
-        )
-        revokes = ", ".join(f"REVOKE {row[0]} FROM {r}" for row in through)
-        via = "" if [row[0] for row in through] == [quoted] else f" (through {', '.join(row[0] for row in through)})"
+        through = await _belonging_through(conn, role, owner)
+        revokes = ", ".join(f"REVOKE {name} FROM {r}" for name in through)
+        via = "" if through == [quoted] else f" (through {', '.join(through)})"
         powers.append(
             f"it is a member of {quoted}{via}, which owns the audit tables or runs the migrations: it could "
             f"SET ROLE {quoted} and alter, disable the triggers of, update or drop them (remove: {revokes})"
